@@ -1,0 +1,178 @@
+// The typed, fully-resolved form of mlops.yml. Everything here has passed the JSON Schema and the
+// cross-field checks: downstream code never re-validates, it pattern-matches.
+
+/** A position in a source file, 1-based line and column. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export type RegistryKind = 'mlflow' | 'databricks-uc';
+
+interface EnvironmentBase {
+  readonly name: string;
+  /** The environment whose champion/candidate feeds this one; null for the first in the chain. */
+  readonly promoteFrom: string | null;
+  /** GitHub environment that holds deployment approvals and records, if any. */
+  readonly githubEnvironment: string | null;
+  readonly position: SourcePosition;
+}
+
+export interface MlflowEnvironment extends EnvironmentBase {
+  readonly registry: 'mlflow';
+  /** http(s) URL of the MLflow tracking server. */
+  readonly trackingUri: string;
+}
+
+export interface UnityCatalogEnvironment extends EnvironmentBase {
+  readonly registry: 'databricks-uc';
+  /** Workspace URL, e.g. https://adb-123.azuredatabricks.net */
+  readonly host: string;
+  readonly catalog: string;
+  readonly schema: string;
+}
+
+export type Environment = MlflowEnvironment | UnityCatalogEnvironment;
+
+/** How the candidate version is chosen in the source environment. */
+export type CandidateSelector =
+  | { readonly kind: 'alias'; readonly alias: string }
+  | { readonly kind: 'version'; readonly version: string }
+  | { readonly kind: 'latest' }
+  | { readonly kind: 'tags'; readonly tags: Readonly<Record<string, string>> };
+
+export type PromotionMode = 'copy' | 'alias' | 'stage';
+
+export type RolloutStrategy =
+  | { readonly kind: 'replace' }
+  | {
+      readonly kind: 'canary';
+      /** Traffic percentages to the new version, strictly increasing, last is 100. */
+      readonly steps: readonly number[];
+      readonly pauseSeconds: number;
+    }
+  | { readonly kind: 'blue_green'; readonly smokeRequest: boolean }
+  | { readonly kind: 'ab'; readonly candidatePercent: number };
+
+export interface HealthCheck {
+  readonly maxErrorRate: number | null;
+  readonly maxP95LatencyMs: number | null;
+}
+
+export interface ServingConfig {
+  /** Template; `${env}` and `${model}` are replaced per environment. */
+  readonly endpoint: string;
+  readonly strategy: RolloutStrategy;
+  readonly health: HealthCheck;
+  readonly workloadSize: string;
+  /** Per-environment scale-to-zero; environments not listed use `scaleToZeroDefault`. */
+  readonly scaleToZero: Readonly<Record<string, boolean>>;
+  readonly scaleToZeroDefault: boolean;
+  readonly inferenceTable: { readonly catalog: string; readonly schema: string; readonly prefix: string } | null;
+  /** Deadline for one endpoint config update to settle. */
+  readonly waitTimeoutSeconds: number;
+  /** Only for these environments (null = every environment with a registry that supports serving). */
+  readonly environments: readonly string[] | null;
+}
+
+export interface MonitorConfig {
+  /** Templates; `${env}` replaced per environment. */
+  readonly table: string;
+  readonly outputSchema: string;
+  readonly api: 'data-quality' | 'legacy';
+  readonly inferenceLog: {
+    readonly problemType: 'classification' | 'regression';
+    readonly predictionCol: string;
+    readonly labelCol: string | null;
+    readonly timestampCol: string;
+    readonly modelIdCol: string;
+    readonly granularities: readonly string[];
+  };
+  readonly schedule: { readonly cron: string; readonly timezone: string } | null;
+  readonly slicingExprs: readonly string[];
+  readonly refreshAfterUpdate: boolean;
+  readonly environments: readonly string[] | null;
+}
+
+export interface ModelConfig {
+  /** The key under `models:`; stable id used in reports, waivers and CLI filters. */
+  readonly id: string;
+  /**
+   * Registered-model name template. `${env}` is replaced by the environment name. For
+   * databricks-uc environments the full name is `<catalog>.<schema>.<name>`.
+   */
+  readonly name: string;
+  /** Explicit per-environment names, taking precedence over `name`. */
+  readonly nameByEnvironment: Readonly<Record<string, string>>;
+  readonly candidate: CandidateSelector;
+  /** Alias template marking the champion in the target environment (default `champion`). */
+  readonly championAlias: string;
+  readonly promotion: PromotionMode;
+  /** Resolved policy names, in declaration order (built-in packs are named `builtin:<pack>`). */
+  readonly policies: readonly string[];
+  readonly serving: ServingConfig | null;
+  readonly monitor: MonitorConfig | null;
+  readonly position: SourcePosition;
+}
+
+export type GateSeverity = 'fail' | 'warn';
+
+/** One configured gate. `options` is the gate type's own typed option object (see policy/gates). */
+export interface GateSpec {
+  /** Unique within the config: `<policy>/<type>` or `<policy>/<type>:<metric>` unless set explicitly. */
+  readonly id: string;
+  readonly type: string;
+  readonly policy: string;
+  readonly severity: GateSeverity;
+  readonly options: unknown;
+  readonly position: SourcePosition;
+}
+
+export interface PolicyScope {
+  /** null = every environment. */
+  readonly environments: readonly string[] | null;
+  /** null = every model. */
+  readonly models: readonly string[] | null;
+}
+
+export interface Policy {
+  readonly name: string;
+  readonly origin: { readonly kind: 'builtin'; readonly pack: string } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'inline' };
+  readonly description: string | null;
+  readonly appliesTo: PolicyScope;
+  readonly gates: readonly GateSpec[];
+  readonly position: SourcePosition;
+}
+
+export interface Waiver {
+  /** A gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`). */
+  readonly gate: string;
+  readonly models: readonly string[] | null;
+  readonly environments: readonly string[] | null;
+  readonly owner: string;
+  readonly reason: string;
+  /** ISO date (YYYY-MM-DD); the waiver applies through the end of that day, UTC. */
+  readonly expires: string;
+  readonly position: SourcePosition;
+}
+
+export interface Config {
+  readonly version: 1;
+  readonly file: string;
+  /** sha256 of the file's bytes, for reports and plan hashes. */
+  readonly digest: string;
+  readonly environments: ReadonlyMap<string, Environment>;
+  readonly models: ReadonlyMap<string, ModelConfig>;
+  readonly policies: ReadonlyMap<string, Policy>;
+  readonly waivers: readonly Waiver[];
+}
+
+/** A model moving along one edge of the environment chain. */
+export interface Target {
+  readonly model: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export const targetKey = (t: Target): string => `${t.model}:${t.from}->${t.to}`;

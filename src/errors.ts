@@ -1,0 +1,80 @@
+// The small, closed set of errors the program can end with. Each maps to one exit code.
+// Gate outcomes are NOT errors: they are data in the result (see result/types.ts).
+
+import type { SourcePosition } from './config/types.js';
+
+/** One problem found in a config file (or an input), with where it is and what was expected. */
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  /** Stable machine code, e.g. `unknown-key`, `type`, `dangling-reference`, `cycle`, `unset-variable`. */
+  readonly code: string;
+  readonly message: string;
+  /** JSON path into the document, e.g. `/models/churn/candidate/alias`. Empty for the root. */
+  readonly path: string;
+  readonly position: SourcePosition | null;
+  /** e.g. `did you mean "promote_from"?` */
+  readonly hint?: string;
+}
+
+export const formatDiagnostic = (d: Diagnostic): string => {
+  const where = d.position ? `${d.position.file}:${d.position.line}:${d.position.column}` : '<input>';
+  const path = d.path ? ` (at ${d.path})` : '';
+  const hint = d.hint ? ` — ${d.hint}` : '';
+  return `${where}: ${d.severity}: ${d.message}${path}${hint}`;
+};
+
+/** Config or CLI usage is invalid. Exit code 2. Always raised before any network call. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly diagnostics: readonly Diagnostic[]) {
+    super(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+  }
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * A remote API answered with an error or could not be reached. Decoded from the body's
+ * `error_code` when there is one; `status` is kept for reporting only.
+ */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    message: string,
+    readonly details: {
+      readonly errorCode: string | null;
+      readonly status: number | null;
+      readonly method: string;
+      readonly url: string;
+      /** transport = no HTTP answer (reset, refused, timeout). */
+      readonly kind: 'http' | 'transport' | 'timeout';
+      readonly attempts: number;
+    },
+  ) {
+    super(message);
+  }
+  get errorCode(): string | null {
+    return this.details.errorCode;
+  }
+}
+
+/** A promotion step could not reach its postcondition, or the world drifted from the plan. */
+export class ApplyError extends Error {
+  override readonly name = 'ApplyError';
+  constructor(
+    message: string,
+    readonly reason: 'drift' | 'locked' | 'postcondition' | 'deadline' | 'aborted',
+  ) {
+    super(message);
+  }
+}
+
+export const EXIT = {
+  ok: 0,
+  blocked: 1,
+  invalid: 2,
+  evidence: 3,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,0 +1,147 @@
+// Typed facts about one target (model × transition), gathered from the registry and GitHub.
+// Evidence is plain JSON-serialisable data: `plan --evidence FILE` replays it offline.
+
+/** A fact that was gathered, or the reason it could not be. `undefined` means "not requested". */
+export type Gathered<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: EvidenceError };
+
+export interface EvidenceError {
+  /** unavailable: network/5xx/timeout; denied: 401/403; invalid: the registry answered nonsense. */
+  readonly kind: 'unavailable' | 'denied' | 'invalid' | 'not_found';
+  readonly message: string;
+}
+
+export const gathered = <T>(value: T): Gathered<T> => ({ ok: true, value });
+export const notGathered = <T>(kind: EvidenceError['kind'], message: string): Gathered<T> => ({
+  ok: false,
+  error: { kind, message },
+});
+
+export interface ModelVersionRef {
+  /** Registered model name as the registry knows it (UC: catalog.schema.model). */
+  readonly name: string;
+  readonly version: string;
+}
+
+export type VersionStatus = 'READY' | 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION';
+export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+
+export interface VersionInfo extends ModelVersionRef {
+  readonly status: VersionStatus;
+  readonly description: string | null;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly aliases: readonly string[];
+  /** e.g. runs:/<id>/model, models:/m-<id>, dbfs:/..., mlflow-artifacts:/... */
+  readonly source: string;
+  readonly runId: string | null;
+  /** MLflow 3 logged model id (m-...), when known. */
+  readonly modelId: string | null;
+  readonly createdAtMs: number | null;
+  /** A link for humans (registry UI), when the adapter can build one. */
+  readonly url: string | null;
+}
+
+export interface RunInfo {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly startTimeMs: number | null;
+  readonly endTimeMs: number | null;
+  /** Latest value per metric key. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly params: Readonly<Record<string, string>>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly url: string | null;
+}
+
+/** One column (or tensor) of an MLflow model signature. */
+export interface ColumnSpec {
+  /** null for unnamed tensor specs. */
+  readonly name: string | null;
+  /** MLflow type name: double, long, string, boolean, ... or `tensor:<dtype>`. */
+  readonly type: string;
+  readonly required: boolean;
+}
+
+export interface ModelSignature {
+  readonly inputs: readonly ColumnSpec[] | null;
+  readonly outputs: readonly ColumnSpec[] | null;
+  /** Relative path of the logged input example inside the model artifacts, if any. */
+  readonly inputExamplePath: string | null;
+}
+
+/** Facts about one model version, each gathered only when a gate needs it. */
+export interface VersionEvidence {
+  readonly version: VersionInfo;
+  /** null value: the version has no source run. */
+  readonly run?: Gathered<RunInfo | null>;
+  /** null value: the MLmodel file has no signature. */
+  readonly signature?: Gathered<ModelSignature | null>;
+}
+
+export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+
+export interface Approval {
+  readonly user: string;
+  readonly state: ReviewState;
+  readonly submittedAt: string | null;
+  /** Commit the review was made on (PR reviews); null for other sources. */
+  readonly commitId: string | null;
+  /** registry_tag is weaker: anyone with write access to the model can set it. */
+  readonly source: 'pull_request_review' | 'environment' | 'registry_tag';
+}
+
+export interface ApprovalsEvidence {
+  /** Author of the change under review (PR author or workflow actor). */
+  readonly author: string | null;
+  /** Current head commit; approvals on older commits are stale. */
+  readonly headSha: string | null;
+  readonly approvals: readonly Approval[];
+  /** Team slug → member logins, or a reason the membership could not be read. */
+  readonly teams: Readonly<Record<string, readonly string[] | { readonly unreadable: string }>>;
+}
+
+export interface TargetEvidence {
+  /** null value: no version matches the candidate selector (nothing to promote). */
+  readonly candidate: Gathered<VersionEvidence | null>;
+  /** null value: the target environment has no champion yet (first promotion). */
+  readonly champion: Gathered<VersionEvidence | null>;
+  readonly approvals?: Gathered<ApprovalsEvidence>;
+  /** Commit sha → whether it is reachable in this repository. */
+  readonly commits?: Gathered<Readonly<Record<string, boolean>>>;
+}
+
+/** What the configured gates of a target need gathered. Computed from gate options (pure). */
+export interface EvidenceNeeds {
+  readonly candidateRun: boolean;
+  readonly candidateSignature: boolean;
+  readonly championRun: boolean;
+  readonly championSignature: boolean;
+  readonly approvals: boolean;
+  /** Check the candidate run's git commit is in this repository. */
+  readonly commits: boolean;
+}
+
+export const NO_NEEDS: EvidenceNeeds = {
+  candidateRun: false,
+  candidateSignature: false,
+  championRun: false,
+  championSignature: false,
+  approvals: false,
+  commits: false,
+};
+
+export const mergeNeeds = (a: EvidenceNeeds, b: Partial<EvidenceNeeds>): EvidenceNeeds => ({
+  candidateRun: a.candidateRun || !!b.candidateRun,
+  candidateSignature: a.candidateSignature || !!b.candidateSignature,
+  championRun: a.championRun || !!b.championRun,
+  championSignature: a.championSignature || !!b.championSignature,
+  approvals: a.approvals || !!b.approvals,
+  commits: a.commits || !!b.commits,
+});
+
+/** The `--evidence FILE` document: evidence per target key (`model:from->to`). */
+export interface EvidenceBundle {
+  readonly schemaVersion: 1;
+  readonly targets: Readonly<Record<string, TargetEvidence>>;
+}
