@@ -36,8 +36,6 @@ export interface GateType<Options> {
   readonly schemaRef: string;
   /** Turn schema-valid raw options (snake_case YAML) into the typed options. */
   parse(raw: Readonly<Record<string, unknown>>): Options;
-  /** The default id suffix, e.g. `metric_delta:roc_auc`; the policy name is prefixed by the loader. */
-  defaultId(options: Options): string;
   needs(options: Options): Partial<EvidenceNeeds>;
   /**
    * Evaluate with severity `fail` semantics: return `fail` when the gate is not met. The engine turns
