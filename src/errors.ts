@@ -76,5 +76,7 @@ export const EXIT = {
   blocked: 1,
   invalid: 2,
   evidence: 3,
+  /** A bug in mlops-gate itself. */
+  internal: 4,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

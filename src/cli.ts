@@ -1,0 +1,203 @@
+// The CLI: argv → Invocation → run → render → exit code. `runCli` is the testable core; the
+// bundle's entry (cli-main.ts) binds it to the real process.
+
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Config } from './config/types.js';
+import { ConfigError, UsageError, ApiError, EXIT, formatDiagnostic, type ExitCode } from './errors.js';
+import type { RegistryPorts } from './evidence/ports.js';
+import { parseCliArgs, USAGE, type Invocation, type PlanInvocation, type ValidateInvocation } from './invocation.js';
+import { createRequestLedger } from './platform/http/ledger.js';
+import { createRegistryPorts } from './platform/registry-factory.js';
+import { renderMarkdown } from './report/markdown.js';
+import { renderText } from './report/text.js';
+import { exitCodeFor } from './result/exit.js';
+import type { ResultDocument } from './result/types.js';
+import { readConfig, runPlan, type RunDeps } from './run/plan.js';
+import { listTargets } from './config/targets.js';
+import { TOOL_VERSION } from './version.js';
+import { startEmulator } from './emulator/index.js';
+import { parse } from 'yaml';
+
+export interface CliIO {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly now?: Date;
+  /** Resolves when the process should stop (long-running commands such as `emulator`). */
+  readonly untilStopped?: () => Promise<void>;
+}
+
+const resolvePath = (cwd: string, p: string): string => (p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`);
+
+export function fileDeps(io: CliIO): Pick<RunDeps, 'readFile' | 'writeFile'> {
+  return {
+    readFile: (p) => {
+      try {
+        return readFileSync(resolvePath(io.cwd, p), 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return null;
+        throw e;
+      }
+    },
+    writeFile: (p, text) => {
+      const full = resolvePath(io.cwd, p);
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, text);
+    },
+  };
+}
+
+/** Real registry adapters sharing one request ledger. */
+export function liveDeps(io: CliIO): RunDeps {
+  const ledger = createRequestLedger();
+  const cache = new Map<string, RegistryPorts>();
+  return {
+    ...fileDeps(io),
+    env: io.env,
+    now: io.now ?? new Date(),
+    portsFor: (config: Config, envName: string) => {
+      let ports = cache.get(envName);
+      if (!ports) {
+        const environment = config.environments.get(envName);
+        if (!environment) throw new UsageError(`unknown environment "${envName}"`);
+        ports = createRegistryPorts(environment, { env: io.env, ledger });
+        cache.set(envName, ports);
+      }
+      return ports;
+    },
+    requests: () => {
+      const snap = ledger.snapshot();
+      const stats = Object.values(snap.byEndpoint);
+      return {
+        total: snap.total,
+        retries: snap.retries,
+        byEndpoint: Object.fromEntries(Object.entries(snap.byEndpoint).map(([k, v]) => [k, v.count])),
+        bytesReceived: stats.reduce((a, s) => a + s.bytesReceived, 0),
+        bytesSent: stats.reduce((a, s) => a + s.bytesSent, 0),
+      };
+    },
+    progress: (m) => io.stderr(m + '\n'),
+  };
+}
+
+export function renderResult(result: ResultDocument, format: PlanInvocation['format']): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(result, null, 2) + '\n';
+    case 'markdown':
+      return renderMarkdown(result);
+    case 'text':
+      return renderText(result);
+  }
+}
+
+function runValidate(inv: ValidateInvocation, io: CliIO): ExitCode {
+  const deps = { ...fileDeps(io), env: io.env, now: io.now ?? new Date() };
+  const { config, warnings } = readConfig(inv.configPath, deps);
+  const targets = listTargets(config, {});
+  const gateCount = [...config.policies.values()].reduce((n, p) => n + p.gates.length, 0);
+  const failed = inv.strict && warnings.length > 0;
+  if (inv.format === 'json') {
+    io.stdout(
+      JSON.stringify(
+        {
+          valid: !failed,
+          file: config.file,
+          digest: config.digest,
+          environments: [...config.environments.keys()],
+          models: [...config.models.keys()],
+          policies: [...config.policies.keys()],
+          gates: gateCount,
+          targets: targets.map((t) => ({ model: t.model, from: t.from, to: t.to })),
+          diagnostics: warnings,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else {
+    for (const w of warnings) io.stderr(formatDiagnostic(w) + '\n');
+    io.stdout(
+      `${failed ? '✗' : '✓'} ${config.file} ${failed ? 'has warnings (--strict)' : 'is valid'}: ${config.environments.size} environment(s), ` +
+        `${config.models.size} model(s), ${config.policies.size} polic${config.policies.size === 1 ? 'y' : 'ies'} (${gateCount} gates), ` +
+        `${targets.length} target(s)\n`,
+    );
+  }
+  return failed ? EXIT.invalid : EXIT.ok;
+}
+
+async function runEmulator(inv: Extract<Invocation, { command: 'emulator' }>, io: CliIO): Promise<ExitCode> {
+  const { readFile } = fileDeps(io);
+  let seed: unknown = undefined;
+  if (inv.seedPath) {
+    const text = readFile(inv.seedPath);
+    if (text === null) throw new UsageError(`seed file not found: ${inv.seedPath}`);
+    try {
+      seed = parse(text);
+    } catch (e) {
+      throw new UsageError(`${inv.seedPath}: cannot parse seed file: ${(e as Error).message}`);
+    }
+  }
+  const emulator = await startEmulator({
+    port: inv.port,
+    host: inv.host,
+    statePath: inv.statePath ? resolvePath(io.cwd, inv.statePath) : undefined,
+    seed,
+  });
+  io.stderr(`mlops-gate emulator listening on ${emulator.url} (Ctrl-C to stop)\n`);
+  await (io.untilStopped ?? (() => new Promise<void>(() => undefined)))();
+  await emulator.close();
+  return EXIT.ok;
+}
+
+/** Run one CLI invocation; never throws, always returns an exit code. */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  try {
+    const inv = parseCliArgs(argv);
+    switch (inv.command) {
+      case 'help':
+        io.stdout(USAGE);
+        return EXIT.ok;
+      case 'version':
+        io.stdout(`mlops-gate ${TOOL_VERSION}\n`);
+        return EXIT.ok;
+      case 'validate':
+        return runValidate(inv, io);
+      case 'emulator':
+        return await runEmulator(inv, io);
+      case 'plan': {
+        const deps = liveDeps(io);
+        const { result } = await runPlan(inv, deps);
+        io.stdout(renderResult(result, inv.format));
+        if (inv.resultPath) deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
+        return exitCodeFor(result, inv.failOn);
+      }
+    }
+  } catch (e) {
+    return reportFailure(e, io);
+  }
+}
+
+function reportFailure(e: unknown, io: CliIO): ExitCode {
+  if (e instanceof ConfigError) {
+    const errors = e.diagnostics.filter((d) => d.severity === 'error');
+    for (const d of e.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
+    io.stderr(`✗ ${errors.length} error(s) in the configuration; nothing was contacted.\n`);
+    return EXIT.invalid;
+  }
+  if (e instanceof UsageError) {
+    io.stderr(`error: ${e.message}\n\n${USAGE}`);
+    return EXIT.invalid;
+  }
+  if (e instanceof ApiError) {
+    io.stderr(`error: ${e.message}\n`);
+    return EXIT.evidence;
+  }
+  // A bug, not a user error: say so plainly; the stack only on request.
+  const err = e instanceof Error ? e : new Error(String(e));
+  io.stderr(`internal error (please report): ${err.message}\n`);
+  if (io.env.MLOPS_GATE_DEBUG) io.stderr(`${err.stack ?? ''}\n`);
+  return EXIT.internal;
+}

@@ -1,0 +1,149 @@
+// Inputs are parsed exactly once, at the edge, into an Invocation. Nothing else reads argv,
+// action inputs or flags. The CLI (argv) and the action (INPUT_* / MLOPS_GATE_* env) both end here.
+
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.js';
+
+export type OutputFormat = 'text' | 'markdown' | 'json';
+export type FailOn = 'fail' | 'warn';
+
+interface ConfigCommand {
+  readonly configPath: string;
+}
+
+export interface ValidateInvocation extends ConfigCommand {
+  readonly command: 'validate';
+  readonly format: OutputFormat;
+  /** Treat warnings (e.g. expired waivers) as errors. */
+  readonly strict: boolean;
+}
+
+export interface PlanInvocation extends ConfigCommand {
+  readonly command: 'plan';
+  readonly format: OutputFormat;
+  readonly models: readonly string[];
+  readonly to: string | null;
+  /** Replay evidence from a file instead of asking the registries. */
+  readonly evidencePath: string | null;
+  /** Write the gathered evidence here (for offline review / replay). */
+  readonly saveEvidencePath: string | null;
+  /** Also write the JSON result document here, whatever --format says. */
+  readonly resultPath: string | null;
+  readonly failOn: FailOn;
+}
+
+export interface EmulatorInvocation {
+  readonly command: 'emulator';
+  readonly port: number;
+  readonly host: string;
+  readonly statePath: string | null;
+  readonly seedPath: string | null;
+}
+
+export type Invocation =
+  | ValidateInvocation
+  | PlanInvocation
+  | EmulatorInvocation
+  | { readonly command: 'help'; readonly topic: string | null }
+  | { readonly command: 'version' };
+
+export const COMMANDS = ['validate', 'plan', 'emulator', 'help', 'version'] as const;
+
+export const USAGE = `mlops-gate — policy gates, promotion and rollback for ML models (MLflow, Databricks)
+
+Usage:
+  mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
+  mlops-gate plan     [--config mlops.yml] [--format text|markdown|json] [--model M]... [--to ENV]
+                      [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn]
+  mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE]
+  mlops-gate version | help
+
+Exit codes: 0 nothing blocks · 1 a gate blocks · 2 invalid config or usage · 3 evidence could not be gathered
+`;
+
+const FORMATS: readonly OutputFormat[] = ['text', 'markdown', 'json'];
+
+const oneOf = <T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T => {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+};
+
+const port = (value: string | undefined, fallback: number): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer 0..65535 (got "${value}")`);
+  return n;
+};
+
+/** Parse CLI arguments (without `node` and the script path). */
+export function parseCliArgs(argv: readonly string[]): Invocation {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    return { command: 'help', topic: rest[0] ?? null };
+  }
+  if (command === 'version' || command === '--version' || command === '-v') return { command: 'version' };
+
+  const parse = (options: Parameters<typeof parseArgs>[0]['options']) => {
+    try {
+      return parseArgs({ args: [...rest], options, allowPositionals: false, strict: true }).values as Record<
+        string,
+        string | boolean | string[] | undefined
+      >;
+    } catch (e) {
+      throw new UsageError(`${command}: ${(e as Error).message}`);
+    }
+  };
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+  switch (command) {
+    case 'validate': {
+      const v = parse({ config: { type: 'string', short: 'c' }, format: { type: 'string', short: 'f' }, strict: { type: 'boolean' } });
+      return {
+        command,
+        configPath: str(v.config) ?? 'mlops.yml',
+        format: oneOf('format', str(v.format), FORMATS, 'text'),
+        strict: v.strict === true,
+      };
+    }
+    case 'plan': {
+      const v = parse({
+        config: { type: 'string', short: 'c' },
+        format: { type: 'string', short: 'f' },
+        model: { type: 'string', short: 'm', multiple: true },
+        to: { type: 'string' },
+        evidence: { type: 'string' },
+        'save-evidence': { type: 'string' },
+        result: { type: 'string' },
+        'fail-on': { type: 'string' },
+      });
+      return {
+        command,
+        configPath: str(v.config) ?? 'mlops.yml',
+        format: oneOf('format', str(v.format), FORMATS, 'text'),
+        models: splitList(Array.isArray(v.model) ? v.model : []),
+        to: str(v.to) ?? null,
+        evidencePath: str(v.evidence) ?? null,
+        saveEvidencePath: str(v['save-evidence']) ?? null,
+        resultPath: str(v.result) ?? null,
+        failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
+      };
+    }
+    case 'emulator': {
+      const v = parse({ port: { type: 'string', short: 'p' }, host: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' } });
+      return {
+        command,
+        port: port(str(v.port), 8787),
+        host: str(v.host) ?? '127.0.0.1',
+        statePath: str(v.state) ?? null,
+        seedPath: str(v.seed) ?? null,
+      };
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; expected one of ${COMMANDS.join(', ')}`);
+  }
+}
+
+/** `a,b` and repeated flags both work; blanks are dropped. */
+export const splitList = (values: readonly string[]): string[] =>
+  values.flatMap((v) => v.split(/[,\s]+/)).filter((v) => v.length > 0);

@@ -1,0 +1,143 @@
+// `plan`: config → targets → evidence → verdicts → result document. The pure steps live in
+// config/ and policy/; this module wires them to the edges (files, registries, clock).
+
+import { loadConfig } from '../config/loader.js';
+import { gatesFor } from '../config/names.js';
+import { listTargets } from '../config/targets.js';
+import type { Config, Target } from '../config/types.js';
+import { targetKey } from '../config/types.js';
+import { ConfigError, UsageError, type Diagnostic } from '../errors.js';
+import { gatherEvidence } from '../evidence/gather.js';
+import type { RegistryPorts, GitHubEvidenceReader } from '../evidence/ports.js';
+import type { EvidenceBundle, TargetEvidence } from '../evidence/types.js';
+import { notGathered } from '../evidence/types.js';
+import type { PlanInvocation } from '../invocation.js';
+import { evaluateTarget, needsFor } from '../policy/engine.js';
+import { worstOf } from '../result/exit.js';
+import type { RequestAccounting, ResultDocument, TargetReport } from '../result/types.js';
+import { RESULT_SCHEMA_VERSION } from '../result/types.js';
+import { TOOL_VERSION } from '../version.js';
+
+export interface RunDeps {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: Date;
+  /** Reads a file relative to cwd; null when it does not exist. */
+  readonly readFile: (path: string) => string | null;
+  readonly writeFile: (path: string, text: string) => void;
+  /** Builds the registry ports of an environment (real adapters over HTTP). */
+  readonly portsFor: (config: Config, envName: string) => RegistryPorts;
+  readonly github?: GitHubEvidenceReader;
+  /** Request totals, when the adapters share a ledger. */
+  readonly requests?: () => Omit<RequestAccounting, 'wallMs'>;
+  readonly progress?: (message: string) => void;
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** Read and load the config, or throw ConfigError — always before any network call. */
+export function readConfig(path: string, deps: Pick<RunDeps, 'env' | 'now' | 'readFile'>): LoadedConfig {
+  const text = deps.readFile(path);
+  if (text === null) {
+    throw new ConfigError([
+      { severity: 'error', code: 'missing-file', message: `config file not found: ${path}`, path: '', position: null },
+    ]);
+  }
+  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
+  const { config, diagnostics } = loadConfig(
+    { file: path, text },
+    {
+      env: deps.env,
+      now: deps.now,
+      readFile: (rel) => deps.readFile(rel.startsWith('/') ? rel : dir + rel),
+    },
+  );
+  return { config, warnings: diagnostics };
+}
+
+/** The `--evidence FILE` document, parsed at the edge with errors that name the field. */
+export function parseEvidenceBundle(path: string, text: string): EvidenceBundle {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${path}: not valid JSON: ${(e as Error).message}`);
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(doc)) throw new UsageError(`${path}: expected a JSON object with "schemaVersion" and "targets"`);
+  if (doc.schemaVersion !== 1) throw new UsageError(`${path}: "schemaVersion" must be 1 (got ${JSON.stringify(doc.schemaVersion)})`);
+  if (!isObject(doc.targets)) throw new UsageError(`${path}: "targets" must be an object keyed by "model:from->to"`);
+  for (const [key, t] of Object.entries(doc.targets)) {
+    if (!isObject(t)) throw new UsageError(`${path}: targets["${key}"] must be an object`);
+    for (const field of ['candidate', 'champion'] as const) {
+      const f = t[field];
+      if (!isObject(f) || typeof f.ok !== 'boolean') {
+        throw new UsageError(`${path}: targets["${key}"].${field} must be {"ok": true, "value": ...} or {"ok": false, "error": {...}}`);
+      }
+    }
+  }
+  return doc as unknown as EvidenceBundle;
+}
+
+export interface PlanOutcome {
+  readonly result: ResultDocument;
+  readonly evidence: ReadonlyMap<string, TargetEvidence>;
+}
+
+export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanOutcome> {
+  const started = Date.now();
+  const { config, warnings } = readConfig(inv.configPath, deps);
+  const targets = listTargets(config, { models: inv.models.length ? [...inv.models] : undefined, to: inv.to ?? undefined });
+  const gatesByTarget = new Map(targets.map((t) => [targetKey(t), gatesFor(config, t)] as const));
+
+  let evidence: ReadonlyMap<string, TargetEvidence>;
+  if (inv.evidencePath) {
+    const text = deps.readFile(inv.evidencePath);
+    if (text === null) throw new UsageError(`evidence file not found: ${inv.evidencePath}`);
+    const bundle = parseEvidenceBundle(inv.evidencePath, text);
+    evidence = new Map(targets.map((t) => [targetKey(t), bundle.targets[targetKey(t)] ?? missingEvidence(t, inv.evidencePath!)] as const));
+  } else {
+    deps.progress?.(`Gathering evidence for ${targets.length} target(s)…`);
+    evidence = await gatherEvidence({
+      config,
+      targets,
+      needs: (t: Target) => needsFor(gatesByTarget.get(targetKey(t)) ?? []),
+      portsFor: (envName: string) => deps.portsFor(config, envName),
+      github: deps.github,
+    });
+  }
+  if (inv.saveEvidencePath) {
+    const bundle: EvidenceBundle = { schemaVersion: 1, targets: Object.fromEntries(evidence) };
+    deps.writeFile(inv.saveEvidencePath, JSON.stringify(bundle, null, 2) + '\n');
+  }
+
+  const reports: TargetReport[] = targets.map((t) =>
+    evaluateTarget({
+      target: t,
+      gates: gatesByTarget.get(targetKey(t)) ?? [],
+      waivers: config.waivers,
+      evidence: evidence.get(targetKey(t)) ?? missingEvidence(t, 'gathering'),
+      now: deps.now,
+    }),
+  );
+  const requests = deps.requests?.();
+  const result: ResultDocument = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    tool: { name: 'mlops-gate', version: TOOL_VERSION },
+    command: 'plan',
+    generatedAt: deps.now.toISOString(),
+    config: { file: config.file, digest: config.digest },
+    verdict: worstOf(reports.map((r) => r.verdict)),
+    targets: reports,
+    diagnostics: warnings,
+    requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
+  };
+  return { result, evidence };
+}
+
+const missingEvidence = (t: Target, source: string): TargetEvidence => {
+  const reason = `no evidence for target ${targetKey(t)} in ${source}`;
+  return { candidate: notGathered('invalid', reason), champion: notGathered('invalid', reason) };
+};
