@@ -106,26 +106,25 @@ export function renderMarkdown(result: ResultDocument, options: MarkdownOptions 
   // interesting targets first (pass/skipped, then warn/waived), then of blocked ones.
   const rank = (t: TargetReport): number => ({ error: 0, fail: 1, warn: 2, waived: 3, pass: 4, skipped: 5 })[t.verdict];
   const order = result.targets.map((t, i) => ({ t, i })).sort((a, b) => rank(b.t) - rank(a.t));
+  const details = result.targets.map((t) => targetDetails(t, t.verdict === 'fail' || t.verdict === 'error').join('\n') + '\n');
   const shown = new Set(result.targets.map((_, i) => i));
-  const assemble = (): string => {
-    const body = result.targets.flatMap((t, i) => (shown.has(i) ? targetDetails(t, t.verdict === 'fail' || t.verdict === 'error') : []));
-    const folded = result.targets.length - shown.size;
-    const foldNote = folded
-      ? [
-          `_${folded} target(s) folded to stay under GitHub's comment size limit${
-            options.fullReportUrl ? `: see the [full report](${options.fullReportUrl})` : ' (full report in the job summary)'
-          }._`,
-          '',
-        ]
-      : [];
-    return [...head, ...body, ...foldNote, ...diagnostics, ...foot].join('\n') + '\n';
-  };
-  let text = assemble();
+  const foldNote = (folded: number): string =>
+    folded
+      ? `_${folded} target(s) folded to stay under GitHub's comment size limit${
+          options.fullReportUrl ? `: see the [full report](${options.fullReportUrl})` : ' (full report in the job summary)'
+        }._\n\n`
+      : '';
+  const fixed = head.join('\n').length + [...diagnostics, ...foot].join('\n').length + 300;
+  let size = fixed + details.reduce((n, d) => n + d.length, 0);
   for (const { i } of order) {
-    if (text.length <= limit) break;
+    if (size <= limit) break;
     shown.delete(i);
-    text = assemble();
+    size -= details[i]!.length;
   }
+  let text =
+    [head.join('\n'), result.targets.map((_, i) => (shown.has(i) ? details[i] : '')).join('') + foldNote(result.targets.length - shown.size), [...diagnostics, ...foot].join('\n')].join(
+      '\n',
+    ) + '\n';
   if (text.length > limit) text = text.slice(0, limit - 200) + '\n\n_…truncated: see the full report in the job summary._\n';
   return text;
 }

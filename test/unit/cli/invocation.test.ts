@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from '../../../src/invocation.js';
+import { readActionInputs } from '../../../src/action/inputs.js';
+import { UsageError } from '../../../src/errors.js';
+
+describe('parseCliArgs', () => {
+  it('defaults plan options', () => {
+    expect(parseCliArgs(['plan'])).toEqual({
+      command: 'plan',
+      configPath: 'mlops.yml',
+      format: 'text',
+      models: [],
+      to: null,
+      evidencePath: null,
+      saveEvidencePath: null,
+      resultPath: null,
+      failOn: 'fail',
+    });
+  });
+
+  it('accepts repeated and comma-separated models', () => {
+    const inv = parseCliArgs(['plan', '--model', 'a,b', '-m', 'c', '--to', 'prod', '--format', 'json']);
+    expect(inv).toMatchObject({ command: 'plan', models: ['a', 'b', 'c'], to: 'prod', format: 'json' });
+  });
+
+  it.each([
+    [['plan', '--format', 'xml'], /--format must be one of text, markdown, json/],
+    [['plan', '--bogus'], /plan: Unknown option '--bogus'/],
+    [['deploy'], /unknown command "deploy"/],
+    [['plan', '--fail-on', 'error'], /--fail-on must be one of fail, warn/],
+    [['emulator', '--port', '70000'], /--port must be an integer/],
+    [['plan', 'extra'], /plan: Unexpected argument 'extra'/],
+  ])('rejects %j with a clear UsageError', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(UsageError);
+    expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+
+  it('help and version', () => {
+    expect(parseCliArgs([])).toEqual({ command: 'help', topic: null });
+    expect(parseCliArgs(['--version'])).toEqual({ command: 'version' });
+  });
+});
+
+describe('readActionInputs', () => {
+  it('maps MLOPS_GATE_* inputs to the same Invocation the CLI builds', () => {
+    const settings = readActionInputs({
+      MLOPS_GATE_COMMAND: 'plan',
+      MLOPS_GATE_CONFIG: 'ml/mlops.yml',
+      MLOPS_GATE_MODELS: 'churn, fraud',
+      MLOPS_GATE_ENVIRONMENT: 'prod',
+      MLOPS_GATE_FAIL_ON: 'warn',
+      MLOPS_GATE_COMMENT: 'off',
+      MLOPS_GATE_GITHUB_TOKEN: 'ghs_secret',
+    });
+    expect(settings.invocation).toEqual(
+      parseCliArgs(['plan', '--config', 'ml/mlops.yml', '--model', 'churn', '--model', 'fraud', '--to', 'prod', '--fail-on', 'warn', '--format', 'markdown']),
+    );
+    expect(settings.comment).toBe(false);
+    expect(settings.githubToken).toBe('ghs_secret');
+  });
+
+  it('rejects a bad boolean input naming the input', () => {
+    expect(() => readActionInputs({ MLOPS_GATE_COMMENT: 'maybe' })).toThrow(/input "comment" must be true or false/);
+  });
+});
