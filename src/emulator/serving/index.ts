@@ -1,0 +1,748 @@
+// Model Serving endpoints (REST `/api/2.0/serving-endpoints`, data plane `/serving-endpoints/{name}/invocations`)
+// with the asynchronous config-update state machine the Databricks SDK waiters poll:
+//   state.config_update IN_PROGRESS → NOT_UPDATING | UPDATE_FAILED,  state.ready NOT_READY → READY.
+// Time comes from ctx.clock; `tick` completes updates whose duration has elapsed.
+
+import type { EmulatorContext, EmulatorModule, EmulatorRequest, RouteTable, Workspace } from '../types.js';
+import {
+  alreadyExists,
+  badRequest,
+  clone,
+  compact,
+  conflict,
+  doesNotExist,
+  hexId,
+  invalidParameter,
+  isObject,
+  optionalArray,
+  optionalBoolean,
+  optionalNumber,
+  optionalObject,
+  optionalString,
+  requiredString,
+  sliceOf,
+  stringArray,
+  type Json,
+} from './util.js';
+import { DatabricksApiError } from '../types.js';
+
+export const SERVING_MODULE = 'serving';
+
+/** A model version whose deployment is made to fail (the update ends UPDATE_FAILED). */
+export interface FailingEntity {
+  entity_name: string;
+  entity_version: string;
+  message?: string;
+}
+
+export interface ServingSettings {
+  /** How long a config update stays IN_PROGRESS. */
+  update_duration_ms: number;
+  /** Extra time after the first successful update before `state.ready` turns READY. */
+  ready_delay_ms: number;
+  failing_entities: FailingEntity[];
+}
+
+export interface ServingModuleOptions {
+  updateDurationMs?: number;
+  readyDelayMs?: number;
+  failingEntities?: FailingEntity[];
+}
+
+interface ServedEntity extends Json {
+  name: string;
+}
+
+interface CoreConfig {
+  config_version: number;
+  served_entities: ServedEntity[];
+  traffic_config: { routes: Json[] };
+}
+
+interface PendingUpdate {
+  config: CoreConfig;
+  start_time: number;
+  completes_at: number;
+}
+
+/** Counters and driven behaviour per served entity (keyed by served entity name). */
+export interface EntityMetrics {
+  request_count: number;
+  error_4xx_count: number;
+  error_5xx_count: number;
+  latency_sum_ms: number;
+  /** Cumulative counts for LATENCY_BUCKETS_MS (Prometheus histogram), plus +Inf at the end. */
+  latency_buckets: number[];
+  /** Fraction of invocations answered with an error (0..1), driven through the admin route. */
+  error_rate: number;
+  /** Latency recorded for each invocation, driven through the admin route. */
+  p95_latency_ms: number;
+}
+
+interface Endpoint {
+  name: string;
+  id: string;
+  creator: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  description?: string;
+  tags: { key: string; value?: string }[];
+  ai_gateway?: Json;
+  route_optimized?: boolean;
+  budget_policy_id?: string;
+  email_notifications?: Json;
+  telemetry_config?: Json;
+  config?: CoreConfig;
+  pending?: PendingUpdate;
+  config_update: 'NOT_UPDATING' | 'IN_PROGRESS' | 'UPDATE_FAILED';
+  /** Time at which state.ready becomes READY (set when a config first goes live). */
+  ready_at?: number;
+  last_config_version: number;
+  invocation_count: number;
+  metrics: Record<string, EntityMetrics>;
+}
+
+export interface ServingState {
+  settings: ServingSettings;
+  endpoints: Record<string, Endpoint>;
+}
+
+const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+const DEFAULT_LATENCY_MS = 12;
+const MAX_SERVED_ENTITIES = 10; // SDK docstring: "at most ten served entities"
+const ENDPOINT_NAME = /^[A-Za-z0-9_-]{1,63}$/;
+const ENTITY_NAME = /^[A-Za-z0-9_-]+$/;
+const WORKLOAD_SIZES = new Set(['Small', 'Medium', 'Large']);
+const WORKLOAD_TYPES = new Set([
+  'CPU',
+  'CPU_MEDIUM',
+  'CPU_LARGE',
+  'GPU_SMALL',
+  'GPU_MEDIUM',
+  'GPU_LARGE',
+  'GPU_XLARGE',
+  'GPU_XLARGE_8',
+  'MULTIGPU_MEDIUM',
+]);
+
+const settingsFrom = (options: ServingModuleOptions): ServingSettings => ({
+  update_duration_ms: options.updateDurationMs ?? 2_000,
+  ready_delay_ms: options.readyDelayMs ?? 0,
+  failing_entities: clone(options.failingEntities ?? []),
+});
+
+export function createServingModule(options: ServingModuleOptions = {}): EmulatorModule {
+  const initState = (): ServingState => ({ settings: settingsFrom(options), endpoints: {} });
+  const slice = (ws: Workspace): ServingState => sliceOf(ws, SERVING_MODULE, initState);
+
+  return {
+    name: SERVING_MODULE,
+    initState,
+    routes(table: RouteTable, ctx: EmulatorContext) {
+      registerRoutes(table, ctx, slice);
+    },
+    seed(workspace: Workspace, fixture: unknown, ctx: EmulatorContext) {
+      seedServing(slice(workspace), fixture, ctx);
+      ctx.changed();
+    },
+    tick(workspace: Workspace, ctx: EmulatorContext) {
+      if (advance(slice(workspace), ctx.clock.now())) ctx.changed();
+    },
+  };
+}
+
+export const servingModule: EmulatorModule = createServingModule();
+
+// ---------------------------------------------------------------------------------------------
+// State machine
+
+/** Completes every pending update whose time has come. Returns whether anything changed. */
+export function advance(state: ServingState, now: number): boolean {
+  let changed = false;
+  for (const endpoint of Object.values(state.endpoints)) {
+    const pending = endpoint.pending;
+    if (!pending || now < pending.completes_at) continue;
+    changed = true;
+    endpoint.pending = undefined;
+    endpoint.last_updated_timestamp = pending.completes_at;
+    if (failingEntityOf(state.settings, pending.config)) {
+      // The previous config (if any) stays served; the failed one is dropped.
+      endpoint.config_update = 'UPDATE_FAILED';
+      continue;
+    }
+    const first = endpoint.config === undefined;
+    endpoint.config = pending.config;
+    endpoint.config_update = 'NOT_UPDATING';
+    if (first || endpoint.ready_at === undefined) endpoint.ready_at = pending.completes_at + state.settings.ready_delay_ms;
+    for (const entity of pending.config.served_entities) ensureMetrics(endpoint, entity.name);
+  }
+  return changed;
+}
+
+const failingEntityOf = (settings: ServingSettings, config: CoreConfig): FailingEntity | undefined =>
+  settings.failing_entities.find((f) =>
+    config.served_entities.some(
+      (e) => e.entity_name === f.entity_name && String(e.entity_version) === String(f.entity_version),
+    ),
+  );
+
+const isReady = (endpoint: Endpoint, now: number): boolean =>
+  endpoint.config !== undefined && endpoint.ready_at !== undefined && now >= endpoint.ready_at;
+
+function startUpdate(state: ServingState, endpoint: Endpoint, config: Omit<CoreConfig, 'config_version'>, now: number) {
+  endpoint.last_config_version += 1;
+  endpoint.pending = {
+    config: { ...config, config_version: endpoint.last_config_version },
+    start_time: now,
+    completes_at: now + state.settings.update_duration_ms,
+  };
+  endpoint.config_update = 'IN_PROGRESS';
+  endpoint.last_updated_timestamp = now;
+  advance(state, now); // a zero duration completes at once
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation of config input
+
+function defaultEntityName(entity: Json): string | undefined {
+  const external = entity.external_model;
+  if (isObject(external) && typeof external.name === 'string') return external.name.replace(/[.:]/g, '-');
+  const entityName = entity.entity_name;
+  const version = entity.entity_version;
+  if (typeof entityName !== 'string' || version === undefined || version === null) return undefined;
+  // UC names are catalog.schema.model; dots are not allowed in served entity names, so the last part is used.
+  const lastPart = entityName.split('.').pop() ?? entityName;
+  return `${lastPart}-${String(version)}`;
+}
+
+function parseServedEntity(raw: unknown, index: number, field: string, creator: string, now: number): ServedEntity {
+  const where = `${field}[${index}]`;
+  if (!isObject(raw)) throw invalidParameter(`${where} must be an object.`);
+  // Legacy served_models use model_name / model_version.
+  const entity: Json =
+    field === 'served_models'
+      ? { ...raw, entity_name: raw.model_name, entity_version: raw.model_version, model_name: undefined, model_version: undefined }
+      : { ...raw };
+  const external = optionalObject(entity, 'external_model', `${where}.external_model`);
+  const entityName = optionalString(entity, 'entity_name', `${where}.entity_name`);
+  if (!external && !entityName) throw invalidParameter(`${where}.entity_name is required.`);
+  const versionRaw = entity.entity_version;
+  if (!external && (versionRaw === undefined || versionRaw === null || versionRaw === ''))
+    throw invalidParameter(`${where}.entity_version is required for entity '${entityName}'.`);
+  if (versionRaw !== undefined && typeof versionRaw !== 'string' && typeof versionRaw !== 'number')
+    throw invalidParameter(`${where}.entity_version must be a string.`);
+  const workloadSize = optionalString(entity, 'workload_size', `${where}.workload_size`);
+  if (workloadSize !== undefined && !WORKLOAD_SIZES.has(workloadSize))
+    throw invalidParameter(`${where}.workload_size '${workloadSize}' is not one of Small, Medium, Large.`);
+  const workloadType = optionalString(entity, 'workload_type', `${where}.workload_type`);
+  if (workloadType !== undefined && !WORKLOAD_TYPES.has(workloadType))
+    throw invalidParameter(`${where}.workload_type '${workloadType}' is not one of ${[...WORKLOAD_TYPES].join(', ')}.`);
+  const scaleToZero = optionalBoolean(entity, 'scale_to_zero_enabled', `${where}.scale_to_zero_enabled`);
+  const name = optionalString(entity, 'name', `${where}.name`) ?? defaultEntityName(entity);
+  if (!name || !ENTITY_NAME.test(name))
+    throw invalidParameter(
+      `${where}.name '${name ?? ''}' is invalid: use alphanumeric characters, dashes and underscores.`,
+    );
+  return compact({
+    ...entity,
+    name,
+    entity_version: versionRaw === undefined ? undefined : String(versionRaw),
+    workload_size: workloadSize ?? (external ? undefined : 'Small'),
+    workload_type: workloadType ?? (external ? undefined : 'CPU'),
+    scale_to_zero_enabled: scaleToZero ?? (external ? undefined : false),
+    creator,
+    creation_timestamp: now,
+  }) as ServedEntity;
+}
+
+function parseTraffic(raw: Json | undefined, entities: ServedEntity[]): { routes: Json[] } {
+  if (raw === undefined) {
+    if (entities.length === 1) return { routes: [{ served_model_name: entities[0]!.name, traffic_percentage: 100 }] };
+    if (entities.length === 0) return { routes: [] };
+    throw invalidParameter('traffic_config is required when the config has more than one served entity.');
+  }
+  const routesRaw = optionalArray(raw, 'routes', 'traffic_config.routes') ?? [];
+  const names = new Set(entities.map((e) => e.name));
+  const seen = new Set<string>();
+  let total = 0;
+  const routes = routesRaw.map((route, i) => {
+    const where = `traffic_config.routes[${i}]`;
+    if (!isObject(route)) throw invalidParameter(`${where} must be an object.`);
+    const target =
+      optionalString(route, 'served_entity_name', `${where}.served_entity_name`) ??
+      optionalString(route, 'served_model_name', `${where}.served_model_name`);
+    if (!target) throw invalidParameter(`${where} must name a served_model_name or served_entity_name.`);
+    if (!names.has(target))
+      throw invalidParameter(
+        `${where} routes to '${target}', which is not a served entity of this config (served entities: ${[...names].join(', ') || 'none'}).`,
+      );
+    if (seen.has(target)) throw invalidParameter(`${where}: served entity '${target}' appears in more than one route.`);
+    seen.add(target);
+    const pct = route.traffic_percentage;
+    if (typeof pct !== 'number' || !Number.isInteger(pct) || pct < 0 || pct > 100)
+      throw invalidParameter(`${where}.traffic_percentage must be an integer between 0 and 100.`);
+    total += pct;
+    return compact({
+      served_model_name: target,
+      served_entity_name: route.served_entity_name === undefined ? undefined : target,
+      traffic_percentage: pct,
+    });
+  });
+  if (entities.length > 0 && total !== 100)
+    throw invalidParameter(`traffic_config.routes percentages sum to ${total}; they must sum to 100.`);
+  return { routes };
+}
+
+/** Parses EndpointCoreConfigInput. `current` fills in served entities when only traffic changes. */
+function parseConfig(
+  body: Json,
+  creator: string,
+  now: number,
+  current: CoreConfig | undefined,
+): Omit<CoreConfig, 'config_version'> {
+  const entitiesRaw = optionalArray(body, 'served_entities');
+  const modelsRaw = optionalArray(body, 'served_models');
+  if (entitiesRaw && modelsRaw && entitiesRaw.length > 0 && modelsRaw.length > 0)
+    throw invalidParameter('Specify either served_entities or served_models, not both.');
+  let entities: ServedEntity[];
+  if (entitiesRaw && entitiesRaw.length > 0)
+    entities = entitiesRaw.map((e, i) => parseServedEntity(e, i, 'served_entities', creator, now));
+  else if (modelsRaw && modelsRaw.length > 0)
+    entities = modelsRaw.map((e, i) => parseServedEntity(e, i, 'served_models', creator, now));
+  else if (current && body.traffic_config !== undefined) entities = clone(current.served_entities);
+  else throw invalidParameter('The config must contain at least one served entity (served_entities).');
+  if (entities.length > MAX_SERVED_ENTITIES)
+    throw invalidParameter(`A serving endpoint can have at most ${MAX_SERVED_ENTITIES} served entities; got ${entities.length}.`);
+  const names = new Set<string>();
+  for (const e of entities) {
+    if (names.has(e.name)) throw invalidParameter(`Served entity name '${e.name}' is used more than once.`);
+    names.add(e.name);
+  }
+  const traffic = parseTraffic(optionalObject(body, 'traffic_config'), entities);
+  return { served_entities: entities, traffic_config: traffic };
+}
+
+function parseTags(raw: unknown[] | undefined, where: string): { key: string; value?: string }[] {
+  return (raw ?? []).map((t, i) => {
+    if (!isObject(t)) throw invalidParameter(`${where}[${i}] must be an object.`);
+    const key = requiredString(t, 'key', `${where}[${i}].key`);
+    const value = optionalString(t, 'value', `${where}[${i}].value`);
+    return value === undefined ? { key } : { key, value };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+const entityOutput = (entity: ServedEntity, deployment: string, message: string): Json => ({
+  ...clone(entity),
+  state: { deployment, deployment_state_message: message },
+});
+
+function renderConfig(config: CoreConfig, deployment: string, message: string): Json {
+  return {
+    served_entities: config.served_entities.map((e) => entityOutput(e, deployment, message)),
+    traffic_config: clone(config.traffic_config),
+    config_version: config.config_version,
+  };
+}
+
+function renderDetailed(endpoint: Endpoint, now: number): Json {
+  const ready = isReady(endpoint, now);
+  const config = endpoint.config
+    ? renderConfig(
+        endpoint.config,
+        ready ? 'DEPLOYMENT_READY' : 'DEPLOYMENT_CREATING',
+        ready ? '' : 'Creating the serving container.',
+      )
+    : undefined;
+  const pending = endpoint.pending
+    ? {
+        ...renderConfig(endpoint.pending.config, 'DEPLOYMENT_CREATING', 'Served entity is being deployed.'),
+        start_time: endpoint.pending.start_time,
+      }
+    : undefined;
+  return compact({
+    name: endpoint.name,
+    id: endpoint.id,
+    creator: endpoint.creator,
+    creation_timestamp: endpoint.creation_timestamp,
+    last_updated_timestamp: endpoint.last_updated_timestamp,
+    description: endpoint.description,
+    state: { ready: ready ? 'READY' : 'NOT_READY', config_update: endpoint.config_update },
+    config,
+    pending_config: pending,
+    tags: endpoint.tags.length > 0 ? clone(endpoint.tags) : undefined,
+    ai_gateway: endpoint.ai_gateway ? clone(endpoint.ai_gateway) : undefined,
+    route_optimized: endpoint.route_optimized,
+    budget_policy_id: endpoint.budget_policy_id,
+    email_notifications: endpoint.email_notifications ? clone(endpoint.email_notifications) : undefined,
+    telemetry_config: endpoint.telemetry_config ? clone(endpoint.telemetry_config) : undefined,
+    permission_level: 'CAN_MANAGE',
+  });
+}
+
+function renderSummary(endpoint: Endpoint, now: number): Json {
+  const detailed = renderDetailed(endpoint, now);
+  const config = endpoint.config
+    ? {
+        served_entities: endpoint.config.served_entities.map((e) =>
+          compact({ name: e.name, entity_name: e.entity_name, entity_version: e.entity_version }),
+        ),
+      }
+    : undefined;
+  return compact({ ...detailed, config, pending_config: undefined, email_notifications: undefined, permission_level: undefined });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invocations and metrics
+
+function ensureMetrics(endpoint: Endpoint, entityName: string): EntityMetrics {
+  endpoint.metrics[entityName] ??= {
+    request_count: 0,
+    error_4xx_count: 0,
+    error_5xx_count: 0,
+    latency_sum_ms: 0,
+    latency_buckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
+    error_rate: 0,
+    p95_latency_ms: DEFAULT_LATENCY_MS,
+  };
+  return endpoint.metrics[entityName];
+}
+
+/** Records one request; returns whether it is answered with an error. Errors are spread evenly at the driven rate. */
+function recordRequest(metrics: EntityMetrics): boolean {
+  const before = Math.floor(metrics.request_count * metrics.error_rate + 1e-9);
+  metrics.request_count += 1;
+  const failed = Math.floor(metrics.request_count * metrics.error_rate + 1e-9) > before;
+  if (failed) metrics.error_5xx_count += 1;
+  const latency = metrics.p95_latency_ms;
+  metrics.latency_sum_ms += latency;
+  LATENCY_BUCKETS_MS.forEach((bound, i) => {
+    if (latency <= bound) metrics.latency_buckets[i] = (metrics.latency_buckets[i] ?? 0) + 1;
+  });
+  const inf = LATENCY_BUCKETS_MS.length;
+  metrics.latency_buckets[inf] = (metrics.latency_buckets[inf] ?? 0) + 1;
+  return failed;
+}
+
+/** Picks the served entity for the n-th request so that traffic follows the route percentages exactly per 100. */
+function routeFor(config: CoreConfig, n: number): string | undefined {
+  const slot = n % 100;
+  let cumulative = 0;
+  for (const route of config.traffic_config.routes) {
+    cumulative += Number(route.traffic_percentage);
+    if (slot < cumulative) return String(route.served_model_name);
+  }
+  return config.served_entities[0]?.name;
+}
+
+function countRows(body: Json): number | undefined {
+  const split = body.dataframe_split;
+  if (isObject(split)) return Array.isArray(split.data) ? split.data.length : undefined;
+  if (Array.isArray(body.dataframe_records)) return body.dataframe_records.length;
+  if (Array.isArray(body.instances)) return body.instances.length;
+  const inputs = body.inputs;
+  if (Array.isArray(inputs)) return inputs.length;
+  if (isObject(inputs)) {
+    const first = Object.values(inputs)[0];
+    return Array.isArray(first) ? first.length : 1;
+  }
+  return undefined;
+}
+
+/** A stable pseudo-prediction in [0, 1): FNV-1a over the entity identity and the row index. */
+function prediction(entity: ServedEntity, row: number): number {
+  const text = `${String(entity.entity_name)}@${String(entity.entity_version)}#${row}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return Math.round((hash / 0x1_0000_0000) * 10_000) / 10_000;
+}
+
+const promLabel = (value: string): string => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+function renderMetrics(endpoint: Endpoint): string {
+  const lines: string[] = [];
+  const entries = Object.entries(endpoint.metrics);
+  const family = (name: string, type: string, help: string, values: (label: string, m: EntityMetrics) => string[]) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [entityName, m] of entries) lines.push(...values(`served_entity_name="${promLabel(entityName)}"`, m));
+  };
+  family('request_count_total', 'counter', 'Requests served.', (l, m) => [`request_count_total{${l}} ${m.request_count}`]);
+  family('request_4xx_count_total', 'counter', 'Requests answered with a 4xx status.', (l, m) => [
+    `request_4xx_count_total{${l}} ${m.error_4xx_count}`,
+  ]);
+  family('request_5xx_count_total', 'counter', 'Requests answered with a 5xx status.', (l, m) => [
+    `request_5xx_count_total{${l}} ${m.error_5xx_count}`,
+  ]);
+  family('request_latency_ms', 'histogram', 'Request latency in milliseconds.', (l, m) => [
+    ...LATENCY_BUCKETS_MS.map((b, i) => `request_latency_ms_bucket{${l},le="${b}"} ${m.latency_buckets[i] ?? 0}`),
+    `request_latency_ms_bucket{${l},le="+Inf"} ${m.latency_buckets[LATENCY_BUCKETS_MS.length] ?? 0}`,
+    `request_latency_ms_sum{${l}} ${m.latency_sum_ms}`,
+    `request_latency_ms_count{${l}} ${m.request_count}`,
+  ]);
+  return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+
+function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Workspace) => ServingState) {
+  const now = () => ctx.clock.now();
+  const endpointOf = (req: EmulatorRequest): Endpoint => {
+    const name = req.params.name ?? '';
+    const endpoint = slice(req.workspace).endpoints[name];
+    if (!endpoint) throw doesNotExist(`Endpoint with name '${name}' does not exist.`);
+    return endpoint;
+  };
+  const bodyOf = (req: EmulatorRequest): Json => req.body ?? {};
+
+  table.add('POST', '/api/2.0/serving-endpoints', (req) => {
+    const state = slice(req.workspace);
+    const body = bodyOf(req);
+    const name = requiredString(body, 'name');
+    if (!ENDPOINT_NAME.test(name))
+      throw invalidParameter(
+        `Endpoint name '${name}' is invalid: use 1 to 63 alphanumeric characters, dashes and underscores.`,
+      );
+    if (state.endpoints[name]) throw alreadyExists(`Endpoint with name '${name}' already exists.`);
+    const t = now();
+    const configRaw = optionalObject(body, 'config');
+    const config = configRaw ? parseConfig(configRaw, req.principal, t, undefined) : undefined;
+    const endpoint: Endpoint = {
+      name,
+      id: hexId(),
+      creator: req.principal,
+      creation_timestamp: t,
+      last_updated_timestamp: t,
+      description: optionalString(body, 'description'),
+      tags: parseTags(optionalArray(body, 'tags'), 'tags'),
+      ai_gateway: optionalObject(body, 'ai_gateway'),
+      route_optimized: optionalBoolean(body, 'route_optimized'),
+      budget_policy_id: optionalString(body, 'budget_policy_id'),
+      email_notifications: optionalObject(body, 'email_notifications'),
+      telemetry_config: optionalObject(body, 'telemetry_config'),
+      config_update: 'NOT_UPDATING',
+      last_config_version: 0,
+      invocation_count: 0,
+      metrics: {},
+    };
+    state.endpoints[name] = endpoint;
+    if (config) startUpdate(state, endpoint, config, t);
+    ctx.changed();
+    return { body: renderDetailed(endpoint, t) };
+  });
+
+  table.add('GET', '/api/2.0/serving-endpoints', (req) => {
+    const t = now();
+    const endpoints = Object.values(slice(req.workspace).endpoints)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((e) => renderSummary(e, t));
+    return { body: endpoints.length > 0 ? { endpoints } : {} };
+  });
+
+  table.add('GET', '/api/2.0/serving-endpoints/:name', (req) => ({ body: renderDetailed(endpointOf(req), now()) }));
+
+  table.add('DELETE', '/api/2.0/serving-endpoints/:name', (req) => {
+    const endpoint = endpointOf(req);
+    delete slice(req.workspace).endpoints[endpoint.name];
+    ctx.changed();
+    return { body: {} };
+  });
+
+  table.add('PUT', '/api/2.0/serving-endpoints/:name/config', (req) => {
+    const state = slice(req.workspace);
+    const endpoint = endpointOf(req);
+    if (endpoint.config_update === 'IN_PROGRESS')
+      throw conflict(
+        `Endpoint '${endpoint.name}' is currently being updated (config version ${endpoint.pending?.config.config_version ?? '?'}). ` +
+          'Wait until state.config_update is NOT_UPDATING, then retry.',
+      );
+    const t = now();
+    const config = parseConfig(bodyOf(req), req.principal, t, endpoint.config);
+    startUpdate(state, endpoint, config, t);
+    ctx.changed();
+    return { body: renderDetailed(endpoint, t) };
+  });
+
+  table.add('PATCH', '/api/2.0/serving-endpoints/:name/tags', (req) => {
+    const endpoint = endpointOf(req);
+    const body = bodyOf(req);
+    const add = parseTags(optionalArray(body, 'add_tags'), 'add_tags');
+    const remove = new Set(stringArray(optionalArray(body, 'delete_tags') ?? [], 'delete_tags'));
+    const tags = endpoint.tags.filter((t) => !remove.has(t.key) && !add.some((a) => a.key === t.key));
+    endpoint.tags = [...tags, ...add];
+    endpoint.last_updated_timestamp = now();
+    ctx.changed();
+    return { body: { tags: clone(endpoint.tags) } };
+  });
+
+  table.add('PUT', '/api/2.0/serving-endpoints/:name/ai-gateway', (req) => {
+    const endpoint = endpointOf(req);
+    const body = bodyOf(req);
+    const gateway = compact({
+      inference_table_config: optionalObject(body, 'inference_table_config'),
+      usage_tracking_config: optionalObject(body, 'usage_tracking_config'),
+      rate_limits: optionalArray(body, 'rate_limits'),
+      guardrails: optionalObject(body, 'guardrails'),
+      fallback_config: optionalObject(body, 'fallback_config'),
+    });
+    endpoint.ai_gateway = gateway;
+    endpoint.last_updated_timestamp = now();
+    ctx.changed();
+    return { body: clone(gateway) };
+  });
+
+  table.add('GET', '/api/2.0/serving-endpoints/:name/metrics', (req) => ({
+    raw: renderMetrics(endpointOf(req)),
+    headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
+  }));
+
+  table.add('POST', '/serving-endpoints/:name/invocations', (req) => {
+    const endpoint = endpointOf(req);
+    const t = now();
+    if (!endpoint.config || !isReady(endpoint, t))
+      throw new DatabricksApiError(
+        400,
+        'INVALID_STATE',
+        `Endpoint '${endpoint.name}' is not ready to serve requests (state.ready is NOT_READY).`,
+      );
+    const body = bodyOf(req);
+    const rows = countRows(body);
+    if (rows === undefined)
+      throw badRequest(
+        'The request body must contain one of dataframe_split, dataframe_records, instances or inputs.',
+      );
+    const entityName = routeFor(endpoint.config, endpoint.invocation_count);
+    endpoint.invocation_count += 1;
+    const entity = endpoint.config.served_entities.find((e) => e.name === entityName) ?? endpoint.config.served_entities[0];
+    if (!entity) throw badRequest(`Endpoint '${endpoint.name}' has no served entities.`);
+    const failed = recordRequest(ensureMetrics(endpoint, entity.name));
+    ctx.changed();
+    const headers = { 'served-model-name': entity.name };
+    if (failed)
+      throw new DatabricksApiError(
+        500,
+        'INTERNAL_ERROR',
+        `Served entity '${entity.name}' failed to score the request (emulated error rate).`,
+        headers,
+      );
+    const predictions = Array.from({ length: rows }, (_, row) => prediction(entity, row));
+    return { body: { predictions }, headers };
+  });
+
+  // --- Emulator admin routes (not part of the Databricks API) ---
+
+  table.add('GET', '/__emulator/serving/settings', (req) => ({ body: clone(slice(req.workspace).settings) }));
+
+  table.add('PATCH', '/__emulator/serving/settings', (req) => {
+    const state = slice(req.workspace);
+    applySettings(state.settings, bodyOf(req));
+    ctx.changed();
+    return { body: clone(state.settings) };
+  });
+
+  // Finish an in-flight update now (tests that do not want to wait for the configured duration).
+  table.add('POST', '/__emulator/serving/endpoints/:name/complete-update', (req) => {
+    const state = slice(req.workspace);
+    const endpoint = endpointOf(req);
+    if (endpoint.pending) endpoint.pending.completes_at = now();
+    advance(state, now());
+    ctx.changed();
+    return { body: renderDetailed(endpoint, now()) };
+  });
+
+  // Drive metrics of one served entity: error_rate (0..1), p95_latency_ms, and optionally add_requests synthetic requests.
+  table.add('POST', '/__emulator/serving/endpoints/:name/metrics', (req) => {
+    const endpoint = endpointOf(req);
+    const body = bodyOf(req);
+    const entityName = requiredString(body, 'served_entity_name');
+    const known = [...(endpoint.config?.served_entities ?? []), ...(endpoint.pending?.config.served_entities ?? [])];
+    if (!known.some((e) => e.name === entityName))
+      throw doesNotExist(`Served entity '${entityName}' does not exist on endpoint '${endpoint.name}'.`);
+    const metrics = ensureMetrics(endpoint, entityName);
+    const errorRate = optionalNumber(body, 'error_rate');
+    if (errorRate !== undefined) {
+      if (errorRate < 0 || errorRate > 1) throw invalidParameter('error_rate must be between 0 and 1.');
+      metrics.error_rate = errorRate;
+    }
+    const latency = optionalNumber(body, 'p95_latency_ms');
+    if (latency !== undefined) {
+      if (latency < 0) throw invalidParameter('p95_latency_ms must not be negative.');
+      metrics.p95_latency_ms = latency;
+    }
+    const addRequests = optionalNumber(body, 'add_requests') ?? 0;
+    if (!Number.isInteger(addRequests) || addRequests < 0)
+      throw invalidParameter('add_requests must be a non-negative integer.');
+    for (let i = 0; i < addRequests; i++) recordRequest(metrics);
+    ctx.changed();
+    return { body: { served_entity_name: entityName, ...clone(metrics) } };
+  });
+}
+
+function applySettings(settings: ServingSettings, body: Json) {
+  const duration = optionalNumber(body, 'update_duration_ms');
+  if (duration !== undefined) {
+    if (duration < 0) throw invalidParameter('update_duration_ms must not be negative.');
+    settings.update_duration_ms = duration;
+  }
+  const readyDelay = optionalNumber(body, 'ready_delay_ms');
+  if (readyDelay !== undefined) {
+    if (readyDelay < 0) throw invalidParameter('ready_delay_ms must not be negative.');
+    settings.ready_delay_ms = readyDelay;
+  }
+  const failing = optionalArray(body, 'failing_entities');
+  if (failing !== undefined) {
+    settings.failing_entities = failing.map((f, i) => {
+      const where = `failing_entities[${i}]`;
+      if (!isObject(f)) throw invalidParameter(`${where} must be an object.`);
+      const version = f.entity_version;
+      if (typeof version !== 'string' && typeof version !== 'number')
+        throw invalidParameter(`${where}.entity_version is required.`);
+      return compact({
+        entity_name: requiredString(f, 'entity_name', `${where}.entity_name`),
+        entity_version: String(version),
+        message: optionalString(f, 'message', `${where}.message`),
+      }) as unknown as FailingEntity;
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed: { update_duration_ms?, ready_delay_ms?, failing_entities?, endpoints?: [{ name, config, tags?, description? }] }
+// Seeded endpoints start READY / NOT_UPDATING at config_version 1.
+
+function seedServing(state: ServingState, fixture: unknown, ctx: EmulatorContext) {
+  if (fixture === undefined || fixture === null) return;
+  if (!isObject(fixture)) throw invalidParameter('serving seed must be an object.');
+  applySettings(state.settings, fixture);
+  const t = ctx.clock.now();
+  for (const [i, raw] of (optionalArray(fixture, 'endpoints', 'serving.endpoints') ?? []).entries()) {
+    if (!isObject(raw)) throw invalidParameter(`serving.endpoints[${i}] must be an object.`);
+    const name = requiredString(raw, 'name', `serving.endpoints[${i}].name`);
+    const creator = optionalString(raw, 'creator') ?? 'seed@emulator.local';
+    const configRaw = optionalObject(raw, 'config', `serving.endpoints[${i}].config`);
+    const config = configRaw ? parseConfig(configRaw, creator, t, undefined) : undefined;
+    const endpoint: Endpoint = {
+      name,
+      id: optionalString(raw, 'id') ?? hexId(),
+      creator,
+      creation_timestamp: t,
+      last_updated_timestamp: t,
+      description: optionalString(raw, 'description'),
+      tags: parseTags(optionalArray(raw, 'tags'), `serving.endpoints[${i}].tags`),
+      ai_gateway: optionalObject(raw, 'ai_gateway'),
+      config: config ? { ...config, config_version: 1 } : undefined,
+      config_update: 'NOT_UPDATING',
+      ready_at: config ? t : undefined,
+      last_config_version: config ? 1 : 0,
+      invocation_count: 0,
+      metrics: {},
+    };
+    for (const entity of endpoint.config?.served_entities ?? []) ensureMetrics(endpoint, entity.name);
+    state.endpoints[name] = endpoint;
+  }
+}
