@@ -60,3 +60,17 @@ export interface RequestLedger {
   }): void;
   snapshot(): { readonly total: number; readonly retries: number; readonly byEndpoint: Readonly<Record<string, EndpointStats>> };
 }
+
+/**
+ * Supplies the auth headers for each attempt. Token-based providers implement `invalidate` so
+ * the client can drop a token the server rejected (401) and retry once with a fresh one.
+ */
+export interface AuthProvider {
+  headers(): Promise<Record<string, string>>;
+  invalidate?(): void;
+}
+
+/** Debug sink. Lines passed to it are already redacted. */
+export interface HttpLogger {
+  debug(msg: string): void;
+}

@@ -1,0 +1,403 @@
+// The one HTTP client every platform adapter talks through (undici underneath): auth headers,
+// retries with backoff and Retry-After, per-attempt timeouts, an overall retry deadline, a
+// per-host concurrency queue, proxies from an explicit env record, request accounting and
+// redacted debug logging. See docs/http.md for the behaviour matrix.
+
+import { Pool, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
+import { ApiError } from '../../errors.js';
+import { decodeErrorBody } from './error-body.js';
+import { endpointLabel } from './ledger.js';
+import { proxyFor, proxySettingsFromEnv, type Env, type ProxySettings } from './proxy.js';
+import { describeUrlForLog, redact, secretsInHeaders } from './redact.js';
+import type { AuthProvider, HttpClient, HttpLogger, HttpMethod, HttpRequest, HttpResponse, RequestLedger } from './types.js';
+
+export interface HttpClientOptions {
+  readonly baseUrl: string;
+  readonly auth?: AuthProvider;
+  /** Where proxy settings come from (HTTP(S)_PROXY, NO_PROXY). Nothing is read from process.env. */
+  readonly env?: Env;
+  /** Per attempt: connect + headers + whole body. Default 60 s. */
+  readonly timeoutMs?: number;
+  /** No retry is started after this much time since the first attempt. Default 5 min. */
+  readonly retryDeadlineMs?: number;
+  /** Attempts in total, first one included. Default 6. */
+  readonly maxAttempts?: number;
+  /** Exponential backoff base and cap. Defaults 250 ms and 10 s. */
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Longest Retry-After honoured; longer values are cut to this. Default 60 s. */
+  readonly maxRetryAfterMs?: number;
+  /** Random extra wait added to a Retry-After delay, up to this. Default 250 ms. */
+  readonly retryAfterJitterMs?: number;
+  /** In-flight requests per host (origin); further requests queue FIFO. Default 8. */
+  readonly maxConcurrentPerHost?: number;
+  readonly ledger?: RequestLedger;
+  readonly logger?: HttpLogger;
+  readonly userAgent?: string;
+  readonly defaultHeaders?: Readonly<Record<string, string>>;
+  /** Extra secret values to scrub from logs and errors (e.g. a password the auth provider holds). */
+  readonly secrets?: readonly string[];
+  /** Random source for jitter, [0, 1). Injected by tests that want determinism. */
+  readonly random?: () => number;
+}
+
+export interface ClosableHttpClient extends HttpClient {
+  /** Closes the keep-alive connections. Requests after close fail. */
+  close(): Promise<void>;
+}
+
+const DEFAULTS = {
+  timeoutMs: 60_000,
+  retryDeadlineMs: 300_000,
+  maxAttempts: 6,
+  backoffBaseMs: 250,
+  backoffMaxMs: 10_000,
+  maxRetryAfterMs: 60_000,
+  retryAfterJitterMs: 250,
+  maxConcurrentPerHost: 8,
+  userAgent: 'mlops-gate',
+} as const;
+
+const IDEMPOTENT_BY_DEFAULT: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+/** The server did not process the request: safe to retry whatever the method. */
+const ALWAYS_RETRY = new Set([429, 503]);
+/** May have been processed: only retried for idempotent requests. */
+const RETRY_IF_IDEMPOTENT = new Set([500, 502, 504]);
+
+type AttemptOutcome =
+  | {
+      readonly type: 'response';
+      readonly status: number;
+      readonly headers: Record<string, string>;
+      readonly body: Buffer;
+      readonly bytesSent: number;
+    }
+  | { readonly type: 'failure'; readonly kind: 'transport' | 'timeout'; readonly cause: unknown; readonly bytesSent: number };
+
+/** Fair FIFO queue bounding in-flight work. */
+class Slots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+  async acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active += 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next(); // the slot passes straight to the next in line
+    else this.active -= 1;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `Retry-After` as delay-seconds or an HTTP-date; null when absent or unparseable. */
+export const parseRetryAfter = (value: string | undefined, nowMs: number): number | null => {
+  if (value === undefined) return null;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, date - nowMs);
+};
+
+const flattenHeaders = (headers: Record<string, string | string[] | undefined>): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+};
+
+const buildUrl = (base: URL, path: string, query: HttpRequest['query']): URL => {
+  const url = /^https?:\/\//i.test(path)
+    ? new URL(path)
+    : new URL(`${base.pathname.replace(/\/$/, '')}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value as readonly string[]) url.searchParams.append(key, item);
+    else url.searchParams.append(key, String(value));
+  }
+  return url;
+};
+
+const encodeBody = (body: unknown): { payload: string | Uint8Array | undefined; contentType: string | null } => {
+  if (body === undefined) return { payload: undefined, contentType: null };
+  if (body instanceof Uint8Array) return { payload: body, contentType: 'application/octet-stream' };
+  if (typeof body === 'string') return { payload: body, contentType: 'text/plain; charset=utf-8' };
+  return { payload: JSON.stringify(body), contentType: 'application/json' };
+};
+
+const byteLength = (payload: string | Uint8Array | undefined): number =>
+  payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+
+const causeCode = (cause: unknown): string => {
+  if (cause && typeof cause === 'object') {
+    const withCode = cause as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof withCode.code === 'string' && withCode.code !== 'UND_ERR_SOCKET') return withCode.code;
+    const inner = withCode.cause as { code?: unknown } | undefined;
+    if (inner && typeof inner.code === 'string') return inner.code;
+    if (typeof withCode.code === 'string') return withCode.code;
+    if (typeof withCode.message === 'string') return withCode.message;
+  }
+  return String(cause);
+};
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient => {
+  const base = new URL(options.baseUrl);
+  const cfg = { ...DEFAULTS, ...stripUndefined(options) };
+  const proxySettings: ProxySettings = proxySettingsFromEnv(options.env ?? {});
+  const random = options.random ?? Math.random;
+  const dispatchers = new Map<string, Dispatcher>();
+  const slots = new Map<string, Slots>();
+  const knownSecrets = new Set<string>(options.secrets ?? []);
+  for (const proxy of [proxySettings.httpProxy, proxySettings.httpsProxy]) {
+    if (proxy?.password) knownSecrets.add(decodeURIComponent(proxy.password));
+  }
+  const scrub = (text: string): string => redact(text, knownSecrets);
+  const log = (line: string): void => options.logger?.debug(scrub(line));
+
+  const dispatcherFor = (url: URL): Dispatcher => {
+    const existing = dispatchers.get(url.origin);
+    if (existing) return existing;
+    const common = {
+      keepAliveTimeout: 4_000,
+      // Our own AbortSignal enforces the per-attempt timeout; undici's phase timers stay out of the way.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    };
+    const proxy = proxyFor(url, proxySettings);
+    const dispatcher = proxy
+      ? new ProxyAgent({ uri: proxy.href, connections: cfg.maxConcurrentPerHost, ...common })
+      : new Pool(url.origin, { connections: cfg.maxConcurrentPerHost, ...common });
+    log(`http: ${url.origin} ${proxy ? `via proxy ${proxy.origin}` : 'direct'}`);
+    dispatchers.set(url.origin, dispatcher);
+    return dispatcher;
+  };
+
+  const slotsFor = (url: URL): Slots => {
+    let s = slots.get(url.origin);
+    if (!s) {
+      s = new Slots(cfg.maxConcurrentPerHost);
+      slots.set(url.origin, s);
+    }
+    return s;
+  };
+
+  const attemptOnce = async (
+    url: URL,
+    req: HttpRequest,
+    headers: Record<string, string>,
+    payload: string | Uint8Array | undefined,
+  ): Promise<AttemptOutcome> => {
+    const timeoutMs = req.timeoutMs ?? cfg.timeoutMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
+    const bytesSent = byteLength(payload);
+    try {
+      const res = await undiciRequest(url, {
+        method: req.method,
+        headers,
+        body: payload,
+        dispatcher: dispatcherFor(url),
+        signal: controller.signal,
+      });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body, bytesSent };
+    } catch (cause) {
+      return { type: 'failure', kind: controller.signal.aborted ? 'timeout' : 'transport', cause, bytesSent };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const parseBody = (res: Extract<AttemptOutcome, { type: 'response' }>, req: HttpRequest): unknown => {
+    const type = req.responseType ?? 'json';
+    if (type === 'bytes') return new Uint8Array(res.body);
+    const text = res.body.toString('utf8');
+    if (type === 'text') return text;
+    if (text.trim() === '') return {};
+    return JSON.parse(text) as unknown;
+  };
+
+  const request = async <T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> => {
+    const url = buildUrl(base, req.path, req.query);
+    const method = req.method;
+    const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
+    const endpoint = req.endpoint ?? endpointLabel(method, url.pathname);
+    const where = `${method} ${url.pathname}`;
+    const errorUrl = `${url.origin}${url.pathname}`;
+    const { payload, contentType } = encodeBody(req.body);
+    const startedAt = Date.now();
+    const deadline = startedAt + cfg.retryDeadlineMs;
+    let attempt = 0;
+    let authRefreshed = false;
+
+    for (;;) {
+      attempt += 1;
+      const authHeaders = options.auth ? await options.auth.headers() : {};
+      for (const secret of secretsInHeaders(authHeaders)) knownSecrets.add(secret);
+      const headers: Record<string, string> = {
+        'user-agent': cfg.userAgent,
+        accept: req.responseType === 'json' || req.responseType === undefined ? 'application/json' : '*/*',
+        ...(contentType ? { 'content-type': contentType } : {}),
+        ...options.defaultHeaders,
+        ...req.headers,
+        ...authHeaders,
+      };
+
+      const hostSlots = slotsFor(url);
+      await hostSlots.acquire();
+      const t0 = performance.now();
+      let outcome: AttemptOutcome;
+      try {
+        log(`http → ${method} ${describeUrlForLog(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
+        outcome = await attemptOnce(url, req, headers, payload);
+      } finally {
+        hostSlots.release();
+      }
+      const ms = performance.now() - t0;
+      options.ledger?.record({
+        host: url.host,
+        endpoint,
+        status: outcome.type === 'response' ? outcome.status : null,
+        bytesSent: outcome.bytesSent,
+        bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : 0,
+        ms,
+        retry: attempt > 1,
+      });
+
+      if (outcome.type === 'response') {
+        log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
+        if (outcome.status >= 200 && outcome.status < 300) {
+          let body: unknown;
+          try {
+            body = parseBody(outcome, req);
+          } catch {
+            throw new ApiError(
+              scrub(`${where}: HTTP ${outcome.status} but the body is not valid JSON (${plural(attempt, 'attempt')})`),
+              { errorCode: null, status: outcome.status, method, url: errorUrl, kind: 'http', attempts: attempt },
+            );
+          }
+          return { status: outcome.status, headers: outcome.headers, body: body as T };
+        }
+      } else {
+        log(`http ✗ ${where} ${outcome.kind}: ${causeCode(outcome.cause)} after ${Math.round(ms)} ms`);
+      }
+
+      // A token the server rejected: drop it and try once more with a fresh one.
+      if (
+        outcome.type === 'response' &&
+        outcome.status === 401 &&
+        options.auth?.invalidate &&
+        !authRefreshed &&
+        attempt < cfg.maxAttempts
+      ) {
+        authRefreshed = true;
+        options.auth.invalidate();
+        log(`http ↻ ${where}: 401, refreshing credentials and retrying once`);
+        continue;
+      }
+
+      const retryable =
+        outcome.type === 'response'
+          ? ALWAYS_RETRY.has(outcome.status) || (idempotent && RETRY_IF_IDEMPOTENT.has(outcome.status))
+          : idempotent;
+      const delay = retryable ? retryDelay(outcome, attempt) : 0;
+      const pastDeadline = retryable && Date.now() + delay > deadline;
+      if (!retryable || attempt >= cfg.maxAttempts || pastDeadline) {
+        const suffix = pastDeadline
+          ? `; gave up: the next retry would pass the ${Math.round(cfg.retryDeadlineMs / 1000)} s retry deadline`
+          : '';
+        throw buildError(outcome, { where, method, errorUrl, attempt, timeoutMs: req.timeoutMs ?? cfg.timeoutMs, suffix });
+      }
+      log(`http ↻ ${where}: retry ${attempt + 1}/${cfg.maxAttempts} in ${Math.round(delay)} ms`);
+      await sleep(delay);
+    }
+  };
+
+  const retryDelay = (outcome: AttemptOutcome, attempt: number): number => {
+    if (outcome.type === 'response' && ALWAYS_RETRY.has(outcome.status)) {
+      const retryAfter = parseRetryAfter(outcome.headers['retry-after'], Date.now());
+      if (retryAfter !== null) return Math.min(retryAfter, cfg.maxRetryAfterMs) + random() * cfg.retryAfterJitterMs;
+    }
+    // Exponential with "equal jitter": half fixed, half random, so waits never collapse to zero.
+    const exp = Math.min(cfg.backoffMaxMs, cfg.backoffBaseMs * 2 ** (attempt - 1));
+    return exp / 2 + random() * (exp / 2);
+  };
+
+  const buildError = (
+    outcome: AttemptOutcome,
+    ctx: { where: string; method: string; errorUrl: string; attempt: number; timeoutMs: number; suffix: string },
+  ): ApiError => {
+    const attempts = `(${plural(ctx.attempt, 'attempt')})`;
+    if (outcome.type === 'failure') {
+      const message =
+        outcome.kind === 'timeout'
+          ? `${ctx.where}: no complete answer from ${new URL(ctx.errorUrl).host} within ${ctx.timeoutMs} ms ${attempts}${ctx.suffix}`
+          : `${ctx.where}: could not reach ${new URL(ctx.errorUrl).host}: ${causeCode(outcome.cause)} ${attempts}${ctx.suffix}`;
+      const error = new ApiError(scrub(message), {
+        errorCode: null,
+        status: null,
+        method: ctx.method,
+        url: ctx.errorUrl,
+        kind: outcome.kind,
+        attempts: ctx.attempt,
+      });
+      Object.defineProperty(error, 'cause', { value: outcome.cause, enumerable: false });
+      return error;
+    }
+    const decoded = decodeErrorBody(outcome.body.toString('utf8'));
+    const label = decoded.errorCode ?? statusText(outcome.status);
+    const text = decoded.message ? `: ${decoded.message}` : '';
+    const hint =
+      outcome.status === 401
+        ? ' — the server rejected the credentials; check the token or username/password it was given'
+        : outcome.status === 403
+          ? ' — the credentials are valid but lack permission for this call'
+          : '';
+    return new ApiError(scrub(`${ctx.where}: HTTP ${outcome.status} ${label}${text}${hint} ${attempts}${ctx.suffix}`), {
+      errorCode: decoded.errorCode,
+      status: outcome.status,
+      method: ctx.method,
+      url: ctx.errorUrl,
+      kind: 'http',
+      attempts: ctx.attempt,
+    });
+  };
+
+  return {
+    baseUrl: base.href.replace(/\/$/, ''),
+    request,
+    async close() {
+      const all = [...dispatchers.values()];
+      dispatchers.clear();
+      await Promise.all(all.map((d) => d.close()));
+    },
+  };
+};
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+const statusText = (status: number): string => STATUS_TEXT[status] ?? 'error';
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
