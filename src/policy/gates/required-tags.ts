@@ -1,0 +1,100 @@
+// required_tags: tags on the candidate version (or its run) whose values fully match a pattern.
+
+import type { RunInfo } from '../../evidence/types.js';
+import { listOf } from '../format.js';
+import { GateOptionError, readEnum, readObject, type RawOptions } from '../options.js';
+import type { GateResult, GateType, Measured } from '../types.js';
+import { read, readCandidate, result, versionLabel } from './kit.js';
+
+export type TagLocation = 'version' | 'run' | 'version_or_run';
+
+export interface RequiredTag {
+  readonly key: string;
+  /** The pattern as written, for messages. */
+  readonly pattern: string;
+  /** Anchored: the whole value must match. */
+  readonly regex: RegExp;
+}
+
+export interface RequiredTagsOptions {
+  readonly tags: readonly RequiredTag[];
+  readonly on: TagLocation;
+}
+
+const compile = (key: string, pattern: unknown): RequiredTag => {
+  if (typeof pattern !== 'string') throw new GateOptionError(`tag "${key}" must map to a regular expression string`, `tags.${key}`);
+  try {
+    return { key, pattern, regex: new RegExp(`^(?:${pattern})$`) };
+  } catch (e) {
+    throw new GateOptionError(`tag "${key}": invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`, `tags.${key}`);
+  }
+};
+
+export const requiredTagsGate: GateType<RequiredTagsOptions> = {
+  type: 'required_tags',
+  schemaRef: '#/$defs/gate_required_tags',
+
+  parse(raw: RawOptions) {
+    const tags = readObject(raw, 'tags');
+    if (tags === undefined || Object.keys(tags).length === 0) throw new GateOptionError('option "tags" needs at least one tag', 'tags');
+    return {
+      tags: Object.entries(tags).map(([key, pattern]) => compile(key, pattern)),
+      on: readEnum(raw, 'on', ['version', 'run', 'version_or_run'] as const, 'version'),
+    };
+  },
+
+  needs: (o) => ({ candidateRun: o.on !== 'version' }),
+
+  evaluate(o, ctx): GateResult {
+    const threshold: Measured = Object.fromEntries(o.tags.map((t) => [t.key, t.pattern]));
+    const candidate = readCandidate(ctx.evidence);
+    if (!candidate.ok) return { ...candidate.result, threshold };
+    const version = candidate.value;
+    const label = versionLabel(version);
+    const where = o.on === 'version' ? `candidate ${label}` : o.on === 'run' ? `the source run of ${label}` : `${label} or its run`;
+
+    const versionValue = (key: string): string | undefined => version.version.tags[key];
+    const ok = (tag: RequiredTag, value: string | undefined): boolean => value !== undefined && tag.regex.test(value);
+
+    // The run is read only when it can matter: always for `run`, for `version_or_run` only if a
+    // version tag is missing or wrong. An unreadable run is then an error, not a failed tag.
+    let run: RunInfo | null = null;
+    const needRun = o.on === 'run' || (o.on === 'version_or_run' && o.tags.some((t) => !ok(t, versionValue(t.key))));
+    if (needRun) {
+      const fact = read(version.run, `the source run of candidate ${label}`);
+      if (!fact.ok) return { ...fact.result, threshold };
+      run = fact.value;
+      if (run === null && o.on === 'run') {
+        return result('fail', `Candidate ${label} has no source run, so its run tags cannot be checked.`, {}, threshold);
+      }
+    }
+
+    const valueOf = (tag: RequiredTag): string | undefined => {
+      if (o.on === 'run') return run?.tags[tag.key];
+      const fromVersion = versionValue(tag.key);
+      if (o.on === 'version' || ok(tag, fromVersion)) return fromVersion;
+      return run?.tags[tag.key] ?? fromVersion;
+    };
+
+    const measured: Record<string, string | null> = {};
+    const missing: string[] = [];
+    const mismatched: string[] = [];
+    for (const tag of o.tags) {
+      const value = valueOf(tag);
+      measured[tag.key] = value ?? null;
+      if (value === undefined) missing.push(tag.key);
+      else if (!tag.regex.test(value)) mismatched.push(`${tag.key}=${JSON.stringify(value)} does not match ${tag.pattern}`);
+    }
+    if (missing.length === 0 && mismatched.length === 0) {
+      return result('pass', `All ${String(o.tags.length)} required tags are set on ${where}: ${listOf(o.tags.map((t) => t.key))}.`, measured, threshold);
+    }
+    const problems = [...(missing.length ? [`missing ${listOf(missing)}`] : []), ...mismatched];
+    const failing = missing.length + mismatched.length;
+    return result(
+      'fail',
+      `${String(failing)} of ${String(o.tags.length)} required tags fail on ${where}: ${problems.join('; ')}.`,
+      measured,
+      threshold,
+    );
+  },
+};

@@ -1,0 +1,31 @@
+// The one table of gate types. Adding a gate type = one file in ./gates + one line here
+// (+ its option schema at #/$defs/gate_<type> in schema/mlops.schema.json).
+
+import { approvalsGate } from './gates/approvals.js';
+import { descriptionGate } from './gates/description.js';
+import { metricDeltaGate } from './gates/metric-delta.js';
+import { metricThresholdGate } from './gates/metric-threshold.js';
+import { provenanceGate } from './gates/provenance.js';
+import { requiredTagsGate } from './gates/required-tags.js';
+import { signatureGate } from './gates/signature.js';
+import type { GateType } from './types.js';
+
+/** A gate type with its options type forgotten: options only ever flow from its own parse(). */
+export type AnyGateType = GateType<unknown>;
+const erase = <O>(gate: GateType<O>): AnyGateType => gate as unknown as AnyGateType;
+
+export const GATE_TYPES = {
+  required_tags: erase(requiredTagsGate),
+  metric_threshold: erase(metricThresholdGate),
+  metric_delta: erase(metricDeltaGate),
+  signature: erase(signatureGate),
+  approvals: erase(approvalsGate),
+  provenance: erase(provenanceGate),
+  description: erase(descriptionGate),
+} as const satisfies Record<string, AnyGateType>;
+
+export type GateTypeName = keyof typeof GATE_TYPES;
+export const GATE_TYPE_NAMES = Object.keys(GATE_TYPES) as GateTypeName[];
+
+export const getGateType = (type: string): AnyGateType | undefined =>
+  Object.hasOwn(GATE_TYPES, type) ? GATE_TYPES[type as GateTypeName] : undefined;
