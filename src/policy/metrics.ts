@@ -62,8 +62,11 @@ export const withinAbsoluteRegression = (
 ): boolean => (greaterIsBetter ? candidate >= champion - maxRegression : candidate <= champion + maxRegression);
 
 /**
- * Extension, relative non-inferiority margin: regression = −improvement ≤ m. When the champion is
- * 0 a relative margin is 0 wide, so the candidate must be at least as good as the champion.
+ * Extension, relative non-inferiority margin m: the candidate may be at most m × base worse,
+ * i.e. candidate ≥ champion − m·base (greater is better) or ≤ champion + m·base, base = champion
+ * or |champion|. Written as a product rather than a ratio so a candidate exactly m worse passes
+ * despite binary rounding (1 − 0.99 > 0.01 in floating point). With a negative base the
+ * inequality flips, exactly as the ratio form would. A zero champion gives a zero-width margin.
  */
 export const withinRelativeRegression = (
   candidate: number,
@@ -72,7 +75,11 @@ export const withinRelativeRegression = (
   greaterIsBetter: boolean,
   base: RelativeBase,
 ): boolean => {
-  const improvement = relativeImprovement(candidate, champion, greaterIsBetter, base);
-  if (improvement === null) return withinAbsoluteRegression(candidate, champion, 0, greaterIsBetter);
-  return -improvement <= maxRegression;
+  const denominator = base === 'abs_champion' ? Math.abs(champion) : champion;
+  const margin = maxRegression * denominator;
+  const bound = greaterIsBetter ? champion - margin : champion + margin;
+  const noWorseThanBound = greaterIsBetter ? candidate >= bound : candidate <= bound;
+  if (denominator >= 0) return noWorseThanBound;
+  // Dividing by a negative champion (MLflow's signed base) reverses the comparison.
+  return greaterIsBetter ? candidate <= bound : candidate >= bound;
 };

@@ -86,7 +86,9 @@ export const requiredTagsGate: GateType<RequiredTagsOptions> = {
       else if (!tag.regex.test(value)) mismatched.push(`${tag.key}=${JSON.stringify(value)} does not match ${tag.pattern}`);
     }
     if (missing.length === 0 && mismatched.length === 0) {
-      return result('pass', `All ${String(o.tags.length)} required tags are set on ${where}: ${listOf(o.tags.map((t) => t.key))}.`, measured, threshold);
+      const keys = listOf(o.tags.map((t) => t.key));
+      const sentence = o.tags.length === 1 ? `Required tag ${keys} is set on ${where}.` : `All ${String(o.tags.length)} required tags are set on ${where}: ${keys}.`;
+      return result('pass', sentence, measured, threshold);
     }
     const problems = [...(missing.length ? [`missing ${listOf(missing)}`] : []), ...mismatched];
     const failing = missing.length + mismatched.length;
