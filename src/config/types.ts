@@ -125,6 +125,8 @@ export interface GateSpec {
   readonly type: string;
   readonly policy: string;
   readonly severity: GateSeverity;
+  /** The gate's `description`, shown in reports (additive; absent = none). */
+  readonly description?: string | null;
   readonly options: unknown;
   readonly position: SourcePosition;
 }
@@ -141,6 +143,11 @@ export interface Policy {
   readonly origin: { readonly kind: 'builtin'; readonly pack: string } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'inline' };
   readonly description: string | null;
   readonly appliesTo: PolicyScope;
+  /**
+   * Names of the policies this one extends, in order (additive; absent = none). Their gates are
+   * included wherever this policy applies (see config/names.ts `gatesFor`).
+   */
+  readonly extends?: readonly string[];
   readonly gates: readonly GateSpec[];
   readonly position: SourcePosition;
 }

@@ -1,0 +1,369 @@
+// mlops.yml text → typed Config, or a ConfigError holding every problem found, each with
+// file:line:column. Pure: the environment, file reading and the clock are injected.
+//
+// Steps: parse YAML (positions kept, ${VAR} interpolated) → JSON Schema → resolve policies
+// (inline, built-in packs, local files; `extends`) → cross-field checks → typed Config.
+
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { Diagnostic } from '../errors.js';
+import { buildEnvironment, buildModel, buildWaiver } from './build.js';
+import { PolicyResolver } from './policies.js';
+import type { ResolvedPolicy } from './policies.js';
+import { asArray, asRecord, asString, entriesOf } from './raw.js';
+import type { RawRecord } from './raw.js';
+import { parseSource, pointerJoin, positionOf } from './source.js';
+import type { SourceDocument } from './source.js';
+import { didYouMean } from './suggest.js';
+import type { Config, Environment, GateSpec, ModelConfig, Policy, Waiver } from './types.js';
+import { validateAgainstSchema } from './validate.js';
+
+export interface LoadInput {
+  /** Path of the config file as the user knows it; positions and relative policy paths use it. */
+  readonly file: string;
+  readonly text: string;
+}
+
+export interface LoadDeps {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Returns the file's text, or null when it does not exist. */
+  readonly readFile: (path: string) => string | null;
+  readonly now: Date;
+}
+
+export interface LoadResult {
+  readonly config: Config;
+  /** Warnings only (errors are thrown as a ConfigError). */
+  readonly diagnostics: Diagnostic[];
+}
+
+export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
+  const diagnostics: Diagnostic[] = [];
+  const fail = (): never => {
+    throw new ConfigError(sortDiagnostics(diagnostics, input.file));
+  };
+
+  const parsed = parseSource(input.file, input.text, deps.env);
+  diagnostics.push(...parsed.diagnostics);
+  if (!parsed.syntaxOk) fail();
+  const doc = parsed.doc;
+  diagnostics.push(...validateAgainstSchema(doc, 'config'));
+
+  const root = asRecord(doc.value) ?? {};
+  const configDir = posix.dirname(input.file.replace(/\\/g, '/'));
+  const resolver = new PolicyResolver(doc, configDir, deps, diagnostics);
+  const checker = new CrossChecks(doc, root, resolver, diagnostics);
+
+  checker.environments();
+  const modelPolicies = checker.models();
+  resolver.resolveExtends();
+  checker.policies();
+  checker.waivers(deps.now);
+  checker.unusedPolicies(modelPolicies);
+
+  if (diagnostics.some((d) => d.severity === 'error')) fail();
+
+  const environments = new Map<string, Environment>();
+  for (const [name, raw] of entriesOf(root.environments)) environments.set(name, buildEnvironment(name, raw as RawRecord, doc));
+  const defaults = asRecord(root.defaults) ?? {};
+  const models = new Map<string, ModelConfig>();
+  for (const [id, raw] of entriesOf(root.models)) {
+    models.set(id, buildModel(id, raw as RawRecord, doc, defaults, modelPolicies.get(id) ?? []));
+  }
+  const policies = new Map<string, Policy>();
+  for (const [name, entry] of resolver.resolved) policies.set(name, entry.policy);
+  const waivers: Waiver[] = asArray(root.waivers).map((raw, index) =>
+    buildWaiver(raw as RawRecord, doc, pointerJoin('/waivers', index)),
+  );
+
+  const config: Config = {
+    version: 1,
+    file: input.file,
+    digest: createHash('sha256').update(input.text, 'utf8').digest('hex'),
+    environments,
+    models,
+    policies,
+    waivers,
+  };
+  return { config, diagnostics: sortDiagnostics(diagnostics, input.file) };
+};
+
+const sortDiagnostics = (diagnostics: readonly Diagnostic[], mainFile: string): Diagnostic[] =>
+  [...diagnostics].sort((a, b) => {
+    const fileA = a.position?.file ?? '';
+    const fileB = b.position?.file ?? '';
+    if (fileA !== fileB) return fileA === mainFile ? -1 : fileB === mainFile ? 1 : fileA.localeCompare(fileB);
+    return (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.column ?? 0) - (b.position?.column ?? 0);
+  });
+
+/** `*` matches any run of characters; everything else is literal. */
+export const globToRegExp = (glob: string): RegExp =>
+  new RegExp(`^${glob.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+
+class CrossChecks {
+  private readonly environmentNames: string[];
+  private readonly modelIds: string[];
+
+  constructor(
+    private readonly doc: SourceDocument,
+    private readonly root: RawRecord,
+    private readonly resolver: PolicyResolver,
+    private readonly diagnostics: Diagnostic[],
+  ) {
+    this.environmentNames = entriesOf(root.environments).map(([name]) => name);
+    this.modelIds = entriesOf(root.models).map(([id]) => id);
+  }
+
+  private report(
+    severity: Diagnostic['severity'],
+    code: string,
+    message: string,
+    doc: SourceDocument,
+    path: string,
+    extra: { hint?: string; which?: 'key' | 'value' } = {},
+  ): void {
+    this.diagnostics.push({
+      severity,
+      code,
+      message,
+      path,
+      position: positionOf(doc, path, extra.which ?? 'value'),
+      ...(extra.hint ? { hint: extra.hint } : {}),
+    });
+  }
+
+  /** Names in a list (at `path` in `doc`) must be known; each unknown one is reported at its item. */
+  private namesExist(doc: SourceDocument, path: string, list: unknown, known: readonly string[], what: 'environment' | 'model'): void {
+    asArray(list).forEach((name, index) => {
+      if (typeof name === 'string' && !known.includes(name)) {
+        this.report('error', 'dangling-reference', `unknown ${what} "${name}"; defined: ${known.join(', ') || 'none'}`, doc, pointerJoin(path, index), didYouMean(name, known));
+      }
+    });
+  }
+
+  environments(): void {
+    const promoteFrom = new Map<string, string>();
+    for (const [name, raw] of entriesOf(this.root.environments)) {
+      const source = asString(asRecord(raw)?.promote_from);
+      if (source === null) continue;
+      const path = pointerJoin(pointerJoin('/environments', name), 'promote_from');
+      if (!this.environmentNames.includes(source)) {
+        this.report('error', 'dangling-reference', `environment "${name}" promotes from unknown environment "${source}"; defined: ${this.environmentNames.join(', ')}`, this.doc, path, didYouMean(source, this.environmentNames));
+        continue;
+      }
+      promoteFrom.set(name, source);
+    }
+    // Each environment has at most one source, so a cycle is found by walking back from any member.
+    const reported = new Set<string>();
+    for (const start of this.environmentNames) {
+      const seen: string[] = [];
+      let current: string | undefined = start;
+      while (current !== undefined && !seen.includes(current)) {
+        seen.push(current);
+        current = promoteFrom.get(current);
+      }
+      if (current === undefined) continue;
+      const cycle = seen.slice(seen.indexOf(current));
+      const key = [...cycle].sort().join(',');
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const first = this.environmentNames.find((n) => cycle.includes(n)) ?? current;
+      // Show the cycle in promotion order (source → target), starting at its first declared member.
+      const flow: string[] = [first];
+      for (let next = promoteFrom.get(first); next !== undefined && next !== first; next = promoteFrom.get(next)) flow.push(next);
+      flow.reverse();
+      const display = [...flow, flow[0]].join(' → ');
+      this.report('error', 'cycle', `environments form a promotion cycle: ${display}`, this.doc, pointerJoin(pointerJoin('/environments', first), 'promote_from'), { hint: 'the first environment of a chain has no promote_from' });
+    }
+  }
+
+  /** Checks every model; returns each model's resolved policy names. */
+  models(): Map<string, string[]> {
+    const result = new Map<string, string[]>();
+    const defaults = asRecord(this.root.defaults);
+    let defaultPolicies: string[] | null = null;
+    const resolveList = (list: unknown, path: string): string[] =>
+      asArray(list).flatMap((ref, index) => {
+        if (typeof ref !== 'string') return [];
+        const name = this.resolver.resolve(ref, { doc: this.doc, pointer: pointerJoin(path, index), relDir: '', fromBuiltin: false });
+        return name === null ? [] : [name];
+      });
+    for (const [id, rawModel] of entriesOf(this.root.models)) {
+      const model = asRecord(rawModel);
+      if (!model) continue;
+      const base = pointerJoin('/models', id);
+      for (const [env] of entriesOf(model.names)) {
+        if (!this.environmentNames.includes(env)) {
+          this.report('error', 'dangling-reference', `names lists unknown environment "${env}"; defined: ${this.environmentNames.join(', ')}`, this.doc, pointerJoin(pointerJoin(base, 'names'), env), { which: 'key', ...didYouMean(env, this.environmentNames) });
+        }
+      }
+      if (model.policies !== undefined) {
+        result.set(id, resolveList(model.policies, pointerJoin(base, 'policies')));
+      } else {
+        defaultPolicies ??= resolveList(defaults?.policies, '/defaults/policies');
+        result.set(id, defaultPolicies);
+      }
+      const serving = asRecord(model.serving);
+      if (serving) this.serving(serving, pointerJoin(base, 'serving'));
+      const monitor = asRecord(model.monitor);
+      if (monitor) this.namesExist(this.doc, pointerJoin(pointerJoin(base, 'monitor'), 'environments'), monitor.environments, this.environmentNames, 'environment');
+    }
+    return result;
+  }
+
+  private serving(serving: RawRecord, path: string): void {
+    this.namesExist(this.doc, pointerJoin(path, 'environments'), serving.environments, this.environmentNames, 'environment');
+    if (asRecord(serving.scale_to_zero)) {
+      for (const [env] of entriesOf(serving.scale_to_zero)) {
+        if (!this.environmentNames.includes(env)) {
+          this.report('error', 'dangling-reference', `scale_to_zero lists unknown environment "${env}"; defined: ${this.environmentNames.join(', ')}`, this.doc, pointerJoin(pointerJoin(path, 'scale_to_zero'), env), { which: 'key', ...didYouMean(env, this.environmentNames) });
+        }
+      }
+    }
+    const strategy = asString(serving.strategy) ?? 'replace';
+    const steps = asArray(serving.steps);
+    const stepsPath = pointerJoin(path, 'steps');
+    if (strategy === 'canary' && steps.length > 0 && steps.every((s) => typeof s === 'number')) {
+      const values = steps as number[];
+      values.forEach((value, index) => {
+        const previous = values[index - 1];
+        if (previous !== undefined && value <= previous) {
+          this.report('error', 'canary-steps', `canary steps must increase strictly: ${value} comes after ${previous}`, this.doc, pointerJoin(stepsPath, index));
+        }
+      });
+      const last = values[values.length - 1];
+      if (last !== 100) {
+        this.report('error', 'canary-steps', `the last canary step must be 100 (all traffic), got ${String(last)}`, this.doc, pointerJoin(stepsPath, values.length - 1));
+      }
+    }
+    const onlyFor: [string, string][] = [
+      ['steps', 'canary'],
+      ['pause', 'canary'],
+      ['candidate_percent', 'ab'],
+      ['smoke_request', 'blue_green'],
+    ];
+    for (const [field, wanted] of onlyFor) {
+      if (serving[field] !== undefined && strategy !== wanted) {
+        this.report('warning', 'ignored-field', `"${field}" only applies to strategy ${wanted}; it is ignored for strategy ${strategy}`, this.doc, pointerJoin(path, field), { which: 'key' });
+      }
+    }
+  }
+
+  policies(): void {
+    const resolved = [...this.resolver.resolved.values()];
+    for (const entry of resolved) {
+      const raw = this.rawPolicy(entry);
+      const appliesPath = pointerJoin(entry.pointer, 'applies_to');
+      const appliesTo = asRecord(raw?.applies_to);
+      this.namesExist(entry.doc, pointerJoin(appliesPath, 'environments'), appliesTo?.environments, this.environmentNames, 'environment');
+      this.namesExist(entry.doc, pointerJoin(appliesPath, 'models'), appliesTo?.models, this.modelIds, 'model');
+      this.gateRegexes(entry, raw);
+    }
+    this.uniqueGateIds(resolved);
+    this.extendsCycles();
+  }
+
+  private rawPolicy(entry: ResolvedPolicy): RawRecord | null {
+    if (entry.pointer === '') return asRecord(entry.doc.value);
+    return asRecord(asRecord(asRecord(entry.doc.value)?.policies)?.[entry.policy.name]);
+  }
+
+  private gateRegexes(entry: ResolvedPolicy, raw: RawRecord | null): void {
+    asArray(raw?.gates).forEach((gate, index) => {
+      const record = asRecord(gate);
+      if (record?.type !== 'required_tags') return;
+      for (const [tag, pattern] of entriesOf(record.tags)) {
+        if (typeof pattern !== 'string') continue;
+        try {
+          new RegExp(`^(?:${pattern})$`);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
+          this.report('error', 'bad-regex', `invalid regular expression for tag "${tag}": ${reason}`, entry.doc, pointerJoin(pointerJoin(pointerJoin(pointerJoin(entry.pointer, 'gates'), index), 'tags'), tag));
+        }
+      }
+    });
+  }
+
+  private uniqueGateIds(resolved: readonly ResolvedPolicy[]): void {
+    const seen = new Map<string, GateSpec>();
+    for (const entry of resolved) {
+      entry.policy.gates.forEach((gate) => {
+        const first = seen.get(gate.id);
+        if (!first) {
+          seen.set(gate.id, gate);
+          return;
+        }
+        const where = `${first.position.file}:${first.position.line}:${first.position.column}`;
+        this.diagnostics.push({
+          severity: 'error',
+          code: 'duplicate-id',
+          message: `duplicate gate id "${gate.id}" (first defined at ${where}, policy "${first.policy}")`,
+          path: pointerJoin(entry.pointer, 'gates'),
+          position: gate.position,
+          hint: 'give one of the gates a distinct `id`',
+        });
+      });
+    }
+  }
+
+  private extendsCycles(): void {
+    const state = new Map<string, 'visiting' | 'done'>();
+    const stack: string[] = [];
+    const visit = (name: string): void => {
+      state.set(name, 'visiting');
+      stack.push(name);
+      const entry = this.resolver.resolved.get(name);
+      for (const ref of entry?.extendsRefs ?? []) {
+        if (ref.name === null || !entry) continue;
+        const status = state.get(ref.name);
+        if (status === 'visiting') {
+          const cycle = [...stack.slice(stack.indexOf(ref.name)), ref.name].join(' → ');
+          this.report('error', 'cycle', `policy extends cycle: ${cycle}`, entry.doc, ref.pointer);
+        } else if (status === undefined) {
+          visit(ref.name);
+        }
+      }
+      stack.pop();
+      state.set(name, 'done');
+    };
+    for (const name of this.resolver.resolved.keys()) if (!state.has(name)) visit(name);
+  }
+
+  waivers(now: Date): void {
+    const gateIds = [...this.resolver.resolved.values()].flatMap((entry) => entry.policy.gates.map((g) => g.id));
+    const today = now.toISOString().slice(0, 10);
+    asArray(this.root.waivers).forEach((rawWaiver, index) => {
+      const waiver = asRecord(rawWaiver);
+      if (!waiver) return;
+      const base = pointerJoin('/waivers', index);
+      const gate = asString(waiver.gate);
+      if (gate !== null && !gateIds.some((id) => globToRegExp(gate).test(id))) {
+        this.report('error', 'unknown-gate', `waiver names gate "${gate}", which matches no gate id; known ids: ${gateIds.join(', ') || 'none'}`, this.doc, pointerJoin(base, 'gate'), didYouMean(gate, gateIds));
+      }
+      this.namesExist(this.doc, pointerJoin(base, 'models'), waiver.models, this.modelIds, 'model');
+      this.namesExist(this.doc, pointerJoin(base, 'environments'), waiver.environments, this.environmentNames, 'environment');
+      const expires = asString(waiver.expires);
+      if (expires !== null && /^\d{4}-\d{2}-\d{2}$/.test(expires) && expires < today) {
+        this.report('warning', 'expired-waiver', `waiver for "${gate ?? '?'}" expired on ${expires} (owner ${asString(waiver.owner) ?? 'unknown'}); it no longer applies`, this.doc, pointerJoin(base, 'expires'), { hint: 'renew it with a new date or remove it' });
+      }
+    });
+  }
+
+  /** Inline policies no model reaches (directly or through extends) are probably a mistake. */
+  unusedPolicies(modelPolicies: ReadonlyMap<string, readonly string[]>): void {
+    const used = new Set<string>();
+    const visit = (name: string): void => {
+      if (used.has(name)) return;
+      used.add(name);
+      for (const base of this.resolver.resolved.get(name)?.policy.extends ?? []) visit(base);
+    };
+    for (const names of modelPolicies.values()) names.forEach(visit);
+    for (const entry of this.resolver.resolved.values()) {
+      if (entry.policy.origin.kind === 'inline' && !used.has(entry.policy.name)) {
+        this.report('warning', 'unused-policy', `policy "${entry.policy.name}" is not used by any model`, entry.doc, entry.pointer, { which: 'key' });
+      }
+    }
+  }
+}
+

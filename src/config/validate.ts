@@ -1,0 +1,223 @@
+// JSON Schema validation (schema/mlops.schema.json, the single source of truth) with ajv errors
+// turned into diagnostics a person can act on: positioned at the offending YAML node, saying what
+// was expected, with the oneOf/anyOf noise collapsed into one message.
+
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import schema from '../../schema/mlops.schema.json' with { type: 'json' };
+import type { Diagnostic } from '../errors.js';
+import { didYouMean } from './suggest.js';
+import { pointerJoin, positionOf } from './source.js';
+import type { SourceDocument } from './source.js';
+
+// ajv-formats ships CommonJS; under NodeNext its default export arrives wrapped in a namespace.
+type FormatsPlugin = (ajv: Ajv2020, formats: string[]) => unknown;
+const formatsModule = addFormatsModule as unknown as FormatsPlugin | { default: FormatsPlugin };
+const addFormats: FormatsPlugin = typeof formatsModule === 'function' ? formatsModule : formatsModule.default;
+
+export const SCHEMA_ID: string = schema.$id;
+export const mlopsSchema = schema;
+
+let compiled: { config: ValidateFunction; policy: ValidateFunction } | null = null;
+
+const validators = (): { config: ValidateFunction; policy: ValidateFunction } => {
+  if (compiled) return compiled;
+  const ajv = new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    discriminator: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
+  addFormats(ajv, ['date']);
+  const config = ajv.compile(schema);
+  const policy = ajv.getSchema(`${SCHEMA_ID}#/$defs/policy_document`);
+  if (!policy) throw new Error('schema has no #/$defs/policy_document');
+  compiled = { config, policy };
+  return compiled;
+};
+
+export type SchemaEntry = 'config' | 'policy_document';
+
+/** Validate a parsed document; an empty list means schema-valid. */
+export const validateAgainstSchema = (doc: SourceDocument, entry: SchemaEntry): Diagnostic[] => {
+  const validate = entry === 'config' ? validators().config : validators().policy;
+  if (validate(doc.value)) return [];
+  return collapse(validate.errors ?? []).map((error) => toDiagnostic(doc, error));
+};
+
+const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
+
+const describeValue = (value: unknown): string => {
+  if (value === null || value === undefined) return 'nothing (null)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  const shown = JSON.stringify(value) ?? String(value);
+  const clipped = shown.length > 60 ? `${shown.slice(0, 57)}...` : shown;
+  return `${typeof value === 'number' ? 'number' : typeof value} ${clipped}`;
+};
+
+const typeName = (t: string): string =>
+  t === 'object' ? 'mapping' : t === 'array' ? 'list' : t;
+
+const listOf = (values: readonly unknown[]): string => values.map((v) => String(v)).join(', ');
+
+/** Drop ajv's bookkeeping errors and the per-branch noise of anyOf/discriminated oneOf. */
+const collapse = (errors: readonly ErrorObject[]): ErrorObject[] => {
+  const anyOfRoots = errors.filter((e) => e.keyword === 'anyOf').map((e) => ({ path: e.instancePath, schemaPath: e.schemaPath }));
+  return errors.filter((e) => {
+    if (e.keyword === 'if') return false;
+    // The discriminator complains about a missing tag that `required` already reported.
+    if (e.keyword === 'discriminator' && (e.params as { tagValue?: unknown }).tagValue === undefined) return false;
+    // propertyNames reports the inner failure too; keep the outer one, which names the key.
+    if (e.propertyName !== undefined && e.keyword !== 'propertyNames') return false;
+    return !anyOfRoots.some((root) => e.instancePath === root.path && e.schemaPath.startsWith(`${root.schemaPath}/`));
+  });
+};
+
+const toDiagnostic = (doc: SourceDocument, error: ErrorObject): Diagnostic => {
+  const path = error.instancePath;
+  const base = { severity: 'error' as const, path };
+  const valuePosition = positionOf(doc, path, 'value');
+  const params = error.params as Record<string, unknown>;
+  const parentSchema = (error.parentSchema ?? {}) as { properties?: Record<string, unknown>; description?: string };
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys(parentSchema.properties ?? {});
+      return {
+        ...base,
+        code: 'unknown-key',
+        path: pointerJoin(path, key),
+        message: `unknown key "${key}"${allowed.length > 0 ? `; expected one of ${allowed.join(', ')}` : ''}`,
+        position: positionOf(doc, pointerJoin(path, key), 'key'),
+        ...didYouMean(key, allowed),
+      };
+    }
+    case 'required': {
+      const missing = String(params.missingProperty);
+      const data = error.data as Record<string, unknown> | null;
+      const strategy = data && typeof data === 'object' && typeof data.strategy === 'string' ? data.strategy : null;
+      const context = error.schemaPath.includes('/then/') && strategy ? ` (needed for strategy ${strategy})` : '';
+      return {
+        ...base,
+        code: 'missing-required',
+        message: `missing required key "${missing}"${context}`,
+        position: valuePosition,
+      };
+    }
+    case 'anyOf': {
+      const branches = (error.schema ?? []) as { required?: string[] }[];
+      const names = branches.flatMap((b) => b.required ?? []);
+      return {
+        ...base,
+        code: 'missing-required',
+        message: `expected at least one of ${names.join(', ')}`,
+        position: valuePosition,
+      };
+    }
+    case 'type': {
+      const expected = String(params.type).split(',').map(typeName);
+      const wanted = expected.length === 1 ? article(expected[0] ?? '') : `${article(expected[0] ?? '')} or ${expected.slice(1).join(' or ')}`;
+      return { ...base, code: 'type', message: `expected ${wanted}, got ${describeValue(error.data)}`, position: valuePosition };
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues ?? []) as unknown[];
+      return {
+        ...base,
+        code: 'enum',
+        message: `expected one of ${listOf(allowed)}, got ${describeValue(error.data)}`,
+        position: valuePosition,
+        ...(typeof error.data === 'string' ? didYouMean(error.data, allowed.map(String)) : {}),
+      };
+    }
+    case 'const':
+      return {
+        ...base,
+        code: 'enum',
+        message: `expected ${JSON.stringify(params.allowedValue)}, got ${describeValue(error.data)}`,
+        position: valuePosition,
+      };
+    case 'discriminator': {
+      const tag = String(params.tag);
+      const allowed = discriminatorValues(parentSchema as { oneOf?: { $ref?: string }[] }, tag);
+      const tagPath = pointerJoin(path, tag);
+      if (typeof params.tagValue !== 'string') {
+        return { ...base, path: tagPath, code: 'type', message: `expected "${tag}" to be one of ${listOf(allowed)}`, position: positionOf(doc, tagPath) };
+      }
+      return {
+        ...base,
+        path: tagPath,
+        code: 'enum',
+        message: `unknown ${tag} "${params.tagValue}": expected one of ${listOf(allowed)}`,
+        position: positionOf(doc, tagPath),
+        ...didYouMean(params.tagValue, allowed),
+      };
+    }
+    case 'propertyNames': {
+      const name = String(params.propertyName);
+      const keyPath = pointerJoin(path, name);
+      return {
+        ...base,
+        path: keyPath,
+        code: 'bad-name',
+        message: `invalid name "${name}": use letters, digits, "_" and "-", starting with a letter or digit`,
+        position: positionOf(doc, keyPath, 'key'),
+      };
+    }
+    case 'pattern':
+      return {
+        ...base,
+        code: 'pattern',
+        message: `${describeValue(error.data)} does not match the expected form: ${parentSchema.description ?? `pattern ${String(params.pattern)}`}`,
+        position: valuePosition,
+      };
+    case 'format':
+      return params.format === 'date'
+        ? { ...base, code: 'bad-date', message: `expected a date YYYY-MM-DD, got ${describeValue(error.data)}`, position: valuePosition }
+        : { ...base, code: 'format', message: `expected ${String(params.format)}, got ${describeValue(error.data)}`, position: valuePosition };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const comparison = String(params.comparison);
+      return { ...base, code: 'range', message: `expected a number ${comparison} ${String(params.limit)}, got ${describeValue(error.data)}`, position: valuePosition };
+    }
+    case 'minProperties':
+    case 'maxProperties': {
+      const keys = Object.keys(parentSchema.properties ?? {});
+      const exactlyOne = (parentSchema as { minProperties?: number; maxProperties?: number }).maxProperties === 1 && keys.length > 0;
+      const message = exactlyOne
+        ? `expected exactly one of ${keys.join(', ')}`
+        : `expected ${error.keyword === 'minProperties' ? 'at least' : 'at most'} ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}`;
+      return { ...base, code: exactlyOne ? 'one-of' : 'size', message, position: valuePosition };
+    }
+    case 'minItems':
+    case 'maxItems':
+      return {
+        ...base,
+        code: 'size',
+        message: `expected ${error.keyword === 'minItems' ? 'at least' : 'at most'} ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`,
+        position: valuePosition,
+      };
+    case 'minLength':
+      return { ...base, code: 'size', message: 'expected a non-empty string', position: valuePosition };
+    case 'uniqueItems': {
+      const itemPath = pointerJoin(path, Number(params.i));
+      return { ...base, path: itemPath, code: 'duplicate-item', message: `duplicate list item (same as item ${String(params.j)})`, position: positionOf(doc, itemPath) };
+    }
+    default:
+      return { ...base, code: 'schema', message: error.message ?? `invalid (${error.keyword})`, position: valuePosition };
+  }
+};
+
+const discriminatorValues = (parentSchema: { oneOf?: { $ref?: string }[] }, tag: string): string[] => {
+  const defs = schema.$defs as Record<string, { properties?: Record<string, { const?: unknown }> }>;
+  return (parentSchema.oneOf ?? []).flatMap((branch) => {
+    const name = branch.$ref?.replace('#/$defs/', '') ?? '';
+    const value = defs[name]?.properties?.[tag]?.const;
+    return typeof value === 'string' ? [value] : [];
+  });
+};
