@@ -1,0 +1,472 @@
+// Converges one target's plan: for each step check → act → verify. A step whose postcondition
+// already holds is skipped, so a finished promotion re-runs with zero writes (and without taking
+// the lock). A write whose answer was lost is recognised by re-reading: the copy carries its
+// identity tag from the create call, so it is found instead of being created twice.
+
+import { ApiError } from '../errors.js';
+import { buildPlan, resolveRef, type DestinationSnapshot, type ObservedVersion, type PlanInput } from '../plan/build.js';
+import { describePlan, diffPlans } from '../plan/diff.js';
+import { hashMatches } from '../plan/hash.js';
+import { JOURNAL } from '../plan/journal.js';
+import type { PlannedStep, PromotionReport, PromotionStatus, StepReport, TargetPlan, VersionRef } from '../plan/types.js';
+import { acquireLock, describeHolder, releaseLock, type LockHolder } from './lock.js';
+import { observeDestination } from './observe.js';
+import type { ArtifactTransfer, PromotionRegistry } from './ports.js';
+
+export interface ExpectedPlan {
+  /** `sha256:<hex>` or a hex prefix of ≥ 12 characters. */
+  readonly hash: string;
+  /** The reviewed plan itself, when known (from a result file): drift is then reported step by step. */
+  readonly plan?: TargetPlan | null;
+}
+
+export interface ApplyOptions {
+  /** The destination registry (locks live there too). */
+  readonly registry: PromotionRegistry;
+  /** Needed only when source and destination are different servers. */
+  readonly transfer?: ArtifactTransfer;
+  readonly actor: string;
+  readonly runUrl: string | null;
+  readonly now: () => Date;
+  /** Unique per run; identifies this run's lock. */
+  readonly lockToken: string;
+  readonly lockTtlMs?: number;
+  readonly expectPlan?: ExpectedPlan | null;
+  /** Plan and check only: no lock, no writes. */
+  readonly dryRun?: boolean;
+  /** Attempts per step when a write fails with a retryable error and the re-read shows it did not land. */
+  readonly maxAttemptsPerStep?: number;
+  /** Test seam: awaited after the first plan, before the lock is taken. */
+  readonly beforeLock?: () => Promise<void>;
+}
+
+export interface ApplyOutcome {
+  readonly plan: TargetPlan;
+  readonly report: PromotionReport;
+}
+
+export const DEFAULT_LOCK_TTL_MS = 15 * 60_000;
+
+type Check = { readonly state: 'satisfied' } | { readonly state: 'pending' } | { readonly state: 'drift'; readonly reason: string };
+const SATISFIED: Check = { state: 'satisfied' };
+const PENDING: Check = { state: 'pending' };
+
+/** The executor's view of the destination: the snapshot, updated by every verify read. */
+interface World {
+  modelExists: boolean;
+  copies: ObservedVersion[];
+  aliases: Record<string, string>;
+  versions: Record<string, ObservedVersion>;
+  inStage: string[];
+}
+
+const worldOf = (s: DestinationSnapshot): World => ({
+  modelExists: s.modelExists,
+  copies: [...s.copies],
+  aliases: { ...s.aliases },
+  versions: { ...s.versions },
+  inStage: [...s.inStage],
+});
+
+const snapshotOf = (w: World): DestinationSnapshot => w;
+
+const versionOf = (ref: VersionRef, w: World): ObservedVersion | null => {
+  const v = resolveRef(ref, snapshotOf(w));
+  return v === null ? null : w.versions[v] ?? null;
+};
+
+const tagsHold = (have: Readonly<Record<string, string>>, want: Readonly<Record<string, string>>): boolean =>
+  Object.entries(want).every(([k, v]) => have[k] === v);
+
+const vtext = (v: string | null | undefined): string => (v ? `v${v}` : 'nothing');
+
+/** Does the world already satisfy the step, still need it, or contradict the plan? */
+export function checkStep(step: PlannedStep, world: DestinationSnapshot, planHashValue: string): Check {
+  const w = world as World;
+  const s = step.spec;
+  switch (s.kind) {
+    case 'ensure-model':
+      return w.modelExists ? SATISFIED : PENDING;
+    case 'copy-version':
+      return w.copies.length > 0 ? SATISFIED : PENDING;
+    case 'set-tags': {
+      const v = versionOf(s.target, w);
+      if (!v) return PENDING;
+      return tagsHold(v.tags, { ...s.tags, [JOURNAL.planHash(s.environment)]: planHashValue }) ? SATISFIED : PENDING;
+    }
+    case 'record-previous-champion': {
+      const v = versionOf(s.target, w);
+      if (!v) return PENDING;
+      return tagsHold(v.tags, s.tags) ? SATISFIED : PENDING;
+    }
+    case 'move-alias': {
+      const target = resolveRef(s.target, world);
+      const current = w.aliases[s.alias] ?? null;
+      if (target !== null && current === target) return SATISFIED;
+      if (current !== s.expectedCurrent) {
+        return { state: 'drift', reason: `alias "${s.alias}" points at ${vtext(current)}; the plan expected ${vtext(s.expectedCurrent)}` };
+      }
+      return PENDING;
+    }
+    case 'transition-stage': {
+      const target = resolveRef(s.target, world);
+      const others = w.inStage.filter((v) => v !== target);
+      if (target !== null && w.inStage.includes(target) && (!s.archiveExisting || others.length === 0)) return SATISFIED;
+      const unexpected = others.filter((v) => !s.expectedInStage.includes(v));
+      if (unexpected.length) {
+        return {
+          state: 'drift',
+          reason: `stage ${s.stage} holds ${unexpected.map(vtext).join(', ')}, which the plan did not expect (it expected ${s.expectedInStage.map(vtext).join(', ') || 'nothing'})`,
+        };
+      }
+      return PENDING;
+    }
+  }
+}
+
+const isRetryable = (e: unknown): boolean =>
+  e instanceof ApiError &&
+  (e.details.kind !== 'http' || (e.details.status !== null && (e.details.status >= 500 || e.details.status === 429)));
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Counts the write calls made through a registry. */
+function counting(registry: PromotionRegistry): { registry: PromotionRegistry; writes: () => number } {
+  let writes = 0;
+  const WRITES = new Set(['createModel', 'createVersion', 'setVersionTag', 'setModelTag', 'setAlias', 'transitionStage', 'createLock', 'deleteLock']);
+  const wrapped = new Proxy(registry, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value === 'function' && WRITES.has(String(prop))) {
+        return (...args: unknown[]) => {
+          writes++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { registry: wrapped, writes: () => writes };
+}
+
+interface Context {
+  readonly registry: PromotionRegistry;
+  readonly options: ApplyOptions;
+  readonly plan: TargetPlan;
+}
+
+/** Journal tags that describe this run (not hashed): written with the plan hash, last. */
+const runTags = (ctx: Context, env: string): Record<string, string> => ({
+  [JOURNAL.promotedBy(env)]: ctx.options.actor,
+  [JOURNAL.promotedAt(env)]: ctx.options.now().toISOString(),
+  ...(ctx.options.runUrl ? { [JOURNAL.runUrl(env)]: ctx.options.runUrl } : {}),
+  [JOURNAL.planHash(env)]: ctx.plan.hash,
+});
+
+/** Tags of later steps that target the copy: set in the create call, saving one call per tag. */
+function piggybackTags(ctx: Context): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const step of ctx.plan.steps) {
+    const s = step.spec;
+    if ((s.kind === 'set-tags' || s.kind === 'record-previous-champion') && s.target.kind === 'copy-of') {
+      Object.assign(tags, s.tags);
+      if (s.kind === 'set-tags') Object.assign(tags, runTags(ctx, s.environment));
+    }
+  }
+  return tags;
+}
+
+async function act(step: PlannedStep, w: World, ctx: Context): Promise<void> {
+  const s = step.spec;
+  const r = ctx.registry;
+  switch (s.kind) {
+    case 'ensure-model':
+      await r.createModel(s.model);
+      return;
+    case 'copy-version': {
+      let source = s.from.source;
+      const extra: Record<string, string> = {};
+      if (s.artifacts === 'transfer') {
+        if (!ctx.options.transfer) {
+          throw new Error(`copying between servers needs an artifact transfer from ${s.from.registry} to ${s.registry}; none is configured`);
+        }
+        const moved = await ctx.options.transfer.copy(s.from);
+        source = moved.uri;
+        extra['mlops_gate.artifact_digest'] = moved.digest;
+      }
+      // Identity and source tags first in the object so they are never dropped; all in one call.
+      await r.createVersion({
+        name: s.model,
+        source,
+        runId: s.artifacts === 'reuse-source' ? s.from.runId : null,
+        tags: { ...piggybackTags(ctx), ...extra, ...s.tags },
+        description: `Promoted by mlops-gate from ${s.from.name} v${s.from.version}`,
+      });
+      return;
+    }
+    case 'set-tags':
+    case 'record-previous-champion': {
+      const v = versionOf(s.target, w);
+      if (!v) throw new Error(`${step.id}: the destination version does not exist`);
+      const want = s.kind === 'set-tags' ? { ...s.tags, ...runTags(ctx, s.environment) } : s.tags;
+      for (const [key, value] of Object.entries(want)) {
+        const isRunTag = s.kind === 'set-tags' && key in runTags(ctx, s.environment);
+        if (v.tags[key] !== value || isRunTag) await r.setVersionTag(v.name, v.version, key, value);
+      }
+      return;
+    }
+    case 'move-alias': {
+      const target = resolveRef(s.target, snapshotOf(w));
+      if (target === null) throw new Error(`${step.id}: the destination version does not exist`);
+      await r.setAlias(s.model, s.alias, target);
+      return;
+    }
+    case 'transition-stage': {
+      const target = resolveRef(s.target, snapshotOf(w));
+      if (target === null) throw new Error(`${step.id}: the destination version does not exist`);
+      await r.transitionStage(s.model, target, s.stage, s.archiveExisting);
+      return;
+    }
+  }
+}
+
+/** Re-reads exactly the facts the step's postcondition depends on. */
+async function refresh(step: PlannedStep, w: World, ctx: Context): Promise<void> {
+  const s = step.spec;
+  const r = ctx.registry;
+  switch (s.kind) {
+    case 'ensure-model':
+    case 'move-alias': {
+      const model = await r.getModel(s.model);
+      w.modelExists = model !== null;
+      w.aliases = { ...(model?.aliases ?? {}) };
+      return;
+    }
+    case 'copy-version': {
+      w.copies = [...(await r.findVersionsByTag(s.model, s.identityKey, s.identityValue))];
+      for (const v of w.copies) w.versions[v.version] = v;
+      return;
+    }
+    case 'set-tags':
+    case 'record-previous-champion': {
+      const target = resolveRef(s.target, snapshotOf(w));
+      if (target === null) return;
+      const v = await r.getVersion(s.target.name, target);
+      if (v) {
+        w.versions[v.version] = v;
+        w.copies = w.copies.map((c) => (c.version === v.version ? v : c));
+      }
+      return;
+    }
+    case 'transition-stage': {
+      const all = await r.listVersions(s.model);
+      w.inStage = [];
+      for (const v of all) {
+        w.versions[v.version] = v;
+        if (v.stage !== null && v.stage.toLowerCase() === s.stage.toLowerCase()) w.inStage.push(v.version);
+      }
+      w.inStage.sort((a, b) => Number(a) - Number(b));
+      return;
+    }
+  }
+}
+
+const stepReport = (step: PlannedStep, status: StepReport['status'], w: DestinationSnapshot, extra: Partial<StepReport> = {}): StepReport => {
+  const s = step.spec;
+  const ref = 'target' in s ? s.target : null;
+  const version = ref ? resolveRef(ref, w) : s.kind === 'copy-version' ? w.copies[0]?.version ?? null : null;
+  return {
+    id: step.id,
+    kind: s.kind,
+    description: step.description,
+    precondition: step.precondition,
+    postcondition: step.postcondition,
+    status,
+    ...(version ? { version } : {}),
+    writes: 0,
+    ...extra,
+  };
+};
+
+/** Statuses of every step against a snapshot, without acting (dry run, and the zero-write fast path). */
+function evaluate(plan: TargetPlan, snapshot: DestinationSnapshot): { steps: StepReport[]; drift: string | null; pending: number } {
+  let drift: string | null = null;
+  let pending = 0;
+  const steps = plan.steps.map((step) => {
+    const c = checkStep(step, snapshot, plan.hash);
+    if (c.state === 'drift') {
+      drift ??= `${step.id}: ${c.reason}`;
+      return stepReport(step, 'failed', snapshot, { message: c.reason });
+    }
+    if (c.state === 'pending') pending++;
+    return stepReport(step, c.state === 'satisfied' ? 'satisfied' : 'pending', snapshot);
+  });
+  return { steps, drift, pending };
+}
+
+function report(plan: TargetPlan, w: DestinationSnapshot, status: PromotionStatus, message: string, steps: readonly StepReport[], writes: number): PromotionReport {
+  const target = plan.steps.find((s) => 'target' in s.spec)?.spec;
+  const version = target && 'target' in target ? resolveRef(target.target, w) : null;
+  return {
+    mode: plan.mode,
+    hash: plan.hash,
+    status,
+    message,
+    source: plan.source,
+    destination: { ...plan.destination, version },
+    previousChampion: plan.previousChampion,
+    steps,
+    writes,
+  };
+}
+
+function expectationFailure(expect: ExpectedPlan, plan: TargetPlan): string | null {
+  if (hashMatches(expect.hash, plan.hash)) return null;
+  const changes = expect.plan ? diffPlans(expect.plan, plan) : [];
+  const what = changes.length
+    ? `What changed: ${changes.join('; ')}.`
+    : `The plan now is: ${describePlan(plan).join('; ')}.`;
+  return `the world drifted from the reviewed plan (--expect-plan ${expect.hash}); the plan now has hash ${plan.hash}. ${what} Review the new plan and re-run with its hash.`;
+}
+
+export async function applyPromotion(input: PlanInput, options: ApplyOptions): Promise<ApplyOutcome> {
+  const counter = counting(options.registry);
+  const registry = counter.registry;
+  let snapshot = await observeDestination(input, registry);
+  let plan = buildPlan(input, snapshot);
+  let world = worldOf(snapshot);
+
+  const first = evaluate(plan, world);
+  if (options.expectPlan) {
+    const failure = expectationFailure(options.expectPlan, plan);
+    if (failure) return { plan, report: report(plan, world, 'drift', failure, first.steps, counter.writes()) };
+  }
+  if (first.drift) {
+    return { plan, report: report(plan, world, 'drift', `the registry contradicts the plan at step ${first.drift}`, first.steps, counter.writes()) };
+  }
+  if (first.pending === 0) {
+    return { plan, report: report(plan, world, 'up-to-date', 'already promoted: every step is satisfied; nothing was written', first.steps, counter.writes()) };
+  }
+  if (options.dryRun) {
+    return { plan, report: report(plan, world, 'planned', `${first.pending} step(s) to apply`, first.steps, counter.writes()) };
+  }
+
+  await options.beforeLock?.();
+  const lockResult = await acquireLock(registry, {
+    key: `${input.destination.registry}|${input.destination.model}|${input.to}`,
+    owner: options.actor,
+    token: options.lockToken,
+    runUrl: options.runUrl,
+    ttlMs: options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
+    now: options.now,
+    purpose: `promote ${input.model} ${input.from}→${input.to}`,
+  });
+  if (!lockResult.acquired) {
+    const msg = `another promotion holds the lock for "${input.destination.model}" in ${input.to}: ${describeHolder(lockResult.holder)}. Nothing was changed; re-run after it finishes.`;
+    return { plan, report: report(plan, world, 'locked', msg, first.steps, counter.writes()) };
+  }
+  const lock: LockHolder = lockResult.lock;
+  const notes: string[] = [];
+  if (lockResult.tookOver) notes.push(`took over an expired lock of ${describeHolder(lockResult.tookOver)}`);
+
+  let outcome: ApplyOutcome;
+  try {
+    // The world may have moved while we waited for the lock: plan again under the lock.
+    snapshot = await observeDestination(input, registry);
+    plan = buildPlan(input, snapshot);
+    world = worldOf(snapshot);
+    const failure = options.expectPlan ? expectationFailure(options.expectPlan, plan) : null;
+    outcome = failure
+      ? { plan, report: report(plan, world, 'drift', failure, evaluate(plan, world).steps, 0) }
+      : await converge({ registry, options, plan }, world, counter.writes, notes);
+  } finally {
+    try {
+      await releaseLock(registry, lock);
+    } catch (e) {
+      notes.push(`could not release the lock ${lock.name} (${errorText(e)}); it expires at ${lock.expiresAt}`);
+    }
+  }
+  const extra = notes.length ? ` (${notes.join('; ')})` : '';
+  return { plan: outcome.plan, report: { ...outcome.report, message: outcome.report.message + extra, writes: counter.writes() } };
+}
+
+async function converge(ctx: Context, w: World, writes: () => number, notes: string[]): Promise<ApplyOutcome> {
+  const { plan, options } = ctx;
+  const maxAttempts = options.maxAttemptsPerStep ?? 3;
+  const steps: StepReport[] = [];
+  let status: PromotionStatus = 'applied';
+  let message = '';
+  let wrote = false;
+
+  for (const [index, step] of plan.steps.entries()) {
+    const before = writes();
+    let c = checkStep(step, w, plan.hash);
+    if (c.state === 'satisfied') {
+      steps.push(stepReport(step, 'satisfied', w));
+      continue;
+    }
+    if (c.state === 'drift') {
+      status = 'drift';
+      message = `the registry contradicts the plan at step ${step.id}: ${c.reason}`;
+      steps.push(stepReport(step, 'failed', w, { message: c.reason }));
+      break;
+    }
+    let failure: string | null = null;
+    let recovered = false;
+    for (let attempt = 1; ; attempt++) {
+      let writeError: unknown = null;
+      try {
+        await act(step, w, ctx);
+      } catch (e) {
+        writeError = e;
+      }
+      try {
+        await refresh(step, w, ctx);
+      } catch (e) {
+        // Without a fresh read we cannot tell whether the write landed: stop; a re-run converges.
+        failure = `${writeError ? errorText(writeError) + '; ' : ''}could not verify the step (${errorText(e)})`;
+        break;
+      }
+      c = checkStep(step, w, plan.hash);
+      if (c.state === 'satisfied') {
+        recovered = writeError !== null;
+        break;
+      }
+      if (c.state === 'drift') {
+        failure = c.reason;
+        status = 'drift';
+        break;
+      }
+      if (writeError && !isRetryable(writeError)) {
+        failure = errorText(writeError);
+        break;
+      }
+      if (attempt >= maxAttempts) {
+        failure = writeError ? errorText(writeError) : `the postcondition does not hold after the write: ${step.postcondition}`;
+        break;
+      }
+    }
+    const stepWrites = writes() - before;
+    wrote ||= stepWrites > 0;
+    if (failure !== null) {
+      if (status !== 'drift') status = 'failed';
+      message = `step ${step.id} (${step.description}) failed: ${failure}. Re-running converges from here; completed steps are skipped.`;
+      steps.push(stepReport(step, 'failed', w, { writes: stepWrites, message: failure }));
+      for (const rest of plan.steps.slice(index + 1)) steps.push(stepReport(rest, 'not-run', w));
+      break;
+    }
+    if (step.spec.kind === 'copy-version' && w.copies.length > 1) {
+      notes.push(`${w.copies.length} versions carry the copy tag (${w.copies.map((v) => `v${v.version}`).join(', ')}); using the lowest`);
+    }
+    steps.push(
+      stepReport(step, 'done', w, {
+        writes: stepWrites,
+        ...(recovered ? { message: 'the write failed or its answer was lost, but a re-read shows it took effect' } : {}),
+      }),
+    );
+  }
+  if (status === 'applied') {
+    message = wrote ? `promoted: ${steps.filter((s) => s.status === 'done').length} step(s) applied` : 'already promoted: nothing was written';
+  }
+  return { plan, report: report(plan, w, status, message, steps, writes()) };
+}

@@ -1,0 +1,134 @@
+// A lock per destination model × environment, built on the registry's only atomic primitive:
+// creating a named object fails with RESOURCE_ALREADY_EXISTS when it exists. Lock objects are
+// registered models named `mlops-gate-lock.<key>.g<N>`; the owner, run link and expiry are tags
+// set in the create call. Generations make takeover safe: an expired lock g<N> is never deleted
+// and re-created (two takers could both succeed); the taker creates g<N+1>, which exactly one
+// concurrent taker can win.
+
+import { sha256Hex } from '../plan/hash.js';
+import type { LockRecord, PromotionRegistry } from './ports.js';
+
+export const LOCK_TAGS = {
+  owner: 'mlops_gate.lock.owner',
+  token: 'mlops_gate.lock.token',
+  runUrl: 'mlops_gate.lock.run_url',
+  acquiredAt: 'mlops_gate.lock.acquired_at',
+  expiresAt: 'mlops_gate.lock.expires_at',
+  purpose: 'mlops_gate.lock.purpose',
+} as const;
+
+export interface LockRequest {
+  /** e.g. the destination model and environment. */
+  readonly key: string;
+  readonly owner: string;
+  /** Unique per run, so a run recognises its own lock. */
+  readonly token: string;
+  readonly runUrl: string | null;
+  readonly ttlMs: number;
+  readonly now: () => Date;
+  readonly purpose: string;
+}
+
+export interface LockHolder {
+  readonly name: string;
+  readonly generation: number;
+  readonly owner: string;
+  readonly token: string;
+  readonly runUrl: string | null;
+  readonly acquiredAt: string;
+  readonly expiresAt: string;
+  readonly purpose: string;
+}
+
+export type LockOutcome =
+  | { readonly acquired: true; readonly lock: LockHolder; readonly tookOver: LockHolder | null; readonly writes: number }
+  | { readonly acquired: false; readonly holder: LockHolder; readonly writes: number };
+
+/** `mlops-gate-lock.<readable key>.<hash>.g` — readable in the registry UI, collision-free by the hash. */
+export const lockPrefix = (key: string): string =>
+  `mlops-gate-lock.${key.replace(/[^A-Za-z0-9.-]+/g, '-').slice(0, 120)}.${sha256Hex(key).slice(0, 10)}.g`;
+
+const parse = (prefix: string, record: LockRecord): LockHolder | null => {
+  if (!record.name.startsWith(prefix)) return null;
+  const generation = Number(record.name.slice(prefix.length));
+  if (!Number.isInteger(generation) || generation < 1) return null;
+  const t = record.tags;
+  return {
+    name: record.name,
+    generation,
+    owner: t[LOCK_TAGS.owner] ?? 'unknown',
+    token: t[LOCK_TAGS.token] ?? '',
+    runUrl: t[LOCK_TAGS.runUrl] || null,
+    acquiredAt: t[LOCK_TAGS.acquiredAt] ?? '',
+    // A lock without an expiry (e.g. tags lost) is treated as expired, so it cannot block forever.
+    expiresAt: t[LOCK_TAGS.expiresAt] ?? '1970-01-01T00:00:00.000Z',
+    purpose: t[LOCK_TAGS.purpose] ?? '',
+  };
+};
+
+export const isExpired = (lock: LockHolder, now: Date): boolean => {
+  const t = Date.parse(lock.expiresAt);
+  return Number.isNaN(t) || t <= now.getTime();
+};
+
+export const describeHolder = (h: LockHolder): string =>
+  `${h.owner}${h.purpose ? ` (${h.purpose})` : ''} since ${h.acquiredAt || 'an unknown time'}` +
+  `${h.runUrl ? `, run ${h.runUrl}` : ''}; the lock expires at ${h.expiresAt}`;
+
+export async function acquireLock(registry: PromotionRegistry, req: LockRequest): Promise<LockOutcome> {
+  const prefix = lockPrefix(req.key);
+  let writes = 0;
+  // Two rounds: a create can lose to a concurrent taker; then the winner is re-read and reported.
+  for (let round = 0; round < 2; round++) {
+    const locks = (await registry.listLocks(prefix))
+      .map((r) => parse(prefix, r))
+      .filter((l): l is LockHolder => l !== null)
+      .sort((a, b) => a.generation - b.generation);
+    const now = req.now();
+    const live = locks.filter((l) => !isExpired(l, now));
+    const mine = live.find((l) => l.token === req.token);
+    if (mine) return { acquired: true, lock: mine, tookOver: null, writes };
+    const holder = live.at(-1);
+    if (holder) return { acquired: false, holder, writes };
+
+    const generation = (locks.at(-1)?.generation ?? 0) + 1;
+    const lock: LockHolder = {
+      name: `${prefix}${generation}`,
+      generation,
+      owner: req.owner,
+      token: req.token,
+      runUrl: req.runUrl,
+      acquiredAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + req.ttlMs).toISOString(),
+      purpose: req.purpose,
+    };
+    writes++;
+    const created = await registry.createLock(lock.name, {
+      [LOCK_TAGS.owner]: lock.owner,
+      [LOCK_TAGS.token]: lock.token,
+      [LOCK_TAGS.runUrl]: lock.runUrl ?? '',
+      [LOCK_TAGS.acquiredAt]: lock.acquiredAt,
+      [LOCK_TAGS.expiresAt]: lock.expiresAt,
+      [LOCK_TAGS.purpose]: lock.purpose,
+    });
+    if (created === 'created') {
+      const tookOver = locks.at(-1) ?? null;
+      // Best effort: expired generations are clutter once a newer one is held.
+      for (const stale of locks) {
+        writes++;
+        await registry.deleteLock(stale.name).catch(() => undefined);
+      }
+      return { acquired: true, lock, tookOver, writes };
+    }
+  }
+  // Lost twice in a row: report whoever holds it now.
+  const locks = (await registry.listLocks(prefix)).map((r) => parse(prefix, r)).filter((l): l is LockHolder => l !== null);
+  const holder = locks.sort((a, b) => a.generation - b.generation).at(-1);
+  if (holder) return { acquired: false, holder, writes };
+  throw new Error(`lock ${prefix}*: could not be created and no holder is visible`);
+}
+
+/** Deletes the lock. A failure leaves it to expire; the caller reports it as a warning. */
+export async function releaseLock(registry: PromotionRegistry, lock: LockHolder): Promise<void> {
+  await registry.deleteLock(lock.name);
+}

@@ -1,0 +1,55 @@
+// The executor's own ports: what a registry must offer to be promoted into. The MLflow adapter
+// is src/platform/mlflow/writer.ts; unit tests use an in-memory registry. Unity Catalog and the
+// serving/monitor steps add their own ports next to these.
+
+import type { ObservedVersion } from '../plan/build.js';
+import type { RegistryId, SourceVersion } from '../plan/types.js';
+
+export interface ObservedModel {
+  readonly name: string;
+  /** alias → version */
+  readonly aliases: Readonly<Record<string, string>>;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** A lock object as stored in the registry: its name and the tags set when it was created. */
+export interface LockRecord {
+  readonly name: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface PromotionRegistry {
+  readonly id: RegistryId;
+  getModel(name: string): Promise<ObservedModel | null>;
+  getVersion(name: string, version: string): Promise<ObservedVersion | null>;
+  /** Versions of `name` whose tag `key` equals `value`, ascending by version. */
+  findVersionsByTag(name: string, key: string, value: string): Promise<readonly ObservedVersion[]>;
+  /** Every version of `name`, ascending (stage mode needs the stage of each). */
+  listVersions(name: string): Promise<readonly ObservedVersion[]>;
+
+  /** `exists` when the model was already there (RESOURCE_ALREADY_EXISTS is not an error here). */
+  createModel(name: string): Promise<'created' | 'exists'>;
+  /** One call; `tags` are set atomically with the version. */
+  createVersion(request: {
+    readonly name: string;
+    readonly source: string;
+    readonly runId: string | null;
+    readonly tags: Readonly<Record<string, string>>;
+    readonly description?: string;
+  }): Promise<ObservedVersion>;
+  setVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
+  setModelTag(name: string, key: string, value: string): Promise<void>;
+  setAlias(name: string, alias: string, version: string): Promise<void>;
+  transitionStage(name: string, version: string, stage: string, archiveExisting: boolean): Promise<void>;
+
+  /** Lock objects whose name starts with `prefix`. */
+  listLocks(prefix: string): Promise<readonly LockRecord[]>;
+  /** Atomic: exactly one concurrent caller gets `created` for a given name. */
+  createLock(name: string, tags: Readonly<Record<string, string>>): Promise<'created' | 'exists'>;
+  deleteLock(name: string): Promise<void>;
+}
+
+/** Copies a source version's artifacts into the destination server; returns the new source URI. */
+export interface ArtifactTransfer {
+  copy(source: SourceVersion): Promise<{ readonly uri: string; readonly digest: string }>;
+}

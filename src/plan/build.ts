@@ -1,0 +1,222 @@
+// Pure: (what to promote, what the destination looks like) → ordered, hashed steps.
+// No I/O, no clock. The destination snapshot is read by src/apply/observe.ts and passed in.
+
+import type { PromotionMode } from '../config/types.js';
+import { hashOf } from './hash.js';
+import {
+  COPY_IDENTITY_KEY,
+  JOURNAL,
+  SOURCE_TAGS,
+  copyIdentity,
+  decodeVersion,
+  encodeVersion,
+} from './journal.js';
+import type { PlannedStep, RegistryId, SourceVersion, StepSpec, TargetPlan, VersionRef } from './types.js';
+
+/** What one promotion must achieve; computed from config + evidence by `planInputFor`. */
+export interface PlanInput {
+  readonly model: string;
+  readonly from: string;
+  readonly to: string;
+  readonly mode: PromotionMode;
+  readonly source: SourceVersion;
+  readonly destination: { readonly registry: RegistryId; readonly model: string };
+  /** Aliases to move on the destination model, champion alias first. */
+  readonly aliases: readonly string[];
+  /** Stage mode: the stage of the target environment (`Staging`, `Production`). */
+  readonly stage: string | null;
+}
+
+/** A destination version as the executor observed it. */
+export interface ObservedVersion {
+  readonly name: string;
+  readonly version: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly aliases: readonly string[];
+  /** Legacy stage (`None`, `Staging`, `Production`, `Archived`); null when the registry has none. */
+  readonly stage: string | null;
+  readonly source: string;
+  readonly runId: string | null;
+}
+
+/** The facts about the destination that the plan depends on. */
+export interface DestinationSnapshot {
+  readonly modelExists: boolean;
+  /** Versions carrying this promotion's copy identity tag, lowest version first (copy mode). */
+  readonly copies: readonly ObservedVersion[];
+  /** alias → version on the destination model. */
+  readonly aliases: Readonly<Record<string, string>>;
+  /** Versions the plan looked at (alias holders, the target), by version. */
+  readonly versions: Readonly<Record<string, ObservedVersion>>;
+  /** Versions currently in `stage` (stage mode), ascending. */
+  readonly inStage: readonly string[];
+}
+
+export const EMPTY_SNAPSHOT: DestinationSnapshot = { modelExists: false, copies: [], aliases: {}, versions: {}, inStage: [] };
+
+export const identityFor = (source: SourceVersion): { key: string; value: string } => ({
+  key: COPY_IDENTITY_KEY,
+  value: copyIdentity(source.registry, source.name, source.version),
+});
+
+/** The destination version the plan promotes: the copy (copy mode) or the candidate itself. */
+export function targetRefFor(input: PlanInput): VersionRef {
+  if (input.mode === 'copy') {
+    const id = identityFor(input.source);
+    return { kind: 'copy-of', name: input.destination.model, identityKey: id.key, identityValue: id.value };
+  }
+  return { kind: 'existing', name: input.source.name, version: input.source.version };
+}
+
+/** The version a ref points at in this snapshot; null when the copy does not exist yet. */
+export function resolveRef(ref: VersionRef, snapshot: DestinationSnapshot): string | null {
+  if (ref.kind === 'existing') return ref.version;
+  return snapshot.copies[0]?.version ?? null;
+}
+
+const numeric = (a: string, b: string): number => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * What each alias held before this promotion. When the alias already points at the target (a
+ * re-run after the move), the answer comes from the journal the first run wrote, so a finished
+ * promotion re-plans to the same steps and the same hash.
+ */
+function previousState(input: PlanInput, snapshot: DestinationSnapshot, target: string | null) {
+  const journal = target !== null ? snapshot.versions[target]?.tags ?? {} : {};
+  const previous: Record<string, string | null> = {};
+  for (const alias of input.aliases) {
+    const current = snapshot.aliases[alias] ?? null;
+    previous[alias] = target !== null && current === target ? decodeVersion(journal[JOURNAL.previousOfAlias(input.to, alias)]) ?? null : current;
+  }
+  let previousInStage: string[] = [];
+  if (input.stage !== null) {
+    if (target !== null && snapshot.inStage.includes(target)) {
+      const recorded = journal[JOURNAL.previousInStage(input.to)];
+      previousInStage = recorded && recorded !== 'none' ? recorded.split(',').filter(Boolean) : [];
+    } else {
+      previousInStage = [...snapshot.inStage];
+    }
+    previousInStage.sort(numeric);
+  }
+  const champion = input.aliases[0];
+  const previousChampion = (champion !== undefined ? previous[champion] : null) ?? previousInStage.at(-1) ?? null;
+  return { previous, previousInStage, previousChampion };
+}
+
+const describeRef = (ref: VersionRef): string =>
+  ref.kind === 'existing' ? `${ref.name} v${ref.version}` : `the copy in ${ref.name} (tag ${ref.identityKey}=${ref.identityValue.slice(0, 12)}…)`;
+
+export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): TargetPlan {
+  const dest = input.destination;
+  const target = targetRefFor(input);
+  const resolved = resolveRef(target, snapshot);
+  const { previous, previousInStage, previousChampion } = previousState(input, snapshot, resolved);
+  const specs: { spec: StepSpec; pre: string; post: string; text: string }[] = [];
+
+  if (input.mode === 'copy') {
+    const id = identityFor(input.source);
+    specs.push({
+      spec: { kind: 'ensure-model', registry: dest.registry, model: dest.model },
+      pre: 'none',
+      post: `registered model "${dest.model}" exists`,
+      text: `ensure registered model "${dest.model}" exists`,
+    });
+    const sameServer = input.source.registry === dest.registry;
+    const tags: Record<string, string> = {
+      [id.key]: id.value,
+      [SOURCE_TAGS.source]: `${input.source.name}/${input.source.version}`,
+      [SOURCE_TAGS.sourceRegistry]: input.source.registry,
+      [SOURCE_TAGS.sourceUri]: input.source.source,
+    };
+    if (input.source.runId) tags[SOURCE_TAGS.sourceRunId] = input.source.runId;
+    specs.push({
+      spec: {
+        kind: 'copy-version',
+        registry: dest.registry,
+        model: dest.model,
+        from: input.source,
+        tags,
+        identityKey: id.key,
+        identityValue: id.value,
+        artifacts: sameServer ? 'reuse-source' : 'transfer',
+      },
+      pre: `source version ${input.source.name} v${input.source.version} is the reviewed candidate`,
+      post: `a version of "${dest.model}" carries ${id.key}=${id.value} (created with the tag in one call; reused if present)`,
+      text: `copy ${input.source.name} v${input.source.version} → "${dest.model}"${sameServer ? '' : ' (artifacts transferred)'}`,
+    });
+  }
+
+  specs.push({
+    spec: { kind: 'set-tags', registry: dest.registry, target, environment: input.to, tags: { [JOURNAL.promotedFrom(input.to)]: input.from } },
+    pre: `${describeRef(target)} exists`,
+    post: `${JOURNAL.planHash(input.to)} equals this plan's hash (journal: actor, run URL, time written with it)`,
+    text: `journal the promotion on ${describeRef(target)}`,
+  });
+
+  const previousTags: Record<string, string> = { [JOURNAL.previousChampion(input.to)]: encodeVersion(previousChampion) };
+  for (const alias of input.aliases) previousTags[JOURNAL.previousOfAlias(input.to, alias)] = encodeVersion(previous[alias] ?? null);
+  if (input.stage !== null) previousTags[JOURNAL.previousInStage(input.to)] = previousInStage.length ? previousInStage.join(',') : 'none';
+  specs.push({
+    spec: { kind: 'record-previous-champion', registry: dest.registry, target, environment: input.to, previous, tags: previousTags },
+    pre: `${describeRef(target)} exists`,
+    post: `tags ${Object.keys(previousTags).join(', ')} hold the previous champion (${previousChampion ?? 'none'})`,
+    text: `record previous champion ${previousChampion ? `v${previousChampion}` : '(none)'} for ${input.to}`,
+  });
+
+  if (input.stage !== null) {
+    specs.push({
+      spec: {
+        kind: 'transition-stage',
+        registry: dest.registry,
+        model: dest.model,
+        target,
+        stage: input.stage,
+        archiveExisting: true,
+        expectedInStage: previousInStage,
+      },
+      pre: `stage ${input.stage} holds ${previousInStage.length ? previousInStage.map((v) => `v${v}`).join(', ') : 'no version'} (or already the target)`,
+      post: `${describeRef(target)} is in ${input.stage} and no other version is`,
+      text: `transition to ${input.stage}, archiving ${previousInStage.length ? previousInStage.map((v) => `v${v}`).join(', ') : 'nothing'}`,
+    });
+  }
+
+  for (const alias of input.aliases) {
+    const expected = previous[alias] ?? null;
+    specs.push({
+      spec: { kind: 'move-alias', registry: dest.registry, model: dest.model, alias, target, expectedCurrent: expected },
+      pre: `alias "${alias}" ${expected ? `points at v${expected}` : 'is unset'} (or already at the target)`,
+      post: `alias "${alias}" points at ${describeRef(target)}`,
+      text: `move alias "${alias}" ${expected ? `v${expected}` : '(unset)'} → ${resolved ? `v${resolved}` : 'the new copy'}`,
+    });
+  }
+
+  const steps: PlannedStep[] = specs.map((s, i) => ({
+    id: `${i + 1}:${s.spec.kind}`,
+    spec: s.spec,
+    precondition: s.pre,
+    postcondition: s.post,
+    description: s.text,
+  }));
+  return {
+    model: input.model,
+    from: input.from,
+    to: input.to,
+    mode: input.mode,
+    source: input.source,
+    destination: dest,
+    aliases: input.aliases,
+    previousChampion,
+    steps,
+    hash: planHash(input, steps),
+  };
+}
+
+/**
+ * The hash covers what the plan will do (target, mode, every step's kind and inputs, including the
+ * expected current state), never statuses, timestamps, actors or wording of the conditions.
+ */
+export const planHash = (input: Pick<PlanInput, 'model' | 'from' | 'to' | 'mode'>, steps: readonly PlannedStep[]): string =>
+  hashOf({
+    target: { model: input.model, from: input.from, to: input.to, mode: input.mode },
+    steps: steps.map((s) => s.spec),
+  });

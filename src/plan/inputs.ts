@@ -1,0 +1,92 @@
+// Pure: config + target + the candidate found in the source environment → what the promotion
+// must achieve (PlanInput), or a refusal a user can act on.
+
+import { expandTemplate } from '../config/template.js';
+import type { Config, Environment, ModelConfig, Target } from '../config/types.js';
+import type { VersionInfo } from '../evidence/types.js';
+import type { PlanInput } from './build.js';
+import type { PlanRefusal, RegistryId } from './types.js';
+
+/** A tracking URI without credentials, query, fragment or trailing slash: safe to log and to tag. */
+export function registryIdOf(environment: Environment): RegistryId {
+  if (environment.registry !== 'mlflow') return `${environment.host.replace(/\/+$/, '')}#${environment.catalog}.${environment.schema}`;
+  try {
+    const url = new URL(environment.trackingUri);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    url.hash = '';
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    return environment.trackingUri.replace(/\/+$/, '');
+  }
+}
+
+/** Registered-model name of a model in an environment. */
+export function modelNameIn(model: ModelConfig, environment: Environment): string {
+  const base = model.nameByEnvironment[environment.name] ?? expandTemplate(model.name, { env: environment.name, model: model.id });
+  return environment.registry === 'databricks-uc' && base.split('.').length < 3 ? `${environment.catalog}.${environment.schema}.${base}` : base;
+}
+
+export const aliasIn = (model: ModelConfig, envName: string): string => expandTemplate(model.championAlias, { env: envName, model: model.id });
+
+/**
+ * Legacy stage of an environment in `stage` mode: names that mean production map to
+ * `Production`, everything else to `Staging` (the only other promotable stage).
+ */
+export function stageFor(envName: string): 'Staging' | 'Production' {
+  return /^(prod|production|prd|live)$/i.test(envName) ? 'Production' : 'Staging';
+}
+
+/**
+ * Aliases a promotion moves: the champion alias of the target environment; in `alias` mode also
+ * the environment's own alias (`<env>`), since one model serves every environment.
+ */
+export function aliasesFor(model: ModelConfig, envName: string): string[] {
+  const champion = aliasIn(model, envName);
+  return model.promotion === 'alias' && champion !== envName ? [champion, envName] : [champion];
+}
+
+export function planInputFor(config: Config, target: Target, candidate: VersionInfo): PlanInput | PlanRefusal {
+  const model = config.models.get(target.model);
+  const from = config.environments.get(target.from);
+  const to = config.environments.get(target.to);
+  const refuse = (reason: string): PlanRefusal => ({ model: target.model, from: target.from, to: target.to, reason });
+  if (!model || !from || !to) return refuse(`unknown model or environment in target ${target.model}:${target.from}->${target.to}`);
+  if (from.registry !== 'mlflow' || to.registry !== 'mlflow') {
+    return refuse('promotion into Unity Catalog (databricks-uc) is not available yet; only MLflow registries can be promoted');
+  }
+  const source = {
+    registry: registryIdOf(from),
+    name: candidate.name,
+    version: candidate.version,
+    source: candidate.source,
+    runId: candidate.runId,
+  };
+  const destination = { registry: registryIdOf(to), model: modelNameIn(model, to) };
+  const sameModel = source.registry === destination.registry && source.name === destination.model;
+  if (model.promotion === 'copy' && sameModel) {
+    return refuse(
+      `promotion: copy needs a different model name or server for "${target.to}" (both are "${destination.model}" on ${destination.registry}); ` +
+        `use promotion: alias, or set a name per environment`,
+    );
+  }
+  if (model.promotion !== 'copy' && !sameModel) {
+    return refuse(
+      `promotion: ${model.promotion} moves ${model.promotion === 'alias' ? 'aliases' : 'stages'} within one model, but "${target.from}" uses ` +
+        `"${source.name}" on ${source.registry} and "${target.to}" uses "${destination.model}" on ${destination.registry}; use promotion: copy`,
+    );
+  }
+  return {
+    model: target.model,
+    from: target.from,
+    to: target.to,
+    mode: model.promotion,
+    source,
+    destination,
+    aliases: aliasesFor(model, target.to),
+    stage: model.promotion === 'stage' ? stageFor(target.to) : null,
+  };
+}
+
+export const isRefusal = (x: PlanInput | PlanRefusal): x is PlanRefusal => 'reason' in x;

@@ -1,0 +1,159 @@
+// The promotion plan: ordered, hashed steps that move a model version into an environment.
+// Steps are plain data. The executor (src/apply) gives each kind a check → act → verify handler;
+// later kinds (serving rollout, monitors, Unity Catalog copy) extend `StepSpec` the same way.
+
+import type { PromotionMode } from '../config/types.js';
+
+/** A registry as the plan names it: the tracking URI with credentials, query and fragment stripped. */
+export type RegistryId = string;
+
+/** The version being promoted, as found in the source environment. */
+export interface SourceVersion {
+  readonly registry: RegistryId;
+  readonly name: string;
+  readonly version: string;
+  /** The version's artifact location (`source` field), e.g. `mlflow-artifacts:/…`, `runs:/…`, `models:/m-…`. */
+  readonly source: string;
+  readonly runId: string | null;
+}
+
+/**
+ * Which destination version a step acts on. `copy-of` is resolved at apply time (the version
+ * carrying the copy's identity tag), so a plan made before the copy exists and one made after
+ * hash the same.
+ */
+export type VersionRef =
+  | { readonly kind: 'existing'; readonly name: string; readonly version: string }
+  | { readonly kind: 'copy-of'; readonly name: string; readonly identityKey: string; readonly identityValue: string };
+
+export type StepSpec =
+  | { readonly kind: 'ensure-model'; readonly registry: RegistryId; readonly model: string }
+  | {
+      readonly kind: 'copy-version';
+      readonly registry: RegistryId;
+      readonly model: string;
+      readonly from: SourceVersion;
+      /** Tags set in the create call itself: the identity tag and the source tags. */
+      readonly tags: Readonly<Record<string, string>>;
+      readonly identityKey: string;
+      readonly identityValue: string;
+      /**
+       * `reuse-source`: same server, the new version points at the source's artifacts.
+       * `transfer`: another server; artifacts are copied through the MLflow artifact proxy first.
+       */
+      readonly artifacts: 'reuse-source' | 'transfer';
+    }
+  | {
+      /** Journal tags (who/why) on the destination version; written before any alias moves. */
+      readonly kind: 'set-tags';
+      readonly registry: RegistryId;
+      readonly target: VersionRef;
+      readonly environment: string;
+      readonly tags: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: 'record-previous-champion';
+      readonly registry: RegistryId;
+      readonly target: VersionRef;
+      readonly environment: string;
+      /** alias → version it pointed at before this promotion (null: unset). */
+      readonly previous: Readonly<Record<string, string | null>>;
+      readonly tags: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: 'move-alias';
+      readonly registry: RegistryId;
+      readonly model: string;
+      readonly alias: string;
+      readonly target: VersionRef;
+      /** What the alias must point at now: this, or already the target. */
+      readonly expectedCurrent: string | null;
+    }
+  | {
+      readonly kind: 'transition-stage';
+      readonly registry: RegistryId;
+      readonly model: string;
+      readonly target: VersionRef;
+      readonly stage: string;
+      readonly archiveExisting: boolean;
+      /** Versions in `stage` before the promotion (they get archived). */
+      readonly expectedInStage: readonly string[];
+    };
+
+export type StepKind = StepSpec['kind'];
+
+export interface PlannedStep {
+  /** `1:ensure-model`, stable within a plan. */
+  readonly id: string;
+  readonly spec: StepSpec;
+  /** What the world must look like before acting; otherwise it drifted from the plan. */
+  readonly precondition: string;
+  /** How the executor verifies the step is done (also: why a re-run skips it). */
+  readonly postcondition: string;
+  /** One line for humans. */
+  readonly description: string;
+}
+
+export interface TargetPlan {
+  readonly model: string;
+  readonly from: string;
+  readonly to: string;
+  readonly mode: PromotionMode;
+  readonly source: SourceVersion;
+  readonly destination: { readonly registry: RegistryId; readonly model: string };
+  /** Aliases this promotion moves, champion alias first. */
+  readonly aliases: readonly string[];
+  /** The rollback target: what the champion alias (or stage) held before this promotion. */
+  readonly previousChampion: string | null;
+  readonly steps: readonly PlannedStep[];
+  /** sha256 of the canonical JSON of the steps' content (`sha256:<hex>`). */
+  readonly hash: string;
+}
+
+/** A target that cannot be planned (e.g. alias mode across two models). */
+export interface PlanRefusal {
+  readonly model: string;
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+}
+
+export type StepStatus = 'satisfied' | 'done' | 'pending' | 'failed' | 'not-run';
+
+export interface StepReport {
+  readonly id: string;
+  readonly kind: StepKind;
+  readonly description: string;
+  readonly precondition: string;
+  readonly postcondition: string;
+  readonly status: StepStatus;
+  /** Resolved destination version, when the step acts on one. */
+  readonly version?: string;
+  readonly writes: number;
+  readonly message?: string;
+}
+
+export type PromotionStatus =
+  /** Planned only (dry run). */
+  | 'planned'
+  /** Every step was already satisfied: zero writes. */
+  | 'up-to-date'
+  | 'applied'
+  | 'locked'
+  | 'drift'
+  | 'failed'
+  | 'refused';
+
+/** The `plan` field of a TargetReport for `promote` and `rollback`. */
+export interface PromotionReport {
+  readonly mode: PromotionMode | 'rollback';
+  readonly hash: string | null;
+  readonly status: PromotionStatus;
+  readonly message: string;
+  readonly source: SourceVersion | null;
+  readonly destination: { readonly registry: RegistryId; readonly model: string; readonly version: string | null } | null;
+  readonly previousChampion: string | null;
+  readonly steps: readonly StepReport[];
+  /** Write requests this target's apply made (lock included). */
+  readonly writes: number;
+}

@@ -1,0 +1,252 @@
+import { describe, expect, it } from 'vitest';
+import { applyPromotion, type ApplyOptions } from '../../../src/apply/executor.js';
+import { lockPrefix, LOCK_TAGS } from '../../../src/apply/lock.js';
+import { identityFor, type PlanInput } from '../../../src/plan/build.js';
+import { JOURNAL } from '../../../src/plan/journal.js';
+import { MemoryRegistry, type Fault, type WriteOp } from './memory-registry.js';
+
+const SERVER = 'mem://registry';
+const NOW = new Date('2026-11-23T12:00:00Z');
+
+const copyInput: PlanInput = {
+  model: 'churn',
+  from: 'dev',
+  to: 'prod',
+  mode: 'copy',
+  source: { registry: SERVER, name: 'churn-dev', version: '1', source: 'mlflow-artifacts:/1/run/artifacts/model', runId: 'run' },
+  destination: { registry: SERVER, model: 'churn-prod' },
+  aliases: ['champion'],
+  stage: null,
+};
+
+function world(): MemoryRegistry {
+  const r = new MemoryRegistry(SERVER);
+  r.seedVersion('churn-dev', 'mlflow-artifacts:/1/run/artifacts/model');
+  return r;
+}
+
+const opts = (registry: MemoryRegistry, extra: Partial<ApplyOptions> = {}): ApplyOptions => ({
+  registry,
+  actor: 'alice',
+  runUrl: 'https://github.com/o/r/actions/runs/1',
+  now: () => NOW,
+  lockToken: `token-${Math.random()}`,
+  ...extra,
+});
+
+const copiesOf = (r: MemoryRegistry) => {
+  const id = identityFor(copyInput.source);
+  return r.models.get('churn-prod')?.versions.filter((v) => v.tags[id.key] === id.value) ?? [];
+};
+
+describe('applyPromotion, copy mode', () => {
+  it('creates model, version (identity + journal tags in one call) and moves the alias', async () => {
+    const r = world();
+    const { report } = await applyPromotion(copyInput, opts(r));
+    expect(report.status).toBe('applied');
+    expect(r.writes.map((w) => w.op)).toEqual(['createLock', 'createModel', 'createVersion', 'setAlias', 'deleteLock']);
+    const [copy] = copiesOf(r);
+    expect(copy?.tags[JOURNAL.previousChampion('prod')]).toBe('none');
+    expect(copy?.tags[JOURNAL.planHash('prod')]).toBe(report.hash);
+    expect(copy?.tags[JOURNAL.promotedBy('prod')]).toBe('alice');
+    expect(r.models.get('churn-prod')?.aliases.champion).toBe(copy?.version);
+    expect(r.locks.size).toBe(0);
+  });
+
+  it('re-running a finished promotion makes zero writes and keeps the hash', async () => {
+    const r = world();
+    const first = await applyPromotion(copyInput, opts(r));
+    const writes = r.writes.length;
+    const again = await applyPromotion(copyInput, opts(r, { actor: 'bob' }));
+    expect(again.report.status).toBe('up-to-date');
+    expect(r.writes.length).toBe(writes);
+    expect(again.plan.hash).toBe(first.plan.hash);
+  });
+
+  it('records the previous champion before moving the alias, and rolls forward from it', async () => {
+    const r = world();
+    await applyPromotion(copyInput, opts(r));
+    const v2 = r.seedVersion('churn-dev', 'mlflow-artifacts:/1/run2/artifacts/model');
+    const next = { ...copyInput, source: { ...copyInput.source, version: v2, source: 'mlflow-artifacts:/1/run2/artifacts/model' } };
+    const { report } = await applyPromotion(next, opts(r));
+    expect(report.status).toBe('applied');
+    expect(report.previousChampion).toBe('1');
+    const prod = r.models.get('churn-prod')!;
+    expect(prod.aliases.champion).toBe('2');
+    expect(prod.versions[1]?.tags[JOURNAL.previousChampion('prod')]).toBe('1');
+  });
+
+  it('reuses an existing copy and only writes what is missing', async () => {
+    const r = world();
+    r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [] });
+    const id = identityFor(copyInput.source);
+    r.seedVersion('churn-prod', 'x', { [id.key]: id.value });
+    const { report } = await applyPromotion(copyInput, opts(r));
+    expect(report.status).toBe('applied');
+    expect(copiesOf(r)).toHaveLength(1);
+    const ops = r.writes.map((w) => w.op);
+    expect(ops).not.toContain('createVersion');
+    expect(ops.filter((o) => o === 'setVersionTag').length).toBeGreaterThan(0);
+  });
+});
+
+describe('fault matrix (in memory): every write × (503, 429, reset, lost answer)', () => {
+  const ops: WriteOp[] = ['createModel', 'createVersion', 'setAlias', 'setVersionTag'];
+  const kinds: Omit<Fault, 'op' | 'nth'>[] = [
+    { when: 'before', status: 503 },
+    { when: 'before', status: 429 },
+    { when: 'before', status: 0 },
+    { when: 'lost', status: 0 },
+    { when: 'lost', status: 502 },
+  ];
+  for (const op of ops) {
+    for (const k of kinds) {
+      it(`${op} ${k.when} ${k.status}: converges, no duplicate, then zero writes`, async () => {
+        const r = world();
+        if (op === 'setVersionTag') {
+          // A pre-existing copy forces the journal tags to be written by set-tag calls.
+          r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [] });
+          const id = identityFor(copyInput.source);
+          r.seedVersion('churn-prod', 'x', { [id.key]: id.value });
+        }
+        r.faults = [1, 2, 3].map((nth) => ({ op, nth, ...k }));
+        const first = await applyPromotion(copyInput, opts(r));
+        expect(['applied', 'failed']).toContain(first.report.status);
+        expect(r.writes.some((w) => w.op === op)).toBe(true);
+        r.faults = [];
+        const second = await applyPromotion(copyInput, opts(r));
+        expect(['applied', 'up-to-date']).toContain(second.report.status);
+        expect(copiesOf(r)).toHaveLength(1);
+        expect(r.models.get('churn-prod')?.aliases.champion).toBe(copiesOf(r)[0]?.version);
+        const writes = r.writes.length;
+        const third = await applyPromotion(copyInput, opts(r));
+        expect(third.report.status).toBe('up-to-date');
+        expect(r.writes.length).toBe(writes);
+        expect(r.locks.size).toBe(0);
+      });
+    }
+  }
+
+  it('a lost create answer is recovered within the run, without a second create', async () => {
+    const r = world();
+    r.faults = [{ op: 'createVersion', nth: 1, when: 'lost', status: 0 }];
+    const { report } = await applyPromotion(copyInput, opts(r));
+    expect(report.status).toBe('applied');
+    expect(r.writes.filter((w) => w.op === 'createVersion')).toHaveLength(1);
+    expect(report.steps.find((s) => s.kind === 'copy-version')?.message).toMatch(/took effect/);
+  });
+
+  it('a non-retryable error fails the step and names what to do', async () => {
+    const r = world();
+    r.faults = [{ op: 'setAlias', nth: 1, when: 'before', status: 403 }];
+    const { report } = await applyPromotion(copyInput, opts(r));
+    expect(report.status).toBe('failed');
+    expect(r.writes.filter((w) => w.op === 'setAlias')).toHaveLength(1);
+    expect(report.message).toMatch(/Re-running converges/);
+  });
+});
+
+describe('plan fidelity and locks', () => {
+  it('--expect-plan refuses when the champion moved, saying what changed', async () => {
+    const r = world();
+    r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [] });
+    r.seedVersion('churn-prod', 'old');
+    r.models.get('churn-prod')!.aliases.champion = '1';
+    const reviewed = await applyPromotion(copyInput, opts(r, { dryRun: true }));
+    expect(reviewed.report.status).toBe('planned');
+    expect(r.writes).toHaveLength(0);
+    r.seedVersion('churn-prod', 'manual');
+    r.models.get('churn-prod')!.aliases.champion = '2';
+    const { report } = await applyPromotion(copyInput, opts(r, { expectPlan: { hash: reviewed.plan.hash, plan: reviewed.plan } }));
+    expect(report.status).toBe('drift');
+    expect(report.message).toMatch(/champion changed since review: it was v1, now v2/);
+    expect(r.writes).toHaveLength(0);
+    const ok = await applyPromotion(copyInput, opts(r, { expectPlan: { hash: report.hash!.slice(7, 27) } }));
+    expect(ok.report.status).toBe('applied');
+  });
+
+  it('a live lock blocks and names its holder; an expired one is taken over', async () => {
+    const r = world();
+    const prefix = lockPrefix(`${SERVER}|churn-prod|prod`);
+    r.locks.set(`${prefix}1`, {
+      [LOCK_TAGS.owner]: 'carol',
+      [LOCK_TAGS.runUrl]: 'https://ci/run/9',
+      [LOCK_TAGS.acquiredAt]: '2026-11-23T11:55:00.000Z',
+      [LOCK_TAGS.expiresAt]: '2026-11-23T12:10:00.000Z',
+    });
+    const blocked = await applyPromotion(copyInput, opts(r));
+    expect(blocked.report.status).toBe('locked');
+    expect(blocked.report.message).toMatch(/carol.*https:\/\/ci\/run\/9/);
+    expect(r.registryWrites()).toBe(0);
+    const later = await applyPromotion(copyInput, opts(r, { now: () => new Date('2026-11-23T12:30:00Z') }));
+    expect(later.report.status).toBe('applied');
+    expect(later.report.message).toMatch(/took over an expired lock of carol/);
+    expect(r.writes.filter((w) => w.op === 'createLock').map((w) => w.args[0])).toEqual([`${prefix}2`]);
+    expect(r.locks.size).toBe(0);
+  });
+
+  it('two promotions started together: exactly one proceeds, the other reports the holder', async () => {
+    const r = world();
+    let arrived = 0;
+    let release!: () => void;
+    const barrier = new Promise<void>((res) => (release = res));
+    const beforeLock = async () => {
+      if (++arrived === 2) release();
+      await barrier;
+    };
+    const [a, b] = await Promise.all([
+      applyPromotion(copyInput, opts(r, { actor: 'alice', beforeLock })),
+      applyPromotion(copyInput, opts(r, { actor: 'bob', beforeLock })),
+    ]);
+    const statuses = [a.report.status, b.report.status].sort();
+    expect(statuses).toEqual(['applied', 'locked']);
+    const loser = a.report.status === 'locked' ? a : b;
+    expect(loser.report.message).toMatch(a.report.status === 'locked' ? /bob/ : /alice/);
+    expect(copiesOf(r)).toHaveLength(1);
+    expect(r.writes.filter((w) => w.op === 'createVersion')).toHaveLength(1);
+  });
+});
+
+describe('alias and stage modes', () => {
+  it('alias mode moves champion and env aliases, journals, re-run writes nothing', async () => {
+    const r = new MemoryRegistry(SERVER);
+    r.seedVersion('churn', 's1');
+    const v2 = r.seedVersion('churn', 's2');
+    r.models.get('churn')!.aliases = { champion: '1', prod: '1' };
+    const input: PlanInput = {
+      ...copyInput,
+      mode: 'alias',
+      source: { registry: SERVER, name: 'churn', version: v2, source: 's2', runId: null },
+      destination: { registry: SERVER, model: 'churn' },
+      aliases: ['champion', 'prod'],
+    };
+    const { report } = await applyPromotion(input, opts(r));
+    expect(report.status).toBe('applied');
+    expect(r.models.get('churn')!.aliases).toEqual({ champion: '2', prod: '2' });
+    expect(r.models.get('churn')!.versions[1]!.tags[JOURNAL.previousChampion('prod')]).toBe('1');
+    const n = r.writes.length;
+    expect((await applyPromotion(input, opts(r))).report.status).toBe('up-to-date');
+    expect(r.writes.length).toBe(n);
+  });
+
+  it('stage mode archives the previous holder and re-run writes nothing', async () => {
+    const r = new MemoryRegistry(SERVER);
+    r.seedVersion('churn', 's1', {}, 'Production');
+    const v2 = r.seedVersion('churn', 's2');
+    const input: PlanInput = {
+      ...copyInput,
+      mode: 'stage',
+      source: { registry: SERVER, name: 'churn', version: v2, source: 's2', runId: null },
+      destination: { registry: SERVER, model: 'churn' },
+      aliases: ['champion'],
+      stage: 'Production',
+    };
+    const { report } = await applyPromotion(input, opts(r));
+    expect(report.status).toBe('applied');
+    expect(report.previousChampion).toBe('1');
+    expect(r.models.get('churn')!.versions.map((v) => v.stage)).toEqual(['Archived', 'Production']);
+    const n = r.writes.length;
+    expect((await applyPromotion(input, opts(r))).report.status).toBe('up-to-date');
+    expect(r.writes.length).toBe(n);
+  });
+});
