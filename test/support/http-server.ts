@@ -19,7 +19,7 @@ export type Handler = (
   req: IncomingMessage & { bodyText: string },
   res: ServerResponse,
   index: number,
-) => void | Promise<void>;
+) => unknown;
 
 export interface TestServer {
   readonly url: string;
