@@ -19,6 +19,8 @@ export interface SourceDocument {
   readonly file: string;
   readonly value: unknown;
   readonly positions: ReadonlyMap<string, NodePositions>;
+  /** Pointers whose string could not be interpolated: already reported, so the schema stays quiet. */
+  readonly unresolved: ReadonlySet<string>;
 }
 
 export const escapePointerSegment = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -95,9 +97,10 @@ export const parseSource = (
     });
   }
   const positions = new Map<string, NodePositions>();
+  const unresolved = new Set<string>();
   const syntaxOk = document.errors.length === 0;
-  const value = syntaxOk ? toValue(document, document.contents, '', null, { file, at, env, positions, diagnostics }) : null;
-  return { doc: { file, value, positions }, diagnostics, syntaxOk: syntaxOk && !diagnostics.some((d) => d.code === 'yaml-syntax') };
+  const value = syntaxOk ? toValue(document, document.contents, '', null, { file, at, env, positions, diagnostics, unresolved }) : null;
+  return { doc: { file, value, positions, unresolved }, diagnostics, syntaxOk: syntaxOk && !diagnostics.some((d) => d.code === 'yaml-syntax') };
 };
 
 interface WalkContext {
@@ -106,6 +109,7 @@ interface WalkContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly positions: Map<string, NodePositions>;
   readonly diagnostics: Diagnostic[];
+  readonly unresolved: Set<string>;
 }
 
 const toValue = (
@@ -140,6 +144,7 @@ const toValue = (
   if (isScalar(node)) {
     if (typeof node.value !== 'string') return node.value;
     const { value, problems } = interpolateVariables(node.value, ctx.env);
+    if (problems.length > 0) ctx.unresolved.add(pointer);
     for (const problem of problems) {
       ctx.diagnostics.push(
         problem.kind === 'unset'

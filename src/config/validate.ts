@@ -45,7 +45,9 @@ export type SchemaEntry = 'config' | 'policy_document';
 export const validateAgainstSchema = (doc: SourceDocument, entry: SchemaEntry): Diagnostic[] => {
   const validate = entry === 'config' ? validators().config : validators().policy;
   if (validate(doc.value)) return [];
-  return collapse(validate.errors ?? []).map((error) => toDiagnostic(doc, error));
+  return collapse(validate.errors ?? [])
+    .filter((error) => !doc.unresolved.has(error.instancePath))
+    .map((error) => toDiagnostic(doc, error));
 };
 
 const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
