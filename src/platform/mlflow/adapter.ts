@@ -1,0 +1,188 @@
+// Registry, run and artifact readers for an open-source MLflow tracking server, over the HTTP port.
+// Errors are decided on the body's `error_code`, never on the HTTP status alone (OSS MLflow sends a
+// missing alias as INVALID_PARAMETER_VALUE/400 and a missing model as RESOURCE_DOES_NOT_EXIST/404).
+
+import { ApiError } from '../../errors.js';
+import type { ArtifactReader, RegistryPorts, RegistryReader, RunReader } from '../../evidence/ports.js';
+import type { ModelSignature, RunInfo, VersionInfo } from '../../evidence/types.js';
+import type { HttpClient } from '../http/types.js';
+import { signatureFromMlmodel } from './mlmodel.js';
+import {
+  aliasesByVersion,
+  filterLiteral,
+  filterTagKey,
+  loggedModelIdOf,
+  parseRunsUri,
+  RegistryAnswerError,
+  toRunInfo,
+  toVersionInfo,
+  type WireModelVersion,
+  type WireRegisteredModel,
+  type WireRun,
+} from './wire.js';
+
+export interface MlflowAdapterOptions {
+  readonly http: HttpClient;
+  /** The tracking server as users reach it, for links in reports. Defaults to the client's base URL. */
+  readonly trackingUri?: string;
+  /** `max_results` per `model-versions/search` page. Default 200. */
+  readonly pageSize?: number;
+}
+
+const API = '/api/2.0/mlflow';
+
+const isCode = (e: unknown, code: string): e is ApiError => e instanceof ApiError && e.errorCode === code;
+
+/** RESOURCE_DOES_NOT_EXIST → null; anything else propagates. */
+const orNull = async <T>(work: Promise<T>): Promise<T | null> => {
+  try {
+    return await work;
+  } catch (e) {
+    if (isCode(e, 'RESOURCE_DOES_NOT_EXIST')) return null;
+    throw e;
+  }
+};
+
+/** OSS `sqlalchemy_store.get_model_version_by_alias`: "Registered model alias <a> not found." */
+const isMissingAlias = (e: unknown): boolean =>
+  isCode(e, 'INVALID_PARAMETER_VALUE') && /alias .* not found/i.test(e.message);
+
+export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts => {
+  const { http } = options;
+  const trackingUri = (options.trackingUri ?? http.baseUrl).replace(/\/$/, '');
+  const pageSize = options.pageSize ?? 200;
+
+  const getJson = async <T>(path: string, query: Record<string, string | number | undefined>): Promise<T> =>
+    (await http.request<T>({ method: 'GET', path: `${API}${path}`, query, endpoint: `GET ${API}${path}` })).body;
+
+  const getRegisteredModel = (name: string): Promise<WireRegisteredModel | null> =>
+    orNull(
+      getJson<{ registered_model?: WireRegisteredModel }>('/registered-models/get', { name }).then((b) => {
+        if (!b.registered_model) throw new RegistryAnswerError(`registered-models/get for "${name}" returned no registered_model`);
+        return b.registered_model;
+      }),
+    );
+
+  /** One page of `model-versions/search`, newest version first. */
+  const searchPage = (filter: string, maxResults: number, pageToken: string | undefined) =>
+    getJson<{ model_versions?: WireModelVersion[]; next_page_token?: string }>(
+      '/model-versions/search',
+      { filter, order_by: 'version_number DESC', max_results: maxResults, page_token: pageToken },
+    );
+
+  const registry: RegistryReader = {
+    async getVersion(name, version) {
+      const body = await orNull(getJson<{ model_version?: WireModelVersion }>('/model-versions/get', { name, version }));
+      return body ? toVersionInfo(body.model_version, trackingUri) : null;
+    },
+
+    async getVersionByAlias(name, alias) {
+      try {
+        const body = await getJson<{ model_version?: WireModelVersion }>('/registered-models/alias', { name, alias });
+        return toVersionInfo(body.model_version, trackingUri);
+      } catch (e) {
+        if (isCode(e, 'RESOURCE_DOES_NOT_EXIST') || isMissingAlias(e)) return null;
+        throw e;
+      }
+    },
+
+    // One request: registered-models/get carries the latest version of each stage (the max of those
+    // is the latest overall) and every alias, which model-versions/search does not return on OSS.
+    async getLatestVersion(name) {
+      const model = await getRegisteredModel(name);
+      if (!model) return null;
+      const latest = [...(model.latest_versions ?? [])].sort((a, b) => Number(b.version) - Number(a.version))[0];
+      const aliases = aliasesByVersion(model);
+      if (latest) return toVersionInfo(latest, trackingUri, aliases.get(String(latest.version)) ?? []);
+      // latest_versions is a stage-era field; should a server stop sending it, ask search instead.
+      const page = await searchPage(`name=${filterLiteral(name)}`, 1, undefined);
+      const first = page.model_versions?.[0];
+      return first ? toVersionInfo(first, trackingUri, aliases.get(String(first.version)) ?? []) : null;
+    },
+
+    async searchVersionsByTags(name, tags) {
+      const clauses = [`name=${filterLiteral(name)}`, ...Object.entries(tags).map(([k, v]) => `${filterTagKey(k)}=${filterLiteral(v)}`)];
+      const filter = clauses.join(' AND ');
+      // Aliases come from the registered model (search omits them); fetched alongside page one.
+      const modelPromise = getRegisteredModel(name);
+      modelPromise.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+      const found: WireModelVersion[] = [];
+      const seenTokens = new Set<string>();
+      let token: string | undefined;
+      for (;;) {
+        const page = await searchPage(filter, pageSize, token);
+        found.push(...(page.model_versions ?? []));
+        token = page.next_page_token || undefined;
+        if (!token) break;
+        if (seenTokens.has(token)) throw new RegistryAnswerError(`model-versions/search repeated page token for "${name}"`);
+        seenTokens.add(token);
+      }
+      const model = await modelPromise;
+      const aliases = aliasesByVersion(model ?? undefined);
+      return found
+        .map((v) => toVersionInfo(v, trackingUri, aliases.get(String(v.version)) ?? []))
+        .sort((a, b) => Number(b.version) - Number(a.version));
+    },
+  };
+
+  const runs: RunReader = {
+    async getRun(runId): Promise<RunInfo | null> {
+      const body = await orNull(getJson<{ run?: WireRun }>('/runs/get', { run_id: runId }));
+      return body ? toRunInfo(body.run, trackingUri) : null;
+    },
+  };
+
+  const getText = async (path: string, query: Record<string, string>, endpoint: string): Promise<string> =>
+    (await http.request<string>({ method: 'GET', path, query, responseType: 'text', endpoint })).body;
+
+  /** Through the version itself: the server resolves its download URI, whatever the source. */
+  const mlmodelOfVersion = (v: VersionInfo): Promise<string> =>
+    getText('/model-versions/get-artifact', { name: v.name, version: v.version, path: 'MLmodel' }, 'GET /model-versions/get-artifact');
+
+  const isMissingFile = (e: unknown): boolean =>
+    e instanceof ApiError && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || (e.errorCode === null && e.details.status === 404));
+
+  const artifacts: ArtifactReader = {
+    // The route follows the source so versions sharing a model (a copy in the next environment)
+    // read the same URL: MLflow 3 logged models by id, MLflow 2 run artifacts by run and path.
+    async getSignature(version): Promise<ModelSignature | null> {
+      const modelId = version.modelId ?? loggedModelIdOf(version.source);
+      const runsUri = parseRunsUri(version.source);
+      let text: string;
+      try {
+        if (modelId) {
+          text = await getText(
+            `/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files`,
+            { artifact_file_path: 'MLmodel' },
+            'GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files',
+          );
+        } else if (runsUri) {
+          text = await getText(
+            '/get-artifact',
+            { run_id: runsUri.runId, path: runsUri.path ? `${runsUri.path}/MLmodel` : 'MLmodel' },
+            'GET /get-artifact',
+          );
+        } else {
+          text = await mlmodelOfVersion(version);
+        }
+      } catch (e) {
+        // A runs:/ source may name an MLflow 3 model that has no run artifacts; the version
+        // route resolves it the way the server does.
+        if (!(isMissingFile(e) && (modelId || runsUri))) throw wrapMissing(e, version);
+        try {
+          text = await mlmodelOfVersion(version);
+        } catch (again) {
+          throw wrapMissing(again, version);
+        }
+      }
+      return signatureFromMlmodel(text);
+    },
+  };
+
+  return { registry, runs, artifacts };
+};
+
+const wrapMissing = (e: unknown, version: VersionInfo): unknown =>
+  e instanceof ApiError && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || e.details.status === 404)
+    ? new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (source ${version.source})`)
+    : e;
