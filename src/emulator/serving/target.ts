@@ -1,14 +1,73 @@
-// Test utility: starts what the serving/monitors tests talk to. Uses the full emulator
-// (`startEmulator` from src/emulator/index.ts) when it exists, else the module harness.
+// Test utility: starts the full emulator in-process (`startEmulator` with every module) for the
+// serving and monitors tests, with a per-module seed for the default workspace.
+//
+// Module admin routes (`/__emulator/serving/...`, `/__emulator/monitors/...`) are called over HTTP.
+// While the core server answers every `/__emulator/*` path itself (it does not yet hand unknown admin
+// paths to the module router), such calls fall back to running the same module handlers in-process
+// against the live workspace of the running emulator.
 
-import { callerFor, startModuleHarness, type Target } from './harness.js';
+import { DEFAULT_TOKEN, DatabricksApiError, defaultModules, startEmulator, type EmulatorContext } from '../index.js';
+import { Router } from '../core/router.js';
+import { callerFor, type CallResult, type Target } from './harness.js';
 import { servingModule } from './index.js';
 import { monitorsModule } from '../monitors/index.js';
 
 export type { Target } from './harness.js';
 
-export async function startServingMonitorsTarget(seed?: Record<string, unknown>): Promise<Target> {
-  const harness = await startModuleHarness({ modules: [servingModule, monitorsModule], seed });
-  const token = 'dapi-harness';
-  return { url: harness.url, token, call: callerFor(harness.url, token), close: harness.close };
+/** `seed` maps module name → that module's fixture, e.g. `{ catalog: {...}, serving: {...} }`. */
+export async function startServingMonitorsTarget(seed: Record<string, unknown> = {}): Promise<Target> {
+  const emulator = await startEmulator({
+    modules: defaultModules(),
+    seed: { workspaces: { default: seed } },
+    tickMs: 50,
+  });
+  const http = callerFor(emulator.url, DEFAULT_TOKEN);
+  const workspace = emulator.admin.workspace('default');
+  const ctx: EmulatorContext = {
+    clock: { now: () => Date.now() },
+    workspaceByHost: () => workspace,
+    changed: () => undefined,
+  };
+  const adminRouter = new Router();
+  servingModule.routes(adminRouter, ctx);
+  monitorsModule.routes(adminRouter, ctx);
+
+  const inProcess = async (method: string, path: string, body: unknown): Promise<CallResult> => {
+    const match = adminRouter.match(method, path);
+    if (match.kind !== 'found') throw new Error(`No module admin route for ${method} ${path}`);
+    emulator.admin.tick();
+    const reply = (status: number, json: unknown): CallResult => ({
+      status,
+      headers: new Headers({ 'content-type': 'application/json' }),
+      text: JSON.stringify(json),
+      json,
+    });
+    try {
+      const out = await match.route.handler({
+        method,
+        path,
+        query: new URLSearchParams(),
+        headers: {},
+        body: body as Record<string, unknown> | undefined,
+        rawBody: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
+        params: match.params,
+        principal: 'emulator-admin',
+        workspace,
+        baseUrl: emulator.url,
+      });
+      return reply(out.status ?? 200, out.body ?? {});
+    } catch (err) {
+      if (err instanceof DatabricksApiError) return reply(err.status, { error_code: err.errorCode, message: err.message });
+      throw err;
+    }
+  };
+
+  const call = async (method: string, path: string, body?: unknown): Promise<CallResult> => {
+    const res = await http(method, path, body);
+    const coreRefused = res.status === 404 && /^No emulator admin API/.test(String(res.json?.message ?? ''));
+    if (coreRefused && /^\/__emulator\/(serving|monitors)\//.test(path)) return inProcess(method, path, body);
+    return res;
+  };
+
+  return { url: emulator.url, token: DEFAULT_TOKEN, call, close: () => emulator.close() };
 }
