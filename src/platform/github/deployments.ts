@@ -1,0 +1,171 @@
+// GitHub Deployments as the audit trail of promotions: one deployment per (environment, model
+// version), with statuses in_progress → success | failure. Re-running a promotion reuses the
+// deployment it already created instead of making another. The previous champion travels in the
+// payload, so GitHub's environment history also shows the rollback target.
+
+import { describeError, statusOf, type GitHub } from './client.js';
+import type { RepoRef } from './context.js';
+
+export interface DeploymentPayload {
+  /** The model id from mlops.yml. */
+  readonly model: string;
+  /** Registered model name in the destination and the version promoted. */
+  readonly name: string;
+  readonly version: string;
+  /** What served before (for rollback), or null on a first promotion. */
+  readonly previousChampion: { readonly name: string; readonly version: string } | null;
+  readonly planHash?: string | null;
+}
+
+export interface DeploymentRef {
+  readonly id: number;
+  readonly environment: string;
+  /** false when an earlier run already created it. */
+  readonly created: boolean;
+}
+
+export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive' | 'queued' | 'pending';
+
+const PAYLOAD_KIND = 'mlops-gate/promotion';
+
+interface StoredPayload extends DeploymentPayload {
+  readonly kind: typeof PAYLOAD_KIND;
+}
+
+const isOurPayload = (p: unknown): p is StoredPayload =>
+  typeof p === 'object' && p !== null && (p as { kind?: unknown }).kind === PAYLOAD_KIND;
+
+export class DeploymentError extends Error {
+  override readonly name = 'DeploymentError';
+}
+
+const fail = (what: string, e: unknown): DeploymentError => {
+  const hint = statusOf(e) === 403 ? ' (the token needs `deployments: write`)' : '';
+  return new DeploymentError(`GitHub deployments: cannot ${what}: ${describeError(e)}${hint}`);
+};
+
+export interface CreateDeploymentRequest {
+  readonly github: GitHub;
+  readonly repo: RepoRef;
+  /** GitHub environment name (e.g. prod). */
+  readonly environment: string;
+  /** Commit being deployed (the workflow's GITHUB_SHA). */
+  readonly sha: string;
+  readonly payload: DeploymentPayload;
+  readonly description?: string;
+  readonly productionEnvironment?: boolean;
+}
+
+/** Find the deployment of this exact model version to this environment at this commit, or create it. */
+export async function ensureDeployment(req: CreateDeploymentRequest): Promise<DeploymentRef> {
+  const { github, repo } = req;
+  let existing;
+  try {
+    existing = await github.paginate(github.rest.repos.listDeployments, {
+      owner: repo.owner,
+      repo: repo.repo,
+      environment: req.environment,
+      sha: req.sha,
+      per_page: 100,
+    });
+  } catch (e) {
+    throw fail(`list deployments of ${req.environment}`, e);
+  }
+  const same = existing.find(
+    (d) => isOurPayload(d.payload) && d.payload.model === req.payload.model && d.payload.name === req.payload.name && d.payload.version === req.payload.version,
+  );
+  if (same) return { id: same.id, environment: req.environment, created: false };
+  try {
+    const { data, status } = await github.rest.repos.createDeployment({
+      owner: repo.owner,
+      repo: repo.repo,
+      ref: req.sha,
+      environment: req.environment,
+      // Promotion is gated by mlops-gate itself; commit statuses are not a precondition here.
+      required_contexts: [],
+      auto_merge: false,
+      transient_environment: false,
+      production_environment: req.productionEnvironment ?? false,
+      description: (req.description ?? `${req.payload.model}: ${req.payload.name} v${req.payload.version}`).slice(0, 140),
+      payload: { kind: PAYLOAD_KIND, ...req.payload } as unknown as Record<string, unknown>,
+    });
+    if (status !== 201 || !('id' in data)) throw new DeploymentError(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
+    return { id: data.id, environment: req.environment, created: true };
+  } catch (e) {
+    if (e instanceof DeploymentError) throw e;
+    throw fail(`create a deployment to ${req.environment}`, e);
+  }
+}
+
+export interface StatusRequest {
+  readonly github: GitHub;
+  readonly repo: RepoRef;
+  readonly deploymentId: number;
+  readonly state: DeploymentState;
+  readonly description?: string;
+  /** Link to the workflow run. */
+  readonly logUrl?: string | null;
+  /** Link to the serving endpoint or registry page. */
+  readonly environmentUrl?: string | null;
+}
+
+export async function setDeploymentStatus(req: StatusRequest): Promise<void> {
+  try {
+    await req.github.rest.repos.createDeploymentStatus({
+      owner: req.repo.owner,
+      repo: req.repo.repo,
+      deployment_id: req.deploymentId,
+      state: req.state,
+      ...(req.description ? { description: req.description.slice(0, 140) } : {}),
+      ...(req.logUrl ? { log_url: req.logUrl } : {}),
+      ...(req.environmentUrl ? { environment_url: req.environmentUrl } : {}),
+      // Older successes stay in the history (they are rollback targets), not marked inactive.
+      auto_inactive: false,
+    });
+  } catch (e) {
+    throw fail(`set deployment ${req.deploymentId} to ${req.state}`, e);
+  }
+}
+
+export interface RecordedPromotion extends DeploymentPayload {
+  readonly deploymentId: number;
+  readonly sha: string;
+  readonly createdAt: string;
+}
+
+/**
+ * The newest mlops-gate deployment of `model` to `environment` whose latest status is success:
+ * what is live now, with its previous champion (the rollback target). Null when there is none.
+ */
+export async function lastSuccessfulPromotion(github: GitHub, repo: RepoRef, environment: string, model: string): Promise<RecordedPromotion | null> {
+  try {
+    // Newest first; look at a bounded window, enough for any realistic history of one environment.
+    const deployments = await github.paginate(
+      github.rest.repos.listDeployments,
+      { owner: repo.owner, repo: repo.repo, environment, per_page: 100 },
+      (response, done) => {
+        if (response.data.length < 100) done();
+        return response.data;
+      },
+    );
+    for (const d of deployments.slice(0, 300)) {
+      if (!isOurPayload(d.payload) || d.payload.model !== model) continue;
+      const { data: statuses } = await github.rest.repos.listDeploymentStatuses({ owner: repo.owner, repo: repo.repo, deployment_id: d.id, per_page: 1 });
+      if (statuses[0]?.state !== 'success') continue;
+      const p: StoredPayload = d.payload;
+      return {
+        model: p.model,
+        name: p.name,
+        version: p.version,
+        previousChampion: p.previousChampion ?? null,
+        planHash: p.planHash ?? null,
+        deploymentId: d.id,
+        sha: d.sha,
+        createdAt: d.created_at,
+      };
+    }
+    return null;
+  } catch (e) {
+    throw fail(`read the deployment history of ${environment}`, e);
+  }
+}

@@ -1,0 +1,200 @@
+// Trusted policies on pull requests. A PR must not be judged by rules it edits itself, so the
+// config and every local policy file it reaches are read from the BASE commit through the contents
+// API; if the PR changes any of them, a blocking `policy-integrity` finding is added. Fork PRs,
+// which get no secrets and a read-only token, get a clear `skipped` result instead of a verdict.
+
+import { posix } from 'node:path';
+import type { Target } from '../../config/types.js';
+import type { Diagnostic } from '../../errors.js';
+import { ApiError } from '../../errors.js';
+import { worstOf } from '../../result/exit.js';
+import type { GateReport, ResultDocument, TargetReport } from '../../result/types.js';
+import { RESULT_SCHEMA_VERSION } from '../../result/types.js';
+import { TOOL_VERSION } from '../../version.js';
+import { describeError, statusOf, type GitHub } from './client.js';
+import type { GitHubContext, PullRequestInfo, RepoRef } from './context.js';
+
+type ReadFile = (path: string) => string | null;
+
+/** A repository-relative path, or null for paths outside the repository (absolute, `..`). */
+export const repoPath = (p: string): string | null => {
+  if (p.startsWith('/')) return null;
+  const n = posix.normalize(p.replace(/\\/g, '/'));
+  return n === '..' || n.startsWith('../') ? null : n;
+};
+
+/** The file at `ref`, or null when it does not exist there. */
+export async function readFileAtRef(github: GitHub, repo: RepoRef, path: string, ref: string): Promise<string | null> {
+  try {
+    const { data } = await github.rest.repos.getContent({ owner: repo.owner, repo: repo.repo, path, ref, mediaType: { format: 'raw' } });
+    // The raw media type answers with the file's text; a directory answers with a JSON listing.
+    return typeof data === 'string' ? data : null;
+  } catch (e) {
+    if (statusOf(e) === 404) return null;
+    throw new ApiError(`GitHub: cannot read ${path} at ${ref.slice(0, 12)}: ${describeError(e)}`, {
+      errorCode: null,
+      status: statusOf(e),
+      method: 'GET',
+      url: `contents/${path}`,
+      kind: statusOf(e) === null ? 'transport' : 'http',
+      attempts: 1,
+    });
+  }
+}
+
+export interface TrustedSources {
+  /** For runPlan: base versions of the config and policy files, the workspace for anything else (e.g. --evidence). */
+  readonly readFile: ReadFile;
+  /** Repository paths read from the base commit (null = absent there). */
+  readonly baseFiles: ReadonlyMap<string, string | null>;
+  /** Of those, the paths this PR changes. */
+  readonly changed: readonly string[];
+}
+
+export interface TrustedSourcesRequest {
+  readonly github: GitHub;
+  readonly repo: RepoRef;
+  readonly pullRequest: PullRequestInfo;
+  /** Reads from the workspace (the PR's checkout). */
+  readonly localReadFile: ReadFile;
+  /**
+   * Loads the configuration through the given readFile (e.g. `readConfig(path, {readFile})`), so we
+   * learn which files it reaches. It may throw: the files read so far are what counts.
+   */
+  readonly discover: (readFile: ReadFile) => void;
+  /** Bound on discovery rounds (each round follows one more level of references). */
+  readonly maxRounds?: number;
+}
+
+/** Fetch, from the base commit, every file the configuration reaches, following references to a fixed point. */
+export async function readTrustedSources(req: TrustedSourcesRequest): Promise<TrustedSources> {
+  const base = new Map<string, string | null>();
+  const maxRounds = req.maxRounds ?? 20;
+  for (let round = 0; round < maxRounds; round++) {
+    const missing = new Set<string>();
+    const probe: ReadFile = (p) => {
+      const key = repoPath(p);
+      if (key === null) return req.localReadFile(p);
+      if (base.has(key)) return base.get(key) ?? null;
+      missing.add(key);
+      return null;
+    };
+    try {
+      req.discover(probe);
+    } catch {
+      // An invalid or incomplete config: fetch what it asked for and try again; the real run reports errors.
+    }
+    if (missing.size === 0) break;
+    const fetched = await Promise.all(
+      [...missing].map(async (p) => [p, await readFileAtRef(req.github, req.repo, p, req.pullRequest.baseSha)] as const),
+    );
+    for (const [p, text] of fetched) base.set(p, text);
+  }
+
+  const changed = await changedAmong(req, base);
+  const readFile: ReadFile = (p) => {
+    const key = repoPath(p);
+    return key !== null && base.has(key) ? (base.get(key) ?? null) : req.localReadFile(p);
+  };
+  return { readFile, baseFiles: base, changed };
+}
+
+async function changedAmong(req: TrustedSourcesRequest, base: ReadonlyMap<string, string | null>): Promise<string[]> {
+  try {
+    const files = await req.github.paginate(req.github.rest.pulls.listFiles, {
+      owner: req.repo.owner,
+      repo: req.repo.repo,
+      pull_number: req.pullRequest.number,
+      per_page: 100,
+    });
+    const touched = new Set(files.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]));
+    return [...base.keys()].filter((p) => touched.has(p)).sort();
+  } catch {
+    // Without the PR's file list, compare with the checked-out files instead (may also flag base-branch edits).
+    return [...base.keys()].filter((p) => (req.localReadFile(p) ?? null) !== (base.get(p) ?? null)).sort();
+  }
+}
+
+export const POLICY_INTEGRITY_GATE = 'policy-integrity';
+
+/** Block every target (and the run) because the PR edits the rules it would be judged by. */
+export function withPolicyIntegrityFinding(result: ResultDocument, changed: readonly string[]): ResultDocument {
+  if (changed.length === 0) return result;
+  const message = `This PR changes policies (${changed.join(', ')}): a maintainer must merge that first; until then the base versions apply.`;
+  const gate: GateReport = {
+    id: POLICY_INTEGRITY_GATE,
+    type: POLICY_INTEGRITY_GATE,
+    policy: 'mlops-gate',
+    severity: 'fail',
+    outcome: 'fail',
+    rawOutcome: 'fail',
+    message,
+    measured: { changed_files: changed.join(', ') },
+    threshold: { policies_from: 'base commit' },
+    waiver: null,
+  };
+  const targets: TargetReport[] = result.targets.map((t) => ({
+    ...t,
+    gates: [gate, ...t.gates],
+    verdict: worstOf([t.verdict, 'fail']),
+    summary: `policy files changed in this PR; ${t.summary}`,
+  }));
+  const diagnostics: Diagnostic[] = [
+    ...changed.map(
+      (file): Diagnostic => ({
+        severity: 'error',
+        code: POLICY_INTEGRITY_GATE,
+        message: `${file} is changed by this PR; policies are read from the base commit, so this change takes effect only after it is merged`,
+        path: '',
+        position: { file, line: 1, column: 1 },
+      }),
+    ),
+    ...result.diagnostics,
+  ];
+  // With no targets, the run itself still must not look green.
+  return { ...result, targets, diagnostics, verdict: worstOf([...targets.map((t) => t.verdict), 'fail']) };
+}
+
+/** Why this run cannot judge the PR (fork without secrets), or null when it can. */
+export function forkSkipReason(context: GitHubContext, hasToken: boolean): string | null {
+  const pr = context.pullRequest;
+  if (!pr || !pr.fromFork) return null;
+  if (context.eventName === 'pull_request' || !hasToken) {
+    return (
+      `pull request #${pr.number} comes from a fork (${pr.headRepo ?? 'deleted repository'}): GitHub gives such runs no secrets and ` +
+      `a read-only token, so registry evidence and base policies cannot be read. Nothing was evaluated; ` +
+      `a maintainer can run the check after review (e.g. workflow_dispatch) — this is not a pass.`
+    );
+  }
+  return null;
+}
+
+/** A result that evaluated nothing, saying why. Never a pass. */
+export function skippedResult(input: {
+  readonly reason: string;
+  readonly configFile: string;
+  readonly digest: string;
+  readonly targets: readonly Target[];
+  readonly now: Date;
+}): ResultDocument {
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    tool: { name: 'mlops-gate', version: TOOL_VERSION },
+    command: 'plan',
+    generatedAt: input.now.toISOString(),
+    config: { file: input.configFile, digest: input.digest },
+    verdict: 'skipped',
+    targets: input.targets.map((t) => ({
+      model: t.model,
+      from: t.from,
+      to: t.to,
+      candidate: null,
+      champion: null,
+      verdict: 'skipped',
+      summary: 'not evaluated: pull request from a fork',
+      gates: [],
+    })),
+    diagnostics: [{ severity: 'warning', code: 'fork-pull-request', message: input.reason, path: '', position: null }],
+    requests: null,
+  };
+}

@@ -1,0 +1,60 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createGitHubClient } from '../../../src/platform/github/client.js';
+import { DeploymentError, ensureDeployment, lastSuccessfulPromotion, setDeploymentStatus } from '../../../src/platform/github/deployments.js';
+import { startGitHubStandIn, type GitHubStandIn } from '../../support/github-api.js';
+
+const SHA = 'e'.repeat(40);
+const repo = { owner: 'acme', repo: 'models' };
+
+describe('deployments', () => {
+  let api: GitHubStandIn;
+  beforeEach(async () => {
+    api = await startGitHubStandIn();
+  });
+  afterEach(() => api.close());
+  const github = () => createGitHubClient({ token: 't', apiUrl: api.url, sleep: async () => undefined });
+  const payload = (version: string, previous: string | null) => ({
+    model: 'churn',
+    name: 'main.ml.churn',
+    version,
+    previousChampion: previous ? { name: 'main.ml.churn', version: previous } : null,
+  });
+
+  it('creates a deployment with the promotion payload, records statuses, and reuses it on re-run', async () => {
+    const first = await ensureDeployment({ github: github(), repo, environment: 'prod', sha: SHA, payload: payload('7', '6'), productionEnvironment: true });
+    expect(first.created).toBe(true);
+    await setDeploymentStatus({ github: github(), repo, deploymentId: first.id, state: 'in_progress', logUrl: 'https://github.com/acme/models/actions/runs/1' });
+    const again = await ensureDeployment({ github: github(), repo, environment: 'prod', sha: SHA, payload: payload('7', '6') });
+    expect(again).toEqual({ id: first.id, environment: 'prod', created: false });
+    await setDeploymentStatus({ github: github(), repo, deploymentId: first.id, state: 'success', description: 'churn v7 serving 100%' });
+
+    expect(api.deployments).toHaveLength(1);
+    const d = api.deployments[0]!;
+    expect(d).toMatchObject({ environment: 'prod', ref: SHA, production_environment: true });
+    expect(d.payload).toEqual({ kind: 'mlops-gate/promotion', ...payload('7', '6') });
+    expect(d.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    const post = api.callsTo('POST', /\/deployments$/)[0]!;
+    expect(post.body).toMatchObject({ required_contexts: [], auto_merge: false });
+  });
+
+  it('finds the live promotion and its rollback target; failed ones are skipped', async () => {
+    const ok = await ensureDeployment({ github: github(), repo, environment: 'prod', sha: SHA, payload: payload('6', '5') });
+    await setDeploymentStatus({ github: github(), repo, deploymentId: ok.id, state: 'success' });
+    const bad = await ensureDeployment({ github: github(), repo, environment: 'prod', sha: SHA, payload: payload('7', '6') });
+    await setDeploymentStatus({ github: github(), repo, deploymentId: bad.id, state: 'failure' });
+    const other = await ensureDeployment({ github: github(), repo, environment: 'prod', sha: SHA, payload: { ...payload('9', null), model: 'fraud' } });
+    await setDeploymentStatus({ github: github(), repo, deploymentId: other.id, state: 'success' });
+
+    const live = await lastSuccessfulPromotion(github(), repo, 'prod', 'churn');
+    expect(live).toMatchObject({ deploymentId: ok.id, version: '6', previousChampion: { version: '5' } });
+    expect(await lastSuccessfulPromotion(github(), repo, 'test', 'churn')).toBeNull();
+  });
+
+  it('explains a missing permission', async () => {
+    await api.close();
+    api = await startGitHubStandIn({ readOnly: true });
+    const error = await ensureDeployment({ github: github(), repo, environment: 'prod', sha: SHA, payload: payload('7', null) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeploymentError);
+    expect((error as Error).message).toMatch(/cannot create a deployment to prod: HTTP 403.*deployments: write/);
+  });
+});
