@@ -9,7 +9,7 @@ import { blocked, passing } from './results.js';
 const BASE = 'a'.repeat(40);
 const HEAD = 'b'.repeat(40);
 
-const config = (threshold: number) => `version: 1
+const config = (_threshold: number) => `version: 1
 environments:
   test: { registry: mlflow, tracking_uri: http://127.0.0.1:1 }
   prod: { registry: mlflow, tracking_uri: http://127.0.0.1:1, promote_from: test }
