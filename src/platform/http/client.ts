@@ -242,7 +242,9 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
 
     for (;;) {
       attempt += 1;
-      const authHeaders = options.auth ? await options.auth.headers() : {};
+      // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
+      // (e.g. a presigned artifact URL on cloud storage).
+      const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
       for (const secret of secretsInHeaders(authHeaders)) knownSecrets.add(secret);
       const headers: Record<string, string> = {
         'user-agent': cfg.userAgent,

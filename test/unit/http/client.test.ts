@@ -191,8 +191,15 @@ describe('concurrency', () => {
     expect(results).toHaveLength(12);
     expect(server.maxInFlight()).toBe(3);
     // The first three go out first; queued requests start in the order they were made.
+    // Each later wave of three is made of the next three requests in call order.
     const order = server.requests().map((r) => Number(r.url.split('/').pop()));
-    expect(order.slice(3)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const waves = [0, 3, 6, 9].map((start) => [...order.slice(start, start + 3)].sort((a, b) => a - b));
+    expect(waves).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7, 8],
+      [9, 10, 11],
+    ]);
   });
 });
 
@@ -296,6 +303,16 @@ describe('ledger', () => {
     expect(snap.byEndpoint['GET /api/2.1/unity-catalog/models/c.s.m/versions/{id}']).toMatchObject({ count: 1 });
     expect(snap.byEndpoint['search runs']).toMatchObject({ count: 1, bytesSent: 7 });
     expect(snap.byEndpoint['search runs']!.bytesReceived).toBeGreaterThan(0);
+  });
+});
+
+describe('credentials and origins', () => {
+  it('sends auth headers to the base origin only, not to absolute URLs elsewhere', async () => {
+    const home = await serve((req, res) => sendJson(res, 200, { auth: req.headers.authorization ?? null }));
+    const elsewhere = await serve((req, res) => sendJson(res, 200, { auth: req.headers.authorization ?? null }));
+    const c = client(home.url, { auth: { headers: async () => ({ authorization: 'Bearer home-token-123' }) } });
+    expect((await c.request<{ auth: string | null }>({ method: 'GET', path: '/x' })).body.auth).toBe('Bearer home-token-123');
+    expect((await c.request<{ auth: string | null }>({ method: 'GET', path: `${elsewhere.url}/presigned` })).body.auth).toBeNull();
   });
 });
 
