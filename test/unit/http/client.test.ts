@@ -177,6 +177,18 @@ describe('retries', () => {
     const error = await catchApiError(client(url, { maxAttempts: 3 }).request({ method: 'GET', path: '/x' }));
     expect(error.details).toMatchObject({ kind: 'transport', attempts: 3 });
     expect(error.message).toContain('ECONNREFUSED');
+    expect((error as Error & { cause?: unknown }).cause).toBeInstanceOf(Error);
+  });
+
+  it('lets one request override the timeout', async () => {
+    const server = await serve(async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 300));
+      if (!res.destroyed) sendJson(res, 200, {});
+    });
+    const c = client(server.url, { timeoutMs: 5_000, maxAttempts: 1 });
+    const error = await catchApiError(c.request({ method: 'GET', path: '/x', timeoutMs: 50 }));
+    expect(error.details.kind).toBe('timeout');
+    expect((await c.request({ method: 'GET', path: '/x' })).status).toBe(200);
   });
 });
 
