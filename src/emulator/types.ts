@@ -23,6 +23,11 @@ export interface EmulatorRequest {
   /** Identity established by auth (service principal / user name). */
   readonly principal: string;
   readonly workspace: Workspace;
+  /**
+   * The workspace URL as this client addressed it (`http://host:port`, plus `/ws/<id>` when the
+   * path prefix was used). Use it to build URLs handed back to clients (presigned URLs, discovery).
+   */
+  readonly baseUrl?: string;
 }
 
 export interface EmulatorResponse {

@@ -1,0 +1,106 @@
+// Small helpers shared by emulator modules: reading request fields, Databricks-shaped errors,
+// pagination tokens and ids. Handlers throw DatabricksApiError; the server turns it into JSON.
+
+import { randomBytes } from 'node:crypto';
+import { DatabricksApiError, type EmulatorRequest, type Workspace } from '../types.js';
+
+/** A request field from the JSON body (POST/PATCH/DELETE) or the query string (GET), as the clients send it. */
+export const field = (req: EmulatorRequest, key: string): unknown => {
+  const fromBody = req.body?.[key];
+  if (fromBody !== undefined && fromBody !== null) return fromBody;
+  const fromQuery = req.query.get(key);
+  return fromQuery ?? undefined;
+};
+
+export const optString = (req: EmulatorRequest, key: string): string | undefined => {
+  const v = field(req, key);
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw invalidParameter(`Field '${key}' must be a string.`);
+};
+
+export const reqString = (req: EmulatorRequest, key: string): string => {
+  const v = optString(req, key);
+  if (v === undefined || v === '') throw invalidParameter(`Missing required field: ${key}`);
+  return v;
+};
+
+export const optInt = (req: EmulatorRequest, key: string): number | undefined => {
+  const v = field(req, key);
+  if (v === undefined || v === '') return undefined;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n)) throw invalidParameter(`Field '${key}' must be an integer, got '${String(v)}'.`);
+  return n;
+};
+
+export const optBool = (req: EmulatorRequest, key: string): boolean | undefined => {
+  const v = field(req, key);
+  if (v === undefined) return undefined;
+  if (typeof v === 'boolean') return v;
+  return v === 'true' || v === '1';
+};
+
+export const invalidParameter = (message: string): DatabricksApiError =>
+  new DatabricksApiError(400, 'INVALID_PARAMETER_VALUE', message);
+
+export const notFound = (message: string, code = 'RESOURCE_DOES_NOT_EXIST'): DatabricksApiError =>
+  new DatabricksApiError(404, code, message);
+
+export const alreadyExists = (message: string, code = 'RESOURCE_ALREADY_EXISTS'): DatabricksApiError =>
+  new DatabricksApiError(409, code, message);
+
+export const invalidState = (message: string): DatabricksApiError => new DatabricksApiError(400, 'INVALID_STATE', message);
+
+/** The module's state slice in a workspace. */
+export const slice = <T>(workspace: Workspace, module: string): T => workspace.state[module] as T;
+
+export const hexId = (bytes = 16): string => randomBytes(bytes).toString('hex');
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextPageToken: string | undefined;
+}
+
+/** Offset pagination with opaque tokens (base64 of the offset), as Databricks' tokens are opaque. */
+export const paginate = <T>(all: readonly T[], maxResults: number, pageToken: string | undefined): Page<T> => {
+  let offset = 0;
+  if (pageToken) {
+    const decoded = Number(Buffer.from(pageToken, 'base64url').toString('utf8'));
+    if (!Number.isInteger(decoded) || decoded < 0) throw invalidParameter(`Invalid page_token '${pageToken}'.`);
+    offset = decoded;
+  }
+  const items = all.slice(offset, offset + maxResults);
+  const next = offset + maxResults < all.length ? Buffer.from(String(offset + maxResults)).toString('base64url') : undefined;
+  return { items, nextPageToken: next };
+};
+
+/** Drop undefined values and empty arrays, like MLflow's proto → JSON encoding does. */
+export const compact = <T extends Record<string, unknown>>(obj: T): T => {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    out[k] = v;
+  }
+  return out as T;
+};
+
+export const tagsToList = (tags: Readonly<Record<string, string>>): Array<{ key: string; value: string }> =>
+  Object.entries(tags).map(([key, value]) => ({ key, value }));
+
+/** Accepts tags as `[{key, value}]` (wire) or `{key: value}` (fixtures). */
+export const tagsFromInput = (input: unknown): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (Array.isArray(input)) {
+    for (const t of input) {
+      if (t && typeof t === 'object' && typeof (t as { key?: unknown }).key === 'string') {
+        const { key, value } = t as { key: string; value?: unknown };
+        out[key] = value === undefined || value === null ? '' : String(value);
+      }
+    }
+  } else if (input && typeof input === 'object') {
+    for (const [k, v] of Object.entries(input)) out[k] = String(v);
+  }
+  return out;
+};
