@@ -28,7 +28,7 @@ const QUALITY_FILE = lines(
   /* 4 */ '    require_input: true',
 );
 
-export const cases: Case[] = [
+const cases: Case[] = [
   // --- YAML itself -----------------------------------------------------------------------------
   { name: 'unclosed flow mapping', text: base({ 13: '    candidate: { alias: challenger' }), line: 14, column: 5, code: 'yaml-syntax', message: 'invalid YAML' },
   { name: 'tab indentation', text: base({ 5: '\ttracking_uri: http://localhost:5000' }), line: 5, column: 1, code: 'yaml-syntax', message: 'tabs are not allowed' },
