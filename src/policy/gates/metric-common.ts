@@ -49,6 +49,5 @@ export const readCandidateMetric = (ctx: GateContext, metric: string): Read<Cand
   return { ok: true, value: { value, runId: run.runId, label } };
 };
 
-/** "≥" / "≤" for what passing looks like, "<" / ">" for what failing looks like. */
+/** "≥" / "≤": what passing looks like. */
 export const passSymbol = (greaterIsBetter: boolean): string => (greaterIsBetter ? '≥' : '≤');
-export const failSymbol = (greaterIsBetter: boolean): string => (greaterIsBetter ? '<' : '>');
