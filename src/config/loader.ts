@@ -173,6 +173,7 @@ class CrossChecks {
       const flow: string[] = [first];
       for (let next = promoteFrom.get(first); next !== undefined && next !== first; next = promoteFrom.get(next)) flow.push(next);
       flow.reverse();
+      flow.unshift(flow.pop() ?? first);
       const display = [...flow, flow[0]].join(' → ');
       this.report('error', 'cycle', `environments form a promotion cycle: ${display}`, this.doc, pointerJoin(pointerJoin('/environments', first), 'promote_from'), { hint: 'the first environment of a chain has no promote_from' });
     }

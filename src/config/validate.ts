@@ -45,9 +45,19 @@ export type SchemaEntry = 'config' | 'policy_document';
 export const validateAgainstSchema = (doc: SourceDocument, entry: SchemaEntry): Diagnostic[] => {
   const validate = entry === 'config' ? validators().config : validators().policy;
   if (validate(doc.value)) return [];
-  return collapse(validate.errors ?? [])
+  const diagnostics = collapse(validate.errors ?? [])
     .filter((error) => !doc.unresolved.has(error.instancePath))
     .map((error) => toDiagnostic(doc, error));
+  // A misspelt required key shows up twice (unknown "canidate", missing "candidate"): keep the
+  // unknown-key error, whose hint already names the missing key.
+  const suggested = new Set(
+    diagnostics.filter((d) => d.code === 'unknown-key' && d.hint).map((d) => `${d.path.slice(0, d.path.lastIndexOf('/'))}|${d.hint}`),
+  );
+  return diagnostics.filter((d) => {
+    if (d.code !== 'missing-required') return true;
+    const missing = /missing required key "([^"]+)"/.exec(d.message)?.[1];
+    return missing === undefined || !suggested.has(`${d.path}|did you mean "${missing}"?`);
+  });
 };
 
 const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);

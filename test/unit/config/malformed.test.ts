@@ -43,7 +43,7 @@ const cases: Case[] = [
   { name: 'unknown key near a real one', text: base({ 9: '    promote_form: dev' }), line: 9, column: 5, code: 'unknown-key', message: 'unknown key "promote_form"', hint: 'did you mean "promote_from"?' },
   { name: 'unknown top-level key', text: base({}, 'waiver: []'), line: 22, column: 1, code: 'unknown-key', message: 'unknown key "waiver"', hint: 'did you mean "waivers"?' },
   { name: 'key of the other registry kind', text: base({ 5: '    catalog: ml' }), line: 4, column: 5, code: 'missing-required', message: 'missing required key "tracking_uri"', errors: 2 },
-  { name: 'unknown gate option', text: base({ 21: '        greater_is_beter: true' }), line: 18, column: 9, code: 'missing-required', message: 'missing required key "greater_is_better"', errors: 2 },
+  { name: 'unknown gate option', text: base({ 21: '        greater_is_beter: true' }), line: 21, column: 9, code: 'unknown-key', message: 'unknown key "greater_is_beter"', hint: 'did you mean "greater_is_better"?' },
   { name: 'bad promotion enum', text: base({ 14: '    promotion: clone' }), line: 14, column: 16, code: 'enum', message: 'expected one of copy, alias, stage, got string "clone"' },
   { name: 'bad strategy enum', text: base({ 14: '    serving: { endpoint: e, strategy: rolling }' }), line: 14, column: 39, code: 'enum', message: 'expected one of replace, canary, blue_green, ab, got string "rolling"' },
   { name: 'missing required tracking_uri', text: base({ 5: '' }), line: 4, column: 5, code: 'missing-required', message: 'missing required key "tracking_uri"' },
@@ -66,7 +66,7 @@ const cases: Case[] = [
   { name: 'malformed placeholder', text: base({ 12: '    name: churn-${my env}' }), line: 12, column: 11, code: 'bad-interpolation', message: 'malformed placeholder "${my env}"' },
   // --- cross-field ----------------------------------------------------------------------------
   { name: 'dangling promote_from', text: base({ 9: '    promote_from: dve' }), line: 9, column: 19, code: 'dangling-reference', message: 'promotes from unknown environment "dve"', hint: 'did you mean "dev"?' },
-  { name: 'promotion cycle', text: base({ 5: '    tracking_uri: http://localhost:5000\n    promote_from: prod' }), line: 6, column: 19, code: 'cycle', message: 'environments form a promotion cycle: prod → dev → prod' },
+  { name: 'promotion cycle', text: base({ 5: '    tracking_uri: http://localhost:5000\n    promote_from: prod' }), line: 6, column: 19, code: 'cycle', message: 'environments form a promotion cycle: dev → prod → dev' },
   { name: 'self promotion', text: base({ 9: '    promote_from: prod' }), line: 9, column: 19, code: 'cycle', message: 'promotion cycle: prod → prod' },
   { name: 'names lists unknown environment', text: base({ 12: '    name: churn\n    names: { stage: churn-stage }' }), line: 13, column: 14, code: 'dangling-reference', message: 'names lists unknown environment "stage"' },
   { name: 'unknown policy ref', text: base({ 14: '    policies: [chekcs]' }), line: 14, column: 16, code: 'unknown-policy', message: 'unknown policy "chekcs"', hint: 'did you mean "checks"?' },
