@@ -568,7 +568,7 @@ export const registryModule: EmulatorModule = {
     // --- REST 2.1
     const rest = '/api/2.1/unity-catalog/models';
     const restDuplicate = (name: string) => () => new DatabricksApiError(409, 'RESOURCE_ALREADY_EXISTS', `Registered model '${name}' already exists.`);
-    const includeAliases = (req: EmulatorRequest) => req.query.get('include_aliases') === 'true';
+    const includeAliases = (req: EmulatorRequest) => (req.query.get('include_aliases') ?? '').toLowerCase() === 'true';
     table.add('POST', rest, (req) => {
       const full = optString(req, 'full_name') ?? `${reqString(req, 'catalog_name')}.${reqString(req, 'schema_name')}.${reqString(req, 'name')}`;
       const m = createModel(req.workspace, full, { now: now(), principal: req.principal, description: optString(req, 'comment'), duplicate: restDuplicate(full) });
