@@ -7,8 +7,8 @@ import { ApiError } from '../errors.js';
 import { buildPlan, resolveRef, type DestinationSnapshot, type ObservedVersion, type PlanInput } from '../plan/build.js';
 import { describePlan, diffPlans } from '../plan/diff.js';
 import { hashMatches } from '../plan/hash.js';
-import { JOURNAL } from '../plan/journal.js';
-import type { PlannedStep, PromotionReport, PromotionStatus, StepReport, TargetPlan, VersionRef } from '../plan/types.js';
+import { JOURNAL, envTag } from '../plan/journal.js';
+import type { PlanRefusal, PlannedStep, PromotionReport, PromotionStatus, StepReport, TargetPlan, VersionRef } from '../plan/types.js';
 import { acquireLock, describeHolder, releaseLock, type LockHolder } from './lock.js';
 import { observeDestination } from './observe.js';
 import type { ArtifactTransfer, PromotionRegistry } from './ports.js';
@@ -41,7 +41,8 @@ export interface ApplyOptions {
 }
 
 export interface ApplyOutcome {
-  readonly plan: TargetPlan;
+  /** null when the job refused to plan (e.g. a rollback with no recorded previous champion). */
+  readonly plan: TargetPlan | null;
   readonly report: PromotionReport;
 }
 
@@ -54,6 +55,7 @@ const PENDING: Check = { state: 'pending' };
 /** The executor's view of the destination: the snapshot, updated by every verify read. */
 interface World {
   modelExists: boolean;
+  modelTags: Record<string, string>;
   copies: ObservedVersion[];
   aliases: Record<string, string>;
   versions: Record<string, ObservedVersion>;
@@ -62,6 +64,7 @@ interface World {
 
 const worldOf = (s: DestinationSnapshot): World => ({
   modelExists: s.modelExists,
+  modelTags: { ...(s.modelTags ?? {}) },
   copies: [...s.copies],
   aliases: { ...s.aliases },
   versions: { ...s.versions },
@@ -87,6 +90,9 @@ export function checkStep(step: PlannedStep, world: DestinationSnapshot, planHas
   switch (s.kind) {
     case 'ensure-model':
       return w.modelExists ? SATISFIED : PENDING;
+    case 'set-model-tags':
+      if (!w.modelExists) return { state: 'drift', reason: `registered model "${s.model}" does not exist` };
+      return tagsHold(w.modelTags, s.tags) ? SATISFIED : PENDING;
     case 'copy-version':
       return w.copies.length > 0 ? SATISFIED : PENDING;
     case 'set-tags': {
@@ -183,8 +189,20 @@ async function act(step: PlannedStep, w: World, ctx: Context): Promise<void> {
     case 'ensure-model':
       await r.createModel(s.model);
       return;
+    case 'set-model-tags': {
+      const context = {
+        [JOURNAL.rolledBackBy(s.environment)]: ctx.options.actor,
+        [JOURNAL.rolledBackAt(s.environment)]: ctx.options.now().toISOString(),
+        ...(ctx.options.runUrl ? { [envTag(s.environment, 'rollback_run_url')]: ctx.options.runUrl } : {}),
+      };
+      // Who/when first, the checked tags last: they mark the step done.
+      for (const [key, value] of Object.entries({ ...context, ...s.tags })) await r.setModelTag(s.model, key, value);
+      return;
+    }
     case 'copy-version': {
-      let source = s.from.source;
+      // Same server: `models:/<name>/<version>` lets MLflow resolve the source's artifacts and
+      // lineage (run_id, model_id) itself, exactly like MlflowClient.copy_model_version.
+      let source = `models:/${s.from.name}/${s.from.version}`;
       const extra: Record<string, string> = {};
       if (s.artifacts === 'transfer') {
         if (!ctx.options.transfer) {
@@ -198,7 +216,7 @@ async function act(step: PlannedStep, w: World, ctx: Context): Promise<void> {
       await r.createVersion({
         name: s.model,
         source,
-        runId: s.artifacts === 'reuse-source' ? s.from.runId : null,
+        runId: null,
         tags: { ...piggybackTags(ctx), ...extra, ...s.tags },
         description: `Promoted by mlops-gate from ${s.from.name} v${s.from.version}`,
       });
@@ -236,10 +254,12 @@ async function refresh(step: PlannedStep, w: World, ctx: Context): Promise<void>
   const r = ctx.registry;
   switch (s.kind) {
     case 'ensure-model':
+    case 'set-model-tags':
     case 'move-alias': {
       const model = await r.getModel(s.model);
       w.modelExists = model !== null;
       w.aliases = { ...(model?.aliases ?? {}) };
+      w.modelTags = { ...(model?.tags ?? {}) };
       return;
     }
     case 'copy-version': {
@@ -308,7 +328,7 @@ function report(plan: TargetPlan, w: DestinationSnapshot, status: PromotionStatu
   const target = plan.steps.find((s) => 'target' in s.spec)?.spec;
   const version = target && 'target' in target ? resolveRef(target.target, w) : null;
   return {
-    mode: plan.mode,
+    mode: plan.operation === 'rollback' ? 'rollback' : plan.mode,
     hash: plan.hash,
     status,
     message,
@@ -329,11 +349,48 @@ function expectationFailure(expect: ExpectedPlan, plan: TargetPlan): string | nu
   return `the world drifted from the reviewed plan (--expect-plan ${expect.hash}); the plan now has hash ${plan.hash}. ${what} Review the new plan and re-run with its hash.`;
 }
 
-export async function applyPromotion(input: PlanInput, options: ApplyOptions): Promise<ApplyOutcome> {
+/** What to converge: how to read the world and how to plan from it (promotion, rollback, …). */
+export interface PlanJob {
+  /** One lock per destination model × environment. */
+  readonly lockKey: string;
+  readonly purpose: string;
+  /** For messages, e.g. `"churn-prod" in prod`. */
+  readonly subject: string;
+  observe(registry: PromotionRegistry): Promise<DestinationSnapshot>;
+  build(snapshot: DestinationSnapshot): TargetPlan | PlanRefusal;
+}
+
+export const isPlanRefusal = (p: TargetPlan | PlanRefusal): p is PlanRefusal => 'reason' in p;
+
+const refusedReport = (refusal: PlanRefusal, writes: number): PromotionReport => ({
+  mode: 'rollback',
+  hash: null,
+  status: 'refused',
+  message: refusal.reason,
+  source: null,
+  destination: null,
+  previousChampion: null,
+  steps: [],
+  writes,
+});
+
+export const promotionJob = (input: PlanInput): PlanJob => ({
+  lockKey: `${input.destination.registry}|${input.destination.model}|${input.to}`,
+  purpose: `promote ${input.model} ${input.from}→${input.to}`,
+  subject: `"${input.destination.model}" in ${input.to}`,
+  observe: (registry) => observeDestination(input, registry),
+  build: (snapshot) => buildPlan(input, snapshot),
+});
+
+export const applyPromotion = (input: PlanInput, options: ApplyOptions): Promise<ApplyOutcome> => executePlan(promotionJob(input), options);
+
+export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<ApplyOutcome> {
   const counter = counting(options.registry);
   const registry = counter.registry;
-  let snapshot = await observeDestination(input, registry);
-  let plan = buildPlan(input, snapshot);
+  let snapshot = await job.observe(registry);
+  const built = job.build(snapshot);
+  if (isPlanRefusal(built)) return { plan: null, report: refusedReport(built, counter.writes()) };
+  let plan: TargetPlan = built;
   let world = worldOf(snapshot);
 
   const first = evaluate(plan, world);
@@ -345,7 +402,8 @@ export async function applyPromotion(input: PlanInput, options: ApplyOptions): P
     return { plan, report: report(plan, world, 'drift', `the registry contradicts the plan at step ${first.drift}`, first.steps, counter.writes()) };
   }
   if (first.pending === 0) {
-    return { plan, report: report(plan, world, 'up-to-date', 'already promoted: every step is satisfied; nothing was written', first.steps, counter.writes()) };
+    const done = plan.operation === 'rollback' ? 'already rolled back' : 'already promoted';
+    return { plan, report: report(plan, world, 'up-to-date', `${done}: every step is satisfied; nothing was written`, first.steps, counter.writes()) };
   }
   if (options.dryRun) {
     return { plan, report: report(plan, world, 'planned', `${first.pending} step(s) to apply`, first.steps, counter.writes()) };
@@ -353,16 +411,16 @@ export async function applyPromotion(input: PlanInput, options: ApplyOptions): P
 
   await options.beforeLock?.();
   const lockResult = await acquireLock(registry, {
-    key: `${input.destination.registry}|${input.destination.model}|${input.to}`,
+    key: job.lockKey,
     owner: options.actor,
     token: options.lockToken,
     runUrl: options.runUrl,
     ttlMs: options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
     now: options.now,
-    purpose: `promote ${input.model} ${input.from}→${input.to}`,
+    purpose: job.purpose,
   });
   if (!lockResult.acquired) {
-    const msg = `another promotion holds the lock for "${input.destination.model}" in ${input.to}: ${describeHolder(lockResult.holder)}. Nothing was changed; re-run after it finishes.`;
+    const msg = `another promotion or rollback holds the lock for ${job.subject}: ${describeHolder(lockResult.holder)}. Nothing was changed; re-run after it finishes.`;
     return { plan, report: report(plan, world, 'locked', msg, first.steps, counter.writes()) };
   }
   const lock: LockHolder = lockResult.lock;
@@ -372,13 +430,18 @@ export async function applyPromotion(input: PlanInput, options: ApplyOptions): P
   let outcome: ApplyOutcome;
   try {
     // The world may have moved while we waited for the lock: plan again under the lock.
-    snapshot = await observeDestination(input, registry);
-    plan = buildPlan(input, snapshot);
-    world = worldOf(snapshot);
-    const failure = options.expectPlan ? expectationFailure(options.expectPlan, plan) : null;
-    outcome = failure
-      ? { plan, report: report(plan, world, 'drift', failure, evaluate(plan, world).steps, 0) }
-      : await converge({ registry, options, plan }, world, counter.writes, notes);
+    snapshot = await job.observe(registry);
+    const rebuilt = job.build(snapshot);
+    if (isPlanRefusal(rebuilt)) {
+      outcome = { plan: null, report: refusedReport(rebuilt, 0) };
+    } else {
+      plan = rebuilt;
+      world = worldOf(snapshot);
+      const failure = options.expectPlan ? expectationFailure(options.expectPlan, plan) : null;
+      outcome = failure
+        ? { plan, report: report(plan, world, 'drift', failure, evaluate(plan, world).steps, 0) }
+        : await converge({ registry, options, plan }, world, counter.writes, notes);
+    }
   } finally {
     try {
       await releaseLock(registry, lock);
@@ -466,7 +529,8 @@ async function converge(ctx: Context, w: World, writes: () => number, notes: str
     );
   }
   if (status === 'applied') {
-    message = wrote ? `promoted: ${steps.filter((s) => s.status === 'done').length} step(s) applied` : 'already promoted: nothing was written';
+    const verb = plan.operation === 'rollback' ? 'rolled back' : 'promoted';
+    message = wrote ? `${verb}: ${steps.filter((s) => s.status === 'done').length} step(s) applied` : `already ${verb}: nothing was written`;
   }
   return { plan, report: report(plan, w, status, message, steps, writes()) };
 }

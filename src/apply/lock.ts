@@ -103,14 +103,17 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
       purpose: req.purpose,
     };
     writes++;
-    const created = await registry.createLock(lock.name, {
-      [LOCK_TAGS.owner]: lock.owner,
-      [LOCK_TAGS.token]: lock.token,
-      [LOCK_TAGS.runUrl]: lock.runUrl ?? '',
-      [LOCK_TAGS.acquiredAt]: lock.acquiredAt,
-      [LOCK_TAGS.expiresAt]: lock.expiresAt,
-      [LOCK_TAGS.purpose]: lock.purpose,
-    });
+    // A lost answer is resolved by the next round: it finds this run's token on the lock.
+    const created = await registry
+      .createLock(lock.name, {
+        [LOCK_TAGS.owner]: lock.owner,
+        [LOCK_TAGS.token]: lock.token,
+        [LOCK_TAGS.runUrl]: lock.runUrl ?? '',
+        [LOCK_TAGS.acquiredAt]: lock.acquiredAt,
+        [LOCK_TAGS.expiresAt]: lock.expiresAt,
+        [LOCK_TAGS.purpose]: lock.purpose,
+      })
+      .catch((): 'unknown' => 'unknown');
     if (created === 'created') {
       const tookOver = locks.at(-1) ?? null;
       // Best effort: expired generations are clutter once a newer one is held.

@@ -26,5 +26,5 @@ export async function observeDestination(input: PlanInput, registry: PromotionRe
     if (candidate) versions[candidate.version] = candidate;
   }
   inStage = inStage.sort((a, b) => Number(a) - Number(b));
-  return { modelExists: true, copies, aliases: { ...model.aliases }, versions, inStage };
+  return { modelExists: true, copies, aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
 }

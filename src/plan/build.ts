@@ -50,6 +50,8 @@ export interface DestinationSnapshot {
   readonly versions: Readonly<Record<string, ObservedVersion>>;
   /** Versions currently in `stage` (stage mode), ascending. */
   readonly inStage: readonly string[];
+  /** Tags of the destination registered model. */
+  readonly modelTags?: Readonly<Record<string, string>>;
 }
 
 export const EMPTY_SNAPSHOT: DestinationSnapshot = { modelExists: false, copies: [], aliases: {}, versions: {}, inStage: [] };
@@ -198,6 +200,7 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
     description: s.text,
   }));
   return {
+    operation: 'promote',
     model: input.model,
     from: input.from,
     to: input.to,
@@ -215,8 +218,13 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
  * The hash covers what the plan will do (target, mode, every step's kind and inputs, including the
  * expected current state), never statuses, timestamps, actors or wording of the conditions.
  */
-export const planHash = (input: Pick<PlanInput, 'model' | 'from' | 'to' | 'mode'>, steps: readonly PlannedStep[]): string =>
+export const planHash = (
+  input: Pick<PlanInput, 'model' | 'from' | 'to' | 'mode'>,
+  steps: readonly PlannedStep[],
+  operation: TargetPlan['operation'] = 'promote',
+): string =>
   hashOf({
+    ...(operation === 'promote' ? {} : { operation }),
     target: { model: input.model, from: input.from, to: input.to, mode: input.mode },
     steps: steps.map((s) => s.spec),
   });

@@ -1,7 +1,7 @@
 // Pure: config + target + the candidate found in the source environment → what the promotion
 // must achieve (PlanInput), or a refusal a user can act on.
 
-import { expandTemplate } from '../config/template.js';
+import { championAlias, registeredModelName } from '../config/names.js';
 import type { Config, Environment, ModelConfig, Target } from '../config/types.js';
 import type { VersionInfo } from '../evidence/types.js';
 import type { PlanInput } from './build.js';
@@ -22,14 +22,6 @@ export function registryIdOf(environment: Environment): RegistryId {
   }
 }
 
-/** Registered-model name of a model in an environment. */
-export function modelNameIn(model: ModelConfig, environment: Environment): string {
-  const base = model.nameByEnvironment[environment.name] ?? expandTemplate(model.name, { env: environment.name, model: model.id });
-  return environment.registry === 'databricks-uc' && base.split('.').length < 3 ? `${environment.catalog}.${environment.schema}.${base}` : base;
-}
-
-export const aliasIn = (model: ModelConfig, envName: string): string => expandTemplate(model.championAlias, { env: envName, model: model.id });
-
 /**
  * Legacy stage of an environment in `stage` mode: names that mean production map to
  * `Production`, everything else to `Staging` (the only other promotable stage).
@@ -42,8 +34,8 @@ export function stageFor(envName: string): 'Staging' | 'Production' {
  * Aliases a promotion moves: the champion alias of the target environment; in `alias` mode also
  * the environment's own alias (`<env>`), since one model serves every environment.
  */
-export function aliasesFor(model: ModelConfig, envName: string): string[] {
-  const champion = aliasIn(model, envName);
+export function aliasesFor(config: Config, model: ModelConfig, envName: string): string[] {
+  const champion = championAlias(config, model.id, envName);
   return model.promotion === 'alias' && champion !== envName ? [champion, envName] : [champion];
 }
 
@@ -63,7 +55,7 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     source: candidate.source,
     runId: candidate.runId,
   };
-  const destination = { registry: registryIdOf(to), model: modelNameIn(model, to) };
+  const destination = { registry: registryIdOf(to), model: registeredModelName(config, model.id, to.name) };
   const sameModel = source.registry === destination.registry && source.name === destination.model;
   if (model.promotion === 'copy' && sameModel) {
     return refuse(
@@ -84,7 +76,7 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     mode: model.promotion,
     source,
     destination,
-    aliases: aliasesFor(model, target.to),
+    aliases: aliasesFor(config, model, target.to),
     stage: model.promotion === 'stage' ? stageFor(target.to) : null,
   };
 }

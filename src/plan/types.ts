@@ -29,6 +29,14 @@ export type VersionRef =
 export type StepSpec =
   | { readonly kind: 'ensure-model'; readonly registry: RegistryId; readonly model: string }
   | {
+      /** Tags on the registered model (rollback journal); run tags (who, when) are written with them. */
+      readonly kind: 'set-model-tags';
+      readonly registry: RegistryId;
+      readonly model: string;
+      readonly environment: string;
+      readonly tags: Readonly<Record<string, string>>;
+    }
+  | {
       readonly kind: 'copy-version';
       readonly registry: RegistryId;
       readonly model: string;
@@ -95,6 +103,7 @@ export interface PlannedStep {
 }
 
 export interface TargetPlan {
+  readonly operation: 'promote' | 'rollback';
   readonly model: string;
   readonly from: string;
   readonly to: string;
@@ -103,7 +112,7 @@ export interface TargetPlan {
   readonly destination: { readonly registry: RegistryId; readonly model: string };
   /** Aliases this promotion moves, champion alias first. */
   readonly aliases: readonly string[];
-  /** The rollback target: what the champion alias (or stage) held before this promotion. */
+  /** Promote: the rollback target, what the champion alias (or stage) held before. Rollback: the version rolled back from. */
   readonly previousChampion: string | null;
   readonly steps: readonly PlannedStep[];
   /** sha256 of the canonical JSON of the steps' content (`sha256:<hex>`). */

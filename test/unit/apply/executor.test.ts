@@ -60,7 +60,7 @@ describe('applyPromotion, copy mode', () => {
     const again = await applyPromotion(copyInput, opts(r, { actor: 'bob' }));
     expect(again.report.status).toBe('up-to-date');
     expect(r.writes.length).toBe(writes);
-    expect(again.plan.hash).toBe(first.plan.hash);
+    expect(again.plan!.hash).toBe(first.plan!.hash);
   });
 
   it('records the previous champion before moving the alias, and rolls forward from it', async () => {
@@ -157,7 +157,7 @@ describe('plan fidelity and locks', () => {
     expect(r.writes).toHaveLength(0);
     r.seedVersion('churn-prod', 'manual');
     r.models.get('churn-prod')!.aliases.champion = '2';
-    const { report } = await applyPromotion(copyInput, opts(r, { expectPlan: { hash: reviewed.plan.hash, plan: reviewed.plan } }));
+    const { report } = await applyPromotion(copyInput, opts(r, { expectPlan: { hash: reviewed.plan!.hash, plan: reviewed.plan } }));
     expect(report.status).toBe('drift');
     expect(report.message).toMatch(/champion changed since review: it was v1, now v2/);
     expect(r.writes).toHaveLength(0);

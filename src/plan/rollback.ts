@@ -1,0 +1,123 @@
+// Pure: rollback plan. Default target = the previous champion recorded in the journal of the
+// current champion; `--to-version` overrides. The model tag `mlops_gate.<env>.last_rollback`
+// (`<from>-><to>`) makes a re-run a no-op instead of rolling back one step further.
+// Rollback never deletes a version: it moves aliases (and, in stage mode, stages) back.
+
+import type { PromotionMode } from '../config/types.js';
+import type { DestinationSnapshot } from './build.js';
+import { planHash } from './build.js';
+import { JOURNAL, decodeVersion } from './journal.js';
+import type { PlannedStep, PlanRefusal, RegistryId, StepSpec, TargetPlan } from './types.js';
+
+export interface RollbackInput {
+  readonly model: string;
+  readonly environment: string;
+  readonly mode: PromotionMode;
+  readonly registry: RegistryId;
+  readonly modelName: string;
+  /** Champion alias first. */
+  readonly aliases: readonly string[];
+  readonly stage: string | null;
+  readonly toVersion: string | null;
+}
+
+export interface RollbackChoice {
+  readonly from: string | null;
+  readonly to: string;
+}
+
+const parseLast = (value: string | undefined): RollbackChoice | null => {
+  const m = value ? /^(.+)->(.+)$/.exec(value) : null;
+  if (!m) return null;
+  return { from: decodeVersion(m[1]) ?? null, to: m[2]! };
+};
+
+/** The current champion: the champion alias, else (stage mode) the highest version in the stage. */
+export const currentChampion = (input: RollbackInput, snapshot: DestinationSnapshot): string | null =>
+  (input.aliases[0] !== undefined ? snapshot.aliases[input.aliases[0]] : undefined) ?? snapshot.inStage.at(-1) ?? null;
+
+/** Which version to roll back from and to, or why it cannot be decided. Needs the current champion's tags. */
+export function chooseRollback(input: RollbackInput, snapshot: DestinationSnapshot): RollbackChoice | { readonly refusal: string } {
+  if (!snapshot.modelExists) return { refusal: `registered model "${input.modelName}" does not exist on ${input.registry}` };
+  const current = currentChampion(input, snapshot);
+  const last = parseLast(snapshot.modelTags?.[JOURNAL.lastRollback(input.environment)]);
+  if (input.toVersion !== null) {
+    const to = input.toVersion;
+    return { from: current === to && last?.to === to ? last.from : current, to };
+  }
+  if (last && current === last.to) return last;
+  if (current === null) {
+    return { refusal: `"${input.modelName}" has no champion in ${input.environment} (alias "${input.aliases[0]}" is unset); pass --to-version` };
+  }
+  const journal = snapshot.versions[current]?.tags ?? {};
+  const recorded = decodeVersion(journal[JOURNAL.previousChampion(input.environment)]);
+  if (recorded === undefined) {
+    return {
+      refusal: `v${current} of "${input.modelName}" has no ${JOURNAL.previousChampion(input.environment)} tag (it was not promoted by mlops-gate); pass --to-version`,
+    };
+  }
+  if (recorded === null) return { refusal: `v${current} was the first champion of "${input.modelName}" in ${input.environment}: there is nothing to roll back to` };
+  return { from: current, to: recorded };
+}
+
+export function buildRollback(input: RollbackInput, snapshot: DestinationSnapshot): TargetPlan | PlanRefusal {
+  const refuse = (reason: string): PlanRefusal => ({ model: input.model, from: input.environment, to: input.environment, reason });
+  const choice = chooseRollback(input, snapshot);
+  if ('refusal' in choice) return refuse(choice.refusal);
+  const target = snapshot.versions[choice.to];
+  if (!target) return refuse(`version ${choice.to} of "${input.modelName}" does not exist`);
+  if (choice.from === choice.to && !snapshot.modelTags?.[JOURNAL.lastRollback(input.environment)]) {
+    return refuse(`v${choice.to} is already the champion of "${input.modelName}" in ${input.environment}`);
+  }
+  const ref = { kind: 'existing', name: input.modelName, version: choice.to } as const;
+  const specs: { spec: StepSpec; pre: string; post: string; text: string }[] = [
+    {
+      spec: {
+        kind: 'set-model-tags',
+        registry: input.registry,
+        model: input.modelName,
+        environment: input.environment,
+        tags: { [JOURNAL.lastRollback(input.environment)]: `${choice.from ?? 'none'}->${choice.to}` },
+      },
+      pre: `registered model "${input.modelName}" exists`,
+      post: `${JOURNAL.lastRollback(input.environment)} = ${choice.from ?? 'none'}->${choice.to}`,
+      text: `journal the rollback v${choice.from ?? '(none)'} → v${choice.to} on "${input.modelName}"`,
+    },
+  ];
+  if (input.stage !== null) {
+    specs.push({
+      spec: {
+        kind: 'transition-stage',
+        registry: input.registry,
+        model: input.modelName,
+        target: ref,
+        stage: input.stage,
+        archiveExisting: true,
+        expectedInStage: choice.from ? [choice.from] : [],
+      },
+      pre: `stage ${input.stage} holds ${choice.from ? `v${choice.from}` : 'nothing'} (or already v${choice.to})`,
+      post: `v${choice.to} is in ${input.stage} and no other version is`,
+      text: `transition v${choice.to} back to ${input.stage}, archiving ${choice.from ? `v${choice.from}` : 'nothing'} (never deleted)`,
+    });
+  }
+  for (const alias of input.aliases) {
+    specs.push({
+      spec: { kind: 'move-alias', registry: input.registry, model: input.modelName, alias, target: ref, expectedCurrent: choice.from },
+      pre: `alias "${alias}" points at ${choice.from ? `v${choice.from}` : 'nothing'} (or already v${choice.to})`,
+      post: `alias "${alias}" points at v${choice.to}`,
+      text: `move alias "${alias}" v${choice.from ?? '(unset)'} → v${choice.to}`,
+    });
+  }
+  const steps: PlannedStep[] = specs.map((s, i) => ({ id: `${i + 1}:${s.spec.kind}`, spec: s.spec, precondition: s.pre, postcondition: s.post, description: s.text }));
+  const header = { model: input.model, from: input.environment, to: input.environment, mode: input.mode };
+  return {
+    operation: 'rollback',
+    ...header,
+    source: { registry: input.registry, name: input.modelName, version: choice.to, source: target.source, runId: target.runId },
+    destination: { registry: input.registry, model: input.modelName },
+    aliases: input.aliases,
+    previousChampion: choice.from,
+    steps,
+    hash: planHash(header, steps, 'rollback'),
+  };
+}
