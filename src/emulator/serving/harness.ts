@@ -3,6 +3,7 @@
 // contract, ticks them before every request, and turns DatabricksApiError into Databricks JSON.
 // No auth, faults or persistence: those belong to the core server.
 
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Router } from '../core/router.js';
@@ -140,3 +141,19 @@ export const callerFor =
     }
     return { status: res.status, headers: res.headers, text, json };
   };
+
+/** The project's Python venv (databricks-sdk), used by the contract tests. */
+export const PYTHON = '.cache/venv/bin/python';
+
+/** Runs a contract script with the given environment; never a config file from the user's home. */
+export function runPython(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(PYTHON, [script], { env: { ...process.env, ...env, DATABRICKS_CONFIG_FILE: '/dev/null' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (err) => resolve({ code: null, stdout, stderr: `${stderr}${String(err)}` }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
