@@ -300,12 +300,23 @@ class CrossChecks {
           severity: 'error',
           code: 'duplicate-id',
           message: `duplicate gate id "${gate.id}" (first defined at ${where}, policy "${first.policy}")`,
-          path: pointerJoin(entry.pointer, 'gates'),
+          path: this.gatePointer(entry, gate),
           position: gate.position,
           hint: 'give one of the gates a distinct `id`',
         });
       });
     }
+  }
+
+  /** The JSON pointer of a gate: the gates entry that starts where the gate does. */
+  private gatePointer(entry: ResolvedPolicy, gate: GateSpec): string {
+    const gatesPointer = pointerJoin(entry.pointer, 'gates');
+    const count = asArray(this.rawPolicy(entry)?.gates).length;
+    for (let index = 0; index < count; index++) {
+      const position = positionOf(entry.doc, pointerJoin(gatesPointer, index));
+      if (position.line === gate.position.line && position.column === gate.position.column) return pointerJoin(gatesPointer, index);
+    }
+    return gatesPointer;
   }
 
   private extendsCycles(): void {

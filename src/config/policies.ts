@@ -75,7 +75,7 @@ export class PolicyResolver {
     private readonly diagnostics: Diagnostic[],
   ) {
     for (const [name, raw] of entriesOf(asRecord(configDoc.value)?.policies)) {
-      this.register(name, { kind: 'inline' }, raw, configDoc, pointerJoin('/policies', name), '');
+      this.register(name, { kind: 'inline' }, raw, configDoc, pointerJoin('/policies', name));
     }
   }
 
@@ -96,7 +96,7 @@ export class PolicyResolver {
           near ? `did you mean "builtin:${near}"?` : undefined,
         );
       }
-      if (!this.resolved.has(ref)) this.loadDocument(ref, { kind: 'builtin', pack }, `builtin:${pack}`, BUILTIN_PACKS[pack] ?? '', '');
+      if (!this.resolved.has(ref)) this.loadDocument(ref, { kind: 'builtin', pack }, `builtin:${pack}`, BUILTIN_PACKS[pack] ?? '');
       return ref;
     }
     if (/\.ya?ml$/.test(ref)) {
@@ -109,7 +109,7 @@ export class PolicyResolver {
       if (text === null) {
         return error('missing-file', `policy file "${ref}" not found (looked for ${path})`, 'paths are relative to the file that references them');
       }
-      this.loadDocument(name, { kind: 'file', path }, path, text, posix.dirname(name));
+      this.loadDocument(name, { kind: 'file', path }, path, text);
       return name;
     }
     if (this.resolved.has(ref) && this.resolved.get(ref)?.policy.origin.kind === 'inline') return ref;
@@ -151,14 +151,14 @@ export class PolicyResolver {
     return asRecord(asRecord(asRecord(entry.doc.value)?.policies)?.[name]);
   }
 
-  private loadDocument(name: string, origin: Policy['origin'], file: string, text: string, relDir: string): void {
+  private loadDocument(name: string, origin: Policy['origin'], file: string, text: string): void {
     const parsed = parseSource(file, text, this.deps.env);
     this.diagnostics.push(...parsed.diagnostics);
     if (parsed.syntaxOk) this.diagnostics.push(...validateAgainstSchema(parsed.doc, 'policy_document'));
-    this.register(name, origin, parsed.syntaxOk ? parsed.doc.value : null, parsed.doc, '', relDir);
+    this.register(name, origin, parsed.syntaxOk ? parsed.doc.value : null, parsed.doc, '');
   }
 
-  private register(name: string, origin: Policy['origin'], raw: unknown, doc: SourceDocument, pointer: string, _relDir: string): void {
+  private register(name: string, origin: Policy['origin'], raw: unknown, doc: SourceDocument, pointer: string): void {
     const record = asRecord(raw);
     const appliesTo = asRecord(record?.applies_to);
     const policy: Policy = {

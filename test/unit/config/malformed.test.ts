@@ -15,6 +15,8 @@ interface Case {
   readonly code: string;
   readonly message: string;
   readonly hint?: string;
+  /** JSON pointer of the first error, when worth asserting. */
+  readonly path?: string;
   /** Defaults to 'mlops.yml'. */
   readonly file?: string;
   /** How many errors in total (default 1: one mistake, one message). */
@@ -40,7 +42,7 @@ const cases: Case[] = [
   { name: 'version is not 1', text: base({ 1: 'version: 2' }), line: 1, column: 10, code: 'enum', message: 'expected 1, got number 2' },
   { name: 'threshold is a string', text: base({ 20: '        threshold: abc' }), line: 20, column: 20, code: 'type', message: 'expected a number, got string "abc"' },
   { name: 'greater_is_better is a string', text: base({ 21: '        greater_is_better: "yes"' }), line: 21, column: 28, code: 'type', message: 'expected a boolean, got string "yes"' },
-  { name: 'unknown key near a real one', text: base({ 9: '    promote_form: dev' }), line: 9, column: 5, code: 'unknown-key', message: 'unknown key "promote_form"', hint: 'did you mean "promote_from"?' },
+  { name: 'unknown key near a real one', text: base({ 9: '    promote_form: dev' }), line: 9, column: 5, code: 'unknown-key', message: 'unknown key "promote_form"', hint: 'did you mean "promote_from"?', path: '/environments/prod/promote_form' },
   { name: 'unknown top-level key', text: base({}, 'waiver: []'), line: 22, column: 1, code: 'unknown-key', message: 'unknown key "waiver"', hint: 'did you mean "waivers"?' },
   { name: 'key of the other registry kind', text: base({ 5: '    catalog: ml' }), line: 4, column: 5, code: 'missing-required', message: 'missing required key "tracking_uri"', errors: 2 },
   { name: 'unknown gate option', text: base({ 21: '        greater_is_beter: true' }), line: 21, column: 9, code: 'unknown-key', message: 'unknown key "greater_is_beter"', hint: 'did you mean "greater_is_better"?' },
@@ -75,7 +77,7 @@ const cases: Case[] = [
   { name: 'missing local policy file', text: base({ 14: '    policies: [checks, team/gates.yml]' }), options: { file: 'config/mlops.yml' }, file: 'config/mlops.yml', line: 14, column: 24, code: 'missing-file', message: 'policy file "team/gates.yml" not found (looked for config/team/gates.yml)' },
   { name: 'error inside a local policy file', text: base({ 14: '    policies: [checks, policies/quality.yml]' }), options: { files: { 'policies/quality.yml': QUALITY_FILE } }, file: 'policies/quality.yml', line: 4, column: 5, code: 'unknown-key', message: 'unknown key "require_input"', hint: 'did you mean "require_inputs"?' },
   { name: 'extends cycle', text: base({}, '    extends: [more]', '  more:', '    extends: [checks]', '    gates: []'), line: 24, column: 15, code: 'cycle', message: 'policy extends cycle: checks → more → checks' },
-  { name: 'duplicate gate ids', text: base({}, '      - type: metric_threshold', '        metric: auc', '        threshold: 0.9', '        greater_is_better: true'), line: 22, column: 9, code: 'duplicate-id', message: 'duplicate gate id "checks/metric_threshold:auc" (first defined at mlops.yml:18:9' },
+  { name: 'duplicate gate ids', text: base({}, '      - type: metric_threshold', '        metric: auc', '        threshold: 0.9', '        greater_is_better: true'), line: 22, column: 9, code: 'duplicate-id', message: 'duplicate gate id "checks/metric_threshold:auc" (first defined at mlops.yml:18:9', path: '/policies/checks/gates/1' },
   { name: 'duplicate explicit id across policies', text: base({ 14: '    policies: [checks, other]' }, '  other:', '    gates:', '      - type: signature', '        id: checks/metric_threshold:auc'), line: 24, column: 9, code: 'duplicate-id', message: 'first defined at mlops.yml:18:9, policy "checks"' },
   { name: 'bad regex in required_tags', text: base({ 18: '      - type: required_tags', 19: '        tags: { owner: "(unclosed" }', 20: '', 21: '' }), line: 19, column: 24, code: 'bad-regex', message: 'invalid regular expression for tag "owner"' },
   { name: 'applies_to unknown environment', text: base({ 17: '    applies_to: { environments: [production] }\n    gates:' }), line: 17, column: 34, code: 'dangling-reference', message: 'unknown environment "production"' },
@@ -106,6 +108,7 @@ describe('malformed configs', () => {
     }).toEqual({ file: c.file ?? 'mlops.yml', line: c.line, column: c.column, code: c.code });
     expect(first?.message).toContain(c.message);
     if (c.hint !== undefined) expect(first?.hint).toContain(c.hint);
+    if (c.path !== undefined) expect(first?.path).toBe(c.path);
     expect(errors.map((e) => `${e.position?.line}:${e.position?.column} ${e.code} ${e.message}`)).toHaveLength(c.errors ?? 1);
     for (const d of diagnostics) expect(d.position, `${d.code}: ${d.message}`).not.toBeNull();
   });
