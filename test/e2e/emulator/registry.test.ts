@@ -1,0 +1,180 @@
+// Unity Catalog registry state machine, REST 2.1 shapes, Files API, seed fixtures and persistence,
+// all over real HTTP.
+
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { defaultModules, loadFixture, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
+import { call, catalogsSeed } from './helpers.js';
+
+const UC = '/api/2.0/mlflow/unity-catalog';
+let emu: RunningEmulator;
+
+beforeAll(async () => {
+  emu = await startEmulator({ modules: defaultModules(), tickMs: 0, seed: { workspaces: { default: catalogsSeed } } });
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+const putFile = (path: string, content: string) => call(emu.url, 'PUT', `/api/2.0/fs/files${path}?overwrite=true`, { raw: content, headers: { 'content-type': 'application/octet-stream' } });
+
+describe('model version registration', () => {
+  it('goes PENDING_REGISTRATION → (upload) → finalize → READY', async () => {
+    expect((await call(emu.url, 'POST', `${UC}/registered-models/create`, { body: { name: 'dev.ml.flow' } })).status).toBe(200);
+    const created = await call(emu.url, 'POST', `${UC}/model-versions/create`, { body: { name: 'dev.ml.flow', source: 'dbfs:/x' } });
+    const mv = created.json.model_version as Record<string, unknown>;
+    expect(mv).toMatchObject({ name: 'dev.ml.flow', version: '1', status: 'PENDING_REGISTRATION', source: 'dbfs:/x' });
+    expect(String(mv.storage_location)).toMatch(/^s3:\/\//);
+
+    expect((await putFile('/Models/dev/ml/flow/1/MLmodel', 'artifact_path: model\n')).status).toBe(204);
+    const done = await call(emu.url, 'POST', `${UC}/model-versions/finalize`, { body: { name: 'dev.ml.flow', version: '1' } });
+    expect((done.json.model_version as Record<string, unknown>).status).toBe('READY');
+    const again = await call(emu.url, 'POST', `${UC}/model-versions/finalize`, { body: { name: 'dev.ml.flow', version: '1' } });
+    expect((again.json.model_version as Record<string, unknown>).status).toBe('READY');
+
+    const creds = await call(emu.url, 'POST', `${UC}/model-versions/generate-temporary-credentials`, {
+      body: { name: 'dev.ml.flow', version: '1', operation: 'MODEL_VERSION_OPERATION_READ_WRITE' },
+    });
+    expect(creds.status).toBe(400);
+    expect(creds.json.error_code).toBe('INVALID_STATE');
+  });
+
+  it('fails registration when finalize comes before any MLmodel was uploaded, and refuses to finalize it again', async () => {
+    const created = await call(emu.url, 'POST', `${UC}/model-versions/create`, { body: { name: 'dev.ml.flow', source: 'dbfs:/y' } });
+    const version = (created.json.model_version as { version: string }).version;
+    expect(version).toBe('2');
+    const creds = await call(emu.url, 'POST', `${UC}/model-versions/generate-temporary-credentials`, {
+      body: { name: 'dev.ml.flow', version, operation: 'MODEL_VERSION_OPERATION_READ_WRITE' },
+    });
+    expect(creds.json).toMatchObject({ credentials: { storage_mode: 'DEFAULT_STORAGE' } });
+    const done = await call(emu.url, 'POST', `${UC}/model-versions/finalize`, { body: { name: 'dev.ml.flow', version } });
+    expect(done.json.model_version).toMatchObject({ status: 'FAILED_REGISTRATION' });
+    const again = await call(emu.url, 'POST', `${UC}/model-versions/finalize`, { body: { name: 'dev.ml.flow', version } });
+    expect(again.status).toBe(400);
+    expect(again.json.error_code).toBe('INVALID_STATE');
+  });
+
+  it('validates three-level names and requires the catalog and schema', async () => {
+    const two = await call(emu.url, 'POST', `${UC}/registered-models/create`, { body: { name: 'ml.flow' } });
+    expect(two.status).toBe(400);
+    expect(two.json.error_code).toBe('INVALID_PARAMETER_VALUE');
+    const noCatalog = await call(emu.url, 'POST', `${UC}/registered-models/create`, { body: { name: 'nope.ml.flow' } });
+    expect(noCatalog.status).toBe(404);
+    expect(noCatalog.json.error_code).toBe('CATALOG_DOES_NOT_EXIST');
+    const dup = await call(emu.url, 'POST', `${UC}/registered-models/create`, { body: { name: 'dev.ml.flow' } });
+    expect(dup.json.error_code).toBe('RESOURCE_ALREADY_EXISTS');
+  });
+
+  it('moves aliases, shows them in both API families, and drops them with the version', async () => {
+    await call(emu.url, 'POST', `${UC}/registered-models/alias`, { body: { name: 'dev.ml.flow', alias: 'champion', version: '1' } });
+    const mlflowView = await call(emu.url, 'GET', `${UC}/registered-models/get?name=dev.ml.flow`);
+    expect((mlflowView.json.registered_model as { aliases: unknown }).aliases).toEqual([{ alias: 'champion', version: '1' }]);
+    const restView = await call(emu.url, 'GET', '/api/2.1/unity-catalog/models/dev.ml.flow?include_aliases=true');
+    expect(restView.json.aliases).toEqual([{ alias_name: 'champion', version_num: 1, catalog_name: 'dev', schema_name: 'ml', model_name: 'flow' }]);
+    const restVersion = await call(emu.url, 'GET', '/api/2.1/unity-catalog/models/dev.ml.flow/versions/1');
+    expect(restVersion.json).toMatchObject({ version: 1, status: 'READY', model_name: 'flow', catalog_name: 'dev' });
+    expect(restVersion.json.tags).toBeUndefined();
+
+    const reserved = await call(emu.url, 'POST', `${UC}/registered-models/alias`, { body: { name: 'dev.ml.flow', alias: 'v3', version: '1' } });
+    expect(reserved.status).toBe(400);
+
+    await call(emu.url, 'DELETE', `${UC}/model-versions/delete`, { body: { name: 'dev.ml.flow', version: '1' } });
+    const gone = await call(emu.url, 'GET', `${UC}/registered-models/alias?name=dev.ml.flow&alias=champion`);
+    expect(gone.status).toBe(404);
+    const files = await call(emu.url, 'GET', '/api/2.0/fs/files/Models/dev/ml/flow/1/MLmodel');
+    expect(files.status).toBe(404);
+  });
+
+  it('accepts the older tag paths as well as set-tag / delete-tag', async () => {
+    await call(emu.url, 'POST', `${UC}/registered-models/tags`, { body: { name: 'dev.ml.flow', key: 'a', value: '1' } });
+    await call(emu.url, 'POST', `${UC}/registered-models/set-tag`, { body: { name: 'dev.ml.flow', key: 'b', value: '2' } });
+    await call(emu.url, 'DELETE', `${UC}/registered-models/delete-tag`, { body: { name: 'dev.ml.flow', key: 'a' } });
+    const got = await call(emu.url, 'GET', `${UC}/registered-models/get?name=dev.ml.flow`);
+    expect((got.json.registered_model as { tags: unknown }).tags).toEqual([{ key: 'b', value: '2' }]);
+  });
+});
+
+describe('Files API', () => {
+  it('refuses to overwrite unless asked, lists directories, serves ranges', async () => {
+    expect((await putFile('/Volumes/dev/ml/raw/a.txt', 'hello world')).status).toBe(204);
+    const noOverwrite = await call(emu.url, 'PUT', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt', { raw: 'x' });
+    expect(noOverwrite.status).toBe(409);
+    const list = await call(emu.url, 'GET', '/api/2.0/fs/directories/Volumes/dev/ml');
+    expect(list.json.contents).toEqual([{ path: '/Volumes/dev/ml/raw', name: 'raw', is_directory: true }]);
+    const range = await call(emu.url, 'GET', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt', { headers: { range: 'bytes=6-' } });
+    expect(range.status).toBe(206);
+    expect(range.text).toBe('world');
+    const head = await call(emu.url, 'HEAD', '/api/2.0/fs/directories/Volumes/nope');
+    expect(head.status).toBe(404);
+  });
+});
+
+describe('seed fixture', () => {
+  it('loads the example fixture: models, versions with MLmodel files, runs, aliases, serving', async () => {
+    const fixture = await loadFixture('test/fixtures/emulator/seed.example.json');
+    const seeded = await startEmulator({ modules: defaultModules(), tickMs: 0, seed: fixture });
+    try {
+      const alias = await call(seeded.url, 'GET', `${UC}/registered-models/alias?name=dev.ml.churn&alias=champion`);
+      const mv = alias.json.model_version as Record<string, string>;
+      expect(mv).toMatchObject({ version: '1', status: 'READY' });
+      const run = await call(seeded.url, 'GET', `/api/2.0/mlflow/runs/get?run_id=${mv.run_id}`);
+      const metrics = (run.json.run as { data: { metrics: Array<{ key: string; value: number }> } }).data.metrics;
+      expect(metrics.find((m) => m.key === 'auc')?.value).toBe(0.861);
+      expect(metrics.find((m) => m.key === 'log_loss')?.value).toBe(0.41);
+      const mlmodel = await call(seeded.url, 'GET', '/api/2.0/fs/files/Models/dev/ml/churn/1/MLmodel');
+      expect(mlmodel.text).toMatch(/signature:/);
+      expect(mlmodel.text).toMatch(/tenure_months/);
+      const artifacts = await call(seeded.url, 'GET', `/api/2.0/mlflow/artifacts/list?run_id=${(await runIdOf(seeded, 'churn-lr-tuned'))}`);
+      expect(artifacts.json.files).toEqual([{ path: 'eval', is_dir: true }]);
+      const endpoint = await call(seeded.url, 'GET', '/api/2.0/serving-endpoints/churn-prod');
+      expect(endpoint.status).toBe(200);
+      const staging = await call(seeded.workspaceUrl('staging'), 'GET', '/api/2.1/unity-catalog/catalogs', { token: 'dapi-staging' });
+      expect((staging.json.catalogs as Array<{ name: string }>).map((c) => c.name)).toEqual(['test']);
+    } finally {
+      await seeded.close();
+    }
+  });
+});
+
+const runIdOf = async (e: RunningEmulator, name: string): Promise<string> => {
+  const r = await call(e.url, 'POST', '/api/2.0/mlflow/runs/search', { body: { filter: `attributes.run_name = '${name}'` } });
+  return (r.json.runs as Array<{ info: { run_id: string } }>)[0]!.info.run_id;
+};
+
+describe('persistence', () => {
+  it('writes state atomically and reloads it on the next start instead of the seed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emu-state-'));
+    const statePath = join(dir, 'state.json');
+    try {
+      const first = await startEmulator({ modules: defaultModules(), tickMs: 0, statePath, seed: { workspaces: { default: catalogsSeed } } });
+      await call(first.url, 'POST', `${UC}/registered-models/create`, { body: { name: 'prod.ml.kept', description: 'survives restarts' } });
+      await call(first.url, 'POST', `${UC}/model-versions/create`, { body: { name: 'prod.ml.kept', source: 'dbfs:/k' } });
+      await call(first.url, 'PUT', '/api/2.0/fs/files/Models/prod/ml/kept/1/MLmodel?overwrite=true', { raw: Buffer.from([0, 1, 2, 255]) });
+      await first.close();
+
+      const onDisk = JSON.parse(await readFile(statePath, 'utf8')) as { format: string };
+      expect(onDisk.format).toBe('mlops-gate-emulator-state/v1');
+      expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+
+      const second = await startEmulator({ modules: defaultModules(), tickMs: 0, statePath, seed: { workspaces: { default: {} } } });
+      try {
+        const got = await call(second.url, 'GET', `${UC}/registered-models/get?name=prod.ml.kept`);
+        expect((got.json.registered_model as { description: string }).description).toBe('survives restarts');
+        const version = await call(second.url, 'GET', `${UC}/model-versions/get?name=prod.ml.kept&version=1`);
+        expect((version.json.model_version as { status: string }).status).toBe('PENDING_REGISTRATION');
+        const file = await request(`${second.url}/api/2.0/fs/files/Models/prod/ml/kept/1/MLmodel`, { headers: { authorization: 'Bearer dapi-emulator' } });
+        expect([...Buffer.from(await file.body.arrayBuffer())]).toEqual([0, 1, 2, 255]);
+        await second.admin.reset();
+        const afterReset = await call(second.url, 'GET', `${UC}/registered-models/get?name=prod.ml.kept`);
+        expect(afterReset.status).toBe(404);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
