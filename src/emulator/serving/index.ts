@@ -410,11 +410,14 @@ function ensureMetrics(endpoint: Endpoint, entityName: string): EntityMetrics {
   return endpoint.metrics[entityName];
 }
 
-/** Records one request; returns whether it is answered with an error. Errors are spread evenly at the driven rate. */
-function recordRequest(metrics: EntityMetrics): boolean {
+/**
+ * Records one request; returns whether it is answered with an error. Errors are spread evenly at the
+ * driven rate; `alwaysFail` (a served version listed in failing_entities) fails every request.
+ */
+function recordRequest(metrics: EntityMetrics, alwaysFail = false): boolean {
   const before = Math.floor(metrics.request_count * metrics.error_rate + 1e-9);
   metrics.request_count += 1;
-  const failed = Math.floor(metrics.request_count * metrics.error_rate + 1e-9) > before;
+  const failed = alwaysFail || Math.floor(metrics.request_count * metrics.error_rate + 1e-9) > before;
   if (failed) metrics.error_5xx_count += 1;
   const latency = metrics.p95_latency_ms;
   metrics.latency_sum_ms += latency;
@@ -620,14 +623,18 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     endpoint.invocation_count += 1;
     const entity = endpoint.config.served_entities.find((e) => e.name === entityName) ?? endpoint.config.served_entities[0];
     if (!entity) throw badRequest(`Endpoint '${endpoint.name}' has no served entities.`);
-    const failed = recordRequest(ensureMetrics(endpoint, entity.name));
+    // A version marked failing after it went live (or seeded live) breaks at inference time.
+    const marked = failingEntityOf(slice(req.workspace).settings, { ...endpoint.config, served_entities: [entity] }) !== undefined;
+    const failed = recordRequest(ensureMetrics(endpoint, entity.name), marked);
     ctx.changed();
     const headers = { 'served-model-name': entity.name };
     if (failed)
       throw new DatabricksApiError(
         500,
         'INTERNAL_ERROR',
-        `Served entity '${entity.name}' failed to score the request (emulated error rate).`,
+        marked
+          ? `Served entity '${entity.name}' failed to score the request (its version is marked failing).`
+          : `Served entity '${entity.name}' failed to score the request (emulated error rate).`,
         headers,
       );
     const predictions = Array.from({ length: rows }, (_, row) => prediction(entity, row));

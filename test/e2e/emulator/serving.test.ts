@@ -281,10 +281,29 @@ describe('invocations and metrics', () => {
     expect(metrics.text).toContain('request_latency_ms_bucket{served_entity_name="churn-2",le="500"} 30');
   });
 
+  it('fails every invocation of a live version that is then marked failing', async () => {
+    await target.call('PATCH', '/__emulator/serving/settings', { failing_entities: [{ entity_name: 'main.ml.churn', entity_version: '1' }] });
+    try {
+      const statuses = new Set<number>();
+      const servedBy = new Set<string>();
+      for (let i = 0; i < 10; i++) {
+        const res = await target.call('POST', '/serving-endpoints/inv-1/invocations', { dataframe_records: [{ a: i }] });
+        if (res.headers.get('served-model-name') === 'churn-1') statuses.add(res.status);
+        servedBy.add(res.headers.get('served-model-name') ?? '?');
+      }
+      expect(servedBy).toContain('churn-1');
+      expect([...statuses]).toEqual([500]);
+    } finally {
+      await target.call('PATCH', '/__emulator/serving/settings', { failing_entities: [] });
+    }
+  });
+
   it('adds synthetic requests through the admin route', async () => {
+    const before = await target.call('POST', '/__emulator/serving/endpoints/inv-1/metrics', { served_entity_name: 'churn-1' });
     const res = await target.call('POST', '/__emulator/serving/endpoints/inv-1/metrics', { served_entity_name: 'churn-1', error_rate: 1, add_requests: 10 });
     expect(res.status).toBe(200);
-    expect(res.json.error_5xx_count).toBe(10);
+    expect(res.json.error_5xx_count - before.json.error_5xx_count).toBe(10);
+    expect(res.json.request_count - before.json.request_count).toBe(10);
     const unknown = await target.call('POST', '/__emulator/serving/endpoints/inv-1/metrics', { served_entity_name: 'churn-9', error_rate: 1 });
     expect(unknown.status).toBe(404);
   });
