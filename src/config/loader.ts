@@ -183,13 +183,14 @@ class CrossChecks {
   models(): Map<string, string[]> {
     const result = new Map<string, string[]>();
     const defaults = asRecord(this.root.defaults);
-    let defaultPolicies: string[] | null = null;
     const resolveList = (list: unknown, path: string): string[] =>
       asArray(list).flatMap((ref, index) => {
         if (typeof ref !== 'string') return [];
         const name = this.resolver.resolve(ref, { doc: this.doc, pointer: pointerJoin(path, index), relDir: '', fromBuiltin: false });
         return name === null ? [] : [name];
       });
+    // Resolved even when every model lists its own policies, so a bad default is still reported.
+    const defaultPolicies = resolveList(defaults?.policies, '/defaults/policies');
     for (const [id, rawModel] of entriesOf(this.root.models)) {
       const model = asRecord(rawModel);
       if (!model) continue;
@@ -202,7 +203,6 @@ class CrossChecks {
       if (model.policies !== undefined) {
         result.set(id, resolveList(model.policies, pointerJoin(base, 'policies')));
       } else {
-        defaultPolicies ??= resolveList(defaults?.policies, '/defaults/policies');
         result.set(id, defaultPolicies);
       }
       const serving = asRecord(model.serving);

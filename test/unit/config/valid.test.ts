@@ -283,6 +283,15 @@ describe('targets, names and gatesFor', () => {
     expect(listTargets(mlflow, { models: ['fraud'] }).map((t) => `${t.model}:${t.from}->${t.to}`)).toEqual(['fraud:dev->staging', 'fraud:staging->prod']);
   });
 
+  test('environments may fan out from one source', () => {
+    const text = base({ 9: '    promote_from: dev\n  qa: { registry: mlflow, tracking_uri: "http://qa:5000", promote_from: dev }' });
+    const { config } = load(text);
+    expect(listTargets(config)).toEqual([
+      { model: 'churn', from: 'dev', to: 'prod' },
+      { model: 'churn', from: 'dev', to: 'qa' },
+    ]);
+  });
+
   test('unknown filter names are ConfigErrors with a suggestion', () => {
     const { config } = loadDatabricksExample();
     const attempt = (filter: Parameters<typeof listTargets>[1]) => {
