@@ -18,6 +18,16 @@ import { listTargets } from './config/targets.js';
 import { TOOL_VERSION } from './version.js';
 import { startEmulator } from './emulator/index.js';
 import { parse } from 'yaml';
+import { randomUUID } from 'node:crypto';
+import type { PromoteInvocation, RollbackInvocation } from './invocation.js';
+import type { PromotionRegistry } from './apply/ports.js';
+import { registryIdOf } from './plan/inputs.js';
+import { renderPlansMarkdown, renderPlansText } from './plan/render.js';
+import { mlflowAuthFromEnv } from './platform/http/auth.js';
+import { createHttpClient } from './platform/http/client.js';
+import { createMlflowPromotionRegistry } from './platform/mlflow/writer.js';
+import { promoteExitCode, runPromote, type PromoteDeps } from './run/promote.js';
+import { rollbackExitCode, runRollback } from './run/rollback.js';
 
 export interface CliIO {
   readonly stdout: (s: string) => void;
@@ -152,6 +162,71 @@ async function runEmulator(inv: Extract<Invocation, { command: 'emulator' }>, io
   return EXIT.ok;
 }
 
+/** Who acts and from which CI run, from the GitHub Actions environment when there is one. */
+export function actorOf(env: CliIO['env']): { actor: string; runUrl: string | null } {
+  const actor = env.GITHUB_ACTOR || env.USER || env.USERNAME || 'unknown';
+  const runUrl =
+    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL.replace(/\/$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
+      : null;
+  return { actor, runUrl };
+}
+
+/** Live deps for promote/rollback: the plan deps plus registry writers, with request totals over both. */
+export function livePromoteDeps(io: CliIO): PromoteDeps {
+  const base = liveDeps(io);
+  const ledger = createRequestLedger();
+  const writers = new Map<string, PromotionRegistry>();
+  const { actor, runUrl } = actorOf(io.env);
+  return {
+    ...base,
+    actor,
+    runUrl,
+    lockToken: randomUUID(),
+    promotionRegistryFor: (config: Config, envName: string) => {
+      const environment = config.environments.get(envName);
+      if (!environment) throw new UsageError(`unknown environment "${envName}"`);
+      if (environment.registry !== 'mlflow') throw new UsageError(`environment "${envName}": promotion into Unity Catalog is not available yet`);
+      const id = registryIdOf(environment);
+      let writer = writers.get(id);
+      if (!writer) {
+        const http = createHttpClient({ baseUrl: environment.trackingUri.replace(/\/+$/, ''), auth: mlflowAuthFromEnv(io.env), env: io.env, ledger });
+        writer = createMlflowPromotionRegistry({ http, registryId: id });
+        writers.set(id, writer);
+      }
+      return writer;
+    },
+    requests: () => {
+      const a = base.requests?.() ?? { total: 0, retries: 0, byEndpoint: {}, bytesReceived: 0, bytesSent: 0 };
+      const snap = ledger.snapshot();
+      const byEndpoint: Record<string, number> = { ...a.byEndpoint };
+      for (const [k, v] of Object.entries(snap.byEndpoint)) byEndpoint[k] = (byEndpoint[k] ?? 0) + v.count;
+      const stats = Object.values(snap.byEndpoint);
+      return {
+        total: a.total + snap.total,
+        retries: a.retries + snap.retries,
+        byEndpoint: Object.fromEntries(Object.entries(byEndpoint).sort(([x], [y]) => x.localeCompare(y))),
+        bytesReceived: a.bytesReceived + stats.reduce((n, s) => n + s.bytesReceived, 0),
+        bytesSent: a.bytesSent + stats.reduce((n, s) => n + s.bytesSent, 0),
+      };
+    },
+  };
+}
+
+/** The gate report, then the promotion/rollback plan section. */
+export function renderPromotion(result: ResultDocument, format: PromoteInvocation['format']): string {
+  if (format === 'json') return renderResult(result, format);
+  const plans = format === 'markdown' ? renderPlansMarkdown(result) : renderPlansText(result);
+  return `${renderResult(result, format)}\n${plans}`;
+}
+
+async function runPromoteCommand(inv: PromoteInvocation | RollbackInvocation, io: CliIO, deps: PromoteDeps = livePromoteDeps(io)): Promise<ExitCode> {
+  const result = inv.command === 'promote' ? await runPromote(inv, deps) : await runRollback(inv, deps);
+  io.stdout(renderPromotion(result, inv.format));
+  if (inv.resultPath) deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
+  return inv.command === 'promote' ? promoteExitCode(result, inv.failOn) : rollbackExitCode(result);
+}
+
 /** Run one CLI invocation; never throws, always returns an exit code. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   try {
@@ -174,6 +249,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         if (inv.resultPath) deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
         return exitCodeFor(result, inv.failOn);
       }
+      case 'promote':
+      case 'rollback':
+        return await runPromoteCommand(inv, io);
     }
   } catch (e) {
     return reportFailure(e, io);

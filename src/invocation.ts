@@ -32,6 +32,30 @@ export interface PlanInvocation extends ConfigCommand {
   readonly failOn: FailOn;
 }
 
+export interface PromoteInvocation extends ConfigCommand {
+  readonly command: 'promote';
+  readonly format: OutputFormat;
+  readonly models: readonly string[];
+  readonly to: string | null;
+  /** Refuse unless the plan's hash matches (`sha256:<hex>`, a ≥12-char hex prefix, or a result JSON file). */
+  readonly expectPlan: string | null;
+  /** Plan and check only: no lock, no writes. */
+  readonly dryRun: boolean;
+  readonly resultPath: string | null;
+  readonly failOn: FailOn;
+}
+
+export interface RollbackInvocation extends ConfigCommand {
+  readonly command: 'rollback';
+  readonly format: OutputFormat;
+  readonly model: string;
+  readonly env: string;
+  /** Roll back to this version instead of the journaled previous champion. */
+  readonly toVersion: string | null;
+  readonly dryRun: boolean;
+  readonly resultPath: string | null;
+}
+
 export interface EmulatorInvocation {
   readonly command: 'emulator';
   readonly port: number;
@@ -43,11 +67,13 @@ export interface EmulatorInvocation {
 export type Invocation =
   | ValidateInvocation
   | PlanInvocation
+  | PromoteInvocation
+  | RollbackInvocation
   | EmulatorInvocation
   | { readonly command: 'help'; readonly topic: string | null }
   | { readonly command: 'version' };
 
-export const COMMANDS = ['validate', 'plan', 'emulator', 'help', 'version'] as const;
+export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'help', 'version'] as const;
 
 export const USAGE = `mlops-gate — policy gates, promotion and rollback for ML models (MLflow, Databricks)
 
@@ -55,10 +81,15 @@ Usage:
   mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
   mlops-gate plan     [--config mlops.yml] [--format text|markdown|json] [--model M]... [--to ENV]
                       [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn]
+  mlops-gate promote  [--config mlops.yml] [--model M]... [--to ENV] [--expect-plan HASH|RESULT.json]
+                      [--dry-run] [--format text|markdown|json] [--result FILE] [--fail-on fail|warn]
+  mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
+                      [--format text|markdown|json] [--result FILE]
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE]
   mlops-gate version | help
 
 Exit codes: 0 nothing blocks · 1 a gate blocks · 2 invalid config or usage · 3 evidence could not be gathered
+            (promote/rollback: 3 also when a step failed, the plan drifted, or another run holds the lock)
 `;
 
 const FORMATS: readonly OutputFormat[] = ['text', 'markdown', 'json'];
@@ -84,7 +115,7 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
   }
   if (command === 'version' || command === '--version' || command === '-v') return { command: 'version' };
 
-  const parse = (options: Parameters<typeof parseArgs>[0]['options']) => {
+  const parse = (options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) => {
     try {
       return parseArgs({ args: [...rest], options, allowPositionals: false, strict: true }).values as Record<
         string,
@@ -127,6 +158,58 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
         saveEvidencePath: str(v['save-evidence']) ?? null,
         resultPath: str(v.result) ?? null,
         failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
+      };
+    }
+    case 'promote': {
+      const v = parse({
+        config: { type: 'string', short: 'c' },
+        format: { type: 'string', short: 'f' },
+        model: { type: 'string', short: 'm', multiple: true },
+        to: { type: 'string' },
+        'expect-plan': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        result: { type: 'string' },
+        'fail-on': { type: 'string' },
+      });
+      return {
+        command,
+        configPath: str(v.config) ?? 'mlops.yml',
+        format: oneOf('format', str(v.format), FORMATS, 'text'),
+        models: splitList(Array.isArray(v.model) ? v.model : []),
+        to: str(v.to) ?? null,
+        expectPlan: str(v['expect-plan']) ?? null,
+        dryRun: v['dry-run'] === true,
+        resultPath: str(v.result) ?? null,
+        failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
+      };
+    }
+    case 'rollback': {
+      const v = parse({
+        config: { type: 'string', short: 'c' },
+        format: { type: 'string', short: 'f' },
+        model: { type: 'string', short: 'm' },
+        env: { type: 'string', short: 'e' },
+        'to-version': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        result: { type: 'string' },
+      });
+      const model = str(v.model);
+      const env = str(v.env);
+      if (!model) throw new UsageError('rollback: --model is required (the model id under models: in the config)');
+      if (!env) throw new UsageError('rollback: --env is required (the environment whose champion is rolled back)');
+      const toVersion = str(v['to-version']) ?? null;
+      if (toVersion !== null && !/^[1-9][0-9]*$/.test(toVersion)) {
+        throw new UsageError(`rollback: --to-version must be a version number (got "${toVersion}")`);
+      }
+      return {
+        command,
+        configPath: str(v.config) ?? 'mlops.yml',
+        format: oneOf('format', str(v.format), FORMATS, 'text'),
+        model,
+        env,
+        toVersion,
+        dryRun: v['dry-run'] === true,
+        resultPath: str(v.result) ?? null,
       };
     }
     case 'emulator': {

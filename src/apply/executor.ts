@@ -298,6 +298,7 @@ const stepReport = (step: PlannedStep, status: StepReport['status'], w: Destinat
   return {
     id: step.id,
     kind: s.kind,
+    spec: s,
     description: step.description,
     precondition: step.precondition,
     postcondition: step.postcondition,

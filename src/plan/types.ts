@@ -132,6 +132,8 @@ export type StepStatus = 'satisfied' | 'done' | 'pending' | 'failed' | 'not-run'
 export interface StepReport {
   readonly id: string;
   readonly kind: StepKind;
+  /** The step's full inputs, as hashed (so a saved result can be diffed against a new plan). */
+  readonly spec: StepSpec;
   readonly description: string;
   readonly precondition: string;
   readonly postcondition: string;
@@ -145,6 +147,8 @@ export interface StepReport {
 export type PromotionStatus =
   /** Planned only (dry run). */
   | 'planned'
+  /** The target's gates block it: nothing was planned or applied. */
+  | 'blocked'
   /** Every step was already satisfied: zero writes. */
   | 'up-to-date'
   | 'applied'

@@ -4,6 +4,7 @@
 import type { Diagnostic } from '../errors.js';
 import type { Outcome, Measured } from '../policy/types.js';
 import type { ModelVersionRef } from '../evidence/types.js';
+import type { PromotionReport } from '../plan/types.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
 
@@ -46,6 +47,8 @@ export interface TargetReport {
   /** Why the verdict is what it is, in one line (e.g. "2 gates fail", "no candidate"). */
   readonly summary: string;
   readonly gates: readonly GateReport[];
+  /** `promote` / `rollback` only: the plan, its hash and what applying it did. */
+  readonly plan?: PromotionReport;
 }
 
 export interface RequestAccounting {

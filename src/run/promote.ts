@@ -1,0 +1,185 @@
+// `promote`: plan (gates) as `plan` does, then, for each target whose verdict lets it through
+// (pass, warn, waived), plan the promotion steps against the destination registry and converge
+// them. The result is the plan's result document with a `plan` field per target.
+
+import type { Config, Target } from '../config/types.js';
+import { targetKey } from '../config/types.js';
+import { EXIT, UsageError, type ExitCode } from '../errors.js';
+import type { TargetEvidence } from '../evidence/types.js';
+import type { PromoteInvocation } from '../invocation.js';
+import { applyPromotion, type ExpectedPlan } from '../apply/executor.js';
+import type { ArtifactTransfer, PromotionRegistry } from '../apply/ports.js';
+import { planInputFor, isRefusal } from '../plan/inputs.js';
+import type { PromotionReport, TargetPlan } from '../plan/types.js';
+import type { Outcome } from '../policy/types.js';
+import { exitCodeFor, worstOf } from '../result/exit.js';
+import type { ResultDocument, TargetReport } from '../result/types.js';
+import { readConfig, runPlan, type RunDeps } from './plan.js';
+
+export interface PromoteDeps extends RunDeps {
+  /** The write side of an environment's registry (real adapter over HTTP, sharing the ledger). */
+  readonly promotionRegistryFor: (config: Config, envName: string) => PromotionRegistry;
+  /** Artifact copy between two servers; absent = cross-server copies are refused at that step. */
+  readonly artifactTransferFor?: (config: Config, from: string, to: string) => ArtifactTransfer | undefined;
+  /** Who promotes (journal, lock owner). */
+  readonly actor: string;
+  /** The CI run, for the journal and the lock. */
+  readonly runUrl: string | null;
+  /** Unique per run (identifies this run's lock). */
+  readonly lockToken: string;
+  /** Clock for lock expiry and journal times; defaults to the wall clock. */
+  readonly clock?: () => Date;
+  readonly lockTtlMs?: number;
+  /** Test seam, passed to the executor. */
+  readonly beforeLock?: () => Promise<void>;
+}
+
+const PASSING: ReadonlySet<Outcome> = new Set<Outcome>(['pass', 'warn', 'waived']);
+
+const emptyReport = (mode: PromotionReport['mode'], status: PromotionReport['status'], message: string): PromotionReport => ({
+  mode,
+  hash: null,
+  status,
+  message,
+  source: null,
+  destination: null,
+  previousChampion: null,
+  steps: [],
+  writes: 0,
+});
+
+/** A saved result's promotion report, turned back into a plan to diff against (steps carry their specs). */
+export function planFromReport(t: TargetReport): TargetPlan | null {
+  const p = t.plan;
+  if (!p || !p.hash || !p.source || !p.destination || p.mode === 'rollback') return null;
+  return {
+    operation: 'promote',
+    model: t.model,
+    from: t.from,
+    to: t.to,
+    mode: p.mode,
+    source: p.source,
+    destination: { registry: p.destination.registry, model: p.destination.model },
+    aliases: [],
+    previousChampion: p.previousChampion,
+    steps: p.steps.map((s) => ({ id: s.id, spec: s.spec, precondition: s.precondition, postcondition: s.postcondition, description: s.description })),
+    hash: p.hash,
+  };
+}
+
+/**
+ * `--expect-plan`: a hash (full or a ≥12-char hex prefix) for a single target, or a result JSON
+ * file (from `promote --dry-run --result F`) holding one reviewed plan per target.
+ */
+export function expectedPlans(value: string | null, readFile: RunDeps['readFile']): ((t: Target) => ExpectedPlan | null) | null {
+  if (value === null) return null;
+  const hex = value.trim().toLowerCase().replace(/^sha256:/, '');
+  if (/^[0-9a-f]{12,64}$/.test(hex)) return () => ({ hash: value.trim() });
+  const text = readFile(value);
+  if (text === null) throw new UsageError(`--expect-plan: "${value}" is neither a plan hash (sha256:<hex>, or ≥ 12 hex characters) nor a readable result file`);
+  let doc: ResultDocument;
+  try {
+    doc = JSON.parse(text) as ResultDocument;
+  } catch (e) {
+    throw new UsageError(`--expect-plan: ${value} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(doc.targets)) throw new UsageError(`--expect-plan: ${value} is not an mlops-gate result document (no "targets")`);
+  const byKey = new Map<string, ExpectedPlan>();
+  for (const t of doc.targets) {
+    const plan = planFromReport(t);
+    if (plan) byKey.set(targetKey(t), { hash: plan.hash, plan });
+  }
+  // A target missing from the reviewed file was not reviewed: it must not be applied.
+  return (t) => byKey.get(targetKey(t)) ?? { hash: 'sha256:(not in the reviewed plan file)' };
+}
+
+export async function runPromote(inv: PromoteInvocation, deps: PromoteDeps): Promise<ResultDocument> {
+  const started = Date.now();
+  const { result, evidence } = await runPlan(
+    {
+      command: 'plan',
+      configPath: inv.configPath,
+      format: inv.format,
+      models: inv.models,
+      to: inv.to,
+      evidencePath: null,
+      saveEvidencePath: null,
+      resultPath: null,
+      failOn: inv.failOn,
+    },
+    deps,
+  );
+  const { config } = readConfig(inv.configPath, deps);
+  const expected = expectedPlans(inv.expectPlan, deps.readFile);
+  const passing = new Set<Outcome>(PASSING);
+  if (inv.failOn === 'warn') passing.delete('warn');
+  const promotable = result.targets.filter((t) => passing.has(t.verdict));
+  if (expected && inv.expectPlan && /^(sha256:)?[0-9a-f]{12,64}$/i.test(inv.expectPlan.trim()) && promotable.length > 1) {
+    throw new UsageError(
+      `--expect-plan with a hash names one plan, but ${promotable.length} targets would be promoted; select one with --model/--to, or pass the reviewed result file`,
+    );
+  }
+
+  const targets: TargetReport[] = [];
+  for (const t of result.targets) {
+    const target: Target = { model: t.model, from: t.from, to: t.to };
+    if (!passing.has(t.verdict)) {
+      targets.push({ ...t, plan: emptyReport(config.models.get(t.model)?.promotion ?? 'copy', 'blocked', `not promoted: ${t.summary}`) });
+      continue;
+    }
+    deps.progress?.(`${inv.dryRun ? 'Planning' : 'Promoting'} ${t.model} ${t.from} → ${t.to}…`);
+    targets.push({ ...t, plan: await promoteOne(config, target, evidence.get(targetKey(target)), inv, deps, expected) });
+  }
+
+  const requests = deps.requests?.();
+  return {
+    ...result,
+    command: 'promote',
+    verdict: worstOf(targets.map((t) => t.verdict)),
+    targets,
+    requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
+  };
+}
+
+async function promoteOne(
+  config: Config,
+  target: Target,
+  evidence: TargetEvidence | undefined,
+  inv: PromoteInvocation,
+  deps: PromoteDeps,
+  expected: ((t: Target) => ExpectedPlan | null) | null,
+): Promise<PromotionReport> {
+  const mode = config.models.get(target.model)?.promotion ?? 'copy';
+  const candidate = evidence?.candidate;
+  if (!candidate || !candidate.ok) return emptyReport(mode, 'refused', `the candidate could not be read: ${candidate && !candidate.ok ? candidate.error.message : 'no evidence'}`);
+  if (candidate.value === null) return emptyReport(mode, 'refused', 'no candidate version matches the selector: nothing to promote');
+  const input = planInputFor(config, target, candidate.value.version);
+  if (isRefusal(input)) return emptyReport(mode, 'refused', input.reason);
+  try {
+    const transfer = input.source.registry !== input.destination.registry ? deps.artifactTransferFor?.(config, target.from, target.to) : undefined;
+    const { report } = await applyPromotion(input, {
+      registry: deps.promotionRegistryFor(config, target.to),
+      ...(transfer ? { transfer } : {}),
+      actor: deps.actor,
+      runUrl: deps.runUrl,
+      now: deps.clock ?? (() => new Date()),
+      lockToken: deps.lockToken,
+      ...(deps.lockTtlMs ? { lockTtlMs: deps.lockTtlMs } : {}),
+      expectPlan: expected?.(target) ?? null,
+      dryRun: inv.dryRun,
+      ...(deps.beforeLock ? { beforeLock: deps.beforeLock } : {}),
+    });
+    return report;
+  } catch (e) {
+    // Reads before any write failed (registry down, denied): nothing was changed.
+    return emptyReport(mode, 'failed', `could not plan or apply: ${(e as Error).message}`);
+  }
+}
+
+const APPLY_FAILURES: ReadonlySet<PromotionReport['status']> = new Set(['failed', 'drift', 'locked', 'refused']);
+
+/** 3 when any promotion step failed, drifted, was locked out or refused; else as `plan`. */
+export function promoteExitCode(result: ResultDocument, failOn: PromoteInvocation['failOn']): ExitCode {
+  if (result.targets.some((t) => t.plan && APPLY_FAILURES.has(t.plan.status))) return EXIT.evidence;
+  return exitCodeFor(result, failOn);
+}
