@@ -64,7 +64,7 @@ const state = (ws: Workspace): CatalogState => {
   return s;
 };
 
-const NAME_RE = /^[A-Za-z0-9_-][A-Za-z0-9_\-]*$/;
+const NAME_RE = /^[A-Za-z0-9_-]+$/;
 
 const checkName = (kind: string, name: string): void => {
   if (!NAME_RE.test(name)) {

@@ -267,7 +267,7 @@ const parseFilter = (filter: string | undefined): Clause[] => {
   return filter.split(/\s+and\s+/i).map((raw) => {
     const m = raw
       .trim()
-      .match(/^(?:(metrics?|params?|parameters?|tags?|attributes?|attr|run)\.)?(`[^`]+`|"[^"]+"|[\w.\-]+)\s*(=|!=|<=|>=|<|>|LIKE|ILIKE|IN|NOT IN)\s*(.+)$/i);
+      .match(/^(?:(metrics?|params?|parameters?|tags?|attributes?|attr|run)\.)?(`[^`]+`|"[^"]+"|[\w.-]+)\s*(=|!=|<=|>=|<|>|LIKE|ILIKE|IN|NOT IN)\s*(.+)$/i);
     if (!m) throw invalidParameter(`Invalid filter clause '${raw.trim()}'. Expected e.g. "metrics.auc > 0.8", "tags.team = 'x'" or "attributes.status = 'FINISHED'".`);
     const prefix = (m[1] ?? 'attributes').toLowerCase();
     const entity = prefix.startsWith('metric') ? 'metrics' : prefix.startsWith('param') ? 'params' : prefix.startsWith('tag') ? 'tags' : 'attributes';
@@ -350,7 +350,7 @@ const matches = (run: RunRecord, clauses: Clause[]): boolean =>
 const sortRuns = (runs: RunRecord[], orderBy: string[]): RunRecord[] => {
   const keys = orderBy.length > 0 ? orderBy : ['attributes.start_time DESC'];
   const parsed = keys.map((k) => {
-    const m = k.trim().match(/^(?:(metrics?|params?|tags?|attributes?)\.)?(`[^`]+`|[\w.\-]+)(?:\s+(ASC|DESC))?$/i);
+    const m = k.trim().match(/^(?:(metrics?|params?|tags?|attributes?)\.)?(`[^`]+`|[\w.-]+)(?:\s+(ASC|DESC))?$/i);
     if (!m) throw invalidParameter(`Invalid order_by clause '${k}'.`);
     return { entity: (m[1] ?? 'attributes').toLowerCase(), key: m[2]!.replace(/`/g, ''), desc: (m[3] ?? 'ASC').toUpperCase() === 'DESC' };
   });
