@@ -20,7 +20,7 @@ export const editDistance = (a: string, b: string): number => {
 };
 
 /** The closest candidate, if it is close enough to be a plausible typo. */
-export const closest = (word: string, candidates: Iterable<string>): string | null => {
+export const closest = (word: string, candidates: readonly string[]): string | null => {
   let best: string | null = null;
   let bestDistance = Infinity;
   const lower = word.toLowerCase();
@@ -32,10 +32,12 @@ export const closest = (word: string, candidates: Iterable<string>): string | nu
     }
   }
   const tolerance = Math.max(1, Math.floor(word.length / 3));
-  return best !== null && bestDistance <= tolerance ? best : null;
+  if (best !== null && bestDistance <= tolerance) return best;
+  // An abbreviation ("prod" for "production") is a near miss too.
+  return lower.length >= 3 ? (candidates.find((c) => c.toLowerCase().startsWith(lower)) ?? null) : null;
 };
 
-export const didYouMean = (word: string, candidates: Iterable<string>): { hint?: string } => {
+export const didYouMean = (word: string, candidates: readonly string[]): { hint?: string } => {
   const match = closest(word, candidates);
   return match === null ? {} : { hint: `did you mean "${match}"?` };
 };

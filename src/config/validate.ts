@@ -133,7 +133,15 @@ const toDiagnostic = (doc: SourceDocument, error: ErrorObject): Diagnostic => {
     case 'type': {
       const expected = String(params.type).split(',').map(typeName);
       const wanted = expected.length === 1 ? article(expected[0] ?? '') : `${article(expected[0] ?? '')} or ${expected.slice(1).join(' or ')}`;
-      return { ...base, code: 'type', message: `expected ${wanted}, got ${describeValue(error.data)}`, position: valuePosition };
+      // YAML 1.2 reads yes/no/on/off as strings, unlike YAML 1.1 tools.
+      const yaml11Boolean = expected.includes('boolean') && typeof error.data === 'string' && /^(yes|no|on|off|y|n)$/i.test(error.data);
+      return {
+        ...base,
+        code: 'type',
+        message: `expected ${wanted}, got ${describeValue(error.data)}`,
+        position: valuePosition,
+        ...(yaml11Boolean ? { hint: 'write true or false' } : {}),
+      };
     }
     case 'enum': {
       const allowed = (params.allowedValues ?? []) as unknown[];
