@@ -6,7 +6,14 @@
 // paths to the module router), such calls fall back to running the same module handlers in-process
 // against the live workspace of the running emulator.
 
-import { DEFAULT_TOKEN, DatabricksApiError, defaultModules, startEmulator, type EmulatorContext } from '../index.js';
+import {
+  DEFAULT_TOKEN,
+  DatabricksApiError,
+  defaultModules,
+  startEmulator,
+  type EmulatorClock,
+  type EmulatorContext,
+} from '../index.js';
 import { Router } from '../core/router.js';
 import { callerFor, type CallResult, type Target } from './harness.js';
 import { servingModule } from './index.js';
@@ -14,17 +21,27 @@ import { monitorsModule } from '../monitors/index.js';
 
 export type { Target } from './harness.js';
 
+export interface TargetOptions {
+  /** A controllable clock (the background tick is then off: state advances on requests). */
+  clock?: EmulatorClock;
+  /** Persist state to this file (and reload it on start). */
+  statePath?: string;
+}
+
 /** `seed` maps module name → that module's fixture, e.g. `{ catalog: {...}, serving: {...} }`. */
-export async function startServingMonitorsTarget(seed: Record<string, unknown> = {}): Promise<Target> {
+export async function startServingMonitorsTarget(seed: Record<string, unknown> = {}, options: TargetOptions = {}): Promise<Target> {
+  const clock = options.clock ?? { now: () => Date.now() };
   const emulator = await startEmulator({
     modules: defaultModules(),
     seed: { workspaces: { default: seed } },
-    tickMs: 50,
+    clock,
+    tickMs: options.clock ? 0 : 50,
+    statePath: options.statePath,
   });
   const http = callerFor(emulator.url, DEFAULT_TOKEN);
   const workspace = emulator.admin.workspace('default');
   const ctx: EmulatorContext = {
-    clock: { now: () => Date.now() },
+    clock,
     workspaceByHost: () => workspace,
     changed: () => undefined,
   };
