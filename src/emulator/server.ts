@@ -25,6 +25,7 @@ import {
   DEFAULT_CLIENT_SECRET,
   DEFAULT_PRINCIPAL,
   DEFAULT_TOKEN,
+  makeTestJwt,
   TokenIssuer,
   type FederationPolicy,
   type OAuthClient,
@@ -353,6 +354,21 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
     if (sub === '/reset' && method === 'POST') {
       await admin.reset();
       return send(res, 200, {});
+    }
+    if (sub === '/github-oidc/token' && method === 'GET') {
+      // Stand-in for GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL: mints an unsigned GitHub-style
+      // OIDC JWT, so the SDK's github-oidc auth can run end to end against the emulator.
+      const seconds = Math.floor(clock.now() / 1000);
+      const claims = {
+        iss: 'https://token.actions.githubusercontent.com',
+        sub: query.get('sub') ?? 'repo:example/repo:ref:refs/heads/main',
+        aud: query.get('audience') ?? 'https://github.com/example',
+        repository: query.get('repository') ?? 'example/repo',
+        iat: seconds,
+        nbf: seconds,
+        exp: seconds + 300,
+      };
+      return send(res, 200, { count: 1, value: makeTestJwt(claims, query.get('hs256_secret') ?? undefined) });
     }
     if (sub === '/tick' && method === 'POST') {
       tickAll();

@@ -1,8 +1,9 @@
 """Contract: the official databricks-sdk WorkspaceClient against the emulator.
 
 Covers catalogs/schemas, the Files API, Unity Catalog registered models and model versions (REST 2.1:
-get/list/update, aliases, get-by-alias), error classes, and OAuth M2M (client id/secret) end to end.
-Needs DATABRICKS_HOST, DATABRICKS_TOKEN, CONTRACT_CLIENT_ID and CONTRACT_CLIENT_SECRET.
+get/list/update, aliases, get-by-alias), error classes, OAuth M2M (client id/secret) end to end, and,
+when ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN and CONTRACT_FEDERATION_CLIENT_ID/AUDIENCE are set, GitHub
+OIDC token exchange. Needs DATABRICKS_HOST, DATABRICKS_TOKEN, CONTRACT_CLIENT_ID, CONTRACT_CLIENT_SECRET.
 
 Versions cannot be created through REST 2.1 (the SDK has no create method), so the script creates one
 the way the mlflow client does: MLflow-protocol create → Files API upload → finalize.
@@ -110,6 +111,18 @@ def main():
         check(False, "wrong client secret is refused")
     except Exception as e:  # noqa: BLE001 - the SDK wraps token errors in ValueError
         observed["bad_secret_error"] = type(e).__name__
+
+    # GitHub OIDC token exchange (federation policy), when the caller provides the GitHub stand-in.
+    fed_client = os.environ.get("CONTRACT_FEDERATION_CLIENT_ID")
+    if fed_client and "ACTIONS_ID_TOKEN_REQUEST_URL" in os.environ:
+        gh = WorkspaceClient(
+            host=HOST,
+            client_id=fed_client,
+            auth_type="github-oidc",
+            token_audience=os.environ["CONTRACT_FEDERATION_AUDIENCE"],
+        )
+        observed["github_oidc_user"] = gh.current_user.me().user_name
+        check(gh.model_versions.get(full, 1).version == 1, "GitHub OIDC client reads the registry")
 
     bad_token = WorkspaceClient(host=HOST, token="dapi-wrong", auth_type="pat")
     expect_error(PermissionDenied, lambda: bad_token.current_user.me(), "wrong token")

@@ -20,7 +20,24 @@ let home: string;
 beforeAll(async () => {
   const setup = join(repo, 'scripts/setup-python.sh');
   if (existsSync(setup)) await run('bash', [setup], { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
-  emu = await startEmulator({ modules: defaultModules(), seed: { workspaces: { default: catalogsSeed } } });
+  emu = await startEmulator({
+    modules: defaultModules(),
+    seed: { workspaces: { default: catalogsSeed } },
+    workspaces: [
+      {
+        id: 'default',
+        federationPolicies: [
+          {
+            clientId: 'sp-github',
+            issuer: 'https://token.actions.githubusercontent.com',
+            subject: 'repo:acme/churn:environment:prod',
+            audiences: ['https://github.com/acme'],
+            principal: 'github-deployer-sp',
+          },
+        ],
+      },
+    ],
+  });
   home = await mkdtemp(join(tmpdir(), 'emu-contract-home-'));
 });
 afterAll(async () => {
@@ -70,10 +87,18 @@ describe('official clients against the emulator', () => {
     expect(state.default.registry.models['prod.ml.churn_contract']?.versions['1']).toMatchObject({ status: 'READY', source: 'models:/dev.ml.churn_contract/1' });
   });
 
-  it('databricks-sdk: catalogs, schemas, Files API, UC models and versions, aliases, OAuth M2M', async () => {
-    const result = await contract('contract_sdk_registry.py', { CONTRACT_CLIENT_ID: 'emulator-client', CONTRACT_CLIENT_SECRET: 'emulator-secret' });
+  it('databricks-sdk: catalogs, schemas, Files API, UC models and versions, aliases, OAuth M2M, GitHub OIDC exchange', async () => {
+    const result = await contract('contract_sdk_registry.py', {
+      CONTRACT_CLIENT_ID: 'emulator-client',
+      CONTRACT_CLIENT_SECRET: 'emulator-secret',
+      CONTRACT_FEDERATION_CLIENT_ID: 'sp-github',
+      CONTRACT_FEDERATION_AUDIENCE: 'https://github.com/acme',
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${emu.url}/__emulator/github-oidc/token?sub=${encodeURIComponent('repo:acme/churn:environment:prod')}`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'github-runner-token',
+    });
     expect(result.ok).toBe(true);
     expect(result.observed.m2m_user).toBe('emulator-service-principal');
+    expect(result.observed.github_oidc_user).toBe('github-deployer-sp');
     expect(emu.admin.requests().counts['POST /oidc/v1/token']).toBeGreaterThan(0);
   });
 });
