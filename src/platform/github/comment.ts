@@ -31,7 +31,8 @@ export const digestOf = (body: string): string | null => {
 export function commentBody(result: ResultDocument, options: { marker: string; runUrl: string | null }): string {
   const markdown = renderMarkdown(result, { marker: options.marker, fullReportUrl: options.runUrl });
   const [first, ...rest] = markdown.split('\n');
-  return [first, `${DIGEST_PREFIX}${resultDigest(result)} -->`, ...rest].join('\n');
+  const runLink = options.runUrl ? `<sub>Full report: [job summary of this workflow run](${options.runUrl})</sub>\n` : '';
+  return [first, `${DIGEST_PREFIX}${resultDigest(result)} -->`, ...rest].join('\n') + runLink;
 }
 
 export interface StickyCommentRequest {

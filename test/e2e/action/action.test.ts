@@ -1,0 +1,254 @@
+// The action bundle end to end: dist/index.js run as a runner runs it, GitHub = the local stand-in,
+// registry facts replayed from an evidence file (`evidence:` input), GitHub facts read live.
+
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startGitHubStandIn, type GitHubStandIn, type StandInReview } from '../../support/github-api.js';
+import { buildActionBundle, runAction, type RunSpec } from './harness.js';
+
+const BASE = 'a'.repeat(40);
+const HEAD = 'b'.repeat(40);
+const OLD_HEAD = 'c'.repeat(40);
+const PR = 5;
+
+const config = `version: 1
+environments:
+  test: { registry: mlflow, tracking_uri: "http://127.0.0.1:9" }
+  prod: { registry: mlflow, tracking_uri: "http://127.0.0.1:9", promote_from: test }
+models:
+  churn:
+    name: churn-\${env}
+    candidate: { latest: true }
+    policies: [policies/quality.yml]
+`;
+const quality = (threshold: number, approvals = '') => `description: Minimum quality.
+gates:
+  - type: metric_threshold
+    metric: auc
+    threshold: ${threshold}
+    greater_is_better: true
+${approvals}`;
+const APPROVALS = `  - type: approvals
+    min: 1
+`;
+const TEAM_APPROVALS = `  - type: approvals
+    min: 1
+    from: { teams: [ml-leads] }
+`;
+
+const evidence = (auc: number) =>
+  JSON.stringify({
+    schemaVersion: 1,
+    targets: {
+      'churn:test->prod': {
+        candidate: {
+          ok: true,
+          value: {
+            version: {
+              name: 'churn-test',
+              version: '7',
+              status: 'READY',
+              description: 'gradient boosted churn model',
+              tags: {},
+              aliases: [],
+              source: 'runs:/r7/model',
+              runId: 'r7',
+              modelId: null,
+              createdAtMs: 0,
+              url: null,
+            },
+            run: { ok: true, value: { runId: 'r7', status: 'FINISHED', startTimeMs: 0, endTimeMs: 1, metrics: { auc }, params: {}, tags: {}, url: null } },
+          },
+        },
+        champion: { ok: true, value: null },
+      },
+    },
+  });
+
+const prEvent = (opts: { fork?: boolean; headRepo?: string } = {}) => ({
+  action: 'synchronize',
+  number: PR,
+  pull_request: {
+    number: PR,
+    user: { login: 'alice' },
+    base: { sha: BASE, ref: 'main', repo: { full_name: 'acme/models', fork: false } },
+    head: { sha: HEAD, ref: 'feature', repo: { full_name: opts.headRepo ?? 'acme/models', fork: opts.fork ?? false } },
+  },
+});
+
+let bundle: string;
+beforeAll(async () => {
+  bundle = await buildActionBundle();
+}, 300_000);
+
+let api: GitHubStandIn;
+beforeEach(async () => {
+  api = await startGitHubStandIn({ token: 'ghs_testtoken', latencyMs: 10 });
+  api.pulls.set(PR, { number: PR, author: 'alice', baseSha: BASE, headSha: HEAD, files: ['src/train.py'] });
+  api.contents.set(BASE, new Map([['mlops.yml', config], ['policies/quality.yml', quality(0.9)]]));
+});
+afterEach(() => api.close());
+afterAll(() => undefined);
+
+const run = (over: Partial<RunSpec> = {}) =>
+  runAction({
+    bundle,
+    apiUrl: api.url,
+    workspace: { 'mlops.yml': config, 'policies/quality.yml': quality(0.9), 'evidence.json': evidence(0.95) },
+    event: prEvent(),
+    eventName: 'pull_request',
+    inputs: { evidence: 'evidence.json' },
+    ...over,
+  });
+const marked = () => api.commentsOn('acme', 'models', PR).filter((c) => c.body.includes('<!-- mlops-gate:plan:mlops.yml -->'));
+
+describe('sticky PR comment', () => {
+  it('first run creates the comment; a second run with a new verdict updates it in place', async () => {
+    const first = await run();
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.outputs.verdict).toBe('pass');
+    expect(first.outputs['result-json']).toMatch(/mlops-gate-result\.json$/);
+    expect(first.summary).toContain('### mlops-gate plan: `mlops.yml`');
+    expect(first.summary).toContain('Full report');
+    expect(marked()).toHaveLength(1);
+    expect(marked()[0]?.body).toContain('✅ **PASS**');
+    expect(api.calls.every((c) => c.authorization === 'token ghs_testtoken')).toBe(true);
+    // The only place the token appears is the runner's mask command, which the runner consumes.
+    const lines = first.stdout.split('\n');
+    expect(lines).toContain('::add-mask::ghs_testtoken');
+    expect(lines.filter((l) => l.includes('ghs_testtoken'))).toHaveLength(1);
+
+    const second = await run({ workspace: { 'mlops.yml': config, 'policies/quality.yml': quality(0.9), 'evidence.json': evidence(0.8) } });
+    expect(second.code).toBe(1);
+    expect(second.outputs.verdict).toBe('fail');
+    expect(marked()).toHaveLength(1);
+    expect(marked()[0]?.body).toContain('❌ **FAIL**');
+    expect(marked()[0]?.body).toContain('https://github.example/acme/models/actions/runs/42');
+    expect(api.callsTo('POST', /\/comments$/)).toHaveLength(1);
+    expect(api.callsTo('PATCH', /\/issues\/comments\//)).toHaveLength(1);
+
+    // Same verdict again: nothing to edit.
+    await run({ workspace: { 'mlops.yml': config, 'policies/quality.yml': quality(0.9), 'evidence.json': evidence(0.8) }, runId: 43 });
+    expect(api.callsTo('PATCH', /\/issues\/comments\//)).toHaveLength(1);
+  });
+
+  it('ten concurrent runs leave exactly one comment', async () => {
+    const runs = await Promise.all(Array.from({ length: 10 }, (_, i) => run({ runId: 100 + i })));
+    expect(runs.map((r) => r.code)).toEqual(Array(10).fill(0));
+    expect(marked()).toHaveLength(1);
+    expect(api.callsTo('POST', /\/comments$/).length).toBeLessThanOrEqual(10);
+  });
+
+  it('comment: false posts nothing', async () => {
+    const r = await run({ inputs: { evidence: 'evidence.json', comment: 'false' } });
+    expect(r.code).toBe(0);
+    expect(api.callsTo('POST', /\/comments$/)).toHaveLength(0);
+  });
+});
+
+describe('approvals through GitHub', () => {
+  const withApprovals = (reviews: StandInReview[], gates = APPROVALS) => {
+    api.contents.set(BASE, new Map([['mlops.yml', config], ['policies/quality.yml', quality(0.9, gates)]]));
+    api.reviews.set(PR, reviews);
+    return run({ workspace: { 'mlops.yml': config, 'policies/quality.yml': quality(0.9, gates), 'evidence.json': evidence(0.95) } });
+  };
+  const approvalsGate = (r: Awaited<ReturnType<typeof run>>) => {
+    const body = marked()[0]?.body ?? '';
+    return { verdict: r.outputs.verdict, code: r.code, body };
+  };
+
+  it('an eligible approval on the head commit passes (control)', async () => {
+    const r = await withApprovals([{ user: 'bob', state: 'APPROVED', commit_id: HEAD, submitted_at: '2026-01-01T10:00:00Z' }]);
+    expect(approvalsGate(r)).toMatchObject({ verdict: 'pass', code: 0 });
+  });
+
+  it('self-approval does not count', async () => {
+    const r = await withApprovals([{ user: 'alice', state: 'APPROVED', commit_id: HEAD, submitted_at: '2026-01-01T10:00:00Z' }]);
+    const g = approvalsGate(r);
+    expect(g).toMatchObject({ verdict: 'fail', code: 1 });
+    expect(g.body).toMatch(/@alice \(author\)/);
+  });
+
+  it('a dismissed review does not count', async () => {
+    const r = await withApprovals([{ user: 'bob', state: 'DISMISSED', commit_id: HEAD, submitted_at: '2026-01-01T10:00:00Z' }]);
+    expect(approvalsGate(r).verdict).toBe('fail');
+    expect(approvalsGate(r).body).toMatch(/@bob \(review dismissed\)/);
+  });
+
+  it('a stale approval (older commit) does not count', async () => {
+    const r = await withApprovals([{ user: 'bob', state: 'APPROVED', commit_id: OLD_HEAD, submitted_at: '2026-01-01T10:00:00Z' }]);
+    expect(approvalsGate(r).verdict).toBe('fail');
+    expect(approvalsGate(r).body).toMatch(/@bob \(stale/);
+  });
+
+  it('changes requested after an approval blocks', async () => {
+    const r = await withApprovals([
+      { user: 'bob', state: 'APPROVED', commit_id: HEAD, submitted_at: '2026-01-01T10:00:00Z' },
+      { user: 'carol', state: 'APPROVED', commit_id: HEAD, submitted_at: '2026-01-01T10:30:00Z' },
+      { user: 'bob', state: 'CHANGES_REQUESTED', commit_id: HEAD, submitted_at: '2026-01-01T11:00:00Z' },
+    ]);
+    expect(approvalsGate(r).verdict).toBe('fail');
+    expect(approvalsGate(r).body).toMatch(/Changes requested by @bob/);
+  });
+
+  it('a team whose membership cannot be read is an error, not a pass', async () => {
+    api.teams.set('acme/ml-leads', 403);
+    const r = await withApprovals([{ user: 'bob', state: 'APPROVED', commit_id: HEAD, submitted_at: '2026-01-01T10:00:00Z' }], TEAM_APPROVALS);
+    expect(approvalsGate(r)).toMatchObject({ verdict: 'error', code: 3 });
+    expect(approvalsGate(r).body).toMatch(/Could not read the membership of team ml-leads/);
+  });
+
+  it('a readable team counts its members only', async () => {
+    api.teams.set('acme/ml-leads', ['carol']);
+    const r = await withApprovals([{ user: 'bob', state: 'APPROVED', commit_id: HEAD, submitted_at: '2026-01-01T10:00:00Z' }], TEAM_APPROVALS);
+    expect(approvalsGate(r).verdict).toBe('fail');
+    api.reviews.get(PR)?.push({ user: 'carol', state: 'APPROVED', commit_id: HEAD, submitted_at: '2026-01-01T11:00:00Z' });
+    const again = await run({ workspace: { 'mlops.yml': config, 'policies/quality.yml': quality(0.9, TEAM_APPROVALS), 'evidence.json': evidence(0.95) } });
+    expect(again.outputs.verdict).toBe('pass');
+  });
+});
+
+describe('trusted policies', () => {
+  it('a PR that relaxes a threshold in its own head policy is judged by the base policy and blocked', async () => {
+    api.pulls.set(PR, { number: PR, author: 'alice', baseSha: BASE, headSha: HEAD, files: ['policies/quality.yml'] });
+    const r = await run({ workspace: { 'mlops.yml': config, 'policies/quality.yml': quality(0.5), 'evidence.json': evidence(0.8) } });
+    expect(r.code).toBe(1);
+    expect(r.outputs.verdict).toBe('fail');
+    const body = marked()[0]?.body ?? '';
+    expect(body).toMatch(/auc/);
+    expect(body).toMatch(/policy-integrity/);
+    expect(body).toMatch(/a maintainer must merge that first/);
+    // The metric gate itself used the base threshold 0.9, not the PR's 0.5.
+    expect(body).toMatch(/threshold=0\.9/);
+    expect(r.annotations).toContainEqual(expect.objectContaining({ level: 'error', props: expect.objectContaining({ file: 'policies/quality.yml', line: '1' }) }));
+    expect(api.callsTo('GET', /\/contents\//).map((c) => c.query.ref)).toEqual([BASE, BASE]);
+  });
+
+  it('even when the relaxed head policy would pass the model, the base policy decides', async () => {
+    api.pulls.set(PR, { number: PR, author: 'alice', baseSha: BASE, headSha: HEAD, files: [] });
+    // The PR file list says nothing changed, but the workspace (head) is relaxed: base still decides.
+    const r = await run({ workspace: { 'mlops.yml': config, 'policies/quality.yml': quality(0.5), 'evidence.json': evidence(0.8) } });
+    expect(r.outputs.verdict).toBe('fail');
+    expect(marked()[0]?.body).toMatch(/threshold=0\.9/);
+  });
+
+  it('a fork PR is skipped with a clear reason, never passed', async () => {
+    const r = await run({ event: prEvent({ fork: true, headRepo: 'mallory/models' }) });
+    expect(r.code).toBe(0);
+    expect(r.outputs.verdict).toBe('skipped');
+    expect(r.annotations.some((a) => a.level === 'warning' && /comes from a fork \(mallory\/models\)/.test(a.message))).toBe(true);
+    expect(r.summary).toMatch(/SKIPPED/);
+    expect(api.callsTo('POST', /./)).toHaveLength(0);
+  });
+});
+
+describe('errors as annotations', () => {
+  it('a config error in the base config is annotated at file:line:column', async () => {
+    api.contents.set(BASE, new Map([['mlops.yml', config.replace('candidate: { latest: true }', 'candidat: { latest: true }')], ['policies/quality.yml', quality(0.9)]]));
+    const r = await run();
+    expect(r.code).toBe(2);
+    const err = r.annotations.find((a) => a.level === 'error' && a.props.file === 'mlops.yml');
+    expect(err?.props).toMatchObject({ file: 'mlops.yml', line: expect.stringMatching(/^\d+$/), col: expect.stringMatching(/^\d+$/) });
+    expect(api.callsTo('POST', /./)).toHaveLength(0);
+  });
+});
