@@ -282,10 +282,12 @@ class Seeder:
         self.scenario("s8-mlflow3", ("s8-mlflow3-dev", cand), ("s8-mlflow3-prod", champ), selector="alias:challenger")
 
         # Pagination bed: 12 versions of one model (crosses 9 -> 10, where string order would lie),
-        # every third tagged batch=b.
+        # every third tagged batch=b (and ci.job-name=nightly-b).
         shared = self.log_run("tree")
         for i in range(1, 13):
-            self.register("paging-dev", shared, tags={"batch": "b" if i % 3 == 0 else "a", "index": str(i)})
+            batch = "b" if i % 3 == 0 else "a"
+            # a dotted key with a dash: search must backquote it
+            self.register("paging-dev", shared, tags={"batch": batch, "index": str(i), "ci.job-name": f"nightly-{batch}"})
         log("paging-dev ready (12 versions)")
 
     def manifest(self) -> dict[str, Any]:

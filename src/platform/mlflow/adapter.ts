@@ -166,9 +166,10 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
           text = await mlmodelOfVersion(version);
         }
       } catch (e) {
-        // A runs:/ source may name an MLflow 3 model that has no run artifacts; the version
-        // route resolves it the way the server does.
-        if (!(isMissingFile(e) && (modelId || runsUri))) throw wrapMissing(e, version);
+        // A logged model the files route cannot find may still be reachable through the version
+        // (its storage location). runs:/ sources get no such fallback: the OSS server answers the
+        // version route for them with a 500 when artifacts are proxied (see docs/mlflow.md).
+        if (!(modelId && isMissingFile(e))) throw wrapMissing(e, version);
         try {
           text = await mlmodelOfVersion(version);
         } catch (again) {

@@ -1,0 +1,44 @@
+// Shared by the integration tests: the test config loaded against the seeded server, and the
+// smallest number of requests a plan of the seeded scenarios can make.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/loader.js';
+import type { Config } from '../../src/config/types.js';
+import type { SeedManifest } from '../support/mlflow-server.js';
+import { REPO_ROOT } from '../support/mlflow-server.js';
+
+export const CONFIG_PATH = 'test/fixtures/integration/mlops.yml';
+
+export const loadIntegrationConfig = (mlflowUrl: string): Config => {
+  const read = (p: string): string | null => {
+    try {
+      return readFileSync(join(REPO_ROOT, p), 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  return loadConfig({ file: CONFIG_PATH, text: read(CONFIG_PATH)! }, { env: { MLFLOW_URL: mlflowUrl }, readFile: read, now: new Date('2026-11-23T12:00:00Z') })
+    .config;
+};
+
+/** Scenario ids in config order (s1-twin reuses s1-better's registered models). */
+export const SCENARIO_IDS = ['s1-better', 's2-worse', 's3-first', 's4-nosig', 's5-breaking', 's6-notags', 's7-running', 's8-mlflow3'] as const;
+
+/**
+ * The fewest requests that can gather every registry fact of every scenario when each distinct
+ * request is made once: per target, the candidate lookup (a tag selector also reads the
+ * registered model for aliases, which OSS search omits), the champion lookup, and for each version
+ * found its run and its MLmodel. s1-twin adds nothing.
+ */
+export const minimalRequestCount = (manifest: SeedManifest): number => {
+  let total = 0;
+  for (const id of SCENARIO_IDS) {
+    const s = manifest.scenarios[id]!;
+    total += s.selector.startsWith('tags:') ? 2 : 1; // candidate lookup
+    total += 1; // champion alias lookup (answers "none" for s3)
+    total += 2; // candidate run + MLmodel
+    if (s.champion) total += 2; // champion run + MLmodel
+  }
+  return total;
+};
