@@ -16,7 +16,8 @@ import type { ResultDocument } from './result/types.js';
 import { readConfig, runPlan, type RunDeps } from './run/plan.js';
 import { listTargets } from './config/targets.js';
 import { TOOL_VERSION } from './version.js';
-import { startEmulator } from './emulator/index.js';
+import { startEmulator, defaultModules } from './emulator/index.js';
+import { runDemo } from './demo/run.js';
 import { parse } from 'yaml';
 import { randomUUID } from 'node:crypto';
 import type { PromoteInvocation, RollbackInvocation } from './invocation.js';
@@ -155,6 +156,7 @@ async function runEmulator(inv: Extract<Invocation, { command: 'emulator' }>, io
     host: inv.host,
     statePath: inv.statePath ? resolvePath(io.cwd, inv.statePath) : undefined,
     seed,
+    modules: defaultModules(),
   });
   io.stderr(`mlops-gate emulator listening on ${emulator.url} (Ctrl-C to stop)\n`);
   await (io.untilStopped ?? (() => new Promise<void>(() => undefined)))();
@@ -240,6 +242,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         return EXIT.ok;
       case 'validate':
         return runValidate(inv, io);
+      case 'demo':
+        return await runDemo(io, inv.format);
       case 'emulator':
         return await runEmulator(inv, io);
       case 'plan': {

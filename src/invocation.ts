@@ -70,10 +70,11 @@ export type Invocation =
   | PromoteInvocation
   | RollbackInvocation
   | EmulatorInvocation
+  | { readonly command: 'demo'; readonly format: OutputFormat }
   | { readonly command: 'help'; readonly topic: string | null }
   | { readonly command: 'version' };
 
-export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'help', 'version'] as const;
+export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'demo', 'help', 'version'] as const;
 
 export const USAGE = `mlops-gate — policy gates, promotion and rollback for ML models (MLflow, Databricks)
 
@@ -86,6 +87,7 @@ Usage:
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
                       [--format text|markdown|json] [--result FILE]
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE]
+  mlops-gate demo     [--format text|markdown|json]   (the main job on the built-in emulator)
   mlops-gate version | help
 
 Exit codes: 0 nothing blocks · 1 a gate blocks · 2 invalid config or usage · 3 evidence could not be gathered
@@ -211,6 +213,10 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
         dryRun: v['dry-run'] === true,
         resultPath: str(v.result) ?? null,
       };
+    }
+    case 'demo': {
+      const v = parse({ format: { type: 'string', short: 'f' } });
+      return { command, format: oneOf('format', str(v.format), FORMATS, 'text') };
     }
     case 'emulator': {
       const v = parse({ port: { type: 'string', short: 'p' }, host: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' } });
