@@ -6,6 +6,7 @@
 // paths to the module router), such calls fall back to running the same module handlers in-process
 // against the live workspace of the running emulator.
 
+import { spawn } from 'node:child_process';
 import {
   DEFAULT_TOKEN,
   DatabricksApiError,
@@ -15,11 +16,8 @@ import {
   type EmulatorContext,
 } from '../index.js';
 import { Router } from '../core/router.js';
-import { callerFor, type CallResult, type Target } from './harness.js';
 import { servingModule } from './index.js';
 import { monitorsModule } from '../monitors/index.js';
-
-export type { Target } from './harness.js';
 
 export interface TargetOptions {
   /** A controllable clock (the background tick is then off: state advances on requests). */
@@ -87,4 +85,57 @@ export async function startServingMonitorsTarget(seed: Record<string, unknown> =
   };
 
   return { url: emulator.url, token: DEFAULT_TOKEN, call, close: () => emulator.close() };
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any;
+}
+
+/** A running emulator (or module harness) plus a small JSON caller, shared by the serving and monitors tests. */
+export interface Target {
+  url: string;
+  token: string;
+  call(method: string, path: string, body?: unknown): Promise<CallResult>;
+  close(): Promise<void>;
+}
+
+export const callerFor =
+  (url: string, token: string) =>
+  async (method: string, path: string, body?: unknown): Promise<CallResult> => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, text, json };
+  };
+
+/** The project's Python venv (databricks-sdk), used by the contract tests. */
+export const PYTHON = '.cache/venv/bin/python';
+
+/** Runs a contract script with the given environment; never a config file from the user's home. */
+export function runPython(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(PYTHON, [script], { env: { ...process.env, ...env, DATABRICKS_CONFIG_FILE: '/dev/null' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (err) => resolve({ code: null, stdout, stderr: `${stderr}${String(err)}` }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -3,8 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServingMonitorsTarget, type Target } from '../../../src/emulator/serving/target.js';
-import { PYTHON, runPython } from '../../../src/emulator/serving/harness.js';
+import { PYTHON, runPython, startServingMonitorsTarget, type Target } from '../../../src/emulator/serving/target.js';
 
 let target: Target;
 
