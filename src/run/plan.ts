@@ -45,15 +45,8 @@ export function readConfig(path: string, deps: Pick<RunDeps, 'env' | 'now' | 're
       { severity: 'error', code: 'missing-file', message: `config file not found: ${path}`, path: '', position: null },
     ]);
   }
-  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
-  const { config, diagnostics } = loadConfig(
-    { file: path, text },
-    {
-      env: deps.env,
-      now: deps.now,
-      readFile: (rel) => deps.readFile(rel.startsWith('/') ? rel : dir + rel),
-    },
-  );
+  // The loader resolves policy files against the config file's directory itself.
+  const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile });
   return { config, warnings: diagnostics };
 }
 
@@ -119,6 +112,7 @@ export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanO
       gates: gatesByTarget.get(targetKey(t)) ?? [],
       waivers: config.waivers,
       evidence: evidence.get(targetKey(t)) ?? missingEvidence(t, 'gathering'),
+      candidateSelector: config.models.get(t.model)?.candidate,
       now: deps.now,
     }),
   );
