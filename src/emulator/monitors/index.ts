@@ -597,6 +597,17 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     return { body: {} };
   });
 
+  // Regenerates the monitor's dashboard: a new dashboard id in the monitor's assets folder.
+  table.add('POST', '/api/2.1/quality-monitoring/tables/:table_name/monitor/dashboard', (req) => {
+    const state = slice(req.workspace);
+    const t = tableByName(req.workspace, req.params.table_name ?? '');
+    const m = monitorOfTable(state, t);
+    optionalString(bodyOf(req), 'warehouse_id');
+    m.dashboard_id = hexId();
+    ctx.changed();
+    return { body: compact({ dashboard_id: m.dashboard_id, parent_folder: m.assets_dir }) };
+  });
+
   // --- Data Quality v1 (by object_type / object_id) ---
 
   const dqConfig = (state: MonitorsState, ws: Workspace, cfg: Json, current: MonitorRecord | undefined): MonitorConfig => {

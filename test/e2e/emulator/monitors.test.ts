@@ -142,6 +142,15 @@ describe('legacy quality monitors', () => {
     expect(change.json.message).toMatch(/profile type/);
   });
 
+  it('regenerates the dashboard with a new id', async () => {
+    const before = (await target.call('GET', '/api/2.1/unity-catalog/tables/main.ml.churn_inference/monitor')).json.dashboard_id;
+    const res = await target.call('POST', '/api/2.1/quality-monitoring/tables/main.ml.churn_inference/monitor/dashboard', { warehouse_id: 'abc' });
+    expect(res.status).toBe(200);
+    expect(res.json.dashboard_id).not.toBe(before);
+    expect(res.json.parent_folder).toBe('/Workspace/Users/me/monitors/main.ml.churn_inference');
+    expect((await target.call('GET', '/api/2.1/unity-catalog/tables/main.ml.churn_inference/monitor')).json.dashboard_id).toBe(res.json.dashboard_id);
+  });
+
   it('runs refreshes PENDING → RUNNING → SUCCESS, one at a time, newest first in the list', async () => {
     await target.call('PATCH', '/__emulator/monitors/settings', { refresh_duration_ms: 400 });
     try {
