@@ -15,5 +15,8 @@ npx eslint .
 step "Tests"
 npx vitest run "$@"
 step "Bundle smoke test (dist/ as committed)"
-node dist/cli.js validate --config examples/mlflow/mlops.yml
-node dist/cli.js validate --config examples/databricks/mlops.yml
+MLFLOW_TRACKING_URI=http://127.0.0.1:5000 node dist/cli.js validate --config examples/mlflow/mlops.yml
+DATABRICKS_HOST_DEV=https://dev.example.test DATABRICKS_HOST_TEST=https://test.example.test DATABRICKS_HOST_PROD=https://prod.example.test \
+  node dist/cli.js validate --config examples/databricks/mlops.yml
+node dist/cli.js demo > /dev/null
+echo "bundle smoke test: ok"
