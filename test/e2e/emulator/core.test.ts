@@ -181,6 +181,13 @@ describe('multi-workspace routing', () => {
     expect(emu.workspaceUrl('prod')).toBe(`${emu.url}/ws/prod`);
   });
 
+  it('answers HEAD on a GET-only route with headers and no body', async () => {
+    const r = await call(emu.url, 'HEAD', '/api/2.1/unity-catalog/catalogs');
+    expect(r.status).toBe(200);
+    expect(r.text).toBe('');
+    expect(Number(r.headers['content-length'])).toBeGreaterThan(0);
+  });
+
   it('answers an unknown workspace prefix with 404', async () => {
     const r = await call(emu.url, 'GET', '/ws/nope/api/2.1/unity-catalog/catalogs');
     expect(r.status).toBe(404);
@@ -199,6 +206,22 @@ describe('fault injection', () => {
     expect([a.status, b.status, c.status]).toEqual([429, 429, 200]);
     expect(a.headers['retry-after']).toBe('7');
     expect(a.json.error_code).toBe('REQUEST_LIMIT_EXCEEDED');
+  });
+
+  it('lets the first `skip` matching requests through', async () => {
+    emu.admin.clearFaults();
+    emu.admin.addFault({ kind: 'error', method: 'GET', path, status: 500, skip: 2, times: 1 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await call(emu.url, 'GET', path)).status);
+    expect(statuses).toEqual([200, 200, 500, 200]);
+    emu.admin.clearFaults();
+  });
+
+  it('applies faults to one workspace only when asked', async () => {
+    emu.admin.addFault({ kind: 'error', workspace: 'prod', status: 503 });
+    expect((await call(emu.url, 'GET', path)).status).toBe(200);
+    expect((await call(emu.workspaceUrl('prod'), 'GET', path, { token: 'dapi-prod-only' })).status).toBe(503);
+    emu.admin.clearFaults();
   });
 
   it('injects 5xx errors with the Databricks error body, matching a path glob', async () => {

@@ -1,7 +1,7 @@
 // Unity Catalog registry state machine, REST 2.1 shapes, Files API, seed fixtures and persistence,
 // all over real HTTP.
 
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +135,41 @@ describe('seed fixture', () => {
       expect((staging.json.catalogs as Array<{ name: string }>).map((c) => c.name)).toEqual(['test']);
     } finally {
       await seeded.close();
+    }
+  });
+});
+
+describe('YAML seed fixture', () => {
+  it('is read by loadFixture and seeds a workspace by id', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emu-yaml-'));
+    try {
+      const path = join(dir, 'seed.yaml');
+      await writeFile(
+        path,
+        [
+          'workspaces:',
+          '  lab:',
+          '    tokens: { dapi-lab: lab-user }',
+          '    catalog: { catalogs: [{ name: lab, schemas: [ml] }] }',
+          '    registry:',
+          '      models:',
+          '        - name: lab.ml.m',
+          '          versions: [{ description: first }, { status: PENDING_REGISTRATION }]',
+          '',
+        ].join('\n'),
+      );
+      const e = await startEmulator({ modules: defaultModules(), tickMs: 0, seedPath: path });
+      try {
+        const r = await call(e.url, 'GET', '/api/2.1/unity-catalog/models/lab.ml.m/versions', { token: 'dapi-lab' });
+        expect((r.json.model_versions as Array<{ version: number; status: string }>).map((v) => [v.version, v.status])).toEqual([
+          [2, 'PENDING_REGISTRATION'],
+          [1, 'READY'],
+        ]);
+      } finally {
+        await e.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
