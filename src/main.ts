@@ -5,14 +5,15 @@ import * as core from '@actions/core';
 import { readFileSync } from 'node:fs';
 import { readActionInputs, type ActionSettings } from './action/inputs.js';
 import { fillGitHubEvidence } from './action/replay.js';
-import { fileDeps, liveDeps, renderResult, type CliIO } from './cli.js';
+import { fileDeps, liveDeps, livePromoteDeps, renderPromotion, renderResult, type CliIO } from './cli.js';
 import { listTargets } from './config/targets.js';
 import type { Target } from './config/types.js';
 import { ConfigError, UsageError, ApiError, EXIT, formatDiagnostic, type Diagnostic } from './errors.js';
 import type { GitHubEvidenceReader } from './evidence/ports.js';
-import type { PlanInvocation } from './invocation.js';
+import type { PlanInvocation, PromoteInvocation, RollbackInvocation } from './invocation.js';
 import { createGitHubEvidenceReader, teamsNamedBy } from './platform/github/approvals.js';
-import { createGitHubClient, type GitHub } from './platform/github/client.js';
+import { createGitHubClient, describeError, type GitHub } from './platform/github/client.js';
+import { recordPromotionDeployments } from './platform/github/deployments.js';
 import { commentBody, stickyMarker, upsertStickyComment } from './platform/github/comment.js';
 import { readGitHubContext, type GitHubContext } from './platform/github/context.js';
 import { forkSkipReason, readTrustedSources, repoPath, skippedResult, withPolicyIntegrityFinding } from './platform/github/trusted.js';
@@ -21,6 +22,8 @@ import { renderText } from './report/text.js';
 import { exitCodeFor } from './result/exit.js';
 import type { ResultDocument } from './result/types.js';
 import { readConfig, runPlan, type RunDeps } from './run/plan.js';
+import { promoteExitCode, runPromote } from './run/promote.js';
+import { rollbackExitCode, runRollback } from './run/rollback.js';
 
 /** The job summary allows 1 MiB; keep a margin for the markdown part. */
 const SUMMARY_TEXT_LIMIT = 800_000;
@@ -58,6 +61,9 @@ async function run(): Promise<number> {
       }
       case 'plan':
         return await plan(invocation, settings, context, io, now);
+      case 'promote':
+      case 'rollback':
+        return await promoteOrRollback(invocation, settings, context, io, now);
       default:
         throw new UsageError(`command "${invocation.command}" is not available in the action`);
     }
@@ -112,7 +118,7 @@ async function plan(inv: PlanInvocation, settings: ActionSettings, context: GitH
 
   let githubReader: GitHubEvidenceReader | undefined;
   if (github && context.repo && (pr || context.runId)) {
-    githubReader = createGitHubEvidenceReader({ github, context, teams: teamsOf(inv, readFile, io, now) });
+    githubReader = createGitHubEvidenceReader({ github, context, teams: teamsOf(inv.configPath, readFile, io, now) });
   }
   if (githubReader && inv.evidencePath) {
     const evidenceText = readFile(inv.evidencePath);
@@ -147,6 +153,73 @@ async function plan(inv: PlanInvocation, settings: ActionSettings, context: GitH
   return code;
 }
 
+async function promoteOrRollback(
+  inv: PromoteInvocation | RollbackInvocation,
+  settings: ActionSettings,
+  context: GitHubContext,
+  io: CliIO,
+  now: Date,
+): Promise<number> {
+  if (context.pullRequest) {
+    // A PR's checkout carries the PR's own policies; changes to the registry happen only from trusted refs.
+    throw new UsageError(
+      `${inv.command} does not run on pull request events (${context.eventName}): run it on push, release or workflow_dispatch, ` +
+        'after the change is merged; on pull requests use command: plan',
+    );
+  }
+  const github: GitHub | null = settings.githubToken
+    ? createGitHubClient({ token: settings.githubToken, apiUrl: context.apiUrl, onRetry: (m) => core.info(m) })
+    : null;
+  const live = livePromoteDeps(io);
+  const reader =
+    github && context.repo && context.runId
+      ? createGitHubEvidenceReader({ github, context, teams: teamsOf(inv.configPath, live.readFile, io, now) })
+      : undefined;
+  const deps = { ...live, ...(context.runUrl ? { runUrl: context.runUrl } : {}), ...(reader ? { github: reader } : {}) };
+  const result = inv.command === 'promote' ? await runPromote(inv, deps) : await runRollback(inv, deps);
+
+  core.info(renderPromotion(result, 'text'));
+  await publishResult(result, inv.resultPath, renderPromotion(result, 'markdown'), live, io);
+
+  if (settings.deployments && github && context.repo && context.sha && !inv.dryRun) {
+    try {
+      const { config } = readConfig(inv.configPath, { env: io.env, now, readFile: live.readFile });
+      const recorded = await recordPromotionDeployments({
+        github,
+        repo: context.repo,
+        sha: context.sha,
+        runUrl: context.runUrl,
+        githubEnvironmentOf: (e) => config.environments.get(e)?.githubEnvironment ?? null,
+        outcomes: result.targets.flatMap((t) =>
+          t.plan
+            ? [
+                {
+                  model: t.model,
+                  environment: t.to,
+                  status: t.plan.status,
+                  message: t.plan.message,
+                  destination: t.plan.destination,
+                  previousChampion: t.plan.previousChampion,
+                  planHash: t.plan.hash,
+                },
+              ]
+            : [],
+        ),
+      });
+      for (const r of recorded) {
+        if ('deploymentId' in r) core.info(`GitHub deployment ${r.deploymentId} (${r.environment}): ${r.state}${r.written ? '' : ' (already recorded)'}`);
+      }
+    } catch (e) {
+      // The registry change already happened; a missing audit record is a warning, not a failed promotion.
+      core.warning(`mlops-gate could not record the GitHub deployment: ${e instanceof Error ? e.message : describeError(e)}`);
+    }
+  }
+
+  const code = inv.command === 'promote' ? promoteExitCode(result, inv.failOn) : rollbackExitCode(result);
+  if (code !== EXIT.ok) core.setFailed(`mlops-gate ${inv.command}: ${result.verdict}`);
+  return code;
+}
+
 /** Targets of the workspace config, only to name what a skipped run did not evaluate. */
 function namedTargets(inv: PlanInvocation, live: RunDeps, io: CliIO, now: Date): { digest: string; targets: readonly Target[] } {
   try {
@@ -158,9 +231,9 @@ function namedTargets(inv: PlanInvocation, live: RunDeps, io: CliIO, now: Date):
 }
 
 /** Team slugs the approvals gates name (config errors surface later, from runPlan). */
-function teamsOf(inv: PlanInvocation, readFile: RunDeps['readFile'], io: CliIO, now: Date): string[] {
+function teamsOf(configPath: string, readFile: RunDeps['readFile'], io: CliIO, now: Date): string[] {
   try {
-    const { config } = readConfig(inv.configPath, { env: io.env, now, readFile });
+    const { config } = readConfig(configPath, { env: io.env, now, readFile });
     return teamsNamedBy([...config.policies.values()].flatMap((p) => p.gates));
   } catch {
     return [];
@@ -169,21 +242,27 @@ function teamsOf(inv: PlanInvocation, readFile: RunDeps['readFile'], io: CliIO, 
 
 async function publish(result: ResultDocument, inv: PlanInvocation, live: RunDeps, io: CliIO): Promise<void> {
   core.info(renderResult(result, 'text'));
-  const resultPath = inv.resultPath ?? `${process.env.RUNNER_TEMP ?? io.cwd}/mlops-gate-result.json`;
+  await publishResult(result, inv.resultPath, renderMarkdown(result), live, io);
+}
+
+/** Result JSON file, job summary (markdown report + complete text report), step outputs, annotations. */
+async function publishResult(result: ResultDocument, resultPathInput: string | null, markdown: string, live: RunDeps, io: CliIO): Promise<void> {
+  const resultPath = resultPathInput ?? `${process.env.RUNNER_TEMP ?? io.cwd}/mlops-gate-result.json`;
   live.writeFile(resultPath, JSON.stringify(result, null, 2) + '\n');
 
-  // Summary: the markdown report, then the complete text report (the markdown folds details to fit a comment).
+  // The markdown folds details to fit a PR comment; the summary also carries the complete text report.
   const text = renderText(result);
   const full = text.length > SUMMARY_TEXT_LIMIT ? `${text.slice(0, SUMMARY_TEXT_LIMIT)}\n… (truncated; see ${resultPath})\n` : text;
   await core.summary
-    .addRaw(renderMarkdown(result))
+    .addRaw(markdown)
     .addRaw(`\n<details><summary>Full report</summary>\n\n\`\`\`text\n${full.replace(/```/g, '`\u200b``')}\n\`\`\`\n</details>\n`)
     .write();
 
   core.setOutput('verdict', result.verdict);
   core.setOutput('result-json', resultPath);
-  const planHash = (result as { planHash?: unknown }).planHash;
-  if (typeof planHash === 'string' && planHash) core.setOutput('plan-hash', planHash);
+  // One reviewed plan can be pinned with expect-plan; several are pinned through the result file.
+  const hashes = result.targets.map((t) => t.plan?.hash).filter((h): h is string => typeof h === 'string' && h.length > 0);
+  if (hashes.length === 1) core.setOutput('plan-hash', hashes[0]);
   for (const d of result.diagnostics) annotate(d);
 }
 

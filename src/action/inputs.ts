@@ -6,10 +6,14 @@ import { parseCliArgs, splitList, type Invocation, type FailOn } from '../invoca
 
 export interface ActionSettings {
   readonly invocation: Invocation;
-  /** Post/update the sticky PR comment (issue: GitHub integration). */
+  /** Post/update the sticky PR comment. */
   readonly comment: boolean;
   readonly githubToken: string | null;
+  /** promote/rollback: record a GitHub Deployment per environment that names a `github_environment`. */
+  readonly deployments: boolean;
 }
+
+const ACTION_COMMANDS = ['validate', 'plan', 'promote', 'rollback'] as const;
 
 const bool = (name: string, value: string | undefined, fallback: boolean): boolean => {
   if (value === undefined || value.trim() === '') return fallback;
@@ -29,24 +33,45 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
   const push = (flag: string, value: string | undefined) => {
     if (value !== undefined) argv.push(`--${flag}`, value);
   };
+  const models = splitList([input('models') ?? '']);
   switch (command) {
     case 'validate':
       push('config', input('config'));
       break;
     case 'plan':
       push('config', input('config'));
-      for (const m of splitList([input('models') ?? ''])) argv.push('--model', m);
+      for (const m of models) argv.push('--model', m);
       push('to', input('environment'));
       push('evidence', input('evidence'));
       push('fail-on', input('fail-on') as FailOn | undefined);
       argv.push('--format', 'markdown');
       break;
+    case 'promote':
+      push('config', input('config'));
+      for (const m of models) argv.push('--model', m);
+      push('to', input('environment'));
+      push('expect-plan', input('expect-plan'));
+      if (bool('dry-run', input('dry-run'), false)) argv.push('--dry-run');
+      push('fail-on', input('fail-on') as FailOn | undefined);
+      argv.push('--format', 'markdown');
+      break;
+    case 'rollback': {
+      if (models.length > 1) throw new UsageError(`rollback takes one model in input "models" (got ${models.join(', ')})`);
+      push('config', input('config'));
+      push('model', models[0]);
+      push('env', input('environment'));
+      push('to-version', input('to-version'));
+      if (bool('dry-run', input('dry-run'), false)) argv.push('--dry-run');
+      argv.push('--format', 'markdown');
+      break;
+    }
     default:
-      throw new UsageError(`input "command" must be one of validate, plan (got "${command}")`);
+      throw new UsageError(`input "command" must be one of ${ACTION_COMMANDS.join(', ')} (got "${command}")`);
   }
   return {
     invocation: parseCliArgs(argv),
     comment: bool('comment', input('comment'), true),
     githubToken: input('github-token') ?? null,
+    deployments: bool('deployments', input('deployments'), true),
   };
 }

@@ -169,3 +169,87 @@ export async function lastSuccessfulPromotion(github: GitHub, repo: RepoRef, env
     throw fail(`read the deployment history of ${environment}`, e);
   }
 }
+
+/** What a promote/rollback target did, as far as the deployment record is concerned. */
+export interface PromotionOutcome {
+  readonly model: string;
+  /** mlops.yml environment promoted into (or rolled back). */
+  readonly environment: string;
+  readonly status: string;
+  readonly message: string;
+  readonly destination: { readonly model: string; readonly version: string | null } | null;
+  readonly previousChampion: string | null;
+  readonly planHash: string | null;
+}
+
+export type RecordOutcome =
+  | { readonly model: string; readonly environment: string; readonly deploymentId: number; readonly state: DeploymentState; readonly written: boolean }
+  | { readonly model: string; readonly environment: string; readonly skipped: string };
+
+/** Applied or already-converged targets are successes; failed applies are failures; the rest changed nothing. */
+const STATE_BY_STATUS: Readonly<Record<string, DeploymentState | undefined>> = {
+  applied: 'success',
+  'up-to-date': 'success',
+  failed: 'failure',
+};
+
+/**
+ * Record each promotion (or rollback) as a GitHub Deployment of its GitHub environment, with
+ * statuses in_progress → success | failure. Idempotent: a re-run that finds its deployment already
+ * in the same final state writes nothing.
+ */
+export async function recordPromotionDeployments(req: {
+  readonly github: GitHub;
+  readonly repo: RepoRef;
+  readonly sha: string;
+  readonly runUrl: string | null;
+  readonly outcomes: readonly PromotionOutcome[];
+  /** GitHub environment of an mlops.yml environment, or null when it names none. */
+  readonly githubEnvironmentOf: (environment: string) => string | null;
+  readonly isProduction?: (githubEnvironment: string) => boolean;
+}): Promise<RecordOutcome[]> {
+  const results: RecordOutcome[] = [];
+  for (const o of req.outcomes) {
+    const ghEnv = req.githubEnvironmentOf(o.environment);
+    const state = STATE_BY_STATUS[o.status];
+    if (!ghEnv) {
+      results.push({ model: o.model, environment: o.environment, skipped: `environment "${o.environment}" names no github_environment` });
+      continue;
+    }
+    if (!state || !o.destination?.version) {
+      results.push({ model: o.model, environment: o.environment, skipped: `nothing deployed (${o.status})` });
+      continue;
+    }
+    const deployment = await ensureDeployment({
+      github: req.github,
+      repo: req.repo,
+      environment: ghEnv,
+      sha: req.sha,
+      payload: {
+        model: o.model,
+        name: o.destination.model,
+        version: o.destination.version,
+        previousChampion: o.previousChampion ? { name: o.destination.model, version: o.previousChampion } : null,
+        planHash: o.planHash,
+      },
+      productionEnvironment: req.isProduction?.(ghEnv) ?? false,
+    });
+    if (!deployment.created) {
+      const { data } = await req.github.rest.repos.listDeploymentStatuses({
+        owner: req.repo.owner,
+        repo: req.repo.repo,
+        deployment_id: deployment.id,
+        per_page: 1,
+      });
+      if (data[0]?.state === state) {
+        results.push({ model: o.model, environment: o.environment, deploymentId: deployment.id, state, written: false });
+        continue;
+      }
+    }
+    const status = { github: req.github, repo: req.repo, deploymentId: deployment.id, logUrl: req.runUrl };
+    await setDeploymentStatus({ ...status, state: 'in_progress', description: `${o.model} → ${o.destination.model} v${o.destination.version}` });
+    await setDeploymentStatus({ ...status, state, description: o.message });
+    results.push({ model: o.model, environment: o.environment, deploymentId: deployment.id, state, written: true });
+  }
+  return results;
+}

@@ -252,3 +252,12 @@ describe('errors as annotations', () => {
     expect(api.callsTo('POST', /./)).toHaveLength(0);
   });
 });
+
+describe('promote and rollback in the action', () => {
+  it('refuse to run on pull request events, before contacting anything', async () => {
+    const r = await run({ inputs: { command: 'promote', environment: 'prod' } });
+    expect(r.code).toBe(2);
+    expect(r.annotations.some((a) => a.level === 'error' && /promote does not run on pull request events/.test(a.message))).toBe(true);
+    expect(api.calls).toHaveLength(0);
+  });
+});

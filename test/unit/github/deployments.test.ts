@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../../src/platform/github/client.js';
-import { DeploymentError, ensureDeployment, lastSuccessfulPromotion, setDeploymentStatus } from '../../../src/platform/github/deployments.js';
+import { DeploymentError, ensureDeployment, lastSuccessfulPromotion, recordPromotionDeployments, setDeploymentStatus } from '../../../src/platform/github/deployments.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../../support/github-api.js';
 
 const SHA = 'e'.repeat(40);
@@ -56,5 +56,63 @@ describe('deployments', () => {
     const error = await ensureDeployment({ github: github(), repo, environment: 'prod', sha: SHA, payload: payload('7', null) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeploymentError);
     expect((error as Error).message).toMatch(/cannot create a deployment to prod: HTTP 403.*deployments: write/);
+  });
+});
+
+describe('recordPromotionDeployments', () => {
+  let api: GitHubStandIn;
+  beforeEach(async () => {
+    api = await startGitHubStandIn();
+  });
+  afterEach(() => api.close());
+  const github = () => createGitHubClient({ token: 't', apiUrl: api.url, sleep: async () => undefined });
+  const outcome = (status: string, environment = 'prod', version: string | null = '7') => ({
+    model: 'churn',
+    environment,
+    status,
+    message: `${status} message`,
+    destination: { model: 'churn-prod', version },
+    previousChampion: '6',
+    planHash: 'sha256:abc',
+  });
+  const record = (outcomes: ReturnType<typeof outcome>[]) =>
+    recordPromotionDeployments({
+      github: github(),
+      repo,
+      sha: SHA,
+      runUrl: 'https://github.com/acme/models/actions/runs/9',
+      outcomes,
+      githubEnvironmentOf: (e) => (e === 'prod' ? 'production' : null),
+      isProduction: (e) => e === 'production',
+    });
+
+  it('records applied promotions, skips what changed nothing, and is idempotent on re-run', async () => {
+    const first = await record([outcome('applied'), outcome('blocked'), outcome('applied', 'test'), outcome('drift')]);
+    expect(first.map((r) => ('skipped' in r ? r.skipped : r.state))).toEqual([
+      'success',
+      'nothing deployed (blocked)',
+      'environment "test" names no github_environment',
+      'nothing deployed (drift)',
+    ]);
+    expect(api.deployments).toHaveLength(1);
+    expect(api.deployments[0]).toMatchObject({
+      environment: 'production',
+      production_environment: true,
+      payload: { model: 'churn', name: 'churn-prod', version: '7', previousChampion: { name: 'churn-prod', version: '6' }, planHash: 'sha256:abc' },
+    });
+    expect(api.deployments[0]!.statuses.map((s) => [s.state, s.log_url])).toEqual([
+      ['in_progress', 'https://github.com/acme/models/actions/runs/9'],
+      ['success', 'https://github.com/acme/models/actions/runs/9'],
+    ]);
+    const writes = () => api.calls.filter((c) => c.method !== 'GET').length;
+    const before = writes();
+    const again = await record([outcome('up-to-date')]);
+    expect(again[0]).toMatchObject({ state: 'success', written: false });
+    expect(writes()).toBe(before);
+  });
+
+  it('a failed apply is recorded as a failure', async () => {
+    await record([outcome('failed')]);
+    expect(api.deployments[0]!.statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
   });
 });
