@@ -3,8 +3,10 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCli } from '../../src/cli.js';
 import { loadConfig } from '../../src/config/loader.js';
 import type { Config } from '../../src/config/types.js';
+import type { ResultDocument } from '../../src/result/types.js';
 import type { SeedManifest } from '../support/mlflow-server.js';
 import { REPO_ROOT } from '../support/mlflow-server.js';
 
@@ -41,4 +43,21 @@ export const minimalRequestCount = (manifest: SeedManifest): number => {
     if (s.champion) total += 2; // champion run + MLmodel
   }
   return total;
+};
+
+/** `mlops-gate plan --config <integration config> --format json [extra]` with MLFLOW_URL set. */
+export const runPlan = async (
+  mlflowUrl: string,
+  extra: readonly string[] = [],
+): Promise<{ code: number; result: ResultDocument; stderr: string }> => {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['plan', '--config', CONFIG_PATH, '--format', 'json', ...extra], {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    env: { MLFLOW_URL: mlflowUrl },
+    cwd: REPO_ROOT,
+    now: new Date('2026-11-23T12:00:00Z'),
+  });
+  return { code, result: JSON.parse(stdout) as ResultDocument, stderr };
 };

@@ -2,30 +2,12 @@
 // scenario (verdict and every gate with its measured values), and the request count of the plan.
 
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
-import type { GateReport, ResultDocument, TargetReport } from '../../src/result/types.js';
+import type { GateReport, TargetReport } from '../../src/result/types.js';
 import type { SeedRef } from '../support/mlflow-server.js';
-import { REPO_ROOT } from '../support/mlflow-server.js';
-import { CONFIG_PATH, minimalRequestCount } from './helpers.js';
+import { minimalRequestCount, runPlan } from './helpers.js';
 
 const url = inject('mlflowUrl');
 const manifest = inject('mlflowManifest');
-
-export const runPlan = async (
-  mlflowUrl: string,
-  extra: readonly string[] = [],
-): Promise<{ code: number; result: ResultDocument; stderr: string }> => {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['plan', '--config', CONFIG_PATH, '--format', 'json', ...extra], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    env: { MLFLOW_URL: mlflowUrl },
-    cwd: REPO_ROOT,
-    now: new Date('2026-11-23T12:00:00Z'),
-  });
-  return { code, result: JSON.parse(stdout) as ResultDocument, stderr };
-};
 
 const versionOf = (ref: SeedRef) => manifest.models[ref.name]!.versions[ref.version]!;
 const runOf = (ref: SeedRef) => {
