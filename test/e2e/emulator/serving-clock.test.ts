@@ -16,7 +16,13 @@ describe('serving durations on a controlled clock', () => {
   let target: Target;
   beforeAll(async () => {
     target = await startServingMonitorsTarget(
-      { serving: { update_duration_ms: 10_000, ready_delay_ms: 5_000 } },
+      {
+        serving: {
+          update_duration_ms: 10_000,
+          ready_delay_ms: 5_000,
+          endpoints: [{ name: 'seeded', config: { served_entities: [entity('7')] }, tags: [{ key: 'env', value: 'prod' }] }],
+        },
+      },
       { clock: { now: () => now } },
     );
   });
@@ -24,6 +30,17 @@ describe('serving durations on a controlled clock', () => {
     await target?.close();
   });
   const state = async (name: string): Promise<Json> => (await target.call('GET', `/api/2.0/serving-endpoints/${name}`)).json;
+
+  it('serves seeded endpoints READY at config_version 1, and their next update is version 2', async () => {
+    const seeded = await state('seeded');
+    expect(seeded.state).toEqual({ ready: 'READY', config_update: 'NOT_UPDATING' });
+    expect(seeded.config.config_version).toBe(1);
+    expect(seeded.tags).toEqual([{ key: 'env', value: 'prod' }]);
+    const scored = await target.call('POST', '/serving-endpoints/seeded/invocations', { instances: [[1, 2]] });
+    expect(scored.json.predictions).toHaveLength(1);
+    const update = await target.call('PUT', '/api/2.0/serving-endpoints/seeded/config', { served_entities: [entity('8')] });
+    expect(update.json.pending_config.config_version).toBe(2);
+  });
 
   it('stays IN_PROGRESS until exactly update_duration_ms, then waits ready_delay_ms for READY', async () => {
     const created = await target.call('POST', '/api/2.0/serving-endpoints', { name: 'clocked', config: { served_entities: [entity('1')] } });
