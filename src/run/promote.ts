@@ -36,6 +36,16 @@ export interface PromoteDeps extends RunDeps {
 
 const PASSING: ReadonlySet<Outcome> = new Set<Outcome>(['pass', 'warn', 'waived']);
 
+/**
+ * Gates let it through; or the candidate is already the champion (the engine skips the gates
+ * then), which in alias/stage mode is exactly a re-run after the champion alias moved: the
+ * executor still converges the remaining steps (e.g. the environment alias), and writes nothing
+ * when all are done.
+ */
+const mayPromote = (t: TargetReport, passing: ReadonlySet<Outcome>): boolean =>
+  passing.has(t.verdict) ||
+  (t.verdict === 'skipped' && t.candidate !== null && t.champion !== null && t.candidate.name === t.champion.name && t.candidate.version === t.champion.version);
+
 const emptyReport = (mode: PromotionReport['mode'], status: PromotionReport['status'], message: string): PromotionReport => ({
   mode,
   hash: null,
@@ -113,7 +123,7 @@ export async function runPromote(inv: PromoteInvocation, deps: PromoteDeps): Pro
   const expected = expectedPlans(inv.expectPlan, deps.readFile);
   const passing = new Set<Outcome>(PASSING);
   if (inv.failOn === 'warn') passing.delete('warn');
-  const promotable = result.targets.filter((t) => passing.has(t.verdict));
+  const promotable = result.targets.filter((t) => mayPromote(t, passing));
   if (expected && inv.expectPlan && /^(sha256:)?[0-9a-f]{12,64}$/i.test(inv.expectPlan.trim()) && promotable.length > 1) {
     throw new UsageError(
       `--expect-plan with a hash names one plan, but ${promotable.length} targets would be promoted; select one with --model/--to, or pass the reviewed result file`,
@@ -123,7 +133,7 @@ export async function runPromote(inv: PromoteInvocation, deps: PromoteDeps): Pro
   const targets: TargetReport[] = [];
   for (const t of result.targets) {
     const target: Target = { model: t.model, from: t.from, to: t.to };
-    if (!passing.has(t.verdict)) {
+    if (!mayPromote(t, passing)) {
       targets.push({ ...t, plan: emptyReport(config.models.get(t.model)?.promotion ?? 'copy', 'blocked', `not promoted: ${t.summary}`) });
       continue;
     }
