@@ -159,7 +159,8 @@ export function withPolicyIntegrityFinding(result: ResultDocument, changed: read
 export function forkSkipReason(context: GitHubContext, hasToken: boolean): string | null {
   const pr = context.pullRequest;
   if (!pr || !pr.fromFork) return null;
-  if (context.eventName === 'pull_request' || !hasToken) {
+  // Only pull_request_target runs with the base repository's token and secrets; every other PR event from a fork does not.
+  if (context.eventName !== 'pull_request_target' || !hasToken) {
     return (
       `pull request #${pr.number} comes from a fork (${pr.headRepo ?? 'deleted repository'}): GitHub gives such runs no secrets and ` +
       `a read-only token, so registry evidence and base policies cannot be read. Nothing was evaluated; ` +

@@ -124,6 +124,7 @@ describe('fork pull requests', () => {
   it('skips fork PRs on pull_request, and on any event without a token', () => {
     expect(forkSkipReason(ctx('pull_request', 'mallory/models', true), true)).toMatch(/from a fork \(mallory\/models\).*not a pass/);
     expect(forkSkipReason(ctx('pull_request', null), true)).toMatch(/deleted repository/);
+    expect(forkSkipReason(ctx('pull_request_review', 'mallory/models', true), true)).not.toBeNull();
     expect(forkSkipReason(ctx('pull_request_target', 'mallory/models', true), false)).not.toBeNull();
     expect(forkSkipReason(ctx('pull_request_target', 'mallory/models', true), true)).toBeNull();
     expect(forkSkipReason(ctx('pull_request', 'acme/models'), true)).toBeNull();
