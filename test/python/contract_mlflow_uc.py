@@ -15,6 +15,7 @@ warnings.filterwarnings("ignore")
 
 import mlflow  # noqa: E402
 import numpy as np  # noqa: E402
+import sklearn  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 from mlflow.models import infer_signature  # noqa: E402
@@ -55,6 +56,8 @@ def main():
             signature=signature,
             input_example=X[:2],
             registered_model_name=MODEL,
+            # Explicit requirements: skips mlflow's slow requirement inference (a subprocess).
+            pip_requirements=[f"scikit-learn=={sklearn.__version__}", "numpy"],
         )
     run_id = run.info.run_id
     observed["run_id"] = run_id
