@@ -103,6 +103,8 @@ export class TokenIssuer {
   }
 
   private issue(workspaceId: string, principal: string): Record<string, unknown> {
+    // Forget tokens long expired (kept one more lifetime so late use still says "expired").
+    for (const [k, t] of this.issued) if (t.expiresAt + this.ttlSeconds * 1000 <= this.clock.now()) this.issued.delete(k);
     const token = `emu-oauth-${randomBytes(24).toString('hex')}`;
     this.issued.set(token, { workspaceId, principal, expiresAt: this.clock.now() + this.ttlSeconds * 1000 });
     return { access_token: token, token_type: 'Bearer', expires_in: this.ttlSeconds, scope: 'all-apis' };

@@ -85,6 +85,13 @@ const fileHeaders = (f: StoredFile, size: number): Record<string, string> => ({
 /** Short-lived tickets for presigned download URLs (kept in memory, not persisted). */
 const tickets = new Map<string, { workspaceId: string; path: string; expiresAt: number; upload?: boolean }>();
 
+const issueTicket = (workspaceId: string, path: string, now: number, upload: boolean): string => {
+  for (const [k, t] of tickets) if (t.expiresAt <= now) tickets.delete(k);
+  const ticket = randomBytes(18).toString('base64url');
+  tickets.set(ticket, { workspaceId, path, expiresAt: now + 15 * 60 * 1000, upload });
+  return ticket;
+};
+
 const serveFile = (req: EmulatorRequest, path: string): EmulatorResponse => {
   const s = state(req.workspace);
   const f = s.files[path];
@@ -202,16 +209,14 @@ export const filesModule: EmulatorModule = {
     table.add('POST', '/api/2.0/fs/create-download-url', (req) => {
       const path = normalizePath(optString(req, 'path') ?? '');
       if (!state(req.workspace).files[path]) throw notFound(`The file being accessed is not found: ${path}`, 'NOT_FOUND');
-      const ticket = randomBytes(18).toString('base64url');
-      tickets.set(ticket, { workspaceId: req.workspace.id, path, expiresAt: ctx.clock.now() + 15 * 60 * 1000 });
-      return { body: { url: `${req.baseUrl ?? `http://${req.headers.host ?? "127.0.0.1"}`}/__presigned/files/${ticket}`, headers: [] } };
+      const ticket = issueTicket(req.workspace.id, path, ctx.clock.now(), false);
+      return { body: { url: `${req.baseUrl ?? `http://${req.headers.host ?? '127.0.0.1'}`}/__presigned/files/${ticket}`, headers: [] } };
     });
     // Presigned upload, used by mlflow's PresignedUrlArtifactRepository (UC storage_mode DEFAULT_STORAGE).
     table.add('POST', '/api/2.0/fs/create-upload-url', (req) => {
       const path = normalizePath(optString(req, 'path') ?? '');
-      const ticket = randomBytes(18).toString('base64url');
-      tickets.set(ticket, { workspaceId: req.workspace.id, path, expiresAt: ctx.clock.now() + 15 * 60 * 1000, upload: true });
-      return { body: { url: `${req.baseUrl ?? `http://${req.headers.host ?? "127.0.0.1"}`}/__presigned/files/${ticket}`, headers: [] } };
+      const ticket = issueTicket(req.workspace.id, path, ctx.clock.now(), true);
+      return { body: { url: `${req.baseUrl ?? `http://${req.headers.host ?? '127.0.0.1'}`}/__presigned/files/${ticket}`, headers: [] } };
     });
     table.add('PUT', '/__presigned/files/:ticket', (req) => {
       const t = tickets.get(req.params.ticket!);
