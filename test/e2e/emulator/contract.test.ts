@@ -75,8 +75,13 @@ const contract = async (script: string, extraEnv: Record<string, string> = {}) =
 
 describe('official clients against the emulator', () => {
   it('mlflow (databricks-uc): log + register a sklearn model, alias, load and predict, copy across catalogs, search, tags', async () => {
+    // mlflow's HTTP layer retries 503: one injected failure must not break the run.
+    emu.admin.clearFaults();
+    const unavailable = emu.admin.addFault({ kind: 'error', status: 503, method: 'GET', path: '*/unity-catalog/registered-models/alias', times: 1 });
     const result = await contract('contract_mlflow_uc.py');
     expect(result.ok).toBe(true);
+    expect(emu.admin.faults().rules.find((r) => r.id === unavailable.id)?.fired).toBe(1);
+    emu.admin.clearFaults();
     expect(result.observed.missing_alias_error).toBe('RESOURCE_DOES_NOT_EXIST');
     const counts = emu.admin.requests().counts;
     // The client moved the model files through the Files API, as the emulator told it to.
@@ -88,6 +93,10 @@ describe('official clients against the emulator', () => {
   });
 
   it('databricks-sdk: catalogs, schemas, Files API, UC models and versions, aliases, OAuth M2M, GitHub OIDC exchange', async () => {
+    // The SDK retries 429 (after Retry-After) and 503: one of each must not break the run.
+    emu.admin.clearFaults();
+    const rateLimited = emu.admin.addFault({ kind: 'rate_limit', method: 'GET', path: '/api/2.1/unity-catalog/models/*/versions/*', retryAfterSeconds: 1, times: 1 });
+    const unavailable = emu.admin.addFault({ kind: 'error', status: 503, method: 'GET', path: '/api/2.1/unity-catalog/schemas', times: 1 });
     const result = await contract('contract_sdk_registry.py', {
       CONTRACT_CLIENT_ID: 'emulator-client',
       CONTRACT_CLIENT_SECRET: 'emulator-secret',
@@ -99,6 +108,10 @@ describe('official clients against the emulator', () => {
     expect(result.ok).toBe(true);
     expect(result.observed.m2m_user).toBe('emulator-service-principal');
     expect(result.observed.github_oidc_user).toBe('github-deployer-sp');
+    const fired = Object.fromEntries(emu.admin.faults().rules.map((r) => [r.id, r.fired]));
+    expect(fired[rateLimited.id]).toBe(1);
+    expect(fired[unavailable.id]).toBe(1);
+    emu.admin.clearFaults();
     expect(emu.admin.requests().counts['POST /oidc/v1/token']).toBeGreaterThan(0);
   });
 });
