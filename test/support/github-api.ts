@@ -185,6 +185,9 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     };
     calls.push(call);
     const record = (s: number) => (call.status = s);
+    res.once('finish', () => {
+      if (call.status === 0) call.status = res.statusCode;
+    });
     const reply = (s: number, b: unknown, h: Record<string, string> = {}) => {
       record(s);
       send(res, s, b, h);

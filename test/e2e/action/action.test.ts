@@ -261,3 +261,18 @@ describe('promote and rollback in the action', () => {
     expect(api.calls).toHaveLength(0);
   });
 });
+
+describe('GitHub Enterprise Server and rate limits', () => {
+  it('uses GITHUB_API_URL with the /api/v3 prefix and waits out a secondary rate limit', async () => {
+    await api.close();
+    api = await startGitHubStandIn({ token: 'ghs_testtoken', prefix: '/api/v3' });
+    api.pulls.set(PR, { number: PR, author: 'alice', baseSha: BASE, headSha: HEAD, files: [] });
+    api.contents.set(BASE, new Map([['mlops.yml', config], ['policies/quality.yml', quality(0.9)]]));
+    api.failNext('GET', /\/issues\/5\/comments$/, { status: 403, headers: { 'retry-after': '1' }, body: { message: 'You have exceeded a secondary rate limit' } });
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/GitHub rate limit on GET \S*\/api\/v3\/repos\/acme\/models\/issues\/5\/comments\S*; waiting 1 s/);
+    expect(marked()).toHaveLength(1);
+    expect(api.callsTo('GET', /\/issues\/5\/comments$/).map((c) => c.status)).toEqual([403, 200, 200]);
+  });
+});
