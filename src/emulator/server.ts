@@ -159,8 +159,9 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
   const seed = opts.seed ?? (opts.seedPath ? await loadFixture(opts.seedPath) : undefined);
   const seedWorkspaces = fixtureWorkspaces(seed);
 
+  // Explicit workspace options win; settings the fixture gives for the same workspace fill the gaps.
   const wsOptions: WorkspaceOptions[] = opts.workspaces
-    ? [...opts.workspaces]
+    ? opts.workspaces.map((w) => ({ ...(seedWorkspaces[w.id] as Partial<WorkspaceOptions> | undefined), ...w }))
     : Object.keys(seedWorkspaces).length > 0
       ? Object.entries(seedWorkspaces).map(([id, w]) => ({ ...(w as Partial<WorkspaceOptions>), id }))
       : [{ id: 'default' }];
