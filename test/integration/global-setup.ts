@@ -24,7 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const server = await startMlflowServer();
   try {
-    const manifest = seedMlflow(server.url, server.dir);
+    const manifest = await seedMlflow(server.url, server.dir);
     project.provide('mlflowUrl', server.url);
     project.provide('mlflowManifest', manifest);
   } catch (e) {

@@ -135,19 +135,29 @@ export async function startMlflowServer(options: { readonly startTimeoutMs?: num
   return { url, dir, stop };
 }
 
-/** Runs test/python/seed_mlflow.py against `url` and returns its manifest. */
-export function seedMlflow(url: string, dir: string): SeedManifest {
+/** Runs test/python/seed_mlflow.py against `url` and returns its manifest; progress streams to stderr. */
+export async function seedMlflow(url: string, dir: string): Promise<SeedManifest> {
   const manifestFile = join(dir, 'manifest.json');
   say('seeding: training and registering the scenario models (about 30 s)');
-  const result = spawnSync(
-    join(VENV_BIN, 'python'),
-    [join(REPO_ROOT, 'test/python/seed_mlflow.py'), '--manifest', manifestFile],
-    { env: { ...quietEnv(), MLFLOW_TRACKING_URI: url }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 },
-  );
-  const progress = (result.stderr ?? '').split('\n').filter((l) => l.startsWith('seed:'));
-  for (const line of progress) say(line);
-  if (result.status !== 0) {
-    throw new Error(`seed_mlflow.py failed (exit ${result.status ?? result.signal}):\n${(result.stderr ?? '').split('\n').slice(-40).join('\n')}`);
+  const child = spawn(join(VENV_BIN, 'python'), [join(REPO_ROOT, 'test/python/seed_mlflow.py'), '--manifest', manifestFile], {
+    env: { ...quietEnv(), MLFLOW_TRACKING_URI: url },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const lines: string[] = [];
+  let partial = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) {
+      lines.push(line);
+      if (line.startsWith('seed:')) say(line);
+    }
+  });
+  const code = await new Promise<number | null>((resolveExit) => child.once('close', (c) => resolveExit(c)));
+  if (partial) lines.push(partial);
+  if (code !== 0) {
+    throw new Error(`seed_mlflow.py failed (exit ${code}):\n${lines.slice(-40).join('\n')}`);
   }
   return JSON.parse(readFileSync(manifestFile, 'utf8')) as SeedManifest;
 }
