@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
+import { defaultModules, loadFixture, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import { catalogsSeed } from './helpers.js';
 
 const run = promisify(execFile);
@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 /** Run a contract script with a clean environment (no user config, no real Databricks creds). */
-const contract = async (script: string, extraEnv: Record<string, string> = {}) => {
+const contract = async (script: string, extraEnv: Record<string, string> = {}, inlineCode?: string) => {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
@@ -63,7 +63,8 @@ const contract = async (script: string, extraEnv: Record<string, string> = {}) =
     if (process.env[k]) env[k] = process.env[k]!;
   }
   try {
-    const { stdout } = await run(python, [join(repo, 'test/python', script)], { env, cwd: home, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 });
+    const args = inlineCode !== undefined ? ['-c', inlineCode] : [join(repo, 'test/python', script)];
+    const { stdout } = await run(python, args, { env, cwd: home, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 });
     const last = stdout.trim().split('\n').pop() ?? '';
     return JSON.parse(last) as { ok: boolean; failed?: string; observed: Record<string, unknown> };
   } catch (e) {
@@ -90,6 +91,28 @@ describe('official clients against the emulator', () => {
     expect(counts['POST /api/2.0/mlflow/unity-catalog/model-versions/finalize']).toBe(2);
     const state = emu.admin.state() as { default: { registry: { models: Record<string, { versions: Record<string, { status: string; source: string }> }> } } };
     expect(state.default.registry.models['prod.ml.churn_contract']?.versions['1']).toMatchObject({ status: 'READY', source: 'models:/dev.ml.churn_contract/1' });
+  });
+
+  it('mlflow loads and scores the models of the example seed fixture by alias', async () => {
+    const seeded = await startEmulator({ modules: defaultModules(), seed: await loadFixture(join(repo, 'test/fixtures/emulator/seed.example.json')) });
+    const code = [
+      'import json, mlflow, pandas as pd',
+      "mlflow.set_registry_uri('databricks-uc')",
+      "x = pd.DataFrame({'tenure_months': [2.0, 60.0], 'monthly_charges': [110.0, 25.0], 'support_calls': [6, 0]})",
+      'out = {}',
+      "for uri in ['models:/dev.ml.churn@champion', 'models:/dev.ml.churn@challenger', 'models:/prod.ml.churn@champion']:",
+      '    m = mlflow.pyfunc.load_model(uri)',
+      '    out[uri] = [int(v) for v in m.predict(x)]',
+      "print(json.dumps({'ok': True, 'observed': out}))",
+    ].join('\n');
+    try {
+      const result = await contract('(inline)', { DATABRICKS_HOST: seeded.url }, code);
+      expect(result.ok).toBe(true);
+      // High-risk customer churns, loyal one does not, for every seeded version.
+      for (const preds of Object.values(result.observed)) expect(preds).toEqual([1, 0]);
+    } finally {
+      await seeded.close();
+    }
   });
 
   it('databricks-sdk: catalogs, schemas, Files API, UC models and versions, aliases, OAuth M2M, GitHub OIDC exchange', async () => {
