@@ -113,4 +113,15 @@ describe('plan through a faulty network', () => {
     expect(floor.outcome).toBe('error');
     expect(floor.message).toMatch(/HTTP 500 INTERNAL_ERROR: database is locked/);
   });
+
+  it('401 on runs/get: error of kind denied with a hint about credentials, not fail', async () => {
+    const proxy = await proxyFor();
+    proxy.setRules([{ path: '/api/2.0/mlflow/runs/get', fault: { kind: 'status', status: 401, body: 'You are not authenticated.' } }]);
+    const { code, result } = await runPlan(proxy.url, ['--model', 's1-better']);
+    expect(code).toBe(3);
+    const provenance = result.targets[0]!.gates.find((g) => g.id === 'gate/provenance')!;
+    expect(provenance.outcome).toBe('error');
+    expect(provenance.message).toMatch(/\(denied\): could not read run .*HTTP 401 .*check the token or username\/password/);
+    expect(result.targets[0]!.gates.find((g) => g.id === 'gate/tags')!.outcome).toBe('pass');
+  });
 });

@@ -8,6 +8,7 @@ import { createRequestLedger } from '../../src/platform/http/ledger.js';
 import type { RequestLedger } from '../../src/platform/http/types.js';
 import { createMlflowPorts } from '../../src/platform/mlflow/adapter.js';
 import { RegistryAnswerError } from '../../src/platform/mlflow/wire.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 
 const url = inject('mlflowUrl');
 const manifest = inject('mlflowManifest');
@@ -125,6 +126,27 @@ describe('registry.getLatestVersion', () => {
   it('answers null for a missing model', async () => {
     expect(await ports.registry.getLatestVersion('no-such-model-anywhere')).toBeNull();
   });
+
+  it('falls back to model-versions/search (ordered by version_number DESC) when latest_versions is absent', async () => {
+    // A registry that stopped sending the stage-era latest_versions, played by the fault proxy.
+    const proxy = await startFaultProxy({ upstream: url });
+    const viaProxy = createHttpClient({ baseUrl: proxy.url, maxAttempts: 1 });
+    try {
+      proxy.setRules([
+        {
+          path: '/api/2.0/mlflow/registered-models/get',
+          fault: { kind: 'status', status: 200, body: { registered_model: { name: 'paging-dev', aliases: [{ alias: 'top', version: '12' }] } } },
+        },
+      ]);
+      const latest = await createMlflowPorts({ http: viaProxy, trackingUri: url }).registry.getLatestVersion('paging-dev');
+      expect(latest?.version).toBe('12');
+      expect(latest?.aliases).toEqual(['top']);
+      expect(proxy.count({ path: '/api/2.0/mlflow/model-versions/search' })).toBe(1);
+    } finally {
+      await viaProxy.close();
+      await proxy.close();
+    }
+  });
 });
 
 describe('registry.searchVersionsByTags', () => {
@@ -133,8 +155,8 @@ describe('registry.searchVersionsByTags', () => {
     const before = countOf('GET /api/2.0/mlflow/model-versions/search');
     const found = await small.registry.searchVersionsByTags('paging-dev', { batch: 'b' });
     expect(found.map((v) => v.version)).toEqual(['12', '9', '6', '3']);
-    // 4 results at 2 per page: two full pages, and MLflow sends a token after a full page, so a third.
-    expect(countOf('GET /api/2.0/mlflow/model-versions/search') - before).toBeGreaterThanOrEqual(2);
+    // 4 results at 2 per page: two pages. (MLflow looks one row ahead, so the second page has no token.)
+    expect(countOf('GET /api/2.0/mlflow/model-versions/search') - before).toBe(2);
     for (const v of found) expect(v.tags['batch']).toBe('b');
   });
 
