@@ -5,8 +5,8 @@ import { listTargets } from '../../src/config/targets.js';
 import type { Config, Target } from '../../src/config/types.js';
 import { targetKey } from '../../src/config/types.js';
 import { gatherEvidence } from '../../src/evidence/gather.js';
-import type { RegistryPorts } from '../../src/evidence/ports.js';
-import type { EvidenceNeeds, TargetEvidence, VersionEvidence } from '../../src/evidence/types.js';
+import type { GitHubEvidenceReader, RegistryPorts } from '../../src/evidence/ports.js';
+import type { ApprovalsEvidence, EvidenceNeeds, TargetEvidence, VersionEvidence } from '../../src/evidence/types.js';
 import { NO_NEEDS } from '../../src/evidence/types.js';
 import { createHttpClient } from '../../src/platform/http/client.js';
 import { createRequestLedger } from '../../src/platform/http/ledger.js';
@@ -118,6 +118,37 @@ describe('gatherEvidence on the seeded scenarios', () => {
     });
     // commits need the candidate's run (for its git commit tag), so it was read
     expect(valueOf(valueOf(e.candidate)!.run)?.tags['mlflow.source.git.commit']).toBe(manifest.git_commit);
+  });
+
+  it('reads GitHub evidence once for all targets, and checks the candidate run\'s commit', async () => {
+    const config = loadIntegrationConfig(url);
+    const calls = { approvals: 0, commits: [] as string[][] };
+    const approvals: ApprovalsEvidence = { author: 'alice', headSha: 'abc', approvals: [], teams: {} };
+    const github: GitHubEvidenceReader = {
+      approvals: async () => {
+        calls.approvals += 1;
+        return approvals;
+      },
+      commitsExist: async (shas) => {
+        calls.commits.push([...shas]);
+        return Object.fromEntries(shas.map((sha) => [sha, true]));
+      },
+    };
+    const ledger = createRequestLedger();
+    const evidence = await gatherEvidence({
+      config,
+      targets: listTargets(config, { models: ['s1-better', 's8-mlflow3'] }),
+      needs: () => ({ ...NO_NEEDS, approvals: true, commits: true }),
+      portsFor: (envName) => createRegistryPorts(config.environments.get(envName)!, { env: {}, ledger }),
+      github,
+    });
+    expect(calls.approvals).toBe(1);
+    // both candidates were trained at the same commit: one check
+    expect(calls.commits).toEqual([[manifest.git_commit]]);
+    for (const e of evidence.values()) {
+      expect(e.approvals).toEqual({ ok: true, value: approvals });
+      expect(e.commits).toEqual({ ok: true, value: { [manifest.git_commit]: true } });
+    }
   });
 
   it('turns an unreachable registry into unavailable facts, never an exception', async () => {
