@@ -26,7 +26,8 @@ import { registryIdOf } from './plan/inputs.js';
 import { renderPlansMarkdown, renderPlansText } from './plan/render.js';
 import { mlflowAuthFromEnv } from './platform/http/auth.js';
 import { createHttpClient } from './platform/http/client.js';
-import { createMlflowPromotionRegistry } from './platform/mlflow/writer.js';
+import { createMlflowArtifactTransfer, createMlflowPromotionRegistry } from './platform/mlflow/writer.js';
+import type { HttpClient } from './platform/http/types.js';
 import { promoteExitCode, runPromote, type PromoteDeps } from './run/promote.js';
 import { rollbackExitCode, runRollback } from './run/rollback.js';
 
@@ -179,6 +180,22 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
   const base = liveDeps(io);
   const ledger = createRequestLedger();
   const writers = new Map<string, PromotionRegistry>();
+  const clients = new Map<string, HttpClient>();
+  const mlflowEnv = (config: Config, envName: string) => {
+    const environment = config.environments.get(envName);
+    if (!environment) throw new UsageError(`unknown environment "${envName}"`);
+    if (environment.registry !== 'mlflow') throw new UsageError(`environment "${envName}": promotion into Unity Catalog is not available yet`);
+    return environment;
+  };
+  const clientFor = (trackingUri: string): HttpClient => {
+    const baseUrl = trackingUri.replace(/\/+$/, '');
+    let client = clients.get(baseUrl);
+    if (!client) {
+      client = createHttpClient({ baseUrl, auth: mlflowAuthFromEnv(io.env), env: io.env, ledger });
+      clients.set(baseUrl, client);
+    }
+    return client;
+  };
   const { actor, runUrl } = actorOf(io.env);
   return {
     ...base,
@@ -186,18 +203,17 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
     runUrl,
     lockToken: randomUUID(),
     promotionRegistryFor: (config: Config, envName: string) => {
-      const environment = config.environments.get(envName);
-      if (!environment) throw new UsageError(`unknown environment "${envName}"`);
-      if (environment.registry !== 'mlflow') throw new UsageError(`environment "${envName}": promotion into Unity Catalog is not available yet`);
+      const environment = mlflowEnv(config, envName);
       const id = registryIdOf(environment);
       let writer = writers.get(id);
       if (!writer) {
-        const http = createHttpClient({ baseUrl: environment.trackingUri.replace(/\/+$/, ''), auth: mlflowAuthFromEnv(io.env), env: io.env, ledger });
-        writer = createMlflowPromotionRegistry({ http, registryId: id });
+        writer = createMlflowPromotionRegistry({ http: clientFor(environment.trackingUri), registryId: id });
         writers.set(id, writer);
       }
       return writer;
     },
+    artifactTransferFor: (config: Config, from: string, to: string) =>
+      createMlflowArtifactTransfer(clientFor(mlflowEnv(config, from).trackingUri), clientFor(mlflowEnv(config, to).trackingUri)),
     requests: () => {
       const a = base.requests?.() ?? { total: 0, retries: 0, byEndpoint: {}, bytesReceived: 0, bytesSent: 0 };
       const snap = ledger.snapshot();

@@ -203,6 +203,7 @@ async function act(step: PlannedStep, w: World, ctx: Context): Promise<void> {
       // Same server: `models:/<name>/<version>` lets MLflow resolve the source's artifacts and
       // lineage (run_id, model_id) itself, exactly like MlflowClient.copy_model_version.
       let source = `models:/${s.from.name}/${s.from.version}`;
+      let runId: string | null = null;
       const extra: Record<string, string> = {};
       if (s.artifacts === 'transfer') {
         if (!ctx.options.transfer) {
@@ -210,13 +211,14 @@ async function act(step: PlannedStep, w: World, ctx: Context): Promise<void> {
         }
         const moved = await ctx.options.transfer.copy(s.from);
         source = moved.uri;
+        runId = moved.runId ?? null;
         extra['mlops_gate.artifact_digest'] = moved.digest;
       }
       // Identity and source tags first in the object so they are never dropped; all in one call.
       await r.createVersion({
         name: s.model,
         source,
-        runId: null,
+        runId,
         tags: { ...piggybackTags(ctx), ...extra, ...s.tags },
         description: `Promoted by mlops-gate from ${s.from.name} v${s.from.version}`,
       });

@@ -51,5 +51,6 @@ export interface PromotionRegistry {
 
 /** Copies a source version's artifacts into the destination server; returns the new source URI. */
 export interface ArtifactTransfer {
-  copy(source: SourceVersion): Promise<{ readonly uri: string; readonly digest: string }>;
+  /** `runId`: the destination run now holding the files, when the destination needs one named. */
+  copy(source: SourceVersion): Promise<{ readonly uri: string; readonly digest: string; readonly runId?: string | null }>;
 }

@@ -185,71 +185,156 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
 interface WireFileInfo {
   readonly path?: string;
   readonly is_dir?: boolean;
-  readonly file_size?: number | string;
 }
 
+const TRANSFER_EXPERIMENT = 'mlops-gate-transfers';
+const DIGEST_TAG = 'mlops_gate.artifact_digest';
+const COMPLETE_TAG = 'mlops_gate.transfer_complete';
+const ART = '/api/2.0/mlflow-artifacts/artifacts';
+
+/** `mlflow-artifacts:/a/b` (or with an authority) → `a/b`; null for other schemes. */
+const proxyPathOf = (uri: string): string | null => {
+  const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
+  return m ? m[1]!.replace(/\/+$/, '') : null;
+};
+
+const encodePath = (p: string): string => p.split('/').map(encodeURIComponent).join('/');
+
 /**
- * Copies a version's artifacts between two tracking servers through the MLflow artifact proxy
- * (`mlflow server --serve-artifacts`, the default): downloads every file from the source
- * version's download URI and uploads it under `mlops-gate/<digest>/` on the destination, whose
- * content-addressed path makes a repeated transfer land on the same files. The source must be
- * an `mlflow-artifacts:/` URI (runs:/ and models:/ sources are resolved by get-download-uri).
+ * Copies a version's artifacts to another tracking server through the MLflow artifact proxy
+ * (`--serve-artifacts`, the default). MLflow ≥ 3 only registers a version whose files live inside
+ * a run (or logged model) named in the request, so the files are uploaded into a run of the
+ * destination's `mlops-gate-transfers` experiment, tagged with the content digest; the version is
+ * then created from `runs:/<run>/model`. A repeated transfer (after a crash or a lost answer)
+ * finds the completed run by its digest and uploads nothing.
  */
 export function createMlflowArtifactTransfer(source: HttpClient, destination: HttpClient): ArtifactTransfer {
-  const ART = '/api/2.0/mlflow-artifacts/artifacts';
-  const proxyPath = (uri: string): string => {
-    const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
-    if (!m) throw new Error(`cannot transfer artifacts from "${uri}": only mlflow-artifacts:/ locations can be copied between servers`);
-    return m[1]!.replace(/\/+$/, '');
+  const get = async <T>(http: HttpClient, path: string, query: Record<string, string>): Promise<T> =>
+    (await http.request<T>({ method: 'GET', path, query, endpoint: `GET ${path}` })).body;
+  const post = async <T>(http: HttpClient, path: string, body: Record<string, unknown>, idempotent: boolean): Promise<T> =>
+    (await http.request<T>({ method: 'POST', path, body, idempotent, endpoint: `POST ${path}` })).body;
+
+  /** The artifact-proxy directory holding the source version's files. */
+  const sourceRoot = async (name: string, version: string, depth = 0): Promise<string> => {
+    const { artifact_uri: uri } = await get<{ artifact_uri?: string }>(source, `${API}/model-versions/get-download-uri`, { name, version });
+    if (!uri) throw new Error(`${name} v${version}: the source server returned no download URI`);
+    const direct = proxyPathOf(uri);
+    if (direct) return direct;
+    const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(uri);
+    if (runs) {
+      const run = await get<{ run?: { info?: { artifact_uri?: string } } }>(source, `${API}/runs/get`, { run_id: runs[1]! });
+      const root = proxyPathOf(run.run?.info?.artifact_uri ?? '');
+      if (root) return runs[2] ? `${root}/${runs[2].replace(/\/+$/, '')}` : root;
+    }
+    const logged = /^models:\/(m-[0-9a-f]+)\/?$/i.exec(uri);
+    if (logged) {
+      const m = await get<{ model?: { info?: { artifact_uri?: string } } }>(source, `${API}/logged-models/${logged[1]}`, {});
+      const root = proxyPathOf(m.model?.info?.artifact_uri ?? '');
+      if (root) return root;
+    }
+    const registered = /^models:\/([^/]+)\/(\d+)$/.exec(uri);
+    if (registered && depth < 3) return sourceRoot(registered[1]!, registered[2]!, depth + 1);
+    throw new Error(`cannot transfer artifacts from "${uri}": the source server does not proxy them (mlflow server --serve-artifacts)`);
   };
+
   const list = async (root: string): Promise<string[]> => {
     const files: string[] = [];
     const walk = async (dir: string): Promise<void> => {
-      const body = (await source.request<{ files?: WireFileInfo[] }>({ method: 'GET', path: ART, query: { path: dir }, endpoint: `GET ${ART}` })).body;
+      const body = await get<{ files?: WireFileInfo[] }>(source, ART, { path: dir });
       for (const f of body.files ?? []) {
         if (!f.path) continue;
-        const rel = dir ? `${dir}/${f.path.split('/').pop()}` : f.path;
-        if (f.is_dir) await walk(rel);
-        else files.push(rel);
+        const child = `${dir}/${f.path.split('/').pop()}`;
+        if (f.is_dir) await walk(child);
+        else files.push(child);
       }
     };
     await walk(root);
     return files.sort();
   };
+
+  const experimentId = async (): Promise<string> => {
+    const byName = () =>
+      destination
+        .request<{ experiment?: { experiment_id?: string } }>({
+          method: 'GET',
+          path: `${API}/experiments/get-by-name`,
+          query: { experiment_name: TRANSFER_EXPERIMENT },
+          endpoint: `GET ${API}/experiments/get-by-name`,
+        })
+        .then((r) => r.body.experiment?.experiment_id ?? null)
+        .catch((e: unknown) => {
+          if (isCode(e, 'RESOURCE_DOES_NOT_EXIST')) return null;
+          throw e;
+        });
+    const found = await byName();
+    if (found) return found;
+    try {
+      const created = await post<{ experiment_id?: string }>(destination, `${API}/experiments/create`, { name: TRANSFER_EXPERIMENT }, true);
+      if (created.experiment_id) return created.experiment_id;
+    } catch (e) {
+      if (!isCode(e, 'RESOURCE_ALREADY_EXISTS')) throw e;
+    }
+    const again = await byName();
+    if (!again) throw new Error(`could not create or find the "${TRANSFER_EXPERIMENT}" experiment on the destination`);
+    return again;
+  };
+
   return {
     async copy(from: SourceVersion) {
-      const uriBody = (
-        await source.request<{ artifact_uri?: string }>({
-          method: 'GET',
-          path: `${API}/model-versions/get-download-uri`,
-          query: { name: from.name, version: from.version },
-          endpoint: `GET ${API}/model-versions/get-download-uri`,
-        })
-      ).body;
-      const root = proxyPath(uriBody.artifact_uri ?? from.source);
+      const root = await sourceRoot(from.name, from.version);
       const paths = await list(root);
       if (paths.length === 0) throw new Error(`no artifacts found for ${from.name} v${from.version} under ${root}`);
       const contents = new Map<string, Uint8Array>();
       const digestInput: string[] = [];
       for (const p of paths) {
-        const bytes = (await source.request<Uint8Array>({ method: 'GET', path: `${ART}/${p}`, responseType: 'bytes', endpoint: `GET ${ART}/{path}` })).body;
-        const rel = p.slice(root.length).replace(/^\/+/, '');
+        const bytes = (await source.request<Uint8Array>({ method: 'GET', path: `${ART}/${encodePath(p)}`, responseType: 'bytes', endpoint: `GET ${ART}/{path}` })).body;
+        const rel = p.slice(root.length + 1);
         contents.set(rel, bytes);
         digestInput.push(`${rel}\n${createHash('sha256').update(bytes).digest('hex')}`);
       }
-      const digest = sha256Hex(digestInput.join('\n'));
-      const base = `mlops-gate/${digest.slice(0, 32)}`;
+      const digest = `sha256:${sha256Hex(digestInput.join('\n'))}`;
+
+      const exp = await experimentId();
+      const search = await post<{ runs?: { info?: { run_id?: string; artifact_uri?: string } }[] }>(
+        destination,
+        `${API}/runs/search`,
+        { experiment_ids: [exp], filter: `tags.\`${DIGEST_TAG}\` = '${digest}' AND tags.\`${COMPLETE_TAG}\` = 'true'`, max_results: 1 },
+        true,
+      );
+      const done = search.runs?.[0]?.info?.run_id;
+      if (done) return { uri: `runs:/${done}/model`, digest, runId: done };
+
+      // A run whose upload was interrupted is left incomplete (never matched above); a new one is made.
+      const created = await post<{ run?: { info?: { run_id?: string; artifact_uri?: string } } }>(
+        destination,
+        `${API}/runs/create`,
+        {
+          experiment_id: exp,
+          run_name: `copy-${from.name}-v${from.version}`,
+          tags: [
+            { key: DIGEST_TAG, value: digest },
+            { key: 'mlops_gate.source', value: `${from.name}/${from.version}` },
+            { key: 'mlops_gate.source_registry', value: from.registry },
+          ],
+        },
+        false,
+      );
+      const runId = created.run?.info?.run_id;
+      const base = proxyPathOf(created.run?.info?.artifact_uri ?? '');
+      if (!runId || !base) throw new Error('the destination did not return a run with a proxied artifact location (mlflow server --serve-artifacts)');
       for (const [rel, bytes] of contents) {
         await destination.request({
           method: 'PUT',
-          path: `${ART}/${base}/${rel}`,
+          path: `${ART}/${encodePath(`${base}/model/${rel}`)}`,
           body: bytes,
           headers: { 'content-type': 'application/octet-stream' },
           idempotent: true,
           endpoint: `PUT ${ART}/{path}`,
         });
       }
-      return { uri: `mlflow-artifacts:/${base}`, digest: `sha256:${digest}` };
+      await post(destination, `${API}/runs/set-tag`, { run_id: runId, key: COMPLETE_TAG, value: 'true' }, true);
+      await post(destination, `${API}/runs/update`, { run_id: runId, status: 'FINISHED', end_time: Date.now() }, true);
+      return { uri: `runs:/${runId}/model`, digest, runId };
     },
   };
 }
