@@ -71,10 +71,12 @@ export async function ensureDeployment(req: CreateDeploymentRequest): Promise<De
   } catch (e) {
     throw fail(`list deployments of ${req.environment}`, e);
   }
-  const same = existing.find(
-    (d) => isOurPayload(d.payload) && d.payload.model === req.payload.model && d.payload.name === req.payload.name && d.payload.version === req.payload.version,
-  );
-  if (same) return { id: same.id, environment: req.environment, created: false };
+  // Reuse only the newest record of this model (GitHub lists newest first): after a rollback, promoting
+  // the same version again is a new event in the environment's history.
+  const newest = existing.find((d) => isOurPayload(d.payload) && d.payload.model === req.payload.model);
+  if (newest && isOurPayload(newest.payload) && newest.payload.name === req.payload.name && newest.payload.version === req.payload.version) {
+    return { id: newest.id, environment: req.environment, created: false };
+  }
   try {
     const { data, status } = await github.rest.repos.createDeployment({
       owner: repo.owner,

@@ -111,6 +111,13 @@ describe('recordPromotionDeployments', () => {
     expect(writes()).toBe(before);
   });
 
+  it('promoting a version again after a rollback is a new record', async () => {
+    await record([outcome('applied', 'prod', '7')]);
+    await record([{ ...outcome('applied', 'prod', '6'), previousChampion: '7' }]);
+    await record([outcome('applied', 'prod', '7')]);
+    expect(api.deployments.map((d) => (d.payload as { version: string }).version)).toEqual(['7', '6', '7']);
+  });
+
   it('a failed apply is recorded as a failure', async () => {
     await record([outcome('failed')]);
     expect(api.deployments[0]!.statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
