@@ -66,11 +66,13 @@ export function buildRollback(input: RollbackInput, snapshot: DestinationSnapsho
   if ('refusal' in choice) return refuse(choice.refusal);
   const target = snapshot.versions[choice.to];
   if (!target) return refuse(`version ${choice.to} of "${input.modelName}" does not exist`);
-  if (choice.from === choice.to && !snapshot.modelTags?.[JOURNAL.lastRollback(input.environment)]) {
-    return refuse(`v${choice.to} is already the champion of "${input.modelName}" in ${input.environment}`);
-  }
   const ref = { kind: 'existing', name: input.modelName, version: choice.to } as const;
-  const specs: { spec: StepSpec; pre: string; post: string; text: string }[] = [
+  // Everything already points at the target (e.g. `--to-version` naming the champion): nothing to journal.
+  const noop =
+    choice.from === choice.to &&
+    input.aliases.every((a) => snapshot.aliases[a] === choice.to) &&
+    (input.stage === null || (snapshot.inStage.length === 1 && snapshot.inStage[0] === choice.to));
+  const specs: { spec: StepSpec; pre: string; post: string; text: string }[] = noop ? [] : [
     {
       spec: {
         kind: 'set-model-tags',
@@ -84,7 +86,7 @@ export function buildRollback(input: RollbackInput, snapshot: DestinationSnapsho
       text: `journal the rollback v${choice.from ?? '(none)'} → v${choice.to} on "${input.modelName}"`,
     },
   ];
-  if (input.stage !== null) {
+  if (input.stage !== null && !noop) {
     specs.push({
       spec: {
         kind: 'transition-stage',
@@ -100,12 +102,16 @@ export function buildRollback(input: RollbackInput, snapshot: DestinationSnapsho
       text: `transition v${choice.to} back to ${input.stage}, archiving ${choice.from ? `v${choice.from}` : 'nothing'} (never deleted)`,
     });
   }
-  for (const alias of input.aliases) {
+  for (const [i, alias] of (noop ? [] : input.aliases).entries()) {
+    // The champion alias must still hold the version rolled back from; another alias (`<env>` in
+    // alias mode) is expected where it is now, unless it already points at the target.
+    const current = snapshot.aliases[alias] ?? null;
+    const expected = i === 0 || current === choice.to ? choice.from : current;
     specs.push({
-      spec: { kind: 'move-alias', registry: input.registry, model: input.modelName, alias, target: ref, expectedCurrent: choice.from },
-      pre: `alias "${alias}" points at ${choice.from ? `v${choice.from}` : 'nothing'} (or already v${choice.to})`,
+      spec: { kind: 'move-alias', registry: input.registry, model: input.modelName, alias, target: ref, expectedCurrent: expected },
+      pre: `alias "${alias}" points at ${expected ? `v${expected}` : 'nothing'} (or already v${choice.to})`,
       post: `alias "${alias}" points at v${choice.to}`,
-      text: `move alias "${alias}" v${choice.from ?? '(unset)'} → v${choice.to}`,
+      text: `move alias "${alias}" ${expected ? `v${expected}` : '(unset)'} → v${choice.to}`,
     });
   }
   const steps: PlannedStep[] = specs.map((s, i) => ({ id: `${i + 1}:${s.spec.kind}`, spec: s.spec, precondition: s.pre, postcondition: s.post, description: s.text }));

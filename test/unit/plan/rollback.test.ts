@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { DestinationSnapshot } from '../../../src/plan/build.js';
+import { JOURNAL } from '../../../src/plan/journal.js';
+import { buildRollback, type RollbackInput } from '../../../src/plan/rollback.js';
+
+const input: RollbackInput = {
+  model: 'churn',
+  environment: 'prod',
+  mode: 'copy',
+  registry: 'http://mlflow',
+  modelName: 'churn-prod',
+  aliases: ['champion'],
+  stage: null,
+  toVersion: null,
+};
+
+const v = (version: string, tags: Record<string, string> = {}) => ({ name: 'churn-prod', version, tags, aliases: [], stage: 'None', source: `s${version}`, runId: null });
+
+const snap = (over: Partial<DestinationSnapshot>): DestinationSnapshot => ({
+  modelExists: true,
+  copies: [],
+  aliases: { champion: '3' },
+  versions: { '2': v('2'), '3': v('3', { [JOURNAL.previousChampion('prod')]: '2' }) },
+  inStage: [],
+  modelTags: {},
+  ...over,
+});
+
+describe('buildRollback', () => {
+  it('targets the journaled previous champion and journals the rollback first', () => {
+    const plan = buildRollback(input, snap({}));
+    expect('steps' in plan).toBe(true);
+    if (!('steps' in plan)) return;
+    expect(plan.steps.map((s) => s.spec.kind)).toEqual(['set-model-tags', 'move-alias']);
+    const move = plan.steps[1]!.spec;
+    expect(move.kind === 'move-alias' && [move.expectedCurrent, move.target.kind === 'existing' && move.target.version]).toEqual(['3', '2']);
+    const tags = plan.steps[0]!.spec;
+    expect(tags.kind === 'set-model-tags' && tags.tags[JOURNAL.lastRollback('prod')]).toBe('3->2');
+  });
+
+  it('a finished rollback re-plans to the same hash (no second step back)', () => {
+    const first = buildRollback(input, snap({}));
+    const done = buildRollback(input, snap({ aliases: { champion: '2' }, modelTags: { [JOURNAL.lastRollback('prod')]: '3->2' } }));
+    expect('hash' in first && 'hash' in done && done.hash === first.hash).toBe(true);
+  });
+
+  it('refuses without a journal, and when the champion was the first one', () => {
+    const noJournal = buildRollback(input, snap({ versions: { '3': v('3') } }));
+    expect('reason' in noJournal && noJournal.reason).toMatch(/pass --to-version/);
+    const first = buildRollback(input, snap({ versions: { '3': v('3', { [JOURNAL.previousChampion('prod')]: 'none' }) } }));
+    expect('reason' in first && first.reason).toMatch(/nothing to roll back to/);
+    const missing = buildRollback({ ...input, toVersion: '9' }, snap({}));
+    expect('reason' in missing && missing.reason).toMatch(/version 9 .* does not exist/);
+  });
+
+  it('--to-version naming the champion is a no-op plan', () => {
+    const plan = buildRollback({ ...input, toVersion: '3' }, snap({}));
+    expect('steps' in plan && plan.steps).toEqual([]);
+  });
+
+  it('stage mode transitions the target back and archives the current holder', () => {
+    const plan = buildRollback({ ...input, stage: 'Production' }, snap({ aliases: {}, inStage: ['3'] }));
+    expect('steps' in plan && plan.steps.map((s) => s.spec.kind)).toEqual(['set-model-tags', 'transition-stage', 'move-alias']);
+  });
+});
