@@ -13,7 +13,7 @@ let mlflow: MlflowServer;
 let api: GitHubStandIn;
 
 async function rest<T = Record<string, unknown>>(method: string, path: string, body?: Record<string, unknown>): Promise<T> {
-  const q = method === 'GET' && body ? `?${new URLSearchParams(Object.entries(body).map(([k, v]) => [k, String(v)]))}` : '';
+  const q = method === 'GET' && body ? `?${new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)]))}` : '';
   const res = await fetch(`${mlflow.url}/api/2.0/mlflow${path}${q}`, {
     method,
     headers: { 'content-type': 'application/json' },
