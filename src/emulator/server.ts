@@ -414,7 +414,30 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
       }
     }
 
-    if (path.startsWith('/__emulator')) return handleAdmin(method, path, url.searchParams, body, res);
+    if (path.startsWith('/__emulator')) {
+      // Modules register their own admin routes (e.g. /__emulator/serving/...): no auth, no faults.
+      const moduleAdmin = router.match(method, path);
+      if (moduleAdmin.kind !== 'found') return handleAdmin(method, path, url.searchParams, body, res);
+      tickWorkspace(workspace);
+      try {
+        const out = await moduleAdmin.route.handler({
+          method,
+          path,
+          query: url.searchParams,
+          headers: req.headers,
+          body,
+          rawBody,
+          params: moduleAdmin.params,
+          principal: 'emulator-admin',
+          workspace,
+          baseUrl,
+        });
+        return send(res, out.status ?? 200, out.body ?? {}, out.headers ?? {});
+      } catch (e) {
+        if (e instanceof DatabricksApiError) return send(res, e.status, { error_code: e.errorCode, message: e.message }, e.headers);
+        return send(res, 500, { error_code: 'INTERNAL_ERROR', message: `Emulator admin handler failed: ${(e as Error).message}` });
+      }
+    }
 
     const orgHeader = { 'x-databricks-org-id': workspace.orgId };
 

@@ -1,7 +1,7 @@
 // Monitor activation and the refresh timeline under a controlled emulator clock.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServingMonitorsTarget, type Target } from '../../../src/emulator/serving/target.js';
+import { startServingMonitorsTarget, type Target } from '../../support/emulator-target.js';
 
 describe('monitor and refresh timing on a controlled clock', () => {
   let now = 1_700_000_000_000;

@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PYTHON, runPython, startServingMonitorsTarget, type Target } from '../../../src/emulator/serving/target.js';
+import { PYTHON, runPython, startServingMonitorsTarget, type Target } from '../../support/emulator-target.js';
 
 let target: Target;
 

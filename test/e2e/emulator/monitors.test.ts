@@ -1,7 +1,7 @@
 // Lakehouse monitoring (legacy table-monitor API) and Data Quality v1, over real HTTP against the emulator.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServingMonitorsTarget, type Target } from '../../../src/emulator/serving/target.js';
+import { startServingMonitorsTarget, type Target } from '../../support/emulator-target.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

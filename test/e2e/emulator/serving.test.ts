@@ -1,7 +1,7 @@
 // Model Serving state machine and validation, over real HTTP against the emulator's serving module.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServingMonitorsTarget, type Target } from '../../../src/emulator/serving/target.js';
+import { startServingMonitorsTarget, type Target } from '../../support/emulator-target.js';
 
 let target: Target;
 
