@@ -89,10 +89,20 @@ export async function startMlflowServer(options: { readonly startTimeoutMs?: num
     { cwd: dir, env: quietEnv(), detached: true, stdio: ['ignore', logFd, logFd] },
   );
   closeSync(logFd);
+  // Should the test runner die without its teardown, do not leave the server running.
+  const killOnExit = (): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', killOnExit);
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', killOnExit);
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       try {
         process.kill(-child.pid, 'SIGTERM');
