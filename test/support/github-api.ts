@@ -98,6 +98,11 @@ export interface GitHubStandIn {
   readonly deployments: StandInDeployment[];
   /** Answer the next matching requests with these faults, in order. */
   failNext(method: string, pathPattern: RegExp, ...faults: Fault[]): void;
+  /**
+   * Hold the next `count` matching requests until all of them have arrived (or `maxWaitMs` passed),
+   * then answer them together: forces concurrent clients to interleave at that point.
+   */
+  barrier(method: string, pathPattern: RegExp, count: number, maxWaitMs?: number): void;
   callsTo(method: string, pathPattern: RegExp): RecordedCall[];
   commentsOn(owner: string, repo: string, issue: number): StandInComment[];
   addComment(owner: string, repo: string, issue: number, body: string, login?: string): StandInComment;
@@ -139,6 +144,21 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
   const contents = new Map<string, Map<string, string>>();
   const deployments: StandInDeployment[] = [];
   const faults: { method: string; pattern: RegExp; fault: Fault }[] = [];
+  const barriers: { method: string; pattern: RegExp; remaining: number; waiting: (() => void)[]; timer: NodeJS.Timeout | null; maxWaitMs: number }[] = [];
+  const passBarrier = async (method: string, path: string): Promise<void> => {
+    const b = barriers.find((x) => x.method === method && x.pattern.test(path) && x.remaining > 0);
+    if (!b) return;
+    b.remaining--;
+    const release = () => {
+      if (b.timer) clearTimeout(b.timer);
+      b.remaining = 0;
+      for (const go of b.waiting.splice(0)) go();
+    };
+    const wait = new Promise<void>((resolve) => b.waiting.push(resolve));
+    if (b.remaining === 0) release();
+    else b.timer ??= setTimeout(release, b.maxWaitMs);
+    await wait;
+  };
   let nextId = 1000;
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const stamp = () => new Date((clock += 1000)).toISOString();
@@ -193,6 +213,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       send(res, s, b, h);
     };
 
+    await passBarrier(method, path);
     const faultIndex = faults.findIndex((f) => f.method === method && f.pattern.test(path));
     if (faultIndex >= 0) {
       const fault = faults.splice(faultIndex, 1)[0]!.fault;
@@ -385,6 +406,9 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     deployments,
     failNext(method, pathPattern, ...fs) {
       for (const fault of fs) faults.push({ method: method.toUpperCase(), pattern: pathPattern, fault });
+    },
+    barrier(method, pathPattern, count, maxWaitMs = 30_000) {
+      barriers.push({ method: method.toUpperCase(), pattern: pathPattern, remaining: count, waiting: [], timer: null, maxWaitMs });
     },
     callsTo(method, pathPattern) {
       return calls.filter((c) => c.method === method.toUpperCase() && pathPattern.test(c.path));
