@@ -202,6 +202,8 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
     actor,
     runUrl,
     lockToken: randomUUID(),
+    // A GitHub re-run keeps GITHUB_RUN_ID: it may reclaim the lock a killed attempt left behind.
+    lockReclaimKey: io.env.GITHUB_REPOSITORY && io.env.GITHUB_RUN_ID ? `${io.env.GITHUB_REPOSITORY}/${io.env.GITHUB_RUN_ID}` : null,
     promotionRegistryFor: (config: Config, envName: string) => {
       const environment = mlflowEnv(config, envName);
       const id = registryIdOf(environment);

@@ -31,6 +31,8 @@ export interface ApplyOptions {
   /** Unique per run; identifies this run's lock. */
   readonly lockToken: string;
   readonly lockTtlMs?: number;
+  /** Same job across attempts (see LockRequest.reclaimKey); lets a re-run reclaim its own dead lock. */
+  readonly lockReclaimKey?: string | null;
   readonly expectPlan?: ExpectedPlan | null;
   /** Plan and check only: no lock, no writes. */
   readonly dryRun?: boolean;
@@ -421,6 +423,7 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
     ttlMs: options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
     now: options.now,
     purpose: job.purpose,
+    reclaimKey: options.lockReclaimKey ?? null,
   });
   if (!lockResult.acquired) {
     const msg = `another promotion or rollback holds the lock for ${job.subject}: ${describeHolder(lockResult.holder)}. Nothing was changed; re-run after it finishes.`;
@@ -428,7 +431,7 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
   }
   const lock: LockHolder = lockResult.lock;
   const notes: string[] = [];
-  if (lockResult.tookOver) notes.push(`took over an expired lock of ${describeHolder(lockResult.tookOver)}`);
+  if (lockResult.tookOver) notes.push(`took over the lock left by ${describeHolder(lockResult.tookOver)}`);
 
   let outcome: ApplyOutcome;
   try {

@@ -15,6 +15,7 @@ export const LOCK_TAGS = {
   acquiredAt: 'mlops_gate.lock.acquired_at',
   expiresAt: 'mlops_gate.lock.expires_at',
   purpose: 'mlops_gate.lock.purpose',
+  reclaimKey: 'mlops_gate.lock.reclaim_key',
 } as const;
 
 export interface LockRequest {
@@ -27,6 +28,12 @@ export interface LockRequest {
   readonly ttlMs: number;
   readonly now: () => Date;
   readonly purpose: string;
+  /**
+   * Identifies the job across attempts (e.g. `<repo>/<GITHUB_RUN_ID>`): a live lock with the same
+   * key was left by an earlier attempt of this very job that died, and may be taken over at once
+   * instead of waiting for it to expire. null: only expiry frees a lock.
+   */
+  readonly reclaimKey?: string | null;
 }
 
 export interface LockHolder {
@@ -38,6 +45,7 @@ export interface LockHolder {
   readonly acquiredAt: string;
   readonly expiresAt: string;
   readonly purpose: string;
+  readonly reclaimKey: string | null;
 }
 
 export type LockOutcome =
@@ -63,6 +71,7 @@ const parse = (prefix: string, record: LockRecord): LockHolder | null => {
     // A lock without an expiry (e.g. tags lost) is treated as expired, so it cannot block forever.
     expiresAt: t[LOCK_TAGS.expiresAt] ?? '1970-01-01T00:00:00.000Z',
     purpose: t[LOCK_TAGS.purpose] ?? '',
+    reclaimKey: t[LOCK_TAGS.reclaimKey] || null,
   };
 };
 
@@ -85,7 +94,8 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
       .filter((l): l is LockHolder => l !== null)
       .sort((a, b) => a.generation - b.generation);
     const now = req.now();
-    const live = locks.filter((l) => !isExpired(l, now));
+    const reclaimable = (l: LockHolder) => !!req.reclaimKey && l.reclaimKey === req.reclaimKey && l.token !== req.token;
+    const live = locks.filter((l) => !isExpired(l, now) && !reclaimable(l));
     const mine = live.find((l) => l.token === req.token);
     if (mine) return { acquired: true, lock: mine, tookOver: null, writes };
     const holder = live.at(-1);
@@ -101,6 +111,7 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
       acquiredAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + req.ttlMs).toISOString(),
       purpose: req.purpose,
+      reclaimKey: req.reclaimKey ?? null,
     };
     writes++;
     // A lost answer is resolved by the next round: it finds this run's token on the lock.
@@ -112,6 +123,7 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
         [LOCK_TAGS.acquiredAt]: lock.acquiredAt,
         [LOCK_TAGS.expiresAt]: lock.expiresAt,
         [LOCK_TAGS.purpose]: lock.purpose,
+        ...(lock.reclaimKey ? { [LOCK_TAGS.reclaimKey]: lock.reclaimKey } : {}),
       })
       .catch((): 'unknown' => 'unknown');
     if (created === 'created') {

@@ -27,6 +27,8 @@ export interface PromoteDeps extends RunDeps {
   readonly runUrl: string | null;
   /** Unique per run (identifies this run's lock). */
   readonly lockToken: string;
+  /** The CI job across attempts, so a re-run may reclaim the lock a killed attempt left. */
+  readonly lockReclaimKey?: string | null;
   /** Clock for lock expiry and journal times; defaults to the wall clock. */
   readonly clock?: () => Date;
   readonly lockTtlMs?: number;
@@ -174,6 +176,7 @@ async function promoteOne(
       runUrl: deps.runUrl,
       now: deps.clock ?? (() => new Date()),
       lockToken: deps.lockToken,
+      lockReclaimKey: deps.lockReclaimKey ?? null,
       ...(deps.lockTtlMs ? { lockTtlMs: deps.lockTtlMs } : {}),
       expectPlan: expected?.(target) ?? null,
       dryRun: inv.dryRun,

@@ -45,6 +45,7 @@ export async function runRollback(inv: RollbackInvocation, deps: RollbackDeps): 
       runUrl: deps.runUrl,
       now: deps.clock ?? (() => new Date()),
       lockToken: deps.lockToken,
+      lockReclaimKey: deps.lockReclaimKey ?? null,
       ...(deps.lockTtlMs ? { lockTtlMs: deps.lockTtlMs } : {}),
       dryRun: inv.dryRun,
       ...(deps.beforeLock ? { beforeLock: deps.beforeLock } : {}),

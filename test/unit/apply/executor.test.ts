@@ -180,7 +180,7 @@ describe('plan fidelity and locks', () => {
     expect(r.registryWrites()).toBe(0);
     const later = await applyPromotion(copyInput, opts(r, { now: () => new Date('2026-11-23T12:30:00Z') }));
     expect(later.report.status).toBe('applied');
-    expect(later.report.message).toMatch(/took over an expired lock of carol/);
+    expect(later.report.message).toMatch(/took over the lock left by carol/);
     expect(r.writes.filter((w) => w.op === 'createLock').map((w) => w.args[0])).toEqual([`${prefix}2`]);
     expect(r.locks.size).toBe(0);
   });
@@ -249,4 +249,43 @@ describe('alias and stage modes', () => {
     expect((await applyPromotion(input, opts(r))).report.status).toBe('up-to-date');
     expect(r.writes.length).toBe(n);
   });
+});
+
+describe('crash safety: killed after each write, a re-run converges', () => {
+  const points: { label: string; op: WriteOp; existingCopy?: boolean }[] = [
+    { label: 'lock taken', op: 'createLock' },
+    { label: 'model created', op: 'createModel' },
+    { label: 'version created', op: 'createVersion' },
+    { label: 'journal tag written', op: 'setVersionTag', existingCopy: true },
+    { label: 'alias moved', op: 'setAlias' },
+  ];
+  for (const p of points) {
+    it(`killed after "${p.label}": others are locked out until expiry, the same job reclaims the lock, no duplicate`, async () => {
+      const r = world();
+      if (p.existingCopy) {
+        r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [] });
+        const id = identityFor(copyInput.source);
+        r.seedVersion('churn-prod', 'x', { [id.key]: id.value });
+      }
+      r.killAfter = { op: p.op, nth: 1 };
+      // The "process" dies right after the write: nothing it does afterwards reaches the registry.
+      await applyPromotion(copyInput, opts(r, { lockReclaimKey: 'o/r/42' })).catch(() => undefined);
+      expect(r.dead).toBe(true);
+      r.restart();
+      expect(r.locks.size).toBe(1); // a killed run cannot release its lock
+
+      // Killed after the last write: the promotion is complete, so nobody needs the lock.
+      const complete = p.op === 'setAlias';
+      const other = await applyPromotion(copyInput, opts(r, { lockReclaimKey: 'o/r/43' }));
+      expect(other.report.status).toBe(complete ? 'up-to-date' : 'locked');
+      const rerun = await applyPromotion(copyInput, opts(r, { lockReclaimKey: 'o/r/42' }));
+      expect(rerun.report.status).toBe(complete ? 'up-to-date' : 'applied');
+      expect(copiesOf(r)).toHaveLength(1);
+      expect(r.models.get('churn-prod')?.aliases.champion).toBe(copiesOf(r)[0]?.version);
+      if (!complete) expect(r.locks.size).toBe(0);
+      const n = r.writes.length;
+      expect((await applyPromotion(copyInput, opts(r))).report.status).toBe('up-to-date');
+      expect(r.writes.length).toBe(n);
+    });
+  }
 });

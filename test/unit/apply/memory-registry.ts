@@ -34,6 +34,9 @@ export class MemoryRegistry implements PromotionRegistry {
   readonly writes: { op: WriteOp; args: unknown[] }[] = [];
   reads = 0;
   faults: Fault[] = [];
+  /** Simulated kill: after this write (nth call of op) takes effect, every later call throws. */
+  killAfter: { op: WriteOp; nth: number } | null = null;
+  dead = false;
   private counts = new Map<WriteOp, number>();
 
   constructor(readonly id: string) {}
@@ -46,13 +49,19 @@ export class MemoryRegistry implements PromotionRegistry {
     return version;
   }
 
+  private alive(): void {
+    if (this.dead) throw new Error('process killed');
+  }
+
   private async write<T>(op: WriteOp, args: unknown[], effect: () => T): Promise<T> {
+    this.alive();
     const n = (this.counts.get(op) ?? 0) + 1;
     this.counts.set(op, n);
     this.writes.push({ op, args });
     const fault = this.faults.find((f) => f.op === op && f.nth === n);
     if (fault?.when === 'before') throw fail(op, fault.status ?? 503);
     const result = effect();
+    if (this.killAfter?.op === op && this.killAfter.nth === n) this.dead = true;
     if (fault?.when === 'lost') throw fail(op, fault.status ?? 0);
     return result;
   }
@@ -70,22 +79,26 @@ export class MemoryRegistry implements PromotionRegistry {
   }
 
   async getModel(name: string): Promise<ObservedModel | null> {
+    this.alive();
     this.reads++;
     const m = this.models.get(name);
     return m ? { name, aliases: { ...m.aliases }, tags: { ...m.tags } } : null;
   }
   async getVersion(name: string, version: string): Promise<ObservedVersion | null> {
+    this.alive();
     this.reads++;
     const m = this.models.get(name);
     const v = m?.versions.find((x) => x.version === version);
     return m && v ? this.view(v, m.aliases) : null;
   }
   async findVersionsByTag(name: string, key: string, value: string): Promise<readonly ObservedVersion[]> {
+    this.alive();
     this.reads++;
     const m = this.models.get(name);
     return m ? m.versions.filter((v) => v.tags[key] === value).map((v) => this.view(v, m.aliases)) : [];
   }
   async listVersions(name: string): Promise<readonly ObservedVersion[]> {
+    this.alive();
     this.reads++;
     const m = this.models.get(name);
     return m ? m.versions.map((v) => this.view(v, m.aliases)) : [];
@@ -137,6 +150,7 @@ export class MemoryRegistry implements PromotionRegistry {
     });
   }
   async listLocks(prefix: string): Promise<readonly LockRecord[]> {
+    this.alive();
     this.reads++;
     return [...this.locks.entries()].filter(([n]) => n.startsWith(prefix)).map(([name, tags]) => ({ name, tags: { ...tags } }));
   }
@@ -151,6 +165,13 @@ export class MemoryRegistry implements PromotionRegistry {
     return this.write('deleteLock', [name], () => {
       this.locks.delete(name);
     });
+  }
+
+  /** Revive after a simulated kill (a new process against the same registry). */
+  restart(): void {
+    this.dead = false;
+    this.killAfter = null;
+    this.counts.clear();
   }
 
   /** Writes other than lock bookkeeping. */
