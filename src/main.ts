@@ -75,7 +75,7 @@ async function run(): Promise<number> {
 async function plan(inv: PlanInvocation, settings: ActionSettings, context: GitHubContext, io: CliIO, now: Date): Promise<number> {
   const live = liveDeps(io);
   const github: GitHub | null = settings.githubToken
-    ? createGitHubClient({ token: settings.githubToken, apiUrl: context.apiUrl, onRetry: (m) => core.info(m) })
+    ? createGitHubClient({ token: settings.githubToken, apiUrl: context.apiUrl, env: io.env, onRetry: (m) => core.info(m) })
     : null;
   const pr = context.pullRequest;
 
@@ -168,7 +168,7 @@ async function promoteOrRollback(
     );
   }
   const github: GitHub | null = settings.githubToken
-    ? createGitHubClient({ token: settings.githubToken, apiUrl: context.apiUrl, onRetry: (m) => core.info(m) })
+    ? createGitHubClient({ token: settings.githubToken, apiUrl: context.apiUrl, env: io.env, onRetry: (m) => core.info(m) })
     : null;
   const live = livePromoteDeps(io);
   const reader =

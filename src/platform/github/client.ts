@@ -3,7 +3,9 @@
 // part of a message we produce.
 
 import { Octokit } from '@octokit/rest';
+import { fetch as undiciFetch, ProxyAgent } from 'undici';
 import { TOOL_VERSION } from '../../version.js';
+import { proxyFor, proxySettingsFromEnv } from '../http/proxy.js';
 
 export type GitHub = Octokit;
 
@@ -20,6 +22,18 @@ export interface GitHubClientOptions {
   readonly now?: () => number;
   /** Told about each retry (never with headers or the token). */
   readonly onRetry?: (message: string) => void;
+  /** Proxy variables (HTTPS_PROXY, NO_PROXY…), as for the registries; self-hosted runners often need them. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A fetch that goes through the configured proxy for the API host, or undefined for a direct connection. */
+function proxiedFetch(apiUrl: string, env: Readonly<Record<string, string | undefined>> | undefined): typeof globalThis.fetch | undefined {
+  if (!env) return undefined;
+  const proxy = proxyFor(new URL(apiUrl), proxySettingsFromEnv(env));
+  if (!proxy) return undefined;
+  const dispatcher = new ProxyAgent(proxy.href);
+  return ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
+    undiciFetch(input, { ...init, dispatcher })) as unknown as typeof globalThis.fetch;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -78,8 +92,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHub {
   const maxWaitMs = (options.maxRateLimitWaitSeconds ?? 60) * 1000;
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
+  const fetch = proxiedFetch(options.apiUrl, options.env);
   const octokit = new Octokit({
     ...(options.token ? { auth: options.token } : {}),
+    ...(fetch ? { request: { fetch } } : {}),
     baseUrl: options.apiUrl.replace(/\/+$/, ''),
     userAgent: `mlops-gate/${TOOL_VERSION}`,
     // Octokit's own logger would print request URLs on warnings; keep the output ours.

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient, describeError, RateLimitError, rateLimitWaitMs } from '../../../src/platform/github/client.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../../support/github-api.js';
+import { startForwardProxy } from '../http/forward-proxy.js';
 
 const TOKEN = 'ghs_secretTokenValue123';
 
@@ -95,5 +96,22 @@ describe('GitHub client', () => {
     expect(rateLimitWaitMs(err(404, { 'retry-after': '1' }), 0)).toBeNull();
     expect(rateLimitWaitMs(err(429), 0)).toBe(60_000);
     expect(rateLimitWaitMs(err(403, {}, 'You have exceeded a secondary rate limit'), 0)).toBe(60_000);
+  });
+
+  it('goes through HTTPS_PROXY/HTTP_PROXY like the registry clients, and honours NO_PROXY', async () => {
+    const proxy = await startForwardProxy();
+    try {
+      const via = client({ env: { HTTP_PROXY: proxy.url } });
+      await via.rest.repos.getCommit({ owner: 'o', repo: 'r', ref: 'a'.repeat(40) });
+      const host = new URL(api.url).host;
+      const used = () => proxy.connects().filter((c) => c === host).length + proxy.forwarded().filter((u) => u.includes(host)).length;
+      expect(used()).toBeGreaterThan(0);
+      const direct = client({ env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } });
+      const before = used();
+      await direct.rest.repos.getCommit({ owner: 'o', repo: 'r', ref: 'a'.repeat(40) });
+      expect(used()).toBe(before);
+    } finally {
+      await proxy.close();
+    }
   });
 });
