@@ -108,12 +108,17 @@ async function changedAmong(req: TrustedSourcesRequest, base: ReadonlyMap<string
       per_page: 100,
     });
     const touched = new Set(files.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]));
-    return [...base.keys()].filter((p) => touched.has(p)).sort();
+    // GitHub lists at most 3,000 files of a PR; beyond that, also compare with the checkout.
+    const truncated = files.length >= 3000;
+    return [...base.keys()].filter((p) => touched.has(p) || (truncated && differsLocally(req, base, p))).sort();
   } catch {
     // Without the PR's file list, compare with the checked-out files instead (may also flag base-branch edits).
-    return [...base.keys()].filter((p) => (req.localReadFile(p) ?? null) !== (base.get(p) ?? null)).sort();
+    return [...base.keys()].filter((p) => differsLocally(req, base, p)).sort();
   }
 }
+
+const differsLocally = (req: TrustedSourcesRequest, base: ReadonlyMap<string, string | null>, p: string): boolean =>
+  (req.localReadFile(p) ?? null) !== (base.get(p) ?? null);
 
 export const POLICY_INTEGRITY_GATE = 'policy-integrity';
 
