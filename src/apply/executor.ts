@@ -75,8 +75,8 @@ const worldOf = (s: DestinationSnapshot): World => ({
 
 const snapshotOf = (w: World): DestinationSnapshot => w;
 
-const versionOf = (ref: VersionRef, w: World): ObservedVersion | null => {
-  const v = resolveRef(ref, snapshotOf(w));
+const versionOf = (ref: VersionRef, w: DestinationSnapshot): ObservedVersion | null => {
+  const v = resolveRef(ref, w);
   return v === null ? null : w.versions[v] ?? null;
 };
 
@@ -87,14 +87,14 @@ const vtext = (v: string | null | undefined): string => (v ? `v${v}` : 'nothing'
 
 /** Does the world already satisfy the step, still need it, or contradict the plan? */
 export function checkStep(step: PlannedStep, world: DestinationSnapshot, planHashValue: string): Check {
-  const w = world as World;
+  const w = world;
   const s = step.spec;
   switch (s.kind) {
     case 'ensure-model':
       return w.modelExists ? SATISFIED : PENDING;
     case 'set-model-tags':
       if (!w.modelExists) return { state: 'drift', reason: `registered model "${s.model}" does not exist` };
-      return tagsHold(w.modelTags, s.tags) ? SATISFIED : PENDING;
+      return tagsHold(w.modelTags ?? {}, s.tags) ? SATISFIED : PENDING;
     case 'copy-version':
       return w.copies.length > 0 ? SATISFIED : PENDING;
     case 'set-tags': {
