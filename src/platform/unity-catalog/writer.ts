@@ -1,0 +1,433 @@
+// The executor's ports (src/apply/ports.ts) for a Unity Catalog registry, over the MLflow-UC
+// protocol (`/api/2.0/mlflow/unity-catalog/...`, the only API that creates versions and carries
+// tags) and the Files API (where a version's files live).
+//
+// A UC version is made in three calls: create (PENDING_REGISTRATION, with every tag, the copy's
+// identity tag included) → upload the files to `/Models/<c>/<s>/<m>/<v>/` → finalize (READY).
+// Only READY versions count as copies (`findVersionsByTag`), so a version left PENDING by a crash
+// or a lost answer keeps the copy step pending; the next `createVersion` finds it by its identity
+// tag and finishes it (upload again, overwriting; finalize) instead of creating a second one.
+//
+// The files come from the source version: read here when it is in this workspace, or staged by
+// the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
+// Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
+//
+// Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
+// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
+// `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
+// in the destination schema by default; its original name is kept in a tag.
+
+import { ApiError, ApplyError } from '../../errors.js';
+import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../apply/ports.js';
+import type { ObservedVersion } from '../../plan/build.js';
+import { sha256Hex } from '../../plan/hash.js';
+import { COPY_IDENTITY_KEY, SOURCE_TAGS } from '../../plan/journal.js';
+import type { SourceVersion } from '../../plan/types.js';
+import type { HttpClient, HttpMethod } from '../http/types.js';
+import { tagsToRecord, type WireTag } from '../mlflow/wire.js';
+import { splitFullName } from './adapter.js';
+import { digestOf, readVersionFiles, requireSignature, uploadVersionFiles, type VersionFiles } from './files.js';
+
+const UC = '/api/2.0/mlflow/unity-catalog';
+const MODELS_21 = '/api/2.1/unity-catalog/models';
+
+const isCode = (e: unknown, ...codes: string[]): boolean => e instanceof ApiError && e.errorCode !== null && codes.includes(e.errorCode);
+const isMissing = (e: unknown): boolean => isCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
+
+interface WireUcVersion {
+  readonly name?: string;
+  readonly version?: string | number;
+  readonly source?: string;
+  readonly run_id?: string;
+  readonly status?: string;
+  readonly status_message?: string;
+  readonly tags?: readonly WireTag[];
+  readonly aliases?: readonly (string | { readonly alias?: string })[];
+}
+
+interface WireUcModel {
+  readonly name?: string;
+  readonly aliases?: readonly { readonly alias?: string; readonly version?: string | number }[];
+  readonly tags?: readonly WireTag[];
+}
+
+const toObserved = (w: WireUcVersion | undefined): ObservedVersion => {
+  if (!w || typeof w.name !== 'string' || w.version === undefined) throw new Error('Unity Catalog returned a model version without a name or version');
+  return {
+    name: w.name,
+    version: String(w.version),
+    tags: tagsToRecord(w.tags),
+    aliases: (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
+    // Unity Catalog has no stages.
+    stage: null,
+    source: w.source ?? '',
+    runId: w.run_id ? w.run_id : null,
+  };
+};
+
+const wireTags = (tags: Readonly<Record<string, string>>) => Object.entries(tags).map(([key, value]) => ({ key, value }));
+
+/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
+const parseModelsUri = (uri: string): { name: string; version: string } | null => {
+  const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
+  return m ? { name: m[1]!, version: m[2]! } : null;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Staging: the artifact transfer reads the files from the source workspace; `createVersion` on the
+// destination uploads them. Both run in one process, one promotion at a time per copy.
+
+export interface StagedArtifacts {
+  readonly source: SourceVersion;
+  readonly digest: string;
+  readonly files: VersionFiles;
+}
+
+export interface UcArtifactStaging {
+  put(staged: StagedArtifacts): void;
+  /** The files staged with this digest, if any. */
+  get(digest: string): StagedArtifacts | null;
+}
+
+export const createUcArtifactStaging = (): UcArtifactStaging => {
+  const byDigest = new Map<string, StagedArtifacts>();
+  return {
+    put: (staged) => void byDigest.set(staged.digest, staged),
+    get: (digest) => byDigest.get(digest) ?? null,
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// PromotionRegistry
+
+export interface UnityCatalogWriterOptions {
+  readonly http: HttpClient;
+  /** The registry id the plan uses for this environment (`<host>#<catalog>.<schema>`, src/plan/inputs.ts). */
+  readonly registryId: string;
+  /** `catalog.schema` holding the lock models. Default: the schema in `registryId` (the destination schema). */
+  readonly lockSchema?: string;
+  /** Where the artifact transfer leaves files read from another workspace. */
+  readonly staging?: UcArtifactStaging;
+}
+
+export const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
+/** Tag on a lock model: the lock's name as src/apply/lock.ts knows it. */
+export const LOCK_NAME_TAG = 'mlops_gate.lock.name';
+
+/** Lock name `<prefix><N>` (prefix ends in `.g`) → UC model name part `mlops_gate_lock_<hash>_g<N>`. */
+const lockModelPart = (lockName: string): { base: string; part: string } => {
+  const m = /^(.*\.g)(\d+)$/.exec(lockName);
+  const prefix = m ? m[1]! : lockName;
+  const base = `${LOCK_MODEL_PREFIX}${sha256Hex(prefix).slice(0, 24)}_g`;
+  return { base, part: m ? `${base}${m[2]}` : `${base}0` };
+};
+
+export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterOptions): PromotionRegistry {
+  const { http } = options;
+  const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
+
+  const call = async <T>(method: HttpMethod, path: string, payload: Record<string, unknown>, idempotent: boolean): Promise<T> => {
+    const req =
+      method === 'GET'
+        ? { method, path: `${UC}${path}`, query: payload as Record<string, string | number | undefined>, endpoint: `GET ${UC}${path}` }
+        : { method, path: `${UC}${path}`, body: payload, idempotent, endpoint: `${method} ${UC}${path}` };
+    return (await http.request<T>(req)).body;
+  };
+  const orNull = async <T>(work: Promise<T>): Promise<T | null> => {
+    try {
+      return await work;
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  };
+
+  /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
+  const allVersions = async (name: string): Promise<WireUcVersion[]> => {
+    const out: WireUcVersion[] = [];
+    let pageToken: string | undefined;
+    try {
+      do {
+        const body = await call<{ model_versions?: WireUcVersion[]; next_page_token?: string }>(
+          'GET',
+          '/model-versions/search',
+          { filter: `name='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, max_results: 10000, page_token: pageToken },
+          true,
+        );
+        out.push(...(body.model_versions ?? []));
+        pageToken = body.next_page_token || undefined;
+      } while (pageToken);
+    } catch (e) {
+      if (isMissing(e)) return [];
+      throw e;
+    }
+    return out.sort((a, b) => Number(a.version) - Number(b.version));
+  };
+
+  const requireLockSchema = (): string => {
+    if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
+      throw new ApplyError(
+        `Unity Catalog locks need a schema (catalog.schema) to hold them; "${lockSchema}" is not one (registry id ${options.registryId})`,
+        'locked',
+      );
+    }
+    return lockSchema;
+  };
+
+  /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
+  const materialise = async (request: { source: string; tags: Readonly<Record<string, string>> }): Promise<StagedArtifacts & { sourceRunId: string | null }> => {
+    const wanted = request.tags[SOURCE_TAGS.artifactDigest];
+    const staged = wanted ? options.staging?.get(wanted) ?? null : null;
+    if (staged) return { ...staged, sourceRunId: null };
+    if (wanted) {
+      throw new ApplyError(
+        `the files with digest ${wanted} were not staged by the Unity Catalog artifact transfer (the promotion needs createUnityCatalogArtifactTransfer with the same staging)`,
+        'postcondition',
+      );
+    }
+    const from = parseModelsUri(request.source);
+    if (!from) {
+      throw new ApplyError(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`, 'postcondition');
+    }
+    const body = await orNull(call<{ model_version?: WireUcVersion }>('GET', '/model-versions/get', from, true));
+    const src = body?.model_version;
+    if (!src) {
+      throw new ApplyError(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`, 'postcondition');
+    }
+    if (src.status && src.status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`, 'postcondition');
+    const files = await readVersionFiles(http, from.name, from.version);
+    return {
+      source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
+      digest: digestOf(files),
+      files,
+      sourceRunId: src.run_id ?? null,
+    };
+  };
+
+  const finalize = async (name: string, version: string): Promise<ObservedVersion> => {
+    // Finalizing a READY version answers READY again: safe to retry after a lost answer.
+    const body = await call<{ model_version?: WireUcVersion }>('POST', '/model-versions/finalize', { name, version }, true);
+    const v = body.model_version;
+    if (v?.status && v.status !== 'READY') {
+      throw new ApplyError(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`, 'postcondition');
+    }
+    return toObserved(v);
+  };
+
+  return {
+    id: options.registryId,
+
+    async getModel(name): Promise<ObservedModel | null> {
+      const body = await orNull(call<{ registered_model?: WireUcModel }>('GET', '/registered-models/get', { name }, true));
+      const m = body?.registered_model;
+      if (!m) return null;
+      const aliases: Record<string, string> = {};
+      for (const a of m.aliases ?? []) if (typeof a.alias === 'string' && a.version !== undefined) aliases[a.alias] = String(a.version);
+      return { name: m.name ?? name, aliases, tags: tagsToRecord(m.tags) };
+    },
+
+    async getVersion(name, version) {
+      const body = await orNull(call<{ model_version?: WireUcVersion }>('GET', '/model-versions/get', { name, version }, true));
+      return body?.model_version ? toObserved(body.model_version) : null;
+    },
+
+    // Only READY versions: a PENDING copy is unfinished work for createVersion, not a copy.
+    findVersionsByTag: async (name, key, value) =>
+      (await allVersions(name)).filter((v) => (v.status ?? 'READY') === 'READY' && tagsToRecord(v.tags)[key] === value).map(toObserved),
+
+    listVersions: async (name) => (await allVersions(name)).map(toObserved),
+
+    async createModel(name) {
+      try {
+        await call('POST', '/registered-models/create', { name }, true);
+        return 'created';
+      } catch (e) {
+        if (isCode(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS')) return 'exists';
+        throw e;
+      }
+    },
+
+    async createVersion(request) {
+      const artifacts = await materialise(request);
+      requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
+      const recorded = request.tags[SOURCE_TAGS.artifactDigest];
+      const tags = { ...request.tags, [SOURCE_TAGS.artifactDigest]: recorded ?? artifacts.digest };
+
+      // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
+      // PENDING_REGISTRATION (a crash between create and finalize; finish it).
+      const identity = request.tags[COPY_IDENTITY_KEY];
+      let pending: ObservedVersion | null = null;
+      if (identity) {
+        const same = (await allVersions(request.name)).filter((v) => tagsToRecord(v.tags)[COPY_IDENTITY_KEY] === identity);
+        const ready = same.find((v) => (v.status ?? 'READY') === 'READY');
+        if (ready) return toObserved(ready);
+        const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
+        if (unfinished) {
+          pending = toObserved(unfinished);
+          const had = pending.tags[SOURCE_TAGS.artifactDigest];
+          if (had && had !== tags[SOURCE_TAGS.artifactDigest]) {
+            throw new ApplyError(
+              `${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[SOURCE_TAGS.artifactDigest]}; delete v${pending.version} and re-run`,
+              'drift',
+            );
+          }
+        }
+      }
+
+      const created =
+        pending ??
+        toObserved(
+          (
+            await call<{ model_version?: WireUcVersion }>(
+              'POST',
+              '/model-versions/create',
+              {
+                name: request.name,
+                source: request.source,
+                ...((request.runId ?? artifacts.sourceRunId) ? { run_id: request.runId ?? artifacts.sourceRunId } : {}),
+                tags: wireTags(tags),
+                ...(request.description ? { description: request.description } : {}),
+              },
+              // Not retried by the client: a lost answer is recovered through the identity tag.
+              false,
+            )
+          ).model_version,
+        );
+      await uploadVersionFiles(http, created.name, created.version, artifacts.files);
+      return finalize(created.name, created.version);
+    },
+
+    async setVersionTag(name, version, key, value) {
+      await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
+    },
+
+    async setModelTag(name, key, value) {
+      await call('POST', '/registered-models/set-tag', { name, key, value }, true);
+    },
+
+    async setAlias(name, alias, version) {
+      await call('POST', '/registered-models/alias', { name, alias, version }, true);
+    },
+
+    async transitionStage(name) {
+      throw new ApplyError(
+        `Unity Catalog has no model stages, so "${name}" cannot be moved to a stage; use aliases (promotion: alias or copy) for databricks-uc environments`,
+        'postcondition',
+      );
+    },
+
+    async listLocks(prefix): Promise<readonly LockRecord[]> {
+      const schema = requireLockSchema();
+      const [catalog, schemaName] = schema.split('.') as [string, string];
+      const { base } = lockModelPart(`${prefix}1`);
+      const names: string[] = [];
+      let pageToken: string | undefined;
+      // REST 2.1 lists one schema's models (MLflow-UC search cannot filter); it carries no tags.
+      do {
+        const body = (
+          await http.request<{ registered_models?: { name?: string }[]; next_page_token?: string }>({
+            method: 'GET',
+            path: MODELS_21,
+            query: { catalog_name: catalog, schema_name: schemaName, max_results: 1000, page_token: pageToken },
+            endpoint: `GET ${MODELS_21}`,
+          })
+        ).body;
+        for (const m of body.registered_models ?? []) if (m.name?.startsWith(base)) names.push(m.name);
+        pageToken = body.next_page_token || undefined;
+      } while (pageToken);
+      const out: LockRecord[] = [];
+      for (const part of names) {
+        const generation = part.slice(base.length);
+        if (!/^\d+$/.test(generation)) continue;
+        const body = await orNull(call<{ registered_model?: WireUcModel }>('GET', '/registered-models/get', { name: `${schema}.${part}` }, true));
+        if (body?.registered_model) out.push({ name: `${prefix}${generation}`, tags: tagsToRecord(body.registered_model.tags) });
+      }
+      return out;
+    },
+
+    async createLock(name, tags) {
+      const full = `${requireLockSchema()}.${lockModelPart(name).part}`;
+      try {
+        await call(
+          'POST',
+          '/registered-models/create',
+          { name: full, tags: wireTags({ ...tags, [LOCK_NAME_TAG]: name }), description: `mlops-gate promotion lock ${name} (safe to delete once expired)` },
+          false,
+        );
+        return 'created';
+      } catch (e) {
+        if (isCode(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS')) return 'exists';
+        throw e;
+      }
+    },
+
+    async deleteLock(name) {
+      try {
+        await call('DELETE', '/registered-models/delete', { name: `${requireLockSchema()}.${lockModelPart(name).part}` }, true);
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ArtifactTransfer
+
+export interface UnityCatalogTransferOptions {
+  /** The workspace holding the source version. */
+  readonly source: HttpClient;
+  /** The destination workspace (to tell whether the source run is visible there). */
+  readonly destination: HttpClient;
+  /** Shared with the destination's `createUnityCatalogPromotionRegistry`. */
+  readonly staging: UcArtifactStaging;
+}
+
+/**
+ * Reads a source version's files (Files API listing of its directory) from its workspace, checks
+ * the signature, digests them and stages them for the destination registry's `createVersion`,
+ * which uploads them into the new version. Nothing is written here. The new version's `source` is
+ * `models:/<name>/<version>` (what mlflow's copy_model_version records); its run id is kept only
+ * when source and destination are the same workspace.
+ */
+export function createUnityCatalogArtifactTransfer(options: UnityCatalogTransferOptions): ArtifactTransfer {
+  const sameWorkspace = options.source.baseUrl.replace(/\/+$/, '') === options.destination.baseUrl.replace(/\/+$/, '');
+  return {
+    async copy(from: SourceVersion) {
+      splitFullName(from.name);
+      const status = (
+        await options.source.request<{ model_version?: WireUcVersion }>({
+          method: 'GET',
+          path: `${UC}/model-versions/get`,
+          query: { name: from.name, version: from.version },
+          endpoint: `GET ${UC}/model-versions/get`,
+        })
+      ).body.model_version?.status;
+      if (status && status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`, 'postcondition');
+      const files = await readVersionFiles(options.source, from.name, from.version);
+      requireSignature(files, `source ${from.name} v${from.version}`);
+      const digest = digestOf(files);
+      options.staging.put({ source: from, digest, files });
+      return { uri: `models:/${from.name}/${from.version}`, digest, runId: sameWorkspace ? from.runId : null };
+    },
+  };
+}
+
+/** The destination registry and the transfer from a source workspace, wired to one staging area. */
+export function createUnityCatalogPromotion(options: {
+  readonly destination: HttpClient;
+  readonly registryId: string;
+  readonly source: HttpClient;
+  readonly lockSchema?: string;
+}): { readonly registry: PromotionRegistry; readonly transfer: ArtifactTransfer } {
+  const staging = createUcArtifactStaging();
+  return {
+    registry: createUnityCatalogPromotionRegistry({
+      http: options.destination,
+      registryId: options.registryId,
+      staging,
+      ...(options.lockSchema ? { lockSchema: options.lockSchema } : {}),
+    }),
+    transfer: createUnityCatalogArtifactTransfer({ source: options.source, destination: options.destination, staging }),
+  };
+}
