@@ -70,9 +70,9 @@ export class RateLimitError extends Error {
 /**
  * How long GitHub asks us to wait, in ms, or null when the error is not a rate limit.
  * Per GitHub's docs: honour `retry-after`; else when `x-ratelimit-remaining` is 0 wait until
- * `x-ratelimit-reset`; else (secondary limit without headers) wait at least a minute.
+ * `x-ratelimit-reset`; else (secondary limit without headers) wait a minute, doubling per attempt.
  */
-export function rateLimitWaitMs(e: unknown, now: number): number | null {
+export function rateLimitWaitMs(e: unknown, now: number, attempt = 0): number | null {
   const status = statusOf(e);
   if (status !== 403 && status !== 429) return null;
   const retryAfter = headerOf(e, 'retry-after');
@@ -81,7 +81,8 @@ export function rateLimitWaitMs(e: unknown, now: number): number | null {
   const reset = headerOf(e, 'x-ratelimit-reset');
   if (remaining === '0' && reset !== null && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1000 - now) + 1000;
   const text = describeError(e).toLowerCase();
-  if (status === 429 || text.includes('secondary rate limit') || text.includes('rate limit exceeded')) return 60_000;
+  // No headers: at least a minute, growing exponentially while the limit persists.
+  if (status === 429 || text.includes('secondary rate limit') || text.includes('rate limit exceeded')) return 60_000 * 2 ** attempt;
   return null; // a plain 403: permissions, not a limit
 }
 
@@ -110,7 +111,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHub {
       } catch (e) {
         if (attempt >= maxRetries) throw e;
         const status = statusOf(e);
-        const limitWait = rateLimitWaitMs(e, now());
+        const limitWait = rateLimitWaitMs(e, now(), attempt);
         if (limitWait !== null) {
           if (limitWait > maxWaitMs) {
             throw new RateLimitError(

@@ -55,6 +55,16 @@ describe('GitHub client', () => {
     expect(waits).toEqual([]);
   });
 
+  it('a persisting secondary limit without headers: one minute, then gives up instead of doubling past the budget', async () => {
+    api.failNext('GET', /\/commits\//, { status: 429 }, { status: 429 });
+    const error = await client()
+      .rest.repos.getCommit({ owner: 'o', repo: 'r', ref: 'a'.repeat(40) })
+      .catch((e: unknown) => e);
+    expect(waits).toEqual([60_000]);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as Error).message).toMatch(/wait 120 s, more than the 60 s this run allows/);
+  });
+
   it('does not retry a plain 403 (permissions)', async () => {
     api.failNext('GET', /\/commits\//, { status: 403, body: { message: 'Resource not accessible by integration' } });
     const error = await client()
@@ -96,6 +106,7 @@ describe('GitHub client', () => {
     expect(rateLimitWaitMs(err(404, { 'retry-after': '1' }), 0)).toBeNull();
     expect(rateLimitWaitMs(err(429), 0)).toBe(60_000);
     expect(rateLimitWaitMs(err(403, {}, 'You have exceeded a secondary rate limit'), 0)).toBe(60_000);
+    expect(rateLimitWaitMs(err(429), 0, 2)).toBe(240_000);
   });
 
   it('goes through HTTPS_PROXY/HTTP_PROXY like the registry clients, and honours NO_PROXY', async () => {
