@@ -1,0 +1,15 @@
+// Public surface of the Model Serving adapter.
+export {
+  configToWire,
+  createServingClient,
+  endpointFromWire,
+  entityFromWire,
+  entityToWire,
+  systemClock,
+  type CreateEndpointRequest,
+  type ServingClient,
+  type ServingClientOptions,
+  type ServingClock,
+} from './client.js';
+export { entityHealth, parseServingMetrics, quantileFromBuckets } from './metrics.js';
+export type * from './types.js';
