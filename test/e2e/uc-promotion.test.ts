@@ -93,7 +93,7 @@ const setup = (model: string, destWorkspace: 'dev' | 'prod', destSchema: string)
     stage: null,
   };
   const wired = createUnityCatalogPromotion({ destination: dest, registryId: input.destination.registry, source });
-  const options = (token = randomUUID()): ApplyOptions => ({
+  const options = (token: string = randomUUID()): ApplyOptions => ({
     registry: wired.registry,
     transfer: wired.transfer,
     actor: 'release-bot',
