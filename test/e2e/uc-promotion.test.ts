@@ -294,6 +294,32 @@ describe('Unity Catalog copy promotion', () => {
     expect((await applyPromotion(input, options())).report.status).toBe('applied');
   });
 
+  it('an expired lock is taken over through the next generation, and both generations are gone afterwards', async () => {
+    const { input, options, dest } = setup('churn', 'prod', 'prod.ml');
+    const registry = options().registry;
+    const past = new Date(Date.now() - 3_600_000);
+    const held = await acquireLock(registry, {
+      key: promotionJob(input).lockKey,
+      owner: 'crashed-run',
+      token: 'dead',
+      runUrl: null,
+      ttlMs: 60_000,
+      now: () => past,
+      purpose: 'promote churn dev→prod',
+    });
+    expect(held.acquired).toBe(true);
+    const { report } = await applyPromotion(input, options());
+    expect(report.status, report.message).toBe('applied');
+    expect(report.message).toMatch(/took over the lock left by crashed-run/);
+    const left = (await dest.request<{ registered_models?: { name: string }[] }>({
+      method: 'GET',
+      path: '/api/2.1/unity-catalog/models',
+      query: { catalog_name: 'prod', schema_name: 'ml' },
+    })).body.registered_models?.map((m) => m.name);
+    expect(left).toEqual(['churn']);
+    expect(emu.admin.requests().entries.filter((e) => e.method === 'DELETE').map((e) => e.status)).toEqual([200, 200]);
+  });
+
   it('two runs at once: exactly one copy exists afterwards', async () => {
     const a = setup('churn', 'prod', 'prod.ml');
     const b = setup('churn', 'prod', 'prod.ml');

@@ -204,6 +204,29 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
     };
   };
 
+  /**
+   * Model files go through the Files API only where the workspace says so (what mlflow checks
+   * before choosing its SDK models repository); otherwise they would need cloud-storage credentials,
+   * which this writer does not implement. Asked once, before the first version is created.
+   */
+  let filesApiChecked = false;
+  const requireFilesApiForModels = async (): Promise<void> => {
+    if (filesApiChecked) return;
+    const body = await call<{ is_databricks_sdk_models_artifact_repository_enabled?: boolean }>(
+      'GET',
+      '/registered-models:is-databricks-sdk-models-artifact-repository-enabled',
+      {},
+      true,
+    );
+    if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
+      throw new ApplyError(
+        `this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`,
+        'postcondition',
+      );
+    }
+    filesApiChecked = true;
+  };
+
   const finalize = async (name: string, version: string): Promise<ObservedVersion> => {
     // Finalizing a READY version answers READY again: safe to retry after a lost answer.
     const body = await call<{ model_version?: WireUcVersion }>('POST', '/model-versions/finalize', { name, version }, true);
@@ -248,6 +271,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
     },
 
     async createVersion(request) {
+      await requireFilesApiForModels();
       const artifacts = await materialise(request);
       requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
       const recorded = request.tags[SOURCE_TAGS.artifactDigest];
