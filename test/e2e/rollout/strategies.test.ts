@@ -1,0 +1,286 @@
+// Every rollout strategy end to end on the emulator (real HTTP), on a clock the waits advance:
+// replace, canary (healthy, health abort, failed deploy, 409 mid-rollout, resume after a crash),
+// blue_green (smoke pass and fail), ab, create when absent, drift refusal, deadline, and zero
+// writes when a finished rollout is run again.
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RolloutStrategy } from '../../../src/config/types.js';
+import type { EndpointConfigSpec } from '../../../src/platform/serving/index.js';
+import { convergeRollout, createServingRolloutPort, expectationOf, type RolloutStepRecord, type ServingRolloutSpec } from '../../../src/rollout/index.js';
+import { entity, startBed, type Bed } from './harness.js';
+
+const ENDPOINTS = ['replace-1', 'canary-ok', 'canary-sick', 'canary-broken', 'canary-409', 'canary-crash', 'bg-ok', 'bg-smoke', 'ab-1', 'drift-1', 'slow-1'];
+
+let bed: Bed;
+beforeAll(async () => {
+  bed = await startBed({
+    serving: {
+      update_duration_ms: 10_000,
+      ready_delay_ms: 0,
+      endpoints: ENDPOINTS.map((name) => ({ name, config: { served_entities: [entity('3')] } })),
+    },
+  });
+});
+afterAll(() => bed?.close());
+beforeEach(async () => {
+  bed.onSleep = null;
+  await bed.call('PATCH', '/__emulator/serving/settings', { update_duration_ms: 10_000, failing_entities: [] });
+});
+
+const v3: EndpointConfigSpec = {
+  servedEntities: [{ name: 'churn-3', entityName: 'main.ml.churn', entityVersion: '3', workloadSize: 'Small', scaleToZero: false }],
+  routes: [{ servedEntityName: 'churn-3', percent: 100 }],
+};
+
+const spec = (endpoint: string, strategy: RolloutStrategy, extra: Partial<ServingRolloutSpec> = {}): ServingRolloutSpec => ({
+  endpoint,
+  strategy,
+  health: { maxErrorRate: 0.05, maxP95LatencyMs: 500 },
+  candidate: { name: 'churn-4', entityName: 'main.ml.churn', entityVersion: '4', workloadSize: 'Small', scaleToZero: false },
+  inferenceTable: null,
+  expected: expectationOf(v3, 1),
+  waitTimeoutSeconds: 300,
+  ...extra,
+});
+
+const deps = () => ({ serving: bed.serving, clock: bed.clock });
+
+/** Live routes as `name:percent` (0% routes included), sorted. */
+const routes = async (name: string): Promise<string[]> => {
+  const e = await bed.serving.getEndpoint(name);
+  return (e?.config?.routes ?? []).map((r) => `${r.servedEntityName}:${r.percent}`).sort();
+};
+
+/** Runs the same rollout again and returns the writes it made (the emulator's own log). */
+async function rerunWrites(s: ServingRolloutSpec): Promise<{ outcome: string; writes: number; logged: number }> {
+  bed.emulator.admin.clearRequests();
+  const again = await convergeRollout(s, deps());
+  return { outcome: again.outcome, writes: again.writes, logged: bed.writes().length };
+}
+
+const labels = (steps: readonly RolloutStepRecord[]) => steps.map((s) => `${s.kind}: ${s.label}`);
+
+describe('replace', () => {
+  it('moves 100% to the new version, saves the previous config, and a re-run writes nothing', async () => {
+    const s = spec('replace-1', { kind: 'replace' });
+    bed.emulator.admin.clearRequests();
+    const result = await convergeRollout(s, deps());
+    expect(result.outcome).toBe('rolled-out');
+    expect(result.writes).toBe(1);
+    expect(bed.writes()).toEqual([{ method: 'PUT', path: '/api/2.0/serving-endpoints/replace-1/config', status: 200 }]);
+    expect(result.previous).toMatchObject({ configVersion: 1, config: { routes: [{ servedEntityName: 'churn-3', percent: 100 }] } });
+    expect(result.previous!.config.servedEntities.map((e) => e.name)).toEqual(['churn-3']);
+    expect(await routes('replace-1')).toEqual(['churn-4:100']);
+    expect(result.polls).toBeGreaterThan(0);
+    expect(await rerunWrites(s)).toEqual({ outcome: 'up-to-date', writes: 0, logged: 0 });
+  });
+});
+
+describe('canary', () => {
+  const canary: RolloutStrategy = { kind: 'canary', steps: [10, 50, 100], pauseSeconds: 60 };
+
+  it('steps 10 → 50 → 100 with a pause and a passing health check between steps', async () => {
+    const seen: string[][] = [];
+    const pauses: number[] = [];
+    bed.onSleep = async (ms) => {
+      if (ms !== 60_000) return;
+      pauses.push(ms);
+      seen.push(await routes('canary-ok'));
+      // Healthy traffic on the canary during the pause.
+      await bed.call('POST', '/__emulator/serving/endpoints/canary-ok/metrics', { served_entity_name: 'churn-4', error_rate: 0, p95_latency_ms: 40, add_requests: 50 });
+    };
+    const s = spec('canary-ok', canary);
+    const result = await convergeRollout(s, deps());
+    expect(result.outcome).toBe('rolled-out');
+    expect(pauses).toEqual([60_000, 60_000]);
+    expect(seen).toEqual([
+      ['churn-3:90', 'churn-4:10'],
+      ['churn-3:50', 'churn-4:50'],
+    ]);
+    expect(await routes('canary-ok')).toEqual(['churn-4:100']);
+    expect(labels(result.steps)).toEqual([
+      'update: canary 10% to main.ml.churn v4',
+      'health: health of churn-4 at "canary 10% to main.ml.churn v4"',
+      'update: canary 50% to main.ml.churn v4',
+      'health: health of churn-4 at "canary 50% to main.ml.churn v4"',
+      'update: 100% to main.ml.churn v4',
+    ]);
+    const health = result.steps.filter((x) => x.kind === 'health');
+    expect(health.map((h) => h.kind === 'health' && [h.passed, h.health.requests, h.health.errorRate])).toEqual([
+      [true, 50, 0],
+      [true, 50, 0],
+    ]);
+    expect(result.writes).toBe(3);
+    expect(await rerunWrites(s)).toEqual({ outcome: 'up-to-date', writes: 0, logged: 0 });
+  });
+
+  it('aborts when the canary error rate breaks the threshold and restores the saved config exactly', async () => {
+    const before = await bed.serving.getEndpoint('canary-sick');
+    bed.onSleep = async () => {
+      await bed.call('POST', '/__emulator/serving/endpoints/canary-sick/metrics', { served_entity_name: 'churn-4', error_rate: 0.5, p95_latency_ms: 40, add_requests: 20 });
+    };
+    const result = await convergeRollout(spec('canary-sick', canary), deps());
+    expect(result.outcome).toBe('aborted');
+    expect(result.message).toMatch(/health check failed at "canary 10% to main.ml.churn v4": error rate 50\.0% > 5\.0% \(20 requests, 10 errors/);
+    expect(result.message).toMatch(/restored the previous config \(churn-3 \(main.ml.churn v3\) 100%\)/);
+    const after = await bed.serving.getEndpoint('canary-sick');
+    expect(after!.config!.servedEntities).toEqual(before!.config!.servedEntities);
+    expect(after!.config!.routes).toEqual(before!.config!.routes);
+    expect(after!.config!.configVersion).toBe(3);
+    expect(labels(result.steps).at(-1)).toBe('restore: restore churn-3 (main.ml.churn v3) 100%');
+  });
+
+  it('aborts on p95 latency as well', async () => {
+    bed.onSleep = async () => {
+      await bed.call('POST', '/__emulator/serving/endpoints/canary-sick/metrics', { served_entity_name: 'churn-4', error_rate: 0, p95_latency_ms: 2000, add_requests: 20 });
+    };
+    const result = await convergeRollout(spec('canary-sick', canary), deps());
+    expect(result.outcome).toBe('aborted');
+    expect(result.message).toMatch(/p95 latency \d+ ms > 500 ms/);
+    expect(await routes('canary-sick')).toEqual(['churn-3:100']);
+  });
+
+  it('aborts when the new version fails to deploy (UPDATE_FAILED): the old config was never left, nothing to restore', async () => {
+    await bed.call('PATCH', '/__emulator/serving/settings', { failing_entities: [{ entity_name: 'main.ml.churn', entity_version: '4' }] });
+    bed.emulator.admin.clearRequests();
+    const result = await convergeRollout(spec('canary-broken', canary), deps());
+    expect(result.outcome).toBe('aborted');
+    expect(result.message).toMatch(/"canary 10% to main.ml.churn v4" failed: the config update of serving endpoint "canary-broken" ended UPDATE_FAILED/);
+    expect(bed.writes()).toHaveLength(1);
+    expect(result.steps.at(-1)).toMatchObject({ kind: 'restore', writes: 0 });
+    expect(await routes('canary-broken')).toEqual(['churn-3:100']);
+  });
+
+  it('waits out a 409 when someone else updates the endpoint mid-rollout, then retries', async () => {
+    let once = false;
+    const result = await convergeRollout(spec('canary-409', canary), deps(), {
+      onStep: async (step) => {
+        if (step.kind !== 'health' || once) return;
+        once = true;
+        // Another writer re-applies the current canary config: an update is now in flight.
+        const res = await bed.call('PUT', '/api/2.0/serving-endpoints/canary-409/config', {
+          served_entities: [entity('3'), entity('4')],
+          traffic_config: { routes: [{ served_model_name: 'churn-3', traffic_percentage: 90 }, { served_model_name: 'churn-4', traffic_percentage: 10 }] },
+        });
+        expect(res.status).toBe(200);
+      },
+    });
+    expect(result.outcome).toBe('rolled-out');
+    const updates = result.steps.filter((x) => x.kind === 'update');
+    expect(updates.map((u) => u.kind === 'update' && u.conflicts)).toEqual([0, 1, 0]);
+    expect(await routes('canary-409')).toEqual(['churn-4:100']);
+  });
+
+  it('resumes after a crash part-way through, without repeating the finished steps', async () => {
+    const s = spec('canary-crash', canary);
+    const crash = new Error('runner killed');
+    await expect(
+      convergeRollout(s, deps(), {
+        onStep: (step) => {
+          if (step.kind === 'update') throw crash;
+        },
+      }),
+    ).rejects.toBe(crash);
+    expect(await routes('canary-crash')).toEqual(['churn-3:90', 'churn-4:10']);
+    const port = createServingRolloutPort(deps());
+    expect(await port.check(s)).toEqual({ state: 'pending', reason: 'part-way through: at "canary 10% to main.ml.churn v4"' });
+    bed.emulator.admin.clearRequests();
+    const resumed = await port.act(s);
+    expect(resumed.outcome).toBe('rolled-out');
+    expect(labels(resumed.steps)[0]).toBe('resume: resuming at "canary 10% to main.ml.churn v4" (the endpoint already serves it)');
+    // The 10% step is not written again: 50% and 100% only.
+    expect(bed.writes()).toHaveLength(2);
+    expect(resumed.previous?.config.routes).toEqual([{ servedEntityName: 'churn-3', percent: 100 }]);
+    expect(await port.verify(s)).toBe(true);
+    expect(await port.check(s)).toEqual({ state: 'satisfied' });
+  });
+});
+
+describe('blue_green', () => {
+  const blueGreen: RolloutStrategy = { kind: 'blue_green', smokeRequest: true };
+  const inputExample = { dataframe_split: { columns: ['tenure', 'plan'], data: [[12, 'basic']] } };
+
+  it('deploys at 0%, switches to 100% with the old kept, smoke-tests with the input example, then removes the old', async () => {
+    const seen: string[][] = [];
+    const result = await convergeRollout(spec('bg-ok', blueGreen), deps(), {
+      inputExample,
+      onStep: async (step) => {
+        if (step.kind === 'update') seen.push(await routes('bg-ok'));
+      },
+    });
+    expect(result.outcome).toBe('rolled-out');
+    expect(seen).toEqual([['churn-3:100', 'churn-4:0'], ['churn-3:0', 'churn-4:100'], ['churn-4:100']]);
+    const smoke = result.steps.find((x) => x.kind === 'smoke');
+    expect(smoke).toMatchObject({ passed: true, reason: 'answered 200 from churn-4' });
+    const invocations = bed.emulator.admin.requests().entries.filter((e) => e.path === '/serving-endpoints/bg-ok/invocations');
+    expect(invocations).toHaveLength(1);
+    expect(await rerunWrites(spec('bg-ok', blueGreen))).toEqual({ outcome: 'up-to-date', writes: 0, logged: 0 });
+  });
+
+  it('switches back to the saved config when the smoke request fails', async () => {
+    const result = await convergeRollout(spec('bg-smoke', blueGreen), deps(), {
+      inputExample,
+      onStep: async (step) => {
+        // The new version breaks once it takes traffic.
+        if (step.kind === 'update' && step.label.startsWith('switch'))
+          await bed.call('POST', '/__emulator/serving/endpoints/bg-smoke/metrics', { served_entity_name: 'churn-4', error_rate: 1 });
+      },
+    });
+    expect(result.outcome).toBe('aborted');
+    expect(result.message).toMatch(/smoke request failed after "switch 100% to main.ml.churn v4 \(previous kept at 0%\)": answered 500 INTERNAL_ERROR/);
+    expect(await routes('bg-smoke')).toEqual(['churn-3:100']);
+    expect((await bed.serving.getEndpoint('bg-smoke'))!.config!.servedEntities.map((e) => e.name)).toEqual(['churn-3']);
+  });
+});
+
+describe('ab', () => {
+  it('holds a fixed split and re-runs with zero writes', async () => {
+    const s = spec('ab-1', { kind: 'ab', candidatePercent: 20 });
+    const result = await convergeRollout(s, deps());
+    expect(result.outcome).toBe('rolled-out');
+    expect(await routes('ab-1')).toEqual(['churn-3:80', 'churn-4:20']);
+    expect(await rerunWrites(s)).toEqual({ outcome: 'up-to-date', writes: 0, logged: 0 });
+  });
+});
+
+describe('create, drift and deadline', () => {
+  it('creates the endpoint when the plan saw none, with the inference table, then is up to date', async () => {
+    const s = spec('new-endpoint', { kind: 'canary', steps: [10, 100], pauseSeconds: 60 }, {
+      expected: { kind: 'absent' },
+      inferenceTable: { catalog: 'main', schema: 'ml', prefix: 'churn' },
+    });
+    bed.emulator.admin.clearRequests();
+    const result = await convergeRollout(s, deps());
+    expect(result.outcome).toBe('created');
+    expect(bed.writes()).toEqual([{ method: 'POST', path: '/api/2.0/serving-endpoints', status: 200 }]);
+    const live = await bed.serving.getEndpoint('new-endpoint');
+    expect(live).toMatchObject({ ready: true, configUpdate: 'NOT_UPDATING', inferenceTable: { catalog: 'main', schema: 'ml', prefix: 'churn', enabled: true } });
+    expect(await rerunWrites(s)).toEqual({ outcome: 'up-to-date', writes: 0, logged: 0 });
+  });
+
+  it('refuses, writing nothing, when the endpoint changed since the plan', async () => {
+    await bed.call('PUT', '/api/2.0/serving-endpoints/drift-1/config', { served_entities: [entity('5')] });
+    await bed.call('POST', '/__emulator/serving/endpoints/drift-1/complete-update');
+    bed.emulator.admin.clearRequests();
+    const s = spec('drift-1', { kind: 'replace' });
+    const result = await convergeRollout(s, deps());
+    expect(result.outcome).toBe('drift');
+    expect(result.message).toBe(
+      'serving endpoint "drift-1" changed since the plan was made: it serves churn-5 (main.ml.churn v5) 100% (config version 2); ' +
+        'the plan expected churn-3 (main.ml.churn v3) 100% (config version 1). Re-run the plan to review the current state; nothing was changed.',
+    );
+    expect(bed.writes()).toEqual([]);
+    expect((await createServingRolloutPort(deps()).check(s)).state).toBe('drift');
+    // A plan that expected an existing endpoint refuses when it is gone.
+    const gone = await convergeRollout(spec('gone-endpoint', { kind: 'replace' }), deps());
+    expect(gone.outcome).toBe('drift');
+    expect(gone.message).toMatch(/"gone-endpoint" does not exist; the plan expected it to serve churn-3/);
+  });
+
+  it('stops at the deadline when an update does not settle', async () => {
+    await bed.call('PATCH', '/__emulator/serving/settings', { update_duration_ms: 3_600_000 });
+    const result = await convergeRollout(spec('slow-1', { kind: 'replace' }, { waitTimeoutSeconds: 120 }), deps());
+    expect(result.outcome).toBe('deadline');
+    expect(result.message).toMatch(/did not settle within 120 s \(config_update IN_PROGRESS, READY\)/);
+  });
+});
