@@ -324,11 +324,15 @@ describe('fault matrix through the fault proxy', () => {
     await proxy?.close();
   });
 
-  const writeSteps: { step: string; method: string; path: string }[] = [
-    { step: 'ensure-model', method: 'POST', path: `${API}/registered-models/create` },
+  const writeSteps: { step: string; method: string; path: string; skip?: number; mode?: 'stage' }[] = [
+    { step: 'lock create', method: 'POST', path: `${API}/registered-models/create` },
+    // The first registered-models/create of a run is the lock: let it through.
+    { step: 'ensure-model', method: 'POST', path: `${API}/registered-models/create`, skip: 1 },
     { step: 'copy-version', method: 'POST', path: `${API}/model-versions/create` },
-    { step: 'move-alias', method: 'POST', path: `${API}/registered-models/alias` },
     { step: 'set-tags', method: 'POST', path: `${API}/model-versions/set-tag` },
+    { step: 'move-alias', method: 'POST', path: `${API}/registered-models/alias` },
+    { step: 'transition-stage', method: 'POST', path: `${API}/model-versions/transition-stage`, mode: 'stage' },
+    { step: 'lock release', method: 'DELETE', path: `${API}/registered-models/delete` },
   ];
   const faults: { label: string; fault: Fault }[] = [
     { label: '5xx', fault: { kind: 'status', status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'injected' } } },
@@ -337,39 +341,58 @@ describe('fault matrix through the fault proxy', () => {
     { label: 'lost response', fault: { kind: 'drop-response' } },
   ];
 
+  const leftoverLocks = async (p: string): Promise<string[]> => {
+    const body = await rest<{ registered_models?: { name: string }[] }>('GET', '/registered-models/search', { filter: `name LIKE 'mlops-gate-lock.%${p}%'` });
+    return (body.registered_models ?? []).map((m) => m.name);
+  };
+
   for (const w of writeSteps) {
     for (const f of faults) {
       it(`${w.step} × ${f.label}: a re-run converges with no duplicate, a second re-run makes zero writes`, async () => {
         const p = uniq('fault');
-        const [, v2] = await seedModel(`${p}-dev`, [older, newer]);
-        await setAlias(`${p}-dev`, 'challenger', v2!);
+        const stage = w.mode === 'stage';
+        const model = stage ? p : `${p}-prod`;
+        let v2: string;
+        if (stage) {
+          [, v2] = (await seedModel(p, [older, newer], { '1': 'Production' })) as [string, string];
+          await setAlias(p, 'challenger', v2);
+        } else {
+          [, v2] = (await seedModel(`${p}-dev`, [older, newer])) as [string, string];
+          await setAlias(`${p}-dev`, 'challenger', v2);
+        }
         if (w.step === 'set-tags') {
           // An existing copy without the journal forces the set-tag calls.
-          await seedModel(`${p}-prod`, []);
-          const id = await import('../../src/plan/journal.js').then((j) => j.copyIdentity(proxy.url.replace(/\/+$/, ''), `${p}-dev`, v2!));
-          await rest('POST', '/model-versions/create', { name: `${p}-prod`, source: `models:/${p}-dev/${v2}`, tags: [{ key: COPY_IDENTITY_KEY, value: id }] });
+          await seedModel(model, []);
+          const id = await import('../../src/plan/journal.js').then((j) => j.copyIdentity(proxy.url.replace(/\/+$/, ''), `${p}-dev`, v2));
+          await rest('POST', '/model-versions/create', { name: model, source: `models:/${p}-dev/${v2}`, tags: [{ key: COPY_IDENTITY_KEY, value: id }] });
         }
-        const config = writeConfig(p, { name: `${p}-\${env}`, promotion: 'copy' });
+        const config = stage ? writeConfig(p, { name: p, promotion: 'stage' }) : writeConfig(p, { name: `${p}-\${env}`, promotion: 'copy' });
         const viaProxy = { DEV_URL: proxy.url, PROD_URL: proxy.url };
         // Fault the first matching writes (the client's own retries included).
-        // The first registered-models/create of a run is the lock: let it through for ensure-model.
-        proxy.setRules([{ name: f.label, method: w.method, path: new RegExp(`^${w.path}`), fault: f.fault, times: 3, skip: w.step === 'ensure-model' ? 1 : 0 }]);
+        const rule = `${w.step}/${f.label}/${p}`;
+        proxy.setRules([{ name: rule, method: w.method, path: new RegExp(`^${w.path}`), fault: f.fault, times: 3, skip: w.skip ?? 0 }]);
         const first = await cli(['promote', '--config', config], viaProxy);
-        const faulted = proxy.requests().filter((r) => r.rule === f.label).length;
-        expect(faulted).toBeGreaterThan(0);
+        expect(proxy.requests().filter((r) => r.rule === rule).length).toBeGreaterThan(0);
         expect([0, 3]).toContain(first.code);
         proxy.setRules([]);
 
         const second = await cli(['promote', '--config', config], viaProxy);
         expect(second.code, `${second.stderr} ${planOf(second).message}`).toBe(0);
         expect(['applied', 'up-to-date']).toContain(planOf(second).status);
-        const copies = (await versionsOf(`${p}-prod`)).filter((v) => tagsOf(v)[COPY_IDENTITY_KEY]);
-        expect(copies).toHaveLength(1);
-        expect(await aliasesOf(`${p}-prod`)).toEqual({ champion: copies[0]!.version });
+        if (stage) {
+          expect((await versionsOf(p)).map((v) => v.current_stage)).toEqual(['Archived', 'Production']);
+          expect((await aliasesOf(p)).champion).toBe(v2);
+        } else {
+          const copies = (await versionsOf(model)).filter((v) => tagsOf(v)[COPY_IDENTITY_KEY]);
+          expect(copies).toHaveLength(1);
+          expect(await versionsOf(model)).toHaveLength(1);
+          expect(await aliasesOf(model)).toEqual({ champion: copies[0]!.version });
+        }
 
         const third = await cli(['promote', '--config', config], viaProxy);
         expect(planOf(third).status).toBe('up-to-date');
         expect(third.writes).toBe(0);
+        expect(await leftoverLocks(p)).toEqual([]);
       });
     }
   }
