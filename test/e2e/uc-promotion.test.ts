@@ -25,9 +25,10 @@ const SEED = {
     dev: {
       tokens: { 'dapi-dev': 'ml-engineer@example.com' },
       catalog: { catalogs: [{ name: 'dev', schemas: ['ml'] }, { name: 'staging', schemas: ['ml'] }] },
+      tracking: { experiments: [{ name: '/Shared/churn', runs: [{ name: 'baseline', status: 'FINISHED' }] }] },
       registry: {
         models: [
-          { name: 'dev.ml.churn', versions: [{ signature: SIGNATURE, files: MODEL_FILES }] },
+          { name: 'dev.ml.churn', versions: [{ run: { experiment: '/Shared/churn', name: 'baseline' }, signature: SIGNATURE, files: MODEL_FILES }] },
           { name: 'dev.ml.nosig', versions: [{ mlmodel: { artifact_path: 'model', flavors: { python_function: { loader_module: 'mlflow.sklearn' } } } }] },
           {
             name: 'dev.ml.inputsonly',
@@ -78,17 +79,19 @@ interface Setup {
   readonly source: ClosableHttpClient;
 }
 
-/** dev.ml.<model> v1 → <destWorkspace> `<destSchema>.<model>`. */
-const setup = (model: string, destWorkspace: 'dev' | 'prod', destSchema: string): Setup => {
+/** dev.ml.<model> v1 → <destWorkspace> `<destSchema>.<destModel>`. */
+const setup = async (model: string, destWorkspace: 'dev' | 'prod', destSchema: string, destModel = model): Promise<Setup> => {
   const source = client('dev');
   const dest = destWorkspace === 'dev' ? source : client(destWorkspace);
+  // The candidate as the evidence reader sees it.
+  const found = await createUnityCatalogPromotionRegistry({ http: source, registryId: regId('dev', 'dev.ml') }).getVersion(`dev.ml.${model}`, '1');
   const input: PlanInput = {
     model,
     from: 'dev',
     to: 'prod',
     mode: 'copy',
-    source: { registry: regId('dev', 'dev.ml'), name: `dev.ml.${model}`, version: '1', source: 'dbfs:/emulator/seed', runId: null },
-    destination: { registry: regId(destWorkspace, destSchema), model: `${destSchema}.${model}` },
+    source: { registry: regId('dev', 'dev.ml'), name: `dev.ml.${model}`, version: '1', source: found!.source, runId: found!.runId },
+    destination: { registry: regId(destWorkspace, destSchema), model: `${destSchema}.${destModel}` },
     aliases: ['champion'],
     stage: null,
   };
@@ -127,13 +130,16 @@ const lastSeq = () => emu.admin.requests().entries.at(-1)?.seq ?? 0;
 
 describe('Unity Catalog copy promotion', () => {
   it('copies catalog → catalog in one workspace: READY version, identity + digest tags, same files, alias moved', async () => {
-    const { input, options, dest, source } = setup('churn', 'dev', 'staging.ml');
+    const { input, options, dest, source } = await setup('churn', 'dev', 'staging.ml');
     const { report } = await applyPromotion(input, options());
     expect(report.status, report.message).toBe('applied');
 
     const [copy, ...others] = await versionsOf(dest, 'staging.ml.churn');
     expect(others).toEqual([]);
     expect(copy).toMatchObject({ version: '1', status: 'READY', source: 'models:/dev.ml.churn/1' });
+    // Same workspace: the lineage to the source run is kept.
+    expect(input.source.runId).toMatch(/\w+/);
+    expect(copy!.run_id).toBe(input.source.runId);
     const sourceFiles = await readVersionFiles(source, 'dev.ml.churn', '1');
     const copiedFiles = await readVersionFiles(dest, 'staging.ml.churn', '1');
     expect([...copiedFiles.keys()]).toEqual(['MLmodel', 'data/notes.txt', 'model.pkl']);
@@ -155,8 +161,21 @@ describe('Unity Catalog copy promotion', () => {
     expect(emu.admin.count('POST /api/2.0/mlflow/unity-catalog/registered-models/create')).toBe(2); // model + lock
   });
 
+  it('copies to another model name in the same schema without a transfer (files read by the registry itself)', async () => {
+    const { input, options, dest, source } = await setup('churn', 'dev', 'dev.ml', 'churn_prod');
+    expect(input.source.registry).toBe(input.destination.registry);
+    const { report } = await applyPromotion(input, { ...options(), transfer: undefined });
+    expect(report.status, report.message).toBe('applied');
+    const [copy, ...others] = await versionsOf(dest, 'dev.ml.churn_prod');
+    expect(others).toEqual([]);
+    expect(copy).toMatchObject({ version: '1', status: 'READY', source: 'models:/dev.ml.churn/1', run_id: input.source.runId });
+    const sourceFiles = await readVersionFiles(source, 'dev.ml.churn', '1');
+    expect(await readVersionFiles(dest, 'dev.ml.churn_prod', '1')).toEqual(sourceFiles);
+    expect(copy!.tags[SOURCE_TAGS.artifactDigest]).toBe(digestOf(sourceFiles));
+  });
+
   it('re-running a finished promotion makes zero write calls', async () => {
-    const { input, options } = setup('churn', 'dev', 'staging.ml');
+    const { input, options } = await setup('churn', 'dev', 'staging.ml');
     expect((await applyPromotion(input, options())).report.status).toBe('applied');
     const seq = lastSeq();
     const { report } = await applyPromotion(input, options());
@@ -166,7 +185,7 @@ describe('Unity Catalog copy promotion', () => {
   });
 
   it('copies across two workspaces with their own credentials; the run id stays behind, the digest travels', async () => {
-    const { input, options, dest, source } = setup('churn', 'prod', 'prod.ml');
+    const { input, options, dest, source } = await setup('churn', 'prod', 'prod.ml');
     const { report } = await applyPromotion(input, options());
     expect(report.status, report.message).toBe('applied');
     const [copy, ...others] = await versionsOf(dest, 'prod.ml.churn');
@@ -186,7 +205,7 @@ describe('Unity Catalog copy promotion', () => {
   });
 
   it('a lost answer to model-versions/create: the re-read finds the version by its tag and finishes it, no duplicate', async () => {
-    const { input, options, dest } = setup('churn', 'prod', 'prod.ml');
+    const { input, options, dest } = await setup('churn', 'prod', 'prod.ml');
     const fault = emu.admin.addFault({ kind: 'lost_response', method: 'POST', path: '/api/2.0/mlflow/unity-catalog/model-versions/create', times: 1 });
     const { report } = await applyPromotion(input, options());
     expect(fault.fired).toBe(1);
@@ -198,7 +217,7 @@ describe('Unity Catalog copy promotion', () => {
   });
 
   it('a lost answer reset on finalize: the version is READY and is reused', async () => {
-    const { input, options, dest } = setup('churn', 'dev', 'staging.ml');
+    const { input, options, dest } = await setup('churn', 'dev', 'staging.ml');
     emu.admin.addFault({ kind: 'lost_response', then: 'reset', method: 'POST', path: '/api/2.0/mlflow/unity-catalog/model-versions/finalize', times: 1 });
     const { report } = await applyPromotion(input, options());
     expect(report.status, report.message).toBe('applied');
@@ -206,7 +225,7 @@ describe('Unity Catalog copy promotion', () => {
   });
 
   it('stopped after create, before finalize: the PENDING version is not promoted; the re-run finishes it', async () => {
-    const { input, options, dest } = setup('churn', 'prod', 'prod.ml');
+    const { input, options, dest } = await setup('churn', 'prod', 'prod.ml');
     // The run dies at finalize (a non-retryable answer stops it there, like a crash would).
     emu.admin.addFault({ kind: 'error', status: 403, errorCode: 'PERMISSION_DENIED', method: 'POST', path: '*/model-versions/finalize', times: 1 });
     const first = await applyPromotion(input, options());
@@ -224,7 +243,7 @@ describe('Unity Catalog copy promotion', () => {
   });
 
   it('a PENDING version left by a process that died right after create (no files) is finished, not duplicated', async () => {
-    const { input, options, dest } = setup('churn', 'prod', 'prod.ml');
+    const { input, options, dest } = await setup('churn', 'prod', 'prod.ml');
     await createUnityCatalogPromotionRegistry({ http: dest, registryId: input.destination.registry }).createModel('prod.ml.churn');
     const identity = copyIdentity(input.source.registry, 'dev.ml.churn', '1');
     await dest.request({
@@ -241,7 +260,7 @@ describe('Unity Catalog copy promotion', () => {
   });
 
   it('stopped halfway through the upload: the re-run uploads again into the same version and finalizes', async () => {
-    const { input, options, dest, source } = setup('churn', 'prod', 'prod.ml');
+    const { input, options, dest, source } = await setup('churn', 'prod', 'prod.ml');
     emu.admin.addFault({ kind: 'error', status: 403, errorCode: 'PERMISSION_DENIED', method: 'PUT', path: '/api/2.0/fs/files/Models/prod/*', skip: 1, times: 1 });
     expect((await applyPromotion(input, options())).report.status).toBe('failed');
     expect((await readVersionFiles(dest, 'prod.ml.churn', '1')).size).toBe(1);
@@ -256,7 +275,7 @@ describe('Unity Catalog copy promotion', () => {
     ['nosig', /has no signature/],
     ['inputsonly', /signature without outputs/],
   ])('refuses a source without a complete signature (%s), before creating any version', async (model, message) => {
-    const { input, options, dest } = setup(model, 'prod', 'prod.ml');
+    const { input, options, dest } = await setup(model, 'prod', 'prod.ml');
     const { report } = await applyPromotion(input, options());
     expect(report.status).toBe('failed');
     expect(report.message).toMatch(message);
@@ -266,7 +285,7 @@ describe('Unity Catalog copy promotion', () => {
   });
 
   it('a lock held by another run blocks the promotion without writing a version; once released it proceeds', async () => {
-    const { input, options, dest } = setup('churn', 'prod', 'prod.ml');
+    const { input, options, dest } = await setup('churn', 'prod', 'prod.ml');
     const registry = options().registry;
     const held = await acquireLock(registry, {
       key: promotionJob(input).lockKey,
@@ -295,7 +314,7 @@ describe('Unity Catalog copy promotion', () => {
   });
 
   it('an expired lock is taken over through the next generation, and both generations are gone afterwards', async () => {
-    const { input, options, dest } = setup('churn', 'prod', 'prod.ml');
+    const { input, options, dest } = await setup('churn', 'prod', 'prod.ml');
     const registry = options().registry;
     const past = new Date(Date.now() - 3_600_000);
     const held = await acquireLock(registry, {
@@ -321,8 +340,8 @@ describe('Unity Catalog copy promotion', () => {
   });
 
   it('two runs at once: exactly one copy exists afterwards', async () => {
-    const a = setup('churn', 'prod', 'prod.ml');
-    const b = setup('churn', 'prod', 'prod.ml');
+    const a = await setup('churn', 'prod', 'prod.ml');
+    const b = await setup('churn', 'prod', 'prod.ml');
     const results = await Promise.all([applyPromotion(a.input, a.options()), applyPromotion(b.input, b.options())]);
     const statuses = results.map((r) => r.report.status);
     expect(statuses).toContain('applied');
@@ -331,7 +350,7 @@ describe('Unity Catalog copy promotion', () => {
   });
 
   it('stages are refused with a message naming the fix', async () => {
-    const { input, options } = setup('churn', 'prod', 'prod.ml');
+    const { input, options } = await setup('churn', 'prod', 'prod.ml');
     await expect(options().registry.transitionStage(input.destination.model, '1', 'Production', true)).rejects.toThrow(/no model stages.*use aliases/);
   });
 });

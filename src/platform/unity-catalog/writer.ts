@@ -167,8 +167,8 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
   const requireLockSchema = (): string => {
     if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
       throw new ApplyError(
-        `Unity Catalog locks need a schema (catalog.schema) to hold them; "${lockSchema}" is not one (registry id ${options.registryId})`,
-        'locked',
+        `Unity Catalog locks need a schema (catalog.schema) to hold them; "${lockSchema}" is not one (registry id ${options.registryId}); pass lockSchema`,
+        'aborted',
       );
     }
     return lockSchema;
