@@ -18,6 +18,8 @@ export interface ExpectedPlan {
   readonly hash: string;
   /** The reviewed plan itself, when known (from a result file): drift is then reported step by step. */
   readonly plan?: TargetPlan | null;
+  /** Set when the reviewed plan file has no plan for this target: it must not be applied. */
+  readonly missingFrom?: string;
 }
 
 export interface ApplyOptions {
@@ -346,6 +348,9 @@ function report(plan: TargetPlan, w: DestinationSnapshot, status: PromotionStatu
 }
 
 function expectationFailure(expect: ExpectedPlan, plan: TargetPlan): string | null {
+  if (expect.missingFrom) {
+    return `${plan.model} ${plan.from}→${plan.to} is not in the reviewed plan file ${expect.missingFrom}, so it is not applied; its plan now has hash ${plan.hash}.`;
+  }
   if (hashMatches(expect.hash, plan.hash)) return null;
   const changes = expect.plan ? diffPlans(expect.plan, plan) : [];
   const what = changes.length

@@ -102,7 +102,7 @@ export function expectedPlans(value: string | null, readFile: RunDeps['readFile'
     if (plan) byKey.set(targetKey(t), { hash: plan.hash, plan });
   }
   // A target missing from the reviewed file was not reviewed: it must not be applied.
-  return (t) => byKey.get(targetKey(t)) ?? { hash: 'sha256:(not in the reviewed plan file)' };
+  return (t) => byKey.get(targetKey(t)) ?? { hash: '', missingFrom: value };
 }
 
 export async function runPromote(inv: PromoteInvocation, deps: PromoteDeps): Promise<ResultDocument> {

@@ -289,3 +289,13 @@ describe('crash safety: killed after each write, a re-run converges', () => {
     });
   }
 });
+
+describe('--expect-plan with a reviewed file that lacks the target', () => {
+  it('refuses to apply an unreviewed target', async () => {
+    const r = world();
+    const { report } = await applyPromotion(copyInput, opts(r, { expectPlan: { hash: '', missingFrom: 'reviewed.json' } }));
+    expect(report.status).toBe('drift');
+    expect(report.message).toMatch(/not in the reviewed plan file reviewed.json/);
+    expect(r.writes).toHaveLength(0);
+  });
+});
