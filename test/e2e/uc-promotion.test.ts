@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/apply/lock.js';
-import { applyPromotion, promotionJob, type ApplyOptions } from '../../src/apply/executor.js';
+import { applyPromotion, executePlan, promotionJob, type ApplyOptions } from '../../src/apply/executor.js';
+import { rollbackJob } from '../../src/apply/rollback.js';
 import type { PlanInput } from '../../src/plan/build.js';
 import { COPY_IDENTITY_KEY, SOURCE_TAGS, copyIdentity } from '../../src/plan/journal.js';
 import { defaultModules, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
@@ -28,7 +29,13 @@ const SEED = {
       tracking: { experiments: [{ name: '/Shared/churn', runs: [{ name: 'baseline', status: 'FINISHED' }] }] },
       registry: {
         models: [
-          { name: 'dev.ml.churn', versions: [{ run: { experiment: '/Shared/churn', name: 'baseline' }, signature: SIGNATURE, files: MODEL_FILES }] },
+          {
+            name: 'dev.ml.churn',
+            versions: [
+              { run: { experiment: '/Shared/churn', name: 'baseline' }, signature: SIGNATURE, files: MODEL_FILES },
+              { signature: SIGNATURE, files: { 'model.pkl': 'retrained' } },
+            ],
+          },
           { name: 'dev.ml.nosig', versions: [{ mlmodel: { artifact_path: 'model', flavors: { python_function: { loader_module: 'mlflow.sklearn' } } } }] },
           {
             name: 'dev.ml.inputsonly',
@@ -80,17 +87,17 @@ interface Setup {
 }
 
 /** dev.ml.<model> v1 → <destWorkspace> `<destSchema>.<destModel>`. */
-const setup = async (model: string, destWorkspace: 'dev' | 'prod', destSchema: string, destModel = model): Promise<Setup> => {
+const setup = async (model: string, destWorkspace: 'dev' | 'prod', destSchema: string, destModel = model, version = '1'): Promise<Setup> => {
   const source = client('dev');
   const dest = destWorkspace === 'dev' ? source : client(destWorkspace);
   // The candidate as the evidence reader sees it.
-  const found = await createUnityCatalogPromotionRegistry({ http: source, registryId: regId('dev', 'dev.ml') }).getVersion(`dev.ml.${model}`, '1');
+  const found = await createUnityCatalogPromotionRegistry({ http: source, registryId: regId('dev', 'dev.ml') }).getVersion(`dev.ml.${model}`, version);
   const input: PlanInput = {
     model,
     from: 'dev',
     to: 'prod',
     mode: 'copy',
-    source: { registry: regId('dev', 'dev.ml'), name: `dev.ml.${model}`, version: '1', source: found!.source, runId: found!.runId },
+    source: { registry: regId('dev', 'dev.ml'), name: `dev.ml.${model}`, version, source: found!.source, runId: found!.runId },
     destination: { registry: regId(destWorkspace, destSchema), model: `${destSchema}.${destModel}` },
     aliases: ['champion'],
     stage: null,
@@ -347,6 +354,39 @@ describe('Unity Catalog copy promotion', () => {
     expect(statuses).toContain('applied');
     for (const s of statuses) expect(['applied', 'locked', 'up-to-date']).toContain(s);
     expect((await versionsOf(a.dest, 'prod.ml.churn')).map((v) => [v.version, v.status])).toEqual([['1', 'READY']]);
+  });
+
+  it('promotes a second version over the first, then rolls back to it (aliases and tags only, no version deleted)', async () => {
+    const first = await setup('churn', 'prod', 'prod.ml');
+    expect((await applyPromotion(first.input, first.options())).report.status).toBe('applied');
+    const second = await setup('churn', 'prod', 'prod.ml', 'churn', '2');
+    const promoted = await applyPromotion(second.input, second.options());
+    expect(promoted.report.status, promoted.report.message).toBe('applied');
+    expect(promoted.report.previousChampion).toBe('1');
+    const registry = second.options().registry;
+    expect((await registry.getModel('prod.ml.churn'))?.aliases).toEqual({ champion: '2' });
+    expect((await registry.getVersion('prod.ml.churn', '2'))?.tags['mlops_gate.prod.previous_champion']).toBe('1');
+
+    const job = rollbackJob({
+      model: 'churn',
+      environment: 'prod',
+      mode: 'copy',
+      registry: second.input.destination.registry,
+      modelName: 'prod.ml.churn',
+      aliases: ['champion'],
+      stage: null,
+      toVersion: null,
+    });
+    const rolled = await executePlan(job, second.options());
+    expect(rolled.report.status, rolled.report.message).toBe('applied');
+    expect((await registry.getModel('prod.ml.churn'))?.aliases).toEqual({ champion: '1' });
+    expect((await versionsOf(second.dest, 'prod.ml.churn')).map((v) => [v.version, v.status])).toEqual([
+      ['1', 'READY'],
+      ['2', 'READY'],
+    ]);
+    const seq = lastSeq();
+    expect((await executePlan(job, second.options())).report.status).toBe('up-to-date');
+    expect(writesSince(seq)).toEqual([]);
   });
 
   it('stages are refused with a message naming the fix', async () => {
