@@ -43,7 +43,7 @@ export async function listFiles(http: HttpClient, dir: string): Promise<string[]
       const page = (
         await http.request<{ contents?: { path?: string; name?: string; is_directory?: boolean }[]; next_page_token?: string }>({
           method: 'GET',
-          path: `${DIRECTORIES}/${encodePath(path)}/`,
+          path: `${DIRECTORIES}/${encodePath(path)}`,
           query: { page_token: token },
           endpoint: 'GET /api/2.0/fs/directories/Models/{model}/{version}/…',
         })
