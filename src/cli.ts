@@ -16,8 +16,9 @@ import type { ResultDocument } from './result/types.js';
 import { readConfig, runPlan, type RunDeps } from './run/plan.js';
 import { listTargets } from './config/targets.js';
 import { TOOL_VERSION } from './version.js';
-import { startEmulator, defaultModules } from './emulator/index.js';
+import { startEmulator, defaultModules, DEFAULT_TOKEN } from './emulator/index.js';
 import { runDemo } from './demo/run.js';
+import { DEMO_SEED } from './demo/scenario.js';
 import { parse } from 'yaml';
 import { randomUUID } from 'node:crypto';
 import type { PromoteInvocation, RollbackInvocation } from './invocation.js';
@@ -143,7 +144,9 @@ function runValidate(inv: ValidateInvocation, io: CliIO): ExitCode {
 async function runEmulator(inv: Extract<Invocation, { command: 'emulator' }>, io: CliIO): Promise<ExitCode> {
   const { readFile } = fileDeps(io);
   let seed: unknown = undefined;
-  if (inv.seedPath) {
+  if (inv.seedPath === 'demo') {
+    seed = DEMO_SEED; // the demo's workspace (examples/demo/mlops.yml plans against it)
+  } else if (inv.seedPath) {
     const text = readFile(inv.seedPath);
     if (text === null) throw new UsageError(`seed file not found: ${inv.seedPath}`);
     try {
@@ -159,7 +162,7 @@ async function runEmulator(inv: Extract<Invocation, { command: 'emulator' }>, io
     seed,
     modules: defaultModules(),
   });
-  io.stderr(`mlops-gate emulator listening on ${emulator.url} (Ctrl-C to stop)\n`);
+  io.stderr(`mlops-gate emulator listening on ${emulator.url} (token ${DEFAULT_TOKEN}; Ctrl-C to stop)\n`);
   await (io.untilStopped ?? (() => new Promise<void>(() => undefined)))();
   await emulator.close();
   return EXIT.ok;

@@ -86,7 +86,7 @@ Usage:
                       [--dry-run] [--format text|markdown|json] [--result FILE] [--fail-on fail|warn]
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
                       [--format text|markdown|json] [--result FILE]
-  mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE]
+  mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
   mlops-gate demo     [--format text|markdown|json]   (the main job on the built-in emulator)
   mlops-gate version | help
 
