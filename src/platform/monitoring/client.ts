@@ -1,0 +1,258 @@
+// Ensures the Lakehouse monitor of an inference table, idempotently, through either API:
+//   data-quality (default, as Databricks recommends): /api/data-quality/v1/monitors, by table id
+//     and output schema id (looked up from their names in Unity Catalog);
+//   legacy: /api/2.1/unity-catalog/tables/{table}/monitor, by name.
+// Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
+// update only the changed fields; same → zero writes. Optionally refresh after a change.
+
+import { ApiError } from '../../errors.js';
+import type { HttpClient } from '../http/types.js';
+import {
+  diffMonitor,
+  dqProfilingConfig,
+  dqUpdateMask,
+  legacyCreateBody,
+  legacyUpdateBody,
+  observeDataQuality,
+  observeLegacy,
+  type DesiredMonitor,
+  type MonitorApi,
+  type MonitorField,
+  type ObservedMonitor,
+} from './desired.js';
+
+export type RefreshPolicy = 'after-change' | 'always' | 'never';
+
+export interface EnsureMonitorRequest {
+  readonly api: MonitorApi;
+  readonly monitor: DesiredMonitor;
+  readonly refresh: RefreshPolicy;
+}
+
+export type RefreshOutcome =
+  | { readonly state: 'started'; readonly refreshId: string }
+  /** A refresh was already pending or running (409): it will pick up the change. */
+  | { readonly state: 'already-running' };
+
+export type EnsureMonitorResult =
+  | {
+      readonly action: 'created' | 'updated' | 'unchanged';
+      readonly api: MonitorApi;
+      readonly table: string;
+      /** Fields that differed (empty when created or unchanged). */
+      readonly changes: readonly MonitorField[];
+      readonly refresh: RefreshOutcome | null;
+      readonly monitorVersion: number | null;
+      readonly writes: number;
+      readonly message: string;
+    }
+  | {
+      /** The table or output schema does not exist: nothing was written. */
+      readonly action: 'failed';
+      readonly api: MonitorApi;
+      readonly table: string;
+      readonly changes: readonly MonitorField[];
+      readonly refresh: null;
+      readonly monitorVersion: null;
+      readonly writes: number;
+      readonly message: string;
+    };
+
+/** Read-only view for check/verify. */
+export type MonitorState =
+  | { readonly state: 'absent' }
+  | { readonly state: 'differs'; readonly changes: readonly MonitorField[] }
+  | { readonly state: 'same' }
+  | { readonly state: 'failed'; readonly message: string };
+
+export interface MonitoringClient {
+  ensureMonitor(request: EnsureMonitorRequest): Promise<EnsureMonitorResult>;
+  inspect(api: MonitorApi, monitor: DesiredMonitor): Promise<MonitorState>;
+}
+
+const isCode = (e: unknown, ...codes: string[]): boolean => e instanceof ApiError && e.errorCode !== null && codes.includes(e.errorCode);
+const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
+const enc = encodeURIComponent;
+
+/** One API's operations, over names it resolves itself. */
+interface ApiOps {
+  /** What the observed monitor's output schema field should hold. */
+  outputSchemaValue(): Promise<string>;
+  get(): Promise<ObservedMonitor | null>;
+  create(): Promise<ObservedMonitor>;
+  update(changes: readonly MonitorField[]): Promise<ObservedMonitor>;
+  refresh(): Promise<RefreshOutcome>;
+}
+
+export function createMonitoringClient(options: { readonly http: HttpClient }): MonitoringClient {
+  const { http } = options;
+
+  const legacyOps = (d: DesiredMonitor): ApiOps => {
+    const path = `/api/2.1/unity-catalog/tables/${enc(d.table)}/monitor`;
+    const endpoint = 'api/2.1/unity-catalog/tables/{table}/monitor';
+    return {
+      outputSchemaValue: async () => d.outputSchema,
+      async get() {
+        try {
+          return observeLegacy((await http.request<Record<string, unknown>>({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+        } catch (e) {
+          if (isCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
+          throw e;
+        }
+      },
+      async create() {
+        return observeLegacy((await http.request<Record<string, unknown>>({ method: 'POST', path, body: legacyCreateBody(d), endpoint: `POST /${endpoint}` })).body);
+      },
+      async update(changes) {
+        const body = legacyUpdateBody(d, changes);
+        return observeLegacy((await http.request<Record<string, unknown>>({ method: 'PUT', path, body, endpoint: `PUT /${endpoint}` })).body);
+      },
+      async refresh() {
+        try {
+          const res = await http.request<{ refresh_id?: unknown }>({ method: 'POST', path: `${path}/refreshes`, endpoint: `POST /${endpoint}/refreshes` });
+          return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
+        } catch (e) {
+          if (e instanceof ApiError && (e.details.status === 409 || isCode(e, 'RESOURCE_CONFLICT'))) return { state: 'already-running' };
+          throw e;
+        }
+      },
+    };
+  };
+
+  const dataQualityOps = (d: DesiredMonitor): ApiOps => {
+    let ids: Promise<{ tableId: string; schemaId: string }> | null = null;
+    // Data Quality addresses objects by UUID: look both up once, by name.
+    const resolve = () =>
+      (ids ??= (async () => {
+        const table = await http.request<{ table_id?: string }>({
+          method: 'GET',
+          path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`,
+          endpoint: 'GET /api/2.1/unity-catalog/tables/{name}',
+        });
+        const schema = await http.request<{ schema_id?: string }>({
+          method: 'GET',
+          path: `/api/2.1/unity-catalog/schemas/${enc(d.outputSchema)}`,
+          endpoint: 'GET /api/2.1/unity-catalog/schemas/{name}',
+        });
+        if (!table.body.table_id || !schema.body.schema_id) throw new Error(`Unity Catalog answered without table_id/schema_id for ${d.table} / ${d.outputSchema}`);
+        return { tableId: table.body.table_id, schemaId: schema.body.schema_id };
+      })());
+    const monitorPath = async () => `/api/data-quality/v1/monitors/table/${enc((await resolve()).tableId)}`;
+    const endpoint = 'api/data-quality/v1/monitors/{object_type}/{object_id}';
+    return {
+      outputSchemaValue: async () => (await resolve()).schemaId,
+      async get() {
+        const path = await monitorPath();
+        try {
+          return observeDataQuality((await http.request<Record<string, unknown>>({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+        } catch (e) {
+          if (isCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
+          throw e;
+        }
+      },
+      async create() {
+        const { tableId, schemaId } = await resolve();
+        const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, true) };
+        return observeDataQuality(
+          (await http.request<Record<string, unknown>>({ method: 'POST', path: '/api/data-quality/v1/monitors', body, endpoint: 'POST /api/data-quality/v1/monitors' })).body,
+        );
+      },
+      async update(changes) {
+        const { tableId, schemaId } = await resolve();
+        const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, false) };
+        const res = await http.request<Record<string, unknown>>({
+          method: 'PATCH',
+          path: await monitorPath(),
+          query: { update_mask: dqUpdateMask(changes) },
+          body,
+          // Same mask, same body: repeating it lands on the same monitor.
+          idempotent: true,
+          endpoint: `PATCH /${endpoint}`,
+        });
+        return observeDataQuality(res.body);
+      },
+      async refresh() {
+        const { tableId } = await resolve();
+        try {
+          const res = await http.request<{ refresh_id?: unknown }>({
+            method: 'POST',
+            path: `${await monitorPath()}/refreshes`,
+            body: { object_type: 'table', object_id: tableId },
+            endpoint: `POST /${endpoint}/refreshes`,
+          });
+          return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
+        } catch (e) {
+          if (e instanceof ApiError && (e.details.status === 409 || isCode(e, 'RESOURCE_CONFLICT'))) return { state: 'already-running' };
+          throw e;
+        }
+      },
+    };
+  };
+
+  const opsFor = (api: MonitorApi, d: DesiredMonitor): ApiOps => (api === 'legacy' ? legacyOps(d) : dataQualityOps(d));
+
+  const missingMessage = (e: ApiError, d: DesiredMonitor): string =>
+    isCode(e, 'TABLE_DOES_NOT_EXIST')
+      ? `inference table ${d.table} does not exist yet (it appears once the endpoint has served requests with inference tables enabled); the monitor was not created`
+      : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${e.message})`;
+
+  return {
+    async inspect(api, d) {
+      const ops = opsFor(api, d);
+      try {
+        const observed = await ops.get();
+        if (!observed) return { state: 'absent' };
+        const changes = diffMonitor(d, await ops.outputSchemaValue(), observed);
+        return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
+      } catch (e) {
+        if (isCode(e, ...MISSING_OBJECT)) return { state: 'failed', message: missingMessage(e as ApiError, d) };
+        throw e;
+      }
+    },
+
+    async ensureMonitor({ api, monitor: d, refresh }) {
+      const ops = opsFor(api, d);
+      let writes = 0;
+      const done = async (action: 'created' | 'updated' | 'unchanged', changes: readonly MonitorField[], observed: ObservedMonitor): Promise<EnsureMonitorResult> => {
+        let refreshed: RefreshOutcome | null = null;
+        if (refresh === 'always' || (refresh === 'after-change' && action !== 'unchanged')) {
+          refreshed = await ops.refresh();
+          writes++;
+        }
+        const what = action === 'updated' ? `updated ${changes.join(', ')}` : action;
+        const refreshText = refreshed ? (refreshed.state === 'started' ? `; refresh ${refreshed.refreshId} started` : '; a refresh was already running') : '';
+        return {
+          action,
+          api,
+          table: d.table,
+          changes,
+          refresh: refreshed,
+          monitorVersion: observed.monitorVersion,
+          writes,
+          message: `monitor on ${d.table} (${api}): ${what}${refreshText}`,
+        };
+      };
+      try {
+        let observed = await ops.get();
+        if (!observed) {
+          try {
+            writes++;
+            return await done('created', [], await ops.create());
+          } catch (e) {
+            // A concurrent writer created it first: compare with theirs instead.
+            if (!isCode(e, 'RESOURCE_ALREADY_EXISTS')) throw e;
+            observed = await ops.get();
+            if (!observed) throw e;
+          }
+        }
+        const changes = diffMonitor(d, await ops.outputSchemaValue(), observed);
+        if (changes.length === 0) return await done('unchanged', [], observed);
+        writes++;
+        return await done('updated', changes, await ops.update(changes));
+      } catch (e) {
+        if (!isCode(e, ...MISSING_OBJECT)) throw e;
+        return { action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message: missingMessage(e as ApiError, d) };
+      }
+    },
+  };
+}
