@@ -122,26 +122,7 @@ export async function runPromote(inv: PromoteInvocation, deps: PromoteDeps): Pro
     deps,
   );
   const { config } = readConfig(inv.configPath, deps);
-  const expected = expectedPlans(inv.expectPlan, deps.readFile);
-  const passing = new Set<Outcome>(PASSING);
-  if (inv.failOn === 'warn') passing.delete('warn');
-  const promotable = result.targets.filter((t) => mayPromote(t, passing));
-  if (expected && inv.expectPlan && /^(sha256:)?[0-9a-f]{12,64}$/i.test(inv.expectPlan.trim()) && promotable.length > 1) {
-    throw new UsageError(
-      `--expect-plan with a hash names one plan, but ${promotable.length} targets would be promoted; select one with --model/--to, or pass the reviewed result file`,
-    );
-  }
-
-  const targets: TargetReport[] = [];
-  for (const t of result.targets) {
-    const target: Target = { model: t.model, from: t.from, to: t.to };
-    if (!mayPromote(t, passing)) {
-      targets.push({ ...t, plan: emptyReport(config.models.get(t.model)?.promotion ?? 'copy', 'blocked', `not promoted: ${t.summary}`) });
-      continue;
-    }
-    deps.progress?.(`${inv.dryRun ? 'Planning' : 'Promoting'} ${t.model} ${t.from} → ${t.to}…`);
-    targets.push({ ...t, plan: await promoteOne(config, target, evidence.get(targetKey(target)), inv, deps, expected) });
-  }
+  const targets = await attachPromotionPlans(config, result.targets, evidence, inv, deps);
 
   const requests = deps.requests?.();
   return {
@@ -153,12 +134,46 @@ export async function runPromote(inv: PromoteInvocation, deps: PromoteDeps): Pro
   };
 }
 
+/**
+ * For each target report, the promotion plan (`plan` field): blocked targets get a `blocked`
+ * report; the others are planned against the destination and, unless `dryRun`, applied. Usable by
+ * `plan` too (with `dryRun: true`) to show the exact plan and its hash in the PR comment.
+ */
+export async function attachPromotionPlans(
+  config: Config,
+  reports: readonly TargetReport[],
+  evidence: ReadonlyMap<string, TargetEvidence>,
+  inv: Pick<PromoteInvocation, 'dryRun' | 'expectPlan' | 'failOn'>,
+  deps: Omit<PromoteDeps, 'portsFor' | 'github'>,
+): Promise<TargetReport[]> {
+  const expected = expectedPlans(inv.expectPlan, deps.readFile);
+  const passing = new Set<Outcome>(PASSING);
+  if (inv.failOn === 'warn') passing.delete('warn');
+  const promotable = reports.filter((t) => mayPromote(t, passing));
+  if (inv.expectPlan && /^(sha256:)?[0-9a-f]{12,64}$/i.test(inv.expectPlan.trim()) && promotable.length > 1) {
+    throw new UsageError(
+      `--expect-plan with a hash names one plan, but ${promotable.length} targets would be promoted; select one with --model/--to, or pass the reviewed result file`,
+    );
+  }
+  const targets: TargetReport[] = [];
+  for (const t of reports) {
+    const target: Target = { model: t.model, from: t.from, to: t.to };
+    if (!mayPromote(t, passing)) {
+      targets.push({ ...t, plan: emptyReport(config.models.get(t.model)?.promotion ?? 'copy', 'blocked', `not promoted: ${t.summary}`) });
+      continue;
+    }
+    deps.progress?.(`${inv.dryRun ? 'Planning' : 'Promoting'} ${t.model} ${t.from} → ${t.to}…`);
+    targets.push({ ...t, plan: await promoteOne(config, target, evidence.get(targetKey(target)), inv, deps, expected) });
+  }
+  return targets;
+}
+
 async function promoteOne(
   config: Config,
   target: Target,
   evidence: TargetEvidence | undefined,
-  inv: PromoteInvocation,
-  deps: PromoteDeps,
+  inv: Pick<PromoteInvocation, 'dryRun'>,
+  deps: Omit<PromoteDeps, 'portsFor' | 'github'>,
   expected: ((t: Target) => ExpectedPlan | null) | null,
 ): Promise<PromotionReport> {
   const mode = config.models.get(target.model)?.promotion ?? 'copy';
