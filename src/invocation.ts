@@ -74,6 +74,20 @@ export type Invocation =
   | { readonly command: 'help'; readonly topic: string | null }
   | { readonly command: 'version' };
 
+/** A plan invocation with the CLI's defaults (for programmatic callers such as the demo). */
+export const planInvocation = (configPath: string, overrides: Partial<Omit<PlanInvocation, 'command' | 'configPath'>> = {}): PlanInvocation => ({
+  command: 'plan',
+  configPath,
+  format: 'text',
+  models: [],
+  to: null,
+  evidencePath: null,
+  saveEvidencePath: null,
+  resultPath: null,
+  failOn: 'fail',
+  ...overrides,
+});
+
 export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'demo', 'help', 'version'] as const;
 
 export const USAGE = `mlops-gate — policy gates, promotion and rollback for ML models (MLflow, Databricks)

@@ -3,7 +3,7 @@
 // through the real Unity Catalog adapters over HTTP, and prints the report.
 
 import { startEmulator, defaultModules, DEFAULT_TOKEN } from '../emulator/index.js';
-import type { PlanInvocation } from '../invocation.js';
+import { planInvocation, type PlanInvocation } from '../invocation.js';
 import { renderResult, liveDeps, type CliIO } from '../cli.js';
 import { runPlan } from '../run/plan.js';
 import { EXIT, type ExitCode } from '../errors.js';
@@ -22,20 +22,7 @@ export async function runDemo(io: CliIO, format: PlanInvocation['format'] = 'tex
       readFile: (path: string) => (path === DEMO_CONFIG_FILE ? DEMO_CONFIG : live.readFile(path)),
     };
     io.stderr(`── mlops-gate plan --config ${DEMO_CONFIG_FILE} (what a pull request runs)\n`);
-    const { result } = await runPlan(
-      {
-        command: 'plan',
-        configPath: DEMO_CONFIG_FILE,
-        format,
-        models: [],
-        to: null,
-        evidencePath: null,
-        saveEvidencePath: null,
-        resultPath: null,
-        failOn: 'fail',
-      },
-      deps,
-    );
+    const { result } = await runPlan(planInvocation(DEMO_CONFIG_FILE, { format }), deps);
     io.stdout(renderResult(result, format));
     const counts = emulator.admin.requests();
     io.stderr(

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { liveDeps } from '../../../src/cli.js';
 import { DEMO_CONFIG, DEMO_CONFIG_FILE, DEMO_SEED } from '../../../src/demo/scenario.js';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
-import type { PlanInvocation } from '../../../src/invocation.js';
+import { planInvocation } from '../../../src/invocation.js';
 import { exitCodeFor } from '../../../src/result/exit.js';
 import { runPlan } from '../../../src/run/plan.js';
 
@@ -19,17 +19,7 @@ beforeEach(() => emulator.admin.reset());
 const plan = async () => {
   const env = { DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: DEFAULT_TOKEN };
   const live = liveDeps({ stdout: () => undefined, stderr: () => undefined, env, cwd: process.cwd() });
-  const inv: PlanInvocation = {
-    command: 'plan',
-    configPath: DEMO_CONFIG_FILE,
-    format: 'json',
-    models: [],
-    to: null,
-    evidencePath: null,
-    saveEvidencePath: null,
-    resultPath: null,
-    failOn: 'fail',
-  };
+  const inv = planInvocation(DEMO_CONFIG_FILE, { format: 'json' });
   const { result } = await runPlan(inv, { ...live, readFile: (p) => (p === DEMO_CONFIG_FILE ? DEMO_CONFIG : live.readFile(p)) });
   return result;
 };
@@ -67,7 +57,7 @@ describe('plan against a faulty Unity Catalog workspace', () => {
     const env = { DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: 'dapi-wrong' };
     const live = liveDeps({ stdout: () => undefined, stderr: () => undefined, env, cwd: process.cwd() });
     const { result } = await runPlan(
-      { command: 'plan', configPath: DEMO_CONFIG_FILE, format: 'json', models: ['churn'], to: null, evidencePath: null, saveEvidencePath: null, resultPath: null, failOn: 'fail' },
+      planInvocation(DEMO_CONFIG_FILE, { format: 'json', models: ['churn'] }),
       { ...live, readFile: (p) => (p === DEMO_CONFIG_FILE ? DEMO_CONFIG : live.readFile(p)) },
     );
     expect(result.targets).toHaveLength(1);

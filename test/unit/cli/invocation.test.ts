@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs } from '../../../src/invocation.js';
+import { parseCliArgs, planInvocation } from '../../../src/invocation.js';
 import { readActionInputs } from '../../../src/action/inputs.js';
 import { UsageError } from '../../../src/errors.js';
 
@@ -16,6 +16,7 @@ describe('parseCliArgs', () => {
       resultPath: null,
       failOn: 'fail',
     });
+    expect(parseCliArgs(['plan'])).toEqual(planInvocation('mlops.yml'));
   });
 
   it('accepts repeated and comma-separated models', () => {
