@@ -151,8 +151,10 @@ export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDe
       if (isStuck(s)) return stuck(s);
       if (s.kind === 'failed') return result('failed', `${s.message}; the new endpoint serves nothing`);
       if (created.outcome === 'exists') {
-        // Someone else created it between our read and our write: judge what it serves now.
-        return convergeAgain(spec, deps, runtime, result, steps, writes);
+        // Another writer created it between our read and our write: judge what it serves.
+        const now = locate(spec, s.endpoint);
+        if (now.state !== 'done') return result('drift', `serving endpoint "${spec.endpoint}" was created by someone else meanwhile, serving ${s.endpoint.config ? describeConfig(s.endpoint.config) : 'nothing'}; nothing was changed`);
+        return result('up-to-date', `serving endpoint "${spec.endpoint}" was created meanwhile with the planned config`);
       }
       const smoke = phasesFor(spec.strategy, spec.candidate, null)[0]!.smoke;
       if (smoke) {
@@ -177,14 +179,17 @@ export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDe
     const phase = phases[i]!;
     if (!live.config || !sameConfig(live.config, phase.config)) {
       const update = await serving.updateConfig(spec.endpoint, phase.config, wait);
-      writes += 1 + update.conflicts;
+      writes += update.outcome === 'started' ? 1 + update.conflicts : update.conflicts;
       if (update.outcome === 'gave-up') return isStuck(update.settle) ? stuck(update.settle) : result('failed', 'gave up waiting for an update in flight');
       const pollsBefore = serving.polls();
-      const s = await serving.waitUntilSettled(spec.endpoint, wait);
+      const s: SettleOutcome =
+        update.outcome === 'already-applied'
+          ? { kind: 'settled', endpoint: update.endpoint, polls: 0, waitedMs: 0 }
+          : await serving.waitUntilSettled(spec.endpoint, wait);
       await record({
         kind: 'update',
         label: phase.label,
-        configVersion: update.endpoint.pendingConfigVersion,
+        configVersion: update.outcome === 'started' ? update.endpoint.pendingConfigVersion : update.endpoint.config?.configVersion ?? null,
         conflicts: update.conflicts,
         polls: serving.polls() - pollsBefore,
       });
@@ -227,26 +232,10 @@ export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDe
     writes += 1 + update.conflicts;
     if (update.outcome === 'gave-up') return result('failed', `${why}; restoring the previous config did not start: ${isStuck(update.settle) ? update.settle.message : 'gave up'}`);
     const s = await serving.waitUntilSettled(spec.endpoint, wait);
-    await record({ kind: 'restore', label: `restore ${describeConfig(restoreTo)}`, writes: 1 + update.conflicts });
+    await record({ kind: 'restore', label: `restore ${describeConfig(restoreTo)}`, writes: update.outcome === 'started' ? 1 + update.conflicts : update.conflicts });
     if (s.kind !== 'settled') return result('failed', `${why}; restoring the previous config did not settle: ${s.message}`);
     return result('aborted', `${why}; restored the previous config (${describeConfig(restoreTo)})`);
   }
-}
-
-/** After losing a create race: one more pass that judges the endpoint the other writer made. */
-async function convergeAgain(
-  spec: ServingRolloutSpec,
-  deps: ConvergeDeps,
-  runtime: RolloutRuntime,
-  result: (o: RolloutResult['outcome'], m: string) => RolloutResult,
-  steps: RolloutStepRecord[],
-  writes: number,
-): Promise<RolloutResult> {
-  const endpoint = await deps.serving.getEndpoint(spec.endpoint);
-  const position = locate(spec, endpoint);
-  if (position.state === 'done') return result('up-to-date', `serving endpoint "${spec.endpoint}" was created concurrently with the planned config`);
-  const again = await convergeRollout({ ...spec, expected: { kind: 'absent' } }, deps, runtime);
-  return { ...again, steps: [...steps, ...again.steps], writes: writes + again.writes };
 }
 
 async function smokeRequest(spec: ServingRolloutSpec, serving: ServingClient, runtime: RolloutRuntime): Promise<{ passed: boolean; reason: string }> {

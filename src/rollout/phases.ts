@@ -2,7 +2,10 @@
 // converger uses to tell "already there", "part-way through this rollout" and "drifted".
 
 import type { RolloutStrategy, ServingConfig } from '../config/types.js';
+import { sameConfig, sameRoutes } from '../platform/serving/compare.js';
 import type { EndpointConfigSpec, ServedEntitySpec, TrafficRoute } from '../platform/serving/types.js';
+
+export { sameConfig };
 import type { ExpectedEndpoint, RolloutPhase } from './types.js';
 
 const v = (e: ServedEntitySpec): string => `${e.entityName} v${e.entityVersion}`;
@@ -111,27 +114,6 @@ export function phasesFor(strategy: RolloutStrategy, candidate: ServedEntitySpec
       ];
     }
   }
-}
-
-const entityKey = (e: ServedEntitySpec): string => JSON.stringify([e.name, e.entityName, e.entityVersion, e.workloadSize, e.scaleToZero]);
-const routeMap = (routes: readonly TrafficRoute[]): Map<string, number> => {
-  // A route at 0% and no route at all are the same traffic; only entities carry the difference.
-  const m = new Map<string, number>();
-  for (const r of routes) if (r.percent !== 0) m.set(r.servedEntityName, r.percent);
-  return m;
-};
-
-const sameRoutes = (a: readonly TrafficRoute[], b: readonly TrafficRoute[]): boolean => {
-  const ma = routeMap(a);
-  const mb = routeMap(b);
-  return ma.size === mb.size && [...ma].every(([k, p]) => mb.get(k) === p);
-};
-
-/** Same entities (with the workload settings we manage) and the same traffic. */
-export function sameConfig(a: EndpointConfigSpec, b: EndpointConfigSpec): boolean {
-  const ka = a.servedEntities.map(entityKey).sort();
-  const kb = b.servedEntities.map(entityKey).sort();
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i]) && sameRoutes(a.routes, b.routes);
 }
 
 /** Does the live config hold what the plan saw (entity identity and traffic)? */

@@ -9,6 +9,7 @@
 
 import { ApiError } from '../../errors.js';
 import type { HttpClient } from '../http/types.js';
+import { sameConfig } from './compare.js';
 import { parseServingMetrics } from './metrics.js';
 import type {
   EndpointConfigSpec,
@@ -51,6 +52,13 @@ export interface CreateEndpointRequest {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+export type UpdateConfigOutcome =
+  /** The PUT was accepted: the update is IN_PROGRESS; wait for it with waitUntilSettled. */
+  | { readonly outcome: 'started'; readonly endpoint: EndpointView; readonly conflicts: number }
+  /** After a 409, the settled endpoint already serves this config (no PUT of ours was accepted). */
+  | { readonly outcome: 'already-applied'; readonly endpoint: EndpointView; readonly conflicts: number }
+  | { readonly outcome: 'gave-up'; readonly settle: SettleOutcome; readonly conflicts: number };
+
 export interface ServingClient {
   /** null when the endpoint does not exist (RESOURCE_DOES_NOT_EXIST). */
   getEndpoint(name: string): Promise<EndpointView | null>;
@@ -58,13 +66,11 @@ export interface ServingClient {
   createEndpoint(request: CreateEndpointRequest): Promise<{ readonly outcome: 'created' | 'exists'; readonly endpoint: EndpointView }>;
   /**
    * PUT /config. A 409 (an update is in flight) is answered by waiting for it to settle, then
-   * retrying, within `wait.deadlineMs`. `conflicts` counts the 409s met.
+   * retrying, within `wait.deadlineMs`. When the update that was in flight turns out to be this
+   * very config (e.g. our own PUT whose answer was lost), it is `already-applied`: no second PUT.
+   * `conflicts` counts the 409s met.
    */
-  updateConfig(
-    name: string,
-    config: EndpointConfigSpec,
-    wait: WaitOptions,
-  ): Promise<{ readonly outcome: 'started'; readonly endpoint: EndpointView; readonly conflicts: number } | { readonly outcome: 'gave-up'; readonly settle: SettleOutcome; readonly conflicts: number }>;
+  updateConfig(name: string, config: EndpointConfigSpec, wait: WaitOptions): Promise<UpdateConfigOutcome>;
   putInferenceTable(name: string, table: InferenceTableSpec | null): Promise<void>;
   readMetrics(name: string): Promise<EndpointMetrics>;
   /** A scoring request; failures are data, never thrown. */
@@ -250,8 +256,11 @@ export function createServingClient(options: ServingClientOptions): ServingClien
           conflicts++;
           const remaining = wait.deadlineMs - (clock.now() - started);
           const settle = await waitUntilSettled(name, { ...wait, deadlineMs: Math.max(0, remaining) });
-          // A failed update by someone else still frees the endpoint for ours.
           if (settle.kind === 'deadline' || settle.kind === 'missing') return { outcome: 'gave-up', settle, conflicts };
+          if (settle.kind === 'settled' && settle.endpoint.config && sameConfig(settle.endpoint.config, config)) {
+            return { outcome: 'already-applied', endpoint: settle.endpoint, conflicts };
+          }
+          // A failed update by someone else still frees the endpoint for ours: retry.
         }
       }
     },

@@ -10,6 +10,8 @@ export {
   type ServingClient,
   type ServingClientOptions,
   type ServingClock,
+  type UpdateConfigOutcome,
 } from './client.js';
+export { sameConfig, sameRoutes } from './compare.js';
 export { entityHealth, parseServingMetrics, quantileFromBuckets } from './metrics.js';
 export type * from './types.js';

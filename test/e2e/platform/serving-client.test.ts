@@ -106,6 +106,24 @@ describe('serving client', () => {
     expect(done.kind === 'settled' && done.endpoint.config?.configVersion).toBe(3);
   });
 
+  it('does not apply a config twice when the answer to its PUT was lost: the retry meets 409, and the settled endpoint already has it', async () => {
+    await bed.serving.createEndpoint({ name: 'lost', config: single('1') });
+    await bed.serving.waitUntilSettled('lost', { deadlineMs: 60_000 });
+    bed.emulator.admin.addFault({ kind: 'lost_response', method: 'PUT', path: '/api/2.0/serving-endpoints/lost/config', times: 1 });
+    bed.emulator.admin.clearRequests();
+    try {
+      const ours = await bed.serving.updateConfig('lost', single('2'), { deadlineMs: 60_000 });
+      expect(ours.outcome).toBe('already-applied');
+      expect(ours.conflicts).toBe(1);
+      expect(bed.writes().map((w) => w.status)).toEqual([500, 409]);
+      const live = await bed.serving.getEndpoint('lost');
+      expect(live!.config!.configVersion).toBe(2);
+      expect(live!.config!.servedEntities.map((e) => e.entityVersion)).toEqual(['2']);
+    } finally {
+      bed.emulator.admin.clearFaults();
+    }
+  });
+
   it('gives up on a 409 when the update in flight outlasts the deadline', async () => {
     await bed.call('PATCH', '/__emulator/serving/settings', { update_duration_ms: 600_000 });
     await bed.serving.createEndpoint({ name: 'stuck', config: single('1') });

@@ -6,10 +6,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RolloutStrategy } from '../../../src/config/types.js';
 import type { EndpointConfigSpec } from '../../../src/platform/serving/index.js';
-import { convergeRollout, createServingRolloutPort, expectationOf, type RolloutStepRecord, type ServingRolloutSpec } from '../../../src/rollout/index.js';
+import type { ServingConfig } from '../../../src/config/types.js';
+import {
+  convergeRollout,
+  createServingRolloutPort,
+  expectationOf,
+  rolloutSpecFor,
+  type RolloutStepRecord,
+  type ServingRolloutSpec,
+} from '../../../src/rollout/index.js';
 import { entity, startBed, type Bed } from './harness.js';
 
-const ENDPOINTS = ['replace-1', 'canary-ok', 'canary-sick', 'canary-broken', 'canary-409', 'canary-crash', 'bg-ok', 'bg-smoke', 'ab-1', 'drift-1', 'slow-1'];
+const ENDPOINTS = ['churn-prod', 'replace-1', 'canary-ok', 'canary-sick', 'canary-broken', 'canary-409', 'canary-crash', 'bg-ok', 'bg-smoke', 'ab-1', 'drift-1', 'slow-1'];
 
 let bed: Bed;
 beforeAll(async () => {
@@ -59,6 +67,37 @@ async function rerunWrites(s: ServingRolloutSpec): Promise<{ outcome: string; wr
 }
 
 const labels = (steps: readonly RolloutStepRecord[]) => steps.map((s) => `${s.kind}: ${s.label}`);
+
+describe('spec from mlops.yml serving config', () => {
+  it('names the endpoint from its template, takes workload and per-environment scale-to-zero, and expects what was read', async () => {
+    const serving: ServingConfig = {
+      endpoint: '${model}-${env}',
+      strategy: { kind: 'ab', candidatePercent: 25 },
+      health: { maxErrorRate: 0.01, maxP95LatencyMs: null },
+      workloadSize: 'Medium',
+      scaleToZero: { prod: false, dev: true },
+      scaleToZeroDefault: true,
+      inferenceTable: { catalog: 'main', schema: 'ml', prefix: 'churn' },
+      waitTimeoutSeconds: 900,
+      environments: null,
+    };
+    const current = await bed.serving.getEndpoint('churn-prod');
+    const s = rolloutSpecFor({ serving, environment: 'prod', modelId: 'churn', entityName: 'main.ml.churn', version: '4', current });
+    expect(s).toMatchObject({
+      endpoint: 'churn-prod',
+      candidate: { name: 'churn-4', entityName: 'main.ml.churn', entityVersion: '4', workloadSize: 'Medium', scaleToZero: false },
+      expected: { kind: 'config', configVersion: 1, routes: [{ servedEntityName: 'churn-3', percent: 100 }] },
+      waitTimeoutSeconds: 900,
+    });
+    const result = await convergeRollout(s, deps());
+    expect(result.outcome).toBe('rolled-out');
+    expect(labels(result.steps)).toEqual(['update: A/B split 75/25 with main.ml.churn v4', 'inference-table: inference table main.ml.churn*']);
+    const live = await bed.serving.getEndpoint('churn-prod');
+    expect(live!.inferenceTable).toEqual({ catalog: 'main', schema: 'ml', prefix: 'churn', enabled: true });
+    expect(live!.config!.servedEntities.find((e) => e.name === 'churn-4')).toMatchObject({ workloadSize: 'Medium', scaleToZero: false });
+    expect(await rerunWrites(s)).toEqual({ outcome: 'up-to-date', writes: 0, logged: 0 });
+  });
+});
 
 describe('replace', () => {
   it('moves 100% to the new version, saves the previous config, and a re-run writes nothing', async () => {
