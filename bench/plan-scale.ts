@@ -1,0 +1,281 @@
+// `npm run bench:plan`: `mlops-gate plan` at 1…500 models × 2 transitions (dev→test→prod) with a
+// round-trip latency injected on every request, through the bundled CLI (dist/cli.js, real
+// adapters over HTTP) in a child process. Reports requests made vs the minimal count, wall time vs
+// the floor, and the CLI's peak RSS. First against the Databricks emulator (Unity Catalog), then
+// against a real MLflow server behind the fault proxy (fewer sizes: seeding goes through MLflow's
+// SQLite store).
+//
+// Flags: --latency MS (default 50) · --models 1,10,100,500 · --mlflow-models 1,10,100
+//        --repeat N (runs per size below 500 models, median; default 3) · --no-mlflow · --json FILE
+
+import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator, defaultModules, DEFAULT_TOKEN } from '../src/emulator/index.js';
+import type { EvidenceBundle, VersionInfo } from '../src/evidence/types.js';
+import type { ResultDocument } from '../src/result/types.js';
+import { startFaultProxy } from '../test/support/fault-proxy.js';
+import { startMlflowServer } from '../test/support/mlflow-server.js';
+import { seedMlflowBench } from './mlflow-seed.js';
+import {
+  benchConfig,
+  CLI,
+  CONCURRENCY,
+  DEPTH,
+  flag,
+  fmt,
+  hasFlag,
+  listFlag,
+  log,
+  machine,
+  median,
+  modelId,
+  numberFlag,
+  REPO,
+  runNode,
+  table,
+  ucSeed,
+} from './support.js';
+
+export interface PlanMeasurement {
+  readonly registry: 'databricks-uc' | 'mlflow';
+  readonly models: number;
+  readonly targets: number;
+  readonly requests: number;
+  readonly serverSaw: number;
+  readonly minimal: number;
+  readonly lookups: number;
+  readonly runs: number;
+  readonly mlmodels: number;
+  readonly wallMs: number;
+  readonly floorMs: number;
+  readonly peakRssMiB: number;
+  readonly verdict: string;
+  readonly rttMs: number;
+}
+
+/**
+ * The fewest requests that can answer every gate: per target one candidate lookup and one champion
+ * lookup (identical lookups — same registry, model and alias — counted once), plus one per distinct
+ * run and one per distinct MLmodel among the versions found. MLmodels are distinct by logged-model
+ * id, else by `runs:/` source (copies share the file), else per version (UC keeps files per version).
+ */
+export const minimalRequests = (
+  bundle: EvidenceBundle,
+  lookupKeys: readonly string[],
+): { lookups: number; runs: number; mlmodels: number; total: number } => {
+  const runs = new Set<string>();
+  const mlmodels = new Set<string>();
+  for (const t of Object.values(bundle.targets)) {
+    for (const side of [t.candidate, t.champion]) {
+      if (!side.ok || !side.value) continue;
+      const v: VersionInfo = side.value.version;
+      if (v.runId) runs.add(v.runId);
+      mlmodels.add(v.modelId ?? (v.source.startsWith('runs:/') ? v.source : `${v.name}/${v.version}`));
+    }
+  }
+  const lookups = new Set(lookupKeys).size;
+  return { lookups, runs: runs.size, mlmodels: mlmodels.size, total: lookups + runs.size + mlmodels.size };
+};
+
+/** The lookups a plan of the first `models` models must make: candidate @challenger in `from`, champion @champion in `to`. */
+const lookupKeys = (models: number, nameOf: (id: string, env: string) => string): string[] => {
+  const keys: string[] = [];
+  for (let i = 0; i < models; i++) {
+    for (const [from, to] of [
+      ['dev', 'test'],
+      ['test', 'prod'],
+    ] as const) {
+      keys.push(`${nameOf(modelId(i), from)}@challenger`, `${nameOf(modelId(i), to)}@champion`);
+    }
+  }
+  return keys;
+};
+
+const floorMs = (requests: number, rttMs: number): number => Math.max(DEPTH * rttMs, (requests * rttMs) / CONCURRENCY);
+
+interface OnePlan {
+  readonly result: ResultDocument;
+  readonly evidence: EvidenceBundle;
+  readonly peakRssMiB: number;
+}
+
+const runPlanChild = async (dir: string, models: number, registry: PlanMeasurement['registry'], env: NodeJS.ProcessEnv): Promise<OnePlan> => {
+  const config = join(dir, `mlops-${registry}-${models}.yml`);
+  const evidence = join(dir, `evidence-${registry}-${models}.json`);
+  writeFileSync(config, benchConfig(models, registry));
+  const run = await runNode([CLI, 'plan', '--config', config, '--format', 'json', '--save-evidence', evidence], { env, cwd: dir });
+  if (run.code === null || run.code >= 2 || !run.stdout.trim().startsWith('{')) {
+    throw new Error(`plan exited ${run.code}:\n${run.stderr.slice(-2000)}`);
+  }
+  return {
+    result: JSON.parse(run.stdout) as ResultDocument,
+    evidence: JSON.parse(readFileSync(evidence, 'utf8')) as EvidenceBundle,
+    peakRssMiB: run.peakRssMiB ?? NaN,
+  };
+};
+
+const measure = async (
+  registry: PlanMeasurement['registry'],
+  models: number,
+  rttMs: number,
+  repeats: number,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  serverCount: { clear: () => void; total: () => number },
+  nameOf: (id: string, env: string) => string,
+): Promise<PlanMeasurement> => {
+  const walls: number[] = [];
+  const rss: number[] = [];
+  let first: OnePlan | undefined;
+  let serverSaw = 0;
+  for (let r = 0; r < repeats; r++) {
+    serverCount.clear();
+    const one = await runPlanChild(dir, models, registry, env);
+    if (!one.result.requests) throw new Error('the plan result carries no request accounting');
+    walls.push(one.result.requests.wallMs);
+    rss.push(one.peakRssMiB);
+    if (!first) {
+      first = one;
+      serverSaw = serverCount.total();
+    }
+  }
+  const requests = first!.result.requests!.total;
+  const minimal = minimalRequests(first!.evidence, lookupKeys(models, nameOf));
+  const errors = first!.result.targets.flatMap((t) => t.gates.filter((g) => g.outcome === 'error').map((g) => `${t.model}: ${g.message}`));
+  if (errors.length) log(`  ${errors.length} gate error(s), e.g. ${errors[0]}`);
+  return {
+    registry,
+    models,
+    targets: first!.result.targets.length,
+    requests,
+    serverSaw,
+    minimal: minimal.total,
+    lookups: minimal.lookups,
+    runs: minimal.runs,
+    mlmodels: minimal.mlmodels,
+    wallMs: median(walls),
+    floorMs: floorMs(minimal.total, rttMs),
+    peakRssMiB: median(rss),
+    verdict: first!.result.verdict,
+    rttMs,
+  };
+};
+
+export const planTable = (rows: readonly PlanMeasurement[]): string =>
+  table(
+    ['registry', 'models', 'targets', 'requests', 'server saw', 'minimal (lookups+runs+MLmodels)', 'req/min', 'wall ms', 'floor ms', 'wall/floor', 'peak RSS MiB', 'verdict'],
+    rows.map((r) => [
+      r.registry,
+      String(r.models),
+      String(r.targets),
+      String(r.requests),
+      String(r.serverSaw),
+      `${r.minimal} (${r.lookups}+${r.runs}+${r.mlmodels})`,
+      fmt(r.requests / r.minimal, 2),
+      fmt(r.wallMs),
+      fmt(r.floorMs),
+      fmt(r.wallMs / r.floorMs, 2),
+      fmt(r.peakRssMiB),
+      r.verdict,
+    ]),
+  );
+
+/** Warn when dist/cli.js is older than the sources it is built from. */
+export const checkBundleFresh = (): void => {
+  let bundled: number;
+  try {
+    bundled = statSync(CLI).mtimeMs;
+  } catch {
+    throw new Error('dist/cli.js is missing: run `npm run build` first');
+  }
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce(
+      (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs),
+      0,
+    );
+  if (newest(join(REPO, 'src')) > bundled) log('note: src/ changed after dist/cli.js was built; `npm run build` to measure the current sources');
+};
+
+async function main(): Promise<void> {
+  const rttMs = numberFlag('latency', 50);
+  const sizes = listFlag('models', [1, 10, 100, 500]);
+  const mlflowSizes = listFlag('mlflow-models', [1, 10, 100]);
+  const repeat = numberFlag('repeat', 3);
+  checkBundleFresh();
+  const dir = mkdtempSync(join(tmpdir(), 'mlops-gate-bench-'));
+  const rows: PlanMeasurement[] = [];
+  log(`machine: ${machine()}`);
+  log(`round-trip latency ${rttMs} ms on every request; floor = max(${DEPTH} × RTT, minimal requests × RTT / ${CONCURRENCY})`);
+  try {
+    // ---- Unity Catalog on the emulator ----
+    const maxModels = Math.max(...sizes);
+    log(`emulator: seeding ${maxModels} models (${maxModels * 5} versions, ${maxModels * 2} runs)…`);
+    const emulator = await startEmulator({ port: 0, seed: ucSeed(maxModels), modules: defaultModules(), tickMs: 0, });
+    try {
+      if (rttMs > 0) emulator.admin.addFault({ kind: 'latency', latencyMs: rttMs });
+      const env = { ...process.env, DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: DEFAULT_TOKEN, DATABRICKS_AUTH_TYPE: 'pat' };
+      for (const n of sizes) {
+        log(`emulator: plan over ${n} model(s)…`);
+        rows.push(
+          await measure('databricks-uc', n, rttMs, n >= 500 ? 1 : repeat, dir, env, {
+            clear: () => emulator.admin.clearRequests(),
+            total: () => Object.values(emulator.admin.requests().counts).reduce((a, b) => a + b, 0),
+          }, (id, e) => `ml_${e}.models.${id}`),
+        );
+      }
+    } finally {
+      await emulator.close();
+    }
+    // ---- a real MLflow server behind the delay proxy ----
+    if (!hasFlag('no-mlflow') && mlflowSizes.length) {
+      const server = await startMlflowServer();
+      try {
+        const max = Math.max(...mlflowSizes);
+        const seedStart = Date.now();
+        log(`mlflow: seeding ${max} models over REST…`);
+        await seedMlflowBench(server.url, 0, max, (done) => log(`  seeded ${done}/${max}`));
+        log(`mlflow: seeded in ${fmt((Date.now() - seedStart) / 1000, 1)} s`);
+        const proxy = await startFaultProxy({ upstream: server.url, rules: rttMs > 0 ? [{ name: 'rtt', latencyMs: rttMs }] : [] });
+        try {
+          const env = { ...process.env, MLFLOW_TRACKING_URI: proxy.url };
+          let seenBefore = 0;
+          for (const n of mlflowSizes) {
+            log(`mlflow: plan over ${n} model(s)…`);
+            rows.push(
+              await measure('mlflow', n, rttMs, repeat, dir, env, {
+                clear: () => (seenBefore = proxy.requests().length),
+                total: () => proxy.requests().length - seenBefore,
+              }, (id, e) => `${id}-${e}`),
+            );
+          }
+        } finally {
+          await proxy.close();
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(`\nplan at scale — RTT ${rttMs} ms, concurrency ${CONCURRENCY}/host, depth ${DEPTH}; ${machine()}\n\n`);
+  process.stdout.write(planTable(rows) + '\n');
+  const at100 = rows.filter((r) => r.models === 100);
+  for (const r of at100) {
+    process.stdout.write(
+      `\ntargets at 100 models (${r.registry}): requests ≤ 1.1 × minimal: ${r.requests <= 1.1 * r.minimal ? 'met' : 'MISSED'} (${fmt(r.requests / r.minimal, 2)}); ` +
+        `wall ≤ 2 × floor: ${r.wallMs <= 2 * r.floorMs ? 'met' : 'MISSED'} (${fmt(r.wallMs / r.floorMs, 2)})`,
+    );
+  }
+  process.stdout.write('\n');
+  const jsonOut = flag('json', '');
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify(rows, null, 2) + '\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench:plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}
