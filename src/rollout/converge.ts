@@ -26,7 +26,7 @@ export type RolloutPosition =
   | { readonly state: 'busy'; readonly endpoint: EndpointView }
   | { readonly state: 'at-expected'; readonly endpoint: EndpointView; readonly phases: RolloutPhase[]; readonly saved: SavedConfig }
   /** Live config equals phase `index` of this rollout (a previous run stopped there). */
-  | { readonly state: 'mid-rollout'; readonly endpoint: EndpointView; readonly phases: RolloutPhase[]; readonly index: number; readonly saved: SavedConfig }
+  | { readonly state: 'mid-rollout'; readonly endpoint: EndpointView; readonly phases: RolloutPhase[]; readonly index: number; readonly saved: SavedConfig | null }
   | { readonly state: 'drift'; readonly endpoint: EndpointView | null; readonly reason: string };
 
 const tableMatches = (live: EndpointView, wanted: InferenceTableSpec | null): boolean =>
@@ -61,7 +61,12 @@ export function locate(spec: ServingRolloutSpec, endpoint: EndpointView | null):
   if (endpoint.configUpdate === 'IN_PROGRESS') return { state: 'busy', endpoint };
   const live = endpoint.config;
   const finalConfig = phasesFor(spec.strategy, spec.candidate, null)[0]!.config;
-  if (live && spec.expected.kind === 'absent' && sameConfig(live, finalConfig) && tableMatches(endpoint, spec.inferenceTable)) return { state: 'done', endpoint };
+  if (live && spec.expected.kind === 'absent' && sameConfig(live, finalConfig)) {
+    // Created by an earlier run; only the inference table may still be missing.
+    return tableMatches(endpoint, spec.inferenceTable)
+      ? { state: 'done', endpoint }
+      : { state: 'mid-rollout', endpoint, phases: phasesFor(spec.strategy, spec.candidate, null), index: 0, saved: null };
+  }
   if (!live) {
     return spec.expected.kind === 'absent'
       ? { state: 'drift', endpoint, reason: `serving endpoint "${spec.endpoint}" exists but serves nothing yet; the plan expected no endpoint` }
@@ -221,6 +226,7 @@ export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDe
   return result('rolled-out', `serving endpoint "${spec.endpoint}" now serves ${describeConfig(phases[phases.length - 1]!.config)}`);
 
   async function abort(why: string): Promise<RolloutResult> {
+    if (!saved) return result('failed', `${why}; there was no previous config to restore`);
     const restoreTo = saved.config;
     const now = await serving.getEndpoint(spec.endpoint);
     if (now && now.configUpdate !== 'IN_PROGRESS' && now.config && sameConfig(now.config, restoreTo)) {

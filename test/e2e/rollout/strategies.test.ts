@@ -297,6 +297,17 @@ describe('create, drift and deadline', () => {
     expect(await rerunWrites(s)).toEqual({ outcome: 'up-to-date', writes: 0, logged: 0 });
   });
 
+  it('finishes a creation whose inference table is still missing (an earlier run stopped after the create)', async () => {
+    const s = spec('half-created', { kind: 'replace' }, { expected: { kind: 'absent' }, inferenceTable: { catalog: 'main', schema: 'ml', prefix: 'half' } });
+    await bed.serving.createEndpoint({ name: 'half-created', config: { servedEntities: [s.candidate], routes: [{ servedEntityName: 'churn-4', percent: 100 }] } });
+    await bed.serving.waitUntilSettled('half-created', { deadlineMs: 60_000 });
+    bed.emulator.admin.clearRequests();
+    const result = await convergeRollout(s, deps());
+    expect(result.outcome).toBe('rolled-out');
+    expect(bed.writes()).toEqual([{ method: 'PUT', path: '/api/2.0/serving-endpoints/half-created/ai-gateway', status: 200 }]);
+    expect(await rerunWrites(s)).toEqual({ outcome: 'up-to-date', writes: 0, logged: 0 });
+  });
+
   it('refuses, writing nothing, when the endpoint changed since the plan', async () => {
     await bed.call('PUT', '/api/2.0/serving-endpoints/drift-1/config', { served_entities: [entity('5')] });
     await bed.call('POST', '/__emulator/serving/endpoints/drift-1/complete-update');
