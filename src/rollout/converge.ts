@@ -235,9 +235,10 @@ export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDe
       return result('aborted', `${why}; the endpoint still serves the previous config (${describeConfig(restoreTo)})`);
     }
     const update = await serving.updateConfig(spec.endpoint, restoreTo, wait);
-    writes += 1 + update.conflicts;
+    writes += update.outcome === 'started' ? 1 + update.conflicts : update.conflicts;
     if (update.outcome === 'gave-up') return result('failed', `${why}; restoring the previous config did not start: ${isStuck(update.settle) ? update.settle.message : 'gave up'}`);
-    const s = await serving.waitUntilSettled(spec.endpoint, wait);
+    const s: SettleOutcome =
+      update.outcome === 'already-applied' ? { kind: 'settled', endpoint: update.endpoint, polls: 0, waitedMs: 0 } : await serving.waitUntilSettled(spec.endpoint, wait);
     await record({ kind: 'restore', label: `restore ${describeConfig(restoreTo)}`, writes: update.outcome === 'started' ? 1 + update.conflicts : update.conflicts });
     if (s.kind !== 'settled') return result('failed', `${why}; restoring the previous config did not settle: ${s.message}`);
     return result('aborted', `${why}; restored the previous config (${describeConfig(restoreTo)})`);
