@@ -82,7 +82,7 @@ export interface ServingClient {
 
 const isCode = (e: unknown, ...codes: string[]): boolean => e instanceof ApiError && e.errorCode !== null && codes.includes(e.errorCode);
 const isConflict = (e: unknown): boolean =>
-  e instanceof ApiError && (e.details.status === 409 && !isCode(e, 'RESOURCE_ALREADY_EXISTS') || isCode(e, 'RESOURCE_CONFLICT'));
+  e instanceof ApiError && ((e.details.status === 409 && !isCode(e, 'RESOURCE_ALREADY_EXISTS')) || isCode(e, 'RESOURCE_CONFLICT'));
 
 /** Fields of an output served entity that PUT /config does not take. */
 const OUTPUT_ONLY = new Set(['state', 'creator', 'creation_timestamp', 'foundation_model']);
