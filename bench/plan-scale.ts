@@ -49,6 +49,8 @@ export interface PlanMeasurement {
   readonly mlmodels: number;
   readonly wallMs: number;
   readonly floorMs: number;
+  /** The same plan with no injected latency: what the server and the client cost by themselves. */
+  readonly wallAtZeroMs: number;
   readonly peakRssMiB: number;
   readonly verdict: string;
   readonly rttMs: number;
@@ -94,13 +96,15 @@ const lookupKeys = (models: number, nameOf: (id: string, env: string) => string)
 
 const floorMs = (requests: number, rttMs: number): number => Math.max(DEPTH * rttMs, (requests * rttMs) / CONCURRENCY);
 
-interface OnePlan {
+export interface OnePlan {
   readonly result: ResultDocument;
   readonly evidence: EvidenceBundle;
   readonly peakRssMiB: number;
+  /** Spawn to exit of the CLI process. */
+  readonly processMs: number;
 }
 
-const runPlanChild = async (dir: string, models: number, registry: PlanMeasurement['registry'], env: NodeJS.ProcessEnv): Promise<OnePlan> => {
+export const runPlanChild = async (dir: string, models: number, registry: PlanMeasurement['registry'], env: NodeJS.ProcessEnv): Promise<OnePlan> => {
   const config = join(dir, `mlops-${registry}-${models}.yml`);
   const evidence = join(dir, `evidence-${registry}-${models}.json`);
   writeFileSync(config, benchConfig(models, registry));
@@ -112,6 +116,7 @@ const runPlanChild = async (dir: string, models: number, registry: PlanMeasureme
     result: JSON.parse(run.stdout) as ResultDocument,
     evidence: JSON.parse(readFileSync(evidence, 'utf8')) as EvidenceBundle,
     peakRssMiB: run.peakRssMiB ?? NaN,
+    processMs: run.wallMs,
   };
 };
 
@@ -124,6 +129,7 @@ const measure = async (
   env: NodeJS.ProcessEnv,
   serverCount: { clear: () => void; total: () => number },
   nameOf: (id: string, env: string) => string,
+  latency: { off: () => void; on: () => void },
 ): Promise<PlanMeasurement> => {
   const walls: number[] = [];
   const rss: number[] = [];
@@ -140,6 +146,8 @@ const measure = async (
       serverSaw = serverCount.total();
     }
   }
+  latency.off();
+  const atZero = await runPlanChild(dir, models, registry, env).finally(latency.on);
   const requests = first!.result.requests!.total;
   const minimal = minimalRequests(first!.evidence, lookupKeys(models, nameOf));
   const errors = first!.result.targets.flatMap((t) => t.gates.filter((g) => g.outcome === 'error').map((g) => `${t.model}: ${g.message}`));
@@ -156,6 +164,7 @@ const measure = async (
     mlmodels: minimal.mlmodels,
     wallMs: median(walls),
     floorMs: floorMs(minimal.total, rttMs),
+    wallAtZeroMs: atZero.result.requests!.wallMs,
     peakRssMiB: median(rss),
     verdict: first!.result.verdict,
     rttMs,
@@ -164,7 +173,7 @@ const measure = async (
 
 export const planTable = (rows: readonly PlanMeasurement[]): string =>
   table(
-    ['registry', 'models', 'targets', 'requests', 'server saw', 'minimal (lookups+runs+MLmodels)', 'req/min', 'wall ms', 'floor ms', 'wall/floor', 'peak RSS MiB', 'verdict'],
+    ['registry', 'models', 'targets', 'requests', 'server saw', 'minimal (lookups+runs+MLmodels)', 'req/min', 'wall ms', 'floor ms', 'wall/floor', 'wall @0 ms', 'peak RSS MiB', 'verdict'],
     rows.map((r) => [
       r.registry,
       String(r.models),
@@ -176,6 +185,7 @@ export const planTable = (rows: readonly PlanMeasurement[]): string =>
       fmt(r.wallMs),
       fmt(r.floorMs),
       fmt(r.wallMs / r.floorMs, 2),
+      fmt(r.wallAtZeroMs),
       fmt(r.peakRssMiB),
       r.verdict,
     ]),
@@ -213,7 +223,15 @@ async function main(): Promise<void> {
     log(`emulator: seeding ${maxModels} models (${maxModels * 5} versions, ${maxModels * 2} runs)…`);
     const emulator = await startEmulator({ port: 0, seed: ucSeed(maxModels), modules: defaultModules(), tickMs: 0, });
     try {
-      if (rttMs > 0) emulator.admin.addFault({ kind: 'latency', latencyMs: rttMs });
+      let fault = rttMs > 0 ? emulator.admin.addFault({ kind: 'latency', latencyMs: rttMs }) : null;
+      const latency = {
+        off: () => {
+          if (fault) emulator.admin.removeFault(fault.id);
+        },
+        on: () => {
+          if (fault) fault = emulator.admin.addFault({ kind: 'latency', latencyMs: rttMs });
+        },
+      };
       const env = { ...process.env, DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: DEFAULT_TOKEN, DATABRICKS_AUTH_TYPE: 'pat' };
       for (const n of sizes) {
         log(`emulator: plan over ${n} model(s)…`);
@@ -221,7 +239,7 @@ async function main(): Promise<void> {
           await measure('databricks-uc', n, rttMs, n >= 500 ? 1 : repeat, dir, env, {
             clear: () => emulator.admin.clearRequests(),
             total: () => Object.values(emulator.admin.requests().counts).reduce((a, b) => a + b, 0),
-          }, (id, e) => `ml_${e}.models.${id}`),
+          }, (id, e) => `ml_${e}.models.${id}`, latency),
         );
       }
     } finally {
@@ -236,7 +254,8 @@ async function main(): Promise<void> {
         log(`mlflow: seeding ${max} models over REST…`);
         await seedMlflowBench(server.url, 0, max, (done) => log(`  seeded ${done}/${max}`));
         log(`mlflow: seeded in ${fmt((Date.now() - seedStart) / 1000, 1)} s`);
-        const proxy = await startFaultProxy({ upstream: server.url, rules: rttMs > 0 ? [{ name: 'rtt', latencyMs: rttMs }] : [] });
+        const rules = rttMs > 0 ? [{ name: 'rtt', latencyMs: rttMs }] : [];
+        const proxy = await startFaultProxy({ upstream: server.url, rules });
         try {
           const env = { ...process.env, MLFLOW_TRACKING_URI: proxy.url };
           let seenBefore = 0;
@@ -246,7 +265,7 @@ async function main(): Promise<void> {
               await measure('mlflow', n, rttMs, repeat, dir, env, {
                 clear: () => (seenBefore = proxy.requests().length),
                 total: () => proxy.requests().length - seenBefore,
-              }, (id, e) => `${id}-${e}`),
+              }, (id, e) => `${id}-${e}`, { off: () => proxy.setRules([]), on: () => proxy.setRules(rules) }),
             );
           }
         } finally {
