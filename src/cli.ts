@@ -25,7 +25,14 @@ import type { PromoteInvocation, RollbackInvocation } from './invocation.js';
 import type { PromotionRegistry } from './apply/ports.js';
 import { registryIdOf } from './plan/inputs.js';
 import { renderPlansMarkdown, renderPlansText } from './plan/render.js';
-import { mlflowAuthFromEnv } from './platform/http/auth.js';
+import { databricksAuthFromEnv, mlflowAuthFromEnv } from './platform/http/auth.js';
+import { environmentScopedEnv } from './platform/registry-factory.js';
+import {
+  createUcArtifactStaging,
+  createUnityCatalogArtifactTransfer,
+  createUnityCatalogPromotionRegistry,
+  type UcArtifactStaging,
+} from './platform/unity-catalog/writer.js';
 import { createHttpClient } from './platform/http/client.js';
 import { createMlflowArtifactTransfer, createMlflowPromotionRegistry } from './platform/mlflow/writer.js';
 import type { HttpClient } from './platform/http/types.js';
@@ -184,11 +191,39 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
   const ledger = createRequestLedger();
   const writers = new Map<string, PromotionRegistry>();
   const clients = new Map<string, HttpClient>();
-  const mlflowEnv = (config: Config, envName: string) => {
+  const environmentOf = (config: Config, envName: string) => {
     const environment = config.environments.get(envName);
     if (!environment) throw new UsageError(`unknown environment "${envName}"`);
-    if (environment.registry !== 'mlflow') throw new UsageError(`environment "${envName}": promotion into Unity Catalog is not available yet`);
     return environment;
+  };
+  const mlflowEnv = (config: Config, envName: string) => {
+    const environment = environmentOf(config, envName);
+    if (environment.registry !== 'mlflow') throw new UsageError(`environment "${envName}" is ${environment.registry}, not an MLflow server`);
+    return environment;
+  };
+  // Unity Catalog: one client per workspace and credential set (DATABRICKS_TOKEN_<ENV> wins, as for evidence).
+  const ucClientFor = (config: Config, envName: string): HttpClient => {
+    const environment = environmentOf(config, envName);
+    if (environment.registry !== 'databricks-uc') throw new UsageError(`environment "${envName}" is ${environment.registry}, not Unity Catalog`);
+    const host = environment.host.replace(/\/+$/, '');
+    const env = environmentScopedEnv(io.env, envName);
+    const key = `uc:${host}:${env === io.env ? '' : envName}`;
+    let client = clients.get(key);
+    if (!client) {
+      client = createHttpClient({ baseUrl: host, auth: databricksAuthFromEnv(host, env), env: io.env, ledger });
+      clients.set(key, client);
+    }
+    return client;
+  };
+  // The UC registry and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
+  const ucStaging = new Map<string, UcArtifactStaging>();
+  const stagingFor = (registryId: string): UcArtifactStaging => {
+    let staging = ucStaging.get(registryId);
+    if (!staging) {
+      staging = createUcArtifactStaging();
+      ucStaging.set(registryId, staging);
+    }
+    return staging;
   };
   const clientFor = (trackingUri: string): HttpClient => {
     const baseUrl = trackingUri.replace(/\/+$/, '');
@@ -208,17 +243,29 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
     // A GitHub re-run keeps GITHUB_RUN_ID: it may reclaim the lock a killed attempt left behind.
     lockReclaimKey: io.env.GITHUB_REPOSITORY && io.env.GITHUB_RUN_ID ? `${io.env.GITHUB_REPOSITORY}/${io.env.GITHUB_RUN_ID}` : null,
     promotionRegistryFor: (config: Config, envName: string) => {
-      const environment = mlflowEnv(config, envName);
+      const environment = environmentOf(config, envName);
       const id = registryIdOf(environment);
-      let writer = writers.get(id);
+      let writer = writers.get(`${id}|${envName}`);
       if (!writer) {
-        writer = createMlflowPromotionRegistry({ http: clientFor(environment.trackingUri), registryId: id });
-        writers.set(id, writer);
+        writer =
+          environment.registry === 'mlflow'
+            ? createMlflowPromotionRegistry({ http: clientFor(environment.trackingUri), registryId: id })
+            : createUnityCatalogPromotionRegistry({ http: ucClientFor(config, envName), registryId: id, staging: stagingFor(id) });
+        writers.set(`${id}|${envName}`, writer);
       }
       return writer;
     },
-    artifactTransferFor: (config: Config, from: string, to: string) =>
-      createMlflowArtifactTransfer(clientFor(mlflowEnv(config, from).trackingUri), clientFor(mlflowEnv(config, to).trackingUri)),
+    artifactTransferFor: (config: Config, from: string, to: string) => {
+      const destination = environmentOf(config, to);
+      if (destination.registry === 'databricks-uc') {
+        return createUnityCatalogArtifactTransfer({
+          source: ucClientFor(config, from),
+          destination: ucClientFor(config, to),
+          staging: stagingFor(registryIdOf(destination)),
+        });
+      }
+      return createMlflowArtifactTransfer(clientFor(mlflowEnv(config, from).trackingUri), clientFor(mlflowEnv(config, to).trackingUri));
+    },
     requests: () => {
       const a = base.requests?.() ?? { total: 0, retries: 0, byEndpoint: {}, bytesReceived: 0, bytesSent: 0 };
       const snap = ledger.snapshot();

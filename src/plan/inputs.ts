@@ -39,15 +39,29 @@ export function aliasesFor(config: Config, model: ModelConfig, envName: string):
   return model.promotion === 'alias' && champion !== envName ? [champion, envName] : [champion];
 }
 
+/** Unity Catalog has no legacy stages: `promotion: stage` cannot work there (null: fine). */
+export function stageModeRefusal(model: ModelConfig, ...environments: readonly Environment[]): string | null {
+  if (model.promotion !== 'stage') return null;
+  const uc = environments.find((e) => e.registry === 'databricks-uc');
+  return uc
+    ? `model "${model.id}": promotion: stage needs legacy registry stages, which Unity Catalog ("${uc.name}", databricks-uc) does not have; use promotion: copy (another catalog/schema) or alias`
+    : null;
+}
+
 export function planInputFor(config: Config, target: Target, candidate: VersionInfo): PlanInput | PlanRefusal {
   const model = config.models.get(target.model);
   const from = config.environments.get(target.from);
   const to = config.environments.get(target.to);
   const refuse = (reason: string): PlanRefusal => ({ model: target.model, from: target.from, to: target.to, reason });
   if (!model || !from || !to) return refuse(`unknown model or environment in target ${target.model}:${target.from}->${target.to}`);
-  if (from.registry !== 'mlflow' || to.registry !== 'mlflow') {
-    return refuse('promotion into Unity Catalog (databricks-uc) is not available yet; only MLflow registries can be promoted');
+  if (from.registry !== to.registry) {
+    return refuse(
+      `"${target.from}" is ${from.registry} and "${target.to}" is ${to.registry}: promotion between an MLflow server and Unity Catalog is not supported; ` +
+        `use the same registry kind in both environments`,
+    );
   }
+  const stageRefusal = stageModeRefusal(model, from, to);
+  if (stageRefusal) return refuse(stageRefusal);
   const source = {
     registry: registryIdOf(from),
     name: candidate.name,

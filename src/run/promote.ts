@@ -2,14 +2,15 @@
 // (pass, warn, waived), plan the promotion steps against the destination registry and converge
 // them. The result is the plan's result document with a `plan` field per target.
 
-import type { Config, Target } from '../config/types.js';
+import { listTargets } from '../config/targets.js';
+import type { Config, Environment, Target } from '../config/types.js';
 import { targetKey } from '../config/types.js';
-import { EXIT, UsageError, type ExitCode } from '../errors.js';
+import { ConfigError, EXIT, UsageError, type Diagnostic, type ExitCode } from '../errors.js';
 import type { TargetEvidence } from '../evidence/types.js';
 import type { PromoteInvocation } from '../invocation.js';
 import { applyPromotion, type ExpectedPlan } from '../apply/executor.js';
 import type { ArtifactTransfer, PromotionRegistry } from '../apply/ports.js';
-import { planInputFor, isRefusal } from '../plan/inputs.js';
+import { planInputFor, isRefusal, stageModeRefusal } from '../plan/inputs.js';
 import type { PromotionReport, TargetPlan } from '../plan/types.js';
 import type { Outcome } from '../policy/types.js';
 import { exitCodeFor, worstOf } from '../result/exit.js';
@@ -105,8 +106,26 @@ export function expectedPlans(value: string | null, readFile: RunDeps['readFile'
   return (t) => byKey.get(targetKey(t)) ?? { hash: '', missingFrom: value };
 }
 
+/**
+ * Refusals that need no network: `promotion: stage` into or out of Unity Catalog. Raised as a
+ * ConfigError (exit 2, pointing at the model in mlops.yml) before anything is contacted.
+ */
+export function refuseUnpromotable(config: Config, inv: Pick<PromoteInvocation, 'models' | 'to'>): void {
+  const problems: Diagnostic[] = [];
+  for (const target of listTargets(config, { models: inv.models, ...(inv.to ? { to: inv.to } : {}) })) {
+    const model = config.models.get(target.model);
+    const envs = [config.environments.get(target.from), config.environments.get(target.to)].filter((e): e is Environment => e !== undefined);
+    const reason = model ? stageModeRefusal(model, ...envs) : null;
+    if (model && reason && !problems.some((p) => p.path === `/models/${model.id}/promotion`)) {
+      problems.push({ severity: 'error', code: 'unsupported-promotion', message: reason, path: `/models/${model.id}/promotion`, position: model.position });
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+}
+
 export async function runPromote(inv: PromoteInvocation, deps: PromoteDeps): Promise<ResultDocument> {
   const started = Date.now();
+  refuseUnpromotable(readConfig(inv.configPath, deps).config, inv);
   const { result, evidence } = await runPlan(
     {
       command: 'plan',

@@ -5,9 +5,9 @@
 import { executePlan } from '../apply/executor.js';
 import { rollbackJob } from '../apply/rollback.js';
 import { registeredModelName } from '../config/names.js';
-import { UsageError, EXIT, type ExitCode } from '../errors.js';
+import { ConfigError, UsageError, EXIT, type ExitCode } from '../errors.js';
 import type { RollbackInvocation } from '../invocation.js';
-import { aliasesFor, registryIdOf, stageFor } from '../plan/inputs.js';
+import { aliasesFor, registryIdOf, stageFor, stageModeRefusal } from '../plan/inputs.js';
 import type { RollbackInput } from '../plan/rollback.js';
 import type { PromotionReport } from '../plan/types.js';
 import { RESULT_SCHEMA_VERSION, type ResultDocument, type TargetReport } from '../result/types.js';
@@ -24,7 +24,10 @@ export async function runRollback(inv: RollbackInvocation, deps: RollbackDeps): 
   if (!model) throw new UsageError(`rollback: unknown model "${inv.model}" (models: ${[...config.models.keys()].join(', ')})`);
   const environment = config.environments.get(inv.env);
   if (!environment) throw new UsageError(`rollback: unknown environment "${inv.env}" (environments: ${[...config.environments.keys()].join(', ')})`);
-  if (environment.registry !== 'mlflow') throw new UsageError(`rollback: environment "${inv.env}" uses Unity Catalog, which cannot be rolled back yet`);
+  const stageRefusal = stageModeRefusal(model, environment);
+  if (stageRefusal) {
+    throw new ConfigError([{ severity: 'error', code: 'unsupported-promotion', message: stageRefusal, path: `/models/${model.id}/promotion`, position: model.position }]);
+  }
 
   const input: RollbackInput = {
     model: model.id,
