@@ -19,7 +19,8 @@ import { startMlflowServer } from '../test/support/mlflow-server.js';
 import { seedMlflowBench } from './mlflow-seed.js';
 import {
   benchConfig,
-  CLI,
+  bundleDir,
+  cliPath,
   CONCURRENCY,
   DEPTH,
   flag,
@@ -108,7 +109,7 @@ export const runPlanChild = async (dir: string, models: number, registry: PlanMe
   const config = join(dir, `mlops-${registry}-${models}.yml`);
   const evidence = join(dir, `evidence-${registry}-${models}.json`);
   writeFileSync(config, benchConfig(models, registry));
-  const run = await runNode([CLI, 'plan', '--config', config, '--format', 'json', '--save-evidence', evidence], { env, cwd: dir });
+  const run = await runNode([cliPath(), 'plan', '--config', config, '--format', 'json', '--save-evidence', evidence], { env, cwd: dir });
   if (run.code === null || run.code >= 2 || !run.stdout.trim().startsWith('{')) {
     throw new Error(`plan exited ${run.code}:\n${run.stderr.slice(-2000)}`);
   }
@@ -191,20 +192,15 @@ export const planTable = (rows: readonly PlanMeasurement[]): string =>
     ]),
   );
 
-/** Warn when dist/cli.js is older than the sources it is built from. */
+/** Snapshot dist/ (see bundleDir) and warn when it is older than the sources it is built from. */
 export const checkBundleFresh = (): void => {
-  let bundled: number;
-  try {
-    bundled = statSync(CLI).mtimeMs;
-  } catch {
-    throw new Error('dist/cli.js is missing: run `npm run build` first');
-  }
+  const bundled = statSync(join(bundleDir(), 'cli.js')).mtimeMs;
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce(
       (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs),
       0,
     );
-  if (newest(join(REPO, 'src')) > bundled) log('note: src/ changed after dist/cli.js was built; `npm run build` to measure the current sources');
+  if (newest(join(REPO, 'src')) > bundled) log('note: src/ changed after dist/ was built; `npm run build` to measure the current sources');
 };
 
 async function main(): Promise<void> {

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkBundleFresh } from './plan-scale.js';
-import { CLI, fmt, log, machine, median, numberFlag, REPO, runNode, table } from './support.js';
+import { actionPath, cliPath, fmt, log, machine, median, numberFlag, REPO, runNode, table } from './support.js';
 
 interface Sample {
   readonly ms: number;
@@ -42,6 +42,7 @@ const startRecorder = async () => {
 async function main(): Promise<void> {
   const repeat = Math.max(1, Math.round(numberFlag('repeat', 9)));
   checkBundleFresh();
+  const CLI = cliPath();
   const recorder = await startRecorder();
   const dir = mkdtempSync(join(tmpdir(), 'mlops-gate-startup-'));
   const outputs = join(dir, 'github-output');
@@ -53,12 +54,12 @@ async function main(): Promise<void> {
     DATABRICKS_HOST_TEST: 'https://test.example.test',
     DATABRICKS_HOST_PROD: 'https://prod.example.test',
   };
-  // The action as a runner starts it: inputs as INPUT_*, outputs/summary files, no GitHub token.
+  // The action as action.yml starts it: inputs as MLOPS_GATE_*, outputs/summary files, no GitHub token.
   const actionEnv = {
     ...env,
-    INPUT_COMMAND: 'plan',
-    INPUT_CONFIG: 'examples/mlflow/mlops.yml',
-    INPUT_COMMENT: 'false',
+    MLOPS_GATE_COMMAND: 'plan',
+    MLOPS_GATE_CONFIG: 'examples/mlflow/mlops.yml',
+    MLOPS_GATE_COMMENT: 'false',
     GITHUB_OUTPUT: outputs,
     GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
     GITHUB_WORKSPACE: REPO,
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     { name: 'cli validate (mlflow example)', args: [CLI, 'validate', '--config', 'examples/mlflow/mlops.yml'], env, untilFirstRequest: false },
     { name: 'cli validate (databricks example)', args: [CLI, 'validate', '--config', 'examples/databricks/mlops.yml'], env, untilFirstRequest: false },
     { name: 'cli plan → first request', args: [CLI, 'plan', '--config', 'examples/mlflow/mlops.yml'], env, untilFirstRequest: true },
-    { name: 'action (dist/index.js) plan → first request', args: [`${REPO}/dist/index.js`], env: actionEnv, untilFirstRequest: true },
+    { name: 'action (dist/index.js) plan → first request', args: [actionPath()], env: actionEnv, untilFirstRequest: true },
   ];
   const results = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
   try {

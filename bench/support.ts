@@ -3,11 +3,31 @@
 // and table printing.
 
 import { spawn } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
-export const CLI = `${REPO}/dist/cli.js`;
+
+let snapshot: string | null = null;
+/**
+ * A private copy of dist/ taken on first use: other work in the checkout may rebuild dist/ while a
+ * benchmark runs, and one run must measure one build. Removed when the process exits.
+ */
+export const bundleDir = (): string => {
+  if (snapshot) return snapshot;
+  for (const f of ['cli.js', 'index.js', 'package.json']) {
+    if (!existsSync(join(REPO, 'dist', f))) throw new Error(`dist/${f} is missing: run \`npm run build\` first`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mlops-gate-bench-dist-'));
+  cpSync(join(REPO, 'dist'), dir, { recursive: true });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  snapshot = dir;
+  return dir;
+};
+export const cliPath = (): string => join(bundleDir(), 'cli.js');
+export const actionPath = (): string => join(bundleDir(), 'index.js');
 /** Preloaded into measured child processes: prints their peak RSS on exit. */
 export const RSS_PROBE = `${REPO}/bench/rss-probe.mjs`;
 /** The HTTP client's per-host concurrency limit (src/platform/http/client.ts). */
