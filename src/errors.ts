@@ -60,6 +60,20 @@ export class ApiError extends Error {
   }
 }
 
+/** True when `e` is an ApiError whose decoded `error_code` is one of `codes` (never judged by status). */
+export const hasErrorCode = (e: unknown, ...codes: readonly string[]): e is ApiError =>
+  e instanceof ApiError && e.errorCode !== null && codes.includes(e.errorCode);
+
+/** The value of `work`, or null when it fails with one of `codes` (a "does not exist" answer). */
+export const nullOnErrorCode = async <T>(codes: readonly string[], work: Promise<T>): Promise<T | null> => {
+  try {
+    return await work;
+  } catch (e) {
+    if (hasErrorCode(e, ...codes)) return null;
+    throw e;
+  }
+};
+
 /** A promotion step could not reach its postcondition, or the world drifted from the plan. */
 export class ApplyError extends Error {
   override readonly name = 'ApplyError';

@@ -2,7 +2,7 @@
 // Errors are decided on the body's `error_code`, never on the HTTP status alone (OSS MLflow sends a
 // missing alias as INVALID_PARAMETER_VALUE/400 and a missing model as RESOURCE_DOES_NOT_EXIST/404).
 
-import { ApiError } from '../../errors.js';
+import { ApiError, hasErrorCode, nullOnErrorCode } from '../../errors.js';
 import type { ArtifactReader, RegistryPorts, RegistryReader, RunReader } from '../../evidence/ports.js';
 import type { ModelSignature, RunInfo, VersionInfo } from '../../evidence/types.js';
 import type { HttpClient } from '../http/types.js';
@@ -31,21 +31,13 @@ export interface MlflowAdapterOptions {
 
 const API = '/api/2.0/mlflow';
 
-const isCode = (e: unknown, code: string): e is ApiError => e instanceof ApiError && e.errorCode === code;
 
 /** RESOURCE_DOES_NOT_EXIST → null; anything else propagates. */
-const orNull = async <T>(work: Promise<T>): Promise<T | null> => {
-  try {
-    return await work;
-  } catch (e) {
-    if (isCode(e, 'RESOURCE_DOES_NOT_EXIST')) return null;
-    throw e;
-  }
-};
+const orNull = <T>(work: Promise<T>): Promise<T | null> => nullOnErrorCode(['RESOURCE_DOES_NOT_EXIST'], work);
 
 /** OSS `sqlalchemy_store.get_model_version_by_alias`: "Registered model alias <a> not found." */
 const isMissingAlias = (e: unknown): boolean =>
-  isCode(e, 'INVALID_PARAMETER_VALUE') && /alias .* not found/i.test(e.message);
+  hasErrorCode(e, 'INVALID_PARAMETER_VALUE') && /alias .* not found/i.test(e.message);
 
 export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts => {
   const { http } = options;
@@ -81,7 +73,7 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
         const body = await getJson<{ model_version?: WireModelVersion }>('/registered-models/alias', { name, alias });
         return toVersionInfo(body.model_version, trackingUri);
       } catch (e) {
-        if (isCode(e, 'RESOURCE_DOES_NOT_EXIST') || isMissingAlias(e)) return null;
+        if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST') || isMissingAlias(e)) return null;
         throw e;
       }
     },

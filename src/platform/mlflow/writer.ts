@@ -6,7 +6,7 @@
 // copy's identity tag instead.
 
 import { createHash } from 'node:crypto';
-import { ApiError } from '../../errors.js';
+import { hasErrorCode } from '../../errors.js';
 import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../apply/ports.js';
 import type { ObservedVersion } from '../../plan/build.js';
 import { sha256Hex } from '../../plan/hash.js';
@@ -17,7 +17,6 @@ import { filterLiteral, filterTagKey, tagsToRecord, type WireModelVersion, type 
 const API = '/api/2.0/mlflow';
 const PAGE = 1000;
 
-const isCode = (e: unknown, code: string): boolean => e instanceof ApiError && e.errorCode === code;
 
 interface WireVersionWithStage extends WireModelVersion {
   readonly current_stage?: string;
@@ -57,7 +56,7 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
     try {
       return await work;
     } catch (e) {
-      if (isCode(e, 'RESOURCE_DOES_NOT_EXIST')) return null;
+      if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST')) return null;
       throw e;
     }
   };
@@ -105,7 +104,7 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
         await call('POST', '/registered-models/create', { name }, true);
         return 'created';
       } catch (e) {
-        if (isCode(e, 'RESOURCE_ALREADY_EXISTS')) return 'exists';
+        if (hasErrorCode(e, 'RESOURCE_ALREADY_EXISTS')) return 'exists';
         throw e;
       }
     },
@@ -167,7 +166,7 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
         await call('POST', '/registered-models/create', { name, tags: wireTags(tags), description: 'mlops-gate promotion lock (safe to delete once expired)' }, false);
         return 'created';
       } catch (e) {
-        if (isCode(e, 'RESOURCE_ALREADY_EXISTS')) return 'exists';
+        if (hasErrorCode(e, 'RESOURCE_ALREADY_EXISTS')) return 'exists';
         throw e;
       }
     },
@@ -176,7 +175,7 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
       try {
         await call('DELETE', '/registered-models/delete', { name }, true);
       } catch (e) {
-        if (!isCode(e, 'RESOURCE_DOES_NOT_EXIST')) throw e;
+        if (!hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST')) throw e;
       }
     },
   };
@@ -263,7 +262,7 @@ export function createMlflowArtifactTransfer(source: HttpClient, destination: Ht
         })
         .then((r) => r.body.experiment?.experiment_id ?? null)
         .catch((e: unknown) => {
-          if (isCode(e, 'RESOURCE_DOES_NOT_EXIST')) return null;
+          if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST')) return null;
           throw e;
         });
     const found = await byName();
@@ -272,7 +271,7 @@ export function createMlflowArtifactTransfer(source: HttpClient, destination: Ht
       const created = await post<{ experiment_id?: string }>(destination, `${API}/experiments/create`, { name: TRANSFER_EXPERIMENT }, true);
       if (created.experiment_id) return created.experiment_id;
     } catch (e) {
-      if (!isCode(e, 'RESOURCE_ALREADY_EXISTS')) throw e;
+      if (!hasErrorCode(e, 'RESOURCE_ALREADY_EXISTS')) throw e;
     }
     const again = await byName();
     if (!again) throw new Error(`could not create or find the "${TRANSFER_EXPERIMENT}" experiment on the destination`);

@@ -5,7 +5,7 @@
 // Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
 // update only the changed fields; same → zero writes. Optionally refresh after a change.
 
-import { ApiError } from '../../errors.js';
+import { ApiError, hasErrorCode } from '../../errors.js';
 import type { HttpClient } from '../http/types.js';
 import {
   diffMonitor,
@@ -70,7 +70,6 @@ export interface MonitoringClient {
   inspect(api: MonitorApi, monitor: DesiredMonitor): Promise<MonitorState>;
 }
 
-const isCode = (e: unknown, ...codes: string[]): boolean => e instanceof ApiError && e.errorCode !== null && codes.includes(e.errorCode);
 const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
 const enc = encodeURIComponent;
 
@@ -96,7 +95,7 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
         try {
           return observeLegacy((await http.request<Record<string, unknown>>({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
         } catch (e) {
-          if (isCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
+          if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
           throw e;
         }
       },
@@ -112,7 +111,7 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
           const res = await http.request<{ refresh_id?: unknown }>({ method: 'POST', path: `${path}/refreshes`, endpoint: `POST /${endpoint}/refreshes` });
           return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
         } catch (e) {
-          if (e instanceof ApiError && (e.details.status === 409 || isCode(e, 'RESOURCE_CONFLICT'))) return { state: 'already-running' };
+          if (e instanceof ApiError && (e.details.status === 409 || hasErrorCode(e, 'RESOURCE_CONFLICT'))) return { state: 'already-running' };
           throw e;
         }
       },
@@ -146,7 +145,7 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
         try {
           return observeDataQuality((await http.request<Record<string, unknown>>({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
         } catch (e) {
-          if (isCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
+          if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
           throw e;
         }
       },
@@ -182,7 +181,7 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
           });
           return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
         } catch (e) {
-          if (e instanceof ApiError && (e.details.status === 409 || isCode(e, 'RESOURCE_CONFLICT'))) return { state: 'already-running' };
+          if (e instanceof ApiError && (e.details.status === 409 || hasErrorCode(e, 'RESOURCE_CONFLICT'))) return { state: 'already-running' };
           throw e;
         }
       },
@@ -192,7 +191,7 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
   const opsFor = (api: MonitorApi, d: DesiredMonitor): ApiOps => (api === 'legacy' ? legacyOps(d) : dataQualityOps(d));
 
   const missingMessage = (e: ApiError, d: DesiredMonitor): string =>
-    isCode(e, 'TABLE_DOES_NOT_EXIST')
+    e.errorCode === 'TABLE_DOES_NOT_EXIST'
       ? `inference table ${d.table} does not exist yet (it appears once the endpoint has served requests with inference tables enabled); the monitor was not created`
       : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${e.message})`;
 
@@ -205,7 +204,7 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
         const changes = diffMonitor(d, await ops.outputSchemaValue(), observed);
         return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
       } catch (e) {
-        if (isCode(e, ...MISSING_OBJECT)) return { state: 'failed', message: missingMessage(e as ApiError, d) };
+        if (hasErrorCode(e, ...MISSING_OBJECT)) return { state: 'failed', message: missingMessage(e as ApiError, d) };
         throw e;
       }
     },
@@ -240,7 +239,7 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
             return await done('created', [], await ops.create());
           } catch (e) {
             // A concurrent writer created it first: compare with theirs instead.
-            if (!isCode(e, 'RESOURCE_ALREADY_EXISTS')) throw e;
+            if (!hasErrorCode(e, 'RESOURCE_ALREADY_EXISTS')) throw e;
             observed = await ops.get();
             if (!observed) throw e;
           }
@@ -250,7 +249,7 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
         writes++;
         return await done('updated', changes, await ops.update(changes));
       } catch (e) {
-        if (!isCode(e, ...MISSING_OBJECT)) throw e;
+        if (!hasErrorCode(e, ...MISSING_OBJECT)) throw e;
         return { action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message: missingMessage(e as ApiError, d) };
       }
     },

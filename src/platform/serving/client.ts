@@ -7,7 +7,7 @@
 // (the SDK waiters stop at NOT_UPDATING; a rollout also needs the new config to take traffic).
 // Time (now, sleep) and randomness are injected so tests drive waits without real delays.
 
-import { ApiError } from '../../errors.js';
+import { ApiError, hasErrorCode } from '../../errors.js';
 import type { HttpClient } from '../http/types.js';
 import { sameConfig } from './compare.js';
 import { parseServingMetrics } from './metrics.js';
@@ -80,9 +80,8 @@ export interface ServingClient {
   readonly polls: () => number;
 }
 
-const isCode = (e: unknown, ...codes: string[]): boolean => e instanceof ApiError && e.errorCode !== null && codes.includes(e.errorCode);
 const isConflict = (e: unknown): boolean =>
-  e instanceof ApiError && ((e.details.status === 409 && !isCode(e, 'RESOURCE_ALREADY_EXISTS')) || isCode(e, 'RESOURCE_CONFLICT'));
+  e instanceof ApiError && ((e.details.status === 409 && !hasErrorCode(e, 'RESOURCE_ALREADY_EXISTS')) || hasErrorCode(e, 'RESOURCE_CONFLICT'));
 
 /** Fields of an output served entity that PUT /config does not take. */
 const OUTPUT_ONLY = new Set(['state', 'creator', 'creation_timestamp', 'foundation_model']);
@@ -166,7 +165,7 @@ export function createServingClient(options: ServingClientOptions): ServingClien
       const res = await http.request<WireEndpoint>({ method: 'GET', path: path(name), endpoint: 'GET /api/2.0/serving-endpoints/{name}' });
       return endpointFromWire(res.body);
     } catch (e) {
-      if (isCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
+      if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
       throw e;
     }
   };
@@ -232,7 +231,7 @@ export function createServingClient(options: ServingClientOptions): ServingClien
         const res = await http.request<WireEndpoint>({ method: 'POST', path: '/api/2.0/serving-endpoints', body, endpoint: 'POST /api/2.0/serving-endpoints' });
         return { outcome: 'created', endpoint: endpointFromWire(res.body) };
       } catch (e) {
-        if (!isCode(e, 'RESOURCE_ALREADY_EXISTS')) throw e;
+        if (!hasErrorCode(e, 'RESOURCE_ALREADY_EXISTS')) throw e;
         const existing = await getEndpoint(request.name);
         if (!existing) throw e;
         return { outcome: 'exists', endpoint: existing };

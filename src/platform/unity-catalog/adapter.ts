@@ -3,7 +3,7 @@
 // no tags); runs from the workspace tracking server; the MLmodel file through the Files API, where
 // Databricks keeps UC model artifacts (`/Models/<catalog>/<schema>/<model>/<version>/`).
 
-import { ApiError } from '../../errors.js';
+import { ApiError, hasErrorCode } from '../../errors.js';
 import type { ArtifactReader, RegistryPorts, RegistryReader, RunReader } from '../../evidence/ports.js';
 import type { ModelSignature, RunInfo, VersionInfo } from '../../evidence/types.js';
 import type { HttpClient } from '../http/types.js';
@@ -20,7 +20,6 @@ export interface UnityCatalogAdapterOptions {
 
 const UC = '/api/2.0/mlflow/unity-catalog';
 
-const isCode = (e: unknown, ...codes: string[]): boolean => e instanceof ApiError && e.errorCode !== null && codes.includes(e.errorCode);
 
 /** `catalog.schema.model` → its three parts (names with dots inside a part are not valid in UC). */
 export const splitFullName = (fullName: string): [string, string, string] => {
@@ -64,7 +63,7 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
         seen.add(token);
       }
     } catch (e) {
-      if (isCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return [];
+      if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return [];
       throw e;
     }
     return found.sort((a, b) => Number(b.version) - Number(a.version));
@@ -76,7 +75,7 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
         const body = await getJson<{ model_version?: WireModelVersion }>(`${UC}/model-versions/get`, { name, version });
         return toInfo(body.model_version);
       } catch (e) {
-        if (isCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
+        if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
         throw e;
       }
     },
@@ -86,8 +85,8 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
         return toInfo(body.model_version);
       } catch (e) {
         // Databricks' code for a missing alias is not documented; OSS uses INVALID_PARAMETER_VALUE.
-        if (isCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
-        if (isCode(e, 'INVALID_PARAMETER_VALUE') && /alias .*(not found|does not exist)/i.test((e as Error).message)) return null;
+        if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
+        if (hasErrorCode(e, 'INVALID_PARAMETER_VALUE') && /alias .*(not found|does not exist)/i.test((e as Error).message)) return null;
         throw e;
       }
     },
@@ -108,7 +107,7 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
         const experimentId = body.run?.info?.experiment_id;
         return { ...run, url: experimentId ? `${host}/ml/experiments/${experimentId}/runs/${runId}` : run.url };
       } catch (e) {
-        if (isCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
+        if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
         throw e;
       }
     },
@@ -129,7 +128,7 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
           })
         ).body;
       } catch (e) {
-        if (isCode(e, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST') || (e instanceof ApiError && e.details.status === 404)) {
+        if (hasErrorCode(e, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST') || (e instanceof ApiError && e.details.status === 404)) {
           throw new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (Files API /${path})`);
         }
         throw e;

@@ -17,7 +17,7 @@
 // `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
 // in the destination schema by default; its original name is kept in a tag.
 
-import { ApiError, ApplyError } from '../../errors.js';
+import { ApplyError, hasErrorCode } from '../../errors.js';
 import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../apply/ports.js';
 import type { ObservedVersion } from '../../plan/build.js';
 import { sha256Hex } from '../../plan/hash.js';
@@ -31,8 +31,7 @@ import { digestOf, readVersionFiles, requireSignature, uploadVersionFiles, type 
 const UC = '/api/2.0/mlflow/unity-catalog';
 const MODELS_21 = '/api/2.1/unity-catalog/models';
 
-const isCode = (e: unknown, ...codes: string[]): boolean => e instanceof ApiError && e.errorCode !== null && codes.includes(e.errorCode);
-const isMissing = (e: unknown): boolean => isCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
+const isMissing = (e: unknown): boolean => hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
 
 interface WireUcVersion {
   readonly name?: string;
@@ -265,7 +264,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
         await call('POST', '/registered-models/create', { name }, true);
         return 'created';
       } catch (e) {
-        if (isCode(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS')) return 'exists';
+        if (hasErrorCode(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS')) return 'exists';
         throw e;
       }
     },
@@ -380,7 +379,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
         );
         return 'created';
       } catch (e) {
-        if (isCode(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS')) return 'exists';
+        if (hasErrorCode(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS')) return 'exists';
         throw e;
       }
     },
