@@ -33,6 +33,8 @@ interface Row {
   readonly models: number;
   readonly ours: Side;
   readonly python: Side & { readonly importMs: number };
+  /** Requests per route, each side (emulator only). */
+  readonly routes: { readonly ours: Record<string, number>; readonly python: Record<string, number> } | null;
 }
 
 const targetsFile = (dir: string, models: number, nameOf: (id: string, env: string) => string): string => {
@@ -81,20 +83,23 @@ const compare = async (
   dir: string,
   ourEnv: NodeJS.ProcessEnv,
   pyEnv: NodeJS.ProcessEnv,
-  counter: { clear: () => void; total: () => number },
+  counter: { clear: () => void; total: () => number; byRoute?: () => Record<string, number> },
   nameOf: (id: string, env: string) => string,
 ): Promise<Row> => {
   log(`${registry}: ${models} model(s), mlops-gate plan…`);
   counter.clear();
   const plan = await runPlanChild(dir, models, registry === 'mlflow' ? 'mlflow' : 'databricks-uc', ourEnv);
   const ourRequests = counter.total();
+  const ourRoutes = counter.byRoute?.() ?? null;
   const errors = plan.result.targets.filter((t) => t.verdict !== 'pass').length;
   if (errors) throw new Error(`mlops-gate plan: ${errors} target(s) did not pass; the evidence is incomplete`);
   log(`${registry}: ${models} model(s), python mlflow client…`);
   counter.clear();
   const python = await runPython(targetsFile(dir, models, nameOf), pyEnv, models);
   const pyRequests = counter.total();
+  const pyRoutes = counter.byRoute?.() ?? null;
   return {
+    routes: ourRoutes && pyRoutes ? { ours: ourRoutes, python: pyRoutes } : null,
     registry,
     models,
     ours: { gatherMs: plan.result.requests!.wallMs, processMs: plan.processMs, requests: ourRequests },
@@ -115,6 +120,7 @@ async function main(): Promise<void> {
       const counter = {
         clear: () => emulator.admin.clearRequests(),
         total: () => Object.values(emulator.admin.requests().counts).reduce((a, b) => a + b, 0),
+        byRoute: () => emulator.admin.requests().counts,
       };
       const creds = { DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: DEFAULT_TOKEN };
       const ourEnv = { ...process.env, ...creds, DATABRICKS_AUTH_TYPE: 'pat' };
@@ -168,6 +174,17 @@ async function main(): Promise<void> {
     '\n"gather" = ours: the plan from config load to verdicts (result.requests.wallMs); python: the evidence loop alone, after `import mlflow`.\n' +
       '"process" = spawn to exit, both including interpreter start-up and imports.\n',
   );
+  const largest = rows.filter((r) => r.routes).at(-1);
+  if (largest?.routes) {
+    const routes = [...new Set([...Object.keys(largest.routes.ours), ...Object.keys(largest.routes.python)])].sort();
+    process.stdout.write(`\nrequests per route at ${largest.models} models (${largest.registry}):\n\n`);
+    process.stdout.write(
+      table(
+        ['route', 'mlops-gate', 'python mlflow'],
+        routes.map((k) => [k, String(largest.routes!.ours[k] ?? 0), String(largest.routes!.python[k] ?? 0)]),
+      ) + '\n\n',
+    );
+  }
   for (const r of rows.filter((x) => x.models === 100)) {
     const ratio = r.python.gatherMs / r.ours.gatherMs;
     process.stdout.write(`target at 100 models (${r.registry}): ≥ 10× faster: ${ratio >= 10 ? 'met' : 'MISSED'} (${fmt(ratio, 1)}×)\n`);
