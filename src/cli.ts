@@ -8,7 +8,7 @@ import { ConfigError, UsageError, ApiError, EXIT, formatDiagnostic, type ExitCod
 import type { RegistryPorts } from './evidence/ports.js';
 import { parseCliArgs, USAGE, type Invocation, type PlanInvocation, type ValidateInvocation } from './invocation.js';
 import { createRequestLedger } from './platform/http/ledger.js';
-import { createRegistryPorts } from './platform/registry-factory.js';
+import { createRegistryPorts, environmentScopedEnv } from './platform/registry-factory.js';
 import { renderMarkdown } from './report/markdown.js';
 import { renderText } from './report/text.js';
 import { exitCodeFor } from './result/exit.js';
@@ -26,7 +26,6 @@ import type { PromotionRegistry } from './apply/ports.js';
 import { registryIdOf } from './plan/inputs.js';
 import { renderPlansMarkdown, renderPlansText } from './plan/render.js';
 import { databricksAuthFromEnv, mlflowAuthFromEnv } from './platform/http/auth.js';
-import { environmentScopedEnv } from './platform/registry-factory.js';
 import {
   createUcArtifactStaging,
   createUnityCatalogArtifactTransfer,
@@ -37,6 +36,10 @@ import { createHttpClient } from './platform/http/client.js';
 import { createMlflowArtifactTransfer, createMlflowPromotionRegistry } from './platform/mlflow/writer.js';
 import type { HttpClient } from './platform/http/types.js';
 import { promoteExitCode, runPromote, type PromoteDeps } from './run/promote.js';
+import type { EndpointPorts } from './apply/endpoints.js';
+import { createMonitorPort, createMonitoringClient } from './platform/monitoring/index.js';
+import { createServingClient, systemClock, type ServingClock } from './platform/serving/index.js';
+import { createServingRolloutPort } from './rollout/step.js';
 import { rollbackExitCode, runRollback } from './run/rollback.js';
 
 export interface CliIO {
@@ -47,6 +50,10 @@ export interface CliIO {
   readonly now?: Date;
   /** Resolves when the process should stop (long-running commands such as `emulator`). */
   readonly untilStopped?: () => Promise<void>;
+  /** Test seam: the clock serving waits and canary pauses use (default: real time). */
+  readonly servingClock?: ServingClock;
+  /** Test seam (crash tests): awaited after each promotion/rollback step; see ApplyOptions.afterStep. */
+  readonly afterStep?: (stepId: string, index: number) => Promise<void>;
 }
 
 const resolvePath = (cwd: string, p: string): string => (p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`);
@@ -217,6 +224,7 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
   };
   // The UC registry and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
   const ucStaging = new Map<string, UcArtifactStaging>();
+  const endpointPorts = new Map<string, EndpointPorts>();
   const stagingFor = (registryId: string): UcArtifactStaging => {
     let staging = ucStaging.get(registryId);
     if (!staging) {
@@ -255,6 +263,19 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
       }
       return writer;
     },
+    endpointsFor: (config: Config, envName: string): EndpointPorts | undefined => {
+      if (environmentOf(config, envName).registry !== 'databricks-uc') return undefined;
+      let ports = endpointPorts.get(envName);
+      if (!ports) {
+        const http = ucClientFor(config, envName);
+        const clock = io.servingClock ?? systemClock;
+        const serving = createServingClient({ http, clock });
+        ports = { serving, rollout: createServingRolloutPort({ serving, clock }), monitor: createMonitorPort(createMonitoringClient({ http })) };
+        endpointPorts.set(envName, ports);
+      }
+      return ports;
+    },
+    ...(io.afterStep ? { afterStep: io.afterStep } : {}),
     artifactTransferFor: (config: Config, from: string, to: string) => {
       const destination = environmentOf(config, to);
       if (destination.registry === 'databricks-uc') {

@@ -12,6 +12,19 @@ import type { PlanRefusal, PlannedStep, PromotionReport, PromotionStatus, StepRe
 import { acquireLock, describeHolder, releaseLock, type LockHolder } from './lock.js';
 import { observeDestination } from './observe.js';
 import type { ArtifactTransfer, PromotionRegistry } from './ports.js';
+import {
+  actMonitor,
+  actRestore,
+  actRollout,
+  checkMonitor,
+  checkRestore,
+  checkRollout,
+  endpointLockBudgetMs,
+  type EndpointActContext,
+  type EndpointPorts,
+} from './endpoints.js';
+import type { MonitorCheck } from '../platform/monitoring/step.js';
+import type { EndpointView } from '../platform/serving/types.js';
 
 export interface ExpectedPlan {
   /** `sha256:<hex>` or a hex prefix of ≥ 12 characters. */
@@ -42,6 +55,21 @@ export interface ApplyOptions {
   readonly maxAttemptsPerStep?: number;
   /** Test seam: awaited after the first plan, before the lock is taken. */
   readonly beforeLock?: () => Promise<void>;
+  /** Serving endpoint and monitor of the destination environment (plans with those steps need it). */
+  readonly endpoints?: EndpointPorts;
+  /** One line per event while waiting on endpoints (progress for humans). */
+  readonly progress?: (line: string) => void;
+  /**
+   * Test seam for crash tests: awaited after each step that ended done or satisfied. If it throws
+   * `KilledError`, the executor stops at once like a killed process: no further step, and the lock
+   * is NOT released (a re-run of the same job reclaims it).
+   */
+  readonly afterStep?: (stepId: string, index: number) => Promise<void>;
+}
+
+/** Thrown by an `afterStep` hook to simulate the process being killed at a step boundary. */
+export class KilledError extends Error {
+  override readonly name = 'KilledError';
 }
 
 export interface ApplyOutcome {
@@ -64,6 +92,8 @@ interface World {
   aliases: Record<string, string>;
   versions: Record<string, ObservedVersion>;
   inStage: string[];
+  endpoint?: EndpointView | null;
+  monitor?: MonitorCheck;
 }
 
 const worldOf = (s: DestinationSnapshot): World => ({
@@ -73,6 +103,8 @@ const worldOf = (s: DestinationSnapshot): World => ({
   aliases: { ...s.aliases },
   versions: { ...s.versions },
   inStage: [...s.inStage],
+  ...(s.endpoint !== undefined ? { endpoint: s.endpoint } : {}),
+  ...(s.monitor !== undefined ? { monitor: s.monitor } : {}),
 });
 
 const snapshotOf = (w: World): DestinationSnapshot => w;
@@ -131,6 +163,12 @@ export function checkStep(step: PlannedStep, world: DestinationSnapshot, planHas
       }
       return PENDING;
     }
+    case 'serving-rollout':
+      return checkRollout(s, resolveRef(s.target, world), w.endpoint);
+    case 'restore-endpoint':
+      return checkRestore(s, w.endpoint);
+    case 'ensure-monitor':
+      return checkMonitor(w.monitor);
   }
 }
 
@@ -141,7 +179,7 @@ const isRetryable = (e: unknown): boolean =>
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Counts the write calls made through a registry. */
-function counting(registry: PromotionRegistry): { registry: PromotionRegistry; writes: () => number } {
+function counting(registry: PromotionRegistry): { registry: PromotionRegistry; writes: () => number; add: (n: number) => void } {
   let writes = 0;
   const WRITES = new Set(['createModel', 'createVersion', 'setVersionTag', 'setModelTag', 'setAlias', 'transitionStage', 'createLock', 'deleteLock']);
   const wrapped = new Proxy(registry, {
@@ -156,13 +194,32 @@ function counting(registry: PromotionRegistry): { registry: PromotionRegistry; w
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-  return { registry: wrapped, writes: () => writes };
+  return {
+    registry: wrapped,
+    writes: () => writes,
+    // Serving and monitor writes are counted by their own clients.
+    add: (n: number) => void (writes += n),
+  };
 }
 
 interface Context {
   readonly registry: PromotionRegistry;
   readonly options: ApplyOptions;
   readonly plan: TargetPlan;
+  readonly addWrites: (n: number) => void;
+  /** Messages of finished steps (e.g. how a rollout went), by step id. */
+  readonly notes: Map<string, string>;
+}
+
+function endpointContext(ctx: Context, step: PlannedStep): EndpointActContext {
+  const ports = ctx.options.endpoints;
+  if (!ports) throw new Error(`${step.id}: serving endpoints and monitors need a Databricks workspace client; none is configured`);
+  return {
+    ports,
+    addWrites: ctx.addWrites,
+    progress: (line) => ctx.options.progress?.(line),
+    note: (message) => void ctx.notes.set(step.id, message),
+  };
 }
 
 /** Journal tags that describe this run (not hashed): written with the plan hash, last. */
@@ -251,6 +308,18 @@ async function act(step: PlannedStep, w: World, ctx: Context): Promise<void> {
       await r.transitionStage(s.model, target, s.stage, s.archiveExisting);
       return;
     }
+    case 'serving-rollout': {
+      const target = resolveRef(s.target, snapshotOf(w));
+      if (target === null) throw new Error(`${step.id}: the destination version does not exist`);
+      await actRollout(s, target, endpointContext(ctx, step));
+      return;
+    }
+    case 'restore-endpoint':
+      await actRestore(s, endpointContext(ctx, step));
+      return;
+    case 'ensure-monitor':
+      await actMonitor(s, endpointContext(ctx, step));
+      return;
   }
 }
 
@@ -292,6 +361,17 @@ async function refresh(step: PlannedStep, w: World, ctx: Context): Promise<void>
         if (v.stage !== null && v.stage.toLowerCase() === s.stage.toLowerCase()) w.inStage.push(v.version);
       }
       w.inStage.sort((a, b) => Number(a) - Number(b));
+      return;
+    }
+    case 'serving-rollout':
+    case 'restore-endpoint': {
+      const ports = ctx.options.endpoints;
+      if (ports) w.endpoint = await ports.serving.getEndpoint(s.endpoint);
+      return;
+    }
+    case 'ensure-monitor': {
+      const ports = ctx.options.endpoints;
+      if (ports?.monitor) w.monitor = await ports.monitor.check(s.request);
       return;
     }
   }
@@ -366,7 +446,7 @@ export interface PlanJob {
   readonly purpose: string;
   /** For messages, e.g. `"churn-prod" in prod`. */
   readonly subject: string;
-  observe(registry: PromotionRegistry): Promise<DestinationSnapshot>;
+  observe(registry: PromotionRegistry, endpoints?: EndpointPorts): Promise<DestinationSnapshot>;
   build(snapshot: DestinationSnapshot): TargetPlan | PlanRefusal;
 }
 
@@ -388,16 +468,25 @@ export const promotionJob = (input: PlanInput): PlanJob => ({
   lockKey: `${input.destination.registry}|${input.destination.model}|${input.to}`,
   purpose: `promote ${input.model} ${input.from}→${input.to}`,
   subject: `"${input.destination.model}" in ${input.to}`,
-  observe: (registry) => observeDestination(input, registry),
+  observe: async (registry, endpoints) => observeEndpoints(input, await observeDestination(input, registry), endpoints),
   build: (snapshot) => buildPlan(input, snapshot),
 });
+
+/** The endpoint and the monitor, when the plan has steps for them. */
+async function observeEndpoints(input: PlanInput, snapshot: DestinationSnapshot, endpoints: EndpointPorts | undefined): Promise<DestinationSnapshot> {
+  if (!input.serving && !input.monitor) return snapshot;
+  if (!endpoints) throw new Error(`${input.model} → ${input.to}: serving/monitor steps need a Databricks workspace client for "${input.to}"; none is configured`);
+  const endpoint = input.serving ? await endpoints.serving.getEndpoint(input.serving.endpoint) : undefined;
+  const monitor = input.monitor && endpoints.monitor ? await endpoints.monitor.check(input.monitor) : undefined;
+  return { ...snapshot, ...(endpoint !== undefined ? { endpoint } : {}), ...(monitor ? { monitor } : {}) };
+}
 
 export const applyPromotion = (input: PlanInput, options: ApplyOptions): Promise<ApplyOutcome> => executePlan(promotionJob(input), options);
 
 export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<ApplyOutcome> {
   const counter = counting(options.registry);
   const registry = counter.registry;
-  let snapshot = await job.observe(registry);
+  let snapshot = await job.observe(registry, options.endpoints);
   const built = job.build(snapshot);
   if (isPlanRefusal(built)) return { plan: null, report: refusedReport(built, counter.writes()) };
   let plan: TargetPlan = built;
@@ -425,7 +514,8 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
     owner: options.actor,
     token: options.lockToken,
     runUrl: options.runUrl,
-    ttlMs: options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
+    // Endpoint updates can take many minutes each: the lock outlives the longest the steps may wait.
+    ttlMs: (options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS) + endpointLockBudgetMs(plan.steps),
     now: options.now,
     purpose: job.purpose,
     reclaimKey: options.lockReclaimKey ?? null,
@@ -439,9 +529,10 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
   if (lockResult.tookOver) notes.push(`took over the lock left by ${describeHolder(lockResult.tookOver)}`);
 
   let outcome: ApplyOutcome;
+  let killed = false;
   try {
     // The world may have moved while we waited for the lock: plan again under the lock.
-    snapshot = await job.observe(registry);
+    snapshot = await job.observe(registry, options.endpoints);
     const rebuilt = job.build(snapshot);
     if (isPlanRefusal(rebuilt)) {
       outcome = { plan: null, report: refusedReport(rebuilt, 0) };
@@ -451,13 +542,19 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
       const failure = options.expectPlan ? expectationFailure(options.expectPlan, plan) : null;
       outcome = failure
         ? { plan, report: report(plan, world, 'drift', failure, evaluate(plan, world).steps, 0) }
-        : await converge({ registry, options, plan }, world, counter.writes, notes);
+        : await converge({ registry, options, plan, addWrites: counter.add, notes: new Map() }, world, counter.writes, notes);
     }
+  } catch (e) {
+    killed = e instanceof KilledError;
+    throw e;
   } finally {
-    try {
-      await releaseLock(registry, lock);
-    } catch (e) {
-      notes.push(`could not release the lock ${lock.name} (${errorText(e)}); it expires at ${lock.expiresAt}`);
+    // A killed process releases nothing; everything else releases its lock.
+    if (!killed) {
+      try {
+        await releaseLock(registry, lock);
+      } catch (e) {
+        notes.push(`could not release the lock ${lock.name} (${errorText(e)}); it expires at ${lock.expiresAt}`);
+      }
     }
   }
   const extra = notes.length ? ` (${notes.join('; ')})` : '';
@@ -477,6 +574,7 @@ async function converge(ctx: Context, w: World, writes: () => number, notes: str
     let c = checkStep(step, w, plan.hash);
     if (c.state === 'satisfied') {
       steps.push(stepReport(step, 'satisfied', w));
+      await options.afterStep?.(step.id, index);
       continue;
     }
     if (c.state === 'drift') {
@@ -535,9 +633,14 @@ async function converge(ctx: Context, w: World, writes: () => number, notes: str
     steps.push(
       stepReport(step, 'done', w, {
         writes: stepWrites,
-        ...(recovered ? { message: 'the write failed or its answer was lost, but a re-read shows it took effect' } : {}),
+        ...(recovered
+          ? { message: 'the write failed or its answer was lost, but a re-read shows it took effect' }
+          : ctx.notes.has(step.id)
+            ? { message: ctx.notes.get(step.id)! }
+            : {}),
       }),
     );
+    await options.afterStep?.(step.id, index);
   }
   if (status === 'applied') {
     const verb = plan.operation === 'rollback' ? 'rolled back' : 'promoted';

@@ -5,9 +5,10 @@
 import type { DestinationSnapshot, ObservedVersion } from '../plan/build.js';
 import { buildRollback, chooseRollback, currentChampion, type RollbackInput } from '../plan/rollback.js';
 import type { PlanJob } from './executor.js';
+import type { EndpointPorts } from './endpoints.js';
 import type { PromotionRegistry } from './ports.js';
 
-export async function observeRollback(input: RollbackInput, registry: PromotionRegistry): Promise<DestinationSnapshot> {
+export async function observeRollback(input: RollbackInput, registry: PromotionRegistry, endpoints?: EndpointPorts): Promise<DestinationSnapshot> {
   const model = await registry.getModel(input.modelName);
   if (!model) return { modelExists: false, copies: [], aliases: {}, versions: {}, inStage: [], modelTags: {} };
   const versions: Record<string, ObservedVersion> = {};
@@ -27,9 +28,17 @@ export async function observeRollback(input: RollbackInput, registry: PromotionR
   }
   snapshot = { ...snapshot, versions };
   const choice = chooseRollback(input, snapshot);
-  if (!('refusal' in choice) && !versions[choice.to]) {
-    const v = await registry.getVersion(input.modelName, choice.to);
-    if (v) versions[v.version] = v;
+  if (!('refusal' in choice)) {
+    // The target, and the version rolled back from (its journal holds the endpoint config to restore).
+    for (const wanted of [choice.to, choice.from]) {
+      if (wanted === null || versions[wanted]) continue;
+      const v = await registry.getVersion(input.modelName, wanted);
+      if (v) versions[v.version] = v;
+    }
+  }
+  if (input.endpoint) {
+    if (!endpoints) throw new Error(`rollback of ${input.model} in ${input.environment}: restoring serving endpoint "${input.endpoint.name}" needs a Databricks workspace client; none is configured`);
+    return { ...snapshot, versions, endpoint: await endpoints.serving.getEndpoint(input.endpoint.name) };
   }
   return { ...snapshot, versions };
 }
@@ -38,6 +47,6 @@ export const rollbackJob = (input: RollbackInput): PlanJob => ({
   lockKey: `${input.registry}|${input.modelName}|${input.environment}`,
   purpose: `rollback ${input.model} in ${input.environment}`,
   subject: `"${input.modelName}" in ${input.environment}`,
-  observe: (registry) => observeRollback(input, registry),
+  observe: (registry, endpoints) => observeRollback(input, registry, endpoints),
   build: (snapshot) => buildRollback(input, snapshot),
 });

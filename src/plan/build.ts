@@ -12,6 +12,10 @@ import {
   encodeVersion,
 } from './journal.js';
 import type { PlannedStep, RegistryId, SourceVersion, StepSpec, TargetPlan, VersionRef } from './types.js';
+import type { EnsureMonitorRequest } from '../platform/monitoring/client.js';
+import type { MonitorCheck } from '../platform/monitoring/step.js';
+import type { EndpointView } from '../platform/serving/types.js';
+import { encodeSavedEndpoint, monitorStep, previousEndpoint, servingStep, type ServingPlanInput } from './serving.js';
 
 /** What one promotion must achieve; computed from config + evidence by `planInputFor`. */
 export interface PlanInput {
@@ -25,6 +29,10 @@ export interface PlanInput {
   readonly aliases: readonly string[];
   /** Stage mode: the stage of the target environment (`Staging`, `Production`). */
   readonly stage: string | null;
+  /** Roll the environment's serving endpoint forward after the registry steps (Unity Catalog only). */
+  readonly serving?: ServingPlanInput | null;
+  /** Ensure the environment's inference-table monitor, last. */
+  readonly monitor?: EnsureMonitorRequest | null;
 }
 
 /** A destination version as the executor observed it. */
@@ -52,6 +60,10 @@ export interface DestinationSnapshot {
   readonly inStage: readonly string[];
   /** Tags of the destination registered model. */
   readonly modelTags?: Readonly<Record<string, string>>;
+  /** The serving endpoint (null: absent; undefined: not read, the plan has no serving step). */
+  readonly endpoint?: EndpointView | null;
+  /** Whether the monitor already matches (undefined: not read). */
+  readonly monitor?: MonitorCheck;
 }
 
 export const EMPTY_SNAPSHOT: DestinationSnapshot = { modelExists: false, copies: [], aliases: {}, versions: {}, inStage: [] };
@@ -158,6 +170,10 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
   const previousTags: Record<string, string> = { [JOURNAL.previousChampion(input.to)]: encodeVersion(previousChampion) };
   for (const alias of input.aliases) previousTags[JOURNAL.previousOfAlias(input.to, alias)] = encodeVersion(previous[alias] ?? null);
   if (input.stage !== null) previousTags[JOURNAL.previousInStage(input.to)] = previousInStage.length ? previousInStage.join(',') : 'none';
+  // The endpoint config this promotion replaces, journaled before any traffic moves (rollback restores it).
+  const journal = resolved !== null ? snapshot.versions[resolved]?.tags ?? {} : {};
+  const savedEndpoint = input.serving ? previousEndpoint(input.serving, dest.model, snapshot.endpoint, resolved, journal, input.to) : null;
+  if (savedEndpoint) previousTags[JOURNAL.previousEndpoint(input.to)] = encodeSavedEndpoint(savedEndpoint);
   specs.push({
     spec: { kind: 'record-previous-champion', registry: dest.registry, target, environment: input.to, previous, tags: previousTags },
     pre: `${describeRef(target)} exists`,
@@ -191,6 +207,9 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
       text: `move alias "${alias}" ${expected ? `v${expected}` : '(unset)'} → ${resolved ? `v${resolved}` : 'the new copy'}`,
     });
   }
+
+  if (input.serving && savedEndpoint) specs.push(servingStep(input.serving, input.to, dest.model, target, resolved, savedEndpoint));
+  if (input.monitor) specs.push(monitorStep(input.monitor, input.to));
 
   const steps: PlannedStep[] = specs.map((s, i) => ({
     id: `${i + 1}:${s.spec.kind}`,

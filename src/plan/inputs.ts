@@ -5,6 +5,9 @@ import { championAlias, registeredModelName } from '../config/names.js';
 import type { Config, Environment, ModelConfig, Target } from '../config/types.js';
 import type { VersionInfo } from '../evidence/types.js';
 import type { PlanInput } from './build.js';
+import type { EnsureMonitorRequest } from '../platform/monitoring/client.js';
+import { desiredMonitor } from '../platform/monitoring/desired.js';
+import { endpointName, servingApplies } from '../rollout/spec.js';
 import type { PlanRefusal, RegistryId } from './types.js';
 
 /** A tracking URI without credentials, query, fragment or trailing slash: safe to log and to tag. */
@@ -83,6 +86,15 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
         `"${source.name}" on ${source.registry} and "${target.to}" uses "${destination.model}" on ${destination.registry}; use promotion: copy`,
     );
   }
+  // Serving and monitors exist on Databricks only; an MLflow environment has no endpoint to roll.
+  const serving = model.serving && to.registry === 'databricks-uc' && servingApplies(model.serving, to.name) ? model.serving : null;
+  const monitorConfig = model.monitor && to.registry === 'databricks-uc' && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
+  let monitor: EnsureMonitorRequest | null = null;
+  if (monitorConfig) {
+    const desired = desiredMonitor(monitorConfig, to.name, { model: model.id });
+    if (!desired.ok) return refuse(`monitor: ${desired.message}`);
+    monitor = { api: monitorConfig.api, monitor: desired.monitor, refresh: monitorConfig.refreshAfterUpdate ? 'after-change' : 'never' };
+  }
   return {
     model: target.model,
     from: target.from,
@@ -92,6 +104,18 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     destination,
     aliases: aliasesFor(config, model, target.to),
     stage: model.promotion === 'stage' ? stageFor(target.to) : null,
+    serving: serving
+      ? {
+          endpoint: endpointName(serving, to.name, model.id),
+          strategy: serving.strategy,
+          health: serving.health,
+          workloadSize: serving.workloadSize,
+          scaleToZero: serving.scaleToZero[to.name] ?? serving.scaleToZeroDefault,
+          inferenceTable: serving.inferenceTable,
+          waitTimeoutSeconds: serving.waitTimeoutSeconds,
+        }
+      : null,
+    monitor,
   };
 }
 

@@ -33,6 +33,8 @@ export const JOURNAL = {
   previousChampion: (env: string) => envTag(env, 'previous_champion'),
   previousOfAlias: (env: string, alias: string) => envTag(env, `previous.${alias}`),
   previousInStage: (env: string) => envTag(env, 'previous.stage'),
+  /** The serving endpoint config this promotion replaced (canonical JSON of a SavedEndpoint), for rollback. */
+  previousEndpoint: (env: string) => envTag(env, 'previous.endpoint'),
   /** On the registered model: `<from>-><to>` of the last rollback, to make a re-run a no-op. */
   lastRollback: (env: string) => envTag(env, 'last_rollback'),
   rolledBackBy: (env: string) => envTag(env, 'rolled_back_by'),

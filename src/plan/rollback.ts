@@ -7,6 +7,7 @@ import type { PromotionMode } from '../config/types.js';
 import type { DestinationSnapshot } from './build.js';
 import { planHash } from './build.js';
 import { JOURNAL, decodeVersion } from './journal.js';
+import { restoreStep } from './serving.js';
 import type { PlannedStep, PlanRefusal, RegistryId, StepSpec, TargetPlan } from './types.js';
 
 export interface RollbackInput {
@@ -19,6 +20,8 @@ export interface RollbackInput {
   readonly aliases: readonly string[];
   readonly stage: string | null;
   readonly toVersion: string | null;
+  /** The environment's serving endpoint (Unity Catalog with `serving:`): its journaled config is restored too. */
+  readonly endpoint?: { readonly name: string; readonly waitTimeoutSeconds: number } | null;
 }
 
 export interface RollbackChoice {
@@ -113,6 +116,19 @@ export function buildRollback(input: RollbackInput, snapshot: DestinationSnapsho
       post: `alias "${alias}" points at v${choice.to}`,
       text: `move alias "${alias}" ${expected ? `v${expected}` : '(unset)'} → v${choice.to}`,
     });
+  }
+  if (input.endpoint && !noop) {
+    const restore = restoreStep({
+      endpoint: input.endpoint.name,
+      environment: input.environment,
+      entityName: input.modelName,
+      from: choice.from,
+      to: choice.to,
+      fromJournal: choice.from !== null ? snapshot.versions[choice.from]?.tags ?? {} : {},
+      live: snapshot.endpoint,
+      waitTimeoutSeconds: input.endpoint.waitTimeoutSeconds,
+    });
+    if (restore) specs.push(restore);
   }
   const steps: PlannedStep[] = specs.map((s, i) => ({ id: `${i + 1}:${s.spec.kind}`, spec: s.spec, precondition: s.pre, postcondition: s.post, description: s.text }));
   const header = { model: input.model, from: input.environment, to: input.environment, mode: input.mode };

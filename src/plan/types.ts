@@ -2,7 +2,10 @@
 // Steps are plain data. The executor (src/apply) gives each kind a check → act → verify handler;
 // later kinds (serving rollout, monitors, Unity Catalog copy) extend `StepSpec` the same way.
 
-import type { PromotionMode } from '../config/types.js';
+import type { HealthCheck, PromotionMode, RolloutStrategy } from '../config/types.js';
+import type { EnsureMonitorRequest } from '../platform/monitoring/client.js';
+import type { EndpointConfigSpec, InferenceTableSpec } from '../platform/serving/types.js';
+import type { ExpectedEndpoint } from '../rollout/types.js';
 
 /** A registry as the plan names it: the tracking URI with credentials, query and fragment stripped. */
 export type RegistryId = string;
@@ -76,6 +79,41 @@ export type StepSpec =
       readonly target: VersionRef;
       /** What the alias must point at now: this, or already the target. */
       readonly expectedCurrent: string | null;
+    }
+  | {
+      /**
+       * Roll the environment's serving endpoint forward to the promoted version (Databricks Model
+       * Serving). The version is resolved at apply time like the other steps' `target`, so the
+       * plan hashes the same before and after the copy exists.
+       */
+      readonly kind: 'serving-rollout';
+      readonly environment: string;
+      readonly target: VersionRef;
+      readonly endpoint: string;
+      readonly strategy: RolloutStrategy;
+      readonly health: HealthCheck;
+      /** The served entity, without its version (resolved from `target`). */
+      readonly entity: { readonly entityName: string; readonly workloadSize: string; readonly scaleToZero: boolean };
+      readonly inferenceTable: InferenceTableSpec | null;
+      /** What the endpoint served when the plan was made (drift is refused). */
+      readonly expected: ExpectedEndpoint;
+      readonly waitTimeoutSeconds: number;
+    }
+  | {
+      /** Create or update the Lakehouse monitor of the environment's inference table. */
+      readonly kind: 'ensure-monitor';
+      readonly environment: string;
+      readonly request: EnsureMonitorRequest;
+    }
+  | {
+      /** Rollback: put back the endpoint config journaled before the promotion of `fromVersion`. */
+      readonly kind: 'restore-endpoint';
+      readonly environment: string;
+      readonly endpoint: string;
+      readonly entityName: string;
+      readonly fromVersion: string;
+      readonly config: EndpointConfigSpec;
+      readonly waitTimeoutSeconds: number;
     }
   | {
       readonly kind: 'transition-stage';

@@ -8,8 +8,9 @@ import { targetKey } from '../config/types.js';
 import { ConfigError, EXIT, UsageError, type Diagnostic, type ExitCode } from '../errors.js';
 import type { TargetEvidence } from '../evidence/types.js';
 import type { PromoteInvocation } from '../invocation.js';
-import { applyPromotion, type ExpectedPlan } from '../apply/executor.js';
+import { applyPromotion, KilledError, type ExpectedPlan } from '../apply/executor.js';
 import type { ArtifactTransfer, PromotionRegistry } from '../apply/ports.js';
+import type { EndpointPorts } from '../apply/endpoints.js';
 import { planInputFor, isRefusal, stageModeRefusal } from '../plan/inputs.js';
 import type { PromotionReport, TargetPlan } from '../plan/types.js';
 import type { Outcome } from '../policy/types.js';
@@ -35,6 +36,10 @@ export interface PromoteDeps extends RunDeps {
   readonly lockTtlMs?: number;
   /** Test seam, passed to the executor. */
   readonly beforeLock?: () => Promise<void>;
+  /** Serving endpoint and monitor clients of a Databricks environment (undefined: none). */
+  readonly endpointsFor?: (config: Config, envName: string) => EndpointPorts | undefined;
+  /** Test seam (crash tests), passed to the executor. */
+  readonly afterStep?: (stepId: string, index: number) => Promise<void>;
 }
 
 const PASSING: ReadonlySet<Outcome> = new Set<Outcome>(['pass', 'warn', 'waived']);
@@ -203,6 +208,7 @@ async function promoteOne(
   if (isRefusal(input)) return emptyReport(mode, 'refused', input.reason);
   try {
     const transfer = input.source.registry !== input.destination.registry ? deps.artifactTransferFor?.(config, target.from, target.to) : undefined;
+    const endpoints = input.serving || input.monitor ? deps.endpointsFor?.(config, target.to) : undefined;
     const { report } = await applyPromotion(input, {
       registry: deps.promotionRegistryFor(config, target.to),
       ...(transfer ? { transfer } : {}),
@@ -215,9 +221,13 @@ async function promoteOne(
       expectPlan: expected?.(target) ?? null,
       dryRun: inv.dryRun,
       ...(deps.beforeLock ? { beforeLock: deps.beforeLock } : {}),
+      ...(endpoints ? { endpoints } : {}),
+      ...(deps.progress ? { progress: deps.progress } : {}),
+      ...(deps.afterStep ? { afterStep: deps.afterStep } : {}),
     });
     return report;
   } catch (e) {
+    if (e instanceof KilledError) throw e;
     // Reads before any write failed (registry down, denied): nothing was changed.
     return emptyReport(mode, 'failed', `could not plan or apply: ${(e as Error).message}`);
   }

@@ -2,7 +2,8 @@
 // recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
 // promotions of that model × environment; a re-run is a no-op.
 
-import { executePlan } from '../apply/executor.js';
+import { executePlan, KilledError } from '../apply/executor.js';
+import { endpointName, servingApplies } from '../rollout/spec.js';
 import { rollbackJob } from '../apply/rollback.js';
 import { registeredModelName } from '../config/names.js';
 import { ConfigError, UsageError, EXIT, type ExitCode } from '../errors.js';
@@ -38,7 +39,12 @@ export async function runRollback(inv: RollbackInvocation, deps: RollbackDeps): 
     aliases: aliasesFor(config, model, inv.env),
     stage: model.promotion === 'stage' ? stageFor(inv.env) : null,
     toVersion: inv.toVersion,
+    endpoint:
+      model.serving && environment.registry === 'databricks-uc' && servingApplies(model.serving, inv.env)
+        ? { name: endpointName(model.serving, inv.env, model.id), waitTimeoutSeconds: model.serving.waitTimeoutSeconds }
+        : null,
   };
+  const endpoints = input.endpoint ? deps.endpointsFor?.(config, inv.env) : undefined;
   deps.progress?.(`${inv.dryRun ? 'Planning the rollback of' : 'Rolling back'} ${model.id} in ${inv.env}…`);
   let report: PromotionReport;
   try {
@@ -52,8 +58,12 @@ export async function runRollback(inv: RollbackInvocation, deps: RollbackDeps): 
       ...(deps.lockTtlMs ? { lockTtlMs: deps.lockTtlMs } : {}),
       dryRun: inv.dryRun,
       ...(deps.beforeLock ? { beforeLock: deps.beforeLock } : {}),
+      ...(endpoints ? { endpoints } : {}),
+      ...(deps.progress ? { progress: deps.progress } : {}),
+      ...(deps.afterStep ? { afterStep: deps.afterStep } : {}),
     }));
   } catch (e) {
+    if (e instanceof KilledError) throw e;
     report = {
       mode: 'rollback',
       hash: null,

@@ -1,0 +1,136 @@
+// The executor's serving and monitor steps: check → act → verify, as for the registry steps.
+// The rollout itself is src/rollout (a converger that waits, health-checks and aborts back to the
+// saved config); the monitor is src/platform/monitoring. This file adapts them to the plan's step
+// specs, counts their writes and turns their outcomes into step failures the executor reports.
+
+import { ApplyError } from '../errors.js';
+import type { MonitorCheck, MonitorPort } from '../platform/monitoring/step.js';
+import type { ServingClient } from '../platform/serving/client.js';
+import { sameConfig } from '../platform/serving/compare.js';
+import type { EndpointView } from '../platform/serving/types.js';
+import { entityFor } from '../plan/serving.js';
+import type { StepSpec } from '../plan/types.js';
+import { locate } from '../rollout/converge.js';
+import { describeConfig } from '../rollout/phases.js';
+import type { ServingRolloutPort } from '../rollout/step.js';
+import type { ServingRolloutSpec } from '../rollout/types.js';
+
+/** Serving and monitoring in the destination environment's workspace. */
+export interface EndpointPorts {
+  readonly serving: ServingClient;
+  readonly rollout: ServingRolloutPort;
+  readonly monitor: MonitorPort | null;
+  /** The model's logged input example, for blue_green's smoke request (skipped when absent). */
+  readonly inputExample?: unknown;
+}
+
+type RolloutStep = Extract<StepSpec, { kind: 'serving-rollout' }>;
+type RestoreStep = Extract<StepSpec, { kind: 'restore-endpoint' }>;
+type MonitorStep = Extract<StepSpec, { kind: 'ensure-monitor' }>;
+
+export type EndpointCheck = { readonly state: 'satisfied' } | { readonly state: 'pending' } | { readonly state: 'drift'; readonly reason: string };
+
+/** The rollout the converger runs, for the resolved destination version. */
+export const rolloutSpecOf = (s: RolloutStep, version: string): ServingRolloutSpec => ({
+  endpoint: s.endpoint,
+  strategy: s.strategy,
+  health: s.health,
+  candidate: entityFor(s.entity, version),
+  inferenceTable: s.inferenceTable,
+  expected: s.expected,
+  waitTimeoutSeconds: s.waitTimeoutSeconds,
+});
+
+export function checkRollout(s: RolloutStep, version: string | null, endpoint: EndpointView | null | undefined): EndpointCheck {
+  if (version === null || endpoint === undefined) return { state: 'pending' };
+  const position = locate(rolloutSpecOf(s, version), endpoint);
+  if (position.state === 'done') return endpoint !== null && endpoint.ready ? { state: 'satisfied' } : { state: 'pending' };
+  if (position.state === 'drift') return { state: 'drift', reason: position.reason };
+  return { state: 'pending' };
+}
+
+export function checkRestore(s: RestoreStep, endpoint: EndpointView | null | undefined): EndpointCheck {
+  if (endpoint === undefined) return { state: 'pending' };
+  const live = endpoint?.config ?? null;
+  if (live && sameConfig(live, s.config) && endpoint!.configUpdate !== 'IN_PROGRESS') return { state: 'satisfied' };
+  if (live && live.servedEntities.some((e) => e.entityName === s.entityName && e.entityVersion === s.fromVersion)) return { state: 'pending' };
+  if (live && sameConfig(live, s.config)) return { state: 'pending' };
+  return {
+    state: 'drift',
+    reason: `serving endpoint "${s.endpoint}" serves ${live ? describeConfig(live) : 'nothing'}; the rollback expected it to serve ${s.entityName} v${s.fromVersion}`,
+  };
+}
+
+export const checkMonitor = (monitor: MonitorCheck | undefined): EndpointCheck =>
+  monitor?.state === 'satisfied' ? { state: 'satisfied' } : { state: 'pending' };
+
+const deadlineMs = (seconds: number): number => seconds * 1000;
+
+export interface EndpointActContext {
+  readonly ports: EndpointPorts;
+  readonly addWrites: (n: number) => void;
+  readonly progress: (line: string) => void;
+  /** One line per finished step, shown in the step report. */
+  readonly note: (message: string) => void;
+}
+
+export async function actRollout(s: RolloutStep, version: string, ctx: EndpointActContext): Promise<void> {
+  const result = await ctx.ports.rollout.act(rolloutSpecOf(s, version), {
+    ...(ctx.ports.inputExample !== undefined ? { inputExample: ctx.ports.inputExample } : {}),
+    onProgress: (p) => ctx.progress(`  ${p.message}`),
+    onStep: (step) => ctx.progress(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`),
+  });
+  ctx.addWrites(result.writes);
+  const path = result.steps.map((x) => `${x.kind} ${x.label}`).join('; ');
+  switch (result.outcome) {
+    case 'up-to-date':
+    case 'created':
+    case 'rolled-out':
+      ctx.note(`${result.outcome}: ${result.message}${path ? ` (${path})` : ''}`);
+      return;
+    case 'aborted':
+      throw new ApplyError(`rollout aborted, the previous config is restored: ${result.message}`, 'aborted');
+    case 'deadline':
+      throw new ApplyError(`rollout stopped waiting: ${result.message}`, 'deadline');
+    case 'drift':
+      throw new ApplyError(result.message, 'drift');
+    case 'failed':
+      throw new ApplyError(`rollout failed: ${result.message}`, 'postcondition');
+  }
+}
+
+export async function actRestore(s: RestoreStep, ctx: EndpointActContext): Promise<void> {
+  const wait = { deadlineMs: deadlineMs(s.waitTimeoutSeconds), onProgress: (p: { message: string }) => ctx.progress(`  ${p.message}`) };
+  const busy = await ctx.ports.serving.getEndpoint(s.endpoint);
+  if (busy?.configUpdate === 'IN_PROGRESS') await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
+  ctx.addWrites(1);
+  const update = await ctx.ports.serving.updateConfig(s.endpoint, s.config, wait);
+  if (update.outcome === 'gave-up') throw new ApplyError(`could not restore "${s.endpoint}": ${'message' in update.settle ? update.settle.message : update.settle.kind}`, 'deadline');
+  const settled = await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
+  if (settled.kind !== 'settled') throw new ApplyError(`restoring "${s.endpoint}" did not settle: ${settled.message}`, settled.kind === 'deadline' ? 'deadline' : 'postcondition');
+  ctx.note(`restored ${describeConfig(s.config)}`);
+}
+
+export async function actMonitor(s: MonitorStep, ctx: EndpointActContext): Promise<void> {
+  if (!ctx.ports.monitor) throw new ApplyError('no monitoring client is configured for this environment', 'postcondition');
+  const result = await ctx.ports.monitor.act(s.request);
+  ctx.addWrites(result.writes);
+  if (result.action === 'failed') throw new ApplyError(`monitor on ${s.request.monitor.table}: ${result.message}`, 'postcondition');
+  ctx.note(`${result.action}${result.changes.length ? ` (${result.changes.join(', ')})` : ''}: ${result.message}`);
+}
+
+/** A promotion or rollback with an endpoint step waits on config updates: its lock must outlive them. */
+export function endpointLockBudgetMs(steps: readonly { readonly spec: StepSpec }[]): number {
+  let total = 0;
+  for (const { spec } of steps) {
+    if (spec.kind === 'serving-rollout') {
+      const phases = spec.strategy.kind === 'canary' ? spec.strategy.steps.length : spec.strategy.kind === 'blue_green' ? 3 : 1;
+      const pause = spec.strategy.kind === 'canary' ? spec.strategy.pauseSeconds : 0;
+      // One wait per phase, a possible wait-out of someone else's update, and the restore on abort.
+      total += (phases + 2) * deadlineMs(spec.waitTimeoutSeconds) + phases * pause * 1000;
+    } else if (spec.kind === 'restore-endpoint') {
+      total += 2 * deadlineMs(spec.waitTimeoutSeconds);
+    }
+  }
+  return total;
+}

@@ -1,0 +1,169 @@
+// Pure: the serving-endpoint and monitor part of a promotion plan, and what the journal records
+// about the endpoint so a rollback can put it back. No I/O: the endpoint as read by the executor is
+// part of the destination snapshot.
+
+import type { HealthCheck, RolloutStrategy } from '../config/types.js';
+import type { EnsureMonitorRequest } from '../platform/monitoring/client.js';
+import type { EndpointConfigSpec, EndpointView, InferenceTableSpec, ServedEntitySpec } from '../platform/serving/types.js';
+import { describeConfig, expectationOf, servedEntityName } from '../rollout/phases.js';
+import { canonicalJson } from './hash.js';
+import { JOURNAL } from './journal.js';
+import type { StepSpec, VersionRef } from './types.js';
+
+/** The serving part of a promotion, from the model's `serving:` config for the target environment. */
+export interface ServingPlanInput {
+  readonly endpoint: string;
+  readonly strategy: RolloutStrategy;
+  readonly health: HealthCheck;
+  readonly workloadSize: string;
+  readonly scaleToZero: boolean;
+  readonly inferenceTable: InferenceTableSpec | null;
+  readonly waitTimeoutSeconds: number;
+}
+
+/** An endpoint's config as journaled before a promotion changed it (null config: there was no endpoint). */
+export interface SavedEndpoint {
+  readonly endpoint: string;
+  readonly configVersion: number | null;
+  readonly config: EndpointConfigSpec | null;
+}
+
+export const encodeSavedEndpoint = (saved: SavedEndpoint): string => canonicalJson(saved);
+
+export function decodeSavedEndpoint(value: string | undefined): SavedEndpoint | null {
+  if (!value) return null;
+  try {
+    const parsed = JSON.parse(value) as SavedEndpoint;
+    return typeof parsed === 'object' && parsed !== null && typeof parsed.endpoint === 'string' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Input form of a live config: no config version, entities as PUT /config takes them. */
+export const configOf = (view: EndpointView | null | undefined): EndpointConfigSpec | null =>
+  view?.config ? { servedEntities: view.config.servedEntities.map((e) => ({ ...e })), routes: view.config.routes.map((r) => ({ ...r })) } : null;
+
+const servesVersion = (config: EndpointConfigSpec | null | undefined, entityName: string, version: string | null): boolean =>
+  version !== null && !!config?.servedEntities.some((e) => e.entityName === entityName && e.entityVersion === version);
+
+/**
+ * What the endpoint held before this promotion. Once the endpoint serves the promoted version (a
+ * re-run, or a resume mid-canary), the live config is no longer "before": the journal the first run
+ * wrote answers instead, so a finished promotion re-plans to the same hash.
+ */
+export function previousEndpoint(
+  serving: ServingPlanInput,
+  entityName: string,
+  live: EndpointView | null | undefined,
+  target: string | null,
+  journal: Readonly<Record<string, string>>,
+  environment: string,
+): SavedEndpoint {
+  const recorded = decodeSavedEndpoint(journal[JOURNAL.previousEndpoint(environment)]);
+  if (recorded && recorded.endpoint === serving.endpoint && servesVersion(live?.config, entityName, target)) return recorded;
+  return { endpoint: serving.endpoint, configVersion: live?.config?.configVersion ?? null, config: configOf(live) };
+}
+
+const strategyText = (s: RolloutStrategy): string =>
+  s.kind === 'canary' ? `canary ${s.steps.join(' → ')}%` : s.kind === 'ab' ? `A/B ${100 - s.candidatePercent}/${s.candidatePercent}` : s.kind.replace('_', '-');
+
+export interface DraftStep {
+  readonly spec: StepSpec;
+  readonly pre: string;
+  readonly post: string;
+  readonly text: string;
+}
+
+export function servingStep(
+  serving: ServingPlanInput,
+  environment: string,
+  entityName: string,
+  target: VersionRef,
+  resolved: string | null,
+  previous: SavedEndpoint,
+): DraftStep {
+  const expected = expectationOf(previous.config, previous.configVersion);
+  const was = previous.config ? describeConfig(previous.config) : 'no endpoint';
+  const version = resolved ? `v${resolved}` : 'the new version';
+  return {
+    spec: {
+      kind: 'serving-rollout',
+      environment,
+      target,
+      endpoint: serving.endpoint,
+      strategy: serving.strategy,
+      health: serving.health,
+      entity: { entityName, workloadSize: serving.workloadSize, scaleToZero: serving.scaleToZero },
+      inferenceTable: serving.inferenceTable,
+      expected,
+      waitTimeoutSeconds: serving.waitTimeoutSeconds,
+    },
+    pre: `serving endpoint "${serving.endpoint}" serves ${was} (or is part-way through this rollout, or done)`,
+    post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${serving.inferenceTable ? ', inference table on' : ''}`,
+    text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${strategyText(serving.strategy)}); now: ${was}`,
+  };
+}
+
+export const monitorStep = (request: EnsureMonitorRequest, environment: string): DraftStep => ({
+  spec: { kind: 'ensure-monitor', environment, request },
+  pre: `table ${request.monitor.table} and schema ${request.monitor.outputSchema} exist`,
+  post: `a ${request.api} monitor on ${request.monitor.table} matches the config`,
+  text: `ensure the monitor on ${request.monitor.table} (${request.api}, output ${request.monitor.outputSchema})`,
+});
+
+/** The served entity for one version, from a step's version-less entity. */
+export const entityFor = (entity: { entityName: string; workloadSize: string; scaleToZero: boolean }, version: string): ServedEntitySpec => ({
+  name: servedEntityName(entity.entityName, version),
+  entityName: entity.entityName,
+  entityVersion: version,
+  workloadSize: entity.workloadSize,
+  scaleToZero: entity.scaleToZero,
+});
+
+/**
+ * Rollback of the endpoint: the config journaled on the version rolled back from. When the
+ * promotion created the endpoint (nothing to put back), the rolled-back-to version takes the
+ * rolled-back-from entity's place at 100%. null: nothing to restore (no endpoint involved).
+ */
+export function restoreStep(input: {
+  readonly endpoint: string;
+  readonly environment: string;
+  readonly entityName: string;
+  readonly from: string | null;
+  readonly to: string;
+  readonly fromJournal: Readonly<Record<string, string>>;
+  readonly live: EndpointView | null | undefined;
+  readonly waitTimeoutSeconds: number;
+}): DraftStep | null {
+  if (input.from === null) return null;
+  const saved = decodeSavedEndpoint(input.fromJournal[JOURNAL.previousEndpoint(input.environment)]);
+  if (!saved || saved.endpoint !== input.endpoint) return null;
+  let config = saved.config;
+  if (config === null) {
+    const live = configOf(input.live);
+    const fromEntity = live?.servedEntities.find((e) => e.entityName === input.entityName && e.entityVersion === input.from);
+    if (fromEntity) {
+      const name = servedEntityName(input.entityName, input.to);
+      config = { servedEntities: [{ ...fromEntity, name, entityVersion: input.to }], routes: [{ servedEntityName: name, percent: 100 }] };
+    } else if (live && live.servedEntities.length === 1 && live.servedEntities[0]!.entityVersion === input.to) {
+      config = live; // already done by an earlier run
+    } else {
+      return null;
+    }
+  }
+  return {
+    spec: {
+      kind: 'restore-endpoint',
+      environment: input.environment,
+      endpoint: input.endpoint,
+      entityName: input.entityName,
+      fromVersion: input.from,
+      config,
+      waitTimeoutSeconds: input.waitTimeoutSeconds,
+    },
+    pre: `serving endpoint "${input.endpoint}" serves ${input.entityName} v${input.from} (or already the restored config)`,
+    post: `"${input.endpoint}" serves ${describeConfig(config)}, settled`,
+    text: `restore serving endpoint "${input.endpoint}" to ${describeConfig(config)}`,
+  };
+}

@@ -1,0 +1,260 @@
+// `mlops-gate promote` with a serving rollout and a monitor as executor steps after the registry
+// steps, through runCli on the Databricks emulator (real HTTP), on a clock the waits advance:
+// replace, canary (healthy; health abort → previous config restored), blue_green, ab, monitor
+// create then update, drift refusal, zero writes on re-run, and rollback restoring endpoint traffic.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli.js';
+import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
+import type { ResultDocument } from '../../../src/result/types.js';
+
+const SIGNATURE = { inputs: [{ type: 'double', name: 'tenure_months', required: true }], outputs: [{ type: 'double', name: 'probability', required: true }] };
+const version = (pkl: string) => ({ description: 'Gradient boosting on the 2026-11 snapshot.', tags: { owner: 'churn-team' }, signature: SIGNATURE, files: { 'model.pkl': pkl } });
+
+const SEED = {
+  workspaces: {
+    default: {
+      catalog: {
+        catalogs: [{ name: 'dev', schemas: ['ml'] }, { name: 'prod', schemas: ['ml', 'monitoring'] }],
+        tables: [{ name: 'prod.monitoring.churn_payload', columns: [{ name: 'timestamp_ms', type_name: 'LONG' }, { name: 'prediction', type_name: 'DOUBLE' }] }],
+      },
+      registry: {
+        models: [
+          { name: 'dev.ml.churn', aliases: { challenger: 2 }, versions: [version('v1'), version('v2')] },
+          { name: 'prod.ml.churn', aliases: { champion: 1 }, versions: [version('v1')] },
+        ],
+      },
+      serving: {
+        update_duration_ms: 10_000,
+        ready_delay_ms: 0,
+        endpoints: [
+          {
+            name: 'churn-prod',
+            config: { served_entities: [{ name: 'churn-1', entity_name: 'prod.ml.churn', entity_version: '1', workload_size: 'Small', scale_to_zero_enabled: false }] },
+          },
+        ],
+      },
+      monitors: { activation_ms: 0, refresh_duration_ms: 500 },
+    },
+  },
+};
+
+let now = 1_800_000_000_000;
+let onSleep: ((ms: number) => Promise<void>) | null = null;
+const clock = {
+  now: () => now,
+  async sleep(ms: number) {
+    if (onSleep) await onSleep(ms);
+    now += ms;
+  },
+};
+
+let emu: RunningEmulator;
+let dir: string;
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0, seed: SEED, modules: defaultModules(), clock: { now: () => now }, tickMs: 0 });
+  dir = mkdtempSync(join(tmpdir(), 'mlops-gate-serving-cli-'));
+});
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(async () => {
+  onSleep = null;
+  await emu.admin.reset();
+});
+
+const config = (serving: string, monitor = '') => `version: 1
+environments:
+  dev: { registry: databricks-uc, host: ${emu.url}, catalog: dev, schema: ml }
+  prod: { registry: databricks-uc, host: ${emu.url}, catalog: prod, schema: ml, promote_from: dev }
+models:
+  churn:
+    name: churn
+    candidate: { alias: challenger }
+    policies: [release]
+    serving:
+      endpoint: "churn-\${env}"
+      workload_size: Small
+      wait_timeout: 5m
+${serving.replace(/^/gm, '      ')}
+${monitor.replace(/^/gm, '    ')}
+policies:
+  release:
+    gates:
+      - type: required_tags
+        tags: { owner: ".+" }
+`;
+
+const MONITOR = `monitor:
+  table: "prod.monitoring.churn_payload"
+  output_schema: "prod.monitoring"
+  inference_log: { problem_type: classification, prediction_col: prediction, timestamp_col: timestamp_ms, model_id_col: model_version, granularities: ["1 day"] }`;
+
+const cli = async (argv: string[], text: string) => {
+  const file = join(dir, `mlops-${Math.random().toString(36).slice(2)}.yml`);
+  writeFileSync(file, text);
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli([...argv, '--config', file, '--format', 'json'], {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    env: { DATABRICKS_TOKEN: DEFAULT_TOKEN, GITHUB_ACTOR: 'release-bot' },
+    cwd: dir,
+    servingClock: clock,
+  });
+  return { code, stderr, result: stdout.trim().startsWith('{') ? (JSON.parse(stdout) as ResultDocument) : null };
+};
+
+const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const res = await fetch(`${emu.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${DEFAULT_TOKEN}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+};
+
+/** Live traffic as `entity-name:percent`, sorted, plus what each name serves. */
+const traffic = async (): Promise<string[]> => {
+  const e = await api<{ config?: { served_entities: { name: string; entity_version: string }[]; traffic_config?: { routes: { served_model_name?: string; served_entity_name?: string; traffic_percentage: number }[] } } }>(
+    'GET',
+    '/api/2.0/serving-endpoints/churn-prod',
+  );
+  return (e.config?.traffic_config?.routes ?? []).map((r) => `${r.served_entity_name ?? r.served_model_name}:${r.traffic_percentage}`).sort();
+};
+
+const writes = (from: number) =>
+  emu.admin
+    .requests()
+    .entries.filter((e) => e.seq > from && e.method !== 'GET' && !e.path.startsWith('/__emulator') && !e.path.endsWith('/invocations'))
+    .map((e) => `${e.method} ${e.path}`);
+const lastSeq = () => emu.admin.requests().entries.at(-1)?.seq ?? 0;
+
+const stepsOf = (r: ResultDocument) => r.targets[0]!.plan!.steps.map((s) => [s.kind, s.status]);
+
+describe('promote with a serving rollout (through the CLI)', () => {
+  it('replace: registry steps, then the endpoint moves to the copy at 100%; a re-run writes nothing; rollback restores v1', async () => {
+    const text = config('strategy: replace');
+    const dry = await cli(['promote', '--dry-run'], text);
+    expect(dry.code, dry.stderr).toBe(0);
+    const planned = dry.result!.targets[0]!.plan!;
+    expect(planned.status).toBe('planned');
+    expect(planned.steps.map((s) => s.kind)).toEqual(['ensure-model', 'copy-version', 'set-tags', 'record-previous-champion', 'move-alias', 'serving-rollout']);
+    expect(planned.steps.at(-1)!.description).toContain('churn-1 (prod.ml.churn v1) 100%');
+
+    const { code, stderr, result } = await cli(['promote', '--expect-plan', planned.hash!], text);
+    expect(code, stderr).toBe(0);
+    const plan = result!.targets[0]!.plan!;
+    expect(plan.status, plan.message).toBe('applied');
+    expect(plan.hash).toBe(planned.hash);
+    expect(plan.destination?.version).toBe('2');
+    expect(stepsOf(result!).at(-1)).toEqual(['serving-rollout', 'done']);
+    expect(await traffic()).toEqual(['churn-2:100']);
+    // Progress was printed while waiting on the endpoint.
+    expect(stderr).toMatch(/waiting for churn-prod/);
+
+    const seq = lastSeq();
+    const again = await cli(['promote'], text);
+    expect(again.result!.targets[0]!.plan).toMatchObject({ status: 'up-to-date', writes: 0, hash: plan.hash });
+    expect(writes(seq)).toEqual([]);
+
+    const back = await cli(['rollback', '--model', 'churn', '--env', 'prod'], text);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.result!.targets[0]!.plan!.steps.map((s) => [s.kind, s.status])).toEqual([
+      ['set-model-tags', 'done'],
+      ['move-alias', 'done'],
+      ['restore-endpoint', 'done'],
+    ]);
+    expect(await traffic()).toEqual(['churn-1:100']);
+    const seq2 = lastSeq();
+    const backAgain = await cli(['rollback', '--model', 'churn', '--env', 'prod'], text);
+    expect(backAgain.code).toBe(0);
+    expect(writes(seq2)).toEqual([]);
+  });
+
+  it('canary: 10 → 50 → 100 with a healthy candidate', async () => {
+    onSleep = async () => {
+      await api('POST', '/__emulator/serving/endpoints/churn-prod/metrics', { served_entity_name: 'churn-2', error_rate: 0, p95_latency_ms: 40, add_requests: 50 });
+    };
+    const { code, stderr, result } = await cli(['promote'], config('strategy: canary\nsteps: [10, 50, 100]\npause: 1m\nhealth: { max_error_rate: 0.05, max_p95_latency_ms: 250 }'));
+    expect(code, stderr).toBe(0);
+    const step = result!.targets[0]!.plan!.steps.at(-1)!;
+    expect(step).toMatchObject({ kind: 'serving-rollout', status: 'done' });
+    expect(step.message).toMatch(/canary 10%.*canary 50%/);
+    expect(await traffic()).toEqual(['churn-2:100']);
+  });
+
+  it('canary abort: a sick candidate fails the health check and the previous config is restored', async () => {
+    onSleep = async () => {
+      await api('POST', '/__emulator/serving/endpoints/churn-prod/metrics', { served_entity_name: 'churn-2', error_rate: 0.5, p95_latency_ms: 40, add_requests: 20 });
+    };
+    const { code, result } = await cli(['promote'], config('strategy: canary\nsteps: [10, 100]\npause: 1m\nhealth: { max_error_rate: 0.05 }'));
+    expect(code).toBe(3);
+    const plan = result!.targets[0]!.plan!;
+    expect(plan.status).toBe('failed');
+    expect(plan.message).toMatch(/rollout aborted, the previous config is restored: .*error rate/);
+    expect(stepsOf(result!).at(-1)).toEqual(['serving-rollout', 'failed']);
+    expect(await traffic()).toEqual(['churn-1:100']);
+  });
+
+  it('blue_green: the new version comes up at 0%, takes 100%, the old one is removed', async () => {
+    const { code, stderr, result } = await cli(['promote'], config('strategy: blue_green'));
+    expect(code, stderr).toBe(0);
+    expect(result!.targets[0]!.plan!.steps.at(-1)).toMatchObject({ kind: 'serving-rollout', status: 'done' });
+    expect(await traffic()).toEqual(['churn-2:100']);
+  });
+
+  it('ab: a fixed split that stays', async () => {
+    const text = config('strategy: ab\ncandidate_percent: 20');
+    const { code, stderr } = await cli(['promote'], text);
+    expect(code, stderr).toBe(0);
+    expect(await traffic()).toEqual(['churn-1:80', 'churn-2:20']);
+    const seq = lastSeq();
+    expect((await cli(['promote'], text)).result!.targets[0]!.plan!.status).toBe('up-to-date');
+    expect(writes(seq)).toEqual([]);
+  });
+
+  it('refuses, writing nothing, when the endpoint changed since the reviewed plan', async () => {
+    const text = config('strategy: replace');
+    const dry = await cli(['promote', '--dry-run'], text);
+    // Someone else moves the endpoint after the review.
+    await api('PUT', '/api/2.0/serving-endpoints/churn-prod/config', {
+      served_entities: [{ name: 'churn-1', entity_name: 'prod.ml.churn', entity_version: '1', workload_size: 'Medium', scale_to_zero_enabled: false }, { name: 'other', entity_name: 'prod.ml.other', entity_version: '7', workload_size: 'Small', scale_to_zero_enabled: false }],
+      traffic_config: { routes: [{ served_model_name: 'churn-1', traffic_percentage: 50 }, { served_model_name: 'other', traffic_percentage: 50 }] },
+    });
+    await api('POST', '/__emulator/serving/endpoints/churn-prod/complete-update');
+    const seq = lastSeq();
+    const { code, result } = await cli(['promote', '--expect-plan', dry.result!.targets[0]!.plan!.hash!], text);
+    expect(code).toBe(3);
+    expect(result!.targets[0]!.plan!.status).toBe('drift');
+    expect(result!.targets[0]!.plan!.message).toMatch(/drifted from the reviewed plan.*roll serving endpoint "churn-prod" forward to the new version \(replace\); now: churn-1 \(prod.ml.churn v1\) 50%, other \(prod.ml.other v7\) 50%/);
+    expect(writes(seq)).toEqual([]);
+  });
+
+  it('monitor: created after the rollout, updated when the config changes, untouched when equal', async () => {
+    const text = config('strategy: replace', MONITOR);
+    const first = await cli(['promote'], text);
+    expect(first.code, first.stderr).toBe(0);
+    const steps = first.result!.targets[0]!.plan!.steps;
+    expect(steps.at(-1)).toMatchObject({ kind: 'ensure-monitor', status: 'done' });
+    expect(steps.at(-1)!.message).toMatch(/^created/);
+
+    const changed = text.replace('granularities: ["1 day"]', 'granularities: ["1 day", "1 hour"]');
+    const second = await cli(['promote'], changed);
+    expect(second.code, second.stderr).toBe(0);
+    const last = second.result!.targets[0]!.plan!.steps;
+    // The new plan hash is journaled, the monitor updated; nothing else moves.
+    expect(last.filter((s) => s.status === 'done').map((s) => s.kind)).toEqual(['set-tags', 'ensure-monitor']);
+    expect(last.at(-1)!.message).toMatch(/^updated/);
+
+    const seq = lastSeq();
+    const third = await cli(['promote'], changed);
+    expect(third.result!.targets[0]!.plan).toMatchObject({ status: 'up-to-date', writes: 0 });
+    expect(writes(seq)).toEqual([]);
+  });
+});
