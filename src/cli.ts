@@ -35,7 +35,7 @@ import {
 import { createHttpClient } from './platform/http/client.js';
 import { createMlflowArtifactTransfer, createMlflowPromotionRegistry } from './platform/mlflow/writer.js';
 import type { HttpClient } from './platform/http/types.js';
-import { promoteExitCode, runPromote, type PromoteDeps } from './run/promote.js';
+import { promoteExitCode, runPromote, withPromotionPlans, type PromoteDeps } from './run/promote.js';
 import type { EndpointPorts } from './apply/endpoints.js';
 import { createMonitorPort, createMonitoringClient } from './platform/monitoring/index.js';
 import { createServingClient, systemClock, type ServingClock } from './platform/serving/index.js';
@@ -336,9 +336,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       case 'emulator':
         return await runEmulator(inv, io);
       case 'plan': {
-        const deps = liveDeps(io);
-        const { result } = await runPlan(inv, deps);
-        io.stdout(renderResult(result, inv.format));
+        const deps = livePromoteDeps(io);
+        const { result: gated, evidence } = await runPlan(inv, deps);
+        // The exact promotion plan (and hash) of each passing target, read-only.
+        const result = await withPromotionPlans(inv, gated, evidence, deps);
+        io.stdout(renderPromotion(result, inv.format));
         if (inv.resultPath) deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
         return exitCodeFor(result, inv.failOn);
       }

@@ -5,7 +5,7 @@ import * as core from '@actions/core';
 import { readFileSync } from 'node:fs';
 import { readActionInputs, type ActionSettings } from './action/inputs.js';
 import { fillGitHubEvidence } from './action/replay.js';
-import { fileDeps, liveDeps, livePromoteDeps, renderPromotion, renderResult, type CliIO } from './cli.js';
+import { fileDeps, livePromoteDeps, renderPromotion, type CliIO } from './cli.js';
 import { listTargets } from './config/targets.js';
 import type { Target } from './config/types.js';
 import { ConfigError, UsageError, ApiError, EXIT, formatDiagnostic, type Diagnostic } from './errors.js';
@@ -22,7 +22,8 @@ import { renderText } from './report/text.js';
 import { exitCodeFor } from './result/exit.js';
 import type { ResultDocument } from './result/types.js';
 import { readConfig, runPlan, type RunDeps } from './run/plan.js';
-import { promoteExitCode, runPromote } from './run/promote.js';
+import { promoteExitCode, runPromote, withPromotionPlans } from './run/promote.js';
+import { renderPlansMarkdown } from './plan/render.js';
 import { rollbackExitCode, runRollback } from './run/rollback.js';
 
 /** The job summary allows 1 MiB; keep a margin for the markdown part. */
@@ -73,7 +74,8 @@ async function run(): Promise<number> {
 }
 
 async function plan(inv: PlanInvocation, settings: ActionSettings, context: GitHubContext, io: CliIO, now: Date): Promise<number> {
-  const live = liveDeps(io);
+  // Promote deps: the plan also computes each passing target's promotion plan (read-only).
+  const live = livePromoteDeps(io);
   const github: GitHub | null = settings.githubToken
     ? createGitHubClient({ token: settings.githubToken, apiUrl: context.apiUrl, env: io.env, onRetry: (m) => core.info(m) })
     : null;
@@ -130,8 +132,9 @@ async function plan(inv: PlanInvocation, settings: ActionSettings, context: GitH
     }
   }
 
-  const deps: RunDeps = { ...live, readFile, ...(githubReader ? { github: githubReader } : {}) };
-  const { result: planned } = await runPlan(inv, deps);
+  const deps = { ...live, readFile, ...(githubReader ? { github: githubReader } : {}) };
+  const { result: gated, evidence } = await runPlan(inv, deps);
+  const planned = await withPromotionPlans(inv, gated, evidence, deps);
   const result = withPolicyIntegrityFinding(planned, changedPolicies);
   await publish(result, inv, live, io);
 
@@ -142,7 +145,8 @@ async function plan(inv: PlanInvocation, settings: ActionSettings, context: GitH
       repo: context.repo,
       issueNumber: pr.number,
       marker,
-      body: commentBody(result, { marker, runUrl: context.runUrl }),
+      // The exact promotion plans and hashes follow the gate report: `promote --expect-plan` applies exactly them.
+      body: commentBody(result, { marker, runUrl: context.runUrl }) + withLeadingBreak(renderPlansMarkdown(result)),
     });
     if (outcome.action === 'failed') core.warning(`mlops-gate could not update the PR comment: ${outcome.reason}`);
     else core.info(`PR comment ${outcome.action}${outcome.url ? `: ${outcome.url}` : ''}`);
@@ -241,9 +245,11 @@ function teamsOf(configPath: string, readFile: RunDeps['readFile'], io: CliIO, n
 }
 
 async function publish(result: ResultDocument, inv: PlanInvocation, live: RunDeps, io: CliIO): Promise<void> {
-  core.info(renderResult(result, 'text'));
-  await publishResult(result, inv.resultPath, renderMarkdown(result), live, io);
+  core.info(renderPromotion(result, 'text'));
+  await publishResult(result, inv.resultPath, renderMarkdown(result) + withLeadingBreak(renderPlansMarkdown(result)), live, io);
 }
+
+const withLeadingBreak = (section: string): string => (section ? `\n${section}` : '');
 
 /** Result JSON file, job summary (markdown report + complete text report), step outputs, annotations. */
 async function publishResult(result: ResultDocument, resultPathInput: string | null, markdown: string, live: RunDeps, io: CliIO): Promise<void> {

@@ -7,7 +7,7 @@ import type { Config, Environment, Target } from '../config/types.js';
 import { targetKey } from '../config/types.js';
 import { ConfigError, EXIT, UsageError, type Diagnostic, type ExitCode } from '../errors.js';
 import type { TargetEvidence } from '../evidence/types.js';
-import type { PromoteInvocation } from '../invocation.js';
+import type { PlanInvocation, PromoteInvocation } from '../invocation.js';
 import { applyPromotion, KilledError, type ExpectedPlan } from '../apply/executor.js';
 import type { ArtifactTransfer, PromotionRegistry } from '../apply/ports.js';
 import type { EndpointPorts } from '../apply/endpoints.js';
@@ -157,6 +157,36 @@ export async function runPromote(inv: PromoteInvocation, deps: PromoteDeps): Pro
     requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
   };
 }
+
+/**
+ * `plan`: the exact promotion plan and its hash for every target whose gates let it through,
+ * computed read-only (dry run: no lock, no write), so the PR comment shows what `promote
+ * --expect-plan HASH` will apply. Blocked targets get no plan. Skipped with `--evidence` (offline).
+ * A destination that cannot be read gives that target a `failed` plan; the gate verdict stands.
+ */
+export async function withPromotionPlans(
+  inv: Pick<PlanInvocation, 'configPath' | 'evidencePath' | 'failOn'>,
+  result: ResultDocument,
+  evidence: ReadonlyMap<string, TargetEvidence>,
+  deps: Omit<PromoteDeps, 'portsFor' | 'github'>,
+): Promise<ResultDocument> {
+  if (inv.evidencePath) return result;
+  const started = Date.now();
+  const { config } = readConfig(inv.configPath, deps);
+  const planned = await attachPromotionPlans(config, result.targets, evidence, { dryRun: true, expectPlan: null, failOn: inv.failOn }, deps);
+  const targets = planned.map((t) => (t.plan?.status === 'blocked' ? withoutPlan(t) : t));
+  const requests = deps.requests?.();
+  return {
+    ...result,
+    targets,
+    requests: requests ? { ...requests, wallMs: (result.requests?.wallMs ?? 0) + Date.now() - started } : result.requests,
+  };
+}
+
+const withoutPlan = (t: TargetReport): TargetReport => {
+  const { plan: _plan, ...rest } = t;
+  return rest;
+};
 
 /**
  * For each target report, the promotion plan (`plan` field): blocked targets get a `blocked`

@@ -236,6 +236,32 @@ describe('promote with a serving rollout (through the CLI)', () => {
     expect(writes(seq)).toEqual([]);
   });
 
+  it('plan shows the promotion plan and its hash; promote --expect-plan HASH applies exactly it', async () => {
+    const text = config('strategy: canary\nsteps: [25, 100]\npause: 1m', MONITOR).replace('tags: { owner: ".+" }', 'tags: { owner: "churn-team" }');
+    const planned = await cli(['plan'], text);
+    expect(planned.code, planned.stderr).toBe(0);
+    const plan = planned.result!.targets[0]!.plan!;
+    expect(plan).toMatchObject({ status: 'planned', writes: 0 });
+    expect(plan.steps.map((s) => s.kind)).toEqual(['ensure-model', 'copy-version', 'set-tags', 'record-previous-champion', 'move-alias', 'serving-rollout', 'ensure-monitor']);
+
+    // The PR comment (markdown) carries the same plan and hash.
+    const file = join(dir, 'plan.yml');
+    writeFileSync(file, text);
+    let markdown = '';
+    await runCli(['plan', '--config', file, '--format', 'markdown'], { stdout: (s) => (markdown += s), stderr: () => undefined, env: { DATABRICKS_TOKEN: DEFAULT_TOKEN }, cwd: dir, servingClock: clock });
+    expect(markdown).toContain(`plan \`${plan.hash}\``);
+    expect(markdown).toContain('roll serving endpoint "churn-prod" forward to the new version (canary 25 → 100%)');
+    // Planning wrote nothing.
+    expect(emu.admin.requests().entries.filter((e) => e.method !== 'GET')).toEqual([]);
+
+    const applied = await cli(['promote', '--expect-plan', plan.hash!.slice(0, 19)], text);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.result!.targets[0]!.plan).toMatchObject({ status: 'applied', hash: plan.hash });
+    // After the promotion, plan shows the same hash, every step already satisfied.
+    const after = await cli(['plan'], text);
+    expect(after.result!.targets[0]!.plan).toMatchObject({ status: 'up-to-date', hash: plan.hash });
+  });
+
   it('monitor: created after the rollout, updated when the config changes, untouched when equal', async () => {
     const text = config('strategy: replace', MONITOR);
     const first = await cli(['promote'], text);
