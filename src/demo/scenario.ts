@@ -1,7 +1,8 @@
 // The demo's world: one Databricks workspace (on the emulator) with dev/test/prod catalogs, two
-// models, and the mlops.yml a team would write for them. `churn` has a better challenger that
-// passes every gate; `fraud` has a challenger that is worse than production's champion, lost its
-// validation tag, and dropped an input column — it is blocked.
+// models, a serving endpoint and an inference table, and the mlops.yml a team would write for
+// them. `churn` has a better challenger that passes every gate (promoted to test with a canary
+// rollout of `churn-test` and a monitor); `fraud` has a challenger that is worse than the
+// champion, lost its validation tag, and dropped an input column — it is blocked.
 
 const churnInputs = [
   { type: 'double', name: 'tenure_months', required: true },
@@ -34,10 +35,36 @@ export const DEMO_SEED = {
       catalog: {
         catalogs: [
           { name: 'ml_dev', schemas: ['models'] },
-          { name: 'ml_test', schemas: ['models'] },
+          { name: 'ml_test', schemas: ['models', 'monitoring'] },
           { name: 'ml_prod', schemas: ['models', 'monitoring'] },
         ],
+        // The test endpoint's inference table, which the monitor watches.
+        tables: [
+          {
+            name: 'ml_test.monitoring.churn_payload',
+            columns: [
+              { name: 'timestamp_ms', type_name: 'LONG' },
+              { name: 'model_version', type_name: 'STRING' },
+              { name: 'prediction', type_name: 'DOUBLE' },
+              { name: 'label', type_name: 'LONG' },
+            ],
+          },
+        ],
       },
+      // churn-test serves test's champion (v1); promotion rolls it forward, rollback puts it back.
+      serving: {
+        update_duration_ms: 30_000,
+        ready_delay_ms: 0,
+        endpoints: [
+          {
+            name: 'churn-test',
+            config: {
+              served_entities: [{ name: 'churn-1', entity_name: 'ml_test.models.churn', entity_version: '1', workload_size: 'Small', scale_to_zero_enabled: true }],
+            },
+          },
+        ],
+      },
+      monitors: { activation_ms: 0, refresh_duration_ms: 60_000 },
       tracking: {
         experiments: [
           {
@@ -152,6 +179,28 @@ models:
     name: churn
     candidate: { alias: challenger }
     policies: [builtin:baseline, release]
+    # After the registry copy: roll the test endpoint forward as a canary, then make sure the
+    # inference table has a monitor.
+    serving:
+      endpoint: "churn-\${env}"
+      strategy: canary
+      steps: [10, 50, 100]
+      pause: 5m
+      health: { max_error_rate: 0.02, max_p95_latency_ms: 250 }
+      workload_size: Small
+      scale_to_zero: { test: true }
+      wait_timeout: 20m
+    monitor:
+      table: "ml_\${env}.monitoring.churn_payload"
+      output_schema: "ml_\${env}.monitoring"
+      inference_log:
+        problem_type: classification
+        prediction_col: prediction
+        label_col: label
+        timestamp_col: timestamp_ms
+        model_id_col: model_version
+        granularities: ["1 day"]
+      schedule: { cron: "0 0 6 * * ?", timezone: UTC }
   fraud:
     name: fraud
     candidate: { alias: challenger }

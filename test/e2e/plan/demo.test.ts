@@ -1,8 +1,9 @@
-// The README's first command runs `mlops-gate demo`: plan on the built-in emulator through the real
-// Unity Catalog adapters. This pins its full result so the demo can never silently rot.
+// The README's first command runs `mlops-gate demo`: plan → promote (exactly the reviewed plan) →
+// promote again → rollback, on the built-in emulator through the real Unity Catalog, serving and
+// monitoring adapters. This pins the whole story so the demo can never silently rot.
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli.js';
-import type { ResultDocument } from '../../../src/result/types.js';
+import type { DemoReport } from '../../../src/demo/run.js';
 
 const run = async (argv: string[]) => {
   let stdout = '';
@@ -12,13 +13,16 @@ const run = async (argv: string[]) => {
 };
 
 describe('mlops-gate demo', () => {
-  it('plans churn (pass) and fraud (blocked) on the emulator with exact evidence', async () => {
+  it('plans, promotes churn with a canary and a monitor (fraud blocked), re-runs with zero writes, rolls back', async () => {
     const { code, stdout, stderr } = await run(['demo', '--format', 'json']);
     expect(stderr).toContain('Starting the Databricks emulator');
-    expect(code).toBe(0);
-    const result = JSON.parse(stdout) as ResultDocument;
-    expect(result.verdict).toBe('fail');
-    const [churn, fraud] = result.targets;
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout) as DemoReport;
+
+    // 1. plan: verdicts and evidence, and the exact promotion plan of the passing target only.
+    const { plan } = report;
+    expect(plan.verdict).toBe('fail');
+    const [churn, fraud] = plan.targets;
     expect(churn).toMatchObject({
       model: 'churn',
       from: 'dev',
@@ -43,8 +47,62 @@ describe('mlops-gate demo', () => {
     expect(byId['release/metric_delta:roc_auc']).toMatchObject({ outcome: 'fail', measured: { candidate: 0.902, champion: 0.931 } });
     expect(byId['release/metric_delta:latency_p95_ms']).toMatchObject({ outcome: 'warn', severity: 'warn' });
     expect(byId['baseline/description']).toMatchObject({ outcome: 'warn', measured: { length: 3 } });
-    expect(byId['baseline/provenance']!.outcome).toBe('pass');
-    // Minimal requests: per target two alias look-ups, two runs and two MLmodel files.
-    expect(result.requests?.total).toBe(12);
+    expect(fraud!.plan).toBeUndefined();
+    expect(churn!.plan).toMatchObject({ status: 'planned', mode: 'copy', writes: 0 });
+    expect(churn!.plan!.steps.map((s) => s.kind)).toEqual([
+      'ensure-model',
+      'copy-version',
+      'set-tags',
+      'record-previous-champion',
+      'move-alias',
+      'serving-rollout',
+      'ensure-monitor',
+    ]);
+    const hash = churn!.plan!.hash;
+    expect(hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    // 2. promote: exactly the reviewed plan; churn copied to test as v2, fraud blocked.
+    const promoted = report.promote.targets.find((t) => t.model === 'churn')!.plan!;
+    expect(promoted).toMatchObject({ status: 'applied', hash, destination: { model: 'ml_test.models.churn', version: '2' }, previousChampion: '1' });
+    expect(promoted.steps.map((s) => [s.kind, s.status])).toEqual([
+      ['ensure-model', 'satisfied'], // ml_test.models.churn exists
+      ['copy-version', 'done'],
+      ['set-tags', 'satisfied'], // journal tags went with the create call
+      ['record-previous-champion', 'satisfied'],
+      ['move-alias', 'done'],
+      ['serving-rollout', 'done'],
+      ['ensure-monitor', 'done'],
+    ]);
+    expect(promoted.steps[5]!.message).toMatch(/canary 10%.*canary 50%.*100% to ml_test.models.churn v2/);
+    expect(promoted.steps[6]!.message).toMatch(/^created/);
+    expect(report.promote.targets.find((t) => t.model === 'fraud')!.plan!.status).toBe('blocked');
+    expect(report.endpoint.before).toEqual(['churn-1:100']);
+    expect(report.endpoint.afterPromote).toEqual(['churn-2:100']);
+
+    // 3. promote again: converged, zero writes, same hash.
+    expect(report.promoteAgain.targets.find((t) => t.model === 'churn')!.plan).toMatchObject({ status: 'up-to-date', writes: 0, hash });
+
+    // 4. rollback: champion alias and endpoint traffic back to v1.
+    const rolledBack = report.rollback.targets[0]!.plan!;
+    expect(rolledBack).toMatchObject({ status: 'applied', mode: 'rollback', previousChampion: '2', source: { version: '1' } });
+    expect(rolledBack.steps.map((s) => [s.kind, s.status])).toEqual([
+      ['set-model-tags', 'done'],
+      ['move-alias', 'done'],
+      ['restore-endpoint', 'done'],
+    ]);
+    expect(report.endpoint.afterRollback).toEqual(['churn-1:100']);
+
+    expect(report.emulator.writes).toBeGreaterThan(0);
+    expect(report.emulator.requests).toBeGreaterThan(report.emulator.writes);
+  });
+
+  it('prints the story as text', async () => {
+    const { code, stdout, stderr } = await run(['demo']);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/── 1\. mlops-gate plan[\s\S]*── 2\. mlops-gate promote --expect-plan[\s\S]*── 3\. mlops-gate promote[\s\S]*── 4\. mlops-gate rollback/);
+    expect(stderr).toMatch(/waiting for churn-test/);
+    expect(stderr).toMatch(/The emulator answered \d+ request\(s\), \d+ of them writes/);
+    expect(stdout).toMatch(/APPLIED +churn {2}dev → test/);
+    expect(stdout).toMatch(/UP-TO-DATE +churn {2}dev → test/);
   });
 });
