@@ -86,7 +86,7 @@ export async function actRollout(s: RolloutStep, version: string, ctx: EndpointA
     case 'up-to-date':
     case 'created':
     case 'rolled-out':
-      ctx.note(`${result.outcome}: ${result.message}${path ? ` (${path})` : ''}`);
+      ctx.note(`${result.outcome}: ${result.message}${path ? ` (${path})` : ''}; ${result.writes} write(s), ${result.polls} poll(s)`);
       return;
     case 'aborted':
       throw new ApplyError(`rollout aborted, the previous config is restored: ${result.message}`, 'aborted');
