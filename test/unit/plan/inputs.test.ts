@@ -74,3 +74,48 @@ describe('planInputFor', () => {
     expect(registryIdOf(c.environments.get('dev')!)).toBe('http://dev:5000');
   });
 });
+
+describe('planInputFor on Unity Catalog', () => {
+  const ucConfig = (models: string, prodRegistry = 'registry: databricks-uc\n    host: https://prod.example\n    catalog: prod\n    schema: ml') => {
+    const text = `version: 1
+environments:
+  dev:
+    registry: databricks-uc
+    host: https://dev.example
+    catalog: dev
+    schema: ml
+  prod:
+    ${prodRegistry}
+    promote_from: dev
+models:
+${models}
+`;
+    const { config: c, diagnostics } = loadConfig({ file: 'mlops.yml', text }, { env: {}, now: new Date('2026-11-23T00:00:00Z'), readFile: () => null });
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    return c;
+  };
+
+  it('copies across workspaces, with serving and monitor for the target environment', () => {
+    const c = ucConfig(`  churn:
+    name: churn
+    candidate: { alias: challenger }
+    serving: { endpoint: "churn-\${env}", strategy: replace, scale_to_zero: { prod: false, dev: true } }
+    monitor: { table: "\${env}.monitoring.payload", output_schema: "\${env}.monitoring", inference_log: { problem_type: regression, prediction_col: p, timestamp_col: ts, model_id_col: m, granularities: ["1 Day"] } }`);
+    const input = planInputFor(c, target, candidate('dev.ml.churn'));
+    expect(isRefusal(input)).toBe(false);
+    if (isRefusal(input)) return;
+    expect(input.destination).toEqual({ registry: 'https://prod.example#prod.ml', model: 'prod.ml.churn' });
+    expect(input.serving).toMatchObject({ endpoint: 'churn-prod', strategy: { kind: 'replace' }, scaleToZero: false });
+    expect(input.monitor).toMatchObject({ api: 'data-quality', monitor: { table: 'prod.monitoring.payload', outputSchema: 'prod.monitoring', inferenceLog: { granularities: ['1 day'] } } });
+  });
+
+  it('refuses stage mode (Unity Catalog has no stages)', () => {
+    const input = planInputFor(ucConfig('  churn:\n    name: churn\n    candidate: { alias: challenger }\n    promotion: stage'), target, candidate('dev.ml.churn'));
+    expect(isRefusal(input) && input.reason).toMatch(/promotion: stage needs legacy registry stages, which Unity Catalog \("dev", databricks-uc\) does not have/);
+  });
+
+  it('refuses promotion between MLflow and Unity Catalog', () => {
+    const input = planInputFor(ucConfig('  churn:\n    name: churn\n    candidate: { alias: challenger }', 'registry: mlflow\n    tracking_uri: http://mlflow:5000'), target, candidate('dev.ml.churn'));
+    expect(isRefusal(input) && input.reason).toMatch(/"dev" is databricks-uc and "prod" is mlflow/);
+  });
+});

@@ -1,0 +1,182 @@
+// The serving and monitor part of the pure plan: steps after the registry steps, the endpoint's
+// "before" config journaled and hashed, hash stability once the rollout is done (the journal answers),
+// hash change on endpoint drift, and the rollback's restore step.
+import { describe, expect, it } from 'vitest';
+import { buildPlan, type DestinationSnapshot, type ObservedVersion, type PlanInput } from '../../../src/plan/build.js';
+import { JOURNAL } from '../../../src/plan/journal.js';
+import { buildRollback, type RollbackInput } from '../../../src/plan/rollback.js';
+import { decodeSavedEndpoint, restoreStep } from '../../../src/plan/serving.js';
+import type { EndpointView, ServedEntitySpec, TrafficRoute } from '../../../src/platform/serving/types.js';
+
+const REG = 'https://ws.example#prod.ml';
+const entity = (v: string, percent = 100) => ({
+  entity: { name: `churn-${v}`, entityName: 'prod.ml.churn', entityVersion: v, workloadSize: 'Small', scaleToZero: false },
+  route: { servedEntityName: `churn-${v}`, percent },
+});
+const endpoint = (...served: { entity: ServedEntitySpec; route: TrafficRoute }[]): EndpointView => ({
+  name: 'churn-prod',
+  ready: true,
+  configUpdate: 'NOT_UPDATING',
+  config: { servedEntities: served.map((s) => s.entity), routes: served.map((s) => s.route), configVersion: 3 },
+  pendingConfigVersion: null,
+  inferenceTable: null,
+  raw: { name: 'churn-prod' },
+});
+
+const input: PlanInput = {
+  model: 'churn',
+  from: 'dev',
+  to: 'prod',
+  mode: 'copy',
+  source: { registry: 'https://ws.example#dev.ml', name: 'dev.ml.churn', version: '7', source: 'models:/dev.ml.churn/7', runId: null },
+  destination: { registry: REG, model: 'prod.ml.churn' },
+  aliases: ['champion'],
+  stage: null,
+  serving: {
+    endpoint: 'churn-prod',
+    strategy: { kind: 'canary', steps: [10, 100], pauseSeconds: 60 },
+    health: { maxErrorRate: 0.01, maxP95LatencyMs: null },
+    workloadSize: 'Small',
+    scaleToZero: false,
+    inferenceTable: null,
+    waitTimeoutSeconds: 600,
+  },
+  monitor: {
+    api: 'data-quality',
+    refresh: 'after-change',
+    monitor: {
+      table: 'prod.monitoring.churn_payload',
+      outputSchema: 'prod.monitoring',
+      assetsDir: '/Workspace/x',
+      inferenceLog: { problemType: 'classification', predictionCol: 'p', labelCol: null, timestampCol: 'ts', modelIdCol: 'm', granularities: ['1 day'] },
+      schedule: null,
+      slicingExprs: [],
+    },
+  },
+};
+
+const snapshot = (over: Partial<DestinationSnapshot>): DestinationSnapshot => ({
+  modelExists: true,
+  copies: [],
+  aliases: { champion: '1' },
+  versions: {},
+  inStage: [],
+  endpoint: endpoint(entity('1')),
+  ...over,
+});
+
+describe('plan with serving and monitor', () => {
+  it('adds serving-rollout then ensure-monitor after the registry steps, expecting the live config', () => {
+    const plan = buildPlan(input, snapshot({}));
+    expect(plan.steps.map((s) => s.id)).toEqual([
+      '1:ensure-model',
+      '2:copy-version',
+      '3:set-tags',
+      '4:record-previous-champion',
+      '5:move-alias',
+      '6:serving-rollout',
+      '7:ensure-monitor',
+    ]);
+    const rollout = plan.steps[5]!.spec;
+    expect(rollout.kind === 'serving-rollout' && rollout.expected).toEqual({
+      kind: 'config',
+      servedEntities: [{ name: 'churn-1', entityName: 'prod.ml.churn', entityVersion: '1' }],
+      routes: [{ servedEntityName: 'churn-1', percent: 100 }],
+      configVersion: 3,
+    });
+    expect(rollout.kind === 'serving-rollout' && rollout.target).toMatchObject({ kind: 'copy-of', name: 'prod.ml.churn' });
+    // The previous endpoint config is journaled with the previous champion, before traffic moves.
+    const record = plan.steps[3]!.spec;
+    const saved = record.kind === 'record-previous-champion' ? decodeSavedEndpoint(record.tags[JOURNAL.previousEndpoint('prod')]) : null;
+    expect(saved).toEqual({ endpoint: 'churn-prod', configVersion: 3, config: { servedEntities: [entity('1').entity], routes: [entity('1').route] } });
+  });
+
+  it('records an absent endpoint as config null', () => {
+    const plan = buildPlan(input, snapshot({ endpoint: null }));
+    const rollout = plan.steps[5]!.spec;
+    expect(rollout.kind === 'serving-rollout' && rollout.expected).toEqual({ kind: 'absent' });
+  });
+
+  it('a finished promotion re-plans to the same hash: the journal answers for the replaced config', () => {
+    const first = buildPlan(input, snapshot({}));
+    const record = first.steps[3]!.spec;
+    const journal = record.kind === 'record-previous-champion' ? record.tags : {};
+    const copy: ObservedVersion = {
+      name: 'prod.ml.churn',
+      version: '2',
+      tags: { 'mlops_gate.copy_of': (first.steps[1]!.spec as { identityValue: string }).identityValue, ...journal },
+      aliases: ['champion'],
+      stage: null,
+      source: 'models:/dev.ml.churn/7',
+      runId: null,
+    };
+    const done = snapshot({ copies: [copy], versions: { '2': copy }, aliases: { champion: '2' }, endpoint: endpoint(entity('2')) });
+    expect(buildPlan(input, done).hash).toBe(first.hash);
+    // Mid-canary (crash between phases) too.
+    const mid = snapshot({ copies: [copy], versions: { '2': copy }, aliases: { champion: '2' }, endpoint: endpoint(entity('1', 90), entity('2', 10)) });
+    expect(buildPlan(input, mid).hash).toBe(first.hash);
+  });
+
+  it('a different endpoint config before the promotion gives a different hash', () => {
+    const a = buildPlan(input, snapshot({}));
+    const b = buildPlan(input, snapshot({ endpoint: endpoint(entity('1', 50), { ...entity('9', 50), entity: { ...entity('9').entity, entityName: 'prod.ml.other' } }) }));
+    expect(b.hash).not.toBe(a.hash);
+  });
+
+  it('strategy and monitor settings are part of the hash', () => {
+    const a = buildPlan(input, snapshot({}));
+    expect(buildPlan({ ...input, serving: { ...input.serving!, strategy: { kind: 'replace' } } }, snapshot({})).hash).not.toBe(a.hash);
+    const monitor = { ...input.monitor!, monitor: { ...input.monitor!.monitor, schedule: { cron: '0 0 6 * * ?', timezone: 'UTC' } } };
+    expect(buildPlan({ ...input, monitor }, snapshot({})).hash).not.toBe(a.hash);
+  });
+});
+
+describe('rollback restores the endpoint', () => {
+  const saved = { endpoint: 'churn-prod', configVersion: 3, config: { servedEntities: [entity('1').entity], routes: [entity('1').route] } };
+  const rollbackInput: RollbackInput = {
+    model: 'churn',
+    environment: 'prod',
+    mode: 'copy',
+    registry: REG,
+    modelName: 'prod.ml.churn',
+    aliases: ['champion'],
+    stage: null,
+    toVersion: null,
+    endpoint: { name: 'churn-prod', waitTimeoutSeconds: 600 },
+  };
+  const v = (version: string, tags: Record<string, string>): ObservedVersion => ({ name: 'prod.ml.churn', version, tags, aliases: [], stage: null, source: '', runId: null });
+
+  it('plans restore-endpoint with the journaled config after the alias moves', () => {
+    const snap: DestinationSnapshot = {
+      modelExists: true,
+      copies: [],
+      aliases: { champion: '2' },
+      versions: { '1': v('1', {}), '2': v('2', { [JOURNAL.previousChampion('prod')]: '1', [JOURNAL.previousEndpoint('prod')]: JSON.stringify(saved) }) },
+      inStage: [],
+      modelTags: {},
+      endpoint: endpoint(entity('2')),
+    };
+    const plan = buildRollback(rollbackInput, snap);
+    expect('steps' in plan && plan.steps.map((s) => s.spec.kind)).toEqual(['set-model-tags', 'move-alias', 'restore-endpoint']);
+    const restore = 'steps' in plan ? plan.steps[2]!.spec : null;
+    expect(restore).toMatchObject({ kind: 'restore-endpoint', fromVersion: '2', config: saved.config });
+  });
+
+  it('an endpoint the promotion created: the rolled-back-to version takes its place at 100%', () => {
+    const step = restoreStep({
+      endpoint: 'churn-prod',
+      environment: 'prod',
+      entityName: 'prod.ml.churn',
+      from: '2',
+      to: '1',
+      fromJournal: { [JOURNAL.previousEndpoint('prod')]: JSON.stringify({ endpoint: 'churn-prod', configVersion: null, config: null }) },
+      live: endpoint(entity('2')),
+      waitTimeoutSeconds: 60,
+    });
+    expect(step?.spec).toMatchObject({ kind: 'restore-endpoint', config: { servedEntities: [{ name: 'churn-1', entityVersion: '1' }], routes: [{ servedEntityName: 'churn-1', percent: 100 }] } });
+  });
+
+  it('no journaled endpoint config: no restore step', () => {
+    expect(restoreStep({ endpoint: 'churn-prod', environment: 'prod', entityName: 'prod.ml.churn', from: '2', to: '1', fromJournal: {}, live: endpoint(entity('2')), waitTimeoutSeconds: 60 })).toBeNull();
+  });
+});
