@@ -26,6 +26,7 @@ import type { PromotionRegistry } from './apply/ports.js';
 import { registryIdOf } from './plan/inputs.js';
 import { renderPlansMarkdown, renderPlansText } from './plan/render.js';
 import { databricksAuthFromEnv, mlflowAuthFromEnv } from './platform/http/auth.js';
+import { versionDirectory } from './platform/unity-catalog/files.js';
 import {
   createUcArtifactStaging,
   createUnityCatalogArtifactTransfer,
@@ -276,6 +277,8 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
       return ports;
     },
     ...(io.afterStep ? { afterStep: io.afterStep } : {}),
+    inputExampleFor: async (config: Config, envName: string, version: { name: string; version: string }) =>
+      environmentOf(config, envName).registry === 'databricks-uc' ? readInputExample(ucClientFor(config, envName), version.name, version.version) : undefined,
     artifactTransferFor: (config: Config, from: string, to: string) => {
       const destination = environmentOf(config, to);
       if (destination.registry === 'databricks-uc') {
@@ -302,6 +305,40 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
       };
     },
   };
+}
+
+/**
+ * The `input_example.json` MLflow logs next to the MLmodel, as a scoring request body: pandas
+ * `split` orient (`{columns, data}`) → `dataframe_split`, a list of records → `dataframe_records`,
+ * a body already in serving form as is. undefined when the model has none.
+ */
+export async function readInputExample(http: HttpClient, fullName: string, version: string): Promise<unknown> {
+  let text: string;
+  try {
+    const res = await http.request<unknown>({
+      method: 'GET',
+      path: `/api/2.0/fs/files${versionDirectory(fullName, version)}/input_example.json`,
+      endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
+      responseType: 'text',
+    });
+    text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
+  } catch (e) {
+    if (e instanceof ApiError && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST')) return undefined;
+    throw e;
+  }
+  let example: unknown;
+  try {
+    example = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (Array.isArray(example)) return { dataframe_records: example };
+  if (example && typeof example === 'object') {
+    const o = example as Record<string, unknown>;
+    if ('dataframe_split' in o || 'dataframe_records' in o || 'inputs' in o || 'instances' in o) return o;
+    if ('columns' in o && 'data' in o) return { dataframe_split: o };
+  }
+  return undefined;
 }
 
 /** The gate report, then the promotion/rollback plan section. */

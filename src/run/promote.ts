@@ -40,6 +40,11 @@ export interface PromoteDeps extends RunDeps {
   readonly endpointsFor?: (config: Config, envName: string) => EndpointPorts | undefined;
   /** Test seam (crash tests), passed to the executor. */
   readonly afterStep?: (stepId: string, index: number) => Promise<void>;
+  /**
+   * The model's logged input example as a scoring request body (blue_green's smoke request), read
+   * from the source environment; undefined when there is none (the smoke request is then skipped).
+   */
+  readonly inputExampleFor?: (config: Config, envName: string, version: { readonly name: string; readonly version: string }) => Promise<unknown>;
 }
 
 const PASSING: ReadonlySet<Outcome> = new Set<Outcome>(['pass', 'warn', 'waived']);
@@ -238,7 +243,12 @@ async function promoteOne(
   if (isRefusal(input)) return emptyReport(mode, 'refused', input.reason);
   try {
     const transfer = input.source.registry !== input.destination.registry ? deps.artifactTransferFor?.(config, target.from, target.to) : undefined;
-    const endpoints = input.serving || input.monitor ? deps.endpointsFor?.(config, target.to) : undefined;
+    let endpoints = input.serving || input.monitor ? deps.endpointsFor?.(config, target.to) : undefined;
+    const strategy = input.serving?.strategy;
+    if (endpoints && strategy?.kind === 'blue_green' && strategy.smokeRequest && !inv.dryRun) {
+      const example = await deps.inputExampleFor?.(config, target.from, { name: input.source.name, version: input.source.version });
+      if (example !== undefined) endpoints = { ...endpoints, inputExample: example };
+    }
     const { report } = await applyPromotion(input, {
       registry: deps.promotionRegistryFor(config, target.to),
       ...(transfer ? { transfer } : {}),

@@ -12,7 +12,7 @@ import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } fr
 import type { ResultDocument } from '../../../src/result/types.js';
 
 const SIGNATURE = { inputs: [{ type: 'double', name: 'tenure_months', required: true }], outputs: [{ type: 'double', name: 'probability', required: true }] };
-const version = (pkl: string) => ({ description: 'Gradient boosting on the 2026-11 snapshot.', tags: { owner: 'churn-team' }, signature: SIGNATURE, files: { 'model.pkl': pkl } });
+const version = (pkl: string) => ({ description: 'Gradient boosting on the 2026-11 snapshot.', tags: { owner: 'churn-team' }, signature: SIGNATURE, files: { 'model.pkl': pkl, 'input_example.json': JSON.stringify({ columns: ['tenure_months'], data: [[12]] }) } });
 
 const SEED = {
   workspaces: {
@@ -202,10 +202,15 @@ describe('promote with a serving rollout (through the CLI)', () => {
     expect(await traffic()).toEqual(['churn-1:100']);
   });
 
-  it('blue_green: the new version comes up at 0%, takes 100%, the old one is removed', async () => {
+  it('blue_green: the new version comes up at 0%, takes 100% after a smoke request with the logged input example, the old one is removed', async () => {
     const { code, stderr, result } = await cli(['promote'], config('strategy: blue_green'));
     expect(code, stderr).toBe(0);
-    expect(result!.targets[0]!.plan!.steps.at(-1)).toMatchObject({ kind: 'serving-rollout', status: 'done' });
+    const step = result!.targets[0]!.plan!.steps.at(-1)!;
+    expect(step).toMatchObject({ kind: 'serving-rollout', status: 'done' });
+    expect(step.message).toMatch(/smoke smoke request after/);
+    expect(stderr).toMatch(/churn-prod: smoke smoke request after "[^"]+" — (?!no input example)/);
+    const invocations = emu.admin.requests().entries.filter((e) => e.path === '/serving-endpoints/churn-prod/invocations');
+    expect(invocations.map((e) => e.status)).toEqual([200]);
     expect(await traffic()).toEqual(['churn-2:100']);
   });
 
