@@ -78,10 +78,13 @@ afterAll(async () => {
 // The same CI job across attempts (a re-run may reclaim the lock a killed attempt left).
 const ENV = { DATABRICKS_TOKEN: DEFAULT_TOKEN, GITHUB_ACTOR: 'release-bot', GITHUB_REPOSITORY: 'acme/churn', GITHUB_RUN_ID: '42' };
 
-const promote = async (afterStep?: (id: string, index: number) => Promise<void>) => {
+const promote = (afterStep?: (id: string, index: number) => Promise<void>) => cli(['promote'], afterStep);
+const rollback = () => cli(['rollback', '--model', 'churn', '--env', 'prod']);
+
+const cli = async (argv: string[], afterStep?: (id: string, index: number) => Promise<void>) => {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(['promote', '--config', configFile, '--format', 'json'], {
+  const code = await runCli([...argv, '--config', configFile, '--format', 'json'], {
     stdout: (s) => (stdout += s),
     stderr: (s) => (stderr += s),
     env: ENV,
@@ -188,5 +191,25 @@ describe('fault matrix: UC copy + serving rollout + monitor', () => {
     expect(killedAt, 'the kill hook fired').not.toBeNull();
     expect(killed.code).toBe(4); // the process "died"
     await expectRecovery({ deadLock: n === 7 });
+  });
+
+  it.each(FAULTS.map((f) => [f.name, f] as const))('rollback × endpoint restore %s: a re-run restores v1 traffic, then zero writes', async (_name, fault) => {
+    await emu.admin.reset();
+    expect((await promote()).code).toBe(0);
+    emu.admin.addFault({ ...fault.rule, method: 'PUT', path: '/api/2.0/serving-endpoints/churn-prod/config' } as FaultRule);
+    const first = await rollback();
+    expect([0, 3]).toContain(first.code);
+    expect(emu.admin.faults().rules[0]!.fired).toBe(1);
+    const rerun = await rollback();
+    expect(rerun.code, JSON.stringify(rerun.result?.targets[0]?.plan?.message)).toBe(0);
+    const model = await get<{ registered_model: { aliases?: { alias: string; version: string | number }[] } }>('/api/2.0/mlflow/unity-catalog/registered-models/get', { name: 'prod.ml.churn' });
+    expect(model.registered_model.aliases?.map((a) => [a.alias, String(a.version)])).toEqual([['champion', '1']]);
+    const endpoint = await get<{ state: { config_update: string }; config: { traffic_config: { routes: { served_model_name?: string; served_entity_name?: string; traffic_percentage: number }[] } } }>(
+      '/api/2.0/serving-endpoints/churn-prod',
+    );
+    expect(endpoint.config.traffic_config.routes.map((r) => `${r.served_entity_name ?? r.served_model_name}:${r.traffic_percentage}`)).toEqual(['churn-1:100']);
+    const seq = lastSeq();
+    expect((await rollback()).code).toBe(0);
+    expect(writesSince(seq)).toEqual([]);
   });
 });
