@@ -103,8 +103,9 @@ export async function actRestore(s: RestoreStep, ctx: EndpointActContext): Promi
   const wait = { deadlineMs: deadlineMs(s.waitTimeoutSeconds), onProgress: (p: { message: string }) => ctx.progress(`  ${p.message}`) };
   const busy = await ctx.ports.serving.getEndpoint(s.endpoint);
   if (busy?.configUpdate === 'IN_PROGRESS') await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
-  ctx.addWrites(1);
   const update = await ctx.ports.serving.updateConfig(s.endpoint, s.config, wait);
+  // One PUT, plus one per 409 it met (each retried after waiting).
+  ctx.addWrites(update.outcome === 'already-applied' ? update.conflicts : 1 + update.conflicts);
   if (update.outcome === 'gave-up') throw new ApplyError(`could not restore "${s.endpoint}": ${'message' in update.settle ? update.settle.message : update.settle.kind}`, 'deadline');
   const settled = await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
   if (settled.kind !== 'settled') throw new ApplyError(`restoring "${s.endpoint}" did not settle: ${settled.message}`, settled.kind === 'deadline' ? 'deadline' : 'postcondition');

@@ -189,6 +189,31 @@ describe('promote with a serving rollout (through the CLI)', () => {
     expect(await traffic()).toEqual(['churn-2:100']);
   });
 
+  it('the lock outlives the endpoint waits: its expiry is extended by the rollout budget', async () => {
+    let lock: Record<string, string> | null = null;
+    const file = join(dir, 'lock.yml');
+    writeFileSync(file, config('strategy: canary\nsteps: [10, 100]\npause: 1m'));
+    const code = await runCli(['promote', '--config', file, '--format', 'json'], {
+      stdout: () => undefined,
+      stderr: () => undefined,
+      env: { DATABRICKS_TOKEN: DEFAULT_TOKEN },
+      cwd: dir,
+      servingClock: clock,
+      afterStep: async (id) => {
+        if (id !== '6:serving-rollout') return;
+        const models = await api<{ registered_models?: { name: string }[] }>('GET', '/api/2.1/unity-catalog/models?catalog_name=prod&schema_name=ml');
+        const name = models.registered_models!.map((m) => m.name).find((n) => n.startsWith('mlops_gate_lock_'))!;
+        const got = await api<{ registered_model: { tags?: { key: string; value: string }[] } }>('GET', `/api/2.0/mlflow/unity-catalog/registered-models/get?name=prod.ml.${name}`);
+        lock = Object.fromEntries((got.registered_model.tags ?? []).map((t) => [t.key, t.value]));
+      },
+    });
+    expect(code).toBe(0);
+    expect(lock).not.toBeNull();
+    const ttlSeconds = (Date.parse(lock!['mlops_gate.lock.expires_at']!) - Date.parse(lock!['mlops_gate.lock.acquired_at']!)) / 1000;
+    // 15 min default + (2 phases + 2) × 5 min wait_timeout + 2 × 1 min pause.
+    expect(ttlSeconds).toBe(900 + 4 * 300 + 2 * 60);
+  });
+
   it('canary abort: a sick candidate fails the health check and the previous config is restored', async () => {
     onSleep = async () => {
       await api('POST', '/__emulator/serving/endpoints/churn-prod/metrics', { served_entity_name: 'churn-2', error_rate: 0.5, p95_latency_ms: 40, add_requests: 20 });
