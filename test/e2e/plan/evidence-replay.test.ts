@@ -36,7 +36,10 @@ describe('evidence files', () => {
     const replay = await cli(['plan', '--format', 'json', '--evidence', 'evidence.json'], env, dir);
     expect(replay.code).toBe(1);
     const offline = JSON.parse(replay.stdout) as ResultDocument;
-    expect(offline.targets).toEqual(live.targets);
+    // Verdicts and gates replay exactly; the promotion-plan preview needs the live destination.
+    const withoutPlan = (r: ResultDocument) => r.targets.map(({ plan: _plan, ...t }) => t);
+    expect(withoutPlan(offline)).toEqual(withoutPlan(live));
+    expect(live.targets.find((t) => t.model === 'churn')!.plan).toBeDefined();
     expect(offline.requests?.total).toBe(0);
     const saved = JSON.parse(readFileSync(join(dir, 'evidence.json'), 'utf8')) as { schemaVersion: number; targets: Record<string, unknown> };
     expect(saved.schemaVersion).toBe(1);
