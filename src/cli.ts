@@ -8,6 +8,7 @@ import { ConfigError, UsageError, ApiError, EXIT, formatDiagnostic, type ExitCod
 import type { RegistryPorts } from './evidence/ports.js';
 import { parseCliArgs, USAGE, type Invocation, type PlanInvocation, type ValidateInvocation } from './invocation.js';
 import { createRequestLedger } from './platform/http/ledger.js';
+import { httpSettingsFromEnv } from './platform/http/settings.js';
 import { createRegistryPorts, environmentScopedEnv } from './platform/registry-factory.js';
 import { renderMarkdown } from './report/markdown.js';
 import { renderText } from './report/text.js';
@@ -218,7 +219,7 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
     const key = `uc:${host}:${env === io.env ? '' : envName}`;
     let client = clients.get(key);
     if (!client) {
-      client = createHttpClient({ baseUrl: host, auth: databricksAuthFromEnv(host, env), env: io.env, ledger });
+      client = createHttpClient({ baseUrl: host, auth: databricksAuthFromEnv(host, env), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
       clients.set(key, client);
     }
     return client;
@@ -238,7 +239,7 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
     const baseUrl = trackingUri.replace(/\/+$/, '');
     let client = clients.get(baseUrl);
     if (!client) {
-      client = createHttpClient({ baseUrl, auth: mlflowAuthFromEnv(io.env), env: io.env, ledger });
+      client = createHttpClient({ baseUrl, auth: mlflowAuthFromEnv(io.env), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
       clients.set(baseUrl, client);
     }
     return client;

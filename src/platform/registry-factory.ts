@@ -6,6 +6,7 @@ import type { Environment } from '../config/types.js';
 import type { RegistryPorts } from '../evidence/ports.js';
 import { databricksAuthFromEnv, mlflowAuthFromEnv } from './http/auth.js';
 import { createHttpClient } from './http/client.js';
+import { httpSettingsFromEnv } from './http/settings.js';
 import type { HttpLogger, RequestLedger } from './http/types.js';
 import { createMlflowPorts } from './mlflow/adapter.js';
 import { createUnityCatalogPorts } from './unity-catalog/adapter.js';
@@ -63,6 +64,7 @@ export const createRegistryPorts = (environment: Environment, deps: RegistryFact
         baseUrl: trackingUri,
         auth: mlflowAuthFromEnv(deps.env),
         env: deps.env,
+        ...httpSettingsFromEnv(deps.env),
         ledger: deps.ledger,
         ...(deps.logger ? { logger: deps.logger } : {}),
       });
@@ -81,6 +83,7 @@ export const createRegistryPorts = (environment: Environment, deps: RegistryFact
         baseUrl: host,
         auth: databricksAuthFromEnv(host, env),
         env: deps.env,
+        ...httpSettingsFromEnv(deps.env),
         ledger: deps.ledger,
         ...(deps.logger ? { logger: deps.logger } : {}),
       });

@@ -1,6 +1,6 @@
 // Fault matrix for a Unity Catalog promotion with a serving rollout and a monitor, through runCli on
 // the Databricks emulator (real HTTP, simulated clock): for every write route of the promotion ×
-// (503, 429, connection reset, lost response), and a "kill" after each step (the process stops, its
+// (503, 429, connection reset, lost response, client timeout), and a "kill" after each step (the process stops, its
 // lock is left behind), a re-run converges to the planned end state with exactly one READY copy,
 // no PENDING version, no lock left, the endpoint on the new version; a second re-run writes nothing.
 
@@ -78,16 +78,16 @@ afterAll(async () => {
 // The same CI job across attempts (a re-run may reclaim the lock a killed attempt left).
 const ENV = { DATABRICKS_TOKEN: DEFAULT_TOKEN, GITHUB_ACTOR: 'release-bot', GITHUB_REPOSITORY: 'acme/churn', GITHUB_RUN_ID: '42' };
 
-const promote = (afterStep?: (id: string, index: number) => Promise<void>) => cli(['promote'], afterStep);
-const rollback = () => cli(['rollback', '--model', 'churn', '--env', 'prod']);
+const promote = (afterStep?: (id: string, index: number) => Promise<void>, env: Readonly<Record<string, string>> = {}) => cli(['promote'], afterStep, env);
+const rollback = (env: Readonly<Record<string, string>> = {}) => cli(['rollback', '--model', 'churn', '--env', 'prod'], undefined, env);
 
-const cli = async (argv: string[], afterStep?: (id: string, index: number) => Promise<void>) => {
+const cli = async (argv: string[], afterStep?: (id: string, index: number) => Promise<void>, env: Readonly<Record<string, string>> = {}) => {
   let stdout = '';
   let stderr = '';
   const code = await runCli([...argv, '--config', configFile, '--format', 'json'], {
     stdout: (s) => (stdout += s),
     stderr: (s) => (stderr += s),
-    env: ENV,
+    env: { ...ENV, ...env },
     cwd: process.cwd(),
     servingClock: clock,
     ...(afterStep ? { afterStep } : {}),
@@ -159,11 +159,14 @@ const WRITE_ROUTES: readonly { readonly name: string; readonly method: string; r
   { name: 'lock release', method: 'DELETE', path: '/api/2.0/mlflow/unity-catalog/registered-models/delete' },
 ];
 
-const FAULTS: readonly { readonly name: string; readonly rule: Omit<FaultRule, 'method' | 'path'> }[] = [
+const FAULTS: readonly { readonly name: string; readonly rule: Omit<FaultRule, 'method' | 'path'>; readonly env?: Readonly<Record<string, string>> }[] = [
   { name: '503', rule: { kind: 'error', status: 503, errorCode: 'TEMPORARILY_UNAVAILABLE', times: 1 } },
   { name: '429', rule: { kind: 'rate_limit', retryAfterSeconds: 0, times: 1 } },
   { name: 'reset', rule: { kind: 'reset', times: 1 } },
   { name: 'lost response', rule: { kind: 'lost_response', times: 1 } },
+  // The answer comes after the client gave up (MLOPS_GATE_HTTP_TIMEOUT_SECONDS=2 for the faulty run);
+  // the server still applies the change.
+  { name: 'timeout', rule: { kind: 'latency', latencyMs: 3_000, times: 1 }, env: { MLOPS_GATE_HTTP_TIMEOUT_SECONDS: '2' } },
 ];
 
 const CASES = WRITE_ROUTES.flatMap((route) => FAULTS.map((fault) => ({ route, fault })));
@@ -172,7 +175,7 @@ describe('fault matrix: UC copy + serving rollout + monitor', () => {
   it.each(CASES.map((c) => [`${c.route.name} × ${c.fault.name}`, c] as const))('%s: a re-run converges, then zero writes', async (_name, { route, fault }) => {
     await emu.admin.reset();
     emu.admin.addFault({ ...fault.rule, method: route.method, path: route.path } as FaultRule);
-    const first = await promote();
+    const first = await promote(undefined, fault.env);
     // The faulty run either converged on its own (retries, verify after a lost answer) or stopped cleanly.
     expect([0, 3]).toContain(first.code);
     expect(emu.admin.faults().rules[0]!.fired, 'the fault fired').toBe(1);
@@ -197,7 +200,7 @@ describe('fault matrix: UC copy + serving rollout + monitor', () => {
     await emu.admin.reset();
     expect((await promote()).code).toBe(0);
     emu.admin.addFault({ ...fault.rule, method: 'PUT', path: '/api/2.0/serving-endpoints/churn-prod/config' } as FaultRule);
-    const first = await rollback();
+    const first = await rollback(fault.env);
     expect([0, 3]).toContain(first.code);
     expect(emu.admin.faults().rules[0]!.fired).toBe(1);
     const rerun = await rollback();
