@@ -214,16 +214,19 @@ export async function attachPromotionPlans(
       `--expect-plan with a hash names one plan, but ${promotable.length} targets would be promoted; select one with --model/--to, or pass the reviewed result file`,
     );
   }
-  const targets: TargetReport[] = [];
-  for (const t of reports) {
+  const one = async (t: TargetReport): Promise<TargetReport> => {
     const target: Target = { model: t.model, from: t.from, to: t.to };
     if (!mayPromote(t, passing)) {
-      targets.push({ ...t, plan: emptyReport(config.models.get(t.model)?.promotion ?? 'copy', 'blocked', `not promoted: ${t.summary}`) });
-      continue;
+      return { ...t, plan: emptyReport(config.models.get(t.model)?.promotion ?? 'copy', 'blocked', `not promoted: ${t.summary}`) };
     }
     deps.progress?.(`${inv.dryRun ? 'Planning' : 'Promoting'} ${t.model} ${t.from} → ${t.to}…`);
-    targets.push({ ...t, plan: await promoteOne(config, target, evidence.get(targetKey(target)), inv, deps, expected) });
-  }
+    return { ...t, plan: await promoteOne(config, target, evidence.get(targetKey(target)), inv, deps, expected) };
+  };
+  // Read-only plans are independent and run concurrently (the HTTP layer bounds concurrency per
+  // host); applying stays one target at a time, in config order.
+  if (inv.dryRun) return Promise.all(reports.map(one));
+  const targets: TargetReport[] = [];
+  for (const t of reports) targets.push(await one(t));
   return targets;
 }
 
