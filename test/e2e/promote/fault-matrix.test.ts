@@ -107,6 +107,23 @@ const writesSince = (seq: number) =>
     .map((e) => `${e.method} ${e.path}`);
 const lastSeq = () => emu.admin.requests().entries.at(-1)?.seq ?? 0;
 
+/**
+ * Waits until the emulator has answered every request the (single) fault rule matched. A latency
+ * fault holds a request *before* its handler runs: the client gives up at 2 s, but the server applies
+ * the write at 3 s. Without this wait that write lands after the case's re-runs — in the next case's
+ * freshly reset state (an extra PENDING version, a stray create, an endpoint update) — and the re-run
+ * here would not face the "applied after the client gave up" state the case is about.
+ */
+async function serverSettled(sinceSeq = 0): Promise<void> {
+  const rule = emu.admin.faults().rules[0];
+  if (!rule) return;
+  const pattern = new RegExp(`^${rule.path!.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const answered = () => emu.admin.requests().entries.filter((e) => e.seq > sinceSeq && e.method === rule.method && pattern.test(e.path)).length;
+  // Bounded so a regression fails here with a message instead of hanging the suite.
+  for (let i = 0; i < 500 && answered() < emu.admin.faults().rules[0]!.matched; i++) await new Promise((r) => setTimeout(r, 20));
+  expect(answered(), `the emulator answered every request matching ${rule.method} ${rule.path}`).toBe(emu.admin.faults().rules[0]!.matched);
+}
+
 /** The end state every case must reach. */
 async function expectConverged(options: { readonly deadLock?: boolean } = {}): Promise<void> {
   const versions = (
@@ -179,6 +196,7 @@ describe('fault matrix: UC copy + serving rollout + monitor', () => {
     // The faulty run either converged on its own (retries, verify after a lost answer) or stopped cleanly.
     expect([0, 3]).toContain(first.code);
     expect(emu.admin.faults().rules[0]!.fired, 'the fault fired').toBe(1);
+    await serverSettled();
     await expectRecovery();
   });
 
@@ -199,10 +217,12 @@ describe('fault matrix: UC copy + serving rollout + monitor', () => {
   it.each(FAULTS.map((f) => [f.name, f] as const))('rollback × endpoint restore %s: a re-run restores v1 traffic, then zero writes', async (_name, fault) => {
     await emu.admin.reset();
     expect((await promote()).code).toBe(0);
+    const faultAddedAt = lastSeq();
     emu.admin.addFault({ ...fault.rule, method: 'PUT', path: '/api/2.0/serving-endpoints/churn-prod/config' } as FaultRule);
     const first = await rollback(fault.env);
     expect([0, 3]).toContain(first.code);
     expect(emu.admin.faults().rules[0]!.fired).toBe(1);
+    await serverSettled(faultAddedAt);
     const rerun = await rollback();
     expect(rerun.code, JSON.stringify(rerun.result?.targets[0]?.plan?.message)).toBe(0);
     const model = await get<{ registered_model: { aliases?: { alias: string; version: string | number }[] } }>('/api/2.0/mlflow/unity-catalog/registered-models/get', { name: 'prod.ml.churn' });
