@@ -5,9 +5,8 @@
 // `mNNNN-test` (v1 run 1 @champion, v2 run 2 @challenger), `mNNNN-prod` (v1 run 1 @champion).
 // Versions have `runs:/<run>/model` sources, so copies of a version share one MLmodel.
 
-import { randomUUID } from 'node:crypto';
-import { stringify } from 'yaml';
 import { modelId, runFacts, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS, VERSION_TAGS } from './support.js';
+import { defaultMlmodel } from '../src/emulator/registry/index.js';
 
 const call = async <T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
   const res = await fetch(`${base}/api/2.0/mlflow/${path}`, {
@@ -20,25 +19,7 @@ const call = async <T>(base: string, method: 'GET' | 'POST', path: string, body?
   return (text ? JSON.parse(text) : {}) as T;
 };
 
-const mlmodel = (runId: string): string =>
-  stringify({
-    artifact_path: 'model',
-    flavors: {
-      python_function: {
-        env: { conda: 'conda.yaml', virtualenv: 'python_env.yaml' },
-        loader_module: 'mlflow.sklearn',
-        model_path: 'model.pkl',
-        predict_fn: 'predict',
-        python_version: '3.11.7',
-      },
-      sklearn: { code: null, pickled_model: 'model.pkl', serialization_format: 'cloudpickle', sklearn_version: '1.9.1' },
-    },
-    mlflow_version: '3.17.2',
-    model_uuid: randomUUID().replace(/-/g, ''),
-    run_id: runId,
-    signature: { inputs: JSON.stringify(SIGNATURE_INPUTS), outputs: JSON.stringify(SIGNATURE_OUTPUTS), params: null },
-    utc_time_created: new Date().toISOString().replace('T', ' ').replace('Z', ''),
-  });
+const mlmodel = (runId: string): string => defaultMlmodel(runId, Date.now(), { inputs: SIGNATURE_INPUTS, outputs: SIGNATURE_OUTPUTS });
 
 const seedModel = async (base: string, experimentId: string, i: number): Promise<void> => {
   const id = modelId(i);

@@ -327,7 +327,8 @@ interface ModelFixture {
   versions?: VersionFixture[];
 }
 
-const defaultMlmodel = (runId: string | undefined, now: number, signature: VersionFixture['signature']): string =>
+/** The MLmodel file mlflow 3.17 writes for a scikit-learn model (also used by the benchmarks' MLflow seeding). */
+export const defaultMlmodel = (runId: string | undefined, now: number, signature: { inputs: unknown[]; outputs: unknown[] } | undefined): string =>
   toYaml({
     artifact_path: 'model',
     flavors: {
