@@ -88503,6 +88503,7 @@ const parseVersionFilter = (filter) => {
     }
     return { key: m[1], value: m[2] ?? m[3] ?? '' };
 };
+/** The MLmodel file mlflow 3.17 writes for a scikit-learn model (also used by the benchmarks' MLflow seeding). */
 const defaultMlmodel = (runId, now, signature) => (0,dist/* stringify */.As)({
     artifact_path: 'model',
     flavors: {
