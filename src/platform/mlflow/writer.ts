@@ -6,12 +6,13 @@
 // copy's identity tag instead.
 
 import { createHash } from 'node:crypto';
-import { hasErrorCode } from '../../errors.js';
+import { hasErrorCode, nullOnErrorCode } from '../../errors.js';
 import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../apply/ports.js';
 import type { ObservedVersion } from '../../plan/build.js';
 import { sha256Hex } from '../../plan/hash.js';
 import type { SourceVersion } from '../../plan/types.js';
-import type { HttpClient, HttpMethod } from '../http/types.js';
+import type { HttpClient } from '../http/types.js';
+import { mlflowProtocolCaller } from '../http/protocol.js';
 import { filterLiteral, filterTagKey, tagsToRecord, type WireModelVersion, type WireRegisteredModel } from './wire.js';
 
 const API = '/api/2.0/mlflow';
@@ -45,21 +46,8 @@ export interface MlflowWriterOptions {
 
 export function createMlflowPromotionRegistry(options: MlflowWriterOptions): PromotionRegistry {
   const { http } = options;
-  const call = async <T>(method: HttpMethod, path: string, payload: Record<string, unknown>, idempotent: boolean): Promise<T> => {
-    const req =
-      method === 'GET'
-        ? { method, path: `${API}${path}`, query: payload as Record<string, string | number | undefined>, endpoint: `GET ${API}${path}` }
-        : { method, path: `${API}${path}`, body: payload, idempotent, endpoint: `${method} ${API}${path}` };
-    return (await http.request<T>(req)).body;
-  };
-  const orNull = async <T>(work: Promise<T>): Promise<T | null> => {
-    try {
-      return await work;
-    } catch (e) {
-      if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST')) return null;
-      throw e;
-    }
-  };
+  const call = mlflowProtocolCaller(http, API);
+  const orNull = <T>(work: Promise<T>): Promise<T | null> => nullOnErrorCode(['RESOURCE_DOES_NOT_EXIST'], work);
 
   const searchVersions = async (filter: string): Promise<ObservedVersion[]> => {
     const out: ObservedVersion[] = [];

@@ -17,13 +17,14 @@
 // `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
 // in the destination schema by default; its original name is kept in a tag.
 
-import { ApplyError, hasErrorCode } from '../../errors.js';
+import { ApplyError, hasErrorCode, nullOnErrorCode } from '../../errors.js';
 import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../apply/ports.js';
 import type { ObservedVersion } from '../../plan/build.js';
 import { sha256Hex } from '../../plan/hash.js';
 import { COPY_IDENTITY_KEY, SOURCE_TAGS } from '../../plan/journal.js';
 import type { SourceVersion } from '../../plan/types.js';
-import type { HttpClient, HttpMethod } from '../http/types.js';
+import type { HttpClient } from '../http/types.js';
+import { mlflowProtocolCaller } from '../http/protocol.js';
 import { tagsToRecord, type WireTag } from '../mlflow/wire.js';
 import { splitFullName } from './adapter.js';
 import { digestOf, readVersionFiles, requireSignature, uploadVersionFiles, type VersionFiles } from './files.js';
@@ -125,21 +126,8 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
   const { http } = options;
   const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
 
-  const call = async <T>(method: HttpMethod, path: string, payload: Record<string, unknown>, idempotent: boolean): Promise<T> => {
-    const req =
-      method === 'GET'
-        ? { method, path: `${UC}${path}`, query: payload as Record<string, string | number | undefined>, endpoint: `GET ${UC}${path}` }
-        : { method, path: `${UC}${path}`, body: payload, idempotent, endpoint: `${method} ${UC}${path}` };
-    return (await http.request<T>(req)).body;
-  };
-  const orNull = async <T>(work: Promise<T>): Promise<T | null> => {
-    try {
-      return await work;
-    } catch (e) {
-      if (isMissing(e)) return null;
-      throw e;
-    }
-  };
+  const call = mlflowProtocolCaller(http, UC);
+  const orNull = <T>(work: Promise<T>): Promise<T | null> => nullOnErrorCode(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
 
   /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
   const allVersions = async (name: string): Promise<WireUcVersion[]> => {
