@@ -123,6 +123,28 @@ const port = (value: string | undefined, fallback: number): number => {
   return n;
 };
 
+/** Options shared by the commands that act on targets (plan, promote). */
+const TARGET_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  format: { type: 'string', short: 'f' },
+  model: { type: 'string', short: 'm', multiple: true },
+  to: { type: 'string' },
+  result: { type: 'string' },
+  'fail-on': { type: 'string' },
+} as const;
+
+type ParsedValues = Readonly<Record<string, string | boolean | string[] | undefined>>;
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+const targetValues = (v: ParsedValues) => ({
+  configPath: str(v.config) ?? 'mlops.yml',
+  format: oneOf('format', str(v.format), FORMATS, 'text'),
+  models: splitList(Array.isArray(v.model) ? v.model : []),
+  to: str(v.to) ?? null,
+  resultPath: str(v.result) ?? null,
+  failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
+});
+
 /** Parse CLI arguments (without `node` and the script path). */
 export function parseCliArgs(argv: readonly string[]): Invocation {
   const [command, ...rest] = argv;
@@ -141,7 +163,6 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
       throw new UsageError(`${command}: ${(e as Error).message}`);
     }
   };
-  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
   switch (command) {
     case 'validate': {
@@ -155,48 +176,28 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
     }
     case 'plan': {
       const v = parse({
-        config: { type: 'string', short: 'c' },
-        format: { type: 'string', short: 'f' },
-        model: { type: 'string', short: 'm', multiple: true },
-        to: { type: 'string' },
+        ...TARGET_OPTIONS,
         evidence: { type: 'string' },
         'save-evidence': { type: 'string' },
-        result: { type: 'string' },
-        'fail-on': { type: 'string' },
       });
       return {
         command,
-        configPath: str(v.config) ?? 'mlops.yml',
-        format: oneOf('format', str(v.format), FORMATS, 'text'),
-        models: splitList(Array.isArray(v.model) ? v.model : []),
-        to: str(v.to) ?? null,
+        ...targetValues(v),
         evidencePath: str(v.evidence) ?? null,
         saveEvidencePath: str(v['save-evidence']) ?? null,
-        resultPath: str(v.result) ?? null,
-        failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
       };
     }
     case 'promote': {
       const v = parse({
-        config: { type: 'string', short: 'c' },
-        format: { type: 'string', short: 'f' },
-        model: { type: 'string', short: 'm', multiple: true },
-        to: { type: 'string' },
+        ...TARGET_OPTIONS,
         'expect-plan': { type: 'string' },
         'dry-run': { type: 'boolean' },
-        result: { type: 'string' },
-        'fail-on': { type: 'string' },
       });
       return {
         command,
-        configPath: str(v.config) ?? 'mlops.yml',
-        format: oneOf('format', str(v.format), FORMATS, 'text'),
-        models: splitList(Array.isArray(v.model) ? v.model : []),
-        to: str(v.to) ?? null,
+        ...targetValues(v),
         expectPlan: str(v['expect-plan']) ?? null,
         dryRun: v['dry-run'] === true,
-        resultPath: str(v.result) ?? null,
-        failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
       };
     }
     case 'rollback': {
