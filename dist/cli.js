@@ -56183,7 +56183,7 @@ exports.visitAsync = visitAsync;
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8757);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1876);
 // Entry of dist/cli.js: binds runCli to the real process.
 
 const flush = (stream) => new Promise((resolve) => stream.write('', () => resolve()));
@@ -56206,7 +56206,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8757:
+/***/ 1876:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56344,6 +56344,24 @@ const port = (value, fallback) => {
         throw new UsageError(`--port must be an integer 0..65535 (got "${value}")`);
     return n;
 };
+/** Options shared by the commands that act on targets (plan, promote). */
+const TARGET_OPTIONS = {
+    config: { type: 'string', short: 'c' },
+    format: { type: 'string', short: 'f' },
+    model: { type: 'string', short: 'm', multiple: true },
+    to: { type: 'string' },
+    result: { type: 'string' },
+    'fail-on': { type: 'string' },
+};
+const str = (v) => (typeof v === 'string' ? v : undefined);
+const targetValues = (v) => ({
+    configPath: str(v.config) ?? 'mlops.yml',
+    format: oneOf('format', str(v.format), FORMATS, 'text'),
+    models: splitList(Array.isArray(v.model) ? v.model : []),
+    to: str(v.to) ?? null,
+    resultPath: str(v.result) ?? null,
+    failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'], 'fail'),
+});
 /** Parse CLI arguments (without `node` and the script path). */
 function parseCliArgs(argv) {
     const [command, ...rest] = argv;
@@ -56360,7 +56378,6 @@ function parseCliArgs(argv) {
             throw new UsageError(`${command}: ${e.message}`);
         }
     };
-    const str = (v) => (typeof v === 'string' ? v : undefined);
     switch (command) {
         case 'validate': {
             const v = parse({ config: { type: 'string', short: 'c' }, format: { type: 'string', short: 'f' }, strict: { type: 'boolean' } });
@@ -56373,48 +56390,28 @@ function parseCliArgs(argv) {
         }
         case 'plan': {
             const v = parse({
-                config: { type: 'string', short: 'c' },
-                format: { type: 'string', short: 'f' },
-                model: { type: 'string', short: 'm', multiple: true },
-                to: { type: 'string' },
+                ...TARGET_OPTIONS,
                 evidence: { type: 'string' },
                 'save-evidence': { type: 'string' },
-                result: { type: 'string' },
-                'fail-on': { type: 'string' },
             });
             return {
                 command,
-                configPath: str(v.config) ?? 'mlops.yml',
-                format: oneOf('format', str(v.format), FORMATS, 'text'),
-                models: splitList(Array.isArray(v.model) ? v.model : []),
-                to: str(v.to) ?? null,
+                ...targetValues(v),
                 evidencePath: str(v.evidence) ?? null,
                 saveEvidencePath: str(v['save-evidence']) ?? null,
-                resultPath: str(v.result) ?? null,
-                failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'], 'fail'),
             };
         }
         case 'promote': {
             const v = parse({
-                config: { type: 'string', short: 'c' },
-                format: { type: 'string', short: 'f' },
-                model: { type: 'string', short: 'm', multiple: true },
-                to: { type: 'string' },
+                ...TARGET_OPTIONS,
                 'expect-plan': { type: 'string' },
                 'dry-run': { type: 'boolean' },
-                result: { type: 'string' },
-                'fail-on': { type: 'string' },
             });
             return {
                 command,
-                configPath: str(v.config) ?? 'mlops.yml',
-                format: oneOf('format', str(v.format), FORMATS, 'text'),
-                models: splitList(Array.isArray(v.model) ? v.model : []),
-                to: str(v.to) ?? null,
+                ...targetValues(v),
                 expectPlan: str(v['expect-plan']) ?? null,
                 dryRun: v['dry-run'] === true,
-                resultPath: str(v.result) ?? null,
-                failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'], 'fail'),
             };
         }
         case 'rollback': {
@@ -56541,7 +56538,7 @@ var undici = __nccwpck_require__(6752);
 // Branching is always on the body's code, never on the status alone: OSS MLflow sends
 // RESOURCE_ALREADY_EXISTS as 400 while the Databricks SDK treats it as a 409-class error.
 const MAX_TEXT = 500;
-const str = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+const error_body_str = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 /** A short code, not a sentence: `INVALID_STATE`, `invalid_grant`, `Unauthorized`. */
 const looksLikeCode = (s) => /^[A-Za-z][A-Za-z0-9_.-]{1,80}$/.test(s);
 const squeeze = (text) => {
@@ -56550,21 +56547,21 @@ const squeeze = (text) => {
 };
 const fromJson = (body) => {
     // Databricks / MLflow: {"error_code": "...", "message": "...", "details": [...]}
-    const errorCode = str(body['error_code']);
+    const errorCode = error_body_str(body['error_code']);
     if (errorCode) {
-        return { errorCode, message: str(body['message']) ?? str(body['error_description']) ?? '' };
+        return { errorCode, message: error_body_str(body['message']) ?? error_body_str(body['error_description']) ?? '' };
     }
     // Databricks OAuth variant: {"errorCode": "...", "errorSummary": "..."}
-    const camelCode = str(body['errorCode']);
+    const camelCode = error_body_str(body['errorCode']);
     if (camelCode) {
-        return { errorCode: camelCode, message: str(body['errorSummary']) ?? str(body['message']) ?? '' };
+        return { errorCode: camelCode, message: error_body_str(body['errorSummary']) ?? error_body_str(body['message']) ?? '' };
     }
     const error = body['error'];
     // OAuth (RFC 6749 §5.2): {"error": "invalid_client", "error_description": "..."}
     // Legacy Databricks: {"error": "free text"}
-    const errorText = str(error);
+    const errorText = error_body_str(error);
     if (errorText) {
-        const description = str(body['error_description']) ?? str(body['message']);
+        const description = error_body_str(body['error_description']) ?? error_body_str(body['message']);
         if (looksLikeCode(errorText))
             return { errorCode: errorText, message: description ?? '' };
         return { errorCode: null, message: description ? `${errorText}: ${description}` : errorText };
@@ -56572,14 +56569,14 @@ const fromJson = (body) => {
     // Nested {"error": {"code": "...", "message": "..."}}
     if (error && typeof error === 'object') {
         const nested = error;
-        const code = str(nested['code']) ?? str(nested['error_code']);
-        return { errorCode: code, message: str(nested['message']) ?? '' };
+        const code = error_body_str(nested['code']) ?? error_body_str(nested['error_code']);
+        return { errorCode: code, message: error_body_str(nested['message']) ?? '' };
     }
     // SCIM: {"detail": "...", "status": "404", "scimType": "..."}
-    const detail = str(body['detail']);
+    const detail = error_body_str(body['detail']);
     if (detail)
-        return { errorCode: str(body['scimType']), message: detail };
-    const message = str(body['message']);
+        return { errorCode: error_body_str(body['scimType']), message: detail };
+    const message = error_body_str(body['message']);
     if (message)
         return { errorCode: null, message };
     return null;
@@ -68502,6 +68499,18 @@ async function uploadVersionFiles(http, fullName, version, files) {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/src/platform/http/protocol.js
+// The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
+// as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
+/** A caller for endpoints under `prefix` (e.g. `/api/2.0/mlflow`), labelled per endpoint in the ledger. */
+const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, idempotent) => {
+    const endpoint = `${method} ${prefix}${path}`;
+    const req = method === 'GET'
+        ? { method, path: `${prefix}${path}`, query: payload, endpoint }
+        : { method, path: `${prefix}${path}`, body: payload, idempotent, endpoint };
+    return (await http.request(req)).body;
+};
+
 ;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/writer.js
 // The executor's ports (src/apply/ports.ts) for a Unity Catalog registry, over the MLflow-UC
 // protocol (`/api/2.0/mlflow/unity-catalog/...`, the only API that creates versions and carries
@@ -68521,6 +68530,7 @@ async function uploadVersionFiles(http, fullName, version, files) {
 // RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
 // `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
 // in the destination schema by default; its original name is kept in a tag.
+
 
 
 
@@ -68570,22 +68580,8 @@ const lockModelPart = (lockName) => {
 function createUnityCatalogPromotionRegistry(options) {
     const { http } = options;
     const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
-    const call = async (method, path, payload, idempotent) => {
-        const req = method === 'GET'
-            ? { method, path: `${writer_UC}${path}`, query: payload, endpoint: `GET ${writer_UC}${path}` }
-            : { method, path: `${writer_UC}${path}`, body: payload, idempotent, endpoint: `${method} ${writer_UC}${path}` };
-        return (await http.request(req)).body;
-    };
-    const orNull = async (work) => {
-        try {
-            return await work;
-        }
-        catch (e) {
-            if (isMissing(e))
-                return null;
-            throw e;
-        }
-    };
+    const call = mlflowProtocolCaller(http, writer_UC);
+    const orNull = (work) => nullOnErrorCode(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
     /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
     const allVersions = async (name) => {
         const out = [];
@@ -68848,6 +68844,7 @@ function createUnityCatalogPromotion(options) {
 
 
 
+
 const writer_API = '/api/2.0/mlflow';
 const PAGE = 1000;
 const writer_toObserved = (w, aliases) => {
@@ -68866,22 +68863,8 @@ const writer_toObserved = (w, aliases) => {
 const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
 function createMlflowPromotionRegistry(options) {
     const { http } = options;
-    const call = async (method, path, payload, idempotent) => {
-        const req = method === 'GET'
-            ? { method, path: `${writer_API}${path}`, query: payload, endpoint: `GET ${writer_API}${path}` }
-            : { method, path: `${writer_API}${path}`, body: payload, idempotent, endpoint: `${method} ${writer_API}${path}` };
-        return (await http.request(req)).body;
-    };
-    const orNull = async (work) => {
-        try {
-            return await work;
-        }
-        catch (e) {
-            if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST'))
-                return null;
-            throw e;
-        }
-    };
+    const call = mlflowProtocolCaller(http, writer_API);
+    const orNull = (work) => nullOnErrorCode(['RESOURCE_DOES_NOT_EXIST'], work);
     const searchVersions = async (filter) => {
         const out = [];
         let pageToken;

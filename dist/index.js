@@ -85639,7 +85639,7 @@ async function executor_converge(ctx, w, writes, notes) {
 
 /***/ }),
 
-/***/ 3876:
+/***/ 3783:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -91512,6 +91512,18 @@ async function uploadVersionFiles(http, fullName, version, files) {
 
 // EXTERNAL MODULE: ./lib/src/plan/journal.js
 var journal = __nccwpck_require__(9259);
+;// CONCATENATED MODULE: ./lib/src/platform/http/protocol.js
+// The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
+// as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
+/** A caller for endpoints under `prefix` (e.g. `/api/2.0/mlflow`), labelled per endpoint in the ledger. */
+const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, idempotent) => {
+    const endpoint = `${method} ${prefix}${path}`;
+    const req = method === 'GET'
+        ? { method, path: `${prefix}${path}`, query: payload, endpoint }
+        : { method, path: `${prefix}${path}`, body: payload, idempotent, endpoint };
+    return (await http.request(req)).body;
+};
+
 ;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/writer.js
 // The executor's ports (src/apply/ports.ts) for a Unity Catalog registry, over the MLflow-UC
 // protocol (`/api/2.0/mlflow/unity-catalog/...`, the only API that creates versions and carries
@@ -91531,6 +91543,7 @@ var journal = __nccwpck_require__(9259);
 // RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
 // `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
 // in the destination schema by default; its original name is kept in a tag.
+
 
 
 
@@ -91580,22 +91593,8 @@ const lockModelPart = (lockName) => {
 function createUnityCatalogPromotionRegistry(options) {
     const { http } = options;
     const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
-    const call = async (method, path, payload, idempotent) => {
-        const req = method === 'GET'
-            ? { method, path: `${writer_UC}${path}`, query: payload, endpoint: `GET ${writer_UC}${path}` }
-            : { method, path: `${writer_UC}${path}`, body: payload, idempotent, endpoint: `${method} ${writer_UC}${path}` };
-        return (await http.request(req)).body;
-    };
-    const orNull = async (work) => {
-        try {
-            return await work;
-        }
-        catch (e) {
-            if (isMissing(e))
-                return null;
-            throw e;
-        }
-    };
+    const call = mlflowProtocolCaller(http, writer_UC);
+    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
     /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
     const allVersions = async (name) => {
         const out = [];
@@ -91858,6 +91857,7 @@ function createUnityCatalogPromotion(options) {
 
 
 
+
 const writer_API = '/api/2.0/mlflow';
 const PAGE = 1000;
 const writer_toObserved = (w, aliases) => {
@@ -91876,22 +91876,8 @@ const writer_toObserved = (w, aliases) => {
 const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
 function createMlflowPromotionRegistry(options) {
     const { http } = options;
-    const call = async (method, path, payload, idempotent) => {
-        const req = method === 'GET'
-            ? { method, path: `${writer_API}${path}`, query: payload, endpoint: `GET ${writer_API}${path}` }
-            : { method, path: `${writer_API}${path}`, body: payload, idempotent, endpoint: `${method} ${writer_API}${path}` };
-        return (await http.request(req)).body;
-    };
-    const orNull = async (work) => {
-        try {
-            return await work;
-        }
-        catch (e) {
-            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
-                return null;
-            throw e;
-        }
-    };
+    const call = mlflowProtocolCaller(http, writer_API);
+    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
     const searchVersions = async (filter) => {
         const out = [];
         let pageToken;
@@ -93244,6 +93230,24 @@ const port = (value, fallback) => {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`--port must be an integer 0..65535 (got "${value}")`);
     return n;
 };
+/** Options shared by the commands that act on targets (plan, promote). */
+const TARGET_OPTIONS = {
+    config: { type: 'string', short: 'c' },
+    format: { type: 'string', short: 'f' },
+    model: { type: 'string', short: 'm', multiple: true },
+    to: { type: 'string' },
+    result: { type: 'string' },
+    'fail-on': { type: 'string' },
+};
+const str = (v) => (typeof v === 'string' ? v : undefined);
+const targetValues = (v) => ({
+    configPath: str(v.config) ?? 'mlops.yml',
+    format: oneOf('format', str(v.format), FORMATS, 'text'),
+    models: splitList(Array.isArray(v.model) ? v.model : []),
+    to: str(v.to) ?? null,
+    resultPath: str(v.result) ?? null,
+    failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'], 'fail'),
+});
 /** Parse CLI arguments (without `node` and the script path). */
 function parseCliArgs(argv) {
     const [command, ...rest] = argv;
@@ -93260,7 +93264,6 @@ function parseCliArgs(argv) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`${command}: ${e.message}`);
         }
     };
-    const str = (v) => (typeof v === 'string' ? v : undefined);
     switch (command) {
         case 'validate': {
             const v = parse({ config: { type: 'string', short: 'c' }, format: { type: 'string', short: 'f' }, strict: { type: 'boolean' } });
@@ -93273,48 +93276,28 @@ function parseCliArgs(argv) {
         }
         case 'plan': {
             const v = parse({
-                config: { type: 'string', short: 'c' },
-                format: { type: 'string', short: 'f' },
-                model: { type: 'string', short: 'm', multiple: true },
-                to: { type: 'string' },
+                ...TARGET_OPTIONS,
                 evidence: { type: 'string' },
                 'save-evidence': { type: 'string' },
-                result: { type: 'string' },
-                'fail-on': { type: 'string' },
             });
             return {
                 command,
-                configPath: str(v.config) ?? 'mlops.yml',
-                format: oneOf('format', str(v.format), FORMATS, 'text'),
-                models: splitList(Array.isArray(v.model) ? v.model : []),
-                to: str(v.to) ?? null,
+                ...targetValues(v),
                 evidencePath: str(v.evidence) ?? null,
                 saveEvidencePath: str(v['save-evidence']) ?? null,
-                resultPath: str(v.result) ?? null,
-                failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'], 'fail'),
             };
         }
         case 'promote': {
             const v = parse({
-                config: { type: 'string', short: 'c' },
-                format: { type: 'string', short: 'f' },
-                model: { type: 'string', short: 'm', multiple: true },
-                to: { type: 'string' },
+                ...TARGET_OPTIONS,
                 'expect-plan': { type: 'string' },
                 'dry-run': { type: 'boolean' },
-                result: { type: 'string' },
-                'fail-on': { type: 'string' },
             });
             return {
                 command,
-                configPath: str(v.config) ?? 'mlops.yml',
-                format: oneOf('format', str(v.format), FORMATS, 'text'),
-                models: splitList(Array.isArray(v.model) ? v.model : []),
-                to: str(v.to) ?? null,
+                ...targetValues(v),
                 expectPlan: str(v['expect-plan']) ?? null,
                 dryRun: v['dry-run'] === true,
-                resultPath: str(v.result) ?? null,
-                failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'], 'fail'),
             };
         }
         case 'rollback': {
@@ -93380,7 +93363,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
 /* harmony import */ var _action_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6908);
 /* harmony import */ var _action_replay_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1286);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3876);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3783);
 /* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2839);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5071);
 /* harmony import */ var _platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(658);
