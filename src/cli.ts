@@ -195,6 +195,13 @@ export function actorOf(env: CliIO['env']): { actor: string; runUrl: string | nu
 }
 
 /** Live deps for promote/rollback: the plan deps plus registry writers, with request totals over both. */
+/**
+ * The same CI job across attempts: a GitHub re-run keeps GITHUB_RUN_ID, so it may reclaim (or clean
+ * up) the lock an earlier attempt left behind. GITHUB_JOB keeps two jobs of one run apart.
+ */
+const reclaimKeyOf = (env: Readonly<Record<string, string | undefined>>): string | null =>
+  env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? [env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID, env.GITHUB_JOB].filter(Boolean).join('/') : null;
+
 export function livePromoteDeps(io: CliIO): PromoteDeps {
   const base = liveDeps(io);
   const ledger = createRequestLedger();
@@ -250,8 +257,9 @@ export function livePromoteDeps(io: CliIO): PromoteDeps {
     actor,
     runUrl,
     lockToken: randomUUID(),
-    // A GitHub re-run keeps GITHUB_RUN_ID: it may reclaim the lock a killed attempt left behind.
-    lockReclaimKey: io.env.GITHUB_REPOSITORY && io.env.GITHUB_RUN_ID ? `${io.env.GITHUB_REPOSITORY}/${io.env.GITHUB_RUN_ID}` : null,
+    lockReclaimKey: reclaimKeyOf(io.env),
+    // Lock expiry and heartbeats run on the same clock as endpoint waits (simulated in tests).
+    ...(io.servingClock ? { clock: () => new Date(io.servingClock!.now()) } : {}),
     promotionRegistryFor: (config: Config, envName: string) => {
       const environment = environmentOf(config, envName);
       const id = registryIdOf(environment);

@@ -72,13 +72,21 @@ export interface EndpointActContext {
   readonly progress: (line: string) => void;
   /** One line per finished step, shown in the step report. */
   readonly note: (message: string) => void;
+  /** Renews the promotion lock; called on every poll and rollout step (it renews only when due). */
+  readonly heartbeat: () => Promise<void>;
 }
 
 export async function actRollout(s: RolloutStep, version: string, ctx: EndpointActContext): Promise<void> {
   const result = await ctx.ports.rollout.act(rolloutSpecOf(s, version), {
     ...(ctx.ports.inputExample !== undefined ? { inputExample: ctx.ports.inputExample } : {}),
-    onProgress: (p) => ctx.progress(`  ${p.message}`),
-    onStep: (step) => ctx.progress(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`),
+    onProgress: async (p) => {
+      ctx.progress(`  ${p.message}`);
+      await ctx.heartbeat();
+    },
+    onStep: async (step) => {
+      ctx.progress(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`);
+      await ctx.heartbeat();
+    },
   });
   ctx.addWrites(result.writes);
   const path = result.steps.map((x) => `${x.kind} ${x.label}`).join('; ');
@@ -100,7 +108,13 @@ export async function actRollout(s: RolloutStep, version: string, ctx: EndpointA
 }
 
 export async function actRestore(s: RestoreStep, ctx: EndpointActContext): Promise<void> {
-  const wait = { deadlineMs: deadlineMs(s.waitTimeoutSeconds), onProgress: (p: { message: string }) => ctx.progress(`  ${p.message}`) };
+  const wait = {
+    deadlineMs: deadlineMs(s.waitTimeoutSeconds),
+    onProgress: async (p: { message: string }) => {
+      ctx.progress(`  ${p.message}`);
+      await ctx.heartbeat();
+    },
+  };
   const busy = await ctx.ports.serving.getEndpoint(s.endpoint);
   if (busy?.configUpdate === 'IN_PROGRESS') await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
   const update = await ctx.ports.serving.updateConfig(s.endpoint, s.config, wait);
@@ -118,20 +132,4 @@ export async function actMonitor(s: MonitorStep, ctx: EndpointActContext): Promi
   ctx.addWrites(result.writes);
   if (result.action === 'failed') throw new ApplyError(`monitor on ${s.request.monitor.table}: ${result.message}`, 'postcondition');
   ctx.note(`${result.action}${result.changes.length ? ` (${result.changes.join(', ')})` : ''}: ${result.message}`);
-}
-
-/** A promotion or rollback with an endpoint step waits on config updates: its lock must outlive them. */
-export function endpointLockBudgetMs(steps: readonly { readonly spec: StepSpec }[]): number {
-  let total = 0;
-  for (const { spec } of steps) {
-    if (spec.kind === 'serving-rollout') {
-      const phases = spec.strategy.kind === 'canary' ? spec.strategy.steps.length : spec.strategy.kind === 'blue_green' ? 3 : 1;
-      const pause = spec.strategy.kind === 'canary' ? spec.strategy.pauseSeconds : 0;
-      // One wait per phase, a possible wait-out of someone else's update, and the restore on abort.
-      total += (phases + 2) * deadlineMs(spec.waitTimeoutSeconds) + phases * pause * 1000;
-    } else if (spec.kind === 'restore-endpoint') {
-      total += 2 * deadlineMs(spec.waitTimeoutSeconds);
-    }
-  }
-  return total;
 }

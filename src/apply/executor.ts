@@ -4,12 +4,12 @@
 // identity tag from the create call, so it is found instead of being created twice.
 
 import { ApiError } from '../errors.js';
-import { buildPlan, resolveRef, type DestinationSnapshot, type ObservedVersion, type PlanInput } from '../plan/build.js';
+import { buildPlan, resolveRef, splitCopies, type DestinationSnapshot, type ObservedVersion, type PlanInput } from '../plan/build.js';
 import { describePlan, diffPlans } from '../plan/diff.js';
 import { hashMatches } from '../plan/hash.js';
 import { JOURNAL, envTag } from '../plan/journal.js';
 import type { PlanRefusal, PlannedStep, PromotionReport, PromotionStatus, StepReport, TargetPlan, VersionRef } from '../plan/types.js';
-import { acquireLock, describeHolder, releaseLock, type LockHolder } from './lock.js';
+import { acquireLock, describeHolder, lockKeeper, releaseLock, releaseStaleLocks, type LockKeeper } from './lock.js';
 import { observeDestination } from './observe.js';
 import type { ArtifactTransfer, PromotionRegistry } from './ports.js';
 import {
@@ -19,7 +19,6 @@ import {
   checkMonitor,
   checkRestore,
   checkRollout,
-  endpointLockBudgetMs,
   type EndpointActContext,
   type EndpointPorts,
 } from './endpoints.js';
@@ -89,6 +88,7 @@ interface World {
   modelExists: boolean;
   modelTags: Record<string, string>;
   copies: ObservedVersion[];
+  strays: ObservedVersion[];
   aliases: Record<string, string>;
   versions: Record<string, ObservedVersion>;
   inStage: string[];
@@ -100,6 +100,7 @@ const worldOf = (s: DestinationSnapshot): World => ({
   modelExists: s.modelExists,
   modelTags: { ...(s.modelTags ?? {}) },
   copies: [...s.copies],
+  strays: [...s.strays],
   aliases: { ...s.aliases },
   versions: { ...s.versions },
   inStage: [...s.inStage],
@@ -130,7 +131,7 @@ export function checkStep(step: PlannedStep, world: DestinationSnapshot, planHas
       if (!w.modelExists) return { state: 'drift', reason: `registered model "${s.model}" does not exist` };
       return tagsHold(w.modelTags ?? {}, s.tags) ? SATISFIED : PENDING;
     case 'copy-version':
-      return w.copies.length > 0 ? SATISFIED : PENDING;
+      return w.copies.length > 0 && w.strays.length === 0 ? SATISFIED : PENDING;
     case 'set-tags': {
       const v = versionOf(s.target, w);
       if (!v) return PENDING;
@@ -181,7 +182,7 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
 /** Counts the write calls made through a registry. */
 function counting(registry: PromotionRegistry): { registry: PromotionRegistry; writes: () => number; add: (n: number) => void } {
   let writes = 0;
-  const WRITES = new Set(['createModel', 'createVersion', 'setVersionTag', 'setModelTag', 'setAlias', 'transitionStage', 'createLock', 'deleteLock']);
+  const WRITES = new Set(['createModel', 'createVersion', 'setVersionTag', 'setModelTag', 'setAlias', 'transitionStage', 'deleteVersion', 'createLock', 'deleteLock', 'setLockTag']);
   const wrapped = new Proxy(registry, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -209,6 +210,8 @@ interface Context {
   readonly addWrites: (n: number) => void;
   /** Messages of finished steps (e.g. how a rollout went), by step id. */
   readonly notes: Map<string, string>;
+  /** Keeps the lock alive during long steps. */
+  readonly keeper: LockKeeper;
 }
 
 function endpointContext(ctx: Context, step: PlannedStep): EndpointActContext {
@@ -219,6 +222,7 @@ function endpointContext(ctx: Context, step: PlannedStep): EndpointActContext {
     addWrites: ctx.addWrites,
     progress: (line) => ctx.options.progress?.(line),
     note: (message) => void ctx.notes.set(step.id, message),
+    heartbeat: () => ctx.keeper.beat(),
   };
 }
 
@@ -261,6 +265,13 @@ async function act(step: PlannedStep, w: World, ctx: Context): Promise<void> {
       return;
     }
     case 'copy-version': {
+      if (w.copies.length > 0) {
+        // The copy exists; what is left are strays that lost or late writes made beside it.
+        for (const stray of w.strays) await r.deleteVersion(stray.name, stray.version);
+        const what = w.strays.map((v) => `v${v.version} (${v.status === 'READY' ? 'an unused duplicate' : v.status})`).join(', ');
+        ctx.notes.set(step.id, `kept v${w.copies[0]!.version}; deleted ${what} that an earlier write left beside it`);
+        return;
+      }
       // Same server: `models:/<name>/<version>` lets MLflow resolve the source's artifacts and
       // lineage (run_id, model_id) itself, exactly like MlflowClient.copy_model_version.
       let source = `models:/${s.from.name}/${s.from.version}`;
@@ -338,8 +349,11 @@ async function refresh(step: PlannedStep, w: World, ctx: Context): Promise<void>
       return;
     }
     case 'copy-version': {
-      w.copies = [...(await r.findVersionsByTag(s.model, s.identityKey, s.identityValue))];
-      for (const v of w.copies) w.versions[v.version] = v;
+      const { copies, strays } = splitCopies(await r.findVersionsByTag(s.model, s.identityKey, s.identityValue));
+      for (const v of w.strays) delete w.versions[v.version];
+      w.copies = copies;
+      w.strays = strays;
+      for (const v of copies) w.versions[v.version] = v;
       return;
     }
     case 'set-tags':
@@ -502,20 +516,27 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
   }
   if (first.pending === 0) {
     const done = plan.operation === 'rollback' ? 'already rolled back' : 'already promoted';
-    return { plan, report: report(plan, world, 'up-to-date', `${done}: every step is satisfied; nothing was written`, first.steps, counter.writes()) };
+    let extra = '';
+    if (options.lockReclaimKey && !options.dryRun) {
+      const stale = await releaseStaleLocks(registry, { key: job.lockKey, reclaimKey: options.lockReclaimKey, now: options.now });
+      if (stale.released.length) extra = ` (released ${stale.released.length} stale lock(s) left by an earlier attempt of this job or expired: ${stale.released.map((l) => l.name).join(', ')})`;
+    }
+    const nothing = counter.writes() === 0 ? '; nothing was written' : '';
+    return { plan, report: report(plan, world, 'up-to-date', `${done}: every step is satisfied${nothing}${extra}`, first.steps, counter.writes()) };
   }
   if (options.dryRun) {
     return { plan, report: report(plan, world, 'planned', `${first.pending} step(s) to apply`, first.steps, counter.writes()) };
   }
 
   await options.beforeLock?.();
+  const ttlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
   const lockResult = await acquireLock(registry, {
     key: job.lockKey,
     owner: options.actor,
     token: options.lockToken,
     runUrl: options.runUrl,
-    // Endpoint updates can take many minutes each: the lock outlives the longest the steps may wait.
-    ttlMs: (options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS) + endpointLockBudgetMs(plan.steps),
+    // Long endpoint waits renew it (lockKeeper), so a killed run's lock frees one lifetime later.
+    ttlMs,
     now: options.now,
     purpose: job.purpose,
     reclaimKey: options.lockReclaimKey ?? null,
@@ -524,7 +545,7 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
     const msg = `another promotion or rollback holds the lock for ${job.subject}: ${describeHolder(lockResult.holder)}. Nothing was changed; re-run after it finishes.`;
     return { plan, report: report(plan, world, 'locked', msg, first.steps, counter.writes()) };
   }
-  const lock: LockHolder = lockResult.lock;
+  const keeper = lockKeeper(registry, lockResult.lock, { ttlMs, now: options.now });
   const notes: string[] = [];
   if (lockResult.tookOver) notes.push(`took over the lock left by ${describeHolder(lockResult.tookOver)}`);
 
@@ -542,14 +563,15 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
       const failure = options.expectPlan ? expectationFailure(options.expectPlan, plan) : null;
       outcome = failure
         ? { plan, report: report(plan, world, 'drift', failure, evaluate(plan, world).steps, 0) }
-        : await converge({ registry, options, plan, addWrites: counter.add, notes: new Map() }, world, counter.writes, notes);
+        : await converge({ registry, options, plan, addWrites: counter.add, notes: new Map(), keeper }, world, counter.writes, notes);
     }
   } catch (e) {
     killed = e instanceof KilledError;
     throw e;
   } finally {
-    // A killed process releases nothing; everything else releases its lock.
-    if (!killed) {
+    // A killed process releases nothing, and a lost lock is someone else's now.
+    if (!killed && !keeper.lost()) {
+      const lock = keeper.current();
       try {
         await releaseLock(registry, lock);
       } catch (e) {
@@ -572,6 +594,17 @@ async function converge(ctx: Context, w: World, writes: () => number, notes: str
   for (const [index, step] of plan.steps.entries()) {
     const before = writes();
     let c = checkStep(step, w, plan.hash);
+    if (c.state === 'pending') {
+      try {
+        await ctx.keeper.beat();
+      } catch (e) {
+        status = 'failed';
+        message = `step ${step.id} (${step.description}) was not started: ${errorText(e)}`;
+        steps.push(stepReport(step, 'failed', w, { message: errorText(e) }));
+        for (const rest of plan.steps.slice(index + 1)) steps.push(stepReport(rest, 'not-run', w));
+        break;
+      }
+    }
     if (c.state === 'satisfied') {
       steps.push(stepReport(step, 'satisfied', w));
       await options.afterStep?.(step.id, index);

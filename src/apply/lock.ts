@@ -5,6 +5,7 @@
 // and re-created (two takers could both succeed); the taker creates g<N+1>, which exactly one
 // concurrent taker can win.
 
+import { ApplyError } from '../errors.js';
 import { sha256Hex } from '../plan/hash.js';
 import type { LockRecord, PromotionRegistry } from './ports.js';
 
@@ -147,3 +148,81 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
 export async function releaseLock(registry: PromotionRegistry, lock: LockHolder): Promise<void> {
   await registry.deleteLock(lock.name);
 }
+
+/**
+ * Deletes the locks an earlier attempt of this same job left behind (same reclaim key), and
+ * expired ones. Run when there is nothing to apply, so no lock is taken: a lock create that the
+ * server applied after the client had given up — and after the run released its lock — is
+ * otherwise found by nobody and blocks other jobs until it expires.
+ */
+export async function releaseStaleLocks(
+  registry: PromotionRegistry,
+  req: { readonly key: string; readonly reclaimKey: string; readonly now: () => Date },
+): Promise<{ readonly released: readonly LockHolder[]; readonly writes: number }> {
+  const prefix = lockPrefix(req.key);
+  const now = req.now();
+  const stale = (await registry.listLocks(prefix))
+    .map((r) => parse(prefix, r))
+    .filter((l): l is LockHolder => l !== null && (l.reclaimKey === req.reclaimKey || isExpired(l, now)));
+  const released: LockHolder[] = [];
+  for (const lock of stale) {
+    // Best effort, like the clean-up after a takeover: an undeleted stale lock only expires later.
+    const ok = await registry.deleteLock(lock.name).then(
+      () => true,
+      () => false,
+    );
+    if (ok) released.push(lock);
+  }
+  return { released, writes: stale.length };
+}
+
+/**
+ * Keeps a held lock alive while a long promotion runs: `beat()` is called between steps and while
+ * waiting on endpoints; at most every third of the lifetime it checks that the lock is still this
+ * run's and pushes its expiry forward. A killed process stops beating, so its lock expires one
+ * lifetime after its last beat instead of after the longest wait a plan could need.
+ */
+export function lockKeeper(registry: PromotionRegistry, held: LockHolder, options: { readonly ttlMs: number; readonly now: () => Date }) {
+  let lock = held;
+  let renewedAt = Date.parse(held.acquiredAt);
+  let renewals = 0;
+  let lost = false;
+  return {
+    current: (): LockHolder => lock,
+    renewals: (): number => renewals,
+    /** Set once a beat found the lock gone or someone else's: it must not be released then. */
+    lost: (): boolean => lost,
+    async beat(): Promise<void> {
+      const now = options.now().getTime();
+      if (Number.isFinite(renewedAt) && now - renewedAt < options.ttlMs / 3) return;
+      let record: LockRecord | null;
+      try {
+        record = await registry.readLock(lock.name);
+      } catch (e) {
+        // A failed read is retried at the next beat, as long as the lock has not run out meanwhile.
+        if (Number.isFinite(renewedAt) && now - renewedAt < options.ttlMs) return;
+        lost = true;
+        throw new ApplyError(`could not renew the lock ${lock.name} before it expired (${e instanceof Error ? e.message : String(e)}); stopped before the next change`, 'locked');
+      }
+      const seen = record ? parse(lock.name.slice(0, lock.name.length - String(lock.generation).length), record) : null;
+      if (!seen || seen.token !== lock.token) {
+        lost = true;
+        throw new ApplyError(
+          `lost the lock ${lock.name} while working (it ${seen ? `now belongs to ${describeHolder(seen)}` : 'no longer exists'}); stopped before the next change`,
+          'locked',
+        );
+      }
+      const expiresAt = new Date(now + options.ttlMs).toISOString();
+      try {
+        await registry.setLockTag(lock.name, LOCK_TAGS.expiresAt, expiresAt);
+      } catch {
+        return; // as above: the next beat tries again
+      }
+      lock = { ...lock, expiresAt };
+      renewedAt = now;
+      renewals++;
+    },
+  };
+}
+
+export type LockKeeper = ReturnType<typeof lockKeeper>;

@@ -1,20 +1,21 @@
 // Reads the destination facts a plan depends on, with as few requests as the mode allows:
 // copy: model + copy search (2); alias: model + candidate version (2); stage: model + versions (2).
 
-import { identityFor, type DestinationSnapshot, type ObservedVersion, type PlanInput } from '../plan/build.js';
+import { identityFor, splitCopies, type DestinationSnapshot, type ObservedVersion, type PlanInput } from '../plan/build.js';
 import type { PromotionRegistry } from './ports.js';
 
 export async function observeDestination(input: PlanInput, registry: PromotionRegistry): Promise<DestinationSnapshot> {
   const name = input.destination.model;
   const model = await registry.getModel(name);
-  if (!model) return { modelExists: false, copies: [], aliases: {}, versions: {}, inStage: [] };
+  if (!model) return { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };
   const versions: Record<string, ObservedVersion> = {};
   let copies: readonly ObservedVersion[] = [];
+  let strays: readonly ObservedVersion[] = [];
   let inStage: string[] = [];
 
   if (input.mode === 'copy') {
     const id = identityFor(input.source);
-    copies = await registry.findVersionsByTag(name, id.key, id.value);
+    ({ copies, strays } = splitCopies(await registry.findVersionsByTag(name, id.key, id.value)));
     for (const v of copies) versions[v.version] = v;
   } else if (input.stage !== null) {
     for (const v of await registry.listVersions(name)) {
@@ -26,5 +27,5 @@ export async function observeDestination(input: PlanInput, registry: PromotionRe
     if (candidate) versions[candidate.version] = candidate;
   }
   inStage = inStage.sort((a, b) => Number(a) - Number(b));
-  return { modelExists: true, copies, aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
+  return { modelExists: true, copies, strays, aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
 }

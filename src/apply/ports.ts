@@ -22,7 +22,7 @@ export interface PromotionRegistry {
   readonly id: RegistryId;
   getModel(name: string): Promise<ObservedModel | null>;
   getVersion(name: string, version: string): Promise<ObservedVersion | null>;
-  /** Versions of `name` whose tag `key` equals `value`, ascending by version. */
+  /** Versions of `name` whose tag `key` equals `value`, whatever their status, ascending by version. */
   findVersionsByTag(name: string, key: string, value: string): Promise<readonly ObservedVersion[]>;
   /** Every version of `name`, ascending (stage mode needs the stage of each). */
   listVersions(name: string): Promise<readonly ObservedVersion[]>;
@@ -41,12 +41,18 @@ export interface PromotionRegistry {
   setModelTag(name: string, key: string, value: string): Promise<void>;
   setAlias(name: string, alias: string, version: string): Promise<void>;
   transitionStage(name: string, version: string, stage: string, archiveExisting: boolean): Promise<void>;
+  /** Only for strays a lost write left (see splitCopies); a missing version is not an error. */
+  deleteVersion(name: string, version: string): Promise<void>;
 
   /** Lock objects whose name starts with `prefix`. */
   listLocks(prefix: string): Promise<readonly LockRecord[]>;
   /** Atomic: exactly one concurrent caller gets `created` for a given name. */
   createLock(name: string, tags: Readonly<Record<string, string>>): Promise<'created' | 'exists'>;
   deleteLock(name: string): Promise<void>;
+  /** The lock object's tags now; null when it does not exist. */
+  readLock(name: string): Promise<LockRecord | null>;
+  /** Renews a held lock (its expiry tag). */
+  setLockTag(name: string, key: string, value: string): Promise<void>;
 }
 
 /** Copies a source version's artifacts into the destination server; returns the new source URI. */

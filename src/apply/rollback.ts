@@ -10,7 +10,7 @@ import type { PromotionRegistry } from './ports.js';
 
 export async function observeRollback(input: RollbackInput, registry: PromotionRegistry, endpoints?: EndpointPorts): Promise<DestinationSnapshot> {
   const model = await registry.getModel(input.modelName);
-  if (!model) return { modelExists: false, copies: [], aliases: {}, versions: {}, inStage: [], modelTags: {} };
+  if (!model) return { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [], modelTags: {} };
   const versions: Record<string, ObservedVersion> = {};
   const inStage: string[] = [];
   if (input.stage !== null) {
@@ -20,7 +20,7 @@ export async function observeRollback(input: RollbackInput, registry: PromotionR
     }
     inStage.sort((a, b) => Number(a) - Number(b));
   }
-  let snapshot: DestinationSnapshot = { modelExists: true, copies: [], aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
+  let snapshot: DestinationSnapshot = { modelExists: true, copies: [], strays: [], aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
   const current = currentChampion(input, snapshot);
   if (current !== null && !versions[current]) {
     const v = await registry.getVersion(input.modelName, current);

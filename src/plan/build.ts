@@ -45,13 +45,46 @@ export interface ObservedVersion {
   readonly stage: string | null;
   readonly source: string;
   readonly runId: string | null;
+  readonly status: VersionStatus;
+}
+
+/** A version's registration status (MLflow's and Unity Catalog's `ModelVersionStatus`). */
+export type VersionStatus = 'READY' | 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION' | 'UNKNOWN';
+
+/** Servers that omit the status only have READY versions (it appeared with asynchronous registration). */
+export const parseVersionStatus = (status: string | undefined): VersionStatus =>
+  status === undefined || status === ''
+    ? 'READY'
+    : status === 'READY' || status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION'
+      ? status
+      : 'UNKNOWN';
+
+const isUnfinished = (v: ObservedVersion): boolean => v.status === 'PENDING_REGISTRATION' || v.status === 'FAILED_REGISTRATION';
+const isUnused = (v: ObservedVersion): boolean => v.aliases.length === 0 && (v.stage === null || v.stage.toLowerCase() === 'none');
+
+/**
+ * The versions carrying a copy's identity tag, split into the copies (READY, lowest first; the
+ * lowest is the one the plan uses) and the strays that lost or late writes left beside it: unfinished
+ * versions (a create the server applied after the client gave up) and READY duplicates nothing
+ * points at. Strays exist only once a READY copy does; before that an unfinished version is the
+ * copy's own work in progress, which the next create finishes.
+ */
+export function splitCopies(tagged: readonly ObservedVersion[]): { copies: ObservedVersion[]; strays: ObservedVersion[] } {
+  const sorted = [...tagged].sort((a, b) => Number(a.version) - Number(b.version));
+  const copies = sorted.filter((v) => v.status === 'READY');
+  const used = copies[0];
+  if (!used) return { copies, strays: [] };
+  const strays = sorted.filter((v) => v !== used && (isUnfinished(v) || (v.status === 'READY' && isUnused(v))));
+  return { copies, strays };
 }
 
 /** The facts about the destination that the plan depends on. */
 export interface DestinationSnapshot {
   readonly modelExists: boolean;
-  /** Versions carrying this promotion's copy identity tag, lowest version first (copy mode). */
+  /** READY versions carrying this promotion's copy identity tag, lowest version first (copy mode). */
   readonly copies: readonly ObservedVersion[];
+  /** Versions with the copy's identity that a lost or late write left beside the copy (see splitCopies). */
+  readonly strays: readonly ObservedVersion[];
   /** alias → version on the destination model. */
   readonly aliases: Readonly<Record<string, string>>;
   /** Versions the plan looked at (alias holders, the target), by version. */
@@ -66,7 +99,7 @@ export interface DestinationSnapshot {
   readonly monitor?: MonitorCheck;
 }
 
-export const EMPTY_SNAPSHOT: DestinationSnapshot = { modelExists: false, copies: [], aliases: {}, versions: {}, inStage: [] };
+export const EMPTY_SNAPSHOT: DestinationSnapshot = { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };
 
 export const identityFor = (source: SourceVersion): { key: string; value: string } => ({
   key: COPY_IDENTITY_KEY,
@@ -155,7 +188,7 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
         artifacts: sameServer ? 'reuse-source' : 'transfer',
       },
       pre: `source version ${input.source.name} v${input.source.version} is the reviewed candidate`,
-      post: `a version of "${dest.model}" carries ${id.key}=${id.value} (created with the tag in one call; reused if present)`,
+      post: `exactly one READY version of "${dest.model}" carries ${id.key}=${id.value} (created with the tag in one call; reused if present; unfinished or unused duplicates that lost writes left are deleted)`,
       text: `copy ${input.source.name} v${input.source.version} → "${dest.model}"${sameServer ? '' : ' (artifacts transferred)'}`,
     });
   }
@@ -180,6 +213,10 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
     post: `tags ${Object.keys(previousTags).join(', ')} hold the previous champion (${previousChampion ?? 'none'})`,
     text: `record previous champion ${previousChampion ? `v${previousChampion}` : '(none)'} for ${input.to}`,
   });
+
+  // Traffic moves before the aliases: an aborted canary leaves the champion alias where it was, so
+  // the alias always names what the endpoint fully serves.
+  if (input.serving && savedEndpoint) specs.push(servingStep(input.serving, input.to, dest.model, target, resolved, savedEndpoint));
 
   if (input.stage !== null) {
     specs.push({
@@ -208,7 +245,6 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
     });
   }
 
-  if (input.serving && savedEndpoint) specs.push(servingStep(input.serving, input.to, dest.model, target, resolved, savedEndpoint));
   if (input.monitor) specs.push(monitorStep(input.monitor, input.to));
 
   const steps: PlannedStep[] = specs.map((s, i) => ({

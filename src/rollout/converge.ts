@@ -104,6 +104,8 @@ const healthVerdict = (h: EntityHealth, spec: ServingRolloutSpec): { passed: boo
   return problems.length > 0 ? { passed: false, reason: `${problems.join('; ')} (${measured})` } : { passed: true, reason: measured };
 };
 
+const PAUSE_SLICE_MS = 60_000;
+
 /** Runs the rollout to its end state (or aborts it back to the saved config). */
 export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDeps, runtime: RolloutRuntime = {}): Promise<RolloutResult> {
   const { serving } = deps;
@@ -126,6 +128,22 @@ export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDe
     writes,
     polls: serving.polls() - pollsAtStart,
   });
+  // Long pauses are slept in slices with a progress line each, which also keeps the promotion lock alive.
+  const pause = async (ms: number, why: string, live: EndpointView): Promise<void> => {
+    for (let slept = 0; slept < ms; ) {
+      const slice = Math.min(PAUSE_SLICE_MS, ms - slept);
+      await runtime.onProgress?.({
+        endpoint: spec.endpoint,
+        configUpdate: live.configUpdate,
+        ready: live.ready,
+        poll: 0,
+        elapsedMs: slept,
+        message: `${spec.endpoint}: pausing ${Math.round((ms - slept) / 1000)} s ${why}`,
+      });
+      await clock.sleep(slice);
+      slept += slice;
+    }
+  };
   type Stuck = Extract<SettleOutcome, { kind: 'deadline' | 'missing' }>;
   const isStuck = (s: SettleOutcome): s is Stuck => s.kind === 'deadline' || s.kind === 'missing';
   const stuck = (s: Stuck): RolloutResult => result(s.kind === 'deadline' ? 'deadline' : 'failed', s.message);
@@ -209,7 +227,7 @@ export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDe
     }
     if (phase.healthCheck) {
       const before = await serving.readMetrics(spec.endpoint);
-      if (phase.pauseSeconds > 0) await clock.sleep(phase.pauseSeconds * 1000);
+      await pause(phase.pauseSeconds * 1000, `before the health check at "${phase.label}"`, live);
       const after = await serving.readMetrics(spec.endpoint);
       const health = entityHealth(spec.candidate.name, after, before);
       const verdict = healthVerdict(health, spec);

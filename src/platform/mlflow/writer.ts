@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { hasErrorCode, nullOnErrorCode } from '../../errors.js';
 import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../apply/ports.js';
-import type { ObservedVersion } from '../../plan/build.js';
+import { parseVersionStatus, type ObservedVersion } from '../../plan/build.js';
 import { sha256Hex } from '../../plan/hash.js';
 import type { SourceVersion } from '../../plan/types.js';
 import type { HttpClient } from '../http/types.js';
@@ -33,6 +33,7 @@ const toObserved = (w: WireVersionWithStage | undefined, aliases?: readonly stri
     stage: w.current_stage ?? null,
     source: w.source ?? '',
     runId: w.run_id ? w.run_id : null,
+    status: parseVersionStatus(w.status),
   };
 };
 
@@ -129,6 +130,14 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
       await call('POST', '/model-versions/transition-stage', { name, version, stage, archive_existing_versions: archiveExisting }, true);
     },
 
+    async deleteVersion(name, version) {
+      try {
+        await call('DELETE', '/model-versions/delete', { name, version }, true);
+      } catch (e) {
+        if (!hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST')) throw e;
+      }
+    },
+
     async listLocks(prefix): Promise<readonly LockRecord[]> {
       const out: LockRecord[] = [];
       let pageToken: string | undefined;
@@ -165,6 +174,15 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
       } catch (e) {
         if (!hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST')) throw e;
       }
+    },
+
+    async readLock(name) {
+      const body = await orNull(call<{ registered_model?: { tags?: { key?: string; value?: string }[] } }>('GET', '/registered-models/get', { name }, true));
+      return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
+    },
+
+    async setLockTag(name, key, value) {
+      await call('POST', '/registered-models/set-tag', { name, key, value }, true);
     },
   };
 }

@@ -19,7 +19,7 @@
 
 import { ApplyError, hasErrorCode, nullOnErrorCode } from '../../errors.js';
 import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../apply/ports.js';
-import type { ObservedVersion } from '../../plan/build.js';
+import { parseVersionStatus, type ObservedVersion } from '../../plan/build.js';
 import { sha256Hex } from '../../plan/hash.js';
 import { COPY_IDENTITY_KEY, SOURCE_TAGS } from '../../plan/journal.js';
 import type { SourceVersion } from '../../plan/types.js';
@@ -62,6 +62,7 @@ const toObserved = (w: WireUcVersion | undefined): ObservedVersion => {
     stage: null,
     source: w.source ?? '',
     runId: w.run_id ? w.run_id : null,
+    status: parseVersionStatus(w.status),
   };
 };
 
@@ -160,6 +161,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
     }
     return lockSchema;
   };
+  const lockModelName = (lockName: string): string => `${requireLockSchema()}.${lockModelPart(lockName).part}`;
 
   /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
   const materialise = async (request: { source: string; tags: Readonly<Record<string, string>> }): Promise<StagedArtifacts & { sourceRunId: string | null }> => {
@@ -241,9 +243,8 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
       return body?.model_version ? toObserved(body.model_version) : null;
     },
 
-    // Only READY versions: a PENDING copy is unfinished work for createVersion, not a copy.
-    findVersionsByTag: async (name, key, value) =>
-      (await allVersions(name)).filter((v) => (v.status ?? 'READY') === 'READY' && tagsToRecord(v.tags)[key] === value).map(toObserved),
+    // Every status: the executor tells copies from unfinished work and strays (splitCopies).
+    findVersionsByTag: async (name, key, value) => (await allVersions(name)).filter((v) => tagsToRecord(v.tags)[key] === value).map(toObserved),
 
     listVersions: async (name) => (await allVersions(name)).map(toObserved),
 
@@ -320,6 +321,14 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
       await call('POST', '/registered-models/alias', { name, alias, version }, true);
     },
 
+    async deleteVersion(name, version) {
+      try {
+        await call('DELETE', '/model-versions/delete', { name, version }, true);
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+      }
+    },
+
     async transitionStage(name) {
       throw new ApplyError(
         `Unity Catalog has no model stages, so "${name}" cannot be moved to a stage; use aliases (promotion: alias or copy) for databricks-uc environments`,
@@ -357,7 +366,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
     },
 
     async createLock(name, tags) {
-      const full = `${requireLockSchema()}.${lockModelPart(name).part}`;
+      const full = lockModelName(name);
       try {
         await call(
           'POST',
@@ -374,10 +383,19 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
 
     async deleteLock(name) {
       try {
-        await call('DELETE', '/registered-models/delete', { name: `${requireLockSchema()}.${lockModelPart(name).part}` }, true);
+        await call('DELETE', '/registered-models/delete', { name: lockModelName(name) }, true);
       } catch (e) {
         if (!isMissing(e)) throw e;
       }
+    },
+
+    async readLock(name) {
+      const body = await orNull(call<{ registered_model?: WireUcModel }>('GET', '/registered-models/get', { name: lockModelName(name) }, true));
+      return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
+    },
+
+    async setLockTag(name, key, value) {
+      await call('POST', '/registered-models/set-tag', { name: lockModelName(name), key, value }, true);
     },
   };
 }

@@ -54,8 +54,8 @@ describe('mlops-gate demo', () => {
       'copy-version',
       'set-tags',
       'record-previous-champion',
-      'move-alias',
       'serving-rollout',
+      'move-alias',
       'ensure-monitor',
     ]);
     const hash = churn!.plan!.hash;
@@ -69,11 +69,11 @@ describe('mlops-gate demo', () => {
       ['copy-version', 'done'],
       ['set-tags', 'satisfied'], // journal tags went with the create call
       ['record-previous-champion', 'satisfied'],
-      ['move-alias', 'done'],
       ['serving-rollout', 'done'],
+      ['move-alias', 'done'],
       ['ensure-monitor', 'done'],
     ]);
-    expect(promoted.steps[5]!.message).toMatch(/canary 10%.*canary 50%.*100% to ml_test.models.churn v2/);
+    expect(promoted.steps[4]!.message).toMatch(/canary 10%.*canary 50%.*100% to ml_test.models.churn v2/);
     expect(promoted.steps[6]!.message).toMatch(/^created/);
     expect(report.promote.targets.find((t) => t.model === 'fraud')!.plan!.status).toBe('blocked');
     expect(report.endpoint.before).toEqual(['churn-1:100']);

@@ -144,8 +144,8 @@ describe('promote with a serving rollout (through the CLI)', () => {
     expect(dry.code, dry.stderr).toBe(0);
     const planned = dry.result!.targets[0]!.plan!;
     expect(planned.status).toBe('planned');
-    expect(planned.steps.map((s) => s.kind)).toEqual(['ensure-model', 'copy-version', 'set-tags', 'record-previous-champion', 'move-alias', 'serving-rollout']);
-    expect(planned.steps.at(-1)!.description).toContain('churn-1 (prod.ml.churn v1) 100%');
+    expect(planned.steps.map((s) => s.kind)).toEqual(['ensure-model', 'copy-version', 'set-tags', 'record-previous-champion', 'serving-rollout', 'move-alias']);
+    expect(planned.steps[4]!.description).toContain('churn-1 (prod.ml.churn v1) 100%');
 
     const { code, stderr, result } = await cli(['promote', '--expect-plan', planned.hash!], text);
     expect(code, stderr).toBe(0);
@@ -153,7 +153,10 @@ describe('promote with a serving rollout (through the CLI)', () => {
     expect(plan.status, plan.message).toBe('applied');
     expect(plan.hash).toBe(planned.hash);
     expect(plan.destination?.version).toBe('2');
-    expect(stepsOf(result!).at(-1)).toEqual(['serving-rollout', 'done']);
+    expect(stepsOf(result!).slice(-2)).toEqual([
+      ['serving-rollout', 'done'],
+      ['move-alias', 'done'],
+    ]);
     expect(await traffic()).toEqual(['churn-2:100']);
     // Progress was printed while waiting on the endpoint.
     expect(stderr).toMatch(/waiting for churn-prod/);
@@ -183,35 +186,44 @@ describe('promote with a serving rollout (through the CLI)', () => {
     };
     const { code, stderr, result } = await cli(['promote'], config('strategy: canary\nsteps: [10, 50, 100]\npause: 1m\nhealth: { max_error_rate: 0.05, max_p95_latency_ms: 250 }'));
     expect(code, stderr).toBe(0);
-    const step = result!.targets[0]!.plan!.steps.at(-1)!;
-    expect(step).toMatchObject({ kind: 'serving-rollout', status: 'done' });
+    const step = result!.targets[0]!.plan!.steps.find((s) => s.kind === 'serving-rollout')!;
+    expect(step).toMatchObject({ status: 'done' });
     expect(step.message).toMatch(/canary 10%.*canary 50%/);
     expect(await traffic()).toEqual(['churn-2:100']);
   });
 
-  it('the lock outlives the endpoint waits: its expiry is extended by the rollout budget', async () => {
+  it('the lock stays alive through a rollout longer than its lifetime: the heartbeat renews it', async () => {
     let lock: Record<string, string> | null = null;
+    let rolloutEndedAt = 0;
     const file = join(dir, 'lock.yml');
-    writeFileSync(file, config('strategy: canary\nsteps: [10, 100]\npause: 1m'));
+    // Two 12-minute pauses: 24 simulated minutes, longer than the 15-minute lock lifetime.
+    writeFileSync(file, config('strategy: canary\nsteps: [10, 50, 100]\npause: 12m'));
+    let stderr = '';
     const code = await runCli(['promote', '--config', file, '--format', 'json'], {
       stdout: () => undefined,
-      stderr: () => undefined,
+      stderr: (s) => (stderr += s),
       env: { DATABRICKS_TOKEN: DEFAULT_TOKEN },
       cwd: dir,
       servingClock: clock,
       afterStep: async (id) => {
-        if (id !== '6:serving-rollout') return;
+        if (!id.endsWith(':serving-rollout')) return;
+        rolloutEndedAt = clock.now();
         const models = await api<{ registered_models?: { name: string }[] }>('GET', '/api/2.1/unity-catalog/models?catalog_name=prod&schema_name=ml');
         const name = models.registered_models!.map((m) => m.name).find((n) => n.startsWith('mlops_gate_lock_'))!;
         const got = await api<{ registered_model: { tags?: { key: string; value: string }[] } }>('GET', `/api/2.0/mlflow/unity-catalog/registered-models/get?name=prod.ml.${name}`);
         lock = Object.fromEntries((got.registered_model.tags ?? []).map((t) => [t.key, t.value]));
       },
     });
-    expect(code).toBe(0);
+    expect(code, stderr).toBe(0);
     expect(lock).not.toBeNull();
-    const ttlSeconds = (Date.parse(lock!['mlops_gate.lock.expires_at']!) - Date.parse(lock!['mlops_gate.lock.acquired_at']!)) / 1000;
-    // 15 min default + (2 phases + 2) × 5 min wait_timeout + 2 × 1 min pause.
-    expect(ttlSeconds).toBe(900 + 4 * 300 + 2 * 60);
+    const acquired = Date.parse(lock!['mlops_gate.lock.acquired_at']!);
+    const expires = Date.parse(lock!['mlops_gate.lock.expires_at']!);
+    expect(rolloutEndedAt - acquired).toBeGreaterThan(15 * 60_000);
+    // Without renewals it would have expired mid-rollout; renewed, it outlives the rollout.
+    expect(expires).toBeGreaterThan(rolloutEndedAt);
+    // The pauses were slept in slices, each with a progress line.
+    expect(stderr).toMatch(/churn-prod: pausing 720 s before the health check/);
+    expect(stderr).toMatch(/churn-prod: pausing 60 s before the health check/);
   });
 
   it('canary abort: a sick candidate fails the health check and the previous config is restored', async () => {
@@ -223,15 +235,21 @@ describe('promote with a serving rollout (through the CLI)', () => {
     const plan = result!.targets[0]!.plan!;
     expect(plan.status).toBe('failed');
     expect(plan.message).toMatch(/rollout aborted, the previous config is restored: .*error rate/);
-    expect(stepsOf(result!).at(-1)).toEqual(['serving-rollout', 'failed']);
+    expect(stepsOf(result!).slice(-2)).toEqual([
+      ['serving-rollout', 'failed'],
+      ['move-alias', 'not-run'],
+    ]);
     expect(await traffic()).toEqual(['churn-1:100']);
+    // The alias moves only after the rollout: the champion is still what the endpoint serves.
+    const model = await api<{ registered_model: { aliases?: { alias: string; version: string | number }[] } }>('GET', '/api/2.0/mlflow/unity-catalog/registered-models/get?name=prod.ml.churn');
+    expect(model.registered_model.aliases?.map((a) => [a.alias, String(a.version)])).toEqual([['champion', '1']]);
   });
 
   it('blue_green: the new version comes up at 0%, takes 100% after a smoke request with the logged input example, the old one is removed', async () => {
     const { code, stderr, result } = await cli(['promote'], config('strategy: blue_green'));
     expect(code, stderr).toBe(0);
-    const step = result!.targets[0]!.plan!.steps.at(-1)!;
-    expect(step).toMatchObject({ kind: 'serving-rollout', status: 'done' });
+    const step = result!.targets[0]!.plan!.steps.find((s) => s.kind === 'serving-rollout')!;
+    expect(step).toMatchObject({ status: 'done' });
     expect(step.message).toMatch(/smoke smoke request after/);
     expect(stderr).toMatch(/churn-prod: smoke smoke request after "[^"]+" — (?!no input example)/);
     const invocations = emu.admin.requests().entries.filter((e) => e.path === '/serving-endpoints/churn-prod/invocations');
@@ -272,7 +290,7 @@ describe('promote with a serving rollout (through the CLI)', () => {
     expect(planned.code, planned.stderr).toBe(0);
     const plan = planned.result!.targets[0]!.plan!;
     expect(plan).toMatchObject({ status: 'planned', writes: 0 });
-    expect(plan.steps.map((s) => s.kind)).toEqual(['ensure-model', 'copy-version', 'set-tags', 'record-previous-champion', 'move-alias', 'serving-rollout', 'ensure-monitor']);
+    expect(plan.steps.map((s) => s.kind)).toEqual(['ensure-model', 'copy-version', 'set-tags', 'record-previous-champion', 'serving-rollout', 'move-alias', 'ensure-monitor']);
 
     // The PR comment (markdown) carries the same plan and hash.
     const file = join(dir, 'plan.yml');

@@ -78,7 +78,7 @@ describe('applyPromotion, copy mode', () => {
 
   it('reuses an existing copy and only writes what is missing', async () => {
     const r = world();
-    r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [] });
+    r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [], next: 1 });
     const id = identityFor(copyInput.source);
     r.seedVersion('churn-prod', 'x', { [id.key]: id.value });
     const { report } = await applyPromotion(copyInput, opts(r));
@@ -105,7 +105,7 @@ describe('fault matrix (in memory): every write × (503, 429, reset, lost answer
         const r = world();
         if (op === 'setVersionTag') {
           // A pre-existing copy forces the journal tags to be written by set-tag calls.
-          r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [] });
+          r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [], next: 1 });
           const id = identityFor(copyInput.source);
           r.seedVersion('churn-prod', 'x', { [id.key]: id.value });
         }
@@ -149,7 +149,7 @@ describe('fault matrix (in memory): every write × (503, 429, reset, lost answer
 describe('plan fidelity and locks', () => {
   it('--expect-plan refuses when the champion moved, saying what changed', async () => {
     const r = world();
-    r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [] });
+    r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [], next: 1 });
     r.seedVersion('churn-prod', 'old');
     r.models.get('churn-prod')!.aliases.champion = '1';
     const reviewed = await applyPromotion(copyInput, opts(r, { dryRun: true }));
@@ -263,7 +263,7 @@ describe('crash safety: killed after each write, a re-run converges', () => {
     it(`killed after "${p.label}": others are locked out until expiry, the same job reclaims the lock, no duplicate`, async () => {
       const r = world();
       if (p.existingCopy) {
-        r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [] });
+        r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [], next: 1 });
         const id = identityFor(copyInput.source);
         r.seedVersion('churn-prod', 'x', { [id.key]: id.value });
       }
@@ -297,5 +297,108 @@ describe('--expect-plan with a reviewed file that lacks the target', () => {
     expect(report.status).toBe('drift');
     expect(report.message).toMatch(/not in the reviewed plan file reviewed.json/);
     expect(r.writes).toHaveLength(0);
+  });
+});
+
+describe('writes the server applied after the client gave up', () => {
+  it('an unfinished copy left beside the READY one is deleted by the re-run, as part of the copy step', async () => {
+    const r = world();
+    await applyPromotion(copyInput, opts(r));
+    const id = identityFor(copyInput.source);
+    // A late create: same identity, never finished.
+    const late = r.seedVersion('churn-prod', 'models:/churn-dev/1', { [id.key]: id.value }, 'None', 'PENDING_REGISTRATION');
+    const before = r.writes.length;
+    const rerun = await applyPromotion(copyInput, opts(r));
+    expect(rerun.report.status).toBe('applied');
+    expect(r.writes.slice(before).map((w) => w.op)).toEqual(['createLock', 'deleteVersion', 'deleteLock']);
+    expect(r.writes.find((w) => w.op === 'deleteVersion')?.args).toEqual(['churn-prod', late]);
+    const copyStep = rerun.report.steps.find((s) => s.kind === 'copy-version');
+    expect(copyStep).toMatchObject({ status: 'done', version: '1' });
+    expect(copyStep?.message).toMatch(/kept v1; deleted v2 \(PENDING_REGISTRATION\)/);
+    expect(copiesOf(r).map((v) => [v.version, v.status])).toEqual([['1', 'READY']]);
+    const again = await applyPromotion(copyInput, opts(r));
+    expect(again.report).toMatchObject({ status: 'up-to-date', writes: 0 });
+  });
+
+  it('a READY duplicate nothing points at is deleted; one an alias names is kept and reported', async () => {
+    const r = world();
+    await applyPromotion(copyInput, opts(r));
+    const id = identityFor(copyInput.source);
+    const dup = r.seedVersion('churn-prod', 'models:/churn-dev/1', { [id.key]: id.value });
+    await applyPromotion(copyInput, opts(r));
+    expect(copiesOf(r).map((v) => v.version)).toEqual(['1']);
+    expect(r.writes.filter((w) => w.op === 'deleteVersion').map((w) => w.args)).toEqual([['churn-prod', dup]]);
+
+    const named = r.seedVersion('churn-prod', 'models:/churn-dev/1', { [id.key]: id.value });
+    r.models.get('churn-prod')!.aliases.shadow = named;
+    const rerun = await applyPromotion(copyInput, opts(r));
+    expect(rerun.report.status).toBe('up-to-date');
+    expect(copiesOf(r).map((v) => v.version)).toEqual(['1', named]);
+  });
+
+  it('an unfinished version with no READY copy yet is not a stray: the copy step still creates or finishes the copy', async () => {
+    const r = world();
+    const id = identityFor(copyInput.source);
+    r.models.set('churn-prod', { aliases: {}, tags: {}, versions: [], next: 1 });
+    r.seedVersion('churn-prod', 'models:/churn-dev/1', { [id.key]: id.value }, 'None', 'FAILED_REGISTRATION');
+    const { report } = await applyPromotion(copyInput, opts(r));
+    expect(report.status).toBe('applied');
+    // Created v2; the failed v1 became a stray beside it and went in the same step.
+    expect(r.writes.map((w) => w.op)).toEqual(['createLock', 'createVersion', 'deleteVersion', 'setAlias', 'deleteLock']);
+    expect(copiesOf(r).map((v) => [v.version, v.status])).toEqual([['2', 'READY']]);
+  });
+
+  it('a lock this job created late (after it released its own) is released by the re-run that has nothing to do', async () => {
+    const r = world();
+    const job = { lockReclaimKey: 'acme/churn/42/promote' };
+    await applyPromotion(copyInput, opts(r, job));
+    // The timed-out create of the first round lands now, after the run released its lock.
+    const name = `${lockPrefix('mem://registry|churn-prod|prod')}1`;
+    r.locks.set(name, { [LOCK_TAGS.token]: 'first-round', [LOCK_TAGS.reclaimKey]: job.lockReclaimKey, [LOCK_TAGS.expiresAt]: '2026-11-23T13:00:00.000Z' });
+    const other = await applyPromotion(copyInput, opts(r, { lockReclaimKey: 'acme/churn/43/promote' }));
+    expect(other.report.status).toBe('up-to-date');
+    expect(r.locks.size).toBe(1); // another job's live lock is not ours to delete
+    const rerun = await applyPromotion(copyInput, opts(r, job));
+    expect(rerun.report).toMatchObject({ status: 'up-to-date', writes: 1 });
+    expect(rerun.report.message).toMatch(/released 1 stale lock/);
+    expect(r.locks.size).toBe(0);
+    const again = await applyPromotion(copyInput, opts(r, job));
+    expect(again.report).toMatchObject({ status: 'up-to-date', writes: 0 });
+  });
+});
+
+describe('lock heartbeat', () => {
+  const servingLikeInput = copyInput;
+  it('renews the lock when a third of its lifetime passed between steps, and stops when the lock was taken', async () => {
+    const r = world();
+    let now = NOW.getTime();
+    const clock = () => new Date(now);
+    const ttlMs = 9 * 60_000;
+    const renewed = await applyPromotion(servingLikeInput, opts(r, {
+      now: clock,
+      lockTtlMs: ttlMs,
+      afterStep: async () => void (now += 4 * 60_000),
+    }));
+    expect(renewed.report.status).toBe('applied');
+    const renewals = r.writes.filter((w) => w.op === 'setLockTag');
+    expect(renewals.length).toBeGreaterThan(0);
+    expect(renewals[0]!.args[1]).toBe(LOCK_TAGS.expiresAt);
+
+    const r2 = world();
+    now = NOW.getTime();
+    const stolen = await applyPromotion(servingLikeInput, opts(r2, {
+      now: clock,
+      lockTtlMs: ttlMs,
+      afterStep: async () => {
+        now += 4 * 60_000;
+        // Someone else replaced the lock meanwhile (e.g. it expired while this process was paused).
+        for (const tags of r2.locks.values()) tags[LOCK_TAGS.token] = 'someone-else';
+      },
+    }));
+    expect(stolen.report.status).toBe('failed');
+    expect(stolen.report.message).toMatch(/lost the lock .* now belongs to/);
+    expect(r2.writes.some((w) => w.op === 'setAlias')).toBe(false);
+    // The lock is someone else's now: it is left alone.
+    expect([...r2.locks.values()].map((t) => t[LOCK_TAGS.token])).toEqual(['someone-else']);
   });
 });

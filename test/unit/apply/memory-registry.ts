@@ -2,7 +2,7 @@
 // write faults: `before` (the write never happens) and `lost` (it happens, the answer is lost).
 
 import { ApiError } from '../../../src/errors.js';
-import type { ObservedVersion } from '../../../src/plan/build.js';
+import type { ObservedVersion, VersionStatus } from '../../../src/plan/build.js';
 import type { LockRecord, ObservedModel, PromotionRegistry } from '../../../src/apply/ports.js';
 
 interface Version {
@@ -12,9 +12,10 @@ interface Version {
   runId: string | null;
   tags: Record<string, string>;
   stage: string;
+  status: VersionStatus;
 }
 
-export type WriteOp = 'createModel' | 'createVersion' | 'setVersionTag' | 'setModelTag' | 'setAlias' | 'transitionStage' | 'createLock' | 'deleteLock';
+export type WriteOp = 'createModel' | 'createVersion' | 'setVersionTag' | 'setModelTag' | 'setAlias' | 'transitionStage' | 'deleteVersion' | 'createLock' | 'deleteLock' | 'setLockTag';
 
 export interface Fault {
   readonly op: WriteOp;
@@ -29,7 +30,7 @@ const fail = (op: string, status: number): ApiError =>
   new ApiError(`${op}: injected ${status}`, { errorCode: null, status, method: 'POST', url: op, kind: status === 0 ? 'transport' : 'http', attempts: 1 });
 
 export class MemoryRegistry implements PromotionRegistry {
-  readonly models = new Map<string, { aliases: Record<string, string>; tags: Record<string, string>; versions: Version[] }>();
+  readonly models = new Map<string, { aliases: Record<string, string>; tags: Record<string, string>; versions: Version[]; next: number }>();
   readonly locks = new Map<string, Record<string, string>>();
   readonly writes: { op: WriteOp; args: unknown[] }[] = [];
   reads = 0;
@@ -41,11 +42,11 @@ export class MemoryRegistry implements PromotionRegistry {
 
   constructor(readonly id: string) {}
 
-  seedVersion(name: string, source: string, tags: Record<string, string> = {}, stage = 'None'): string {
-    const m = this.models.get(name) ?? { aliases: {}, tags: {}, versions: [] };
+  seedVersion(name: string, source: string, tags: Record<string, string> = {}, stage = 'None', status: VersionStatus = 'READY'): string {
+    const m = this.models.get(name) ?? { aliases: {}, tags: {}, versions: [], next: 1 };
     this.models.set(name, m);
-    const version = String(m.versions.length + 1);
-    m.versions.push({ name, version, source, runId: null, tags: { ...tags }, stage });
+    const version = String(m.next++);
+    m.versions.push({ name, version, source, runId: null, tags: { ...tags }, stage, status });
     return version;
   }
 
@@ -75,6 +76,7 @@ export class MemoryRegistry implements PromotionRegistry {
       stage: v.stage,
       source: v.source,
       runId: v.runId,
+      status: v.status,
     };
   }
 
@@ -106,7 +108,7 @@ export class MemoryRegistry implements PromotionRegistry {
   createModel(name: string) {
     return this.write('createModel', [name], () => {
       if (this.models.has(name)) return 'exists' as const;
-      this.models.set(name, { aliases: {}, tags: {}, versions: [] });
+      this.models.set(name, { aliases: {}, tags: {}, versions: [], next: 1 });
       return 'created' as const;
     });
   }
@@ -114,7 +116,7 @@ export class MemoryRegistry implements PromotionRegistry {
     return this.write('createVersion', [req], () => {
       const m = this.models.get(req.name);
       if (!m) throw fail('createVersion (no model)', 404);
-      const v: Version = { name: req.name, version: String(m.versions.length + 1), source: req.source, runId: req.runId, tags: { ...req.tags }, stage: 'None' };
+      const v: Version = { name: req.name, version: String(m.next++), source: req.source, runId: req.runId, tags: { ...req.tags }, stage: 'None', status: 'READY' };
       m.versions.push(v);
       return this.view(v, m.aliases);
     });
@@ -149,6 +151,12 @@ export class MemoryRegistry implements PromotionRegistry {
       v.stage = stage;
     });
   }
+  deleteVersion(name: string, version: string) {
+    return this.write('deleteVersion', [name, version], () => {
+      const m = this.models.get(name);
+      if (m) m.versions = m.versions.filter((v) => v.version !== version);
+    });
+  }
   async listLocks(prefix: string): Promise<readonly LockRecord[]> {
     this.alive();
     this.reads++;
@@ -167,6 +175,20 @@ export class MemoryRegistry implements PromotionRegistry {
     });
   }
 
+  async readLock(name: string): Promise<LockRecord | null> {
+    this.alive();
+    this.reads++;
+    const tags = this.locks.get(name);
+    return tags ? { name, tags: { ...tags } } : null;
+  }
+  setLockTag(name: string, key: string, value: string) {
+    return this.write('setLockTag', [name, key, value], () => {
+      const tags = this.locks.get(name);
+      if (!tags) throw fail('setLockTag (no lock)', 404);
+      tags[key] = value;
+    });
+  }
+
   /** Revive after a simulated kill (a new process against the same registry). */
   restart(): void {
     this.dead = false;
@@ -176,6 +198,6 @@ export class MemoryRegistry implements PromotionRegistry {
 
   /** Writes other than lock bookkeeping. */
   registryWrites(): number {
-    return this.writes.filter((w) => w.op !== 'createLock' && w.op !== 'deleteLock').length;
+    return this.writes.filter((w) => w.op !== 'createLock' && w.op !== 'deleteLock' && w.op !== 'setLockTag').length;
   }
 }

@@ -25,9 +25,10 @@ const version = (v: string, tags: Record<string, string> = {}, extra: Partial<{ 
   stage: extra.stage ?? 'None',
   source: 's',
   runId: null,
+  status: 'READY' as const,
 });
 
-const before: DestinationSnapshot = { modelExists: true, copies: [], aliases: { champion: '2' }, versions: {}, inStage: [] };
+const before: DestinationSnapshot = { modelExists: true, copies: [], strays: [], aliases: { champion: '2' }, versions: {}, inStage: [] };
 
 describe('buildPlan (copy mode)', () => {
   it('orders ensure-model, copy, journal, previous champion, alias moves', () => {
@@ -52,7 +53,7 @@ describe('buildPlan (copy mode)', () => {
     const plan = buildPlan(copyInput, before);
     const id = identityFor(copyInput.source);
     const copy = version('3', { [id.key]: id.value, [JOURNAL.previousOfAlias('prod', 'champion')]: '2', [JOURNAL.previousChampion('prod')]: '2' }, { aliases: ['champion'] });
-    const after: DestinationSnapshot = { modelExists: true, copies: [copy], aliases: { champion: '3' }, versions: { '3': copy }, inStage: [] };
+    const after: DestinationSnapshot = { modelExists: true, copies: [copy], strays: [], aliases: { champion: '3' }, versions: { '3': copy }, inStage: [] };
     const again = buildPlan(copyInput, after);
     expect(again.hash).toBe(plan.hash);
     expect(again.previousChampion).toBe('2');

@@ -14,11 +14,12 @@ const input: RollbackInput = {
   toVersion: null,
 };
 
-const v = (version: string, tags: Record<string, string> = {}) => ({ name: 'churn-prod', version, tags, aliases: [], stage: 'None', source: `s${version}`, runId: null });
+const v = (version: string, tags: Record<string, string> = {}) => ({ name: 'churn-prod', version, tags, aliases: [], stage: 'None', source: `s${version}`, runId: null, status: 'READY' as const });
 
 const snap = (over: Partial<DestinationSnapshot>): DestinationSnapshot => ({
   modelExists: true,
   copies: [],
+  strays: [],
   aliases: { champion: '3' },
   versions: { '2': v('2'), '3': v('3', { [JOURNAL.previousChampion('prod')]: '2' }) },
   inStage: [],

@@ -58,6 +58,7 @@ const input: PlanInput = {
 const snapshot = (over: Partial<DestinationSnapshot>): DestinationSnapshot => ({
   modelExists: true,
   copies: [],
+  strays: [],
   aliases: { champion: '1' },
   versions: {},
   inStage: [],
@@ -66,18 +67,18 @@ const snapshot = (over: Partial<DestinationSnapshot>): DestinationSnapshot => ({
 });
 
 describe('plan with serving and monitor', () => {
-  it('adds serving-rollout then ensure-monitor after the registry steps, expecting the live config', () => {
+  it('rolls the endpoint out before moving the alias (an aborted canary leaves the champion alias alone), monitor last', () => {
     const plan = buildPlan(input, snapshot({}));
     expect(plan.steps.map((s) => s.id)).toEqual([
       '1:ensure-model',
       '2:copy-version',
       '3:set-tags',
       '4:record-previous-champion',
-      '5:move-alias',
-      '6:serving-rollout',
+      '5:serving-rollout',
+      '6:move-alias',
       '7:ensure-monitor',
     ]);
-    const rollout = plan.steps[5]!.spec;
+    const rollout = plan.steps[4]!.spec;
     expect(rollout.kind === 'serving-rollout' && rollout.expected).toEqual({
       kind: 'config',
       servedEntities: [{ name: 'churn-1', entityName: 'prod.ml.churn', entityVersion: '1' }],
@@ -93,7 +94,7 @@ describe('plan with serving and monitor', () => {
 
   it('records an absent endpoint as config null', () => {
     const plan = buildPlan(input, snapshot({ endpoint: null }));
-    const rollout = plan.steps[5]!.spec;
+    const rollout = plan.steps[4]!.spec;
     expect(rollout.kind === 'serving-rollout' && rollout.expected).toEqual({ kind: 'absent' });
   });
 
@@ -109,6 +110,7 @@ describe('plan with serving and monitor', () => {
       stage: null,
       source: 'models:/dev.ml.churn/7',
       runId: null,
+      status: 'READY',
     };
     const done = snapshot({ copies: [copy], versions: { '2': copy }, aliases: { champion: '2' }, endpoint: endpoint(entity('2')) });
     expect(buildPlan(input, done).hash).toBe(first.hash);
@@ -144,12 +146,13 @@ describe('rollback restores the endpoint', () => {
     toVersion: null,
     endpoint: { name: 'churn-prod', waitTimeoutSeconds: 600 },
   };
-  const v = (version: string, tags: Record<string, string>): ObservedVersion => ({ name: 'prod.ml.churn', version, tags, aliases: [], stage: null, source: '', runId: null });
+  const v = (version: string, tags: Record<string, string>): ObservedVersion => ({ name: 'prod.ml.churn', version, tags, aliases: [], stage: null, source: '', runId: null, status: 'READY' });
 
   it('plans restore-endpoint with the journaled config after the alias moves', () => {
     const snap: DestinationSnapshot = {
       modelExists: true,
       copies: [],
+      strays: [],
       aliases: { champion: '2' },
       versions: { '1': v('1', {}), '2': v('2', { [JOURNAL.previousChampion('prod')]: '1', [JOURNAL.previousEndpoint('prod')]: JSON.stringify(saved) }) },
       inStage: [],
