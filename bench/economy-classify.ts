@@ -1,0 +1,123 @@
+// How bench:economy sorts the requests a server saw during one promotion: evidence reads, promotion
+// reads, writes and polls. The rule is stated once here and printed with the tables
+// (CLASSIFICATION_RULE), so the figures can be checked by hand against a request log.
+
+export type CallKind = 'evidence' | 'promotion' | 'write' | 'poll';
+
+/** One request as the server saw it, in arrival order. `at` is the server's clock (simulated on the emulator). */
+export interface SeenCall {
+  readonly method: string;
+  /** Path without the query. */
+  readonly path: string;
+  /** A route label with ids collapsed (the emulator's matched route, or a normalised path). */
+  readonly route: string;
+  readonly at: number;
+}
+
+export const CLASSIFICATION_RULE = [
+  'Classification (server side, in arrival order):',
+  '- write: any method other than GET/HEAD.',
+  '- poll: a GET of /api/2.0/serving-endpoints/{name} that directly follows a write to that endpoint',
+  '  (config PUT, create), or follows such a poll at a later server time — the settle wait after a',
+  '  config change, which sleeps before every poll but its first (the emulator clock is simulated and',
+  '  only waits move it, so a GET at the same instant as the last poll is the rollout\'s verify read);',
+  '  and a GET of a monitor refresh that directly follows the refresh POST or another such GET',
+  '  (none today: the monitor step does not wait for its refresh).',
+  '- evidence read: a GET of an alias lookup (registered-models/alias), runs/get, or an MLmodel/artifact',
+  '  read, sent before the first request of any other kind (gathering runs first, before the gates).',
+  '- promotion read: every other GET (observe, lock listing, read again under the lock, verify, copy',
+  '  source status and files, endpoint and monitor reads, health metrics).',
+].join('\n');
+
+const EVIDENCE_ROUTE = /registered-models\/alias$|\/runs\/get$|MLmodel$|get-artifact|logged-models\/.*artifacts/;
+const ENDPOINT_GET = /^\/api\/2\.0\/serving-endpoints\/([^/]+)$/;
+const ENDPOINT_WRITE = /^\/api\/2\.0\/serving-endpoints(?:\/([^/]+)(?:\/config)?)?$/;
+const REFRESH = /\/monitors\/.+\/refreshes(?:\/[^/]+)?$/;
+
+const isRead = (c: SeenCall): boolean => c.method === 'GET' || c.method === 'HEAD';
+
+/** Kinds of `calls`, index for index. */
+export const classify = (calls: readonly SeenCall[]): CallKind[] => {
+  const kinds: CallKind[] = [];
+  let gathering = true;
+  // The endpoint a settle wait is following (set by an endpoint write, kept by its polls).
+  let waitingOn: string | null = null;
+  let refreshWait = false;
+  // The wait sleeps (≥ 500 ms) before every poll but its first: a GET at the same server time as the
+  // last poll is someone else's read (the rollout's verify), not part of the wait.
+  let lastPollAt: number | null = null;
+  for (const call of calls) {
+    let kind: CallKind;
+    const endpointGet = ENDPOINT_GET.exec(call.path);
+    if (!isRead(call)) {
+      kind = 'write';
+      const w = ENDPOINT_WRITE.exec(call.path);
+      // A create (POST /serving-endpoints) names its endpoint in the body: any endpoint GET next is its wait.
+      waitingOn = w ? (w[1] ? decodeURIComponent(w[1]) : '*') : null;
+      lastPollAt = null;
+      refreshWait = REFRESH.test(call.path);
+    } else if (
+      endpointGet &&
+      waitingOn !== null &&
+      (waitingOn === '*' || waitingOn === decodeURIComponent(endpointGet[1]!)) &&
+      (lastPollAt === null || call.at > lastPollAt)
+    ) {
+      kind = 'poll';
+      waitingOn = decodeURIComponent(endpointGet[1]!);
+      lastPollAt = call.at;
+    } else if (refreshWait && REFRESH.test(call.path)) {
+      kind = 'poll';
+    } else {
+      waitingOn = null;
+      lastPollAt = null;
+      refreshWait = false;
+      kind = gathering && EVIDENCE_ROUTE.test(call.path) ? 'evidence' : 'promotion';
+    }
+    if (kind !== 'evidence') gathering = false;
+    kinds.push(kind);
+  }
+  return kinds;
+};
+
+export interface CallCounts {
+  readonly evidence: number;
+  readonly promotion: number;
+  readonly write: number;
+  readonly poll: number;
+  /** Everything but polls. */
+  readonly total: number;
+  /** route → count, per kind, for the breakdown. */
+  readonly routes: Readonly<Record<CallKind, Readonly<Record<string, number>>>>;
+  /** Simulated (emulator) or real (proxy) ms from the first endpoint write to the last poll after it. */
+  readonly pollWaitMs: number;
+}
+
+export const countCalls = (calls: readonly SeenCall[]): CallCounts => {
+  const kinds = classify(calls);
+  const routes: Record<CallKind, Record<string, number>> = { evidence: {}, promotion: {}, write: {}, poll: {} };
+  const n: Record<CallKind, number> = { evidence: 0, promotion: 0, write: 0, poll: 0 };
+  let pollWaitMs = 0;
+  let waitStart: number | null = null;
+  kinds.forEach((kind, i) => {
+    const call = calls[i]!;
+    n[kind] += 1;
+    routes[kind][call.route] = (routes[kind][call.route] ?? 0) + 1;
+    if (kind === 'poll') {
+      if (waitStart === null) waitStart = calls[i - 1]?.at ?? call.at;
+      if (kinds[i + 1] !== 'poll') {
+        pollWaitMs += call.at - waitStart;
+        waitStart = null;
+      }
+    }
+  });
+  return { ...n, total: n.evidence + n.promotion + n.write, routes, pollWaitMs };
+};
+
+/** MLflow paths carry run ids and artifact paths: collapse them so routes group. */
+export const mlflowRoute = (method: string, path: string): string => {
+  const p = path
+    .replace(/\/mlflow-artifacts\/artifacts\/.*/, '/mlflow-artifacts/artifacts/{path}')
+    .replace(/\/get-artifact.*/, '/get-artifact')
+    .replace(/\/[0-9a-f]{32}(?=\/|$)/g, '/{id}');
+  return `${method} ${p}`;
+};
