@@ -182,6 +182,30 @@ describe('promote: copy mode', () => {
     console.log(`re-run of a finished promotion: ${again.calls} API calls, ${again.writes} writes`);
   });
 
+  it('a duplicate copy that a late create left beside the copy is deleted by the next run; the copy and alias stay', async () => {
+    const p = uniq('stray');
+    const [, cand] = await seedModel(`${p}-dev`, [older, newer]);
+    await setAlias(`${p}-dev`, 'challenger', cand!);
+    const config = writeConfig(p, { name: `${p}-\${env}`, promotion: 'copy' });
+    expect((await cli(['promote', '--config', config])).code).toBe(0);
+    const [copy] = await versionsOf(`${p}-prod`);
+    // What a version create applied by the server after the client timed out looks like: a second
+    // version with the same identity tag, which nothing points at.
+    const identity = tagsOf(copy!)[COPY_IDENTITY_KEY]!;
+    await rest('POST', '/model-versions/create', { name: `${p}-prod`, source: copy!.source, run_id: copy!.run_id, tags: [{ key: COPY_IDENTITY_KEY, value: identity }] });
+    expect(await versionsOf(`${p}-prod`)).toHaveLength(2);
+
+    const rerun = await cli(['promote', '--config', config]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const copyStep = planOf(rerun).steps.find((s) => s.kind === 'copy-version')!;
+    expect(copyStep.message).toMatch(new RegExp(`kept v${copy!.version}; deleted v${Number(copy!.version) + 1} \\(an unused duplicate\\)`));
+    expect((await versionsOf(`${p}-prod`)).map((v) => v.version)).toEqual([copy!.version]);
+    expect(await aliasesOf(`${p}-prod`)).toEqual({ champion: copy!.version });
+    const again = await cli(['promote', '--config', config]);
+    expect(planOf(again).status).toBe('up-to-date');
+    expect(again.writes).toBe(0);
+  });
+
   it('the next promotion records the previous champion; rollback restores it; re-running the rollback is a no-op', async () => {
     const p = uniq('roll');
     const [v1, v2] = await seedModel(`${p}-dev`, [older, newer]);
