@@ -22,7 +22,8 @@ export const CLASSIFICATION_RULE = [
   '  config change, which sleeps before every poll but its first (the emulator clock is simulated and',
   '  only waits move it, so a GET at the same instant as the last poll is the rollout\'s verify read);',
   '  and a GET of a monitor refresh that directly follows the refresh POST or another such GET',
-  '  (none today: the monitor step does not wait for its refresh).',
+  '  (none today: the monitor step does not wait for its refresh). The lock heartbeat during a wait',
+  '  (registered-models/get + set-tag on the lock) is counted as a read and a write; it does not end the wait.',
   '- evidence read: a GET of an alias lookup (registered-models/alias), runs/get, or an MLmodel/artifact',
   '  read, sent before the first request of any other kind (gathering runs first, before the gates).',
   '- promotion read: every other GET (observe, lock listing, read again under the lock, verify, copy',
@@ -36,28 +37,59 @@ const REFRESH = /\/monitors\/.+\/refreshes(?:\/[^/]+)?$/;
 
 const isRead = (c: SeenCall): boolean => c.method === 'GET' || c.method === 'HEAD';
 
-/** Kinds of `calls`, index for index. */
-export const classify = (calls: readonly SeenCall[]): CallKind[] => {
+/**
+ * The lock heartbeat (read the lock model, refresh its expiry tag) runs during long waits: it is
+ * counted (a promotion read and a write) but does not end the wait around it.
+ */
+const LOCK_HEARTBEAT = /^(GET .*\/registered-models\/get|POST .*\/registered-models\/set-tag)$/;
+
+/** One settle wait: from the endpoint write to its last poll, on the server's clock. */
+export interface SettleWait {
+  readonly fromAt: number;
+  readonly toAt: number;
+  readonly polls: number;
+  /** Lock heartbeat calls made while waiting. */
+  readonly heartbeats: number;
+}
+
+/** Kinds of `calls`, index for index, and the settle waits they contain. */
+export const classify = (calls: readonly SeenCall[]): { kinds: CallKind[]; waits: SettleWait[] } => {
   const kinds: CallKind[] = [];
+  const waits: SettleWait[] = [];
   let gathering = true;
   // The endpoint a settle wait is following (set by an endpoint write, kept by its polls).
   let waitingOn: string | null = null;
+  let wait: { fromAt: number; toAt: number; polls: number; heartbeats: number } | null = null;
   let refreshWait = false;
   // The wait sleeps (≥ 500 ms) before every poll but its first: a GET at the same server time as the
   // last poll is someone else's read (the rollout's verify), not part of the wait.
   let lastPollAt: number | null = null;
+  const endWait = (): void => {
+    if (wait && wait.polls > 0) waits.push(wait);
+    wait = null;
+    waitingOn = null;
+    lastPollAt = null;
+  };
   for (const call of calls) {
     let kind: CallKind;
     const endpointGet = ENDPOINT_GET.exec(call.path);
-    if (!isRead(call)) {
+    const heartbeat = waitingOn !== null && LOCK_HEARTBEAT.test(`${call.method} ${call.path}`);
+    if (heartbeat) {
+      kind = isRead(call) ? 'promotion' : 'write';
+      if (wait) wait.heartbeats += 1;
+    } else if (!isRead(call)) {
       kind = 'write';
+      endWait();
       const w = ENDPOINT_WRITE.exec(call.path);
       // A create (POST /serving-endpoints) names its endpoint in the body: any endpoint GET next is its wait.
-      waitingOn = w ? (w[1] ? decodeURIComponent(w[1]) : '*') : null;
-      lastPollAt = null;
+      if (w) {
+        waitingOn = w[1] ? decodeURIComponent(w[1]) : '*';
+        wait = { fromAt: call.at, toAt: call.at, polls: 0, heartbeats: 0 };
+      }
       refreshWait = REFRESH.test(call.path);
     } else if (
       endpointGet &&
+      wait &&
       waitingOn !== null &&
       (waitingOn === '*' || waitingOn === decodeURIComponent(endpointGet[1]!)) &&
       (lastPollAt === null || call.at > lastPollAt)
@@ -65,18 +97,20 @@ export const classify = (calls: readonly SeenCall[]): CallKind[] => {
       kind = 'poll';
       waitingOn = decodeURIComponent(endpointGet[1]!);
       lastPollAt = call.at;
+      wait.polls += 1;
+      wait.toAt = call.at;
     } else if (refreshWait && REFRESH.test(call.path)) {
       kind = 'poll';
     } else {
-      waitingOn = null;
-      lastPollAt = null;
+      endWait();
       refreshWait = false;
       kind = gathering && EVIDENCE_ROUTE.test(call.path) ? 'evidence' : 'promotion';
     }
     if (kind !== 'evidence') gathering = false;
     kinds.push(kind);
   }
-  return kinds;
+  endWait();
+  return { kinds, waits };
 };
 
 export interface CallCounts {
@@ -88,29 +122,24 @@ export interface CallCounts {
   readonly total: number;
   /** route → count, per kind, for the breakdown. */
   readonly routes: Readonly<Record<CallKind, Readonly<Record<string, number>>>>;
-  /** Simulated (emulator) or real (proxy) ms from the first endpoint write to the last poll after it. */
+  /** Simulated (emulator) or real (proxy) ms from each endpoint write to the last poll after it, summed. */
   readonly pollWaitMs: number;
+  /** Lock heartbeat calls made during those waits. */
+  readonly heartbeats: number;
 }
 
 export const countCalls = (calls: readonly SeenCall[]): CallCounts => {
-  const kinds = classify(calls);
+  const { kinds, waits } = classify(calls);
   const routes: Record<CallKind, Record<string, number>> = { evidence: {}, promotion: {}, write: {}, poll: {} };
   const n: Record<CallKind, number> = { evidence: 0, promotion: 0, write: 0, poll: 0 };
-  let pollWaitMs = 0;
-  let waitStart: number | null = null;
   kinds.forEach((kind, i) => {
     const call = calls[i]!;
     n[kind] += 1;
     routes[kind][call.route] = (routes[kind][call.route] ?? 0) + 1;
-    if (kind === 'poll') {
-      if (waitStart === null) waitStart = calls[i - 1]?.at ?? call.at;
-      if (kinds[i + 1] !== 'poll') {
-        pollWaitMs += call.at - waitStart;
-        waitStart = null;
-      }
-    }
   });
-  return { ...n, total: n.evidence + n.promotion + n.write, routes, pollWaitMs };
+  const pollWaitMs = waits.reduce((sum, w) => sum + (w.toAt - w.fromAt), 0);
+  const heartbeats = waits.reduce((sum, w) => sum + w.heartbeats, 0);
+  return { ...n, total: n.evidence + n.promotion + n.write, routes, pollWaitMs, heartbeats };
 };
 
 /** MLflow paths carry run ids and artifact paths: collapse them so routes group. */

@@ -5,12 +5,12 @@
 // registry (Unity Catalog copy test → prod, real clock, no serving).
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { startGitHubStandIn, type RecordedCall } from '../test/support/github-api.js';
-import { actionPath, table, ucSeed } from './support.js';
+import { actionPath, REPO, table, ucSeed } from './support.js';
 
 const BASE = 'a'.repeat(40);
 const HEAD = 'b'.repeat(40);
@@ -119,8 +119,23 @@ const setCandidateTag = async (emu: RunningEmulator, value: string): Promise<voi
   if (!res.ok) throw new Error(`set-tag: ${res.status} ${await res.text()}`);
 };
 
+/** Newest modification time under src/, to say when the bundle being measured is older than the sources. */
+const newestSourceMs = (dir = join(REPO, 'src')): number =>
+  Math.max(
+    0,
+    ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newestSourceMs(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)),
+  );
+
+const bundleNote = (): string => {
+  const built = statSync(join(REPO, 'dist', 'index.js')).mtimeMs;
+  const stale = newestSourceMs() > built;
+  return `Bundle: dist/index.js built ${new Date(built).toISOString()}${stale ? ' — OLDER than the newest file in src/: run `npm run build` for current figures' : ''}.`;
+};
+
 /** Runs the scenarios and returns the Markdown table (with its notes). */
 export async function githubEconomy(log: (message: string) => void): Promise<string> {
+  const note = bundleNote();
+  actionPath(); // takes the private copy of dist/ now, so every run below measures this build
   const emu = await startEmulator({ port: 0, seed: ucSeed(1), modules: defaultModules() });
   const api = await startGitHubStandIn({ token: TOKEN });
   try {
@@ -164,6 +179,8 @@ export async function githubEconomy(log: (message: string) => void): Promise<str
       rows.push([s.name, String(run.code), String(calls.length - writes.length), String(writes.length), named.length ? named.join(', ') : '—', verdict, s.why]);
     }
     return [
+      note,
+      '',
       table(['run', 'exit', 'GitHub reads', 'content-creating calls', 'which', 'target 1', 'note'], rows),
       '',
       'Content-creating = POST/PATCH/PUT/DELETE to the GitHub API (the stand-in records every call).',

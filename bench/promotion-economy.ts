@@ -74,7 +74,7 @@ const promote = async (yaml: string, env: Record<string, string>, calls: () => r
   if (code !== 0) log(`  promote exited ${code}: ${plan?.message ?? stderr.slice(-600)}`);
   const seen = calls();
   if (hasFlag('log')) {
-    const kinds = classify(seen);
+    const { kinds } = classify(seen);
     seen.forEach((c, i) => log(`    ${kinds[i]!.padEnd(9)} ${c.method} ${c.path} @${c.at - (seen[0]?.at ?? 0)} ms`));
   }
   return { code, status: plan?.status ?? `exit ${code}`, reportedWrites: plan?.writes ?? null, counts: countCalls(seen), stderr };
@@ -90,8 +90,11 @@ interface ModeRow {
 // ---- Unity Catalog on the emulator --------------------------------------------------------------
 
 /** bench/support.ts's world for one model, plus an endpoint serving prod v1 and a payload table for a monitor. */
-const ucWorld = (updateMs: number) => {
+const ucWorld = (updateMs: number, extraFiles: Readonly<Record<string, string>> = {}) => {
   const seed = ucSeed(1);
+  for (const model of seed.workspaces.bench.registry.models) {
+    for (const v of model.versions) Object.assign(v, { files: { ...v.files, ...extraFiles } });
+  }
   const ws = seed.workspaces.bench as Record<string, unknown> & { catalog: { catalogs: { name: string; schemas: string[] }[] } };
   ws.catalog.catalogs = ws.catalog.catalogs.map((c) => (c.name === 'ml_prod' ? { ...c, schemas: ['models', 'monitoring'] } : c));
   Object.assign(ws.catalog, {
@@ -153,11 +156,22 @@ const UC_MODES: readonly { readonly mode: string; readonly opts: Parameters<type
 
 const ucEnv = { DATABRICKS_TOKEN: DEFAULT_TOKEN };
 
-async function measureUc(): Promise<{ rows: ModeRow[]; waits: WaitRow[] }> {
-  const emu = await startEmulator({ port: 0, seed: ucWorld(UPDATE_MS_ITEM_1), modules: defaultModules(), clock: { now: () => now }, tickMs: 0 });
+/**
+ * What `mlflow.sklearn.log_model` writes besides MLmodel, requirements.txt and input_example.json:
+ * a copy moves every file (a GET and a PUT each), so a real model costs 8 more calls than the 3-file world.
+ */
+const SKLEARN_FILES = {
+  'conda.yaml': 'name: mlflow-env\nchannels: [conda-forge]\ndependencies: [python=3.12, pip]\n',
+  'python_env.yaml': 'python: 3.12\nbuild_dependencies: [pip]\ndependencies: [-r requirements.txt]\n',
+  'model.pkl': 'pickled-gradient-boosting',
+  'serving_input_example.json': '{"dataframe_split": {"columns": ["tenure_months"], "data": [[12]]}}',
+};
+
+async function measureUcModes(modes: typeof UC_MODES, extraFiles: Readonly<Record<string, string>> = {}): Promise<ModeRow[]> {
+  const emu = await startEmulator({ port: 0, seed: ucWorld(UPDATE_MS_ITEM_1, extraFiles), modules: defaultModules(), clock: { now: () => now }, tickMs: 0 });
   const rows: ModeRow[] = [];
   try {
-    for (const { mode, opts } of UC_MODES) {
+    for (const { mode, opts } of modes) {
       log(`emulator: ${mode}…`);
       await emu.admin.reset();
       const yaml = ucConfig(emu.url, opts);
@@ -170,6 +184,12 @@ async function measureUc(): Promise<{ rows: ModeRow[]; waits: WaitRow[] }> {
   } finally {
     await emu.close();
   }
+  return rows;
+}
+
+async function measureUc(): Promise<{ rows: ModeRow[]; waits: WaitRow[] }> {
+  const rows = await measureUcModes(UC_MODES);
+  rows.push(...(await measureUcModes([{ mode: 'UC copy, 7-file model (sklearn log_model)', opts: { promotion: 'copy' } }], SKLEARN_FILES)));
   return { rows, waits: await measureWaits() };
 }
 
@@ -179,6 +199,7 @@ interface WaitRow {
   readonly minutes: number;
   readonly polls: readonly number[];
   readonly waitedMs: readonly number[];
+  readonly heartbeats: readonly number[];
 }
 
 async function measureWaits(): Promise<WaitRow[]> {
@@ -190,6 +211,7 @@ async function measureWaits(): Promise<WaitRow[]> {
     try {
       const polls: number[] = [];
       const waitedMs: number[] = [];
+      const heartbeats: number[] = [];
       for (let r = 0; r < repeat; r++) {
         log(`emulator: replace rollout, ${minutes} simulated min update, run ${r + 1}/${repeat}…`);
         await emu.admin.reset();
@@ -199,8 +221,9 @@ async function measureWaits(): Promise<WaitRow[]> {
         if (run.code !== 0) throw new Error(`the ${minutes} min rollout did not finish (${run.status})`);
         polls.push(run.counts.poll);
         waitedMs.push(run.counts.pollWaitMs);
+        heartbeats.push(run.counts.heartbeats);
       }
-      rows.push({ minutes, polls, waitedMs });
+      rows.push({ minutes, polls, waitedMs, heartbeats });
     } finally {
       await emu.close();
     }
@@ -294,11 +317,13 @@ const callRow = (mode: string, run: string, r: OneRun, target: boolean): string[
 const breakdown = (rows: readonly ModeRow[]): string => {
   const lines: string[] = [];
   for (const row of rows) {
-    lines.push(`${row.mode} — first run:`);
-    for (const kind of ['evidence', 'promotion', 'write', 'poll'] as CallKind[]) {
-      const entries = Object.entries(row.first.counts.routes[kind]).sort((a, b) => b[1] - a[1]);
-      if (!entries.length) continue;
-      lines.push(`  ${kind.padEnd(9)} ${entries.map(([route, n]) => `${n}× ${route}`).join(' · ')}`);
+    for (const [label, run] of [['first run', row.first], ['re-run', row.rerun]] as const) {
+      lines.push(`${row.mode} — ${label}:`);
+      for (const kind of ['evidence', 'promotion', 'write', 'poll'] as CallKind[]) {
+        const entries = Object.entries(run.counts.routes[kind]).sort((a, b) => b[1] - a[1]);
+        if (!entries.length) continue;
+        lines.push(`  ${kind.padEnd(9)} ${entries.map(([route, n]) => `${n}× ${route.replace(/ \/api\/2\.0\/mlflow\/unity-catalog\//, ' uc/').replace(/ \/api\/2\.0\/mlflow\//, ' mlflow/')}`).join(' · ')}`);
+      }
     }
   }
   return lines.join('\n');
@@ -322,14 +347,14 @@ async function main(): Promise<void> {
       rows.flatMap((r) => [callRow(r.mode, 'first', r.first, true), callRow(r.mode, 're-run', r.rerun, false)]),
     ),
   );
-  out.push('', CLASSIFICATION_RULE, '', 'Per route (first runs):', '', '```', breakdown(rows), '```', '');
+  out.push('', CLASSIFICATION_RULE, '', 'Per route (uc/ = /api/2.0/mlflow/unity-catalog/, mlflow/ = /api/2.0/mlflow/):', '', '```', breakdown(rows), '```', '');
   const missed = rows.filter((r) => r.first.counts.total > TARGET_CALLS).map((r) => r.mode);
   out.push(missed.length ? `MISSED (> ${TARGET_CALLS} calls): ${missed.join('; ')}` : `All modes within ${TARGET_CALLS} calls.`, '');
 
   out.push('## 2. Polls per minute of endpoint waiting (replace rollout, simulated clock)', '');
   out.push(
     table(
-      ['update duration', 'runs', 'polls median (min–max)', 'waited min (median)', 'polls/min median (min–max)'],
+      ['update duration', 'runs', 'polls median (min–max)', 'waited min (median)', 'polls/min median (min–max)', 'lock heartbeat calls in the wait (median)'],
       uc.waits.map((w) => {
         const perMin = w.polls.map((p, i) => p / (w.waitedMs[i]! / 60_000));
         return [
@@ -338,6 +363,7 @@ async function main(): Promise<void> {
           `${median(w.polls)} (${Math.min(...w.polls)}–${Math.max(...w.polls)})`,
           fmt(median(w.waitedMs) / 60_000, 2),
           `${fmt(median(perMin), 1)} (${fmt(Math.min(...perMin), 1)}–${fmt(Math.max(...perMin), 1)})`,
+          String(median(w.heartbeats)),
         ];
       }),
     ),
