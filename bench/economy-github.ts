@@ -174,7 +174,7 @@ export async function githubEconomy(log: (message: string) => void): Promise<str
         writes.length <= 1
           ? 'met'
           : deploymentWrites === writes.length
-            ? `over (${writes.length}): a Deployment needs its create + a status per state`
+            ? `MISSED (${writes.length}): a Deployment is a create + its statuses`
             : `MISSED (${writes.length})`;
       rows.push([s.name, String(run.code), String(calls.length - writes.length), String(writes.length), named.length ? named.join(', ') : '—', verdict, s.why]);
     }
