@@ -118,11 +118,15 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
     };
   };
 
+  // Data Quality addresses objects by UUID: look both up once per client (a run), by name. A failed
+  // look-up is forgotten, so a table that appears later is found on the next call.
+  const resolvedIds = new Map<string, Promise<{ tableId: string; schemaId: string }>>();
   const dataQualityOps = (d: DesiredMonitor): ApiOps => {
-    let ids: Promise<{ tableId: string; schemaId: string }> | null = null;
-    // Data Quality addresses objects by UUID: look both up once, by name.
-    const resolve = () =>
-      (ids ??= (async () => {
+    const key = `${d.table}\u0000${d.outputSchema}`;
+    const resolve = (): Promise<{ tableId: string; schemaId: string }> => {
+      const known = resolvedIds.get(key);
+      if (known) return known;
+      const lookup = (async () => {
         const table = await http.request<{ table_id?: string }>({
           method: 'GET',
           path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`,
@@ -135,7 +139,11 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
         });
         if (!table.body.table_id || !schema.body.schema_id) throw new Error(`Unity Catalog answered without table_id/schema_id for ${d.table} / ${d.outputSchema}`);
         return { tableId: table.body.table_id, schemaId: schema.body.schema_id };
-      })());
+      })();
+      resolvedIds.set(key, lookup);
+      lookup.catch(() => resolvedIds.delete(key));
+      return lookup;
+    };
     const monitorPath = async () => `/api/data-quality/v1/monitors/table/${enc((await resolve()).tableId)}`;
     const endpoint = 'api/data-quality/v1/monitors/{object_type}/{object_id}';
     return {

@@ -138,6 +138,25 @@ describe.each<[MonitorApi, string]>([
   });
 });
 
+describe('request economy', () => {
+  it('looks the table and output schema up once per client (a run), not once per check; a failed look-up is not remembered', async () => {
+    const fresh = createMonitoringClient({ http: bed.http });
+    const spec = { api: 'data-quality' as const, monitor: desired(config('refresh_t')), refresh: 'never' as const };
+    const port = createMonitorPort(fresh);
+    await port.check(spec);
+    await port.act(spec);
+    await port.verify(spec);
+    const lookups = () => bed.emulator.admin.requests().entries.filter((e) => e.method === 'GET' && /^\/api\/2\.1\/unity-catalog\/(tables|schemas)\/[^/]+$/.test(e.path));
+    expect(lookups().map((e) => e.path)).toEqual(['/api/2.1/unity-catalog/tables/main.ml.refresh_t_prod', '/api/2.1/unity-catalog/schemas/main.monitoring']);
+
+    const missing = { ...spec, monitor: desired(config('missing')) };
+    bed.emulator.admin.clearRequests();
+    expect((await fresh.inspect('data-quality', missing.monitor)).state).toBe('failed');
+    expect((await fresh.inspect('data-quality', missing.monitor)).state).toBe('failed');
+    expect(lookups().map((e) => e.path)).toEqual(['/api/2.1/unity-catalog/tables/main.ml.missing_prod', '/api/2.1/unity-catalog/tables/main.ml.missing_prod']);
+  });
+});
+
 describe('across APIs, races and refreshes', () => {
   it('judges a monitor created through the legacy API as unchanged through Data Quality', async () => {
     const c = config('cross_t');
