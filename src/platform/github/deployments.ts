@@ -1,5 +1,5 @@
 // GitHub Deployments as the audit trail of promotions: one deployment per (environment, model
-// version), with statuses in_progress → success | failure. Re-running a promotion reuses the
+// version), with its final status (success | failure). Re-running a promotion reuses the
 // deployment it already created instead of making another. The previous champion travels in the
 // payload, so GitHub's environment history also shows the rollback target.
 
@@ -196,8 +196,8 @@ const STATE_BY_STATUS: Readonly<Record<string, DeploymentState | undefined>> = {
 };
 
 /**
- * Record each promotion (or rollback) as a GitHub Deployment of its GitHub environment, with
- * statuses in_progress → success | failure. Idempotent: a re-run that finds its deployment already
+ * Record each promotion (or rollback) as a GitHub Deployment of its GitHub environment, with its
+ * final status, success | failure: two content-creating calls. Idempotent: a re-run that finds its deployment already
  * in the same final state writes nothing.
  */
 export async function recordPromotionDeployments(req: {
@@ -249,7 +249,8 @@ export async function recordPromotionDeployments(req: {
       }
     }
     const status = { github: req.github, repo: req.repo, deploymentId: deployment.id, logUrl: req.runUrl };
-    await setDeploymentStatus({ ...status, state: 'in_progress', description: `${o.model} → ${o.destination.model} v${o.destination.version}` });
+    // Recorded after the promotion ran, so only the final state: an `in_progress` status would be
+    // a third content-creating call that says nothing (GitHub cannot create a deployment with a status).
     await setDeploymentStatus({ ...status, state, description: o.message });
     results.push({ model: o.model, environment: o.environment, deploymentId: deployment.id, state, written: true });
   }

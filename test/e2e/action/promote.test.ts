@@ -90,8 +90,8 @@ describe('promote and rollback in the action', () => {
     expect(first.outputs['plan-hash']).toMatch(/^(sha256:)?[0-9a-f]{12,}/);
     expect(api.deployments).toHaveLength(1);
     expect(api.deployments[0]).toMatchObject({ environment: 'production', ref: SHA, payload: { model: 'm', name: MODEL, version: '2', previousChampion: { version: '1' } } });
-    expect(api.deployments[0]!.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
-    expect(api.deployments[0]!.statuses[1]!.log_url).toBe('https://github.example/acme/models/actions/runs/42');
+    expect(api.deployments[0]!.statuses.map((s) => s.state)).toEqual(['success']);
+    expect(api.deployments[0]!.statuses[0]!.log_url).toBe('https://github.example/acme/models/actions/runs/42');
 
     const writesBefore = api.calls.filter((c) => c.method !== 'GET').length;
     const again = await act({ command: 'promote', environment: 'prod' });
@@ -104,6 +104,6 @@ describe('promote and rollback in the action', () => {
     expect(back.summary).toMatch(/rollback/i);
     expect(api.deployments).toHaveLength(2);
     expect(api.deployments[1]).toMatchObject({ environment: 'production', payload: { version: '1', previousChampion: { version: '2' } } });
-    expect(api.deployments[1]!.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(api.deployments[1]!.statuses.map((s) => s.state)).toEqual(['success']);
   });
 });

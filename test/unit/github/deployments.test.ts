@@ -101,7 +101,6 @@ describe('recordPromotionDeployments', () => {
       payload: { model: 'churn', name: 'churn-prod', version: '7', previousChampion: { name: 'churn-prod', version: '6' }, planHash: 'sha256:abc' },
     });
     expect(api.deployments[0]!.statuses.map((s) => [s.state, s.log_url])).toEqual([
-      ['in_progress', 'https://github.com/acme/models/actions/runs/9'],
       ['success', 'https://github.com/acme/models/actions/runs/9'],
     ]);
     const writes = () => api.calls.filter((c) => c.method !== 'GET').length;
@@ -120,6 +119,6 @@ describe('recordPromotionDeployments', () => {
 
   it('a failed apply is recorded as a failure', async () => {
     await record([outcome('failed')]);
-    expect(api.deployments[0]!.statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
+    expect(api.deployments[0]!.statuses.map((s) => s.state)).toEqual(['failure']);
   });
 });
