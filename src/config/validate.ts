@@ -2,48 +2,35 @@
 // turned into diagnostics a person can act on: positioned at the offending YAML node, saying what
 // was expected, with the oneOf/anyOf noise collapsed into one message.
 
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import schema from '../../schema/mlops.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../errors.js';
 import { didYouMean } from './suggest.js';
 import { pointerJoin, positionOf } from './source.js';
 import type { SourceDocument } from './source.js';
-
-// ajv-formats ships CommonJS; under NodeNext its default export arrives wrapped in a namespace.
-type FormatsPlugin = (ajv: Ajv2020, formats: string[]) => unknown;
-const formatsModule = addFormatsModule as unknown as FormatsPlugin | { default: FormatsPlugin };
-const addFormats: FormatsPlugin = typeof formatsModule === 'function' ? formatsModule : formatsModule.default;
+// Compiled at build time (scripts/gen-validators.mjs, Ajv standalone code with allErrors, verbose,
+// discriminator, strict, the `date` format): nothing is compiled when a program starts.
+import { validateConfig, validatePolicyDocument } from './schema-validators.generated.js';
 
 export const SCHEMA_ID: string = schema.$id;
 export const mlopsSchema = schema;
 
-let compiled: { config: ValidateFunction; policy: ValidateFunction } | null = null;
+/** What an Ajv validate function looks like from outside (the generated module is untyped). */
+interface SchemaValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
-const validators = (): { config: ValidateFunction; policy: ValidateFunction } => {
-  if (compiled) return compiled;
-  const ajv = new Ajv2020({
-    allErrors: true,
-    verbose: true,
-    discriminator: true,
-    strict: true,
-    strictRequired: false,
-    allowUnionTypes: true,
-  });
-  addFormats(ajv, ['date']);
-  const config = ajv.compile(schema);
-  const policy = ajv.getSchema(`${SCHEMA_ID}#/$defs/policy_document`);
-  if (!policy) throw new Error('schema has no #/$defs/policy_document');
-  compiled = { config, policy };
-  return compiled;
+const validators: Readonly<Record<SchemaEntry, SchemaValidator>> = {
+  config: validateConfig as unknown as SchemaValidator,
+  policy_document: validatePolicyDocument as unknown as SchemaValidator,
 };
 
 export type SchemaEntry = 'config' | 'policy_document';
 
 /** Validate a parsed document; an empty list means schema-valid. */
 export const validateAgainstSchema = (doc: SourceDocument, entry: SchemaEntry): Diagnostic[] => {
-  const validate = entry === 'config' ? validators().config : validators().policy;
+  const validate = validators[entry];
   if (validate(doc.value)) return [];
   const diagnostics = collapse(validate.errors ?? [])
     .filter((error) => !doc.unresolved.has(error.instancePath))
