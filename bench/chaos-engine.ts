@@ -239,19 +239,22 @@ FaultInjector.prototype.decide = function observedDecide(this: FaultInjector, me
 // Outcomes
 
 export type Shape =
-  /** docs/promotion.md "Known gaps": a lock create applied after the client timed out. */
-  | 'known gap: late lock create'
-  /** docs/promotion.md "Known gaps": a version create applied after the client timed out. */
-  | 'known gap: late version create'
   /**
-   * docs/promotion.md "Lock": a run killed after its plan's last step leaves its lock; the re-runs
-   * have nothing to do, take no lock, and the dead one stays until it expires (the fault matrix
-   * asserts the same). Counted, not a failure.
+   * A violation in the footprint of a create the server applied after the client timed out (a lock
+   * generation; a version carrying the copy's identity). Since 854ed43 the next run of the job
+   * removes such strays, so one still there after the fault-free re-runs is a failure of that fix.
    */
-  | 'by design: killed after the last step'
+  | 'late lock create not cleaned up'
+  | 'late version create not cleaned up'
+  /**
+   * docs/promotion.md "Strays from writes that landed late": a lock or version create the server
+   * applied after the last faulted run ended; the next run of the job (the first fault-free re-run
+   * here) deletes it. Counted, not a failure.
+   */
+  | 'by design: late stray removed by the next run'
   | 'finding';
 
-export const isFailure = (v: Violation): boolean => v.shape !== 'by design: killed after the last step';
+export const isFailure = (v: Violation): boolean => !v.shape.startsWith('by design');
 
 export interface Violation {
   readonly invariant: string;
@@ -276,6 +279,8 @@ export interface Attempt {
   /** The plan's step ids, when the run printed a result (a killed run does not). */
   readonly steps: readonly string[];
   readonly injected: Readonly<Record<FaultKindName, number>>;
+  /** Faults on the lock's routes (registered-model create/delete, the lock listing), for diagnosis. */
+  readonly lockFaults: readonly string[];
   /** Champion alias read after the run (null = missing). */
   readonly champion: string | null;
 }
@@ -294,6 +299,10 @@ export interface SeedOutcome {
   readonly orphans: number;
   readonly lostAlias: boolean;
   readonly locksLeft: number;
+  /** Late strays (lock generations, versions) the first fault-free re-run deleted. */
+  readonly straysRemoved: number;
+  /** Runs that stopped with "another run holds the lock" although this job is the only one. */
+  readonly stoppedByOwnLock: number;
   readonly violations: readonly Violation[];
   readonly seconds: number;
 }
@@ -420,6 +429,9 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
     // The destination model exists in every scenario, so a registered-model create is a lock create.
     const lateLockCreate = () =>
       faulted.some((d) => d.kinds.includes('timeout') && d.method === 'POST' && d.path === '/api/2.0/mlflow/unity-catalog/registered-models/create');
+    const lateVersionCreate = () =>
+      faulted.some((d) => d.kinds.includes('timeout') && d.method === 'POST' && d.path === '/api/2.0/mlflow/unity-catalog/model-versions/create');
+    let straysRemoved = 0;
 
     const run = async (command: 'promote' | 'rollback', withFaults: boolean): Promise<Attempt> => {
       attemptNo++;
@@ -484,6 +496,7 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
         killedAfter,
         steps: plan?.steps.map((st) => st.id) ?? [],
         injected: countKinds(decisions),
+        lockFaults: decisions.filter((d) => d.kinds.length && LOCK_ROUTE.test(`${d.method} ${d.path}`)).map((d) => `${d.kinds.join('+')} on ${d.method} ${d.path.replace(/^.*\//, '')}`),
         champion,
       };
       attempts.push(attempt);
@@ -493,6 +506,25 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
           `${code !== 0 && attempt.message ? `\n      ${attempt.message}` : ''}`,
       );
       return attempt;
+    };
+
+    /** A fault-free run of the command, with what it wrote and enough context to diagnose a write. */
+    const finalRun = async (command: 'promote' | 'rollback') => {
+      const previous = attempts.at(-1);
+      const locksBefore = (await modelsIn(dest.workspace, dest.catalog)).filter((m) => m !== 'churn');
+      const tagsBefore = await versionsOf(dest.workspace, dest.model);
+      const seq = lastSeq();
+      const attempt = await run(command, false);
+      const writes = writesSince(seq);
+      const tagsAfter = await versionsOf(dest.workspace, dest.model);
+      const detail =
+        `${command} exit ${attempt.code}, ${attempt.status}, writes ${attempt.writes}; requests: ${writes.join(', ') || 'none'}` +
+        `; steps acted on: ${attempt.acted.join(', ') || 'none'}; plan hash ${attempt.hash?.slice(0, 19)} (the run before: ${previous?.hash?.slice(0, 19)})` +
+        specDiff(previous?.specs ?? [], attempt.specs) +
+        tagDiff(tagsBefore, tagsAfter) +
+        (locksBefore.length ? `; lock models before it: ${locksBefore.join(', ')}` : '') +
+        `; lock history: ${lockHistory(attempts) || 'no fault on a lock route'}`;
+      return { attempt, writes, detail };
     };
 
     const done = (a: Attempt) => a.code === 0 && (a.status === 'applied' || a.status === 'up-to-date');
@@ -534,25 +566,25 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
         violations.push(...checked.violations);
         // A last fault-free re-run of the last command changes nothing.
         const command = scenario.rollback ? 'rollback' : 'promote';
-        const locksBefore = (await modelsIn(dest.workspace, dest.catalog)).filter((m) => m !== 'churn');
-        const tagsBefore = await versionsOf(dest.workspace, dest.model);
-        const seq = lastSeq();
-        const final = await run(command, false);
-        const writes = writesSince(seq);
-        const tagsAfter = await versionsOf(dest.workspace, dest.model);
-        if (final.code !== 0 || final.status !== 'up-to-date' || final.writes !== 0 || writes.length > 0) {
-          // The footprint of a lock create applied after its run had ended: the next run of the job deletes it.
-          const onlyStaleLockDeletes = locksBefore.length > 0 && writes.length > 0 && writes.every((w) => w === 'DELETE /api/2.0/mlflow/unity-catalog/registered-models/delete');
-          violations.push({
-            invariant: 'a final fault-free re-run makes zero writes',
-            detail:
-              `${command} exit ${final.code}, ${final.status}, writes ${final.writes}; requests: ${writes.join(', ') || 'none'}` +
-              `; steps acted on: ${final.acted.join(', ') || 'none'}; plan hash ${final.hash?.slice(0, 19)} (the converged run's: ${attempts.at(-2)?.hash?.slice(0, 19)})` +
-              specDiff(attempts.at(-2)?.specs ?? [], final.specs) +
-              tagDiff(tagsBefore, tagsAfter) +
-              (locksBefore.length ? `; lock models before it: ${locksBefore.join(', ')}` : ''),
-            shape: onlyStaleLockDeletes && lateLockCreate() ? 'known gap: late lock create' : 'finding',
-          });
+        // A create the server applied after the last faulted run had ended is a stray that run could
+        // not see; the next run of the job deletes it (docs/promotion.md "Strays from writes that
+        // landed late"). So the first fault-free re-run may delete strays — only those, and only
+        // when such a late create happened — and the second must write nothing at all.
+        const cleanup = await finalRun(command);
+        if (cleanup.writes.length > 0) {
+          const unexplained = cleanup.writes.filter(
+            (w) => !((w === LOCK_DELETE && lateLockCreate()) || (w === VERSION_DELETE && lateVersionCreate())),
+          );
+          if (unexplained.length === 0 && cleanup.attempt.code === 0 && (cleanup.attempt.status === 'up-to-date' || cleanup.attempt.status === 'applied')) {
+            straysRemoved += cleanup.writes.length;
+            violations.push({ invariant: 'late strays removed by the next run', detail: cleanup.detail, shape: 'by design: late stray removed by the next run' });
+          } else {
+            violations.push({ invariant: 'a fault-free re-run makes zero writes (or only removes late strays)', detail: cleanup.detail, shape: 'finding' });
+          }
+        }
+        const final = await finalRun(command);
+        if (final.writes.length > 0 || final.attempt.status !== 'up-to-date') {
+          violations.push({ invariant: 'a second fault-free re-run makes zero writes', detail: final.detail, shape: 'finding' });
         }
       }
     } catch (e) {
@@ -565,11 +597,10 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
       const locks = models.filter((m) => m !== 'churn');
       locksLeft = locks.length;
       if (locks.length) {
-        const deadByDesign = locks.length === 1 && killedAfterLastStep(attempts);
         violations.push({
           invariant: 'no lock model left',
-          detail: `${locks.join(', ')}${deadByDesign ? ' (a run was killed after its last step; the re-runs had nothing to do and took no lock)' : ''}`,
-          shape: deadByDesign ? 'by design: killed after the last step' : lateLockCreate() ? 'known gap: late lock create' : 'finding',
+          detail: `${locks.join(', ')}${killedAfterLastStep(attempts) ? ' (the last kill came after the last step)' : ''}; lock history: ${lockHistory(attempts) || 'no fault on a lock route'}`,
+          shape: lateLockCreate() ? 'late lock create not cleaned up' : 'finding',
         });
       }
     } catch (e) {
@@ -578,7 +609,7 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
     // Version-create timeouts explain a PENDING copy beside the READY one.
     const lateCreate = faulted.some((d) => d.kinds.includes('timeout') && d.method === 'POST' && d.path === '/api/2.0/mlflow/unity-catalog/model-versions/create');
     const classified = violations.map((v) =>
-      v.shape === 'finding' && lateCreate && (v.invariant === 'no PENDING or FAILED version' || v.invariant === 'exactly one READY copy') ? { ...v, shape: 'known gap: late version create' as const } : v,
+      v.shape === 'finding' && lateCreate && (v.invariant === 'no PENDING or FAILED version' || v.invariant === 'exactly one READY copy') ? { ...v, shape: 'late version create not cleaned up' as const } : v,
     );
     return {
       seed,
@@ -592,6 +623,8 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
       orphans: checked?.orphans ?? 0,
       lostAlias,
       locksLeft,
+      straysRemoved,
+      stoppedByOwnLock: attempts.filter((a) => a.status === 'locked').length,
       violations: classified,
       seconds: (performance.now() - started) / 1000,
     };
@@ -629,6 +662,24 @@ const tagDiff = (before: readonly VersionInfo[], after: readonly VersionInfo[]):
   }
   return changes.length ? `; tags it changed: ${changes.join(', ')}` : '';
 };
+
+const LOCK_DELETE = 'DELETE /api/2.0/mlflow/unity-catalog/registered-models/delete';
+const VERSION_DELETE = 'DELETE /api/2.0/mlflow/unity-catalog/model-versions/delete';
+
+/** Routes the lock uses: create and delete of the lock model, and the listing of lock models. */
+const LOCK_ROUTE =
+  /^(POST \/api\/2\.0\/mlflow\/unity-catalog\/registered-models\/(create|set-tag)|DELETE \/api\/2\.0\/mlflow\/unity-catalog\/registered-models\/delete|GET \/api\/2\.0\/mlflow\/unity-catalog\/registered-models\/search|GET \/api\/2\.1\/unity-catalog\/models)$/;
+
+/** Per attempt, the faults on the lock's routes and a "locked" outcome: where a lock left behind came from. */
+const lockHistory = (attempts: readonly Attempt[]): string =>
+  attempts
+    .map((a, i) => {
+      const parts = [...a.lockFaults];
+      if (a.status === 'locked') parts.push('stopped: "another run holds the lock" (this job is the only one)');
+      return parts.length ? `#${i + 1} ${a.command}: ${parts.join(', ')}` : '';
+    })
+    .filter(Boolean)
+    .join('; ');
 
 const lastLine = (s: string): string | null => s.trim().split('\n').at(-1) ?? null;
 const countKinds = (ds: readonly Decision[]): Record<FaultKindName, number> => {

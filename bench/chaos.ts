@@ -61,10 +61,9 @@ function report(outcomes: readonly SeedOutcome[], o: { rate: number; maxReruns: 
       ` up to ${o.maxReruns} re-runs with faults, then one without; ${o.concurrency} emulator(s) side by side; ${fmt(o.seconds, 0)} s; ${machine()}\n\n`,
   );
   const sum = (f: (x: SeedOutcome) => number) => outcomes.reduce((acc, x) => acc + f(x), 0);
-  const deadByDesign = outcomes.filter((x) => x.violations.some((v) => !isFailure(v))).length;
   out.push(
     table(
-      ['runs', 'converged (≤ K re-runs)', 'needed the fault-free run', 'failed an invariant', 'commands run', 'kills', 'duplicates', 'orphans', 'lost aliases', 'locks left', 'of which dead by design'],
+      ['runs', 'converged (≤ K re-runs)', 'needed the fault-free run', 'failed an invariant', 'commands run', 'kills', 'duplicates', 'orphans', 'lost aliases', 'locks left', 'late strays removed by the next run', 'stopped by own lock'],
       [
         [
           String(n),
@@ -77,7 +76,8 @@ function report(outcomes: readonly SeedOutcome[], o: { rate: number; maxReruns: 
           String(outcomes.filter((x) => x.orphans > 0).length),
           String(outcomes.filter((x) => x.lostAlias).length),
           String(outcomes.filter((x) => x.locksLeft > 0).length),
-          String(deadByDesign),
+          String(sum((x) => x.straysRemoved)),
+          String(outcomes.filter((x) => x.stoppedByOwnLock > 0).length),
         ],
       ],
     ) + '\n\n',
