@@ -17,9 +17,6 @@ import type { ResultDocument } from './result/types.js';
 import { readConfig, runPlan, type RunDeps } from './run/plan.js';
 import { listTargets } from './config/targets.js';
 import { TOOL_VERSION } from './version.js';
-import { startEmulator, defaultModules, DEFAULT_TOKEN } from './emulator/index.js';
-import { runDemo } from './demo/run.js';
-import { DEMO_SEED } from './demo/scenario.js';
 import { parse } from 'yaml';
 import { randomUUID } from 'node:crypto';
 import type { PromoteInvocation, RollbackInvocation } from './invocation.js';
@@ -43,6 +40,12 @@ import { createMonitorPort, createMonitoringClient } from './platform/monitoring
 import { createServingClient, systemClock, type ServingClock } from './platform/serving/index.js';
 import { createServingRolloutPort } from './rollout/step.js';
 import { rollbackExitCode, runRollback } from './run/rollback.js';
+
+// The emulator and the demo serve only `mlops-gate emulator` and `demo`: loaded when those run, not at
+// every start. webpackMode "eager" keeps them inside the one bundle file (ncc would split a chunk).
+const loadEmulator = () => import(/* webpackMode: "eager" */ './emulator/index.js');
+const loadDemo = () => import(/* webpackMode: "eager" */ './demo/run.js');
+const loadDemoScenario = () => import(/* webpackMode: "eager" */ './demo/scenario.js');
 
 export interface CliIO {
   readonly stdout: (s: string) => void;
@@ -161,7 +164,7 @@ async function runEmulator(inv: Extract<Invocation, { command: 'emulator' }>, io
   const { readFile } = fileDeps(io);
   let seed: unknown = undefined;
   if (inv.seedPath === 'demo') {
-    seed = DEMO_SEED; // the demo's workspace (examples/demo/mlops.yml plans against it)
+    seed = (await loadDemoScenario()).DEMO_SEED; // the demo's workspace (examples/demo/mlops.yml plans against it)
   } else if (inv.seedPath) {
     const text = readFile(inv.seedPath);
     if (text === null) throw new UsageError(`seed file not found: ${inv.seedPath}`);
@@ -171,6 +174,7 @@ async function runEmulator(inv: Extract<Invocation, { command: 'emulator' }>, io
       throw new UsageError(`${inv.seedPath}: cannot parse seed file: ${(e as Error).message}`);
     }
   }
+  const { startEmulator, defaultModules, DEFAULT_TOKEN } = await loadEmulator();
   const emulator = await startEmulator({
     port: inv.port,
     host: inv.host,
@@ -378,7 +382,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       case 'validate':
         return runValidate(inv, io);
       case 'demo':
-        return await runDemo(io, inv.format);
+        return await (await loadDemo()).runDemo(io, inv.format);
       case 'emulator':
         return await runEmulator(inv, io);
       case 'plan': {
