@@ -4,6 +4,8 @@
 // compiling the schema at run time with the options validate.ts relies on.
 
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -34,6 +36,30 @@ const compiledAtRunTime = (): { config: ValidateFunction; policy: ValidateFuncti
   return { config, policy };
 };
 
+/** Packages reached through static (value) imports from a source file, following relative imports. */
+const staticPackagesOf = (entry: string): Set<string> => {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(/^\s*(import|export)\s+(type\s)?[^;]*?\bfrom\s+['"]([^'"]+)['"]/gm)) {
+      const [, , typeOnly, specifier = ''] = match;
+      if (typeOnly) continue;
+      if (!specifier.startsWith('.')) {
+        if (!specifier.startsWith('node:')) packages.add(specifier);
+        continue;
+      }
+      const source = join(dirname(file), specifier).replace(/\.js$/, '.ts');
+      if (existsSync(source)) visit(source);
+    }
+  };
+  visit(entry);
+  expect(seen.size, relative(REPO_ROOT, entry)).toBeGreaterThan(10);
+  return packages;
+};
+
 describe('generated schema validators', () => {
   test('the committed module is what the generator makes from the current schema', () => {
     const wanted = execFileSync(process.execPath, ['scripts/gen-validators.mjs', '--print'], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -44,6 +70,15 @@ describe('generated schema validators', () => {
 
   test('gen-validators --check agrees', () => {
     expect(() => execFileSync(process.execPath, ['scripts/gen-validators.mjs', '--check'], { cwd: REPO_ROOT, stdio: 'pipe' })).not.toThrow();
+  });
+
+  test('no program entry loads the Ajv compiler: only its runtime helpers', () => {
+    for (const entry of ['src/cli-main.ts', 'src/main.ts']) {
+      const packages = staticPackagesOf(join(REPO_ROOT, entry));
+      const ajv = [...packages].filter((p) => p.startsWith('ajv'));
+      expect(ajv.length, entry).toBeGreaterThan(0);
+      for (const p of ajv) expect(p, entry).toMatch(/^ajv\/dist\/runtime\/|^ajv-formats\/dist\/formats\.js$/);
+    }
   });
 
   test('it does not compile anything when loaded', () => {
