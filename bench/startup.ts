@@ -6,13 +6,15 @@
 //     network request: a local server records when the first request arrives, relative to spawn.
 // Peak RSS comes from bench/rss-probe.mjs preloaded into every process (the bare run included).
 //
+// Also prints the bundle sizes (parsing them is part of every start).
+//
 // Flags: --repeat N (default 9)
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { checkBundleFresh } from './plan-scale.js';
 import { actionPath, cliPath, fmt, log, machine, median, numberFlag, REPO, runNode, table } from './support.js';
 
@@ -116,6 +118,9 @@ async function main(): Promise<void> {
   const worst = Math.max(...rows.filter((r) => r[3] !== '—').map((r) => Number(r[3]!.slice(1))));
   process.stdout.write(`\ntarget: overhead < 300 ms over bare node: ${worst < 300 ? 'met' : 'MISSED'} (worst +${fmt(worst)} ms)\n`);
   process.stdout.write('(the "plan" rows include the whole process start — the measured clock starts at spawn, in the parent).\n');
+  // Parsing the bundle is a fixed part of every start: its size is worth watching next to the times.
+  const kib = (path: string) => `${basename(path)} ${Math.round(statSync(path).size / 1024)} KiB`;
+  process.stdout.write(`bundles (dist/): ${kib(CLI)}, ${kib(actionPath())}\n`);
 }
 
 main().catch((e: unknown) => {
