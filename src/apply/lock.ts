@@ -88,18 +88,31 @@ export const describeHolder = (h: LockHolder): string =>
 export async function acquireLock(registry: PromotionRegistry, req: LockRequest): Promise<LockOutcome> {
   const prefix = lockPrefix(req.key);
   let writes = 0;
-  // Two rounds: a create can lose to a concurrent taker; then the winner is re-read and reported.
-  for (let round = 0; round < 2; round++) {
-    const locks = (await registry.listLocks(prefix))
+  const read = async (): Promise<LockHolder[]> =>
+    (await registry.listLocks(prefix))
       .map((r) => parse(prefix, r))
       .filter((l): l is LockHolder => l !== null)
       .sort((a, b) => a.generation - b.generation);
+  // Holding generation N: the older generations were expired or reclaimable when this run chose to
+  // create N, so they are clutter now (best effort; an undeleted one only expires).
+  const won = async (lock: LockHolder, locks: readonly LockHolder[]): Promise<LockOutcome> => {
+    const older = locks.filter((l) => l.generation < lock.generation);
+    for (const stale of older) {
+      writes++;
+      await registry.deleteLock(stale.name).catch(() => undefined);
+    }
+    return { acquired: true, lock, tookOver: older.at(-1) ?? null, writes };
+  };
+
+  // Two rounds: a create can lose to a concurrent taker; then the winner is re-read and reported.
+  for (let round = 0; round < 2; round++) {
+    const locks = await read();
     const now = req.now();
-    const reclaimable = (l: LockHolder) => !!req.reclaimKey && l.reclaimKey === req.reclaimKey && l.token !== req.token;
-    const live = locks.filter((l) => !isExpired(l, now) && !reclaimable(l));
-    const mine = live.find((l) => l.token === req.token);
-    if (mine) return { acquired: true, lock: mine, tookOver: null, writes };
-    const holder = live.at(-1);
+    // A create whose answer was lost is found here by this run's token.
+    const mine = locks.find((l) => l.token === req.token);
+    if (mine) return won(mine, locks);
+    const reclaimable = (l: LockHolder) => !!req.reclaimKey && l.reclaimKey === req.reclaimKey;
+    const holder = locks.filter((l) => !isExpired(l, now) && !reclaimable(l)).at(-1);
     if (holder) return { acquired: false, holder, writes };
 
     const generation = (locks.at(-1)?.generation ?? 0) + 1;
@@ -115,7 +128,6 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
       reclaimKey: req.reclaimKey ?? null,
     };
     writes++;
-    // A lost answer is resolved by the next round: it finds this run's token on the lock.
     const created = await registry
       .createLock(lock.name, {
         [LOCK_TAGS.owner]: lock.owner,
@@ -127,19 +139,14 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
         ...(lock.reclaimKey ? { [LOCK_TAGS.reclaimKey]: lock.reclaimKey } : {}),
       })
       .catch((): 'unknown' => 'unknown');
-    if (created === 'created') {
-      const tookOver = locks.at(-1) ?? null;
-      // Best effort: expired generations are clutter once a newer one is held.
-      for (const stale of locks) {
-        writes++;
-        await registry.deleteLock(stale.name).catch(() => undefined);
-      }
-      return { acquired: true, lock, tookOver, writes };
-    }
+    if (created === 'created') return won(lock, locks);
   }
-  // Lost twice in a row: report whoever holds it now.
-  const locks = (await registry.listLocks(prefix)).map((r) => parse(prefix, r)).filter((l): l is LockHolder => l !== null);
-  const holder = locks.sort((a, b) => a.generation - b.generation).at(-1);
+  // Two creates lost or unanswered in a row: the last read decides — this run's own lock (its
+  // answer was lost), or whoever holds it now.
+  const locks = await read();
+  const mine = locks.find((l) => l.token === req.token);
+  if (mine) return won(mine, locks);
+  const holder = locks.at(-1);
   if (holder) return { acquired: false, holder, writes };
   throw new Error(`lock ${prefix}*: could not be created and no holder is visible`);
 }

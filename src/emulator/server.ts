@@ -213,7 +213,9 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
     for (const m of modules) {
       for (const { workspace } of records.values()) {
         const fx = seedWorkspaces[workspace.id]?.[m.name];
-        if (fx !== undefined && m.seed) await m.seed(workspace, fx, ctx);
+        // A copy: modules keep parts of the fixture (e.g. tag maps) in their state, and later writes
+        // must not reach the caller's fixture, a reset, or another emulator seeded from it.
+        if (fx !== undefined && m.seed) await m.seed(workspace, structuredClone(fx), ctx);
       }
     }
   };

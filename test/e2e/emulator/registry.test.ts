@@ -213,3 +213,31 @@ describe('persistence', () => {
     }
   });
 });
+
+describe('seed fixtures', () => {
+  it('are copied: a write changes neither the fixture, nor the state after a reset, nor another emulator seeded from it', async () => {
+    const fixture = {
+      workspaces: {
+        default: { ...catalogsSeed, registry: { models: [{ name: 'prod.ml.seeded', tags: { team: 'a' }, versions: [{ tags: { owner: 'x' } }] }] } },
+      },
+    };
+    const before = JSON.stringify(fixture);
+    const emu = await startEmulator({ modules: defaultModules(), tickMs: 0, seed: fixture });
+    const other = await startEmulator({ modules: defaultModules(), tickMs: 0, seed: fixture });
+    try {
+      await call(emu.url, 'POST', `${UC}/model-versions/set-tag`, { body: { name: 'prod.ml.seeded', version: '1', key: 'owner', value: 'changed' } });
+      await call(emu.url, 'POST', `${UC}/registered-models/set-tag`, { body: { name: 'prod.ml.seeded', key: 'team', value: 'changed' } });
+      expect(JSON.stringify(fixture)).toBe(before);
+      const tagsOf = async (url: string) => {
+        const v = await call(url, 'GET', `${UC}/model-versions/get?name=prod.ml.seeded&version=1`);
+        return (v.json.model_version as { tags?: { key: string; value: string }[] }).tags;
+      };
+      expect(await tagsOf(other.url)).toEqual([{ key: 'owner', value: 'x' }]);
+      await emu.admin.reset();
+      expect(await tagsOf(emu.url)).toEqual([{ key: 'owner', value: 'x' }]);
+    } finally {
+      await emu.close();
+      await other.close();
+    }
+  });
+});

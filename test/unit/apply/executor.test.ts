@@ -185,6 +185,31 @@ describe('plan fidelity and locks', () => {
     expect(r.locks.size).toBe(0);
   });
 
+  it('a lost answer to the takeover create: the run finds its own lock and still removes the generation it took over', async () => {
+    const r = world();
+    const prefix = lockPrefix(`${SERVER}|churn-prod|prod`);
+    r.locks.set(`${prefix}1`, { [LOCK_TAGS.owner]: 'carol', [LOCK_TAGS.expiresAt]: '2026-11-23T11:00:00.000Z' });
+    r.faults = [{ op: 'createLock', when: 'lost', nth: 1 }];
+    const { report } = await applyPromotion(copyInput, opts(r));
+    expect(report.status).toBe('applied');
+    expect(report.message).toMatch(/took over the lock left by carol/);
+    expect(r.writes.filter((w) => w.op === 'createLock')).toHaveLength(1);
+    expect(r.locks.size).toBe(0);
+  });
+
+  it('two unanswered lock creates in a row: the run recognises its own lock instead of reporting itself as the holder', async () => {
+    const r = world();
+    // The first create never lands; the second lands but its answer is lost.
+    r.faults = [
+      { op: 'createLock', when: 'before', nth: 1, status: 0 },
+      { op: 'createLock', when: 'lost', nth: 2 },
+    ];
+    const { report } = await applyPromotion(copyInput, opts(r));
+    expect(report.status).toBe('applied');
+    expect(copiesOf(r)).toHaveLength(1);
+    expect(r.locks.size).toBe(0);
+  });
+
   it('two promotions started together: exactly one proceeds, the other reports the holder', async () => {
     const r = world();
     let arrived = 0;
