@@ -26,22 +26,14 @@ import { KilledError } from '../src/apply/executor.js';
 import { runCli } from '../src/cli.js';
 import { FaultInjector, type FaultDecision, type FaultRule } from '../src/emulator/core/faults.js';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { mulberry32 } from '../src/emulator/core/faults.js';
 import type { ResultDocument } from '../src/result/types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness
 
-/** mulberry32, as in the emulator's injector: small and reproducible. */
-export const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+/** The emulator injector's generator: small and reproducible. */
+export const prng = mulberry32;
 
 /** A 32-bit seed for one purpose of one run (scenario, kills, the n-th attempt's fault draw). */
 export const deriveSeed = (seed: number, purpose: string): number => {
@@ -331,17 +323,7 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
 
   let now = 1_800_000_000_000;
   const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
-  // The emulator keeps references into its seed fixture (a seeded version's tags object is the
-  // fixture's), so a set-tag on a seeded version edits the fixture itself and survives
-  // `admin.reset()` — and leaks into any other emulator given the same object. Each harness gets
-  // its own copy, put back to pristine before every reset (see `freshWorld`).
-  const fixture = structuredClone(WORLD) as { workspaces: Record<string, Record<string, unknown>> };
-  const freshWorld = (): void => {
-    for (const [id, modules] of Object.entries(WORLD.workspaces)) {
-      for (const [key, value] of Object.entries(modules)) fixture.workspaces[id]![key] = structuredClone(value);
-    }
-  };
-  const emu = await startEmulator({ port: 0, seed: fixture, modules: defaultModules(), clock: { now: () => now }, tickMs: 0 });
+  const emu = await startEmulator({ port: 0, seed: WORLD, modules: defaultModules(), clock: { now: () => now }, tickMs: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'mlops-gate-chaos-'));
   // Bind this emulator's injector to this harness (harnesses are started one after another).
   const sink: Sink = { current: null };
@@ -414,7 +396,6 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
     const scenario = scenarioFor(seed);
     const dest = destinationOf(scenario);
     const configFile = join(dir, `mlops-${seed}.yml`);
-    freshWorld();
     await emu.admin.reset();
     writeFileSync(configFile, configFor(scenario, emu));
     const killDraw = prng(deriveSeed(seed, 'kills'));

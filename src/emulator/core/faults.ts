@@ -47,7 +47,7 @@ export interface FaultDecision {
 const KINDS: readonly FaultKind[] = ['latency', 'error', 'rate_limit', 'reset', 'lost_response'];
 
 /** mulberry32: tiny, fast, good enough for reproducible fault draws. */
-const mulberry32 = (seed: number): (() => number) => {
+export const mulberry32 = (seed: number): (() => number) => {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
