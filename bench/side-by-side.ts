@@ -8,7 +8,11 @@
 // one process that counts every request of both sides. `--mlflow` adds the same comparison
 // against a real MLflow server behind the delay proxy.
 //
+// Both sides of the MLflow comparison talk to the one server started here, so they see the same
+// setup; --mlflow-workers sets its uvicorn workers (default 4, as bench:plan).
+//
 // Flags: --latency MS (default 50) · --models 10,100 · --mlflow (also real MLflow) · --mlflow-models 10,100
+//        --mlflow-workers N
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,7 +135,9 @@ async function main(): Promise<void> {
     }
     if (hasFlag('mlflow')) {
       const mlflowSizes = listFlag('mlflow-models', [10, 100]);
-      const server = await startMlflowServer();
+      const mlflowWorkers = numberFlag('mlflow-workers', 4);
+      const server = await startMlflowServer({ workers: mlflowWorkers });
+      log(`mlflow: both clients use one mlflow server, ${mlflowWorkers} uvicorn worker(s), SQLite`);
       try {
         await seedMlflowBench(server.url, 0, Math.max(...mlflowSizes), (d) => log(`  seeded ${d}`));
         const proxy = await startFaultProxy({ upstream: server.url, rules: rttMs > 0 ? [{ name: 'rtt', latencyMs: rttMs }] : [] });

@@ -66,7 +66,18 @@ const exited = (child: ChildProcess): Promise<void> =>
     ? Promise.resolve()
     : new Promise((r) => child.once('exit', () => r()));
 
-export async function startMlflowServer(options: { readonly startTimeoutMs?: number } = {}): Promise<MlflowServer> {
+export interface StartMlflowOptions {
+  readonly startTimeoutMs?: number;
+  /**
+   * uvicorn worker processes (`mlflow server --workers`). Default 1: the tests need one predictable
+   * process. Benchmarks pass more, as production tracking servers run (MLflow's own default is 4).
+   */
+  readonly workers?: number;
+}
+
+export async function startMlflowServer(options: StartMlflowOptions = {}): Promise<MlflowServer> {
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${workers}`);
   const mlflow = join(VENV_BIN, 'mlflow');
   ensurePythonVenv(); // fast when the venv matches test/python/requirements.txt
   const dir = mkdtempSync(join(tmpdir(), 'mlops-gate-mlflow-'));
@@ -74,14 +85,14 @@ export async function startMlflowServer(options: { readonly startTimeoutMs?: num
   const url = `http://127.0.0.1:${port}`;
   const logFile = join(dir, 'server.log');
   const logFd = openSync(logFile, 'a');
-  say(`starting MLflow on ${url} (data in ${dir})`);
+  say(`starting MLflow on ${url} with ${workers} worker(s) (data in ${dir})`);
   const child = spawn(
     mlflow,
     [
       'server',
       '--host', '127.0.0.1',
       '--port', String(port),
-      '--workers', '1',
+      '--workers', String(workers),
       '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`,
       '--artifacts-destination', join(dir, 'artifacts'),
       '--serve-artifacts',
