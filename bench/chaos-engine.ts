@@ -7,8 +7,9 @@
 //     (with or without a replace rollout); sometimes followed by a `rollback`;
 //   - faults: on every route of the Databricks emulator, one rule per kind (5xx, 429 with
 //     Retry-After 0, connection reset, lost response, and a latency longer than the client's timeout),
-//     each with probability `rate`, drawn by the emulator's seeded FaultInjector; plus a "kill"
-//     (an `afterStep` hook throwing KilledError) with probability `rate` after each step.
+//     together faulting a request with probability `rate` (or each kind with `rate`: `perKind`),
+//     drawn by the emulator's seeded FaultInjector; plus a "kill" (an `afterStep` hook throwing
+//     KilledError) with probability `rate` after each step.
 // Each command is run through `runCli` in this process (real HTTP, simulated serving clock), then
 // re-run — same GITHUB_RUN_ID, faults still on, a new draw — until it exits 0 with status
 // applied/up-to-date, at most `maxReruns` times; if it still has not, once more with faults off.
@@ -178,8 +179,13 @@ export type FaultKindName = '5xx' | '429' | 'reset' | 'lost response' | 'timeout
 export const FAULT_KINDS: readonly FaultKindName[] = ['5xx', '429', 'reset', 'lost response', 'timeout'];
 
 export interface ChaosOptions {
-  /** Probability of each fault kind per request, and of a kill after each step. */
+  /**
+   * Probability that a request meets a fault (its kind drawn evenly among the five), and of a kill
+   * after each step. With `perKind`, each kind gets this probability on its own (harsher: 0.1 per
+   * kind faults about 41% of requests).
+   */
   readonly rate: number;
+  readonly perKind?: boolean;
   /** Re-runs (with faults) after the first run; default 3. */
   readonly maxReruns?: number;
   /** Client timeout while faults are on (MLOPS_GATE_HTTP_TIMEOUT_SECONDS); default 0.3 s. */
@@ -189,6 +195,9 @@ export interface ChaosOptions {
   /** Progress lines (attempts, outcomes). */
   readonly log?: (line: string) => void;
 }
+
+/** Per-kind probability so that five independent draws fault a request with probability `rate`. */
+export const perKindProbability = (rate: number, perKind: boolean): number => (perKind ? rate : 1 - (1 - rate) ** (1 / FAULT_KINDS.length));
 
 /** The emulator-side rules: every route (any method, path `*`), one per kind. */
 const faultRules = (rate: number, latencyMs: number): FaultRule[] => [
@@ -420,7 +429,7 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
       const sinceSeq = lastSeq();
       if (withFaults) {
         emu.admin.reseedFaults(deriveSeed(seed, `faults:${attemptNo}`));
-        for (const rule of faultRules(options.rate, timeoutFaultMs)) emu.admin.addFault(rule);
+        for (const rule of faultRules(perKindProbability(options.rate, options.perKind ?? false), timeoutFaultMs)) emu.admin.addFault(rule);
       }
       sink.current = (d) => {
         decisions.push(d);

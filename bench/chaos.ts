@@ -3,12 +3,13 @@
 // state is checked (see chaos-engine.ts). Prints a table, and every failure with its replay command.
 //
 // Flags: --runs N (default 200) · --seed S (replay exactly one seed, with its attempt log) ·
-//        --first S (first seed of the sweep, default 1) · --rate R (default 0.1) ·
+//        --first S (first seed of the sweep, default 1) · --rate R (share of requests faulted, default 0.1;
+//        kinds drawn evenly) · --per-kind (R per fault kind instead: harsher) ·
 //        --max-reruns K (default 3) · --concurrency C (emulators side by side, default 4) · --json FILE
 
 import { writeFileSync } from 'node:fs';
-import { describeScenario, FAULT_KINDS, isFailure, startChaos, type ChaosHarness, type ScenarioKind, type SeedOutcome } from './chaos-engine.js';
-import { flag, fmt, log, machine, numberFlag, table } from './support.js';
+import { describeScenario, FAULT_KINDS, isFailure, perKindProbability, startChaos, type ChaosHarness, type ScenarioKind, type SeedOutcome } from './chaos-engine.js';
+import { flag, fmt, hasFlag, log, machine, numberFlag, table } from './support.js';
 
 async function main(): Promise<void> {
   const replay = flag('seed', '') !== '' ? Math.round(numberFlag('seed', 0)) : null;
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const first = Math.round(numberFlag('first', 1));
   const rate = numberFlag('rate', 0.1);
   if (rate > 1) throw new Error('--rate must be between 0 and 1');
+  const perKind = hasFlag('per-kind');
   const maxReruns = Math.round(numberFlag('max-reruns', 3));
   const concurrency = Math.max(1, Math.min(runs, Math.round(numberFlag('concurrency', 4))));
   const jsonFile = flag('json', '');
@@ -23,7 +25,7 @@ async function main(): Promise<void> {
 
   const harnesses: ChaosHarness[] = [];
   // One emulator per lane; they are started one after another (each binds its own fault observer).
-  for (let i = 0; i < concurrency; i++) harnesses.push(await startChaos({ rate, maxReruns, ...(replay !== null ? { log } : {}) }));
+  for (let i = 0; i < concurrency; i++) harnesses.push(await startChaos({ rate, perKind, maxReruns, ...(replay !== null ? { log } : {}) }));
   const outcomes: SeedOutcome[] = [];
   const started = performance.now();
   let next = 0;
@@ -47,17 +49,21 @@ async function main(): Promise<void> {
   }
   outcomes.sort((a, b) => a.seed - b.seed);
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(report(outcomes, { rate, maxReruns, concurrency, seconds }));
-  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ rate, maxReruns, concurrency, seconds, machine: machine(), outcomes }, null, 2) + '\n');
+  process.stdout.write(report(outcomes, { rate, perKind, maxReruns, concurrency, seconds }));
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ rate, perKind, maxReruns, concurrency, seconds, machine: machine(), outcomes }, null, 2) + '\n');
   process.exitCode = outcomes.some((o) => o.violations.some(isFailure)) ? 1 : 0;
 }
 
-function report(outcomes: readonly SeedOutcome[], o: { rate: number; maxReruns: number; concurrency: number; seconds: number }): string {
+function report(outcomes: readonly SeedOutcome[], o: { rate: number; perKind: boolean; maxReruns: number; concurrency: number; seconds: number }): string {
   const out: string[] = [];
   const n = outcomes.length;
   const failed = outcomes.filter((x) => x.violations.some(isFailure));
   out.push(
-    `\nchaos — ${n} seeded promotion(s); each fault kind with probability ${o.rate} per request on every route, a kill with probability ${o.rate} after every step;` +
+    `\nchaos — ${n} seeded promotion(s); ${
+      o.perKind
+        ? `each fault kind with probability ${o.rate} per request (${fmt(100 * (1 - (1 - o.rate) ** FAULT_KINDS.length), 0)}% of requests faulted)`
+        : `${fmt(100 * o.rate, 0)}% of requests faulted (kind drawn evenly; ${fmt(100 * perKindProbability(o.rate, false), 1)}% per kind)`
+    } on every route, a kill with probability ${o.rate} after every step;` +
       ` up to ${o.maxReruns} re-runs with faults, then one without; ${o.concurrency} emulator(s) side by side; ${fmt(o.seconds, 0)} s; ${machine()}\n\n`,
   );
   const sum = (f: (x: SeedOutcome) => number) => outcomes.reduce((acc, x) => acc + f(x), 0);
@@ -119,7 +125,7 @@ function report(outcomes: readonly SeedOutcome[], o: { rate: number; maxReruns: 
   if (failed.length) {
     out.push(`\nFAILURES (${failed.length}):\n`);
     for (const x of failed) {
-      out.push(`\n- seed ${x.seed} (${describeScenario(x.scenario)}) — replay: npm run bench:chaos -- --seed ${x.seed}${o.rate !== 0.1 ? ` --rate ${o.rate}` : ''}\n`);
+      out.push(`\n- seed ${x.seed} (${describeScenario(x.scenario)}) — replay: npm run bench:chaos -- --seed ${x.seed}${o.rate !== 0.1 ? ` --rate ${o.rate}` : ''}${o.perKind ? ' --per-kind' : ''}\n`);
       for (const v of x.violations.filter(isFailure)) out.push(`    [${v.shape}] ${v.invariant}: ${v.detail}\n`);
     }
     const shapes = new Map<string, number>();

@@ -542,6 +542,10 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
     reclaimKey: options.lockReclaimKey ?? null,
   });
   if (!lockResult.acquired) {
+    if (lockResult.holder === null) {
+      const msg = `could not take the lock for ${job.subject}: two attempts to create it failed or went unanswered. Nothing was changed; re-run.`;
+      return { plan, report: report(plan, world, 'failed', msg, first.steps, counter.writes()) };
+    }
     const msg = `another promotion or rollback holds the lock for ${job.subject}: ${describeHolder(lockResult.holder)}. Nothing was changed; re-run after it finishes.`;
     return { plan, report: report(plan, world, 'locked', msg, first.steps, counter.writes()) };
   }

@@ -51,7 +51,9 @@ export interface LockHolder {
 
 export type LockOutcome =
   | { readonly acquired: true; readonly lock: LockHolder; readonly tookOver: LockHolder | null; readonly writes: number }
-  | { readonly acquired: false; readonly holder: LockHolder; readonly writes: number };
+  | { readonly acquired: false; readonly holder: LockHolder; readonly writes: number }
+  /** Neither create was confirmed and no lock is visible yet (e.g. both timed out): try again later. */
+  | { readonly acquired: false; readonly holder: null; readonly writes: number };
 
 /** `mlops-gate-lock.<readable key>.<hash>.g` — readable in the registry UI, collision-free by the hash. */
 export const lockPrefix = (key: string): string =>
@@ -95,6 +97,9 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
       .sort((a, b) => a.generation - b.generation);
   // Holding generation N: the older generations were expired or reclaimable when this run chose to
   // create N, so they are clutter now (best effort; an undeleted one only expires).
+  // Locks of this same job (an earlier attempt) and expired ones hold nobody off.
+  const liveHolder = (locks: readonly LockHolder[], now: Date): LockHolder | null =>
+    locks.filter((l) => !isExpired(l, now) && !(req.reclaimKey && l.reclaimKey === req.reclaimKey)).at(-1) ?? null;
   const won = async (lock: LockHolder, locks: readonly LockHolder[]): Promise<LockOutcome> => {
     const older = locks.filter((l) => l.generation < lock.generation);
     for (const stale of older) {
@@ -111,8 +116,7 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
     // A create whose answer was lost is found here by this run's token.
     const mine = locks.find((l) => l.token === req.token);
     if (mine) return won(mine, locks);
-    const reclaimable = (l: LockHolder) => !!req.reclaimKey && l.reclaimKey === req.reclaimKey;
-    const holder = locks.filter((l) => !isExpired(l, now) && !reclaimable(l)).at(-1);
+    const holder = liveHolder(locks, now);
     if (holder) return { acquired: false, holder, writes };
 
     const generation = (locks.at(-1)?.generation ?? 0) + 1;
@@ -142,13 +146,12 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
     if (created === 'created') return won(lock, locks);
   }
   // Two creates lost or unanswered in a row: the last read decides — this run's own lock (its
-  // answer was lost), or whoever holds it now.
+  // answer was lost), whoever else holds it now, or nobody yet (a create may still land late; the
+  // next run of this job removes it).
   const locks = await read();
   const mine = locks.find((l) => l.token === req.token);
   if (mine) return won(mine, locks);
-  const holder = locks.at(-1);
-  if (holder) return { acquired: false, holder, writes };
-  throw new Error(`lock ${prefix}*: could not be created and no holder is visible`);
+  return { acquired: false, holder: liveHolder(locks, req.now()), writes };
 }
 
 /** Deletes the lock. A failure leaves it to expire; the caller reports it as a warning. */

@@ -5,14 +5,15 @@
 // faults off: one READY copy, no PENDING/FAILED version, champion (never missing) and endpoint on
 // the planned version, monitor present, no lock left; a fault-free re-run may only delete strays a
 // late create left (docs/promotion.md), and the next one writes nothing.
-// A failing seed replays with `npm run bench:chaos -- --seed S --rate 0.05`.
+// A failing seed replays with `npm run bench:chaos -- --seed S --rate 0.05 --per-kind`.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeScenario, FAULT_KINDS, isFailure, startChaos, type ChaosHarness, type SeedOutcome } from '../../../bench/chaos-engine.js';
 
 const SEEDS = [1, 2, 3, 4, 5, 7, 11, 12, 13, 17, 19, 22];
-// Half the benchmark's default rate: at 0.1 the same seeds take minutes (every fault costs real
-// backoff or timeout time, and more runs need re-runs); at 0.05 well under a minute here.
+// 5% per fault kind (about 23% of requests faulted, twice the benchmark's default share) and a 5%
+// kill after each step: harsh enough that every kind fires across these seeds, and still well
+// under a minute here (every fault costs real backoff or timeout time).
 const RATE = 0.05;
 /** Emulators side by side: the runs mostly wait (backoffs, timeouts), so lanes overlap well. */
 const LANES = 4;
@@ -34,7 +35,7 @@ const withHarness = async <T>(f: (h: ChaosHarness) => Promise<T>): Promise<T> =>
 };
 
 beforeAll(async () => {
-  for (let i = 0; i < LANES; i++) all.push(await startChaos({ rate: RATE }));
+  for (let i = 0; i < LANES; i++) all.push(await startChaos({ rate: RATE, perKind: true }));
   free.push(...all);
 });
 afterAll(async () => {
@@ -47,7 +48,7 @@ describe('chaos: seeded faults and kills, re-run until converged, then the invar
     outcomes.push(o);
     const unexpected = o.violations.filter(isFailure);
     const trace = o.attempts.map((a) => `${a.command}${a.faults ? '' : ' (faults off)'}: exit ${a.code} ${a.status ?? ''}${a.killedAfter ? ` killed after ${a.killedAfter}` : ''}`).join('\n');
-    expect(unexpected, `${describeScenario(o.scenario)}\n${trace}\nreplay: npm run bench:chaos -- --seed ${seed} --rate ${RATE}`).toEqual([]);
+    expect(unexpected, `${describeScenario(o.scenario)}\n${trace}\nreplay: npm run bench:chaos -- --seed ${seed} --rate ${RATE} --per-kind`).toEqual([]);
     // The run was really exercised: it ended on a command that exited 0, with faults on at first.
     expect(o.attempts[0]!.faults).toBe(true);
     expect(o.attempts.at(-1)!.code).toBe(0);

@@ -210,6 +210,24 @@ describe('plan fidelity and locks', () => {
     expect(r.locks.size).toBe(0);
   });
 
+  it('two failed lock creates with only this job\'s dead lock visible: a clear failure, not "held by" itself', async () => {
+    const r = world();
+    const prefix = lockPrefix(`${SERVER}|churn-prod|prod`);
+    const job = 'acme/churn/42/promote';
+    r.locks.set(`${prefix}1`, { [LOCK_TAGS.owner]: 'release-bot', [LOCK_TAGS.reclaimKey]: job, [LOCK_TAGS.expiresAt]: '2026-11-23T13:00:00.000Z' });
+    r.faults = [
+      { op: 'createLock', when: 'before', nth: 1, status: 0 },
+      { op: 'createLock', when: 'before', nth: 2, status: 0 },
+    ];
+    const { report } = await applyPromotion(copyInput, opts(r, { lockReclaimKey: job }));
+    expect(report.status).toBe('failed');
+    expect(report.message).toMatch(/could not take the lock .*two attempts to create it failed or went unanswered/);
+    expect(r.registryWrites()).toBe(0);
+    const rerun = await applyPromotion(copyInput, opts(r, { lockReclaimKey: job }));
+    expect(rerun.report.status).toBe('applied');
+    expect(r.locks.size).toBe(0);
+  });
+
   it('two promotions started together: exactly one proceeds, the other reports the holder', async () => {
     const r = world();
     let arrived = 0;
