@@ -28304,3795 +28304,6 @@ function regex(str) {
 
 /***/ }),
 
-/***/ 2815:
-/***/ ((module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const formats_1 = __nccwpck_require__(779);
-const limit_1 = __nccwpck_require__(1284);
-const codegen_1 = __nccwpck_require__(1436);
-const fullName = new codegen_1.Name("fullFormats");
-const fastName = new codegen_1.Name("fastFormats");
-const formatsPlugin = (ajv, opts = { keywords: true }) => {
-    if (Array.isArray(opts)) {
-        addFormats(ajv, opts, formats_1.fullFormats, fullName);
-        return ajv;
-    }
-    const [formats, exportName] = opts.mode === "fast" ? [formats_1.fastFormats, fastName] : [formats_1.fullFormats, fullName];
-    const list = opts.formats || formats_1.formatNames;
-    addFormats(ajv, list, formats, exportName);
-    if (opts.keywords)
-        (0, limit_1.default)(ajv);
-    return ajv;
-};
-formatsPlugin.get = (name, mode = "full") => {
-    const formats = mode === "fast" ? formats_1.fastFormats : formats_1.fullFormats;
-    const f = formats[name];
-    if (!f)
-        throw new Error(`Unknown format "${name}"`);
-    return f;
-};
-function addFormats(ajv, list, fs, exportName) {
-    var _a;
-    var _b;
-    (_a = (_b = ajv.opts.code).formats) !== null && _a !== void 0 ? _a : (_b.formats = (0, codegen_1._) `require("ajv-formats/dist/formats").${exportName}`);
-    for (const f of list)
-        ajv.addFormat(f, fs[f]);
-}
-module.exports = exports = formatsPlugin;
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports["default"] = formatsPlugin;
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 1284:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.formatLimitDefinition = void 0;
-const ajv_1 = __nccwpck_require__(2463);
-const codegen_1 = __nccwpck_require__(1436);
-const ops = codegen_1.operators;
-const KWDs = {
-    formatMaximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
-    formatMinimum: { okStr: ">=", ok: ops.GTE, fail: ops.LT },
-    formatExclusiveMaximum: { okStr: "<", ok: ops.LT, fail: ops.GTE },
-    formatExclusiveMinimum: { okStr: ">", ok: ops.GT, fail: ops.LTE },
-};
-const error = {
-    message: ({ keyword, schemaCode }) => (0, codegen_1.str) `should be ${KWDs[keyword].okStr} ${schemaCode}`,
-    params: ({ keyword, schemaCode }) => (0, codegen_1._) `{comparison: ${KWDs[keyword].okStr}, limit: ${schemaCode}}`,
-};
-exports.formatLimitDefinition = {
-    keyword: Object.keys(KWDs),
-    type: "string",
-    schemaType: "string",
-    $data: true,
-    error,
-    code(cxt) {
-        const { gen, data, schemaCode, keyword, it } = cxt;
-        const { opts, self } = it;
-        if (!opts.validateFormats)
-            return;
-        const fCxt = new ajv_1.KeywordCxt(it, self.RULES.all.format.definition, "format");
-        if (fCxt.$data)
-            validate$DataFormat();
-        else
-            validateFormat();
-        function validate$DataFormat() {
-            const fmts = gen.scopeValue("formats", {
-                ref: self.formats,
-                code: opts.code.formats,
-            });
-            const fmt = gen.const("fmt", (0, codegen_1._) `${fmts}[${fCxt.schemaCode}]`);
-            cxt.fail$data((0, codegen_1.or)((0, codegen_1._) `typeof ${fmt} != "object"`, (0, codegen_1._) `${fmt} instanceof RegExp`, (0, codegen_1._) `typeof ${fmt}.compare != "function"`, compareCode(fmt)));
-        }
-        function validateFormat() {
-            const format = fCxt.schema;
-            const fmtDef = self.formats[format];
-            if (!fmtDef || fmtDef === true)
-                return;
-            if (typeof fmtDef != "object" ||
-                fmtDef instanceof RegExp ||
-                typeof fmtDef.compare != "function") {
-                throw new Error(`"${keyword}": format "${format}" does not define "compare" function`);
-            }
-            const fmt = gen.scopeValue("formats", {
-                key: format,
-                ref: fmtDef,
-                code: opts.code.formats ? (0, codegen_1._) `${opts.code.formats}${(0, codegen_1.getProperty)(format)}` : undefined,
-            });
-            cxt.fail$data(compareCode(fmt));
-        }
-        function compareCode(fmt) {
-            return (0, codegen_1._) `${fmt}.compare(${data}, ${schemaCode}) ${KWDs[keyword].fail} 0`;
-        }
-    },
-    dependencies: ["format"],
-};
-const formatLimitPlugin = (ajv) => {
-    ajv.addKeyword(exports.formatLimitDefinition);
-    return ajv;
-};
-exports["default"] = formatLimitPlugin;
-//# sourceMappingURL=limit.js.map
-
-/***/ }),
-
-/***/ 2210:
-/***/ ((module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv2020 = void 0;
-const core_1 = __nccwpck_require__(3893);
-const draft2020_1 = __nccwpck_require__(4298);
-const discriminator_1 = __nccwpck_require__(8886);
-const json_schema_2020_12_1 = __nccwpck_require__(3995);
-const META_SCHEMA_ID = "https://json-schema.org/draft/2020-12/schema";
-class Ajv2020 extends core_1.default {
-    constructor(opts = {}) {
-        super({
-            ...opts,
-            dynamicRef: true,
-            next: true,
-            unevaluated: true,
-        });
-    }
-    _addVocabularies() {
-        super._addVocabularies();
-        draft2020_1.default.forEach((v) => this.addVocabulary(v));
-        if (this.opts.discriminator)
-            this.addKeyword(discriminator_1.default);
-    }
-    _addDefaultMetaSchema() {
-        super._addDefaultMetaSchema();
-        const { $data, meta } = this.opts;
-        if (!meta)
-            return;
-        json_schema_2020_12_1.default.call(this, $data);
-        this.refs["http://json-schema.org/schema"] = META_SCHEMA_ID;
-    }
-    defaultMeta() {
-        return (this.opts.defaultMeta =
-            super.defaultMeta() || (this.getSchema(META_SCHEMA_ID) ? META_SCHEMA_ID : undefined));
-    }
-}
-exports.Ajv2020 = Ajv2020;
-module.exports = exports = Ajv2020;
-module.exports.Ajv2020 = Ajv2020;
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports["default"] = Ajv2020;
-var validate_1 = __nccwpck_require__(7881);
-Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
-Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
-Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
-Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
-Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
-Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
-Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-var validation_error_1 = __nccwpck_require__(5402);
-Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(3162);
-Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
-//# sourceMappingURL=2020.js.map
-
-/***/ }),
-
-/***/ 2463:
-/***/ ((module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv = void 0;
-const core_1 = __nccwpck_require__(3893);
-const draft7_1 = __nccwpck_require__(9941);
-const discriminator_1 = __nccwpck_require__(8886);
-const draft7MetaSchema = __nccwpck_require__(2079);
-const META_SUPPORT_DATA = ["/properties"];
-const META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
-class Ajv extends core_1.default {
-    _addVocabularies() {
-        super._addVocabularies();
-        draft7_1.default.forEach((v) => this.addVocabulary(v));
-        if (this.opts.discriminator)
-            this.addKeyword(discriminator_1.default);
-    }
-    _addDefaultMetaSchema() {
-        super._addDefaultMetaSchema();
-        if (!this.opts.meta)
-            return;
-        const metaSchema = this.opts.$data
-            ? this.$dataMetaSchema(draft7MetaSchema, META_SUPPORT_DATA)
-            : draft7MetaSchema;
-        this.addMetaSchema(metaSchema, META_SCHEMA_ID, false);
-        this.refs["http://json-schema.org/schema"] = META_SCHEMA_ID;
-    }
-    defaultMeta() {
-        return (this.opts.defaultMeta =
-            super.defaultMeta() || (this.getSchema(META_SCHEMA_ID) ? META_SCHEMA_ID : undefined));
-    }
-}
-exports.Ajv = Ajv;
-module.exports = exports = Ajv;
-module.exports.Ajv = Ajv;
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports["default"] = Ajv;
-var validate_1 = __nccwpck_require__(7881);
-Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
-Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
-Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
-Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
-Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
-Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
-Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-var validation_error_1 = __nccwpck_require__(5402);
-Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(3162);
-Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
-//# sourceMappingURL=ajv.js.map
-
-/***/ }),
-
-/***/ 567:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.regexpCode = exports.getEsmExportName = exports.getProperty = exports.safeStringify = exports.stringify = exports.strConcat = exports.addCodeArg = exports.str = exports._ = exports.nil = exports._Code = exports.Name = exports.IDENTIFIER = exports._CodeOrName = void 0;
-// eslint-disable-next-line @typescript-eslint/no-extraneous-class
-class _CodeOrName {
-}
-exports._CodeOrName = _CodeOrName;
-exports.IDENTIFIER = /^[a-z$_][a-z$_0-9]*$/i;
-class Name extends _CodeOrName {
-    constructor(s) {
-        super();
-        if (!exports.IDENTIFIER.test(s))
-            throw new Error("CodeGen: name must be a valid identifier");
-        this.str = s;
-    }
-    toString() {
-        return this.str;
-    }
-    emptyStr() {
-        return false;
-    }
-    get names() {
-        return { [this.str]: 1 };
-    }
-}
-exports.Name = Name;
-class _Code extends _CodeOrName {
-    constructor(code) {
-        super();
-        this._items = typeof code === "string" ? [code] : code;
-    }
-    toString() {
-        return this.str;
-    }
-    emptyStr() {
-        if (this._items.length > 1)
-            return false;
-        const item = this._items[0];
-        return item === "" || item === '""';
-    }
-    get str() {
-        var _a;
-        return ((_a = this._str) !== null && _a !== void 0 ? _a : (this._str = this._items.reduce((s, c) => `${s}${c}`, "")));
-    }
-    get names() {
-        var _a;
-        return ((_a = this._names) !== null && _a !== void 0 ? _a : (this._names = this._items.reduce((names, c) => {
-            if (c instanceof Name)
-                names[c.str] = (names[c.str] || 0) + 1;
-            return names;
-        }, {})));
-    }
-}
-exports._Code = _Code;
-exports.nil = new _Code("");
-function _(strs, ...args) {
-    const code = [strs[0]];
-    let i = 0;
-    while (i < args.length) {
-        addCodeArg(code, args[i]);
-        code.push(strs[++i]);
-    }
-    return new _Code(code);
-}
-exports._ = _;
-const plus = new _Code("+");
-function str(strs, ...args) {
-    const expr = [safeStringify(strs[0])];
-    let i = 0;
-    while (i < args.length) {
-        expr.push(plus);
-        addCodeArg(expr, args[i]);
-        expr.push(plus, safeStringify(strs[++i]));
-    }
-    optimize(expr);
-    return new _Code(expr);
-}
-exports.str = str;
-function addCodeArg(code, arg) {
-    if (arg instanceof _Code)
-        code.push(...arg._items);
-    else if (arg instanceof Name)
-        code.push(arg);
-    else
-        code.push(interpolate(arg));
-}
-exports.addCodeArg = addCodeArg;
-function optimize(expr) {
-    let i = 1;
-    while (i < expr.length - 1) {
-        if (expr[i] === plus) {
-            const res = mergeExprItems(expr[i - 1], expr[i + 1]);
-            if (res !== undefined) {
-                expr.splice(i - 1, 3, res);
-                continue;
-            }
-            expr[i++] = "+";
-        }
-        i++;
-    }
-}
-function mergeExprItems(a, b) {
-    if (b === '""')
-        return a;
-    if (a === '""')
-        return b;
-    if (typeof a == "string") {
-        if (b instanceof Name || a[a.length - 1] !== '"')
-            return;
-        if (typeof b != "string")
-            return `${a.slice(0, -1)}${b}"`;
-        if (b[0] === '"')
-            return a.slice(0, -1) + b.slice(1);
-        return;
-    }
-    if (typeof b == "string" && b[0] === '"' && !(a instanceof Name))
-        return `"${a}${b.slice(1)}`;
-    return;
-}
-function strConcat(c1, c2) {
-    return c2.emptyStr() ? c1 : c1.emptyStr() ? c2 : str `${c1}${c2}`;
-}
-exports.strConcat = strConcat;
-// TODO do not allow arrays here
-function interpolate(x) {
-    return typeof x == "number" || typeof x == "boolean" || x === null
-        ? x
-        : safeStringify(Array.isArray(x) ? x.join(",") : x);
-}
-function stringify(x) {
-    return new _Code(safeStringify(x));
-}
-exports.stringify = stringify;
-function safeStringify(x) {
-    return JSON.stringify(x)
-        .replace(/\u2028/g, "\\u2028")
-        .replace(/\u2029/g, "\\u2029");
-}
-exports.safeStringify = safeStringify;
-function getProperty(key) {
-    return typeof key == "string" && exports.IDENTIFIER.test(key) ? new _Code(`.${key}`) : _ `[${key}]`;
-}
-exports.getProperty = getProperty;
-//Does best effort to format the name properly
-function getEsmExportName(key) {
-    if (typeof key == "string" && exports.IDENTIFIER.test(key)) {
-        return new _Code(`${key}`);
-    }
-    throw new Error(`CodeGen: invalid export name: ${key}, use explicit $id name mapping`);
-}
-exports.getEsmExportName = getEsmExportName;
-function regexpCode(rx) {
-    return new _Code(rx.toString());
-}
-exports.regexpCode = regexpCode;
-//# sourceMappingURL=code.js.map
-
-/***/ }),
-
-/***/ 1436:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.or = exports.and = exports.not = exports.CodeGen = exports.operators = exports.varKinds = exports.ValueScopeName = exports.ValueScope = exports.Scope = exports.Name = exports.regexpCode = exports.stringify = exports.getProperty = exports.nil = exports.strConcat = exports.str = exports._ = void 0;
-const code_1 = __nccwpck_require__(567);
-const scope_1 = __nccwpck_require__(3026);
-var code_2 = __nccwpck_require__(567);
-Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return code_2._; } }));
-Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return code_2.str; } }));
-Object.defineProperty(exports, "strConcat", ({ enumerable: true, get: function () { return code_2.strConcat; } }));
-Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return code_2.nil; } }));
-Object.defineProperty(exports, "getProperty", ({ enumerable: true, get: function () { return code_2.getProperty; } }));
-Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return code_2.stringify; } }));
-Object.defineProperty(exports, "regexpCode", ({ enumerable: true, get: function () { return code_2.regexpCode; } }));
-Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return code_2.Name; } }));
-var scope_2 = __nccwpck_require__(3026);
-Object.defineProperty(exports, "Scope", ({ enumerable: true, get: function () { return scope_2.Scope; } }));
-Object.defineProperty(exports, "ValueScope", ({ enumerable: true, get: function () { return scope_2.ValueScope; } }));
-Object.defineProperty(exports, "ValueScopeName", ({ enumerable: true, get: function () { return scope_2.ValueScopeName; } }));
-Object.defineProperty(exports, "varKinds", ({ enumerable: true, get: function () { return scope_2.varKinds; } }));
-exports.operators = {
-    GT: new code_1._Code(">"),
-    GTE: new code_1._Code(">="),
-    LT: new code_1._Code("<"),
-    LTE: new code_1._Code("<="),
-    EQ: new code_1._Code("==="),
-    NEQ: new code_1._Code("!=="),
-    NOT: new code_1._Code("!"),
-    OR: new code_1._Code("||"),
-    AND: new code_1._Code("&&"),
-    ADD: new code_1._Code("+"),
-};
-class Node {
-    optimizeNodes() {
-        return this;
-    }
-    optimizeNames(_names, _constants) {
-        return this;
-    }
-}
-class Def extends Node {
-    constructor(varKind, name, rhs) {
-        super();
-        this.varKind = varKind;
-        this.name = name;
-        this.rhs = rhs;
-    }
-    render({ es5, _n }) {
-        const varKind = es5 ? scope_1.varKinds.var : this.varKind;
-        const rhs = this.rhs === undefined ? "" : ` = ${this.rhs}`;
-        return `${varKind} ${this.name}${rhs};` + _n;
-    }
-    optimizeNames(names, constants) {
-        if (!names[this.name.str])
-            return;
-        if (this.rhs)
-            this.rhs = optimizeExpr(this.rhs, names, constants);
-        return this;
-    }
-    get names() {
-        return this.rhs instanceof code_1._CodeOrName ? this.rhs.names : {};
-    }
-}
-class Assign extends Node {
-    constructor(lhs, rhs, sideEffects) {
-        super();
-        this.lhs = lhs;
-        this.rhs = rhs;
-        this.sideEffects = sideEffects;
-    }
-    render({ _n }) {
-        return `${this.lhs} = ${this.rhs};` + _n;
-    }
-    optimizeNames(names, constants) {
-        if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
-            return;
-        this.rhs = optimizeExpr(this.rhs, names, constants);
-        return this;
-    }
-    get names() {
-        const names = this.lhs instanceof code_1.Name ? {} : { ...this.lhs.names };
-        return addExprNames(names, this.rhs);
-    }
-}
-class AssignOp extends Assign {
-    constructor(lhs, op, rhs, sideEffects) {
-        super(lhs, rhs, sideEffects);
-        this.op = op;
-    }
-    render({ _n }) {
-        return `${this.lhs} ${this.op}= ${this.rhs};` + _n;
-    }
-}
-class Label extends Node {
-    constructor(label) {
-        super();
-        this.label = label;
-        this.names = {};
-    }
-    render({ _n }) {
-        return `${this.label}:` + _n;
-    }
-}
-class Break extends Node {
-    constructor(label) {
-        super();
-        this.label = label;
-        this.names = {};
-    }
-    render({ _n }) {
-        const label = this.label ? ` ${this.label}` : "";
-        return `break${label};` + _n;
-    }
-}
-class Throw extends Node {
-    constructor(error) {
-        super();
-        this.error = error;
-    }
-    render({ _n }) {
-        return `throw ${this.error};` + _n;
-    }
-    get names() {
-        return this.error.names;
-    }
-}
-class AnyCode extends Node {
-    constructor(code) {
-        super();
-        this.code = code;
-    }
-    render({ _n }) {
-        return `${this.code};` + _n;
-    }
-    optimizeNodes() {
-        return `${this.code}` ? this : undefined;
-    }
-    optimizeNames(names, constants) {
-        this.code = optimizeExpr(this.code, names, constants);
-        return this;
-    }
-    get names() {
-        return this.code instanceof code_1._CodeOrName ? this.code.names : {};
-    }
-}
-class ParentNode extends Node {
-    constructor(nodes = []) {
-        super();
-        this.nodes = nodes;
-    }
-    render(opts) {
-        return this.nodes.reduce((code, n) => code + n.render(opts), "");
-    }
-    optimizeNodes() {
-        const { nodes } = this;
-        let i = nodes.length;
-        while (i--) {
-            const n = nodes[i].optimizeNodes();
-            if (Array.isArray(n))
-                nodes.splice(i, 1, ...n);
-            else if (n)
-                nodes[i] = n;
-            else
-                nodes.splice(i, 1);
-        }
-        return nodes.length > 0 ? this : undefined;
-    }
-    optimizeNames(names, constants) {
-        const { nodes } = this;
-        let i = nodes.length;
-        while (i--) {
-            // iterating backwards improves 1-pass optimization
-            const n = nodes[i];
-            if (n.optimizeNames(names, constants))
-                continue;
-            subtractNames(names, n.names);
-            nodes.splice(i, 1);
-        }
-        return nodes.length > 0 ? this : undefined;
-    }
-    get names() {
-        return this.nodes.reduce((names, n) => addNames(names, n.names), {});
-    }
-}
-class BlockNode extends ParentNode {
-    render(opts) {
-        return "{" + opts._n + super.render(opts) + "}" + opts._n;
-    }
-}
-class Root extends ParentNode {
-}
-class Else extends BlockNode {
-}
-Else.kind = "else";
-class If extends BlockNode {
-    constructor(condition, nodes) {
-        super(nodes);
-        this.condition = condition;
-    }
-    render(opts) {
-        let code = `if(${this.condition})` + super.render(opts);
-        if (this.else)
-            code += "else " + this.else.render(opts);
-        return code;
-    }
-    optimizeNodes() {
-        super.optimizeNodes();
-        const cond = this.condition;
-        if (cond === true)
-            return this.nodes; // else is ignored here
-        let e = this.else;
-        if (e) {
-            const ns = e.optimizeNodes();
-            e = this.else = Array.isArray(ns) ? new Else(ns) : ns;
-        }
-        if (e) {
-            if (cond === false)
-                return e instanceof If ? e : e.nodes;
-            if (this.nodes.length)
-                return this;
-            return new If(not(cond), e instanceof If ? [e] : e.nodes);
-        }
-        if (cond === false || !this.nodes.length)
-            return undefined;
-        return this;
-    }
-    optimizeNames(names, constants) {
-        var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
-        if (!(super.optimizeNames(names, constants) || this.else))
-            return;
-        this.condition = optimizeExpr(this.condition, names, constants);
-        return this;
-    }
-    get names() {
-        const names = super.names;
-        addExprNames(names, this.condition);
-        if (this.else)
-            addNames(names, this.else.names);
-        return names;
-    }
-}
-If.kind = "if";
-class For extends BlockNode {
-}
-For.kind = "for";
-class ForLoop extends For {
-    constructor(iteration) {
-        super();
-        this.iteration = iteration;
-    }
-    render(opts) {
-        return `for(${this.iteration})` + super.render(opts);
-    }
-    optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
-            return;
-        this.iteration = optimizeExpr(this.iteration, names, constants);
-        return this;
-    }
-    get names() {
-        return addNames(super.names, this.iteration.names);
-    }
-}
-class ForRange extends For {
-    constructor(varKind, name, from, to) {
-        super();
-        this.varKind = varKind;
-        this.name = name;
-        this.from = from;
-        this.to = to;
-    }
-    render(opts) {
-        const varKind = opts.es5 ? scope_1.varKinds.var : this.varKind;
-        const { name, from, to } = this;
-        return `for(${varKind} ${name}=${from}; ${name}<${to}; ${name}++)` + super.render(opts);
-    }
-    get names() {
-        const names = addExprNames(super.names, this.from);
-        return addExprNames(names, this.to);
-    }
-}
-class ForIter extends For {
-    constructor(loop, varKind, name, iterable) {
-        super();
-        this.loop = loop;
-        this.varKind = varKind;
-        this.name = name;
-        this.iterable = iterable;
-    }
-    render(opts) {
-        return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
-    }
-    optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
-            return;
-        this.iterable = optimizeExpr(this.iterable, names, constants);
-        return this;
-    }
-    get names() {
-        return addNames(super.names, this.iterable.names);
-    }
-}
-class Func extends BlockNode {
-    constructor(name, args, async) {
-        super();
-        this.name = name;
-        this.args = args;
-        this.async = async;
-    }
-    render(opts) {
-        const _async = this.async ? "async " : "";
-        return `${_async}function ${this.name}(${this.args})` + super.render(opts);
-    }
-}
-Func.kind = "func";
-class Return extends ParentNode {
-    render(opts) {
-        return "return " + super.render(opts);
-    }
-}
-Return.kind = "return";
-class Try extends BlockNode {
-    render(opts) {
-        let code = "try" + super.render(opts);
-        if (this.catch)
-            code += this.catch.render(opts);
-        if (this.finally)
-            code += this.finally.render(opts);
-        return code;
-    }
-    optimizeNodes() {
-        var _a, _b;
-        super.optimizeNodes();
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNodes();
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
-        return this;
-    }
-    optimizeNames(names, constants) {
-        var _a, _b;
-        super.optimizeNames(names, constants);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants);
-        return this;
-    }
-    get names() {
-        const names = super.names;
-        if (this.catch)
-            addNames(names, this.catch.names);
-        if (this.finally)
-            addNames(names, this.finally.names);
-        return names;
-    }
-}
-class Catch extends BlockNode {
-    constructor(error) {
-        super();
-        this.error = error;
-    }
-    render(opts) {
-        return `catch(${this.error})` + super.render(opts);
-    }
-}
-Catch.kind = "catch";
-class Finally extends BlockNode {
-    render(opts) {
-        return "finally" + super.render(opts);
-    }
-}
-Finally.kind = "finally";
-class CodeGen {
-    constructor(extScope, opts = {}) {
-        this._values = {};
-        this._blockStarts = [];
-        this._constants = {};
-        this.opts = { ...opts, _n: opts.lines ? "\n" : "" };
-        this._extScope = extScope;
-        this._scope = new scope_1.Scope({ parent: extScope });
-        this._nodes = [new Root()];
-    }
-    toString() {
-        return this._root.render(this.opts);
-    }
-    // returns unique name in the internal scope
-    name(prefix) {
-        return this._scope.name(prefix);
-    }
-    // reserves unique name in the external scope
-    scopeName(prefix) {
-        return this._extScope.name(prefix);
-    }
-    // reserves unique name in the external scope and assigns value to it
-    scopeValue(prefixOrName, value) {
-        const name = this._extScope.value(prefixOrName, value);
-        const vs = this._values[name.prefix] || (this._values[name.prefix] = new Set());
-        vs.add(name);
-        return name;
-    }
-    getScopeValue(prefix, keyOrRef) {
-        return this._extScope.getValue(prefix, keyOrRef);
-    }
-    // return code that assigns values in the external scope to the names that are used internally
-    // (same names that were returned by gen.scopeName or gen.scopeValue)
-    scopeRefs(scopeName) {
-        return this._extScope.scopeRefs(scopeName, this._values);
-    }
-    scopeCode() {
-        return this._extScope.scopeCode(this._values);
-    }
-    _def(varKind, nameOrPrefix, rhs, constant) {
-        const name = this._scope.toName(nameOrPrefix);
-        if (rhs !== undefined && constant)
-            this._constants[name.str] = rhs;
-        this._leafNode(new Def(varKind, name, rhs));
-        return name;
-    }
-    // `const` declaration (`var` in es5 mode)
-    const(nameOrPrefix, rhs, _constant) {
-        return this._def(scope_1.varKinds.const, nameOrPrefix, rhs, _constant);
-    }
-    // `let` declaration with optional assignment (`var` in es5 mode)
-    let(nameOrPrefix, rhs, _constant) {
-        return this._def(scope_1.varKinds.let, nameOrPrefix, rhs, _constant);
-    }
-    // `var` declaration with optional assignment
-    var(nameOrPrefix, rhs, _constant) {
-        return this._def(scope_1.varKinds.var, nameOrPrefix, rhs, _constant);
-    }
-    // assignment code
-    assign(lhs, rhs, sideEffects) {
-        return this._leafNode(new Assign(lhs, rhs, sideEffects));
-    }
-    // `+=` code
-    add(lhs, rhs) {
-        return this._leafNode(new AssignOp(lhs, exports.operators.ADD, rhs));
-    }
-    // appends passed SafeExpr to code or executes Block
-    code(c) {
-        if (typeof c == "function")
-            c();
-        else if (c !== code_1.nil)
-            this._leafNode(new AnyCode(c));
-        return this;
-    }
-    // returns code for object literal for the passed argument list of key-value pairs
-    object(...keyValues) {
-        const code = ["{"];
-        for (const [key, value] of keyValues) {
-            if (code.length > 1)
-                code.push(",");
-            code.push(key);
-            if (key !== value || this.opts.es5) {
-                code.push(":");
-                (0, code_1.addCodeArg)(code, value);
-            }
-        }
-        code.push("}");
-        return new code_1._Code(code);
-    }
-    // `if` clause (or statement if `thenBody` and, optionally, `elseBody` are passed)
-    if(condition, thenBody, elseBody) {
-        this._blockNode(new If(condition));
-        if (thenBody && elseBody) {
-            this.code(thenBody).else().code(elseBody).endIf();
-        }
-        else if (thenBody) {
-            this.code(thenBody).endIf();
-        }
-        else if (elseBody) {
-            throw new Error('CodeGen: "else" body without "then" body');
-        }
-        return this;
-    }
-    // `else if` clause - invalid without `if` or after `else` clauses
-    elseIf(condition) {
-        return this._elseNode(new If(condition));
-    }
-    // `else` clause - only valid after `if` or `else if` clauses
-    else() {
-        return this._elseNode(new Else());
-    }
-    // end `if` statement (needed if gen.if was used only with condition)
-    endIf() {
-        return this._endBlockNode(If, Else);
-    }
-    _for(node, forBody) {
-        this._blockNode(node);
-        if (forBody)
-            this.code(forBody).endFor();
-        return this;
-    }
-    // a generic `for` clause (or statement if `forBody` is passed)
-    for(iteration, forBody) {
-        return this._for(new ForLoop(iteration), forBody);
-    }
-    // `for` statement for a range of values
-    forRange(nameOrPrefix, from, to, forBody, varKind = this.opts.es5 ? scope_1.varKinds.var : scope_1.varKinds.let) {
-        const name = this._scope.toName(nameOrPrefix);
-        return this._for(new ForRange(varKind, name, from, to), () => forBody(name));
-    }
-    // `for-of` statement (in es5 mode replace with a normal for loop)
-    forOf(nameOrPrefix, iterable, forBody, varKind = scope_1.varKinds.const) {
-        const name = this._scope.toName(nameOrPrefix);
-        if (this.opts.es5) {
-            const arr = iterable instanceof code_1.Name ? iterable : this.var("_arr", iterable);
-            return this.forRange("_i", 0, (0, code_1._) `${arr}.length`, (i) => {
-                this.var(name, (0, code_1._) `${arr}[${i}]`);
-                forBody(name);
-            });
-        }
-        return this._for(new ForIter("of", varKind, name, iterable), () => forBody(name));
-    }
-    // `for-in` statement.
-    // With option `ownProperties` replaced with a `for-of` loop for object keys
-    forIn(nameOrPrefix, obj, forBody, varKind = this.opts.es5 ? scope_1.varKinds.var : scope_1.varKinds.const) {
-        if (this.opts.ownProperties) {
-            return this.forOf(nameOrPrefix, (0, code_1._) `Object.keys(${obj})`, forBody);
-        }
-        const name = this._scope.toName(nameOrPrefix);
-        return this._for(new ForIter("in", varKind, name, obj), () => forBody(name));
-    }
-    // end `for` loop
-    endFor() {
-        return this._endBlockNode(For);
-    }
-    // `label` statement
-    label(label) {
-        return this._leafNode(new Label(label));
-    }
-    // `break` statement
-    break(label) {
-        return this._leafNode(new Break(label));
-    }
-    // `return` statement
-    return(value) {
-        const node = new Return();
-        this._blockNode(node);
-        this.code(value);
-        if (node.nodes.length !== 1)
-            throw new Error('CodeGen: "return" should have one node');
-        return this._endBlockNode(Return);
-    }
-    // `try` statement
-    try(tryBody, catchCode, finallyCode) {
-        if (!catchCode && !finallyCode)
-            throw new Error('CodeGen: "try" without "catch" and "finally"');
-        const node = new Try();
-        this._blockNode(node);
-        this.code(tryBody);
-        if (catchCode) {
-            const error = this.name("e");
-            this._currNode = node.catch = new Catch(error);
-            catchCode(error);
-        }
-        if (finallyCode) {
-            this._currNode = node.finally = new Finally();
-            this.code(finallyCode);
-        }
-        return this._endBlockNode(Catch, Finally);
-    }
-    // `throw` statement
-    throw(error) {
-        return this._leafNode(new Throw(error));
-    }
-    // start self-balancing block
-    block(body, nodeCount) {
-        this._blockStarts.push(this._nodes.length);
-        if (body)
-            this.code(body).endBlock(nodeCount);
-        return this;
-    }
-    // end the current self-balancing block
-    endBlock(nodeCount) {
-        const len = this._blockStarts.pop();
-        if (len === undefined)
-            throw new Error("CodeGen: not in self-balancing block");
-        const toClose = this._nodes.length - len;
-        if (toClose < 0 || (nodeCount !== undefined && toClose !== nodeCount)) {
-            throw new Error(`CodeGen: wrong number of nodes: ${toClose} vs ${nodeCount} expected`);
-        }
-        this._nodes.length = len;
-        return this;
-    }
-    // `function` heading (or definition if funcBody is passed)
-    func(name, args = code_1.nil, async, funcBody) {
-        this._blockNode(new Func(name, args, async));
-        if (funcBody)
-            this.code(funcBody).endFunc();
-        return this;
-    }
-    // end function definition
-    endFunc() {
-        return this._endBlockNode(Func);
-    }
-    optimize(n = 1) {
-        while (n-- > 0) {
-            this._root.optimizeNodes();
-            this._root.optimizeNames(this._root.names, this._constants);
-        }
-    }
-    _leafNode(node) {
-        this._currNode.nodes.push(node);
-        return this;
-    }
-    _blockNode(node) {
-        this._currNode.nodes.push(node);
-        this._nodes.push(node);
-    }
-    _endBlockNode(N1, N2) {
-        const n = this._currNode;
-        if (n instanceof N1 || (N2 && n instanceof N2)) {
-            this._nodes.pop();
-            return this;
-        }
-        throw new Error(`CodeGen: not in block "${N2 ? `${N1.kind}/${N2.kind}` : N1.kind}"`);
-    }
-    _elseNode(node) {
-        const n = this._currNode;
-        if (!(n instanceof If)) {
-            throw new Error('CodeGen: "else" without "if"');
-        }
-        this._currNode = n.else = node;
-        return this;
-    }
-    get _root() {
-        return this._nodes[0];
-    }
-    get _currNode() {
-        const ns = this._nodes;
-        return ns[ns.length - 1];
-    }
-    set _currNode(node) {
-        const ns = this._nodes;
-        ns[ns.length - 1] = node;
-    }
-}
-exports.CodeGen = CodeGen;
-function addNames(names, from) {
-    for (const n in from)
-        names[n] = (names[n] || 0) + (from[n] || 0);
-    return names;
-}
-function addExprNames(names, from) {
-    return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
-}
-function optimizeExpr(expr, names, constants) {
-    if (expr instanceof code_1.Name)
-        return replaceName(expr);
-    if (!canOptimize(expr))
-        return expr;
-    return new code_1._Code(expr._items.reduce((items, c) => {
-        if (c instanceof code_1.Name)
-            c = replaceName(c);
-        if (c instanceof code_1._Code)
-            items.push(...c._items);
-        else
-            items.push(c);
-        return items;
-    }, []));
-    function replaceName(n) {
-        const c = constants[n.str];
-        if (c === undefined || names[n.str] !== 1)
-            return n;
-        delete names[n.str];
-        return c;
-    }
-    function canOptimize(e) {
-        return (e instanceof code_1._Code &&
-            e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants[c.str] !== undefined));
-    }
-}
-function subtractNames(names, from) {
-    for (const n in from)
-        names[n] = (names[n] || 0) - (from[n] || 0);
-}
-function not(x) {
-    return typeof x == "boolean" || typeof x == "number" || x === null ? !x : (0, code_1._) `!${par(x)}`;
-}
-exports.not = not;
-const andCode = mappend(exports.operators.AND);
-// boolean AND (&&) expression with the passed arguments
-function and(...args) {
-    return args.reduce(andCode);
-}
-exports.and = and;
-const orCode = mappend(exports.operators.OR);
-// boolean OR (||) expression with the passed arguments
-function or(...args) {
-    return args.reduce(orCode);
-}
-exports.or = or;
-function mappend(op) {
-    return (x, y) => (x === code_1.nil ? y : y === code_1.nil ? x : (0, code_1._) `${par(x)} ${op} ${par(y)}`);
-}
-function par(x) {
-    return x instanceof code_1.Name ? x : (0, code_1._) `(${x})`;
-}
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 3026:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.ValueScope = exports.ValueScopeName = exports.Scope = exports.varKinds = exports.UsedValueState = void 0;
-const code_1 = __nccwpck_require__(567);
-class ValueError extends Error {
-    constructor(name) {
-        super(`CodeGen: "code" for ${name} not defined`);
-        this.value = name.value;
-    }
-}
-var UsedValueState;
-(function (UsedValueState) {
-    UsedValueState[UsedValueState["Started"] = 0] = "Started";
-    UsedValueState[UsedValueState["Completed"] = 1] = "Completed";
-})(UsedValueState || (exports.UsedValueState = UsedValueState = {}));
-exports.varKinds = {
-    const: new code_1.Name("const"),
-    let: new code_1.Name("let"),
-    var: new code_1.Name("var"),
-};
-class Scope {
-    constructor({ prefixes, parent } = {}) {
-        this._names = {};
-        this._prefixes = prefixes;
-        this._parent = parent;
-    }
-    toName(nameOrPrefix) {
-        return nameOrPrefix instanceof code_1.Name ? nameOrPrefix : this.name(nameOrPrefix);
-    }
-    name(prefix) {
-        return new code_1.Name(this._newName(prefix));
-    }
-    _newName(prefix) {
-        const ng = this._names[prefix] || this._nameGroup(prefix);
-        return `${prefix}${ng.index++}`;
-    }
-    _nameGroup(prefix) {
-        var _a, _b;
-        if (((_b = (_a = this._parent) === null || _a === void 0 ? void 0 : _a._prefixes) === null || _b === void 0 ? void 0 : _b.has(prefix)) || (this._prefixes && !this._prefixes.has(prefix))) {
-            throw new Error(`CodeGen: prefix "${prefix}" is not allowed in this scope`);
-        }
-        return (this._names[prefix] = { prefix, index: 0 });
-    }
-}
-exports.Scope = Scope;
-class ValueScopeName extends code_1.Name {
-    constructor(prefix, nameStr) {
-        super(nameStr);
-        this.prefix = prefix;
-    }
-    setValue(value, { property, itemIndex }) {
-        this.value = value;
-        this.scopePath = (0, code_1._) `.${new code_1.Name(property)}[${itemIndex}]`;
-    }
-}
-exports.ValueScopeName = ValueScopeName;
-const line = (0, code_1._) `\n`;
-class ValueScope extends Scope {
-    constructor(opts) {
-        super(opts);
-        this._values = {};
-        this._scope = opts.scope;
-        this.opts = { ...opts, _n: opts.lines ? line : code_1.nil };
-    }
-    get() {
-        return this._scope;
-    }
-    name(prefix) {
-        return new ValueScopeName(prefix, this._newName(prefix));
-    }
-    value(nameOrPrefix, value) {
-        var _a;
-        if (value.ref === undefined)
-            throw new Error("CodeGen: ref must be passed in value");
-        const name = this.toName(nameOrPrefix);
-        const { prefix } = name;
-        const valueKey = (_a = value.key) !== null && _a !== void 0 ? _a : value.ref;
-        let vs = this._values[prefix];
-        if (vs) {
-            const _name = vs.get(valueKey);
-            if (_name)
-                return _name;
-        }
-        else {
-            vs = this._values[prefix] = new Map();
-        }
-        vs.set(valueKey, name);
-        const s = this._scope[prefix] || (this._scope[prefix] = []);
-        const itemIndex = s.length;
-        s[itemIndex] = value.ref;
-        name.setValue(value, { property: prefix, itemIndex });
-        return name;
-    }
-    getValue(prefix, keyOrRef) {
-        const vs = this._values[prefix];
-        if (!vs)
-            return;
-        return vs.get(keyOrRef);
-    }
-    scopeRefs(scopeName, values = this._values) {
-        return this._reduceValues(values, (name) => {
-            if (name.scopePath === undefined)
-                throw new Error(`CodeGen: name "${name}" has no value`);
-            return (0, code_1._) `${scopeName}${name.scopePath}`;
-        });
-    }
-    scopeCode(values = this._values, usedValues, getCode) {
-        return this._reduceValues(values, (name) => {
-            if (name.value === undefined)
-                throw new Error(`CodeGen: name "${name}" has no value`);
-            return name.value.code;
-        }, usedValues, getCode);
-    }
-    _reduceValues(values, valueCode, usedValues = {}, getCode) {
-        let code = code_1.nil;
-        for (const prefix in values) {
-            const vs = values[prefix];
-            if (!vs)
-                continue;
-            const nameSet = (usedValues[prefix] = usedValues[prefix] || new Map());
-            vs.forEach((name) => {
-                if (nameSet.has(name))
-                    return;
-                nameSet.set(name, UsedValueState.Started);
-                let c = valueCode(name);
-                if (c) {
-                    const def = this.opts.es5 ? exports.varKinds.var : exports.varKinds.const;
-                    code = (0, code_1._) `${code}${def} ${name} = ${c};${this.opts._n}`;
-                }
-                else if ((c = getCode === null || getCode === void 0 ? void 0 : getCode(name))) {
-                    code = (0, code_1._) `${code}${c}${this.opts._n}`;
-                }
-                else {
-                    throw new ValueError(name);
-                }
-                nameSet.set(name, UsedValueState.Completed);
-            });
-        }
-        return code;
-    }
-}
-exports.ValueScope = ValueScope;
-//# sourceMappingURL=scope.js.map
-
-/***/ }),
-
-/***/ 1283:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.extendErrors = exports.resetErrorsCount = exports.reportExtraError = exports.reportError = exports.keyword$DataError = exports.keywordError = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
-exports.keywordError = {
-    message: ({ keyword }) => (0, codegen_1.str) `must pass "${keyword}" keyword validation`,
-};
-exports.keyword$DataError = {
-    message: ({ keyword, schemaType }) => schemaType
-        ? (0, codegen_1.str) `"${keyword}" keyword must be ${schemaType} ($data)`
-        : (0, codegen_1.str) `"${keyword}" keyword is invalid ($data)`,
-};
-function reportError(cxt, error = exports.keywordError, errorPaths, overrideAllErrors) {
-    const { it } = cxt;
-    const { gen, compositeRule, allErrors } = it;
-    const errObj = errorObjectCode(cxt, error, errorPaths);
-    if (overrideAllErrors !== null && overrideAllErrors !== void 0 ? overrideAllErrors : (compositeRule || allErrors)) {
-        addError(gen, errObj);
-    }
-    else {
-        returnErrors(it, (0, codegen_1._) `[${errObj}]`);
-    }
-}
-exports.reportError = reportError;
-function reportExtraError(cxt, error = exports.keywordError, errorPaths) {
-    const { it } = cxt;
-    const { gen, compositeRule, allErrors } = it;
-    const errObj = errorObjectCode(cxt, error, errorPaths);
-    addError(gen, errObj);
-    if (!(compositeRule || allErrors)) {
-        returnErrors(it, names_1.default.vErrors);
-    }
-}
-exports.reportExtraError = reportExtraError;
-function resetErrorsCount(gen, errsCount) {
-    gen.assign(names_1.default.errors, errsCount);
-    gen.if((0, codegen_1._) `${names_1.default.vErrors} !== null`, () => gen.if(errsCount, () => gen.assign((0, codegen_1._) `${names_1.default.vErrors}.length`, errsCount), () => gen.assign(names_1.default.vErrors, null)));
-}
-exports.resetErrorsCount = resetErrorsCount;
-function extendErrors({ gen, keyword, schemaValue, data, errsCount, it, }) {
-    /* istanbul ignore if */
-    if (errsCount === undefined)
-        throw new Error("ajv implementation error");
-    const err = gen.name("err");
-    gen.forRange("i", errsCount, names_1.default.errors, (i) => {
-        gen.const(err, (0, codegen_1._) `${names_1.default.vErrors}[${i}]`);
-        gen.if((0, codegen_1._) `${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._) `${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
-        gen.assign((0, codegen_1._) `${err}.schemaPath`, (0, codegen_1.str) `${it.errSchemaPath}/${keyword}`);
-        if (it.opts.verbose) {
-            gen.assign((0, codegen_1._) `${err}.schema`, schemaValue);
-            gen.assign((0, codegen_1._) `${err}.data`, data);
-        }
-    });
-}
-exports.extendErrors = extendErrors;
-function addError(gen, errObj) {
-    const err = gen.const("err", errObj);
-    gen.if((0, codegen_1._) `${names_1.default.vErrors} === null`, () => gen.assign(names_1.default.vErrors, (0, codegen_1._) `[${err}]`), (0, codegen_1._) `${names_1.default.vErrors}.push(${err})`);
-    gen.code((0, codegen_1._) `${names_1.default.errors}++`);
-}
-function returnErrors(it, errs) {
-    const { gen, validateName, schemaEnv } = it;
-    if (schemaEnv.$async) {
-        gen.throw((0, codegen_1._) `new ${it.ValidationError}(${errs})`);
-    }
-    else {
-        gen.assign((0, codegen_1._) `${validateName}.errors`, errs);
-        gen.return(false);
-    }
-}
-const E = {
-    keyword: new codegen_1.Name("keyword"),
-    schemaPath: new codegen_1.Name("schemaPath"), // also used in JTD errors
-    params: new codegen_1.Name("params"),
-    propertyName: new codegen_1.Name("propertyName"),
-    message: new codegen_1.Name("message"),
-    schema: new codegen_1.Name("schema"),
-    parentSchema: new codegen_1.Name("parentSchema"),
-};
-function errorObjectCode(cxt, error, errorPaths) {
-    const { createErrors } = cxt.it;
-    if (createErrors === false)
-        return (0, codegen_1._) `{}`;
-    return errorObject(cxt, error, errorPaths);
-}
-function errorObject(cxt, error, errorPaths = {}) {
-    const { gen, it } = cxt;
-    const keyValues = [
-        errorInstancePath(it, errorPaths),
-        errorSchemaPath(cxt, errorPaths),
-    ];
-    extraErrorProps(cxt, error, keyValues);
-    return gen.object(...keyValues);
-}
-function errorInstancePath({ errorPath }, { instancePath }) {
-    const instPath = instancePath
-        ? (0, codegen_1.str) `${errorPath}${(0, util_1.getErrorPath)(instancePath, util_1.Type.Str)}`
-        : errorPath;
-    return [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, instPath)];
-}
-function errorSchemaPath({ keyword, it: { errSchemaPath } }, { schemaPath, parentSchema }) {
-    let schPath = parentSchema ? errSchemaPath : (0, codegen_1.str) `${errSchemaPath}/${keyword}`;
-    if (schemaPath) {
-        schPath = (0, codegen_1.str) `${schPath}${(0, util_1.getErrorPath)(schemaPath, util_1.Type.Str)}`;
-    }
-    return [E.schemaPath, schPath];
-}
-function extraErrorProps(cxt, { params, message }, keyValues) {
-    const { keyword, data, schemaValue, it } = cxt;
-    const { opts, propertyName, topSchemaRef, schemaPath } = it;
-    keyValues.push([E.keyword, keyword], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1._) `{}`]);
-    if (opts.messages) {
-        keyValues.push([E.message, typeof message == "function" ? message(cxt) : message]);
-    }
-    if (opts.verbose) {
-        keyValues.push([E.schema, schemaValue], [E.parentSchema, (0, codegen_1._) `${topSchemaRef}${schemaPath}`], [names_1.default.data, data]);
-    }
-    if (propertyName)
-        keyValues.push([E.propertyName, propertyName]);
-}
-//# sourceMappingURL=errors.js.map
-
-/***/ }),
-
-/***/ 2718:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.resolveSchema = exports.getCompilingSchema = exports.resolveRef = exports.compileSchema = exports.SchemaEnv = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const validation_error_1 = __nccwpck_require__(5402);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const validate_1 = __nccwpck_require__(7881);
-class SchemaEnv {
-    constructor(env) {
-        var _a;
-        this.refs = {};
-        this.dynamicAnchors = {};
-        let schema;
-        if (typeof env.schema == "object")
-            schema = env.schema;
-        this.schema = env.schema;
-        this.schemaId = env.schemaId;
-        this.root = env.root || this;
-        this.baseId = (_a = env.baseId) !== null && _a !== void 0 ? _a : (0, resolve_1.normalizeId)(schema === null || schema === void 0 ? void 0 : schema[env.schemaId || "$id"]);
-        this.schemaPath = env.schemaPath;
-        this.localRefs = env.localRefs;
-        this.meta = env.meta;
-        this.$async = schema === null || schema === void 0 ? void 0 : schema.$async;
-        this.refs = {};
-    }
-}
-exports.SchemaEnv = SchemaEnv;
-// let codeSize = 0
-// let nodeCount = 0
-// Compiles schema in SchemaEnv
-function compileSchema(sch) {
-    // TODO refactor - remove compilations
-    const _sch = getCompilingSchema.call(this, sch);
-    if (_sch)
-        return _sch;
-    const rootId = (0, resolve_1.getFullPath)(this.opts.uriResolver, sch.root.baseId); // TODO if getFullPath removed 1 tests fails
-    const { es5, lines } = this.opts.code;
-    const { ownProperties } = this.opts;
-    const gen = new codegen_1.CodeGen(this.scope, { es5, lines, ownProperties });
-    let _ValidationError;
-    if (sch.$async) {
-        _ValidationError = gen.scopeValue("Error", {
-            ref: validation_error_1.default,
-            code: (0, codegen_1._) `require("ajv/dist/runtime/validation_error").default`,
-        });
-    }
-    const validateName = gen.scopeName("validate");
-    sch.validateName = validateName;
-    const schemaCxt = {
-        gen,
-        allErrors: this.opts.allErrors,
-        data: names_1.default.data,
-        parentData: names_1.default.parentData,
-        parentDataProperty: names_1.default.parentDataProperty,
-        dataNames: [names_1.default.data],
-        dataPathArr: [codegen_1.nil], // TODO can its length be used as dataLevel if nil is removed?
-        dataLevel: 0,
-        dataTypes: [],
-        definedProperties: new Set(),
-        topSchemaRef: gen.scopeValue("schema", this.opts.code.source === true
-            ? { ref: sch.schema, code: (0, codegen_1.stringify)(sch.schema) }
-            : { ref: sch.schema }),
-        validateName,
-        ValidationError: _ValidationError,
-        schema: sch.schema,
-        schemaEnv: sch,
-        rootId,
-        baseId: sch.baseId || rootId,
-        schemaPath: codegen_1.nil,
-        errSchemaPath: sch.schemaPath || (this.opts.jtd ? "" : "#"),
-        errorPath: (0, codegen_1._) `""`,
-        opts: this.opts,
-        self: this,
-    };
-    let sourceCode;
-    try {
-        this._compilations.add(sch);
-        (0, validate_1.validateFunctionCode)(schemaCxt);
-        gen.optimize(this.opts.code.optimize);
-        // gen.optimize(1)
-        const validateCode = gen.toString();
-        sourceCode = `${gen.scopeRefs(names_1.default.scope)}return ${validateCode}`;
-        // console.log((codeSize += sourceCode.length), (nodeCount += gen.nodeCount))
-        if (this.opts.code.process)
-            sourceCode = this.opts.code.process(sourceCode, sch);
-        // console.log("\n\n\n *** \n", sourceCode)
-        const makeValidate = new Function(`${names_1.default.self}`, `${names_1.default.scope}`, sourceCode);
-        const validate = makeValidate(this, this.scope.get());
-        this.scope.value(validateName, { ref: validate });
-        validate.errors = null;
-        validate.schema = sch.schema;
-        validate.schemaEnv = sch;
-        if (sch.$async)
-            validate.$async = true;
-        if (this.opts.code.source === true) {
-            validate.source = { validateName, validateCode, scopeValues: gen._values };
-        }
-        if (this.opts.unevaluated) {
-            const { props, items } = schemaCxt;
-            validate.evaluated = {
-                props: props instanceof codegen_1.Name ? undefined : props,
-                items: items instanceof codegen_1.Name ? undefined : items,
-                dynamicProps: props instanceof codegen_1.Name,
-                dynamicItems: items instanceof codegen_1.Name,
-            };
-            if (validate.source)
-                validate.source.evaluated = (0, codegen_1.stringify)(validate.evaluated);
-        }
-        sch.validate = validate;
-        return sch;
-    }
-    catch (e) {
-        delete sch.validate;
-        delete sch.validateName;
-        if (sourceCode)
-            this.logger.error("Error compiling schema, function code:", sourceCode);
-        // console.log("\n\n\n *** \n", sourceCode, this.opts)
-        throw e;
-    }
-    finally {
-        this._compilations.delete(sch);
-    }
-}
-exports.compileSchema = compileSchema;
-function resolveRef(root, baseId, ref) {
-    var _a;
-    ref = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, ref);
-    const schOrFunc = root.refs[ref];
-    if (schOrFunc)
-        return schOrFunc;
-    let _sch = resolve.call(this, root, ref);
-    if (_sch === undefined) {
-        const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref]; // TODO maybe localRefs should hold SchemaEnv
-        const { schemaId } = this.opts;
-        if (schema)
-            _sch = new SchemaEnv({ schema, schemaId, root, baseId });
-    }
-    if (_sch === undefined)
-        return;
-    return (root.refs[ref] = inlineOrCompile.call(this, _sch));
-}
-exports.resolveRef = resolveRef;
-function inlineOrCompile(sch) {
-    if ((0, resolve_1.inlineRef)(sch.schema, this.opts.inlineRefs))
-        return sch.schema;
-    return sch.validate ? sch : compileSchema.call(this, sch);
-}
-// Index of schema compilation in the currently compiled list
-function getCompilingSchema(schEnv) {
-    for (const sch of this._compilations) {
-        if (sameSchemaEnv(sch, schEnv))
-            return sch;
-    }
-}
-exports.getCompilingSchema = getCompilingSchema;
-function sameSchemaEnv(s1, s2) {
-    return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
-}
-// resolve and compile the references ($ref)
-// TODO returns AnySchemaObject (if the schema can be inlined) or validation function
-function resolve(root, // information about the root schema for the current schema
-ref // reference to resolve
-) {
-    let sch;
-    while (typeof (sch = this.refs[ref]) == "string")
-        ref = sch;
-    return sch || this.schemas[ref] || resolveSchema.call(this, root, ref);
-}
-// Resolve schema, its root and baseId
-function resolveSchema(root, // root object with properties schema, refs TODO below SchemaEnv is assigned to it
-ref // reference to resolve
-) {
-    const p = this.opts.uriResolver.parse(ref);
-    const refPath = (0, resolve_1._getFullPath)(this.opts.uriResolver, p);
-    let baseId = (0, resolve_1.getFullPath)(this.opts.uriResolver, root.baseId, undefined);
-    // TODO `Object.keys(root.schema).length > 0` should not be needed - but removing breaks 2 tests
-    if (Object.keys(root.schema).length > 0 && refPath === baseId) {
-        return getJsonPointer.call(this, p, root);
-    }
-    const id = (0, resolve_1.normalizeId)(refPath);
-    const schOrRef = this.refs[id] || this.schemas[id];
-    if (typeof schOrRef == "string") {
-        const sch = resolveSchema.call(this, root, schOrRef);
-        if (typeof (sch === null || sch === void 0 ? void 0 : sch.schema) !== "object")
-            return;
-        return getJsonPointer.call(this, p, sch);
-    }
-    if (typeof (schOrRef === null || schOrRef === void 0 ? void 0 : schOrRef.schema) !== "object")
-        return;
-    if (!schOrRef.validate)
-        compileSchema.call(this, schOrRef);
-    if (id === (0, resolve_1.normalizeId)(ref)) {
-        const { schema } = schOrRef;
-        const { schemaId } = this.opts;
-        const schId = schema[schemaId];
-        if (schId)
-            baseId = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schId);
-        return new SchemaEnv({ schema, schemaId, root, baseId });
-    }
-    return getJsonPointer.call(this, p, schOrRef);
-}
-exports.resolveSchema = resolveSchema;
-const PREVENT_SCOPE_CHANGE = new Set([
-    "properties",
-    "patternProperties",
-    "enum",
-    "dependencies",
-    "definitions",
-]);
-function getJsonPointer(parsedRef, { baseId, schema, root }) {
-    var _a;
-    if (((_a = parsedRef.fragment) === null || _a === void 0 ? void 0 : _a[0]) !== "/")
-        return;
-    for (const part of parsedRef.fragment.slice(1).split("/")) {
-        if (typeof schema === "boolean")
-            return;
-        const partSchema = schema[(0, util_1.unescapeFragment)(part)];
-        if (partSchema === undefined)
-            return;
-        schema = partSchema;
-        // TODO PREVENT_SCOPE_CHANGE could be defined in keyword def?
-        const schId = typeof schema === "object" && schema[this.opts.schemaId];
-        if (!PREVENT_SCOPE_CHANGE.has(part) && schId) {
-            baseId = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schId);
-        }
-    }
-    let env;
-    if (typeof schema != "boolean" && schema.$ref && !(0, util_1.schemaHasRulesButRef)(schema, this.RULES)) {
-        const $ref = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schema.$ref);
-        env = resolveSchema.call(this, root, $ref);
-    }
-    // even though resolution failed we need to return SchemaEnv to throw exception
-    // so that compileAsync loads missing schema.
-    const { schemaId } = this.opts;
-    env = env || new SchemaEnv({ schema, schemaId, root, baseId });
-    if (env.schema !== env.root.schema)
-        return env;
-    return undefined;
-}
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 630:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const names = {
-    // validation function arguments
-    data: new codegen_1.Name("data"), // data passed to validation function
-    // args passed from referencing schema
-    valCxt: new codegen_1.Name("valCxt"), // validation/data context - should not be used directly, it is destructured to the names below
-    instancePath: new codegen_1.Name("instancePath"),
-    parentData: new codegen_1.Name("parentData"),
-    parentDataProperty: new codegen_1.Name("parentDataProperty"),
-    rootData: new codegen_1.Name("rootData"), // root data - same as the data passed to the first/top validation function
-    dynamicAnchors: new codegen_1.Name("dynamicAnchors"), // used to support recursiveRef and dynamicRef
-    // function scoped variables
-    vErrors: new codegen_1.Name("vErrors"), // null or array of validation errors
-    errors: new codegen_1.Name("errors"), // counter of validation errors
-    this: new codegen_1.Name("this"),
-    // "globals"
-    self: new codegen_1.Name("self"),
-    scope: new codegen_1.Name("scope"),
-    // JTD serialize/parse name for JSON string and position
-    json: new codegen_1.Name("json"),
-    jsonPos: new codegen_1.Name("jsonPos"),
-    jsonLen: new codegen_1.Name("jsonLen"),
-    jsonPart: new codegen_1.Name("jsonPart"),
-};
-exports["default"] = names;
-//# sourceMappingURL=names.js.map
-
-/***/ }),
-
-/***/ 3162:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const resolve_1 = __nccwpck_require__(4090);
-class MissingRefError extends Error {
-    constructor(resolver, baseId, ref, msg) {
-        super(msg || `can't resolve reference ${ref} from id ${baseId}`);
-        this.missingRef = (0, resolve_1.resolveUrl)(resolver, baseId, ref);
-        this.missingSchema = (0, resolve_1.normalizeId)((0, resolve_1.getFullPath)(resolver, this.missingRef));
-    }
-}
-exports["default"] = MissingRefError;
-//# sourceMappingURL=ref_error.js.map
-
-/***/ }),
-
-/***/ 4090:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.getSchemaRefs = exports.resolveUrl = exports.normalizeId = exports._getFullPath = exports.getFullPath = exports.inlineRef = void 0;
-const util_1 = __nccwpck_require__(4464);
-const equal = __nccwpck_require__(3430);
-const traverse = __nccwpck_require__(1167);
-// TODO refactor to use keyword definitions
-const SIMPLE_INLINED = new Set([
-    "type",
-    "format",
-    "pattern",
-    "maxLength",
-    "minLength",
-    "maxProperties",
-    "minProperties",
-    "maxItems",
-    "minItems",
-    "maximum",
-    "minimum",
-    "uniqueItems",
-    "multipleOf",
-    "required",
-    "enum",
-    "const",
-]);
-function inlineRef(schema, limit = true) {
-    if (typeof schema == "boolean")
-        return true;
-    if (limit === true)
-        return !hasRef(schema);
-    if (!limit)
-        return false;
-    return countKeys(schema) <= limit;
-}
-exports.inlineRef = inlineRef;
-const REF_KEYWORDS = new Set([
-    "$ref",
-    "$recursiveRef",
-    "$recursiveAnchor",
-    "$dynamicRef",
-    "$dynamicAnchor",
-]);
-function hasRef(schema) {
-    for (const key in schema) {
-        if (REF_KEYWORDS.has(key))
-            return true;
-        const sch = schema[key];
-        if (Array.isArray(sch) && sch.some(hasRef))
-            return true;
-        if (typeof sch == "object" && hasRef(sch))
-            return true;
-    }
-    return false;
-}
-function countKeys(schema) {
-    let count = 0;
-    for (const key in schema) {
-        if (key === "$ref")
-            return Infinity;
-        count++;
-        if (SIMPLE_INLINED.has(key))
-            continue;
-        if (typeof schema[key] == "object") {
-            (0, util_1.eachItem)(schema[key], (sch) => (count += countKeys(sch)));
-        }
-        if (count === Infinity)
-            return Infinity;
-    }
-    return count;
-}
-function getFullPath(resolver, id = "", normalize) {
-    if (normalize !== false)
-        id = normalizeId(id);
-    const p = resolver.parse(id);
-    return _getFullPath(resolver, p);
-}
-exports.getFullPath = getFullPath;
-function _getFullPath(resolver, p) {
-    const serialized = resolver.serialize(p);
-    return serialized.split("#")[0] + "#";
-}
-exports._getFullPath = _getFullPath;
-const TRAILING_SLASH_HASH = /#\/?$/;
-function normalizeId(id) {
-    return id ? id.replace(TRAILING_SLASH_HASH, "") : "";
-}
-exports.normalizeId = normalizeId;
-function resolveUrl(resolver, baseId, id) {
-    id = normalizeId(id);
-    return resolver.resolve(baseId, id);
-}
-exports.resolveUrl = resolveUrl;
-const ANCHOR = /^[a-z_][-a-z0-9._]*$/i;
-function getSchemaRefs(schema, baseId) {
-    if (typeof schema == "boolean")
-        return {};
-    const { schemaId, uriResolver } = this.opts;
-    const schId = normalizeId(schema[schemaId] || baseId);
-    const baseIds = { "": schId };
-    const pathPrefix = getFullPath(uriResolver, schId, false);
-    const localRefs = {};
-    const schemaRefs = new Set();
-    traverse(schema, { allKeys: true }, (sch, jsonPtr, _, parentJsonPtr) => {
-        if (parentJsonPtr === undefined)
-            return;
-        const fullPath = pathPrefix + jsonPtr;
-        let innerBaseId = baseIds[parentJsonPtr];
-        if (typeof sch[schemaId] == "string")
-            innerBaseId = addRef.call(this, sch[schemaId]);
-        addAnchor.call(this, sch.$anchor);
-        addAnchor.call(this, sch.$dynamicAnchor);
-        baseIds[jsonPtr] = innerBaseId;
-        function addRef(ref) {
-            // eslint-disable-next-line @typescript-eslint/unbound-method
-            const _resolve = this.opts.uriResolver.resolve;
-            ref = normalizeId(innerBaseId ? _resolve(innerBaseId, ref) : ref);
-            if (schemaRefs.has(ref))
-                throw ambiguos(ref);
-            schemaRefs.add(ref);
-            let schOrRef = this.refs[ref];
-            if (typeof schOrRef == "string")
-                schOrRef = this.refs[schOrRef];
-            if (typeof schOrRef == "object") {
-                checkAmbiguosRef(sch, schOrRef.schema, ref);
-            }
-            else if (ref !== normalizeId(fullPath)) {
-                if (ref[0] === "#") {
-                    checkAmbiguosRef(sch, localRefs[ref], ref);
-                    localRefs[ref] = sch;
-                }
-                else {
-                    this.refs[ref] = fullPath;
-                }
-            }
-            return ref;
-        }
-        function addAnchor(anchor) {
-            if (typeof anchor == "string") {
-                if (!ANCHOR.test(anchor))
-                    throw new Error(`invalid anchor "${anchor}"`);
-                addRef.call(this, `#${anchor}`);
-            }
-        }
-    });
-    return localRefs;
-    function checkAmbiguosRef(sch1, sch2, ref) {
-        if (sch2 !== undefined && !equal(sch1, sch2))
-            throw ambiguos(ref);
-    }
-    function ambiguos(ref) {
-        return new Error(`reference "${ref}" resolves to more than one schema`);
-    }
-}
-exports.getSchemaRefs = getSchemaRefs;
-//# sourceMappingURL=resolve.js.map
-
-/***/ }),
-
-/***/ 7353:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.getRules = exports.isJSONType = void 0;
-const _jsonTypes = ["string", "number", "integer", "boolean", "null", "object", "array"];
-const jsonTypes = new Set(_jsonTypes);
-function isJSONType(x) {
-    return typeof x == "string" && jsonTypes.has(x);
-}
-exports.isJSONType = isJSONType;
-function getRules() {
-    const groups = {
-        number: { type: "number", rules: [] },
-        string: { type: "string", rules: [] },
-        array: { type: "array", rules: [] },
-        object: { type: "object", rules: [] },
-    };
-    return {
-        types: { ...groups, integer: true, boolean: true, null: true },
-        rules: [{ rules: [] }, groups.number, groups.string, groups.array, groups.object],
-        post: { rules: [] },
-        all: {},
-        keywords: {},
-    };
-}
-exports.getRules = getRules;
-//# sourceMappingURL=rules.js.map
-
-/***/ }),
-
-/***/ 4464:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.checkStrictMode = exports.getErrorPath = exports.Type = exports.useFunc = exports.setEvaluated = exports.evaluatedPropsToName = exports.mergeEvaluated = exports.eachItem = exports.unescapeJsonPointer = exports.escapeJsonPointer = exports.escapeFragment = exports.unescapeFragment = exports.schemaRefOrVal = exports.schemaHasRulesButRef = exports.schemaHasRules = exports.checkUnknownRules = exports.alwaysValidSchema = exports.toHash = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const code_1 = __nccwpck_require__(567);
-// TODO refactor to use Set
-function toHash(arr) {
-    const hash = {};
-    for (const item of arr)
-        hash[item] = true;
-    return hash;
-}
-exports.toHash = toHash;
-function alwaysValidSchema(it, schema) {
-    if (typeof schema == "boolean")
-        return schema;
-    if (Object.keys(schema).length === 0)
-        return true;
-    checkUnknownRules(it, schema);
-    return !schemaHasRules(schema, it.self.RULES.all);
-}
-exports.alwaysValidSchema = alwaysValidSchema;
-function checkUnknownRules(it, schema = it.schema) {
-    const { opts, self } = it;
-    if (!opts.strictSchema)
-        return;
-    if (typeof schema === "boolean")
-        return;
-    const rules = self.RULES.keywords;
-    for (const key in schema) {
-        if (!rules[key])
-            checkStrictMode(it, `unknown keyword: "${key}"`);
-    }
-}
-exports.checkUnknownRules = checkUnknownRules;
-function schemaHasRules(schema, rules) {
-    if (typeof schema == "boolean")
-        return !schema;
-    for (const key in schema)
-        if (rules[key])
-            return true;
-    return false;
-}
-exports.schemaHasRules = schemaHasRules;
-function schemaHasRulesButRef(schema, RULES) {
-    if (typeof schema == "boolean")
-        return !schema;
-    for (const key in schema)
-        if (key !== "$ref" && RULES.all[key])
-            return true;
-    return false;
-}
-exports.schemaHasRulesButRef = schemaHasRulesButRef;
-function schemaRefOrVal({ topSchemaRef, schemaPath }, schema, keyword, $data) {
-    if (!$data) {
-        if (typeof schema == "number" || typeof schema == "boolean")
-            return schema;
-        if (typeof schema == "string")
-            return (0, codegen_1._) `${schema}`;
-    }
-    return (0, codegen_1._) `${topSchemaRef}${schemaPath}${(0, codegen_1.getProperty)(keyword)}`;
-}
-exports.schemaRefOrVal = schemaRefOrVal;
-function unescapeFragment(str) {
-    return unescapeJsonPointer(decodeURIComponent(str));
-}
-exports.unescapeFragment = unescapeFragment;
-function escapeFragment(str) {
-    return encodeURIComponent(escapeJsonPointer(str));
-}
-exports.escapeFragment = escapeFragment;
-function escapeJsonPointer(str) {
-    if (typeof str == "number")
-        return `${str}`;
-    return str.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-exports.escapeJsonPointer = escapeJsonPointer;
-function unescapeJsonPointer(str) {
-    return str.replace(/~1/g, "/").replace(/~0/g, "~");
-}
-exports.unescapeJsonPointer = unescapeJsonPointer;
-function eachItem(xs, f) {
-    if (Array.isArray(xs)) {
-        for (const x of xs)
-            f(x);
-    }
-    else {
-        f(xs);
-    }
-}
-exports.eachItem = eachItem;
-function makeMergeEvaluated({ mergeNames, mergeToName, mergeValues, resultToName, }) {
-    return (gen, from, to, toName) => {
-        const res = to === undefined
-            ? from
-            : to instanceof codegen_1.Name
-                ? (from instanceof codegen_1.Name ? mergeNames(gen, from, to) : mergeToName(gen, from, to), to)
-                : from instanceof codegen_1.Name
-                    ? (mergeToName(gen, to, from), from)
-                    : mergeValues(from, to);
-        return toName === codegen_1.Name && !(res instanceof codegen_1.Name) ? resultToName(gen, res) : res;
-    };
-}
-exports.mergeEvaluated = {
-    props: makeMergeEvaluated({
-        mergeNames: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true && ${from} !== undefined`, () => {
-            gen.if((0, codegen_1._) `${from} === true`, () => gen.assign(to, true), () => gen.assign(to, (0, codegen_1._) `${to} || {}`).code((0, codegen_1._) `Object.assign(${to}, ${from})`));
-        }),
-        mergeToName: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true`, () => {
-            if (from === true) {
-                gen.assign(to, true);
-            }
-            else {
-                gen.assign(to, (0, codegen_1._) `${to} || {}`);
-                setEvaluated(gen, to, from);
-            }
-        }),
-        mergeValues: (from, to) => (from === true ? true : { ...from, ...to }),
-        resultToName: evaluatedPropsToName,
-    }),
-    items: makeMergeEvaluated({
-        mergeNames: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true && ${from} !== undefined`, () => gen.assign(to, (0, codegen_1._) `${from} === true ? true : ${to} > ${from} ? ${to} : ${from}`)),
-        mergeToName: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true`, () => gen.assign(to, from === true ? true : (0, codegen_1._) `${to} > ${from} ? ${to} : ${from}`)),
-        mergeValues: (from, to) => (from === true ? true : Math.max(from, to)),
-        resultToName: (gen, items) => gen.var("items", items),
-    }),
-};
-function evaluatedPropsToName(gen, ps) {
-    if (ps === true)
-        return gen.var("props", true);
-    const props = gen.var("props", (0, codegen_1._) `{}`);
-    if (ps !== undefined)
-        setEvaluated(gen, props, ps);
-    return props;
-}
-exports.evaluatedPropsToName = evaluatedPropsToName;
-function setEvaluated(gen, props, ps) {
-    Object.keys(ps).forEach((p) => gen.assign((0, codegen_1._) `${props}${(0, codegen_1.getProperty)(p)}`, true));
-}
-exports.setEvaluated = setEvaluated;
-const snippets = {};
-function useFunc(gen, f) {
-    return gen.scopeValue("func", {
-        ref: f,
-        code: snippets[f.code] || (snippets[f.code] = new code_1._Code(f.code)),
-    });
-}
-exports.useFunc = useFunc;
-var Type;
-(function (Type) {
-    Type[Type["Num"] = 0] = "Num";
-    Type[Type["Str"] = 1] = "Str";
-})(Type || (exports.Type = Type = {}));
-function getErrorPath(dataProp, dataPropType, jsPropertySyntax) {
-    // let path
-    if (dataProp instanceof codegen_1.Name) {
-        const isNumber = dataPropType === Type.Num;
-        return jsPropertySyntax
-            ? isNumber
-                ? (0, codegen_1._) `"[" + ${dataProp} + "]"`
-                : (0, codegen_1._) `"['" + ${dataProp} + "']"`
-            : isNumber
-                ? (0, codegen_1._) `"/" + ${dataProp}`
-                : (0, codegen_1._) `"/" + ${dataProp}.replace(/~/g, "~0").replace(/\\//g, "~1")`; // TODO maybe use global escapePointer
-    }
-    return jsPropertySyntax ? (0, codegen_1.getProperty)(dataProp).toString() : "/" + escapeJsonPointer(dataProp);
-}
-exports.getErrorPath = getErrorPath;
-function checkStrictMode(it, msg, mode = it.opts.strictSchema) {
-    if (!mode)
-        return;
-    msg = `strict mode: ${msg}`;
-    if (mode === true)
-        throw new Error(msg);
-    it.self.logger.warn(msg);
-}
-exports.checkStrictMode = checkStrictMode;
-//# sourceMappingURL=util.js.map
-
-/***/ }),
-
-/***/ 7692:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.shouldUseRule = exports.shouldUseGroup = exports.schemaHasRulesForType = void 0;
-function schemaHasRulesForType({ schema, self }, type) {
-    const group = self.RULES.types[type];
-    return group && group !== true && shouldUseGroup(schema, group);
-}
-exports.schemaHasRulesForType = schemaHasRulesForType;
-function shouldUseGroup(schema, group) {
-    return group.rules.some((rule) => shouldUseRule(schema, rule));
-}
-exports.shouldUseGroup = shouldUseGroup;
-function shouldUseRule(schema, rule) {
-    var _a;
-    return (schema[rule.keyword] !== undefined ||
-        ((_a = rule.definition.implements) === null || _a === void 0 ? void 0 : _a.some((kwd) => schema[kwd] !== undefined)));
-}
-exports.shouldUseRule = shouldUseRule;
-//# sourceMappingURL=applicability.js.map
-
-/***/ }),
-
-/***/ 5346:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.boolOrEmptySchema = exports.topBoolOrEmptySchema = void 0;
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const boolError = {
-    message: "boolean schema is false",
-};
-function topBoolOrEmptySchema(it) {
-    const { gen, schema, validateName } = it;
-    if (schema === false) {
-        falseSchemaError(it, false);
-    }
-    else if (typeof schema == "object" && schema.$async === true) {
-        gen.return(names_1.default.data);
-    }
-    else {
-        gen.assign((0, codegen_1._) `${validateName}.errors`, null);
-        gen.return(true);
-    }
-}
-exports.topBoolOrEmptySchema = topBoolOrEmptySchema;
-function boolOrEmptySchema(it, valid) {
-    const { gen, schema } = it;
-    if (schema === false) {
-        gen.var(valid, false); // TODO var
-        falseSchemaError(it);
-    }
-    else {
-        gen.var(valid, true); // TODO var
-    }
-}
-exports.boolOrEmptySchema = boolOrEmptySchema;
-function falseSchemaError(it, overrideAllErrors) {
-    const { gen, data } = it;
-    // TODO maybe some other interface should be used for non-keyword validation errors...
-    const cxt = {
-        gen,
-        keyword: "false schema",
-        data,
-        schema: false,
-        schemaCode: false,
-        schemaValue: false,
-        params: {},
-        it,
-    };
-    (0, errors_1.reportError)(cxt, boolError, undefined, overrideAllErrors);
-}
-//# sourceMappingURL=boolSchema.js.map
-
-/***/ }),
-
-/***/ 6685:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.reportTypeError = exports.checkDataTypes = exports.checkDataType = exports.coerceAndCheckDataType = exports.getJSONTypes = exports.getSchemaTypes = exports.DataType = void 0;
-const rules_1 = __nccwpck_require__(7353);
-const applicability_1 = __nccwpck_require__(7692);
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-var DataType;
-(function (DataType) {
-    DataType[DataType["Correct"] = 0] = "Correct";
-    DataType[DataType["Wrong"] = 1] = "Wrong";
-})(DataType || (exports.DataType = DataType = {}));
-function getSchemaTypes(schema) {
-    const types = getJSONTypes(schema.type);
-    const hasNull = types.includes("null");
-    if (hasNull) {
-        if (schema.nullable === false)
-            throw new Error("type: null contradicts nullable: false");
-    }
-    else {
-        if (!types.length && schema.nullable !== undefined) {
-            throw new Error('"nullable" cannot be used without "type"');
-        }
-        if (schema.nullable === true)
-            types.push("null");
-    }
-    return types;
-}
-exports.getSchemaTypes = getSchemaTypes;
-// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
-function getJSONTypes(ts) {
-    const types = Array.isArray(ts) ? ts : ts ? [ts] : [];
-    if (types.every(rules_1.isJSONType))
-        return types;
-    throw new Error("type must be JSONType or JSONType[]: " + types.join(","));
-}
-exports.getJSONTypes = getJSONTypes;
-function coerceAndCheckDataType(it, types) {
-    const { gen, data, opts } = it;
-    const coerceTo = coerceToTypes(types, opts.coerceTypes);
-    const checkTypes = types.length > 0 &&
-        !(coerceTo.length === 0 && types.length === 1 && (0, applicability_1.schemaHasRulesForType)(it, types[0]));
-    if (checkTypes) {
-        const wrongType = checkDataTypes(types, data, opts.strictNumbers, DataType.Wrong);
-        gen.if(wrongType, () => {
-            if (coerceTo.length)
-                coerceData(it, types, coerceTo);
-            else
-                reportTypeError(it);
-        });
-    }
-    return checkTypes;
-}
-exports.coerceAndCheckDataType = coerceAndCheckDataType;
-const COERCIBLE = new Set(["string", "number", "integer", "boolean", "null"]);
-function coerceToTypes(types, coerceTypes) {
-    return coerceTypes
-        ? types.filter((t) => COERCIBLE.has(t) || (coerceTypes === "array" && t === "array"))
-        : [];
-}
-function coerceData(it, types, coerceTo) {
-    const { gen, data, opts } = it;
-    const dataType = gen.let("dataType", (0, codegen_1._) `typeof ${data}`);
-    const coerced = gen.let("coerced", (0, codegen_1._) `undefined`);
-    if (opts.coerceTypes === "array") {
-        gen.if((0, codegen_1._) `${dataType} == 'object' && Array.isArray(${data}) && ${data}.length == 1`, () => gen
-            .assign(data, (0, codegen_1._) `${data}[0]`)
-            .assign(dataType, (0, codegen_1._) `typeof ${data}`)
-            .if(checkDataTypes(types, data, opts.strictNumbers), () => gen.assign(coerced, data)));
-    }
-    gen.if((0, codegen_1._) `${coerced} !== undefined`);
-    for (const t of coerceTo) {
-        if (COERCIBLE.has(t) || (t === "array" && opts.coerceTypes === "array")) {
-            coerceSpecificType(t);
-        }
-    }
-    gen.else();
-    reportTypeError(it);
-    gen.endIf();
-    gen.if((0, codegen_1._) `${coerced} !== undefined`, () => {
-        gen.assign(data, coerced);
-        assignParentData(it, coerced);
-    });
-    function coerceSpecificType(t) {
-        switch (t) {
-            case "string":
-                gen
-                    .elseIf((0, codegen_1._) `${dataType} == "number" || ${dataType} == "boolean"`)
-                    .assign(coerced, (0, codegen_1._) `"" + ${data}`)
-                    .elseIf((0, codegen_1._) `${data} === null`)
-                    .assign(coerced, (0, codegen_1._) `""`);
-                return;
-            case "number":
-                gen
-                    .elseIf((0, codegen_1._) `${dataType} == "boolean" || ${data} === null
-              || (${dataType} == "string" && ${data} && ${data} == +${data})`)
-                    .assign(coerced, (0, codegen_1._) `+${data}`);
-                return;
-            case "integer":
-                gen
-                    .elseIf((0, codegen_1._) `${dataType} === "boolean" || ${data} === null
-              || (${dataType} === "string" && ${data} && ${data} == +${data} && !(${data} % 1))`)
-                    .assign(coerced, (0, codegen_1._) `+${data}`);
-                return;
-            case "boolean":
-                gen
-                    .elseIf((0, codegen_1._) `${data} === "false" || ${data} === 0 || ${data} === null`)
-                    .assign(coerced, false)
-                    .elseIf((0, codegen_1._) `${data} === "true" || ${data} === 1`)
-                    .assign(coerced, true);
-                return;
-            case "null":
-                gen.elseIf((0, codegen_1._) `${data} === "" || ${data} === 0 || ${data} === false`);
-                gen.assign(coerced, null);
-                return;
-            case "array":
-                gen
-                    .elseIf((0, codegen_1._) `${dataType} === "string" || ${dataType} === "number"
-              || ${dataType} === "boolean" || ${data} === null`)
-                    .assign(coerced, (0, codegen_1._) `[${data}]`);
-        }
-    }
-}
-function assignParentData({ gen, parentData, parentDataProperty }, expr) {
-    // TODO use gen.property
-    gen.if((0, codegen_1._) `${parentData} !== undefined`, () => gen.assign((0, codegen_1._) `${parentData}[${parentDataProperty}]`, expr));
-}
-function checkDataType(dataType, data, strictNums, correct = DataType.Correct) {
-    const EQ = correct === DataType.Correct ? codegen_1.operators.EQ : codegen_1.operators.NEQ;
-    let cond;
-    switch (dataType) {
-        case "null":
-            return (0, codegen_1._) `${data} ${EQ} null`;
-        case "array":
-            cond = (0, codegen_1._) `Array.isArray(${data})`;
-            break;
-        case "object":
-            cond = (0, codegen_1._) `${data} && typeof ${data} == "object" && !Array.isArray(${data})`;
-            break;
-        case "integer":
-            cond = numCond((0, codegen_1._) `!(${data} % 1) && !isNaN(${data})`);
-            break;
-        case "number":
-            cond = numCond();
-            break;
-        default:
-            return (0, codegen_1._) `typeof ${data} ${EQ} ${dataType}`;
-    }
-    return correct === DataType.Correct ? cond : (0, codegen_1.not)(cond);
-    function numCond(_cond = codegen_1.nil) {
-        return (0, codegen_1.and)((0, codegen_1._) `typeof ${data} == "number"`, _cond, strictNums ? (0, codegen_1._) `isFinite(${data})` : codegen_1.nil);
-    }
-}
-exports.checkDataType = checkDataType;
-function checkDataTypes(dataTypes, data, strictNums, correct) {
-    if (dataTypes.length === 1) {
-        return checkDataType(dataTypes[0], data, strictNums, correct);
-    }
-    let cond;
-    const types = (0, util_1.toHash)(dataTypes);
-    if (types.array && types.object) {
-        const notObj = (0, codegen_1._) `typeof ${data} != "object"`;
-        cond = types.null ? notObj : (0, codegen_1._) `!${data} || ${notObj}`;
-        delete types.null;
-        delete types.array;
-        delete types.object;
-    }
-    else {
-        cond = codegen_1.nil;
-    }
-    if (types.number)
-        delete types.integer;
-    for (const t in types)
-        cond = (0, codegen_1.and)(cond, checkDataType(t, data, strictNums, correct));
-    return cond;
-}
-exports.checkDataTypes = checkDataTypes;
-const typeError = {
-    message: ({ schema }) => `must be ${schema}`,
-    params: ({ schema, schemaValue }) => typeof schema == "string" ? (0, codegen_1._) `{type: ${schema}}` : (0, codegen_1._) `{type: ${schemaValue}}`,
-};
-function reportTypeError(it) {
-    const cxt = getTypeErrorContext(it);
-    (0, errors_1.reportError)(cxt, typeError);
-}
-exports.reportTypeError = reportTypeError;
-function getTypeErrorContext(it) {
-    const { gen, data, schema } = it;
-    const schemaCode = (0, util_1.schemaRefOrVal)(it, schema, "type");
-    return {
-        gen,
-        keyword: "type",
-        data,
-        schema: schema.type,
-        schemaCode,
-        schemaValue: schemaCode,
-        parentSchema: schema,
-        params: {},
-        it,
-    };
-}
-//# sourceMappingURL=dataType.js.map
-
-/***/ }),
-
-/***/ 1699:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.assignDefaults = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-function assignDefaults(it, ty) {
-    const { properties, items } = it.schema;
-    if (ty === "object" && properties) {
-        for (const key in properties) {
-            assignDefault(it, key, properties[key].default);
-        }
-    }
-    else if (ty === "array" && Array.isArray(items)) {
-        items.forEach((sch, i) => assignDefault(it, i, sch.default));
-    }
-}
-exports.assignDefaults = assignDefaults;
-function assignDefault(it, prop, defaultValue) {
-    const { gen, compositeRule, data, opts } = it;
-    if (defaultValue === undefined)
-        return;
-    const childData = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(prop)}`;
-    if (compositeRule) {
-        (0, util_1.checkStrictMode)(it, `default is ignored for: ${childData}`);
-        return;
-    }
-    let condition = (0, codegen_1._) `${childData} === undefined`;
-    if (opts.useDefaults === "empty") {
-        condition = (0, codegen_1._) `${condition} || ${childData} === null || ${childData} === ""`;
-    }
-    // `${childData} === undefined` +
-    // (opts.useDefaults === "empty" ? ` || ${childData} === null || ${childData} === ""` : "")
-    gen.if(condition, (0, codegen_1._) `${childData} = ${(0, codegen_1.stringify)(defaultValue)}`);
-}
-//# sourceMappingURL=defaults.js.map
-
-/***/ }),
-
-/***/ 7881:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.getData = exports.KeywordCxt = exports.validateFunctionCode = void 0;
-const boolSchema_1 = __nccwpck_require__(5346);
-const dataType_1 = __nccwpck_require__(6685);
-const applicability_1 = __nccwpck_require__(7692);
-const dataType_2 = __nccwpck_require__(6685);
-const defaults_1 = __nccwpck_require__(1699);
-const keyword_1 = __nccwpck_require__(5202);
-const subschema_1 = __nccwpck_require__(6200);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const errors_1 = __nccwpck_require__(1283);
-// schema compilation - generates validation function, subschemaCode (below) is used for subschemas
-function validateFunctionCode(it) {
-    if (isSchemaObj(it)) {
-        checkKeywords(it);
-        if (schemaCxtHasRules(it)) {
-            topSchemaObjCode(it);
-            return;
-        }
-    }
-    validateFunction(it, () => (0, boolSchema_1.topBoolOrEmptySchema)(it));
-}
-exports.validateFunctionCode = validateFunctionCode;
-function validateFunction({ gen, validateName, schema, schemaEnv, opts }, body) {
-    if (opts.code.es5) {
-        gen.func(validateName, (0, codegen_1._) `${names_1.default.data}, ${names_1.default.valCxt}`, schemaEnv.$async, () => {
-            gen.code((0, codegen_1._) `"use strict"; ${funcSourceUrl(schema, opts)}`);
-            destructureValCxtES5(gen, opts);
-            gen.code(body);
-        });
-    }
-    else {
-        gen.func(validateName, (0, codegen_1._) `${names_1.default.data}, ${destructureValCxt(opts)}`, schemaEnv.$async, () => gen.code(funcSourceUrl(schema, opts)).code(body));
-    }
-}
-function destructureValCxt(opts) {
-    return (0, codegen_1._) `{${names_1.default.instancePath}="", ${names_1.default.parentData}, ${names_1.default.parentDataProperty}, ${names_1.default.rootData}=${names_1.default.data}${opts.dynamicRef ? (0, codegen_1._) `, ${names_1.default.dynamicAnchors}={}` : codegen_1.nil}}={}`;
-}
-function destructureValCxtES5(gen, opts) {
-    gen.if(names_1.default.valCxt, () => {
-        gen.var(names_1.default.instancePath, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.instancePath}`);
-        gen.var(names_1.default.parentData, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.parentData}`);
-        gen.var(names_1.default.parentDataProperty, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.parentDataProperty}`);
-        gen.var(names_1.default.rootData, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.rootData}`);
-        if (opts.dynamicRef)
-            gen.var(names_1.default.dynamicAnchors, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.dynamicAnchors}`);
-    }, () => {
-        gen.var(names_1.default.instancePath, (0, codegen_1._) `""`);
-        gen.var(names_1.default.parentData, (0, codegen_1._) `undefined`);
-        gen.var(names_1.default.parentDataProperty, (0, codegen_1._) `undefined`);
-        gen.var(names_1.default.rootData, names_1.default.data);
-        if (opts.dynamicRef)
-            gen.var(names_1.default.dynamicAnchors, (0, codegen_1._) `{}`);
-    });
-}
-function topSchemaObjCode(it) {
-    const { schema, opts, gen } = it;
-    validateFunction(it, () => {
-        if (opts.$comment && schema.$comment)
-            commentKeyword(it);
-        checkNoDefault(it);
-        gen.let(names_1.default.vErrors, null);
-        gen.let(names_1.default.errors, 0);
-        if (opts.unevaluated)
-            resetEvaluated(it);
-        typeAndKeywords(it);
-        returnResults(it);
-    });
-    return;
-}
-function resetEvaluated(it) {
-    // TODO maybe some hook to execute it in the end to check whether props/items are Name, as in assignEvaluated
-    const { gen, validateName } = it;
-    it.evaluated = gen.const("evaluated", (0, codegen_1._) `${validateName}.evaluated`);
-    gen.if((0, codegen_1._) `${it.evaluated}.dynamicProps`, () => gen.assign((0, codegen_1._) `${it.evaluated}.props`, (0, codegen_1._) `undefined`));
-    gen.if((0, codegen_1._) `${it.evaluated}.dynamicItems`, () => gen.assign((0, codegen_1._) `${it.evaluated}.items`, (0, codegen_1._) `undefined`));
-}
-function funcSourceUrl(schema, opts) {
-    const schId = typeof schema == "object" && schema[opts.schemaId];
-    return schId && (opts.code.source || opts.code.process) ? (0, codegen_1._) `/*# sourceURL=${schId} */` : codegen_1.nil;
-}
-// schema compilation - this function is used recursively to generate code for sub-schemas
-function subschemaCode(it, valid) {
-    if (isSchemaObj(it)) {
-        checkKeywords(it);
-        if (schemaCxtHasRules(it)) {
-            subSchemaObjCode(it, valid);
-            return;
-        }
-    }
-    (0, boolSchema_1.boolOrEmptySchema)(it, valid);
-}
-function schemaCxtHasRules({ schema, self }) {
-    if (typeof schema == "boolean")
-        return !schema;
-    for (const key in schema)
-        if (self.RULES.all[key])
-            return true;
-    return false;
-}
-function isSchemaObj(it) {
-    return typeof it.schema != "boolean";
-}
-function subSchemaObjCode(it, valid) {
-    const { schema, gen, opts } = it;
-    if (opts.$comment && schema.$comment)
-        commentKeyword(it);
-    updateContext(it);
-    checkAsyncSchema(it);
-    const errsCount = gen.const("_errs", names_1.default.errors);
-    typeAndKeywords(it, errsCount);
-    // TODO var
-    gen.var(valid, (0, codegen_1._) `${errsCount} === ${names_1.default.errors}`);
-}
-function checkKeywords(it) {
-    (0, util_1.checkUnknownRules)(it);
-    checkRefsAndKeywords(it);
-}
-function typeAndKeywords(it, errsCount) {
-    if (it.opts.jtd)
-        return schemaKeywords(it, [], false, errsCount);
-    const types = (0, dataType_1.getSchemaTypes)(it.schema);
-    const checkedTypes = (0, dataType_1.coerceAndCheckDataType)(it, types);
-    schemaKeywords(it, types, !checkedTypes, errsCount);
-}
-function checkRefsAndKeywords(it) {
-    const { schema, errSchemaPath, opts, self } = it;
-    if (schema.$ref && opts.ignoreKeywordsWithRef && (0, util_1.schemaHasRulesButRef)(schema, self.RULES)) {
-        self.logger.warn(`$ref: keywords ignored in schema at path "${errSchemaPath}"`);
-    }
-}
-function checkNoDefault(it) {
-    const { schema, opts } = it;
-    if (schema.default !== undefined && opts.useDefaults && opts.strictSchema) {
-        (0, util_1.checkStrictMode)(it, "default is ignored in the schema root");
-    }
-}
-function updateContext(it) {
-    const schId = it.schema[it.opts.schemaId];
-    if (schId)
-        it.baseId = (0, resolve_1.resolveUrl)(it.opts.uriResolver, it.baseId, schId);
-}
-function checkAsyncSchema(it) {
-    if (it.schema.$async && !it.schemaEnv.$async)
-        throw new Error("async schema in sync schema");
-}
-function commentKeyword({ gen, schemaEnv, schema, errSchemaPath, opts }) {
-    const msg = schema.$comment;
-    if (opts.$comment === true) {
-        gen.code((0, codegen_1._) `${names_1.default.self}.logger.log(${msg})`);
-    }
-    else if (typeof opts.$comment == "function") {
-        const schemaPath = (0, codegen_1.str) `${errSchemaPath}/$comment`;
-        const rootName = gen.scopeValue("root", { ref: schemaEnv.root });
-        gen.code((0, codegen_1._) `${names_1.default.self}.opts.$comment(${msg}, ${schemaPath}, ${rootName}.schema)`);
-    }
-}
-function returnResults(it) {
-    const { gen, schemaEnv, validateName, ValidationError, opts } = it;
-    if (schemaEnv.$async) {
-        // TODO assign unevaluated
-        gen.if((0, codegen_1._) `${names_1.default.errors} === 0`, () => gen.return(names_1.default.data), () => gen.throw((0, codegen_1._) `new ${ValidationError}(${names_1.default.vErrors})`));
-    }
-    else {
-        gen.assign((0, codegen_1._) `${validateName}.errors`, names_1.default.vErrors);
-        if (opts.unevaluated)
-            assignEvaluated(it);
-        gen.return((0, codegen_1._) `${names_1.default.errors} === 0`);
-    }
-}
-function assignEvaluated({ gen, evaluated, props, items }) {
-    if (props instanceof codegen_1.Name)
-        gen.assign((0, codegen_1._) `${evaluated}.props`, props);
-    if (items instanceof codegen_1.Name)
-        gen.assign((0, codegen_1._) `${evaluated}.items`, items);
-}
-function schemaKeywords(it, types, typeErrors, errsCount) {
-    const { gen, schema, data, allErrors, opts, self } = it;
-    const { RULES } = self;
-    if (schema.$ref && (opts.ignoreKeywordsWithRef || !(0, util_1.schemaHasRulesButRef)(schema, RULES))) {
-        gen.block(() => keywordCode(it, "$ref", RULES.all.$ref.definition)); // TODO typecast
-        return;
-    }
-    if (!opts.jtd)
-        checkStrictTypes(it, types);
-    gen.block(() => {
-        for (const group of RULES.rules)
-            groupKeywords(group);
-        groupKeywords(RULES.post);
-    });
-    function groupKeywords(group) {
-        if (!(0, applicability_1.shouldUseGroup)(schema, group))
-            return;
-        if (group.type) {
-            gen.if((0, dataType_2.checkDataType)(group.type, data, opts.strictNumbers));
-            iterateKeywords(it, group);
-            if (types.length === 1 && types[0] === group.type && typeErrors) {
-                gen.else();
-                (0, dataType_2.reportTypeError)(it);
-            }
-            gen.endIf();
-        }
-        else {
-            iterateKeywords(it, group);
-        }
-        // TODO make it "ok" call?
-        if (!allErrors)
-            gen.if((0, codegen_1._) `${names_1.default.errors} === ${errsCount || 0}`);
-    }
-}
-function iterateKeywords(it, group) {
-    const { gen, schema, opts: { useDefaults }, } = it;
-    if (useDefaults)
-        (0, defaults_1.assignDefaults)(it, group.type);
-    gen.block(() => {
-        for (const rule of group.rules) {
-            if ((0, applicability_1.shouldUseRule)(schema, rule)) {
-                keywordCode(it, rule.keyword, rule.definition, group.type);
-            }
-        }
-    });
-}
-function checkStrictTypes(it, types) {
-    if (it.schemaEnv.meta || !it.opts.strictTypes)
-        return;
-    checkContextTypes(it, types);
-    if (!it.opts.allowUnionTypes)
-        checkMultipleTypes(it, types);
-    checkKeywordTypes(it, it.dataTypes);
-}
-function checkContextTypes(it, types) {
-    if (!types.length)
-        return;
-    if (!it.dataTypes.length) {
-        it.dataTypes = types;
-        return;
-    }
-    types.forEach((t) => {
-        if (!includesType(it.dataTypes, t)) {
-            strictTypesError(it, `type "${t}" not allowed by context "${it.dataTypes.join(",")}"`);
-        }
-    });
-    narrowSchemaTypes(it, types);
-}
-function checkMultipleTypes(it, ts) {
-    if (ts.length > 1 && !(ts.length === 2 && ts.includes("null"))) {
-        strictTypesError(it, "use allowUnionTypes to allow union type keyword");
-    }
-}
-function checkKeywordTypes(it, ts) {
-    const rules = it.self.RULES.all;
-    for (const keyword in rules) {
-        const rule = rules[keyword];
-        if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
-            const { type } = rule.definition;
-            if (type.length && !type.some((t) => hasApplicableType(ts, t))) {
-                strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
-            }
-        }
-    }
-}
-function hasApplicableType(schTs, kwdT) {
-    return schTs.includes(kwdT) || (kwdT === "number" && schTs.includes("integer"));
-}
-function includesType(ts, t) {
-    return ts.includes(t) || (t === "integer" && ts.includes("number"));
-}
-function narrowSchemaTypes(it, withTypes) {
-    const ts = [];
-    for (const t of it.dataTypes) {
-        if (includesType(withTypes, t))
-            ts.push(t);
-        else if (withTypes.includes("integer") && t === "number")
-            ts.push("integer");
-    }
-    it.dataTypes = ts;
-}
-function strictTypesError(it, msg) {
-    const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
-    msg += ` at "${schemaPath}" (strictTypes)`;
-    (0, util_1.checkStrictMode)(it, msg, it.opts.strictTypes);
-}
-class KeywordCxt {
-    constructor(it, def, keyword) {
-        (0, keyword_1.validateKeywordUsage)(it, def, keyword);
-        this.gen = it.gen;
-        this.allErrors = it.allErrors;
-        this.keyword = keyword;
-        this.data = it.data;
-        this.schema = it.schema[keyword];
-        this.$data = def.$data && it.opts.$data && this.schema && this.schema.$data;
-        this.schemaValue = (0, util_1.schemaRefOrVal)(it, this.schema, keyword, this.$data);
-        this.schemaType = def.schemaType;
-        this.parentSchema = it.schema;
-        this.params = {};
-        this.it = it;
-        this.def = def;
-        if (this.$data) {
-            this.schemaCode = it.gen.const("vSchema", getData(this.$data, it));
-        }
-        else {
-            this.schemaCode = this.schemaValue;
-            if (!(0, keyword_1.validSchemaType)(this.schema, def.schemaType, def.allowUndefined)) {
-                throw new Error(`${keyword} value must be ${JSON.stringify(def.schemaType)}`);
-            }
-        }
-        if ("code" in def ? def.trackErrors : def.errors !== false) {
-            this.errsCount = it.gen.const("_errs", names_1.default.errors);
-        }
-    }
-    result(condition, successAction, failAction) {
-        this.failResult((0, codegen_1.not)(condition), successAction, failAction);
-    }
-    failResult(condition, successAction, failAction) {
-        this.gen.if(condition);
-        if (failAction)
-            failAction();
-        else
-            this.error();
-        if (successAction) {
-            this.gen.else();
-            successAction();
-            if (this.allErrors)
-                this.gen.endIf();
-        }
-        else {
-            if (this.allErrors)
-                this.gen.endIf();
-            else
-                this.gen.else();
-        }
-    }
-    pass(condition, failAction) {
-        this.failResult((0, codegen_1.not)(condition), undefined, failAction);
-    }
-    fail(condition) {
-        if (condition === undefined) {
-            this.error();
-            if (!this.allErrors)
-                this.gen.if(false); // this branch will be removed by gen.optimize
-            return;
-        }
-        this.gen.if(condition);
-        this.error();
-        if (this.allErrors)
-            this.gen.endIf();
-        else
-            this.gen.else();
-    }
-    fail$data(condition) {
-        if (!this.$data)
-            return this.fail(condition);
-        const { schemaCode } = this;
-        this.fail((0, codegen_1._) `${schemaCode} !== undefined && (${(0, codegen_1.or)(this.invalid$data(), condition)})`);
-    }
-    error(append, errorParams, errorPaths) {
-        if (errorParams) {
-            this.setParams(errorParams);
-            this._error(append, errorPaths);
-            this.setParams({});
-            return;
-        }
-        this._error(append, errorPaths);
-    }
-    _error(append, errorPaths) {
-        ;
-        (append ? errors_1.reportExtraError : errors_1.reportError)(this, this.def.error, errorPaths);
-    }
-    $dataError() {
-        (0, errors_1.reportError)(this, this.def.$dataError || errors_1.keyword$DataError);
-    }
-    reset() {
-        if (this.errsCount === undefined)
-            throw new Error('add "trackErrors" to keyword definition');
-        (0, errors_1.resetErrorsCount)(this.gen, this.errsCount);
-    }
-    ok(cond) {
-        if (!this.allErrors)
-            this.gen.if(cond);
-    }
-    setParams(obj, assign) {
-        if (assign)
-            Object.assign(this.params, obj);
-        else
-            this.params = obj;
-    }
-    block$data(valid, codeBlock, $dataValid = codegen_1.nil) {
-        this.gen.block(() => {
-            this.check$data(valid, $dataValid);
-            codeBlock();
-        });
-    }
-    check$data(valid = codegen_1.nil, $dataValid = codegen_1.nil) {
-        if (!this.$data)
-            return;
-        const { gen, schemaCode, schemaType, def } = this;
-        gen.if((0, codegen_1.or)((0, codegen_1._) `${schemaCode} === undefined`, $dataValid));
-        if (valid !== codegen_1.nil)
-            gen.assign(valid, true);
-        if (schemaType.length || def.validateSchema) {
-            gen.elseIf(this.invalid$data());
-            this.$dataError();
-            if (valid !== codegen_1.nil)
-                gen.assign(valid, false);
-        }
-        gen.else();
-    }
-    invalid$data() {
-        const { gen, schemaCode, schemaType, def, it } = this;
-        return (0, codegen_1.or)(wrong$DataType(), invalid$DataSchema());
-        function wrong$DataType() {
-            if (schemaType.length) {
-                /* istanbul ignore if */
-                if (!(schemaCode instanceof codegen_1.Name))
-                    throw new Error("ajv implementation error");
-                const st = Array.isArray(schemaType) ? schemaType : [schemaType];
-                return (0, codegen_1._) `${(0, dataType_2.checkDataTypes)(st, schemaCode, it.opts.strictNumbers, dataType_2.DataType.Wrong)}`;
-            }
-            return codegen_1.nil;
-        }
-        function invalid$DataSchema() {
-            if (def.validateSchema) {
-                const validateSchemaRef = gen.scopeValue("validate$data", { ref: def.validateSchema }); // TODO value.code for standalone
-                return (0, codegen_1._) `!${validateSchemaRef}(${schemaCode})`;
-            }
-            return codegen_1.nil;
-        }
-    }
-    subschema(appl, valid) {
-        const subschema = (0, subschema_1.getSubschema)(this.it, appl);
-        (0, subschema_1.extendSubschemaData)(subschema, this.it, appl);
-        (0, subschema_1.extendSubschemaMode)(subschema, appl);
-        const nextContext = { ...this.it, ...subschema, items: undefined, props: undefined };
-        subschemaCode(nextContext, valid);
-        return nextContext;
-    }
-    mergeEvaluated(schemaCxt, toName) {
-        const { it, gen } = this;
-        if (!it.opts.unevaluated)
-            return;
-        if (it.props !== true && schemaCxt.props !== undefined) {
-            it.props = util_1.mergeEvaluated.props(gen, schemaCxt.props, it.props, toName);
-        }
-        if (it.items !== true && schemaCxt.items !== undefined) {
-            it.items = util_1.mergeEvaluated.items(gen, schemaCxt.items, it.items, toName);
-        }
-    }
-    mergeValidEvaluated(schemaCxt, valid) {
-        const { it, gen } = this;
-        if (it.opts.unevaluated && (it.props !== true || it.items !== true)) {
-            gen.if(valid, () => this.mergeEvaluated(schemaCxt, codegen_1.Name));
-            return true;
-        }
-    }
-}
-exports.KeywordCxt = KeywordCxt;
-function keywordCode(it, keyword, def, ruleType) {
-    const cxt = new KeywordCxt(it, def, keyword);
-    if ("code" in def) {
-        def.code(cxt, ruleType);
-    }
-    else if (cxt.$data && def.validate) {
-        (0, keyword_1.funcKeywordCode)(cxt, def);
-    }
-    else if ("macro" in def) {
-        (0, keyword_1.macroKeywordCode)(cxt, def);
-    }
-    else if (def.compile || def.validate) {
-        (0, keyword_1.funcKeywordCode)(cxt, def);
-    }
-}
-const JSON_POINTER = /^\/(?:[^~]|~0|~1)*$/;
-const RELATIVE_JSON_POINTER = /^([0-9]+)(#|\/(?:[^~]|~0|~1)*)?$/;
-function getData($data, { dataLevel, dataNames, dataPathArr }) {
-    let jsonPointer;
-    let data;
-    if ($data === "")
-        return names_1.default.rootData;
-    if ($data[0] === "/") {
-        if (!JSON_POINTER.test($data))
-            throw new Error(`Invalid JSON-pointer: ${$data}`);
-        jsonPointer = $data;
-        data = names_1.default.rootData;
-    }
-    else {
-        const matches = RELATIVE_JSON_POINTER.exec($data);
-        if (!matches)
-            throw new Error(`Invalid JSON-pointer: ${$data}`);
-        const up = +matches[1];
-        jsonPointer = matches[2];
-        if (jsonPointer === "#") {
-            if (up >= dataLevel)
-                throw new Error(errorMsg("property/index", up));
-            return dataPathArr[dataLevel - up];
-        }
-        if (up > dataLevel)
-            throw new Error(errorMsg("data", up));
-        data = dataNames[dataLevel - up];
-        if (!jsonPointer)
-            return data;
-    }
-    let expr = data;
-    const segments = jsonPointer.split("/");
-    for (const segment of segments) {
-        if (segment) {
-            data = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)((0, util_1.unescapeJsonPointer)(segment))}`;
-            expr = (0, codegen_1._) `${expr} && ${data}`;
-        }
-    }
-    return expr;
-    function errorMsg(pointerType, up) {
-        return `Cannot access ${pointerType} ${up} levels up, current level is ${dataLevel}`;
-    }
-}
-exports.getData = getData;
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 5202:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.validateKeywordUsage = exports.validSchemaType = exports.funcKeywordCode = exports.macroKeywordCode = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const code_1 = __nccwpck_require__(8484);
-const errors_1 = __nccwpck_require__(1283);
-function macroKeywordCode(cxt, def) {
-    const { gen, keyword, schema, parentSchema, it } = cxt;
-    const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
-    const schemaRef = useKeyword(gen, keyword, macroSchema);
-    if (it.opts.validateSchema !== false)
-        it.self.validateSchema(macroSchema, true);
-    const valid = gen.name("valid");
-    cxt.subschema({
-        schema: macroSchema,
-        schemaPath: codegen_1.nil,
-        errSchemaPath: `${it.errSchemaPath}/${keyword}`,
-        topSchemaRef: schemaRef,
-        compositeRule: true,
-    }, valid);
-    cxt.pass(valid, () => cxt.error(true));
-}
-exports.macroKeywordCode = macroKeywordCode;
-function funcKeywordCode(cxt, def) {
-    var _a;
-    const { gen, keyword, schema, parentSchema, $data, it } = cxt;
-    checkAsyncKeyword(it, def);
-    const validate = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
-    const validateRef = useKeyword(gen, keyword, validate);
-    const valid = gen.let("valid");
-    cxt.block$data(valid, validateKeyword);
-    cxt.ok((_a = def.valid) !== null && _a !== void 0 ? _a : valid);
-    function validateKeyword() {
-        if (def.errors === false) {
-            assignValid();
-            if (def.modifying)
-                modifyData(cxt);
-            reportErrs(() => cxt.error());
-        }
-        else {
-            const ruleErrs = def.async ? validateAsync() : validateSync();
-            if (def.modifying)
-                modifyData(cxt);
-            reportErrs(() => addErrs(cxt, ruleErrs));
-        }
-    }
-    function validateAsync() {
-        const ruleErrs = gen.let("ruleErrs", null);
-        gen.try(() => assignValid((0, codegen_1._) `await `), (e) => gen.assign(valid, false).if((0, codegen_1._) `${e} instanceof ${it.ValidationError}`, () => gen.assign(ruleErrs, (0, codegen_1._) `${e}.errors`), () => gen.throw(e)));
-        return ruleErrs;
-    }
-    function validateSync() {
-        const validateErrs = (0, codegen_1._) `${validateRef}.errors`;
-        gen.assign(validateErrs, null);
-        assignValid(codegen_1.nil);
-        return validateErrs;
-    }
-    function assignValid(_await = def.async ? (0, codegen_1._) `await ` : codegen_1.nil) {
-        const passCxt = it.opts.passContext ? names_1.default.this : names_1.default.self;
-        const passSchema = !(("compile" in def && !$data) || def.schema === false);
-        gen.assign(valid, (0, codegen_1._) `${_await}${(0, code_1.callValidateCode)(cxt, validateRef, passCxt, passSchema)}`, def.modifying);
-    }
-    function reportErrs(errors) {
-        var _a;
-        gen.if((0, codegen_1.not)((_a = def.valid) !== null && _a !== void 0 ? _a : valid), errors);
-    }
-}
-exports.funcKeywordCode = funcKeywordCode;
-function modifyData(cxt) {
-    const { gen, data, it } = cxt;
-    gen.if(it.parentData, () => gen.assign(data, (0, codegen_1._) `${it.parentData}[${it.parentDataProperty}]`));
-}
-function addErrs(cxt, errs) {
-    const { gen } = cxt;
-    gen.if((0, codegen_1._) `Array.isArray(${errs})`, () => {
-        gen
-            .assign(names_1.default.vErrors, (0, codegen_1._) `${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.vErrors}.concat(${errs})`)
-            .assign(names_1.default.errors, (0, codegen_1._) `${names_1.default.vErrors}.length`);
-        (0, errors_1.extendErrors)(cxt);
-    }, () => cxt.error());
-}
-function checkAsyncKeyword({ schemaEnv }, def) {
-    if (def.async && !schemaEnv.$async)
-        throw new Error("async keyword in sync schema");
-}
-function useKeyword(gen, keyword, result) {
-    if (result === undefined)
-        throw new Error(`keyword "${keyword}" failed to compile`);
-    return gen.scopeValue("keyword", typeof result == "function" ? { ref: result } : { ref: result, code: (0, codegen_1.stringify)(result) });
-}
-function validSchemaType(schema, schemaType, allowUndefined = false) {
-    // TODO add tests
-    return (!schemaType.length ||
-        schemaType.some((st) => st === "array"
-            ? Array.isArray(schema)
-            : st === "object"
-                ? schema && typeof schema == "object" && !Array.isArray(schema)
-                : typeof schema == st || (allowUndefined && typeof schema == "undefined")));
-}
-exports.validSchemaType = validSchemaType;
-function validateKeywordUsage({ schema, opts, self, errSchemaPath }, def, keyword) {
-    /* istanbul ignore if */
-    if (Array.isArray(def.keyword) ? !def.keyword.includes(keyword) : def.keyword !== keyword) {
-        throw new Error("ajv implementation error");
-    }
-    const deps = def.dependencies;
-    if (deps === null || deps === void 0 ? void 0 : deps.some((kwd) => !Object.prototype.hasOwnProperty.call(schema, kwd))) {
-        throw new Error(`parent schema must have dependencies of ${keyword}: ${deps.join(",")}`);
-    }
-    if (def.validateSchema) {
-        const valid = def.validateSchema(schema[keyword]);
-        if (!valid) {
-            const msg = `keyword "${keyword}" value is invalid at path "${errSchemaPath}": ` +
-                self.errorsText(def.validateSchema.errors);
-            if (opts.validateSchema === "log")
-                self.logger.error(msg);
-            else
-                throw new Error(msg);
-        }
-    }
-}
-exports.validateKeywordUsage = validateKeywordUsage;
-//# sourceMappingURL=keyword.js.map
-
-/***/ }),
-
-/***/ 6200:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.extendSubschemaMode = exports.extendSubschemaData = exports.getSubschema = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
-    if (keyword !== undefined && schema !== undefined) {
-        throw new Error('both "keyword" and "schema" passed, only one allowed');
-    }
-    if (keyword !== undefined) {
-        const sch = it.schema[keyword];
-        return schemaProp === undefined
-            ? {
-                schema: sch,
-                schemaPath: (0, codegen_1._) `${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}`,
-                errSchemaPath: `${it.errSchemaPath}/${keyword}`,
-            }
-            : {
-                schema: sch[schemaProp],
-                schemaPath: (0, codegen_1._) `${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(schemaProp)}`,
-                errSchemaPath: `${it.errSchemaPath}/${keyword}/${(0, util_1.escapeFragment)(schemaProp)}`,
-            };
-    }
-    if (schema !== undefined) {
-        if (schemaPath === undefined || errSchemaPath === undefined || topSchemaRef === undefined) {
-            throw new Error('"schemaPath", "errSchemaPath" and "topSchemaRef" are required with "schema"');
-        }
-        return {
-            schema,
-            schemaPath,
-            topSchemaRef,
-            errSchemaPath,
-        };
-    }
-    throw new Error('either "keyword" or "schema" must be passed');
-}
-exports.getSubschema = getSubschema;
-function extendSubschemaData(subschema, it, { dataProp, dataPropType: dpType, data, dataTypes, propertyName }) {
-    if (data !== undefined && dataProp !== undefined) {
-        throw new Error('both "data" and "dataProp" passed, only one allowed');
-    }
-    const { gen } = it;
-    if (dataProp !== undefined) {
-        const { errorPath, dataPathArr, opts } = it;
-        const nextData = gen.let("data", (0, codegen_1._) `${it.data}${(0, codegen_1.getProperty)(dataProp)}`, true);
-        dataContextProps(nextData);
-        subschema.errorPath = (0, codegen_1.str) `${errorPath}${(0, util_1.getErrorPath)(dataProp, dpType, opts.jsPropertySyntax)}`;
-        subschema.parentDataProperty = (0, codegen_1._) `${dataProp}`;
-        subschema.dataPathArr = [...dataPathArr, subschema.parentDataProperty];
-    }
-    if (data !== undefined) {
-        const nextData = data instanceof codegen_1.Name ? data : gen.let("data", data, true); // replaceable if used once?
-        dataContextProps(nextData);
-        if (propertyName !== undefined)
-            subschema.propertyName = propertyName;
-        // TODO something is possibly wrong here with not changing parentDataProperty and not appending dataPathArr
-    }
-    if (dataTypes)
-        subschema.dataTypes = dataTypes;
-    function dataContextProps(_nextData) {
-        subschema.data = _nextData;
-        subschema.dataLevel = it.dataLevel + 1;
-        subschema.dataTypes = [];
-        it.definedProperties = new Set();
-        subschema.parentData = it.data;
-        subschema.dataNames = [...it.dataNames, _nextData];
-    }
-}
-exports.extendSubschemaData = extendSubschemaData;
-function extendSubschemaMode(subschema, { jtdDiscriminator, jtdMetadata, compositeRule, createErrors, allErrors }) {
-    if (compositeRule !== undefined)
-        subschema.compositeRule = compositeRule;
-    if (createErrors !== undefined)
-        subschema.createErrors = createErrors;
-    if (allErrors !== undefined)
-        subschema.allErrors = allErrors;
-    subschema.jtdDiscriminator = jtdDiscriminator; // not inherited
-    subschema.jtdMetadata = jtdMetadata; // not inherited
-}
-exports.extendSubschemaMode = extendSubschemaMode;
-//# sourceMappingURL=subschema.js.map
-
-/***/ }),
-
-/***/ 3893:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = void 0;
-var validate_1 = __nccwpck_require__(7881);
-Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
-Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
-Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
-Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
-Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
-Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
-Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-const validation_error_1 = __nccwpck_require__(5402);
-const ref_error_1 = __nccwpck_require__(3162);
-const rules_1 = __nccwpck_require__(7353);
-const compile_1 = __nccwpck_require__(2718);
-const codegen_2 = __nccwpck_require__(1436);
-const resolve_1 = __nccwpck_require__(4090);
-const dataType_1 = __nccwpck_require__(6685);
-const util_1 = __nccwpck_require__(4464);
-const $dataRefSchema = __nccwpck_require__(3837);
-const uri_1 = __nccwpck_require__(6285);
-const defaultRegExp = (str, flags) => new RegExp(str, flags);
-defaultRegExp.code = "new RegExp";
-const META_IGNORE_OPTIONS = ["removeAdditional", "useDefaults", "coerceTypes"];
-const EXT_SCOPE_NAMES = new Set([
-    "validate",
-    "serialize",
-    "parse",
-    "wrapper",
-    "root",
-    "schema",
-    "keyword",
-    "pattern",
-    "formats",
-    "validate$data",
-    "func",
-    "obj",
-    "Error",
-]);
-const removedOptions = {
-    errorDataPath: "",
-    format: "`validateFormats: false` can be used instead.",
-    nullable: '"nullable" keyword is supported by default.',
-    jsonPointers: "Deprecated jsPropertySyntax can be used instead.",
-    extendRefs: "Deprecated ignoreKeywordsWithRef can be used instead.",
-    missingRefs: "Pass empty schema with $id that should be ignored to ajv.addSchema.",
-    processCode: "Use option `code: {process: (code, schemaEnv: object) => string}`",
-    sourceCode: "Use option `code: {source: true}`",
-    strictDefaults: "It is default now, see option `strict`.",
-    strictKeywords: "It is default now, see option `strict`.",
-    uniqueItems: '"uniqueItems" keyword is always validated.',
-    unknownFormats: "Disable strict mode or pass `true` to `ajv.addFormat` (or `formats` option).",
-    cache: "Map is used as cache, schema object as key.",
-    serialize: "Map is used as cache, schema object as key.",
-    ajvErrors: "It is default now.",
-};
-const deprecatedOptions = {
-    ignoreKeywordsWithRef: "",
-    jsPropertySyntax: "",
-    unicode: '"minLength"/"maxLength" account for unicode characters by default.',
-};
-const MAX_EXPRESSION = 200;
-// eslint-disable-next-line complexity
-function requiredOptions(o) {
-    var _a, _b, _c, _d, _e, _f, _g, _h, _j, _k, _l, _m, _o, _p, _q, _r, _s, _t, _u, _v, _w, _x, _y, _z, _0;
-    const s = o.strict;
-    const _optz = (_a = o.code) === null || _a === void 0 ? void 0 : _a.optimize;
-    const optimize = _optz === true || _optz === undefined ? 1 : _optz || 0;
-    const regExp = (_c = (_b = o.code) === null || _b === void 0 ? void 0 : _b.regExp) !== null && _c !== void 0 ? _c : defaultRegExp;
-    const uriResolver = (_d = o.uriResolver) !== null && _d !== void 0 ? _d : uri_1.default;
-    return {
-        strictSchema: (_f = (_e = o.strictSchema) !== null && _e !== void 0 ? _e : s) !== null && _f !== void 0 ? _f : true,
-        strictNumbers: (_h = (_g = o.strictNumbers) !== null && _g !== void 0 ? _g : s) !== null && _h !== void 0 ? _h : true,
-        strictTypes: (_k = (_j = o.strictTypes) !== null && _j !== void 0 ? _j : s) !== null && _k !== void 0 ? _k : "log",
-        strictTuples: (_m = (_l = o.strictTuples) !== null && _l !== void 0 ? _l : s) !== null && _m !== void 0 ? _m : "log",
-        strictRequired: (_p = (_o = o.strictRequired) !== null && _o !== void 0 ? _o : s) !== null && _p !== void 0 ? _p : false,
-        code: o.code ? { ...o.code, optimize, regExp } : { optimize, regExp },
-        loopRequired: (_q = o.loopRequired) !== null && _q !== void 0 ? _q : MAX_EXPRESSION,
-        loopEnum: (_r = o.loopEnum) !== null && _r !== void 0 ? _r : MAX_EXPRESSION,
-        meta: (_s = o.meta) !== null && _s !== void 0 ? _s : true,
-        messages: (_t = o.messages) !== null && _t !== void 0 ? _t : true,
-        inlineRefs: (_u = o.inlineRefs) !== null && _u !== void 0 ? _u : true,
-        schemaId: (_v = o.schemaId) !== null && _v !== void 0 ? _v : "$id",
-        addUsedSchema: (_w = o.addUsedSchema) !== null && _w !== void 0 ? _w : true,
-        validateSchema: (_x = o.validateSchema) !== null && _x !== void 0 ? _x : true,
-        validateFormats: (_y = o.validateFormats) !== null && _y !== void 0 ? _y : true,
-        unicodeRegExp: (_z = o.unicodeRegExp) !== null && _z !== void 0 ? _z : true,
-        int32range: (_0 = o.int32range) !== null && _0 !== void 0 ? _0 : true,
-        uriResolver: uriResolver,
-    };
-}
-class Ajv {
-    constructor(opts = {}) {
-        this.schemas = {};
-        this.refs = {};
-        this.formats = Object.create(null);
-        this._compilations = new Set();
-        this._loading = {};
-        this._cache = new Map();
-        opts = this.opts = { ...opts, ...requiredOptions(opts) };
-        const { es5, lines } = this.opts.code;
-        this.scope = new codegen_2.ValueScope({ scope: {}, prefixes: EXT_SCOPE_NAMES, es5, lines });
-        this.logger = getLogger(opts.logger);
-        const formatOpt = opts.validateFormats;
-        opts.validateFormats = false;
-        this.RULES = (0, rules_1.getRules)();
-        checkOptions.call(this, removedOptions, opts, "NOT SUPPORTED");
-        checkOptions.call(this, deprecatedOptions, opts, "DEPRECATED", "warn");
-        this._metaOpts = getMetaSchemaOptions.call(this);
-        if (opts.formats)
-            addInitialFormats.call(this);
-        this._addVocabularies();
-        this._addDefaultMetaSchema();
-        if (opts.keywords)
-            addInitialKeywords.call(this, opts.keywords);
-        if (typeof opts.meta == "object")
-            this.addMetaSchema(opts.meta);
-        addInitialSchemas.call(this);
-        opts.validateFormats = formatOpt;
-    }
-    _addVocabularies() {
-        this.addKeyword("$async");
-    }
-    _addDefaultMetaSchema() {
-        const { $data, meta, schemaId } = this.opts;
-        let _dataRefSchema = $dataRefSchema;
-        if (schemaId === "id") {
-            _dataRefSchema = { ...$dataRefSchema };
-            _dataRefSchema.id = _dataRefSchema.$id;
-            delete _dataRefSchema.$id;
-        }
-        if (meta && $data)
-            this.addMetaSchema(_dataRefSchema, _dataRefSchema[schemaId], false);
-    }
-    defaultMeta() {
-        const { meta, schemaId } = this.opts;
-        return (this.opts.defaultMeta = typeof meta == "object" ? meta[schemaId] || meta : undefined);
-    }
-    validate(schemaKeyRef, // key, ref or schema object
-    // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
-    data // to be validated
-    ) {
-        let v;
-        if (typeof schemaKeyRef == "string") {
-            v = this.getSchema(schemaKeyRef);
-            if (!v)
-                throw new Error(`no schema with key or ref "${schemaKeyRef}"`);
-        }
-        else {
-            v = this.compile(schemaKeyRef);
-        }
-        const valid = v(data);
-        if (!("$async" in v))
-            this.errors = v.errors;
-        return valid;
-    }
-    compile(schema, _meta) {
-        const sch = this._addSchema(schema, _meta);
-        return (sch.validate || this._compileSchemaEnv(sch));
-    }
-    compileAsync(schema, meta) {
-        if (typeof this.opts.loadSchema != "function") {
-            throw new Error("options.loadSchema should be a function");
-        }
-        const { loadSchema } = this.opts;
-        return runCompileAsync.call(this, schema, meta);
-        async function runCompileAsync(_schema, _meta) {
-            await loadMetaSchema.call(this, _schema.$schema);
-            const sch = this._addSchema(_schema, _meta);
-            return sch.validate || _compileAsync.call(this, sch);
-        }
-        async function loadMetaSchema($ref) {
-            if ($ref && !this.getSchema($ref)) {
-                await runCompileAsync.call(this, { $ref }, true);
-            }
-        }
-        async function _compileAsync(sch) {
-            try {
-                return this._compileSchemaEnv(sch);
-            }
-            catch (e) {
-                if (!(e instanceof ref_error_1.default))
-                    throw e;
-                checkLoaded.call(this, e);
-                await loadMissingSchema.call(this, e.missingSchema);
-                return _compileAsync.call(this, sch);
-            }
-        }
-        function checkLoaded({ missingSchema: ref, missingRef }) {
-            if (this.refs[ref]) {
-                throw new Error(`AnySchema ${ref} is loaded but ${missingRef} cannot be resolved`);
-            }
-        }
-        async function loadMissingSchema(ref) {
-            const _schema = await _loadSchema.call(this, ref);
-            if (!this.refs[ref])
-                await loadMetaSchema.call(this, _schema.$schema);
-            if (!this.refs[ref])
-                this.addSchema(_schema, ref, meta);
-        }
-        async function _loadSchema(ref) {
-            const p = this._loading[ref];
-            if (p)
-                return p;
-            try {
-                return await (this._loading[ref] = loadSchema(ref));
-            }
-            finally {
-                delete this._loading[ref];
-            }
-        }
-    }
-    // Adds schema to the instance
-    addSchema(schema, // If array is passed, `key` will be ignored
-    key, // Optional schema key. Can be passed to `validate` method instead of schema object or id/ref. One schema per instance can have empty `id` and `key`.
-    _meta, // true if schema is a meta-schema. Used internally, addMetaSchema should be used instead.
-    _validateSchema = this.opts.validateSchema // false to skip schema validation. Used internally, option validateSchema should be used instead.
-    ) {
-        if (Array.isArray(schema)) {
-            for (const sch of schema)
-                this.addSchema(sch, undefined, _meta, _validateSchema);
-            return this;
-        }
-        let id;
-        if (typeof schema === "object") {
-            const { schemaId } = this.opts;
-            id = schema[schemaId];
-            if (id !== undefined && typeof id != "string") {
-                throw new Error(`schema ${schemaId} must be string`);
-            }
-        }
-        key = (0, resolve_1.normalizeId)(key || id);
-        this._checkUnique(key);
-        this.schemas[key] = this._addSchema(schema, _meta, key, _validateSchema, true);
-        return this;
-    }
-    // Add schema that will be used to validate other schemas
-    // options in META_IGNORE_OPTIONS are alway set to false
-    addMetaSchema(schema, key, // schema key
-    _validateSchema = this.opts.validateSchema // false to skip schema validation, can be used to override validateSchema option for meta-schema
-    ) {
-        this.addSchema(schema, key, true, _validateSchema);
-        return this;
-    }
-    //  Validate schema against its meta-schema
-    validateSchema(schema, throwOrLogError) {
-        if (typeof schema == "boolean")
-            return true;
-        let $schema;
-        $schema = schema.$schema;
-        if ($schema !== undefined && typeof $schema != "string") {
-            throw new Error("$schema must be a string");
-        }
-        $schema = $schema || this.opts.defaultMeta || this.defaultMeta();
-        if (!$schema) {
-            this.logger.warn("meta-schema not available");
-            this.errors = null;
-            return true;
-        }
-        const valid = this.validate($schema, schema);
-        if (!valid && throwOrLogError) {
-            const message = "schema is invalid: " + this.errorsText();
-            if (this.opts.validateSchema === "log")
-                this.logger.error(message);
-            else
-                throw new Error(message);
-        }
-        return valid;
-    }
-    // Get compiled schema by `key` or `ref`.
-    // (`key` that was passed to `addSchema` or full schema reference - `schema.$id` or resolved id)
-    getSchema(keyRef) {
-        let sch;
-        while (typeof (sch = getSchEnv.call(this, keyRef)) == "string")
-            keyRef = sch;
-        if (sch === undefined) {
-            const { schemaId } = this.opts;
-            const root = new compile_1.SchemaEnv({ schema: {}, schemaId });
-            sch = compile_1.resolveSchema.call(this, root, keyRef);
-            if (!sch)
-                return;
-            this.refs[keyRef] = sch;
-        }
-        return (sch.validate || this._compileSchemaEnv(sch));
-    }
-    // Remove cached schema(s).
-    // If no parameter is passed all schemas but meta-schemas are removed.
-    // If RegExp is passed all schemas with key/id matching pattern but meta-schemas are removed.
-    // Even if schema is referenced by other schemas it still can be removed as other schemas have local references.
-    removeSchema(schemaKeyRef) {
-        if (schemaKeyRef instanceof RegExp) {
-            this._removeAllSchemas(this.schemas, schemaKeyRef);
-            this._removeAllSchemas(this.refs, schemaKeyRef);
-            return this;
-        }
-        switch (typeof schemaKeyRef) {
-            case "undefined":
-                this._removeAllSchemas(this.schemas);
-                this._removeAllSchemas(this.refs);
-                this._cache.clear();
-                return this;
-            case "string": {
-                const sch = getSchEnv.call(this, schemaKeyRef);
-                if (typeof sch == "object")
-                    this._cache.delete(sch.schema);
-                delete this.schemas[schemaKeyRef];
-                delete this.refs[schemaKeyRef];
-                return this;
-            }
-            case "object": {
-                const cacheKey = schemaKeyRef;
-                this._cache.delete(cacheKey);
-                let id = schemaKeyRef[this.opts.schemaId];
-                if (id) {
-                    id = (0, resolve_1.normalizeId)(id);
-                    delete this.schemas[id];
-                    delete this.refs[id];
-                }
-                return this;
-            }
-            default:
-                throw new Error("ajv.removeSchema: invalid parameter");
-        }
-    }
-    // add "vocabulary" - a collection of keywords
-    addVocabulary(definitions) {
-        for (const def of definitions)
-            this.addKeyword(def);
-        return this;
-    }
-    addKeyword(kwdOrDef, def // deprecated
-    ) {
-        let keyword;
-        if (typeof kwdOrDef == "string") {
-            keyword = kwdOrDef;
-            if (typeof def == "object") {
-                this.logger.warn("these parameters are deprecated, see docs for addKeyword");
-                def.keyword = keyword;
-            }
-        }
-        else if (typeof kwdOrDef == "object" && def === undefined) {
-            def = kwdOrDef;
-            keyword = def.keyword;
-            if (Array.isArray(keyword) && !keyword.length) {
-                throw new Error("addKeywords: keyword must be string or non-empty array");
-            }
-        }
-        else {
-            throw new Error("invalid addKeywords parameters");
-        }
-        checkKeyword.call(this, keyword, def);
-        if (!def) {
-            (0, util_1.eachItem)(keyword, (kwd) => addRule.call(this, kwd));
-            return this;
-        }
-        keywordMetaschema.call(this, def);
-        const definition = {
-            ...def,
-            type: (0, dataType_1.getJSONTypes)(def.type),
-            schemaType: (0, dataType_1.getJSONTypes)(def.schemaType),
-        };
-        (0, util_1.eachItem)(keyword, definition.type.length === 0
-            ? (k) => addRule.call(this, k, definition)
-            : (k) => definition.type.forEach((t) => addRule.call(this, k, definition, t)));
-        return this;
-    }
-    getKeyword(keyword) {
-        const rule = this.RULES.all[keyword];
-        return typeof rule == "object" ? rule.definition : !!rule;
-    }
-    // Remove keyword
-    removeKeyword(keyword) {
-        // TODO return type should be Ajv
-        const { RULES } = this;
-        delete RULES.keywords[keyword];
-        delete RULES.all[keyword];
-        for (const group of RULES.rules) {
-            const i = group.rules.findIndex((rule) => rule.keyword === keyword);
-            if (i >= 0)
-                group.rules.splice(i, 1);
-        }
-        return this;
-    }
-    // Add format
-    addFormat(name, format) {
-        if (typeof format == "string")
-            format = new RegExp(format);
-        this.formats[name] = format;
-        return this;
-    }
-    errorsText(errors = this.errors, // optional array of validation errors
-    { separator = ", ", dataVar = "data" } = {} // optional options with properties `separator` and `dataVar`
-    ) {
-        if (!errors || errors.length === 0)
-            return "No errors";
-        return errors
-            .map((e) => `${dataVar}${e.instancePath} ${e.message}`)
-            .reduce((text, msg) => text + separator + msg);
-    }
-    $dataMetaSchema(metaSchema, keywordsJsonPointers) {
-        const rules = this.RULES.all;
-        metaSchema = JSON.parse(JSON.stringify(metaSchema));
-        for (const jsonPointer of keywordsJsonPointers) {
-            const segments = jsonPointer.split("/").slice(1); // first segment is an empty string
-            let keywords = metaSchema;
-            for (const seg of segments)
-                keywords = keywords[seg];
-            for (const key in rules) {
-                const rule = rules[key];
-                if (typeof rule != "object")
-                    continue;
-                const { $data } = rule.definition;
-                const schema = keywords[key];
-                if ($data && schema)
-                    keywords[key] = schemaOrData(schema);
-            }
-        }
-        return metaSchema;
-    }
-    _removeAllSchemas(schemas, regex) {
-        for (const keyRef in schemas) {
-            const sch = schemas[keyRef];
-            if (!regex || regex.test(keyRef)) {
-                if (typeof sch == "string") {
-                    delete schemas[keyRef];
-                }
-                else if (sch && !sch.meta) {
-                    this._cache.delete(sch.schema);
-                    delete schemas[keyRef];
-                }
-            }
-        }
-    }
-    _addSchema(schema, meta, baseId, validateSchema = this.opts.validateSchema, addSchema = this.opts.addUsedSchema) {
-        let id;
-        const { schemaId } = this.opts;
-        if (typeof schema == "object") {
-            id = schema[schemaId];
-        }
-        else {
-            if (this.opts.jtd)
-                throw new Error("schema must be object");
-            else if (typeof schema != "boolean")
-                throw new Error("schema must be object or boolean");
-        }
-        let sch = this._cache.get(schema);
-        if (sch !== undefined)
-            return sch;
-        baseId = (0, resolve_1.normalizeId)(id || baseId);
-        const localRefs = resolve_1.getSchemaRefs.call(this, schema, baseId);
-        sch = new compile_1.SchemaEnv({ schema, schemaId, meta, baseId, localRefs });
-        this._cache.set(sch.schema, sch);
-        if (addSchema && !baseId.startsWith("#")) {
-            // TODO atm it is allowed to overwrite schemas without id (instead of not adding them)
-            if (baseId)
-                this._checkUnique(baseId);
-            this.refs[baseId] = sch;
-        }
-        if (validateSchema)
-            this.validateSchema(schema, true);
-        return sch;
-    }
-    _checkUnique(id) {
-        if (this.schemas[id] || this.refs[id]) {
-            throw new Error(`schema with key or id "${id}" already exists`);
-        }
-    }
-    _compileSchemaEnv(sch) {
-        if (sch.meta)
-            this._compileMetaSchema(sch);
-        else
-            compile_1.compileSchema.call(this, sch);
-        /* istanbul ignore if */
-        if (!sch.validate)
-            throw new Error("ajv implementation error");
-        return sch.validate;
-    }
-    _compileMetaSchema(sch) {
-        const currentOpts = this.opts;
-        this.opts = this._metaOpts;
-        try {
-            compile_1.compileSchema.call(this, sch);
-        }
-        finally {
-            this.opts = currentOpts;
-        }
-    }
-}
-Ajv.ValidationError = validation_error_1.default;
-Ajv.MissingRefError = ref_error_1.default;
-exports["default"] = Ajv;
-function checkOptions(checkOpts, options, msg, log = "error") {
-    for (const key in checkOpts) {
-        const opt = key;
-        if (opt in options)
-            this.logger[log](`${msg}: option ${key}. ${checkOpts[opt]}`);
-    }
-}
-function getSchEnv(keyRef) {
-    keyRef = (0, resolve_1.normalizeId)(keyRef); // TODO tests fail without this line
-    return this.schemas[keyRef] || this.refs[keyRef];
-}
-function addInitialSchemas() {
-    const optsSchemas = this.opts.schemas;
-    if (!optsSchemas)
-        return;
-    if (Array.isArray(optsSchemas))
-        this.addSchema(optsSchemas);
-    else
-        for (const key in optsSchemas)
-            this.addSchema(optsSchemas[key], key);
-}
-function addInitialFormats() {
-    for (const name in this.opts.formats) {
-        const format = this.opts.formats[name];
-        if (format)
-            this.addFormat(name, format);
-    }
-}
-function addInitialKeywords(defs) {
-    if (Array.isArray(defs)) {
-        this.addVocabulary(defs);
-        return;
-    }
-    this.logger.warn("keywords option as map is deprecated, pass array");
-    for (const keyword in defs) {
-        const def = defs[keyword];
-        if (!def.keyword)
-            def.keyword = keyword;
-        this.addKeyword(def);
-    }
-}
-function getMetaSchemaOptions() {
-    const metaOpts = { ...this.opts };
-    for (const opt of META_IGNORE_OPTIONS)
-        delete metaOpts[opt];
-    return metaOpts;
-}
-const noLogs = { log() { }, warn() { }, error() { } };
-function getLogger(logger) {
-    if (logger === false)
-        return noLogs;
-    if (logger === undefined)
-        return console;
-    if (logger.log && logger.warn && logger.error)
-        return logger;
-    throw new Error("logger must implement log, warn and error methods");
-}
-const KEYWORD_NAME = /^[a-z_$][a-z0-9_$:-]*$/i;
-function checkKeyword(keyword, def) {
-    const { RULES } = this;
-    (0, util_1.eachItem)(keyword, (kwd) => {
-        if (RULES.keywords[kwd])
-            throw new Error(`Keyword ${kwd} is already defined`);
-        if (!KEYWORD_NAME.test(kwd))
-            throw new Error(`Keyword ${kwd} has invalid name`);
-    });
-    if (!def)
-        return;
-    if (def.$data && !("code" in def || "validate" in def)) {
-        throw new Error('$data keyword must have "code" or "validate" function');
-    }
-}
-function addRule(keyword, definition, dataType) {
-    var _a;
-    const post = definition === null || definition === void 0 ? void 0 : definition.post;
-    if (dataType && post)
-        throw new Error('keyword with "post" flag cannot have "type"');
-    const { RULES } = this;
-    let ruleGroup = post ? RULES.post : RULES.rules.find(({ type: t }) => t === dataType);
-    if (!ruleGroup) {
-        ruleGroup = { type: dataType, rules: [] };
-        RULES.rules.push(ruleGroup);
-    }
-    RULES.keywords[keyword] = true;
-    if (!definition)
-        return;
-    const rule = {
-        keyword,
-        definition: {
-            ...definition,
-            type: (0, dataType_1.getJSONTypes)(definition.type),
-            schemaType: (0, dataType_1.getJSONTypes)(definition.schemaType),
-        },
-    };
-    if (definition.before)
-        addBeforeRule.call(this, ruleGroup, rule, definition.before);
-    else
-        ruleGroup.rules.push(rule);
-    RULES.all[keyword] = rule;
-    (_a = definition.implements) === null || _a === void 0 ? void 0 : _a.forEach((kwd) => this.addKeyword(kwd));
-}
-function addBeforeRule(ruleGroup, rule, before) {
-    const i = ruleGroup.rules.findIndex((_rule) => _rule.keyword === before);
-    if (i >= 0) {
-        ruleGroup.rules.splice(i, 0, rule);
-    }
-    else {
-        ruleGroup.rules.push(rule);
-        this.logger.warn(`rule ${before} is not defined`);
-    }
-}
-function keywordMetaschema(def) {
-    let { metaSchema } = def;
-    if (metaSchema === undefined)
-        return;
-    if (def.$data && this.opts.$data)
-        metaSchema = schemaOrData(metaSchema);
-    def.validateSchema = this.compile(metaSchema, true);
-}
-const $dataRef = {
-    $ref: "https://raw.githubusercontent.com/ajv-validator/ajv/master/lib/refs/data.json#",
-};
-function schemaOrData(schema) {
-    return { anyOf: [schema, $dataRef] };
-}
-//# sourceMappingURL=core.js.map
-
-/***/ }),
-
-/***/ 3995:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const metaSchema = __nccwpck_require__(1678);
-const applicator = __nccwpck_require__(7216);
-const unevaluated = __nccwpck_require__(9547);
-const content = __nccwpck_require__(8226);
-const core = __nccwpck_require__(518);
-const format = __nccwpck_require__(2207);
-const metadata = __nccwpck_require__(5707);
-const validation = __nccwpck_require__(7082);
-const META_SUPPORT_DATA = ["/properties"];
-function addMetaSchema2020($data) {
-    ;
-    [
-        metaSchema,
-        applicator,
-        unevaluated,
-        content,
-        core,
-        with$data(this, format),
-        metadata,
-        with$data(this, validation),
-    ].forEach((sch) => this.addMetaSchema(sch, undefined, false));
-    return this;
-    function with$data(ajv, sch) {
-        return $data ? ajv.$dataMetaSchema(sch, META_SUPPORT_DATA) : sch;
-    }
-}
-exports["default"] = addMetaSchema2020;
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
 /***/ 4951:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -32133,2413 +28344,6 @@ function ucs2length(str) {
 exports["default"] = ucs2length;
 ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
 //# sourceMappingURL=ucs2length.js.map
-
-/***/ }),
-
-/***/ 6285:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const uri = __nccwpck_require__(4352);
-uri.code = 'require("ajv/dist/runtime/uri").default';
-exports["default"] = uri;
-//# sourceMappingURL=uri.js.map
-
-/***/ }),
-
-/***/ 5402:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-class ValidationError extends Error {
-    constructor(errors) {
-        super("validation failed");
-        this.errors = errors;
-        this.ajv = this.validation = true;
-    }
-}
-exports["default"] = ValidationError;
-//# sourceMappingURL=validation_error.js.map
-
-/***/ }),
-
-/***/ 3448:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.validateAdditionalItems = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const error = {
-    message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
-    params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
-};
-const def = {
-    keyword: "additionalItems",
-    type: "array",
-    schemaType: ["boolean", "object"],
-    before: "uniqueItems",
-    error,
-    code(cxt) {
-        const { parentSchema, it } = cxt;
-        const { items } = parentSchema;
-        if (!Array.isArray(items)) {
-            (0, util_1.checkStrictMode)(it, '"additionalItems" is ignored when "items" is not an array of schemas');
-            return;
-        }
-        validateAdditionalItems(cxt, items);
-    },
-};
-function validateAdditionalItems(cxt, items) {
-    const { gen, schema, data, keyword, it } = cxt;
-    it.items = true;
-    const len = gen.const("len", (0, codegen_1._) `${data}.length`);
-    if (schema === false) {
-        cxt.setParams({ len: items.length });
-        cxt.pass((0, codegen_1._) `${len} <= ${items.length}`);
-    }
-    else if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
-        const valid = gen.var("valid", (0, codegen_1._) `${len} <= ${items.length}`); // TODO var
-        gen.if((0, codegen_1.not)(valid), () => validateItems(valid));
-        cxt.ok(valid);
-    }
-    function validateItems(valid) {
-        gen.forRange("i", items.length, len, (i) => {
-            cxt.subschema({ keyword, dataProp: i, dataPropType: util_1.Type.Num }, valid);
-            if (!it.allErrors)
-                gen.if((0, codegen_1.not)(valid), () => gen.break());
-        });
-    }
-}
-exports.validateAdditionalItems = validateAdditionalItems;
-exports["default"] = def;
-//# sourceMappingURL=additionalItems.js.map
-
-/***/ }),
-
-/***/ 2431:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const util_1 = __nccwpck_require__(4464);
-const error = {
-    message: "must NOT have additional properties",
-    params: ({ params }) => (0, codegen_1._) `{additionalProperty: ${params.additionalProperty}}`,
-};
-const def = {
-    keyword: "additionalProperties",
-    type: ["object"],
-    schemaType: ["boolean", "object"],
-    allowUndefined: true,
-    trackErrors: true,
-    error,
-    code(cxt) {
-        const { gen, schema, parentSchema, data, errsCount, it } = cxt;
-        /* istanbul ignore if */
-        if (!errsCount)
-            throw new Error("ajv implementation error");
-        const { allErrors, opts } = it;
-        it.props = true;
-        if (opts.removeAdditional !== "all" && (0, util_1.alwaysValidSchema)(it, schema))
-            return;
-        const props = (0, code_1.allSchemaProperties)(parentSchema.properties);
-        const patProps = (0, code_1.allSchemaProperties)(parentSchema.patternProperties);
-        checkAdditionalProperties();
-        cxt.ok((0, codegen_1._) `${errsCount} === ${names_1.default.errors}`);
-        function checkAdditionalProperties() {
-            gen.forIn("key", data, (key) => {
-                if (!props.length && !patProps.length)
-                    additionalPropertyCode(key);
-                else
-                    gen.if(isAdditional(key), () => additionalPropertyCode(key));
-            });
-        }
-        function isAdditional(key) {
-            let definedProp;
-            if (props.length > 8) {
-                // TODO maybe an option instead of hard-coded 8?
-                const propsSchema = (0, util_1.schemaRefOrVal)(it, parentSchema.properties, "properties");
-                definedProp = (0, code_1.isOwnProperty)(gen, propsSchema, key);
-            }
-            else if (props.length) {
-                definedProp = (0, codegen_1.or)(...props.map((p) => (0, codegen_1._) `${key} === ${p}`));
-            }
-            else {
-                definedProp = codegen_1.nil;
-            }
-            if (patProps.length) {
-                definedProp = (0, codegen_1.or)(definedProp, ...patProps.map((p) => (0, codegen_1._) `${(0, code_1.usePattern)(cxt, p)}.test(${key})`));
-            }
-            return (0, codegen_1.not)(definedProp);
-        }
-        function deleteAdditional(key) {
-            gen.code((0, codegen_1._) `delete ${data}[${key}]`);
-        }
-        function additionalPropertyCode(key) {
-            if (opts.removeAdditional === "all" || (opts.removeAdditional && schema === false)) {
-                deleteAdditional(key);
-                return;
-            }
-            if (schema === false) {
-                cxt.setParams({ additionalProperty: key });
-                cxt.error();
-                if (!allErrors)
-                    gen.break();
-                return;
-            }
-            if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
-                const valid = gen.name("valid");
-                if (opts.removeAdditional === "failing") {
-                    applyAdditionalSchema(key, valid, false);
-                    gen.if((0, codegen_1.not)(valid), () => {
-                        cxt.reset();
-                        deleteAdditional(key);
-                    });
-                }
-                else {
-                    applyAdditionalSchema(key, valid);
-                    if (!allErrors)
-                        gen.if((0, codegen_1.not)(valid), () => gen.break());
-                }
-            }
-        }
-        function applyAdditionalSchema(key, valid, errors) {
-            const subschema = {
-                keyword: "additionalProperties",
-                dataProp: key,
-                dataPropType: util_1.Type.Str,
-            };
-            if (errors === false) {
-                Object.assign(subschema, {
-                    compositeRule: true,
-                    createErrors: false,
-                    allErrors: false,
-                });
-            }
-            cxt.subschema(subschema, valid);
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=additionalProperties.js.map
-
-/***/ }),
-
-/***/ 9205:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
-const def = {
-    keyword: "allOf",
-    schemaType: "array",
-    code(cxt) {
-        const { gen, schema, it } = cxt;
-        /* istanbul ignore if */
-        if (!Array.isArray(schema))
-            throw new Error("ajv implementation error");
-        const valid = gen.name("valid");
-        schema.forEach((sch, i) => {
-            if ((0, util_1.alwaysValidSchema)(it, sch))
-                return;
-            const schCxt = cxt.subschema({ keyword: "allOf", schemaProp: i }, valid);
-            cxt.ok(valid);
-            cxt.mergeEvaluated(schCxt);
-        });
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=allOf.js.map
-
-/***/ }),
-
-/***/ 9380:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const def = {
-    keyword: "anyOf",
-    schemaType: "array",
-    trackErrors: true,
-    code: code_1.validateUnion,
-    error: { message: "must match a schema in anyOf" },
-};
-exports["default"] = def;
-//# sourceMappingURL=anyOf.js.map
-
-/***/ }),
-
-/***/ 6182:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const error = {
-    message: ({ params: { min, max } }) => max === undefined
-        ? (0, codegen_1.str) `must contain at least ${min} valid item(s)`
-        : (0, codegen_1.str) `must contain at least ${min} and no more than ${max} valid item(s)`,
-    params: ({ params: { min, max } }) => max === undefined ? (0, codegen_1._) `{minContains: ${min}}` : (0, codegen_1._) `{minContains: ${min}, maxContains: ${max}}`,
-};
-const def = {
-    keyword: "contains",
-    type: "array",
-    schemaType: ["object", "boolean"],
-    before: "uniqueItems",
-    trackErrors: true,
-    error,
-    code(cxt) {
-        const { gen, schema, parentSchema, data, it } = cxt;
-        let min;
-        let max;
-        const { minContains, maxContains } = parentSchema;
-        if (it.opts.next) {
-            min = minContains === undefined ? 1 : minContains;
-            max = maxContains;
-        }
-        else {
-            min = 1;
-        }
-        const len = gen.const("len", (0, codegen_1._) `${data}.length`);
-        cxt.setParams({ min, max });
-        if (max === undefined && min === 0) {
-            (0, util_1.checkStrictMode)(it, `"minContains" == 0 without "maxContains": "contains" keyword ignored`);
-            return;
-        }
-        if (max !== undefined && min > max) {
-            (0, util_1.checkStrictMode)(it, `"minContains" > "maxContains" is always invalid`);
-            cxt.fail();
-            return;
-        }
-        if ((0, util_1.alwaysValidSchema)(it, schema)) {
-            let cond = (0, codegen_1._) `${len} >= ${min}`;
-            if (max !== undefined)
-                cond = (0, codegen_1._) `${cond} && ${len} <= ${max}`;
-            cxt.pass(cond);
-            return;
-        }
-        it.items = true;
-        const valid = gen.name("valid");
-        if (max === undefined && min === 1) {
-            validateItems(valid, () => gen.if(valid, () => gen.break()));
-        }
-        else if (min === 0) {
-            gen.let(valid, true);
-            if (max !== undefined)
-                gen.if((0, codegen_1._) `${data}.length > 0`, validateItemsWithCount);
-        }
-        else {
-            gen.let(valid, false);
-            validateItemsWithCount();
-        }
-        cxt.result(valid, () => cxt.reset());
-        function validateItemsWithCount() {
-            const schValid = gen.name("_valid");
-            const count = gen.let("count", 0);
-            validateItems(schValid, () => gen.if(schValid, () => checkLimits(count)));
-        }
-        function validateItems(_valid, block) {
-            gen.forRange("i", 0, len, (i) => {
-                cxt.subschema({
-                    keyword: "contains",
-                    dataProp: i,
-                    dataPropType: util_1.Type.Num,
-                    compositeRule: true,
-                }, _valid);
-                block();
-            });
-        }
-        function checkLimits(count) {
-            gen.code((0, codegen_1._) `${count}++`);
-            if (max === undefined) {
-                gen.if((0, codegen_1._) `${count} >= ${min}`, () => gen.assign(valid, true).break());
-            }
-            else {
-                gen.if((0, codegen_1._) `${count} > ${max}`, () => gen.assign(valid, false).break());
-                if (min === 1)
-                    gen.assign(valid, true);
-                else
-                    gen.if((0, codegen_1._) `${count} >= ${min}`, () => gen.assign(valid, true));
-            }
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=contains.js.map
-
-/***/ }),
-
-/***/ 5826:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.validateSchemaDeps = exports.validatePropertyDeps = exports.error = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
-exports.error = {
-    message: ({ params: { property, depsCount, deps } }) => {
-        const property_ies = depsCount === 1 ? "property" : "properties";
-        return (0, codegen_1.str) `must have ${property_ies} ${deps} when property ${property} is present`;
-    },
-    params: ({ params: { property, depsCount, deps, missingProperty } }) => (0, codegen_1._) `{property: ${property},
-    missingProperty: ${missingProperty},
-    depsCount: ${depsCount},
-    deps: ${deps}}`, // TODO change to reference
-};
-const def = {
-    keyword: "dependencies",
-    type: "object",
-    schemaType: "object",
-    error: exports.error,
-    code(cxt) {
-        const [propDeps, schDeps] = splitDependencies(cxt);
-        validatePropertyDeps(cxt, propDeps);
-        validateSchemaDeps(cxt, schDeps);
-    },
-};
-function splitDependencies({ schema }) {
-    const propertyDeps = {};
-    const schemaDeps = {};
-    for (const key in schema) {
-        if (key === "__proto__")
-            continue;
-        const deps = Array.isArray(schema[key]) ? propertyDeps : schemaDeps;
-        deps[key] = schema[key];
-    }
-    return [propertyDeps, schemaDeps];
-}
-function validatePropertyDeps(cxt, propertyDeps = cxt.schema) {
-    const { gen, data, it } = cxt;
-    if (Object.keys(propertyDeps).length === 0)
-        return;
-    const missing = gen.let("missing");
-    for (const prop in propertyDeps) {
-        const deps = propertyDeps[prop];
-        if (deps.length === 0)
-            continue;
-        const hasProperty = (0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties);
-        cxt.setParams({
-            property: prop,
-            depsCount: deps.length,
-            deps: deps.join(", "),
-        });
-        if (it.allErrors) {
-            gen.if(hasProperty, () => {
-                for (const depProp of deps) {
-                    (0, code_1.checkReportMissingProp)(cxt, depProp);
-                }
-            });
-        }
-        else {
-            gen.if((0, codegen_1._) `${hasProperty} && (${(0, code_1.checkMissingProp)(cxt, deps, missing)})`);
-            (0, code_1.reportMissingProp)(cxt, missing);
-            gen.else();
-        }
-    }
-}
-exports.validatePropertyDeps = validatePropertyDeps;
-function validateSchemaDeps(cxt, schemaDeps = cxt.schema) {
-    const { gen, data, keyword, it } = cxt;
-    const valid = gen.name("valid");
-    for (const prop in schemaDeps) {
-        if ((0, util_1.alwaysValidSchema)(it, schemaDeps[prop]))
-            continue;
-        gen.if((0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties), () => {
-            const schCxt = cxt.subschema({ keyword, schemaProp: prop }, valid);
-            cxt.mergeValidEvaluated(schCxt, valid);
-        }, () => gen.var(valid, true) // TODO var
-        );
-        cxt.ok(valid);
-    }
-}
-exports.validateSchemaDeps = validateSchemaDeps;
-exports["default"] = def;
-//# sourceMappingURL=dependencies.js.map
-
-/***/ }),
-
-/***/ 3818:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependencies_1 = __nccwpck_require__(5826);
-const def = {
-    keyword: "dependentSchemas",
-    type: "object",
-    schemaType: "object",
-    code: (cxt) => (0, dependencies_1.validateSchemaDeps)(cxt),
-};
-exports["default"] = def;
-//# sourceMappingURL=dependentSchemas.js.map
-
-/***/ }),
-
-/***/ 8584:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const error = {
-    message: ({ params }) => (0, codegen_1.str) `must match "${params.ifClause}" schema`,
-    params: ({ params }) => (0, codegen_1._) `{failingKeyword: ${params.ifClause}}`,
-};
-const def = {
-    keyword: "if",
-    schemaType: ["object", "boolean"],
-    trackErrors: true,
-    error,
-    code(cxt) {
-        const { gen, parentSchema, it } = cxt;
-        if (parentSchema.then === undefined && parentSchema.else === undefined) {
-            (0, util_1.checkStrictMode)(it, '"if" without "then" and "else" is ignored');
-        }
-        const hasThen = hasSchema(it, "then");
-        const hasElse = hasSchema(it, "else");
-        if (!hasThen && !hasElse)
-            return;
-        const valid = gen.let("valid", true);
-        const schValid = gen.name("_valid");
-        validateIf();
-        cxt.reset();
-        if (hasThen && hasElse) {
-            const ifClause = gen.let("ifClause");
-            cxt.setParams({ ifClause });
-            gen.if(schValid, validateClause("then", ifClause), validateClause("else", ifClause));
-        }
-        else if (hasThen) {
-            gen.if(schValid, validateClause("then"));
-        }
-        else {
-            gen.if((0, codegen_1.not)(schValid), validateClause("else"));
-        }
-        cxt.pass(valid, () => cxt.error(true));
-        function validateIf() {
-            const schCxt = cxt.subschema({
-                keyword: "if",
-                compositeRule: true,
-                createErrors: false,
-                allErrors: false,
-            }, schValid);
-            cxt.mergeEvaluated(schCxt);
-        }
-        function validateClause(keyword, ifClause) {
-            return () => {
-                const schCxt = cxt.subschema({ keyword }, schValid);
-                gen.assign(valid, schValid);
-                cxt.mergeValidEvaluated(schCxt, valid);
-                if (ifClause)
-                    gen.assign(ifClause, (0, codegen_1._) `${keyword}`);
-                else
-                    cxt.setParams({ ifClause: keyword });
-            };
-        }
-    },
-};
-function hasSchema(it, keyword) {
-    const schema = it.schema[keyword];
-    return schema !== undefined && !(0, util_1.alwaysValidSchema)(it, schema);
-}
-exports["default"] = def;
-//# sourceMappingURL=if.js.map
-
-/***/ }),
-
-/***/ 8775:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const additionalItems_1 = __nccwpck_require__(3448);
-const prefixItems_1 = __nccwpck_require__(6467);
-const items_1 = __nccwpck_require__(5791);
-const items2020_1 = __nccwpck_require__(2959);
-const contains_1 = __nccwpck_require__(6182);
-const dependencies_1 = __nccwpck_require__(5826);
-const propertyNames_1 = __nccwpck_require__(1372);
-const additionalProperties_1 = __nccwpck_require__(2431);
-const properties_1 = __nccwpck_require__(8778);
-const patternProperties_1 = __nccwpck_require__(664);
-const not_1 = __nccwpck_require__(8350);
-const anyOf_1 = __nccwpck_require__(9380);
-const oneOf_1 = __nccwpck_require__(2490);
-const allOf_1 = __nccwpck_require__(9205);
-const if_1 = __nccwpck_require__(8584);
-const thenElse_1 = __nccwpck_require__(9210);
-function getApplicator(draft2020 = false) {
-    const applicator = [
-        // any
-        not_1.default,
-        anyOf_1.default,
-        oneOf_1.default,
-        allOf_1.default,
-        if_1.default,
-        thenElse_1.default,
-        // object
-        propertyNames_1.default,
-        additionalProperties_1.default,
-        dependencies_1.default,
-        properties_1.default,
-        patternProperties_1.default,
-    ];
-    // array
-    if (draft2020)
-        applicator.push(prefixItems_1.default, items2020_1.default);
-    else
-        applicator.push(additionalItems_1.default, items_1.default);
-    applicator.push(contains_1.default);
-    return applicator;
-}
-exports["default"] = getApplicator;
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 5791:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.validateTuple = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
-const def = {
-    keyword: "items",
-    type: "array",
-    schemaType: ["object", "array", "boolean"],
-    before: "uniqueItems",
-    code(cxt) {
-        const { schema, it } = cxt;
-        if (Array.isArray(schema))
-            return validateTuple(cxt, "additionalItems", schema);
-        it.items = true;
-        if ((0, util_1.alwaysValidSchema)(it, schema))
-            return;
-        cxt.ok((0, code_1.validateArray)(cxt));
-    },
-};
-function validateTuple(cxt, extraItems, schArr = cxt.schema) {
-    const { gen, parentSchema, data, keyword, it } = cxt;
-    checkStrictTuple(parentSchema);
-    if (it.opts.unevaluated && schArr.length && it.items !== true) {
-        it.items = util_1.mergeEvaluated.items(gen, schArr.length, it.items);
-    }
-    const valid = gen.name("valid");
-    const len = gen.const("len", (0, codegen_1._) `${data}.length`);
-    schArr.forEach((sch, i) => {
-        if ((0, util_1.alwaysValidSchema)(it, sch))
-            return;
-        gen.if((0, codegen_1._) `${len} > ${i}`, () => cxt.subschema({
-            keyword,
-            schemaProp: i,
-            dataProp: i,
-        }, valid));
-        cxt.ok(valid);
-    });
-    function checkStrictTuple(sch) {
-        const { opts, errSchemaPath } = it;
-        const l = schArr.length;
-        const fullTuple = l === sch.minItems && (l === sch.maxItems || sch[extraItems] === false);
-        if (opts.strictTuples && !fullTuple) {
-            const msg = `"${keyword}" is ${l}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
-            (0, util_1.checkStrictMode)(it, msg, opts.strictTuples);
-        }
-    }
-}
-exports.validateTuple = validateTuple;
-exports["default"] = def;
-//# sourceMappingURL=items.js.map
-
-/***/ }),
-
-/***/ 2959:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
-const additionalItems_1 = __nccwpck_require__(3448);
-const error = {
-    message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
-    params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
-};
-const def = {
-    keyword: "items",
-    type: "array",
-    schemaType: ["object", "boolean"],
-    before: "uniqueItems",
-    error,
-    code(cxt) {
-        const { schema, parentSchema, it } = cxt;
-        const { prefixItems } = parentSchema;
-        it.items = true;
-        if ((0, util_1.alwaysValidSchema)(it, schema))
-            return;
-        if (prefixItems)
-            (0, additionalItems_1.validateAdditionalItems)(cxt, prefixItems);
-        else
-            cxt.ok((0, code_1.validateArray)(cxt));
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=items2020.js.map
-
-/***/ }),
-
-/***/ 8350:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
-const def = {
-    keyword: "not",
-    schemaType: ["object", "boolean"],
-    trackErrors: true,
-    code(cxt) {
-        const { gen, schema, it } = cxt;
-        if ((0, util_1.alwaysValidSchema)(it, schema)) {
-            cxt.fail();
-            return;
-        }
-        const valid = gen.name("valid");
-        cxt.subschema({
-            keyword: "not",
-            compositeRule: true,
-            createErrors: false,
-            allErrors: false,
-        }, valid);
-        cxt.failResult(valid, () => cxt.reset(), () => cxt.error());
-    },
-    error: { message: "must NOT be valid" },
-};
-exports["default"] = def;
-//# sourceMappingURL=not.js.map
-
-/***/ }),
-
-/***/ 2490:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const error = {
-    message: "must match exactly one schema in oneOf",
-    params: ({ params }) => (0, codegen_1._) `{passingSchemas: ${params.passing}}`,
-};
-const def = {
-    keyword: "oneOf",
-    schemaType: "array",
-    trackErrors: true,
-    error,
-    code(cxt) {
-        const { gen, schema, parentSchema, it } = cxt;
-        /* istanbul ignore if */
-        if (!Array.isArray(schema))
-            throw new Error("ajv implementation error");
-        if (it.opts.discriminator && parentSchema.discriminator)
-            return;
-        const schArr = schema;
-        const valid = gen.let("valid", false);
-        const passing = gen.let("passing", null);
-        const schValid = gen.name("_valid");
-        cxt.setParams({ passing });
-        // TODO possibly fail straight away (with warning or exception) if there are two empty always valid schemas
-        gen.block(validateOneOf);
-        cxt.result(valid, () => cxt.reset(), () => cxt.error(true));
-        function validateOneOf() {
-            schArr.forEach((sch, i) => {
-                let schCxt;
-                if ((0, util_1.alwaysValidSchema)(it, sch)) {
-                    gen.var(schValid, true);
-                }
-                else {
-                    schCxt = cxt.subschema({
-                        keyword: "oneOf",
-                        schemaProp: i,
-                        compositeRule: true,
-                    }, schValid);
-                }
-                if (i > 0) {
-                    gen
-                        .if((0, codegen_1._) `${schValid} && ${valid}`)
-                        .assign(valid, false)
-                        .assign(passing, (0, codegen_1._) `[${passing}, ${i}]`)
-                        .else();
-                }
-                gen.if(schValid, () => {
-                    gen.assign(valid, true);
-                    gen.assign(passing, i);
-                    if (schCxt)
-                        cxt.mergeEvaluated(schCxt, codegen_1.Name);
-                });
-            });
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=oneOf.js.map
-
-/***/ }),
-
-/***/ 664:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const util_2 = __nccwpck_require__(4464);
-const def = {
-    keyword: "patternProperties",
-    type: "object",
-    schemaType: "object",
-    code(cxt) {
-        const { gen, schema, data, parentSchema, it } = cxt;
-        const { opts } = it;
-        const patterns = (0, code_1.allSchemaProperties)(schema);
-        const alwaysValidPatterns = patterns.filter((p) => (0, util_1.alwaysValidSchema)(it, schema[p]));
-        if (patterns.length === 0 ||
-            (alwaysValidPatterns.length === patterns.length &&
-                (!it.opts.unevaluated || it.props === true))) {
-            return;
-        }
-        const checkProperties = opts.strictSchema && !opts.allowMatchingProperties && parentSchema.properties;
-        const valid = gen.name("valid");
-        if (it.props !== true && !(it.props instanceof codegen_1.Name)) {
-            it.props = (0, util_2.evaluatedPropsToName)(gen, it.props);
-        }
-        const { props } = it;
-        validatePatternProperties();
-        function validatePatternProperties() {
-            for (const pat of patterns) {
-                if (checkProperties)
-                    checkMatchingProperties(pat);
-                if (it.allErrors) {
-                    validateProperties(pat);
-                }
-                else {
-                    gen.var(valid, true); // TODO var
-                    validateProperties(pat);
-                    gen.if(valid);
-                }
-            }
-        }
-        function checkMatchingProperties(pat) {
-            for (const prop in checkProperties) {
-                if (new RegExp(pat).test(prop)) {
-                    (0, util_1.checkStrictMode)(it, `property ${prop} matches pattern ${pat} (use allowMatchingProperties)`);
-                }
-            }
-        }
-        function validateProperties(pat) {
-            gen.forIn("key", data, (key) => {
-                gen.if((0, codegen_1._) `${(0, code_1.usePattern)(cxt, pat)}.test(${key})`, () => {
-                    const alwaysValid = alwaysValidPatterns.includes(pat);
-                    if (!alwaysValid) {
-                        cxt.subschema({
-                            keyword: "patternProperties",
-                            schemaProp: pat,
-                            dataProp: key,
-                            dataPropType: util_2.Type.Str,
-                        }, valid);
-                    }
-                    if (it.opts.unevaluated && props !== true) {
-                        gen.assign((0, codegen_1._) `${props}[${key}]`, true);
-                    }
-                    else if (!alwaysValid && !it.allErrors) {
-                        // can short-circuit if `unevaluatedProperties` is not supported (opts.next === false)
-                        // or if all properties were evaluated (props === true)
-                        gen.if((0, codegen_1.not)(valid), () => gen.break());
-                    }
-                });
-            });
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=patternProperties.js.map
-
-/***/ }),
-
-/***/ 6467:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const items_1 = __nccwpck_require__(5791);
-const def = {
-    keyword: "prefixItems",
-    type: "array",
-    schemaType: ["array"],
-    before: "uniqueItems",
-    code: (cxt) => (0, items_1.validateTuple)(cxt, "items"),
-};
-exports["default"] = def;
-//# sourceMappingURL=prefixItems.js.map
-
-/***/ }),
-
-/***/ 8778:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const validate_1 = __nccwpck_require__(7881);
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const additionalProperties_1 = __nccwpck_require__(2431);
-const def = {
-    keyword: "properties",
-    type: "object",
-    schemaType: "object",
-    code(cxt) {
-        const { gen, schema, parentSchema, data, it } = cxt;
-        if (it.opts.removeAdditional === "all" && parentSchema.additionalProperties === undefined) {
-            additionalProperties_1.default.code(new validate_1.KeywordCxt(it, additionalProperties_1.default, "additionalProperties"));
-        }
-        const allProps = (0, code_1.allSchemaProperties)(schema);
-        for (const prop of allProps) {
-            it.definedProperties.add(prop);
-        }
-        if (it.opts.unevaluated && allProps.length && it.props !== true) {
-            it.props = util_1.mergeEvaluated.props(gen, (0, util_1.toHash)(allProps), it.props);
-        }
-        const properties = allProps.filter((p) => !(0, util_1.alwaysValidSchema)(it, schema[p]));
-        if (properties.length === 0)
-            return;
-        const valid = gen.name("valid");
-        for (const prop of properties) {
-            if (hasDefault(prop)) {
-                applyPropertySchema(prop);
-            }
-            else {
-                gen.if((0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties));
-                applyPropertySchema(prop);
-                if (!it.allErrors)
-                    gen.else().var(valid, true);
-                gen.endIf();
-            }
-            cxt.it.definedProperties.add(prop);
-            cxt.ok(valid);
-        }
-        function hasDefault(prop) {
-            return it.opts.useDefaults && !it.compositeRule && schema[prop].default !== undefined;
-        }
-        function applyPropertySchema(prop) {
-            cxt.subschema({
-                keyword: "properties",
-                schemaProp: prop,
-                dataProp: prop,
-            }, valid);
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=properties.js.map
-
-/***/ }),
-
-/***/ 1372:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const error = {
-    message: "property name must be valid",
-    params: ({ params }) => (0, codegen_1._) `{propertyName: ${params.propertyName}}`,
-};
-const def = {
-    keyword: "propertyNames",
-    type: "object",
-    schemaType: ["object", "boolean"],
-    error,
-    code(cxt) {
-        const { gen, schema, data, it } = cxt;
-        if ((0, util_1.alwaysValidSchema)(it, schema))
-            return;
-        const valid = gen.name("valid");
-        gen.forIn("key", data, (key) => {
-            cxt.setParams({ propertyName: key });
-            cxt.subschema({
-                keyword: "propertyNames",
-                data: key,
-                dataTypes: ["string"],
-                propertyName: key,
-                compositeRule: true,
-            }, valid);
-            gen.if((0, codegen_1.not)(valid), () => {
-                cxt.error(true);
-                if (!it.allErrors)
-                    gen.break();
-            });
-        });
-        cxt.ok(valid);
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=propertyNames.js.map
-
-/***/ }),
-
-/***/ 9210:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
-const def = {
-    keyword: ["then", "else"],
-    schemaType: ["object", "boolean"],
-    code({ keyword, parentSchema, it }) {
-        if (parentSchema.if === undefined)
-            (0, util_1.checkStrictMode)(it, `"${keyword}" without "if" is ignored`);
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=thenElse.js.map
-
-/***/ }),
-
-/***/ 8484:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.validateUnion = exports.validateArray = exports.usePattern = exports.callValidateCode = exports.schemaProperties = exports.allSchemaProperties = exports.noPropertyInData = exports.propertyInData = exports.isOwnProperty = exports.hasPropFunc = exports.reportMissingProp = exports.checkMissingProp = exports.checkReportMissingProp = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
-const util_2 = __nccwpck_require__(4464);
-function checkReportMissingProp(cxt, prop) {
-    const { gen, data, it } = cxt;
-    gen.if(noPropertyInData(gen, data, prop, it.opts.ownProperties), () => {
-        cxt.setParams({ missingProperty: (0, codegen_1._) `${prop}` }, true);
-        cxt.error();
-    });
-}
-exports.checkReportMissingProp = checkReportMissingProp;
-function checkMissingProp({ gen, data, it: { opts } }, properties, missing) {
-    return (0, codegen_1.or)(...properties.map((prop) => (0, codegen_1.and)(noPropertyInData(gen, data, prop, opts.ownProperties), (0, codegen_1._) `${missing} = ${prop}`)));
-}
-exports.checkMissingProp = checkMissingProp;
-function reportMissingProp(cxt, missing) {
-    cxt.setParams({ missingProperty: missing }, true);
-    cxt.error();
-}
-exports.reportMissingProp = reportMissingProp;
-function hasPropFunc(gen) {
-    return gen.scopeValue("func", {
-        // eslint-disable-next-line @typescript-eslint/unbound-method
-        ref: Object.prototype.hasOwnProperty,
-        code: (0, codegen_1._) `Object.prototype.hasOwnProperty`,
-    });
-}
-exports.hasPropFunc = hasPropFunc;
-function isOwnProperty(gen, data, property) {
-    return (0, codegen_1._) `${hasPropFunc(gen)}.call(${data}, ${property})`;
-}
-exports.isOwnProperty = isOwnProperty;
-function propertyInData(gen, data, property, ownProperties) {
-    const cond = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(property)} !== undefined`;
-    return ownProperties ? (0, codegen_1._) `${cond} && ${isOwnProperty(gen, data, property)}` : cond;
-}
-exports.propertyInData = propertyInData;
-function noPropertyInData(gen, data, property, ownProperties) {
-    const cond = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(property)} === undefined`;
-    return ownProperties ? (0, codegen_1.or)(cond, (0, codegen_1.not)(isOwnProperty(gen, data, property))) : cond;
-}
-exports.noPropertyInData = noPropertyInData;
-function allSchemaProperties(schemaMap) {
-    return schemaMap ? Object.keys(schemaMap).filter((p) => p !== "__proto__") : [];
-}
-exports.allSchemaProperties = allSchemaProperties;
-function schemaProperties(it, schemaMap) {
-    return allSchemaProperties(schemaMap).filter((p) => !(0, util_1.alwaysValidSchema)(it, schemaMap[p]));
-}
-exports.schemaProperties = schemaProperties;
-function callValidateCode({ schemaCode, data, it: { gen, topSchemaRef, schemaPath, errorPath }, it }, func, context, passSchema) {
-    const dataAndSchema = passSchema ? (0, codegen_1._) `${schemaCode}, ${data}, ${topSchemaRef}${schemaPath}` : data;
-    const valCxt = [
-        [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, errorPath)],
-        [names_1.default.parentData, it.parentData],
-        [names_1.default.parentDataProperty, it.parentDataProperty],
-        [names_1.default.rootData, names_1.default.rootData],
-    ];
-    if (it.opts.dynamicRef)
-        valCxt.push([names_1.default.dynamicAnchors, names_1.default.dynamicAnchors]);
-    const args = (0, codegen_1._) `${dataAndSchema}, ${gen.object(...valCxt)}`;
-    return context !== codegen_1.nil ? (0, codegen_1._) `${func}.call(${context}, ${args})` : (0, codegen_1._) `${func}(${args})`;
-}
-exports.callValidateCode = callValidateCode;
-const newRegExp = (0, codegen_1._) `new RegExp`;
-function usePattern({ gen, it: { opts } }, pattern) {
-    const u = opts.unicodeRegExp ? "u" : "";
-    const { regExp } = opts.code;
-    const rx = regExp(pattern, u);
-    return gen.scopeValue("pattern", {
-        key: rx.toString(),
-        ref: rx,
-        code: (0, codegen_1._) `${regExp.code === "new RegExp" ? newRegExp : (0, util_2.useFunc)(gen, regExp)}(${pattern}, ${u})`,
-    });
-}
-exports.usePattern = usePattern;
-function validateArray(cxt) {
-    const { gen, data, keyword, it } = cxt;
-    const valid = gen.name("valid");
-    if (it.allErrors) {
-        const validArr = gen.let("valid", true);
-        validateItems(() => gen.assign(validArr, false));
-        return validArr;
-    }
-    gen.var(valid, true);
-    validateItems(() => gen.break());
-    return valid;
-    function validateItems(notValid) {
-        const len = gen.const("len", (0, codegen_1._) `${data}.length`);
-        gen.forRange("i", 0, len, (i) => {
-            cxt.subschema({
-                keyword,
-                dataProp: i,
-                dataPropType: util_1.Type.Num,
-            }, valid);
-            gen.if((0, codegen_1.not)(valid), notValid);
-        });
-    }
-}
-exports.validateArray = validateArray;
-function validateUnion(cxt) {
-    const { gen, schema, keyword, it } = cxt;
-    /* istanbul ignore if */
-    if (!Array.isArray(schema))
-        throw new Error("ajv implementation error");
-    const alwaysValid = schema.some((sch) => (0, util_1.alwaysValidSchema)(it, sch));
-    if (alwaysValid && !it.opts.unevaluated)
-        return;
-    const valid = gen.let("valid", false);
-    const schValid = gen.name("_valid");
-    gen.block(() => schema.forEach((_sch, i) => {
-        const schCxt = cxt.subschema({
-            keyword,
-            schemaProp: i,
-            compositeRule: true,
-        }, schValid);
-        gen.assign(valid, (0, codegen_1._) `${valid} || ${schValid}`);
-        const merged = cxt.mergeValidEvaluated(schCxt, schValid);
-        // can short-circuit if `unevaluatedProperties/Items` not supported (opts.unevaluated !== true)
-        // or if all properties and items were evaluated (it.props === true && it.items === true)
-        if (!merged)
-            gen.if((0, codegen_1.not)(valid));
-    }));
-    cxt.result(valid, () => cxt.reset(), () => cxt.error(true));
-}
-exports.validateUnion = validateUnion;
-//# sourceMappingURL=code.js.map
-
-/***/ }),
-
-/***/ 9872:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const def = {
-    keyword: "id",
-    code() {
-        throw new Error('NOT SUPPORTED: keyword "id", use "$id" for schema ID');
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=id.js.map
-
-/***/ }),
-
-/***/ 7397:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const id_1 = __nccwpck_require__(9872);
-const ref_1 = __nccwpck_require__(2996);
-const core = [
-    "$schema",
-    "$id",
-    "$defs",
-    "$vocabulary",
-    { keyword: "$comment" },
-    "definitions",
-    id_1.default,
-    ref_1.default,
-];
-exports["default"] = core;
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 2996:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.callRef = exports.getValidate = void 0;
-const ref_error_1 = __nccwpck_require__(3162);
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const compile_1 = __nccwpck_require__(2718);
-const util_1 = __nccwpck_require__(4464);
-const def = {
-    keyword: "$ref",
-    schemaType: "string",
-    code(cxt) {
-        const { gen, schema: $ref, it } = cxt;
-        const { baseId, schemaEnv: env, validateName, opts, self } = it;
-        const { root } = env;
-        if (($ref === "#" || $ref === "#/") && baseId === root.baseId)
-            return callRootRef();
-        const schOrEnv = compile_1.resolveRef.call(self, root, baseId, $ref);
-        if (schOrEnv === undefined)
-            throw new ref_error_1.default(it.opts.uriResolver, baseId, $ref);
-        if (schOrEnv instanceof compile_1.SchemaEnv)
-            return callValidate(schOrEnv);
-        return inlineRefSchema(schOrEnv);
-        function callRootRef() {
-            if (env === root)
-                return callRef(cxt, validateName, env, env.$async);
-            const rootName = gen.scopeValue("root", { ref: root });
-            return callRef(cxt, (0, codegen_1._) `${rootName}.validate`, root, root.$async);
-        }
-        function callValidate(sch) {
-            const v = getValidate(cxt, sch);
-            callRef(cxt, v, sch, sch.$async);
-        }
-        function inlineRefSchema(sch) {
-            const schName = gen.scopeValue("schema", opts.code.source === true ? { ref: sch, code: (0, codegen_1.stringify)(sch) } : { ref: sch });
-            const valid = gen.name("valid");
-            const schCxt = cxt.subschema({
-                schema: sch,
-                dataTypes: [],
-                schemaPath: codegen_1.nil,
-                topSchemaRef: schName,
-                errSchemaPath: $ref,
-            }, valid);
-            cxt.mergeEvaluated(schCxt);
-            cxt.ok(valid);
-        }
-    },
-};
-function getValidate(cxt, sch) {
-    const { gen } = cxt;
-    return sch.validate
-        ? gen.scopeValue("validate", { ref: sch.validate })
-        : (0, codegen_1._) `${gen.scopeValue("wrapper", { ref: sch })}.validate`;
-}
-exports.getValidate = getValidate;
-function callRef(cxt, v, sch, $async) {
-    const { gen, it } = cxt;
-    const { allErrors, schemaEnv: env, opts } = it;
-    const passCxt = opts.passContext ? names_1.default.this : codegen_1.nil;
-    if ($async)
-        callAsyncRef();
-    else
-        callSyncRef();
-    function callAsyncRef() {
-        if (!env.$async)
-            throw new Error("async schema referenced by sync schema");
-        const valid = gen.let("valid");
-        gen.try(() => {
-            gen.code((0, codegen_1._) `await ${(0, code_1.callValidateCode)(cxt, v, passCxt)}`);
-            addEvaluatedFrom(v); // TODO will not work with async, it has to be returned with the result
-            if (!allErrors)
-                gen.assign(valid, true);
-        }, (e) => {
-            gen.if((0, codegen_1._) `!(${e} instanceof ${it.ValidationError})`, () => gen.throw(e));
-            addErrorsFrom(e);
-            if (!allErrors)
-                gen.assign(valid, false);
-        });
-        cxt.ok(valid);
-    }
-    function callSyncRef() {
-        cxt.result((0, code_1.callValidateCode)(cxt, v, passCxt), () => addEvaluatedFrom(v), () => addErrorsFrom(v));
-    }
-    function addErrorsFrom(source) {
-        const errs = (0, codegen_1._) `${source}.errors`;
-        gen.assign(names_1.default.vErrors, (0, codegen_1._) `${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.vErrors}.concat(${errs})`); // TODO tagged
-        gen.assign(names_1.default.errors, (0, codegen_1._) `${names_1.default.vErrors}.length`);
-    }
-    function addEvaluatedFrom(source) {
-        var _a;
-        if (!it.opts.unevaluated)
-            return;
-        const schEvaluated = (_a = sch === null || sch === void 0 ? void 0 : sch.validate) === null || _a === void 0 ? void 0 : _a.evaluated;
-        // TODO refactor
-        if (it.props !== true) {
-            if (schEvaluated && !schEvaluated.dynamicProps) {
-                if (schEvaluated.props !== undefined) {
-                    it.props = util_1.mergeEvaluated.props(gen, schEvaluated.props, it.props);
-                }
-            }
-            else {
-                const props = gen.var("props", (0, codegen_1._) `${source}.evaluated.props`);
-                it.props = util_1.mergeEvaluated.props(gen, props, it.props, codegen_1.Name);
-            }
-        }
-        if (it.items !== true) {
-            if (schEvaluated && !schEvaluated.dynamicItems) {
-                if (schEvaluated.items !== undefined) {
-                    it.items = util_1.mergeEvaluated.items(gen, schEvaluated.items, it.items);
-                }
-            }
-            else {
-                const items = gen.var("items", (0, codegen_1._) `${source}.evaluated.items`);
-                it.items = util_1.mergeEvaluated.items(gen, items, it.items, codegen_1.Name);
-            }
-        }
-    }
-}
-exports.callRef = callRef;
-exports["default"] = def;
-//# sourceMappingURL=ref.js.map
-
-/***/ }),
-
-/***/ 8886:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const types_1 = __nccwpck_require__(7115);
-const compile_1 = __nccwpck_require__(2718);
-const ref_error_1 = __nccwpck_require__(3162);
-const util_1 = __nccwpck_require__(4464);
-const error = {
-    message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag
-        ? `tag "${tagName}" must be string`
-        : `value of tag "${tagName}" must be in oneOf`,
-    params: ({ params: { discrError, tag, tagName } }) => (0, codegen_1._) `{error: ${discrError}, tag: ${tagName}, tagValue: ${tag}}`,
-};
-const def = {
-    keyword: "discriminator",
-    type: "object",
-    schemaType: "object",
-    error,
-    code(cxt) {
-        const { gen, data, schema, parentSchema, it } = cxt;
-        const { oneOf } = parentSchema;
-        if (!it.opts.discriminator) {
-            throw new Error("discriminator: requires discriminator option");
-        }
-        const tagName = schema.propertyName;
-        if (typeof tagName != "string")
-            throw new Error("discriminator: requires propertyName");
-        if (schema.mapping)
-            throw new Error("discriminator: mapping is not supported");
-        if (!oneOf)
-            throw new Error("discriminator: requires oneOf keyword");
-        const valid = gen.let("valid", false);
-        const tag = gen.const("tag", (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(tagName)}`);
-        gen.if((0, codegen_1._) `typeof ${tag} == "string"`, () => validateMapping(), () => cxt.error(false, { discrError: types_1.DiscrError.Tag, tag, tagName }));
-        cxt.ok(valid);
-        function validateMapping() {
-            const mapping = getMapping();
-            gen.if(false);
-            for (const tagValue in mapping) {
-                gen.elseIf((0, codegen_1._) `${tag} === ${tagValue}`);
-                gen.assign(valid, applyTagSchema(mapping[tagValue]));
-            }
-            gen.else();
-            cxt.error(false, { discrError: types_1.DiscrError.Mapping, tag, tagName });
-            gen.endIf();
-        }
-        function applyTagSchema(schemaProp) {
-            const _valid = gen.name("valid");
-            const schCxt = cxt.subschema({ keyword: "oneOf", schemaProp }, _valid);
-            cxt.mergeEvaluated(schCxt, codegen_1.Name);
-            return _valid;
-        }
-        function getMapping() {
-            var _a;
-            const oneOfMapping = {};
-            const topRequired = hasRequired(parentSchema);
-            let tagRequired = true;
-            for (let i = 0; i < oneOf.length; i++) {
-                let sch = oneOf[i];
-                if ((sch === null || sch === void 0 ? void 0 : sch.$ref) && !(0, util_1.schemaHasRulesButRef)(sch, it.self.RULES)) {
-                    const ref = sch.$ref;
-                    sch = compile_1.resolveRef.call(it.self, it.schemaEnv.root, it.baseId, ref);
-                    if (sch instanceof compile_1.SchemaEnv)
-                        sch = sch.schema;
-                    if (sch === undefined)
-                        throw new ref_error_1.default(it.opts.uriResolver, it.baseId, ref);
-                }
-                const propSch = (_a = sch === null || sch === void 0 ? void 0 : sch.properties) === null || _a === void 0 ? void 0 : _a[tagName];
-                if (typeof propSch != "object") {
-                    throw new Error(`discriminator: oneOf subschemas (or referenced schemas) must have "properties/${tagName}"`);
-                }
-                tagRequired = tagRequired && (topRequired || hasRequired(sch));
-                addMappings(propSch, i);
-            }
-            if (!tagRequired)
-                throw new Error(`discriminator: "${tagName}" must be required`);
-            return oneOfMapping;
-            function hasRequired({ required }) {
-                return Array.isArray(required) && required.includes(tagName);
-            }
-            function addMappings(sch, i) {
-                if (sch.const) {
-                    addMapping(sch.const, i);
-                }
-                else if (sch.enum) {
-                    for (const tagValue of sch.enum) {
-                        addMapping(tagValue, i);
-                    }
-                }
-                else {
-                    throw new Error(`discriminator: "properties/${tagName}" must have "const" or "enum"`);
-                }
-            }
-            function addMapping(tagValue, i) {
-                if (typeof tagValue != "string" || tagValue in oneOfMapping) {
-                    throw new Error(`discriminator: "${tagName}" values must be unique strings`);
-                }
-                oneOfMapping[tagValue] = i;
-            }
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 7115:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DiscrError = void 0;
-var DiscrError;
-(function (DiscrError) {
-    DiscrError["Tag"] = "tag";
-    DiscrError["Mapping"] = "mapping";
-})(DiscrError || (exports.DiscrError = DiscrError = {}));
-//# sourceMappingURL=types.js.map
-
-/***/ }),
-
-/***/ 4298:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const core_1 = __nccwpck_require__(7397);
-const validation_1 = __nccwpck_require__(5481);
-const applicator_1 = __nccwpck_require__(8775);
-const dynamic_1 = __nccwpck_require__(9923);
-const next_1 = __nccwpck_require__(7844);
-const unevaluated_1 = __nccwpck_require__(2010);
-const format_1 = __nccwpck_require__(2601);
-const metadata_1 = __nccwpck_require__(6620);
-const draft2020Vocabularies = [
-    dynamic_1.default,
-    core_1.default,
-    validation_1.default,
-    (0, applicator_1.default)(true),
-    format_1.default,
-    metadata_1.metadataVocabulary,
-    metadata_1.contentVocabulary,
-    next_1.default,
-    unevaluated_1.default,
-];
-exports["default"] = draft2020Vocabularies;
-//# sourceMappingURL=draft2020.js.map
-
-/***/ }),
-
-/***/ 9941:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const core_1 = __nccwpck_require__(7397);
-const validation_1 = __nccwpck_require__(5481);
-const applicator_1 = __nccwpck_require__(8775);
-const format_1 = __nccwpck_require__(2601);
-const metadata_1 = __nccwpck_require__(6620);
-const draft7Vocabularies = [
-    core_1.default,
-    validation_1.default,
-    (0, applicator_1.default)(),
-    format_1.default,
-    metadata_1.metadataVocabulary,
-    metadata_1.contentVocabulary,
-];
-exports["default"] = draft7Vocabularies;
-//# sourceMappingURL=draft7.js.map
-
-/***/ }),
-
-/***/ 8639:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.dynamicAnchor = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const compile_1 = __nccwpck_require__(2718);
-const ref_1 = __nccwpck_require__(2996);
-const def = {
-    keyword: "$dynamicAnchor",
-    schemaType: "string",
-    code: (cxt) => dynamicAnchor(cxt, cxt.schema),
-};
-function dynamicAnchor(cxt, anchor) {
-    const { gen, it } = cxt;
-    it.schemaEnv.root.dynamicAnchors[anchor] = true;
-    const v = (0, codegen_1._) `${names_1.default.dynamicAnchors}${(0, codegen_1.getProperty)(anchor)}`;
-    const validate = it.errSchemaPath === "#" ? it.validateName : _getValidate(cxt);
-    gen.if((0, codegen_1._) `!${v}`, () => gen.assign(v, validate));
-}
-exports.dynamicAnchor = dynamicAnchor;
-function _getValidate(cxt) {
-    const { schemaEnv, schema, self } = cxt.it;
-    const { root, baseId, localRefs, meta } = schemaEnv.root;
-    const { schemaId } = self.opts;
-    const sch = new compile_1.SchemaEnv({ schema, schemaId, root, baseId, localRefs, meta });
-    compile_1.compileSchema.call(self, sch);
-    return (0, ref_1.getValidate)(cxt, sch);
-}
-exports["default"] = def;
-//# sourceMappingURL=dynamicAnchor.js.map
-
-/***/ }),
-
-/***/ 5065:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.dynamicRef = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const ref_1 = __nccwpck_require__(2996);
-const def = {
-    keyword: "$dynamicRef",
-    schemaType: "string",
-    code: (cxt) => dynamicRef(cxt, cxt.schema),
-};
-function dynamicRef(cxt, ref) {
-    const { gen, keyword, it } = cxt;
-    if (ref[0] !== "#")
-        throw new Error(`"${keyword}" only supports hash fragment reference`);
-    const anchor = ref.slice(1);
-    if (it.allErrors) {
-        _dynamicRef();
-    }
-    else {
-        const valid = gen.let("valid", false);
-        _dynamicRef(valid);
-        cxt.ok(valid);
-    }
-    function _dynamicRef(valid) {
-        // TODO the assumption here is that `recursiveRef: #` always points to the root
-        // of the schema object, which is not correct, because there may be $id that
-        // makes # point to it, and the target schema may not contain dynamic/recursiveAnchor.
-        // Because of that 2 tests in recursiveRef.json fail.
-        // This is a similar problem to #815 (`$id` doesn't alter resolution scope for `{ "$ref": "#" }`).
-        // (This problem is not tested in JSON-Schema-Test-Suite)
-        if (it.schemaEnv.root.dynamicAnchors[anchor]) {
-            const v = gen.let("_v", (0, codegen_1._) `${names_1.default.dynamicAnchors}${(0, codegen_1.getProperty)(anchor)}`);
-            gen.if(v, _callRef(v, valid), _callRef(it.validateName, valid));
-        }
-        else {
-            _callRef(it.validateName, valid)();
-        }
-    }
-    function _callRef(validate, valid) {
-        return valid
-            ? () => gen.block(() => {
-                (0, ref_1.callRef)(cxt, validate);
-                gen.let(valid, true);
-            })
-            : () => (0, ref_1.callRef)(cxt, validate);
-    }
-}
-exports.dynamicRef = dynamicRef;
-exports["default"] = def;
-//# sourceMappingURL=dynamicRef.js.map
-
-/***/ }),
-
-/***/ 9923:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicAnchor_1 = __nccwpck_require__(8639);
-const dynamicRef_1 = __nccwpck_require__(5065);
-const recursiveAnchor_1 = __nccwpck_require__(9982);
-const recursiveRef_1 = __nccwpck_require__(1794);
-const dynamic = [dynamicAnchor_1.default, dynamicRef_1.default, recursiveAnchor_1.default, recursiveRef_1.default];
-exports["default"] = dynamic;
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 9982:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicAnchor_1 = __nccwpck_require__(8639);
-const util_1 = __nccwpck_require__(4464);
-const def = {
-    keyword: "$recursiveAnchor",
-    schemaType: "boolean",
-    code(cxt) {
-        if (cxt.schema)
-            (0, dynamicAnchor_1.dynamicAnchor)(cxt, "");
-        else
-            (0, util_1.checkStrictMode)(cxt.it, "$recursiveAnchor: false is ignored");
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=recursiveAnchor.js.map
-
-/***/ }),
-
-/***/ 1794:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicRef_1 = __nccwpck_require__(5065);
-const def = {
-    keyword: "$recursiveRef",
-    schemaType: "string",
-    code: (cxt) => (0, dynamicRef_1.dynamicRef)(cxt, cxt.schema),
-};
-exports["default"] = def;
-//# sourceMappingURL=recursiveRef.js.map
-
-/***/ }),
-
-/***/ 6402:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const error = {
-    message: ({ schemaCode }) => (0, codegen_1.str) `must match format "${schemaCode}"`,
-    params: ({ schemaCode }) => (0, codegen_1._) `{format: ${schemaCode}}`,
-};
-const def = {
-    keyword: "format",
-    type: ["number", "string"],
-    schemaType: "string",
-    $data: true,
-    error,
-    code(cxt, ruleType) {
-        const { gen, data, $data, schema, schemaCode, it } = cxt;
-        const { opts, errSchemaPath, schemaEnv, self } = it;
-        if (!opts.validateFormats)
-            return;
-        if ($data)
-            validate$DataFormat();
-        else
-            validateFormat();
-        function validate$DataFormat() {
-            const fmts = gen.scopeValue("formats", {
-                ref: self.formats,
-                code: opts.code.formats,
-            });
-            const fDef = gen.const("fDef", (0, codegen_1._) `${fmts}[${schemaCode}]`);
-            const fType = gen.let("fType");
-            const format = gen.let("format");
-            // TODO simplify
-            gen.if((0, codegen_1._) `typeof ${fDef} == "object" && !(${fDef} instanceof RegExp)`, () => gen.assign(fType, (0, codegen_1._) `${fDef}.type || "string"`).assign(format, (0, codegen_1._) `${fDef}.validate`), () => gen.assign(fType, (0, codegen_1._) `"string"`).assign(format, fDef));
-            cxt.fail$data((0, codegen_1.or)(unknownFmt(), invalidFmt()));
-            function unknownFmt() {
-                if (opts.strictSchema === false)
-                    return codegen_1.nil;
-                return (0, codegen_1._) `${schemaCode} && !${format}`;
-            }
-            function invalidFmt() {
-                const callFormat = schemaEnv.$async
-                    ? (0, codegen_1._) `(${fDef}.async ? await ${format}(${data}) : ${format}(${data}))`
-                    : (0, codegen_1._) `${format}(${data})`;
-                const validData = (0, codegen_1._) `(typeof ${format} == "function" ? ${callFormat} : ${format}.test(${data}))`;
-                return (0, codegen_1._) `${format} && ${format} !== true && ${fType} === ${ruleType} && !${validData}`;
-            }
-        }
-        function validateFormat() {
-            const formatDef = self.formats[schema];
-            if (!formatDef) {
-                unknownFormat();
-                return;
-            }
-            if (formatDef === true)
-                return;
-            const [fmtType, format, fmtRef] = getFormat(formatDef);
-            if (fmtType === ruleType)
-                cxt.pass(validCondition());
-            function unknownFormat() {
-                if (opts.strictSchema === false) {
-                    self.logger.warn(unknownMsg());
-                    return;
-                }
-                throw new Error(unknownMsg());
-                function unknownMsg() {
-                    return `unknown format "${schema}" ignored in schema at path "${errSchemaPath}"`;
-                }
-            }
-            function getFormat(fmtDef) {
-                const code = fmtDef instanceof RegExp
-                    ? (0, codegen_1.regexpCode)(fmtDef)
-                    : opts.code.formats
-                        ? (0, codegen_1._) `${opts.code.formats}${(0, codegen_1.getProperty)(schema)}`
-                        : undefined;
-                const fmt = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
-                if (typeof fmtDef == "object" && !(fmtDef instanceof RegExp)) {
-                    return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._) `${fmt}.validate`];
-                }
-                return ["string", fmtDef, fmt];
-            }
-            function validCondition() {
-                if (typeof formatDef == "object" && !(formatDef instanceof RegExp) && formatDef.async) {
-                    if (!schemaEnv.$async)
-                        throw new Error("async format in sync schema");
-                    return (0, codegen_1._) `await ${fmtRef}(${data})`;
-                }
-                return typeof format == "function" ? (0, codegen_1._) `${fmtRef}(${data})` : (0, codegen_1._) `${fmtRef}.test(${data})`;
-            }
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=format.js.map
-
-/***/ }),
-
-/***/ 2601:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const format_1 = __nccwpck_require__(6402);
-const format = [format_1.default];
-exports["default"] = format;
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 6620:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.contentVocabulary = exports.metadataVocabulary = void 0;
-exports.metadataVocabulary = [
-    "title",
-    "description",
-    "default",
-    "deprecated",
-    "readOnly",
-    "writeOnly",
-    "examples",
-];
-exports.contentVocabulary = [
-    "contentMediaType",
-    "contentEncoding",
-    "contentSchema",
-];
-//# sourceMappingURL=metadata.js.map
-
-/***/ }),
-
-/***/ 7844:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependentRequired_1 = __nccwpck_require__(5881);
-const dependentSchemas_1 = __nccwpck_require__(3818);
-const limitContains_1 = __nccwpck_require__(3907);
-const next = [dependentRequired_1.default, dependentSchemas_1.default, limitContains_1.default];
-exports["default"] = next;
-//# sourceMappingURL=next.js.map
-
-/***/ }),
-
-/***/ 2010:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const unevaluatedProperties_1 = __nccwpck_require__(6855);
-const unevaluatedItems_1 = __nccwpck_require__(4144);
-const unevaluated = [unevaluatedProperties_1.default, unevaluatedItems_1.default];
-exports["default"] = unevaluated;
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 4144:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const error = {
-    message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
-    params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
-};
-const def = {
-    keyword: "unevaluatedItems",
-    type: "array",
-    schemaType: ["boolean", "object"],
-    error,
-    code(cxt) {
-        const { gen, schema, data, it } = cxt;
-        const items = it.items || 0;
-        if (items === true)
-            return;
-        const len = gen.const("len", (0, codegen_1._) `${data}.length`);
-        if (schema === false) {
-            cxt.setParams({ len: items });
-            cxt.fail((0, codegen_1._) `${len} > ${items}`);
-        }
-        else if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
-            const valid = gen.var("valid", (0, codegen_1._) `${len} <= ${items}`);
-            gen.if((0, codegen_1.not)(valid), () => validateItems(valid, items));
-            cxt.ok(valid);
-        }
-        it.items = true;
-        function validateItems(valid, from) {
-            gen.forRange("i", from, len, (i) => {
-                cxt.subschema({ keyword: "unevaluatedItems", dataProp: i, dataPropType: util_1.Type.Num }, valid);
-                if (!it.allErrors)
-                    gen.if((0, codegen_1.not)(valid), () => gen.break());
-            });
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=unevaluatedItems.js.map
-
-/***/ }),
-
-/***/ 6855:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
-const error = {
-    message: "must NOT have unevaluated properties",
-    params: ({ params }) => (0, codegen_1._) `{unevaluatedProperty: ${params.unevaluatedProperty}}`,
-};
-const def = {
-    keyword: "unevaluatedProperties",
-    type: "object",
-    schemaType: ["boolean", "object"],
-    trackErrors: true,
-    error,
-    code(cxt) {
-        const { gen, schema, data, errsCount, it } = cxt;
-        /* istanbul ignore if */
-        if (!errsCount)
-            throw new Error("ajv implementation error");
-        const { allErrors, props } = it;
-        if (props instanceof codegen_1.Name) {
-            gen.if((0, codegen_1._) `${props} !== true`, () => gen.forIn("key", data, (key) => gen.if(unevaluatedDynamic(props, key), () => unevaluatedPropCode(key))));
-        }
-        else if (props !== true) {
-            gen.forIn("key", data, (key) => props === undefined
-                ? unevaluatedPropCode(key)
-                : gen.if(unevaluatedStatic(props, key), () => unevaluatedPropCode(key)));
-        }
-        it.props = true;
-        cxt.ok((0, codegen_1._) `${errsCount} === ${names_1.default.errors}`);
-        function unevaluatedPropCode(key) {
-            if (schema === false) {
-                cxt.setParams({ unevaluatedProperty: key });
-                cxt.error();
-                if (!allErrors)
-                    gen.break();
-                return;
-            }
-            if (!(0, util_1.alwaysValidSchema)(it, schema)) {
-                const valid = gen.name("valid");
-                cxt.subschema({
-                    keyword: "unevaluatedProperties",
-                    dataProp: key,
-                    dataPropType: util_1.Type.Str,
-                }, valid);
-                if (!allErrors)
-                    gen.if((0, codegen_1.not)(valid), () => gen.break());
-            }
-        }
-        function unevaluatedDynamic(evaluatedProps, key) {
-            return (0, codegen_1._) `!${evaluatedProps} || !${evaluatedProps}[${key}]`;
-        }
-        function unevaluatedStatic(evaluatedProps, key) {
-            const ps = [];
-            for (const p in evaluatedProps) {
-                if (evaluatedProps[p] === true)
-                    ps.push((0, codegen_1._) `${key} !== ${p}`);
-            }
-            return (0, codegen_1.and)(...ps);
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=unevaluatedProperties.js.map
-
-/***/ }),
-
-/***/ 8026:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
-const error = {
-    message: "must be equal to constant",
-    params: ({ schemaCode }) => (0, codegen_1._) `{allowedValue: ${schemaCode}}`,
-};
-const def = {
-    keyword: "const",
-    $data: true,
-    error,
-    code(cxt) {
-        const { gen, data, $data, schemaCode, schema } = cxt;
-        if ($data || (schema && typeof schema == "object")) {
-            cxt.fail$data((0, codegen_1._) `!${(0, util_1.useFunc)(gen, equal_1.default)}(${data}, ${schemaCode})`);
-        }
-        else {
-            cxt.fail((0, codegen_1._) `${schema} !== ${data}`);
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=const.js.map
-
-/***/ }),
-
-/***/ 5881:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependencies_1 = __nccwpck_require__(5826);
-const def = {
-    keyword: "dependentRequired",
-    type: "object",
-    schemaType: "object",
-    error: dependencies_1.error,
-    code: (cxt) => (0, dependencies_1.validatePropertyDeps)(cxt),
-};
-exports["default"] = def;
-//# sourceMappingURL=dependentRequired.js.map
-
-/***/ }),
-
-/***/ 3200:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
-const error = {
-    message: "must be equal to one of the allowed values",
-    params: ({ schemaCode }) => (0, codegen_1._) `{allowedValues: ${schemaCode}}`,
-};
-const def = {
-    keyword: "enum",
-    schemaType: "array",
-    $data: true,
-    error,
-    code(cxt) {
-        const { gen, data, $data, schema, schemaCode, it } = cxt;
-        if (!$data && schema.length === 0)
-            throw new Error("enum must have non-empty array");
-        const useLoop = schema.length >= it.opts.loopEnum;
-        let eql;
-        const getEql = () => (eql !== null && eql !== void 0 ? eql : (eql = (0, util_1.useFunc)(gen, equal_1.default)));
-        let valid;
-        if (useLoop || $data) {
-            valid = gen.let("valid");
-            cxt.block$data(valid, loopEnum);
-        }
-        else {
-            /* istanbul ignore if */
-            if (!Array.isArray(schema))
-                throw new Error("ajv implementation error");
-            const vSchema = gen.const("vSchema", schemaCode);
-            valid = (0, codegen_1.or)(...schema.map((_x, i) => equalCode(vSchema, i)));
-        }
-        cxt.pass(valid);
-        function loopEnum() {
-            gen.assign(valid, false);
-            gen.forOf("v", schemaCode, (v) => gen.if((0, codegen_1._) `${getEql()}(${data}, ${v})`, () => gen.assign(valid, true).break()));
-        }
-        function equalCode(vSchema, i) {
-            const sch = schema[i];
-            return typeof sch === "object" && sch !== null
-                ? (0, codegen_1._) `${getEql()}(${data}, ${vSchema}[${i}])`
-                : (0, codegen_1._) `${data} === ${sch}`;
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=enum.js.map
-
-/***/ }),
-
-/***/ 5481:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const limitNumber_1 = __nccwpck_require__(3723);
-const multipleOf_1 = __nccwpck_require__(8132);
-const limitLength_1 = __nccwpck_require__(6962);
-const pattern_1 = __nccwpck_require__(6023);
-const limitProperties_1 = __nccwpck_require__(895);
-const required_1 = __nccwpck_require__(4504);
-const limitItems_1 = __nccwpck_require__(6296);
-const uniqueItems_1 = __nccwpck_require__(5132);
-const const_1 = __nccwpck_require__(8026);
-const enum_1 = __nccwpck_require__(3200);
-const validation = [
-    // number
-    limitNumber_1.default,
-    multipleOf_1.default,
-    // string
-    limitLength_1.default,
-    pattern_1.default,
-    // object
-    limitProperties_1.default,
-    required_1.default,
-    // array
-    limitItems_1.default,
-    uniqueItems_1.default,
-    // any
-    { keyword: "type", schemaType: ["string", "array"] },
-    { keyword: "nullable", schemaType: "boolean" },
-    const_1.default,
-    enum_1.default,
-];
-exports["default"] = validation;
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 3907:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
-const def = {
-    keyword: ["maxContains", "minContains"],
-    type: "array",
-    schemaType: "number",
-    code({ keyword, parentSchema, it }) {
-        if (parentSchema.contains === undefined) {
-            (0, util_1.checkStrictMode)(it, `"${keyword}" without "contains" is ignored`);
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=limitContains.js.map
-
-/***/ }),
-
-/***/ 6296:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const error = {
-    message({ keyword, schemaCode }) {
-        const comp = keyword === "maxItems" ? "more" : "fewer";
-        return (0, codegen_1.str) `must NOT have ${comp} than ${schemaCode} items`;
-    },
-    params: ({ schemaCode }) => (0, codegen_1._) `{limit: ${schemaCode}}`,
-};
-const def = {
-    keyword: ["maxItems", "minItems"],
-    type: "array",
-    schemaType: "number",
-    $data: true,
-    error,
-    code(cxt) {
-        const { keyword, data, schemaCode } = cxt;
-        const op = keyword === "maxItems" ? codegen_1.operators.GT : codegen_1.operators.LT;
-        cxt.fail$data((0, codegen_1._) `${data}.length ${op} ${schemaCode}`);
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=limitItems.js.map
-
-/***/ }),
-
-/***/ 6962:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const ucs2length_1 = __nccwpck_require__(6214);
-const error = {
-    message({ keyword, schemaCode }) {
-        const comp = keyword === "maxLength" ? "more" : "fewer";
-        return (0, codegen_1.str) `must NOT have ${comp} than ${schemaCode} characters`;
-    },
-    params: ({ schemaCode }) => (0, codegen_1._) `{limit: ${schemaCode}}`,
-};
-const def = {
-    keyword: ["maxLength", "minLength"],
-    type: "string",
-    schemaType: "number",
-    $data: true,
-    error,
-    code(cxt) {
-        const { keyword, data, schemaCode, it } = cxt;
-        const op = keyword === "maxLength" ? codegen_1.operators.GT : codegen_1.operators.LT;
-        const len = it.opts.unicode === false ? (0, codegen_1._) `${data}.length` : (0, codegen_1._) `${(0, util_1.useFunc)(cxt.gen, ucs2length_1.default)}(${data})`;
-        cxt.fail$data((0, codegen_1._) `${len} ${op} ${schemaCode}`);
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=limitLength.js.map
-
-/***/ }),
-
-/***/ 3723:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const ops = codegen_1.operators;
-const KWDs = {
-    maximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
-    minimum: { okStr: ">=", ok: ops.GTE, fail: ops.LT },
-    exclusiveMaximum: { okStr: "<", ok: ops.LT, fail: ops.GTE },
-    exclusiveMinimum: { okStr: ">", ok: ops.GT, fail: ops.LTE },
-};
-const error = {
-    message: ({ keyword, schemaCode }) => (0, codegen_1.str) `must be ${KWDs[keyword].okStr} ${schemaCode}`,
-    params: ({ keyword, schemaCode }) => (0, codegen_1._) `{comparison: ${KWDs[keyword].okStr}, limit: ${schemaCode}}`,
-};
-const def = {
-    keyword: Object.keys(KWDs),
-    type: "number",
-    schemaType: "number",
-    $data: true,
-    error,
-    code(cxt) {
-        const { keyword, data, schemaCode } = cxt;
-        cxt.fail$data((0, codegen_1._) `${data} ${KWDs[keyword].fail} ${schemaCode} || isNaN(${data})`);
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=limitNumber.js.map
-
-/***/ }),
-
-/***/ 895:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const error = {
-    message({ keyword, schemaCode }) {
-        const comp = keyword === "maxProperties" ? "more" : "fewer";
-        return (0, codegen_1.str) `must NOT have ${comp} than ${schemaCode} properties`;
-    },
-    params: ({ schemaCode }) => (0, codegen_1._) `{limit: ${schemaCode}}`,
-};
-const def = {
-    keyword: ["maxProperties", "minProperties"],
-    type: "object",
-    schemaType: "number",
-    $data: true,
-    error,
-    code(cxt) {
-        const { keyword, data, schemaCode } = cxt;
-        const op = keyword === "maxProperties" ? codegen_1.operators.GT : codegen_1.operators.LT;
-        cxt.fail$data((0, codegen_1._) `Object.keys(${data}).length ${op} ${schemaCode}`);
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=limitProperties.js.map
-
-/***/ }),
-
-/***/ 8132:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const error = {
-    message: ({ schemaCode }) => (0, codegen_1.str) `must be multiple of ${schemaCode}`,
-    params: ({ schemaCode }) => (0, codegen_1._) `{multipleOf: ${schemaCode}}`,
-};
-const def = {
-    keyword: "multipleOf",
-    type: "number",
-    schemaType: "number",
-    $data: true,
-    error,
-    code(cxt) {
-        const { gen, data, schemaCode, it } = cxt;
-        // const bdt = bad$DataType(schemaCode, <string>def.schemaType, $data)
-        const prec = it.opts.multipleOfPrecision;
-        const res = gen.let("res");
-        const invalid = prec
-            ? (0, codegen_1._) `Math.abs(Math.round(${res}) - ${res}) > 1e-${prec}`
-            : (0, codegen_1._) `${res} !== parseInt(${res})`;
-        cxt.fail$data((0, codegen_1._) `(${schemaCode} === 0 || (${res} = ${data}/${schemaCode}, ${invalid}))`);
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=multipleOf.js.map
-
-/***/ }),
-
-/***/ 6023:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const codegen_1 = __nccwpck_require__(1436);
-const error = {
-    message: ({ schemaCode }) => (0, codegen_1.str) `must match pattern "${schemaCode}"`,
-    params: ({ schemaCode }) => (0, codegen_1._) `{pattern: ${schemaCode}}`,
-};
-const def = {
-    keyword: "pattern",
-    type: "string",
-    schemaType: "string",
-    $data: true,
-    error,
-    code(cxt) {
-        const { gen, data, $data, schema, schemaCode, it } = cxt;
-        const u = it.opts.unicodeRegExp ? "u" : "";
-        if ($data) {
-            const { regExp } = it.opts.code;
-            const regExpCode = regExp.code === "new RegExp" ? (0, codegen_1._) `new RegExp` : (0, util_1.useFunc)(gen, regExp);
-            const valid = gen.let("valid");
-            gen.try(() => gen.assign(valid, (0, codegen_1._) `${regExpCode}(${schemaCode}, ${u}).test(${data})`), () => gen.assign(valid, false));
-            cxt.fail$data((0, codegen_1._) `!${valid}`);
-        }
-        else {
-            const regExp = (0, code_1.usePattern)(cxt, schema);
-            cxt.fail$data((0, codegen_1._) `!${regExp}.test(${data})`);
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=pattern.js.map
-
-/***/ }),
-
-/***/ 4504:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const error = {
-    message: ({ params: { missingProperty } }) => (0, codegen_1.str) `must have required property '${missingProperty}'`,
-    params: ({ params: { missingProperty } }) => (0, codegen_1._) `{missingProperty: ${missingProperty}}`,
-};
-const def = {
-    keyword: "required",
-    type: "object",
-    schemaType: "array",
-    $data: true,
-    error,
-    code(cxt) {
-        const { gen, schema, schemaCode, data, $data, it } = cxt;
-        const { opts } = it;
-        if (!$data && schema.length === 0)
-            return;
-        const useLoop = schema.length >= opts.loopRequired;
-        if (it.allErrors)
-            allErrorsMode();
-        else
-            exitOnErrorMode();
-        if (opts.strictRequired) {
-            const props = cxt.parentSchema.properties;
-            const { definedProperties } = cxt.it;
-            for (const requiredKey of schema) {
-                if ((props === null || props === void 0 ? void 0 : props[requiredKey]) === undefined && !definedProperties.has(requiredKey)) {
-                    const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
-                    const msg = `required property "${requiredKey}" is not defined at "${schemaPath}" (strictRequired)`;
-                    (0, util_1.checkStrictMode)(it, msg, it.opts.strictRequired);
-                }
-            }
-        }
-        function allErrorsMode() {
-            if (useLoop || $data) {
-                cxt.block$data(codegen_1.nil, loopAllRequired);
-            }
-            else {
-                for (const prop of schema) {
-                    (0, code_1.checkReportMissingProp)(cxt, prop);
-                }
-            }
-        }
-        function exitOnErrorMode() {
-            const missing = gen.let("missing");
-            if (useLoop || $data) {
-                const valid = gen.let("valid", true);
-                cxt.block$data(valid, () => loopUntilMissing(missing, valid));
-                cxt.ok(valid);
-            }
-            else {
-                gen.if((0, code_1.checkMissingProp)(cxt, schema, missing));
-                (0, code_1.reportMissingProp)(cxt, missing);
-                gen.else();
-            }
-        }
-        function loopAllRequired() {
-            gen.forOf("prop", schemaCode, (prop) => {
-                cxt.setParams({ missingProperty: prop });
-                gen.if((0, code_1.noPropertyInData)(gen, data, prop, opts.ownProperties), () => cxt.error());
-            });
-        }
-        function loopUntilMissing(missing, valid) {
-            cxt.setParams({ missingProperty: missing });
-            gen.forOf(missing, schemaCode, () => {
-                gen.assign(valid, (0, code_1.propertyInData)(gen, data, missing, opts.ownProperties));
-                gen.if((0, codegen_1.not)(valid), () => {
-                    cxt.error();
-                    gen.break();
-                });
-            }, codegen_1.nil);
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=required.js.map
-
-/***/ }),
-
-/***/ 5132:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dataType_1 = __nccwpck_require__(6685);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
-const error = {
-    message: ({ params: { i, j } }) => (0, codegen_1.str) `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
-    params: ({ params: { i, j } }) => (0, codegen_1._) `{i: ${i}, j: ${j}}`,
-};
-const def = {
-    keyword: "uniqueItems",
-    type: "array",
-    schemaType: "boolean",
-    $data: true,
-    error,
-    code(cxt) {
-        const { gen, data, $data, schema, parentSchema, schemaCode, it } = cxt;
-        if (!$data && !schema)
-            return;
-        const valid = gen.let("valid");
-        const itemTypes = parentSchema.items ? (0, dataType_1.getSchemaTypes)(parentSchema.items) : [];
-        cxt.block$data(valid, validateUniqueItems, (0, codegen_1._) `${schemaCode} === false`);
-        cxt.ok(valid);
-        function validateUniqueItems() {
-            const i = gen.let("i", (0, codegen_1._) `${data}.length`);
-            const j = gen.let("j");
-            cxt.setParams({ i, j });
-            gen.assign(valid, true);
-            gen.if((0, codegen_1._) `${i} > 1`, () => (canOptimize() ? loopN : loopN2)(i, j));
-        }
-        function canOptimize() {
-            return itemTypes.length > 0 && !itemTypes.some((t) => t === "object" || t === "array");
-        }
-        function loopN(i, j) {
-            const item = gen.name("item");
-            const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it.opts.strictNumbers, dataType_1.DataType.Wrong);
-            const indices = gen.const("indices", (0, codegen_1._) `{}`);
-            gen.for((0, codegen_1._) `;${i}--;`, () => {
-                gen.let(item, (0, codegen_1._) `${data}[${i}]`);
-                gen.if(wrongType, (0, codegen_1._) `continue`);
-                if (itemTypes.length > 1)
-                    gen.if((0, codegen_1._) `typeof ${item} == "string"`, (0, codegen_1._) `${item} += "_"`);
-                gen
-                    .if((0, codegen_1._) `typeof ${indices}[${item}] == "number"`, () => {
-                    gen.assign(j, (0, codegen_1._) `${indices}[${item}]`);
-                    cxt.error();
-                    gen.assign(valid, false).break();
-                })
-                    .code((0, codegen_1._) `${indices}[${item}] = ${i}`);
-            });
-        }
-        function loopN2(i, j) {
-            const eql = (0, util_1.useFunc)(gen, equal_1.default);
-            const outer = gen.name("outer");
-            gen.label(outer).for((0, codegen_1._) `;${i}--;`, () => gen.for((0, codegen_1._) `${j} = ${i}; ${j}--;`, () => gen.if((0, codegen_1._) `${eql}(${data}[${i}], ${data}[${j}])`, () => {
-                cxt.error();
-                gen.assign(valid, false).break(outer);
-            })));
-        }
-    },
-};
-exports["default"] = def;
-//# sourceMappingURL=uniqueItems.js.map
 
 /***/ }),
 
@@ -34592,106 +28396,6 @@ module.exports = function equal(a, b) {
   // true if both NaN, false otherwise
   return a!==a && b!==b;
 };
-
-
-/***/ }),
-
-/***/ 1167:
-/***/ ((module) => {
-
-
-
-var traverse = module.exports = function (schema, opts, cb) {
-  // Legacy support for v0.3.1 and earlier.
-  if (typeof opts == 'function') {
-    cb = opts;
-    opts = {};
-  }
-
-  cb = opts.cb || cb;
-  var pre = (typeof cb == 'function') ? cb : cb.pre || function() {};
-  var post = cb.post || function() {};
-
-  _traverse(opts, pre, post, schema, '', schema);
-};
-
-
-traverse.keywords = {
-  additionalItems: true,
-  items: true,
-  contains: true,
-  additionalProperties: true,
-  propertyNames: true,
-  not: true,
-  if: true,
-  then: true,
-  else: true
-};
-
-traverse.arrayKeywords = {
-  items: true,
-  allOf: true,
-  anyOf: true,
-  oneOf: true
-};
-
-traverse.propsKeywords = {
-  $defs: true,
-  definitions: true,
-  properties: true,
-  patternProperties: true,
-  dependencies: true
-};
-
-traverse.skipKeywords = {
-  default: true,
-  enum: true,
-  const: true,
-  required: true,
-  maximum: true,
-  minimum: true,
-  exclusiveMaximum: true,
-  exclusiveMinimum: true,
-  multipleOf: true,
-  maxLength: true,
-  minLength: true,
-  pattern: true,
-  format: true,
-  maxItems: true,
-  minItems: true,
-  uniqueItems: true,
-  maxProperties: true,
-  minProperties: true
-};
-
-
-function _traverse(opts, pre, post, schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex) {
-  if (schema && typeof schema == 'object' && !Array.isArray(schema)) {
-    pre(schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex);
-    for (var key in schema) {
-      var sch = schema[key];
-      if (Array.isArray(sch)) {
-        if (key in traverse.arrayKeywords) {
-          for (var i=0; i<sch.length; i++)
-            _traverse(opts, pre, post, sch[i], jsonPtr + '/' + key + '/' + i, rootSchema, jsonPtr, key, schema, i);
-        }
-      } else if (key in traverse.propsKeywords) {
-        if (sch && typeof sch == 'object') {
-          for (var prop in sch)
-            _traverse(opts, pre, post, sch[prop], jsonPtr + '/' + key + '/' + escapeJsonPtr(prop), rootSchema, jsonPtr, key, schema, prop);
-        }
-      } else if (key in traverse.keywords || (opts.allKeys && !(key in traverse.skipKeywords))) {
-        _traverse(opts, pre, post, sch, jsonPtr + '/' + key, rootSchema, jsonPtr, key, schema);
-      }
-    }
-    post(schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex);
-  }
-}
-
-
-function escapeJsonPtr(str) {
-  return str.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 
 /***/ }),
@@ -74240,1809 +67944,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 4352:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(5077)
-const { SCHEMES, getSchemeHandler } = __nccwpck_require__(5300)
-
-const VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u
-const MALFORMED_SCHEME_ERROR = 'URI scheme is malformed.'
-const MALFORMED_HOST_ERROR = 'URI host is malformed.'
-// ASCII characters outside the RFC 3986 reg-name set (unreserved, sub-delims
-// and "%" for pct-encoded): C0 controls, space, DEL, and "#/:<>?@[\]^`{|}.
-const FORBIDDEN_DOMAIN_HOST_CHARACTER = /[\0-\x20"#/:<>?@[\\\]^`{|}\x7F]/u
-
-/**
- * RFC 3986 section 3.1 does not allow percent-encoding in a scheme, so the
- * scheme is validated as-is and never decoded. Decoding would let inert input
- * such as `%6Aavascript:` become a live `javascript:` scheme.
- *
- * @param {string} scheme
- * @returns {string}
- */
-function validateScheme (scheme) {
-  const stringScheme = String(scheme)
-  if (!VALID_SCHEME.test(stringScheme)) {
-    throw new TypeError(MALFORMED_SCHEME_ERROR)
-  }
-  return stringScheme
-}
-
-/**
- * @template {import('./types/index').URIComponent|string} T
- * @param {T} uri
- * @param {import('./types/index').Options} [options]
- * @returns {T}
- */
-function normalize (uri, options) {
-  if (typeof uri === 'string') {
-    uri = /** @type {T} */ (normalizeString(uri, options))
-  } else if (typeof uri === 'object') {
-    uri = /** @type {T} */ (parse(serialize(uri, options), options))
-  }
-  return uri
-}
-
-/**
- * @param {string} baseURI
- * @param {string} relativeURI
- * @param {import('./types/index').Options} [options]
- * @returns {string}
- */
-function resolve (baseURI, relativeURI, options) {
-  const schemelessOptions = options ? Object.assign({ scheme: 'null' }, options) : { scheme: 'null' }
-  const {
-    parsed: baseParsed,
-    malformedAuthorityOrPort: baseMalformed,
-    malformedPercentEncoding: baseMalformedPercentEncoding,
-    malformedSchemeSpecific: baseMalformedSchemeSpecific,
-    malformedHost: baseMalformedHost,
-    malformedScheme: baseMalformedScheme
-  } = parseWithStatus(baseURI, schemelessOptions)
-  const {
-    parsed: relativeParsed,
-    malformedAuthorityOrPort: relativeMalformed,
-    malformedPercentEncoding: relativeMalformedPercentEncoding,
-    malformedSchemeSpecific: relativeMalformedSchemeSpecific,
-    malformedHost: relativeMalformedHost,
-    malformedScheme: relativeMalformedScheme
-  } = parseWithStatus(relativeURI, schemelessOptions)
-  if (
-    baseMalformed ||
-    relativeMalformed ||
-    baseMalformedPercentEncoding ||
-    relativeMalformedPercentEncoding ||
-    baseMalformedSchemeSpecific ||
-    relativeMalformedSchemeSpecific ||
-    baseMalformedHost ||
-    relativeMalformedHost ||
-    baseMalformedScheme ||
-    relativeMalformedScheme
-  ) {
-    throw new Error(baseParsed.error || relativeParsed.error || 'URI is malformed.')
-  }
-  const resolved = resolveComponent(baseParsed, relativeParsed, schemelessOptions, true)
-  const resolvedSchemeHandler = getSchemeHandler((options && options.scheme) || resolved.scheme)
-  const resolvedHost = resolved.host
-  const resolvedHostIsIP = resolvedHost !== undefined && resolvedHost !== '' &&
-    (isIPv4(resolvedHost) || normalizeIPv6(resolvedHost).isIPV6)
-  // Inputs are parsed scheme-neutrally, so delimiters and controls in a domain
-  // host are only detected here, once the final scheme is known. They always
-  // fail closed, including in percent-encoded hosts.
-  if (hasForbiddenDomainHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)) {
-    throw new Error(MALFORMED_HOST_ERROR)
-  }
-  canonicalizeHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)
-  // Percent escapes in an ASCII reg-name are encoded data. The WHATWG hostname
-  // parser can reject them even though fast-uri preserves them safely as RFC
-  // 3986 data. A raw non-ASCII host must still fail closed if conversion fails.
-  const encodedASCIIHost = resolvedHost && resolvedHost.indexOf('%') !== -1 &&
-    !/\P{ASCII}/u.test(resolvedHost)
-  if (resolved.error && !encodedASCIIHost) {
-    throw new Error(resolved.error)
-  }
-  schemelessOptions.skipEscape = true
-  return serialize(resolved, schemelessOptions)
-}
-
-/**
- * @param {import ('./types/index').URIComponent} base
- * @param {import ('./types/index').URIComponent} relative
- * @param {import('./types/index').Options} [options]
- * @param {boolean} [skipNormalization=false]
- * @returns {import ('./types/index').URIComponent}
- */
-function resolveComponent (base, relative, options, skipNormalization) {
-  /** @type {import('./types/index').URIComponent} */
-  const target = {}
-  if (!skipNormalization) {
-    base = parse(serialize(base, options), options) // normalize base component
-    relative = parse(serialize(relative, options), options) // normalize relative component
-  }
-  options = options || {}
-
-  if (!options.tolerant && relative.scheme) {
-    target.scheme = relative.scheme
-    // target.authority = relative.authority;
-    target.userinfo = relative.userinfo
-    target.host = relative.host
-    target.port = relative.port
-    target.path = removeDotSegments(relative.path || '')
-    target.query = relative.query
-  } else {
-    if (relative.userinfo !== undefined || relative.host !== undefined || relative.port !== undefined) {
-      // target.authority = relative.authority;
-      target.userinfo = relative.userinfo
-      target.host = relative.host
-      target.port = relative.port
-      target.path = removeDotSegments(relative.path || '')
-      target.query = relative.query
-    } else {
-      if (!relative.path) {
-        target.path = base.path
-        if (relative.query !== undefined) {
-          target.query = relative.query
-        } else {
-          target.query = base.query
-        }
-      } else {
-        if (relative.path[0] === '/') {
-          target.path = removeDotSegments(relative.path)
-        } else {
-          const baseHasAuthority = base.userinfo !== undefined || base.host !== undefined || base.port !== undefined
-          if (baseHasAuthority && !base.path) {
-            target.path = '/' + relative.path
-          } else if (!base.path) {
-            target.path = relative.path
-          } else {
-            target.path = base.path.slice(0, base.path.lastIndexOf('/') + 1) + relative.path
-          }
-          target.path = base.scheme === undefined && !baseHasAuthority && target.path[0] !== '/'
-            ? removeDotSegmentsRelative(target.path)
-            : removeDotSegments(target.path)
-        }
-        target.query = relative.query
-      }
-      // target.authority = base.authority;
-      target.userinfo = base.userinfo
-      target.host = base.host
-      target.port = base.port
-    }
-    target.scheme = base.scheme
-  }
-
-  target.fragment = relative.fragment
-
-  return target
-}
-
-/**
- * @param {import ('./types/index').URIComponent|string} uriA
- * @param {import ('./types/index').URIComponent|string} uriB
- * @param {import ('./types/index').Options} options
- * @returns {boolean}
- */
-function equal (uriA, uriB, options) {
-  const normalizedA = normalizeComparableURI(uriA, options)
-  const normalizedB = normalizeComparableURI(uriB, options)
-
-  return normalizedA !== undefined && normalizedB !== undefined && normalizedA === normalizedB
-}
-
-/**
- * @param {Readonly<import('./types/index').URIComponent>} cmpts
- * @param {import('./types/index').Options} [opts]
- * @returns {string}
- */
-function serialize (cmpts, opts) {
-  const component = {
-    host: cmpts.host,
-    scheme: cmpts.scheme,
-    userinfo: cmpts.userinfo,
-    port: cmpts.port,
-    path: cmpts.path,
-    query: cmpts.query,
-    nid: cmpts.nid,
-    nss: cmpts.nss,
-    uuid: cmpts.uuid,
-    fragment: cmpts.fragment,
-    reference: cmpts.reference,
-    resourceName: cmpts.resourceName,
-    secure: cmpts.secure,
-    error: ''
-  }
-  const options = Object.assign({}, opts)
-  const uriTokens = []
-
-  if (component.scheme) {
-    component.scheme = validateScheme(component.scheme)
-  }
-
-  // find scheme handler
-  const schemeHandler = getSchemeHandler(options.scheme || component.scheme)
-
-  // perform scheme specific serialization
-  if (schemeHandler && schemeHandler.serialize) schemeHandler.serialize(component, options)
-
-  const hasAuthority = component.userinfo !== undefined || component.host !== undefined || component.port !== undefined
-  // A reference with no emitted scheme is path-noscheme: a bare ':' in its
-  // first path segment would reparse as a scheme (RFC 3986 3.3/4.2). Enforced
-  // under skipEscape too (resolve()), so the reapply below gates on this flag.
-  const schemelessReference = (component.scheme === undefined || options.reference === 'suffix') && !hasAuthority
-  const pathNoScheme = !options.skipEscape && schemelessReference
-
-  if (component.path !== undefined) {
-    if (!options.skipEscape) {
-      component.path = serializePathEncoding(component.path, pathNoScheme)
-    } else {
-      component.path = normalizePercentEncoding(component.path)
-    }
-  }
-
-  if (options.reference !== 'suffix' && component.scheme) {
-    // Scheme handlers may replace the scheme during serialization.
-    component.scheme = validateScheme(component.scheme)
-    uriTokens.push(component.scheme, ':')
-  }
-
-  const authority = recomposeAuthority(component)
-  if (authority !== undefined) {
-    if (options.reference !== 'suffix') {
-      uriTokens.push('//')
-    }
-
-    uriTokens.push(authority)
-
-    if (component.path && component.path[0] !== '/') {
-      uriTokens.push('/')
-    }
-  }
-  if (component.path !== undefined) {
-    let s = component.path
-
-    if (!options.absolutePath && (!schemeHandler || !schemeHandler.absolutePath)) {
-      // A relative-path reference keeps its unresolvable leading ".." segments
-      // and must never become root-relative (RFC 3986 section 5.2.4 applies to
-      // merged target paths, not to the reference itself).
-      s = schemelessReference && s[0] !== '/'
-        ? removeDotSegmentsRelative(s)
-        : removeDotSegments(s)
-    }
-
-    // Dot-segment removal can expose a colon that was not originally in the
-    // first segment (for example, "./a:b"). Reapply path-noscheme encoding so
-    // the serialized relative reference cannot be reparsed as a URI scheme.
-    if (schemelessReference) {
-      s = serializePathEncoding(s, true)
-    }
-
-    if (
-      authority === undefined &&
-      s[0] === '/' &&
-      s[1] === '/'
-    ) {
-      // don't allow the path to start with "//"
-      s = '/%2F' + s.slice(2)
-    }
-
-    uriTokens.push(s)
-  }
-
-  if (component.query !== undefined) {
-    uriTokens.push('?', encodeQuery(component.query))
-  }
-
-  if (component.fragment !== undefined) {
-    uriTokens.push('#', encodeFragment(component.fragment))
-  }
-  return uriTokens.join('')
-}
-
-const URI_PARSE = /^(?:([^#/:?]+):)?(?:\/\/((?:([^#/?@]*)@)?(\[[^#/?\]]+\]|[^#/:?]*)(?::(\d*))?))?([^#?]*)(?:\?([^#]*))?(?:#((?:.|[\n\r])*))?/u
-
-// Captures the authority component (between "//" and the next "/", "?" or "#"),
-// with or without a scheme prefix, for the literal-backslash rejection below.
-const AUTHORITY_PREFIX = /^(?:[^#/:?]+:)?\/\/([^/?#]*)/
-
-// Captures the leading authority-introducer region after an optional scheme: a
-// run of forward slashes, backslashes, and the characters the WHATWG URL parser
-// removes before parsing (TAB U+0009, LF U+000A, CR U+000D). A valid introducer
-// is exactly "//". Node treats "\" as "/" on special schemes and strips those
-// characters first, so forms like "\\", "/\", "\/", "/<TAB>/", or a leading
-// "<TAB>//" reach an authority in Node while fast-uri's URI_PARSE folds them into
-// the path group (host confusion / SSRF / redirect bypass).
-const AUTHORITY_INTRODUCER_REGION = /^(?:[^#/:?]+:)?([/\\\t\n\r]*)/
-
-/**
- * @param {import('./types/index').URIComponent} parsed
- * @param {RegExpMatchArray} matches
- * @returns {string|undefined}
- */
-function getParseError (parsed, matches) {
-  if (matches[2] !== undefined && parsed.path && parsed.path[0] !== '/') {
-    return 'URI path must start with "/" when authority is present.'
-  }
-
-  if (typeof parsed.port === 'number' && (parsed.port < 0 || parsed.port > 65535)) {
-    return 'URI port is malformed.'
-  }
-
-  return undefined
-}
-
-/**
- * Checks percent syntax without decoding the represented octets. RFC 3986
- * percent-encoding is byte-oriented, so sequences such as `%FF` are valid even
- * though they are not independently valid UTF-8.
- *
- * @param {string|undefined} component
- * @returns {boolean}
- */
-function hasMalformedPercentEncoding (component) {
-  if (component === undefined) return false
-
-  let percent = component.indexOf('%')
-  while (percent !== -1) {
-    if (percent + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent + 1, percent + 3))) {
-      return true
-    }
-    percent = component.indexOf('%', percent + 3)
-  }
-
-  return false
-}
-
-/**
- * Whether the host is a bracketed IP literal (RFC 3986 `IP-literal`).
- * An unterminated `[` is not a literal, so it must still be validated as a
- * reg-name instead of being waved through as an IP.
- *
- * @param {string} host
- * @returns {boolean}
- */
-function isIPLiteral (host) {
-  return host[0] === '[' && host[host.length - 1] === ']'
-}
-
-/**
- * @param {RegExpMatchArray} matches
- * @returns {boolean}
- */
-function hasMalformedComponentPercentEncoding (matches) {
-  // Bracketed IP literals use a raw "%" as the zone separator for historical
-  // compatibility. Their parsing is intentionally left to normalizeIPv6.
-  const host = matches[4]
-  return hasMalformedPercentEncoding(matches[3]) ||
-    (host !== undefined && !isIPLiteral(host) && hasMalformedPercentEncoding(host)) ||
-    hasMalformedPercentEncoding(matches[6]) ||
-    hasMalformedPercentEncoding(matches[7]) ||
-    hasMalformedPercentEncoding(matches[8])
-}
-
-/**
- * @param {import('./types/index').URIComponent} parsed
- * @param {import('./types/index').Options} options
- * @param {{ domainHost?: boolean, unicodeSupport?: boolean }|undefined} schemeHandler
- * @param {boolean} isIP
- * @returns {boolean} whether host conversion failed
- */
-function canonicalizeHost (parsed, options, schemeHandler, isIP) {
-  if (hasForbiddenDomainHost(parsed, options, schemeHandler, isIP)) {
-    parsed.error = parsed.error || MALFORMED_HOST_ERROR
-    return true
-  }
-
-  if (
-    !options.unicodeSupport &&
-    (!schemeHandler || !schemeHandler.unicodeSupport) &&
-    parsed.host &&
-    !isIPLiteral(parsed.host) &&
-    (options.domainHost || (schemeHandler && schemeHandler.domainHost)) &&
-    isIP === false &&
-    nonSimpleDomain(parsed.host)
-  ) {
-    let url
-    try {
-      url = new URL('http://' + parsed.host)
-    } catch (e) {
-      parsed.error = parsed.error || "Host's domain name can not be converted to ASCII: " + e
-      return true
-    }
-    // The WHATWG parser must have read the whole input as a host. Anything
-    // else means it found a delimiter fast-uri did not, so its hostname would
-    // describe a different authority.
-    if (!isHostOnlyURL(url)) {
-      parsed.error = parsed.error || MALFORMED_HOST_ERROR
-      return true
-    }
-    parsed.host = url.hostname
-  }
-  return false
-}
-
-/**
- * Whether a domain host contains an ASCII character that RFC 3986 does not
- * allow in a reg-name (unreserved, sub-delims, or pct-encoded). Such a host is
- * rejected instead of being handed to the WHATWG URL parser, which would treat
- * "@" as a userinfo delimiter (silently dropping the data before it) and strip
- * TAB, LF, and CR. Non-ASCII characters remain allowed for IDNs.
- *
- * @param {import('./types/index').URIComponent} parsed
- * @param {import('./types/index').Options} options
- * @param {{ domainHost?: boolean }|undefined} schemeHandler
- * @param {boolean} isIP
- * @returns {boolean}
- */
-function hasForbiddenDomainHost (parsed, options, schemeHandler, isIP) {
-  return Boolean(
-    parsed.host &&
-    isIP === false &&
-    !isIPLiteral(parsed.host) &&
-    (options.domainHost || (schemeHandler && schemeHandler.domainHost)) &&
-    FORBIDDEN_DOMAIN_HOST_CHARACTER.test(parsed.host)
-  )
-}
-
-/**
- * @param {URL} url
- * @returns {boolean}
- */
-function isHostOnlyURL (url) {
-  return url.username === '' &&
-    url.password === '' &&
-    url.port === '' &&
-    url.pathname === '/' &&
-    url.search === '' &&
-    url.hash === '' &&
-    url.hostname !== ''
-}
-
-/**
- * @param {string} uri
- * @param {import('./types/index').Options} [opts]
- * @returns {{ parsed: import('./types/index').URIComponent, malformedAuthorityOrPort: boolean, malformedPercentEncoding: boolean, malformedSchemeSpecific: boolean, malformedHost: boolean, malformedScheme: boolean }}
- */
-function parseWithStatus (uri, opts) {
-  const options = Object.assign({}, opts)
-  /** @type {import('./types/index').URIComponent} */
-  const parsed = {
-    scheme: undefined,
-    userinfo: undefined,
-    host: '',
-    port: undefined,
-    path: '',
-    query: undefined,
-    fragment: undefined
-  }
-
-  let malformedAuthorityOrPort = false
-  let malformedPercentEncoding = false
-  let malformedSchemeSpecific = false
-  let malformedHost = false
-  let malformedIPLiteral = false
-  let malformedScheme = false
-
-  let isIP = false
-  if (options.reference === 'suffix') {
-    if (options.scheme) {
-      uri = options.scheme + ':' + uri
-    } else {
-      uri = '//' + uri
-    }
-  }
-
-  // A literal backslash (U+005C) is not a valid RFC 3986 URI character and is
-  // not an authority delimiter. Reject it in the authority rather than
-  // rewriting it: normalizing "\" -> "/" (WHATWG error recovery) could silently
-  // change the resource identified by an otherwise-invalid input, and lets "\"
-  // act as a host delimiter here while Node's native URL parses a different
-  // host (SSRF / redirect / origin-allowlist bypass). Percent-encoded %5C is
-  // untouched and remains valid encoded data.
-  const authorityMatch = uri.match(AUTHORITY_PREFIX)
-  if (authorityMatch !== null && authorityMatch[1].indexOf('\\') !== -1) {
-    parsed.error = 'URI authority must not contain a literal backslash.'
-    malformedAuthorityOrPort = true
-  }
-
-  // Reject a malformed or whitespace-smuggled authority introducer. fast-uri
-  // only recognizes a literal "//"; anything else in the leading separator run
-  // (a backslash, or a "//" that appears only after removing the TAB/LF/CR that
-  // Node strips) means the authority fast-uri parses differs from the one Node's
-  // URL resolves. Reject rather than rewrite, mirroring the literal-backslash
-  // guard above. Percent-encoded forms (%5C, %09) are untouched, valid data.
-  const introducerMatch = uri.match(AUTHORITY_INTRODUCER_REGION)
-  if (introducerMatch !== null) {
-    const region = introducerMatch[1]
-    const normalizedRegion = region.replace(/[\t\n\r]/g, '')
-    // Two or more leading separators introduce an authority.
-    if (normalizedRegion.length >= 2) {
-      if (normalizedRegion.slice(0, 2) !== '//') {
-        parsed.error = parsed.error || 'URI authority must not contain a literal backslash.'
-        malformedAuthorityOrPort = true
-      } else if (region.length !== normalizedRegion.length) {
-        parsed.error = parsed.error || 'URI authority introducer must not contain whitespace.'
-        malformedAuthorityOrPort = true
-      }
-    }
-  }
-
-  const matches = uri.match(URI_PARSE)
-
-  if (matches) {
-    // store each component
-    parsed.scheme = matches[1]
-    parsed.userinfo = matches[3]
-    parsed.host = matches[4]
-    parsed.port = parseInt(matches[5], 10)
-    parsed.path = matches[6] || ''
-    parsed.query = matches[7]
-    parsed.fragment = matches[8]
-
-    if (parsed.scheme !== undefined) {
-      if (VALID_SCHEME.test(parsed.scheme)) {
-        parsed.scheme = parsed.scheme.toLowerCase()
-      } else {
-        parsed.error = parsed.error || MALFORMED_SCHEME_ERROR
-        malformedScheme = true
-      }
-    }
-
-    malformedPercentEncoding = hasMalformedComponentPercentEncoding(matches)
-    if (malformedPercentEncoding) {
-      parsed.error = parsed.error || 'URI contains malformed percent-encoding.'
-    }
-
-    // fix port number
-    if (isNaN(parsed.port)) {
-      parsed.port = matches[5]
-    }
-
-    const parseError = getParseError(parsed, matches)
-    if (parseError !== undefined) {
-      parsed.error = parsed.error || parseError
-      malformedAuthorityOrPort = true
-    }
-
-    if (parsed.host) {
-      const ipv4result = isIPv4(parsed.host)
-      if (ipv4result === false) {
-        const bracketedIPLiteral = isIPLiteral(parsed.host)
-        const hasIPLiteralBracket = parsed.host.indexOf('[') !== -1 || parsed.host.indexOf(']') !== -1
-        const ipv6result = normalizeIPv6(parsed.host)
-        isIP = ipv6result.isIPV6 || ipv6result.isIPVFuture === true
-        malformedIPLiteral = hasIPLiteralBracket && (!bracketedIPLiteral || ipv6result.error === true)
-        parsed.host = isIP ? ipv6result.host : ipv6result.host.toLowerCase()
-
-        if (malformedIPLiteral) {
-          parsed.error = parsed.error || MALFORMED_HOST_ERROR
-          malformedAuthorityOrPort = true
-        }
-      } else {
-        isIP = true
-      }
-    }
-    if (parsed.scheme === undefined && parsed.userinfo === undefined && parsed.host === undefined && parsed.port === undefined && parsed.query === undefined && !parsed.path) {
-      parsed.reference = 'same-document'
-    } else if (parsed.scheme === undefined) {
-      parsed.reference = 'relative'
-    } else if (parsed.fragment === undefined) {
-      parsed.reference = 'absolute'
-    } else {
-      parsed.reference = 'uri'
-    }
-
-    // check for reference errors
-    if (options.reference && options.reference !== 'suffix' && options.reference !== parsed.reference) {
-      parsed.error = parsed.error || 'URI is not a ' + options.reference + ' reference.'
-    }
-
-    // find scheme handler
-    const schemeHandler = getSchemeHandler(options.scheme || parsed.scheme)
-
-    // convert Unicode IDN -> ASCII IDN when the effective scheme uses domain hosts
-    if (!malformedIPLiteral) {
-      malformedHost = canonicalizeHost(parsed, options, schemeHandler, isIP)
-    }
-
-    if (uri.indexOf('%') !== -1 && parsed.host !== undefined && !malformedIPLiteral) {
-      let host = isIP ? parsed.host : normalizePercentEncoding(parsed.host, true)
-      if (!isIP) {
-        // Fold reg-name case after decoding unreserved octets. The second
-        // pass only restores uppercase hex in escapes that remain encoded.
-        host = normalizePercentEncoding(host.toLowerCase())
-      }
-      // Resolution parses both inputs with the internal `null` scheme before
-      // the effective scheme is known. Keep raw host delimiters for that step
-      // so resolve() can reject them for domain-host schemes; the resolved
-      // authority is encoded when it is serialized.
-      parsed.host = isIP || options.scheme !== 'null' ? reescapeHostDelimiters(host, isIP) : host
-    }
-
-    if (!schemeHandler || (schemeHandler && !schemeHandler.skipNormalize)) {
-      if (parsed.path) {
-        parsed.path = normalizePathEncoding(parsed.path)
-      }
-      if (parsed.query) {
-        parsed.query = normalizeQueryFragmentEncoding(parsed.query)
-      }
-      if (parsed.fragment) {
-        parsed.fragment = normalizeQueryFragmentEncoding(parsed.fragment)
-      }
-    }
-
-    // perform scheme specific parsing
-    if (schemeHandler && schemeHandler.parse) {
-      schemeHandler.parse(parsed, options)
-      if (schemeHandler === SCHEMES.urn && parsed.nid === undefined) {
-        malformedSchemeSpecific = true
-      }
-    }
-  } else {
-    parsed.error = parsed.error || 'URI can not be parsed.'
-  }
-  return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme }
-}
-
-/**
- * @param {string} uri
- * @param {import('./types/index').Options} [opts]
- * @returns
- */
-function parse (uri, opts) {
-  return parseWithStatus(uri, opts).parsed
-}
-
-/**
- * @param {string} uri
- * @param {import('./types/index').Options} [opts]
- * @returns {string}
- */
-function normalizeString (uri, opts) {
-  return normalizeStringWithStatus(uri, opts).normalized
-}
-
-/**
- * @param {string} uri
- * @param {import('./types/index').Options} [opts]
- * @returns {{ normalized: string, malformedAuthorityOrPort: boolean, malformedPercentEncoding: boolean, malformedSchemeSpecific: boolean, malformedHost: boolean, malformedScheme: boolean }}
- */
-function normalizeStringWithStatus (uri, opts) {
-  const { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = parseWithStatus(uri, opts)
-  return {
-    normalized: malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? uri : serialize(parsed, opts),
-    malformedAuthorityOrPort,
-    malformedPercentEncoding,
-    malformedSchemeSpecific,
-    malformedHost,
-    malformedScheme
-  }
-}
-
-/**
- * @param {import ('./types/index').URIComponent|string} uri
- * @param {import('./types/index').Options} [opts]
- * @returns {string|undefined}
- */
-function normalizeComparableURI (uri, opts) {
-  if (typeof uri !== 'string' && typeof uri !== 'object') {
-    return undefined
-  }
-
-  let value
-  try {
-    value = typeof uri === 'string' ? uri : serialize(uri, opts)
-  } catch {
-    return undefined
-  }
-  const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(value, opts)
-  return malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? undefined : normalized
-}
-
-const fastUri = {
-  SCHEMES,
-  normalize,
-  resolve,
-  resolveComponent,
-  equal,
-  serialize,
-  parse
-}
-
-module.exports = fastUri
-module.exports["default"] = fastUri
-module.exports.fastUri = fastUri
-
-
-/***/ }),
-
-/***/ 5300:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-const { isUUID } = __nccwpck_require__(5077)
-const URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu
-
-const supportedSchemeNames = /** @type {const} */ (['http', 'https', 'ws',
-  'wss', 'urn', 'urn:uuid'])
-
-/** @typedef {supportedSchemeNames[number]} SchemeName */
-
-/**
- * @param {string} name
- * @returns {name is SchemeName}
- */
-function isValidSchemeName (name) {
-  return supportedSchemeNames.indexOf(/** @type {*} */ (name)) !== -1
-}
-
-/**
- * @callback SchemeFn
- * @param {import('../types/index').URIComponent} component
- * @param {import('../types/index').Options} options
- * @returns {import('../types/index').URIComponent}
- */
-
-/**
- * @typedef {Object} SchemeHandler
- * @property {SchemeName} scheme - The scheme name.
- * @property {boolean} [domainHost] - Indicates if the scheme supports domain hosts.
- * @property {SchemeFn} parse - Function to parse the URI component for this scheme.
- * @property {SchemeFn} serialize - Function to serialize the URI component for this scheme.
- * @property {boolean} [skipNormalize] - Indicates if normalization should be skipped for this scheme.
- * @property {boolean} [absolutePath] - Indicates if the scheme uses absolute paths.
- * @property {boolean} [unicodeSupport] - Indicates if the scheme supports Unicode.
- */
-
-/**
- * @param {import('../types/index').URIComponent} wsComponent
- * @returns {boolean}
- */
-function wsIsSecure (wsComponent) {
-  if (wsComponent.secure === true) {
-    return true
-  } else if (wsComponent.secure === false) {
-    return false
-  } else if (wsComponent.scheme) {
-    return (
-      wsComponent.scheme.length === 3 &&
-      (wsComponent.scheme[0] === 'w' || wsComponent.scheme[0] === 'W') &&
-      (wsComponent.scheme[1] === 's' || wsComponent.scheme[1] === 'S') &&
-      (wsComponent.scheme[2] === 's' || wsComponent.scheme[2] === 'S')
-    )
-  } else {
-    return false
-  }
-}
-
-/** @type {SchemeFn} */
-function httpParse (component) {
-  if (!component.host) {
-    component.error = component.error || 'HTTP URIs must have a host.'
-  }
-
-  return component
-}
-
-/** @type {SchemeFn} */
-function httpSerialize (component) {
-  const secure = String(component.scheme).toLowerCase() === 'https'
-
-  // normalize the default port
-  if (component.port === (secure ? 443 : 80) || component.port === '') {
-    component.port = undefined
-  }
-
-  // normalize the empty path
-  if (!component.path) {
-    component.path = '/'
-  }
-
-  // NOTE: We do not parse query strings for HTTP URIs
-  // as WWW Form Url Encoded query strings are part of the HTML4+ spec,
-  // and not the HTTP spec.
-
-  return component
-}
-
-/** @type {SchemeFn} */
-function wsParse (wsComponent) {
-// indicate if the secure flag is set
-  wsComponent.secure = wsIsSecure(wsComponent)
-
-  // construct resouce name
-  wsComponent.resourceName = (wsComponent.path || '/') + (wsComponent.query ? '?' + wsComponent.query : '')
-  wsComponent.path = undefined
-  wsComponent.query = undefined
-
-  return wsComponent
-}
-
-/** @type {SchemeFn} */
-function wsSerialize (wsComponent) {
-// normalize the default port
-  if (wsComponent.port === (wsIsSecure(wsComponent) ? 443 : 80) || wsComponent.port === '') {
-    wsComponent.port = undefined
-  }
-
-  // ensure scheme matches secure flag
-  if (typeof wsComponent.secure === 'boolean') {
-    wsComponent.scheme = (wsComponent.secure ? 'wss' : 'ws')
-    wsComponent.secure = undefined
-  }
-
-  // reconstruct path from resource name
-  if (wsComponent.resourceName) {
-    const queryIndex = wsComponent.resourceName.indexOf('?')
-    const path = queryIndex === -1
-      ? wsComponent.resourceName
-      : wsComponent.resourceName.slice(0, queryIndex)
-    wsComponent.path = (path && path !== '/' ? path : undefined)
-    wsComponent.query = queryIndex === -1
-      ? undefined
-      : wsComponent.resourceName.slice(queryIndex + 1)
-    wsComponent.resourceName = undefined
-  }
-
-  // forbid fragment component
-  wsComponent.fragment = undefined
-
-  return wsComponent
-}
-
-/** @type {SchemeFn} */
-function urnParse (urnComponent, options) {
-  if (!urnComponent.path) {
-    urnComponent.error = 'URN can not be parsed'
-    return urnComponent
-  }
-  const matches = urnComponent.path.match(URN_REG)
-  if (matches && matches[0] === urnComponent.path) {
-    const scheme = options.scheme || urnComponent.scheme || 'urn'
-    urnComponent.nid = matches[1].toLowerCase()
-    urnComponent.nss = matches[2]
-    const urnScheme = `${scheme}:${options.nid || urnComponent.nid}`
-    const schemeHandler = getSchemeHandler(urnScheme)
-    urnComponent.path = undefined
-
-    if (schemeHandler) {
-      urnComponent = schemeHandler.parse(urnComponent, options)
-    }
-  } else {
-    urnComponent.error = urnComponent.error || 'URN can not be parsed.'
-  }
-
-  return urnComponent
-}
-
-/** @type {SchemeFn} */
-function urnSerialize (urnComponent, options) {
-  if (urnComponent.nid === undefined) {
-    throw new Error('URN without nid cannot be serialized')
-  }
-  const scheme = options.scheme || urnComponent.scheme || 'urn'
-  const nid = urnComponent.nid.toLowerCase()
-  const urnScheme = `${scheme}:${options.nid || nid}`
-  const schemeHandler = getSchemeHandler(urnScheme)
-
-  if (schemeHandler) {
-    urnComponent = schemeHandler.serialize(urnComponent, options)
-  }
-
-  const uriComponent = urnComponent
-  const nss = urnComponent.nss
-  uriComponent.path = `${nid || options.nid}:${nss}`
-
-  options.skipEscape = true
-  return uriComponent
-}
-
-/** @type {SchemeFn} */
-function urnuuidParse (urnComponent, options) {
-  const uuidComponent = urnComponent
-  uuidComponent.uuid = uuidComponent.nss
-  uuidComponent.nss = undefined
-
-  if (!options.tolerant && (!uuidComponent.uuid || !isUUID(uuidComponent.uuid))) {
-    uuidComponent.error = uuidComponent.error || 'UUID is not valid.'
-  }
-
-  return uuidComponent
-}
-
-/** @type {SchemeFn} */
-function urnuuidSerialize (uuidComponent) {
-  const urnComponent = uuidComponent
-  // normalize UUID
-  urnComponent.nss = (uuidComponent.uuid || '').toLowerCase()
-  return urnComponent
-}
-
-const http = /** @type {SchemeHandler} */ ({
-  scheme: 'http',
-  domainHost: true,
-  parse: httpParse,
-  serialize: httpSerialize
-})
-
-const https = /** @type {SchemeHandler} */ ({
-  scheme: 'https',
-  domainHost: http.domainHost,
-  parse: httpParse,
-  serialize: httpSerialize
-})
-
-const ws = /** @type {SchemeHandler} */ ({
-  scheme: 'ws',
-  domainHost: true,
-  parse: wsParse,
-  serialize: wsSerialize
-})
-
-const wss = /** @type {SchemeHandler} */ ({
-  scheme: 'wss',
-  domainHost: ws.domainHost,
-  parse: ws.parse,
-  serialize: ws.serialize
-})
-
-const urn = /** @type {SchemeHandler} */ ({
-  scheme: 'urn',
-  parse: urnParse,
-  serialize: urnSerialize,
-  skipNormalize: true
-})
-
-const urnuuid = /** @type {SchemeHandler} */ ({
-  scheme: 'urn:uuid',
-  parse: urnuuidParse,
-  serialize: urnuuidSerialize,
-  skipNormalize: true
-})
-
-const SCHEMES = /** @type {Record<SchemeName, SchemeHandler>} */ ({
-  http,
-  https,
-  ws,
-  wss,
-  urn,
-  'urn:uuid': urnuuid
-})
-
-Object.setPrototypeOf(SCHEMES, null)
-
-/**
- * @param {string|undefined} scheme
- * @returns {SchemeHandler|undefined}
- */
-function getSchemeHandler (scheme) {
-  return (
-    scheme && (
-      SCHEMES[/** @type {SchemeName} */ (scheme)] ||
-      SCHEMES[/** @type {SchemeName} */(scheme.toLowerCase())])
-  ) ||
-    undefined
-}
-
-module.exports = {
-  wsIsSecure,
-  SCHEMES,
-  isValidSchemeName,
-  getSchemeHandler,
-}
-
-
-/***/ }),
-
-/***/ 5077:
-/***/ ((module) => {
-
-
-
-/** @type {(value: string) => boolean} */
-const isUUID = RegExp.prototype.test.bind(/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/iu)
-
-/** @type {(value: string) => boolean} */
-const isIPv4 = RegExp.prototype.test.bind(/^(?:(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)$/u)
-
-/** @type {(value: string) => boolean} */
-const isPort = RegExp.prototype.test.bind(/^\d*$/u)
-
-/** @type {(value: string) => boolean} */
-const isHexPair = RegExp.prototype.test.bind(/^[\da-f]{2}$/iu)
-
-/** @type {(value: string) => boolean} */
-const isUnreserved = RegExp.prototype.test.bind(/^[\da-z\-._~]$/iu)
-
-/** @type {(value: string) => boolean} */
-const isPathCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/u)
-
-/** @type {(value: string) => boolean} */
-const isQueryFragmentCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/?]$/u)
-
-/** @type {(value: string) => boolean} */
-const isUserinfoCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:]$/u)
-
-const BYTE_HEX = new Array(256)
-{
-  const HEX_DIGITS = '0123456789ABCDEF'
-  for (let i = 0; i < 256; i++) {
-    BYTE_HEX[i] = '%' + HEX_DIGITS[i >> 4] + HEX_DIGITS[i & 0xF]
-  }
-}
-function percentEncodeNonAscii (cp) {
-  if (cp < 0x800) {
-    return BYTE_HEX[0xC0 | (cp >> 6)] +
-           BYTE_HEX[0x80 | (cp & 0x3F)]
-  }
-  if (cp < 0x10000) {
-    return BYTE_HEX[0xE0 | (cp >> 12)] +
-           BYTE_HEX[0x80 | ((cp >> 6) & 0x3F)] +
-           BYTE_HEX[0x80 | (cp & 0x3F)]
-  }
-  return BYTE_HEX[0xF0 | (cp >> 18)] +
-         BYTE_HEX[0x80 | ((cp >> 12) & 0x3F)] +
-         BYTE_HEX[0x80 | ((cp >> 6) & 0x3F)] +
-         BYTE_HEX[0x80 | (cp & 0x3F)]
-}
-
-/**
- * @param {Array<string>} input
- * @returns {string}
- */
-function stringArrayToHexStripped (input) {
-  let acc = ''
-  let code = 0
-  let i = 0
-
-  for (i = 0; i < input.length; i++) {
-    code = input[i].charCodeAt(0)
-    if (code === 48) {
-      continue
-    }
-    if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102))) {
-      return ''
-    }
-    acc += input[i]
-    break
-  }
-
-  for (i += 1; i < input.length; i++) {
-    code = input[i].charCodeAt(0)
-    if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102))) {
-      return ''
-    }
-    acc += input[i]
-  }
-  return acc
-}
-
-/** @type {(value: string) => boolean} */
-const isHextet = RegExp.prototype.test.bind(/^[\dA-Fa-f]{1,4}$/)
-
-/** @type {(value: string) => boolean} */
-const isIPvFuture = RegExp.prototype.test.bind(/^[vV][\dA-Fa-f]+\.[A-Za-z\d\-._~!$&'()*+,;=:]+$/)
-
-/** @type {(value: string) => boolean} */
-const isZoneCharacter = RegExp.prototype.test.bind(/^[A-Za-z\d\-._~]$/)
-
-/**
- * @param {string} value
- * @returns {boolean}
- */
-const nonSimpleDomain = RegExp.prototype.test.bind(/[^!"$&'()*+,\-.;=_`a-z{}~]/u)
-
-/**
- * @param {string} zone
- * @returns {boolean}
- */
-function isZoneIdentifier (zone) {
-  if (zone.length === 0) return false
-
-  for (let i = 0; i < zone.length; i++) {
-    if (isZoneCharacter(zone[i])) continue
-    if (zone[i] === '%' && i + 2 < zone.length && isHexPair(zone.slice(i + 1, i + 3))) {
-      i += 2
-      continue
-    }
-    return false
-  }
-
-  return true
-}
-
-/**
- * Compresses the longest run of zero hextets to "::" per RFC 5952. A run of a
- * single zero hextet is left uncompressed. On ties the leftmost run wins.
- *
- * @param {string[]} hextets
- * @returns {string}
- */
-function compressIPv6ZeroRun (hextets) {
-  let bestStart = -1
-  let bestLength = 0
-  let runStart = -1
-  let runLength = 0
-  for (let i = 0; i < hextets.length; i++) {
-    if (hextets[i] === '0') {
-      if (runStart === -1) runStart = i
-      runLength++
-      if (runLength > bestLength) {
-        bestLength = runLength
-        bestStart = runStart
-      }
-    } else {
-      runStart = -1
-      runLength = 0
-    }
-  }
-
-  if (bestLength < 2) return hextets.join(':')
-
-  const head = hextets.slice(0, bestStart).join(':')
-  const tail = hextets.slice(bestStart + bestLength).join(':')
-  return head + '::' + tail
-}
-
-/**
- * Validates an IPv6 address against the alternatives in RFC 3986 section
- * 3.2.2 and returns the same address with leading hextet zeroes removed.
- * An embedded IPv4 address counts as two hextets and is only valid at the end.
- *
- * @param {string} input
- * @returns {string|undefined}
- */
-function normalizeIPv6Address (input) {
-  const compression = input.indexOf('::')
-  if (compression !== -1 && input.indexOf('::', compression + 1) !== -1) return undefined
-
-  const left = compression === -1 ? input.split(':') : input.slice(0, compression).split(':')
-  const right = compression === -1 ? [] : input.slice(compression + 2).split(':')
-  if (compression !== -1) {
-    if (left.length === 1 && left[0] === '') left.length = 0
-    if (right.length === 1 && right[0] === '') right.length = 0
-  }
-
-  const parts = left.concat(right)
-  let hextetCount = 0
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]
-    if (part === '') return undefined
-
-    if (part.indexOf('.') !== -1) {
-      if (i !== parts.length - 1 || (compression !== -1 && right.length === 0) || !isIPv4(part)) return undefined
-      hextetCount += 2
-      continue
-    }
-
-    if (!isHextet(part)) return undefined
-    parts[i] = parseInt(part, 16).toString(16)
-    hextetCount++
-  }
-
-  if (compression === -1) {
-    if (hextetCount !== 8) return undefined
-    return compressIPv6ZeroRun(parts)
-  }
-  if (hextetCount >= 8) return undefined
-
-  // expand "::" then re-compress the longest run for a canonical result
-  const expanded = parts.slice(0, left.length)
-  for (let i = hextetCount; i < 8; i++) expanded.push('0')
-  for (let i = left.length; i < parts.length; i++) expanded.push(parts[i])
-  return compressIPv6ZeroRun(expanded)
-}
-
-/**
- * @typedef {Object} NormalizeIPv6Result
- * @property {string} host - The normalized host.
- * @property {string} [escapedHost] - The escaped host.
- * @property {boolean} isIPV6 - Indicates if the host is an IPv6 address.
- * @property {boolean} [isIPVFuture] - Indicates if the host is an IPvFuture literal.
- * @property {boolean} [error] - Indicates if a bracketed IP literal is malformed.
- */
-
-/**
- * Validates and normalizes a bracketed IP literal. Raw zone separators remain
- * accepted for backwards compatibility, while encoded separators and zone
- * contents follow RFC 6874.
- *
- * @param {string} host
- * @returns {NormalizeIPv6Result}
- */
-function normalizeIPv6 (host) {
-  const bracketed = host[0] === '[' && host[host.length - 1] === ']'
-  const hasBracket = host[0] === '[' || host[host.length - 1] === ']'
-  if (hasBracket && !bracketed) return { host, isIPV6: false, error: true }
-
-  let input = bracketed ? host.slice(1, -1) : host
-  if (bracketed && isIPvFuture(input)) {
-    input = input.toLowerCase()
-    return { host: `[${input}]`, escapedHost: input, isIPV6: false, isIPVFuture: true }
-  }
-
-  if (findToken(input, ':') < 2) {
-    return { host, isIPV6: false, error: bracketed }
-  }
-
-  let zoneIdentifier = ''
-  const zoneSeparator = input.indexOf('%')
-  if (zoneSeparator !== -1) {
-    const separatorLength = input.slice(zoneSeparator, zoneSeparator + 3).toLowerCase() === '%25' ? 3 : 1
-    zoneIdentifier = input.slice(zoneSeparator + separatorLength)
-    if (!isZoneIdentifier(zoneIdentifier)) return { host, isIPV6: false, error: true }
-    input = input.slice(0, zoneSeparator)
-  }
-
-  const address = normalizeIPv6Address(input)
-  if (address === undefined) return { host, isIPV6: false, error: true }
-
-  return {
-    host: address + (zoneIdentifier ? '%' + zoneIdentifier : ''),
-    escapedHost: address + (zoneIdentifier ? '%25' + zoneIdentifier : ''),
-    isIPV6: true
-  }
-}
-
-/**
- * @param {string} str
- * @param {string} token
- * @returns {number}
- */
-function findToken (str, token) {
-  let ind = 0
-  for (let i = 0; i < str.length; i++) {
-    if (str[i] === token) ind++
-  }
-  return ind
-}
-
-/**
- * @param {string} path
- * @returns {string}
- *
- * @see https://datatracker.ietf.org/doc/html/rfc3986#section-5.2.4
- */
-function removeDotSegments (path) {
-  let input = path
-  const output = []
-  let nextSlash = -1
-  let len = 0
-
-  // eslint-disable-next-line no-cond-assign
-  while (len = input.length) {
-    if (len === 1) {
-      if (input === '.') {
-        break
-      } else if (input === '/') {
-        output.push('/')
-        break
-      } else {
-        output.push(input)
-        break
-      }
-    } else if (len === 2) {
-      if (input[0] === '.') {
-        if (input[1] === '.') {
-          break
-        } else if (input[1] === '/') {
-          input = input.slice(2)
-          continue
-        }
-      } else if (input[0] === '/') {
-        if (input[1] === '.' || input[1] === '/') {
-          output.push('/')
-          break
-        }
-      }
-    } else if (len === 3) {
-      if (input === '/..') {
-        if (output.length !== 0) {
-          output.pop()
-        }
-        output.push('/')
-        break
-      }
-    }
-    if (input[0] === '.') {
-      if (input[1] === '.') {
-        if (input[2] === '/') {
-          input = input.slice(3)
-          continue
-        }
-      } else if (input[1] === '/') {
-        input = input.slice(2)
-        continue
-      }
-    } else if (input[0] === '/') {
-      if (input[1] === '.') {
-        if (input[2] === '/') {
-          input = input.slice(2)
-          continue
-        } else if (input[2] === '.') {
-          if (input[3] === '/') {
-            input = input.slice(3)
-            if (output.length !== 0) {
-              output.pop()
-            }
-            continue
-          }
-        }
-      }
-    }
-
-    // Rule 2E: Move normal path segment to output
-    if ((nextSlash = input.indexOf('/', 1)) === -1) {
-      output.push(input)
-      break
-    } else {
-      output.push(input.slice(0, nextSlash))
-      input = input.slice(nextSlash)
-    }
-  }
-
-  return output.join('')
-}
-
-/**
- * Removes dot segments from the path of a relative reference (a path that does
- * not start with "/") without changing what it resolves to against any base.
- * Unlike `removeDotSegments`, leading ".." segments that cannot be collapsed
- * are kept, the result never becomes root-relative, and a result that would be
- * empty or start with an empty segment is prefixed with "." (an empty path
- * means "same document" and a leading "//" would introduce an authority).
- *
- * @param {string} path
- * @returns {string}
- */
-function removeDotSegmentsRelative (path) {
-  if (path === '' || path[0] === '/') {
-    return removeDotSegments(path)
-  }
-
-  const segments = path.split('/')
-  const last = segments.length - 1
-  /** @type {string[]} */
-  const output = []
-  let trailingDirectory = false
-
-  for (let i = 0; i <= last; i++) {
-    const segment = segments[i]
-    if (segment === '.' || segment === '..') {
-      if (segment === '..') {
-        if (output.length !== 0 && output[output.length - 1] !== '..') {
-          output.pop()
-        } else {
-          output.push('..')
-        }
-      }
-      trailingDirectory = i === last
-    } else {
-      output.push(segment)
-    }
-  }
-
-  if (trailingDirectory && output[output.length - 1] !== '..') {
-    output.push('')
-  }
-  if (output.length === 0 || output[0] === '' || output[0].includes(':')) {
-    // An empty path, a leading empty segment ("//"), or a first segment
-    // containing ":" (which would be mistaken for a scheme, RFC 3986 section
-    // 4.2) must stay behind a "." segment so the reference keeps its meaning.
-    output.unshift('.')
-  }
-
-  return output.join('/')
-}
-
-/**
- * Re-escape RFC 3986 gen-delims that must not appear literally in the host.
- * After the URI regex parses, these characters cannot be literal in the host
- * field, so any that appear after decoding came from percent-encoding and
- * must be restored to prevent authority structure changes.
- *
- * @param {string} host
- * @param {boolean} isIP - true for IPv4/IPv6 hosts (skip colon re-escaping)
- * @returns {string}
- */
-const HOST_DELIMS = { '@': '%40', '/': '%2F', '?': '%3F', '#': '%23', ':': '%3A' }
-const HOST_DELIM_RE = /[@/?#:]/g
-const HOST_DELIM_NO_COLON_RE = /[@/?#]/g
-
-function reescapeHostDelimiters (host, isIP) {
-  const re = isIP ? HOST_DELIM_NO_COLON_RE : HOST_DELIM_RE
-  re.lastIndex = 0
-  return host.replace(re, (ch) => HOST_DELIMS[ch])
-}
-
-/**
- * Normalizes percent escapes and optionally decodes only unreserved ASCII bytes.
- * Reserved delimiters such as `%2F` stay escaped; `%2E` is unreserved.
- *
- * @param {string} input
- * @param {boolean} [decodeUnreserved=false]
- * @returns {string}
- */
-function normalizePercentEncoding (input, decodeUnreserved = false) {
-  if (input.indexOf('%') === -1) {
-    return input
-  }
-
-  let output = ''
-
-  for (let i = 0; i < input.length; i++) {
-    if (input[i] === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        const normalizedHex = hex.toUpperCase()
-        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
-
-        if (decodeUnreserved && isUnreserved(decoded)) {
-          output += decoded
-        } else {
-          output += '%' + normalizedHex
-        }
-
-        i += 2
-        continue
-      }
-    }
-
-    output += input[i]
-  }
-
-  return output
-}
-
-/**
- * Normalizes path data without turning reserved escapes into live path syntax.
- * Valid escapes are uppercased, raw unsafe characters are escaped, and only
- * unreserved bytes that are not `.` are decoded.
- *
- * @param {string} input
- * @returns {string}
- */
-function normalizePathEncoding (input) {
-  let output = ''
-
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i]
-    if (ch === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        const normalizedHex = hex.toUpperCase()
-        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
-
-        if (decoded !== '.' && isUnreserved(decoded)) {
-          output += decoded
-        } else {
-          output += '%' + normalizedHex
-        }
-
-        i += 2
-        continue
-      }
-    }
-
-    if (isPathCharacter(ch)) {
-      output += ch
-    } else {
-      const code = input.charCodeAt(i)
-      if (code < 0x80) {
-        output += isEscapeSafe(code) ? ch : BYTE_HEX[code]
-      } else if (code < 0xD800 || code > 0xDFFF) {
-        output += percentEncodeNonAscii(code)
-      } else if (code <= 0xDBFF && i + 1 < input.length) {
-        const low = input.charCodeAt(i + 1)
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
-          i++
-        } else {
-          output += percentEncodeNonAscii(0xFFFD)
-        }
-      } else {
-        output += percentEncodeNonAscii(0xFFFD)
-      }
-    }
-  }
-
-  return output
-}
-
-/**
- * Serializes a path without rewriting reserved data. Raw RFC 3986 path
- * characters remain literal, valid escapes are preserved and uppercased, and
- * everything else is UTF-8 percent-encoded. In a path-noscheme, a colon in the
- * first segment must be escaped so the result cannot be parsed as a scheme.
- *
- * @param {string} input
- * @param {boolean} [pathNoScheme=false]
- * @returns {string}
- */
-function serializePathEncoding (input, pathNoScheme = false) {
-  let output = ''
-  let firstSegment = pathNoScheme && input[0] !== '/'
-
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i]
-    if (ch === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        output += '%' + hex.toUpperCase()
-        i += 2
-        continue
-      }
-    }
-
-    if (ch === '/') {
-      firstSegment = false
-    }
-
-    if (isPathCharacter(ch) && (ch !== ':' || !firstSegment)) {
-      output += ch
-    } else {
-      const code = input.charCodeAt(i)
-      if (code < 0x80) {
-        output += BYTE_HEX[code]
-      } else if (code < 0xD800 || code > 0xDFFF) {
-        output += percentEncodeNonAscii(code)
-      } else if (code <= 0xDBFF && i + 1 < input.length) {
-        const low = input.charCodeAt(i + 1)
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
-          i++
-        } else {
-          output += percentEncodeNonAscii(0xFFFD)
-        }
-      } else {
-        output += percentEncodeNonAscii(0xFFFD)
-      }
-    }
-  }
-
-  return output
-}
-
-/**
- * Percent-encodes a URI component using its RFC 3986 literal character set.
- * Existing valid escapes are preserved and normalized to uppercase hex.
- *
- * @param {string} input
- * @param {(value: string) => boolean} isAllowed
- * @returns {string}
- */
-function encodeComponent (input, isAllowed) {
-  let output = ''
-
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i]
-    if (ch === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        output += '%' + hex.toUpperCase()
-        i += 2
-        continue
-      }
-    }
-
-    if (isAllowed(ch)) {
-      output += ch
-    } else {
-      const code = input.charCodeAt(i)
-      if (code < 0x80) {
-        output += BYTE_HEX[code]
-      } else if (code < 0xD800 || code > 0xDFFF) {
-        output += percentEncodeNonAscii(code)
-      } else if (code <= 0xDBFF && i + 1 < input.length) {
-        const low = input.charCodeAt(i + 1)
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
-          i++
-        } else {
-          output += percentEncodeNonAscii(0xFFFD)
-        }
-      } else {
-        output += percentEncodeNonAscii(0xFFFD)
-      }
-    }
-  }
-
-  return output
-}
-
-/**
- * Encodes userinfo while preserving its RFC 3986 §3.2.1 literal characters.
- * In particular, authority delimiters such as `@`, `/`, `?`, and `#` are data.
- *
- * @param {string} input
- * @returns {string}
- */
-function encodeUserinfo (input) {
-  return encodeComponent(input, isUserinfoCharacter)
-}
-
-/**
- * Encodes query data using the RFC 3986 §3.4 grammar. A literal `#` must be
- * escaped because it would otherwise begin the fragment component.
- *
- * @param {string} input
- * @returns {string}
- */
-function encodeQuery (input) {
-  return encodeComponent(input, isQueryFragmentCharacter)
-}
-
-/**
- * Encodes fragment data using the RFC 3986 §3.5 grammar.
- *
- * @param {string} input
- * @returns {string}
- */
-function encodeFragment (input) {
-  return encodeComponent(input, isQueryFragmentCharacter)
-}
-
-function isEscapeSafe (cp) {
-  return (
-    (cp >= 0x30 && cp <= 0x39) ||
-    (cp >= 0x41 && cp <= 0x5A) ||
-    (cp >= 0x61 && cp <= 0x7A) ||
-    cp === 0x2A || cp === 0x2B || cp === 0x2D || cp === 0x2E ||
-    cp === 0x2F || cp === 0x40 || cp === 0x5F
-  )
-}
-
-/**
- * Normalizes the percent-encoding of a query or fragment component.
- *
- * Like `normalizePathEncoding`, but uses the query/fragment character set
- * (which additionally allows `?`) and decodes `.` since it has no dot-segment
- * meaning outside of a path.
- *
- * @param {string} input
- * @returns {string}
- */
-function normalizeQueryFragmentEncoding (input) {
-  let output = ''
-
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i]
-    if (ch === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        const normalizedHex = hex.toUpperCase()
-        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
-
-        if (isUnreserved(decoded)) {
-          output += decoded
-        } else {
-          output += '%' + normalizedHex
-        }
-
-        i += 2
-        continue
-      }
-    }
-
-    if (isQueryFragmentCharacter(ch)) {
-      output += ch
-    } else {
-      const code = input.charCodeAt(i)
-      if (code < 0x80) {
-        output += isEscapeSafe(code) ? ch : BYTE_HEX[code]
-      } else if (code < 0xD800 || code > 0xDFFF) {
-        output += percentEncodeNonAscii(code)
-      } else if (code <= 0xDBFF && i + 1 < input.length) {
-        const low = input.charCodeAt(i + 1)
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
-          i++
-        } else {
-          output += percentEncodeNonAscii(0xFFFD)
-        }
-      } else {
-        output += percentEncodeNonAscii(0xFFFD)
-      }
-    }
-  }
-
-  return output
-}
-
-/**
- * Escapes a component while preserving existing valid percent escapes.
- *
- * @param {string} input
- * @returns {string}
- */
-function escapePreservingEscapes (input) {
-  let output = ''
-
-  for (let i = 0; i < input.length; i++) {
-    if (input[i] === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        output += '%' + hex.toUpperCase()
-        i += 2
-        continue
-      }
-    }
-
-    output += escape(input[i])
-  }
-
-  return output
-}
-
-/**
- * @param {import('../types/index').URIComponent} component
- * @returns {string|undefined}
- */
-function recomposeAuthority (component) {
-  const uriTokens = []
-
-  if (component.userinfo !== undefined) {
-    uriTokens.push(encodeUserinfo(component.userinfo))
-    uriTokens.push('@')
-  }
-
-  if (component.host !== undefined) {
-    let host = component.host
-    if (!isIPv4(host)) {
-      let ipV6res = normalizeIPv6(host)
-      if (ipV6res.isIPV6 !== true && ipV6res.isIPVFuture !== true) {
-        // Decode only unreserved bytes, once. In particular, keep %25 encoded
-        // so it cannot introduce a second escape during recomposition.
-        host = normalizePercentEncoding(host, true)
-        ipV6res = normalizeIPv6(host)
-      }
-      if (ipV6res.isIPV6 === true || ipV6res.isIPVFuture === true) {
-        host = `[${ipV6res.escapedHost}]`
-      } else {
-        host = reescapeHostDelimiters(host, false)
-      }
-    }
-    uriTokens.push(host)
-  }
-
-  if (typeof component.port === 'number' || typeof component.port === 'string') {
-    const port = String(component.port)
-    if (!isPort(port)) {
-      throw new TypeError('URI port is malformed.')
-    }
-    uriTokens.push(':')
-    uriTokens.push(port)
-  }
-
-  return uriTokens.length ? uriTokens.join('') : undefined
-};
-
-module.exports = {
-  nonSimpleDomain,
-  recomposeAuthority,
-  reescapeHostDelimiters,
-  normalizePercentEncoding,
-  normalizePathEncoding,
-  serializePathEncoding,
-  normalizeQueryFragmentEncoding,
-  encodeUserinfo,
-  encodeQuery,
-  encodeFragment,
-  escapePreservingEscapes,
-  removeDotSegments,
-  removeDotSegmentsRelative,
-  isIPv4,
-  isUUID,
-  normalizeIPv6,
-  stringArrayToHexStripped
-}
-
-
-/***/ }),
-
 /***/ 7349:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -84826,6 +76727,7 @@ var journal = __nccwpck_require__(9259);
 // and re-created (two takers could both succeed); the taker creates g<N+1>, which exactly one
 // concurrent taker can win.
 
+
 const LOCK_TAGS = {
     owner: 'mlops_gate.lock.owner',
     token: 'mlops_gate.lock.token',
@@ -84866,19 +76768,31 @@ const describeHolder = (h) => `${h.owner}${h.purpose ? ` (${h.purpose})` : ''} s
 async function acquireLock(registry, req) {
     const prefix = lockPrefix(req.key);
     let writes = 0;
+    const read = async () => (await registry.listLocks(prefix))
+        .map((r) => parse(prefix, r))
+        .filter((l) => l !== null)
+        .sort((a, b) => a.generation - b.generation);
+    // Holding generation N: the older generations were expired or reclaimable when this run chose to
+    // create N, so they are clutter now (best effort; an undeleted one only expires).
+    // Locks of this same job (an earlier attempt) and expired ones hold nobody off.
+    const liveHolder = (locks, now) => locks.filter((l) => !isExpired(l, now) && !(req.reclaimKey && l.reclaimKey === req.reclaimKey)).at(-1) ?? null;
+    const won = async (lock, locks) => {
+        const older = locks.filter((l) => l.generation < lock.generation);
+        for (const stale of older) {
+            writes++;
+            await registry.deleteLock(stale.name).catch(() => undefined);
+        }
+        return { acquired: true, lock, tookOver: older.at(-1) ?? null, writes };
+    };
     // Two rounds: a create can lose to a concurrent taker; then the winner is re-read and reported.
     for (let round = 0; round < 2; round++) {
-        const locks = (await registry.listLocks(prefix))
-            .map((r) => parse(prefix, r))
-            .filter((l) => l !== null)
-            .sort((a, b) => a.generation - b.generation);
+        const locks = await read();
         const now = req.now();
-        const reclaimable = (l) => !!req.reclaimKey && l.reclaimKey === req.reclaimKey && l.token !== req.token;
-        const live = locks.filter((l) => !isExpired(l, now) && !reclaimable(l));
-        const mine = live.find((l) => l.token === req.token);
+        // A create whose answer was lost is found here by this run's token.
+        const mine = locks.find((l) => l.token === req.token);
         if (mine)
-            return { acquired: true, lock: mine, tookOver: null, writes };
-        const holder = live.at(-1);
+            return won(mine, locks);
+        const holder = liveHolder(locks, now);
         if (holder)
             return { acquired: false, holder, writes };
         const generation = (locks.at(-1)?.generation ?? 0) + 1;
@@ -84894,7 +76808,6 @@ async function acquireLock(registry, req) {
             reclaimKey: req.reclaimKey ?? null,
         };
         writes++;
-        // A lost answer is resolved by the next round: it finds this run's token on the lock.
         const created = await registry
             .createLock(lock.name, {
             [LOCK_TAGS.owner]: lock.owner,
@@ -84906,26 +76819,91 @@ async function acquireLock(registry, req) {
             ...(lock.reclaimKey ? { [LOCK_TAGS.reclaimKey]: lock.reclaimKey } : {}),
         })
             .catch(() => 'unknown');
-        if (created === 'created') {
-            const tookOver = locks.at(-1) ?? null;
-            // Best effort: expired generations are clutter once a newer one is held.
-            for (const stale of locks) {
-                writes++;
-                await registry.deleteLock(stale.name).catch(() => undefined);
-            }
-            return { acquired: true, lock, tookOver, writes };
-        }
+        if (created === 'created')
+            return won(lock, locks);
     }
-    // Lost twice in a row: report whoever holds it now.
-    const locks = (await registry.listLocks(prefix)).map((r) => parse(prefix, r)).filter((l) => l !== null);
-    const holder = locks.sort((a, b) => a.generation - b.generation).at(-1);
-    if (holder)
-        return { acquired: false, holder, writes };
-    throw new Error(`lock ${prefix}*: could not be created and no holder is visible`);
+    // Two creates lost or unanswered in a row: the last read decides — this run's own lock (its
+    // answer was lost), whoever else holds it now, or nobody yet (a create may still land late; the
+    // next run of this job removes it).
+    const locks = await read();
+    const mine = locks.find((l) => l.token === req.token);
+    if (mine)
+        return won(mine, locks);
+    return { acquired: false, holder: liveHolder(locks, req.now()), writes };
 }
 /** Deletes the lock. A failure leaves it to expire; the caller reports it as a warning. */
 async function releaseLock(registry, lock) {
     await registry.deleteLock(lock.name);
+}
+/**
+ * Deletes the locks an earlier attempt of this same job left behind (same reclaim key), and
+ * expired ones. Run when there is nothing to apply, so no lock is taken: a lock create that the
+ * server applied after the client had given up — and after the run released its lock — is
+ * otherwise found by nobody and blocks other jobs until it expires.
+ */
+async function releaseStaleLocks(registry, req) {
+    const prefix = lockPrefix(req.key);
+    const now = req.now();
+    const stale = (await registry.listLocks(prefix))
+        .map((r) => parse(prefix, r))
+        .filter((l) => l !== null && (l.reclaimKey === req.reclaimKey || isExpired(l, now)));
+    const released = [];
+    for (const lock of stale) {
+        // Best effort, like the clean-up after a takeover: an undeleted stale lock only expires later.
+        const ok = await registry.deleteLock(lock.name).then(() => true, () => false);
+        if (ok)
+            released.push(lock);
+    }
+    return { released, writes: stale.length };
+}
+/**
+ * Keeps a held lock alive while a long promotion runs: `beat()` is called between steps and while
+ * waiting on endpoints; at most every third of the lifetime it checks that the lock is still this
+ * run's and pushes its expiry forward. A killed process stops beating, so its lock expires one
+ * lifetime after its last beat instead of after the longest wait a plan could need.
+ */
+function lockKeeper(registry, held, options) {
+    let lock = held;
+    let renewedAt = Date.parse(held.acquiredAt);
+    let renewals = 0;
+    let lost = false;
+    return {
+        current: () => lock,
+        renewals: () => renewals,
+        /** Set once a beat found the lock gone or someone else's: it must not be released then. */
+        lost: () => lost,
+        async beat() {
+            const now = options.now().getTime();
+            if (Number.isFinite(renewedAt) && now - renewedAt < options.ttlMs / 3)
+                return;
+            let record;
+            try {
+                record = await registry.readLock(lock.name);
+            }
+            catch (e) {
+                // A failed read is retried at the next beat, as long as the lock has not run out meanwhile.
+                if (Number.isFinite(renewedAt) && now - renewedAt < options.ttlMs)
+                    return;
+                lost = true;
+                throw new errors/* ApplyError */.d5(`could not renew the lock ${lock.name} before it expired (${e instanceof Error ? e.message : String(e)}); stopped before the next change`, 'locked');
+            }
+            const seen = record ? parse(lock.name.slice(0, lock.name.length - String(lock.generation).length), record) : null;
+            if (!seen || seen.token !== lock.token) {
+                lost = true;
+                throw new errors/* ApplyError */.d5(`lost the lock ${lock.name} while working (it ${seen ? `now belongs to ${describeHolder(seen)}` : 'no longer exists'}); stopped before the next change`, 'locked');
+            }
+            const expiresAt = new Date(now + options.ttlMs).toISOString();
+            try {
+                await registry.setLockTag(lock.name, LOCK_TAGS.expiresAt, expiresAt);
+            }
+            catch {
+                return; // as above: the next beat tries again
+            }
+            lock = { ...lock, expiresAt };
+            renewedAt = now;
+            renewals++;
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./lib/src/apply/observe.js
@@ -84936,13 +76914,14 @@ async function observeDestination(input, registry) {
     const name = input.destination.model;
     const model = await registry.getModel(name);
     if (!model)
-        return { modelExists: false, copies: [], aliases: {}, versions: {}, inStage: [] };
+        return { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };
     const versions = {};
     let copies = [];
+    let strays = [];
     let inStage = [];
     if (input.mode === 'copy') {
         const id = (0,build/* identityFor */.K5)(input.source);
-        copies = await registry.findVersionsByTag(name, id.key, id.value);
+        ({ copies, strays } = (0,build/* splitCopies */.ko)(await registry.findVersionsByTag(name, id.key, id.value)));
         for (const v of copies)
             versions[v.version] = v;
     }
@@ -84959,7 +76938,7 @@ async function observeDestination(input, registry) {
             versions[candidate.version] = candidate;
     }
     inStage = inStage.sort((a, b) => Number(a) - Number(b));
-    return { modelExists: true, copies, aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
+    return { modelExists: true, copies, strays, aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
 }
 
 // EXTERNAL MODULE: ./lib/src/platform/serving/compare.js
@@ -85020,8 +76999,14 @@ const deadlineMs = (seconds) => seconds * 1000;
 async function actRollout(s, version, ctx) {
     const result = await ctx.ports.rollout.act(rolloutSpecOf(s, version), {
         ...(ctx.ports.inputExample !== undefined ? { inputExample: ctx.ports.inputExample } : {}),
-        onProgress: (p) => ctx.progress(`  ${p.message}`),
-        onStep: (step) => ctx.progress(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`),
+        onProgress: async (p) => {
+            ctx.progress(`  ${p.message}`);
+            await ctx.heartbeat();
+        },
+        onStep: async (step) => {
+            ctx.progress(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`);
+            await ctx.heartbeat();
+        },
     });
     ctx.addWrites(result.writes);
     const path = result.steps.map((x) => `${x.kind} ${x.label}`).join('; ');
@@ -85042,7 +77027,13 @@ async function actRollout(s, version, ctx) {
     }
 }
 async function actRestore(s, ctx) {
-    const wait = { deadlineMs: deadlineMs(s.waitTimeoutSeconds), onProgress: (p) => ctx.progress(`  ${p.message}`) };
+    const wait = {
+        deadlineMs: deadlineMs(s.waitTimeoutSeconds),
+        onProgress: async (p) => {
+            ctx.progress(`  ${p.message}`);
+            await ctx.heartbeat();
+        },
+    };
     const busy = await ctx.ports.serving.getEndpoint(s.endpoint);
     if (busy?.configUpdate === 'IN_PROGRESS')
         await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
@@ -85064,22 +77055,6 @@ async function actMonitor(s, ctx) {
     if (result.action === 'failed')
         throw new errors/* ApplyError */.d5(`monitor on ${s.request.monitor.table}: ${result.message}`, 'postcondition');
     ctx.note(`${result.action}${result.changes.length ? ` (${result.changes.join(', ')})` : ''}: ${result.message}`);
-}
-/** A promotion or rollback with an endpoint step waits on config updates: its lock must outlive them. */
-function endpointLockBudgetMs(steps) {
-    let total = 0;
-    for (const { spec } of steps) {
-        if (spec.kind === 'serving-rollout') {
-            const phases = spec.strategy.kind === 'canary' ? spec.strategy.steps.length : spec.strategy.kind === 'blue_green' ? 3 : 1;
-            const pause = spec.strategy.kind === 'canary' ? spec.strategy.pauseSeconds : 0;
-            // One wait per phase, a possible wait-out of someone else's update, and the restore on abort.
-            total += (phases + 2) * deadlineMs(spec.waitTimeoutSeconds) + phases * pause * 1000;
-        }
-        else if (spec.kind === 'restore-endpoint') {
-            total += 2 * deadlineMs(spec.waitTimeoutSeconds);
-        }
-    }
-    return total;
 }
 
 ;// CONCATENATED MODULE: ./lib/src/apply/executor.js
@@ -85106,6 +77081,7 @@ const worldOf = (s) => ({
     modelExists: s.modelExists,
     modelTags: { ...(s.modelTags ?? {}) },
     copies: [...s.copies],
+    strays: [...s.strays],
     aliases: { ...s.aliases },
     versions: { ...s.versions },
     inStage: [...s.inStage],
@@ -85131,7 +77107,7 @@ function checkStep(step, world, planHashValue) {
                 return { state: 'drift', reason: `registered model "${s.model}" does not exist` };
             return tagsHold(w.modelTags ?? {}, s.tags) ? SATISFIED : PENDING;
         case 'copy-version':
-            return w.copies.length > 0 ? SATISFIED : PENDING;
+            return w.copies.length > 0 && w.strays.length === 0 ? SATISFIED : PENDING;
         case 'set-tags': {
             const v = versionOf(s.target, w);
             if (!v)
@@ -85182,7 +77158,7 @@ const errorText = (e) => (e instanceof Error ? e.message : String(e));
 /** Counts the write calls made through a registry. */
 function counting(registry) {
     let writes = 0;
-    const WRITES = new Set(['createModel', 'createVersion', 'setVersionTag', 'setModelTag', 'setAlias', 'transitionStage', 'createLock', 'deleteLock']);
+    const WRITES = new Set(['createModel', 'createVersion', 'setVersionTag', 'setModelTag', 'setAlias', 'transitionStage', 'deleteVersion', 'createLock', 'deleteLock', 'setLockTag']);
     const wrapped = new Proxy(registry, {
         get(target, prop, receiver) {
             const value = Reflect.get(target, prop, receiver);
@@ -85211,6 +77187,7 @@ function endpointContext(ctx, step) {
         addWrites: ctx.addWrites,
         progress: (line) => ctx.options.progress?.(line),
         note: (message) => void ctx.notes.set(step.id, message),
+        heartbeat: () => ctx.keeper.beat(),
     };
 }
 /** Journal tags that describe this run (not hashed): written with the plan hash, last. */
@@ -85252,6 +77229,14 @@ async function act(step, w, ctx) {
             return;
         }
         case 'copy-version': {
+            if (w.copies.length > 0) {
+                // The copy exists; what is left are strays that lost or late writes made beside it.
+                for (const stray of w.strays)
+                    await r.deleteVersion(stray.name, stray.version);
+                const what = w.strays.map((v) => `v${v.version} (${v.status === 'READY' ? 'an unused duplicate' : v.status})`).join(', ');
+                ctx.notes.set(step.id, `kept v${w.copies[0].version}; deleted ${what} that an earlier write left beside it`);
+                return;
+            }
             // Same server: `models:/<name>/<version>` lets MLflow resolve the source's artifacts and
             // lineage (run_id, model_id) itself, exactly like MlflowClient.copy_model_version.
             let source = `models:/${s.from.name}/${s.from.version}`;
@@ -85333,8 +77318,12 @@ async function refresh(step, w, ctx) {
             return;
         }
         case 'copy-version': {
-            w.copies = [...(await r.findVersionsByTag(s.model, s.identityKey, s.identityValue))];
-            for (const v of w.copies)
+            const { copies, strays } = (0,build/* splitCopies */.ko)(await r.findVersionsByTag(s.model, s.identityKey, s.identityValue));
+            for (const v of w.strays)
+                delete w.versions[v.version];
+            w.copies = copies;
+            w.strays = strays;
+            for (const v of copies)
                 w.versions[v.version] = v;
             return;
         }
@@ -85486,28 +77475,40 @@ async function executePlan(job, options) {
     }
     if (first.pending === 0) {
         const done = plan.operation === 'rollback' ? 'already rolled back' : 'already promoted';
-        return { plan, report: report(plan, world, 'up-to-date', `${done}: every step is satisfied; nothing was written`, first.steps, counter.writes()) };
+        let extra = '';
+        if (options.lockReclaimKey && !options.dryRun) {
+            const stale = await releaseStaleLocks(registry, { key: job.lockKey, reclaimKey: options.lockReclaimKey, now: options.now });
+            if (stale.released.length)
+                extra = ` (released ${stale.released.length} stale lock(s) left by an earlier attempt of this job or expired: ${stale.released.map((l) => l.name).join(', ')})`;
+        }
+        const nothing = counter.writes() === 0 ? '; nothing was written' : '';
+        return { plan, report: report(plan, world, 'up-to-date', `${done}: every step is satisfied${nothing}${extra}`, first.steps, counter.writes()) };
     }
     if (options.dryRun) {
         return { plan, report: report(plan, world, 'planned', `${first.pending} step(s) to apply`, first.steps, counter.writes()) };
     }
     await options.beforeLock?.();
+    const ttlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
     const lockResult = await acquireLock(registry, {
         key: job.lockKey,
         owner: options.actor,
         token: options.lockToken,
         runUrl: options.runUrl,
-        // Endpoint updates can take many minutes each: the lock outlives the longest the steps may wait.
-        ttlMs: (options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS) + endpointLockBudgetMs(plan.steps),
+        // Long endpoint waits renew it (lockKeeper), so a killed run's lock frees one lifetime later.
+        ttlMs,
         now: options.now,
         purpose: job.purpose,
         reclaimKey: options.lockReclaimKey ?? null,
     });
     if (!lockResult.acquired) {
+        if (lockResult.holder === null) {
+            const msg = `could not take the lock for ${job.subject}: two attempts to create it failed or went unanswered. Nothing was changed; re-run.`;
+            return { plan, report: report(plan, world, 'failed', msg, first.steps, counter.writes()) };
+        }
         const msg = `another promotion or rollback holds the lock for ${job.subject}: ${describeHolder(lockResult.holder)}. Nothing was changed; re-run after it finishes.`;
         return { plan, report: report(plan, world, 'locked', msg, first.steps, counter.writes()) };
     }
-    const lock = lockResult.lock;
+    const keeper = lockKeeper(registry, lockResult.lock, { ttlMs, now: options.now });
     const notes = [];
     if (lockResult.tookOver)
         notes.push(`took over the lock left by ${describeHolder(lockResult.tookOver)}`);
@@ -85526,7 +77527,7 @@ async function executePlan(job, options) {
             const failure = options.expectPlan ? expectationFailure(options.expectPlan, plan) : null;
             outcome = failure
                 ? { plan, report: report(plan, world, 'drift', failure, evaluate(plan, world).steps, 0) }
-                : await executor_converge({ registry, options, plan, addWrites: counter.add, notes: new Map() }, world, counter.writes, notes);
+                : await executor_converge({ registry, options, plan, addWrites: counter.add, notes: new Map(), keeper }, world, counter.writes, notes);
         }
     }
     catch (e) {
@@ -85534,8 +77535,9 @@ async function executePlan(job, options) {
         throw e;
     }
     finally {
-        // A killed process releases nothing; everything else releases its lock.
-        if (!killed) {
+        // A killed process releases nothing, and a lost lock is someone else's now.
+        if (!killed && !keeper.lost()) {
+            const lock = keeper.current();
             try {
                 await releaseLock(registry, lock);
             }
@@ -85557,6 +77559,19 @@ async function executor_converge(ctx, w, writes, notes) {
     for (const [index, step] of plan.steps.entries()) {
         const before = writes();
         let c = checkStep(step, w, plan.hash);
+        if (c.state === 'pending') {
+            try {
+                await ctx.keeper.beat();
+            }
+            catch (e) {
+                status = 'failed';
+                message = `step ${step.id} (${step.description}) was not started: ${errorText(e)}`;
+                steps.push(stepReport(step, 'failed', w, { message: errorText(e) }));
+                for (const rest of plan.steps.slice(index + 1))
+                    steps.push(stepReport(rest, 'not-run', w));
+                break;
+            }
+        }
         if (c.state === 'satisfied') {
             steps.push(stepReport(step, 'satisfied', w));
             await options.afterStep?.(step.id, index);
@@ -85639,15 +77654,15 @@ async function executor_converge(ctx, w, writes, notes) {
 
 /***/ }),
 
-/***/ 3783:
+/***/ 2356:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Pt: () => (/* binding */ fileDeps),
-  ro: () => (/* binding */ cli_livePromoteDeps),
-  Wz: () => (/* binding */ cli_renderPromotion)
+  ro: () => (/* binding */ livePromoteDeps),
+  Wz: () => (/* binding */ renderPromotion)
 });
 
 // UNUSED EXPORTS: actorOf, liveDeps, readInputExample, renderResult, runCli
@@ -87090,12 +79105,2154 @@ var markdown = __nccwpck_require__(2560);
 var report_text = __nccwpck_require__(7358);
 // EXTERNAL MODULE: ./lib/src/result/exit.js
 var exit = __nccwpck_require__(9412);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 26 modules
-var plan = __nccwpck_require__(1590);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 27 modules
+var plan = __nccwpck_require__(5181);
 // EXTERNAL MODULE: ./lib/src/config/targets.js
 var targets = __nccwpck_require__(2839);
 // EXTERNAL MODULE: ./lib/src/version.js + 1 modules
 var version = __nccwpck_require__(4387);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./lib/src/plan/inputs.js
+var inputs = __nccwpck_require__(4395);
+// EXTERNAL MODULE: ./lib/src/plan/render.js
+var render = __nccwpck_require__(2690);
+// EXTERNAL MODULE: ./lib/src/plan/hash.js
+var hash = __nccwpck_require__(6654);
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/files.js
+// The files of a Unity Catalog model version, moved through the Databricks Files API, where
+// Databricks keeps them (`/Models/<catalog>/<schema>/<model>/<version>/`; what mlflow's SDK models
+// repository reads and writes). Reading a version's files, their content digest, the signature
+// check Unity Catalog requires, and the upload into a new version.
+
+
+
+
+
+const FILES = '/api/2.0/fs/files';
+const DIRECTORIES = '/api/2.0/fs/directories';
+const encodePath = (path) => path
+    .split('/')
+    .filter((p) => p !== '')
+    .map(encodeURIComponent)
+    .join('/');
+/** `/Models/<catalog>/<schema>/<model>/<version>` for a three-level name. */
+const versionDirectory = (fullName, version) => {
+    const [catalog, schema, model] = splitFullName(fullName);
+    return `/Models/${catalog}/${schema}/${model}/${version}`;
+};
+const isNotFound = (e) => e instanceof errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST');
+/** Every file under `dir`, recursively, as paths relative to it, sorted. [] when the directory is absent. */
+async function listFiles(http, dir) {
+    const root = dir.replace(/\/+$/, '');
+    const out = [];
+    const walk = async (path) => {
+        let token;
+        const seen = new Set();
+        do {
+            const page = (await http.request({
+                method: 'GET',
+                path: `${DIRECTORIES}/${encodePath(path)}`,
+                query: { page_token: token },
+                endpoint: 'GET /api/2.0/fs/directories/Models/{model}/{version}/…',
+            })).body;
+            for (const entry of page.contents ?? []) {
+                const name = entry.name ?? entry.path?.split('/').filter(Boolean).pop();
+                if (!name)
+                    continue;
+                const child = `${path}/${name}`;
+                if (entry.is_directory)
+                    await walk(child);
+                else
+                    out.push(child.slice(root.length + 1));
+            }
+            token = page.next_page_token || undefined;
+            if (token && seen.has(token))
+                throw new Error(`Files API: ${path} repeated a page token`);
+            if (token)
+                seen.add(token);
+        } while (token);
+    };
+    try {
+        await walk(root);
+    }
+    catch (e) {
+        if (isNotFound(e) && out.length === 0)
+            return [];
+        throw e;
+    }
+    return out.sort();
+}
+/** Downloads every file of a version. Throws when the version has no files. */
+async function readVersionFiles(http, fullName, version) {
+    const dir = versionDirectory(fullName, version);
+    const paths = await listFiles(http, dir);
+    if (paths.length === 0) {
+        throw new errors/* ApplyError */.d5(`${fullName} version ${version} has no files in the Files API under ${dir}; nothing can be copied`, 'postcondition');
+    }
+    const files = new Map();
+    for (const rel of paths) {
+        const bytes = (await http.request({
+            method: 'GET',
+            path: `${FILES}/${encodePath(`${dir}/${rel}`)}`,
+            responseType: 'bytes',
+            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
+        })).body;
+        files.set(rel, bytes);
+    }
+    return files;
+}
+/**
+ * `sha256:<hex>` over the sorted (relative path, sha256 of the bytes) pairs — the same digest the
+ * MLflow artifact transfer records, so a copy's content can be compared across registries.
+ */
+const digestOf = (files) => {
+    const lines = [...files.keys()].sort().map((rel) => `${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(files.get(rel)).digest('hex')}`);
+    return `sha256:${(0,hash/* sha256Hex */.fg)(lines.join('\n'))}`;
+};
+/**
+ * Unity Catalog only registers a model whose MLmodel has a signature with inputs and outputs
+ * (mlflow checks it client-side before `model-versions/create`); checked before anything is written.
+ */
+const requireSignature = (files, what) => {
+    const mlmodel = files.get('MLmodel');
+    const fix = 'log the model with a signature, e.g. mlflow.<flavor>.log_model(..., signature=infer_signature(X, model.predict(X)))';
+    if (!mlmodel)
+        throw new errors/* ApplyError */.d5(`${what} has no MLmodel file; Unity Catalog cannot register it (${fix})`, 'postcondition');
+    let signature;
+    try {
+        signature = signatureFromMlmodel(Buffer.from(mlmodel).toString('utf8'));
+    }
+    catch (e) {
+        throw new errors/* ApplyError */.d5(`${what}: its MLmodel file cannot be read (${e.message})`, 'postcondition');
+    }
+    const missing = !signature ? 'no signature' : !signature.inputs?.length ? 'a signature without inputs' : !signature.outputs?.length ? 'a signature without outputs' : null;
+    if (missing) {
+        throw new errors/* ApplyError */.d5(`${what} has ${missing}; Unity Catalog requires model signatures with both inputs and outputs, so it cannot be promoted into Unity Catalog. Fix: ${fix}, then register a new version`, 'postcondition');
+    }
+};
+/** Uploads (overwriting) every file into a version's directory: repeatable after a crash or a lost answer. */
+async function uploadVersionFiles(http, fullName, version, files) {
+    const dir = versionDirectory(fullName, version);
+    for (const rel of [...files.keys()].sort()) {
+        await http.request({
+            method: 'PUT',
+            path: `${FILES}/${encodePath(`${dir}/${rel}`)}`,
+            query: { overwrite: 'true' },
+            body: files.get(rel),
+            headers: { 'content-type': 'application/octet-stream' },
+            idempotent: true,
+            endpoint: 'PUT /api/2.0/fs/files/Models/{model}/{version}/…',
+        });
+    }
+}
+
+// EXTERNAL MODULE: ./lib/src/plan/build.js
+var build = __nccwpck_require__(5452);
+// EXTERNAL MODULE: ./lib/src/plan/journal.js
+var journal = __nccwpck_require__(9259);
+;// CONCATENATED MODULE: ./lib/src/platform/http/protocol.js
+// The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
+// as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
+/** A caller for endpoints under `prefix` (e.g. `/api/2.0/mlflow`), labelled per endpoint in the ledger. */
+const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, idempotent) => {
+    const endpoint = `${method} ${prefix}${path}`;
+    const req = method === 'GET'
+        ? { method, path: `${prefix}${path}`, query: payload, endpoint }
+        : { method, path: `${prefix}${path}`, body: payload, idempotent, endpoint };
+    return (await http.request(req)).body;
+};
+
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/writer.js
+// The executor's ports (src/apply/ports.ts) for a Unity Catalog registry, over the MLflow-UC
+// protocol (`/api/2.0/mlflow/unity-catalog/...`, the only API that creates versions and carries
+// tags) and the Files API (where a version's files live).
+//
+// A UC version is made in three calls: create (PENDING_REGISTRATION, with every tag, the copy's
+// identity tag included) → upload the files to `/Models/<c>/<s>/<m>/<v>/` → finalize (READY).
+// Only READY versions count as copies (`findVersionsByTag`), so a version left PENDING by a crash
+// or a lost answer keeps the copy step pending; the next `createVersion` finds it by its identity
+// tag and finishes it (upload again, overwriting; finalize) instead of creating a second one.
+//
+// The files come from the source version: read here when it is in this workspace, or staged by
+// the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
+// Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
+//
+// Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
+// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
+// `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
+// in the destination schema by default; its original name is kept in a tag.
+
+
+
+
+
+
+
+
+const writer_UC = '/api/2.0/mlflow/unity-catalog';
+const MODELS_21 = '/api/2.1/unity-catalog/models';
+const isMissing = (e) => (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
+const toObserved = (w) => {
+    if (!w || typeof w.name !== 'string' || w.version === undefined)
+        throw new Error('Unity Catalog returned a model version without a name or version');
+    return {
+        name: w.name,
+        version: String(w.version),
+        tags: tagsToRecord(w.tags),
+        aliases: (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
+        // Unity Catalog has no stages.
+        stage: null,
+        source: w.source ?? '',
+        runId: w.run_id ? w.run_id : null,
+        status: (0,build/* parseVersionStatus */.y9)(w.status),
+    };
+};
+const wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
+/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
+const parseModelsUri = (uri) => {
+    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
+    return m ? { name: m[1], version: m[2] } : null;
+};
+const createUcArtifactStaging = () => {
+    const byDigest = new Map();
+    return {
+        put: (staged) => void byDigest.set(staged.digest, staged),
+        get: (digest) => byDigest.get(digest) ?? null,
+    };
+};
+const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
+/** Tag on a lock model: the lock's name as src/apply/lock.ts knows it. */
+const LOCK_NAME_TAG = 'mlops_gate.lock.name';
+/** Lock name `<prefix><N>` (prefix ends in `.g`) → UC model name part `mlops_gate_lock_<hash>_g<N>`. */
+const lockModelPart = (lockName) => {
+    const m = /^(.*\.g)(\d+)$/.exec(lockName);
+    const prefix = m ? m[1] : lockName;
+    const base = `${LOCK_MODEL_PREFIX}${(0,hash/* sha256Hex */.fg)(prefix).slice(0, 24)}_g`;
+    return { base, part: m ? `${base}${m[2]}` : `${base}0` };
+};
+function createUnityCatalogPromotionRegistry(options) {
+    const { http } = options;
+    const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
+    const call = mlflowProtocolCaller(http, writer_UC);
+    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
+    /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
+    const allVersions = async (name) => {
+        const out = [];
+        let pageToken;
+        try {
+            do {
+                const body = await call('GET', '/model-versions/search', { filter: `name='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, max_results: 10000, page_token: pageToken }, true);
+                out.push(...(body.model_versions ?? []));
+                pageToken = body.next_page_token || undefined;
+            } while (pageToken);
+        }
+        catch (e) {
+            if (isMissing(e))
+                return [];
+            throw e;
+        }
+        return out.sort((a, b) => Number(a.version) - Number(b.version));
+    };
+    const requireLockSchema = () => {
+        if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
+            throw new errors/* ApplyError */.d5(`Unity Catalog locks need a schema (catalog.schema) to hold them; "${lockSchema}" is not one (registry id ${options.registryId}); pass lockSchema`, 'aborted');
+        }
+        return lockSchema;
+    };
+    const lockModelName = (lockName) => `${requireLockSchema()}.${lockModelPart(lockName).part}`;
+    /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
+    const materialise = async (request) => {
+        const wanted = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
+        const staged = wanted ? options.staging?.get(wanted) ?? null : null;
+        if (staged)
+            return { ...staged, sourceRunId: null };
+        if (wanted) {
+            throw new errors/* ApplyError */.d5(`the files with digest ${wanted} were not staged by the Unity Catalog artifact transfer (the promotion needs createUnityCatalogArtifactTransfer with the same staging)`, 'postcondition');
+        }
+        const from = parseModelsUri(request.source);
+        if (!from) {
+            throw new errors/* ApplyError */.d5(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`, 'postcondition');
+        }
+        const body = await orNull(call('GET', '/model-versions/get', from, true));
+        const src = body?.model_version;
+        if (!src) {
+            throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`, 'postcondition');
+        }
+        if (src.status && src.status !== 'READY')
+            throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`, 'postcondition');
+        const files = await readVersionFiles(http, from.name, from.version);
+        return {
+            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
+            digest: digestOf(files),
+            files,
+            sourceRunId: src.run_id ?? null,
+        };
+    };
+    /**
+     * Model files go through the Files API only where the workspace says so (what mlflow checks
+     * before choosing its SDK models repository); otherwise they would need cloud-storage credentials,
+     * which this writer does not implement. Asked once, before the first version is created.
+     */
+    let filesApiChecked = false;
+    const requireFilesApiForModels = async () => {
+        if (filesApiChecked)
+            return;
+        const body = await call('GET', '/registered-models:is-databricks-sdk-models-artifact-repository-enabled', {}, true);
+        if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
+            throw new errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`, 'postcondition');
+        }
+        filesApiChecked = true;
+    };
+    const finalize = async (name, version) => {
+        // Finalizing a READY version answers READY again: safe to retry after a lost answer.
+        const body = await call('POST', '/model-versions/finalize', { name, version }, true);
+        const v = body.model_version;
+        if (v?.status && v.status !== 'READY') {
+            throw new errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`, 'postcondition');
+        }
+        return toObserved(v);
+    };
+    return {
+        id: options.registryId,
+        async getModel(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
+            const m = body?.registered_model;
+            if (!m)
+                return null;
+            const aliases = {};
+            for (const a of m.aliases ?? [])
+                if (typeof a.alias === 'string' && a.version !== undefined)
+                    aliases[a.alias] = String(a.version);
+            return { name: m.name ?? name, aliases, tags: tagsToRecord(m.tags) };
+        },
+        async getVersion(name, version) {
+            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
+            return body?.model_version ? toObserved(body.model_version) : null;
+        },
+        // Every status: the executor tells copies from unfinished work and strays (splitCopies).
+        findVersionsByTag: async (name, key, value) => (await allVersions(name)).filter((v) => tagsToRecord(v.tags)[key] === value).map(toObserved),
+        listVersions: async (name) => (await allVersions(name)).map(toObserved),
+        async createModel(name) {
+            try {
+                await call('POST', '/registered-models/create', { name }, true);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async createVersion(request) {
+            await requireFilesApiForModels();
+            const artifacts = await materialise(request);
+            requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
+            const recorded = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
+            const tags = { ...request.tags, [journal/* SOURCE_TAGS */.W.artifactDigest]: recorded ?? artifacts.digest };
+            // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
+            // PENDING_REGISTRATION (a crash between create and finalize; finish it).
+            const identity = request.tags[journal/* COPY_IDENTITY_KEY */.Ff];
+            let pending = null;
+            if (identity) {
+                const same = (await allVersions(request.name)).filter((v) => tagsToRecord(v.tags)[journal/* COPY_IDENTITY_KEY */.Ff] === identity);
+                const ready = same.find((v) => (v.status ?? 'READY') === 'READY');
+                if (ready)
+                    return toObserved(ready);
+                const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
+                if (unfinished) {
+                    pending = toObserved(unfinished);
+                    const had = pending.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
+                    if (had && had !== tags[journal/* SOURCE_TAGS */.W.artifactDigest]) {
+                        throw new errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* SOURCE_TAGS */.W.artifactDigest]}; delete v${pending.version} and re-run`, 'drift');
+                    }
+                }
+            }
+            const created = pending ??
+                toObserved((await call('POST', '/model-versions/create', {
+                    name: request.name,
+                    source: request.source,
+                    ...((request.runId ?? artifacts.sourceRunId) ? { run_id: request.runId ?? artifacts.sourceRunId } : {}),
+                    tags: wireTags(tags),
+                    ...(request.description ? { description: request.description } : {}),
+                }, 
+                // Not retried by the client: a lost answer is recovered through the identity tag.
+                false)).model_version);
+            await uploadVersionFiles(http, created.name, created.version, artifacts.files);
+            return finalize(created.name, created.version);
+        },
+        async setVersionTag(name, version, key, value) {
+            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
+        },
+        async setModelTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
+        },
+        async setAlias(name, alias, version) {
+            await call('POST', '/registered-models/alias', { name, alias, version }, true);
+        },
+        async deleteVersion(name, version) {
+            try {
+                await call('DELETE', '/model-versions/delete', { name, version }, true);
+            }
+            catch (e) {
+                if (!isMissing(e))
+                    throw e;
+            }
+        },
+        async transitionStage(name) {
+            throw new errors/* ApplyError */.d5(`Unity Catalog has no model stages, so "${name}" cannot be moved to a stage; use aliases (promotion: alias or copy) for databricks-uc environments`, 'postcondition');
+        },
+        async listLocks(prefix) {
+            const schema = requireLockSchema();
+            const [catalog, schemaName] = schema.split('.');
+            const { base } = lockModelPart(`${prefix}1`);
+            const names = [];
+            let pageToken;
+            // REST 2.1 lists one schema's models (MLflow-UC search cannot filter); it carries no tags.
+            do {
+                const body = (await http.request({
+                    method: 'GET',
+                    path: MODELS_21,
+                    query: { catalog_name: catalog, schema_name: schemaName, max_results: 1000, page_token: pageToken },
+                    endpoint: `GET ${MODELS_21}`,
+                })).body;
+                for (const m of body.registered_models ?? [])
+                    if (m.name?.startsWith(base))
+                        names.push(m.name);
+                pageToken = body.next_page_token || undefined;
+            } while (pageToken);
+            const out = [];
+            for (const part of names) {
+                const generation = part.slice(base.length);
+                if (!/^\d+$/.test(generation))
+                    continue;
+                const body = await orNull(call('GET', '/registered-models/get', { name: `${schema}.${part}` }, true));
+                if (body?.registered_model)
+                    out.push({ name: `${prefix}${generation}`, tags: tagsToRecord(body.registered_model.tags) });
+            }
+            return out;
+        },
+        async createLock(name, tags) {
+            const full = lockModelName(name);
+            try {
+                await call('POST', '/registered-models/create', { name: full, tags: wireTags({ ...tags, [LOCK_NAME_TAG]: name }), description: `mlops-gate promotion lock ${name} (safe to delete once expired)` }, false);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async deleteLock(name) {
+            try {
+                await call('DELETE', '/registered-models/delete', { name: lockModelName(name) }, true);
+            }
+            catch (e) {
+                if (!isMissing(e))
+                    throw e;
+            }
+        },
+        async readLock(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name: lockModelName(name) }, true));
+            return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
+        },
+        async setLockTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name: lockModelName(name), key, value }, true);
+        },
+    };
+}
+/**
+ * Reads a source version's files (Files API listing of its directory) from its workspace, checks
+ * the signature, digests them and stages them for the destination registry's `createVersion`,
+ * which uploads them into the new version. Nothing is written here. The new version's `source` is
+ * `models:/<name>/<version>` (what mlflow's copy_model_version records); its run id is kept only
+ * when source and destination are the same workspace.
+ */
+function createUnityCatalogArtifactTransfer(options) {
+    const sameWorkspace = options.source.baseUrl.replace(/\/+$/, '') === options.destination.baseUrl.replace(/\/+$/, '');
+    return {
+        async copy(from) {
+            splitFullName(from.name);
+            const status = (await options.source.request({
+                method: 'GET',
+                path: `${writer_UC}/model-versions/get`,
+                query: { name: from.name, version: from.version },
+                endpoint: `GET ${writer_UC}/model-versions/get`,
+            })).body.model_version?.status;
+            if (status && status !== 'READY')
+                throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`, 'postcondition');
+            const files = await readVersionFiles(options.source, from.name, from.version);
+            requireSignature(files, `source ${from.name} v${from.version}`);
+            const digest = digestOf(files);
+            options.staging.put({ source: from, digest, files });
+            return { uri: `models:/${from.name}/${from.version}`, digest, runId: sameWorkspace ? from.runId : null };
+        },
+    };
+}
+/** The destination registry and the transfer from a source workspace, wired to one staging area. */
+function createUnityCatalogPromotion(options) {
+    const staging = createUcArtifactStaging();
+    return {
+        registry: createUnityCatalogPromotionRegistry({
+            http: options.destination,
+            registryId: options.registryId,
+            staging,
+            ...(options.lockSchema ? { lockSchema: options.lockSchema } : {}),
+        }),
+        transfer: createUnityCatalogArtifactTransfer({ source: options.source, destination: options.destination, staging }),
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/mlflow/writer.js
+// Write side of the OSS MLflow registry for the promotion executor (src/apply/ports.ts), over the
+// HTTP port. Errors are decided on the body's `error_code` (OSS sends RESOURCE_ALREADY_EXISTS as
+// HTTP 400). Requests that are safe to repeat (set-tag, alias, transition, create-model, whose
+// repeat answers RESOURCE_ALREADY_EXISTS) are marked idempotent so the client retries them after
+// a 5xx or a reset; model-versions/create is not, and is recovered by the executor through the
+// copy's identity tag instead.
+
+
+
+
+
+
+const writer_API = '/api/2.0/mlflow';
+const PAGE = 1000;
+const writer_toObserved = (w, aliases) => {
+    if (!w || typeof w.name !== 'string' || w.version === undefined)
+        throw new Error('the registry returned a model version without a name or version');
+    return {
+        name: w.name,
+        version: String(w.version),
+        tags: tagsToRecord(w.tags),
+        aliases: aliases ?? (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
+        stage: w.current_stage ?? null,
+        source: w.source ?? '',
+        runId: w.run_id ? w.run_id : null,
+        status: (0,build/* parseVersionStatus */.y9)(w.status),
+    };
+};
+const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
+function createMlflowPromotionRegistry(options) {
+    const { http } = options;
+    const call = mlflowProtocolCaller(http, writer_API);
+    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
+    const searchVersions = async (filter) => {
+        const out = [];
+        let pageToken;
+        do {
+            const body = await call('GET', '/model-versions/search', { filter, max_results: PAGE, page_token: pageToken }, true);
+            for (const v of body.model_versions ?? [])
+                out.push(writer_toObserved(v));
+            pageToken = body.next_page_token || undefined;
+        } while (pageToken);
+        return out.sort((a, b) => Number(a.version) - Number(b.version));
+    };
+    return {
+        id: options.registryId,
+        async getModel(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
+            const m = body?.registered_model;
+            if (!m)
+                return null;
+            const aliases = {};
+            for (const a of m.aliases ?? [])
+                if (typeof a.alias === 'string' && a.version !== undefined)
+                    aliases[a.alias] = String(a.version);
+            return { name, aliases, tags: tagsToRecord(m.tags) };
+        },
+        async getVersion(name, version) {
+            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
+            return body?.model_version ? writer_toObserved(body.model_version) : null;
+        },
+        findVersionsByTag: (name, key, value) => searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`),
+        listVersions: (name) => searchVersions(`name=${filterLiteral(name)}`),
+        async createModel(name) {
+            try {
+                await call('POST', '/registered-models/create', { name }, true);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async createVersion(request) {
+            const body = await call('POST', '/model-versions/create', {
+                name: request.name,
+                source: request.source,
+                ...(request.runId ? { run_id: request.runId } : {}),
+                tags: writer_wireTags(request.tags),
+                ...(request.description ? { description: request.description } : {}),
+            }, false);
+            return writer_toObserved(body.model_version);
+        },
+        async setVersionTag(name, version, key, value) {
+            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
+        },
+        async setModelTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
+        },
+        async setAlias(name, alias, version) {
+            await call('POST', '/registered-models/alias', { name, alias, version }, true);
+        },
+        async transitionStage(name, version, stage, archiveExisting) {
+            await call('POST', '/model-versions/transition-stage', { name, version, stage, archive_existing_versions: archiveExisting }, true);
+        },
+        async deleteVersion(name, version) {
+            try {
+                await call('DELETE', '/model-versions/delete', { name, version }, true);
+            }
+            catch (e) {
+                if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
+                    throw e;
+            }
+        },
+        async listLocks(prefix) {
+            const out = [];
+            let pageToken;
+            // LIKE treats `_` as a wildcard: the prefix check below keeps only exact matches.
+            const filter = `name LIKE ${filterLiteral(`${prefix.replace(/%/g, '')}%`)}`;
+            do {
+                const body = await call('GET', '/registered-models/search', { filter, max_results: 1000, page_token: pageToken }, true);
+                for (const m of body.registered_models ?? []) {
+                    if (typeof m.name === 'string' && m.name.startsWith(prefix))
+                        out.push({ name: m.name, tags: tagsToRecord(m.tags) });
+                }
+                pageToken = body.next_page_token || undefined;
+            } while (pageToken);
+            return out;
+        },
+        async createLock(name, tags) {
+            try {
+                await call('POST', '/registered-models/create', { name, tags: writer_wireTags(tags), description: 'mlops-gate promotion lock (safe to delete once expired)' }, false);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async deleteLock(name) {
+            try {
+                await call('DELETE', '/registered-models/delete', { name }, true);
+            }
+            catch (e) {
+                if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
+                    throw e;
+            }
+        },
+        async readLock(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
+            return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
+        },
+        async setLockTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
+        },
+    };
+}
+const TRANSFER_EXPERIMENT = 'mlops-gate-transfers';
+const DIGEST_TAG = 'mlops_gate.artifact_digest';
+const COMPLETE_TAG = 'mlops_gate.transfer_complete';
+const ART = '/api/2.0/mlflow-artifacts/artifacts';
+/** `mlflow-artifacts:/a/b` (or with an authority) → `a/b`; null for other schemes. */
+const proxyPathOf = (uri) => {
+    const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
+    return m ? m[1].replace(/\/+$/, '') : null;
+};
+const writer_encodePath = (p) => p.split('/').map(encodeURIComponent).join('/');
+/**
+ * Copies a version's artifacts to another tracking server through the MLflow artifact proxy
+ * (`--serve-artifacts`, the default). MLflow ≥ 3 only registers a version whose files live inside
+ * a run (or logged model) named in the request, so the files are uploaded into a run of the
+ * destination's `mlops-gate-transfers` experiment, tagged with the content digest; the version is
+ * then created from `runs:/<run>/model`. A repeated transfer (after a crash or a lost answer)
+ * finds the completed run by its digest and uploads nothing.
+ */
+function createMlflowArtifactTransfer(source, destination) {
+    const get = async (http, path, query) => (await http.request({ method: 'GET', path, query, endpoint: `GET ${path}` })).body;
+    const post = async (http, path, body, idempotent) => (await http.request({ method: 'POST', path, body, idempotent, endpoint: `POST ${path}` })).body;
+    /** The artifact-proxy directory holding the source version's files. */
+    const sourceRoot = async (name, version, depth = 0) => {
+        const { artifact_uri: uri } = await get(source, `${writer_API}/model-versions/get-download-uri`, { name, version });
+        if (!uri)
+            throw new Error(`${name} v${version}: the source server returned no download URI`);
+        const direct = proxyPathOf(uri);
+        if (direct)
+            return direct;
+        const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(uri);
+        if (runs) {
+            const run = await get(source, `${writer_API}/runs/get`, { run_id: runs[1] });
+            const root = proxyPathOf(run.run?.info?.artifact_uri ?? '');
+            if (root)
+                return runs[2] ? `${root}/${runs[2].replace(/\/+$/, '')}` : root;
+        }
+        const logged = /^models:\/(m-[0-9a-f]+)\/?$/i.exec(uri);
+        if (logged) {
+            const m = await get(source, `${writer_API}/logged-models/${logged[1]}`, {});
+            const root = proxyPathOf(m.model?.info?.artifact_uri ?? '');
+            if (root)
+                return root;
+        }
+        const registered = /^models:\/([^/]+)\/(\d+)$/.exec(uri);
+        if (registered && depth < 3)
+            return sourceRoot(registered[1], registered[2], depth + 1);
+        throw new Error(`cannot transfer artifacts from "${uri}": the source server does not proxy them (mlflow server --serve-artifacts)`);
+    };
+    const list = async (root) => {
+        const files = [];
+        const walk = async (dir) => {
+            const body = await get(source, ART, { path: dir });
+            for (const f of body.files ?? []) {
+                if (!f.path)
+                    continue;
+                const child = `${dir}/${f.path.split('/').pop()}`;
+                if (f.is_dir)
+                    await walk(child);
+                else
+                    files.push(child);
+            }
+        };
+        await walk(root);
+        return files.sort();
+    };
+    const experimentId = async () => {
+        const byName = () => destination
+            .request({
+            method: 'GET',
+            path: `${writer_API}/experiments/get-by-name`,
+            query: { experiment_name: TRANSFER_EXPERIMENT },
+            endpoint: `GET ${writer_API}/experiments/get-by-name`,
+        })
+            .then((r) => r.body.experiment?.experiment_id ?? null)
+            .catch((e) => {
+            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
+                return null;
+            throw e;
+        });
+        const found = await byName();
+        if (found)
+            return found;
+        try {
+            const created = await post(destination, `${writer_API}/experiments/create`, { name: TRANSFER_EXPERIMENT }, true);
+            if (created.experiment_id)
+                return created.experiment_id;
+        }
+        catch (e) {
+            if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                throw e;
+        }
+        const again = await byName();
+        if (!again)
+            throw new Error(`could not create or find the "${TRANSFER_EXPERIMENT}" experiment on the destination`);
+        return again;
+    };
+    return {
+        async copy(from) {
+            const root = await sourceRoot(from.name, from.version);
+            const paths = await list(root);
+            if (paths.length === 0)
+                throw new Error(`no artifacts found for ${from.name} v${from.version} under ${root}`);
+            const contents = new Map();
+            const digestInput = [];
+            for (const p of paths) {
+                const bytes = (await source.request({ method: 'GET', path: `${ART}/${writer_encodePath(p)}`, responseType: 'bytes', endpoint: `GET ${ART}/{path}` })).body;
+                const rel = p.slice(root.length + 1);
+                contents.set(rel, bytes);
+                digestInput.push(`${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`);
+            }
+            const digest = `sha256:${(0,hash/* sha256Hex */.fg)(digestInput.join('\n'))}`;
+            const exp = await experimentId();
+            const search = await post(destination, `${writer_API}/runs/search`, { experiment_ids: [exp], filter: `tags.\`${DIGEST_TAG}\` = '${digest}' AND tags.\`${COMPLETE_TAG}\` = 'true'`, max_results: 1 }, true);
+            const done = search.runs?.[0]?.info?.run_id;
+            if (done)
+                return { uri: `runs:/${done}/model`, digest, runId: done };
+            // A run whose upload was interrupted is left incomplete (never matched above); a new one is made.
+            const created = await post(destination, `${writer_API}/runs/create`, {
+                experiment_id: exp,
+                run_name: `copy-${from.name}-v${from.version}`,
+                tags: [
+                    { key: DIGEST_TAG, value: digest },
+                    { key: 'mlops_gate.source', value: `${from.name}/${from.version}` },
+                    { key: 'mlops_gate.source_registry', value: from.registry },
+                ],
+            }, false);
+            const runId = created.run?.info?.run_id;
+            const base = proxyPathOf(created.run?.info?.artifact_uri ?? '');
+            if (!runId || !base)
+                throw new Error('the destination did not return a run with a proxied artifact location (mlflow server --serve-artifacts)');
+            for (const [rel, bytes] of contents) {
+                await destination.request({
+                    method: 'PUT',
+                    path: `${ART}/${writer_encodePath(`${base}/model/${rel}`)}`,
+                    body: bytes,
+                    headers: { 'content-type': 'application/octet-stream' },
+                    idempotent: true,
+                    endpoint: `PUT ${ART}/{path}`,
+                });
+            }
+            await post(destination, `${writer_API}/runs/set-tag`, { run_id: runId, key: COMPLETE_TAG, value: 'true' }, true);
+            await post(destination, `${writer_API}/runs/update`, { run_id: runId, status: 'FINISHED', end_time: Date.now() }, true);
+            return { uri: `runs:/${runId}/model`, digest, runId };
+        },
+    };
+}
+
+// EXTERNAL MODULE: ./lib/src/run/promote.js
+var promote = __nccwpck_require__(3060);
+// EXTERNAL MODULE: ./lib/src/platform/monitoring/desired.js
+var desired = __nccwpck_require__(6185);
+;// CONCATENATED MODULE: ./lib/src/platform/monitoring/client.js
+// Ensures the Lakehouse monitor of an inference table, idempotently, through either API:
+//   data-quality (default, as Databricks recommends): /api/data-quality/v1/monitors, by table id
+//     and output schema id (looked up from their names in Unity Catalog);
+//   legacy: /api/2.1/unity-catalog/tables/{table}/monitor, by name.
+// Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
+// update only the changed fields; same → zero writes. Optionally refresh after a change.
+
+
+const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
+const enc = encodeURIComponent;
+function createMonitoringClient(options) {
+    const { http } = options;
+    const legacyOps = (d) => {
+        const path = `/api/2.1/unity-catalog/tables/${enc(d.table)}/monitor`;
+        const endpoint = 'api/2.1/unity-catalog/tables/{table}/monitor';
+        return {
+            outputSchemaValue: async () => d.outputSchema,
+            async get() {
+                try {
+                    return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+                }
+                catch (e) {
+                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                        return null;
+                    throw e;
+                }
+            },
+            async create() {
+                return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'POST', path, body: (0,desired/* legacyCreateBody */.yl)(d), endpoint: `POST /${endpoint}` })).body);
+            },
+            async update(changes) {
+                const body = (0,desired/* legacyUpdateBody */.fK)(d, changes);
+                return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'PUT', path, body, endpoint: `PUT /${endpoint}` })).body);
+            },
+            async refresh() {
+                try {
+                    const res = await http.request({ method: 'POST', path: `${path}/refreshes`, endpoint: `POST /${endpoint}/refreshes` });
+                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
+                }
+                catch (e) {
+                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
+                        return { state: 'already-running' };
+                    throw e;
+                }
+            },
+        };
+    };
+    // Data Quality addresses objects by UUID: look both up once per client (a run), by name. A failed
+    // look-up is forgotten, so a table that appears later is found on the next call.
+    const resolvedIds = new Map();
+    const dataQualityOps = (d) => {
+        const key = `${d.table}\u0000${d.outputSchema}`;
+        const resolve = () => {
+            const known = resolvedIds.get(key);
+            if (known)
+                return known;
+            const lookup = (async () => {
+                const table = await http.request({
+                    method: 'GET',
+                    path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`,
+                    endpoint: 'GET /api/2.1/unity-catalog/tables/{name}',
+                });
+                const schema = await http.request({
+                    method: 'GET',
+                    path: `/api/2.1/unity-catalog/schemas/${enc(d.outputSchema)}`,
+                    endpoint: 'GET /api/2.1/unity-catalog/schemas/{name}',
+                });
+                if (!table.body.table_id || !schema.body.schema_id)
+                    throw new Error(`Unity Catalog answered without table_id/schema_id for ${d.table} / ${d.outputSchema}`);
+                return { tableId: table.body.table_id, schemaId: schema.body.schema_id };
+            })();
+            resolvedIds.set(key, lookup);
+            lookup.catch(() => resolvedIds.delete(key));
+            return lookup;
+        };
+        const monitorPath = async () => `/api/data-quality/v1/monitors/table/${enc((await resolve()).tableId)}`;
+        const endpoint = 'api/data-quality/v1/monitors/{object_type}/{object_id}';
+        return {
+            outputSchemaValue: async () => (await resolve()).schemaId,
+            async get() {
+                const path = await monitorPath();
+                try {
+                    return (0,desired/* observeDataQuality */.y6)((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+                }
+                catch (e) {
+                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                        return null;
+                    throw e;
+                }
+            },
+            async create() {
+                const { tableId, schemaId } = await resolve();
+                const body = { object_type: 'table', object_id: tableId, data_profiling_config: (0,desired/* dqProfilingConfig */.E)(d, schemaId, true) };
+                return (0,desired/* observeDataQuality */.y6)((await http.request({ method: 'POST', path: '/api/data-quality/v1/monitors', body, endpoint: 'POST /api/data-quality/v1/monitors' })).body);
+            },
+            async update(changes) {
+                const { tableId, schemaId } = await resolve();
+                const body = { object_type: 'table', object_id: tableId, data_profiling_config: (0,desired/* dqProfilingConfig */.E)(d, schemaId, false) };
+                const res = await http.request({
+                    method: 'PATCH',
+                    path: await monitorPath(),
+                    query: { update_mask: (0,desired/* dqUpdateMask */.t1)(changes) },
+                    body,
+                    // Same mask, same body: repeating it lands on the same monitor.
+                    idempotent: true,
+                    endpoint: `PATCH /${endpoint}`,
+                });
+                return (0,desired/* observeDataQuality */.y6)(res.body);
+            },
+            async refresh() {
+                const { tableId } = await resolve();
+                try {
+                    const res = await http.request({
+                        method: 'POST',
+                        path: `${await monitorPath()}/refreshes`,
+                        body: { object_type: 'table', object_id: tableId },
+                        endpoint: `POST /${endpoint}/refreshes`,
+                    });
+                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
+                }
+                catch (e) {
+                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
+                        return { state: 'already-running' };
+                    throw e;
+                }
+            },
+        };
+    };
+    const opsFor = (api, d) => (api === 'legacy' ? legacyOps(d) : dataQualityOps(d));
+    const missingMessage = (e, d) => e.errorCode === 'TABLE_DOES_NOT_EXIST'
+        ? `inference table ${d.table} does not exist yet (it appears once the endpoint has served requests with inference tables enabled); the monitor was not created`
+        : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${e.message})`;
+    return {
+        async inspect(api, d) {
+            const ops = opsFor(api, d);
+            try {
+                const observed = await ops.get();
+                if (!observed)
+                    return { state: 'absent' };
+                const changes = (0,desired/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
+                return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
+                    return { state: 'failed', message: missingMessage(e, d) };
+                throw e;
+            }
+        },
+        async ensureMonitor({ api, monitor: d, refresh }) {
+            const ops = opsFor(api, d);
+            let writes = 0;
+            const done = async (action, changes, observed) => {
+                let refreshed = null;
+                if (refresh === 'always' || (refresh === 'after-change' && action !== 'unchanged')) {
+                    refreshed = await ops.refresh();
+                    writes++;
+                }
+                const what = action === 'updated' ? `updated ${changes.join(', ')}` : action;
+                const refreshText = refreshed ? (refreshed.state === 'started' ? `; refresh ${refreshed.refreshId} started` : '; a refresh was already running') : '';
+                return {
+                    action,
+                    api,
+                    table: d.table,
+                    changes,
+                    refresh: refreshed,
+                    monitorVersion: observed.monitorVersion,
+                    writes,
+                    message: `monitor on ${d.table} (${api}): ${what}${refreshText}`,
+                };
+            };
+            try {
+                let observed = await ops.get();
+                if (!observed) {
+                    try {
+                        writes++;
+                        return await done('created', [], await ops.create());
+                    }
+                    catch (e) {
+                        // A concurrent writer created it first: compare with theirs instead.
+                        if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                            throw e;
+                        observed = await ops.get();
+                        if (!observed)
+                            throw e;
+                    }
+                }
+                const changes = (0,desired/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
+                if (changes.length === 0)
+                    return await done('unchanged', [], observed);
+                writes++;
+                return await done('updated', changes, await ops.update(changes));
+            }
+            catch (e) {
+                if (!(0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
+                    throw e;
+                return { action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message: missingMessage(e, d) };
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/monitoring/step.js
+// The executor's view of "ensure the monitor": check → act → verify, like the registry steps.
+function createMonitorPort(client) {
+    return {
+        async check(spec) {
+            const s = await client.inspect(spec.api, spec.monitor);
+            switch (s.state) {
+                case 'same':
+                    return { state: 'satisfied' };
+                case 'absent':
+                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} will be created` };
+                case 'differs':
+                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} differs in ${s.changes.join(', ')}` };
+                case 'failed':
+                    return { state: 'blocked', reason: s.message };
+            }
+        },
+        act: (spec) => client.ensureMonitor(spec),
+        async verify(spec) {
+            return (await client.inspect(spec.api, spec.monitor)).state === 'same';
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/monitoring/index.js
+// Public surface of the Lakehouse / Data Quality monitoring adapter.
+
+
+
+
+// EXTERNAL MODULE: ./lib/src/platform/serving/client.js
+var client = __nccwpck_require__(3459);
+// EXTERNAL MODULE: ./lib/src/platform/serving/metrics.js
+var metrics = __nccwpck_require__(9370);
+;// CONCATENATED MODULE: ./lib/src/platform/serving/index.js
+// Public surface of the Model Serving adapter.
+
+
+
+
+// EXTERNAL MODULE: ./lib/src/rollout/converge.js
+var converge = __nccwpck_require__(331);
+;// CONCATENATED MODULE: ./lib/src/rollout/step.js
+// The executor's view of a serving rollout: one step with check → act → verify, like the
+// registry steps in src/apply. `check` and `verify` only read; `act` converges (and may abort
+// back to the saved config, which the executor should journal from `result.previous`).
+
+function createServingRolloutPort(deps) {
+    const check = async (spec) => {
+        const position = (0,converge/* locate */.x)(spec, await deps.serving.getEndpoint(spec.endpoint));
+        switch (position.state) {
+            case 'done':
+                return { state: 'satisfied' };
+            case 'drift':
+                return { state: 'drift', reason: position.reason };
+            case 'absent':
+                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" will be created` };
+            case 'busy':
+                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" is updating; the rollout waits for it` };
+            case 'at-expected':
+                return { state: 'pending', reason: `${position.phases.length} config change(s) to go` };
+            case 'mid-rollout':
+                return { state: 'pending', reason: `part-way through: at "${position.phases[position.index].label}"` };
+        }
+    };
+    return {
+        check,
+        act: (spec, runtime) => (0,converge/* convergeRollout */.Z)(spec, deps, runtime),
+        async verify(spec) {
+            const endpoint = await deps.serving.getEndpoint(spec.endpoint);
+            return endpoint !== null && endpoint.ready && (0,converge/* locate */.x)(spec, endpoint).state === 'done';
+        },
+    };
+}
+
+// EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
+var rollback = __nccwpck_require__(4257);
+;// CONCATENATED MODULE: ./lib/src/cli.js
+// The CLI: argv → Invocation → run → render → exit code. `runCli` is the testable core; the
+// bundle's entry (cli-main.ts) binds it to the real process.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+// The emulator and the demo serve only `mlops-gate emulator` and `demo`: loaded when those run, not at
+// every start. webpackMode "eager" keeps them inside the one bundle file (ncc would split a chunk).
+const loadEmulator = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2135));
+const loadDemo = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 1389));
+const loadDemoScenario = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2220));
+const resolvePath = (cwd, p) => (p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`);
+function fileDeps(io) {
+    return {
+        readFile: (p) => {
+            try {
+                return (0,external_node_fs_.readFileSync)(resolvePath(io.cwd, p), 'utf8');
+            }
+            catch (e) {
+                if (e.code === 'ENOENT' || e.code === 'EISDIR')
+                    return null;
+                throw e;
+            }
+        },
+        writeFile: (p, text) => {
+            const full = resolvePath(io.cwd, p);
+            (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
+            (0,external_node_fs_.writeFileSync)(full, text);
+        },
+    };
+}
+/** Real registry adapters sharing one request ledger. */
+function liveDeps(io) {
+    const ledger = createRequestLedger();
+    const cache = new Map();
+    return {
+        ...fileDeps(io),
+        env: io.env,
+        now: io.now ?? new Date(),
+        portsFor: (config, envName) => {
+            let ports = cache.get(envName);
+            if (!ports) {
+                const environment = config.environments.get(envName);
+                if (!environment)
+                    throw new errors/* UsageError */.eb(`unknown environment "${envName}"`);
+                ports = createRegistryPorts(environment, { env: io.env, ledger });
+                cache.set(envName, ports);
+            }
+            return ports;
+        },
+        requests: () => {
+            const snap = ledger.snapshot();
+            const stats = Object.values(snap.byEndpoint);
+            return {
+                total: snap.total,
+                retries: snap.retries,
+                byEndpoint: Object.fromEntries(Object.entries(snap.byEndpoint).map(([k, v]) => [k, v.count])),
+                bytesReceived: stats.reduce((a, s) => a + s.bytesReceived, 0),
+                bytesSent: stats.reduce((a, s) => a + s.bytesSent, 0),
+            };
+        },
+        progress: (m) => io.stderr(m + '\n'),
+    };
+}
+function renderResult(result, format) {
+    switch (format) {
+        case 'json':
+            return JSON.stringify(result, null, 2) + '\n';
+        case 'markdown':
+            return (0,markdown/* renderMarkdown */.G)(result);
+        case 'text':
+            return (0,report_text/* renderText */.S)(result);
+    }
+}
+function runValidate(inv, io) {
+    const deps = { ...fileDeps(io), env: io.env, now: io.now ?? new Date() };
+    const { config, warnings } = readConfig(inv.configPath, deps);
+    const targets = listTargets(config, {});
+    const gateCount = [...config.policies.values()].reduce((n, p) => n + p.gates.length, 0);
+    const failed = inv.strict && warnings.length > 0;
+    if (inv.format === 'json') {
+        io.stdout(JSON.stringify({
+            valid: !failed,
+            file: config.file,
+            digest: config.digest,
+            environments: [...config.environments.keys()],
+            models: [...config.models.keys()],
+            policies: [...config.policies.keys()],
+            gates: gateCount,
+            targets: targets.map((t) => ({ model: t.model, from: t.from, to: t.to })),
+            diagnostics: warnings,
+        }, null, 2) + '\n');
+    }
+    else {
+        for (const w of warnings)
+            io.stderr(formatDiagnostic(w) + '\n');
+        io.stdout(`${failed ? '✗' : '✓'} ${config.file} ${failed ? 'has warnings (--strict)' : 'is valid'}: ${config.environments.size} environment(s), ` +
+            `${config.models.size} model(s), ${config.policies.size} polic${config.policies.size === 1 ? 'y' : 'ies'} (${gateCount} gates), ` +
+            `${targets.length} target(s)\n`);
+    }
+    return failed ? EXIT.invalid : EXIT.ok;
+}
+async function runEmulator(inv, io) {
+    const { readFile } = fileDeps(io);
+    let seed = undefined;
+    if (inv.seedPath === 'demo') {
+        seed = (await loadDemoScenario()).DEMO_SEED; // the demo's workspace (examples/demo/mlops.yml plans against it)
+    }
+    else if (inv.seedPath) {
+        const text = readFile(inv.seedPath);
+        if (text === null)
+            throw new UsageError(`seed file not found: ${inv.seedPath}`);
+        try {
+            seed = parse(text);
+        }
+        catch (e) {
+            throw new UsageError(`${inv.seedPath}: cannot parse seed file: ${e.message}`);
+        }
+    }
+    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await loadEmulator();
+    const emulator = await startEmulator({
+        port: inv.port,
+        host: inv.host,
+        statePath: inv.statePath ? resolvePath(io.cwd, inv.statePath) : undefined,
+        seed,
+        modules: defaultModules(),
+    });
+    io.stderr(`mlops-gate emulator listening on ${emulator.url} (token ${DEFAULT_TOKEN}; Ctrl-C to stop)\n`);
+    await (io.untilStopped ?? (() => new Promise(() => undefined)))();
+    await emulator.close();
+    return EXIT.ok;
+}
+/** Who acts and from which CI run, from the GitHub Actions environment when there is one. */
+function actorOf(env) {
+    const actor = env.GITHUB_ACTOR || env.USER || env.USERNAME || 'unknown';
+    const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+        ? `${env.GITHUB_SERVER_URL.replace(/\/$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
+        : null;
+    return { actor, runUrl };
+}
+/** Live deps for promote/rollback: the plan deps plus registry writers, with request totals over both. */
+/**
+ * The same CI job across attempts: a GitHub re-run keeps GITHUB_RUN_ID, so it may reclaim (or clean
+ * up) the lock an earlier attempt left behind. GITHUB_JOB keeps two jobs of one run apart.
+ */
+const reclaimKeyOf = (env) => env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? [env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID, env.GITHUB_JOB].filter(Boolean).join('/') : null;
+function livePromoteDeps(io) {
+    const base = liveDeps(io);
+    const ledger = createRequestLedger();
+    const writers = new Map();
+    const clients = new Map();
+    const environmentOf = (config, envName) => {
+        const environment = config.environments.get(envName);
+        if (!environment)
+            throw new errors/* UsageError */.eb(`unknown environment "${envName}"`);
+        return environment;
+    };
+    const mlflowEnv = (config, envName) => {
+        const environment = environmentOf(config, envName);
+        if (environment.registry !== 'mlflow')
+            throw new errors/* UsageError */.eb(`environment "${envName}" is ${environment.registry}, not an MLflow server`);
+        return environment;
+    };
+    // Unity Catalog: one client per workspace and credential set (DATABRICKS_TOKEN_<ENV> wins, as for evidence).
+    const ucClientFor = (config, envName) => {
+        const environment = environmentOf(config, envName);
+        if (environment.registry !== 'databricks-uc')
+            throw new errors/* UsageError */.eb(`environment "${envName}" is ${environment.registry}, not Unity Catalog`);
+        const host = environment.host.replace(/\/+$/, '');
+        const env = environmentScopedEnv(io.env, envName);
+        const key = `uc:${host}:${env === io.env ? '' : envName}`;
+        let client = clients.get(key);
+        if (!client) {
+            client = createHttpClient({ baseUrl: host, auth: databricksAuthFromEnv(host, env), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
+            clients.set(key, client);
+        }
+        return client;
+    };
+    // The UC registry and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
+    const ucStaging = new Map();
+    const endpointPorts = new Map();
+    const stagingFor = (registryId) => {
+        let staging = ucStaging.get(registryId);
+        if (!staging) {
+            staging = createUcArtifactStaging();
+            ucStaging.set(registryId, staging);
+        }
+        return staging;
+    };
+    const clientFor = (trackingUri) => {
+        const baseUrl = trackingUri.replace(/\/+$/, '');
+        let client = clients.get(baseUrl);
+        if (!client) {
+            client = createHttpClient({ baseUrl, auth: mlflowAuthFromEnv(io.env), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
+            clients.set(baseUrl, client);
+        }
+        return client;
+    };
+    const { actor, runUrl } = actorOf(io.env);
+    return {
+        ...base,
+        actor,
+        runUrl,
+        lockToken: (0,external_node_crypto_.randomUUID)(),
+        lockReclaimKey: reclaimKeyOf(io.env),
+        // Lock expiry and heartbeats run on the same clock as endpoint waits (simulated in tests).
+        ...(io.servingClock ? { clock: () => new Date(io.servingClock.now()) } : {}),
+        promotionRegistryFor: (config, envName) => {
+            const environment = environmentOf(config, envName);
+            const id = (0,inputs/* registryIdOf */.Eo)(environment);
+            let writer = writers.get(`${id}|${envName}`);
+            if (!writer) {
+                writer =
+                    environment.registry === 'mlflow'
+                        ? createMlflowPromotionRegistry({ http: clientFor(environment.trackingUri), registryId: id })
+                        : createUnityCatalogPromotionRegistry({ http: ucClientFor(config, envName), registryId: id, staging: stagingFor(id) });
+                writers.set(`${id}|${envName}`, writer);
+            }
+            return writer;
+        },
+        endpointsFor: (config, envName) => {
+            if (environmentOf(config, envName).registry !== 'databricks-uc')
+                return undefined;
+            let ports = endpointPorts.get(envName);
+            if (!ports) {
+                const http = ucClientFor(config, envName);
+                const clock = io.servingClock ?? client/* systemClock */.ml;
+                const serving = (0,client/* createServingClient */.cL)({ http, clock });
+                ports = { serving, rollout: createServingRolloutPort({ serving, clock }), monitor: createMonitorPort(createMonitoringClient({ http })) };
+                endpointPorts.set(envName, ports);
+            }
+            return ports;
+        },
+        ...(io.afterStep ? { afterStep: io.afterStep } : {}),
+        inputExampleFor: async (config, envName, version) => environmentOf(config, envName).registry === 'databricks-uc' ? readInputExample(ucClientFor(config, envName), version.name, version.version) : undefined,
+        artifactTransferFor: (config, from, to) => {
+            const destination = environmentOf(config, to);
+            if (destination.registry === 'databricks-uc') {
+                return createUnityCatalogArtifactTransfer({
+                    source: ucClientFor(config, from),
+                    destination: ucClientFor(config, to),
+                    staging: stagingFor((0,inputs/* registryIdOf */.Eo)(destination)),
+                });
+            }
+            return createMlflowArtifactTransfer(clientFor(mlflowEnv(config, from).trackingUri), clientFor(mlflowEnv(config, to).trackingUri));
+        },
+        requests: () => {
+            const a = base.requests?.() ?? { total: 0, retries: 0, byEndpoint: {}, bytesReceived: 0, bytesSent: 0 };
+            const snap = ledger.snapshot();
+            const byEndpoint = { ...a.byEndpoint };
+            for (const [k, v] of Object.entries(snap.byEndpoint))
+                byEndpoint[k] = (byEndpoint[k] ?? 0) + v.count;
+            const stats = Object.values(snap.byEndpoint);
+            return {
+                total: a.total + snap.total,
+                retries: a.retries + snap.retries,
+                byEndpoint: Object.fromEntries(Object.entries(byEndpoint).sort(([x], [y]) => x.localeCompare(y))),
+                bytesReceived: a.bytesReceived + stats.reduce((n, s) => n + s.bytesReceived, 0),
+                bytesSent: a.bytesSent + stats.reduce((n, s) => n + s.bytesSent, 0),
+            };
+        },
+    };
+}
+/**
+ * The `input_example.json` MLflow logs next to the MLmodel, as a scoring request body: pandas
+ * `split` orient (`{columns, data}`) → `dataframe_split`, a list of records → `dataframe_records`,
+ * a body already in serving form as is. undefined when the model has none.
+ */
+async function readInputExample(http, fullName, version) {
+    let text;
+    try {
+        const res = await http.request({
+            method: 'GET',
+            path: `/api/2.0/fs/files${versionDirectory(fullName, version)}/input_example.json`,
+            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
+            responseType: 'text',
+        });
+        text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
+    }
+    catch (e) {
+        if (e instanceof errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST'))
+            return undefined;
+        throw e;
+    }
+    let example;
+    try {
+        example = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (Array.isArray(example))
+        return { dataframe_records: example };
+    if (example && typeof example === 'object') {
+        const o = example;
+        if ('dataframe_split' in o || 'dataframe_records' in o || 'inputs' in o || 'instances' in o)
+            return o;
+        if ('columns' in o && 'data' in o)
+            return { dataframe_split: o };
+    }
+    return undefined;
+}
+/** The gate report, then the promotion/rollback plan section. */
+function renderPromotion(result, format) {
+    if (format === 'json')
+        return renderResult(result, format);
+    const plans = format === 'markdown' ? (0,render/* renderPlansMarkdown */.i)(result) : (0,render/* renderPlansText */.a)(result);
+    return `${renderResult(result, format)}\n${plans}`;
+}
+async function runPromoteCommand(inv, io, deps = livePromoteDeps(io)) {
+    const result = inv.command === 'promote' ? await runPromote(inv, deps) : await runRollback(inv, deps);
+    io.stdout(renderPromotion(result, inv.format));
+    if (inv.resultPath)
+        deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
+    return inv.command === 'promote' ? promoteExitCode(result, inv.failOn) : rollbackExitCode(result);
+}
+/** Run one CLI invocation; never throws, always returns an exit code. */
+async function runCli(argv, io) {
+    try {
+        const inv = parseCliArgs(argv);
+        switch (inv.command) {
+            case 'help':
+                io.stdout(USAGE);
+                return EXIT.ok;
+            case 'version':
+                io.stdout(`mlops-gate ${TOOL_VERSION}\n`);
+                return EXIT.ok;
+            case 'validate':
+                return runValidate(inv, io);
+            case 'demo':
+                return await (await loadDemo()).runDemo(io, inv.format);
+            case 'emulator':
+                return await runEmulator(inv, io);
+            case 'plan': {
+                const deps = livePromoteDeps(io);
+                const { result: gated, evidence } = await runPlan(inv, deps);
+                // The exact promotion plan (and hash) of each passing target, read-only.
+                const result = await withPromotionPlans(inv, gated, evidence, deps);
+                io.stdout(renderPromotion(result, inv.format));
+                if (inv.resultPath)
+                    deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
+                return exitCodeFor(result, inv.failOn);
+            }
+            case 'promote':
+            case 'rollback':
+                return await runPromoteCommand(inv, io);
+        }
+    }
+    catch (e) {
+        return reportFailure(e, io);
+    }
+}
+function reportFailure(e, io) {
+    if (e instanceof ConfigError) {
+        const errors = e.diagnostics.filter((d) => d.severity === 'error');
+        for (const d of e.diagnostics)
+            io.stderr(formatDiagnostic(d) + '\n');
+        io.stderr(`✗ ${errors.length} error(s) in the configuration; nothing was contacted.\n`);
+        return EXIT.invalid;
+    }
+    if (e instanceof UsageError) {
+        io.stderr(`error: ${e.message}\n\n${USAGE}`);
+        return EXIT.invalid;
+    }
+    if (e instanceof ApiError) {
+        io.stderr(`error: ${e.message}\n`);
+        return EXIT.evidence;
+    }
+    // A bug, not a user error: say so plainly; the stack only on request.
+    const err = e instanceof Error ? e : new Error(String(e));
+    io.stderr(`internal error (please report): ${err.message}\n`);
+    if (io.env.MLOPS_GATE_DEBUG)
+        io.stderr(`${err.stack ?? ''}\n`);
+    return EXIT.internal;
+}
+
+
+/***/ }),
+
+/***/ 1305:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ly: () => (/* reexport safe */ _template_js__WEBPACK_IMPORTED_MODULE_0__.Ly),
+/* harmony export */   tI: () => (/* binding */ registeredModelName),
+/* harmony export */   wQ: () => (/* binding */ gatesFor),
+/* harmony export */   wW: () => (/* binding */ championAlias)
+/* harmony export */ });
+/* harmony import */ var _template_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8763);
+// Per-target names and gates: registered-model names with templates expanded, and the gates that
+// apply to one transition.
+
+
+const requireModel = (config, modelId) => {
+    const model = config.models.get(modelId);
+    if (!model)
+        throw new Error(`unknown model "${modelId}" (targets come from listTargets, so this is a bug)`);
+    return model;
+};
+/**
+ * The registered-model name of `modelId` in `envName`: the `names` override if there is one, else
+ * the `name` template; both expanded. Unity Catalog names are `<catalog>.<schema>.<name>` unless
+ * the configured name is already fully qualified.
+ */
+const registeredModelName = (config, modelId, envName) => {
+    const model = requireModel(config, modelId);
+    const environment = config.environments.get(envName);
+    if (!environment)
+        throw new Error(`unknown environment "${envName}" (a bug: environments are validated at load)`);
+    const template = model.nameByEnvironment[envName] ?? model.name;
+    const name = (0,_template_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(template, { env: envName, model: modelId });
+    if (environment.registry !== 'databricks-uc')
+        return name;
+    return name.split('.').length === 3 ? name : `${environment.catalog}.${environment.schema}.${name}`;
+};
+const inScope = (policy, target) => (policy.appliesTo.environments === null || policy.appliesTo.environments.includes(target.to)) &&
+    (policy.appliesTo.models === null || policy.appliesTo.models.includes(target.model));
+/**
+ * The gates for one target: the model's policies in order, each preceded by the policies it
+ * extends. A policy contributes only when it and every policy that pulled it in apply to the target
+ * (`applies_to`), so `production` extending `baseline` restricts baseline's gates too. The first
+ * gate with a given id wins.
+ */
+const gatesFor = (config, target) => {
+    const model = requireModel(config, target.model);
+    const gates = [];
+    const seenIds = new Set();
+    const expanding = new Set();
+    const collect = (policyName) => {
+        const policy = config.policies.get(policyName);
+        // extends cycles are rejected at load; the guard only keeps a hand-built Config safe.
+        if (!policy || expanding.has(policyName) || !inScope(policy, target))
+            return;
+        expanding.add(policyName);
+        for (const base of policy.extends ?? [])
+            collect(base);
+        for (const gate of policy.gates) {
+            if (seenIds.has(gate.id))
+                continue;
+            seenIds.add(gate.id);
+            gates.push(gate);
+        }
+        expanding.delete(policyName);
+    };
+    for (const policyName of model.policies)
+        collect(policyName);
+    return gates;
+};
+/** The champion alias of `modelId` in `envName`, template expanded. */
+const championAlias = (config, modelId, envName) => (0,_template_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(requireModel(config, modelId).championAlias, { env: envName, model: modelId });
+
+
+/***/ }),
+
+/***/ 3508:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   au: () => (/* binding */ didYouMean),
+/* harmony export */   kp: () => (/* binding */ closest)
+/* harmony export */ });
+/* unused harmony export editDistance */
+// "did you mean X?" for near misses, by edit distance.
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+const editDistance = (a, b) => {
+    const rows = a.length + 1;
+    const cols = b.length + 1;
+    const d = new Array(rows * cols).fill(0);
+    const at = (i, j) => d[i * cols + j] ?? 0;
+    for (let i = 0; i < rows; i++)
+        d[i * cols] = i;
+    for (let j = 0; j < cols; j++)
+        d[j] = j;
+    for (let i = 1; i < rows; i++) {
+        for (let j = 1; j < cols; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                best = Math.min(best, at(i - 2, j - 2) + 1);
+            d[i * cols + j] = best;
+        }
+    }
+    return at(a.length, b.length);
+};
+/** The closest candidate, if it is close enough to be a plausible typo. */
+const closest = (word, candidates) => {
+    let best = null;
+    let bestDistance = Infinity;
+    const lower = word.toLowerCase();
+    for (const candidate of candidates) {
+        const distance = editDistance(lower, candidate.toLowerCase());
+        if (distance < bestDistance) {
+            best = candidate;
+            bestDistance = distance;
+        }
+    }
+    const tolerance = Math.max(1, Math.floor(word.length / 3));
+    if (best !== null && bestDistance <= tolerance)
+        return best;
+    // An abbreviation ("prod" for "production") is a near miss too.
+    return lower.length >= 3 ? (candidates.find((c) => c.toLowerCase().startsWith(lower)) ?? null) : null;
+};
+const didYouMean = (word, candidates) => {
+    const match = closest(word, candidates);
+    return match === null ? {} : { hint: `did you mean "${match}"?` };
+};
+
+
+/***/ }),
+
+/***/ 2839:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   n: () => (/* binding */ listTargets)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
+/* harmony import */ var _suggest_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3508);
+// Targets: one per model × environment that has a `promote_from`, optionally filtered.
+
+
+const filterError = (message, word, known) => {
+    const near = (0,_suggest_js__WEBPACK_IMPORTED_MODULE_1__/* .closest */ .kp)(word, known);
+    return { severity: 'error', code: 'unknown-filter', message, path: '', position: null, ...(near ? { hint: `did you mean "${near}"?` } : {}) };
+};
+/** Every transition to plan, models in declaration order, then environments in declaration order. */
+const listTargets = (config, filter = {}) => {
+    const modelIds = [...config.models.keys()];
+    const environmentNames = [...config.environments.keys()];
+    const problems = [];
+    for (const model of filter.models ?? []) {
+        if (!config.models.has(model)) {
+            problems.push(filterError(`unknown model "${model}"; models in ${config.file}: ${modelIds.join(', ')}`, model, modelIds));
+        }
+    }
+    if (filter.to !== undefined) {
+        const environment = config.environments.get(filter.to);
+        if (!environment) {
+            problems.push(filterError(`unknown environment "${filter.to}"; environments in ${config.file}: ${environmentNames.join(', ')}`, filter.to, environmentNames));
+        }
+        else if (environment.promoteFrom === null) {
+            const targets = [...config.environments.values()].filter((e) => e.promoteFrom !== null).map((e) => e.name);
+            problems.push({
+                severity: 'error',
+                code: 'unknown-filter',
+                message: `environment "${filter.to}" has no promote_from, so nothing is promoted into it; promotion targets: ${targets.join(', ') || 'none'}`,
+                path: '',
+                position: null,
+            });
+        }
+    }
+    if (problems.length > 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(problems);
+    const wantedModels = filter.models && filter.models.length > 0 ? new Set(filter.models) : null;
+    const targets = [];
+    for (const model of modelIds) {
+        if (wantedModels && !wantedModels.has(model))
+            continue;
+        for (const environment of config.environments.values()) {
+            if (environment.promoteFrom === null)
+                continue;
+            if (filter.to !== undefined && environment.name !== filter.to)
+                continue;
+            targets.push({ model, from: environment.promoteFrom, to: environment.name });
+        }
+    }
+    return targets;
+};
+
+
+/***/ }),
+
+/***/ 8763:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dv: () => (/* binding */ interpolateVariables),
+/* harmony export */   Ly: () => (/* binding */ expandTemplate)
+/* harmony export */ });
+/* unused harmony export RESERVED_PLACEHOLDERS */
+// String templates in mlops.yml.
+//
+// Two kinds of placeholders share the `${...}` syntax:
+//   - `${VAR}`: an environment variable, replaced when the file is loaded (interpolateVariables);
+//   - `${env}` and `${model}`: reserved, left in place at load time and replaced per target later
+//     (expandTemplate).
+// `$${` escapes a literal `${`. An escaped reserved placeholder (`$${env}`) survives loading as is,
+// so that expandTemplate can still turn it into the literal text `${env}`.
+const RESERVED_PLACEHOLDERS = new Set(['env', 'model']);
+const PLACEHOLDER = /\$\$\{|\$\{([^}]*)\}?/g;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Replace `${VAR}` from `env`; keep `${env}`/`${model}`; `$${` becomes `${` (except before a reserved name). */
+const interpolateVariables = (text, env) => {
+    const problems = [];
+    const value = text.replace(PLACEHOLDER, (match, name, offset) => {
+        if (match === '$${') {
+            const rest = text.slice(offset + 3);
+            const reserved = [...RESERVED_PLACEHOLDERS].some((r) => rest.startsWith(`${r}}`));
+            return reserved ? match : '${';
+        }
+        if (!match.endsWith('}') || name === undefined || !VARIABLE_NAME.test(name)) {
+            problems.push({ kind: 'malformed', text: match, offset });
+            return match;
+        }
+        if (RESERVED_PLACEHOLDERS.has(name))
+            return match;
+        const replacement = Object.prototype.hasOwnProperty.call(env, name) ? env[name] : undefined;
+        if (replacement === undefined) {
+            problems.push({ kind: 'unset', variable: name, offset });
+            return match;
+        }
+        return replacement;
+    });
+    return { value, problems };
+};
+/** Replace the reserved placeholders `${env}` and `${model}`; `$${` becomes a literal `${`. */
+const expandTemplate = (text, values) => text.replace(PLACEHOLDER, (match, name) => {
+    if (match === '$${')
+        return '${';
+    if (name === 'env')
+        return values.env;
+    if (name === 'model')
+        return values.model;
+    return match;
+});
+
+
+/***/ }),
+
+/***/ 1664:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   h: () => (/* binding */ targetKey)
+/* harmony export */ });
+// The typed, fully-resolved form of mlops.yml. Everything here has passed the JSON Schema and the
+// cross-field checks: downstream code never re-validates, it pattern-matches.
+const targetKey = (t) => `${t.model}:${t.from}->${t.to}`;
+
+
+/***/ }),
+
+/***/ 1389:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.r(__webpack_exports__);
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   runDemo: () => (/* binding */ runDemo)
+/* harmony export */ });
+/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2135);
+/* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2356);
+/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5181);
+/* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3060);
+/* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4257);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5071);
+/* harmony import */ var _scenario_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2220);
+// `mlops-gate demo`: the whole job end to end with no cloud account. Starts the built-in Databricks
+// emulator seeded with a realistic workspace, then runs what CI would run, through the real Unity
+// Catalog, Model Serving and monitoring adapters over HTTP:
+//   1. plan      (pull request): gates + the exact promotion plan and its hash
+//   2. promote   (release, --expect-plan = the reviewed plan): copy churn dev → test, canary
+//                rollout of `churn-test`, monitor on its inference table; fraud stays blocked
+//   3. promote   again: converged, zero writes
+//   4. rollback  churn in test: champion alias and endpoint traffic back to v1
+// Endpoint waits and canary pauses run on a simulated clock (the emulator's), so the demo takes
+// seconds; the canary's health checks read traffic the demo simulates during each pause.
+
+
+
+
+
+
+
+
+const REVIEWED_PLAN_FILE = 'demo/reviewed-plan.json';
+const ENDPOINT = 'churn-test';
+async function traffic(emulator) {
+    const res = await fetch(`${emulator.url}/api/2.0/serving-endpoints/${ENDPOINT}`, { headers: { authorization: `Bearer ${_emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.DEFAULT_TOKEN}` } });
+    const body = (await res.json());
+    return (body.config?.traffic_config?.routes ?? []).map((r) => `${r.served_entity_name ?? r.served_model_name}:${r.traffic_percentage}`).sort();
+}
+function emulatorCounts(emulator) {
+    const entries = emulator.admin.requests().entries.filter((e) => !e.path.startsWith('/__emulator'));
+    const byRoute = {};
+    for (const e of entries) {
+        const key = e.route ?? `${e.method} ${e.path}`;
+        byRoute[key] = (byRoute[key] ?? 0) + 1;
+    }
+    return {
+        requests: entries.length,
+        writes: entries.filter((e) => e.method !== 'GET' && e.method !== 'HEAD').length,
+        byRoute: Object.fromEntries(Object.entries(byRoute).sort(([a], [b]) => a.localeCompare(b))),
+    };
+}
+async function runDemo(io, format = 'text') {
+    io.stderr('Starting the Databricks emulator (Unity Catalog, tracking, Files API, Model Serving, monitors)…\n');
+    // Simulated time: endpoint updates "take" 30 s and the canary pauses 5 min, in no real time.
+    let now = Date.now();
+    const emulator = await (0,_emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.startEmulator)({ port: 0, seed: _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_SEED, tickMs: 0, clock: { now: () => now }, modules: (0,_emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.defaultModules)() });
+    const say = (line) => io.stderr(line + '\n');
+    try {
+        say(`  workspace ${emulator.url} · catalogs ml_dev, ml_test, ml_prod · models churn, fraud · endpoint ${ENDPOINT}\n`);
+        const servingClock = {
+            now: () => now,
+            async sleep(ms) {
+                // Live traffic on the canary while we wait: healthy, so every step passes its health check.
+                await fetch(`${emulator.url}/__emulator/serving/endpoints/${ENDPOINT}/metrics`, {
+                    method: 'POST',
+                    headers: { 'content-type': 'application/json' },
+                    body: JSON.stringify({ served_entity_name: 'churn-2', error_rate: 0.004, p95_latency_ms: 38, add_requests: Math.max(1, Math.round(ms / 1000)) }),
+                }).catch(() => undefined);
+                now += ms;
+            },
+        };
+        const env = { ...io.env, DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.DEFAULT_TOKEN, DATABRICKS_AUTH_TYPE: 'pat', GITHUB_ACTOR: io.env.GITHUB_ACTOR ?? 'demo-release-bot' };
+        const files = new Map([[_scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE, _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG]]);
+        const live = (0,_cli_js__WEBPACK_IMPORTED_MODULE_2__/* .livePromoteDeps */ .ro)({ ...io, env, servingClock });
+        // The demo's config and the reviewed plan live in memory; everything else (policy packs) resolves as usual.
+        const deps = {
+            ...live,
+            readFile: (path) => files.get(path) ?? live.readFile(path),
+            writeFile: (path, text) => void files.set(path, text),
+            progress: (line) => say(`  ${line.trim()}`),
+        };
+        const show = (result) => {
+            if (format !== 'json')
+                io.stdout((0,_cli_js__WEBPACK_IMPORTED_MODULE_2__/* .renderPromotion */ .Wz)(result, format) + '\n');
+        };
+        say(`── 1. mlops-gate plan --config ${_scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE}   (a pull request: gates + the exact promotion plan)`);
+        const planInv = (0,_invocation_js__WEBPACK_IMPORTED_MODULE_1__/* .planInvocation */ .w$)(_scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE, { format });
+        const { result: gated, evidence } = await (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .runPlan */ .Fo)(planInv, deps);
+        const plan = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .withPromotionPlans */ .AM)(planInv, gated, evidence, deps);
+        show(plan);
+        files.set(REVIEWED_PLAN_FILE, JSON.stringify(plan));
+        const before = await traffic(emulator);
+        const promoteInv = {
+            command: 'promote',
+            configPath: _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE,
+            format,
+            models: [],
+            to: null,
+            expectPlan: REVIEWED_PLAN_FILE,
+            dryRun: false,
+            resultPath: null,
+            failOn: 'fail',
+        };
+        say(`── 2. mlops-gate promote --expect-plan ${REVIEWED_PLAN_FILE}   (a release: applies exactly the reviewed plan)`);
+        const promote = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .runPromote */ .EQ)(promoteInv, deps);
+        show(promote);
+        const afterPromote = await traffic(emulator);
+        say(`   ${ENDPOINT} now routes ${afterPromote.join(', ')} (was ${before.join(', ')})\n`);
+        say('── 3. mlops-gate promote   (again: everything converged, so nothing is written)');
+        const promoteAgain = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .runPromote */ .EQ)({ ...promoteInv, expectPlan: null }, deps);
+        show(promoteAgain);
+        const rollbackInv = { command: 'rollback', configPath: _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE, format, model: 'churn', env: 'test', toVersion: null, dryRun: false, resultPath: null };
+        say('── 4. mlops-gate rollback --model churn --env test   (workflow_dispatch: champion and endpoint traffic back)');
+        const rollback = await (0,_run_rollback_js__WEBPACK_IMPORTED_MODULE_5__/* .runRollback */ .e)(rollbackInv, deps);
+        show(rollback);
+        const afterRollback = await traffic(emulator);
+        say(`   ${ENDPOINT} now routes ${afterRollback.join(', ')}\n`);
+        const counts = emulatorCounts(emulator);
+        const report = { plan, promote, promoteAgain, rollback, endpoint: { before, afterPromote, afterRollback }, emulator: counts };
+        if (format === 'json')
+            io.stdout(JSON.stringify(report, null, 2) + '\n');
+        const churn = (r) => r.targets.find((t) => t.model === 'churn');
+        const fraud = (r) => r.targets.find((t) => t.model === 'fraud');
+        say(`The emulator answered ${counts.requests} request(s), ${counts.writes} of them writes. churn's challenger passed every gate, was ` +
+            `copied to test as v${churn(promote)?.plan?.destination?.version ?? '?'}, rolled out as a canary and monitored, then rolled back; ` +
+            `fraud's is blocked (worse than the champion, missing validation tag, dropped an input column).\n` +
+            `Run your own: mlops-gate emulator --seed FILE, then point mlops.yml's host at it (docs/emulator.md).`);
+        const expected = churn(plan)?.verdict === 'pass' &&
+            fraud(plan)?.verdict === 'fail' &&
+            churn(promote)?.plan?.status === 'applied' &&
+            fraud(promote)?.plan?.status === 'blocked' &&
+            churn(promoteAgain)?.plan?.status === 'up-to-date' &&
+            churn(promoteAgain)?.plan?.writes === 0 &&
+            rollback.targets[0]?.plan?.status === 'applied';
+        if (!expected)
+            say('The demo did not reach its expected outcome (churn promoted then rolled back, fraud blocked): please report this.');
+        return expected ? _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.ok : _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.internal;
+    }
+    finally {
+        await emulator.close();
+    }
+}
+
+
+/***/ }),
+
+/***/ 2220:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.r(__webpack_exports__);
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   DEMO_CONFIG: () => (/* binding */ DEMO_CONFIG),
+/* harmony export */   DEMO_CONFIG_FILE: () => (/* binding */ DEMO_CONFIG_FILE),
+/* harmony export */   DEMO_SEED: () => (/* binding */ DEMO_SEED)
+/* harmony export */ });
+// The demo's world: one Databricks workspace (on the emulator) with dev/test/prod catalogs, two
+// models, a serving endpoint and an inference table, and the mlops.yml a team would write for
+// them. `churn` has a better challenger that passes every gate (promoted to test with a canary
+// rollout of `churn-test` and a monitor); `fraud` has a challenger that is worse than the
+// champion, lost its validation tag, and dropped an input column — it is blocked.
+const churnInputs = [
+    { type: 'double', name: 'tenure_months', required: true },
+    { type: 'double', name: 'monthly_charges', required: true },
+    { type: 'long', name: 'support_calls', required: true },
+];
+const fraudInputs = [
+    { type: 'double', name: 'amount', required: true },
+    { type: 'long', name: 'merchant_category', required: true },
+    { type: 'double', name: 'distance_from_home_km', required: true },
+];
+const probability = [{ type: 'double', name: 'probability', required: true }];
+const files = (columns, row) => ({
+    'requirements.txt': 'mlflow==3.17.2\nscikit-learn==1.9.1\n',
+    'input_example.json': JSON.stringify({ columns, data: [row] }),
+});
+const run = (name, auc, latency, commit) => ({
+    name,
+    status: 'FINISHED',
+    params: { model: 'GradientBoostingClassifier', n_estimators: 200 },
+    metrics: { roc_auc: auc, latency_p95_ms: latency },
+    tags: { 'mlflow.source.git.commit': commit, 'mlflow.user': 'data-scientist@example.com' },
+});
+const DEMO_SEED = {
+    workspaces: {
+        demo: {
+            catalog: {
+                catalogs: [
+                    { name: 'ml_dev', schemas: ['models'] },
+                    { name: 'ml_test', schemas: ['models', 'monitoring'] },
+                    { name: 'ml_prod', schemas: ['models', 'monitoring'] },
+                ],
+                // The test endpoint's inference table, which the monitor watches.
+                tables: [
+                    {
+                        name: 'ml_test.monitoring.churn_payload',
+                        columns: [
+                            { name: 'timestamp_ms', type_name: 'LONG' },
+                            { name: 'model_version', type_name: 'STRING' },
+                            { name: 'prediction', type_name: 'DOUBLE' },
+                            { name: 'label', type_name: 'LONG' },
+                        ],
+                    },
+                ],
+            },
+            // churn-test serves test's champion (v1); promotion rolls it forward, rollback puts it back.
+            serving: {
+                update_duration_ms: 30_000,
+                ready_delay_ms: 0,
+                endpoints: [
+                    {
+                        name: 'churn-test',
+                        config: {
+                            served_entities: [{ name: 'churn-1', entity_name: 'ml_test.models.churn', entity_version: '1', workload_size: 'Small', scale_to_zero_enabled: true }],
+                        },
+                    },
+                ],
+            },
+            monitors: { activation_ms: 0, refresh_duration_ms: 60_000 },
+            tracking: {
+                experiments: [
+                    {
+                        name: '/Shared/churn',
+                        runs: [run('churn-gbm-2026-10', 0.861, 41, '4f1c2ab9d0e1'), run('churn-gbm-2026-11', 0.884, 39, '9b7e0d1c33fa')],
+                    },
+                    {
+                        name: '/Shared/fraud',
+                        runs: [run('fraud-xgb-2026-09', 0.931, 18, '1a2b3c4d5e6f'), run('fraud-xgb-2026-11', 0.902, 23, '6f5e4d3c2b1a')],
+                    },
+                ],
+            },
+            registry: {
+                models: [
+                    {
+                        name: 'ml_dev.models.churn',
+                        description: 'Customer churn classifier',
+                        aliases: { challenger: 2 },
+                        versions: [
+                            {
+                                run: { experiment: '/Shared/churn', name: 'churn-gbm-2026-10' },
+                                description: 'Gradient boosting baseline trained on 2026-10 snapshot.',
+                                tags: { owner: 'churn-team', validation_status: 'passed' },
+                                signature: { inputs: churnInputs, outputs: probability },
+                                files: files(['tenure_months', 'monthly_charges', 'support_calls'], [12, 70.5, 2]),
+                            },
+                            {
+                                run: { experiment: '/Shared/churn', name: 'churn-gbm-2026-11' },
+                                description: 'Retrained on the 2026-11 snapshot with support-call features; +2.3 AUC points.',
+                                tags: { owner: 'churn-team', validation_status: 'passed' },
+                                signature: { inputs: churnInputs, outputs: probability },
+                                files: files(['tenure_months', 'monthly_charges', 'support_calls'], [12, 70.5, 2]),
+                            },
+                        ],
+                    },
+                    {
+                        name: 'ml_test.models.churn',
+                        aliases: { champion: 1 },
+                        versions: [
+                            {
+                                source: 'models:/ml_dev.models.churn/1',
+                                run: { experiment: '/Shared/churn', name: 'churn-gbm-2026-10' },
+                                description: 'Gradient boosting baseline trained on 2026-10 snapshot.',
+                                tags: { owner: 'churn-team', validation_status: 'passed' },
+                                signature: { inputs: churnInputs, outputs: probability },
+                                files: files(['tenure_months', 'monthly_charges', 'support_calls'], [12, 70.5, 2]),
+                            },
+                        ],
+                    },
+                    {
+                        name: 'ml_dev.models.fraud',
+                        description: 'Card fraud detector',
+                        aliases: { challenger: 2 },
+                        versions: [
+                            {
+                                run: { experiment: '/Shared/fraud', name: 'fraud-xgb-2026-09' },
+                                description: 'XGBoost on 2026-09 transactions.',
+                                tags: { owner: 'fraud-team', validation_status: 'passed' },
+                                signature: { inputs: fraudInputs, outputs: probability },
+                                files: files(['amount', 'merchant_category', 'distance_from_home_km'], [42.1, 5411, 3.2]),
+                            },
+                            {
+                                run: { experiment: '/Shared/fraud', name: 'fraud-xgb-2026-11' },
+                                description: 'wip',
+                                tags: { owner: 'fraud-team' },
+                                signature: { inputs: fraudInputs.slice(0, 2), outputs: probability },
+                                files: files(['amount', 'merchant_category'], [42.1, 5411]),
+                            },
+                        ],
+                    },
+                    {
+                        name: 'ml_test.models.fraud',
+                        aliases: { champion: 1 },
+                        versions: [
+                            {
+                                source: 'models:/ml_dev.models.fraud/1',
+                                run: { experiment: '/Shared/fraud', name: 'fraud-xgb-2026-09' },
+                                description: 'XGBoost on 2026-09 transactions.',
+                                tags: { owner: 'fraud-team', validation_status: 'passed' },
+                                signature: { inputs: fraudInputs, outputs: probability },
+                                files: files(['amount', 'merchant_category', 'distance_from_home_km'], [42.1, 5411, 3.2]),
+                            },
+                        ],
+                    },
+                ],
+            },
+        },
+    },
+};
+const DEMO_CONFIG_FILE = 'demo/mlops.yml';
+/** What a team would commit as mlops.yml; the host comes from the environment like in CI. */
+const DEMO_CONFIG = `# The demo's mlops.yml (mlops-gate demo). Same format as any project's.
+version: 1
+
+environments:
+  dev:
+    registry: databricks-uc
+    host: \${DATABRICKS_HOST}
+    catalog: ml_dev
+    schema: models
+  test:
+    registry: databricks-uc
+    host: \${DATABRICKS_HOST}
+    catalog: ml_test
+    schema: models
+    promote_from: dev
+
+models:
+  churn:
+    name: churn
+    candidate: { alias: challenger }
+    policies: [builtin:baseline, release]
+    # After the registry copy: roll the test endpoint forward as a canary, then make sure the
+    # inference table has a monitor.
+    serving:
+      endpoint: "churn-\${env}"
+      strategy: canary
+      steps: [10, 50, 100]
+      pause: 5m
+      health: { max_error_rate: 0.02, max_p95_latency_ms: 250 }
+      workload_size: Small
+      scale_to_zero: { test: true }
+      wait_timeout: 20m
+    monitor:
+      table: "ml_\${env}.monitoring.churn_payload"
+      output_schema: "ml_\${env}.monitoring"
+      inference_log:
+        problem_type: classification
+        prediction_col: prediction
+        label_col: label
+        timestamp_col: timestamp_ms
+        model_id_col: model_version
+        granularities: ["1 day"]
+      schedule: { cron: "0 0 6 * * ?", timezone: UTC }
+  fraud:
+    name: fraud
+    candidate: { alias: challenger }
+    policies: [builtin:baseline, release]
+
+policies:
+  release:
+    description: What every release to test must show.
+    gates:
+      - type: required_tags
+        tags: { owner: ".+", validation_status: "passed|approved" }
+      - type: metric_threshold
+        metric: roc_auc
+        threshold: 0.80
+        greater_is_better: true
+      - type: metric_delta
+        metric: roc_auc
+        greater_is_better: true
+        max_regression: { relative: 0.01 }
+        on_missing_baseline: pass
+      - type: metric_delta
+        metric: latency_p95_ms
+        greater_is_better: false
+        max_regression: { relative: 0.10 }
+        severity: warn
+`;
+
+
+/***/ }),
+
+/***/ 2135:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+// ESM COMPAT FLAG
+__nccwpck_require__.r(__webpack_exports__);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  DEFAULT_CLIENT_ID: () => (/* reexport */ DEFAULT_CLIENT_ID),
+  DEFAULT_CLIENT_SECRET: () => (/* reexport */ DEFAULT_CLIENT_SECRET),
+  DEFAULT_PRINCIPAL: () => (/* reexport */ DEFAULT_PRINCIPAL),
+  DEFAULT_TOKEN: () => (/* reexport */ DEFAULT_TOKEN),
+  DatabricksApiError: () => (/* reexport */ types_DatabricksApiError),
+  defaultModules: () => (/* binding */ defaultModules),
+  loadFixture: () => (/* reexport */ loadFixture),
+  makeTestJwt: () => (/* reexport */ makeTestJwt),
+  startEmulator: () => (/* reexport */ startEmulator)
+});
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./lib/src/emulator/types.js
@@ -87332,7 +81489,7 @@ const pageSize = (req) => {
         throw invalidParameter('max_results must be >= 0.');
     return n === 0 ? 1000 : Math.min(n, 1000);
 };
-const catalog_catalogModule = {
+const catalogModule = {
     name: CATALOG_MODULE,
     initState: () => ({ catalogs: {}, schemas: {}, tables: {} }),
     seed(ws, fixture, ctx) {
@@ -87470,11 +81627,11 @@ const normalizePath = (raw) => {
         throw invalidParameter(`Path '${raw}' must not contain '.' or '..' segments.`);
     return p;
 };
-const files_writeFile = (ws, path, data, now) => {
+const writeFile = (ws, path, data, now) => {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     files_state(ws).files[normalizePath(path)] = { data: buf.toString('base64'), modified: now };
 };
-const files_readFile = (ws, path) => {
+const readFile = (ws, path) => {
     const f = files_state(ws).files[normalizePath(path)];
     return f ? Buffer.from(f.data, 'base64') : undefined;
 };
@@ -87489,7 +81646,7 @@ const listTree = (ws, dir) => {
 const copyTree = (fromWs, fromDir, toWs, toDir, now) => {
     const files = listTree(fromWs, fromDir);
     for (const f of files)
-        files_writeFile(toWs, `${toDir}/${f.path}`, files_readFile(fromWs, `${fromDir}/${f.path}`), now);
+        writeFile(toWs, `${toDir}/${f.path}`, readFile(fromWs, `${fromDir}/${f.path}`), now);
     return files.length;
 };
 const deleteTree = (ws, dir) => {
@@ -87552,14 +81709,14 @@ const serveFile = (req, path) => {
     }
     return { status: 200, raw: data, headers: fileHeaders(f, data.length) };
 };
-const files_filesModule = {
+const filesModule = {
     name: FILES_MODULE,
     initState: () => ({ files: {}, dirs: {} }),
     seed(ws, fixture, ctx) {
         const fx = fixture;
         const now = ctx.clock.now();
         for (const [p, v] of Object.entries(fx.files ?? {}))
-            files_writeFile(ws, p, typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.base64, 'base64'), now);
+            writeFile(ws, p, typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.base64, 'base64'), now);
         for (const d of fx.dirs ?? [])
             files_state(ws).dirs[normalizePath(d)] = now;
     },
@@ -87573,7 +81730,7 @@ const files_filesModule = {
             }
             if (isDirectory(s, path))
                 throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `A directory exists at ${path}.`);
-            files_writeFile(req.workspace, path, req.rawBody, ctx.clock.now());
+            writeFile(req.workspace, path, req.rawBody, ctx.clock.now());
             ctx.changed();
             return { status: 204, raw: Buffer.alloc(0) };
         });
@@ -87666,7 +81823,7 @@ const files_filesModule = {
             if (!t || !t.upload || t.workspaceId !== req.workspace.id || t.expiresAt <= ctx.clock.now()) {
                 return { status: 403, raw: '<Error><Code>AccessDenied</Code><Message>Request has expired or the signature is invalid</Message></Error>', headers: { 'content-type': 'application/xml' } };
             }
-            files_writeFile(req.workspace, t.path, req.rawBody, ctx.clock.now());
+            writeFile(req.workspace, t.path, req.rawBody, ctx.clock.now());
             ctx.changed();
             return { status: 200, raw: Buffer.alloc(0) };
         });
@@ -87972,7 +82129,7 @@ const sortRuns = (runs, orderBy) => {
         return a.run_id.localeCompare(b.run_id);
     });
 };
-const tracking_trackingModule = {
+const trackingModule = {
     name: TRACKING_MODULE,
     initState: () => ({ experiments: {}, nextExperimentId: 100000001, runs: {}, loggedModels: {} }),
     seed(ws, fixture, ctx) {
@@ -88000,7 +82157,7 @@ const tracking_trackingModule = {
                     pts.forEach((p, i) => logMetric(run, k, { value: p.value, step: p.step ?? i, timestamp: p.timestamp ?? start + i }));
                 }
                 for (const [p, content] of Object.entries(r.artifacts ?? {})) {
-                    files_writeFile(ws, `${runArtifactRoot(run)}/${p}`, typeof content === 'string' ? Buffer.from(content) : Buffer.from(content.base64, 'base64'), now);
+                    writeFile(ws, `${runArtifactRoot(run)}/${p}`, typeof content === 'string' ? Buffer.from(content) : Buffer.from(content.base64, 'base64'), now);
                 }
             }
         }
@@ -88277,6 +82434,8 @@ const tracking_trackingModule = {
     },
 };
 
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./lib/src/emulator/registry/index.js
 // Unity Catalog model registry, over both API families that reach the same objects:
 //  - the MLflow protocol `/api/2.0/mlflow/unity-catalog/...` (mlflow client, registry_uri databricks-uc):
@@ -88409,7 +82568,7 @@ const finalizeVersion = (ws, model, v, now) => {
     if (v.status === 'FAILED_REGISTRATION') {
         throw new types_DatabricksApiError(400, 'INVALID_STATE', `Model version ${model.full_name}/${v.version} failed registration and cannot be finalized: ${v.status_message ?? ''}`);
     }
-    if (!files_readFile(ws, `${versionFilesPath(model.full_name, v.version)}/MLmodel`)) {
+    if (!readFile(ws, `${versionFilesPath(model.full_name, v.version)}/MLmodel`)) {
         v.status = 'FAILED_REGISTRATION';
         v.status_message = `No MLmodel file was uploaded to ${versionFilesPath(model.full_name, v.version)} before finalize.`;
     }
@@ -88524,7 +82683,7 @@ const defaultMlmodel = (runId, now, signature) => (0,dist/* stringify */.As)({
         : {}),
     utc_time_created: new Date(now).toISOString().replace('T', ' ').replace('Z', ''),
 });
-const registry_registryModule = {
+const registryModule = {
     name: REGISTRY_MODULE,
     initState: () => ({ models: {} }),
     seed(ws, fixture, ctx) {
@@ -88555,9 +82714,9 @@ const registry_registryModule = {
                 const dir = versionFilesPath(model.full_name, v.version);
                 const mlmodel = typeof vf.mlmodel === 'string' ? vf.mlmodel : vf.mlmodel ? (0,dist/* stringify */.As)(vf.mlmodel) : defaultMlmodel(runId, created, vf.signature);
                 if (vf.status !== 'FAILED_REGISTRATION')
-                    files_writeFile(ws, `${dir}/MLmodel`, mlmodel, now);
+                    writeFile(ws, `${dir}/MLmodel`, mlmodel, now);
                 for (const [p, content] of Object.entries(vf.files ?? {})) {
-                    files_writeFile(ws, `${dir}/${p}`, typeof content === 'string' ? Buffer.from(content) : Buffer.from(content.base64, 'base64'), now);
+                    writeFile(ws, `${dir}/${p}`, typeof content === 'string' ? Buffer.from(content) : Buffer.from(content.base64, 'base64'), now);
                 }
                 if (vf.status === 'PENDING_REGISTRATION')
                     continue;
@@ -88882,7 +83041,7 @@ const deleteVersion = (ws, m, v) => {
 ;// CONCATENATED MODULE: ./lib/src/emulator/identity.js
 // The caller's identity (`/api/2.0/preview/scim/v2/Me`): lets clients check which principal a
 // token or OAuth client acts as. The SDK's files client also reads `X-Databricks-Org-Id` from it.
-const identity_identityModule = {
+const identityModule = {
     name: 'identity',
     initState: () => ({}),
     routes(table) {
@@ -89024,7 +83183,7 @@ function createServingModule(options = {}) {
         },
     };
 }
-const serving_servingModule = createServingModule();
+const servingModule = createServingModule();
 // ---------------------------------------------------------------------------------------------
 // State machine
 /** Completes every pending update whose time has come. Returns whether anything changed. */
@@ -89632,7 +83791,7 @@ function createMonitorsModule(options = {}) {
         },
     };
 }
-const monitors_monitorsModule = createMonitorsModule();
+const monitorsModule = createMonitorsModule();
 // ---------------------------------------------------------------------------------------------
 // Time
 function advanceRefreshes(state, now) {
@@ -90295,19 +84454,207 @@ function seedMonitors(state, fixture) {
 var external_node_http_ = __nccwpck_require__(7067);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./lib/src/emulator/core/router.js
+// Route table: patterns of literal segments, `:param` segments and a final `*rest`. When several
+// patterns match, the most specific wins (literal beats param beats rest, segment by segment).
+const splitPath = (path) => path.split('/').filter((s, i, all) => s !== '' || (i > 0 && i < all.length - 1));
+const parsePattern = (pattern) => splitPath(pattern).map((s, i, all) => {
+    if (s.startsWith(':'))
+        return { kind: 'param', name: s.slice(1) };
+    if (s.startsWith('*')) {
+        if (i !== all.length - 1)
+            throw new Error(`'*rest' must be the last segment of route pattern '${pattern}'`);
+        return { kind: 'rest', name: s.slice(1) || 'rest' };
+    }
+    return { kind: 'literal', value: s };
+});
+const decode = (s) => {
+    try {
+        return decodeURIComponent(s);
+    }
+    catch {
+        return s;
+    }
+};
+const weight = (s) => (s.kind === 'literal' ? 2 : s.kind === 'param' ? 1 : 0);
+const moreSpecific = (a, b) => {
+    const n = Math.max(a.segments.length, b.segments.length);
+    for (let i = 0; i < n; i++) {
+        const wa = a.segments[i] ? weight(a.segments[i]) : -1;
+        const wb = b.segments[i] ? weight(b.segments[i]) : -1;
+        if (wa !== wb)
+            return wa > wb;
+    }
+    return false;
+};
+class Router {
+    routes = [];
+    add(method, pattern, handler) {
+        const m = method.toUpperCase();
+        if (this.routes.some((r) => r.method === m && r.pattern === pattern)) {
+            throw new Error(`Route registered twice: ${m} ${pattern}`);
+        }
+        this.routes.push({ method: m, pattern, segments: parsePattern(pattern), handler });
+    }
+    list() {
+        return this.routes.map((r) => ({ method: r.method, pattern: r.pattern }));
+    }
+    match(method, path) {
+        const parts = path.split('/').slice(1);
+        let best;
+        let pathMatched = false;
+        for (const route of this.routes) {
+            const params = matchSegments(route.segments, parts);
+            if (!params)
+                continue;
+            pathMatched = true;
+            if (route.method !== method.toUpperCase())
+                continue;
+            if (!best || moreSpecific(route, best.route))
+                best = { route, params };
+        }
+        if (best)
+            return { kind: 'found', ...best };
+        return pathMatched ? { kind: 'method-not-allowed' } : { kind: 'not-found' };
+    }
+}
+const matchSegments = (segments, parts) => {
+    const params = {};
+    for (let i = 0; i < segments.length; i++) {
+        const seg = segments[i];
+        if (seg.kind === 'rest') {
+            const rest = parts.slice(i);
+            if (rest.length === 0 || (rest.length === 1 && rest[0] === ''))
+                return undefined;
+            params[seg.name] = rest.map(decode).join('/');
+            return params;
+        }
+        const part = parts[i];
+        if (part === undefined)
+            return undefined;
+        if (seg.kind === 'literal') {
+            if (decode(part) !== seg.value)
+                return undefined;
+        }
+        else {
+            if (part === '')
+                return undefined;
+            params[seg.name] = decode(part);
+        }
+    }
+    return parts.length === segments.length ? params : undefined;
+};
+
+;// CONCATENATED MODULE: ./lib/src/emulator/core/faults.js
+// Fault injection: per-route latency and failures, drawn from a seeded generator so a test run is
+// reproducible. Rules match on method, a path glob (`*` matches anything, `/` included) and workspace.
+const KINDS = ['latency', 'error', 'rate_limit', 'reset', 'lost_response'];
+/** mulberry32: tiny, fast, good enough for reproducible fault draws. */
+const mulberry32 = (seed) => {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+};
+const globToRegExp = (glob) => new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+const validateFaultRule = (input) => {
+    if (!input || typeof input !== 'object')
+        return 'a fault rule must be an object';
+    const r = input;
+    if (typeof r.kind !== 'string' || !KINDS.includes(r.kind)) {
+        return `fault 'kind' must be one of ${KINDS.join(', ')}`;
+    }
+    if (r.probability !== undefined && (typeof r.probability !== 'number' || r.probability < 0 || r.probability > 1)) {
+        return "fault 'probability' must be a number between 0 and 1";
+    }
+    for (const k of ['skip', 'times', 'latencyMs', 'jitterMs', 'status', 'retryAfterSeconds']) {
+        if (r[k] !== undefined && (typeof r[k] !== 'number' || r[k] < 0))
+            return `fault '${k}' must be a non-negative number`;
+    }
+    if (r.then !== undefined && r.then !== 'error' && r.then !== 'reset')
+        return "fault 'then' must be 'error' or 'reset'";
+    return r;
+};
+class FaultInjector {
+    seed;
+    rules = [];
+    random;
+    nextId = 1;
+    constructor(seed) {
+        this.seed = seed;
+        this.random = mulberry32(seed);
+    }
+    reseed(seed) {
+        this.seed = seed;
+        this.random = mulberry32(seed);
+    }
+    add(rule) {
+        const active = { ...rule, id: rule.id ?? `f${this.nextId++}`, matched: 0, fired: 0 };
+        this.rules = this.rules.filter((r) => r.id !== active.id);
+        this.rules.push(active);
+        return active;
+    }
+    remove(id) {
+        const before = this.rules.length;
+        this.rules = this.rules.filter((r) => r.id !== id);
+        return this.rules.length !== before;
+    }
+    clear() {
+        this.rules = [];
+        this.random = mulberry32(this.seed);
+    }
+    list() {
+        return { seed: this.seed, rules: this.rules.map((r) => ({ ...r })) };
+    }
+    decide(method, path, workspace) {
+        let delayMs = 0;
+        let terminal;
+        for (const rule of this.rules) {
+            if (rule.method && rule.method.toUpperCase() !== method.toUpperCase())
+                continue;
+            if (rule.workspace && rule.workspace !== workspace)
+                continue;
+            if (rule.path && !globToRegExp(rule.path).test(path))
+                continue;
+            if (rule.kind !== 'latency' && terminal)
+                continue;
+            rule.matched++;
+            if (rule.matched <= (rule.skip ?? 0))
+                continue;
+            if (rule.times !== undefined && rule.fired >= rule.times)
+                continue;
+            const p = rule.probability ?? 1;
+            if (p < 1 && this.random() >= p)
+                continue;
+            rule.fired++;
+            if (rule.kind === 'latency') {
+                delayMs += (rule.latencyMs ?? 0) + (rule.jitterMs ? Math.floor(this.random() * rule.jitterMs) : 0);
+            }
+            else {
+                terminal = rule;
+            }
+        }
+        return { delayMs, terminal };
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/src/emulator/core/auth.js
 // Authentication as Databricks does it for workspace APIs: bearer PATs, OAuth M2M
 // (client_credentials with HTTP Basic) and token exchange of a GitHub-style OIDC JWT under a
 // federation policy. OAuth access tokens are kept in memory and expire on the emulator clock.
 
-const auth_DEFAULT_TOKEN = 'dapi-emulator';
-const auth_DEFAULT_PRINCIPAL = 'emulator-user@example.com';
-const auth_DEFAULT_CLIENT_ID = 'emulator-client';
-const auth_DEFAULT_CLIENT_SECRET = 'emulator-secret';
+const DEFAULT_TOKEN = 'dapi-emulator';
+const DEFAULT_PRINCIPAL = 'emulator-user@example.com';
+const DEFAULT_CLIENT_ID = 'emulator-client';
+const DEFAULT_CLIENT_SECRET = 'emulator-secret';
 const safeEqual = (a, b) => {
     const ba = Buffer.from(a);
     const bb = Buffer.from(b);
-    return ba.length === bb.length && timingSafeEqual(ba, bb);
+    return ba.length === bb.length && (0,external_node_crypto_.timingSafeEqual)(ba, bb);
 };
 const b64urlJson = (part) => {
     try {
@@ -90318,7 +84665,7 @@ const b64urlJson = (part) => {
         return undefined;
     }
 };
-class auth_TokenIssuer {
+class TokenIssuer {
     clock;
     ttlSeconds;
     issued = new Map();
@@ -90357,7 +84704,7 @@ class auth_TokenIssuer {
         for (const [k, t] of this.issued)
             if (t.expiresAt + this.ttlSeconds * 1000 <= this.clock.now())
                 this.issued.delete(k);
-        const token = `emu-oauth-${randomBytes(24).toString('hex')}`;
+        const token = `emu-oauth-${(0,external_node_crypto_.randomBytes)(24).toString('hex')}`;
         this.issued.set(token, { workspaceId, principal, expiresAt: this.clock.now() + this.ttlSeconds * 1000 });
         return { access_token: token, token_type: 'Bearer', expires_in: this.ttlSeconds, scope: 'all-apis' };
     }
@@ -90417,7 +84764,7 @@ class auth_TokenIssuer {
             if (policy.hmacSecret) {
                 if (header.alg !== 'HS256')
                     continue;
-                const expected = createHmac('sha256', policy.hmacSecret).update(`${parts[0]}.${parts[1]}`).digest('base64url');
+                const expected = (0,external_node_crypto_.createHmac)('sha256', policy.hmacSecret).update(`${parts[0]}.${parts[1]}`).digest('base64url');
                 if (!safeEqual(expected, parts[2] ?? ''))
                     continue;
             }
@@ -90430,23 +84777,25 @@ class auth_TokenIssuer {
     }
 }
 /** Build a test JWT (unsigned `alg: none`, or HS256 when a secret is given). */
-const auth_makeTestJwt = (claims, hmacSecret) => {
+const makeTestJwt = (claims, hmacSecret) => {
     const header = Buffer.from(JSON.stringify({ alg: hmacSecret ? 'HS256' : 'none', typ: 'JWT' })).toString('base64url');
     const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    const signature = hmacSecret ? createHmac('sha256', hmacSecret).update(`${header}.${payload}`).digest('base64url') : '';
+    const signature = hmacSecret ? (0,external_node_crypto_.createHmac)('sha256', hmacSecret).update(`${header}.${payload}`).digest('base64url') : '';
     return `${header}.${payload}.${signature}`;
 };
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./lib/src/emulator/core/persistence.js
 // Optional persistence of emulator state to one JSON file. Writes are debounced and atomic
 // (write a temp file beside the target, then rename), so a crash never leaves a torn file.
 
 
-const persistence_STATE_FORMAT = 'mlops-gate-emulator-state/v1';
-const persistence_loadState = async (path) => {
+const STATE_FORMAT = 'mlops-gate-emulator-state/v1';
+const loadState = async (path) => {
     let text;
     try {
-        text = await readFile(path, 'utf8');
+        text = await (0,promises_.readFile)(path, 'utf8');
     }
     catch (e) {
         if (e.code === 'ENOENT')
@@ -90454,12 +84803,12 @@ const persistence_loadState = async (path) => {
         throw e;
     }
     const parsed = JSON.parse(text);
-    if (parsed.format !== persistence_STATE_FORMAT) {
-        throw new Error(`Emulator state file ${path} has format '${String(parsed.format)}', expected '${persistence_STATE_FORMAT}'. Delete it to start fresh.`);
+    if (parsed.format !== STATE_FORMAT) {
+        throw new Error(`Emulator state file ${path} has format '${String(parsed.format)}', expected '${STATE_FORMAT}'. Delete it to start fresh.`);
     }
     return parsed;
 };
-class persistence_StateWriter {
+class StateWriter {
     path;
     snapshot;
     debounceMs;
@@ -90490,10 +84839,10 @@ class persistence_StateWriter {
         }
         const text = JSON.stringify(this.snapshot());
         this.chain = this.chain.then(async () => {
-            await mkdir(dirname(this.path), { recursive: true });
+            await (0,promises_.mkdir)((0,external_node_path_.dirname)(this.path), { recursive: true });
             const tmp = `${this.path}.${process.pid}.tmp`;
-            await writeFile(tmp, text);
-            await rename(tmp, this.path);
+            await (0,promises_.writeFile)(tmp, text);
+            await (0,promises_.rename)(tmp, this.path);
             this.writes++;
         });
         return this.chain;
@@ -90522,11 +84871,11 @@ const readBody = (req) => new Promise((resolve, reject) => {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
 });
-const server_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Read a seed fixture from a `.json`, `.yaml` or `.yml` file. */
 const loadFixture = async (path) => {
-    const text = await readFile(path, 'utf8');
-    return /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    const text = await (0,promises_.readFile)(path, 'utf8');
+    return /\.ya?ml$/i.test(path) ? (0,dist/* parse */.qg)(text) : JSON.parse(text);
 };
 const fixtureWorkspaces = (seed) => {
     if (!seed || typeof seed !== 'object')
@@ -90544,7 +84893,7 @@ const fixtureWorkspaces = (seed) => {
     return {};
 };
 const deepCopy = (v) => JSON.parse(JSON.stringify(v));
-const server_startEmulator = async (opts = {}) => {
+const startEmulator = async (opts = {}) => {
     const clock = opts.clock ?? systemClock;
     const modules = opts.modules ?? [];
     const seed = opts.seed ?? (opts.seedPath ? await loadFixture(opts.seedPath) : undefined);
@@ -90607,8 +84956,10 @@ const server_startEmulator = async (opts = {}) => {
         for (const m of modules) {
             for (const { workspace } of records.values()) {
                 const fx = seedWorkspaces[workspace.id]?.[m.name];
+                // A copy: modules keep parts of the fixture (e.g. tag maps) in their state, and later writes
+                // must not reach the caller's fixture, a reset, or another emulator seeded from it.
                 if (fx !== undefined && m.seed)
-                    await m.seed(workspace, fx, ctx);
+                    await m.seed(workspace, structuredClone(fx), ctx);
             }
         }
     };
@@ -90684,7 +85035,7 @@ const server_startEmulator = async (opts = {}) => {
         },
         tick: tickAll,
     };
-    const server = createServer((req, res) => {
+    const server = (0,external_node_http_.createServer)((req, res) => {
         void handle(req, res).catch((e) => {
             if (!res.headersSent) {
                 res.writeHead(500, { 'content-type': 'application/json' });
@@ -90837,7 +85188,7 @@ const server_startEmulator = async (opts = {}) => {
                 return send(res, out.status ?? 200, out.body ?? {}, out.headers ?? {});
             }
             catch (e) {
-                if (e instanceof DatabricksApiError)
+                if (e instanceof types_DatabricksApiError)
                     return send(res, e.status, { error_code: e.errorCode, message: e.message }, e.headers);
                 return send(res, 500, { error_code: 'INTERNAL_ERROR', message: `Emulator admin handler failed: ${e.message}` });
             }
@@ -90884,7 +85235,7 @@ const server_startEmulator = async (opts = {}) => {
         }
         const decision = faults.decide(method, path, workspace.id);
         if (decision.delayMs > 0)
-            await server_sleep(decision.delayMs);
+            await sleep(decision.delayMs);
         const fault = decision.terminal;
         const logFault = (status, kind) => record({ workspace: workspace.id, method, path, route: routeKey, status, fault: kind, principal });
         if (fault?.kind === 'reset') {
@@ -90922,7 +85273,7 @@ const server_startEmulator = async (opts = {}) => {
             out = await found.route.handler(emuReq);
         }
         catch (e) {
-            if (e instanceof DatabricksApiError) {
+            if (e instanceof types_DatabricksApiError) {
                 out = { status: e.status, body: { error_code: e.errorCode, message: e.message }, headers: e.headers };
             }
             else {
@@ -91006,7 +85357,7 @@ const server_startEmulator = async (opts = {}) => {
  * All feature modules, in seeding order: namespaces first (catalog), then storage (files),
  * tracking (runs that versions point at), the registry, then serving and monitors.
  */
-const emulator_defaultModules = () => [
+const defaultModules = () => [
     identityModule,
     catalogModule,
     filesModule,
@@ -91015,2038 +85366,6 @@ const emulator_defaultModules = () => [
     servingModule,
     monitorsModule,
 ];
-
-// EXTERNAL MODULE: ./lib/src/run/promote.js
-var promote = __nccwpck_require__(3060);
-// EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
-var rollback = __nccwpck_require__(4257);
-;// CONCATENATED MODULE: ./lib/src/demo/scenario.js
-// The demo's world: one Databricks workspace (on the emulator) with dev/test/prod catalogs, two
-// models, a serving endpoint and an inference table, and the mlops.yml a team would write for
-// them. `churn` has a better challenger that passes every gate (promoted to test with a canary
-// rollout of `churn-test` and a monitor); `fraud` has a challenger that is worse than the
-// champion, lost its validation tag, and dropped an input column — it is blocked.
-const churnInputs = [
-    { type: 'double', name: 'tenure_months', required: true },
-    { type: 'double', name: 'monthly_charges', required: true },
-    { type: 'long', name: 'support_calls', required: true },
-];
-const fraudInputs = [
-    { type: 'double', name: 'amount', required: true },
-    { type: 'long', name: 'merchant_category', required: true },
-    { type: 'double', name: 'distance_from_home_km', required: true },
-];
-const probability = [{ type: 'double', name: 'probability', required: true }];
-const files = (columns, row) => ({
-    'requirements.txt': 'mlflow==3.17.2\nscikit-learn==1.9.1\n',
-    'input_example.json': JSON.stringify({ columns, data: [row] }),
-});
-const run = (name, auc, latency, commit) => ({
-    name,
-    status: 'FINISHED',
-    params: { model: 'GradientBoostingClassifier', n_estimators: 200 },
-    metrics: { roc_auc: auc, latency_p95_ms: latency },
-    tags: { 'mlflow.source.git.commit': commit, 'mlflow.user': 'data-scientist@example.com' },
-});
-const scenario_DEMO_SEED = {
-    workspaces: {
-        demo: {
-            catalog: {
-                catalogs: [
-                    { name: 'ml_dev', schemas: ['models'] },
-                    { name: 'ml_test', schemas: ['models', 'monitoring'] },
-                    { name: 'ml_prod', schemas: ['models', 'monitoring'] },
-                ],
-                // The test endpoint's inference table, which the monitor watches.
-                tables: [
-                    {
-                        name: 'ml_test.monitoring.churn_payload',
-                        columns: [
-                            { name: 'timestamp_ms', type_name: 'LONG' },
-                            { name: 'model_version', type_name: 'STRING' },
-                            { name: 'prediction', type_name: 'DOUBLE' },
-                            { name: 'label', type_name: 'LONG' },
-                        ],
-                    },
-                ],
-            },
-            // churn-test serves test's champion (v1); promotion rolls it forward, rollback puts it back.
-            serving: {
-                update_duration_ms: 30_000,
-                ready_delay_ms: 0,
-                endpoints: [
-                    {
-                        name: 'churn-test',
-                        config: {
-                            served_entities: [{ name: 'churn-1', entity_name: 'ml_test.models.churn', entity_version: '1', workload_size: 'Small', scale_to_zero_enabled: true }],
-                        },
-                    },
-                ],
-            },
-            monitors: { activation_ms: 0, refresh_duration_ms: 60_000 },
-            tracking: {
-                experiments: [
-                    {
-                        name: '/Shared/churn',
-                        runs: [run('churn-gbm-2026-10', 0.861, 41, '4f1c2ab9d0e1'), run('churn-gbm-2026-11', 0.884, 39, '9b7e0d1c33fa')],
-                    },
-                    {
-                        name: '/Shared/fraud',
-                        runs: [run('fraud-xgb-2026-09', 0.931, 18, '1a2b3c4d5e6f'), run('fraud-xgb-2026-11', 0.902, 23, '6f5e4d3c2b1a')],
-                    },
-                ],
-            },
-            registry: {
-                models: [
-                    {
-                        name: 'ml_dev.models.churn',
-                        description: 'Customer churn classifier',
-                        aliases: { challenger: 2 },
-                        versions: [
-                            {
-                                run: { experiment: '/Shared/churn', name: 'churn-gbm-2026-10' },
-                                description: 'Gradient boosting baseline trained on 2026-10 snapshot.',
-                                tags: { owner: 'churn-team', validation_status: 'passed' },
-                                signature: { inputs: churnInputs, outputs: probability },
-                                files: files(['tenure_months', 'monthly_charges', 'support_calls'], [12, 70.5, 2]),
-                            },
-                            {
-                                run: { experiment: '/Shared/churn', name: 'churn-gbm-2026-11' },
-                                description: 'Retrained on the 2026-11 snapshot with support-call features; +2.3 AUC points.',
-                                tags: { owner: 'churn-team', validation_status: 'passed' },
-                                signature: { inputs: churnInputs, outputs: probability },
-                                files: files(['tenure_months', 'monthly_charges', 'support_calls'], [12, 70.5, 2]),
-                            },
-                        ],
-                    },
-                    {
-                        name: 'ml_test.models.churn',
-                        aliases: { champion: 1 },
-                        versions: [
-                            {
-                                source: 'models:/ml_dev.models.churn/1',
-                                run: { experiment: '/Shared/churn', name: 'churn-gbm-2026-10' },
-                                description: 'Gradient boosting baseline trained on 2026-10 snapshot.',
-                                tags: { owner: 'churn-team', validation_status: 'passed' },
-                                signature: { inputs: churnInputs, outputs: probability },
-                                files: files(['tenure_months', 'monthly_charges', 'support_calls'], [12, 70.5, 2]),
-                            },
-                        ],
-                    },
-                    {
-                        name: 'ml_dev.models.fraud',
-                        description: 'Card fraud detector',
-                        aliases: { challenger: 2 },
-                        versions: [
-                            {
-                                run: { experiment: '/Shared/fraud', name: 'fraud-xgb-2026-09' },
-                                description: 'XGBoost on 2026-09 transactions.',
-                                tags: { owner: 'fraud-team', validation_status: 'passed' },
-                                signature: { inputs: fraudInputs, outputs: probability },
-                                files: files(['amount', 'merchant_category', 'distance_from_home_km'], [42.1, 5411, 3.2]),
-                            },
-                            {
-                                run: { experiment: '/Shared/fraud', name: 'fraud-xgb-2026-11' },
-                                description: 'wip',
-                                tags: { owner: 'fraud-team' },
-                                signature: { inputs: fraudInputs.slice(0, 2), outputs: probability },
-                                files: files(['amount', 'merchant_category'], [42.1, 5411]),
-                            },
-                        ],
-                    },
-                    {
-                        name: 'ml_test.models.fraud',
-                        aliases: { champion: 1 },
-                        versions: [
-                            {
-                                source: 'models:/ml_dev.models.fraud/1',
-                                run: { experiment: '/Shared/fraud', name: 'fraud-xgb-2026-09' },
-                                description: 'XGBoost on 2026-09 transactions.',
-                                tags: { owner: 'fraud-team', validation_status: 'passed' },
-                                signature: { inputs: fraudInputs, outputs: probability },
-                                files: files(['amount', 'merchant_category', 'distance_from_home_km'], [42.1, 5411, 3.2]),
-                            },
-                        ],
-                    },
-                ],
-            },
-        },
-    },
-};
-const scenario_DEMO_CONFIG_FILE = 'demo/mlops.yml';
-/** What a team would commit as mlops.yml; the host comes from the environment like in CI. */
-const scenario_DEMO_CONFIG = (/* unused pure expression or super */ null && (`# The demo's mlops.yml (mlops-gate demo). Same format as any project's.
-version: 1
-
-environments:
-  dev:
-    registry: databricks-uc
-    host: \${DATABRICKS_HOST}
-    catalog: ml_dev
-    schema: models
-  test:
-    registry: databricks-uc
-    host: \${DATABRICKS_HOST}
-    catalog: ml_test
-    schema: models
-    promote_from: dev
-
-models:
-  churn:
-    name: churn
-    candidate: { alias: challenger }
-    policies: [builtin:baseline, release]
-    # After the registry copy: roll the test endpoint forward as a canary, then make sure the
-    # inference table has a monitor.
-    serving:
-      endpoint: "churn-\${env}"
-      strategy: canary
-      steps: [10, 50, 100]
-      pause: 5m
-      health: { max_error_rate: 0.02, max_p95_latency_ms: 250 }
-      workload_size: Small
-      scale_to_zero: { test: true }
-      wait_timeout: 20m
-    monitor:
-      table: "ml_\${env}.monitoring.churn_payload"
-      output_schema: "ml_\${env}.monitoring"
-      inference_log:
-        problem_type: classification
-        prediction_col: prediction
-        label_col: label
-        timestamp_col: timestamp_ms
-        model_id_col: model_version
-        granularities: ["1 day"]
-      schedule: { cron: "0 0 6 * * ?", timezone: UTC }
-  fraud:
-    name: fraud
-    candidate: { alias: challenger }
-    policies: [builtin:baseline, release]
-
-policies:
-  release:
-    description: What every release to test must show.
-    gates:
-      - type: required_tags
-        tags: { owner: ".+", validation_status: "passed|approved" }
-      - type: metric_threshold
-        metric: roc_auc
-        threshold: 0.80
-        greater_is_better: true
-      - type: metric_delta
-        metric: roc_auc
-        greater_is_better: true
-        max_regression: { relative: 0.01 }
-        on_missing_baseline: pass
-      - type: metric_delta
-        metric: latency_p95_ms
-        greater_is_better: false
-        max_regression: { relative: 0.10 }
-        severity: warn
-`));
-
-;// CONCATENATED MODULE: ./lib/src/demo/run.js
-// `mlops-gate demo`: the whole job end to end with no cloud account. Starts the built-in Databricks
-// emulator seeded with a realistic workspace, then runs what CI would run, through the real Unity
-// Catalog, Model Serving and monitoring adapters over HTTP:
-//   1. plan      (pull request): gates + the exact promotion plan and its hash
-//   2. promote   (release, --expect-plan = the reviewed plan): copy churn dev → test, canary
-//                rollout of `churn-test`, monitor on its inference table; fraud stays blocked
-//   3. promote   again: converged, zero writes
-//   4. rollback  churn in test: champion alias and endpoint traffic back to v1
-// Endpoint waits and canary pauses run on a simulated clock (the emulator's), so the demo takes
-// seconds; the canary's health checks read traffic the demo simulates during each pause.
-
-
-
-
-
-
-
-
-const REVIEWED_PLAN_FILE = 'demo/reviewed-plan.json';
-const ENDPOINT = 'churn-test';
-async function traffic(emulator) {
-    const res = await fetch(`${emulator.url}/api/2.0/serving-endpoints/${ENDPOINT}`, { headers: { authorization: `Bearer ${DEFAULT_TOKEN}` } });
-    const body = (await res.json());
-    return (body.config?.traffic_config?.routes ?? []).map((r) => `${r.served_entity_name ?? r.served_model_name}:${r.traffic_percentage}`).sort();
-}
-function emulatorCounts(emulator) {
-    const entries = emulator.admin.requests().entries.filter((e) => !e.path.startsWith('/__emulator'));
-    const byRoute = {};
-    for (const e of entries) {
-        const key = e.route ?? `${e.method} ${e.path}`;
-        byRoute[key] = (byRoute[key] ?? 0) + 1;
-    }
-    return {
-        requests: entries.length,
-        writes: entries.filter((e) => e.method !== 'GET' && e.method !== 'HEAD').length,
-        byRoute: Object.fromEntries(Object.entries(byRoute).sort(([a], [b]) => a.localeCompare(b))),
-    };
-}
-async function run_runDemo(io, format = 'text') {
-    io.stderr('Starting the Databricks emulator (Unity Catalog, tracking, Files API, Model Serving, monitors)…\n');
-    // Simulated time: endpoint updates "take" 30 s and the canary pauses 5 min, in no real time.
-    let now = Date.now();
-    const emulator = await startEmulator({ port: 0, seed: DEMO_SEED, tickMs: 0, clock: { now: () => now }, modules: defaultModules() });
-    const say = (line) => io.stderr(line + '\n');
-    try {
-        say(`  workspace ${emulator.url} · catalogs ml_dev, ml_test, ml_prod · models churn, fraud · endpoint ${ENDPOINT}\n`);
-        const servingClock = {
-            now: () => now,
-            async sleep(ms) {
-                // Live traffic on the canary while we wait: healthy, so every step passes its health check.
-                await fetch(`${emulator.url}/__emulator/serving/endpoints/${ENDPOINT}/metrics`, {
-                    method: 'POST',
-                    headers: { 'content-type': 'application/json' },
-                    body: JSON.stringify({ served_entity_name: 'churn-2', error_rate: 0.004, p95_latency_ms: 38, add_requests: Math.max(1, Math.round(ms / 1000)) }),
-                }).catch(() => undefined);
-                now += ms;
-            },
-        };
-        const env = { ...io.env, DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: DEFAULT_TOKEN, DATABRICKS_AUTH_TYPE: 'pat', GITHUB_ACTOR: io.env.GITHUB_ACTOR ?? 'demo-release-bot' };
-        const files = new Map([[DEMO_CONFIG_FILE, DEMO_CONFIG]]);
-        const live = livePromoteDeps({ ...io, env, servingClock });
-        // The demo's config and the reviewed plan live in memory; everything else (policy packs) resolves as usual.
-        const deps = {
-            ...live,
-            readFile: (path) => files.get(path) ?? live.readFile(path),
-            writeFile: (path, text) => void files.set(path, text),
-            progress: (line) => say(`  ${line.trim()}`),
-        };
-        const show = (result) => {
-            if (format !== 'json')
-                io.stdout(renderPromotion(result, format) + '\n');
-        };
-        say(`── 1. mlops-gate plan --config ${DEMO_CONFIG_FILE}   (a pull request: gates + the exact promotion plan)`);
-        const planInv = planInvocation(DEMO_CONFIG_FILE, { format });
-        const { result: gated, evidence } = await runPlan(planInv, deps);
-        const plan = await withPromotionPlans(planInv, gated, evidence, deps);
-        show(plan);
-        files.set(REVIEWED_PLAN_FILE, JSON.stringify(plan));
-        const before = await traffic(emulator);
-        const promoteInv = {
-            command: 'promote',
-            configPath: DEMO_CONFIG_FILE,
-            format,
-            models: [],
-            to: null,
-            expectPlan: REVIEWED_PLAN_FILE,
-            dryRun: false,
-            resultPath: null,
-            failOn: 'fail',
-        };
-        say(`── 2. mlops-gate promote --expect-plan ${REVIEWED_PLAN_FILE}   (a release: applies exactly the reviewed plan)`);
-        const promote = await runPromote(promoteInv, deps);
-        show(promote);
-        const afterPromote = await traffic(emulator);
-        say(`   ${ENDPOINT} now routes ${afterPromote.join(', ')} (was ${before.join(', ')})\n`);
-        say('── 3. mlops-gate promote   (again: everything converged, so nothing is written)');
-        const promoteAgain = await runPromote({ ...promoteInv, expectPlan: null }, deps);
-        show(promoteAgain);
-        const rollbackInv = { command: 'rollback', configPath: DEMO_CONFIG_FILE, format, model: 'churn', env: 'test', toVersion: null, dryRun: false, resultPath: null };
-        say('── 4. mlops-gate rollback --model churn --env test   (workflow_dispatch: champion and endpoint traffic back)');
-        const rollback = await runRollback(rollbackInv, deps);
-        show(rollback);
-        const afterRollback = await traffic(emulator);
-        say(`   ${ENDPOINT} now routes ${afterRollback.join(', ')}\n`);
-        const counts = emulatorCounts(emulator);
-        const report = { plan, promote, promoteAgain, rollback, endpoint: { before, afterPromote, afterRollback }, emulator: counts };
-        if (format === 'json')
-            io.stdout(JSON.stringify(report, null, 2) + '\n');
-        const churn = (r) => r.targets.find((t) => t.model === 'churn');
-        const fraud = (r) => r.targets.find((t) => t.model === 'fraud');
-        say(`The emulator answered ${counts.requests} request(s), ${counts.writes} of them writes. churn's challenger passed every gate, was ` +
-            `copied to test as v${churn(promote)?.plan?.destination?.version ?? '?'}, rolled out as a canary and monitored, then rolled back; ` +
-            `fraud's is blocked (worse than the champion, missing validation tag, dropped an input column).\n` +
-            `Run your own: mlops-gate emulator --seed FILE, then point mlops.yml's host at it (docs/emulator.md).`);
-        const expected = churn(plan)?.verdict === 'pass' &&
-            fraud(plan)?.verdict === 'fail' &&
-            churn(promote)?.plan?.status === 'applied' &&
-            fraud(promote)?.plan?.status === 'blocked' &&
-            churn(promoteAgain)?.plan?.status === 'up-to-date' &&
-            churn(promoteAgain)?.plan?.writes === 0 &&
-            rollback.targets[0]?.plan?.status === 'applied';
-        if (!expected)
-            say('The demo did not reach its expected outcome (churn promoted then rolled back, fraud blocked): please report this.');
-        return expected ? EXIT.ok : EXIT.internal;
-    }
-    finally {
-        await emulator.close();
-    }
-}
-
-// EXTERNAL MODULE: ./lib/src/plan/inputs.js
-var inputs = __nccwpck_require__(4395);
-// EXTERNAL MODULE: ./lib/src/plan/render.js
-var render = __nccwpck_require__(2690);
-// EXTERNAL MODULE: ./lib/src/plan/hash.js
-var hash = __nccwpck_require__(6654);
-;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/files.js
-// The files of a Unity Catalog model version, moved through the Databricks Files API, where
-// Databricks keeps them (`/Models/<catalog>/<schema>/<model>/<version>/`; what mlflow's SDK models
-// repository reads and writes). Reading a version's files, their content digest, the signature
-// check Unity Catalog requires, and the upload into a new version.
-
-
-
-
-
-const FILES = '/api/2.0/fs/files';
-const DIRECTORIES = '/api/2.0/fs/directories';
-const encodePath = (path) => path
-    .split('/')
-    .filter((p) => p !== '')
-    .map(encodeURIComponent)
-    .join('/');
-/** `/Models/<catalog>/<schema>/<model>/<version>` for a three-level name. */
-const versionDirectory = (fullName, version) => {
-    const [catalog, schema, model] = splitFullName(fullName);
-    return `/Models/${catalog}/${schema}/${model}/${version}`;
-};
-const isNotFound = (e) => e instanceof errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST');
-/** Every file under `dir`, recursively, as paths relative to it, sorted. [] when the directory is absent. */
-async function listFiles(http, dir) {
-    const root = dir.replace(/\/+$/, '');
-    const out = [];
-    const walk = async (path) => {
-        let token;
-        const seen = new Set();
-        do {
-            const page = (await http.request({
-                method: 'GET',
-                path: `${DIRECTORIES}/${encodePath(path)}`,
-                query: { page_token: token },
-                endpoint: 'GET /api/2.0/fs/directories/Models/{model}/{version}/…',
-            })).body;
-            for (const entry of page.contents ?? []) {
-                const name = entry.name ?? entry.path?.split('/').filter(Boolean).pop();
-                if (!name)
-                    continue;
-                const child = `${path}/${name}`;
-                if (entry.is_directory)
-                    await walk(child);
-                else
-                    out.push(child.slice(root.length + 1));
-            }
-            token = page.next_page_token || undefined;
-            if (token && seen.has(token))
-                throw new Error(`Files API: ${path} repeated a page token`);
-            if (token)
-                seen.add(token);
-        } while (token);
-    };
-    try {
-        await walk(root);
-    }
-    catch (e) {
-        if (isNotFound(e) && out.length === 0)
-            return [];
-        throw e;
-    }
-    return out.sort();
-}
-/** Downloads every file of a version. Throws when the version has no files. */
-async function readVersionFiles(http, fullName, version) {
-    const dir = versionDirectory(fullName, version);
-    const paths = await listFiles(http, dir);
-    if (paths.length === 0) {
-        throw new errors/* ApplyError */.d5(`${fullName} version ${version} has no files in the Files API under ${dir}; nothing can be copied`, 'postcondition');
-    }
-    const files = new Map();
-    for (const rel of paths) {
-        const bytes = (await http.request({
-            method: 'GET',
-            path: `${FILES}/${encodePath(`${dir}/${rel}`)}`,
-            responseType: 'bytes',
-            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
-        })).body;
-        files.set(rel, bytes);
-    }
-    return files;
-}
-/**
- * `sha256:<hex>` over the sorted (relative path, sha256 of the bytes) pairs — the same digest the
- * MLflow artifact transfer records, so a copy's content can be compared across registries.
- */
-const digestOf = (files) => {
-    const lines = [...files.keys()].sort().map((rel) => `${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(files.get(rel)).digest('hex')}`);
-    return `sha256:${(0,hash/* sha256Hex */.fg)(lines.join('\n'))}`;
-};
-/**
- * Unity Catalog only registers a model whose MLmodel has a signature with inputs and outputs
- * (mlflow checks it client-side before `model-versions/create`); checked before anything is written.
- */
-const requireSignature = (files, what) => {
-    const mlmodel = files.get('MLmodel');
-    const fix = 'log the model with a signature, e.g. mlflow.<flavor>.log_model(..., signature=infer_signature(X, model.predict(X)))';
-    if (!mlmodel)
-        throw new errors/* ApplyError */.d5(`${what} has no MLmodel file; Unity Catalog cannot register it (${fix})`, 'postcondition');
-    let signature;
-    try {
-        signature = signatureFromMlmodel(Buffer.from(mlmodel).toString('utf8'));
-    }
-    catch (e) {
-        throw new errors/* ApplyError */.d5(`${what}: its MLmodel file cannot be read (${e.message})`, 'postcondition');
-    }
-    const missing = !signature ? 'no signature' : !signature.inputs?.length ? 'a signature without inputs' : !signature.outputs?.length ? 'a signature without outputs' : null;
-    if (missing) {
-        throw new errors/* ApplyError */.d5(`${what} has ${missing}; Unity Catalog requires model signatures with both inputs and outputs, so it cannot be promoted into Unity Catalog. Fix: ${fix}, then register a new version`, 'postcondition');
-    }
-};
-/** Uploads (overwriting) every file into a version's directory: repeatable after a crash or a lost answer. */
-async function uploadVersionFiles(http, fullName, version, files) {
-    const dir = versionDirectory(fullName, version);
-    for (const rel of [...files.keys()].sort()) {
-        await http.request({
-            method: 'PUT',
-            path: `${FILES}/${encodePath(`${dir}/${rel}`)}`,
-            query: { overwrite: 'true' },
-            body: files.get(rel),
-            headers: { 'content-type': 'application/octet-stream' },
-            idempotent: true,
-            endpoint: 'PUT /api/2.0/fs/files/Models/{model}/{version}/…',
-        });
-    }
-}
-
-// EXTERNAL MODULE: ./lib/src/plan/journal.js
-var journal = __nccwpck_require__(9259);
-;// CONCATENATED MODULE: ./lib/src/platform/http/protocol.js
-// The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
-// as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
-/** A caller for endpoints under `prefix` (e.g. `/api/2.0/mlflow`), labelled per endpoint in the ledger. */
-const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, idempotent) => {
-    const endpoint = `${method} ${prefix}${path}`;
-    const req = method === 'GET'
-        ? { method, path: `${prefix}${path}`, query: payload, endpoint }
-        : { method, path: `${prefix}${path}`, body: payload, idempotent, endpoint };
-    return (await http.request(req)).body;
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/writer.js
-// The executor's ports (src/apply/ports.ts) for a Unity Catalog registry, over the MLflow-UC
-// protocol (`/api/2.0/mlflow/unity-catalog/...`, the only API that creates versions and carries
-// tags) and the Files API (where a version's files live).
-//
-// A UC version is made in three calls: create (PENDING_REGISTRATION, with every tag, the copy's
-// identity tag included) → upload the files to `/Models/<c>/<s>/<m>/<v>/` → finalize (READY).
-// Only READY versions count as copies (`findVersionsByTag`), so a version left PENDING by a crash
-// or a lost answer keeps the copy step pending; the next `createVersion` finds it by its identity
-// tag and finishes it (upload again, overwriting; finalize) instead of creating a second one.
-//
-// The files come from the source version: read here when it is in this workspace, or staged by
-// the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
-// Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
-//
-// Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
-// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
-// `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
-// in the destination schema by default; its original name is kept in a tag.
-
-
-
-
-
-
-
-const writer_UC = '/api/2.0/mlflow/unity-catalog';
-const MODELS_21 = '/api/2.1/unity-catalog/models';
-const isMissing = (e) => (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
-const toObserved = (w) => {
-    if (!w || typeof w.name !== 'string' || w.version === undefined)
-        throw new Error('Unity Catalog returned a model version without a name or version');
-    return {
-        name: w.name,
-        version: String(w.version),
-        tags: tagsToRecord(w.tags),
-        aliases: (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-        // Unity Catalog has no stages.
-        stage: null,
-        source: w.source ?? '',
-        runId: w.run_id ? w.run_id : null,
-    };
-};
-const wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
-/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
-const parseModelsUri = (uri) => {
-    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
-    return m ? { name: m[1], version: m[2] } : null;
-};
-const createUcArtifactStaging = () => {
-    const byDigest = new Map();
-    return {
-        put: (staged) => void byDigest.set(staged.digest, staged),
-        get: (digest) => byDigest.get(digest) ?? null,
-    };
-};
-const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
-/** Tag on a lock model: the lock's name as src/apply/lock.ts knows it. */
-const LOCK_NAME_TAG = 'mlops_gate.lock.name';
-/** Lock name `<prefix><N>` (prefix ends in `.g`) → UC model name part `mlops_gate_lock_<hash>_g<N>`. */
-const lockModelPart = (lockName) => {
-    const m = /^(.*\.g)(\d+)$/.exec(lockName);
-    const prefix = m ? m[1] : lockName;
-    const base = `${LOCK_MODEL_PREFIX}${(0,hash/* sha256Hex */.fg)(prefix).slice(0, 24)}_g`;
-    return { base, part: m ? `${base}${m[2]}` : `${base}0` };
-};
-function createUnityCatalogPromotionRegistry(options) {
-    const { http } = options;
-    const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
-    const call = mlflowProtocolCaller(http, writer_UC);
-    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
-    /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
-    const allVersions = async (name) => {
-        const out = [];
-        let pageToken;
-        try {
-            do {
-                const body = await call('GET', '/model-versions/search', { filter: `name='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, max_results: 10000, page_token: pageToken }, true);
-                out.push(...(body.model_versions ?? []));
-                pageToken = body.next_page_token || undefined;
-            } while (pageToken);
-        }
-        catch (e) {
-            if (isMissing(e))
-                return [];
-            throw e;
-        }
-        return out.sort((a, b) => Number(a.version) - Number(b.version));
-    };
-    const requireLockSchema = () => {
-        if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
-            throw new errors/* ApplyError */.d5(`Unity Catalog locks need a schema (catalog.schema) to hold them; "${lockSchema}" is not one (registry id ${options.registryId}); pass lockSchema`, 'aborted');
-        }
-        return lockSchema;
-    };
-    /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
-    const materialise = async (request) => {
-        const wanted = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-        const staged = wanted ? options.staging?.get(wanted) ?? null : null;
-        if (staged)
-            return { ...staged, sourceRunId: null };
-        if (wanted) {
-            throw new errors/* ApplyError */.d5(`the files with digest ${wanted} were not staged by the Unity Catalog artifact transfer (the promotion needs createUnityCatalogArtifactTransfer with the same staging)`, 'postcondition');
-        }
-        const from = parseModelsUri(request.source);
-        if (!from) {
-            throw new errors/* ApplyError */.d5(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`, 'postcondition');
-        }
-        const body = await orNull(call('GET', '/model-versions/get', from, true));
-        const src = body?.model_version;
-        if (!src) {
-            throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`, 'postcondition');
-        }
-        if (src.status && src.status !== 'READY')
-            throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`, 'postcondition');
-        const files = await readVersionFiles(http, from.name, from.version);
-        return {
-            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
-            digest: digestOf(files),
-            files,
-            sourceRunId: src.run_id ?? null,
-        };
-    };
-    /**
-     * Model files go through the Files API only where the workspace says so (what mlflow checks
-     * before choosing its SDK models repository); otherwise they would need cloud-storage credentials,
-     * which this writer does not implement. Asked once, before the first version is created.
-     */
-    let filesApiChecked = false;
-    const requireFilesApiForModels = async () => {
-        if (filesApiChecked)
-            return;
-        const body = await call('GET', '/registered-models:is-databricks-sdk-models-artifact-repository-enabled', {}, true);
-        if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
-            throw new errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`, 'postcondition');
-        }
-        filesApiChecked = true;
-    };
-    const finalize = async (name, version) => {
-        // Finalizing a READY version answers READY again: safe to retry after a lost answer.
-        const body = await call('POST', '/model-versions/finalize', { name, version }, true);
-        const v = body.model_version;
-        if (v?.status && v.status !== 'READY') {
-            throw new errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`, 'postcondition');
-        }
-        return toObserved(v);
-    };
-    return {
-        id: options.registryId,
-        async getModel(name) {
-            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
-            const m = body?.registered_model;
-            if (!m)
-                return null;
-            const aliases = {};
-            for (const a of m.aliases ?? [])
-                if (typeof a.alias === 'string' && a.version !== undefined)
-                    aliases[a.alias] = String(a.version);
-            return { name: m.name ?? name, aliases, tags: tagsToRecord(m.tags) };
-        },
-        async getVersion(name, version) {
-            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
-            return body?.model_version ? toObserved(body.model_version) : null;
-        },
-        // Only READY versions: a PENDING copy is unfinished work for createVersion, not a copy.
-        findVersionsByTag: async (name, key, value) => (await allVersions(name)).filter((v) => (v.status ?? 'READY') === 'READY' && tagsToRecord(v.tags)[key] === value).map(toObserved),
-        listVersions: async (name) => (await allVersions(name)).map(toObserved),
-        async createModel(name) {
-            try {
-                await call('POST', '/registered-models/create', { name }, true);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async createVersion(request) {
-            await requireFilesApiForModels();
-            const artifacts = await materialise(request);
-            requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
-            const recorded = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-            const tags = { ...request.tags, [journal/* SOURCE_TAGS */.W.artifactDigest]: recorded ?? artifacts.digest };
-            // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
-            // PENDING_REGISTRATION (a crash between create and finalize; finish it).
-            const identity = request.tags[journal/* COPY_IDENTITY_KEY */.Ff];
-            let pending = null;
-            if (identity) {
-                const same = (await allVersions(request.name)).filter((v) => tagsToRecord(v.tags)[journal/* COPY_IDENTITY_KEY */.Ff] === identity);
-                const ready = same.find((v) => (v.status ?? 'READY') === 'READY');
-                if (ready)
-                    return toObserved(ready);
-                const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
-                if (unfinished) {
-                    pending = toObserved(unfinished);
-                    const had = pending.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-                    if (had && had !== tags[journal/* SOURCE_TAGS */.W.artifactDigest]) {
-                        throw new errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* SOURCE_TAGS */.W.artifactDigest]}; delete v${pending.version} and re-run`, 'drift');
-                    }
-                }
-            }
-            const created = pending ??
-                toObserved((await call('POST', '/model-versions/create', {
-                    name: request.name,
-                    source: request.source,
-                    ...((request.runId ?? artifacts.sourceRunId) ? { run_id: request.runId ?? artifacts.sourceRunId } : {}),
-                    tags: wireTags(tags),
-                    ...(request.description ? { description: request.description } : {}),
-                }, 
-                // Not retried by the client: a lost answer is recovered through the identity tag.
-                false)).model_version);
-            await uploadVersionFiles(http, created.name, created.version, artifacts.files);
-            return finalize(created.name, created.version);
-        },
-        async setVersionTag(name, version, key, value) {
-            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
-        },
-        async setModelTag(name, key, value) {
-            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
-        },
-        async setAlias(name, alias, version) {
-            await call('POST', '/registered-models/alias', { name, alias, version }, true);
-        },
-        async transitionStage(name) {
-            throw new errors/* ApplyError */.d5(`Unity Catalog has no model stages, so "${name}" cannot be moved to a stage; use aliases (promotion: alias or copy) for databricks-uc environments`, 'postcondition');
-        },
-        async listLocks(prefix) {
-            const schema = requireLockSchema();
-            const [catalog, schemaName] = schema.split('.');
-            const { base } = lockModelPart(`${prefix}1`);
-            const names = [];
-            let pageToken;
-            // REST 2.1 lists one schema's models (MLflow-UC search cannot filter); it carries no tags.
-            do {
-                const body = (await http.request({
-                    method: 'GET',
-                    path: MODELS_21,
-                    query: { catalog_name: catalog, schema_name: schemaName, max_results: 1000, page_token: pageToken },
-                    endpoint: `GET ${MODELS_21}`,
-                })).body;
-                for (const m of body.registered_models ?? [])
-                    if (m.name?.startsWith(base))
-                        names.push(m.name);
-                pageToken = body.next_page_token || undefined;
-            } while (pageToken);
-            const out = [];
-            for (const part of names) {
-                const generation = part.slice(base.length);
-                if (!/^\d+$/.test(generation))
-                    continue;
-                const body = await orNull(call('GET', '/registered-models/get', { name: `${schema}.${part}` }, true));
-                if (body?.registered_model)
-                    out.push({ name: `${prefix}${generation}`, tags: tagsToRecord(body.registered_model.tags) });
-            }
-            return out;
-        },
-        async createLock(name, tags) {
-            const full = `${requireLockSchema()}.${lockModelPart(name).part}`;
-            try {
-                await call('POST', '/registered-models/create', { name: full, tags: wireTags({ ...tags, [LOCK_NAME_TAG]: name }), description: `mlops-gate promotion lock ${name} (safe to delete once expired)` }, false);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async deleteLock(name) {
-            try {
-                await call('DELETE', '/registered-models/delete', { name: `${requireLockSchema()}.${lockModelPart(name).part}` }, true);
-            }
-            catch (e) {
-                if (!isMissing(e))
-                    throw e;
-            }
-        },
-    };
-}
-/**
- * Reads a source version's files (Files API listing of its directory) from its workspace, checks
- * the signature, digests them and stages them for the destination registry's `createVersion`,
- * which uploads them into the new version. Nothing is written here. The new version's `source` is
- * `models:/<name>/<version>` (what mlflow's copy_model_version records); its run id is kept only
- * when source and destination are the same workspace.
- */
-function createUnityCatalogArtifactTransfer(options) {
-    const sameWorkspace = options.source.baseUrl.replace(/\/+$/, '') === options.destination.baseUrl.replace(/\/+$/, '');
-    return {
-        async copy(from) {
-            splitFullName(from.name);
-            const status = (await options.source.request({
-                method: 'GET',
-                path: `${writer_UC}/model-versions/get`,
-                query: { name: from.name, version: from.version },
-                endpoint: `GET ${writer_UC}/model-versions/get`,
-            })).body.model_version?.status;
-            if (status && status !== 'READY')
-                throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`, 'postcondition');
-            const files = await readVersionFiles(options.source, from.name, from.version);
-            requireSignature(files, `source ${from.name} v${from.version}`);
-            const digest = digestOf(files);
-            options.staging.put({ source: from, digest, files });
-            return { uri: `models:/${from.name}/${from.version}`, digest, runId: sameWorkspace ? from.runId : null };
-        },
-    };
-}
-/** The destination registry and the transfer from a source workspace, wired to one staging area. */
-function createUnityCatalogPromotion(options) {
-    const staging = createUcArtifactStaging();
-    return {
-        registry: createUnityCatalogPromotionRegistry({
-            http: options.destination,
-            registryId: options.registryId,
-            staging,
-            ...(options.lockSchema ? { lockSchema: options.lockSchema } : {}),
-        }),
-        transfer: createUnityCatalogArtifactTransfer({ source: options.source, destination: options.destination, staging }),
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/src/platform/mlflow/writer.js
-// Write side of the OSS MLflow registry for the promotion executor (src/apply/ports.ts), over the
-// HTTP port. Errors are decided on the body's `error_code` (OSS sends RESOURCE_ALREADY_EXISTS as
-// HTTP 400). Requests that are safe to repeat (set-tag, alias, transition, create-model, whose
-// repeat answers RESOURCE_ALREADY_EXISTS) are marked idempotent so the client retries them after
-// a 5xx or a reset; model-versions/create is not, and is recovered by the executor through the
-// copy's identity tag instead.
-
-
-
-
-
-const writer_API = '/api/2.0/mlflow';
-const PAGE = 1000;
-const writer_toObserved = (w, aliases) => {
-    if (!w || typeof w.name !== 'string' || w.version === undefined)
-        throw new Error('the registry returned a model version without a name or version');
-    return {
-        name: w.name,
-        version: String(w.version),
-        tags: tagsToRecord(w.tags),
-        aliases: aliases ?? (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-        stage: w.current_stage ?? null,
-        source: w.source ?? '',
-        runId: w.run_id ? w.run_id : null,
-    };
-};
-const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
-function createMlflowPromotionRegistry(options) {
-    const { http } = options;
-    const call = mlflowProtocolCaller(http, writer_API);
-    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
-    const searchVersions = async (filter) => {
-        const out = [];
-        let pageToken;
-        do {
-            const body = await call('GET', '/model-versions/search', { filter, max_results: PAGE, page_token: pageToken }, true);
-            for (const v of body.model_versions ?? [])
-                out.push(writer_toObserved(v));
-            pageToken = body.next_page_token || undefined;
-        } while (pageToken);
-        return out.sort((a, b) => Number(a.version) - Number(b.version));
-    };
-    return {
-        id: options.registryId,
-        async getModel(name) {
-            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
-            const m = body?.registered_model;
-            if (!m)
-                return null;
-            const aliases = {};
-            for (const a of m.aliases ?? [])
-                if (typeof a.alias === 'string' && a.version !== undefined)
-                    aliases[a.alias] = String(a.version);
-            return { name, aliases, tags: tagsToRecord(m.tags) };
-        },
-        async getVersion(name, version) {
-            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
-            return body?.model_version ? writer_toObserved(body.model_version) : null;
-        },
-        findVersionsByTag: (name, key, value) => searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`),
-        listVersions: (name) => searchVersions(`name=${filterLiteral(name)}`),
-        async createModel(name) {
-            try {
-                await call('POST', '/registered-models/create', { name }, true);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async createVersion(request) {
-            const body = await call('POST', '/model-versions/create', {
-                name: request.name,
-                source: request.source,
-                ...(request.runId ? { run_id: request.runId } : {}),
-                tags: writer_wireTags(request.tags),
-                ...(request.description ? { description: request.description } : {}),
-            }, false);
-            return writer_toObserved(body.model_version);
-        },
-        async setVersionTag(name, version, key, value) {
-            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
-        },
-        async setModelTag(name, key, value) {
-            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
-        },
-        async setAlias(name, alias, version) {
-            await call('POST', '/registered-models/alias', { name, alias, version }, true);
-        },
-        async transitionStage(name, version, stage, archiveExisting) {
-            await call('POST', '/model-versions/transition-stage', { name, version, stage, archive_existing_versions: archiveExisting }, true);
-        },
-        async listLocks(prefix) {
-            const out = [];
-            let pageToken;
-            // LIKE treats `_` as a wildcard: the prefix check below keeps only exact matches.
-            const filter = `name LIKE ${filterLiteral(`${prefix.replace(/%/g, '')}%`)}`;
-            do {
-                const body = await call('GET', '/registered-models/search', { filter, max_results: 1000, page_token: pageToken }, true);
-                for (const m of body.registered_models ?? []) {
-                    if (typeof m.name === 'string' && m.name.startsWith(prefix))
-                        out.push({ name: m.name, tags: tagsToRecord(m.tags) });
-                }
-                pageToken = body.next_page_token || undefined;
-            } while (pageToken);
-            return out;
-        },
-        async createLock(name, tags) {
-            try {
-                await call('POST', '/registered-models/create', { name, tags: writer_wireTags(tags), description: 'mlops-gate promotion lock (safe to delete once expired)' }, false);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async deleteLock(name) {
-            try {
-                await call('DELETE', '/registered-models/delete', { name }, true);
-            }
-            catch (e) {
-                if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
-                    throw e;
-            }
-        },
-    };
-}
-const TRANSFER_EXPERIMENT = 'mlops-gate-transfers';
-const DIGEST_TAG = 'mlops_gate.artifact_digest';
-const COMPLETE_TAG = 'mlops_gate.transfer_complete';
-const ART = '/api/2.0/mlflow-artifacts/artifacts';
-/** `mlflow-artifacts:/a/b` (or with an authority) → `a/b`; null for other schemes. */
-const proxyPathOf = (uri) => {
-    const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
-    return m ? m[1].replace(/\/+$/, '') : null;
-};
-const writer_encodePath = (p) => p.split('/').map(encodeURIComponent).join('/');
-/**
- * Copies a version's artifacts to another tracking server through the MLflow artifact proxy
- * (`--serve-artifacts`, the default). MLflow ≥ 3 only registers a version whose files live inside
- * a run (or logged model) named in the request, so the files are uploaded into a run of the
- * destination's `mlops-gate-transfers` experiment, tagged with the content digest; the version is
- * then created from `runs:/<run>/model`. A repeated transfer (after a crash or a lost answer)
- * finds the completed run by its digest and uploads nothing.
- */
-function createMlflowArtifactTransfer(source, destination) {
-    const get = async (http, path, query) => (await http.request({ method: 'GET', path, query, endpoint: `GET ${path}` })).body;
-    const post = async (http, path, body, idempotent) => (await http.request({ method: 'POST', path, body, idempotent, endpoint: `POST ${path}` })).body;
-    /** The artifact-proxy directory holding the source version's files. */
-    const sourceRoot = async (name, version, depth = 0) => {
-        const { artifact_uri: uri } = await get(source, `${writer_API}/model-versions/get-download-uri`, { name, version });
-        if (!uri)
-            throw new Error(`${name} v${version}: the source server returned no download URI`);
-        const direct = proxyPathOf(uri);
-        if (direct)
-            return direct;
-        const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(uri);
-        if (runs) {
-            const run = await get(source, `${writer_API}/runs/get`, { run_id: runs[1] });
-            const root = proxyPathOf(run.run?.info?.artifact_uri ?? '');
-            if (root)
-                return runs[2] ? `${root}/${runs[2].replace(/\/+$/, '')}` : root;
-        }
-        const logged = /^models:\/(m-[0-9a-f]+)\/?$/i.exec(uri);
-        if (logged) {
-            const m = await get(source, `${writer_API}/logged-models/${logged[1]}`, {});
-            const root = proxyPathOf(m.model?.info?.artifact_uri ?? '');
-            if (root)
-                return root;
-        }
-        const registered = /^models:\/([^/]+)\/(\d+)$/.exec(uri);
-        if (registered && depth < 3)
-            return sourceRoot(registered[1], registered[2], depth + 1);
-        throw new Error(`cannot transfer artifacts from "${uri}": the source server does not proxy them (mlflow server --serve-artifacts)`);
-    };
-    const list = async (root) => {
-        const files = [];
-        const walk = async (dir) => {
-            const body = await get(source, ART, { path: dir });
-            for (const f of body.files ?? []) {
-                if (!f.path)
-                    continue;
-                const child = `${dir}/${f.path.split('/').pop()}`;
-                if (f.is_dir)
-                    await walk(child);
-                else
-                    files.push(child);
-            }
-        };
-        await walk(root);
-        return files.sort();
-    };
-    const experimentId = async () => {
-        const byName = () => destination
-            .request({
-            method: 'GET',
-            path: `${writer_API}/experiments/get-by-name`,
-            query: { experiment_name: TRANSFER_EXPERIMENT },
-            endpoint: `GET ${writer_API}/experiments/get-by-name`,
-        })
-            .then((r) => r.body.experiment?.experiment_id ?? null)
-            .catch((e) => {
-            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
-                return null;
-            throw e;
-        });
-        const found = await byName();
-        if (found)
-            return found;
-        try {
-            const created = await post(destination, `${writer_API}/experiments/create`, { name: TRANSFER_EXPERIMENT }, true);
-            if (created.experiment_id)
-                return created.experiment_id;
-        }
-        catch (e) {
-            if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                throw e;
-        }
-        const again = await byName();
-        if (!again)
-            throw new Error(`could not create or find the "${TRANSFER_EXPERIMENT}" experiment on the destination`);
-        return again;
-    };
-    return {
-        async copy(from) {
-            const root = await sourceRoot(from.name, from.version);
-            const paths = await list(root);
-            if (paths.length === 0)
-                throw new Error(`no artifacts found for ${from.name} v${from.version} under ${root}`);
-            const contents = new Map();
-            const digestInput = [];
-            for (const p of paths) {
-                const bytes = (await source.request({ method: 'GET', path: `${ART}/${writer_encodePath(p)}`, responseType: 'bytes', endpoint: `GET ${ART}/{path}` })).body;
-                const rel = p.slice(root.length + 1);
-                contents.set(rel, bytes);
-                digestInput.push(`${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`);
-            }
-            const digest = `sha256:${(0,hash/* sha256Hex */.fg)(digestInput.join('\n'))}`;
-            const exp = await experimentId();
-            const search = await post(destination, `${writer_API}/runs/search`, { experiment_ids: [exp], filter: `tags.\`${DIGEST_TAG}\` = '${digest}' AND tags.\`${COMPLETE_TAG}\` = 'true'`, max_results: 1 }, true);
-            const done = search.runs?.[0]?.info?.run_id;
-            if (done)
-                return { uri: `runs:/${done}/model`, digest, runId: done };
-            // A run whose upload was interrupted is left incomplete (never matched above); a new one is made.
-            const created = await post(destination, `${writer_API}/runs/create`, {
-                experiment_id: exp,
-                run_name: `copy-${from.name}-v${from.version}`,
-                tags: [
-                    { key: DIGEST_TAG, value: digest },
-                    { key: 'mlops_gate.source', value: `${from.name}/${from.version}` },
-                    { key: 'mlops_gate.source_registry', value: from.registry },
-                ],
-            }, false);
-            const runId = created.run?.info?.run_id;
-            const base = proxyPathOf(created.run?.info?.artifact_uri ?? '');
-            if (!runId || !base)
-                throw new Error('the destination did not return a run with a proxied artifact location (mlflow server --serve-artifacts)');
-            for (const [rel, bytes] of contents) {
-                await destination.request({
-                    method: 'PUT',
-                    path: `${ART}/${writer_encodePath(`${base}/model/${rel}`)}`,
-                    body: bytes,
-                    headers: { 'content-type': 'application/octet-stream' },
-                    idempotent: true,
-                    endpoint: `PUT ${ART}/{path}`,
-                });
-            }
-            await post(destination, `${writer_API}/runs/set-tag`, { run_id: runId, key: COMPLETE_TAG, value: 'true' }, true);
-            await post(destination, `${writer_API}/runs/update`, { run_id: runId, status: 'FINISHED', end_time: Date.now() }, true);
-            return { uri: `runs:/${runId}/model`, digest, runId };
-        },
-    };
-}
-
-// EXTERNAL MODULE: ./lib/src/platform/monitoring/desired.js
-var desired = __nccwpck_require__(6185);
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/client.js
-// Ensures the Lakehouse monitor of an inference table, idempotently, through either API:
-//   data-quality (default, as Databricks recommends): /api/data-quality/v1/monitors, by table id
-//     and output schema id (looked up from their names in Unity Catalog);
-//   legacy: /api/2.1/unity-catalog/tables/{table}/monitor, by name.
-// Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
-// update only the changed fields; same → zero writes. Optionally refresh after a change.
-
-
-const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
-const enc = encodeURIComponent;
-function createMonitoringClient(options) {
-    const { http } = options;
-    const legacyOps = (d) => {
-        const path = `/api/2.1/unity-catalog/tables/${enc(d.table)}/monitor`;
-        const endpoint = 'api/2.1/unity-catalog/tables/{table}/monitor';
-        return {
-            outputSchemaValue: async () => d.outputSchema,
-            async get() {
-                try {
-                    return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
-                }
-                catch (e) {
-                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                        return null;
-                    throw e;
-                }
-            },
-            async create() {
-                return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'POST', path, body: (0,desired/* legacyCreateBody */.yl)(d), endpoint: `POST /${endpoint}` })).body);
-            },
-            async update(changes) {
-                const body = (0,desired/* legacyUpdateBody */.fK)(d, changes);
-                return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'PUT', path, body, endpoint: `PUT /${endpoint}` })).body);
-            },
-            async refresh() {
-                try {
-                    const res = await http.request({ method: 'POST', path: `${path}/refreshes`, endpoint: `POST /${endpoint}/refreshes` });
-                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
-                }
-                catch (e) {
-                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
-                        return { state: 'already-running' };
-                    throw e;
-                }
-            },
-        };
-    };
-    const dataQualityOps = (d) => {
-        let ids = null;
-        // Data Quality addresses objects by UUID: look both up once, by name.
-        const resolve = () => (ids ??= (async () => {
-            const table = await http.request({
-                method: 'GET',
-                path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`,
-                endpoint: 'GET /api/2.1/unity-catalog/tables/{name}',
-            });
-            const schema = await http.request({
-                method: 'GET',
-                path: `/api/2.1/unity-catalog/schemas/${enc(d.outputSchema)}`,
-                endpoint: 'GET /api/2.1/unity-catalog/schemas/{name}',
-            });
-            if (!table.body.table_id || !schema.body.schema_id)
-                throw new Error(`Unity Catalog answered without table_id/schema_id for ${d.table} / ${d.outputSchema}`);
-            return { tableId: table.body.table_id, schemaId: schema.body.schema_id };
-        })());
-        const monitorPath = async () => `/api/data-quality/v1/monitors/table/${enc((await resolve()).tableId)}`;
-        const endpoint = 'api/data-quality/v1/monitors/{object_type}/{object_id}';
-        return {
-            outputSchemaValue: async () => (await resolve()).schemaId,
-            async get() {
-                const path = await monitorPath();
-                try {
-                    return (0,desired/* observeDataQuality */.y6)((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
-                }
-                catch (e) {
-                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                        return null;
-                    throw e;
-                }
-            },
-            async create() {
-                const { tableId, schemaId } = await resolve();
-                const body = { object_type: 'table', object_id: tableId, data_profiling_config: (0,desired/* dqProfilingConfig */.E)(d, schemaId, true) };
-                return (0,desired/* observeDataQuality */.y6)((await http.request({ method: 'POST', path: '/api/data-quality/v1/monitors', body, endpoint: 'POST /api/data-quality/v1/monitors' })).body);
-            },
-            async update(changes) {
-                const { tableId, schemaId } = await resolve();
-                const body = { object_type: 'table', object_id: tableId, data_profiling_config: (0,desired/* dqProfilingConfig */.E)(d, schemaId, false) };
-                const res = await http.request({
-                    method: 'PATCH',
-                    path: await monitorPath(),
-                    query: { update_mask: (0,desired/* dqUpdateMask */.t1)(changes) },
-                    body,
-                    // Same mask, same body: repeating it lands on the same monitor.
-                    idempotent: true,
-                    endpoint: `PATCH /${endpoint}`,
-                });
-                return (0,desired/* observeDataQuality */.y6)(res.body);
-            },
-            async refresh() {
-                const { tableId } = await resolve();
-                try {
-                    const res = await http.request({
-                        method: 'POST',
-                        path: `${await monitorPath()}/refreshes`,
-                        body: { object_type: 'table', object_id: tableId },
-                        endpoint: `POST /${endpoint}/refreshes`,
-                    });
-                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
-                }
-                catch (e) {
-                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
-                        return { state: 'already-running' };
-                    throw e;
-                }
-            },
-        };
-    };
-    const opsFor = (api, d) => (api === 'legacy' ? legacyOps(d) : dataQualityOps(d));
-    const missingMessage = (e, d) => e.errorCode === 'TABLE_DOES_NOT_EXIST'
-        ? `inference table ${d.table} does not exist yet (it appears once the endpoint has served requests with inference tables enabled); the monitor was not created`
-        : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${e.message})`;
-    return {
-        async inspect(api, d) {
-            const ops = opsFor(api, d);
-            try {
-                const observed = await ops.get();
-                if (!observed)
-                    return { state: 'absent' };
-                const changes = (0,desired/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
-                return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
-                    return { state: 'failed', message: missingMessage(e, d) };
-                throw e;
-            }
-        },
-        async ensureMonitor({ api, monitor: d, refresh }) {
-            const ops = opsFor(api, d);
-            let writes = 0;
-            const done = async (action, changes, observed) => {
-                let refreshed = null;
-                if (refresh === 'always' || (refresh === 'after-change' && action !== 'unchanged')) {
-                    refreshed = await ops.refresh();
-                    writes++;
-                }
-                const what = action === 'updated' ? `updated ${changes.join(', ')}` : action;
-                const refreshText = refreshed ? (refreshed.state === 'started' ? `; refresh ${refreshed.refreshId} started` : '; a refresh was already running') : '';
-                return {
-                    action,
-                    api,
-                    table: d.table,
-                    changes,
-                    refresh: refreshed,
-                    monitorVersion: observed.monitorVersion,
-                    writes,
-                    message: `monitor on ${d.table} (${api}): ${what}${refreshText}`,
-                };
-            };
-            try {
-                let observed = await ops.get();
-                if (!observed) {
-                    try {
-                        writes++;
-                        return await done('created', [], await ops.create());
-                    }
-                    catch (e) {
-                        // A concurrent writer created it first: compare with theirs instead.
-                        if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                            throw e;
-                        observed = await ops.get();
-                        if (!observed)
-                            throw e;
-                    }
-                }
-                const changes = (0,desired/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
-                if (changes.length === 0)
-                    return await done('unchanged', [], observed);
-                writes++;
-                return await done('updated', changes, await ops.update(changes));
-            }
-            catch (e) {
-                if (!(0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
-                    throw e;
-                return { action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message: missingMessage(e, d) };
-            }
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/step.js
-// The executor's view of "ensure the monitor": check → act → verify, like the registry steps.
-function createMonitorPort(client) {
-    return {
-        async check(spec) {
-            const s = await client.inspect(spec.api, spec.monitor);
-            switch (s.state) {
-                case 'same':
-                    return { state: 'satisfied' };
-                case 'absent':
-                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} will be created` };
-                case 'differs':
-                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} differs in ${s.changes.join(', ')}` };
-                case 'failed':
-                    return { state: 'blocked', reason: s.message };
-            }
-        },
-        act: (spec) => client.ensureMonitor(spec),
-        async verify(spec) {
-            return (await client.inspect(spec.api, spec.monitor)).state === 'same';
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/index.js
-// Public surface of the Lakehouse / Data Quality monitoring adapter.
-
-
-
-
-// EXTERNAL MODULE: ./lib/src/platform/serving/client.js
-var client = __nccwpck_require__(3459);
-// EXTERNAL MODULE: ./lib/src/platform/serving/metrics.js
-var metrics = __nccwpck_require__(9370);
-;// CONCATENATED MODULE: ./lib/src/platform/serving/index.js
-// Public surface of the Model Serving adapter.
-
-
-
-
-// EXTERNAL MODULE: ./lib/src/rollout/converge.js
-var converge = __nccwpck_require__(331);
-;// CONCATENATED MODULE: ./lib/src/rollout/step.js
-// The executor's view of a serving rollout: one step with check → act → verify, like the
-// registry steps in src/apply. `check` and `verify` only read; `act` converges (and may abort
-// back to the saved config, which the executor should journal from `result.previous`).
-
-function createServingRolloutPort(deps) {
-    const check = async (spec) => {
-        const position = (0,converge/* locate */.x)(spec, await deps.serving.getEndpoint(spec.endpoint));
-        switch (position.state) {
-            case 'done':
-                return { state: 'satisfied' };
-            case 'drift':
-                return { state: 'drift', reason: position.reason };
-            case 'absent':
-                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" will be created` };
-            case 'busy':
-                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" is updating; the rollout waits for it` };
-            case 'at-expected':
-                return { state: 'pending', reason: `${position.phases.length} config change(s) to go` };
-            case 'mid-rollout':
-                return { state: 'pending', reason: `part-way through: at "${position.phases[position.index].label}"` };
-        }
-    };
-    return {
-        check,
-        act: (spec, runtime) => (0,converge/* convergeRollout */.Z)(spec, deps, runtime),
-        async verify(spec) {
-            const endpoint = await deps.serving.getEndpoint(spec.endpoint);
-            return endpoint !== null && endpoint.ready && (0,converge/* locate */.x)(spec, endpoint).state === 'done';
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/src/cli.js
-// The CLI: argv → Invocation → run → render → exit code. `runCli` is the testable core; the
-// bundle's entry (cli-main.ts) binds it to the real process.
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const resolvePath = (cwd, p) => (p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`);
-function fileDeps(io) {
-    return {
-        readFile: (p) => {
-            try {
-                return (0,external_node_fs_.readFileSync)(resolvePath(io.cwd, p), 'utf8');
-            }
-            catch (e) {
-                if (e.code === 'ENOENT' || e.code === 'EISDIR')
-                    return null;
-                throw e;
-            }
-        },
-        writeFile: (p, text) => {
-            const full = resolvePath(io.cwd, p);
-            (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
-            (0,external_node_fs_.writeFileSync)(full, text);
-        },
-    };
-}
-/** Real registry adapters sharing one request ledger. */
-function liveDeps(io) {
-    const ledger = createRequestLedger();
-    const cache = new Map();
-    return {
-        ...fileDeps(io),
-        env: io.env,
-        now: io.now ?? new Date(),
-        portsFor: (config, envName) => {
-            let ports = cache.get(envName);
-            if (!ports) {
-                const environment = config.environments.get(envName);
-                if (!environment)
-                    throw new errors/* UsageError */.eb(`unknown environment "${envName}"`);
-                ports = createRegistryPorts(environment, { env: io.env, ledger });
-                cache.set(envName, ports);
-            }
-            return ports;
-        },
-        requests: () => {
-            const snap = ledger.snapshot();
-            const stats = Object.values(snap.byEndpoint);
-            return {
-                total: snap.total,
-                retries: snap.retries,
-                byEndpoint: Object.fromEntries(Object.entries(snap.byEndpoint).map(([k, v]) => [k, v.count])),
-                bytesReceived: stats.reduce((a, s) => a + s.bytesReceived, 0),
-                bytesSent: stats.reduce((a, s) => a + s.bytesSent, 0),
-            };
-        },
-        progress: (m) => io.stderr(m + '\n'),
-    };
-}
-function renderResult(result, format) {
-    switch (format) {
-        case 'json':
-            return JSON.stringify(result, null, 2) + '\n';
-        case 'markdown':
-            return (0,markdown/* renderMarkdown */.G)(result);
-        case 'text':
-            return (0,report_text/* renderText */.S)(result);
-    }
-}
-function runValidate(inv, io) {
-    const deps = { ...fileDeps(io), env: io.env, now: io.now ?? new Date() };
-    const { config, warnings } = readConfig(inv.configPath, deps);
-    const targets = listTargets(config, {});
-    const gateCount = [...config.policies.values()].reduce((n, p) => n + p.gates.length, 0);
-    const failed = inv.strict && warnings.length > 0;
-    if (inv.format === 'json') {
-        io.stdout(JSON.stringify({
-            valid: !failed,
-            file: config.file,
-            digest: config.digest,
-            environments: [...config.environments.keys()],
-            models: [...config.models.keys()],
-            policies: [...config.policies.keys()],
-            gates: gateCount,
-            targets: targets.map((t) => ({ model: t.model, from: t.from, to: t.to })),
-            diagnostics: warnings,
-        }, null, 2) + '\n');
-    }
-    else {
-        for (const w of warnings)
-            io.stderr(formatDiagnostic(w) + '\n');
-        io.stdout(`${failed ? '✗' : '✓'} ${config.file} ${failed ? 'has warnings (--strict)' : 'is valid'}: ${config.environments.size} environment(s), ` +
-            `${config.models.size} model(s), ${config.policies.size} polic${config.policies.size === 1 ? 'y' : 'ies'} (${gateCount} gates), ` +
-            `${targets.length} target(s)\n`);
-    }
-    return failed ? EXIT.invalid : EXIT.ok;
-}
-async function runEmulator(inv, io) {
-    const { readFile } = fileDeps(io);
-    let seed = undefined;
-    if (inv.seedPath === 'demo') {
-        seed = DEMO_SEED; // the demo's workspace (examples/demo/mlops.yml plans against it)
-    }
-    else if (inv.seedPath) {
-        const text = readFile(inv.seedPath);
-        if (text === null)
-            throw new UsageError(`seed file not found: ${inv.seedPath}`);
-        try {
-            seed = parse(text);
-        }
-        catch (e) {
-            throw new UsageError(`${inv.seedPath}: cannot parse seed file: ${e.message}`);
-        }
-    }
-    const emulator = await startEmulator({
-        port: inv.port,
-        host: inv.host,
-        statePath: inv.statePath ? resolvePath(io.cwd, inv.statePath) : undefined,
-        seed,
-        modules: defaultModules(),
-    });
-    io.stderr(`mlops-gate emulator listening on ${emulator.url} (token ${DEFAULT_TOKEN}; Ctrl-C to stop)\n`);
-    await (io.untilStopped ?? (() => new Promise(() => undefined)))();
-    await emulator.close();
-    return EXIT.ok;
-}
-/** Who acts and from which CI run, from the GitHub Actions environment when there is one. */
-function actorOf(env) {
-    const actor = env.GITHUB_ACTOR || env.USER || env.USERNAME || 'unknown';
-    const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL.replace(/\/$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
-        : null;
-    return { actor, runUrl };
-}
-/** Live deps for promote/rollback: the plan deps plus registry writers, with request totals over both. */
-function cli_livePromoteDeps(io) {
-    const base = liveDeps(io);
-    const ledger = createRequestLedger();
-    const writers = new Map();
-    const clients = new Map();
-    const environmentOf = (config, envName) => {
-        const environment = config.environments.get(envName);
-        if (!environment)
-            throw new errors/* UsageError */.eb(`unknown environment "${envName}"`);
-        return environment;
-    };
-    const mlflowEnv = (config, envName) => {
-        const environment = environmentOf(config, envName);
-        if (environment.registry !== 'mlflow')
-            throw new errors/* UsageError */.eb(`environment "${envName}" is ${environment.registry}, not an MLflow server`);
-        return environment;
-    };
-    // Unity Catalog: one client per workspace and credential set (DATABRICKS_TOKEN_<ENV> wins, as for evidence).
-    const ucClientFor = (config, envName) => {
-        const environment = environmentOf(config, envName);
-        if (environment.registry !== 'databricks-uc')
-            throw new errors/* UsageError */.eb(`environment "${envName}" is ${environment.registry}, not Unity Catalog`);
-        const host = environment.host.replace(/\/+$/, '');
-        const env = environmentScopedEnv(io.env, envName);
-        const key = `uc:${host}:${env === io.env ? '' : envName}`;
-        let client = clients.get(key);
-        if (!client) {
-            client = createHttpClient({ baseUrl: host, auth: databricksAuthFromEnv(host, env), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
-            clients.set(key, client);
-        }
-        return client;
-    };
-    // The UC registry and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
-    const ucStaging = new Map();
-    const endpointPorts = new Map();
-    const stagingFor = (registryId) => {
-        let staging = ucStaging.get(registryId);
-        if (!staging) {
-            staging = createUcArtifactStaging();
-            ucStaging.set(registryId, staging);
-        }
-        return staging;
-    };
-    const clientFor = (trackingUri) => {
-        const baseUrl = trackingUri.replace(/\/+$/, '');
-        let client = clients.get(baseUrl);
-        if (!client) {
-            client = createHttpClient({ baseUrl, auth: mlflowAuthFromEnv(io.env), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
-            clients.set(baseUrl, client);
-        }
-        return client;
-    };
-    const { actor, runUrl } = actorOf(io.env);
-    return {
-        ...base,
-        actor,
-        runUrl,
-        lockToken: (0,external_node_crypto_.randomUUID)(),
-        // A GitHub re-run keeps GITHUB_RUN_ID: it may reclaim the lock a killed attempt left behind.
-        lockReclaimKey: io.env.GITHUB_REPOSITORY && io.env.GITHUB_RUN_ID ? `${io.env.GITHUB_REPOSITORY}/${io.env.GITHUB_RUN_ID}` : null,
-        promotionRegistryFor: (config, envName) => {
-            const environment = environmentOf(config, envName);
-            const id = (0,inputs/* registryIdOf */.Eo)(environment);
-            let writer = writers.get(`${id}|${envName}`);
-            if (!writer) {
-                writer =
-                    environment.registry === 'mlflow'
-                        ? createMlflowPromotionRegistry({ http: clientFor(environment.trackingUri), registryId: id })
-                        : createUnityCatalogPromotionRegistry({ http: ucClientFor(config, envName), registryId: id, staging: stagingFor(id) });
-                writers.set(`${id}|${envName}`, writer);
-            }
-            return writer;
-        },
-        endpointsFor: (config, envName) => {
-            if (environmentOf(config, envName).registry !== 'databricks-uc')
-                return undefined;
-            let ports = endpointPorts.get(envName);
-            if (!ports) {
-                const http = ucClientFor(config, envName);
-                const clock = io.servingClock ?? client/* systemClock */.ml;
-                const serving = (0,client/* createServingClient */.cL)({ http, clock });
-                ports = { serving, rollout: createServingRolloutPort({ serving, clock }), monitor: createMonitorPort(createMonitoringClient({ http })) };
-                endpointPorts.set(envName, ports);
-            }
-            return ports;
-        },
-        ...(io.afterStep ? { afterStep: io.afterStep } : {}),
-        inputExampleFor: async (config, envName, version) => environmentOf(config, envName).registry === 'databricks-uc' ? readInputExample(ucClientFor(config, envName), version.name, version.version) : undefined,
-        artifactTransferFor: (config, from, to) => {
-            const destination = environmentOf(config, to);
-            if (destination.registry === 'databricks-uc') {
-                return createUnityCatalogArtifactTransfer({
-                    source: ucClientFor(config, from),
-                    destination: ucClientFor(config, to),
-                    staging: stagingFor((0,inputs/* registryIdOf */.Eo)(destination)),
-                });
-            }
-            return createMlflowArtifactTransfer(clientFor(mlflowEnv(config, from).trackingUri), clientFor(mlflowEnv(config, to).trackingUri));
-        },
-        requests: () => {
-            const a = base.requests?.() ?? { total: 0, retries: 0, byEndpoint: {}, bytesReceived: 0, bytesSent: 0 };
-            const snap = ledger.snapshot();
-            const byEndpoint = { ...a.byEndpoint };
-            for (const [k, v] of Object.entries(snap.byEndpoint))
-                byEndpoint[k] = (byEndpoint[k] ?? 0) + v.count;
-            const stats = Object.values(snap.byEndpoint);
-            return {
-                total: a.total + snap.total,
-                retries: a.retries + snap.retries,
-                byEndpoint: Object.fromEntries(Object.entries(byEndpoint).sort(([x], [y]) => x.localeCompare(y))),
-                bytesReceived: a.bytesReceived + stats.reduce((n, s) => n + s.bytesReceived, 0),
-                bytesSent: a.bytesSent + stats.reduce((n, s) => n + s.bytesSent, 0),
-            };
-        },
-    };
-}
-/**
- * The `input_example.json` MLflow logs next to the MLmodel, as a scoring request body: pandas
- * `split` orient (`{columns, data}`) → `dataframe_split`, a list of records → `dataframe_records`,
- * a body already in serving form as is. undefined when the model has none.
- */
-async function readInputExample(http, fullName, version) {
-    let text;
-    try {
-        const res = await http.request({
-            method: 'GET',
-            path: `/api/2.0/fs/files${versionDirectory(fullName, version)}/input_example.json`,
-            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
-            responseType: 'text',
-        });
-        text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
-    }
-    catch (e) {
-        if (e instanceof errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST'))
-            return undefined;
-        throw e;
-    }
-    let example;
-    try {
-        example = JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-    if (Array.isArray(example))
-        return { dataframe_records: example };
-    if (example && typeof example === 'object') {
-        const o = example;
-        if ('dataframe_split' in o || 'dataframe_records' in o || 'inputs' in o || 'instances' in o)
-            return o;
-        if ('columns' in o && 'data' in o)
-            return { dataframe_split: o };
-    }
-    return undefined;
-}
-/** The gate report, then the promotion/rollback plan section. */
-function cli_renderPromotion(result, format) {
-    if (format === 'json')
-        return renderResult(result, format);
-    const plans = format === 'markdown' ? (0,render/* renderPlansMarkdown */.i)(result) : (0,render/* renderPlansText */.a)(result);
-    return `${renderResult(result, format)}\n${plans}`;
-}
-async function runPromoteCommand(inv, io, deps = cli_livePromoteDeps(io)) {
-    const result = inv.command === 'promote' ? await runPromote(inv, deps) : await runRollback(inv, deps);
-    io.stdout(cli_renderPromotion(result, inv.format));
-    if (inv.resultPath)
-        deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
-    return inv.command === 'promote' ? promoteExitCode(result, inv.failOn) : rollbackExitCode(result);
-}
-/** Run one CLI invocation; never throws, always returns an exit code. */
-async function runCli(argv, io) {
-    try {
-        const inv = parseCliArgs(argv);
-        switch (inv.command) {
-            case 'help':
-                io.stdout(USAGE);
-                return EXIT.ok;
-            case 'version':
-                io.stdout(`mlops-gate ${TOOL_VERSION}\n`);
-                return EXIT.ok;
-            case 'validate':
-                return runValidate(inv, io);
-            case 'demo':
-                return await runDemo(io, inv.format);
-            case 'emulator':
-                return await runEmulator(inv, io);
-            case 'plan': {
-                const deps = cli_livePromoteDeps(io);
-                const { result: gated, evidence } = await runPlan(inv, deps);
-                // The exact promotion plan (and hash) of each passing target, read-only.
-                const result = await withPromotionPlans(inv, gated, evidence, deps);
-                io.stdout(cli_renderPromotion(result, inv.format));
-                if (inv.resultPath)
-                    deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
-                return exitCodeFor(result, inv.failOn);
-            }
-            case 'promote':
-            case 'rollback':
-                return await runPromoteCommand(inv, io);
-        }
-    }
-    catch (e) {
-        return reportFailure(e, io);
-    }
-}
-function reportFailure(e, io) {
-    if (e instanceof ConfigError) {
-        const errors = e.diagnostics.filter((d) => d.severity === 'error');
-        for (const d of e.diagnostics)
-            io.stderr(formatDiagnostic(d) + '\n');
-        io.stderr(`✗ ${errors.length} error(s) in the configuration; nothing was contacted.\n`);
-        return EXIT.invalid;
-    }
-    if (e instanceof UsageError) {
-        io.stderr(`error: ${e.message}\n\n${USAGE}`);
-        return EXIT.invalid;
-    }
-    if (e instanceof ApiError) {
-        io.stderr(`error: ${e.message}\n`);
-        return EXIT.evidence;
-    }
-    // A bug, not a user error: say so plainly; the stack only on request.
-    const err = e instanceof Error ? e : new Error(String(e));
-    io.stderr(`internal error (please report): ${err.message}\n`);
-    if (io.env.MLOPS_GATE_DEBUG)
-        io.stderr(`${err.stack ?? ''}\n`);
-    return EXIT.internal;
-}
-
-
-/***/ }),
-
-/***/ 1305:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ly: () => (/* reexport safe */ _template_js__WEBPACK_IMPORTED_MODULE_0__.Ly),
-/* harmony export */   tI: () => (/* binding */ registeredModelName),
-/* harmony export */   wQ: () => (/* binding */ gatesFor),
-/* harmony export */   wW: () => (/* binding */ championAlias)
-/* harmony export */ });
-/* harmony import */ var _template_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8763);
-// Per-target names and gates: registered-model names with templates expanded, and the gates that
-// apply to one transition.
-
-
-const requireModel = (config, modelId) => {
-    const model = config.models.get(modelId);
-    if (!model)
-        throw new Error(`unknown model "${modelId}" (targets come from listTargets, so this is a bug)`);
-    return model;
-};
-/**
- * The registered-model name of `modelId` in `envName`: the `names` override if there is one, else
- * the `name` template; both expanded. Unity Catalog names are `<catalog>.<schema>.<name>` unless
- * the configured name is already fully qualified.
- */
-const registeredModelName = (config, modelId, envName) => {
-    const model = requireModel(config, modelId);
-    const environment = config.environments.get(envName);
-    if (!environment)
-        throw new Error(`unknown environment "${envName}" (a bug: environments are validated at load)`);
-    const template = model.nameByEnvironment[envName] ?? model.name;
-    const name = (0,_template_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(template, { env: envName, model: modelId });
-    if (environment.registry !== 'databricks-uc')
-        return name;
-    return name.split('.').length === 3 ? name : `${environment.catalog}.${environment.schema}.${name}`;
-};
-const inScope = (policy, target) => (policy.appliesTo.environments === null || policy.appliesTo.environments.includes(target.to)) &&
-    (policy.appliesTo.models === null || policy.appliesTo.models.includes(target.model));
-/**
- * The gates for one target: the model's policies in order, each preceded by the policies it
- * extends. A policy contributes only when it and every policy that pulled it in apply to the target
- * (`applies_to`), so `production` extending `baseline` restricts baseline's gates too. The first
- * gate with a given id wins.
- */
-const gatesFor = (config, target) => {
-    const model = requireModel(config, target.model);
-    const gates = [];
-    const seenIds = new Set();
-    const expanding = new Set();
-    const collect = (policyName) => {
-        const policy = config.policies.get(policyName);
-        // extends cycles are rejected at load; the guard only keeps a hand-built Config safe.
-        if (!policy || expanding.has(policyName) || !inScope(policy, target))
-            return;
-        expanding.add(policyName);
-        for (const base of policy.extends ?? [])
-            collect(base);
-        for (const gate of policy.gates) {
-            if (seenIds.has(gate.id))
-                continue;
-            seenIds.add(gate.id);
-            gates.push(gate);
-        }
-        expanding.delete(policyName);
-    };
-    for (const policyName of model.policies)
-        collect(policyName);
-    return gates;
-};
-/** The champion alias of `modelId` in `envName`, template expanded. */
-const championAlias = (config, modelId, envName) => (0,_template_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(requireModel(config, modelId).championAlias, { env: envName, model: modelId });
-
-
-/***/ }),
-
-/***/ 3508:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   au: () => (/* binding */ didYouMean),
-/* harmony export */   kp: () => (/* binding */ closest)
-/* harmony export */ });
-/* unused harmony export editDistance */
-// "did you mean X?" for near misses, by edit distance.
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
-const editDistance = (a, b) => {
-    const rows = a.length + 1;
-    const cols = b.length + 1;
-    const d = new Array(rows * cols).fill(0);
-    const at = (i, j) => d[i * cols + j] ?? 0;
-    for (let i = 0; i < rows; i++)
-        d[i * cols] = i;
-    for (let j = 0; j < cols; j++)
-        d[j] = j;
-    for (let i = 1; i < rows; i++) {
-        for (let j = 1; j < cols; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-                best = Math.min(best, at(i - 2, j - 2) + 1);
-            d[i * cols + j] = best;
-        }
-    }
-    return at(a.length, b.length);
-};
-/** The closest candidate, if it is close enough to be a plausible typo. */
-const closest = (word, candidates) => {
-    let best = null;
-    let bestDistance = Infinity;
-    const lower = word.toLowerCase();
-    for (const candidate of candidates) {
-        const distance = editDistance(lower, candidate.toLowerCase());
-        if (distance < bestDistance) {
-            best = candidate;
-            bestDistance = distance;
-        }
-    }
-    const tolerance = Math.max(1, Math.floor(word.length / 3));
-    if (best !== null && bestDistance <= tolerance)
-        return best;
-    // An abbreviation ("prod" for "production") is a near miss too.
-    return lower.length >= 3 ? (candidates.find((c) => c.toLowerCase().startsWith(lower)) ?? null) : null;
-};
-const didYouMean = (word, candidates) => {
-    const match = closest(word, candidates);
-    return match === null ? {} : { hint: `did you mean "${match}"?` };
-};
-
-
-/***/ }),
-
-/***/ 2839:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   n: () => (/* binding */ listTargets)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _suggest_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3508);
-// Targets: one per model × environment that has a `promote_from`, optionally filtered.
-
-
-const filterError = (message, word, known) => {
-    const near = (0,_suggest_js__WEBPACK_IMPORTED_MODULE_1__/* .closest */ .kp)(word, known);
-    return { severity: 'error', code: 'unknown-filter', message, path: '', position: null, ...(near ? { hint: `did you mean "${near}"?` } : {}) };
-};
-/** Every transition to plan, models in declaration order, then environments in declaration order. */
-const listTargets = (config, filter = {}) => {
-    const modelIds = [...config.models.keys()];
-    const environmentNames = [...config.environments.keys()];
-    const problems = [];
-    for (const model of filter.models ?? []) {
-        if (!config.models.has(model)) {
-            problems.push(filterError(`unknown model "${model}"; models in ${config.file}: ${modelIds.join(', ')}`, model, modelIds));
-        }
-    }
-    if (filter.to !== undefined) {
-        const environment = config.environments.get(filter.to);
-        if (!environment) {
-            problems.push(filterError(`unknown environment "${filter.to}"; environments in ${config.file}: ${environmentNames.join(', ')}`, filter.to, environmentNames));
-        }
-        else if (environment.promoteFrom === null) {
-            const targets = [...config.environments.values()].filter((e) => e.promoteFrom !== null).map((e) => e.name);
-            problems.push({
-                severity: 'error',
-                code: 'unknown-filter',
-                message: `environment "${filter.to}" has no promote_from, so nothing is promoted into it; promotion targets: ${targets.join(', ') || 'none'}`,
-                path: '',
-                position: null,
-            });
-        }
-    }
-    if (problems.length > 0)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(problems);
-    const wantedModels = filter.models && filter.models.length > 0 ? new Set(filter.models) : null;
-    const targets = [];
-    for (const model of modelIds) {
-        if (wantedModels && !wantedModels.has(model))
-            continue;
-        for (const environment of config.environments.values()) {
-            if (environment.promoteFrom === null)
-                continue;
-            if (filter.to !== undefined && environment.name !== filter.to)
-                continue;
-            targets.push({ model, from: environment.promoteFrom, to: environment.name });
-        }
-    }
-    return targets;
-};
-
-
-/***/ }),
-
-/***/ 8763:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Dv: () => (/* binding */ interpolateVariables),
-/* harmony export */   Ly: () => (/* binding */ expandTemplate)
-/* harmony export */ });
-/* unused harmony export RESERVED_PLACEHOLDERS */
-// String templates in mlops.yml.
-//
-// Two kinds of placeholders share the `${...}` syntax:
-//   - `${VAR}`: an environment variable, replaced when the file is loaded (interpolateVariables);
-//   - `${env}` and `${model}`: reserved, left in place at load time and replaced per target later
-//     (expandTemplate).
-// `$${` escapes a literal `${`. An escaped reserved placeholder (`$${env}`) survives loading as is,
-// so that expandTemplate can still turn it into the literal text `${env}`.
-const RESERVED_PLACEHOLDERS = new Set(['env', 'model']);
-const PLACEHOLDER = /\$\$\{|\$\{([^}]*)\}?/g;
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Replace `${VAR}` from `env`; keep `${env}`/`${model}`; `$${` becomes `${` (except before a reserved name). */
-const interpolateVariables = (text, env) => {
-    const problems = [];
-    const value = text.replace(PLACEHOLDER, (match, name, offset) => {
-        if (match === '$${') {
-            const rest = text.slice(offset + 3);
-            const reserved = [...RESERVED_PLACEHOLDERS].some((r) => rest.startsWith(`${r}}`));
-            return reserved ? match : '${';
-        }
-        if (!match.endsWith('}') || name === undefined || !VARIABLE_NAME.test(name)) {
-            problems.push({ kind: 'malformed', text: match, offset });
-            return match;
-        }
-        if (RESERVED_PLACEHOLDERS.has(name))
-            return match;
-        const replacement = Object.prototype.hasOwnProperty.call(env, name) ? env[name] : undefined;
-        if (replacement === undefined) {
-            problems.push({ kind: 'unset', variable: name, offset });
-            return match;
-        }
-        return replacement;
-    });
-    return { value, problems };
-};
-/** Replace the reserved placeholders `${env}` and `${model}`; `$${` becomes a literal `${`. */
-const expandTemplate = (text, values) => text.replace(PLACEHOLDER, (match, name) => {
-    if (match === '$${')
-        return '${';
-    if (name === 'env')
-        return values.env;
-    if (name === 'model')
-        return values.model;
-    return match;
-});
-
-
-/***/ }),
-
-/***/ 1664:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   h: () => (/* binding */ targetKey)
-/* harmony export */ });
-// The typed, fully-resolved form of mlops.yml. Everything here has passed the JSON Schema and the
-// cross-field checks: downstream code never re-validates, it pattern-matches.
-const targetKey = (t) => `${t.model}:${t.from}->${t.to}`;
 
 
 /***/ }),
@@ -93174,9 +85493,10 @@ const mergeNeeds = (a, b) => ({
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   hT: () => (/* binding */ parseCliArgs),
-/* harmony export */   ry: () => (/* binding */ splitList)
+/* harmony export */   ry: () => (/* binding */ splitList),
+/* harmony export */   w$: () => (/* binding */ planInvocation)
 /* harmony export */ });
-/* unused harmony exports planInvocation, COMMANDS, USAGE */
+/* unused harmony exports COMMANDS, USAGE */
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
 // Inputs are parsed exactly once, at the edge, into an Invocation. Nothing else reads argv,
@@ -93363,7 +85683,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
 /* harmony import */ var _action_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6908);
 /* harmony import */ var _action_replay_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1286);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3783);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2356);
 /* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2839);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5071);
 /* harmony import */ var _platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(658);
@@ -93375,7 +85695,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(2560);
 /* harmony import */ var _report_text_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(7358);
 /* harmony import */ var _result_exit_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(9412);
-/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(1590);
+/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(5181);
 /* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(3060);
 /* harmony import */ var _plan_render_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(2690);
 /* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(4257);
@@ -93666,7 +85986,9 @@ __webpack_async_result__();
 /* harmony export */   Gg: () => (/* binding */ buildPlan),
 /* harmony export */   K5: () => (/* binding */ identityFor),
 /* harmony export */   SH: () => (/* binding */ planHash),
-/* harmony export */   qE: () => (/* binding */ resolveRef)
+/* harmony export */   ko: () => (/* binding */ splitCopies),
+/* harmony export */   qE: () => (/* binding */ resolveRef),
+/* harmony export */   y9: () => (/* binding */ parseVersionStatus)
 /* harmony export */ });
 /* unused harmony exports EMPTY_SNAPSHOT, targetRefFor */
 /* harmony import */ var _hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
@@ -93677,7 +85999,31 @@ __webpack_async_result__();
 
 
 
-const EMPTY_SNAPSHOT = { modelExists: false, copies: [], aliases: {}, versions: {}, inStage: [] };
+/** Servers that omit the status only have READY versions (it appeared with asynchronous registration). */
+const parseVersionStatus = (status) => status === undefined || status === ''
+    ? 'READY'
+    : status === 'READY' || status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION'
+        ? status
+        : 'UNKNOWN';
+const isUnfinished = (v) => v.status === 'PENDING_REGISTRATION' || v.status === 'FAILED_REGISTRATION';
+const isUnused = (v) => v.aliases.length === 0 && (v.stage === null || v.stage.toLowerCase() === 'none');
+/**
+ * The versions carrying a copy's identity tag, split into the copies (READY, lowest first; the
+ * lowest is the one the plan uses) and the strays that lost or late writes left beside it: unfinished
+ * versions (a create the server applied after the client gave up) and READY duplicates nothing
+ * points at. Strays exist only once a READY copy does; before that an unfinished version is the
+ * copy's own work in progress, which the next create finishes.
+ */
+function splitCopies(tagged) {
+    const sorted = [...tagged].sort((a, b) => Number(a.version) - Number(b.version));
+    const copies = sorted.filter((v) => v.status === 'READY');
+    const used = copies[0];
+    if (!used)
+        return { copies, strays: [] };
+    const strays = sorted.filter((v) => v !== used && (isUnfinished(v) || (v.status === 'READY' && isUnused(v))));
+    return { copies, strays };
+}
+const EMPTY_SNAPSHOT = { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };
 const identityFor = (source) => ({
     key: _journal_js__WEBPACK_IMPORTED_MODULE_1__/* .COPY_IDENTITY_KEY */ .Ff,
     value: (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .copyIdentity */ .cC)(source.registry, source.name, source.version),
@@ -93760,7 +86106,7 @@ function buildPlan(input, snapshot) {
                 artifacts: sameServer ? 'reuse-source' : 'transfer',
             },
             pre: `source version ${input.source.name} v${input.source.version} is the reviewed candidate`,
-            post: `a version of "${dest.model}" carries ${id.key}=${id.value} (created with the tag in one call; reused if present)`,
+            post: `exactly one READY version of "${dest.model}" carries ${id.key}=${id.value} (created with the tag in one call; reused if present; unfinished or unused duplicates that lost writes left are deleted)`,
             text: `copy ${input.source.name} v${input.source.version} → "${dest.model}"${sameServer ? '' : ' (artifacts transferred)'}`,
         });
     }
@@ -93786,6 +86132,10 @@ function buildPlan(input, snapshot) {
         post: `tags ${Object.keys(previousTags).join(', ')} hold the previous champion (${previousChampion ?? 'none'})`,
         text: `record previous champion ${previousChampion ? `v${previousChampion}` : '(none)'} for ${input.to}`,
     });
+    // Traffic moves before the aliases: an aborted canary leaves the champion alias where it was, so
+    // the alias always names what the endpoint fully serves.
+    if (input.serving && savedEndpoint)
+        specs.push((0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .servingStep */ .vF)(input.serving, input.to, dest.model, target, resolved, savedEndpoint));
     if (input.stage !== null) {
         specs.push({
             spec: {
@@ -93811,8 +86161,6 @@ function buildPlan(input, snapshot) {
             text: `move alias "${alias}" ${expected ? `v${expected}` : '(unset)'} → ${resolved ? `v${resolved}` : 'the new copy'}`,
         });
     }
-    if (input.serving && savedEndpoint)
-        specs.push((0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .servingStep */ .vF)(input.serving, input.to, dest.model, target, resolved, savedEndpoint));
     if (input.monitor)
         specs.push((0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .monitorStep */ .tX)(input.monitor, input.to));
     const steps = specs.map((s, i) => ({
@@ -99681,7 +92029,7 @@ function readGitHubContext(env, readFile) {
 /* unused harmony exports DeploymentError, ensureDeployment, setDeploymentStatus, lastSuccessfulPromotion */
 /* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7557);
 // GitHub Deployments as the audit trail of promotions: one deployment per (environment, model
-// version), with statuses in_progress → success | failure. Re-running a promotion reuses the
+// version), with its final status (success | failure). Re-running a promotion reuses the
 // deployment it already created instead of making another. The previous champion travels in the
 // payload, so GitHub's environment history also shows the rollback target.
 
@@ -99801,8 +92149,8 @@ const STATE_BY_STATUS = {
     failed: 'failure',
 };
 /**
- * Record each promotion (or rollback) as a GitHub Deployment of its GitHub environment, with
- * statuses in_progress → success | failure. Idempotent: a re-run that finds its deployment already
+ * Record each promotion (or rollback) as a GitHub Deployment of its GitHub environment, with its
+ * final status, success | failure: two content-creating calls. Idempotent: a re-run that finds its deployment already
  * in the same final state writes nothing.
  */
 async function recordPromotionDeployments(req) {
@@ -99845,7 +92193,8 @@ async function recordPromotionDeployments(req) {
             }
         }
         const status = { github: req.github, repo: req.repo, deploymentId: deployment.id, logUrl: req.runUrl };
-        await setDeploymentStatus({ ...status, state: 'in_progress', description: `${o.model} → ${o.destination.model} v${o.destination.version}` });
+        // Recorded after the promotion ran, so only the final state: an `in_progress` status would be
+        // a third content-creating call that says nothing (GitHub cannot create a deployment with a status).
         await setDeploymentStatus({ ...status, state, description: o.message });
         results.push({ model: o.model, environment: o.environment, deploymentId: deployment.id, state, written: true });
     }
@@ -101167,6 +93516,7 @@ const healthVerdict = (h, spec) => {
     const measured = `${h.requests} requests, ${h.errors} errors, p95 ${h.p95LatencyMs === null ? 'n/a' : `${Math.round(h.p95LatencyMs)} ms`}`;
     return problems.length > 0 ? { passed: false, reason: `${problems.join('; ')} (${measured})` } : { passed: true, reason: measured };
 };
+const PAUSE_SLICE_MS = 60_000;
 /** Runs the rollout to its end state (or aborts it back to the saved config). */
 async function convergeRollout(spec, deps, runtime = {}) {
     const { serving } = deps;
@@ -101189,6 +93539,22 @@ async function convergeRollout(spec, deps, runtime = {}) {
         writes,
         polls: serving.polls() - pollsAtStart,
     });
+    // Long pauses are slept in slices with a progress line each, which also keeps the promotion lock alive.
+    const pause = async (ms, why, live) => {
+        for (let slept = 0; slept < ms;) {
+            const slice = Math.min(PAUSE_SLICE_MS, ms - slept);
+            await runtime.onProgress?.({
+                endpoint: spec.endpoint,
+                configUpdate: live.configUpdate,
+                ready: live.ready,
+                poll: 0,
+                elapsedMs: slept,
+                message: `${spec.endpoint}: pausing ${Math.round((ms - slept) / 1000)} s ${why}`,
+            });
+            await clock.sleep(slice);
+            slept += slice;
+        }
+    };
     const isStuck = (s) => s.kind === 'deadline' || s.kind === 'missing';
     const stuck = (s) => result(s.kind === 'deadline' ? 'deadline' : 'failed', s.message);
     let endpoint = await serving.getEndpoint(spec.endpoint);
@@ -101276,8 +93642,7 @@ async function convergeRollout(spec, deps, runtime = {}) {
         }
         if (phase.healthCheck) {
             const before = await serving.readMetrics(spec.endpoint);
-            if (phase.pauseSeconds > 0)
-                await clock.sleep(phase.pauseSeconds * 1000);
+            await pause(phase.pauseSeconds * 1000, `before the health check at "${phase.label}"`, live);
             const after = await serving.readMetrics(spec.endpoint);
             const health = (0,_platform_serving_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .entityHealth */ .cD)(spec.candidate.name, after, before);
             const verdict = healthVerdict(health, spec);
@@ -101516,7 +93881,7 @@ function rolloutSpecFor(input) {
 
 /***/ }),
 
-/***/ 1590:
+/***/ 5181:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -101853,12 +94218,4942 @@ const BUILTIN_PACKS = {
 
 // EXTERNAL MODULE: ./lib/src/config/suggest.js
 var suggest = __nccwpck_require__(3508);
-// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
-var _2020 = __nccwpck_require__(2210);
-// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
-var ajv_formats_dist = __nccwpck_require__(2815);
 ;// CONCATENATED MODULE: ./lib/schema/mlops.schema.json
-const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","title":"mlops-gate configuration (mlops.yml)","description":"Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.","type":"object","additionalProperties":false,"required":["version","environments","models"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by mlops-gate.","type":"string"},"version":{"description":"Configuration format version. Always 1.","const":1},"environments":{"description":"Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/environment"}},"models":{"description":"Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/model"}},"policies":{"description":"Inline policies by name. Models reference them by name in `policies`.","type":"object","default":{},"propertyNames":{"$ref":"#/$defs/policy_name"},"additionalProperties":{"$ref":"#/$defs/policy"}},"waivers":{"description":"Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.","type":"array","default":[],"items":{"$ref":"#/$defs/waiver"}},"defaults":{"description":"Values used by every model that does not set them itself.","type":"object","additionalProperties":false,"properties":{"champion_alias":{"description":"Default champion alias for models without `champion_alias`.","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"Default promotion mode for models without `promotion`.","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policy references used by models that do not list `policies` themselves.","$ref":"#/$defs/policy_refs"}}}},"$defs":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}}}}');
+const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}}}}');
+// EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
+var ucs2length = __nccwpck_require__(6214);
+var ucs2length_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(ucs2length, 2);
+// EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/equal.js
+var equal = __nccwpck_require__(4951);
+var equal_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(equal, 2);
+// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/formats.js
+var formats = __nccwpck_require__(779);
+var formats_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(formats, 2);
+;// CONCATENATED MODULE: ./lib/src/config/schema-validators.generated.js
+/* eslint-disable */
+// @ts-nocheck
+// GENERATED by scripts/gen-validators.mjs from schema/mlops.schema.json (Ajv standalone code).
+// Do not edit; run the script (`npm run build` does).
+
+
+
+// module.exports of a CommonJS helper, whichever way the loader (Node, the bundler) wraps it.
+const cjsExports = (ns) => (ns.default != null && ns.default.__esModule ? ns.default : ns);
+const validateConfig = validate20;
+const schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json", "title": "mlops-gate configuration (mlops.yml)", "description": "Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.", "type": "object", "additionalProperties": false, "required": ["version", "environments", "models"], "properties": { "$schema": { "description": "Optional JSON Schema reference for editors; ignored by mlops-gate.", "type": "string" }, "version": { "description": "Configuration format version. Always 1.", "const": 1 }, "environments": { "description": "Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/environment" } }, "models": { "description": "Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/model" } }, "policies": { "description": "Inline policies by name. Models reference them by name in `policies`.", "type": "object", "default": {}, "propertyNames": { "$ref": "#/$defs/policy_name" }, "additionalProperties": { "$ref": "#/$defs/policy" } }, "waivers": { "description": "Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.", "type": "array", "default": [], "items": { "$ref": "#/$defs/waiver" } }, "defaults": { "description": "Values used by every model that does not set them itself.", "type": "object", "additionalProperties": false, "properties": { "champion_alias": { "description": "Default champion alias for models without `champion_alias`.", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "Default promotion mode for models without `promotion`.", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policy references used by models that do not list `policies` themselves.", "$ref": "#/$defs/policy_refs" } } } }, "$defs": { "identifier": { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "policy_name": { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "name_list": { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }, "duration": { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 }, "promotion_mode": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" }, "policy_ref": { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, "policy_refs": { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } }, "environment": { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] }, "environment_mlflow": { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "environment_databricks_uc": { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } }, "model": { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } }, "policy": { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } }, "policy_document": { "description": "A policy file (local .yml or a built-in pack): one policy.", "$ref": "#/$defs/policy" }, "waiver": { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } }, "gate_id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" }, "gate": { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] }, "gate_required_tags": { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } }, "gate_metric_threshold": { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } }, "gate_metric_delta": { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_signature": { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } }, "gate_approvals": { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } }, "gate_provenance": { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } }, "gate_description": { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } } } };
+const schema32 = { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
+const schema48 = { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
+const schema39 = { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" };
+const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]*$", "u");
+const schema33 = { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] };
+const schema34 = { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } };
+const schema35 = { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } };
+const pattern5 = new RegExp("^https?://\\S+$", "u");
+const func1 = cjsExports(ucs2length_namespaceObject).default;
+function validate21(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate21.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.registry === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "registry" }, message: "must have required property '" + "registry" + "'", schema: schema33.required, parentSchema: schema33, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        const tag0 = data.registry;
+        if (typeof tag0 == "string") {
+            if (tag0 === "mlflow") {
+                if (data && typeof data == "object" && !Array.isArray(data)) {
+                    if (data.registry === undefined) {
+                        const err1 = { instancePath, schemaPath: "#/$defs/environment_mlflow/required", keyword: "required", params: { missingProperty: "registry" }, message: "must have required property '" + "registry" + "'", schema: schema34.required, parentSchema: schema34, data };
+                        if (vErrors === null) {
+                            vErrors = [err1];
+                        }
+                        else {
+                            vErrors.push(err1);
+                        }
+                        errors++;
+                    }
+                    if (data.tracking_uri === undefined) {
+                        const err2 = { instancePath, schemaPath: "#/$defs/environment_mlflow/required", keyword: "required", params: { missingProperty: "tracking_uri" }, message: "must have required property '" + "tracking_uri" + "'", schema: schema34.required, parentSchema: schema34, data };
+                        if (vErrors === null) {
+                            vErrors = [err2];
+                        }
+                        else {
+                            vErrors.push(err2);
+                        }
+                        errors++;
+                    }
+                    for (const key0 in data) {
+                        if (!((((key0 === "registry") || (key0 === "tracking_uri")) || (key0 === "promote_from")) || (key0 === "github_environment"))) {
+                            const err3 = { instancePath, schemaPath: "#/$defs/environment_mlflow/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema34, data };
+                            if (vErrors === null) {
+                                vErrors = [err3];
+                            }
+                            else {
+                                vErrors.push(err3);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data.registry !== undefined) {
+                        let data0 = data.registry;
+                        if ("mlflow" !== data0) {
+                            const err4 = { instancePath: instancePath + "/registry", schemaPath: "#/$defs/environment_mlflow/properties/registry/const", keyword: "const", params: { allowedValue: "mlflow" }, message: "must be equal to constant", schema: "mlflow", parentSchema: schema34.properties.registry, data: data0 };
+                            if (vErrors === null) {
+                                vErrors = [err4];
+                            }
+                            else {
+                                vErrors.push(err4);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data.tracking_uri !== undefined) {
+                        let data1 = data.tracking_uri;
+                        if (typeof data1 === "string") {
+                            if (!pattern5.test(data1)) {
+                                const err5 = { instancePath: instancePath + "/tracking_uri", schemaPath: "#/$defs/environment_mlflow/properties/tracking_uri/pattern", keyword: "pattern", params: { pattern: "^https?://\\S+$" }, message: "must match pattern \"" + "^https?://\\S+$" + "\"", schema: "^https?://\\S+$", parentSchema: schema34.properties.tracking_uri, data: data1 };
+                                if (vErrors === null) {
+                                    vErrors = [err5];
+                                }
+                                else {
+                                    vErrors.push(err5);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err6 = { instancePath: instancePath + "/tracking_uri", schemaPath: "#/$defs/environment_mlflow/properties/tracking_uri/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema34.properties.tracking_uri.type, parentSchema: schema34.properties.tracking_uri, data: data1 };
+                            if (vErrors === null) {
+                                vErrors = [err6];
+                            }
+                            else {
+                                vErrors.push(err6);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data.promote_from !== undefined) {
+                        let data2 = data.promote_from;
+                        if (typeof data2 === "string") {
+                            if (func1(data2) < 1) {
+                                const err7 = { instancePath: instancePath + "/promote_from", schemaPath: "#/$defs/environment_mlflow/properties/promote_from/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema34.properties.promote_from, data: data2 };
+                                if (vErrors === null) {
+                                    vErrors = [err7];
+                                }
+                                else {
+                                    vErrors.push(err7);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err8 = { instancePath: instancePath + "/promote_from", schemaPath: "#/$defs/environment_mlflow/properties/promote_from/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema34.properties.promote_from.type, parentSchema: schema34.properties.promote_from, data: data2 };
+                            if (vErrors === null) {
+                                vErrors = [err8];
+                            }
+                            else {
+                                vErrors.push(err8);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data.github_environment !== undefined) {
+                        let data3 = data.github_environment;
+                        if (typeof data3 === "string") {
+                            if (func1(data3) < 1) {
+                                const err9 = { instancePath: instancePath + "/github_environment", schemaPath: "#/$defs/environment_mlflow/properties/github_environment/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema34.properties.github_environment, data: data3 };
+                                if (vErrors === null) {
+                                    vErrors = [err9];
+                                }
+                                else {
+                                    vErrors.push(err9);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err10 = { instancePath: instancePath + "/github_environment", schemaPath: "#/$defs/environment_mlflow/properties/github_environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema34.properties.github_environment.type, parentSchema: schema34.properties.github_environment, data: data3 };
+                            if (vErrors === null) {
+                                vErrors = [err10];
+                            }
+                            else {
+                                vErrors.push(err10);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                else {
+                    const err11 = { instancePath, schemaPath: "#/$defs/environment_mlflow/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema34.type, parentSchema: schema34, data };
+                    if (vErrors === null) {
+                        vErrors = [err11];
+                    }
+                    else {
+                        vErrors.push(err11);
+                    }
+                    errors++;
+                }
+                var props0 = true;
+            }
+            else if (tag0 === "databricks-uc") {
+                if (data && typeof data == "object" && !Array.isArray(data)) {
+                    if (data.registry === undefined) {
+                        const err12 = { instancePath, schemaPath: "#/$defs/environment_databricks_uc/required", keyword: "required", params: { missingProperty: "registry" }, message: "must have required property '" + "registry" + "'", schema: schema35.required, parentSchema: schema35, data };
+                        if (vErrors === null) {
+                            vErrors = [err12];
+                        }
+                        else {
+                            vErrors.push(err12);
+                        }
+                        errors++;
+                    }
+                    if (data.host === undefined) {
+                        const err13 = { instancePath, schemaPath: "#/$defs/environment_databricks_uc/required", keyword: "required", params: { missingProperty: "host" }, message: "must have required property '" + "host" + "'", schema: schema35.required, parentSchema: schema35, data };
+                        if (vErrors === null) {
+                            vErrors = [err13];
+                        }
+                        else {
+                            vErrors.push(err13);
+                        }
+                        errors++;
+                    }
+                    if (data.catalog === undefined) {
+                        const err14 = { instancePath, schemaPath: "#/$defs/environment_databricks_uc/required", keyword: "required", params: { missingProperty: "catalog" }, message: "must have required property '" + "catalog" + "'", schema: schema35.required, parentSchema: schema35, data };
+                        if (vErrors === null) {
+                            vErrors = [err14];
+                        }
+                        else {
+                            vErrors.push(err14);
+                        }
+                        errors++;
+                    }
+                    if (data.schema === undefined) {
+                        const err15 = { instancePath, schemaPath: "#/$defs/environment_databricks_uc/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property '" + "schema" + "'", schema: schema35.required, parentSchema: schema35, data };
+                        if (vErrors === null) {
+                            vErrors = [err15];
+                        }
+                        else {
+                            vErrors.push(err15);
+                        }
+                        errors++;
+                    }
+                    for (const key1 in data) {
+                        if (!((((((key1 === "registry") || (key1 === "host")) || (key1 === "catalog")) || (key1 === "schema")) || (key1 === "promote_from")) || (key1 === "github_environment"))) {
+                            const err16 = { instancePath, schemaPath: "#/$defs/environment_databricks_uc/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema35, data };
+                            if (vErrors === null) {
+                                vErrors = [err16];
+                            }
+                            else {
+                                vErrors.push(err16);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data.registry !== undefined) {
+                        let data4 = data.registry;
+                        if ("databricks-uc" !== data4) {
+                            const err17 = { instancePath: instancePath + "/registry", schemaPath: "#/$defs/environment_databricks_uc/properties/registry/const", keyword: "const", params: { allowedValue: "databricks-uc" }, message: "must be equal to constant", schema: "databricks-uc", parentSchema: schema35.properties.registry, data: data4 };
+                            if (vErrors === null) {
+                                vErrors = [err17];
+                            }
+                            else {
+                                vErrors.push(err17);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data.host !== undefined) {
+                        let data5 = data.host;
+                        if (typeof data5 === "string") {
+                            if (!pattern5.test(data5)) {
+                                const err18 = { instancePath: instancePath + "/host", schemaPath: "#/$defs/environment_databricks_uc/properties/host/pattern", keyword: "pattern", params: { pattern: "^https?://\\S+$" }, message: "must match pattern \"" + "^https?://\\S+$" + "\"", schema: "^https?://\\S+$", parentSchema: schema35.properties.host, data: data5 };
+                                if (vErrors === null) {
+                                    vErrors = [err18];
+                                }
+                                else {
+                                    vErrors.push(err18);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err19 = { instancePath: instancePath + "/host", schemaPath: "#/$defs/environment_databricks_uc/properties/host/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema35.properties.host.type, parentSchema: schema35.properties.host, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err19];
+                            }
+                            else {
+                                vErrors.push(err19);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data.catalog !== undefined) {
+                        let data6 = data.catalog;
+                        if (typeof data6 === "string") {
+                            if (func1(data6) < 1) {
+                                const err20 = { instancePath: instancePath + "/catalog", schemaPath: "#/$defs/environment_databricks_uc/properties/catalog/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema35.properties.catalog, data: data6 };
+                                if (vErrors === null) {
+                                    vErrors = [err20];
+                                }
+                                else {
+                                    vErrors.push(err20);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err21 = { instancePath: instancePath + "/catalog", schemaPath: "#/$defs/environment_databricks_uc/properties/catalog/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema35.properties.catalog.type, parentSchema: schema35.properties.catalog, data: data6 };
+                            if (vErrors === null) {
+                                vErrors = [err21];
+                            }
+                            else {
+                                vErrors.push(err21);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data.schema !== undefined) {
+                        let data7 = data.schema;
+                        if (typeof data7 === "string") {
+                            if (func1(data7) < 1) {
+                                const err22 = { instancePath: instancePath + "/schema", schemaPath: "#/$defs/environment_databricks_uc/properties/schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema35.properties.schema, data: data7 };
+                                if (vErrors === null) {
+                                    vErrors = [err22];
+                                }
+                                else {
+                                    vErrors.push(err22);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err23 = { instancePath: instancePath + "/schema", schemaPath: "#/$defs/environment_databricks_uc/properties/schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema35.properties.schema.type, parentSchema: schema35.properties.schema, data: data7 };
+                            if (vErrors === null) {
+                                vErrors = [err23];
+                            }
+                            else {
+                                vErrors.push(err23);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data.promote_from !== undefined) {
+                        let data8 = data.promote_from;
+                        if (typeof data8 === "string") {
+                            if (func1(data8) < 1) {
+                                const err24 = { instancePath: instancePath + "/promote_from", schemaPath: "#/$defs/environment_databricks_uc/properties/promote_from/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema35.properties.promote_from, data: data8 };
+                                if (vErrors === null) {
+                                    vErrors = [err24];
+                                }
+                                else {
+                                    vErrors.push(err24);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err25 = { instancePath: instancePath + "/promote_from", schemaPath: "#/$defs/environment_databricks_uc/properties/promote_from/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema35.properties.promote_from.type, parentSchema: schema35.properties.promote_from, data: data8 };
+                            if (vErrors === null) {
+                                vErrors = [err25];
+                            }
+                            else {
+                                vErrors.push(err25);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data.github_environment !== undefined) {
+                        let data9 = data.github_environment;
+                        if (typeof data9 === "string") {
+                            if (func1(data9) < 1) {
+                                const err26 = { instancePath: instancePath + "/github_environment", schemaPath: "#/$defs/environment_databricks_uc/properties/github_environment/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema35.properties.github_environment, data: data9 };
+                                if (vErrors === null) {
+                                    vErrors = [err26];
+                                }
+                                else {
+                                    vErrors.push(err26);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err27 = { instancePath: instancePath + "/github_environment", schemaPath: "#/$defs/environment_databricks_uc/properties/github_environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema35.properties.github_environment.type, parentSchema: schema35.properties.github_environment, data: data9 };
+                            if (vErrors === null) {
+                                vErrors = [err27];
+                            }
+                            else {
+                                vErrors.push(err27);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                else {
+                    const err28 = { instancePath, schemaPath: "#/$defs/environment_databricks_uc/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema35.type, parentSchema: schema35, data };
+                    if (vErrors === null) {
+                        vErrors = [err28];
+                    }
+                    else {
+                        vErrors.push(err28);
+                    }
+                    errors++;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else {
+                const err29 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "registry", tagValue: tag0 }, message: "value of tag \"registry\" must be in oneOf", schema: schema33.discriminator, parentSchema: schema33, data };
+                if (vErrors === null) {
+                    vErrors = [err29];
+                }
+                else {
+                    vErrors.push(err29);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err30 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "registry", tagValue: tag0 }, message: "tag \"registry\" must be string", schema: schema33.discriminator, parentSchema: schema33, data };
+            if (vErrors === null) {
+                vErrors = [err30];
+            }
+            else {
+                vErrors.push(err30);
+            }
+            errors++;
+        }
+    }
+    else {
+        const err31 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema33.type, parentSchema: schema33, data };
+        if (vErrors === null) {
+            vErrors = [err31];
+        }
+        else {
+            vErrors.push(err31);
+        }
+        errors++;
+    }
+    validate21.errors = vErrors;
+    evaluated0.props = props0;
+    return errors === 0;
+}
+validate21.evaluated = { "dynamicProps": true, "dynamicItems": false };
+const schema37 = { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } };
+const schema38 = { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } };
+const pattern8 = new RegExp("^[0-9]+$", "u");
+const schema40 = { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } };
+const schema41 = { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" };
+const pattern9 = new RegExp("^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$", "u");
+const func0 = cjsExports(equal_namespaceObject).default;
+function validate24(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate24.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (Array.isArray(data)) {
+        const len0 = data.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+            let data0 = data[i0];
+            if (typeof data0 === "string") {
+                if (!pattern9.test(data0)) {
+                    const err0 = { instancePath: instancePath + "/" + i0, schemaPath: "#/$defs/policy_ref/pattern", keyword: "pattern", params: { pattern: "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, message: "must match pattern \"" + "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" + "\"", schema: "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$", parentSchema: schema41, data: data0 };
+                    if (vErrors === null) {
+                        vErrors = [err0];
+                    }
+                    else {
+                        vErrors.push(err0);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err1 = { instancePath: instancePath + "/" + i0, schemaPath: "#/$defs/policy_ref/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema41.type, parentSchema: schema41, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        let i1 = data.length;
+        let j0;
+        if (i1 > 1) {
+            outer0: for (; i1--;) {
+                for (j0 = i1; j0--;) {
+                    if (func0(data[i1], data[j0])) {
+                        const err2 = { instancePath, schemaPath: "#/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema40, data };
+                        if (vErrors === null) {
+                            vErrors = [err2];
+                        }
+                        else {
+                            vErrors.push(err2);
+                        }
+                        errors++;
+                        break outer0;
+                    }
+                }
+            }
+        }
+    }
+    else {
+        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema40.type, parentSchema: schema40, data };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    validate24.errors = vErrors;
+    return errors === 0;
+}
+validate24.evaluated = { "items": true, "dynamicProps": false, "dynamicItems": false };
+const schema42 = { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] };
+const schema43 = { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 };
+const schema45 = { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } };
+const func12 = Object.prototype.hasOwnProperty;
+const pattern10 = new RegExp("^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "u");
+function validate26(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate26.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    const _errs2 = errors;
+    let valid1 = true;
+    const _errs3 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        let missing0;
+        if ((data.strategy === undefined) && (missing0 = "strategy")) {
+            const err0 = {};
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        else {
+            if (data.strategy !== undefined) {
+                if ("canary" !== data.strategy) {
+                    const err1 = {};
+                    if (vErrors === null) {
+                        vErrors = [err1];
+                    }
+                    else {
+                        vErrors.push(err1);
+                    }
+                    errors++;
+                }
+            }
+        }
+    }
+    var _valid0 = _errs3 === errors;
+    errors = _errs2;
+    if (vErrors !== null) {
+        if (_errs2) {
+            vErrors.length = _errs2;
+        }
+        else {
+            vErrors = null;
+        }
+    }
+    if (_valid0) {
+        const _errs5 = errors;
+        if (data && typeof data == "object" && !Array.isArray(data)) {
+            if (data.steps === undefined) {
+                const err2 = { instancePath, schemaPath: "#/allOf/0/then/required", keyword: "required", params: { missingProperty: "steps" }, message: "must have required property '" + "steps" + "'", schema: schema42.allOf[0].then.required, parentSchema: schema42.allOf[0].then, data };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        var _valid0 = _errs5 === errors;
+        valid1 = _valid0;
+    }
+    if (!valid1) {
+        const err3 = { instancePath, schemaPath: "#/allOf/0/if", keyword: "if", params: { failingKeyword: "then" }, message: "must match \"then\" schema", schema: schema42.allOf[0].if, parentSchema: schema42.allOf[0], data };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    const _errs7 = errors;
+    let valid3 = true;
+    const _errs8 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        let missing1;
+        if ((data.strategy === undefined) && (missing1 = "strategy")) {
+            const err4 = {};
+            if (vErrors === null) {
+                vErrors = [err4];
+            }
+            else {
+                vErrors.push(err4);
+            }
+            errors++;
+        }
+        else {
+            if (data.strategy !== undefined) {
+                if ("ab" !== data.strategy) {
+                    const err5 = {};
+                    if (vErrors === null) {
+                        vErrors = [err5];
+                    }
+                    else {
+                        vErrors.push(err5);
+                    }
+                    errors++;
+                }
+            }
+        }
+    }
+    var _valid1 = _errs8 === errors;
+    errors = _errs7;
+    if (vErrors !== null) {
+        if (_errs7) {
+            vErrors.length = _errs7;
+        }
+        else {
+            vErrors = null;
+        }
+    }
+    if (_valid1) {
+        const _errs10 = errors;
+        if (data && typeof data == "object" && !Array.isArray(data)) {
+            if (data.candidate_percent === undefined) {
+                const err6 = { instancePath, schemaPath: "#/allOf/1/then/required", keyword: "required", params: { missingProperty: "candidate_percent" }, message: "must have required property '" + "candidate_percent" + "'", schema: schema42.allOf[1].then.required, parentSchema: schema42.allOf[1].then, data };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        var _valid1 = _errs10 === errors;
+        valid3 = _valid1;
+    }
+    if (!valid3) {
+        const err7 = { instancePath, schemaPath: "#/allOf/1/if", keyword: "if", params: { failingKeyword: "then" }, message: "must match \"then\" schema", schema: schema42.allOf[1].if, parentSchema: schema42.allOf[1], data };
+        if (vErrors === null) {
+            vErrors = [err7];
+        }
+        else {
+            vErrors.push(err7);
+        }
+        errors++;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.endpoint === undefined) {
+            const err8 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "endpoint" }, message: "must have required property '" + "endpoint" + "'", schema: schema42.required, parentSchema: schema42, data };
+            if (vErrors === null) {
+                vErrors = [err8];
+            }
+            else {
+                vErrors.push(err8);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(func12.call(schema42.properties, key0))) {
+                const err9 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42, data };
+                if (vErrors === null) {
+                    vErrors = [err9];
+                }
+                else {
+                    vErrors.push(err9);
+                }
+                errors++;
+            }
+        }
+        if (data.endpoint !== undefined) {
+            let data2 = data.endpoint;
+            if (typeof data2 === "string") {
+                if (func1(data2) < 1) {
+                    const err10 = { instancePath: instancePath + "/endpoint", schemaPath: "#/properties/endpoint/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.endpoint, data: data2 };
+                    if (vErrors === null) {
+                        vErrors = [err10];
+                    }
+                    else {
+                        vErrors.push(err10);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err11 = { instancePath: instancePath + "/endpoint", schemaPath: "#/properties/endpoint/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.endpoint.type, parentSchema: schema42.properties.endpoint, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        if (data.strategy !== undefined) {
+            let data3 = data.strategy;
+            if (!((((data3 === "replace") || (data3 === "canary")) || (data3 === "blue_green")) || (data3 === "ab"))) {
+                const err12 = { instancePath: instancePath + "/strategy", schemaPath: "#/properties/strategy/enum", keyword: "enum", params: { allowedValues: schema42.properties.strategy.enum }, message: "must be equal to one of the allowed values", schema: schema42.properties.strategy.enum, parentSchema: schema42.properties.strategy, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err12];
+                }
+                else {
+                    vErrors.push(err12);
+                }
+                errors++;
+            }
+        }
+        if (data.steps !== undefined) {
+            let data4 = data.steps;
+            if (Array.isArray(data4)) {
+                if (data4.length < 1) {
+                    const err13 = { instancePath: instancePath + "/steps", schemaPath: "#/properties/steps/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema42.properties.steps, data: data4 };
+                    if (vErrors === null) {
+                        vErrors = [err13];
+                    }
+                    else {
+                        vErrors.push(err13);
+                    }
+                    errors++;
+                }
+                const len0 = data4.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    let data5 = data4[i0];
+                    if (!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) {
+                        const err14 = { instancePath: instancePath + "/steps/" + i0, schemaPath: "#/properties/steps/items/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema42.properties.steps.items.type, parentSchema: schema42.properties.steps.items, data: data5 };
+                        if (vErrors === null) {
+                            vErrors = [err14];
+                        }
+                        else {
+                            vErrors.push(err14);
+                        }
+                        errors++;
+                    }
+                    if ((typeof data5 == "number") && (isFinite(data5))) {
+                        if (data5 > 100 || isNaN(data5)) {
+                            const err15 = { instancePath: instancePath + "/steps/" + i0, schemaPath: "#/properties/steps/items/maximum", keyword: "maximum", params: { comparison: "<=", limit: 100 }, message: "must be <= 100", schema: 100, parentSchema: schema42.properties.steps.items, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err15];
+                            }
+                            else {
+                                vErrors.push(err15);
+                            }
+                            errors++;
+                        }
+                        if (data5 < 1 || isNaN(data5)) {
+                            const err16 = { instancePath: instancePath + "/steps/" + i0, schemaPath: "#/properties/steps/items/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema42.properties.steps.items, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err16];
+                            }
+                            else {
+                                vErrors.push(err16);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+            }
+            else {
+                const err17 = { instancePath: instancePath + "/steps", schemaPath: "#/properties/steps/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema42.properties.steps.type, parentSchema: schema42.properties.steps, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err17];
+                }
+                else {
+                    vErrors.push(err17);
+                }
+                errors++;
+            }
+        }
+        if (data.pause !== undefined) {
+            let data6 = data.pause;
+            if ((typeof data6 !== "string") && (!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6))))) {
+                const err18 = { instancePath: instancePath + "/pause", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema43.type }, message: "must be string,integer", schema: schema43.type, parentSchema: schema43, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err18];
+                }
+                else {
+                    vErrors.push(err18);
+                }
+                errors++;
+            }
+            if ((typeof data6 == "number") && (isFinite(data6))) {
+                if (data6 < 0 || isNaN(data6)) {
+                    const err19 = { instancePath: instancePath + "/pause", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema43, data: data6 };
+                    if (vErrors === null) {
+                        vErrors = [err19];
+                    }
+                    else {
+                        vErrors.push(err19);
+                    }
+                    errors++;
+                }
+            }
+            if (typeof data6 === "string") {
+                if (!pattern10.test(data6)) {
+                    const err20 = { instancePath: instancePath + "/pause", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" }, message: "must match pattern \"" + "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" + "\"", schema: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", parentSchema: schema43, data: data6 };
+                    if (vErrors === null) {
+                        vErrors = [err20];
+                    }
+                    else {
+                        vErrors.push(err20);
+                    }
+                    errors++;
+                }
+            }
+        }
+        if (data.smoke_request !== undefined) {
+            let data7 = data.smoke_request;
+            if (typeof data7 !== "boolean") {
+                const err21 = { instancePath: instancePath + "/smoke_request", schemaPath: "#/properties/smoke_request/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema42.properties.smoke_request.type, parentSchema: schema42.properties.smoke_request, data: data7 };
+                if (vErrors === null) {
+                    vErrors = [err21];
+                }
+                else {
+                    vErrors.push(err21);
+                }
+                errors++;
+            }
+        }
+        if (data.candidate_percent !== undefined) {
+            let data8 = data.candidate_percent;
+            if (!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) {
+                const err22 = { instancePath: instancePath + "/candidate_percent", schemaPath: "#/properties/candidate_percent/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema42.properties.candidate_percent.type, parentSchema: schema42.properties.candidate_percent, data: data8 };
+                if (vErrors === null) {
+                    vErrors = [err22];
+                }
+                else {
+                    vErrors.push(err22);
+                }
+                errors++;
+            }
+            if ((typeof data8 == "number") && (isFinite(data8))) {
+                if (data8 > 99 || isNaN(data8)) {
+                    const err23 = { instancePath: instancePath + "/candidate_percent", schemaPath: "#/properties/candidate_percent/maximum", keyword: "maximum", params: { comparison: "<=", limit: 99 }, message: "must be <= 99", schema: 99, parentSchema: schema42.properties.candidate_percent, data: data8 };
+                    if (vErrors === null) {
+                        vErrors = [err23];
+                    }
+                    else {
+                        vErrors.push(err23);
+                    }
+                    errors++;
+                }
+                if (data8 < 1 || isNaN(data8)) {
+                    const err24 = { instancePath: instancePath + "/candidate_percent", schemaPath: "#/properties/candidate_percent/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema42.properties.candidate_percent, data: data8 };
+                    if (vErrors === null) {
+                        vErrors = [err24];
+                    }
+                    else {
+                        vErrors.push(err24);
+                    }
+                    errors++;
+                }
+            }
+        }
+        if (data.health !== undefined) {
+            let data9 = data.health;
+            if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
+                for (const key1 in data9) {
+                    if (!((key1 === "max_error_rate") || (key1 === "max_p95_latency_ms"))) {
+                        const err25 = { instancePath: instancePath + "/health", schemaPath: "#/properties/health/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42.properties.health, data: data9 };
+                        if (vErrors === null) {
+                            vErrors = [err25];
+                        }
+                        else {
+                            vErrors.push(err25);
+                        }
+                        errors++;
+                    }
+                }
+                if (data9.max_error_rate !== undefined) {
+                    let data10 = data9.max_error_rate;
+                    if ((typeof data10 == "number") && (isFinite(data10))) {
+                        if (data10 > 1 || isNaN(data10)) {
+                            const err26 = { instancePath: instancePath + "/health/max_error_rate", schemaPath: "#/properties/health/properties/max_error_rate/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1 }, message: "must be <= 1", schema: 1, parentSchema: schema42.properties.health.properties.max_error_rate, data: data10 };
+                            if (vErrors === null) {
+                                vErrors = [err26];
+                            }
+                            else {
+                                vErrors.push(err26);
+                            }
+                            errors++;
+                        }
+                        if (data10 < 0 || isNaN(data10)) {
+                            const err27 = { instancePath: instancePath + "/health/max_error_rate", schemaPath: "#/properties/health/properties/max_error_rate/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema42.properties.health.properties.max_error_rate, data: data10 };
+                            if (vErrors === null) {
+                                vErrors = [err27];
+                            }
+                            else {
+                                vErrors.push(err27);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err28 = { instancePath: instancePath + "/health/max_error_rate", schemaPath: "#/properties/health/properties/max_error_rate/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema42.properties.health.properties.max_error_rate.type, parentSchema: schema42.properties.health.properties.max_error_rate, data: data10 };
+                        if (vErrors === null) {
+                            vErrors = [err28];
+                        }
+                        else {
+                            vErrors.push(err28);
+                        }
+                        errors++;
+                    }
+                }
+                if (data9.max_p95_latency_ms !== undefined) {
+                    let data11 = data9.max_p95_latency_ms;
+                    if ((typeof data11 == "number") && (isFinite(data11))) {
+                        if (data11 <= 0 || isNaN(data11)) {
+                            const err29 = { instancePath: instancePath + "/health/max_p95_latency_ms", schemaPath: "#/properties/health/properties/max_p95_latency_ms/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0", schema: 0, parentSchema: schema42.properties.health.properties.max_p95_latency_ms, data: data11 };
+                            if (vErrors === null) {
+                                vErrors = [err29];
+                            }
+                            else {
+                                vErrors.push(err29);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err30 = { instancePath: instancePath + "/health/max_p95_latency_ms", schemaPath: "#/properties/health/properties/max_p95_latency_ms/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema42.properties.health.properties.max_p95_latency_ms.type, parentSchema: schema42.properties.health.properties.max_p95_latency_ms, data: data11 };
+                        if (vErrors === null) {
+                            vErrors = [err30];
+                        }
+                        else {
+                            vErrors.push(err30);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err31 = { instancePath: instancePath + "/health", schemaPath: "#/properties/health/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.health.type, parentSchema: schema42.properties.health, data: data9 };
+                if (vErrors === null) {
+                    vErrors = [err31];
+                }
+                else {
+                    vErrors.push(err31);
+                }
+                errors++;
+            }
+        }
+        if (data.workload_size !== undefined) {
+            let data12 = data.workload_size;
+            if (typeof data12 === "string") {
+                if (func1(data12) < 1) {
+                    const err32 = { instancePath: instancePath + "/workload_size", schemaPath: "#/properties/workload_size/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.workload_size, data: data12 };
+                    if (vErrors === null) {
+                        vErrors = [err32];
+                    }
+                    else {
+                        vErrors.push(err32);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err33 = { instancePath: instancePath + "/workload_size", schemaPath: "#/properties/workload_size/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.workload_size.type, parentSchema: schema42.properties.workload_size, data: data12 };
+                if (vErrors === null) {
+                    vErrors = [err33];
+                }
+                else {
+                    vErrors.push(err33);
+                }
+                errors++;
+            }
+        }
+        if (data.scale_to_zero !== undefined) {
+            let data13 = data.scale_to_zero;
+            if ((typeof data13 !== "boolean") && (!(data13 && typeof data13 == "object" && !Array.isArray(data13)))) {
+                const err34 = { instancePath: instancePath + "/scale_to_zero", schemaPath: "#/properties/scale_to_zero/type", keyword: "type", params: { type: schema42.properties.scale_to_zero.type }, message: "must be boolean,object", schema: schema42.properties.scale_to_zero.type, parentSchema: schema42.properties.scale_to_zero, data: data13 };
+                if (vErrors === null) {
+                    vErrors = [err34];
+                }
+                else {
+                    vErrors.push(err34);
+                }
+                errors++;
+            }
+            if (data13 && typeof data13 == "object" && !Array.isArray(data13)) {
+                for (const key2 in data13) {
+                    let data14 = data13[key2];
+                    if (typeof data14 !== "boolean") {
+                        const err35 = { instancePath: instancePath + "/scale_to_zero/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/scale_to_zero/additionalProperties/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema42.properties.scale_to_zero.additionalProperties.type, parentSchema: schema42.properties.scale_to_zero.additionalProperties, data: data14 };
+                        if (vErrors === null) {
+                            vErrors = [err35];
+                        }
+                        else {
+                            vErrors.push(err35);
+                        }
+                        errors++;
+                    }
+                }
+            }
+        }
+        if (data.inference_table !== undefined) {
+            let data15 = data.inference_table;
+            if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
+                if (data15.catalog === undefined) {
+                    const err36 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/required", keyword: "required", params: { missingProperty: "catalog" }, message: "must have required property '" + "catalog" + "'", schema: schema42.properties.inference_table.required, parentSchema: schema42.properties.inference_table, data: data15 };
+                    if (vErrors === null) {
+                        vErrors = [err36];
+                    }
+                    else {
+                        vErrors.push(err36);
+                    }
+                    errors++;
+                }
+                if (data15.schema === undefined) {
+                    const err37 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property '" + "schema" + "'", schema: schema42.properties.inference_table.required, parentSchema: schema42.properties.inference_table, data: data15 };
+                    if (vErrors === null) {
+                        vErrors = [err37];
+                    }
+                    else {
+                        vErrors.push(err37);
+                    }
+                    errors++;
+                }
+                for (const key3 in data15) {
+                    if (!(((key3 === "catalog") || (key3 === "schema")) || (key3 === "prefix"))) {
+                        const err38 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42.properties.inference_table, data: data15 };
+                        if (vErrors === null) {
+                            vErrors = [err38];
+                        }
+                        else {
+                            vErrors.push(err38);
+                        }
+                        errors++;
+                    }
+                }
+                if (data15.catalog !== undefined) {
+                    let data16 = data15.catalog;
+                    if (typeof data16 === "string") {
+                        if (func1(data16) < 1) {
+                            const err39 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/properties/inference_table/properties/catalog/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.catalog, data: data16 };
+                            if (vErrors === null) {
+                                vErrors = [err39];
+                            }
+                            else {
+                                vErrors.push(err39);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err40 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/properties/inference_table/properties/catalog/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.catalog.type, parentSchema: schema42.properties.inference_table.properties.catalog, data: data16 };
+                        if (vErrors === null) {
+                            vErrors = [err40];
+                        }
+                        else {
+                            vErrors.push(err40);
+                        }
+                        errors++;
+                    }
+                }
+                if (data15.schema !== undefined) {
+                    let data17 = data15.schema;
+                    if (typeof data17 === "string") {
+                        if (func1(data17) < 1) {
+                            const err41 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/properties/inference_table/properties/schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.schema, data: data17 };
+                            if (vErrors === null) {
+                                vErrors = [err41];
+                            }
+                            else {
+                                vErrors.push(err41);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err42 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/properties/inference_table/properties/schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.schema.type, parentSchema: schema42.properties.inference_table.properties.schema, data: data17 };
+                        if (vErrors === null) {
+                            vErrors = [err42];
+                        }
+                        else {
+                            vErrors.push(err42);
+                        }
+                        errors++;
+                    }
+                }
+                if (data15.prefix !== undefined) {
+                    let data18 = data15.prefix;
+                    if (typeof data18 === "string") {
+                        if (func1(data18) < 1) {
+                            const err43 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/properties/inference_table/properties/prefix/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.prefix, data: data18 };
+                            if (vErrors === null) {
+                                vErrors = [err43];
+                            }
+                            else {
+                                vErrors.push(err43);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err44 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/properties/inference_table/properties/prefix/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.prefix.type, parentSchema: schema42.properties.inference_table.properties.prefix, data: data18 };
+                        if (vErrors === null) {
+                            vErrors = [err44];
+                        }
+                        else {
+                            vErrors.push(err44);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err45 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.inference_table.type, parentSchema: schema42.properties.inference_table, data: data15 };
+                if (vErrors === null) {
+                    vErrors = [err45];
+                }
+                else {
+                    vErrors.push(err45);
+                }
+                errors++;
+            }
+        }
+        if (data.wait_timeout !== undefined) {
+            let data19 = data.wait_timeout;
+            if ((typeof data19 !== "string") && (!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19))))) {
+                const err46 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema43.type }, message: "must be string,integer", schema: schema43.type, parentSchema: schema43, data: data19 };
+                if (vErrors === null) {
+                    vErrors = [err46];
+                }
+                else {
+                    vErrors.push(err46);
+                }
+                errors++;
+            }
+            if ((typeof data19 == "number") && (isFinite(data19))) {
+                if (data19 < 0 || isNaN(data19)) {
+                    const err47 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema43, data: data19 };
+                    if (vErrors === null) {
+                        vErrors = [err47];
+                    }
+                    else {
+                        vErrors.push(err47);
+                    }
+                    errors++;
+                }
+            }
+            if (typeof data19 === "string") {
+                if (!pattern10.test(data19)) {
+                    const err48 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" }, message: "must match pattern \"" + "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" + "\"", schema: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", parentSchema: schema43, data: data19 };
+                    if (vErrors === null) {
+                        vErrors = [err48];
+                    }
+                    else {
+                        vErrors.push(err48);
+                    }
+                    errors++;
+                }
+            }
+        }
+        if (data.environments !== undefined) {
+            let data20 = data.environments;
+            if (Array.isArray(data20)) {
+                const len1 = data20.length;
+                for (let i1 = 0; i1 < len1; i1++) {
+                    let data21 = data20[i1];
+                    if (typeof data21 === "string") {
+                        if (func1(data21) < 1) {
+                            const err49 = { instancePath: instancePath + "/environments/" + i1, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data21 };
+                            if (vErrors === null) {
+                                vErrors = [err49];
+                            }
+                            else {
+                                vErrors.push(err49);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err50 = { instancePath: instancePath + "/environments/" + i1, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data21 };
+                        if (vErrors === null) {
+                            vErrors = [err50];
+                        }
+                        else {
+                            vErrors.push(err50);
+                        }
+                        errors++;
+                    }
+                }
+                let i2 = data20.length;
+                let j0;
+                if (i2 > 1) {
+                    const indices0 = {};
+                    for (; i2--;) {
+                        let item0 = data20[i2];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j0 = indices0[item0];
+                            const err51 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i2, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i2 + " are identical)", schema: true, parentSchema: schema45, data: data20 };
+                            if (vErrors === null) {
+                                vErrors = [err51];
+                            }
+                            else {
+                                vErrors.push(err51);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices0[item0] = i2;
+                    }
+                }
+            }
+            else {
+                const err52 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data20 };
+                if (vErrors === null) {
+                    vErrors = [err52];
+                }
+                else {
+                    vErrors.push(err52);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err53 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.type, parentSchema: schema42, data };
+        if (vErrors === null) {
+            vErrors = [err53];
+        }
+        else {
+            vErrors.push(err53);
+        }
+        errors++;
+    }
+    validate26.errors = vErrors;
+    return errors === 0;
+}
+validate26.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema46 = { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } };
+function validate28(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate28.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.table === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "table" }, message: "must have required property '" + "table" + "'", schema: schema46.required, parentSchema: schema46, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.output_schema === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "output_schema" }, message: "must have required property '" + "output_schema" + "'", schema: schema46.required, parentSchema: schema46, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        if (data.inference_log === undefined) {
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "inference_log" }, message: "must have required property '" + "inference_log" + "'", schema: schema46.required, parentSchema: schema46, data };
+            if (vErrors === null) {
+                vErrors = [err2];
+            }
+            else {
+                vErrors.push(err2);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!((((((((key0 === "table") || (key0 === "output_schema")) || (key0 === "api")) || (key0 === "inference_log")) || (key0 === "schedule")) || (key0 === "slicing_exprs")) || (key0 === "refresh")) || (key0 === "environments"))) {
+                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46, data };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+        if (data.table !== undefined) {
+            let data0 = data.table;
+            if (typeof data0 === "string") {
+                if (func1(data0) < 1) {
+                    const err4 = { instancePath: instancePath + "/table", schemaPath: "#/properties/table/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.table, data: data0 };
+                    if (vErrors === null) {
+                        vErrors = [err4];
+                    }
+                    else {
+                        vErrors.push(err4);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err5 = { instancePath: instancePath + "/table", schemaPath: "#/properties/table/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.table.type, parentSchema: schema46.properties.table, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.output_schema !== undefined) {
+            let data1 = data.output_schema;
+            if (typeof data1 === "string") {
+                if (func1(data1) < 1) {
+                    const err6 = { instancePath: instancePath + "/output_schema", schemaPath: "#/properties/output_schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.output_schema, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err6];
+                    }
+                    else {
+                        vErrors.push(err6);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err7 = { instancePath: instancePath + "/output_schema", schemaPath: "#/properties/output_schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.output_schema.type, parentSchema: schema46.properties.output_schema, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.api !== undefined) {
+            let data2 = data.api;
+            if (!((data2 === "data-quality") || (data2 === "legacy"))) {
+                const err8 = { instancePath: instancePath + "/api", schemaPath: "#/properties/api/enum", keyword: "enum", params: { allowedValues: schema46.properties.api.enum }, message: "must be equal to one of the allowed values", schema: schema46.properties.api.enum, parentSchema: schema46.properties.api, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err8];
+                }
+                else {
+                    vErrors.push(err8);
+                }
+                errors++;
+            }
+        }
+        if (data.inference_log !== undefined) {
+            let data3 = data.inference_log;
+            if (data3 && typeof data3 == "object" && !Array.isArray(data3)) {
+                if (data3.problem_type === undefined) {
+                    const err9 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "problem_type" }, message: "must have required property '" + "problem_type" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err9];
+                    }
+                    else {
+                        vErrors.push(err9);
+                    }
+                    errors++;
+                }
+                if (data3.prediction_col === undefined) {
+                    const err10 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "prediction_col" }, message: "must have required property '" + "prediction_col" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err10];
+                    }
+                    else {
+                        vErrors.push(err10);
+                    }
+                    errors++;
+                }
+                if (data3.timestamp_col === undefined) {
+                    const err11 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "timestamp_col" }, message: "must have required property '" + "timestamp_col" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err11];
+                    }
+                    else {
+                        vErrors.push(err11);
+                    }
+                    errors++;
+                }
+                if (data3.model_id_col === undefined) {
+                    const err12 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "model_id_col" }, message: "must have required property '" + "model_id_col" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err12];
+                    }
+                    else {
+                        vErrors.push(err12);
+                    }
+                    errors++;
+                }
+                for (const key1 in data3) {
+                    if (!((((((key1 === "problem_type") || (key1 === "prediction_col")) || (key1 === "label_col")) || (key1 === "timestamp_col")) || (key1 === "model_id_col")) || (key1 === "granularities"))) {
+                        const err13 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46.properties.inference_log, data: data3 };
+                        if (vErrors === null) {
+                            vErrors = [err13];
+                        }
+                        else {
+                            vErrors.push(err13);
+                        }
+                        errors++;
+                    }
+                }
+                if (data3.problem_type !== undefined) {
+                    let data4 = data3.problem_type;
+                    if (!((data4 === "classification") || (data4 === "regression"))) {
+                        const err14 = { instancePath: instancePath + "/inference_log/problem_type", schemaPath: "#/properties/inference_log/properties/problem_type/enum", keyword: "enum", params: { allowedValues: schema46.properties.inference_log.properties.problem_type.enum }, message: "must be equal to one of the allowed values", schema: schema46.properties.inference_log.properties.problem_type.enum, parentSchema: schema46.properties.inference_log.properties.problem_type, data: data4 };
+                        if (vErrors === null) {
+                            vErrors = [err14];
+                        }
+                        else {
+                            vErrors.push(err14);
+                        }
+                        errors++;
+                    }
+                }
+                if (data3.prediction_col !== undefined) {
+                    let data5 = data3.prediction_col;
+                    if (typeof data5 === "string") {
+                        if (func1(data5) < 1) {
+                            const err15 = { instancePath: instancePath + "/inference_log/prediction_col", schemaPath: "#/properties/inference_log/properties/prediction_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.prediction_col, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err15];
+                            }
+                            else {
+                                vErrors.push(err15);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err16 = { instancePath: instancePath + "/inference_log/prediction_col", schemaPath: "#/properties/inference_log/properties/prediction_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.prediction_col.type, parentSchema: schema46.properties.inference_log.properties.prediction_col, data: data5 };
+                        if (vErrors === null) {
+                            vErrors = [err16];
+                        }
+                        else {
+                            vErrors.push(err16);
+                        }
+                        errors++;
+                    }
+                }
+                if (data3.label_col !== undefined) {
+                    let data6 = data3.label_col;
+                    if (typeof data6 === "string") {
+                        if (func1(data6) < 1) {
+                            const err17 = { instancePath: instancePath + "/inference_log/label_col", schemaPath: "#/properties/inference_log/properties/label_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.label_col, data: data6 };
+                            if (vErrors === null) {
+                                vErrors = [err17];
+                            }
+                            else {
+                                vErrors.push(err17);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err18 = { instancePath: instancePath + "/inference_log/label_col", schemaPath: "#/properties/inference_log/properties/label_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.label_col.type, parentSchema: schema46.properties.inference_log.properties.label_col, data: data6 };
+                        if (vErrors === null) {
+                            vErrors = [err18];
+                        }
+                        else {
+                            vErrors.push(err18);
+                        }
+                        errors++;
+                    }
+                }
+                if (data3.timestamp_col !== undefined) {
+                    let data7 = data3.timestamp_col;
+                    if (typeof data7 === "string") {
+                        if (func1(data7) < 1) {
+                            const err19 = { instancePath: instancePath + "/inference_log/timestamp_col", schemaPath: "#/properties/inference_log/properties/timestamp_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.timestamp_col, data: data7 };
+                            if (vErrors === null) {
+                                vErrors = [err19];
+                            }
+                            else {
+                                vErrors.push(err19);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err20 = { instancePath: instancePath + "/inference_log/timestamp_col", schemaPath: "#/properties/inference_log/properties/timestamp_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.timestamp_col.type, parentSchema: schema46.properties.inference_log.properties.timestamp_col, data: data7 };
+                        if (vErrors === null) {
+                            vErrors = [err20];
+                        }
+                        else {
+                            vErrors.push(err20);
+                        }
+                        errors++;
+                    }
+                }
+                if (data3.model_id_col !== undefined) {
+                    let data8 = data3.model_id_col;
+                    if (typeof data8 === "string") {
+                        if (func1(data8) < 1) {
+                            const err21 = { instancePath: instancePath + "/inference_log/model_id_col", schemaPath: "#/properties/inference_log/properties/model_id_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.model_id_col, data: data8 };
+                            if (vErrors === null) {
+                                vErrors = [err21];
+                            }
+                            else {
+                                vErrors.push(err21);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err22 = { instancePath: instancePath + "/inference_log/model_id_col", schemaPath: "#/properties/inference_log/properties/model_id_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.model_id_col.type, parentSchema: schema46.properties.inference_log.properties.model_id_col, data: data8 };
+                        if (vErrors === null) {
+                            vErrors = [err22];
+                        }
+                        else {
+                            vErrors.push(err22);
+                        }
+                        errors++;
+                    }
+                }
+                if (data3.granularities !== undefined) {
+                    let data9 = data3.granularities;
+                    if (Array.isArray(data9)) {
+                        if (data9.length < 1) {
+                            const err23 = { instancePath: instancePath + "/inference_log/granularities", schemaPath: "#/properties/inference_log/properties/granularities/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema46.properties.inference_log.properties.granularities, data: data9 };
+                            if (vErrors === null) {
+                                vErrors = [err23];
+                            }
+                            else {
+                                vErrors.push(err23);
+                            }
+                            errors++;
+                        }
+                        const len0 = data9.length;
+                        for (let i0 = 0; i0 < len0; i0++) {
+                            let data10 = data9[i0];
+                            if (typeof data10 === "string") {
+                                if (func1(data10) < 1) {
+                                    const err24 = { instancePath: instancePath + "/inference_log/granularities/" + i0, schemaPath: "#/properties/inference_log/properties/granularities/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.granularities.items, data: data10 };
+                                    if (vErrors === null) {
+                                        vErrors = [err24];
+                                    }
+                                    else {
+                                        vErrors.push(err24);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            else {
+                                const err25 = { instancePath: instancePath + "/inference_log/granularities/" + i0, schemaPath: "#/properties/inference_log/properties/granularities/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.granularities.items.type, parentSchema: schema46.properties.inference_log.properties.granularities.items, data: data10 };
+                                if (vErrors === null) {
+                                    vErrors = [err25];
+                                }
+                                else {
+                                    vErrors.push(err25);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    else {
+                        const err26 = { instancePath: instancePath + "/inference_log/granularities", schemaPath: "#/properties/inference_log/properties/granularities/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.properties.inference_log.properties.granularities.type, parentSchema: schema46.properties.inference_log.properties.granularities, data: data9 };
+                        if (vErrors === null) {
+                            vErrors = [err26];
+                        }
+                        else {
+                            vErrors.push(err26);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err27 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.properties.inference_log.type, parentSchema: schema46.properties.inference_log, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err27];
+                }
+                else {
+                    vErrors.push(err27);
+                }
+                errors++;
+            }
+        }
+        if (data.schedule !== undefined) {
+            let data11 = data.schedule;
+            if (data11 && typeof data11 == "object" && !Array.isArray(data11)) {
+                if (data11.cron === undefined) {
+                    const err28 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/required", keyword: "required", params: { missingProperty: "cron" }, message: "must have required property '" + "cron" + "'", schema: schema46.properties.schedule.required, parentSchema: schema46.properties.schedule, data: data11 };
+                    if (vErrors === null) {
+                        vErrors = [err28];
+                    }
+                    else {
+                        vErrors.push(err28);
+                    }
+                    errors++;
+                }
+                for (const key2 in data11) {
+                    if (!((key2 === "cron") || (key2 === "timezone"))) {
+                        const err29 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46.properties.schedule, data: data11 };
+                        if (vErrors === null) {
+                            vErrors = [err29];
+                        }
+                        else {
+                            vErrors.push(err29);
+                        }
+                        errors++;
+                    }
+                }
+                if (data11.cron !== undefined) {
+                    let data12 = data11.cron;
+                    if (typeof data12 === "string") {
+                        if (func1(data12) < 1) {
+                            const err30 = { instancePath: instancePath + "/schedule/cron", schemaPath: "#/properties/schedule/properties/cron/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.schedule.properties.cron, data: data12 };
+                            if (vErrors === null) {
+                                vErrors = [err30];
+                            }
+                            else {
+                                vErrors.push(err30);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err31 = { instancePath: instancePath + "/schedule/cron", schemaPath: "#/properties/schedule/properties/cron/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.schedule.properties.cron.type, parentSchema: schema46.properties.schedule.properties.cron, data: data12 };
+                        if (vErrors === null) {
+                            vErrors = [err31];
+                        }
+                        else {
+                            vErrors.push(err31);
+                        }
+                        errors++;
+                    }
+                }
+                if (data11.timezone !== undefined) {
+                    let data13 = data11.timezone;
+                    if (typeof data13 === "string") {
+                        if (func1(data13) < 1) {
+                            const err32 = { instancePath: instancePath + "/schedule/timezone", schemaPath: "#/properties/schedule/properties/timezone/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.schedule.properties.timezone, data: data13 };
+                            if (vErrors === null) {
+                                vErrors = [err32];
+                            }
+                            else {
+                                vErrors.push(err32);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err33 = { instancePath: instancePath + "/schedule/timezone", schemaPath: "#/properties/schedule/properties/timezone/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.schedule.properties.timezone.type, parentSchema: schema46.properties.schedule.properties.timezone, data: data13 };
+                        if (vErrors === null) {
+                            vErrors = [err33];
+                        }
+                        else {
+                            vErrors.push(err33);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err34 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.properties.schedule.type, parentSchema: schema46.properties.schedule, data: data11 };
+                if (vErrors === null) {
+                    vErrors = [err34];
+                }
+                else {
+                    vErrors.push(err34);
+                }
+                errors++;
+            }
+        }
+        if (data.slicing_exprs !== undefined) {
+            let data14 = data.slicing_exprs;
+            if (Array.isArray(data14)) {
+                const len1 = data14.length;
+                for (let i1 = 0; i1 < len1; i1++) {
+                    let data15 = data14[i1];
+                    if (typeof data15 === "string") {
+                        if (func1(data15) < 1) {
+                            const err35 = { instancePath: instancePath + "/slicing_exprs/" + i1, schemaPath: "#/properties/slicing_exprs/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.slicing_exprs.items, data: data15 };
+                            if (vErrors === null) {
+                                vErrors = [err35];
+                            }
+                            else {
+                                vErrors.push(err35);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err36 = { instancePath: instancePath + "/slicing_exprs/" + i1, schemaPath: "#/properties/slicing_exprs/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.slicing_exprs.items.type, parentSchema: schema46.properties.slicing_exprs.items, data: data15 };
+                        if (vErrors === null) {
+                            vErrors = [err36];
+                        }
+                        else {
+                            vErrors.push(err36);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err37 = { instancePath: instancePath + "/slicing_exprs", schemaPath: "#/properties/slicing_exprs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.properties.slicing_exprs.type, parentSchema: schema46.properties.slicing_exprs, data: data14 };
+                if (vErrors === null) {
+                    vErrors = [err37];
+                }
+                else {
+                    vErrors.push(err37);
+                }
+                errors++;
+            }
+        }
+        if (data.refresh !== undefined) {
+            let data16 = data.refresh;
+            if (typeof data16 !== "boolean") {
+                const err38 = { instancePath: instancePath + "/refresh", schemaPath: "#/properties/refresh/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema46.properties.refresh.type, parentSchema: schema46.properties.refresh, data: data16 };
+                if (vErrors === null) {
+                    vErrors = [err38];
+                }
+                else {
+                    vErrors.push(err38);
+                }
+                errors++;
+            }
+        }
+        if (data.environments !== undefined) {
+            let data17 = data.environments;
+            if (Array.isArray(data17)) {
+                const len2 = data17.length;
+                for (let i2 = 0; i2 < len2; i2++) {
+                    let data18 = data17[i2];
+                    if (typeof data18 === "string") {
+                        if (func1(data18) < 1) {
+                            const err39 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data18 };
+                            if (vErrors === null) {
+                                vErrors = [err39];
+                            }
+                            else {
+                                vErrors.push(err39);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err40 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data18 };
+                        if (vErrors === null) {
+                            vErrors = [err40];
+                        }
+                        else {
+                            vErrors.push(err40);
+                        }
+                        errors++;
+                    }
+                }
+                let i3 = data17.length;
+                let j0;
+                if (i3 > 1) {
+                    const indices0 = {};
+                    for (; i3--;) {
+                        let item0 = data17[i3];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j0 = indices0[item0];
+                            const err41 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data17 };
+                            if (vErrors === null) {
+                                vErrors = [err41];
+                            }
+                            else {
+                                vErrors.push(err41);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices0[item0] = i3;
+                    }
+                }
+            }
+            else {
+                const err42 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data17 };
+                if (vErrors === null) {
+                    vErrors = [err42];
+                }
+                else {
+                    vErrors.push(err42);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err43 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.type, parentSchema: schema46, data };
+        if (vErrors === null) {
+            vErrors = [err43];
+        }
+        else {
+            vErrors.push(err43);
+        }
+        errors++;
+    }
+    validate28.errors = vErrors;
+    return errors === 0;
+}
+validate28.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+function validate23(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate23.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.name === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property '" + "name" + "'", schema: schema37.required, parentSchema: schema37, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.candidate === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "candidate" }, message: "must have required property '" + "candidate" + "'", schema: schema37.required, parentSchema: schema37, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!((((((((key0 === "name") || (key0 === "names")) || (key0 === "candidate")) || (key0 === "champion_alias")) || (key0 === "promotion")) || (key0 === "policies")) || (key0 === "serving")) || (key0 === "monitor"))) {
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema37, data };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.name !== undefined) {
+            let data0 = data.name;
+            if (typeof data0 === "string") {
+                if (func1(data0) < 1) {
+                    const err3 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema37.properties.name, data: data0 };
+                    if (vErrors === null) {
+                        vErrors = [err3];
+                    }
+                    else {
+                        vErrors.push(err3);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err4 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.name.type, parentSchema: schema37.properties.name, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.names !== undefined) {
+            let data1 = data.names;
+            if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
+                for (const key1 in data1) {
+                    let data2 = data1[key1];
+                    if (typeof data2 === "string") {
+                        if (func1(data2) < 1) {
+                            const err5 = { instancePath: instancePath + "/names/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/names/additionalProperties/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema37.properties.names.additionalProperties, data: data2 };
+                            if (vErrors === null) {
+                                vErrors = [err5];
+                            }
+                            else {
+                                vErrors.push(err5);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err6 = { instancePath: instancePath + "/names/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/names/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.names.additionalProperties.type, parentSchema: schema37.properties.names.additionalProperties, data: data2 };
+                        if (vErrors === null) {
+                            vErrors = [err6];
+                        }
+                        else {
+                            vErrors.push(err6);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err7 = { instancePath: instancePath + "/names", schemaPath: "#/properties/names/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.properties.names.type, parentSchema: schema37.properties.names, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.candidate !== undefined) {
+            let data3 = data.candidate;
+            if (data3 && typeof data3 == "object" && !Array.isArray(data3)) {
+                if (Object.keys(data3).length > 1) {
+                    const err8 = { instancePath: instancePath + "/candidate", schemaPath: "#/$defs/candidate/maxProperties", keyword: "maxProperties", params: { limit: 1 }, message: "must NOT have more than 1 properties", schema: 1, parentSchema: schema38, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err8];
+                    }
+                    else {
+                        vErrors.push(err8);
+                    }
+                    errors++;
+                }
+                if (Object.keys(data3).length < 1) {
+                    const err9 = { instancePath: instancePath + "/candidate", schemaPath: "#/$defs/candidate/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema38, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err9];
+                    }
+                    else {
+                        vErrors.push(err9);
+                    }
+                    errors++;
+                }
+                for (const key2 in data3) {
+                    if (!((((key2 === "alias") || (key2 === "version")) || (key2 === "latest")) || (key2 === "tag"))) {
+                        const err10 = { instancePath: instancePath + "/candidate", schemaPath: "#/$defs/candidate/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema38, data: data3 };
+                        if (vErrors === null) {
+                            vErrors = [err10];
+                        }
+                        else {
+                            vErrors.push(err10);
+                        }
+                        errors++;
+                    }
+                }
+                if (data3.alias !== undefined) {
+                    let data4 = data3.alias;
+                    if (typeof data4 === "string") {
+                        if (func1(data4) < 1) {
+                            const err11 = { instancePath: instancePath + "/candidate/alias", schemaPath: "#/$defs/candidate/properties/alias/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema38.properties.alias, data: data4 };
+                            if (vErrors === null) {
+                                vErrors = [err11];
+                            }
+                            else {
+                                vErrors.push(err11);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err12 = { instancePath: instancePath + "/candidate/alias", schemaPath: "#/$defs/candidate/properties/alias/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema38.properties.alias.type, parentSchema: schema38.properties.alias, data: data4 };
+                        if (vErrors === null) {
+                            vErrors = [err12];
+                        }
+                        else {
+                            vErrors.push(err12);
+                        }
+                        errors++;
+                    }
+                }
+                if (data3.version !== undefined) {
+                    let data5 = data3.version;
+                    if ((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")) {
+                        const err13 = { instancePath: instancePath + "/candidate/version", schemaPath: "#/$defs/candidate/properties/version/type", keyword: "type", params: { type: schema38.properties.version.type }, message: "must be integer,string", schema: schema38.properties.version.type, parentSchema: schema38.properties.version, data: data5 };
+                        if (vErrors === null) {
+                            vErrors = [err13];
+                        }
+                        else {
+                            vErrors.push(err13);
+                        }
+                        errors++;
+                    }
+                    if ((typeof data5 == "number") && (isFinite(data5))) {
+                        if (data5 < 1 || isNaN(data5)) {
+                            const err14 = { instancePath: instancePath + "/candidate/version", schemaPath: "#/$defs/candidate/properties/version/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema38.properties.version, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err14];
+                            }
+                            else {
+                                vErrors.push(err14);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (typeof data5 === "string") {
+                        if (!pattern8.test(data5)) {
+                            const err15 = { instancePath: instancePath + "/candidate/version", schemaPath: "#/$defs/candidate/properties/version/pattern", keyword: "pattern", params: { pattern: "^[0-9]+$" }, message: "must match pattern \"" + "^[0-9]+$" + "\"", schema: "^[0-9]+$", parentSchema: schema38.properties.version, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err15];
+                            }
+                            else {
+                                vErrors.push(err15);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                if (data3.latest !== undefined) {
+                    let data6 = data3.latest;
+                    if (true !== data6) {
+                        const err16 = { instancePath: instancePath + "/candidate/latest", schemaPath: "#/$defs/candidate/properties/latest/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: schema38.properties.latest, data: data6 };
+                        if (vErrors === null) {
+                            vErrors = [err16];
+                        }
+                        else {
+                            vErrors.push(err16);
+                        }
+                        errors++;
+                    }
+                }
+                if (data3.tag !== undefined) {
+                    let data7 = data3.tag;
+                    if (data7 && typeof data7 == "object" && !Array.isArray(data7)) {
+                        if (Object.keys(data7).length < 1) {
+                            const err17 = { instancePath: instancePath + "/candidate/tag", schemaPath: "#/$defs/candidate/properties/tag/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema38.properties.tag, data: data7 };
+                            if (vErrors === null) {
+                                vErrors = [err17];
+                            }
+                            else {
+                                vErrors.push(err17);
+                            }
+                            errors++;
+                        }
+                        for (const key3 in data7) {
+                            let data8 = data7[key3];
+                            if (typeof data8 !== "string") {
+                                const err18 = { instancePath: instancePath + "/candidate/tag/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/candidate/properties/tag/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema38.properties.tag.additionalProperties.type, parentSchema: schema38.properties.tag.additionalProperties, data: data8 };
+                                if (vErrors === null) {
+                                    vErrors = [err18];
+                                }
+                                else {
+                                    vErrors.push(err18);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    else {
+                        const err19 = { instancePath: instancePath + "/candidate/tag", schemaPath: "#/$defs/candidate/properties/tag/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema38.properties.tag.type, parentSchema: schema38.properties.tag, data: data7 };
+                        if (vErrors === null) {
+                            vErrors = [err19];
+                        }
+                        else {
+                            vErrors.push(err19);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err20 = { instancePath: instancePath + "/candidate", schemaPath: "#/$defs/candidate/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema38.type, parentSchema: schema38, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err20];
+                }
+                else {
+                    vErrors.push(err20);
+                }
+                errors++;
+            }
+        }
+        if (data.champion_alias !== undefined) {
+            let data9 = data.champion_alias;
+            if (typeof data9 === "string") {
+                if (func1(data9) < 1) {
+                    const err21 = { instancePath: instancePath + "/champion_alias", schemaPath: "#/properties/champion_alias/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema37.properties.champion_alias, data: data9 };
+                    if (vErrors === null) {
+                        vErrors = [err21];
+                    }
+                    else {
+                        vErrors.push(err21);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err22 = { instancePath: instancePath + "/champion_alias", schemaPath: "#/properties/champion_alias/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.champion_alias.type, parentSchema: schema37.properties.champion_alias, data: data9 };
+                if (vErrors === null) {
+                    vErrors = [err22];
+                }
+                else {
+                    vErrors.push(err22);
+                }
+                errors++;
+            }
+        }
+        if (data.promotion !== undefined) {
+            let data10 = data.promotion;
+            if (!(((data10 === "copy") || (data10 === "alias")) || (data10 === "stage"))) {
+                const err23 = { instancePath: instancePath + "/promotion", schemaPath: "#/$defs/promotion_mode/enum", keyword: "enum", params: { allowedValues: schema39.enum }, message: "must be equal to one of the allowed values", schema: schema39.enum, parentSchema: schema39, data: data10 };
+                if (vErrors === null) {
+                    vErrors = [err23];
+                }
+                else {
+                    vErrors.push(err23);
+                }
+                errors++;
+            }
+        }
+        if (data.policies !== undefined) {
+            if (!(validate24(data.policies, { instancePath: instancePath + "/policies", parentData: data, parentDataProperty: "policies", rootData, dynamicAnchors }))) {
+                vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+                errors = vErrors.length;
+            }
+        }
+        if (data.serving !== undefined) {
+            if (!(validate26(data.serving, { instancePath: instancePath + "/serving", parentData: data, parentDataProperty: "serving", rootData, dynamicAnchors }))) {
+                vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+                errors = vErrors.length;
+            }
+        }
+        if (data.monitor !== undefined) {
+            if (!(validate28(data.monitor, { instancePath: instancePath + "/monitor", parentData: data, parentDataProperty: "monitor", rootData, dynamicAnchors }))) {
+                vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+                errors = vErrors.length;
+            }
+        }
+    }
+    else {
+        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.type, parentSchema: schema37, data };
+        if (vErrors === null) {
+            vErrors = [err24];
+        }
+        else {
+            vErrors.push(err24);
+        }
+        errors++;
+    }
+    validate23.errors = vErrors;
+    return errors === 0;
+}
+validate23.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema49 = { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } };
+const schema50 = { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } };
+function validate32(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate32.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        for (const key0 in data) {
+            if (!((key0 === "environments") || (key0 === "models"))) {
+                const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema50, data };
+                if (vErrors === null) {
+                    vErrors = [err0];
+                }
+                else {
+                    vErrors.push(err0);
+                }
+                errors++;
+            }
+        }
+        if (data.environments !== undefined) {
+            let data0 = data.environments;
+            if (Array.isArray(data0)) {
+                const len0 = data0.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    let data1 = data0[i0];
+                    if (typeof data1 === "string") {
+                        if (func1(data1) < 1) {
+                            const err1 = { instancePath: instancePath + "/environments/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data1 };
+                            if (vErrors === null) {
+                                vErrors = [err1];
+                            }
+                            else {
+                                vErrors.push(err1);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err2 = { instancePath: instancePath + "/environments/" + i0, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data1 };
+                        if (vErrors === null) {
+                            vErrors = [err2];
+                        }
+                        else {
+                            vErrors.push(err2);
+                        }
+                        errors++;
+                    }
+                }
+                let i1 = data0.length;
+                let j0;
+                if (i1 > 1) {
+                    const indices0 = {};
+                    for (; i1--;) {
+                        let item0 = data0[i1];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j0 = indices0[item0];
+                            const err3 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema45, data: data0 };
+                            if (vErrors === null) {
+                                vErrors = [err3];
+                            }
+                            else {
+                                vErrors.push(err3);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices0[item0] = i1;
+                    }
+                }
+            }
+            else {
+                const err4 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.models !== undefined) {
+            let data2 = data.models;
+            if (Array.isArray(data2)) {
+                const len1 = data2.length;
+                for (let i2 = 0; i2 < len1; i2++) {
+                    let data3 = data2[i2];
+                    if (typeof data3 === "string") {
+                        if (func1(data3) < 1) {
+                            const err5 = { instancePath: instancePath + "/models/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data3 };
+                            if (vErrors === null) {
+                                vErrors = [err5];
+                            }
+                            else {
+                                vErrors.push(err5);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err6 = { instancePath: instancePath + "/models/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data3 };
+                        if (vErrors === null) {
+                            vErrors = [err6];
+                        }
+                        else {
+                            vErrors.push(err6);
+                        }
+                        errors++;
+                    }
+                }
+                let i3 = data2.length;
+                let j1;
+                if (i3 > 1) {
+                    const indices1 = {};
+                    for (; i3--;) {
+                        let item1 = data2[i3];
+                        if (typeof item1 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices1[item1] == "number") {
+                            j1 = indices1[item1];
+                            const err7 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data2 };
+                            if (vErrors === null) {
+                                vErrors = [err7];
+                            }
+                            else {
+                                vErrors.push(err7);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices1[item1] = i3;
+                    }
+                }
+            }
+            else {
+                const err8 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err8];
+                }
+                else {
+                    vErrors.push(err8);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err9 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema50.type, parentSchema: schema50, data };
+        if (vErrors === null) {
+            vErrors = [err9];
+        }
+        else {
+            vErrors.push(err9);
+        }
+        errors++;
+    }
+    validate32.errors = vErrors;
+    return errors === 0;
+}
+validate32.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema53 = { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] };
+const schema54 = { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } };
+const schema55 = { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" };
+const schema56 = { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" };
+const pattern13 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
+function validate36(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate36.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema54.required, parentSchema: schema54, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.tags === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tags" }, message: "must have required property '" + "tags" + "'", schema: schema54.required, parentSchema: schema54, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tags")) || (key0 === "on"))) {
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema54, data };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("required_tags" !== data0) {
+                const err3 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "required_tags" }, message: "must be equal to constant", schema: "required_tags", parentSchema: schema54.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err4];
+                    }
+                    else {
+                        vErrors.push(err4);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err5 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err6 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err7 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema54.properties.description.type, parentSchema: schema54.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.tags !== undefined) {
+            let data4 = data.tags;
+            if (data4 && typeof data4 == "object" && !Array.isArray(data4)) {
+                if (Object.keys(data4).length < 1) {
+                    const err8 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema54.properties.tags, data: data4 };
+                    if (vErrors === null) {
+                        vErrors = [err8];
+                    }
+                    else {
+                        vErrors.push(err8);
+                    }
+                    errors++;
+                }
+                for (const key1 in data4) {
+                    let data5 = data4[key1];
+                    if (typeof data5 !== "string") {
+                        const err9 = { instancePath: instancePath + "/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/tags/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema54.properties.tags.additionalProperties.type, parentSchema: schema54.properties.tags.additionalProperties, data: data5 };
+                        if (vErrors === null) {
+                            vErrors = [err9];
+                        }
+                        else {
+                            vErrors.push(err9);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err10 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema54.properties.tags.type, parentSchema: schema54.properties.tags, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err10];
+                }
+                else {
+                    vErrors.push(err10);
+                }
+                errors++;
+            }
+        }
+        if (data.on !== undefined) {
+            let data6 = data.on;
+            if (!(((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run"))) {
+                const err11 = { instancePath: instancePath + "/on", schemaPath: "#/properties/on/enum", keyword: "enum", params: { allowedValues: schema54.properties.on.enum }, message: "must be equal to one of the allowed values", schema: schema54.properties.on.enum, parentSchema: schema54.properties.on, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err12 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema54.type, parentSchema: schema54, data };
+        if (vErrors === null) {
+            vErrors = [err12];
+        }
+        else {
+            vErrors.push(err12);
+        }
+        errors++;
+    }
+    validate36.errors = vErrors;
+    return errors === 0;
+}
+validate36.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema57 = { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } };
+function validate37(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate37.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema57.required, parentSchema: schema57, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.metric === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema57.required, parentSchema: schema57, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        if (data.threshold === undefined) {
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "threshold" }, message: "must have required property '" + "threshold" + "'", schema: schema57.required, parentSchema: schema57, data };
+            if (vErrors === null) {
+                vErrors = [err2];
+            }
+            else {
+                vErrors.push(err2);
+            }
+            errors++;
+        }
+        if (data.greater_is_better === undefined) {
+            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema57.required, parentSchema: schema57, data };
+            if (vErrors === null) {
+                vErrors = [err3];
+            }
+            else {
+                vErrors.push(err3);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "metric")) || (key0 === "threshold")) || (key0 === "greater_is_better"))) {
+                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema57, data };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("metric_threshold" !== data0) {
+                const err5 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_threshold" }, message: "must be equal to constant", schema: "metric_threshold", parentSchema: schema57.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err6 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err6];
+                    }
+                    else {
+                        vErrors.push(err6);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err7 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err8 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err8];
+                }
+                else {
+                    vErrors.push(err8);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err9 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema57.properties.description.type, parentSchema: schema57.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err9];
+                }
+                else {
+                    vErrors.push(err9);
+                }
+                errors++;
+            }
+        }
+        if (data.metric !== undefined) {
+            let data4 = data.metric;
+            if (typeof data4 === "string") {
+                if (func1(data4) < 1) {
+                    const err10 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema57.properties.metric, data: data4 };
+                    if (vErrors === null) {
+                        vErrors = [err10];
+                    }
+                    else {
+                        vErrors.push(err10);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err11 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema57.properties.metric.type, parentSchema: schema57.properties.metric, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        if (data.threshold !== undefined) {
+            let data5 = data.threshold;
+            if (!((typeof data5 == "number") && (isFinite(data5)))) {
+                const err12 = { instancePath: instancePath + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema57.properties.threshold.type, parentSchema: schema57.properties.threshold, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err12];
+                }
+                else {
+                    vErrors.push(err12);
+                }
+                errors++;
+            }
+        }
+        if (data.greater_is_better !== undefined) {
+            let data6 = data.greater_is_better;
+            if (typeof data6 !== "boolean") {
+                const err13 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema57.properties.greater_is_better.type, parentSchema: schema57.properties.greater_is_better, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err13];
+                }
+                else {
+                    vErrors.push(err13);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err14 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema57.type, parentSchema: schema57, data };
+        if (vErrors === null) {
+            vErrors = [err14];
+        }
+        else {
+            vErrors.push(err14);
+        }
+        errors++;
+    }
+    validate37.errors = vErrors;
+    return errors === 0;
+}
+validate37.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema60 = { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } };
+function validate38(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate38.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    const _errs1 = errors;
+    let valid0 = false;
+    const _errs2 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.min_absolute_change === undefined) {
+            const err0 = { instancePath, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "min_absolute_change" }, message: "must have required property '" + "min_absolute_change" + "'", schema: schema60.anyOf[0].required, parentSchema: schema60.anyOf[0], data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+    }
+    var _valid0 = _errs2 === errors;
+    valid0 = valid0 || _valid0;
+    const _errs3 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.min_relative_change === undefined) {
+            const err1 = { instancePath, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "min_relative_change" }, message: "must have required property '" + "min_relative_change" + "'", schema: schema60.anyOf[1].required, parentSchema: schema60.anyOf[1], data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+    }
+    var _valid0 = _errs3 === errors;
+    valid0 = valid0 || _valid0;
+    const _errs4 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.max_regression === undefined) {
+            const err2 = { instancePath, schemaPath: "#/anyOf/2/required", keyword: "required", params: { missingProperty: "max_regression" }, message: "must have required property '" + "max_regression" + "'", schema: schema60.anyOf[2].required, parentSchema: schema60.anyOf[2], data };
+            if (vErrors === null) {
+                vErrors = [err2];
+            }
+            else {
+                vErrors.push(err2);
+            }
+            errors++;
+        }
+    }
+    var _valid0 = _errs4 === errors;
+    valid0 = valid0 || _valid0;
+    if (!valid0) {
+        const err3 = { instancePath, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema60.anyOf, parentSchema: schema60, data };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    else {
+        errors = _errs1;
+        if (vErrors !== null) {
+            if (_errs1) {
+                vErrors.length = _errs1;
+            }
+            else {
+                vErrors = null;
+            }
+        }
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema60.required, parentSchema: schema60, data };
+            if (vErrors === null) {
+                vErrors = [err4];
+            }
+            else {
+                vErrors.push(err4);
+            }
+            errors++;
+        }
+        if (data.metric === undefined) {
+            const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema60.required, parentSchema: schema60, data };
+            if (vErrors === null) {
+                vErrors = [err5];
+            }
+            else {
+                vErrors.push(err5);
+            }
+            errors++;
+        }
+        if (data.greater_is_better === undefined) {
+            const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema60.required, parentSchema: schema60, data };
+            if (vErrors === null) {
+                vErrors = [err6];
+            }
+            else {
+                vErrors.push(err6);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(func12.call(schema60.properties, key0))) {
+                const err7 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema60, data };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("metric_delta" !== data0) {
+                const err8 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_delta" }, message: "must be equal to constant", schema: "metric_delta", parentSchema: schema60.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err8];
+                }
+                else {
+                    vErrors.push(err8);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err9 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err9];
+                    }
+                    else {
+                        vErrors.push(err9);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err10 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err10];
+                }
+                else {
+                    vErrors.push(err10);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err11 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err12 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.properties.description.type, parentSchema: schema60.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err12];
+                }
+                else {
+                    vErrors.push(err12);
+                }
+                errors++;
+            }
+        }
+        if (data.metric !== undefined) {
+            let data4 = data.metric;
+            if (typeof data4 === "string") {
+                if (func1(data4) < 1) {
+                    const err13 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema60.properties.metric, data: data4 };
+                    if (vErrors === null) {
+                        vErrors = [err13];
+                    }
+                    else {
+                        vErrors.push(err13);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err14 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.properties.metric.type, parentSchema: schema60.properties.metric, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err14];
+                }
+                else {
+                    vErrors.push(err14);
+                }
+                errors++;
+            }
+        }
+        if (data.greater_is_better !== undefined) {
+            let data5 = data.greater_is_better;
+            if (typeof data5 !== "boolean") {
+                const err15 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema60.properties.greater_is_better.type, parentSchema: schema60.properties.greater_is_better, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+        if (data.min_absolute_change !== undefined) {
+            let data6 = data.min_absolute_change;
+            if ((typeof data6 == "number") && (isFinite(data6))) {
+                if (data6 < 0 || isNaN(data6)) {
+                    const err16 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.min_absolute_change, data: data6 };
+                    if (vErrors === null) {
+                        vErrors = [err16];
+                    }
+                    else {
+                        vErrors.push(err16);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err17 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.min_absolute_change.type, parentSchema: schema60.properties.min_absolute_change, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err17];
+                }
+                else {
+                    vErrors.push(err17);
+                }
+                errors++;
+            }
+        }
+        if (data.min_relative_change !== undefined) {
+            let data7 = data.min_relative_change;
+            if ((typeof data7 == "number") && (isFinite(data7))) {
+                if (data7 < 0 || isNaN(data7)) {
+                    const err18 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.min_relative_change, data: data7 };
+                    if (vErrors === null) {
+                        vErrors = [err18];
+                    }
+                    else {
+                        vErrors.push(err18);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err19 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.min_relative_change.type, parentSchema: schema60.properties.min_relative_change, data: data7 };
+                if (vErrors === null) {
+                    vErrors = [err19];
+                }
+                else {
+                    vErrors.push(err19);
+                }
+                errors++;
+            }
+        }
+        if (data.max_regression !== undefined) {
+            let data8 = data.max_regression;
+            if (data8 && typeof data8 == "object" && !Array.isArray(data8)) {
+                if (Object.keys(data8).length > 1) {
+                    const err20 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/maxProperties", keyword: "maxProperties", params: { limit: 1 }, message: "must NOT have more than 1 properties", schema: 1, parentSchema: schema60.properties.max_regression, data: data8 };
+                    if (vErrors === null) {
+                        vErrors = [err20];
+                    }
+                    else {
+                        vErrors.push(err20);
+                    }
+                    errors++;
+                }
+                if (Object.keys(data8).length < 1) {
+                    const err21 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema60.properties.max_regression, data: data8 };
+                    if (vErrors === null) {
+                        vErrors = [err21];
+                    }
+                    else {
+                        vErrors.push(err21);
+                    }
+                    errors++;
+                }
+                for (const key1 in data8) {
+                    if (!((key1 === "absolute") || (key1 === "relative"))) {
+                        const err22 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema60.properties.max_regression, data: data8 };
+                        if (vErrors === null) {
+                            vErrors = [err22];
+                        }
+                        else {
+                            vErrors.push(err22);
+                        }
+                        errors++;
+                    }
+                }
+                if (data8.absolute !== undefined) {
+                    let data9 = data8.absolute;
+                    if ((typeof data9 == "number") && (isFinite(data9))) {
+                        if (data9 < 0 || isNaN(data9)) {
+                            const err23 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.max_regression.properties.absolute, data: data9 };
+                            if (vErrors === null) {
+                                vErrors = [err23];
+                            }
+                            else {
+                                vErrors.push(err23);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err24 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.max_regression.properties.absolute.type, parentSchema: schema60.properties.max_regression.properties.absolute, data: data9 };
+                        if (vErrors === null) {
+                            vErrors = [err24];
+                        }
+                        else {
+                            vErrors.push(err24);
+                        }
+                        errors++;
+                    }
+                }
+                if (data8.relative !== undefined) {
+                    let data10 = data8.relative;
+                    if ((typeof data10 == "number") && (isFinite(data10))) {
+                        if (data10 < 0 || isNaN(data10)) {
+                            const err25 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.max_regression.properties.relative, data: data10 };
+                            if (vErrors === null) {
+                                vErrors = [err25];
+                            }
+                            else {
+                                vErrors.push(err25);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err26 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.max_regression.properties.relative.type, parentSchema: schema60.properties.max_regression.properties.relative, data: data10 };
+                        if (vErrors === null) {
+                            vErrors = [err26];
+                        }
+                        else {
+                            vErrors.push(err26);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err27 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema60.properties.max_regression.type, parentSchema: schema60.properties.max_regression, data: data8 };
+                if (vErrors === null) {
+                    vErrors = [err27];
+                }
+                else {
+                    vErrors.push(err27);
+                }
+                errors++;
+            }
+        }
+        if (data.relative_base !== undefined) {
+            let data11 = data.relative_base;
+            if (!((data11 === "champion") || (data11 === "abs_champion"))) {
+                const err28 = { instancePath: instancePath + "/relative_base", schemaPath: "#/properties/relative_base/enum", keyword: "enum", params: { allowedValues: schema60.properties.relative_base.enum }, message: "must be equal to one of the allowed values", schema: schema60.properties.relative_base.enum, parentSchema: schema60.properties.relative_base, data: data11 };
+                if (vErrors === null) {
+                    vErrors = [err28];
+                }
+                else {
+                    vErrors.push(err28);
+                }
+                errors++;
+            }
+        }
+        if (data.on_missing_baseline !== undefined) {
+            let data12 = data.on_missing_baseline;
+            if (!(((data12 === "fail") || (data12 === "pass")) || (data12 === "warn"))) {
+                const err29 = { instancePath: instancePath + "/on_missing_baseline", schemaPath: "#/properties/on_missing_baseline/enum", keyword: "enum", params: { allowedValues: schema60.properties.on_missing_baseline.enum }, message: "must be equal to one of the allowed values", schema: schema60.properties.on_missing_baseline.enum, parentSchema: schema60.properties.on_missing_baseline, data: data12 };
+                if (vErrors === null) {
+                    vErrors = [err29];
+                }
+                else {
+                    vErrors.push(err29);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err30 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema60.type, parentSchema: schema60, data };
+        if (vErrors === null) {
+            vErrors = [err30];
+        }
+        else {
+            vErrors.push(err30);
+        }
+        errors++;
+    }
+    validate38.errors = vErrors;
+    return errors === 0;
+}
+validate38.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema63 = { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } };
+function validate39(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate39.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema63.required, parentSchema: schema63, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_inputs")) || (key0 === "require_outputs")) || (key0 === "compatible_with"))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema63, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("signature" !== data0) {
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "signature" }, message: "must be equal to constant", schema: "signature", parentSchema: schema63.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err3];
+                    }
+                    else {
+                        vErrors.push(err3);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema63.properties.description.type, parentSchema: schema63.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.require_inputs !== undefined) {
+            let data4 = data.require_inputs;
+            if (typeof data4 !== "boolean") {
+                const err7 = { instancePath: instancePath + "/require_inputs", schemaPath: "#/properties/require_inputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema63.properties.require_inputs.type, parentSchema: schema63.properties.require_inputs, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.require_outputs !== undefined) {
+            let data5 = data.require_outputs;
+            if (typeof data5 !== "boolean") {
+                const err8 = { instancePath: instancePath + "/require_outputs", schemaPath: "#/properties/require_outputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema63.properties.require_outputs.type, parentSchema: schema63.properties.require_outputs, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err8];
+                }
+                else {
+                    vErrors.push(err8);
+                }
+                errors++;
+            }
+        }
+        if (data.compatible_with !== undefined) {
+            let data6 = data.compatible_with;
+            if (!((data6 === "champion") || (data6 === "none"))) {
+                const err9 = { instancePath: instancePath + "/compatible_with", schemaPath: "#/properties/compatible_with/enum", keyword: "enum", params: { allowedValues: schema63.properties.compatible_with.enum }, message: "must be equal to one of the allowed values", schema: schema63.properties.compatible_with.enum, parentSchema: schema63.properties.compatible_with, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err9];
+                }
+                else {
+                    vErrors.push(err9);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema63.type, parentSchema: schema63, data };
+        if (vErrors === null) {
+            vErrors = [err10];
+        }
+        else {
+            vErrors.push(err10);
+        }
+        errors++;
+    }
+    validate39.errors = vErrors;
+    return errors === 0;
+}
+validate39.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema66 = { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } };
+function validate40(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate40.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema66.required, parentSchema: schema66, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(func12.call(schema66.properties, key0))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema66, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("approvals" !== data0) {
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "approvals" }, message: "must be equal to constant", schema: "approvals", parentSchema: schema66.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err3];
+                    }
+                    else {
+                        vErrors.push(err3);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema66.properties.description.type, parentSchema: schema66.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.min !== undefined) {
+            let data4 = data.min;
+            if (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) {
+                const err7 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema66.properties.min.type, parentSchema: schema66.properties.min, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+            if ((typeof data4 == "number") && (isFinite(data4))) {
+                if (data4 < 1 || isNaN(data4)) {
+                    const err8 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema66.properties.min, data: data4 };
+                    if (vErrors === null) {
+                        vErrors = [err8];
+                    }
+                    else {
+                        vErrors.push(err8);
+                    }
+                    errors++;
+                }
+            }
+        }
+        if (data.from !== undefined) {
+            let data5 = data.from;
+            if (data5 && typeof data5 == "object" && !Array.isArray(data5)) {
+                for (const key1 in data5) {
+                    if (!((key1 === "teams") || (key1 === "users"))) {
+                        const err9 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema66.properties.from, data: data5 };
+                        if (vErrors === null) {
+                            vErrors = [err9];
+                        }
+                        else {
+                            vErrors.push(err9);
+                        }
+                        errors++;
+                    }
+                }
+                if (data5.teams !== undefined) {
+                    let data6 = data5.teams;
+                    if (Array.isArray(data6)) {
+                        const len0 = data6.length;
+                        for (let i0 = 0; i0 < len0; i0++) {
+                            let data7 = data6[i0];
+                            if (typeof data7 === "string") {
+                                if (func1(data7) < 1) {
+                                    const err10 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema66.properties.from.properties.teams.items, data: data7 };
+                                    if (vErrors === null) {
+                                        vErrors = [err10];
+                                    }
+                                    else {
+                                        vErrors.push(err10);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            else {
+                                const err11 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema66.properties.from.properties.teams.items.type, parentSchema: schema66.properties.from.properties.teams.items, data: data7 };
+                                if (vErrors === null) {
+                                    vErrors = [err11];
+                                }
+                                else {
+                                    vErrors.push(err11);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    else {
+                        const err12 = { instancePath: instancePath + "/from/teams", schemaPath: "#/properties/from/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema66.properties.from.properties.teams.type, parentSchema: schema66.properties.from.properties.teams, data: data6 };
+                        if (vErrors === null) {
+                            vErrors = [err12];
+                        }
+                        else {
+                            vErrors.push(err12);
+                        }
+                        errors++;
+                    }
+                }
+                if (data5.users !== undefined) {
+                    let data8 = data5.users;
+                    if (Array.isArray(data8)) {
+                        const len1 = data8.length;
+                        for (let i1 = 0; i1 < len1; i1++) {
+                            let data9 = data8[i1];
+                            if (typeof data9 === "string") {
+                                if (func1(data9) < 1) {
+                                    const err13 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema66.properties.from.properties.users.items, data: data9 };
+                                    if (vErrors === null) {
+                                        vErrors = [err13];
+                                    }
+                                    else {
+                                        vErrors.push(err13);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            else {
+                                const err14 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema66.properties.from.properties.users.items.type, parentSchema: schema66.properties.from.properties.users.items, data: data9 };
+                                if (vErrors === null) {
+                                    vErrors = [err14];
+                                }
+                                else {
+                                    vErrors.push(err14);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    else {
+                        const err15 = { instancePath: instancePath + "/from/users", schemaPath: "#/properties/from/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema66.properties.from.properties.users.type, parentSchema: schema66.properties.from.properties.users, data: data8 };
+                        if (vErrors === null) {
+                            vErrors = [err15];
+                        }
+                        else {
+                            vErrors.push(err15);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err16 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema66.properties.from.type, parentSchema: schema66.properties.from, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err16];
+                }
+                else {
+                    vErrors.push(err16);
+                }
+                errors++;
+            }
+        }
+        if (data.exclude_author !== undefined) {
+            let data10 = data.exclude_author;
+            if (true !== data10) {
+                const err17 = { instancePath: instancePath + "/exclude_author", schemaPath: "#/properties/exclude_author/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: schema66.properties.exclude_author, data: data10 };
+                if (vErrors === null) {
+                    vErrors = [err17];
+                }
+                else {
+                    vErrors.push(err17);
+                }
+                errors++;
+            }
+        }
+        if (data.dismiss_stale !== undefined) {
+            let data11 = data.dismiss_stale;
+            if (typeof data11 !== "boolean") {
+                const err18 = { instancePath: instancePath + "/dismiss_stale", schemaPath: "#/properties/dismiss_stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema66.properties.dismiss_stale.type, parentSchema: schema66.properties.dismiss_stale, data: data11 };
+                if (vErrors === null) {
+                    vErrors = [err18];
+                }
+                else {
+                    vErrors.push(err18);
+                }
+                errors++;
+            }
+        }
+        if (data.sources !== undefined) {
+            let data12 = data.sources;
+            if (Array.isArray(data12)) {
+                if (data12.length < 1) {
+                    const err19 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema66.properties.sources, data: data12 };
+                    if (vErrors === null) {
+                        vErrors = [err19];
+                    }
+                    else {
+                        vErrors.push(err19);
+                    }
+                    errors++;
+                }
+                const len2 = data12.length;
+                for (let i2 = 0; i2 < len2; i2++) {
+                    let data13 = data12[i2];
+                    if (!(((data13 === "pull_request_review") || (data13 === "environment")) || (data13 === "registry_tag"))) {
+                        const err20 = { instancePath: instancePath + "/sources/" + i2, schemaPath: "#/properties/sources/items/enum", keyword: "enum", params: { allowedValues: schema66.properties.sources.items.enum }, message: "must be equal to one of the allowed values", schema: schema66.properties.sources.items.enum, parentSchema: schema66.properties.sources.items, data: data13 };
+                        if (vErrors === null) {
+                            vErrors = [err20];
+                        }
+                        else {
+                            vErrors.push(err20);
+                        }
+                        errors++;
+                    }
+                }
+                let i3 = data12.length;
+                let j0;
+                if (i3 > 1) {
+                    outer0: for (; i3--;) {
+                        for (j0 = i3; j0--;) {
+                            if (func0(data12[i3], data12[j0])) {
+                                const err21 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema66.properties.sources, data: data12 };
+                                if (vErrors === null) {
+                                    vErrors = [err21];
+                                }
+                                else {
+                                    vErrors.push(err21);
+                                }
+                                errors++;
+                                break outer0;
+                            }
+                        }
+                    }
+                }
+            }
+            else {
+                const err22 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema66.properties.sources.type, parentSchema: schema66.properties.sources, data: data12 };
+                if (vErrors === null) {
+                    vErrors = [err22];
+                }
+                else {
+                    vErrors.push(err22);
+                }
+                errors++;
+            }
+        }
+        if (data.block_on_changes_requested !== undefined) {
+            let data14 = data.block_on_changes_requested;
+            if (typeof data14 !== "boolean") {
+                const err23 = { instancePath: instancePath + "/block_on_changes_requested", schemaPath: "#/properties/block_on_changes_requested/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema66.properties.block_on_changes_requested.type, parentSchema: schema66.properties.block_on_changes_requested, data: data14 };
+                if (vErrors === null) {
+                    vErrors = [err23];
+                }
+                else {
+                    vErrors.push(err23);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema66.type, parentSchema: schema66, data };
+        if (vErrors === null) {
+            vErrors = [err24];
+        }
+        else {
+            vErrors.push(err24);
+        }
+        errors++;
+    }
+    validate40.errors = vErrors;
+    return errors === 0;
+}
+validate40.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema69 = { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } };
+function validate41(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate41.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema69.required, parentSchema: schema69, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!((((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_run")) || (key0 === "require_finished_run")) || (key0 === "require_git_commit")) || (key0 === "commit_in_repo"))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema69, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("provenance" !== data0) {
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "provenance" }, message: "must be equal to constant", schema: "provenance", parentSchema: schema69.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err3];
+                    }
+                    else {
+                        vErrors.push(err3);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema69.properties.description.type, parentSchema: schema69.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.require_run !== undefined) {
+            let data4 = data.require_run;
+            if (typeof data4 !== "boolean") {
+                const err7 = { instancePath: instancePath + "/require_run", schemaPath: "#/properties/require_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.require_run.type, parentSchema: schema69.properties.require_run, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.require_finished_run !== undefined) {
+            let data5 = data.require_finished_run;
+            if (typeof data5 !== "boolean") {
+                const err8 = { instancePath: instancePath + "/require_finished_run", schemaPath: "#/properties/require_finished_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.require_finished_run.type, parentSchema: schema69.properties.require_finished_run, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err8];
+                }
+                else {
+                    vErrors.push(err8);
+                }
+                errors++;
+            }
+        }
+        if (data.require_git_commit !== undefined) {
+            let data6 = data.require_git_commit;
+            if (typeof data6 !== "boolean") {
+                const err9 = { instancePath: instancePath + "/require_git_commit", schemaPath: "#/properties/require_git_commit/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.require_git_commit.type, parentSchema: schema69.properties.require_git_commit, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err9];
+                }
+                else {
+                    vErrors.push(err9);
+                }
+                errors++;
+            }
+        }
+        if (data.commit_in_repo !== undefined) {
+            let data7 = data.commit_in_repo;
+            if (typeof data7 !== "boolean") {
+                const err10 = { instancePath: instancePath + "/commit_in_repo", schemaPath: "#/properties/commit_in_repo/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.commit_in_repo.type, parentSchema: schema69.properties.commit_in_repo, data: data7 };
+                if (vErrors === null) {
+                    vErrors = [err10];
+                }
+                else {
+                    vErrors.push(err10);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema69.type, parentSchema: schema69, data };
+        if (vErrors === null) {
+            vErrors = [err11];
+        }
+        else {
+            vErrors.push(err11);
+        }
+        errors++;
+    }
+    validate41.errors = vErrors;
+    return errors === 0;
+}
+validate41.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema72 = { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } };
+function validate42(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate42.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema72.required, parentSchema: schema72, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "min_length")) || (key0 === "model_card_tag"))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema72, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("description" !== data0) {
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "description" }, message: "must be equal to constant", schema: "description", parentSchema: schema72.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err3];
+                    }
+                    else {
+                        vErrors.push(err3);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema72.properties.description.type, parentSchema: schema72.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.min_length !== undefined) {
+            let data4 = data.min_length;
+            if (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) {
+                const err7 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema72.properties.min_length.type, parentSchema: schema72.properties.min_length, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+            if ((typeof data4 == "number") && (isFinite(data4))) {
+                if (data4 < 1 || isNaN(data4)) {
+                    const err8 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema72.properties.min_length, data: data4 };
+                    if (vErrors === null) {
+                        vErrors = [err8];
+                    }
+                    else {
+                        vErrors.push(err8);
+                    }
+                    errors++;
+                }
+            }
+        }
+        if (data.model_card_tag !== undefined) {
+            let data5 = data.model_card_tag;
+            if (typeof data5 === "string") {
+                if (func1(data5) < 1) {
+                    const err9 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema72.properties.model_card_tag, data: data5 };
+                    if (vErrors === null) {
+                        vErrors = [err9];
+                    }
+                    else {
+                        vErrors.push(err9);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err10 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema72.properties.model_card_tag.type, parentSchema: schema72.properties.model_card_tag, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err10];
+                }
+                else {
+                    vErrors.push(err10);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema72.type, parentSchema: schema72, data };
+        if (vErrors === null) {
+            vErrors = [err11];
+        }
+        else {
+            vErrors.push(err11);
+        }
+        errors++;
+    }
+    validate42.errors = vErrors;
+    return errors === 0;
+}
+validate42.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+function validate35(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate35.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema53.required, parentSchema: schema53, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        const tag0 = data.type;
+        if (typeof tag0 == "string") {
+            if (tag0 === "required_tags") {
+                if (!(validate36(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+                    errors = vErrors.length;
+                }
+                var props0 = true;
+            }
+            else if (tag0 === "metric_threshold") {
+                if (!(validate37(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "metric_delta") {
+                if (!(validate38(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "signature") {
+                if (!(validate39(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "approvals") {
+                if (!(validate40(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "provenance") {
+                if (!(validate41(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "description") {
+                if (!(validate42(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else {
+                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "type", tagValue: tag0 }, message: "value of tag \"type\" must be in oneOf", schema: schema53.discriminator, parentSchema: schema53, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "type", tagValue: tag0 }, message: "tag \"type\" must be string", schema: schema53.discriminator, parentSchema: schema53, data };
+            if (vErrors === null) {
+                vErrors = [err2];
+            }
+            else {
+                vErrors.push(err2);
+            }
+            errors++;
+        }
+    }
+    else {
+        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema53.type, parentSchema: schema53, data };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    validate35.errors = vErrors;
+    evaluated0.props = props0;
+    return errors === 0;
+}
+validate35.evaluated = { "dynamicProps": true, "dynamicItems": false };
+function validate31(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate31.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.gates === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema49.required, parentSchema: schema49, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema49, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data0 = data.description;
+            if (typeof data0 !== "string") {
+                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema49.properties.description.type, parentSchema: schema49.properties.description, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.applies_to !== undefined) {
+            if (!(validate32(data.applies_to, { instancePath: instancePath + "/applies_to", parentData: data, parentDataProperty: "applies_to", rootData, dynamicAnchors }))) {
+                vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+                errors = vErrors.length;
+            }
+        }
+        if (data.extends !== undefined) {
+            if (!(validate24(data.extends, { instancePath: instancePath + "/extends", parentData: data, parentDataProperty: "extends", rootData, dynamicAnchors }))) {
+                vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+                errors = vErrors.length;
+            }
+        }
+        if (data.gates !== undefined) {
+            let data3 = data.gates;
+            if (Array.isArray(data3)) {
+                const len0 = data3.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    if (!(validate35(data3[i0], { instancePath: instancePath + "/gates/" + i0, parentData: data3, parentDataProperty: i0, rootData, dynamicAnchors }))) {
+                        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+                        errors = vErrors.length;
+                    }
+                }
+            }
+            else {
+                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema49.properties.gates.type, parentSchema: schema49.properties.gates, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema49.type, parentSchema: schema49, data };
+        if (vErrors === null) {
+            vErrors = [err4];
+        }
+        else {
+            vErrors.push(err4);
+        }
+        errors++;
+    }
+    validate31.errors = vErrors;
+    return errors === 0;
+}
+validate31.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema75 = { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } };
+const pattern20 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
+const formats0 = cjsExports(formats_namespaceObject).fullFormats.date;
+function validate52(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate52.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.gate === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gate" }, message: "must have required property '" + "gate" + "'", schema: schema75.required, parentSchema: schema75, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.owner === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "owner" }, message: "must have required property '" + "owner" + "'", schema: schema75.required, parentSchema: schema75, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        if (data.reason === undefined) {
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property '" + "reason" + "'", schema: schema75.required, parentSchema: schema75, data };
+            if (vErrors === null) {
+                vErrors = [err2];
+            }
+            else {
+                vErrors.push(err2);
+            }
+            errors++;
+        }
+        if (data.expires === undefined) {
+            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property '" + "expires" + "'", schema: schema75.required, parentSchema: schema75, data };
+            if (vErrors === null) {
+                vErrors = [err3];
+            }
+            else {
+                vErrors.push(err3);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!((((((key0 === "gate") || (key0 === "models")) || (key0 === "environments")) || (key0 === "owner")) || (key0 === "reason")) || (key0 === "expires"))) {
+                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema75, data };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.gate !== undefined) {
+            let data0 = data.gate;
+            if (typeof data0 === "string") {
+                if (!pattern20.test(data0)) {
+                    const err5 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/*-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/*-]+$" + "\"", schema: "^[A-Za-z0-9_.:/*-]+$", parentSchema: schema75.properties.gate, data: data0 };
+                    if (vErrors === null) {
+                        vErrors = [err5];
+                    }
+                    else {
+                        vErrors.push(err5);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err6 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.gate.type, parentSchema: schema75.properties.gate, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.models !== undefined) {
+            let data1 = data.models;
+            if (Array.isArray(data1)) {
+                const len0 = data1.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    let data2 = data1[i0];
+                    if (typeof data2 === "string") {
+                        if (func1(data2) < 1) {
+                            const err7 = { instancePath: instancePath + "/models/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data2 };
+                            if (vErrors === null) {
+                                vErrors = [err7];
+                            }
+                            else {
+                                vErrors.push(err7);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err8 = { instancePath: instancePath + "/models/" + i0, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data2 };
+                        if (vErrors === null) {
+                            vErrors = [err8];
+                        }
+                        else {
+                            vErrors.push(err8);
+                        }
+                        errors++;
+                    }
+                }
+                let i1 = data1.length;
+                let j0;
+                if (i1 > 1) {
+                    const indices0 = {};
+                    for (; i1--;) {
+                        let item0 = data1[i1];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j0 = indices0[item0];
+                            const err9 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema45, data: data1 };
+                            if (vErrors === null) {
+                                vErrors = [err9];
+                            }
+                            else {
+                                vErrors.push(err9);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices0[item0] = i1;
+                    }
+                }
+            }
+            else {
+                const err10 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err10];
+                }
+                else {
+                    vErrors.push(err10);
+                }
+                errors++;
+            }
+        }
+        if (data.environments !== undefined) {
+            let data3 = data.environments;
+            if (Array.isArray(data3)) {
+                const len1 = data3.length;
+                for (let i2 = 0; i2 < len1; i2++) {
+                    let data4 = data3[i2];
+                    if (typeof data4 === "string") {
+                        if (func1(data4) < 1) {
+                            const err11 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data4 };
+                            if (vErrors === null) {
+                                vErrors = [err11];
+                            }
+                            else {
+                                vErrors.push(err11);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data4 };
+                        if (vErrors === null) {
+                            vErrors = [err12];
+                        }
+                        else {
+                            vErrors.push(err12);
+                        }
+                        errors++;
+                    }
+                }
+                let i3 = data3.length;
+                let j1;
+                if (i3 > 1) {
+                    const indices1 = {};
+                    for (; i3--;) {
+                        let item1 = data3[i3];
+                        if (typeof item1 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices1[item1] == "number") {
+                            j1 = indices1[item1];
+                            const err13 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data3 };
+                            if (vErrors === null) {
+                                vErrors = [err13];
+                            }
+                            else {
+                                vErrors.push(err13);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices1[item1] = i3;
+                    }
+                }
+            }
+            else {
+                const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err14];
+                }
+                else {
+                    vErrors.push(err14);
+                }
+                errors++;
+            }
+        }
+        if (data.owner !== undefined) {
+            let data5 = data.owner;
+            if (typeof data5 === "string") {
+                if (func1(data5) < 1) {
+                    const err15 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema75.properties.owner, data: data5 };
+                    if (vErrors === null) {
+                        vErrors = [err15];
+                    }
+                    else {
+                        vErrors.push(err15);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err16 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.owner.type, parentSchema: schema75.properties.owner, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err16];
+                }
+                else {
+                    vErrors.push(err16);
+                }
+                errors++;
+            }
+        }
+        if (data.reason !== undefined) {
+            let data6 = data.reason;
+            if (typeof data6 === "string") {
+                if (func1(data6) < 1) {
+                    const err17 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema75.properties.reason, data: data6 };
+                    if (vErrors === null) {
+                        vErrors = [err17];
+                    }
+                    else {
+                        vErrors.push(err17);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err18 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.reason.type, parentSchema: schema75.properties.reason, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err18];
+                }
+                else {
+                    vErrors.push(err18);
+                }
+                errors++;
+            }
+        }
+        if (data.expires !== undefined) {
+            let data7 = data.expires;
+            if (typeof data7 === "string") {
+                if (!(formats0.validate(data7))) {
+                    const err19 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"", schema: "date", parentSchema: schema75.properties.expires, data: data7 };
+                    if (vErrors === null) {
+                        vErrors = [err19];
+                    }
+                    else {
+                        vErrors.push(err19);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err20 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.expires.type, parentSchema: schema75.properties.expires, data: data7 };
+                if (vErrors === null) {
+                    vErrors = [err20];
+                }
+                else {
+                    vErrors.push(err20);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema75.type, parentSchema: schema75, data };
+        if (vErrors === null) {
+            vErrors = [err21];
+        }
+        else {
+            vErrors.push(err21);
+        }
+        errors++;
+    }
+    validate52.errors = vErrors;
+    return errors === 0;
+}
+validate52.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    /*# sourceURL="https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json" */ ;
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate20.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.version === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "version" }, message: "must have required property '" + "version" + "'", schema: schema31.required, parentSchema: schema31, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.environments === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "environments" }, message: "must have required property '" + "environments" + "'", schema: schema31.required, parentSchema: schema31, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        if (data.models === undefined) {
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "models" }, message: "must have required property '" + "models" + "'", schema: schema31.required, parentSchema: schema31, data };
+            if (vErrors === null) {
+                vErrors = [err2];
+            }
+            else {
+                vErrors.push(err2);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((((((key0 === "$schema") || (key0 === "version")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "policies")) || (key0 === "waivers")) || (key0 === "defaults"))) {
+                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31, data };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+        if (data.$schema !== undefined) {
+            let data0 = data.$schema;
+            if (typeof data0 !== "string") {
+                const err4 = { instancePath: instancePath + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.$schema.type, parentSchema: schema31.properties.$schema, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.version !== undefined) {
+            let data1 = data.version;
+            if (1 !== data1) {
+                const err5 = { instancePath: instancePath + "/version", schemaPath: "#/properties/version/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: schema31.properties.version, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.environments !== undefined) {
+            let data2 = data.environments;
+            if (data2 && typeof data2 == "object" && !Array.isArray(data2)) {
+                if (Object.keys(data2).length < 1) {
+                    const err6 = { instancePath: instancePath + "/environments", schemaPath: "#/properties/environments/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema31.properties.environments, data: data2 };
+                    if (vErrors === null) {
+                        vErrors = [err6];
+                    }
+                    else {
+                        vErrors.push(err6);
+                    }
+                    errors++;
+                }
+                for (const key1 in data2) {
+                    const _errs7 = errors;
+                    if (typeof key1 === "string") {
+                        if (!pattern4.test(key1)) {
+                            const err7 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/identifier/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema32, data: key1, propertyName: key1 };
+                            if (vErrors === null) {
+                                vErrors = [err7];
+                            }
+                            else {
+                                vErrors.push(err7);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err8 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/identifier/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema32.type, parentSchema: schema32, data: key1, propertyName: key1 };
+                        if (vErrors === null) {
+                            vErrors = [err8];
+                        }
+                        else {
+                            vErrors.push(err8);
+                        }
+                        errors++;
+                    }
+                    var valid1 = _errs7 === errors;
+                    if (!valid1) {
+                        const err9 = { instancePath: instancePath + "/environments", schemaPath: "#/properties/environments/propertyNames", keyword: "propertyNames", params: { propertyName: key1 }, message: "property name must be valid", schema: schema31.properties.environments.propertyNames, parentSchema: schema31.properties.environments, data: data2 };
+                        if (vErrors === null) {
+                            vErrors = [err9];
+                        }
+                        else {
+                            vErrors.push(err9);
+                        }
+                        errors++;
+                    }
+                }
+                for (const key2 in data2) {
+                    if (!(validate21(data2[key2], { instancePath: instancePath + "/environments/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data2, parentDataProperty: key2, rootData, dynamicAnchors }))) {
+                        vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+                        errors = vErrors.length;
+                    }
+                }
+            }
+            else {
+                const err10 = { instancePath: instancePath + "/environments", schemaPath: "#/properties/environments/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.environments.type, parentSchema: schema31.properties.environments, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err10];
+                }
+                else {
+                    vErrors.push(err10);
+                }
+                errors++;
+            }
+        }
+        if (data.models !== undefined) {
+            let data4 = data.models;
+            if (data4 && typeof data4 == "object" && !Array.isArray(data4)) {
+                if (Object.keys(data4).length < 1) {
+                    const err11 = { instancePath: instancePath + "/models", schemaPath: "#/properties/models/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema31.properties.models, data: data4 };
+                    if (vErrors === null) {
+                        vErrors = [err11];
+                    }
+                    else {
+                        vErrors.push(err11);
+                    }
+                    errors++;
+                }
+                for (const key3 in data4) {
+                    const _errs14 = errors;
+                    if (typeof key3 === "string") {
+                        if (!pattern4.test(key3)) {
+                            const err12 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/identifier/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema32, data: key3, propertyName: key3 };
+                            if (vErrors === null) {
+                                vErrors = [err12];
+                            }
+                            else {
+                                vErrors.push(err12);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err13 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/identifier/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema32.type, parentSchema: schema32, data: key3, propertyName: key3 };
+                        if (vErrors === null) {
+                            vErrors = [err13];
+                        }
+                        else {
+                            vErrors.push(err13);
+                        }
+                        errors++;
+                    }
+                    var valid4 = _errs14 === errors;
+                    if (!valid4) {
+                        const err14 = { instancePath: instancePath + "/models", schemaPath: "#/properties/models/propertyNames", keyword: "propertyNames", params: { propertyName: key3 }, message: "property name must be valid", schema: schema31.properties.models.propertyNames, parentSchema: schema31.properties.models, data: data4 };
+                        if (vErrors === null) {
+                            vErrors = [err14];
+                        }
+                        else {
+                            vErrors.push(err14);
+                        }
+                        errors++;
+                    }
+                }
+                for (const key4 in data4) {
+                    if (!(validate23(data4[key4], { instancePath: instancePath + "/models/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data4, parentDataProperty: key4, rootData, dynamicAnchors }))) {
+                        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+                        errors = vErrors.length;
+                    }
+                }
+            }
+            else {
+                const err15 = { instancePath: instancePath + "/models", schemaPath: "#/properties/models/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.models.type, parentSchema: schema31.properties.models, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+        if (data.policies !== undefined) {
+            let data6 = data.policies;
+            if (data6 && typeof data6 == "object" && !Array.isArray(data6)) {
+                for (const key5 in data6) {
+                    const _errs21 = errors;
+                    if (typeof key5 === "string") {
+                        if (!pattern4.test(key5)) {
+                            const err16 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema48, data: key5, propertyName: key5 };
+                            if (vErrors === null) {
+                                vErrors = [err16];
+                            }
+                            else {
+                                vErrors.push(err16);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err17 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema48.type, parentSchema: schema48, data: key5, propertyName: key5 };
+                        if (vErrors === null) {
+                            vErrors = [err17];
+                        }
+                        else {
+                            vErrors.push(err17);
+                        }
+                        errors++;
+                    }
+                    var valid7 = _errs21 === errors;
+                    if (!valid7) {
+                        const err18 = { instancePath: instancePath + "/policies", schemaPath: "#/properties/policies/propertyNames", keyword: "propertyNames", params: { propertyName: key5 }, message: "property name must be valid", schema: schema31.properties.policies.propertyNames, parentSchema: schema31.properties.policies, data: data6 };
+                        if (vErrors === null) {
+                            vErrors = [err18];
+                        }
+                        else {
+                            vErrors.push(err18);
+                        }
+                        errors++;
+                    }
+                }
+                for (const key6 in data6) {
+                    if (!(validate31(data6[key6], { instancePath: instancePath + "/policies/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data6, parentDataProperty: key6, rootData, dynamicAnchors }))) {
+                        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+                        errors = vErrors.length;
+                    }
+                }
+            }
+            else {
+                const err19 = { instancePath: instancePath + "/policies", schemaPath: "#/properties/policies/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.policies.type, parentSchema: schema31.properties.policies, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err19];
+                }
+                else {
+                    vErrors.push(err19);
+                }
+                errors++;
+            }
+        }
+        if (data.waivers !== undefined) {
+            let data8 = data.waivers;
+            if (Array.isArray(data8)) {
+                const len0 = data8.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    if (!(validate52(data8[i0], { instancePath: instancePath + "/waivers/" + i0, parentData: data8, parentDataProperty: i0, rootData, dynamicAnchors }))) {
+                        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+                        errors = vErrors.length;
+                    }
+                }
+            }
+            else {
+                const err20 = { instancePath: instancePath + "/waivers", schemaPath: "#/properties/waivers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.waivers.type, parentSchema: schema31.properties.waivers, data: data8 };
+                if (vErrors === null) {
+                    vErrors = [err20];
+                }
+                else {
+                    vErrors.push(err20);
+                }
+                errors++;
+            }
+        }
+        if (data.defaults !== undefined) {
+            let data10 = data.defaults;
+            if (data10 && typeof data10 == "object" && !Array.isArray(data10)) {
+                for (const key7 in data10) {
+                    if (!(((key7 === "champion_alias") || (key7 === "promotion")) || (key7 === "policies"))) {
+                        const err21 = { instancePath: instancePath + "/defaults", schemaPath: "#/properties/defaults/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key7 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.defaults, data: data10 };
+                        if (vErrors === null) {
+                            vErrors = [err21];
+                        }
+                        else {
+                            vErrors.push(err21);
+                        }
+                        errors++;
+                    }
+                }
+                if (data10.champion_alias !== undefined) {
+                    let data11 = data10.champion_alias;
+                    if (typeof data11 === "string") {
+                        if (func1(data11) < 1) {
+                            const err22 = { instancePath: instancePath + "/defaults/champion_alias", schemaPath: "#/properties/defaults/properties/champion_alias/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.defaults.properties.champion_alias, data: data11 };
+                            if (vErrors === null) {
+                                vErrors = [err22];
+                            }
+                            else {
+                                vErrors.push(err22);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err23 = { instancePath: instancePath + "/defaults/champion_alias", schemaPath: "#/properties/defaults/properties/champion_alias/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.defaults.properties.champion_alias.type, parentSchema: schema31.properties.defaults.properties.champion_alias, data: data11 };
+                        if (vErrors === null) {
+                            vErrors = [err23];
+                        }
+                        else {
+                            vErrors.push(err23);
+                        }
+                        errors++;
+                    }
+                }
+                if (data10.promotion !== undefined) {
+                    let data12 = data10.promotion;
+                    if (!(((data12 === "copy") || (data12 === "alias")) || (data12 === "stage"))) {
+                        const err24 = { instancePath: instancePath + "/defaults/promotion", schemaPath: "#/$defs/promotion_mode/enum", keyword: "enum", params: { allowedValues: schema39.enum }, message: "must be equal to one of the allowed values", schema: schema39.enum, parentSchema: schema39, data: data12 };
+                        if (vErrors === null) {
+                            vErrors = [err24];
+                        }
+                        else {
+                            vErrors.push(err24);
+                        }
+                        errors++;
+                    }
+                }
+                if (data10.policies !== undefined) {
+                    if (!(validate24(data10.policies, { instancePath: instancePath + "/defaults/policies", parentData: data10, parentDataProperty: "policies", rootData, dynamicAnchors }))) {
+                        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+                        errors = vErrors.length;
+                    }
+                }
+            }
+            else {
+                const err25 = { instancePath: instancePath + "/defaults", schemaPath: "#/properties/defaults/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.defaults.type, parentSchema: schema31.properties.defaults, data: data10 };
+                if (vErrors === null) {
+                    vErrors = [err25];
+                }
+                else {
+                    vErrors.push(err25);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err26 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.type, parentSchema: schema31, data };
+        if (vErrors === null) {
+            vErrors = [err26];
+        }
+        else {
+            vErrors.push(err26);
+        }
+        errors++;
+    }
+    validate20.errors = vErrors;
+    return errors === 0;
+}
+validate20.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const validatePolicyDocument = validate55;
+function validate55(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate55.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.gates === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema49.required, parentSchema: schema49, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema49, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data0 = data.description;
+            if (typeof data0 !== "string") {
+                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema49.properties.description.type, parentSchema: schema49.properties.description, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.applies_to !== undefined) {
+            if (!(validate32(data.applies_to, { instancePath: instancePath + "/applies_to", parentData: data, parentDataProperty: "applies_to", rootData, dynamicAnchors }))) {
+                vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+                errors = vErrors.length;
+            }
+        }
+        if (data.extends !== undefined) {
+            if (!(validate24(data.extends, { instancePath: instancePath + "/extends", parentData: data, parentDataProperty: "extends", rootData, dynamicAnchors }))) {
+                vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+                errors = vErrors.length;
+            }
+        }
+        if (data.gates !== undefined) {
+            let data3 = data.gates;
+            if (Array.isArray(data3)) {
+                const len0 = data3.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    if (!(validate35(data3[i0], { instancePath: instancePath + "/gates/" + i0, parentData: data3, parentDataProperty: i0, rootData, dynamicAnchors }))) {
+                        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+                        errors = vErrors.length;
+                    }
+                }
+            }
+            else {
+                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema49.properties.gates.type, parentSchema: schema49.properties.gates, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema49.type, parentSchema: schema49, data };
+        if (vErrors === null) {
+            vErrors = [err4];
+        }
+        else {
+            vErrors.push(err4);
+        }
+        errors++;
+    }
+    validate55.errors = vErrors;
+    return errors === 0;
+}
+validate55.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+
 ;// CONCATENATED MODULE: ./lib/src/config/validate.js
 // JSON Schema validation (schema/mlops.schema.json, the single source of truth) with ajv errors
 // turned into diagnostics a person can act on: positioned at the offending YAML node, saying what
@@ -101866,35 +99161,18 @@ const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"https:
 
 
 
+// Compiled at build time (scripts/gen-validators.mjs, Ajv standalone code with allErrors, verbose,
+// discriminator, strict, the `date` format): nothing is compiled when a program starts.
 
-
-const formatsModule = ajv_formats_dist;
-const addFormats = typeof formatsModule === 'function' ? formatsModule : formatsModule.default;
-const SCHEMA_ID = mlops_schema_namespaceObject.$id;
+const SCHEMA_ID = mlops_schema_namespaceObject.Od;
 const mlopsSchema = (/* unused pure expression or super */ null && (schema));
-let compiled = null;
-const validators = () => {
-    if (compiled)
-        return compiled;
-    const ajv = new _2020.Ajv2020({
-        allErrors: true,
-        verbose: true,
-        discriminator: true,
-        strict: true,
-        strictRequired: false,
-        allowUnionTypes: true,
-    });
-    addFormats(ajv, ['date']);
-    const config = ajv.compile(mlops_schema_namespaceObject);
-    const policy = ajv.getSchema(`${SCHEMA_ID}#/$defs/policy_document`);
-    if (!policy)
-        throw new Error('schema has no #/$defs/policy_document');
-    compiled = { config, policy };
-    return compiled;
+const validators = {
+    config: validateConfig,
+    policy_document: validatePolicyDocument,
 };
 /** Validate a parsed document; an empty list means schema-valid. */
 const validateAgainstSchema = (doc, entry) => {
-    const validate = entry === 'config' ? validators().config : validators().policy;
+    const validate = validators[entry];
     if (validate(doc.value))
         return [];
     const diagnostics = collapse(validate.errors ?? [])
@@ -102083,7 +99361,7 @@ const toDiagnostic = (doc, error) => {
     }
 };
 const discriminatorValues = (parentSchema, tag) => {
-    const defs = mlops_schema_namespaceObject.$defs;
+    const defs = mlops_schema_namespaceObject.L2;
     return (parentSchema.oneOf ?? []).flatMap((branch) => {
         const name = branch.$ref?.replace('#/$defs/', '') ?? '';
         const value = defs[name]?.properties?.[tag]?.const;
@@ -103807,13 +101085,13 @@ const findWaiver = (waivers, gateId, target, now) => {
 
 
 
-const engine_compiled = new WeakMap();
+const compiled = new WeakMap();
 const gateConfigError = (spec, code, message, path = '', hint) => new errors/* ConfigError */.xL([
     { severity: 'error', code, message, path, position: spec.position, ...(hint === undefined ? {} : { hint }) },
 ]);
 /** Resolve the gate type and parse its options (once per spec). Throws ConfigError on an unknown type or unusable options. */
 const compileGate = (spec) => {
-    const cached = engine_compiled.get(spec);
+    const cached = compiled.get(spec);
     if (cached)
         return cached;
     const gate = getGateType(spec.type);
@@ -103834,7 +101112,7 @@ const compileGate = (spec) => {
         throw e;
     }
     const result = { spec, gate, options };
-    engine_compiled.set(spec, result);
+    compiled.set(spec, result);
     return result;
 };
 /** What must be gathered for these gates: the union of every gate's needs. */
@@ -104136,7 +101414,7 @@ const missingEvidence = (t, source) => {
 /* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8079);
 /* harmony import */ var _plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4395);
 /* harmony import */ var _result_exit_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9412);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1590);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5181);
 // `promote`: plan (gates) as `plan` does, then, for each target whose verdict lets it through
 // (pass, warn, waived), plan the promotion steps against the destination registry and converge
 // them. The result is the plan's result document with a `plan` field per target.
@@ -104522,7 +101800,7 @@ function buildRollback(input, snapshot) {
 async function observeRollback(input, registry, endpoints) {
     const model = await registry.getModel(input.modelName);
     if (!model)
-        return { modelExists: false, copies: [], aliases: {}, versions: {}, inStage: [], modelTags: {} };
+        return { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [], modelTags: {} };
     const versions = {};
     const inStage = [];
     if (input.stage !== null) {
@@ -104533,7 +101811,7 @@ async function observeRollback(input, registry, endpoints) {
         }
         inStage.sort((a, b) => Number(a) - Number(b));
     }
-    let snapshot = { modelExists: true, copies: [], aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
+    let snapshot = { modelExists: true, copies: [], strays: [], aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
     const current = currentChampion(input, snapshot);
     if (current !== null && !versions[current]) {
         const v = await registry.getVersion(input.modelName, current);
@@ -104577,8 +101855,8 @@ var inputs = __nccwpck_require__(4395);
 var types = __nccwpck_require__(5571);
 // EXTERNAL MODULE: ./lib/src/version.js + 1 modules
 var version = __nccwpck_require__(4387);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 26 modules
-var plan = __nccwpck_require__(1590);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 27 modules
+var plan = __nccwpck_require__(5181);
 ;// CONCATENATED MODULE: ./lib/src/run/rollback.js
 // `rollback`: move the champion of one model in one environment back to the previous champion
 // recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
@@ -107665,76 +104943,6 @@ function getIDToken(aud) {
 
 //# sourceMappingURL=core.js.map
 
-/***/ }),
-
-/***/ 3837:
-/***/ ((module) => {
-
-module.exports = /*#__PURE__*/JSON.parse('{"$id":"https://raw.githubusercontent.com/ajv-validator/ajv/master/lib/refs/data.json#","description":"Meta-schema for $data reference (JSON AnySchema extension proposal)","type":"object","required":["$data"],"properties":{"$data":{"type":"string","anyOf":[{"format":"relative-json-pointer"},{"format":"json-pointer"}]}},"additionalProperties":false}');
-
-/***/ }),
-
-/***/ 7216:
-/***/ ((module) => {
-
-module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://json-schema.org/draft/2020-12/meta/applicator","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/applicator":true},"$dynamicAnchor":"meta","title":"Applicator vocabulary meta-schema","type":["object","boolean"],"properties":{"prefixItems":{"$ref":"#/$defs/schemaArray"},"items":{"$dynamicRef":"#meta"},"contains":{"$dynamicRef":"#meta"},"additionalProperties":{"$dynamicRef":"#meta"},"properties":{"type":"object","additionalProperties":{"$dynamicRef":"#meta"},"default":{}},"patternProperties":{"type":"object","additionalProperties":{"$dynamicRef":"#meta"},"propertyNames":{"format":"regex"},"default":{}},"dependentSchemas":{"type":"object","additionalProperties":{"$dynamicRef":"#meta"},"default":{}},"propertyNames":{"$dynamicRef":"#meta"},"if":{"$dynamicRef":"#meta"},"then":{"$dynamicRef":"#meta"},"else":{"$dynamicRef":"#meta"},"allOf":{"$ref":"#/$defs/schemaArray"},"anyOf":{"$ref":"#/$defs/schemaArray"},"oneOf":{"$ref":"#/$defs/schemaArray"},"not":{"$dynamicRef":"#meta"}},"$defs":{"schemaArray":{"type":"array","minItems":1,"items":{"$dynamicRef":"#meta"}}}}');
-
-/***/ }),
-
-/***/ 8226:
-/***/ ((module) => {
-
-module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://json-schema.org/draft/2020-12/meta/content","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/content":true},"$dynamicAnchor":"meta","title":"Content vocabulary meta-schema","type":["object","boolean"],"properties":{"contentEncoding":{"type":"string"},"contentMediaType":{"type":"string"},"contentSchema":{"$dynamicRef":"#meta"}}}');
-
-/***/ }),
-
-/***/ 518:
-/***/ ((module) => {
-
-module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://json-schema.org/draft/2020-12/meta/core","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/core":true},"$dynamicAnchor":"meta","title":"Core vocabulary meta-schema","type":["object","boolean"],"properties":{"$id":{"$ref":"#/$defs/uriReferenceString","$comment":"Non-empty fragments not allowed.","pattern":"^[^#]*#?$"},"$schema":{"$ref":"#/$defs/uriString"},"$ref":{"$ref":"#/$defs/uriReferenceString"},"$anchor":{"$ref":"#/$defs/anchorString"},"$dynamicRef":{"$ref":"#/$defs/uriReferenceString"},"$dynamicAnchor":{"$ref":"#/$defs/anchorString"},"$vocabulary":{"type":"object","propertyNames":{"$ref":"#/$defs/uriString"},"additionalProperties":{"type":"boolean"}},"$comment":{"type":"string"},"$defs":{"type":"object","additionalProperties":{"$dynamicRef":"#meta"}}},"$defs":{"anchorString":{"type":"string","pattern":"^[A-Za-z_][-A-Za-z0-9._]*$"},"uriString":{"type":"string","format":"uri"},"uriReferenceString":{"type":"string","format":"uri-reference"}}}');
-
-/***/ }),
-
-/***/ 2207:
-/***/ ((module) => {
-
-module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://json-schema.org/draft/2020-12/meta/format-annotation","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/format-annotation":true},"$dynamicAnchor":"meta","title":"Format vocabulary meta-schema for annotation results","type":["object","boolean"],"properties":{"format":{"type":"string"}}}');
-
-/***/ }),
-
-/***/ 5707:
-/***/ ((module) => {
-
-module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://json-schema.org/draft/2020-12/meta/meta-data","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/meta-data":true},"$dynamicAnchor":"meta","title":"Meta-data vocabulary meta-schema","type":["object","boolean"],"properties":{"title":{"type":"string"},"description":{"type":"string"},"default":true,"deprecated":{"type":"boolean","default":false},"readOnly":{"type":"boolean","default":false},"writeOnly":{"type":"boolean","default":false},"examples":{"type":"array","items":true}}}');
-
-/***/ }),
-
-/***/ 9547:
-/***/ ((module) => {
-
-module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://json-schema.org/draft/2020-12/meta/unevaluated","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/unevaluated":true},"$dynamicAnchor":"meta","title":"Unevaluated applicator vocabulary meta-schema","type":["object","boolean"],"properties":{"unevaluatedItems":{"$dynamicRef":"#meta"},"unevaluatedProperties":{"$dynamicRef":"#meta"}}}');
-
-/***/ }),
-
-/***/ 7082:
-/***/ ((module) => {
-
-module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://json-schema.org/draft/2020-12/meta/validation","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/validation":true},"$dynamicAnchor":"meta","title":"Validation vocabulary meta-schema","type":["object","boolean"],"properties":{"type":{"anyOf":[{"$ref":"#/$defs/simpleTypes"},{"type":"array","items":{"$ref":"#/$defs/simpleTypes"},"minItems":1,"uniqueItems":true}]},"const":true,"enum":{"type":"array","items":true},"multipleOf":{"type":"number","exclusiveMinimum":0},"maximum":{"type":"number"},"exclusiveMaximum":{"type":"number"},"minimum":{"type":"number"},"exclusiveMinimum":{"type":"number"},"maxLength":{"$ref":"#/$defs/nonNegativeInteger"},"minLength":{"$ref":"#/$defs/nonNegativeIntegerDefault0"},"pattern":{"type":"string","format":"regex"},"maxItems":{"$ref":"#/$defs/nonNegativeInteger"},"minItems":{"$ref":"#/$defs/nonNegativeIntegerDefault0"},"uniqueItems":{"type":"boolean","default":false},"maxContains":{"$ref":"#/$defs/nonNegativeInteger"},"minContains":{"$ref":"#/$defs/nonNegativeInteger","default":1},"maxProperties":{"$ref":"#/$defs/nonNegativeInteger"},"minProperties":{"$ref":"#/$defs/nonNegativeIntegerDefault0"},"required":{"$ref":"#/$defs/stringArray"},"dependentRequired":{"type":"object","additionalProperties":{"$ref":"#/$defs/stringArray"}}},"$defs":{"nonNegativeInteger":{"type":"integer","minimum":0},"nonNegativeIntegerDefault0":{"$ref":"#/$defs/nonNegativeInteger","default":0},"simpleTypes":{"enum":["array","boolean","integer","null","number","object","string"]},"stringArray":{"type":"array","items":{"type":"string"},"uniqueItems":true,"default":[]}}}');
-
-/***/ }),
-
-/***/ 1678:
-/***/ ((module) => {
-
-module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://json-schema.org/draft/2020-12/schema","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/core":true,"https://json-schema.org/draft/2020-12/vocab/applicator":true,"https://json-schema.org/draft/2020-12/vocab/unevaluated":true,"https://json-schema.org/draft/2020-12/vocab/validation":true,"https://json-schema.org/draft/2020-12/vocab/meta-data":true,"https://json-schema.org/draft/2020-12/vocab/format-annotation":true,"https://json-schema.org/draft/2020-12/vocab/content":true},"$dynamicAnchor":"meta","title":"Core and Validation specifications meta-schema","allOf":[{"$ref":"meta/core"},{"$ref":"meta/applicator"},{"$ref":"meta/unevaluated"},{"$ref":"meta/validation"},{"$ref":"meta/meta-data"},{"$ref":"meta/format-annotation"},{"$ref":"meta/content"}],"type":["object","boolean"],"$comment":"This meta-schema also defines keywords that have appeared in previous drafts in order to prevent incompatible extensions as they remain in common use.","properties":{"definitions":{"$comment":"\\"definitions\\" has been replaced by \\"$defs\\".","type":"object","additionalProperties":{"$dynamicRef":"#meta"},"deprecated":true,"default":{}},"dependencies":{"$comment":"\\"dependencies\\" has been split and replaced by \\"dependentSchemas\\" and \\"dependentRequired\\" in order to serve their differing semantics.","type":"object","additionalProperties":{"anyOf":[{"$dynamicRef":"#meta"},{"$ref":"meta/validation#/$defs/stringArray"}]},"deprecated":true,"default":{}},"$recursiveAnchor":{"$comment":"\\"$recursiveAnchor\\" has been replaced by \\"$dynamicAnchor\\".","$ref":"meta/core#/$defs/anchorString","deprecated":true},"$recursiveRef":{"$comment":"\\"$recursiveRef\\" has been replaced by \\"$dynamicRef\\".","$ref":"meta/core#/$defs/uriReferenceString","deprecated":true}}}');
-
-/***/ }),
-
-/***/ 2079:
-/***/ ((module) => {
-
-module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"http://json-schema.org/draft-07/schema#","title":"Core schema meta-schema","definitions":{"schemaArray":{"type":"array","minItems":1,"items":{"$ref":"#"}},"nonNegativeInteger":{"type":"integer","minimum":0},"nonNegativeIntegerDefault0":{"allOf":[{"$ref":"#/definitions/nonNegativeInteger"},{"default":0}]},"simpleTypes":{"enum":["array","boolean","integer","null","number","object","string"]},"stringArray":{"type":"array","items":{"type":"string"},"uniqueItems":true,"default":[]}},"type":["object","boolean"],"properties":{"$id":{"type":"string","format":"uri-reference"},"$schema":{"type":"string","format":"uri"},"$ref":{"type":"string","format":"uri-reference"},"$comment":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},"default":true,"readOnly":{"type":"boolean","default":false},"examples":{"type":"array","items":true},"multipleOf":{"type":"number","exclusiveMinimum":0},"maximum":{"type":"number"},"exclusiveMaximum":{"type":"number"},"minimum":{"type":"number"},"exclusiveMinimum":{"type":"number"},"maxLength":{"$ref":"#/definitions/nonNegativeInteger"},"minLength":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"pattern":{"type":"string","format":"regex"},"additionalItems":{"$ref":"#"},"items":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/schemaArray"}],"default":true},"maxItems":{"$ref":"#/definitions/nonNegativeInteger"},"minItems":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"uniqueItems":{"type":"boolean","default":false},"contains":{"$ref":"#"},"maxProperties":{"$ref":"#/definitions/nonNegativeInteger"},"minProperties":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"required":{"$ref":"#/definitions/stringArray"},"additionalProperties":{"$ref":"#"},"definitions":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"properties":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"patternProperties":{"type":"object","additionalProperties":{"$ref":"#"},"propertyNames":{"format":"regex"},"default":{}},"dependencies":{"type":"object","additionalProperties":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/stringArray"}]}},"propertyNames":{"$ref":"#"},"const":true,"enum":{"type":"array","items":true,"minItems":1,"uniqueItems":true},"type":{"anyOf":[{"$ref":"#/definitions/simpleTypes"},{"type":"array","items":{"$ref":"#/definitions/simpleTypes"},"minItems":1,"uniqueItems":true}]},"format":{"type":"string"},"contentMediaType":{"type":"string"},"contentEncoding":{"type":"string"},"if":{"$ref":"#"},"then":{"$ref":"#"},"else":{"$ref":"#"},"allOf":{"$ref":"#/definitions/schemaArray"},"anyOf":{"$ref":"#/definitions/schemaArray"},"oneOf":{"$ref":"#/definitions/schemaArray"},"not":{"$ref":"#"}},"default":true}');
-
 /***/ })
 
 /******/ });
@@ -107845,6 +105053,36 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -107860,6 +105098,17 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
 /******/ })();
 /******/ 
 /******/ /* webpack/runtime/node module decorator */
