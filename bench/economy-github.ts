@@ -174,7 +174,7 @@ export async function githubEconomy(log: (message: string) => void): Promise<str
         writes.length <= 1
           ? 'met'
           : deploymentWrites === writes.length
-            ? `MISSED (${writes.length}): a Deployment is a create + its statuses`
+            ? `MISSED (${writes.length}): a Deployment is a create + its status (GitHub floor)`
             : `MISSED (${writes.length})`;
       rows.push([s.name, String(run.code), String(calls.length - writes.length), String(writes.length), named.length ? named.join(', ') : '—', verdict, s.why]);
     }
@@ -185,10 +185,8 @@ export async function githubEconomy(log: (message: string) => void): Promise<str
       '',
       'Content-creating = POST/PATCH/PUT/DELETE to the GitHub API (the stand-in records every call).',
       'promote/rollback record a GitHub Deployment for the environment (`github_environment: production`):',
-      'one create, then two statuses (in_progress, then success/failure). GitHub has no call that creates',
-      'a deployment with a status, so 2 is the floor; the in_progress status is posted after the promotion',
-      'has finished, right before the final one (src/platform/github/deployments.ts), so it could be',
-      'dropped. `deployments: false` makes them 0.',
+      'one create, then its final status (success/failure). GitHub has no call that creates a deployment',
+      'with a status, so 2 is the floor for a recorded deployment. `deployments: false` makes them 0.',
     ].join('\n');
   } finally {
     await api.close();
