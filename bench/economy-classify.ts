@@ -150,3 +150,14 @@ export const mlflowRoute = (method: string, path: string): string => {
     .replace(/\/[0-9a-f]{32}(?=\/|$)/g, '/{id}');
   return `${method} ${p}`;
 };
+
+/** The policy of every economy run (indented under `policies:`): evidence = 2 alias look-ups + 1 run. */
+export const ECONOMY_POLICY = `  release:
+    gates:
+      - type: required_tags
+        tags: { owner: ".+", validation_status: "passed|approved" }
+      - type: metric_threshold
+        metric: roc_auc
+        threshold: 0.80
+        greater_is_better: true
+`;

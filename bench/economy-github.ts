@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { startGitHubStandIn, type RecordedCall } from '../test/support/github-api.js';
 import { actionPath, REPO, table, ucSeed } from './support.js';
+import { ECONOMY_POLICY } from './economy-classify.js';
 
 const BASE = 'a'.repeat(40);
 const HEAD = 'b'.repeat(40);
@@ -29,15 +30,7 @@ models:
     champion_alias: champion
     policies: [release]
 policies:
-  release:
-    gates:
-      - type: required_tags
-        tags: { owner: ".+", validation_status: "passed|approved" }
-      - type: metric_threshold
-        metric: roc_auc
-        threshold: 0.80
-        greater_is_better: true
-`;
+${ECONOMY_POLICY}`;
 
 const prEvent = {
   action: 'synchronize',

@@ -22,7 +22,7 @@ import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } fr
 import type { ResultDocument } from '../src/result/types.js';
 import { startFaultProxy, type FaultProxy } from '../test/support/fault-proxy.js';
 import { startMlflowServer } from '../test/support/mlflow-server.js';
-import { classify, CLASSIFICATION_RULE, countCalls, mlflowRoute, type CallCounts, type CallKind, type SeenCall } from './economy-classify.js';
+import { classify, CLASSIFICATION_RULE, countCalls, ECONOMY_POLICY, mlflowRoute, type CallCounts, type CallKind, type SeenCall } from './economy-classify.js';
 import { githubEconomy } from './economy-github.js';
 import { seedMlflowBench } from './mlflow-seed.js';
 import { fmt, hasFlag, listFlag, log, machine, median, numberFlag, table, ucSeed } from './support.js';
@@ -35,16 +35,7 @@ const UPDATE_MS_ITEM_1 = 10_000;
 let now = 1_800_000_000_000;
 const servingClock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
 
-const POLICY = `policies:
-  release:
-    gates:
-      - type: required_tags
-        tags: { owner: ".+", validation_status: "passed|approved" }
-      - type: metric_threshold
-        metric: roc_auc
-        threshold: 0.80
-        greater_is_better: true
-`;
+const POLICY = `policies:\n${ECONOMY_POLICY}`;
 
 interface OneRun {
   readonly code: number;

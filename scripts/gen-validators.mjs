@@ -7,11 +7,11 @@
 //   node scripts/gen-validators.mjs --print  print what the file should contain
 // The Ajv options below must stay the ones src/config/validate.ts documents: error objects
 // (verbose: schema, parentSchema, data) are what its diagnostics are built from.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
-import console from 'node:console';
+import { emitGenerated } from './generated-file.mjs';
 import { Ajv2020, _ } from 'ajv/dist/2020.js';
 import standaloneCodeModule from 'ajv/dist/standalone/index.js';
 import addFormatsModule from 'ajv-formats';
@@ -73,24 +73,4 @@ export const render = (schemaText = readFileSync(schemaFile, 'utf8')) => {
 };
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
-if (isMain) {
-  const current = (() => {
-    try {
-      return readFileSync(target, 'utf8');
-    } catch {
-      return null;
-    }
-  })();
-  const wanted = render();
-  if (process.argv.includes('--print')) {
-    process.stdout.write(wanted);
-  } else if (process.argv.includes('--check')) {
-    if (current !== wanted) {
-      console.error(`${target} is stale: run node scripts/gen-validators.mjs`);
-      process.exit(1);
-    }
-  } else if (current !== wanted) {
-    writeFileSync(target, wanted);
-    console.log(`wrote ${target}`);
-  }
-}
+if (isMain) emitGenerated(target, render(), 'scripts/gen-validators.mjs');
