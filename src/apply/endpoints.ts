@@ -76,17 +76,17 @@ export interface EndpointActContext {
   readonly heartbeat: () => Promise<void>;
 }
 
+/** A progress line, then a heartbeat: every wait event keeps the promotion lock alive. */
+const tell = (ctx: EndpointActContext) => async (line: string): Promise<void> => {
+  ctx.progress(line);
+  await ctx.heartbeat();
+};
+
 export async function actRollout(s: RolloutStep, version: string, ctx: EndpointActContext): Promise<void> {
   const result = await ctx.ports.rollout.act(rolloutSpecOf(s, version), {
     ...(ctx.ports.inputExample !== undefined ? { inputExample: ctx.ports.inputExample } : {}),
-    onProgress: async (p) => {
-      ctx.progress(`  ${p.message}`);
-      await ctx.heartbeat();
-    },
-    onStep: async (step) => {
-      ctx.progress(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`);
-      await ctx.heartbeat();
-    },
+    onProgress: (p) => tell(ctx)(`  ${p.message}`),
+    onStep: (step) => tell(ctx)(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`),
   });
   ctx.addWrites(result.writes);
   const path = result.steps.map((x) => `${x.kind} ${x.label}`).join('; ');
@@ -108,13 +108,7 @@ export async function actRollout(s: RolloutStep, version: string, ctx: EndpointA
 }
 
 export async function actRestore(s: RestoreStep, ctx: EndpointActContext): Promise<void> {
-  const wait = {
-    deadlineMs: deadlineMs(s.waitTimeoutSeconds),
-    onProgress: async (p: { message: string }) => {
-      ctx.progress(`  ${p.message}`);
-      await ctx.heartbeat();
-    },
-  };
+  const wait = { deadlineMs: deadlineMs(s.waitTimeoutSeconds), onProgress: (p: { message: string }) => tell(ctx)(`  ${p.message}`) };
   const busy = await ctx.ports.serving.getEndpoint(s.endpoint);
   if (busy?.configUpdate === 'IN_PROGRESS') await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
   const update = await ctx.ports.serving.updateConfig(s.endpoint, s.config, wait);

@@ -594,6 +594,11 @@ async function converge(ctx: Context, w: World, writes: () => number, notes: str
   let status: PromotionStatus = 'applied';
   let message = '';
   let wrote = false;
+  /** The step failed: report it and every later step as not run. */
+  const stopAt = (index: number, step: PlannedStep, reason: string, stepWrites: number): void => {
+    steps.push(stepReport(step, 'failed', w, { writes: stepWrites, message: reason }));
+    for (const rest of plan.steps.slice(index + 1)) steps.push(stepReport(rest, 'not-run', w));
+  };
 
   for (const [index, step] of plan.steps.entries()) {
     const before = writes();
@@ -604,8 +609,7 @@ async function converge(ctx: Context, w: World, writes: () => number, notes: str
       } catch (e) {
         status = 'failed';
         message = `step ${step.id} (${step.description}) was not started: ${errorText(e)}`;
-        steps.push(stepReport(step, 'failed', w, { message: errorText(e) }));
-        for (const rest of plan.steps.slice(index + 1)) steps.push(stepReport(rest, 'not-run', w));
+        stopAt(index, step, errorText(e), 0);
         break;
       }
     }
@@ -660,8 +664,7 @@ async function converge(ctx: Context, w: World, writes: () => number, notes: str
     if (failure !== null) {
       if (status !== 'drift') status = 'failed';
       message = `step ${step.id} (${step.description}) failed: ${failure}. Re-running converges from here; completed steps are skipped.`;
-      steps.push(stepReport(step, 'failed', w, { writes: stepWrites, message: failure }));
-      for (const rest of plan.steps.slice(index + 1)) steps.push(stepReport(rest, 'not-run', w));
+      stopAt(index, step, failure, stepWrites);
       break;
     }
     if (step.spec.kind === 'copy-version' && w.copies.length > 1) {

@@ -87,19 +87,25 @@ export const describeHolder = (h: LockHolder): string =>
   `${h.owner}${h.purpose ? ` (${h.purpose})` : ''} since ${h.acquiredAt || 'an unknown time'}` +
   `${h.runUrl ? `, run ${h.runUrl}` : ''}; the lock expires at ${h.expiresAt}`;
 
+/** The generations of a lock, oldest first. */
+const readLocks = async (registry: PromotionRegistry, prefix: string): Promise<LockHolder[]> =>
+  (await registry.listLocks(prefix))
+    .map((r) => parse(prefix, r))
+    .filter((l): l is LockHolder => l !== null)
+    .sort((a, b) => a.generation - b.generation);
+
+/** `<prefix><N>` → `<prefix>`. */
+const prefixOf = (lock: LockHolder): string => lock.name.slice(0, lock.name.length - String(lock.generation).length);
+
 export async function acquireLock(registry: PromotionRegistry, req: LockRequest): Promise<LockOutcome> {
   const prefix = lockPrefix(req.key);
   let writes = 0;
-  const read = async (): Promise<LockHolder[]> =>
-    (await registry.listLocks(prefix))
-      .map((r) => parse(prefix, r))
-      .filter((l): l is LockHolder => l !== null)
-      .sort((a, b) => a.generation - b.generation);
-  // Holding generation N: the older generations were expired or reclaimable when this run chose to
-  // create N, so they are clutter now (best effort; an undeleted one only expires).
+  const read = () => readLocks(registry, prefix);
   // Locks of this same job (an earlier attempt) and expired ones hold nobody off.
   const liveHolder = (locks: readonly LockHolder[], now: Date): LockHolder | null =>
     locks.filter((l) => !isExpired(l, now) && !(req.reclaimKey && l.reclaimKey === req.reclaimKey)).at(-1) ?? null;
+  // Holding generation N: the older generations were expired or reclaimable when this run chose to
+  // create N, so they are clutter now (best effort; an undeleted one only expires).
   const won = async (lock: LockHolder, locks: readonly LockHolder[]): Promise<LockOutcome> => {
     const older = locks.filter((l) => l.generation < lock.generation);
     for (const stale of older) {
@@ -169,11 +175,8 @@ export async function releaseStaleLocks(
   registry: PromotionRegistry,
   req: { readonly key: string; readonly reclaimKey: string; readonly now: () => Date },
 ): Promise<{ readonly released: readonly LockHolder[]; readonly writes: number }> {
-  const prefix = lockPrefix(req.key);
   const now = req.now();
-  const stale = (await registry.listLocks(prefix))
-    .map((r) => parse(prefix, r))
-    .filter((l): l is LockHolder => l !== null && (l.reclaimKey === req.reclaimKey || isExpired(l, now)));
+  const stale = (await readLocks(registry, lockPrefix(req.key))).filter((l) => l.reclaimKey === req.reclaimKey || isExpired(l, now));
   const released: LockHolder[] = [];
   for (const lock of stale) {
     // Best effort, like the clean-up after a takeover: an undeleted stale lock only expires later.
@@ -214,7 +217,7 @@ export function lockKeeper(registry: PromotionRegistry, held: LockHolder, option
         lost = true;
         throw new ApplyError(`could not renew the lock ${lock.name} before it expired (${e instanceof Error ? e.message : String(e)}); stopped before the next change`, 'locked');
       }
-      const seen = record ? parse(lock.name.slice(0, lock.name.length - String(lock.generation).length), record) : null;
+      const seen = record ? parse(prefixOf(lock), record) : null;
       if (!seen || seen.token !== lock.token) {
         lost = true;
         throw new ApplyError(

@@ -131,11 +131,7 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
     },
 
     async deleteVersion(name, version) {
-      try {
-        await call('DELETE', '/model-versions/delete', { name, version }, true);
-      } catch (e) {
-        if (!hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST')) throw e;
-      }
+      await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
     },
 
     async listLocks(prefix): Promise<readonly LockRecord[]> {
@@ -169,11 +165,7 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
     },
 
     async deleteLock(name) {
-      try {
-        await call('DELETE', '/registered-models/delete', { name }, true);
-      } catch (e) {
-        if (!hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST')) throw e;
-      }
+      await orNull(call('DELETE', '/registered-models/delete', { name }, true));
     },
 
     async readLock(name) {

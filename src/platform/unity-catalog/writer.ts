@@ -322,11 +322,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
     },
 
     async deleteVersion(name, version) {
-      try {
-        await call('DELETE', '/model-versions/delete', { name, version }, true);
-      } catch (e) {
-        if (!isMissing(e)) throw e;
-      }
+      await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
     },
 
     async transitionStage(name) {
@@ -382,11 +378,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
     },
 
     async deleteLock(name) {
-      try {
-        await call('DELETE', '/registered-models/delete', { name: lockModelName(name) }, true);
-      } catch (e) {
-        if (!isMissing(e)) throw e;
-      }
+      await orNull(call('DELETE', '/registered-models/delete', { name: lockModelName(name) }, true));
     },
 
     async readLock(name) {
