@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KilledError } from '../../../src/apply/executor.js';
-import { runCli } from '../../../src/cli.js';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import type { FaultRule } from '../../../src/emulator/core/faults.js';
-import type { ResultDocument } from '../../../src/result/types.js';
+import { runCliJson } from '../../support/run-cli.js';
 
 const SIGNATURE = { inputs: [{ type: 'double', name: 'tenure_months', required: true }], outputs: [{ type: 'double', name: 'probability', required: true }] };
 const version = (pkl: string) => ({ description: 'Gradient boosting on the 2026-11 snapshot.', tags: { owner: 'churn-team' }, signature: SIGNATURE, files: { 'model.pkl': pkl, 'data/notes.txt': pkl } });
@@ -81,19 +80,8 @@ const ENV = { DATABRICKS_TOKEN: DEFAULT_TOKEN, GITHUB_ACTOR: 'release-bot', GITH
 const promote = (afterStep?: (id: string, index: number) => Promise<void>, env: Readonly<Record<string, string>> = {}) => cli(['promote'], afterStep, env);
 const rollback = (env: Readonly<Record<string, string>> = {}) => cli(['rollback', '--model', 'churn', '--env', 'prod'], undefined, env);
 
-const cli = async (argv: string[], afterStep?: (id: string, index: number) => Promise<void>, env: Readonly<Record<string, string>> = {}) => {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli([...argv, '--config', configFile, '--format', 'json'], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    env: { ...ENV, ...env },
-    cwd: process.cwd(),
-    servingClock: clock,
-    ...(afterStep ? { afterStep } : {}),
-  });
-  return { code, stderr, result: stdout.trim().startsWith('{') ? (JSON.parse(stdout) as ResultDocument) : null };
-};
+const cli = (argv: string[], afterStep?: (id: string, index: number) => Promise<void>, env: Readonly<Record<string, string>> = {}) =>
+  runCliJson(argv, configFile, { env: { ...ENV, ...env }, cwd: process.cwd(), servingClock: clock, ...(afterStep ? { afterStep } : {}) });
 
 const get = async <T>(path: string, query: Record<string, string> = {}): Promise<T> => {
   const res = await fetch(`${emu.url}${path}?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${DEFAULT_TOKEN}` } });

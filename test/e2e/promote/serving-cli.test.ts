@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli.js';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import type { ResultDocument } from '../../../src/result/types.js';
+import { runCliOnConfigText } from '../../support/run-cli.js';
 
 const SIGNATURE = { inputs: [{ type: 'double', name: 'tenure_months', required: true }], outputs: [{ type: 'double', name: 'probability', required: true }] };
 const version = (pkl: string) => ({ description: 'Gradient boosting on the 2026-11 snapshot.', tags: { owner: 'churn-team' }, signature: SIGNATURE, files: { 'model.pkl': pkl, 'input_example.json': JSON.stringify({ columns: ['tenure_months'], data: [[12]] }) } });
@@ -93,20 +94,8 @@ const MONITOR = `monitor:
   output_schema: "prod.monitoring"
   inference_log: { problem_type: classification, prediction_col: prediction, timestamp_col: timestamp_ms, model_id_col: model_version, granularities: ["1 day"] }`;
 
-const cli = async (argv: string[], text: string) => {
-  const file = join(dir, `mlops-${Math.random().toString(36).slice(2)}.yml`);
-  writeFileSync(file, text);
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli([...argv, '--config', file, '--format', 'json'], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    env: { DATABRICKS_TOKEN: DEFAULT_TOKEN, GITHUB_ACTOR: 'release-bot' },
-    cwd: dir,
-    servingClock: clock,
-  });
-  return { code, stderr, result: stdout.trim().startsWith('{') ? (JSON.parse(stdout) as ResultDocument) : null };
-};
+const cli = (argv: string[], text: string) =>
+  runCliOnConfigText(argv, text, dir, { env: { DATABRICKS_TOKEN: DEFAULT_TOKEN, GITHUB_ACTOR: 'release-bot' }, servingClock: clock });
 
 const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
   const res = await fetch(`${emu.url}${path}`, {

@@ -3,13 +3,12 @@
 // credentials (`/ws/<id>`, DATABRICKS_TOKEN_PROD), zero-write re-runs, rollback, and the up-front
 // refusal of `promotion: stage`. Real HTTP throughout.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli.js';
 import { defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
-import type { ResultDocument } from '../../../src/result/types.js';
+import { runCliOnConfigText } from '../../support/run-cli.js';
 
 const SIGNATURE = {
   inputs: [{ type: 'double', name: 'tenure_months', required: true }],
@@ -81,19 +80,7 @@ policies:
 const ENV = { DATABRICKS_TOKEN: 'dapi-dev', DATABRICKS_TOKEN_PROD: 'dapi-prod', GITHUB_ACTOR: 'release-bot' };
 const ONE_WORKSPACE = { DATABRICKS_TOKEN: 'dapi-dev', GITHUB_ACTOR: 'release-bot' };
 
-const cli = async (argv: string[], text: string, env: Record<string, string> = ENV) => {
-  const file = join(dir, `mlops-${Math.random().toString(36).slice(2)}.yml`);
-  writeFileSync(file, text);
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli([...argv, '--config', file, '--format', 'json'], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    env,
-    cwd: dir,
-  });
-  return { code, stderr, result: stdout.trim().startsWith('{') ? (JSON.parse(stdout) as ResultDocument) : null };
-};
+const cli = (argv: string[], text: string, env: Record<string, string> = ENV) => runCliOnConfigText(argv, text, dir, { env });
 
 const writes = (from: number) =>
   emu.admin
