@@ -76765,17 +76765,21 @@ const isExpired = (lock, now) => {
 };
 const describeHolder = (h) => `${h.owner}${h.purpose ? ` (${h.purpose})` : ''} since ${h.acquiredAt || 'an unknown time'}` +
     `${h.runUrl ? `, run ${h.runUrl}` : ''}; the lock expires at ${h.expiresAt}`;
+/** The generations of a lock, oldest first. */
+const readLocks = async (registry, prefix) => (await registry.listLocks(prefix))
+    .map((r) => parse(prefix, r))
+    .filter((l) => l !== null)
+    .sort((a, b) => a.generation - b.generation);
+/** `<prefix><N>` → `<prefix>`. */
+const prefixOf = (lock) => lock.name.slice(0, lock.name.length - String(lock.generation).length);
 async function acquireLock(registry, req) {
     const prefix = lockPrefix(req.key);
     let writes = 0;
-    const read = async () => (await registry.listLocks(prefix))
-        .map((r) => parse(prefix, r))
-        .filter((l) => l !== null)
-        .sort((a, b) => a.generation - b.generation);
-    // Holding generation N: the older generations were expired or reclaimable when this run chose to
-    // create N, so they are clutter now (best effort; an undeleted one only expires).
+    const read = () => readLocks(registry, prefix);
     // Locks of this same job (an earlier attempt) and expired ones hold nobody off.
     const liveHolder = (locks, now) => locks.filter((l) => !isExpired(l, now) && !(req.reclaimKey && l.reclaimKey === req.reclaimKey)).at(-1) ?? null;
+    // Holding generation N: the older generations were expired or reclaimable when this run chose to
+    // create N, so they are clutter now (best effort; an undeleted one only expires).
     const won = async (lock, locks) => {
         const older = locks.filter((l) => l.generation < lock.generation);
         for (const stale of older) {
@@ -76842,11 +76846,8 @@ async function releaseLock(registry, lock) {
  * otherwise found by nobody and blocks other jobs until it expires.
  */
 async function releaseStaleLocks(registry, req) {
-    const prefix = lockPrefix(req.key);
     const now = req.now();
-    const stale = (await registry.listLocks(prefix))
-        .map((r) => parse(prefix, r))
-        .filter((l) => l !== null && (l.reclaimKey === req.reclaimKey || isExpired(l, now)));
+    const stale = (await readLocks(registry, lockPrefix(req.key))).filter((l) => l.reclaimKey === req.reclaimKey || isExpired(l, now));
     const released = [];
     for (const lock of stale) {
         // Best effort, like the clean-up after a takeover: an undeleted stale lock only expires later.
@@ -76887,7 +76888,7 @@ function lockKeeper(registry, held, options) {
                 lost = true;
                 throw new errors/* ApplyError */.d5(`could not renew the lock ${lock.name} before it expired (${e instanceof Error ? e.message : String(e)}); stopped before the next change`, 'locked');
             }
-            const seen = record ? parse(lock.name.slice(0, lock.name.length - String(lock.generation).length), record) : null;
+            const seen = record ? parse(prefixOf(lock), record) : null;
             if (!seen || seen.token !== lock.token) {
                 lost = true;
                 throw new errors/* ApplyError */.d5(`lost the lock ${lock.name} while working (it ${seen ? `now belongs to ${describeHolder(seen)}` : 'no longer exists'}); stopped before the next change`, 'locked');
@@ -76996,17 +76997,16 @@ function checkRestore(s, endpoint) {
 }
 const checkMonitor = (monitor) => monitor?.state === 'satisfied' ? { state: 'satisfied' } : { state: 'pending' };
 const deadlineMs = (seconds) => seconds * 1000;
+/** A progress line, then a heartbeat: every wait event keeps the promotion lock alive. */
+const tell = (ctx) => async (line) => {
+    ctx.progress(line);
+    await ctx.heartbeat();
+};
 async function actRollout(s, version, ctx) {
     const result = await ctx.ports.rollout.act(rolloutSpecOf(s, version), {
         ...(ctx.ports.inputExample !== undefined ? { inputExample: ctx.ports.inputExample } : {}),
-        onProgress: async (p) => {
-            ctx.progress(`  ${p.message}`);
-            await ctx.heartbeat();
-        },
-        onStep: async (step) => {
-            ctx.progress(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`);
-            await ctx.heartbeat();
-        },
+        onProgress: (p) => tell(ctx)(`  ${p.message}`),
+        onStep: (step) => tell(ctx)(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`),
     });
     ctx.addWrites(result.writes);
     const path = result.steps.map((x) => `${x.kind} ${x.label}`).join('; ');
@@ -77027,13 +77027,7 @@ async function actRollout(s, version, ctx) {
     }
 }
 async function actRestore(s, ctx) {
-    const wait = {
-        deadlineMs: deadlineMs(s.waitTimeoutSeconds),
-        onProgress: async (p) => {
-            ctx.progress(`  ${p.message}`);
-            await ctx.heartbeat();
-        },
-    };
+    const wait = { deadlineMs: deadlineMs(s.waitTimeoutSeconds), onProgress: (p) => tell(ctx)(`  ${p.message}`) };
     const busy = await ctx.ports.serving.getEndpoint(s.endpoint);
     if (busy?.configUpdate === 'IN_PROGRESS')
         await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
@@ -77556,6 +77550,12 @@ async function executor_converge(ctx, w, writes, notes) {
     let status = 'applied';
     let message = '';
     let wrote = false;
+    /** The step failed: report it and every later step as not run. */
+    const stopAt = (index, step, reason, stepWrites) => {
+        steps.push(stepReport(step, 'failed', w, { writes: stepWrites, message: reason }));
+        for (const rest of plan.steps.slice(index + 1))
+            steps.push(stepReport(rest, 'not-run', w));
+    };
     for (const [index, step] of plan.steps.entries()) {
         const before = writes();
         let c = checkStep(step, w, plan.hash);
@@ -77566,9 +77566,7 @@ async function executor_converge(ctx, w, writes, notes) {
             catch (e) {
                 status = 'failed';
                 message = `step ${step.id} (${step.description}) was not started: ${errorText(e)}`;
-                steps.push(stepReport(step, 'failed', w, { message: errorText(e) }));
-                for (const rest of plan.steps.slice(index + 1))
-                    steps.push(stepReport(rest, 'not-run', w));
+                stopAt(index, step, errorText(e), 0);
                 break;
             }
         }
@@ -77626,9 +77624,7 @@ async function executor_converge(ctx, w, writes, notes) {
             if (status !== 'drift')
                 status = 'failed';
             message = `step ${step.id} (${step.description}) failed: ${failure}. Re-running converges from here; completed steps are skipped.`;
-            steps.push(stepReport(step, 'failed', w, { writes: stepWrites, message: failure }));
-            for (const rest of plan.steps.slice(index + 1))
-                steps.push(stepReport(rest, 'not-run', w));
+            stopAt(index, step, failure, stepWrites);
             break;
         }
         if (step.spec.kind === 'copy-version' && w.copies.length > 1) {
@@ -79491,13 +79487,7 @@ function createUnityCatalogPromotionRegistry(options) {
             await call('POST', '/registered-models/alias', { name, alias, version }, true);
         },
         async deleteVersion(name, version) {
-            try {
-                await call('DELETE', '/model-versions/delete', { name, version }, true);
-            }
-            catch (e) {
-                if (!isMissing(e))
-                    throw e;
-            }
+            await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
         },
         async transitionStage(name) {
             throw new errors/* ApplyError */.d5(`Unity Catalog has no model stages, so "${name}" cannot be moved to a stage; use aliases (promotion: alias or copy) for databricks-uc environments`, 'postcondition');
@@ -79545,13 +79535,7 @@ function createUnityCatalogPromotionRegistry(options) {
             }
         },
         async deleteLock(name) {
-            try {
-                await call('DELETE', '/registered-models/delete', { name: lockModelName(name) }, true);
-            }
-            catch (e) {
-                if (!isMissing(e))
-                    throw e;
-            }
+            await orNull(call('DELETE', '/registered-models/delete', { name: lockModelName(name) }, true));
         },
         async readLock(name) {
             const body = await orNull(call('GET', '/registered-models/get', { name: lockModelName(name) }, true));
@@ -79702,13 +79686,7 @@ function createMlflowPromotionRegistry(options) {
             await call('POST', '/model-versions/transition-stage', { name, version, stage, archive_existing_versions: archiveExisting }, true);
         },
         async deleteVersion(name, version) {
-            try {
-                await call('DELETE', '/model-versions/delete', { name, version }, true);
-            }
-            catch (e) {
-                if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
-                    throw e;
-            }
+            await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
         },
         async listLocks(prefix) {
             const out = [];
@@ -79737,13 +79715,7 @@ function createMlflowPromotionRegistry(options) {
             }
         },
         async deleteLock(name) {
-            try {
-                await call('DELETE', '/registered-models/delete', { name }, true);
-            }
-            catch (e) {
-                if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
-                    throw e;
-            }
+            await orNull(call('DELETE', '/registered-models/delete', { name }, true));
         },
         async readLock(name) {
             const body = await orNull(call('GET', '/registered-models/get', { name }, true));
