@@ -20,9 +20,9 @@ import { TOOL_VERSION } from './version.js';
 import { parse } from 'yaml';
 import { randomUUID } from 'node:crypto';
 import type { PromoteInvocation, RollbackInvocation } from './invocation.js';
-import type { PromotionRegistry } from './apply/ports.js';
+import type { PromotionRegistry } from './registry/ports.js';
 import { registryIdOf } from './plan/inputs.js';
-import { renderPlansMarkdown, renderPlansText } from './plan/render.js';
+import { renderPlansMarkdown, renderPlansText } from './report/plans.js';
 import { databricksAuthFromEnv, mlflowAuthFromEnv } from './platform/http/auth.js';
 import { versionDirectory } from './platform/unity-catalog/files.js';
 import {
@@ -36,10 +36,13 @@ import { createMlflowArtifactTransfer, createMlflowPromotionRegistry } from './p
 import type { HttpClient } from './platform/http/types.js';
 import { promoteExitCode, runPromote, withPromotionPlans, type PromoteDeps } from './run/promote.js';
 import type { EndpointPorts } from './apply/endpoints.js';
-import { createMonitorPort, createMonitoringClient } from './platform/monitoring/index.js';
-import { createServingClient, systemClock, type ServingClock } from './platform/serving/index.js';
+import { createMonitoringClient } from './platform/monitoring/index.js';
+import { createServingClient } from './platform/serving/index.js';
 import { createServingRolloutPort } from './rollout/step.js';
 import { rollbackExitCode, runRollback } from './run/rollback.js';
+import { createMonitorPort } from './endpoint/monitor-step.js';
+import type { ServingClock } from './endpoint/ports.js';
+import { systemClock } from './endpoint/ports.js';
 
 // The emulator and the demo serve only `mlops-gate emulator` and `demo`: loaded when those run, not at
 // every start. webpackMode "eager" keeps them inside the one bundle file (ncc would split a chunk).

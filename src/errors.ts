@@ -1,7 +1,12 @@
 // The small, closed set of errors the program can end with. Each maps to one exit code.
 // Gate outcomes are NOT errors: they are data in the result (see result/types.ts).
 
-import type { SourcePosition } from './config/types.js';
+/** A position in a source file, 1-based line and column. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
 
 /** One problem found in a config file (or an input), with where it is and what was expected. */
 export interface Diagnostic {

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 
 export type OutputFormat = 'text' | 'markdown' | 'json';
-export type FailOn = 'fail' | 'warn';
+import type { FailOn } from './result/exit.js';
+export type { FailOn };
 
 interface ConfigCommand {
   readonly configPath: string;

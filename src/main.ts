@@ -23,7 +23,7 @@ import { exitCodeFor } from './result/exit.js';
 import type { ResultDocument } from './result/types.js';
 import { readConfig, runPlan, type RunDeps } from './run/plan.js';
 import { promoteExitCode, runPromote, withPromotionPlans } from './run/promote.js';
-import { renderPlansMarkdown } from './plan/render.js';
+import { renderPlansMarkdown } from './report/plans.js';
 import { rollbackExitCode, runRollback } from './run/rollback.js';
 
 /** The job summary allows 1 MiB; keep a margin for the markdown part. */

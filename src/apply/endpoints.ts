@@ -4,16 +4,17 @@
 // specs, counts their writes and turns their outcomes into step failures the executor reports.
 
 import { ApplyError } from '../errors.js';
-import type { MonitorCheck, MonitorPort } from '../platform/monitoring/step.js';
-import type { ServingClient } from '../platform/serving/client.js';
-import { sameConfig } from '../platform/serving/compare.js';
-import type { EndpointView } from '../platform/serving/types.js';
+import type { MonitorCheck, MonitorPort } from '../endpoint/monitor-step.js';
+
+import { sameConfig } from '../endpoint/compare.js';
+import type { EndpointView } from '../endpoint/serving.js';
 import { entityFor } from '../plan/serving.js';
 import type { StepSpec } from '../plan/types.js';
 import { locate } from '../rollout/converge.js';
 import { describeConfig } from '../rollout/phases.js';
 import type { ServingRolloutPort } from '../rollout/step.js';
 import type { ServingRolloutSpec } from '../rollout/types.js';
+import type { ServingClient } from '../endpoint/ports.js';
 
 /** Serving and monitoring in the destination environment's workspace. */
 export interface EndpointPorts {

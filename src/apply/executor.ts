@@ -4,14 +4,14 @@
 // identity tag from the create call, so it is found instead of being created twice.
 
 import { ApiError } from '../errors.js';
-import { buildPlan, resolveRef, splitCopies, type DestinationSnapshot, type ObservedVersion, type PlanInput } from '../plan/build.js';
+import { buildPlan, resolveRef, splitCopies, type DestinationSnapshot, type PlanInput } from '../plan/build.js';
 import { describePlan, diffPlans } from '../plan/diff.js';
-import { hashMatches } from '../plan/hash.js';
-import { JOURNAL, envTag } from '../plan/journal.js';
+import { hashMatches } from '../util/hash.js';
+import { JOURNAL, envTag } from '../registry/journal.js';
 import type { PlanRefusal, PlannedStep, PromotionReport, PromotionStatus, StepReport, TargetPlan, VersionRef } from '../plan/types.js';
 import { acquireLock, describeHolder, lockKeeper, releaseLock, releaseStaleLocks, type LockKeeper } from './lock.js';
 import { observeDestination } from './observe.js';
-import type { ArtifactTransfer, PromotionRegistry } from './ports.js';
+import type { ArtifactTransfer, PromotionRegistry } from '../registry/ports.js';
 import {
   actMonitor,
   actRestore,
@@ -22,8 +22,9 @@ import {
   type EndpointActContext,
   type EndpointPorts,
 } from './endpoints.js';
-import type { MonitorCheck } from '../platform/monitoring/step.js';
-import type { EndpointView } from '../platform/serving/types.js';
+import type { MonitorCheck } from '../endpoint/monitor-step.js';
+import type { EndpointView } from '../endpoint/serving.js';
+import type { ObservedVersion } from '../registry/types.js';
 
 export interface ExpectedPlan {
   /** `sha256:<hex>` or a hex prefix of ≥ 12 characters. */

@@ -6,8 +6,8 @@
 // concurrent taker can win.
 
 import { ApplyError } from '../errors.js';
-import { sha256Hex } from '../plan/hash.js';
-import type { LockRecord, PromotionRegistry } from './ports.js';
+import { sha256Hex } from '../util/hash.js';
+import type { LockRecord, PromotionRegistry } from '../registry/ports.js';
 
 export const LOCK_TAGS = {
   owner: 'mlops_gate.lock.owner',

@@ -1,8 +1,9 @@
 // Reads the destination facts a plan depends on, with as few requests as the mode allows:
 // copy: model + copy search (2); alias: model + candidate version (2); stage: model + versions (2).
 
-import { identityFor, splitCopies, type DestinationSnapshot, type ObservedVersion, type PlanInput } from '../plan/build.js';
-import type { PromotionRegistry } from './ports.js';
+import { identityFor, splitCopies, type DestinationSnapshot, type PlanInput } from '../plan/build.js';
+import type { PromotionRegistry } from '../registry/ports.js';
+import type { ObservedVersion } from '../registry/types.js';
 
 export async function observeDestination(input: PlanInput, registry: PromotionRegistry): Promise<DestinationSnapshot> {
   const name = input.destination.model;

@@ -2,11 +2,12 @@
 // journal, the target version), plan with src/plan/rollback.ts, converge under the same lock as
 // promotions of that model × environment.
 
-import type { DestinationSnapshot, ObservedVersion } from '../plan/build.js';
+import type { DestinationSnapshot } from '../plan/build.js';
 import { buildRollback, chooseRollback, currentChampion, type RollbackInput } from '../plan/rollback.js';
 import type { PlanJob } from './executor.js';
 import type { EndpointPorts } from './endpoints.js';
-import type { PromotionRegistry } from './ports.js';
+import type { PromotionRegistry } from '../registry/ports.js';
+import type { ObservedVersion } from '../registry/types.js';
 
 export async function observeRollback(input: RollbackInput, registry: PromotionRegistry, endpoints?: EndpointPorts): Promise<DestinationSnapshot> {
   const model = await registry.getModel(input.modelName);

@@ -1,12 +1,8 @@
 // The typed, fully-resolved form of mlops.yml. Everything here has passed the JSON Schema and the
 // cross-field checks: downstream code never re-validates, it pattern-matches.
 
-/** A position in a source file, 1-based line and column. */
-export interface SourcePosition {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-}
+import type { SourcePosition } from '../errors.js';
+export type { SourcePosition };
 
 export type RegistryKind = 'mlflow' | 'databricks-uc';
 

@@ -1,6 +1,8 @@
 // Typed facts about one target (model × transition), gathered from the registry and GitHub.
 // Evidence is plain JSON-serialisable data: `plan --evidence FILE` replays it offline.
 
+import type { RegistryVersion } from '../registry/types.js';
+
 /** A fact that was gathered, or the reason it could not be. `undefined` means "not requested". */
 export type Gathered<T> =
   | { readonly ok: true; readonly value: T }
@@ -24,17 +26,10 @@ export interface ModelVersionRef {
   readonly version: string;
 }
 
-export type VersionStatus = 'READY' | 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION';
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 
-export interface VersionInfo extends ModelVersionRef {
-  readonly status: VersionStatus;
+export interface VersionInfo extends RegistryVersion {
   readonly description: string | null;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly aliases: readonly string[];
-  /** e.g. runs:/<id>/model, models:/m-<id>, dbfs:/..., mlflow-artifacts:/... */
-  readonly source: string;
-  readonly runId: string | null;
   /** MLflow 3 logged model id (m-...), when known. */
   readonly modelId: string | null;
   readonly createdAtMs: number | null;

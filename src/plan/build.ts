@@ -2,7 +2,7 @@
 // No I/O, no clock. The destination snapshot is read by src/apply/observe.ts and passed in.
 
 import type { PromotionMode } from '../config/types.js';
-import { hashOf } from './hash.js';
+import { hashOf } from '../util/hash.js';
 import {
   COPY_IDENTITY_KEY,
   JOURNAL,
@@ -10,12 +10,14 @@ import {
   copyIdentity,
   decodeVersion,
   encodeVersion,
-} from './journal.js';
-import type { PlannedStep, RegistryId, SourceVersion, StepSpec, TargetPlan, VersionRef } from './types.js';
-import type { EnsureMonitorRequest } from '../platform/monitoring/client.js';
-import type { MonitorCheck } from '../platform/monitoring/step.js';
-import type { EndpointView } from '../platform/serving/types.js';
+} from '../registry/journal.js';
+import type { PlannedStep, StepSpec, TargetPlan, VersionRef } from './types.js';
+
+import type { MonitorCheck } from '../endpoint/monitor-step.js';
+import type { EndpointView } from '../endpoint/serving.js';
 import { encodeSavedEndpoint, monitorStep, previousEndpoint, servingStep, type ServingPlanInput } from './serving.js';
+import type { ObservedVersion, RegistryId, SourceVersion } from '../registry/types.js';
+import type { EnsureMonitorRequest } from '../endpoint/ports.js';
 
 /** What one promotion must achieve; computed from config + evidence by `planInputFor`. */
 export interface PlanInput {
@@ -34,30 +36,6 @@ export interface PlanInput {
   /** Ensure the environment's inference-table monitor, last. */
   readonly monitor?: EnsureMonitorRequest | null;
 }
-
-/** A destination version as the executor observed it. */
-export interface ObservedVersion {
-  readonly name: string;
-  readonly version: string;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly aliases: readonly string[];
-  /** Legacy stage (`None`, `Staging`, `Production`, `Archived`); null when the registry has none. */
-  readonly stage: string | null;
-  readonly source: string;
-  readonly runId: string | null;
-  readonly status: VersionStatus;
-}
-
-/** A version's registration status (MLflow's and Unity Catalog's `ModelVersionStatus`). */
-export type VersionStatus = 'READY' | 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION' | 'UNKNOWN';
-
-/** Servers that omit the status only have READY versions (it appeared with asynchronous registration). */
-export const parseVersionStatus = (status: string | undefined): VersionStatus =>
-  status === undefined || status === ''
-    ? 'READY'
-    : status === 'READY' || status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION'
-      ? status
-      : 'UNKNOWN';
 
 const isUnfinished = (v: ObservedVersion): boolean => v.status === 'PENDING_REGISTRATION' || v.status === 'FAILED_REGISTRATION';
 const isUnused = (v: ObservedVersion): boolean => v.aliases.length === 0 && (v.stage === null || v.stage.toLowerCase() === 'none');

@@ -1,6 +1,6 @@
 // Pure: what changed between a reviewed plan and the plan the world gives now, in words.
 
-import { canonicalJson } from './hash.js';
+import { canonicalJson } from '../util/hash.js';
 import type { PlannedStep, TargetPlan } from './types.js';
 
 const v = (x: string | null): string => (x === null ? '(none)' : `v${x}`);

@@ -5,10 +5,12 @@ import { championAlias, registeredModelName } from '../config/names.js';
 import type { Config, Environment, ModelConfig, Target } from '../config/types.js';
 import type { VersionInfo } from '../evidence/types.js';
 import type { PlanInput } from './build.js';
-import type { EnsureMonitorRequest } from '../platform/monitoring/client.js';
-import { desiredMonitor } from '../platform/monitoring/desired.js';
+
+import { desiredMonitor } from '../endpoint/monitor.js';
 import { endpointName, servingApplies } from '../rollout/spec.js';
-import type { PlanRefusal, RegistryId } from './types.js';
+import type { PlanRefusal } from './types.js';
+import type { RegistryId } from '../registry/types.js';
+import type { EnsureMonitorRequest } from '../endpoint/ports.js';
 
 /** A tracking URI without credentials, query, fragment or trailing slash: safe to log and to tag. */
 export function registryIdOf(environment: Environment): RegistryId {

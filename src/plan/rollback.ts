@@ -6,9 +6,10 @@
 import type { PromotionMode } from '../config/types.js';
 import type { DestinationSnapshot } from './build.js';
 import { planHash } from './build.js';
-import { JOURNAL, decodeVersion } from './journal.js';
+import { JOURNAL, decodeVersion } from '../registry/journal.js';
 import { restoreStep } from './serving.js';
-import type { PlannedStep, PlanRefusal, RegistryId, StepSpec, TargetPlan } from './types.js';
+import type { PlannedStep, PlanRefusal, StepSpec, TargetPlan } from './types.js';
+import type { RegistryId } from '../registry/types.js';
 
 export interface RollbackInput {
   readonly model: string;

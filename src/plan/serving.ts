@@ -3,12 +3,13 @@
 // part of the destination snapshot.
 
 import type { HealthCheck, RolloutStrategy } from '../config/types.js';
-import type { EnsureMonitorRequest } from '../platform/monitoring/client.js';
-import type { EndpointConfigSpec, EndpointView, InferenceTableSpec, ServedEntitySpec } from '../platform/serving/types.js';
+
+import type { EndpointConfigSpec, EndpointView, InferenceTableSpec, ServedEntitySpec } from '../endpoint/serving.js';
 import { describeConfig, expectationOf, servedEntityName } from '../rollout/phases.js';
-import { canonicalJson } from './hash.js';
-import { JOURNAL } from './journal.js';
+import { canonicalJson } from '../util/hash.js';
+import { JOURNAL } from '../registry/journal.js';
 import type { StepSpec, VersionRef } from './types.js';
+import type { EnsureMonitorRequest } from '../endpoint/ports.js';
 
 /** The serving part of a promotion, from the model's `serving:` config for the target environment. */
 export interface ServingPlanInput {

@@ -3,22 +3,11 @@
 // later kinds (serving rollout, monitors, Unity Catalog copy) extend `StepSpec` the same way.
 
 import type { HealthCheck, PromotionMode, RolloutStrategy } from '../config/types.js';
-import type { EnsureMonitorRequest } from '../platform/monitoring/client.js';
-import type { EndpointConfigSpec, InferenceTableSpec } from '../platform/serving/types.js';
+
+import type { EndpointConfigSpec, InferenceTableSpec } from '../endpoint/serving.js';
 import type { ExpectedEndpoint } from '../rollout/types.js';
-
-/** A registry as the plan names it: the tracking URI with credentials, query and fragment stripped. */
-export type RegistryId = string;
-
-/** The version being promoted, as found in the source environment. */
-export interface SourceVersion {
-  readonly registry: RegistryId;
-  readonly name: string;
-  readonly version: string;
-  /** The version's artifact location (`source` field), e.g. `mlflow-artifacts:/…`, `runs:/…`, `models:/m-…`. */
-  readonly source: string;
-  readonly runId: string | null;
-}
+import type { RegistryId, SourceVersion } from '../registry/types.js';
+import type { EnsureMonitorRequest } from '../endpoint/ports.js';
 
 /**
  * Which destination version a step acts on. `copy-of` is resolved at apply time (the version

@@ -4,12 +4,11 @@
 import type { CandidateSelector, GateSpec, Target, Waiver } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { mergeNeeds, NO_NEEDS, type EvidenceNeeds, type TargetEvidence, type VersionEvidence } from '../evidence/types.js';
-import type { GateReport, TargetReport, VersionSummary, WaiverApplication } from '../result/types.js';
 import { GateOptionError } from './options.js';
 import { applySeverity, isWaivable, worst, type Outcome } from './outcome.js';
 import { GATE_TYPE_NAMES, getGateType, type AnyGateType } from './registry.js';
-import type { GateResult } from './types.js';
 import { findWaiver } from './waivers.js';
+import type { GateReport, GateResult, TargetVerdict, VersionSummary, WaiverApplication } from './types.js';
 
 export interface CompiledGate {
   readonly spec: GateSpec;
@@ -181,7 +180,7 @@ export const summarizeGates = (gates: readonly GateReport[]): string => {
   return `${String(total - skipped)} of ${String(total)} ${noun} pass, ${String(skipped)} skipped`;
 };
 
-export const evaluateTarget = (input: EvaluateTargetInput): TargetReport => {
+export const evaluateTarget = (input: EvaluateTargetInput): TargetVerdict => {
   const { target, evidence } = input;
   const gates = input.gates.map(compileGate);
   const champion = evidence.champion.ok && evidence.champion.value !== null ? evidence.champion.value : null;

@@ -2,7 +2,7 @@
 // ./registry.ts. Gates are pure: evidence and the clock come in, a GateResult goes out.
 
 import type { Target } from '../config/types.js';
-import type { EvidenceNeeds, TargetEvidence } from '../evidence/types.js';
+import type { EvidenceNeeds, ModelVersionRef, TargetEvidence } from '../evidence/types.js';
 
 /** Outcomes, best to worst. The order is fixed: a verdict is the worst outcome ("worst wins"). */
 export const OUTCOME_ORDER = ['skipped', 'pass', 'waived', 'warn', 'fail', 'error'] as const;
@@ -42,4 +42,46 @@ export interface GateType<Options> {
    * `fail` into `warn` for severity-warn gates and applies waivers.
    */
   evaluate(options: Options, ctx: GateContext): GateResult;
+}
+
+export interface WaiverApplication {
+  readonly owner: string;
+  readonly reason: string;
+  readonly expires: string;
+  /** An expired waiver is reported but does not change the outcome. */
+  readonly expired: boolean;
+}
+
+export interface GateReport {
+  readonly id: string;
+  readonly type: string;
+  readonly policy: string;
+  readonly severity: 'fail' | 'warn';
+  readonly outcome: Outcome;
+  /** The gate's own outcome before severity and waivers were applied. */
+  readonly rawOutcome: Outcome;
+  readonly message: string;
+  readonly measured: Measured;
+  readonly threshold: Measured;
+  readonly waiver: WaiverApplication | null;
+}
+
+export interface VersionSummary extends ModelVersionRef {
+  readonly url: string | null;
+  readonly runId: string | null;
+  readonly metrics: Readonly<Record<string, number>> | null;
+}
+
+/** The verdict on one target: every gate's report and the worst outcome. */
+export interface TargetVerdict {
+  readonly model: string;
+  readonly from: string;
+  readonly to: string;
+  /** null when no version matches the candidate selector or it could not be resolved. */
+  readonly candidate: VersionSummary | null;
+  readonly champion: VersionSummary | null;
+  readonly verdict: Outcome;
+  /** Why the verdict is what it is, in one line (e.g. "2 gates fail", "no candidate"). */
+  readonly summary: string;
+  readonly gates: readonly GateReport[];
 }

@@ -1,7 +1,7 @@
 // Small formatting helpers shared by the renderers.
 
 import type { Outcome, Measured } from '../policy/types.js';
-import type { VersionSummary } from '../result/types.js';
+import type { VersionSummary } from '../policy/types.js';
 
 export const OUTCOME_LABEL: Readonly<Record<Outcome, string>> = {
   pass: 'PASS',

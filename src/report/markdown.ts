@@ -2,8 +2,9 @@
 // details (passing targets first) and linking to the full report.
 
 import { formatDiagnostic } from '../errors.js';
-import type { ResultDocument, TargetReport, GateReport } from '../result/types.js';
+import type { ResultDocument, TargetReport } from '../result/types.js';
 import { OUTCOME_EMOJI, OUTCOME_LABEL, formatMeasured, formatVersion, formatValue } from './format.js';
+import type { GateReport } from '../policy/types.js';
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
 

@@ -1,10 +1,12 @@
 // The exit code is computed once, from the result document.
 
 import { EXIT, type ExitCode } from '../errors.js';
-import type { FailOn } from '../invocation.js';
 import type { Outcome } from '../policy/types.js';
 import { OUTCOME_ORDER } from '../policy/types.js';
 import type { ResultDocument } from './types.js';
+
+/** `--fail-on`: the least outcome that makes the command fail. */
+export type FailOn = 'fail' | 'warn';
 
 export const worstOf = (outcomes: Iterable<Outcome>): Outcome => {
   let worst: Outcome = 'skipped';

@@ -2,51 +2,13 @@
 // the exit code is computed once from it. Bump RESULT_SCHEMA_VERSION on incompatible changes.
 
 import type { Diagnostic } from '../errors.js';
-import type { Outcome, Measured } from '../policy/types.js';
-import type { ModelVersionRef } from '../evidence/types.js';
+import type { Outcome, TargetVerdict } from '../policy/types.js';
 import type { PromotionReport } from '../plan/types.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
 
-export interface WaiverApplication {
-  readonly owner: string;
-  readonly reason: string;
-  readonly expires: string;
-  /** An expired waiver is reported but does not change the outcome. */
-  readonly expired: boolean;
-}
-
-export interface GateReport {
-  readonly id: string;
-  readonly type: string;
-  readonly policy: string;
-  readonly severity: 'fail' | 'warn';
-  readonly outcome: Outcome;
-  /** The gate's own outcome before severity and waivers were applied. */
-  readonly rawOutcome: Outcome;
-  readonly message: string;
-  readonly measured: Measured;
-  readonly threshold: Measured;
-  readonly waiver: WaiverApplication | null;
-}
-
-export interface VersionSummary extends ModelVersionRef {
-  readonly url: string | null;
-  readonly runId: string | null;
-  readonly metrics: Readonly<Record<string, number>> | null;
-}
-
-export interface TargetReport {
-  readonly model: string;
-  readonly from: string;
-  readonly to: string;
-  /** null when no version matches the candidate selector or it could not be resolved. */
-  readonly candidate: VersionSummary | null;
-  readonly champion: VersionSummary | null;
-  readonly verdict: Outcome;
-  /** Why the verdict is what it is, in one line (e.g. "2 gates fail", "no candidate"). */
-  readonly summary: string;
-  readonly gates: readonly GateReport[];
+/** A target's gate verdict (src/policy) and, for `promote` / `rollback`, its promotion. */
+export interface TargetReport extends TargetVerdict {
   /** `promote` / `rollback` only: the plan, its hash and what applying it did. */
   readonly plan?: PromotionReport;
 }

@@ -6,12 +6,13 @@
 // first write and restored exactly when a canary health check, a smoke request or an update fails.
 
 import { ApiError } from '../errors.js';
-import { entityHealth } from '../platform/serving/metrics.js';
-import type { ServingClient, ServingClock } from '../platform/serving/client.js';
-import { systemClock } from '../platform/serving/client.js';
-import type { EndpointConfigSpec, EndpointView, EntityHealth, InferenceTableSpec, SettleOutcome } from '../platform/serving/types.js';
+import { entityHealth } from '../endpoint/metrics.js';
+
+import type { EndpointConfigSpec, EndpointView, EntityHealth, InferenceTableSpec, SettleOutcome } from '../endpoint/serving.js';
 import { describeConfig, describeExpected, matchesExpected, phasesFor, sameConfig } from './phases.js';
 import type { RolloutPhase, RolloutResult, RolloutRuntime, RolloutStepRecord, SavedConfig, ServingRolloutSpec } from './types.js';
+import type { ServingClient, ServingClock } from '../endpoint/ports.js';
+import { systemClock } from '../endpoint/ports.js';
 
 export interface ConvergeDeps {
   readonly serving: ServingClient;

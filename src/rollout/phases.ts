@@ -2,8 +2,8 @@
 // converger uses to tell "already there", "part-way through this rollout" and "drifted".
 
 import type { RolloutStrategy, ServingConfig } from '../config/types.js';
-import { sameConfig, sameRoutes } from '../platform/serving/compare.js';
-import type { EndpointConfigSpec, ServedEntitySpec, TrafficRoute } from '../platform/serving/types.js';
+import { sameConfig, sameRoutes } from '../endpoint/compare.js';
+import type { EndpointConfigSpec, ServedEntitySpec, TrafficRoute } from '../endpoint/serving.js';
 
 export { sameConfig };
 import type { ExpectedEndpoint, RolloutPhase } from './types.js';

@@ -3,7 +3,7 @@
 
 import { expandTemplate } from '../config/names.js';
 import type { ServingConfig } from '../config/types.js';
-import type { EndpointView } from '../platform/serving/types.js';
+import type { EndpointView } from '../endpoint/serving.js';
 import { candidateEntity, expectationOf } from './phases.js';
 import type { ServingRolloutSpec } from './types.js';
 

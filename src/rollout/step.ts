@@ -2,9 +2,9 @@
 // registry steps in src/apply. `check` and `verify` only read; `act` converges (and may abort
 // back to the saved config, which the executor should journal from `result.previous`).
 
-import type { ServingClient, ServingClock } from '../platform/serving/client.js';
 import { convergeRollout, locate } from './converge.js';
 import type { RolloutResult, RolloutRuntime, ServingRolloutSpec } from './types.js';
+import type { ServingClient, ServingClock } from '../endpoint/ports.js';
 
 export type RolloutCheck =
   | { readonly state: 'satisfied' }

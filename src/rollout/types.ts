@@ -3,7 +3,7 @@
 // and the config that was replaced (recorded before any write, so a rollback can restore it).
 
 import type { HealthCheck, RolloutStrategy } from '../config/types.js';
-import type { EndpointConfigSpec, EntityHealth, InferenceTableSpec, ServedEntitySpec, WaitProgress } from '../platform/serving/types.js';
+import type { EndpointConfigSpec, EntityHealth, InferenceTableSpec, ServedEntitySpec, WaitProgress } from '../endpoint/serving.js';
 
 /** The served entity identity a plan compares (workload settings are not drift). */
 export interface ExpectedEntity {

@@ -9,7 +9,7 @@ import { ConfigError, EXIT, UsageError, type Diagnostic, type ExitCode } from '.
 import type { TargetEvidence } from '../evidence/types.js';
 import type { PlanInvocation, PromoteInvocation } from '../invocation.js';
 import { applyPromotion, KilledError, type ExpectedPlan } from '../apply/executor.js';
-import type { ArtifactTransfer, PromotionRegistry } from '../apply/ports.js';
+import type { ArtifactTransfer, PromotionRegistry } from '../registry/ports.js';
 import type { EndpointPorts } from '../apply/endpoints.js';
 import { planInputFor, isRefusal, stageModeRefusal } from '../plan/inputs.js';
 import type { PromotionReport, TargetPlan } from '../plan/types.js';

@@ -9,7 +9,7 @@ import { acquireLock } from '../../src/apply/lock.js';
 import { applyPromotion, executePlan, promotionJob, type ApplyOptions } from '../../src/apply/executor.js';
 import { rollbackJob } from '../../src/apply/rollback.js';
 import type { PlanInput } from '../../src/plan/build.js';
-import { COPY_IDENTITY_KEY, SOURCE_TAGS, copyIdentity } from '../../src/plan/journal.js';
+import { COPY_IDENTITY_KEY, SOURCE_TAGS, copyIdentity } from '../../src/registry/journal.js';
 import { defaultModules, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createHttpClient, type ClosableHttpClient } from '../../src/platform/http/index.js';
 import { digestOf, readVersionFiles } from '../../src/platform/unity-catalog/files.js';

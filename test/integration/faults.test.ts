@@ -2,9 +2,10 @@
 // succeeds after retrying, or reports `error` (never `fail`) with a reason a user can act on.
 
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { GateReport, ResultDocument } from '../../src/result/types.js';
+import type { ResultDocument } from '../../src/result/types.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { runPlan } from './helpers.js';
+import type { GateReport } from '../../src/policy/types.js';
 
 const url = inject('mlflowUrl');
 

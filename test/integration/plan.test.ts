@@ -2,9 +2,10 @@
 // scenario (verdict and every gate with its measured values), and the request count of the plan.
 
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import type { GateReport, TargetReport } from '../../src/result/types.js';
+import type { TargetReport } from '../../src/result/types.js';
 import type { SeedRef } from '../support/mlflow-server.js';
 import { minimalRequestCount, runPlan } from './helpers.js';
+import type { GateReport } from '../../src/policy/types.js';
 
 const url = inject('mlflowUrl');
 const manifest = inject('mlflowManifest');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
-import { COPY_IDENTITY_KEY, JOURNAL } from '../../src/plan/journal.js';
+import { COPY_IDENTITY_KEY, JOURNAL } from '../../src/registry/journal.js';
 import type { ResultDocument } from '../../src/result/types.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startMlflowServer, type MlflowServer } from '../support/mlflow-server.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { livePromoteDeps, runCli, type CliIO } from '../../src/cli.js';
-import { JOURNAL, COPY_IDENTITY_KEY } from '../../src/plan/journal.js';
+import { JOURNAL, COPY_IDENTITY_KEY } from '../../src/registry/journal.js';
 import type { ResultDocument } from '../../src/result/types.js';
 import { runPromote } from '../../src/run/promote.js';
 import { startFaultProxy, type FaultProxy, type Fault } from '../support/fault-proxy.js';
@@ -387,7 +387,7 @@ describe('fault matrix through the fault proxy', () => {
         if (w.step === 'set-tags') {
           // An existing copy without the journal forces the set-tag calls.
           await seedModel(model, []);
-          const id = await import('../../src/plan/journal.js').then((j) => j.copyIdentity(proxy.url.replace(/\/+$/, ''), `${p}-dev`, v2));
+          const id = await import('../../src/registry/journal.js').then((j) => j.copyIdentity(proxy.url.replace(/\/+$/, ''), `${p}-dev`, v2));
           await rest('POST', '/model-versions/create', { name: model, source: `models:/${p}-dev/${v2}`, tags: [{ key: COPY_IDENTITY_KEY, value: id }] });
         }
         const config = stage ? writeConfig(p, { name: p, promotion: 'stage' }) : writeConfig(p, { name: `${p}-\${env}`, promotion: 'copy' });

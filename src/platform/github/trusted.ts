@@ -8,11 +8,12 @@ import type { Target } from '../../config/types.js';
 import type { Diagnostic } from '../../errors.js';
 import { ApiError } from '../../errors.js';
 import { worstOf } from '../../result/exit.js';
-import type { GateReport, ResultDocument, TargetReport } from '../../result/types.js';
+import type { ResultDocument, TargetReport } from '../../result/types.js';
 import { RESULT_SCHEMA_VERSION } from '../../result/types.js';
 import { TOOL_VERSION } from '../../version.js';
 import { describeError, statusOf, type GitHub } from './client.js';
 import type { GitHubContext, PullRequestInfo, RepoRef } from './context.js';
+import type { GateReport } from '../../policy/types.js';
 
 type ReadFile = (path: string) => string | null;
 

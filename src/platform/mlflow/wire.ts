@@ -1,7 +1,8 @@
 // MLflow REST wire shapes (protos/model_registry.proto, protos/service.proto as served by the OSS
 // tracking server) and their mapping to the typed evidence. Pure: no I/O.
 
-import type { RunInfo, RunStatus, VersionInfo, VersionStatus } from '../../evidence/types.js';
+import type { RunInfo, RunStatus, VersionInfo } from '../../evidence/types.js';
+import type { VersionStatus } from '../../registry/types.js';
 
 /** The registry answered, but not with something we can use (kind `invalid` in evidence). */
 export class RegistryAnswerError extends Error {

@@ -7,17 +7,18 @@
 
 import { createHash } from 'node:crypto';
 import { hasErrorCode, nullOnErrorCode } from '../../errors.js';
-import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../apply/ports.js';
-import { parseVersionStatus, type ObservedVersion } from '../../plan/build.js';
-import { sha256Hex } from '../../plan/hash.js';
-import type { SourceVersion } from '../../plan/types.js';
+import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../registry/ports.js';
+
+import { sha256Hex } from '../../util/hash.js';
+
 import type { HttpClient } from '../http/types.js';
 import { mlflowProtocolCaller } from '../http/protocol.js';
 import { filterLiteral, filterTagKey, tagsToRecord, type WireModelVersion, type WireRegisteredModel } from './wire.js';
+import { parseVersionStatus, type ObservedVersion } from '../../registry/types.js';
+import type { SourceVersion } from '../../registry/types.js';
 
 const API = '/api/2.0/mlflow';
 const PAGE = 1000;
-
 
 interface WireVersionWithStage extends WireModelVersion {
   readonly current_stage?: string;

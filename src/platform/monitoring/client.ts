@@ -7,68 +7,9 @@
 
 import { ApiError, hasErrorCode } from '../../errors.js';
 import type { HttpClient } from '../http/types.js';
-import {
-  diffMonitor,
-  dqProfilingConfig,
-  dqUpdateMask,
-  legacyCreateBody,
-  legacyUpdateBody,
-  observeDataQuality,
-  observeLegacy,
-  type DesiredMonitor,
-  type MonitorApi,
-  type MonitorField,
-  type ObservedMonitor,
-} from './desired.js';
-
-export type RefreshPolicy = 'after-change' | 'always' | 'never';
-
-export interface EnsureMonitorRequest {
-  readonly api: MonitorApi;
-  readonly monitor: DesiredMonitor;
-  readonly refresh: RefreshPolicy;
-}
-
-export type RefreshOutcome =
-  | { readonly state: 'started'; readonly refreshId: string }
-  /** A refresh was already pending or running (409): it will pick up the change. */
-  | { readonly state: 'already-running' };
-
-export type EnsureMonitorResult =
-  | {
-      readonly action: 'created' | 'updated' | 'unchanged';
-      readonly api: MonitorApi;
-      readonly table: string;
-      /** Fields that differed (empty when created or unchanged). */
-      readonly changes: readonly MonitorField[];
-      readonly refresh: RefreshOutcome | null;
-      readonly monitorVersion: number | null;
-      readonly writes: number;
-      readonly message: string;
-    }
-  | {
-      /** The table or output schema does not exist: nothing was written. */
-      readonly action: 'failed';
-      readonly api: MonitorApi;
-      readonly table: string;
-      readonly changes: readonly MonitorField[];
-      readonly refresh: null;
-      readonly monitorVersion: null;
-      readonly writes: number;
-      readonly message: string;
-    };
-
-/** Read-only view for check/verify. */
-export type MonitorState =
-  | { readonly state: 'absent' }
-  | { readonly state: 'differs'; readonly changes: readonly MonitorField[] }
-  | { readonly state: 'same' }
-  | { readonly state: 'failed'; readonly message: string };
-
-export interface MonitoringClient {
-  ensureMonitor(request: EnsureMonitorRequest): Promise<EnsureMonitorResult>;
-  inspect(api: MonitorApi, monitor: DesiredMonitor): Promise<MonitorState>;
-}
+import { diffMonitor, type DesiredMonitor, type MonitorApi, type MonitorField, type ObservedMonitor } from '../../endpoint/monitor.js';
+import type { EnsureMonitorResult, MonitoringClient, RefreshOutcome } from '../../endpoint/ports.js';
+import { dqProfilingConfig, dqUpdateMask, legacyCreateBody, legacyUpdateBody, observeDataQuality, observeLegacy } from './wire.js';
 
 const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
 const enc = encodeURIComponent;

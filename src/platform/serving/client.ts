@@ -9,31 +9,12 @@
 
 import { ApiError, hasErrorCode } from '../../errors.js';
 import type { HttpClient } from '../http/types.js';
-import { sameConfig } from './compare.js';
-import { parseServingMetrics } from './metrics.js';
-import type {
-  EndpointConfigSpec,
-  EndpointMetrics,
-  EndpointView,
-  InferenceTableSpec,
-  InvokeOutcome,
-  ServedEntitySpec,
-  SettleOutcome,
-  WaitOptions,
-  WireCoreConfig,
-  WireEndpoint,
-  WireServedEntity,
-} from './types.js';
+import { sameConfig } from '../../endpoint/compare.js';
+import { parseServingMetrics } from '../../endpoint/metrics.js';
+import type { EndpointConfigSpec, EndpointView, InferenceTableSpec, ServedEntitySpec, SettleOutcome, WaitOptions } from '../../endpoint/serving.js';
+import type { WireCoreConfig, WireEndpoint, WireServedEntity } from './wire.js';
+import { systemClock, type ServingClient, type ServingClock } from '../../endpoint/ports.js';
 
-export interface ServingClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: ServingClock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 export interface ServingClientOptions {
   readonly http: HttpClient;
@@ -43,41 +24,6 @@ export interface ServingClientOptions {
   /** First poll interval and its cap. Defaults 1 s and 10 s (the SDK sleeps min(attempt, 10) s + jitter). */
   readonly pollBaseMs?: number;
   readonly pollMaxMs?: number;
-}
-
-export interface CreateEndpointRequest {
-  readonly name: string;
-  readonly config: EndpointConfigSpec;
-  readonly inferenceTable?: InferenceTableSpec | null;
-  readonly tags?: Readonly<Record<string, string>>;
-}
-
-export type UpdateConfigOutcome =
-  /** The PUT was accepted: the update is IN_PROGRESS; wait for it with waitUntilSettled. */
-  | { readonly outcome: 'started'; readonly endpoint: EndpointView; readonly conflicts: number }
-  /** After a 409, the settled endpoint already serves this config (no PUT of ours was accepted). */
-  | { readonly outcome: 'already-applied'; readonly endpoint: EndpointView; readonly conflicts: number }
-  | { readonly outcome: 'gave-up'; readonly settle: SettleOutcome; readonly conflicts: number };
-
-export interface ServingClient {
-  /** null when the endpoint does not exist (RESOURCE_DOES_NOT_EXIST). */
-  getEndpoint(name: string): Promise<EndpointView | null>;
-  /** `exists` when another writer created it first (RESOURCE_ALREADY_EXISTS is not an error here). */
-  createEndpoint(request: CreateEndpointRequest): Promise<{ readonly outcome: 'created' | 'exists'; readonly endpoint: EndpointView }>;
-  /**
-   * PUT /config. A 409 (an update is in flight) is answered by waiting for it to settle, then
-   * retrying, within `wait.deadlineMs`. When the update that was in flight turns out to be this
-   * very config (e.g. our own PUT whose answer was lost), it is `already-applied`: no second PUT.
-   * `conflicts` counts the 409s met.
-   */
-  updateConfig(name: string, config: EndpointConfigSpec, wait: WaitOptions): Promise<UpdateConfigOutcome>;
-  putInferenceTable(name: string, table: InferenceTableSpec | null): Promise<void>;
-  readMetrics(name: string): Promise<EndpointMetrics>;
-  /** A scoring request; failures are data, never thrown. */
-  invoke(name: string, body: unknown): Promise<InvokeOutcome>;
-  waitUntilSettled(name: string, options: WaitOptions): Promise<SettleOutcome>;
-  /** GET polls made by this client so far (every waitUntilSettled poll counts). */
-  readonly polls: () => number;
 }
 
 const isConflict = (e: unknown): boolean =>
@@ -140,7 +86,6 @@ export function endpointFromWire(w: WireEndpoint): EndpointView {
       table && table.catalog_name && table.schema_name
         ? { catalog: table.catalog_name, schema: table.schema_name, prefix: table.table_name_prefix ?? '', enabled: table.enabled !== false }
         : null,
-    raw: w,
   };
 }
 

@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { ApiError, ApplyError } from '../../errors.js';
-import { sha256Hex } from '../../plan/hash.js';
+import { sha256Hex } from '../../util/hash.js';
 import type { HttpClient } from '../http/types.js';
 import { signatureFromMlmodel } from '../mlflow/mlmodel.js';
 import { splitFullName } from './adapter.js';

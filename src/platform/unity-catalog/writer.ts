@@ -18,16 +18,18 @@
 // in the destination schema by default; its original name is kept in a tag.
 
 import { ApplyError, hasErrorCode, nullOnErrorCode } from '../../errors.js';
-import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../apply/ports.js';
-import { parseVersionStatus, type ObservedVersion } from '../../plan/build.js';
-import { sha256Hex } from '../../plan/hash.js';
-import { COPY_IDENTITY_KEY, SOURCE_TAGS } from '../../plan/journal.js';
-import type { SourceVersion } from '../../plan/types.js';
+import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../registry/ports.js';
+
+import { sha256Hex } from '../../util/hash.js';
+import { COPY_IDENTITY_KEY, SOURCE_TAGS } from '../../registry/journal.js';
+
 import type { HttpClient } from '../http/types.js';
 import { mlflowProtocolCaller } from '../http/protocol.js';
 import { tagsToRecord, type WireTag } from '../mlflow/wire.js';
 import { splitFullName } from './adapter.js';
 import { digestOf, readVersionFiles, requireSignature, uploadVersionFiles, type VersionFiles } from './files.js';
+import { parseVersionStatus, type ObservedVersion } from '../../registry/types.js';
+import type { SourceVersion } from '../../registry/types.js';
 
 const UC = '/api/2.0/mlflow/unity-catalog';
 const MODELS_21 = '/api/2.1/unity-catalog/models';

@@ -4,16 +4,11 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MonitorConfig } from '../../../src/config/types.js';
-import {
-  createMonitoringClient,
-  createMonitorPort,
-  desiredMonitor,
-  normalizeGranularity,
-  type DesiredMonitor,
-  type MonitorApi,
-  type MonitoringClient,
-} from '../../../src/platform/monitoring/index.js';
+import { createMonitoringClient } from '../../../src/platform/monitoring/index.js';
 import { startBed, type Bed } from '../rollout/harness.js';
+import { createMonitorPort } from '../../../src/endpoint/monitor-step.js';
+import { desiredMonitor, normalizeGranularity, type DesiredMonitor, type MonitorApi } from '../../../src/endpoint/monitor.js';
+import type { MonitoringClient } from '../../../src/endpoint/ports.js';
 
 const TABLES = ['dq_t', 'legacy_t', 'cross_t', 'race_t', 'refresh_t'];
 

@@ -2,8 +2,10 @@
 // reads, creates, waits (settled, failed, deadline), 409 while updating, metrics and invocations.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { entityHealth, type WaitProgress } from '../../../src/platform/serving/index.js';
+
 import { entity, startBed, type Bed } from '../rollout/harness.js';
+import { entityHealth } from '../../../src/endpoint/metrics.js';
+import type { WaitProgress } from '../../../src/endpoint/serving.js';
 
 let bed: Bed;
 beforeAll(async () => {

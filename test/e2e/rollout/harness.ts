@@ -4,8 +4,9 @@
 
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import { createHttpClient, type ClosableHttpClient } from '../../../src/platform/http/index.js';
-import { createServingClient, type ServingClient, type ServingClock } from '../../../src/platform/serving/index.js';
+import { createServingClient } from '../../../src/platform/serving/index.js';
 import { callerFor, type CallResult } from '../../support/emulator-target.js';
+import type { ServingClient, ServingClock } from '../../../src/endpoint/ports.js';
 
 export interface Bed {
   readonly emulator: RunningEmulator;

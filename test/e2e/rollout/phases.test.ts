@@ -2,9 +2,10 @@
 // comparisons that decide "done", "part-way" and "drift".
 
 import { describe, expect, it } from 'vitest';
-import type { EndpointConfigSpec, ServedEntitySpec } from '../../../src/platform/serving/index.js';
+
 import { expectationOf, phasesFor, sameConfig, servedEntityName, splitTraffic } from '../../../src/rollout/index.js';
 import { locate } from '../../../src/rollout/converge.js';
+import type { EndpointConfigSpec, ServedEntitySpec } from '../../../src/endpoint/serving.js';
 
 const e = (version: string, extra: Partial<ServedEntitySpec> = {}): ServedEntitySpec => ({
   name: `churn-${version}`,

@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RolloutStrategy } from '../../../src/config/types.js';
-import type { EndpointConfigSpec } from '../../../src/platform/serving/index.js';
+
 import type { ServingConfig } from '../../../src/config/types.js';
 import {
   convergeRollout,
@@ -16,6 +16,7 @@ import {
   type ServingRolloutSpec,
 } from '../../../src/rollout/index.js';
 import { entity, startBed, type Bed } from './harness.js';
+import type { EndpointConfigSpec } from '../../../src/endpoint/serving.js';
 
 const ENDPOINTS = ['churn-prod', 'replace-1', 'canary-ok', 'canary-sick', 'canary-broken', 'canary-409', 'canary-crash', 'bg-ok', 'bg-smoke', 'ab-1', 'drift-1', 'slow-1'];
 

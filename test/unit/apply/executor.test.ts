@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPromotion, type ApplyOptions } from '../../../src/apply/executor.js';
 import { lockPrefix, LOCK_TAGS } from '../../../src/apply/lock.js';
 import { identityFor, type PlanInput } from '../../../src/plan/build.js';
-import { JOURNAL } from '../../../src/plan/journal.js';
+import { JOURNAL } from '../../../src/registry/journal.js';
 import { MemoryRegistry, type Fault, type WriteOp } from './memory-registry.js';
 
 const SERVER = 'mem://registry';

@@ -2,8 +2,9 @@
 // write faults: `before` (the write never happens) and `lost` (it happens, the answer is lost).
 
 import { ApiError } from '../../../src/errors.js';
-import type { ObservedVersion, VersionStatus } from '../../../src/plan/build.js';
-import type { LockRecord, ObservedModel, PromotionRegistry } from '../../../src/apply/ports.js';
+
+import type { LockRecord, ObservedModel, PromotionRegistry } from '../../../src/registry/ports.js';
+import type { ObservedVersion, VersionStatus } from '../../../src/registry/types.js';
 
 interface Version {
   name: string;

@@ -1,7 +1,8 @@
 // Result documents for comment and summary tests: fixed timestamps, no randomness.
 
-import type { GateReport, ResultDocument, TargetReport } from '../../../src/result/types.js';
+import type { ResultDocument, TargetReport } from '../../../src/result/types.js';
 import type { Outcome } from '../../../src/policy/types.js';
+import type { GateReport } from '../../../src/policy/types.js';
 
 export const gate = (id: string, outcome: Outcome, message: string, extra: Partial<GateReport> = {}): GateReport => ({
   id,

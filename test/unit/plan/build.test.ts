@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildPlan, EMPTY_SNAPSHOT, identityFor, type DestinationSnapshot, type PlanInput } from '../../../src/plan/build.js';
-import { canonicalJson, hashMatches } from '../../../src/plan/hash.js';
+import { canonicalJson, hashMatches } from '../../../src/util/hash.js';
 import { diffPlans } from '../../../src/plan/diff.js';
-import { JOURNAL } from '../../../src/plan/journal.js';
+import { JOURNAL } from '../../../src/registry/journal.js';
 
 const SERVER = 'http://127.0.0.1:5000';
 

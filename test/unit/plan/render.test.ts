@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderPlansMarkdown, renderPlansText } from '../../../src/plan/render.js';
+import { renderPlansMarkdown, renderPlansText } from '../../../src/report/plans.js';
 import type { PromotionReport } from '../../../src/plan/types.js';
 import type { ResultDocument } from '../../../src/result/types.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DestinationSnapshot } from '../../../src/plan/build.js';
-import { JOURNAL } from '../../../src/plan/journal.js';
+import { JOURNAL } from '../../../src/registry/journal.js';
 import { buildRollback, type RollbackInput } from '../../../src/plan/rollback.js';
 
 const input: RollbackInput = {

@@ -2,11 +2,12 @@
 // "before" config journaled and hashed, hash stability once the rollout is done (the journal answers),
 // hash change on endpoint drift, and the rollback's restore step.
 import { describe, expect, it } from 'vitest';
-import { buildPlan, type DestinationSnapshot, type ObservedVersion, type PlanInput } from '../../../src/plan/build.js';
-import { JOURNAL } from '../../../src/plan/journal.js';
+import { buildPlan, type DestinationSnapshot, type PlanInput } from '../../../src/plan/build.js';
+import { JOURNAL } from '../../../src/registry/journal.js';
 import { buildRollback, type RollbackInput } from '../../../src/plan/rollback.js';
 import { decodeSavedEndpoint, restoreStep } from '../../../src/plan/serving.js';
-import type { EndpointView, ServedEntitySpec, TrafficRoute } from '../../../src/platform/serving/types.js';
+import type { EndpointView, ServedEntitySpec, TrafficRoute } from '../../../src/endpoint/serving.js';
+import type { ObservedVersion } from '../../../src/registry/types.js';
 
 const REG = 'https://ws.example#prod.ml';
 const entity = (v: string, percent = 100) => ({
@@ -20,7 +21,6 @@ const endpoint = (...served: { entity: ServedEntitySpec; route: TrafficRoute }[]
   config: { servedEntities: served.map((s) => s.entity), routes: served.map((s) => s.route), configVersion: 3 },
   pendingConfigVersion: null,
   inferenceTable: null,
-  raw: { name: 'churn-prod' },
 });
 
 const input: PlanInput = {

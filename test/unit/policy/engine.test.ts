@@ -3,8 +3,9 @@ import type { GateSpec, Waiver } from '../../../src/config/types.js';
 import { ConfigError } from '../../../src/errors.js';
 import { gathered, NO_NEEDS, notGathered, type TargetEvidence } from '../../../src/evidence/types.js';
 import { compileGate, evaluateTarget, needsFor, summarizeGates } from '../../../src/policy/engine.js';
-import type { GateReport } from '../../../src/result/types.js';
+
 import { candidateWith, championWith, evidence, NOW, spec, TARGET, unavailable, version, waiver } from './fixtures.js';
+import type { GateReport } from '../../../src/policy/types.js';
 
 const DESCRIPTION = spec('description', { min_length: 20 });
 const THRESHOLD = spec('metric_threshold', { metric: 'roc_auc', threshold: 0.8, greater_is_better: true });

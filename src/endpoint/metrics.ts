@@ -3,7 +3,7 @@
 // cumulative, so a health check compares "now" with a read taken when the window began: what an
 // entity did before the current canary step does not count for or against it.
 
-import type { EndpointMetrics, EntityCounters, EntityHealth } from './types.js';
+import type { EndpointMetrics, EntityCounters, EntityHealth } from './serving.js';
 
 interface MutableCounters {
   requests: number;

@@ -1,7 +1,7 @@
 // Config content comparison shared by the client (was my update already applied?) and the
 // rollout strategies (already there? part-way? drifted?).
 
-import type { EndpointConfigSpec, ServedEntitySpec, TrafficRoute } from './types.js';
+import type { EndpointConfigSpec, ServedEntitySpec, TrafficRoute } from './serving.js';
 
 const entityKey = (e: ServedEntitySpec): string => JSON.stringify([e.name, e.entityName, e.entityVersion, e.workloadSize, e.scaleToZero]);
 

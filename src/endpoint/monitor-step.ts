@@ -1,6 +1,5 @@
+import type { EnsureMonitorRequest, EnsureMonitorResult, MonitoringClient } from './ports.js';
 // The executor's view of "ensure the monitor": check → act → verify, like the registry steps.
-
-import type { EnsureMonitorRequest, EnsureMonitorResult, MonitoringClient } from './client.js';
 
 export type MonitorCheck =
   | { readonly state: 'satisfied' }

@@ -2,7 +2,7 @@
 // gate part is rendered by src/report; the CLI appends this after it for promote/rollback.
 
 import type { ResultDocument, TargetReport } from '../result/types.js';
-import type { PromotionReport, StepStatus } from './types.js';
+import type { PromotionReport, StepStatus } from '../plan/types.js';
 
 const STEP_MARK: Record<StepStatus, string> = {
   satisfied: '=',

@@ -2,8 +2,8 @@
 // is src/platform/mlflow/writer.ts; unit tests use an in-memory registry. Unity Catalog and the
 // serving/monitor steps add their own ports next to these.
 
-import type { ObservedVersion } from '../plan/build.js';
-import type { RegistryId, SourceVersion } from '../plan/types.js';
+import type { ObservedVersion } from './types.js';
+import type { RegistryId, SourceVersion } from './types.js';
 
 export interface ObservedModel {
   readonly name: string;

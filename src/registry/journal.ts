@@ -3,7 +3,7 @@
 // where, under which plan, and what it replaced. Keys are namespaced `mlops_gate.`; per-environment
 // keys carry the environment because in alias mode one version serves several environments.
 
-import { sha256Hex } from './hash.js';
+import { sha256Hex } from '../util/hash.js';
 import type { RegistryId } from './types.js';
 
 export const TAG_PREFIX = 'mlops_gate.';
