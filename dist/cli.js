@@ -312,7 +312,7 @@ module.exports = function equal(a, b) {
 
 /***/ }),
 
-/***/ 6752:
+/***/ 4371:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -996,7 +996,7 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 6424:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1556,7 +1556,7 @@ module.exports = upgrade
 
 
 
-module.exports.request = __nccwpck_require__(4043)
+module.exports.request = __nccwpck_require__(6424)
 module.exports.stream = __nccwpck_require__(3560)
 module.exports.pipeline = __nccwpck_require__(6862)
 module.exports.upgrade = __nccwpck_require__(1882)
@@ -41281,7 +41281,7 @@ var Alias = __nccwpck_require__(4065);
 var Collection = __nccwpck_require__(101);
 var identity = __nccwpck_require__(1127);
 var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 var Schema = __nccwpck_require__(5840);
 var stringifyDocument = __nccwpck_require__(6829);
 var anchors = __nccwpck_require__(1596);
@@ -42207,7 +42207,7 @@ var anchors = __nccwpck_require__(1596);
 var visit = __nccwpck_require__(204);
 var identity = __nccwpck_require__(1127);
 var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -42490,7 +42490,7 @@ exports.isEmptyPath = isEmptyPath;
 
 var applyReviver = __nccwpck_require__(3661);
 var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 class NodeBase {
     constructor(type) {
@@ -42583,7 +42583,7 @@ exports.createPair = createPair;
 
 var identity = __nccwpck_require__(1127);
 var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -42774,7 +42774,7 @@ var stringifyCollection = __nccwpck_require__(1212);
 var Collection = __nccwpck_require__(101);
 var identity = __nccwpck_require__(1127);
 var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -42895,7 +42895,7 @@ var log = __nccwpck_require__(7249);
 var merge = __nccwpck_require__(452);
 var stringify = __nccwpck_require__(2148);
 var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -43018,7 +43018,7 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 6424:
+/***/ 4043:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -45862,7 +45862,7 @@ var omap = __nccwpck_require__(303);
 var pairs = __nccwpck_require__(8385);
 var schema$2 = __nccwpck_require__(5913);
 var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(4371);
+var timestamp = __nccwpck_require__(6752);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -46285,7 +46285,7 @@ exports.merge = merge;
 
 
 var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 var YAMLMap = __nccwpck_require__(4454);
 var YAMLSeq = __nccwpck_require__(2223);
 var pairs = __nccwpck_require__(8385);
@@ -46469,7 +46469,7 @@ var merge = __nccwpck_require__(452);
 var omap = __nccwpck_require__(303);
 var pairs = __nccwpck_require__(8385);
 var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(4371);
+var timestamp = __nccwpck_require__(6752);
 
 const schema = [
     map.map,
@@ -46603,7 +46603,7 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 4371:
+/***/ 6752:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -48080,25 +48080,25 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 8079:
+/***/ 5705:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Sz: () => (/* binding */ KilledError),
+  Sz: () => (/* reexport */ KilledError),
   Mt: () => (/* binding */ applyPromotion),
   vY: () => (/* binding */ executePlan)
 });
 
-// UNUSED EXPORTS: DEFAULT_LOCK_TTL_MS, checkStep, isPlanRefusal, promotionJob
+// UNUSED EXPORTS: DEFAULT_LOCK_TTL_MS, isPlanRefusal, promotionJob
 
 // EXTERNAL MODULE: ./lib/src/errors.js
 var errors = __nccwpck_require__(5071);
 // EXTERNAL MODULE: ./lib/src/plan/build.js
 var build = __nccwpck_require__(5452);
-// EXTERNAL MODULE: ./lib/src/plan/hash.js
-var hash = __nccwpck_require__(6654);
+// EXTERNAL MODULE: ./lib/src/util/hash.js
+var hash = __nccwpck_require__(6743);
 ;// CONCATENATED MODULE: ./lib/src/plan/diff.js
 // Pure: what changed between a reviewed plan and the plan the world gives now, in words.
 
@@ -48144,8 +48144,6 @@ function diffPlans(reviewed, now) {
     return changes;
 }
 
-// EXTERNAL MODULE: ./lib/src/plan/journal.js
-var journal = __nccwpck_require__(9259);
 ;// CONCATENATED MODULE: ./lib/src/apply/lock.js
 // A lock per destination model × environment, built on the registry's only atomic primitive:
 // creating a named object fails with RESOURCE_ALREADY_EXISTS when it exists. Lock objects are
@@ -48313,12 +48311,12 @@ function lockKeeper(registry, held, options) {
                 if (Number.isFinite(renewedAt) && now - renewedAt < options.ttlMs)
                     return;
                 lost = true;
-                throw new errors/* ApplyError */.d5(`could not renew the lock ${lock.name} before it expired (${e instanceof Error ? e.message : String(e)}); stopped before the next change`, 'locked');
+                throw new errors/* ApplyError */.d5(`could not renew the lock ${lock.name} before it expired (${e instanceof Error ? e.message : String(e)}); stopped before the next change`);
             }
             const seen = record ? parse(prefixOf(lock), record) : null;
             if (!seen || seen.token !== lock.token) {
                 lost = true;
-                throw new errors/* ApplyError */.d5(`lost the lock ${lock.name} while working (it ${seen ? `now belongs to ${describeHolder(seen)}` : 'no longer exists'}); stopped before the next change`, 'locked');
+                throw new errors/* ApplyError */.d5(`lost the lock ${lock.name} while working (it ${seen ? `now belongs to ${describeHolder(seen)}` : 'no longer exists'}); stopped before the next change`);
             }
             const expiresAt = new Date(now + options.ttlMs).toISOString();
             try {
@@ -48369,19 +48367,275 @@ async function observeDestination(input, registry) {
     return { modelExists: true, copies, strays, aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
 }
 
-// EXTERNAL MODULE: ./lib/src/platform/serving/compare.js
-var compare = __nccwpck_require__(5776);
+;// CONCATENATED MODULE: ./lib/src/util/check.js
+// The one answer every convergence check gives (executor steps, the rollout, the monitor):
+// already done, still to do, or the world contradicts the plan.
+const SATISFIED = { state: 'satisfied' };
+const PENDING = { state: 'pending' };
+
+// EXTERNAL MODULE: ./lib/src/registry/journal.js
+var journal = __nccwpck_require__(7707);
+;// CONCATENATED MODULE: ./lib/src/apply/steps/kit.js
+// Helpers the step handlers share: resolving the version a step acts on, and the journal's run tags.
+
+
+const versionOf = (ref, w) => {
+    const v = (0,build/* resolveRef */.qE)(ref, w);
+    return v === null ? null : w.versions[v] ?? null;
+};
+const tagsHold = (have, want) => Object.entries(want).every(([k, v]) => have[k] === v);
+const vtext = (v) => (v ? `v${v}` : 'nothing');
+/** Journal tags that describe this run (not hashed): written with the plan hash, last. */
+const runTags = (ctx, env) => ({
+    [journal/* JOURNAL */.Ex.promotedBy(env)]: ctx.options.actor,
+    [journal/* JOURNAL */.Ex.promotedAt(env)]: ctx.options.now().toISOString(),
+    ...(ctx.options.runUrl ? { [journal/* JOURNAL */.Ex.runUrl(env)]: ctx.options.runUrl } : {}),
+    [journal/* JOURNAL */.Ex.planHash(env)]: ctx.plan.hash,
+});
+/** Re-reads the destination model: existence, aliases and tags. */
+async function refreshModel(name, w, ctx) {
+    const model = await ctx.registry.getModel(name);
+    w.modelExists = model !== null;
+    w.aliases = { ...(model?.aliases ?? {}) };
+    w.modelTags = { ...(model?.tags ?? {}) };
+}
+/** Re-reads the version a tag step targets. */
+async function refreshTarget(ref, w, ctx) {
+    const target = (0,build/* resolveRef */.qE)(ref, w);
+    if (target === null)
+        return;
+    const v = await ctx.registry.getVersion(ref.name, target);
+    if (v) {
+        w.versions[v.version] = v;
+        w.copies = w.copies.map((c) => (c.version === v.version ? v : c));
+    }
+}
+/** The destination version a step acts on; the copy must exist by now. */
+const requireTarget = (ref, w, stepId) => {
+    const target = (0,build/* resolveRef */.qE)(ref, w);
+    if (target === null)
+        throw new Error(`${stepId}: the destination version does not exist`);
+    return target;
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/copy-version.js
+// Copy mode: exactly one READY version of the destination carries the copy's identity tag. Created
+// with every tag in one call; reused when present; strays that lost or late writes left are deleted.
+
+
+
+/** Tags of later steps that target the copy: set in the create call, saving one call per tag. */
+function piggybackTags(ctx) {
+    const tags = {};
+    for (const step of ctx.plan.steps) {
+        const s = step.spec;
+        if ((s.kind === 'set-tags' || s.kind === 'record-previous-champion') && s.target.kind === 'copy-of') {
+            Object.assign(tags, s.tags);
+            if (s.kind === 'set-tags')
+                Object.assign(tags, runTags(ctx, s.environment));
+        }
+    }
+    return tags;
+}
+const copyVersion = {
+    check: (_s, w) => (w.copies.length > 0 && w.strays.length === 0 ? SATISFIED : PENDING),
+    async act(s, w, ctx) {
+        const r = ctx.registry;
+        if (w.copies.length > 0) {
+            // The copy exists; what is left are strays that lost or late writes made beside it.
+            for (const stray of w.strays)
+                await r.deleteVersion(stray.name, stray.version);
+            const what = w.strays.map((v) => `v${v.version} (${v.status === 'READY' ? 'an unused duplicate' : v.status})`).join(', ');
+            ctx.note(`kept v${w.copies[0].version}; deleted ${what} that an earlier write left beside it`);
+            return;
+        }
+        // Same server: `models:/<name>/<version>` lets MLflow resolve the source's artifacts and
+        // lineage (run_id, model_id) itself, exactly like MlflowClient.copy_model_version.
+        let source = `models:/${s.from.name}/${s.from.version}`;
+        let runId = null;
+        const extra = {};
+        if (s.artifacts === 'transfer') {
+            if (!ctx.options.transfer) {
+                throw new Error(`copying between servers needs an artifact transfer from ${s.from.registry} to ${s.registry}; none is configured`);
+            }
+            const moved = await ctx.options.transfer.copy(s.from);
+            source = moved.uri;
+            runId = moved.runId ?? null;
+            extra['mlops_gate.artifact_digest'] = moved.digest;
+        }
+        // Identity and source tags first in the object so they are never dropped; all in one call.
+        await r.createVersion({
+            name: s.model,
+            source,
+            runId,
+            tags: { ...piggybackTags(ctx), ...extra, ...s.tags },
+            description: `Promoted by mlops-gate from ${s.from.name} v${s.from.version}`,
+        });
+    },
+    async refresh(s, w, ctx) {
+        const { copies, strays } = (0,build/* splitCopies */.ko)(await ctx.registry.findVersionsByTag(s.model, s.identityKey, s.identityValue));
+        for (const v of w.strays)
+            delete w.versions[v.version];
+        w.copies = copies;
+        w.strays = strays;
+        for (const v of copies)
+            w.versions[v.version] = v;
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/ensure-model.js
+// Copy mode: the destination registered model exists (created when absent).
+
+
+const ensureModel = {
+    check: (_s, w) => (w.modelExists ? SATISFIED : PENDING),
+    act: async (s, _w, ctx) => void (await ctx.registry.createModel(s.model)),
+    refresh: (s, w, ctx) => refreshModel(s.model, w, ctx),
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/endpoints.js
+// What the serving and monitor steps need from the destination workspace, and how their waits
+// report progress. The rollout itself is src/rollout (a converger that waits, health-checks and
+// aborts back to the saved config); the steps are src/apply/steps/{serving-rollout,restore-endpoint,ensure-monitor}.ts.
+const endpointPortsOf = (ctx) => {
+    const ports = ctx.options.endpoints;
+    if (!ports)
+        throw new Error(`${ctx.stepId}: serving endpoints and monitors need a Databricks workspace client; none is configured`);
+    return ports;
+};
+/** A progress line, then a heartbeat: every wait event keeps the promotion lock alive. */
+const tell = (ctx) => async (line) => {
+    ctx.options.progress?.(line);
+    await ctx.keeper.beat();
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/ensure-monitor.js
+// Create or update the Lakehouse monitor of the environment's inference table, last.
+
+
+
+const ensureMonitor = {
+    check: (_s, w) => (w.monitor?.state === 'satisfied' ? SATISFIED : PENDING),
+    async act(s, _w, ctx) {
+        const { monitor } = endpointPortsOf(ctx);
+        if (!monitor)
+            throw new errors/* ApplyError */.d5('no monitoring client is configured for this environment');
+        const result = await monitor.act(s.request);
+        ctx.addWrites(result.writes);
+        if (result.action === 'failed')
+            throw new errors/* ApplyError */.d5(`monitor on ${s.request.monitor.table}: ${result.message}`);
+        ctx.note(`${result.action}${result.changes.length ? ` (${result.changes.join(', ')})` : ''}: ${result.message}`);
+    },
+    async refresh(s, w, ctx) {
+        const monitor = ctx.options.endpoints?.monitor;
+        if (monitor)
+            w.monitor = await monitor.check(s.request);
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/move-alias.js
+// An alias moves to the promoted version, only from what the plan saw it point at.
+
+
+
+const moveAlias = {
+    check(s, w) {
+        const target = (0,build/* resolveRef */.qE)(s.target, w);
+        const current = w.aliases[s.alias] ?? null;
+        if (target !== null && current === target)
+            return SATISFIED;
+        if (current !== s.expectedCurrent) {
+            return { state: 'drift', reason: `alias "${s.alias}" points at ${vtext(current)}; the plan expected ${vtext(s.expectedCurrent)}` };
+        }
+        return PENDING;
+    },
+    act: async (s, w, ctx) => ctx.registry.setAlias(s.model, s.alias, requireTarget(s.target, w, ctx.stepId)),
+    refresh: (s, w, ctx) => refreshModel(s.model, w, ctx),
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/record-previous-champion.js
+// The rollback target: what each alias (or the stage, or the endpoint) held before this promotion,
+// recorded on the destination version before anything moves.
+
+
+const recordPreviousChampion = {
+    check(s, w) {
+        const v = versionOf(s.target, w);
+        if (!v)
+            return PENDING;
+        return tagsHold(v.tags, s.tags) ? SATISFIED : PENDING;
+    },
+    async act(s, w, ctx) {
+        const v = versionOf(s.target, w);
+        if (!v)
+            throw new Error(`${ctx.stepId}: the destination version does not exist`);
+        for (const [key, value] of Object.entries(s.tags))
+            if (v.tags[key] !== value)
+                await ctx.registry.setVersionTag(v.name, v.version, key, value);
+    },
+    refresh: (s, w, ctx) => refreshTarget(s.target, w, ctx),
+};
+
+// EXTERNAL MODULE: ./lib/src/endpoint/compare.js
+var compare = __nccwpck_require__(2741);
+// EXTERNAL MODULE: ./lib/src/rollout/phases.js
+var phases = __nccwpck_require__(4250);
+;// CONCATENATED MODULE: ./lib/src/apply/steps/restore-endpoint.js
+// Rollback: put back the endpoint config journaled before the promotion of `fromVersion`.
+
+
+
+
+
+const restoreEndpoint = {
+    check(s, w) {
+        const endpoint = w.endpoint;
+        if (endpoint === undefined)
+            return PENDING;
+        const live = endpoint?.config ?? null;
+        if (live && (0,compare/* sameConfig */.X)(live, s.config) && endpoint.configUpdate !== 'IN_PROGRESS')
+            return SATISFIED;
+        if (live && live.servedEntities.some((e) => e.entityName === s.entityName && e.entityVersion === s.fromVersion))
+            return PENDING;
+        if (live && (0,compare/* sameConfig */.X)(live, s.config))
+            return PENDING;
+        return {
+            state: 'drift',
+            reason: `serving endpoint "${s.endpoint}" serves ${live ? (0,phases/* describeConfig */.Yy)(live) : 'nothing'}; the rollback expected it to serve ${s.entityName} v${s.fromVersion}`,
+        };
+    },
+    async act(s, _w, ctx) {
+        const { serving } = endpointPortsOf(ctx);
+        const wait = { deadlineMs: s.waitTimeoutSeconds * 1000, onProgress: (p) => tell(ctx)(`  ${p.message}`) };
+        const busy = await serving.getEndpoint(s.endpoint);
+        if (busy?.configUpdate === 'IN_PROGRESS')
+            await serving.waitUntilSettled(s.endpoint, wait);
+        const update = await serving.updateConfig(s.endpoint, s.config, wait);
+        // One PUT, plus one per 409 it met (each retried after waiting).
+        ctx.addWrites(update.outcome === 'already-applied' ? update.conflicts : 1 + update.conflicts);
+        if (update.outcome === 'gave-up')
+            throw new errors/* ApplyError */.d5(`could not restore "${s.endpoint}": ${'message' in update.settle ? update.settle.message : update.settle.kind}`);
+        const settled = await serving.waitUntilSettled(s.endpoint, wait);
+        if (settled.kind !== 'settled')
+            throw new errors/* ApplyError */.d5(`restoring "${s.endpoint}" did not settle: ${settled.message}`);
+        ctx.note(`restored ${(0,phases/* describeConfig */.Yy)(s.config)}`);
+    },
+    async refresh(s, w, ctx) {
+        const ports = ctx.options.endpoints;
+        if (ports)
+            w.endpoint = await ports.serving.getEndpoint(s.endpoint);
+    },
+};
+
 // EXTERNAL MODULE: ./lib/src/plan/serving.js
 var serving = __nccwpck_require__(7016);
 // EXTERNAL MODULE: ./lib/src/rollout/converge.js
 var converge = __nccwpck_require__(331);
-// EXTERNAL MODULE: ./lib/src/rollout/phases.js
-var phases = __nccwpck_require__(4250);
-;// CONCATENATED MODULE: ./lib/src/apply/endpoints.js
-// The executor's serving and monitor steps: check → act → verify, as for the registry steps.
-// The rollout itself is src/rollout (a converger that waits, health-checks and aborts back to the
-// saved config); the monitor is src/platform/monitoring. This file adapts them to the plan's step
-// specs, counts their writes and turns their outcomes into step failures the executor reports.
+;// CONCATENATED MODULE: ./lib/src/apply/steps/serving-rollout.js
+// Roll the environment's serving endpoint forward to the promoted version with the model's
+// strategy (src/rollout converges, waits, health-checks and aborts back to the saved config).
+
+
 
 
 
@@ -48397,85 +48651,168 @@ const rolloutSpecOf = (s, version) => ({
     expected: s.expected,
     waitTimeoutSeconds: s.waitTimeoutSeconds,
 });
-function checkRollout(s, version, endpoint) {
-    if (version === null || endpoint === undefined)
-        return { state: 'pending' };
-    const position = (0,converge/* locate */.x)(rolloutSpecOf(s, version), endpoint);
-    if (position.state === 'done')
-        return endpoint !== null && endpoint.ready ? { state: 'satisfied' } : { state: 'pending' };
-    if (position.state === 'drift')
-        return { state: 'drift', reason: position.reason };
-    return { state: 'pending' };
-}
-function checkRestore(s, endpoint) {
-    if (endpoint === undefined)
-        return { state: 'pending' };
-    const live = endpoint?.config ?? null;
-    if (live && (0,compare/* sameConfig */.X)(live, s.config) && endpoint.configUpdate !== 'IN_PROGRESS')
-        return { state: 'satisfied' };
-    if (live && live.servedEntities.some((e) => e.entityName === s.entityName && e.entityVersion === s.fromVersion))
-        return { state: 'pending' };
-    if (live && (0,compare/* sameConfig */.X)(live, s.config))
-        return { state: 'pending' };
-    return {
-        state: 'drift',
-        reason: `serving endpoint "${s.endpoint}" serves ${live ? (0,phases/* describeConfig */.Yy)(live) : 'nothing'}; the rollback expected it to serve ${s.entityName} v${s.fromVersion}`,
-    };
-}
-const checkMonitor = (monitor) => monitor?.state === 'satisfied' ? { state: 'satisfied' } : { state: 'pending' };
-const deadlineMs = (seconds) => seconds * 1000;
-/** A progress line, then a heartbeat: every wait event keeps the promotion lock alive. */
-const tell = (ctx) => async (line) => {
-    ctx.progress(line);
-    await ctx.heartbeat();
+const servingRollout = {
+    check(s, w) {
+        const version = (0,build/* resolveRef */.qE)(s.target, w);
+        if (version === null || w.endpoint === undefined)
+            return PENDING;
+        const position = (0,converge/* locate */.x)(rolloutSpecOf(s, version), w.endpoint);
+        if (position.state === 'done')
+            return w.endpoint !== null && w.endpoint.ready ? SATISFIED : PENDING;
+        if (position.state === 'drift')
+            return { state: 'drift', reason: position.reason };
+        return PENDING;
+    },
+    async act(s, w, ctx) {
+        const ports = endpointPortsOf(ctx);
+        const result = await ports.rollout.act(rolloutSpecOf(s, requireTarget(s.target, w, ctx.stepId)), {
+            ...(ports.inputExample !== undefined ? { inputExample: ports.inputExample } : {}),
+            onProgress: (p) => tell(ctx)(`  ${p.message}`),
+            onStep: (step) => tell(ctx)(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`),
+        });
+        ctx.addWrites(result.writes);
+        const path = result.steps.map((x) => `${x.kind} ${x.label}`).join('; ');
+        switch (result.outcome) {
+            case 'up-to-date':
+            case 'created':
+            case 'rolled-out':
+                ctx.note(`${result.outcome}: ${result.message}${path ? ` (${path})` : ''}; ${result.writes} write(s), ${result.polls} poll(s)`);
+                return;
+            case 'aborted':
+                throw new errors/* ApplyError */.d5(`rollout aborted, the previous config is restored: ${result.message}`);
+            case 'deadline':
+                throw new errors/* ApplyError */.d5(`rollout stopped waiting: ${result.message}`);
+            case 'drift':
+                throw new errors/* ApplyError */.d5(result.message);
+            case 'failed':
+                throw new errors/* ApplyError */.d5(`rollout failed: ${result.message}`);
+        }
+    },
+    async refresh(s, w, ctx) {
+        const ports = ctx.options.endpoints;
+        if (ports)
+            w.endpoint = await ports.serving.getEndpoint(s.endpoint);
+    },
 };
-async function actRollout(s, version, ctx) {
-    const result = await ctx.ports.rollout.act(rolloutSpecOf(s, version), {
-        ...(ctx.ports.inputExample !== undefined ? { inputExample: ctx.ports.inputExample } : {}),
-        onProgress: (p) => tell(ctx)(`  ${p.message}`),
-        onStep: (step) => tell(ctx)(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`),
-    });
-    ctx.addWrites(result.writes);
-    const path = result.steps.map((x) => `${x.kind} ${x.label}`).join('; ');
-    switch (result.outcome) {
-        case 'up-to-date':
-        case 'created':
-        case 'rolled-out':
-            ctx.note(`${result.outcome}: ${result.message}${path ? ` (${path})` : ''}; ${result.writes} write(s), ${result.polls} poll(s)`);
-            return;
-        case 'aborted':
-            throw new errors/* ApplyError */.d5(`rollout aborted, the previous config is restored: ${result.message}`, 'aborted');
-        case 'deadline':
-            throw new errors/* ApplyError */.d5(`rollout stopped waiting: ${result.message}`, 'deadline');
-        case 'drift':
-            throw new errors/* ApplyError */.d5(result.message, 'drift');
-        case 'failed':
-            throw new errors/* ApplyError */.d5(`rollout failed: ${result.message}`, 'postcondition');
-    }
-}
-async function actRestore(s, ctx) {
-    const wait = { deadlineMs: deadlineMs(s.waitTimeoutSeconds), onProgress: (p) => tell(ctx)(`  ${p.message}`) };
-    const busy = await ctx.ports.serving.getEndpoint(s.endpoint);
-    if (busy?.configUpdate === 'IN_PROGRESS')
-        await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
-    const update = await ctx.ports.serving.updateConfig(s.endpoint, s.config, wait);
-    // One PUT, plus one per 409 it met (each retried after waiting).
-    ctx.addWrites(update.outcome === 'already-applied' ? update.conflicts : 1 + update.conflicts);
-    if (update.outcome === 'gave-up')
-        throw new errors/* ApplyError */.d5(`could not restore "${s.endpoint}": ${'message' in update.settle ? update.settle.message : update.settle.kind}`, 'deadline');
-    const settled = await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
-    if (settled.kind !== 'settled')
-        throw new errors/* ApplyError */.d5(`restoring "${s.endpoint}" did not settle: ${settled.message}`, settled.kind === 'deadline' ? 'deadline' : 'postcondition');
-    ctx.note(`restored ${(0,phases/* describeConfig */.Yy)(s.config)}`);
-}
-async function actMonitor(s, ctx) {
-    if (!ctx.ports.monitor)
-        throw new errors/* ApplyError */.d5('no monitoring client is configured for this environment', 'postcondition');
-    const result = await ctx.ports.monitor.act(s.request);
-    ctx.addWrites(result.writes);
-    if (result.action === 'failed')
-        throw new errors/* ApplyError */.d5(`monitor on ${s.request.monitor.table}: ${result.message}`, 'postcondition');
-    ctx.note(`${result.action}${result.changes.length ? ` (${result.changes.join(', ')})` : ''}: ${result.message}`);
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/set-model-tags.js
+// Rollback journal on the registered model; who and when are written first, the checked tags last.
+
+
+
+const setModelTags = {
+    check(s, w) {
+        if (!w.modelExists)
+            return { state: 'drift', reason: `registered model "${s.model}" does not exist` };
+        return tagsHold(w.modelTags ?? {}, s.tags) ? SATISFIED : PENDING;
+    },
+    async act(s, _w, ctx) {
+        const context = {
+            [journal/* JOURNAL */.Ex.rolledBackBy(s.environment)]: ctx.options.actor,
+            [journal/* JOURNAL */.Ex.rolledBackAt(s.environment)]: ctx.options.now().toISOString(),
+            ...(ctx.options.runUrl ? { [(0,journal/* envTag */.UX)(s.environment, 'rollback_run_url')]: ctx.options.runUrl } : {}),
+        };
+        for (const [key, value] of Object.entries({ ...context, ...s.tags }))
+            await ctx.registry.setModelTag(s.model, key, value);
+    },
+    refresh: (s, w, ctx) => refreshModel(s.model, w, ctx),
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/set-tags.js
+// Journal tags (who, why, plan hash) on the destination version, written before any alias moves.
+// The plan hash tag marks the step done; run tags (actor, time, run URL) are rewritten with it.
+
+
+
+const setTags = {
+    check(s, w, planHash) {
+        const v = versionOf(s.target, w);
+        if (!v)
+            return PENDING;
+        return tagsHold(v.tags, { ...s.tags, [journal/* JOURNAL */.Ex.planHash(s.environment)]: planHash }) ? SATISFIED : PENDING;
+    },
+    async act(s, w, ctx) {
+        const v = versionOf(s.target, w);
+        if (!v)
+            throw new Error(`${ctx.stepId}: the destination version does not exist`);
+        const run = runTags(ctx, s.environment);
+        for (const [key, value] of Object.entries({ ...s.tags, ...run })) {
+            if (v.tags[key] !== value || key in run)
+                await ctx.registry.setVersionTag(v.name, v.version, key, value);
+        }
+    },
+    refresh: (s, w, ctx) => refreshTarget(s.target, w, ctx),
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/transition-stage.js
+// Stage mode (MLflow legacy stages): the promoted version is in the stage, the others archived.
+
+
+
+const transitionStage = {
+    check(s, w) {
+        const target = (0,build/* resolveRef */.qE)(s.target, w);
+        const others = w.inStage.filter((v) => v !== target);
+        if (target !== null && w.inStage.includes(target) && (!s.archiveExisting || others.length === 0))
+            return SATISFIED;
+        const unexpected = others.filter((v) => !s.expectedInStage.includes(v));
+        if (unexpected.length) {
+            return {
+                state: 'drift',
+                reason: `stage ${s.stage} holds ${unexpected.map(vtext).join(', ')}, which the plan did not expect (it expected ${s.expectedInStage.map(vtext).join(', ') || 'nothing'})`,
+            };
+        }
+        return PENDING;
+    },
+    act: async (s, w, ctx) => ctx.registry.transitionStage(s.model, requireTarget(s.target, w, ctx.stepId), s.stage, s.archiveExisting),
+    async refresh(s, w, ctx) {
+        const all = await ctx.registry.listVersions(s.model);
+        w.inStage = [];
+        for (const v of all) {
+            w.versions[v.version] = v;
+            if (v.stage !== null && v.stage.toLowerCase() === s.stage.toLowerCase())
+                w.inStage.push(v.version);
+        }
+        w.inStage.sort((a, b) => Number(a) - Number(b));
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/index.js
+// Every executor step kind, one file each: check → act → refresh. A new kind is its member of
+// StepSpec (src/plan/types.ts), where the planner emits it, its file here and its row below.
+
+
+
+
+
+
+
+
+
+
+const STEP_HANDLERS = {
+    'ensure-model': ensureModel,
+    'set-model-tags': setModelTags,
+    'copy-version': copyVersion,
+    'set-tags': setTags,
+    'record-previous-champion': recordPreviousChampion,
+    'move-alias': moveAlias,
+    'transition-stage': transitionStage,
+    'serving-rollout': servingRollout,
+    'restore-endpoint': restoreEndpoint,
+    'ensure-monitor': ensureMonitor,
+};
+const handlerOf = (spec) => STEP_HANDLERS[spec.kind];
+const checkStep = (step, world, planHash) => handlerOf(step.spec).check(step.spec, world, planHash);
+const actStep = (step, world, ctx) => handlerOf(step.spec).act(step.spec, world, ctx);
+const refreshStep = (step, world, ctx) => handlerOf(step.spec).refresh(step.spec, world, ctx);
+
+;// CONCATENATED MODULE: ./lib/src/apply/types.js
+// The executor's contract: its options, what it returns, and the shape of a step handler
+// (src/apply/steps/<kind>.ts, one per StepSpec kind, listed in STEP_HANDLERS).
+/** Thrown by an `afterStep` hook to simulate the process being killed at a step boundary. */
+class KilledError extends Error {
+    name = 'KilledError';
 }
 
 ;// CONCATENATED MODULE: ./lib/src/apply/executor.js
@@ -48491,13 +48828,9 @@ async function actMonitor(s, ctx) {
 
 
 
-/** Thrown by an `afterStep` hook to simulate the process being killed at a step boundary. */
-class KilledError extends Error {
-    name = 'KilledError';
-}
+
+
 const DEFAULT_LOCK_TTL_MS = 15 * 60_000;
-const SATISFIED = { state: 'satisfied' };
-const PENDING = { state: 'pending' };
 const worldOf = (s) => ({
     modelExists: s.modelExists,
     modelTags: { ...(s.modelTags ?? {}) },
@@ -48509,70 +48842,6 @@ const worldOf = (s) => ({
     ...(s.endpoint !== undefined ? { endpoint: s.endpoint } : {}),
     ...(s.monitor !== undefined ? { monitor: s.monitor } : {}),
 });
-const snapshotOf = (w) => w;
-const versionOf = (ref, w) => {
-    const v = (0,build/* resolveRef */.qE)(ref, w);
-    return v === null ? null : w.versions[v] ?? null;
-};
-const tagsHold = (have, want) => Object.entries(want).every(([k, v]) => have[k] === v);
-const vtext = (v) => (v ? `v${v}` : 'nothing');
-/** Does the world already satisfy the step, still need it, or contradict the plan? */
-function checkStep(step, world, planHashValue) {
-    const w = world;
-    const s = step.spec;
-    switch (s.kind) {
-        case 'ensure-model':
-            return w.modelExists ? SATISFIED : PENDING;
-        case 'set-model-tags':
-            if (!w.modelExists)
-                return { state: 'drift', reason: `registered model "${s.model}" does not exist` };
-            return tagsHold(w.modelTags ?? {}, s.tags) ? SATISFIED : PENDING;
-        case 'copy-version':
-            return w.copies.length > 0 && w.strays.length === 0 ? SATISFIED : PENDING;
-        case 'set-tags': {
-            const v = versionOf(s.target, w);
-            if (!v)
-                return PENDING;
-            return tagsHold(v.tags, { ...s.tags, [journal/* JOURNAL */.Ex.planHash(s.environment)]: planHashValue }) ? SATISFIED : PENDING;
-        }
-        case 'record-previous-champion': {
-            const v = versionOf(s.target, w);
-            if (!v)
-                return PENDING;
-            return tagsHold(v.tags, s.tags) ? SATISFIED : PENDING;
-        }
-        case 'move-alias': {
-            const target = (0,build/* resolveRef */.qE)(s.target, world);
-            const current = w.aliases[s.alias] ?? null;
-            if (target !== null && current === target)
-                return SATISFIED;
-            if (current !== s.expectedCurrent) {
-                return { state: 'drift', reason: `alias "${s.alias}" points at ${vtext(current)}; the plan expected ${vtext(s.expectedCurrent)}` };
-            }
-            return PENDING;
-        }
-        case 'transition-stage': {
-            const target = (0,build/* resolveRef */.qE)(s.target, world);
-            const others = w.inStage.filter((v) => v !== target);
-            if (target !== null && w.inStage.includes(target) && (!s.archiveExisting || others.length === 0))
-                return SATISFIED;
-            const unexpected = others.filter((v) => !s.expectedInStage.includes(v));
-            if (unexpected.length) {
-                return {
-                    state: 'drift',
-                    reason: `stage ${s.stage} holds ${unexpected.map(vtext).join(', ')}, which the plan did not expect (it expected ${s.expectedInStage.map(vtext).join(', ') || 'nothing'})`,
-                };
-            }
-            return PENDING;
-        }
-        case 'serving-rollout':
-            return checkRollout(s, (0,build/* resolveRef */.qE)(s.target, world), w.endpoint);
-        case 'restore-endpoint':
-            return checkRestore(s, w.endpoint);
-        case 'ensure-monitor':
-            return checkMonitor(w.monitor);
-    }
-}
 const isRetryable = (e) => e instanceof errors/* ApiError */.hD &&
     (e.details.kind !== 'http' || (e.details.status !== null && (e.details.status >= 500 || e.details.status === 429)));
 const errorText = (e) => (e instanceof Error ? e.message : String(e));
@@ -48598,193 +48867,6 @@ function counting(registry) {
         // Serving and monitor writes are counted by their own clients.
         add: (n) => void (writes += n),
     };
-}
-function endpointContext(ctx, step) {
-    const ports = ctx.options.endpoints;
-    if (!ports)
-        throw new Error(`${step.id}: serving endpoints and monitors need a Databricks workspace client; none is configured`);
-    return {
-        ports,
-        addWrites: ctx.addWrites,
-        progress: (line) => ctx.options.progress?.(line),
-        note: (message) => void ctx.notes.set(step.id, message),
-        heartbeat: () => ctx.keeper.beat(),
-    };
-}
-/** Journal tags that describe this run (not hashed): written with the plan hash, last. */
-const runTags = (ctx, env) => ({
-    [journal/* JOURNAL */.Ex.promotedBy(env)]: ctx.options.actor,
-    [journal/* JOURNAL */.Ex.promotedAt(env)]: ctx.options.now().toISOString(),
-    ...(ctx.options.runUrl ? { [journal/* JOURNAL */.Ex.runUrl(env)]: ctx.options.runUrl } : {}),
-    [journal/* JOURNAL */.Ex.planHash(env)]: ctx.plan.hash,
-});
-/** Tags of later steps that target the copy: set in the create call, saving one call per tag. */
-function piggybackTags(ctx) {
-    const tags = {};
-    for (const step of ctx.plan.steps) {
-        const s = step.spec;
-        if ((s.kind === 'set-tags' || s.kind === 'record-previous-champion') && s.target.kind === 'copy-of') {
-            Object.assign(tags, s.tags);
-            if (s.kind === 'set-tags')
-                Object.assign(tags, runTags(ctx, s.environment));
-        }
-    }
-    return tags;
-}
-async function act(step, w, ctx) {
-    const s = step.spec;
-    const r = ctx.registry;
-    switch (s.kind) {
-        case 'ensure-model':
-            await r.createModel(s.model);
-            return;
-        case 'set-model-tags': {
-            const context = {
-                [journal/* JOURNAL */.Ex.rolledBackBy(s.environment)]: ctx.options.actor,
-                [journal/* JOURNAL */.Ex.rolledBackAt(s.environment)]: ctx.options.now().toISOString(),
-                ...(ctx.options.runUrl ? { [(0,journal/* envTag */.UX)(s.environment, 'rollback_run_url')]: ctx.options.runUrl } : {}),
-            };
-            // Who/when first, the checked tags last: they mark the step done.
-            for (const [key, value] of Object.entries({ ...context, ...s.tags }))
-                await r.setModelTag(s.model, key, value);
-            return;
-        }
-        case 'copy-version': {
-            if (w.copies.length > 0) {
-                // The copy exists; what is left are strays that lost or late writes made beside it.
-                for (const stray of w.strays)
-                    await r.deleteVersion(stray.name, stray.version);
-                const what = w.strays.map((v) => `v${v.version} (${v.status === 'READY' ? 'an unused duplicate' : v.status})`).join(', ');
-                ctx.notes.set(step.id, `kept v${w.copies[0].version}; deleted ${what} that an earlier write left beside it`);
-                return;
-            }
-            // Same server: `models:/<name>/<version>` lets MLflow resolve the source's artifacts and
-            // lineage (run_id, model_id) itself, exactly like MlflowClient.copy_model_version.
-            let source = `models:/${s.from.name}/${s.from.version}`;
-            let runId = null;
-            const extra = {};
-            if (s.artifacts === 'transfer') {
-                if (!ctx.options.transfer) {
-                    throw new Error(`copying between servers needs an artifact transfer from ${s.from.registry} to ${s.registry}; none is configured`);
-                }
-                const moved = await ctx.options.transfer.copy(s.from);
-                source = moved.uri;
-                runId = moved.runId ?? null;
-                extra['mlops_gate.artifact_digest'] = moved.digest;
-            }
-            // Identity and source tags first in the object so they are never dropped; all in one call.
-            await r.createVersion({
-                name: s.model,
-                source,
-                runId,
-                tags: { ...piggybackTags(ctx), ...extra, ...s.tags },
-                description: `Promoted by mlops-gate from ${s.from.name} v${s.from.version}`,
-            });
-            return;
-        }
-        case 'set-tags':
-        case 'record-previous-champion': {
-            const v = versionOf(s.target, w);
-            if (!v)
-                throw new Error(`${step.id}: the destination version does not exist`);
-            const want = s.kind === 'set-tags' ? { ...s.tags, ...runTags(ctx, s.environment) } : s.tags;
-            for (const [key, value] of Object.entries(want)) {
-                const isRunTag = s.kind === 'set-tags' && key in runTags(ctx, s.environment);
-                if (v.tags[key] !== value || isRunTag)
-                    await r.setVersionTag(v.name, v.version, key, value);
-            }
-            return;
-        }
-        case 'move-alias': {
-            const target = (0,build/* resolveRef */.qE)(s.target, snapshotOf(w));
-            if (target === null)
-                throw new Error(`${step.id}: the destination version does not exist`);
-            await r.setAlias(s.model, s.alias, target);
-            return;
-        }
-        case 'transition-stage': {
-            const target = (0,build/* resolveRef */.qE)(s.target, snapshotOf(w));
-            if (target === null)
-                throw new Error(`${step.id}: the destination version does not exist`);
-            await r.transitionStage(s.model, target, s.stage, s.archiveExisting);
-            return;
-        }
-        case 'serving-rollout': {
-            const target = (0,build/* resolveRef */.qE)(s.target, snapshotOf(w));
-            if (target === null)
-                throw new Error(`${step.id}: the destination version does not exist`);
-            await actRollout(s, target, endpointContext(ctx, step));
-            return;
-        }
-        case 'restore-endpoint':
-            await actRestore(s, endpointContext(ctx, step));
-            return;
-        case 'ensure-monitor':
-            await actMonitor(s, endpointContext(ctx, step));
-            return;
-    }
-}
-/** Re-reads exactly the facts the step's postcondition depends on. */
-async function refresh(step, w, ctx) {
-    const s = step.spec;
-    const r = ctx.registry;
-    switch (s.kind) {
-        case 'ensure-model':
-        case 'set-model-tags':
-        case 'move-alias': {
-            const model = await r.getModel(s.model);
-            w.modelExists = model !== null;
-            w.aliases = { ...(model?.aliases ?? {}) };
-            w.modelTags = { ...(model?.tags ?? {}) };
-            return;
-        }
-        case 'copy-version': {
-            const { copies, strays } = (0,build/* splitCopies */.ko)(await r.findVersionsByTag(s.model, s.identityKey, s.identityValue));
-            for (const v of w.strays)
-                delete w.versions[v.version];
-            w.copies = copies;
-            w.strays = strays;
-            for (const v of copies)
-                w.versions[v.version] = v;
-            return;
-        }
-        case 'set-tags':
-        case 'record-previous-champion': {
-            const target = (0,build/* resolveRef */.qE)(s.target, snapshotOf(w));
-            if (target === null)
-                return;
-            const v = await r.getVersion(s.target.name, target);
-            if (v) {
-                w.versions[v.version] = v;
-                w.copies = w.copies.map((c) => (c.version === v.version ? v : c));
-            }
-            return;
-        }
-        case 'transition-stage': {
-            const all = await r.listVersions(s.model);
-            w.inStage = [];
-            for (const v of all) {
-                w.versions[v.version] = v;
-                if (v.stage !== null && v.stage.toLowerCase() === s.stage.toLowerCase())
-                    w.inStage.push(v.version);
-            }
-            w.inStage.sort((a, b) => Number(a) - Number(b));
-            return;
-        }
-        case 'serving-rollout':
-        case 'restore-endpoint': {
-            const ports = ctx.options.endpoints;
-            if (ports)
-                w.endpoint = await ports.serving.getEndpoint(s.endpoint);
-            return;
-        }
-        case 'ensure-monitor': {
-            const ports = ctx.options.endpoints;
-            if (ports?.monitor)
-                w.monitor = await ports.monitor.check(s.request);
-            return;
-        }
-    }
 }
 const stepReport = (step, status, w, extra = {}) => {
     const s = step.spec;
@@ -48948,7 +49030,7 @@ async function executePlan(job, options) {
             const failure = options.expectPlan ? expectationFailure(options.expectPlan, plan) : null;
             outcome = failure
                 ? { plan, report: report(plan, world, 'drift', failure, evaluate(plan, world).steps, 0) }
-                : await executor_converge({ registry, options, plan, addWrites: counter.add, notes: new Map(), keeper }, world, counter.writes, notes);
+                : await executor_converge({ registry, options, plan, addWrites: counter.add, keeper }, world, counter.writes, notes);
         }
     }
     catch (e) {
@@ -48970,8 +49052,10 @@ async function executePlan(job, options) {
     const extra = notes.length ? ` (${notes.join('; ')})` : '';
     return { plan: outcome.plan, report: { ...outcome.report, message: outcome.report.message + extra, writes: counter.writes() } };
 }
-async function executor_converge(ctx, w, writes, notes) {
-    const { plan, options } = ctx;
+async function executor_converge(run, w, writes, notes) {
+    const { plan, options } = run;
+    /** Messages of finished steps (e.g. how a rollout went), by step id. */
+    const stepNotes = new Map();
     const maxAttempts = options.maxAttemptsPerStep ?? 3;
     const steps = [];
     let status = 'applied';
@@ -48985,10 +49069,11 @@ async function executor_converge(ctx, w, writes, notes) {
     };
     for (const [index, step] of plan.steps.entries()) {
         const before = writes();
+        const ctx = { ...run, stepId: step.id, note: (message) => void stepNotes.set(step.id, message) };
         let c = checkStep(step, w, plan.hash);
         if (c.state === 'pending') {
             try {
-                await ctx.keeper.beat();
+                await run.keeper.beat();
             }
             catch (e) {
                 status = 'failed';
@@ -49013,13 +49098,13 @@ async function executor_converge(ctx, w, writes, notes) {
         for (let attempt = 1;; attempt++) {
             let writeError = null;
             try {
-                await act(step, w, ctx);
+                await actStep(step, w, ctx);
             }
             catch (e) {
                 writeError = e;
             }
             try {
-                await refresh(step, w, ctx);
+                await refreshStep(step, w, ctx);
             }
             catch (e) {
                 // Without a fresh read we cannot tell whether the write landed: stop; a re-run converges.
@@ -49061,8 +49146,8 @@ async function executor_converge(ctx, w, writes, notes) {
             writes: stepWrites,
             ...(recovered
                 ? { message: 'the write failed or its answer was lost, but a re-read shows it took effect' }
-                : ctx.notes.has(step.id)
-                    ? { message: ctx.notes.get(step.id) }
+                : stepNotes.has(step.id)
+                    ? { message: stepNotes.get(step.id) }
                     : {}),
         }));
         await options.afterStep?.(step.id, index);
@@ -49081,11 +49166,11 @@ async function executor_converge(ctx, w, writes, notes) {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4378);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6568);
 // Entry of dist/cli.js: binds runCli to the real process.
 
 const flush = (stream) => new Promise((resolve) => stream.write('', () => resolve()));
-const code = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .ak)(process.argv.slice(2), {
+const code = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     env: process.env,
@@ -49104,3001 +49189,39 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4378:
+/***/ 6568:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  ro: () => (/* binding */ livePromoteDeps),
-  Wz: () => (/* binding */ renderPromotion),
-  ak: () => (/* binding */ runCli)
+  a: () => (/* binding */ runCli)
 });
 
-// UNUSED EXPORTS: actorOf, fileDeps, liveDeps, readInputExample, renderResult
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./lib/src/errors.js
 var src_errors = __nccwpck_require__(5071);
 // EXTERNAL MODULE: ./lib/src/invocation.js
 var invocation = __nccwpck_require__(2538);
-;// CONCATENATED MODULE: ./lib/src/platform/http/ledger.js
-// Request accounting shared by every client of one run: reports and benchmarks read totals
-// (requests made, retries, bytes, time) per endpoint label.
-const createRequestLedger = () => {
-    const byEndpoint = new Map();
-    let total = 0;
-    let retries = 0;
-    return {
-        record(entry) {
-            total += 1;
-            if (entry.retry)
-                retries += 1;
-            const stats = byEndpoint.get(entry.endpoint) ?? {
-                count: 0,
-                bytesSent: 0,
-                bytesReceived: 0,
-                totalMs: 0,
-                retries: 0,
-                errors: 0,
-            };
-            stats.count += 1;
-            stats.bytesSent += entry.bytesSent;
-            stats.bytesReceived += entry.bytesReceived;
-            stats.totalMs += entry.ms;
-            if (entry.retry)
-                stats.retries += 1;
-            if (entry.status === null || entry.status >= 400)
-                stats.errors += 1;
-            byEndpoint.set(entry.endpoint, stats);
-        },
-        snapshot() {
-            const copy = {};
-            for (const [endpoint, stats] of [...byEndpoint.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-                copy[endpoint] = { ...stats };
-            }
-            return { total, retries, byEndpoint: copy };
-        },
-    };
-};
-const ID_SEGMENT = /^(\d+|[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
-/**
- * Default endpoint label: `METHOD /path` without the query, with id-like path segments
- * (numbers, long hex run ids, UUIDs) shown as `{id}` so per-endpoint counts group.
- * Adapters that want a template with named parts pass `endpoint` on the request.
- */
-const endpointLabel = (method, pathname) => `${method} ${pathname
-    .split('/')
-    .map((segment) => (ID_SEGMENT.test(segment) ? '{id}' : segment))
-    .join('/')}`;
-
-;// CONCATENATED MODULE: ./lib/src/platform/http/settings.js
-// User-tunable HTTP settings, read from the environment once at the edge.
-
-/** `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (default 60, like the Databricks SDKs' http_timeout_seconds). */
-function httpSettingsFromEnv(env) {
-    const raw = env.MLOPS_GATE_HTTP_TIMEOUT_SECONDS?.trim();
-    if (!raw)
-        return {};
-    const seconds = Number(raw);
-    if (!Number.isFinite(seconds) || seconds <= 0) {
-        throw new src_errors/* UsageError */.eb(`MLOPS_GATE_HTTP_TIMEOUT_SECONDS must be a positive number of seconds (got "${raw}")`);
-    }
-    return { timeoutMs: Math.round(seconds * 1000) };
-}
-
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./lib/src/platform/http/error-body.js
-// Decodes an error answer into (errorCode, message) from whatever shape the server used.
-// Branching is always on the body's code, never on the status alone: OSS MLflow sends
-// RESOURCE_ALREADY_EXISTS as 400 while the Databricks SDK treats it as a 409-class error.
-const MAX_TEXT = 500;
-const str = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
-/** A short code, not a sentence: `INVALID_STATE`, `invalid_grant`, `Unauthorized`. */
-const looksLikeCode = (s) => /^[A-Za-z][A-Za-z0-9_.-]{1,80}$/.test(s);
-const squeeze = (text) => {
-    const oneLine = text.replace(/\s+/g, ' ').trim();
-    return oneLine.length > MAX_TEXT ? `${oneLine.slice(0, MAX_TEXT)}…` : oneLine;
-};
-const fromJson = (body) => {
-    // Databricks / MLflow: {"error_code": "...", "message": "...", "details": [...]}
-    const errorCode = str(body['error_code']);
-    if (errorCode) {
-        return { errorCode, message: str(body['message']) ?? str(body['error_description']) ?? '' };
-    }
-    // Databricks OAuth variant: {"errorCode": "...", "errorSummary": "..."}
-    const camelCode = str(body['errorCode']);
-    if (camelCode) {
-        return { errorCode: camelCode, message: str(body['errorSummary']) ?? str(body['message']) ?? '' };
-    }
-    const error = body['error'];
-    // OAuth (RFC 6749 §5.2): {"error": "invalid_client", "error_description": "..."}
-    // Legacy Databricks: {"error": "free text"}
-    const errorText = str(error);
-    if (errorText) {
-        const description = str(body['error_description']) ?? str(body['message']);
-        if (looksLikeCode(errorText))
-            return { errorCode: errorText, message: description ?? '' };
-        return { errorCode: null, message: description ? `${errorText}: ${description}` : errorText };
-    }
-    // Nested {"error": {"code": "...", "message": "..."}}
-    if (error && typeof error === 'object') {
-        const nested = error;
-        const code = str(nested['code']) ?? str(nested['error_code']);
-        return { errorCode: code, message: str(nested['message']) ?? '' };
-    }
-    // SCIM: {"detail": "...", "status": "404", "scimType": "..."}
-    const detail = str(body['detail']);
-    if (detail)
-        return { errorCode: str(body['scimType']), message: detail };
-    const message = str(body['message']);
-    if (message)
-        return { errorCode: null, message };
-    return null;
-};
-const decodeErrorBody = (bodyText) => {
-    const trimmed = bodyText.trim();
-    if (trimmed.startsWith('{')) {
-        try {
-            const parsed = JSON.parse(trimmed);
-            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-                const decoded = fromJson(parsed);
-                if (decoded)
-                    return { errorCode: decoded.errorCode, message: squeeze(decoded.message) };
-            }
-        }
-        catch {
-            // not JSON after all: treated as text below
-        }
-    }
-    // Plain text (MLflow basic-auth 401/403), HTML error pages from gateways, or nothing.
-    const looksLikeHtml = /^<(!doctype|html)/i.test(trimmed);
-    return { errorCode: null, message: looksLikeHtml ? '(HTML error page)' : squeeze(trimmed) };
-};
-
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ./lib/src/platform/http/proxy.js
-// Proxy selection from an explicit environment record (never process.env), with the common
-// curl / Python-requests semantics:
-// - `https://` targets use https_proxy / HTTPS_PROXY, `http://` targets use http_proxy / HTTP_PROXY;
-//   the lower-case name wins when both are set; an empty value means "unset". No cross-scheme fallback.
-// - NO_PROXY / no_proxy: entries separated by commas or whitespace. `*` bypasses every host.
-//   `example.com`, `.example.com` and `*.example.com` all match example.com and its subdomains.
-//   `host:port` matches only that port. IP literals match exactly; CIDR blocks (`10.0.0.0/8`,
-//   `fd00::/8`) match addresses inside them (the target must be an IP literal; no DNS lookups).
-// - Loopback is NOT special: `localhost` / `127.0.0.1` / `::1` go through the proxy unless NO_PROXY
-//   lists them (same as curl and Python; Go's net/http differs and always bypasses localhost).
-
-
-const firstSet = (env, names) => {
-    for (const name of names) {
-        const value = env[name];
-        if (value !== undefined && value.trim() !== '')
-            return { name, value: value.trim() };
-    }
-    return null;
-};
-const parseProxyUrl = (name, raw) => {
-    // `proxy.corp:3128` without a scheme is common; treat it as http:// like curl does.
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-    try {
-        const url = new URL(withScheme);
-        if (url.protocol !== 'http:' && url.protocol !== 'https:')
-            throw new Error('scheme');
-        return url;
-    }
-    catch {
-        throw new src_errors/* ConfigError */.xL([
-            {
-                severity: 'error',
-                code: 'invalid-proxy',
-                message: `${name} is not a usable proxy URL (expected http://host:port or https://host:port)`,
-                path: '',
-                position: null,
-            },
-        ]);
-    }
-};
-const stripBrackets = (host) => host.replace(/^\[(.*)\]$/, '$1');
-const proxySettingsFromEnv = (env) => {
-    const http = firstSet(env, ['http_proxy', 'HTTP_PROXY']);
-    const https = firstSet(env, ['https_proxy', 'HTTPS_PROXY']);
-    const noProxy = firstSet(env, ['no_proxy', 'NO_PROXY'])?.value ?? '';
-    const entries = [];
-    const cidrs = new external_node_net_.BlockList();
-    let hasCidrs = false;
-    let bypassAll = false;
-    for (const raw of noProxy.split(/[\s,]+/)) {
-        const entry = raw.trim().toLowerCase();
-        if (!entry)
-            continue;
-        if (entry === '*') {
-            bypassAll = true;
-            continue;
-        }
-        const cidr = /^\[?([0-9a-f:.]+)\]?\/(\d{1,3})$/.exec(entry);
-        if (cidr && (0,external_node_net_.isIP)(cidr[1] ?? '')) {
-            const address = cidr[1];
-            cidrs.addSubnet(address, Number(cidr[2]), (0,external_node_net_.isIP)(address) === 6 ? 'ipv6' : 'ipv4');
-            hasCidrs = true;
-            continue;
-        }
-        // host:port, [v6]:port, bare v6 (has several colons, no port), or host
-        let host = entry;
-        let port = null;
-        const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-        if (bracketed) {
-            host = bracketed[1];
-            port = bracketed[2] ? Number(bracketed[2]) : null;
-        }
-        else if (!(0,external_node_net_.isIP)(entry)) {
-            const hostPort = /^(.+):(\d+)$/.exec(entry);
-            if (hostPort) {
-                host = hostPort[1];
-                port = Number(hostPort[2]);
-            }
-        }
-        entries.push({ host: host.replace(/^\*?\./, ''), port });
-    }
-    return {
-        httpProxy: http ? parseProxyUrl(http.name, http.value) : null,
-        httpsProxy: https ? parseProxyUrl(https.name, https.value) : null,
-        bypassAll,
-        entries,
-        cidrs,
-        hasCidrs,
-    };
-};
-const defaultPort = (url) => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
-/** True when NO_PROXY says this target must be reached directly. */
-const bypassesProxy = (target, settings) => {
-    if (settings.bypassAll)
-        return true;
-    const host = stripBrackets(target.hostname.toLowerCase());
-    const port = defaultPort(target);
-    for (const entry of settings.entries) {
-        if (entry.port !== null && entry.port !== port)
-            continue;
-        if (host === entry.host || host.endsWith(`.${entry.host}`))
-            return true;
-    }
-    if (settings.hasCidrs) {
-        const family = (0,external_node_net_.isIP)(host);
-        if (family !== 0 && settings.cidrs.check(host, family === 6 ? 'ipv6' : 'ipv4'))
-            return true;
-    }
-    return false;
-};
-/** The proxy to use for this target, or null for a direct connection. */
-const proxyFor = (target, settings) => {
-    const proxy = target.protocol === 'https:' ? settings.httpsProxy : settings.httpProxy;
-    if (!proxy)
-        return null;
-    return bypassesProxy(target, settings) ? null : proxy;
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/http/redact.js
-// One place that scrubs secrets out of any text before it is logged or put in an error.
-// Two layers: exact known secret values (tokens, passwords the caller knows about) and
-// patterns for secret-shaped things we may not know about (auth headers, `?token=`, JWTs,
-// credentials embedded in URLs).
-const REDACTED = '***';
-/** Query-string / form keys whose values are secrets. */
-const SECRET_PARAM_KEYS = [
-    'token',
-    'access_token',
-    'refresh_token',
-    'id_token',
-    'subject_token',
-    'client_secret',
-    'password',
-    'secret',
-    'api_key',
-    'apikey',
-    'sig',
-    'signature',
-    'code',
-];
-const SECRET_JSON_KEYS = ['access_token', 'refresh_token', 'id_token', 'subject_token', 'client_secret', 'password', 'token'];
-const PATTERNS = [
-    // Header lines or header-ish dumps: `Authorization: Bearer abc`, `proxy-authorization=Basic xyz`.
-    [/\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+)?[^\s"',}]+/gi, `$1$2${REDACTED}`],
-    [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${REDACTED}`],
-    [new RegExp(`([?&;](?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
-    [new RegExp(`^((?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
-    [new RegExp(`("(?:${SECRET_JSON_KEYS.join('|')})"\\s*:\\s*)"[^"]*"`, 'gi'), `$1"${REDACTED}"`],
-    // JWTs (GitHub OIDC tokens, Databricks OAuth access tokens) wherever they appear.
-    [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
-    // Userinfo in URLs: https://user:pass@proxy:8080
-    [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, `$1${REDACTED}@`],
-];
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/**
- * Replaces known secret values and secret-shaped substrings with `***`. Secrets shorter than
- * 4 characters are not replaced verbatim (they would shred ordinary text); the patterns still apply.
- */
-const redact = (text, secrets = []) => {
-    let out = text;
-    const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-    for (const secret of known) {
-        out = out.replace(new RegExp(escapeRegExp(secret), 'g'), REDACTED);
-        const encoded = encodeURIComponent(secret);
-        if (encoded !== secret)
-            out = out.replace(new RegExp(escapeRegExp(encoded), 'g'), REDACTED);
-    }
-    for (const [pattern, replacement] of PATTERNS)
-        out = out.replace(pattern, replacement);
-    return out;
-};
-/**
- * The secret values carried by a set of auth headers: the credential after the scheme, and for
- * Basic also the decoded `user:password` and the password alone.
- */
-const secretsInHeaders = (headers) => {
-    const found = [];
-    for (const [name, value] of Object.entries(headers)) {
-        const lower = name.toLowerCase();
-        if (lower !== 'authorization' && lower !== 'proxy-authorization' && !lower.includes('token') && !lower.includes('secret')) {
-            continue;
-        }
-        found.push(value);
-        const match = /^(\S+)\s+(.+)$/.exec(value);
-        if (!match)
-            continue;
-        const [, scheme, credential] = match;
-        found.push(credential);
-        if (scheme.toLowerCase() === 'basic') {
-            const decoded = Buffer.from(credential, 'base64').toString('utf8');
-            found.push(decoded);
-            const colon = decoded.indexOf(':');
-            if (colon >= 0)
-                found.push(decoded.slice(colon + 1));
-        }
-    }
-    return found;
-};
-/** `path?query` with secret query values redacted; for debug logs. */
-const describeUrlForLog = (url, secrets = []) => redact(`${url.pathname}${url.search}`, secrets);
-
-;// CONCATENATED MODULE: ./lib/src/platform/http/auth.js
-// Auth providers, each built from an explicit env record (nothing here reads process.env).
-// - MLflow OSS: Basic from MLFLOW_TRACKING_USERNAME + MLFLOW_TRACKING_PASSWORD (wins when both
-//   kinds are set, as in mlflow/utils/rest_utils.py), else Bearer MLFLOW_TRACKING_TOKEN, else none.
-// - Databricks: PAT, OAuth M2M (client credentials) or GitHub Actions OIDC token exchange, chosen
-//   by DATABRICKS_AUTH_TYPE or by what is present (the SDK's order: pat, oauth-m2m, github-oidc).
-//   OAuth tokens are cached, refreshed ahead of expiry, and concurrent callers share one refresh.
-// Incomplete configuration raises ConfigError naming the missing variable, before any request.
-
-
-
-
-
-const set = (env, name) => {
-    const value = env[name];
-    return value !== undefined && value.trim() !== '' ? value.trim() : null;
-};
-const missing = (message, hint) => new src_errors/* ConfigError */.xL([{ severity: 'error', code: 'missing-credential', message, path: '', position: null, ...(hint ? { hint } : {}) }]);
-// ---------------------------------------------------------------------------------------------
-// MLflow
-const mlflowAuthFromEnv = (env) => {
-    const username = set(env, 'MLFLOW_TRACKING_USERNAME');
-    const password = set(env, 'MLFLOW_TRACKING_PASSWORD');
-    const token = set(env, 'MLFLOW_TRACKING_TOKEN');
-    if (username && password) {
-        const header = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-        return { kind: 'basic', headers: async () => ({ authorization: header }) };
-    }
-    if ((username && !password) || (!username && password)) {
-        // MLflow silently ignores half a pair; we say so, because the 401 that follows is confusing.
-        const absent = username ? 'MLFLOW_TRACKING_PASSWORD' : 'MLFLOW_TRACKING_USERNAME';
-        if (!token)
-            throw missing(`MLflow basic auth is incomplete: ${absent} is not set`, 'set both MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN');
-    }
-    if (token)
-        return { kind: 'bearer', headers: async () => ({ authorization: `Bearer ${token}` }) };
-    return { kind: 'none', headers: async () => ({}) };
-};
-const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
-/** Refresh this long before expiry at most (and at most 10% of a token's lifetime). */
-const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
-/** Assumed lifetime when a token endpoint omits expires_in (Databricks documents one hour). */
-const DEFAULT_LIFETIME_S = 3600;
-const normalizeHost = (host) => {
-    const withScheme = /^https?:\/\//i.test(host) ? host : `https://${host}`;
-    return withScheme.replace(/\/+$/, '');
-};
-/** Default fetch: undici's, through the proxy the env record names for that URL. */
-const proxiedFetch = (env) => {
-    const settings = proxySettingsFromEnv(env);
-    const agents = new Map();
-    return async (url, init) => {
-        const proxy = proxyFor(new URL(url), settings);
-        let dispatcher;
-        if (proxy) {
-            dispatcher = agents.get(proxy.href) ?? new undici/* ProxyAgent */.kT(proxy.href);
-            agents.set(proxy.href, dispatcher);
-        }
-        return (0,undici/* fetch */.hd)(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
-    };
-};
-const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
-    const hostValue = host?.trim() || set(env, 'DATABRICKS_HOST');
-    if (!hostValue)
-        throw missing('Databricks host is not set: DATABRICKS_HOST is empty', 'set DATABRICKS_HOST to the workspace URL, e.g. https://adb-123.4.azuredatabricks.net');
-    const base = normalizeHost(hostValue);
-    const explicit = set(env, 'DATABRICKS_AUTH_TYPE');
-    const token = set(env, 'DATABRICKS_TOKEN');
-    const clientId = set(env, 'DATABRICKS_CLIENT_ID');
-    const clientSecret = set(env, 'DATABRICKS_CLIENT_SECRET');
-    const oidcUrl = set(env, 'ACTIONS_ID_TOKEN_REQUEST_URL');
-    const oidcRequestToken = set(env, 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
-    const kind = (() => {
-        if (explicit) {
-            if (explicit === 'pat' || explicit === 'oauth-m2m' || explicit === 'github-oidc')
-                return explicit;
-            throw missing(`DATABRICKS_AUTH_TYPE "${explicit}" is not supported here`, 'use pat, oauth-m2m or github-oidc');
-        }
-        if (token)
-            return 'pat';
-        if (clientId && clientSecret)
-            return 'oauth-m2m';
-        if (clientId && oidcUrl && oidcRequestToken)
-            return 'github-oidc';
-        if (clientSecret && !clientId)
-            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_ID is not set');
-        if (clientId) {
-            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_SECRET is not set (and no GitHub OIDC token is available)', 'set DATABRICKS_CLIENT_SECRET for OAuth M2M, or grant the job `permissions: id-token: write` for GitHub OIDC');
-        }
-        throw missing('No Databricks credentials: set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET, or DATABRICKS_CLIENT_ID with DATABRICKS_AUTH_TYPE=github-oidc');
-    })();
-    if (kind === 'pat') {
-        if (!token)
-            throw missing('DATABRICKS_AUTH_TYPE=pat but DATABRICKS_TOKEN is not set');
-        return { kind, headers: async () => ({ authorization: `Bearer ${token}` }), invalidate: () => undefined };
-    }
-    if (!clientId)
-        throw missing(`DATABRICKS_AUTH_TYPE=${kind} but DATABRICKS_CLIENT_ID is not set`);
-    if (kind === 'oauth-m2m' && !clientSecret)
-        throw missing('DATABRICKS_AUTH_TYPE=oauth-m2m but DATABRICKS_CLIENT_SECRET is not set');
-    if (kind === 'github-oidc' && (!oidcUrl || !oidcRequestToken)) {
-        throw missing(`DATABRICKS_AUTH_TYPE=github-oidc but ${!oidcUrl ? 'ACTIONS_ID_TOKEN_REQUEST_URL' : 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'} is not set`, 'GitHub sets it only when the job has `permissions: id-token: write`');
-    }
-    const fetchFn = fetchImpl ?? proxiedFetch(env);
-    const now = options.now ?? Date.now;
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    const scope = options.scope ?? 'all-apis';
-    const secrets = new Set([clientSecret, oidcRequestToken].filter((s) => s !== null));
-    const scrub = (text) => redact(text, secrets);
-    const credentialHint = kind === 'oauth-m2m'
-        ? 'check DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET'
-        : 'check DATABRICKS_CLIENT_ID and the service principal federation policy (issuer, subject, audience)';
-    /** One call to an auth endpoint with a small retry on 429/5xx/transport failures. */
-    const call = async (what, url, init) => {
-        const path = new URL(url).pathname;
-        const maxAttempts = 3;
-        for (let attempt = 1;; attempt += 1) {
-            let status;
-            let text;
-            try {
-                const res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-                status = res.status;
-                text = await res.text();
-            }
-            catch (cause) {
-                if (attempt < maxAttempts) {
-                    await new Promise((r) => setTimeout(r, 200 * attempt));
-                    continue;
-                }
-                const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-                const error = new src_errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)} (${attempt} attempts)`), {
-                    errorCode: null,
-                    status: null,
-                    method: init.method,
-                    url: `${new URL(url).origin}${path}`,
-                    kind: timedOut ? 'timeout' : 'transport',
-                    attempts: attempt,
-                });
-                Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
-                throw error;
-            }
-            if ((status === 429 || status >= 500) && attempt < maxAttempts) {
-                await new Promise((r) => setTimeout(r, 200 * attempt));
-                continue;
-            }
-            const fail = (detail, errorCode) => new src_errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path}: ${detail} (${attempt} attempt${attempt === 1 ? '' : 's'})`), {
-                errorCode,
-                status,
-                method: init.method,
-                url: `${new URL(url).origin}${path}`,
-                kind: 'http',
-                attempts: attempt,
-            });
-            if (status < 200 || status >= 300) {
-                const decoded = decodeErrorBody(text);
-                const hint = status === 400 || status === 401 || status === 403 ? ` — ${credentialHint}` : '';
-                throw fail(`HTTP ${status} ${decoded.errorCode ?? ''}${decoded.message ? `: ${decoded.message}` : ''}${hint}`.replace(/ :/, ':'), decoded.errorCode);
-            }
-            try {
-                const parsed = JSON.parse(text);
-                if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-                    return parsed;
-            }
-            catch {
-                // fall through
-            }
-            throw fail(`HTTP ${status} but the body is not a JSON object`, null);
-        }
-    };
-    let tokenEndpoint = null;
-    const discoverTokenEndpoint = () => {
-        tokenEndpoint ??= call('Databricks OIDC discovery', `${base}/oidc/.well-known/oauth-authorization-server`, {
-            method: 'GET',
-            headers: { accept: 'application/json' },
-        }).then((doc) => {
-            const endpoint = doc['token_endpoint'];
-            if (typeof endpoint !== 'string' || endpoint === '') {
-                throw new src_errors/* ApiError */.hD(`Databricks OIDC discovery: ${base}/oidc/.well-known/oauth-authorization-server has no token_endpoint`, {
-                    errorCode: null,
-                    status: 200,
-                    method: 'GET',
-                    url: `${base}/oidc/.well-known/oauth-authorization-server`,
-                    kind: 'http',
-                    attempts: 1,
-                });
-            }
-            return endpoint;
-        });
-        tokenEndpoint.catch(() => {
-            tokenEndpoint = null; // a failed discovery is retried on the next call
-        });
-        return tokenEndpoint;
-    };
-    const form = (fields) => new URLSearchParams(fields).toString();
-    const fetchGithubIdToken = async (audience) => {
-        const url = new URL(oidcUrl);
-        url.searchParams.set('audience', audience);
-        const body = await call('GitHub OIDC token request', url.href, {
-            method: 'GET',
-            headers: { authorization: `Bearer ${oidcRequestToken}`, accept: 'application/json' },
-        });
-        const value = body['value'];
-        if (typeof value !== 'string' || value === '') {
-            throw new src_errors/* ApiError */.hD('GitHub OIDC token request: the answer has no "value" (is `permissions: id-token: write` set on the job?)', {
-                errorCode: null,
-                status: 200,
-                method: 'GET',
-                url: `${url.origin}${url.pathname}`,
-                kind: 'http',
-                attempts: 1,
-            });
-        }
-        secrets.add(value);
-        return value;
-    };
-    const requestToken = async () => {
-        const endpoint = await discoverTokenEndpoint();
-        let body;
-        if (kind === 'oauth-m2m') {
-            const basic = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
-            secrets.add(basic);
-            body = await call('Databricks OAuth M2M token request', endpoint, {
-                method: 'POST',
-                headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-                body: form({ grant_type: 'client_credentials', scope }),
-            });
-        }
-        else {
-            // Audience: DATABRICKS_TOKEN_AUDIENCE, else the token endpoint URL (databricks-sdk-py
-            // credentials_provider._oidc_credentials_provider). A fresh GitHub JWT per exchange: they are short-lived.
-            const audience = set(env, 'DATABRICKS_TOKEN_AUDIENCE') ?? endpoint;
-            const jwt = await fetchGithubIdToken(audience);
-            body = await call('Databricks OIDC token exchange', endpoint, {
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-                body: form({
-                    grant_type: TOKEN_EXCHANGE_GRANT,
-                    subject_token_type: JWT_TOKEN_TYPE,
-                    subject_token: jwt,
-                    scope,
-                    client_id: clientId,
-                }),
-            });
-        }
-        const accessToken = body['access_token'];
-        if (typeof accessToken !== 'string' || accessToken === '') {
-            throw new src_errors/* ApiError */.hD(`Databricks ${kind} token request: the answer has no access_token`, {
-                errorCode: null,
-                status: 200,
-                method: 'POST',
-                url: endpoint,
-                kind: 'http',
-                attempts: 1,
-            });
-        }
-        secrets.add(accessToken);
-        const rawType = typeof body['token_type'] === 'string' ? body['token_type'] : 'Bearer';
-        const tokenType = rawType.toLowerCase() === 'bearer' ? 'Bearer' : rawType;
-        const expiresIn = Number(body['expires_in']);
-        const lifetimeMs = (Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_S) * 1000;
-        const issuedAt = now();
-        const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs / 10);
-        return { header: `${tokenType} ${accessToken}`, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin };
-    };
-    let cached = null;
-    let inFlight = null;
-    const currentToken = async () => {
-        if (cached && now() < cached.refreshAt)
-            return cached;
-        // Single flight: every caller waiting for a refresh shares this one request.
-        inFlight ??= requestToken()
-            .then((t) => {
-            cached = t;
-            return t;
-        })
-            .finally(() => {
-            inFlight = null;
-        });
-        return inFlight;
-    };
-    return {
-        kind,
-        headers: async () => ({ authorization: (await currentToken()).header }),
-        invalidate: () => {
-            cached = null;
-        },
-    };
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/http/client.js
-// The one HTTP client every platform adapter talks through (undici underneath): auth headers,
-// retries with backoff and Retry-After, per-attempt timeouts, an overall retry deadline, a
-// per-host concurrency queue, proxies from an explicit env record, request accounting and
-// redacted debug logging. See docs/http.md for the behaviour matrix.
-
-
-
-
-
-
-const DEFAULTS = {
-    timeoutMs: 60_000,
-    retryDeadlineMs: 300_000,
-    maxAttempts: 6,
-    backoffBaseMs: 250,
-    backoffMaxMs: 10_000,
-    maxRetryAfterMs: 60_000,
-    retryAfterJitterMs: 250,
-    maxConcurrentPerHost: 8,
-    userAgent: 'mlops-gate',
-};
-const IDEMPOTENT_BY_DEFAULT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
-/** The server did not process the request: safe to retry whatever the method. */
-const ALWAYS_RETRY = new Set([429, 503]);
-/** May have been processed: only retried for idempotent requests. */
-const RETRY_IF_IDEMPOTENT = new Set([500, 502, 504]);
-/** Fair FIFO queue bounding in-flight work. */
-class Slots {
-    limit;
-    active = 0;
-    waiting = [];
-    constructor(limit) {
-        this.limit = limit;
-    }
-    async acquire() {
-        if (this.active < this.limit) {
-            this.active += 1;
-            return;
-        }
-        await new Promise((resolve) => this.waiting.push(resolve));
-    }
-    release() {
-        const next = this.waiting.shift();
-        if (next)
-            next(); // the slot passes straight to the next in line
-        else
-            this.active -= 1;
-    }
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** `Retry-After` as delay-seconds or an HTTP-date; null when absent or unparseable. */
-const parseRetryAfter = (value, nowMs) => {
-    if (value === undefined)
-        return null;
-    const trimmed = value.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
-        return Math.round(Number(trimmed) * 1000);
-    const date = Date.parse(trimmed);
-    if (Number.isNaN(date))
-        return null;
-    return Math.max(0, date - nowMs);
-};
-const flattenHeaders = (headers) => {
-    const out = {};
-    for (const [name, value] of Object.entries(headers)) {
-        if (value === undefined)
-            continue;
-        out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    return out;
-};
-const buildUrl = (base, path, query) => {
-    const url = /^https?:\/\//i.test(path)
-        ? new URL(path)
-        : new URL(`${base.pathname.replace(/\/$/, '')}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
-    for (const [key, value] of Object.entries(query ?? {})) {
-        if (value === undefined)
-            continue;
-        if (Array.isArray(value))
-            for (const item of value)
-                url.searchParams.append(key, item);
-        else
-            url.searchParams.append(key, String(value));
-    }
-    return url;
-};
-const encodeBody = (body) => {
-    if (body === undefined)
-        return { payload: undefined, contentType: null };
-    if (body instanceof Uint8Array)
-        return { payload: body, contentType: 'application/octet-stream' };
-    if (typeof body === 'string')
-        return { payload: body, contentType: 'text/plain; charset=utf-8' };
-    return { payload: JSON.stringify(body), contentType: 'application/json' };
-};
-const byteLength = (payload) => payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-const causeCode = (cause) => {
-    if (cause && typeof cause === 'object') {
-        const withCode = cause;
-        if (typeof withCode.code === 'string' && withCode.code !== 'UND_ERR_SOCKET')
-            return withCode.code;
-        const inner = withCode.cause;
-        if (inner && typeof inner.code === 'string')
-            return inner.code;
-        if (typeof withCode.code === 'string')
-            return withCode.code;
-        if (typeof withCode.message === 'string')
-            return withCode.message;
-    }
-    return String(cause);
-};
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const createHttpClient = (options) => {
-    const base = new URL(options.baseUrl);
-    const cfg = { ...DEFAULTS, ...stripUndefined(options) };
-    const proxySettings = proxySettingsFromEnv(options.env ?? {});
-    const random = options.random ?? Math.random;
-    const dispatchers = new Map();
-    const slots = new Map();
-    const knownSecrets = new Set(options.secrets ?? []);
-    for (const proxy of [proxySettings.httpProxy, proxySettings.httpsProxy]) {
-        if (proxy?.password)
-            knownSecrets.add(decodeURIComponent(proxy.password));
-    }
-    const scrub = (text) => redact(text, knownSecrets);
-    const log = (line) => options.logger?.debug(scrub(line));
-    const dispatcherFor = (url) => {
-        const existing = dispatchers.get(url.origin);
-        if (existing)
-            return existing;
-        const common = {
-            keepAliveTimeout: 4_000,
-            // Our own AbortSignal enforces the per-attempt timeout; undici's phase timers stay out of the way.
-            headersTimeout: 0,
-            bodyTimeout: 0,
-        };
-        const proxy = proxyFor(url, proxySettings);
-        const dispatcher = proxy
-            ? new undici/* ProxyAgent */.kT({ uri: proxy.href, connections: cfg.maxConcurrentPerHost, ...common })
-            : new undici/* Pool */.bC(url.origin, { connections: cfg.maxConcurrentPerHost, ...common });
-        log(`http: ${url.origin} ${proxy ? `via proxy ${proxy.origin}` : 'direct'}`);
-        dispatchers.set(url.origin, dispatcher);
-        return dispatcher;
-    };
-    const slotsFor = (url) => {
-        let s = slots.get(url.origin);
-        if (!s) {
-            s = new Slots(cfg.maxConcurrentPerHost);
-            slots.set(url.origin, s);
-        }
-        return s;
-    };
-    const attemptOnce = async (url, req, headers, payload) => {
-        const timeoutMs = req.timeoutMs ?? cfg.timeoutMs;
-        const controller = new AbortController();
-        const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
-        const bytesSent = byteLength(payload);
-        try {
-            const res = await (0,undici/* request */.Em)(url, {
-                method: req.method,
-                headers,
-                body: payload,
-                dispatcher: dispatcherFor(url),
-                signal: controller.signal,
-            });
-            const body = Buffer.from(await res.body.arrayBuffer());
-            return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body, bytesSent };
-        }
-        catch (cause) {
-            return { type: 'failure', kind: controller.signal.aborted ? 'timeout' : 'transport', cause, bytesSent };
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    };
-    const parseBody = (res, req) => {
-        const type = req.responseType ?? 'json';
-        if (type === 'bytes')
-            return new Uint8Array(res.body);
-        const text = res.body.toString('utf8');
-        if (type === 'text')
-            return text;
-        if (text.trim() === '')
-            return {};
-        return JSON.parse(text);
-    };
-    const request = async (req) => {
-        const url = buildUrl(base, req.path, req.query);
-        const method = req.method;
-        const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
-        const endpoint = req.endpoint ?? endpointLabel(method, url.pathname);
-        const where = `${method} ${url.pathname}`;
-        const errorUrl = `${url.origin}${url.pathname}`;
-        const { payload, contentType } = encodeBody(req.body);
-        const startedAt = Date.now();
-        const deadline = startedAt + cfg.retryDeadlineMs;
-        let attempt = 0;
-        let authRefreshed = false;
-        for (;;) {
-            attempt += 1;
-            // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
-            // (e.g. a presigned artifact URL on cloud storage).
-            const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
-            for (const secret of secretsInHeaders(authHeaders))
-                knownSecrets.add(secret);
-            const headers = {
-                'user-agent': cfg.userAgent,
-                accept: req.responseType === 'json' || req.responseType === undefined ? 'application/json' : '*/*',
-                ...(contentType ? { 'content-type': contentType } : {}),
-                ...options.defaultHeaders,
-                ...req.headers,
-                ...authHeaders,
-            };
-            const hostSlots = slotsFor(url);
-            await hostSlots.acquire();
-            const t0 = performance.now();
-            let outcome;
-            try {
-                log(`http → ${method} ${describeUrlForLog(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
-                outcome = await attemptOnce(url, req, headers, payload);
-            }
-            finally {
-                hostSlots.release();
-            }
-            const ms = performance.now() - t0;
-            options.ledger?.record({
-                host: url.host,
-                endpoint,
-                status: outcome.type === 'response' ? outcome.status : null,
-                bytesSent: outcome.bytesSent,
-                bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : 0,
-                ms,
-                retry: attempt > 1,
-            });
-            if (outcome.type === 'response') {
-                log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
-                if (outcome.status >= 200 && outcome.status < 300) {
-                    let body;
-                    try {
-                        body = parseBody(outcome, req);
-                    }
-                    catch {
-                        throw new src_errors/* ApiError */.hD(scrub(`${where}: HTTP ${outcome.status} but the body is not valid JSON (${plural(attempt, 'attempt')})`), { errorCode: null, status: outcome.status, method, url: errorUrl, kind: 'http', attempts: attempt });
-                    }
-                    return { status: outcome.status, headers: outcome.headers, body: body };
-                }
-            }
-            else {
-                log(`http ✗ ${where} ${outcome.kind}: ${causeCode(outcome.cause)} after ${Math.round(ms)} ms`);
-            }
-            // A token the server rejected: drop it and try once more with a fresh one.
-            if (outcome.type === 'response' &&
-                outcome.status === 401 &&
-                options.auth?.invalidate &&
-                !authRefreshed &&
-                attempt < cfg.maxAttempts) {
-                authRefreshed = true;
-                options.auth.invalidate();
-                log(`http ↻ ${where}: 401, refreshing credentials and retrying once`);
-                continue;
-            }
-            const retryable = outcome.type === 'response'
-                ? ALWAYS_RETRY.has(outcome.status) || (idempotent && RETRY_IF_IDEMPOTENT.has(outcome.status))
-                : idempotent;
-            const delay = retryable ? retryDelay(outcome, attempt) : 0;
-            const pastDeadline = retryable && Date.now() + delay > deadline;
-            if (!retryable || attempt >= cfg.maxAttempts || pastDeadline) {
-                const suffix = pastDeadline
-                    ? `; gave up: the next retry would pass the ${Math.round(cfg.retryDeadlineMs / 1000)} s retry deadline`
-                    : '';
-                throw buildError(outcome, { where, method, errorUrl, attempt, timeoutMs: req.timeoutMs ?? cfg.timeoutMs, suffix });
-            }
-            log(`http ↻ ${where}: retry ${attempt + 1}/${cfg.maxAttempts} in ${Math.round(delay)} ms`);
-            await sleep(delay);
-        }
-    };
-    const retryDelay = (outcome, attempt) => {
-        if (outcome.type === 'response' && ALWAYS_RETRY.has(outcome.status)) {
-            const retryAfter = parseRetryAfter(outcome.headers['retry-after'], Date.now());
-            if (retryAfter !== null)
-                return Math.min(retryAfter, cfg.maxRetryAfterMs) + random() * cfg.retryAfterJitterMs;
-        }
-        // Exponential with "equal jitter": half fixed, half random, so waits never collapse to zero.
-        const exp = Math.min(cfg.backoffMaxMs, cfg.backoffBaseMs * 2 ** (attempt - 1));
-        return exp / 2 + random() * (exp / 2);
-    };
-    const buildError = (outcome, ctx) => {
-        const attempts = `(${plural(ctx.attempt, 'attempt')})`;
-        if (outcome.type === 'failure') {
-            const message = outcome.kind === 'timeout'
-                ? `${ctx.where}: no complete answer from ${new URL(ctx.errorUrl).host} within ${ctx.timeoutMs} ms ${attempts}${ctx.suffix}`
-                : `${ctx.where}: could not reach ${new URL(ctx.errorUrl).host}: ${causeCode(outcome.cause)} ${attempts}${ctx.suffix}`;
-            const error = new src_errors/* ApiError */.hD(scrub(message), {
-                errorCode: null,
-                status: null,
-                method: ctx.method,
-                url: ctx.errorUrl,
-                kind: outcome.kind,
-                attempts: ctx.attempt,
-            });
-            Object.defineProperty(error, 'cause', { value: outcome.cause, enumerable: false });
-            return error;
-        }
-        const decoded = decodeErrorBody(outcome.body.toString('utf8'));
-        const label = decoded.errorCode ?? statusText(outcome.status);
-        const text = decoded.message ? `: ${decoded.message}` : '';
-        const hint = outcome.status === 401
-            ? ' — the server rejected the credentials; check the token or username/password it was given'
-            : outcome.status === 403
-                ? ' — the credentials are valid but lack permission for this call'
-                : '';
-        return new src_errors/* ApiError */.hD(scrub(`${ctx.where}: HTTP ${outcome.status} ${label}${text}${hint} ${attempts}${ctx.suffix}`), {
-            errorCode: decoded.errorCode,
-            status: outcome.status,
-            method: ctx.method,
-            url: ctx.errorUrl,
-            kind: 'http',
-            attempts: ctx.attempt,
-        });
-    };
-    return {
-        baseUrl: base.href.replace(/\/$/, ''),
-        request,
-        async close() {
-            const all = [...dispatchers.values()];
-            dispatchers.clear();
-            await Promise.all(all.map((d) => d.close()));
-        },
-    };
-};
-const STATUS_TEXT = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    409: 'Conflict',
-    429: 'Too Many Requests',
-    500: 'Internal Server Error',
-    502: 'Bad Gateway',
-    503: 'Service Unavailable',
-    504: 'Gateway Timeout',
-};
-const statusText = (status) => STATUS_TEXT[status] ?? 'error';
-function stripUndefined(o) {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./lib/src/platform/mlflow/wire.js
-// MLflow REST wire shapes (protos/model_registry.proto, protos/service.proto as served by the OSS
-// tracking server) and their mapping to the typed evidence. Pure: no I/O.
-/** The registry answered, but not with something we can use (kind `invalid` in evidence). */
-class RegistryAnswerError extends Error {
-    name = 'RegistryAnswerError';
-}
-const VERSION_STATUSES = new Set(['READY', 'PENDING_REGISTRATION', 'FAILED_REGISTRATION']);
-const RUN_STATUSES = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
-/** A registered model's versions page in the MLflow UI. */
-const versionUrl = (trackingUri, name, version) => `${trackingUri.replace(/\/$/, '')}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
-const runUrl = (trackingUri, experimentId, runId) => experimentId
-    ? `${trackingUri.replace(/\/$/, '')}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`
-    : `${trackingUri.replace(/\/$/, '')}/#/runs/${encodeURIComponent(runId)}`;
-const tagsToRecord = (tags) => {
-    const out = {};
-    for (const t of tags ?? [])
-        if (typeof t.key === 'string')
-            out[t.key] = t.value ?? '';
-    return out;
-};
-/** `models:/m-<hex>` is an MLflow 3 logged model; `models:/<name>/<version>` is not. */
-const loggedModelIdOf = (source) => {
-    const match = /^models:\/(m-[0-9a-f]+)\/?$/i.exec(source);
-    return match ? match[1] : null;
-};
-/** `runs:/<run_id>/<path>` → its parts; null for other schemes. */
-const parseRunsUri = (source) => {
-    const match = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
-    return match ? { runId: match[1], path: match[2].replace(/\/+$/, '') } : null;
-};
-const aliasNames = (aliases) => (aliases ?? [])
-    .map((a) => (typeof a === 'string' ? a : a.alias))
-    .filter((a) => typeof a === 'string')
-    .sort();
-/**
- * Map a wire ModelVersion. `aliasesOverride` supplies aliases from the registered model when the
- * answer came from `model-versions/search`, which does not include them on OSS.
- */
-const toVersionInfo = (wire, trackingUri, aliasesOverride) => {
-    if (!wire || typeof wire.name !== 'string' || (typeof wire.version !== 'string' && typeof wire.version !== 'number')) {
-        throw new RegistryAnswerError('the registry returned a model version without a name or version number');
-    }
-    const version = String(wire.version);
-    const status = wire.status ?? 'READY';
-    if (!VERSION_STATUSES.has(status)) {
-        throw new RegistryAnswerError(`model version ${wire.name}/${version} has an unknown status "${status}"`);
-    }
-    const source = wire.source ?? '';
-    const runId = wire.run_id && wire.run_id.trim() !== '' ? wire.run_id : null;
-    return {
-        name: wire.name,
-        version,
-        status: status,
-        description: wire.description && wire.description !== '' ? wire.description : null,
-        tags: tagsToRecord(wire.tags),
-        aliases: aliasesOverride ? [...aliasesOverride].sort() : aliasNames(wire.aliases),
-        source,
-        runId,
-        // The OSS server does not echo model_id; an MLflow 3 source names it.
-        modelId: wire.model_id && wire.model_id !== '' ? wire.model_id : loggedModelIdOf(source),
-        createdAtMs: typeof wire.creation_timestamp === 'number' ? wire.creation_timestamp : null,
-        url: versionUrl(trackingUri, wire.name, version),
-    };
-};
-/** Aliases of one version, from a registered model's `aliases: [{alias, version}]`. */
-const aliasesByVersion = (model) => {
-    const out = new Map();
-    for (const a of model?.aliases ?? []) {
-        if (typeof a.alias !== 'string' || a.version === undefined)
-            continue;
-        const key = String(a.version);
-        out.set(key, [...(out.get(key) ?? []), a.alias]);
-    }
-    return out;
-};
-const metricNumber = (value) => {
-    if (typeof value === 'number')
-        return value;
-    // proto JSON may spell non-finite doubles as strings
-    if (value === 'NaN')
-        return Number.NaN;
-    if (value === 'Infinity')
-        return Number.POSITIVE_INFINITY;
-    if (value === '-Infinity')
-        return Number.NEGATIVE_INFINITY;
-    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
-        return Number(value);
-    return null;
-};
-const toRunInfo = (wire, trackingUri) => {
-    const info = wire?.info;
-    const runId = info?.run_id ?? info?.run_uuid;
-    if (!info || typeof runId !== 'string')
-        throw new RegistryAnswerError('the tracking server returned a run without an id');
-    const status = info.status ?? '';
-    if (!RUN_STATUSES.has(status))
-        throw new RegistryAnswerError(`run ${runId} has an unknown status "${status}"`);
-    // The server already sends the latest value per key; if a key repeats, the highest
-    // (step, timestamp) wins, which is MLflow's own definition of "latest".
-    const latest = new Map();
-    for (const m of wire?.data?.metrics ?? []) {
-        const value = metricNumber(m.value);
-        if (typeof m.key !== 'string' || value === null)
-            continue;
-        const step = m.step ?? 0;
-        const timestamp = m.timestamp ?? 0;
-        const seen = latest.get(m.key);
-        if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) {
-            latest.set(m.key, { value, step, timestamp });
-        }
-    }
-    const metrics = {};
-    for (const [key, m] of [...latest.entries()].sort(([a], [b]) => a.localeCompare(b)))
-        metrics[key] = m.value;
-    return {
-        runId,
-        status: status,
-        startTimeMs: typeof info.start_time === 'number' ? info.start_time : null,
-        endTimeMs: typeof info.end_time === 'number' ? info.end_time : null,
-        metrics,
-        params: tagsToRecord(wire?.data?.params),
-        tags: tagsToRecord(wire?.data?.tags),
-        url: runUrl(trackingUri, info.experiment_id ?? null, runId),
-    };
-};
-/** An MLflow search-filter string literal. MLflow accepts '...' or "..." and has no escapes. */
-const filterLiteral = (value) => {
-    if (!value.includes("'"))
-        return `'${value}'`;
-    if (!value.includes('"'))
-        return `"${value}"`;
-    throw new RegistryAnswerError(`cannot search for ${JSON.stringify(value)}: it contains both quote characters`);
-};
-/** `tags.<key>`, backquoted when the key is not a plain identifier (dots, spaces, dashes). */
-const filterTagKey = (key) => {
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-        return `tags.${key}`;
-    if (key.includes('`'))
-        throw new RegistryAnswerError(`cannot search for tag key ${JSON.stringify(key)}: it contains a backquote`);
-    return `tags.\`${key}\``;
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/mlflow/mlmodel.js
-// The `MLmodel` file (YAML) → ModelSignature. MLflow stores `signature.inputs` / `outputs` as JSON
-// *strings* of column specs (`{"name", "type", "required"}`) or tensor specs
-// (`{"name"?, "type": "tensor", "tensor-spec": {"dtype", "shape"}}`). Pure: no I/O.
-
-
-const isRecord = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** A readable name for a column type, including MLflow's nested array/object/map types. */
-const typeName = (spec) => {
-    const type = spec['type'];
-    if (type === 'tensor') {
-        const tensor = spec['tensor-spec'];
-        const dtype = isRecord(tensor) && typeof tensor['dtype'] === 'string' ? tensor['dtype'] : 'unknown';
-        return `tensor:${dtype}`;
-    }
-    if (type === 'array' && isRecord(spec['items']))
-        return `array<${typeName(spec['items'])}>`;
-    if (type === 'map' && isRecord(spec['values']))
-        return `map<string,${typeName(spec['values'])}>`;
-    if (type === 'object' && isRecord(spec['properties'])) {
-        const props = Object.entries(spec['properties'])
-            .filter((e) => isRecord(e[1]))
-            .map(([k, v]) => `${k}:${typeName(v)}`);
-        return `object<${props.join(',')}>`;
-    }
-    if (typeof type === 'string')
-        return type;
-    if (isRecord(type))
-        return typeName(type); // older nested form {"type": {"type": "array", ...}}
-    throw new RegistryAnswerError(`MLmodel signature column has no type: ${JSON.stringify(spec)}`);
-};
-const parseSpecs = (raw, which) => {
-    if (raw === undefined || raw === null || raw === '')
-        return null;
-    let specs = raw;
-    if (typeof raw === 'string') {
-        try {
-            specs = JSON.parse(raw);
-        }
-        catch {
-            throw new RegistryAnswerError(`MLmodel signature.${which} is not valid JSON`);
-        }
-    }
-    if (!Array.isArray(specs))
-        throw new RegistryAnswerError(`MLmodel signature.${which} is not a list of column specs`);
-    return specs.map((spec) => {
-        if (!isRecord(spec))
-            throw new RegistryAnswerError(`MLmodel signature.${which} has a non-object entry`);
-        return {
-            name: typeof spec['name'] === 'string' ? spec['name'] : null,
-            type: typeName(spec),
-            // MLflow: a column is required unless it says otherwise.
-            required: spec['required'] !== false,
-        };
-    });
-};
-/** null when the MLmodel has no signature. Throws RegistryAnswerError when the file is not an MLmodel. */
-const signatureFromMlmodel = (text) => {
-    let doc;
-    try {
-        doc = (0,dist/* parse */.qg)(text);
-    }
-    catch (e) {
-        throw new RegistryAnswerError(`MLmodel is not valid YAML: ${e.message.split('\n')[0]}`);
-    }
-    if (!isRecord(doc) || !('flavors' in doc || 'signature' in doc || 'model_uuid' in doc)) {
-        throw new RegistryAnswerError('the file served as MLmodel does not look like an MLmodel file');
-    }
-    const signature = doc['signature'];
-    if (!isRecord(signature))
-        return null;
-    const example = doc['saved_input_example_info'];
-    const examplePath = isRecord(example) && typeof example['artifact_path'] === 'string' ? example['artifact_path'] : null;
-    return {
-        inputs: parseSpecs(signature['inputs'], 'inputs'),
-        outputs: parseSpecs(signature['outputs'], 'outputs'),
-        inputExamplePath: examplePath,
-    };
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/mlflow/adapter.js
-// Registry, run and artifact readers for an open-source MLflow tracking server, over the HTTP port.
-// Errors are decided on the body's `error_code`, never on the HTTP status alone (OSS MLflow sends a
-// missing alias as INVALID_PARAMETER_VALUE/400 and a missing model as RESOURCE_DOES_NOT_EXIST/404).
-
-
-
-const API = '/api/2.0/mlflow';
-/** RESOURCE_DOES_NOT_EXIST → null; anything else propagates. */
-const orNull = (work) => (0,src_errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
-/** OSS `sqlalchemy_store.get_model_version_by_alias`: "Registered model alias <a> not found." */
-const isMissingAlias = (e) => (0,src_errors/* hasErrorCode */.Ue)(e, 'INVALID_PARAMETER_VALUE') && /alias .* not found/i.test(e.message);
-const createMlflowPorts = (options) => {
-    const { http } = options;
-    const trackingUri = (options.trackingUri ?? http.baseUrl).replace(/\/$/, '');
-    const pageSize = options.pageSize ?? 200;
-    const getJson = async (path, query) => (await http.request({ method: 'GET', path: `${API}${path}`, query, endpoint: `GET ${API}${path}` })).body;
-    const getRegisteredModel = (name) => orNull(getJson('/registered-models/get', { name }).then((b) => {
-        if (!b.registered_model)
-            throw new RegistryAnswerError(`registered-models/get for "${name}" returned no registered_model`);
-        return b.registered_model;
-    }));
-    /** One page of `model-versions/search`, newest version first. */
-    const searchPage = (filter, maxResults, pageToken) => getJson('/model-versions/search', { filter, order_by: 'version_number DESC', max_results: maxResults, page_token: pageToken });
-    const registry = {
-        async getVersion(name, version) {
-            const body = await orNull(getJson('/model-versions/get', { name, version }));
-            return body ? toVersionInfo(body.model_version, trackingUri) : null;
-        },
-        async getVersionByAlias(name, alias) {
-            try {
-                const body = await getJson('/registered-models/alias', { name, alias });
-                return toVersionInfo(body.model_version, trackingUri);
-            }
-            catch (e) {
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST') || isMissingAlias(e))
-                    return null;
-                throw e;
-            }
-        },
-        // One request: registered-models/get carries the latest version of each stage (the max of those
-        // is the latest overall) and every alias, which model-versions/search does not return on OSS.
-        async getLatestVersion(name) {
-            const model = await getRegisteredModel(name);
-            if (!model)
-                return null;
-            const latest = [...(model.latest_versions ?? [])].sort((a, b) => Number(b.version) - Number(a.version))[0];
-            const aliases = aliasesByVersion(model);
-            if (latest)
-                return toVersionInfo(latest, trackingUri, aliases.get(String(latest.version)) ?? []);
-            // latest_versions is a stage-era field; should a server stop sending it, ask search instead.
-            const page = await searchPage(`name=${filterLiteral(name)}`, 1, undefined);
-            const first = page.model_versions?.[0];
-            return first ? toVersionInfo(first, trackingUri, aliases.get(String(first.version)) ?? []) : null;
-        },
-        async searchVersionsByTags(name, tags) {
-            const clauses = [`name=${filterLiteral(name)}`, ...Object.entries(tags).map(([k, v]) => `${filterTagKey(k)}=${filterLiteral(v)}`)];
-            const filter = clauses.join(' AND ');
-            // Aliases come from the registered model (search omits them); fetched alongside page one.
-            const modelPromise = getRegisteredModel(name);
-            modelPromise.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
-            const found = [];
-            const seenTokens = new Set();
-            let token;
-            for (;;) {
-                const page = await searchPage(filter, pageSize, token);
-                found.push(...(page.model_versions ?? []));
-                token = page.next_page_token || undefined;
-                if (!token)
-                    break;
-                if (seenTokens.has(token))
-                    throw new RegistryAnswerError(`model-versions/search repeated page token for "${name}"`);
-                seenTokens.add(token);
-            }
-            const model = await modelPromise;
-            const aliases = aliasesByVersion(model ?? undefined);
-            return found
-                .map((v) => toVersionInfo(v, trackingUri, aliases.get(String(v.version)) ?? []))
-                .sort((a, b) => Number(b.version) - Number(a.version));
-        },
-    };
-    const runs = {
-        async getRun(runId) {
-            const body = await orNull(getJson('/runs/get', { run_id: runId }));
-            return body ? toRunInfo(body.run, trackingUri) : null;
-        },
-    };
-    const getText = async (path, query, endpoint) => (await http.request({ method: 'GET', path, query, responseType: 'text', endpoint })).body;
-    /** Through the version itself: the server resolves its download URI, whatever the source. */
-    const mlmodelOfVersion = (v) => getText('/model-versions/get-artifact', { name: v.name, version: v.version, path: 'MLmodel' }, 'GET /model-versions/get-artifact');
-    const isMissingFile = (e) => e instanceof src_errors/* ApiError */.hD && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || (e.errorCode === null && e.details.status === 404));
-    const artifacts = {
-        // The route follows the source so versions sharing a model (a copy in the next environment)
-        // read the same URL: MLflow 3 logged models by id, MLflow 2 run artifacts by run and path.
-        async getSignature(version) {
-            const modelId = version.modelId ?? loggedModelIdOf(version.source);
-            const runsUri = parseRunsUri(version.source);
-            let text;
-            try {
-                if (modelId) {
-                    text = await getText(`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files`, { artifact_file_path: 'MLmodel' }, 'GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files');
-                }
-                else if (runsUri) {
-                    text = await getText('/get-artifact', { run_id: runsUri.runId, path: runsUri.path ? `${runsUri.path}/MLmodel` : 'MLmodel' }, 'GET /get-artifact');
-                }
-                else {
-                    text = await mlmodelOfVersion(version);
-                }
-            }
-            catch (e) {
-                // A logged model the files route cannot find may still be reachable through the version
-                // (its storage location). runs:/ sources get no such fallback: the OSS server answers the
-                // version route for them with a 500 when artifacts are proxied (see docs/mlflow.md).
-                if (!(modelId && isMissingFile(e)))
-                    throw wrapMissing(e, version);
-                try {
-                    text = await mlmodelOfVersion(version);
-                }
-                catch (again) {
-                    throw wrapMissing(again, version);
-                }
-            }
-            return signatureFromMlmodel(text);
-        },
-    };
-    return { registry, runs, artifacts };
-};
-const wrapMissing = (e, version) => e instanceof src_errors/* ApiError */.hD && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || e.details.status === 404)
-    ? new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (source ${version.source})`)
-    : e;
-
-;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/adapter.js
-// Evidence readers for a Unity Catalog registry (Databricks workspace), over the HTTP port.
-// Versions, aliases and tags come from the MLflow-protocol UC endpoints (the REST 2.1 objects carry
-// no tags); runs from the workspace tracking server; the MLmodel file through the Files API, where
-// Databricks keeps UC model artifacts (`/Models/<catalog>/<schema>/<model>/<version>/`).
-
-
-
-const UC = '/api/2.0/mlflow/unity-catalog';
-/** `catalog.schema.model` → its three parts (names with dots inside a part are not valid in UC). */
-const splitFullName = (fullName) => {
-    const parts = fullName.split('.');
-    if (parts.length !== 3 || parts.some((p) => p === '')) {
-        throw new RegistryAnswerError(`"${fullName}" is not a three-level Unity Catalog name (catalog.schema.model)`);
-    }
-    return parts;
-};
-const createUnityCatalogPorts = (options) => {
-    const { http } = options;
-    const host = (options.host ?? http.baseUrl).replace(/\/+$/, '');
-    const pageSize = options.pageSize ?? 1000;
-    const getJson = async (path, query, endpoint = `GET ${path}`) => (await http.request({ method: 'GET', path, query, endpoint })).body;
-    const toInfo = (wire) => {
-        const info = toVersionInfo(wire, host);
-        const [catalog, schema, model] = splitFullName(info.name);
-        return { ...info, url: `${host}/explore/data/models/${catalog}/${schema}/${model}/version/${info.version}` };
-    };
-    /** Every version of a model (UC search takes one `name='…'` condition and no order_by). */
-    const allVersions = async (name) => {
-        const found = [];
-        const seen = new Set();
-        let token;
-        try {
-            for (;;) {
-                const page = await getJson(`${UC}/model-versions/search`, {
-                    filter: `name='${name.replace(/'/g, "\\'")}'`,
-                    max_results: pageSize,
-                    page_token: token,
-                });
-                found.push(...(page.model_versions ?? []).map(toInfo));
-                token = page.next_page_token || undefined;
-                if (!token)
-                    break;
-                if (seen.has(token))
-                    throw new RegistryAnswerError(`model-versions/search repeated a page token for "${name}"`);
-                seen.add(token);
-            }
-        }
-        catch (e) {
-            if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                return [];
-            throw e;
-        }
-        return found.sort((a, b) => Number(b.version) - Number(a.version));
-    };
-    const registry = {
-        async getVersion(name, version) {
-            try {
-                const body = await getJson(`${UC}/model-versions/get`, { name, version });
-                return toInfo(body.model_version);
-            }
-            catch (e) {
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                    return null;
-                throw e;
-            }
-        },
-        async getVersionByAlias(name, alias) {
-            try {
-                const body = await getJson(`${UC}/registered-models/alias`, { name, alias });
-                return toInfo(body.model_version);
-            }
-            catch (e) {
-                // Databricks' code for a missing alias is not documented; OSS uses INVALID_PARAMETER_VALUE.
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                    return null;
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, 'INVALID_PARAMETER_VALUE') && /alias .*(not found|does not exist)/i.test(e.message))
-                    return null;
-                throw e;
-            }
-        },
-        async getLatestVersion(name) {
-            return (await allVersions(name))[0] ?? null;
-        },
-        async searchVersionsByTags(name, tags) {
-            const wanted = Object.entries(tags);
-            return (await allVersions(name)).filter((v) => wanted.every(([k, value]) => v.tags[k] === value));
-        },
-    };
-    const runs = {
-        async getRun(runId) {
-            try {
-                const body = await getJson('/api/2.0/mlflow/runs/get', { run_id: runId });
-                const run = toRunInfo(body.run, host);
-                const experimentId = body.run?.info?.experiment_id;
-                return { ...run, url: experimentId ? `${host}/ml/experiments/${experimentId}/runs/${runId}` : run.url };
-            }
-            catch (e) {
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                    return null;
-                throw e;
-            }
-        },
-    };
-    const artifacts = {
-        async getSignature(version) {
-            const [catalog, schema, model] = splitFullName(version.name);
-            const path = ['Models', catalog, schema, model, version.version, 'MLmodel'].map(encodeURIComponent).join('/');
-            let text;
-            try {
-                text = (await http.request({
-                    method: 'GET',
-                    path: `/api/2.0/fs/files/${path}`,
-                    responseType: 'text',
-                    endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/MLmodel',
-                })).body;
-            }
-            catch (e) {
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST') || (e instanceof src_errors/* ApiError */.hD && e.details.status === 404)) {
-                    throw new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (Files API /${path})`);
-                }
-                throw e;
-            }
-            return signatureFromMlmodel(text);
-        },
-    };
-    return { registry, runs, artifacts };
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/registry-factory.js
-// Builds the registry ports of one environment: the MLflow adapter for `mlflow` environments.
-// Environments that share a tracking server (dev and prod on one MLflow) get the same ports object
-// within one run (same ledger), so the evidence gatherer's request de-duplication spans them.
-
-
-
-
-
-const portsByLedger = new WeakMap();
-const sharedPorts = (ledger) => {
-    let shared = portsByLedger.get(ledger);
-    if (!shared) {
-        shared = new Map();
-        portsByLedger.set(ledger, shared);
-    }
-    return shared;
-};
-/** Databricks credentials may be given per environment: DATABRICKS_TOKEN_PROD wins over DATABRICKS_TOKEN for `prod`. */
-const SCOPED_VARIABLES = [
-    'DATABRICKS_AUTH_TYPE',
-    'DATABRICKS_TOKEN',
-    'DATABRICKS_CLIENT_ID',
-    'DATABRICKS_CLIENT_SECRET',
-    'DATABRICKS_TOKEN_AUDIENCE',
-];
-const suffixOf = (envName) => `_${envName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-const hasScopedCredentials = (env, envName) => SCOPED_VARIABLES.some((v) => !!env[v + suffixOf(envName)]);
-const environmentScopedEnv = (env, envName) => {
-    if (!hasScopedCredentials(env, envName))
-        return env;
-    const scoped = { ...env };
-    // A scoped set replaces the whole unscoped set, so a PAT for dev cannot mix with OAuth for prod.
-    for (const v of SCOPED_VARIABLES)
-        scoped[v] = env[v + suffixOf(envName)];
-    return scoped;
-};
-const createRegistryPorts = (environment, deps) => {
-    switch (environment.registry) {
-        case 'mlflow': {
-            const trackingUri = environment.trackingUri.replace(/\/+$/, '');
-            const shared = sharedPorts(deps.ledger);
-            const existing = shared.get(trackingUri);
-            if (existing)
-                return existing;
-            const http = createHttpClient({
-                baseUrl: trackingUri,
-                auth: mlflowAuthFromEnv(deps.env),
-                env: deps.env,
-                ...httpSettingsFromEnv(deps.env),
-                ledger: deps.ledger,
-                ...(deps.logger ? { logger: deps.logger } : {}),
-            });
-            const ports = createMlflowPorts({ http, trackingUri });
-            shared.set(trackingUri, ports);
-            return ports;
-        }
-        case 'databricks-uc': {
-            const host = environment.host.replace(/\/+$/, '');
-            const shared = sharedPorts(deps.ledger);
-            const key = hasScopedCredentials(deps.env, environment.name) ? `uc:${host}:${environment.name}` : `uc:${host}`;
-            const existing = shared.get(key);
-            if (existing)
-                return existing;
-            const env = environmentScopedEnv(deps.env, environment.name);
-            const http = createHttpClient({
-                baseUrl: host,
-                auth: databricksAuthFromEnv(host, env),
-                env: deps.env,
-                ...httpSettingsFromEnv(deps.env),
-                ledger: deps.ledger,
-                ...(deps.logger ? { logger: deps.logger } : {}),
-            });
-            const ports = createUnityCatalogPorts({ http, host });
-            // Environments on one workspace with the same credentials share ports (and request de-duplication).
-            shared.set(key, ports);
-            return ports;
-        }
-    }
-};
-
-;// CONCATENATED MODULE: ./lib/src/report/format.js
-// Small formatting helpers shared by the renderers.
-const OUTCOME_LABEL = {
-    pass: 'PASS',
-    fail: 'FAIL',
-    warn: 'WARN',
-    error: 'ERROR',
-    skipped: 'SKIPPED',
-    waived: 'WAIVED',
-};
-const OUTCOME_EMOJI = {
-    pass: '✅',
-    fail: '❌',
-    warn: '⚠️',
-    error: '🛑',
-    skipped: '⏭️',
-    waived: '🛡️',
-};
-const formatValue = (v) => {
-    if (v === null || v === undefined)
-        return '—';
-    if (typeof v === 'number') {
-        if (!Number.isFinite(v))
-            return String(v);
-        if (Number.isInteger(v))
-            return String(v);
-        const abs = Math.abs(v);
-        return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
-    }
-    return String(v);
-};
-const formatMeasured = (m) => Object.entries(m)
-    .map(([k, v]) => `${k}=${formatValue(v)}`)
-    .join(', ');
-const formatVersion = (v, none) => (v ? `${v.name} v${v.version}` : none);
-
-;// CONCATENATED MODULE: ./lib/src/report/markdown.js
-// Markdown report: PR comments and the job summary. Stays under GitHub's comment limit by folding
-// details (passing targets first) and linking to the full report.
-
-
-const GITHUB_COMMENT_LIMIT = 65_536;
-/** Markdown table cells must not contain raw pipes or newlines. */
-const cell = (s) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-const verdictLine = (r) => {
-    const blocked = r.targets.filter((t) => t.verdict === 'fail' || t.verdict === 'error').length;
-    if (r.targets.length === 0)
-        return 'No targets to evaluate.';
-    if (blocked === 0)
-        return `${OUTCOME_EMOJI[r.verdict]} **${OUTCOME_LABEL[r.verdict]}**: nothing blocks (${r.targets.length} target(s)).`;
-    return `${OUTCOME_EMOJI[r.verdict]} **${OUTCOME_LABEL[r.verdict]}**: ${blocked} of ${r.targets.length} target(s) blocked.`;
-};
-const summaryTable = (r) => [
-    '| Model | From → To | Candidate | Champion | Verdict |',
-    '|---|---|---|---|---|',
-    ...r.targets.map((t) => `| ${cell(t.model)} | ${cell(t.from)} → ${cell(t.to)} | ${cell(formatVersion(t.candidate, '—'))} | ${cell(formatVersion(t.champion, 'none yet'))} | ${OUTCOME_EMOJI[t.verdict]} ${OUTCOME_LABEL[t.verdict]} |`),
-];
-const waiverNote = (g) => g.waiver
-    ? `${g.waiver.expired ? '⌛ expired waiver (not applied)' : '🛡️ waived'} by ${g.waiver.owner} until ${g.waiver.expires}: ${g.waiver.reason}`
-    : '';
-const gateTable = (t) => [
-    '| | Gate | Result | Measured | Threshold |',
-    '|---|---|---|---|---|',
-    ...t.gates.map((g) => {
-        const note = waiverNote(g);
-        return `| ${OUTCOME_EMOJI[g.outcome]} | \`${cell(g.id)}\` | ${cell(g.message)}${note ? `<br>${cell(note)}` : ''} | ${cell(formatMeasured(g.measured))} | ${cell(formatMeasured(g.threshold))} |`;
-    }),
-];
-const metricsLine = (t) => {
-    const c = t.candidate?.metrics;
-    if (!c || Object.keys(c).length === 0)
-        return [];
-    const ch = t.champion?.metrics ?? {};
-    const keys = Object.keys(c).sort();
-    return [
-        '',
-        '| Metric | Candidate | Champion |',
-        '|---|---|---|',
-        ...keys.map((k) => `| ${cell(k)} | ${formatValue(c[k])} | ${formatValue(ch[k])} |`),
-    ];
-};
-function targetDetails(t, open) {
-    const links = [t.candidate?.url ? `[candidate](${t.candidate.url})` : '', t.champion?.url ? `[champion](${t.champion.url})` : '']
-        .filter(Boolean)
-        .join(' · ');
-    return [
-        `<details${open ? ' open' : ''}><summary>${OUTCOME_EMOJI[t.verdict]} <b>${escapeHtml(t.model)}</b> ${escapeHtml(t.from)} → ${escapeHtml(t.to)}: ${escapeHtml(t.summary)}</summary>`,
-        '',
-        ...(links ? [links, ''] : []),
-        ...(t.gates.length ? gateTable(t) : ['_No gates apply to this target._']),
-        ...metricsLine(t),
-        '',
-        '</details>',
-        '',
-    ];
-}
-const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-function renderMarkdown(result, options = {}) {
-    const limit = Math.min(options.maxChars ?? GITHUB_COMMENT_LIMIT - 1_000, GITHUB_COMMENT_LIMIT - 1_000);
-    const head = [
-        ...(options.marker ? [options.marker] : []),
-        `### mlops-gate ${result.command}: \`${result.config.file}\``,
-        '',
-        verdictLine(result),
-        '',
-        ...(result.targets.length ? summaryTable(result) : []),
-        '',
-    ];
-    const diagnostics = result.diagnostics.length
-        ? ['**Findings**', '', ...result.diagnostics.map((d) => `- ${(0,src_errors/* formatDiagnostic */.xy)(d)}`), '']
-        : [];
-    const foot = [`<sub>config sha256:${result.config.digest.slice(0, 12)} · result schema v${result.schemaVersion} · ${result.generatedAt}</sub>`];
-    // Blocked targets are expanded; others are collapsed. When too long, drop details of the least
-    // interesting targets first (pass/skipped, then warn/waived), then of blocked ones.
-    const rank = (t) => ({ error: 0, fail: 1, warn: 2, waived: 3, pass: 4, skipped: 5 })[t.verdict];
-    const order = result.targets.map((t, i) => ({ t, i })).sort((a, b) => rank(b.t) - rank(a.t));
-    const details = result.targets.map((t) => targetDetails(t, t.verdict === 'fail' || t.verdict === 'error').join('\n') + '\n');
-    const shown = new Set(result.targets.map((_, i) => i));
-    const foldNote = (folded) => folded
-        ? `_${folded} target(s) folded to stay under GitHub's comment size limit${options.fullReportUrl ? `: see the [full report](${options.fullReportUrl})` : ' (full report in the job summary)'}._\n\n`
-        : '';
-    const fixed = head.join('\n').length + [...diagnostics, ...foot].join('\n').length + 300;
-    let size = fixed + details.reduce((n, d) => n + d.length, 0);
-    for (const { i } of order) {
-        if (size <= limit)
-            break;
-        shown.delete(i);
-        size -= details[i].length;
-    }
-    let text = [head.join('\n'), result.targets.map((_, i) => (shown.has(i) ? details[i] : '')).join('') + foldNote(result.targets.length - shown.size), [...diagnostics, ...foot].join('\n')].join('\n') + '\n';
-    if (text.length > limit)
-        text = text.slice(0, limit - 200) + '\n\n_…truncated: see the full report in the job summary._\n';
-    return text;
-}
-
-;// CONCATENATED MODULE: ./lib/src/report/text.js
-// Plain-text report for terminals and logs.
-
-
-const pad = (s, n) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
-function renderTarget(t) {
-    const lines = [
-        `${pad(OUTCOME_LABEL[t.verdict], 8)}${t.model}  ${t.from} → ${t.to}`,
-        `        candidate ${formatVersion(t.candidate, '(none)')} · champion ${formatVersion(t.champion, '(none yet)')}`,
-        `        ${t.summary}`,
-    ];
-    const idWidth = Math.min(48, Math.max(0, ...t.gates.map((g) => g.id.length)) + 2);
-    for (const g of t.gates) {
-        lines.push(`    ${pad(OUTCOME_LABEL[g.outcome], 8)}${pad(g.id, idWidth)}${g.message}`);
-        const details = [
-            Object.keys(g.measured).length ? `measured: ${formatMeasured(g.measured)}` : '',
-            Object.keys(g.threshold).length ? `threshold: ${formatMeasured(g.threshold)}` : '',
-        ].filter(Boolean);
-        if (details.length)
-            lines.push(`${' '.repeat(12 + idWidth)}${details.join(' · ')}`);
-        if (g.waiver) {
-            const state = g.waiver.expired ? 'EXPIRED waiver (not applied)' : 'waived';
-            lines.push(`${' '.repeat(12 + idWidth)}${state} by ${g.waiver.owner} until ${g.waiver.expires}: ${g.waiver.reason}`);
-        }
-    }
-    return lines;
-}
-function renderText(result) {
-    const out = [`mlops-gate ${result.command} — ${result.config.file} (sha256:${result.config.digest.slice(0, 12)})`, ''];
-    if (result.targets.length === 0)
-        out.push('No targets: no model has an environment to promote to (check promote_from).');
-    for (const t of result.targets)
-        out.push(...renderTarget(t), '');
-    for (const d of result.diagnostics)
-        out.push((0,src_errors/* formatDiagnostic */.xy)(d));
-    if (result.diagnostics.length)
-        out.push('');
-    const blocked = result.targets.filter((t) => t.verdict === 'fail' || t.verdict === 'error').length;
-    out.push(`Verdict: ${OUTCOME_LABEL[result.verdict]} (${blocked} of ${result.targets.length} target(s) blocked)`);
-    if (result.requests) {
-        out.push(`Requests: ${result.requests.total} (${result.requests.retries} retries) in ${result.requests.wallMs} ms`);
-    }
-    return out.join('\n') + '\n';
-}
-
-// EXTERNAL MODULE: ./lib/src/result/exit.js
-var exit = __nccwpck_require__(9412);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 28 modules
-var plan = __nccwpck_require__(1064);
-// EXTERNAL MODULE: ./lib/src/config/targets.js
-var config_targets = __nccwpck_require__(2839);
 // EXTERNAL MODULE: ./lib/src/version.js + 1 modules
 var version = __nccwpck_require__(4387);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./lib/src/plan/inputs.js
-var inputs = __nccwpck_require__(4395);
-;// CONCATENATED MODULE: ./lib/src/plan/render.js
-// Text and markdown for the promotion part of a result (the `plan` field of each target). The
-// gate part is rendered by src/report; the CLI appends this after it for promote/rollback.
-const STEP_MARK = {
-    satisfied: '=',
-    done: '✓',
-    pending: '·',
-    failed: '✗',
-    'not-run': '-',
-};
-const STATUS_LABEL = {
-    planned: 'PLANNED',
-    blocked: 'BLOCKED',
-    'up-to-date': 'UP-TO-DATE',
-    applied: 'APPLIED',
-    locked: 'LOCKED',
-    drift: 'DRIFT',
-    failed: 'FAILED',
-    refused: 'REFUSED',
-};
-const withPlans = (result) => result.targets.filter((t) => t.plan !== undefined);
-const title = (t) => (t.plan?.mode === 'rollback' ? `${t.model} in ${t.to}` : `${t.model}  ${t.from} → ${t.to}`);
-function renderPlansText(result) {
-    const targets = withPlans(result);
-    if (targets.length === 0)
-        return '';
-    const out = [result.command === 'rollback' ? 'Rollback:' : 'Promotion:'];
-    for (const t of targets) {
-        const p = t.plan;
-        out.push(`  ${STATUS_LABEL[p.status].padEnd(11)}${title(t)}  (${p.mode}${p.hash ? `, plan ${p.hash}` : ''})`);
-        out.push(`             ${p.message}`);
-        if (p.destination) {
-            out.push(`             destination "${p.destination.model}"${p.destination.version ? ` v${p.destination.version}` : ''} on ${p.destination.registry}; previous champion ${p.previousChampion ? `v${p.previousChampion}` : '(none)'}`);
-        }
-        for (const s of p.steps) {
-            out.push(`      ${STEP_MARK[s.status]} ${s.id.padEnd(28)}${s.description}${s.status === 'satisfied' ? ' (already done)' : ''}${s.message ? ` — ${s.message}` : ''}`);
-        }
-        out.push(`             writes: ${p.writes}`);
-    }
-    out.push('  legend: ✓ done · = already satisfied (no write) · · to do · ✗ failed · - not run', '');
-    return out.join('\n') + '\n';
-}
-const md = (s) => s.replace(/\|/g, '\\|');
-function renderPlansMarkdown(result) {
-    const targets = withPlans(result);
-    if (targets.length === 0)
-        return '';
-    const out = [`### ${result.command === 'rollback' ? 'Rollback' : 'Promotion plan'}`, ''];
-    for (const t of targets) {
-        const p = t.plan;
-        out.push(`**${STATUS_LABEL[p.status]}** \`${title(t)}\` (${p.mode})${p.hash ? ` — plan \`${p.hash}\`` : ''}`, '', md(p.message), '');
-        if (p.steps.length) {
-            out.push('| | step | precondition | postcondition |', '|---|---|---|---|');
-            for (const s of p.steps)
-                out.push(`| ${STEP_MARK[s.status]} | ${md(s.description)} | ${md(s.precondition)} | ${md(s.postcondition)} |`);
-            out.push('');
-        }
-    }
-    return out.join('\n') + '\n';
-}
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ./lib/src/wiring/io.js + 1 modules
+var wiring_io = __nccwpck_require__(5157);
+;// CONCATENATED MODULE: ./lib/src/commands/emulator.js
+// `mlops-gate emulator`: the built-in Databricks + MLflow emulator as a long-running server.
+// The emulator and the demo seed are loaded only when this command runs (eager dynamic imports keep
+// them inside the one bundle file; ncc would split a lazy chunk).
 
-// EXTERNAL MODULE: ./lib/src/plan/hash.js
-var hash = __nccwpck_require__(6654);
-;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/files.js
-// The files of a Unity Catalog model version, moved through the Databricks Files API, where
-// Databricks keeps them (`/Models/<catalog>/<schema>/<model>/<version>/`; what mlflow's SDK models
-// repository reads and writes). Reading a version's files, their content digest, the signature
-// check Unity Catalog requires, and the upload into a new version.
 
 
-
-
-
-const FILES = '/api/2.0/fs/files';
-const DIRECTORIES = '/api/2.0/fs/directories';
-const encodePath = (path) => path
-    .split('/')
-    .filter((p) => p !== '')
-    .map(encodeURIComponent)
-    .join('/');
-/** `/Models/<catalog>/<schema>/<model>/<version>` for a three-level name. */
-const versionDirectory = (fullName, version) => {
-    const [catalog, schema, model] = splitFullName(fullName);
-    return `/Models/${catalog}/${schema}/${model}/${version}`;
-};
-const isNotFound = (e) => e instanceof src_errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST');
-/** Every file under `dir`, recursively, as paths relative to it, sorted. [] when the directory is absent. */
-async function listFiles(http, dir) {
-    const root = dir.replace(/\/+$/, '');
-    const out = [];
-    const walk = async (path) => {
-        let token;
-        const seen = new Set();
-        do {
-            const page = (await http.request({
-                method: 'GET',
-                path: `${DIRECTORIES}/${encodePath(path)}`,
-                query: { page_token: token },
-                endpoint: 'GET /api/2.0/fs/directories/Models/{model}/{version}/…',
-            })).body;
-            for (const entry of page.contents ?? []) {
-                const name = entry.name ?? entry.path?.split('/').filter(Boolean).pop();
-                if (!name)
-                    continue;
-                const child = `${path}/${name}`;
-                if (entry.is_directory)
-                    await walk(child);
-                else
-                    out.push(child.slice(root.length + 1));
-            }
-            token = page.next_page_token || undefined;
-            if (token && seen.has(token))
-                throw new Error(`Files API: ${path} repeated a page token`);
-            if (token)
-                seen.add(token);
-        } while (token);
-    };
-    try {
-        await walk(root);
-    }
-    catch (e) {
-        if (isNotFound(e) && out.length === 0)
-            return [];
-        throw e;
-    }
-    return out.sort();
-}
-/** Downloads every file of a version. Throws when the version has no files. */
-async function readVersionFiles(http, fullName, version) {
-    const dir = versionDirectory(fullName, version);
-    const paths = await listFiles(http, dir);
-    if (paths.length === 0) {
-        throw new src_errors/* ApplyError */.d5(`${fullName} version ${version} has no files in the Files API under ${dir}; nothing can be copied`, 'postcondition');
-    }
-    const files = new Map();
-    for (const rel of paths) {
-        const bytes = (await http.request({
-            method: 'GET',
-            path: `${FILES}/${encodePath(`${dir}/${rel}`)}`,
-            responseType: 'bytes',
-            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
-        })).body;
-        files.set(rel, bytes);
-    }
-    return files;
-}
-/**
- * `sha256:<hex>` over the sorted (relative path, sha256 of the bytes) pairs — the same digest the
- * MLflow artifact transfer records, so a copy's content can be compared across registries.
- */
-const digestOf = (files) => {
-    const lines = [...files.keys()].sort().map((rel) => `${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(files.get(rel)).digest('hex')}`);
-    return `sha256:${(0,hash/* sha256Hex */.fg)(lines.join('\n'))}`;
-};
-/**
- * Unity Catalog only registers a model whose MLmodel has a signature with inputs and outputs
- * (mlflow checks it client-side before `model-versions/create`); checked before anything is written.
- */
-const requireSignature = (files, what) => {
-    const mlmodel = files.get('MLmodel');
-    const fix = 'log the model with a signature, e.g. mlflow.<flavor>.log_model(..., signature=infer_signature(X, model.predict(X)))';
-    if (!mlmodel)
-        throw new src_errors/* ApplyError */.d5(`${what} has no MLmodel file; Unity Catalog cannot register it (${fix})`, 'postcondition');
-    let signature;
-    try {
-        signature = signatureFromMlmodel(Buffer.from(mlmodel).toString('utf8'));
-    }
-    catch (e) {
-        throw new src_errors/* ApplyError */.d5(`${what}: its MLmodel file cannot be read (${e.message})`, 'postcondition');
-    }
-    const missing = !signature ? 'no signature' : !signature.inputs?.length ? 'a signature without inputs' : !signature.outputs?.length ? 'a signature without outputs' : null;
-    if (missing) {
-        throw new src_errors/* ApplyError */.d5(`${what} has ${missing}; Unity Catalog requires model signatures with both inputs and outputs, so it cannot be promoted into Unity Catalog. Fix: ${fix}, then register a new version`, 'postcondition');
-    }
-};
-/** Uploads (overwriting) every file into a version's directory: repeatable after a crash or a lost answer. */
-async function uploadVersionFiles(http, fullName, version, files) {
-    const dir = versionDirectory(fullName, version);
-    for (const rel of [...files.keys()].sort()) {
-        await http.request({
-            method: 'PUT',
-            path: `${FILES}/${encodePath(`${dir}/${rel}`)}`,
-            query: { overwrite: 'true' },
-            body: files.get(rel),
-            headers: { 'content-type': 'application/octet-stream' },
-            idempotent: true,
-            endpoint: 'PUT /api/2.0/fs/files/Models/{model}/{version}/…',
-        });
-    }
-}
-
-// EXTERNAL MODULE: ./lib/src/plan/build.js
-var build = __nccwpck_require__(5452);
-// EXTERNAL MODULE: ./lib/src/plan/journal.js
-var journal = __nccwpck_require__(9259);
-;// CONCATENATED MODULE: ./lib/src/platform/http/protocol.js
-// The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
-// as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
-/** A caller for endpoints under `prefix` (e.g. `/api/2.0/mlflow`), labelled per endpoint in the ledger. */
-const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, idempotent) => {
-    const endpoint = `${method} ${prefix}${path}`;
-    const req = method === 'GET'
-        ? { method, path: `${prefix}${path}`, query: payload, endpoint }
-        : { method, path: `${prefix}${path}`, body: payload, idempotent, endpoint };
-    return (await http.request(req)).body;
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/writer.js
-// The executor's ports (src/apply/ports.ts) for a Unity Catalog registry, over the MLflow-UC
-// protocol (`/api/2.0/mlflow/unity-catalog/...`, the only API that creates versions and carries
-// tags) and the Files API (where a version's files live).
-//
-// A UC version is made in three calls: create (PENDING_REGISTRATION, with every tag, the copy's
-// identity tag included) → upload the files to `/Models/<c>/<s>/<m>/<v>/` → finalize (READY).
-// Only READY versions count as copies (`findVersionsByTag`), so a version left PENDING by a crash
-// or a lost answer keeps the copy step pending; the next `createVersion` finds it by its identity
-// tag and finishes it (upload again, overwriting; finalize) instead of creating a second one.
-//
-// The files come from the source version: read here when it is in this workspace, or staged by
-// the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
-// Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
-//
-// Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
-// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
-// `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
-// in the destination schema by default; its original name is kept in a tag.
-
-
-
-
-
-
-
-
-const writer_UC = '/api/2.0/mlflow/unity-catalog';
-const MODELS_21 = '/api/2.1/unity-catalog/models';
-const isMissing = (e) => (0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
-const toObserved = (w) => {
-    if (!w || typeof w.name !== 'string' || w.version === undefined)
-        throw new Error('Unity Catalog returned a model version without a name or version');
-    return {
-        name: w.name,
-        version: String(w.version),
-        tags: tagsToRecord(w.tags),
-        aliases: (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-        // Unity Catalog has no stages.
-        stage: null,
-        source: w.source ?? '',
-        runId: w.run_id ? w.run_id : null,
-        status: (0,build/* parseVersionStatus */.y9)(w.status),
-    };
-};
-const wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
-/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
-const parseModelsUri = (uri) => {
-    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
-    return m ? { name: m[1], version: m[2] } : null;
-};
-const createUcArtifactStaging = () => {
-    const byDigest = new Map();
-    return {
-        put: (staged) => void byDigest.set(staged.digest, staged),
-        get: (digest) => byDigest.get(digest) ?? null,
-    };
-};
-const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
-/** Tag on a lock model: the lock's name as src/apply/lock.ts knows it. */
-const LOCK_NAME_TAG = 'mlops_gate.lock.name';
-/** Lock name `<prefix><N>` (prefix ends in `.g`) → UC model name part `mlops_gate_lock_<hash>_g<N>`. */
-const lockModelPart = (lockName) => {
-    const m = /^(.*\.g)(\d+)$/.exec(lockName);
-    const prefix = m ? m[1] : lockName;
-    const base = `${LOCK_MODEL_PREFIX}${(0,hash/* sha256Hex */.fg)(prefix).slice(0, 24)}_g`;
-    return { base, part: m ? `${base}${m[2]}` : `${base}0` };
-};
-function createUnityCatalogPromotionRegistry(options) {
-    const { http } = options;
-    const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
-    const call = mlflowProtocolCaller(http, writer_UC);
-    const orNull = (work) => (0,src_errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
-    /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
-    const allVersions = async (name) => {
-        const out = [];
-        let pageToken;
-        try {
-            do {
-                const body = await call('GET', '/model-versions/search', { filter: `name='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, max_results: 10000, page_token: pageToken }, true);
-                out.push(...(body.model_versions ?? []));
-                pageToken = body.next_page_token || undefined;
-            } while (pageToken);
-        }
-        catch (e) {
-            if (isMissing(e))
-                return [];
-            throw e;
-        }
-        return out.sort((a, b) => Number(a.version) - Number(b.version));
-    };
-    const requireLockSchema = () => {
-        if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
-            throw new src_errors/* ApplyError */.d5(`Unity Catalog locks need a schema (catalog.schema) to hold them; "${lockSchema}" is not one (registry id ${options.registryId}); pass lockSchema`, 'aborted');
-        }
-        return lockSchema;
-    };
-    const lockModelName = (lockName) => `${requireLockSchema()}.${lockModelPart(lockName).part}`;
-    /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
-    const materialise = async (request) => {
-        const wanted = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-        const staged = wanted ? options.staging?.get(wanted) ?? null : null;
-        if (staged)
-            return { ...staged, sourceRunId: null };
-        if (wanted) {
-            throw new src_errors/* ApplyError */.d5(`the files with digest ${wanted} were not staged by the Unity Catalog artifact transfer (the promotion needs createUnityCatalogArtifactTransfer with the same staging)`, 'postcondition');
-        }
-        const from = parseModelsUri(request.source);
-        if (!from) {
-            throw new src_errors/* ApplyError */.d5(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`, 'postcondition');
-        }
-        const body = await orNull(call('GET', '/model-versions/get', from, true));
-        const src = body?.model_version;
-        if (!src) {
-            throw new src_errors/* ApplyError */.d5(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`, 'postcondition');
-        }
-        if (src.status && src.status !== 'READY')
-            throw new src_errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`, 'postcondition');
-        const files = await readVersionFiles(http, from.name, from.version);
-        return {
-            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
-            digest: digestOf(files),
-            files,
-            sourceRunId: src.run_id ?? null,
-        };
-    };
-    /**
-     * Model files go through the Files API only where the workspace says so (what mlflow checks
-     * before choosing its SDK models repository); otherwise they would need cloud-storage credentials,
-     * which this writer does not implement. Asked once, before the first version is created.
-     */
-    let filesApiChecked = false;
-    const requireFilesApiForModels = async () => {
-        if (filesApiChecked)
-            return;
-        const body = await call('GET', '/registered-models:is-databricks-sdk-models-artifact-repository-enabled', {}, true);
-        if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
-            throw new src_errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`, 'postcondition');
-        }
-        filesApiChecked = true;
-    };
-    const finalize = async (name, version) => {
-        // Finalizing a READY version answers READY again: safe to retry after a lost answer.
-        const body = await call('POST', '/model-versions/finalize', { name, version }, true);
-        const v = body.model_version;
-        if (v?.status && v.status !== 'READY') {
-            throw new src_errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`, 'postcondition');
-        }
-        return toObserved(v);
-    };
-    return {
-        id: options.registryId,
-        async getModel(name) {
-            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
-            const m = body?.registered_model;
-            if (!m)
-                return null;
-            const aliases = {};
-            for (const a of m.aliases ?? [])
-                if (typeof a.alias === 'string' && a.version !== undefined)
-                    aliases[a.alias] = String(a.version);
-            return { name: m.name ?? name, aliases, tags: tagsToRecord(m.tags) };
-        },
-        async getVersion(name, version) {
-            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
-            return body?.model_version ? toObserved(body.model_version) : null;
-        },
-        // Every status: the executor tells copies from unfinished work and strays (splitCopies).
-        findVersionsByTag: async (name, key, value) => (await allVersions(name)).filter((v) => tagsToRecord(v.tags)[key] === value).map(toObserved),
-        listVersions: async (name) => (await allVersions(name)).map(toObserved),
-        async createModel(name) {
-            try {
-                await call('POST', '/registered-models/create', { name }, true);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async createVersion(request) {
-            await requireFilesApiForModels();
-            const artifacts = await materialise(request);
-            requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
-            const recorded = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-            const tags = { ...request.tags, [journal/* SOURCE_TAGS */.W.artifactDigest]: recorded ?? artifacts.digest };
-            // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
-            // PENDING_REGISTRATION (a crash between create and finalize; finish it).
-            const identity = request.tags[journal/* COPY_IDENTITY_KEY */.Ff];
-            let pending = null;
-            if (identity) {
-                const same = (await allVersions(request.name)).filter((v) => tagsToRecord(v.tags)[journal/* COPY_IDENTITY_KEY */.Ff] === identity);
-                const ready = same.find((v) => (v.status ?? 'READY') === 'READY');
-                if (ready)
-                    return toObserved(ready);
-                const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
-                if (unfinished) {
-                    pending = toObserved(unfinished);
-                    const had = pending.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-                    if (had && had !== tags[journal/* SOURCE_TAGS */.W.artifactDigest]) {
-                        throw new src_errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* SOURCE_TAGS */.W.artifactDigest]}; delete v${pending.version} and re-run`, 'drift');
-                    }
-                }
-            }
-            const created = pending ??
-                toObserved((await call('POST', '/model-versions/create', {
-                    name: request.name,
-                    source: request.source,
-                    ...((request.runId ?? artifacts.sourceRunId) ? { run_id: request.runId ?? artifacts.sourceRunId } : {}),
-                    tags: wireTags(tags),
-                    ...(request.description ? { description: request.description } : {}),
-                }, 
-                // Not retried by the client: a lost answer is recovered through the identity tag.
-                false)).model_version);
-            await uploadVersionFiles(http, created.name, created.version, artifacts.files);
-            return finalize(created.name, created.version);
-        },
-        async setVersionTag(name, version, key, value) {
-            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
-        },
-        async setModelTag(name, key, value) {
-            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
-        },
-        async setAlias(name, alias, version) {
-            await call('POST', '/registered-models/alias', { name, alias, version }, true);
-        },
-        async deleteVersion(name, version) {
-            await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
-        },
-        async transitionStage(name) {
-            throw new src_errors/* ApplyError */.d5(`Unity Catalog has no model stages, so "${name}" cannot be moved to a stage; use aliases (promotion: alias or copy) for databricks-uc environments`, 'postcondition');
-        },
-        async listLocks(prefix) {
-            const schema = requireLockSchema();
-            const [catalog, schemaName] = schema.split('.');
-            const { base } = lockModelPart(`${prefix}1`);
-            const names = [];
-            let pageToken;
-            // REST 2.1 lists one schema's models (MLflow-UC search cannot filter); it carries no tags.
-            do {
-                const body = (await http.request({
-                    method: 'GET',
-                    path: MODELS_21,
-                    query: { catalog_name: catalog, schema_name: schemaName, max_results: 1000, page_token: pageToken },
-                    endpoint: `GET ${MODELS_21}`,
-                })).body;
-                for (const m of body.registered_models ?? [])
-                    if (m.name?.startsWith(base))
-                        names.push(m.name);
-                pageToken = body.next_page_token || undefined;
-            } while (pageToken);
-            const out = [];
-            for (const part of names) {
-                const generation = part.slice(base.length);
-                if (!/^\d+$/.test(generation))
-                    continue;
-                const body = await orNull(call('GET', '/registered-models/get', { name: `${schema}.${part}` }, true));
-                if (body?.registered_model)
-                    out.push({ name: `${prefix}${generation}`, tags: tagsToRecord(body.registered_model.tags) });
-            }
-            return out;
-        },
-        async createLock(name, tags) {
-            const full = lockModelName(name);
-            try {
-                await call('POST', '/registered-models/create', { name: full, tags: wireTags({ ...tags, [LOCK_NAME_TAG]: name }), description: `mlops-gate promotion lock ${name} (safe to delete once expired)` }, false);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async deleteLock(name) {
-            await orNull(call('DELETE', '/registered-models/delete', { name: lockModelName(name) }, true));
-        },
-        async readLock(name) {
-            const body = await orNull(call('GET', '/registered-models/get', { name: lockModelName(name) }, true));
-            return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
-        },
-        async setLockTag(name, key, value) {
-            await call('POST', '/registered-models/set-tag', { name: lockModelName(name), key, value }, true);
-        },
-    };
-}
-/**
- * Reads a source version's files (Files API listing of its directory) from its workspace, checks
- * the signature, digests them and stages them for the destination registry's `createVersion`,
- * which uploads them into the new version. Nothing is written here. The new version's `source` is
- * `models:/<name>/<version>` (what mlflow's copy_model_version records); its run id is kept only
- * when source and destination are the same workspace.
- */
-function createUnityCatalogArtifactTransfer(options) {
-    const sameWorkspace = options.source.baseUrl.replace(/\/+$/, '') === options.destination.baseUrl.replace(/\/+$/, '');
-    return {
-        async copy(from) {
-            splitFullName(from.name);
-            const status = (await options.source.request({
-                method: 'GET',
-                path: `${writer_UC}/model-versions/get`,
-                query: { name: from.name, version: from.version },
-                endpoint: `GET ${writer_UC}/model-versions/get`,
-            })).body.model_version?.status;
-            if (status && status !== 'READY')
-                throw new src_errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`, 'postcondition');
-            const files = await readVersionFiles(options.source, from.name, from.version);
-            requireSignature(files, `source ${from.name} v${from.version}`);
-            const digest = digestOf(files);
-            options.staging.put({ source: from, digest, files });
-            return { uri: `models:/${from.name}/${from.version}`, digest, runId: sameWorkspace ? from.runId : null };
-        },
-    };
-}
-/** The destination registry and the transfer from a source workspace, wired to one staging area. */
-function createUnityCatalogPromotion(options) {
-    const staging = createUcArtifactStaging();
-    return {
-        registry: createUnityCatalogPromotionRegistry({
-            http: options.destination,
-            registryId: options.registryId,
-            staging,
-            ...(options.lockSchema ? { lockSchema: options.lockSchema } : {}),
-        }),
-        transfer: createUnityCatalogArtifactTransfer({ source: options.source, destination: options.destination, staging }),
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/src/platform/mlflow/writer.js
-// Write side of the OSS MLflow registry for the promotion executor (src/apply/ports.ts), over the
-// HTTP port. Errors are decided on the body's `error_code` (OSS sends RESOURCE_ALREADY_EXISTS as
-// HTTP 400). Requests that are safe to repeat (set-tag, alias, transition, create-model, whose
-// repeat answers RESOURCE_ALREADY_EXISTS) are marked idempotent so the client retries them after
-// a 5xx or a reset; model-versions/create is not, and is recovered by the executor through the
-// copy's identity tag instead.
-
-
-
-
-
-
-const writer_API = '/api/2.0/mlflow';
-const PAGE = 1000;
-const writer_toObserved = (w, aliases) => {
-    if (!w || typeof w.name !== 'string' || w.version === undefined)
-        throw new Error('the registry returned a model version without a name or version');
-    return {
-        name: w.name,
-        version: String(w.version),
-        tags: tagsToRecord(w.tags),
-        aliases: aliases ?? (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-        stage: w.current_stage ?? null,
-        source: w.source ?? '',
-        runId: w.run_id ? w.run_id : null,
-        status: (0,build/* parseVersionStatus */.y9)(w.status),
-    };
-};
-const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
-function createMlflowPromotionRegistry(options) {
-    const { http } = options;
-    const call = mlflowProtocolCaller(http, writer_API);
-    const orNull = (work) => (0,src_errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
-    const searchVersions = async (filter) => {
-        const out = [];
-        let pageToken;
-        do {
-            const body = await call('GET', '/model-versions/search', { filter, max_results: PAGE, page_token: pageToken }, true);
-            for (const v of body.model_versions ?? [])
-                out.push(writer_toObserved(v));
-            pageToken = body.next_page_token || undefined;
-        } while (pageToken);
-        return out.sort((a, b) => Number(a.version) - Number(b.version));
-    };
-    return {
-        id: options.registryId,
-        async getModel(name) {
-            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
-            const m = body?.registered_model;
-            if (!m)
-                return null;
-            const aliases = {};
-            for (const a of m.aliases ?? [])
-                if (typeof a.alias === 'string' && a.version !== undefined)
-                    aliases[a.alias] = String(a.version);
-            return { name, aliases, tags: tagsToRecord(m.tags) };
-        },
-        async getVersion(name, version) {
-            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
-            return body?.model_version ? writer_toObserved(body.model_version) : null;
-        },
-        findVersionsByTag: (name, key, value) => searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`),
-        listVersions: (name) => searchVersions(`name=${filterLiteral(name)}`),
-        async createModel(name) {
-            try {
-                await call('POST', '/registered-models/create', { name }, true);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async createVersion(request) {
-            const body = await call('POST', '/model-versions/create', {
-                name: request.name,
-                source: request.source,
-                ...(request.runId ? { run_id: request.runId } : {}),
-                tags: writer_wireTags(request.tags),
-                ...(request.description ? { description: request.description } : {}),
-            }, false);
-            return writer_toObserved(body.model_version);
-        },
-        async setVersionTag(name, version, key, value) {
-            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
-        },
-        async setModelTag(name, key, value) {
-            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
-        },
-        async setAlias(name, alias, version) {
-            await call('POST', '/registered-models/alias', { name, alias, version }, true);
-        },
-        async transitionStage(name, version, stage, archiveExisting) {
-            await call('POST', '/model-versions/transition-stage', { name, version, stage, archive_existing_versions: archiveExisting }, true);
-        },
-        async deleteVersion(name, version) {
-            await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
-        },
-        async listLocks(prefix) {
-            const out = [];
-            let pageToken;
-            // LIKE treats `_` as a wildcard: the prefix check below keeps only exact matches.
-            const filter = `name LIKE ${filterLiteral(`${prefix.replace(/%/g, '')}%`)}`;
-            do {
-                const body = await call('GET', '/registered-models/search', { filter, max_results: 1000, page_token: pageToken }, true);
-                for (const m of body.registered_models ?? []) {
-                    if (typeof m.name === 'string' && m.name.startsWith(prefix))
-                        out.push({ name: m.name, tags: tagsToRecord(m.tags) });
-                }
-                pageToken = body.next_page_token || undefined;
-            } while (pageToken);
-            return out;
-        },
-        async createLock(name, tags) {
-            try {
-                await call('POST', '/registered-models/create', { name, tags: writer_wireTags(tags), description: 'mlops-gate promotion lock (safe to delete once expired)' }, false);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async deleteLock(name) {
-            await orNull(call('DELETE', '/registered-models/delete', { name }, true));
-        },
-        async readLock(name) {
-            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
-            return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
-        },
-        async setLockTag(name, key, value) {
-            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
-        },
-    };
-}
-const TRANSFER_EXPERIMENT = 'mlops-gate-transfers';
-const DIGEST_TAG = 'mlops_gate.artifact_digest';
-const COMPLETE_TAG = 'mlops_gate.transfer_complete';
-const ART = '/api/2.0/mlflow-artifacts/artifacts';
-/** `mlflow-artifacts:/a/b` (or with an authority) → `a/b`; null for other schemes. */
-const proxyPathOf = (uri) => {
-    const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
-    return m ? m[1].replace(/\/+$/, '') : null;
-};
-const writer_encodePath = (p) => p.split('/').map(encodeURIComponent).join('/');
-/**
- * Copies a version's artifacts to another tracking server through the MLflow artifact proxy
- * (`--serve-artifacts`, the default). MLflow ≥ 3 only registers a version whose files live inside
- * a run (or logged model) named in the request, so the files are uploaded into a run of the
- * destination's `mlops-gate-transfers` experiment, tagged with the content digest; the version is
- * then created from `runs:/<run>/model`. A repeated transfer (after a crash or a lost answer)
- * finds the completed run by its digest and uploads nothing.
- */
-function createMlflowArtifactTransfer(source, destination) {
-    const get = async (http, path, query) => (await http.request({ method: 'GET', path, query, endpoint: `GET ${path}` })).body;
-    const post = async (http, path, body, idempotent) => (await http.request({ method: 'POST', path, body, idempotent, endpoint: `POST ${path}` })).body;
-    /** The artifact-proxy directory holding the source version's files. */
-    const sourceRoot = async (name, version, depth = 0) => {
-        const { artifact_uri: uri } = await get(source, `${writer_API}/model-versions/get-download-uri`, { name, version });
-        if (!uri)
-            throw new Error(`${name} v${version}: the source server returned no download URI`);
-        const direct = proxyPathOf(uri);
-        if (direct)
-            return direct;
-        const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(uri);
-        if (runs) {
-            const run = await get(source, `${writer_API}/runs/get`, { run_id: runs[1] });
-            const root = proxyPathOf(run.run?.info?.artifact_uri ?? '');
-            if (root)
-                return runs[2] ? `${root}/${runs[2].replace(/\/+$/, '')}` : root;
-        }
-        const logged = /^models:\/(m-[0-9a-f]+)\/?$/i.exec(uri);
-        if (logged) {
-            const m = await get(source, `${writer_API}/logged-models/${logged[1]}`, {});
-            const root = proxyPathOf(m.model?.info?.artifact_uri ?? '');
-            if (root)
-                return root;
-        }
-        const registered = /^models:\/([^/]+)\/(\d+)$/.exec(uri);
-        if (registered && depth < 3)
-            return sourceRoot(registered[1], registered[2], depth + 1);
-        throw new Error(`cannot transfer artifacts from "${uri}": the source server does not proxy them (mlflow server --serve-artifacts)`);
-    };
-    const list = async (root) => {
-        const files = [];
-        const walk = async (dir) => {
-            const body = await get(source, ART, { path: dir });
-            for (const f of body.files ?? []) {
-                if (!f.path)
-                    continue;
-                const child = `${dir}/${f.path.split('/').pop()}`;
-                if (f.is_dir)
-                    await walk(child);
-                else
-                    files.push(child);
-            }
-        };
-        await walk(root);
-        return files.sort();
-    };
-    const experimentId = async () => {
-        const byName = () => destination
-            .request({
-            method: 'GET',
-            path: `${writer_API}/experiments/get-by-name`,
-            query: { experiment_name: TRANSFER_EXPERIMENT },
-            endpoint: `GET ${writer_API}/experiments/get-by-name`,
-        })
-            .then((r) => r.body.experiment?.experiment_id ?? null)
-            .catch((e) => {
-            if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
-                return null;
-            throw e;
-        });
-        const found = await byName();
-        if (found)
-            return found;
-        try {
-            const created = await post(destination, `${writer_API}/experiments/create`, { name: TRANSFER_EXPERIMENT }, true);
-            if (created.experiment_id)
-                return created.experiment_id;
-        }
-        catch (e) {
-            if (!(0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                throw e;
-        }
-        const again = await byName();
-        if (!again)
-            throw new Error(`could not create or find the "${TRANSFER_EXPERIMENT}" experiment on the destination`);
-        return again;
-    };
-    return {
-        async copy(from) {
-            const root = await sourceRoot(from.name, from.version);
-            const paths = await list(root);
-            if (paths.length === 0)
-                throw new Error(`no artifacts found for ${from.name} v${from.version} under ${root}`);
-            const contents = new Map();
-            const digestInput = [];
-            for (const p of paths) {
-                const bytes = (await source.request({ method: 'GET', path: `${ART}/${writer_encodePath(p)}`, responseType: 'bytes', endpoint: `GET ${ART}/{path}` })).body;
-                const rel = p.slice(root.length + 1);
-                contents.set(rel, bytes);
-                digestInput.push(`${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`);
-            }
-            const digest = `sha256:${(0,hash/* sha256Hex */.fg)(digestInput.join('\n'))}`;
-            const exp = await experimentId();
-            const search = await post(destination, `${writer_API}/runs/search`, { experiment_ids: [exp], filter: `tags.\`${DIGEST_TAG}\` = '${digest}' AND tags.\`${COMPLETE_TAG}\` = 'true'`, max_results: 1 }, true);
-            const done = search.runs?.[0]?.info?.run_id;
-            if (done)
-                return { uri: `runs:/${done}/model`, digest, runId: done };
-            // A run whose upload was interrupted is left incomplete (never matched above); a new one is made.
-            const created = await post(destination, `${writer_API}/runs/create`, {
-                experiment_id: exp,
-                run_name: `copy-${from.name}-v${from.version}`,
-                tags: [
-                    { key: DIGEST_TAG, value: digest },
-                    { key: 'mlops_gate.source', value: `${from.name}/${from.version}` },
-                    { key: 'mlops_gate.source_registry', value: from.registry },
-                ],
-            }, false);
-            const runId = created.run?.info?.run_id;
-            const base = proxyPathOf(created.run?.info?.artifact_uri ?? '');
-            if (!runId || !base)
-                throw new Error('the destination did not return a run with a proxied artifact location (mlflow server --serve-artifacts)');
-            for (const [rel, bytes] of contents) {
-                await destination.request({
-                    method: 'PUT',
-                    path: `${ART}/${writer_encodePath(`${base}/model/${rel}`)}`,
-                    body: bytes,
-                    headers: { 'content-type': 'application/octet-stream' },
-                    idempotent: true,
-                    endpoint: `PUT ${ART}/{path}`,
-                });
-            }
-            await post(destination, `${writer_API}/runs/set-tag`, { run_id: runId, key: COMPLETE_TAG, value: 'true' }, true);
-            await post(destination, `${writer_API}/runs/update`, { run_id: runId, status: 'FINISHED', end_time: Date.now() }, true);
-            return { uri: `runs:/${runId}/model`, digest, runId };
-        },
-    };
-}
-
-// EXTERNAL MODULE: ./lib/src/run/promote.js
-var promote = __nccwpck_require__(3060);
-// EXTERNAL MODULE: ./lib/src/platform/monitoring/desired.js
-var desired = __nccwpck_require__(6185);
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/client.js
-// Ensures the Lakehouse monitor of an inference table, idempotently, through either API:
-//   data-quality (default, as Databricks recommends): /api/data-quality/v1/monitors, by table id
-//     and output schema id (looked up from their names in Unity Catalog);
-//   legacy: /api/2.1/unity-catalog/tables/{table}/monitor, by name.
-// Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
-// update only the changed fields; same → zero writes. Optionally refresh after a change.
-
-
-const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
-const enc = encodeURIComponent;
-function createMonitoringClient(options) {
-    const { http } = options;
-    const legacyOps = (d) => {
-        const path = `/api/2.1/unity-catalog/tables/${enc(d.table)}/monitor`;
-        const endpoint = 'api/2.1/unity-catalog/tables/{table}/monitor';
-        return {
-            outputSchemaValue: async () => d.outputSchema,
-            async get() {
-                try {
-                    return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
-                }
-                catch (e) {
-                    if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                        return null;
-                    throw e;
-                }
-            },
-            async create() {
-                return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'POST', path, body: (0,desired/* legacyCreateBody */.yl)(d), endpoint: `POST /${endpoint}` })).body);
-            },
-            async update(changes) {
-                const body = (0,desired/* legacyUpdateBody */.fK)(d, changes);
-                return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'PUT', path, body, endpoint: `PUT /${endpoint}` })).body);
-            },
-            async refresh() {
-                try {
-                    const res = await http.request({ method: 'POST', path: `${path}/refreshes`, endpoint: `POST /${endpoint}/refreshes` });
-                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
-                }
-                catch (e) {
-                    if (e instanceof src_errors/* ApiError */.hD && (e.details.status === 409 || (0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
-                        return { state: 'already-running' };
-                    throw e;
-                }
-            },
-        };
-    };
-    // Data Quality addresses objects by UUID: look both up once per client (a run), by name. A failed
-    // look-up is forgotten, so a table that appears later is found on the next call.
-    const resolvedIds = new Map();
-    const dataQualityOps = (d) => {
-        const key = `${d.table}\u0000${d.outputSchema}`;
-        const resolve = () => {
-            const known = resolvedIds.get(key);
-            if (known)
-                return known;
-            const lookup = (async () => {
-                const table = await http.request({
-                    method: 'GET',
-                    path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`,
-                    endpoint: 'GET /api/2.1/unity-catalog/tables/{name}',
-                });
-                const schema = await http.request({
-                    method: 'GET',
-                    path: `/api/2.1/unity-catalog/schemas/${enc(d.outputSchema)}`,
-                    endpoint: 'GET /api/2.1/unity-catalog/schemas/{name}',
-                });
-                if (!table.body.table_id || !schema.body.schema_id)
-                    throw new Error(`Unity Catalog answered without table_id/schema_id for ${d.table} / ${d.outputSchema}`);
-                return { tableId: table.body.table_id, schemaId: schema.body.schema_id };
-            })();
-            resolvedIds.set(key, lookup);
-            lookup.catch(() => resolvedIds.delete(key));
-            return lookup;
-        };
-        const monitorPath = async () => `/api/data-quality/v1/monitors/table/${enc((await resolve()).tableId)}`;
-        const endpoint = 'api/data-quality/v1/monitors/{object_type}/{object_id}';
-        return {
-            outputSchemaValue: async () => (await resolve()).schemaId,
-            async get() {
-                const path = await monitorPath();
-                try {
-                    return (0,desired/* observeDataQuality */.y6)((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
-                }
-                catch (e) {
-                    if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                        return null;
-                    throw e;
-                }
-            },
-            async create() {
-                const { tableId, schemaId } = await resolve();
-                const body = { object_type: 'table', object_id: tableId, data_profiling_config: (0,desired/* dqProfilingConfig */.E)(d, schemaId, true) };
-                return (0,desired/* observeDataQuality */.y6)((await http.request({ method: 'POST', path: '/api/data-quality/v1/monitors', body, endpoint: 'POST /api/data-quality/v1/monitors' })).body);
-            },
-            async update(changes) {
-                const { tableId, schemaId } = await resolve();
-                const body = { object_type: 'table', object_id: tableId, data_profiling_config: (0,desired/* dqProfilingConfig */.E)(d, schemaId, false) };
-                const res = await http.request({
-                    method: 'PATCH',
-                    path: await monitorPath(),
-                    query: { update_mask: (0,desired/* dqUpdateMask */.t1)(changes) },
-                    body,
-                    // Same mask, same body: repeating it lands on the same monitor.
-                    idempotent: true,
-                    endpoint: `PATCH /${endpoint}`,
-                });
-                return (0,desired/* observeDataQuality */.y6)(res.body);
-            },
-            async refresh() {
-                const { tableId } = await resolve();
-                try {
-                    const res = await http.request({
-                        method: 'POST',
-                        path: `${await monitorPath()}/refreshes`,
-                        body: { object_type: 'table', object_id: tableId },
-                        endpoint: `POST /${endpoint}/refreshes`,
-                    });
-                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
-                }
-                catch (e) {
-                    if (e instanceof src_errors/* ApiError */.hD && (e.details.status === 409 || (0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
-                        return { state: 'already-running' };
-                    throw e;
-                }
-            },
-        };
-    };
-    const opsFor = (api, d) => (api === 'legacy' ? legacyOps(d) : dataQualityOps(d));
-    const missingMessage = (e, d) => e.errorCode === 'TABLE_DOES_NOT_EXIST'
-        ? `inference table ${d.table} does not exist yet (it appears once the endpoint has served requests with inference tables enabled); the monitor was not created`
-        : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${e.message})`;
-    return {
-        async inspect(api, d) {
-            const ops = opsFor(api, d);
-            try {
-                const observed = await ops.get();
-                if (!observed)
-                    return { state: 'absent' };
-                const changes = (0,desired/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
-                return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
-            }
-            catch (e) {
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
-                    return { state: 'failed', message: missingMessage(e, d) };
-                throw e;
-            }
-        },
-        async ensureMonitor({ api, monitor: d, refresh }) {
-            const ops = opsFor(api, d);
-            let writes = 0;
-            const done = async (action, changes, observed) => {
-                let refreshed = null;
-                if (refresh === 'always' || (refresh === 'after-change' && action !== 'unchanged')) {
-                    refreshed = await ops.refresh();
-                    writes++;
-                }
-                const what = action === 'updated' ? `updated ${changes.join(', ')}` : action;
-                const refreshText = refreshed ? (refreshed.state === 'started' ? `; refresh ${refreshed.refreshId} started` : '; a refresh was already running') : '';
-                return {
-                    action,
-                    api,
-                    table: d.table,
-                    changes,
-                    refresh: refreshed,
-                    monitorVersion: observed.monitorVersion,
-                    writes,
-                    message: `monitor on ${d.table} (${api}): ${what}${refreshText}`,
-                };
-            };
-            try {
-                let observed = await ops.get();
-                if (!observed) {
-                    try {
-                        writes++;
-                        return await done('created', [], await ops.create());
-                    }
-                    catch (e) {
-                        // A concurrent writer created it first: compare with theirs instead.
-                        if (!(0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                            throw e;
-                        observed = await ops.get();
-                        if (!observed)
-                            throw e;
-                    }
-                }
-                const changes = (0,desired/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
-                if (changes.length === 0)
-                    return await done('unchanged', [], observed);
-                writes++;
-                return await done('updated', changes, await ops.update(changes));
-            }
-            catch (e) {
-                if (!(0,src_errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
-                    throw e;
-                return { action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message: missingMessage(e, d) };
-            }
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/step.js
-// The executor's view of "ensure the monitor": check → act → verify, like the registry steps.
-function createMonitorPort(client) {
-    return {
-        async check(spec) {
-            const s = await client.inspect(spec.api, spec.monitor);
-            switch (s.state) {
-                case 'same':
-                    return { state: 'satisfied' };
-                case 'absent':
-                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} will be created` };
-                case 'differs':
-                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} differs in ${s.changes.join(', ')}` };
-                case 'failed':
-                    return { state: 'blocked', reason: s.message };
-            }
-        },
-        act: (spec) => client.ensureMonitor(spec),
-        async verify(spec) {
-            return (await client.inspect(spec.api, spec.monitor)).state === 'same';
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/index.js
-// Public surface of the Lakehouse / Data Quality monitoring adapter.
-
-
-
-
-// EXTERNAL MODULE: ./lib/src/platform/serving/client.js
-var client = __nccwpck_require__(3459);
-// EXTERNAL MODULE: ./lib/src/platform/serving/metrics.js
-var metrics = __nccwpck_require__(9370);
-;// CONCATENATED MODULE: ./lib/src/platform/serving/index.js
-// Public surface of the Model Serving adapter.
-
-
-
-
-// EXTERNAL MODULE: ./lib/src/rollout/converge.js
-var converge = __nccwpck_require__(331);
-;// CONCATENATED MODULE: ./lib/src/rollout/step.js
-// The executor's view of a serving rollout: one step with check → act → verify, like the
-// registry steps in src/apply. `check` and `verify` only read; `act` converges (and may abort
-// back to the saved config, which the executor should journal from `result.previous`).
-
-function createServingRolloutPort(deps) {
-    const check = async (spec) => {
-        const position = (0,converge/* locate */.x)(spec, await deps.serving.getEndpoint(spec.endpoint));
-        switch (position.state) {
-            case 'done':
-                return { state: 'satisfied' };
-            case 'drift':
-                return { state: 'drift', reason: position.reason };
-            case 'absent':
-                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" will be created` };
-            case 'busy':
-                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" is updating; the rollout waits for it` };
-            case 'at-expected':
-                return { state: 'pending', reason: `${position.phases.length} config change(s) to go` };
-            case 'mid-rollout':
-                return { state: 'pending', reason: `part-way through: at "${position.phases[position.index].label}"` };
-        }
-    };
-    return {
-        check,
-        act: (spec, runtime) => (0,converge/* convergeRollout */.Z)(spec, deps, runtime),
-        async verify(spec) {
-            const endpoint = await deps.serving.getEndpoint(spec.endpoint);
-            return endpoint !== null && endpoint.ready && (0,converge/* locate */.x)(spec, endpoint).state === 'done';
-        },
-    };
-}
-
-// EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
-var rollback = __nccwpck_require__(4257);
-;// CONCATENATED MODULE: ./lib/src/cli.js
-// The CLI: argv → Invocation → run → render → exit code. `runCli` is the testable core; the
-// bundle's entry (cli-main.ts) binds it to the real process.
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-// The emulator and the demo serve only `mlops-gate emulator` and `demo`: loaded when those run, not at
-// every start. webpackMode "eager" keeps them inside the one bundle file (ncc would split a chunk).
-const loadEmulator = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2135));
-const loadDemo = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 1389));
-const loadDemoScenario = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2220));
-const resolvePath = (cwd, p) => (p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`);
-function fileDeps(io) {
-    return {
-        readFile: (p) => {
-            try {
-                return (0,external_node_fs_namespaceObject.readFileSync)(resolvePath(io.cwd, p), 'utf8');
-            }
-            catch (e) {
-                if (e.code === 'ENOENT' || e.code === 'EISDIR')
-                    return null;
-                throw e;
-            }
-        },
-        writeFile: (p, text) => {
-            const full = resolvePath(io.cwd, p);
-            (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
-            (0,external_node_fs_namespaceObject.writeFileSync)(full, text);
-        },
-    };
-}
-/** Real registry adapters sharing one request ledger. */
-function liveDeps(io) {
-    const ledger = createRequestLedger();
-    const cache = new Map();
-    return {
-        ...fileDeps(io),
-        env: io.env,
-        now: io.now ?? new Date(),
-        portsFor: (config, envName) => {
-            let ports = cache.get(envName);
-            if (!ports) {
-                const environment = config.environments.get(envName);
-                if (!environment)
-                    throw new src_errors/* UsageError */.eb(`unknown environment "${envName}"`);
-                ports = createRegistryPorts(environment, { env: io.env, ledger });
-                cache.set(envName, ports);
-            }
-            return ports;
-        },
-        requests: () => {
-            const snap = ledger.snapshot();
-            const stats = Object.values(snap.byEndpoint);
-            return {
-                total: snap.total,
-                retries: snap.retries,
-                byEndpoint: Object.fromEntries(Object.entries(snap.byEndpoint).map(([k, v]) => [k, v.count])),
-                bytesReceived: stats.reduce((a, s) => a + s.bytesReceived, 0),
-                bytesSent: stats.reduce((a, s) => a + s.bytesSent, 0),
-            };
-        },
-        progress: (m) => io.stderr(m + '\n'),
-    };
-}
-function renderResult(result, format) {
-    switch (format) {
-        case 'json':
-            return JSON.stringify(result, null, 2) + '\n';
-        case 'markdown':
-            return renderMarkdown(result);
-        case 'text':
-            return renderText(result);
-    }
-}
-function runValidate(inv, io) {
-    const deps = { ...fileDeps(io), env: io.env, now: io.now ?? new Date() };
-    const { config, warnings } = (0,plan/* readConfig */.Xg)(inv.configPath, deps);
-    const targets = (0,config_targets/* listTargets */.n)(config, {});
-    const gateCount = [...config.policies.values()].reduce((n, p) => n + p.gates.length, 0);
-    const failed = inv.strict && warnings.length > 0;
-    if (inv.format === 'json') {
-        io.stdout(JSON.stringify({
-            valid: !failed,
-            file: config.file,
-            digest: config.digest,
-            environments: [...config.environments.keys()],
-            models: [...config.models.keys()],
-            policies: [...config.policies.keys()],
-            gates: gateCount,
-            targets: targets.map((t) => ({ model: t.model, from: t.from, to: t.to })),
-            diagnostics: warnings,
-        }, null, 2) + '\n');
-    }
-    else {
-        for (const w of warnings)
-            io.stderr((0,src_errors/* formatDiagnostic */.xy)(w) + '\n');
-        io.stdout(`${failed ? '✗' : '✓'} ${config.file} ${failed ? 'has warnings (--strict)' : 'is valid'}: ${config.environments.size} environment(s), ` +
-            `${config.models.size} model(s), ${config.policies.size} polic${config.policies.size === 1 ? 'y' : 'ies'} (${gateCount} gates), ` +
-            `${targets.length} target(s)\n`);
-    }
-    return failed ? src_errors/* EXIT */.dc.invalid : src_errors/* EXIT */.dc.ok;
-}
-async function runEmulator(inv, io) {
-    const { readFile } = fileDeps(io);
+async function emulatorCommand(inv, io) {
     let seed = undefined;
     if (inv.seedPath === 'demo') {
-        seed = (await loadDemoScenario()).DEMO_SEED; // the demo's workspace (examples/demo/mlops.yml plans against it)
+        seed = (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2220))).DEMO_SEED; // the demo's workspace (examples/demo/mlops.yml plans against it)
     }
     else if (inv.seedPath) {
-        const text = readFile(inv.seedPath);
+        const text = (0,wiring_io/* fileAccess */.p)(io.cwd).readFile(inv.seedPath);
         if (text === null)
             throw new src_errors/* UsageError */.eb(`seed file not found: ${inv.seedPath}`);
         try {
@@ -52108,11 +49231,11 @@ async function runEmulator(inv, io) {
             throw new src_errors/* UsageError */.eb(`${inv.seedPath}: cannot parse seed file: ${e.message}`);
         }
     }
-    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await loadEmulator();
+    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2135));
     const emulator = await startEmulator({
         port: inv.port,
         host: inv.host,
-        statePath: inv.statePath ? resolvePath(io.cwd, inv.statePath) : undefined,
+        statePath: inv.statePath ? (0,wiring_io/* resolvePath */.o)(io.cwd, inv.statePath) : undefined,
         seed,
         modules: defaultModules(),
     });
@@ -52121,221 +49244,158 @@ async function runEmulator(inv, io) {
     await emulator.close();
     return src_errors/* EXIT */.dc.ok;
 }
-/** Who acts and from which CI run, from the GitHub Actions environment when there is one. */
-function actorOf(env) {
-    const actor = env.GITHUB_ACTOR || env.USER || env.USERNAME || 'unknown';
-    const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL.replace(/\/$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
-        : null;
-    return { actor, runUrl };
-}
-/** Live deps for promote/rollback: the plan deps plus registry writers, with request totals over both. */
-/**
- * The same CI job across attempts: a GitHub re-run keeps GITHUB_RUN_ID, so it may reclaim (or clean
- * up) the lock an earlier attempt left behind. GITHUB_JOB keeps two jobs of one run apart.
- */
-const reclaimKeyOf = (env) => env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? [env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID, env.GITHUB_JOB].filter(Boolean).join('/') : null;
-function livePromoteDeps(io) {
-    const base = liveDeps(io);
-    const ledger = createRequestLedger();
-    const writers = new Map();
-    const clients = new Map();
-    const environmentOf = (config, envName) => {
-        const environment = config.environments.get(envName);
-        if (!environment)
-            throw new src_errors/* UsageError */.eb(`unknown environment "${envName}"`);
-        return environment;
-    };
-    const mlflowEnv = (config, envName) => {
-        const environment = environmentOf(config, envName);
-        if (environment.registry !== 'mlflow')
-            throw new src_errors/* UsageError */.eb(`environment "${envName}" is ${environment.registry}, not an MLflow server`);
-        return environment;
-    };
-    // Unity Catalog: one client per workspace and credential set (DATABRICKS_TOKEN_<ENV> wins, as for evidence).
-    const ucClientFor = (config, envName) => {
-        const environment = environmentOf(config, envName);
-        if (environment.registry !== 'databricks-uc')
-            throw new src_errors/* UsageError */.eb(`environment "${envName}" is ${environment.registry}, not Unity Catalog`);
-        const host = environment.host.replace(/\/+$/, '');
-        const env = environmentScopedEnv(io.env, envName);
-        const key = `uc:${host}:${env === io.env ? '' : envName}`;
-        let client = clients.get(key);
-        if (!client) {
-            client = createHttpClient({ baseUrl: host, auth: databricksAuthFromEnv(host, env), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
-            clients.set(key, client);
-        }
-        return client;
-    };
-    // The UC registry and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
-    const ucStaging = new Map();
-    const endpointPorts = new Map();
-    const stagingFor = (registryId) => {
-        let staging = ucStaging.get(registryId);
-        if (!staging) {
-            staging = createUcArtifactStaging();
-            ucStaging.set(registryId, staging);
-        }
-        return staging;
-    };
-    const clientFor = (trackingUri) => {
-        const baseUrl = trackingUri.replace(/\/+$/, '');
-        let client = clients.get(baseUrl);
-        if (!client) {
-            client = createHttpClient({ baseUrl, auth: mlflowAuthFromEnv(io.env), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
-            clients.set(baseUrl, client);
-        }
-        return client;
-    };
-    const { actor, runUrl } = actorOf(io.env);
-    return {
-        ...base,
-        actor,
-        runUrl,
-        lockToken: (0,external_node_crypto_.randomUUID)(),
-        lockReclaimKey: reclaimKeyOf(io.env),
-        // Lock expiry and heartbeats run on the same clock as endpoint waits (simulated in tests).
-        ...(io.servingClock ? { clock: () => new Date(io.servingClock.now()) } : {}),
-        promotionRegistryFor: (config, envName) => {
-            const environment = environmentOf(config, envName);
-            const id = (0,inputs/* registryIdOf */.Eo)(environment);
-            let writer = writers.get(`${id}|${envName}`);
-            if (!writer) {
-                writer =
-                    environment.registry === 'mlflow'
-                        ? createMlflowPromotionRegistry({ http: clientFor(environment.trackingUri), registryId: id })
-                        : createUnityCatalogPromotionRegistry({ http: ucClientFor(config, envName), registryId: id, staging: stagingFor(id) });
-                writers.set(`${id}|${envName}`, writer);
-            }
-            return writer;
-        },
-        endpointsFor: (config, envName) => {
-            if (environmentOf(config, envName).registry !== 'databricks-uc')
-                return undefined;
-            let ports = endpointPorts.get(envName);
-            if (!ports) {
-                const http = ucClientFor(config, envName);
-                const clock = io.servingClock ?? client/* systemClock */.ml;
-                const serving = (0,client/* createServingClient */.cL)({ http, clock });
-                ports = { serving, rollout: createServingRolloutPort({ serving, clock }), monitor: createMonitorPort(createMonitoringClient({ http })) };
-                endpointPorts.set(envName, ports);
-            }
-            return ports;
-        },
-        ...(io.afterStep ? { afterStep: io.afterStep } : {}),
-        inputExampleFor: async (config, envName, version) => environmentOf(config, envName).registry === 'databricks-uc' ? readInputExample(ucClientFor(config, envName), version.name, version.version) : undefined,
-        artifactTransferFor: (config, from, to) => {
-            const destination = environmentOf(config, to);
-            if (destination.registry === 'databricks-uc') {
-                return createUnityCatalogArtifactTransfer({
-                    source: ucClientFor(config, from),
-                    destination: ucClientFor(config, to),
-                    staging: stagingFor((0,inputs/* registryIdOf */.Eo)(destination)),
-                });
-            }
-            return createMlflowArtifactTransfer(clientFor(mlflowEnv(config, from).trackingUri), clientFor(mlflowEnv(config, to).trackingUri));
-        },
-        requests: () => {
-            const a = base.requests?.() ?? { total: 0, retries: 0, byEndpoint: {}, bytesReceived: 0, bytesSent: 0 };
-            const snap = ledger.snapshot();
-            const byEndpoint = { ...a.byEndpoint };
-            for (const [k, v] of Object.entries(snap.byEndpoint))
-                byEndpoint[k] = (byEndpoint[k] ?? 0) + v.count;
-            const stats = Object.values(snap.byEndpoint);
-            return {
-                total: a.total + snap.total,
-                retries: a.retries + snap.retries,
-                byEndpoint: Object.fromEntries(Object.entries(byEndpoint).sort(([x], [y]) => x.localeCompare(y))),
-                bytesReceived: a.bytesReceived + stats.reduce((n, s) => n + s.bytesReceived, 0),
-                bytesSent: a.bytesSent + stats.reduce((n, s) => n + s.bytesSent, 0),
-            };
-        },
-    };
+
+// EXTERNAL MODULE: ./lib/src/report/renderers.js + 4 modules
+var renderers = __nccwpck_require__(8485);
+// EXTERNAL MODULE: ./lib/src/report/json.js
+var json = __nccwpck_require__(9695);
+;// CONCATENATED MODULE: ./lib/src/result/exit.js
+// The exit code, computed once from the result document and keyed by its command.
+
+/** Promotion statuses that mean "the release did not do what was reviewed" (exit 3). */
+const APPLY_FAILURES = new Set(['failed', 'drift', 'locked', 'refused']);
+/** The gate part: 3 when any target could not be evaluated, 1 when any blocks, else 0. */
+function gateExit(result, failOn) {
+    const verdicts = result.targets.map((t) => t.verdict);
+    if (verdicts.includes('error'))
+        return src_errors/* EXIT */.dc.evidence;
+    if (verdicts.includes('fail'))
+        return src_errors/* EXIT */.dc.blocked;
+    if (failOn === 'warn' && verdicts.includes('warn'))
+        return src_errors/* EXIT */.dc.blocked;
+    return src_errors/* EXIT */.dc.ok;
 }
 /**
- * The `input_example.json` MLflow logs next to the MLmodel, as a scoring request body: pandas
- * `split` orient (`{columns, data}`) → `dataframe_split`, a list of records → `dataframe_records`,
- * a body already in serving form as is. undefined when the model has none.
+ * plan: the gates. promote: 3 when any promotion step failed, drifted, was locked out or refused,
+ * else the gates. rollback: 3 when it could not roll back, else 0.
  */
-async function readInputExample(http, fullName, version) {
-    let text;
-    try {
-        const res = await http.request({
-            method: 'GET',
-            path: `/api/2.0/fs/files${versionDirectory(fullName, version)}/input_example.json`,
-            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
-            responseType: 'text',
-        });
-        text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
+function exitCodeFor(result, failOn) {
+    switch (result.command) {
+        case 'plan':
+            return gateExit(result, failOn);
+        case 'promote':
+            return result.targets.some((t) => t.plan && APPLY_FAILURES.has(t.plan.status)) ? src_errors/* EXIT */.dc.evidence : gateExit(result, failOn);
+        case 'rollback':
+            return result.verdict === 'error' ? src_errors/* EXIT */.dc.evidence : src_errors/* EXIT */.dc.ok;
     }
-    catch (e) {
-        if (e instanceof src_errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST'))
-            return undefined;
-        throw e;
-    }
-    let example;
-    try {
-        example = JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-    if (Array.isArray(example))
-        return { dataframe_records: example };
-    if (example && typeof example === 'object') {
-        const o = example;
-        if ('dataframe_split' in o || 'dataframe_records' in o || 'inputs' in o || 'instances' in o)
-            return o;
-        if ('columns' in o && 'data' in o)
-            return { dataframe_split: o };
-    }
-    return undefined;
 }
-/** The gate report, then the promotion/rollback plan section. */
-function renderPromotion(result, format) {
-    if (format === 'json')
-        return renderResult(result, format);
-    const plans = format === 'markdown' ? renderPlansMarkdown(result) : renderPlansText(result);
-    return `${renderResult(result, format)}\n${plans}`;
-}
-async function runPromoteCommand(inv, io, deps = livePromoteDeps(io)) {
-    const result = inv.command === 'promote' ? await (0,promote/* runPromote */.EQ)(inv, deps) : await (0,rollback/* runRollback */.e)(inv, deps);
-    io.stdout(renderPromotion(result, inv.format));
+
+// EXTERNAL MODULE: ./lib/src/run/promote.js
+var promote = __nccwpck_require__(3060);
+// EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
+var rollback = __nccwpck_require__(4257);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 25 modules
+var live = __nccwpck_require__(8340);
+;// CONCATENATED MODULE: ./lib/src/commands/run.js
+// `plan`, `promote`, `rollback` from the CLI: live adapters, the use case, the chosen format on
+// stdout, the result file, and the exit code computed from the result.
+
+
+
+
+
+
+const run = (inv, deps) => {
+    switch (inv.command) {
+        case 'plan':
+            return (0,promote/* planWithPromotionPlans */.XF)(inv, deps);
+        case 'promote':
+            return (0,promote/* runPromote */.EQ)(inv, deps);
+        case 'rollback':
+            return (0,rollback/* runRollback */.e)(inv, deps);
+    }
+};
+async function targetCommand(inv, io, deps = (0,live/* liveDeps */.L)(io)) {
+    const result = await run(inv, deps);
+    io.stdout((0,renderers/* renderResult */.C8)(result, inv.format));
     if (inv.resultPath)
-        deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
-    return inv.command === 'promote' ? (0,promote/* promoteExitCode */.cg)(result, inv.failOn) : (0,rollback/* rollbackExitCode */.M)(result);
+        deps.writeFile(inv.resultPath, (0,json/* renderJson */.h)(result));
+    return exitCodeFor(result, inv.command === 'rollback' ? 'fail' : inv.failOn);
 }
+
+// EXTERNAL MODULE: ./lib/src/config/targets.js
+var config_targets = __nccwpck_require__(2839);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 26 modules
+var plan = __nccwpck_require__(9458);
+;// CONCATENATED MODULE: ./lib/src/run/validate.js
+// `validate`: the config loaded and checked, summarised; nothing is contacted.
+
+
+function validateConfig(inv, deps) {
+    const { config, warnings } = (0,plan/* readConfig */.Xg)(inv.configPath, deps);
+    const targets = (0,config_targets/* listTargets */.n)(config, {});
+    return {
+        valid: !(inv.strict && warnings.length > 0),
+        file: config.file,
+        digest: config.digest,
+        environments: [...config.environments.keys()],
+        models: [...config.models.keys()],
+        policies: [...config.policies.keys()],
+        gates: [...config.policies.values()].reduce((n, p) => n + p.gates.length, 0),
+        targets: targets.map((t) => ({ model: t.model, from: t.from, to: t.to })),
+        diagnostics: warnings,
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/commands/validate.js
+// `mlops-gate validate`: load and check the config; nothing is contacted.
+
+
+
+function validateCommand(inv, io) {
+    const report = validateConfig(inv, { ...(0,wiring_io/* fileAccess */.p)(io.cwd), env: io.env, now: io.now ?? new Date() });
+    if (inv.format === 'json') {
+        io.stdout(JSON.stringify(report, null, 2) + '\n');
+    }
+    else {
+        for (const w of report.diagnostics)
+            io.stderr((0,src_errors/* formatDiagnostic */.xy)(w) + '\n');
+        io.stdout(`${report.valid ? '✓' : '✗'} ${report.file} ${report.valid ? 'is valid' : 'has warnings (--strict)'}: ${report.environments.length} environment(s), ` +
+            `${report.models.length} model(s), ${report.policies.length} polic${report.policies.length === 1 ? 'y' : 'ies'} (${report.gates} gates), ` +
+            `${report.targets.length} target(s)\n`);
+    }
+    return report.valid ? src_errors/* EXIT */.dc.ok : src_errors/* EXIT */.dc.invalid;
+}
+
+;// CONCATENATED MODULE: ./lib/src/commands/index.js
+// Every CLI command, one row each: invocation in, exit code out. The parse is src/invocation.ts;
+// failures (exceptions) become exit codes in src/cli.ts through exitCodeForError.
+
+
+
+
+
+
+const COMMANDS = {
+    help: (_inv, io) => {
+        io.stdout(invocation/* USAGE */.u_);
+        return src_errors/* EXIT */.dc.ok;
+    },
+    version: (_inv, io) => {
+        io.stdout(`mlops-gate ${version/* TOOL_VERSION */.w}\n`);
+        return src_errors/* EXIT */.dc.ok;
+    },
+    validate: validateCommand,
+    plan: targetCommand,
+    promote: targetCommand,
+    rollback: targetCommand,
+    emulator: emulatorCommand,
+    // The demo (and the emulator inside it) is loaded only when it runs.
+    demo: async (inv, io) => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 1389))).runDemo(io, inv.format),
+};
+const runCommand = (inv, io) => COMMANDS[inv.command](inv, io);
+
+;// CONCATENATED MODULE: ./lib/src/cli.js
+// The CLI: argv → Invocation → command → exit code. `runCli` is the testable core; the bundle's
+// entry (cli-main.ts) binds it to the real process. Commands live in src/commands/, adapters are
+// built by src/wiring/.
+
+
+
 /** Run one CLI invocation; never throws, always returns an exit code. */
 async function runCli(argv, io) {
     try {
-        const inv = (0,invocation/* parseCliArgs */.hT)(argv);
-        switch (inv.command) {
-            case 'help':
-                io.stdout(invocation/* USAGE */.u_);
-                return src_errors/* EXIT */.dc.ok;
-            case 'version':
-                io.stdout(`mlops-gate ${version/* TOOL_VERSION */.w}\n`);
-                return src_errors/* EXIT */.dc.ok;
-            case 'validate':
-                return runValidate(inv, io);
-            case 'demo':
-                return await (await loadDemo()).runDemo(io, inv.format);
-            case 'emulator':
-                return await runEmulator(inv, io);
-            case 'plan': {
-                const deps = livePromoteDeps(io);
-                const { result: gated, evidence } = await (0,plan/* runPlan */.Fo)(inv, deps);
-                // The exact promotion plan (and hash) of each passing target, read-only.
-                const result = await (0,promote/* withPromotionPlans */.AM)(inv, gated, evidence, deps);
-                io.stdout(renderPromotion(result, inv.format));
-                if (inv.resultPath)
-                    deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
-                return (0,exit/* exitCodeFor */.R)(result, inv.failOn);
-            }
-            case 'promote':
-            case 'rollback':
-                return await runPromoteCommand(inv, io);
-        }
+        return await runCommand((0,invocation/* parseCliArgs */.hT)(argv), io);
     }
     catch (e) {
         return reportFailure(e, io);
@@ -52347,22 +49407,21 @@ function reportFailure(e, io) {
         for (const d of e.diagnostics)
             io.stderr((0,src_errors/* formatDiagnostic */.xy)(d) + '\n');
         io.stderr(`✗ ${errors.length} error(s) in the configuration; nothing was contacted.\n`);
-        return src_errors/* EXIT */.dc.invalid;
     }
-    if (e instanceof src_errors/* UsageError */.eb) {
+    else if (e instanceof src_errors/* UsageError */.eb) {
         io.stderr(`error: ${e.message}\n\n${invocation/* USAGE */.u_}`);
-        return src_errors/* EXIT */.dc.invalid;
     }
-    if (e instanceof src_errors/* ApiError */.hD) {
+    else if (e instanceof src_errors/* ApiError */.hD) {
         io.stderr(`error: ${e.message}\n`);
-        return src_errors/* EXIT */.dc.evidence;
     }
-    // A bug, not a user error: say so plainly; the stack only on request.
-    const err = e instanceof Error ? e : new Error(String(e));
-    io.stderr(`internal error (please report): ${err.message}\n`);
-    if (io.env.MLOPS_GATE_DEBUG)
-        io.stderr(`${err.stack ?? ''}\n`);
-    return src_errors/* EXIT */.dc.internal;
+    else {
+        // A bug, not a user error: say so plainly; the stack only on request.
+        const err = e instanceof Error ? e : new Error(String(e));
+        io.stderr(`internal error (please report): ${err.message}\n`);
+        if (io.env.MLOPS_GATE_DEBUG)
+            io.stderr(`${err.stack ?? ''}\n`);
+    }
+    return (0,src_errors/* exitCodeForError */.Lo)(e);
 }
 
 
@@ -52372,14 +49431,17 @@ function reportFailure(e, io) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Eo: () => (/* binding */ registryIdOf),
 /* harmony export */   Ly: () => (/* reexport safe */ _template_js__WEBPACK_IMPORTED_MODULE_0__.Ly),
 /* harmony export */   tI: () => (/* binding */ registeredModelName),
 /* harmony export */   wQ: () => (/* binding */ gatesFor),
 /* harmony export */   wW: () => (/* binding */ championAlias)
 /* harmony export */ });
 /* harmony import */ var _template_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8763);
+/* harmony import */ var _registries_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4598);
 // Per-target names and gates: registered-model names with templates expanded, and the gates that
 // apply to one transition.
+
 
 
 const requireModel = (config, modelId) => {
@@ -52400,10 +49462,10 @@ const registeredModelName = (config, modelId, envName) => {
         throw new Error(`unknown environment "${envName}" (a bug: environments are validated at load)`);
     const template = model.nameByEnvironment[envName] ?? model.name;
     const name = (0,_template_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(template, { env: envName, model: modelId });
-    if (environment.registry !== 'databricks-uc')
-        return name;
-    return name.split('.').length === 3 ? name : `${environment.catalog}.${environment.schema}.${name}`;
+    return (0,_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .qualifyName */ .Br)(environment.registry, name, environment);
 };
+/** How plans and journals name an environment's registry (no credentials). */
+const registryIdOf = (environment) => (0,_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .registryIdOfFields */ .fU)(environment.registry, environment);
 const inScope = (policy, target) => (policy.appliesTo.environments === null || policy.appliesTo.environments.includes(target.to)) &&
     (policy.appliesTo.models === null || policy.appliesTo.models.includes(target.model));
 /**
@@ -52439,6 +49501,97 @@ const gatesFor = (config, target) => {
 };
 /** The champion alias of `modelId` in `envName`, template expanded. */
 const championAlias = (config, modelId, envName) => (0,_template_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(requireModel(config, modelId).championAlias, { env: envName, model: modelId });
+
+
+/***/ }),
+
+/***/ 6432:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Mc: () => (/* binding */ entriesOf),
+/* harmony export */   QT: () => (/* binding */ asStringList),
+/* harmony export */   _j: () => (/* binding */ asArray),
+/* harmony export */   oJ: () => (/* binding */ asString),
+/* harmony export */   qY: () => (/* binding */ asRecord)
+/* harmony export */ });
+// Defensive readers for not-yet-validated YAML values: cross-field checks run even when the
+// schema found problems (so users see every error at once), and must never crash on odd shapes.
+const asRecord = (value) => value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+const asArray = (value) => (Array.isArray(value) ? value : []);
+const asString = (value) => (typeof value === 'string' ? value : null);
+const entriesOf = (value) => Object.entries(asRecord(value) ?? {});
+/** A list of strings, or null when absent; non-strings are dropped (the schema reports them). */
+const asStringList = (value) => Array.isArray(value) ? value.filter((v) => typeof v === 'string') : null;
+
+
+/***/ }),
+
+/***/ 4598:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BP: () => (/* binding */ registryFields),
+/* harmony export */   Br: () => (/* binding */ qualifyName),
+/* harmony export */   SF: () => (/* binding */ capabilitiesOf),
+/* harmony export */   WA: () => (/* binding */ rawRegistryKind),
+/* harmony export */   YV: () => (/* binding */ registryLabel),
+/* harmony export */   fU: () => (/* binding */ registryIdOfFields)
+/* harmony export */ });
+/* unused harmony exports REGISTRY_KINDS, REGISTRY_KIND_NAMES, isRegistryKind */
+/* harmony import */ var _raw_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6432);
+// The registry kinds an environment can name (`registry:` in mlops.yml), as the core knows them:
+// the environment fields each reads from the config, how a plan names the registry, how a model
+// name is qualified there, and what it can do. The adapters that connect to each kind are the
+// matching rows of REGISTRY_CONNECTORS (src/wiring/registries.ts). Adding a kind: one row here,
+// one row there, the adapter folder under src/platform/, and its fields in the schema.
+
+/** The tracking URI without credentials, query, fragment or trailing slash. */
+const withoutCredentials = (uri) => {
+    try {
+        const url = new URL(uri);
+        url.username = '';
+        url.password = '';
+        url.search = '';
+        url.hash = '';
+        return url.toString().replace(/\/+$/, '');
+    }
+    catch {
+        return uri.replace(/\/+$/, '');
+    }
+};
+const kind = (info) => info;
+const REGISTRY_KINDS = {
+    mlflow: kind({
+        label: 'an MLflow server',
+        fields: (raw) => ({ trackingUri: String(raw.tracking_uri) }),
+        id: (f) => withoutCredentials(f.trackingUri),
+        qualify: (name) => name,
+        capabilities: { stages: true, serving: false, monitors: false },
+    }),
+    'databricks-uc': kind({
+        label: 'Unity Catalog',
+        fields: (raw) => ({ host: String(raw.host), catalog: String(raw.catalog), schema: String(raw.schema) }),
+        id: (f) => `${f.host.replace(/\/+$/, '')}#${f.catalog}.${f.schema}`,
+        // Unity Catalog names are `<catalog>.<schema>.<name>` unless the configured name already is.
+        qualify: (name, f) => (name.split('.').length === 3 ? name : `${f.catalog}.${f.schema}.${name}`),
+        capabilities: { stages: false, serving: true, monitors: true },
+    }),
+};
+const REGISTRY_KIND_NAMES = Object.keys(REGISTRY_KINDS);
+const isRegistryKind = (value) => typeof value === 'string' && value in REGISTRY_KINDS;
+/** Row access that keeps the kind's field type (the table's rows differ in their Fields). */
+const rowOf = (k) => REGISTRY_KINDS[k];
+const registryFields = (k, raw) => rowOf(k).fields(raw);
+const registryIdOfFields = (k, fields) => rowOf(k).id(fields);
+const qualifyName = (k, name, fields) => rowOf(k).qualify(name, fields);
+const capabilitiesOf = (k) => REGISTRY_KINDS[k].capabilities;
+const registryLabel = (k) => REGISTRY_KINDS[k].label;
+/** The registry kind named by a raw environment entry (the schema has checked it). */
+const rawRegistryKind = (raw) => {
+    const value = (0,_raw_js__WEBPACK_IMPORTED_MODULE_0__/* .asString */ .oJ)(raw.registry);
+    return isRegistryKind(value) ? value : null;
+};
 
 
 /***/ }),
@@ -52640,12 +49793,13 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony export */ });
 /* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2135);
 /* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4378);
-/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1064);
-/* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3060);
-/* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4257);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5071);
-/* harmony import */ var _scenario_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2220);
+/* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8485);
+/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8340);
+/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9458);
+/* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3060);
+/* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4257);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5071);
+/* harmony import */ var _scenario_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2220);
 // `mlops-gate demo`: the whole job end to end with no cloud account. Starts the built-in Databricks
 // emulator seeded with a realistic workspace, then runs what CI would run, through the real Unity
 // Catalog, Model Serving and monitoring adapters over HTTP:
@@ -52656,6 +49810,7 @@ __nccwpck_require__.r(__webpack_exports__);
 //   4. rollback  churn in test: champion alias and endpoint traffic back to v1
 // Endpoint waits and canary pauses run on a simulated clock (the emulator's), so the demo takes
 // seconds; the canary's health checks read traffic the demo simulates during each pause.
+
 
 
 
@@ -52688,7 +49843,7 @@ async function runDemo(io, format = 'text') {
     io.stderr('Starting the Databricks emulator (Unity Catalog, tracking, Files API, Model Serving, monitors)…\n');
     // Simulated time: endpoint updates "take" 30 s and the canary pauses 5 min, in no real time.
     let now = Date.now();
-    const emulator = await (0,_emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.startEmulator)({ port: 0, seed: _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_SEED, tickMs: 0, clock: { now: () => now }, modules: (0,_emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.defaultModules)() });
+    const emulator = await (0,_emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.startEmulator)({ port: 0, seed: _scenario_js__WEBPACK_IMPORTED_MODULE_8__.DEMO_SEED, tickMs: 0, clock: { now: () => now }, modules: (0,_emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.defaultModules)() });
     const say = (line) => io.stderr(line + '\n');
     try {
         say(`  workspace ${emulator.url} · catalogs ml_dev, ml_test, ml_prod · models churn, fraud · endpoint ${ENDPOINT}\n`);
@@ -52705,8 +49860,8 @@ async function runDemo(io, format = 'text') {
             },
         };
         const env = { ...io.env, DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.DEFAULT_TOKEN, DATABRICKS_AUTH_TYPE: 'pat', GITHUB_ACTOR: io.env.GITHUB_ACTOR ?? 'demo-release-bot' };
-        const files = new Map([[_scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE, _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG]]);
-        const live = (0,_cli_js__WEBPACK_IMPORTED_MODULE_2__/* .livePromoteDeps */ .ro)({ ...io, env, servingClock });
+        const files = new Map([[_scenario_js__WEBPACK_IMPORTED_MODULE_8__.DEMO_CONFIG_FILE, _scenario_js__WEBPACK_IMPORTED_MODULE_8__.DEMO_CONFIG]]);
+        const live = (0,_wiring_live_js__WEBPACK_IMPORTED_MODULE_3__/* .liveDeps */ .L)({ ...io, env, servingClock });
         // The demo's config and the reviewed plan live in memory; everything else (policy packs) resolves as usual.
         const deps = {
             ...live,
@@ -52716,18 +49871,18 @@ async function runDemo(io, format = 'text') {
         };
         const show = (result) => {
             if (format !== 'json')
-                io.stdout((0,_cli_js__WEBPACK_IMPORTED_MODULE_2__/* .renderPromotion */ .Wz)(result, format) + '\n');
+                io.stdout((0,_report_renderers_js__WEBPACK_IMPORTED_MODULE_2__/* .renderResult */ .C8)(result, format) + '\n');
         };
-        say(`── 1. mlops-gate plan --config ${_scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE}   (a pull request: gates + the exact promotion plan)`);
-        const planInv = (0,_invocation_js__WEBPACK_IMPORTED_MODULE_1__/* .planInvocation */ .w$)(_scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE, { format });
-        const { result: gated, evidence } = await (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .runPlan */ .Fo)(planInv, deps);
-        const plan = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .withPromotionPlans */ .AM)(planInv, gated, evidence, deps);
+        say(`── 1. mlops-gate plan --config ${_scenario_js__WEBPACK_IMPORTED_MODULE_8__.DEMO_CONFIG_FILE}   (a pull request: gates + the exact promotion plan)`);
+        const planInv = (0,_invocation_js__WEBPACK_IMPORTED_MODULE_1__/* .planInvocation */ .w$)(_scenario_js__WEBPACK_IMPORTED_MODULE_8__.DEMO_CONFIG_FILE, { format });
+        const { result: gated, evidence } = await (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .runPlan */ .Fo)(planInv, deps);
+        const plan = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_5__/* .withPromotionPlans */ .AM)(planInv, gated, evidence, deps);
         show(plan);
         files.set(REVIEWED_PLAN_FILE, JSON.stringify(plan));
         const before = await traffic(emulator);
         const promoteInv = {
             command: 'promote',
-            configPath: _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE,
+            configPath: _scenario_js__WEBPACK_IMPORTED_MODULE_8__.DEMO_CONFIG_FILE,
             format,
             models: [],
             to: null,
@@ -52737,16 +49892,16 @@ async function runDemo(io, format = 'text') {
             failOn: 'fail',
         };
         say(`── 2. mlops-gate promote --expect-plan ${REVIEWED_PLAN_FILE}   (a release: applies exactly the reviewed plan)`);
-        const promote = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .runPromote */ .EQ)(promoteInv, deps);
+        const promote = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_5__/* .runPromote */ .EQ)(promoteInv, deps);
         show(promote);
         const afterPromote = await traffic(emulator);
         say(`   ${ENDPOINT} now routes ${afterPromote.join(', ')} (was ${before.join(', ')})\n`);
         say('── 3. mlops-gate promote   (again: everything converged, so nothing is written)');
-        const promoteAgain = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .runPromote */ .EQ)({ ...promoteInv, expectPlan: null }, deps);
+        const promoteAgain = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_5__/* .runPromote */ .EQ)({ ...promoteInv, expectPlan: null }, deps);
         show(promoteAgain);
-        const rollbackInv = { command: 'rollback', configPath: _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE, format, model: 'churn', env: 'test', toVersion: null, dryRun: false, resultPath: null };
+        const rollbackInv = { command: 'rollback', configPath: _scenario_js__WEBPACK_IMPORTED_MODULE_8__.DEMO_CONFIG_FILE, format, model: 'churn', env: 'test', toVersion: null, dryRun: false, resultPath: null };
         say('── 4. mlops-gate rollback --model churn --env test   (workflow_dispatch: champion and endpoint traffic back)');
-        const rollback = await (0,_run_rollback_js__WEBPACK_IMPORTED_MODULE_5__/* .runRollback */ .e)(rollbackInv, deps);
+        const rollback = await (0,_run_rollback_js__WEBPACK_IMPORTED_MODULE_6__/* .runRollback */ .e)(rollbackInv, deps);
         show(rollback);
         const afterRollback = await traffic(emulator);
         say(`   ${ENDPOINT} now routes ${afterRollback.join(', ')}\n`);
@@ -52769,7 +49924,7 @@ async function runDemo(io, format = 'text') {
             rollback.targets[0]?.plan?.status === 'applied';
         if (!expected)
             say('The demo did not reach its expected outcome (churn promoted then rolled back, fraud blocked): please report this.');
-        return expected ? _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.ok : _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.internal;
+        return expected ? _errors_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.ok : _errors_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .dc.internal;
     }
     finally {
         await emulator.close();
@@ -53018,21 +50173,15 @@ policies:
 /***/ 2135:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-// ESM COMPAT FLAG
-__nccwpck_require__.r(__webpack_exports__);
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  DEFAULT_CLIENT_ID: () => (/* reexport */ DEFAULT_CLIENT_ID),
-  DEFAULT_CLIENT_SECRET: () => (/* reexport */ DEFAULT_CLIENT_SECRET),
-  DEFAULT_PRINCIPAL: () => (/* reexport */ DEFAULT_PRINCIPAL),
   DEFAULT_TOKEN: () => (/* reexport */ DEFAULT_TOKEN),
-  DatabricksApiError: () => (/* reexport */ types_DatabricksApiError),
   defaultModules: () => (/* binding */ defaultModules),
-  loadFixture: () => (/* reexport */ loadFixture),
-  makeTestJwt: () => (/* reexport */ makeTestJwt),
   startEmulator: () => (/* reexport */ startEmulator)
 });
+
+// UNUSED EXPORTS: DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PRINCIPAL, DatabricksApiError, loadFixture, makeTestJwt
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -57151,10 +54300,284 @@ const defaultModules = () => [
 
 /***/ }),
 
+/***/ 2741:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D: () => (/* binding */ sameRoutes),
+/* harmony export */   X: () => (/* binding */ sameConfig)
+/* harmony export */ });
+// Config content comparison shared by the client (was my update already applied?) and the
+// rollout strategies (already there? part-way? drifted?).
+const entityKey = (e) => JSON.stringify([e.name, e.entityName, e.entityVersion, e.workloadSize, e.scaleToZero]);
+/** A route at 0% and no route at all send the same traffic; the entity lists carry the difference. */
+const routeMap = (routes) => {
+    const m = new Map();
+    for (const r of routes)
+        if (r.percent !== 0)
+            m.set(r.servedEntityName, r.percent);
+    return m;
+};
+const sameRoutes = (a, b) => {
+    const ma = routeMap(a);
+    const mb = routeMap(b);
+    return ma.size === mb.size && [...ma].every(([k, p]) => mb.get(k) === p);
+};
+/** Same entities (with the workload settings we manage) and the same traffic. */
+function sameConfig(a, b) {
+    const ka = a.servedEntities.map(entityKey).sort();
+    const kb = b.servedEntities.map(entityKey).sort();
+    return ka.length === kb.length && ka.every((k, i) => k === kb[i]) && sameRoutes(a.routes, b.routes);
+}
+
+
+/***/ }),
+
+/***/ 5387:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   cD: () => (/* binding */ entityHealth),
+/* harmony export */   jP: () => (/* binding */ parseServingMetrics)
+/* harmony export */ });
+/* unused harmony export quantileFromBuckets */
+// Prometheus text from GET /api/2.0/serving-endpoints/{name}/metrics → counters per served entity,
+// and the health of one entity over a window (the difference of two reads). The counters are
+// cumulative, so a health check compares "now" with a read taken when the window began: what an
+// entity did before the current canary step does not count for or against it.
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\S+)?$/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+const unescapeLabel = (v) => v.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+const parseLabels = (text) => {
+    const labels = {};
+    if (!text)
+        return labels;
+    for (const m of text.matchAll(LABEL))
+        labels[m[1]] = unescapeLabel(m[2]);
+    return labels;
+};
+const parseValue = (v) => {
+    if (v === '+Inf')
+        return Infinity;
+    if (v === '-Inf')
+        return -Infinity;
+    return Number(v);
+};
+/**
+ * Reads the families the serving metrics expose per `served_entity_name`: request counts,
+ * 4xx/5xx counts and the `request_latency_ms` histogram. Unknown families are ignored.
+ */
+function parseServingMetrics(text) {
+    const byEntity = new Map();
+    const entry = (name) => {
+        let c = byEntity.get(name);
+        if (!c) {
+            c = { requests: 0, errors4xx: 0, errors5xx: 0, buckets: new Map() };
+            byEntity.set(name, c);
+        }
+        return c;
+    };
+    for (const rawLine of text.split('\n')) {
+        const line = rawLine.trim();
+        if (line === '' || line.startsWith('#'))
+            continue;
+        const m = SAMPLE.exec(line);
+        if (!m)
+            continue;
+        const [, metric, labelText, valueText] = m;
+        const labels = parseLabels(labelText);
+        const entity = labels['served_entity_name'] ?? labels['served_model_name'];
+        if (entity === undefined)
+            continue;
+        const value = parseValue(valueText);
+        if (!Number.isFinite(value) && metric !== 'request_latency_ms_bucket')
+            continue;
+        switch (metric) {
+            case 'request_count_total':
+                entry(entity).requests = value;
+                break;
+            case 'request_4xx_count_total':
+                entry(entity).errors4xx = value;
+                break;
+            case 'request_5xx_count_total':
+                entry(entity).errors5xx = value;
+                break;
+            case 'request_latency_ms_bucket': {
+                const le = labels['le'];
+                if (le !== undefined)
+                    entry(entity).buckets.set(parseValue(le), value);
+                break;
+            }
+        }
+    }
+    const out = {};
+    for (const [name, c] of byEntity) {
+        out[name] = {
+            requests: c.requests,
+            errors4xx: c.errors4xx,
+            errors5xx: c.errors5xx,
+            latencyBuckets: [...c.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count })),
+        };
+    }
+    return out;
+}
+const EMPTY = { requests: 0, errors4xx: 0, errors5xx: 0, latencyBuckets: [] };
+/** p95 from a cumulative histogram: linear inside the bucket that crosses 95% (as Prometheus' histogram_quantile). */
+function quantileFromBuckets(buckets, q) {
+    const total = buckets.length > 0 ? buckets[buckets.length - 1].count : 0;
+    if (total <= 0)
+        return null;
+    const rank = q * total;
+    let lowerBound = 0;
+    let lowerCount = 0;
+    for (const { le, count } of buckets) {
+        if (count >= rank) {
+            // The +Inf bucket has no upper bound: report the highest finite bound, as Prometheus does.
+            if (!Number.isFinite(le))
+                return lowerBound;
+            if (count === lowerCount)
+                return le;
+            return lowerBound + ((le - lowerBound) * (rank - lowerCount)) / (count - lowerCount);
+        }
+        lowerBound = Number.isFinite(le) ? le : lowerBound;
+        lowerCount = count;
+    }
+    return lowerBound;
+}
+/**
+ * Health of one served entity between two reads (`before` may be null: the whole history counts).
+ * Errors are 5xx answers: a 4xx is the caller's fault, not the model's.
+ */
+function entityHealth(name, after, before) {
+    const a = after[name] ?? EMPTY;
+    const b = before?.[name] ?? EMPTY;
+    const requests = Math.max(0, a.requests - b.requests);
+    const errors = Math.max(0, a.errors5xx - b.errors5xx);
+    const beforeBy = new Map(b.latencyBuckets.map((x) => [x.le, x.count]));
+    const window = a.latencyBuckets.map(({ le, count }) => ({ le, count: Math.max(0, count - (beforeBy.get(le) ?? 0)) }));
+    return {
+        servedEntityName: name,
+        requests,
+        errors,
+        errorRate: requests > 0 ? errors / requests : null,
+        p95LatencyMs: requests > 0 ? quantileFromBuckets(window, 0.95) : null,
+    };
+}
+
+
+/***/ }),
+
+/***/ 7656:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Fk: () => (/* binding */ desiredMonitor),
+/* harmony export */   YD: () => (/* binding */ normalizeGranularity),
+/* harmony export */   n: () => (/* binding */ GRANULARITIES),
+/* harmony export */   u4: () => (/* binding */ diffMonitor)
+/* harmony export */ });
+/* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
+// Pure: a MonitorConfig for one environment → the monitor we want, and the difference between
+// what we want and what a monitor holds. Both APIs are read into one comparable form
+// (ObservedMonitor; src/platform/monitoring/wire.ts maps them) so "unchanged" means the same
+// thing whichever API created the monitor.
+
+const GRANULARITIES = ['5 minutes', '30 minutes', '1 hour', '1 day', '1 week', '2 weeks', '3 weeks', '4 weeks', '1 month', '1 year'];
+/** "1 Day", "1 weeks", " 2 week" → the API's legacy spelling; null when not a supported granularity. */
+function normalizeGranularity(raw) {
+    const text = raw.trim().toLowerCase().replace(/\s+/g, ' ');
+    const m = /^(\d+) (minute|hour|day|week|month|year)s?$/.exec(text);
+    if (!m)
+        return null;
+    const n = Number(m[1]);
+    const candidate = `${n} ${m[2]}${n === 1 ? '' : 's'}`;
+    return GRANULARITIES.includes(candidate) ? candidate : null;
+}
+/** The monitor one environment wants. `model` fills `${model}` in templates. */
+function desiredMonitor(config, environment, options = {}) {
+    const values = { env: environment, model: options.model ?? '' };
+    const table = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.table, values);
+    const outputSchema = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.outputSchema, values);
+    if (table.split('.').length !== 3)
+        return { ok: false, message: `monitor table "${table}" is not a three-level name (catalog.schema.table)` };
+    if (outputSchema.split('.').length !== 2)
+        return { ok: false, message: `monitor output_schema "${outputSchema}" is not catalog.schema` };
+    const granularities = [];
+    for (const g of config.inferenceLog.granularities) {
+        const normal = normalizeGranularity(g);
+        if (!normal)
+            return { ok: false, message: `monitor granularity "${g}" is not supported; use one of ${GRANULARITIES.map((x) => `"${x}"`).join(', ')}` };
+        if (!granularities.includes(normal))
+            granularities.push(normal);
+    }
+    return {
+        ok: true,
+        monitor: {
+            table,
+            outputSchema,
+            assetsDir: options.assetsDir ?? `/Workspace/Shared/mlops-gate/monitors/${table}`,
+            inferenceLog: { ...config.inferenceLog, granularities },
+            schedule: config.schedule,
+            slicingExprs: [...config.slicingExprs],
+        },
+    };
+}
+const sameSet = (a, b) => {
+    const sa = [...new Set(a)].sort();
+    const sb = [...new Set(b)].sort();
+    return sa.length === sb.length && sa.every((x, i) => x === sb[i]);
+};
+/**
+ * The fields whose content differs. `outputSchema` is what the observed monitor should hold there
+ * (the name for legacy, the id for Data Quality). A null desired schedule is not managed.
+ */
+function diffMonitor(d, outputSchema, observed) {
+    const changes = [];
+    if (observed.outputSchema !== outputSchema)
+        changes.push('output_schema');
+    const log = observed.inferenceLog;
+    const want = d.inferenceLog;
+    if (!log ||
+        log.problemType !== want.problemType ||
+        log.predictionCol !== want.predictionCol ||
+        (log.labelCol ?? null) !== want.labelCol ||
+        log.timestampCol !== want.timestampCol ||
+        log.modelIdCol !== want.modelIdCol ||
+        !sameSet(log.granularities, want.granularities))
+        changes.push('inference_log');
+    if (d.schedule && (!observed.schedule || observed.schedule.cron !== d.schedule.cron || observed.schedule.timezone !== d.schedule.timezone))
+        changes.push('schedule');
+    if (!sameSet(observed.slicingExprs, d.slicingExprs))
+        changes.push('slicing_exprs');
+    return changes;
+}
+
+
+/***/ }),
+
+/***/ 9990:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   m: () => (/* binding */ systemClock)
+/* harmony export */ });
+// The ports of the serving endpoint and monitor domain: what the rollout and the executor need
+// from Databricks Model Serving and Lakehouse / Data Quality monitoring. The HTTP adapters are
+// src/platform/serving and src/platform/monitoring.
+/** Real time, for production runs. */
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+
+/***/ }),
+
 /***/ 5071:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Lo: () => (/* binding */ exitCodeForError),
 /* harmony export */   Ue: () => (/* binding */ hasErrorCode),
 /* harmony export */   d5: () => (/* binding */ ApplyError),
 /* harmony export */   dc: () => (/* binding */ EXIT),
@@ -57214,12 +54637,7 @@ const nullOnErrorCode = async (codes, work) => {
 };
 /** A promotion step could not reach its postcondition, or the world drifted from the plan. */
 class ApplyError extends Error {
-    reason;
     name = 'ApplyError';
-    constructor(message, reason) {
-        super(message);
-        this.reason = reason;
-    }
 }
 const EXIT = {
     ok: 0,
@@ -57229,6 +54647,8 @@ const EXIT = {
     /** A bug in mlops-gate itself. */
     internal: 4,
 };
+/** The one mapping from how a run ended (an exception) to its exit code. */
+const exitCodeForError = (e) => e instanceof ConfigError || e instanceof UsageError ? EXIT.invalid : e instanceof ApiError ? EXIT.evidence : EXIT.internal;
 
 
 /***/ }),
@@ -57244,8 +54664,10 @@ const EXIT = {
 /* unused harmony exports COMMANDS, splitList */
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
+/* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8485);
 // Inputs are parsed exactly once, at the edge, into an Invocation. Nothing else reads argv,
 // action inputs or flags. The CLI (argv) and the action (INPUT_* / MLOPS_GATE_* env) both end here.
+
 
 
 /** A plan invocation with the CLI's defaults (for programmatic callers such as the demo). */
@@ -57262,24 +54684,25 @@ const planInvocation = (configPath, overrides = {}) => ({
     ...overrides,
 });
 const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'demo', 'help', 'version'];
+const CHOICES = _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__/* .OUTPUT_FORMATS */ .DS.join('|');
 const USAGE = `mlops-gate — policy gates, promotion and rollback for ML models (MLflow, Databricks)
 
 Usage:
   mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
-  mlops-gate plan     [--config mlops.yml] [--format text|markdown|json] [--model M]... [--to ENV]
+  mlops-gate plan     [--config mlops.yml] [--format ${CHOICES}] [--model M]... [--to ENV]
                       [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn]
   mlops-gate promote  [--config mlops.yml] [--model M]... [--to ENV] [--expect-plan HASH|RESULT.json]
-                      [--dry-run] [--format text|markdown|json] [--result FILE] [--fail-on fail|warn]
+                      [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn]
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
-                      [--format text|markdown|json] [--result FILE]
+                      [--format ${CHOICES}] [--result FILE]
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
-  mlops-gate demo     [--format text|markdown|json]   (the main job on the built-in emulator)
+  mlops-gate demo     [--format ${CHOICES}]   (the main job on the built-in emulator)
   mlops-gate version | help
 
 Exit codes: 0 nothing blocks · 1 a gate blocks · 2 invalid config or usage · 3 evidence could not be gathered
             (promote/rollback: 3 also when a step failed, the plan drifted, or another run holds the lock)
 `;
-const FORMATS = ['text', 'markdown', 'json'];
+const FORMATS = _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__/* .OUTPUT_FORMATS */ .DS;
 const oneOf = (flag, value, allowed, fallback) => {
     if (value === undefined)
         return fallback;
@@ -57428,24 +54851,17 @@ const splitList = (values) => values.flatMap((v) => v.split(/[,\s]+/)).filter((v
 /* harmony export */   K5: () => (/* binding */ identityFor),
 /* harmony export */   SH: () => (/* binding */ planHash),
 /* harmony export */   ko: () => (/* binding */ splitCopies),
-/* harmony export */   qE: () => (/* binding */ resolveRef),
-/* harmony export */   y9: () => (/* binding */ parseVersionStatus)
+/* harmony export */   qE: () => (/* binding */ resolveRef)
 /* harmony export */ });
 /* unused harmony exports EMPTY_SNAPSHOT, targetRefFor */
-/* harmony import */ var _hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
-/* harmony import */ var _journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9259);
+/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6743);
+/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7707);
 /* harmony import */ var _serving_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7016);
 // Pure: (what to promote, what the destination looks like) → ordered, hashed steps.
 // No I/O, no clock. The destination snapshot is read by src/apply/observe.ts and passed in.
 
 
 
-/** Servers that omit the status only have READY versions (it appeared with asynchronous registration). */
-const parseVersionStatus = (status) => status === undefined || status === ''
-    ? 'READY'
-    : status === 'READY' || status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION'
-        ? status
-        : 'UNKNOWN';
 const isUnfinished = (v) => v.status === 'PENDING_REGISTRATION' || v.status === 'FAILED_REGISTRATION';
 const isUnused = (v) => v.aliases.length === 0 && (v.stage === null || v.stage.toLowerCase() === 'none');
 /**
@@ -57466,8 +54882,8 @@ function splitCopies(tagged) {
 }
 const EMPTY_SNAPSHOT = { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };
 const identityFor = (source) => ({
-    key: _journal_js__WEBPACK_IMPORTED_MODULE_1__/* .COPY_IDENTITY_KEY */ .Ff,
-    value: (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .copyIdentity */ .cC)(source.registry, source.name, source.version),
+    key: _registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .COPY_IDENTITY_KEY */ .Ff,
+    value: (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .copyIdentity */ .cC)(source.registry, source.name, source.version),
 });
 /** The destination version the plan promotes: the copy (copy mode) or the candidate itself. */
 function targetRefFor(input) {
@@ -57494,12 +54910,12 @@ function previousState(input, snapshot, target) {
     const previous = {};
     for (const alias of input.aliases) {
         const current = snapshot.aliases[alias] ?? null;
-        previous[alias] = target !== null && current === target ? (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeVersion */ .Db)(journal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)]) ?? null : current;
+        previous[alias] = target !== null && current === target ? (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeVersion */ .Db)(journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)]) ?? null : current;
     }
     let previousInStage = [];
     if (input.stage !== null) {
         if (target !== null && snapshot.inStage.includes(target)) {
-            const recorded = journal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)];
+            const recorded = journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)];
             previousInStage = recorded && recorded !== 'none' ? recorded.split(',').filter(Boolean) : [];
         }
         else {
@@ -57529,12 +54945,12 @@ function buildPlan(input, snapshot) {
         const sameServer = input.source.registry === dest.registry;
         const tags = {
             [id.key]: id.value,
-            [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.source]: `${input.source.name}/${input.source.version}`,
-            [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRegistry]: input.source.registry,
-            [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceUri]: input.source.source,
+            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.source]: `${input.source.name}/${input.source.version}`,
+            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRegistry]: input.source.registry,
+            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceUri]: input.source.source,
         };
         if (input.source.runId)
-            tags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRunId] = input.source.runId;
+            tags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRunId] = input.source.runId;
         specs.push({
             spec: {
                 kind: 'copy-version',
@@ -57552,21 +54968,21 @@ function buildPlan(input, snapshot) {
         });
     }
     specs.push({
-        spec: { kind: 'set-tags', registry: dest.registry, target, environment: input.to, tags: { [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.promotedFrom(input.to)]: input.from } },
+        spec: { kind: 'set-tags', registry: dest.registry, target, environment: input.to, tags: { [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.promotedFrom(input.to)]: input.from } },
         pre: `${describeRef(target)} exists`,
-        post: `${_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.planHash(input.to)} equals this plan's hash (journal: actor, run URL, time written with it)`,
+        post: `${_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.planHash(input.to)} equals this plan's hash (journal: actor, run URL, time written with it)`,
         text: `journal the promotion on ${describeRef(target)}`,
     });
-    const previousTags = { [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousChampion(input.to)]: (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previousChampion) };
+    const previousTags = { [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousChampion(input.to)]: (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previousChampion) };
     for (const alias of input.aliases)
-        previousTags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)] = (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previous[alias] ?? null);
+        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)] = (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previous[alias] ?? null);
     if (input.stage !== null)
-        previousTags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)] = previousInStage.length ? previousInStage.join(',') : 'none';
+        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)] = previousInStage.length ? previousInStage.join(',') : 'none';
     // The endpoint config this promotion replaces, journaled before any traffic moves (rollback restores it).
     const journal = resolved !== null ? snapshot.versions[resolved]?.tags ?? {} : {};
     const savedEndpoint = input.serving ? (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .previousEndpoint */ .nn)(input.serving, dest.model, snapshot.endpoint, resolved, journal, input.to) : null;
     if (savedEndpoint)
-        previousTags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.to)] = (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeSavedEndpoint */ .f4)(savedEndpoint);
+        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.to)] = (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeSavedEndpoint */ .f4)(savedEndpoint);
     specs.push({
         spec: { kind: 'record-previous-champion', registry: dest.registry, target, environment: input.to, previous, tags: previousTags },
         pre: `${describeRef(target)} exists`,
@@ -57629,7 +55045,7 @@ function buildPlan(input, snapshot) {
  * The hash covers what the plan will do (target, mode, every step's kind and inputs, including the
  * expected current state), never statuses, timestamps, actors or wording of the conditions.
  */
-const planHash = (input, steps, operation = 'promote') => (0,_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .hashOf */ .qQ)({
+const planHash = (input, steps, operation = 'promote') => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .hashOf */ .qQ)({
     ...(operation === 'promote' ? {} : { operation }),
     target: { model: input.model, from: input.from, to: input.to, mode: input.mode },
     steps: steps.map((s) => s.spec),
@@ -57638,51 +55054,10 @@ const planHash = (input, steps, operation = 'promote') => (0,_hash_js__WEBPACK_I
 
 /***/ }),
 
-/***/ 6654:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   CR: () => (/* binding */ hashMatches),
-/* harmony export */   dj: () => (/* binding */ canonicalJson),
-/* harmony export */   fg: () => (/* binding */ sha256Hex),
-/* harmony export */   qQ: () => (/* binding */ hashOf)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-// Canonical JSON (sorted keys, no whitespace) and sha256, so a plan's hash depends only on its
-// content: not on key order, timestamps or the machine that made it.
-
-const sha256Hex = (text) => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(text, 'utf8').digest('hex');
-function canonicalJson(value) {
-    if (value === null || typeof value !== 'object') {
-        if (value === undefined)
-            return 'null';
-        if (typeof value === 'number' && !Number.isFinite(value))
-            throw new TypeError('canonicalJson: non-finite number');
-        return JSON.stringify(value);
-    }
-    if (Array.isArray(value))
-        return `[${value.map(canonicalJson).join(',')}]`;
-    const entries = Object.entries(value)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-const hashOf = (value) => `sha256:${sha256Hex(canonicalJson(value))}`;
-/** `--expect-plan` accepts the full `sha256:<hex>` or a unique prefix of the hex (≥ 12 chars). */
-function hashMatches(expected, actual) {
-    const want = expected.trim().toLowerCase().replace(/^sha256:/, '');
-    const have = actual.toLowerCase().replace(/^sha256:/, '');
-    return want.length >= 12 && have.startsWith(want);
-}
-
-
-/***/ }),
-
 /***/ 4395:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Eo: () => (/* binding */ registryIdOf),
 /* harmony export */   UF: () => (/* binding */ stageFor),
 /* harmony export */   Y8: () => (/* binding */ stageModeRefusal),
 /* harmony export */   jD: () => (/* binding */ planInputFor),
@@ -57690,29 +55065,15 @@ function hashMatches(expected, actual) {
 /* harmony export */   yX: () => (/* binding */ aliasesFor)
 /* harmony export */ });
 /* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
-/* harmony import */ var _platform_monitoring_desired_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6185);
-/* harmony import */ var _rollout_spec_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3257);
+/* harmony import */ var _config_registries_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4598);
+/* harmony import */ var _endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7656);
+/* harmony import */ var _rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3257);
 // Pure: config + target + the candidate found in the source environment → what the promotion
 // must achieve (PlanInput), or a refusal a user can act on.
 
 
 
-/** A tracking URI without credentials, query, fragment or trailing slash: safe to log and to tag. */
-function registryIdOf(environment) {
-    if (environment.registry !== 'mlflow')
-        return `${environment.host.replace(/\/+$/, '')}#${environment.catalog}.${environment.schema}`;
-    try {
-        const url = new URL(environment.trackingUri);
-        url.username = '';
-        url.password = '';
-        url.search = '';
-        url.hash = '';
-        return url.toString().replace(/\/+$/, '');
-    }
-    catch {
-        return environment.trackingUri.replace(/\/+$/, '');
-    }
-}
+
 /**
  * Legacy stage of an environment in `stage` mode: names that mean production map to
  * `Production`, everything else to `Staging` (the only other promotable stage).
@@ -57732,9 +55093,9 @@ function aliasesFor(config, model, envName) {
 function stageModeRefusal(model, ...environments) {
     if (model.promotion !== 'stage')
         return null;
-    const uc = environments.find((e) => e.registry === 'databricks-uc');
-    return uc
-        ? `model "${model.id}": promotion: stage needs legacy registry stages, which Unity Catalog ("${uc.name}", databricks-uc) does not have; use promotion: copy (another catalog/schema) or alias`
+    const without = environments.find((e) => !(0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(e.registry).stages);
+    return without
+        ? `model "${model.id}": promotion: stage needs legacy registry stages, which ${(0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .registryLabel */ .YV)(without.registry)} ("${without.name}", ${without.registry}) does not have; use promotion: copy (another catalog/schema) or alias`
         : null;
 }
 function planInputFor(config, target, candidate) {
@@ -57752,13 +55113,13 @@ function planInputFor(config, target, candidate) {
     if (stageRefusal)
         return refuse(stageRefusal);
     const source = {
-        registry: registryIdOf(from),
+        registry: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registryIdOf */ .Eo)(from),
         name: candidate.name,
         version: candidate.version,
         source: candidate.source,
         runId: candidate.runId,
     };
-    const destination = { registry: registryIdOf(to), model: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registeredModelName */ .tI)(config, model.id, to.name) };
+    const destination = { registry: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registryIdOf */ .Eo)(to), model: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registeredModelName */ .tI)(config, model.id, to.name) };
     const sameModel = source.registry === destination.registry && source.name === destination.model;
     if (model.promotion === 'copy' && sameModel) {
         return refuse(`promotion: copy needs a different model name or server for "${target.to}" (both are "${destination.model}" on ${destination.registry}); ` +
@@ -57769,11 +55130,11 @@ function planInputFor(config, target, candidate) {
             `"${source.name}" on ${source.registry} and "${target.to}" uses "${destination.model}" on ${destination.registry}; use promotion: copy`);
     }
     // Serving and monitors exist on Databricks only; an MLflow environment has no endpoint to roll.
-    const serving = model.serving && to.registry === 'databricks-uc' && (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_2__/* .servingApplies */ .jz)(model.serving, to.name) ? model.serving : null;
-    const monitorConfig = model.monitor && to.registry === 'databricks-uc' && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
+    const serving = model.serving && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).serving && (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__/* .servingApplies */ .jz)(model.serving, to.name) ? model.serving : null;
+    const monitorConfig = model.monitor && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).monitors && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
     let monitor = null;
     if (monitorConfig) {
-        const desired = (0,_platform_monitoring_desired_js__WEBPACK_IMPORTED_MODULE_1__/* .desiredMonitor */ .Fk)(monitorConfig, to.name, { model: model.id });
+        const desired = (0,_endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_2__/* .desiredMonitor */ .Fk)(monitorConfig, to.name, { model: model.id });
         if (!desired.ok)
             return refuse(`monitor: ${desired.message}`);
         monitor = { api: monitorConfig.api, monitor: desired.monitor, refresh: monitorConfig.refreshAfterUpdate ? 'after-change' : 'never' };
@@ -57789,7 +55150,7 @@ function planInputFor(config, target, candidate) {
         stage: model.promotion === 'stage' ? stageFor(target.to) : null,
         serving: serving
             ? {
-                endpoint: (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_2__/* .endpointName */ .zY)(serving, to.name, model.id),
+                endpoint: (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__/* .endpointName */ .zY)(serving, to.name, model.id),
                 strategy: serving.strategy,
                 health: serving.health,
                 workloadSize: serving.workloadSize,
@@ -57806,7 +55167,181 @@ const isRefusal = (x) => 'reason' in x;
 
 /***/ }),
 
-/***/ 9259:
+/***/ 7016:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   T2: () => (/* binding */ restoreStep),
+/* harmony export */   VI: () => (/* binding */ entityFor),
+/* harmony export */   f4: () => (/* binding */ encodeSavedEndpoint),
+/* harmony export */   nn: () => (/* binding */ previousEndpoint),
+/* harmony export */   tX: () => (/* binding */ monitorStep),
+/* harmony export */   vF: () => (/* binding */ servingStep)
+/* harmony export */ });
+/* unused harmony exports decodeSavedEndpoint, configOf */
+/* harmony import */ var _rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4250);
+/* harmony import */ var _rollout_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1000);
+/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6743);
+/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7707);
+// Pure: the serving-endpoint and monitor part of a promotion plan, and what the journal records
+// about the endpoint so a rollback can put it back. No I/O: the endpoint as read by the executor is
+// part of the destination snapshot.
+
+
+
+
+const encodeSavedEndpoint = (saved) => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_2__/* .canonicalJson */ .dj)(saved);
+function decodeSavedEndpoint(value) {
+    if (!value)
+        return null;
+    try {
+        const parsed = JSON.parse(value);
+        return typeof parsed === 'object' && parsed !== null && typeof parsed.endpoint === 'string' ? parsed : null;
+    }
+    catch {
+        return null;
+    }
+}
+/** Input form of a live config: no config version, entities as PUT /config takes them. */
+const configOf = (view) => view?.config ? { servedEntities: view.config.servedEntities.map((e) => ({ ...e })), routes: view.config.routes.map((r) => ({ ...r })) } : null;
+const servesVersion = (config, entityName, version) => version !== null && !!config?.servedEntities.some((e) => e.entityName === entityName && e.entityVersion === version);
+/**
+ * What the endpoint held before this promotion. Once the endpoint serves the promoted version (a
+ * re-run, or a resume mid-canary), the live config is no longer "before": the journal the first run
+ * wrote answers instead, so a finished promotion re-plans to the same hash.
+ */
+function previousEndpoint(serving, entityName, live, target, journal, environment) {
+    const recorded = decodeSavedEndpoint(journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_3__/* .JOURNAL */ .Ex.previousEndpoint(environment)]);
+    if (recorded && recorded.endpoint === serving.endpoint && servesVersion(live?.config, entityName, target))
+        return recorded;
+    return { endpoint: serving.endpoint, configVersion: live?.config?.configVersion ?? null, config: configOf(live) };
+}
+function servingStep(serving, environment, entityName, target, resolved, previous) {
+    const expected = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .expectationOf */ .EV)(previous.config, previous.configVersion);
+    const was = previous.config ? (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .describeConfig */ .Yy)(previous.config) : 'no endpoint';
+    const version = resolved ? `v${resolved}` : 'the new version';
+    return {
+        spec: {
+            kind: 'serving-rollout',
+            environment,
+            target,
+            endpoint: serving.endpoint,
+            strategy: serving.strategy,
+            health: serving.health,
+            entity: { entityName, workloadSize: serving.workloadSize, scaleToZero: serving.scaleToZero },
+            inferenceTable: serving.inferenceTable,
+            expected,
+            waitTimeoutSeconds: serving.waitTimeoutSeconds,
+        },
+        pre: `serving endpoint "${serving.endpoint}" serves ${was} (or is part-way through this rollout, or done)`,
+        post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${serving.inferenceTable ? ', inference table on' : ''}`,
+        text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${(0,_rollout_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__/* .strategyLabel */ .c_)(serving.strategy)}); now: ${was}`,
+    };
+}
+const monitorStep = (request, environment) => ({
+    spec: { kind: 'ensure-monitor', environment, request },
+    pre: `table ${request.monitor.table} and schema ${request.monitor.outputSchema} exist`,
+    post: `a ${request.api} monitor on ${request.monitor.table} matches the config`,
+    text: `ensure the monitor on ${request.monitor.table} (${request.api}, output ${request.monitor.outputSchema})`,
+});
+/** The served entity for one version, from a step's version-less entity. */
+const entityFor = (entity, version) => ({
+    name: (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .servedEntityName */ .cD)(entity.entityName, version),
+    entityName: entity.entityName,
+    entityVersion: version,
+    workloadSize: entity.workloadSize,
+    scaleToZero: entity.scaleToZero,
+});
+/**
+ * Rollback of the endpoint: the config journaled on the version rolled back from. When the
+ * promotion created the endpoint (nothing to put back), the rolled-back-to version takes the
+ * rolled-back-from entity's place at 100%. null: nothing to restore (no endpoint involved).
+ */
+function restoreStep(input) {
+    if (input.from === null)
+        return null;
+    const saved = decodeSavedEndpoint(input.fromJournal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_3__/* .JOURNAL */ .Ex.previousEndpoint(input.environment)]);
+    if (!saved || saved.endpoint !== input.endpoint)
+        return null;
+    let config = saved.config;
+    if (config === null) {
+        const live = configOf(input.live);
+        const fromEntity = live?.servedEntities.find((e) => e.entityName === input.entityName && e.entityVersion === input.from);
+        if (fromEntity) {
+            const name = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .servedEntityName */ .cD)(input.entityName, input.to);
+            config = { servedEntities: [{ ...fromEntity, name, entityVersion: input.to }], routes: [{ servedEntityName: name, percent: 100 }] };
+        }
+        else if (live && live.servedEntities.length === 1 && live.servedEntities[0].entityVersion === input.to) {
+            config = live; // already done by an earlier run
+        }
+        else {
+            return null;
+        }
+    }
+    return {
+        spec: {
+            kind: 'restore-endpoint',
+            environment: input.environment,
+            endpoint: input.endpoint,
+            entityName: input.entityName,
+            fromVersion: input.from,
+            config,
+            waitTimeoutSeconds: input.waitTimeoutSeconds,
+        },
+        pre: `serving endpoint "${input.endpoint}" serves ${input.entityName} v${input.from} (or already the restored config)`,
+        post: `"${input.endpoint}" serves ${(0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .describeConfig */ .Yy)(config)}, settled`,
+        text: `restore serving endpoint "${input.endpoint}" to ${(0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .describeConfig */ .Yy)(config)}`,
+    };
+}
+
+
+/***/ }),
+
+/***/ 5810:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ob: () => (/* binding */ applySeverity),
+  uF: () => (/* binding */ isWaivable),
+  QZ: () => (/* binding */ worst)
+});
+
+// UNUSED EXPORTS: OUTCOME_ORDER, blocks, isWorse, outcomeRank
+
+;// CONCATENATED MODULE: ./lib/src/policy/types.js
+// The gate contract. A gate type is one file in ./gates implementing GateType, registered once in
+// ./registry.ts. Gates are pure: evidence and the clock come in, a GateResult goes out.
+/** Outcomes, best to worst. The order is fixed: a verdict is the worst outcome ("worst wins"). */
+const OUTCOME_ORDER = ['skipped', 'pass', 'waived', 'warn', 'fail', 'error'];
+
+;// CONCATENATED MODULE: ./lib/src/policy/outcome.js
+// The outcome algebra: a fixed order, "worst wins", and which outcomes block a promotion.
+
+
+/** Position in the fixed order skipped < pass < waived < warn < fail < error. */
+const outcomeRank = (outcome) => OUTCOME_ORDER.indexOf(outcome);
+const isWorse = (a, b) => outcomeRank(a) > outcomeRank(b);
+/** The worst of the given outcomes; `skipped` (the bottom of the order) when there are none. */
+const worst = (outcomes) => {
+    let result = 'skipped';
+    for (const outcome of outcomes)
+        if (isWorse(outcome, result))
+            result = outcome;
+    return result;
+};
+/** `fail` and `error` stop a promotion; everything else lets it through. */
+const blocks = (outcome) => outcome === 'fail' || outcome === 'error';
+/** A severity-warn gate reports a failure as `warn`; every other outcome is unchanged. */
+const applySeverity = (outcome, severity) => severity === 'warn' && outcome === 'fail' ? 'warn' : outcome;
+/** Only a failure or a warning can be waived: `error` means "not evaluated" and is never waived. */
+const isWaivable = (outcome) => outcome === 'fail' || outcome === 'warn';
+
+
+/***/ }),
+
+/***/ 7707:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -57819,7 +55354,7 @@ const isRefusal = (x) => 'reason' in x;
 /* harmony export */   cC: () => (/* binding */ copyIdentity)
 /* harmony export */ });
 /* unused harmony exports TAG_PREFIX, NONE */
-/* harmony import */ var _hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
+/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6743);
 // Tag keys of the audit journal. Tags live on the destination model version (and, for
 // rollbacks, on the registered model), so the registry itself records who promoted what, from
 // where, under which plan, and what it replaced. Keys are namespaced `mlops_gate.`; per-environment
@@ -57857,7 +55392,7 @@ const JOURNAL = {
 };
 const NONE = 'none';
 /** Deterministic, quote-free identity value for "the copy of (registry, name, version)". */
-const copyIdentity = (registry, name, version) => (0,_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .fg)(`${registry}\n${name}\n${version}`).slice(0, 32);
+const copyIdentity = (registry, name, version) => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .fg)(`${registry}\n${name}\n${version}`).slice(0, 32);
 /** `none` ↔ null in tag values. */
 const encodeVersion = (v) => v ?? NONE;
 const decodeVersion = (v) => v === undefined ? undefined : v === NONE || v === '' ? null : v;
@@ -57865,817 +55400,347 @@ const decodeVersion = (v) => v === undefined ? undefined : v === NONE || v === '
 
 /***/ }),
 
-/***/ 7016:
+/***/ 9695:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   T2: () => (/* binding */ restoreStep),
-/* harmony export */   VI: () => (/* binding */ entityFor),
-/* harmony export */   f4: () => (/* binding */ encodeSavedEndpoint),
-/* harmony export */   nn: () => (/* binding */ previousEndpoint),
-/* harmony export */   tX: () => (/* binding */ monitorStep),
-/* harmony export */   vF: () => (/* binding */ servingStep)
+/* harmony export */   O: () => (/* binding */ jsonRenderer),
+/* harmony export */   h: () => (/* binding */ renderJson)
 /* harmony export */ });
-/* unused harmony exports decodeSavedEndpoint, configOf */
-/* harmony import */ var _rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4250);
-/* harmony import */ var _hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
-/* harmony import */ var _journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9259);
-// Pure: the serving-endpoint and monitor part of a promotion plan, and what the journal records
-// about the endpoint so a rollback can put it back. No I/O: the endpoint as read by the executor is
-// part of the destination snapshot.
+// The result document itself, for machines (`--format json`, `--result FILE`).
+const renderJson = (result) => JSON.stringify(result, null, 2) + '\n';
+const jsonRenderer = { render: renderJson };
 
 
+/***/ }),
 
-const encodeSavedEndpoint = (saved) => (0,_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .canonicalJson */ .dj)(saved);
-function decodeSavedEndpoint(value) {
-    if (!value)
-        return null;
-    try {
-        const parsed = JSON.parse(value);
-        return typeof parsed === 'object' && parsed !== null && typeof parsed.endpoint === 'string' ? parsed : null;
-    }
-    catch {
-        return null;
-    }
-}
-/** Input form of a live config: no config version, entities as PUT /config takes them. */
-const configOf = (view) => view?.config ? { servedEntities: view.config.servedEntities.map((e) => ({ ...e })), routes: view.config.routes.map((r) => ({ ...r })) } : null;
-const servesVersion = (config, entityName, version) => version !== null && !!config?.servedEntities.some((e) => e.entityName === entityName && e.entityVersion === version);
-/**
- * What the endpoint held before this promotion. Once the endpoint serves the promoted version (a
- * re-run, or a resume mid-canary), the live config is no longer "before": the journal the first run
- * wrote answers instead, so a finished promotion re-plans to the same hash.
- */
-function previousEndpoint(serving, entityName, live, target, journal, environment) {
-    const recorded = decodeSavedEndpoint(journal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(environment)]);
-    if (recorded && recorded.endpoint === serving.endpoint && servesVersion(live?.config, entityName, target))
-        return recorded;
-    return { endpoint: serving.endpoint, configVersion: live?.config?.configVersion ?? null, config: configOf(live) };
-}
-const strategyText = (s) => s.kind === 'canary' ? `canary ${s.steps.join(' → ')}%` : s.kind === 'ab' ? `A/B ${100 - s.candidatePercent}/${s.candidatePercent}` : s.kind.replace('_', '-');
-function servingStep(serving, environment, entityName, target, resolved, previous) {
-    const expected = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .expectationOf */ .EV)(previous.config, previous.configVersion);
-    const was = previous.config ? (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(previous.config) : 'no endpoint';
-    const version = resolved ? `v${resolved}` : 'the new version';
-    return {
-        spec: {
-            kind: 'serving-rollout',
-            environment,
-            target,
-            endpoint: serving.endpoint,
-            strategy: serving.strategy,
-            health: serving.health,
-            entity: { entityName, workloadSize: serving.workloadSize, scaleToZero: serving.scaleToZero },
-            inferenceTable: serving.inferenceTable,
-            expected,
-            waitTimeoutSeconds: serving.waitTimeoutSeconds,
-        },
-        pre: `serving endpoint "${serving.endpoint}" serves ${was} (or is part-way through this rollout, or done)`,
-        post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${serving.inferenceTable ? ', inference table on' : ''}`,
-        text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${strategyText(serving.strategy)}); now: ${was}`,
-    };
-}
-const monitorStep = (request, environment) => ({
-    spec: { kind: 'ensure-monitor', environment, request },
-    pre: `table ${request.monitor.table} and schema ${request.monitor.outputSchema} exist`,
-    post: `a ${request.api} monitor on ${request.monitor.table} matches the config`,
-    text: `ensure the monitor on ${request.monitor.table} (${request.api}, output ${request.monitor.outputSchema})`,
+/***/ 8485:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  DS: () => (/* binding */ OUTPUT_FORMATS),
+  C8: () => (/* binding */ renderResult)
 });
-/** The served entity for one version, from a step's version-less entity. */
-const entityFor = (entity, version) => ({
-    name: (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .servedEntityName */ .cD)(entity.entityName, version),
-    entityName: entity.entityName,
-    entityVersion: version,
-    workloadSize: entity.workloadSize,
-    scaleToZero: entity.scaleToZero,
+
+// UNUSED EXPORTS: RENDERERS
+
+// EXTERNAL MODULE: ./lib/src/report/json.js
+var json = __nccwpck_require__(9695);
+// EXTERNAL MODULE: ./lib/src/errors.js
+var errors = __nccwpck_require__(5071);
+;// CONCATENATED MODULE: ./lib/src/report/format.js
+// Small formatting helpers shared by the renderers.
+const OUTCOME_LABEL = {
+    pass: 'PASS',
+    fail: 'FAIL',
+    warn: 'WARN',
+    error: 'ERROR',
+    skipped: 'SKIPPED',
+    waived: 'WAIVED',
+};
+const OUTCOME_EMOJI = {
+    pass: '✅',
+    fail: '❌',
+    warn: '⚠️',
+    error: '🛑',
+    skipped: '⏭️',
+    waived: '🛡️',
+};
+const formatValue = (v) => {
+    if (v === null || v === undefined)
+        return '—';
+    if (typeof v === 'number') {
+        if (!Number.isFinite(v))
+            return String(v);
+        if (Number.isInteger(v))
+            return String(v);
+        const abs = Math.abs(v);
+        return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+    }
+    return String(v);
+};
+const formatMeasured = (m) => Object.entries(m)
+    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .join(', ');
+const formatVersion = (v, none) => (v ? `${v.name} v${v.version}` : none);
+
+;// CONCATENATED MODULE: ./lib/src/report/plans.js
+// Text and markdown for the promotion part of a result (the `plan` field of each target). The
+// gate part is rendered by src/report; the CLI appends this after it for promote/rollback.
+const STEP_MARK = {
+    satisfied: '=',
+    done: '✓',
+    pending: '·',
+    failed: '✗',
+    'not-run': '-',
+};
+const STATUS_LABEL = {
+    planned: 'PLANNED',
+    blocked: 'BLOCKED',
+    'up-to-date': 'UP-TO-DATE',
+    applied: 'APPLIED',
+    locked: 'LOCKED',
+    drift: 'DRIFT',
+    failed: 'FAILED',
+    refused: 'REFUSED',
+};
+const withPlans = (result) => result.targets.filter((t) => t.plan !== undefined);
+const title = (t) => (t.plan?.mode === 'rollback' ? `${t.model} in ${t.to}` : `${t.model}  ${t.from} → ${t.to}`);
+function renderPlansText(result) {
+    const targets = withPlans(result);
+    if (targets.length === 0)
+        return '';
+    const out = [result.command === 'rollback' ? 'Rollback:' : 'Promotion:'];
+    for (const t of targets) {
+        const p = t.plan;
+        out.push(`  ${STATUS_LABEL[p.status].padEnd(11)}${title(t)}  (${p.mode}${p.hash ? `, plan ${p.hash}` : ''})`);
+        out.push(`             ${p.message}`);
+        if (p.destination) {
+            out.push(`             destination "${p.destination.model}"${p.destination.version ? ` v${p.destination.version}` : ''} on ${p.destination.registry}; previous champion ${p.previousChampion ? `v${p.previousChampion}` : '(none)'}`);
+        }
+        for (const s of p.steps) {
+            out.push(`      ${STEP_MARK[s.status]} ${s.id.padEnd(28)}${s.description}${s.status === 'satisfied' ? ' (already done)' : ''}${s.message ? ` — ${s.message}` : ''}`);
+        }
+        out.push(`             writes: ${p.writes}`);
+    }
+    out.push('  legend: ✓ done · = already satisfied (no write) · · to do · ✗ failed · - not run', '');
+    return out.join('\n') + '\n';
+}
+const md = (s) => s.replace(/\|/g, '\\|');
+function renderPlansMarkdown(result) {
+    const targets = withPlans(result);
+    if (targets.length === 0)
+        return '';
+    const out = [`### ${result.command === 'rollback' ? 'Rollback' : 'Promotion plan'}`, ''];
+    for (const t of targets) {
+        const p = t.plan;
+        out.push(`**${STATUS_LABEL[p.status]}** \`${title(t)}\` (${p.mode})${p.hash ? ` — plan \`${p.hash}\`` : ''}`, '', md(p.message), '');
+        if (p.steps.length) {
+            out.push('| | step | precondition | postcondition |', '|---|---|---|---|');
+            for (const s of p.steps)
+                out.push(`| ${STEP_MARK[s.status]} | ${md(s.description)} | ${md(s.precondition)} | ${md(s.postcondition)} |`);
+            out.push('');
+        }
+    }
+    return out.join('\n') + '\n';
+}
+
+;// CONCATENATED MODULE: ./lib/src/report/markdown.js
+// Markdown report: PR comments and the job summary. Stays under GitHub's comment limit by folding
+// details (passing targets first) and linking to the full report.
+
+
+
+const GITHUB_COMMENT_LIMIT = 65_536;
+/** Markdown table cells must not contain raw pipes or newlines. */
+const cell = (s) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const verdictLine = (r) => {
+    const blocked = r.targets.filter((t) => t.verdict === 'fail' || t.verdict === 'error').length;
+    if (r.targets.length === 0)
+        return 'No targets to evaluate.';
+    if (blocked === 0)
+        return `${OUTCOME_EMOJI[r.verdict]} **${OUTCOME_LABEL[r.verdict]}**: nothing blocks (${r.targets.length} target(s)).`;
+    return `${OUTCOME_EMOJI[r.verdict]} **${OUTCOME_LABEL[r.verdict]}**: ${blocked} of ${r.targets.length} target(s) blocked.`;
+};
+const summaryTable = (r) => [
+    '| Model | From → To | Candidate | Champion | Verdict |',
+    '|---|---|---|---|---|',
+    ...r.targets.map((t) => `| ${cell(t.model)} | ${cell(t.from)} → ${cell(t.to)} | ${cell(formatVersion(t.candidate, '—'))} | ${cell(formatVersion(t.champion, 'none yet'))} | ${OUTCOME_EMOJI[t.verdict]} ${OUTCOME_LABEL[t.verdict]} |`),
+];
+const waiverNote = (g) => g.waiver
+    ? `${g.waiver.expired ? '⌛ expired waiver (not applied)' : '🛡️ waived'} by ${g.waiver.owner} until ${g.waiver.expires}: ${g.waiver.reason}`
+    : '';
+const gateTable = (t) => [
+    '| | Gate | Result | Measured | Threshold |',
+    '|---|---|---|---|---|',
+    ...t.gates.map((g) => {
+        const note = waiverNote(g);
+        return `| ${OUTCOME_EMOJI[g.outcome]} | \`${cell(g.id)}\` | ${cell(g.message)}${note ? `<br>${cell(note)}` : ''} | ${cell(formatMeasured(g.measured))} | ${cell(formatMeasured(g.threshold))} |`;
+    }),
+];
+const metricsLine = (t) => {
+    const c = t.candidate?.metrics;
+    if (!c || Object.keys(c).length === 0)
+        return [];
+    const ch = t.champion?.metrics ?? {};
+    const keys = Object.keys(c).sort();
+    return [
+        '',
+        '| Metric | Candidate | Champion |',
+        '|---|---|---|',
+        ...keys.map((k) => `| ${cell(k)} | ${formatValue(c[k])} | ${formatValue(ch[k])} |`),
+    ];
+};
+function targetDetails(t, open) {
+    const links = [t.candidate?.url ? `[candidate](${t.candidate.url})` : '', t.champion?.url ? `[champion](${t.champion.url})` : '']
+        .filter(Boolean)
+        .join(' · ');
+    return [
+        `<details${open ? ' open' : ''}><summary>${OUTCOME_EMOJI[t.verdict]} <b>${escapeHtml(t.model)}</b> ${escapeHtml(t.from)} → ${escapeHtml(t.to)}: ${escapeHtml(t.summary)}</summary>`,
+        '',
+        ...(links ? [links, ''] : []),
+        ...(t.gates.length ? gateTable(t) : ['_No gates apply to this target._']),
+        ...metricsLine(t),
+        '',
+        '</details>',
+        '',
+    ];
+}
+const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+function renderMarkdown(result, options = {}) {
+    const limit = Math.min(options.maxChars ?? GITHUB_COMMENT_LIMIT - 1_000, GITHUB_COMMENT_LIMIT - 1_000);
+    const head = [
+        ...(options.marker ? [options.marker] : []),
+        `### mlops-gate ${result.command}: \`${result.config.file}\``,
+        '',
+        verdictLine(result),
+        '',
+        ...(result.targets.length ? summaryTable(result) : []),
+        '',
+    ];
+    const diagnostics = result.diagnostics.length
+        ? ['**Findings**', '', ...result.diagnostics.map((d) => `- ${(0,errors/* formatDiagnostic */.xy)(d)}`), '']
+        : [];
+    const foot = [`<sub>config sha256:${result.config.digest.slice(0, 12)} · result schema v${result.schemaVersion} · ${result.generatedAt}</sub>`];
+    // Blocked targets are expanded; others are collapsed. When too long, drop details of the least
+    // interesting targets first (pass/skipped, then warn/waived), then of blocked ones.
+    const rank = (t) => ({ error: 0, fail: 1, warn: 2, waived: 3, pass: 4, skipped: 5 })[t.verdict];
+    const order = result.targets.map((t, i) => ({ t, i })).sort((a, b) => rank(b.t) - rank(a.t));
+    const details = result.targets.map((t) => targetDetails(t, t.verdict === 'fail' || t.verdict === 'error').join('\n') + '\n');
+    const shown = new Set(result.targets.map((_, i) => i));
+    const foldNote = (folded) => folded
+        ? `_${folded} target(s) folded to stay under GitHub's comment size limit${options.fullReportUrl ? `: see the [full report](${options.fullReportUrl})` : ' (full report in the job summary)'}._\n\n`
+        : '';
+    const fixed = head.join('\n').length + [...diagnostics, ...foot].join('\n').length + 300;
+    let size = fixed + details.reduce((n, d) => n + d.length, 0);
+    for (const { i } of order) {
+        if (size <= limit)
+            break;
+        shown.delete(i);
+        size -= details[i].length;
+    }
+    let text = [head.join('\n'), result.targets.map((_, i) => (shown.has(i) ? details[i] : '')).join('') + foldNote(result.targets.length - shown.size), [...diagnostics, ...foot].join('\n')].join('\n') + '\n';
+    if (text.length > limit)
+        text = text.slice(0, limit - 200) + '\n\n_…truncated: see the full report in the job summary._\n';
+    return text;
+}
+/** The gate report, then the promotion or rollback part. */
+const markdownRenderer = { render: (result) => withSection(renderMarkdown(result), renderPlansMarkdown(result)) };
+/** `report` then `section` after a blank line, or `report` alone when the section is empty. */
+const withSection = (report, section) => (section ? `${report}\n${section}` : report);
+
+;// CONCATENATED MODULE: ./lib/src/report/text.js
+// Plain-text report for terminals and logs.
+
+
+
+const pad = (s, n) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+function renderTarget(t) {
+    const lines = [
+        `${pad(OUTCOME_LABEL[t.verdict], 8)}${t.model}  ${t.from} → ${t.to}`,
+        `        candidate ${formatVersion(t.candidate, '(none)')} · champion ${formatVersion(t.champion, '(none yet)')}`,
+        `        ${t.summary}`,
+    ];
+    const idWidth = Math.min(48, Math.max(0, ...t.gates.map((g) => g.id.length)) + 2);
+    for (const g of t.gates) {
+        lines.push(`    ${pad(OUTCOME_LABEL[g.outcome], 8)}${pad(g.id, idWidth)}${g.message}`);
+        const details = [
+            Object.keys(g.measured).length ? `measured: ${formatMeasured(g.measured)}` : '',
+            Object.keys(g.threshold).length ? `threshold: ${formatMeasured(g.threshold)}` : '',
+        ].filter(Boolean);
+        if (details.length)
+            lines.push(`${' '.repeat(12 + idWidth)}${details.join(' · ')}`);
+        if (g.waiver) {
+            const state = g.waiver.expired ? 'EXPIRED waiver (not applied)' : 'waived';
+            lines.push(`${' '.repeat(12 + idWidth)}${state} by ${g.waiver.owner} until ${g.waiver.expires}: ${g.waiver.reason}`);
+        }
+    }
+    return lines;
+}
+function renderText(result) {
+    const out = [`mlops-gate ${result.command} — ${result.config.file} (sha256:${result.config.digest.slice(0, 12)})`, ''];
+    if (result.targets.length === 0)
+        out.push('No targets: no model has an environment to promote to (check promote_from).');
+    for (const t of result.targets)
+        out.push(...renderTarget(t), '');
+    for (const d of result.diagnostics)
+        out.push((0,errors/* formatDiagnostic */.xy)(d));
+    if (result.diagnostics.length)
+        out.push('');
+    const blocked = result.targets.filter((t) => t.verdict === 'fail' || t.verdict === 'error').length;
+    out.push(`Verdict: ${OUTCOME_LABEL[result.verdict]} (${blocked} of ${result.targets.length} target(s) blocked)`);
+    if (result.requests) {
+        out.push(`Requests: ${result.requests.total} (${result.requests.retries} retries) in ${result.requests.wallMs} ms`);
+    }
+    return out.join('\n') + '\n';
+}
+/** The gate report, then the promotion or rollback part. */
+const textRenderer = { render: (result) => `${renderText(result)}\n${renderPlansText(result)}` };
+
+;// CONCATENATED MODULE: ./lib/src/report/renderers.js
+// Every output format, one row each. `--format` choices, the usage text and the action derive
+// from this table; a new format is its file under src/report/ and one row here.
+
+
+
+const RENDERERS = {
+    text: textRenderer,
+    markdown: markdownRenderer,
+    json: json/* jsonRenderer */.O,
+};
+const OUTPUT_FORMATS = Object.keys(RENDERERS);
+const renderResult = (result, format) => RENDERERS[format].render(result);
+
+
+/***/ }),
+
+/***/ 229:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  j: () => (/* binding */ resultDocument),
+  d: () => (/* binding */ withTargets)
 });
-/**
- * Rollback of the endpoint: the config journaled on the version rolled back from. When the
- * promotion created the endpoint (nothing to put back), the rolled-back-to version takes the
- * rolled-back-from entity's place at 100%. null: nothing to restore (no endpoint involved).
- */
-function restoreStep(input) {
-    if (input.from === null)
-        return null;
-    const saved = decodeSavedEndpoint(input.fromJournal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.environment)]);
-    if (!saved || saved.endpoint !== input.endpoint)
-        return null;
-    let config = saved.config;
-    if (config === null) {
-        const live = configOf(input.live);
-        const fromEntity = live?.servedEntities.find((e) => e.entityName === input.entityName && e.entityVersion === input.from);
-        if (fromEntity) {
-            const name = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .servedEntityName */ .cD)(input.entityName, input.to);
-            config = { servedEntities: [{ ...fromEntity, name, entityVersion: input.to }], routes: [{ servedEntityName: name, percent: 100 }] };
-        }
-        else if (live && live.servedEntities.length === 1 && live.servedEntities[0].entityVersion === input.to) {
-            config = live; // already done by an earlier run
-        }
-        else {
-            return null;
-        }
-    }
-    return {
-        spec: {
-            kind: 'restore-endpoint',
-            environment: input.environment,
-            endpoint: input.endpoint,
-            entityName: input.entityName,
-            fromVersion: input.from,
-            config,
-            waitTimeoutSeconds: input.waitTimeoutSeconds,
-        },
-        pre: `serving endpoint "${input.endpoint}" serves ${input.entityName} v${input.from} (or already the restored config)`,
-        post: `"${input.endpoint}" serves ${(0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(config)}, settled`,
-        text: `restore serving endpoint "${input.endpoint}" to ${(0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(config)}`,
-    };
-}
 
-
-/***/ }),
-
-/***/ 6185:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ dqProfilingConfig),
-/* harmony export */   Fk: () => (/* binding */ desiredMonitor),
-/* harmony export */   Ge: () => (/* binding */ observeLegacy),
-/* harmony export */   fK: () => (/* binding */ legacyUpdateBody),
-/* harmony export */   t1: () => (/* binding */ dqUpdateMask),
-/* harmony export */   u4: () => (/* binding */ diffMonitor),
-/* harmony export */   y6: () => (/* binding */ observeDataQuality),
-/* harmony export */   yl: () => (/* binding */ legacyCreateBody)
-/* harmony export */ });
-/* unused harmony exports normalizeGranularity, dqGranularity, legacyGranularity, legacyInferenceLog, dqInferenceLog */
-/* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
-// Pure: a MonitorConfig for one environment → the monitor we want, each API's request shape, and
-// the difference between what we want and what a monitor holds. Both APIs are read into one
-// comparable form so "unchanged" means the same thing whichever API created the monitor.
-
-const GRANULARITIES = ['5 minutes', '30 minutes', '1 hour', '1 day', '1 week', '2 weeks', '3 weeks', '4 weeks', '1 month', '1 year'];
-/** "1 Day", "1 weeks", " 2 week" → the API's legacy spelling; null when not a supported granularity. */
-function normalizeGranularity(raw) {
-    const text = raw.trim().toLowerCase().replace(/\s+/g, ' ');
-    const m = /^(\d+) (minute|hour|day|week|month|year)s?$/.exec(text);
-    if (!m)
-        return null;
-    const n = Number(m[1]);
-    const candidate = `${n} ${m[2]}${n === 1 ? '' : 's'}`;
-    return GRANULARITIES.includes(candidate) ? candidate : null;
-}
-/** "1 day" → `AGGREGATION_GRANULARITY_1_DAY` (Data Quality v1 enum). */
-const dqGranularity = (legacy) => `AGGREGATION_GRANULARITY_${legacy.toUpperCase().replace(/ /g, '_')}`;
-/** `AGGREGATION_GRANULARITY_2_WEEKS` → "2 weeks". */
-const legacyGranularity = (dq) => GRANULARITIES.find((g) => dqGranularity(g) === dq) ?? null;
-/** The monitor one environment wants. `model` fills `${model}` in templates. */
-function desiredMonitor(config, environment, options = {}) {
-    const values = { env: environment, model: options.model ?? '' };
-    const table = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.table, values);
-    const outputSchema = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.outputSchema, values);
-    if (table.split('.').length !== 3)
-        return { ok: false, message: `monitor table "${table}" is not a three-level name (catalog.schema.table)` };
-    if (outputSchema.split('.').length !== 2)
-        return { ok: false, message: `monitor output_schema "${outputSchema}" is not catalog.schema` };
-    const granularities = [];
-    for (const g of config.inferenceLog.granularities) {
-        const normal = normalizeGranularity(g);
-        if (!normal)
-            return { ok: false, message: `monitor granularity "${g}" is not supported; use one of ${GRANULARITIES.map((x) => `"${x}"`).join(', ')}` };
-        if (!granularities.includes(normal))
-            granularities.push(normal);
-    }
-    return {
-        ok: true,
-        monitor: {
-            table,
-            outputSchema,
-            assetsDir: options.assetsDir ?? `/Workspace/Shared/mlops-gate/monitors/${table}`,
-            inferenceLog: { ...config.inferenceLog, granularities },
-            schedule: config.schedule,
-            slicingExprs: [...config.slicingExprs],
-        },
-    };
-}
-// ---------------------------------------------------------------------------------------------
-// Request shapes
-function legacyInferenceLog(d) {
-    const log = d.inferenceLog;
-    return {
-        problem_type: log.problemType === 'regression' ? 'PROBLEM_TYPE_REGRESSION' : 'PROBLEM_TYPE_CLASSIFICATION',
-        prediction_col: log.predictionCol,
-        timestamp_col: log.timestampCol,
-        model_id_col: log.modelIdCol,
-        granularities: [...log.granularities],
-        ...(log.labelCol ? { label_col: log.labelCol } : {}),
-    };
-}
-function dqInferenceLog(d) {
-    const log = d.inferenceLog;
-    return {
-        problem_type: log.problemType === 'regression' ? 'INFERENCE_PROBLEM_TYPE_REGRESSION' : 'INFERENCE_PROBLEM_TYPE_CLASSIFICATION',
-        prediction_column: log.predictionCol,
-        timestamp_column: log.timestampCol,
-        model_id_column: log.modelIdCol,
-        granularities: log.granularities.map(dqGranularity),
-        ...(log.labelCol ? { label_column: log.labelCol } : {}),
-    };
-}
-const schedule = (d) => (d.schedule ? { quartz_cron_expression: d.schedule.cron, timezone_id: d.schedule.timezone } : undefined);
-/** POST body for the legacy API (the table is in the path). */
-function legacyCreateBody(d) {
-    return {
-        output_schema_name: d.outputSchema,
-        assets_dir: d.assetsDir,
-        inference_log: legacyInferenceLog(d),
-        ...(d.schedule ? { schedule: schedule(d) } : {}),
-        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
-    };
-}
-/** PUT body for the legacy API: given fields replace, omitted ones are kept, so send only what changed. */
-function legacyUpdateBody(d, changes) {
-    const body = { output_schema_name: d.outputSchema };
-    if (changes.includes('inference_log'))
-        body.inference_log = legacyInferenceLog(d);
-    if (changes.includes('schedule') && d.schedule)
-        body.schedule = schedule(d);
-    if (changes.includes('slicing_exprs'))
-        body.slicing_exprs = [...d.slicingExprs];
-    return body;
-}
-/** `data_profiling_config` for Data Quality v1 (the output schema by id). */
-function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
-    return {
-        output_schema_id: outputSchemaId,
-        ...(withAssetsDir ? { assets_dir: d.assetsDir } : {}),
-        inference_log: dqInferenceLog(d),
-        ...(d.schedule ? { schedule: schedule(d) } : {}),
-        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
-    };
-}
-const DQ_MASK = {
-    output_schema: 'data_profiling_config.output_schema_id',
-    inference_log: 'data_profiling_config.inference_log',
-    schedule: 'data_profiling_config.schedule',
-    slicing_exprs: 'data_profiling_config.slicing_exprs',
-};
-/** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
-const dqUpdateMask = (changes) => changes.map((c) => DQ_MASK[c]).join(',');
-const str = (v) => (typeof v === 'string' ? v : null);
-const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
-const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
-const problem = (v) => {
-    const s = str(v);
-    return s ? (s.endsWith('REGRESSION') ? 'regression' : s.endsWith('CLASSIFICATION') ? 'classification' : s) : null;
-};
-const scheduleOf = (v) => {
-    const s = obj(v);
-    const cron = s ? str(s.quartz_cron_expression) : null;
-    return s && cron ? { cron, timezone: str(s.timezone_id) ?? '' } : null;
-};
-function observeLegacy(info) {
-    const log = obj(info.inference_log);
-    return {
-        outputSchema: str(info.output_schema_name),
-        inferenceLog: log
-            ? {
-                problemType: problem(log.problem_type),
-                predictionCol: str(log.prediction_col),
-                labelCol: str(log.label_col),
-                timestampCol: str(log.timestamp_col),
-                modelIdCol: str(log.model_id_col),
-                granularities: strings(log.granularities).map((g) => normalizeGranularity(g) ?? g),
-            }
-            : null,
-        schedule: scheduleOf(info.schedule),
-        slicingExprs: strings(info.slicing_exprs),
-        monitorVersion: typeof info.monitor_version === 'number' ? info.monitor_version : null,
-        status: str(info.status),
-    };
-}
-function observeDataQuality(monitor) {
-    const cfg = obj(monitor.data_profiling_config) ?? {};
-    const log = obj(cfg.inference_log);
-    return {
-        outputSchema: str(cfg.output_schema_id),
-        inferenceLog: log
-            ? {
-                problemType: problem(log.problem_type),
-                predictionCol: str(log.prediction_column),
-                labelCol: str(log.label_column),
-                timestampCol: str(log.timestamp_column),
-                modelIdCol: str(log.model_id_column),
-                granularities: strings(log.granularities).map((g) => legacyGranularity(g) ?? g),
-            }
-            : null,
-        schedule: scheduleOf(cfg.schedule),
-        slicingExprs: strings(cfg.slicing_exprs),
-        monitorVersion: typeof cfg.monitor_version === 'number' ? cfg.monitor_version : null,
-        status: str(cfg.status),
-    };
-}
-const sameSet = (a, b) => {
-    const sa = [...new Set(a)].sort();
-    const sb = [...new Set(b)].sort();
-    return sa.length === sb.length && sa.every((x, i) => x === sb[i]);
-};
-/**
- * The fields whose content differs. `outputSchema` is what the observed monitor should hold there
- * (the name for legacy, the id for Data Quality). A null desired schedule is not managed.
- */
-function diffMonitor(d, outputSchema, observed) {
-    const changes = [];
-    if (observed.outputSchema !== outputSchema)
-        changes.push('output_schema');
-    const log = observed.inferenceLog;
-    const want = d.inferenceLog;
-    if (!log ||
-        log.problemType !== want.problemType ||
-        log.predictionCol !== want.predictionCol ||
-        (log.labelCol ?? null) !== want.labelCol ||
-        log.timestampCol !== want.timestampCol ||
-        log.modelIdCol !== want.modelIdCol ||
-        !sameSet(log.granularities, want.granularities))
-        changes.push('inference_log');
-    if (d.schedule && (!observed.schedule || observed.schedule.cron !== d.schedule.cron || observed.schedule.timezone !== d.schedule.timezone))
-        changes.push('schedule');
-    if (!sameSet(observed.slicingExprs, d.slicingExprs))
-        changes.push('slicing_exprs');
-    return changes;
-}
-
-
-/***/ }),
-
-/***/ 3459:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   cL: () => (/* binding */ createServingClient),
-/* harmony export */   ml: () => (/* binding */ systemClock)
-/* harmony export */ });
-/* unused harmony exports entityFromWire, entityToWire, configToWire, endpointFromWire */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _compare_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5776);
-/* harmony import */ var _metrics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9370);
-// A typed client for Databricks Model Serving over the HTTP port: read, create and update
-// endpoints, read metrics, send a smoke request, and wait for a config update to settle.
-//
-// Only one config update may be in flight per endpoint. `updateConfig` answers a 409 by waiting
-// for the update in flight and retrying, so two writers queue instead of failing. Waiting polls
-// GET with exponential backoff and jitter until `config_update = NOT_UPDATING` and `ready = READY`
-// (the SDK waiters stop at NOT_UPDATING; a rollout also needs the new config to take traffic).
-// Time (now, sleep) and randomness are injected so tests drive waits without real delays.
-
-
-
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-const isConflict = (e) => e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ApiError */ .hD && ((e.details.status === 409 && !(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_ALREADY_EXISTS')) || (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_CONFLICT'));
-/** Fields of an output served entity that PUT /config does not take. */
-const OUTPUT_ONLY = new Set(['state', 'creator', 'creation_timestamp', 'foundation_model']);
-const MANAGED = new Set(['name', 'entity_name', 'entity_version', 'workload_size', 'scale_to_zero_enabled']);
-function entityFromWire(e) {
-    const extra = {};
-    for (const [k, v] of Object.entries(e))
-        if (!OUTPUT_ONLY.has(k) && !MANAGED.has(k) && v !== undefined)
-            extra[k] = v;
-    return {
-        name: e.name,
-        entityName: e.entity_name ?? '',
-        entityVersion: e.entity_version === undefined ? '' : String(e.entity_version),
-        workloadSize: e.workload_size ?? 'Small',
-        scaleToZero: e.scale_to_zero_enabled ?? false,
-        ...(Object.keys(extra).length > 0 ? { extra } : {}),
-    };
-}
-function entityToWire(e) {
-    return {
-        ...(e.extra ?? {}),
-        name: e.name,
-        entity_name: e.entityName,
-        entity_version: e.entityVersion,
-        workload_size: e.workloadSize,
-        scale_to_zero_enabled: e.scaleToZero,
-    };
-}
-const configToWire = (c) => ({
-    served_entities: c.servedEntities.map(entityToWire),
-    traffic_config: { routes: c.routes.map((r) => ({ served_model_name: r.servedEntityName, traffic_percentage: r.percent })) },
-});
-const configFromWire = (c) => {
-    if (!c || !c.served_entities)
-        return null;
-    return {
-        servedEntities: c.served_entities.map(entityFromWire),
-        routes: (c.traffic_config?.routes ?? []).map((r) => ({
-            servedEntityName: r.served_entity_name ?? r.served_model_name ?? '',
-            percent: r.traffic_percentage,
-        })),
-        configVersion: c.config_version ?? null,
-    };
-};
-function endpointFromWire(w) {
-    const table = w.ai_gateway?.inference_table_config;
-    return {
-        name: w.name,
-        ready: w.state?.ready === 'READY',
-        configUpdate: w.state?.config_update ?? 'NOT_UPDATING',
-        config: configFromWire(w.config),
-        pendingConfigVersion: w.pending_config?.config_version ?? null,
-        inferenceTable: table && table.catalog_name && table.schema_name
-            ? { catalog: table.catalog_name, schema: table.schema_name, prefix: table.table_name_prefix ?? '', enabled: table.enabled !== false }
-            : null,
-        raw: w,
-    };
-}
-const inferenceTableToWire = (t) => t
-    ? { catalog_name: t.catalog, schema_name: t.schema, table_name_prefix: t.prefix, enabled: true }
-    : { enabled: false };
-const seconds = (ms) => `${Math.round(ms / 1000)} s`;
-function createServingClient(options) {
-    const { http } = options;
-    const clock = options.clock ?? systemClock;
-    const random = options.random ?? Math.random;
-    const base = options.pollBaseMs ?? 1_000;
-    const cap = options.pollMaxMs ?? 10_000;
-    let polls = 0;
-    const path = (name, suffix = '') => `/api/2.0/serving-endpoints/${encodeURIComponent(name)}${suffix}`;
-    const getEndpoint = async (name) => {
-        try {
-            const res = await http.request({ method: 'GET', path: path(name), endpoint: 'GET /api/2.0/serving-endpoints/{name}' });
-            return endpointFromWire(res.body);
-        }
-        catch (e) {
-            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                return null;
-            throw e;
-        }
-    };
-    const waitUntilSettled = async (name, wait) => {
-        const started = clock.now();
-        let attempt = 0;
-        let last = null;
-        for (;;) {
-            const endpoint = await getEndpoint(name);
-            polls++;
-            attempt++;
-            const elapsed = clock.now() - started;
-            if (!endpoint)
-                return { kind: 'missing', polls: attempt, waitedMs: elapsed, message: `serving endpoint "${name}" does not exist` };
-            last = endpoint;
-            const state = endpoint.configUpdate;
-            await wait.onProgress?.({
-                endpoint: name,
-                configUpdate: state,
-                ready: endpoint.ready,
-                poll: attempt,
-                elapsedMs: elapsed,
-                message: `waiting for ${name}: ${state}${endpoint.ready ? '' : ', NOT_READY'} (${seconds(elapsed)})…`,
-            });
-            if (state === 'UPDATE_FAILED' || state === 'UPDATE_CANCELED') {
-                return {
-                    kind: 'failed',
-                    endpoint,
-                    polls: attempt,
-                    waitedMs: elapsed,
-                    message: `the config update of serving endpoint "${name}" ended ${state}; ${endpoint.config ? `config version ${endpoint.config.configVersion ?? '?'} is still served` : 'no config is live'}`,
-                };
-            }
-            if (state === 'NOT_UPDATING' && endpoint.ready)
-                return { kind: 'settled', endpoint, polls: attempt, waitedMs: elapsed };
-            // Exponential backoff with full jitter on top of half the step, capped.
-            const step = Math.min(cap, base * 2 ** Math.min(attempt - 1, 20));
-            const delay = Math.round(step / 2 + (random() * step) / 2);
-            if (clock.now() - started + delay > wait.deadlineMs) {
-                return {
-                    kind: 'deadline',
-                    endpoint: last,
-                    polls: attempt,
-                    waitedMs: clock.now() - started,
-                    message: `serving endpoint "${name}" did not settle within ${seconds(wait.deadlineMs)} ` +
-                        `(config_update ${state}, ${endpoint.ready ? 'READY' : 'NOT_READY'}); raise serving.wait_timeout or check the endpoint's events`,
-                };
-            }
-            await clock.sleep(delay);
-        }
-    };
-    return {
-        getEndpoint,
-        waitUntilSettled,
-        polls: () => polls,
-        async createEndpoint(request) {
-            const body = { name: request.name, config: configToWire(request.config) };
-            if (request.inferenceTable)
-                body.ai_gateway = { inference_table_config: inferenceTableToWire(request.inferenceTable) };
-            if (request.tags && Object.keys(request.tags).length > 0)
-                body.tags = Object.entries(request.tags).map(([key, value]) => ({ key, value }));
-            try {
-                const res = await http.request({ method: 'POST', path: '/api/2.0/serving-endpoints', body, endpoint: 'POST /api/2.0/serving-endpoints' });
-                return { outcome: 'created', endpoint: endpointFromWire(res.body) };
-            }
-            catch (e) {
-                if (!(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                    throw e;
-                const existing = await getEndpoint(request.name);
-                if (!existing)
-                    throw e;
-                return { outcome: 'exists', endpoint: existing };
-            }
-        },
-        async updateConfig(name, config, wait) {
-            const started = clock.now();
-            let conflicts = 0;
-            for (;;) {
-                try {
-                    const res = await http.request({
-                        method: 'PUT',
-                        path: path(name, '/config'),
-                        body: configToWire(config),
-                        endpoint: 'PUT /api/2.0/serving-endpoints/{name}/config',
-                    });
-                    return { outcome: 'started', endpoint: endpointFromWire(res.body), conflicts };
-                }
-                catch (e) {
-                    if (!isConflict(e))
-                        throw e;
-                    conflicts++;
-                    const remaining = wait.deadlineMs - (clock.now() - started);
-                    const settle = await waitUntilSettled(name, { ...wait, deadlineMs: Math.max(0, remaining) });
-                    if (settle.kind === 'deadline' || settle.kind === 'missing')
-                        return { outcome: 'gave-up', settle, conflicts };
-                    if (settle.kind === 'settled' && settle.endpoint.config && (0,_compare_js__WEBPACK_IMPORTED_MODULE_2__/* .sameConfig */ .X)(settle.endpoint.config, config)) {
-                        return { outcome: 'already-applied', endpoint: settle.endpoint, conflicts };
-                    }
-                    // A failed update by someone else still frees the endpoint for ours: retry.
-                }
-            }
-        },
-        async putInferenceTable(name, table) {
-            await http.request({
-                method: 'PUT',
-                path: path(name, '/ai-gateway'),
-                body: { inference_table_config: inferenceTableToWire(table) },
-                endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
-            });
-        },
-        async readMetrics(name) {
-            const res = await http.request({
-                method: 'GET',
-                path: path(name, '/metrics'),
-                responseType: 'text',
-                endpoint: 'GET /api/2.0/serving-endpoints/{name}/metrics',
-            });
-            return (0,_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .parseServingMetrics */ .jP)(res.body);
-        },
-        async invoke(name, body) {
-            try {
-                const res = await http.request({
-                    method: 'POST',
-                    path: `/serving-endpoints/${encodeURIComponent(name)}/invocations`,
-                    body,
-                    endpoint: 'POST /serving-endpoints/{name}/invocations',
-                });
-                return { ok: true, status: res.status, servedEntityName: res.headers['served-model-name'] ?? null, body: res.body };
-            }
-            catch (e) {
-                if (!(e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ApiError */ .hD))
-                    throw e;
-                return { ok: false, status: e.details.status, servedEntityName: null, errorCode: e.errorCode, message: e.message };
-            }
-        },
-    };
-}
-
-
-/***/ }),
-
-/***/ 5776:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   D: () => (/* binding */ sameRoutes),
-/* harmony export */   X: () => (/* binding */ sameConfig)
-/* harmony export */ });
-// Config content comparison shared by the client (was my update already applied?) and the
-// rollout strategies (already there? part-way? drifted?).
-const entityKey = (e) => JSON.stringify([e.name, e.entityName, e.entityVersion, e.workloadSize, e.scaleToZero]);
-/** A route at 0% and no route at all send the same traffic; the entity lists carry the difference. */
-const routeMap = (routes) => {
-    const m = new Map();
-    for (const r of routes)
-        if (r.percent !== 0)
-            m.set(r.servedEntityName, r.percent);
-    return m;
-};
-const sameRoutes = (a, b) => {
-    const ma = routeMap(a);
-    const mb = routeMap(b);
-    return ma.size === mb.size && [...ma].every(([k, p]) => mb.get(k) === p);
-};
-/** Same entities (with the workload settings we manage) and the same traffic. */
-function sameConfig(a, b) {
-    const ka = a.servedEntities.map(entityKey).sort();
-    const kb = b.servedEntities.map(entityKey).sort();
-    return ka.length === kb.length && ka.every((k, i) => k === kb[i]) && sameRoutes(a.routes, b.routes);
-}
-
-
-/***/ }),
-
-/***/ 9370:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   cD: () => (/* binding */ entityHealth),
-/* harmony export */   jP: () => (/* binding */ parseServingMetrics)
-/* harmony export */ });
-/* unused harmony export quantileFromBuckets */
-// Prometheus text from GET /api/2.0/serving-endpoints/{name}/metrics → counters per served entity,
-// and the health of one entity over a window (the difference of two reads). The counters are
-// cumulative, so a health check compares "now" with a read taken when the window began: what an
-// entity did before the current canary step does not count for or against it.
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\S+)?$/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-const unescapeLabel = (v) => v.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
-const parseLabels = (text) => {
-    const labels = {};
-    if (!text)
-        return labels;
-    for (const m of text.matchAll(LABEL))
-        labels[m[1]] = unescapeLabel(m[2]);
-    return labels;
-};
-const parseValue = (v) => {
-    if (v === '+Inf')
-        return Infinity;
-    if (v === '-Inf')
-        return -Infinity;
-    return Number(v);
-};
-/**
- * Reads the families the serving metrics expose per `served_entity_name`: request counts,
- * 4xx/5xx counts and the `request_latency_ms` histogram. Unknown families are ignored.
- */
-function parseServingMetrics(text) {
-    const byEntity = new Map();
-    const entry = (name) => {
-        let c = byEntity.get(name);
-        if (!c) {
-            c = { requests: 0, errors4xx: 0, errors5xx: 0, buckets: new Map() };
-            byEntity.set(name, c);
-        }
-        return c;
-    };
-    for (const rawLine of text.split('\n')) {
-        const line = rawLine.trim();
-        if (line === '' || line.startsWith('#'))
-            continue;
-        const m = SAMPLE.exec(line);
-        if (!m)
-            continue;
-        const [, metric, labelText, valueText] = m;
-        const labels = parseLabels(labelText);
-        const entity = labels['served_entity_name'] ?? labels['served_model_name'];
-        if (entity === undefined)
-            continue;
-        const value = parseValue(valueText);
-        if (!Number.isFinite(value) && metric !== 'request_latency_ms_bucket')
-            continue;
-        switch (metric) {
-            case 'request_count_total':
-                entry(entity).requests = value;
-                break;
-            case 'request_4xx_count_total':
-                entry(entity).errors4xx = value;
-                break;
-            case 'request_5xx_count_total':
-                entry(entity).errors5xx = value;
-                break;
-            case 'request_latency_ms_bucket': {
-                const le = labels['le'];
-                if (le !== undefined)
-                    entry(entity).buckets.set(parseValue(le), value);
-                break;
-            }
-        }
-    }
-    const out = {};
-    for (const [name, c] of byEntity) {
-        out[name] = {
-            requests: c.requests,
-            errors4xx: c.errors4xx,
-            errors5xx: c.errors5xx,
-            latencyBuckets: [...c.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count })),
-        };
-    }
-    return out;
-}
-const EMPTY = { requests: 0, errors4xx: 0, errors5xx: 0, latencyBuckets: [] };
-/** p95 from a cumulative histogram: linear inside the bucket that crosses 95% (as Prometheus' histogram_quantile). */
-function quantileFromBuckets(buckets, q) {
-    const total = buckets.length > 0 ? buckets[buckets.length - 1].count : 0;
-    if (total <= 0)
-        return null;
-    const rank = q * total;
-    let lowerBound = 0;
-    let lowerCount = 0;
-    for (const { le, count } of buckets) {
-        if (count >= rank) {
-            // The +Inf bucket has no upper bound: report the highest finite bound, as Prometheus does.
-            if (!Number.isFinite(le))
-                return lowerBound;
-            if (count === lowerCount)
-                return le;
-            return lowerBound + ((le - lowerBound) * (rank - lowerCount)) / (count - lowerCount);
-        }
-        lowerBound = Number.isFinite(le) ? le : lowerBound;
-        lowerCount = count;
-    }
-    return lowerBound;
-}
-/**
- * Health of one served entity between two reads (`before` may be null: the whole history counts).
- * Errors are 5xx answers: a 4xx is the caller's fault, not the model's.
- */
-function entityHealth(name, after, before) {
-    const a = after[name] ?? EMPTY;
-    const b = before?.[name] ?? EMPTY;
-    const requests = Math.max(0, a.requests - b.requests);
-    const errors = Math.max(0, a.errors5xx - b.errors5xx);
-    const beforeBy = new Map(b.latencyBuckets.map((x) => [x.le, x.count]));
-    const window = a.latencyBuckets.map(({ le, count }) => ({ le, count: Math.max(0, count - (beforeBy.get(le) ?? 0)) }));
-    return {
-        servedEntityName: name,
-        requests,
-        errors,
-        errorRate: requests > 0 ? errors / requests : null,
-        p95LatencyMs: requests > 0 ? quantileFromBuckets(window, 0.95) : null,
-    };
-}
-
-
-/***/ }),
-
-/***/ 5140:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   c: () => (/* binding */ OUTCOME_ORDER)
-/* harmony export */ });
-// The gate contract. A gate type is one file in ./gates implementing GateType, registered once in
-// ./registry.ts. Gates are pure: evidence and the clock come in, a GateResult goes out.
-/** Outcomes, best to worst. The order is fixed: a verdict is the worst outcome ("worst wins"). */
-const OUTCOME_ORDER = ['skipped', 'pass', 'waived', 'warn', 'fail', 'error'];
-
-
-/***/ }),
-
-/***/ 9412:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ exitCodeFor),
-/* harmony export */   h: () => (/* binding */ worstOf)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _policy_types_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5140);
-// The exit code is computed once, from the result document.
-
-
-const worstOf = (outcomes) => {
-    let worst = 'skipped';
-    for (const o of outcomes)
-        if (_policy_types_js__WEBPACK_IMPORTED_MODULE_1__/* .OUTCOME_ORDER */ .c.indexOf(o) > _policy_types_js__WEBPACK_IMPORTED_MODULE_1__/* .OUTCOME_ORDER */ .c.indexOf(worst))
-            worst = o;
-    return worst;
-};
-/** 3 when any target could not be evaluated, 1 when any blocks, else 0. */
-function exitCodeFor(result, failOn) {
-    const verdicts = result.targets.map((t) => t.verdict);
-    if (verdicts.includes('error'))
-        return _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EXIT */ .dc.evidence;
-    if (verdicts.includes('fail'))
-        return _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EXIT */ .dc.blocked;
-    if (failOn === 'warn' && verdicts.includes('warn'))
-        return _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EXIT */ .dc.blocked;
-    return _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EXIT */ .dc.ok;
-}
-
-
-/***/ }),
-
-/***/ 5571:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   t: () => (/* binding */ RESULT_SCHEMA_VERSION)
-/* harmony export */ });
+// EXTERNAL MODULE: ./lib/src/policy/outcome.js + 1 modules
+var outcome = __nccwpck_require__(5810);
+// EXTERNAL MODULE: ./lib/src/version.js + 1 modules
+var version = __nccwpck_require__(4387);
+;// CONCATENATED MODULE: ./lib/src/result/types.js
 // The versioned result document. One result feeds every renderer (text, markdown, JSON, summary);
 // the exit code is computed once from it. Bump RESULT_SCHEMA_VERSION on incompatible changes.
 const RESULT_SCHEMA_VERSION = 1;
+
+;// CONCATENATED MODULE: ./lib/src/result/build.js
+// The one constructor of result documents: every command (plan, promote, rollback, a skipped run)
+// builds its result here, so the verdict is always the worst outcome of what it carries.
+
+
+
+const resultDocument = (input) => ({
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    tool: { name: 'mlops-gate', version: version/* TOOL_VERSION */.w },
+    command: input.command,
+    generatedAt: input.now.toISOString(),
+    config: input.config,
+    verdict: (0,outcome/* worst */.QZ)([...input.targets.map((t) => t.verdict), ...(input.alsoCounts ?? [])]),
+    targets: input.targets,
+    diagnostics: input.diagnostics,
+    requests: input.requests ?? null,
+});
+/** The same document with new targets (and the verdict that follows from them). */
+const withTargets = (result, targets, extra = {}) => resultDocument({
+    command: extra.command ?? result.command,
+    config: result.config,
+    targets,
+    diagnostics: extra.diagnostics ?? result.diagnostics,
+    now: new Date(result.generatedAt),
+    requests: extra.requests !== undefined ? extra.requests : result.requests,
+});
 
 
 /***/ }),
@@ -58688,16 +55753,17 @@ const RESULT_SCHEMA_VERSION = 1;
 /* harmony export */   x: () => (/* binding */ locate)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _platform_serving_metrics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9370);
-/* harmony import */ var _platform_serving_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3459);
-/* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4250);
-/* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5776);
+/* harmony import */ var _endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5387);
+/* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4250);
+/* harmony import */ var _endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2741);
+/* harmony import */ var _endpoint_ports_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9990);
 // Converges one serving endpoint to the end state of a rollout strategy.
 //
 // Read first, write only what is missing: an endpoint already at the end state costs zero writes.
 // The endpoint must hold what the plan saw (or be part-way through this very rollout, after a
 // crash); anything else is drift and nothing is written. The previous config is saved before the
 // first write and restored exactly when a canary health check, a smoke request or an update fails.
+
 
 
 
@@ -58727,40 +55793,40 @@ function locate(spec, endpoint) {
     if (!endpoint) {
         return spec.expected.kind === 'absent'
             ? { state: 'absent' }
-            : { state: 'drift', endpoint: null, reason: `serving endpoint "${spec.endpoint}" does not exist; the plan expected it to serve ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeExpected */ .Ge)(spec.expected)}` };
+            : { state: 'drift', endpoint: null, reason: `serving endpoint "${spec.endpoint}" does not exist; the plan expected it to serve ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeExpected */ .Ge)(spec.expected)}` };
     }
     if (endpoint.configUpdate === 'IN_PROGRESS')
         return { state: 'busy', endpoint };
     const live = endpoint.config;
-    const finalConfig = (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].config;
-    if (live && spec.expected.kind === 'absent' && (0,_phases_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, finalConfig)) {
+    const finalConfig = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].config;
+    if (live && spec.expected.kind === 'absent' && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, finalConfig)) {
         // Created by an earlier run; only the inference table may still be missing.
         return tableMatches(endpoint, spec.inferenceTable)
             ? { state: 'done', endpoint }
-            : { state: 'mid-rollout', endpoint, phases: (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null), index: 0, saved: null };
+            : { state: 'mid-rollout', endpoint, phases: (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null), index: 0, saved: null };
     }
     if (!live) {
         return spec.expected.kind === 'absent'
             ? { state: 'drift', endpoint, reason: `serving endpoint "${spec.endpoint}" exists but serves nothing yet; the plan expected no endpoint` }
-            : { state: 'drift', endpoint, reason: `serving endpoint "${spec.endpoint}" has no live config; the plan expected ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeExpected */ .Ge)(spec.expected)}` };
+            : { state: 'drift', endpoint, reason: `serving endpoint "${spec.endpoint}" has no live config; the plan expected ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeExpected */ .Ge)(spec.expected)}` };
     }
     const base = baseFromExpected(spec, live);
-    const phases = (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, base);
+    const phases = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, base);
     const last = phases[phases.length - 1];
-    if ((0,_phases_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, last.config) && tableMatches(endpoint, spec.inferenceTable))
+    if ((0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, last.config) && tableMatches(endpoint, spec.inferenceTable))
         return { state: 'done', endpoint };
     const saved = base ? { configVersion: spec.expected.kind === 'config' ? spec.expected.configVersion ?? null : null, config: base } : null;
-    if (saved && (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .matchesExpected */ .Ey)(live, spec.expected)) {
+    if (saved && (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .matchesExpected */ .Ey)(live, spec.expected)) {
         return { state: 'at-expected', endpoint, phases, saved: { ...saved, configVersion: saved.configVersion ?? live.configVersion } };
     }
-    const index = phases.findIndex((p) => (0,_phases_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, p.config));
+    const index = phases.findIndex((p) => (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, p.config));
     if (saved && index >= 0)
         return { state: 'mid-rollout', endpoint, phases, index, saved };
     return {
         state: 'drift',
         endpoint,
-        reason: `serving endpoint "${spec.endpoint}" changed since the plan was made: it serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(live)}` +
-            `${live.configVersion !== null ? ` (config version ${live.configVersion})` : ''}; the plan expected ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeExpected */ .Ge)(spec.expected)}. ` +
+        reason: `serving endpoint "${spec.endpoint}" changed since the plan was made: it serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(live)}` +
+            `${live.configVersion !== null ? ` (config version ${live.configVersion})` : ''}; the plan expected ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeExpected */ .Ge)(spec.expected)}. ` +
             'Re-run the plan to review the current state; nothing was changed.',
     };
 }
@@ -58781,7 +55847,7 @@ const PAUSE_SLICE_MS = 60_000;
 /** Runs the rollout to its end state (or aborts it back to the saved config). */
 async function convergeRollout(spec, deps, runtime = {}) {
     const { serving } = deps;
-    const clock = deps.clock ?? _platform_serving_client_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .ml;
+    const clock = deps.clock ?? _endpoint_ports_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m;
     const deadlineMs = spec.waitTimeoutSeconds * 1000;
     const wait = { deadlineMs, onProgress: runtime.onProgress };
     const steps = [];
@@ -58830,16 +55896,16 @@ async function convergeRollout(spec, deps, runtime = {}) {
     }
     switch (position.state) {
         case 'done':
-            return result('up-to-date', `serving endpoint "${spec.endpoint}" already serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(position.endpoint.config)}`);
+            return result('up-to-date', `serving endpoint "${spec.endpoint}" already serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(position.endpoint.config)}`);
         case 'drift':
             return result('drift', position.reason);
         case 'busy':
             return result('failed', `serving endpoint "${spec.endpoint}" is still updating`);
         case 'absent': {
-            const config = (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].config;
+            const config = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].config;
             const created = await serving.createEndpoint({ name: spec.endpoint, config, inferenceTable: spec.inferenceTable });
             writes++;
-            await record({ kind: 'create', label: `create ${spec.endpoint} serving ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(config)}`, writes: 1 });
+            await record({ kind: 'create', label: `create ${spec.endpoint} serving ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(config)}`, writes: 1 });
             const s = await serving.waitUntilSettled(spec.endpoint, wait);
             if (isStuck(s))
                 return stuck(s);
@@ -58849,17 +55915,17 @@ async function convergeRollout(spec, deps, runtime = {}) {
                 // Another writer created it between our read and our write: judge what it serves.
                 const now = locate(spec, s.endpoint);
                 if (now.state !== 'done')
-                    return result('drift', `serving endpoint "${spec.endpoint}" was created by someone else meanwhile, serving ${s.endpoint.config ? (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(s.endpoint.config) : 'nothing'}; nothing was changed`);
+                    return result('drift', `serving endpoint "${spec.endpoint}" was created by someone else meanwhile, serving ${s.endpoint.config ? (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(s.endpoint.config) : 'nothing'}; nothing was changed`);
                 return result('up-to-date', `serving endpoint "${spec.endpoint}" was created meanwhile with the planned config`);
             }
-            const smoke = (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].smoke;
+            const smoke = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].smoke;
             if (smoke) {
                 const verdict = await smokeRequest(spec, serving, runtime);
                 await record({ kind: 'smoke', label: `smoke request to ${spec.endpoint}`, ...verdict });
                 if (!verdict.passed)
                     return result('failed', `smoke request to the new endpoint failed: ${verdict.reason}`);
             }
-            return result('created', `created serving endpoint "${spec.endpoint}" serving ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(config)}`);
+            return result('created', `created serving endpoint "${spec.endpoint}" serving ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(config)}`);
         }
         case 'at-expected':
         case 'mid-rollout':
@@ -58873,7 +55939,7 @@ async function convergeRollout(spec, deps, runtime = {}) {
     let live = position.endpoint;
     for (let i = start; i < phases.length; i++) {
         const phase = phases[i];
-        if (!live.config || !(0,_phases_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live.config, phase.config)) {
+        if (!live.config || !(0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live.config, phase.config)) {
             const update = await serving.updateConfig(spec.endpoint, phase.config, wait);
             writes += update.outcome === 'started' ? 1 + update.conflicts : update.conflicts;
             if (update.outcome === 'gave-up')
@@ -58905,7 +55971,7 @@ async function convergeRollout(spec, deps, runtime = {}) {
             const before = await serving.readMetrics(spec.endpoint);
             await pause(phase.pauseSeconds * 1000, `before the health check at "${phase.label}"`, live);
             const after = await serving.readMetrics(spec.endpoint);
-            const health = (0,_platform_serving_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .entityHealth */ .cD)(spec.candidate.name, after, before);
+            const health = (0,_endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .entityHealth */ .cD)(spec.candidate.name, after, before);
             const verdict = healthVerdict(health, spec);
             await record({ kind: 'health', label: `health of ${spec.candidate.name} at "${phase.label}"`, health, ...verdict });
             if (!verdict.passed)
@@ -58917,26 +55983,26 @@ async function convergeRollout(spec, deps, runtime = {}) {
         writes++;
         await record({ kind: 'inference-table', label: `inference table ${spec.inferenceTable.catalog}.${spec.inferenceTable.schema}.${spec.inferenceTable.prefix}*` });
     }
-    return result('rolled-out', `serving endpoint "${spec.endpoint}" now serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(phases[phases.length - 1].config)}`);
+    return result('rolled-out', `serving endpoint "${spec.endpoint}" now serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(phases[phases.length - 1].config)}`);
     async function abort(why) {
         if (!saved)
             return result('failed', `${why}; there was no previous config to restore`);
         const restoreTo = saved.config;
         const now = await serving.getEndpoint(spec.endpoint);
-        if (now && now.configUpdate !== 'IN_PROGRESS' && now.config && (0,_phases_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(now.config, restoreTo)) {
+        if (now && now.configUpdate !== 'IN_PROGRESS' && now.config && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(now.config, restoreTo)) {
             // A failed update leaves the previous config in place: nothing to restore.
-            await record({ kind: 'restore', label: `previous config still served: ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(restoreTo)}`, writes: 0 });
-            return result('aborted', `${why}; the endpoint still serves the previous config (${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(restoreTo)})`);
+            await record({ kind: 'restore', label: `previous config still served: ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)}`, writes: 0 });
+            return result('aborted', `${why}; the endpoint still serves the previous config (${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)})`);
         }
         const update = await serving.updateConfig(spec.endpoint, restoreTo, wait);
         writes += update.outcome === 'started' ? 1 + update.conflicts : update.conflicts;
         if (update.outcome === 'gave-up')
             return result('failed', `${why}; restoring the previous config did not start: ${isStuck(update.settle) ? update.settle.message : 'gave up'}`);
         const s = update.outcome === 'already-applied' ? { kind: 'settled', endpoint: update.endpoint, polls: 0, waitedMs: 0 } : await serving.waitUntilSettled(spec.endpoint, wait);
-        await record({ kind: 'restore', label: `restore ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(restoreTo)}`, writes: update.outcome === 'started' ? 1 + update.conflicts : update.conflicts });
+        await record({ kind: 'restore', label: `restore ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)}`, writes: update.outcome === 'started' ? 1 + update.conflicts : update.conflicts });
         if (s.kind !== 'settled')
             return result('failed', `${why}; restoring the previous config did not settle: ${s.message}`);
-        return result('aborted', `${why}; restored the previous config (${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(restoreTo)})`);
+        return result('aborted', `${why}; restored the previous config (${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)})`);
     }
 }
 async function smokeRequest(spec, serving, runtime) {
@@ -58968,13 +56034,15 @@ async function smokeRequest(spec, serving, runtime) {
 /* harmony export */   cD: () => (/* binding */ servedEntityName),
 /* harmony export */   kJ: () => (/* binding */ phasesFor)
 /* harmony export */ });
-/* unused harmony exports candidateEntity, splitTraffic */
-/* harmony import */ var _platform_serving_compare_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5776);
+/* unused harmony export candidateEntity */
+/* harmony import */ var _endpoint_compare_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2741);
+/* harmony import */ var _strategies_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1000);
+/* harmony import */ var _traffic_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3241);
 // Pure: the sequence of endpoint configs each strategy moves through, and the comparisons the
 // converger uses to tell "already there", "part-way through this rollout" and "drifted".
 
 
-const v = (e) => `${e.entityName} v${e.entityVersion}`;
+
 /** `catalog.schema.churn` v4 → `churn-4`, the name Databricks would default to; always set explicitly. */
 const servedEntityName = (entityName, version) => `${(entityName.split('.').pop() ?? entityName).replace(/[^A-Za-z0-9_-]/g, '_')}-${version}`;
 /** The candidate served entity for one environment, from the model's serving config. */
@@ -58988,92 +56056,23 @@ function candidateEntity(serving, environment, entityName, version) {
     };
 }
 /**
- * Splits `100 - candidatePercent` over the other routes in proportion to their current share
- * (largest remainder, so integers still sum to 100).
- */
-function splitTraffic(others, otherNames, candidate, candidatePercent) {
-    const rest = 100 - candidatePercent;
-    const weights = otherNames.map((name) => others.find((r) => r.servedEntityName === name)?.percent ?? 0);
-    const total = weights.reduce((a, b) => a + b, 0);
-    const shares = total > 0 ? weights.map((w) => (w * rest) / total) : otherNames.map((_, i) => (i === 0 ? rest : 0));
-    const floors = shares.map(Math.floor);
-    let left = rest - floors.reduce((a, b) => a + b, 0);
-    const order = shares.map((s, i) => [s - Math.floor(s), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-    for (const [, i] of order) {
-        if (left <= 0)
-            break;
-        floors[i] += 1;
-        left -= 1;
-    }
-    return [...otherNames.map((name, i) => ({ servedEntityName: name, percent: floors[i] })), { servedEntityName: candidate, percent: candidatePercent }];
-}
-const only = (candidate) => ({
-    servedEntities: [candidate],
-    routes: [{ servedEntityName: candidate.name, percent: 100 }],
-});
-/**
  * The configs a strategy moves through from `base` (the endpoint's config when the plan was made;
  * null when the endpoint does not exist yet). The last phase is the end state.
  */
 function phasesFor(strategy, candidate, base) {
-    const final = { label: `100% to ${v(candidate)}`, config: only(candidate), healthCheck: false, smoke: false, pauseSeconds: 0 };
+    const final = { label: `100% to ${(0,_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .versionLabel */ .dp)(candidate)}`, config: (0,_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .only */ .j6)(candidate), healthCheck: false, smoke: false, pauseSeconds: 0 };
     const others = base ? base.servedEntities.filter((e) => e.name !== candidate.name) : [];
-    if (!base || others.length === 0) {
-        // Nothing to share traffic with: every strategy is "serve the candidate".
-        return [{ ...final, smoke: strategy.kind === 'blue_green' && strategy.smokeRequest }];
-    }
-    const otherNames = others.map((e) => e.name);
-    const withCandidate = (routes) => ({ servedEntities: [...others, candidate], routes });
-    switch (strategy.kind) {
-        case 'replace':
-            return [final];
-        case 'canary': {
-            const steps = strategy.steps.filter((s) => s < 100);
-            return [
-                ...steps.map((s) => ({
-                    label: `canary ${s}% to ${v(candidate)}`,
-                    config: withCandidate(splitTraffic(base.routes, otherNames, candidate.name, s)),
-                    healthCheck: true,
-                    smoke: false,
-                    pauseSeconds: strategy.pauseSeconds,
-                })),
-                final,
-            ];
-        }
-        case 'blue_green':
-            return [
-                {
-                    label: `deploy ${v(candidate)} at 0%`,
-                    config: withCandidate(splitTraffic(base.routes, otherNames, candidate.name, 0)),
-                    healthCheck: false,
-                    smoke: false,
-                    pauseSeconds: 0,
-                },
-                {
-                    // The old version stays deployed at 0%: switching back is one fast traffic change.
-                    label: `switch 100% to ${v(candidate)} (previous kept at 0%)`,
-                    config: withCandidate(otherNames.map((n) => ({ servedEntityName: n, percent: 0 })).concat({ servedEntityName: candidate.name, percent: 100 })),
-                    healthCheck: false,
-                    smoke: strategy.smokeRequest,
-                    pauseSeconds: 0,
-                },
-                { ...final, label: `remove the previous version, ${v(candidate)} only` },
-            ];
-        case 'ab': {
-            const p = Math.max(0, Math.min(100, Math.round(strategy.candidatePercent)));
-            if (p === 100)
-                return [final];
-            return [
-                {
-                    label: `A/B split ${100 - p}/${p} with ${v(candidate)}`,
-                    config: withCandidate(splitTraffic(base.routes, otherNames, candidate.name, p)),
-                    healthCheck: false,
-                    smoke: false,
-                    pauseSeconds: 0,
-                },
-            ];
-        }
-    }
+    // Nothing to share traffic with: every strategy is "serve the candidate".
+    if (!base || others.length === 0)
+        return (0,_strategies_index_js__WEBPACK_IMPORTED_MODULE_0__/* .phasesAlone */ .Av)(strategy, final);
+    return (0,_strategies_index_js__WEBPACK_IMPORTED_MODULE_0__/* .phasesShared */ .m_)(strategy, {
+        candidate,
+        base,
+        others,
+        otherNames: others.map((e) => e.name),
+        final,
+        withCandidate: (routes) => ({ servedEntities: [...others, candidate], routes }),
+    });
 }
 /** Does the live config hold what the plan saw (entity identity and traffic)? */
 function matchesExpected(live, expected) {
@@ -59082,7 +56081,7 @@ function matchesExpected(live, expected) {
     const ids = (list) => list.map((e) => JSON.stringify([e.name, e.entityName, e.entityVersion])).sort();
     const a = ids(live.servedEntities);
     const b = ids(expected.servedEntities);
-    return a.length === b.length && a.every((k, i) => k === b[i]) && (0,_platform_serving_compare_js__WEBPACK_IMPORTED_MODULE_0__/* .sameRoutes */ .D)(live.routes, expected.routes);
+    return a.length === b.length && a.every((k, i) => k === b[i]) && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_2__/* .sameRoutes */ .D)(live.routes, expected.routes);
 }
 /** The plan's expectation from a live config (what a planner records). */
 function expectationOf(config, configVersion = null) {
@@ -59097,7 +56096,7 @@ function expectationOf(config, configVersion = null) {
 }
 function describeConfig(c) {
     const pct = new Map(c.routes.map((r) => [r.servedEntityName, r.percent]));
-    return c.servedEntities.map((e) => `${e.name} (${v(e)}) ${pct.get(e.name) ?? 0}%`).join(', ') || 'no served entities';
+    return c.servedEntities.map((e) => `${e.name} (${(0,_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .versionLabel */ .dp)(e)}) ${pct.get(e.name) ?? 0}%`).join(', ') || 'no served entities';
 }
 function describeExpected(e) {
     if (e.kind === 'absent')
@@ -59119,6 +56118,7 @@ function describeExpected(e) {
 /* harmony export */ });
 /* unused harmony export rolloutSpecFor */
 /* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
+/* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4250);
 // Pure: the rollout spec a planner records for one model version entering one environment,
 // from the model's `serving:` config and the endpoint as the planner read it.
 
@@ -59142,7 +56142,161 @@ function rolloutSpecFor(input) {
 
 /***/ }),
 
-/***/ 1064:
+/***/ 1000:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Av: () => (/* binding */ phasesAlone),
+  m_: () => (/* binding */ phasesShared),
+  c_: () => (/* binding */ strategyLabel)
+});
+
+// UNUSED EXPORTS: STRATEGIES
+
+// EXTERNAL MODULE: ./lib/src/rollout/traffic.js
+var traffic = __nccwpck_require__(3241);
+;// CONCATENATED MODULE: ./lib/src/rollout/strategies/ab.js
+// ab: a fixed split between the current version(s) and the candidate, kept as the end state.
+
+const ab = {
+    label: (s) => `A/B ${100 - s.candidatePercent}/${s.candidatePercent}`,
+    alone: (_s, final) => [final],
+    phases: (s, e) => {
+        const p = Math.max(0, Math.min(100, Math.round(s.candidatePercent)));
+        if (p === 100)
+            return [e.final];
+        return [
+            {
+                label: `A/B split ${100 - p}/${p} with ${(0,traffic/* versionLabel */.dp)(e.candidate)}`,
+                config: e.withCandidate((0,traffic/* splitTraffic */._I)(e.base.routes, e.otherNames, e.candidate.name, p)),
+                healthCheck: false,
+                smoke: false,
+                pauseSeconds: 0,
+            },
+        ];
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/rollout/strategies/blue-green.js
+// blue_green: deploy the candidate at 0%, switch all traffic to it (smoke request), then remove
+// the previous version. The old version stays deployed at 0% during the switch, so switching back
+// is one fast traffic change.
+
+const blueGreen = {
+    label: () => 'blue-green',
+    alone: (s, final) => [{ ...final, smoke: s.smokeRequest }],
+    phases: (s, e) => [
+        {
+            label: `deploy ${(0,traffic/* versionLabel */.dp)(e.candidate)} at 0%`,
+            config: e.withCandidate((0,traffic/* splitTraffic */._I)(e.base.routes, e.otherNames, e.candidate.name, 0)),
+            healthCheck: false,
+            smoke: false,
+            pauseSeconds: 0,
+        },
+        {
+            label: `switch 100% to ${(0,traffic/* versionLabel */.dp)(e.candidate)} (previous kept at 0%)`,
+            config: e.withCandidate(e.otherNames.map((n) => ({ servedEntityName: n, percent: 0 })).concat({ servedEntityName: e.candidate.name, percent: 100 })),
+            healthCheck: false,
+            smoke: s.smokeRequest,
+            pauseSeconds: 0,
+        },
+        { ...e.final, label: `remove the previous version, ${(0,traffic/* versionLabel */.dp)(e.candidate)} only` },
+    ],
+};
+
+;// CONCATENATED MODULE: ./lib/src/rollout/strategies/canary.js
+// canary: the candidate's share grows step by step (e.g. 10 → 50 → 100%), each step settled,
+// paused and health-checked before the next.
+
+const canary = {
+    label: (s) => `canary ${s.steps.join(' → ')}%`,
+    alone: (_s, final) => [final],
+    phases: (s, e) => [
+        ...s.steps
+            .filter((step) => step < 100)
+            .map((step) => ({
+            label: `canary ${step}% to ${(0,traffic/* versionLabel */.dp)(e.candidate)}`,
+            config: e.withCandidate((0,traffic/* splitTraffic */._I)(e.base.routes, e.otherNames, e.candidate.name, step)),
+            healthCheck: true,
+            smoke: false,
+            pauseSeconds: s.pauseSeconds,
+        })),
+        e.final,
+    ],
+};
+
+;// CONCATENATED MODULE: ./lib/src/rollout/strategies/replace.js
+// replace: the candidate takes 100% in one config update.
+const replace = {
+    label: () => 'replace',
+    alone: (_s, final) => [final],
+    phases: (_s, e) => [e.final],
+};
+
+;// CONCATENATED MODULE: ./lib/src/rollout/strategies/index.js
+// The rollout strategies, one file each. A new strategy: its member of RolloutStrategy
+// (src/config/types.ts) with its builder row (src/config/build.ts), its file here, and its row below.
+
+
+
+
+const STRATEGIES = {
+    replace: replace,
+    canary: canary,
+    blue_green: blueGreen,
+    ab: ab,
+};
+const strategyOf = (s) => STRATEGIES[s.kind];
+const strategyLabel = (s) => strategyOf(s).label(s);
+const phasesAlone = (s, final) => strategyOf(s).alone(s, final);
+const phasesShared = (s, endpoint) => strategyOf(s).phases(s, endpoint);
+
+
+/***/ }),
+
+/***/ 3241:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _I: () => (/* binding */ splitTraffic),
+/* harmony export */   dp: () => (/* binding */ versionLabel),
+/* harmony export */   j6: () => (/* binding */ only)
+/* harmony export */ });
+// Traffic arithmetic shared by the strategies: integer splits that always sum to 100.
+/** `catalog.schema.churn v4`, for labels. */
+const versionLabel = (e) => `${e.entityName} v${e.entityVersion}`;
+/**
+ * Splits `100 - candidatePercent` over the other routes in proportion to their current share
+ * (largest remainder, so integers still sum to 100).
+ */
+function splitTraffic(others, otherNames, candidate, candidatePercent) {
+    const rest = 100 - candidatePercent;
+    const weights = otherNames.map((name) => others.find((r) => r.servedEntityName === name)?.percent ?? 0);
+    const total = weights.reduce((a, b) => a + b, 0);
+    const shares = total > 0 ? weights.map((w) => (w * rest) / total) : otherNames.map((_, i) => (i === 0 ? rest : 0));
+    const floors = shares.map(Math.floor);
+    let left = rest - floors.reduce((a, b) => a + b, 0);
+    const order = shares.map((s, i) => [s - Math.floor(s), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    for (const [, i] of order) {
+        if (left <= 0)
+            break;
+        floors[i] += 1;
+        left -= 1;
+    }
+    return [...otherNames.map((name, i) => ({ servedEntityName: name, percent: floors[i] })), { servedEntityName: candidate, percent: candidatePercent }];
+}
+/** Only the candidate, at 100%. */
+const only = (candidate) => ({
+    servedEntities: [candidate],
+    routes: [{ servedEntityName: candidate.name, percent: 100 }],
+});
+
+
+/***/ }),
+
+/***/ 9458:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59160,16 +56314,8 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./lib/src/errors.js
 var errors = __nccwpck_require__(5071);
-;// CONCATENATED MODULE: ./lib/src/config/raw.js
-// Defensive readers for not-yet-validated YAML values: cross-field checks run even when the
-// schema found problems (so users see every error at once), and must never crash on odd shapes.
-const asRecord = (value) => value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
-const asArray = (value) => (Array.isArray(value) ? value : []);
-const asString = (value) => (typeof value === 'string' ? value : null);
-const entriesOf = (value) => Object.entries(asRecord(value) ?? {});
-/** A list of strings, or null when absent; non-strings are dropped (the schema reports them). */
-const asStringList = (value) => Array.isArray(value) ? value.filter((v) => typeof v === 'string') : null;
-
+// EXTERNAL MODULE: ./lib/src/config/raw.js
+var config_raw = __nccwpck_require__(6432);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 // EXTERNAL MODULE: ./lib/src/config/template.js
@@ -59332,9 +56478,12 @@ const toValue = (document, node, pointer, keyPosition, ctx, fallbackOffset = 0, 
     return null;
 };
 
+// EXTERNAL MODULE: ./lib/src/config/registries.js
+var registries = __nccwpck_require__(4598);
 ;// CONCATENATED MODULE: ./lib/src/config/build.js
 // Schema-valid raw values → the typed Config, with the defaults stated in the schema applied.
 // Only called when validation and cross-field checks found no errors.
+
 
 
 /** Seconds from `30s`, `10m`, `1h30m` or a number of seconds. */
@@ -59360,13 +56509,12 @@ const DEFAULTS = {
 const buildEnvironment = (name, raw, doc) => {
     const base = {
         name,
-        promoteFrom: asString(raw.promote_from),
-        githubEnvironment: asString(raw.github_environment),
+        promoteFrom: (0,config_raw/* asString */.oJ)(raw.promote_from),
+        githubEnvironment: (0,config_raw/* asString */.oJ)(raw.github_environment),
         position: positionOf(doc, pointerJoin('/environments', name), 'key'),
     };
-    return raw.registry === 'mlflow'
-        ? { ...base, registry: 'mlflow', trackingUri: String(raw.tracking_uri) }
-        : { ...base, registry: 'databricks-uc', host: String(raw.host), catalog: String(raw.catalog), schema: String(raw.schema) };
+    const kind = (0,registries/* rawRegistryKind */.WA)(raw) ?? 'mlflow';
+    return { ...base, registry: kind, ...(0,registries/* registryFields */.BP)(kind, raw) };
 };
 const buildCandidate = (raw) => {
     if (typeof raw.alias === 'string')
@@ -59376,32 +56524,26 @@ const buildCandidate = (raw) => {
     if (raw.latest === true)
         return { kind: 'latest' };
     const tags = {};
-    for (const [key, value] of entriesOf(raw.tag))
+    for (const [key, value] of (0,config_raw/* entriesOf */.Mc)(raw.tag))
         tags[key] = String(value);
     return { kind: 'tags', tags };
 };
-const buildStrategy = (raw) => {
-    switch (raw.strategy) {
-        case 'canary':
-            return {
-                kind: 'canary',
-                steps: asArray(raw.steps).map(Number),
-                pauseSeconds: durationSeconds(raw.pause, DEFAULTS.pauseSeconds),
-            };
-        case 'blue_green':
-            return { kind: 'blue_green', smokeRequest: raw.smoke_request !== false };
-        case 'ab':
-            return { kind: 'ab', candidatePercent: Number(raw.candidate_percent) };
-        default:
-            return { kind: 'replace' };
-    }
+/** One builder per strategy kind: a missing row is a compile error, never a silent `replace`. */
+const STRATEGY_BUILDERS = {
+    replace: () => ({ kind: 'replace' }),
+    canary: (raw) => ({ kind: 'canary', steps: (0,config_raw/* asArray */._j)(raw.steps).map(Number), pauseSeconds: durationSeconds(raw.pause, DEFAULTS.pauseSeconds) }),
+    blue_green: (raw) => ({ kind: 'blue_green', smokeRequest: raw.smoke_request !== false }),
+    ab: (raw) => ({ kind: 'ab', candidatePercent: Number(raw.candidate_percent) }),
 };
+const isStrategyKind = (v) => typeof v === 'string' && v in STRATEGY_BUILDERS;
+/** `strategy:` absent means `replace` (the schema's default). */
+const buildStrategy = (raw) => STRATEGY_BUILDERS[isStrategyKind(raw.strategy) ? raw.strategy : 'replace'](raw);
 const buildServing = (modelId, raw) => {
-    const health = asRecord(raw.health) ?? {};
+    const health = (0,config_raw/* asRecord */.qY)(raw.health) ?? {};
     const scaleToZero = {};
-    for (const [env, value] of entriesOf(raw.scale_to_zero))
+    for (const [env, value] of (0,config_raw/* entriesOf */.Mc)(raw.scale_to_zero))
         scaleToZero[env] = value === true;
-    const table = asRecord(raw.inference_table);
+    const table = (0,config_raw/* asRecord */.qY)(raw.inference_table);
     return {
         endpoint: String(raw.endpoint),
         strategy: buildStrategy(raw),
@@ -59409,19 +56551,19 @@ const buildServing = (modelId, raw) => {
             maxErrorRate: typeof health.max_error_rate === 'number' ? health.max_error_rate : null,
             maxP95LatencyMs: typeof health.max_p95_latency_ms === 'number' ? health.max_p95_latency_ms : null,
         },
-        workloadSize: asString(raw.workload_size) ?? DEFAULTS.workloadSize,
+        workloadSize: (0,config_raw/* asString */.oJ)(raw.workload_size) ?? DEFAULTS.workloadSize,
         scaleToZero,
         scaleToZeroDefault: raw.scale_to_zero === true,
         inferenceTable: table
-            ? { catalog: String(table.catalog), schema: String(table.schema), prefix: asString(table.prefix) ?? modelId }
+            ? { catalog: String(table.catalog), schema: String(table.schema), prefix: (0,config_raw/* asString */.oJ)(table.prefix) ?? modelId }
             : null,
         waitTimeoutSeconds: durationSeconds(raw.wait_timeout, DEFAULTS.waitTimeoutSeconds),
-        environments: asStringList(raw.environments),
+        environments: (0,config_raw/* asStringList */.QT)(raw.environments),
     };
 };
 const buildMonitor = (raw) => {
-    const log = asRecord(raw.inference_log) ?? {};
-    const schedule = asRecord(raw.schedule);
+    const log = (0,config_raw/* asRecord */.qY)(raw.inference_log) ?? {};
+    const schedule = (0,config_raw/* asRecord */.qY)(raw.schedule);
     return {
         table: String(raw.table),
         outputSchema: String(raw.output_schema),
@@ -59429,30 +56571,30 @@ const buildMonitor = (raw) => {
         inferenceLog: {
             problemType: log.problem_type === 'regression' ? 'regression' : 'classification',
             predictionCol: String(log.prediction_col),
-            labelCol: asString(log.label_col),
+            labelCol: (0,config_raw/* asString */.oJ)(log.label_col),
             timestampCol: String(log.timestamp_col),
             modelIdCol: String(log.model_id_col),
-            granularities: asStringList(log.granularities) ?? DEFAULTS.granularities,
+            granularities: (0,config_raw/* asStringList */.QT)(log.granularities) ?? DEFAULTS.granularities,
         },
-        schedule: schedule ? { cron: String(schedule.cron), timezone: asString(schedule.timezone) ?? DEFAULTS.timezone } : null,
-        slicingExprs: asStringList(raw.slicing_exprs) ?? [],
+        schedule: schedule ? { cron: String(schedule.cron), timezone: (0,config_raw/* asString */.oJ)(schedule.timezone) ?? DEFAULTS.timezone } : null,
+        slicingExprs: (0,config_raw/* asStringList */.QT)(raw.slicing_exprs) ?? [],
         refreshAfterUpdate: raw.refresh !== false,
-        environments: asStringList(raw.environments),
+        environments: (0,config_raw/* asStringList */.QT)(raw.environments),
     };
 };
 const buildModel = (id, raw, doc, defaults, policies) => {
     const names = {};
-    for (const [env, name] of entriesOf(raw.names))
+    for (const [env, name] of (0,config_raw/* entriesOf */.Mc)(raw.names))
         names[env] = String(name);
-    const serving = asRecord(raw.serving);
-    const monitor = asRecord(raw.monitor);
+    const serving = (0,config_raw/* asRecord */.qY)(raw.serving);
+    const monitor = (0,config_raw/* asRecord */.qY)(raw.monitor);
     return {
         id,
         name: String(raw.name),
         nameByEnvironment: names,
-        candidate: buildCandidate(asRecord(raw.candidate) ?? {}),
-        championAlias: asString(raw.champion_alias) ?? asString(defaults.champion_alias) ?? DEFAULTS.championAlias,
-        promotion: (asString(raw.promotion) ?? asString(defaults.promotion) ?? DEFAULTS.promotion),
+        candidate: buildCandidate((0,config_raw/* asRecord */.qY)(raw.candidate) ?? {}),
+        championAlias: (0,config_raw/* asString */.oJ)(raw.champion_alias) ?? (0,config_raw/* asString */.oJ)(defaults.champion_alias) ?? DEFAULTS.championAlias,
+        promotion: ((0,config_raw/* asString */.oJ)(raw.promotion) ?? (0,config_raw/* asString */.oJ)(defaults.promotion) ?? DEFAULTS.promotion),
         policies,
         serving: serving ? buildServing(id, serving) : null,
         monitor: monitor ? buildMonitor(monitor) : null,
@@ -59461,8 +56603,8 @@ const buildModel = (id, raw, doc, defaults, policies) => {
 };
 const buildWaiver = (raw, doc, pointer) => ({
     gate: String(raw.gate),
-    models: asStringList(raw.models),
-    environments: asStringList(raw.environments),
+    models: (0,config_raw/* asStringList */.QT)(raw.models),
+    environments: (0,config_raw/* asStringList */.QT)(raw.environments),
     owner: String(raw.owner),
     reason: String(raw.reason),
     expires: String(raw.expires),
@@ -64644,9 +61786,9 @@ const BUILTIN_PACK_NAMES = Object.keys(BUILTIN_PACKS).sort();
 const COMMON_GATE_FIELDS = new Set(['type', 'id', 'severity', 'description']);
 const METRIC_GATES = new Set(['metric_threshold', 'metric_delta']);
 const defaultGateId = (policy, type, metric) => METRIC_GATES.has(type) && metric !== null ? `${policy}/${type}:${metric}` : `${policy}/${type}`;
-const buildGates = (policyName, raw, doc, pointer) => asArray(asRecord(raw)?.gates).flatMap((gate, index) => {
-    const record = asRecord(gate);
-    const type = asString(record?.type);
+const buildGates = (policyName, raw, doc, pointer) => (0,config_raw/* asArray */._j)((0,config_raw/* asRecord */.qY)(raw)?.gates).flatMap((gate, index) => {
+    const record = (0,config_raw/* asRecord */.qY)(gate);
+    const type = (0,config_raw/* asString */.oJ)(record?.type);
     if (!record || type === null)
         return [];
     const options = {};
@@ -64656,11 +61798,11 @@ const buildGates = (policyName, raw, doc, pointer) => asArray(asRecord(raw)?.gat
     const gatePointer = pointerJoin(pointerJoin(pointer, 'gates'), index);
     return [
         {
-            id: asString(record.id) ?? defaultGateId(policyName, type, asString(record.metric)),
+            id: (0,config_raw/* asString */.oJ)(record.id) ?? defaultGateId(policyName, type, (0,config_raw/* asString */.oJ)(record.metric)),
             type,
             policy: policyName,
             severity: record.severity === 'warn' ? 'warn' : 'fail',
-            description: asString(record.description),
+            description: (0,config_raw/* asString */.oJ)(record.description),
             options,
             position: positionOf(doc, gatePointer),
         },
@@ -64679,7 +61821,7 @@ class PolicyResolver {
         this.configDir = configDir;
         this.deps = deps;
         this.diagnostics = diagnostics;
-        for (const [name, raw] of entriesOf(asRecord(configDoc.value)?.policies)) {
+        for (const [name, raw] of (0,config_raw/* entriesOf */.Mc)((0,config_raw/* asRecord */.qY)(configDoc.value)?.policies)) {
             this.register(name, { kind: 'inline' }, raw, configDoc, pointerJoin('/policies', name));
         }
     }
@@ -64733,7 +61875,7 @@ class PolicyResolver {
             const raw = this.rawPolicy(entry);
             const relDir = entry.policy.origin.kind === 'file' ? external_node_path_.posix.dirname(name) : '';
             const extendsPointer = pointerJoin(entry.pointer, 'extends');
-            const refs = asArray(raw?.extends).map((ref, index) => {
+            const refs = (0,config_raw/* asArray */._j)(raw?.extends).map((ref, index) => {
                 const pointer = pointerJoin(extendsPointer, index);
                 const resolvedName = typeof ref === 'string'
                     ? this.resolve(ref, { doc: entry.doc, pointer, relDir, fromBuiltin: entry.policy.origin.kind === 'builtin' })
@@ -64746,9 +61888,9 @@ class PolicyResolver {
     }
     rawPolicy(entry) {
         if (entry.pointer === '')
-            return asRecord(entry.doc.value);
+            return (0,config_raw/* asRecord */.qY)(entry.doc.value);
         const name = entry.pointer.slice('/policies/'.length).replace(/~1/g, '/').replace(/~0/g, '~');
-        return asRecord(asRecord(asRecord(entry.doc.value)?.policies)?.[name]);
+        return (0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)(entry.doc.value)?.policies)?.[name]);
     }
     loadDocument(name, origin, file, text) {
         const parsed = parseSource(file, text, this.deps.env);
@@ -64758,13 +61900,13 @@ class PolicyResolver {
         this.register(name, origin, parsed.syntaxOk ? parsed.doc.value : null, parsed.doc, '');
     }
     register(name, origin, raw, doc, pointer) {
-        const record = asRecord(raw);
-        const appliesTo = asRecord(record?.applies_to);
+        const record = (0,config_raw/* asRecord */.qY)(raw);
+        const appliesTo = (0,config_raw/* asRecord */.qY)(record?.applies_to);
         const policy = {
             name,
             origin,
-            description: asString(record?.description),
-            appliesTo: { environments: asStringList(appliesTo?.environments), models: asStringList(appliesTo?.models) },
+            description: (0,config_raw/* asString */.oJ)(record?.description),
+            appliesTo: { environments: (0,config_raw/* asStringList */.QT)(appliesTo?.environments), models: (0,config_raw/* asStringList */.QT)(appliesTo?.models) },
             extends: [],
             gates: buildGates(name, raw, doc, pointer),
             position: positionOf(doc, pointer, 'key'),
@@ -64800,7 +61942,7 @@ const loadConfig = (input, deps) => {
         fail();
     const doc = parsed.doc;
     diagnostics.push(...validateAgainstSchema(doc, 'config'));
-    const root = asRecord(doc.value) ?? {};
+    const root = (0,config_raw/* asRecord */.qY)(doc.value) ?? {};
     const configDir = external_node_path_.posix.dirname(input.file.replace(/\\/g, '/'));
     const resolver = new PolicyResolver(doc, configDir, deps, diagnostics);
     const checker = new CrossChecks(doc, root, resolver, diagnostics);
@@ -64813,17 +61955,17 @@ const loadConfig = (input, deps) => {
     if (diagnostics.some((d) => d.severity === 'error'))
         fail();
     const environments = new Map();
-    for (const [name, raw] of entriesOf(root.environments))
+    for (const [name, raw] of (0,config_raw/* entriesOf */.Mc)(root.environments))
         environments.set(name, buildEnvironment(name, raw, doc));
-    const defaults = asRecord(root.defaults) ?? {};
+    const defaults = (0,config_raw/* asRecord */.qY)(root.defaults) ?? {};
     const models = new Map();
-    for (const [id, raw] of entriesOf(root.models)) {
+    for (const [id, raw] of (0,config_raw/* entriesOf */.Mc)(root.models)) {
         models.set(id, buildModel(id, raw, doc, defaults, modelPolicies.get(id) ?? []));
     }
     const policies = new Map();
     for (const [name, entry] of resolver.resolved)
         policies.set(name, entry.policy);
-    const waivers = asArray(root.waivers).map((raw, index) => buildWaiver(raw, doc, pointerJoin('/waivers', index)));
+    const waivers = (0,config_raw/* asArray */._j)(root.waivers).map((raw, index) => buildWaiver(raw, doc, pointerJoin('/waivers', index)));
     const config = {
         version: 1,
         file: input.file,
@@ -64856,8 +61998,8 @@ class CrossChecks {
         this.root = root;
         this.resolver = resolver;
         this.diagnostics = diagnostics;
-        this.environmentNames = entriesOf(root.environments).map(([name]) => name);
-        this.modelIds = entriesOf(root.models).map(([id]) => id);
+        this.environmentNames = (0,config_raw/* entriesOf */.Mc)(root.environments).map(([name]) => name);
+        this.modelIds = (0,config_raw/* entriesOf */.Mc)(root.models).map(([id]) => id);
     }
     report(severity, code, message, doc, path, extra = {}) {
         this.diagnostics.push({
@@ -64871,7 +62013,7 @@ class CrossChecks {
     }
     /** Names in a list (at `path` in `doc`) must be known; each unknown one is reported at its item. */
     namesExist(doc, path, list, known, what) {
-        asArray(list).forEach((name, index) => {
+        (0,config_raw/* asArray */._j)(list).forEach((name, index) => {
             if (typeof name === 'string' && !known.includes(name)) {
                 this.report('error', 'dangling-reference', `unknown ${what} "${name}"; defined: ${known.join(', ') || 'none'}`, doc, pointerJoin(path, index), (0,suggest/* didYouMean */.au)(name, known));
             }
@@ -64879,8 +62021,8 @@ class CrossChecks {
     }
     environments() {
         const promoteFrom = new Map();
-        for (const [name, raw] of entriesOf(this.root.environments)) {
-            const source = asString(asRecord(raw)?.promote_from);
+        for (const [name, raw] of (0,config_raw/* entriesOf */.Mc)(this.root.environments)) {
+            const source = (0,config_raw/* asString */.oJ)((0,config_raw/* asRecord */.qY)(raw)?.promote_from);
             if (source === null)
                 continue;
             const path = pointerJoin(pointerJoin('/environments', name), 'promote_from');
@@ -64920,8 +62062,8 @@ class CrossChecks {
     /** Checks every model; returns each model's resolved policy names. */
     models() {
         const result = new Map();
-        const defaults = asRecord(this.root.defaults);
-        const resolveList = (list, path) => asArray(list).flatMap((ref, index) => {
+        const defaults = (0,config_raw/* asRecord */.qY)(this.root.defaults);
+        const resolveList = (list, path) => (0,config_raw/* asArray */._j)(list).flatMap((ref, index) => {
             if (typeof ref !== 'string')
                 return [];
             const name = this.resolver.resolve(ref, { doc: this.doc, pointer: pointerJoin(path, index), relDir: '', fromBuiltin: false });
@@ -64929,12 +62071,12 @@ class CrossChecks {
         });
         // Resolved even when every model lists its own policies, so a bad default is still reported.
         const defaultPolicies = resolveList(defaults?.policies, '/defaults/policies');
-        for (const [id, rawModel] of entriesOf(this.root.models)) {
-            const model = asRecord(rawModel);
+        for (const [id, rawModel] of (0,config_raw/* entriesOf */.Mc)(this.root.models)) {
+            const model = (0,config_raw/* asRecord */.qY)(rawModel);
             if (!model)
                 continue;
             const base = pointerJoin('/models', id);
-            for (const [env] of entriesOf(model.names)) {
+            for (const [env] of (0,config_raw/* entriesOf */.Mc)(model.names)) {
                 if (!this.environmentNames.includes(env)) {
                     this.report('error', 'dangling-reference', `names lists unknown environment "${env}"; defined: ${this.environmentNames.join(', ')}`, this.doc, pointerJoin(pointerJoin(base, 'names'), env), { which: 'key', ...(0,suggest/* didYouMean */.au)(env, this.environmentNames) });
                 }
@@ -64945,10 +62087,10 @@ class CrossChecks {
             else {
                 result.set(id, defaultPolicies);
             }
-            const serving = asRecord(model.serving);
+            const serving = (0,config_raw/* asRecord */.qY)(model.serving);
             if (serving)
                 this.serving(serving, pointerJoin(base, 'serving'));
-            const monitor = asRecord(model.monitor);
+            const monitor = (0,config_raw/* asRecord */.qY)(model.monitor);
             if (monitor)
                 this.namesExist(this.doc, pointerJoin(pointerJoin(base, 'monitor'), 'environments'), monitor.environments, this.environmentNames, 'environment');
         }
@@ -64956,15 +62098,15 @@ class CrossChecks {
     }
     serving(serving, path) {
         this.namesExist(this.doc, pointerJoin(path, 'environments'), serving.environments, this.environmentNames, 'environment');
-        if (asRecord(serving.scale_to_zero)) {
-            for (const [env] of entriesOf(serving.scale_to_zero)) {
+        if ((0,config_raw/* asRecord */.qY)(serving.scale_to_zero)) {
+            for (const [env] of (0,config_raw/* entriesOf */.Mc)(serving.scale_to_zero)) {
                 if (!this.environmentNames.includes(env)) {
                     this.report('error', 'dangling-reference', `scale_to_zero lists unknown environment "${env}"; defined: ${this.environmentNames.join(', ')}`, this.doc, pointerJoin(pointerJoin(path, 'scale_to_zero'), env), { which: 'key', ...(0,suggest/* didYouMean */.au)(env, this.environmentNames) });
                 }
             }
         }
-        const strategy = asString(serving.strategy) ?? 'replace';
-        const steps = asArray(serving.steps);
+        const strategy = (0,config_raw/* asString */.oJ)(serving.strategy) ?? 'replace';
+        const steps = (0,config_raw/* asArray */._j)(serving.steps);
         const stepsPath = pointerJoin(path, 'steps');
         if (strategy === 'canary' && steps.length > 0 && steps.every((s) => typeof s === 'number')) {
             const values = steps;
@@ -64996,7 +62138,7 @@ class CrossChecks {
         for (const entry of resolved) {
             const raw = this.rawPolicy(entry);
             const appliesPath = pointerJoin(entry.pointer, 'applies_to');
-            const appliesTo = asRecord(raw?.applies_to);
+            const appliesTo = (0,config_raw/* asRecord */.qY)(raw?.applies_to);
             this.namesExist(entry.doc, pointerJoin(appliesPath, 'environments'), appliesTo?.environments, this.environmentNames, 'environment');
             this.namesExist(entry.doc, pointerJoin(appliesPath, 'models'), appliesTo?.models, this.modelIds, 'model');
             this.gateRegexes(entry, raw);
@@ -65006,15 +62148,15 @@ class CrossChecks {
     }
     rawPolicy(entry) {
         if (entry.pointer === '')
-            return asRecord(entry.doc.value);
-        return asRecord(asRecord(asRecord(entry.doc.value)?.policies)?.[entry.policy.name]);
+            return (0,config_raw/* asRecord */.qY)(entry.doc.value);
+        return (0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)(entry.doc.value)?.policies)?.[entry.policy.name]);
     }
     gateRegexes(entry, raw) {
-        asArray(raw?.gates).forEach((gate, index) => {
-            const record = asRecord(gate);
+        (0,config_raw/* asArray */._j)(raw?.gates).forEach((gate, index) => {
+            const record = (0,config_raw/* asRecord */.qY)(gate);
             if (record?.type !== 'required_tags')
                 return;
-            for (const [tag, pattern] of entriesOf(record.tags)) {
+            for (const [tag, pattern] of (0,config_raw/* entriesOf */.Mc)(record.tags)) {
                 if (typeof pattern !== 'string')
                     continue;
                 try {
@@ -65051,7 +62193,7 @@ class CrossChecks {
     /** The JSON pointer of a gate: the gates entry that starts where the gate does. */
     gatePointer(entry, gate) {
         const gatesPointer = pointerJoin(entry.pointer, 'gates');
-        const count = asArray(this.rawPolicy(entry)?.gates).length;
+        const count = (0,config_raw/* asArray */._j)(this.rawPolicy(entry)?.gates).length;
         for (let index = 0; index < count; index++) {
             const position = positionOf(entry.doc, pointerJoin(gatesPointer, index));
             if (position.line === gate.position.line && position.column === gate.position.column)
@@ -65088,20 +62230,20 @@ class CrossChecks {
     waivers(now) {
         const gateIds = [...this.resolver.resolved.values()].flatMap((entry) => entry.policy.gates.map((g) => g.id));
         const today = now.toISOString().slice(0, 10);
-        asArray(this.root.waivers).forEach((rawWaiver, index) => {
-            const waiver = asRecord(rawWaiver);
+        (0,config_raw/* asArray */._j)(this.root.waivers).forEach((rawWaiver, index) => {
+            const waiver = (0,config_raw/* asRecord */.qY)(rawWaiver);
             if (!waiver)
                 return;
             const base = pointerJoin('/waivers', index);
-            const gate = asString(waiver.gate);
+            const gate = (0,config_raw/* asString */.oJ)(waiver.gate);
             if (gate !== null && !gateIds.some((id) => globToRegExp(gate).test(id))) {
                 this.report('error', 'unknown-gate', `waiver names gate "${gate}", which matches no gate id; known ids: ${gateIds.join(', ') || 'none'}`, this.doc, pointerJoin(base, 'gate'), (0,suggest/* didYouMean */.au)(gate, gateIds));
             }
             this.namesExist(this.doc, pointerJoin(base, 'models'), waiver.models, this.modelIds, 'model');
             this.namesExist(this.doc, pointerJoin(base, 'environments'), waiver.environments, this.environmentNames, 'environment');
-            const expires = asString(waiver.expires);
+            const expires = (0,config_raw/* asString */.oJ)(waiver.expires);
             if (expires !== null && /^\d{4}-\d{2}-\d{2}$/.test(expires) && expires < today) {
-                this.report('warning', 'expired-waiver', `waiver for "${gate ?? '?'}" expired on ${expires} (owner ${asString(waiver.owner) ?? 'unknown'}); it no longer applies`, this.doc, pointerJoin(base, 'expires'), { hint: 'renew it with a new date or remove it' });
+                this.report('warning', 'expired-waiver', `waiver for "${gate ?? '?'}" expired on ${expires} (owner ${(0,config_raw/* asString */.oJ)(waiver.owner) ?? 'unknown'}); it no longer applies`, this.doc, pointerJoin(base, 'expires'), { hint: 'renew it with a new date or remove it' });
             }
         });
     }
@@ -65447,30 +62589,8 @@ const readObject = (raw, key) => {
     return value;
 };
 
-// EXTERNAL MODULE: ./lib/src/policy/types.js
-var policy_types = __nccwpck_require__(5140);
-;// CONCATENATED MODULE: ./lib/src/policy/outcome.js
-// The outcome algebra: a fixed order, "worst wins", and which outcomes block a promotion.
-
-
-/** Position in the fixed order skipped < pass < waived < warn < fail < error. */
-const outcomeRank = (outcome) => policy_types/* OUTCOME_ORDER */.c.indexOf(outcome);
-const isWorse = (a, b) => outcomeRank(a) > outcomeRank(b);
-/** The worst of the given outcomes; `skipped` (the bottom of the order) when there are none. */
-const worst = (outcomes) => {
-    let result = 'skipped';
-    for (const outcome of outcomes)
-        if (isWorse(outcome, result))
-            result = outcome;
-    return result;
-};
-/** `fail` and `error` stop a promotion; everything else lets it through. */
-const blocks = (outcome) => outcome === 'fail' || outcome === 'error';
-/** A severity-warn gate reports a failure as `warn`; every other outcome is unchanged. */
-const applySeverity = (outcome, severity) => severity === 'warn' && outcome === 'fail' ? 'warn' : outcome;
-/** Only a failure or a warning can be waived: `error` means "not evaluated" and is never waived. */
-const isWaivable = (outcome) => outcome === 'fail' || outcome === 'warn';
-
+// EXTERNAL MODULE: ./lib/src/policy/outcome.js + 1 modules
+var policy_outcome = __nccwpck_require__(5810);
 ;// CONCATENATED MODULE: ./lib/src/policy/format.js
 // Number formatting for gate messages: short, but never so short that two different numbers
 // being compared print the same.
@@ -66442,13 +63562,13 @@ const toWaiverApplication = (waiver, expired) => ({
 /** Severity first (fail → warn), then waivers (fail/warn → waived; never error). */
 const reportGate = (gate, raw, input) => {
     const { spec } = gate;
-    const afterSeverity = applySeverity(raw.outcome, spec.severity);
+    const afterSeverity = (0,policy_outcome/* applySeverity */.ob)(raw.outcome, spec.severity);
     let outcome = afterSeverity;
     let message = raw.message;
     let waiver = null;
     const match = afterSeverity === 'pass' || afterSeverity === 'skipped' ? null : findWaiver(input.waivers, spec.id, input.target, input.now);
     if (match !== null) {
-        if (!isWaivable(afterSeverity)) {
+        if (!(0,policy_outcome/* isWaivable */.uF)(afterSeverity)) {
             message = `${message} (the waiver by ${match.waiver.owner} does not apply: a gate that could not be evaluated is never waived)`;
         }
         else if (match.active) {
@@ -66560,23 +63680,17 @@ const evaluateTarget = (input) => {
     return {
         ...base,
         candidate: candidateSummary,
-        verdict: worst(reports.map((r) => r.outcome)),
+        verdict: (0,policy_outcome/* worst */.QZ)(reports.map((r) => r.outcome)),
         summary: summarizeGates(reports),
         gates: reports,
     };
 };
 
-// EXTERNAL MODULE: ./lib/src/result/exit.js
-var exit = __nccwpck_require__(9412);
-// EXTERNAL MODULE: ./lib/src/result/types.js
-var result_types = __nccwpck_require__(5571);
-// EXTERNAL MODULE: ./lib/src/version.js + 1 modules
-var version = __nccwpck_require__(4387);
+// EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
+var build = __nccwpck_require__(229);
 ;// CONCATENATED MODULE: ./lib/src/run/plan.js
 // `plan`: config → targets → evidence → verdicts → result document. The pure steps live in
 // config/ and policy/; this module wires them to the edges (files, registries, clock).
-
-
 
 
 
@@ -66662,17 +63776,14 @@ async function runPlan(inv, deps) {
         now: deps.now,
     }));
     const requests = deps.requests?.();
-    const result = {
-        schemaVersion: result_types/* RESULT_SCHEMA_VERSION */.t,
-        tool: { name: 'mlops-gate', version: version/* TOOL_VERSION */.w },
+    const result = (0,build/* resultDocument */.j)({
         command: 'plan',
-        generatedAt: deps.now.toISOString(),
         config: { file: config.file, digest: config.digest },
-        verdict: (0,exit/* worstOf */.h)(reports.map((r) => r.verdict)),
         targets: reports,
         diagnostics: warnings,
+        now: deps.now,
         requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
-    };
+    });
     return { result, evidence };
 }
 const missingEvidence = (t, source) => {
@@ -66689,16 +63800,16 @@ const missingEvidence = (t, source) => {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AM: () => (/* binding */ withPromotionPlans),
 /* harmony export */   EQ: () => (/* binding */ runPromote),
-/* harmony export */   cg: () => (/* binding */ promoteExitCode)
+/* harmony export */   XF: () => (/* binding */ planWithPromotionPlans)
 /* harmony export */ });
 /* unused harmony exports planFromReport, expectedPlans, refuseUnpromotable, attachPromotionPlans */
 /* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2839);
 /* harmony import */ var _config_types_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1664);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
-/* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8079);
+/* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5705);
 /* harmony import */ var _plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4395);
-/* harmony import */ var _result_exit_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9412);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1064);
+/* harmony import */ var _result_build_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(229);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9458);
 // `promote`: plan (gates) as `plan` does, then, for each target whose verdict lets it through
 // (pass, warn, waived), plan the promotion steps against the destination registry and converge
 // them. The result is the plan's result document with a `plan` field per target.
@@ -66813,13 +63924,7 @@ async function runPromote(inv, deps) {
     const { config } = (0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .readConfig */ .Xg)(inv.configPath, deps);
     const targets = await attachPromotionPlans(config, result.targets, evidence, inv, deps);
     const requests = deps.requests?.();
-    return {
-        ...result,
-        command: 'promote',
-        verdict: (0,_result_exit_js__WEBPACK_IMPORTED_MODULE_4__/* .worstOf */ .h)(targets.map((t) => t.verdict)),
-        targets,
-        requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
-    };
+    return (0,_result_build_js__WEBPACK_IMPORTED_MODULE_4__/* .withTargets */ .d)(result, targets, { command: 'promote', requests: requests ? { ...requests, wallMs: Date.now() - started } : null });
 }
 /**
  * `plan`: the exact promotion plan and its hash for every target whose gates let it through,
@@ -66835,16 +63940,17 @@ async function withPromotionPlans(inv, result, evidence, deps) {
     const planned = await attachPromotionPlans(config, result.targets, evidence, { dryRun: true, expectPlan: null, failOn: inv.failOn }, deps);
     const targets = planned.map((t) => (t.plan?.status === 'blocked' ? withoutPlan(t) : t));
     const requests = deps.requests?.();
-    return {
-        ...result,
-        targets,
-        requests: requests ? { ...requests, wallMs: (result.requests?.wallMs ?? 0) + Date.now() - started } : result.requests,
-    };
+    return (0,_result_build_js__WEBPACK_IMPORTED_MODULE_4__/* .withTargets */ .d)(result, targets, { requests: requests ? { ...requests, wallMs: (result.requests?.wallMs ?? 0) + Date.now() - started } : result.requests });
 }
 const withoutPlan = (t) => {
     const { plan: _plan, ...rest } = t;
     return rest;
 };
+/** `plan` as the CLI and the action run it: the gates, then each passing target's exact promotion plan (read-only). */
+async function planWithPromotionPlans(inv, deps) {
+    const { result, evidence } = await (0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .runPlan */ .Fo)(inv, deps);
+    return withPromotionPlans(inv, result, evidence, deps);
+}
 /**
  * For each target report, the promotion plan (`plan` field): blocked targets get a `blocked`
  * report; the others are planned against the destination and, unless `dryRun`, applied. Usable by
@@ -66920,13 +64026,6 @@ async function promoteOne(config, target, evidence, inv, deps, expected) {
         return emptyReport(mode, 'failed', `could not plan or apply: ${e.message}`);
     }
 }
-const APPLY_FAILURES = new Set(['failed', 'drift', 'locked', 'refused']);
-/** 3 when any promotion step failed, drifted, was locked out or refused; else as `plan`. */
-function promoteExitCode(result, failOn) {
-    if (result.targets.some((t) => t.plan && APPLY_FAILURES.has(t.plan.status)))
-        return _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EXIT */ .dc.evidence;
-    return (0,_result_exit_js__WEBPACK_IMPORTED_MODULE_4__/* .exitCodeFor */ .R)(result, failOn);
-}
 
 
 /***/ }),
@@ -66937,18 +64036,17 @@ function promoteExitCode(result, failOn) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  M: () => (/* binding */ rollbackExitCode),
   e: () => (/* binding */ runRollback)
 });
 
-// EXTERNAL MODULE: ./lib/src/apply/executor.js + 4 modules
-var executor = __nccwpck_require__(8079);
+// EXTERNAL MODULE: ./lib/src/apply/executor.js + 18 modules
+var executor = __nccwpck_require__(5705);
 // EXTERNAL MODULE: ./lib/src/rollout/spec.js
 var spec = __nccwpck_require__(3257);
 // EXTERNAL MODULE: ./lib/src/plan/build.js
 var build = __nccwpck_require__(5452);
-// EXTERNAL MODULE: ./lib/src/plan/journal.js
-var plan_journal = __nccwpck_require__(9259);
+// EXTERNAL MODULE: ./lib/src/registry/journal.js
+var registry_journal = __nccwpck_require__(7707);
 // EXTERNAL MODULE: ./lib/src/plan/serving.js
 var serving = __nccwpck_require__(7016);
 ;// CONCATENATED MODULE: ./lib/src/plan/rollback.js
@@ -66963,7 +64061,7 @@ const parseLast = (value) => {
     const m = value ? /^(.+)->(.+)$/.exec(value) : null;
     if (!m)
         return null;
-    return { from: (0,plan_journal/* decodeVersion */.Db)(m[1]) ?? null, to: m[2] };
+    return { from: (0,registry_journal/* decodeVersion */.Db)(m[1]) ?? null, to: m[2] };
 };
 /** The current champion: the champion alias, else (stage mode) the highest version in the stage. */
 const currentChampion = (input, snapshot) => (input.aliases[0] !== undefined ? snapshot.aliases[input.aliases[0]] : undefined) ?? snapshot.inStage.at(-1) ?? null;
@@ -66972,7 +64070,7 @@ function chooseRollback(input, snapshot) {
     if (!snapshot.modelExists)
         return { refusal: `registered model "${input.modelName}" does not exist on ${input.registry}` };
     const current = currentChampion(input, snapshot);
-    const last = parseLast(snapshot.modelTags?.[plan_journal/* JOURNAL */.Ex.lastRollback(input.environment)]);
+    const last = parseLast(snapshot.modelTags?.[registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)]);
     if (input.toVersion !== null) {
         const to = input.toVersion;
         return { from: current === to && last?.to === to ? last.from : current, to };
@@ -66983,10 +64081,10 @@ function chooseRollback(input, snapshot) {
         return { refusal: `"${input.modelName}" has no champion in ${input.environment} (alias "${input.aliases[0]}" is unset); pass --to-version` };
     }
     const journal = snapshot.versions[current]?.tags ?? {};
-    const recorded = (0,plan_journal/* decodeVersion */.Db)(journal[plan_journal/* JOURNAL */.Ex.previousChampion(input.environment)]);
+    const recorded = (0,registry_journal/* decodeVersion */.Db)(journal[registry_journal/* JOURNAL */.Ex.previousChampion(input.environment)]);
     if (recorded === undefined) {
         return {
-            refusal: `v${current} of "${input.modelName}" has no ${plan_journal/* JOURNAL */.Ex.previousChampion(input.environment)} tag (it was not promoted by mlops-gate); pass --to-version`,
+            refusal: `v${current} of "${input.modelName}" has no ${registry_journal/* JOURNAL */.Ex.previousChampion(input.environment)} tag (it was not promoted by mlops-gate); pass --to-version`,
         };
     }
     if (recorded === null)
@@ -67013,10 +64111,10 @@ function buildRollback(input, snapshot) {
                 registry: input.registry,
                 model: input.modelName,
                 environment: input.environment,
-                tags: { [plan_journal/* JOURNAL */.Ex.lastRollback(input.environment)]: `${choice.from ?? 'none'}->${choice.to}` },
+                tags: { [registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)]: `${choice.from ?? 'none'}->${choice.to}` },
             },
             pre: `registered model "${input.modelName}" exists`,
-            post: `${plan_journal/* JOURNAL */.Ex.lastRollback(input.environment)} = ${choice.from ?? 'none'}->${choice.to}`,
+            post: `${registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)} = ${choice.from ?? 'none'}->${choice.to}`,
             text: `journal the rollback v${choice.from ?? '(none)'} → v${choice.to} on "${input.modelName}"`,
         },
     ];
@@ -67131,16 +64229,16 @@ const rollbackJob = (input) => ({
 
 // EXTERNAL MODULE: ./lib/src/config/names.js
 var names = __nccwpck_require__(1305);
+// EXTERNAL MODULE: ./lib/src/config/registries.js
+var registries = __nccwpck_require__(4598);
 // EXTERNAL MODULE: ./lib/src/errors.js
 var errors = __nccwpck_require__(5071);
 // EXTERNAL MODULE: ./lib/src/plan/inputs.js
 var inputs = __nccwpck_require__(4395);
-// EXTERNAL MODULE: ./lib/src/result/types.js
-var types = __nccwpck_require__(5571);
-// EXTERNAL MODULE: ./lib/src/version.js + 1 modules
-var version = __nccwpck_require__(4387);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 28 modules
-var plan = __nccwpck_require__(1064);
+// EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
+var result_build = __nccwpck_require__(229);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 26 modules
+var plan = __nccwpck_require__(9458);
 ;// CONCATENATED MODULE: ./lib/src/run/rollback.js
 // `rollback`: move the champion of one model in one environment back to the previous champion
 // recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
@@ -67171,12 +64269,12 @@ async function runRollback(inv, deps) {
         model: model.id,
         environment: inv.env,
         mode: model.promotion,
-        registry: (0,inputs/* registryIdOf */.Eo)(environment),
+        registry: (0,names/* registryIdOf */.Eo)(environment),
         modelName: (0,names/* registeredModelName */.tI)(config, model.id, inv.env),
         aliases: (0,inputs/* aliasesFor */.yX)(config, model, inv.env),
         stage: model.promotion === 'stage' ? (0,inputs/* stageFor */.UF)(inv.env) : null,
         toVersion: inv.toVersion,
-        endpoint: model.serving && environment.registry === 'databricks-uc' && (0,spec/* servingApplies */.jz)(model.serving, inv.env)
+        endpoint: model.serving && (0,registries/* capabilitiesOf */.SF)(environment.registry).serving && (0,spec/* servingApplies */.jz)(model.serving, inv.env)
             ? { name: (0,spec/* endpointName */.zY)(model.serving, inv.env, model.id), waitTimeoutSeconds: model.serving.waitTimeoutSeconds }
             : null,
     };
@@ -67227,19 +64325,55 @@ async function runRollback(inv, deps) {
         plan: report,
     };
     const requests = deps.requests?.();
-    return {
-        schemaVersion: types/* RESULT_SCHEMA_VERSION */.t,
-        tool: { name: 'mlops-gate', version: version/* TOOL_VERSION */.w },
+    return (0,result_build/* resultDocument */.j)({
         command: 'rollback',
-        generatedAt: deps.now.toISOString(),
         config: { file: config.file, digest: config.digest },
-        verdict: target.verdict,
         targets: [target],
         diagnostics: warnings,
+        now: deps.now,
         requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
-    };
+    });
 }
-const rollbackExitCode = (result) => (result.verdict === 'error' ? errors/* EXIT */.dc.evidence : errors/* EXIT */.dc.ok);
+
+
+/***/ }),
+
+/***/ 6743:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CR: () => (/* binding */ hashMatches),
+/* harmony export */   dj: () => (/* binding */ canonicalJson),
+/* harmony export */   fg: () => (/* binding */ sha256Hex),
+/* harmony export */   qQ: () => (/* binding */ hashOf)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+// Canonical JSON (sorted keys, no whitespace) and sha256, so a plan's hash depends only on its
+// content: not on key order, timestamps or the machine that made it.
+
+const sha256Hex = (text) => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(text, 'utf8').digest('hex');
+function canonicalJson(value) {
+    if (value === null || typeof value !== 'object') {
+        if (value === undefined)
+            return 'null';
+        if (typeof value === 'number' && !Number.isFinite(value))
+            throw new TypeError('canonicalJson: non-finite number');
+        return JSON.stringify(value);
+    }
+    if (Array.isArray(value))
+        return `[${value.map(canonicalJson).join(',')}]`;
+    const entries = Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+const hashOf = (value) => `sha256:${sha256Hex(canonicalJson(value))}`;
+/** `--expect-plan` accepts the full `sha256:<hex>` or a unique prefix of the hex (≥ 12 chars). */
+function hashMatches(expected, actual) {
+    const want = expected.trim().toLowerCase().replace(/^sha256:/, '');
+    const have = actual.toLowerCase().replace(/^sha256:/, '');
+    return want.length >= 12 && have.startsWith(want);
+}
 
 
 /***/ }),
@@ -67259,6 +64393,3219 @@ const package_namespaceObject = {"rE":"0.1.0"};
 
 /** The tool's version, from package.json (inlined by the bundler). */
 const TOOL_VERSION = package_namespaceObject.rE;
+
+
+/***/ }),
+
+/***/ 5157:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  p: () => (/* binding */ fileAccess),
+  o: () => (/* binding */ resolvePath)
+});
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./lib/src/wiring/io.js
+// The process as the program sees it: output streams, environment, working directory and the
+// test seams (clock, crash hooks). Entries build one; everything below takes it as a value.
+
+
+const resolvePath = (cwd, p) => (p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`);
+function fileAccess(cwd) {
+    return {
+        readFile: (p) => {
+            try {
+                return (0,external_node_fs_namespaceObject.readFileSync)(resolvePath(cwd, p), 'utf8');
+            }
+            catch (e) {
+                if (e.code === 'ENOENT' || e.code === 'EISDIR')
+                    return null;
+                throw e;
+            }
+        },
+        writeFile: (p, text) => {
+            const full = resolvePath(cwd, p);
+            (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
+            (0,external_node_fs_namespaceObject.writeFileSync)(full, text);
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 8340:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  L: () => (/* binding */ liveDeps)
+});
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./lib/src/config/names.js
+var names = __nccwpck_require__(1305);
+// EXTERNAL MODULE: ./lib/src/endpoint/ports.js
+var ports = __nccwpck_require__(9990);
+// EXTERNAL MODULE: ./lib/src/errors.js
+var errors = __nccwpck_require__(5071);
+;// CONCATENATED MODULE: ./lib/src/platform/github/context.js
+// The GitHub Actions run context, read once from the runner's environment and event payload.
+// Everything GitHub-specific downstream takes this value instead of reading process.env.
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v) => (typeof v === 'string' && v.length > 0 ? v : null);
+const positiveInt = (v) => {
+    const n = Number(v);
+    return v !== undefined && Number.isSafeInteger(n) && n > 0 ? n : null;
+};
+const trimSlash = (s) => s.replace(/\/+$/, '');
+/** Events whose payload carries `pull_request`. */
+const PR_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review']);
+function pullRequestFrom(event, repo) {
+    const pr = event.pull_request;
+    if (!isObject(pr) || typeof pr.number !== 'number')
+        return null;
+    const base = isObject(pr.base) ? pr.base : {};
+    const head = isObject(pr.head) ? pr.head : {};
+    const headRepo = isObject(head.repo) ? head.repo : null;
+    const baseRepo = isObject(base.repo) ? str(base.repo.full_name) : repo ? `${repo.owner}/${repo.repo}` : null;
+    const headRepoName = headRepo ? str(headRepo.full_name) : null;
+    const fromFork = headRepo === null || // the fork was deleted: treat as untrusted
+        headRepo.fork === true ||
+        (headRepoName !== null && baseRepo !== null && headRepoName.toLowerCase() !== baseRepo.toLowerCase());
+    return {
+        number: pr.number,
+        author: isObject(pr.user) ? str(pr.user.login) : null,
+        baseSha: str(base.sha) ?? '',
+        baseRef: str(base.ref) ?? '',
+        headSha: str(head.sha) ?? '',
+        headRef: str(head.ref) ?? '',
+        headRepo: headRepoName,
+        fromFork,
+    };
+}
+/**
+ * Read the run context. `readFile` reads the event payload (GITHUB_EVENT_PATH); a missing or
+ * malformed payload yields an empty event, so local runs still work.
+ */
+function readGitHubContext(env, readFile) {
+    const [owner, name] = (env.GITHUB_REPOSITORY ?? '').split('/');
+    const repo = owner && name ? { owner, repo: name } : null;
+    let event = {};
+    if (env.GITHUB_EVENT_PATH) {
+        try {
+            const parsed = JSON.parse(readFile(env.GITHUB_EVENT_PATH) ?? '{}');
+            if (isObject(parsed))
+                event = parsed;
+        }
+        catch {
+            event = {};
+        }
+    }
+    const serverUrl = trimSlash(env.GITHUB_SERVER_URL || 'https://github.com');
+    const apiUrl = trimSlash(env.GITHUB_API_URL || (serverUrl === 'https://github.com' ? 'https://api.github.com' : `${serverUrl}/api/v3`));
+    const runId = positiveInt(env.GITHUB_RUN_ID);
+    const runAttempt = positiveInt(env.GITHUB_RUN_ATTEMPT);
+    const eventName = env.GITHUB_EVENT_NAME || null;
+    return {
+        repo,
+        eventName,
+        sha: env.GITHUB_SHA || null,
+        runId,
+        runAttempt,
+        actor: env.GITHUB_ACTOR || null,
+        job: env.GITHUB_JOB || null,
+        serverUrl,
+        apiUrl,
+        runUrl: repo && runId
+            ? `${serverUrl}/${repo.owner}/${repo.repo}/actions/runs/${runId}${runAttempt && runAttempt > 1 ? `/attempts/${runAttempt}` : ''}`
+            : null,
+        pullRequest: eventName && PR_EVENTS.has(eventName) ? pullRequestFrom(event, repo) : null,
+    };
+}
+/**
+ * The same CI job across attempts: a GitHub re-run keeps GITHUB_RUN_ID, so it may reclaim (or clean
+ * up) the lock an earlier attempt left behind. GITHUB_JOB keeps two jobs of one run apart.
+ */
+const reclaimKeyOf = (context) => context.repo && context.runId ? [`${context.repo.owner}/${context.repo.repo}`, String(context.runId), context.job].filter(Boolean).join('/') : null;
+
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(4371);
+;// CONCATENATED MODULE: ./lib/src/platform/http/error-body.js
+// Decodes an error answer into (errorCode, message) from whatever shape the server used.
+// Branching is always on the body's code, never on the status alone: OSS MLflow sends
+// RESOURCE_ALREADY_EXISTS as 400 while the Databricks SDK treats it as a 409-class error.
+const MAX_TEXT = 500;
+const error_body_str = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+/** A short code, not a sentence: `INVALID_STATE`, `invalid_grant`, `Unauthorized`. */
+const looksLikeCode = (s) => /^[A-Za-z][A-Za-z0-9_.-]{1,80}$/.test(s);
+const squeeze = (text) => {
+    const oneLine = text.replace(/\s+/g, ' ').trim();
+    return oneLine.length > MAX_TEXT ? `${oneLine.slice(0, MAX_TEXT)}…` : oneLine;
+};
+const fromJson = (body) => {
+    // Databricks / MLflow: {"error_code": "...", "message": "...", "details": [...]}
+    const errorCode = error_body_str(body['error_code']);
+    if (errorCode) {
+        return { errorCode, message: error_body_str(body['message']) ?? error_body_str(body['error_description']) ?? '' };
+    }
+    // Databricks OAuth variant: {"errorCode": "...", "errorSummary": "..."}
+    const camelCode = error_body_str(body['errorCode']);
+    if (camelCode) {
+        return { errorCode: camelCode, message: error_body_str(body['errorSummary']) ?? error_body_str(body['message']) ?? '' };
+    }
+    const error = body['error'];
+    // OAuth (RFC 6749 §5.2): {"error": "invalid_client", "error_description": "..."}
+    // Legacy Databricks: {"error": "free text"}
+    const errorText = error_body_str(error);
+    if (errorText) {
+        const description = error_body_str(body['error_description']) ?? error_body_str(body['message']);
+        if (looksLikeCode(errorText))
+            return { errorCode: errorText, message: description ?? '' };
+        return { errorCode: null, message: description ? `${errorText}: ${description}` : errorText };
+    }
+    // Nested {"error": {"code": "...", "message": "..."}}
+    if (error && typeof error === 'object') {
+        const nested = error;
+        const code = error_body_str(nested['code']) ?? error_body_str(nested['error_code']);
+        return { errorCode: code, message: error_body_str(nested['message']) ?? '' };
+    }
+    // SCIM: {"detail": "...", "status": "404", "scimType": "..."}
+    const detail = error_body_str(body['detail']);
+    if (detail)
+        return { errorCode: error_body_str(body['scimType']), message: detail };
+    const message = error_body_str(body['message']);
+    if (message)
+        return { errorCode: null, message };
+    return null;
+};
+const decodeErrorBody = (bodyText) => {
+    const trimmed = bodyText.trim();
+    if (trimmed.startsWith('{')) {
+        try {
+            const parsed = JSON.parse(trimmed);
+            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+                const decoded = fromJson(parsed);
+                if (decoded)
+                    return { errorCode: decoded.errorCode, message: squeeze(decoded.message) };
+            }
+        }
+        catch {
+            // not JSON after all: treated as text below
+        }
+    }
+    // Plain text (MLflow basic-auth 401/403), HTML error pages from gateways, or nothing.
+    const looksLikeHtml = /^<(!doctype|html)/i.test(trimmed);
+    return { errorCode: null, message: looksLikeHtml ? '(HTML error page)' : squeeze(trimmed) };
+};
+
+;// CONCATENATED MODULE: ./lib/src/platform/http/ledger.js
+// Request accounting shared by every client of one run: reports and benchmarks read totals
+// (requests made, retries, bytes, time) per endpoint label.
+const createRequestLedger = () => {
+    const byEndpoint = new Map();
+    let total = 0;
+    let retries = 0;
+    return {
+        record(entry) {
+            total += 1;
+            if (entry.retry)
+                retries += 1;
+            const stats = byEndpoint.get(entry.endpoint) ?? {
+                count: 0,
+                bytesSent: 0,
+                bytesReceived: 0,
+                totalMs: 0,
+                retries: 0,
+                errors: 0,
+            };
+            stats.count += 1;
+            stats.bytesSent += entry.bytesSent;
+            stats.bytesReceived += entry.bytesReceived;
+            stats.totalMs += entry.ms;
+            if (entry.retry)
+                stats.retries += 1;
+            if (entry.status === null || entry.status >= 400)
+                stats.errors += 1;
+            byEndpoint.set(entry.endpoint, stats);
+        },
+        snapshot() {
+            const copy = {};
+            for (const [endpoint, stats] of [...byEndpoint.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+                copy[endpoint] = { ...stats };
+            }
+            return { total, retries, byEndpoint: copy };
+        },
+    };
+};
+const ID_SEGMENT = /^(\d+|[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+/**
+ * Default endpoint label: `METHOD /path` without the query, with id-like path segments
+ * (numbers, long hex run ids, UUIDs) shown as `{id}` so per-endpoint counts group.
+ * Adapters that want a template with named parts pass `endpoint` on the request.
+ */
+const endpointLabel = (method, pathname) => `${method} ${pathname
+    .split('/')
+    .map((segment) => (ID_SEGMENT.test(segment) ? '{id}' : segment))
+    .join('/')}`;
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./lib/src/platform/http/proxy.js
+// Proxy selection from an explicit environment record (never process.env), with the common
+// curl / Python-requests semantics:
+// - `https://` targets use https_proxy / HTTPS_PROXY, `http://` targets use http_proxy / HTTP_PROXY;
+//   the lower-case name wins when both are set; an empty value means "unset". No cross-scheme fallback.
+// - NO_PROXY / no_proxy: entries separated by commas or whitespace. `*` bypasses every host.
+//   `example.com`, `.example.com` and `*.example.com` all match example.com and its subdomains.
+//   `host:port` matches only that port. IP literals match exactly; CIDR blocks (`10.0.0.0/8`,
+//   `fd00::/8`) match addresses inside them (the target must be an IP literal; no DNS lookups).
+// - Loopback is NOT special: `localhost` / `127.0.0.1` / `::1` go through the proxy unless NO_PROXY
+//   lists them (same as curl and Python; Go's net/http differs and always bypasses localhost).
+
+
+const firstSet = (env, names) => {
+    for (const name of names) {
+        const value = env[name];
+        if (value !== undefined && value.trim() !== '')
+            return { name, value: value.trim() };
+    }
+    return null;
+};
+const parseProxyUrl = (name, raw) => {
+    // `proxy.corp:3128` without a scheme is common; treat it as http:// like curl does.
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+    try {
+        const url = new URL(withScheme);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+            throw new Error('scheme');
+        return url;
+    }
+    catch {
+        throw new errors/* ConfigError */.xL([
+            {
+                severity: 'error',
+                code: 'invalid-proxy',
+                message: `${name} is not a usable proxy URL (expected http://host:port or https://host:port)`,
+                path: '',
+                position: null,
+            },
+        ]);
+    }
+};
+const stripBrackets = (host) => host.replace(/^\[(.*)\]$/, '$1');
+const proxySettingsFromEnv = (env) => {
+    const http = firstSet(env, ['http_proxy', 'HTTP_PROXY']);
+    const https = firstSet(env, ['https_proxy', 'HTTPS_PROXY']);
+    const noProxy = firstSet(env, ['no_proxy', 'NO_PROXY'])?.value ?? '';
+    const entries = [];
+    const cidrs = new external_node_net_.BlockList();
+    let hasCidrs = false;
+    let bypassAll = false;
+    for (const raw of noProxy.split(/[\s,]+/)) {
+        const entry = raw.trim().toLowerCase();
+        if (!entry)
+            continue;
+        if (entry === '*') {
+            bypassAll = true;
+            continue;
+        }
+        const cidr = /^\[?([0-9a-f:.]+)\]?\/(\d{1,3})$/.exec(entry);
+        if (cidr && (0,external_node_net_.isIP)(cidr[1] ?? '')) {
+            const address = cidr[1];
+            cidrs.addSubnet(address, Number(cidr[2]), (0,external_node_net_.isIP)(address) === 6 ? 'ipv6' : 'ipv4');
+            hasCidrs = true;
+            continue;
+        }
+        // host:port, [v6]:port, bare v6 (has several colons, no port), or host
+        let host = entry;
+        let port = null;
+        const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+        if (bracketed) {
+            host = bracketed[1];
+            port = bracketed[2] ? Number(bracketed[2]) : null;
+        }
+        else if (!(0,external_node_net_.isIP)(entry)) {
+            const hostPort = /^(.+):(\d+)$/.exec(entry);
+            if (hostPort) {
+                host = hostPort[1];
+                port = Number(hostPort[2]);
+            }
+        }
+        entries.push({ host: host.replace(/^\*?\./, ''), port });
+    }
+    return {
+        httpProxy: http ? parseProxyUrl(http.name, http.value) : null,
+        httpsProxy: https ? parseProxyUrl(https.name, https.value) : null,
+        bypassAll,
+        entries,
+        cidrs,
+        hasCidrs,
+    };
+};
+const defaultPort = (url) => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
+/** True when NO_PROXY says this target must be reached directly. */
+const bypassesProxy = (target, settings) => {
+    if (settings.bypassAll)
+        return true;
+    const host = stripBrackets(target.hostname.toLowerCase());
+    const port = defaultPort(target);
+    for (const entry of settings.entries) {
+        if (entry.port !== null && entry.port !== port)
+            continue;
+        if (host === entry.host || host.endsWith(`.${entry.host}`))
+            return true;
+    }
+    if (settings.hasCidrs) {
+        const family = (0,external_node_net_.isIP)(host);
+        if (family !== 0 && settings.cidrs.check(host, family === 6 ? 'ipv6' : 'ipv4'))
+            return true;
+    }
+    return false;
+};
+/** The proxy to use for this target, or null for a direct connection. */
+const proxyFor = (target, settings) => {
+    const proxy = target.protocol === 'https:' ? settings.httpsProxy : settings.httpProxy;
+    if (!proxy)
+        return null;
+    return bypassesProxy(target, settings) ? null : proxy;
+};
+
+;// CONCATENATED MODULE: ./lib/src/platform/http/redact.js
+// One place that scrubs secrets out of any text before it is logged or put in an error.
+// Two layers: exact known secret values (tokens, passwords the caller knows about) and
+// patterns for secret-shaped things we may not know about (auth headers, `?token=`, JWTs,
+// credentials embedded in URLs).
+const REDACTED = '***';
+/** Query-string / form keys whose values are secrets. */
+const SECRET_PARAM_KEYS = [
+    'token',
+    'access_token',
+    'refresh_token',
+    'id_token',
+    'subject_token',
+    'client_secret',
+    'password',
+    'secret',
+    'api_key',
+    'apikey',
+    'sig',
+    'signature',
+    'code',
+];
+const SECRET_JSON_KEYS = ['access_token', 'refresh_token', 'id_token', 'subject_token', 'client_secret', 'password', 'token'];
+const PATTERNS = [
+    // Header lines or header-ish dumps: `Authorization: Bearer abc`, `proxy-authorization=Basic xyz`.
+    [/\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+)?[^\s"',}]+/gi, `$1$2${REDACTED}`],
+    [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${REDACTED}`],
+    [new RegExp(`([?&;](?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(`^((?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(`("(?:${SECRET_JSON_KEYS.join('|')})"\\s*:\\s*)"[^"]*"`, 'gi'), `$1"${REDACTED}"`],
+    // JWTs (GitHub OIDC tokens, Databricks OAuth access tokens) wherever they appear.
+    [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
+    // Userinfo in URLs: https://user:pass@proxy:8080
+    [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, `$1${REDACTED}@`],
+];
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * Replaces known secret values and secret-shaped substrings with `***`. Secrets shorter than
+ * 4 characters are not replaced verbatim (they would shred ordinary text); the patterns still apply.
+ */
+const redact = (text, secrets = []) => {
+    let out = text;
+    const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+    for (const secret of known) {
+        out = out.replace(new RegExp(escapeRegExp(secret), 'g'), REDACTED);
+        const encoded = encodeURIComponent(secret);
+        if (encoded !== secret)
+            out = out.replace(new RegExp(escapeRegExp(encoded), 'g'), REDACTED);
+    }
+    for (const [pattern, replacement] of PATTERNS)
+        out = out.replace(pattern, replacement);
+    return out;
+};
+/**
+ * The secret values carried by a set of auth headers: the credential after the scheme, and for
+ * Basic also the decoded `user:password` and the password alone.
+ */
+const secretsInHeaders = (headers) => {
+    const found = [];
+    for (const [name, value] of Object.entries(headers)) {
+        const lower = name.toLowerCase();
+        if (lower !== 'authorization' && lower !== 'proxy-authorization' && !lower.includes('token') && !lower.includes('secret')) {
+            continue;
+        }
+        found.push(value);
+        const match = /^(\S+)\s+(.+)$/.exec(value);
+        if (!match)
+            continue;
+        const [, scheme, credential] = match;
+        found.push(credential);
+        if (scheme.toLowerCase() === 'basic') {
+            const decoded = Buffer.from(credential, 'base64').toString('utf8');
+            found.push(decoded);
+            const colon = decoded.indexOf(':');
+            if (colon >= 0)
+                found.push(decoded.slice(colon + 1));
+        }
+    }
+    return found;
+};
+/** `path?query` with secret query values redacted; for debug logs. */
+const describeUrlForLog = (url, secrets = []) => redact(`${url.pathname}${url.search}`, secrets);
+
+;// CONCATENATED MODULE: ./lib/src/platform/http/client.js
+// The one HTTP client every platform adapter talks through (undici underneath): auth headers,
+// retries with backoff and Retry-After, per-attempt timeouts, an overall retry deadline, a
+// per-host concurrency queue, proxies from an explicit env record, request accounting and
+// redacted debug logging. See docs/http.md for the behaviour matrix.
+
+
+
+
+
+
+const DEFAULTS = {
+    timeoutMs: 60_000,
+    retryDeadlineMs: 300_000,
+    maxAttempts: 6,
+    backoffBaseMs: 250,
+    backoffMaxMs: 10_000,
+    maxRetryAfterMs: 60_000,
+    retryAfterJitterMs: 250,
+    maxConcurrentPerHost: 8,
+    userAgent: 'mlops-gate',
+};
+const IDEMPOTENT_BY_DEFAULT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+/** The server did not process the request: safe to retry whatever the method. */
+const ALWAYS_RETRY = new Set([429, 503]);
+/** May have been processed: only retried for idempotent requests. */
+const RETRY_IF_IDEMPOTENT = new Set([500, 502, 504]);
+/** Fair FIFO queue bounding in-flight work. */
+class Slots {
+    limit;
+    active = 0;
+    waiting = [];
+    constructor(limit) {
+        this.limit = limit;
+    }
+    async acquire() {
+        if (this.active < this.limit) {
+            this.active += 1;
+            return;
+        }
+        await new Promise((resolve) => this.waiting.push(resolve));
+    }
+    release() {
+        const next = this.waiting.shift();
+        if (next)
+            next(); // the slot passes straight to the next in line
+        else
+            this.active -= 1;
+    }
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** `Retry-After` as delay-seconds or an HTTP-date; null when absent or unparseable. */
+const parseRetryAfter = (value, nowMs) => {
+    if (value === undefined)
+        return null;
+    const trimmed = value.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Math.round(Number(trimmed) * 1000);
+    const date = Date.parse(trimmed);
+    if (Number.isNaN(date))
+        return null;
+    return Math.max(0, date - nowMs);
+};
+const flattenHeaders = (headers) => {
+    const out = {};
+    for (const [name, value] of Object.entries(headers)) {
+        if (value === undefined)
+            continue;
+        out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return out;
+};
+const buildUrl = (base, path, query) => {
+    const url = /^https?:\/\//i.test(path)
+        ? new URL(path)
+        : new URL(`${base.pathname.replace(/\/$/, '')}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
+    for (const [key, value] of Object.entries(query ?? {})) {
+        if (value === undefined)
+            continue;
+        if (Array.isArray(value))
+            for (const item of value)
+                url.searchParams.append(key, item);
+        else
+            url.searchParams.append(key, String(value));
+    }
+    return url;
+};
+const encodeBody = (body) => {
+    if (body === undefined)
+        return { payload: undefined, contentType: null };
+    if (body instanceof Uint8Array)
+        return { payload: body, contentType: 'application/octet-stream' };
+    if (typeof body === 'string')
+        return { payload: body, contentType: 'text/plain; charset=utf-8' };
+    return { payload: JSON.stringify(body), contentType: 'application/json' };
+};
+const byteLength = (payload) => payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+const causeCode = (cause) => {
+    if (cause && typeof cause === 'object') {
+        const withCode = cause;
+        if (typeof withCode.code === 'string' && withCode.code !== 'UND_ERR_SOCKET')
+            return withCode.code;
+        const inner = withCode.cause;
+        if (inner && typeof inner.code === 'string')
+            return inner.code;
+        if (typeof withCode.code === 'string')
+            return withCode.code;
+        if (typeof withCode.message === 'string')
+            return withCode.message;
+    }
+    return String(cause);
+};
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const createHttpClient = (options) => {
+    const base = new URL(options.baseUrl);
+    const cfg = { ...DEFAULTS, ...stripUndefined(options) };
+    const proxySettings = proxySettingsFromEnv(options.env ?? {});
+    const random = options.random ?? Math.random;
+    const dispatchers = new Map();
+    const slots = new Map();
+    const knownSecrets = new Set(options.secrets ?? []);
+    for (const proxy of [proxySettings.httpProxy, proxySettings.httpsProxy]) {
+        if (proxy?.password)
+            knownSecrets.add(decodeURIComponent(proxy.password));
+    }
+    const scrub = (text) => redact(text, knownSecrets);
+    const log = (line) => options.logger?.debug(scrub(line));
+    const dispatcherFor = (url) => {
+        const existing = dispatchers.get(url.origin);
+        if (existing)
+            return existing;
+        const common = {
+            keepAliveTimeout: 4_000,
+            // Our own AbortSignal enforces the per-attempt timeout; undici's phase timers stay out of the way.
+            headersTimeout: 0,
+            bodyTimeout: 0,
+        };
+        const proxy = proxyFor(url, proxySettings);
+        const dispatcher = proxy
+            ? new undici/* ProxyAgent */.kT({ uri: proxy.href, connections: cfg.maxConcurrentPerHost, ...common })
+            : new undici/* Pool */.bC(url.origin, { connections: cfg.maxConcurrentPerHost, ...common });
+        log(`http: ${url.origin} ${proxy ? `via proxy ${proxy.origin}` : 'direct'}`);
+        dispatchers.set(url.origin, dispatcher);
+        return dispatcher;
+    };
+    const slotsFor = (url) => {
+        let s = slots.get(url.origin);
+        if (!s) {
+            s = new Slots(cfg.maxConcurrentPerHost);
+            slots.set(url.origin, s);
+        }
+        return s;
+    };
+    const attemptOnce = async (url, req, headers, payload) => {
+        const timeoutMs = req.timeoutMs ?? cfg.timeoutMs;
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
+        const bytesSent = byteLength(payload);
+        try {
+            const res = await (0,undici/* request */.Em)(url, {
+                method: req.method,
+                headers,
+                body: payload,
+                dispatcher: dispatcherFor(url),
+                signal: controller.signal,
+            });
+            const body = Buffer.from(await res.body.arrayBuffer());
+            return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body, bytesSent };
+        }
+        catch (cause) {
+            return { type: 'failure', kind: controller.signal.aborted ? 'timeout' : 'transport', cause, bytesSent };
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    };
+    const parseBody = (res, req) => {
+        const type = req.responseType ?? 'json';
+        if (type === 'bytes')
+            return new Uint8Array(res.body);
+        const text = res.body.toString('utf8');
+        if (type === 'text')
+            return text;
+        if (text.trim() === '')
+            return {};
+        return JSON.parse(text);
+    };
+    const request = async (req) => {
+        const url = buildUrl(base, req.path, req.query);
+        const method = req.method;
+        const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
+        const endpoint = req.endpoint ?? endpointLabel(method, url.pathname);
+        const where = `${method} ${url.pathname}`;
+        const errorUrl = `${url.origin}${url.pathname}`;
+        const { payload, contentType } = encodeBody(req.body);
+        const startedAt = Date.now();
+        const deadline = startedAt + cfg.retryDeadlineMs;
+        let attempt = 0;
+        let authRefreshed = false;
+        for (;;) {
+            attempt += 1;
+            // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
+            // (e.g. a presigned artifact URL on cloud storage).
+            const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
+            for (const secret of secretsInHeaders(authHeaders))
+                knownSecrets.add(secret);
+            const headers = {
+                'user-agent': cfg.userAgent,
+                accept: req.responseType === 'json' || req.responseType === undefined ? 'application/json' : '*/*',
+                ...(contentType ? { 'content-type': contentType } : {}),
+                ...options.defaultHeaders,
+                ...req.headers,
+                ...authHeaders,
+            };
+            const hostSlots = slotsFor(url);
+            await hostSlots.acquire();
+            const t0 = performance.now();
+            let outcome;
+            try {
+                log(`http → ${method} ${describeUrlForLog(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
+                outcome = await attemptOnce(url, req, headers, payload);
+            }
+            finally {
+                hostSlots.release();
+            }
+            const ms = performance.now() - t0;
+            options.ledger?.record({
+                host: url.host,
+                endpoint,
+                status: outcome.type === 'response' ? outcome.status : null,
+                bytesSent: outcome.bytesSent,
+                bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : 0,
+                ms,
+                retry: attempt > 1,
+            });
+            if (outcome.type === 'response') {
+                log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
+                if (outcome.status >= 200 && outcome.status < 300) {
+                    let body;
+                    try {
+                        body = parseBody(outcome, req);
+                    }
+                    catch {
+                        throw new errors/* ApiError */.hD(scrub(`${where}: HTTP ${outcome.status} but the body is not valid JSON (${plural(attempt, 'attempt')})`), { errorCode: null, status: outcome.status, method, url: errorUrl, kind: 'http', attempts: attempt });
+                    }
+                    return { status: outcome.status, headers: outcome.headers, body: body };
+                }
+            }
+            else {
+                log(`http ✗ ${where} ${outcome.kind}: ${causeCode(outcome.cause)} after ${Math.round(ms)} ms`);
+            }
+            // A token the server rejected: drop it and try once more with a fresh one.
+            if (outcome.type === 'response' &&
+                outcome.status === 401 &&
+                options.auth?.invalidate &&
+                !authRefreshed &&
+                attempt < cfg.maxAttempts) {
+                authRefreshed = true;
+                options.auth.invalidate();
+                log(`http ↻ ${where}: 401, refreshing credentials and retrying once`);
+                continue;
+            }
+            const retryable = outcome.type === 'response'
+                ? ALWAYS_RETRY.has(outcome.status) || (idempotent && RETRY_IF_IDEMPOTENT.has(outcome.status))
+                : idempotent;
+            const delay = retryable ? retryDelay(outcome, attempt) : 0;
+            const pastDeadline = retryable && Date.now() + delay > deadline;
+            if (!retryable || attempt >= cfg.maxAttempts || pastDeadline) {
+                const suffix = pastDeadline
+                    ? `; gave up: the next retry would pass the ${Math.round(cfg.retryDeadlineMs / 1000)} s retry deadline`
+                    : '';
+                throw buildError(outcome, { where, method, errorUrl, attempt, timeoutMs: req.timeoutMs ?? cfg.timeoutMs, suffix });
+            }
+            log(`http ↻ ${where}: retry ${attempt + 1}/${cfg.maxAttempts} in ${Math.round(delay)} ms`);
+            await sleep(delay);
+        }
+    };
+    const retryDelay = (outcome, attempt) => {
+        if (outcome.type === 'response' && ALWAYS_RETRY.has(outcome.status)) {
+            const retryAfter = parseRetryAfter(outcome.headers['retry-after'], Date.now());
+            if (retryAfter !== null)
+                return Math.min(retryAfter, cfg.maxRetryAfterMs) + random() * cfg.retryAfterJitterMs;
+        }
+        // Exponential with "equal jitter": half fixed, half random, so waits never collapse to zero.
+        const exp = Math.min(cfg.backoffMaxMs, cfg.backoffBaseMs * 2 ** (attempt - 1));
+        return exp / 2 + random() * (exp / 2);
+    };
+    const buildError = (outcome, ctx) => {
+        const attempts = `(${plural(ctx.attempt, 'attempt')})`;
+        if (outcome.type === 'failure') {
+            const message = outcome.kind === 'timeout'
+                ? `${ctx.where}: no complete answer from ${new URL(ctx.errorUrl).host} within ${ctx.timeoutMs} ms ${attempts}${ctx.suffix}`
+                : `${ctx.where}: could not reach ${new URL(ctx.errorUrl).host}: ${causeCode(outcome.cause)} ${attempts}${ctx.suffix}`;
+            const error = new errors/* ApiError */.hD(scrub(message), {
+                errorCode: null,
+                status: null,
+                method: ctx.method,
+                url: ctx.errorUrl,
+                kind: outcome.kind,
+                attempts: ctx.attempt,
+            });
+            Object.defineProperty(error, 'cause', { value: outcome.cause, enumerable: false });
+            return error;
+        }
+        const decoded = decodeErrorBody(outcome.body.toString('utf8'));
+        const label = decoded.errorCode ?? statusText(outcome.status);
+        const text = decoded.message ? `: ${decoded.message}` : '';
+        const hint = outcome.status === 401
+            ? ' — the server rejected the credentials; check the token or username/password it was given'
+            : outcome.status === 403
+                ? ' — the credentials are valid but lack permission for this call'
+                : '';
+        return new errors/* ApiError */.hD(scrub(`${ctx.where}: HTTP ${outcome.status} ${label}${text}${hint} ${attempts}${ctx.suffix}`), {
+            errorCode: decoded.errorCode,
+            status: outcome.status,
+            method: ctx.method,
+            url: ctx.errorUrl,
+            kind: 'http',
+            attempts: ctx.attempt,
+        });
+    };
+    return {
+        baseUrl: base.href.replace(/\/$/, ''),
+        request,
+        async close() {
+            const all = [...dispatchers.values()];
+            dispatchers.clear();
+            await Promise.all(all.map((d) => d.close()));
+        },
+    };
+};
+const STATUS_TEXT = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    409: 'Conflict',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout',
+};
+const statusText = (status) => STATUS_TEXT[status] ?? 'error';
+function stripUndefined(o) {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/http/settings.js
+// User-tunable HTTP settings, read from the environment once at the edge.
+
+/** `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (default 60, like the Databricks SDKs' http_timeout_seconds). */
+function httpSettingsFromEnv(env) {
+    const raw = env.MLOPS_GATE_HTTP_TIMEOUT_SECONDS?.trim();
+    if (!raw)
+        return {};
+    const seconds = Number(raw);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+        throw new errors/* UsageError */.eb(`MLOPS_GATE_HTTP_TIMEOUT_SECONDS must be a positive number of seconds (got "${raw}")`);
+    }
+    return { timeoutMs: Math.round(seconds * 1000) };
+}
+
+// EXTERNAL MODULE: ./lib/src/wiring/io.js + 1 modules
+var wiring_io = __nccwpck_require__(5157);
+;// CONCATENATED MODULE: ./lib/src/endpoint/monitor-step.js
+// "Ensure the monitor" as a convergence step: check → act → verify, like the registry steps.
+function createMonitorPort(client) {
+    return {
+        async check(spec) {
+            const s = await client.inspect(spec.api, spec.monitor);
+            switch (s.state) {
+                case 'same':
+                    return { state: 'satisfied' };
+                case 'absent':
+                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} will be created` };
+                case 'differs':
+                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} differs in ${s.changes.join(', ')}` };
+                case 'failed':
+                    return { state: 'pending', reason: s.message };
+            }
+        },
+        act: (spec) => client.ensureMonitor(spec),
+        async verify(spec) {
+            return (await client.inspect(spec.api, spec.monitor)).state === 'same';
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/http/auth.js
+// Auth providers, each built from an explicit env record (nothing here reads process.env).
+// - MLflow OSS: Basic from MLFLOW_TRACKING_USERNAME + MLFLOW_TRACKING_PASSWORD (wins when both
+//   kinds are set, as in mlflow/utils/rest_utils.py), else Bearer MLFLOW_TRACKING_TOKEN, else none.
+// - Databricks: PAT, OAuth M2M (client credentials) or GitHub Actions OIDC token exchange, chosen
+//   by DATABRICKS_AUTH_TYPE or by what is present (the SDK's order: pat, oauth-m2m, github-oidc).
+//   OAuth tokens are cached, refreshed ahead of expiry, and concurrent callers share one refresh.
+// Incomplete configuration raises ConfigError naming the missing variable, before any request.
+
+
+
+
+
+const set = (env, name) => {
+    const value = env[name];
+    return value !== undefined && value.trim() !== '' ? value.trim() : null;
+};
+const missing = (message, hint) => new errors/* ConfigError */.xL([{ severity: 'error', code: 'missing-credential', message, path: '', position: null, ...(hint ? { hint } : {}) }]);
+// ---------------------------------------------------------------------------------------------
+// MLflow
+const mlflowAuthFromEnv = (env) => {
+    const username = set(env, 'MLFLOW_TRACKING_USERNAME');
+    const password = set(env, 'MLFLOW_TRACKING_PASSWORD');
+    const token = set(env, 'MLFLOW_TRACKING_TOKEN');
+    if (username && password) {
+        const header = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+        return { kind: 'basic', headers: async () => ({ authorization: header }) };
+    }
+    if ((username && !password) || (!username && password)) {
+        // MLflow silently ignores half a pair; we say so, because the 401 that follows is confusing.
+        const absent = username ? 'MLFLOW_TRACKING_PASSWORD' : 'MLFLOW_TRACKING_USERNAME';
+        if (!token)
+            throw missing(`MLflow basic auth is incomplete: ${absent} is not set`, 'set both MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN');
+    }
+    if (token)
+        return { kind: 'bearer', headers: async () => ({ authorization: `Bearer ${token}` }) };
+    return { kind: 'none', headers: async () => ({}) };
+};
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+/** Refresh this long before expiry at most (and at most 10% of a token's lifetime). */
+const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
+/** Assumed lifetime when a token endpoint omits expires_in (Databricks documents one hour). */
+const DEFAULT_LIFETIME_S = 3600;
+const normalizeHost = (host) => {
+    const withScheme = /^https?:\/\//i.test(host) ? host : `https://${host}`;
+    return withScheme.replace(/\/+$/, '');
+};
+/** Default fetch: undici's, through the proxy the env record names for that URL. */
+const proxiedFetch = (env) => {
+    const settings = proxySettingsFromEnv(env);
+    const agents = new Map();
+    return async (url, init) => {
+        const proxy = proxyFor(new URL(url), settings);
+        let dispatcher;
+        if (proxy) {
+            dispatcher = agents.get(proxy.href) ?? new undici/* ProxyAgent */.kT(proxy.href);
+            agents.set(proxy.href, dispatcher);
+        }
+        return (0,undici/* fetch */.hd)(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
+    };
+};
+const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
+    const hostValue = host?.trim() || set(env, 'DATABRICKS_HOST');
+    if (!hostValue)
+        throw missing('Databricks host is not set: DATABRICKS_HOST is empty', 'set DATABRICKS_HOST to the workspace URL, e.g. https://adb-123.4.azuredatabricks.net');
+    const base = normalizeHost(hostValue);
+    const explicit = set(env, 'DATABRICKS_AUTH_TYPE');
+    const token = set(env, 'DATABRICKS_TOKEN');
+    const clientId = set(env, 'DATABRICKS_CLIENT_ID');
+    const clientSecret = set(env, 'DATABRICKS_CLIENT_SECRET');
+    const oidcUrl = set(env, 'ACTIONS_ID_TOKEN_REQUEST_URL');
+    const oidcRequestToken = set(env, 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+    const kind = (() => {
+        if (explicit) {
+            if (explicit === 'pat' || explicit === 'oauth-m2m' || explicit === 'github-oidc')
+                return explicit;
+            throw missing(`DATABRICKS_AUTH_TYPE "${explicit}" is not supported here`, 'use pat, oauth-m2m or github-oidc');
+        }
+        if (token)
+            return 'pat';
+        if (clientId && clientSecret)
+            return 'oauth-m2m';
+        if (clientId && oidcUrl && oidcRequestToken)
+            return 'github-oidc';
+        if (clientSecret && !clientId)
+            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_ID is not set');
+        if (clientId) {
+            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_SECRET is not set (and no GitHub OIDC token is available)', 'set DATABRICKS_CLIENT_SECRET for OAuth M2M, or grant the job `permissions: id-token: write` for GitHub OIDC');
+        }
+        throw missing('No Databricks credentials: set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET, or DATABRICKS_CLIENT_ID with DATABRICKS_AUTH_TYPE=github-oidc');
+    })();
+    if (kind === 'pat') {
+        if (!token)
+            throw missing('DATABRICKS_AUTH_TYPE=pat but DATABRICKS_TOKEN is not set');
+        return { kind, headers: async () => ({ authorization: `Bearer ${token}` }), invalidate: () => undefined };
+    }
+    if (!clientId)
+        throw missing(`DATABRICKS_AUTH_TYPE=${kind} but DATABRICKS_CLIENT_ID is not set`);
+    if (kind === 'oauth-m2m' && !clientSecret)
+        throw missing('DATABRICKS_AUTH_TYPE=oauth-m2m but DATABRICKS_CLIENT_SECRET is not set');
+    if (kind === 'github-oidc' && (!oidcUrl || !oidcRequestToken)) {
+        throw missing(`DATABRICKS_AUTH_TYPE=github-oidc but ${!oidcUrl ? 'ACTIONS_ID_TOKEN_REQUEST_URL' : 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'} is not set`, 'GitHub sets it only when the job has `permissions: id-token: write`');
+    }
+    const fetchFn = fetchImpl ?? proxiedFetch(env);
+    const now = options.now ?? Date.now;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const scope = options.scope ?? 'all-apis';
+    const secrets = new Set([clientSecret, oidcRequestToken].filter((s) => s !== null));
+    const scrub = (text) => redact(text, secrets);
+    const credentialHint = kind === 'oauth-m2m'
+        ? 'check DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET'
+        : 'check DATABRICKS_CLIENT_ID and the service principal federation policy (issuer, subject, audience)';
+    /** One call to an auth endpoint with a small retry on 429/5xx/transport failures. */
+    const call = async (what, url, init) => {
+        const path = new URL(url).pathname;
+        const maxAttempts = 3;
+        for (let attempt = 1;; attempt += 1) {
+            let status;
+            let text;
+            try {
+                const res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+                status = res.status;
+                text = await res.text();
+            }
+            catch (cause) {
+                if (attempt < maxAttempts) {
+                    await new Promise((r) => setTimeout(r, 200 * attempt));
+                    continue;
+                }
+                const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+                const error = new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)} (${attempt} attempts)`), {
+                    errorCode: null,
+                    status: null,
+                    method: init.method,
+                    url: `${new URL(url).origin}${path}`,
+                    kind: timedOut ? 'timeout' : 'transport',
+                    attempts: attempt,
+                });
+                Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
+                throw error;
+            }
+            if ((status === 429 || status >= 500) && attempt < maxAttempts) {
+                await new Promise((r) => setTimeout(r, 200 * attempt));
+                continue;
+            }
+            const fail = (detail, errorCode) => new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path}: ${detail} (${attempt} attempt${attempt === 1 ? '' : 's'})`), {
+                errorCode,
+                status,
+                method: init.method,
+                url: `${new URL(url).origin}${path}`,
+                kind: 'http',
+                attempts: attempt,
+            });
+            if (status < 200 || status >= 300) {
+                const decoded = decodeErrorBody(text);
+                const hint = status === 400 || status === 401 || status === 403 ? ` — ${credentialHint}` : '';
+                throw fail(`HTTP ${status} ${decoded.errorCode ?? ''}${decoded.message ? `: ${decoded.message}` : ''}${hint}`.replace(/ :/, ':'), decoded.errorCode);
+            }
+            try {
+                const parsed = JSON.parse(text);
+                if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+                    return parsed;
+            }
+            catch {
+                // fall through
+            }
+            throw fail(`HTTP ${status} but the body is not a JSON object`, null);
+        }
+    };
+    let tokenEndpoint = null;
+    const discoverTokenEndpoint = () => {
+        tokenEndpoint ??= call('Databricks OIDC discovery', `${base}/oidc/.well-known/oauth-authorization-server`, {
+            method: 'GET',
+            headers: { accept: 'application/json' },
+        }).then((doc) => {
+            const endpoint = doc['token_endpoint'];
+            if (typeof endpoint !== 'string' || endpoint === '') {
+                throw new errors/* ApiError */.hD(`Databricks OIDC discovery: ${base}/oidc/.well-known/oauth-authorization-server has no token_endpoint`, {
+                    errorCode: null,
+                    status: 200,
+                    method: 'GET',
+                    url: `${base}/oidc/.well-known/oauth-authorization-server`,
+                    kind: 'http',
+                    attempts: 1,
+                });
+            }
+            return endpoint;
+        });
+        tokenEndpoint.catch(() => {
+            tokenEndpoint = null; // a failed discovery is retried on the next call
+        });
+        return tokenEndpoint;
+    };
+    const form = (fields) => new URLSearchParams(fields).toString();
+    const fetchGithubIdToken = async (audience) => {
+        const url = new URL(oidcUrl);
+        url.searchParams.set('audience', audience);
+        const body = await call('GitHub OIDC token request', url.href, {
+            method: 'GET',
+            headers: { authorization: `Bearer ${oidcRequestToken}`, accept: 'application/json' },
+        });
+        const value = body['value'];
+        if (typeof value !== 'string' || value === '') {
+            throw new errors/* ApiError */.hD('GitHub OIDC token request: the answer has no "value" (is `permissions: id-token: write` set on the job?)', {
+                errorCode: null,
+                status: 200,
+                method: 'GET',
+                url: `${url.origin}${url.pathname}`,
+                kind: 'http',
+                attempts: 1,
+            });
+        }
+        secrets.add(value);
+        return value;
+    };
+    const requestToken = async () => {
+        const endpoint = await discoverTokenEndpoint();
+        let body;
+        if (kind === 'oauth-m2m') {
+            const basic = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
+            secrets.add(basic);
+            body = await call('Databricks OAuth M2M token request', endpoint, {
+                method: 'POST',
+                headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+                body: form({ grant_type: 'client_credentials', scope }),
+            });
+        }
+        else {
+            // Audience: DATABRICKS_TOKEN_AUDIENCE, else the token endpoint URL (databricks-sdk-py
+            // credentials_provider._oidc_credentials_provider). A fresh GitHub JWT per exchange: they are short-lived.
+            const audience = set(env, 'DATABRICKS_TOKEN_AUDIENCE') ?? endpoint;
+            const jwt = await fetchGithubIdToken(audience);
+            body = await call('Databricks OIDC token exchange', endpoint, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+                body: form({
+                    grant_type: TOKEN_EXCHANGE_GRANT,
+                    subject_token_type: JWT_TOKEN_TYPE,
+                    subject_token: jwt,
+                    scope,
+                    client_id: clientId,
+                }),
+            });
+        }
+        const accessToken = body['access_token'];
+        if (typeof accessToken !== 'string' || accessToken === '') {
+            throw new errors/* ApiError */.hD(`Databricks ${kind} token request: the answer has no access_token`, {
+                errorCode: null,
+                status: 200,
+                method: 'POST',
+                url: endpoint,
+                kind: 'http',
+                attempts: 1,
+            });
+        }
+        secrets.add(accessToken);
+        const rawType = typeof body['token_type'] === 'string' ? body['token_type'] : 'Bearer';
+        const tokenType = rawType.toLowerCase() === 'bearer' ? 'Bearer' : rawType;
+        const expiresIn = Number(body['expires_in']);
+        const lifetimeMs = (Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_S) * 1000;
+        const issuedAt = now();
+        const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs / 10);
+        return { header: `${tokenType} ${accessToken}`, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin };
+    };
+    let cached = null;
+    let inFlight = null;
+    const currentToken = async () => {
+        if (cached && now() < cached.refreshAt)
+            return cached;
+        // Single flight: every caller waiting for a refresh shares this one request.
+        inFlight ??= requestToken()
+            .then((t) => {
+            cached = t;
+            return t;
+        })
+            .finally(() => {
+            inFlight = null;
+        });
+        return inFlight;
+    };
+    return {
+        kind,
+        headers: async () => ({ authorization: (await currentToken()).header }),
+        invalidate: () => {
+            cached = null;
+        },
+    };
+};
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./lib/src/platform/mlflow/wire.js
+// MLflow REST wire shapes (protos/model_registry.proto, protos/service.proto as served by the OSS
+// tracking server) and their mapping to the typed evidence. Pure: no I/O.
+/** The registry answered, but not with something we can use (kind `invalid` in evidence). */
+class RegistryAnswerError extends Error {
+    name = 'RegistryAnswerError';
+}
+const VERSION_STATUSES = new Set(['READY', 'PENDING_REGISTRATION', 'FAILED_REGISTRATION']);
+const RUN_STATUSES = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
+/** A registered model's versions page in the MLflow UI. */
+const versionUrl = (trackingUri, name, version) => `${trackingUri.replace(/\/$/, '')}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
+const runUrl = (trackingUri, experimentId, runId) => experimentId
+    ? `${trackingUri.replace(/\/$/, '')}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`
+    : `${trackingUri.replace(/\/$/, '')}/#/runs/${encodeURIComponent(runId)}`;
+const tagsToRecord = (tags) => {
+    const out = {};
+    for (const t of tags ?? [])
+        if (typeof t.key === 'string')
+            out[t.key] = t.value ?? '';
+    return out;
+};
+/** `models:/m-<hex>` is an MLflow 3 logged model; `models:/<name>/<version>` is not. */
+const loggedModelIdOf = (source) => {
+    const match = /^models:\/(m-[0-9a-f]+)\/?$/i.exec(source);
+    return match ? match[1] : null;
+};
+/** `runs:/<run_id>/<path>` → its parts; null for other schemes. */
+const parseRunsUri = (source) => {
+    const match = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
+    return match ? { runId: match[1], path: match[2].replace(/\/+$/, '') } : null;
+};
+const aliasNames = (aliases) => (aliases ?? [])
+    .map((a) => (typeof a === 'string' ? a : a.alias))
+    .filter((a) => typeof a === 'string')
+    .sort();
+/**
+ * Map a wire ModelVersion. `aliasesOverride` supplies aliases from the registered model when the
+ * answer came from `model-versions/search`, which does not include them on OSS.
+ */
+const toVersionInfo = (wire, trackingUri, aliasesOverride) => {
+    if (!wire || typeof wire.name !== 'string' || (typeof wire.version !== 'string' && typeof wire.version !== 'number')) {
+        throw new RegistryAnswerError('the registry returned a model version without a name or version number');
+    }
+    const version = String(wire.version);
+    const status = wire.status ?? 'READY';
+    if (!VERSION_STATUSES.has(status)) {
+        throw new RegistryAnswerError(`model version ${wire.name}/${version} has an unknown status "${status}"`);
+    }
+    const source = wire.source ?? '';
+    const runId = wire.run_id && wire.run_id.trim() !== '' ? wire.run_id : null;
+    return {
+        name: wire.name,
+        version,
+        status: status,
+        description: wire.description && wire.description !== '' ? wire.description : null,
+        tags: tagsToRecord(wire.tags),
+        aliases: aliasesOverride ? [...aliasesOverride].sort() : aliasNames(wire.aliases),
+        source,
+        runId,
+        // The OSS server does not echo model_id; an MLflow 3 source names it.
+        modelId: wire.model_id && wire.model_id !== '' ? wire.model_id : loggedModelIdOf(source),
+        createdAtMs: typeof wire.creation_timestamp === 'number' ? wire.creation_timestamp : null,
+        url: versionUrl(trackingUri, wire.name, version),
+    };
+};
+/** Aliases of one version, from a registered model's `aliases: [{alias, version}]`. */
+const aliasesByVersion = (model) => {
+    const out = new Map();
+    for (const a of model?.aliases ?? []) {
+        if (typeof a.alias !== 'string' || a.version === undefined)
+            continue;
+        const key = String(a.version);
+        out.set(key, [...(out.get(key) ?? []), a.alias]);
+    }
+    return out;
+};
+const metricNumber = (value) => {
+    if (typeof value === 'number')
+        return value;
+    // proto JSON may spell non-finite doubles as strings
+    if (value === 'NaN')
+        return Number.NaN;
+    if (value === 'Infinity')
+        return Number.POSITIVE_INFINITY;
+    if (value === '-Infinity')
+        return Number.NEGATIVE_INFINITY;
+    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+        return Number(value);
+    return null;
+};
+const toRunInfo = (wire, trackingUri) => {
+    const info = wire?.info;
+    const runId = info?.run_id ?? info?.run_uuid;
+    if (!info || typeof runId !== 'string')
+        throw new RegistryAnswerError('the tracking server returned a run without an id');
+    const status = info.status ?? '';
+    if (!RUN_STATUSES.has(status))
+        throw new RegistryAnswerError(`run ${runId} has an unknown status "${status}"`);
+    // The server already sends the latest value per key; if a key repeats, the highest
+    // (step, timestamp) wins, which is MLflow's own definition of "latest".
+    const latest = new Map();
+    for (const m of wire?.data?.metrics ?? []) {
+        const value = metricNumber(m.value);
+        if (typeof m.key !== 'string' || value === null)
+            continue;
+        const step = m.step ?? 0;
+        const timestamp = m.timestamp ?? 0;
+        const seen = latest.get(m.key);
+        if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) {
+            latest.set(m.key, { value, step, timestamp });
+        }
+    }
+    const metrics = {};
+    for (const [key, m] of [...latest.entries()].sort(([a], [b]) => a.localeCompare(b)))
+        metrics[key] = m.value;
+    return {
+        runId,
+        status: status,
+        startTimeMs: typeof info.start_time === 'number' ? info.start_time : null,
+        endTimeMs: typeof info.end_time === 'number' ? info.end_time : null,
+        metrics,
+        params: tagsToRecord(wire?.data?.params),
+        tags: tagsToRecord(wire?.data?.tags),
+        url: runUrl(trackingUri, info.experiment_id ?? null, runId),
+    };
+};
+/** An MLflow search-filter string literal. MLflow accepts '...' or "..." and has no escapes. */
+const filterLiteral = (value) => {
+    if (!value.includes("'"))
+        return `'${value}'`;
+    if (!value.includes('"'))
+        return `"${value}"`;
+    throw new RegistryAnswerError(`cannot search for ${JSON.stringify(value)}: it contains both quote characters`);
+};
+/** `tags.<key>`, backquoted when the key is not a plain identifier (dots, spaces, dashes). */
+const filterTagKey = (key) => {
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+        return `tags.${key}`;
+    if (key.includes('`'))
+        throw new RegistryAnswerError(`cannot search for tag key ${JSON.stringify(key)}: it contains a backquote`);
+    return `tags.\`${key}\``;
+};
+
+;// CONCATENATED MODULE: ./lib/src/platform/mlflow/mlmodel.js
+// The `MLmodel` file (YAML) → ModelSignature. MLflow stores `signature.inputs` / `outputs` as JSON
+// *strings* of column specs (`{"name", "type", "required"}`) or tensor specs
+// (`{"name"?, "type": "tensor", "tensor-spec": {"dtype", "shape"}}`). Pure: no I/O.
+
+
+const isRecord = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A readable name for a column type, including MLflow's nested array/object/map types. */
+const typeName = (spec) => {
+    const type = spec['type'];
+    if (type === 'tensor') {
+        const tensor = spec['tensor-spec'];
+        const dtype = isRecord(tensor) && typeof tensor['dtype'] === 'string' ? tensor['dtype'] : 'unknown';
+        return `tensor:${dtype}`;
+    }
+    if (type === 'array' && isRecord(spec['items']))
+        return `array<${typeName(spec['items'])}>`;
+    if (type === 'map' && isRecord(spec['values']))
+        return `map<string,${typeName(spec['values'])}>`;
+    if (type === 'object' && isRecord(spec['properties'])) {
+        const props = Object.entries(spec['properties'])
+            .filter((e) => isRecord(e[1]))
+            .map(([k, v]) => `${k}:${typeName(v)}`);
+        return `object<${props.join(',')}>`;
+    }
+    if (typeof type === 'string')
+        return type;
+    if (isRecord(type))
+        return typeName(type); // older nested form {"type": {"type": "array", ...}}
+    throw new RegistryAnswerError(`MLmodel signature column has no type: ${JSON.stringify(spec)}`);
+};
+const parseSpecs = (raw, which) => {
+    if (raw === undefined || raw === null || raw === '')
+        return null;
+    let specs = raw;
+    if (typeof raw === 'string') {
+        try {
+            specs = JSON.parse(raw);
+        }
+        catch {
+            throw new RegistryAnswerError(`MLmodel signature.${which} is not valid JSON`);
+        }
+    }
+    if (!Array.isArray(specs))
+        throw new RegistryAnswerError(`MLmodel signature.${which} is not a list of column specs`);
+    return specs.map((spec) => {
+        if (!isRecord(spec))
+            throw new RegistryAnswerError(`MLmodel signature.${which} has a non-object entry`);
+        return {
+            name: typeof spec['name'] === 'string' ? spec['name'] : null,
+            type: typeName(spec),
+            // MLflow: a column is required unless it says otherwise.
+            required: spec['required'] !== false,
+        };
+    });
+};
+/** null when the MLmodel has no signature. Throws RegistryAnswerError when the file is not an MLmodel. */
+const signatureFromMlmodel = (text) => {
+    let doc;
+    try {
+        doc = (0,dist/* parse */.qg)(text);
+    }
+    catch (e) {
+        throw new RegistryAnswerError(`MLmodel is not valid YAML: ${e.message.split('\n')[0]}`);
+    }
+    if (!isRecord(doc) || !('flavors' in doc || 'signature' in doc || 'model_uuid' in doc)) {
+        throw new RegistryAnswerError('the file served as MLmodel does not look like an MLmodel file');
+    }
+    const signature = doc['signature'];
+    if (!isRecord(signature))
+        return null;
+    const example = doc['saved_input_example_info'];
+    const examplePath = isRecord(example) && typeof example['artifact_path'] === 'string' ? example['artifact_path'] : null;
+    return {
+        inputs: parseSpecs(signature['inputs'], 'inputs'),
+        outputs: parseSpecs(signature['outputs'], 'outputs'),
+        inputExamplePath: examplePath,
+    };
+};
+
+;// CONCATENATED MODULE: ./lib/src/platform/mlflow/adapter.js
+// Registry, run and artifact readers for an open-source MLflow tracking server, over the HTTP port.
+// Errors are decided on the body's `error_code`, never on the HTTP status alone (OSS MLflow sends a
+// missing alias as INVALID_PARAMETER_VALUE/400 and a missing model as RESOURCE_DOES_NOT_EXIST/404).
+
+
+
+const API = '/api/2.0/mlflow';
+/** RESOURCE_DOES_NOT_EXIST → null; anything else propagates. */
+const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
+/** OSS `sqlalchemy_store.get_model_version_by_alias`: "Registered model alias <a> not found." */
+const isMissingAlias = (e) => (0,errors/* hasErrorCode */.Ue)(e, 'INVALID_PARAMETER_VALUE') && /alias .* not found/i.test(e.message);
+const createMlflowPorts = (options) => {
+    const { http } = options;
+    const trackingUri = (options.trackingUri ?? http.baseUrl).replace(/\/$/, '');
+    const pageSize = options.pageSize ?? 200;
+    const getJson = async (path, query) => (await http.request({ method: 'GET', path: `${API}${path}`, query, endpoint: `GET ${API}${path}` })).body;
+    const getRegisteredModel = (name) => orNull(getJson('/registered-models/get', { name }).then((b) => {
+        if (!b.registered_model)
+            throw new RegistryAnswerError(`registered-models/get for "${name}" returned no registered_model`);
+        return b.registered_model;
+    }));
+    /** One page of `model-versions/search`, newest version first. */
+    const searchPage = (filter, maxResults, pageToken) => getJson('/model-versions/search', { filter, order_by: 'version_number DESC', max_results: maxResults, page_token: pageToken });
+    const registry = {
+        async getVersion(name, version) {
+            const body = await orNull(getJson('/model-versions/get', { name, version }));
+            return body ? toVersionInfo(body.model_version, trackingUri) : null;
+        },
+        async getVersionByAlias(name, alias) {
+            try {
+                const body = await getJson('/registered-models/alias', { name, alias });
+                return toVersionInfo(body.model_version, trackingUri);
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST') || isMissingAlias(e))
+                    return null;
+                throw e;
+            }
+        },
+        // One request: registered-models/get carries the latest version of each stage (the max of those
+        // is the latest overall) and every alias, which model-versions/search does not return on OSS.
+        async getLatestVersion(name) {
+            const model = await getRegisteredModel(name);
+            if (!model)
+                return null;
+            const latest = [...(model.latest_versions ?? [])].sort((a, b) => Number(b.version) - Number(a.version))[0];
+            const aliases = aliasesByVersion(model);
+            if (latest)
+                return toVersionInfo(latest, trackingUri, aliases.get(String(latest.version)) ?? []);
+            // latest_versions is a stage-era field; should a server stop sending it, ask search instead.
+            const page = await searchPage(`name=${filterLiteral(name)}`, 1, undefined);
+            const first = page.model_versions?.[0];
+            return first ? toVersionInfo(first, trackingUri, aliases.get(String(first.version)) ?? []) : null;
+        },
+        async searchVersionsByTags(name, tags) {
+            const clauses = [`name=${filterLiteral(name)}`, ...Object.entries(tags).map(([k, v]) => `${filterTagKey(k)}=${filterLiteral(v)}`)];
+            const filter = clauses.join(' AND ');
+            // Aliases come from the registered model (search omits them); fetched alongside page one.
+            const modelPromise = getRegisteredModel(name);
+            modelPromise.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+            const found = [];
+            const seenTokens = new Set();
+            let token;
+            for (;;) {
+                const page = await searchPage(filter, pageSize, token);
+                found.push(...(page.model_versions ?? []));
+                token = page.next_page_token || undefined;
+                if (!token)
+                    break;
+                if (seenTokens.has(token))
+                    throw new RegistryAnswerError(`model-versions/search repeated page token for "${name}"`);
+                seenTokens.add(token);
+            }
+            const model = await modelPromise;
+            const aliases = aliasesByVersion(model ?? undefined);
+            return found
+                .map((v) => toVersionInfo(v, trackingUri, aliases.get(String(v.version)) ?? []))
+                .sort((a, b) => Number(b.version) - Number(a.version));
+        },
+    };
+    const runs = {
+        async getRun(runId) {
+            const body = await orNull(getJson('/runs/get', { run_id: runId }));
+            return body ? toRunInfo(body.run, trackingUri) : null;
+        },
+    };
+    const getText = async (path, query, endpoint) => (await http.request({ method: 'GET', path, query, responseType: 'text', endpoint })).body;
+    /** Through the version itself: the server resolves its download URI, whatever the source. */
+    const mlmodelOfVersion = (v) => getText('/model-versions/get-artifact', { name: v.name, version: v.version, path: 'MLmodel' }, 'GET /model-versions/get-artifact');
+    const isMissingFile = (e) => e instanceof errors/* ApiError */.hD && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || (e.errorCode === null && e.details.status === 404));
+    const artifacts = {
+        // The route follows the source so versions sharing a model (a copy in the next environment)
+        // read the same URL: MLflow 3 logged models by id, MLflow 2 run artifacts by run and path.
+        async getSignature(version) {
+            const modelId = version.modelId ?? loggedModelIdOf(version.source);
+            const runsUri = parseRunsUri(version.source);
+            let text;
+            try {
+                if (modelId) {
+                    text = await getText(`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files`, { artifact_file_path: 'MLmodel' }, 'GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files');
+                }
+                else if (runsUri) {
+                    text = await getText('/get-artifact', { run_id: runsUri.runId, path: runsUri.path ? `${runsUri.path}/MLmodel` : 'MLmodel' }, 'GET /get-artifact');
+                }
+                else {
+                    text = await mlmodelOfVersion(version);
+                }
+            }
+            catch (e) {
+                // A logged model the files route cannot find may still be reachable through the version
+                // (its storage location). runs:/ sources get no such fallback: the OSS server answers the
+                // version route for them with a 500 when artifacts are proxied (see docs/mlflow.md).
+                if (!(modelId && isMissingFile(e)))
+                    throw wrapMissing(e, version);
+                try {
+                    text = await mlmodelOfVersion(version);
+                }
+                catch (again) {
+                    throw wrapMissing(again, version);
+                }
+            }
+            return signatureFromMlmodel(text);
+        },
+    };
+    return { registry, runs, artifacts };
+};
+const wrapMissing = (e, version) => e instanceof errors/* ApiError */.hD && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || e.details.status === 404)
+    ? new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (source ${version.source})`)
+    : e;
+
+// EXTERNAL MODULE: ./lib/src/util/hash.js
+var hash = __nccwpck_require__(6743);
+;// CONCATENATED MODULE: ./lib/src/platform/http/protocol.js
+// The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
+// as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
+/** A caller for endpoints under `prefix` (e.g. `/api/2.0/mlflow`), labelled per endpoint in the ledger. */
+const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, idempotent) => {
+    const endpoint = `${method} ${prefix}${path}`;
+    const req = method === 'GET'
+        ? { method, path: `${prefix}${path}`, query: payload, endpoint }
+        : { method, path: `${prefix}${path}`, body: payload, idempotent, endpoint };
+    return (await http.request(req)).body;
+};
+
+;// CONCATENATED MODULE: ./lib/src/registry/types.js
+// A model registry as the core sees it, whichever server it is (MLflow OSS, Unity Catalog):
+// versions, their registration status, and how a plan names a registry and a source version.
+// One definition for the evidence reader, the planner and the writers.
+/** Servers that omit the status only have READY versions (it appeared with asynchronous registration). */
+const parseVersionStatus = (status) => status === undefined || status === ''
+    ? 'READY'
+    : status === 'READY' || status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION'
+        ? status
+        : 'UNKNOWN';
+
+;// CONCATENATED MODULE: ./lib/src/platform/mlflow/writer.js
+// Write side of the OSS MLflow registry for the promotion executor (src/apply/ports.ts), over the
+// HTTP port. Errors are decided on the body's `error_code` (OSS sends RESOURCE_ALREADY_EXISTS as
+// HTTP 400). Requests that are safe to repeat (set-tag, alias, transition, create-model, whose
+// repeat answers RESOURCE_ALREADY_EXISTS) are marked idempotent so the client retries them after
+// a 5xx or a reset; model-versions/create is not, and is recovered by the executor through the
+// copy's identity tag instead.
+
+
+
+
+
+
+const writer_API = '/api/2.0/mlflow';
+const PAGE = 1000;
+const toObserved = (w, aliases) => {
+    if (!w || typeof w.name !== 'string' || w.version === undefined)
+        throw new Error('the registry returned a model version without a name or version');
+    return {
+        name: w.name,
+        version: String(w.version),
+        tags: tagsToRecord(w.tags),
+        aliases: aliases ?? (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
+        stage: w.current_stage ?? null,
+        source: w.source ?? '',
+        runId: w.run_id ? w.run_id : null,
+        status: parseVersionStatus(w.status),
+    };
+};
+const wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
+function createMlflowPromotionRegistry(options) {
+    const { http } = options;
+    const call = mlflowProtocolCaller(http, writer_API);
+    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
+    const searchVersions = async (filter) => {
+        const out = [];
+        let pageToken;
+        do {
+            const body = await call('GET', '/model-versions/search', { filter, max_results: PAGE, page_token: pageToken }, true);
+            for (const v of body.model_versions ?? [])
+                out.push(toObserved(v));
+            pageToken = body.next_page_token || undefined;
+        } while (pageToken);
+        return out.sort((a, b) => Number(a.version) - Number(b.version));
+    };
+    return {
+        id: options.registryId,
+        async getModel(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
+            const m = body?.registered_model;
+            if (!m)
+                return null;
+            const aliases = {};
+            for (const a of m.aliases ?? [])
+                if (typeof a.alias === 'string' && a.version !== undefined)
+                    aliases[a.alias] = String(a.version);
+            return { name, aliases, tags: tagsToRecord(m.tags) };
+        },
+        async getVersion(name, version) {
+            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
+            return body?.model_version ? toObserved(body.model_version) : null;
+        },
+        findVersionsByTag: (name, key, value) => searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`),
+        listVersions: (name) => searchVersions(`name=${filterLiteral(name)}`),
+        async createModel(name) {
+            try {
+                await call('POST', '/registered-models/create', { name }, true);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async createVersion(request) {
+            const body = await call('POST', '/model-versions/create', {
+                name: request.name,
+                source: request.source,
+                ...(request.runId ? { run_id: request.runId } : {}),
+                tags: wireTags(request.tags),
+                ...(request.description ? { description: request.description } : {}),
+            }, false);
+            return toObserved(body.model_version);
+        },
+        async setVersionTag(name, version, key, value) {
+            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
+        },
+        async setModelTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
+        },
+        async setAlias(name, alias, version) {
+            await call('POST', '/registered-models/alias', { name, alias, version }, true);
+        },
+        async transitionStage(name, version, stage, archiveExisting) {
+            await call('POST', '/model-versions/transition-stage', { name, version, stage, archive_existing_versions: archiveExisting }, true);
+        },
+        async deleteVersion(name, version) {
+            await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
+        },
+        async listLocks(prefix) {
+            const out = [];
+            let pageToken;
+            // LIKE treats `_` as a wildcard: the prefix check below keeps only exact matches.
+            const filter = `name LIKE ${filterLiteral(`${prefix.replace(/%/g, '')}%`)}`;
+            do {
+                const body = await call('GET', '/registered-models/search', { filter, max_results: 1000, page_token: pageToken }, true);
+                for (const m of body.registered_models ?? []) {
+                    if (typeof m.name === 'string' && m.name.startsWith(prefix))
+                        out.push({ name: m.name, tags: tagsToRecord(m.tags) });
+                }
+                pageToken = body.next_page_token || undefined;
+            } while (pageToken);
+            return out;
+        },
+        async createLock(name, tags) {
+            try {
+                await call('POST', '/registered-models/create', { name, tags: wireTags(tags), description: 'mlops-gate promotion lock (safe to delete once expired)' }, false);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async deleteLock(name) {
+            await orNull(call('DELETE', '/registered-models/delete', { name }, true));
+        },
+        async readLock(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
+            return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
+        },
+        async setLockTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
+        },
+    };
+}
+const TRANSFER_EXPERIMENT = 'mlops-gate-transfers';
+const DIGEST_TAG = 'mlops_gate.artifact_digest';
+const COMPLETE_TAG = 'mlops_gate.transfer_complete';
+const ART = '/api/2.0/mlflow-artifacts/artifacts';
+/** `mlflow-artifacts:/a/b` (or with an authority) → `a/b`; null for other schemes. */
+const proxyPathOf = (uri) => {
+    const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
+    return m ? m[1].replace(/\/+$/, '') : null;
+};
+const encodePath = (p) => p.split('/').map(encodeURIComponent).join('/');
+/**
+ * Copies a version's artifacts to another tracking server through the MLflow artifact proxy
+ * (`--serve-artifacts`, the default). MLflow ≥ 3 only registers a version whose files live inside
+ * a run (or logged model) named in the request, so the files are uploaded into a run of the
+ * destination's `mlops-gate-transfers` experiment, tagged with the content digest; the version is
+ * then created from `runs:/<run>/model`. A repeated transfer (after a crash or a lost answer)
+ * finds the completed run by its digest and uploads nothing.
+ */
+function createMlflowArtifactTransfer(source, destination) {
+    const get = async (http, path, query) => (await http.request({ method: 'GET', path, query, endpoint: `GET ${path}` })).body;
+    const post = async (http, path, body, idempotent) => (await http.request({ method: 'POST', path, body, idempotent, endpoint: `POST ${path}` })).body;
+    /** The artifact-proxy directory holding the source version's files. */
+    const sourceRoot = async (name, version, depth = 0) => {
+        const { artifact_uri: uri } = await get(source, `${writer_API}/model-versions/get-download-uri`, { name, version });
+        if (!uri)
+            throw new Error(`${name} v${version}: the source server returned no download URI`);
+        const direct = proxyPathOf(uri);
+        if (direct)
+            return direct;
+        const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(uri);
+        if (runs) {
+            const run = await get(source, `${writer_API}/runs/get`, { run_id: runs[1] });
+            const root = proxyPathOf(run.run?.info?.artifact_uri ?? '');
+            if (root)
+                return runs[2] ? `${root}/${runs[2].replace(/\/+$/, '')}` : root;
+        }
+        const logged = /^models:\/(m-[0-9a-f]+)\/?$/i.exec(uri);
+        if (logged) {
+            const m = await get(source, `${writer_API}/logged-models/${logged[1]}`, {});
+            const root = proxyPathOf(m.model?.info?.artifact_uri ?? '');
+            if (root)
+                return root;
+        }
+        const registered = /^models:\/([^/]+)\/(\d+)$/.exec(uri);
+        if (registered && depth < 3)
+            return sourceRoot(registered[1], registered[2], depth + 1);
+        throw new Error(`cannot transfer artifacts from "${uri}": the source server does not proxy them (mlflow server --serve-artifacts)`);
+    };
+    const list = async (root) => {
+        const files = [];
+        const walk = async (dir) => {
+            const body = await get(source, ART, { path: dir });
+            for (const f of body.files ?? []) {
+                if (!f.path)
+                    continue;
+                const child = `${dir}/${f.path.split('/').pop()}`;
+                if (f.is_dir)
+                    await walk(child);
+                else
+                    files.push(child);
+            }
+        };
+        await walk(root);
+        return files.sort();
+    };
+    const experimentId = async () => {
+        const byName = () => destination
+            .request({
+            method: 'GET',
+            path: `${writer_API}/experiments/get-by-name`,
+            query: { experiment_name: TRANSFER_EXPERIMENT },
+            endpoint: `GET ${writer_API}/experiments/get-by-name`,
+        })
+            .then((r) => r.body.experiment?.experiment_id ?? null)
+            .catch((e) => {
+            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
+                return null;
+            throw e;
+        });
+        const found = await byName();
+        if (found)
+            return found;
+        try {
+            const created = await post(destination, `${writer_API}/experiments/create`, { name: TRANSFER_EXPERIMENT }, true);
+            if (created.experiment_id)
+                return created.experiment_id;
+        }
+        catch (e) {
+            if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                throw e;
+        }
+        const again = await byName();
+        if (!again)
+            throw new Error(`could not create or find the "${TRANSFER_EXPERIMENT}" experiment on the destination`);
+        return again;
+    };
+    return {
+        async copy(from) {
+            const root = await sourceRoot(from.name, from.version);
+            const paths = await list(root);
+            if (paths.length === 0)
+                throw new Error(`no artifacts found for ${from.name} v${from.version} under ${root}`);
+            const contents = new Map();
+            const digestInput = [];
+            for (const p of paths) {
+                const bytes = (await source.request({ method: 'GET', path: `${ART}/${encodePath(p)}`, responseType: 'bytes', endpoint: `GET ${ART}/{path}` })).body;
+                const rel = p.slice(root.length + 1);
+                contents.set(rel, bytes);
+                digestInput.push(`${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`);
+            }
+            const digest = `sha256:${(0,hash/* sha256Hex */.fg)(digestInput.join('\n'))}`;
+            const exp = await experimentId();
+            const search = await post(destination, `${writer_API}/runs/search`, { experiment_ids: [exp], filter: `tags.\`${DIGEST_TAG}\` = '${digest}' AND tags.\`${COMPLETE_TAG}\` = 'true'`, max_results: 1 }, true);
+            const done = search.runs?.[0]?.info?.run_id;
+            if (done)
+                return { uri: `runs:/${done}/model`, digest, runId: done };
+            // A run whose upload was interrupted is left incomplete (never matched above); a new one is made.
+            const created = await post(destination, `${writer_API}/runs/create`, {
+                experiment_id: exp,
+                run_name: `copy-${from.name}-v${from.version}`,
+                tags: [
+                    { key: DIGEST_TAG, value: digest },
+                    { key: 'mlops_gate.source', value: `${from.name}/${from.version}` },
+                    { key: 'mlops_gate.source_registry', value: from.registry },
+                ],
+            }, false);
+            const runId = created.run?.info?.run_id;
+            const base = proxyPathOf(created.run?.info?.artifact_uri ?? '');
+            if (!runId || !base)
+                throw new Error('the destination did not return a run with a proxied artifact location (mlflow server --serve-artifacts)');
+            for (const [rel, bytes] of contents) {
+                await destination.request({
+                    method: 'PUT',
+                    path: `${ART}/${encodePath(`${base}/model/${rel}`)}`,
+                    body: bytes,
+                    headers: { 'content-type': 'application/octet-stream' },
+                    idempotent: true,
+                    endpoint: `PUT ${ART}/{path}`,
+                });
+            }
+            await post(destination, `${writer_API}/runs/set-tag`, { run_id: runId, key: COMPLETE_TAG, value: 'true' }, true);
+            await post(destination, `${writer_API}/runs/update`, { run_id: runId, status: 'FINISHED', end_time: Date.now() }, true);
+            return { uri: `runs:/${runId}/model`, digest, runId };
+        },
+    };
+}
+
+// EXTERNAL MODULE: ./lib/src/endpoint/monitor.js
+var monitor = __nccwpck_require__(7656);
+;// CONCATENATED MODULE: ./lib/src/platform/monitoring/wire.js
+// Wire shapes of the two monitoring APIs (legacy `/api/2.1/unity-catalog/tables/{table}/monitor`
+// and Data Quality `/api/data-quality/v1/monitors`): request bodies from a DesiredMonitor, and
+// monitors read back into the one comparable ObservedMonitor.
+
+/** "1 day" → `AGGREGATION_GRANULARITY_1_DAY` (Data Quality v1 enum). */
+const dqGranularity = (legacy) => `AGGREGATION_GRANULARITY_${legacy.toUpperCase().replace(/ /g, '_')}`;
+/** `AGGREGATION_GRANULARITY_2_WEEKS` → "2 weeks". */
+const legacyGranularity = (dq) => monitor/* GRANULARITIES */.n.find((g) => dqGranularity(g) === dq) ?? null;
+// ---------------------------------------------------------------------------------------------
+// Request shapes
+function legacyInferenceLog(d) {
+    const log = d.inferenceLog;
+    return {
+        problem_type: log.problemType === 'regression' ? 'PROBLEM_TYPE_REGRESSION' : 'PROBLEM_TYPE_CLASSIFICATION',
+        prediction_col: log.predictionCol,
+        timestamp_col: log.timestampCol,
+        model_id_col: log.modelIdCol,
+        granularities: [...log.granularities],
+        ...(log.labelCol ? { label_col: log.labelCol } : {}),
+    };
+}
+function dqInferenceLog(d) {
+    const log = d.inferenceLog;
+    return {
+        problem_type: log.problemType === 'regression' ? 'INFERENCE_PROBLEM_TYPE_REGRESSION' : 'INFERENCE_PROBLEM_TYPE_CLASSIFICATION',
+        prediction_column: log.predictionCol,
+        timestamp_column: log.timestampCol,
+        model_id_column: log.modelIdCol,
+        granularities: log.granularities.map(dqGranularity),
+        ...(log.labelCol ? { label_column: log.labelCol } : {}),
+    };
+}
+const schedule = (d) => (d.schedule ? { quartz_cron_expression: d.schedule.cron, timezone_id: d.schedule.timezone } : undefined);
+/** POST body for the legacy API (the table is in the path). */
+function legacyCreateBody(d) {
+    return {
+        output_schema_name: d.outputSchema,
+        assets_dir: d.assetsDir,
+        inference_log: legacyInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
+    };
+}
+/** PUT body for the legacy API: given fields replace, omitted ones are kept, so send only what changed. */
+function legacyUpdateBody(d, changes) {
+    const body = { output_schema_name: d.outputSchema };
+    if (changes.includes('inference_log'))
+        body.inference_log = legacyInferenceLog(d);
+    if (changes.includes('schedule') && d.schedule)
+        body.schedule = schedule(d);
+    if (changes.includes('slicing_exprs'))
+        body.slicing_exprs = [...d.slicingExprs];
+    return body;
+}
+/** `data_profiling_config` for Data Quality v1 (the output schema by id). */
+function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
+    return {
+        output_schema_id: outputSchemaId,
+        ...(withAssetsDir ? { assets_dir: d.assetsDir } : {}),
+        inference_log: dqInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
+    };
+}
+const DQ_MASK = {
+    output_schema: 'data_profiling_config.output_schema_id',
+    inference_log: 'data_profiling_config.inference_log',
+    schedule: 'data_profiling_config.schedule',
+    slicing_exprs: 'data_profiling_config.slicing_exprs',
+};
+/** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
+const dqUpdateMask = (changes) => changes.map((c) => DQ_MASK[c]).join(',');
+const wire_str = (v) => (typeof v === 'string' ? v : null);
+const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
+const problem = (v) => {
+    const s = wire_str(v);
+    return s ? (s.endsWith('REGRESSION') ? 'regression' : s.endsWith('CLASSIFICATION') ? 'classification' : s) : null;
+};
+const scheduleOf = (v) => {
+    const s = obj(v);
+    const cron = s ? wire_str(s.quartz_cron_expression) : null;
+    return s && cron ? { cron, timezone: wire_str(s.timezone_id) ?? '' } : null;
+};
+function observeLegacy(info) {
+    const log = obj(info.inference_log);
+    return {
+        outputSchema: wire_str(info.output_schema_name),
+        inferenceLog: log
+            ? {
+                problemType: problem(log.problem_type),
+                predictionCol: wire_str(log.prediction_col),
+                labelCol: wire_str(log.label_col),
+                timestampCol: wire_str(log.timestamp_col),
+                modelIdCol: wire_str(log.model_id_col),
+                granularities: strings(log.granularities).map((g) => (0,monitor/* normalizeGranularity */.YD)(g) ?? g),
+            }
+            : null,
+        schedule: scheduleOf(info.schedule),
+        slicingExprs: strings(info.slicing_exprs),
+        monitorVersion: typeof info.monitor_version === 'number' ? info.monitor_version : null,
+        status: wire_str(info.status),
+    };
+}
+function observeDataQuality(monitor) {
+    const cfg = obj(monitor.data_profiling_config) ?? {};
+    const log = obj(cfg.inference_log);
+    return {
+        outputSchema: wire_str(cfg.output_schema_id),
+        inferenceLog: log
+            ? {
+                problemType: problem(log.problem_type),
+                predictionCol: wire_str(log.prediction_column),
+                labelCol: wire_str(log.label_column),
+                timestampCol: wire_str(log.timestamp_column),
+                modelIdCol: wire_str(log.model_id_column),
+                granularities: strings(log.granularities).map((g) => legacyGranularity(g) ?? g),
+            }
+            : null,
+        schedule: scheduleOf(cfg.schedule),
+        slicingExprs: strings(cfg.slicing_exprs),
+        monitorVersion: typeof cfg.monitor_version === 'number' ? cfg.monitor_version : null,
+        status: wire_str(cfg.status),
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/monitoring/client.js
+// Ensures the Lakehouse monitor of an inference table, idempotently, through either API:
+//   data-quality (default, as Databricks recommends): /api/data-quality/v1/monitors, by table id
+//     and output schema id (looked up from their names in Unity Catalog);
+//   legacy: /api/2.1/unity-catalog/tables/{table}/monitor, by name.
+// Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
+// update only the changed fields; same → zero writes. Optionally refresh after a change.
+
+
+
+const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
+const enc = encodeURIComponent;
+function createMonitoringClient(options) {
+    const { http } = options;
+    const legacyOps = (d) => {
+        const path = `/api/2.1/unity-catalog/tables/${enc(d.table)}/monitor`;
+        const endpoint = 'api/2.1/unity-catalog/tables/{table}/monitor';
+        return {
+            outputSchemaValue: async () => d.outputSchema,
+            async get() {
+                try {
+                    return observeLegacy((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+                }
+                catch (e) {
+                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                        return null;
+                    throw e;
+                }
+            },
+            async create() {
+                return observeLegacy((await http.request({ method: 'POST', path, body: legacyCreateBody(d), endpoint: `POST /${endpoint}` })).body);
+            },
+            async update(changes) {
+                const body = legacyUpdateBody(d, changes);
+                return observeLegacy((await http.request({ method: 'PUT', path, body, endpoint: `PUT /${endpoint}` })).body);
+            },
+            async refresh() {
+                try {
+                    const res = await http.request({ method: 'POST', path: `${path}/refreshes`, endpoint: `POST /${endpoint}/refreshes` });
+                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
+                }
+                catch (e) {
+                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
+                        return { state: 'already-running' };
+                    throw e;
+                }
+            },
+        };
+    };
+    // Data Quality addresses objects by UUID: look both up once per client (a run), by name. A failed
+    // look-up is forgotten, so a table that appears later is found on the next call.
+    const resolvedIds = new Map();
+    const dataQualityOps = (d) => {
+        const key = `${d.table}\u0000${d.outputSchema}`;
+        const resolve = () => {
+            const known = resolvedIds.get(key);
+            if (known)
+                return known;
+            const lookup = (async () => {
+                const table = await http.request({
+                    method: 'GET',
+                    path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`,
+                    endpoint: 'GET /api/2.1/unity-catalog/tables/{name}',
+                });
+                const schema = await http.request({
+                    method: 'GET',
+                    path: `/api/2.1/unity-catalog/schemas/${enc(d.outputSchema)}`,
+                    endpoint: 'GET /api/2.1/unity-catalog/schemas/{name}',
+                });
+                if (!table.body.table_id || !schema.body.schema_id)
+                    throw new Error(`Unity Catalog answered without table_id/schema_id for ${d.table} / ${d.outputSchema}`);
+                return { tableId: table.body.table_id, schemaId: schema.body.schema_id };
+            })();
+            resolvedIds.set(key, lookup);
+            lookup.catch(() => resolvedIds.delete(key));
+            return lookup;
+        };
+        const monitorPath = async () => `/api/data-quality/v1/monitors/table/${enc((await resolve()).tableId)}`;
+        const endpoint = 'api/data-quality/v1/monitors/{object_type}/{object_id}';
+        return {
+            outputSchemaValue: async () => (await resolve()).schemaId,
+            async get() {
+                const path = await monitorPath();
+                try {
+                    return observeDataQuality((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+                }
+                catch (e) {
+                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                        return null;
+                    throw e;
+                }
+            },
+            async create() {
+                const { tableId, schemaId } = await resolve();
+                const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, true) };
+                return observeDataQuality((await http.request({ method: 'POST', path: '/api/data-quality/v1/monitors', body, endpoint: 'POST /api/data-quality/v1/monitors' })).body);
+            },
+            async update(changes) {
+                const { tableId, schemaId } = await resolve();
+                const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, false) };
+                const res = await http.request({
+                    method: 'PATCH',
+                    path: await monitorPath(),
+                    query: { update_mask: dqUpdateMask(changes) },
+                    body,
+                    // Same mask, same body: repeating it lands on the same monitor.
+                    idempotent: true,
+                    endpoint: `PATCH /${endpoint}`,
+                });
+                return observeDataQuality(res.body);
+            },
+            async refresh() {
+                const { tableId } = await resolve();
+                try {
+                    const res = await http.request({
+                        method: 'POST',
+                        path: `${await monitorPath()}/refreshes`,
+                        body: { object_type: 'table', object_id: tableId },
+                        endpoint: `POST /${endpoint}/refreshes`,
+                    });
+                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
+                }
+                catch (e) {
+                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
+                        return { state: 'already-running' };
+                    throw e;
+                }
+            },
+        };
+    };
+    const opsFor = (api, d) => (api === 'legacy' ? legacyOps(d) : dataQualityOps(d));
+    const missingMessage = (e, d) => e.errorCode === 'TABLE_DOES_NOT_EXIST'
+        ? `inference table ${d.table} does not exist yet (it appears once the endpoint has served requests with inference tables enabled); the monitor was not created`
+        : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${e.message})`;
+    return {
+        async inspect(api, d) {
+            const ops = opsFor(api, d);
+            try {
+                const observed = await ops.get();
+                if (!observed)
+                    return { state: 'absent' };
+                const changes = (0,monitor/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
+                return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
+                    return { state: 'failed', message: missingMessage(e, d) };
+                throw e;
+            }
+        },
+        async ensureMonitor({ api, monitor: d, refresh }) {
+            const ops = opsFor(api, d);
+            let writes = 0;
+            const done = async (action, changes, observed) => {
+                let refreshed = null;
+                if (refresh === 'always' || (refresh === 'after-change' && action !== 'unchanged')) {
+                    refreshed = await ops.refresh();
+                    writes++;
+                }
+                const what = action === 'updated' ? `updated ${changes.join(', ')}` : action;
+                const refreshText = refreshed ? (refreshed.state === 'started' ? `; refresh ${refreshed.refreshId} started` : '; a refresh was already running') : '';
+                return {
+                    action,
+                    api,
+                    table: d.table,
+                    changes,
+                    refresh: refreshed,
+                    monitorVersion: observed.monitorVersion,
+                    writes,
+                    message: `monitor on ${d.table} (${api}): ${what}${refreshText}`,
+                };
+            };
+            try {
+                let observed = await ops.get();
+                if (!observed) {
+                    try {
+                        writes++;
+                        return await done('created', [], await ops.create());
+                    }
+                    catch (e) {
+                        // A concurrent writer created it first: compare with theirs instead.
+                        if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                            throw e;
+                        observed = await ops.get();
+                        if (!observed)
+                            throw e;
+                    }
+                }
+                const changes = (0,monitor/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
+                if (changes.length === 0)
+                    return await done('unchanged', [], observed);
+                writes++;
+                return await done('updated', changes, await ops.update(changes));
+            }
+            catch (e) {
+                if (!(0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
+                    throw e;
+                return { action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message: missingMessage(e, d) };
+            }
+        },
+    };
+}
+
+// EXTERNAL MODULE: ./lib/src/endpoint/compare.js
+var compare = __nccwpck_require__(2741);
+// EXTERNAL MODULE: ./lib/src/endpoint/metrics.js
+var metrics = __nccwpck_require__(5387);
+;// CONCATENATED MODULE: ./lib/src/platform/serving/client.js
+// A typed client for Databricks Model Serving over the HTTP port: read, create and update
+// endpoints, read metrics, send a smoke request, and wait for a config update to settle.
+//
+// Only one config update may be in flight per endpoint. `updateConfig` answers a 409 by waiting
+// for the update in flight and retrying, so two writers queue instead of failing. Waiting polls
+// GET with exponential backoff and jitter until `config_update = NOT_UPDATING` and `ready = READY`
+// (the SDK waiters stop at NOT_UPDATING; a rollout also needs the new config to take traffic).
+// Time (now, sleep) and randomness are injected so tests drive waits without real delays.
+
+
+
+
+const isConflict = (e) => e instanceof errors/* ApiError */.hD && ((e.details.status === 409 && !(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS')) || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT'));
+/** Fields of an output served entity that PUT /config does not take. */
+const OUTPUT_ONLY = new Set(['state', 'creator', 'creation_timestamp', 'foundation_model']);
+const MANAGED = new Set(['name', 'entity_name', 'entity_version', 'workload_size', 'scale_to_zero_enabled']);
+function entityFromWire(e) {
+    const extra = {};
+    for (const [k, v] of Object.entries(e))
+        if (!OUTPUT_ONLY.has(k) && !MANAGED.has(k) && v !== undefined)
+            extra[k] = v;
+    return {
+        name: e.name,
+        entityName: e.entity_name ?? '',
+        entityVersion: e.entity_version === undefined ? '' : String(e.entity_version),
+        workloadSize: e.workload_size ?? 'Small',
+        scaleToZero: e.scale_to_zero_enabled ?? false,
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
+    };
+}
+function entityToWire(e) {
+    return {
+        ...(e.extra ?? {}),
+        name: e.name,
+        entity_name: e.entityName,
+        entity_version: e.entityVersion,
+        workload_size: e.workloadSize,
+        scale_to_zero_enabled: e.scaleToZero,
+    };
+}
+const configToWire = (c) => ({
+    served_entities: c.servedEntities.map(entityToWire),
+    traffic_config: { routes: c.routes.map((r) => ({ served_model_name: r.servedEntityName, traffic_percentage: r.percent })) },
+});
+const configFromWire = (c) => {
+    if (!c || !c.served_entities)
+        return null;
+    return {
+        servedEntities: c.served_entities.map(entityFromWire),
+        routes: (c.traffic_config?.routes ?? []).map((r) => ({
+            servedEntityName: r.served_entity_name ?? r.served_model_name ?? '',
+            percent: r.traffic_percentage,
+        })),
+        configVersion: c.config_version ?? null,
+    };
+};
+function endpointFromWire(w) {
+    const table = w.ai_gateway?.inference_table_config;
+    return {
+        name: w.name,
+        ready: w.state?.ready === 'READY',
+        configUpdate: w.state?.config_update ?? 'NOT_UPDATING',
+        config: configFromWire(w.config),
+        pendingConfigVersion: w.pending_config?.config_version ?? null,
+        inferenceTable: table && table.catalog_name && table.schema_name
+            ? { catalog: table.catalog_name, schema: table.schema_name, prefix: table.table_name_prefix ?? '', enabled: table.enabled !== false }
+            : null,
+    };
+}
+const inferenceTableToWire = (t) => t
+    ? { catalog_name: t.catalog, schema_name: t.schema, table_name_prefix: t.prefix, enabled: true }
+    : { enabled: false };
+const seconds = (ms) => `${Math.round(ms / 1000)} s`;
+function createServingClient(options) {
+    const { http } = options;
+    const clock = options.clock ?? ports/* systemClock */.m;
+    const random = options.random ?? Math.random;
+    const base = options.pollBaseMs ?? 1_000;
+    const cap = options.pollMaxMs ?? 10_000;
+    let polls = 0;
+    const path = (name, suffix = '') => `/api/2.0/serving-endpoints/${encodeURIComponent(name)}${suffix}`;
+    const getEndpoint = async (name) => {
+        try {
+            const res = await http.request({ method: 'GET', path: path(name), endpoint: 'GET /api/2.0/serving-endpoints/{name}' });
+            return endpointFromWire(res.body);
+        }
+        catch (e) {
+            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                return null;
+            throw e;
+        }
+    };
+    const waitUntilSettled = async (name, wait) => {
+        const started = clock.now();
+        let attempt = 0;
+        let last = null;
+        for (;;) {
+            const endpoint = await getEndpoint(name);
+            polls++;
+            attempt++;
+            const elapsed = clock.now() - started;
+            if (!endpoint)
+                return { kind: 'missing', polls: attempt, waitedMs: elapsed, message: `serving endpoint "${name}" does not exist` };
+            last = endpoint;
+            const state = endpoint.configUpdate;
+            await wait.onProgress?.({
+                endpoint: name,
+                configUpdate: state,
+                ready: endpoint.ready,
+                poll: attempt,
+                elapsedMs: elapsed,
+                message: `waiting for ${name}: ${state}${endpoint.ready ? '' : ', NOT_READY'} (${seconds(elapsed)})…`,
+            });
+            if (state === 'UPDATE_FAILED' || state === 'UPDATE_CANCELED') {
+                return {
+                    kind: 'failed',
+                    endpoint,
+                    polls: attempt,
+                    waitedMs: elapsed,
+                    message: `the config update of serving endpoint "${name}" ended ${state}; ${endpoint.config ? `config version ${endpoint.config.configVersion ?? '?'} is still served` : 'no config is live'}`,
+                };
+            }
+            if (state === 'NOT_UPDATING' && endpoint.ready)
+                return { kind: 'settled', endpoint, polls: attempt, waitedMs: elapsed };
+            // Exponential backoff with full jitter on top of half the step, capped.
+            const step = Math.min(cap, base * 2 ** Math.min(attempt - 1, 20));
+            const delay = Math.round(step / 2 + (random() * step) / 2);
+            if (clock.now() - started + delay > wait.deadlineMs) {
+                return {
+                    kind: 'deadline',
+                    endpoint: last,
+                    polls: attempt,
+                    waitedMs: clock.now() - started,
+                    message: `serving endpoint "${name}" did not settle within ${seconds(wait.deadlineMs)} ` +
+                        `(config_update ${state}, ${endpoint.ready ? 'READY' : 'NOT_READY'}); raise serving.wait_timeout or check the endpoint's events`,
+                };
+            }
+            await clock.sleep(delay);
+        }
+    };
+    return {
+        getEndpoint,
+        waitUntilSettled,
+        polls: () => polls,
+        async createEndpoint(request) {
+            const body = { name: request.name, config: configToWire(request.config) };
+            if (request.inferenceTable)
+                body.ai_gateway = { inference_table_config: inferenceTableToWire(request.inferenceTable) };
+            if (request.tags && Object.keys(request.tags).length > 0)
+                body.tags = Object.entries(request.tags).map(([key, value]) => ({ key, value }));
+            try {
+                const res = await http.request({ method: 'POST', path: '/api/2.0/serving-endpoints', body, endpoint: 'POST /api/2.0/serving-endpoints' });
+                return { outcome: 'created', endpoint: endpointFromWire(res.body) };
+            }
+            catch (e) {
+                if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                    throw e;
+                const existing = await getEndpoint(request.name);
+                if (!existing)
+                    throw e;
+                return { outcome: 'exists', endpoint: existing };
+            }
+        },
+        async updateConfig(name, config, wait) {
+            const started = clock.now();
+            let conflicts = 0;
+            for (;;) {
+                try {
+                    const res = await http.request({
+                        method: 'PUT',
+                        path: path(name, '/config'),
+                        body: configToWire(config),
+                        endpoint: 'PUT /api/2.0/serving-endpoints/{name}/config',
+                    });
+                    return { outcome: 'started', endpoint: endpointFromWire(res.body), conflicts };
+                }
+                catch (e) {
+                    if (!isConflict(e))
+                        throw e;
+                    conflicts++;
+                    const remaining = wait.deadlineMs - (clock.now() - started);
+                    const settle = await waitUntilSettled(name, { ...wait, deadlineMs: Math.max(0, remaining) });
+                    if (settle.kind === 'deadline' || settle.kind === 'missing')
+                        return { outcome: 'gave-up', settle, conflicts };
+                    if (settle.kind === 'settled' && settle.endpoint.config && (0,compare/* sameConfig */.X)(settle.endpoint.config, config)) {
+                        return { outcome: 'already-applied', endpoint: settle.endpoint, conflicts };
+                    }
+                    // A failed update by someone else still frees the endpoint for ours: retry.
+                }
+            }
+        },
+        async putInferenceTable(name, table) {
+            await http.request({
+                method: 'PUT',
+                path: path(name, '/ai-gateway'),
+                body: { inference_table_config: inferenceTableToWire(table) },
+                endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
+            });
+        },
+        async readMetrics(name) {
+            const res = await http.request({
+                method: 'GET',
+                path: path(name, '/metrics'),
+                responseType: 'text',
+                endpoint: 'GET /api/2.0/serving-endpoints/{name}/metrics',
+            });
+            return (0,metrics/* parseServingMetrics */.jP)(res.body);
+        },
+        async invoke(name, body) {
+            try {
+                const res = await http.request({
+                    method: 'POST',
+                    path: `/serving-endpoints/${encodeURIComponent(name)}/invocations`,
+                    body,
+                    endpoint: 'POST /serving-endpoints/{name}/invocations',
+                });
+                return { ok: true, status: res.status, servedEntityName: res.headers['served-model-name'] ?? null, body: res.body };
+            }
+            catch (e) {
+                if (!(e instanceof errors/* ApiError */.hD))
+                    throw e;
+                return { ok: false, status: e.details.status, servedEntityName: null, errorCode: e.errorCode, message: e.message };
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/adapter.js
+// Evidence readers for a Unity Catalog registry (Databricks workspace), over the HTTP port.
+// Versions, aliases and tags come from the MLflow-protocol UC endpoints (the REST 2.1 objects carry
+// no tags); runs from the workspace tracking server; the MLmodel file through the Files API, where
+// Databricks keeps UC model artifacts (`/Models/<catalog>/<schema>/<model>/<version>/`).
+
+
+
+const UC = '/api/2.0/mlflow/unity-catalog';
+/** `catalog.schema.model` → its three parts (names with dots inside a part are not valid in UC). */
+const splitFullName = (fullName) => {
+    const parts = fullName.split('.');
+    if (parts.length !== 3 || parts.some((p) => p === '')) {
+        throw new RegistryAnswerError(`"${fullName}" is not a three-level Unity Catalog name (catalog.schema.model)`);
+    }
+    return parts;
+};
+const createUnityCatalogPorts = (options) => {
+    const { http } = options;
+    const host = (options.host ?? http.baseUrl).replace(/\/+$/, '');
+    const pageSize = options.pageSize ?? 1000;
+    const getJson = async (path, query, endpoint = `GET ${path}`) => (await http.request({ method: 'GET', path, query, endpoint })).body;
+    const toInfo = (wire) => {
+        const info = toVersionInfo(wire, host);
+        const [catalog, schema, model] = splitFullName(info.name);
+        return { ...info, url: `${host}/explore/data/models/${catalog}/${schema}/${model}/version/${info.version}` };
+    };
+    /** Every version of a model (UC search takes one `name='…'` condition and no order_by). */
+    const allVersions = async (name) => {
+        const found = [];
+        const seen = new Set();
+        let token;
+        try {
+            for (;;) {
+                const page = await getJson(`${UC}/model-versions/search`, {
+                    filter: `name='${name.replace(/'/g, "\\'")}'`,
+                    max_results: pageSize,
+                    page_token: token,
+                });
+                found.push(...(page.model_versions ?? []).map(toInfo));
+                token = page.next_page_token || undefined;
+                if (!token)
+                    break;
+                if (seen.has(token))
+                    throw new RegistryAnswerError(`model-versions/search repeated a page token for "${name}"`);
+                seen.add(token);
+            }
+        }
+        catch (e) {
+            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                return [];
+            throw e;
+        }
+        return found.sort((a, b) => Number(b.version) - Number(a.version));
+    };
+    const registry = {
+        async getVersion(name, version) {
+            try {
+                const body = await getJson(`${UC}/model-versions/get`, { name, version });
+                return toInfo(body.model_version);
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                    return null;
+                throw e;
+            }
+        },
+        async getVersionByAlias(name, alias) {
+            try {
+                const body = await getJson(`${UC}/registered-models/alias`, { name, alias });
+                return toInfo(body.model_version);
+            }
+            catch (e) {
+                // Databricks' code for a missing alias is not documented; OSS uses INVALID_PARAMETER_VALUE.
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                    return null;
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'INVALID_PARAMETER_VALUE') && /alias .*(not found|does not exist)/i.test(e.message))
+                    return null;
+                throw e;
+            }
+        },
+        async getLatestVersion(name) {
+            return (await allVersions(name))[0] ?? null;
+        },
+        async searchVersionsByTags(name, tags) {
+            const wanted = Object.entries(tags);
+            return (await allVersions(name)).filter((v) => wanted.every(([k, value]) => v.tags[k] === value));
+        },
+    };
+    const runs = {
+        async getRun(runId) {
+            try {
+                const body = await getJson('/api/2.0/mlflow/runs/get', { run_id: runId });
+                const run = toRunInfo(body.run, host);
+                const experimentId = body.run?.info?.experiment_id;
+                return { ...run, url: experimentId ? `${host}/ml/experiments/${experimentId}/runs/${runId}` : run.url };
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                    return null;
+                throw e;
+            }
+        },
+    };
+    const artifacts = {
+        async getSignature(version) {
+            const [catalog, schema, model] = splitFullName(version.name);
+            const path = ['Models', catalog, schema, model, version.version, 'MLmodel'].map(encodeURIComponent).join('/');
+            let text;
+            try {
+                text = (await http.request({
+                    method: 'GET',
+                    path: `/api/2.0/fs/files/${path}`,
+                    responseType: 'text',
+                    endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/MLmodel',
+                })).body;
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST') || (e instanceof errors/* ApiError */.hD && e.details.status === 404)) {
+                    throw new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (Files API /${path})`);
+                }
+                throw e;
+            }
+            return signatureFromMlmodel(text);
+        },
+    };
+    return { registry, runs, artifacts };
+};
+
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/files.js
+// The files of a Unity Catalog model version, moved through the Databricks Files API, where
+// Databricks keeps them (`/Models/<catalog>/<schema>/<model>/<version>/`; what mlflow's SDK models
+// repository reads and writes). Reading a version's files, their content digest, the signature
+// check Unity Catalog requires, and the upload into a new version.
+
+
+
+
+
+const FILES = '/api/2.0/fs/files';
+const DIRECTORIES = '/api/2.0/fs/directories';
+const files_encodePath = (path) => path
+    .split('/')
+    .filter((p) => p !== '')
+    .map(encodeURIComponent)
+    .join('/');
+/** `/Models/<catalog>/<schema>/<model>/<version>` for a three-level name. */
+const versionDirectory = (fullName, version) => {
+    const [catalog, schema, model] = splitFullName(fullName);
+    return `/Models/${catalog}/${schema}/${model}/${version}`;
+};
+const isNotFound = (e) => e instanceof errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST');
+/** Every file under `dir`, recursively, as paths relative to it, sorted. [] when the directory is absent. */
+async function listFiles(http, dir) {
+    const root = dir.replace(/\/+$/, '');
+    const out = [];
+    const walk = async (path) => {
+        let token;
+        const seen = new Set();
+        do {
+            const page = (await http.request({
+                method: 'GET',
+                path: `${DIRECTORIES}/${files_encodePath(path)}`,
+                query: { page_token: token },
+                endpoint: 'GET /api/2.0/fs/directories/Models/{model}/{version}/…',
+            })).body;
+            for (const entry of page.contents ?? []) {
+                const name = entry.name ?? entry.path?.split('/').filter(Boolean).pop();
+                if (!name)
+                    continue;
+                const child = `${path}/${name}`;
+                if (entry.is_directory)
+                    await walk(child);
+                else
+                    out.push(child.slice(root.length + 1));
+            }
+            token = page.next_page_token || undefined;
+            if (token && seen.has(token))
+                throw new Error(`Files API: ${path} repeated a page token`);
+            if (token)
+                seen.add(token);
+        } while (token);
+    };
+    try {
+        await walk(root);
+    }
+    catch (e) {
+        if (isNotFound(e) && out.length === 0)
+            return [];
+        throw e;
+    }
+    return out.sort();
+}
+/** Downloads every file of a version. Throws when the version has no files. */
+async function readVersionFiles(http, fullName, version) {
+    const dir = versionDirectory(fullName, version);
+    const paths = await listFiles(http, dir);
+    if (paths.length === 0) {
+        throw new errors/* ApplyError */.d5(`${fullName} version ${version} has no files in the Files API under ${dir}; nothing can be copied`);
+    }
+    const files = new Map();
+    for (const rel of paths) {
+        const bytes = (await http.request({
+            method: 'GET',
+            path: `${FILES}/${files_encodePath(`${dir}/${rel}`)}`,
+            responseType: 'bytes',
+            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
+        })).body;
+        files.set(rel, bytes);
+    }
+    return files;
+}
+/**
+ * `sha256:<hex>` over the sorted (relative path, sha256 of the bytes) pairs — the same digest the
+ * MLflow artifact transfer records, so a copy's content can be compared across registries.
+ */
+const digestOf = (files) => {
+    const lines = [...files.keys()].sort().map((rel) => `${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(files.get(rel)).digest('hex')}`);
+    return `sha256:${(0,hash/* sha256Hex */.fg)(lines.join('\n'))}`;
+};
+/**
+ * Unity Catalog only registers a model whose MLmodel has a signature with inputs and outputs
+ * (mlflow checks it client-side before `model-versions/create`); checked before anything is written.
+ */
+const requireSignature = (files, what) => {
+    const mlmodel = files.get('MLmodel');
+    const fix = 'log the model with a signature, e.g. mlflow.<flavor>.log_model(..., signature=infer_signature(X, model.predict(X)))';
+    if (!mlmodel)
+        throw new errors/* ApplyError */.d5(`${what} has no MLmodel file; Unity Catalog cannot register it (${fix})`);
+    let signature;
+    try {
+        signature = signatureFromMlmodel(Buffer.from(mlmodel).toString('utf8'));
+    }
+    catch (e) {
+        throw new errors/* ApplyError */.d5(`${what}: its MLmodel file cannot be read (${e.message})`);
+    }
+    const missing = !signature ? 'no signature' : !signature.inputs?.length ? 'a signature without inputs' : !signature.outputs?.length ? 'a signature without outputs' : null;
+    if (missing) {
+        throw new errors/* ApplyError */.d5(`${what} has ${missing}; Unity Catalog requires model signatures with both inputs and outputs, so it cannot be promoted into Unity Catalog. Fix: ${fix}, then register a new version`);
+    }
+};
+/** Uploads (overwriting) every file into a version's directory: repeatable after a crash or a lost answer. */
+async function uploadVersionFiles(http, fullName, version, files) {
+    const dir = versionDirectory(fullName, version);
+    for (const rel of [...files.keys()].sort()) {
+        await http.request({
+            method: 'PUT',
+            path: `${FILES}/${files_encodePath(`${dir}/${rel}`)}`,
+            query: { overwrite: 'true' },
+            body: files.get(rel),
+            headers: { 'content-type': 'application/octet-stream' },
+            idempotent: true,
+            endpoint: 'PUT /api/2.0/fs/files/Models/{model}/{version}/…',
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/input-example.js
+// The `input_example.json` MLflow logs next to the MLmodel, read through the Files API as a
+// scoring request body (blue_green's smoke request).
+
+
+/**
+ * pandas `split` orient (`{columns, data}`) → `dataframe_split`, a list of records →
+ * `dataframe_records`, a body already in serving form as is. undefined when the model has none.
+ */
+async function readInputExample(http, fullName, version) {
+    let text;
+    try {
+        const res = await http.request({
+            method: 'GET',
+            path: `/api/2.0/fs/files${versionDirectory(fullName, version)}/input_example.json`,
+            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
+            responseType: 'text',
+        });
+        text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
+    }
+    catch (e) {
+        if (e instanceof errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST'))
+            return undefined;
+        throw e;
+    }
+    let example;
+    try {
+        example = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (Array.isArray(example))
+        return { dataframe_records: example };
+    if (example && typeof example === 'object') {
+        const o = example;
+        if ('dataframe_split' in o || 'dataframe_records' in o || 'inputs' in o || 'instances' in o)
+            return o;
+        if ('columns' in o && 'data' in o)
+            return { dataframe_split: o };
+    }
+    return undefined;
+}
+
+// EXTERNAL MODULE: ./lib/src/registry/journal.js
+var journal = __nccwpck_require__(7707);
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/writer.js
+// The executor's ports (src/apply/ports.ts) for a Unity Catalog registry, over the MLflow-UC
+// protocol (`/api/2.0/mlflow/unity-catalog/...`, the only API that creates versions and carries
+// tags) and the Files API (where a version's files live).
+//
+// A UC version is made in three calls: create (PENDING_REGISTRATION, with every tag, the copy's
+// identity tag included) → upload the files to `/Models/<c>/<s>/<m>/<v>/` → finalize (READY).
+// Only READY versions count as copies (`findVersionsByTag`), so a version left PENDING by a crash
+// or a lost answer keeps the copy step pending; the next `createVersion` finds it by its identity
+// tag and finishes it (upload again, overwriting; finalize) instead of creating a second one.
+//
+// The files come from the source version: read here when it is in this workspace, or staged by
+// the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
+// Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
+//
+// Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
+// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
+// `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
+// in the destination schema by default; its original name is kept in a tag.
+
+
+
+
+
+
+
+
+const writer_UC = '/api/2.0/mlflow/unity-catalog';
+const MODELS_21 = '/api/2.1/unity-catalog/models';
+const isMissing = (e) => (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
+const writer_toObserved = (w) => {
+    if (!w || typeof w.name !== 'string' || w.version === undefined)
+        throw new Error('Unity Catalog returned a model version without a name or version');
+    return {
+        name: w.name,
+        version: String(w.version),
+        tags: tagsToRecord(w.tags),
+        aliases: (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
+        // Unity Catalog has no stages.
+        stage: null,
+        source: w.source ?? '',
+        runId: w.run_id ? w.run_id : null,
+        status: parseVersionStatus(w.status),
+    };
+};
+const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
+/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
+const parseModelsUri = (uri) => {
+    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
+    return m ? { name: m[1], version: m[2] } : null;
+};
+const createUcArtifactStaging = () => {
+    const byDigest = new Map();
+    return {
+        put: (staged) => void byDigest.set(staged.digest, staged),
+        get: (digest) => byDigest.get(digest) ?? null,
+    };
+};
+const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
+/** Tag on a lock model: the lock's name as src/apply/lock.ts knows it. */
+const LOCK_NAME_TAG = 'mlops_gate.lock.name';
+/** Lock name `<prefix><N>` (prefix ends in `.g`) → UC model name part `mlops_gate_lock_<hash>_g<N>`. */
+const lockModelPart = (lockName) => {
+    const m = /^(.*\.g)(\d+)$/.exec(lockName);
+    const prefix = m ? m[1] : lockName;
+    const base = `${LOCK_MODEL_PREFIX}${(0,hash/* sha256Hex */.fg)(prefix).slice(0, 24)}_g`;
+    return { base, part: m ? `${base}${m[2]}` : `${base}0` };
+};
+function createUnityCatalogPromotionRegistry(options) {
+    const { http } = options;
+    const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
+    const call = mlflowProtocolCaller(http, writer_UC);
+    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
+    /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
+    const allVersions = async (name) => {
+        const out = [];
+        let pageToken;
+        try {
+            do {
+                const body = await call('GET', '/model-versions/search', { filter: `name='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, max_results: 10000, page_token: pageToken }, true);
+                out.push(...(body.model_versions ?? []));
+                pageToken = body.next_page_token || undefined;
+            } while (pageToken);
+        }
+        catch (e) {
+            if (isMissing(e))
+                return [];
+            throw e;
+        }
+        return out.sort((a, b) => Number(a.version) - Number(b.version));
+    };
+    const requireLockSchema = () => {
+        if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
+            throw new errors/* ApplyError */.d5(`Unity Catalog locks need a schema (catalog.schema) to hold them; "${lockSchema}" is not one (registry id ${options.registryId}); pass lockSchema`);
+        }
+        return lockSchema;
+    };
+    const lockModelName = (lockName) => `${requireLockSchema()}.${lockModelPart(lockName).part}`;
+    /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
+    const materialise = async (request) => {
+        const wanted = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
+        const staged = wanted ? options.staging?.get(wanted) ?? null : null;
+        if (staged)
+            return { ...staged, sourceRunId: null };
+        if (wanted) {
+            throw new errors/* ApplyError */.d5(`the files with digest ${wanted} were not staged by the Unity Catalog artifact transfer (the promotion needs createUnityCatalogArtifactTransfer with the same staging)`);
+        }
+        const from = parseModelsUri(request.source);
+        if (!from) {
+            throw new errors/* ApplyError */.d5(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`);
+        }
+        const body = await orNull(call('GET', '/model-versions/get', from, true));
+        const src = body?.model_version;
+        if (!src) {
+            throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`);
+        }
+        if (src.status && src.status !== 'READY')
+            throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`);
+        const files = await readVersionFiles(http, from.name, from.version);
+        return {
+            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
+            digest: digestOf(files),
+            files,
+            sourceRunId: src.run_id ?? null,
+        };
+    };
+    /**
+     * Model files go through the Files API only where the workspace says so (what mlflow checks
+     * before choosing its SDK models repository); otherwise they would need cloud-storage credentials,
+     * which this writer does not implement. Asked once, before the first version is created.
+     */
+    let filesApiChecked = false;
+    const requireFilesApiForModels = async () => {
+        if (filesApiChecked)
+            return;
+        const body = await call('GET', '/registered-models:is-databricks-sdk-models-artifact-repository-enabled', {}, true);
+        if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
+            throw new errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`);
+        }
+        filesApiChecked = true;
+    };
+    const finalize = async (name, version) => {
+        // Finalizing a READY version answers READY again: safe to retry after a lost answer.
+        const body = await call('POST', '/model-versions/finalize', { name, version }, true);
+        const v = body.model_version;
+        if (v?.status && v.status !== 'READY') {
+            throw new errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`);
+        }
+        return writer_toObserved(v);
+    };
+    return {
+        id: options.registryId,
+        async getModel(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
+            const m = body?.registered_model;
+            if (!m)
+                return null;
+            const aliases = {};
+            for (const a of m.aliases ?? [])
+                if (typeof a.alias === 'string' && a.version !== undefined)
+                    aliases[a.alias] = String(a.version);
+            return { name: m.name ?? name, aliases, tags: tagsToRecord(m.tags) };
+        },
+        async getVersion(name, version) {
+            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
+            return body?.model_version ? writer_toObserved(body.model_version) : null;
+        },
+        // Every status: the executor tells copies from unfinished work and strays (splitCopies).
+        findVersionsByTag: async (name, key, value) => (await allVersions(name)).filter((v) => tagsToRecord(v.tags)[key] === value).map(writer_toObserved),
+        listVersions: async (name) => (await allVersions(name)).map(writer_toObserved),
+        async createModel(name) {
+            try {
+                await call('POST', '/registered-models/create', { name }, true);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async createVersion(request) {
+            await requireFilesApiForModels();
+            const artifacts = await materialise(request);
+            requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
+            const recorded = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
+            const tags = { ...request.tags, [journal/* SOURCE_TAGS */.W.artifactDigest]: recorded ?? artifacts.digest };
+            // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
+            // PENDING_REGISTRATION (a crash between create and finalize; finish it).
+            const identity = request.tags[journal/* COPY_IDENTITY_KEY */.Ff];
+            let pending = null;
+            if (identity) {
+                const same = (await allVersions(request.name)).filter((v) => tagsToRecord(v.tags)[journal/* COPY_IDENTITY_KEY */.Ff] === identity);
+                const ready = same.find((v) => (v.status ?? 'READY') === 'READY');
+                if (ready)
+                    return writer_toObserved(ready);
+                const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
+                if (unfinished) {
+                    pending = writer_toObserved(unfinished);
+                    const had = pending.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
+                    if (had && had !== tags[journal/* SOURCE_TAGS */.W.artifactDigest]) {
+                        throw new errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* SOURCE_TAGS */.W.artifactDigest]}; delete v${pending.version} and re-run`);
+                    }
+                }
+            }
+            const created = pending ??
+                writer_toObserved((await call('POST', '/model-versions/create', {
+                    name: request.name,
+                    source: request.source,
+                    ...((request.runId ?? artifacts.sourceRunId) ? { run_id: request.runId ?? artifacts.sourceRunId } : {}),
+                    tags: writer_wireTags(tags),
+                    ...(request.description ? { description: request.description } : {}),
+                }, 
+                // Not retried by the client: a lost answer is recovered through the identity tag.
+                false)).model_version);
+            await uploadVersionFiles(http, created.name, created.version, artifacts.files);
+            return finalize(created.name, created.version);
+        },
+        async setVersionTag(name, version, key, value) {
+            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
+        },
+        async setModelTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
+        },
+        async setAlias(name, alias, version) {
+            await call('POST', '/registered-models/alias', { name, alias, version }, true);
+        },
+        async deleteVersion(name, version) {
+            await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
+        },
+        async transitionStage(name) {
+            throw new errors/* ApplyError */.d5(`Unity Catalog has no model stages, so "${name}" cannot be moved to a stage; use aliases (promotion: alias or copy) for databricks-uc environments`);
+        },
+        async listLocks(prefix) {
+            const schema = requireLockSchema();
+            const [catalog, schemaName] = schema.split('.');
+            const { base } = lockModelPart(`${prefix}1`);
+            const names = [];
+            let pageToken;
+            // REST 2.1 lists one schema's models (MLflow-UC search cannot filter); it carries no tags.
+            do {
+                const body = (await http.request({
+                    method: 'GET',
+                    path: MODELS_21,
+                    query: { catalog_name: catalog, schema_name: schemaName, max_results: 1000, page_token: pageToken },
+                    endpoint: `GET ${MODELS_21}`,
+                })).body;
+                for (const m of body.registered_models ?? [])
+                    if (m.name?.startsWith(base))
+                        names.push(m.name);
+                pageToken = body.next_page_token || undefined;
+            } while (pageToken);
+            const out = [];
+            for (const part of names) {
+                const generation = part.slice(base.length);
+                if (!/^\d+$/.test(generation))
+                    continue;
+                const body = await orNull(call('GET', '/registered-models/get', { name: `${schema}.${part}` }, true));
+                if (body?.registered_model)
+                    out.push({ name: `${prefix}${generation}`, tags: tagsToRecord(body.registered_model.tags) });
+            }
+            return out;
+        },
+        async createLock(name, tags) {
+            const full = lockModelName(name);
+            try {
+                await call('POST', '/registered-models/create', { name: full, tags: writer_wireTags({ ...tags, [LOCK_NAME_TAG]: name }), description: `mlops-gate promotion lock ${name} (safe to delete once expired)` }, false);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async deleteLock(name) {
+            await orNull(call('DELETE', '/registered-models/delete', { name: lockModelName(name) }, true));
+        },
+        async readLock(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name: lockModelName(name) }, true));
+            return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
+        },
+        async setLockTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name: lockModelName(name), key, value }, true);
+        },
+    };
+}
+/**
+ * Reads a source version's files (Files API listing of its directory) from its workspace, checks
+ * the signature, digests them and stages them for the destination registry's `createVersion`,
+ * which uploads them into the new version. Nothing is written here. The new version's `source` is
+ * `models:/<name>/<version>` (what mlflow's copy_model_version records); its run id is kept only
+ * when source and destination are the same workspace.
+ */
+function createUnityCatalogArtifactTransfer(options) {
+    const sameWorkspace = options.source.baseUrl.replace(/\/+$/, '') === options.destination.baseUrl.replace(/\/+$/, '');
+    return {
+        async copy(from) {
+            splitFullName(from.name);
+            const status = (await options.source.request({
+                method: 'GET',
+                path: `${writer_UC}/model-versions/get`,
+                query: { name: from.name, version: from.version },
+                endpoint: `GET ${writer_UC}/model-versions/get`,
+            })).body.model_version?.status;
+            if (status && status !== 'READY')
+                throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`);
+            const files = await readVersionFiles(options.source, from.name, from.version);
+            requireSignature(files, `source ${from.name} v${from.version}`);
+            const digest = digestOf(files);
+            options.staging.put({ source: from, digest, files });
+            return { uri: `models:/${from.name}/${from.version}`, digest, runId: sameWorkspace ? from.runId : null };
+        },
+    };
+}
+/** The destination registry and the transfer from a source workspace, wired to one staging area. */
+function createUnityCatalogPromotion(options) {
+    const staging = createUcArtifactStaging();
+    return {
+        registry: createUnityCatalogPromotionRegistry({
+            http: options.destination,
+            registryId: options.registryId,
+            staging,
+            ...(options.lockSchema ? { lockSchema: options.lockSchema } : {}),
+        }),
+        transfer: createUnityCatalogArtifactTransfer({ source: options.source, destination: options.destination, staging }),
+    };
+}
+
+// EXTERNAL MODULE: ./lib/src/rollout/converge.js
+var converge = __nccwpck_require__(331);
+;// CONCATENATED MODULE: ./lib/src/rollout/step.js
+// The executor's view of a serving rollout: one step with check → act → verify, like the
+// registry steps in src/apply. `check` and `verify` only read; `act` converges (and may abort
+// back to the saved config, which the executor should journal from `result.previous`).
+
+function createServingRolloutPort(deps) {
+    const check = async (spec) => {
+        const position = (0,converge/* locate */.x)(spec, await deps.serving.getEndpoint(spec.endpoint));
+        switch (position.state) {
+            case 'done':
+                return { state: 'satisfied' };
+            case 'drift':
+                return { state: 'drift', reason: position.reason };
+            case 'absent':
+                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" will be created` };
+            case 'busy':
+                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" is updating; the rollout waits for it` };
+            case 'at-expected':
+                return { state: 'pending', reason: `${position.phases.length} config change(s) to go` };
+            case 'mid-rollout':
+                return { state: 'pending', reason: `part-way through: at "${position.phases[position.index].label}"` };
+        }
+    };
+    return {
+        check,
+        act: (spec, runtime) => (0,converge/* convergeRollout */.Z)(spec, deps, runtime),
+        async verify(spec) {
+            const endpoint = await deps.serving.getEndpoint(spec.endpoint);
+            return endpoint !== null && endpoint.ready && (0,converge/* locate */.x)(spec, endpoint).state === 'done';
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/wiring/credentials.js
+// Databricks credentials may be given per environment: DATABRICKS_TOKEN_PROD wins over
+// DATABRICKS_TOKEN for `prod`. A scoped set replaces the whole unscoped set, so a PAT for dev
+// cannot mix with OAuth for prod.
+const SCOPED_VARIABLES = ['DATABRICKS_AUTH_TYPE', 'DATABRICKS_TOKEN', 'DATABRICKS_CLIENT_ID', 'DATABRICKS_CLIENT_SECRET', 'DATABRICKS_TOKEN_AUDIENCE'];
+const suffixOf = (envName) => `_${envName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+const hasScopedCredentials = (env, envName) => SCOPED_VARIABLES.some((v) => !!env[v + suffixOf(envName)]);
+const environmentScopedEnv = (env, envName) => {
+    if (!hasScopedCredentials(env, envName))
+        return env;
+    const scoped = { ...env };
+    for (const v of SCOPED_VARIABLES)
+        scoped[v] = env[v + suffixOf(envName)];
+    return scoped;
+};
+
+;// CONCATENATED MODULE: ./lib/src/wiring/registries.js
+// How each registry kind connects: its evidence reader, its writer, the artifact transfer into
+// it, and (where the kind has them) serving endpoints and monitors. One row per kind; the core
+// half of the row (fields, id, capabilities) is REGISTRY_KINDS in src/config/registries.ts.
+
+
+
+
+
+
+
+
+
+
+
+const trim = (url) => url.replace(/\/+$/, '');
+const connectMlflow = (environment, ctx) => {
+    const baseUrl = trim(environment.trackingUri);
+    const http = ctx.http(`mlflow:${baseUrl}`, baseUrl, () => mlflowAuthFromEnv(ctx.env));
+    return {
+        kind: 'mlflow',
+        http,
+        // Environments on one tracking server share ports, so de-duplication spans them.
+        evidence: ctx.shared(`evidence:mlflow:${baseUrl}`, () => createMlflowPorts({ http, trackingUri: baseUrl })),
+        promotion: createMlflowPromotionRegistry({ http, registryId: ctx.registryId }),
+        transferFrom: (source) => createMlflowArtifactTransfer(source.http, http),
+    };
+};
+const connectUnityCatalog = (environment, ctx) => {
+    const host = trim(environment.host);
+    const env = environmentScopedEnv(ctx.env, environment.name);
+    // One client per workspace and credential set (DATABRICKS_TOKEN_<ENV> wins for its environment).
+    const key = hasScopedCredentials(ctx.env, environment.name) ? `uc:${host}:${environment.name}` : `uc:${host}`;
+    const http = ctx.http(key, host, () => databricksAuthFromEnv(host, env));
+    // The writer and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
+    const staging = ctx.shared(`staging:${ctx.registryId}`, createUcArtifactStaging);
+    const serving = createServingClient({ http, clock: ctx.clock });
+    return {
+        kind: 'databricks-uc',
+        http,
+        evidence: ctx.shared(`evidence:${key}`, () => createUnityCatalogPorts({ http, host })),
+        promotion: createUnityCatalogPromotionRegistry({ http, registryId: ctx.registryId, staging }),
+        transferFrom: (source) => createUnityCatalogArtifactTransfer({ source: source.http, destination: http, staging }),
+        endpoints: {
+            serving,
+            rollout: createServingRolloutPort({ serving, clock: ctx.clock }),
+            monitor: createMonitorPort(createMonitoringClient({ http })),
+        },
+        inputExample: (name, version) => readInputExample(http, name, version),
+    };
+};
+const REGISTRY_CONNECTORS = {
+    mlflow: connectMlflow,
+    'databricks-uc': connectUnityCatalog,
+};
+const connect = (environment, ctx) => REGISTRY_CONNECTORS[environment.registry](environment, ctx);
+
+;// CONCATENATED MODULE: ./lib/src/wiring/live.js
+// Builds every live adapter of a run, once: one request ledger, one HTTP client per host and
+// credential set, one connection per environment (its registry kind's row of
+// REGISTRY_CONNECTORS). plan, promote, rollback, the demo and the action all take their ports
+// from here.
+
+
+
+
+
+
+
+
+
+
+/** Plan, promote and rollback dependencies over the real adapters. */
+function liveDeps(io, options = {}) {
+    const ledger = options.ledger ?? createRequestLedger();
+    const clients = new Map();
+    const shared = new Map();
+    const connections = new Map();
+    const clock = io.servingClock ?? ports/* systemClock */.m;
+    const files = (0,wiring_io/* fileAccess */.p)(io.cwd);
+    const context = readGitHubContext(io.env, files.readFile);
+    const environmentOf = (config, envName) => {
+        const environment = config.environments.get(envName);
+        if (!environment)
+            throw new errors/* UsageError */.eb(`unknown environment "${envName}"`);
+        return environment;
+    };
+    const connected = (config, envName) => {
+        const environment = environmentOf(config, envName);
+        const registryId = (0,names/* registryIdOf */.Eo)(environment);
+        const key = `${registryId}|${envName}`;
+        let c = connections.get(key);
+        if (!c) {
+            c = connect(environment, {
+                env: io.env,
+                clock,
+                registryId,
+                http: (clientKey, baseUrl, auth) => {
+                    let client = clients.get(clientKey);
+                    if (!client) {
+                        client = createHttpClient({ baseUrl, auth: auth(), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
+                        clients.set(clientKey, client);
+                    }
+                    return client;
+                },
+                shared: (sharedKey, make) => {
+                    if (!shared.has(sharedKey))
+                        shared.set(sharedKey, make());
+                    return shared.get(sharedKey);
+                },
+            });
+            connections.set(key, c);
+        }
+        return c;
+    };
+    return {
+        ...files,
+        env: io.env,
+        now: io.now ?? new Date(),
+        portsFor: (config, envName) => connected(config, envName).evidence,
+        progress: (m) => io.stderr(m + '\n'),
+        actor: context.actor || io.env.USER || io.env.USERNAME || 'unknown',
+        runUrl: context.runUrl,
+        lockToken: (0,external_node_crypto_.randomUUID)(),
+        lockReclaimKey: reclaimKeyOf(context),
+        // Lock expiry and heartbeats run on the same clock as endpoint waits (simulated in tests).
+        ...(io.servingClock ? { clock: () => new Date(clock.now()) } : {}),
+        ...(io.afterStep ? { afterStep: io.afterStep } : {}),
+        promotionRegistryFor: (config, envName) => connected(config, envName).promotion,
+        artifactTransferFor: (config, from, to) => {
+            const source = connected(config, from);
+            const destination = connected(config, to);
+            if (source.kind !== destination.kind) {
+                throw new errors/* UsageError */.eb(`cannot copy artifacts from ${environmentOf(config, from).registry} ("${from}") into ${destination.kind} ("${to}")`);
+            }
+            return destination.transferFrom(source);
+        },
+        endpointsFor: (config, envName) => connected(config, envName).endpoints,
+        inputExampleFor: async (config, envName, version) => connected(config, envName).inputExample?.(version.name, version.version),
+        requests: () => {
+            const snap = ledger.snapshot();
+            const stats = Object.values(snap.byEndpoint);
+            return {
+                total: snap.total,
+                retries: snap.retries,
+                byEndpoint: Object.fromEntries(Object.entries(snap.byEndpoint).map(([k, v]) => [k, v.count]).sort(([x], [y]) => x.localeCompare(y))),
+                bytesReceived: stats.reduce((a, s) => a + s.bytesReceived, 0),
+                bytesSent: stats.reduce((a, s) => a + s.bytesSent, 0),
+            };
+        },
+    };
+}
 
 
 /***/ })

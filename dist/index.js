@@ -67797,13 +67797,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-
-/***/ }),
-
 /***/ 1455:
 /***/ ((module) => {
 
@@ -67949,7 +67942,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Scalar = __nccwpck_require__(3301);
 var YAMLMap = __nccwpck_require__(4454);
 var YAMLSeq = __nccwpck_require__(2223);
@@ -68099,7 +68092,7 @@ exports.composeDoc = composeDoc;
 
 
 var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var composeCollection = __nccwpck_require__(7349);
 var composeScalar = __nccwpck_require__(5413);
 var resolveEnd = __nccwpck_require__(7788);
@@ -68217,7 +68210,7 @@ exports.composeNode = composeNode;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Scalar = __nccwpck_require__(3301);
 var resolveBlockScalar = __nccwpck_require__(8913);
 var resolveFlowScalar = __nccwpck_require__(6842);
@@ -68316,7 +68309,7 @@ var node_process = __nccwpck_require__(932);
 var directives = __nccwpck_require__(1342);
 var Document = __nccwpck_require__(3021);
 var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var composeDoc = __nccwpck_require__(3683);
 var resolveEnd = __nccwpck_require__(7788);
 
@@ -68547,7 +68540,7 @@ var Pair = __nccwpck_require__(7165);
 var YAMLMap = __nccwpck_require__(4454);
 var resolveProps = __nccwpck_require__(4631);
 var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var utilFlowIndentCheck = __nccwpck_require__(6432);
 var utilMapIncludes = __nccwpck_require__(1187);
 
 const startColMsg = 'All mapping items must start at the same column';
@@ -68876,7 +68869,7 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 var YAMLSeq = __nccwpck_require__(2223);
 var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var utilFlowIndentCheck = __nccwpck_require__(6432);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -68978,7 +68971,7 @@ exports.resolveEnd = resolveEnd;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Pair = __nccwpck_require__(7165);
 var YAMLMap = __nccwpck_require__(4454);
 var YAMLSeq = __nccwpck_require__(2223);
@@ -69657,7 +69650,7 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 6432:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -69686,7 +69679,7 @@ exports.flowIndentCheck = flowIndentCheck;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -69710,7 +69703,7 @@ exports.mapIncludes = mapIncludes;
 
 var Alias = __nccwpck_require__(4065);
 var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Pair = __nccwpck_require__(7165);
 var toJS = __nccwpck_require__(6424);
 var Schema = __nccwpck_require__(5840);
@@ -70052,7 +70045,7 @@ exports.Document = Document;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var visit = __nccwpck_require__(204);
 
 /**
@@ -70200,7 +70193,7 @@ exports.applyReviver = applyReviver;
 
 
 var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Scalar = __nccwpck_require__(3301);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
@@ -70296,7 +70289,7 @@ exports.createNode = createNode;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var visit = __nccwpck_require__(204);
 
 const escapeChars = {
@@ -70556,7 +70549,7 @@ var Document = __nccwpck_require__(3021);
 var Schema = __nccwpck_require__(5840);
 var errors = __nccwpck_require__(1464);
 var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Pair = __nccwpck_require__(7165);
 var Scalar = __nccwpck_require__(3301);
 var YAMLMap = __nccwpck_require__(4454);
@@ -70596,7 +70589,7 @@ __webpack_unused_export__ = parser.Parser;
 exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
-exports.As = publicApi.stringify;
+__webpack_unused_export__ = publicApi.stringify;
 __webpack_unused_export__ = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
@@ -70636,7 +70629,7 @@ exports.warn = warn;
 
 var anchors = __nccwpck_require__(1596);
 var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Node = __nccwpck_require__(6673);
 var toJS = __nccwpck_require__(6424);
 
@@ -70762,7 +70755,7 @@ exports.Alias = Alias;
 
 
 var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Node = __nccwpck_require__(6673);
 
 function collectionFromPath(schema, path, value) {
@@ -70920,7 +70913,7 @@ exports.isEmptyPath = isEmptyPath;
 
 
 var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var toJS = __nccwpck_require__(6424);
 
 class NodeBase {
@@ -70969,7 +70962,7 @@ exports.NodeBase = NodeBase;
 var createNode = __nccwpck_require__(2404);
 var stringifyPair = __nccwpck_require__(9748);
 var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -71012,7 +71005,7 @@ exports.createPair = createPair;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Node = __nccwpck_require__(6673);
 var toJS = __nccwpck_require__(6424);
 
@@ -71049,7 +71042,7 @@ exports.isScalarValue = isScalarValue;
 var stringifyCollection = __nccwpck_require__(1212);
 var addPairToJSMap = __nccwpck_require__(7104);
 var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Pair = __nccwpck_require__(7165);
 var Scalar = __nccwpck_require__(3301);
 
@@ -71203,7 +71196,7 @@ exports.findPair = findPair;
 var createNode = __nccwpck_require__(2404);
 var stringifyCollection = __nccwpck_require__(1212);
 var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Scalar = __nccwpck_require__(3301);
 var toJS = __nccwpck_require__(6424);
 
@@ -71325,7 +71318,7 @@ exports.YAMLSeq = YAMLSeq;
 var log = __nccwpck_require__(7249);
 var merge = __nccwpck_require__(452);
 var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var toJS = __nccwpck_require__(6424);
 
 function addPairToJSMap(ctx, map, { key, value }) {
@@ -71389,7 +71382,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 3508:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -71454,7 +71447,7 @@ exports.isSeq = isSeq;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -73789,7 +73782,7 @@ var composer = __nccwpck_require__(9984);
 var Document = __nccwpck_require__(3021);
 var errors = __nccwpck_require__(1464);
 var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var lineCounter = __nccwpck_require__(6628);
 var parser = __nccwpck_require__(3456);
 
@@ -73899,7 +73892,7 @@ exports.stringify = stringify;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var map = __nccwpck_require__(7451);
 var seq = __nccwpck_require__(1706);
 var string = __nccwpck_require__(6464);
@@ -73945,7 +73938,7 @@ exports.Schema = Schema;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var YAMLMap = __nccwpck_require__(4454);
 
 const map = {
@@ -73995,7 +73988,7 @@ exports.nullTag = nullTag;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var YAMLSeq = __nccwpck_require__(2223);
 
 const seq = {
@@ -74637,7 +74630,7 @@ exports.intOct = intOct;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Scalar = __nccwpck_require__(3301);
 
 // If the value associated with a merge key is a single mapping node, each of
@@ -74715,7 +74708,7 @@ exports.merge = merge;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var toJS = __nccwpck_require__(6424);
 var YAMLMap = __nccwpck_require__(4454);
 var YAMLSeq = __nccwpck_require__(2223);
@@ -74799,7 +74792,7 @@ exports.omap = omap;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Pair = __nccwpck_require__(7165);
 var Scalar = __nccwpck_require__(3301);
 var YAMLSeq = __nccwpck_require__(2223);
@@ -74936,7 +74929,7 @@ exports.schema = schema;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Pair = __nccwpck_require__(7165);
 var YAMLMap = __nccwpck_require__(4454);
 
@@ -75310,7 +75303,7 @@ exports.foldFlowLines = foldFlowLines;
 
 
 var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var stringifyComment = __nccwpck_require__(9799);
 var stringifyString = __nccwpck_require__(5450);
 
@@ -75448,7 +75441,7 @@ exports.stringify = stringify;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var stringify = __nccwpck_require__(2148);
 var stringifyComment = __nccwpck_require__(9799);
 
@@ -75641,7 +75634,7 @@ exports.stringifyComment = stringifyComment;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var stringify = __nccwpck_require__(2148);
 var stringifyComment = __nccwpck_require__(9799);
 
@@ -75769,7 +75762,7 @@ exports.stringifyNumber = stringifyNumber;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 var Scalar = __nccwpck_require__(3301);
 var stringify = __nccwpck_require__(2148);
 var stringifyComment = __nccwpck_require__(9799);
@@ -76273,7 +76266,7 @@ exports.stringifyString = stringifyString;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(3508);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -76511,14 +76504,239 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 6908:
+/***/ 4754:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   U: () => (/* binding */ readActionInputs)
+/* harmony export */   n4: () => (/* binding */ configOrNull),
+/* harmony export */   qI: () => (/* binding */ githubClientFor),
+/* harmony export */   uk: () => (/* binding */ teamsOf)
 /* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
+/* harmony import */ var _platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(658);
+/* harmony import */ var _platform_github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7557);
+/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6800);
+// The GitHub API client of an action run and the facts the approvals gates need from it.
+
+
+
+
+const githubClientFor = (settings, context, env) => settings.githubToken ? (0,_platform_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .createGitHubClient */ .LX)({ token: settings.githubToken, apiUrl: context.apiUrl, env, onRetry: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(m) }) : null;
+/** Team slugs the approvals gates name (config errors surface later, from the run itself). */
+function teamsOf(configPath, deps) {
+    try {
+        const { config } = (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .readConfig */ .Xg)(configPath, deps);
+        return (0,_platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_1__/* .teamsNamedBy */ .Z7)([...config.policies.values()].flatMap((p) => p.gates));
+    }
+    catch {
+        return [];
+    }
+}
+/** The config as the run reads it, or null when it cannot be loaded (the run reports why). */
+function configOrNull(configPath, deps) {
+    try {
+        return (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .readConfig */ .Xg)(configPath, deps).config;
+    }
+    catch {
+        return null;
+    }
+}
+
+
+/***/ }),
+
+/***/ 6295:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  U: () => (/* binding */ readActionInputs)
+});
+
+// EXTERNAL MODULE: ./lib/src/errors.js
+var errors = __nccwpck_require__(5071);
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: ./lib/src/report/renderers.js
+var renderers = __nccwpck_require__(1661);
+;// CONCATENATED MODULE: ./lib/src/invocation.js
+// Inputs are parsed exactly once, at the edge, into an Invocation. Nothing else reads argv,
+// action inputs or flags. The CLI (argv) and the action (INPUT_* / MLOPS_GATE_* env) both end here.
+
+
+
+/** A plan invocation with the CLI's defaults (for programmatic callers such as the demo). */
+const planInvocation = (configPath, overrides = {}) => ({
+    command: 'plan',
+    configPath,
+    format: 'text',
+    models: [],
+    to: null,
+    evidencePath: null,
+    saveEvidencePath: null,
+    resultPath: null,
+    failOn: 'fail',
+    ...overrides,
+});
+const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'demo', 'help', 'version'];
+const CHOICES = renderers/* OUTPUT_FORMATS */.DS.join('|');
+const USAGE = (/* unused pure expression or super */ null && (`mlops-gate — policy gates, promotion and rollback for ML models (MLflow, Databricks)
+
+Usage:
+  mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
+  mlops-gate plan     [--config mlops.yml] [--format ${CHOICES}] [--model M]... [--to ENV]
+                      [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn]
+  mlops-gate promote  [--config mlops.yml] [--model M]... [--to ENV] [--expect-plan HASH|RESULT.json]
+                      [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn]
+  mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
+                      [--format ${CHOICES}] [--result FILE]
+  mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
+  mlops-gate demo     [--format ${CHOICES}]   (the main job on the built-in emulator)
+  mlops-gate version | help
+
+Exit codes: 0 nothing blocks · 1 a gate blocks · 2 invalid config or usage · 3 evidence could not be gathered
+            (promote/rollback: 3 also when a step failed, the plan drifted, or another run holds the lock)
+`));
+const FORMATS = renderers/* OUTPUT_FORMATS */.DS;
+const oneOf = (flag, value, allowed, fallback) => {
+    if (value === undefined)
+        return fallback;
+    if (allowed.includes(value))
+        return value;
+    throw new errors/* UsageError */.eb(`--${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+};
+const port = (value, fallback) => {
+    if (value === undefined)
+        return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+        throw new errors/* UsageError */.eb(`--port must be an integer 0..65535 (got "${value}")`);
+    return n;
+};
+/** Options shared by the commands that act on targets (plan, promote). */
+const TARGET_OPTIONS = {
+    config: { type: 'string', short: 'c' },
+    format: { type: 'string', short: 'f' },
+    model: { type: 'string', short: 'm', multiple: true },
+    to: { type: 'string' },
+    result: { type: 'string' },
+    'fail-on': { type: 'string' },
+};
+const str = (v) => (typeof v === 'string' ? v : undefined);
+const targetValues = (v) => ({
+    configPath: str(v.config) ?? 'mlops.yml',
+    format: oneOf('format', str(v.format), FORMATS, 'text'),
+    models: splitList(Array.isArray(v.model) ? v.model : []),
+    to: str(v.to) ?? null,
+    resultPath: str(v.result) ?? null,
+    failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'], 'fail'),
+});
+/** Parse CLI arguments (without `node` and the script path). */
+function parseCliArgs(argv) {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+        return { command: 'help', topic: rest[0] ?? null };
+    }
+    if (command === 'version' || command === '--version' || command === '-v')
+        return { command: 'version' };
+    const parse = (options) => {
+        try {
+            return (0,external_node_util_.parseArgs)({ args: [...rest], options, allowPositionals: false, strict: true }).values;
+        }
+        catch (e) {
+            throw new errors/* UsageError */.eb(`${command}: ${e.message}`);
+        }
+    };
+    switch (command) {
+        case 'validate': {
+            const v = parse({ config: { type: 'string', short: 'c' }, format: { type: 'string', short: 'f' }, strict: { type: 'boolean' } });
+            return {
+                command,
+                configPath: str(v.config) ?? 'mlops.yml',
+                format: oneOf('format', str(v.format), FORMATS, 'text'),
+                strict: v.strict === true,
+            };
+        }
+        case 'plan': {
+            const v = parse({
+                ...TARGET_OPTIONS,
+                evidence: { type: 'string' },
+                'save-evidence': { type: 'string' },
+            });
+            return {
+                command,
+                ...targetValues(v),
+                evidencePath: str(v.evidence) ?? null,
+                saveEvidencePath: str(v['save-evidence']) ?? null,
+            };
+        }
+        case 'promote': {
+            const v = parse({
+                ...TARGET_OPTIONS,
+                'expect-plan': { type: 'string' },
+                'dry-run': { type: 'boolean' },
+            });
+            return {
+                command,
+                ...targetValues(v),
+                expectPlan: str(v['expect-plan']) ?? null,
+                dryRun: v['dry-run'] === true,
+            };
+        }
+        case 'rollback': {
+            const v = parse({
+                config: { type: 'string', short: 'c' },
+                format: { type: 'string', short: 'f' },
+                model: { type: 'string', short: 'm' },
+                env: { type: 'string', short: 'e' },
+                'to-version': { type: 'string' },
+                'dry-run': { type: 'boolean' },
+                result: { type: 'string' },
+            });
+            const model = str(v.model);
+            const env = str(v.env);
+            if (!model)
+                throw new errors/* UsageError */.eb('rollback: --model is required (the model id under models: in the config)');
+            if (!env)
+                throw new errors/* UsageError */.eb('rollback: --env is required (the environment whose champion is rolled back)');
+            const toVersion = str(v['to-version']) ?? null;
+            if (toVersion !== null && !/^[1-9][0-9]*$/.test(toVersion)) {
+                throw new errors/* UsageError */.eb(`rollback: --to-version must be a version number (got "${toVersion}")`);
+            }
+            return {
+                command,
+                configPath: str(v.config) ?? 'mlops.yml',
+                format: oneOf('format', str(v.format), FORMATS, 'text'),
+                model,
+                env,
+                toVersion,
+                dryRun: v['dry-run'] === true,
+                resultPath: str(v.result) ?? null,
+            };
+        }
+        case 'demo': {
+            const v = parse({ format: { type: 'string', short: 'f' } });
+            return { command, format: oneOf('format', str(v.format), FORMATS, 'text') };
+        }
+        case 'emulator': {
+            const v = parse({ port: { type: 'string', short: 'p' }, host: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' } });
+            return {
+                command,
+                port: port(str(v.port), 8787),
+                host: str(v.host) ?? '127.0.0.1',
+                statePath: str(v.state) ?? null,
+                seedPath: str(v.seed) ?? null,
+            };
+        }
+        default:
+            throw new errors/* UsageError */.eb(`unknown command "${command}"; expected one of ${COMMANDS.join(', ')}`);
+    }
+}
+/** `a,b` and repeated flags both work; blanks are dropped. */
+const splitList = (values) => values.flatMap((v) => v.split(/[,\s]+/)).filter((v) => v.length > 0);
+
+;// CONCATENATED MODULE: ./lib/src/action/inputs.js
 // Action inputs → the same Invocation the CLI builds. action.yml maps each input to an
 // MLOPS_GATE_* variable by hand (composite steps get no INPUT_* variables).
 
@@ -76532,7 +76750,7 @@ const bool = (name, value, fallback) => {
         return true;
     if (['false', 'off', 'no', '0'].includes(v))
         return false;
-    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UsageError */ .eb(`input "${name}" must be true or false (got "${value}")`);
+    throw new errors/* UsageError */.eb(`input "${name}" must be true or false (got "${value}")`);
 };
 function readActionInputs(env) {
     const input = (name) => {
@@ -76545,7 +76763,7 @@ function readActionInputs(env) {
         if (value !== undefined)
             argv.push(`--${flag}`, value);
     };
-    const models = (0,_invocation_js__WEBPACK_IMPORTED_MODULE_1__/* .splitList */ .ry)([input('models') ?? '']);
+    const models = splitList([input('models') ?? '']);
     switch (command) {
         case 'validate':
             push('config', input('config'));
@@ -76572,7 +76790,7 @@ function readActionInputs(env) {
             break;
         case 'rollback': {
             if (models.length > 1)
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UsageError */ .eb(`rollback takes one model in input "models" (got ${models.join(', ')})`);
+                throw new errors/* UsageError */.eb(`rollback takes one model in input "models" (got ${models.join(', ')})`);
             push('config', input('config'));
             push('model', models[0]);
             push('env', input('environment'));
@@ -76583,10 +76801,10 @@ function readActionInputs(env) {
             break;
         }
         default:
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UsageError */ .eb(`input "command" must be one of ${ACTION_COMMANDS.join(', ')} (got "${command}")`);
+            throw new errors/* UsageError */.eb(`input "command" must be one of ${ACTION_COMMANDS.join(', ')} (got "${command}")`);
     }
     return {
-        invocation: (0,_invocation_js__WEBPACK_IMPORTED_MODULE_1__/* .parseCliArgs */ .hT)(argv),
+        invocation: parseCliArgs(argv),
         comment: bool('comment', input('comment'), true),
         githubToken: input('github-token') ?? null,
         deployments: bool('deployments', input('deployments'), true),
@@ -76596,13 +76814,324 @@ function readActionInputs(env) {
 
 /***/ }),
 
-/***/ 1286:
+/***/ 3616:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   w: () => (/* binding */ fillGitHubEvidence)
-/* harmony export */ });
-/* harmony import */ var _evidence_types_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5143);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  G: () => (/* binding */ actionPlan)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
+var core = __nccwpck_require__(3218);
+// EXTERNAL MODULE: ./lib/src/config/targets.js
+var config_targets = __nccwpck_require__(2839);
+// EXTERNAL MODULE: ./lib/src/errors.js
+var errors = __nccwpck_require__(5071);
+// EXTERNAL MODULE: ./lib/src/platform/github/approvals.js
+var approvals = __nccwpck_require__(658);
+// EXTERNAL MODULE: ./lib/src/platform/github/client.js + 23 modules
+var client = __nccwpck_require__(7557);
+;// CONCATENATED MODULE: ./lib/src/platform/github/comment.js
+// The sticky PR comment: one per (command, config file), found by a hidden marker and edited in
+// place. A run makes at most one content-creating request (POST). Concurrent runs converge on a
+// single comment: after creating, a run re-lists; the oldest marked comment wins, newer copies
+// are deleted and the survivor carries the latest body.
+
+const stickyMarker = (command, configPath) => `<!-- mlops-gate:${command}:${configPath.replace(/^\.\//, '').replace(/-->/g, '')} -->`;
+/** The hidden line that carries a digest of what the comment says. */
+const DIGEST_PREFIX = '<!-- mlops-gate:digest:';
+const digestOf = (body) => {
+    const at = body.indexOf(DIGEST_PREFIX);
+    if (at < 0)
+        return null;
+    const end = body.indexOf(' -->', at);
+    return end < 0 ? null : body.slice(at + DIGEST_PREFIX.length, end);
+};
+async function markedComments(req) {
+    const all = await req.github.paginate(req.github.rest.issues.listComments, {
+        owner: req.repo.owner,
+        repo: req.repo.repo,
+        issue_number: req.issueNumber,
+        per_page: 100,
+    });
+    return all.filter((c) => (c.body ?? '').includes(req.marker)).sort((a, b) => a.id - b.id);
+}
+async function deleteQuietly(req, id) {
+    try {
+        await req.github.rest.issues.deleteComment({ owner: req.repo.owner, repo: req.repo.repo, comment_id: id });
+        return true;
+    }
+    catch (e) {
+        if ((0,client/* statusOf */.c2)(e) === 404)
+            return false; // another run removed it already
+        throw e;
+    }
+}
+async function converge(req, marked, created) {
+    const [keep, ...duplicates] = marked;
+    let deleted = 0;
+    for (const d of duplicates)
+        if (await deleteQuietly(req, d.id))
+            deleted++;
+    if (digestOf(keep.body ?? '') === digestOf(req.body) && digestOf(req.body) !== null) {
+        return { action: created ? 'created' : 'unchanged', commentId: keep.id, deletedDuplicates: deleted, url: keep.html_url ?? null };
+    }
+    const { data } = await req.github.rest.issues.updateComment({
+        owner: req.repo.owner,
+        repo: req.repo.repo,
+        comment_id: keep.id,
+        body: req.body,
+    });
+    return { action: 'updated', commentId: keep.id, deletedDuplicates: deleted, url: data.html_url ?? null };
+}
+/** Create or update the sticky comment. Never throws for GitHub errors: returns `failed` with a reason. */
+async function upsertStickyComment(req) {
+    try {
+        const existing = await markedComments(req);
+        if (existing.length > 0)
+            return await converge(req, existing, false);
+        const { data: mine } = await req.github.rest.issues.createComment({
+            owner: req.repo.owner,
+            repo: req.repo.repo,
+            issue_number: req.issueNumber,
+            body: req.body,
+        });
+        // Another run may have created its own copy meanwhile: the oldest one wins.
+        const after = await markedComments(req);
+        if (after.length === 0 || (after.length === 1 && after[0].id === mine.id)) {
+            return { action: 'created', commentId: mine.id, deletedDuplicates: 0, url: mine.html_url ?? null };
+        }
+        // A listing that lags behind our own write still must not leave our copy behind.
+        if (!after.some((c) => c.id === mine.id)) {
+            after.push({ id: mine.id, body: req.body, html_url: mine.html_url });
+            after.sort((a, b) => a.id - b.id);
+        }
+        return await converge(req, after, after[0].id === mine.id);
+    }
+    catch (e) {
+        const status = (0,client/* statusOf */.c2)(e);
+        const hint = status === 403
+            ? ' (the token cannot write comments: grant `pull-requests: write`, or expect this on pull requests from forks)'
+            : status === 404
+                ? ' (pull request not found, or the token cannot see the repository)'
+                : '';
+        return { action: 'failed', reason: `${(0,client/* describeError */.Uc)(e)}${hint}` };
+    }
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./lib/src/platform/github/trusted.js
+// Trusted policies on pull requests. A PR must not be judged by rules it edits itself, so the
+// config and every local policy file it reaches are read from the BASE commit through the contents
+// API; if the PR changes any of them, a blocking `policy-integrity` finding is added. Fork PRs,
+// which get no secrets and a read-only token, get a clear `skipped` result instead of a verdict.
+
+
+
+/** A repository-relative path, or null for paths outside the repository (absolute, `..`). */
+const repoPath = (p) => {
+    if (p.startsWith('/'))
+        return null;
+    const n = external_node_path_.posix.normalize(p.replace(/\\/g, '/'));
+    return n === '..' || n.startsWith('../') ? null : n;
+};
+/** The file at `ref`, or null when it does not exist there. */
+async function readFileAtRef(github, repo, path, ref) {
+    try {
+        const { data } = await github.rest.repos.getContent({ owner: repo.owner, repo: repo.repo, path, ref, mediaType: { format: 'raw' } });
+        // The raw media type answers with the file's text; a directory answers with a JSON listing.
+        return typeof data === 'string' ? data : null;
+    }
+    catch (e) {
+        if ((0,client/* statusOf */.c2)(e) === 404)
+            return null;
+        throw new errors/* ApiError */.hD(`GitHub: cannot read ${path} at ${ref.slice(0, 12)}: ${(0,client/* describeError */.Uc)(e)}`, {
+            errorCode: null,
+            status: (0,client/* statusOf */.c2)(e),
+            method: 'GET',
+            url: `contents/${path}`,
+            kind: (0,client/* statusOf */.c2)(e) === null ? 'transport' : 'http',
+            attempts: 1,
+        });
+    }
+}
+/** Fetch, from the base commit, every file the configuration reaches, following references to a fixed point. */
+async function readTrustedSources(req) {
+    const base = new Map();
+    const maxRounds = req.maxRounds ?? 20;
+    for (let round = 0; round < maxRounds; round++) {
+        const missing = new Set();
+        const probe = (p) => {
+            const key = repoPath(p);
+            if (key === null)
+                return req.localReadFile(p);
+            if (base.has(key))
+                return base.get(key) ?? null;
+            missing.add(key);
+            return null;
+        };
+        try {
+            req.discover(probe);
+        }
+        catch {
+            // An invalid or incomplete config: fetch what it asked for and try again; the real run reports errors.
+        }
+        if (missing.size === 0)
+            break;
+        const fetched = await Promise.all([...missing].map(async (p) => [p, await readFileAtRef(req.github, req.repo, p, req.pullRequest.baseSha)]));
+        for (const [p, text] of fetched)
+            base.set(p, text);
+    }
+    const changed = await changedAmong(req, base);
+    const readFile = (p) => {
+        const key = repoPath(p);
+        return key !== null && base.has(key) ? (base.get(key) ?? null) : req.localReadFile(p);
+    };
+    return { readFile, baseFiles: base, changed };
+}
+async function changedAmong(req, base) {
+    try {
+        const files = await req.github.paginate(req.github.rest.pulls.listFiles, {
+            owner: req.repo.owner,
+            repo: req.repo.repo,
+            pull_number: req.pullRequest.number,
+            per_page: 100,
+        });
+        const touched = new Set(files.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]));
+        // GitHub lists at most 3,000 files of a PR; beyond that, also compare with the checkout.
+        const truncated = files.length >= 3000;
+        return [...base.keys()].filter((p) => touched.has(p) || (truncated && differsLocally(req, base, p))).sort();
+    }
+    catch {
+        // Without the PR's file list, compare with the checked-out files instead (may also flag base-branch edits).
+        return [...base.keys()].filter((p) => differsLocally(req, base, p)).sort();
+    }
+}
+const differsLocally = (req, base, p) => (req.localReadFile(p) ?? null) !== (base.get(p) ?? null);
+/** Why this run cannot judge the PR (fork without secrets), or null when it can. */
+function forkSkipReason(context, hasToken) {
+    const pr = context.pullRequest;
+    if (!pr || !pr.fromFork)
+        return null;
+    // Only pull_request_target runs with the base repository's token and secrets; every other PR event from a fork does not.
+    if (context.eventName !== 'pull_request_target' || !hasToken) {
+        return (`pull request #${pr.number} comes from a fork (${pr.headRepo ?? 'deleted repository'}): GitHub gives such runs no secrets and ` +
+            `a read-only token, so registry evidence and base policies cannot be read. Nothing was evaluated; ` +
+            `a maintainer can run the check after review (e.g. workflow_dispatch) — this is not a pass.`);
+    }
+    return null;
+}
+
+// EXTERNAL MODULE: ./lib/src/report/plans.js
+var plans = __nccwpck_require__(789);
+// EXTERNAL MODULE: ./lib/src/report/markdown.js
+var report_markdown = __nccwpck_require__(2560);
+// EXTERNAL MODULE: ./lib/src/result/exit.js
+var exit = __nccwpck_require__(9412);
+// EXTERNAL MODULE: ./lib/src/policy/outcome.js + 1 modules
+var outcome = __nccwpck_require__(5810);
+// EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
+var build = __nccwpck_require__(229);
+;// CONCATENATED MODULE: ./lib/src/result/findings.js
+// Run-level findings that change a result: a pull request that edits the rules it is judged by
+// (every target blocked), and a run that could evaluate nothing (a fork PR without secrets).
+
+
+const POLICY_INTEGRITY_GATE = 'policy-integrity';
+/** Block every target (and the run) because the PR edits the rules it would be judged by. */
+function withPolicyIntegrityFinding(result, changed) {
+    if (changed.length === 0)
+        return result;
+    const message = `This PR changes policies (${changed.join(', ')}): a maintainer must merge that first; until then the base versions apply.`;
+    const gate = {
+        id: POLICY_INTEGRITY_GATE,
+        type: POLICY_INTEGRITY_GATE,
+        policy: 'mlops-gate',
+        severity: 'fail',
+        outcome: 'fail',
+        rawOutcome: 'fail',
+        message,
+        measured: { changed_files: changed.join(', ') },
+        threshold: { policies_from: 'base commit' },
+        waiver: null,
+    };
+    const targets = result.targets.map((t) => ({
+        ...t,
+        gates: [gate, ...t.gates],
+        verdict: (0,outcome/* worst */.QZ)([t.verdict, 'fail']),
+        summary: `policy files changed in this PR; ${t.summary}`,
+    }));
+    const diagnostics = [
+        ...changed.map((file) => ({
+            severity: 'error',
+            code: POLICY_INTEGRITY_GATE,
+            message: `${file} is changed by this PR; policies are read from the base commit, so this change takes effect only after it is merged`,
+            path: '',
+            position: { file, line: 1, column: 1 },
+        })),
+        ...result.diagnostics,
+    ];
+    // With no targets, the run itself still must not look green.
+    return (0,build/* resultDocument */.j)({ ...result, now: new Date(result.generatedAt), targets, diagnostics, alsoCounts: ['fail'] });
+}
+/** A result that evaluated nothing, saying why. Never a pass. */
+function skippedResult(input) {
+    return (0,build/* resultDocument */.j)({
+        command: 'plan',
+        now: input.now,
+        config: { file: input.configFile, digest: input.digest },
+        targets: input.targets.map((t) => ({
+            model: t.model,
+            from: t.from,
+            to: t.to,
+            candidate: null,
+            champion: null,
+            verdict: 'skipped',
+            summary: 'not evaluated: pull request from a fork',
+            gates: [],
+        })),
+        diagnostics: [{ severity: 'warning', code: 'fork-pull-request', message: input.reason, path: '', position: null }],
+    });
+}
+
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 25 modules
+var plan = __nccwpck_require__(6800);
+// EXTERNAL MODULE: ./lib/src/run/promote.js
+var promote = __nccwpck_require__(3060);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 23 modules
+var wiring_live = __nccwpck_require__(6071);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./lib/src/action/comment.js
+// The sticky PR comment's body: hidden marker, a digest of what it says, then the markdown report
+// and the exact promotion plans (≤ GitHub's 65,536 characters). Posting it is
+// src/platform/github/comment.ts.
+
+
+
+/** Digest of what the comment says, ignoring the timestamp and the run link (they change every run). */
+function resultDigest(result) {
+    const stable = (0,report_markdown/* renderMarkdown */.Gc)({ ...result, generatedAt: '', requests: null });
+    return (0,external_node_crypto_.createHash)('sha256').update(stable).digest('hex').slice(0, 32);
+}
+/** The comment body: marker, content digest, then the markdown report (≤ GitHub's 65,536 chars). */
+function commentBody(result, options) {
+    const markdown = (0,report_markdown/* renderMarkdown */.Gc)(result, { marker: options.marker, fullReportUrl: options.runUrl });
+    const [first, ...rest] = markdown.split('\n');
+    const runLink = options.runUrl ? `<sub>Full report: [job summary of this workflow run](${options.runUrl})</sub>\n` : '';
+    return [first, `${DIGEST_PREFIX}${resultDigest(result)} -->`, ...rest].join('\n') + runLink;
+}
+
+// EXTERNAL MODULE: ./lib/src/action/github.js
+var action_github = __nccwpck_require__(4754);
+// EXTERNAL MODULE: ./lib/src/action/publish.js
+var publish = __nccwpck_require__(5141);
+// EXTERNAL MODULE: ./lib/src/evidence/types.js
+var types = __nccwpck_require__(5143);
+;// CONCATENATED MODULE: ./lib/src/action/replay.js
 // `evidence:` replays registry facts from a file. GitHub facts the file does not carry (approvals,
 // commit existence) are read live when the action has a GitHub context, so a replayed plan on a PR
 // is still judged by the PR's real reviews.
@@ -76610,10 +77139,10 @@ function readActionInputs(env) {
 const GIT_COMMIT_TAG = 'mlflow.source.git.commit';
 const settle = async (p, what) => {
     try {
-        return (0,_evidence_types_js__WEBPACK_IMPORTED_MODULE_0__/* .gathered */ .Pm)(await p);
+        return (0,types/* gathered */.Pm)(await p);
     }
     catch (e) {
-        return (0,_evidence_types_js__WEBPACK_IMPORTED_MODULE_0__/* .notGathered */ .Ut)('unavailable', `${what}: ${e instanceof Error ? e.message : String(e)}`);
+        return (0,types/* notGathered */.Ut)('unavailable', `${what}: ${e instanceof Error ? e.message : String(e)}`);
     }
 };
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -76650,28 +77179,740 @@ async function fillGitHubEvidence(text, github) {
     return JSON.stringify({ ...doc, targets });
 }
 
+;// CONCATENATED MODULE: ./lib/src/action/plan.js
+// `command: plan` in the action: on a pull request the rules come from the base commit, never
+// from the PR itself; fork PRs without secrets are `skipped`; the verdict goes to one sticky PR
+// comment, the job summary, outputs and annotations.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function actionPlan(inv, settings, context, io) {
+    const live = (0,wiring_live/* liveDeps */.L)(io);
+    const github = (0,action_github/* githubClientFor */.qI)(settings, context, io.env);
+    const pr = context.pullRequest;
+    const skip = forkSkipReason(context, github !== null);
+    if (skip) {
+        const config = (0,action_github/* configOrNull */.n4)(inv.configPath, live);
+        const targets = config ? (0,config_targets/* listTargets */.n)(config, { models: inv.models.length ? [...inv.models] : undefined, to: inv.to ?? undefined }) : [];
+        const result = skippedResult({ reason: skip, configFile: inv.configPath, digest: config?.digest ?? '', targets, now: live.now });
+        core/* warning */.$e(skip, { title: 'mlops-gate: not evaluated' });
+        await (0,publish/* publishResult */.v9)(result, inv.resultPath, live, io.cwd);
+        return (0,exit/* exitCodeFor */.R)(result, inv.failOn);
+    }
+    // On a pull request the rules come from the base commit, never from the PR itself.
+    let readFile = live.readFile;
+    let changedPolicies = [];
+    if (pr && context.repo) {
+        if (!github) {
+            throw new errors/* UsageError */.eb('on pull requests mlops-gate reads mlops.yml and its policy files from the base commit through the GitHub API; ' +
+                'set the github-token input (the default ${{ github.token }} works with `contents: read`)');
+        }
+        const trusted = await readTrustedSources({
+            github,
+            repo: context.repo,
+            pullRequest: pr,
+            localReadFile: live.readFile,
+            discover: (rf) => void (0,plan/* readConfig */.Xg)(inv.configPath, { env: io.env, now: live.now, readFile: rf }),
+        });
+        const configKey = repoPath(inv.configPath);
+        if (configKey !== null && trusted.baseFiles.get(configKey) === null) {
+            throw new errors/* UsageError */.eb(`${inv.configPath} does not exist on the base branch (${pr.baseRef || pr.baseSha.slice(0, 12)}): a pull request cannot introduce ` +
+                'the rules it is judged by; merge the configuration first, then later PRs are checked against it');
+        }
+        readFile = trusted.readFile;
+        changedPolicies = trusted.changed;
+        core/* info */.pq(`Policies read from the base commit ${pr.baseSha.slice(0, 12)}: ${[...trusted.baseFiles.keys()].join(', ')}`);
+    }
+    let githubReader;
+    if (github && context.repo && (pr || context.runId)) {
+        githubReader = (0,approvals/* createGitHubEvidenceReader */.oD)({ github, context, teams: (0,action_github/* teamsOf */.uk)(inv.configPath, { ...live, readFile }) });
+    }
+    if (githubReader && inv.evidencePath) {
+        const evidenceText = readFile(inv.evidencePath);
+        if (evidenceText !== null) {
+            const filled = await fillGitHubEvidence(evidenceText, githubReader);
+            const evidencePath = inv.evidencePath;
+            const inner = readFile;
+            readFile = (p) => (p === evidencePath ? filled : inner(p));
+        }
+    }
+    const deps = { ...live, readFile, ...(githubReader ? { github: githubReader } : {}) };
+    const result = withPolicyIntegrityFinding(await (0,promote/* planWithPromotionPlans */.XF)(inv, deps), changedPolicies);
+    await (0,publish/* publishResult */.v9)(result, inv.resultPath, live, io.cwd);
+    if (settings.comment && pr && github && context.repo) {
+        const marker = stickyMarker('plan', inv.configPath);
+        const outcome = await upsertStickyComment({
+            github,
+            repo: context.repo,
+            issueNumber: pr.number,
+            marker,
+            // The exact promotion plans and hashes follow the gate report: `promote --expect-plan` applies exactly them.
+            body: (0,report_markdown/* withSection */.iG)(commentBody(result, { marker, runUrl: context.runUrl }), (0,plans/* renderPlansMarkdown */.i)(result)),
+        });
+        if (outcome.action === 'failed')
+            core/* warning */.$e(`mlops-gate could not update the PR comment: ${outcome.reason}`);
+        else
+            core/* info */.pq(`PR comment ${outcome.action}${outcome.url ? `: ${outcome.url}` : ''}`);
+    }
+    const code = (0,exit/* exitCodeFor */.R)(result, inv.failOn);
+    if (code !== errors/* EXIT */.dc.ok)
+        core/* setFailed */.C1(`mlops-gate plan: ${result.verdict}`);
+    return code;
+}
+
 
 /***/ }),
 
-/***/ 8079:
+/***/ 8753:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Sz: () => (/* binding */ KilledError),
+  H: () => (/* binding */ actionPromote)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
+var core = __nccwpck_require__(3218);
+// EXTERNAL MODULE: ./lib/src/errors.js
+var errors = __nccwpck_require__(5071);
+// EXTERNAL MODULE: ./lib/src/platform/github/approvals.js
+var approvals = __nccwpck_require__(658);
+// EXTERNAL MODULE: ./lib/src/platform/github/client.js + 23 modules
+var client = __nccwpck_require__(7557);
+;// CONCATENATED MODULE: ./lib/src/platform/github/deployments.js
+// GitHub Deployments as the audit trail of promotions: one deployment per (environment, model
+// version), with its final status (success | failure). Re-running a promotion reuses the
+// deployment it already created instead of making another. The previous champion travels in the
+// payload, so GitHub's environment history also shows the rollback target.
+
+const PAYLOAD_KIND = 'mlops-gate/promotion';
+const isOurPayload = (p) => typeof p === 'object' && p !== null && p.kind === PAYLOAD_KIND;
+class DeploymentError extends Error {
+    name = 'DeploymentError';
+}
+const fail = (what, e) => {
+    const hint = (0,client/* statusOf */.c2)(e) === 403 ? ' (the token needs `deployments: write`)' : '';
+    return new DeploymentError(`GitHub deployments: cannot ${what}: ${(0,client/* describeError */.Uc)(e)}${hint}`);
+};
+/** Find the deployment of this exact model version to this environment at this commit, or create it. */
+async function ensureDeployment(req) {
+    const { github, repo } = req;
+    let existing;
+    try {
+        existing = await github.paginate(github.rest.repos.listDeployments, {
+            owner: repo.owner,
+            repo: repo.repo,
+            environment: req.environment,
+            sha: req.sha,
+            per_page: 100,
+        });
+    }
+    catch (e) {
+        throw fail(`list deployments of ${req.environment}`, e);
+    }
+    // Reuse only the newest record of this model (GitHub lists newest first): after a rollback, promoting
+    // the same version again is a new event in the environment's history.
+    const newest = existing.find((d) => isOurPayload(d.payload) && d.payload.model === req.payload.model);
+    if (newest && isOurPayload(newest.payload) && newest.payload.name === req.payload.name && newest.payload.version === req.payload.version) {
+        return { id: newest.id, environment: req.environment, created: false };
+    }
+    try {
+        const { data, status } = await github.rest.repos.createDeployment({
+            owner: repo.owner,
+            repo: repo.repo,
+            ref: req.sha,
+            environment: req.environment,
+            // Promotion is gated by mlops-gate itself; commit statuses are not a precondition here.
+            required_contexts: [],
+            auto_merge: false,
+            transient_environment: false,
+            production_environment: req.productionEnvironment ?? false,
+            description: (req.description ?? `${req.payload.model}: ${req.payload.name} v${req.payload.version}`).slice(0, 140),
+            payload: { kind: PAYLOAD_KIND, ...req.payload },
+        });
+        if (status !== 201 || !('id' in data))
+            throw new DeploymentError(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
+        return { id: data.id, environment: req.environment, created: true };
+    }
+    catch (e) {
+        if (e instanceof DeploymentError)
+            throw e;
+        throw fail(`create a deployment to ${req.environment}`, e);
+    }
+}
+async function setDeploymentStatus(req) {
+    try {
+        await req.github.rest.repos.createDeploymentStatus({
+            owner: req.repo.owner,
+            repo: req.repo.repo,
+            deployment_id: req.deploymentId,
+            state: req.state,
+            ...(req.description ? { description: req.description.slice(0, 140) } : {}),
+            ...(req.logUrl ? { log_url: req.logUrl } : {}),
+            ...(req.environmentUrl ? { environment_url: req.environmentUrl } : {}),
+            // Older successes stay in the history (they are rollback targets), not marked inactive.
+            auto_inactive: false,
+        });
+    }
+    catch (e) {
+        throw fail(`set deployment ${req.deploymentId} to ${req.state}`, e);
+    }
+}
+/**
+ * The newest mlops-gate deployment of `model` to `environment` whose latest status is success:
+ * what is live now, with its previous champion (the rollback target). Null when there is none.
+ */
+async function lastSuccessfulPromotion(github, repo, environment, model) {
+    try {
+        // Newest first; look at a bounded window, enough for any realistic history of one environment.
+        const deployments = await github.paginate(github.rest.repos.listDeployments, { owner: repo.owner, repo: repo.repo, environment, per_page: 100 }, (response, done) => {
+            if (response.data.length < 100)
+                done();
+            return response.data;
+        });
+        for (const d of deployments.slice(0, 300)) {
+            if (!isOurPayload(d.payload) || d.payload.model !== model)
+                continue;
+            const { data: statuses } = await github.rest.repos.listDeploymentStatuses({ owner: repo.owner, repo: repo.repo, deployment_id: d.id, per_page: 1 });
+            if (statuses[0]?.state !== 'success')
+                continue;
+            const p = d.payload;
+            return {
+                model: p.model,
+                name: p.name,
+                version: p.version,
+                previousChampion: p.previousChampion ?? null,
+                planHash: p.planHash ?? null,
+                deploymentId: d.id,
+                sha: d.sha,
+                createdAt: d.created_at,
+            };
+        }
+        return null;
+    }
+    catch (e) {
+        throw fail(`read the deployment history of ${environment}`, e);
+    }
+}
+/** Applied or already-converged targets are successes; failed applies are failures; the rest changed nothing. */
+const STATE_BY_STATUS = {
+    applied: 'success',
+    'up-to-date': 'success',
+    failed: 'failure',
+};
+/**
+ * Record each promotion (or rollback) as a GitHub Deployment of its GitHub environment, with its
+ * final status, success | failure: two content-creating calls. Idempotent: a re-run that finds its deployment already
+ * in the same final state writes nothing.
+ */
+async function recordPromotionDeployments(req) {
+    const results = [];
+    for (const o of req.outcomes) {
+        const ghEnv = req.githubEnvironmentOf(o.environment);
+        const state = STATE_BY_STATUS[o.status];
+        if (!ghEnv) {
+            results.push({ model: o.model, environment: o.environment, skipped: `environment "${o.environment}" names no github_environment` });
+            continue;
+        }
+        if (!state || !o.destination?.version) {
+            results.push({ model: o.model, environment: o.environment, skipped: `nothing deployed (${o.status})` });
+            continue;
+        }
+        const deployment = await ensureDeployment({
+            github: req.github,
+            repo: req.repo,
+            environment: ghEnv,
+            sha: req.sha,
+            payload: {
+                model: o.model,
+                name: o.destination.model,
+                version: o.destination.version,
+                previousChampion: o.previousChampion ? { name: o.destination.model, version: o.previousChampion } : null,
+                planHash: o.planHash,
+            },
+            productionEnvironment: req.isProduction?.(ghEnv) ?? false,
+        });
+        if (!deployment.created) {
+            const { data } = await req.github.rest.repos.listDeploymentStatuses({
+                owner: req.repo.owner,
+                repo: req.repo.repo,
+                deployment_id: deployment.id,
+                per_page: 1,
+            });
+            if (data[0]?.state === state) {
+                results.push({ model: o.model, environment: o.environment, deploymentId: deployment.id, state, written: false });
+                continue;
+            }
+        }
+        const status = { github: req.github, repo: req.repo, deploymentId: deployment.id, logUrl: req.runUrl };
+        // Recorded after the promotion ran, so only the final state: an `in_progress` status would be
+        // a third content-creating call that says nothing (GitHub cannot create a deployment with a status).
+        await setDeploymentStatus({ ...status, state, description: o.message });
+        results.push({ model: o.model, environment: o.environment, deploymentId: deployment.id, state, written: true });
+    }
+    return results;
+}
+
+// EXTERNAL MODULE: ./lib/src/result/exit.js
+var exit = __nccwpck_require__(9412);
+// EXTERNAL MODULE: ./lib/src/run/promote.js
+var promote = __nccwpck_require__(3060);
+// EXTERNAL MODULE: ./lib/src/apply/executor.js + 18 modules
+var executor = __nccwpck_require__(5705);
+// EXTERNAL MODULE: ./lib/src/rollout/spec.js
+var spec = __nccwpck_require__(3257);
+// EXTERNAL MODULE: ./lib/src/plan/build.js
+var build = __nccwpck_require__(5452);
+// EXTERNAL MODULE: ./lib/src/registry/journal.js
+var registry_journal = __nccwpck_require__(7707);
+// EXTERNAL MODULE: ./lib/src/plan/serving.js
+var serving = __nccwpck_require__(7016);
+;// CONCATENATED MODULE: ./lib/src/plan/rollback.js
+// Pure: rollback plan. Default target = the previous champion recorded in the journal of the
+// current champion; `--to-version` overrides. The model tag `mlops_gate.<env>.last_rollback`
+// (`<from>-><to>`) makes a re-run a no-op instead of rolling back one step further.
+// Rollback never deletes a version: it moves aliases (and, in stage mode, stages) back.
+
+
+
+const parseLast = (value) => {
+    const m = value ? /^(.+)->(.+)$/.exec(value) : null;
+    if (!m)
+        return null;
+    return { from: (0,registry_journal/* decodeVersion */.Db)(m[1]) ?? null, to: m[2] };
+};
+/** The current champion: the champion alias, else (stage mode) the highest version in the stage. */
+const currentChampion = (input, snapshot) => (input.aliases[0] !== undefined ? snapshot.aliases[input.aliases[0]] : undefined) ?? snapshot.inStage.at(-1) ?? null;
+/** Which version to roll back from and to, or why it cannot be decided. Needs the current champion's tags. */
+function chooseRollback(input, snapshot) {
+    if (!snapshot.modelExists)
+        return { refusal: `registered model "${input.modelName}" does not exist on ${input.registry}` };
+    const current = currentChampion(input, snapshot);
+    const last = parseLast(snapshot.modelTags?.[registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)]);
+    if (input.toVersion !== null) {
+        const to = input.toVersion;
+        return { from: current === to && last?.to === to ? last.from : current, to };
+    }
+    if (last && current === last.to)
+        return last;
+    if (current === null) {
+        return { refusal: `"${input.modelName}" has no champion in ${input.environment} (alias "${input.aliases[0]}" is unset); pass --to-version` };
+    }
+    const journal = snapshot.versions[current]?.tags ?? {};
+    const recorded = (0,registry_journal/* decodeVersion */.Db)(journal[registry_journal/* JOURNAL */.Ex.previousChampion(input.environment)]);
+    if (recorded === undefined) {
+        return {
+            refusal: `v${current} of "${input.modelName}" has no ${registry_journal/* JOURNAL */.Ex.previousChampion(input.environment)} tag (it was not promoted by mlops-gate); pass --to-version`,
+        };
+    }
+    if (recorded === null)
+        return { refusal: `v${current} was the first champion of "${input.modelName}" in ${input.environment}: there is nothing to roll back to` };
+    return { from: current, to: recorded };
+}
+function buildRollback(input, snapshot) {
+    const refuse = (reason) => ({ model: input.model, from: input.environment, to: input.environment, reason });
+    const choice = chooseRollback(input, snapshot);
+    if ('refusal' in choice)
+        return refuse(choice.refusal);
+    const target = snapshot.versions[choice.to];
+    if (!target)
+        return refuse(`version ${choice.to} of "${input.modelName}" does not exist`);
+    const ref = { kind: 'existing', name: input.modelName, version: choice.to };
+    // Everything already points at the target (e.g. `--to-version` naming the champion): nothing to journal.
+    const noop = choice.from === choice.to &&
+        input.aliases.every((a) => snapshot.aliases[a] === choice.to) &&
+        (input.stage === null || (snapshot.inStage.length === 1 && snapshot.inStage[0] === choice.to));
+    const specs = noop ? [] : [
+        {
+            spec: {
+                kind: 'set-model-tags',
+                registry: input.registry,
+                model: input.modelName,
+                environment: input.environment,
+                tags: { [registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)]: `${choice.from ?? 'none'}->${choice.to}` },
+            },
+            pre: `registered model "${input.modelName}" exists`,
+            post: `${registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)} = ${choice.from ?? 'none'}->${choice.to}`,
+            text: `journal the rollback v${choice.from ?? '(none)'} → v${choice.to} on "${input.modelName}"`,
+        },
+    ];
+    if (input.stage !== null && !noop) {
+        specs.push({
+            spec: {
+                kind: 'transition-stage',
+                registry: input.registry,
+                model: input.modelName,
+                target: ref,
+                stage: input.stage,
+                archiveExisting: true,
+                expectedInStage: choice.from ? [choice.from] : [],
+            },
+            pre: `stage ${input.stage} holds ${choice.from ? `v${choice.from}` : 'nothing'} (or already v${choice.to})`,
+            post: `v${choice.to} is in ${input.stage} and no other version is`,
+            text: `transition v${choice.to} back to ${input.stage}, archiving ${choice.from ? `v${choice.from}` : 'nothing'} (never deleted)`,
+        });
+    }
+    for (const [i, alias] of (noop ? [] : input.aliases).entries()) {
+        // The champion alias must still hold the version rolled back from; another alias (`<env>` in
+        // alias mode) is expected where it is now, unless it already points at the target.
+        const current = snapshot.aliases[alias] ?? null;
+        const expected = i === 0 || current === choice.to ? choice.from : current;
+        specs.push({
+            spec: { kind: 'move-alias', registry: input.registry, model: input.modelName, alias, target: ref, expectedCurrent: expected },
+            pre: `alias "${alias}" points at ${expected ? `v${expected}` : 'nothing'} (or already v${choice.to})`,
+            post: `alias "${alias}" points at v${choice.to}`,
+            text: `move alias "${alias}" ${expected ? `v${expected}` : '(unset)'} → v${choice.to}`,
+        });
+    }
+    if (input.endpoint && !noop) {
+        const restore = (0,serving/* restoreStep */.T2)({
+            endpoint: input.endpoint.name,
+            environment: input.environment,
+            entityName: input.modelName,
+            from: choice.from,
+            to: choice.to,
+            fromJournal: choice.from !== null ? snapshot.versions[choice.from]?.tags ?? {} : {},
+            live: snapshot.endpoint,
+            waitTimeoutSeconds: input.endpoint.waitTimeoutSeconds,
+        });
+        if (restore)
+            specs.push(restore);
+    }
+    const steps = specs.map((s, i) => ({ id: `${i + 1}:${s.spec.kind}`, spec: s.spec, precondition: s.pre, postcondition: s.post, description: s.text }));
+    const header = { model: input.model, from: input.environment, to: input.environment, mode: input.mode };
+    return {
+        operation: 'rollback',
+        ...header,
+        source: { registry: input.registry, name: input.modelName, version: choice.to, source: target.source, runId: target.runId },
+        destination: { registry: input.registry, model: input.modelName },
+        aliases: input.aliases,
+        previousChampion: choice.from,
+        steps,
+        hash: (0,build/* planHash */.SH)(header, steps, 'rollback'),
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/apply/rollback.js
+// Rollback as a plan job for the executor: read the destination (model, current champion and its
+// journal, the target version), plan with src/plan/rollback.ts, converge under the same lock as
+// promotions of that model × environment.
+
+async function observeRollback(input, registry, endpoints) {
+    const model = await registry.getModel(input.modelName);
+    if (!model)
+        return { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [], modelTags: {} };
+    const versions = {};
+    const inStage = [];
+    if (input.stage !== null) {
+        for (const v of await registry.listVersions(input.modelName)) {
+            versions[v.version] = v;
+            if (v.stage?.toLowerCase() === input.stage.toLowerCase())
+                inStage.push(v.version);
+        }
+        inStage.sort((a, b) => Number(a) - Number(b));
+    }
+    let snapshot = { modelExists: true, copies: [], strays: [], aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
+    const current = currentChampion(input, snapshot);
+    if (current !== null && !versions[current]) {
+        const v = await registry.getVersion(input.modelName, current);
+        if (v)
+            versions[v.version] = v;
+    }
+    snapshot = { ...snapshot, versions };
+    const choice = chooseRollback(input, snapshot);
+    if (!('refusal' in choice)) {
+        // The target, and the version rolled back from (its journal holds the endpoint config to restore).
+        for (const wanted of [choice.to, choice.from]) {
+            if (wanted === null || versions[wanted])
+                continue;
+            const v = await registry.getVersion(input.modelName, wanted);
+            if (v)
+                versions[v.version] = v;
+        }
+    }
+    if (input.endpoint) {
+        if (!endpoints)
+            throw new Error(`rollback of ${input.model} in ${input.environment}: restoring serving endpoint "${input.endpoint.name}" needs a Databricks workspace client; none is configured`);
+        return { ...snapshot, versions, endpoint: await endpoints.serving.getEndpoint(input.endpoint.name) };
+    }
+    return { ...snapshot, versions };
+}
+const rollbackJob = (input) => ({
+    lockKey: `${input.registry}|${input.modelName}|${input.environment}`,
+    purpose: `rollback ${input.model} in ${input.environment}`,
+    subject: `"${input.modelName}" in ${input.environment}`,
+    observe: (registry, endpoints) => observeRollback(input, registry, endpoints),
+    build: (snapshot) => buildRollback(input, snapshot),
+});
+
+// EXTERNAL MODULE: ./lib/src/config/names.js
+var names = __nccwpck_require__(1305);
+// EXTERNAL MODULE: ./lib/src/config/registries.js
+var registries = __nccwpck_require__(4598);
+// EXTERNAL MODULE: ./lib/src/plan/inputs.js
+var inputs = __nccwpck_require__(4395);
+// EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
+var result_build = __nccwpck_require__(229);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 25 modules
+var plan = __nccwpck_require__(6800);
+;// CONCATENATED MODULE: ./lib/src/run/rollback.js
+// `rollback`: move the champion of one model in one environment back to the previous champion
+// recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
+// promotions of that model × environment; a re-run is a no-op.
+
+
+
+
+
+
+
+
+
+async function runRollback(inv, deps) {
+    const started = Date.now();
+    const { config, warnings } = (0,plan/* readConfig */.Xg)(inv.configPath, deps);
+    const model = config.models.get(inv.model);
+    if (!model)
+        throw new errors/* UsageError */.eb(`rollback: unknown model "${inv.model}" (models: ${[...config.models.keys()].join(', ')})`);
+    const environment = config.environments.get(inv.env);
+    if (!environment)
+        throw new errors/* UsageError */.eb(`rollback: unknown environment "${inv.env}" (environments: ${[...config.environments.keys()].join(', ')})`);
+    const stageRefusal = (0,inputs/* stageModeRefusal */.Y8)(model, environment);
+    if (stageRefusal) {
+        throw new errors/* ConfigError */.xL([{ severity: 'error', code: 'unsupported-promotion', message: stageRefusal, path: `/models/${model.id}/promotion`, position: model.position }]);
+    }
+    const input = {
+        model: model.id,
+        environment: inv.env,
+        mode: model.promotion,
+        registry: (0,names/* registryIdOf */.Eo)(environment),
+        modelName: (0,names/* registeredModelName */.tI)(config, model.id, inv.env),
+        aliases: (0,inputs/* aliasesFor */.yX)(config, model, inv.env),
+        stage: model.promotion === 'stage' ? (0,inputs/* stageFor */.UF)(inv.env) : null,
+        toVersion: inv.toVersion,
+        endpoint: model.serving && (0,registries/* capabilitiesOf */.SF)(environment.registry).serving && (0,spec/* servingApplies */.jz)(model.serving, inv.env)
+            ? { name: (0,spec/* endpointName */.zY)(model.serving, inv.env, model.id), waitTimeoutSeconds: model.serving.waitTimeoutSeconds }
+            : null,
+    };
+    const endpoints = input.endpoint ? deps.endpointsFor?.(config, inv.env) : undefined;
+    deps.progress?.(`${inv.dryRun ? 'Planning the rollback of' : 'Rolling back'} ${model.id} in ${inv.env}…`);
+    let report;
+    try {
+        ({ report } = await (0,executor/* executePlan */.vY)(rollbackJob(input), {
+            registry: deps.promotionRegistryFor(config, inv.env),
+            actor: deps.actor,
+            runUrl: deps.runUrl,
+            now: deps.clock ?? (() => new Date()),
+            lockToken: deps.lockToken,
+            lockReclaimKey: deps.lockReclaimKey ?? null,
+            ...(deps.lockTtlMs ? { lockTtlMs: deps.lockTtlMs } : {}),
+            dryRun: inv.dryRun,
+            ...(deps.beforeLock ? { beforeLock: deps.beforeLock } : {}),
+            ...(endpoints ? { endpoints } : {}),
+            ...(deps.progress ? { progress: deps.progress } : {}),
+            ...(deps.afterStep ? { afterStep: deps.afterStep } : {}),
+        }));
+    }
+    catch (e) {
+        if (e instanceof executor/* KilledError */.Sz)
+            throw e;
+        report = {
+            mode: 'rollback',
+            hash: null,
+            status: 'failed',
+            message: `could not plan or apply the rollback: ${e.message}`,
+            source: null,
+            destination: null,
+            previousChampion: null,
+            steps: [],
+            writes: 0,
+        };
+    }
+    const ok = report.status === 'applied' || report.status === 'up-to-date' || report.status === 'planned';
+    const target = {
+        model: model.id,
+        from: inv.env,
+        to: inv.env,
+        candidate: report.source ? { name: report.source.name, version: report.source.version, url: null, runId: report.source.runId, metrics: null } : null,
+        champion: report.previousChampion ? { name: input.modelName, version: report.previousChampion, url: null, runId: null, metrics: null } : null,
+        verdict: ok ? 'pass' : 'error',
+        summary: report.message,
+        gates: [],
+        plan: report,
+    };
+    const requests = deps.requests?.();
+    return (0,result_build/* resultDocument */.j)({
+        command: 'rollback',
+        config: { file: config.file, digest: config.digest },
+        targets: [target],
+        diagnostics: warnings,
+        now: deps.now,
+        requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
+    });
+}
+
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 23 modules
+var wiring_live = __nccwpck_require__(6071);
+// EXTERNAL MODULE: ./lib/src/action/github.js
+var action_github = __nccwpck_require__(4754);
+// EXTERNAL MODULE: ./lib/src/action/publish.js
+var publish = __nccwpck_require__(5141);
+;// CONCATENATED MODULE: ./lib/src/action/promote.js
+// `command: promote` / `rollback` in the action: only from trusted refs (never on pull request
+// events), recorded as GitHub Deployments per environment that names a `github_environment`.
+
+
+
+
+
+
+
+
+
+
+
+async function actionPromote(inv, settings, context, io) {
+    if (context.pullRequest) {
+        // A PR's checkout carries the PR's own policies; changes to the registry happen only from trusted refs.
+        throw new errors/* UsageError */.eb(`${inv.command} does not run on pull request events (${context.eventName}): run it on push, release or workflow_dispatch, ` +
+            'after the change is merged; on pull requests use command: plan');
+    }
+    const github = (0,action_github/* githubClientFor */.qI)(settings, context, io.env);
+    const live = (0,wiring_live/* liveDeps */.L)(io);
+    const reader = github && context.repo && context.runId ? (0,approvals/* createGitHubEvidenceReader */.oD)({ github, context, teams: (0,action_github/* teamsOf */.uk)(inv.configPath, live) }) : undefined;
+    const deps = { ...live, ...(reader ? { github: reader } : {}) };
+    const result = inv.command === 'promote' ? await (0,promote/* runPromote */.EQ)(inv, deps) : await runRollback(inv, deps);
+    await (0,publish/* publishResult */.v9)(result, inv.resultPath, live, io.cwd);
+    if (settings.deployments && github && context.repo && context.sha && !inv.dryRun) {
+        try {
+            const config = (0,action_github/* configOrNull */.n4)(inv.configPath, live);
+            const recorded = await recordPromotionDeployments({
+                github,
+                repo: context.repo,
+                sha: context.sha,
+                runUrl: context.runUrl,
+                githubEnvironmentOf: (e) => config?.environments.get(e)?.githubEnvironment ?? null,
+                outcomes: deploymentOutcomes(result),
+            });
+            for (const r of recorded) {
+                if ('deploymentId' in r)
+                    core/* info */.pq(`GitHub deployment ${r.deploymentId} (${r.environment}): ${r.state}${r.written ? '' : ' (already recorded)'}`);
+            }
+        }
+        catch (e) {
+            // The registry change already happened; a missing audit record is a warning, not a failed promotion.
+            core/* warning */.$e(`mlops-gate could not record the GitHub deployment: ${e instanceof Error ? e.message : (0,client/* describeError */.Uc)(e)}`);
+        }
+    }
+    const code = (0,exit/* exitCodeFor */.R)(result, inv.command === 'promote' ? inv.failOn : 'fail');
+    if (code !== errors/* EXIT */.dc.ok)
+        core/* setFailed */.C1(`mlops-gate ${inv.command}: ${result.verdict}`);
+    return code;
+}
+const deploymentOutcomes = (result) => result.targets.flatMap((t) => t.plan
+    ? [
+        {
+            model: t.model,
+            environment: t.to,
+            status: t.plan.status,
+            message: t.plan.message,
+            destination: t.plan.destination,
+            previousChampion: t.plan.previousChampion,
+            planHash: t.plan.hash,
+        },
+    ]
+    : []);
+
+
+/***/ }),
+
+/***/ 5141:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   fz: () => (/* binding */ annotate),
+/* harmony export */   v9: () => (/* binding */ publishResult),
+/* harmony export */   w7: () => (/* binding */ annotation)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
+/* harmony import */ var _report_json_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9695);
+/* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1661);
+/* harmony import */ var _report_text_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7358);
+// What every action run leaves behind: the result JSON file, the job summary (markdown report and
+// the complete text report), step outputs and annotations.
+
+
+
+
+
+/** The job summary allows 1 MiB; keep a margin for the markdown part. */
+const SUMMARY_TEXT_LIMIT = 800_000;
+async function publishResult(result, resultPathInput, files, workDir) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_report_renderers_js__WEBPACK_IMPORTED_MODULE_3__/* .renderResult */ .C8)(result, 'text'));
+    const resultPath = resultPathInput ?? `${process.env.RUNNER_TEMP ?? workDir}/mlops-gate-result.json`;
+    files.writeFile(resultPath, (0,_report_json_js__WEBPACK_IMPORTED_MODULE_2__/* .renderJson */ .h)(result));
+    // The markdown folds details to fit a PR comment; the summary also carries the complete text report.
+    const text = (0,_report_text_js__WEBPACK_IMPORTED_MODULE_4__/* .renderText */ .S)(result);
+    const full = text.length > SUMMARY_TEXT_LIMIT ? `${text.slice(0, SUMMARY_TEXT_LIMIT)}\n… (truncated; see ${resultPath})\n` : text;
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
+        .addRaw((0,_report_renderers_js__WEBPACK_IMPORTED_MODULE_3__/* .renderResult */ .C8)(result, 'markdown'))
+        .addRaw(`\n<details><summary>Full report</summary>\n\n\`\`\`text\n${full.replace(/```/g, '`\u200b``')}\n\`\`\`\n</details>\n`)
+        .write();
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('verdict', result.verdict);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('result-json', resultPath);
+    // One reviewed plan can be pinned with expect-plan; several are pinned through the result file.
+    const hashes = result.targets.map((t) => t.plan?.hash).filter((h) => typeof h === 'string' && h.length > 0);
+    if (hashes.length === 1)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('plan-hash', hashes[0]);
+    for (const d of result.diagnostics)
+        annotate(d);
+}
+function annotate(d) {
+    if (d.severity === 'error')
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDiagnostic */ .xy)(d), annotation(d.position));
+    else
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDiagnostic */ .xy)(d), annotation(d.position));
+}
+const annotation = (p) => p ? { file: p.file, startLine: p.line, startColumn: p.column, title: 'mlops-gate' } : { title: 'mlops-gate' };
+
+
+/***/ }),
+
+/***/ 5705:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Sz: () => (/* reexport */ KilledError),
   Mt: () => (/* binding */ applyPromotion),
   vY: () => (/* binding */ executePlan)
 });
 
-// UNUSED EXPORTS: DEFAULT_LOCK_TTL_MS, checkStep, isPlanRefusal, promotionJob
+// UNUSED EXPORTS: DEFAULT_LOCK_TTL_MS, isPlanRefusal, promotionJob
 
 // EXTERNAL MODULE: ./lib/src/errors.js
 var errors = __nccwpck_require__(5071);
 // EXTERNAL MODULE: ./lib/src/plan/build.js
 var build = __nccwpck_require__(5452);
-// EXTERNAL MODULE: ./lib/src/plan/hash.js
-var hash = __nccwpck_require__(6654);
+// EXTERNAL MODULE: ./lib/src/util/hash.js
+var hash = __nccwpck_require__(6743);
 ;// CONCATENATED MODULE: ./lib/src/plan/diff.js
 // Pure: what changed between a reviewed plan and the plan the world gives now, in words.
 
@@ -76717,8 +77958,6 @@ function diffPlans(reviewed, now) {
     return changes;
 }
 
-// EXTERNAL MODULE: ./lib/src/plan/journal.js
-var journal = __nccwpck_require__(9259);
 ;// CONCATENATED MODULE: ./lib/src/apply/lock.js
 // A lock per destination model × environment, built on the registry's only atomic primitive:
 // creating a named object fails with RESOURCE_ALREADY_EXISTS when it exists. Lock objects are
@@ -76886,12 +78125,12 @@ function lockKeeper(registry, held, options) {
                 if (Number.isFinite(renewedAt) && now - renewedAt < options.ttlMs)
                     return;
                 lost = true;
-                throw new errors/* ApplyError */.d5(`could not renew the lock ${lock.name} before it expired (${e instanceof Error ? e.message : String(e)}); stopped before the next change`, 'locked');
+                throw new errors/* ApplyError */.d5(`could not renew the lock ${lock.name} before it expired (${e instanceof Error ? e.message : String(e)}); stopped before the next change`);
             }
             const seen = record ? parse(prefixOf(lock), record) : null;
             if (!seen || seen.token !== lock.token) {
                 lost = true;
-                throw new errors/* ApplyError */.d5(`lost the lock ${lock.name} while working (it ${seen ? `now belongs to ${describeHolder(seen)}` : 'no longer exists'}); stopped before the next change`, 'locked');
+                throw new errors/* ApplyError */.d5(`lost the lock ${lock.name} while working (it ${seen ? `now belongs to ${describeHolder(seen)}` : 'no longer exists'}); stopped before the next change`);
             }
             const expiresAt = new Date(now + options.ttlMs).toISOString();
             try {
@@ -76942,19 +78181,275 @@ async function observeDestination(input, registry) {
     return { modelExists: true, copies, strays, aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
 }
 
-// EXTERNAL MODULE: ./lib/src/platform/serving/compare.js
-var compare = __nccwpck_require__(5776);
+;// CONCATENATED MODULE: ./lib/src/util/check.js
+// The one answer every convergence check gives (executor steps, the rollout, the monitor):
+// already done, still to do, or the world contradicts the plan.
+const SATISFIED = { state: 'satisfied' };
+const PENDING = { state: 'pending' };
+
+// EXTERNAL MODULE: ./lib/src/registry/journal.js
+var journal = __nccwpck_require__(7707);
+;// CONCATENATED MODULE: ./lib/src/apply/steps/kit.js
+// Helpers the step handlers share: resolving the version a step acts on, and the journal's run tags.
+
+
+const versionOf = (ref, w) => {
+    const v = (0,build/* resolveRef */.qE)(ref, w);
+    return v === null ? null : w.versions[v] ?? null;
+};
+const tagsHold = (have, want) => Object.entries(want).every(([k, v]) => have[k] === v);
+const vtext = (v) => (v ? `v${v}` : 'nothing');
+/** Journal tags that describe this run (not hashed): written with the plan hash, last. */
+const runTags = (ctx, env) => ({
+    [journal/* JOURNAL */.Ex.promotedBy(env)]: ctx.options.actor,
+    [journal/* JOURNAL */.Ex.promotedAt(env)]: ctx.options.now().toISOString(),
+    ...(ctx.options.runUrl ? { [journal/* JOURNAL */.Ex.runUrl(env)]: ctx.options.runUrl } : {}),
+    [journal/* JOURNAL */.Ex.planHash(env)]: ctx.plan.hash,
+});
+/** Re-reads the destination model: existence, aliases and tags. */
+async function refreshModel(name, w, ctx) {
+    const model = await ctx.registry.getModel(name);
+    w.modelExists = model !== null;
+    w.aliases = { ...(model?.aliases ?? {}) };
+    w.modelTags = { ...(model?.tags ?? {}) };
+}
+/** Re-reads the version a tag step targets. */
+async function refreshTarget(ref, w, ctx) {
+    const target = (0,build/* resolveRef */.qE)(ref, w);
+    if (target === null)
+        return;
+    const v = await ctx.registry.getVersion(ref.name, target);
+    if (v) {
+        w.versions[v.version] = v;
+        w.copies = w.copies.map((c) => (c.version === v.version ? v : c));
+    }
+}
+/** The destination version a step acts on; the copy must exist by now. */
+const requireTarget = (ref, w, stepId) => {
+    const target = (0,build/* resolveRef */.qE)(ref, w);
+    if (target === null)
+        throw new Error(`${stepId}: the destination version does not exist`);
+    return target;
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/copy-version.js
+// Copy mode: exactly one READY version of the destination carries the copy's identity tag. Created
+// with every tag in one call; reused when present; strays that lost or late writes left are deleted.
+
+
+
+/** Tags of later steps that target the copy: set in the create call, saving one call per tag. */
+function piggybackTags(ctx) {
+    const tags = {};
+    for (const step of ctx.plan.steps) {
+        const s = step.spec;
+        if ((s.kind === 'set-tags' || s.kind === 'record-previous-champion') && s.target.kind === 'copy-of') {
+            Object.assign(tags, s.tags);
+            if (s.kind === 'set-tags')
+                Object.assign(tags, runTags(ctx, s.environment));
+        }
+    }
+    return tags;
+}
+const copyVersion = {
+    check: (_s, w) => (w.copies.length > 0 && w.strays.length === 0 ? SATISFIED : PENDING),
+    async act(s, w, ctx) {
+        const r = ctx.registry;
+        if (w.copies.length > 0) {
+            // The copy exists; what is left are strays that lost or late writes made beside it.
+            for (const stray of w.strays)
+                await r.deleteVersion(stray.name, stray.version);
+            const what = w.strays.map((v) => `v${v.version} (${v.status === 'READY' ? 'an unused duplicate' : v.status})`).join(', ');
+            ctx.note(`kept v${w.copies[0].version}; deleted ${what} that an earlier write left beside it`);
+            return;
+        }
+        // Same server: `models:/<name>/<version>` lets MLflow resolve the source's artifacts and
+        // lineage (run_id, model_id) itself, exactly like MlflowClient.copy_model_version.
+        let source = `models:/${s.from.name}/${s.from.version}`;
+        let runId = null;
+        const extra = {};
+        if (s.artifacts === 'transfer') {
+            if (!ctx.options.transfer) {
+                throw new Error(`copying between servers needs an artifact transfer from ${s.from.registry} to ${s.registry}; none is configured`);
+            }
+            const moved = await ctx.options.transfer.copy(s.from);
+            source = moved.uri;
+            runId = moved.runId ?? null;
+            extra['mlops_gate.artifact_digest'] = moved.digest;
+        }
+        // Identity and source tags first in the object so they are never dropped; all in one call.
+        await r.createVersion({
+            name: s.model,
+            source,
+            runId,
+            tags: { ...piggybackTags(ctx), ...extra, ...s.tags },
+            description: `Promoted by mlops-gate from ${s.from.name} v${s.from.version}`,
+        });
+    },
+    async refresh(s, w, ctx) {
+        const { copies, strays } = (0,build/* splitCopies */.ko)(await ctx.registry.findVersionsByTag(s.model, s.identityKey, s.identityValue));
+        for (const v of w.strays)
+            delete w.versions[v.version];
+        w.copies = copies;
+        w.strays = strays;
+        for (const v of copies)
+            w.versions[v.version] = v;
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/ensure-model.js
+// Copy mode: the destination registered model exists (created when absent).
+
+
+const ensureModel = {
+    check: (_s, w) => (w.modelExists ? SATISFIED : PENDING),
+    act: async (s, _w, ctx) => void (await ctx.registry.createModel(s.model)),
+    refresh: (s, w, ctx) => refreshModel(s.model, w, ctx),
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/endpoints.js
+// What the serving and monitor steps need from the destination workspace, and how their waits
+// report progress. The rollout itself is src/rollout (a converger that waits, health-checks and
+// aborts back to the saved config); the steps are src/apply/steps/{serving-rollout,restore-endpoint,ensure-monitor}.ts.
+const endpointPortsOf = (ctx) => {
+    const ports = ctx.options.endpoints;
+    if (!ports)
+        throw new Error(`${ctx.stepId}: serving endpoints and monitors need a Databricks workspace client; none is configured`);
+    return ports;
+};
+/** A progress line, then a heartbeat: every wait event keeps the promotion lock alive. */
+const tell = (ctx) => async (line) => {
+    ctx.options.progress?.(line);
+    await ctx.keeper.beat();
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/ensure-monitor.js
+// Create or update the Lakehouse monitor of the environment's inference table, last.
+
+
+
+const ensureMonitor = {
+    check: (_s, w) => (w.monitor?.state === 'satisfied' ? SATISFIED : PENDING),
+    async act(s, _w, ctx) {
+        const { monitor } = endpointPortsOf(ctx);
+        if (!monitor)
+            throw new errors/* ApplyError */.d5('no monitoring client is configured for this environment');
+        const result = await monitor.act(s.request);
+        ctx.addWrites(result.writes);
+        if (result.action === 'failed')
+            throw new errors/* ApplyError */.d5(`monitor on ${s.request.monitor.table}: ${result.message}`);
+        ctx.note(`${result.action}${result.changes.length ? ` (${result.changes.join(', ')})` : ''}: ${result.message}`);
+    },
+    async refresh(s, w, ctx) {
+        const monitor = ctx.options.endpoints?.monitor;
+        if (monitor)
+            w.monitor = await monitor.check(s.request);
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/move-alias.js
+// An alias moves to the promoted version, only from what the plan saw it point at.
+
+
+
+const moveAlias = {
+    check(s, w) {
+        const target = (0,build/* resolveRef */.qE)(s.target, w);
+        const current = w.aliases[s.alias] ?? null;
+        if (target !== null && current === target)
+            return SATISFIED;
+        if (current !== s.expectedCurrent) {
+            return { state: 'drift', reason: `alias "${s.alias}" points at ${vtext(current)}; the plan expected ${vtext(s.expectedCurrent)}` };
+        }
+        return PENDING;
+    },
+    act: async (s, w, ctx) => ctx.registry.setAlias(s.model, s.alias, requireTarget(s.target, w, ctx.stepId)),
+    refresh: (s, w, ctx) => refreshModel(s.model, w, ctx),
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/record-previous-champion.js
+// The rollback target: what each alias (or the stage, or the endpoint) held before this promotion,
+// recorded on the destination version before anything moves.
+
+
+const recordPreviousChampion = {
+    check(s, w) {
+        const v = versionOf(s.target, w);
+        if (!v)
+            return PENDING;
+        return tagsHold(v.tags, s.tags) ? SATISFIED : PENDING;
+    },
+    async act(s, w, ctx) {
+        const v = versionOf(s.target, w);
+        if (!v)
+            throw new Error(`${ctx.stepId}: the destination version does not exist`);
+        for (const [key, value] of Object.entries(s.tags))
+            if (v.tags[key] !== value)
+                await ctx.registry.setVersionTag(v.name, v.version, key, value);
+    },
+    refresh: (s, w, ctx) => refreshTarget(s.target, w, ctx),
+};
+
+// EXTERNAL MODULE: ./lib/src/endpoint/compare.js
+var compare = __nccwpck_require__(2741);
+// EXTERNAL MODULE: ./lib/src/rollout/phases.js
+var phases = __nccwpck_require__(4250);
+;// CONCATENATED MODULE: ./lib/src/apply/steps/restore-endpoint.js
+// Rollback: put back the endpoint config journaled before the promotion of `fromVersion`.
+
+
+
+
+
+const restoreEndpoint = {
+    check(s, w) {
+        const endpoint = w.endpoint;
+        if (endpoint === undefined)
+            return PENDING;
+        const live = endpoint?.config ?? null;
+        if (live && (0,compare/* sameConfig */.X)(live, s.config) && endpoint.configUpdate !== 'IN_PROGRESS')
+            return SATISFIED;
+        if (live && live.servedEntities.some((e) => e.entityName === s.entityName && e.entityVersion === s.fromVersion))
+            return PENDING;
+        if (live && (0,compare/* sameConfig */.X)(live, s.config))
+            return PENDING;
+        return {
+            state: 'drift',
+            reason: `serving endpoint "${s.endpoint}" serves ${live ? (0,phases/* describeConfig */.Yy)(live) : 'nothing'}; the rollback expected it to serve ${s.entityName} v${s.fromVersion}`,
+        };
+    },
+    async act(s, _w, ctx) {
+        const { serving } = endpointPortsOf(ctx);
+        const wait = { deadlineMs: s.waitTimeoutSeconds * 1000, onProgress: (p) => tell(ctx)(`  ${p.message}`) };
+        const busy = await serving.getEndpoint(s.endpoint);
+        if (busy?.configUpdate === 'IN_PROGRESS')
+            await serving.waitUntilSettled(s.endpoint, wait);
+        const update = await serving.updateConfig(s.endpoint, s.config, wait);
+        // One PUT, plus one per 409 it met (each retried after waiting).
+        ctx.addWrites(update.outcome === 'already-applied' ? update.conflicts : 1 + update.conflicts);
+        if (update.outcome === 'gave-up')
+            throw new errors/* ApplyError */.d5(`could not restore "${s.endpoint}": ${'message' in update.settle ? update.settle.message : update.settle.kind}`);
+        const settled = await serving.waitUntilSettled(s.endpoint, wait);
+        if (settled.kind !== 'settled')
+            throw new errors/* ApplyError */.d5(`restoring "${s.endpoint}" did not settle: ${settled.message}`);
+        ctx.note(`restored ${(0,phases/* describeConfig */.Yy)(s.config)}`);
+    },
+    async refresh(s, w, ctx) {
+        const ports = ctx.options.endpoints;
+        if (ports)
+            w.endpoint = await ports.serving.getEndpoint(s.endpoint);
+    },
+};
+
 // EXTERNAL MODULE: ./lib/src/plan/serving.js
 var serving = __nccwpck_require__(7016);
 // EXTERNAL MODULE: ./lib/src/rollout/converge.js
 var converge = __nccwpck_require__(331);
-// EXTERNAL MODULE: ./lib/src/rollout/phases.js
-var phases = __nccwpck_require__(4250);
-;// CONCATENATED MODULE: ./lib/src/apply/endpoints.js
-// The executor's serving and monitor steps: check → act → verify, as for the registry steps.
-// The rollout itself is src/rollout (a converger that waits, health-checks and aborts back to the
-// saved config); the monitor is src/platform/monitoring. This file adapts them to the plan's step
-// specs, counts their writes and turns their outcomes into step failures the executor reports.
+;// CONCATENATED MODULE: ./lib/src/apply/steps/serving-rollout.js
+// Roll the environment's serving endpoint forward to the promoted version with the model's
+// strategy (src/rollout converges, waits, health-checks and aborts back to the saved config).
+
+
 
 
 
@@ -76970,85 +78465,168 @@ const rolloutSpecOf = (s, version) => ({
     expected: s.expected,
     waitTimeoutSeconds: s.waitTimeoutSeconds,
 });
-function checkRollout(s, version, endpoint) {
-    if (version === null || endpoint === undefined)
-        return { state: 'pending' };
-    const position = (0,converge/* locate */.x)(rolloutSpecOf(s, version), endpoint);
-    if (position.state === 'done')
-        return endpoint !== null && endpoint.ready ? { state: 'satisfied' } : { state: 'pending' };
-    if (position.state === 'drift')
-        return { state: 'drift', reason: position.reason };
-    return { state: 'pending' };
-}
-function checkRestore(s, endpoint) {
-    if (endpoint === undefined)
-        return { state: 'pending' };
-    const live = endpoint?.config ?? null;
-    if (live && (0,compare/* sameConfig */.X)(live, s.config) && endpoint.configUpdate !== 'IN_PROGRESS')
-        return { state: 'satisfied' };
-    if (live && live.servedEntities.some((e) => e.entityName === s.entityName && e.entityVersion === s.fromVersion))
-        return { state: 'pending' };
-    if (live && (0,compare/* sameConfig */.X)(live, s.config))
-        return { state: 'pending' };
-    return {
-        state: 'drift',
-        reason: `serving endpoint "${s.endpoint}" serves ${live ? (0,phases/* describeConfig */.Yy)(live) : 'nothing'}; the rollback expected it to serve ${s.entityName} v${s.fromVersion}`,
-    };
-}
-const checkMonitor = (monitor) => monitor?.state === 'satisfied' ? { state: 'satisfied' } : { state: 'pending' };
-const deadlineMs = (seconds) => seconds * 1000;
-/** A progress line, then a heartbeat: every wait event keeps the promotion lock alive. */
-const tell = (ctx) => async (line) => {
-    ctx.progress(line);
-    await ctx.heartbeat();
+const servingRollout = {
+    check(s, w) {
+        const version = (0,build/* resolveRef */.qE)(s.target, w);
+        if (version === null || w.endpoint === undefined)
+            return PENDING;
+        const position = (0,converge/* locate */.x)(rolloutSpecOf(s, version), w.endpoint);
+        if (position.state === 'done')
+            return w.endpoint !== null && w.endpoint.ready ? SATISFIED : PENDING;
+        if (position.state === 'drift')
+            return { state: 'drift', reason: position.reason };
+        return PENDING;
+    },
+    async act(s, w, ctx) {
+        const ports = endpointPortsOf(ctx);
+        const result = await ports.rollout.act(rolloutSpecOf(s, requireTarget(s.target, w, ctx.stepId)), {
+            ...(ports.inputExample !== undefined ? { inputExample: ports.inputExample } : {}),
+            onProgress: (p) => tell(ctx)(`  ${p.message}`),
+            onStep: (step) => tell(ctx)(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`),
+        });
+        ctx.addWrites(result.writes);
+        const path = result.steps.map((x) => `${x.kind} ${x.label}`).join('; ');
+        switch (result.outcome) {
+            case 'up-to-date':
+            case 'created':
+            case 'rolled-out':
+                ctx.note(`${result.outcome}: ${result.message}${path ? ` (${path})` : ''}; ${result.writes} write(s), ${result.polls} poll(s)`);
+                return;
+            case 'aborted':
+                throw new errors/* ApplyError */.d5(`rollout aborted, the previous config is restored: ${result.message}`);
+            case 'deadline':
+                throw new errors/* ApplyError */.d5(`rollout stopped waiting: ${result.message}`);
+            case 'drift':
+                throw new errors/* ApplyError */.d5(result.message);
+            case 'failed':
+                throw new errors/* ApplyError */.d5(`rollout failed: ${result.message}`);
+        }
+    },
+    async refresh(s, w, ctx) {
+        const ports = ctx.options.endpoints;
+        if (ports)
+            w.endpoint = await ports.serving.getEndpoint(s.endpoint);
+    },
 };
-async function actRollout(s, version, ctx) {
-    const result = await ctx.ports.rollout.act(rolloutSpecOf(s, version), {
-        ...(ctx.ports.inputExample !== undefined ? { inputExample: ctx.ports.inputExample } : {}),
-        onProgress: (p) => tell(ctx)(`  ${p.message}`),
-        onStep: (step) => tell(ctx)(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`),
-    });
-    ctx.addWrites(result.writes);
-    const path = result.steps.map((x) => `${x.kind} ${x.label}`).join('; ');
-    switch (result.outcome) {
-        case 'up-to-date':
-        case 'created':
-        case 'rolled-out':
-            ctx.note(`${result.outcome}: ${result.message}${path ? ` (${path})` : ''}; ${result.writes} write(s), ${result.polls} poll(s)`);
-            return;
-        case 'aborted':
-            throw new errors/* ApplyError */.d5(`rollout aborted, the previous config is restored: ${result.message}`, 'aborted');
-        case 'deadline':
-            throw new errors/* ApplyError */.d5(`rollout stopped waiting: ${result.message}`, 'deadline');
-        case 'drift':
-            throw new errors/* ApplyError */.d5(result.message, 'drift');
-        case 'failed':
-            throw new errors/* ApplyError */.d5(`rollout failed: ${result.message}`, 'postcondition');
-    }
-}
-async function actRestore(s, ctx) {
-    const wait = { deadlineMs: deadlineMs(s.waitTimeoutSeconds), onProgress: (p) => tell(ctx)(`  ${p.message}`) };
-    const busy = await ctx.ports.serving.getEndpoint(s.endpoint);
-    if (busy?.configUpdate === 'IN_PROGRESS')
-        await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
-    const update = await ctx.ports.serving.updateConfig(s.endpoint, s.config, wait);
-    // One PUT, plus one per 409 it met (each retried after waiting).
-    ctx.addWrites(update.outcome === 'already-applied' ? update.conflicts : 1 + update.conflicts);
-    if (update.outcome === 'gave-up')
-        throw new errors/* ApplyError */.d5(`could not restore "${s.endpoint}": ${'message' in update.settle ? update.settle.message : update.settle.kind}`, 'deadline');
-    const settled = await ctx.ports.serving.waitUntilSettled(s.endpoint, wait);
-    if (settled.kind !== 'settled')
-        throw new errors/* ApplyError */.d5(`restoring "${s.endpoint}" did not settle: ${settled.message}`, settled.kind === 'deadline' ? 'deadline' : 'postcondition');
-    ctx.note(`restored ${(0,phases/* describeConfig */.Yy)(s.config)}`);
-}
-async function actMonitor(s, ctx) {
-    if (!ctx.ports.monitor)
-        throw new errors/* ApplyError */.d5('no monitoring client is configured for this environment', 'postcondition');
-    const result = await ctx.ports.monitor.act(s.request);
-    ctx.addWrites(result.writes);
-    if (result.action === 'failed')
-        throw new errors/* ApplyError */.d5(`monitor on ${s.request.monitor.table}: ${result.message}`, 'postcondition');
-    ctx.note(`${result.action}${result.changes.length ? ` (${result.changes.join(', ')})` : ''}: ${result.message}`);
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/set-model-tags.js
+// Rollback journal on the registered model; who and when are written first, the checked tags last.
+
+
+
+const setModelTags = {
+    check(s, w) {
+        if (!w.modelExists)
+            return { state: 'drift', reason: `registered model "${s.model}" does not exist` };
+        return tagsHold(w.modelTags ?? {}, s.tags) ? SATISFIED : PENDING;
+    },
+    async act(s, _w, ctx) {
+        const context = {
+            [journal/* JOURNAL */.Ex.rolledBackBy(s.environment)]: ctx.options.actor,
+            [journal/* JOURNAL */.Ex.rolledBackAt(s.environment)]: ctx.options.now().toISOString(),
+            ...(ctx.options.runUrl ? { [(0,journal/* envTag */.UX)(s.environment, 'rollback_run_url')]: ctx.options.runUrl } : {}),
+        };
+        for (const [key, value] of Object.entries({ ...context, ...s.tags }))
+            await ctx.registry.setModelTag(s.model, key, value);
+    },
+    refresh: (s, w, ctx) => refreshModel(s.model, w, ctx),
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/set-tags.js
+// Journal tags (who, why, plan hash) on the destination version, written before any alias moves.
+// The plan hash tag marks the step done; run tags (actor, time, run URL) are rewritten with it.
+
+
+
+const setTags = {
+    check(s, w, planHash) {
+        const v = versionOf(s.target, w);
+        if (!v)
+            return PENDING;
+        return tagsHold(v.tags, { ...s.tags, [journal/* JOURNAL */.Ex.planHash(s.environment)]: planHash }) ? SATISFIED : PENDING;
+    },
+    async act(s, w, ctx) {
+        const v = versionOf(s.target, w);
+        if (!v)
+            throw new Error(`${ctx.stepId}: the destination version does not exist`);
+        const run = runTags(ctx, s.environment);
+        for (const [key, value] of Object.entries({ ...s.tags, ...run })) {
+            if (v.tags[key] !== value || key in run)
+                await ctx.registry.setVersionTag(v.name, v.version, key, value);
+        }
+    },
+    refresh: (s, w, ctx) => refreshTarget(s.target, w, ctx),
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/transition-stage.js
+// Stage mode (MLflow legacy stages): the promoted version is in the stage, the others archived.
+
+
+
+const transitionStage = {
+    check(s, w) {
+        const target = (0,build/* resolveRef */.qE)(s.target, w);
+        const others = w.inStage.filter((v) => v !== target);
+        if (target !== null && w.inStage.includes(target) && (!s.archiveExisting || others.length === 0))
+            return SATISFIED;
+        const unexpected = others.filter((v) => !s.expectedInStage.includes(v));
+        if (unexpected.length) {
+            return {
+                state: 'drift',
+                reason: `stage ${s.stage} holds ${unexpected.map(vtext).join(', ')}, which the plan did not expect (it expected ${s.expectedInStage.map(vtext).join(', ') || 'nothing'})`,
+            };
+        }
+        return PENDING;
+    },
+    act: async (s, w, ctx) => ctx.registry.transitionStage(s.model, requireTarget(s.target, w, ctx.stepId), s.stage, s.archiveExisting),
+    async refresh(s, w, ctx) {
+        const all = await ctx.registry.listVersions(s.model);
+        w.inStage = [];
+        for (const v of all) {
+            w.versions[v.version] = v;
+            if (v.stage !== null && v.stage.toLowerCase() === s.stage.toLowerCase())
+                w.inStage.push(v.version);
+        }
+        w.inStage.sort((a, b) => Number(a) - Number(b));
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/apply/steps/index.js
+// Every executor step kind, one file each: check → act → refresh. A new kind is its member of
+// StepSpec (src/plan/types.ts), where the planner emits it, its file here and its row below.
+
+
+
+
+
+
+
+
+
+
+const STEP_HANDLERS = {
+    'ensure-model': ensureModel,
+    'set-model-tags': setModelTags,
+    'copy-version': copyVersion,
+    'set-tags': setTags,
+    'record-previous-champion': recordPreviousChampion,
+    'move-alias': moveAlias,
+    'transition-stage': transitionStage,
+    'serving-rollout': servingRollout,
+    'restore-endpoint': restoreEndpoint,
+    'ensure-monitor': ensureMonitor,
+};
+const handlerOf = (spec) => STEP_HANDLERS[spec.kind];
+const checkStep = (step, world, planHash) => handlerOf(step.spec).check(step.spec, world, planHash);
+const actStep = (step, world, ctx) => handlerOf(step.spec).act(step.spec, world, ctx);
+const refreshStep = (step, world, ctx) => handlerOf(step.spec).refresh(step.spec, world, ctx);
+
+;// CONCATENATED MODULE: ./lib/src/apply/types.js
+// The executor's contract: its options, what it returns, and the shape of a step handler
+// (src/apply/steps/<kind>.ts, one per StepSpec kind, listed in STEP_HANDLERS).
+/** Thrown by an `afterStep` hook to simulate the process being killed at a step boundary. */
+class KilledError extends Error {
+    name = 'KilledError';
 }
 
 ;// CONCATENATED MODULE: ./lib/src/apply/executor.js
@@ -77064,13 +78642,9 @@ async function actMonitor(s, ctx) {
 
 
 
-/** Thrown by an `afterStep` hook to simulate the process being killed at a step boundary. */
-class KilledError extends Error {
-    name = 'KilledError';
-}
+
+
 const DEFAULT_LOCK_TTL_MS = 15 * 60_000;
-const SATISFIED = { state: 'satisfied' };
-const PENDING = { state: 'pending' };
 const worldOf = (s) => ({
     modelExists: s.modelExists,
     modelTags: { ...(s.modelTags ?? {}) },
@@ -77082,70 +78656,6 @@ const worldOf = (s) => ({
     ...(s.endpoint !== undefined ? { endpoint: s.endpoint } : {}),
     ...(s.monitor !== undefined ? { monitor: s.monitor } : {}),
 });
-const snapshotOf = (w) => w;
-const versionOf = (ref, w) => {
-    const v = (0,build/* resolveRef */.qE)(ref, w);
-    return v === null ? null : w.versions[v] ?? null;
-};
-const tagsHold = (have, want) => Object.entries(want).every(([k, v]) => have[k] === v);
-const vtext = (v) => (v ? `v${v}` : 'nothing');
-/** Does the world already satisfy the step, still need it, or contradict the plan? */
-function checkStep(step, world, planHashValue) {
-    const w = world;
-    const s = step.spec;
-    switch (s.kind) {
-        case 'ensure-model':
-            return w.modelExists ? SATISFIED : PENDING;
-        case 'set-model-tags':
-            if (!w.modelExists)
-                return { state: 'drift', reason: `registered model "${s.model}" does not exist` };
-            return tagsHold(w.modelTags ?? {}, s.tags) ? SATISFIED : PENDING;
-        case 'copy-version':
-            return w.copies.length > 0 && w.strays.length === 0 ? SATISFIED : PENDING;
-        case 'set-tags': {
-            const v = versionOf(s.target, w);
-            if (!v)
-                return PENDING;
-            return tagsHold(v.tags, { ...s.tags, [journal/* JOURNAL */.Ex.planHash(s.environment)]: planHashValue }) ? SATISFIED : PENDING;
-        }
-        case 'record-previous-champion': {
-            const v = versionOf(s.target, w);
-            if (!v)
-                return PENDING;
-            return tagsHold(v.tags, s.tags) ? SATISFIED : PENDING;
-        }
-        case 'move-alias': {
-            const target = (0,build/* resolveRef */.qE)(s.target, world);
-            const current = w.aliases[s.alias] ?? null;
-            if (target !== null && current === target)
-                return SATISFIED;
-            if (current !== s.expectedCurrent) {
-                return { state: 'drift', reason: `alias "${s.alias}" points at ${vtext(current)}; the plan expected ${vtext(s.expectedCurrent)}` };
-            }
-            return PENDING;
-        }
-        case 'transition-stage': {
-            const target = (0,build/* resolveRef */.qE)(s.target, world);
-            const others = w.inStage.filter((v) => v !== target);
-            if (target !== null && w.inStage.includes(target) && (!s.archiveExisting || others.length === 0))
-                return SATISFIED;
-            const unexpected = others.filter((v) => !s.expectedInStage.includes(v));
-            if (unexpected.length) {
-                return {
-                    state: 'drift',
-                    reason: `stage ${s.stage} holds ${unexpected.map(vtext).join(', ')}, which the plan did not expect (it expected ${s.expectedInStage.map(vtext).join(', ') || 'nothing'})`,
-                };
-            }
-            return PENDING;
-        }
-        case 'serving-rollout':
-            return checkRollout(s, (0,build/* resolveRef */.qE)(s.target, world), w.endpoint);
-        case 'restore-endpoint':
-            return checkRestore(s, w.endpoint);
-        case 'ensure-monitor':
-            return checkMonitor(w.monitor);
-    }
-}
 const isRetryable = (e) => e instanceof errors/* ApiError */.hD &&
     (e.details.kind !== 'http' || (e.details.status !== null && (e.details.status >= 500 || e.details.status === 429)));
 const errorText = (e) => (e instanceof Error ? e.message : String(e));
@@ -77171,193 +78681,6 @@ function counting(registry) {
         // Serving and monitor writes are counted by their own clients.
         add: (n) => void (writes += n),
     };
-}
-function endpointContext(ctx, step) {
-    const ports = ctx.options.endpoints;
-    if (!ports)
-        throw new Error(`${step.id}: serving endpoints and monitors need a Databricks workspace client; none is configured`);
-    return {
-        ports,
-        addWrites: ctx.addWrites,
-        progress: (line) => ctx.options.progress?.(line),
-        note: (message) => void ctx.notes.set(step.id, message),
-        heartbeat: () => ctx.keeper.beat(),
-    };
-}
-/** Journal tags that describe this run (not hashed): written with the plan hash, last. */
-const runTags = (ctx, env) => ({
-    [journal/* JOURNAL */.Ex.promotedBy(env)]: ctx.options.actor,
-    [journal/* JOURNAL */.Ex.promotedAt(env)]: ctx.options.now().toISOString(),
-    ...(ctx.options.runUrl ? { [journal/* JOURNAL */.Ex.runUrl(env)]: ctx.options.runUrl } : {}),
-    [journal/* JOURNAL */.Ex.planHash(env)]: ctx.plan.hash,
-});
-/** Tags of later steps that target the copy: set in the create call, saving one call per tag. */
-function piggybackTags(ctx) {
-    const tags = {};
-    for (const step of ctx.plan.steps) {
-        const s = step.spec;
-        if ((s.kind === 'set-tags' || s.kind === 'record-previous-champion') && s.target.kind === 'copy-of') {
-            Object.assign(tags, s.tags);
-            if (s.kind === 'set-tags')
-                Object.assign(tags, runTags(ctx, s.environment));
-        }
-    }
-    return tags;
-}
-async function act(step, w, ctx) {
-    const s = step.spec;
-    const r = ctx.registry;
-    switch (s.kind) {
-        case 'ensure-model':
-            await r.createModel(s.model);
-            return;
-        case 'set-model-tags': {
-            const context = {
-                [journal/* JOURNAL */.Ex.rolledBackBy(s.environment)]: ctx.options.actor,
-                [journal/* JOURNAL */.Ex.rolledBackAt(s.environment)]: ctx.options.now().toISOString(),
-                ...(ctx.options.runUrl ? { [(0,journal/* envTag */.UX)(s.environment, 'rollback_run_url')]: ctx.options.runUrl } : {}),
-            };
-            // Who/when first, the checked tags last: they mark the step done.
-            for (const [key, value] of Object.entries({ ...context, ...s.tags }))
-                await r.setModelTag(s.model, key, value);
-            return;
-        }
-        case 'copy-version': {
-            if (w.copies.length > 0) {
-                // The copy exists; what is left are strays that lost or late writes made beside it.
-                for (const stray of w.strays)
-                    await r.deleteVersion(stray.name, stray.version);
-                const what = w.strays.map((v) => `v${v.version} (${v.status === 'READY' ? 'an unused duplicate' : v.status})`).join(', ');
-                ctx.notes.set(step.id, `kept v${w.copies[0].version}; deleted ${what} that an earlier write left beside it`);
-                return;
-            }
-            // Same server: `models:/<name>/<version>` lets MLflow resolve the source's artifacts and
-            // lineage (run_id, model_id) itself, exactly like MlflowClient.copy_model_version.
-            let source = `models:/${s.from.name}/${s.from.version}`;
-            let runId = null;
-            const extra = {};
-            if (s.artifacts === 'transfer') {
-                if (!ctx.options.transfer) {
-                    throw new Error(`copying between servers needs an artifact transfer from ${s.from.registry} to ${s.registry}; none is configured`);
-                }
-                const moved = await ctx.options.transfer.copy(s.from);
-                source = moved.uri;
-                runId = moved.runId ?? null;
-                extra['mlops_gate.artifact_digest'] = moved.digest;
-            }
-            // Identity and source tags first in the object so they are never dropped; all in one call.
-            await r.createVersion({
-                name: s.model,
-                source,
-                runId,
-                tags: { ...piggybackTags(ctx), ...extra, ...s.tags },
-                description: `Promoted by mlops-gate from ${s.from.name} v${s.from.version}`,
-            });
-            return;
-        }
-        case 'set-tags':
-        case 'record-previous-champion': {
-            const v = versionOf(s.target, w);
-            if (!v)
-                throw new Error(`${step.id}: the destination version does not exist`);
-            const want = s.kind === 'set-tags' ? { ...s.tags, ...runTags(ctx, s.environment) } : s.tags;
-            for (const [key, value] of Object.entries(want)) {
-                const isRunTag = s.kind === 'set-tags' && key in runTags(ctx, s.environment);
-                if (v.tags[key] !== value || isRunTag)
-                    await r.setVersionTag(v.name, v.version, key, value);
-            }
-            return;
-        }
-        case 'move-alias': {
-            const target = (0,build/* resolveRef */.qE)(s.target, snapshotOf(w));
-            if (target === null)
-                throw new Error(`${step.id}: the destination version does not exist`);
-            await r.setAlias(s.model, s.alias, target);
-            return;
-        }
-        case 'transition-stage': {
-            const target = (0,build/* resolveRef */.qE)(s.target, snapshotOf(w));
-            if (target === null)
-                throw new Error(`${step.id}: the destination version does not exist`);
-            await r.transitionStage(s.model, target, s.stage, s.archiveExisting);
-            return;
-        }
-        case 'serving-rollout': {
-            const target = (0,build/* resolveRef */.qE)(s.target, snapshotOf(w));
-            if (target === null)
-                throw new Error(`${step.id}: the destination version does not exist`);
-            await actRollout(s, target, endpointContext(ctx, step));
-            return;
-        }
-        case 'restore-endpoint':
-            await actRestore(s, endpointContext(ctx, step));
-            return;
-        case 'ensure-monitor':
-            await actMonitor(s, endpointContext(ctx, step));
-            return;
-    }
-}
-/** Re-reads exactly the facts the step's postcondition depends on. */
-async function refresh(step, w, ctx) {
-    const s = step.spec;
-    const r = ctx.registry;
-    switch (s.kind) {
-        case 'ensure-model':
-        case 'set-model-tags':
-        case 'move-alias': {
-            const model = await r.getModel(s.model);
-            w.modelExists = model !== null;
-            w.aliases = { ...(model?.aliases ?? {}) };
-            w.modelTags = { ...(model?.tags ?? {}) };
-            return;
-        }
-        case 'copy-version': {
-            const { copies, strays } = (0,build/* splitCopies */.ko)(await r.findVersionsByTag(s.model, s.identityKey, s.identityValue));
-            for (const v of w.strays)
-                delete w.versions[v.version];
-            w.copies = copies;
-            w.strays = strays;
-            for (const v of copies)
-                w.versions[v.version] = v;
-            return;
-        }
-        case 'set-tags':
-        case 'record-previous-champion': {
-            const target = (0,build/* resolveRef */.qE)(s.target, snapshotOf(w));
-            if (target === null)
-                return;
-            const v = await r.getVersion(s.target.name, target);
-            if (v) {
-                w.versions[v.version] = v;
-                w.copies = w.copies.map((c) => (c.version === v.version ? v : c));
-            }
-            return;
-        }
-        case 'transition-stage': {
-            const all = await r.listVersions(s.model);
-            w.inStage = [];
-            for (const v of all) {
-                w.versions[v.version] = v;
-                if (v.stage !== null && v.stage.toLowerCase() === s.stage.toLowerCase())
-                    w.inStage.push(v.version);
-            }
-            w.inStage.sort((a, b) => Number(a) - Number(b));
-            return;
-        }
-        case 'serving-rollout':
-        case 'restore-endpoint': {
-            const ports = ctx.options.endpoints;
-            if (ports)
-                w.endpoint = await ports.serving.getEndpoint(s.endpoint);
-            return;
-        }
-        case 'ensure-monitor': {
-            const ports = ctx.options.endpoints;
-            if (ports?.monitor)
-                w.monitor = await ports.monitor.check(s.request);
-            return;
-        }
-    }
 }
 const stepReport = (step, status, w, extra = {}) => {
     const s = step.spec;
@@ -77521,7 +78844,7 @@ async function executePlan(job, options) {
             const failure = options.expectPlan ? expectationFailure(options.expectPlan, plan) : null;
             outcome = failure
                 ? { plan, report: report(plan, world, 'drift', failure, evaluate(plan, world).steps, 0) }
-                : await executor_converge({ registry, options, plan, addWrites: counter.add, notes: new Map(), keeper }, world, counter.writes, notes);
+                : await executor_converge({ registry, options, plan, addWrites: counter.add, keeper }, world, counter.writes, notes);
         }
     }
     catch (e) {
@@ -77543,8 +78866,10 @@ async function executePlan(job, options) {
     const extra = notes.length ? ` (${notes.join('; ')})` : '';
     return { plan: outcome.plan, report: { ...outcome.report, message: outcome.report.message + extra, writes: counter.writes() } };
 }
-async function executor_converge(ctx, w, writes, notes) {
-    const { plan, options } = ctx;
+async function executor_converge(run, w, writes, notes) {
+    const { plan, options } = run;
+    /** Messages of finished steps (e.g. how a rollout went), by step id. */
+    const stepNotes = new Map();
     const maxAttempts = options.maxAttemptsPerStep ?? 3;
     const steps = [];
     let status = 'applied';
@@ -77558,10 +78883,11 @@ async function executor_converge(ctx, w, writes, notes) {
     };
     for (const [index, step] of plan.steps.entries()) {
         const before = writes();
+        const ctx = { ...run, stepId: step.id, note: (message) => void stepNotes.set(step.id, message) };
         let c = checkStep(step, w, plan.hash);
         if (c.state === 'pending') {
             try {
-                await ctx.keeper.beat();
+                await run.keeper.beat();
             }
             catch (e) {
                 status = 'failed';
@@ -77586,13 +78912,13 @@ async function executor_converge(ctx, w, writes, notes) {
         for (let attempt = 1;; attempt++) {
             let writeError = null;
             try {
-                await act(step, w, ctx);
+                await actStep(step, w, ctx);
             }
             catch (e) {
                 writeError = e;
             }
             try {
-                await refresh(step, w, ctx);
+                await refreshStep(step, w, ctx);
             }
             catch (e) {
                 // Without a fresh read we cannot tell whether the write landed: stop; a re-run converges.
@@ -77634,8 +78960,8 @@ async function executor_converge(ctx, w, writes, notes) {
             writes: stepWrites,
             ...(recovered
                 ? { message: 'the write failed or its answer was lost, but a re-read shows it took effect' }
-                : ctx.notes.has(step.id)
-                    ? { message: ctx.notes.get(step.id) }
+                : stepNotes.has(step.id)
+                    ? { message: stepNotes.get(step.id) }
                     : {}),
         }));
         await options.afterStep?.(step.id, index);
@@ -77650,2927 +78976,21 @@ async function executor_converge(ctx, w, writes, notes) {
 
 /***/ }),
 
-/***/ 2356:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Pt: () => (/* binding */ fileDeps),
-  ro: () => (/* binding */ livePromoteDeps),
-  Wz: () => (/* binding */ renderPromotion)
-});
-
-// UNUSED EXPORTS: actorOf, liveDeps, readInputExample, renderResult, runCli
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./lib/src/errors.js
-var errors = __nccwpck_require__(5071);
-// EXTERNAL MODULE: ./lib/src/invocation.js
-var invocation = __nccwpck_require__(2538);
-;// CONCATENATED MODULE: ./lib/src/platform/http/ledger.js
-// Request accounting shared by every client of one run: reports and benchmarks read totals
-// (requests made, retries, bytes, time) per endpoint label.
-const createRequestLedger = () => {
-    const byEndpoint = new Map();
-    let total = 0;
-    let retries = 0;
-    return {
-        record(entry) {
-            total += 1;
-            if (entry.retry)
-                retries += 1;
-            const stats = byEndpoint.get(entry.endpoint) ?? {
-                count: 0,
-                bytesSent: 0,
-                bytesReceived: 0,
-                totalMs: 0,
-                retries: 0,
-                errors: 0,
-            };
-            stats.count += 1;
-            stats.bytesSent += entry.bytesSent;
-            stats.bytesReceived += entry.bytesReceived;
-            stats.totalMs += entry.ms;
-            if (entry.retry)
-                stats.retries += 1;
-            if (entry.status === null || entry.status >= 400)
-                stats.errors += 1;
-            byEndpoint.set(entry.endpoint, stats);
-        },
-        snapshot() {
-            const copy = {};
-            for (const [endpoint, stats] of [...byEndpoint.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-                copy[endpoint] = { ...stats };
-            }
-            return { total, retries, byEndpoint: copy };
-        },
-    };
-};
-const ID_SEGMENT = /^(\d+|[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
-/**
- * Default endpoint label: `METHOD /path` without the query, with id-like path segments
- * (numbers, long hex run ids, UUIDs) shown as `{id}` so per-endpoint counts group.
- * Adapters that want a template with named parts pass `endpoint` on the request.
- */
-const endpointLabel = (method, pathname) => `${method} ${pathname
-    .split('/')
-    .map((segment) => (ID_SEGMENT.test(segment) ? '{id}' : segment))
-    .join('/')}`;
-
-;// CONCATENATED MODULE: ./lib/src/platform/http/settings.js
-// User-tunable HTTP settings, read from the environment once at the edge.
-
-/** `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (default 60, like the Databricks SDKs' http_timeout_seconds). */
-function httpSettingsFromEnv(env) {
-    const raw = env.MLOPS_GATE_HTTP_TIMEOUT_SECONDS?.trim();
-    if (!raw)
-        return {};
-    const seconds = Number(raw);
-    if (!Number.isFinite(seconds) || seconds <= 0) {
-        throw new errors/* UsageError */.eb(`MLOPS_GATE_HTTP_TIMEOUT_SECONDS must be a positive number of seconds (got "${raw}")`);
-    }
-    return { timeoutMs: Math.round(seconds * 1000) };
-}
-
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./lib/src/platform/http/error-body.js
-// Decodes an error answer into (errorCode, message) from whatever shape the server used.
-// Branching is always on the body's code, never on the status alone: OSS MLflow sends
-// RESOURCE_ALREADY_EXISTS as 400 while the Databricks SDK treats it as a 409-class error.
-const MAX_TEXT = 500;
-const str = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
-/** A short code, not a sentence: `INVALID_STATE`, `invalid_grant`, `Unauthorized`. */
-const looksLikeCode = (s) => /^[A-Za-z][A-Za-z0-9_.-]{1,80}$/.test(s);
-const squeeze = (text) => {
-    const oneLine = text.replace(/\s+/g, ' ').trim();
-    return oneLine.length > MAX_TEXT ? `${oneLine.slice(0, MAX_TEXT)}…` : oneLine;
-};
-const fromJson = (body) => {
-    // Databricks / MLflow: {"error_code": "...", "message": "...", "details": [...]}
-    const errorCode = str(body['error_code']);
-    if (errorCode) {
-        return { errorCode, message: str(body['message']) ?? str(body['error_description']) ?? '' };
-    }
-    // Databricks OAuth variant: {"errorCode": "...", "errorSummary": "..."}
-    const camelCode = str(body['errorCode']);
-    if (camelCode) {
-        return { errorCode: camelCode, message: str(body['errorSummary']) ?? str(body['message']) ?? '' };
-    }
-    const error = body['error'];
-    // OAuth (RFC 6749 §5.2): {"error": "invalid_client", "error_description": "..."}
-    // Legacy Databricks: {"error": "free text"}
-    const errorText = str(error);
-    if (errorText) {
-        const description = str(body['error_description']) ?? str(body['message']);
-        if (looksLikeCode(errorText))
-            return { errorCode: errorText, message: description ?? '' };
-        return { errorCode: null, message: description ? `${errorText}: ${description}` : errorText };
-    }
-    // Nested {"error": {"code": "...", "message": "..."}}
-    if (error && typeof error === 'object') {
-        const nested = error;
-        const code = str(nested['code']) ?? str(nested['error_code']);
-        return { errorCode: code, message: str(nested['message']) ?? '' };
-    }
-    // SCIM: {"detail": "...", "status": "404", "scimType": "..."}
-    const detail = str(body['detail']);
-    if (detail)
-        return { errorCode: str(body['scimType']), message: detail };
-    const message = str(body['message']);
-    if (message)
-        return { errorCode: null, message };
-    return null;
-};
-const decodeErrorBody = (bodyText) => {
-    const trimmed = bodyText.trim();
-    if (trimmed.startsWith('{')) {
-        try {
-            const parsed = JSON.parse(trimmed);
-            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-                const decoded = fromJson(parsed);
-                if (decoded)
-                    return { errorCode: decoded.errorCode, message: squeeze(decoded.message) };
-            }
-        }
-        catch {
-            // not JSON after all: treated as text below
-        }
-    }
-    // Plain text (MLflow basic-auth 401/403), HTML error pages from gateways, or nothing.
-    const looksLikeHtml = /^<(!doctype|html)/i.test(trimmed);
-    return { errorCode: null, message: looksLikeHtml ? '(HTML error page)' : squeeze(trimmed) };
-};
-
-// EXTERNAL MODULE: ./lib/src/platform/http/proxy.js
-var http_proxy = __nccwpck_require__(4025);
-;// CONCATENATED MODULE: ./lib/src/platform/http/redact.js
-// One place that scrubs secrets out of any text before it is logged or put in an error.
-// Two layers: exact known secret values (tokens, passwords the caller knows about) and
-// patterns for secret-shaped things we may not know about (auth headers, `?token=`, JWTs,
-// credentials embedded in URLs).
-const REDACTED = '***';
-/** Query-string / form keys whose values are secrets. */
-const SECRET_PARAM_KEYS = [
-    'token',
-    'access_token',
-    'refresh_token',
-    'id_token',
-    'subject_token',
-    'client_secret',
-    'password',
-    'secret',
-    'api_key',
-    'apikey',
-    'sig',
-    'signature',
-    'code',
-];
-const SECRET_JSON_KEYS = ['access_token', 'refresh_token', 'id_token', 'subject_token', 'client_secret', 'password', 'token'];
-const PATTERNS = [
-    // Header lines or header-ish dumps: `Authorization: Bearer abc`, `proxy-authorization=Basic xyz`.
-    [/\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+)?[^\s"',}]+/gi, `$1$2${REDACTED}`],
-    [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${REDACTED}`],
-    [new RegExp(`([?&;](?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
-    [new RegExp(`^((?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
-    [new RegExp(`("(?:${SECRET_JSON_KEYS.join('|')})"\\s*:\\s*)"[^"]*"`, 'gi'), `$1"${REDACTED}"`],
-    // JWTs (GitHub OIDC tokens, Databricks OAuth access tokens) wherever they appear.
-    [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
-    // Userinfo in URLs: https://user:pass@proxy:8080
-    [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, `$1${REDACTED}@`],
-];
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/**
- * Replaces known secret values and secret-shaped substrings with `***`. Secrets shorter than
- * 4 characters are not replaced verbatim (they would shred ordinary text); the patterns still apply.
- */
-const redact = (text, secrets = []) => {
-    let out = text;
-    const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-    for (const secret of known) {
-        out = out.replace(new RegExp(escapeRegExp(secret), 'g'), REDACTED);
-        const encoded = encodeURIComponent(secret);
-        if (encoded !== secret)
-            out = out.replace(new RegExp(escapeRegExp(encoded), 'g'), REDACTED);
-    }
-    for (const [pattern, replacement] of PATTERNS)
-        out = out.replace(pattern, replacement);
-    return out;
-};
-/**
- * The secret values carried by a set of auth headers: the credential after the scheme, and for
- * Basic also the decoded `user:password` and the password alone.
- */
-const secretsInHeaders = (headers) => {
-    const found = [];
-    for (const [name, value] of Object.entries(headers)) {
-        const lower = name.toLowerCase();
-        if (lower !== 'authorization' && lower !== 'proxy-authorization' && !lower.includes('token') && !lower.includes('secret')) {
-            continue;
-        }
-        found.push(value);
-        const match = /^(\S+)\s+(.+)$/.exec(value);
-        if (!match)
-            continue;
-        const [, scheme, credential] = match;
-        found.push(credential);
-        if (scheme.toLowerCase() === 'basic') {
-            const decoded = Buffer.from(credential, 'base64').toString('utf8');
-            found.push(decoded);
-            const colon = decoded.indexOf(':');
-            if (colon >= 0)
-                found.push(decoded.slice(colon + 1));
-        }
-    }
-    return found;
-};
-/** `path?query` with secret query values redacted; for debug logs. */
-const describeUrlForLog = (url, secrets = []) => redact(`${url.pathname}${url.search}`, secrets);
-
-;// CONCATENATED MODULE: ./lib/src/platform/http/auth.js
-// Auth providers, each built from an explicit env record (nothing here reads process.env).
-// - MLflow OSS: Basic from MLFLOW_TRACKING_USERNAME + MLFLOW_TRACKING_PASSWORD (wins when both
-//   kinds are set, as in mlflow/utils/rest_utils.py), else Bearer MLFLOW_TRACKING_TOKEN, else none.
-// - Databricks: PAT, OAuth M2M (client credentials) or GitHub Actions OIDC token exchange, chosen
-//   by DATABRICKS_AUTH_TYPE or by what is present (the SDK's order: pat, oauth-m2m, github-oidc).
-//   OAuth tokens are cached, refreshed ahead of expiry, and concurrent callers share one refresh.
-// Incomplete configuration raises ConfigError naming the missing variable, before any request.
-
-
-
-
-
-const set = (env, name) => {
-    const value = env[name];
-    return value !== undefined && value.trim() !== '' ? value.trim() : null;
-};
-const missing = (message, hint) => new errors/* ConfigError */.xL([{ severity: 'error', code: 'missing-credential', message, path: '', position: null, ...(hint ? { hint } : {}) }]);
-// ---------------------------------------------------------------------------------------------
-// MLflow
-const mlflowAuthFromEnv = (env) => {
-    const username = set(env, 'MLFLOW_TRACKING_USERNAME');
-    const password = set(env, 'MLFLOW_TRACKING_PASSWORD');
-    const token = set(env, 'MLFLOW_TRACKING_TOKEN');
-    if (username && password) {
-        const header = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-        return { kind: 'basic', headers: async () => ({ authorization: header }) };
-    }
-    if ((username && !password) || (!username && password)) {
-        // MLflow silently ignores half a pair; we say so, because the 401 that follows is confusing.
-        const absent = username ? 'MLFLOW_TRACKING_PASSWORD' : 'MLFLOW_TRACKING_USERNAME';
-        if (!token)
-            throw missing(`MLflow basic auth is incomplete: ${absent} is not set`, 'set both MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN');
-    }
-    if (token)
-        return { kind: 'bearer', headers: async () => ({ authorization: `Bearer ${token}` }) };
-    return { kind: 'none', headers: async () => ({}) };
-};
-const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
-/** Refresh this long before expiry at most (and at most 10% of a token's lifetime). */
-const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
-/** Assumed lifetime when a token endpoint omits expires_in (Databricks documents one hour). */
-const DEFAULT_LIFETIME_S = 3600;
-const normalizeHost = (host) => {
-    const withScheme = /^https?:\/\//i.test(host) ? host : `https://${host}`;
-    return withScheme.replace(/\/+$/, '');
-};
-/** Default fetch: undici's, through the proxy the env record names for that URL. */
-const proxiedFetch = (env) => {
-    const settings = (0,http_proxy/* proxySettingsFromEnv */.zH)(env);
-    const agents = new Map();
-    return async (url, init) => {
-        const proxy = (0,http_proxy/* proxyFor */.iJ)(new URL(url), settings);
-        let dispatcher;
-        if (proxy) {
-            dispatcher = agents.get(proxy.href) ?? new undici/* ProxyAgent */.kT(proxy.href);
-            agents.set(proxy.href, dispatcher);
-        }
-        return (0,undici/* fetch */.hd)(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
-    };
-};
-const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
-    const hostValue = host?.trim() || set(env, 'DATABRICKS_HOST');
-    if (!hostValue)
-        throw missing('Databricks host is not set: DATABRICKS_HOST is empty', 'set DATABRICKS_HOST to the workspace URL, e.g. https://adb-123.4.azuredatabricks.net');
-    const base = normalizeHost(hostValue);
-    const explicit = set(env, 'DATABRICKS_AUTH_TYPE');
-    const token = set(env, 'DATABRICKS_TOKEN');
-    const clientId = set(env, 'DATABRICKS_CLIENT_ID');
-    const clientSecret = set(env, 'DATABRICKS_CLIENT_SECRET');
-    const oidcUrl = set(env, 'ACTIONS_ID_TOKEN_REQUEST_URL');
-    const oidcRequestToken = set(env, 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
-    const kind = (() => {
-        if (explicit) {
-            if (explicit === 'pat' || explicit === 'oauth-m2m' || explicit === 'github-oidc')
-                return explicit;
-            throw missing(`DATABRICKS_AUTH_TYPE "${explicit}" is not supported here`, 'use pat, oauth-m2m or github-oidc');
-        }
-        if (token)
-            return 'pat';
-        if (clientId && clientSecret)
-            return 'oauth-m2m';
-        if (clientId && oidcUrl && oidcRequestToken)
-            return 'github-oidc';
-        if (clientSecret && !clientId)
-            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_ID is not set');
-        if (clientId) {
-            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_SECRET is not set (and no GitHub OIDC token is available)', 'set DATABRICKS_CLIENT_SECRET for OAuth M2M, or grant the job `permissions: id-token: write` for GitHub OIDC');
-        }
-        throw missing('No Databricks credentials: set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET, or DATABRICKS_CLIENT_ID with DATABRICKS_AUTH_TYPE=github-oidc');
-    })();
-    if (kind === 'pat') {
-        if (!token)
-            throw missing('DATABRICKS_AUTH_TYPE=pat but DATABRICKS_TOKEN is not set');
-        return { kind, headers: async () => ({ authorization: `Bearer ${token}` }), invalidate: () => undefined };
-    }
-    if (!clientId)
-        throw missing(`DATABRICKS_AUTH_TYPE=${kind} but DATABRICKS_CLIENT_ID is not set`);
-    if (kind === 'oauth-m2m' && !clientSecret)
-        throw missing('DATABRICKS_AUTH_TYPE=oauth-m2m but DATABRICKS_CLIENT_SECRET is not set');
-    if (kind === 'github-oidc' && (!oidcUrl || !oidcRequestToken)) {
-        throw missing(`DATABRICKS_AUTH_TYPE=github-oidc but ${!oidcUrl ? 'ACTIONS_ID_TOKEN_REQUEST_URL' : 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'} is not set`, 'GitHub sets it only when the job has `permissions: id-token: write`');
-    }
-    const fetchFn = fetchImpl ?? proxiedFetch(env);
-    const now = options.now ?? Date.now;
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    const scope = options.scope ?? 'all-apis';
-    const secrets = new Set([clientSecret, oidcRequestToken].filter((s) => s !== null));
-    const scrub = (text) => redact(text, secrets);
-    const credentialHint = kind === 'oauth-m2m'
-        ? 'check DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET'
-        : 'check DATABRICKS_CLIENT_ID and the service principal federation policy (issuer, subject, audience)';
-    /** One call to an auth endpoint with a small retry on 429/5xx/transport failures. */
-    const call = async (what, url, init) => {
-        const path = new URL(url).pathname;
-        const maxAttempts = 3;
-        for (let attempt = 1;; attempt += 1) {
-            let status;
-            let text;
-            try {
-                const res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-                status = res.status;
-                text = await res.text();
-            }
-            catch (cause) {
-                if (attempt < maxAttempts) {
-                    await new Promise((r) => setTimeout(r, 200 * attempt));
-                    continue;
-                }
-                const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-                const error = new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)} (${attempt} attempts)`), {
-                    errorCode: null,
-                    status: null,
-                    method: init.method,
-                    url: `${new URL(url).origin}${path}`,
-                    kind: timedOut ? 'timeout' : 'transport',
-                    attempts: attempt,
-                });
-                Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
-                throw error;
-            }
-            if ((status === 429 || status >= 500) && attempt < maxAttempts) {
-                await new Promise((r) => setTimeout(r, 200 * attempt));
-                continue;
-            }
-            const fail = (detail, errorCode) => new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path}: ${detail} (${attempt} attempt${attempt === 1 ? '' : 's'})`), {
-                errorCode,
-                status,
-                method: init.method,
-                url: `${new URL(url).origin}${path}`,
-                kind: 'http',
-                attempts: attempt,
-            });
-            if (status < 200 || status >= 300) {
-                const decoded = decodeErrorBody(text);
-                const hint = status === 400 || status === 401 || status === 403 ? ` — ${credentialHint}` : '';
-                throw fail(`HTTP ${status} ${decoded.errorCode ?? ''}${decoded.message ? `: ${decoded.message}` : ''}${hint}`.replace(/ :/, ':'), decoded.errorCode);
-            }
-            try {
-                const parsed = JSON.parse(text);
-                if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-                    return parsed;
-            }
-            catch {
-                // fall through
-            }
-            throw fail(`HTTP ${status} but the body is not a JSON object`, null);
-        }
-    };
-    let tokenEndpoint = null;
-    const discoverTokenEndpoint = () => {
-        tokenEndpoint ??= call('Databricks OIDC discovery', `${base}/oidc/.well-known/oauth-authorization-server`, {
-            method: 'GET',
-            headers: { accept: 'application/json' },
-        }).then((doc) => {
-            const endpoint = doc['token_endpoint'];
-            if (typeof endpoint !== 'string' || endpoint === '') {
-                throw new errors/* ApiError */.hD(`Databricks OIDC discovery: ${base}/oidc/.well-known/oauth-authorization-server has no token_endpoint`, {
-                    errorCode: null,
-                    status: 200,
-                    method: 'GET',
-                    url: `${base}/oidc/.well-known/oauth-authorization-server`,
-                    kind: 'http',
-                    attempts: 1,
-                });
-            }
-            return endpoint;
-        });
-        tokenEndpoint.catch(() => {
-            tokenEndpoint = null; // a failed discovery is retried on the next call
-        });
-        return tokenEndpoint;
-    };
-    const form = (fields) => new URLSearchParams(fields).toString();
-    const fetchGithubIdToken = async (audience) => {
-        const url = new URL(oidcUrl);
-        url.searchParams.set('audience', audience);
-        const body = await call('GitHub OIDC token request', url.href, {
-            method: 'GET',
-            headers: { authorization: `Bearer ${oidcRequestToken}`, accept: 'application/json' },
-        });
-        const value = body['value'];
-        if (typeof value !== 'string' || value === '') {
-            throw new errors/* ApiError */.hD('GitHub OIDC token request: the answer has no "value" (is `permissions: id-token: write` set on the job?)', {
-                errorCode: null,
-                status: 200,
-                method: 'GET',
-                url: `${url.origin}${url.pathname}`,
-                kind: 'http',
-                attempts: 1,
-            });
-        }
-        secrets.add(value);
-        return value;
-    };
-    const requestToken = async () => {
-        const endpoint = await discoverTokenEndpoint();
-        let body;
-        if (kind === 'oauth-m2m') {
-            const basic = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
-            secrets.add(basic);
-            body = await call('Databricks OAuth M2M token request', endpoint, {
-                method: 'POST',
-                headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-                body: form({ grant_type: 'client_credentials', scope }),
-            });
-        }
-        else {
-            // Audience: DATABRICKS_TOKEN_AUDIENCE, else the token endpoint URL (databricks-sdk-py
-            // credentials_provider._oidc_credentials_provider). A fresh GitHub JWT per exchange: they are short-lived.
-            const audience = set(env, 'DATABRICKS_TOKEN_AUDIENCE') ?? endpoint;
-            const jwt = await fetchGithubIdToken(audience);
-            body = await call('Databricks OIDC token exchange', endpoint, {
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-                body: form({
-                    grant_type: TOKEN_EXCHANGE_GRANT,
-                    subject_token_type: JWT_TOKEN_TYPE,
-                    subject_token: jwt,
-                    scope,
-                    client_id: clientId,
-                }),
-            });
-        }
-        const accessToken = body['access_token'];
-        if (typeof accessToken !== 'string' || accessToken === '') {
-            throw new errors/* ApiError */.hD(`Databricks ${kind} token request: the answer has no access_token`, {
-                errorCode: null,
-                status: 200,
-                method: 'POST',
-                url: endpoint,
-                kind: 'http',
-                attempts: 1,
-            });
-        }
-        secrets.add(accessToken);
-        const rawType = typeof body['token_type'] === 'string' ? body['token_type'] : 'Bearer';
-        const tokenType = rawType.toLowerCase() === 'bearer' ? 'Bearer' : rawType;
-        const expiresIn = Number(body['expires_in']);
-        const lifetimeMs = (Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_S) * 1000;
-        const issuedAt = now();
-        const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs / 10);
-        return { header: `${tokenType} ${accessToken}`, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin };
-    };
-    let cached = null;
-    let inFlight = null;
-    const currentToken = async () => {
-        if (cached && now() < cached.refreshAt)
-            return cached;
-        // Single flight: every caller waiting for a refresh shares this one request.
-        inFlight ??= requestToken()
-            .then((t) => {
-            cached = t;
-            return t;
-        })
-            .finally(() => {
-            inFlight = null;
-        });
-        return inFlight;
-    };
-    return {
-        kind,
-        headers: async () => ({ authorization: (await currentToken()).header }),
-        invalidate: () => {
-            cached = null;
-        },
-    };
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/http/client.js
-// The one HTTP client every platform adapter talks through (undici underneath): auth headers,
-// retries with backoff and Retry-After, per-attempt timeouts, an overall retry deadline, a
-// per-host concurrency queue, proxies from an explicit env record, request accounting and
-// redacted debug logging. See docs/http.md for the behaviour matrix.
-
-
-
-
-
-
-const DEFAULTS = {
-    timeoutMs: 60_000,
-    retryDeadlineMs: 300_000,
-    maxAttempts: 6,
-    backoffBaseMs: 250,
-    backoffMaxMs: 10_000,
-    maxRetryAfterMs: 60_000,
-    retryAfterJitterMs: 250,
-    maxConcurrentPerHost: 8,
-    userAgent: 'mlops-gate',
-};
-const IDEMPOTENT_BY_DEFAULT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
-/** The server did not process the request: safe to retry whatever the method. */
-const ALWAYS_RETRY = new Set([429, 503]);
-/** May have been processed: only retried for idempotent requests. */
-const RETRY_IF_IDEMPOTENT = new Set([500, 502, 504]);
-/** Fair FIFO queue bounding in-flight work. */
-class Slots {
-    limit;
-    active = 0;
-    waiting = [];
-    constructor(limit) {
-        this.limit = limit;
-    }
-    async acquire() {
-        if (this.active < this.limit) {
-            this.active += 1;
-            return;
-        }
-        await new Promise((resolve) => this.waiting.push(resolve));
-    }
-    release() {
-        const next = this.waiting.shift();
-        if (next)
-            next(); // the slot passes straight to the next in line
-        else
-            this.active -= 1;
-    }
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** `Retry-After` as delay-seconds or an HTTP-date; null when absent or unparseable. */
-const parseRetryAfter = (value, nowMs) => {
-    if (value === undefined)
-        return null;
-    const trimmed = value.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
-        return Math.round(Number(trimmed) * 1000);
-    const date = Date.parse(trimmed);
-    if (Number.isNaN(date))
-        return null;
-    return Math.max(0, date - nowMs);
-};
-const flattenHeaders = (headers) => {
-    const out = {};
-    for (const [name, value] of Object.entries(headers)) {
-        if (value === undefined)
-            continue;
-        out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    return out;
-};
-const buildUrl = (base, path, query) => {
-    const url = /^https?:\/\//i.test(path)
-        ? new URL(path)
-        : new URL(`${base.pathname.replace(/\/$/, '')}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
-    for (const [key, value] of Object.entries(query ?? {})) {
-        if (value === undefined)
-            continue;
-        if (Array.isArray(value))
-            for (const item of value)
-                url.searchParams.append(key, item);
-        else
-            url.searchParams.append(key, String(value));
-    }
-    return url;
-};
-const encodeBody = (body) => {
-    if (body === undefined)
-        return { payload: undefined, contentType: null };
-    if (body instanceof Uint8Array)
-        return { payload: body, contentType: 'application/octet-stream' };
-    if (typeof body === 'string')
-        return { payload: body, contentType: 'text/plain; charset=utf-8' };
-    return { payload: JSON.stringify(body), contentType: 'application/json' };
-};
-const byteLength = (payload) => payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-const causeCode = (cause) => {
-    if (cause && typeof cause === 'object') {
-        const withCode = cause;
-        if (typeof withCode.code === 'string' && withCode.code !== 'UND_ERR_SOCKET')
-            return withCode.code;
-        const inner = withCode.cause;
-        if (inner && typeof inner.code === 'string')
-            return inner.code;
-        if (typeof withCode.code === 'string')
-            return withCode.code;
-        if (typeof withCode.message === 'string')
-            return withCode.message;
-    }
-    return String(cause);
-};
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const createHttpClient = (options) => {
-    const base = new URL(options.baseUrl);
-    const cfg = { ...DEFAULTS, ...stripUndefined(options) };
-    const proxySettings = (0,http_proxy/* proxySettingsFromEnv */.zH)(options.env ?? {});
-    const random = options.random ?? Math.random;
-    const dispatchers = new Map();
-    const slots = new Map();
-    const knownSecrets = new Set(options.secrets ?? []);
-    for (const proxy of [proxySettings.httpProxy, proxySettings.httpsProxy]) {
-        if (proxy?.password)
-            knownSecrets.add(decodeURIComponent(proxy.password));
-    }
-    const scrub = (text) => redact(text, knownSecrets);
-    const log = (line) => options.logger?.debug(scrub(line));
-    const dispatcherFor = (url) => {
-        const existing = dispatchers.get(url.origin);
-        if (existing)
-            return existing;
-        const common = {
-            keepAliveTimeout: 4_000,
-            // Our own AbortSignal enforces the per-attempt timeout; undici's phase timers stay out of the way.
-            headersTimeout: 0,
-            bodyTimeout: 0,
-        };
-        const proxy = (0,http_proxy/* proxyFor */.iJ)(url, proxySettings);
-        const dispatcher = proxy
-            ? new undici/* ProxyAgent */.kT({ uri: proxy.href, connections: cfg.maxConcurrentPerHost, ...common })
-            : new undici/* Pool */.bC(url.origin, { connections: cfg.maxConcurrentPerHost, ...common });
-        log(`http: ${url.origin} ${proxy ? `via proxy ${proxy.origin}` : 'direct'}`);
-        dispatchers.set(url.origin, dispatcher);
-        return dispatcher;
-    };
-    const slotsFor = (url) => {
-        let s = slots.get(url.origin);
-        if (!s) {
-            s = new Slots(cfg.maxConcurrentPerHost);
-            slots.set(url.origin, s);
-        }
-        return s;
-    };
-    const attemptOnce = async (url, req, headers, payload) => {
-        const timeoutMs = req.timeoutMs ?? cfg.timeoutMs;
-        const controller = new AbortController();
-        const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
-        const bytesSent = byteLength(payload);
-        try {
-            const res = await (0,undici/* request */.Em)(url, {
-                method: req.method,
-                headers,
-                body: payload,
-                dispatcher: dispatcherFor(url),
-                signal: controller.signal,
-            });
-            const body = Buffer.from(await res.body.arrayBuffer());
-            return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body, bytesSent };
-        }
-        catch (cause) {
-            return { type: 'failure', kind: controller.signal.aborted ? 'timeout' : 'transport', cause, bytesSent };
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    };
-    const parseBody = (res, req) => {
-        const type = req.responseType ?? 'json';
-        if (type === 'bytes')
-            return new Uint8Array(res.body);
-        const text = res.body.toString('utf8');
-        if (type === 'text')
-            return text;
-        if (text.trim() === '')
-            return {};
-        return JSON.parse(text);
-    };
-    const request = async (req) => {
-        const url = buildUrl(base, req.path, req.query);
-        const method = req.method;
-        const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
-        const endpoint = req.endpoint ?? endpointLabel(method, url.pathname);
-        const where = `${method} ${url.pathname}`;
-        const errorUrl = `${url.origin}${url.pathname}`;
-        const { payload, contentType } = encodeBody(req.body);
-        const startedAt = Date.now();
-        const deadline = startedAt + cfg.retryDeadlineMs;
-        let attempt = 0;
-        let authRefreshed = false;
-        for (;;) {
-            attempt += 1;
-            // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
-            // (e.g. a presigned artifact URL on cloud storage).
-            const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
-            for (const secret of secretsInHeaders(authHeaders))
-                knownSecrets.add(secret);
-            const headers = {
-                'user-agent': cfg.userAgent,
-                accept: req.responseType === 'json' || req.responseType === undefined ? 'application/json' : '*/*',
-                ...(contentType ? { 'content-type': contentType } : {}),
-                ...options.defaultHeaders,
-                ...req.headers,
-                ...authHeaders,
-            };
-            const hostSlots = slotsFor(url);
-            await hostSlots.acquire();
-            const t0 = performance.now();
-            let outcome;
-            try {
-                log(`http → ${method} ${describeUrlForLog(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
-                outcome = await attemptOnce(url, req, headers, payload);
-            }
-            finally {
-                hostSlots.release();
-            }
-            const ms = performance.now() - t0;
-            options.ledger?.record({
-                host: url.host,
-                endpoint,
-                status: outcome.type === 'response' ? outcome.status : null,
-                bytesSent: outcome.bytesSent,
-                bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : 0,
-                ms,
-                retry: attempt > 1,
-            });
-            if (outcome.type === 'response') {
-                log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
-                if (outcome.status >= 200 && outcome.status < 300) {
-                    let body;
-                    try {
-                        body = parseBody(outcome, req);
-                    }
-                    catch {
-                        throw new errors/* ApiError */.hD(scrub(`${where}: HTTP ${outcome.status} but the body is not valid JSON (${plural(attempt, 'attempt')})`), { errorCode: null, status: outcome.status, method, url: errorUrl, kind: 'http', attempts: attempt });
-                    }
-                    return { status: outcome.status, headers: outcome.headers, body: body };
-                }
-            }
-            else {
-                log(`http ✗ ${where} ${outcome.kind}: ${causeCode(outcome.cause)} after ${Math.round(ms)} ms`);
-            }
-            // A token the server rejected: drop it and try once more with a fresh one.
-            if (outcome.type === 'response' &&
-                outcome.status === 401 &&
-                options.auth?.invalidate &&
-                !authRefreshed &&
-                attempt < cfg.maxAttempts) {
-                authRefreshed = true;
-                options.auth.invalidate();
-                log(`http ↻ ${where}: 401, refreshing credentials and retrying once`);
-                continue;
-            }
-            const retryable = outcome.type === 'response'
-                ? ALWAYS_RETRY.has(outcome.status) || (idempotent && RETRY_IF_IDEMPOTENT.has(outcome.status))
-                : idempotent;
-            const delay = retryable ? retryDelay(outcome, attempt) : 0;
-            const pastDeadline = retryable && Date.now() + delay > deadline;
-            if (!retryable || attempt >= cfg.maxAttempts || pastDeadline) {
-                const suffix = pastDeadline
-                    ? `; gave up: the next retry would pass the ${Math.round(cfg.retryDeadlineMs / 1000)} s retry deadline`
-                    : '';
-                throw buildError(outcome, { where, method, errorUrl, attempt, timeoutMs: req.timeoutMs ?? cfg.timeoutMs, suffix });
-            }
-            log(`http ↻ ${where}: retry ${attempt + 1}/${cfg.maxAttempts} in ${Math.round(delay)} ms`);
-            await sleep(delay);
-        }
-    };
-    const retryDelay = (outcome, attempt) => {
-        if (outcome.type === 'response' && ALWAYS_RETRY.has(outcome.status)) {
-            const retryAfter = parseRetryAfter(outcome.headers['retry-after'], Date.now());
-            if (retryAfter !== null)
-                return Math.min(retryAfter, cfg.maxRetryAfterMs) + random() * cfg.retryAfterJitterMs;
-        }
-        // Exponential with "equal jitter": half fixed, half random, so waits never collapse to zero.
-        const exp = Math.min(cfg.backoffMaxMs, cfg.backoffBaseMs * 2 ** (attempt - 1));
-        return exp / 2 + random() * (exp / 2);
-    };
-    const buildError = (outcome, ctx) => {
-        const attempts = `(${plural(ctx.attempt, 'attempt')})`;
-        if (outcome.type === 'failure') {
-            const message = outcome.kind === 'timeout'
-                ? `${ctx.where}: no complete answer from ${new URL(ctx.errorUrl).host} within ${ctx.timeoutMs} ms ${attempts}${ctx.suffix}`
-                : `${ctx.where}: could not reach ${new URL(ctx.errorUrl).host}: ${causeCode(outcome.cause)} ${attempts}${ctx.suffix}`;
-            const error = new errors/* ApiError */.hD(scrub(message), {
-                errorCode: null,
-                status: null,
-                method: ctx.method,
-                url: ctx.errorUrl,
-                kind: outcome.kind,
-                attempts: ctx.attempt,
-            });
-            Object.defineProperty(error, 'cause', { value: outcome.cause, enumerable: false });
-            return error;
-        }
-        const decoded = decodeErrorBody(outcome.body.toString('utf8'));
-        const label = decoded.errorCode ?? statusText(outcome.status);
-        const text = decoded.message ? `: ${decoded.message}` : '';
-        const hint = outcome.status === 401
-            ? ' — the server rejected the credentials; check the token or username/password it was given'
-            : outcome.status === 403
-                ? ' — the credentials are valid but lack permission for this call'
-                : '';
-        return new errors/* ApiError */.hD(scrub(`${ctx.where}: HTTP ${outcome.status} ${label}${text}${hint} ${attempts}${ctx.suffix}`), {
-            errorCode: decoded.errorCode,
-            status: outcome.status,
-            method: ctx.method,
-            url: ctx.errorUrl,
-            kind: 'http',
-            attempts: ctx.attempt,
-        });
-    };
-    return {
-        baseUrl: base.href.replace(/\/$/, ''),
-        request,
-        async close() {
-            const all = [...dispatchers.values()];
-            dispatchers.clear();
-            await Promise.all(all.map((d) => d.close()));
-        },
-    };
-};
-const STATUS_TEXT = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    409: 'Conflict',
-    429: 'Too Many Requests',
-    500: 'Internal Server Error',
-    502: 'Bad Gateway',
-    503: 'Service Unavailable',
-    504: 'Gateway Timeout',
-};
-const statusText = (status) => STATUS_TEXT[status] ?? 'error';
-function stripUndefined(o) {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./lib/src/platform/mlflow/wire.js
-// MLflow REST wire shapes (protos/model_registry.proto, protos/service.proto as served by the OSS
-// tracking server) and their mapping to the typed evidence. Pure: no I/O.
-/** The registry answered, but not with something we can use (kind `invalid` in evidence). */
-class RegistryAnswerError extends Error {
-    name = 'RegistryAnswerError';
-}
-const VERSION_STATUSES = new Set(['READY', 'PENDING_REGISTRATION', 'FAILED_REGISTRATION']);
-const RUN_STATUSES = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
-/** A registered model's versions page in the MLflow UI. */
-const versionUrl = (trackingUri, name, version) => `${trackingUri.replace(/\/$/, '')}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
-const runUrl = (trackingUri, experimentId, runId) => experimentId
-    ? `${trackingUri.replace(/\/$/, '')}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`
-    : `${trackingUri.replace(/\/$/, '')}/#/runs/${encodeURIComponent(runId)}`;
-const tagsToRecord = (tags) => {
-    const out = {};
-    for (const t of tags ?? [])
-        if (typeof t.key === 'string')
-            out[t.key] = t.value ?? '';
-    return out;
-};
-/** `models:/m-<hex>` is an MLflow 3 logged model; `models:/<name>/<version>` is not. */
-const loggedModelIdOf = (source) => {
-    const match = /^models:\/(m-[0-9a-f]+)\/?$/i.exec(source);
-    return match ? match[1] : null;
-};
-/** `runs:/<run_id>/<path>` → its parts; null for other schemes. */
-const parseRunsUri = (source) => {
-    const match = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
-    return match ? { runId: match[1], path: match[2].replace(/\/+$/, '') } : null;
-};
-const aliasNames = (aliases) => (aliases ?? [])
-    .map((a) => (typeof a === 'string' ? a : a.alias))
-    .filter((a) => typeof a === 'string')
-    .sort();
-/**
- * Map a wire ModelVersion. `aliasesOverride` supplies aliases from the registered model when the
- * answer came from `model-versions/search`, which does not include them on OSS.
- */
-const toVersionInfo = (wire, trackingUri, aliasesOverride) => {
-    if (!wire || typeof wire.name !== 'string' || (typeof wire.version !== 'string' && typeof wire.version !== 'number')) {
-        throw new RegistryAnswerError('the registry returned a model version without a name or version number');
-    }
-    const version = String(wire.version);
-    const status = wire.status ?? 'READY';
-    if (!VERSION_STATUSES.has(status)) {
-        throw new RegistryAnswerError(`model version ${wire.name}/${version} has an unknown status "${status}"`);
-    }
-    const source = wire.source ?? '';
-    const runId = wire.run_id && wire.run_id.trim() !== '' ? wire.run_id : null;
-    return {
-        name: wire.name,
-        version,
-        status: status,
-        description: wire.description && wire.description !== '' ? wire.description : null,
-        tags: tagsToRecord(wire.tags),
-        aliases: aliasesOverride ? [...aliasesOverride].sort() : aliasNames(wire.aliases),
-        source,
-        runId,
-        // The OSS server does not echo model_id; an MLflow 3 source names it.
-        modelId: wire.model_id && wire.model_id !== '' ? wire.model_id : loggedModelIdOf(source),
-        createdAtMs: typeof wire.creation_timestamp === 'number' ? wire.creation_timestamp : null,
-        url: versionUrl(trackingUri, wire.name, version),
-    };
-};
-/** Aliases of one version, from a registered model's `aliases: [{alias, version}]`. */
-const aliasesByVersion = (model) => {
-    const out = new Map();
-    for (const a of model?.aliases ?? []) {
-        if (typeof a.alias !== 'string' || a.version === undefined)
-            continue;
-        const key = String(a.version);
-        out.set(key, [...(out.get(key) ?? []), a.alias]);
-    }
-    return out;
-};
-const metricNumber = (value) => {
-    if (typeof value === 'number')
-        return value;
-    // proto JSON may spell non-finite doubles as strings
-    if (value === 'NaN')
-        return Number.NaN;
-    if (value === 'Infinity')
-        return Number.POSITIVE_INFINITY;
-    if (value === '-Infinity')
-        return Number.NEGATIVE_INFINITY;
-    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
-        return Number(value);
-    return null;
-};
-const toRunInfo = (wire, trackingUri) => {
-    const info = wire?.info;
-    const runId = info?.run_id ?? info?.run_uuid;
-    if (!info || typeof runId !== 'string')
-        throw new RegistryAnswerError('the tracking server returned a run without an id');
-    const status = info.status ?? '';
-    if (!RUN_STATUSES.has(status))
-        throw new RegistryAnswerError(`run ${runId} has an unknown status "${status}"`);
-    // The server already sends the latest value per key; if a key repeats, the highest
-    // (step, timestamp) wins, which is MLflow's own definition of "latest".
-    const latest = new Map();
-    for (const m of wire?.data?.metrics ?? []) {
-        const value = metricNumber(m.value);
-        if (typeof m.key !== 'string' || value === null)
-            continue;
-        const step = m.step ?? 0;
-        const timestamp = m.timestamp ?? 0;
-        const seen = latest.get(m.key);
-        if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) {
-            latest.set(m.key, { value, step, timestamp });
-        }
-    }
-    const metrics = {};
-    for (const [key, m] of [...latest.entries()].sort(([a], [b]) => a.localeCompare(b)))
-        metrics[key] = m.value;
-    return {
-        runId,
-        status: status,
-        startTimeMs: typeof info.start_time === 'number' ? info.start_time : null,
-        endTimeMs: typeof info.end_time === 'number' ? info.end_time : null,
-        metrics,
-        params: tagsToRecord(wire?.data?.params),
-        tags: tagsToRecord(wire?.data?.tags),
-        url: runUrl(trackingUri, info.experiment_id ?? null, runId),
-    };
-};
-/** An MLflow search-filter string literal. MLflow accepts '...' or "..." and has no escapes. */
-const filterLiteral = (value) => {
-    if (!value.includes("'"))
-        return `'${value}'`;
-    if (!value.includes('"'))
-        return `"${value}"`;
-    throw new RegistryAnswerError(`cannot search for ${JSON.stringify(value)}: it contains both quote characters`);
-};
-/** `tags.<key>`, backquoted when the key is not a plain identifier (dots, spaces, dashes). */
-const filterTagKey = (key) => {
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-        return `tags.${key}`;
-    if (key.includes('`'))
-        throw new RegistryAnswerError(`cannot search for tag key ${JSON.stringify(key)}: it contains a backquote`);
-    return `tags.\`${key}\``;
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/mlflow/mlmodel.js
-// The `MLmodel` file (YAML) → ModelSignature. MLflow stores `signature.inputs` / `outputs` as JSON
-// *strings* of column specs (`{"name", "type", "required"}`) or tensor specs
-// (`{"name"?, "type": "tensor", "tensor-spec": {"dtype", "shape"}}`). Pure: no I/O.
-
-
-const isRecord = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** A readable name for a column type, including MLflow's nested array/object/map types. */
-const typeName = (spec) => {
-    const type = spec['type'];
-    if (type === 'tensor') {
-        const tensor = spec['tensor-spec'];
-        const dtype = isRecord(tensor) && typeof tensor['dtype'] === 'string' ? tensor['dtype'] : 'unknown';
-        return `tensor:${dtype}`;
-    }
-    if (type === 'array' && isRecord(spec['items']))
-        return `array<${typeName(spec['items'])}>`;
-    if (type === 'map' && isRecord(spec['values']))
-        return `map<string,${typeName(spec['values'])}>`;
-    if (type === 'object' && isRecord(spec['properties'])) {
-        const props = Object.entries(spec['properties'])
-            .filter((e) => isRecord(e[1]))
-            .map(([k, v]) => `${k}:${typeName(v)}`);
-        return `object<${props.join(',')}>`;
-    }
-    if (typeof type === 'string')
-        return type;
-    if (isRecord(type))
-        return typeName(type); // older nested form {"type": {"type": "array", ...}}
-    throw new RegistryAnswerError(`MLmodel signature column has no type: ${JSON.stringify(spec)}`);
-};
-const parseSpecs = (raw, which) => {
-    if (raw === undefined || raw === null || raw === '')
-        return null;
-    let specs = raw;
-    if (typeof raw === 'string') {
-        try {
-            specs = JSON.parse(raw);
-        }
-        catch {
-            throw new RegistryAnswerError(`MLmodel signature.${which} is not valid JSON`);
-        }
-    }
-    if (!Array.isArray(specs))
-        throw new RegistryAnswerError(`MLmodel signature.${which} is not a list of column specs`);
-    return specs.map((spec) => {
-        if (!isRecord(spec))
-            throw new RegistryAnswerError(`MLmodel signature.${which} has a non-object entry`);
-        return {
-            name: typeof spec['name'] === 'string' ? spec['name'] : null,
-            type: typeName(spec),
-            // MLflow: a column is required unless it says otherwise.
-            required: spec['required'] !== false,
-        };
-    });
-};
-/** null when the MLmodel has no signature. Throws RegistryAnswerError when the file is not an MLmodel. */
-const signatureFromMlmodel = (text) => {
-    let doc;
-    try {
-        doc = (0,dist/* parse */.qg)(text);
-    }
-    catch (e) {
-        throw new RegistryAnswerError(`MLmodel is not valid YAML: ${e.message.split('\n')[0]}`);
-    }
-    if (!isRecord(doc) || !('flavors' in doc || 'signature' in doc || 'model_uuid' in doc)) {
-        throw new RegistryAnswerError('the file served as MLmodel does not look like an MLmodel file');
-    }
-    const signature = doc['signature'];
-    if (!isRecord(signature))
-        return null;
-    const example = doc['saved_input_example_info'];
-    const examplePath = isRecord(example) && typeof example['artifact_path'] === 'string' ? example['artifact_path'] : null;
-    return {
-        inputs: parseSpecs(signature['inputs'], 'inputs'),
-        outputs: parseSpecs(signature['outputs'], 'outputs'),
-        inputExamplePath: examplePath,
-    };
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/mlflow/adapter.js
-// Registry, run and artifact readers for an open-source MLflow tracking server, over the HTTP port.
-// Errors are decided on the body's `error_code`, never on the HTTP status alone (OSS MLflow sends a
-// missing alias as INVALID_PARAMETER_VALUE/400 and a missing model as RESOURCE_DOES_NOT_EXIST/404).
-
-
-
-const API = '/api/2.0/mlflow';
-/** RESOURCE_DOES_NOT_EXIST → null; anything else propagates. */
-const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
-/** OSS `sqlalchemy_store.get_model_version_by_alias`: "Registered model alias <a> not found." */
-const isMissingAlias = (e) => (0,errors/* hasErrorCode */.Ue)(e, 'INVALID_PARAMETER_VALUE') && /alias .* not found/i.test(e.message);
-const createMlflowPorts = (options) => {
-    const { http } = options;
-    const trackingUri = (options.trackingUri ?? http.baseUrl).replace(/\/$/, '');
-    const pageSize = options.pageSize ?? 200;
-    const getJson = async (path, query) => (await http.request({ method: 'GET', path: `${API}${path}`, query, endpoint: `GET ${API}${path}` })).body;
-    const getRegisteredModel = (name) => orNull(getJson('/registered-models/get', { name }).then((b) => {
-        if (!b.registered_model)
-            throw new RegistryAnswerError(`registered-models/get for "${name}" returned no registered_model`);
-        return b.registered_model;
-    }));
-    /** One page of `model-versions/search`, newest version first. */
-    const searchPage = (filter, maxResults, pageToken) => getJson('/model-versions/search', { filter, order_by: 'version_number DESC', max_results: maxResults, page_token: pageToken });
-    const registry = {
-        async getVersion(name, version) {
-            const body = await orNull(getJson('/model-versions/get', { name, version }));
-            return body ? toVersionInfo(body.model_version, trackingUri) : null;
-        },
-        async getVersionByAlias(name, alias) {
-            try {
-                const body = await getJson('/registered-models/alias', { name, alias });
-                return toVersionInfo(body.model_version, trackingUri);
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST') || isMissingAlias(e))
-                    return null;
-                throw e;
-            }
-        },
-        // One request: registered-models/get carries the latest version of each stage (the max of those
-        // is the latest overall) and every alias, which model-versions/search does not return on OSS.
-        async getLatestVersion(name) {
-            const model = await getRegisteredModel(name);
-            if (!model)
-                return null;
-            const latest = [...(model.latest_versions ?? [])].sort((a, b) => Number(b.version) - Number(a.version))[0];
-            const aliases = aliasesByVersion(model);
-            if (latest)
-                return toVersionInfo(latest, trackingUri, aliases.get(String(latest.version)) ?? []);
-            // latest_versions is a stage-era field; should a server stop sending it, ask search instead.
-            const page = await searchPage(`name=${filterLiteral(name)}`, 1, undefined);
-            const first = page.model_versions?.[0];
-            return first ? toVersionInfo(first, trackingUri, aliases.get(String(first.version)) ?? []) : null;
-        },
-        async searchVersionsByTags(name, tags) {
-            const clauses = [`name=${filterLiteral(name)}`, ...Object.entries(tags).map(([k, v]) => `${filterTagKey(k)}=${filterLiteral(v)}`)];
-            const filter = clauses.join(' AND ');
-            // Aliases come from the registered model (search omits them); fetched alongside page one.
-            const modelPromise = getRegisteredModel(name);
-            modelPromise.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
-            const found = [];
-            const seenTokens = new Set();
-            let token;
-            for (;;) {
-                const page = await searchPage(filter, pageSize, token);
-                found.push(...(page.model_versions ?? []));
-                token = page.next_page_token || undefined;
-                if (!token)
-                    break;
-                if (seenTokens.has(token))
-                    throw new RegistryAnswerError(`model-versions/search repeated page token for "${name}"`);
-                seenTokens.add(token);
-            }
-            const model = await modelPromise;
-            const aliases = aliasesByVersion(model ?? undefined);
-            return found
-                .map((v) => toVersionInfo(v, trackingUri, aliases.get(String(v.version)) ?? []))
-                .sort((a, b) => Number(b.version) - Number(a.version));
-        },
-    };
-    const runs = {
-        async getRun(runId) {
-            const body = await orNull(getJson('/runs/get', { run_id: runId }));
-            return body ? toRunInfo(body.run, trackingUri) : null;
-        },
-    };
-    const getText = async (path, query, endpoint) => (await http.request({ method: 'GET', path, query, responseType: 'text', endpoint })).body;
-    /** Through the version itself: the server resolves its download URI, whatever the source. */
-    const mlmodelOfVersion = (v) => getText('/model-versions/get-artifact', { name: v.name, version: v.version, path: 'MLmodel' }, 'GET /model-versions/get-artifact');
-    const isMissingFile = (e) => e instanceof errors/* ApiError */.hD && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || (e.errorCode === null && e.details.status === 404));
-    const artifacts = {
-        // The route follows the source so versions sharing a model (a copy in the next environment)
-        // read the same URL: MLflow 3 logged models by id, MLflow 2 run artifacts by run and path.
-        async getSignature(version) {
-            const modelId = version.modelId ?? loggedModelIdOf(version.source);
-            const runsUri = parseRunsUri(version.source);
-            let text;
-            try {
-                if (modelId) {
-                    text = await getText(`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files`, { artifact_file_path: 'MLmodel' }, 'GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files');
-                }
-                else if (runsUri) {
-                    text = await getText('/get-artifact', { run_id: runsUri.runId, path: runsUri.path ? `${runsUri.path}/MLmodel` : 'MLmodel' }, 'GET /get-artifact');
-                }
-                else {
-                    text = await mlmodelOfVersion(version);
-                }
-            }
-            catch (e) {
-                // A logged model the files route cannot find may still be reachable through the version
-                // (its storage location). runs:/ sources get no such fallback: the OSS server answers the
-                // version route for them with a 500 when artifacts are proxied (see docs/mlflow.md).
-                if (!(modelId && isMissingFile(e)))
-                    throw wrapMissing(e, version);
-                try {
-                    text = await mlmodelOfVersion(version);
-                }
-                catch (again) {
-                    throw wrapMissing(again, version);
-                }
-            }
-            return signatureFromMlmodel(text);
-        },
-    };
-    return { registry, runs, artifacts };
-};
-const wrapMissing = (e, version) => e instanceof errors/* ApiError */.hD && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || e.details.status === 404)
-    ? new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (source ${version.source})`)
-    : e;
-
-;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/adapter.js
-// Evidence readers for a Unity Catalog registry (Databricks workspace), over the HTTP port.
-// Versions, aliases and tags come from the MLflow-protocol UC endpoints (the REST 2.1 objects carry
-// no tags); runs from the workspace tracking server; the MLmodel file through the Files API, where
-// Databricks keeps UC model artifacts (`/Models/<catalog>/<schema>/<model>/<version>/`).
-
-
-
-const UC = '/api/2.0/mlflow/unity-catalog';
-/** `catalog.schema.model` → its three parts (names with dots inside a part are not valid in UC). */
-const splitFullName = (fullName) => {
-    const parts = fullName.split('.');
-    if (parts.length !== 3 || parts.some((p) => p === '')) {
-        throw new RegistryAnswerError(`"${fullName}" is not a three-level Unity Catalog name (catalog.schema.model)`);
-    }
-    return parts;
-};
-const createUnityCatalogPorts = (options) => {
-    const { http } = options;
-    const host = (options.host ?? http.baseUrl).replace(/\/+$/, '');
-    const pageSize = options.pageSize ?? 1000;
-    const getJson = async (path, query, endpoint = `GET ${path}`) => (await http.request({ method: 'GET', path, query, endpoint })).body;
-    const toInfo = (wire) => {
-        const info = toVersionInfo(wire, host);
-        const [catalog, schema, model] = splitFullName(info.name);
-        return { ...info, url: `${host}/explore/data/models/${catalog}/${schema}/${model}/version/${info.version}` };
-    };
-    /** Every version of a model (UC search takes one `name='…'` condition and no order_by). */
-    const allVersions = async (name) => {
-        const found = [];
-        const seen = new Set();
-        let token;
-        try {
-            for (;;) {
-                const page = await getJson(`${UC}/model-versions/search`, {
-                    filter: `name='${name.replace(/'/g, "\\'")}'`,
-                    max_results: pageSize,
-                    page_token: token,
-                });
-                found.push(...(page.model_versions ?? []).map(toInfo));
-                token = page.next_page_token || undefined;
-                if (!token)
-                    break;
-                if (seen.has(token))
-                    throw new RegistryAnswerError(`model-versions/search repeated a page token for "${name}"`);
-                seen.add(token);
-            }
-        }
-        catch (e) {
-            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                return [];
-            throw e;
-        }
-        return found.sort((a, b) => Number(b.version) - Number(a.version));
-    };
-    const registry = {
-        async getVersion(name, version) {
-            try {
-                const body = await getJson(`${UC}/model-versions/get`, { name, version });
-                return toInfo(body.model_version);
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                    return null;
-                throw e;
-            }
-        },
-        async getVersionByAlias(name, alias) {
-            try {
-                const body = await getJson(`${UC}/registered-models/alias`, { name, alias });
-                return toInfo(body.model_version);
-            }
-            catch (e) {
-                // Databricks' code for a missing alias is not documented; OSS uses INVALID_PARAMETER_VALUE.
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                    return null;
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'INVALID_PARAMETER_VALUE') && /alias .*(not found|does not exist)/i.test(e.message))
-                    return null;
-                throw e;
-            }
-        },
-        async getLatestVersion(name) {
-            return (await allVersions(name))[0] ?? null;
-        },
-        async searchVersionsByTags(name, tags) {
-            const wanted = Object.entries(tags);
-            return (await allVersions(name)).filter((v) => wanted.every(([k, value]) => v.tags[k] === value));
-        },
-    };
-    const runs = {
-        async getRun(runId) {
-            try {
-                const body = await getJson('/api/2.0/mlflow/runs/get', { run_id: runId });
-                const run = toRunInfo(body.run, host);
-                const experimentId = body.run?.info?.experiment_id;
-                return { ...run, url: experimentId ? `${host}/ml/experiments/${experimentId}/runs/${runId}` : run.url };
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                    return null;
-                throw e;
-            }
-        },
-    };
-    const artifacts = {
-        async getSignature(version) {
-            const [catalog, schema, model] = splitFullName(version.name);
-            const path = ['Models', catalog, schema, model, version.version, 'MLmodel'].map(encodeURIComponent).join('/');
-            let text;
-            try {
-                text = (await http.request({
-                    method: 'GET',
-                    path: `/api/2.0/fs/files/${path}`,
-                    responseType: 'text',
-                    endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/MLmodel',
-                })).body;
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST') || (e instanceof errors/* ApiError */.hD && e.details.status === 404)) {
-                    throw new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (Files API /${path})`);
-                }
-                throw e;
-            }
-            return signatureFromMlmodel(text);
-        },
-    };
-    return { registry, runs, artifacts };
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/registry-factory.js
-// Builds the registry ports of one environment: the MLflow adapter for `mlflow` environments.
-// Environments that share a tracking server (dev and prod on one MLflow) get the same ports object
-// within one run (same ledger), so the evidence gatherer's request de-duplication spans them.
-
-
-
-
-
-const portsByLedger = new WeakMap();
-const sharedPorts = (ledger) => {
-    let shared = portsByLedger.get(ledger);
-    if (!shared) {
-        shared = new Map();
-        portsByLedger.set(ledger, shared);
-    }
-    return shared;
-};
-/** Databricks credentials may be given per environment: DATABRICKS_TOKEN_PROD wins over DATABRICKS_TOKEN for `prod`. */
-const SCOPED_VARIABLES = [
-    'DATABRICKS_AUTH_TYPE',
-    'DATABRICKS_TOKEN',
-    'DATABRICKS_CLIENT_ID',
-    'DATABRICKS_CLIENT_SECRET',
-    'DATABRICKS_TOKEN_AUDIENCE',
-];
-const suffixOf = (envName) => `_${envName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-const hasScopedCredentials = (env, envName) => SCOPED_VARIABLES.some((v) => !!env[v + suffixOf(envName)]);
-const environmentScopedEnv = (env, envName) => {
-    if (!hasScopedCredentials(env, envName))
-        return env;
-    const scoped = { ...env };
-    // A scoped set replaces the whole unscoped set, so a PAT for dev cannot mix with OAuth for prod.
-    for (const v of SCOPED_VARIABLES)
-        scoped[v] = env[v + suffixOf(envName)];
-    return scoped;
-};
-const createRegistryPorts = (environment, deps) => {
-    switch (environment.registry) {
-        case 'mlflow': {
-            const trackingUri = environment.trackingUri.replace(/\/+$/, '');
-            const shared = sharedPorts(deps.ledger);
-            const existing = shared.get(trackingUri);
-            if (existing)
-                return existing;
-            const http = createHttpClient({
-                baseUrl: trackingUri,
-                auth: mlflowAuthFromEnv(deps.env),
-                env: deps.env,
-                ...httpSettingsFromEnv(deps.env),
-                ledger: deps.ledger,
-                ...(deps.logger ? { logger: deps.logger } : {}),
-            });
-            const ports = createMlflowPorts({ http, trackingUri });
-            shared.set(trackingUri, ports);
-            return ports;
-        }
-        case 'databricks-uc': {
-            const host = environment.host.replace(/\/+$/, '');
-            const shared = sharedPorts(deps.ledger);
-            const key = hasScopedCredentials(deps.env, environment.name) ? `uc:${host}:${environment.name}` : `uc:${host}`;
-            const existing = shared.get(key);
-            if (existing)
-                return existing;
-            const env = environmentScopedEnv(deps.env, environment.name);
-            const http = createHttpClient({
-                baseUrl: host,
-                auth: databricksAuthFromEnv(host, env),
-                env: deps.env,
-                ...httpSettingsFromEnv(deps.env),
-                ledger: deps.ledger,
-                ...(deps.logger ? { logger: deps.logger } : {}),
-            });
-            const ports = createUnityCatalogPorts({ http, host });
-            // Environments on one workspace with the same credentials share ports (and request de-duplication).
-            shared.set(key, ports);
-            return ports;
-        }
-    }
-};
-
-// EXTERNAL MODULE: ./lib/src/report/markdown.js
-var markdown = __nccwpck_require__(2560);
-// EXTERNAL MODULE: ./lib/src/report/text.js
-var report_text = __nccwpck_require__(7358);
-// EXTERNAL MODULE: ./lib/src/result/exit.js
-var exit = __nccwpck_require__(9412);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 27 modules
-var plan = __nccwpck_require__(5181);
-// EXTERNAL MODULE: ./lib/src/config/targets.js
-var targets = __nccwpck_require__(2839);
-// EXTERNAL MODULE: ./lib/src/version.js + 1 modules
-var version = __nccwpck_require__(4387);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./lib/src/plan/inputs.js
-var inputs = __nccwpck_require__(4395);
-// EXTERNAL MODULE: ./lib/src/plan/render.js
-var render = __nccwpck_require__(2690);
-// EXTERNAL MODULE: ./lib/src/plan/hash.js
-var hash = __nccwpck_require__(6654);
-;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/files.js
-// The files of a Unity Catalog model version, moved through the Databricks Files API, where
-// Databricks keeps them (`/Models/<catalog>/<schema>/<model>/<version>/`; what mlflow's SDK models
-// repository reads and writes). Reading a version's files, their content digest, the signature
-// check Unity Catalog requires, and the upload into a new version.
-
-
-
-
-
-const FILES = '/api/2.0/fs/files';
-const DIRECTORIES = '/api/2.0/fs/directories';
-const encodePath = (path) => path
-    .split('/')
-    .filter((p) => p !== '')
-    .map(encodeURIComponent)
-    .join('/');
-/** `/Models/<catalog>/<schema>/<model>/<version>` for a three-level name. */
-const versionDirectory = (fullName, version) => {
-    const [catalog, schema, model] = splitFullName(fullName);
-    return `/Models/${catalog}/${schema}/${model}/${version}`;
-};
-const isNotFound = (e) => e instanceof errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST');
-/** Every file under `dir`, recursively, as paths relative to it, sorted. [] when the directory is absent. */
-async function listFiles(http, dir) {
-    const root = dir.replace(/\/+$/, '');
-    const out = [];
-    const walk = async (path) => {
-        let token;
-        const seen = new Set();
-        do {
-            const page = (await http.request({
-                method: 'GET',
-                path: `${DIRECTORIES}/${encodePath(path)}`,
-                query: { page_token: token },
-                endpoint: 'GET /api/2.0/fs/directories/Models/{model}/{version}/…',
-            })).body;
-            for (const entry of page.contents ?? []) {
-                const name = entry.name ?? entry.path?.split('/').filter(Boolean).pop();
-                if (!name)
-                    continue;
-                const child = `${path}/${name}`;
-                if (entry.is_directory)
-                    await walk(child);
-                else
-                    out.push(child.slice(root.length + 1));
-            }
-            token = page.next_page_token || undefined;
-            if (token && seen.has(token))
-                throw new Error(`Files API: ${path} repeated a page token`);
-            if (token)
-                seen.add(token);
-        } while (token);
-    };
-    try {
-        await walk(root);
-    }
-    catch (e) {
-        if (isNotFound(e) && out.length === 0)
-            return [];
-        throw e;
-    }
-    return out.sort();
-}
-/** Downloads every file of a version. Throws when the version has no files. */
-async function readVersionFiles(http, fullName, version) {
-    const dir = versionDirectory(fullName, version);
-    const paths = await listFiles(http, dir);
-    if (paths.length === 0) {
-        throw new errors/* ApplyError */.d5(`${fullName} version ${version} has no files in the Files API under ${dir}; nothing can be copied`, 'postcondition');
-    }
-    const files = new Map();
-    for (const rel of paths) {
-        const bytes = (await http.request({
-            method: 'GET',
-            path: `${FILES}/${encodePath(`${dir}/${rel}`)}`,
-            responseType: 'bytes',
-            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
-        })).body;
-        files.set(rel, bytes);
-    }
-    return files;
-}
-/**
- * `sha256:<hex>` over the sorted (relative path, sha256 of the bytes) pairs — the same digest the
- * MLflow artifact transfer records, so a copy's content can be compared across registries.
- */
-const digestOf = (files) => {
-    const lines = [...files.keys()].sort().map((rel) => `${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(files.get(rel)).digest('hex')}`);
-    return `sha256:${(0,hash/* sha256Hex */.fg)(lines.join('\n'))}`;
-};
-/**
- * Unity Catalog only registers a model whose MLmodel has a signature with inputs and outputs
- * (mlflow checks it client-side before `model-versions/create`); checked before anything is written.
- */
-const requireSignature = (files, what) => {
-    const mlmodel = files.get('MLmodel');
-    const fix = 'log the model with a signature, e.g. mlflow.<flavor>.log_model(..., signature=infer_signature(X, model.predict(X)))';
-    if (!mlmodel)
-        throw new errors/* ApplyError */.d5(`${what} has no MLmodel file; Unity Catalog cannot register it (${fix})`, 'postcondition');
-    let signature;
-    try {
-        signature = signatureFromMlmodel(Buffer.from(mlmodel).toString('utf8'));
-    }
-    catch (e) {
-        throw new errors/* ApplyError */.d5(`${what}: its MLmodel file cannot be read (${e.message})`, 'postcondition');
-    }
-    const missing = !signature ? 'no signature' : !signature.inputs?.length ? 'a signature without inputs' : !signature.outputs?.length ? 'a signature without outputs' : null;
-    if (missing) {
-        throw new errors/* ApplyError */.d5(`${what} has ${missing}; Unity Catalog requires model signatures with both inputs and outputs, so it cannot be promoted into Unity Catalog. Fix: ${fix}, then register a new version`, 'postcondition');
-    }
-};
-/** Uploads (overwriting) every file into a version's directory: repeatable after a crash or a lost answer. */
-async function uploadVersionFiles(http, fullName, version, files) {
-    const dir = versionDirectory(fullName, version);
-    for (const rel of [...files.keys()].sort()) {
-        await http.request({
-            method: 'PUT',
-            path: `${FILES}/${encodePath(`${dir}/${rel}`)}`,
-            query: { overwrite: 'true' },
-            body: files.get(rel),
-            headers: { 'content-type': 'application/octet-stream' },
-            idempotent: true,
-            endpoint: 'PUT /api/2.0/fs/files/Models/{model}/{version}/…',
-        });
-    }
-}
-
-// EXTERNAL MODULE: ./lib/src/plan/build.js
-var build = __nccwpck_require__(5452);
-// EXTERNAL MODULE: ./lib/src/plan/journal.js
-var journal = __nccwpck_require__(9259);
-;// CONCATENATED MODULE: ./lib/src/platform/http/protocol.js
-// The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
-// as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
-/** A caller for endpoints under `prefix` (e.g. `/api/2.0/mlflow`), labelled per endpoint in the ledger. */
-const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, idempotent) => {
-    const endpoint = `${method} ${prefix}${path}`;
-    const req = method === 'GET'
-        ? { method, path: `${prefix}${path}`, query: payload, endpoint }
-        : { method, path: `${prefix}${path}`, body: payload, idempotent, endpoint };
-    return (await http.request(req)).body;
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/writer.js
-// The executor's ports (src/apply/ports.ts) for a Unity Catalog registry, over the MLflow-UC
-// protocol (`/api/2.0/mlflow/unity-catalog/...`, the only API that creates versions and carries
-// tags) and the Files API (where a version's files live).
-//
-// A UC version is made in three calls: create (PENDING_REGISTRATION, with every tag, the copy's
-// identity tag included) → upload the files to `/Models/<c>/<s>/<m>/<v>/` → finalize (READY).
-// Only READY versions count as copies (`findVersionsByTag`), so a version left PENDING by a crash
-// or a lost answer keeps the copy step pending; the next `createVersion` finds it by its identity
-// tag and finishes it (upload again, overwriting; finalize) instead of creating a second one.
-//
-// The files come from the source version: read here when it is in this workspace, or staged by
-// the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
-// Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
-//
-// Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
-// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
-// `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
-// in the destination schema by default; its original name is kept in a tag.
-
-
-
-
-
-
-
-
-const writer_UC = '/api/2.0/mlflow/unity-catalog';
-const MODELS_21 = '/api/2.1/unity-catalog/models';
-const isMissing = (e) => (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
-const toObserved = (w) => {
-    if (!w || typeof w.name !== 'string' || w.version === undefined)
-        throw new Error('Unity Catalog returned a model version without a name or version');
-    return {
-        name: w.name,
-        version: String(w.version),
-        tags: tagsToRecord(w.tags),
-        aliases: (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-        // Unity Catalog has no stages.
-        stage: null,
-        source: w.source ?? '',
-        runId: w.run_id ? w.run_id : null,
-        status: (0,build/* parseVersionStatus */.y9)(w.status),
-    };
-};
-const wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
-/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
-const parseModelsUri = (uri) => {
-    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
-    return m ? { name: m[1], version: m[2] } : null;
-};
-const createUcArtifactStaging = () => {
-    const byDigest = new Map();
-    return {
-        put: (staged) => void byDigest.set(staged.digest, staged),
-        get: (digest) => byDigest.get(digest) ?? null,
-    };
-};
-const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
-/** Tag on a lock model: the lock's name as src/apply/lock.ts knows it. */
-const LOCK_NAME_TAG = 'mlops_gate.lock.name';
-/** Lock name `<prefix><N>` (prefix ends in `.g`) → UC model name part `mlops_gate_lock_<hash>_g<N>`. */
-const lockModelPart = (lockName) => {
-    const m = /^(.*\.g)(\d+)$/.exec(lockName);
-    const prefix = m ? m[1] : lockName;
-    const base = `${LOCK_MODEL_PREFIX}${(0,hash/* sha256Hex */.fg)(prefix).slice(0, 24)}_g`;
-    return { base, part: m ? `${base}${m[2]}` : `${base}0` };
-};
-function createUnityCatalogPromotionRegistry(options) {
-    const { http } = options;
-    const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
-    const call = mlflowProtocolCaller(http, writer_UC);
-    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
-    /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
-    const allVersions = async (name) => {
-        const out = [];
-        let pageToken;
-        try {
-            do {
-                const body = await call('GET', '/model-versions/search', { filter: `name='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, max_results: 10000, page_token: pageToken }, true);
-                out.push(...(body.model_versions ?? []));
-                pageToken = body.next_page_token || undefined;
-            } while (pageToken);
-        }
-        catch (e) {
-            if (isMissing(e))
-                return [];
-            throw e;
-        }
-        return out.sort((a, b) => Number(a.version) - Number(b.version));
-    };
-    const requireLockSchema = () => {
-        if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
-            throw new errors/* ApplyError */.d5(`Unity Catalog locks need a schema (catalog.schema) to hold them; "${lockSchema}" is not one (registry id ${options.registryId}); pass lockSchema`, 'aborted');
-        }
-        return lockSchema;
-    };
-    const lockModelName = (lockName) => `${requireLockSchema()}.${lockModelPart(lockName).part}`;
-    /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
-    const materialise = async (request) => {
-        const wanted = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-        const staged = wanted ? options.staging?.get(wanted) ?? null : null;
-        if (staged)
-            return { ...staged, sourceRunId: null };
-        if (wanted) {
-            throw new errors/* ApplyError */.d5(`the files with digest ${wanted} were not staged by the Unity Catalog artifact transfer (the promotion needs createUnityCatalogArtifactTransfer with the same staging)`, 'postcondition');
-        }
-        const from = parseModelsUri(request.source);
-        if (!from) {
-            throw new errors/* ApplyError */.d5(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`, 'postcondition');
-        }
-        const body = await orNull(call('GET', '/model-versions/get', from, true));
-        const src = body?.model_version;
-        if (!src) {
-            throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`, 'postcondition');
-        }
-        if (src.status && src.status !== 'READY')
-            throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`, 'postcondition');
-        const files = await readVersionFiles(http, from.name, from.version);
-        return {
-            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
-            digest: digestOf(files),
-            files,
-            sourceRunId: src.run_id ?? null,
-        };
-    };
-    /**
-     * Model files go through the Files API only where the workspace says so (what mlflow checks
-     * before choosing its SDK models repository); otherwise they would need cloud-storage credentials,
-     * which this writer does not implement. Asked once, before the first version is created.
-     */
-    let filesApiChecked = false;
-    const requireFilesApiForModels = async () => {
-        if (filesApiChecked)
-            return;
-        const body = await call('GET', '/registered-models:is-databricks-sdk-models-artifact-repository-enabled', {}, true);
-        if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
-            throw new errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`, 'postcondition');
-        }
-        filesApiChecked = true;
-    };
-    const finalize = async (name, version) => {
-        // Finalizing a READY version answers READY again: safe to retry after a lost answer.
-        const body = await call('POST', '/model-versions/finalize', { name, version }, true);
-        const v = body.model_version;
-        if (v?.status && v.status !== 'READY') {
-            throw new errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`, 'postcondition');
-        }
-        return toObserved(v);
-    };
-    return {
-        id: options.registryId,
-        async getModel(name) {
-            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
-            const m = body?.registered_model;
-            if (!m)
-                return null;
-            const aliases = {};
-            for (const a of m.aliases ?? [])
-                if (typeof a.alias === 'string' && a.version !== undefined)
-                    aliases[a.alias] = String(a.version);
-            return { name: m.name ?? name, aliases, tags: tagsToRecord(m.tags) };
-        },
-        async getVersion(name, version) {
-            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
-            return body?.model_version ? toObserved(body.model_version) : null;
-        },
-        // Every status: the executor tells copies from unfinished work and strays (splitCopies).
-        findVersionsByTag: async (name, key, value) => (await allVersions(name)).filter((v) => tagsToRecord(v.tags)[key] === value).map(toObserved),
-        listVersions: async (name) => (await allVersions(name)).map(toObserved),
-        async createModel(name) {
-            try {
-                await call('POST', '/registered-models/create', { name }, true);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async createVersion(request) {
-            await requireFilesApiForModels();
-            const artifacts = await materialise(request);
-            requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
-            const recorded = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-            const tags = { ...request.tags, [journal/* SOURCE_TAGS */.W.artifactDigest]: recorded ?? artifacts.digest };
-            // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
-            // PENDING_REGISTRATION (a crash between create and finalize; finish it).
-            const identity = request.tags[journal/* COPY_IDENTITY_KEY */.Ff];
-            let pending = null;
-            if (identity) {
-                const same = (await allVersions(request.name)).filter((v) => tagsToRecord(v.tags)[journal/* COPY_IDENTITY_KEY */.Ff] === identity);
-                const ready = same.find((v) => (v.status ?? 'READY') === 'READY');
-                if (ready)
-                    return toObserved(ready);
-                const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
-                if (unfinished) {
-                    pending = toObserved(unfinished);
-                    const had = pending.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-                    if (had && had !== tags[journal/* SOURCE_TAGS */.W.artifactDigest]) {
-                        throw new errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* SOURCE_TAGS */.W.artifactDigest]}; delete v${pending.version} and re-run`, 'drift');
-                    }
-                }
-            }
-            const created = pending ??
-                toObserved((await call('POST', '/model-versions/create', {
-                    name: request.name,
-                    source: request.source,
-                    ...((request.runId ?? artifacts.sourceRunId) ? { run_id: request.runId ?? artifacts.sourceRunId } : {}),
-                    tags: wireTags(tags),
-                    ...(request.description ? { description: request.description } : {}),
-                }, 
-                // Not retried by the client: a lost answer is recovered through the identity tag.
-                false)).model_version);
-            await uploadVersionFiles(http, created.name, created.version, artifacts.files);
-            return finalize(created.name, created.version);
-        },
-        async setVersionTag(name, version, key, value) {
-            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
-        },
-        async setModelTag(name, key, value) {
-            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
-        },
-        async setAlias(name, alias, version) {
-            await call('POST', '/registered-models/alias', { name, alias, version }, true);
-        },
-        async deleteVersion(name, version) {
-            await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
-        },
-        async transitionStage(name) {
-            throw new errors/* ApplyError */.d5(`Unity Catalog has no model stages, so "${name}" cannot be moved to a stage; use aliases (promotion: alias or copy) for databricks-uc environments`, 'postcondition');
-        },
-        async listLocks(prefix) {
-            const schema = requireLockSchema();
-            const [catalog, schemaName] = schema.split('.');
-            const { base } = lockModelPart(`${prefix}1`);
-            const names = [];
-            let pageToken;
-            // REST 2.1 lists one schema's models (MLflow-UC search cannot filter); it carries no tags.
-            do {
-                const body = (await http.request({
-                    method: 'GET',
-                    path: MODELS_21,
-                    query: { catalog_name: catalog, schema_name: schemaName, max_results: 1000, page_token: pageToken },
-                    endpoint: `GET ${MODELS_21}`,
-                })).body;
-                for (const m of body.registered_models ?? [])
-                    if (m.name?.startsWith(base))
-                        names.push(m.name);
-                pageToken = body.next_page_token || undefined;
-            } while (pageToken);
-            const out = [];
-            for (const part of names) {
-                const generation = part.slice(base.length);
-                if (!/^\d+$/.test(generation))
-                    continue;
-                const body = await orNull(call('GET', '/registered-models/get', { name: `${schema}.${part}` }, true));
-                if (body?.registered_model)
-                    out.push({ name: `${prefix}${generation}`, tags: tagsToRecord(body.registered_model.tags) });
-            }
-            return out;
-        },
-        async createLock(name, tags) {
-            const full = lockModelName(name);
-            try {
-                await call('POST', '/registered-models/create', { name: full, tags: wireTags({ ...tags, [LOCK_NAME_TAG]: name }), description: `mlops-gate promotion lock ${name} (safe to delete once expired)` }, false);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async deleteLock(name) {
-            await orNull(call('DELETE', '/registered-models/delete', { name: lockModelName(name) }, true));
-        },
-        async readLock(name) {
-            const body = await orNull(call('GET', '/registered-models/get', { name: lockModelName(name) }, true));
-            return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
-        },
-        async setLockTag(name, key, value) {
-            await call('POST', '/registered-models/set-tag', { name: lockModelName(name), key, value }, true);
-        },
-    };
-}
-/**
- * Reads a source version's files (Files API listing of its directory) from its workspace, checks
- * the signature, digests them and stages them for the destination registry's `createVersion`,
- * which uploads them into the new version. Nothing is written here. The new version's `source` is
- * `models:/<name>/<version>` (what mlflow's copy_model_version records); its run id is kept only
- * when source and destination are the same workspace.
- */
-function createUnityCatalogArtifactTransfer(options) {
-    const sameWorkspace = options.source.baseUrl.replace(/\/+$/, '') === options.destination.baseUrl.replace(/\/+$/, '');
-    return {
-        async copy(from) {
-            splitFullName(from.name);
-            const status = (await options.source.request({
-                method: 'GET',
-                path: `${writer_UC}/model-versions/get`,
-                query: { name: from.name, version: from.version },
-                endpoint: `GET ${writer_UC}/model-versions/get`,
-            })).body.model_version?.status;
-            if (status && status !== 'READY')
-                throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`, 'postcondition');
-            const files = await readVersionFiles(options.source, from.name, from.version);
-            requireSignature(files, `source ${from.name} v${from.version}`);
-            const digest = digestOf(files);
-            options.staging.put({ source: from, digest, files });
-            return { uri: `models:/${from.name}/${from.version}`, digest, runId: sameWorkspace ? from.runId : null };
-        },
-    };
-}
-/** The destination registry and the transfer from a source workspace, wired to one staging area. */
-function createUnityCatalogPromotion(options) {
-    const staging = createUcArtifactStaging();
-    return {
-        registry: createUnityCatalogPromotionRegistry({
-            http: options.destination,
-            registryId: options.registryId,
-            staging,
-            ...(options.lockSchema ? { lockSchema: options.lockSchema } : {}),
-        }),
-        transfer: createUnityCatalogArtifactTransfer({ source: options.source, destination: options.destination, staging }),
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/src/platform/mlflow/writer.js
-// Write side of the OSS MLflow registry for the promotion executor (src/apply/ports.ts), over the
-// HTTP port. Errors are decided on the body's `error_code` (OSS sends RESOURCE_ALREADY_EXISTS as
-// HTTP 400). Requests that are safe to repeat (set-tag, alias, transition, create-model, whose
-// repeat answers RESOURCE_ALREADY_EXISTS) are marked idempotent so the client retries them after
-// a 5xx or a reset; model-versions/create is not, and is recovered by the executor through the
-// copy's identity tag instead.
-
-
-
-
-
-
-const writer_API = '/api/2.0/mlflow';
-const PAGE = 1000;
-const writer_toObserved = (w, aliases) => {
-    if (!w || typeof w.name !== 'string' || w.version === undefined)
-        throw new Error('the registry returned a model version without a name or version');
-    return {
-        name: w.name,
-        version: String(w.version),
-        tags: tagsToRecord(w.tags),
-        aliases: aliases ?? (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-        stage: w.current_stage ?? null,
-        source: w.source ?? '',
-        runId: w.run_id ? w.run_id : null,
-        status: (0,build/* parseVersionStatus */.y9)(w.status),
-    };
-};
-const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
-function createMlflowPromotionRegistry(options) {
-    const { http } = options;
-    const call = mlflowProtocolCaller(http, writer_API);
-    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
-    const searchVersions = async (filter) => {
-        const out = [];
-        let pageToken;
-        do {
-            const body = await call('GET', '/model-versions/search', { filter, max_results: PAGE, page_token: pageToken }, true);
-            for (const v of body.model_versions ?? [])
-                out.push(writer_toObserved(v));
-            pageToken = body.next_page_token || undefined;
-        } while (pageToken);
-        return out.sort((a, b) => Number(a.version) - Number(b.version));
-    };
-    return {
-        id: options.registryId,
-        async getModel(name) {
-            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
-            const m = body?.registered_model;
-            if (!m)
-                return null;
-            const aliases = {};
-            for (const a of m.aliases ?? [])
-                if (typeof a.alias === 'string' && a.version !== undefined)
-                    aliases[a.alias] = String(a.version);
-            return { name, aliases, tags: tagsToRecord(m.tags) };
-        },
-        async getVersion(name, version) {
-            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
-            return body?.model_version ? writer_toObserved(body.model_version) : null;
-        },
-        findVersionsByTag: (name, key, value) => searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`),
-        listVersions: (name) => searchVersions(`name=${filterLiteral(name)}`),
-        async createModel(name) {
-            try {
-                await call('POST', '/registered-models/create', { name }, true);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async createVersion(request) {
-            const body = await call('POST', '/model-versions/create', {
-                name: request.name,
-                source: request.source,
-                ...(request.runId ? { run_id: request.runId } : {}),
-                tags: writer_wireTags(request.tags),
-                ...(request.description ? { description: request.description } : {}),
-            }, false);
-            return writer_toObserved(body.model_version);
-        },
-        async setVersionTag(name, version, key, value) {
-            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
-        },
-        async setModelTag(name, key, value) {
-            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
-        },
-        async setAlias(name, alias, version) {
-            await call('POST', '/registered-models/alias', { name, alias, version }, true);
-        },
-        async transitionStage(name, version, stage, archiveExisting) {
-            await call('POST', '/model-versions/transition-stage', { name, version, stage, archive_existing_versions: archiveExisting }, true);
-        },
-        async deleteVersion(name, version) {
-            await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
-        },
-        async listLocks(prefix) {
-            const out = [];
-            let pageToken;
-            // LIKE treats `_` as a wildcard: the prefix check below keeps only exact matches.
-            const filter = `name LIKE ${filterLiteral(`${prefix.replace(/%/g, '')}%`)}`;
-            do {
-                const body = await call('GET', '/registered-models/search', { filter, max_results: 1000, page_token: pageToken }, true);
-                for (const m of body.registered_models ?? []) {
-                    if (typeof m.name === 'string' && m.name.startsWith(prefix))
-                        out.push({ name: m.name, tags: tagsToRecord(m.tags) });
-                }
-                pageToken = body.next_page_token || undefined;
-            } while (pageToken);
-            return out;
-        },
-        async createLock(name, tags) {
-            try {
-                await call('POST', '/registered-models/create', { name, tags: writer_wireTags(tags), description: 'mlops-gate promotion lock (safe to delete once expired)' }, false);
-                return 'created';
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                    return 'exists';
-                throw e;
-            }
-        },
-        async deleteLock(name) {
-            await orNull(call('DELETE', '/registered-models/delete', { name }, true));
-        },
-        async readLock(name) {
-            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
-            return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
-        },
-        async setLockTag(name, key, value) {
-            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
-        },
-    };
-}
-const TRANSFER_EXPERIMENT = 'mlops-gate-transfers';
-const DIGEST_TAG = 'mlops_gate.artifact_digest';
-const COMPLETE_TAG = 'mlops_gate.transfer_complete';
-const ART = '/api/2.0/mlflow-artifacts/artifacts';
-/** `mlflow-artifacts:/a/b` (or with an authority) → `a/b`; null for other schemes. */
-const proxyPathOf = (uri) => {
-    const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
-    return m ? m[1].replace(/\/+$/, '') : null;
-};
-const writer_encodePath = (p) => p.split('/').map(encodeURIComponent).join('/');
-/**
- * Copies a version's artifacts to another tracking server through the MLflow artifact proxy
- * (`--serve-artifacts`, the default). MLflow ≥ 3 only registers a version whose files live inside
- * a run (or logged model) named in the request, so the files are uploaded into a run of the
- * destination's `mlops-gate-transfers` experiment, tagged with the content digest; the version is
- * then created from `runs:/<run>/model`. A repeated transfer (after a crash or a lost answer)
- * finds the completed run by its digest and uploads nothing.
- */
-function createMlflowArtifactTransfer(source, destination) {
-    const get = async (http, path, query) => (await http.request({ method: 'GET', path, query, endpoint: `GET ${path}` })).body;
-    const post = async (http, path, body, idempotent) => (await http.request({ method: 'POST', path, body, idempotent, endpoint: `POST ${path}` })).body;
-    /** The artifact-proxy directory holding the source version's files. */
-    const sourceRoot = async (name, version, depth = 0) => {
-        const { artifact_uri: uri } = await get(source, `${writer_API}/model-versions/get-download-uri`, { name, version });
-        if (!uri)
-            throw new Error(`${name} v${version}: the source server returned no download URI`);
-        const direct = proxyPathOf(uri);
-        if (direct)
-            return direct;
-        const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(uri);
-        if (runs) {
-            const run = await get(source, `${writer_API}/runs/get`, { run_id: runs[1] });
-            const root = proxyPathOf(run.run?.info?.artifact_uri ?? '');
-            if (root)
-                return runs[2] ? `${root}/${runs[2].replace(/\/+$/, '')}` : root;
-        }
-        const logged = /^models:\/(m-[0-9a-f]+)\/?$/i.exec(uri);
-        if (logged) {
-            const m = await get(source, `${writer_API}/logged-models/${logged[1]}`, {});
-            const root = proxyPathOf(m.model?.info?.artifact_uri ?? '');
-            if (root)
-                return root;
-        }
-        const registered = /^models:\/([^/]+)\/(\d+)$/.exec(uri);
-        if (registered && depth < 3)
-            return sourceRoot(registered[1], registered[2], depth + 1);
-        throw new Error(`cannot transfer artifacts from "${uri}": the source server does not proxy them (mlflow server --serve-artifacts)`);
-    };
-    const list = async (root) => {
-        const files = [];
-        const walk = async (dir) => {
-            const body = await get(source, ART, { path: dir });
-            for (const f of body.files ?? []) {
-                if (!f.path)
-                    continue;
-                const child = `${dir}/${f.path.split('/').pop()}`;
-                if (f.is_dir)
-                    await walk(child);
-                else
-                    files.push(child);
-            }
-        };
-        await walk(root);
-        return files.sort();
-    };
-    const experimentId = async () => {
-        const byName = () => destination
-            .request({
-            method: 'GET',
-            path: `${writer_API}/experiments/get-by-name`,
-            query: { experiment_name: TRANSFER_EXPERIMENT },
-            endpoint: `GET ${writer_API}/experiments/get-by-name`,
-        })
-            .then((r) => r.body.experiment?.experiment_id ?? null)
-            .catch((e) => {
-            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
-                return null;
-            throw e;
-        });
-        const found = await byName();
-        if (found)
-            return found;
-        try {
-            const created = await post(destination, `${writer_API}/experiments/create`, { name: TRANSFER_EXPERIMENT }, true);
-            if (created.experiment_id)
-                return created.experiment_id;
-        }
-        catch (e) {
-            if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                throw e;
-        }
-        const again = await byName();
-        if (!again)
-            throw new Error(`could not create or find the "${TRANSFER_EXPERIMENT}" experiment on the destination`);
-        return again;
-    };
-    return {
-        async copy(from) {
-            const root = await sourceRoot(from.name, from.version);
-            const paths = await list(root);
-            if (paths.length === 0)
-                throw new Error(`no artifacts found for ${from.name} v${from.version} under ${root}`);
-            const contents = new Map();
-            const digestInput = [];
-            for (const p of paths) {
-                const bytes = (await source.request({ method: 'GET', path: `${ART}/${writer_encodePath(p)}`, responseType: 'bytes', endpoint: `GET ${ART}/{path}` })).body;
-                const rel = p.slice(root.length + 1);
-                contents.set(rel, bytes);
-                digestInput.push(`${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`);
-            }
-            const digest = `sha256:${(0,hash/* sha256Hex */.fg)(digestInput.join('\n'))}`;
-            const exp = await experimentId();
-            const search = await post(destination, `${writer_API}/runs/search`, { experiment_ids: [exp], filter: `tags.\`${DIGEST_TAG}\` = '${digest}' AND tags.\`${COMPLETE_TAG}\` = 'true'`, max_results: 1 }, true);
-            const done = search.runs?.[0]?.info?.run_id;
-            if (done)
-                return { uri: `runs:/${done}/model`, digest, runId: done };
-            // A run whose upload was interrupted is left incomplete (never matched above); a new one is made.
-            const created = await post(destination, `${writer_API}/runs/create`, {
-                experiment_id: exp,
-                run_name: `copy-${from.name}-v${from.version}`,
-                tags: [
-                    { key: DIGEST_TAG, value: digest },
-                    { key: 'mlops_gate.source', value: `${from.name}/${from.version}` },
-                    { key: 'mlops_gate.source_registry', value: from.registry },
-                ],
-            }, false);
-            const runId = created.run?.info?.run_id;
-            const base = proxyPathOf(created.run?.info?.artifact_uri ?? '');
-            if (!runId || !base)
-                throw new Error('the destination did not return a run with a proxied artifact location (mlflow server --serve-artifacts)');
-            for (const [rel, bytes] of contents) {
-                await destination.request({
-                    method: 'PUT',
-                    path: `${ART}/${writer_encodePath(`${base}/model/${rel}`)}`,
-                    body: bytes,
-                    headers: { 'content-type': 'application/octet-stream' },
-                    idempotent: true,
-                    endpoint: `PUT ${ART}/{path}`,
-                });
-            }
-            await post(destination, `${writer_API}/runs/set-tag`, { run_id: runId, key: COMPLETE_TAG, value: 'true' }, true);
-            await post(destination, `${writer_API}/runs/update`, { run_id: runId, status: 'FINISHED', end_time: Date.now() }, true);
-            return { uri: `runs:/${runId}/model`, digest, runId };
-        },
-    };
-}
-
-// EXTERNAL MODULE: ./lib/src/run/promote.js
-var promote = __nccwpck_require__(3060);
-// EXTERNAL MODULE: ./lib/src/platform/monitoring/desired.js
-var desired = __nccwpck_require__(6185);
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/client.js
-// Ensures the Lakehouse monitor of an inference table, idempotently, through either API:
-//   data-quality (default, as Databricks recommends): /api/data-quality/v1/monitors, by table id
-//     and output schema id (looked up from their names in Unity Catalog);
-//   legacy: /api/2.1/unity-catalog/tables/{table}/monitor, by name.
-// Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
-// update only the changed fields; same → zero writes. Optionally refresh after a change.
-
-
-const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
-const enc = encodeURIComponent;
-function createMonitoringClient(options) {
-    const { http } = options;
-    const legacyOps = (d) => {
-        const path = `/api/2.1/unity-catalog/tables/${enc(d.table)}/monitor`;
-        const endpoint = 'api/2.1/unity-catalog/tables/{table}/monitor';
-        return {
-            outputSchemaValue: async () => d.outputSchema,
-            async get() {
-                try {
-                    return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
-                }
-                catch (e) {
-                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                        return null;
-                    throw e;
-                }
-            },
-            async create() {
-                return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'POST', path, body: (0,desired/* legacyCreateBody */.yl)(d), endpoint: `POST /${endpoint}` })).body);
-            },
-            async update(changes) {
-                const body = (0,desired/* legacyUpdateBody */.fK)(d, changes);
-                return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'PUT', path, body, endpoint: `PUT /${endpoint}` })).body);
-            },
-            async refresh() {
-                try {
-                    const res = await http.request({ method: 'POST', path: `${path}/refreshes`, endpoint: `POST /${endpoint}/refreshes` });
-                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
-                }
-                catch (e) {
-                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
-                        return { state: 'already-running' };
-                    throw e;
-                }
-            },
-        };
-    };
-    // Data Quality addresses objects by UUID: look both up once per client (a run), by name. A failed
-    // look-up is forgotten, so a table that appears later is found on the next call.
-    const resolvedIds = new Map();
-    const dataQualityOps = (d) => {
-        const key = `${d.table}\u0000${d.outputSchema}`;
-        const resolve = () => {
-            const known = resolvedIds.get(key);
-            if (known)
-                return known;
-            const lookup = (async () => {
-                const table = await http.request({
-                    method: 'GET',
-                    path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`,
-                    endpoint: 'GET /api/2.1/unity-catalog/tables/{name}',
-                });
-                const schema = await http.request({
-                    method: 'GET',
-                    path: `/api/2.1/unity-catalog/schemas/${enc(d.outputSchema)}`,
-                    endpoint: 'GET /api/2.1/unity-catalog/schemas/{name}',
-                });
-                if (!table.body.table_id || !schema.body.schema_id)
-                    throw new Error(`Unity Catalog answered without table_id/schema_id for ${d.table} / ${d.outputSchema}`);
-                return { tableId: table.body.table_id, schemaId: schema.body.schema_id };
-            })();
-            resolvedIds.set(key, lookup);
-            lookup.catch(() => resolvedIds.delete(key));
-            return lookup;
-        };
-        const monitorPath = async () => `/api/data-quality/v1/monitors/table/${enc((await resolve()).tableId)}`;
-        const endpoint = 'api/data-quality/v1/monitors/{object_type}/{object_id}';
-        return {
-            outputSchemaValue: async () => (await resolve()).schemaId,
-            async get() {
-                const path = await monitorPath();
-                try {
-                    return (0,desired/* observeDataQuality */.y6)((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
-                }
-                catch (e) {
-                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                        return null;
-                    throw e;
-                }
-            },
-            async create() {
-                const { tableId, schemaId } = await resolve();
-                const body = { object_type: 'table', object_id: tableId, data_profiling_config: (0,desired/* dqProfilingConfig */.E)(d, schemaId, true) };
-                return (0,desired/* observeDataQuality */.y6)((await http.request({ method: 'POST', path: '/api/data-quality/v1/monitors', body, endpoint: 'POST /api/data-quality/v1/monitors' })).body);
-            },
-            async update(changes) {
-                const { tableId, schemaId } = await resolve();
-                const body = { object_type: 'table', object_id: tableId, data_profiling_config: (0,desired/* dqProfilingConfig */.E)(d, schemaId, false) };
-                const res = await http.request({
-                    method: 'PATCH',
-                    path: await monitorPath(),
-                    query: { update_mask: (0,desired/* dqUpdateMask */.t1)(changes) },
-                    body,
-                    // Same mask, same body: repeating it lands on the same monitor.
-                    idempotent: true,
-                    endpoint: `PATCH /${endpoint}`,
-                });
-                return (0,desired/* observeDataQuality */.y6)(res.body);
-            },
-            async refresh() {
-                const { tableId } = await resolve();
-                try {
-                    const res = await http.request({
-                        method: 'POST',
-                        path: `${await monitorPath()}/refreshes`,
-                        body: { object_type: 'table', object_id: tableId },
-                        endpoint: `POST /${endpoint}/refreshes`,
-                    });
-                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
-                }
-                catch (e) {
-                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
-                        return { state: 'already-running' };
-                    throw e;
-                }
-            },
-        };
-    };
-    const opsFor = (api, d) => (api === 'legacy' ? legacyOps(d) : dataQualityOps(d));
-    const missingMessage = (e, d) => e.errorCode === 'TABLE_DOES_NOT_EXIST'
-        ? `inference table ${d.table} does not exist yet (it appears once the endpoint has served requests with inference tables enabled); the monitor was not created`
-        : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${e.message})`;
-    return {
-        async inspect(api, d) {
-            const ops = opsFor(api, d);
-            try {
-                const observed = await ops.get();
-                if (!observed)
-                    return { state: 'absent' };
-                const changes = (0,desired/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
-                return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
-                    return { state: 'failed', message: missingMessage(e, d) };
-                throw e;
-            }
-        },
-        async ensureMonitor({ api, monitor: d, refresh }) {
-            const ops = opsFor(api, d);
-            let writes = 0;
-            const done = async (action, changes, observed) => {
-                let refreshed = null;
-                if (refresh === 'always' || (refresh === 'after-change' && action !== 'unchanged')) {
-                    refreshed = await ops.refresh();
-                    writes++;
-                }
-                const what = action === 'updated' ? `updated ${changes.join(', ')}` : action;
-                const refreshText = refreshed ? (refreshed.state === 'started' ? `; refresh ${refreshed.refreshId} started` : '; a refresh was already running') : '';
-                return {
-                    action,
-                    api,
-                    table: d.table,
-                    changes,
-                    refresh: refreshed,
-                    monitorVersion: observed.monitorVersion,
-                    writes,
-                    message: `monitor on ${d.table} (${api}): ${what}${refreshText}`,
-                };
-            };
-            try {
-                let observed = await ops.get();
-                if (!observed) {
-                    try {
-                        writes++;
-                        return await done('created', [], await ops.create());
-                    }
-                    catch (e) {
-                        // A concurrent writer created it first: compare with theirs instead.
-                        if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                            throw e;
-                        observed = await ops.get();
-                        if (!observed)
-                            throw e;
-                    }
-                }
-                const changes = (0,desired/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
-                if (changes.length === 0)
-                    return await done('unchanged', [], observed);
-                writes++;
-                return await done('updated', changes, await ops.update(changes));
-            }
-            catch (e) {
-                if (!(0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
-                    throw e;
-                return { action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message: missingMessage(e, d) };
-            }
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/step.js
-// The executor's view of "ensure the monitor": check → act → verify, like the registry steps.
-function createMonitorPort(client) {
-    return {
-        async check(spec) {
-            const s = await client.inspect(spec.api, spec.monitor);
-            switch (s.state) {
-                case 'same':
-                    return { state: 'satisfied' };
-                case 'absent':
-                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} will be created` };
-                case 'differs':
-                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} differs in ${s.changes.join(', ')}` };
-                case 'failed':
-                    return { state: 'blocked', reason: s.message };
-            }
-        },
-        act: (spec) => client.ensureMonitor(spec),
-        async verify(spec) {
-            return (await client.inspect(spec.api, spec.monitor)).state === 'same';
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/index.js
-// Public surface of the Lakehouse / Data Quality monitoring adapter.
-
-
-
-
-// EXTERNAL MODULE: ./lib/src/platform/serving/client.js
-var client = __nccwpck_require__(3459);
-// EXTERNAL MODULE: ./lib/src/platform/serving/metrics.js
-var metrics = __nccwpck_require__(9370);
-;// CONCATENATED MODULE: ./lib/src/platform/serving/index.js
-// Public surface of the Model Serving adapter.
-
-
-
-
-// EXTERNAL MODULE: ./lib/src/rollout/converge.js
-var converge = __nccwpck_require__(331);
-;// CONCATENATED MODULE: ./lib/src/rollout/step.js
-// The executor's view of a serving rollout: one step with check → act → verify, like the
-// registry steps in src/apply. `check` and `verify` only read; `act` converges (and may abort
-// back to the saved config, which the executor should journal from `result.previous`).
-
-function createServingRolloutPort(deps) {
-    const check = async (spec) => {
-        const position = (0,converge/* locate */.x)(spec, await deps.serving.getEndpoint(spec.endpoint));
-        switch (position.state) {
-            case 'done':
-                return { state: 'satisfied' };
-            case 'drift':
-                return { state: 'drift', reason: position.reason };
-            case 'absent':
-                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" will be created` };
-            case 'busy':
-                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" is updating; the rollout waits for it` };
-            case 'at-expected':
-                return { state: 'pending', reason: `${position.phases.length} config change(s) to go` };
-            case 'mid-rollout':
-                return { state: 'pending', reason: `part-way through: at "${position.phases[position.index].label}"` };
-        }
-    };
-    return {
-        check,
-        act: (spec, runtime) => (0,converge/* convergeRollout */.Z)(spec, deps, runtime),
-        async verify(spec) {
-            const endpoint = await deps.serving.getEndpoint(spec.endpoint);
-            return endpoint !== null && endpoint.ready && (0,converge/* locate */.x)(spec, endpoint).state === 'done';
-        },
-    };
-}
-
-// EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
-var rollback = __nccwpck_require__(4257);
-;// CONCATENATED MODULE: ./lib/src/cli.js
-// The CLI: argv → Invocation → run → render → exit code. `runCli` is the testable core; the
-// bundle's entry (cli-main.ts) binds it to the real process.
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-// The emulator and the demo serve only `mlops-gate emulator` and `demo`: loaded when those run, not at
-// every start. webpackMode "eager" keeps them inside the one bundle file (ncc would split a chunk).
-const loadEmulator = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2135));
-const loadDemo = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 1389));
-const loadDemoScenario = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2220));
-const resolvePath = (cwd, p) => (p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`);
-function fileDeps(io) {
-    return {
-        readFile: (p) => {
-            try {
-                return (0,external_node_fs_.readFileSync)(resolvePath(io.cwd, p), 'utf8');
-            }
-            catch (e) {
-                if (e.code === 'ENOENT' || e.code === 'EISDIR')
-                    return null;
-                throw e;
-            }
-        },
-        writeFile: (p, text) => {
-            const full = resolvePath(io.cwd, p);
-            (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
-            (0,external_node_fs_.writeFileSync)(full, text);
-        },
-    };
-}
-/** Real registry adapters sharing one request ledger. */
-function liveDeps(io) {
-    const ledger = createRequestLedger();
-    const cache = new Map();
-    return {
-        ...fileDeps(io),
-        env: io.env,
-        now: io.now ?? new Date(),
-        portsFor: (config, envName) => {
-            let ports = cache.get(envName);
-            if (!ports) {
-                const environment = config.environments.get(envName);
-                if (!environment)
-                    throw new errors/* UsageError */.eb(`unknown environment "${envName}"`);
-                ports = createRegistryPorts(environment, { env: io.env, ledger });
-                cache.set(envName, ports);
-            }
-            return ports;
-        },
-        requests: () => {
-            const snap = ledger.snapshot();
-            const stats = Object.values(snap.byEndpoint);
-            return {
-                total: snap.total,
-                retries: snap.retries,
-                byEndpoint: Object.fromEntries(Object.entries(snap.byEndpoint).map(([k, v]) => [k, v.count])),
-                bytesReceived: stats.reduce((a, s) => a + s.bytesReceived, 0),
-                bytesSent: stats.reduce((a, s) => a + s.bytesSent, 0),
-            };
-        },
-        progress: (m) => io.stderr(m + '\n'),
-    };
-}
-function renderResult(result, format) {
-    switch (format) {
-        case 'json':
-            return JSON.stringify(result, null, 2) + '\n';
-        case 'markdown':
-            return (0,markdown/* renderMarkdown */.G)(result);
-        case 'text':
-            return (0,report_text/* renderText */.S)(result);
-    }
-}
-function runValidate(inv, io) {
-    const deps = { ...fileDeps(io), env: io.env, now: io.now ?? new Date() };
-    const { config, warnings } = readConfig(inv.configPath, deps);
-    const targets = listTargets(config, {});
-    const gateCount = [...config.policies.values()].reduce((n, p) => n + p.gates.length, 0);
-    const failed = inv.strict && warnings.length > 0;
-    if (inv.format === 'json') {
-        io.stdout(JSON.stringify({
-            valid: !failed,
-            file: config.file,
-            digest: config.digest,
-            environments: [...config.environments.keys()],
-            models: [...config.models.keys()],
-            policies: [...config.policies.keys()],
-            gates: gateCount,
-            targets: targets.map((t) => ({ model: t.model, from: t.from, to: t.to })),
-            diagnostics: warnings,
-        }, null, 2) + '\n');
-    }
-    else {
-        for (const w of warnings)
-            io.stderr(formatDiagnostic(w) + '\n');
-        io.stdout(`${failed ? '✗' : '✓'} ${config.file} ${failed ? 'has warnings (--strict)' : 'is valid'}: ${config.environments.size} environment(s), ` +
-            `${config.models.size} model(s), ${config.policies.size} polic${config.policies.size === 1 ? 'y' : 'ies'} (${gateCount} gates), ` +
-            `${targets.length} target(s)\n`);
-    }
-    return failed ? EXIT.invalid : EXIT.ok;
-}
-async function runEmulator(inv, io) {
-    const { readFile } = fileDeps(io);
-    let seed = undefined;
-    if (inv.seedPath === 'demo') {
-        seed = (await loadDemoScenario()).DEMO_SEED; // the demo's workspace (examples/demo/mlops.yml plans against it)
-    }
-    else if (inv.seedPath) {
-        const text = readFile(inv.seedPath);
-        if (text === null)
-            throw new UsageError(`seed file not found: ${inv.seedPath}`);
-        try {
-            seed = parse(text);
-        }
-        catch (e) {
-            throw new UsageError(`${inv.seedPath}: cannot parse seed file: ${e.message}`);
-        }
-    }
-    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await loadEmulator();
-    const emulator = await startEmulator({
-        port: inv.port,
-        host: inv.host,
-        statePath: inv.statePath ? resolvePath(io.cwd, inv.statePath) : undefined,
-        seed,
-        modules: defaultModules(),
-    });
-    io.stderr(`mlops-gate emulator listening on ${emulator.url} (token ${DEFAULT_TOKEN}; Ctrl-C to stop)\n`);
-    await (io.untilStopped ?? (() => new Promise(() => undefined)))();
-    await emulator.close();
-    return EXIT.ok;
-}
-/** Who acts and from which CI run, from the GitHub Actions environment when there is one. */
-function actorOf(env) {
-    const actor = env.GITHUB_ACTOR || env.USER || env.USERNAME || 'unknown';
-    const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL.replace(/\/$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
-        : null;
-    return { actor, runUrl };
-}
-/** Live deps for promote/rollback: the plan deps plus registry writers, with request totals over both. */
-/**
- * The same CI job across attempts: a GitHub re-run keeps GITHUB_RUN_ID, so it may reclaim (or clean
- * up) the lock an earlier attempt left behind. GITHUB_JOB keeps two jobs of one run apart.
- */
-const reclaimKeyOf = (env) => env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? [env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID, env.GITHUB_JOB].filter(Boolean).join('/') : null;
-function livePromoteDeps(io) {
-    const base = liveDeps(io);
-    const ledger = createRequestLedger();
-    const writers = new Map();
-    const clients = new Map();
-    const environmentOf = (config, envName) => {
-        const environment = config.environments.get(envName);
-        if (!environment)
-            throw new errors/* UsageError */.eb(`unknown environment "${envName}"`);
-        return environment;
-    };
-    const mlflowEnv = (config, envName) => {
-        const environment = environmentOf(config, envName);
-        if (environment.registry !== 'mlflow')
-            throw new errors/* UsageError */.eb(`environment "${envName}" is ${environment.registry}, not an MLflow server`);
-        return environment;
-    };
-    // Unity Catalog: one client per workspace and credential set (DATABRICKS_TOKEN_<ENV> wins, as for evidence).
-    const ucClientFor = (config, envName) => {
-        const environment = environmentOf(config, envName);
-        if (environment.registry !== 'databricks-uc')
-            throw new errors/* UsageError */.eb(`environment "${envName}" is ${environment.registry}, not Unity Catalog`);
-        const host = environment.host.replace(/\/+$/, '');
-        const env = environmentScopedEnv(io.env, envName);
-        const key = `uc:${host}:${env === io.env ? '' : envName}`;
-        let client = clients.get(key);
-        if (!client) {
-            client = createHttpClient({ baseUrl: host, auth: databricksAuthFromEnv(host, env), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
-            clients.set(key, client);
-        }
-        return client;
-    };
-    // The UC registry and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
-    const ucStaging = new Map();
-    const endpointPorts = new Map();
-    const stagingFor = (registryId) => {
-        let staging = ucStaging.get(registryId);
-        if (!staging) {
-            staging = createUcArtifactStaging();
-            ucStaging.set(registryId, staging);
-        }
-        return staging;
-    };
-    const clientFor = (trackingUri) => {
-        const baseUrl = trackingUri.replace(/\/+$/, '');
-        let client = clients.get(baseUrl);
-        if (!client) {
-            client = createHttpClient({ baseUrl, auth: mlflowAuthFromEnv(io.env), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
-            clients.set(baseUrl, client);
-        }
-        return client;
-    };
-    const { actor, runUrl } = actorOf(io.env);
-    return {
-        ...base,
-        actor,
-        runUrl,
-        lockToken: (0,external_node_crypto_.randomUUID)(),
-        lockReclaimKey: reclaimKeyOf(io.env),
-        // Lock expiry and heartbeats run on the same clock as endpoint waits (simulated in tests).
-        ...(io.servingClock ? { clock: () => new Date(io.servingClock.now()) } : {}),
-        promotionRegistryFor: (config, envName) => {
-            const environment = environmentOf(config, envName);
-            const id = (0,inputs/* registryIdOf */.Eo)(environment);
-            let writer = writers.get(`${id}|${envName}`);
-            if (!writer) {
-                writer =
-                    environment.registry === 'mlflow'
-                        ? createMlflowPromotionRegistry({ http: clientFor(environment.trackingUri), registryId: id })
-                        : createUnityCatalogPromotionRegistry({ http: ucClientFor(config, envName), registryId: id, staging: stagingFor(id) });
-                writers.set(`${id}|${envName}`, writer);
-            }
-            return writer;
-        },
-        endpointsFor: (config, envName) => {
-            if (environmentOf(config, envName).registry !== 'databricks-uc')
-                return undefined;
-            let ports = endpointPorts.get(envName);
-            if (!ports) {
-                const http = ucClientFor(config, envName);
-                const clock = io.servingClock ?? client/* systemClock */.ml;
-                const serving = (0,client/* createServingClient */.cL)({ http, clock });
-                ports = { serving, rollout: createServingRolloutPort({ serving, clock }), monitor: createMonitorPort(createMonitoringClient({ http })) };
-                endpointPorts.set(envName, ports);
-            }
-            return ports;
-        },
-        ...(io.afterStep ? { afterStep: io.afterStep } : {}),
-        inputExampleFor: async (config, envName, version) => environmentOf(config, envName).registry === 'databricks-uc' ? readInputExample(ucClientFor(config, envName), version.name, version.version) : undefined,
-        artifactTransferFor: (config, from, to) => {
-            const destination = environmentOf(config, to);
-            if (destination.registry === 'databricks-uc') {
-                return createUnityCatalogArtifactTransfer({
-                    source: ucClientFor(config, from),
-                    destination: ucClientFor(config, to),
-                    staging: stagingFor((0,inputs/* registryIdOf */.Eo)(destination)),
-                });
-            }
-            return createMlflowArtifactTransfer(clientFor(mlflowEnv(config, from).trackingUri), clientFor(mlflowEnv(config, to).trackingUri));
-        },
-        requests: () => {
-            const a = base.requests?.() ?? { total: 0, retries: 0, byEndpoint: {}, bytesReceived: 0, bytesSent: 0 };
-            const snap = ledger.snapshot();
-            const byEndpoint = { ...a.byEndpoint };
-            for (const [k, v] of Object.entries(snap.byEndpoint))
-                byEndpoint[k] = (byEndpoint[k] ?? 0) + v.count;
-            const stats = Object.values(snap.byEndpoint);
-            return {
-                total: a.total + snap.total,
-                retries: a.retries + snap.retries,
-                byEndpoint: Object.fromEntries(Object.entries(byEndpoint).sort(([x], [y]) => x.localeCompare(y))),
-                bytesReceived: a.bytesReceived + stats.reduce((n, s) => n + s.bytesReceived, 0),
-                bytesSent: a.bytesSent + stats.reduce((n, s) => n + s.bytesSent, 0),
-            };
-        },
-    };
-}
-/**
- * The `input_example.json` MLflow logs next to the MLmodel, as a scoring request body: pandas
- * `split` orient (`{columns, data}`) → `dataframe_split`, a list of records → `dataframe_records`,
- * a body already in serving form as is. undefined when the model has none.
- */
-async function readInputExample(http, fullName, version) {
-    let text;
-    try {
-        const res = await http.request({
-            method: 'GET',
-            path: `/api/2.0/fs/files${versionDirectory(fullName, version)}/input_example.json`,
-            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
-            responseType: 'text',
-        });
-        text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
-    }
-    catch (e) {
-        if (e instanceof errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST'))
-            return undefined;
-        throw e;
-    }
-    let example;
-    try {
-        example = JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-    if (Array.isArray(example))
-        return { dataframe_records: example };
-    if (example && typeof example === 'object') {
-        const o = example;
-        if ('dataframe_split' in o || 'dataframe_records' in o || 'inputs' in o || 'instances' in o)
-            return o;
-        if ('columns' in o && 'data' in o)
-            return { dataframe_split: o };
-    }
-    return undefined;
-}
-/** The gate report, then the promotion/rollback plan section. */
-function renderPromotion(result, format) {
-    if (format === 'json')
-        return renderResult(result, format);
-    const plans = format === 'markdown' ? (0,render/* renderPlansMarkdown */.i)(result) : (0,render/* renderPlansText */.a)(result);
-    return `${renderResult(result, format)}\n${plans}`;
-}
-async function runPromoteCommand(inv, io, deps = livePromoteDeps(io)) {
-    const result = inv.command === 'promote' ? await runPromote(inv, deps) : await runRollback(inv, deps);
-    io.stdout(renderPromotion(result, inv.format));
-    if (inv.resultPath)
-        deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
-    return inv.command === 'promote' ? promoteExitCode(result, inv.failOn) : rollbackExitCode(result);
-}
-/** Run one CLI invocation; never throws, always returns an exit code. */
-async function runCli(argv, io) {
-    try {
-        const inv = parseCliArgs(argv);
-        switch (inv.command) {
-            case 'help':
-                io.stdout(USAGE);
-                return EXIT.ok;
-            case 'version':
-                io.stdout(`mlops-gate ${TOOL_VERSION}\n`);
-                return EXIT.ok;
-            case 'validate':
-                return runValidate(inv, io);
-            case 'demo':
-                return await (await loadDemo()).runDemo(io, inv.format);
-            case 'emulator':
-                return await runEmulator(inv, io);
-            case 'plan': {
-                const deps = livePromoteDeps(io);
-                const { result: gated, evidence } = await runPlan(inv, deps);
-                // The exact promotion plan (and hash) of each passing target, read-only.
-                const result = await withPromotionPlans(inv, gated, evidence, deps);
-                io.stdout(renderPromotion(result, inv.format));
-                if (inv.resultPath)
-                    deps.writeFile(inv.resultPath, JSON.stringify(result, null, 2) + '\n');
-                return exitCodeFor(result, inv.failOn);
-            }
-            case 'promote':
-            case 'rollback':
-                return await runPromoteCommand(inv, io);
-        }
-    }
-    catch (e) {
-        return reportFailure(e, io);
-    }
-}
-function reportFailure(e, io) {
-    if (e instanceof ConfigError) {
-        const errors = e.diagnostics.filter((d) => d.severity === 'error');
-        for (const d of e.diagnostics)
-            io.stderr(formatDiagnostic(d) + '\n');
-        io.stderr(`✗ ${errors.length} error(s) in the configuration; nothing was contacted.\n`);
-        return EXIT.invalid;
-    }
-    if (e instanceof UsageError) {
-        io.stderr(`error: ${e.message}\n\n${USAGE}`);
-        return EXIT.invalid;
-    }
-    if (e instanceof ApiError) {
-        io.stderr(`error: ${e.message}\n`);
-        return EXIT.evidence;
-    }
-    // A bug, not a user error: say so plainly; the stack only on request.
-    const err = e instanceof Error ? e : new Error(String(e));
-    io.stderr(`internal error (please report): ${err.message}\n`);
-    if (io.env.MLOPS_GATE_DEBUG)
-        io.stderr(`${err.stack ?? ''}\n`);
-    return EXIT.internal;
-}
-
-
-/***/ }),
-
 /***/ 1305:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Eo: () => (/* binding */ registryIdOf),
 /* harmony export */   Ly: () => (/* reexport safe */ _template_js__WEBPACK_IMPORTED_MODULE_0__.Ly),
 /* harmony export */   tI: () => (/* binding */ registeredModelName),
 /* harmony export */   wQ: () => (/* binding */ gatesFor),
 /* harmony export */   wW: () => (/* binding */ championAlias)
 /* harmony export */ });
 /* harmony import */ var _template_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8763);
+/* harmony import */ var _registries_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4598);
 // Per-target names and gates: registered-model names with templates expanded, and the gates that
 // apply to one transition.
+
 
 
 const requireModel = (config, modelId) => {
@@ -80591,10 +79011,10 @@ const registeredModelName = (config, modelId, envName) => {
         throw new Error(`unknown environment "${envName}" (a bug: environments are validated at load)`);
     const template = model.nameByEnvironment[envName] ?? model.name;
     const name = (0,_template_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(template, { env: envName, model: modelId });
-    if (environment.registry !== 'databricks-uc')
-        return name;
-    return name.split('.').length === 3 ? name : `${environment.catalog}.${environment.schema}.${name}`;
+    return (0,_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .qualifyName */ .Br)(environment.registry, name, environment);
 };
+/** How plans and journals name an environment's registry (no credentials). */
+const registryIdOf = (environment) => (0,_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .registryIdOfFields */ .fU)(environment.registry, environment);
 const inScope = (policy, target) => (policy.appliesTo.environments === null || policy.appliesTo.environments.includes(target.to)) &&
     (policy.appliesTo.models === null || policy.appliesTo.models.includes(target.model));
 /**
@@ -80634,7 +79054,98 @@ const championAlias = (config, modelId, envName) => (0,_template_js__WEBPACK_IMP
 
 /***/ }),
 
-/***/ 3508:
+/***/ 4051:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Mc: () => (/* binding */ entriesOf),
+/* harmony export */   QT: () => (/* binding */ asStringList),
+/* harmony export */   _j: () => (/* binding */ asArray),
+/* harmony export */   oJ: () => (/* binding */ asString),
+/* harmony export */   qY: () => (/* binding */ asRecord)
+/* harmony export */ });
+// Defensive readers for not-yet-validated YAML values: cross-field checks run even when the
+// schema found problems (so users see every error at once), and must never crash on odd shapes.
+const asRecord = (value) => value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+const asArray = (value) => (Array.isArray(value) ? value : []);
+const asString = (value) => (typeof value === 'string' ? value : null);
+const entriesOf = (value) => Object.entries(asRecord(value) ?? {});
+/** A list of strings, or null when absent; non-strings are dropped (the schema reports them). */
+const asStringList = (value) => Array.isArray(value) ? value.filter((v) => typeof v === 'string') : null;
+
+
+/***/ }),
+
+/***/ 4598:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BP: () => (/* binding */ registryFields),
+/* harmony export */   Br: () => (/* binding */ qualifyName),
+/* harmony export */   SF: () => (/* binding */ capabilitiesOf),
+/* harmony export */   WA: () => (/* binding */ rawRegistryKind),
+/* harmony export */   YV: () => (/* binding */ registryLabel),
+/* harmony export */   fU: () => (/* binding */ registryIdOfFields)
+/* harmony export */ });
+/* unused harmony exports REGISTRY_KINDS, REGISTRY_KIND_NAMES, isRegistryKind */
+/* harmony import */ var _raw_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4051);
+// The registry kinds an environment can name (`registry:` in mlops.yml), as the core knows them:
+// the environment fields each reads from the config, how a plan names the registry, how a model
+// name is qualified there, and what it can do. The adapters that connect to each kind are the
+// matching rows of REGISTRY_CONNECTORS (src/wiring/registries.ts). Adding a kind: one row here,
+// one row there, the adapter folder under src/platform/, and its fields in the schema.
+
+/** The tracking URI without credentials, query, fragment or trailing slash. */
+const withoutCredentials = (uri) => {
+    try {
+        const url = new URL(uri);
+        url.username = '';
+        url.password = '';
+        url.search = '';
+        url.hash = '';
+        return url.toString().replace(/\/+$/, '');
+    }
+    catch {
+        return uri.replace(/\/+$/, '');
+    }
+};
+const kind = (info) => info;
+const REGISTRY_KINDS = {
+    mlflow: kind({
+        label: 'an MLflow server',
+        fields: (raw) => ({ trackingUri: String(raw.tracking_uri) }),
+        id: (f) => withoutCredentials(f.trackingUri),
+        qualify: (name) => name,
+        capabilities: { stages: true, serving: false, monitors: false },
+    }),
+    'databricks-uc': kind({
+        label: 'Unity Catalog',
+        fields: (raw) => ({ host: String(raw.host), catalog: String(raw.catalog), schema: String(raw.schema) }),
+        id: (f) => `${f.host.replace(/\/+$/, '')}#${f.catalog}.${f.schema}`,
+        // Unity Catalog names are `<catalog>.<schema>.<name>` unless the configured name already is.
+        qualify: (name, f) => (name.split('.').length === 3 ? name : `${f.catalog}.${f.schema}.${name}`),
+        capabilities: { stages: false, serving: true, monitors: true },
+    }),
+};
+const REGISTRY_KIND_NAMES = Object.keys(REGISTRY_KINDS);
+const isRegistryKind = (value) => typeof value === 'string' && value in REGISTRY_KINDS;
+/** Row access that keeps the kind's field type (the table's rows differ in their Fields). */
+const rowOf = (k) => REGISTRY_KINDS[k];
+const registryFields = (k, raw) => rowOf(k).fields(raw);
+const registryIdOfFields = (k, fields) => rowOf(k).id(fields);
+const qualifyName = (k, name, fields) => rowOf(k).qualify(name, fields);
+const capabilitiesOf = (k) => REGISTRY_KINDS[k].capabilities;
+const registryLabel = (k) => REGISTRY_KINDS[k].label;
+/** The registry kind named by a raw environment entry (the schema has checked it). */
+const rawRegistryKind = (raw) => {
+    const value = (0,_raw_js__WEBPACK_IMPORTED_MODULE_0__/* .asString */ .oJ)(raw.registry);
+    return isRegistryKind(value) ? value : null;
+};
+
+
+/***/ }),
+
+/***/ 1127:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -80697,7 +79208,7 @@ const didYouMean = (word, candidates) => {
 /* harmony export */   n: () => (/* binding */ listTargets)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _suggest_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3508);
+/* harmony import */ var _suggest_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1127);
 // Targets: one per model × environment that has a `promote_from`, optionally filtered.
 
 
@@ -80822,4522 +79333,275 @@ const targetKey = (t) => `${t.model}:${t.from}->${t.to}`;
 
 /***/ }),
 
-/***/ 1389:
+/***/ 2741:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-__nccwpck_require__.r(__webpack_exports__);
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   runDemo: () => (/* binding */ runDemo)
+/* harmony export */   D: () => (/* binding */ sameRoutes),
+/* harmony export */   X: () => (/* binding */ sameConfig)
 /* harmony export */ });
-/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2135);
-/* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2356);
-/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5181);
-/* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3060);
-/* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4257);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5071);
-/* harmony import */ var _scenario_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2220);
-// `mlops-gate demo`: the whole job end to end with no cloud account. Starts the built-in Databricks
-// emulator seeded with a realistic workspace, then runs what CI would run, through the real Unity
-// Catalog, Model Serving and monitoring adapters over HTTP:
-//   1. plan      (pull request): gates + the exact promotion plan and its hash
-//   2. promote   (release, --expect-plan = the reviewed plan): copy churn dev → test, canary
-//                rollout of `churn-test`, monitor on its inference table; fraud stays blocked
-//   3. promote   again: converged, zero writes
-//   4. rollback  churn in test: champion alias and endpoint traffic back to v1
-// Endpoint waits and canary pauses run on a simulated clock (the emulator's), so the demo takes
-// seconds; the canary's health checks read traffic the demo simulates during each pause.
-
-
-
-
-
-
-
-
-const REVIEWED_PLAN_FILE = 'demo/reviewed-plan.json';
-const ENDPOINT = 'churn-test';
-async function traffic(emulator) {
-    const res = await fetch(`${emulator.url}/api/2.0/serving-endpoints/${ENDPOINT}`, { headers: { authorization: `Bearer ${_emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.DEFAULT_TOKEN}` } });
-    const body = (await res.json());
-    return (body.config?.traffic_config?.routes ?? []).map((r) => `${r.served_entity_name ?? r.served_model_name}:${r.traffic_percentage}`).sort();
-}
-function emulatorCounts(emulator) {
-    const entries = emulator.admin.requests().entries.filter((e) => !e.path.startsWith('/__emulator'));
-    const byRoute = {};
-    for (const e of entries) {
-        const key = e.route ?? `${e.method} ${e.path}`;
-        byRoute[key] = (byRoute[key] ?? 0) + 1;
-    }
-    return {
-        requests: entries.length,
-        writes: entries.filter((e) => e.method !== 'GET' && e.method !== 'HEAD').length,
-        byRoute: Object.fromEntries(Object.entries(byRoute).sort(([a], [b]) => a.localeCompare(b))),
-    };
-}
-async function runDemo(io, format = 'text') {
-    io.stderr('Starting the Databricks emulator (Unity Catalog, tracking, Files API, Model Serving, monitors)…\n');
-    // Simulated time: endpoint updates "take" 30 s and the canary pauses 5 min, in no real time.
-    let now = Date.now();
-    const emulator = await (0,_emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.startEmulator)({ port: 0, seed: _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_SEED, tickMs: 0, clock: { now: () => now }, modules: (0,_emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.defaultModules)() });
-    const say = (line) => io.stderr(line + '\n');
-    try {
-        say(`  workspace ${emulator.url} · catalogs ml_dev, ml_test, ml_prod · models churn, fraud · endpoint ${ENDPOINT}\n`);
-        const servingClock = {
-            now: () => now,
-            async sleep(ms) {
-                // Live traffic on the canary while we wait: healthy, so every step passes its health check.
-                await fetch(`${emulator.url}/__emulator/serving/endpoints/${ENDPOINT}/metrics`, {
-                    method: 'POST',
-                    headers: { 'content-type': 'application/json' },
-                    body: JSON.stringify({ served_entity_name: 'churn-2', error_rate: 0.004, p95_latency_ms: 38, add_requests: Math.max(1, Math.round(ms / 1000)) }),
-                }).catch(() => undefined);
-                now += ms;
-            },
-        };
-        const env = { ...io.env, DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__.DEFAULT_TOKEN, DATABRICKS_AUTH_TYPE: 'pat', GITHUB_ACTOR: io.env.GITHUB_ACTOR ?? 'demo-release-bot' };
-        const files = new Map([[_scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE, _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG]]);
-        const live = (0,_cli_js__WEBPACK_IMPORTED_MODULE_2__/* .livePromoteDeps */ .ro)({ ...io, env, servingClock });
-        // The demo's config and the reviewed plan live in memory; everything else (policy packs) resolves as usual.
-        const deps = {
-            ...live,
-            readFile: (path) => files.get(path) ?? live.readFile(path),
-            writeFile: (path, text) => void files.set(path, text),
-            progress: (line) => say(`  ${line.trim()}`),
-        };
-        const show = (result) => {
-            if (format !== 'json')
-                io.stdout((0,_cli_js__WEBPACK_IMPORTED_MODULE_2__/* .renderPromotion */ .Wz)(result, format) + '\n');
-        };
-        say(`── 1. mlops-gate plan --config ${_scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE}   (a pull request: gates + the exact promotion plan)`);
-        const planInv = (0,_invocation_js__WEBPACK_IMPORTED_MODULE_1__/* .planInvocation */ .w$)(_scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE, { format });
-        const { result: gated, evidence } = await (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .runPlan */ .Fo)(planInv, deps);
-        const plan = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .withPromotionPlans */ .AM)(planInv, gated, evidence, deps);
-        show(plan);
-        files.set(REVIEWED_PLAN_FILE, JSON.stringify(plan));
-        const before = await traffic(emulator);
-        const promoteInv = {
-            command: 'promote',
-            configPath: _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE,
-            format,
-            models: [],
-            to: null,
-            expectPlan: REVIEWED_PLAN_FILE,
-            dryRun: false,
-            resultPath: null,
-            failOn: 'fail',
-        };
-        say(`── 2. mlops-gate promote --expect-plan ${REVIEWED_PLAN_FILE}   (a release: applies exactly the reviewed plan)`);
-        const promote = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .runPromote */ .EQ)(promoteInv, deps);
-        show(promote);
-        const afterPromote = await traffic(emulator);
-        say(`   ${ENDPOINT} now routes ${afterPromote.join(', ')} (was ${before.join(', ')})\n`);
-        say('── 3. mlops-gate promote   (again: everything converged, so nothing is written)');
-        const promoteAgain = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .runPromote */ .EQ)({ ...promoteInv, expectPlan: null }, deps);
-        show(promoteAgain);
-        const rollbackInv = { command: 'rollback', configPath: _scenario_js__WEBPACK_IMPORTED_MODULE_7__.DEMO_CONFIG_FILE, format, model: 'churn', env: 'test', toVersion: null, dryRun: false, resultPath: null };
-        say('── 4. mlops-gate rollback --model churn --env test   (workflow_dispatch: champion and endpoint traffic back)');
-        const rollback = await (0,_run_rollback_js__WEBPACK_IMPORTED_MODULE_5__/* .runRollback */ .e)(rollbackInv, deps);
-        show(rollback);
-        const afterRollback = await traffic(emulator);
-        say(`   ${ENDPOINT} now routes ${afterRollback.join(', ')}\n`);
-        const counts = emulatorCounts(emulator);
-        const report = { plan, promote, promoteAgain, rollback, endpoint: { before, afterPromote, afterRollback }, emulator: counts };
-        if (format === 'json')
-            io.stdout(JSON.stringify(report, null, 2) + '\n');
-        const churn = (r) => r.targets.find((t) => t.model === 'churn');
-        const fraud = (r) => r.targets.find((t) => t.model === 'fraud');
-        say(`The emulator answered ${counts.requests} request(s), ${counts.writes} of them writes. churn's challenger passed every gate, was ` +
-            `copied to test as v${churn(promote)?.plan?.destination?.version ?? '?'}, rolled out as a canary and monitored, then rolled back; ` +
-            `fraud's is blocked (worse than the champion, missing validation tag, dropped an input column).\n` +
-            `Run your own: mlops-gate emulator --seed FILE, then point mlops.yml's host at it (docs/emulator.md).`);
-        const expected = churn(plan)?.verdict === 'pass' &&
-            fraud(plan)?.verdict === 'fail' &&
-            churn(promote)?.plan?.status === 'applied' &&
-            fraud(promote)?.plan?.status === 'blocked' &&
-            churn(promoteAgain)?.plan?.status === 'up-to-date' &&
-            churn(promoteAgain)?.plan?.writes === 0 &&
-            rollback.targets[0]?.plan?.status === 'applied';
-        if (!expected)
-            say('The demo did not reach its expected outcome (churn promoted then rolled back, fraud blocked): please report this.');
-        return expected ? _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.ok : _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.internal;
-    }
-    finally {
-        await emulator.close();
-    }
+// Config content comparison shared by the client (was my update already applied?) and the
+// rollout strategies (already there? part-way? drifted?).
+const entityKey = (e) => JSON.stringify([e.name, e.entityName, e.entityVersion, e.workloadSize, e.scaleToZero]);
+/** A route at 0% and no route at all send the same traffic; the entity lists carry the difference. */
+const routeMap = (routes) => {
+    const m = new Map();
+    for (const r of routes)
+        if (r.percent !== 0)
+            m.set(r.servedEntityName, r.percent);
+    return m;
+};
+const sameRoutes = (a, b) => {
+    const ma = routeMap(a);
+    const mb = routeMap(b);
+    return ma.size === mb.size && [...ma].every(([k, p]) => mb.get(k) === p);
+};
+/** Same entities (with the workload settings we manage) and the same traffic. */
+function sameConfig(a, b) {
+    const ka = a.servedEntities.map(entityKey).sort();
+    const kb = b.servedEntities.map(entityKey).sort();
+    return ka.length === kb.length && ka.every((k, i) => k === kb[i]) && sameRoutes(a.routes, b.routes);
 }
 
 
 /***/ }),
 
-/***/ 2220:
+/***/ 5387:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-__nccwpck_require__.r(__webpack_exports__);
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   DEMO_CONFIG: () => (/* binding */ DEMO_CONFIG),
-/* harmony export */   DEMO_CONFIG_FILE: () => (/* binding */ DEMO_CONFIG_FILE),
-/* harmony export */   DEMO_SEED: () => (/* binding */ DEMO_SEED)
+/* harmony export */   cD: () => (/* binding */ entityHealth),
+/* harmony export */   jP: () => (/* binding */ parseServingMetrics)
 /* harmony export */ });
-// The demo's world: one Databricks workspace (on the emulator) with dev/test/prod catalogs, two
-// models, a serving endpoint and an inference table, and the mlops.yml a team would write for
-// them. `churn` has a better challenger that passes every gate (promoted to test with a canary
-// rollout of `churn-test` and a monitor); `fraud` has a challenger that is worse than the
-// champion, lost its validation tag, and dropped an input column — it is blocked.
-const churnInputs = [
-    { type: 'double', name: 'tenure_months', required: true },
-    { type: 'double', name: 'monthly_charges', required: true },
-    { type: 'long', name: 'support_calls', required: true },
-];
-const fraudInputs = [
-    { type: 'double', name: 'amount', required: true },
-    { type: 'long', name: 'merchant_category', required: true },
-    { type: 'double', name: 'distance_from_home_km', required: true },
-];
-const probability = [{ type: 'double', name: 'probability', required: true }];
-const files = (columns, row) => ({
-    'requirements.txt': 'mlflow==3.17.2\nscikit-learn==1.9.1\n',
-    'input_example.json': JSON.stringify({ columns, data: [row] }),
-});
-const run = (name, auc, latency, commit) => ({
-    name,
-    status: 'FINISHED',
-    params: { model: 'GradientBoostingClassifier', n_estimators: 200 },
-    metrics: { roc_auc: auc, latency_p95_ms: latency },
-    tags: { 'mlflow.source.git.commit': commit, 'mlflow.user': 'data-scientist@example.com' },
-});
-const DEMO_SEED = {
-    workspaces: {
-        demo: {
-            catalog: {
-                catalogs: [
-                    { name: 'ml_dev', schemas: ['models'] },
-                    { name: 'ml_test', schemas: ['models', 'monitoring'] },
-                    { name: 'ml_prod', schemas: ['models', 'monitoring'] },
-                ],
-                // The test endpoint's inference table, which the monitor watches.
-                tables: [
-                    {
-                        name: 'ml_test.monitoring.churn_payload',
-                        columns: [
-                            { name: 'timestamp_ms', type_name: 'LONG' },
-                            { name: 'model_version', type_name: 'STRING' },
-                            { name: 'prediction', type_name: 'DOUBLE' },
-                            { name: 'label', type_name: 'LONG' },
-                        ],
-                    },
-                ],
-            },
-            // churn-test serves test's champion (v1); promotion rolls it forward, rollback puts it back.
-            serving: {
-                update_duration_ms: 30_000,
-                ready_delay_ms: 0,
-                endpoints: [
-                    {
-                        name: 'churn-test',
-                        config: {
-                            served_entities: [{ name: 'churn-1', entity_name: 'ml_test.models.churn', entity_version: '1', workload_size: 'Small', scale_to_zero_enabled: true }],
-                        },
-                    },
-                ],
-            },
-            monitors: { activation_ms: 0, refresh_duration_ms: 60_000 },
-            tracking: {
-                experiments: [
-                    {
-                        name: '/Shared/churn',
-                        runs: [run('churn-gbm-2026-10', 0.861, 41, '4f1c2ab9d0e1'), run('churn-gbm-2026-11', 0.884, 39, '9b7e0d1c33fa')],
-                    },
-                    {
-                        name: '/Shared/fraud',
-                        runs: [run('fraud-xgb-2026-09', 0.931, 18, '1a2b3c4d5e6f'), run('fraud-xgb-2026-11', 0.902, 23, '6f5e4d3c2b1a')],
-                    },
-                ],
-            },
-            registry: {
-                models: [
-                    {
-                        name: 'ml_dev.models.churn',
-                        description: 'Customer churn classifier',
-                        aliases: { challenger: 2 },
-                        versions: [
-                            {
-                                run: { experiment: '/Shared/churn', name: 'churn-gbm-2026-10' },
-                                description: 'Gradient boosting baseline trained on 2026-10 snapshot.',
-                                tags: { owner: 'churn-team', validation_status: 'passed' },
-                                signature: { inputs: churnInputs, outputs: probability },
-                                files: files(['tenure_months', 'monthly_charges', 'support_calls'], [12, 70.5, 2]),
-                            },
-                            {
-                                run: { experiment: '/Shared/churn', name: 'churn-gbm-2026-11' },
-                                description: 'Retrained on the 2026-11 snapshot with support-call features; +2.3 AUC points.',
-                                tags: { owner: 'churn-team', validation_status: 'passed' },
-                                signature: { inputs: churnInputs, outputs: probability },
-                                files: files(['tenure_months', 'monthly_charges', 'support_calls'], [12, 70.5, 2]),
-                            },
-                        ],
-                    },
-                    {
-                        name: 'ml_test.models.churn',
-                        aliases: { champion: 1 },
-                        versions: [
-                            {
-                                source: 'models:/ml_dev.models.churn/1',
-                                run: { experiment: '/Shared/churn', name: 'churn-gbm-2026-10' },
-                                description: 'Gradient boosting baseline trained on 2026-10 snapshot.',
-                                tags: { owner: 'churn-team', validation_status: 'passed' },
-                                signature: { inputs: churnInputs, outputs: probability },
-                                files: files(['tenure_months', 'monthly_charges', 'support_calls'], [12, 70.5, 2]),
-                            },
-                        ],
-                    },
-                    {
-                        name: 'ml_dev.models.fraud',
-                        description: 'Card fraud detector',
-                        aliases: { challenger: 2 },
-                        versions: [
-                            {
-                                run: { experiment: '/Shared/fraud', name: 'fraud-xgb-2026-09' },
-                                description: 'XGBoost on 2026-09 transactions.',
-                                tags: { owner: 'fraud-team', validation_status: 'passed' },
-                                signature: { inputs: fraudInputs, outputs: probability },
-                                files: files(['amount', 'merchant_category', 'distance_from_home_km'], [42.1, 5411, 3.2]),
-                            },
-                            {
-                                run: { experiment: '/Shared/fraud', name: 'fraud-xgb-2026-11' },
-                                description: 'wip',
-                                tags: { owner: 'fraud-team' },
-                                signature: { inputs: fraudInputs.slice(0, 2), outputs: probability },
-                                files: files(['amount', 'merchant_category'], [42.1, 5411]),
-                            },
-                        ],
-                    },
-                    {
-                        name: 'ml_test.models.fraud',
-                        aliases: { champion: 1 },
-                        versions: [
-                            {
-                                source: 'models:/ml_dev.models.fraud/1',
-                                run: { experiment: '/Shared/fraud', name: 'fraud-xgb-2026-09' },
-                                description: 'XGBoost on 2026-09 transactions.',
-                                tags: { owner: 'fraud-team', validation_status: 'passed' },
-                                signature: { inputs: fraudInputs, outputs: probability },
-                                files: files(['amount', 'merchant_category', 'distance_from_home_km'], [42.1, 5411, 3.2]),
-                            },
-                        ],
-                    },
-                ],
-            },
-        },
-    },
+/* unused harmony export quantileFromBuckets */
+// Prometheus text from GET /api/2.0/serving-endpoints/{name}/metrics → counters per served entity,
+// and the health of one entity over a window (the difference of two reads). The counters are
+// cumulative, so a health check compares "now" with a read taken when the window began: what an
+// entity did before the current canary step does not count for or against it.
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\S+)?$/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+const unescapeLabel = (v) => v.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+const parseLabels = (text) => {
+    const labels = {};
+    if (!text)
+        return labels;
+    for (const m of text.matchAll(LABEL))
+        labels[m[1]] = unescapeLabel(m[2]);
+    return labels;
 };
-const DEMO_CONFIG_FILE = 'demo/mlops.yml';
-/** What a team would commit as mlops.yml; the host comes from the environment like in CI. */
-const DEMO_CONFIG = `# The demo's mlops.yml (mlops-gate demo). Same format as any project's.
-version: 1
-
-environments:
-  dev:
-    registry: databricks-uc
-    host: \${DATABRICKS_HOST}
-    catalog: ml_dev
-    schema: models
-  test:
-    registry: databricks-uc
-    host: \${DATABRICKS_HOST}
-    catalog: ml_test
-    schema: models
-    promote_from: dev
-
-models:
-  churn:
-    name: churn
-    candidate: { alias: challenger }
-    policies: [builtin:baseline, release]
-    # After the registry copy: roll the test endpoint forward as a canary, then make sure the
-    # inference table has a monitor.
-    serving:
-      endpoint: "churn-\${env}"
-      strategy: canary
-      steps: [10, 50, 100]
-      pause: 5m
-      health: { max_error_rate: 0.02, max_p95_latency_ms: 250 }
-      workload_size: Small
-      scale_to_zero: { test: true }
-      wait_timeout: 20m
-    monitor:
-      table: "ml_\${env}.monitoring.churn_payload"
-      output_schema: "ml_\${env}.monitoring"
-      inference_log:
-        problem_type: classification
-        prediction_col: prediction
-        label_col: label
-        timestamp_col: timestamp_ms
-        model_id_col: model_version
-        granularities: ["1 day"]
-      schedule: { cron: "0 0 6 * * ?", timezone: UTC }
-  fraud:
-    name: fraud
-    candidate: { alias: challenger }
-    policies: [builtin:baseline, release]
-
-policies:
-  release:
-    description: What every release to test must show.
-    gates:
-      - type: required_tags
-        tags: { owner: ".+", validation_status: "passed|approved" }
-      - type: metric_threshold
-        metric: roc_auc
-        threshold: 0.80
-        greater_is_better: true
-      - type: metric_delta
-        metric: roc_auc
-        greater_is_better: true
-        max_regression: { relative: 0.01 }
-        on_missing_baseline: pass
-      - type: metric_delta
-        metric: latency_p95_ms
-        greater_is_better: false
-        max_regression: { relative: 0.10 }
-        severity: warn
-`;
-
-
-/***/ }),
-
-/***/ 2135:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-// ESM COMPAT FLAG
-__nccwpck_require__.r(__webpack_exports__);
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  DEFAULT_CLIENT_ID: () => (/* reexport */ DEFAULT_CLIENT_ID),
-  DEFAULT_CLIENT_SECRET: () => (/* reexport */ DEFAULT_CLIENT_SECRET),
-  DEFAULT_PRINCIPAL: () => (/* reexport */ DEFAULT_PRINCIPAL),
-  DEFAULT_TOKEN: () => (/* reexport */ DEFAULT_TOKEN),
-  DatabricksApiError: () => (/* reexport */ types_DatabricksApiError),
-  defaultModules: () => (/* binding */ defaultModules),
-  loadFixture: () => (/* reexport */ loadFixture),
-  makeTestJwt: () => (/* reexport */ makeTestJwt),
-  startEmulator: () => (/* reexport */ startEmulator)
-});
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./lib/src/emulator/types.js
-// Contracts inside the Databricks emulator. The server core (server.ts) owns routing, auth, fault
-// injection, the request log and persistence; feature modules (registry, tracking, files, serving,
-// monitors, ...) each own a slice of workspace state and register their routes.
-/** Errors in Databricks' JSON shape: `{ "error_code": ..., "message": ... }` with the matching status. */
-class types_DatabricksApiError extends Error {
-    status;
-    errorCode;
-    headers;
-    constructor(status, errorCode, message, headers = {}) {
-        super(message);
-        this.status = status;
-        this.errorCode = errorCode;
-        this.headers = headers;
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/src/emulator/core/helpers.js
-// Small helpers shared by emulator modules: reading request fields, Databricks-shaped errors,
-// pagination tokens and ids. Handlers throw DatabricksApiError; the server turns it into JSON.
-
-
-/** A request field from the JSON body (POST/PATCH/DELETE) or the query string (GET), as the clients send it. */
-const field = (req, key) => {
-    const fromBody = req.body?.[key];
-    if (fromBody !== undefined && fromBody !== null)
-        return fromBody;
-    const fromQuery = req.query.get(key);
-    return fromQuery ?? undefined;
-};
-const optString = (req, key) => {
-    const v = field(req, key);
-    if (v === undefined)
-        return undefined;
-    if (typeof v === 'string')
-        return v;
-    if (typeof v === 'number' || typeof v === 'boolean')
-        return String(v);
-    throw invalidParameter(`Field '${key}' must be a string.`);
-};
-const reqString = (req, key) => {
-    const v = optString(req, key);
-    if (v === undefined || v === '')
-        throw invalidParameter(`Missing required field: ${key}`);
-    return v;
-};
-const optInt = (req, key) => {
-    const v = field(req, key);
-    if (v === undefined || v === '')
-        return undefined;
-    const n = typeof v === 'number' ? v : Number(v);
-    if (!Number.isInteger(n))
-        throw invalidParameter(`Field '${key}' must be an integer, got '${String(v)}'.`);
-    return n;
-};
-const optBool = (req, key) => {
-    const v = field(req, key);
-    if (v === undefined)
-        return undefined;
-    if (typeof v === 'boolean')
-        return v;
-    return v === 'true' || v === '1';
-};
-const invalidParameter = (message) => new types_DatabricksApiError(400, 'INVALID_PARAMETER_VALUE', message);
-const notFound = (message, code = 'RESOURCE_DOES_NOT_EXIST') => new types_DatabricksApiError(404, code, message);
-const alreadyExists = (message, code = 'RESOURCE_ALREADY_EXISTS') => new types_DatabricksApiError(409, code, message);
-const invalidState = (message) => new DatabricksApiError(400, 'INVALID_STATE', message);
-/** The module's state slice in a workspace. */
-const slice = (workspace, module) => workspace.state[module];
-const hexId = (bytes = 16) => (0,external_node_crypto_.randomBytes)(bytes).toString('hex');
-/** Offset pagination with opaque tokens (base64 of the offset), as Databricks' tokens are opaque. */
-const paginate = (all, maxResults, pageToken) => {
-    let offset = 0;
-    if (pageToken) {
-        const decoded = Number(Buffer.from(pageToken, 'base64url').toString('utf8'));
-        if (!Number.isInteger(decoded) || decoded < 0)
-            throw invalidParameter(`Invalid page_token '${pageToken}'.`);
-        offset = decoded;
-    }
-    const items = all.slice(offset, offset + maxResults);
-    const next = offset + maxResults < all.length ? Buffer.from(String(offset + maxResults)).toString('base64url') : undefined;
-    return { items, nextPageToken: next };
-};
-/** Drop undefined values and empty arrays, like MLflow's proto → JSON encoding does. */
-const compact = (obj) => {
-    const out = {};
-    for (const [k, v] of Object.entries(obj)) {
-        if (v === undefined || v === null)
-            continue;
-        if (Array.isArray(v) && v.length === 0)
-            continue;
-        out[k] = v;
-    }
-    return out;
-};
-const tagsToList = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
-/** Accepts tags as `[{key, value}]` (wire) or `{key: value}` (fixtures). */
-const tagsFromInput = (input) => {
-    const out = {};
-    if (Array.isArray(input)) {
-        for (const t of input) {
-            if (t && typeof t === 'object' && typeof t.key === 'string') {
-                const { key, value } = t;
-                out[key] = value === undefined || value === null ? '' : String(value);
-            }
-        }
-    }
-    else if (input && typeof input === 'object') {
-        for (const [k, v] of Object.entries(input))
-            out[k] = String(v);
-    }
-    return out;
-};
-
-;// CONCATENATED MODULE: ./lib/src/emulator/catalog/index.js
-// Unity Catalog namespaces: catalogs, schemas and tables (`/api/2.1/unity-catalog/...`). Other
-// modules use the exported helpers: the registry checks that a model's catalog and schema exist,
-// the monitors module registers the tables it monitors and the metric tables it creates.
-
-
-const CATALOG_MODULE = 'catalog';
-const METASTORE_ID = 'emulator-metastore-0000';
-const state = (ws) => {
-    const s = slice(ws, CATALOG_MODULE);
-    if (!s)
-        throw new Error('The catalog module is not installed in this emulator.');
-    return s;
-};
-const NAME_RE = /^[A-Za-z0-9_-]+$/;
-const checkName = (kind, name) => {
-    if (!NAME_RE.test(name)) {
-        throw invalidParameter(`Invalid ${kind} name '${name}': use letters, digits, '_' or '-' (no dots, spaces or slashes).`);
-    }
-};
-const catalogExists = (ws, catalog) => Boolean(state(ws).catalogs[catalog]);
-/** Throws the Databricks NOT_FOUND error unless `catalog.schema` exists. */
-const requireSchema = (ws, catalog, schema) => {
-    const s = state(ws);
-    if (!s.catalogs[catalog])
-        throw notFound(`Catalog '${catalog}' does not exist.`, 'CATALOG_DOES_NOT_EXIST');
-    const rec = s.schemas[`${catalog}.${schema}`];
-    if (!rec)
-        throw notFound(`Schema '${catalog}.${schema}' does not exist.`, 'SCHEMA_DOES_NOT_EXIST');
-    return rec;
-};
-const getSchemaById = (ws, schemaId) => Object.values(state(ws).schemas).find((s) => s.schema_id === schemaId);
-const ensureCatalog = (ws, name, now, owner = 'emulator-admin') => {
-    const s = state(ws);
-    checkName('catalog', name);
-    s.catalogs[name] ??= { name, id: (0,external_node_crypto_.randomUUID)(), owner, created_at: now, updated_at: now };
-    return s.catalogs[name];
-};
-const ensureSchema = (ws, catalog, name, now, owner = 'emulator-admin') => {
-    ensureCatalog(ws, catalog, now, owner);
-    checkName('schema', name);
-    const s = state(ws);
-    s.schemas[`${catalog}.${name}`] ??= { name, catalog_name: catalog, schema_id: (0,external_node_crypto_.randomUUID)(), owner, created_at: now, updated_at: now };
-    return s.schemas[`${catalog}.${name}`];
-};
-/** Register (or replace the columns of) a table; its schema must exist. */
-const addTable = (ws, fullName, opts) => {
-    const parts = fullName.split('.');
-    if (parts.length !== 3 || parts.some((p) => p === ''))
-        throw invalidParameter(`Table name '${fullName}' must be catalog.schema.table.`);
-    const [catalog, schema, name] = parts;
-    requireSchema(ws, catalog, schema);
-    const s = state(ws);
-    const existing = s.tables[fullName];
-    const rec = {
-        name,
-        catalog_name: catalog,
-        schema_name: schema,
-        table_id: existing?.table_id ?? (0,external_node_crypto_.randomUUID)(),
-        table_type: opts.tableType ?? existing?.table_type ?? 'MANAGED',
-        data_source_format: 'DELTA',
-        columns: opts.columns ?? existing?.columns ?? [],
-        comment: opts.comment ?? existing?.comment,
-        owner: opts.owner ?? existing?.owner ?? 'emulator-admin',
-        created_at: existing?.created_at ?? opts.now,
-        updated_at: opts.now,
-    };
-    s.tables[fullName] = rec;
-    return rec;
-};
-const getTable = (ws, fullName) => state(ws).tables[fullName];
-const getTableById = (ws, tableId) => Object.values(state(ws).tables).find((t) => t.table_id === tableId);
-const catalogInfo = (c) => compact({
-    name: c.name,
-    full_name: c.name,
-    id: c.id,
-    comment: c.comment,
-    owner: c.owner,
-    metastore_id: METASTORE_ID,
-    catalog_type: 'MANAGED_CATALOG',
-    isolation_mode: 'OPEN',
-    created_at: c.created_at,
-    created_by: c.owner,
-    updated_at: c.updated_at,
-});
-const schemaInfo = (s) => compact({
-    name: s.name,
-    catalog_name: s.catalog_name,
-    full_name: `${s.catalog_name}.${s.name}`,
-    schema_id: s.schema_id,
-    comment: s.comment,
-    owner: s.owner,
-    metastore_id: METASTORE_ID,
-    created_at: s.created_at,
-    created_by: s.owner,
-    updated_at: s.updated_at,
-});
-const tableInfo = (t) => compact({
-    name: t.name,
-    catalog_name: t.catalog_name,
-    schema_name: t.schema_name,
-    full_name: `${t.catalog_name}.${t.schema_name}.${t.name}`,
-    table_id: t.table_id,
-    table_type: t.table_type,
-    data_source_format: t.data_source_format,
-    columns: t.columns.map((c, i) => compact({ ...c, type_text: c.type_text ?? c.type_name.toLowerCase(), position: i, nullable: c.nullable ?? true })),
-    comment: t.comment,
-    owner: t.owner,
-    metastore_id: METASTORE_ID,
-    storage_location: `s3://emulator-metastore/${t.table_id}`,
-    created_at: t.created_at,
-    created_by: t.owner,
-    updated_at: t.updated_at,
-});
-const pageSize = (req) => {
-    const n = optInt(req, 'max_results') ?? 0;
-    if (n < 0)
-        throw invalidParameter('max_results must be >= 0.');
-    return n === 0 ? 1000 : Math.min(n, 1000);
-};
-const catalogModule = {
-    name: CATALOG_MODULE,
-    initState: () => ({ catalogs: {}, schemas: {}, tables: {} }),
-    seed(ws, fixture, ctx) {
-        const fx = fixture;
-        const now = ctx.clock.now();
-        for (const c of fx.catalogs ?? []) {
-            const cat = ensureCatalog(ws, c.name, now, c.owner);
-            if (c.comment)
-                cat.comment = c.comment;
-            for (const s of c.schemas ?? []) {
-                const sc = ensureSchema(ws, c.name, typeof s === 'string' ? s : s.name, now, c.owner);
-                if (typeof s !== 'string' && s.comment)
-                    sc.comment = s.comment;
-            }
-        }
-        for (const t of fx.tables ?? [])
-            addTable(ws, t.name, { columns: t.columns, tableType: t.table_type, comment: t.comment, now });
-    },
-    routes(table, ctx) {
-        const base = '/api/2.1/unity-catalog';
-        table.add('POST', `${base}/catalogs`, (req) => {
-            const name = reqString(req, 'name');
-            checkName('catalog', name);
-            if (state(req.workspace).catalogs[name])
-                throw alreadyExists(`Catalog '${name}' already exists.`, 'CATALOG_ALREADY_EXISTS');
-            const c = ensureCatalog(req.workspace, name, ctx.clock.now(), req.principal);
-            c.comment = optString(req, 'comment');
-            ctx.changed();
-            return { body: catalogInfo(c) };
-        });
-        table.add('GET', `${base}/catalogs`, (req) => {
-            const all = Object.values(state(req.workspace).catalogs).sort((a, b) => a.name.localeCompare(b.name));
-            const page = paginate(all, pageSize(req), optString(req, 'page_token'));
-            return { body: compact({ catalogs: page.items.map(catalogInfo), next_page_token: page.nextPageToken }) };
-        });
-        table.add('GET', `${base}/catalogs/:name`, (req) => {
-            const c = state(req.workspace).catalogs[req.params.name];
-            if (!c)
-                throw notFound(`Catalog '${req.params.name}' does not exist.`, 'CATALOG_DOES_NOT_EXIST');
-            return { body: catalogInfo(c) };
-        });
-        table.add('DELETE', `${base}/catalogs/:name`, (req) => {
-            const s = state(req.workspace);
-            const name = req.params.name;
-            if (!s.catalogs[name])
-                throw notFound(`Catalog '${name}' does not exist.`, 'CATALOG_DOES_NOT_EXIST');
-            const children = Object.values(s.schemas).filter((x) => x.catalog_name === name);
-            if (children.length > 0 && req.query.get('force') !== 'true') {
-                throw invalidParameter(`Catalog '${name}' is not empty; pass force=true to delete it with its schemas.`);
-            }
-            for (const x of children)
-                delete s.schemas[`${x.catalog_name}.${x.name}`];
-            delete s.catalogs[name];
-            ctx.changed();
-            return { body: {} };
-        });
-        table.add('POST', `${base}/schemas`, (req) => {
-            const name = reqString(req, 'name');
-            const catalog = reqString(req, 'catalog_name');
-            checkName('schema', name);
-            const s = state(req.workspace);
-            if (!s.catalogs[catalog])
-                throw notFound(`Catalog '${catalog}' does not exist.`, 'CATALOG_DOES_NOT_EXIST');
-            if (s.schemas[`${catalog}.${name}`])
-                throw alreadyExists(`Schema '${catalog}.${name}' already exists.`, 'SCHEMA_ALREADY_EXISTS');
-            const rec = ensureSchema(req.workspace, catalog, name, ctx.clock.now(), req.principal);
-            rec.comment = optString(req, 'comment');
-            ctx.changed();
-            return { body: schemaInfo(rec) };
-        });
-        table.add('GET', `${base}/schemas`, (req) => {
-            const catalog = reqString(req, 'catalog_name');
-            const s = state(req.workspace);
-            if (!s.catalogs[catalog])
-                throw notFound(`Catalog '${catalog}' does not exist.`, 'CATALOG_DOES_NOT_EXIST');
-            const all = Object.values(s.schemas)
-                .filter((x) => x.catalog_name === catalog)
-                .sort((a, b) => a.name.localeCompare(b.name));
-            const page = paginate(all, pageSize(req), optString(req, 'page_token'));
-            return { body: compact({ schemas: page.items.map(schemaInfo), next_page_token: page.nextPageToken }) };
-        });
-        table.add('GET', `${base}/schemas/:full_name`, (req) => {
-            const [catalog = '', schema = ''] = req.params.full_name.split('.');
-            return { body: schemaInfo(requireSchema(req.workspace, catalog, schema)) };
-        });
-        table.add('DELETE', `${base}/schemas/:full_name`, (req) => {
-            const [catalog = '', schema = ''] = req.params.full_name.split('.');
-            requireSchema(req.workspace, catalog, schema);
-            const s = state(req.workspace);
-            for (const key of Object.keys(s.tables))
-                if (key.startsWith(`${catalog}.${schema}.`))
-                    delete s.tables[key];
-            delete s.schemas[`${catalog}.${schema}`];
-            ctx.changed();
-            return { body: {} };
-        });
-        table.add('GET', `${base}/tables`, (req) => {
-            const catalog = reqString(req, 'catalog_name');
-            const schema = reqString(req, 'schema_name');
-            requireSchema(req.workspace, catalog, schema);
-            const all = Object.values(state(req.workspace).tables)
-                .filter((t) => t.catalog_name === catalog && t.schema_name === schema)
-                .sort((a, b) => a.name.localeCompare(b.name));
-            const page = paginate(all, pageSize(req), optString(req, 'page_token'));
-            return { body: compact({ tables: page.items.map(tableInfo), next_page_token: page.nextPageToken }) };
-        });
-        table.add('GET', `${base}/tables/:full_name`, (req) => {
-            const t = getTable(req.workspace, req.params.full_name);
-            if (!t)
-                throw notFound(`Table '${req.params.full_name}' does not exist.`, 'TABLE_DOES_NOT_EXIST');
-            return { body: tableInfo(t) };
-        });
-    },
-};
-
-;// CONCATENATED MODULE: ./lib/src/emulator/files/index.js
-// Files API (`/api/2.0/fs/files/...`, `/api/2.0/fs/directories/...`): the store behind UC model
-// version artifacts (`/Models/<catalog>/<schema>/<model>/<version>/...`) and Databricks-hosted run
-// and logged-model artifacts (`/WorkspaceInternal/Mlflow/Artifacts/...`). Also the presigned
-// download URL that the SDK's files client asks for first (`/api/2.0/fs/create-download-url`).
-
-
-
-const FILES_MODULE = 'files';
-const files_state = (ws) => {
-    const s = slice(ws, FILES_MODULE);
-    if (!s)
-        throw new Error('The files module is not installed in this emulator.');
-    return s;
-};
-/** `/a//b/` → `/a/b`; rejects relative paths and `..`. */
-const normalizePath = (raw) => {
-    const p = ('/' + raw).replace(/\/+/g, '/').replace(/\/$/, '') || '/';
-    if (p.split('/').some((seg) => seg === '..' || seg === '.'))
-        throw invalidParameter(`Path '${raw}' must not contain '.' or '..' segments.`);
-    return p;
-};
-const writeFile = (ws, path, data, now) => {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    files_state(ws).files[normalizePath(path)] = { data: buf.toString('base64'), modified: now };
-};
-const readFile = (ws, path) => {
-    const f = files_state(ws).files[normalizePath(path)];
-    return f ? Buffer.from(f.data, 'base64') : undefined;
-};
-/** Files under a directory (recursive), with paths relative to it. */
-const listTree = (ws, dir) => {
-    const prefix = normalizePath(dir) + '/';
-    return Object.entries(files_state(ws).files)
-        .filter(([p]) => p.startsWith(prefix))
-        .map(([p, f]) => ({ path: p.slice(prefix.length), size: Buffer.from(f.data, 'base64').length }))
-        .sort((a, b) => a.path.localeCompare(b.path));
-};
-const copyTree = (fromWs, fromDir, toWs, toDir, now) => {
-    const files = listTree(fromWs, fromDir);
-    for (const f of files)
-        writeFile(toWs, `${toDir}/${f.path}`, readFile(fromWs, `${fromDir}/${f.path}`), now);
-    return files.length;
-};
-const deleteTree = (ws, dir) => {
-    const s = files_state(ws);
-    const root = normalizePath(dir);
-    for (const p of Object.keys(s.files))
-        if (p.startsWith(root + '/'))
-            delete s.files[p];
-    for (const p of Object.keys(s.dirs))
-        if (p === root || p.startsWith(root + '/'))
-            delete s.dirs[p];
-};
-const isDirectory = (s, path) => {
-    if (path === '/')
-        return true;
-    if (s.dirs[path] !== undefined)
-        return true;
-    const prefix = path + '/';
-    return Object.keys(s.files).some((p) => p.startsWith(prefix)) || Object.keys(s.dirs).some((p) => p.startsWith(prefix));
-};
-const httpDate = (ms) => new Date(ms).toUTCString();
-const fileHeaders = (f, size) => ({
-    'content-type': 'application/octet-stream',
-    'content-length': String(size),
-    'last-modified': httpDate(f.modified),
-});
-/** Short-lived tickets for presigned download URLs (kept in memory, not persisted). */
-const tickets = new Map();
-const issueTicket = (workspaceId, path, now, upload) => {
-    for (const [k, t] of tickets)
-        if (t.expiresAt <= now)
-            tickets.delete(k);
-    const ticket = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
-    tickets.set(ticket, { workspaceId, path, expiresAt: now + 15 * 60 * 1000, upload });
-    return ticket;
-};
-const serveFile = (req, path) => {
-    const s = files_state(req.workspace);
-    const f = s.files[path];
-    if (!f) {
-        if (isDirectory(s, path))
-            throw new types_DatabricksApiError(400, 'BAD_REQUEST', `Path '${path}' is a directory, not a file.`);
-        throw notFound(`The file being accessed is not found: ${path}`, 'NOT_FOUND');
-    }
-    const data = Buffer.from(f.data, 'base64');
-    if (req.method === 'HEAD')
-        return { status: 200, raw: Buffer.alloc(0), headers: fileHeaders(f, data.length) };
-    const range = typeof req.headers.range === 'string' ? req.headers.range.match(/^bytes=(\d+)-(\d*)$/) : null;
-    if (range) {
-        const start = Number(range[1]);
-        const end = range[2] ? Math.min(Number(range[2]), data.length - 1) : data.length - 1;
-        if (start >= data.length)
-            throw new types_DatabricksApiError(416, 'INVALID_PARAMETER_VALUE', `Range start ${start} is past the end of the file.`);
-        const part = data.subarray(start, end + 1);
-        return {
-            status: 206,
-            raw: part,
-            headers: { ...fileHeaders(f, part.length), 'content-range': `bytes ${start}-${end}/${data.length}` },
-        };
-    }
-    return { status: 200, raw: data, headers: fileHeaders(f, data.length) };
-};
-const filesModule = {
-    name: FILES_MODULE,
-    initState: () => ({ files: {}, dirs: {} }),
-    seed(ws, fixture, ctx) {
-        const fx = fixture;
-        const now = ctx.clock.now();
-        for (const [p, v] of Object.entries(fx.files ?? {}))
-            writeFile(ws, p, typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.base64, 'base64'), now);
-        for (const d of fx.dirs ?? [])
-            files_state(ws).dirs[normalizePath(d)] = now;
-    },
-    routes(table, ctx) {
-        const filePath = (req) => normalizePath(req.params.path ?? '');
-        table.add('PUT', '/api/2.0/fs/files/*path', (req) => {
-            const path = filePath(req);
-            const s = files_state(req.workspace);
-            if (s.files[path] && req.query.get('overwrite') !== 'true') {
-                throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}. Pass overwrite=true to replace it.`);
-            }
-            if (isDirectory(s, path))
-                throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `A directory exists at ${path}.`);
-            writeFile(req.workspace, path, req.rawBody, ctx.clock.now());
-            ctx.changed();
-            return { status: 204, raw: Buffer.alloc(0) };
-        });
-        table.add('GET', '/api/2.0/fs/files/*path', (req) => serveFile(req, filePath(req)));
-        table.add('HEAD', '/api/2.0/fs/files/*path', (req) => serveFile(req, filePath(req)));
-        table.add('DELETE', '/api/2.0/fs/files/*path', (req) => {
-            const path = filePath(req);
-            const s = files_state(req.workspace);
-            if (!s.files[path])
-                throw notFound(`The file being accessed is not found: ${path}`, 'NOT_FOUND');
-            delete s.files[path];
-            ctx.changed();
-            return { status: 204, raw: Buffer.alloc(0) };
-        });
-        table.add('PUT', '/api/2.0/fs/directories/*path', (req) => {
-            const path = filePath(req);
-            const s = files_state(req.workspace);
-            if (s.files[path])
-                throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `A file exists at ${path}.`);
-            s.dirs[path] ??= ctx.clock.now();
-            ctx.changed();
-            return { status: 204, raw: Buffer.alloc(0) };
-        });
-        table.add('HEAD', '/api/2.0/fs/directories/*path', (req) => {
-            const path = filePath(req);
-            if (!isDirectory(files_state(req.workspace), path))
-                throw notFound(`The directory being accessed is not found: ${path}`, 'NOT_FOUND');
-            return { status: 200, raw: Buffer.alloc(0) };
-        });
-        table.add('GET', '/api/2.0/fs/directories/*path', (req) => {
-            const path = filePath(req);
-            const s = files_state(req.workspace);
-            if (!isDirectory(s, path))
-                throw notFound(`The directory being accessed is not found: ${path}`, 'NOT_FOUND');
-            const prefix = path === '/' ? '/' : path + '/';
-            const entries = new Map();
-            for (const [p, f] of Object.entries(s.files)) {
-                if (!p.startsWith(prefix))
-                    continue;
-                const rest = p.slice(prefix.length);
-                const name = rest.split('/')[0];
-                const child = prefix + name;
-                if (rest.includes('/'))
-                    entries.set(child, { path: child, name, is_directory: true });
-                else
-                    entries.set(child, { path: child, name, is_directory: false, file_size: Buffer.from(f.data, 'base64').length, last_modified: f.modified });
-            }
-            for (const d of Object.keys(s.dirs)) {
-                if (!d.startsWith(prefix))
-                    continue;
-                const name = d.slice(prefix.length).split('/')[0];
-                if (!entries.has(prefix + name))
-                    entries.set(prefix + name, { path: prefix + name, name, is_directory: true });
-            }
-            const all = [...entries.values()].sort((a, b) => String(a.path).localeCompare(String(b.path)));
-            const size = Math.min(optInt(req, 'page_size') || 1000, 1000);
-            const page = paginate(all, size, optString(req, 'page_token'));
-            return { body: compact({ contents: page.items, next_page_token: page.nextPageToken }) };
-        });
-        table.add('DELETE', '/api/2.0/fs/directories/*path', (req) => {
-            const path = filePath(req);
-            const s = files_state(req.workspace);
-            if (!isDirectory(s, path))
-                throw notFound(`The directory being accessed is not found: ${path}`, 'NOT_FOUND');
-            if (Object.keys(s.files).some((p) => p.startsWith(path + '/'))) {
-                throw new types_DatabricksApiError(409, 'RESOURCE_CONFLICT', `The directory ${path} is not empty.`);
-            }
-            for (const d of Object.keys(s.dirs))
-                if (d === path || d.startsWith(path + '/'))
-                    delete s.dirs[d];
-            ctx.changed();
-            return { status: 204, raw: Buffer.alloc(0) };
-        });
-        // Presigned download: the SDK's files client asks for one before falling back to GET /fs/files.
-        table.add('POST', '/api/2.0/fs/create-download-url', (req) => {
-            const path = normalizePath(optString(req, 'path') ?? '');
-            if (!files_state(req.workspace).files[path])
-                throw notFound(`The file being accessed is not found: ${path}`, 'NOT_FOUND');
-            const ticket = issueTicket(req.workspace.id, path, ctx.clock.now(), false);
-            return { body: { url: `${req.baseUrl ?? `http://${req.headers.host ?? '127.0.0.1'}`}/__presigned/files/${ticket}`, headers: [] } };
-        });
-        // Presigned upload, used by mlflow's PresignedUrlArtifactRepository (UC storage_mode DEFAULT_STORAGE).
-        table.add('POST', '/api/2.0/fs/create-upload-url', (req) => {
-            const path = normalizePath(optString(req, 'path') ?? '');
-            const ticket = issueTicket(req.workspace.id, path, ctx.clock.now(), true);
-            return { body: { url: `${req.baseUrl ?? `http://${req.headers.host ?? '127.0.0.1'}`}/__presigned/files/${ticket}`, headers: [] } };
-        });
-        table.add('PUT', '/__presigned/files/:ticket', (req) => {
-            const t = tickets.get(req.params.ticket);
-            if (!t || !t.upload || t.workspaceId !== req.workspace.id || t.expiresAt <= ctx.clock.now()) {
-                return { status: 403, raw: '<Error><Code>AccessDenied</Code><Message>Request has expired or the signature is invalid</Message></Error>', headers: { 'content-type': 'application/xml' } };
-            }
-            writeFile(req.workspace, t.path, req.rawBody, ctx.clock.now());
-            ctx.changed();
-            return { status: 200, raw: Buffer.alloc(0) };
-        });
-        table.add('GET', '/__presigned/files/:ticket', (req) => {
-            const t = tickets.get(req.params.ticket);
-            if (!t || t.upload || t.workspaceId !== req.workspace.id || t.expiresAt <= ctx.clock.now()) {
-                return { status: 403, raw: '<Error><Code>AccessDenied</Code><Message>Request has expired or the signature is invalid</Message></Error>', headers: { 'content-type': 'application/xml' } };
-            }
-            return serveFile(req, t.path);
-        });
-    },
-};
-
-;// CONCATENATED MODULE: ./lib/src/emulator/tracking/index.js
-// MLflow tracking as a Databricks workspace serves it: experiments, runs, metrics, params, tags,
-// MLflow 3 logged models, and artifact listing. Artifacts themselves live in the Files API store
-// under `/WorkspaceInternal/Mlflow/Artifacts/<experiment>/Runs/<run>/...` and
-// `.../LoggedModels/<model_id>/...`, which is where the mlflow client writes them for
-// `dbfs:/databricks/mlflow-tracking/...` artifact URIs (its DatabricksRunArtifactRepository).
-
-
-
-
-const TRACKING_MODULE = 'tracking';
-const trackingState = (ws) => {
-    const s = slice(ws, TRACKING_MODULE);
-    if (!s)
-        throw new Error('The tracking module is not installed in this emulator.');
-    return s;
-};
-const runArtifactRoot = (run) => `/WorkspaceInternal/Mlflow/Artifacts/${run.experiment_id}/Runs/${run.run_id}/artifacts`;
-const loggedModelArtifactRoot = (m) => `/WorkspaceInternal/Mlflow/Artifacts/${m.experiment_id}/LoggedModels/${m.model_id}/artifacts`;
-/** Map a `dbfs:/databricks/mlflow-tracking/...` artifact URI to its Files API path, if it is one. */
-const trackingUriToFilesPath = (uri) => {
-    const lm = uri.match(/databricks\/mlflow-tracking\/([^/]+)\/logged_models\/([^/]+)(\/.*)?$/);
-    if (lm)
-        return `/WorkspaceInternal/Mlflow/Artifacts/${lm[1]}/LoggedModels/${lm[2]}${lm[3] ?? ''}`;
-    const run = uri.match(/databricks\/mlflow-tracking\/([^/]+)\/([^/]+)(\/.*)?$/);
-    if (run)
-        return `/WorkspaceInternal/Mlflow/Artifacts/${run[1]}/Runs/${run[2]}${run[3] ?? ''}`;
-    return undefined;
-};
-const getRun = (ws, runId) => {
-    const run = trackingState(ws).runs[runId];
-    if (!run)
-        throw notFound(`Run '${runId}' not found.`);
-    return run;
-};
-const latestMetrics = (run) => Object.entries(run.metrics).flatMap(([key, points]) => {
-    if (points.length === 0)
-        return [];
-    // Latest = highest step, then latest timestamp (MLflow's rule).
-    const latest = points.reduce((a, b) => (b.step > a.step || (b.step === a.step && b.timestamp >= a.timestamp) ? b : a));
-    return [compact({ key, value: latest.value, timestamp: latest.timestamp, step: latest.step, model_id: latest.model_id })];
-});
-const runInfo = (run) => compact({
-    run_id: run.run_id,
-    run_uuid: run.run_id,
-    run_name: run.run_name,
-    experiment_id: run.experiment_id,
-    user_id: run.user_id,
-    status: run.status,
-    start_time: run.start_time,
-    end_time: run.end_time,
-    artifact_uri: run.artifact_uri,
-    lifecycle_stage: run.lifecycle_stage,
-});
-const runJson = (run) => ({
-    info: runInfo(run),
-    data: compact({ metrics: latestMetrics(run), params: tagsToList(run.params), tags: tagsToList(run.tags) }),
-    inputs: compact({ dataset_inputs: run.dataset_inputs, model_inputs: run.model_inputs }),
-    outputs: compact({ model_outputs: run.model_outputs }),
-});
-const experimentJson = (e) => compact({
-    experiment_id: e.experiment_id,
-    name: e.name,
-    artifact_location: e.artifact_location,
-    lifecycle_stage: e.lifecycle_stage,
-    creation_time: e.creation_time,
-    last_update_time: e.last_update_time,
-    tags: tagsToList(e.tags),
-});
-const loggedModelJson = (ws, m) => {
-    const metrics = Object.values(trackingState(ws).runs).flatMap((r) => Object.entries(r.metrics).flatMap(([key, pts]) => pts.filter((p) => p.model_id === m.model_id).map((p) => ({ key, value: p.value, timestamp: p.timestamp, step: p.step, run_id: r.run_id, model_id: m.model_id }))));
-    return {
-        info: compact({
-            model_id: m.model_id,
-            experiment_id: m.experiment_id,
-            name: m.name,
-            artifact_uri: m.artifact_uri,
-            status: m.status,
-            status_message: m.status_message,
-            creation_timestamp_ms: m.creation_timestamp_ms,
-            last_updated_timestamp_ms: m.last_updated_timestamp_ms,
-            // int64 user id on the wire (LoggedModelInfo.creator_id).
-            creator_id: numericUserId(m.creator_id),
-            model_type: m.model_type,
-            source_run_id: m.source_run_id,
-            tags: tagsToList(m.tags),
-        }),
-        data: compact({ params: tagsToList(m.params), metrics }),
-    };
-};
-/** A stable numeric id for a principal, where the proto wants an int64 user id. */
-const numericUserId = (principal) => Math.abs([...principal].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 7));
-const createExperiment = (ws, name, now, tags = {}) => {
-    const s = trackingState(ws);
-    if (!name.startsWith('/')) {
-        throw invalidParameter(`Got an invalid experiment name '${name}': on Databricks an experiment name is an absolute workspace path, e.g. '/Shared/churn' or '/Users/<user>/churn'.`);
-    }
-    if (Object.values(s.experiments).some((e) => e.name === name && e.lifecycle_stage === 'active')) {
-        throw new types_DatabricksApiError(400, 'RESOURCE_ALREADY_EXISTS', `Node named '${name}' already exists`);
-    }
-    const id = String(s.nextExperimentId++);
-    const exp = {
-        experiment_id: id,
-        name,
-        artifact_location: `dbfs:/databricks/mlflow-tracking/${id}`,
-        lifecycle_stage: 'active',
-        creation_time: now,
-        last_update_time: now,
-        tags,
-    };
-    s.experiments[id] = exp;
-    return exp;
-};
-const createRun = (ws, opts) => {
-    const s = trackingState(ws);
-    const exp = s.experiments[opts.experimentId];
-    if (!exp)
-        throw notFound(`Experiment with id '${opts.experimentId}' does not exist.`);
-    const runId = opts.runId ?? hexId();
-    const tags = { ...(opts.tags ?? {}) };
-    const runName = opts.runName ?? tags['mlflow.runName'] ?? `run-${runId.slice(0, 8)}`;
-    tags['mlflow.runName'] = runName;
-    tags['mlflow.user'] ??= opts.userId;
-    const run = {
-        run_id: runId,
-        experiment_id: exp.experiment_id,
-        run_name: runName,
-        user_id: opts.userId,
-        status: 'RUNNING',
-        start_time: opts.startTime,
-        artifact_uri: `dbfs:/databricks/mlflow-tracking/${exp.experiment_id}/${runId}/artifacts`,
-        lifecycle_stage: 'active',
-        params: {},
-        tags,
-        metrics: {},
-        dataset_inputs: [],
-        model_inputs: [],
-        model_outputs: [],
-    };
-    s.runs[runId] = run;
-    return run;
-};
-const logMetric = (run, key, point) => {
-    const points = (run.metrics[key] ??= []);
-    // Same (timestamp, step, value) is the same metric (MLflow's metrics primary key); MLflow 3
-    // re-logs a run's metrics with a model_id when it links them to a logged model.
-    const same = points.find((p) => p.timestamp === point.timestamp && p.step === point.step && Object.is(p.value, point.value));
-    if (same) {
-        same.model_id ??= point.model_id;
-        return;
-    }
-    points.push(point);
-};
-const logParam = (run, key, value) => {
-    const old = run.params[key];
-    if (old !== undefined && old !== value) {
-        throw invalidParameter(`Changing param values is not allowed. Param with key='${key}' was already logged with value='${old}' for run ID='${run.run_id}'. Attempted logging new value '${value}'.`);
-    }
-    run.params[key] = value;
-};
-const requireActiveRun = (ws, runId) => {
-    const run = getRun(ws, runId);
-    if (run.lifecycle_stage !== 'active')
-        throw invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${run.lifecycle_stage}.`);
-    return run;
-};
-const toNumber = (v) => {
-    if (typeof v === 'number')
-        return v;
-    if (v === 'NaN')
-        return NaN;
-    if (v === 'Infinity')
+const parseValue = (v) => {
+    if (v === '+Inf')
         return Infinity;
-    if (v === '-Infinity')
+    if (v === '-Inf')
         return -Infinity;
-    const n = Number(v);
-    if (Number.isNaN(n))
-        throw invalidParameter(`Metric value '${String(v)}' is not a number.`);
-    return n;
+    return Number(v);
 };
-const parseFilter = (filter) => {
-    if (!filter || !filter.trim())
-        return [];
-    return filter.split(/\s+and\s+/i).map((raw) => {
-        const m = raw
-            .trim()
-            .match(/^(?:(metrics?|params?|parameters?|tags?|attributes?|attr|run)\.)?(`[^`]+`|"[^"]+"|[\w.-]+)\s*(=|!=|<=|>=|<|>|LIKE|ILIKE|IN|NOT IN)\s*(.+)$/i);
-        if (!m)
-            throw invalidParameter(`Invalid filter clause '${raw.trim()}'. Expected e.g. "metrics.auc > 0.8", "tags.team = 'x'" or "attributes.status = 'FINISHED'".`);
-        const prefix = (m[1] ?? 'attributes').toLowerCase();
-        const entity = prefix.startsWith('metric') ? 'metrics' : prefix.startsWith('param') ? 'params' : prefix.startsWith('tag') ? 'tags' : 'attributes';
-        const key = m[2].replace(/^[`"]|[`"]$/g, '');
-        const op = m[3].toUpperCase();
-        const rawValue = m[4].trim();
-        let value;
-        if (op === 'IN' || op === 'NOT IN')
-            value = [...rawValue.matchAll(/'([^']*)'|"([^"]*)"/g)].map((x) => x[1] ?? x[2] ?? '');
-        else if (/^'.*'$|^".*"$/.test(rawValue))
-            value = rawValue.slice(1, -1);
-        else if (entity === 'metrics' || /^-?\d+(\.\d+)?$/.test(rawValue))
-            value = Number(rawValue);
-        else
-            value = rawValue;
-        return { entity, key, op, value };
-    });
-};
-const likeToRegExp = (pattern, flags) => new RegExp('^' + pattern.replace(/[.+?^${}()|[\]\\*]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.') + '$', flags);
-const compare = (actual, op, expected) => {
-    if (actual === undefined)
-        return op === '!=' || op === 'NOT IN';
-    switch (op) {
-        case '=':
-            return String(actual) === String(expected);
-        case '!=':
-            return String(actual) !== String(expected);
-        case '>':
-            return Number(actual) > Number(expected);
-        case '>=':
-            return Number(actual) >= Number(expected);
-        case '<':
-            return Number(actual) < Number(expected);
-        case '<=':
-            return Number(actual) <= Number(expected);
-        case 'LIKE':
-            return likeToRegExp(String(expected), '').test(String(actual));
-        case 'ILIKE':
-            return likeToRegExp(String(expected), 'i').test(String(actual));
-        case 'IN':
-            return expected.includes(String(actual));
-        case 'NOT IN':
-            return !expected.includes(String(actual));
-        default:
-            return false;
-    }
-};
-const attribute = (run, key) => {
-    switch (key) {
-        case 'run_id':
-        case 'run_uuid':
-            return run.run_id;
-        case 'run_name':
-            return run.run_name;
-        case 'status':
-            return run.status;
-        case 'start_time':
-            return run.start_time;
-        case 'end_time':
-            return run.end_time;
-        case 'user_id':
-            return run.user_id;
-        case 'artifact_uri':
-            return run.artifact_uri;
-        default:
-            throw invalidParameter(`Invalid attribute key '${key}' in filter.`);
-    }
-};
-const matches = (run, clauses) => clauses.every((c) => {
-    if (c.entity === 'metrics') {
-        const latest = latestMetrics(run).find((m) => m.key === c.key);
-        return compare(latest?.value, c.op, c.value);
-    }
-    if (c.entity === 'params')
-        return compare(run.params[c.key], c.op, c.value);
-    if (c.entity === 'tags')
-        return compare(run.tags[c.key], c.op, c.value);
-    return compare(attribute(run, c.key), c.op, c.value);
-});
-const sortRuns = (runs, orderBy) => {
-    const keys = orderBy.length > 0 ? orderBy : ['attributes.start_time DESC'];
-    const parsed = keys.map((k) => {
-        const m = k.trim().match(/^(?:(metrics?|params?|tags?|attributes?)\.)?(`[^`]+`|[\w.-]+)(?:\s+(ASC|DESC))?$/i);
-        if (!m)
-            throw invalidParameter(`Invalid order_by clause '${k}'.`);
-        return { entity: (m[1] ?? 'attributes').toLowerCase(), key: m[2].replace(/`/g, ''), desc: (m[3] ?? 'ASC').toUpperCase() === 'DESC' };
-    });
-    const valueOf = (r, e, key) => e.startsWith('metric') ? latestMetrics(r).find((m) => m.key === key)?.value : e.startsWith('param') ? r.params[key] : e.startsWith('tag') ? r.tags[key] : attribute(r, key);
-    return [...runs].sort((a, b) => {
-        for (const p of parsed) {
-            const va = valueOf(a, p.entity, p.key);
-            const vb = valueOf(b, p.entity, p.key);
-            if (va === vb)
-                continue;
-            if (va === undefined)
-                return 1;
-            if (vb === undefined)
-                return -1;
-            const cmp = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb));
-            return p.desc ? -cmp : cmp;
+/**
+ * Reads the families the serving metrics expose per `served_entity_name`: request counts,
+ * 4xx/5xx counts and the `request_latency_ms` histogram. Unknown families are ignored.
+ */
+function parseServingMetrics(text) {
+    const byEntity = new Map();
+    const entry = (name) => {
+        let c = byEntity.get(name);
+        if (!c) {
+            c = { requests: 0, errors4xx: 0, errors5xx: 0, buckets: new Map() };
+            byEntity.set(name, c);
         }
-        return a.run_id.localeCompare(b.run_id);
-    });
-};
-const trackingModule = {
-    name: TRACKING_MODULE,
-    initState: () => ({ experiments: {}, nextExperimentId: 100000001, runs: {}, loggedModels: {} }),
-    seed(ws, fixture, ctx) {
-        const fx = fixture;
-        const now = ctx.clock.now();
-        const s = trackingState(ws);
-        for (const e of fx.experiments ?? []) {
-            const exp = createExperiment(ws, e.name, now, e.tags ?? {});
-            if (e.id) {
-                delete s.experiments[exp.experiment_id];
-                exp.experiment_id = e.id;
-                exp.artifact_location = `dbfs:/databricks/mlflow-tracking/${e.id}`;
-                s.experiments[e.id] = exp;
-            }
-            for (const r of e.runs ?? []) {
-                const start = r.start_time ?? now;
-                const run = createRun(ws, { experimentId: exp.experiment_id, runName: r.name, userId: r.user_id ?? 'emulator-user@example.com', startTime: start, tags: r.tags, runId: r.run_id });
-                run.status = r.status ?? 'FINISHED';
-                if (run.status !== 'RUNNING')
-                    run.end_time = r.end_time ?? start + 60_000;
-                for (const [k, v] of Object.entries(r.params ?? {}))
-                    run.params[k] = String(v);
-                for (const [k, v] of Object.entries(r.metrics ?? {})) {
-                    const pts = Array.isArray(v) ? v : [{ value: v }];
-                    pts.forEach((p, i) => logMetric(run, k, { value: p.value, step: p.step ?? i, timestamp: p.timestamp ?? start + i }));
-                }
-                for (const [p, content] of Object.entries(r.artifacts ?? {})) {
-                    writeFile(ws, `${runArtifactRoot(run)}/${p}`, typeof content === 'string' ? Buffer.from(content) : Buffer.from(content.base64, 'base64'), now);
-                }
-            }
-        }
-    },
-    routes(table, ctx) {
-        const base = '/api/2.0/mlflow';
-        const now = () => ctx.clock.now();
-        const done = (body) => {
-            ctx.changed();
-            return { body };
-        };
-        // Experiments
-        table.add('POST', `${base}/experiments/create`, (req) => {
-            const exp = createExperiment(req.workspace, reqString(req, 'name'), now(), tagsFromInput(field(req, 'tags')));
-            return done({ experiment_id: exp.experiment_id });
-        });
-        table.add('GET', `${base}/experiments/get`, (req) => {
-            const id = reqString(req, 'experiment_id');
-            const exp = trackingState(req.workspace).experiments[id];
-            if (!exp)
-                throw notFound(`Experiment with id '${id}' does not exist.`);
-            return { body: { experiment: experimentJson(exp) } };
-        });
-        table.add('GET', `${base}/experiments/get-by-name`, (req) => {
-            const name = reqString(req, 'experiment_name');
-            const exp = Object.values(trackingState(req.workspace).experiments).find((e) => e.name === name && e.lifecycle_stage === 'active');
-            if (!exp)
-                throw notFound(`Node ${name} does not exist.`);
-            return { body: { experiment: experimentJson(exp) } };
-        });
-        const searchExperiments = (req) => {
-            const filter = optString(req, 'filter');
-            const nameEq = filter?.match(/^\s*(?:attributes\.)?name\s*=\s*'([^']*)'\s*$/i)?.[1];
-            const all = Object.values(trackingState(req.workspace).experiments).filter((e) => e.lifecycle_stage === 'active' && (nameEq === undefined || e.name === nameEq));
-            const page = paginate(all, optInt(req, 'max_results') ?? 1000, optString(req, 'page_token'));
-            return { body: compact({ experiments: page.items.map(experimentJson), next_page_token: page.nextPageToken }) };
-        };
-        table.add('POST', `${base}/experiments/search`, searchExperiments);
-        table.add('GET', `${base}/experiments/search`, searchExperiments);
-        table.add('POST', `${base}/experiments/set-experiment-tag`, (req) => {
-            const exp = trackingState(req.workspace).experiments[reqString(req, 'experiment_id')];
-            if (!exp)
-                throw notFound(`Experiment does not exist.`);
-            exp.tags[reqString(req, 'key')] = optString(req, 'value') ?? '';
-            return done({});
-        });
-        // Runs
-        table.add('POST', `${base}/runs/create`, (req) => {
-            const run = createRun(req.workspace, {
-                experimentId: reqString(req, 'experiment_id'),
-                runName: optString(req, 'run_name'),
-                userId: optString(req, 'user_id') || req.principal,
-                startTime: optInt(req, 'start_time') ?? now(),
-                tags: tagsFromInput(field(req, 'tags')),
-            });
-            return done({ run: runJson(run) });
-        });
-        table.add('GET', `${base}/runs/get`, (req) => {
-            const id = optString(req, 'run_id') ?? reqString(req, 'run_uuid');
-            return { body: { run: runJson(getRun(req.workspace, id)) } };
-        });
-        table.add('POST', `${base}/runs/update`, (req) => {
-            const run = getRun(req.workspace, optString(req, 'run_id') ?? reqString(req, 'run_uuid'));
-            const status = optString(req, 'status');
-            if (status) {
-                if (!['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'].includes(status))
-                    throw invalidParameter(`Invalid run status '${status}'.`);
-                run.status = status;
-            }
-            const end = optInt(req, 'end_time');
-            if (end !== undefined)
-                run.end_time = end;
-            const name = optString(req, 'run_name');
-            if (name) {
-                run.run_name = name;
-                run.tags['mlflow.runName'] = name;
-            }
-            return done({ run_info: runInfo(run) });
-        });
-        table.add('POST', `${base}/runs/delete`, (req) => {
-            getRun(req.workspace, reqString(req, 'run_id')).lifecycle_stage = 'deleted';
-            return done({});
-        });
-        table.add('POST', `${base}/runs/restore`, (req) => {
-            getRun(req.workspace, reqString(req, 'run_id')).lifecycle_stage = 'active';
-            return done({});
-        });
-        table.add('POST', `${base}/runs/search`, (req) => {
-            const ids = field(req, 'experiment_ids') ?? [];
-            const viewType = optString(req, 'run_view_type') ?? 'ACTIVE_ONLY';
-            const clauses = parseFilter(optString(req, 'filter'));
-            const runs = Object.values(trackingState(req.workspace).runs).filter((r) => (ids.length === 0 || ids.map(String).includes(r.experiment_id)) &&
-                (viewType === 'ALL' || (viewType === 'DELETED_ONLY' ? r.lifecycle_stage === 'deleted' : r.lifecycle_stage === 'active')) &&
-                matches(r, clauses));
-            const ordered = sortRuns(runs, field(req, 'order_by') ?? []);
-            const page = paginate(ordered, optInt(req, 'max_results') ?? 1000, optString(req, 'page_token'));
-            return { body: compact({ runs: page.items.map(runJson), next_page_token: page.nextPageToken }) };
-        });
-        table.add('POST', `${base}/runs/log-metric`, (req) => {
-            const run = requireActiveRun(req.workspace, optString(req, 'run_id') ?? reqString(req, 'run_uuid'));
-            logMetric(run, reqString(req, 'key'), {
-                value: toNumber(field(req, 'value')),
-                timestamp: optInt(req, 'timestamp') ?? now(),
-                step: optInt(req, 'step') ?? 0,
-                model_id: optString(req, 'model_id'),
-            });
-            return done({});
-        });
-        table.add('POST', `${base}/runs/log-parameter`, (req) => {
-            const run = requireActiveRun(req.workspace, optString(req, 'run_id') ?? reqString(req, 'run_uuid'));
-            logParam(run, reqString(req, 'key'), optString(req, 'value') ?? '');
-            return done({});
-        });
-        table.add('POST', `${base}/runs/set-tag`, (req) => {
-            const run = requireActiveRun(req.workspace, optString(req, 'run_id') ?? reqString(req, 'run_uuid'));
-            const key = reqString(req, 'key');
-            run.tags[key] = optString(req, 'value') ?? '';
-            if (key === 'mlflow.runName')
-                run.run_name = run.tags[key];
-            return done({});
-        });
-        table.add('POST', `${base}/runs/delete-tag`, (req) => {
-            const run = requireActiveRun(req.workspace, reqString(req, 'run_id'));
-            const key = reqString(req, 'key');
-            if (run.tags[key] === undefined)
-                throw notFound(`No tag with name: ${key} in run with id ${run.run_id}`);
-            delete run.tags[key];
-            return done({});
-        });
-        table.add('POST', `${base}/runs/log-batch`, (req) => {
-            const run = requireActiveRun(req.workspace, reqString(req, 'run_id'));
-            const metrics = field(req, 'metrics') ?? [];
-            const params = field(req, 'params') ?? [];
-            for (const p of params)
-                logParam(run, String(p.key), String(p.value ?? ''));
-            for (const m of metrics) {
-                logMetric(run, String(m.key), {
-                    value: toNumber(m.value),
-                    timestamp: Number(m.timestamp ?? now()),
-                    step: Number(m.step ?? 0),
-                    model_id: typeof m.model_id === 'string' ? m.model_id : undefined,
-                });
-            }
-            for (const [k, v] of Object.entries(tagsFromInput(field(req, 'tags')))) {
-                run.tags[k] = v;
-                if (k === 'mlflow.runName')
-                    run.run_name = v;
-            }
-            return done({});
-        });
-        table.add('POST', `${base}/runs/log-model`, (req) => {
-            const run = requireActiveRun(req.workspace, reqString(req, 'run_id'));
-            const modelJson = reqString(req, 'model_json');
-            const history = JSON.parse(run.tags['mlflow.log-model.history'] ?? '[]');
-            history.push(JSON.parse(modelJson));
-            run.tags['mlflow.log-model.history'] = JSON.stringify(history);
-            return done({});
-        });
-        table.add('POST', `${base}/runs/log-inputs`, (req) => {
-            const run = requireActiveRun(req.workspace, reqString(req, 'run_id'));
-            for (const d of field(req, 'datasets') ?? [])
-                run.dataset_inputs.push(d);
-            for (const m of field(req, 'models') ?? [])
-                run.model_inputs.push({ model_id: m.model_id });
-            return done({});
-        });
-        table.add('POST', `${base}/runs/outputs`, (req) => {
-            const run = requireActiveRun(req.workspace, reqString(req, 'run_id'));
-            for (const m of field(req, 'models') ?? []) {
-                run.model_outputs.push({ model_id: m.model_id, step: Number(m.step ?? 0) });
-            }
-            return done({});
-        });
-        table.add('GET', `${base}/metrics/get-history`, (req) => {
-            const run = getRun(req.workspace, optString(req, 'run_id') ?? reqString(req, 'run_uuid'));
-            const key = reqString(req, 'metric_key');
-            const points = (run.metrics[key] ?? []).map((p) => compact({ key, value: p.value, timestamp: p.timestamp, step: p.step, model_id: p.model_id, run_id: run.run_id }));
-            const page = paginate(points, optInt(req, 'max_results') ?? 25000, optString(req, 'page_token'));
-            return { body: compact({ metrics: page.items, next_page_token: page.nextPageToken }) };
-        });
-        table.add('GET', `${base}/artifacts/list`, (req) => {
-            const run = getRun(req.workspace, optString(req, 'run_id') ?? reqString(req, 'run_uuid'));
-            const sub = (optString(req, 'path') ?? '').replace(/^\/+|\/+$/g, '');
-            const root = runArtifactRoot(run);
-            const dir = sub ? `${root}/${sub}` : root;
-            const children = new Map();
-            for (const f of listTree(req.workspace, dir)) {
-                const [first, ...rest] = f.path.split('/');
-                const rel = sub ? `${sub}/${first}` : first;
-                children.set(rel, rest.length > 0 ? { path: rel, is_dir: true } : { path: rel, is_dir: false, file_size: f.size });
-            }
-            const files = [...children.values()].sort((a, b) => a.path.localeCompare(b.path));
-            return { body: compact({ root_uri: run.artifact_uri, files }) };
-        });
-        // MLflow 3 logged models
-        table.add('POST', `${base}/logged-models`, (req) => {
-            const experimentId = reqString(req, 'experiment_id');
-            const s = trackingState(req.workspace);
-            if (!s.experiments[experimentId])
-                throw notFound(`Experiment with id '${experimentId}' does not exist.`);
-            const modelId = `m-${(0,external_node_crypto_.randomUUID)().replace(/-/g, '')}`;
-            const params = {};
-            for (const p of field(req, 'params') ?? [])
-                params[p.key] = String(p.value);
-            const m = {
-                model_id: modelId,
-                experiment_id: experimentId,
-                name: optString(req, 'name') ?? `model-${modelId.slice(2, 10)}`,
-                artifact_uri: `dbfs:/databricks/mlflow-tracking/${experimentId}/logged_models/${modelId}/artifacts`,
-                status: 'LOGGED_MODEL_PENDING',
-                creation_timestamp_ms: now(),
-                last_updated_timestamp_ms: now(),
-                creator_id: req.principal,
-                model_type: optString(req, 'model_type'),
-                source_run_id: optString(req, 'source_run_id'),
-                tags: tagsFromInput(field(req, 'tags')),
-                params,
-            };
-            s.loggedModels[modelId] = m;
-            return done({ model: loggedModelJson(req.workspace, m) });
-        });
-        const getLogged = (req) => {
-            const m = trackingState(req.workspace).loggedModels[req.params.model_id];
-            if (!m)
-                throw notFound(`Logged model with ID '${req.params.model_id}' not found.`);
-            return m;
-        };
-        table.add('GET', `${base}/logged-models/:model_id`, (req) => ({ body: { model: loggedModelJson(req.workspace, getLogged(req)) } }));
-        table.add('PATCH', `${base}/logged-models/:model_id`, (req) => {
-            const m = getLogged(req);
-            m.status = reqString(req, 'status');
-            m.last_updated_timestamp_ms = now();
-            return done({ model: loggedModelJson(req.workspace, m) });
-        });
-        table.add('DELETE', `${base}/logged-models/:model_id`, (req) => {
-            delete trackingState(req.workspace).loggedModels[getLogged(req).model_id];
-            return done({});
-        });
-        table.add('PATCH', `${base}/logged-models/:model_id/tags`, (req) => {
-            const m = getLogged(req);
-            Object.assign(m.tags, tagsFromInput(field(req, 'tags')));
-            return done({ model: loggedModelJson(req.workspace, m) });
-        });
-        table.add('DELETE', `${base}/logged-models/:model_id/tags/:tag_key`, (req) => {
-            delete getLogged(req).tags[req.params.tag_key];
-            return done({});
-        });
-        table.add('POST', `${base}/logged-models/:model_id/params`, (req) => {
-            const m = getLogged(req);
-            for (const p of field(req, 'params') ?? [])
-                m.params[p.key] = String(p.value);
-            return done({});
-        });
-        table.add('POST', `${base}/logged-models/search`, (req) => {
-            const ids = (field(req, 'experiment_ids') ?? []).map(String);
-            const all = Object.values(trackingState(req.workspace).loggedModels)
-                .filter((m) => ids.length === 0 || ids.includes(m.experiment_id))
-                .sort((a, b) => b.creation_timestamp_ms - a.creation_timestamp_ms);
-            const page = paginate(all, optInt(req, 'max_results') ?? 50, optString(req, 'page_token'));
-            return { body: compact({ models: page.items.map((m) => loggedModelJson(req.workspace, m)), next_page_token: page.nextPageToken }) };
-        });
-        table.add('GET', `${base}/logged-models/:model_id/artifacts/directories`, (req) => {
-            const m = getLogged(req);
-            const sub = (optString(req, 'artifact_directory_path') ?? '').replace(/^\/+|\/+$/g, '');
-            const root = loggedModelArtifactRoot(m);
-            const children = new Map();
-            for (const f of listTree(req.workspace, sub ? `${root}/${sub}` : root)) {
-                const [first, ...rest] = f.path.split('/');
-                const rel = sub ? `${sub}/${first}` : first;
-                children.set(rel, rest.length > 0 ? { path: rel, is_dir: true } : { path: rel, is_dir: false, file_size: f.size });
-            }
-            return { body: compact({ root_uri: m.artifact_uri, files: [...children.values()] }) };
-        });
-    },
-};
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./lib/src/emulator/registry/index.js
-// Unity Catalog model registry, over both API families that reach the same objects:
-//  - the MLflow protocol `/api/2.0/mlflow/unity-catalog/...` (mlflow client, registry_uri databricks-uc):
-//    versions are strings, aliases `[{alias, version}]`, tags supported;
-//  - REST 2.1 `/api/2.1/unity-catalog/models...` (databricks-sdk, CLI, Terraform): versions are ints,
-//    aliases `[{alias_name, version_num}]`, no tags, no version creation.
-// A version is created PENDING_REGISTRATION with a storage location, its files are uploaded through
-// the Files API under `/Models/<catalog>/<schema>/<model>/<version>/`, then finalize makes it READY
-// (or FAILED_REGISTRATION when no MLmodel file was uploaded).
-
-
-
-
-
-
-
-const REGISTRY_MODULE = 'registry';
-const registryState = (ws) => {
-    const s = slice(ws, REGISTRY_MODULE);
-    if (!s)
-        throw new Error('The registry module is not installed in this emulator.');
-    return s;
-};
-/** Files API directory holding a version's artifacts (what mlflow's SDK models repository uses). */
-const versionFilesPath = (fullName, version) => `/Models/${fullName.replace(/\./g, '/')}/${version}`;
-const splitName = (raw) => {
-    const parts = raw.split('.');
-    if (parts.length !== 3 || parts.some((p) => !/^[^\s/.]+$/.test(p))) {
-        throw invalidParameter(`Invalid registered model name '${raw}': Unity Catalog model names have three levels, <catalog>.<schema>.<model>.`);
-    }
-    return parts.map((p) => p.toLowerCase());
-};
-const missingModel = (name) => notFound(`Routine or Model '${name}' does not exist.`);
-const getModel = (ws, rawName) => {
-    const [c, s, m] = splitName(rawName);
-    const model = registryState(ws).models[`${c}.${s}.${m}`];
-    if (!model) {
-        requireSchema(ws, c, s);
-        throw missingModel(`${c}.${s}.${m}`);
-    }
-    return model;
-};
-const parseVersion = (raw) => {
-    const n = typeof raw === 'number' ? raw : Number(raw);
-    if (raw === undefined || raw === '' || !Number.isInteger(n) || n < 1)
-        throw invalidParameter(`Invalid model version '${String(raw)}': it must be a positive integer.`);
-    return n;
-};
-const getVersion = (ws, rawName, rawVersion) => {
-    const model = getModel(ws, rawName);
-    const n = parseVersion(rawVersion);
-    const version = model.versions[String(n)];
-    if (!version)
-        throw notFound(`Model Version '${model.full_name}' version ${n} does not exist.`);
-    return { model, version };
-};
-/** The version an alias points at (for other modules, e.g. serving). */
-const resolveAlias = (ws, rawName, alias) => {
-    const model = getModel(ws, rawName);
-    const n = model.aliases[alias.toLowerCase()];
-    return n === undefined ? undefined : model.versions[String(n)];
-};
-const ALIAS_RE = /^[\w-]{1,255}$/;
-const checkAlias = (alias) => {
-    if (!ALIAS_RE.test(alias))
-        throw invalidParameter(`Invalid alias '${alias}': use letters, digits, '_' or '-' (at most 255 characters).`);
-    if (/^latest$/i.test(alias) || /^v\d+$/i.test(alias))
-        throw invalidParameter(`Alias '${alias}' is reserved ('latest' and 'v<number>' cannot be aliases).`);
-    return alias.toLowerCase();
-};
-const createModel = (ws, rawName, opts) => {
-    const [c, s, m] = splitName(rawName);
-    requireSchema(ws, c, s);
-    const full = `${c}.${s}.${m}`;
-    const st = registryState(ws);
-    if (st.models[full])
-        throw opts.duplicate();
-    const id = (0,external_node_crypto_.randomUUID)();
-    const rec = {
-        full_name: full,
-        catalog_name: c,
-        schema_name: s,
-        name: m,
-        id,
-        description: opts.description,
-        owner: opts.principal,
-        created_at: opts.now,
-        created_by: opts.principal,
-        updated_at: opts.now,
-        updated_by: opts.principal,
-        storage_location: `s3://emulator-uc-metastore/${METASTORE_ID}/models/${id}`,
-        tags: opts.tags ?? {},
-        aliases: {},
-        next_version: 1,
-        versions: {},
+        return c;
     };
-    st.models[full] = rec;
-    return rec;
-};
-const createVersion = (ws, model, opts) => {
-    const n = model.next_version++;
-    const id = (0,external_node_crypto_.randomUUID)();
-    const run = opts.runId ? trackingState(ws).runs[opts.runId] : undefined;
-    const v = {
-        version: n,
-        id,
-        source: opts.source,
-        run_id: opts.runId,
-        run_experiment_id: run?.experiment_id,
-        run_tracking_server_id: opts.runTrackingServerId ?? (run ? ws.orgId : undefined),
-        model_id: opts.modelId,
-        description: opts.description,
-        status: 'PENDING_REGISTRATION',
-        storage_location: `${model.storage_location}/versions/${id}`,
-        created_at: opts.now,
-        created_by: opts.principal,
-        updated_at: opts.now,
-        updated_by: opts.principal,
-        tags: opts.tags ?? {},
-        model_version_dependencies: opts.dependencies,
-    };
-    model.versions[String(n)] = v;
-    model.updated_at = opts.now;
-    return v;
-};
-/** PENDING_REGISTRATION → READY, or FAILED_REGISTRATION when the version has no MLmodel file. */
-const finalizeVersion = (ws, model, v, now) => {
-    if (v.status === 'READY')
-        return v;
-    if (v.status === 'FAILED_REGISTRATION') {
-        throw new types_DatabricksApiError(400, 'INVALID_STATE', `Model version ${model.full_name}/${v.version} failed registration and cannot be finalized: ${v.status_message ?? ''}`);
-    }
-    if (!readFile(ws, `${versionFilesPath(model.full_name, v.version)}/MLmodel`)) {
-        v.status = 'FAILED_REGISTRATION';
-        v.status_message = `No MLmodel file was uploaded to ${versionFilesPath(model.full_name, v.version)} before finalize.`;
-    }
-    else {
-        v.status = 'READY';
-        delete v.status_message;
-    }
-    v.updated_at = now;
-    return v;
-};
-// ---- wire shapes ---------------------------------------------------------------------------------
-const aliasesOf = (model, version) => Object.entries(model.aliases)
-    .filter(([, n]) => version === undefined || n === version)
-    .sort(([a], [b]) => a.localeCompare(b));
-const mlflowModel = (m) => compact({
-    name: m.full_name,
-    creation_timestamp: m.created_at,
-    last_updated_timestamp: m.updated_at,
-    user_id: m.owner,
-    description: m.description,
-    aliases: aliasesOf(m).map(([alias, n]) => ({ alias, version: String(n) })),
-    tags: tagsToList(m.tags),
-});
-const mlflowVersion = (m, v) => compact({
-    name: m.full_name,
-    version: String(v.version),
-    creation_timestamp: v.created_at,
-    last_updated_timestamp: v.updated_at,
-    user_id: v.created_by,
-    description: v.description,
-    source: v.source,
-    run_id: v.run_id,
-    run_experiment_id: v.run_experiment_id,
-    run_tracking_server_id: v.run_tracking_server_id,
-    status: v.status,
-    status_message: v.status_message,
-    storage_location: v.storage_location,
-    aliases: aliasesOf(m, v.version).map(([alias, n]) => ({ alias, version: String(n) })),
-    tags: tagsToList(v.tags),
-    model_id: v.model_id,
-});
-const restAlias = (m, alias, n) => ({
-    alias_name: alias,
-    version_num: n,
-    catalog_name: m.catalog_name,
-    schema_name: m.schema_name,
-    model_name: m.name,
-});
-const restModel = (m, includeAliases) => compact({
-    name: m.name,
-    catalog_name: m.catalog_name,
-    schema_name: m.schema_name,
-    full_name: m.full_name,
-    owner: m.owner,
-    comment: m.description,
-    storage_location: m.storage_location,
-    metastore_id: METASTORE_ID,
-    created_at: m.created_at,
-    created_by: m.created_by,
-    updated_at: m.updated_at,
-    updated_by: m.updated_by,
-    aliases: includeAliases ? aliasesOf(m).map(([a, n]) => restAlias(m, a, n)) : undefined,
-});
-const restVersion = (_ws, m, v, includeAliases) => compact({
-    model_name: m.name,
-    catalog_name: m.catalog_name,
-    schema_name: m.schema_name,
-    version: v.version,
-    id: v.id,
-    source: v.source,
-    comment: v.description,
-    run_id: v.run_id,
-    run_workspace_id: v.run_tracking_server_id !== undefined ? Number(v.run_tracking_server_id) : undefined,
-    status: v.status,
-    storage_location: v.storage_location,
-    metastore_id: METASTORE_ID,
-    created_at: v.created_at,
-    created_by: v.created_by,
-    updated_at: v.updated_at,
-    updated_by: v.updated_by,
-    aliases: includeAliases ? aliasesOf(m, v.version).map(([a, n]) => restAlias(m, a, n)) : undefined,
-    model_version_dependencies: v.model_version_dependencies ? { dependencies: v.model_version_dependencies } : undefined,
-});
-// ---- version search filter (UC accepts one clause: name='…' or run_id='…') --------------------------
-const parseVersionFilter = (filter) => {
-    if (!filter || !filter.trim())
-        return undefined;
-    const m = filter.trim().match(/^(name|run_id)\s*=\s*(?:'([^']*)'|"([^"]*)")$/);
-    if (!m) {
-        throw invalidParameter(`Unsupported filter '${filter}'. Unity Catalog model version search accepts exactly one condition: name='<catalog>.<schema>.<model>' or run_id='<id>'.`);
-    }
-    return { key: m[1], value: m[2] ?? m[3] ?? '' };
-};
-/** The MLmodel file mlflow 3.17 writes for a scikit-learn model (also used by the benchmarks' MLflow seeding). */
-const defaultMlmodel = (runId, now, signature) => (0,dist/* stringify */.As)({
-    artifact_path: 'model',
-    flavors: {
-        python_function: {
-            env: { conda: 'conda.yaml', virtualenv: 'python_env.yaml' },
-            loader_module: 'mlflow.sklearn',
-            model_path: 'model.pkl',
-            predict_fn: 'predict',
-            python_version: '3.11.7',
-        },
-        sklearn: { code: null, pickled_model: 'model.pkl', serialization_format: 'cloudpickle', sklearn_version: '1.9.1' },
-    },
-    mlflow_version: '3.17.2',
-    model_uuid: (0,external_node_crypto_.randomUUID)().replace(/-/g, ''),
-    ...(runId ? { run_id: runId } : {}),
-    ...(signature
-        ? { signature: { inputs: JSON.stringify(signature.inputs), outputs: JSON.stringify(signature.outputs), params: null } }
-        : {}),
-    utc_time_created: new Date(now).toISOString().replace('T', ' ').replace('Z', ''),
-});
-const registryModule = {
-    name: REGISTRY_MODULE,
-    initState: () => ({ models: {} }),
-    seed(ws, fixture, ctx) {
-        const models = (fixture.models ?? []);
-        const now = ctx.clock.now();
-        for (const mf of models) {
-            const principal = mf.owner ?? 'emulator-user@example.com';
-            const model = createModel(ws, mf.name, {
-                now,
-                principal,
-                description: mf.description,
-                tags: mf.tags,
-                duplicate: () => new Error(`Seed fixture defines model '${mf.name}' twice.`),
-            });
-            for (const vf of mf.versions ?? []) {
-                let runId = vf.run_id;
-                if (!runId && vf.run) {
-                    const t = trackingState(ws);
-                    const exp = Object.values(t.experiments).find((e) => e.name === vf.run.experiment);
-                    const run = exp && Object.values(t.runs).find((r) => r.experiment_id === exp.experiment_id && r.run_name === vf.run.name);
-                    if (!run)
-                        throw new Error(`Seed fixture: model '${mf.name}' refers to run '${vf.run.name}' in experiment '${vf.run.experiment}', which the tracking fixture does not define.`);
-                    runId = run.run_id;
-                }
-                const created = vf.created_at ?? now;
-                const source = vf.source ?? (runId ? `dbfs:/databricks/mlflow-tracking/${trackingState(ws).runs[runId]?.experiment_id ?? '0'}/${runId}/artifacts/model` : 'dbfs:/emulator/seed');
-                const v = createVersion(ws, model, { now: created, principal, source, runId, description: vf.description, tags: vf.tags, modelId: vf.model_id });
-                const dir = versionFilesPath(model.full_name, v.version);
-                const mlmodel = typeof vf.mlmodel === 'string' ? vf.mlmodel : vf.mlmodel ? (0,dist/* stringify */.As)(vf.mlmodel) : defaultMlmodel(runId, created, vf.signature);
-                if (vf.status !== 'FAILED_REGISTRATION')
-                    writeFile(ws, `${dir}/MLmodel`, mlmodel, now);
-                for (const [p, content] of Object.entries(vf.files ?? {})) {
-                    writeFile(ws, `${dir}/${p}`, typeof content === 'string' ? Buffer.from(content) : Buffer.from(content.base64, 'base64'), now);
-                }
-                if (vf.status === 'PENDING_REGISTRATION')
-                    continue;
-                finalizeVersion(ws, model, v, created);
-            }
-            for (const [alias, n] of Object.entries(mf.aliases ?? {})) {
-                if (!model.versions[String(n)])
-                    throw new Error(`Seed fixture: alias '${alias}' of '${mf.name}' points at missing version ${n}.`);
-                model.aliases[checkAlias(alias)] = n;
-            }
-        }
-    },
-    routes(table, ctx) {
-        const now = () => ctx.clock.now();
-        const changed = (body) => {
-            ctx.changed();
-            return { body };
-        };
-        const uc = '/api/2.0/mlflow/unity-catalog';
-        const mlflowDuplicate = (name) => () => new types_DatabricksApiError(400, 'RESOURCE_ALREADY_EXISTS', `Registered model '${name}' already exists.`);
-        // --- MLflow protocol: registered models
-        table.add('POST', `${uc}/registered-models/create`, (req) => {
-            const name = reqString(req, 'name');
-            const m = createModel(req.workspace, name, {
-                now: now(),
-                principal: req.principal,
-                description: optString(req, 'description'),
-                tags: tagsFromInput(field(req, 'tags')),
-                duplicate: mlflowDuplicate(name),
-            });
-            return changed({ registered_model: mlflowModel(m) });
-        });
-        table.add('GET', `${uc}/registered-models/get`, (req) => ({ body: { registered_model: mlflowModel(getModel(req.workspace, reqString(req, 'name'))) } }));
-        table.add('PATCH', `${uc}/registered-models/update`, (req) => {
-            const m = getModel(req.workspace, reqString(req, 'name'));
-            const description = optString(req, 'description');
-            if (description !== undefined)
-                m.description = description;
-            const newName = optString(req, 'new_name');
-            if (newName)
-                renameModel(req.workspace, m, newName, mlflowDuplicate(newName));
-            m.updated_at = now();
-            m.updated_by = req.principal;
-            return changed({ registered_model: mlflowModel(m) });
-        });
-        table.add('DELETE', `${uc}/registered-models/delete`, (req) => {
-            const m = getModel(req.workspace, reqString(req, 'name'));
-            deleteModel(req.workspace, m);
-            return changed({});
-        });
-        table.add('GET', `${uc}/registered-models/search`, (req) => {
-            const max = optInt(req, 'max_results') ?? 100;
-            if (max < 1 || max > 1000)
-                throw invalidParameter(`max_results must be between 1 and 1000, got ${max}.`);
-            const all = Object.values(registryState(req.workspace).models).sort((a, b) => a.full_name.localeCompare(b.full_name));
-            const page = paginate(all, max, optString(req, 'page_token'));
-            return { body: compact({ registered_models: page.items.map(mlflowModel), next_page_token: page.nextPageToken }) };
-        });
-        for (const path of ['set-tag', 'tags']) {
-            table.add('POST', `${uc}/registered-models/${path}`, (req) => {
-                const m = getModel(req.workspace, reqString(req, 'name'));
-                m.tags[reqString(req, 'key')] = optString(req, 'value') ?? '';
-                m.updated_at = now();
-                return changed({});
-            });
-        }
-        for (const path of ['delete-tag', 'tags']) {
-            table.add('DELETE', `${uc}/registered-models/${path}`, (req) => {
-                const m = getModel(req.workspace, reqString(req, 'name'));
-                const key = reqString(req, 'key');
-                if (m.tags[key] === undefined)
-                    throw notFound(`Tag '${key}' not found on registered model '${m.full_name}'.`);
-                delete m.tags[key];
-                return changed({});
-            });
-        }
-        table.add('POST', `${uc}/registered-models/alias`, (req) => {
-            const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-            model.aliases[checkAlias(reqString(req, 'alias'))] = version.version;
-            model.updated_at = now();
-            return changed({});
-        });
-        table.add('DELETE', `${uc}/registered-models/alias`, (req) => {
-            const m = getModel(req.workspace, reqString(req, 'name'));
-            const alias = reqString(req, 'alias').toLowerCase();
-            if (m.aliases[alias] === undefined)
-                throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
-            delete m.aliases[alias];
-            return changed({});
-        });
-        table.add('GET', `${uc}/registered-models/alias`, (req) => {
-            const m = getModel(req.workspace, reqString(req, 'name'));
-            const alias = reqString(req, 'alias').toLowerCase();
-            const n = m.aliases[alias];
-            if (n === undefined)
-                throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
-            return { body: { model_version: mlflowVersion(m, m.versions[String(n)]) } };
-        });
-        table.add('GET', `${uc}/registered-models:is-databricks-sdk-models-artifact-repository-enabled`, () => ({
-            body: { is_databricks_sdk_models_artifact_repository_enabled: true },
-        }));
-        // --- MLflow protocol: model versions
-        table.add('POST', `${uc}/model-versions/create`, (req) => {
-            const m = getModel(req.workspace, reqString(req, 'name'));
-            const deps = field(req, 'model_version_dependencies');
-            const v = createVersion(req.workspace, m, {
-                now: now(),
-                principal: req.principal,
-                source: reqString(req, 'source'),
-                runId: optString(req, 'run_id'),
-                description: optString(req, 'description'),
-                tags: tagsFromInput(field(req, 'tags')),
-                modelId: optString(req, 'model_id'),
-                runTrackingServerId: optString(req, 'run_tracking_server_id'),
-                dependencies: Array.isArray(deps) ? deps : undefined,
-            });
-            return changed({ model_version: mlflowVersion(m, v) });
-        });
-        table.add('POST', `${uc}/model-versions/finalize`, (req) => {
-            const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-            finalizeVersion(req.workspace, model, version, now());
-            return changed({ model_version: mlflowVersion(model, version) });
-        });
-        table.add('POST', `${uc}/model-versions/generate-temporary-credentials`, (req) => {
-            const { version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-            const operation = optString(req, 'operation') ?? 'MODEL_VERSION_OPERATION_READ';
-            if (operation === 'MODEL_VERSION_OPERATION_READ_WRITE' && version.status !== 'PENDING_REGISTRATION') {
-                throw new types_DatabricksApiError(400, 'INVALID_STATE', `Write credentials are only issued while a version is PENDING_REGISTRATION; it is ${version.status}.`);
-            }
-            // DEFAULT_STORAGE makes the mlflow client move files through Files API presigned URLs
-            // (/api/2.0/fs/create-upload-url, create-download-url), which this emulator serves.
-            return { body: { credentials: { storage_mode: 'DEFAULT_STORAGE', expiration_time: now() + 15 * 60 * 1000 } } };
-        });
-        table.add('GET', `${uc}/model-versions/get`, (req) => {
-            const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-            return { body: { model_version: mlflowVersion(model, version) } };
-        });
-        table.add('PATCH', `${uc}/model-versions/update`, (req) => {
-            const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-            const description = optString(req, 'description');
-            if (description !== undefined)
-                version.description = description;
-            version.updated_at = now();
-            version.updated_by = req.principal;
-            return changed({ model_version: mlflowVersion(model, version) });
-        });
-        table.add('DELETE', `${uc}/model-versions/delete`, (req) => {
-            const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-            deleteVersion(req.workspace, model, version);
-            return changed({});
-        });
-        table.add('GET', `${uc}/model-versions/search`, (req) => {
-            const filter = parseVersionFilter(optString(req, 'filter'));
-            const max = optInt(req, 'max_results') ?? 10000;
-            if (max < 1 || max > 10000)
-                throw invalidParameter(`max_results must be between 1 and 10000, got ${max}.`);
-            let models = Object.values(registryState(req.workspace).models);
-            if (filter?.key === 'name') {
-                const [c, s, m] = splitName(filter.value);
-                models = models.filter((x) => x.full_name === `${c}.${s}.${m}`);
-            }
-            const all = models
-                .flatMap((m) => Object.values(m.versions).map((v) => ({ m, v })))
-                .filter(({ v }) => filter?.key !== 'run_id' || v.run_id === filter.value)
-                .sort((a, b) => a.m.full_name.localeCompare(b.m.full_name) || b.v.version - a.v.version);
-            const page = paginate(all, max, optString(req, 'page_token'));
-            return { body: compact({ model_versions: page.items.map(({ m, v }) => mlflowVersion(m, v)), next_page_token: page.nextPageToken }) };
-        });
-        table.add('GET', `${uc}/model-versions/get-download-uri`, (req) => {
-            const { version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-            return { body: { artifact_uri: version.storage_location } };
-        });
-        for (const path of ['set-tag', 'tags']) {
-            table.add('POST', `${uc}/model-versions/${path}`, (req) => {
-                const { version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-                version.tags[reqString(req, 'key')] = optString(req, 'value') ?? '';
-                version.updated_at = now();
-                return changed({});
-            });
-        }
-        for (const path of ['delete-tag', 'tags']) {
-            table.add('DELETE', `${uc}/model-versions/${path}`, (req) => {
-                const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-                const key = reqString(req, 'key');
-                if (version.tags[key] === undefined)
-                    throw notFound(`Tag '${key}' not found on model version ${model.full_name}/${version.version}.`);
-                delete version.tags[key];
-                return changed({});
-            });
-        }
-        table.add('POST', `${uc}/model-versions/emit-lineage`, () => ({ body: {} }));
-        // --- REST 2.1
-        const rest = '/api/2.1/unity-catalog/models';
-        const restDuplicate = (name) => () => new types_DatabricksApiError(409, 'RESOURCE_ALREADY_EXISTS', `Registered model '${name}' already exists.`);
-        const includeAliases = (req) => (req.query.get('include_aliases') ?? '').toLowerCase() === 'true';
-        table.add('POST', rest, (req) => {
-            const full = optString(req, 'full_name') ?? `${reqString(req, 'catalog_name')}.${reqString(req, 'schema_name')}.${reqString(req, 'name')}`;
-            const m = createModel(req.workspace, full, { now: now(), principal: req.principal, description: optString(req, 'comment'), duplicate: restDuplicate(full) });
-            return changed(restModel(m, true));
-        });
-        table.add('GET', rest, (req) => {
-            const catalog = optString(req, 'catalog_name');
-            const schema = optString(req, 'schema_name');
-            if ((catalog === undefined) !== (schema === undefined))
-                throw invalidParameter('Pass both catalog_name and schema_name, or neither.');
-            if (catalog && schema)
-                requireSchema(req.workspace, catalog, schema);
-            const max = optInt(req, 'max_results') ?? 0;
-            if (max < 0)
-                throw invalidParameter('max_results must be >= 0.');
-            const all = Object.values(registryState(req.workspace).models)
-                .filter((m) => !catalog || (m.catalog_name === catalog.toLowerCase() && m.schema_name === schema.toLowerCase()))
-                .sort((a, b) => a.full_name.localeCompare(b.full_name));
-            const page = paginate(all, max === 0 ? 100 : Math.min(max, 1000), optString(req, 'page_token'));
-            return { body: compact({ registered_models: page.items.map((m) => restModel(m, false)), next_page_token: page.nextPageToken }) };
-        });
-        table.add('GET', `${rest}/:full_name`, (req) => ({ body: restModel(getModel(req.workspace, req.params.full_name), includeAliases(req)) }));
-        table.add('PATCH', `${rest}/:full_name`, (req) => {
-            const m = getModel(req.workspace, req.params.full_name);
-            const comment = optString(req, 'comment');
-            if (comment !== undefined)
-                m.description = comment;
-            const owner = optString(req, 'owner');
-            if (owner)
-                m.owner = owner;
-            const newName = optString(req, 'new_name');
-            if (newName)
-                renameModel(req.workspace, m, newName.includes('.') ? newName : `${m.catalog_name}.${m.schema_name}.${newName}`, restDuplicate(newName));
-            m.updated_at = now();
-            m.updated_by = req.principal;
-            return changed(restModel(m, true));
-        });
-        table.add('DELETE', `${rest}/:full_name`, (req) => {
-            deleteModel(req.workspace, getModel(req.workspace, req.params.full_name));
-            return changed({});
-        });
-        table.add('PUT', `${rest}/:full_name/aliases/:alias`, (req) => {
-            const versionNum = optInt(req, 'version_num');
-            if (versionNum === undefined)
-                throw invalidParameter('Missing required field: version_num');
-            const { model, version } = getVersion(req.workspace, req.params.full_name, versionNum);
-            const alias = checkAlias(req.params.alias);
-            model.aliases[alias] = version.version;
-            model.updated_at = now();
-            return changed(restAlias(model, alias, version.version));
-        });
-        table.add('DELETE', `${rest}/:full_name/aliases/:alias`, (req) => {
-            const m = getModel(req.workspace, req.params.full_name);
-            const alias = req.params.alias.toLowerCase();
-            if (m.aliases[alias] === undefined)
-                throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
-            delete m.aliases[alias];
-            return changed({});
-        });
-        table.add('GET', `${rest}/:full_name/aliases/:alias`, (req) => {
-            const m = getModel(req.workspace, req.params.full_name);
-            const n = m.aliases[req.params.alias.toLowerCase()];
-            if (n === undefined)
-                throw notFound(`Alias '${req.params.alias}' does not exist on registered model '${m.full_name}'.`);
-            return { body: restVersion(req.workspace, m, m.versions[String(n)], includeAliases(req)) };
-        });
-        table.add('GET', `${rest}/:full_name/versions`, (req) => {
-            const m = getModel(req.workspace, req.params.full_name);
-            const max = optInt(req, 'max_results') ?? 0;
-            if (max < 0)
-                throw invalidParameter('max_results must be >= 0.');
-            const all = Object.values(m.versions).sort((a, b) => b.version - a.version);
-            const page = paginate(all, max === 0 ? 100 : Math.min(max, 1000), optString(req, 'page_token'));
-            return { body: compact({ model_versions: page.items.map((v) => restVersion(req.workspace, m, v, false)), next_page_token: page.nextPageToken }) };
-        });
-        table.add('GET', `${rest}/:full_name/versions/:version`, (req) => {
-            const { model, version } = getVersion(req.workspace, req.params.full_name, req.params.version);
-            return { body: restVersion(req.workspace, model, version, includeAliases(req)) };
-        });
-        table.add('PATCH', `${rest}/:full_name/versions/:version`, (req) => {
-            const { model, version } = getVersion(req.workspace, req.params.full_name, req.params.version);
-            const comment = optString(req, 'comment');
-            if (comment !== undefined)
-                version.description = comment;
-            version.updated_at = now();
-            version.updated_by = req.principal;
-            return changed(restVersion(req.workspace, model, version, true));
-        });
-        table.add('DELETE', `${rest}/:full_name/versions/:version`, (req) => {
-            const { model, version } = getVersion(req.workspace, req.params.full_name, req.params.version);
-            deleteVersion(req.workspace, model, version);
-            return changed({});
-        });
-    },
-};
-const renameModel = (ws, m, rawNew, duplicate) => {
-    const [c, s, n] = splitName(rawNew);
-    requireSchema(ws, c, s);
-    const full = `${c}.${s}.${n}`;
-    const st = registryState(ws);
-    if (full === m.full_name)
-        return;
-    if (st.models[full])
-        throw duplicate();
-    const oldDir = versionFilesPath(m.full_name, '').replace(/\/$/, '');
-    copyTree(ws, oldDir, ws, versionFilesPath(full, '').replace(/\/$/, ''), m.updated_at);
-    deleteTree(ws, oldDir);
-    delete st.models[m.full_name];
-    m.full_name = full;
-    m.catalog_name = c;
-    m.schema_name = s;
-    m.name = n;
-    st.models[full] = m;
-};
-const deleteModel = (ws, m) => {
-    deleteTree(ws, versionFilesPath(m.full_name, '').replace(/\/$/, ''));
-    delete registryState(ws).models[m.full_name];
-};
-const deleteVersion = (ws, m, v) => {
-    for (const [alias, n] of Object.entries(m.aliases))
-        if (n === v.version)
-            delete m.aliases[alias];
-    deleteTree(ws, versionFilesPath(m.full_name, v.version));
-    delete m.versions[String(v.version)];
-};
-
-;// CONCATENATED MODULE: ./lib/src/emulator/identity.js
-// The caller's identity (`/api/2.0/preview/scim/v2/Me`): lets clients check which principal a
-// token or OAuth client acts as. The SDK's files client also reads `X-Databricks-Org-Id` from it.
-const identityModule = {
-    name: 'identity',
-    initState: () => ({}),
-    routes(table) {
-        table.add('GET', '/api/2.0/preview/scim/v2/Me', (req) => ({
-            body: {
-                id: String(Math.abs([...req.principal].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 7))),
-                userName: req.principal,
-                displayName: req.principal,
-                active: true,
-                schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-            },
-        }));
-    },
-};
-
-;// CONCATENATED MODULE: ./lib/src/emulator/serving/util.js
-// Small helpers shared by the serving and monitors modules: Databricks-shaped errors, typed reads
-// of JSON request fields, and per-workspace state slices.
-
-
-const util_invalidParameter = (message) => new types_DatabricksApiError(400, 'INVALID_PARAMETER_VALUE', message);
-const badRequest = (message) => new types_DatabricksApiError(400, 'BAD_REQUEST', message);
-const doesNotExist = (message) => new types_DatabricksApiError(404, 'RESOURCE_DOES_NOT_EXIST', message);
-const util_alreadyExists = (message) => new types_DatabricksApiError(409, 'RESOURCE_ALREADY_EXISTS', message);
-const conflict = (message) => new types_DatabricksApiError(409, 'RESOURCE_CONFLICT', message);
-const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
-/** Reads an optional string field; a present value of another type is a 400 naming the field. */
-const optionalString = (body, field, where = field) => {
-    const value = body[field];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'string')
-        throw util_invalidParameter(`${where} must be a string.`);
-    return value;
-};
-const requiredString = (body, field, where = field) => {
-    const value = optionalString(body, field, where);
-    if (value === undefined || value === '')
-        throw util_invalidParameter(`${where} is required.`);
-    return value;
-};
-const optionalObject = (body, field, where = field) => {
-    const value = body[field];
-    if (value === undefined || value === null)
-        return undefined;
-    if (!isObject(value))
-        throw util_invalidParameter(`${where} must be an object.`);
-    return value;
-};
-const optionalArray = (body, field, where = field) => {
-    const value = body[field];
-    if (value === undefined || value === null)
-        return undefined;
-    if (!Array.isArray(value))
-        throw util_invalidParameter(`${where} must be an array.`);
-    return value;
-};
-const optionalBoolean = (body, field, where = field) => {
-    const value = body[field];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'boolean')
-        throw util_invalidParameter(`${where} must be a boolean.`);
-    return value;
-};
-const optionalNumber = (body, field, where = field) => {
-    const value = body[field];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value))
-        throw util_invalidParameter(`${where} must be a number.`);
-    return value;
-};
-const stringArray = (value, where) => value.map((item, i) => {
-    if (typeof item !== 'string')
-        throw util_invalidParameter(`${where}[${i}] must be a string.`);
-    return item;
-});
-const util_hexId = () => (0,external_node_crypto_.randomUUID)().replaceAll('-', '');
-const uuid = () => randomUUID();
-/** The module's slice of a workspace, created on first use so a workspace made before the module still works. */
-const sliceOf = (workspace, name, init) => {
-    const state = workspace.state;
-    if (state[name] === undefined)
-        state[name] = init();
-    return state[name];
-};
-/** Deep copy of JSON data, so responses never alias stored state. */
-const clone = (value) => JSON.parse(JSON.stringify(value));
-/** Drops undefined fields so responses omit unset values, as the real APIs do. */
-const util_compact = (obj) => Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
-
-;// CONCATENATED MODULE: ./lib/src/emulator/serving/index.js
-// Model Serving endpoints (REST `/api/2.0/serving-endpoints`, data plane `/serving-endpoints/{name}/invocations`)
-// with the asynchronous config-update state machine the Databricks SDK waiters poll:
-//   state.config_update IN_PROGRESS → NOT_UPDATING | UPDATE_FAILED,  state.ready NOT_READY → READY.
-// Time comes from ctx.clock; `tick` completes updates whose duration has elapsed.
-
-
-const SERVING_MODULE = 'serving';
-const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
-const DEFAULT_LATENCY_MS = 12;
-const MAX_SERVED_ENTITIES = 10; // SDK docstring: "at most ten served entities"
-const ENDPOINT_NAME = /^[A-Za-z0-9_-]{1,63}$/;
-const ENTITY_NAME = /^[A-Za-z0-9_-]+$/;
-const WORKLOAD_SIZES = new Set(['Small', 'Medium', 'Large']);
-const WORKLOAD_TYPES = new Set([
-    'CPU',
-    'CPU_MEDIUM',
-    'CPU_LARGE',
-    'GPU_SMALL',
-    'GPU_MEDIUM',
-    'GPU_LARGE',
-    'GPU_XLARGE',
-    'GPU_XLARGE_8',
-    'MULTIGPU_MEDIUM',
-]);
-const settingsFrom = (options) => ({
-    update_duration_ms: options.updateDurationMs ?? 2_000,
-    ready_delay_ms: options.readyDelayMs ?? 0,
-    failing_entities: clone(options.failingEntities ?? []),
-});
-function createServingModule(options = {}) {
-    const initState = () => ({ settings: settingsFrom(options), endpoints: {} });
-    const slice = (ws) => sliceOf(ws, SERVING_MODULE, initState);
-    return {
-        name: SERVING_MODULE,
-        initState,
-        routes(table, ctx) {
-            registerRoutes(table, ctx, slice);
-        },
-        seed(workspace, fixture, ctx) {
-            seedServing(slice(workspace), fixture, ctx);
-            ctx.changed();
-        },
-        tick(workspace, ctx) {
-            if (advance(slice(workspace), ctx.clock.now()))
-                ctx.changed();
-        },
-    };
-}
-const servingModule = createServingModule();
-// ---------------------------------------------------------------------------------------------
-// State machine
-/** Completes every pending update whose time has come. Returns whether anything changed. */
-function advance(state, now) {
-    let changed = false;
-    for (const endpoint of Object.values(state.endpoints)) {
-        const pending = endpoint.pending;
-        if (!pending || now < pending.completes_at)
+    for (const rawLine of text.split('\n')) {
+        const line = rawLine.trim();
+        if (line === '' || line.startsWith('#'))
             continue;
-        changed = true;
-        endpoint.pending = undefined;
-        endpoint.last_updated_timestamp = pending.completes_at;
-        if (failingEntityOf(state.settings, pending.config)) {
-            // The previous config (if any) stays served; the failed one is dropped.
-            endpoint.config_update = 'UPDATE_FAILED';
-            continue;
-        }
-        const first = endpoint.config === undefined;
-        endpoint.config = pending.config;
-        endpoint.config_update = 'NOT_UPDATING';
-        if (first || endpoint.ready_at === undefined)
-            endpoint.ready_at = pending.completes_at + state.settings.ready_delay_ms;
-        for (const entity of pending.config.served_entities)
-            ensureMetrics(endpoint, entity.name);
-    }
-    return changed;
-}
-const failingEntityOf = (settings, config) => settings.failing_entities.find((f) => config.served_entities.some((e) => e.entity_name === f.entity_name && String(e.entity_version) === String(f.entity_version)));
-const isReady = (endpoint, now) => endpoint.config !== undefined && endpoint.ready_at !== undefined && now >= endpoint.ready_at;
-function startUpdate(state, endpoint, config, now) {
-    endpoint.last_config_version += 1;
-    endpoint.pending = {
-        config: { ...config, config_version: endpoint.last_config_version },
-        start_time: now,
-        completes_at: now + state.settings.update_duration_ms,
-    };
-    endpoint.config_update = 'IN_PROGRESS';
-    endpoint.last_updated_timestamp = now;
-    advance(state, now); // a zero duration completes at once
-}
-// ---------------------------------------------------------------------------------------------
-// Validation of config input
-function defaultEntityName(entity) {
-    const external = entity.external_model;
-    if (isObject(external) && typeof external.name === 'string')
-        return external.name.replace(/[.:]/g, '-');
-    const entityName = entity.entity_name;
-    const version = entity.entity_version;
-    if (typeof entityName !== 'string' || version === undefined || version === null)
-        return undefined;
-    // UC names are catalog.schema.model; dots are not allowed in served entity names, so the last part is used.
-    const lastPart = entityName.split('.').pop() ?? entityName;
-    return `${lastPart}-${String(version)}`;
-}
-function parseServedEntity(raw, index, field, creator, now) {
-    const where = `${field}[${index}]`;
-    if (!isObject(raw))
-        throw util_invalidParameter(`${where} must be an object.`);
-    // Legacy served_models use model_name / model_version.
-    const entity = field === 'served_models'
-        ? { ...raw, entity_name: raw.model_name, entity_version: raw.model_version, model_name: undefined, model_version: undefined }
-        : { ...raw };
-    const external = optionalObject(entity, 'external_model', `${where}.external_model`);
-    const entityName = optionalString(entity, 'entity_name', `${where}.entity_name`);
-    if (!external && !entityName)
-        throw util_invalidParameter(`${where}.entity_name is required.`);
-    const versionRaw = entity.entity_version;
-    if (!external && (versionRaw === undefined || versionRaw === null || versionRaw === ''))
-        throw util_invalidParameter(`${where}.entity_version is required for entity '${entityName}'.`);
-    if (versionRaw !== undefined && typeof versionRaw !== 'string' && typeof versionRaw !== 'number')
-        throw util_invalidParameter(`${where}.entity_version must be a string.`);
-    const workloadSize = optionalString(entity, 'workload_size', `${where}.workload_size`);
-    if (workloadSize !== undefined && !WORKLOAD_SIZES.has(workloadSize))
-        throw util_invalidParameter(`${where}.workload_size '${workloadSize}' is not one of Small, Medium, Large.`);
-    const workloadType = optionalString(entity, 'workload_type', `${where}.workload_type`);
-    if (workloadType !== undefined && !WORKLOAD_TYPES.has(workloadType))
-        throw util_invalidParameter(`${where}.workload_type '${workloadType}' is not one of ${[...WORKLOAD_TYPES].join(', ')}.`);
-    const scaleToZero = optionalBoolean(entity, 'scale_to_zero_enabled', `${where}.scale_to_zero_enabled`);
-    const name = optionalString(entity, 'name', `${where}.name`) ?? defaultEntityName(entity);
-    if (!name || !ENTITY_NAME.test(name))
-        throw util_invalidParameter(`${where}.name '${name ?? ''}' is invalid: use alphanumeric characters, dashes and underscores.`);
-    return util_compact({
-        ...entity,
-        name,
-        entity_version: versionRaw === undefined ? undefined : String(versionRaw),
-        workload_size: workloadSize ?? (external ? undefined : 'Small'),
-        workload_type: workloadType ?? (external ? undefined : 'CPU'),
-        scale_to_zero_enabled: scaleToZero ?? (external ? undefined : false),
-        creator,
-        creation_timestamp: now,
-    });
-}
-function parseTraffic(raw, entities) {
-    if (raw === undefined) {
-        if (entities.length === 1)
-            return { routes: [{ served_model_name: entities[0].name, traffic_percentage: 100 }] };
-        if (entities.length === 0)
-            return { routes: [] };
-        throw util_invalidParameter('traffic_config is required when the config has more than one served entity.');
-    }
-    const routesRaw = optionalArray(raw, 'routes', 'traffic_config.routes') ?? [];
-    const names = new Set(entities.map((e) => e.name));
-    const seen = new Set();
-    let total = 0;
-    const routes = routesRaw.map((route, i) => {
-        const where = `traffic_config.routes[${i}]`;
-        if (!isObject(route))
-            throw util_invalidParameter(`${where} must be an object.`);
-        const target = optionalString(route, 'served_entity_name', `${where}.served_entity_name`) ??
-            optionalString(route, 'served_model_name', `${where}.served_model_name`);
-        if (!target)
-            throw util_invalidParameter(`${where} must name a served_model_name or served_entity_name.`);
-        if (!names.has(target))
-            throw util_invalidParameter(`${where} routes to '${target}', which is not a served entity of this config (served entities: ${[...names].join(', ') || 'none'}).`);
-        if (seen.has(target))
-            throw util_invalidParameter(`${where}: served entity '${target}' appears in more than one route.`);
-        seen.add(target);
-        const pct = route.traffic_percentage;
-        if (typeof pct !== 'number' || !Number.isInteger(pct) || pct < 0 || pct > 100)
-            throw util_invalidParameter(`${where}.traffic_percentage must be an integer between 0 and 100.`);
-        total += pct;
-        return util_compact({
-            served_model_name: target,
-            served_entity_name: route.served_entity_name === undefined ? undefined : target,
-            traffic_percentage: pct,
-        });
-    });
-    if (entities.length > 0 && total !== 100)
-        throw util_invalidParameter(`traffic_config.routes percentages sum to ${total}; they must sum to 100.`);
-    return { routes };
-}
-/** Parses EndpointCoreConfigInput. `current` fills in served entities when only traffic changes. */
-function parseConfig(body, creator, now, current) {
-    const entitiesRaw = optionalArray(body, 'served_entities');
-    const modelsRaw = optionalArray(body, 'served_models');
-    if (entitiesRaw && modelsRaw && entitiesRaw.length > 0 && modelsRaw.length > 0)
-        throw util_invalidParameter('Specify either served_entities or served_models, not both.');
-    let entities;
-    if (entitiesRaw && entitiesRaw.length > 0)
-        entities = entitiesRaw.map((e, i) => parseServedEntity(e, i, 'served_entities', creator, now));
-    else if (modelsRaw && modelsRaw.length > 0)
-        entities = modelsRaw.map((e, i) => parseServedEntity(e, i, 'served_models', creator, now));
-    else if (current && body.traffic_config !== undefined)
-        entities = clone(current.served_entities);
-    else
-        throw util_invalidParameter('The config must contain at least one served entity (served_entities).');
-    if (entities.length > MAX_SERVED_ENTITIES)
-        throw util_invalidParameter(`A serving endpoint can have at most ${MAX_SERVED_ENTITIES} served entities; got ${entities.length}.`);
-    const names = new Set();
-    for (const e of entities) {
-        if (names.has(e.name))
-            throw util_invalidParameter(`Served entity name '${e.name}' is used more than once.`);
-        names.add(e.name);
-    }
-    const traffic = parseTraffic(optionalObject(body, 'traffic_config'), entities);
-    return { served_entities: entities, traffic_config: traffic };
-}
-function parseTags(raw, where) {
-    return (raw ?? []).map((t, i) => {
-        if (!isObject(t))
-            throw util_invalidParameter(`${where}[${i}] must be an object.`);
-        const key = requiredString(t, 'key', `${where}[${i}].key`);
-        const value = optionalString(t, 'value', `${where}[${i}].value`);
-        return value === undefined ? { key } : { key, value };
-    });
-}
-// ---------------------------------------------------------------------------------------------
-// Rendering
-const entityOutput = (entity, deployment, message) => ({
-    ...clone(entity),
-    state: { deployment, deployment_state_message: message },
-});
-function renderConfig(config, deployment, message) {
-    return {
-        served_entities: config.served_entities.map((e) => entityOutput(e, deployment, message)),
-        traffic_config: clone(config.traffic_config),
-        config_version: config.config_version,
-    };
-}
-function renderDetailed(endpoint, now) {
-    const ready = isReady(endpoint, now);
-    const config = endpoint.config
-        ? renderConfig(endpoint.config, ready ? 'DEPLOYMENT_READY' : 'DEPLOYMENT_CREATING', ready ? '' : 'Creating the serving container.')
-        : undefined;
-    const pending = endpoint.pending
-        ? {
-            ...renderConfig(endpoint.pending.config, 'DEPLOYMENT_CREATING', 'Served entity is being deployed.'),
-            start_time: endpoint.pending.start_time,
-        }
-        : undefined;
-    return util_compact({
-        name: endpoint.name,
-        id: endpoint.id,
-        creator: endpoint.creator,
-        creation_timestamp: endpoint.creation_timestamp,
-        last_updated_timestamp: endpoint.last_updated_timestamp,
-        description: endpoint.description,
-        state: { ready: ready ? 'READY' : 'NOT_READY', config_update: endpoint.config_update },
-        config,
-        pending_config: pending,
-        tags: endpoint.tags.length > 0 ? clone(endpoint.tags) : undefined,
-        ai_gateway: endpoint.ai_gateway ? clone(endpoint.ai_gateway) : undefined,
-        route_optimized: endpoint.route_optimized,
-        budget_policy_id: endpoint.budget_policy_id,
-        email_notifications: endpoint.email_notifications ? clone(endpoint.email_notifications) : undefined,
-        telemetry_config: endpoint.telemetry_config ? clone(endpoint.telemetry_config) : undefined,
-        permission_level: 'CAN_MANAGE',
-    });
-}
-function renderSummary(endpoint, now) {
-    const detailed = renderDetailed(endpoint, now);
-    const config = endpoint.config
-        ? {
-            served_entities: endpoint.config.served_entities.map((e) => util_compact({ name: e.name, entity_name: e.entity_name, entity_version: e.entity_version })),
-        }
-        : undefined;
-    return util_compact({ ...detailed, config, pending_config: undefined, email_notifications: undefined, permission_level: undefined });
-}
-// ---------------------------------------------------------------------------------------------
-// Invocations and metrics
-function ensureMetrics(endpoint, entityName) {
-    endpoint.metrics[entityName] ??= {
-        request_count: 0,
-        error_4xx_count: 0,
-        error_5xx_count: 0,
-        latency_sum_ms: 0,
-        latency_buckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0),
-        error_rate: 0,
-        p95_latency_ms: DEFAULT_LATENCY_MS,
-    };
-    return endpoint.metrics[entityName];
-}
-/**
- * Records one request; returns whether it is answered with an error. Errors are spread evenly at the
- * driven rate; `alwaysFail` (a served version listed in failing_entities) fails every request.
- */
-function recordRequest(metrics, alwaysFail = false) {
-    const before = Math.floor(metrics.request_count * metrics.error_rate + 1e-9);
-    metrics.request_count += 1;
-    const failed = alwaysFail || Math.floor(metrics.request_count * metrics.error_rate + 1e-9) > before;
-    if (failed)
-        metrics.error_5xx_count += 1;
-    const latency = metrics.p95_latency_ms;
-    metrics.latency_sum_ms += latency;
-    LATENCY_BUCKETS_MS.forEach((bound, i) => {
-        if (latency <= bound)
-            metrics.latency_buckets[i] = (metrics.latency_buckets[i] ?? 0) + 1;
-    });
-    const inf = LATENCY_BUCKETS_MS.length;
-    metrics.latency_buckets[inf] = (metrics.latency_buckets[inf] ?? 0) + 1;
-    return failed;
-}
-/** Picks the served entity for the n-th request so that traffic follows the route percentages exactly per 100. */
-function routeFor(config, n) {
-    const slot = n % 100;
-    let cumulative = 0;
-    for (const route of config.traffic_config.routes) {
-        cumulative += Number(route.traffic_percentage);
-        if (slot < cumulative)
-            return String(route.served_model_name);
-    }
-    return config.served_entities[0]?.name;
-}
-function countRows(body) {
-    const split = body.dataframe_split;
-    if (isObject(split))
-        return Array.isArray(split.data) ? split.data.length : undefined;
-    if (Array.isArray(body.dataframe_records))
-        return body.dataframe_records.length;
-    if (Array.isArray(body.instances))
-        return body.instances.length;
-    const inputs = body.inputs;
-    if (Array.isArray(inputs))
-        return inputs.length;
-    if (isObject(inputs)) {
-        const first = Object.values(inputs)[0];
-        return Array.isArray(first) ? first.length : 1;
-    }
-    return undefined;
-}
-/** A stable pseudo-prediction in [0, 1): FNV-1a over the entity identity and the row index. */
-function prediction(entity, row) {
-    const text = `${String(entity.entity_name)}@${String(entity.entity_version)}#${row}`;
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++) {
-        hash ^= text.charCodeAt(i);
-        hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-    return Math.round((hash / 0x1_0000_0000) * 10_000) / 10_000;
-}
-const promLabel = (value) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-function renderMetrics(endpoint) {
-    const lines = [];
-    const entries = Object.entries(endpoint.metrics);
-    const family = (name, type, help, values) => {
-        lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-        for (const [entityName, m] of entries)
-            lines.push(...values(`served_entity_name="${promLabel(entityName)}"`, m));
-    };
-    family('request_count_total', 'counter', 'Requests served.', (l, m) => [`request_count_total{${l}} ${m.request_count}`]);
-    family('request_4xx_count_total', 'counter', 'Requests answered with a 4xx status.', (l, m) => [
-        `request_4xx_count_total{${l}} ${m.error_4xx_count}`,
-    ]);
-    family('request_5xx_count_total', 'counter', 'Requests answered with a 5xx status.', (l, m) => [
-        `request_5xx_count_total{${l}} ${m.error_5xx_count}`,
-    ]);
-    family('request_latency_ms', 'histogram', 'Request latency in milliseconds.', (l, m) => [
-        ...LATENCY_BUCKETS_MS.map((b, i) => `request_latency_ms_bucket{${l},le="${b}"} ${m.latency_buckets[i] ?? 0}`),
-        `request_latency_ms_bucket{${l},le="+Inf"} ${m.latency_buckets[LATENCY_BUCKETS_MS.length] ?? 0}`,
-        `request_latency_ms_sum{${l}} ${m.latency_sum_ms}`,
-        `request_latency_ms_count{${l}} ${m.request_count}`,
-    ]);
-    return `${lines.join('\n')}\n`;
-}
-// ---------------------------------------------------------------------------------------------
-// Routes
-function registerRoutes(table, ctx, slice) {
-    const now = () => ctx.clock.now();
-    const endpointOf = (req) => {
-        const name = req.params.name ?? '';
-        const endpoint = slice(req.workspace).endpoints[name];
-        if (!endpoint)
-            throw doesNotExist(`Endpoint with name '${name}' does not exist.`);
-        return endpoint;
-    };
-    const bodyOf = (req) => req.body ?? {};
-    table.add('POST', '/api/2.0/serving-endpoints', (req) => {
-        const state = slice(req.workspace);
-        const body = bodyOf(req);
-        const name = requiredString(body, 'name');
-        if (!ENDPOINT_NAME.test(name))
-            throw util_invalidParameter(`Endpoint name '${name}' is invalid: use 1 to 63 alphanumeric characters, dashes and underscores.`);
-        if (state.endpoints[name])
-            throw util_alreadyExists(`Endpoint with name '${name}' already exists.`);
-        const t = now();
-        const configRaw = optionalObject(body, 'config');
-        const config = configRaw ? parseConfig(configRaw, req.principal, t, undefined) : undefined;
-        const endpoint = {
-            name,
-            id: util_hexId(),
-            creator: req.principal,
-            creation_timestamp: t,
-            last_updated_timestamp: t,
-            description: optionalString(body, 'description'),
-            tags: parseTags(optionalArray(body, 'tags'), 'tags'),
-            ai_gateway: optionalObject(body, 'ai_gateway'),
-            route_optimized: optionalBoolean(body, 'route_optimized'),
-            budget_policy_id: optionalString(body, 'budget_policy_id'),
-            email_notifications: optionalObject(body, 'email_notifications'),
-            telemetry_config: optionalObject(body, 'telemetry_config'),
-            config_update: 'NOT_UPDATING',
-            last_config_version: 0,
-            invocation_count: 0,
-            metrics: {},
-        };
-        state.endpoints[name] = endpoint;
-        if (config)
-            startUpdate(state, endpoint, config, t);
-        ctx.changed();
-        return { body: renderDetailed(endpoint, t) };
-    });
-    table.add('GET', '/api/2.0/serving-endpoints', (req) => {
-        const t = now();
-        const endpoints = Object.values(slice(req.workspace).endpoints)
-            .sort((a, b) => a.name.localeCompare(b.name))
-            .map((e) => renderSummary(e, t));
-        return { body: endpoints.length > 0 ? { endpoints } : {} };
-    });
-    table.add('GET', '/api/2.0/serving-endpoints/:name', (req) => ({ body: renderDetailed(endpointOf(req), now()) }));
-    table.add('DELETE', '/api/2.0/serving-endpoints/:name', (req) => {
-        const endpoint = endpointOf(req);
-        delete slice(req.workspace).endpoints[endpoint.name];
-        ctx.changed();
-        return { body: {} };
-    });
-    table.add('PUT', '/api/2.0/serving-endpoints/:name/config', (req) => {
-        const state = slice(req.workspace);
-        const endpoint = endpointOf(req);
-        if (endpoint.config_update === 'IN_PROGRESS')
-            throw conflict(`Endpoint '${endpoint.name}' is currently being updated (config version ${endpoint.pending?.config.config_version ?? '?'}). ` +
-                'Wait until state.config_update is NOT_UPDATING, then retry.');
-        const t = now();
-        const config = parseConfig(bodyOf(req), req.principal, t, endpoint.config);
-        startUpdate(state, endpoint, config, t);
-        ctx.changed();
-        return { body: renderDetailed(endpoint, t) };
-    });
-    table.add('PATCH', '/api/2.0/serving-endpoints/:name/tags', (req) => {
-        const endpoint = endpointOf(req);
-        const body = bodyOf(req);
-        const add = parseTags(optionalArray(body, 'add_tags'), 'add_tags');
-        const remove = new Set(stringArray(optionalArray(body, 'delete_tags') ?? [], 'delete_tags'));
-        const tags = endpoint.tags.filter((t) => !remove.has(t.key) && !add.some((a) => a.key === t.key));
-        endpoint.tags = [...tags, ...add];
-        endpoint.last_updated_timestamp = now();
-        ctx.changed();
-        return { body: { tags: clone(endpoint.tags) } };
-    });
-    table.add('PUT', '/api/2.0/serving-endpoints/:name/ai-gateway', (req) => {
-        const endpoint = endpointOf(req);
-        const body = bodyOf(req);
-        const gateway = util_compact({
-            inference_table_config: optionalObject(body, 'inference_table_config'),
-            usage_tracking_config: optionalObject(body, 'usage_tracking_config'),
-            rate_limits: optionalArray(body, 'rate_limits'),
-            guardrails: optionalObject(body, 'guardrails'),
-            fallback_config: optionalObject(body, 'fallback_config'),
-        });
-        endpoint.ai_gateway = gateway;
-        endpoint.last_updated_timestamp = now();
-        ctx.changed();
-        return { body: clone(gateway) };
-    });
-    table.add('GET', '/api/2.0/serving-endpoints/:name/metrics', (req) => ({
-        raw: renderMetrics(endpointOf(req)),
-        headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
-    }));
-    table.add('POST', '/serving-endpoints/:name/invocations', (req) => {
-        const endpoint = endpointOf(req);
-        const t = now();
-        if (!endpoint.config || !isReady(endpoint, t))
-            throw new types_DatabricksApiError(400, 'INVALID_STATE', `Endpoint '${endpoint.name}' is not ready to serve requests (state.ready is NOT_READY).`);
-        const body = bodyOf(req);
-        const rows = countRows(body);
-        if (rows === undefined)
-            throw badRequest('The request body must contain one of dataframe_split, dataframe_records, instances or inputs.');
-        const entityName = routeFor(endpoint.config, endpoint.invocation_count);
-        endpoint.invocation_count += 1;
-        const entity = endpoint.config.served_entities.find((e) => e.name === entityName) ?? endpoint.config.served_entities[0];
-        if (!entity)
-            throw badRequest(`Endpoint '${endpoint.name}' has no served entities.`);
-        // A version marked failing after it went live (or seeded live) breaks at inference time.
-        const marked = failingEntityOf(slice(req.workspace).settings, { ...endpoint.config, served_entities: [entity] }) !== undefined;
-        const failed = recordRequest(ensureMetrics(endpoint, entity.name), marked);
-        ctx.changed();
-        const headers = { 'served-model-name': entity.name };
-        if (failed)
-            throw new types_DatabricksApiError(500, 'INTERNAL_ERROR', marked
-                ? `Served entity '${entity.name}' failed to score the request (its version is marked failing).`
-                : `Served entity '${entity.name}' failed to score the request (emulated error rate).`, headers);
-        const predictions = Array.from({ length: rows }, (_, row) => prediction(entity, row));
-        return { body: { predictions }, headers };
-    });
-    // --- Emulator admin routes (not part of the Databricks API) ---
-    table.add('GET', '/__emulator/serving/settings', (req) => ({ body: clone(slice(req.workspace).settings) }));
-    table.add('PATCH', '/__emulator/serving/settings', (req) => {
-        const state = slice(req.workspace);
-        applySettings(state.settings, bodyOf(req));
-        ctx.changed();
-        return { body: clone(state.settings) };
-    });
-    // Finish an in-flight update now (tests that do not want to wait for the configured duration).
-    table.add('POST', '/__emulator/serving/endpoints/:name/complete-update', (req) => {
-        const state = slice(req.workspace);
-        const endpoint = endpointOf(req);
-        if (endpoint.pending)
-            endpoint.pending.completes_at = now();
-        advance(state, now());
-        ctx.changed();
-        return { body: renderDetailed(endpoint, now()) };
-    });
-    // Drive metrics of one served entity: error_rate (0..1), p95_latency_ms, and optionally add_requests synthetic requests.
-    table.add('POST', '/__emulator/serving/endpoints/:name/metrics', (req) => {
-        const endpoint = endpointOf(req);
-        const body = bodyOf(req);
-        const entityName = requiredString(body, 'served_entity_name');
-        const known = [...(endpoint.config?.served_entities ?? []), ...(endpoint.pending?.config.served_entities ?? [])];
-        if (!known.some((e) => e.name === entityName))
-            throw doesNotExist(`Served entity '${entityName}' does not exist on endpoint '${endpoint.name}'.`);
-        const metrics = ensureMetrics(endpoint, entityName);
-        const errorRate = optionalNumber(body, 'error_rate');
-        if (errorRate !== undefined) {
-            if (errorRate < 0 || errorRate > 1)
-                throw util_invalidParameter('error_rate must be between 0 and 1.');
-            metrics.error_rate = errorRate;
-        }
-        const latency = optionalNumber(body, 'p95_latency_ms');
-        if (latency !== undefined) {
-            if (latency < 0)
-                throw util_invalidParameter('p95_latency_ms must not be negative.');
-            metrics.p95_latency_ms = latency;
-        }
-        const addRequests = optionalNumber(body, 'add_requests') ?? 0;
-        if (!Number.isInteger(addRequests) || addRequests < 0)
-            throw util_invalidParameter('add_requests must be a non-negative integer.');
-        for (let i = 0; i < addRequests; i++)
-            recordRequest(metrics);
-        ctx.changed();
-        return { body: { served_entity_name: entityName, ...clone(metrics) } };
-    });
-}
-function applySettings(settings, body) {
-    const duration = optionalNumber(body, 'update_duration_ms');
-    if (duration !== undefined) {
-        if (duration < 0)
-            throw util_invalidParameter('update_duration_ms must not be negative.');
-        settings.update_duration_ms = duration;
-    }
-    const readyDelay = optionalNumber(body, 'ready_delay_ms');
-    if (readyDelay !== undefined) {
-        if (readyDelay < 0)
-            throw util_invalidParameter('ready_delay_ms must not be negative.');
-        settings.ready_delay_ms = readyDelay;
-    }
-    const failing = optionalArray(body, 'failing_entities');
-    if (failing !== undefined) {
-        settings.failing_entities = failing.map((f, i) => {
-            const where = `failing_entities[${i}]`;
-            if (!isObject(f))
-                throw util_invalidParameter(`${where} must be an object.`);
-            const version = f.entity_version;
-            if (typeof version !== 'string' && typeof version !== 'number')
-                throw util_invalidParameter(`${where}.entity_version is required.`);
-            return util_compact({
-                entity_name: requiredString(f, 'entity_name', `${where}.entity_name`),
-                entity_version: String(version),
-                message: optionalString(f, 'message', `${where}.message`),
-            });
-        });
-    }
-}
-// ---------------------------------------------------------------------------------------------
-// Seed: { update_duration_ms?, ready_delay_ms?, failing_entities?, endpoints?: [{ name, config, tags?, description? }] }
-// Seeded endpoints start READY / NOT_UPDATING at config_version 1.
-function seedServing(state, fixture, ctx) {
-    if (fixture === undefined || fixture === null)
-        return;
-    if (!isObject(fixture))
-        throw util_invalidParameter('serving seed must be an object.');
-    applySettings(state.settings, fixture);
-    const t = ctx.clock.now();
-    for (const [i, raw] of (optionalArray(fixture, 'endpoints', 'serving.endpoints') ?? []).entries()) {
-        if (!isObject(raw))
-            throw util_invalidParameter(`serving.endpoints[${i}] must be an object.`);
-        const name = requiredString(raw, 'name', `serving.endpoints[${i}].name`);
-        const creator = optionalString(raw, 'creator') ?? 'seed@emulator.local';
-        const configRaw = optionalObject(raw, 'config', `serving.endpoints[${i}].config`);
-        const config = configRaw ? parseConfig(configRaw, creator, t, undefined) : undefined;
-        const endpoint = {
-            name,
-            id: optionalString(raw, 'id') ?? util_hexId(),
-            creator,
-            creation_timestamp: t,
-            last_updated_timestamp: t,
-            description: optionalString(raw, 'description'),
-            tags: parseTags(optionalArray(raw, 'tags'), `serving.endpoints[${i}].tags`),
-            ai_gateway: optionalObject(raw, 'ai_gateway'),
-            config: config ? { ...config, config_version: 1 } : undefined,
-            config_update: 'NOT_UPDATING',
-            ready_at: config ? t : undefined,
-            last_config_version: config ? 1 : 0,
-            invocation_count: 0,
-            metrics: {},
-        };
-        for (const entity of endpoint.config?.served_entities ?? [])
-            ensureMetrics(endpoint, entity.name);
-        state.endpoints[name] = endpoint;
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/src/emulator/monitors/index.js
-// Lakehouse / Data Quality monitoring, both API generations over one set of monitors:
-//   legacy  /api/2.1/unity-catalog/tables/{table_name}/monitor        (SDK QualityMonitorsAPI, addressed by name)
-//   current /api/data-quality/v1/monitors/{object_type}/{object_id}   (SDK DataQualityAPI, addressed by UUID)
-// Tables and schemas belong to the catalog module (which serves `GET /api/2.1/unity-catalog/tables/{name}`,
-// the lookup clients use to turn a name into a `table_id`); this module reads them through its helpers and
-// registers the metric tables a monitor creates. A monitor created through one API is visible through the
-// other, as on Databricks, so each is stored once in a neutral form and rendered per API.
-
-
-
-const MONITORS_MODULE = 'monitors';
-const LEGACY_GRANULARITIES = ['5 minutes', '30 minutes', '1 hour', '1 day', '1 week', '2 weeks', '3 weeks', '4 weeks', '1 month', '1 year'];
-const dqGranularity = (legacy) => `AGGREGATION_GRANULARITY_${legacy.toUpperCase().replace(/ /g, '_')}`;
-const legacyByDq = new Map(LEGACY_GRANULARITIES.map((g) => [dqGranularity(g), g]));
-const METRIC_TYPES = ['AGGREGATE', 'DERIVED', 'DRIFT'];
-const MAX_FAILURE_EMAILS = 5;
-const MAX_LEGACY_REFRESHES = 25;
-function createMonitorsModule(options = {}) {
-    const initState = () => ({
-        settings: {
-            activation_ms: options.activationMs ?? 500,
-            refresh_duration_ms: options.refreshDurationMs ?? 2_000,
-            failing_tables: [],
-        },
-        monitors: {},
-        schema_monitors: {},
-        refreshes: {},
-        next_refresh_id: 1,
-    });
-    const slice = (ws) => sliceOf(ws, MONITORS_MODULE, initState);
-    return {
-        name: MONITORS_MODULE,
-        initState,
-        routes(table, ctx) {
-            monitors_registerRoutes(table, ctx, slice);
-        },
-        seed(workspace, fixture, ctx) {
-            seedMonitors(slice(workspace), fixture);
-            ctx.changed();
-        },
-        tick(workspace, ctx) {
-            if (advanceRefreshes(slice(workspace), ctx.clock.now()))
-                ctx.changed();
-        },
-    };
-}
-const monitorsModule = createMonitorsModule();
-// ---------------------------------------------------------------------------------------------
-// Time
-function advanceRefreshes(state, now) {
-    let changed = false;
-    for (const list of Object.values(state.refreshes)) {
-        for (const r of list) {
-            if (r.state === 'PENDING' && now >= r.running_at) {
-                r.state = 'RUNNING';
-                changed = true;
-            }
-            if (r.state === 'RUNNING' && now >= r.completes_at) {
-                r.state = r.fails ? 'FAILED' : 'SUCCESS';
-                r.end_time_ms = r.completes_at;
-                if (r.fails)
-                    r.message = 'Refresh failed: the emulator was told to fail refreshes of this table.';
-                changed = true;
-            }
-        }
-    }
-    return changed;
-}
-const monitorStatus = (m, now) => (now >= m.active_at ? 'ACTIVE' : 'PENDING');
-// ---------------------------------------------------------------------------------------------
-// Tables and schemas
-const monitors_splitName = (fullName, parts, what) => {
-    const split = fullName.split('.');
-    if (split.length !== parts || split.some((p) => p === ''))
-        throw util_invalidParameter(`'${fullName}' is not a valid ${what} name: expected ${parts === 3 ? 'catalog.schema.table' : 'catalog.schema'}.`);
-    return split;
-};
-const fullNameOf = (t) => `${t.catalog_name}.${t.schema_name}.${t.name}`;
-const tableByName = (ws, fullName) => {
-    const table = getTable(ws, fullName);
-    if (!table)
-        throw new types_DatabricksApiError(404, 'TABLE_DOES_NOT_EXIST', `Table '${fullName}' does not exist.`);
-    return table;
-};
-/** Throws CATALOG_/SCHEMA_DOES_NOT_EXIST (404) unless the `catalog.schema` exists; returns its id. */
-const requireSchemaByName = (ws, fullName) => {
-    const [catalog, schema] = monitors_splitName(fullName, 2, 'schema');
-    return requireSchema(ws, catalog, schema).schema_id;
-};
-const schemaIdOf = (ws, fullName) => {
-    try {
-        return requireSchemaByName(ws, fullName);
-    }
-    catch {
-        return undefined;
-    }
-};
-function parseGranularities(raw, api, where) {
-    if (!Array.isArray(raw) || raw.length === 0)
-        throw util_invalidParameter(`${where}.granularities is required and must not be empty.`);
-    return raw.map((g, i) => {
-        if (typeof g !== 'string')
-            throw util_invalidParameter(`${where}.granularities[${i}] must be a string.`);
-        if (api === 'dq') {
-            const legacy = legacyByDq.get(g);
-            if (!legacy)
-                throw util_invalidParameter(`${where}.granularities[${i}] '${g}' is not one of ${[...legacyByDq.keys()].join(', ')}.`);
-            return legacy;
-        }
-        const normal = g.trim().toLowerCase().replace(/\s+/g, ' ').replace(/^1 weeks$/, '1 week');
-        const fixed = /^[234] week$/.test(normal) ? `${normal}s` : normal;
-        if (!LEGACY_GRANULARITIES.includes(fixed))
-            throw util_invalidParameter(`${where}.granularities[${i}] '${g}' is not supported; use one of ${LEGACY_GRANULARITIES.map((x) => `"${x}"`).join(', ')}.`);
-        return fixed;
-    });
-}
-function parseAnalysis(body, api, prefix) {
-    const col = (name) => (api === 'legacy' ? `${name}_col` : `${name}_column`);
-    const found = ['inference_log', 'time_series', 'snapshot'].filter((k) => body[k] !== undefined && body[k] !== null);
-    if (found.length === 0)
-        return undefined;
-    if (found.length > 1)
-        throw util_invalidParameter(`Exactly one of ${prefix}inference_log, ${prefix}time_series or ${prefix}snapshot may be set; got ${found.join(', ')}.`);
-    const kind = found[0];
-    const where = `${prefix}${kind}`;
-    const cfg = optionalObject(body, kind, where);
-    if (kind === 'snapshot')
-        return { kind };
-    const timestamp = requiredString(cfg, col('timestamp'), `${where}.${col('timestamp')}`);
-    const granularities = parseGranularities(cfg.granularities, api, where);
-    if (kind === 'time_series')
-        return { kind, timestamp, granularities };
-    const problemRaw = requiredString(cfg, 'problem_type', `${where}.problem_type`);
-    const problemPrefix = api === 'legacy' ? 'PROBLEM_TYPE_' : 'INFERENCE_PROBLEM_TYPE_';
-    const problem = problemRaw.startsWith(problemPrefix) ? problemRaw.slice(problemPrefix.length) : '';
-    if (problem !== 'CLASSIFICATION' && problem !== 'REGRESSION')
-        throw util_invalidParameter(`${where}.problem_type '${problemRaw}' is not one of ${problemPrefix}CLASSIFICATION, ${problemPrefix}REGRESSION.`);
-    return util_compact({
-        kind,
-        problem_type: problem,
-        timestamp,
-        granularities,
-        prediction: requiredString(cfg, col('prediction'), `${where}.${col('prediction')}`),
-        model_id: requiredString(cfg, col('model_id'), `${where}.${col('model_id')}`),
-        label: optionalString(cfg, col('label'), `${where}.${col('label')}`),
-        prediction_proba: api === 'legacy' ? optionalString(cfg, 'prediction_proba_col', `${where}.prediction_proba_col`) : undefined,
-    });
-}
-function parseCustomMetrics(raw, api, where) {
-    if (raw === undefined)
-        return undefined;
-    const typePrefix = api === 'legacy' ? 'CUSTOM_METRIC_TYPE_' : 'DATA_PROFILING_CUSTOM_METRIC_TYPE_';
-    return raw.map((m, i) => {
-        const at = `${where}[${i}]`;
-        if (!isObject(m))
-            throw util_invalidParameter(`${at} must be an object.`);
-        const typeRaw = requiredString(m, 'type', `${at}.type`);
-        const type = typeRaw.slice(typePrefix.length);
-        if (!typeRaw.startsWith(typePrefix) || !METRIC_TYPES.includes(type))
-            throw util_invalidParameter(`${at}.type '${typeRaw}' is not one of ${METRIC_TYPES.map((t) => typePrefix + t).join(', ')}.`);
-        const inputs = optionalArray(m, 'input_columns', `${at}.input_columns`);
-        if (!inputs || inputs.length === 0)
-            throw util_invalidParameter(`${at}.input_columns is required.`);
-        return {
-            name: requiredString(m, 'name', `${at}.name`),
-            definition: requiredString(m, 'definition', `${at}.definition`),
-            input_columns: stringArray(inputs, `${at}.input_columns`),
-            output_data_type: requiredString(m, 'output_data_type', `${at}.output_data_type`),
-            type,
-        };
-    });
-}
-function parseSchedule(raw, api, where) {
-    if (!raw)
-        return undefined;
-    const pause = optionalString(raw, 'pause_status', `${where}.pause_status`);
-    const pausedValues = api === 'legacy' ? ['PAUSED'] : ['CRON_SCHEDULE_PAUSE_STATUS_PAUSED'];
-    const allowed = api === 'legacy' ? ['PAUSED', 'UNPAUSED', 'UNSPECIFIED'] : ['CRON_SCHEDULE_PAUSE_STATUS_PAUSED', 'CRON_SCHEDULE_PAUSE_STATUS_UNPAUSED'];
-    if (pause !== undefined && !allowed.includes(pause))
-        throw util_invalidParameter(`${where}.pause_status '${pause}' is not one of ${allowed.join(', ')}.`);
-    const cron = requiredString(raw, 'quartz_cron_expression', `${where}.quartz_cron_expression`);
-    if (cron.trim().split(/\s+/).length < 6)
-        throw util_invalidParameter(`${where}.quartz_cron_expression '${cron}' is not a Quartz cron expression (6 or 7 fields).`);
-    return {
-        quartz_cron_expression: cron,
-        timezone_id: requiredString(raw, 'timezone_id', `${where}.timezone_id`),
-        paused: pause !== undefined && pausedValues.includes(pause),
-    };
-}
-function parseEmails(notifications, where) {
-    if (!notifications)
-        return undefined;
-    const onFailure = optionalObject(notifications, 'on_failure', `${where}.on_failure`);
-    if (!onFailure)
-        return undefined;
-    const emails = stringArray(optionalArray(onFailure, 'email_addresses', `${where}.on_failure.email_addresses`) ?? [], `${where}.on_failure.email_addresses`);
-    if (emails.length > MAX_FAILURE_EMAILS)
-        throw util_invalidParameter(`${where}.on_failure.email_addresses allows at most ${MAX_FAILURE_EMAILS} addresses; got ${emails.length}.`);
-    return emails;
-}
-/** Fields common to both APIs, from the body in the given API's spelling. */
-function parseCommon(body, api, prefix) {
-    const slicing = optionalArray(body, 'slicing_exprs', `${prefix}slicing_exprs`);
-    return util_compact({
-        assets_dir: optionalString(body, 'assets_dir', `${prefix}assets_dir`),
-        baseline_table_name: optionalString(body, 'baseline_table_name', `${prefix}baseline_table_name`),
-        custom_metrics: parseCustomMetrics(optionalArray(body, 'custom_metrics', `${prefix}custom_metrics`), api, `${prefix}custom_metrics`),
-        schedule: parseSchedule(optionalObject(body, 'schedule', `${prefix}schedule`), api, `${prefix}schedule`),
-        failure_emails: parseEmails(optionalObject(body, api === 'legacy' ? 'notifications' : 'notification_settings'), `${prefix}${api === 'legacy' ? 'notifications' : 'notification_settings'}`),
-        slicing_exprs: slicing ? stringArray(slicing, `${prefix}slicing_exprs`) : undefined,
-        skip_builtin_dashboard: optionalBoolean(body, 'skip_builtin_dashboard', `${prefix}skip_builtin_dashboard`),
-        warehouse_id: optionalString(body, 'warehouse_id', `${prefix}warehouse_id`),
-        data_classification_config: api === 'legacy' ? optionalObject(body, 'data_classification_config') : undefined,
-    });
-}
-// ---------------------------------------------------------------------------------------------
-// Rendering
-const tableShortName = (fullName) => fullName.split('.').pop() ?? fullName;
-function derivedNames(m) {
-    const short = tableShortName(m.table_name);
-    return {
-        profile_metrics_table_name: `${m.output_schema_name}.${short}_profile_metrics`,
-        drift_metrics_table_name: `${m.output_schema_name}.${short}_drift_metrics`,
-    };
-}
-function renderLegacy(m, now) {
-    const a = m.analysis;
-    return util_compact({
-        table_name: m.table_name,
-        status: `MONITOR_STATUS_${monitorStatus(m, now)}`,
-        monitor_version: m.monitor_version,
-        ...derivedNames(m),
-        output_schema_name: m.output_schema_name,
-        assets_dir: m.assets_dir,
-        dashboard_id: m.dashboard_id,
-        baseline_table_name: m.baseline_table_name,
-        custom_metrics: m.custom_metrics?.map((c) => ({ ...c, input_columns: [...c.input_columns], type: `CUSTOM_METRIC_TYPE_${c.type}` })),
-        inference_log: a.kind === 'inference_log'
-            ? util_compact({
-                problem_type: `PROBLEM_TYPE_${a.problem_type}`,
-                timestamp_col: a.timestamp,
-                granularities: [...a.granularities],
-                prediction_col: a.prediction,
-                model_id_col: a.model_id,
-                label_col: a.label,
-                prediction_proba_col: a.prediction_proba,
-            })
-            : undefined,
-        time_series: a.kind === 'time_series' ? { timestamp_col: a.timestamp, granularities: [...a.granularities] } : undefined,
-        snapshot: a.kind === 'snapshot' ? {} : undefined,
-        schedule: m.schedule
-            ? { quartz_cron_expression: m.schedule.quartz_cron_expression, timezone_id: m.schedule.timezone_id, pause_status: m.schedule.paused ? 'PAUSED' : 'UNPAUSED' }
-            : undefined,
-        notifications: m.failure_emails ? { on_failure: { email_addresses: [...m.failure_emails] } } : undefined,
-        slicing_exprs: m.slicing_exprs ? [...m.slicing_exprs] : undefined,
-        data_classification_config: m.data_classification_config ? clone(m.data_classification_config) : undefined,
-    });
-}
-function renderDqConfig(m, outputSchemaId, now) {
-    const a = m.analysis;
-    return util_compact({
-        output_schema_id: outputSchemaId,
-        assets_dir: m.assets_dir,
-        baseline_table_name: m.baseline_table_name,
-        custom_metrics: m.custom_metrics?.map((c) => ({ ...c, input_columns: [...c.input_columns], type: `DATA_PROFILING_CUSTOM_METRIC_TYPE_${c.type}` })),
-        inference_log: a.kind === 'inference_log'
-            ? util_compact({
-                problem_type: `INFERENCE_PROBLEM_TYPE_${a.problem_type}`,
-                timestamp_column: a.timestamp,
-                granularities: a.granularities.map(dqGranularity),
-                prediction_column: a.prediction,
-                model_id_column: a.model_id,
-                label_column: a.label,
-            })
-            : undefined,
-        time_series: a.kind === 'time_series' ? { timestamp_column: a.timestamp, granularities: a.granularities.map(dqGranularity) } : undefined,
-        snapshot: a.kind === 'snapshot' ? {} : undefined,
-        schedule: m.schedule
-            ? {
-                quartz_cron_expression: m.schedule.quartz_cron_expression,
-                timezone_id: m.schedule.timezone_id,
-                pause_status: m.schedule.paused ? 'CRON_SCHEDULE_PAUSE_STATUS_PAUSED' : 'CRON_SCHEDULE_PAUSE_STATUS_UNPAUSED',
-            }
-            : undefined,
-        notification_settings: m.failure_emails ? { on_failure: { email_addresses: [...m.failure_emails] } } : undefined,
-        slicing_exprs: m.slicing_exprs ? [...m.slicing_exprs] : undefined,
-        skip_builtin_dashboard: m.skip_builtin_dashboard,
-        warehouse_id: m.warehouse_id,
-        effective_warehouse_id: m.warehouse_id,
-        status: `DATA_PROFILING_STATUS_${monitorStatus(m, now)}`,
-        monitor_version: m.monitor_version,
-        dashboard_id: m.dashboard_id,
-        monitored_table_name: m.table_name,
-        ...derivedNames(m),
-    });
-}
-function renderRefresh(r, api, table) {
-    const base = {
-        refresh_id: r.refresh_id,
-        state: api === 'legacy' ? r.state : `MONITOR_REFRESH_STATE_${r.state}`,
-        start_time_ms: r.start_time_ms,
-        end_time_ms: r.end_time_ms,
-        message: r.message,
-        trigger: api === 'legacy' ? 'MANUAL' : 'MONITOR_REFRESH_TRIGGER_MANUAL',
-    };
-    return util_compact(api === 'legacy' ? base : { object_type: 'table', object_id: table.table_id, ...base });
-}
-// ---------------------------------------------------------------------------------------------
-// Routes
-const DQ_OUTPUT_ONLY = new Set([
-    'status',
-    'monitor_version',
-    'dashboard_id',
-    'profile_metrics_table_name',
-    'drift_metrics_table_name',
-    'monitored_table_name',
-    'effective_warehouse_id',
-    'latest_monitor_failure_message',
-]);
-function monitors_registerRoutes(table, ctx, slice) {
-    const now = () => ctx.clock.now();
-    const bodyOf = (req) => req.body ?? {};
-    const monitorOfTable = (state, t) => {
-        const m = state.monitors[t.table_id];
+        const m = SAMPLE.exec(line);
         if (!m)
-            throw doesNotExist(`Monitor for table '${fullNameOf(t)}' does not exist.`);
-        return m;
-    };
-    const createMonitor = (state, ws, t, config) => {
-        if (state.monitors[t.table_id])
-            throw util_alreadyExists(`Monitor already exists for table '${fullNameOf(t)}'.`);
-        const created = now();
-        const record = {
-            ...config,
-            table_id: t.table_id,
-            table_name: fullNameOf(t),
-            monitor_version: 1,
-            dashboard_id: config.skip_builtin_dashboard ? undefined : util_hexId(),
-            created_at: created,
-            active_at: created + state.settings.activation_ms,
+            continue;
+        const [, metric, labelText, valueText] = m;
+        const labels = parseLabels(labelText);
+        const entity = labels['served_entity_name'] ?? labels['served_model_name'];
+        if (entity === undefined)
+            continue;
+        const value = parseValue(valueText);
+        if (!Number.isFinite(value) && metric !== 'request_latency_ms_bucket')
+            continue;
+        switch (metric) {
+            case 'request_count_total':
+                entry(entity).requests = value;
+                break;
+            case 'request_4xx_count_total':
+                entry(entity).errors4xx = value;
+                break;
+            case 'request_5xx_count_total':
+                entry(entity).errors5xx = value;
+                break;
+            case 'request_latency_ms_bucket': {
+                const le = labels['le'];
+                if (le !== undefined)
+                    entry(entity).buckets.set(parseValue(le), value);
+                break;
+            }
+        }
+    }
+    const out = {};
+    for (const [name, c] of byEntity) {
+        out[name] = {
+            requests: c.requests,
+            errors4xx: c.errors4xx,
+            errors5xx: c.errors5xx,
+            latencyBuckets: [...c.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count })),
         };
-        state.monitors[t.table_id] = record;
-        // The metric tables appear in the output schema, as Databricks creates them.
-        const names = derivedNames(record);
-        for (const metricTable of [names.profile_metrics_table_name, names.drift_metrics_table_name])
-            if (!getTable(ws, metricTable))
-                addTable(ws, metricTable, { now: created });
-        ctx.changed();
-        return record;
-    };
-    const startRefresh = (state, t) => {
-        monitorOfTable(state, t);
-        const list = (state.refreshes[t.table_id] ??= []);
-        const active = list.find((r) => r.state === 'PENDING' || r.state === 'RUNNING');
-        if (active)
-            throw conflict(`Refresh ${active.refresh_id} of table '${fullNameOf(t)}' is still ${active.state}; wait for it or cancel it first.`);
-        const start = now();
-        const duration = state.settings.refresh_duration_ms;
-        const refresh = {
-            refresh_id: state.next_refresh_id++,
-            state: 'PENDING',
-            start_time_ms: start,
-            running_at: start + Math.floor(duration / 4),
-            completes_at: start + duration,
-            fails: state.settings.failing_tables.some((n) => n.toLowerCase() === fullNameOf(t).toLowerCase()),
-        };
-        list.push(refresh);
-        advanceRefreshes(state, start);
-        ctx.changed();
-        return refresh;
-    };
-    const refreshOf = (state, t, idRaw) => {
-        monitorOfTable(state, t);
-        const id = Number(idRaw);
-        const r = Number.isInteger(id) ? state.refreshes[t.table_id]?.find((x) => x.refresh_id === id) : undefined;
-        if (!r)
-            throw doesNotExist(`Refresh '${idRaw}' does not exist for table '${fullNameOf(t)}'.`);
-        return r;
-    };
-    const cancelRefresh = (r) => {
-        if (r.state === 'PENDING' || r.state === 'RUNNING') {
-            r.state = 'CANCELED';
-            r.end_time_ms = now();
-            ctx.changed();
-        }
-    };
-    // --- Legacy quality monitors (by table name) ---
-    const legacyConfig = (state, ws, body, current) => {
-        const outputSchema = requiredString(body, 'output_schema_name');
-        requireSchemaByName(ws, outputSchema);
-        const analysis = parseAnalysis(body, 'legacy', '') ?? current?.analysis;
-        if (!analysis)
-            throw util_invalidParameter('Exactly one of inference_log, time_series or snapshot must be set.');
-        if (current && analysis.kind !== current.analysis.kind)
-            throw util_invalidParameter(`The profile type of a monitor cannot be changed (it is ${current.analysis.kind}).`);
-        const common = parseCommon(body, 'legacy', '');
-        if (!current && !common.assets_dir)
-            throw util_invalidParameter('assets_dir is required.');
-        return { ...(current ? pickConfig(current) : {}), ...common, output_schema_name: outputSchema, analysis };
-    };
-    table.add('POST', '/api/2.1/unity-catalog/tables/:table_name/monitor', (req) => {
-        const state = slice(req.workspace);
-        const t = tableByName(req.workspace, req.params.table_name ?? '');
-        if (state.monitors[t.table_id])
-            throw util_alreadyExists(`Monitor already exists for table '${fullNameOf(t)}'.`);
-        const m = createMonitor(state, req.workspace, t, legacyConfig(state, req.workspace, bodyOf(req), undefined));
-        return { body: renderLegacy(m, now()) };
-    });
-    table.add('GET', '/api/2.1/unity-catalog/tables/:table_name/monitor', (req) => {
-        const state = slice(req.workspace);
-        return { body: renderLegacy(monitorOfTable(state, tableByName(req.workspace, req.params.table_name ?? '')), now()) };
-    });
-    table.add('PUT', '/api/2.1/unity-catalog/tables/:table_name/monitor', (req) => {
-        const state = slice(req.workspace);
-        const t = tableByName(req.workspace, req.params.table_name ?? '');
-        const current = monitorOfTable(state, t);
-        const body = bodyOf(req);
-        const config = legacyConfig(state, req.workspace, body, current);
-        const dashboard = optionalString(body, 'dashboard_id');
-        const updated = { ...current, ...config, monitor_version: current.monitor_version + 1, dashboard_id: dashboard ?? current.dashboard_id };
-        state.monitors[t.table_id] = updated;
-        ctx.changed();
-        return { body: renderLegacy(updated, now()) };
-    });
-    table.add('DELETE', '/api/2.1/unity-catalog/tables/:table_name/monitor', (req) => {
-        const state = slice(req.workspace);
-        const t = tableByName(req.workspace, req.params.table_name ?? '');
-        monitorOfTable(state, t);
-        delete state.monitors[t.table_id];
-        delete state.refreshes[t.table_id];
-        ctx.changed();
-        return { body: {} };
-    });
-    table.add('POST', '/api/2.1/unity-catalog/tables/:table_name/monitor/refreshes', (req) => {
-        const state = slice(req.workspace);
-        const t = tableByName(req.workspace, req.params.table_name ?? '');
-        return { body: renderRefresh(startRefresh(state, t), 'legacy', t) };
-    });
-    table.add('GET', '/api/2.1/unity-catalog/tables/:table_name/monitor/refreshes', (req) => {
-        const state = slice(req.workspace);
-        const t = tableByName(req.workspace, req.params.table_name ?? '');
-        monitorOfTable(state, t);
-        const refreshes = [...(state.refreshes[t.table_id] ?? [])]
-            .reverse()
-            .slice(0, MAX_LEGACY_REFRESHES)
-            .map((r) => renderRefresh(r, 'legacy', t));
-        return { body: refreshes.length > 0 ? { refreshes } : {} };
-    });
-    table.add('GET', '/api/2.1/unity-catalog/tables/:table_name/monitor/refreshes/:refresh_id', (req) => {
-        const state = slice(req.workspace);
-        const t = tableByName(req.workspace, req.params.table_name ?? '');
-        return { body: renderRefresh(refreshOf(state, t, req.params.refresh_id ?? ''), 'legacy', t) };
-    });
-    table.add('POST', '/api/2.1/unity-catalog/tables/:table_name/monitor/refreshes/:refresh_id/cancel', (req) => {
-        const state = slice(req.workspace);
-        const t = tableByName(req.workspace, req.params.table_name ?? '');
-        cancelRefresh(refreshOf(state, t, req.params.refresh_id ?? ''));
-        return { body: {} };
-    });
-    // Regenerates the monitor's dashboard: a new dashboard id in the monitor's assets folder.
-    table.add('POST', '/api/2.1/quality-monitoring/tables/:table_name/monitor/dashboard', (req) => {
-        const state = slice(req.workspace);
-        const t = tableByName(req.workspace, req.params.table_name ?? '');
-        const m = monitorOfTable(state, t);
-        optionalString(bodyOf(req), 'warehouse_id');
-        m.dashboard_id = util_hexId();
-        ctx.changed();
-        return { body: util_compact({ dashboard_id: m.dashboard_id, parent_folder: m.assets_dir }) };
-    });
-    // --- Data Quality v1 (by object_type / object_id) ---
-    const dqConfig = (state, ws, cfg, current) => {
-        const p = 'data_profiling_config.';
-        const schemaId = requiredString(cfg, 'output_schema_id', `${p}output_schema_id`);
-        const schema = getSchemaById(ws, schemaId);
-        if (!schema)
-            throw new types_DatabricksApiError(404, 'SCHEMA_DOES_NOT_EXIST', `${p}output_schema_id: no schema with id '${schemaId}'.`);
-        const analysis = parseAnalysis(cfg, 'dq', p);
-        if (!analysis)
-            throw util_invalidParameter(`Exactly one of ${p}inference_log, ${p}time_series or ${p}snapshot must be set.`);
-        if (current && analysis.kind !== current.analysis.kind)
-            throw util_invalidParameter(`The profile type of a monitor cannot be changed (it is ${current.analysis.kind}).`);
-        return { ...parseCommon(cfg, 'dq', p), output_schema_name: `${schema.catalog_name}.${schema.name}`, analysis };
-    };
-    const dqTarget = (req) => {
-        const objectType = req.params.object_type ?? '';
-        const objectId = req.params.object_id ?? '';
-        if (objectType !== 'table' && objectType !== 'schema')
-            throw util_invalidParameter(`object_type '${objectType}' is not one of table, schema.`);
-        return { objectType, objectId };
-    };
-    const dqTable = (ws, objectId) => {
-        const t = getTableById(ws, objectId);
-        if (!t)
-            throw new types_DatabricksApiError(404, 'TABLE_DOES_NOT_EXIST', `No table with id '${objectId}'.`);
-        return t;
-    };
-    const renderDq = (state, ws, m) => ({
-        object_type: 'table',
-        object_id: m.table_id,
-        data_profiling_config: renderDqConfig(m, schemaIdOf(ws, m.output_schema_name), now()),
-    });
-    table.add('POST', '/api/data-quality/v1/monitors', (req) => {
-        const state = slice(req.workspace);
-        const body = bodyOf(req);
-        const objectType = requiredString(body, 'object_type');
-        const objectId = requiredString(body, 'object_id');
-        if (objectType === 'schema') {
-            if (!getSchemaById(req.workspace, objectId))
-                throw new types_DatabricksApiError(404, 'SCHEMA_DOES_NOT_EXIST', `No schema with id '${objectId}'.`);
-            if (state.schema_monitors[objectId])
-                throw util_alreadyExists(`Monitor already exists for schema '${objectId}'.`);
-            const anomaly = optionalObject(body, 'anomaly_detection_config');
-            if (!anomaly)
-                throw util_invalidParameter('anomaly_detection_config is required for object_type schema.');
-            state.schema_monitors[objectId] = { object_type: 'schema', object_id: objectId, anomaly_detection_config: clone(anomaly) };
-            ctx.changed();
-            return { body: clone(state.schema_monitors[objectId]) };
-        }
-        if (objectType !== 'table')
-            throw util_invalidParameter(`object_type '${objectType}' is not one of table, schema.`);
-        const t = dqTable(req.workspace, objectId);
-        const cfg = optionalObject(body, 'data_profiling_config');
-        if (!cfg)
-            throw util_invalidParameter('data_profiling_config is required for object_type table.');
-        if (state.monitors[t.table_id])
-            throw util_alreadyExists(`Monitor already exists for table '${fullNameOf(t)}'.`);
-        const m = createMonitor(state, req.workspace, t, dqConfig(state, req.workspace, cfg, undefined));
-        return { body: renderDq(state, req.workspace, m) };
-    });
-    table.add('GET', '/api/data-quality/v1/monitors', (req) => {
-        const state = slice(req.workspace);
-        const all = [
-            ...Object.values(state.monitors).map((m) => renderDq(state, req.workspace, m)),
-            ...Object.values(state.schema_monitors).map((m) => clone(m)),
-        ];
-        return { body: page(all, req, 'monitors') };
-    });
-    table.add('GET', '/api/data-quality/v1/monitors/:object_type/:object_id', (req) => {
-        const state = slice(req.workspace);
-        const { objectType, objectId } = dqTarget(req);
-        if (objectType === 'schema') {
-            const m = state.schema_monitors[objectId];
-            if (!m)
-                throw doesNotExist(`Monitor for schema '${objectId}' does not exist.`);
-            return { body: clone(m) };
-        }
-        return { body: renderDq(state, req.workspace, monitorOfTable(state, dqTable(req.workspace, objectId))) };
-    });
-    table.add('PATCH', '/api/data-quality/v1/monitors/:object_type/:object_id', (req) => {
-        const state = slice(req.workspace);
-        const { objectType, objectId } = dqTarget(req);
-        const mask = (req.query.get('update_mask') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-        if (mask.length === 0)
-            throw util_invalidParameter('update_mask is required, e.g. update_mask=data_profiling_config.schedule.');
-        const body = bodyOf(req);
-        if (objectType === 'schema') {
-            const m = state.schema_monitors[objectId];
-            if (!m)
-                throw doesNotExist(`Monitor for schema '${objectId}' does not exist.`);
-            const updated = applyMask(clone(m), body, mask, 'anomaly_detection_config', new Set());
-            state.schema_monitors[objectId] = updated;
-            ctx.changed();
-            return { body: clone(updated) };
-        }
-        const t = dqTable(req.workspace, objectId);
-        const current = monitorOfTable(state, t);
-        const currentDq = renderDqConfig(current, schemaIdOf(req.workspace, current.output_schema_name), now());
-        for (const k of DQ_OUTPUT_ONLY)
-            delete currentDq[k];
-        const merged = applyMask({ data_profiling_config: currentDq }, body, mask, 'data_profiling_config', DQ_OUTPUT_ONLY);
-        const config = dqConfig(state, req.workspace, merged.data_profiling_config, current);
-        const updated = { ...pickRecordMeta(current), ...config, monitor_version: current.monitor_version + 1 };
-        state.monitors[t.table_id] = updated;
-        ctx.changed();
-        return { body: renderDq(state, req.workspace, updated) };
-    });
-    table.add('DELETE', '/api/data-quality/v1/monitors/:object_type/:object_id', (req) => {
-        const state = slice(req.workspace);
-        const { objectType, objectId } = dqTarget(req);
-        if (objectType === 'schema') {
-            if (!state.schema_monitors[objectId])
-                throw doesNotExist(`Monitor for schema '${objectId}' does not exist.`);
-            delete state.schema_monitors[objectId];
-        }
-        else {
-            const t = dqTable(req.workspace, objectId);
-            monitorOfTable(state, t);
-            delete state.monitors[t.table_id];
-            delete state.refreshes[t.table_id];
-        }
-        ctx.changed();
-        return { body: {} };
-    });
-    const dqRefreshTable = (req) => {
-        const state = slice(req.workspace);
-        const { objectType, objectId } = dqTarget(req);
-        if (objectType !== 'table')
-            throw util_invalidParameter('Refreshes are supported for object_type table only.');
-        return { state, t: dqTable(req.workspace, objectId) };
-    };
-    table.add('POST', '/api/data-quality/v1/monitors/:object_type/:object_id/refreshes', (req) => {
-        const { state, t } = dqRefreshTable(req);
-        return { body: renderRefresh(startRefresh(state, t), 'dq', t) };
-    });
-    table.add('GET', '/api/data-quality/v1/monitors/:object_type/:object_id/refreshes', (req) => {
-        const { state, t } = dqRefreshTable(req);
-        monitorOfTable(state, t);
-        const all = [...(state.refreshes[t.table_id] ?? [])].reverse().map((r) => renderRefresh(r, 'dq', t));
-        return { body: page(all, req, 'refreshes') };
-    });
-    table.add('GET', '/api/data-quality/v1/monitors/:object_type/:object_id/refreshes/:refresh_id', (req) => {
-        const { state, t } = dqRefreshTable(req);
-        return { body: renderRefresh(refreshOf(state, t, req.params.refresh_id ?? ''), 'dq', t) };
-    });
-    table.add('POST', '/api/data-quality/v1/monitors/:object_type/:object_id/refreshes/:refresh_id/cancel', (req) => {
-        const { state, t } = dqRefreshTable(req);
-        const r = refreshOf(state, t, req.params.refresh_id ?? '');
-        cancelRefresh(r);
-        return { body: { refresh: renderRefresh(r, 'dq', t) } };
-    });
-    const unimplemented = () => {
-        throw new types_DatabricksApiError(501, 'NOT_IMPLEMENTED', 'This operation is marked (Unimplemented) in the Data Quality API.');
-    };
-    table.add('DELETE', '/api/data-quality/v1/monitors/:object_type/:object_id/refreshes/:refresh_id', unimplemented);
-    table.add('PATCH', '/api/data-quality/v1/monitors/:object_type/:object_id/refreshes/:refresh_id', unimplemented);
-    // --- Emulator admin routes (not part of the Databricks API) ---
-    table.add('GET', '/__emulator/monitors/settings', (req) => ({ body: clone(slice(req.workspace).settings) }));
-    table.add('PATCH', '/__emulator/monitors/settings', (req) => {
-        const state = slice(req.workspace);
-        monitors_applySettings(state.settings, bodyOf(req));
-        ctx.changed();
-        return { body: clone(state.settings) };
-    });
+    }
+    return out;
 }
-/** The configuration part of a record (drops identity and bookkeeping). */
-function pickConfig(m) {
-    const { table_id: _a, table_name: _b, monitor_version: _c, dashboard_id: _d, created_at: _e, active_at: _f, ...config } = m;
-    return config;
-}
-function pickRecordMeta(m) {
-    return { table_id: m.table_id, table_name: m.table_name, dashboard_id: m.dashboard_id, created_at: m.created_at, active_at: m.active_at };
+const EMPTY = { requests: 0, errors4xx: 0, errors5xx: 0, latencyBuckets: [] };
+/** p95 from a cumulative histogram: linear inside the bucket that crosses 95% (as Prometheus' histogram_quantile). */
+function quantileFromBuckets(buckets, q) {
+    const total = buckets.length > 0 ? buckets[buckets.length - 1].count : 0;
+    if (total <= 0)
+        return null;
+    const rank = q * total;
+    let lowerBound = 0;
+    let lowerCount = 0;
+    for (const { le, count } of buckets) {
+        if (count >= rank) {
+            // The +Inf bucket has no upper bound: report the highest finite bound, as Prometheus does.
+            if (!Number.isFinite(le))
+                return lowerBound;
+            if (count === lowerCount)
+                return le;
+            return lowerBound + ((le - lowerBound) * (rank - lowerCount)) / (count - lowerCount);
+        }
+        lowerBound = Number.isFinite(le) ? le : lowerBound;
+        lowerCount = count;
+    }
+    return lowerBound;
 }
 /**
- * Applies a field mask: each path (e.g. `data_profiling_config.schedule.quartz_cron_expression`) is
- * copied from the request body into the current object, or removed when the body leaves it out.
+ * Health of one served entity between two reads (`before` may be null: the whole history counts).
+ * Errors are 5xx answers: a 4xx is the caller's fault, not the model's.
  */
-function applyMask(current, body, mask, root, outputOnly) {
-    for (const path of mask) {
-        const parts = path.split('.');
-        if (parts[0] !== root || parts.length < 2)
-            throw util_invalidParameter(`update_mask path '${path}' is not supported; paths start with '${root}.'.`);
-        if (outputOnly.has(parts[1]))
-            throw util_invalidParameter(`update_mask path '${path}' names an output-only field.`);
-        let src = body;
-        for (const p of parts)
-            src = isObject(src) ? src[p] : undefined;
-        let dst = current;
-        for (const p of parts.slice(0, -1)) {
-            if (!isObject(dst[p]))
-                dst[p] = {};
-            dst = dst[p];
-        }
-        const last = parts[parts.length - 1];
-        if (src === undefined)
-            delete dst[last];
-        else
-            dst[last] = clone(src);
-    }
-    return current;
-}
-function page(all, req, key) {
-    const sizeRaw = req.query.get('page_size');
-    const size = sizeRaw ? Number(sizeRaw) : 100;
-    if (!Number.isInteger(size) || size <= 0)
-        throw util_invalidParameter(`page_size '${sizeRaw}' must be a positive integer.`);
-    const token = req.query.get('page_token');
-    const offset = token ? Number(Buffer.from(token, 'base64url').toString('utf8')) : 0;
-    if (!Number.isInteger(offset) || offset < 0)
-        throw util_invalidParameter(`page_token '${token}' is not valid.`);
-    const items = all.slice(offset, offset + size);
-    const next = offset + size < all.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
-    return util_compact({ [key]: items.length > 0 ? items : undefined, next_page_token: next });
-}
-function monitors_applySettings(settings, body) {
-    for (const key of ['activation_ms', 'refresh_duration_ms']) {
-        const v = optionalNumber(body, key);
-        if (v !== undefined) {
-            if (v < 0)
-                throw util_invalidParameter(`${key} must not be negative.`);
-            settings[key] = v;
-        }
-    }
-    const failing = optionalArray(body, 'failing_tables');
-    if (failing !== undefined)
-        settings.failing_tables = stringArray(failing, 'failing_tables');
-}
-// Seed: { activation_ms?, refresh_duration_ms?, failing_tables? } (tables and schemas are seeded through `catalog`).
-function seedMonitors(state, fixture) {
-    if (fixture === undefined || fixture === null)
-        return;
-    if (!isObject(fixture))
-        throw util_invalidParameter('monitors seed must be an object.');
-    monitors_applySettings(state.settings, fixture);
-}
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: ./lib/src/emulator/core/router.js
-// Route table: patterns of literal segments, `:param` segments and a final `*rest`. When several
-// patterns match, the most specific wins (literal beats param beats rest, segment by segment).
-const splitPath = (path) => path.split('/').filter((s, i, all) => s !== '' || (i > 0 && i < all.length - 1));
-const parsePattern = (pattern) => splitPath(pattern).map((s, i, all) => {
-    if (s.startsWith(':'))
-        return { kind: 'param', name: s.slice(1) };
-    if (s.startsWith('*')) {
-        if (i !== all.length - 1)
-            throw new Error(`'*rest' must be the last segment of route pattern '${pattern}'`);
-        return { kind: 'rest', name: s.slice(1) || 'rest' };
-    }
-    return { kind: 'literal', value: s };
-});
-const decode = (s) => {
-    try {
-        return decodeURIComponent(s);
-    }
-    catch {
-        return s;
-    }
-};
-const weight = (s) => (s.kind === 'literal' ? 2 : s.kind === 'param' ? 1 : 0);
-const moreSpecific = (a, b) => {
-    const n = Math.max(a.segments.length, b.segments.length);
-    for (let i = 0; i < n; i++) {
-        const wa = a.segments[i] ? weight(a.segments[i]) : -1;
-        const wb = b.segments[i] ? weight(b.segments[i]) : -1;
-        if (wa !== wb)
-            return wa > wb;
-    }
-    return false;
-};
-class Router {
-    routes = [];
-    add(method, pattern, handler) {
-        const m = method.toUpperCase();
-        if (this.routes.some((r) => r.method === m && r.pattern === pattern)) {
-            throw new Error(`Route registered twice: ${m} ${pattern}`);
-        }
-        this.routes.push({ method: m, pattern, segments: parsePattern(pattern), handler });
-    }
-    list() {
-        return this.routes.map((r) => ({ method: r.method, pattern: r.pattern }));
-    }
-    match(method, path) {
-        const parts = path.split('/').slice(1);
-        let best;
-        let pathMatched = false;
-        for (const route of this.routes) {
-            const params = matchSegments(route.segments, parts);
-            if (!params)
-                continue;
-            pathMatched = true;
-            if (route.method !== method.toUpperCase())
-                continue;
-            if (!best || moreSpecific(route, best.route))
-                best = { route, params };
-        }
-        if (best)
-            return { kind: 'found', ...best };
-        return pathMatched ? { kind: 'method-not-allowed' } : { kind: 'not-found' };
-    }
-}
-const matchSegments = (segments, parts) => {
-    const params = {};
-    for (let i = 0; i < segments.length; i++) {
-        const seg = segments[i];
-        if (seg.kind === 'rest') {
-            const rest = parts.slice(i);
-            if (rest.length === 0 || (rest.length === 1 && rest[0] === ''))
-                return undefined;
-            params[seg.name] = rest.map(decode).join('/');
-            return params;
-        }
-        const part = parts[i];
-        if (part === undefined)
-            return undefined;
-        if (seg.kind === 'literal') {
-            if (decode(part) !== seg.value)
-                return undefined;
-        }
-        else {
-            if (part === '')
-                return undefined;
-            params[seg.name] = decode(part);
-        }
-    }
-    return parts.length === segments.length ? params : undefined;
-};
-
-;// CONCATENATED MODULE: ./lib/src/emulator/core/faults.js
-// Fault injection: per-route latency and failures, drawn from a seeded generator so a test run is
-// reproducible. Rules match on method, a path glob (`*` matches anything, `/` included) and workspace.
-const KINDS = ['latency', 'error', 'rate_limit', 'reset', 'lost_response'];
-/** mulberry32: tiny, fast, good enough for reproducible fault draws. */
-const mulberry32 = (seed) => {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-};
-const globToRegExp = (glob) => new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-const validateFaultRule = (input) => {
-    if (!input || typeof input !== 'object')
-        return 'a fault rule must be an object';
-    const r = input;
-    if (typeof r.kind !== 'string' || !KINDS.includes(r.kind)) {
-        return `fault 'kind' must be one of ${KINDS.join(', ')}`;
-    }
-    if (r.probability !== undefined && (typeof r.probability !== 'number' || r.probability < 0 || r.probability > 1)) {
-        return "fault 'probability' must be a number between 0 and 1";
-    }
-    for (const k of ['skip', 'times', 'latencyMs', 'jitterMs', 'status', 'retryAfterSeconds']) {
-        if (r[k] !== undefined && (typeof r[k] !== 'number' || r[k] < 0))
-            return `fault '${k}' must be a non-negative number`;
-    }
-    if (r.then !== undefined && r.then !== 'error' && r.then !== 'reset')
-        return "fault 'then' must be 'error' or 'reset'";
-    return r;
-};
-class FaultInjector {
-    seed;
-    rules = [];
-    random;
-    nextId = 1;
-    constructor(seed) {
-        this.seed = seed;
-        this.random = mulberry32(seed);
-    }
-    reseed(seed) {
-        this.seed = seed;
-        this.random = mulberry32(seed);
-    }
-    add(rule) {
-        const active = { ...rule, id: rule.id ?? `f${this.nextId++}`, matched: 0, fired: 0 };
-        this.rules = this.rules.filter((r) => r.id !== active.id);
-        this.rules.push(active);
-        return active;
-    }
-    remove(id) {
-        const before = this.rules.length;
-        this.rules = this.rules.filter((r) => r.id !== id);
-        return this.rules.length !== before;
-    }
-    clear() {
-        this.rules = [];
-        this.random = mulberry32(this.seed);
-    }
-    list() {
-        return { seed: this.seed, rules: this.rules.map((r) => ({ ...r })) };
-    }
-    decide(method, path, workspace) {
-        let delayMs = 0;
-        let terminal;
-        for (const rule of this.rules) {
-            if (rule.method && rule.method.toUpperCase() !== method.toUpperCase())
-                continue;
-            if (rule.workspace && rule.workspace !== workspace)
-                continue;
-            if (rule.path && !globToRegExp(rule.path).test(path))
-                continue;
-            if (rule.kind !== 'latency' && terminal)
-                continue;
-            rule.matched++;
-            if (rule.matched <= (rule.skip ?? 0))
-                continue;
-            if (rule.times !== undefined && rule.fired >= rule.times)
-                continue;
-            const p = rule.probability ?? 1;
-            if (p < 1 && this.random() >= p)
-                continue;
-            rule.fired++;
-            if (rule.kind === 'latency') {
-                delayMs += (rule.latencyMs ?? 0) + (rule.jitterMs ? Math.floor(this.random() * rule.jitterMs) : 0);
-            }
-            else {
-                terminal = rule;
-            }
-        }
-        return { delayMs, terminal };
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/src/emulator/core/auth.js
-// Authentication as Databricks does it for workspace APIs: bearer PATs, OAuth M2M
-// (client_credentials with HTTP Basic) and token exchange of a GitHub-style OIDC JWT under a
-// federation policy. OAuth access tokens are kept in memory and expire on the emulator clock.
-
-const DEFAULT_TOKEN = 'dapi-emulator';
-const DEFAULT_PRINCIPAL = 'emulator-user@example.com';
-const DEFAULT_CLIENT_ID = 'emulator-client';
-const DEFAULT_CLIENT_SECRET = 'emulator-secret';
-const safeEqual = (a, b) => {
-    const ba = Buffer.from(a);
-    const bb = Buffer.from(b);
-    return ba.length === bb.length && (0,external_node_crypto_.timingSafeEqual)(ba, bb);
-};
-const b64urlJson = (part) => {
-    try {
-        const v = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-        return v && typeof v === 'object' ? v : undefined;
-    }
-    catch {
-        return undefined;
-    }
-};
-class TokenIssuer {
-    clock;
-    ttlSeconds;
-    issued = new Map();
-    constructor(clock, ttlSeconds) {
-        this.clock = clock;
-        this.ttlSeconds = ttlSeconds;
-    }
-    clear() {
-        this.issued.clear();
-    }
-    authenticate(headers, workspaceId, config) {
-        const header = headers.authorization;
-        if (!header || !/^Bearer\s+\S+/i.test(header)) {
-            return {
-                ok: false,
-                status: 401,
-                errorCode: 'UNAUTHENTICATED',
-                message: 'Credential was not sent or was of an unsupported type for this API. Send "Authorization: Bearer <token>".',
-            };
-        }
-        const token = header.replace(/^Bearer\s+/i, '').trim();
-        const pat = Object.entries(config.tokens).find(([t]) => safeEqual(t, token));
-        if (pat)
-            return { ok: true, principal: pat[1] };
-        const issued = this.issued.get(token);
-        if (issued && issued.workspaceId === workspaceId) {
-            if (issued.expiresAt <= this.clock.now()) {
-                return { ok: false, status: 403, errorCode: 'PERMISSION_DENIED', message: 'Invalid access token: the OAuth token has expired.' };
-            }
-            return { ok: true, principal: issued.principal };
-        }
-        return { ok: false, status: 403, errorCode: 'PERMISSION_DENIED', message: 'Invalid access token.' };
-    }
-    issue(workspaceId, principal) {
-        // Forget tokens long expired (kept one more lifetime so late use still says "expired").
-        for (const [k, t] of this.issued)
-            if (t.expiresAt + this.ttlSeconds * 1000 <= this.clock.now())
-                this.issued.delete(k);
-        const token = `emu-oauth-${(0,external_node_crypto_.randomBytes)(24).toString('hex')}`;
-        this.issued.set(token, { workspaceId, principal, expiresAt: this.clock.now() + this.ttlSeconds * 1000 });
-        return { access_token: token, token_type: 'Bearer', expires_in: this.ttlSeconds, scope: 'all-apis' };
-    }
-    /** POST /oidc/v1/token with an `application/x-www-form-urlencoded` body. */
-    token(headers, form, workspaceId, config) {
-        const grant = form.get('grant_type');
-        const fail = (status, error, description) => ({
-            ok: false,
-            status,
-            body: { error, error_description: description },
-        });
-        if (grant === 'client_credentials') {
-            let clientId = form.get('client_id') ?? undefined;
-            let clientSecret = form.get('client_secret') ?? undefined;
-            const basic = headers.authorization?.match(/^Basic\s+(.+)$/i);
-            if (basic?.[1]) {
-                const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-                const i = decoded.indexOf(':');
-                clientId = decodeURIComponent(decoded.slice(0, i));
-                clientSecret = decodeURIComponent(decoded.slice(i + 1));
-            }
-            if (!clientId || clientSecret === undefined)
-                return fail(401, 'invalid_client', 'Client authentication failed: no client credentials sent.');
-            const client = config.oauthClients.find((c) => c.clientId === clientId);
-            if (!client || !safeEqual(client.clientSecret, clientSecret)) {
-                return fail(401, 'invalid_client', 'Client authentication failed: unknown client id or wrong secret.');
-            }
-            return { ok: true, body: this.issue(workspaceId, client.principal ?? client.clientId) };
-        }
-        if (grant === 'urn:ietf:params:oauth:grant-type:token-exchange') {
-            return this.exchange(form, workspaceId, config, fail);
-        }
-        return fail(400, 'unsupported_grant_type', `Grant type '${grant ?? ''}' is not supported.`);
-    }
-    exchange(form, workspaceId, config, fail) {
-        const jwt = form.get('subject_token');
-        const clientId = form.get('client_id');
-        if (!jwt)
-            return fail(400, 'invalid_request', 'subject_token is required.');
-        const parts = jwt.split('.');
-        const header = parts[0] ? b64urlJson(parts[0]) : undefined;
-        const claims = parts[1] ? b64urlJson(parts[1]) : undefined;
-        if (parts.length !== 3 || !header || !claims)
-            return fail(400, 'invalid_request', 'subject_token is not a JWT.');
-        const candidates = config.federationPolicies.filter((p) => !clientId || p.clientId === clientId);
-        if (candidates.length === 0)
-            return fail(401, 'invalid_client', `No federation policy for client id '${clientId ?? ''}'.`);
-        const aud = Array.isArray(claims.aud) ? claims.aud.map(String) : claims.aud !== undefined ? [String(claims.aud)] : [];
-        const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
-        if (exp !== undefined && exp * 1000 <= this.clock.now())
-            return fail(400, 'invalid_grant', 'subject_token has expired.');
-        for (const policy of candidates) {
-            if (claims.iss !== policy.issuer || claims.sub !== policy.subject)
-                continue;
-            if (!aud.some((a) => policy.audiences.includes(a)))
-                continue;
-            if (policy.hmacSecret) {
-                if (header.alg !== 'HS256')
-                    continue;
-                const expected = (0,external_node_crypto_.createHmac)('sha256', policy.hmacSecret).update(`${parts[0]}.${parts[1]}`).digest('base64url');
-                if (!safeEqual(expected, parts[2] ?? ''))
-                    continue;
-            }
-            else if (header.alg !== 'none' && header.alg !== 'HS256') {
-                continue;
-            }
-            return { ok: true, body: this.issue(workspaceId, policy.principal ?? policy.clientId) };
-        }
-        return fail(401, 'invalid_grant', `subject_token does not match any federation policy (checked issuer, subject, audience${candidates.some((p) => p.hmacSecret) ? ', HS256 signature' : ''}).`);
-    }
-}
-/** Build a test JWT (unsigned `alg: none`, or HS256 when a secret is given). */
-const makeTestJwt = (claims, hmacSecret) => {
-    const header = Buffer.from(JSON.stringify({ alg: hmacSecret ? 'HS256' : 'none', typ: 'JWT' })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    const signature = hmacSecret ? (0,external_node_crypto_.createHmac)('sha256', hmacSecret).update(`${header}.${payload}`).digest('base64url') : '';
-    return `${header}.${payload}.${signature}`;
-};
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./lib/src/emulator/core/persistence.js
-// Optional persistence of emulator state to one JSON file. Writes are debounced and atomic
-// (write a temp file beside the target, then rename), so a crash never leaves a torn file.
-
-
-const STATE_FORMAT = 'mlops-gate-emulator-state/v1';
-const loadState = async (path) => {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(path, 'utf8');
-    }
-    catch (e) {
-        if (e.code === 'ENOENT')
-            return undefined;
-        throw e;
-    }
-    const parsed = JSON.parse(text);
-    if (parsed.format !== STATE_FORMAT) {
-        throw new Error(`Emulator state file ${path} has format '${String(parsed.format)}', expected '${STATE_FORMAT}'. Delete it to start fresh.`);
-    }
-    return parsed;
-};
-class StateWriter {
-    path;
-    snapshot;
-    debounceMs;
-    timer;
-    chain = Promise.resolve();
-    writes = 0;
-    constructor(path, snapshot, debounceMs = 50) {
-        this.path = path;
-        this.snapshot = snapshot;
-        this.debounceMs = debounceMs;
-    }
-    get writeCount() {
-        return this.writes;
-    }
-    schedule() {
-        if (this.timer)
-            return;
-        this.timer = setTimeout(() => {
-            this.timer = undefined;
-            void this.flush();
-        }, this.debounceMs);
-    }
-    /** Write now (after any write in flight); resolves when the file is on disk. */
-    flush() {
-        if (this.timer) {
-            clearTimeout(this.timer);
-            this.timer = undefined;
-        }
-        const text = JSON.stringify(this.snapshot());
-        this.chain = this.chain.then(async () => {
-            await (0,promises_.mkdir)((0,external_node_path_.dirname)(this.path), { recursive: true });
-            const tmp = `${this.path}.${process.pid}.tmp`;
-            await (0,promises_.writeFile)(tmp, text);
-            await (0,promises_.rename)(tmp, this.path);
-            this.writes++;
-        });
-        return this.chain;
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/src/emulator/server.js
-// The Databricks workspace emulator: one node:http server hosting several workspaces.
-//
-// A request reaches a workspace by (1) the path prefix `/ws/<id>/...`, else (2) its Host header
-// (`<id>.localhost`, or any host configured for the workspace), else (3) the default (first)
-// workspace. Then: admin routes (`/__emulator/...`, no auth) → public OAuth/discovery routes →
-// bearer auth → fault injection → module route → JSON response in Databricks' error shape.
-
-
-
-
-
-
-
-
-const systemClock = { now: () => Date.now() };
-const readBody = (req) => new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-});
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** Read a seed fixture from a `.json`, `.yaml` or `.yml` file. */
-const loadFixture = async (path) => {
-    const text = await (0,promises_.readFile)(path, 'utf8');
-    return /\.ya?ml$/i.test(path) ? (0,dist/* parse */.qg)(text) : JSON.parse(text);
-};
-const fixtureWorkspaces = (seed) => {
-    if (!seed || typeof seed !== 'object')
-        return {};
-    const ws = seed.workspaces;
-    if (Array.isArray(ws)) {
-        const out = {};
-        for (const w of ws)
-            if (w && typeof w === 'object' && typeof w.id === 'string')
-                out[w.id] = w;
-        return out;
-    }
-    if (ws && typeof ws === 'object')
-        return ws;
-    return {};
-};
-const deepCopy = (v) => JSON.parse(JSON.stringify(v));
-const startEmulator = async (opts = {}) => {
-    const clock = opts.clock ?? systemClock;
-    const modules = opts.modules ?? [];
-    const seed = opts.seed ?? (opts.seedPath ? await loadFixture(opts.seedPath) : undefined);
-    const seedWorkspaces = fixtureWorkspaces(seed);
-    // Explicit workspace options win; settings the fixture gives for the same workspace fill the gaps.
-    const wsOptions = opts.workspaces
-        ? opts.workspaces.map((w) => ({ ...seedWorkspaces[w.id], ...w }))
-        : Object.keys(seedWorkspaces).length > 0
-            ? Object.entries(seedWorkspaces).map(([id, w]) => ({ ...w, id }))
-            : [{ id: 'default' }];
-    if (wsOptions.length === 0)
-        throw new Error('startEmulator: at least one workspace is required');
-    const records = new Map();
-    wsOptions.forEach((w, i) => {
-        if (!/^[A-Za-z0-9_-]+$/.test(w.id))
-            throw new Error(`Workspace id '${w.id}' must be letters, digits, '-' or '_'.`);
-        const workspace = {
-            id: w.id,
-            hosts: [`${w.id}.localhost`, ...(i === 0 ? ['127.0.0.1', 'localhost', '[::1]'] : []), ...(w.hosts ?? [])],
-            orgId: w.orgId ?? String(1000000000000000 + (i + 1) * 1111),
-            state: {},
-        };
-        records.set(w.id, {
-            workspace,
-            auth: {
-                tokens: w.tokens ?? { [DEFAULT_TOKEN]: DEFAULT_PRINCIPAL },
-                oauthClients: w.oauthClients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, principal: 'emulator-service-principal' }],
-                federationPolicies: w.federationPolicies ?? [],
-            },
-        });
-    });
-    const defaultRecord = records.get(wsOptions[0].id);
-    let writer;
-    const ctx = {
-        clock,
-        workspaceByHost(host) {
-            const h = host.replace(/:\d+$/, '');
-            const byId = records.get(h);
-            if (byId)
-                return byId.workspace;
-            for (const r of records.values())
-                if (r.workspace.hosts.includes(h))
-                    return r.workspace;
-            return undefined;
-        },
-        changed() {
-            writer?.schedule();
-        },
-    };
-    const router = new Router();
-    for (const m of modules)
-        m.routes(router, ctx);
-    const initAll = async () => {
-        for (const { workspace } of records.values()) {
-            for (const k of Object.keys(workspace.state))
-                delete workspace.state[k];
-            for (const m of modules)
-                workspace.state[m.name] = m.initState();
-        }
-        for (const m of modules) {
-            for (const { workspace } of records.values()) {
-                const fx = seedWorkspaces[workspace.id]?.[m.name];
-                // A copy: modules keep parts of the fixture (e.g. tag maps) in their state, and later writes
-                // must not reach the caller's fixture, a reset, or another emulator seeded from it.
-                if (fx !== undefined && m.seed)
-                    await m.seed(workspace, structuredClone(fx), ctx);
-            }
-        }
-    };
-    const snapshot = () => ({
-        format: STATE_FORMAT,
-        savedAt: new Date(clock.now()).toISOString(),
-        workspaces: Object.fromEntries([...records.values()].map((r) => [r.workspace.id, { orgId: r.workspace.orgId, state: r.workspace.state }])),
-    });
-    const persisted = opts.statePath ? await loadState(opts.statePath) : undefined;
-    await initAll();
-    if (persisted) {
-        for (const [id, saved] of Object.entries(persisted.workspaces)) {
-            const r = records.get(id);
-            if (!r)
-                continue;
-            for (const [k, v] of Object.entries(saved.state))
-                r.workspace.state[k] = v;
-        }
-    }
-    if (opts.statePath)
-        writer = new StateWriter(opts.statePath, snapshot);
-    const issuer = new TokenIssuer(clock, opts.tokenTtlSeconds ?? 3600);
-    const faults = new FaultInjector(opts.faultSeed ?? 42);
-    const logLimit = opts.requestLogLimit ?? 10000;
-    let log = [];
-    let counts = {};
-    let seq = 0;
-    const tickWorkspace = (w) => {
-        for (const m of modules)
-            m.tick?.(w, ctx);
-    };
-    const tickAll = () => {
-        for (const r of records.values())
-            tickWorkspace(r.workspace);
-    };
-    const record = (entry) => {
-        const full = { ...entry, seq: ++seq, at: clock.now() };
-        log.push(full);
-        if (log.length > logLimit)
-            log = log.slice(log.length - logLimit);
-        const key = entry.route ?? `${entry.method} ${entry.path}`;
-        counts[key] = (counts[key] ?? 0) + 1;
-    };
-    const admin = {
-        addFault: (rule) => faults.add(rule),
-        removeFault: (id) => faults.remove(id),
-        clearFaults: () => faults.clear(),
-        faults: () => faults.list(),
-        reseedFaults: (s) => faults.reseed(s),
-        requests: () => ({ total: seq, counts: { ...counts }, entries: [...log] }),
-        clearRequests: () => {
-            log = [];
-            counts = {};
-        },
-        count: (route) => counts[route] ?? 0,
-        workspace: (id) => {
-            const r = records.get(id);
-            if (!r)
-                throw new Error(`No workspace '${id}'`);
-            return r.workspace;
-        },
-        state: () => deepCopy(Object.fromEntries([...records.values()].map((r) => [r.workspace.id, r.workspace.state]))),
-        reset: async () => {
-            faults.clear();
-            admin.clearRequests();
-            issuer.clear();
-            await initAll();
-            ctx.changed();
-        },
-        flush: async () => {
-            if (writer)
-                await writer.flush();
-        },
-        tick: tickAll,
-    };
-    const server = (0,external_node_http_.createServer)((req, res) => {
-        void handle(req, res).catch((e) => {
-            if (!res.headersSent) {
-                res.writeHead(500, { 'content-type': 'application/json' });
-                res.end(JSON.stringify({ error_code: 'INTERNAL_ERROR', message: `Emulator failure: ${e.message}` }));
-            }
-            else {
-                res.destroy();
-            }
-        });
-    });
-    const sockets = new Set();
-    server.on('connection', (s) => {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-    });
-    const send = (res, status, body, headers = {}, head = false) => {
-        const text = body === undefined ? '' : JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
-        res.end(head ? undefined : text);
-    };
-    const resetConnection = (res) => {
-        const socket = res.socket;
-        if (socket?.resetAndDestroy)
-            socket.resetAndDestroy();
-        else
-            socket?.destroy();
-    };
-    const handleAdmin = async (method, path, query, body, res) => {
-        const sub = path.slice('/__emulator'.length);
-        if (sub === '/health' && method === 'GET')
-            return send(res, 200, { ok: true, workspaces: [...records.keys()] });
-        if (sub === '/requests' && method === 'GET') {
-            const since = Number(query.get('since') ?? 0);
-            const r = admin.requests();
-            return send(res, 200, { total: r.total, counts: r.counts, entries: r.entries.filter((e) => e.seq > since) });
-        }
-        if (sub === '/requests' && method === 'DELETE') {
-            admin.clearRequests();
-            return send(res, 200, {});
-        }
-        if (sub === '/faults' && method === 'GET')
-            return send(res, 200, faults.list());
-        if (sub === '/faults' && method === 'POST') {
-            const b = (body ?? {});
-            if (typeof b.seed === 'number')
-                faults.reseed(b.seed);
-            const inputs = Array.isArray(b.rules) ? b.rules : b.rules === undefined && 'kind' in b ? [b] : [];
-            const added = [];
-            for (const input of inputs) {
-                const rule = validateFaultRule(input);
-                if (typeof rule === 'string')
-                    return send(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: rule });
-                added.push(faults.add(rule));
-            }
-            return send(res, 200, { rules: added, seed: faults.list().seed });
-        }
-        if (sub === '/faults' && method === 'DELETE') {
-            faults.clear();
-            return send(res, 200, {});
-        }
-        const faultId = sub.match(/^\/faults\/([^/]+)$/)?.[1];
-        if (faultId && method === 'DELETE') {
-            return faults.remove(decodeURIComponent(faultId))
-                ? send(res, 200, {})
-                : send(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: `No fault rule '${faultId}'.` });
-        }
-        if (sub === '/state' && method === 'GET')
-            return send(res, 200, { workspaces: admin.state() });
-        if (sub === '/reset' && method === 'POST') {
-            await admin.reset();
-            return send(res, 200, {});
-        }
-        if (sub === '/github-oidc/token' && method === 'GET') {
-            // Stand-in for GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL: mints an unsigned GitHub-style
-            // OIDC JWT, so the SDK's github-oidc auth can run end to end against the emulator.
-            const seconds = Math.floor(clock.now() / 1000);
-            const claims = {
-                iss: 'https://token.actions.githubusercontent.com',
-                sub: query.get('sub') ?? 'repo:example/repo:ref:refs/heads/main',
-                aud: query.get('audience') ?? 'https://github.com/example',
-                repository: query.get('repository') ?? 'example/repo',
-                iat: seconds,
-                nbf: seconds,
-                exp: seconds + 300,
-            };
-            return send(res, 200, { count: 1, value: makeTestJwt(claims, query.get('hs256_secret') ?? undefined) });
-        }
-        if (sub === '/tick' && method === 'POST') {
-            tickAll();
-            return send(res, 200, {});
-        }
-        return send(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No emulator admin API for '${method} ${path}'.` });
-    };
-    const handle = async (req, res) => {
-        const method = (req.method ?? 'GET').toUpperCase();
-        const url = new URL(req.url ?? '/', 'http://emulator.invalid');
-        const rawBody = await readBody(req);
-        let path = url.pathname;
-        const hostHeader = req.headers.host ?? `127.0.0.1:${port}`;
-        let rec;
-        let prefix = '';
-        const prefixed = path.match(/^\/ws\/([^/]+)(\/.*)?$/);
-        if (prefixed) {
-            rec = records.get(decodeURIComponent(prefixed[1]));
-            if (!rec)
-                return send(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No emulated workspace '${prefixed[1]}'.` });
-            prefix = `/ws/${prefixed[1]}`;
-            path = prefixed[2] ?? '/';
-        }
-        else {
-            const ws = ctx.workspaceByHost(hostHeader);
-            rec = ws ? records.get(ws.id) : undefined;
-        }
-        rec ??= defaultRecord;
-        const workspace = rec.workspace;
-        const baseUrl = `http://${hostHeader}${prefix}`;
-        const contentType = req.headers['content-type'] ?? '';
-        let body;
-        if (rawBody.length > 0 && (contentType.includes('json') || (!contentType.includes('octet-stream') && rawBody[0] === 0x7b))) {
-            try {
-                const parsed = JSON.parse(rawBody.toString('utf8'));
-                if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-                    body = parsed;
-            }
-            catch {
-                if (contentType.includes('json')) {
-                    return send(res, 400, { error_code: 'MALFORMED_REQUEST', message: 'Request body is not valid JSON.' });
-                }
-            }
-        }
-        if (path.startsWith('/__emulator')) {
-            // Modules register their own admin routes (e.g. /__emulator/serving/...): no auth, no faults.
-            const moduleAdmin = router.match(method, path);
-            if (moduleAdmin.kind !== 'found')
-                return handleAdmin(method, path, url.searchParams, body, res);
-            tickWorkspace(workspace);
-            try {
-                const out = await moduleAdmin.route.handler({
-                    method,
-                    path,
-                    query: url.searchParams,
-                    headers: req.headers,
-                    body,
-                    rawBody,
-                    params: moduleAdmin.params,
-                    principal: 'emulator-admin',
-                    workspace,
-                    baseUrl,
-                });
-                return send(res, out.status ?? 200, out.body ?? {}, out.headers ?? {});
-            }
-            catch (e) {
-                if (e instanceof types_DatabricksApiError)
-                    return send(res, e.status, { error_code: e.errorCode, message: e.message }, e.headers);
-                return send(res, 500, { error_code: 'INTERNAL_ERROR', message: `Emulator admin handler failed: ${e.message}` });
-            }
-        }
-        const orgHeader = { 'x-databricks-org-id': workspace.orgId };
-        // Public discovery and OAuth endpoints (no bearer token).
-        if (method === 'GET' && path === '/.well-known/databricks-config') {
-            return send(res, 200, { oidc_endpoint: `${baseUrl}/oidc`, workspace_id: workspace.orgId }, orgHeader);
-        }
-        if (method === 'GET' && path === '/oidc/.well-known/oauth-authorization-server') {
-            return send(res, 200, {
-                issuer: `${baseUrl}/oidc`,
-                authorization_endpoint: `${baseUrl}/oidc/v1/authorize`,
-                token_endpoint: `${baseUrl}/oidc/v1/token`,
-                grant_types_supported: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
-                token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-                scopes_supported: ['all-apis'],
-            });
-        }
-        if (path === '/oidc/v1/token') {
-            if (method !== 'POST')
-                return send(res, 405, { error: 'invalid_request', error_description: 'Use POST.' });
-            const outcome = issuer.token(req.headers, new URLSearchParams(rawBody.toString('utf8')), workspace.id, rec.auth);
-            record({ workspace: workspace.id, method, path, route: 'POST /oidc/v1/token', status: outcome.ok ? 200 : outcome.status, fault: null, principal: null });
-            return send(res, outcome.ok ? 200 : outcome.status, outcome.body);
-        }
-        const matched = router.match(method === 'HEAD' ? 'HEAD' : method, path);
-        const found = matched.kind === 'found' ? matched : method === 'HEAD' ? router.match('GET', path) : matched;
-        const routeKey = found.kind === 'found' ? `${found.route.method === 'GET' && method === 'HEAD' ? 'HEAD' : found.route.method} ${found.route.pattern}` : null;
-        // Presigned URLs carry their own ticket instead of a bearer token.
-        const isPresigned = path.startsWith('/__presigned/');
-        let principal = null;
-        if (!isPresigned) {
-            const auth = issuer.authenticate(req.headers, workspace.id, rec.auth);
-            if (!auth.ok) {
-                record({ workspace: workspace.id, method, path, route: routeKey, status: auth.status, fault: null, principal: null });
-                return send(res, auth.status, { error_code: auth.errorCode, message: auth.message }, orgHeader, method === 'HEAD');
-            }
-            principal = auth.principal;
-        }
-        if (found.kind !== 'found') {
-            record({ workspace: workspace.id, method, path, route: null, status: 404, fault: null, principal });
-            return send(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${method} ${path}'` }, orgHeader, method === 'HEAD');
-        }
-        const decision = faults.decide(method, path, workspace.id);
-        if (decision.delayMs > 0)
-            await sleep(decision.delayMs);
-        const fault = decision.terminal;
-        const logFault = (status, kind) => record({ workspace: workspace.id, method, path, route: routeKey, status, fault: kind, principal });
-        if (fault?.kind === 'reset') {
-            logFault(0, 'reset');
-            return resetConnection(res);
-        }
-        if (fault?.kind === 'rate_limit') {
-            const retryAfter = String(fault.retryAfterSeconds ?? 1);
-            logFault(429, 'rate_limit');
-            return send(res, 429, { error_code: fault.errorCode ?? 'REQUEST_LIMIT_EXCEEDED', message: fault.message ?? 'Too many requests. Please try again later.' }, { ...orgHeader, 'retry-after': retryAfter }, method === 'HEAD');
-        }
-        if (fault?.kind === 'error') {
-            const status = fault.status ?? 503;
-            logFault(status, 'error');
-            const headers = { ...orgHeader };
-            if (fault.retryAfterSeconds !== undefined)
-                headers['retry-after'] = String(fault.retryAfterSeconds);
-            return send(res, status, { error_code: fault.errorCode ?? (status === 503 ? 'TEMPORARILY_UNAVAILABLE' : 'INTERNAL_ERROR'), message: fault.message ?? 'Injected fault.' }, headers, method === 'HEAD');
-        }
-        tickWorkspace(workspace);
-        const emuReq = {
-            method,
-            path,
-            query: url.searchParams,
-            headers: req.headers,
-            body,
-            rawBody,
-            params: found.params,
-            principal: principal ?? 'presigned-url',
-            workspace,
-            baseUrl,
-        };
-        let out;
-        try {
-            out = await found.route.handler(emuReq);
-        }
-        catch (e) {
-            if (e instanceof types_DatabricksApiError) {
-                out = { status: e.status, body: { error_code: e.errorCode, message: e.message }, headers: e.headers };
-            }
-            else {
-                out = { status: 500, body: { error_code: 'INTERNAL_ERROR', message: `Emulator handler failed: ${e.message}` } };
-            }
-        }
-        if (fault?.kind === 'lost_response') {
-            // The handler ran and state changed; the client never learns the outcome.
-            if (fault.then === 'reset') {
-                logFault(0, 'lost_response');
-                return resetConnection(res);
-            }
-            const status = fault.status ?? 500;
-            logFault(status, 'lost_response');
-            return send(res, status, { error_code: fault.errorCode ?? 'INTERNAL_ERROR', message: fault.message ?? 'Injected fault: response lost.' }, orgHeader);
-        }
-        const status = out.status ?? 200;
-        record({ workspace: workspace.id, method, path, route: routeKey, status, fault: null, principal });
-        if (out.raw !== undefined) {
-            const buf = typeof out.raw === 'string' ? Buffer.from(out.raw) : out.raw;
-            res.writeHead(status, {
-                'content-type': 'application/octet-stream',
-                'content-length': String(buf.length),
-                ...orgHeader,
-                ...(out.headers ?? {}),
-            });
-            res.end(method === 'HEAD' ? undefined : buf);
-            return;
-        }
-        return send(res, status, out.body ?? {}, { ...orgHeader, ...(out.headers ?? {}) }, method === 'HEAD');
-    };
-    const listenHost = opts.host ?? '127.0.0.1';
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(opts.port ?? 0, listenHost, () => {
-            server.off('error', reject);
-            resolve();
-        });
-    });
-    const port = server.address().port;
-    const hostForUrl = listenHost === '0.0.0.0' || listenHost === '::' ? '127.0.0.1' : listenHost.includes(':') ? `[${listenHost}]` : listenHost;
-    const url = `http://${hostForUrl}:${port}`;
-    const tickMs = opts.tickMs ?? 250;
-    const timer = tickMs > 0 ? setInterval(tickAll, tickMs) : undefined;
-    timer?.unref();
+function entityHealth(name, after, before) {
+    const a = after[name] ?? EMPTY;
+    const b = before?.[name] ?? EMPTY;
+    const requests = Math.max(0, a.requests - b.requests);
+    const errors = Math.max(0, a.errors5xx - b.errors5xx);
+    const beforeBy = new Map(b.latencyBuckets.map((x) => [x.le, x.count]));
+    const window = a.latencyBuckets.map(({ le, count }) => ({ le, count: Math.max(0, count - (beforeBy.get(le) ?? 0)) }));
     return {
-        url,
-        port,
-        workspaceUrl(id) {
-            if (!records.has(id))
-                throw new Error(`No emulated workspace '${id}'`);
-            return id === defaultRecord.workspace.id ? url : `${url}/ws/${encodeURIComponent(id)}`;
-        },
-        admin,
-        async close() {
-            if (timer)
-                clearInterval(timer);
-            await admin.flush();
-            await new Promise((resolve) => {
-                server.close(() => resolve());
-                for (const s of sockets)
-                    s.destroy();
-            });
+        servedEntityName: name,
+        requests,
+        errors,
+        errorRate: requests > 0 ? errors / requests : null,
+        p95LatencyMs: requests > 0 ? quantileFromBuckets(window, 0.95) : null,
+    };
+}
+
+
+/***/ }),
+
+/***/ 7656:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Fk: () => (/* binding */ desiredMonitor),
+/* harmony export */   YD: () => (/* binding */ normalizeGranularity),
+/* harmony export */   n: () => (/* binding */ GRANULARITIES),
+/* harmony export */   u4: () => (/* binding */ diffMonitor)
+/* harmony export */ });
+/* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
+// Pure: a MonitorConfig for one environment → the monitor we want, and the difference between
+// what we want and what a monitor holds. Both APIs are read into one comparable form
+// (ObservedMonitor; src/platform/monitoring/wire.ts maps them) so "unchanged" means the same
+// thing whichever API created the monitor.
+
+const GRANULARITIES = ['5 minutes', '30 minutes', '1 hour', '1 day', '1 week', '2 weeks', '3 weeks', '4 weeks', '1 month', '1 year'];
+/** "1 Day", "1 weeks", " 2 week" → the API's legacy spelling; null when not a supported granularity. */
+function normalizeGranularity(raw) {
+    const text = raw.trim().toLowerCase().replace(/\s+/g, ' ');
+    const m = /^(\d+) (minute|hour|day|week|month|year)s?$/.exec(text);
+    if (!m)
+        return null;
+    const n = Number(m[1]);
+    const candidate = `${n} ${m[2]}${n === 1 ? '' : 's'}`;
+    return GRANULARITIES.includes(candidate) ? candidate : null;
+}
+/** The monitor one environment wants. `model` fills `${model}` in templates. */
+function desiredMonitor(config, environment, options = {}) {
+    const values = { env: environment, model: options.model ?? '' };
+    const table = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.table, values);
+    const outputSchema = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.outputSchema, values);
+    if (table.split('.').length !== 3)
+        return { ok: false, message: `monitor table "${table}" is not a three-level name (catalog.schema.table)` };
+    if (outputSchema.split('.').length !== 2)
+        return { ok: false, message: `monitor output_schema "${outputSchema}" is not catalog.schema` };
+    const granularities = [];
+    for (const g of config.inferenceLog.granularities) {
+        const normal = normalizeGranularity(g);
+        if (!normal)
+            return { ok: false, message: `monitor granularity "${g}" is not supported; use one of ${GRANULARITIES.map((x) => `"${x}"`).join(', ')}` };
+        if (!granularities.includes(normal))
+            granularities.push(normal);
+    }
+    return {
+        ok: true,
+        monitor: {
+            table,
+            outputSchema,
+            assetsDir: options.assetsDir ?? `/Workspace/Shared/mlops-gate/monitors/${table}`,
+            inferenceLog: { ...config.inferenceLog, granularities },
+            schedule: config.schedule,
+            slicingExprs: [...config.slicingExprs],
         },
     };
+}
+const sameSet = (a, b) => {
+    const sa = [...new Set(a)].sort();
+    const sb = [...new Set(b)].sort();
+    return sa.length === sb.length && sa.every((x, i) => x === sb[i]);
 };
-
-;// CONCATENATED MODULE: ./lib/src/emulator/index.js
-// Public entry of the Databricks emulator: start it with `startEmulator({ modules: defaultModules() })`.
-
-
-
-
-
-
-
-
-
-
 /**
- * All feature modules, in seeding order: namespaces first (catalog), then storage (files),
- * tracking (runs that versions point at), the registry, then serving and monitors.
+ * The fields whose content differs. `outputSchema` is what the observed monitor should hold there
+ * (the name for legacy, the id for Data Quality). A null desired schedule is not managed.
  */
-const defaultModules = () => [
-    identityModule,
-    catalogModule,
-    filesModule,
-    trackingModule,
-    registryModule,
-    servingModule,
-    monitorsModule,
-];
+function diffMonitor(d, outputSchema, observed) {
+    const changes = [];
+    if (observed.outputSchema !== outputSchema)
+        changes.push('output_schema');
+    const log = observed.inferenceLog;
+    const want = d.inferenceLog;
+    if (!log ||
+        log.problemType !== want.problemType ||
+        log.predictionCol !== want.predictionCol ||
+        (log.labelCol ?? null) !== want.labelCol ||
+        log.timestampCol !== want.timestampCol ||
+        log.modelIdCol !== want.modelIdCol ||
+        !sameSet(log.granularities, want.granularities))
+        changes.push('inference_log');
+    if (d.schedule && (!observed.schedule || observed.schedule.cron !== d.schedule.cron || observed.schedule.timezone !== d.schedule.timezone))
+        changes.push('schedule');
+    if (!sameSet(observed.slicingExprs, d.slicingExprs))
+        changes.push('slicing_exprs');
+    return changes;
+}
+
+
+/***/ }),
+
+/***/ 9990:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   m: () => (/* binding */ systemClock)
+/* harmony export */ });
+// The ports of the serving endpoint and monitor domain: what the rollout and the executor need
+// from Databricks Model Serving and Lakehouse / Data Quality monitoring. The HTTP adapters are
+// src/platform/serving and src/platform/monitoring.
+/** Real time, for production runs. */
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 
 /***/ }),
@@ -85346,6 +79610,7 @@ const defaultModules = () => [
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Lo: () => (/* binding */ exitCodeForError),
 /* harmony export */   Ue: () => (/* binding */ hasErrorCode),
 /* harmony export */   d5: () => (/* binding */ ApplyError),
 /* harmony export */   dc: () => (/* binding */ EXIT),
@@ -85405,12 +79670,7 @@ const nullOnErrorCode = async (codes, work) => {
 };
 /** A promotion step could not reach its postcondition, or the world drifted from the plan. */
 class ApplyError extends Error {
-    reason;
     name = 'ApplyError';
-    constructor(message, reason) {
-        super(message);
-        this.reason = reason;
-    }
 }
 const EXIT = {
     ok: 0,
@@ -85420,6 +79680,8 @@ const EXIT = {
     /** A bug in mlops-gate itself. */
     internal: 4,
 };
+/** The one mapping from how a run ended (an exception) to its exit code. */
+const exitCodeForError = (e) => e instanceof ConfigError || e instanceof UsageError ? EXIT.invalid : e instanceof ApiError ? EXIT.evidence : EXIT.internal;
 
 
 /***/ }),
@@ -85460,217 +79722,19 @@ const mergeNeeds = (a, b) => ({
 
 /***/ }),
 
-/***/ 2538:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   hT: () => (/* binding */ parseCliArgs),
-/* harmony export */   ry: () => (/* binding */ splitList),
-/* harmony export */   w$: () => (/* binding */ planInvocation)
-/* harmony export */ });
-/* unused harmony exports COMMANDS, USAGE */
-/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
-// Inputs are parsed exactly once, at the edge, into an Invocation. Nothing else reads argv,
-// action inputs or flags. The CLI (argv) and the action (INPUT_* / MLOPS_GATE_* env) both end here.
-
-
-/** A plan invocation with the CLI's defaults (for programmatic callers such as the demo). */
-const planInvocation = (configPath, overrides = {}) => ({
-    command: 'plan',
-    configPath,
-    format: 'text',
-    models: [],
-    to: null,
-    evidencePath: null,
-    saveEvidencePath: null,
-    resultPath: null,
-    failOn: 'fail',
-    ...overrides,
-});
-const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'demo', 'help', 'version'];
-const USAGE = (/* unused pure expression or super */ null && (`mlops-gate — policy gates, promotion and rollback for ML models (MLflow, Databricks)
-
-Usage:
-  mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
-  mlops-gate plan     [--config mlops.yml] [--format text|markdown|json] [--model M]... [--to ENV]
-                      [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn]
-  mlops-gate promote  [--config mlops.yml] [--model M]... [--to ENV] [--expect-plan HASH|RESULT.json]
-                      [--dry-run] [--format text|markdown|json] [--result FILE] [--fail-on fail|warn]
-  mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
-                      [--format text|markdown|json] [--result FILE]
-  mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
-  mlops-gate demo     [--format text|markdown|json]   (the main job on the built-in emulator)
-  mlops-gate version | help
-
-Exit codes: 0 nothing blocks · 1 a gate blocks · 2 invalid config or usage · 3 evidence could not be gathered
-            (promote/rollback: 3 also when a step failed, the plan drifted, or another run holds the lock)
-`));
-const FORMATS = ['text', 'markdown', 'json'];
-const oneOf = (flag, value, allowed, fallback) => {
-    if (value === undefined)
-        return fallback;
-    if (allowed.includes(value))
-        return value;
-    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`--${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
-};
-const port = (value, fallback) => {
-    if (value === undefined)
-        return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > 65535)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`--port must be an integer 0..65535 (got "${value}")`);
-    return n;
-};
-/** Options shared by the commands that act on targets (plan, promote). */
-const TARGET_OPTIONS = {
-    config: { type: 'string', short: 'c' },
-    format: { type: 'string', short: 'f' },
-    model: { type: 'string', short: 'm', multiple: true },
-    to: { type: 'string' },
-    result: { type: 'string' },
-    'fail-on': { type: 'string' },
-};
-const str = (v) => (typeof v === 'string' ? v : undefined);
-const targetValues = (v) => ({
-    configPath: str(v.config) ?? 'mlops.yml',
-    format: oneOf('format', str(v.format), FORMATS, 'text'),
-    models: splitList(Array.isArray(v.model) ? v.model : []),
-    to: str(v.to) ?? null,
-    resultPath: str(v.result) ?? null,
-    failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'], 'fail'),
-});
-/** Parse CLI arguments (without `node` and the script path). */
-function parseCliArgs(argv) {
-    const [command, ...rest] = argv;
-    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-        return { command: 'help', topic: rest[0] ?? null };
-    }
-    if (command === 'version' || command === '--version' || command === '-v')
-        return { command: 'version' };
-    const parse = (options) => {
-        try {
-            return (0,node_util__WEBPACK_IMPORTED_MODULE_0__.parseArgs)({ args: [...rest], options, allowPositionals: false, strict: true }).values;
-        }
-        catch (e) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`${command}: ${e.message}`);
-        }
-    };
-    switch (command) {
-        case 'validate': {
-            const v = parse({ config: { type: 'string', short: 'c' }, format: { type: 'string', short: 'f' }, strict: { type: 'boolean' } });
-            return {
-                command,
-                configPath: str(v.config) ?? 'mlops.yml',
-                format: oneOf('format', str(v.format), FORMATS, 'text'),
-                strict: v.strict === true,
-            };
-        }
-        case 'plan': {
-            const v = parse({
-                ...TARGET_OPTIONS,
-                evidence: { type: 'string' },
-                'save-evidence': { type: 'string' },
-            });
-            return {
-                command,
-                ...targetValues(v),
-                evidencePath: str(v.evidence) ?? null,
-                saveEvidencePath: str(v['save-evidence']) ?? null,
-            };
-        }
-        case 'promote': {
-            const v = parse({
-                ...TARGET_OPTIONS,
-                'expect-plan': { type: 'string' },
-                'dry-run': { type: 'boolean' },
-            });
-            return {
-                command,
-                ...targetValues(v),
-                expectPlan: str(v['expect-plan']) ?? null,
-                dryRun: v['dry-run'] === true,
-            };
-        }
-        case 'rollback': {
-            const v = parse({
-                config: { type: 'string', short: 'c' },
-                format: { type: 'string', short: 'f' },
-                model: { type: 'string', short: 'm' },
-                env: { type: 'string', short: 'e' },
-                'to-version': { type: 'string' },
-                'dry-run': { type: 'boolean' },
-                result: { type: 'string' },
-            });
-            const model = str(v.model);
-            const env = str(v.env);
-            if (!model)
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb('rollback: --model is required (the model id under models: in the config)');
-            if (!env)
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb('rollback: --env is required (the environment whose champion is rolled back)');
-            const toVersion = str(v['to-version']) ?? null;
-            if (toVersion !== null && !/^[1-9][0-9]*$/.test(toVersion)) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`rollback: --to-version must be a version number (got "${toVersion}")`);
-            }
-            return {
-                command,
-                configPath: str(v.config) ?? 'mlops.yml',
-                format: oneOf('format', str(v.format), FORMATS, 'text'),
-                model,
-                env,
-                toVersion,
-                dryRun: v['dry-run'] === true,
-                resultPath: str(v.result) ?? null,
-            };
-        }
-        case 'demo': {
-            const v = parse({ format: { type: 'string', short: 'f' } });
-            return { command, format: oneOf('format', str(v.format), FORMATS, 'text') };
-        }
-        case 'emulator': {
-            const v = parse({ port: { type: 'string', short: 'p' }, host: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' } });
-            return {
-                command,
-                port: port(str(v.port), 8787),
-                host: str(v.host) ?? '127.0.0.1',
-                statePath: str(v.state) ?? null,
-                seedPath: str(v.seed) ?? null,
-            };
-        }
-        default:
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`unknown command "${command}"; expected one of ${COMMANDS.join(', ')}`);
-    }
-}
-/** `a,b` and repeated flags both work; blanks are dropped. */
-const splitList = (values) => values.flatMap((v) => v.split(/[,\s]+/)).filter((v) => v.length > 0);
-
-
-/***/ }),
-
 /***/ 8317:
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
-/* harmony import */ var _action_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6908);
-/* harmony import */ var _action_replay_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1286);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2356);
-/* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2839);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5071);
-/* harmony import */ var _platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(658);
-/* harmony import */ var _platform_github_client_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7557);
-/* harmony import */ var _platform_github_deployments_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2766);
-/* harmony import */ var _platform_github_comment_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1163);
-/* harmony import */ var _platform_github_context_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(2373);
-/* harmony import */ var _platform_github_trusted_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(3849);
-/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(2560);
-/* harmony import */ var _report_text_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(7358);
-/* harmony import */ var _result_exit_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(9412);
-/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(5181);
-/* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(3060);
-/* harmony import */ var _plan_render_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(2690);
-/* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(4257);
+/* harmony import */ var _action_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6295);
+/* harmony import */ var _action_plan_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3616);
+/* harmony import */ var _action_promote_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8753);
+/* harmony import */ var _action_publish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5141);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5071);
+/* harmony import */ var _platform_github_context_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2373);
+/* harmony import */ var _run_validate_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6404);
+/* harmony import */ var _wiring_io_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5157);
 // Entry of dist/index.js, run by action.yml. Inputs and the run context are read once; results go
 // to the job summary, step outputs, annotations and (on pull requests) one sticky PR comment.
 
@@ -85682,27 +79746,6 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-/** The job summary allows 1 MiB; keep a margin for the markdown part. */
-const SUMMARY_TEXT_LIMIT = 800_000;
-const readAbsolute = (path) => {
-    try {
-        return (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync)(path, 'utf8');
-    }
-    catch {
-        return null;
-    }
-};
 async function run() {
     const now = new Date();
     const io = {
@@ -85713,237 +79756,51 @@ async function run() {
         now,
     };
     try {
-        const settings = (0,_action_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .readActionInputs */ .U)(process.env);
+        const settings = (0,_action_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .readActionInputs */ .U)(process.env);
         // Mask the token in anything the runner prints, whatever prints it.
         if (settings.githubToken)
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.githubToken);
-        const context = (0,_platform_github_context_js__WEBPACK_IMPORTED_MODULE_11__/* .readGitHubContext */ .L)(process.env, readAbsolute);
+        const files = (0,_wiring_io_js__WEBPACK_IMPORTED_MODULE_8__/* .fileAccess */ .p)(io.cwd);
+        const context = (0,_platform_github_context_js__WEBPACK_IMPORTED_MODULE_6__/* .readGitHubContext */ .L)(process.env, files.readFile);
         const { invocation } = settings;
         switch (invocation.command) {
             case 'validate': {
-                const { config, warnings } = (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_16__/* .readConfig */ .Xg)(invocation.configPath, { ...(0,_cli_js__WEBPACK_IMPORTED_MODULE_4__/* .fileDeps */ .Pt)(io), env: io.env, now });
-                for (const w of warnings)
-                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_errors_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDiagnostic */ .xy)(w), annotation(w.position));
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`✓ ${config.file} is valid`);
+                const report = (0,_run_validate_js__WEBPACK_IMPORTED_MODULE_7__/* .validateConfig */ .$)(invocation, { ...files, env: io.env, now });
+                for (const w of report.diagnostics)
+                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .formatDiagnostic */ .xy)(w), (0,_action_publish_js__WEBPACK_IMPORTED_MODULE_4__/* .annotation */ .w7)(w.position));
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`✓ ${report.file} is valid`);
                 _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('verdict', 'pass');
-                return _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.ok;
+                return _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .EXIT */ .dc.ok;
             }
             case 'plan':
-                return await plan(invocation, settings, context, io, now);
+                return await (0,_action_plan_js__WEBPACK_IMPORTED_MODULE_2__/* .actionPlan */ .G)(invocation, settings, context, io);
             case 'promote':
             case 'rollback':
-                return await promoteOrRollback(invocation, settings, context, io, now);
+                return await (0,_action_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .actionPromote */ .H)(invocation, settings, context, io);
             default:
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .UsageError */ .eb(`command "${invocation.command}" is not available in the action`);
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .UsageError */ .eb(`command "${invocation.command}" is not available in the action`);
         }
     }
     catch (e) {
         return failure(e);
     }
 }
-async function plan(inv, settings, context, io, now) {
-    // Promote deps: the plan also computes each passing target's promotion plan (read-only).
-    const live = (0,_cli_js__WEBPACK_IMPORTED_MODULE_4__/* .livePromoteDeps */ .ro)(io);
-    const github = settings.githubToken
-        ? (0,_platform_github_client_js__WEBPACK_IMPORTED_MODULE_8__/* .createGitHubClient */ .LX)({ token: settings.githubToken, apiUrl: context.apiUrl, env: io.env, onRetry: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(m) })
-        : null;
-    const pr = context.pullRequest;
-    const skip = (0,_platform_github_trusted_js__WEBPACK_IMPORTED_MODULE_12__/* .forkSkipReason */ .II)(context, github !== null);
-    if (skip) {
-        const result = (0,_platform_github_trusted_js__WEBPACK_IMPORTED_MODULE_12__/* .skippedResult */ .ky)({ reason: skip, configFile: inv.configPath, ...namedTargets(inv, live, io, now), now });
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(skip, { title: 'mlops-gate: not evaluated' });
-        await publish(result, inv, live, io);
-        return (0,_result_exit_js__WEBPACK_IMPORTED_MODULE_15__/* .exitCodeFor */ .R)(result, inv.failOn);
-    }
-    // On a pull request the rules come from the base commit, never from the PR itself.
-    let readFile = live.readFile;
-    let changedPolicies = [];
-    if (pr && context.repo) {
-        if (!github) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .UsageError */ .eb('on pull requests mlops-gate reads mlops.yml and its policy files from the base commit through the GitHub API; ' +
-                'set the github-token input (the default ${{ github.token }} works with `contents: read`)');
-        }
-        const trusted = await (0,_platform_github_trusted_js__WEBPACK_IMPORTED_MODULE_12__/* .readTrustedSources */ .mv)({
-            github,
-            repo: context.repo,
-            pullRequest: pr,
-            localReadFile: live.readFile,
-            discover: (rf) => void (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_16__/* .readConfig */ .Xg)(inv.configPath, { env: io.env, now, readFile: rf }),
-        });
-        const configKey = (0,_platform_github_trusted_js__WEBPACK_IMPORTED_MODULE_12__/* .repoPath */ .qN)(inv.configPath);
-        if (configKey !== null && trusted.baseFiles.get(configKey) === null) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .UsageError */ .eb(`${inv.configPath} does not exist on the base branch (${pr.baseRef || pr.baseSha.slice(0, 12)}): a pull request cannot introduce ` +
-                'the rules it is judged by; merge the configuration first, then later PRs are checked against it');
-        }
-        readFile = trusted.readFile;
-        changedPolicies = trusted.changed;
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Policies read from the base commit ${pr.baseSha.slice(0, 12)}: ${[...trusted.baseFiles.keys()].join(', ')}`);
-    }
-    let githubReader;
-    if (github && context.repo && (pr || context.runId)) {
-        githubReader = (0,_platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_7__/* .createGitHubEvidenceReader */ .oD)({ github, context, teams: teamsOf(inv.configPath, readFile, io, now) });
-    }
-    if (githubReader && inv.evidencePath) {
-        const evidenceText = readFile(inv.evidencePath);
-        if (evidenceText !== null) {
-            const filled = await (0,_action_replay_js__WEBPACK_IMPORTED_MODULE_3__/* .fillGitHubEvidence */ .w)(evidenceText, githubReader);
-            const evidencePath = inv.evidencePath;
-            const inner = readFile;
-            readFile = (p) => (p === evidencePath ? filled : inner(p));
-        }
-    }
-    const deps = { ...live, readFile, ...(githubReader ? { github: githubReader } : {}) };
-    const { result: gated, evidence } = await (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_16__/* .runPlan */ .Fo)(inv, deps);
-    const planned = await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_17__/* .withPromotionPlans */ .AM)(inv, gated, evidence, deps);
-    const result = (0,_platform_github_trusted_js__WEBPACK_IMPORTED_MODULE_12__/* .withPolicyIntegrityFinding */ .Ft)(planned, changedPolicies);
-    await publish(result, inv, live, io);
-    if (settings.comment && pr && github && context.repo) {
-        const marker = (0,_platform_github_comment_js__WEBPACK_IMPORTED_MODULE_10__/* .stickyMarker */ .YL)('plan', inv.configPath);
-        const outcome = await (0,_platform_github_comment_js__WEBPACK_IMPORTED_MODULE_10__/* .upsertStickyComment */ .qD)({
-            github,
-            repo: context.repo,
-            issueNumber: pr.number,
-            marker,
-            // The exact promotion plans and hashes follow the gate report: `promote --expect-plan` applies exactly them.
-            body: (0,_platform_github_comment_js__WEBPACK_IMPORTED_MODULE_10__/* .commentBody */ .I2)(result, { marker, runUrl: context.runUrl }) + withLeadingBreak((0,_plan_render_js__WEBPACK_IMPORTED_MODULE_18__/* .renderPlansMarkdown */ .i)(result)),
-        });
-        if (outcome.action === 'failed')
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`mlops-gate could not update the PR comment: ${outcome.reason}`);
-        else
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`PR comment ${outcome.action}${outcome.url ? `: ${outcome.url}` : ''}`);
-    }
-    const code = (0,_result_exit_js__WEBPACK_IMPORTED_MODULE_15__/* .exitCodeFor */ .R)(result, inv.failOn);
-    if (code !== _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.ok)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`mlops-gate plan: ${result.verdict}`);
-    return code;
-}
-async function promoteOrRollback(inv, settings, context, io, now) {
-    if (context.pullRequest) {
-        // A PR's checkout carries the PR's own policies; changes to the registry happen only from trusted refs.
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .UsageError */ .eb(`${inv.command} does not run on pull request events (${context.eventName}): run it on push, release or workflow_dispatch, ` +
-            'after the change is merged; on pull requests use command: plan');
-    }
-    const github = settings.githubToken
-        ? (0,_platform_github_client_js__WEBPACK_IMPORTED_MODULE_8__/* .createGitHubClient */ .LX)({ token: settings.githubToken, apiUrl: context.apiUrl, env: io.env, onRetry: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(m) })
-        : null;
-    const live = (0,_cli_js__WEBPACK_IMPORTED_MODULE_4__/* .livePromoteDeps */ .ro)(io);
-    const reader = github && context.repo && context.runId
-        ? (0,_platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_7__/* .createGitHubEvidenceReader */ .oD)({ github, context, teams: teamsOf(inv.configPath, live.readFile, io, now) })
-        : undefined;
-    const deps = { ...live, ...(context.runUrl ? { runUrl: context.runUrl } : {}), ...(reader ? { github: reader } : {}) };
-    const result = inv.command === 'promote' ? await (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_17__/* .runPromote */ .EQ)(inv, deps) : await (0,_run_rollback_js__WEBPACK_IMPORTED_MODULE_19__/* .runRollback */ .e)(inv, deps);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_cli_js__WEBPACK_IMPORTED_MODULE_4__/* .renderPromotion */ .Wz)(result, 'text'));
-    await publishResult(result, inv.resultPath, (0,_cli_js__WEBPACK_IMPORTED_MODULE_4__/* .renderPromotion */ .Wz)(result, 'markdown'), live, io);
-    if (settings.deployments && github && context.repo && context.sha && !inv.dryRun) {
-        try {
-            const { config } = (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_16__/* .readConfig */ .Xg)(inv.configPath, { env: io.env, now, readFile: live.readFile });
-            const recorded = await (0,_platform_github_deployments_js__WEBPACK_IMPORTED_MODULE_9__/* .recordPromotionDeployments */ .pn)({
-                github,
-                repo: context.repo,
-                sha: context.sha,
-                runUrl: context.runUrl,
-                githubEnvironmentOf: (e) => config.environments.get(e)?.githubEnvironment ?? null,
-                outcomes: result.targets.flatMap((t) => t.plan
-                    ? [
-                        {
-                            model: t.model,
-                            environment: t.to,
-                            status: t.plan.status,
-                            message: t.plan.message,
-                            destination: t.plan.destination,
-                            previousChampion: t.plan.previousChampion,
-                            planHash: t.plan.hash,
-                        },
-                    ]
-                    : []),
-            });
-            for (const r of recorded) {
-                if ('deploymentId' in r)
-                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`GitHub deployment ${r.deploymentId} (${r.environment}): ${r.state}${r.written ? '' : ' (already recorded)'}`);
-            }
-        }
-        catch (e) {
-            // The registry change already happened; a missing audit record is a warning, not a failed promotion.
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`mlops-gate could not record the GitHub deployment: ${e instanceof Error ? e.message : (0,_platform_github_client_js__WEBPACK_IMPORTED_MODULE_8__/* .describeError */ .Uc)(e)}`);
-        }
-    }
-    const code = inv.command === 'promote' ? (0,_run_promote_js__WEBPACK_IMPORTED_MODULE_17__/* .promoteExitCode */ .cg)(result, inv.failOn) : (0,_run_rollback_js__WEBPACK_IMPORTED_MODULE_19__/* .rollbackExitCode */ .M)(result);
-    if (code !== _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.ok)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`mlops-gate ${inv.command}: ${result.verdict}`);
-    return code;
-}
-/** Targets of the workspace config, only to name what a skipped run did not evaluate. */
-function namedTargets(inv, live, io, now) {
-    try {
-        const { config } = (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_16__/* .readConfig */ .Xg)(inv.configPath, { env: io.env, now, readFile: live.readFile });
-        return { digest: config.digest, targets: (0,_config_targets_js__WEBPACK_IMPORTED_MODULE_5__/* .listTargets */ .n)(config, { models: inv.models.length ? [...inv.models] : undefined, to: inv.to ?? undefined }) };
-    }
-    catch {
-        return { digest: '', targets: [] };
-    }
-}
-/** Team slugs the approvals gates name (config errors surface later, from runPlan). */
-function teamsOf(configPath, readFile, io, now) {
-    try {
-        const { config } = (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_16__/* .readConfig */ .Xg)(configPath, { env: io.env, now, readFile });
-        return (0,_platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_7__/* .teamsNamedBy */ .Z7)([...config.policies.values()].flatMap((p) => p.gates));
-    }
-    catch {
-        return [];
-    }
-}
-async function publish(result, inv, live, io) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_cli_js__WEBPACK_IMPORTED_MODULE_4__/* .renderPromotion */ .Wz)(result, 'text'));
-    await publishResult(result, inv.resultPath, (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_13__/* .renderMarkdown */ .G)(result) + withLeadingBreak((0,_plan_render_js__WEBPACK_IMPORTED_MODULE_18__/* .renderPlansMarkdown */ .i)(result)), live, io);
-}
-const withLeadingBreak = (section) => (section ? `\n${section}` : '');
-/** Result JSON file, job summary (markdown report + complete text report), step outputs, annotations. */
-async function publishResult(result, resultPathInput, markdown, live, io) {
-    const resultPath = resultPathInput ?? `${process.env.RUNNER_TEMP ?? io.cwd}/mlops-gate-result.json`;
-    live.writeFile(resultPath, JSON.stringify(result, null, 2) + '\n');
-    // The markdown folds details to fit a PR comment; the summary also carries the complete text report.
-    const text = (0,_report_text_js__WEBPACK_IMPORTED_MODULE_14__/* .renderText */ .S)(result);
-    const full = text.length > SUMMARY_TEXT_LIMIT ? `${text.slice(0, SUMMARY_TEXT_LIMIT)}\n… (truncated; see ${resultPath})\n` : text;
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw(markdown)
-        .addRaw(`\n<details><summary>Full report</summary>\n\n\`\`\`text\n${full.replace(/```/g, '`\u200b``')}\n\`\`\`\n</details>\n`)
-        .write();
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('verdict', result.verdict);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('result-json', resultPath);
-    // One reviewed plan can be pinned with expect-plan; several are pinned through the result file.
-    const hashes = result.targets.map((t) => t.plan?.hash).filter((h) => typeof h === 'string' && h.length > 0);
-    if (hashes.length === 1)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('plan-hash', hashes[0]);
-    for (const d of result.diagnostics)
-        annotate(d);
-}
-function annotate(d) {
-    if (d.severity === 'error')
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_errors_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDiagnostic */ .xy)(d), annotation(d.position));
-    else
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_errors_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDiagnostic */ .xy)(d), annotation(d.position));
-}
 function failure(e) {
-    if (e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .ConfigError */ .xL) {
+    if (e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .ConfigError */ .xL) {
         for (const d of e.diagnostics)
-            annotate(d);
+            (0,_action_publish_js__WEBPACK_IMPORTED_MODULE_4__/* .annotate */ .fz)(d);
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`mlops-gate: invalid configuration (${e.diagnostics.filter((d) => d.severity === 'error').length} error(s))`);
-        return _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.invalid;
     }
-    if (e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .UsageError */ .eb) {
+    else if (e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .UsageError */ .eb || e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .ApiError */ .hD) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`mlops-gate: ${e.message}`);
-        return _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.invalid;
     }
-    if (e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .ApiError */ .hD) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`mlops-gate: ${e.message}`);
-        return _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.evidence;
+    else {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`mlops-gate internal error (please report): ${e instanceof Error ? e.message : String(e)}`);
+        if (process.env.MLOPS_GATE_DEBUG && e instanceof Error && e.stack)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(e.stack);
     }
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`mlops-gate internal error (please report): ${e instanceof Error ? e.message : String(e)}`);
-    if (process.env.MLOPS_GATE_DEBUG && e instanceof Error && e.stack)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(e.stack);
-    return _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .EXIT */ .dc.internal;
+    return (0,_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .exitCodeForError */ .Lo)(e);
 }
-const annotation = (p) => p ? { file: p.file, startLine: p.line, startColumn: p.column, title: 'mlops-gate' } : { title: 'mlops-gate' };
 process.exit(await run());
 
 __webpack_async_result__();
@@ -85959,24 +79816,17 @@ __webpack_async_result__();
 /* harmony export */   K5: () => (/* binding */ identityFor),
 /* harmony export */   SH: () => (/* binding */ planHash),
 /* harmony export */   ko: () => (/* binding */ splitCopies),
-/* harmony export */   qE: () => (/* binding */ resolveRef),
-/* harmony export */   y9: () => (/* binding */ parseVersionStatus)
+/* harmony export */   qE: () => (/* binding */ resolveRef)
 /* harmony export */ });
 /* unused harmony exports EMPTY_SNAPSHOT, targetRefFor */
-/* harmony import */ var _hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
-/* harmony import */ var _journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9259);
+/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6743);
+/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7707);
 /* harmony import */ var _serving_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7016);
 // Pure: (what to promote, what the destination looks like) → ordered, hashed steps.
 // No I/O, no clock. The destination snapshot is read by src/apply/observe.ts and passed in.
 
 
 
-/** Servers that omit the status only have READY versions (it appeared with asynchronous registration). */
-const parseVersionStatus = (status) => status === undefined || status === ''
-    ? 'READY'
-    : status === 'READY' || status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION'
-        ? status
-        : 'UNKNOWN';
 const isUnfinished = (v) => v.status === 'PENDING_REGISTRATION' || v.status === 'FAILED_REGISTRATION';
 const isUnused = (v) => v.aliases.length === 0 && (v.stage === null || v.stage.toLowerCase() === 'none');
 /**
@@ -85997,8 +79847,8 @@ function splitCopies(tagged) {
 }
 const EMPTY_SNAPSHOT = { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };
 const identityFor = (source) => ({
-    key: _journal_js__WEBPACK_IMPORTED_MODULE_1__/* .COPY_IDENTITY_KEY */ .Ff,
-    value: (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .copyIdentity */ .cC)(source.registry, source.name, source.version),
+    key: _registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .COPY_IDENTITY_KEY */ .Ff,
+    value: (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .copyIdentity */ .cC)(source.registry, source.name, source.version),
 });
 /** The destination version the plan promotes: the copy (copy mode) or the candidate itself. */
 function targetRefFor(input) {
@@ -86025,12 +79875,12 @@ function previousState(input, snapshot, target) {
     const previous = {};
     for (const alias of input.aliases) {
         const current = snapshot.aliases[alias] ?? null;
-        previous[alias] = target !== null && current === target ? (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeVersion */ .Db)(journal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)]) ?? null : current;
+        previous[alias] = target !== null && current === target ? (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeVersion */ .Db)(journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)]) ?? null : current;
     }
     let previousInStage = [];
     if (input.stage !== null) {
         if (target !== null && snapshot.inStage.includes(target)) {
-            const recorded = journal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)];
+            const recorded = journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)];
             previousInStage = recorded && recorded !== 'none' ? recorded.split(',').filter(Boolean) : [];
         }
         else {
@@ -86060,12 +79910,12 @@ function buildPlan(input, snapshot) {
         const sameServer = input.source.registry === dest.registry;
         const tags = {
             [id.key]: id.value,
-            [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.source]: `${input.source.name}/${input.source.version}`,
-            [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRegistry]: input.source.registry,
-            [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceUri]: input.source.source,
+            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.source]: `${input.source.name}/${input.source.version}`,
+            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRegistry]: input.source.registry,
+            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceUri]: input.source.source,
         };
         if (input.source.runId)
-            tags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRunId] = input.source.runId;
+            tags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRunId] = input.source.runId;
         specs.push({
             spec: {
                 kind: 'copy-version',
@@ -86083,21 +79933,21 @@ function buildPlan(input, snapshot) {
         });
     }
     specs.push({
-        spec: { kind: 'set-tags', registry: dest.registry, target, environment: input.to, tags: { [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.promotedFrom(input.to)]: input.from } },
+        spec: { kind: 'set-tags', registry: dest.registry, target, environment: input.to, tags: { [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.promotedFrom(input.to)]: input.from } },
         pre: `${describeRef(target)} exists`,
-        post: `${_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.planHash(input.to)} equals this plan's hash (journal: actor, run URL, time written with it)`,
+        post: `${_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.planHash(input.to)} equals this plan's hash (journal: actor, run URL, time written with it)`,
         text: `journal the promotion on ${describeRef(target)}`,
     });
-    const previousTags = { [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousChampion(input.to)]: (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previousChampion) };
+    const previousTags = { [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousChampion(input.to)]: (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previousChampion) };
     for (const alias of input.aliases)
-        previousTags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)] = (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previous[alias] ?? null);
+        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)] = (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previous[alias] ?? null);
     if (input.stage !== null)
-        previousTags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)] = previousInStage.length ? previousInStage.join(',') : 'none';
+        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)] = previousInStage.length ? previousInStage.join(',') : 'none';
     // The endpoint config this promotion replaces, journaled before any traffic moves (rollback restores it).
     const journal = resolved !== null ? snapshot.versions[resolved]?.tags ?? {} : {};
     const savedEndpoint = input.serving ? (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .previousEndpoint */ .nn)(input.serving, dest.model, snapshot.endpoint, resolved, journal, input.to) : null;
     if (savedEndpoint)
-        previousTags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.to)] = (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeSavedEndpoint */ .f4)(savedEndpoint);
+        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.to)] = (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeSavedEndpoint */ .f4)(savedEndpoint);
     specs.push({
         spec: { kind: 'record-previous-champion', registry: dest.registry, target, environment: input.to, previous, tags: previousTags },
         pre: `${describeRef(target)} exists`,
@@ -86160,7 +80010,7 @@ function buildPlan(input, snapshot) {
  * The hash covers what the plan will do (target, mode, every step's kind and inputs, including the
  * expected current state), never statuses, timestamps, actors or wording of the conditions.
  */
-const planHash = (input, steps, operation = 'promote') => (0,_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .hashOf */ .qQ)({
+const planHash = (input, steps, operation = 'promote') => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .hashOf */ .qQ)({
     ...(operation === 'promote' ? {} : { operation }),
     target: { model: input.model, from: input.from, to: input.to, mode: input.mode },
     steps: steps.map((s) => s.spec),
@@ -86169,51 +80019,10 @@ const planHash = (input, steps, operation = 'promote') => (0,_hash_js__WEBPACK_I
 
 /***/ }),
 
-/***/ 6654:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   CR: () => (/* binding */ hashMatches),
-/* harmony export */   dj: () => (/* binding */ canonicalJson),
-/* harmony export */   fg: () => (/* binding */ sha256Hex),
-/* harmony export */   qQ: () => (/* binding */ hashOf)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-// Canonical JSON (sorted keys, no whitespace) and sha256, so a plan's hash depends only on its
-// content: not on key order, timestamps or the machine that made it.
-
-const sha256Hex = (text) => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(text, 'utf8').digest('hex');
-function canonicalJson(value) {
-    if (value === null || typeof value !== 'object') {
-        if (value === undefined)
-            return 'null';
-        if (typeof value === 'number' && !Number.isFinite(value))
-            throw new TypeError('canonicalJson: non-finite number');
-        return JSON.stringify(value);
-    }
-    if (Array.isArray(value))
-        return `[${value.map(canonicalJson).join(',')}]`;
-    const entries = Object.entries(value)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-const hashOf = (value) => `sha256:${sha256Hex(canonicalJson(value))}`;
-/** `--expect-plan` accepts the full `sha256:<hex>` or a unique prefix of the hex (≥ 12 chars). */
-function hashMatches(expected, actual) {
-    const want = expected.trim().toLowerCase().replace(/^sha256:/, '');
-    const have = actual.toLowerCase().replace(/^sha256:/, '');
-    return want.length >= 12 && have.startsWith(want);
-}
-
-
-/***/ }),
-
 /***/ 4395:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Eo: () => (/* binding */ registryIdOf),
 /* harmony export */   UF: () => (/* binding */ stageFor),
 /* harmony export */   Y8: () => (/* binding */ stageModeRefusal),
 /* harmony export */   jD: () => (/* binding */ planInputFor),
@@ -86221,29 +80030,15 @@ function hashMatches(expected, actual) {
 /* harmony export */   yX: () => (/* binding */ aliasesFor)
 /* harmony export */ });
 /* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
-/* harmony import */ var _platform_monitoring_desired_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6185);
-/* harmony import */ var _rollout_spec_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3257);
+/* harmony import */ var _config_registries_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4598);
+/* harmony import */ var _endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7656);
+/* harmony import */ var _rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3257);
 // Pure: config + target + the candidate found in the source environment → what the promotion
 // must achieve (PlanInput), or a refusal a user can act on.
 
 
 
-/** A tracking URI without credentials, query, fragment or trailing slash: safe to log and to tag. */
-function registryIdOf(environment) {
-    if (environment.registry !== 'mlflow')
-        return `${environment.host.replace(/\/+$/, '')}#${environment.catalog}.${environment.schema}`;
-    try {
-        const url = new URL(environment.trackingUri);
-        url.username = '';
-        url.password = '';
-        url.search = '';
-        url.hash = '';
-        return url.toString().replace(/\/+$/, '');
-    }
-    catch {
-        return environment.trackingUri.replace(/\/+$/, '');
-    }
-}
+
 /**
  * Legacy stage of an environment in `stage` mode: names that mean production map to
  * `Production`, everything else to `Staging` (the only other promotable stage).
@@ -86263,9 +80058,9 @@ function aliasesFor(config, model, envName) {
 function stageModeRefusal(model, ...environments) {
     if (model.promotion !== 'stage')
         return null;
-    const uc = environments.find((e) => e.registry === 'databricks-uc');
-    return uc
-        ? `model "${model.id}": promotion: stage needs legacy registry stages, which Unity Catalog ("${uc.name}", databricks-uc) does not have; use promotion: copy (another catalog/schema) or alias`
+    const without = environments.find((e) => !(0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(e.registry).stages);
+    return without
+        ? `model "${model.id}": promotion: stage needs legacy registry stages, which ${(0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .registryLabel */ .YV)(without.registry)} ("${without.name}", ${without.registry}) does not have; use promotion: copy (another catalog/schema) or alias`
         : null;
 }
 function planInputFor(config, target, candidate) {
@@ -86283,13 +80078,13 @@ function planInputFor(config, target, candidate) {
     if (stageRefusal)
         return refuse(stageRefusal);
     const source = {
-        registry: registryIdOf(from),
+        registry: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registryIdOf */ .Eo)(from),
         name: candidate.name,
         version: candidate.version,
         source: candidate.source,
         runId: candidate.runId,
     };
-    const destination = { registry: registryIdOf(to), model: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registeredModelName */ .tI)(config, model.id, to.name) };
+    const destination = { registry: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registryIdOf */ .Eo)(to), model: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registeredModelName */ .tI)(config, model.id, to.name) };
     const sameModel = source.registry === destination.registry && source.name === destination.model;
     if (model.promotion === 'copy' && sameModel) {
         return refuse(`promotion: copy needs a different model name or server for "${target.to}" (both are "${destination.model}" on ${destination.registry}); ` +
@@ -86300,11 +80095,11 @@ function planInputFor(config, target, candidate) {
             `"${source.name}" on ${source.registry} and "${target.to}" uses "${destination.model}" on ${destination.registry}; use promotion: copy`);
     }
     // Serving and monitors exist on Databricks only; an MLflow environment has no endpoint to roll.
-    const serving = model.serving && to.registry === 'databricks-uc' && (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_2__/* .servingApplies */ .jz)(model.serving, to.name) ? model.serving : null;
-    const monitorConfig = model.monitor && to.registry === 'databricks-uc' && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
+    const serving = model.serving && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).serving && (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__/* .servingApplies */ .jz)(model.serving, to.name) ? model.serving : null;
+    const monitorConfig = model.monitor && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).monitors && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
     let monitor = null;
     if (monitorConfig) {
-        const desired = (0,_platform_monitoring_desired_js__WEBPACK_IMPORTED_MODULE_1__/* .desiredMonitor */ .Fk)(monitorConfig, to.name, { model: model.id });
+        const desired = (0,_endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_2__/* .desiredMonitor */ .Fk)(monitorConfig, to.name, { model: model.id });
         if (!desired.ok)
             return refuse(`monitor: ${desired.message}`);
         monitor = { api: monitorConfig.api, monitor: desired.monitor, refresh: monitorConfig.refreshAfterUpdate ? 'after-change' : 'never' };
@@ -86320,7 +80115,7 @@ function planInputFor(config, target, candidate) {
         stage: model.promotion === 'stage' ? stageFor(target.to) : null,
         serving: serving
             ? {
-                endpoint: (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_2__/* .endpointName */ .zY)(serving, to.name, model.id),
+                endpoint: (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__/* .endpointName */ .zY)(serving, to.name, model.id),
                 strategy: serving.strategy,
                 health: serving.health,
                 workloadSize: serving.workloadSize,
@@ -86337,135 +80132,6 @@ const isRefusal = (x) => 'reason' in x;
 
 /***/ }),
 
-/***/ 9259:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Db: () => (/* binding */ decodeVersion),
-/* harmony export */   Ex: () => (/* binding */ JOURNAL),
-/* harmony export */   Ff: () => (/* binding */ COPY_IDENTITY_KEY),
-/* harmony export */   Hh: () => (/* binding */ encodeVersion),
-/* harmony export */   UX: () => (/* binding */ envTag),
-/* harmony export */   W: () => (/* binding */ SOURCE_TAGS),
-/* harmony export */   cC: () => (/* binding */ copyIdentity)
-/* harmony export */ });
-/* unused harmony exports TAG_PREFIX, NONE */
-/* harmony import */ var _hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
-// Tag keys of the audit journal. Tags live on the destination model version (and, for
-// rollbacks, on the registered model), so the registry itself records who promoted what, from
-// where, under which plan, and what it replaced. Keys are namespaced `mlops_gate.`; per-environment
-// keys carry the environment because in alias mode one version serves several environments.
-
-const TAG_PREFIX = 'mlops_gate.';
-/** Identity of a copy: set in the same create call as the version, so a copy is never untagged. */
-const COPY_IDENTITY_KEY = 'mlops_gate.copy_of';
-const SOURCE_TAGS = {
-    /** `<name>/<version>` of the source version. */
-    source: 'mlops_gate.source',
-    sourceRegistry: 'mlops_gate.source_registry',
-    /** The source version's artifact URI, or the content digest when artifacts were transferred. */
-    sourceUri: 'mlops_gate.source_uri',
-    sourceRunId: 'mlops_gate.source_run_id',
-    artifactDigest: 'mlops_gate.artifact_digest',
-};
-const envTag = (env, field) => `mlops_gate.${env}.${field}`;
-const JOURNAL = {
-    planHash: (env) => envTag(env, 'plan_hash'),
-    promotedFrom: (env) => envTag(env, 'promoted_from'),
-    promotedBy: (env) => envTag(env, 'promoted_by'),
-    promotedAt: (env) => envTag(env, 'promoted_at'),
-    runUrl: (env) => envTag(env, 'run_url'),
-    /** The rollback target: what the champion alias (or stage) held before. `none` when unset. */
-    previousChampion: (env) => envTag(env, 'previous_champion'),
-    previousOfAlias: (env, alias) => envTag(env, `previous.${alias}`),
-    previousInStage: (env) => envTag(env, 'previous.stage'),
-    /** The serving endpoint config this promotion replaced (canonical JSON of a SavedEndpoint), for rollback. */
-    previousEndpoint: (env) => envTag(env, 'previous.endpoint'),
-    /** On the registered model: `<from>-><to>` of the last rollback, to make a re-run a no-op. */
-    lastRollback: (env) => envTag(env, 'last_rollback'),
-    rolledBackBy: (env) => envTag(env, 'rolled_back_by'),
-    rolledBackAt: (env) => envTag(env, 'rolled_back_at'),
-};
-const NONE = 'none';
-/** Deterministic, quote-free identity value for "the copy of (registry, name, version)". */
-const copyIdentity = (registry, name, version) => (0,_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .fg)(`${registry}\n${name}\n${version}`).slice(0, 32);
-/** `none` ↔ null in tag values. */
-const encodeVersion = (v) => v ?? NONE;
-const decodeVersion = (v) => v === undefined ? undefined : v === NONE || v === '' ? null : v;
-
-
-/***/ }),
-
-/***/ 2690:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   a: () => (/* binding */ renderPlansText),
-/* harmony export */   i: () => (/* binding */ renderPlansMarkdown)
-/* harmony export */ });
-// Text and markdown for the promotion part of a result (the `plan` field of each target). The
-// gate part is rendered by src/report; the CLI appends this after it for promote/rollback.
-const STEP_MARK = {
-    satisfied: '=',
-    done: '✓',
-    pending: '·',
-    failed: '✗',
-    'not-run': '-',
-};
-const STATUS_LABEL = {
-    planned: 'PLANNED',
-    blocked: 'BLOCKED',
-    'up-to-date': 'UP-TO-DATE',
-    applied: 'APPLIED',
-    locked: 'LOCKED',
-    drift: 'DRIFT',
-    failed: 'FAILED',
-    refused: 'REFUSED',
-};
-const withPlans = (result) => result.targets.filter((t) => t.plan !== undefined);
-const title = (t) => (t.plan?.mode === 'rollback' ? `${t.model} in ${t.to}` : `${t.model}  ${t.from} → ${t.to}`);
-function renderPlansText(result) {
-    const targets = withPlans(result);
-    if (targets.length === 0)
-        return '';
-    const out = [result.command === 'rollback' ? 'Rollback:' : 'Promotion:'];
-    for (const t of targets) {
-        const p = t.plan;
-        out.push(`  ${STATUS_LABEL[p.status].padEnd(11)}${title(t)}  (${p.mode}${p.hash ? `, plan ${p.hash}` : ''})`);
-        out.push(`             ${p.message}`);
-        if (p.destination) {
-            out.push(`             destination "${p.destination.model}"${p.destination.version ? ` v${p.destination.version}` : ''} on ${p.destination.registry}; previous champion ${p.previousChampion ? `v${p.previousChampion}` : '(none)'}`);
-        }
-        for (const s of p.steps) {
-            out.push(`      ${STEP_MARK[s.status]} ${s.id.padEnd(28)}${s.description}${s.status === 'satisfied' ? ' (already done)' : ''}${s.message ? ` — ${s.message}` : ''}`);
-        }
-        out.push(`             writes: ${p.writes}`);
-    }
-    out.push('  legend: ✓ done · = already satisfied (no write) · · to do · ✗ failed · - not run', '');
-    return out.join('\n') + '\n';
-}
-const md = (s) => s.replace(/\|/g, '\\|');
-function renderPlansMarkdown(result) {
-    const targets = withPlans(result);
-    if (targets.length === 0)
-        return '';
-    const out = [`### ${result.command === 'rollback' ? 'Rollback' : 'Promotion plan'}`, ''];
-    for (const t of targets) {
-        const p = t.plan;
-        out.push(`**${STATUS_LABEL[p.status]}** \`${title(t)}\` (${p.mode})${p.hash ? ` — plan \`${p.hash}\`` : ''}`, '', md(p.message), '');
-        if (p.steps.length) {
-            out.push('| | step | precondition | postcondition |', '|---|---|---|---|');
-            for (const s of p.steps)
-                out.push(`| ${STEP_MARK[s.status]} | ${md(s.description)} | ${md(s.precondition)} | ${md(s.postcondition)} |`);
-            out.push('');
-        }
-    }
-    return out.join('\n') + '\n';
-}
-
-
-/***/ }),
-
 /***/ 7016:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -86478,16 +80144,18 @@ function renderPlansMarkdown(result) {
 /* harmony export */   vF: () => (/* binding */ servingStep)
 /* harmony export */ });
 /* unused harmony exports decodeSavedEndpoint, configOf */
-/* harmony import */ var _rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4250);
-/* harmony import */ var _hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
-/* harmony import */ var _journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9259);
+/* harmony import */ var _rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4250);
+/* harmony import */ var _rollout_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1000);
+/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6743);
+/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7707);
 // Pure: the serving-endpoint and monitor part of a promotion plan, and what the journal records
 // about the endpoint so a rollback can put it back. No I/O: the endpoint as read by the executor is
 // part of the destination snapshot.
 
 
 
-const encodeSavedEndpoint = (saved) => (0,_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .canonicalJson */ .dj)(saved);
+
+const encodeSavedEndpoint = (saved) => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_2__/* .canonicalJson */ .dj)(saved);
 function decodeSavedEndpoint(value) {
     if (!value)
         return null;
@@ -86508,15 +80176,14 @@ const servesVersion = (config, entityName, version) => version !== null && !!con
  * wrote answers instead, so a finished promotion re-plans to the same hash.
  */
 function previousEndpoint(serving, entityName, live, target, journal, environment) {
-    const recorded = decodeSavedEndpoint(journal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(environment)]);
+    const recorded = decodeSavedEndpoint(journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_3__/* .JOURNAL */ .Ex.previousEndpoint(environment)]);
     if (recorded && recorded.endpoint === serving.endpoint && servesVersion(live?.config, entityName, target))
         return recorded;
     return { endpoint: serving.endpoint, configVersion: live?.config?.configVersion ?? null, config: configOf(live) };
 }
-const strategyText = (s) => s.kind === 'canary' ? `canary ${s.steps.join(' → ')}%` : s.kind === 'ab' ? `A/B ${100 - s.candidatePercent}/${s.candidatePercent}` : s.kind.replace('_', '-');
 function servingStep(serving, environment, entityName, target, resolved, previous) {
-    const expected = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .expectationOf */ .EV)(previous.config, previous.configVersion);
-    const was = previous.config ? (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(previous.config) : 'no endpoint';
+    const expected = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .expectationOf */ .EV)(previous.config, previous.configVersion);
+    const was = previous.config ? (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .describeConfig */ .Yy)(previous.config) : 'no endpoint';
     const version = resolved ? `v${resolved}` : 'the new version';
     return {
         spec: {
@@ -86533,7 +80200,7 @@ function servingStep(serving, environment, entityName, target, resolved, previou
         },
         pre: `serving endpoint "${serving.endpoint}" serves ${was} (or is part-way through this rollout, or done)`,
         post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${serving.inferenceTable ? ', inference table on' : ''}`,
-        text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${strategyText(serving.strategy)}); now: ${was}`,
+        text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${(0,_rollout_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__/* .strategyLabel */ .c_)(serving.strategy)}); now: ${was}`,
     };
 }
 const monitorStep = (request, environment) => ({
@@ -86544,7 +80211,7 @@ const monitorStep = (request, environment) => ({
 });
 /** The served entity for one version, from a step's version-less entity. */
 const entityFor = (entity, version) => ({
-    name: (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .servedEntityName */ .cD)(entity.entityName, version),
+    name: (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .servedEntityName */ .cD)(entity.entityName, version),
     entityName: entity.entityName,
     entityVersion: version,
     workloadSize: entity.workloadSize,
@@ -86558,7 +80225,7 @@ const entityFor = (entity, version) => ({
 function restoreStep(input) {
     if (input.from === null)
         return null;
-    const saved = decodeSavedEndpoint(input.fromJournal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.environment)]);
+    const saved = decodeSavedEndpoint(input.fromJournal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_3__/* .JOURNAL */ .Ex.previousEndpoint(input.environment)]);
     if (!saved || saved.endpoint !== input.endpoint)
         return null;
     let config = saved.config;
@@ -86566,7 +80233,7 @@ function restoreStep(input) {
         const live = configOf(input.live);
         const fromEntity = live?.servedEntities.find((e) => e.entityName === input.entityName && e.entityVersion === input.from);
         if (fromEntity) {
-            const name = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .servedEntityName */ .cD)(input.entityName, input.to);
+            const name = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .servedEntityName */ .cD)(input.entityName, input.to);
             config = { servedEntities: [{ ...fromEntity, name, entityVersion: input.to }], routes: [{ servedEntityName: name, percent: 100 }] };
         }
         else if (live && live.servedEntities.length === 1 && live.servedEntities[0].entityVersion === input.to) {
@@ -86587,8 +80254,8 @@ function restoreStep(input) {
             waitTimeoutSeconds: input.waitTimeoutSeconds,
         },
         pre: `serving endpoint "${input.endpoint}" serves ${input.entityName} v${input.from} (or already the restored config)`,
-        post: `"${input.endpoint}" serves ${(0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(config)}, settled`,
-        text: `restore serving endpoint "${input.endpoint}" to ${(0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(config)}`,
+        post: `"${input.endpoint}" serves ${(0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .describeConfig */ .Yy)(config)}, settled`,
+        text: `restore serving endpoint "${input.endpoint}" to ${(0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .describeConfig */ .Yy)(config)}`,
     };
 }
 
@@ -91795,126 +85462,12 @@ function createGitHubClient(options) {
 
 /***/ }),
 
-/***/ 1163:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   I2: () => (/* binding */ commentBody),
-/* harmony export */   YL: () => (/* binding */ stickyMarker),
-/* harmony export */   qD: () => (/* binding */ upsertStickyComment)
-/* harmony export */ });
-/* unused harmony exports resultDigest, digestOf */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2560);
-/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7557);
-// The sticky PR comment: one per (command, config file), found by a hidden marker and edited in
-// place. A run makes at most one content-creating request (POST). Concurrent runs converge on a
-// single comment: after creating, a run re-lists; the oldest marked comment wins, newer copies
-// are deleted and the survivor carries the latest body.
-
-
-
-const stickyMarker = (command, configPath) => `<!-- mlops-gate:${command}:${configPath.replace(/^\.\//, '').replace(/-->/g, '')} -->`;
-const DIGEST_PREFIX = '<!-- mlops-gate:digest:';
-/** Digest of what the comment says, ignoring the timestamp and the run link (they change every run). */
-function resultDigest(result) {
-    const stable = (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .renderMarkdown */ .G)({ ...result, generatedAt: '', requests: null });
-    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(stable).digest('hex').slice(0, 32);
-}
-const digestOf = (body) => {
-    const at = body.indexOf(DIGEST_PREFIX);
-    if (at < 0)
-        return null;
-    const end = body.indexOf(' -->', at);
-    return end < 0 ? null : body.slice(at + DIGEST_PREFIX.length, end);
-};
-/** The comment body: marker, content digest, then the markdown report (≤ GitHub's 65,536 chars). */
-function commentBody(result, options) {
-    const markdown = (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .renderMarkdown */ .G)(result, { marker: options.marker, fullReportUrl: options.runUrl });
-    const [first, ...rest] = markdown.split('\n');
-    const runLink = options.runUrl ? `<sub>Full report: [job summary of this workflow run](${options.runUrl})</sub>\n` : '';
-    return [first, `${DIGEST_PREFIX}${resultDigest(result)} -->`, ...rest].join('\n') + runLink;
-}
-async function markedComments(req) {
-    const all = await req.github.paginate(req.github.rest.issues.listComments, {
-        owner: req.repo.owner,
-        repo: req.repo.repo,
-        issue_number: req.issueNumber,
-        per_page: 100,
-    });
-    return all.filter((c) => (c.body ?? '').includes(req.marker)).sort((a, b) => a.id - b.id);
-}
-async function deleteQuietly(req, id) {
-    try {
-        await req.github.rest.issues.deleteComment({ owner: req.repo.owner, repo: req.repo.repo, comment_id: id });
-        return true;
-    }
-    catch (e) {
-        if ((0,_client_js__WEBPACK_IMPORTED_MODULE_2__/* .statusOf */ .c2)(e) === 404)
-            return false; // another run removed it already
-        throw e;
-    }
-}
-async function converge(req, marked, created) {
-    const [keep, ...duplicates] = marked;
-    let deleted = 0;
-    for (const d of duplicates)
-        if (await deleteQuietly(req, d.id))
-            deleted++;
-    if (digestOf(keep.body ?? '') === digestOf(req.body) && digestOf(req.body) !== null) {
-        return { action: created ? 'created' : 'unchanged', commentId: keep.id, deletedDuplicates: deleted, url: keep.html_url ?? null };
-    }
-    const { data } = await req.github.rest.issues.updateComment({
-        owner: req.repo.owner,
-        repo: req.repo.repo,
-        comment_id: keep.id,
-        body: req.body,
-    });
-    return { action: 'updated', commentId: keep.id, deletedDuplicates: deleted, url: data.html_url ?? null };
-}
-/** Create or update the sticky comment. Never throws for GitHub errors: returns `failed` with a reason. */
-async function upsertStickyComment(req) {
-    try {
-        const existing = await markedComments(req);
-        if (existing.length > 0)
-            return await converge(req, existing, false);
-        const { data: mine } = await req.github.rest.issues.createComment({
-            owner: req.repo.owner,
-            repo: req.repo.repo,
-            issue_number: req.issueNumber,
-            body: req.body,
-        });
-        // Another run may have created its own copy meanwhile: the oldest one wins.
-        const after = await markedComments(req);
-        if (after.length === 0 || (after.length === 1 && after[0].id === mine.id)) {
-            return { action: 'created', commentId: mine.id, deletedDuplicates: 0, url: mine.html_url ?? null };
-        }
-        // A listing that lags behind our own write still must not leave our copy behind.
-        if (!after.some((c) => c.id === mine.id)) {
-            after.push({ id: mine.id, body: req.body, html_url: mine.html_url });
-            after.sort((a, b) => a.id - b.id);
-        }
-        return await converge(req, after, after[0].id === mine.id);
-    }
-    catch (e) {
-        const status = (0,_client_js__WEBPACK_IMPORTED_MODULE_2__/* .statusOf */ .c2)(e);
-        const hint = status === 403
-            ? ' (the token cannot write comments: grant `pull-requests: write`, or expect this on pull requests from forks)'
-            : status === 404
-                ? ' (pull request not found, or the token cannot see the repository)'
-                : '';
-        return { action: 'failed', reason: `${(0,_client_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(e)}${hint}` };
-    }
-}
-
-
-/***/ }),
-
 /***/ 2373:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   L: () => (/* binding */ readGitHubContext)
+/* harmony export */   L: () => (/* binding */ readGitHubContext),
+/* harmony export */   S: () => (/* binding */ reclaimKeyOf)
 /* harmony export */ });
 // The GitHub Actions run context, read once from the runner's environment and event payload.
 // Everything GitHub-specific downstream takes this value instead of reading process.env.
@@ -91980,6 +85533,7 @@ function readGitHubContext(env, readFile) {
         runId,
         runAttempt,
         actor: env.GITHUB_ACTOR || null,
+        job: env.GITHUB_JOB || null,
         serverUrl,
         apiUrl,
         runUrl: repo && runId
@@ -91988,374 +85542,11 @@ function readGitHubContext(env, readFile) {
         pullRequest: eventName && PR_EVENTS.has(eventName) ? pullRequestFrom(event, repo) : null,
     };
 }
-
-
-/***/ }),
-
-/***/ 2766:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   pn: () => (/* binding */ recordPromotionDeployments)
-/* harmony export */ });
-/* unused harmony exports DeploymentError, ensureDeployment, setDeploymentStatus, lastSuccessfulPromotion */
-/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7557);
-// GitHub Deployments as the audit trail of promotions: one deployment per (environment, model
-// version), with its final status (success | failure). Re-running a promotion reuses the
-// deployment it already created instead of making another. The previous champion travels in the
-// payload, so GitHub's environment history also shows the rollback target.
-
-const PAYLOAD_KIND = 'mlops-gate/promotion';
-const isOurPayload = (p) => typeof p === 'object' && p !== null && p.kind === PAYLOAD_KIND;
-class DeploymentError extends Error {
-    name = 'DeploymentError';
-}
-const fail = (what, e) => {
-    const hint = (0,_client_js__WEBPACK_IMPORTED_MODULE_0__/* .statusOf */ .c2)(e) === 403 ? ' (the token needs `deployments: write`)' : '';
-    return new DeploymentError(`GitHub deployments: cannot ${what}: ${(0,_client_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .Uc)(e)}${hint}`);
-};
-/** Find the deployment of this exact model version to this environment at this commit, or create it. */
-async function ensureDeployment(req) {
-    const { github, repo } = req;
-    let existing;
-    try {
-        existing = await github.paginate(github.rest.repos.listDeployments, {
-            owner: repo.owner,
-            repo: repo.repo,
-            environment: req.environment,
-            sha: req.sha,
-            per_page: 100,
-        });
-    }
-    catch (e) {
-        throw fail(`list deployments of ${req.environment}`, e);
-    }
-    // Reuse only the newest record of this model (GitHub lists newest first): after a rollback, promoting
-    // the same version again is a new event in the environment's history.
-    const newest = existing.find((d) => isOurPayload(d.payload) && d.payload.model === req.payload.model);
-    if (newest && isOurPayload(newest.payload) && newest.payload.name === req.payload.name && newest.payload.version === req.payload.version) {
-        return { id: newest.id, environment: req.environment, created: false };
-    }
-    try {
-        const { data, status } = await github.rest.repos.createDeployment({
-            owner: repo.owner,
-            repo: repo.repo,
-            ref: req.sha,
-            environment: req.environment,
-            // Promotion is gated by mlops-gate itself; commit statuses are not a precondition here.
-            required_contexts: [],
-            auto_merge: false,
-            transient_environment: false,
-            production_environment: req.productionEnvironment ?? false,
-            description: (req.description ?? `${req.payload.model}: ${req.payload.name} v${req.payload.version}`).slice(0, 140),
-            payload: { kind: PAYLOAD_KIND, ...req.payload },
-        });
-        if (status !== 201 || !('id' in data))
-            throw new DeploymentError(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
-        return { id: data.id, environment: req.environment, created: true };
-    }
-    catch (e) {
-        if (e instanceof DeploymentError)
-            throw e;
-        throw fail(`create a deployment to ${req.environment}`, e);
-    }
-}
-async function setDeploymentStatus(req) {
-    try {
-        await req.github.rest.repos.createDeploymentStatus({
-            owner: req.repo.owner,
-            repo: req.repo.repo,
-            deployment_id: req.deploymentId,
-            state: req.state,
-            ...(req.description ? { description: req.description.slice(0, 140) } : {}),
-            ...(req.logUrl ? { log_url: req.logUrl } : {}),
-            ...(req.environmentUrl ? { environment_url: req.environmentUrl } : {}),
-            // Older successes stay in the history (they are rollback targets), not marked inactive.
-            auto_inactive: false,
-        });
-    }
-    catch (e) {
-        throw fail(`set deployment ${req.deploymentId} to ${req.state}`, e);
-    }
-}
 /**
- * The newest mlops-gate deployment of `model` to `environment` whose latest status is success:
- * what is live now, with its previous champion (the rollback target). Null when there is none.
+ * The same CI job across attempts: a GitHub re-run keeps GITHUB_RUN_ID, so it may reclaim (or clean
+ * up) the lock an earlier attempt left behind. GITHUB_JOB keeps two jobs of one run apart.
  */
-async function lastSuccessfulPromotion(github, repo, environment, model) {
-    try {
-        // Newest first; look at a bounded window, enough for any realistic history of one environment.
-        const deployments = await github.paginate(github.rest.repos.listDeployments, { owner: repo.owner, repo: repo.repo, environment, per_page: 100 }, (response, done) => {
-            if (response.data.length < 100)
-                done();
-            return response.data;
-        });
-        for (const d of deployments.slice(0, 300)) {
-            if (!isOurPayload(d.payload) || d.payload.model !== model)
-                continue;
-            const { data: statuses } = await github.rest.repos.listDeploymentStatuses({ owner: repo.owner, repo: repo.repo, deployment_id: d.id, per_page: 1 });
-            if (statuses[0]?.state !== 'success')
-                continue;
-            const p = d.payload;
-            return {
-                model: p.model,
-                name: p.name,
-                version: p.version,
-                previousChampion: p.previousChampion ?? null,
-                planHash: p.planHash ?? null,
-                deploymentId: d.id,
-                sha: d.sha,
-                createdAt: d.created_at,
-            };
-        }
-        return null;
-    }
-    catch (e) {
-        throw fail(`read the deployment history of ${environment}`, e);
-    }
-}
-/** Applied or already-converged targets are successes; failed applies are failures; the rest changed nothing. */
-const STATE_BY_STATUS = {
-    applied: 'success',
-    'up-to-date': 'success',
-    failed: 'failure',
-};
-/**
- * Record each promotion (or rollback) as a GitHub Deployment of its GitHub environment, with its
- * final status, success | failure: two content-creating calls. Idempotent: a re-run that finds its deployment already
- * in the same final state writes nothing.
- */
-async function recordPromotionDeployments(req) {
-    const results = [];
-    for (const o of req.outcomes) {
-        const ghEnv = req.githubEnvironmentOf(o.environment);
-        const state = STATE_BY_STATUS[o.status];
-        if (!ghEnv) {
-            results.push({ model: o.model, environment: o.environment, skipped: `environment "${o.environment}" names no github_environment` });
-            continue;
-        }
-        if (!state || !o.destination?.version) {
-            results.push({ model: o.model, environment: o.environment, skipped: `nothing deployed (${o.status})` });
-            continue;
-        }
-        const deployment = await ensureDeployment({
-            github: req.github,
-            repo: req.repo,
-            environment: ghEnv,
-            sha: req.sha,
-            payload: {
-                model: o.model,
-                name: o.destination.model,
-                version: o.destination.version,
-                previousChampion: o.previousChampion ? { name: o.destination.model, version: o.previousChampion } : null,
-                planHash: o.planHash,
-            },
-            productionEnvironment: req.isProduction?.(ghEnv) ?? false,
-        });
-        if (!deployment.created) {
-            const { data } = await req.github.rest.repos.listDeploymentStatuses({
-                owner: req.repo.owner,
-                repo: req.repo.repo,
-                deployment_id: deployment.id,
-                per_page: 1,
-            });
-            if (data[0]?.state === state) {
-                results.push({ model: o.model, environment: o.environment, deploymentId: deployment.id, state, written: false });
-                continue;
-            }
-        }
-        const status = { github: req.github, repo: req.repo, deploymentId: deployment.id, logUrl: req.runUrl };
-        // Recorded after the promotion ran, so only the final state: an `in_progress` status would be
-        // a third content-creating call that says nothing (GitHub cannot create a deployment with a status).
-        await setDeploymentStatus({ ...status, state, description: o.message });
-        results.push({ model: o.model, environment: o.environment, deploymentId: deployment.id, state, written: true });
-    }
-    return results;
-}
-
-
-/***/ }),
-
-/***/ 3849:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ft: () => (/* binding */ withPolicyIntegrityFinding),
-/* harmony export */   II: () => (/* binding */ forkSkipReason),
-/* harmony export */   ky: () => (/* binding */ skippedResult),
-/* harmony export */   mv: () => (/* binding */ readTrustedSources),
-/* harmony export */   qN: () => (/* binding */ repoPath)
-/* harmony export */ });
-/* unused harmony exports readFileAtRef, POLICY_INTEGRITY_GATE */
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
-/* harmony import */ var _result_exit_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9412);
-/* harmony import */ var _result_types_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5571);
-/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4387);
-/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7557);
-// Trusted policies on pull requests. A PR must not be judged by rules it edits itself, so the
-// config and every local policy file it reaches are read from the BASE commit through the contents
-// API; if the PR changes any of them, a blocking `policy-integrity` finding is added. Fork PRs,
-// which get no secrets and a read-only token, get a clear `skipped` result instead of a verdict.
-
-
-
-
-
-
-/** A repository-relative path, or null for paths outside the repository (absolute, `..`). */
-const repoPath = (p) => {
-    if (p.startsWith('/'))
-        return null;
-    const n = node_path__WEBPACK_IMPORTED_MODULE_0__.posix.normalize(p.replace(/\\/g, '/'));
-    return n === '..' || n.startsWith('../') ? null : n;
-};
-/** The file at `ref`, or null when it does not exist there. */
-async function readFileAtRef(github, repo, path, ref) {
-    try {
-        const { data } = await github.rest.repos.getContent({ owner: repo.owner, repo: repo.repo, path, ref, mediaType: { format: 'raw' } });
-        // The raw media type answers with the file's text; a directory answers with a JSON listing.
-        return typeof data === 'string' ? data : null;
-    }
-    catch (e) {
-        if ((0,_client_js__WEBPACK_IMPORTED_MODULE_4__/* .statusOf */ .c2)(e) === 404)
-            return null;
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ApiError */ .hD(`GitHub: cannot read ${path} at ${ref.slice(0, 12)}: ${(0,_client_js__WEBPACK_IMPORTED_MODULE_4__/* .describeError */ .Uc)(e)}`, {
-            errorCode: null,
-            status: (0,_client_js__WEBPACK_IMPORTED_MODULE_4__/* .statusOf */ .c2)(e),
-            method: 'GET',
-            url: `contents/${path}`,
-            kind: (0,_client_js__WEBPACK_IMPORTED_MODULE_4__/* .statusOf */ .c2)(e) === null ? 'transport' : 'http',
-            attempts: 1,
-        });
-    }
-}
-/** Fetch, from the base commit, every file the configuration reaches, following references to a fixed point. */
-async function readTrustedSources(req) {
-    const base = new Map();
-    const maxRounds = req.maxRounds ?? 20;
-    for (let round = 0; round < maxRounds; round++) {
-        const missing = new Set();
-        const probe = (p) => {
-            const key = repoPath(p);
-            if (key === null)
-                return req.localReadFile(p);
-            if (base.has(key))
-                return base.get(key) ?? null;
-            missing.add(key);
-            return null;
-        };
-        try {
-            req.discover(probe);
-        }
-        catch {
-            // An invalid or incomplete config: fetch what it asked for and try again; the real run reports errors.
-        }
-        if (missing.size === 0)
-            break;
-        const fetched = await Promise.all([...missing].map(async (p) => [p, await readFileAtRef(req.github, req.repo, p, req.pullRequest.baseSha)]));
-        for (const [p, text] of fetched)
-            base.set(p, text);
-    }
-    const changed = await changedAmong(req, base);
-    const readFile = (p) => {
-        const key = repoPath(p);
-        return key !== null && base.has(key) ? (base.get(key) ?? null) : req.localReadFile(p);
-    };
-    return { readFile, baseFiles: base, changed };
-}
-async function changedAmong(req, base) {
-    try {
-        const files = await req.github.paginate(req.github.rest.pulls.listFiles, {
-            owner: req.repo.owner,
-            repo: req.repo.repo,
-            pull_number: req.pullRequest.number,
-            per_page: 100,
-        });
-        const touched = new Set(files.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]));
-        // GitHub lists at most 3,000 files of a PR; beyond that, also compare with the checkout.
-        const truncated = files.length >= 3000;
-        return [...base.keys()].filter((p) => touched.has(p) || (truncated && differsLocally(req, base, p))).sort();
-    }
-    catch {
-        // Without the PR's file list, compare with the checked-out files instead (may also flag base-branch edits).
-        return [...base.keys()].filter((p) => differsLocally(req, base, p)).sort();
-    }
-}
-const differsLocally = (req, base, p) => (req.localReadFile(p) ?? null) !== (base.get(p) ?? null);
-const POLICY_INTEGRITY_GATE = 'policy-integrity';
-/** Block every target (and the run) because the PR edits the rules it would be judged by. */
-function withPolicyIntegrityFinding(result, changed) {
-    if (changed.length === 0)
-        return result;
-    const message = `This PR changes policies (${changed.join(', ')}): a maintainer must merge that first; until then the base versions apply.`;
-    const gate = {
-        id: POLICY_INTEGRITY_GATE,
-        type: POLICY_INTEGRITY_GATE,
-        policy: 'mlops-gate',
-        severity: 'fail',
-        outcome: 'fail',
-        rawOutcome: 'fail',
-        message,
-        measured: { changed_files: changed.join(', ') },
-        threshold: { policies_from: 'base commit' },
-        waiver: null,
-    };
-    const targets = result.targets.map((t) => ({
-        ...t,
-        gates: [gate, ...t.gates],
-        verdict: (0,_result_exit_js__WEBPACK_IMPORTED_MODULE_2__/* .worstOf */ .h)([t.verdict, 'fail']),
-        summary: `policy files changed in this PR; ${t.summary}`,
-    }));
-    const diagnostics = [
-        ...changed.map((file) => ({
-            severity: 'error',
-            code: POLICY_INTEGRITY_GATE,
-            message: `${file} is changed by this PR; policies are read from the base commit, so this change takes effect only after it is merged`,
-            path: '',
-            position: { file, line: 1, column: 1 },
-        })),
-        ...result.diagnostics,
-    ];
-    // With no targets, the run itself still must not look green.
-    return { ...result, targets, diagnostics, verdict: (0,_result_exit_js__WEBPACK_IMPORTED_MODULE_2__/* .worstOf */ .h)([...targets.map((t) => t.verdict), 'fail']) };
-}
-/** Why this run cannot judge the PR (fork without secrets), or null when it can. */
-function forkSkipReason(context, hasToken) {
-    const pr = context.pullRequest;
-    if (!pr || !pr.fromFork)
-        return null;
-    // Only pull_request_target runs with the base repository's token and secrets; every other PR event from a fork does not.
-    if (context.eventName !== 'pull_request_target' || !hasToken) {
-        return (`pull request #${pr.number} comes from a fork (${pr.headRepo ?? 'deleted repository'}): GitHub gives such runs no secrets and ` +
-            `a read-only token, so registry evidence and base policies cannot be read. Nothing was evaluated; ` +
-            `a maintainer can run the check after review (e.g. workflow_dispatch) — this is not a pass.`);
-    }
-    return null;
-}
-/** A result that evaluated nothing, saying why. Never a pass. */
-function skippedResult(input) {
-    return {
-        schemaVersion: _result_types_js__WEBPACK_IMPORTED_MODULE_5__/* .RESULT_SCHEMA_VERSION */ .t,
-        tool: { name: 'mlops-gate', version: _version_js__WEBPACK_IMPORTED_MODULE_3__/* .TOOL_VERSION */ .w },
-        command: 'plan',
-        generatedAt: input.now.toISOString(),
-        config: { file: input.configFile, digest: input.digest },
-        verdict: 'skipped',
-        targets: input.targets.map((t) => ({
-            model: t.model,
-            from: t.from,
-            to: t.to,
-            candidate: null,
-            champion: null,
-            verdict: 'skipped',
-            summary: 'not evaluated: pull request from a fork',
-            gates: [],
-        })),
-        diagnostics: [{ severity: 'warning', code: 'fork-pull-request', message: input.reason, path: '', position: null }],
-        requests: null,
-    };
-}
+const reclaimKeyOf = (context) => context.repo && context.runId ? [`${context.repo.owner}/${context.repo.repo}`, String(context.runId), context.job].filter(Boolean).join('/') : null;
 
 
 /***/ }),
@@ -92492,641 +85683,105 @@ const proxyFor = (target, settings) => {
 
 /***/ }),
 
-/***/ 6185:
+/***/ 5810:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ dqProfilingConfig),
-/* harmony export */   Fk: () => (/* binding */ desiredMonitor),
-/* harmony export */   Ge: () => (/* binding */ observeLegacy),
-/* harmony export */   fK: () => (/* binding */ legacyUpdateBody),
-/* harmony export */   t1: () => (/* binding */ dqUpdateMask),
-/* harmony export */   u4: () => (/* binding */ diffMonitor),
-/* harmony export */   y6: () => (/* binding */ observeDataQuality),
-/* harmony export */   yl: () => (/* binding */ legacyCreateBody)
-/* harmony export */ });
-/* unused harmony exports normalizeGranularity, dqGranularity, legacyGranularity, legacyInferenceLog, dqInferenceLog */
-/* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
-// Pure: a MonitorConfig for one environment → the monitor we want, each API's request shape, and
-// the difference between what we want and what a monitor holds. Both APIs are read into one
-// comparable form so "unchanged" means the same thing whichever API created the monitor.
 
-const GRANULARITIES = ['5 minutes', '30 minutes', '1 hour', '1 day', '1 week', '2 weeks', '3 weeks', '4 weeks', '1 month', '1 year'];
-/** "1 Day", "1 weeks", " 2 week" → the API's legacy spelling; null when not a supported granularity. */
-function normalizeGranularity(raw) {
-    const text = raw.trim().toLowerCase().replace(/\s+/g, ' ');
-    const m = /^(\d+) (minute|hour|day|week|month|year)s?$/.exec(text);
-    if (!m)
-        return null;
-    const n = Number(m[1]);
-    const candidate = `${n} ${m[2]}${n === 1 ? '' : 's'}`;
-    return GRANULARITIES.includes(candidate) ? candidate : null;
-}
-/** "1 day" → `AGGREGATION_GRANULARITY_1_DAY` (Data Quality v1 enum). */
-const dqGranularity = (legacy) => `AGGREGATION_GRANULARITY_${legacy.toUpperCase().replace(/ /g, '_')}`;
-/** `AGGREGATION_GRANULARITY_2_WEEKS` → "2 weeks". */
-const legacyGranularity = (dq) => GRANULARITIES.find((g) => dqGranularity(g) === dq) ?? null;
-/** The monitor one environment wants. `model` fills `${model}` in templates. */
-function desiredMonitor(config, environment, options = {}) {
-    const values = { env: environment, model: options.model ?? '' };
-    const table = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.table, values);
-    const outputSchema = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.outputSchema, values);
-    if (table.split('.').length !== 3)
-        return { ok: false, message: `monitor table "${table}" is not a three-level name (catalog.schema.table)` };
-    if (outputSchema.split('.').length !== 2)
-        return { ok: false, message: `monitor output_schema "${outputSchema}" is not catalog.schema` };
-    const granularities = [];
-    for (const g of config.inferenceLog.granularities) {
-        const normal = normalizeGranularity(g);
-        if (!normal)
-            return { ok: false, message: `monitor granularity "${g}" is not supported; use one of ${GRANULARITIES.map((x) => `"${x}"`).join(', ')}` };
-        if (!granularities.includes(normal))
-            granularities.push(normal);
-    }
-    return {
-        ok: true,
-        monitor: {
-            table,
-            outputSchema,
-            assetsDir: options.assetsDir ?? `/Workspace/Shared/mlops-gate/monitors/${table}`,
-            inferenceLog: { ...config.inferenceLog, granularities },
-            schedule: config.schedule,
-            slicingExprs: [...config.slicingExprs],
-        },
-    };
-}
-// ---------------------------------------------------------------------------------------------
-// Request shapes
-function legacyInferenceLog(d) {
-    const log = d.inferenceLog;
-    return {
-        problem_type: log.problemType === 'regression' ? 'PROBLEM_TYPE_REGRESSION' : 'PROBLEM_TYPE_CLASSIFICATION',
-        prediction_col: log.predictionCol,
-        timestamp_col: log.timestampCol,
-        model_id_col: log.modelIdCol,
-        granularities: [...log.granularities],
-        ...(log.labelCol ? { label_col: log.labelCol } : {}),
-    };
-}
-function dqInferenceLog(d) {
-    const log = d.inferenceLog;
-    return {
-        problem_type: log.problemType === 'regression' ? 'INFERENCE_PROBLEM_TYPE_REGRESSION' : 'INFERENCE_PROBLEM_TYPE_CLASSIFICATION',
-        prediction_column: log.predictionCol,
-        timestamp_column: log.timestampCol,
-        model_id_column: log.modelIdCol,
-        granularities: log.granularities.map(dqGranularity),
-        ...(log.labelCol ? { label_column: log.labelCol } : {}),
-    };
-}
-const schedule = (d) => (d.schedule ? { quartz_cron_expression: d.schedule.cron, timezone_id: d.schedule.timezone } : undefined);
-/** POST body for the legacy API (the table is in the path). */
-function legacyCreateBody(d) {
-    return {
-        output_schema_name: d.outputSchema,
-        assets_dir: d.assetsDir,
-        inference_log: legacyInferenceLog(d),
-        ...(d.schedule ? { schedule: schedule(d) } : {}),
-        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
-    };
-}
-/** PUT body for the legacy API: given fields replace, omitted ones are kept, so send only what changed. */
-function legacyUpdateBody(d, changes) {
-    const body = { output_schema_name: d.outputSchema };
-    if (changes.includes('inference_log'))
-        body.inference_log = legacyInferenceLog(d);
-    if (changes.includes('schedule') && d.schedule)
-        body.schedule = schedule(d);
-    if (changes.includes('slicing_exprs'))
-        body.slicing_exprs = [...d.slicingExprs];
-    return body;
-}
-/** `data_profiling_config` for Data Quality v1 (the output schema by id). */
-function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
-    return {
-        output_schema_id: outputSchemaId,
-        ...(withAssetsDir ? { assets_dir: d.assetsDir } : {}),
-        inference_log: dqInferenceLog(d),
-        ...(d.schedule ? { schedule: schedule(d) } : {}),
-        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
-    };
-}
-const DQ_MASK = {
-    output_schema: 'data_profiling_config.output_schema_id',
-    inference_log: 'data_profiling_config.inference_log',
-    schedule: 'data_profiling_config.schedule',
-    slicing_exprs: 'data_profiling_config.slicing_exprs',
-};
-/** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
-const dqUpdateMask = (changes) => changes.map((c) => DQ_MASK[c]).join(',');
-const str = (v) => (typeof v === 'string' ? v : null);
-const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
-const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
-const problem = (v) => {
-    const s = str(v);
-    return s ? (s.endsWith('REGRESSION') ? 'regression' : s.endsWith('CLASSIFICATION') ? 'classification' : s) : null;
-};
-const scheduleOf = (v) => {
-    const s = obj(v);
-    const cron = s ? str(s.quartz_cron_expression) : null;
-    return s && cron ? { cron, timezone: str(s.timezone_id) ?? '' } : null;
-};
-function observeLegacy(info) {
-    const log = obj(info.inference_log);
-    return {
-        outputSchema: str(info.output_schema_name),
-        inferenceLog: log
-            ? {
-                problemType: problem(log.problem_type),
-                predictionCol: str(log.prediction_col),
-                labelCol: str(log.label_col),
-                timestampCol: str(log.timestamp_col),
-                modelIdCol: str(log.model_id_col),
-                granularities: strings(log.granularities).map((g) => normalizeGranularity(g) ?? g),
-            }
-            : null,
-        schedule: scheduleOf(info.schedule),
-        slicingExprs: strings(info.slicing_exprs),
-        monitorVersion: typeof info.monitor_version === 'number' ? info.monitor_version : null,
-        status: str(info.status),
-    };
-}
-function observeDataQuality(monitor) {
-    const cfg = obj(monitor.data_profiling_config) ?? {};
-    const log = obj(cfg.inference_log);
-    return {
-        outputSchema: str(cfg.output_schema_id),
-        inferenceLog: log
-            ? {
-                problemType: problem(log.problem_type),
-                predictionCol: str(log.prediction_column),
-                labelCol: str(log.label_column),
-                timestampCol: str(log.timestamp_column),
-                modelIdCol: str(log.model_id_column),
-                granularities: strings(log.granularities).map((g) => legacyGranularity(g) ?? g),
-            }
-            : null,
-        schedule: scheduleOf(cfg.schedule),
-        slicingExprs: strings(cfg.slicing_exprs),
-        monitorVersion: typeof cfg.monitor_version === 'number' ? cfg.monitor_version : null,
-        status: str(cfg.status),
-    };
-}
-const sameSet = (a, b) => {
-    const sa = [...new Set(a)].sort();
-    const sb = [...new Set(b)].sort();
-    return sa.length === sb.length && sa.every((x, i) => x === sb[i]);
-};
-/**
- * The fields whose content differs. `outputSchema` is what the observed monitor should hold there
- * (the name for legacy, the id for Data Quality). A null desired schedule is not managed.
- */
-function diffMonitor(d, outputSchema, observed) {
-    const changes = [];
-    if (observed.outputSchema !== outputSchema)
-        changes.push('output_schema');
-    const log = observed.inferenceLog;
-    const want = d.inferenceLog;
-    if (!log ||
-        log.problemType !== want.problemType ||
-        log.predictionCol !== want.predictionCol ||
-        (log.labelCol ?? null) !== want.labelCol ||
-        log.timestampCol !== want.timestampCol ||
-        log.modelIdCol !== want.modelIdCol ||
-        !sameSet(log.granularities, want.granularities))
-        changes.push('inference_log');
-    if (d.schedule && (!observed.schedule || observed.schedule.cron !== d.schedule.cron || observed.schedule.timezone !== d.schedule.timezone))
-        changes.push('schedule');
-    if (!sameSet(observed.slicingExprs, d.slicingExprs))
-        changes.push('slicing_exprs');
-    return changes;
-}
-
-
-/***/ }),
-
-/***/ 3459:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   cL: () => (/* binding */ createServingClient),
-/* harmony export */   ml: () => (/* binding */ systemClock)
-/* harmony export */ });
-/* unused harmony exports entityFromWire, entityToWire, configToWire, endpointFromWire */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _compare_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5776);
-/* harmony import */ var _metrics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9370);
-// A typed client for Databricks Model Serving over the HTTP port: read, create and update
-// endpoints, read metrics, send a smoke request, and wait for a config update to settle.
-//
-// Only one config update may be in flight per endpoint. `updateConfig` answers a 409 by waiting
-// for the update in flight and retrying, so two writers queue instead of failing. Waiting polls
-// GET with exponential backoff and jitter until `config_update = NOT_UPDATING` and `ready = READY`
-// (the SDK waiters stop at NOT_UPDATING; a rollout also needs the new config to take traffic).
-// Time (now, sleep) and randomness are injected so tests drive waits without real delays.
-
-
-
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-const isConflict = (e) => e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ApiError */ .hD && ((e.details.status === 409 && !(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_ALREADY_EXISTS')) || (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_CONFLICT'));
-/** Fields of an output served entity that PUT /config does not take. */
-const OUTPUT_ONLY = new Set(['state', 'creator', 'creation_timestamp', 'foundation_model']);
-const MANAGED = new Set(['name', 'entity_name', 'entity_version', 'workload_size', 'scale_to_zero_enabled']);
-function entityFromWire(e) {
-    const extra = {};
-    for (const [k, v] of Object.entries(e))
-        if (!OUTPUT_ONLY.has(k) && !MANAGED.has(k) && v !== undefined)
-            extra[k] = v;
-    return {
-        name: e.name,
-        entityName: e.entity_name ?? '',
-        entityVersion: e.entity_version === undefined ? '' : String(e.entity_version),
-        workloadSize: e.workload_size ?? 'Small',
-        scaleToZero: e.scale_to_zero_enabled ?? false,
-        ...(Object.keys(extra).length > 0 ? { extra } : {}),
-    };
-}
-function entityToWire(e) {
-    return {
-        ...(e.extra ?? {}),
-        name: e.name,
-        entity_name: e.entityName,
-        entity_version: e.entityVersion,
-        workload_size: e.workloadSize,
-        scale_to_zero_enabled: e.scaleToZero,
-    };
-}
-const configToWire = (c) => ({
-    served_entities: c.servedEntities.map(entityToWire),
-    traffic_config: { routes: c.routes.map((r) => ({ served_model_name: r.servedEntityName, traffic_percentage: r.percent })) },
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ob: () => (/* binding */ applySeverity),
+  uF: () => (/* binding */ isWaivable),
+  QZ: () => (/* binding */ worst)
 });
-const configFromWire = (c) => {
-    if (!c || !c.served_entities)
-        return null;
-    return {
-        servedEntities: c.served_entities.map(entityFromWire),
-        routes: (c.traffic_config?.routes ?? []).map((r) => ({
-            servedEntityName: r.served_entity_name ?? r.served_model_name ?? '',
-            percent: r.traffic_percentage,
-        })),
-        configVersion: c.config_version ?? null,
-    };
-};
-function endpointFromWire(w) {
-    const table = w.ai_gateway?.inference_table_config;
-    return {
-        name: w.name,
-        ready: w.state?.ready === 'READY',
-        configUpdate: w.state?.config_update ?? 'NOT_UPDATING',
-        config: configFromWire(w.config),
-        pendingConfigVersion: w.pending_config?.config_version ?? null,
-        inferenceTable: table && table.catalog_name && table.schema_name
-            ? { catalog: table.catalog_name, schema: table.schema_name, prefix: table.table_name_prefix ?? '', enabled: table.enabled !== false }
-            : null,
-        raw: w,
-    };
-}
-const inferenceTableToWire = (t) => t
-    ? { catalog_name: t.catalog, schema_name: t.schema, table_name_prefix: t.prefix, enabled: true }
-    : { enabled: false };
-const seconds = (ms) => `${Math.round(ms / 1000)} s`;
-function createServingClient(options) {
-    const { http } = options;
-    const clock = options.clock ?? systemClock;
-    const random = options.random ?? Math.random;
-    const base = options.pollBaseMs ?? 1_000;
-    const cap = options.pollMaxMs ?? 10_000;
-    let polls = 0;
-    const path = (name, suffix = '') => `/api/2.0/serving-endpoints/${encodeURIComponent(name)}${suffix}`;
-    const getEndpoint = async (name) => {
-        try {
-            const res = await http.request({ method: 'GET', path: path(name), endpoint: 'GET /api/2.0/serving-endpoints/{name}' });
-            return endpointFromWire(res.body);
-        }
-        catch (e) {
-            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                return null;
-            throw e;
-        }
-    };
-    const waitUntilSettled = async (name, wait) => {
-        const started = clock.now();
-        let attempt = 0;
-        let last = null;
-        for (;;) {
-            const endpoint = await getEndpoint(name);
-            polls++;
-            attempt++;
-            const elapsed = clock.now() - started;
-            if (!endpoint)
-                return { kind: 'missing', polls: attempt, waitedMs: elapsed, message: `serving endpoint "${name}" does not exist` };
-            last = endpoint;
-            const state = endpoint.configUpdate;
-            await wait.onProgress?.({
-                endpoint: name,
-                configUpdate: state,
-                ready: endpoint.ready,
-                poll: attempt,
-                elapsedMs: elapsed,
-                message: `waiting for ${name}: ${state}${endpoint.ready ? '' : ', NOT_READY'} (${seconds(elapsed)})…`,
-            });
-            if (state === 'UPDATE_FAILED' || state === 'UPDATE_CANCELED') {
-                return {
-                    kind: 'failed',
-                    endpoint,
-                    polls: attempt,
-                    waitedMs: elapsed,
-                    message: `the config update of serving endpoint "${name}" ended ${state}; ${endpoint.config ? `config version ${endpoint.config.configVersion ?? '?'} is still served` : 'no config is live'}`,
-                };
-            }
-            if (state === 'NOT_UPDATING' && endpoint.ready)
-                return { kind: 'settled', endpoint, polls: attempt, waitedMs: elapsed };
-            // Exponential backoff with full jitter on top of half the step, capped.
-            const step = Math.min(cap, base * 2 ** Math.min(attempt - 1, 20));
-            const delay = Math.round(step / 2 + (random() * step) / 2);
-            if (clock.now() - started + delay > wait.deadlineMs) {
-                return {
-                    kind: 'deadline',
-                    endpoint: last,
-                    polls: attempt,
-                    waitedMs: clock.now() - started,
-                    message: `serving endpoint "${name}" did not settle within ${seconds(wait.deadlineMs)} ` +
-                        `(config_update ${state}, ${endpoint.ready ? 'READY' : 'NOT_READY'}); raise serving.wait_timeout or check the endpoint's events`,
-                };
-            }
-            await clock.sleep(delay);
-        }
-    };
-    return {
-        getEndpoint,
-        waitUntilSettled,
-        polls: () => polls,
-        async createEndpoint(request) {
-            const body = { name: request.name, config: configToWire(request.config) };
-            if (request.inferenceTable)
-                body.ai_gateway = { inference_table_config: inferenceTableToWire(request.inferenceTable) };
-            if (request.tags && Object.keys(request.tags).length > 0)
-                body.tags = Object.entries(request.tags).map(([key, value]) => ({ key, value }));
-            try {
-                const res = await http.request({ method: 'POST', path: '/api/2.0/serving-endpoints', body, endpoint: 'POST /api/2.0/serving-endpoints' });
-                return { outcome: 'created', endpoint: endpointFromWire(res.body) };
-            }
-            catch (e) {
-                if (!(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                    throw e;
-                const existing = await getEndpoint(request.name);
-                if (!existing)
-                    throw e;
-                return { outcome: 'exists', endpoint: existing };
-            }
-        },
-        async updateConfig(name, config, wait) {
-            const started = clock.now();
-            let conflicts = 0;
-            for (;;) {
-                try {
-                    const res = await http.request({
-                        method: 'PUT',
-                        path: path(name, '/config'),
-                        body: configToWire(config),
-                        endpoint: 'PUT /api/2.0/serving-endpoints/{name}/config',
-                    });
-                    return { outcome: 'started', endpoint: endpointFromWire(res.body), conflicts };
-                }
-                catch (e) {
-                    if (!isConflict(e))
-                        throw e;
-                    conflicts++;
-                    const remaining = wait.deadlineMs - (clock.now() - started);
-                    const settle = await waitUntilSettled(name, { ...wait, deadlineMs: Math.max(0, remaining) });
-                    if (settle.kind === 'deadline' || settle.kind === 'missing')
-                        return { outcome: 'gave-up', settle, conflicts };
-                    if (settle.kind === 'settled' && settle.endpoint.config && (0,_compare_js__WEBPACK_IMPORTED_MODULE_2__/* .sameConfig */ .X)(settle.endpoint.config, config)) {
-                        return { outcome: 'already-applied', endpoint: settle.endpoint, conflicts };
-                    }
-                    // A failed update by someone else still frees the endpoint for ours: retry.
-                }
-            }
-        },
-        async putInferenceTable(name, table) {
-            await http.request({
-                method: 'PUT',
-                path: path(name, '/ai-gateway'),
-                body: { inference_table_config: inferenceTableToWire(table) },
-                endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
-            });
-        },
-        async readMetrics(name) {
-            const res = await http.request({
-                method: 'GET',
-                path: path(name, '/metrics'),
-                responseType: 'text',
-                endpoint: 'GET /api/2.0/serving-endpoints/{name}/metrics',
-            });
-            return (0,_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .parseServingMetrics */ .jP)(res.body);
-        },
-        async invoke(name, body) {
-            try {
-                const res = await http.request({
-                    method: 'POST',
-                    path: `/serving-endpoints/${encodeURIComponent(name)}/invocations`,
-                    body,
-                    endpoint: 'POST /serving-endpoints/{name}/invocations',
-                });
-                return { ok: true, status: res.status, servedEntityName: res.headers['served-model-name'] ?? null, body: res.body };
-            }
-            catch (e) {
-                if (!(e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ApiError */ .hD))
-                    throw e;
-                return { ok: false, status: e.details.status, servedEntityName: null, errorCode: e.errorCode, message: e.message };
-            }
-        },
-    };
-}
 
+// UNUSED EXPORTS: OUTCOME_ORDER, blocks, isWorse, outcomeRank
 
-/***/ }),
-
-/***/ 5776:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   D: () => (/* binding */ sameRoutes),
-/* harmony export */   X: () => (/* binding */ sameConfig)
-/* harmony export */ });
-// Config content comparison shared by the client (was my update already applied?) and the
-// rollout strategies (already there? part-way? drifted?).
-const entityKey = (e) => JSON.stringify([e.name, e.entityName, e.entityVersion, e.workloadSize, e.scaleToZero]);
-/** A route at 0% and no route at all send the same traffic; the entity lists carry the difference. */
-const routeMap = (routes) => {
-    const m = new Map();
-    for (const r of routes)
-        if (r.percent !== 0)
-            m.set(r.servedEntityName, r.percent);
-    return m;
-};
-const sameRoutes = (a, b) => {
-    const ma = routeMap(a);
-    const mb = routeMap(b);
-    return ma.size === mb.size && [...ma].every(([k, p]) => mb.get(k) === p);
-};
-/** Same entities (with the workload settings we manage) and the same traffic. */
-function sameConfig(a, b) {
-    const ka = a.servedEntities.map(entityKey).sort();
-    const kb = b.servedEntities.map(entityKey).sort();
-    return ka.length === kb.length && ka.every((k, i) => k === kb[i]) && sameRoutes(a.routes, b.routes);
-}
-
-
-/***/ }),
-
-/***/ 9370:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   cD: () => (/* binding */ entityHealth),
-/* harmony export */   jP: () => (/* binding */ parseServingMetrics)
-/* harmony export */ });
-/* unused harmony export quantileFromBuckets */
-// Prometheus text from GET /api/2.0/serving-endpoints/{name}/metrics → counters per served entity,
-// and the health of one entity over a window (the difference of two reads). The counters are
-// cumulative, so a health check compares "now" with a read taken when the window began: what an
-// entity did before the current canary step does not count for or against it.
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\S+)?$/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-const unescapeLabel = (v) => v.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
-const parseLabels = (text) => {
-    const labels = {};
-    if (!text)
-        return labels;
-    for (const m of text.matchAll(LABEL))
-        labels[m[1]] = unescapeLabel(m[2]);
-    return labels;
-};
-const parseValue = (v) => {
-    if (v === '+Inf')
-        return Infinity;
-    if (v === '-Inf')
-        return -Infinity;
-    return Number(v);
-};
-/**
- * Reads the families the serving metrics expose per `served_entity_name`: request counts,
- * 4xx/5xx counts and the `request_latency_ms` histogram. Unknown families are ignored.
- */
-function parseServingMetrics(text) {
-    const byEntity = new Map();
-    const entry = (name) => {
-        let c = byEntity.get(name);
-        if (!c) {
-            c = { requests: 0, errors4xx: 0, errors5xx: 0, buckets: new Map() };
-            byEntity.set(name, c);
-        }
-        return c;
-    };
-    for (const rawLine of text.split('\n')) {
-        const line = rawLine.trim();
-        if (line === '' || line.startsWith('#'))
-            continue;
-        const m = SAMPLE.exec(line);
-        if (!m)
-            continue;
-        const [, metric, labelText, valueText] = m;
-        const labels = parseLabels(labelText);
-        const entity = labels['served_entity_name'] ?? labels['served_model_name'];
-        if (entity === undefined)
-            continue;
-        const value = parseValue(valueText);
-        if (!Number.isFinite(value) && metric !== 'request_latency_ms_bucket')
-            continue;
-        switch (metric) {
-            case 'request_count_total':
-                entry(entity).requests = value;
-                break;
-            case 'request_4xx_count_total':
-                entry(entity).errors4xx = value;
-                break;
-            case 'request_5xx_count_total':
-                entry(entity).errors5xx = value;
-                break;
-            case 'request_latency_ms_bucket': {
-                const le = labels['le'];
-                if (le !== undefined)
-                    entry(entity).buckets.set(parseValue(le), value);
-                break;
-            }
-        }
-    }
-    const out = {};
-    for (const [name, c] of byEntity) {
-        out[name] = {
-            requests: c.requests,
-            errors4xx: c.errors4xx,
-            errors5xx: c.errors5xx,
-            latencyBuckets: [...c.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count })),
-        };
-    }
-    return out;
-}
-const EMPTY = { requests: 0, errors4xx: 0, errors5xx: 0, latencyBuckets: [] };
-/** p95 from a cumulative histogram: linear inside the bucket that crosses 95% (as Prometheus' histogram_quantile). */
-function quantileFromBuckets(buckets, q) {
-    const total = buckets.length > 0 ? buckets[buckets.length - 1].count : 0;
-    if (total <= 0)
-        return null;
-    const rank = q * total;
-    let lowerBound = 0;
-    let lowerCount = 0;
-    for (const { le, count } of buckets) {
-        if (count >= rank) {
-            // The +Inf bucket has no upper bound: report the highest finite bound, as Prometheus does.
-            if (!Number.isFinite(le))
-                return lowerBound;
-            if (count === lowerCount)
-                return le;
-            return lowerBound + ((le - lowerBound) * (rank - lowerCount)) / (count - lowerCount);
-        }
-        lowerBound = Number.isFinite(le) ? le : lowerBound;
-        lowerCount = count;
-    }
-    return lowerBound;
-}
-/**
- * Health of one served entity between two reads (`before` may be null: the whole history counts).
- * Errors are 5xx answers: a 4xx is the caller's fault, not the model's.
- */
-function entityHealth(name, after, before) {
-    const a = after[name] ?? EMPTY;
-    const b = before?.[name] ?? EMPTY;
-    const requests = Math.max(0, a.requests - b.requests);
-    const errors = Math.max(0, a.errors5xx - b.errors5xx);
-    const beforeBy = new Map(b.latencyBuckets.map((x) => [x.le, x.count]));
-    const window = a.latencyBuckets.map(({ le, count }) => ({ le, count: Math.max(0, count - (beforeBy.get(le) ?? 0)) }));
-    return {
-        servedEntityName: name,
-        requests,
-        errors,
-        errorRate: requests > 0 ? errors / requests : null,
-        p95LatencyMs: requests > 0 ? quantileFromBuckets(window, 0.95) : null,
-    };
-}
-
-
-/***/ }),
-
-/***/ 5140:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   c: () => (/* binding */ OUTCOME_ORDER)
-/* harmony export */ });
+;// CONCATENATED MODULE: ./lib/src/policy/types.js
 // The gate contract. A gate type is one file in ./gates implementing GateType, registered once in
 // ./registry.ts. Gates are pure: evidence and the clock come in, a GateResult goes out.
 /** Outcomes, best to worst. The order is fixed: a verdict is the worst outcome ("worst wins"). */
 const OUTCOME_ORDER = ['skipped', 'pass', 'waived', 'warn', 'fail', 'error'];
+
+;// CONCATENATED MODULE: ./lib/src/policy/outcome.js
+// The outcome algebra: a fixed order, "worst wins", and which outcomes block a promotion.
+
+
+/** Position in the fixed order skipped < pass < waived < warn < fail < error. */
+const outcomeRank = (outcome) => OUTCOME_ORDER.indexOf(outcome);
+const isWorse = (a, b) => outcomeRank(a) > outcomeRank(b);
+/** The worst of the given outcomes; `skipped` (the bottom of the order) when there are none. */
+const worst = (outcomes) => {
+    let result = 'skipped';
+    for (const outcome of outcomes)
+        if (isWorse(outcome, result))
+            result = outcome;
+    return result;
+};
+/** `fail` and `error` stop a promotion; everything else lets it through. */
+const blocks = (outcome) => outcome === 'fail' || outcome === 'error';
+/** A severity-warn gate reports a failure as `warn`; every other outcome is unchanged. */
+const applySeverity = (outcome, severity) => severity === 'warn' && outcome === 'fail' ? 'warn' : outcome;
+/** Only a failure or a warning can be waived: `error` means "not evaluated" and is never waived. */
+const isWaivable = (outcome) => outcome === 'fail' || outcome === 'warn';
+
+
+/***/ }),
+
+/***/ 7707:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Db: () => (/* binding */ decodeVersion),
+/* harmony export */   Ex: () => (/* binding */ JOURNAL),
+/* harmony export */   Ff: () => (/* binding */ COPY_IDENTITY_KEY),
+/* harmony export */   Hh: () => (/* binding */ encodeVersion),
+/* harmony export */   UX: () => (/* binding */ envTag),
+/* harmony export */   W: () => (/* binding */ SOURCE_TAGS),
+/* harmony export */   cC: () => (/* binding */ copyIdentity)
+/* harmony export */ });
+/* unused harmony exports TAG_PREFIX, NONE */
+/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6743);
+// Tag keys of the audit journal. Tags live on the destination model version (and, for
+// rollbacks, on the registered model), so the registry itself records who promoted what, from
+// where, under which plan, and what it replaced. Keys are namespaced `mlops_gate.`; per-environment
+// keys carry the environment because in alias mode one version serves several environments.
+
+const TAG_PREFIX = 'mlops_gate.';
+/** Identity of a copy: set in the same create call as the version, so a copy is never untagged. */
+const COPY_IDENTITY_KEY = 'mlops_gate.copy_of';
+const SOURCE_TAGS = {
+    /** `<name>/<version>` of the source version. */
+    source: 'mlops_gate.source',
+    sourceRegistry: 'mlops_gate.source_registry',
+    /** The source version's artifact URI, or the content digest when artifacts were transferred. */
+    sourceUri: 'mlops_gate.source_uri',
+    sourceRunId: 'mlops_gate.source_run_id',
+    artifactDigest: 'mlops_gate.artifact_digest',
+};
+const envTag = (env, field) => `mlops_gate.${env}.${field}`;
+const JOURNAL = {
+    planHash: (env) => envTag(env, 'plan_hash'),
+    promotedFrom: (env) => envTag(env, 'promoted_from'),
+    promotedBy: (env) => envTag(env, 'promoted_by'),
+    promotedAt: (env) => envTag(env, 'promoted_at'),
+    runUrl: (env) => envTag(env, 'run_url'),
+    /** The rollback target: what the champion alias (or stage) held before. `none` when unset. */
+    previousChampion: (env) => envTag(env, 'previous_champion'),
+    previousOfAlias: (env, alias) => envTag(env, `previous.${alias}`),
+    previousInStage: (env) => envTag(env, 'previous.stage'),
+    /** The serving endpoint config this promotion replaced (canonical JSON of a SavedEndpoint), for rollback. */
+    previousEndpoint: (env) => envTag(env, 'previous.endpoint'),
+    /** On the registered model: `<from>-><to>` of the last rollback, to make a re-run a no-op. */
+    lastRollback: (env) => envTag(env, 'last_rollback'),
+    rolledBackBy: (env) => envTag(env, 'rolled_back_by'),
+    rolledBackAt: (env) => envTag(env, 'rolled_back_at'),
+};
+const NONE = 'none';
+/** Deterministic, quote-free identity value for "the copy of (registry, name, version)". */
+const copyIdentity = (registry, name, version) => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .fg)(`${registry}\n${name}\n${version}`).slice(0, 32);
+/** `none` ↔ null in tag values. */
+const encodeVersion = (v) => v ?? NONE;
+const decodeVersion = (v) => v === undefined ? undefined : v === NONE || v === '' ? null : v;
 
 
 /***/ }),
@@ -93179,17 +85834,35 @@ const formatVersion = (v, none) => (v ? `${v.name} v${v.version}` : none);
 
 /***/ }),
 
+/***/ 9695:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O: () => (/* binding */ jsonRenderer),
+/* harmony export */   h: () => (/* binding */ renderJson)
+/* harmony export */ });
+// The result document itself, for machines (`--format json`, `--result FILE`).
+const renderJson = (result) => JSON.stringify(result, null, 2) + '\n';
+const jsonRenderer = { render: renderJson };
+
+
+/***/ }),
+
 /***/ 2560:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   G: () => (/* binding */ renderMarkdown)
+/* harmony export */   Gc: () => (/* binding */ renderMarkdown),
+/* harmony export */   Zf: () => (/* binding */ markdownRenderer),
+/* harmony export */   iG: () => (/* binding */ withSection)
 /* harmony export */ });
 /* unused harmony export GITHUB_COMMENT_LIMIT */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
 /* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9798);
+/* harmony import */ var _plans_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(789);
 // Markdown report: PR comments and the job summary. Stays under GitHub's comment limit by folding
 // details (passing targets first) and linking to the full report.
+
 
 
 const GITHUB_COMMENT_LIMIT = 65_536;
@@ -93285,6 +85958,107 @@ function renderMarkdown(result, options = {}) {
         text = text.slice(0, limit - 200) + '\n\n_…truncated: see the full report in the job summary._\n';
     return text;
 }
+/** The gate report, then the promotion or rollback part. */
+const markdownRenderer = { render: (result) => withSection(renderMarkdown(result), (0,_plans_js__WEBPACK_IMPORTED_MODULE_2__/* .renderPlansMarkdown */ .i)(result)) };
+/** `report` then `section` after a blank line, or `report` alone when the section is empty. */
+const withSection = (report, section) => (section ? `${report}\n${section}` : report);
+
+
+/***/ }),
+
+/***/ 789:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a: () => (/* binding */ renderPlansText),
+/* harmony export */   i: () => (/* binding */ renderPlansMarkdown)
+/* harmony export */ });
+// Text and markdown for the promotion part of a result (the `plan` field of each target). The
+// gate part is rendered by src/report; the CLI appends this after it for promote/rollback.
+const STEP_MARK = {
+    satisfied: '=',
+    done: '✓',
+    pending: '·',
+    failed: '✗',
+    'not-run': '-',
+};
+const STATUS_LABEL = {
+    planned: 'PLANNED',
+    blocked: 'BLOCKED',
+    'up-to-date': 'UP-TO-DATE',
+    applied: 'APPLIED',
+    locked: 'LOCKED',
+    drift: 'DRIFT',
+    failed: 'FAILED',
+    refused: 'REFUSED',
+};
+const withPlans = (result) => result.targets.filter((t) => t.plan !== undefined);
+const title = (t) => (t.plan?.mode === 'rollback' ? `${t.model} in ${t.to}` : `${t.model}  ${t.from} → ${t.to}`);
+function renderPlansText(result) {
+    const targets = withPlans(result);
+    if (targets.length === 0)
+        return '';
+    const out = [result.command === 'rollback' ? 'Rollback:' : 'Promotion:'];
+    for (const t of targets) {
+        const p = t.plan;
+        out.push(`  ${STATUS_LABEL[p.status].padEnd(11)}${title(t)}  (${p.mode}${p.hash ? `, plan ${p.hash}` : ''})`);
+        out.push(`             ${p.message}`);
+        if (p.destination) {
+            out.push(`             destination "${p.destination.model}"${p.destination.version ? ` v${p.destination.version}` : ''} on ${p.destination.registry}; previous champion ${p.previousChampion ? `v${p.previousChampion}` : '(none)'}`);
+        }
+        for (const s of p.steps) {
+            out.push(`      ${STEP_MARK[s.status]} ${s.id.padEnd(28)}${s.description}${s.status === 'satisfied' ? ' (already done)' : ''}${s.message ? ` — ${s.message}` : ''}`);
+        }
+        out.push(`             writes: ${p.writes}`);
+    }
+    out.push('  legend: ✓ done · = already satisfied (no write) · · to do · ✗ failed · - not run', '');
+    return out.join('\n') + '\n';
+}
+const md = (s) => s.replace(/\|/g, '\\|');
+function renderPlansMarkdown(result) {
+    const targets = withPlans(result);
+    if (targets.length === 0)
+        return '';
+    const out = [`### ${result.command === 'rollback' ? 'Rollback' : 'Promotion plan'}`, ''];
+    for (const t of targets) {
+        const p = t.plan;
+        out.push(`**${STATUS_LABEL[p.status]}** \`${title(t)}\` (${p.mode})${p.hash ? ` — plan \`${p.hash}\`` : ''}`, '', md(p.message), '');
+        if (p.steps.length) {
+            out.push('| | step | precondition | postcondition |', '|---|---|---|---|');
+            for (const s of p.steps)
+                out.push(`| ${STEP_MARK[s.status]} | ${md(s.description)} | ${md(s.precondition)} | ${md(s.postcondition)} |`);
+            out.push('');
+        }
+    }
+    return out.join('\n') + '\n';
+}
+
+
+/***/ }),
+
+/***/ 1661:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C8: () => (/* binding */ renderResult),
+/* harmony export */   DS: () => (/* binding */ OUTPUT_FORMATS)
+/* harmony export */ });
+/* unused harmony export RENDERERS */
+/* harmony import */ var _json_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9695);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2560);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7358);
+// Every output format, one row each. `--format` choices, the usage text and the action derive
+// from this table; a new format is its file under src/report/ and one row here.
+
+
+
+const RENDERERS = {
+    text: _text_js__WEBPACK_IMPORTED_MODULE_2__/* .textRenderer */ .F,
+    markdown: _markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .markdownRenderer */ .Zf,
+    json: _json_js__WEBPACK_IMPORTED_MODULE_0__/* .jsonRenderer */ .O,
+};
+const OUTPUT_FORMATS = Object.keys(RENDERERS);
+const renderResult = (result, format) => RENDERERS[format].render(result);
 
 
 /***/ }),
@@ -93293,11 +86067,14 @@ function renderMarkdown(result, options = {}) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F: () => (/* binding */ textRenderer),
 /* harmony export */   S: () => (/* binding */ renderText)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
 /* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9798);
+/* harmony import */ var _plans_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(789);
 // Plain-text report for terminals and logs.
+
 
 
 const pad = (s, n) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
@@ -93340,6 +86117,57 @@ function renderText(result) {
     }
     return out.join('\n') + '\n';
 }
+/** The gate report, then the promotion or rollback part. */
+const textRenderer = { render: (result) => `${renderText(result)}\n${(0,_plans_js__WEBPACK_IMPORTED_MODULE_2__/* .renderPlansText */ .a)(result)}` };
+
+
+/***/ }),
+
+/***/ 229:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  j: () => (/* binding */ resultDocument),
+  d: () => (/* binding */ withTargets)
+});
+
+// EXTERNAL MODULE: ./lib/src/policy/outcome.js + 1 modules
+var outcome = __nccwpck_require__(5810);
+// EXTERNAL MODULE: ./lib/src/version.js + 1 modules
+var version = __nccwpck_require__(4387);
+;// CONCATENATED MODULE: ./lib/src/result/types.js
+// The versioned result document. One result feeds every renderer (text, markdown, JSON, summary);
+// the exit code is computed once from it. Bump RESULT_SCHEMA_VERSION on incompatible changes.
+const RESULT_SCHEMA_VERSION = 1;
+
+;// CONCATENATED MODULE: ./lib/src/result/build.js
+// The one constructor of result documents: every command (plan, promote, rollback, a skipped run)
+// builds its result here, so the verdict is always the worst outcome of what it carries.
+
+
+
+const resultDocument = (input) => ({
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    tool: { name: 'mlops-gate', version: version/* TOOL_VERSION */.w },
+    command: input.command,
+    generatedAt: input.now.toISOString(),
+    config: input.config,
+    verdict: (0,outcome/* worst */.QZ)([...input.targets.map((t) => t.verdict), ...(input.alsoCounts ?? [])]),
+    targets: input.targets,
+    diagnostics: input.diagnostics,
+    requests: input.requests ?? null,
+});
+/** The same document with new targets (and the verdict that follows from them). */
+const withTargets = (result, targets, extra = {}) => resultDocument({
+    command: extra.command ?? result.command,
+    config: result.config,
+    targets,
+    diagnostics: extra.diagnostics ?? result.diagnostics,
+    now: new Date(result.generatedAt),
+    requests: extra.requests !== undefined ? extra.requests : result.requests,
+});
 
 
 /***/ }),
@@ -93348,23 +86176,15 @@ function renderText(result) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ exitCodeFor),
-/* harmony export */   h: () => (/* binding */ worstOf)
+/* harmony export */   R: () => (/* binding */ exitCodeFor)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _policy_types_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5140);
-// The exit code is computed once, from the result document.
+// The exit code, computed once from the result document and keyed by its command.
 
-
-const worstOf = (outcomes) => {
-    let worst = 'skipped';
-    for (const o of outcomes)
-        if (_policy_types_js__WEBPACK_IMPORTED_MODULE_1__/* .OUTCOME_ORDER */ .c.indexOf(o) > _policy_types_js__WEBPACK_IMPORTED_MODULE_1__/* .OUTCOME_ORDER */ .c.indexOf(worst))
-            worst = o;
-    return worst;
-};
-/** 3 when any target could not be evaluated, 1 when any blocks, else 0. */
-function exitCodeFor(result, failOn) {
+/** Promotion statuses that mean "the release did not do what was reviewed" (exit 3). */
+const APPLY_FAILURES = new Set(['failed', 'drift', 'locked', 'refused']);
+/** The gate part: 3 when any target could not be evaluated, 1 when any blocks, else 0. */
+function gateExit(result, failOn) {
     const verdicts = result.targets.map((t) => t.verdict);
     if (verdicts.includes('error'))
         return _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EXIT */ .dc.evidence;
@@ -93374,19 +86194,20 @@ function exitCodeFor(result, failOn) {
         return _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EXIT */ .dc.blocked;
     return _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EXIT */ .dc.ok;
 }
-
-
-/***/ }),
-
-/***/ 5571:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   t: () => (/* binding */ RESULT_SCHEMA_VERSION)
-/* harmony export */ });
-// The versioned result document. One result feeds every renderer (text, markdown, JSON, summary);
-// the exit code is computed once from it. Bump RESULT_SCHEMA_VERSION on incompatible changes.
-const RESULT_SCHEMA_VERSION = 1;
+/**
+ * plan: the gates. promote: 3 when any promotion step failed, drifted, was locked out or refused,
+ * else the gates. rollback: 3 when it could not roll back, else 0.
+ */
+function exitCodeFor(result, failOn) {
+    switch (result.command) {
+        case 'plan':
+            return gateExit(result, failOn);
+        case 'promote':
+            return result.targets.some((t) => t.plan && APPLY_FAILURES.has(t.plan.status)) ? _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EXIT */ .dc.evidence : gateExit(result, failOn);
+        case 'rollback':
+            return result.verdict === 'error' ? _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EXIT */ .dc.evidence : _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EXIT */ .dc.ok;
+    }
+}
 
 
 /***/ }),
@@ -93399,16 +86220,17 @@ const RESULT_SCHEMA_VERSION = 1;
 /* harmony export */   x: () => (/* binding */ locate)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _platform_serving_metrics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9370);
-/* harmony import */ var _platform_serving_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3459);
-/* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4250);
-/* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5776);
+/* harmony import */ var _endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5387);
+/* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4250);
+/* harmony import */ var _endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2741);
+/* harmony import */ var _endpoint_ports_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9990);
 // Converges one serving endpoint to the end state of a rollout strategy.
 //
 // Read first, write only what is missing: an endpoint already at the end state costs zero writes.
 // The endpoint must hold what the plan saw (or be part-way through this very rollout, after a
 // crash); anything else is drift and nothing is written. The previous config is saved before the
 // first write and restored exactly when a canary health check, a smoke request or an update fails.
+
 
 
 
@@ -93438,40 +86260,40 @@ function locate(spec, endpoint) {
     if (!endpoint) {
         return spec.expected.kind === 'absent'
             ? { state: 'absent' }
-            : { state: 'drift', endpoint: null, reason: `serving endpoint "${spec.endpoint}" does not exist; the plan expected it to serve ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeExpected */ .Ge)(spec.expected)}` };
+            : { state: 'drift', endpoint: null, reason: `serving endpoint "${spec.endpoint}" does not exist; the plan expected it to serve ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeExpected */ .Ge)(spec.expected)}` };
     }
     if (endpoint.configUpdate === 'IN_PROGRESS')
         return { state: 'busy', endpoint };
     const live = endpoint.config;
-    const finalConfig = (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].config;
-    if (live && spec.expected.kind === 'absent' && (0,_phases_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, finalConfig)) {
+    const finalConfig = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].config;
+    if (live && spec.expected.kind === 'absent' && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, finalConfig)) {
         // Created by an earlier run; only the inference table may still be missing.
         return tableMatches(endpoint, spec.inferenceTable)
             ? { state: 'done', endpoint }
-            : { state: 'mid-rollout', endpoint, phases: (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null), index: 0, saved: null };
+            : { state: 'mid-rollout', endpoint, phases: (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null), index: 0, saved: null };
     }
     if (!live) {
         return spec.expected.kind === 'absent'
             ? { state: 'drift', endpoint, reason: `serving endpoint "${spec.endpoint}" exists but serves nothing yet; the plan expected no endpoint` }
-            : { state: 'drift', endpoint, reason: `serving endpoint "${spec.endpoint}" has no live config; the plan expected ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeExpected */ .Ge)(spec.expected)}` };
+            : { state: 'drift', endpoint, reason: `serving endpoint "${spec.endpoint}" has no live config; the plan expected ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeExpected */ .Ge)(spec.expected)}` };
     }
     const base = baseFromExpected(spec, live);
-    const phases = (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, base);
+    const phases = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, base);
     const last = phases[phases.length - 1];
-    if ((0,_phases_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, last.config) && tableMatches(endpoint, spec.inferenceTable))
+    if ((0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, last.config) && tableMatches(endpoint, spec.inferenceTable))
         return { state: 'done', endpoint };
     const saved = base ? { configVersion: spec.expected.kind === 'config' ? spec.expected.configVersion ?? null : null, config: base } : null;
-    if (saved && (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .matchesExpected */ .Ey)(live, spec.expected)) {
+    if (saved && (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .matchesExpected */ .Ey)(live, spec.expected)) {
         return { state: 'at-expected', endpoint, phases, saved: { ...saved, configVersion: saved.configVersion ?? live.configVersion } };
     }
-    const index = phases.findIndex((p) => (0,_phases_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, p.config));
+    const index = phases.findIndex((p) => (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, p.config));
     if (saved && index >= 0)
         return { state: 'mid-rollout', endpoint, phases, index, saved };
     return {
         state: 'drift',
         endpoint,
-        reason: `serving endpoint "${spec.endpoint}" changed since the plan was made: it serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(live)}` +
-            `${live.configVersion !== null ? ` (config version ${live.configVersion})` : ''}; the plan expected ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeExpected */ .Ge)(spec.expected)}. ` +
+        reason: `serving endpoint "${spec.endpoint}" changed since the plan was made: it serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(live)}` +
+            `${live.configVersion !== null ? ` (config version ${live.configVersion})` : ''}; the plan expected ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeExpected */ .Ge)(spec.expected)}. ` +
             'Re-run the plan to review the current state; nothing was changed.',
     };
 }
@@ -93492,7 +86314,7 @@ const PAUSE_SLICE_MS = 60_000;
 /** Runs the rollout to its end state (or aborts it back to the saved config). */
 async function convergeRollout(spec, deps, runtime = {}) {
     const { serving } = deps;
-    const clock = deps.clock ?? _platform_serving_client_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .ml;
+    const clock = deps.clock ?? _endpoint_ports_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m;
     const deadlineMs = spec.waitTimeoutSeconds * 1000;
     const wait = { deadlineMs, onProgress: runtime.onProgress };
     const steps = [];
@@ -93541,16 +86363,16 @@ async function convergeRollout(spec, deps, runtime = {}) {
     }
     switch (position.state) {
         case 'done':
-            return result('up-to-date', `serving endpoint "${spec.endpoint}" already serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(position.endpoint.config)}`);
+            return result('up-to-date', `serving endpoint "${spec.endpoint}" already serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(position.endpoint.config)}`);
         case 'drift':
             return result('drift', position.reason);
         case 'busy':
             return result('failed', `serving endpoint "${spec.endpoint}" is still updating`);
         case 'absent': {
-            const config = (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].config;
+            const config = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].config;
             const created = await serving.createEndpoint({ name: spec.endpoint, config, inferenceTable: spec.inferenceTable });
             writes++;
-            await record({ kind: 'create', label: `create ${spec.endpoint} serving ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(config)}`, writes: 1 });
+            await record({ kind: 'create', label: `create ${spec.endpoint} serving ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(config)}`, writes: 1 });
             const s = await serving.waitUntilSettled(spec.endpoint, wait);
             if (isStuck(s))
                 return stuck(s);
@@ -93560,17 +86382,17 @@ async function convergeRollout(spec, deps, runtime = {}) {
                 // Another writer created it between our read and our write: judge what it serves.
                 const now = locate(spec, s.endpoint);
                 if (now.state !== 'done')
-                    return result('drift', `serving endpoint "${spec.endpoint}" was created by someone else meanwhile, serving ${s.endpoint.config ? (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(s.endpoint.config) : 'nothing'}; nothing was changed`);
+                    return result('drift', `serving endpoint "${spec.endpoint}" was created by someone else meanwhile, serving ${s.endpoint.config ? (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(s.endpoint.config) : 'nothing'}; nothing was changed`);
                 return result('up-to-date', `serving endpoint "${spec.endpoint}" was created meanwhile with the planned config`);
             }
-            const smoke = (0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].smoke;
+            const smoke = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].smoke;
             if (smoke) {
                 const verdict = await smokeRequest(spec, serving, runtime);
                 await record({ kind: 'smoke', label: `smoke request to ${spec.endpoint}`, ...verdict });
                 if (!verdict.passed)
                     return result('failed', `smoke request to the new endpoint failed: ${verdict.reason}`);
             }
-            return result('created', `created serving endpoint "${spec.endpoint}" serving ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(config)}`);
+            return result('created', `created serving endpoint "${spec.endpoint}" serving ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(config)}`);
         }
         case 'at-expected':
         case 'mid-rollout':
@@ -93584,7 +86406,7 @@ async function convergeRollout(spec, deps, runtime = {}) {
     let live = position.endpoint;
     for (let i = start; i < phases.length; i++) {
         const phase = phases[i];
-        if (!live.config || !(0,_phases_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live.config, phase.config)) {
+        if (!live.config || !(0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live.config, phase.config)) {
             const update = await serving.updateConfig(spec.endpoint, phase.config, wait);
             writes += update.outcome === 'started' ? 1 + update.conflicts : update.conflicts;
             if (update.outcome === 'gave-up')
@@ -93616,7 +86438,7 @@ async function convergeRollout(spec, deps, runtime = {}) {
             const before = await serving.readMetrics(spec.endpoint);
             await pause(phase.pauseSeconds * 1000, `before the health check at "${phase.label}"`, live);
             const after = await serving.readMetrics(spec.endpoint);
-            const health = (0,_platform_serving_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .entityHealth */ .cD)(spec.candidate.name, after, before);
+            const health = (0,_endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .entityHealth */ .cD)(spec.candidate.name, after, before);
             const verdict = healthVerdict(health, spec);
             await record({ kind: 'health', label: `health of ${spec.candidate.name} at "${phase.label}"`, health, ...verdict });
             if (!verdict.passed)
@@ -93628,26 +86450,26 @@ async function convergeRollout(spec, deps, runtime = {}) {
         writes++;
         await record({ kind: 'inference-table', label: `inference table ${spec.inferenceTable.catalog}.${spec.inferenceTable.schema}.${spec.inferenceTable.prefix}*` });
     }
-    return result('rolled-out', `serving endpoint "${spec.endpoint}" now serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(phases[phases.length - 1].config)}`);
+    return result('rolled-out', `serving endpoint "${spec.endpoint}" now serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(phases[phases.length - 1].config)}`);
     async function abort(why) {
         if (!saved)
             return result('failed', `${why}; there was no previous config to restore`);
         const restoreTo = saved.config;
         const now = await serving.getEndpoint(spec.endpoint);
-        if (now && now.configUpdate !== 'IN_PROGRESS' && now.config && (0,_phases_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(now.config, restoreTo)) {
+        if (now && now.configUpdate !== 'IN_PROGRESS' && now.config && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(now.config, restoreTo)) {
             // A failed update leaves the previous config in place: nothing to restore.
-            await record({ kind: 'restore', label: `previous config still served: ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(restoreTo)}`, writes: 0 });
-            return result('aborted', `${why}; the endpoint still serves the previous config (${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(restoreTo)})`);
+            await record({ kind: 'restore', label: `previous config still served: ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)}`, writes: 0 });
+            return result('aborted', `${why}; the endpoint still serves the previous config (${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)})`);
         }
         const update = await serving.updateConfig(spec.endpoint, restoreTo, wait);
         writes += update.outcome === 'started' ? 1 + update.conflicts : update.conflicts;
         if (update.outcome === 'gave-up')
             return result('failed', `${why}; restoring the previous config did not start: ${isStuck(update.settle) ? update.settle.message : 'gave up'}`);
         const s = update.outcome === 'already-applied' ? { kind: 'settled', endpoint: update.endpoint, polls: 0, waitedMs: 0 } : await serving.waitUntilSettled(spec.endpoint, wait);
-        await record({ kind: 'restore', label: `restore ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(restoreTo)}`, writes: update.outcome === 'started' ? 1 + update.conflicts : update.conflicts });
+        await record({ kind: 'restore', label: `restore ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)}`, writes: update.outcome === 'started' ? 1 + update.conflicts : update.conflicts });
         if (s.kind !== 'settled')
             return result('failed', `${why}; restoring the previous config did not settle: ${s.message}`);
-        return result('aborted', `${why}; restored the previous config (${(0,_phases_js__WEBPACK_IMPORTED_MODULE_3__/* .describeConfig */ .Yy)(restoreTo)})`);
+        return result('aborted', `${why}; restored the previous config (${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)})`);
     }
 }
 async function smokeRequest(spec, serving, runtime) {
@@ -93679,13 +86501,15 @@ async function smokeRequest(spec, serving, runtime) {
 /* harmony export */   cD: () => (/* binding */ servedEntityName),
 /* harmony export */   kJ: () => (/* binding */ phasesFor)
 /* harmony export */ });
-/* unused harmony exports candidateEntity, splitTraffic */
-/* harmony import */ var _platform_serving_compare_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5776);
+/* unused harmony export candidateEntity */
+/* harmony import */ var _endpoint_compare_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2741);
+/* harmony import */ var _strategies_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1000);
+/* harmony import */ var _traffic_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3241);
 // Pure: the sequence of endpoint configs each strategy moves through, and the comparisons the
 // converger uses to tell "already there", "part-way through this rollout" and "drifted".
 
 
-const v = (e) => `${e.entityName} v${e.entityVersion}`;
+
 /** `catalog.schema.churn` v4 → `churn-4`, the name Databricks would default to; always set explicitly. */
 const servedEntityName = (entityName, version) => `${(entityName.split('.').pop() ?? entityName).replace(/[^A-Za-z0-9_-]/g, '_')}-${version}`;
 /** The candidate served entity for one environment, from the model's serving config. */
@@ -93699,92 +86523,23 @@ function candidateEntity(serving, environment, entityName, version) {
     };
 }
 /**
- * Splits `100 - candidatePercent` over the other routes in proportion to their current share
- * (largest remainder, so integers still sum to 100).
- */
-function splitTraffic(others, otherNames, candidate, candidatePercent) {
-    const rest = 100 - candidatePercent;
-    const weights = otherNames.map((name) => others.find((r) => r.servedEntityName === name)?.percent ?? 0);
-    const total = weights.reduce((a, b) => a + b, 0);
-    const shares = total > 0 ? weights.map((w) => (w * rest) / total) : otherNames.map((_, i) => (i === 0 ? rest : 0));
-    const floors = shares.map(Math.floor);
-    let left = rest - floors.reduce((a, b) => a + b, 0);
-    const order = shares.map((s, i) => [s - Math.floor(s), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-    for (const [, i] of order) {
-        if (left <= 0)
-            break;
-        floors[i] += 1;
-        left -= 1;
-    }
-    return [...otherNames.map((name, i) => ({ servedEntityName: name, percent: floors[i] })), { servedEntityName: candidate, percent: candidatePercent }];
-}
-const only = (candidate) => ({
-    servedEntities: [candidate],
-    routes: [{ servedEntityName: candidate.name, percent: 100 }],
-});
-/**
  * The configs a strategy moves through from `base` (the endpoint's config when the plan was made;
  * null when the endpoint does not exist yet). The last phase is the end state.
  */
 function phasesFor(strategy, candidate, base) {
-    const final = { label: `100% to ${v(candidate)}`, config: only(candidate), healthCheck: false, smoke: false, pauseSeconds: 0 };
+    const final = { label: `100% to ${(0,_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .versionLabel */ .dp)(candidate)}`, config: (0,_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .only */ .j6)(candidate), healthCheck: false, smoke: false, pauseSeconds: 0 };
     const others = base ? base.servedEntities.filter((e) => e.name !== candidate.name) : [];
-    if (!base || others.length === 0) {
-        // Nothing to share traffic with: every strategy is "serve the candidate".
-        return [{ ...final, smoke: strategy.kind === 'blue_green' && strategy.smokeRequest }];
-    }
-    const otherNames = others.map((e) => e.name);
-    const withCandidate = (routes) => ({ servedEntities: [...others, candidate], routes });
-    switch (strategy.kind) {
-        case 'replace':
-            return [final];
-        case 'canary': {
-            const steps = strategy.steps.filter((s) => s < 100);
-            return [
-                ...steps.map((s) => ({
-                    label: `canary ${s}% to ${v(candidate)}`,
-                    config: withCandidate(splitTraffic(base.routes, otherNames, candidate.name, s)),
-                    healthCheck: true,
-                    smoke: false,
-                    pauseSeconds: strategy.pauseSeconds,
-                })),
-                final,
-            ];
-        }
-        case 'blue_green':
-            return [
-                {
-                    label: `deploy ${v(candidate)} at 0%`,
-                    config: withCandidate(splitTraffic(base.routes, otherNames, candidate.name, 0)),
-                    healthCheck: false,
-                    smoke: false,
-                    pauseSeconds: 0,
-                },
-                {
-                    // The old version stays deployed at 0%: switching back is one fast traffic change.
-                    label: `switch 100% to ${v(candidate)} (previous kept at 0%)`,
-                    config: withCandidate(otherNames.map((n) => ({ servedEntityName: n, percent: 0 })).concat({ servedEntityName: candidate.name, percent: 100 })),
-                    healthCheck: false,
-                    smoke: strategy.smokeRequest,
-                    pauseSeconds: 0,
-                },
-                { ...final, label: `remove the previous version, ${v(candidate)} only` },
-            ];
-        case 'ab': {
-            const p = Math.max(0, Math.min(100, Math.round(strategy.candidatePercent)));
-            if (p === 100)
-                return [final];
-            return [
-                {
-                    label: `A/B split ${100 - p}/${p} with ${v(candidate)}`,
-                    config: withCandidate(splitTraffic(base.routes, otherNames, candidate.name, p)),
-                    healthCheck: false,
-                    smoke: false,
-                    pauseSeconds: 0,
-                },
-            ];
-        }
-    }
+    // Nothing to share traffic with: every strategy is "serve the candidate".
+    if (!base || others.length === 0)
+        return (0,_strategies_index_js__WEBPACK_IMPORTED_MODULE_0__/* .phasesAlone */ .Av)(strategy, final);
+    return (0,_strategies_index_js__WEBPACK_IMPORTED_MODULE_0__/* .phasesShared */ .m_)(strategy, {
+        candidate,
+        base,
+        others,
+        otherNames: others.map((e) => e.name),
+        final,
+        withCandidate: (routes) => ({ servedEntities: [...others, candidate], routes }),
+    });
 }
 /** Does the live config hold what the plan saw (entity identity and traffic)? */
 function matchesExpected(live, expected) {
@@ -93793,7 +86548,7 @@ function matchesExpected(live, expected) {
     const ids = (list) => list.map((e) => JSON.stringify([e.name, e.entityName, e.entityVersion])).sort();
     const a = ids(live.servedEntities);
     const b = ids(expected.servedEntities);
-    return a.length === b.length && a.every((k, i) => k === b[i]) && (0,_platform_serving_compare_js__WEBPACK_IMPORTED_MODULE_0__/* .sameRoutes */ .D)(live.routes, expected.routes);
+    return a.length === b.length && a.every((k, i) => k === b[i]) && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_2__/* .sameRoutes */ .D)(live.routes, expected.routes);
 }
 /** The plan's expectation from a live config (what a planner records). */
 function expectationOf(config, configVersion = null) {
@@ -93808,7 +86563,7 @@ function expectationOf(config, configVersion = null) {
 }
 function describeConfig(c) {
     const pct = new Map(c.routes.map((r) => [r.servedEntityName, r.percent]));
-    return c.servedEntities.map((e) => `${e.name} (${v(e)}) ${pct.get(e.name) ?? 0}%`).join(', ') || 'no served entities';
+    return c.servedEntities.map((e) => `${e.name} (${(0,_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .versionLabel */ .dp)(e)}) ${pct.get(e.name) ?? 0}%`).join(', ') || 'no served entities';
 }
 function describeExpected(e) {
     if (e.kind === 'absent')
@@ -93830,6 +86585,7 @@ function describeExpected(e) {
 /* harmony export */ });
 /* unused harmony export rolloutSpecFor */
 /* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
+/* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4250);
 // Pure: the rollout spec a planner records for one model version entering one environment,
 // from the model's `serving:` config and the endpoint as the planner read it.
 
@@ -93853,7 +86609,161 @@ function rolloutSpecFor(input) {
 
 /***/ }),
 
-/***/ 5181:
+/***/ 1000:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Av: () => (/* binding */ phasesAlone),
+  m_: () => (/* binding */ phasesShared),
+  c_: () => (/* binding */ strategyLabel)
+});
+
+// UNUSED EXPORTS: STRATEGIES
+
+// EXTERNAL MODULE: ./lib/src/rollout/traffic.js
+var traffic = __nccwpck_require__(3241);
+;// CONCATENATED MODULE: ./lib/src/rollout/strategies/ab.js
+// ab: a fixed split between the current version(s) and the candidate, kept as the end state.
+
+const ab = {
+    label: (s) => `A/B ${100 - s.candidatePercent}/${s.candidatePercent}`,
+    alone: (_s, final) => [final],
+    phases: (s, e) => {
+        const p = Math.max(0, Math.min(100, Math.round(s.candidatePercent)));
+        if (p === 100)
+            return [e.final];
+        return [
+            {
+                label: `A/B split ${100 - p}/${p} with ${(0,traffic/* versionLabel */.dp)(e.candidate)}`,
+                config: e.withCandidate((0,traffic/* splitTraffic */._I)(e.base.routes, e.otherNames, e.candidate.name, p)),
+                healthCheck: false,
+                smoke: false,
+                pauseSeconds: 0,
+            },
+        ];
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/rollout/strategies/blue-green.js
+// blue_green: deploy the candidate at 0%, switch all traffic to it (smoke request), then remove
+// the previous version. The old version stays deployed at 0% during the switch, so switching back
+// is one fast traffic change.
+
+const blueGreen = {
+    label: () => 'blue-green',
+    alone: (s, final) => [{ ...final, smoke: s.smokeRequest }],
+    phases: (s, e) => [
+        {
+            label: `deploy ${(0,traffic/* versionLabel */.dp)(e.candidate)} at 0%`,
+            config: e.withCandidate((0,traffic/* splitTraffic */._I)(e.base.routes, e.otherNames, e.candidate.name, 0)),
+            healthCheck: false,
+            smoke: false,
+            pauseSeconds: 0,
+        },
+        {
+            label: `switch 100% to ${(0,traffic/* versionLabel */.dp)(e.candidate)} (previous kept at 0%)`,
+            config: e.withCandidate(e.otherNames.map((n) => ({ servedEntityName: n, percent: 0 })).concat({ servedEntityName: e.candidate.name, percent: 100 })),
+            healthCheck: false,
+            smoke: s.smokeRequest,
+            pauseSeconds: 0,
+        },
+        { ...e.final, label: `remove the previous version, ${(0,traffic/* versionLabel */.dp)(e.candidate)} only` },
+    ],
+};
+
+;// CONCATENATED MODULE: ./lib/src/rollout/strategies/canary.js
+// canary: the candidate's share grows step by step (e.g. 10 → 50 → 100%), each step settled,
+// paused and health-checked before the next.
+
+const canary = {
+    label: (s) => `canary ${s.steps.join(' → ')}%`,
+    alone: (_s, final) => [final],
+    phases: (s, e) => [
+        ...s.steps
+            .filter((step) => step < 100)
+            .map((step) => ({
+            label: `canary ${step}% to ${(0,traffic/* versionLabel */.dp)(e.candidate)}`,
+            config: e.withCandidate((0,traffic/* splitTraffic */._I)(e.base.routes, e.otherNames, e.candidate.name, step)),
+            healthCheck: true,
+            smoke: false,
+            pauseSeconds: s.pauseSeconds,
+        })),
+        e.final,
+    ],
+};
+
+;// CONCATENATED MODULE: ./lib/src/rollout/strategies/replace.js
+// replace: the candidate takes 100% in one config update.
+const replace = {
+    label: () => 'replace',
+    alone: (_s, final) => [final],
+    phases: (_s, e) => [e.final],
+};
+
+;// CONCATENATED MODULE: ./lib/src/rollout/strategies/index.js
+// The rollout strategies, one file each. A new strategy: its member of RolloutStrategy
+// (src/config/types.ts) with its builder row (src/config/build.ts), its file here, and its row below.
+
+
+
+
+const STRATEGIES = {
+    replace: replace,
+    canary: canary,
+    blue_green: blueGreen,
+    ab: ab,
+};
+const strategyOf = (s) => STRATEGIES[s.kind];
+const strategyLabel = (s) => strategyOf(s).label(s);
+const phasesAlone = (s, final) => strategyOf(s).alone(s, final);
+const phasesShared = (s, endpoint) => strategyOf(s).phases(s, endpoint);
+
+
+/***/ }),
+
+/***/ 3241:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _I: () => (/* binding */ splitTraffic),
+/* harmony export */   dp: () => (/* binding */ versionLabel),
+/* harmony export */   j6: () => (/* binding */ only)
+/* harmony export */ });
+// Traffic arithmetic shared by the strategies: integer splits that always sum to 100.
+/** `catalog.schema.churn v4`, for labels. */
+const versionLabel = (e) => `${e.entityName} v${e.entityVersion}`;
+/**
+ * Splits `100 - candidatePercent` over the other routes in proportion to their current share
+ * (largest remainder, so integers still sum to 100).
+ */
+function splitTraffic(others, otherNames, candidate, candidatePercent) {
+    const rest = 100 - candidatePercent;
+    const weights = otherNames.map((name) => others.find((r) => r.servedEntityName === name)?.percent ?? 0);
+    const total = weights.reduce((a, b) => a + b, 0);
+    const shares = total > 0 ? weights.map((w) => (w * rest) / total) : otherNames.map((_, i) => (i === 0 ? rest : 0));
+    const floors = shares.map(Math.floor);
+    let left = rest - floors.reduce((a, b) => a + b, 0);
+    const order = shares.map((s, i) => [s - Math.floor(s), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    for (const [, i] of order) {
+        if (left <= 0)
+            break;
+        floors[i] += 1;
+        left -= 1;
+    }
+    return [...otherNames.map((name, i) => ({ servedEntityName: name, percent: floors[i] })), { servedEntityName: candidate, percent: candidatePercent }];
+}
+/** Only the candidate, at 100%. */
+const only = (candidate) => ({
+    servedEntities: [candidate],
+    routes: [{ servedEntityName: candidate.name, percent: 100 }],
+});
+
+
+/***/ }),
+
+/***/ 6800:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -93871,16 +86781,8 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./lib/src/errors.js
 var errors = __nccwpck_require__(5071);
-;// CONCATENATED MODULE: ./lib/src/config/raw.js
-// Defensive readers for not-yet-validated YAML values: cross-field checks run even when the
-// schema found problems (so users see every error at once), and must never crash on odd shapes.
-const asRecord = (value) => value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
-const asArray = (value) => (Array.isArray(value) ? value : []);
-const asString = (value) => (typeof value === 'string' ? value : null);
-const entriesOf = (value) => Object.entries(asRecord(value) ?? {});
-/** A list of strings, or null when absent; non-strings are dropped (the schema reports them). */
-const asStringList = (value) => Array.isArray(value) ? value.filter((v) => typeof v === 'string') : null;
-
+// EXTERNAL MODULE: ./lib/src/config/raw.js
+var config_raw = __nccwpck_require__(4051);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 // EXTERNAL MODULE: ./lib/src/config/template.js
@@ -94043,9 +86945,12 @@ const toValue = (document, node, pointer, keyPosition, ctx, fallbackOffset = 0, 
     return null;
 };
 
+// EXTERNAL MODULE: ./lib/src/config/registries.js
+var registries = __nccwpck_require__(4598);
 ;// CONCATENATED MODULE: ./lib/src/config/build.js
 // Schema-valid raw values → the typed Config, with the defaults stated in the schema applied.
 // Only called when validation and cross-field checks found no errors.
+
 
 
 /** Seconds from `30s`, `10m`, `1h30m` or a number of seconds. */
@@ -94071,13 +86976,12 @@ const DEFAULTS = {
 const buildEnvironment = (name, raw, doc) => {
     const base = {
         name,
-        promoteFrom: asString(raw.promote_from),
-        githubEnvironment: asString(raw.github_environment),
+        promoteFrom: (0,config_raw/* asString */.oJ)(raw.promote_from),
+        githubEnvironment: (0,config_raw/* asString */.oJ)(raw.github_environment),
         position: positionOf(doc, pointerJoin('/environments', name), 'key'),
     };
-    return raw.registry === 'mlflow'
-        ? { ...base, registry: 'mlflow', trackingUri: String(raw.tracking_uri) }
-        : { ...base, registry: 'databricks-uc', host: String(raw.host), catalog: String(raw.catalog), schema: String(raw.schema) };
+    const kind = (0,registries/* rawRegistryKind */.WA)(raw) ?? 'mlflow';
+    return { ...base, registry: kind, ...(0,registries/* registryFields */.BP)(kind, raw) };
 };
 const buildCandidate = (raw) => {
     if (typeof raw.alias === 'string')
@@ -94087,32 +86991,26 @@ const buildCandidate = (raw) => {
     if (raw.latest === true)
         return { kind: 'latest' };
     const tags = {};
-    for (const [key, value] of entriesOf(raw.tag))
+    for (const [key, value] of (0,config_raw/* entriesOf */.Mc)(raw.tag))
         tags[key] = String(value);
     return { kind: 'tags', tags };
 };
-const buildStrategy = (raw) => {
-    switch (raw.strategy) {
-        case 'canary':
-            return {
-                kind: 'canary',
-                steps: asArray(raw.steps).map(Number),
-                pauseSeconds: durationSeconds(raw.pause, DEFAULTS.pauseSeconds),
-            };
-        case 'blue_green':
-            return { kind: 'blue_green', smokeRequest: raw.smoke_request !== false };
-        case 'ab':
-            return { kind: 'ab', candidatePercent: Number(raw.candidate_percent) };
-        default:
-            return { kind: 'replace' };
-    }
+/** One builder per strategy kind: a missing row is a compile error, never a silent `replace`. */
+const STRATEGY_BUILDERS = {
+    replace: () => ({ kind: 'replace' }),
+    canary: (raw) => ({ kind: 'canary', steps: (0,config_raw/* asArray */._j)(raw.steps).map(Number), pauseSeconds: durationSeconds(raw.pause, DEFAULTS.pauseSeconds) }),
+    blue_green: (raw) => ({ kind: 'blue_green', smokeRequest: raw.smoke_request !== false }),
+    ab: (raw) => ({ kind: 'ab', candidatePercent: Number(raw.candidate_percent) }),
 };
+const isStrategyKind = (v) => typeof v === 'string' && v in STRATEGY_BUILDERS;
+/** `strategy:` absent means `replace` (the schema's default). */
+const buildStrategy = (raw) => STRATEGY_BUILDERS[isStrategyKind(raw.strategy) ? raw.strategy : 'replace'](raw);
 const buildServing = (modelId, raw) => {
-    const health = asRecord(raw.health) ?? {};
+    const health = (0,config_raw/* asRecord */.qY)(raw.health) ?? {};
     const scaleToZero = {};
-    for (const [env, value] of entriesOf(raw.scale_to_zero))
+    for (const [env, value] of (0,config_raw/* entriesOf */.Mc)(raw.scale_to_zero))
         scaleToZero[env] = value === true;
-    const table = asRecord(raw.inference_table);
+    const table = (0,config_raw/* asRecord */.qY)(raw.inference_table);
     return {
         endpoint: String(raw.endpoint),
         strategy: buildStrategy(raw),
@@ -94120,19 +87018,19 @@ const buildServing = (modelId, raw) => {
             maxErrorRate: typeof health.max_error_rate === 'number' ? health.max_error_rate : null,
             maxP95LatencyMs: typeof health.max_p95_latency_ms === 'number' ? health.max_p95_latency_ms : null,
         },
-        workloadSize: asString(raw.workload_size) ?? DEFAULTS.workloadSize,
+        workloadSize: (0,config_raw/* asString */.oJ)(raw.workload_size) ?? DEFAULTS.workloadSize,
         scaleToZero,
         scaleToZeroDefault: raw.scale_to_zero === true,
         inferenceTable: table
-            ? { catalog: String(table.catalog), schema: String(table.schema), prefix: asString(table.prefix) ?? modelId }
+            ? { catalog: String(table.catalog), schema: String(table.schema), prefix: (0,config_raw/* asString */.oJ)(table.prefix) ?? modelId }
             : null,
         waitTimeoutSeconds: durationSeconds(raw.wait_timeout, DEFAULTS.waitTimeoutSeconds),
-        environments: asStringList(raw.environments),
+        environments: (0,config_raw/* asStringList */.QT)(raw.environments),
     };
 };
 const buildMonitor = (raw) => {
-    const log = asRecord(raw.inference_log) ?? {};
-    const schedule = asRecord(raw.schedule);
+    const log = (0,config_raw/* asRecord */.qY)(raw.inference_log) ?? {};
+    const schedule = (0,config_raw/* asRecord */.qY)(raw.schedule);
     return {
         table: String(raw.table),
         outputSchema: String(raw.output_schema),
@@ -94140,30 +87038,30 @@ const buildMonitor = (raw) => {
         inferenceLog: {
             problemType: log.problem_type === 'regression' ? 'regression' : 'classification',
             predictionCol: String(log.prediction_col),
-            labelCol: asString(log.label_col),
+            labelCol: (0,config_raw/* asString */.oJ)(log.label_col),
             timestampCol: String(log.timestamp_col),
             modelIdCol: String(log.model_id_col),
-            granularities: asStringList(log.granularities) ?? DEFAULTS.granularities,
+            granularities: (0,config_raw/* asStringList */.QT)(log.granularities) ?? DEFAULTS.granularities,
         },
-        schedule: schedule ? { cron: String(schedule.cron), timezone: asString(schedule.timezone) ?? DEFAULTS.timezone } : null,
-        slicingExprs: asStringList(raw.slicing_exprs) ?? [],
+        schedule: schedule ? { cron: String(schedule.cron), timezone: (0,config_raw/* asString */.oJ)(schedule.timezone) ?? DEFAULTS.timezone } : null,
+        slicingExprs: (0,config_raw/* asStringList */.QT)(raw.slicing_exprs) ?? [],
         refreshAfterUpdate: raw.refresh !== false,
-        environments: asStringList(raw.environments),
+        environments: (0,config_raw/* asStringList */.QT)(raw.environments),
     };
 };
 const buildModel = (id, raw, doc, defaults, policies) => {
     const names = {};
-    for (const [env, name] of entriesOf(raw.names))
+    for (const [env, name] of (0,config_raw/* entriesOf */.Mc)(raw.names))
         names[env] = String(name);
-    const serving = asRecord(raw.serving);
-    const monitor = asRecord(raw.monitor);
+    const serving = (0,config_raw/* asRecord */.qY)(raw.serving);
+    const monitor = (0,config_raw/* asRecord */.qY)(raw.monitor);
     return {
         id,
         name: String(raw.name),
         nameByEnvironment: names,
-        candidate: buildCandidate(asRecord(raw.candidate) ?? {}),
-        championAlias: asString(raw.champion_alias) ?? asString(defaults.champion_alias) ?? DEFAULTS.championAlias,
-        promotion: (asString(raw.promotion) ?? asString(defaults.promotion) ?? DEFAULTS.promotion),
+        candidate: buildCandidate((0,config_raw/* asRecord */.qY)(raw.candidate) ?? {}),
+        championAlias: (0,config_raw/* asString */.oJ)(raw.champion_alias) ?? (0,config_raw/* asString */.oJ)(defaults.champion_alias) ?? DEFAULTS.championAlias,
+        promotion: ((0,config_raw/* asString */.oJ)(raw.promotion) ?? (0,config_raw/* asString */.oJ)(defaults.promotion) ?? DEFAULTS.promotion),
         policies,
         serving: serving ? buildServing(id, serving) : null,
         monitor: monitor ? buildMonitor(monitor) : null,
@@ -94172,8 +87070,8 @@ const buildModel = (id, raw, doc, defaults, policies) => {
 };
 const buildWaiver = (raw, doc, pointer) => ({
     gate: String(raw.gate),
-    models: asStringList(raw.models),
-    environments: asStringList(raw.environments),
+    models: (0,config_raw/* asStringList */.QT)(raw.models),
+    environments: (0,config_raw/* asStringList */.QT)(raw.environments),
     owner: String(raw.owner),
     reason: String(raw.reason),
     expires: String(raw.expires),
@@ -94189,7 +87087,7 @@ const BUILTIN_PACKS = {
 };
 
 // EXTERNAL MODULE: ./lib/src/config/suggest.js
-var suggest = __nccwpck_require__(3508);
+var suggest = __nccwpck_require__(1127);
 ;// CONCATENATED MODULE: ./lib/schema/mlops.schema.json
 const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}}}}');
 // EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
@@ -99355,9 +92253,9 @@ const BUILTIN_PACK_NAMES = Object.keys(BUILTIN_PACKS).sort();
 const COMMON_GATE_FIELDS = new Set(['type', 'id', 'severity', 'description']);
 const METRIC_GATES = new Set(['metric_threshold', 'metric_delta']);
 const defaultGateId = (policy, type, metric) => METRIC_GATES.has(type) && metric !== null ? `${policy}/${type}:${metric}` : `${policy}/${type}`;
-const buildGates = (policyName, raw, doc, pointer) => asArray(asRecord(raw)?.gates).flatMap((gate, index) => {
-    const record = asRecord(gate);
-    const type = asString(record?.type);
+const buildGates = (policyName, raw, doc, pointer) => (0,config_raw/* asArray */._j)((0,config_raw/* asRecord */.qY)(raw)?.gates).flatMap((gate, index) => {
+    const record = (0,config_raw/* asRecord */.qY)(gate);
+    const type = (0,config_raw/* asString */.oJ)(record?.type);
     if (!record || type === null)
         return [];
     const options = {};
@@ -99367,11 +92265,11 @@ const buildGates = (policyName, raw, doc, pointer) => asArray(asRecord(raw)?.gat
     const gatePointer = pointerJoin(pointerJoin(pointer, 'gates'), index);
     return [
         {
-            id: asString(record.id) ?? defaultGateId(policyName, type, asString(record.metric)),
+            id: (0,config_raw/* asString */.oJ)(record.id) ?? defaultGateId(policyName, type, (0,config_raw/* asString */.oJ)(record.metric)),
             type,
             policy: policyName,
             severity: record.severity === 'warn' ? 'warn' : 'fail',
-            description: asString(record.description),
+            description: (0,config_raw/* asString */.oJ)(record.description),
             options,
             position: positionOf(doc, gatePointer),
         },
@@ -99390,7 +92288,7 @@ class PolicyResolver {
         this.configDir = configDir;
         this.deps = deps;
         this.diagnostics = diagnostics;
-        for (const [name, raw] of entriesOf(asRecord(configDoc.value)?.policies)) {
+        for (const [name, raw] of (0,config_raw/* entriesOf */.Mc)((0,config_raw/* asRecord */.qY)(configDoc.value)?.policies)) {
             this.register(name, { kind: 'inline' }, raw, configDoc, pointerJoin('/policies', name));
         }
     }
@@ -99444,7 +92342,7 @@ class PolicyResolver {
             const raw = this.rawPolicy(entry);
             const relDir = entry.policy.origin.kind === 'file' ? external_node_path_.posix.dirname(name) : '';
             const extendsPointer = pointerJoin(entry.pointer, 'extends');
-            const refs = asArray(raw?.extends).map((ref, index) => {
+            const refs = (0,config_raw/* asArray */._j)(raw?.extends).map((ref, index) => {
                 const pointer = pointerJoin(extendsPointer, index);
                 const resolvedName = typeof ref === 'string'
                     ? this.resolve(ref, { doc: entry.doc, pointer, relDir, fromBuiltin: entry.policy.origin.kind === 'builtin' })
@@ -99457,9 +92355,9 @@ class PolicyResolver {
     }
     rawPolicy(entry) {
         if (entry.pointer === '')
-            return asRecord(entry.doc.value);
+            return (0,config_raw/* asRecord */.qY)(entry.doc.value);
         const name = entry.pointer.slice('/policies/'.length).replace(/~1/g, '/').replace(/~0/g, '~');
-        return asRecord(asRecord(asRecord(entry.doc.value)?.policies)?.[name]);
+        return (0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)(entry.doc.value)?.policies)?.[name]);
     }
     loadDocument(name, origin, file, text) {
         const parsed = parseSource(file, text, this.deps.env);
@@ -99469,13 +92367,13 @@ class PolicyResolver {
         this.register(name, origin, parsed.syntaxOk ? parsed.doc.value : null, parsed.doc, '');
     }
     register(name, origin, raw, doc, pointer) {
-        const record = asRecord(raw);
-        const appliesTo = asRecord(record?.applies_to);
+        const record = (0,config_raw/* asRecord */.qY)(raw);
+        const appliesTo = (0,config_raw/* asRecord */.qY)(record?.applies_to);
         const policy = {
             name,
             origin,
-            description: asString(record?.description),
-            appliesTo: { environments: asStringList(appliesTo?.environments), models: asStringList(appliesTo?.models) },
+            description: (0,config_raw/* asString */.oJ)(record?.description),
+            appliesTo: { environments: (0,config_raw/* asStringList */.QT)(appliesTo?.environments), models: (0,config_raw/* asStringList */.QT)(appliesTo?.models) },
             extends: [],
             gates: buildGates(name, raw, doc, pointer),
             position: positionOf(doc, pointer, 'key'),
@@ -99511,7 +92409,7 @@ const loadConfig = (input, deps) => {
         fail();
     const doc = parsed.doc;
     diagnostics.push(...validateAgainstSchema(doc, 'config'));
-    const root = asRecord(doc.value) ?? {};
+    const root = (0,config_raw/* asRecord */.qY)(doc.value) ?? {};
     const configDir = external_node_path_.posix.dirname(input.file.replace(/\\/g, '/'));
     const resolver = new PolicyResolver(doc, configDir, deps, diagnostics);
     const checker = new CrossChecks(doc, root, resolver, diagnostics);
@@ -99524,17 +92422,17 @@ const loadConfig = (input, deps) => {
     if (diagnostics.some((d) => d.severity === 'error'))
         fail();
     const environments = new Map();
-    for (const [name, raw] of entriesOf(root.environments))
+    for (const [name, raw] of (0,config_raw/* entriesOf */.Mc)(root.environments))
         environments.set(name, buildEnvironment(name, raw, doc));
-    const defaults = asRecord(root.defaults) ?? {};
+    const defaults = (0,config_raw/* asRecord */.qY)(root.defaults) ?? {};
     const models = new Map();
-    for (const [id, raw] of entriesOf(root.models)) {
+    for (const [id, raw] of (0,config_raw/* entriesOf */.Mc)(root.models)) {
         models.set(id, buildModel(id, raw, doc, defaults, modelPolicies.get(id) ?? []));
     }
     const policies = new Map();
     for (const [name, entry] of resolver.resolved)
         policies.set(name, entry.policy);
-    const waivers = asArray(root.waivers).map((raw, index) => buildWaiver(raw, doc, pointerJoin('/waivers', index)));
+    const waivers = (0,config_raw/* asArray */._j)(root.waivers).map((raw, index) => buildWaiver(raw, doc, pointerJoin('/waivers', index)));
     const config = {
         version: 1,
         file: input.file,
@@ -99567,8 +92465,8 @@ class CrossChecks {
         this.root = root;
         this.resolver = resolver;
         this.diagnostics = diagnostics;
-        this.environmentNames = entriesOf(root.environments).map(([name]) => name);
-        this.modelIds = entriesOf(root.models).map(([id]) => id);
+        this.environmentNames = (0,config_raw/* entriesOf */.Mc)(root.environments).map(([name]) => name);
+        this.modelIds = (0,config_raw/* entriesOf */.Mc)(root.models).map(([id]) => id);
     }
     report(severity, code, message, doc, path, extra = {}) {
         this.diagnostics.push({
@@ -99582,7 +92480,7 @@ class CrossChecks {
     }
     /** Names in a list (at `path` in `doc`) must be known; each unknown one is reported at its item. */
     namesExist(doc, path, list, known, what) {
-        asArray(list).forEach((name, index) => {
+        (0,config_raw/* asArray */._j)(list).forEach((name, index) => {
             if (typeof name === 'string' && !known.includes(name)) {
                 this.report('error', 'dangling-reference', `unknown ${what} "${name}"; defined: ${known.join(', ') || 'none'}`, doc, pointerJoin(path, index), (0,suggest/* didYouMean */.au)(name, known));
             }
@@ -99590,8 +92488,8 @@ class CrossChecks {
     }
     environments() {
         const promoteFrom = new Map();
-        for (const [name, raw] of entriesOf(this.root.environments)) {
-            const source = asString(asRecord(raw)?.promote_from);
+        for (const [name, raw] of (0,config_raw/* entriesOf */.Mc)(this.root.environments)) {
+            const source = (0,config_raw/* asString */.oJ)((0,config_raw/* asRecord */.qY)(raw)?.promote_from);
             if (source === null)
                 continue;
             const path = pointerJoin(pointerJoin('/environments', name), 'promote_from');
@@ -99631,8 +92529,8 @@ class CrossChecks {
     /** Checks every model; returns each model's resolved policy names. */
     models() {
         const result = new Map();
-        const defaults = asRecord(this.root.defaults);
-        const resolveList = (list, path) => asArray(list).flatMap((ref, index) => {
+        const defaults = (0,config_raw/* asRecord */.qY)(this.root.defaults);
+        const resolveList = (list, path) => (0,config_raw/* asArray */._j)(list).flatMap((ref, index) => {
             if (typeof ref !== 'string')
                 return [];
             const name = this.resolver.resolve(ref, { doc: this.doc, pointer: pointerJoin(path, index), relDir: '', fromBuiltin: false });
@@ -99640,12 +92538,12 @@ class CrossChecks {
         });
         // Resolved even when every model lists its own policies, so a bad default is still reported.
         const defaultPolicies = resolveList(defaults?.policies, '/defaults/policies');
-        for (const [id, rawModel] of entriesOf(this.root.models)) {
-            const model = asRecord(rawModel);
+        for (const [id, rawModel] of (0,config_raw/* entriesOf */.Mc)(this.root.models)) {
+            const model = (0,config_raw/* asRecord */.qY)(rawModel);
             if (!model)
                 continue;
             const base = pointerJoin('/models', id);
-            for (const [env] of entriesOf(model.names)) {
+            for (const [env] of (0,config_raw/* entriesOf */.Mc)(model.names)) {
                 if (!this.environmentNames.includes(env)) {
                     this.report('error', 'dangling-reference', `names lists unknown environment "${env}"; defined: ${this.environmentNames.join(', ')}`, this.doc, pointerJoin(pointerJoin(base, 'names'), env), { which: 'key', ...(0,suggest/* didYouMean */.au)(env, this.environmentNames) });
                 }
@@ -99656,10 +92554,10 @@ class CrossChecks {
             else {
                 result.set(id, defaultPolicies);
             }
-            const serving = asRecord(model.serving);
+            const serving = (0,config_raw/* asRecord */.qY)(model.serving);
             if (serving)
                 this.serving(serving, pointerJoin(base, 'serving'));
-            const monitor = asRecord(model.monitor);
+            const monitor = (0,config_raw/* asRecord */.qY)(model.monitor);
             if (monitor)
                 this.namesExist(this.doc, pointerJoin(pointerJoin(base, 'monitor'), 'environments'), monitor.environments, this.environmentNames, 'environment');
         }
@@ -99667,15 +92565,15 @@ class CrossChecks {
     }
     serving(serving, path) {
         this.namesExist(this.doc, pointerJoin(path, 'environments'), serving.environments, this.environmentNames, 'environment');
-        if (asRecord(serving.scale_to_zero)) {
-            for (const [env] of entriesOf(serving.scale_to_zero)) {
+        if ((0,config_raw/* asRecord */.qY)(serving.scale_to_zero)) {
+            for (const [env] of (0,config_raw/* entriesOf */.Mc)(serving.scale_to_zero)) {
                 if (!this.environmentNames.includes(env)) {
                     this.report('error', 'dangling-reference', `scale_to_zero lists unknown environment "${env}"; defined: ${this.environmentNames.join(', ')}`, this.doc, pointerJoin(pointerJoin(path, 'scale_to_zero'), env), { which: 'key', ...(0,suggest/* didYouMean */.au)(env, this.environmentNames) });
                 }
             }
         }
-        const strategy = asString(serving.strategy) ?? 'replace';
-        const steps = asArray(serving.steps);
+        const strategy = (0,config_raw/* asString */.oJ)(serving.strategy) ?? 'replace';
+        const steps = (0,config_raw/* asArray */._j)(serving.steps);
         const stepsPath = pointerJoin(path, 'steps');
         if (strategy === 'canary' && steps.length > 0 && steps.every((s) => typeof s === 'number')) {
             const values = steps;
@@ -99707,7 +92605,7 @@ class CrossChecks {
         for (const entry of resolved) {
             const raw = this.rawPolicy(entry);
             const appliesPath = pointerJoin(entry.pointer, 'applies_to');
-            const appliesTo = asRecord(raw?.applies_to);
+            const appliesTo = (0,config_raw/* asRecord */.qY)(raw?.applies_to);
             this.namesExist(entry.doc, pointerJoin(appliesPath, 'environments'), appliesTo?.environments, this.environmentNames, 'environment');
             this.namesExist(entry.doc, pointerJoin(appliesPath, 'models'), appliesTo?.models, this.modelIds, 'model');
             this.gateRegexes(entry, raw);
@@ -99717,15 +92615,15 @@ class CrossChecks {
     }
     rawPolicy(entry) {
         if (entry.pointer === '')
-            return asRecord(entry.doc.value);
-        return asRecord(asRecord(asRecord(entry.doc.value)?.policies)?.[entry.policy.name]);
+            return (0,config_raw/* asRecord */.qY)(entry.doc.value);
+        return (0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)(entry.doc.value)?.policies)?.[entry.policy.name]);
     }
     gateRegexes(entry, raw) {
-        asArray(raw?.gates).forEach((gate, index) => {
-            const record = asRecord(gate);
+        (0,config_raw/* asArray */._j)(raw?.gates).forEach((gate, index) => {
+            const record = (0,config_raw/* asRecord */.qY)(gate);
             if (record?.type !== 'required_tags')
                 return;
-            for (const [tag, pattern] of entriesOf(record.tags)) {
+            for (const [tag, pattern] of (0,config_raw/* entriesOf */.Mc)(record.tags)) {
                 if (typeof pattern !== 'string')
                     continue;
                 try {
@@ -99762,7 +92660,7 @@ class CrossChecks {
     /** The JSON pointer of a gate: the gates entry that starts where the gate does. */
     gatePointer(entry, gate) {
         const gatesPointer = pointerJoin(entry.pointer, 'gates');
-        const count = asArray(this.rawPolicy(entry)?.gates).length;
+        const count = (0,config_raw/* asArray */._j)(this.rawPolicy(entry)?.gates).length;
         for (let index = 0; index < count; index++) {
             const position = positionOf(entry.doc, pointerJoin(gatesPointer, index));
             if (position.line === gate.position.line && position.column === gate.position.column)
@@ -99799,20 +92697,20 @@ class CrossChecks {
     waivers(now) {
         const gateIds = [...this.resolver.resolved.values()].flatMap((entry) => entry.policy.gates.map((g) => g.id));
         const today = now.toISOString().slice(0, 10);
-        asArray(this.root.waivers).forEach((rawWaiver, index) => {
-            const waiver = asRecord(rawWaiver);
+        (0,config_raw/* asArray */._j)(this.root.waivers).forEach((rawWaiver, index) => {
+            const waiver = (0,config_raw/* asRecord */.qY)(rawWaiver);
             if (!waiver)
                 return;
             const base = pointerJoin('/waivers', index);
-            const gate = asString(waiver.gate);
+            const gate = (0,config_raw/* asString */.oJ)(waiver.gate);
             if (gate !== null && !gateIds.some((id) => globToRegExp(gate).test(id))) {
                 this.report('error', 'unknown-gate', `waiver names gate "${gate}", which matches no gate id; known ids: ${gateIds.join(', ') || 'none'}`, this.doc, pointerJoin(base, 'gate'), (0,suggest/* didYouMean */.au)(gate, gateIds));
             }
             this.namesExist(this.doc, pointerJoin(base, 'models'), waiver.models, this.modelIds, 'model');
             this.namesExist(this.doc, pointerJoin(base, 'environments'), waiver.environments, this.environmentNames, 'environment');
-            const expires = asString(waiver.expires);
+            const expires = (0,config_raw/* asString */.oJ)(waiver.expires);
             if (expires !== null && /^\d{4}-\d{2}-\d{2}$/.test(expires) && expires < today) {
-                this.report('warning', 'expired-waiver', `waiver for "${gate ?? '?'}" expired on ${expires} (owner ${asString(waiver.owner) ?? 'unknown'}); it no longer applies`, this.doc, pointerJoin(base, 'expires'), { hint: 'renew it with a new date or remove it' });
+                this.report('warning', 'expired-waiver', `waiver for "${gate ?? '?'}" expired on ${expires} (owner ${(0,config_raw/* asString */.oJ)(waiver.owner) ?? 'unknown'}); it no longer applies`, this.doc, pointerJoin(base, 'expires'), { hint: 'renew it with a new date or remove it' });
             }
         });
     }
@@ -100135,30 +93033,8 @@ const readObject = (raw, key) => {
     return value;
 };
 
-// EXTERNAL MODULE: ./lib/src/policy/types.js
-var policy_types = __nccwpck_require__(5140);
-;// CONCATENATED MODULE: ./lib/src/policy/outcome.js
-// The outcome algebra: a fixed order, "worst wins", and which outcomes block a promotion.
-
-
-/** Position in the fixed order skipped < pass < waived < warn < fail < error. */
-const outcomeRank = (outcome) => policy_types/* OUTCOME_ORDER */.c.indexOf(outcome);
-const isWorse = (a, b) => outcomeRank(a) > outcomeRank(b);
-/** The worst of the given outcomes; `skipped` (the bottom of the order) when there are none. */
-const worst = (outcomes) => {
-    let result = 'skipped';
-    for (const outcome of outcomes)
-        if (isWorse(outcome, result))
-            result = outcome;
-    return result;
-};
-/** `fail` and `error` stop a promotion; everything else lets it through. */
-const blocks = (outcome) => outcome === 'fail' || outcome === 'error';
-/** A severity-warn gate reports a failure as `warn`; every other outcome is unchanged. */
-const applySeverity = (outcome, severity) => severity === 'warn' && outcome === 'fail' ? 'warn' : outcome;
-/** Only a failure or a warning can be waived: `error` means "not evaluated" and is never waived. */
-const isWaivable = (outcome) => outcome === 'fail' || outcome === 'warn';
-
+// EXTERNAL MODULE: ./lib/src/policy/outcome.js + 1 modules
+var policy_outcome = __nccwpck_require__(5810);
 ;// CONCATENATED MODULE: ./lib/src/policy/format.js
 // Number formatting for gate messages: short, but never so short that two different numbers
 // being compared print the same.
@@ -101130,13 +94006,13 @@ const toWaiverApplication = (waiver, expired) => ({
 /** Severity first (fail → warn), then waivers (fail/warn → waived; never error). */
 const reportGate = (gate, raw, input) => {
     const { spec } = gate;
-    const afterSeverity = applySeverity(raw.outcome, spec.severity);
+    const afterSeverity = (0,policy_outcome/* applySeverity */.ob)(raw.outcome, spec.severity);
     let outcome = afterSeverity;
     let message = raw.message;
     let waiver = null;
     const match = afterSeverity === 'pass' || afterSeverity === 'skipped' ? null : findWaiver(input.waivers, spec.id, input.target, input.now);
     if (match !== null) {
-        if (!isWaivable(afterSeverity)) {
+        if (!(0,policy_outcome/* isWaivable */.uF)(afterSeverity)) {
             message = `${message} (the waiver by ${match.waiver.owner} does not apply: a gate that could not be evaluated is never waived)`;
         }
         else if (match.active) {
@@ -101248,23 +94124,17 @@ const evaluateTarget = (input) => {
     return {
         ...base,
         candidate: candidateSummary,
-        verdict: worst(reports.map((r) => r.outcome)),
+        verdict: (0,policy_outcome/* worst */.QZ)(reports.map((r) => r.outcome)),
         summary: summarizeGates(reports),
         gates: reports,
     };
 };
 
-// EXTERNAL MODULE: ./lib/src/result/exit.js
-var exit = __nccwpck_require__(9412);
-// EXTERNAL MODULE: ./lib/src/result/types.js
-var result_types = __nccwpck_require__(5571);
-// EXTERNAL MODULE: ./lib/src/version.js + 1 modules
-var version = __nccwpck_require__(4387);
+// EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
+var build = __nccwpck_require__(229);
 ;// CONCATENATED MODULE: ./lib/src/run/plan.js
 // `plan`: config → targets → evidence → verdicts → result document. The pure steps live in
 // config/ and policy/; this module wires them to the edges (files, registries, clock).
-
-
 
 
 
@@ -101350,17 +94220,14 @@ async function runPlan(inv, deps) {
         now: deps.now,
     }));
     const requests = deps.requests?.();
-    const result = {
-        schemaVersion: result_types/* RESULT_SCHEMA_VERSION */.t,
-        tool: { name: 'mlops-gate', version: version/* TOOL_VERSION */.w },
+    const result = (0,build/* resultDocument */.j)({
         command: 'plan',
-        generatedAt: deps.now.toISOString(),
         config: { file: config.file, digest: config.digest },
-        verdict: (0,exit/* worstOf */.h)(reports.map((r) => r.verdict)),
         targets: reports,
         diagnostics: warnings,
+        now: deps.now,
         requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
-    };
+    });
     return { result, evidence };
 }
 const missingEvidence = (t, source) => {
@@ -101375,18 +94242,17 @@ const missingEvidence = (t, source) => {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   AM: () => (/* binding */ withPromotionPlans),
 /* harmony export */   EQ: () => (/* binding */ runPromote),
-/* harmony export */   cg: () => (/* binding */ promoteExitCode)
+/* harmony export */   XF: () => (/* binding */ planWithPromotionPlans)
 /* harmony export */ });
-/* unused harmony exports planFromReport, expectedPlans, refuseUnpromotable, attachPromotionPlans */
+/* unused harmony exports planFromReport, expectedPlans, refuseUnpromotable, withPromotionPlans, attachPromotionPlans */
 /* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2839);
 /* harmony import */ var _config_types_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1664);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
-/* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8079);
+/* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5705);
 /* harmony import */ var _plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4395);
-/* harmony import */ var _result_exit_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9412);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5181);
+/* harmony import */ var _result_build_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(229);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6800);
 // `promote`: plan (gates) as `plan` does, then, for each target whose verdict lets it through
 // (pass, warn, waived), plan the promotion steps against the destination registry and converge
 // them. The result is the plan's result document with a `plan` field per target.
@@ -101501,13 +94367,7 @@ async function runPromote(inv, deps) {
     const { config } = (0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .readConfig */ .Xg)(inv.configPath, deps);
     const targets = await attachPromotionPlans(config, result.targets, evidence, inv, deps);
     const requests = deps.requests?.();
-    return {
-        ...result,
-        command: 'promote',
-        verdict: (0,_result_exit_js__WEBPACK_IMPORTED_MODULE_4__/* .worstOf */ .h)(targets.map((t) => t.verdict)),
-        targets,
-        requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
-    };
+    return (0,_result_build_js__WEBPACK_IMPORTED_MODULE_4__/* .withTargets */ .d)(result, targets, { command: 'promote', requests: requests ? { ...requests, wallMs: Date.now() - started } : null });
 }
 /**
  * `plan`: the exact promotion plan and its hash for every target whose gates let it through,
@@ -101523,16 +94383,17 @@ async function withPromotionPlans(inv, result, evidence, deps) {
     const planned = await attachPromotionPlans(config, result.targets, evidence, { dryRun: true, expectPlan: null, failOn: inv.failOn }, deps);
     const targets = planned.map((t) => (t.plan?.status === 'blocked' ? withoutPlan(t) : t));
     const requests = deps.requests?.();
-    return {
-        ...result,
-        targets,
-        requests: requests ? { ...requests, wallMs: (result.requests?.wallMs ?? 0) + Date.now() - started } : result.requests,
-    };
+    return (0,_result_build_js__WEBPACK_IMPORTED_MODULE_4__/* .withTargets */ .d)(result, targets, { requests: requests ? { ...requests, wallMs: (result.requests?.wallMs ?? 0) + Date.now() - started } : result.requests });
 }
 const withoutPlan = (t) => {
     const { plan: _plan, ...rest } = t;
     return rest;
 };
+/** `plan` as the CLI and the action run it: the gates, then each passing target's exact promotion plan (read-only). */
+async function planWithPromotionPlans(inv, deps) {
+    const { result, evidence } = await (0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .runPlan */ .Fo)(inv, deps);
+    return withPromotionPlans(inv, result, evidence, deps);
+}
 /**
  * For each target report, the promotion plan (`plan` field): blocked targets get a `blocked`
  * report; the others are planned against the destination and, unless `dryRun`, applied. Usable by
@@ -101608,326 +94469,76 @@ async function promoteOne(config, target, evidence, inv, deps, expected) {
         return emptyReport(mode, 'failed', `could not plan or apply: ${e.message}`);
     }
 }
-const APPLY_FAILURES = new Set(['failed', 'drift', 'locked', 'refused']);
-/** 3 when any promotion step failed, drifted, was locked out or refused; else as `plan`. */
-function promoteExitCode(result, failOn) {
-    if (result.targets.some((t) => t.plan && APPLY_FAILURES.has(t.plan.status)))
-        return _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EXIT */ .dc.evidence;
-    return (0,_result_exit_js__WEBPACK_IMPORTED_MODULE_4__/* .exitCodeFor */ .R)(result, failOn);
+
+
+/***/ }),
+
+/***/ 6404:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $: () => (/* binding */ validateConfig)
+/* harmony export */ });
+/* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2839);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6800);
+// `validate`: the config loaded and checked, summarised; nothing is contacted.
+
+
+function validateConfig(inv, deps) {
+    const { config, warnings } = (0,_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .readConfig */ .Xg)(inv.configPath, deps);
+    const targets = (0,_config_targets_js__WEBPACK_IMPORTED_MODULE_0__/* .listTargets */ .n)(config, {});
+    return {
+        valid: !(inv.strict && warnings.length > 0),
+        file: config.file,
+        digest: config.digest,
+        environments: [...config.environments.keys()],
+        models: [...config.models.keys()],
+        policies: [...config.policies.keys()],
+        gates: [...config.policies.values()].reduce((n, p) => n + p.gates.length, 0),
+        targets: targets.map((t) => ({ model: t.model, from: t.from, to: t.to })),
+        diagnostics: warnings,
+    };
 }
 
 
 /***/ }),
 
-/***/ 4257:
+/***/ 6743:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CR: () => (/* binding */ hashMatches),
+/* harmony export */   dj: () => (/* binding */ canonicalJson),
+/* harmony export */   fg: () => (/* binding */ sha256Hex),
+/* harmony export */   qQ: () => (/* binding */ hashOf)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+// Canonical JSON (sorted keys, no whitespace) and sha256, so a plan's hash depends only on its
+// content: not on key order, timestamps or the machine that made it.
 
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  M: () => (/* binding */ rollbackExitCode),
-  e: () => (/* binding */ runRollback)
-});
-
-// EXTERNAL MODULE: ./lib/src/apply/executor.js + 4 modules
-var executor = __nccwpck_require__(8079);
-// EXTERNAL MODULE: ./lib/src/rollout/spec.js
-var spec = __nccwpck_require__(3257);
-// EXTERNAL MODULE: ./lib/src/plan/build.js
-var build = __nccwpck_require__(5452);
-// EXTERNAL MODULE: ./lib/src/plan/journal.js
-var plan_journal = __nccwpck_require__(9259);
-// EXTERNAL MODULE: ./lib/src/plan/serving.js
-var serving = __nccwpck_require__(7016);
-;// CONCATENATED MODULE: ./lib/src/plan/rollback.js
-// Pure: rollback plan. Default target = the previous champion recorded in the journal of the
-// current champion; `--to-version` overrides. The model tag `mlops_gate.<env>.last_rollback`
-// (`<from>-><to>`) makes a re-run a no-op instead of rolling back one step further.
-// Rollback never deletes a version: it moves aliases (and, in stage mode, stages) back.
-
-
-
-const parseLast = (value) => {
-    const m = value ? /^(.+)->(.+)$/.exec(value) : null;
-    if (!m)
-        return null;
-    return { from: (0,plan_journal/* decodeVersion */.Db)(m[1]) ?? null, to: m[2] };
-};
-/** The current champion: the champion alias, else (stage mode) the highest version in the stage. */
-const currentChampion = (input, snapshot) => (input.aliases[0] !== undefined ? snapshot.aliases[input.aliases[0]] : undefined) ?? snapshot.inStage.at(-1) ?? null;
-/** Which version to roll back from and to, or why it cannot be decided. Needs the current champion's tags. */
-function chooseRollback(input, snapshot) {
-    if (!snapshot.modelExists)
-        return { refusal: `registered model "${input.modelName}" does not exist on ${input.registry}` };
-    const current = currentChampion(input, snapshot);
-    const last = parseLast(snapshot.modelTags?.[plan_journal/* JOURNAL */.Ex.lastRollback(input.environment)]);
-    if (input.toVersion !== null) {
-        const to = input.toVersion;
-        return { from: current === to && last?.to === to ? last.from : current, to };
+const sha256Hex = (text) => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(text, 'utf8').digest('hex');
+function canonicalJson(value) {
+    if (value === null || typeof value !== 'object') {
+        if (value === undefined)
+            return 'null';
+        if (typeof value === 'number' && !Number.isFinite(value))
+            throw new TypeError('canonicalJson: non-finite number');
+        return JSON.stringify(value);
     }
-    if (last && current === last.to)
-        return last;
-    if (current === null) {
-        return { refusal: `"${input.modelName}" has no champion in ${input.environment} (alias "${input.aliases[0]}" is unset); pass --to-version` };
-    }
-    const journal = snapshot.versions[current]?.tags ?? {};
-    const recorded = (0,plan_journal/* decodeVersion */.Db)(journal[plan_journal/* JOURNAL */.Ex.previousChampion(input.environment)]);
-    if (recorded === undefined) {
-        return {
-            refusal: `v${current} of "${input.modelName}" has no ${plan_journal/* JOURNAL */.Ex.previousChampion(input.environment)} tag (it was not promoted by mlops-gate); pass --to-version`,
-        };
-    }
-    if (recorded === null)
-        return { refusal: `v${current} was the first champion of "${input.modelName}" in ${input.environment}: there is nothing to roll back to` };
-    return { from: current, to: recorded };
+    if (Array.isArray(value))
+        return `[${value.map(canonicalJson).join(',')}]`;
+    const entries = Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
-function buildRollback(input, snapshot) {
-    const refuse = (reason) => ({ model: input.model, from: input.environment, to: input.environment, reason });
-    const choice = chooseRollback(input, snapshot);
-    if ('refusal' in choice)
-        return refuse(choice.refusal);
-    const target = snapshot.versions[choice.to];
-    if (!target)
-        return refuse(`version ${choice.to} of "${input.modelName}" does not exist`);
-    const ref = { kind: 'existing', name: input.modelName, version: choice.to };
-    // Everything already points at the target (e.g. `--to-version` naming the champion): nothing to journal.
-    const noop = choice.from === choice.to &&
-        input.aliases.every((a) => snapshot.aliases[a] === choice.to) &&
-        (input.stage === null || (snapshot.inStage.length === 1 && snapshot.inStage[0] === choice.to));
-    const specs = noop ? [] : [
-        {
-            spec: {
-                kind: 'set-model-tags',
-                registry: input.registry,
-                model: input.modelName,
-                environment: input.environment,
-                tags: { [plan_journal/* JOURNAL */.Ex.lastRollback(input.environment)]: `${choice.from ?? 'none'}->${choice.to}` },
-            },
-            pre: `registered model "${input.modelName}" exists`,
-            post: `${plan_journal/* JOURNAL */.Ex.lastRollback(input.environment)} = ${choice.from ?? 'none'}->${choice.to}`,
-            text: `journal the rollback v${choice.from ?? '(none)'} → v${choice.to} on "${input.modelName}"`,
-        },
-    ];
-    if (input.stage !== null && !noop) {
-        specs.push({
-            spec: {
-                kind: 'transition-stage',
-                registry: input.registry,
-                model: input.modelName,
-                target: ref,
-                stage: input.stage,
-                archiveExisting: true,
-                expectedInStage: choice.from ? [choice.from] : [],
-            },
-            pre: `stage ${input.stage} holds ${choice.from ? `v${choice.from}` : 'nothing'} (or already v${choice.to})`,
-            post: `v${choice.to} is in ${input.stage} and no other version is`,
-            text: `transition v${choice.to} back to ${input.stage}, archiving ${choice.from ? `v${choice.from}` : 'nothing'} (never deleted)`,
-        });
-    }
-    for (const [i, alias] of (noop ? [] : input.aliases).entries()) {
-        // The champion alias must still hold the version rolled back from; another alias (`<env>` in
-        // alias mode) is expected where it is now, unless it already points at the target.
-        const current = snapshot.aliases[alias] ?? null;
-        const expected = i === 0 || current === choice.to ? choice.from : current;
-        specs.push({
-            spec: { kind: 'move-alias', registry: input.registry, model: input.modelName, alias, target: ref, expectedCurrent: expected },
-            pre: `alias "${alias}" points at ${expected ? `v${expected}` : 'nothing'} (or already v${choice.to})`,
-            post: `alias "${alias}" points at v${choice.to}`,
-            text: `move alias "${alias}" ${expected ? `v${expected}` : '(unset)'} → v${choice.to}`,
-        });
-    }
-    if (input.endpoint && !noop) {
-        const restore = (0,serving/* restoreStep */.T2)({
-            endpoint: input.endpoint.name,
-            environment: input.environment,
-            entityName: input.modelName,
-            from: choice.from,
-            to: choice.to,
-            fromJournal: choice.from !== null ? snapshot.versions[choice.from]?.tags ?? {} : {},
-            live: snapshot.endpoint,
-            waitTimeoutSeconds: input.endpoint.waitTimeoutSeconds,
-        });
-        if (restore)
-            specs.push(restore);
-    }
-    const steps = specs.map((s, i) => ({ id: `${i + 1}:${s.spec.kind}`, spec: s.spec, precondition: s.pre, postcondition: s.post, description: s.text }));
-    const header = { model: input.model, from: input.environment, to: input.environment, mode: input.mode };
-    return {
-        operation: 'rollback',
-        ...header,
-        source: { registry: input.registry, name: input.modelName, version: choice.to, source: target.source, runId: target.runId },
-        destination: { registry: input.registry, model: input.modelName },
-        aliases: input.aliases,
-        previousChampion: choice.from,
-        steps,
-        hash: (0,build/* planHash */.SH)(header, steps, 'rollback'),
-    };
+const hashOf = (value) => `sha256:${sha256Hex(canonicalJson(value))}`;
+/** `--expect-plan` accepts the full `sha256:<hex>` or a unique prefix of the hex (≥ 12 chars). */
+function hashMatches(expected, actual) {
+    const want = expected.trim().toLowerCase().replace(/^sha256:/, '');
+    const have = actual.toLowerCase().replace(/^sha256:/, '');
+    return want.length >= 12 && have.startsWith(want);
 }
-
-;// CONCATENATED MODULE: ./lib/src/apply/rollback.js
-// Rollback as a plan job for the executor: read the destination (model, current champion and its
-// journal, the target version), plan with src/plan/rollback.ts, converge under the same lock as
-// promotions of that model × environment.
-
-async function observeRollback(input, registry, endpoints) {
-    const model = await registry.getModel(input.modelName);
-    if (!model)
-        return { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [], modelTags: {} };
-    const versions = {};
-    const inStage = [];
-    if (input.stage !== null) {
-        for (const v of await registry.listVersions(input.modelName)) {
-            versions[v.version] = v;
-            if (v.stage?.toLowerCase() === input.stage.toLowerCase())
-                inStage.push(v.version);
-        }
-        inStage.sort((a, b) => Number(a) - Number(b));
-    }
-    let snapshot = { modelExists: true, copies: [], strays: [], aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
-    const current = currentChampion(input, snapshot);
-    if (current !== null && !versions[current]) {
-        const v = await registry.getVersion(input.modelName, current);
-        if (v)
-            versions[v.version] = v;
-    }
-    snapshot = { ...snapshot, versions };
-    const choice = chooseRollback(input, snapshot);
-    if (!('refusal' in choice)) {
-        // The target, and the version rolled back from (its journal holds the endpoint config to restore).
-        for (const wanted of [choice.to, choice.from]) {
-            if (wanted === null || versions[wanted])
-                continue;
-            const v = await registry.getVersion(input.modelName, wanted);
-            if (v)
-                versions[v.version] = v;
-        }
-    }
-    if (input.endpoint) {
-        if (!endpoints)
-            throw new Error(`rollback of ${input.model} in ${input.environment}: restoring serving endpoint "${input.endpoint.name}" needs a Databricks workspace client; none is configured`);
-        return { ...snapshot, versions, endpoint: await endpoints.serving.getEndpoint(input.endpoint.name) };
-    }
-    return { ...snapshot, versions };
-}
-const rollbackJob = (input) => ({
-    lockKey: `${input.registry}|${input.modelName}|${input.environment}`,
-    purpose: `rollback ${input.model} in ${input.environment}`,
-    subject: `"${input.modelName}" in ${input.environment}`,
-    observe: (registry, endpoints) => observeRollback(input, registry, endpoints),
-    build: (snapshot) => buildRollback(input, snapshot),
-});
-
-// EXTERNAL MODULE: ./lib/src/config/names.js
-var names = __nccwpck_require__(1305);
-// EXTERNAL MODULE: ./lib/src/errors.js
-var errors = __nccwpck_require__(5071);
-// EXTERNAL MODULE: ./lib/src/plan/inputs.js
-var inputs = __nccwpck_require__(4395);
-// EXTERNAL MODULE: ./lib/src/result/types.js
-var types = __nccwpck_require__(5571);
-// EXTERNAL MODULE: ./lib/src/version.js + 1 modules
-var version = __nccwpck_require__(4387);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 27 modules
-var plan = __nccwpck_require__(5181);
-;// CONCATENATED MODULE: ./lib/src/run/rollback.js
-// `rollback`: move the champion of one model in one environment back to the previous champion
-// recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
-// promotions of that model × environment; a re-run is a no-op.
-
-
-
-
-
-
-
-
-
-async function runRollback(inv, deps) {
-    const started = Date.now();
-    const { config, warnings } = (0,plan/* readConfig */.Xg)(inv.configPath, deps);
-    const model = config.models.get(inv.model);
-    if (!model)
-        throw new errors/* UsageError */.eb(`rollback: unknown model "${inv.model}" (models: ${[...config.models.keys()].join(', ')})`);
-    const environment = config.environments.get(inv.env);
-    if (!environment)
-        throw new errors/* UsageError */.eb(`rollback: unknown environment "${inv.env}" (environments: ${[...config.environments.keys()].join(', ')})`);
-    const stageRefusal = (0,inputs/* stageModeRefusal */.Y8)(model, environment);
-    if (stageRefusal) {
-        throw new errors/* ConfigError */.xL([{ severity: 'error', code: 'unsupported-promotion', message: stageRefusal, path: `/models/${model.id}/promotion`, position: model.position }]);
-    }
-    const input = {
-        model: model.id,
-        environment: inv.env,
-        mode: model.promotion,
-        registry: (0,inputs/* registryIdOf */.Eo)(environment),
-        modelName: (0,names/* registeredModelName */.tI)(config, model.id, inv.env),
-        aliases: (0,inputs/* aliasesFor */.yX)(config, model, inv.env),
-        stage: model.promotion === 'stage' ? (0,inputs/* stageFor */.UF)(inv.env) : null,
-        toVersion: inv.toVersion,
-        endpoint: model.serving && environment.registry === 'databricks-uc' && (0,spec/* servingApplies */.jz)(model.serving, inv.env)
-            ? { name: (0,spec/* endpointName */.zY)(model.serving, inv.env, model.id), waitTimeoutSeconds: model.serving.waitTimeoutSeconds }
-            : null,
-    };
-    const endpoints = input.endpoint ? deps.endpointsFor?.(config, inv.env) : undefined;
-    deps.progress?.(`${inv.dryRun ? 'Planning the rollback of' : 'Rolling back'} ${model.id} in ${inv.env}…`);
-    let report;
-    try {
-        ({ report } = await (0,executor/* executePlan */.vY)(rollbackJob(input), {
-            registry: deps.promotionRegistryFor(config, inv.env),
-            actor: deps.actor,
-            runUrl: deps.runUrl,
-            now: deps.clock ?? (() => new Date()),
-            lockToken: deps.lockToken,
-            lockReclaimKey: deps.lockReclaimKey ?? null,
-            ...(deps.lockTtlMs ? { lockTtlMs: deps.lockTtlMs } : {}),
-            dryRun: inv.dryRun,
-            ...(deps.beforeLock ? { beforeLock: deps.beforeLock } : {}),
-            ...(endpoints ? { endpoints } : {}),
-            ...(deps.progress ? { progress: deps.progress } : {}),
-            ...(deps.afterStep ? { afterStep: deps.afterStep } : {}),
-        }));
-    }
-    catch (e) {
-        if (e instanceof executor/* KilledError */.Sz)
-            throw e;
-        report = {
-            mode: 'rollback',
-            hash: null,
-            status: 'failed',
-            message: `could not plan or apply the rollback: ${e.message}`,
-            source: null,
-            destination: null,
-            previousChampion: null,
-            steps: [],
-            writes: 0,
-        };
-    }
-    const ok = report.status === 'applied' || report.status === 'up-to-date' || report.status === 'planned';
-    const target = {
-        model: model.id,
-        from: inv.env,
-        to: inv.env,
-        candidate: report.source ? { name: report.source.name, version: report.source.version, url: null, runId: report.source.runId, metrics: null } : null,
-        champion: report.previousChampion ? { name: input.modelName, version: report.previousChampion, url: null, runId: null, metrics: null } : null,
-        verdict: ok ? 'pass' : 'error',
-        summary: report.message,
-        gates: [],
-        plan: report,
-    };
-    const requests = deps.requests?.();
-    return {
-        schemaVersion: types/* RESULT_SCHEMA_VERSION */.t,
-        tool: { name: 'mlops-gate', version: version/* TOOL_VERSION */.w },
-        command: 'rollback',
-        generatedAt: deps.now.toISOString(),
-        config: { file: config.file, digest: config.digest },
-        verdict: target.verdict,
-        targets: [target],
-        diagnostics: warnings,
-        requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
-    };
-}
-const rollbackExitCode = (result) => (result.verdict === 'error' ? errors/* EXIT */.dc.evidence : errors/* EXIT */.dc.ok);
 
 
 /***/ }),
@@ -101947,6 +94558,3022 @@ const package_namespaceObject = {"rE":"0.1.0"};
 
 /** The tool's version, from package.json (inlined by the bundler). */
 const TOOL_VERSION = package_namespaceObject.rE;
+
+
+/***/ }),
+
+/***/ 5157:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  p: () => (/* binding */ fileAccess)
+});
+
+// UNUSED EXPORTS: resolvePath
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./lib/src/wiring/io.js
+// The process as the program sees it: output streams, environment, working directory and the
+// test seams (clock, crash hooks). Entries build one; everything below takes it as a value.
+
+
+const resolvePath = (cwd, p) => (p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`);
+function fileAccess(cwd) {
+    return {
+        readFile: (p) => {
+            try {
+                return (0,external_node_fs_namespaceObject.readFileSync)(resolvePath(cwd, p), 'utf8');
+            }
+            catch (e) {
+                if (e.code === 'ENOENT' || e.code === 'EISDIR')
+                    return null;
+                throw e;
+            }
+        },
+        writeFile: (p, text) => {
+            const full = resolvePath(cwd, p);
+            (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
+            (0,external_node_fs_namespaceObject.writeFileSync)(full, text);
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 6071:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  L: () => (/* binding */ liveDeps)
+});
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./lib/src/config/names.js
+var names = __nccwpck_require__(1305);
+// EXTERNAL MODULE: ./lib/src/endpoint/ports.js
+var ports = __nccwpck_require__(9990);
+// EXTERNAL MODULE: ./lib/src/errors.js
+var errors = __nccwpck_require__(5071);
+// EXTERNAL MODULE: ./lib/src/platform/github/context.js
+var github_context = __nccwpck_require__(2373);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./lib/src/platform/http/error-body.js
+// Decodes an error answer into (errorCode, message) from whatever shape the server used.
+// Branching is always on the body's code, never on the status alone: OSS MLflow sends
+// RESOURCE_ALREADY_EXISTS as 400 while the Databricks SDK treats it as a 409-class error.
+const MAX_TEXT = 500;
+const str = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+/** A short code, not a sentence: `INVALID_STATE`, `invalid_grant`, `Unauthorized`. */
+const looksLikeCode = (s) => /^[A-Za-z][A-Za-z0-9_.-]{1,80}$/.test(s);
+const squeeze = (text) => {
+    const oneLine = text.replace(/\s+/g, ' ').trim();
+    return oneLine.length > MAX_TEXT ? `${oneLine.slice(0, MAX_TEXT)}…` : oneLine;
+};
+const fromJson = (body) => {
+    // Databricks / MLflow: {"error_code": "...", "message": "...", "details": [...]}
+    const errorCode = str(body['error_code']);
+    if (errorCode) {
+        return { errorCode, message: str(body['message']) ?? str(body['error_description']) ?? '' };
+    }
+    // Databricks OAuth variant: {"errorCode": "...", "errorSummary": "..."}
+    const camelCode = str(body['errorCode']);
+    if (camelCode) {
+        return { errorCode: camelCode, message: str(body['errorSummary']) ?? str(body['message']) ?? '' };
+    }
+    const error = body['error'];
+    // OAuth (RFC 6749 §5.2): {"error": "invalid_client", "error_description": "..."}
+    // Legacy Databricks: {"error": "free text"}
+    const errorText = str(error);
+    if (errorText) {
+        const description = str(body['error_description']) ?? str(body['message']);
+        if (looksLikeCode(errorText))
+            return { errorCode: errorText, message: description ?? '' };
+        return { errorCode: null, message: description ? `${errorText}: ${description}` : errorText };
+    }
+    // Nested {"error": {"code": "...", "message": "..."}}
+    if (error && typeof error === 'object') {
+        const nested = error;
+        const code = str(nested['code']) ?? str(nested['error_code']);
+        return { errorCode: code, message: str(nested['message']) ?? '' };
+    }
+    // SCIM: {"detail": "...", "status": "404", "scimType": "..."}
+    const detail = str(body['detail']);
+    if (detail)
+        return { errorCode: str(body['scimType']), message: detail };
+    const message = str(body['message']);
+    if (message)
+        return { errorCode: null, message };
+    return null;
+};
+const decodeErrorBody = (bodyText) => {
+    const trimmed = bodyText.trim();
+    if (trimmed.startsWith('{')) {
+        try {
+            const parsed = JSON.parse(trimmed);
+            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+                const decoded = fromJson(parsed);
+                if (decoded)
+                    return { errorCode: decoded.errorCode, message: squeeze(decoded.message) };
+            }
+        }
+        catch {
+            // not JSON after all: treated as text below
+        }
+    }
+    // Plain text (MLflow basic-auth 401/403), HTML error pages from gateways, or nothing.
+    const looksLikeHtml = /^<(!doctype|html)/i.test(trimmed);
+    return { errorCode: null, message: looksLikeHtml ? '(HTML error page)' : squeeze(trimmed) };
+};
+
+;// CONCATENATED MODULE: ./lib/src/platform/http/ledger.js
+// Request accounting shared by every client of one run: reports and benchmarks read totals
+// (requests made, retries, bytes, time) per endpoint label.
+const createRequestLedger = () => {
+    const byEndpoint = new Map();
+    let total = 0;
+    let retries = 0;
+    return {
+        record(entry) {
+            total += 1;
+            if (entry.retry)
+                retries += 1;
+            const stats = byEndpoint.get(entry.endpoint) ?? {
+                count: 0,
+                bytesSent: 0,
+                bytesReceived: 0,
+                totalMs: 0,
+                retries: 0,
+                errors: 0,
+            };
+            stats.count += 1;
+            stats.bytesSent += entry.bytesSent;
+            stats.bytesReceived += entry.bytesReceived;
+            stats.totalMs += entry.ms;
+            if (entry.retry)
+                stats.retries += 1;
+            if (entry.status === null || entry.status >= 400)
+                stats.errors += 1;
+            byEndpoint.set(entry.endpoint, stats);
+        },
+        snapshot() {
+            const copy = {};
+            for (const [endpoint, stats] of [...byEndpoint.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+                copy[endpoint] = { ...stats };
+            }
+            return { total, retries, byEndpoint: copy };
+        },
+    };
+};
+const ID_SEGMENT = /^(\d+|[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+/**
+ * Default endpoint label: `METHOD /path` without the query, with id-like path segments
+ * (numbers, long hex run ids, UUIDs) shown as `{id}` so per-endpoint counts group.
+ * Adapters that want a template with named parts pass `endpoint` on the request.
+ */
+const endpointLabel = (method, pathname) => `${method} ${pathname
+    .split('/')
+    .map((segment) => (ID_SEGMENT.test(segment) ? '{id}' : segment))
+    .join('/')}`;
+
+// EXTERNAL MODULE: ./lib/src/platform/http/proxy.js
+var http_proxy = __nccwpck_require__(4025);
+;// CONCATENATED MODULE: ./lib/src/platform/http/redact.js
+// One place that scrubs secrets out of any text before it is logged or put in an error.
+// Two layers: exact known secret values (tokens, passwords the caller knows about) and
+// patterns for secret-shaped things we may not know about (auth headers, `?token=`, JWTs,
+// credentials embedded in URLs).
+const REDACTED = '***';
+/** Query-string / form keys whose values are secrets. */
+const SECRET_PARAM_KEYS = [
+    'token',
+    'access_token',
+    'refresh_token',
+    'id_token',
+    'subject_token',
+    'client_secret',
+    'password',
+    'secret',
+    'api_key',
+    'apikey',
+    'sig',
+    'signature',
+    'code',
+];
+const SECRET_JSON_KEYS = ['access_token', 'refresh_token', 'id_token', 'subject_token', 'client_secret', 'password', 'token'];
+const PATTERNS = [
+    // Header lines or header-ish dumps: `Authorization: Bearer abc`, `proxy-authorization=Basic xyz`.
+    [/\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+)?[^\s"',}]+/gi, `$1$2${REDACTED}`],
+    [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${REDACTED}`],
+    [new RegExp(`([?&;](?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(`^((?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(`("(?:${SECRET_JSON_KEYS.join('|')})"\\s*:\\s*)"[^"]*"`, 'gi'), `$1"${REDACTED}"`],
+    // JWTs (GitHub OIDC tokens, Databricks OAuth access tokens) wherever they appear.
+    [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
+    // Userinfo in URLs: https://user:pass@proxy:8080
+    [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, `$1${REDACTED}@`],
+];
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * Replaces known secret values and secret-shaped substrings with `***`. Secrets shorter than
+ * 4 characters are not replaced verbatim (they would shred ordinary text); the patterns still apply.
+ */
+const redact = (text, secrets = []) => {
+    let out = text;
+    const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+    for (const secret of known) {
+        out = out.replace(new RegExp(escapeRegExp(secret), 'g'), REDACTED);
+        const encoded = encodeURIComponent(secret);
+        if (encoded !== secret)
+            out = out.replace(new RegExp(escapeRegExp(encoded), 'g'), REDACTED);
+    }
+    for (const [pattern, replacement] of PATTERNS)
+        out = out.replace(pattern, replacement);
+    return out;
+};
+/**
+ * The secret values carried by a set of auth headers: the credential after the scheme, and for
+ * Basic also the decoded `user:password` and the password alone.
+ */
+const secretsInHeaders = (headers) => {
+    const found = [];
+    for (const [name, value] of Object.entries(headers)) {
+        const lower = name.toLowerCase();
+        if (lower !== 'authorization' && lower !== 'proxy-authorization' && !lower.includes('token') && !lower.includes('secret')) {
+            continue;
+        }
+        found.push(value);
+        const match = /^(\S+)\s+(.+)$/.exec(value);
+        if (!match)
+            continue;
+        const [, scheme, credential] = match;
+        found.push(credential);
+        if (scheme.toLowerCase() === 'basic') {
+            const decoded = Buffer.from(credential, 'base64').toString('utf8');
+            found.push(decoded);
+            const colon = decoded.indexOf(':');
+            if (colon >= 0)
+                found.push(decoded.slice(colon + 1));
+        }
+    }
+    return found;
+};
+/** `path?query` with secret query values redacted; for debug logs. */
+const describeUrlForLog = (url, secrets = []) => redact(`${url.pathname}${url.search}`, secrets);
+
+;// CONCATENATED MODULE: ./lib/src/platform/http/client.js
+// The one HTTP client every platform adapter talks through (undici underneath): auth headers,
+// retries with backoff and Retry-After, per-attempt timeouts, an overall retry deadline, a
+// per-host concurrency queue, proxies from an explicit env record, request accounting and
+// redacted debug logging. See docs/http.md for the behaviour matrix.
+
+
+
+
+
+
+const DEFAULTS = {
+    timeoutMs: 60_000,
+    retryDeadlineMs: 300_000,
+    maxAttempts: 6,
+    backoffBaseMs: 250,
+    backoffMaxMs: 10_000,
+    maxRetryAfterMs: 60_000,
+    retryAfterJitterMs: 250,
+    maxConcurrentPerHost: 8,
+    userAgent: 'mlops-gate',
+};
+const IDEMPOTENT_BY_DEFAULT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+/** The server did not process the request: safe to retry whatever the method. */
+const ALWAYS_RETRY = new Set([429, 503]);
+/** May have been processed: only retried for idempotent requests. */
+const RETRY_IF_IDEMPOTENT = new Set([500, 502, 504]);
+/** Fair FIFO queue bounding in-flight work. */
+class Slots {
+    limit;
+    active = 0;
+    waiting = [];
+    constructor(limit) {
+        this.limit = limit;
+    }
+    async acquire() {
+        if (this.active < this.limit) {
+            this.active += 1;
+            return;
+        }
+        await new Promise((resolve) => this.waiting.push(resolve));
+    }
+    release() {
+        const next = this.waiting.shift();
+        if (next)
+            next(); // the slot passes straight to the next in line
+        else
+            this.active -= 1;
+    }
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** `Retry-After` as delay-seconds or an HTTP-date; null when absent or unparseable. */
+const parseRetryAfter = (value, nowMs) => {
+    if (value === undefined)
+        return null;
+    const trimmed = value.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Math.round(Number(trimmed) * 1000);
+    const date = Date.parse(trimmed);
+    if (Number.isNaN(date))
+        return null;
+    return Math.max(0, date - nowMs);
+};
+const flattenHeaders = (headers) => {
+    const out = {};
+    for (const [name, value] of Object.entries(headers)) {
+        if (value === undefined)
+            continue;
+        out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return out;
+};
+const buildUrl = (base, path, query) => {
+    const url = /^https?:\/\//i.test(path)
+        ? new URL(path)
+        : new URL(`${base.pathname.replace(/\/$/, '')}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
+    for (const [key, value] of Object.entries(query ?? {})) {
+        if (value === undefined)
+            continue;
+        if (Array.isArray(value))
+            for (const item of value)
+                url.searchParams.append(key, item);
+        else
+            url.searchParams.append(key, String(value));
+    }
+    return url;
+};
+const encodeBody = (body) => {
+    if (body === undefined)
+        return { payload: undefined, contentType: null };
+    if (body instanceof Uint8Array)
+        return { payload: body, contentType: 'application/octet-stream' };
+    if (typeof body === 'string')
+        return { payload: body, contentType: 'text/plain; charset=utf-8' };
+    return { payload: JSON.stringify(body), contentType: 'application/json' };
+};
+const byteLength = (payload) => payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+const causeCode = (cause) => {
+    if (cause && typeof cause === 'object') {
+        const withCode = cause;
+        if (typeof withCode.code === 'string' && withCode.code !== 'UND_ERR_SOCKET')
+            return withCode.code;
+        const inner = withCode.cause;
+        if (inner && typeof inner.code === 'string')
+            return inner.code;
+        if (typeof withCode.code === 'string')
+            return withCode.code;
+        if (typeof withCode.message === 'string')
+            return withCode.message;
+    }
+    return String(cause);
+};
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const createHttpClient = (options) => {
+    const base = new URL(options.baseUrl);
+    const cfg = { ...DEFAULTS, ...stripUndefined(options) };
+    const proxySettings = (0,http_proxy/* proxySettingsFromEnv */.zH)(options.env ?? {});
+    const random = options.random ?? Math.random;
+    const dispatchers = new Map();
+    const slots = new Map();
+    const knownSecrets = new Set(options.secrets ?? []);
+    for (const proxy of [proxySettings.httpProxy, proxySettings.httpsProxy]) {
+        if (proxy?.password)
+            knownSecrets.add(decodeURIComponent(proxy.password));
+    }
+    const scrub = (text) => redact(text, knownSecrets);
+    const log = (line) => options.logger?.debug(scrub(line));
+    const dispatcherFor = (url) => {
+        const existing = dispatchers.get(url.origin);
+        if (existing)
+            return existing;
+        const common = {
+            keepAliveTimeout: 4_000,
+            // Our own AbortSignal enforces the per-attempt timeout; undici's phase timers stay out of the way.
+            headersTimeout: 0,
+            bodyTimeout: 0,
+        };
+        const proxy = (0,http_proxy/* proxyFor */.iJ)(url, proxySettings);
+        const dispatcher = proxy
+            ? new undici/* ProxyAgent */.kT({ uri: proxy.href, connections: cfg.maxConcurrentPerHost, ...common })
+            : new undici/* Pool */.bC(url.origin, { connections: cfg.maxConcurrentPerHost, ...common });
+        log(`http: ${url.origin} ${proxy ? `via proxy ${proxy.origin}` : 'direct'}`);
+        dispatchers.set(url.origin, dispatcher);
+        return dispatcher;
+    };
+    const slotsFor = (url) => {
+        let s = slots.get(url.origin);
+        if (!s) {
+            s = new Slots(cfg.maxConcurrentPerHost);
+            slots.set(url.origin, s);
+        }
+        return s;
+    };
+    const attemptOnce = async (url, req, headers, payload) => {
+        const timeoutMs = req.timeoutMs ?? cfg.timeoutMs;
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
+        const bytesSent = byteLength(payload);
+        try {
+            const res = await (0,undici/* request */.Em)(url, {
+                method: req.method,
+                headers,
+                body: payload,
+                dispatcher: dispatcherFor(url),
+                signal: controller.signal,
+            });
+            const body = Buffer.from(await res.body.arrayBuffer());
+            return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body, bytesSent };
+        }
+        catch (cause) {
+            return { type: 'failure', kind: controller.signal.aborted ? 'timeout' : 'transport', cause, bytesSent };
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    };
+    const parseBody = (res, req) => {
+        const type = req.responseType ?? 'json';
+        if (type === 'bytes')
+            return new Uint8Array(res.body);
+        const text = res.body.toString('utf8');
+        if (type === 'text')
+            return text;
+        if (text.trim() === '')
+            return {};
+        return JSON.parse(text);
+    };
+    const request = async (req) => {
+        const url = buildUrl(base, req.path, req.query);
+        const method = req.method;
+        const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
+        const endpoint = req.endpoint ?? endpointLabel(method, url.pathname);
+        const where = `${method} ${url.pathname}`;
+        const errorUrl = `${url.origin}${url.pathname}`;
+        const { payload, contentType } = encodeBody(req.body);
+        const startedAt = Date.now();
+        const deadline = startedAt + cfg.retryDeadlineMs;
+        let attempt = 0;
+        let authRefreshed = false;
+        for (;;) {
+            attempt += 1;
+            // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
+            // (e.g. a presigned artifact URL on cloud storage).
+            const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
+            for (const secret of secretsInHeaders(authHeaders))
+                knownSecrets.add(secret);
+            const headers = {
+                'user-agent': cfg.userAgent,
+                accept: req.responseType === 'json' || req.responseType === undefined ? 'application/json' : '*/*',
+                ...(contentType ? { 'content-type': contentType } : {}),
+                ...options.defaultHeaders,
+                ...req.headers,
+                ...authHeaders,
+            };
+            const hostSlots = slotsFor(url);
+            await hostSlots.acquire();
+            const t0 = performance.now();
+            let outcome;
+            try {
+                log(`http → ${method} ${describeUrlForLog(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
+                outcome = await attemptOnce(url, req, headers, payload);
+            }
+            finally {
+                hostSlots.release();
+            }
+            const ms = performance.now() - t0;
+            options.ledger?.record({
+                host: url.host,
+                endpoint,
+                status: outcome.type === 'response' ? outcome.status : null,
+                bytesSent: outcome.bytesSent,
+                bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : 0,
+                ms,
+                retry: attempt > 1,
+            });
+            if (outcome.type === 'response') {
+                log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
+                if (outcome.status >= 200 && outcome.status < 300) {
+                    let body;
+                    try {
+                        body = parseBody(outcome, req);
+                    }
+                    catch {
+                        throw new errors/* ApiError */.hD(scrub(`${where}: HTTP ${outcome.status} but the body is not valid JSON (${plural(attempt, 'attempt')})`), { errorCode: null, status: outcome.status, method, url: errorUrl, kind: 'http', attempts: attempt });
+                    }
+                    return { status: outcome.status, headers: outcome.headers, body: body };
+                }
+            }
+            else {
+                log(`http ✗ ${where} ${outcome.kind}: ${causeCode(outcome.cause)} after ${Math.round(ms)} ms`);
+            }
+            // A token the server rejected: drop it and try once more with a fresh one.
+            if (outcome.type === 'response' &&
+                outcome.status === 401 &&
+                options.auth?.invalidate &&
+                !authRefreshed &&
+                attempt < cfg.maxAttempts) {
+                authRefreshed = true;
+                options.auth.invalidate();
+                log(`http ↻ ${where}: 401, refreshing credentials and retrying once`);
+                continue;
+            }
+            const retryable = outcome.type === 'response'
+                ? ALWAYS_RETRY.has(outcome.status) || (idempotent && RETRY_IF_IDEMPOTENT.has(outcome.status))
+                : idempotent;
+            const delay = retryable ? retryDelay(outcome, attempt) : 0;
+            const pastDeadline = retryable && Date.now() + delay > deadline;
+            if (!retryable || attempt >= cfg.maxAttempts || pastDeadline) {
+                const suffix = pastDeadline
+                    ? `; gave up: the next retry would pass the ${Math.round(cfg.retryDeadlineMs / 1000)} s retry deadline`
+                    : '';
+                throw buildError(outcome, { where, method, errorUrl, attempt, timeoutMs: req.timeoutMs ?? cfg.timeoutMs, suffix });
+            }
+            log(`http ↻ ${where}: retry ${attempt + 1}/${cfg.maxAttempts} in ${Math.round(delay)} ms`);
+            await sleep(delay);
+        }
+    };
+    const retryDelay = (outcome, attempt) => {
+        if (outcome.type === 'response' && ALWAYS_RETRY.has(outcome.status)) {
+            const retryAfter = parseRetryAfter(outcome.headers['retry-after'], Date.now());
+            if (retryAfter !== null)
+                return Math.min(retryAfter, cfg.maxRetryAfterMs) + random() * cfg.retryAfterJitterMs;
+        }
+        // Exponential with "equal jitter": half fixed, half random, so waits never collapse to zero.
+        const exp = Math.min(cfg.backoffMaxMs, cfg.backoffBaseMs * 2 ** (attempt - 1));
+        return exp / 2 + random() * (exp / 2);
+    };
+    const buildError = (outcome, ctx) => {
+        const attempts = `(${plural(ctx.attempt, 'attempt')})`;
+        if (outcome.type === 'failure') {
+            const message = outcome.kind === 'timeout'
+                ? `${ctx.where}: no complete answer from ${new URL(ctx.errorUrl).host} within ${ctx.timeoutMs} ms ${attempts}${ctx.suffix}`
+                : `${ctx.where}: could not reach ${new URL(ctx.errorUrl).host}: ${causeCode(outcome.cause)} ${attempts}${ctx.suffix}`;
+            const error = new errors/* ApiError */.hD(scrub(message), {
+                errorCode: null,
+                status: null,
+                method: ctx.method,
+                url: ctx.errorUrl,
+                kind: outcome.kind,
+                attempts: ctx.attempt,
+            });
+            Object.defineProperty(error, 'cause', { value: outcome.cause, enumerable: false });
+            return error;
+        }
+        const decoded = decodeErrorBody(outcome.body.toString('utf8'));
+        const label = decoded.errorCode ?? statusText(outcome.status);
+        const text = decoded.message ? `: ${decoded.message}` : '';
+        const hint = outcome.status === 401
+            ? ' — the server rejected the credentials; check the token or username/password it was given'
+            : outcome.status === 403
+                ? ' — the credentials are valid but lack permission for this call'
+                : '';
+        return new errors/* ApiError */.hD(scrub(`${ctx.where}: HTTP ${outcome.status} ${label}${text}${hint} ${attempts}${ctx.suffix}`), {
+            errorCode: decoded.errorCode,
+            status: outcome.status,
+            method: ctx.method,
+            url: ctx.errorUrl,
+            kind: 'http',
+            attempts: ctx.attempt,
+        });
+    };
+    return {
+        baseUrl: base.href.replace(/\/$/, ''),
+        request,
+        async close() {
+            const all = [...dispatchers.values()];
+            dispatchers.clear();
+            await Promise.all(all.map((d) => d.close()));
+        },
+    };
+};
+const STATUS_TEXT = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    409: 'Conflict',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout',
+};
+const statusText = (status) => STATUS_TEXT[status] ?? 'error';
+function stripUndefined(o) {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/http/settings.js
+// User-tunable HTTP settings, read from the environment once at the edge.
+
+/** `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (default 60, like the Databricks SDKs' http_timeout_seconds). */
+function httpSettingsFromEnv(env) {
+    const raw = env.MLOPS_GATE_HTTP_TIMEOUT_SECONDS?.trim();
+    if (!raw)
+        return {};
+    const seconds = Number(raw);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+        throw new errors/* UsageError */.eb(`MLOPS_GATE_HTTP_TIMEOUT_SECONDS must be a positive number of seconds (got "${raw}")`);
+    }
+    return { timeoutMs: Math.round(seconds * 1000) };
+}
+
+// EXTERNAL MODULE: ./lib/src/wiring/io.js + 1 modules
+var wiring_io = __nccwpck_require__(5157);
+;// CONCATENATED MODULE: ./lib/src/endpoint/monitor-step.js
+// "Ensure the monitor" as a convergence step: check → act → verify, like the registry steps.
+function createMonitorPort(client) {
+    return {
+        async check(spec) {
+            const s = await client.inspect(spec.api, spec.monitor);
+            switch (s.state) {
+                case 'same':
+                    return { state: 'satisfied' };
+                case 'absent':
+                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} will be created` };
+                case 'differs':
+                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} differs in ${s.changes.join(', ')}` };
+                case 'failed':
+                    return { state: 'pending', reason: s.message };
+            }
+        },
+        act: (spec) => client.ensureMonitor(spec),
+        async verify(spec) {
+            return (await client.inspect(spec.api, spec.monitor)).state === 'same';
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/http/auth.js
+// Auth providers, each built from an explicit env record (nothing here reads process.env).
+// - MLflow OSS: Basic from MLFLOW_TRACKING_USERNAME + MLFLOW_TRACKING_PASSWORD (wins when both
+//   kinds are set, as in mlflow/utils/rest_utils.py), else Bearer MLFLOW_TRACKING_TOKEN, else none.
+// - Databricks: PAT, OAuth M2M (client credentials) or GitHub Actions OIDC token exchange, chosen
+//   by DATABRICKS_AUTH_TYPE or by what is present (the SDK's order: pat, oauth-m2m, github-oidc).
+//   OAuth tokens are cached, refreshed ahead of expiry, and concurrent callers share one refresh.
+// Incomplete configuration raises ConfigError naming the missing variable, before any request.
+
+
+
+
+
+const set = (env, name) => {
+    const value = env[name];
+    return value !== undefined && value.trim() !== '' ? value.trim() : null;
+};
+const missing = (message, hint) => new errors/* ConfigError */.xL([{ severity: 'error', code: 'missing-credential', message, path: '', position: null, ...(hint ? { hint } : {}) }]);
+// ---------------------------------------------------------------------------------------------
+// MLflow
+const mlflowAuthFromEnv = (env) => {
+    const username = set(env, 'MLFLOW_TRACKING_USERNAME');
+    const password = set(env, 'MLFLOW_TRACKING_PASSWORD');
+    const token = set(env, 'MLFLOW_TRACKING_TOKEN');
+    if (username && password) {
+        const header = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+        return { kind: 'basic', headers: async () => ({ authorization: header }) };
+    }
+    if ((username && !password) || (!username && password)) {
+        // MLflow silently ignores half a pair; we say so, because the 401 that follows is confusing.
+        const absent = username ? 'MLFLOW_TRACKING_PASSWORD' : 'MLFLOW_TRACKING_USERNAME';
+        if (!token)
+            throw missing(`MLflow basic auth is incomplete: ${absent} is not set`, 'set both MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN');
+    }
+    if (token)
+        return { kind: 'bearer', headers: async () => ({ authorization: `Bearer ${token}` }) };
+    return { kind: 'none', headers: async () => ({}) };
+};
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+/** Refresh this long before expiry at most (and at most 10% of a token's lifetime). */
+const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
+/** Assumed lifetime when a token endpoint omits expires_in (Databricks documents one hour). */
+const DEFAULT_LIFETIME_S = 3600;
+const normalizeHost = (host) => {
+    const withScheme = /^https?:\/\//i.test(host) ? host : `https://${host}`;
+    return withScheme.replace(/\/+$/, '');
+};
+/** Default fetch: undici's, through the proxy the env record names for that URL. */
+const proxiedFetch = (env) => {
+    const settings = (0,http_proxy/* proxySettingsFromEnv */.zH)(env);
+    const agents = new Map();
+    return async (url, init) => {
+        const proxy = (0,http_proxy/* proxyFor */.iJ)(new URL(url), settings);
+        let dispatcher;
+        if (proxy) {
+            dispatcher = agents.get(proxy.href) ?? new undici/* ProxyAgent */.kT(proxy.href);
+            agents.set(proxy.href, dispatcher);
+        }
+        return (0,undici/* fetch */.hd)(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
+    };
+};
+const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
+    const hostValue = host?.trim() || set(env, 'DATABRICKS_HOST');
+    if (!hostValue)
+        throw missing('Databricks host is not set: DATABRICKS_HOST is empty', 'set DATABRICKS_HOST to the workspace URL, e.g. https://adb-123.4.azuredatabricks.net');
+    const base = normalizeHost(hostValue);
+    const explicit = set(env, 'DATABRICKS_AUTH_TYPE');
+    const token = set(env, 'DATABRICKS_TOKEN');
+    const clientId = set(env, 'DATABRICKS_CLIENT_ID');
+    const clientSecret = set(env, 'DATABRICKS_CLIENT_SECRET');
+    const oidcUrl = set(env, 'ACTIONS_ID_TOKEN_REQUEST_URL');
+    const oidcRequestToken = set(env, 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+    const kind = (() => {
+        if (explicit) {
+            if (explicit === 'pat' || explicit === 'oauth-m2m' || explicit === 'github-oidc')
+                return explicit;
+            throw missing(`DATABRICKS_AUTH_TYPE "${explicit}" is not supported here`, 'use pat, oauth-m2m or github-oidc');
+        }
+        if (token)
+            return 'pat';
+        if (clientId && clientSecret)
+            return 'oauth-m2m';
+        if (clientId && oidcUrl && oidcRequestToken)
+            return 'github-oidc';
+        if (clientSecret && !clientId)
+            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_ID is not set');
+        if (clientId) {
+            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_SECRET is not set (and no GitHub OIDC token is available)', 'set DATABRICKS_CLIENT_SECRET for OAuth M2M, or grant the job `permissions: id-token: write` for GitHub OIDC');
+        }
+        throw missing('No Databricks credentials: set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET, or DATABRICKS_CLIENT_ID with DATABRICKS_AUTH_TYPE=github-oidc');
+    })();
+    if (kind === 'pat') {
+        if (!token)
+            throw missing('DATABRICKS_AUTH_TYPE=pat but DATABRICKS_TOKEN is not set');
+        return { kind, headers: async () => ({ authorization: `Bearer ${token}` }), invalidate: () => undefined };
+    }
+    if (!clientId)
+        throw missing(`DATABRICKS_AUTH_TYPE=${kind} but DATABRICKS_CLIENT_ID is not set`);
+    if (kind === 'oauth-m2m' && !clientSecret)
+        throw missing('DATABRICKS_AUTH_TYPE=oauth-m2m but DATABRICKS_CLIENT_SECRET is not set');
+    if (kind === 'github-oidc' && (!oidcUrl || !oidcRequestToken)) {
+        throw missing(`DATABRICKS_AUTH_TYPE=github-oidc but ${!oidcUrl ? 'ACTIONS_ID_TOKEN_REQUEST_URL' : 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'} is not set`, 'GitHub sets it only when the job has `permissions: id-token: write`');
+    }
+    const fetchFn = fetchImpl ?? proxiedFetch(env);
+    const now = options.now ?? Date.now;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const scope = options.scope ?? 'all-apis';
+    const secrets = new Set([clientSecret, oidcRequestToken].filter((s) => s !== null));
+    const scrub = (text) => redact(text, secrets);
+    const credentialHint = kind === 'oauth-m2m'
+        ? 'check DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET'
+        : 'check DATABRICKS_CLIENT_ID and the service principal federation policy (issuer, subject, audience)';
+    /** One call to an auth endpoint with a small retry on 429/5xx/transport failures. */
+    const call = async (what, url, init) => {
+        const path = new URL(url).pathname;
+        const maxAttempts = 3;
+        for (let attempt = 1;; attempt += 1) {
+            let status;
+            let text;
+            try {
+                const res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+                status = res.status;
+                text = await res.text();
+            }
+            catch (cause) {
+                if (attempt < maxAttempts) {
+                    await new Promise((r) => setTimeout(r, 200 * attempt));
+                    continue;
+                }
+                const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+                const error = new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)} (${attempt} attempts)`), {
+                    errorCode: null,
+                    status: null,
+                    method: init.method,
+                    url: `${new URL(url).origin}${path}`,
+                    kind: timedOut ? 'timeout' : 'transport',
+                    attempts: attempt,
+                });
+                Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
+                throw error;
+            }
+            if ((status === 429 || status >= 500) && attempt < maxAttempts) {
+                await new Promise((r) => setTimeout(r, 200 * attempt));
+                continue;
+            }
+            const fail = (detail, errorCode) => new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path}: ${detail} (${attempt} attempt${attempt === 1 ? '' : 's'})`), {
+                errorCode,
+                status,
+                method: init.method,
+                url: `${new URL(url).origin}${path}`,
+                kind: 'http',
+                attempts: attempt,
+            });
+            if (status < 200 || status >= 300) {
+                const decoded = decodeErrorBody(text);
+                const hint = status === 400 || status === 401 || status === 403 ? ` — ${credentialHint}` : '';
+                throw fail(`HTTP ${status} ${decoded.errorCode ?? ''}${decoded.message ? `: ${decoded.message}` : ''}${hint}`.replace(/ :/, ':'), decoded.errorCode);
+            }
+            try {
+                const parsed = JSON.parse(text);
+                if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+                    return parsed;
+            }
+            catch {
+                // fall through
+            }
+            throw fail(`HTTP ${status} but the body is not a JSON object`, null);
+        }
+    };
+    let tokenEndpoint = null;
+    const discoverTokenEndpoint = () => {
+        tokenEndpoint ??= call('Databricks OIDC discovery', `${base}/oidc/.well-known/oauth-authorization-server`, {
+            method: 'GET',
+            headers: { accept: 'application/json' },
+        }).then((doc) => {
+            const endpoint = doc['token_endpoint'];
+            if (typeof endpoint !== 'string' || endpoint === '') {
+                throw new errors/* ApiError */.hD(`Databricks OIDC discovery: ${base}/oidc/.well-known/oauth-authorization-server has no token_endpoint`, {
+                    errorCode: null,
+                    status: 200,
+                    method: 'GET',
+                    url: `${base}/oidc/.well-known/oauth-authorization-server`,
+                    kind: 'http',
+                    attempts: 1,
+                });
+            }
+            return endpoint;
+        });
+        tokenEndpoint.catch(() => {
+            tokenEndpoint = null; // a failed discovery is retried on the next call
+        });
+        return tokenEndpoint;
+    };
+    const form = (fields) => new URLSearchParams(fields).toString();
+    const fetchGithubIdToken = async (audience) => {
+        const url = new URL(oidcUrl);
+        url.searchParams.set('audience', audience);
+        const body = await call('GitHub OIDC token request', url.href, {
+            method: 'GET',
+            headers: { authorization: `Bearer ${oidcRequestToken}`, accept: 'application/json' },
+        });
+        const value = body['value'];
+        if (typeof value !== 'string' || value === '') {
+            throw new errors/* ApiError */.hD('GitHub OIDC token request: the answer has no "value" (is `permissions: id-token: write` set on the job?)', {
+                errorCode: null,
+                status: 200,
+                method: 'GET',
+                url: `${url.origin}${url.pathname}`,
+                kind: 'http',
+                attempts: 1,
+            });
+        }
+        secrets.add(value);
+        return value;
+    };
+    const requestToken = async () => {
+        const endpoint = await discoverTokenEndpoint();
+        let body;
+        if (kind === 'oauth-m2m') {
+            const basic = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
+            secrets.add(basic);
+            body = await call('Databricks OAuth M2M token request', endpoint, {
+                method: 'POST',
+                headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+                body: form({ grant_type: 'client_credentials', scope }),
+            });
+        }
+        else {
+            // Audience: DATABRICKS_TOKEN_AUDIENCE, else the token endpoint URL (databricks-sdk-py
+            // credentials_provider._oidc_credentials_provider). A fresh GitHub JWT per exchange: they are short-lived.
+            const audience = set(env, 'DATABRICKS_TOKEN_AUDIENCE') ?? endpoint;
+            const jwt = await fetchGithubIdToken(audience);
+            body = await call('Databricks OIDC token exchange', endpoint, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+                body: form({
+                    grant_type: TOKEN_EXCHANGE_GRANT,
+                    subject_token_type: JWT_TOKEN_TYPE,
+                    subject_token: jwt,
+                    scope,
+                    client_id: clientId,
+                }),
+            });
+        }
+        const accessToken = body['access_token'];
+        if (typeof accessToken !== 'string' || accessToken === '') {
+            throw new errors/* ApiError */.hD(`Databricks ${kind} token request: the answer has no access_token`, {
+                errorCode: null,
+                status: 200,
+                method: 'POST',
+                url: endpoint,
+                kind: 'http',
+                attempts: 1,
+            });
+        }
+        secrets.add(accessToken);
+        const rawType = typeof body['token_type'] === 'string' ? body['token_type'] : 'Bearer';
+        const tokenType = rawType.toLowerCase() === 'bearer' ? 'Bearer' : rawType;
+        const expiresIn = Number(body['expires_in']);
+        const lifetimeMs = (Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_S) * 1000;
+        const issuedAt = now();
+        const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs / 10);
+        return { header: `${tokenType} ${accessToken}`, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin };
+    };
+    let cached = null;
+    let inFlight = null;
+    const currentToken = async () => {
+        if (cached && now() < cached.refreshAt)
+            return cached;
+        // Single flight: every caller waiting for a refresh shares this one request.
+        inFlight ??= requestToken()
+            .then((t) => {
+            cached = t;
+            return t;
+        })
+            .finally(() => {
+            inFlight = null;
+        });
+        return inFlight;
+    };
+    return {
+        kind,
+        headers: async () => ({ authorization: (await currentToken()).header }),
+        invalidate: () => {
+            cached = null;
+        },
+    };
+};
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./lib/src/platform/mlflow/wire.js
+// MLflow REST wire shapes (protos/model_registry.proto, protos/service.proto as served by the OSS
+// tracking server) and their mapping to the typed evidence. Pure: no I/O.
+/** The registry answered, but not with something we can use (kind `invalid` in evidence). */
+class RegistryAnswerError extends Error {
+    name = 'RegistryAnswerError';
+}
+const VERSION_STATUSES = new Set(['READY', 'PENDING_REGISTRATION', 'FAILED_REGISTRATION']);
+const RUN_STATUSES = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
+/** A registered model's versions page in the MLflow UI. */
+const versionUrl = (trackingUri, name, version) => `${trackingUri.replace(/\/$/, '')}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
+const runUrl = (trackingUri, experimentId, runId) => experimentId
+    ? `${trackingUri.replace(/\/$/, '')}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`
+    : `${trackingUri.replace(/\/$/, '')}/#/runs/${encodeURIComponent(runId)}`;
+const tagsToRecord = (tags) => {
+    const out = {};
+    for (const t of tags ?? [])
+        if (typeof t.key === 'string')
+            out[t.key] = t.value ?? '';
+    return out;
+};
+/** `models:/m-<hex>` is an MLflow 3 logged model; `models:/<name>/<version>` is not. */
+const loggedModelIdOf = (source) => {
+    const match = /^models:\/(m-[0-9a-f]+)\/?$/i.exec(source);
+    return match ? match[1] : null;
+};
+/** `runs:/<run_id>/<path>` → its parts; null for other schemes. */
+const parseRunsUri = (source) => {
+    const match = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
+    return match ? { runId: match[1], path: match[2].replace(/\/+$/, '') } : null;
+};
+const aliasNames = (aliases) => (aliases ?? [])
+    .map((a) => (typeof a === 'string' ? a : a.alias))
+    .filter((a) => typeof a === 'string')
+    .sort();
+/**
+ * Map a wire ModelVersion. `aliasesOverride` supplies aliases from the registered model when the
+ * answer came from `model-versions/search`, which does not include them on OSS.
+ */
+const toVersionInfo = (wire, trackingUri, aliasesOverride) => {
+    if (!wire || typeof wire.name !== 'string' || (typeof wire.version !== 'string' && typeof wire.version !== 'number')) {
+        throw new RegistryAnswerError('the registry returned a model version without a name or version number');
+    }
+    const version = String(wire.version);
+    const status = wire.status ?? 'READY';
+    if (!VERSION_STATUSES.has(status)) {
+        throw new RegistryAnswerError(`model version ${wire.name}/${version} has an unknown status "${status}"`);
+    }
+    const source = wire.source ?? '';
+    const runId = wire.run_id && wire.run_id.trim() !== '' ? wire.run_id : null;
+    return {
+        name: wire.name,
+        version,
+        status: status,
+        description: wire.description && wire.description !== '' ? wire.description : null,
+        tags: tagsToRecord(wire.tags),
+        aliases: aliasesOverride ? [...aliasesOverride].sort() : aliasNames(wire.aliases),
+        source,
+        runId,
+        // The OSS server does not echo model_id; an MLflow 3 source names it.
+        modelId: wire.model_id && wire.model_id !== '' ? wire.model_id : loggedModelIdOf(source),
+        createdAtMs: typeof wire.creation_timestamp === 'number' ? wire.creation_timestamp : null,
+        url: versionUrl(trackingUri, wire.name, version),
+    };
+};
+/** Aliases of one version, from a registered model's `aliases: [{alias, version}]`. */
+const aliasesByVersion = (model) => {
+    const out = new Map();
+    for (const a of model?.aliases ?? []) {
+        if (typeof a.alias !== 'string' || a.version === undefined)
+            continue;
+        const key = String(a.version);
+        out.set(key, [...(out.get(key) ?? []), a.alias]);
+    }
+    return out;
+};
+const metricNumber = (value) => {
+    if (typeof value === 'number')
+        return value;
+    // proto JSON may spell non-finite doubles as strings
+    if (value === 'NaN')
+        return Number.NaN;
+    if (value === 'Infinity')
+        return Number.POSITIVE_INFINITY;
+    if (value === '-Infinity')
+        return Number.NEGATIVE_INFINITY;
+    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+        return Number(value);
+    return null;
+};
+const toRunInfo = (wire, trackingUri) => {
+    const info = wire?.info;
+    const runId = info?.run_id ?? info?.run_uuid;
+    if (!info || typeof runId !== 'string')
+        throw new RegistryAnswerError('the tracking server returned a run without an id');
+    const status = info.status ?? '';
+    if (!RUN_STATUSES.has(status))
+        throw new RegistryAnswerError(`run ${runId} has an unknown status "${status}"`);
+    // The server already sends the latest value per key; if a key repeats, the highest
+    // (step, timestamp) wins, which is MLflow's own definition of "latest".
+    const latest = new Map();
+    for (const m of wire?.data?.metrics ?? []) {
+        const value = metricNumber(m.value);
+        if (typeof m.key !== 'string' || value === null)
+            continue;
+        const step = m.step ?? 0;
+        const timestamp = m.timestamp ?? 0;
+        const seen = latest.get(m.key);
+        if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) {
+            latest.set(m.key, { value, step, timestamp });
+        }
+    }
+    const metrics = {};
+    for (const [key, m] of [...latest.entries()].sort(([a], [b]) => a.localeCompare(b)))
+        metrics[key] = m.value;
+    return {
+        runId,
+        status: status,
+        startTimeMs: typeof info.start_time === 'number' ? info.start_time : null,
+        endTimeMs: typeof info.end_time === 'number' ? info.end_time : null,
+        metrics,
+        params: tagsToRecord(wire?.data?.params),
+        tags: tagsToRecord(wire?.data?.tags),
+        url: runUrl(trackingUri, info.experiment_id ?? null, runId),
+    };
+};
+/** An MLflow search-filter string literal. MLflow accepts '...' or "..." and has no escapes. */
+const filterLiteral = (value) => {
+    if (!value.includes("'"))
+        return `'${value}'`;
+    if (!value.includes('"'))
+        return `"${value}"`;
+    throw new RegistryAnswerError(`cannot search for ${JSON.stringify(value)}: it contains both quote characters`);
+};
+/** `tags.<key>`, backquoted when the key is not a plain identifier (dots, spaces, dashes). */
+const filterTagKey = (key) => {
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+        return `tags.${key}`;
+    if (key.includes('`'))
+        throw new RegistryAnswerError(`cannot search for tag key ${JSON.stringify(key)}: it contains a backquote`);
+    return `tags.\`${key}\``;
+};
+
+;// CONCATENATED MODULE: ./lib/src/platform/mlflow/mlmodel.js
+// The `MLmodel` file (YAML) → ModelSignature. MLflow stores `signature.inputs` / `outputs` as JSON
+// *strings* of column specs (`{"name", "type", "required"}`) or tensor specs
+// (`{"name"?, "type": "tensor", "tensor-spec": {"dtype", "shape"}}`). Pure: no I/O.
+
+
+const isRecord = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A readable name for a column type, including MLflow's nested array/object/map types. */
+const typeName = (spec) => {
+    const type = spec['type'];
+    if (type === 'tensor') {
+        const tensor = spec['tensor-spec'];
+        const dtype = isRecord(tensor) && typeof tensor['dtype'] === 'string' ? tensor['dtype'] : 'unknown';
+        return `tensor:${dtype}`;
+    }
+    if (type === 'array' && isRecord(spec['items']))
+        return `array<${typeName(spec['items'])}>`;
+    if (type === 'map' && isRecord(spec['values']))
+        return `map<string,${typeName(spec['values'])}>`;
+    if (type === 'object' && isRecord(spec['properties'])) {
+        const props = Object.entries(spec['properties'])
+            .filter((e) => isRecord(e[1]))
+            .map(([k, v]) => `${k}:${typeName(v)}`);
+        return `object<${props.join(',')}>`;
+    }
+    if (typeof type === 'string')
+        return type;
+    if (isRecord(type))
+        return typeName(type); // older nested form {"type": {"type": "array", ...}}
+    throw new RegistryAnswerError(`MLmodel signature column has no type: ${JSON.stringify(spec)}`);
+};
+const parseSpecs = (raw, which) => {
+    if (raw === undefined || raw === null || raw === '')
+        return null;
+    let specs = raw;
+    if (typeof raw === 'string') {
+        try {
+            specs = JSON.parse(raw);
+        }
+        catch {
+            throw new RegistryAnswerError(`MLmodel signature.${which} is not valid JSON`);
+        }
+    }
+    if (!Array.isArray(specs))
+        throw new RegistryAnswerError(`MLmodel signature.${which} is not a list of column specs`);
+    return specs.map((spec) => {
+        if (!isRecord(spec))
+            throw new RegistryAnswerError(`MLmodel signature.${which} has a non-object entry`);
+        return {
+            name: typeof spec['name'] === 'string' ? spec['name'] : null,
+            type: typeName(spec),
+            // MLflow: a column is required unless it says otherwise.
+            required: spec['required'] !== false,
+        };
+    });
+};
+/** null when the MLmodel has no signature. Throws RegistryAnswerError when the file is not an MLmodel. */
+const signatureFromMlmodel = (text) => {
+    let doc;
+    try {
+        doc = (0,dist/* parse */.qg)(text);
+    }
+    catch (e) {
+        throw new RegistryAnswerError(`MLmodel is not valid YAML: ${e.message.split('\n')[0]}`);
+    }
+    if (!isRecord(doc) || !('flavors' in doc || 'signature' in doc || 'model_uuid' in doc)) {
+        throw new RegistryAnswerError('the file served as MLmodel does not look like an MLmodel file');
+    }
+    const signature = doc['signature'];
+    if (!isRecord(signature))
+        return null;
+    const example = doc['saved_input_example_info'];
+    const examplePath = isRecord(example) && typeof example['artifact_path'] === 'string' ? example['artifact_path'] : null;
+    return {
+        inputs: parseSpecs(signature['inputs'], 'inputs'),
+        outputs: parseSpecs(signature['outputs'], 'outputs'),
+        inputExamplePath: examplePath,
+    };
+};
+
+;// CONCATENATED MODULE: ./lib/src/platform/mlflow/adapter.js
+// Registry, run and artifact readers for an open-source MLflow tracking server, over the HTTP port.
+// Errors are decided on the body's `error_code`, never on the HTTP status alone (OSS MLflow sends a
+// missing alias as INVALID_PARAMETER_VALUE/400 and a missing model as RESOURCE_DOES_NOT_EXIST/404).
+
+
+
+const API = '/api/2.0/mlflow';
+/** RESOURCE_DOES_NOT_EXIST → null; anything else propagates. */
+const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
+/** OSS `sqlalchemy_store.get_model_version_by_alias`: "Registered model alias <a> not found." */
+const isMissingAlias = (e) => (0,errors/* hasErrorCode */.Ue)(e, 'INVALID_PARAMETER_VALUE') && /alias .* not found/i.test(e.message);
+const createMlflowPorts = (options) => {
+    const { http } = options;
+    const trackingUri = (options.trackingUri ?? http.baseUrl).replace(/\/$/, '');
+    const pageSize = options.pageSize ?? 200;
+    const getJson = async (path, query) => (await http.request({ method: 'GET', path: `${API}${path}`, query, endpoint: `GET ${API}${path}` })).body;
+    const getRegisteredModel = (name) => orNull(getJson('/registered-models/get', { name }).then((b) => {
+        if (!b.registered_model)
+            throw new RegistryAnswerError(`registered-models/get for "${name}" returned no registered_model`);
+        return b.registered_model;
+    }));
+    /** One page of `model-versions/search`, newest version first. */
+    const searchPage = (filter, maxResults, pageToken) => getJson('/model-versions/search', { filter, order_by: 'version_number DESC', max_results: maxResults, page_token: pageToken });
+    const registry = {
+        async getVersion(name, version) {
+            const body = await orNull(getJson('/model-versions/get', { name, version }));
+            return body ? toVersionInfo(body.model_version, trackingUri) : null;
+        },
+        async getVersionByAlias(name, alias) {
+            try {
+                const body = await getJson('/registered-models/alias', { name, alias });
+                return toVersionInfo(body.model_version, trackingUri);
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST') || isMissingAlias(e))
+                    return null;
+                throw e;
+            }
+        },
+        // One request: registered-models/get carries the latest version of each stage (the max of those
+        // is the latest overall) and every alias, which model-versions/search does not return on OSS.
+        async getLatestVersion(name) {
+            const model = await getRegisteredModel(name);
+            if (!model)
+                return null;
+            const latest = [...(model.latest_versions ?? [])].sort((a, b) => Number(b.version) - Number(a.version))[0];
+            const aliases = aliasesByVersion(model);
+            if (latest)
+                return toVersionInfo(latest, trackingUri, aliases.get(String(latest.version)) ?? []);
+            // latest_versions is a stage-era field; should a server stop sending it, ask search instead.
+            const page = await searchPage(`name=${filterLiteral(name)}`, 1, undefined);
+            const first = page.model_versions?.[0];
+            return first ? toVersionInfo(first, trackingUri, aliases.get(String(first.version)) ?? []) : null;
+        },
+        async searchVersionsByTags(name, tags) {
+            const clauses = [`name=${filterLiteral(name)}`, ...Object.entries(tags).map(([k, v]) => `${filterTagKey(k)}=${filterLiteral(v)}`)];
+            const filter = clauses.join(' AND ');
+            // Aliases come from the registered model (search omits them); fetched alongside page one.
+            const modelPromise = getRegisteredModel(name);
+            modelPromise.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+            const found = [];
+            const seenTokens = new Set();
+            let token;
+            for (;;) {
+                const page = await searchPage(filter, pageSize, token);
+                found.push(...(page.model_versions ?? []));
+                token = page.next_page_token || undefined;
+                if (!token)
+                    break;
+                if (seenTokens.has(token))
+                    throw new RegistryAnswerError(`model-versions/search repeated page token for "${name}"`);
+                seenTokens.add(token);
+            }
+            const model = await modelPromise;
+            const aliases = aliasesByVersion(model ?? undefined);
+            return found
+                .map((v) => toVersionInfo(v, trackingUri, aliases.get(String(v.version)) ?? []))
+                .sort((a, b) => Number(b.version) - Number(a.version));
+        },
+    };
+    const runs = {
+        async getRun(runId) {
+            const body = await orNull(getJson('/runs/get', { run_id: runId }));
+            return body ? toRunInfo(body.run, trackingUri) : null;
+        },
+    };
+    const getText = async (path, query, endpoint) => (await http.request({ method: 'GET', path, query, responseType: 'text', endpoint })).body;
+    /** Through the version itself: the server resolves its download URI, whatever the source. */
+    const mlmodelOfVersion = (v) => getText('/model-versions/get-artifact', { name: v.name, version: v.version, path: 'MLmodel' }, 'GET /model-versions/get-artifact');
+    const isMissingFile = (e) => e instanceof errors/* ApiError */.hD && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || (e.errorCode === null && e.details.status === 404));
+    const artifacts = {
+        // The route follows the source so versions sharing a model (a copy in the next environment)
+        // read the same URL: MLflow 3 logged models by id, MLflow 2 run artifacts by run and path.
+        async getSignature(version) {
+            const modelId = version.modelId ?? loggedModelIdOf(version.source);
+            const runsUri = parseRunsUri(version.source);
+            let text;
+            try {
+                if (modelId) {
+                    text = await getText(`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files`, { artifact_file_path: 'MLmodel' }, 'GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files');
+                }
+                else if (runsUri) {
+                    text = await getText('/get-artifact', { run_id: runsUri.runId, path: runsUri.path ? `${runsUri.path}/MLmodel` : 'MLmodel' }, 'GET /get-artifact');
+                }
+                else {
+                    text = await mlmodelOfVersion(version);
+                }
+            }
+            catch (e) {
+                // A logged model the files route cannot find may still be reachable through the version
+                // (its storage location). runs:/ sources get no such fallback: the OSS server answers the
+                // version route for them with a 500 when artifacts are proxied (see docs/mlflow.md).
+                if (!(modelId && isMissingFile(e)))
+                    throw wrapMissing(e, version);
+                try {
+                    text = await mlmodelOfVersion(version);
+                }
+                catch (again) {
+                    throw wrapMissing(again, version);
+                }
+            }
+            return signatureFromMlmodel(text);
+        },
+    };
+    return { registry, runs, artifacts };
+};
+const wrapMissing = (e, version) => e instanceof errors/* ApiError */.hD && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || e.details.status === 404)
+    ? new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (source ${version.source})`)
+    : e;
+
+// EXTERNAL MODULE: ./lib/src/util/hash.js
+var hash = __nccwpck_require__(6743);
+;// CONCATENATED MODULE: ./lib/src/platform/http/protocol.js
+// The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
+// as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
+/** A caller for endpoints under `prefix` (e.g. `/api/2.0/mlflow`), labelled per endpoint in the ledger. */
+const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, idempotent) => {
+    const endpoint = `${method} ${prefix}${path}`;
+    const req = method === 'GET'
+        ? { method, path: `${prefix}${path}`, query: payload, endpoint }
+        : { method, path: `${prefix}${path}`, body: payload, idempotent, endpoint };
+    return (await http.request(req)).body;
+};
+
+;// CONCATENATED MODULE: ./lib/src/registry/types.js
+// A model registry as the core sees it, whichever server it is (MLflow OSS, Unity Catalog):
+// versions, their registration status, and how a plan names a registry and a source version.
+// One definition for the evidence reader, the planner and the writers.
+/** Servers that omit the status only have READY versions (it appeared with asynchronous registration). */
+const parseVersionStatus = (status) => status === undefined || status === ''
+    ? 'READY'
+    : status === 'READY' || status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION'
+        ? status
+        : 'UNKNOWN';
+
+;// CONCATENATED MODULE: ./lib/src/platform/mlflow/writer.js
+// Write side of the OSS MLflow registry for the promotion executor (src/apply/ports.ts), over the
+// HTTP port. Errors are decided on the body's `error_code` (OSS sends RESOURCE_ALREADY_EXISTS as
+// HTTP 400). Requests that are safe to repeat (set-tag, alias, transition, create-model, whose
+// repeat answers RESOURCE_ALREADY_EXISTS) are marked idempotent so the client retries them after
+// a 5xx or a reset; model-versions/create is not, and is recovered by the executor through the
+// copy's identity tag instead.
+
+
+
+
+
+
+const writer_API = '/api/2.0/mlflow';
+const PAGE = 1000;
+const toObserved = (w, aliases) => {
+    if (!w || typeof w.name !== 'string' || w.version === undefined)
+        throw new Error('the registry returned a model version without a name or version');
+    return {
+        name: w.name,
+        version: String(w.version),
+        tags: tagsToRecord(w.tags),
+        aliases: aliases ?? (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
+        stage: w.current_stage ?? null,
+        source: w.source ?? '',
+        runId: w.run_id ? w.run_id : null,
+        status: parseVersionStatus(w.status),
+    };
+};
+const wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
+function createMlflowPromotionRegistry(options) {
+    const { http } = options;
+    const call = mlflowProtocolCaller(http, writer_API);
+    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
+    const searchVersions = async (filter) => {
+        const out = [];
+        let pageToken;
+        do {
+            const body = await call('GET', '/model-versions/search', { filter, max_results: PAGE, page_token: pageToken }, true);
+            for (const v of body.model_versions ?? [])
+                out.push(toObserved(v));
+            pageToken = body.next_page_token || undefined;
+        } while (pageToken);
+        return out.sort((a, b) => Number(a.version) - Number(b.version));
+    };
+    return {
+        id: options.registryId,
+        async getModel(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
+            const m = body?.registered_model;
+            if (!m)
+                return null;
+            const aliases = {};
+            for (const a of m.aliases ?? [])
+                if (typeof a.alias === 'string' && a.version !== undefined)
+                    aliases[a.alias] = String(a.version);
+            return { name, aliases, tags: tagsToRecord(m.tags) };
+        },
+        async getVersion(name, version) {
+            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
+            return body?.model_version ? toObserved(body.model_version) : null;
+        },
+        findVersionsByTag: (name, key, value) => searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`),
+        listVersions: (name) => searchVersions(`name=${filterLiteral(name)}`),
+        async createModel(name) {
+            try {
+                await call('POST', '/registered-models/create', { name }, true);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async createVersion(request) {
+            const body = await call('POST', '/model-versions/create', {
+                name: request.name,
+                source: request.source,
+                ...(request.runId ? { run_id: request.runId } : {}),
+                tags: wireTags(request.tags),
+                ...(request.description ? { description: request.description } : {}),
+            }, false);
+            return toObserved(body.model_version);
+        },
+        async setVersionTag(name, version, key, value) {
+            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
+        },
+        async setModelTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
+        },
+        async setAlias(name, alias, version) {
+            await call('POST', '/registered-models/alias', { name, alias, version }, true);
+        },
+        async transitionStage(name, version, stage, archiveExisting) {
+            await call('POST', '/model-versions/transition-stage', { name, version, stage, archive_existing_versions: archiveExisting }, true);
+        },
+        async deleteVersion(name, version) {
+            await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
+        },
+        async listLocks(prefix) {
+            const out = [];
+            let pageToken;
+            // LIKE treats `_` as a wildcard: the prefix check below keeps only exact matches.
+            const filter = `name LIKE ${filterLiteral(`${prefix.replace(/%/g, '')}%`)}`;
+            do {
+                const body = await call('GET', '/registered-models/search', { filter, max_results: 1000, page_token: pageToken }, true);
+                for (const m of body.registered_models ?? []) {
+                    if (typeof m.name === 'string' && m.name.startsWith(prefix))
+                        out.push({ name: m.name, tags: tagsToRecord(m.tags) });
+                }
+                pageToken = body.next_page_token || undefined;
+            } while (pageToken);
+            return out;
+        },
+        async createLock(name, tags) {
+            try {
+                await call('POST', '/registered-models/create', { name, tags: wireTags(tags), description: 'mlops-gate promotion lock (safe to delete once expired)' }, false);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async deleteLock(name) {
+            await orNull(call('DELETE', '/registered-models/delete', { name }, true));
+        },
+        async readLock(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
+            return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
+        },
+        async setLockTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
+        },
+    };
+}
+const TRANSFER_EXPERIMENT = 'mlops-gate-transfers';
+const DIGEST_TAG = 'mlops_gate.artifact_digest';
+const COMPLETE_TAG = 'mlops_gate.transfer_complete';
+const ART = '/api/2.0/mlflow-artifacts/artifacts';
+/** `mlflow-artifacts:/a/b` (or with an authority) → `a/b`; null for other schemes. */
+const proxyPathOf = (uri) => {
+    const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
+    return m ? m[1].replace(/\/+$/, '') : null;
+};
+const encodePath = (p) => p.split('/').map(encodeURIComponent).join('/');
+/**
+ * Copies a version's artifacts to another tracking server through the MLflow artifact proxy
+ * (`--serve-artifacts`, the default). MLflow ≥ 3 only registers a version whose files live inside
+ * a run (or logged model) named in the request, so the files are uploaded into a run of the
+ * destination's `mlops-gate-transfers` experiment, tagged with the content digest; the version is
+ * then created from `runs:/<run>/model`. A repeated transfer (after a crash or a lost answer)
+ * finds the completed run by its digest and uploads nothing.
+ */
+function createMlflowArtifactTransfer(source, destination) {
+    const get = async (http, path, query) => (await http.request({ method: 'GET', path, query, endpoint: `GET ${path}` })).body;
+    const post = async (http, path, body, idempotent) => (await http.request({ method: 'POST', path, body, idempotent, endpoint: `POST ${path}` })).body;
+    /** The artifact-proxy directory holding the source version's files. */
+    const sourceRoot = async (name, version, depth = 0) => {
+        const { artifact_uri: uri } = await get(source, `${writer_API}/model-versions/get-download-uri`, { name, version });
+        if (!uri)
+            throw new Error(`${name} v${version}: the source server returned no download URI`);
+        const direct = proxyPathOf(uri);
+        if (direct)
+            return direct;
+        const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(uri);
+        if (runs) {
+            const run = await get(source, `${writer_API}/runs/get`, { run_id: runs[1] });
+            const root = proxyPathOf(run.run?.info?.artifact_uri ?? '');
+            if (root)
+                return runs[2] ? `${root}/${runs[2].replace(/\/+$/, '')}` : root;
+        }
+        const logged = /^models:\/(m-[0-9a-f]+)\/?$/i.exec(uri);
+        if (logged) {
+            const m = await get(source, `${writer_API}/logged-models/${logged[1]}`, {});
+            const root = proxyPathOf(m.model?.info?.artifact_uri ?? '');
+            if (root)
+                return root;
+        }
+        const registered = /^models:\/([^/]+)\/(\d+)$/.exec(uri);
+        if (registered && depth < 3)
+            return sourceRoot(registered[1], registered[2], depth + 1);
+        throw new Error(`cannot transfer artifacts from "${uri}": the source server does not proxy them (mlflow server --serve-artifacts)`);
+    };
+    const list = async (root) => {
+        const files = [];
+        const walk = async (dir) => {
+            const body = await get(source, ART, { path: dir });
+            for (const f of body.files ?? []) {
+                if (!f.path)
+                    continue;
+                const child = `${dir}/${f.path.split('/').pop()}`;
+                if (f.is_dir)
+                    await walk(child);
+                else
+                    files.push(child);
+            }
+        };
+        await walk(root);
+        return files.sort();
+    };
+    const experimentId = async () => {
+        const byName = () => destination
+            .request({
+            method: 'GET',
+            path: `${writer_API}/experiments/get-by-name`,
+            query: { experiment_name: TRANSFER_EXPERIMENT },
+            endpoint: `GET ${writer_API}/experiments/get-by-name`,
+        })
+            .then((r) => r.body.experiment?.experiment_id ?? null)
+            .catch((e) => {
+            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST'))
+                return null;
+            throw e;
+        });
+        const found = await byName();
+        if (found)
+            return found;
+        try {
+            const created = await post(destination, `${writer_API}/experiments/create`, { name: TRANSFER_EXPERIMENT }, true);
+            if (created.experiment_id)
+                return created.experiment_id;
+        }
+        catch (e) {
+            if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                throw e;
+        }
+        const again = await byName();
+        if (!again)
+            throw new Error(`could not create or find the "${TRANSFER_EXPERIMENT}" experiment on the destination`);
+        return again;
+    };
+    return {
+        async copy(from) {
+            const root = await sourceRoot(from.name, from.version);
+            const paths = await list(root);
+            if (paths.length === 0)
+                throw new Error(`no artifacts found for ${from.name} v${from.version} under ${root}`);
+            const contents = new Map();
+            const digestInput = [];
+            for (const p of paths) {
+                const bytes = (await source.request({ method: 'GET', path: `${ART}/${encodePath(p)}`, responseType: 'bytes', endpoint: `GET ${ART}/{path}` })).body;
+                const rel = p.slice(root.length + 1);
+                contents.set(rel, bytes);
+                digestInput.push(`${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`);
+            }
+            const digest = `sha256:${(0,hash/* sha256Hex */.fg)(digestInput.join('\n'))}`;
+            const exp = await experimentId();
+            const search = await post(destination, `${writer_API}/runs/search`, { experiment_ids: [exp], filter: `tags.\`${DIGEST_TAG}\` = '${digest}' AND tags.\`${COMPLETE_TAG}\` = 'true'`, max_results: 1 }, true);
+            const done = search.runs?.[0]?.info?.run_id;
+            if (done)
+                return { uri: `runs:/${done}/model`, digest, runId: done };
+            // A run whose upload was interrupted is left incomplete (never matched above); a new one is made.
+            const created = await post(destination, `${writer_API}/runs/create`, {
+                experiment_id: exp,
+                run_name: `copy-${from.name}-v${from.version}`,
+                tags: [
+                    { key: DIGEST_TAG, value: digest },
+                    { key: 'mlops_gate.source', value: `${from.name}/${from.version}` },
+                    { key: 'mlops_gate.source_registry', value: from.registry },
+                ],
+            }, false);
+            const runId = created.run?.info?.run_id;
+            const base = proxyPathOf(created.run?.info?.artifact_uri ?? '');
+            if (!runId || !base)
+                throw new Error('the destination did not return a run with a proxied artifact location (mlflow server --serve-artifacts)');
+            for (const [rel, bytes] of contents) {
+                await destination.request({
+                    method: 'PUT',
+                    path: `${ART}/${encodePath(`${base}/model/${rel}`)}`,
+                    body: bytes,
+                    headers: { 'content-type': 'application/octet-stream' },
+                    idempotent: true,
+                    endpoint: `PUT ${ART}/{path}`,
+                });
+            }
+            await post(destination, `${writer_API}/runs/set-tag`, { run_id: runId, key: COMPLETE_TAG, value: 'true' }, true);
+            await post(destination, `${writer_API}/runs/update`, { run_id: runId, status: 'FINISHED', end_time: Date.now() }, true);
+            return { uri: `runs:/${runId}/model`, digest, runId };
+        },
+    };
+}
+
+// EXTERNAL MODULE: ./lib/src/endpoint/monitor.js
+var monitor = __nccwpck_require__(7656);
+;// CONCATENATED MODULE: ./lib/src/platform/monitoring/wire.js
+// Wire shapes of the two monitoring APIs (legacy `/api/2.1/unity-catalog/tables/{table}/monitor`
+// and Data Quality `/api/data-quality/v1/monitors`): request bodies from a DesiredMonitor, and
+// monitors read back into the one comparable ObservedMonitor.
+
+/** "1 day" → `AGGREGATION_GRANULARITY_1_DAY` (Data Quality v1 enum). */
+const dqGranularity = (legacy) => `AGGREGATION_GRANULARITY_${legacy.toUpperCase().replace(/ /g, '_')}`;
+/** `AGGREGATION_GRANULARITY_2_WEEKS` → "2 weeks". */
+const legacyGranularity = (dq) => monitor/* GRANULARITIES */.n.find((g) => dqGranularity(g) === dq) ?? null;
+// ---------------------------------------------------------------------------------------------
+// Request shapes
+function legacyInferenceLog(d) {
+    const log = d.inferenceLog;
+    return {
+        problem_type: log.problemType === 'regression' ? 'PROBLEM_TYPE_REGRESSION' : 'PROBLEM_TYPE_CLASSIFICATION',
+        prediction_col: log.predictionCol,
+        timestamp_col: log.timestampCol,
+        model_id_col: log.modelIdCol,
+        granularities: [...log.granularities],
+        ...(log.labelCol ? { label_col: log.labelCol } : {}),
+    };
+}
+function dqInferenceLog(d) {
+    const log = d.inferenceLog;
+    return {
+        problem_type: log.problemType === 'regression' ? 'INFERENCE_PROBLEM_TYPE_REGRESSION' : 'INFERENCE_PROBLEM_TYPE_CLASSIFICATION',
+        prediction_column: log.predictionCol,
+        timestamp_column: log.timestampCol,
+        model_id_column: log.modelIdCol,
+        granularities: log.granularities.map(dqGranularity),
+        ...(log.labelCol ? { label_column: log.labelCol } : {}),
+    };
+}
+const schedule = (d) => (d.schedule ? { quartz_cron_expression: d.schedule.cron, timezone_id: d.schedule.timezone } : undefined);
+/** POST body for the legacy API (the table is in the path). */
+function legacyCreateBody(d) {
+    return {
+        output_schema_name: d.outputSchema,
+        assets_dir: d.assetsDir,
+        inference_log: legacyInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
+    };
+}
+/** PUT body for the legacy API: given fields replace, omitted ones are kept, so send only what changed. */
+function legacyUpdateBody(d, changes) {
+    const body = { output_schema_name: d.outputSchema };
+    if (changes.includes('inference_log'))
+        body.inference_log = legacyInferenceLog(d);
+    if (changes.includes('schedule') && d.schedule)
+        body.schedule = schedule(d);
+    if (changes.includes('slicing_exprs'))
+        body.slicing_exprs = [...d.slicingExprs];
+    return body;
+}
+/** `data_profiling_config` for Data Quality v1 (the output schema by id). */
+function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
+    return {
+        output_schema_id: outputSchemaId,
+        ...(withAssetsDir ? { assets_dir: d.assetsDir } : {}),
+        inference_log: dqInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
+    };
+}
+const DQ_MASK = {
+    output_schema: 'data_profiling_config.output_schema_id',
+    inference_log: 'data_profiling_config.inference_log',
+    schedule: 'data_profiling_config.schedule',
+    slicing_exprs: 'data_profiling_config.slicing_exprs',
+};
+/** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
+const dqUpdateMask = (changes) => changes.map((c) => DQ_MASK[c]).join(',');
+const wire_str = (v) => (typeof v === 'string' ? v : null);
+const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
+const problem = (v) => {
+    const s = wire_str(v);
+    return s ? (s.endsWith('REGRESSION') ? 'regression' : s.endsWith('CLASSIFICATION') ? 'classification' : s) : null;
+};
+const scheduleOf = (v) => {
+    const s = obj(v);
+    const cron = s ? wire_str(s.quartz_cron_expression) : null;
+    return s && cron ? { cron, timezone: wire_str(s.timezone_id) ?? '' } : null;
+};
+function observeLegacy(info) {
+    const log = obj(info.inference_log);
+    return {
+        outputSchema: wire_str(info.output_schema_name),
+        inferenceLog: log
+            ? {
+                problemType: problem(log.problem_type),
+                predictionCol: wire_str(log.prediction_col),
+                labelCol: wire_str(log.label_col),
+                timestampCol: wire_str(log.timestamp_col),
+                modelIdCol: wire_str(log.model_id_col),
+                granularities: strings(log.granularities).map((g) => (0,monitor/* normalizeGranularity */.YD)(g) ?? g),
+            }
+            : null,
+        schedule: scheduleOf(info.schedule),
+        slicingExprs: strings(info.slicing_exprs),
+        monitorVersion: typeof info.monitor_version === 'number' ? info.monitor_version : null,
+        status: wire_str(info.status),
+    };
+}
+function observeDataQuality(monitor) {
+    const cfg = obj(monitor.data_profiling_config) ?? {};
+    const log = obj(cfg.inference_log);
+    return {
+        outputSchema: wire_str(cfg.output_schema_id),
+        inferenceLog: log
+            ? {
+                problemType: problem(log.problem_type),
+                predictionCol: wire_str(log.prediction_column),
+                labelCol: wire_str(log.label_column),
+                timestampCol: wire_str(log.timestamp_column),
+                modelIdCol: wire_str(log.model_id_column),
+                granularities: strings(log.granularities).map((g) => legacyGranularity(g) ?? g),
+            }
+            : null,
+        schedule: scheduleOf(cfg.schedule),
+        slicingExprs: strings(cfg.slicing_exprs),
+        monitorVersion: typeof cfg.monitor_version === 'number' ? cfg.monitor_version : null,
+        status: wire_str(cfg.status),
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/monitoring/client.js
+// Ensures the Lakehouse monitor of an inference table, idempotently, through either API:
+//   data-quality (default, as Databricks recommends): /api/data-quality/v1/monitors, by table id
+//     and output schema id (looked up from their names in Unity Catalog);
+//   legacy: /api/2.1/unity-catalog/tables/{table}/monitor, by name.
+// Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
+// update only the changed fields; same → zero writes. Optionally refresh after a change.
+
+
+
+const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
+const enc = encodeURIComponent;
+function createMonitoringClient(options) {
+    const { http } = options;
+    const legacyOps = (d) => {
+        const path = `/api/2.1/unity-catalog/tables/${enc(d.table)}/monitor`;
+        const endpoint = 'api/2.1/unity-catalog/tables/{table}/monitor';
+        return {
+            outputSchemaValue: async () => d.outputSchema,
+            async get() {
+                try {
+                    return observeLegacy((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+                }
+                catch (e) {
+                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                        return null;
+                    throw e;
+                }
+            },
+            async create() {
+                return observeLegacy((await http.request({ method: 'POST', path, body: legacyCreateBody(d), endpoint: `POST /${endpoint}` })).body);
+            },
+            async update(changes) {
+                const body = legacyUpdateBody(d, changes);
+                return observeLegacy((await http.request({ method: 'PUT', path, body, endpoint: `PUT /${endpoint}` })).body);
+            },
+            async refresh() {
+                try {
+                    const res = await http.request({ method: 'POST', path: `${path}/refreshes`, endpoint: `POST /${endpoint}/refreshes` });
+                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
+                }
+                catch (e) {
+                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
+                        return { state: 'already-running' };
+                    throw e;
+                }
+            },
+        };
+    };
+    // Data Quality addresses objects by UUID: look both up once per client (a run), by name. A failed
+    // look-up is forgotten, so a table that appears later is found on the next call.
+    const resolvedIds = new Map();
+    const dataQualityOps = (d) => {
+        const key = `${d.table}\u0000${d.outputSchema}`;
+        const resolve = () => {
+            const known = resolvedIds.get(key);
+            if (known)
+                return known;
+            const lookup = (async () => {
+                const table = await http.request({
+                    method: 'GET',
+                    path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`,
+                    endpoint: 'GET /api/2.1/unity-catalog/tables/{name}',
+                });
+                const schema = await http.request({
+                    method: 'GET',
+                    path: `/api/2.1/unity-catalog/schemas/${enc(d.outputSchema)}`,
+                    endpoint: 'GET /api/2.1/unity-catalog/schemas/{name}',
+                });
+                if (!table.body.table_id || !schema.body.schema_id)
+                    throw new Error(`Unity Catalog answered without table_id/schema_id for ${d.table} / ${d.outputSchema}`);
+                return { tableId: table.body.table_id, schemaId: schema.body.schema_id };
+            })();
+            resolvedIds.set(key, lookup);
+            lookup.catch(() => resolvedIds.delete(key));
+            return lookup;
+        };
+        const monitorPath = async () => `/api/data-quality/v1/monitors/table/${enc((await resolve()).tableId)}`;
+        const endpoint = 'api/data-quality/v1/monitors/{object_type}/{object_id}';
+        return {
+            outputSchemaValue: async () => (await resolve()).schemaId,
+            async get() {
+                const path = await monitorPath();
+                try {
+                    return observeDataQuality((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+                }
+                catch (e) {
+                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                        return null;
+                    throw e;
+                }
+            },
+            async create() {
+                const { tableId, schemaId } = await resolve();
+                const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, true) };
+                return observeDataQuality((await http.request({ method: 'POST', path: '/api/data-quality/v1/monitors', body, endpoint: 'POST /api/data-quality/v1/monitors' })).body);
+            },
+            async update(changes) {
+                const { tableId, schemaId } = await resolve();
+                const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, false) };
+                const res = await http.request({
+                    method: 'PATCH',
+                    path: await monitorPath(),
+                    query: { update_mask: dqUpdateMask(changes) },
+                    body,
+                    // Same mask, same body: repeating it lands on the same monitor.
+                    idempotent: true,
+                    endpoint: `PATCH /${endpoint}`,
+                });
+                return observeDataQuality(res.body);
+            },
+            async refresh() {
+                const { tableId } = await resolve();
+                try {
+                    const res = await http.request({
+                        method: 'POST',
+                        path: `${await monitorPath()}/refreshes`,
+                        body: { object_type: 'table', object_id: tableId },
+                        endpoint: `POST /${endpoint}/refreshes`,
+                    });
+                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
+                }
+                catch (e) {
+                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
+                        return { state: 'already-running' };
+                    throw e;
+                }
+            },
+        };
+    };
+    const opsFor = (api, d) => (api === 'legacy' ? legacyOps(d) : dataQualityOps(d));
+    const missingMessage = (e, d) => e.errorCode === 'TABLE_DOES_NOT_EXIST'
+        ? `inference table ${d.table} does not exist yet (it appears once the endpoint has served requests with inference tables enabled); the monitor was not created`
+        : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${e.message})`;
+    return {
+        async inspect(api, d) {
+            const ops = opsFor(api, d);
+            try {
+                const observed = await ops.get();
+                if (!observed)
+                    return { state: 'absent' };
+                const changes = (0,monitor/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
+                return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
+                    return { state: 'failed', message: missingMessage(e, d) };
+                throw e;
+            }
+        },
+        async ensureMonitor({ api, monitor: d, refresh }) {
+            const ops = opsFor(api, d);
+            let writes = 0;
+            const done = async (action, changes, observed) => {
+                let refreshed = null;
+                if (refresh === 'always' || (refresh === 'after-change' && action !== 'unchanged')) {
+                    refreshed = await ops.refresh();
+                    writes++;
+                }
+                const what = action === 'updated' ? `updated ${changes.join(', ')}` : action;
+                const refreshText = refreshed ? (refreshed.state === 'started' ? `; refresh ${refreshed.refreshId} started` : '; a refresh was already running') : '';
+                return {
+                    action,
+                    api,
+                    table: d.table,
+                    changes,
+                    refresh: refreshed,
+                    monitorVersion: observed.monitorVersion,
+                    writes,
+                    message: `monitor on ${d.table} (${api}): ${what}${refreshText}`,
+                };
+            };
+            try {
+                let observed = await ops.get();
+                if (!observed) {
+                    try {
+                        writes++;
+                        return await done('created', [], await ops.create());
+                    }
+                    catch (e) {
+                        // A concurrent writer created it first: compare with theirs instead.
+                        if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                            throw e;
+                        observed = await ops.get();
+                        if (!observed)
+                            throw e;
+                    }
+                }
+                const changes = (0,monitor/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
+                if (changes.length === 0)
+                    return await done('unchanged', [], observed);
+                writes++;
+                return await done('updated', changes, await ops.update(changes));
+            }
+            catch (e) {
+                if (!(0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
+                    throw e;
+                return { action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message: missingMessage(e, d) };
+            }
+        },
+    };
+}
+
+// EXTERNAL MODULE: ./lib/src/endpoint/compare.js
+var compare = __nccwpck_require__(2741);
+// EXTERNAL MODULE: ./lib/src/endpoint/metrics.js
+var metrics = __nccwpck_require__(5387);
+;// CONCATENATED MODULE: ./lib/src/platform/serving/client.js
+// A typed client for Databricks Model Serving over the HTTP port: read, create and update
+// endpoints, read metrics, send a smoke request, and wait for a config update to settle.
+//
+// Only one config update may be in flight per endpoint. `updateConfig` answers a 409 by waiting
+// for the update in flight and retrying, so two writers queue instead of failing. Waiting polls
+// GET with exponential backoff and jitter until `config_update = NOT_UPDATING` and `ready = READY`
+// (the SDK waiters stop at NOT_UPDATING; a rollout also needs the new config to take traffic).
+// Time (now, sleep) and randomness are injected so tests drive waits without real delays.
+
+
+
+
+const isConflict = (e) => e instanceof errors/* ApiError */.hD && ((e.details.status === 409 && !(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS')) || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT'));
+/** Fields of an output served entity that PUT /config does not take. */
+const OUTPUT_ONLY = new Set(['state', 'creator', 'creation_timestamp', 'foundation_model']);
+const MANAGED = new Set(['name', 'entity_name', 'entity_version', 'workload_size', 'scale_to_zero_enabled']);
+function entityFromWire(e) {
+    const extra = {};
+    for (const [k, v] of Object.entries(e))
+        if (!OUTPUT_ONLY.has(k) && !MANAGED.has(k) && v !== undefined)
+            extra[k] = v;
+    return {
+        name: e.name,
+        entityName: e.entity_name ?? '',
+        entityVersion: e.entity_version === undefined ? '' : String(e.entity_version),
+        workloadSize: e.workload_size ?? 'Small',
+        scaleToZero: e.scale_to_zero_enabled ?? false,
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
+    };
+}
+function entityToWire(e) {
+    return {
+        ...(e.extra ?? {}),
+        name: e.name,
+        entity_name: e.entityName,
+        entity_version: e.entityVersion,
+        workload_size: e.workloadSize,
+        scale_to_zero_enabled: e.scaleToZero,
+    };
+}
+const configToWire = (c) => ({
+    served_entities: c.servedEntities.map(entityToWire),
+    traffic_config: { routes: c.routes.map((r) => ({ served_model_name: r.servedEntityName, traffic_percentage: r.percent })) },
+});
+const configFromWire = (c) => {
+    if (!c || !c.served_entities)
+        return null;
+    return {
+        servedEntities: c.served_entities.map(entityFromWire),
+        routes: (c.traffic_config?.routes ?? []).map((r) => ({
+            servedEntityName: r.served_entity_name ?? r.served_model_name ?? '',
+            percent: r.traffic_percentage,
+        })),
+        configVersion: c.config_version ?? null,
+    };
+};
+function endpointFromWire(w) {
+    const table = w.ai_gateway?.inference_table_config;
+    return {
+        name: w.name,
+        ready: w.state?.ready === 'READY',
+        configUpdate: w.state?.config_update ?? 'NOT_UPDATING',
+        config: configFromWire(w.config),
+        pendingConfigVersion: w.pending_config?.config_version ?? null,
+        inferenceTable: table && table.catalog_name && table.schema_name
+            ? { catalog: table.catalog_name, schema: table.schema_name, prefix: table.table_name_prefix ?? '', enabled: table.enabled !== false }
+            : null,
+    };
+}
+const inferenceTableToWire = (t) => t
+    ? { catalog_name: t.catalog, schema_name: t.schema, table_name_prefix: t.prefix, enabled: true }
+    : { enabled: false };
+const seconds = (ms) => `${Math.round(ms / 1000)} s`;
+function createServingClient(options) {
+    const { http } = options;
+    const clock = options.clock ?? ports/* systemClock */.m;
+    const random = options.random ?? Math.random;
+    const base = options.pollBaseMs ?? 1_000;
+    const cap = options.pollMaxMs ?? 10_000;
+    let polls = 0;
+    const path = (name, suffix = '') => `/api/2.0/serving-endpoints/${encodeURIComponent(name)}${suffix}`;
+    const getEndpoint = async (name) => {
+        try {
+            const res = await http.request({ method: 'GET', path: path(name), endpoint: 'GET /api/2.0/serving-endpoints/{name}' });
+            return endpointFromWire(res.body);
+        }
+        catch (e) {
+            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                return null;
+            throw e;
+        }
+    };
+    const waitUntilSettled = async (name, wait) => {
+        const started = clock.now();
+        let attempt = 0;
+        let last = null;
+        for (;;) {
+            const endpoint = await getEndpoint(name);
+            polls++;
+            attempt++;
+            const elapsed = clock.now() - started;
+            if (!endpoint)
+                return { kind: 'missing', polls: attempt, waitedMs: elapsed, message: `serving endpoint "${name}" does not exist` };
+            last = endpoint;
+            const state = endpoint.configUpdate;
+            await wait.onProgress?.({
+                endpoint: name,
+                configUpdate: state,
+                ready: endpoint.ready,
+                poll: attempt,
+                elapsedMs: elapsed,
+                message: `waiting for ${name}: ${state}${endpoint.ready ? '' : ', NOT_READY'} (${seconds(elapsed)})…`,
+            });
+            if (state === 'UPDATE_FAILED' || state === 'UPDATE_CANCELED') {
+                return {
+                    kind: 'failed',
+                    endpoint,
+                    polls: attempt,
+                    waitedMs: elapsed,
+                    message: `the config update of serving endpoint "${name}" ended ${state}; ${endpoint.config ? `config version ${endpoint.config.configVersion ?? '?'} is still served` : 'no config is live'}`,
+                };
+            }
+            if (state === 'NOT_UPDATING' && endpoint.ready)
+                return { kind: 'settled', endpoint, polls: attempt, waitedMs: elapsed };
+            // Exponential backoff with full jitter on top of half the step, capped.
+            const step = Math.min(cap, base * 2 ** Math.min(attempt - 1, 20));
+            const delay = Math.round(step / 2 + (random() * step) / 2);
+            if (clock.now() - started + delay > wait.deadlineMs) {
+                return {
+                    kind: 'deadline',
+                    endpoint: last,
+                    polls: attempt,
+                    waitedMs: clock.now() - started,
+                    message: `serving endpoint "${name}" did not settle within ${seconds(wait.deadlineMs)} ` +
+                        `(config_update ${state}, ${endpoint.ready ? 'READY' : 'NOT_READY'}); raise serving.wait_timeout or check the endpoint's events`,
+                };
+            }
+            await clock.sleep(delay);
+        }
+    };
+    return {
+        getEndpoint,
+        waitUntilSettled,
+        polls: () => polls,
+        async createEndpoint(request) {
+            const body = { name: request.name, config: configToWire(request.config) };
+            if (request.inferenceTable)
+                body.ai_gateway = { inference_table_config: inferenceTableToWire(request.inferenceTable) };
+            if (request.tags && Object.keys(request.tags).length > 0)
+                body.tags = Object.entries(request.tags).map(([key, value]) => ({ key, value }));
+            try {
+                const res = await http.request({ method: 'POST', path: '/api/2.0/serving-endpoints', body, endpoint: 'POST /api/2.0/serving-endpoints' });
+                return { outcome: 'created', endpoint: endpointFromWire(res.body) };
+            }
+            catch (e) {
+                if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                    throw e;
+                const existing = await getEndpoint(request.name);
+                if (!existing)
+                    throw e;
+                return { outcome: 'exists', endpoint: existing };
+            }
+        },
+        async updateConfig(name, config, wait) {
+            const started = clock.now();
+            let conflicts = 0;
+            for (;;) {
+                try {
+                    const res = await http.request({
+                        method: 'PUT',
+                        path: path(name, '/config'),
+                        body: configToWire(config),
+                        endpoint: 'PUT /api/2.0/serving-endpoints/{name}/config',
+                    });
+                    return { outcome: 'started', endpoint: endpointFromWire(res.body), conflicts };
+                }
+                catch (e) {
+                    if (!isConflict(e))
+                        throw e;
+                    conflicts++;
+                    const remaining = wait.deadlineMs - (clock.now() - started);
+                    const settle = await waitUntilSettled(name, { ...wait, deadlineMs: Math.max(0, remaining) });
+                    if (settle.kind === 'deadline' || settle.kind === 'missing')
+                        return { outcome: 'gave-up', settle, conflicts };
+                    if (settle.kind === 'settled' && settle.endpoint.config && (0,compare/* sameConfig */.X)(settle.endpoint.config, config)) {
+                        return { outcome: 'already-applied', endpoint: settle.endpoint, conflicts };
+                    }
+                    // A failed update by someone else still frees the endpoint for ours: retry.
+                }
+            }
+        },
+        async putInferenceTable(name, table) {
+            await http.request({
+                method: 'PUT',
+                path: path(name, '/ai-gateway'),
+                body: { inference_table_config: inferenceTableToWire(table) },
+                endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
+            });
+        },
+        async readMetrics(name) {
+            const res = await http.request({
+                method: 'GET',
+                path: path(name, '/metrics'),
+                responseType: 'text',
+                endpoint: 'GET /api/2.0/serving-endpoints/{name}/metrics',
+            });
+            return (0,metrics/* parseServingMetrics */.jP)(res.body);
+        },
+        async invoke(name, body) {
+            try {
+                const res = await http.request({
+                    method: 'POST',
+                    path: `/serving-endpoints/${encodeURIComponent(name)}/invocations`,
+                    body,
+                    endpoint: 'POST /serving-endpoints/{name}/invocations',
+                });
+                return { ok: true, status: res.status, servedEntityName: res.headers['served-model-name'] ?? null, body: res.body };
+            }
+            catch (e) {
+                if (!(e instanceof errors/* ApiError */.hD))
+                    throw e;
+                return { ok: false, status: e.details.status, servedEntityName: null, errorCode: e.errorCode, message: e.message };
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/adapter.js
+// Evidence readers for a Unity Catalog registry (Databricks workspace), over the HTTP port.
+// Versions, aliases and tags come from the MLflow-protocol UC endpoints (the REST 2.1 objects carry
+// no tags); runs from the workspace tracking server; the MLmodel file through the Files API, where
+// Databricks keeps UC model artifacts (`/Models/<catalog>/<schema>/<model>/<version>/`).
+
+
+
+const UC = '/api/2.0/mlflow/unity-catalog';
+/** `catalog.schema.model` → its three parts (names with dots inside a part are not valid in UC). */
+const splitFullName = (fullName) => {
+    const parts = fullName.split('.');
+    if (parts.length !== 3 || parts.some((p) => p === '')) {
+        throw new RegistryAnswerError(`"${fullName}" is not a three-level Unity Catalog name (catalog.schema.model)`);
+    }
+    return parts;
+};
+const createUnityCatalogPorts = (options) => {
+    const { http } = options;
+    const host = (options.host ?? http.baseUrl).replace(/\/+$/, '');
+    const pageSize = options.pageSize ?? 1000;
+    const getJson = async (path, query, endpoint = `GET ${path}`) => (await http.request({ method: 'GET', path, query, endpoint })).body;
+    const toInfo = (wire) => {
+        const info = toVersionInfo(wire, host);
+        const [catalog, schema, model] = splitFullName(info.name);
+        return { ...info, url: `${host}/explore/data/models/${catalog}/${schema}/${model}/version/${info.version}` };
+    };
+    /** Every version of a model (UC search takes one `name='…'` condition and no order_by). */
+    const allVersions = async (name) => {
+        const found = [];
+        const seen = new Set();
+        let token;
+        try {
+            for (;;) {
+                const page = await getJson(`${UC}/model-versions/search`, {
+                    filter: `name='${name.replace(/'/g, "\\'")}'`,
+                    max_results: pageSize,
+                    page_token: token,
+                });
+                found.push(...(page.model_versions ?? []).map(toInfo));
+                token = page.next_page_token || undefined;
+                if (!token)
+                    break;
+                if (seen.has(token))
+                    throw new RegistryAnswerError(`model-versions/search repeated a page token for "${name}"`);
+                seen.add(token);
+            }
+        }
+        catch (e) {
+            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                return [];
+            throw e;
+        }
+        return found.sort((a, b) => Number(b.version) - Number(a.version));
+    };
+    const registry = {
+        async getVersion(name, version) {
+            try {
+                const body = await getJson(`${UC}/model-versions/get`, { name, version });
+                return toInfo(body.model_version);
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                    return null;
+                throw e;
+            }
+        },
+        async getVersionByAlias(name, alias) {
+            try {
+                const body = await getJson(`${UC}/registered-models/alias`, { name, alias });
+                return toInfo(body.model_version);
+            }
+            catch (e) {
+                // Databricks' code for a missing alias is not documented; OSS uses INVALID_PARAMETER_VALUE.
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                    return null;
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'INVALID_PARAMETER_VALUE') && /alias .*(not found|does not exist)/i.test(e.message))
+                    return null;
+                throw e;
+            }
+        },
+        async getLatestVersion(name) {
+            return (await allVersions(name))[0] ?? null;
+        },
+        async searchVersionsByTags(name, tags) {
+            const wanted = Object.entries(tags);
+            return (await allVersions(name)).filter((v) => wanted.every(([k, value]) => v.tags[k] === value));
+        },
+    };
+    const runs = {
+        async getRun(runId) {
+            try {
+                const body = await getJson('/api/2.0/mlflow/runs/get', { run_id: runId });
+                const run = toRunInfo(body.run, host);
+                const experimentId = body.run?.info?.experiment_id;
+                return { ...run, url: experimentId ? `${host}/ml/experiments/${experimentId}/runs/${runId}` : run.url };
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                    return null;
+                throw e;
+            }
+        },
+    };
+    const artifacts = {
+        async getSignature(version) {
+            const [catalog, schema, model] = splitFullName(version.name);
+            const path = ['Models', catalog, schema, model, version.version, 'MLmodel'].map(encodeURIComponent).join('/');
+            let text;
+            try {
+                text = (await http.request({
+                    method: 'GET',
+                    path: `/api/2.0/fs/files/${path}`,
+                    responseType: 'text',
+                    endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/MLmodel',
+                })).body;
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST') || (e instanceof errors/* ApiError */.hD && e.details.status === 404)) {
+                    throw new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (Files API /${path})`);
+                }
+                throw e;
+            }
+            return signatureFromMlmodel(text);
+        },
+    };
+    return { registry, runs, artifacts };
+};
+
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/files.js
+// The files of a Unity Catalog model version, moved through the Databricks Files API, where
+// Databricks keeps them (`/Models/<catalog>/<schema>/<model>/<version>/`; what mlflow's SDK models
+// repository reads and writes). Reading a version's files, their content digest, the signature
+// check Unity Catalog requires, and the upload into a new version.
+
+
+
+
+
+const FILES = '/api/2.0/fs/files';
+const DIRECTORIES = '/api/2.0/fs/directories';
+const files_encodePath = (path) => path
+    .split('/')
+    .filter((p) => p !== '')
+    .map(encodeURIComponent)
+    .join('/');
+/** `/Models/<catalog>/<schema>/<model>/<version>` for a three-level name. */
+const versionDirectory = (fullName, version) => {
+    const [catalog, schema, model] = splitFullName(fullName);
+    return `/Models/${catalog}/${schema}/${model}/${version}`;
+};
+const isNotFound = (e) => e instanceof errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST');
+/** Every file under `dir`, recursively, as paths relative to it, sorted. [] when the directory is absent. */
+async function listFiles(http, dir) {
+    const root = dir.replace(/\/+$/, '');
+    const out = [];
+    const walk = async (path) => {
+        let token;
+        const seen = new Set();
+        do {
+            const page = (await http.request({
+                method: 'GET',
+                path: `${DIRECTORIES}/${files_encodePath(path)}`,
+                query: { page_token: token },
+                endpoint: 'GET /api/2.0/fs/directories/Models/{model}/{version}/…',
+            })).body;
+            for (const entry of page.contents ?? []) {
+                const name = entry.name ?? entry.path?.split('/').filter(Boolean).pop();
+                if (!name)
+                    continue;
+                const child = `${path}/${name}`;
+                if (entry.is_directory)
+                    await walk(child);
+                else
+                    out.push(child.slice(root.length + 1));
+            }
+            token = page.next_page_token || undefined;
+            if (token && seen.has(token))
+                throw new Error(`Files API: ${path} repeated a page token`);
+            if (token)
+                seen.add(token);
+        } while (token);
+    };
+    try {
+        await walk(root);
+    }
+    catch (e) {
+        if (isNotFound(e) && out.length === 0)
+            return [];
+        throw e;
+    }
+    return out.sort();
+}
+/** Downloads every file of a version. Throws when the version has no files. */
+async function readVersionFiles(http, fullName, version) {
+    const dir = versionDirectory(fullName, version);
+    const paths = await listFiles(http, dir);
+    if (paths.length === 0) {
+        throw new errors/* ApplyError */.d5(`${fullName} version ${version} has no files in the Files API under ${dir}; nothing can be copied`);
+    }
+    const files = new Map();
+    for (const rel of paths) {
+        const bytes = (await http.request({
+            method: 'GET',
+            path: `${FILES}/${files_encodePath(`${dir}/${rel}`)}`,
+            responseType: 'bytes',
+            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
+        })).body;
+        files.set(rel, bytes);
+    }
+    return files;
+}
+/**
+ * `sha256:<hex>` over the sorted (relative path, sha256 of the bytes) pairs — the same digest the
+ * MLflow artifact transfer records, so a copy's content can be compared across registries.
+ */
+const digestOf = (files) => {
+    const lines = [...files.keys()].sort().map((rel) => `${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(files.get(rel)).digest('hex')}`);
+    return `sha256:${(0,hash/* sha256Hex */.fg)(lines.join('\n'))}`;
+};
+/**
+ * Unity Catalog only registers a model whose MLmodel has a signature with inputs and outputs
+ * (mlflow checks it client-side before `model-versions/create`); checked before anything is written.
+ */
+const requireSignature = (files, what) => {
+    const mlmodel = files.get('MLmodel');
+    const fix = 'log the model with a signature, e.g. mlflow.<flavor>.log_model(..., signature=infer_signature(X, model.predict(X)))';
+    if (!mlmodel)
+        throw new errors/* ApplyError */.d5(`${what} has no MLmodel file; Unity Catalog cannot register it (${fix})`);
+    let signature;
+    try {
+        signature = signatureFromMlmodel(Buffer.from(mlmodel).toString('utf8'));
+    }
+    catch (e) {
+        throw new errors/* ApplyError */.d5(`${what}: its MLmodel file cannot be read (${e.message})`);
+    }
+    const missing = !signature ? 'no signature' : !signature.inputs?.length ? 'a signature without inputs' : !signature.outputs?.length ? 'a signature without outputs' : null;
+    if (missing) {
+        throw new errors/* ApplyError */.d5(`${what} has ${missing}; Unity Catalog requires model signatures with both inputs and outputs, so it cannot be promoted into Unity Catalog. Fix: ${fix}, then register a new version`);
+    }
+};
+/** Uploads (overwriting) every file into a version's directory: repeatable after a crash or a lost answer. */
+async function uploadVersionFiles(http, fullName, version, files) {
+    const dir = versionDirectory(fullName, version);
+    for (const rel of [...files.keys()].sort()) {
+        await http.request({
+            method: 'PUT',
+            path: `${FILES}/${files_encodePath(`${dir}/${rel}`)}`,
+            query: { overwrite: 'true' },
+            body: files.get(rel),
+            headers: { 'content-type': 'application/octet-stream' },
+            idempotent: true,
+            endpoint: 'PUT /api/2.0/fs/files/Models/{model}/{version}/…',
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/input-example.js
+// The `input_example.json` MLflow logs next to the MLmodel, read through the Files API as a
+// scoring request body (blue_green's smoke request).
+
+
+/**
+ * pandas `split` orient (`{columns, data}`) → `dataframe_split`, a list of records →
+ * `dataframe_records`, a body already in serving form as is. undefined when the model has none.
+ */
+async function readInputExample(http, fullName, version) {
+    let text;
+    try {
+        const res = await http.request({
+            method: 'GET',
+            path: `/api/2.0/fs/files${versionDirectory(fullName, version)}/input_example.json`,
+            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
+            responseType: 'text',
+        });
+        text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
+    }
+    catch (e) {
+        if (e instanceof errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST'))
+            return undefined;
+        throw e;
+    }
+    let example;
+    try {
+        example = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (Array.isArray(example))
+        return { dataframe_records: example };
+    if (example && typeof example === 'object') {
+        const o = example;
+        if ('dataframe_split' in o || 'dataframe_records' in o || 'inputs' in o || 'instances' in o)
+            return o;
+        if ('columns' in o && 'data' in o)
+            return { dataframe_split: o };
+    }
+    return undefined;
+}
+
+// EXTERNAL MODULE: ./lib/src/registry/journal.js
+var journal = __nccwpck_require__(7707);
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/writer.js
+// The executor's ports (src/apply/ports.ts) for a Unity Catalog registry, over the MLflow-UC
+// protocol (`/api/2.0/mlflow/unity-catalog/...`, the only API that creates versions and carries
+// tags) and the Files API (where a version's files live).
+//
+// A UC version is made in three calls: create (PENDING_REGISTRATION, with every tag, the copy's
+// identity tag included) → upload the files to `/Models/<c>/<s>/<m>/<v>/` → finalize (READY).
+// Only READY versions count as copies (`findVersionsByTag`), so a version left PENDING by a crash
+// or a lost answer keeps the copy step pending; the next `createVersion` finds it by its identity
+// tag and finishes it (upload again, overwriting; finalize) instead of creating a second one.
+//
+// The files come from the source version: read here when it is in this workspace, or staged by
+// the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
+// Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
+//
+// Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
+// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
+// `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
+// in the destination schema by default; its original name is kept in a tag.
+
+
+
+
+
+
+
+
+const writer_UC = '/api/2.0/mlflow/unity-catalog';
+const MODELS_21 = '/api/2.1/unity-catalog/models';
+const isMissing = (e) => (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
+const writer_toObserved = (w) => {
+    if (!w || typeof w.name !== 'string' || w.version === undefined)
+        throw new Error('Unity Catalog returned a model version without a name or version');
+    return {
+        name: w.name,
+        version: String(w.version),
+        tags: tagsToRecord(w.tags),
+        aliases: (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
+        // Unity Catalog has no stages.
+        stage: null,
+        source: w.source ?? '',
+        runId: w.run_id ? w.run_id : null,
+        status: parseVersionStatus(w.status),
+    };
+};
+const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
+/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
+const parseModelsUri = (uri) => {
+    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
+    return m ? { name: m[1], version: m[2] } : null;
+};
+const createUcArtifactStaging = () => {
+    const byDigest = new Map();
+    return {
+        put: (staged) => void byDigest.set(staged.digest, staged),
+        get: (digest) => byDigest.get(digest) ?? null,
+    };
+};
+const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
+/** Tag on a lock model: the lock's name as src/apply/lock.ts knows it. */
+const LOCK_NAME_TAG = 'mlops_gate.lock.name';
+/** Lock name `<prefix><N>` (prefix ends in `.g`) → UC model name part `mlops_gate_lock_<hash>_g<N>`. */
+const lockModelPart = (lockName) => {
+    const m = /^(.*\.g)(\d+)$/.exec(lockName);
+    const prefix = m ? m[1] : lockName;
+    const base = `${LOCK_MODEL_PREFIX}${(0,hash/* sha256Hex */.fg)(prefix).slice(0, 24)}_g`;
+    return { base, part: m ? `${base}${m[2]}` : `${base}0` };
+};
+function createUnityCatalogPromotionRegistry(options) {
+    const { http } = options;
+    const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
+    const call = mlflowProtocolCaller(http, writer_UC);
+    const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
+    /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
+    const allVersions = async (name) => {
+        const out = [];
+        let pageToken;
+        try {
+            do {
+                const body = await call('GET', '/model-versions/search', { filter: `name='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, max_results: 10000, page_token: pageToken }, true);
+                out.push(...(body.model_versions ?? []));
+                pageToken = body.next_page_token || undefined;
+            } while (pageToken);
+        }
+        catch (e) {
+            if (isMissing(e))
+                return [];
+            throw e;
+        }
+        return out.sort((a, b) => Number(a.version) - Number(b.version));
+    };
+    const requireLockSchema = () => {
+        if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
+            throw new errors/* ApplyError */.d5(`Unity Catalog locks need a schema (catalog.schema) to hold them; "${lockSchema}" is not one (registry id ${options.registryId}); pass lockSchema`);
+        }
+        return lockSchema;
+    };
+    const lockModelName = (lockName) => `${requireLockSchema()}.${lockModelPart(lockName).part}`;
+    /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
+    const materialise = async (request) => {
+        const wanted = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
+        const staged = wanted ? options.staging?.get(wanted) ?? null : null;
+        if (staged)
+            return { ...staged, sourceRunId: null };
+        if (wanted) {
+            throw new errors/* ApplyError */.d5(`the files with digest ${wanted} were not staged by the Unity Catalog artifact transfer (the promotion needs createUnityCatalogArtifactTransfer with the same staging)`);
+        }
+        const from = parseModelsUri(request.source);
+        if (!from) {
+            throw new errors/* ApplyError */.d5(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`);
+        }
+        const body = await orNull(call('GET', '/model-versions/get', from, true));
+        const src = body?.model_version;
+        if (!src) {
+            throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`);
+        }
+        if (src.status && src.status !== 'READY')
+            throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`);
+        const files = await readVersionFiles(http, from.name, from.version);
+        return {
+            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
+            digest: digestOf(files),
+            files,
+            sourceRunId: src.run_id ?? null,
+        };
+    };
+    /**
+     * Model files go through the Files API only where the workspace says so (what mlflow checks
+     * before choosing its SDK models repository); otherwise they would need cloud-storage credentials,
+     * which this writer does not implement. Asked once, before the first version is created.
+     */
+    let filesApiChecked = false;
+    const requireFilesApiForModels = async () => {
+        if (filesApiChecked)
+            return;
+        const body = await call('GET', '/registered-models:is-databricks-sdk-models-artifact-repository-enabled', {}, true);
+        if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
+            throw new errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`);
+        }
+        filesApiChecked = true;
+    };
+    const finalize = async (name, version) => {
+        // Finalizing a READY version answers READY again: safe to retry after a lost answer.
+        const body = await call('POST', '/model-versions/finalize', { name, version }, true);
+        const v = body.model_version;
+        if (v?.status && v.status !== 'READY') {
+            throw new errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`);
+        }
+        return writer_toObserved(v);
+    };
+    return {
+        id: options.registryId,
+        async getModel(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name }, true));
+            const m = body?.registered_model;
+            if (!m)
+                return null;
+            const aliases = {};
+            for (const a of m.aliases ?? [])
+                if (typeof a.alias === 'string' && a.version !== undefined)
+                    aliases[a.alias] = String(a.version);
+            return { name: m.name ?? name, aliases, tags: tagsToRecord(m.tags) };
+        },
+        async getVersion(name, version) {
+            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
+            return body?.model_version ? writer_toObserved(body.model_version) : null;
+        },
+        // Every status: the executor tells copies from unfinished work and strays (splitCopies).
+        findVersionsByTag: async (name, key, value) => (await allVersions(name)).filter((v) => tagsToRecord(v.tags)[key] === value).map(writer_toObserved),
+        listVersions: async (name) => (await allVersions(name)).map(writer_toObserved),
+        async createModel(name) {
+            try {
+                await call('POST', '/registered-models/create', { name }, true);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async createVersion(request) {
+            await requireFilesApiForModels();
+            const artifacts = await materialise(request);
+            requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
+            const recorded = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
+            const tags = { ...request.tags, [journal/* SOURCE_TAGS */.W.artifactDigest]: recorded ?? artifacts.digest };
+            // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
+            // PENDING_REGISTRATION (a crash between create and finalize; finish it).
+            const identity = request.tags[journal/* COPY_IDENTITY_KEY */.Ff];
+            let pending = null;
+            if (identity) {
+                const same = (await allVersions(request.name)).filter((v) => tagsToRecord(v.tags)[journal/* COPY_IDENTITY_KEY */.Ff] === identity);
+                const ready = same.find((v) => (v.status ?? 'READY') === 'READY');
+                if (ready)
+                    return writer_toObserved(ready);
+                const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
+                if (unfinished) {
+                    pending = writer_toObserved(unfinished);
+                    const had = pending.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
+                    if (had && had !== tags[journal/* SOURCE_TAGS */.W.artifactDigest]) {
+                        throw new errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* SOURCE_TAGS */.W.artifactDigest]}; delete v${pending.version} and re-run`);
+                    }
+                }
+            }
+            const created = pending ??
+                writer_toObserved((await call('POST', '/model-versions/create', {
+                    name: request.name,
+                    source: request.source,
+                    ...((request.runId ?? artifacts.sourceRunId) ? { run_id: request.runId ?? artifacts.sourceRunId } : {}),
+                    tags: writer_wireTags(tags),
+                    ...(request.description ? { description: request.description } : {}),
+                }, 
+                // Not retried by the client: a lost answer is recovered through the identity tag.
+                false)).model_version);
+            await uploadVersionFiles(http, created.name, created.version, artifacts.files);
+            return finalize(created.name, created.version);
+        },
+        async setVersionTag(name, version, key, value) {
+            await call('POST', '/model-versions/set-tag', { name, version, key, value }, true);
+        },
+        async setModelTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name, key, value }, true);
+        },
+        async setAlias(name, alias, version) {
+            await call('POST', '/registered-models/alias', { name, alias, version }, true);
+        },
+        async deleteVersion(name, version) {
+            await orNull(call('DELETE', '/model-versions/delete', { name, version }, true));
+        },
+        async transitionStage(name) {
+            throw new errors/* ApplyError */.d5(`Unity Catalog has no model stages, so "${name}" cannot be moved to a stage; use aliases (promotion: alias or copy) for databricks-uc environments`);
+        },
+        async listLocks(prefix) {
+            const schema = requireLockSchema();
+            const [catalog, schemaName] = schema.split('.');
+            const { base } = lockModelPart(`${prefix}1`);
+            const names = [];
+            let pageToken;
+            // REST 2.1 lists one schema's models (MLflow-UC search cannot filter); it carries no tags.
+            do {
+                const body = (await http.request({
+                    method: 'GET',
+                    path: MODELS_21,
+                    query: { catalog_name: catalog, schema_name: schemaName, max_results: 1000, page_token: pageToken },
+                    endpoint: `GET ${MODELS_21}`,
+                })).body;
+                for (const m of body.registered_models ?? [])
+                    if (m.name?.startsWith(base))
+                        names.push(m.name);
+                pageToken = body.next_page_token || undefined;
+            } while (pageToken);
+            const out = [];
+            for (const part of names) {
+                const generation = part.slice(base.length);
+                if (!/^\d+$/.test(generation))
+                    continue;
+                const body = await orNull(call('GET', '/registered-models/get', { name: `${schema}.${part}` }, true));
+                if (body?.registered_model)
+                    out.push({ name: `${prefix}${generation}`, tags: tagsToRecord(body.registered_model.tags) });
+            }
+            return out;
+        },
+        async createLock(name, tags) {
+            const full = lockModelName(name);
+            try {
+                await call('POST', '/registered-models/create', { name: full, tags: writer_wireTags({ ...tags, [LOCK_NAME_TAG]: name }), description: `mlops-gate promotion lock ${name} (safe to delete once expired)` }, false);
+                return 'created';
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
+                    return 'exists';
+                throw e;
+            }
+        },
+        async deleteLock(name) {
+            await orNull(call('DELETE', '/registered-models/delete', { name: lockModelName(name) }, true));
+        },
+        async readLock(name) {
+            const body = await orNull(call('GET', '/registered-models/get', { name: lockModelName(name) }, true));
+            return body?.registered_model ? { name, tags: tagsToRecord(body.registered_model.tags) } : null;
+        },
+        async setLockTag(name, key, value) {
+            await call('POST', '/registered-models/set-tag', { name: lockModelName(name), key, value }, true);
+        },
+    };
+}
+/**
+ * Reads a source version's files (Files API listing of its directory) from its workspace, checks
+ * the signature, digests them and stages them for the destination registry's `createVersion`,
+ * which uploads them into the new version. Nothing is written here. The new version's `source` is
+ * `models:/<name>/<version>` (what mlflow's copy_model_version records); its run id is kept only
+ * when source and destination are the same workspace.
+ */
+function createUnityCatalogArtifactTransfer(options) {
+    const sameWorkspace = options.source.baseUrl.replace(/\/+$/, '') === options.destination.baseUrl.replace(/\/+$/, '');
+    return {
+        async copy(from) {
+            splitFullName(from.name);
+            const status = (await options.source.request({
+                method: 'GET',
+                path: `${writer_UC}/model-versions/get`,
+                query: { name: from.name, version: from.version },
+                endpoint: `GET ${writer_UC}/model-versions/get`,
+            })).body.model_version?.status;
+            if (status && status !== 'READY')
+                throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`);
+            const files = await readVersionFiles(options.source, from.name, from.version);
+            requireSignature(files, `source ${from.name} v${from.version}`);
+            const digest = digestOf(files);
+            options.staging.put({ source: from, digest, files });
+            return { uri: `models:/${from.name}/${from.version}`, digest, runId: sameWorkspace ? from.runId : null };
+        },
+    };
+}
+/** The destination registry and the transfer from a source workspace, wired to one staging area. */
+function createUnityCatalogPromotion(options) {
+    const staging = createUcArtifactStaging();
+    return {
+        registry: createUnityCatalogPromotionRegistry({
+            http: options.destination,
+            registryId: options.registryId,
+            staging,
+            ...(options.lockSchema ? { lockSchema: options.lockSchema } : {}),
+        }),
+        transfer: createUnityCatalogArtifactTransfer({ source: options.source, destination: options.destination, staging }),
+    };
+}
+
+// EXTERNAL MODULE: ./lib/src/rollout/converge.js
+var converge = __nccwpck_require__(331);
+;// CONCATENATED MODULE: ./lib/src/rollout/step.js
+// The executor's view of a serving rollout: one step with check → act → verify, like the
+// registry steps in src/apply. `check` and `verify` only read; `act` converges (and may abort
+// back to the saved config, which the executor should journal from `result.previous`).
+
+function createServingRolloutPort(deps) {
+    const check = async (spec) => {
+        const position = (0,converge/* locate */.x)(spec, await deps.serving.getEndpoint(spec.endpoint));
+        switch (position.state) {
+            case 'done':
+                return { state: 'satisfied' };
+            case 'drift':
+                return { state: 'drift', reason: position.reason };
+            case 'absent':
+                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" will be created` };
+            case 'busy':
+                return { state: 'pending', reason: `serving endpoint "${spec.endpoint}" is updating; the rollout waits for it` };
+            case 'at-expected':
+                return { state: 'pending', reason: `${position.phases.length} config change(s) to go` };
+            case 'mid-rollout':
+                return { state: 'pending', reason: `part-way through: at "${position.phases[position.index].label}"` };
+        }
+    };
+    return {
+        check,
+        act: (spec, runtime) => (0,converge/* convergeRollout */.Z)(spec, deps, runtime),
+        async verify(spec) {
+            const endpoint = await deps.serving.getEndpoint(spec.endpoint);
+            return endpoint !== null && endpoint.ready && (0,converge/* locate */.x)(spec, endpoint).state === 'done';
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/wiring/credentials.js
+// Databricks credentials may be given per environment: DATABRICKS_TOKEN_PROD wins over
+// DATABRICKS_TOKEN for `prod`. A scoped set replaces the whole unscoped set, so a PAT for dev
+// cannot mix with OAuth for prod.
+const SCOPED_VARIABLES = ['DATABRICKS_AUTH_TYPE', 'DATABRICKS_TOKEN', 'DATABRICKS_CLIENT_ID', 'DATABRICKS_CLIENT_SECRET', 'DATABRICKS_TOKEN_AUDIENCE'];
+const suffixOf = (envName) => `_${envName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+const hasScopedCredentials = (env, envName) => SCOPED_VARIABLES.some((v) => !!env[v + suffixOf(envName)]);
+const environmentScopedEnv = (env, envName) => {
+    if (!hasScopedCredentials(env, envName))
+        return env;
+    const scoped = { ...env };
+    for (const v of SCOPED_VARIABLES)
+        scoped[v] = env[v + suffixOf(envName)];
+    return scoped;
+};
+
+;// CONCATENATED MODULE: ./lib/src/wiring/registries.js
+// How each registry kind connects: its evidence reader, its writer, the artifact transfer into
+// it, and (where the kind has them) serving endpoints and monitors. One row per kind; the core
+// half of the row (fields, id, capabilities) is REGISTRY_KINDS in src/config/registries.ts.
+
+
+
+
+
+
+
+
+
+
+
+const trim = (url) => url.replace(/\/+$/, '');
+const connectMlflow = (environment, ctx) => {
+    const baseUrl = trim(environment.trackingUri);
+    const http = ctx.http(`mlflow:${baseUrl}`, baseUrl, () => mlflowAuthFromEnv(ctx.env));
+    return {
+        kind: 'mlflow',
+        http,
+        // Environments on one tracking server share ports, so de-duplication spans them.
+        evidence: ctx.shared(`evidence:mlflow:${baseUrl}`, () => createMlflowPorts({ http, trackingUri: baseUrl })),
+        promotion: createMlflowPromotionRegistry({ http, registryId: ctx.registryId }),
+        transferFrom: (source) => createMlflowArtifactTransfer(source.http, http),
+    };
+};
+const connectUnityCatalog = (environment, ctx) => {
+    const host = trim(environment.host);
+    const env = environmentScopedEnv(ctx.env, environment.name);
+    // One client per workspace and credential set (DATABRICKS_TOKEN_<ENV> wins for its environment).
+    const key = hasScopedCredentials(ctx.env, environment.name) ? `uc:${host}:${environment.name}` : `uc:${host}`;
+    const http = ctx.http(key, host, () => databricksAuthFromEnv(host, env));
+    // The writer and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
+    const staging = ctx.shared(`staging:${ctx.registryId}`, createUcArtifactStaging);
+    const serving = createServingClient({ http, clock: ctx.clock });
+    return {
+        kind: 'databricks-uc',
+        http,
+        evidence: ctx.shared(`evidence:${key}`, () => createUnityCatalogPorts({ http, host })),
+        promotion: createUnityCatalogPromotionRegistry({ http, registryId: ctx.registryId, staging }),
+        transferFrom: (source) => createUnityCatalogArtifactTransfer({ source: source.http, destination: http, staging }),
+        endpoints: {
+            serving,
+            rollout: createServingRolloutPort({ serving, clock: ctx.clock }),
+            monitor: createMonitorPort(createMonitoringClient({ http })),
+        },
+        inputExample: (name, version) => readInputExample(http, name, version),
+    };
+};
+const REGISTRY_CONNECTORS = {
+    mlflow: connectMlflow,
+    'databricks-uc': connectUnityCatalog,
+};
+const connect = (environment, ctx) => REGISTRY_CONNECTORS[environment.registry](environment, ctx);
+
+;// CONCATENATED MODULE: ./lib/src/wiring/live.js
+// Builds every live adapter of a run, once: one request ledger, one HTTP client per host and
+// credential set, one connection per environment (its registry kind's row of
+// REGISTRY_CONNECTORS). plan, promote, rollback, the demo and the action all take their ports
+// from here.
+
+
+
+
+
+
+
+
+
+
+/** Plan, promote and rollback dependencies over the real adapters. */
+function liveDeps(io, options = {}) {
+    const ledger = options.ledger ?? createRequestLedger();
+    const clients = new Map();
+    const shared = new Map();
+    const connections = new Map();
+    const clock = io.servingClock ?? ports/* systemClock */.m;
+    const files = (0,wiring_io/* fileAccess */.p)(io.cwd);
+    const context = (0,github_context/* readGitHubContext */.L)(io.env, files.readFile);
+    const environmentOf = (config, envName) => {
+        const environment = config.environments.get(envName);
+        if (!environment)
+            throw new errors/* UsageError */.eb(`unknown environment "${envName}"`);
+        return environment;
+    };
+    const connected = (config, envName) => {
+        const environment = environmentOf(config, envName);
+        const registryId = (0,names/* registryIdOf */.Eo)(environment);
+        const key = `${registryId}|${envName}`;
+        let c = connections.get(key);
+        if (!c) {
+            c = connect(environment, {
+                env: io.env,
+                clock,
+                registryId,
+                http: (clientKey, baseUrl, auth) => {
+                    let client = clients.get(clientKey);
+                    if (!client) {
+                        client = createHttpClient({ baseUrl, auth: auth(), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
+                        clients.set(clientKey, client);
+                    }
+                    return client;
+                },
+                shared: (sharedKey, make) => {
+                    if (!shared.has(sharedKey))
+                        shared.set(sharedKey, make());
+                    return shared.get(sharedKey);
+                },
+            });
+            connections.set(key, c);
+        }
+        return c;
+    };
+    return {
+        ...files,
+        env: io.env,
+        now: io.now ?? new Date(),
+        portsFor: (config, envName) => connected(config, envName).evidence,
+        progress: (m) => io.stderr(m + '\n'),
+        actor: context.actor || io.env.USER || io.env.USERNAME || 'unknown',
+        runUrl: context.runUrl,
+        lockToken: (0,external_node_crypto_.randomUUID)(),
+        lockReclaimKey: (0,github_context/* reclaimKeyOf */.S)(context),
+        // Lock expiry and heartbeats run on the same clock as endpoint waits (simulated in tests).
+        ...(io.servingClock ? { clock: () => new Date(clock.now()) } : {}),
+        ...(io.afterStep ? { afterStep: io.afterStep } : {}),
+        promotionRegistryFor: (config, envName) => connected(config, envName).promotion,
+        artifactTransferFor: (config, from, to) => {
+            const source = connected(config, from);
+            const destination = connected(config, to);
+            if (source.kind !== destination.kind) {
+                throw new errors/* UsageError */.eb(`cannot copy artifacts from ${environmentOf(config, from).registry} ("${from}") into ${destination.kind} ("${to}")`);
+            }
+            return destination.transferFrom(source);
+        },
+        endpointsFor: (config, envName) => connected(config, envName).endpoints,
+        inputExampleFor: async (config, envName, version) => connected(config, envName).inputExample?.(version.name, version.version),
+        requests: () => {
+            const snap = ledger.snapshot();
+            const stats = Object.values(snap.byEndpoint);
+            return {
+                total: snap.total,
+                retries: snap.retries,
+                byEndpoint: Object.fromEntries(Object.entries(snap.byEndpoint).map(([k, v]) => [k, v.count]).sort(([x], [y]) => x.localeCompare(y))),
+                bytesReceived: stats.reduce((a, s) => a + s.bytesReceived, 0),
+                bytesSent: stats.reduce((a, s) => a + s.bytesSent, 0),
+            };
+        },
+    };
+}
 
 
 /***/ }),

@@ -82,12 +82,6 @@ export const nullOnErrorCode = async <T>(codes: readonly string[], work: Promise
 /** A promotion step could not reach its postcondition, or the world drifted from the plan. */
 export class ApplyError extends Error {
   override readonly name = 'ApplyError';
-  constructor(
-    message: string,
-    readonly reason: 'drift' | 'locked' | 'postcondition' | 'deadline' | 'aborted',
-  ) {
-    super(message);
-  }
 }
 
 export const EXIT = {
@@ -99,3 +93,7 @@ export const EXIT = {
   internal: 4,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** The one mapping from how a run ended (an exception) to its exit code. */
+export const exitCodeForError = (e: unknown): ExitCode =>
+  e instanceof ConfigError || e instanceof UsageError ? EXIT.invalid : e instanceof ApiError ? EXIT.evidence : EXIT.internal;

@@ -4,7 +4,8 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 
-export type OutputFormat = 'text' | 'markdown' | 'json';
+import { OUTPUT_FORMATS, type OutputFormat } from './report/renderers.js';
+export type { OutputFormat };
 import type { FailOn } from './result/exit.js';
 export type { FailOn };
 
@@ -91,25 +92,27 @@ export const planInvocation = (configPath: string, overrides: Partial<Omit<PlanI
 
 export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'demo', 'help', 'version'] as const;
 
+const CHOICES = OUTPUT_FORMATS.join('|');
+
 export const USAGE = `mlops-gate — policy gates, promotion and rollback for ML models (MLflow, Databricks)
 
 Usage:
   mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
-  mlops-gate plan     [--config mlops.yml] [--format text|markdown|json] [--model M]... [--to ENV]
+  mlops-gate plan     [--config mlops.yml] [--format ${CHOICES}] [--model M]... [--to ENV]
                       [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn]
   mlops-gate promote  [--config mlops.yml] [--model M]... [--to ENV] [--expect-plan HASH|RESULT.json]
-                      [--dry-run] [--format text|markdown|json] [--result FILE] [--fail-on fail|warn]
+                      [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn]
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
-                      [--format text|markdown|json] [--result FILE]
+                      [--format ${CHOICES}] [--result FILE]
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
-  mlops-gate demo     [--format text|markdown|json]   (the main job on the built-in emulator)
+  mlops-gate demo     [--format ${CHOICES}]   (the main job on the built-in emulator)
   mlops-gate version | help
 
 Exit codes: 0 nothing blocks · 1 a gate blocks · 2 invalid config or usage · 3 evidence could not be gathered
             (promote/rollback: 3 also when a step failed, the plan drifted, or another run holds the lock)
 `;
 
-const FORMATS: readonly OutputFormat[] = ['text', 'markdown', 'json'];
+const FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS;
 
 const oneOf = <T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T => {
   if (value === undefined) return fallback;

@@ -215,14 +215,13 @@ export function lockKeeper(registry: PromotionRegistry, held: LockHolder, option
         // A failed read is retried at the next beat, as long as the lock has not run out meanwhile.
         if (Number.isFinite(renewedAt) && now - renewedAt < options.ttlMs) return;
         lost = true;
-        throw new ApplyError(`could not renew the lock ${lock.name} before it expired (${e instanceof Error ? e.message : String(e)}); stopped before the next change`, 'locked');
+        throw new ApplyError(`could not renew the lock ${lock.name} before it expired (${e instanceof Error ? e.message : String(e)}); stopped before the next change`);
       }
       const seen = record ? parse(prefixOf(lock), record) : null;
       if (!seen || seen.token !== lock.token) {
         lost = true;
         throw new ApplyError(
-          `lost the lock ${lock.name} while working (it ${seen ? `now belongs to ${describeHolder(seen)}` : 'no longer exists'}); stopped before the next change`,
-          'locked',
+          `lost the lock ${lock.name} while working (it ${seen ? `now belongs to ${describeHolder(seen)}` : 'no longer exists'}); stopped before the next change`
         );
       }
       const expiresAt = new Date(now + options.ttlMs).toISOString();

@@ -5,9 +5,10 @@
 import type { DestinationSnapshot } from '../plan/build.js';
 import { buildRollback, chooseRollback, currentChampion, type RollbackInput } from '../plan/rollback.js';
 import type { PlanJob } from './executor.js';
-import type { EndpointPorts } from './endpoints.js';
+
 import type { PromotionRegistry } from '../registry/ports.js';
 import type { ObservedVersion } from '../registry/types.js';
+import type { EndpointPorts } from './types.js';
 
 export async function observeRollback(input: RollbackInput, registry: PromotionRegistry, endpoints?: EndpointPorts): Promise<DestinationSnapshot> {
   const model = await registry.getModel(input.modelName);

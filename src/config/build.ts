@@ -4,6 +4,7 @@
 import { asArray, asRecord, asString, asStringList, entriesOf } from './raw.js';
 import type { RawRecord } from './raw.js';
 import { pointerJoin, positionOf } from './source.js';
+import { rawRegistryKind, registryFields } from './registries.js';
 import type { SourceDocument } from './source.js';
 import type {
   CandidateSelector,
@@ -42,9 +43,8 @@ export const buildEnvironment = (name: string, raw: RawRecord, doc: SourceDocume
     githubEnvironment: asString(raw.github_environment),
     position: positionOf(doc, pointerJoin('/environments', name), 'key'),
   };
-  return raw.registry === 'mlflow'
-    ? { ...base, registry: 'mlflow', trackingUri: String(raw.tracking_uri) }
-    : { ...base, registry: 'databricks-uc', host: String(raw.host), catalog: String(raw.catalog), schema: String(raw.schema) };
+  const kind = rawRegistryKind(raw) ?? 'mlflow';
+  return { ...base, registry: kind, ...registryFields(kind, raw) } as Environment;
 };
 
 const buildCandidate = (raw: RawRecord): CandidateSelector => {
@@ -56,22 +56,18 @@ const buildCandidate = (raw: RawRecord): CandidateSelector => {
   return { kind: 'tags', tags };
 };
 
-const buildStrategy = (raw: RawRecord): RolloutStrategy => {
-  switch (raw.strategy) {
-    case 'canary':
-      return {
-        kind: 'canary',
-        steps: asArray(raw.steps).map(Number),
-        pauseSeconds: durationSeconds(raw.pause, DEFAULTS.pauseSeconds),
-      };
-    case 'blue_green':
-      return { kind: 'blue_green', smokeRequest: raw.smoke_request !== false };
-    case 'ab':
-      return { kind: 'ab', candidatePercent: Number(raw.candidate_percent) };
-    default:
-      return { kind: 'replace' };
-  }
+/** One builder per strategy kind: a missing row is a compile error, never a silent `replace`. */
+const STRATEGY_BUILDERS: { readonly [K in RolloutStrategy['kind']]: (raw: RawRecord) => Extract<RolloutStrategy, { readonly kind: K }> } = {
+  replace: () => ({ kind: 'replace' }),
+  canary: (raw) => ({ kind: 'canary', steps: asArray(raw.steps).map(Number), pauseSeconds: durationSeconds(raw.pause, DEFAULTS.pauseSeconds) }),
+  blue_green: (raw) => ({ kind: 'blue_green', smokeRequest: raw.smoke_request !== false }),
+  ab: (raw) => ({ kind: 'ab', candidatePercent: Number(raw.candidate_percent) }),
 };
+
+const isStrategyKind = (v: unknown): v is RolloutStrategy['kind'] => typeof v === 'string' && v in STRATEGY_BUILDERS;
+
+/** `strategy:` absent means `replace` (the schema's default). */
+const buildStrategy = (raw: RawRecord): RolloutStrategy => STRATEGY_BUILDERS[isStrategyKind(raw.strategy) ? raw.strategy : 'replace'](raw);
 
 const buildServing = (modelId: string, raw: RawRecord): ServingConfig => {
   const health = asRecord(raw.health) ?? {};

@@ -2,7 +2,8 @@
 // apply to one transition.
 
 import { expandTemplate } from './template.js';
-import type { Config, GateSpec, Policy, Target } from './types.js';
+import type { Config, Environment, GateSpec, Policy, Target } from './types.js';
+import { qualifyName, registryIdOfFields } from './registries.js';
 
 export { expandTemplate };
 
@@ -23,9 +24,11 @@ export const registeredModelName = (config: Config, modelId: string, envName: st
   if (!environment) throw new Error(`unknown environment "${envName}" (a bug: environments are validated at load)`);
   const template = model.nameByEnvironment[envName] ?? model.name;
   const name = expandTemplate(template, { env: envName, model: modelId });
-  if (environment.registry !== 'databricks-uc') return name;
-  return name.split('.').length === 3 ? name : `${environment.catalog}.${environment.schema}.${name}`;
+  return qualifyName(environment.registry, name, environment as never);
 };
+
+/** How plans and journals name an environment's registry (no credentials). */
+export const registryIdOf = (environment: Environment): string => registryIdOfFields(environment.registry, environment as never);
 
 const inScope = (policy: Policy, target: Target): boolean =>
   (policy.appliesTo.environments === null || policy.appliesTo.environments.includes(target.to)) &&

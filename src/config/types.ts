@@ -2,9 +2,10 @@
 // cross-field checks: downstream code never re-validates, it pattern-matches.
 
 import type { SourcePosition } from '../errors.js';
+import type { EnvironmentFields, RegistryKind } from './registries.js';
 export type { SourcePosition };
 
-export type RegistryKind = 'mlflow' | 'databricks-uc';
+export type { RegistryKind };
 
 interface EnvironmentBase {
   readonly name: string;
@@ -15,21 +16,12 @@ interface EnvironmentBase {
   readonly position: SourcePosition;
 }
 
-export interface MlflowEnvironment extends EnvironmentBase {
-  readonly registry: 'mlflow';
-  /** http(s) URL of the MLflow tracking server. */
-  readonly trackingUri: string;
-}
+/** An environment of one registry kind: the common fields and the kind's own (src/config/registries.ts). */
+export type EnvironmentOf<K extends RegistryKind> = EnvironmentBase & { readonly registry: K } & EnvironmentFields<K>;
 
-export interface UnityCatalogEnvironment extends EnvironmentBase {
-  readonly registry: 'databricks-uc';
-  /** Workspace URL, e.g. https://adb-123.azuredatabricks.net */
-  readonly host: string;
-  readonly catalog: string;
-  readonly schema: string;
-}
-
-export type Environment = MlflowEnvironment | UnityCatalogEnvironment;
+export type Environment = { [K in RegistryKind]: EnvironmentOf<K> }[RegistryKind];
+export type MlflowEnvironment = EnvironmentOf<'mlflow'>;
+export type UnityCatalogEnvironment = EnvironmentOf<'databricks-uc'>;
 
 /** How the candidate version is chosen in the source environment. */
 export type CandidateSelector =

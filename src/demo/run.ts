@@ -11,7 +11,9 @@
 
 import { startEmulator, defaultModules, DEFAULT_TOKEN, type RunningEmulator } from '../emulator/index.js';
 import { planInvocation, type PlanInvocation, type PromoteInvocation, type RollbackInvocation } from '../invocation.js';
-import { livePromoteDeps, renderPromotion, type CliIO } from '../cli.js';
+import { renderResult } from '../report/renderers.js';
+import type { CliIO } from '../wiring/io.js';
+import { liveDeps } from '../wiring/live.js';
 import { runPlan } from '../run/plan.js';
 import { runPromote, withPromotionPlans } from '../run/promote.js';
 import { runRollback } from '../run/rollback.js';
@@ -75,7 +77,7 @@ export async function runDemo(io: CliIO, format: PlanInvocation['format'] = 'tex
     };
     const env = { ...io.env, DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: DEFAULT_TOKEN, DATABRICKS_AUTH_TYPE: 'pat', GITHUB_ACTOR: io.env.GITHUB_ACTOR ?? 'demo-release-bot' };
     const files = new Map<string, string>([[DEMO_CONFIG_FILE, DEMO_CONFIG]]);
-    const live = livePromoteDeps({ ...io, env, servingClock });
+    const live = liveDeps({ ...io, env, servingClock });
     // The demo's config and the reviewed plan live in memory; everything else (policy packs) resolves as usual.
     const deps = {
       ...live,
@@ -84,7 +86,7 @@ export async function runDemo(io: CliIO, format: PlanInvocation['format'] = 'tex
       progress: (line: string) => say(`  ${line.trim()}`),
     };
     const show = (result: ResultDocument) => {
-      if (format !== 'json') io.stdout(renderPromotion(result, format) + '\n');
+      if (format !== 'json') io.stdout(renderResult(result, format) + '\n');
     };
 
     say(`── 1. mlops-gate plan --config ${DEMO_CONFIG_FILE}   (a pull request: gates + the exact promotion plan)`);

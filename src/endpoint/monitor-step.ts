@@ -1,14 +1,11 @@
-import type { EnsureMonitorRequest, EnsureMonitorResult, MonitoringClient } from './ports.js';
-// The executor's view of "ensure the monitor": check → act → verify, like the registry steps.
+// "Ensure the monitor" as a convergence step: check → act → verify, like the registry steps.
 
-export type MonitorCheck =
-  | { readonly state: 'satisfied' }
-  | { readonly state: 'pending'; readonly reason: string }
-  /** The table or output schema is missing: acting would fail. */
-  | { readonly state: 'blocked'; readonly reason: string };
+import type { Check } from '../util/check.js';
+import type { EnsureMonitorRequest, EnsureMonitorResult, MonitoringClient } from './ports.js';
 
 export interface MonitorPort {
-  check(spec: EnsureMonitorRequest): Promise<MonitorCheck>;
+  /** A missing table or output schema is still `pending` (with why): acting reports the failure. */
+  check(spec: EnsureMonitorRequest): Promise<Check>;
   act(spec: EnsureMonitorRequest): Promise<EnsureMonitorResult>;
   verify(spec: EnsureMonitorRequest): Promise<boolean>;
 }
@@ -25,7 +22,7 @@ export function createMonitorPort(client: MonitoringClient): MonitorPort {
         case 'differs':
           return { state: 'pending', reason: `monitor on ${spec.monitor.table} differs in ${s.changes.join(', ')}` };
         case 'failed':
-          return { state: 'blocked', reason: s.message };
+          return { state: 'pending', reason: s.message };
       }
     },
     act: (spec) => client.ensureMonitor(spec),

@@ -13,7 +13,7 @@ import {
 } from '../registry/journal.js';
 import type { PlannedStep, StepSpec, TargetPlan, VersionRef } from './types.js';
 
-import type { MonitorCheck } from '../endpoint/monitor-step.js';
+import type { Check } from '../util/check.js';
 import type { EndpointView } from '../endpoint/serving.js';
 import { encodeSavedEndpoint, monitorStep, previousEndpoint, servingStep, type ServingPlanInput } from './serving.js';
 import type { ObservedVersion, RegistryId, SourceVersion } from '../registry/types.js';
@@ -74,7 +74,7 @@ export interface DestinationSnapshot {
   /** The serving endpoint (null: absent; undefined: not read, the plan has no serving step). */
   readonly endpoint?: EndpointView | null;
   /** Whether the monitor already matches (undefined: not read). */
-  readonly monitor?: MonitorCheck;
+  readonly monitor?: Check;
 }
 
 export const EMPTY_SNAPSHOT: DestinationSnapshot = { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };

@@ -1,7 +1,8 @@
 // Pure: config + target + the candidate found in the source environment → what the promotion
 // must achieve (PlanInput), or a refusal a user can act on.
 
-import { championAlias, registeredModelName } from '../config/names.js';
+import { championAlias, registeredModelName, registryIdOf } from '../config/names.js';
+import { capabilitiesOf, registryLabel } from '../config/registries.js';
 import type { Config, Environment, ModelConfig, Target } from '../config/types.js';
 import type { VersionInfo } from '../evidence/types.js';
 import type { PlanInput } from './build.js';
@@ -9,23 +10,7 @@ import type { PlanInput } from './build.js';
 import { desiredMonitor } from '../endpoint/monitor.js';
 import { endpointName, servingApplies } from '../rollout/spec.js';
 import type { PlanRefusal } from './types.js';
-import type { RegistryId } from '../registry/types.js';
 import type { EnsureMonitorRequest } from '../endpoint/ports.js';
-
-/** A tracking URI without credentials, query, fragment or trailing slash: safe to log and to tag. */
-export function registryIdOf(environment: Environment): RegistryId {
-  if (environment.registry !== 'mlflow') return `${environment.host.replace(/\/+$/, '')}#${environment.catalog}.${environment.schema}`;
-  try {
-    const url = new URL(environment.trackingUri);
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    url.hash = '';
-    return url.toString().replace(/\/+$/, '');
-  } catch {
-    return environment.trackingUri.replace(/\/+$/, '');
-  }
-}
 
 /**
  * Legacy stage of an environment in `stage` mode: names that mean production map to
@@ -47,9 +32,9 @@ export function aliasesFor(config: Config, model: ModelConfig, envName: string):
 /** Unity Catalog has no legacy stages: `promotion: stage` cannot work there (null: fine). */
 export function stageModeRefusal(model: ModelConfig, ...environments: readonly Environment[]): string | null {
   if (model.promotion !== 'stage') return null;
-  const uc = environments.find((e) => e.registry === 'databricks-uc');
-  return uc
-    ? `model "${model.id}": promotion: stage needs legacy registry stages, which Unity Catalog ("${uc.name}", databricks-uc) does not have; use promotion: copy (another catalog/schema) or alias`
+  const without = environments.find((e) => !capabilitiesOf(e.registry).stages);
+  return without
+    ? `model "${model.id}": promotion: stage needs legacy registry stages, which ${registryLabel(without.registry)} ("${without.name}", ${without.registry}) does not have; use promotion: copy (another catalog/schema) or alias`
     : null;
 }
 
@@ -89,8 +74,8 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     );
   }
   // Serving and monitors exist on Databricks only; an MLflow environment has no endpoint to roll.
-  const serving = model.serving && to.registry === 'databricks-uc' && servingApplies(model.serving, to.name) ? model.serving : null;
-  const monitorConfig = model.monitor && to.registry === 'databricks-uc' && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
+  const serving = model.serving && capabilitiesOf(to.registry).serving && servingApplies(model.serving, to.name) ? model.serving : null;
+  const monitorConfig = model.monitor && capabilitiesOf(to.registry).monitors && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
   let monitor: EnsureMonitorRequest | null = null;
   if (monitorConfig) {
     const desired = desiredMonitor(monitorConfig, to.name, { model: model.id });

@@ -6,6 +6,7 @@ import type { HealthCheck, RolloutStrategy } from '../config/types.js';
 
 import type { EndpointConfigSpec, EndpointView, InferenceTableSpec, ServedEntitySpec } from '../endpoint/serving.js';
 import { describeConfig, expectationOf, servedEntityName } from '../rollout/phases.js';
+import { strategyLabel } from '../rollout/strategies/index.js';
 import { canonicalJson } from '../util/hash.js';
 import { JOURNAL } from '../registry/journal.js';
 import type { StepSpec, VersionRef } from './types.js';
@@ -66,9 +67,6 @@ export function previousEndpoint(
   return { endpoint: serving.endpoint, configVersion: live?.config?.configVersion ?? null, config: configOf(live) };
 }
 
-const strategyText = (s: RolloutStrategy): string =>
-  s.kind === 'canary' ? `canary ${s.steps.join(' → ')}%` : s.kind === 'ab' ? `A/B ${100 - s.candidatePercent}/${s.candidatePercent}` : s.kind.replace('_', '-');
-
 export interface DraftStep {
   readonly spec: StepSpec;
   readonly pre: string;
@@ -102,7 +100,7 @@ export function servingStep(
     },
     pre: `serving endpoint "${serving.endpoint}" serves ${was} (or is part-way through this rollout, or done)`,
     post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${serving.inferenceTable ? ', inference table on' : ''}`,
-    text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${strategyText(serving.strategy)}); now: ${was}`,
+    text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${strategyLabel(serving.strategy)}); now: ${was}`,
   };
 }
 

@@ -4,6 +4,8 @@
 import { formatDiagnostic } from '../errors.js';
 import type { ResultDocument, TargetReport } from '../result/types.js';
 import { OUTCOME_EMOJI, OUTCOME_LABEL, formatMeasured, formatVersion, formatValue } from './format.js';
+import { renderPlansMarkdown } from './plans.js';
+import type { Renderer } from './renderer.js';
 import type { GateReport } from '../policy/types.js';
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -129,3 +131,9 @@ export function renderMarkdown(result: ResultDocument, options: MarkdownOptions 
   if (text.length > limit) text = text.slice(0, limit - 200) + '\n\n_…truncated: see the full report in the job summary._\n';
   return text;
 }
+
+/** The gate report, then the promotion or rollback part. */
+export const markdownRenderer: Renderer = { render: (result) => withSection(renderMarkdown(result), renderPlansMarkdown(result)) };
+
+/** `report` then `section` after a blank line, or `report` alone when the section is empty. */
+export const withSection = (report: string, section: string): string => (section ? `${report}\n${section}` : report);

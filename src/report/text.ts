@@ -3,6 +3,8 @@
 import { formatDiagnostic } from '../errors.js';
 import type { ResultDocument, TargetReport } from '../result/types.js';
 import { OUTCOME_LABEL, formatMeasured, formatVersion } from './format.js';
+import { renderPlansText } from './plans.js';
+import type { Renderer } from './renderer.js';
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
@@ -41,3 +43,6 @@ export function renderText(result: ResultDocument): string {
   }
   return out.join('\n') + '\n';
 }
+
+/** The gate report, then the promotion or rollback part. */
+export const textRenderer: Renderer = { render: (result) => `${renderText(result)}\n${renderPlansText(result)}` };

@@ -9,7 +9,8 @@ import { ApiError } from '../errors.js';
 import { entityHealth } from '../endpoint/metrics.js';
 
 import type { EndpointConfigSpec, EndpointView, EntityHealth, InferenceTableSpec, SettleOutcome } from '../endpoint/serving.js';
-import { describeConfig, describeExpected, matchesExpected, phasesFor, sameConfig } from './phases.js';
+import { describeConfig, describeExpected, matchesExpected, phasesFor } from './phases.js';
+import { sameConfig } from '../endpoint/compare.js';
 import type { RolloutPhase, RolloutResult, RolloutRuntime, RolloutStepRecord, SavedConfig, ServingRolloutSpec } from './types.js';
 import type { ServingClient, ServingClock } from '../endpoint/ports.js';
 import { systemClock } from '../endpoint/ports.js';

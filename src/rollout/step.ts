@@ -2,14 +2,12 @@
 // registry steps in src/apply. `check` and `verify` only read; `act` converges (and may abort
 // back to the saved config, which the executor should journal from `result.previous`).
 
+import type { Check } from '../util/check.js';
 import { convergeRollout, locate } from './converge.js';
 import type { RolloutResult, RolloutRuntime, ServingRolloutSpec } from './types.js';
 import type { ServingClient, ServingClock } from '../endpoint/ports.js';
 
-export type RolloutCheck =
-  | { readonly state: 'satisfied' }
-  | { readonly state: 'pending'; readonly reason: string }
-  | { readonly state: 'drift'; readonly reason: string };
+export type RolloutCheck = Check;
 
 export interface ServingRolloutPort {
   check(spec: ServingRolloutSpec): Promise<RolloutCheck>;

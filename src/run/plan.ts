@@ -13,10 +13,8 @@ import type { EvidenceBundle, TargetEvidence } from '../evidence/types.js';
 import { notGathered } from '../evidence/types.js';
 import type { PlanInvocation } from '../invocation.js';
 import { evaluateTarget, needsFor } from '../policy/engine.js';
-import { worstOf } from '../result/exit.js';
+import { resultDocument } from '../result/build.js';
 import type { RequestAccounting, ResultDocument, TargetReport } from '../result/types.js';
-import { RESULT_SCHEMA_VERSION } from '../result/types.js';
-import { TOOL_VERSION } from '../version.js';
 
 export interface RunDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -117,17 +115,14 @@ export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanO
     }),
   );
   const requests = deps.requests?.();
-  const result: ResultDocument = {
-    schemaVersion: RESULT_SCHEMA_VERSION,
-    tool: { name: 'mlops-gate', version: TOOL_VERSION },
+  const result = resultDocument({
     command: 'plan',
-    generatedAt: deps.now.toISOString(),
     config: { file: config.file, digest: config.digest },
-    verdict: worstOf(reports.map((r) => r.verdict)),
     targets: reports,
     diagnostics: warnings,
+    now: deps.now,
     requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
-  };
+  });
   return { result, evidence };
 }
 

@@ -5,18 +5,19 @@
 import { listTargets } from '../config/targets.js';
 import type { Config, Environment, Target } from '../config/types.js';
 import { targetKey } from '../config/types.js';
-import { ConfigError, EXIT, UsageError, type Diagnostic, type ExitCode } from '../errors.js';
+import { ConfigError, UsageError, type Diagnostic } from '../errors.js';
 import type { TargetEvidence } from '../evidence/types.js';
 import type { PlanInvocation, PromoteInvocation } from '../invocation.js';
 import { applyPromotion, KilledError, type ExpectedPlan } from '../apply/executor.js';
 import type { ArtifactTransfer, PromotionRegistry } from '../registry/ports.js';
-import type { EndpointPorts } from '../apply/endpoints.js';
+
 import { planInputFor, isRefusal, stageModeRefusal } from '../plan/inputs.js';
 import type { PromotionReport, TargetPlan } from '../plan/types.js';
 import type { Outcome } from '../policy/types.js';
-import { exitCodeFor, worstOf } from '../result/exit.js';
+import { withTargets } from '../result/build.js';
 import type { ResultDocument, TargetReport } from '../result/types.js';
 import { readConfig, runPlan, type RunDeps } from './plan.js';
+import type { EndpointPorts } from '../apply/types.js';
 
 export interface PromoteDeps extends RunDeps {
   /** The write side of an environment's registry (real adapter over HTTP, sharing the ledger). */
@@ -154,13 +155,7 @@ export async function runPromote(inv: PromoteInvocation, deps: PromoteDeps): Pro
   const targets = await attachPromotionPlans(config, result.targets, evidence, inv, deps);
 
   const requests = deps.requests?.();
-  return {
-    ...result,
-    command: 'promote',
-    verdict: worstOf(targets.map((t) => t.verdict)),
-    targets,
-    requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
-  };
+  return withTargets(result, targets, { command: 'promote', requests: requests ? { ...requests, wallMs: Date.now() - started } : null });
 }
 
 /**
@@ -181,17 +176,19 @@ export async function withPromotionPlans(
   const planned = await attachPromotionPlans(config, result.targets, evidence, { dryRun: true, expectPlan: null, failOn: inv.failOn }, deps);
   const targets = planned.map((t) => (t.plan?.status === 'blocked' ? withoutPlan(t) : t));
   const requests = deps.requests?.();
-  return {
-    ...result,
-    targets,
-    requests: requests ? { ...requests, wallMs: (result.requests?.wallMs ?? 0) + Date.now() - started } : result.requests,
-  };
+  return withTargets(result, targets, { requests: requests ? { ...requests, wallMs: (result.requests?.wallMs ?? 0) + Date.now() - started } : result.requests });
 }
 
 const withoutPlan = (t: TargetReport): TargetReport => {
   const { plan: _plan, ...rest } = t;
   return rest;
 };
+
+/** `plan` as the CLI and the action run it: the gates, then each passing target's exact promotion plan (read-only). */
+export async function planWithPromotionPlans(inv: PlanInvocation, deps: PromoteDeps): Promise<ResultDocument> {
+  const { result, evidence } = await runPlan(inv, deps);
+  return withPromotionPlans(inv, result, evidence, deps);
+}
 
 /**
  * For each target report, the promotion plan (`plan` field): blocked targets get a `blocked`
@@ -274,12 +271,4 @@ async function promoteOne(
     // Reads before any write failed (registry down, denied): nothing was changed.
     return emptyReport(mode, 'failed', `could not plan or apply: ${(e as Error).message}`);
   }
-}
-
-const APPLY_FAILURES: ReadonlySet<PromotionReport['status']> = new Set(['failed', 'drift', 'locked', 'refused']);
-
-/** 3 when any promotion step failed, drifted, was locked out or refused; else as `plan`. */
-export function promoteExitCode(result: ResultDocument, failOn: PromoteInvocation['failOn']): ExitCode {
-  if (result.targets.some((t) => t.plan && APPLY_FAILURES.has(t.plan.status))) return EXIT.evidence;
-  return exitCodeFor(result, failOn);
 }

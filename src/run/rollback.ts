@@ -5,14 +5,15 @@
 import { executePlan, KilledError } from '../apply/executor.js';
 import { endpointName, servingApplies } from '../rollout/spec.js';
 import { rollbackJob } from '../apply/rollback.js';
-import { registeredModelName } from '../config/names.js';
-import { ConfigError, UsageError, EXIT, type ExitCode } from '../errors.js';
+import { registeredModelName, registryIdOf } from '../config/names.js';
+import { capabilitiesOf } from '../config/registries.js';
+import { ConfigError, UsageError } from '../errors.js';
 import type { RollbackInvocation } from '../invocation.js';
-import { aliasesFor, registryIdOf, stageFor, stageModeRefusal } from '../plan/inputs.js';
+import { aliasesFor, stageFor, stageModeRefusal } from '../plan/inputs.js';
 import type { RollbackInput } from '../plan/rollback.js';
 import type { PromotionReport } from '../plan/types.js';
-import { RESULT_SCHEMA_VERSION, type ResultDocument, type TargetReport } from '../result/types.js';
-import { TOOL_VERSION } from '../version.js';
+import { resultDocument } from '../result/build.js';
+import type { ResultDocument, TargetReport } from '../result/types.js';
 import { readConfig } from './plan.js';
 import type { PromoteDeps } from './promote.js';
 
@@ -40,7 +41,7 @@ export async function runRollback(inv: RollbackInvocation, deps: RollbackDeps): 
     stage: model.promotion === 'stage' ? stageFor(inv.env) : null,
     toVersion: inv.toVersion,
     endpoint:
-      model.serving && environment.registry === 'databricks-uc' && servingApplies(model.serving, inv.env)
+      model.serving && capabilitiesOf(environment.registry).serving && servingApplies(model.serving, inv.env)
         ? { name: endpointName(model.serving, inv.env, model.id), waitTimeoutSeconds: model.serving.waitTimeoutSeconds }
         : null,
   };
@@ -89,17 +90,12 @@ export async function runRollback(inv: RollbackInvocation, deps: RollbackDeps): 
     plan: report,
   };
   const requests = deps.requests?.();
-  return {
-    schemaVersion: RESULT_SCHEMA_VERSION,
-    tool: { name: 'mlops-gate', version: TOOL_VERSION },
+  return resultDocument({
     command: 'rollback',
-    generatedAt: deps.now.toISOString(),
     config: { file: config.file, digest: config.digest },
-    verdict: target.verdict,
     targets: [target],
     diagnostics: warnings,
+    now: deps.now,
     requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
-  };
+  });
 }
-
-export const rollbackExitCode = (result: ResultDocument): ExitCode => (result.verdict === 'error' ? EXIT.evidence : EXIT.ok);

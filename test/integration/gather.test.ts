@@ -10,8 +10,9 @@ import type { ApprovalsEvidence, EvidenceNeeds, TargetEvidence, VersionEvidence 
 import { NO_NEEDS } from '../../src/evidence/types.js';
 import { createHttpClient } from '../../src/platform/http/client.js';
 import { createRequestLedger } from '../../src/platform/http/ledger.js';
+import type { RequestLedger } from '../../src/platform/http/types.js';
 import { createMlflowPorts } from '../../src/platform/mlflow/adapter.js';
-import { createRegistryPorts } from '../../src/platform/registry-factory.js';
+import { liveDeps } from '../../src/wiring/live.js';
 import { freePort } from '../support/mlflow-server.js';
 import { loadIntegrationConfig, minimalRequestCount, SCENARIO_IDS } from './helpers.js';
 
@@ -32,9 +33,15 @@ const gatherAll = async (config: Config, needs: EvidenceNeeds, targets: readonly
     config,
     targets,
     needs: () => needs,
-    portsFor: (envName) => createRegistryPorts(config.environments.get(envName)!, { env: {}, ledger }),
+    portsFor: livePorts(config, ledger),
   });
   return { evidence, ledger };
+};
+
+/** The live registry ports (one connection per environment, shared de-duplication), counting into `ledger`. */
+const livePorts = (config: Config, ledger: RequestLedger) => {
+  const live = liveDeps({ stdout: () => undefined, stderr: () => undefined, env: {}, cwd: process.cwd() }, { ledger });
+  return (envName: string) => live.portsFor(config, envName);
 };
 
 const valueOf = <T>(fact: { ok: true; value: T } | { ok: false; error: unknown } | undefined): T => {
@@ -139,7 +146,7 @@ describe('gatherEvidence on the seeded scenarios', () => {
       config,
       targets: listTargets(config, { models: ['s1-better', 's8-mlflow3'] }),
       needs: () => ({ ...NO_NEEDS, approvals: true, commits: true }),
-      portsFor: (envName) => createRegistryPorts(config.environments.get(envName)!, { env: {}, ledger }),
+      portsFor: livePorts(config, ledger),
       github,
     });
     expect(calls.approvals).toBe(1);

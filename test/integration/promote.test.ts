@@ -7,7 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { livePromoteDeps, runCli, type CliIO } from '../../src/cli.js';
+import { runCli, type CliIO } from '../../src/cli.js';
+import { liveDeps } from '../../src/wiring/live.js';
 import { JOURNAL, COPY_IDENTITY_KEY } from '../../src/registry/journal.js';
 import type { ResultDocument } from '../../src/result/types.js';
 import { runPromote } from '../../src/run/promote.js';
@@ -323,7 +324,7 @@ describe('concurrency', () => {
       await barrier;
     };
     const run = (actor: string) => {
-      const deps = { ...livePromoteDeps(io({ DEV_URL: url, PROD_URL: url, GITHUB_ACTOR: actor }, { out: '', err: '' })), beforeLock };
+      const deps = { ...liveDeps(io({ DEV_URL: url, PROD_URL: url, GITHUB_ACTOR: actor }, { out: '', err: '' })), beforeLock };
       return runPromote(
         { command: 'promote', configPath: config, format: 'json', models: [], to: null, expectPlan: null, dryRun: false, resultPath: null, failOn: 'fail' },
         deps,

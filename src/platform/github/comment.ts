@@ -3,22 +3,14 @@
 // single comment: after creating, a run re-lists; the oldest marked comment wins, newer copies
 // are deleted and the survivor carries the latest body.
 
-import { createHash } from 'node:crypto';
-import { renderMarkdown } from '../../report/markdown.js';
-import type { ResultDocument } from '../../result/types.js';
 import { describeError, statusOf, type GitHub } from './client.js';
 import type { RepoRef } from './context.js';
 
 export const stickyMarker = (command: string, configPath: string): string =>
   `<!-- mlops-gate:${command}:${configPath.replace(/^\.\//, '').replace(/-->/g, '')} -->`;
 
-const DIGEST_PREFIX = '<!-- mlops-gate:digest:';
-
-/** Digest of what the comment says, ignoring the timestamp and the run link (they change every run). */
-export function resultDigest(result: ResultDocument): string {
-  const stable = renderMarkdown({ ...result, generatedAt: '', requests: null });
-  return createHash('sha256').update(stable).digest('hex').slice(0, 32);
-}
+/** The hidden line that carries a digest of what the comment says. */
+export const DIGEST_PREFIX = '<!-- mlops-gate:digest:';
 
 export const digestOf = (body: string): string | null => {
   const at = body.indexOf(DIGEST_PREFIX);
@@ -26,14 +18,6 @@ export const digestOf = (body: string): string | null => {
   const end = body.indexOf(' -->', at);
   return end < 0 ? null : body.slice(at + DIGEST_PREFIX.length, end);
 };
-
-/** The comment body: marker, content digest, then the markdown report (≤ GitHub's 65,536 chars). */
-export function commentBody(result: ResultDocument, options: { marker: string; runUrl: string | null }): string {
-  const markdown = renderMarkdown(result, { marker: options.marker, fullReportUrl: options.runUrl });
-  const [first, ...rest] = markdown.split('\n');
-  const runLink = options.runUrl ? `<sub>Full report: [job summary of this workflow run](${options.runUrl})</sub>\n` : '';
-  return [first, `${DIGEST_PREFIX}${resultDigest(result)} -->`, ...rest].join('\n') + runLink;
-}
 
 export interface StickyCommentRequest {
   readonly github: GitHub;

@@ -27,6 +27,8 @@ export interface GitHubContext {
   readonly runId: number | null;
   readonly runAttempt: number | null;
   readonly actor: string | null;
+  /** GITHUB_JOB: the job id within the workflow. */
+  readonly job: string | null;
   /** https://github.com (or the GHES host). */
   readonly serverUrl: string;
   /** https://api.github.com (or https://<ghes>/api/v3). */
@@ -102,6 +104,7 @@ export function readGitHubContext(env: Env, readFile: (path: string) => string |
     runId,
     runAttempt,
     actor: env.GITHUB_ACTOR || null,
+    job: env.GITHUB_JOB || null,
     serverUrl,
     apiUrl,
     runUrl:
@@ -111,3 +114,10 @@ export function readGitHubContext(env: Env, readFile: (path: string) => string |
     pullRequest: eventName && PR_EVENTS.has(eventName) ? pullRequestFrom(event, repo) : null,
   };
 }
+
+/**
+ * The same CI job across attempts: a GitHub re-run keeps GITHUB_RUN_ID, so it may reclaim (or clean
+ * up) the lock an earlier attempt left behind. GITHUB_JOB keeps two jobs of one run apart.
+ */
+export const reclaimKeyOf = (context: GitHubContext): string | null =>
+  context.repo && context.runId ? [`${context.repo.owner}/${context.repo.repo}`, String(context.runId), context.job].filter(Boolean).join('/') : null;

@@ -4,16 +4,9 @@
 // which get no secrets and a read-only token, get a clear `skipped` result instead of a verdict.
 
 import { posix } from 'node:path';
-import type { Target } from '../../config/types.js';
-import type { Diagnostic } from '../../errors.js';
 import { ApiError } from '../../errors.js';
-import { worstOf } from '../../result/exit.js';
-import type { ResultDocument, TargetReport } from '../../result/types.js';
-import { RESULT_SCHEMA_VERSION } from '../../result/types.js';
-import { TOOL_VERSION } from '../../version.js';
 import { describeError, statusOf, type GitHub } from './client.js';
 import type { GitHubContext, PullRequestInfo, RepoRef } from './context.js';
-import type { GateReport } from '../../policy/types.js';
 
 type ReadFile = (path: string) => string | null;
 
@@ -121,46 +114,6 @@ async function changedAmong(req: TrustedSourcesRequest, base: ReadonlyMap<string
 const differsLocally = (req: TrustedSourcesRequest, base: ReadonlyMap<string, string | null>, p: string): boolean =>
   (req.localReadFile(p) ?? null) !== (base.get(p) ?? null);
 
-export const POLICY_INTEGRITY_GATE = 'policy-integrity';
-
-/** Block every target (and the run) because the PR edits the rules it would be judged by. */
-export function withPolicyIntegrityFinding(result: ResultDocument, changed: readonly string[]): ResultDocument {
-  if (changed.length === 0) return result;
-  const message = `This PR changes policies (${changed.join(', ')}): a maintainer must merge that first; until then the base versions apply.`;
-  const gate: GateReport = {
-    id: POLICY_INTEGRITY_GATE,
-    type: POLICY_INTEGRITY_GATE,
-    policy: 'mlops-gate',
-    severity: 'fail',
-    outcome: 'fail',
-    rawOutcome: 'fail',
-    message,
-    measured: { changed_files: changed.join(', ') },
-    threshold: { policies_from: 'base commit' },
-    waiver: null,
-  };
-  const targets: TargetReport[] = result.targets.map((t) => ({
-    ...t,
-    gates: [gate, ...t.gates],
-    verdict: worstOf([t.verdict, 'fail']),
-    summary: `policy files changed in this PR; ${t.summary}`,
-  }));
-  const diagnostics: Diagnostic[] = [
-    ...changed.map(
-      (file): Diagnostic => ({
-        severity: 'error',
-        code: POLICY_INTEGRITY_GATE,
-        message: `${file} is changed by this PR; policies are read from the base commit, so this change takes effect only after it is merged`,
-        path: '',
-        position: { file, line: 1, column: 1 },
-      }),
-    ),
-    ...result.diagnostics,
-  ];
-  // With no targets, the run itself still must not look green.
-  return { ...result, targets, diagnostics, verdict: worstOf([...targets.map((t) => t.verdict), 'fail']) };
-}
-
 /** Why this run cannot judge the PR (fork without secrets), or null when it can. */
 export function forkSkipReason(context: GitHubContext, hasToken: boolean): string | null {
   const pr = context.pullRequest;
@@ -176,32 +129,3 @@ export function forkSkipReason(context: GitHubContext, hasToken: boolean): strin
   return null;
 }
 
-/** A result that evaluated nothing, saying why. Never a pass. */
-export function skippedResult(input: {
-  readonly reason: string;
-  readonly configFile: string;
-  readonly digest: string;
-  readonly targets: readonly Target[];
-  readonly now: Date;
-}): ResultDocument {
-  return {
-    schemaVersion: RESULT_SCHEMA_VERSION,
-    tool: { name: 'mlops-gate', version: TOOL_VERSION },
-    command: 'plan',
-    generatedAt: input.now.toISOString(),
-    config: { file: input.configFile, digest: input.digest },
-    verdict: 'skipped',
-    targets: input.targets.map((t) => ({
-      model: t.model,
-      from: t.from,
-      to: t.to,
-      candidate: null,
-      champion: null,
-      verdict: 'skipped',
-      summary: 'not evaluated: pull request from a fork',
-      gates: [],
-    })),
-    diagnostics: [{ severity: 'warning', code: 'fork-pull-request', message: input.reason, path: '', position: null }],
-    requests: null,
-  };
-}

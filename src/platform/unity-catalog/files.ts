@@ -74,7 +74,7 @@ export async function readVersionFiles(http: HttpClient, fullName: string, versi
   const dir = versionDirectory(fullName, version);
   const paths = await listFiles(http, dir);
   if (paths.length === 0) {
-    throw new ApplyError(`${fullName} version ${version} has no files in the Files API under ${dir}; nothing can be copied`, 'postcondition');
+    throw new ApplyError(`${fullName} version ${version} has no files in the Files API under ${dir}; nothing can be copied`);
   }
   const files = new Map<string, Uint8Array>();
   for (const rel of paths) {
@@ -107,18 +107,17 @@ export const digestOf = (files: VersionFiles): string => {
 export const requireSignature = (files: VersionFiles, what: string): void => {
   const mlmodel = files.get('MLmodel');
   const fix = 'log the model with a signature, e.g. mlflow.<flavor>.log_model(..., signature=infer_signature(X, model.predict(X)))';
-  if (!mlmodel) throw new ApplyError(`${what} has no MLmodel file; Unity Catalog cannot register it (${fix})`, 'postcondition');
+  if (!mlmodel) throw new ApplyError(`${what} has no MLmodel file; Unity Catalog cannot register it (${fix})`);
   let signature;
   try {
     signature = signatureFromMlmodel(Buffer.from(mlmodel).toString('utf8'));
   } catch (e) {
-    throw new ApplyError(`${what}: its MLmodel file cannot be read (${(e as Error).message})`, 'postcondition');
+    throw new ApplyError(`${what}: its MLmodel file cannot be read (${(e as Error).message})`);
   }
   const missing = !signature ? 'no signature' : !signature.inputs?.length ? 'a signature without inputs' : !signature.outputs?.length ? 'a signature without outputs' : null;
   if (missing) {
     throw new ApplyError(
-      `${what} has ${missing}; Unity Catalog requires model signatures with both inputs and outputs, so it cannot be promoted into Unity Catalog. Fix: ${fix}, then register a new version`,
-      'postcondition',
+      `${what} has ${missing}; Unity Catalog requires model signatures with both inputs and outputs, so it cannot be promoted into Unity Catalog. Fix: ${fix}, then register a new version`
     );
   }
 };

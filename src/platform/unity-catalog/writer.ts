@@ -157,8 +157,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
   const requireLockSchema = (): string => {
     if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
       throw new ApplyError(
-        `Unity Catalog locks need a schema (catalog.schema) to hold them; "${lockSchema}" is not one (registry id ${options.registryId}); pass lockSchema`,
-        'aborted',
+        `Unity Catalog locks need a schema (catalog.schema) to hold them; "${lockSchema}" is not one (registry id ${options.registryId}); pass lockSchema`
       );
     }
     return lockSchema;
@@ -172,20 +171,19 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
     if (staged) return { ...staged, sourceRunId: null };
     if (wanted) {
       throw new ApplyError(
-        `the files with digest ${wanted} were not staged by the Unity Catalog artifact transfer (the promotion needs createUnityCatalogArtifactTransfer with the same staging)`,
-        'postcondition',
+        `the files with digest ${wanted} were not staged by the Unity Catalog artifact transfer (the promotion needs createUnityCatalogArtifactTransfer with the same staging)`
       );
     }
     const from = parseModelsUri(request.source);
     if (!from) {
-      throw new ApplyError(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`, 'postcondition');
+      throw new ApplyError(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`);
     }
     const body = await orNull(call<{ model_version?: WireUcVersion }>('GET', '/model-versions/get', from, true));
     const src = body?.model_version;
     if (!src) {
-      throw new ApplyError(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`, 'postcondition');
+      throw new ApplyError(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`);
     }
-    if (src.status && src.status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`, 'postcondition');
+    if (src.status && src.status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`);
     const files = await readVersionFiles(http, from.name, from.version);
     return {
       source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
@@ -211,8 +209,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
     );
     if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
       throw new ApplyError(
-        `this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`,
-        'postcondition',
+        `this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`
       );
     }
     filesApiChecked = true;
@@ -223,7 +220,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
     const body = await call<{ model_version?: WireUcVersion }>('POST', '/model-versions/finalize', { name, version }, true);
     const v = body.model_version;
     if (v?.status && v.status !== 'READY') {
-      throw new ApplyError(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`, 'postcondition');
+      throw new ApplyError(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`);
     }
     return toObserved(v);
   };
@@ -281,8 +278,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
           const had = pending.tags[SOURCE_TAGS.artifactDigest];
           if (had && had !== tags[SOURCE_TAGS.artifactDigest]) {
             throw new ApplyError(
-              `${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[SOURCE_TAGS.artifactDigest]}; delete v${pending.version} and re-run`,
-              'drift',
+              `${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[SOURCE_TAGS.artifactDigest]}; delete v${pending.version} and re-run`
             );
           }
         }
@@ -329,8 +325,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
 
     async transitionStage(name) {
       throw new ApplyError(
-        `Unity Catalog has no model stages, so "${name}" cannot be moved to a stage; use aliases (promotion: alias or copy) for databricks-uc environments`,
-        'postcondition',
+        `Unity Catalog has no model stages, so "${name}" cannot be moved to a stage; use aliases (promotion: alias or copy) for databricks-uc environments`
       );
     },
 
@@ -426,7 +421,7 @@ export function createUnityCatalogArtifactTransfer(options: UnityCatalogTransfer
           endpoint: `GET ${UC}/model-versions/get`,
         })
       ).body.model_version?.status;
-      if (status && status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`, 'postcondition');
+      if (status && status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`);
       const files = await readVersionFiles(options.source, from.name, from.version);
       requireSignature(files, `source ${from.name} v${from.version}`);
       const digest = digestOf(files);

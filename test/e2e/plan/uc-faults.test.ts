@@ -2,7 +2,7 @@
 // and the plan succeeds; a fault that persists makes the affected gates `error` (never `fail`), with
 // the reason, and the exit code says "evidence could not be gathered".
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { liveDeps } from '../../../src/cli.js';
+import { liveDeps } from '../../../src/wiring/live.js';
 import { DEMO_CONFIG, DEMO_CONFIG_FILE, DEMO_SEED } from '../../../src/demo/scenario.js';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import { planInvocation } from '../../../src/invocation.js';

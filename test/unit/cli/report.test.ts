@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown, GITHUB_COMMENT_LIMIT } from '../../../src/report/markdown.js';
 import { renderText } from '../../../src/report/text.js';
-import { exitCodeFor, worstOf } from '../../../src/result/exit.js';
+import { exitCodeFor } from '../../../src/result/exit.js';
+import { worst as worstOf } from '../../../src/policy/outcome.js';
 import type { ResultDocument, TargetReport } from '../../../src/result/types.js';
 import type { Outcome } from '../../../src/policy/types.js';
 import type { GateReport } from '../../../src/policy/types.js';

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../../src/platform/github/client.js';
-import { commentBody, digestOf, stickyMarker, upsertStickyComment } from '../../../src/platform/github/comment.js';
+import { digestOf, stickyMarker, upsertStickyComment } from '../../../src/platform/github/comment.js';
 import { GITHUB_COMMENT_LIMIT } from '../../../src/report/markdown.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../../support/github-api.js';
 import { blocked, errored, huge, passing, waived } from './results.js';
+import { commentBody } from '../../../src/action/comment.js';
 
 const repo = { owner: 'acme', repo: 'models' };
 const RUN_URL = 'https://github.com/acme/models/actions/runs/42';

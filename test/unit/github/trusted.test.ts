@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../../src/platform/github/client.js';
 import { readGitHubContext } from '../../../src/platform/github/context.js';
-import { forkSkipReason, readTrustedSources, repoPath, skippedResult, withPolicyIntegrityFinding } from '../../../src/platform/github/trusted.js';
+import { forkSkipReason, readTrustedSources, repoPath } from '../../../src/platform/github/trusted.js';
 import { readConfig } from '../../../src/run/plan.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../../support/github-api.js';
 import { blocked, passing } from './results.js';
+import { skippedResult, withPolicyIntegrityFinding } from '../../../src/result/findings.js';
 
 const BASE = 'a'.repeat(40);
 const HEAD = 'b'.repeat(40);

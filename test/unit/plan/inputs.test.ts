@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/loader.js';
 import type { VersionInfo } from '../../../src/evidence/types.js';
-import { isRefusal, planInputFor, registryIdOf, stageFor } from '../../../src/plan/inputs.js';
+import { isRefusal, planInputFor, stageFor } from '../../../src/plan/inputs.js';
+import { registryIdOf } from '../../../src/config/names.js';
 
 const config = (models: string, devUri = 'http://user:secret@mlflow:5000/', prodUri = 'http://user:secret@mlflow:5000') => {
   const text = `version: 1

@@ -1,0 +1,21 @@
+// `mlops-gate validate`: load and check the config; nothing is contacted.
+
+import { formatDiagnostic, EXIT, type ExitCode } from '../errors.js';
+import type { ValidateInvocation } from '../invocation.js';
+import { validateConfig } from '../run/validate.js';
+import { fileAccess, type CliIO } from '../wiring/io.js';
+
+export function validateCommand(inv: ValidateInvocation, io: CliIO): ExitCode {
+  const report = validateConfig(inv, { ...fileAccess(io.cwd), env: io.env, now: io.now ?? new Date() });
+  if (inv.format === 'json') {
+    io.stdout(JSON.stringify(report, null, 2) + '\n');
+  } else {
+    for (const w of report.diagnostics) io.stderr(formatDiagnostic(w) + '\n');
+    io.stdout(
+      `${report.valid ? '✓' : '✗'} ${report.file} ${report.valid ? 'is valid' : 'has warnings (--strict)'}: ${report.environments.length} environment(s), ` +
+        `${report.models.length} model(s), ${report.policies.length} polic${report.policies.length === 1 ? 'y' : 'ies'} (${report.gates} gates), ` +
+        `${report.targets.length} target(s)\n`,
+    );
+  }
+  return report.valid ? EXIT.ok : EXIT.invalid;
+}

@@ -1,0 +1,46 @@
+// The process as the program sees it: output streams, environment, working directory and the
+// test seams (clock, crash hooks). Entries build one; everything below takes it as a value.
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ServingClock } from '../endpoint/ports.js';
+
+export interface CliIO {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly now?: Date;
+  /** Resolves when the process should stop (long-running commands such as `emulator`). */
+  readonly untilStopped?: () => Promise<void>;
+  /** Test seam: the clock serving waits and canary pauses use (default: real time). */
+  readonly servingClock?: ServingClock;
+  /** Test seam (crash tests): awaited after each promotion/rollback step; see ApplyOptions.afterStep. */
+  readonly afterStep?: (stepId: string, index: number) => Promise<void>;
+}
+
+export interface FileAccess {
+  /** Reads a file relative to cwd; null when it does not exist (or is a directory). */
+  readonly readFile: (path: string) => string | null;
+  readonly writeFile: (path: string, text: string) => void;
+}
+
+export const resolvePath = (cwd: string, p: string): string => (p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`);
+
+export function fileAccess(cwd: string): FileAccess {
+  return {
+    readFile: (p) => {
+      try {
+        return readFileSync(resolvePath(cwd, p), 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return null;
+        throw e;
+      }
+    },
+    writeFile: (p, text) => {
+      const full = resolvePath(cwd, p);
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, text);
+    },
+  };
+}

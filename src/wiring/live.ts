@@ -1,0 +1,99 @@
+// Builds every live adapter of a run, once: one request ledger, one HTTP client per host and
+// credential set, one connection per environment (its registry kind's row of
+// REGISTRY_CONNECTORS). plan, promote, rollback, the demo and the action all take their ports
+// from here.
+
+import { randomUUID } from 'node:crypto';
+import { registryIdOf } from '../config/names.js';
+import type { Config, Environment } from '../config/types.js';
+import { systemClock } from '../endpoint/ports.js';
+import { UsageError } from '../errors.js';
+import { readGitHubContext, reclaimKeyOf } from '../platform/github/context.js';
+import { createHttpClient } from '../platform/http/client.js';
+import { createRequestLedger } from '../platform/http/ledger.js';
+import { httpSettingsFromEnv } from '../platform/http/settings.js';
+import type { HttpClient, RequestLedger } from '../platform/http/types.js';
+import type { PromoteDeps } from '../run/promote.js';
+import { fileAccess, type CliIO } from './io.js';
+import { connect, type ConnectedRegistry } from './registries.js';
+
+/** Plan, promote and rollback dependencies over the real adapters. */
+export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger } = {}): PromoteDeps {
+  const ledger = options.ledger ?? createRequestLedger();
+  const clients = new Map<string, HttpClient>();
+  const shared = new Map<string, unknown>();
+  const connections = new Map<string, ConnectedRegistry>();
+  const clock = io.servingClock ?? systemClock;
+  const files = fileAccess(io.cwd);
+  const context = readGitHubContext(io.env, files.readFile);
+
+  const environmentOf = (config: Config, envName: string): Environment => {
+    const environment = config.environments.get(envName);
+    if (!environment) throw new UsageError(`unknown environment "${envName}"`);
+    return environment;
+  };
+  const connected = (config: Config, envName: string): ConnectedRegistry => {
+    const environment = environmentOf(config, envName);
+    const registryId = registryIdOf(environment);
+    const key = `${registryId}|${envName}`;
+    let c = connections.get(key);
+    if (!c) {
+      c = connect(environment, {
+        env: io.env,
+        clock,
+        registryId,
+        http: (clientKey, baseUrl, auth) => {
+          let client = clients.get(clientKey);
+          if (!client) {
+            client = createHttpClient({ baseUrl, auth: auth(), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
+            clients.set(clientKey, client);
+          }
+          return client;
+        },
+        shared: <T>(sharedKey: string, make: () => T): T => {
+          if (!shared.has(sharedKey)) shared.set(sharedKey, make());
+          return shared.get(sharedKey) as T;
+        },
+      });
+      connections.set(key, c);
+    }
+    return c;
+  };
+
+  return {
+    ...files,
+    env: io.env,
+    now: io.now ?? new Date(),
+    portsFor: (config, envName) => connected(config, envName).evidence,
+    progress: (m) => io.stderr(m + '\n'),
+    actor: context.actor || io.env.USER || io.env.USERNAME || 'unknown',
+    runUrl: context.runUrl,
+    lockToken: randomUUID(),
+    lockReclaimKey: reclaimKeyOf(context),
+    // Lock expiry and heartbeats run on the same clock as endpoint waits (simulated in tests).
+    ...(io.servingClock ? { clock: () => new Date(clock.now()) } : {}),
+    ...(io.afterStep ? { afterStep: io.afterStep } : {}),
+    promotionRegistryFor: (config, envName) => connected(config, envName).promotion,
+    artifactTransferFor: (config, from, to) => {
+      const source = connected(config, from);
+      const destination = connected(config, to);
+      if (source.kind !== destination.kind) {
+        throw new UsageError(`cannot copy artifacts from ${environmentOf(config, from).registry} ("${from}") into ${destination.kind} ("${to}")`);
+      }
+      return destination.transferFrom(source);
+    },
+    endpointsFor: (config, envName) => connected(config, envName).endpoints,
+    inputExampleFor: async (config, envName, version) => connected(config, envName).inputExample?.(version.name, version.version),
+    requests: () => {
+      const snap = ledger.snapshot();
+      const stats = Object.values(snap.byEndpoint);
+      return {
+        total: snap.total,
+        retries: snap.retries,
+        byEndpoint: Object.fromEntries(Object.entries(snap.byEndpoint).map(([k, v]) => [k, v.count] as const).sort(([x], [y]) => x.localeCompare(y))),
+        bytesReceived: stats.reduce((a, s) => a + s.bytesReceived, 0),
+        bytesSent: stats.reduce((a, s) => a + s.bytesSent, 0),
+      };
+    },
+  };
+}
