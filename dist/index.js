@@ -86980,7 +86980,9 @@ const buildEnvironment = (name, raw, doc) => {
         githubEnvironment: (0,config_raw/* asString */.oJ)(raw.github_environment),
         position: positionOf(doc, pointerJoin('/environments', name), 'key'),
     };
-    const kind = (0,registries/* rawRegistryKind */.WA)(raw) ?? 'mlflow';
+    const kind = (0,registries/* rawRegistryKind */.WA)(raw);
+    if (!kind)
+        throw new Error(`registry "${String(raw.registry)}" passed the schema but has no row in REGISTRY_KINDS (a bug)`);
     return { ...base, registry: kind, ...(0,registries/* registryFields */.BP)(kind, raw) };
 };
 const buildCandidate = (raw) => {
@@ -87003,8 +87005,14 @@ const STRATEGY_BUILDERS = {
     ab: (raw) => ({ kind: 'ab', candidatePercent: Number(raw.candidate_percent) }),
 };
 const isStrategyKind = (v) => typeof v === 'string' && v in STRATEGY_BUILDERS;
-/** `strategy:` absent means `replace` (the schema's default). */
-const buildStrategy = (raw) => STRATEGY_BUILDERS[isStrategyKind(raw.strategy) ? raw.strategy : 'replace'](raw);
+/** `strategy:` absent means `replace` (the schema's default); a kind the schema allows but no row builds is a bug, said so. */
+const buildStrategy = (raw) => {
+    if (raw.strategy === undefined)
+        return STRATEGY_BUILDERS.replace(raw);
+    if (!isStrategyKind(raw.strategy))
+        throw new Error(`strategy "${String(raw.strategy)}" passed the schema but has no builder in STRATEGY_BUILDERS (a bug)`);
+    return STRATEGY_BUILDERS[raw.strategy](raw);
+};
 const buildServing = (modelId, raw) => {
     const health = (0,config_raw/* asRecord */.qY)(raw.health) ?? {};
     const scaleToZero = {};
@@ -95511,14 +95519,25 @@ const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./lib/src/registry/types.js
+// A model registry as the core sees it, whichever server it is (MLflow OSS, Unity Catalog):
+// versions, their registration status, and how a plan names a registry and a source version.
+// One definition for the evidence reader, the planner and the writers.
+/** Servers that omit the status only have READY versions (it appeared with asynchronous registration). */
+const parseVersionStatus = (status) => status === undefined || status === ''
+    ? 'READY'
+    : status === 'READY' || status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION'
+        ? status
+        : 'UNKNOWN';
+
 ;// CONCATENATED MODULE: ./lib/src/platform/mlflow/wire.js
 // MLflow REST wire shapes (protos/model_registry.proto, protos/service.proto as served by the OSS
 // tracking server) and their mapping to the typed evidence. Pure: no I/O.
+
 /** The registry answered, but not with something we can use (kind `invalid` in evidence). */
 class RegistryAnswerError extends Error {
     name = 'RegistryAnswerError';
 }
-const VERSION_STATUSES = new Set(['READY', 'PENDING_REGISTRATION', 'FAILED_REGISTRATION']);
 const RUN_STATUSES = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
 /** A registered model's versions page in the MLflow UI. */
 const versionUrl = (trackingUri, name, version) => `${trackingUri.replace(/\/$/, '')}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
@@ -95547,33 +95566,42 @@ const aliasNames = (aliases) => (aliases ?? [])
     .filter((a) => typeof a === 'string')
     .sort();
 /**
- * Map a wire ModelVersion. `aliasesOverride` supplies aliases from the registered model when the
- * answer came from `model-versions/search`, which does not include them on OSS.
+ * The one mapping of a wire ModelVersion (MLflow protocol: the OSS server and Unity Catalog's
+ * `/api/2.0/mlflow/unity-catalog/…` both answer it). `aliasesOverride` supplies aliases from the
+ * registered model when the answer came from a search that does not include them.
  */
-const toVersionInfo = (wire, trackingUri, aliasesOverride) => {
+const registryVersionFromWire = (wire, aliasesOverride) => {
     if (!wire || typeof wire.name !== 'string' || (typeof wire.version !== 'string' && typeof wire.version !== 'number')) {
         throw new RegistryAnswerError('the registry returned a model version without a name or version number');
     }
-    const version = String(wire.version);
-    const status = wire.status ?? 'READY';
-    if (!VERSION_STATUSES.has(status)) {
-        throw new RegistryAnswerError(`model version ${wire.name}/${version} has an unknown status "${status}"`);
-    }
-    const source = wire.source ?? '';
-    const runId = wire.run_id && wire.run_id.trim() !== '' ? wire.run_id : null;
     return {
         name: wire.name,
-        version,
-        status: status,
-        description: wire.description && wire.description !== '' ? wire.description : null,
+        version: String(wire.version),
+        status: parseVersionStatus(wire.status),
         tags: tagsToRecord(wire.tags),
         aliases: aliasesOverride ? [...aliasesOverride].sort() : aliasNames(wire.aliases),
-        source,
-        runId,
+        source: wire.source ?? '',
+        runId: wire.run_id && wire.run_id.trim() !== '' ? wire.run_id : null,
+    };
+};
+/** A version as the executor observes it; `stages`: whether this registry has legacy stages. */
+const observedVersionFromWire = (wire, options) => ({
+    ...registryVersionFromWire(wire, options.aliases),
+    stage: options.stages ? wire?.current_stage ?? null : null,
+});
+/** A version as evidence: an unknown status is an answer we cannot use. */
+const toVersionInfo = (wire, trackingUri, aliasesOverride) => {
+    const base = registryVersionFromWire(wire, aliasesOverride);
+    if (base.status === 'UNKNOWN') {
+        throw new RegistryAnswerError(`model version ${base.name}/${base.version} has an unknown status "${wire.status}"`);
+    }
+    return {
+        ...base,
+        description: wire.description && wire.description !== '' ? wire.description : null,
         // The OSS server does not echo model_id; an MLflow 3 source names it.
-        modelId: wire.model_id && wire.model_id !== '' ? wire.model_id : loggedModelIdOf(source),
+        modelId: wire.model_id && wire.model_id !== '' ? wire.model_id : loggedModelIdOf(base.source),
         createdAtMs: typeof wire.creation_timestamp === 'number' ? wire.creation_timestamp : null,
-        url: versionUrl(trackingUri, wire.name, version),
+        url: versionUrl(trackingUri, base.name, base.version),
     };
 };
 /** Aliases of one version, from a registered model's `aliases: [{alias, version}]`. */
@@ -95879,17 +95907,6 @@ const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, ide
     return (await http.request(req)).body;
 };
 
-;// CONCATENATED MODULE: ./lib/src/registry/types.js
-// A model registry as the core sees it, whichever server it is (MLflow OSS, Unity Catalog):
-// versions, their registration status, and how a plan names a registry and a source version.
-// One definition for the evidence reader, the planner and the writers.
-/** Servers that omit the status only have READY versions (it appeared with asynchronous registration). */
-const parseVersionStatus = (status) => status === undefined || status === ''
-    ? 'READY'
-    : status === 'READY' || status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION'
-        ? status
-        : 'UNKNOWN';
-
 ;// CONCATENATED MODULE: ./lib/src/platform/mlflow/writer.js
 // Write side of the OSS MLflow registry for the promotion executor (src/apply/ports.ts), over the
 // HTTP port. Errors are decided on the body's `error_code` (OSS sends RESOURCE_ALREADY_EXISTS as
@@ -95902,23 +95919,9 @@ const parseVersionStatus = (status) => status === undefined || status === ''
 
 
 
-
 const writer_API = '/api/2.0/mlflow';
 const PAGE = 1000;
-const toObserved = (w, aliases) => {
-    if (!w || typeof w.name !== 'string' || w.version === undefined)
-        throw new Error('the registry returned a model version without a name or version');
-    return {
-        name: w.name,
-        version: String(w.version),
-        tags: tagsToRecord(w.tags),
-        aliases: aliases ?? (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-        stage: w.current_stage ?? null,
-        source: w.source ?? '',
-        runId: w.run_id ? w.run_id : null,
-        status: parseVersionStatus(w.status),
-    };
-};
+const toObserved = (w, aliases) => observedVersionFromWire(w, { stages: true, ...(aliases ? { aliases } : {}) });
 const wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
 function createMlflowPromotionRegistry(options) {
     const { http } = options;

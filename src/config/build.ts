@@ -43,7 +43,8 @@ export const buildEnvironment = (name: string, raw: RawRecord, doc: SourceDocume
     githubEnvironment: asString(raw.github_environment),
     position: positionOf(doc, pointerJoin('/environments', name), 'key'),
   };
-  const kind = rawRegistryKind(raw) ?? 'mlflow';
+  const kind = rawRegistryKind(raw);
+  if (!kind) throw new Error(`registry "${String(raw.registry)}" passed the schema but has no row in REGISTRY_KINDS (a bug)`);
   return { ...base, registry: kind, ...registryFields(kind, raw) } as Environment;
 };
 
@@ -57,7 +58,7 @@ const buildCandidate = (raw: RawRecord): CandidateSelector => {
 };
 
 /** One builder per strategy kind: a missing row is a compile error, never a silent `replace`. */
-const STRATEGY_BUILDERS: { readonly [K in RolloutStrategy['kind']]: (raw: RawRecord) => Extract<RolloutStrategy, { readonly kind: K }> } = {
+export const STRATEGY_BUILDERS: { readonly [K in RolloutStrategy['kind']]: (raw: RawRecord) => Extract<RolloutStrategy, { readonly kind: K }> } = {
   replace: () => ({ kind: 'replace' }),
   canary: (raw) => ({ kind: 'canary', steps: asArray(raw.steps).map(Number), pauseSeconds: durationSeconds(raw.pause, DEFAULTS.pauseSeconds) }),
   blue_green: (raw) => ({ kind: 'blue_green', smokeRequest: raw.smoke_request !== false }),
@@ -66,8 +67,12 @@ const STRATEGY_BUILDERS: { readonly [K in RolloutStrategy['kind']]: (raw: RawRec
 
 const isStrategyKind = (v: unknown): v is RolloutStrategy['kind'] => typeof v === 'string' && v in STRATEGY_BUILDERS;
 
-/** `strategy:` absent means `replace` (the schema's default). */
-const buildStrategy = (raw: RawRecord): RolloutStrategy => STRATEGY_BUILDERS[isStrategyKind(raw.strategy) ? raw.strategy : 'replace'](raw);
+/** `strategy:` absent means `replace` (the schema's default); a kind the schema allows but no row builds is a bug, said so. */
+const buildStrategy = (raw: RawRecord): RolloutStrategy => {
+  if (raw.strategy === undefined) return STRATEGY_BUILDERS.replace(raw);
+  if (!isStrategyKind(raw.strategy)) throw new Error(`strategy "${String(raw.strategy)}" passed the schema but has no builder in STRATEGY_BUILDERS (a bug)`);
+  return STRATEGY_BUILDERS[raw.strategy](raw);
+};
 
 const buildServing = (modelId: string, raw: RawRecord): ServingConfig => {
   const health = asRecord(raw.health) ?? {};

@@ -2,7 +2,7 @@
 // tracking server) and their mapping to the typed evidence. Pure: no I/O.
 
 import type { RunInfo, RunStatus, VersionInfo } from '../../evidence/types.js';
-import type { VersionStatus } from '../../registry/types.js';
+import { parseVersionStatus, type ObservedVersion, type RegistryVersion } from '../../registry/types.js';
 
 /** The registry answered, but not with something we can use (kind `invalid` in evidence). */
 export class RegistryAnswerError extends Error {
@@ -27,6 +27,8 @@ export interface WireModelVersion {
   readonly aliases?: readonly (string | { readonly alias?: string })[];
   /** Not populated by the OSS server (3.x); Databricks sends it. */
   readonly model_id?: string;
+  /** Legacy stage (OSS); Unity Catalog has none. */
+  readonly current_stage?: string;
 }
 
 export interface WireRegisteredModel {
@@ -58,7 +60,6 @@ export interface WireRun {
   };
 }
 
-const VERSION_STATUSES: ReadonlySet<string> = new Set(['READY', 'PENDING_REGISTRATION', 'FAILED_REGISTRATION']);
 const RUN_STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
 
 /** A registered model's versions page in the MLflow UI. */
@@ -95,37 +96,44 @@ const aliasNames = (aliases: WireModelVersion['aliases']): string[] =>
     .sort();
 
 /**
- * Map a wire ModelVersion. `aliasesOverride` supplies aliases from the registered model when the
- * answer came from `model-versions/search`, which does not include them on OSS.
+ * The one mapping of a wire ModelVersion (MLflow protocol: the OSS server and Unity Catalog's
+ * `/api/2.0/mlflow/unity-catalog/…` both answer it). `aliasesOverride` supplies aliases from the
+ * registered model when the answer came from a search that does not include them.
  */
-export const toVersionInfo = (
-  wire: WireModelVersion | undefined,
-  trackingUri: string,
-  aliasesOverride?: readonly string[],
-): VersionInfo => {
+export const registryVersionFromWire = (wire: WireModelVersion | undefined, aliasesOverride?: readonly string[]): RegistryVersion => {
   if (!wire || typeof wire.name !== 'string' || (typeof wire.version !== 'string' && typeof wire.version !== 'number')) {
     throw new RegistryAnswerError('the registry returned a model version without a name or version number');
   }
-  const version = String(wire.version);
-  const status = wire.status ?? 'READY';
-  if (!VERSION_STATUSES.has(status)) {
-    throw new RegistryAnswerError(`model version ${wire.name}/${version} has an unknown status "${status}"`);
-  }
-  const source = wire.source ?? '';
-  const runId = wire.run_id && wire.run_id.trim() !== '' ? wire.run_id : null;
   return {
     name: wire.name,
-    version,
-    status: status as VersionStatus,
-    description: wire.description && wire.description !== '' ? wire.description : null,
+    version: String(wire.version),
+    status: parseVersionStatus(wire.status),
     tags: tagsToRecord(wire.tags),
     aliases: aliasesOverride ? [...aliasesOverride].sort() : aliasNames(wire.aliases),
-    source,
-    runId,
+    source: wire.source ?? '',
+    runId: wire.run_id && wire.run_id.trim() !== '' ? wire.run_id : null,
+  };
+};
+
+/** A version as the executor observes it; `stages`: whether this registry has legacy stages. */
+export const observedVersionFromWire = (wire: WireModelVersion | undefined, options: { readonly stages: boolean; readonly aliases?: readonly string[] }): ObservedVersion => ({
+  ...registryVersionFromWire(wire, options.aliases),
+  stage: options.stages ? wire?.current_stage ?? null : null,
+});
+
+/** A version as evidence: an unknown status is an answer we cannot use. */
+export const toVersionInfo = (wire: WireModelVersion | undefined, trackingUri: string, aliasesOverride?: readonly string[]): VersionInfo => {
+  const base = registryVersionFromWire(wire, aliasesOverride);
+  if (base.status === 'UNKNOWN') {
+    throw new RegistryAnswerError(`model version ${base.name}/${base.version} has an unknown status "${wire!.status}"`);
+  }
+  return {
+    ...base,
+    description: wire!.description && wire!.description !== '' ? wire!.description : null,
     // The OSS server does not echo model_id; an MLflow 3 source names it.
-    modelId: wire.model_id && wire.model_id !== '' ? wire.model_id : loggedModelIdOf(source),
-    createdAtMs: typeof wire.creation_timestamp === 'number' ? wire.creation_timestamp : null,
-    url: versionUrl(trackingUri, wire.name, version),
+    modelId: wire!.model_id && wire!.model_id !== '' ? wire!.model_id : loggedModelIdOf(base.source),
+    createdAtMs: typeof wire!.creation_timestamp === 'number' ? wire!.creation_timestamp : null,
+    url: versionUrl(trackingUri, base.name, base.version),
   };
 };
 

@@ -13,30 +13,14 @@ import { sha256Hex } from '../../util/hash.js';
 
 import type { HttpClient } from '../http/types.js';
 import { mlflowProtocolCaller } from '../http/protocol.js';
-import { filterLiteral, filterTagKey, tagsToRecord, type WireModelVersion, type WireRegisteredModel } from './wire.js';
-import { parseVersionStatus, type ObservedVersion } from '../../registry/types.js';
+import { filterLiteral, filterTagKey, observedVersionFromWire, tagsToRecord, type WireModelVersion, type WireRegisteredModel } from './wire.js';
+import type { ObservedVersion } from '../../registry/types.js';
 import type { SourceVersion } from '../../registry/types.js';
 
 const API = '/api/2.0/mlflow';
 const PAGE = 1000;
 
-interface WireVersionWithStage extends WireModelVersion {
-  readonly current_stage?: string;
-}
-
-const toObserved = (w: WireVersionWithStage | undefined, aliases?: readonly string[]): ObservedVersion => {
-  if (!w || typeof w.name !== 'string' || w.version === undefined) throw new Error('the registry returned a model version without a name or version');
-  return {
-    name: w.name,
-    version: String(w.version),
-    tags: tagsToRecord(w.tags),
-    aliases: aliases ?? (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-    stage: w.current_stage ?? null,
-    source: w.source ?? '',
-    runId: w.run_id ? w.run_id : null,
-    status: parseVersionStatus(w.status),
-  };
-};
+const toObserved = (w: WireModelVersion | undefined, aliases?: readonly string[]): ObservedVersion => observedVersionFromWire(w, { stages: true, ...(aliases ? { aliases } : {}) });
 
 const wireTags = (tags: Readonly<Record<string, string>>) => Object.entries(tags).map(([key, value]) => ({ key, value }));
 
@@ -55,7 +39,7 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
     const out: ObservedVersion[] = [];
     let pageToken: string | undefined;
     do {
-      const body = await call<{ model_versions?: WireVersionWithStage[]; next_page_token?: string }>(
+      const body = await call<{ model_versions?: WireModelVersion[]; next_page_token?: string }>(
         'GET',
         '/model-versions/search',
         { filter, max_results: PAGE, page_token: pageToken },
@@ -80,7 +64,7 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
     },
 
     async getVersion(name, version) {
-      const body = await orNull(call<{ model_version?: WireVersionWithStage }>('GET', '/model-versions/get', { name, version }, true));
+      const body = await orNull(call<{ model_version?: WireModelVersion }>('GET', '/model-versions/get', { name, version }, true));
       return body?.model_version ? toObserved(body.model_version) : null;
     },
 
@@ -100,7 +84,7 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
     },
 
     async createVersion(request) {
-      const body = await call<{ model_version?: WireVersionWithStage }>(
+      const body = await call<{ model_version?: WireModelVersion }>(
         'POST',
         '/model-versions/create',
         {
