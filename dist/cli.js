@@ -49284,8 +49284,8 @@ function exitCodeFor(result, failOn) {
 var promote = __nccwpck_require__(3060);
 // EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
 var rollback = __nccwpck_require__(4257);
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 25 modules
-var live = __nccwpck_require__(8340);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 24 modules
+var live = __nccwpck_require__(330);
 ;// CONCATENATED MODULE: ./lib/src/commands/run.js
 // `plan`, `promote`, `rollback` from the CLI: live adapters, the use case, the chosen format on
 // stdout, the result file, and the exit code computed from the result.
@@ -49315,8 +49315,8 @@ async function targetCommand(inv, io, deps = (0,live/* liveDeps */.L)(io)) {
 
 // EXTERNAL MODULE: ./lib/src/config/targets.js
 var config_targets = __nccwpck_require__(2839);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 26 modules
-var plan = __nccwpck_require__(9458);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 28 modules
+var plan = __nccwpck_require__(652);
 ;// CONCATENATED MODULE: ./lib/src/run/validate.js
 // `validate`: the config loaded and checked, summarised; nothing is contacted.
 
@@ -49385,6 +49385,10 @@ const COMMANDS = {
 };
 const runCommand = (inv, io) => COMMANDS[inv.command](inv, io);
 
+// EXTERNAL MODULE: ./lib/src/platform/http/redact.js
+var redact = __nccwpck_require__(3804);
+// EXTERNAL MODULE: ./lib/src/platform/secrets.js
+var secrets = __nccwpck_require__(6042);
 ;// CONCATENATED MODULE: ./lib/src/cli.js
 // The CLI: argv → Invocation → command → exit code. `runCli` is the testable core; the bundle's
 // entry (cli-main.ts) binds it to the real process. Commands live in src/commands/, adapters are
@@ -49392,8 +49396,13 @@ const runCommand = (inv, io) => COMMANDS[inv.command](inv, io);
 
 
 
+
+
 /** Run one CLI invocation; never throws, always returns an exit code. */
-async function runCli(argv, io) {
+async function runCli(argv, given) {
+    // Credentials in the environment are secrets from the start; nothing printed may carry one.
+    (0,secrets/* registerEnvironmentSecrets */.QQ)(given.env);
+    const io = { ...given, stdout: (s) => given.stdout((0,redact/* redact */.E$)(s)), stderr: (s) => given.stderr((0,redact/* redact */.E$)(s)) };
     try {
         return await runCommand((0,invocation/* parseCliArgs */.hT)(argv), io);
     }
@@ -49722,6 +49731,7 @@ const listTargets = (config, filter = {}) => {
 /* harmony export */   Ly: () => (/* binding */ expandTemplate)
 /* harmony export */ });
 /* unused harmony export RESERVED_PLACEHOLDERS */
+/* harmony import */ var _util_credentials_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6609);
 // String templates in mlops.yml.
 //
 // Two kinds of placeholders share the `${...}` syntax:
@@ -49730,6 +49740,7 @@ const listTargets = (config, filter = {}) => {
 //     (expandTemplate).
 // `$${` escapes a literal `${`. An escaped reserved placeholder (`$${env}`) survives loading as is,
 // so that expandTemplate can still turn it into the literal text `${env}`.
+
 const RESERVED_PLACEHOLDERS = new Set(['env', 'model']);
 const PLACEHOLDER = /\$\$\{|\$\{([^}]*)\}?/g;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -49748,6 +49759,10 @@ const interpolateVariables = (text, env) => {
         }
         if (RESERVED_PLACEHOLDERS.has(name))
             return match;
+        if ((0,_util_credentials_js__WEBPACK_IMPORTED_MODULE_0__/* .isCredentialVariable */ .i)(name)) {
+            problems.push({ kind: 'credential', variable: name, offset });
+            return match;
+        }
         const replacement = Object.prototype.hasOwnProperty.call(env, name) ? env[name] : undefined;
         if (replacement === undefined) {
             problems.push({ kind: 'unset', variable: name, offset });
@@ -49794,8 +49809,8 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2135);
 /* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
 /* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8485);
-/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8340);
-/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9458);
+/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(330);
+/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(652);
 /* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3060);
 /* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4257);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5071);
@@ -55297,6 +55312,154 @@ function restoreStep(input) {
 
 /***/ }),
 
+/***/ 3804:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AO: () => (/* binding */ describeUrlForLog),
+/* harmony export */   E$: () => (/* binding */ redact),
+/* harmony export */   FK: () => (/* binding */ secretsInHeaders)
+/* harmony export */ });
+/* unused harmony export REDACTED */
+/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6042);
+// One place that scrubs secrets out of any text before it is logged or put in an error.
+// Two layers: exact known secret values (tokens, passwords the caller knows about) and
+// patterns for secret-shaped things we may not know about (auth headers, `?token=`, JWTs,
+// credentials embedded in URLs).
+
+const REDACTED = '***';
+/** Query-string / form keys whose values are secrets. */
+const SECRET_PARAM_KEYS = [
+    'token',
+    'access_token',
+    'refresh_token',
+    'id_token',
+    'subject_token',
+    'client_secret',
+    'password',
+    'secret',
+    'api_key',
+    'apikey',
+    'sig',
+    'signature',
+    'code',
+];
+const SECRET_JSON_KEYS = ['access_token', 'refresh_token', 'id_token', 'subject_token', 'client_secret', 'password', 'token'];
+const PATTERNS = [
+    // Header lines or header-ish dumps: `Authorization: Bearer abc`, `proxy-authorization=Basic xyz`.
+    [/\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+)?[^\s"',}]+/gi, `$1$2${REDACTED}`],
+    [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${REDACTED}`],
+    [new RegExp(`([?&;](?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(`^((?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(`("(?:${SECRET_JSON_KEYS.join('|')})"\\s*:\\s*)"[^"]*"`, 'gi'), `$1"${REDACTED}"`],
+    // JWTs (GitHub OIDC tokens, Databricks OAuth access tokens) wherever they appear.
+    [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
+    // Userinfo in URLs: https://user:pass@proxy:8080
+    [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, `$1${REDACTED}@`],
+];
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * Replaces known secret values (those given and every registered one, src/platform/secrets.ts) and
+ * secret-shaped substrings with `***`. Secrets shorter than 4 characters are not replaced verbatim
+ * (they would shred ordinary text); the patterns still apply.
+ */
+const redact = (text, secrets = []) => {
+    let out = text;
+    // Known values in any letter case: a server may echo a secret lower-cased (Unity Catalog names
+    // are), which the runner's case-sensitive masking would miss.
+    const known = [...new Set([...secrets, ...(0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .registeredSecrets */ .wW)()])].filter((s) => s.length >= _secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .MIN_SECRET_LENGTH */ .vb).sort((a, b) => b.length - a.length);
+    for (const secret of known) {
+        out = out.replace(new RegExp(escapeRegExp(secret), 'gi'), REDACTED);
+        const encoded = encodeURIComponent(secret);
+        if (encoded !== secret)
+            out = out.replace(new RegExp(escapeRegExp(encoded), 'gi'), REDACTED);
+    }
+    for (const [pattern, replacement] of PATTERNS)
+        out = out.replace(pattern, replacement);
+    return out;
+};
+/**
+ * The secret values carried by a set of auth headers: the credential after the scheme, and for
+ * Basic also the decoded `user:password` and the password alone.
+ */
+const secretsInHeaders = (headers) => {
+    const found = [];
+    for (const [name, value] of Object.entries(headers)) {
+        const lower = name.toLowerCase();
+        if (lower !== 'authorization' && lower !== 'proxy-authorization' && !lower.includes('token') && !lower.includes('secret')) {
+            continue;
+        }
+        found.push(value);
+        const match = /^(\S+)\s+(.+)$/.exec(value);
+        if (!match)
+            continue;
+        const [, scheme, credential] = match;
+        found.push(credential);
+        if (scheme.toLowerCase() === 'basic') {
+            const decoded = Buffer.from(credential, 'base64').toString('utf8');
+            found.push(decoded);
+            const colon = decoded.indexOf(':');
+            if (colon >= 0)
+                found.push(decoded.slice(colon + 1));
+        }
+    }
+    return found;
+};
+/** `path?query` with secret query values redacted; for debug logs. */
+const describeUrlForLog = (url, secrets = []) => redact(`${url.pathname}${url.search}`, secrets);
+
+
+/***/ }),
+
+/***/ 6042:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   QQ: () => (/* binding */ registerEnvironmentSecrets),
+/* harmony export */   cl: () => (/* binding */ registerSecret),
+/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH),
+/* harmony export */   wW: () => (/* binding */ registeredSecrets)
+/* harmony export */ });
+/* unused harmony export onSecret */
+/* harmony import */ var _util_credentials_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6609);
+// Every secret the process reads or obtains (environment credentials, OAuth access tokens, the
+// GitHub OIDC JWT, the GitHub token), in one place: redact() scrubs them out of every text we
+// produce, and the action registers each with the runner's masking (core.setSecret) as it appears.
+
+const known = new Set();
+const listeners = new Set();
+/** Values shorter than this would shred ordinary text; they are not secrets worth the name. */
+const MIN_SECRET_LENGTH = 4;
+/** Adds a secret (and the spellings a server may echo back: lower/upper case, URL-encoded). */
+function registerSecret(value) {
+    if (!value || value.length < MIN_SECRET_LENGTH)
+        return;
+    for (const spelling of new Set([value, value.toLowerCase(), value.toUpperCase(), encodeURIComponent(value)])) {
+        if (known.has(spelling))
+            continue;
+        known.add(spelling);
+        for (const listener of listeners)
+            listener(spelling);
+    }
+}
+/** Calls `listener` for every secret known now and every one registered later. */
+function onSecret(listener) {
+    for (const s of known)
+        listener(s);
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+}
+const registeredSecrets = () => known;
+/** Registers the value of every credential-looking variable of `env`. */
+function registerEnvironmentSecrets(env) {
+    for (const [name, value] of Object.entries(env))
+        if ((0,_util_credentials_js__WEBPACK_IMPORTED_MODULE_0__/* .isCredentialVariable */ .i)(name))
+            registerSecret(value);
+}
+
+
+/***/ }),
+
 /***/ 5810:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -56296,7 +56459,7 @@ const only = (candidate) => ({
 
 /***/ }),
 
-/***/ 9458:
+/***/ 652:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56431,14 +56594,23 @@ const toValue = (document, node, pointer, keyPosition, ctx, fallbackOffset = 0, 
                     position: ctx.at(start),
                     hint: `set ${problem.variable}, or write $\${${problem.variable}} for a literal`,
                 }
-                : {
-                    severity: 'error',
-                    code: 'bad-interpolation',
-                    message: `malformed placeholder "${problem.text}": expected \${NAME} with letters, digits and _`,
-                    path: pointer,
-                    position: ctx.at(start),
-                    hint: 'write $${ for a literal ${',
-                });
+                : problem.kind === 'credential'
+                    ? {
+                        severity: 'error',
+                        code: 'credential-variable',
+                        message: `\${${problem.variable}} names a credential; credentials cannot be substituted into mlops.yml (the value would appear in reports, comments and registry tags)`,
+                        path: pointer,
+                        position: ctx.at(start),
+                        hint: 'mlops-gate reads DATABRICKS_TOKEN, DATABRICKS_CLIENT_SECRET, MLFLOW_TRACKING_PASSWORD… from the environment itself; leave them out of the file',
+                    }
+                    : {
+                        severity: 'error',
+                        code: 'bad-interpolation',
+                        message: `malformed placeholder "${problem.text}": expected \${NAME} with letters, digits and _`,
+                        path: pointer,
+                        position: ctx.at(start),
+                        hint: 'write $${ for a literal ${',
+                    });
         }
         return value;
     }
@@ -61924,6 +62096,66 @@ class PolicyResolver {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/src/config/urls.js
+// Server URLs in mlops.yml must not carry credentials (`https://user:password@host`): a URL is
+// shown in reports, PR comments, result files and registry journal tags. Credentials come from the
+// environment variables the tool reads itself (MLFLOW_TRACKING_USERNAME/PASSWORD, DATABRICKS_TOKEN, …).
+
+
+const URL_FIELDS = ['tracking_uri', 'host'];
+const hasUserinfo = (value) => {
+    try {
+        const url = new URL(value);
+        return url.username !== '' || url.password !== '';
+    }
+    catch {
+        return /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(value);
+    }
+};
+function checkEnvironmentUrls(doc, root) {
+    const out = [];
+    for (const [name, raw] of (0,config_raw/* entriesOf */.Mc)(root.environments)) {
+        const env = (0,config_raw/* asRecord */.qY)(raw) ?? {};
+        for (const field of URL_FIELDS) {
+            const value = env[field];
+            if (typeof value !== 'string' || !hasUserinfo(value))
+                continue;
+            const path = pointerJoin(pointerJoin('/environments', name), field);
+            // Never echo the value: it holds the credentials.
+            out.push({
+                severity: 'error',
+                code: 'credentials-in-url',
+                message: `environment "${name}": ${field} carries a user name or password (user:password@host); credentials in a URL would be shown in reports, comments and tags`,
+                path,
+                position: positionOf(doc, path),
+                hint: field === 'tracking_uri' ? 'set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) instead' : 'use DATABRICKS_TOKEN or OAuth (DATABRICKS_CLIENT_ID/SECRET) instead',
+            });
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./lib/src/config/substitutions.js
+// Diagnostics speak in the file's own terms: a value that came from `${VAR}` is shown as `${VAR}`,
+// never as what the variable held (it may be sensitive even when its name does not say so).
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** Shorter values would rewrite ordinary words. */
+const MIN_LENGTH = 4;
+function inVariableTerms(diagnostics, text, env) {
+    const values = new Map();
+    for (const m of text.matchAll(PLACEHOLDER)) {
+        const name = m[1];
+        const value = env[name];
+        if (value !== undefined && value.length >= MIN_LENGTH && !values.has(value))
+            values.set(value, `\${${name}}`);
+    }
+    if (values.size === 0)
+        return [...diagnostics];
+    const longestFirst = [...values].sort((a, b) => b[0].length - a[0].length);
+    const rewrite = (s) => longestFirst.reduce((out, [value, form]) => out.split(value).join(form), s);
+    return diagnostics.map((d) => ({ ...d, message: rewrite(d.message), ...(d.hint ? { hint: rewrite(d.hint) } : {}) }));
+}
+
 ;// CONCATENATED MODULE: ./lib/src/config/loader.js
 // mlops.yml text → typed Config, or a ConfigError holding every problem found, each with
 // file:line:column. Pure: the environment, file reading and the clock are injected.
@@ -61939,10 +62171,12 @@ class PolicyResolver {
 
 
 
+
+
 const loadConfig = (input, deps) => {
     const diagnostics = [];
     const fail = () => {
-        throw new errors/* ConfigError */.xL(sortDiagnostics(diagnostics, input.file));
+        throw new errors/* ConfigError */.xL(sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file));
     };
     const parsed = parseSource(input.file, input.text, deps.env);
     diagnostics.push(...parsed.diagnostics);
@@ -61951,6 +62185,7 @@ const loadConfig = (input, deps) => {
     const doc = parsed.doc;
     diagnostics.push(...validateAgainstSchema(doc, 'config'));
     const root = (0,config_raw/* asRecord */.qY)(doc.value) ?? {};
+    diagnostics.push(...checkEnvironmentUrls(doc, root));
     const configDir = external_node_path_.posix.dirname(input.file.replace(/\\/g, '/'));
     const resolver = new PolicyResolver(doc, configDir, deps, diagnostics);
     const checker = new CrossChecks(doc, root, resolver, diagnostics);
@@ -61983,7 +62218,7 @@ const loadConfig = (input, deps) => {
         policies,
         waivers,
     };
-    return { config, diagnostics: sortDiagnostics(diagnostics, input.file) };
+    return { config, diagnostics: sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file) };
 };
 const sortDiagnostics = (diagnostics, mainFile) => [...diagnostics].sort((a, b) => {
     const fileA = a.position?.file ?? '';
@@ -62497,7 +62732,18 @@ async function gatherEvidence(input) {
         catch (e) {
             return failed(e instanceof Error ? e.message : String(e));
         }
-        const candidateP = versionFacts(fromPorts, t.from, resolveCandidate(fromPorts, candidateName, model.candidate, { env: t.from, model: t.model }), `the candidate (${describeSelector(model.candidate)} of ${candidateName} in ${t.from})`, { run: needs.candidateRun || needs.commits, signature: needs.candidateSignature });
+        const candidateP = versionFacts(fromPorts, t.from, resolveCandidate(fromPorts, candidateName, model.candidate, { env: t.from, model: t.model }), `the candidate (${describeSelector(model.candidate)} of ${candidateName} in ${t.from})`, { run: needs.candidateRun || needs.commits, signature: needs.candidateSignature }).then(async (found) => {
+            // "No candidate yet" holds only for a model that exists: a name that points at nothing (or a
+            // registry that answers 404 to everything) is an error, never a quiet skip.
+            if (!found.ok || found.value !== null)
+                return found;
+            const exists = await settle(registryCall(fromPorts, 'registry.modelExists', [candidateName], () => fromPorts.registry.modelExists(candidateName)), `could not check that ${candidateName} exists in ${t.from}`);
+            if (!exists.ok)
+                return exists;
+            return exists.value
+                ? found
+                : notGathered('not_found', `registered model "${candidateName}" does not exist in ${t.from}: the config points at nothing (check models.${t.model} and the environment's registry)`);
+        });
         const championP = versionFacts(toPorts, t.to, registryCall(toPorts, 'registry.getVersionByAlias', [championName, alias], () => toPorts.registry.getVersionByAlias(championName, alias)), `the champion (alias "${alias}" of ${championName} in ${t.to})`, { run: needs.championRun, signature: needs.championSignature });
         const approvalsP = needs.approvals ? approvals() : undefined;
         const commitsP = needs.commits ? candidateP.then(commitsOf) : undefined;
@@ -62799,6 +63045,19 @@ const approvalsGate = {
                 const on = review.commitId === null ? 'an unknown commit' : shortSha(review.commitId);
                 notCounted.push(`${at(review.user)} (stale: approved ${on}, head is ${shortSha(headSha)})`);
                 continue;
+            }
+            // Pull request approvals count only from people with write access, never from bots unless named.
+            if (review.source === 'pull_request_review') {
+                const access = review.reviewer;
+                const named = o.users.some((u) => sameLogin(u, review.user));
+                if (access?.bot && !named) {
+                    notCounted.push(`${at(review.user)} (a bot account; name it in from.users to count it)`);
+                    continue;
+                }
+                if (!access?.bot && access?.writeAccess !== true) {
+                    notCounted.push(`${at(review.user)} (${access?.writeAccess === false ? 'no write access to the repository' : 'write access could not be verified'})`);
+                    continue;
+                }
             }
             const eligible = eligibility(review.user);
             if (eligible === 'yes')
@@ -63817,7 +64076,7 @@ const missingEvidence = (t, source) => {
 /* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5705);
 /* harmony import */ var _plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4395);
 /* harmony import */ var _result_build_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(229);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9458);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(652);
 // `promote`: plan (gates) as `plan` does, then, for each target whose verdict lets it through
 // (pass, warn, waived), plan the promotion steps against the destination registry and converge
 // them. The result is the plan's result document with a `plan` field per target.
@@ -64245,8 +64504,8 @@ var errors = __nccwpck_require__(5071);
 var inputs = __nccwpck_require__(4395);
 // EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
 var result_build = __nccwpck_require__(229);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 26 modules
-var plan = __nccwpck_require__(9458);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 28 modules
+var plan = __nccwpck_require__(652);
 ;// CONCATENATED MODULE: ./lib/src/run/rollback.js
 // `rollback`: move the champion of one model in one environment back to the previous champion
 // recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
@@ -64342,6 +64601,21 @@ async function runRollback(inv, deps) {
         requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
     });
 }
+
+
+/***/ }),
+
+/***/ 6609:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   i: () => (/* binding */ isCredentialVariable)
+/* harmony export */ });
+// Which environment variables hold credentials. Used to refuse them in `${VAR}` config
+// substitution and to register their values as secrets (masked, redacted) at start-up.
+/** Name fragments that mark a credential: tokens, secrets, passwords, keys, and the runner's own ACTIONS_* variables. */
+const CREDENTIAL = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|SIGNING_?KEY|AUTH|COOKIE|SESSION|JWT|BEARER)/i;
+const isCredentialVariable = (name) => CREDENTIAL.test(name) || /^ACTIONS_/i.test(name);
 
 
 /***/ }),
@@ -64448,7 +64722,7 @@ function fileAccess(cwd) {
 
 /***/ }),
 
-/***/ 8340:
+/***/ 330:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64545,6 +64819,8 @@ function readGitHubContext(env, readFile) {
  */
 const reclaimKeyOf = (context) => context.repo && context.runId ? [`${context.repo.owner}/${context.repo.repo}`, String(context.runId), context.job].filter(Boolean).join('/') : null;
 
+// EXTERNAL MODULE: ./lib/src/platform/secrets.js
+var platform_secrets = __nccwpck_require__(6042);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(4371);
 ;// CONCATENATED MODULE: ./lib/src/platform/http/error-body.js
@@ -64787,94 +65063,14 @@ const proxyFor = (target, settings) => {
     return bypassesProxy(target, settings) ? null : proxy;
 };
 
-;// CONCATENATED MODULE: ./lib/src/platform/http/redact.js
-// One place that scrubs secrets out of any text before it is logged or put in an error.
-// Two layers: exact known secret values (tokens, passwords the caller knows about) and
-// patterns for secret-shaped things we may not know about (auth headers, `?token=`, JWTs,
-// credentials embedded in URLs).
-const REDACTED = '***';
-/** Query-string / form keys whose values are secrets. */
-const SECRET_PARAM_KEYS = [
-    'token',
-    'access_token',
-    'refresh_token',
-    'id_token',
-    'subject_token',
-    'client_secret',
-    'password',
-    'secret',
-    'api_key',
-    'apikey',
-    'sig',
-    'signature',
-    'code',
-];
-const SECRET_JSON_KEYS = ['access_token', 'refresh_token', 'id_token', 'subject_token', 'client_secret', 'password', 'token'];
-const PATTERNS = [
-    // Header lines or header-ish dumps: `Authorization: Bearer abc`, `proxy-authorization=Basic xyz`.
-    [/\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+)?[^\s"',}]+/gi, `$1$2${REDACTED}`],
-    [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${REDACTED}`],
-    [new RegExp(`([?&;](?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
-    [new RegExp(`^((?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
-    [new RegExp(`("(?:${SECRET_JSON_KEYS.join('|')})"\\s*:\\s*)"[^"]*"`, 'gi'), `$1"${REDACTED}"`],
-    // JWTs (GitHub OIDC tokens, Databricks OAuth access tokens) wherever they appear.
-    [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
-    // Userinfo in URLs: https://user:pass@proxy:8080
-    [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, `$1${REDACTED}@`],
-];
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/**
- * Replaces known secret values and secret-shaped substrings with `***`. Secrets shorter than
- * 4 characters are not replaced verbatim (they would shred ordinary text); the patterns still apply.
- */
-const redact = (text, secrets = []) => {
-    let out = text;
-    const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-    for (const secret of known) {
-        out = out.replace(new RegExp(escapeRegExp(secret), 'g'), REDACTED);
-        const encoded = encodeURIComponent(secret);
-        if (encoded !== secret)
-            out = out.replace(new RegExp(escapeRegExp(encoded), 'g'), REDACTED);
-    }
-    for (const [pattern, replacement] of PATTERNS)
-        out = out.replace(pattern, replacement);
-    return out;
-};
-/**
- * The secret values carried by a set of auth headers: the credential after the scheme, and for
- * Basic also the decoded `user:password` and the password alone.
- */
-const secretsInHeaders = (headers) => {
-    const found = [];
-    for (const [name, value] of Object.entries(headers)) {
-        const lower = name.toLowerCase();
-        if (lower !== 'authorization' && lower !== 'proxy-authorization' && !lower.includes('token') && !lower.includes('secret')) {
-            continue;
-        }
-        found.push(value);
-        const match = /^(\S+)\s+(.+)$/.exec(value);
-        if (!match)
-            continue;
-        const [, scheme, credential] = match;
-        found.push(credential);
-        if (scheme.toLowerCase() === 'basic') {
-            const decoded = Buffer.from(credential, 'base64').toString('utf8');
-            found.push(decoded);
-            const colon = decoded.indexOf(':');
-            if (colon >= 0)
-                found.push(decoded.slice(colon + 1));
-        }
-    }
-    return found;
-};
-/** `path?query` with secret query values redacted; for debug logs. */
-const describeUrlForLog = (url, secrets = []) => redact(`${url.pathname}${url.search}`, secrets);
-
+// EXTERNAL MODULE: ./lib/src/platform/http/redact.js
+var redact = __nccwpck_require__(3804);
 ;// CONCATENATED MODULE: ./lib/src/platform/http/client.js
 // The one HTTP client every platform adapter talks through (undici underneath): auth headers,
 // retries with backoff and Retry-After, per-attempt timeouts, an overall retry deadline, a
 // per-host concurrency queue, proxies from an explicit env record, request accounting and
 // redacted debug logging. See docs/http.md for the behaviour matrix.
+
 
 
 
@@ -64890,6 +65086,10 @@ const DEFAULTS = {
     maxRetryAfterMs: 60_000,
     retryAfterJitterMs: 250,
     maxConcurrentPerHost: 8,
+    /** JSON and text answers: a registry never sends more; anything larger is refused, not buffered. */
+    maxResponseBytes: 64 * 1024 * 1024,
+    /** Binary downloads (model files), held in memory. */
+    maxDownloadBytes: 2 * 1024 * 1024 * 1024,
     userAgent: 'mlops-gate',
 };
 const IDEMPOTENT_BY_DEFAULT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
@@ -64991,11 +65191,15 @@ const createHttpClient = (options) => {
     const dispatchers = new Map();
     const slots = new Map();
     const knownSecrets = new Set(options.secrets ?? []);
+    for (const secret of knownSecrets)
+        (0,platform_secrets/* registerSecret */.cl)(secret);
     for (const proxy of [proxySettings.httpProxy, proxySettings.httpsProxy]) {
-        if (proxy?.password)
+        if (proxy?.password) {
             knownSecrets.add(decodeURIComponent(proxy.password));
+            (0,platform_secrets/* registerSecret */.cl)(decodeURIComponent(proxy.password));
+        }
     }
-    const scrub = (text) => redact(text, knownSecrets);
+    const scrub = (text) => (0,redact/* redact */.E$)(text, knownSecrets);
     const log = (line) => options.logger?.debug(scrub(line));
     const dispatcherFor = (url) => {
         const existing = dispatchers.get(url.origin);
@@ -65036,8 +65240,25 @@ const createHttpClient = (options) => {
                 dispatcher: dispatcherFor(url),
                 signal: controller.signal,
             });
-            const body = Buffer.from(await res.body.arrayBuffer());
-            return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body, bytesSent };
+            const limit = req.responseType === 'bytes' ? cfg.maxDownloadBytes : cfg.maxResponseBytes;
+            const declared = Number(res.headers['content-length']);
+            const chunks = [];
+            let size = Number.isFinite(declared) && declared > limit ? declared : 0;
+            if (size === 0) {
+                for await (const chunk of res.body) {
+                    size += chunk.length;
+                    if (size > limit)
+                        break;
+                    chunks.push(chunk);
+                }
+            }
+            if (size > limit) {
+                // Stop reading: an endless or oversized answer must not grow the process.
+                res.body.destroy();
+                controller.abort(new Error('response too large'));
+                return { type: 'too-large', limit, bytesSent };
+            }
+            return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks), bytesSent };
         }
         catch (cause) {
             return { type: 'failure', kind: controller.signal.aborted ? 'timeout' : 'transport', cause, bytesSent };
@@ -65074,8 +65295,10 @@ const createHttpClient = (options) => {
             // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
             // (e.g. a presigned artifact URL on cloud storage).
             const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
-            for (const secret of secretsInHeaders(authHeaders))
+            for (const secret of (0,redact/* secretsInHeaders */.FK)(authHeaders)) {
                 knownSecrets.add(secret);
+                (0,platform_secrets/* registerSecret */.cl)(secret);
+            }
             const headers = {
                 'user-agent': cfg.userAgent,
                 accept: req.responseType === 'json' || req.responseType === undefined ? 'application/json' : '*/*',
@@ -65089,7 +65312,7 @@ const createHttpClient = (options) => {
             const t0 = performance.now();
             let outcome;
             try {
-                log(`http → ${method} ${describeUrlForLog(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
+                log(`http → ${method} ${(0,redact/* describeUrlForLog */.AO)(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
                 outcome = await attemptOnce(url, req, headers, payload);
             }
             finally {
@@ -65101,10 +65324,13 @@ const createHttpClient = (options) => {
                 endpoint,
                 status: outcome.type === 'response' ? outcome.status : null,
                 bytesSent: outcome.bytesSent,
-                bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : 0,
+                bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : outcome.type === 'too-large' ? outcome.limit : 0,
                 ms,
                 retry: attempt > 1,
             });
+            if (outcome.type === 'too-large') {
+                throw new errors/* ApiError */.hD(scrub(`${where}: the answer from ${url.host} is larger than ${Math.round(outcome.limit / 1024 / 1024)} MiB; refused (raise MLOPS_GATE_HTTP_MAX_RESPONSE_MB if this server really sends that much)`), { errorCode: null, status: null, method, url: errorUrl, kind: 'too-large', attempts: attempt });
+            }
             if (outcome.type === 'response') {
                 log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
                 if (outcome.status >= 200 && outcome.status < 300) {
@@ -65223,14 +65449,21 @@ function stripUndefined(o) {
 
 /** `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (default 60, like the Databricks SDKs' http_timeout_seconds). */
 function httpSettingsFromEnv(env) {
-    const raw = env.MLOPS_GATE_HTTP_TIMEOUT_SECONDS?.trim();
-    if (!raw)
-        return {};
-    const seconds = Number(raw);
-    if (!Number.isFinite(seconds) || seconds <= 0) {
-        throw new errors/* UsageError */.eb(`MLOPS_GATE_HTTP_TIMEOUT_SECONDS must be a positive number of seconds (got "${raw}")`);
-    }
-    return { timeoutMs: Math.round(seconds * 1000) };
+    const positive = (name) => {
+        const raw = env[name]?.trim();
+        if (!raw)
+            return null;
+        const n = Number(raw);
+        if (!Number.isFinite(n) || n <= 0)
+            throw new errors/* UsageError */.eb(`${name} must be a positive number (got "${raw}")`);
+        return n;
+    };
+    const seconds = positive('MLOPS_GATE_HTTP_TIMEOUT_SECONDS');
+    const mib = positive('MLOPS_GATE_HTTP_MAX_RESPONSE_MB');
+    return {
+        ...(seconds !== null ? { timeoutMs: Math.round(seconds * 1000) } : {}),
+        ...(mib !== null ? { maxResponseBytes: Math.round(mib * 1024 * 1024) } : {}),
+    };
 }
 
 // EXTERNAL MODULE: ./lib/src/wiring/io.js + 1 modules
@@ -65272,6 +65505,7 @@ function createMonitorPort(client) {
 
 
 
+
 const set = (env, name) => {
     const value = env[name];
     return value !== undefined && value.trim() !== '' ? value.trim() : null;
@@ -65297,6 +65531,16 @@ const mlflowAuthFromEnv = (env) => {
         return { kind: 'bearer', headers: async () => ({ authorization: `Bearer ${token}` }) };
     return { kind: 'none', headers: async () => ({}) };
 };
+/** Token endpoints answer a few hundred bytes; a larger answer is cut (it is an error anyway). */
+const MAX_AUTH_RESPONSE_CHARS = 256 * 1024;
+const sameOrigin = (a, b) => {
+    try {
+        return new URL(a).origin === new URL(b).origin;
+    }
+    catch {
+        return false;
+    }
+};
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 /** Refresh this long before expiry at most (and at most 10% of a token's lifetime). */
@@ -65318,9 +65562,33 @@ const proxiedFetch = (env) => {
             dispatcher = agents.get(proxy.href) ?? new undici/* ProxyAgent */.kT(proxy.href);
             agents.set(proxy.href, dispatcher);
         }
-        return (0,undici/* fetch */.hd)(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
+        const res = await (0,undici/* fetch */.hd)(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
+        return { status: res.status, text: () => boundedText(res.body, MAX_AUTH_RESPONSE_CHARS) };
     };
 };
+/** The body as text, reading at most `limit` bytes (the rest is dropped, the stream cancelled). */
+async function boundedText(body, limit) {
+    if (!body)
+        return '';
+    const reader = body.getReader();
+    const chunks = [];
+    let size = 0;
+    try {
+        for (;;) {
+            const { done, value } = await reader.read();
+            if (done)
+                break;
+            chunks.push(value);
+            size += value.byteLength;
+            if (size >= limit)
+                break;
+        }
+    }
+    finally {
+        await reader.cancel().catch(() => undefined);
+    }
+    return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
 const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
     const hostValue = host?.trim() || set(env, 'DATABRICKS_HOST');
     if (!hostValue)
@@ -65367,8 +65635,11 @@ const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
     const now = options.now ?? Date.now;
     const timeoutMs = options.timeoutMs ?? 30_000;
     const scope = options.scope ?? 'all-apis';
-    const secrets = new Set([clientSecret, oidcRequestToken].filter((s) => s !== null));
-    const scrub = (text) => redact(text, secrets);
+    // Every secret this provider holds or obtains is also registered process-wide (masking, redaction).
+    const secrets = { add: (s) => (0,platform_secrets/* registerSecret */.cl)(s), [Symbol.iterator]: () => (0,platform_secrets/* registeredSecrets */.wW)()[Symbol.iterator]() };
+    secrets.add(clientSecret ?? '');
+    secrets.add(oidcRequestToken ?? '');
+    const scrub = (text) => (0,redact/* redact */.E$)(text, secrets);
     const credentialHint = kind === 'oauth-m2m'
         ? 'check DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET'
         : 'check DATABRICKS_CLIENT_ID and the service principal federation policy (issuer, subject, audience)';
@@ -65380,9 +65651,12 @@ const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
             let status;
             let text;
             try {
-                const res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+                // Never follow a redirect: it would re-send the client secret or the OIDC subject token elsewhere.
+                const res = await fetchFn(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
                 status = res.status;
-                text = await res.text();
+                text = status >= 300 && status < 400 ? '' : await res.text();
+                if (text.length > MAX_AUTH_RESPONSE_CHARS)
+                    text = text.slice(0, MAX_AUTH_RESPONSE_CHARS);
             }
             catch (cause) {
                 if (attempt < maxAttempts) {
@@ -65404,6 +65678,16 @@ const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
             if ((status === 429 || status >= 500) && attempt < maxAttempts) {
                 await new Promise((r) => setTimeout(r, 200 * attempt));
                 continue;
+            }
+            if (status >= 300 && status < 400) {
+                throw new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path} answered with a redirect (HTTP ${status}); token requests never follow redirects`), {
+                    errorCode: null,
+                    status,
+                    method: init.method,
+                    url: `${new URL(url).origin}${path}`,
+                    kind: 'http',
+                    attempts: attempt,
+                });
             }
             const fail = (detail, errorCode) => new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path}: ${detail} (${attempt} attempt${attempt === 1 ? '' : 's'})`), {
                 errorCode,
@@ -65445,6 +65729,10 @@ const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
                     kind: 'http',
                     attempts: 1,
                 });
+            }
+            // The client secret and the OIDC subject token go only to the workspace's own origin.
+            if (!sameOrigin(endpoint, base)) {
+                throw new errors/* ApiError */.hD(`Databricks OIDC discovery: the token_endpoint is on another origin than ${new URL(base).origin}; refusing to send credentials there`, { errorCode: null, status: 200, method: 'GET', url: `${base}/oidc/.well-known/oauth-authorization-server`, kind: 'http', attempts: 1 });
             }
             return endpoint;
         });
@@ -65836,6 +66124,9 @@ const createMlflowPorts = (options) => {
         },
         // One request: registered-models/get carries the latest version of each stage (the max of those
         // is the latest overall) and every alias, which model-versions/search does not return on OSS.
+        async modelExists(name) {
+            return (await getRegisteredModel(name)) !== null;
+        },
         async getLatestVersion(name) {
             const model = await getRegisteredModel(name);
             if (!model)
@@ -66861,6 +67152,17 @@ const createUnityCatalogPorts = (options) => {
         async searchVersionsByTags(name, tags) {
             const wanted = Object.entries(tags);
             return (await allVersions(name)).filter((v) => wanted.every(([k, value]) => v.tags[k] === value));
+        },
+        async modelExists(name) {
+            try {
+                await getJson(`${UC}/registered-models/get`, { name });
+                return true;
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                    return false;
+                throw e;
+            }
         },
     };
     const runs = {

@@ -67797,6 +67797,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
 /***/ 1455:
 /***/ ((module) => {
 
@@ -69709,7 +69716,7 @@ var toJS = __nccwpck_require__(6424);
 var Schema = __nccwpck_require__(5840);
 var stringifyDocument = __nccwpck_require__(6829);
 var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
+var applyReviver = __nccwpck_require__(6042);
 var createNode = __nccwpck_require__(2404);
 var directives = __nccwpck_require__(1342);
 
@@ -70123,7 +70130,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 6042:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -70912,7 +70919,7 @@ exports.isEmptyPath = isEmptyPath;
 
 
 
-var applyReviver = __nccwpck_require__(3661);
+var applyReviver = __nccwpck_require__(6042);
 var identity = __nccwpck_require__(3508);
 var toJS = __nccwpck_require__(6424);
 
@@ -76513,20 +76520,34 @@ exports.visitAsync = visitAsync;
 /* harmony export */   uk: () => (/* binding */ teamsOf)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var _platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(658);
-/* harmony import */ var _platform_github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7557);
-/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6800);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
+/* harmony import */ var _platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(658);
+/* harmony import */ var _platform_github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7557);
+/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6969);
 // The GitHub API client of an action run and the facts the approvals gates need from it.
 
 
 
 
-const githubClientFor = (settings, context, env) => settings.githubToken ? (0,_platform_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .createGitHubClient */ .LX)({ token: settings.githubToken, apiUrl: context.apiUrl, env, onRetry: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(m) }) : null;
+
+/** GitHub API calls get a deadline like registry calls: MLOPS_GATE_GITHUB_TIMEOUT_SECONDS (default 30). */
+const githubTimeoutMs = (env) => {
+    const raw = env.MLOPS_GATE_GITHUB_TIMEOUT_SECONDS?.trim();
+    if (!raw)
+        return 30_000;
+    const seconds = Number(raw);
+    if (!Number.isFinite(seconds) || seconds <= 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`MLOPS_GATE_GITHUB_TIMEOUT_SECONDS must be a positive number of seconds (got "${raw}")`);
+    return Math.round(seconds * 1000);
+};
+const githubClientFor = (settings, context, env) => settings.githubToken
+    ? (0,_platform_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .createGitHubClient */ .LX)({ token: settings.githubToken, apiUrl: context.apiUrl, env, timeoutMs: githubTimeoutMs(env), onRetry: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(m) })
+    : null;
 /** Team slugs the approvals gates name (config errors surface later, from the run itself). */
 function teamsOf(configPath, deps) {
     try {
-        const { config } = (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .readConfig */ .Xg)(configPath, deps);
-        return (0,_platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_1__/* .teamsNamedBy */ .Z7)([...config.policies.values()].flatMap((p) => p.gates));
+        const { config } = (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .readConfig */ .Xg)(configPath, deps);
+        return (0,_platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_2__/* .teamsNamedBy */ .Z7)([...config.policies.values()].flatMap((p) => p.gates));
     }
     catch {
         return [];
@@ -76535,7 +76556,7 @@ function teamsOf(configPath, deps) {
 /** The config as the run reads it, or null when it cannot be loaded (the run reports why). */
 function configOrNull(configPath, deps) {
     try {
-        return (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .readConfig */ .Xg)(configPath, deps).config;
+        return (0,_run_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .readConfig */ .Xg)(configPath, deps).config;
     }
     catch {
         return null;
@@ -76808,13 +76829,14 @@ function readActionInputs(env) {
         comment: bool('comment', input('comment'), true),
         githubToken: input('github-token') ?? null,
         deployments: bool('deployments', input('deployments'), true),
+        commentAuthor: input('comment-author') ?? 'github-actions[bot]',
     };
 }
 
 
 /***/ }),
 
-/***/ 3616:
+/***/ 7614:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -76839,15 +76861,26 @@ var client = __nccwpck_require__(7557);
 // single comment: after creating, a run re-lists; the oldest marked comment wins, newer copies
 // are deleted and the survivor carries the latest body.
 
-const stickyMarker = (command, configPath) => `<!-- mlops-gate:${command}:${configPath.replace(/^\.\//, '').replace(/-->/g, '')} -->`;
-/** The hidden line that carries a digest of what the comment says. */
-const DIGEST_PREFIX = '<!-- mlops-gate:digest:';
-const digestOf = (body) => {
-    const at = body.indexOf(DIGEST_PREFIX);
-    if (at < 0)
-        return null;
-    const end = body.indexOf(' -->', at);
-    return end < 0 ? null : body.slice(at + DIGEST_PREFIX.length, end);
+/**
+ * The hidden first line that identifies a sticky comment: one per command, config file and filter
+ * (a run with `models: churn` keeps its own comment and never overwrites the full one).
+ */
+const stickyMarker = (command, configPath, filter = {}) => {
+    const clean = (s) => s.replace(/-->/g, '').replace(/[\r\n]/g, ' ');
+    const parts = [
+        ...(filter.models && filter.models.length ? [`models=${[...filter.models].sort().join(',')}`] : []),
+        ...(filter.to ? [`to=${filter.to}`] : []),
+    ];
+    return `<!-- mlops-gate:${clean(command)}:${clean(configPath.replace(/^\.\//, ''))}${parts.length ? `:${clean(parts.join(';'))}` : ''} -->`;
+};
+/**
+ * Everything after this line is volatile (run link, time): it changes every run without the
+ * comment saying anything new. "Unchanged" compares the whole body before it.
+ */
+const VOLATILE_MARKER = '<!-- mlops-gate:volatile -->';
+const stablePart = (body) => {
+    const at = body.indexOf(VOLATILE_MARKER);
+    return at < 0 ? body : body.slice(0, at);
 };
 async function markedComments(req) {
     const all = await req.github.paginate(req.github.rest.issues.listComments, {
@@ -76856,7 +76889,9 @@ async function markedComments(req) {
         issue_number: req.issueNumber,
         per_page: 100,
     });
-    return all.filter((c) => (c.body ?? '').includes(req.marker)).sort((a, b) => a.id - b.id);
+    const mine = (c) => (c.user?.login ?? '').toLowerCase() === req.author.toLowerCase();
+    // The marker must be the comment's first line, as we write it: quoting it elsewhere does not make a comment ours.
+    return all.filter((c) => mine(c) && (c.body ?? '').split('\n', 1)[0] === req.marker).sort((a, b) => a.id - b.id);
 }
 async function deleteQuietly(req, id) {
     try {
@@ -76875,7 +76910,8 @@ async function converge(req, marked, created) {
     for (const d of duplicates)
         if (await deleteQuietly(req, d.id))
             deleted++;
-    if (digestOf(keep.body ?? '') === digestOf(req.body) && digestOf(req.body) !== null) {
+    // The whole body (up to the volatile footer), not a digest: an edited comment is always put back.
+    if (stablePart(keep.body ?? '') === stablePart(req.body)) {
         return { action: created ? 'created' : 'unchanged', commentId: keep.id, deletedDuplicates: deleted, url: keep.html_url ?? null };
     }
     const { data } = await req.github.rest.issues.updateComment({
@@ -76905,7 +76941,7 @@ async function upsertStickyComment(req) {
         }
         // A listing that lags behind our own write still must not leave our copy behind.
         if (!after.some((c) => c.id === mine.id)) {
-            after.push({ id: mine.id, body: req.body, html_url: mine.html_url });
+            after.push({ id: mine.id, body: req.body, html_url: mine.html_url, user: { login: req.author } });
             after.sort((a, b) => a.id - b.id);
         }
         return await converge(req, after, after[0].id === mine.id);
@@ -76918,6 +76954,23 @@ async function upsertStickyComment(req) {
                 ? ' (pull request not found, or the token cannot see the repository)'
                 : '';
         return { action: 'failed', reason: `${(0,client/* describeError */.Uc)(e)}${hint}` };
+    }
+}
+/**
+ * The login the token writes comments as: GET /user for user tokens; an installation token (the
+ * workflow's GITHUB_TOKEN, a GitHub App) cannot read /user, and then `fallback` (the
+ * `comment-author` input, default `github-actions[bot]`) names it.
+ */
+async function commentAuthor(github, fallback) {
+    try {
+        const { data } = await github.rest.users.getAuthenticated();
+        return data.login || fallback;
+    }
+    catch (e) {
+        const status = (0,client/* statusOf */.c2)(e);
+        if (status === 401 || status === 403 || status === 404)
+            return fallback;
+        throw e;
     }
 }
 
@@ -76935,7 +76988,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 const repoPath = (p) => {
     if (p.startsWith('/'))
         return null;
-    const n = external_node_path_.posix.normalize(p.replace(/\\/g, '/'));
+    const n = posix.normalize(p.replace(/\\/g, '/'));
     return n === '..' || n.startsWith('../') ? null : n;
 };
 /** The file at `ref`, or null when it does not exist there. */
@@ -76958,16 +77011,26 @@ async function readFileAtRef(github, repo, path, ref) {
         });
     }
 }
-/** Fetch, from the base commit, every file the configuration reaches, following references to a fixed point. */
+/**
+ * Fetch, from the base commit, every file the configuration reaches, following references to a
+ * fixed point. A reference outside the repository (absolute elsewhere, `..`, a symlink out) is
+ * refused: the first such path is thrown once discovery ends.
+ */
 async function readTrustedSources(req) {
     const base = new Map();
     const maxRounds = req.maxRounds ?? 20;
+    let refused = null;
     for (let round = 0; round < maxRounds; round++) {
         const missing = new Set();
         const probe = (p) => {
-            const key = repoPath(p);
-            if (key === null)
-                return req.localReadFile(p);
+            let key;
+            try {
+                key = req.toRepoPath(p);
+            }
+            catch (e) {
+                refused ??= e;
+                return null;
+            }
             if (base.has(key))
                 return base.get(key) ?? null;
             missing.add(key);
@@ -76979,19 +77042,24 @@ async function readTrustedSources(req) {
         catch {
             // An invalid or incomplete config: fetch what it asked for and try again; the real run reports errors.
         }
+        if (refused)
+            throw refused;
         if (missing.size === 0)
             break;
         const fetched = await Promise.all([...missing].map(async (p) => [p, await readFileAtRef(req.github, req.repo, p, req.pullRequest.baseSha)]));
         for (const [p, text] of fetched)
             base.set(p, text);
     }
-    const changed = await changedAmong(req, base);
-    const readFile = (p) => {
-        const key = repoPath(p);
-        return key !== null && base.has(key) ? (base.get(key) ?? null) : req.localReadFile(p);
-    };
-    return { readFile, baseFiles: base, changed };
+    const { changed, changedWorkflowFiles } = await changedAmong(req, base);
+    // Base versions only: a path the discovery did not reach is absent, never the PR's copy.
+    const readFile = (p) => base.get(req.toRepoPath(p)) ?? null;
+    return { readFile, baseFiles: base, changed, changedWorkflowFiles };
 }
+/** Files that decide how the check runs: a PR changing them could change the check itself. */
+const isWorkflowFile = (path, actionAtRoot) => path.startsWith('.github/workflows/') ||
+    path.startsWith('.github/actions/') ||
+    /(^|\/)action\.ya?ml$/.test(path) ||
+    (actionAtRoot && path.startsWith('dist/'));
 async function changedAmong(req, base) {
     try {
         const files = await req.github.paginate(req.github.rest.pulls.listFiles, {
@@ -77003,11 +77071,21 @@ async function changedAmong(req, base) {
         const touched = new Set(files.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]));
         // GitHub lists at most 3,000 files of a PR; beyond that, also compare with the checkout.
         const truncated = files.length >= 3000;
-        return [...base.keys()].filter((p) => touched.has(p) || (truncated && differsLocally(req, base, p))).sort();
+        const changed = [...base.keys()].filter((p) => touched.has(p) || (truncated && differsLocally(req, base, p))).sort();
+        // The repository is itself an action (its bundle runs the check) when action.yml sits at its root.
+        const actionAtRoot = [...touched].some((f) => f.startsWith('dist/')) ? (await readFileAtRef(req.github, req.repo, 'action.yml', req.pullRequest.baseSha)) !== null : false;
+        const changedWorkflowFiles = [...touched].filter((f) => isWorkflowFile(f, actionAtRoot)).sort();
+        // A truncated list may hide a workflow change: say so rather than miss it.
+        if (truncated && changedWorkflowFiles.length === 0)
+            changedWorkflowFiles.push('(more than 3,000 files changed: workflow changes cannot be ruled out)');
+        return { changed, changedWorkflowFiles };
     }
     catch {
-        // Without the PR's file list, compare with the checked-out files instead (may also flag base-branch edits).
-        return [...base.keys()].filter((p) => differsLocally(req, base, p)).sort();
+        // Without the PR's file list: compare policies with the checkout, and say the workflows could not be checked.
+        return {
+            changed: [...base.keys()].filter((p) => differsLocally(req, base, p)).sort(),
+            changedWorkflowFiles: ['(the pull request\'s file list could not be read: workflow changes cannot be ruled out)'],
+        };
     }
 }
 const differsLocally = (req, base, p) => (req.localReadFile(p) ?? null) !== (base.get(p) ?? null);
@@ -77025,10 +77103,8 @@ function forkSkipReason(context, hasToken) {
     return null;
 }
 
-// EXTERNAL MODULE: ./lib/src/report/plans.js
-var plans = __nccwpck_require__(789);
-// EXTERNAL MODULE: ./lib/src/report/markdown.js
-var report_markdown = __nccwpck_require__(2560);
+// EXTERNAL MODULE: ./lib/src/platform/http/redact.js
+var redact = __nccwpck_require__(3804);
 // EXTERNAL MODULE: ./lib/src/result/exit.js
 var exit = __nccwpck_require__(9412);
 // EXTERNAL MODULE: ./lib/src/policy/outcome.js + 1 modules
@@ -77036,47 +77112,59 @@ var outcome = __nccwpck_require__(5810);
 // EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
 var build = __nccwpck_require__(229);
 ;// CONCATENATED MODULE: ./lib/src/result/findings.js
-// Run-level findings that change a result: a pull request that edits the rules it is judged by
-// (every target blocked), and a run that could evaluate nothing (a fork PR without secrets).
+// Run-level findings that change a result: a pull request that edits the rules it is judged by, or
+// the workflows and action that run the check (every target blocked), and a run that could
+// evaluate nothing (a fork PR without secrets).
 
 
 const POLICY_INTEGRITY_GATE = 'policy-integrity';
-/** Block every target (and the run) because the PR edits the rules it would be judged by. */
-function withPolicyIntegrityFinding(result, changed) {
-    if (changed.length === 0)
+const WORKFLOW_INTEGRITY_GATE = 'workflow-integrity';
+/** Block every target (and the run, even with no targets) with a run-level finding. */
+function blockWith(result, f) {
+    if (f.files.length === 0)
         return result;
-    const message = `This PR changes policies (${changed.join(', ')}): a maintainer must merge that first; until then the base versions apply.`;
     const gate = {
-        id: POLICY_INTEGRITY_GATE,
-        type: POLICY_INTEGRITY_GATE,
+        id: f.gate,
+        type: f.gate,
         policy: 'mlops-gate',
         severity: 'fail',
         outcome: 'fail',
         rawOutcome: 'fail',
-        message,
-        measured: { changed_files: changed.join(', ') },
-        threshold: { policies_from: 'base commit' },
+        message: f.message,
+        measured: { changed_files: f.files.join(', ') },
+        threshold: f.threshold,
         waiver: null,
     };
     const targets = result.targets.map((t) => ({
         ...t,
         gates: [gate, ...t.gates],
         verdict: (0,outcome/* worst */.QZ)([t.verdict, 'fail']),
-        summary: `policy files changed in this PR; ${t.summary}`,
+        summary: `blocked: ${f.reason} (the model's own gates: ${t.summary})`,
     }));
     const diagnostics = [
-        ...changed.map((file) => ({
-            severity: 'error',
-            code: POLICY_INTEGRITY_GATE,
-            message: `${file} is changed by this PR; policies are read from the base commit, so this change takes effect only after it is merged`,
-            path: '',
-            position: { file, line: 1, column: 1 },
-        })),
+        ...f.files.map((file) => ({ severity: 'error', code: f.gate, message: f.diagnostic(file), path: '', position: file.startsWith('(') ? null : { file, line: 1, column: 1 } })),
         ...result.diagnostics,
     ];
-    // With no targets, the run itself still must not look green.
     return (0,build/* resultDocument */.j)({ ...result, now: new Date(result.generatedAt), targets, diagnostics, alsoCounts: ['fail'] });
 }
+/** The PR edits the rules it would be judged by: blocked until a maintainer merges the change. */
+const withPolicyIntegrityFinding = (result, changed) => blockWith(result, {
+    gate: POLICY_INTEGRITY_GATE,
+    message: `This PR changes policies (${changed.join(', ')}): a maintainer must merge that first; until then the base versions apply.`,
+    reason: 'this PR changes the policies it is judged by',
+    files: changed,
+    threshold: { policies_from: 'base commit' },
+    diagnostic: (file) => `${file} is changed by this PR; policies are read from the base commit, so this change takes effect only after it is merged`,
+});
+/** The PR edits the workflows or the action that run this check: its verdict cannot be trusted. */
+const withWorkflowIntegrityFinding = (result, changed) => blockWith(result, {
+    gate: WORKFLOW_INTEGRITY_GATE,
+    message: `This PR changes how the check runs (${changed.join(', ')}): a maintainer must review and merge that first; a PR cannot change the check that judges it.`,
+    reason: 'this PR changes the workflows or the action that run this check',
+    files: changed,
+    threshold: { workflows_from: 'base branch' },
+    diagnostic: (file) => `${file} is changed by this PR; workflow and action changes must be merged before they judge a release`,
+});
 /** A result that evaluated nothing, saying why. Never a pass. */
 function skippedResult(input) {
     return (0,build/* resultDocument */.j)({
@@ -77097,32 +77185,30 @@ function skippedResult(input) {
     });
 }
 
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 25 modules
-var plan = __nccwpck_require__(6800);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 27 modules
+var plan = __nccwpck_require__(6969);
 // EXTERNAL MODULE: ./lib/src/run/promote.js
 var promote = __nccwpck_require__(3060);
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 23 modules
-var wiring_live = __nccwpck_require__(6071);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 22 modules
+var wiring_live = __nccwpck_require__(2548);
+// EXTERNAL MODULE: ./lib/src/report/markdown.js
+var markdown = __nccwpck_require__(2560);
+// EXTERNAL MODULE: ./lib/src/report/plans.js
+var plans = __nccwpck_require__(789);
 ;// CONCATENATED MODULE: ./lib/src/action/comment.js
-// The sticky PR comment's body: hidden marker, a digest of what it says, then the markdown report
-// and the exact promotion plans (≤ GitHub's 65,536 characters). Posting it is
-// src/platform/github/comment.ts.
+// The sticky PR comment's body: the hidden marker, the markdown report and the exact promotion
+// plans (≤ GitHub's 65,536 characters), then a volatile footer (time, run link) that does not
+// count when deciding whether the comment changed. Posting it is src/platform/github/comment.ts.
 
 
 
-/** Digest of what the comment says, ignoring the timestamp and the run link (they change every run). */
-function resultDigest(result) {
-    const stable = (0,report_markdown/* renderMarkdown */.Gc)({ ...result, generatedAt: '', requests: null });
-    return (0,external_node_crypto_.createHash)('sha256').update(stable).digest('hex').slice(0, 32);
-}
-/** The comment body: marker, content digest, then the markdown report (≤ GitHub's 65,536 chars). */
+/** The comment body: marker, the report and plans without volatile fields, then the volatile footer. */
 function commentBody(result, options) {
-    const markdown = (0,report_markdown/* renderMarkdown */.Gc)(result, { marker: options.marker, fullReportUrl: options.runUrl });
-    const [first, ...rest] = markdown.split('\n');
-    const runLink = options.runUrl ? `<sub>Full report: [job summary of this workflow run](${options.runUrl})</sub>\n` : '';
-    return [first, `${DIGEST_PREFIX}${resultDigest(result)} -->`, ...rest].join('\n') + runLink;
+    const stableResult = { ...result, generatedAt: '', requests: null };
+    // The exact promotion plans and hashes follow the gate report: `promote --expect-plan` applies exactly them.
+    const stable = (0,markdown/* withSection */.iG)((0,markdown/* renderMarkdown */.Gc)(stableResult, { marker: options.marker, fullReportUrl: options.runUrl }), (0,plans/* renderPlansMarkdown */.i)(stableResult));
+    const runLink = options.runUrl ? ` · full report: [job summary of this workflow run](${options.runUrl})` : '';
+    return `${stable}${VOLATILE_MARKER}\n<sub>evaluated ${result.generatedAt}${runLink}</sub>\n`;
 }
 
 // EXTERNAL MODULE: ./lib/src/action/github.js
@@ -77179,10 +77265,73 @@ async function fillGitHubEvidence(text, github) {
     return JSON.stringify({ ...doc, targets });
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./lib/src/wiring/io.js
+var io = __nccwpck_require__(5053);
+;// CONCATENATED MODULE: ./lib/src/action/workspace.js
+// The action reads only files of the repository it checks out. A path from an input or from the
+// config is repository-relative; an absolute path inside the workspace is mapped to the repository;
+// anything that resolves outside it (`..`, another absolute path, a symlink out) is refused, on
+// every event, with exit 2.
+
+
+
+
+const outside = (path, why) => new errors/* UsageError */.eb(`${path}: ${why}; mlops-gate reads only files of this repository (paths relative to its root)`);
+/** The repository path of `path` (relative to the workspace root, `/`-separated, normalised). */
+function repoRelativePath(workspace, path) {
+    const root = (0,external_node_path_.resolve)(workspace);
+    const given = path.replace(/\\/g, '/');
+    let rel;
+    if ((0,external_node_path_.isAbsolute)(given)) {
+        const r = (0,external_node_path_.relative)(root, (0,external_node_path_.resolve)(given));
+        if (r === '' || r.startsWith('..') || (0,external_node_path_.isAbsolute)(r))
+            throw outside(path, 'this absolute path is outside the workspace');
+        rel = r.split(external_node_path_.sep).join('/');
+    }
+    else {
+        rel = given;
+    }
+    const normal = external_node_path_.posix.normalize(rel);
+    if (normal === '..' || normal.startsWith('../') || normal.startsWith('/'))
+        throw outside(path, 'this path leaves the repository');
+    if (normal === '.' || normal === '')
+        throw outside(path, 'this is the repository itself, not a file');
+    return normal;
+}
+/** Refuses a file whose real location (after symlinks) is outside the workspace. */
+function assertInside(workspace, repoPath) {
+    const root = external_node_fs_.realpathSync.native((0,external_node_path_.resolve)(workspace));
+    let real;
+    try {
+        real = external_node_fs_.realpathSync.native((0,external_node_path_.resolve)(root, repoPath));
+    }
+    catch {
+        return; // absent: the read answers null
+    }
+    const r = (0,external_node_path_.relative)(root, real);
+    if (r.startsWith('..') || (0,external_node_path_.isAbsolute)(r))
+        throw outside(repoPath, 'it is a symlink to a file outside the repository');
+}
+/** Reads of repository files only (writes go anywhere the runner allows, e.g. RUNNER_TEMP). */
+function repositoryFiles(workspace) {
+    const files = (0,io/* fileAccess */.p)(workspace);
+    return {
+        readFile: (p) => {
+            const repoPath = repoRelativePath(workspace, p);
+            assertInside(workspace, repoPath);
+            return files.readFile(repoPath);
+        },
+        writeFile: files.writeFile,
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/src/action/plan.js
-// `command: plan` in the action: on a pull request the rules come from the base commit, never
-// from the PR itself; fork PRs without secrets are `skipped`; the verdict goes to one sticky PR
-// comment, the job summary, outputs and annotations.
+// `command: plan` in the action. On a pull request every input of the verdict comes from the base
+// commit (config, policy files), registry evidence is read live (never replayed from a file the PR
+// could write), a PR that changes the policies or the workflows running the check is blocked, and
+// plans are derived only after every finding. Fork PRs without secrets are `skipped`.
 
 
 
@@ -77200,8 +77349,10 @@ async function fillGitHubEvidence(text, github) {
 
 
 
-async function actionPlan(inv, settings, context, io) {
-    const live = (0,wiring_live/* liveDeps */.L)(io);
+async function actionPlan(given, settings, context, io) {
+    // Only files of this repository, whatever the event: `config: /elsewhere/mlops.yml` or `../` is refused.
+    const inv = { ...given, configPath: repoRelativePath(io.cwd, given.configPath) };
+    const live = { ...(0,wiring_live/* liveDeps */.L)(io), ...repositoryFiles(io.cwd) };
     const github = (0,action_github/* githubClientFor */.qI)(settings, context, io.env);
     const pr = context.pullRequest;
     const skip = forkSkipReason(context, github !== null);
@@ -77213,10 +77364,14 @@ async function actionPlan(inv, settings, context, io) {
         await (0,publish/* publishResult */.v9)(result, inv.resultPath, live, io.cwd);
         return (0,exit/* exitCodeFor */.R)(result, inv.failOn);
     }
-    // On a pull request the rules come from the base commit, never from the PR itself.
     let readFile = live.readFile;
     let changedPolicies = [];
+    let changedWorkflows = [];
     if (pr && context.repo) {
+        if (inv.evidencePath) {
+            throw new errors/* UsageError */.eb('evidence: replaying evidence from a file is refused on pull request events: the pull request could write that file; ' +
+                'registry facts are read live (use evidence only on trusted events such as workflow_dispatch)');
+        }
         if (!github) {
             throw new errors/* UsageError */.eb('on pull requests mlops-gate reads mlops.yml and its policy files from the base commit through the GitHub API; ' +
                 'set the github-token input (the default ${{ github.token }} works with `contents: read`)');
@@ -77226,15 +77381,16 @@ async function actionPlan(inv, settings, context, io) {
             repo: context.repo,
             pullRequest: pr,
             localReadFile: live.readFile,
+            toRepoPath: (p) => repoRelativePath(io.cwd, p),
             discover: (rf) => void (0,plan/* readConfig */.Xg)(inv.configPath, { env: io.env, now: live.now, readFile: rf }),
         });
-        const configKey = repoPath(inv.configPath);
-        if (configKey !== null && trusted.baseFiles.get(configKey) === null) {
+        if (trusted.baseFiles.get(inv.configPath) === null) {
             throw new errors/* UsageError */.eb(`${inv.configPath} does not exist on the base branch (${pr.baseRef || pr.baseSha.slice(0, 12)}): a pull request cannot introduce ` +
                 'the rules it is judged by; merge the configuration first, then later PRs are checked against it');
         }
         readFile = trusted.readFile;
         changedPolicies = trusted.changed;
+        changedWorkflows = trusted.changedWorkflowFiles;
         core/* info */.pq(`Policies read from the base commit ${pr.baseSha.slice(0, 12)}: ${[...trusted.baseFiles.keys()].join(', ')}`);
     }
     let githubReader;
@@ -77242,6 +77398,7 @@ async function actionPlan(inv, settings, context, io) {
         githubReader = (0,approvals/* createGitHubEvidenceReader */.oD)({ github, context, teams: (0,action_github/* teamsOf */.uk)(inv.configPath, { ...live, readFile }) });
     }
     if (githubReader && inv.evidencePath) {
+        // Trusted events only (refused on PRs above); GitHub facts are always read live over the file's.
         const evidenceText = readFile(inv.evidencePath);
         if (evidenceText !== null) {
             const filled = await fillGitHubEvidence(evidenceText, githubReader);
@@ -77251,17 +77408,20 @@ async function actionPlan(inv, settings, context, io) {
         }
     }
     const deps = { ...live, readFile, ...(githubReader ? { github: githubReader } : {}) };
-    const result = withPolicyIntegrityFinding(await (0,promote/* planWithPromotionPlans */.XF)(inv, deps), changedPolicies);
+    const { result: gated, evidence } = await (0,plan/* runPlan */.Fo)(inv, deps);
+    // Findings first, plans after: a target a finding blocks is never planned, hashed or pinned.
+    const judged = withWorkflowIntegrityFinding(withPolicyIntegrityFinding(gated, changedPolicies), changedWorkflows);
+    const result = await (0,promote/* withPromotionPlans */.AM)(inv, judged, evidence, deps);
     await (0,publish/* publishResult */.v9)(result, inv.resultPath, live, io.cwd);
     if (settings.comment && pr && github && context.repo) {
-        const marker = stickyMarker('plan', inv.configPath);
+        const marker = stickyMarker('plan', inv.configPath, { models: inv.models, to: inv.to });
         const outcome = await upsertStickyComment({
             github,
             repo: context.repo,
             issueNumber: pr.number,
             marker,
-            // The exact promotion plans and hashes follow the gate report: `promote --expect-plan` applies exactly them.
-            body: (0,report_markdown/* withSection */.iG)(commentBody(result, { marker, runUrl: context.runUrl }), (0,plans/* renderPlansMarkdown */.i)(result)),
+            author: await commentAuthor(github, settings.commentAuthor),
+            body: (0,redact/* redact */.E$)(commentBody(result, { marker, runUrl: context.runUrl })),
         });
         if (outcome.action === 'failed')
             core/* warning */.$e(`mlops-gate could not update the PR comment: ${outcome.reason}`);
@@ -77668,8 +77828,8 @@ var registries = __nccwpck_require__(4598);
 var inputs = __nccwpck_require__(4395);
 // EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
 var result_build = __nccwpck_require__(229);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 25 modules
-var plan = __nccwpck_require__(6800);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 27 modules
+var plan = __nccwpck_require__(6969);
 ;// CONCATENATED MODULE: ./lib/src/run/rollback.js
 // `rollback`: move the champion of one model in one environment back to the previous champion
 // recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
@@ -77766,8 +77926,8 @@ async function runRollback(inv, deps) {
     });
 }
 
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 23 modules
-var wiring_live = __nccwpck_require__(6071);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 22 modules
+var wiring_live = __nccwpck_require__(2548);
 // EXTERNAL MODULE: ./lib/src/action/github.js
 var action_github = __nccwpck_require__(4754);
 // EXTERNAL MODULE: ./lib/src/action/publish.js
@@ -77854,8 +78014,10 @@ const deploymentOutcomes = (result) => result.targets.flatMap((t) => t.plan
 /* harmony import */ var _report_json_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9695);
 /* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1661);
 /* harmony import */ var _report_text_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7358);
+/* harmony import */ var _platform_http_redact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3804);
 // What every action run leaves behind: the result JSON file, the job summary (markdown report and
 // the complete text report), step outputs and annotations.
+
 
 
 
@@ -77864,15 +78026,16 @@ const deploymentOutcomes = (result) => result.targets.flatMap((t) => t.plan
 /** The job summary allows 1 MiB; keep a margin for the markdown part. */
 const SUMMARY_TEXT_LIMIT = 800_000;
 async function publishResult(result, resultPathInput, files, workDir) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_report_renderers_js__WEBPACK_IMPORTED_MODULE_3__/* .renderResult */ .C8)(result, 'text'));
+    // Every sink gets the same redaction: server texts inside the result may echo a secret.
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_platform_http_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)((0,_report_renderers_js__WEBPACK_IMPORTED_MODULE_3__/* .renderResult */ .C8)(result, 'text')));
     const resultPath = resultPathInput ?? `${process.env.RUNNER_TEMP ?? workDir}/mlops-gate-result.json`;
-    files.writeFile(resultPath, (0,_report_json_js__WEBPACK_IMPORTED_MODULE_2__/* .renderJson */ .h)(result));
+    files.writeFile(resultPath, (0,_platform_http_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)((0,_report_json_js__WEBPACK_IMPORTED_MODULE_2__/* .renderJson */ .h)(result)));
     // The markdown folds details to fit a PR comment; the summary also carries the complete text report.
     const text = (0,_report_text_js__WEBPACK_IMPORTED_MODULE_4__/* .renderText */ .S)(result);
     const full = text.length > SUMMARY_TEXT_LIMIT ? `${text.slice(0, SUMMARY_TEXT_LIMIT)}\n… (truncated; see ${resultPath})\n` : text;
     await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_report_renderers_js__WEBPACK_IMPORTED_MODULE_3__/* .renderResult */ .C8)(result, 'markdown'))
-        .addRaw(`\n<details><summary>Full report</summary>\n\n\`\`\`text\n${full.replace(/```/g, '`\u200b``')}\n\`\`\`\n</details>\n`)
+        .addRaw((0,_platform_http_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)((0,_report_renderers_js__WEBPACK_IMPORTED_MODULE_3__/* .renderResult */ .C8)(result, 'markdown')))
+        .addRaw((0,_platform_http_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)(`\n<details><summary>Full report</summary>\n\n\`\`\`text\n${full.replace(/```/g, '`\u200b``')}\n\`\`\`\n</details>\n`))
         .write();
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('verdict', result.verdict);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('result-json', resultPath);
@@ -77885,9 +78048,9 @@ async function publishResult(result, resultPathInput, files, workDir) {
 }
 function annotate(d) {
     if (d.severity === 'error')
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDiagnostic */ .xy)(d), annotation(d.position));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_platform_http_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDiagnostic */ .xy)(d)), annotation(d.position));
     else
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDiagnostic */ .xy)(d), annotation(d.position));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_platform_http_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDiagnostic */ .xy)(d)), annotation(d.position));
 }
 const annotation = (p) => p ? { file: p.file, startLine: p.line, startColumn: p.column, title: 'mlops-gate' } : { title: 'mlops-gate' };
 
@@ -79271,6 +79434,7 @@ const listTargets = (config, filter = {}) => {
 /* harmony export */   Ly: () => (/* binding */ expandTemplate)
 /* harmony export */ });
 /* unused harmony export RESERVED_PLACEHOLDERS */
+/* harmony import */ var _util_credentials_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6609);
 // String templates in mlops.yml.
 //
 // Two kinds of placeholders share the `${...}` syntax:
@@ -79279,6 +79443,7 @@ const listTargets = (config, filter = {}) => {
 //     (expandTemplate).
 // `$${` escapes a literal `${`. An escaped reserved placeholder (`$${env}`) survives loading as is,
 // so that expandTemplate can still turn it into the literal text `${env}`.
+
 const RESERVED_PLACEHOLDERS = new Set(['env', 'model']);
 const PLACEHOLDER = /\$\$\{|\$\{([^}]*)\}?/g;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -79297,6 +79462,10 @@ const interpolateVariables = (text, env) => {
         }
         if (RESERVED_PLACEHOLDERS.has(name))
             return match;
+        if ((0,_util_credentials_js__WEBPACK_IMPORTED_MODULE_0__/* .isCredentialVariable */ .i)(name)) {
+            problems.push({ kind: 'credential', variable: name, offset });
+            return match;
+        }
         const replacement = Object.prototype.hasOwnProperty.call(env, name) ? env[name] : undefined;
         if (replacement === undefined) {
             problems.push({ kind: 'unset', variable: name, offset });
@@ -79728,15 +79897,19 @@ const mergeNeeds = (a, b) => ({
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _action_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6295);
-/* harmony import */ var _action_plan_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3616);
+/* harmony import */ var _action_plan_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7614);
 /* harmony import */ var _action_promote_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8753);
 /* harmony import */ var _action_publish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5141);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5071);
 /* harmony import */ var _platform_github_context_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2373);
-/* harmony import */ var _run_validate_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6404);
-/* harmony import */ var _wiring_io_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5157);
+/* harmony import */ var _platform_http_redact_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3804);
+/* harmony import */ var _platform_secrets_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3661);
+/* harmony import */ var _run_validate_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6404);
+/* harmony import */ var _wiring_io_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5053);
 // Entry of dist/index.js, run by action.yml. Inputs and the run context are read once; results go
 // to the job summary, step outputs, annotations and (on pull requests) one sticky PR comment.
+
+
 
 
 
@@ -79756,16 +79929,18 @@ async function run() {
         now,
     };
     try {
+        // Every secret read or obtained (environment credentials, OAuth and OIDC tokens, the GitHub
+        // token) is masked by the runner from the moment it is known.
+        (0,_platform_secrets_js__WEBPACK_IMPORTED_MODULE_8__/* .onSecret */ .IJ)((secret) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(secret));
+        (0,_platform_secrets_js__WEBPACK_IMPORTED_MODULE_8__/* .registerEnvironmentSecrets */ .QQ)(process.env);
         const settings = (0,_action_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .readActionInputs */ .U)(process.env);
-        // Mask the token in anything the runner prints, whatever prints it.
-        if (settings.githubToken)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.githubToken);
-        const files = (0,_wiring_io_js__WEBPACK_IMPORTED_MODULE_8__/* .fileAccess */ .p)(io.cwd);
+        (0,_platform_secrets_js__WEBPACK_IMPORTED_MODULE_8__/* .registerSecret */ .cl)(settings.githubToken);
+        const files = (0,_wiring_io_js__WEBPACK_IMPORTED_MODULE_10__/* .fileAccess */ .p)(io.cwd);
         const context = (0,_platform_github_context_js__WEBPACK_IMPORTED_MODULE_6__/* .readGitHubContext */ .L)(process.env, files.readFile);
         const { invocation } = settings;
         switch (invocation.command) {
             case 'validate': {
-                const report = (0,_run_validate_js__WEBPACK_IMPORTED_MODULE_7__/* .validateConfig */ .$)(invocation, { ...files, env: io.env, now });
+                const report = (0,_run_validate_js__WEBPACK_IMPORTED_MODULE_9__/* .validateConfig */ .$)(invocation, { ...files, env: io.env, now });
                 for (const w of report.diagnostics)
                     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .formatDiagnostic */ .xy)(w), (0,_action_publish_js__WEBPACK_IMPORTED_MODULE_4__/* .annotation */ .w7)(w.position));
                 _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`✓ ${report.file} is valid`);
@@ -79792,10 +79967,10 @@ function failure(e) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`mlops-gate: invalid configuration (${e.diagnostics.filter((d) => d.severity === 'error').length} error(s))`);
     }
     else if (e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .UsageError */ .eb || e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .ApiError */ .hD) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`mlops-gate: ${e.message}`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_platform_http_redact_js__WEBPACK_IMPORTED_MODULE_7__/* .redact */ .E$)(`mlops-gate: ${e.message}`));
     }
     else {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`mlops-gate internal error (please report): ${e instanceof Error ? e.message : String(e)}`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_platform_http_redact_js__WEBPACK_IMPORTED_MODULE_7__/* .redact */ .E$)(`mlops-gate internal error (please report): ${e instanceof Error ? e.message : String(e)}`));
         if (process.env.MLOPS_GATE_DEBUG && e instanceof Error && e.stack)
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(e.stack);
     }
@@ -80302,8 +80477,12 @@ function latestReviewPerUser(reviews) {
         submittedAt: r.submitted_at ?? null,
         commitId: r.commit_id ?? null,
         source: 'pull_request_review',
+        reviewer: { writeAccess: null, bot: isBot(r.user), via: 'unknown' },
     }));
 }
+const isBot = (user) => user?.type === 'Bot' || (user?.login ?? '').endsWith('[bot]');
+/** author_association values that come with write access when the permission API cannot be read. */
+const WRITING_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 const asApiError = (what, e) => new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ApiError */ .hD(`GitHub: cannot read ${what}: ${(0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .describeError */ .Uc)(e)}`, {
     errorCode: null,
     status: (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .statusOf */ .c2)(e),
@@ -80340,7 +80519,30 @@ function createGitHubEvidenceReader(options) {
         catch (e) {
             throw asApiError(`reviews of pull request #${pr.number}`, e);
         }
-        return { author: pull.user?.login ?? pr.author, headSha: pull.head.sha, approvals: latestReviewPerUser(reviews) };
+        const latest = latestReviewPerUser(reviews);
+        const association = new Map(reviews.map((r) => [r.user?.login ?? '', r.author_association ?? null]));
+        // Only approvals can count, so only their authors' access is looked up (one call per person).
+        const approvals = await Promise.all(latest.map(async (a) => a.state === 'APPROVED' && !a.reviewer?.bot ? { ...a, reviewer: await reviewerAccess(a.user, association.get(a.user) ?? null) } : a));
+        return { author: pull.user?.login ?? pr.author, headSha: pull.head.sha, approvals };
+    }
+    /** Write access of a reviewer: the collaborator permission, else the review's author_association. */
+    async function reviewerAccess(login, association) {
+        if (!repo)
+            return { writeAccess: null, bot: false, via: 'unknown' };
+        try {
+            const { data } = await github.rest.repos.getCollaboratorPermissionLevel({ owner: repo.owner, repo: repo.repo, username: login });
+            const role = data.role_name ?? data.permission;
+            return { writeAccess: ['admin', 'maintain', 'write'].includes(role) || ['admin', 'write'].includes(data.permission), bot: false, via: 'permission' };
+        }
+        catch (e) {
+            const status = (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .statusOf */ .c2)(e);
+            if (status !== 403 && status !== 404 && status !== 401)
+                throw asApiError(`the repository permission of @${login}`, e);
+            // The token cannot read permissions: GitHub's own association on the review is the next best fact.
+            return association === null
+                ? { writeAccess: null, bot: false, via: 'unknown' }
+                : { writeAccess: WRITING_ASSOCIATIONS.has(association), bot: false, via: 'author_association' };
+        }
     }
     async function environmentApprovals() {
         if (!repo || !context.runId)
@@ -85346,6 +85548,8 @@ var undici = __nccwpck_require__(6752);
 var version = __nccwpck_require__(4387);
 // EXTERNAL MODULE: ./lib/src/platform/http/proxy.js
 var http_proxy = __nccwpck_require__(4025);
+// EXTERNAL MODULE: ./lib/src/platform/http/redact.js
+var redact = __nccwpck_require__(3804);
 ;// CONCATENATED MODULE: ./lib/src/platform/github/client.js
 // Octokit configured for Actions runners: GHES base URL, bounded retries, and GitHub's rate-limit
 // rules (primary and secondary). The token goes only into the Authorization header; it is never
@@ -85354,15 +85558,32 @@ var http_proxy = __nccwpck_require__(4025);
 
 
 
-/** A fetch that goes through the configured proxy for the API host, or undefined for a direct connection. */
-function proxiedFetch(apiUrl, env) {
-    if (!env)
-        return undefined;
-    const proxy = (0,http_proxy/* proxyFor */.iJ)(new URL(apiUrl), (0,http_proxy/* proxySettingsFromEnv */.zH)(env));
-    if (!proxy)
-        return undefined;
-    const dispatcher = new undici/* ProxyAgent */.kT(proxy.href);
-    return ((input, init) => (0,undici/* fetch */.hd)(input, { ...init, dispatcher }));
+
+/**
+ * undici's fetch through the configured proxy (if any), with a deadline per request and a cap on
+ * the answer's size: a GitHub that never answers, or answers without end, cannot hold the run.
+ */
+function boundedFetch(apiUrl, env, timeoutMs, maxBytes) {
+    const proxy = env ? (0,http_proxy/* proxyFor */.iJ)(new URL(apiUrl), (0,http_proxy/* proxySettingsFromEnv */.zH)(env)) : null;
+    const dispatcher = proxy ? new undici/* ProxyAgent */.kT(proxy.href) : undefined;
+    return (async (input, init) => {
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        const res = await (0,undici/* fetch */.hd)(input, { ...init, signal, ...(dispatcher ? { dispatcher } : {}) });
+        if (!res.body)
+            return res;
+        let seen = 0;
+        const limited = res.body.pipeThrough(new TransformStream({
+            transform(chunk, controller) {
+                seen += chunk.byteLength;
+                if (seen > maxBytes)
+                    controller.error(new Error(`GitHub answered more than ${Math.round(maxBytes / 1024 / 1024)} MiB; refused`));
+                else
+                    controller.enqueue(chunk);
+            },
+        }));
+        return new Response(limited, { status: res.status, statusText: res.statusText, headers: res.headers });
+    });
 }
 const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Status of an Octokit error, or null for transport failures and non-HTTP errors. */
@@ -85384,7 +85605,8 @@ function describeError(e) {
         : e instanceof Error
             ? e.message
             : String(e);
-    return status ? `HTTP ${status}: ${apiMessage}` : apiMessage;
+    // Error bodies come from the server: the same redaction as every other server text.
+    return (0,redact/* redact */.E$)(status ? `HTTP ${status}: ${apiMessage}` : apiMessage);
 }
 class RateLimitError extends Error {
     name = 'RateLimitError';
@@ -85417,10 +85639,10 @@ function createGitHubClient(options) {
     const maxWaitMs = (options.maxRateLimitWaitSeconds ?? 60) * 1000;
     const sleep = options.sleep ?? defaultSleep;
     const now = options.now ?? Date.now;
-    const fetch = proxiedFetch(options.apiUrl, options.env);
+    const fetch = boundedFetch(options.apiUrl, options.env, options.timeoutMs ?? 30_000, options.maxResponseBytes ?? 32 * 1024 * 1024);
     const octokit = new dist_src_Octokit({
         ...(options.token ? { auth: options.token } : {}),
-        ...(fetch ? { request: { fetch } } : {}),
+        request: { fetch },
         baseUrl: options.apiUrl.replace(/\/+$/, ''),
         userAgent: `mlops-gate/${version/* TOOL_VERSION */.w}`,
         // Octokit's own logger would print request URLs on warnings; keep the output ours.
@@ -85679,6 +85901,154 @@ const proxyFor = (target, settings) => {
         return null;
     return bypassesProxy(target, settings) ? null : proxy;
 };
+
+
+/***/ }),
+
+/***/ 3804:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AO: () => (/* binding */ describeUrlForLog),
+/* harmony export */   E$: () => (/* binding */ redact),
+/* harmony export */   FK: () => (/* binding */ secretsInHeaders)
+/* harmony export */ });
+/* unused harmony export REDACTED */
+/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3661);
+// One place that scrubs secrets out of any text before it is logged or put in an error.
+// Two layers: exact known secret values (tokens, passwords the caller knows about) and
+// patterns for secret-shaped things we may not know about (auth headers, `?token=`, JWTs,
+// credentials embedded in URLs).
+
+const REDACTED = '***';
+/** Query-string / form keys whose values are secrets. */
+const SECRET_PARAM_KEYS = [
+    'token',
+    'access_token',
+    'refresh_token',
+    'id_token',
+    'subject_token',
+    'client_secret',
+    'password',
+    'secret',
+    'api_key',
+    'apikey',
+    'sig',
+    'signature',
+    'code',
+];
+const SECRET_JSON_KEYS = ['access_token', 'refresh_token', 'id_token', 'subject_token', 'client_secret', 'password', 'token'];
+const PATTERNS = [
+    // Header lines or header-ish dumps: `Authorization: Bearer abc`, `proxy-authorization=Basic xyz`.
+    [/\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+)?[^\s"',}]+/gi, `$1$2${REDACTED}`],
+    [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${REDACTED}`],
+    [new RegExp(`([?&;](?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(`^((?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(`("(?:${SECRET_JSON_KEYS.join('|')})"\\s*:\\s*)"[^"]*"`, 'gi'), `$1"${REDACTED}"`],
+    // JWTs (GitHub OIDC tokens, Databricks OAuth access tokens) wherever they appear.
+    [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
+    // Userinfo in URLs: https://user:pass@proxy:8080
+    [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, `$1${REDACTED}@`],
+];
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * Replaces known secret values (those given and every registered one, src/platform/secrets.ts) and
+ * secret-shaped substrings with `***`. Secrets shorter than 4 characters are not replaced verbatim
+ * (they would shred ordinary text); the patterns still apply.
+ */
+const redact = (text, secrets = []) => {
+    let out = text;
+    // Known values in any letter case: a server may echo a secret lower-cased (Unity Catalog names
+    // are), which the runner's case-sensitive masking would miss.
+    const known = [...new Set([...secrets, ...(0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .registeredSecrets */ .wW)()])].filter((s) => s.length >= _secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .MIN_SECRET_LENGTH */ .vb).sort((a, b) => b.length - a.length);
+    for (const secret of known) {
+        out = out.replace(new RegExp(escapeRegExp(secret), 'gi'), REDACTED);
+        const encoded = encodeURIComponent(secret);
+        if (encoded !== secret)
+            out = out.replace(new RegExp(escapeRegExp(encoded), 'gi'), REDACTED);
+    }
+    for (const [pattern, replacement] of PATTERNS)
+        out = out.replace(pattern, replacement);
+    return out;
+};
+/**
+ * The secret values carried by a set of auth headers: the credential after the scheme, and for
+ * Basic also the decoded `user:password` and the password alone.
+ */
+const secretsInHeaders = (headers) => {
+    const found = [];
+    for (const [name, value] of Object.entries(headers)) {
+        const lower = name.toLowerCase();
+        if (lower !== 'authorization' && lower !== 'proxy-authorization' && !lower.includes('token') && !lower.includes('secret')) {
+            continue;
+        }
+        found.push(value);
+        const match = /^(\S+)\s+(.+)$/.exec(value);
+        if (!match)
+            continue;
+        const [, scheme, credential] = match;
+        found.push(credential);
+        if (scheme.toLowerCase() === 'basic') {
+            const decoded = Buffer.from(credential, 'base64').toString('utf8');
+            found.push(decoded);
+            const colon = decoded.indexOf(':');
+            if (colon >= 0)
+                found.push(decoded.slice(colon + 1));
+        }
+    }
+    return found;
+};
+/** `path?query` with secret query values redacted; for debug logs. */
+const describeUrlForLog = (url, secrets = []) => redact(`${url.pathname}${url.search}`, secrets);
+
+
+/***/ }),
+
+/***/ 3661:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   IJ: () => (/* binding */ onSecret),
+/* harmony export */   QQ: () => (/* binding */ registerEnvironmentSecrets),
+/* harmony export */   cl: () => (/* binding */ registerSecret),
+/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH),
+/* harmony export */   wW: () => (/* binding */ registeredSecrets)
+/* harmony export */ });
+/* harmony import */ var _util_credentials_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6609);
+// Every secret the process reads or obtains (environment credentials, OAuth access tokens, the
+// GitHub OIDC JWT, the GitHub token), in one place: redact() scrubs them out of every text we
+// produce, and the action registers each with the runner's masking (core.setSecret) as it appears.
+
+const known = new Set();
+const listeners = new Set();
+/** Values shorter than this would shred ordinary text; they are not secrets worth the name. */
+const MIN_SECRET_LENGTH = 4;
+/** Adds a secret (and the spellings a server may echo back: lower/upper case, URL-encoded). */
+function registerSecret(value) {
+    if (!value || value.length < MIN_SECRET_LENGTH)
+        return;
+    for (const spelling of new Set([value, value.toLowerCase(), value.toUpperCase(), encodeURIComponent(value)])) {
+        if (known.has(spelling))
+            continue;
+        known.add(spelling);
+        for (const listener of listeners)
+            listener(spelling);
+    }
+}
+/** Calls `listener` for every secret known now and every one registered later. */
+function onSecret(listener) {
+    for (const s of known)
+        listener(s);
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+}
+const registeredSecrets = () => known;
+/** Registers the value of every credential-looking variable of `env`. */
+function registerEnvironmentSecrets(env) {
+    for (const [name, value] of Object.entries(env))
+        if ((0,_util_credentials_js__WEBPACK_IMPORTED_MODULE_0__/* .isCredentialVariable */ .i)(name))
+            registerSecret(value);
+}
 
 
 /***/ }),
@@ -86763,7 +87133,7 @@ const only = (candidate) => ({
 
 /***/ }),
 
-/***/ 6800:
+/***/ 6969:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -86898,14 +87268,23 @@ const toValue = (document, node, pointer, keyPosition, ctx, fallbackOffset = 0, 
                     position: ctx.at(start),
                     hint: `set ${problem.variable}, or write $\${${problem.variable}} for a literal`,
                 }
-                : {
-                    severity: 'error',
-                    code: 'bad-interpolation',
-                    message: `malformed placeholder "${problem.text}": expected \${NAME} with letters, digits and _`,
-                    path: pointer,
-                    position: ctx.at(start),
-                    hint: 'write $${ for a literal ${',
-                });
+                : problem.kind === 'credential'
+                    ? {
+                        severity: 'error',
+                        code: 'credential-variable',
+                        message: `\${${problem.variable}} names a credential; credentials cannot be substituted into mlops.yml (the value would appear in reports, comments and registry tags)`,
+                        path: pointer,
+                        position: ctx.at(start),
+                        hint: 'mlops-gate reads DATABRICKS_TOKEN, DATABRICKS_CLIENT_SECRET, MLFLOW_TRACKING_PASSWORD… from the environment itself; leave them out of the file',
+                    }
+                    : {
+                        severity: 'error',
+                        code: 'bad-interpolation',
+                        message: `malformed placeholder "${problem.text}": expected \${NAME} with letters, digits and _`,
+                        path: pointer,
+                        position: ctx.at(start),
+                        hint: 'write $${ for a literal ${',
+                    });
         }
         return value;
     }
@@ -92391,6 +92770,66 @@ class PolicyResolver {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/src/config/urls.js
+// Server URLs in mlops.yml must not carry credentials (`https://user:password@host`): a URL is
+// shown in reports, PR comments, result files and registry journal tags. Credentials come from the
+// environment variables the tool reads itself (MLFLOW_TRACKING_USERNAME/PASSWORD, DATABRICKS_TOKEN, …).
+
+
+const URL_FIELDS = ['tracking_uri', 'host'];
+const hasUserinfo = (value) => {
+    try {
+        const url = new URL(value);
+        return url.username !== '' || url.password !== '';
+    }
+    catch {
+        return /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(value);
+    }
+};
+function checkEnvironmentUrls(doc, root) {
+    const out = [];
+    for (const [name, raw] of (0,config_raw/* entriesOf */.Mc)(root.environments)) {
+        const env = (0,config_raw/* asRecord */.qY)(raw) ?? {};
+        for (const field of URL_FIELDS) {
+            const value = env[field];
+            if (typeof value !== 'string' || !hasUserinfo(value))
+                continue;
+            const path = pointerJoin(pointerJoin('/environments', name), field);
+            // Never echo the value: it holds the credentials.
+            out.push({
+                severity: 'error',
+                code: 'credentials-in-url',
+                message: `environment "${name}": ${field} carries a user name or password (user:password@host); credentials in a URL would be shown in reports, comments and tags`,
+                path,
+                position: positionOf(doc, path),
+                hint: field === 'tracking_uri' ? 'set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) instead' : 'use DATABRICKS_TOKEN or OAuth (DATABRICKS_CLIENT_ID/SECRET) instead',
+            });
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./lib/src/config/substitutions.js
+// Diagnostics speak in the file's own terms: a value that came from `${VAR}` is shown as `${VAR}`,
+// never as what the variable held (it may be sensitive even when its name does not say so).
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** Shorter values would rewrite ordinary words. */
+const MIN_LENGTH = 4;
+function inVariableTerms(diagnostics, text, env) {
+    const values = new Map();
+    for (const m of text.matchAll(PLACEHOLDER)) {
+        const name = m[1];
+        const value = env[name];
+        if (value !== undefined && value.length >= MIN_LENGTH && !values.has(value))
+            values.set(value, `\${${name}}`);
+    }
+    if (values.size === 0)
+        return [...diagnostics];
+    const longestFirst = [...values].sort((a, b) => b[0].length - a[0].length);
+    const rewrite = (s) => longestFirst.reduce((out, [value, form]) => out.split(value).join(form), s);
+    return diagnostics.map((d) => ({ ...d, message: rewrite(d.message), ...(d.hint ? { hint: rewrite(d.hint) } : {}) }));
+}
+
 ;// CONCATENATED MODULE: ./lib/src/config/loader.js
 // mlops.yml text → typed Config, or a ConfigError holding every problem found, each with
 // file:line:column. Pure: the environment, file reading and the clock are injected.
@@ -92406,10 +92845,12 @@ class PolicyResolver {
 
 
 
+
+
 const loadConfig = (input, deps) => {
     const diagnostics = [];
     const fail = () => {
-        throw new errors/* ConfigError */.xL(sortDiagnostics(diagnostics, input.file));
+        throw new errors/* ConfigError */.xL(sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file));
     };
     const parsed = parseSource(input.file, input.text, deps.env);
     diagnostics.push(...parsed.diagnostics);
@@ -92418,6 +92859,7 @@ const loadConfig = (input, deps) => {
     const doc = parsed.doc;
     diagnostics.push(...validateAgainstSchema(doc, 'config'));
     const root = (0,config_raw/* asRecord */.qY)(doc.value) ?? {};
+    diagnostics.push(...checkEnvironmentUrls(doc, root));
     const configDir = external_node_path_.posix.dirname(input.file.replace(/\\/g, '/'));
     const resolver = new PolicyResolver(doc, configDir, deps, diagnostics);
     const checker = new CrossChecks(doc, root, resolver, diagnostics);
@@ -92450,7 +92892,7 @@ const loadConfig = (input, deps) => {
         policies,
         waivers,
     };
-    return { config, diagnostics: sortDiagnostics(diagnostics, input.file) };
+    return { config, diagnostics: sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file) };
 };
 const sortDiagnostics = (diagnostics, mainFile) => [...diagnostics].sort((a, b) => {
     const fileA = a.position?.file ?? '';
@@ -92941,7 +93383,18 @@ async function gatherEvidence(input) {
         catch (e) {
             return failed(e instanceof Error ? e.message : String(e));
         }
-        const candidateP = versionFacts(fromPorts, t.from, resolveCandidate(fromPorts, candidateName, model.candidate, { env: t.from, model: t.model }), `the candidate (${describeSelector(model.candidate)} of ${candidateName} in ${t.from})`, { run: needs.candidateRun || needs.commits, signature: needs.candidateSignature });
+        const candidateP = versionFacts(fromPorts, t.from, resolveCandidate(fromPorts, candidateName, model.candidate, { env: t.from, model: t.model }), `the candidate (${describeSelector(model.candidate)} of ${candidateName} in ${t.from})`, { run: needs.candidateRun || needs.commits, signature: needs.candidateSignature }).then(async (found) => {
+            // "No candidate yet" holds only for a model that exists: a name that points at nothing (or a
+            // registry that answers 404 to everything) is an error, never a quiet skip.
+            if (!found.ok || found.value !== null)
+                return found;
+            const exists = await settle(registryCall(fromPorts, 'registry.modelExists', [candidateName], () => fromPorts.registry.modelExists(candidateName)), `could not check that ${candidateName} exists in ${t.from}`);
+            if (!exists.ok)
+                return exists;
+            return exists.value
+                ? found
+                : (0,evidence_types/* notGathered */.Ut)('not_found', `registered model "${candidateName}" does not exist in ${t.from}: the config points at nothing (check models.${t.model} and the environment's registry)`);
+        });
         const championP = versionFacts(toPorts, t.to, registryCall(toPorts, 'registry.getVersionByAlias', [championName, alias], () => toPorts.registry.getVersionByAlias(championName, alias)), `the champion (alias "${alias}" of ${championName} in ${t.to})`, { run: needs.championRun, signature: needs.championSignature });
         const approvalsP = needs.approvals ? approvals() : undefined;
         const commitsP = needs.commits ? candidateP.then(commitsOf) : undefined;
@@ -93243,6 +93696,19 @@ const approvalsGate = {
                 const on = review.commitId === null ? 'an unknown commit' : shortSha(review.commitId);
                 notCounted.push(`${at(review.user)} (stale: approved ${on}, head is ${shortSha(headSha)})`);
                 continue;
+            }
+            // Pull request approvals count only from people with write access, never from bots unless named.
+            if (review.source === 'pull_request_review') {
+                const access = review.reviewer;
+                const named = o.users.some((u) => sameLogin(u, review.user));
+                if (access?.bot && !named) {
+                    notCounted.push(`${at(review.user)} (a bot account; name it in from.users to count it)`);
+                    continue;
+                }
+                if (!access?.bot && access?.writeAccess !== true) {
+                    notCounted.push(`${at(review.user)} (${access?.writeAccess === false ? 'no write access to the repository' : 'write access could not be verified'})`);
+                    continue;
+                }
             }
             const eligible = eligibility(review.user);
             if (eligible === 'yes')
@@ -94250,17 +94716,17 @@ const missingEvidence = (t, source) => {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   EQ: () => (/* binding */ runPromote),
-/* harmony export */   XF: () => (/* binding */ planWithPromotionPlans)
+/* harmony export */   AM: () => (/* binding */ withPromotionPlans),
+/* harmony export */   EQ: () => (/* binding */ runPromote)
 /* harmony export */ });
-/* unused harmony exports planFromReport, expectedPlans, refuseUnpromotable, withPromotionPlans, attachPromotionPlans */
+/* unused harmony exports planFromReport, expectedPlans, refuseUnpromotable, planWithPromotionPlans, attachPromotionPlans */
 /* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2839);
 /* harmony import */ var _config_types_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1664);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
 /* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5705);
 /* harmony import */ var _plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4395);
 /* harmony import */ var _result_build_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(229);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6800);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6969);
 // `promote`: plan (gates) as `plan` does, then, for each target whose verdict lets it through
 // (pass, warn, waived), plan the promotion steps against the destination registry and converge
 // them. The result is the plan's result document with a `plan` field per target.
@@ -94399,7 +94865,7 @@ const withoutPlan = (t) => {
 };
 /** `plan` as the CLI and the action run it: the gates, then each passing target's exact promotion plan (read-only). */
 async function planWithPromotionPlans(inv, deps) {
-    const { result, evidence } = await (0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .runPlan */ .Fo)(inv, deps);
+    const { result, evidence } = await runPlan(inv, deps);
     return withPromotionPlans(inv, result, evidence, deps);
 }
 /**
@@ -94488,7 +94954,7 @@ async function promoteOne(config, target, evidence, inv, deps, expected) {
 /* harmony export */   $: () => (/* binding */ validateConfig)
 /* harmony export */ });
 /* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2839);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6800);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6969);
 // `validate`: the config loaded and checked, summarised; nothing is contacted.
 
 
@@ -94507,6 +94973,21 @@ function validateConfig(inv, deps) {
         diagnostics: warnings,
     };
 }
+
+
+/***/ }),
+
+/***/ 6609:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   i: () => (/* binding */ isCredentialVariable)
+/* harmony export */ });
+// Which environment variables hold credentials. Used to refuse them in `${VAR}` config
+// substitution and to register their values as secrets (masked, redacted) at start-up.
+/** Name fragments that mark a credential: tokens, secrets, passwords, keys, and the runner's own ACTIONS_* variables. */
+const CREDENTIAL = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|SIGNING_?KEY|AUTH|COOKIE|SESSION|JWT|BEARER)/i;
+const isCredentialVariable = (name) => CREDENTIAL.test(name) || /^ACTIONS_/i.test(name);
 
 
 /***/ }),
@@ -94570,22 +95051,15 @@ const TOOL_VERSION = package_namespaceObject.rE;
 
 /***/ }),
 
-/***/ 5157:
+/***/ 5053:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  p: () => (/* binding */ fileAccess)
-});
-
-// UNUSED EXPORTS: resolvePath
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./lib/src/wiring/io.js
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   p: () => (/* binding */ fileAccess)
+/* harmony export */ });
+/* unused harmony export resolvePath */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 // The process as the program sees it: output streams, environment, working directory and the
 // test seams (clock, crash hooks). Entries build one; everything below takes it as a value.
 
@@ -94595,7 +95069,7 @@ function fileAccess(cwd) {
     return {
         readFile: (p) => {
             try {
-                return (0,external_node_fs_namespaceObject.readFileSync)(resolvePath(cwd, p), 'utf8');
+                return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(resolvePath(cwd, p), 'utf8');
             }
             catch (e) {
                 if (e.code === 'ENOENT' || e.code === 'EISDIR')
@@ -94605,8 +95079,8 @@ function fileAccess(cwd) {
         },
         writeFile: (p, text) => {
             const full = resolvePath(cwd, p);
-            (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
-            (0,external_node_fs_namespaceObject.writeFileSync)(full, text);
+            (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.mkdirSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(full), { recursive: true });
+            (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.writeFileSync)(full, text);
         },
     };
 }
@@ -94614,7 +95088,7 @@ function fileAccess(cwd) {
 
 /***/ }),
 
-/***/ 6071:
+/***/ 2548:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -94633,6 +95107,8 @@ var ports = __nccwpck_require__(9990);
 var errors = __nccwpck_require__(5071);
 // EXTERNAL MODULE: ./lib/src/platform/github/context.js
 var github_context = __nccwpck_require__(2373);
+// EXTERNAL MODULE: ./lib/src/platform/secrets.js
+var platform_secrets = __nccwpck_require__(3661);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./lib/src/platform/http/error-body.js
@@ -94755,94 +95231,14 @@ const endpointLabel = (method, pathname) => `${method} ${pathname
 
 // EXTERNAL MODULE: ./lib/src/platform/http/proxy.js
 var http_proxy = __nccwpck_require__(4025);
-;// CONCATENATED MODULE: ./lib/src/platform/http/redact.js
-// One place that scrubs secrets out of any text before it is logged or put in an error.
-// Two layers: exact known secret values (tokens, passwords the caller knows about) and
-// patterns for secret-shaped things we may not know about (auth headers, `?token=`, JWTs,
-// credentials embedded in URLs).
-const REDACTED = '***';
-/** Query-string / form keys whose values are secrets. */
-const SECRET_PARAM_KEYS = [
-    'token',
-    'access_token',
-    'refresh_token',
-    'id_token',
-    'subject_token',
-    'client_secret',
-    'password',
-    'secret',
-    'api_key',
-    'apikey',
-    'sig',
-    'signature',
-    'code',
-];
-const SECRET_JSON_KEYS = ['access_token', 'refresh_token', 'id_token', 'subject_token', 'client_secret', 'password', 'token'];
-const PATTERNS = [
-    // Header lines or header-ish dumps: `Authorization: Bearer abc`, `proxy-authorization=Basic xyz`.
-    [/\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+)?[^\s"',}]+/gi, `$1$2${REDACTED}`],
-    [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${REDACTED}`],
-    [new RegExp(`([?&;](?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
-    [new RegExp(`^((?:${SECRET_PARAM_KEYS.join('|')})=)[^&\\s#"']*`, 'gi'), `$1${REDACTED}`],
-    [new RegExp(`("(?:${SECRET_JSON_KEYS.join('|')})"\\s*:\\s*)"[^"]*"`, 'gi'), `$1"${REDACTED}"`],
-    // JWTs (GitHub OIDC tokens, Databricks OAuth access tokens) wherever they appear.
-    [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
-    // Userinfo in URLs: https://user:pass@proxy:8080
-    [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, `$1${REDACTED}@`],
-];
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/**
- * Replaces known secret values and secret-shaped substrings with `***`. Secrets shorter than
- * 4 characters are not replaced verbatim (they would shred ordinary text); the patterns still apply.
- */
-const redact = (text, secrets = []) => {
-    let out = text;
-    const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-    for (const secret of known) {
-        out = out.replace(new RegExp(escapeRegExp(secret), 'g'), REDACTED);
-        const encoded = encodeURIComponent(secret);
-        if (encoded !== secret)
-            out = out.replace(new RegExp(escapeRegExp(encoded), 'g'), REDACTED);
-    }
-    for (const [pattern, replacement] of PATTERNS)
-        out = out.replace(pattern, replacement);
-    return out;
-};
-/**
- * The secret values carried by a set of auth headers: the credential after the scheme, and for
- * Basic also the decoded `user:password` and the password alone.
- */
-const secretsInHeaders = (headers) => {
-    const found = [];
-    for (const [name, value] of Object.entries(headers)) {
-        const lower = name.toLowerCase();
-        if (lower !== 'authorization' && lower !== 'proxy-authorization' && !lower.includes('token') && !lower.includes('secret')) {
-            continue;
-        }
-        found.push(value);
-        const match = /^(\S+)\s+(.+)$/.exec(value);
-        if (!match)
-            continue;
-        const [, scheme, credential] = match;
-        found.push(credential);
-        if (scheme.toLowerCase() === 'basic') {
-            const decoded = Buffer.from(credential, 'base64').toString('utf8');
-            found.push(decoded);
-            const colon = decoded.indexOf(':');
-            if (colon >= 0)
-                found.push(decoded.slice(colon + 1));
-        }
-    }
-    return found;
-};
-/** `path?query` with secret query values redacted; for debug logs. */
-const describeUrlForLog = (url, secrets = []) => redact(`${url.pathname}${url.search}`, secrets);
-
+// EXTERNAL MODULE: ./lib/src/platform/http/redact.js
+var redact = __nccwpck_require__(3804);
 ;// CONCATENATED MODULE: ./lib/src/platform/http/client.js
 // The one HTTP client every platform adapter talks through (undici underneath): auth headers,
 // retries with backoff and Retry-After, per-attempt timeouts, an overall retry deadline, a
 // per-host concurrency queue, proxies from an explicit env record, request accounting and
 // redacted debug logging. See docs/http.md for the behaviour matrix.
+
 
 
 
@@ -94858,6 +95254,10 @@ const DEFAULTS = {
     maxRetryAfterMs: 60_000,
     retryAfterJitterMs: 250,
     maxConcurrentPerHost: 8,
+    /** JSON and text answers: a registry never sends more; anything larger is refused, not buffered. */
+    maxResponseBytes: 64 * 1024 * 1024,
+    /** Binary downloads (model files), held in memory. */
+    maxDownloadBytes: 2 * 1024 * 1024 * 1024,
     userAgent: 'mlops-gate',
 };
 const IDEMPOTENT_BY_DEFAULT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
@@ -94959,11 +95359,15 @@ const createHttpClient = (options) => {
     const dispatchers = new Map();
     const slots = new Map();
     const knownSecrets = new Set(options.secrets ?? []);
+    for (const secret of knownSecrets)
+        (0,platform_secrets/* registerSecret */.cl)(secret);
     for (const proxy of [proxySettings.httpProxy, proxySettings.httpsProxy]) {
-        if (proxy?.password)
+        if (proxy?.password) {
             knownSecrets.add(decodeURIComponent(proxy.password));
+            (0,platform_secrets/* registerSecret */.cl)(decodeURIComponent(proxy.password));
+        }
     }
-    const scrub = (text) => redact(text, knownSecrets);
+    const scrub = (text) => (0,redact/* redact */.E$)(text, knownSecrets);
     const log = (line) => options.logger?.debug(scrub(line));
     const dispatcherFor = (url) => {
         const existing = dispatchers.get(url.origin);
@@ -95004,8 +95408,25 @@ const createHttpClient = (options) => {
                 dispatcher: dispatcherFor(url),
                 signal: controller.signal,
             });
-            const body = Buffer.from(await res.body.arrayBuffer());
-            return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body, bytesSent };
+            const limit = req.responseType === 'bytes' ? cfg.maxDownloadBytes : cfg.maxResponseBytes;
+            const declared = Number(res.headers['content-length']);
+            const chunks = [];
+            let size = Number.isFinite(declared) && declared > limit ? declared : 0;
+            if (size === 0) {
+                for await (const chunk of res.body) {
+                    size += chunk.length;
+                    if (size > limit)
+                        break;
+                    chunks.push(chunk);
+                }
+            }
+            if (size > limit) {
+                // Stop reading: an endless or oversized answer must not grow the process.
+                res.body.destroy();
+                controller.abort(new Error('response too large'));
+                return { type: 'too-large', limit, bytesSent };
+            }
+            return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks), bytesSent };
         }
         catch (cause) {
             return { type: 'failure', kind: controller.signal.aborted ? 'timeout' : 'transport', cause, bytesSent };
@@ -95042,8 +95463,10 @@ const createHttpClient = (options) => {
             // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
             // (e.g. a presigned artifact URL on cloud storage).
             const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
-            for (const secret of secretsInHeaders(authHeaders))
+            for (const secret of (0,redact/* secretsInHeaders */.FK)(authHeaders)) {
                 knownSecrets.add(secret);
+                (0,platform_secrets/* registerSecret */.cl)(secret);
+            }
             const headers = {
                 'user-agent': cfg.userAgent,
                 accept: req.responseType === 'json' || req.responseType === undefined ? 'application/json' : '*/*',
@@ -95057,7 +95480,7 @@ const createHttpClient = (options) => {
             const t0 = performance.now();
             let outcome;
             try {
-                log(`http → ${method} ${describeUrlForLog(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
+                log(`http → ${method} ${(0,redact/* describeUrlForLog */.AO)(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
                 outcome = await attemptOnce(url, req, headers, payload);
             }
             finally {
@@ -95069,10 +95492,13 @@ const createHttpClient = (options) => {
                 endpoint,
                 status: outcome.type === 'response' ? outcome.status : null,
                 bytesSent: outcome.bytesSent,
-                bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : 0,
+                bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : outcome.type === 'too-large' ? outcome.limit : 0,
                 ms,
                 retry: attempt > 1,
             });
+            if (outcome.type === 'too-large') {
+                throw new errors/* ApiError */.hD(scrub(`${where}: the answer from ${url.host} is larger than ${Math.round(outcome.limit / 1024 / 1024)} MiB; refused (raise MLOPS_GATE_HTTP_MAX_RESPONSE_MB if this server really sends that much)`), { errorCode: null, status: null, method, url: errorUrl, kind: 'too-large', attempts: attempt });
+            }
             if (outcome.type === 'response') {
                 log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
                 if (outcome.status >= 200 && outcome.status < 300) {
@@ -95191,18 +95617,25 @@ function stripUndefined(o) {
 
 /** `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (default 60, like the Databricks SDKs' http_timeout_seconds). */
 function httpSettingsFromEnv(env) {
-    const raw = env.MLOPS_GATE_HTTP_TIMEOUT_SECONDS?.trim();
-    if (!raw)
-        return {};
-    const seconds = Number(raw);
-    if (!Number.isFinite(seconds) || seconds <= 0) {
-        throw new errors/* UsageError */.eb(`MLOPS_GATE_HTTP_TIMEOUT_SECONDS must be a positive number of seconds (got "${raw}")`);
-    }
-    return { timeoutMs: Math.round(seconds * 1000) };
+    const positive = (name) => {
+        const raw = env[name]?.trim();
+        if (!raw)
+            return null;
+        const n = Number(raw);
+        if (!Number.isFinite(n) || n <= 0)
+            throw new errors/* UsageError */.eb(`${name} must be a positive number (got "${raw}")`);
+        return n;
+    };
+    const seconds = positive('MLOPS_GATE_HTTP_TIMEOUT_SECONDS');
+    const mib = positive('MLOPS_GATE_HTTP_MAX_RESPONSE_MB');
+    return {
+        ...(seconds !== null ? { timeoutMs: Math.round(seconds * 1000) } : {}),
+        ...(mib !== null ? { maxResponseBytes: Math.round(mib * 1024 * 1024) } : {}),
+    };
 }
 
-// EXTERNAL MODULE: ./lib/src/wiring/io.js + 1 modules
-var wiring_io = __nccwpck_require__(5157);
+// EXTERNAL MODULE: ./lib/src/wiring/io.js
+var wiring_io = __nccwpck_require__(5053);
 ;// CONCATENATED MODULE: ./lib/src/endpoint/monitor-step.js
 // "Ensure the monitor" as a convergence step: check → act → verify, like the registry steps.
 function createMonitorPort(client) {
@@ -95240,6 +95673,7 @@ function createMonitorPort(client) {
 
 
 
+
 const set = (env, name) => {
     const value = env[name];
     return value !== undefined && value.trim() !== '' ? value.trim() : null;
@@ -95265,6 +95699,16 @@ const mlflowAuthFromEnv = (env) => {
         return { kind: 'bearer', headers: async () => ({ authorization: `Bearer ${token}` }) };
     return { kind: 'none', headers: async () => ({}) };
 };
+/** Token endpoints answer a few hundred bytes; a larger answer is cut (it is an error anyway). */
+const MAX_AUTH_RESPONSE_CHARS = 256 * 1024;
+const sameOrigin = (a, b) => {
+    try {
+        return new URL(a).origin === new URL(b).origin;
+    }
+    catch {
+        return false;
+    }
+};
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 /** Refresh this long before expiry at most (and at most 10% of a token's lifetime). */
@@ -95286,9 +95730,33 @@ const proxiedFetch = (env) => {
             dispatcher = agents.get(proxy.href) ?? new undici/* ProxyAgent */.kT(proxy.href);
             agents.set(proxy.href, dispatcher);
         }
-        return (0,undici/* fetch */.hd)(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
+        const res = await (0,undici/* fetch */.hd)(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
+        return { status: res.status, text: () => boundedText(res.body, MAX_AUTH_RESPONSE_CHARS) };
     };
 };
+/** The body as text, reading at most `limit` bytes (the rest is dropped, the stream cancelled). */
+async function boundedText(body, limit) {
+    if (!body)
+        return '';
+    const reader = body.getReader();
+    const chunks = [];
+    let size = 0;
+    try {
+        for (;;) {
+            const { done, value } = await reader.read();
+            if (done)
+                break;
+            chunks.push(value);
+            size += value.byteLength;
+            if (size >= limit)
+                break;
+        }
+    }
+    finally {
+        await reader.cancel().catch(() => undefined);
+    }
+    return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
 const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
     const hostValue = host?.trim() || set(env, 'DATABRICKS_HOST');
     if (!hostValue)
@@ -95335,8 +95803,11 @@ const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
     const now = options.now ?? Date.now;
     const timeoutMs = options.timeoutMs ?? 30_000;
     const scope = options.scope ?? 'all-apis';
-    const secrets = new Set([clientSecret, oidcRequestToken].filter((s) => s !== null));
-    const scrub = (text) => redact(text, secrets);
+    // Every secret this provider holds or obtains is also registered process-wide (masking, redaction).
+    const secrets = { add: (s) => (0,platform_secrets/* registerSecret */.cl)(s), [Symbol.iterator]: () => (0,platform_secrets/* registeredSecrets */.wW)()[Symbol.iterator]() };
+    secrets.add(clientSecret ?? '');
+    secrets.add(oidcRequestToken ?? '');
+    const scrub = (text) => (0,redact/* redact */.E$)(text, secrets);
     const credentialHint = kind === 'oauth-m2m'
         ? 'check DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET'
         : 'check DATABRICKS_CLIENT_ID and the service principal federation policy (issuer, subject, audience)';
@@ -95348,9 +95819,12 @@ const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
             let status;
             let text;
             try {
-                const res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+                // Never follow a redirect: it would re-send the client secret or the OIDC subject token elsewhere.
+                const res = await fetchFn(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
                 status = res.status;
-                text = await res.text();
+                text = status >= 300 && status < 400 ? '' : await res.text();
+                if (text.length > MAX_AUTH_RESPONSE_CHARS)
+                    text = text.slice(0, MAX_AUTH_RESPONSE_CHARS);
             }
             catch (cause) {
                 if (attempt < maxAttempts) {
@@ -95372,6 +95846,16 @@ const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
             if ((status === 429 || status >= 500) && attempt < maxAttempts) {
                 await new Promise((r) => setTimeout(r, 200 * attempt));
                 continue;
+            }
+            if (status >= 300 && status < 400) {
+                throw new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path} answered with a redirect (HTTP ${status}); token requests never follow redirects`), {
+                    errorCode: null,
+                    status,
+                    method: init.method,
+                    url: `${new URL(url).origin}${path}`,
+                    kind: 'http',
+                    attempts: attempt,
+                });
             }
             const fail = (detail, errorCode) => new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path}: ${detail} (${attempt} attempt${attempt === 1 ? '' : 's'})`), {
                 errorCode,
@@ -95413,6 +95897,10 @@ const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
                     kind: 'http',
                     attempts: 1,
                 });
+            }
+            // The client secret and the OIDC subject token go only to the workspace's own origin.
+            if (!sameOrigin(endpoint, base)) {
+                throw new errors/* ApiError */.hD(`Databricks OIDC discovery: the token_endpoint is on another origin than ${new URL(base).origin}; refusing to send credentials there`, { errorCode: null, status: 200, method: 'GET', url: `${base}/oidc/.well-known/oauth-authorization-server`, kind: 'http', attempts: 1 });
             }
             return endpoint;
         });
@@ -95804,6 +96292,9 @@ const createMlflowPorts = (options) => {
         },
         // One request: registered-models/get carries the latest version of each stage (the max of those
         // is the latest overall) and every alias, which model-versions/search does not return on OSS.
+        async modelExists(name) {
+            return (await getRegisteredModel(name)) !== null;
+        },
         async getLatestVersion(name) {
             const model = await getRegisteredModel(name);
             if (!model)
@@ -96829,6 +97320,17 @@ const createUnityCatalogPorts = (options) => {
         async searchVersionsByTags(name, tags) {
             const wanted = Object.entries(tags);
             return (await allVersions(name)).filter((v) => wanted.every(([k, value]) => v.tags[k] === value));
+        },
+        async modelExists(name) {
+            try {
+                await getJson(`${UC}/registered-models/get`, { name });
+                return true;
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                    return false;
+                throw e;
+            }
         },
     };
     const runs = {

@@ -5,12 +5,17 @@
 import { ApiError, ConfigError, UsageError, exitCodeForError, formatDiagnostic, type ExitCode } from './errors.js';
 import { parseCliArgs, USAGE } from './invocation.js';
 import { runCommand } from './commands/index.js';
+import { redact } from './platform/http/redact.js';
+import { registerEnvironmentSecrets } from './platform/secrets.js';
 import type { CliIO } from './wiring/io.js';
 
 export type { CliIO };
 
 /** Run one CLI invocation; never throws, always returns an exit code. */
-export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+export async function runCli(argv: readonly string[], given: CliIO): Promise<number> {
+  // Credentials in the environment are secrets from the start; nothing printed may carry one.
+  registerEnvironmentSecrets(given.env);
+  const io: CliIO = { ...given, stdout: (s) => given.stdout(redact(s)), stderr: (s) => given.stderr(redact(s)) };
   try {
     return await runCommand(parseCliArgs(argv), io);
   } catch (e) {

@@ -53,8 +53,8 @@ export class ApiError extends Error {
       readonly status: number | null;
       readonly method: string;
       readonly url: string;
-      /** transport = no HTTP answer (reset, refused, timeout). */
-      readonly kind: 'http' | 'transport' | 'timeout';
+      /** transport = no HTTP answer (reset, refused, timeout); too-large = the answer passed the size limit. */
+      readonly kind: 'http' | 'transport' | 'timeout' | 'too-large';
       readonly attempts: number;
     },
   ) {

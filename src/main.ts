@@ -8,6 +8,8 @@ import { actionPromote } from './action/promote.js';
 import { annotate, annotation } from './action/publish.js';
 import { ApiError, ConfigError, EXIT, UsageError, exitCodeForError, formatDiagnostic } from './errors.js';
 import { readGitHubContext } from './platform/github/context.js';
+import { redact } from './platform/http/redact.js';
+import { onSecret, registerEnvironmentSecrets, registerSecret } from './platform/secrets.js';
 import { validateConfig } from './run/validate.js';
 import { fileAccess, type CliIO } from './wiring/io.js';
 
@@ -21,9 +23,12 @@ async function run(): Promise<number> {
     now,
   };
   try {
+    // Every secret read or obtained (environment credentials, OAuth and OIDC tokens, the GitHub
+    // token) is masked by the runner from the moment it is known.
+    onSecret((secret) => core.setSecret(secret));
+    registerEnvironmentSecrets(process.env);
     const settings = readActionInputs(process.env);
-    // Mask the token in anything the runner prints, whatever prints it.
-    if (settings.githubToken) core.setSecret(settings.githubToken);
+    registerSecret(settings.githubToken);
     const files = fileAccess(io.cwd);
     const context = readGitHubContext(process.env, files.readFile);
     const { invocation } = settings;
@@ -53,9 +58,9 @@ function failure(e: unknown): number {
     for (const d of e.diagnostics) annotate(d);
     core.setFailed(`mlops-gate: invalid configuration (${e.diagnostics.filter((d) => d.severity === 'error').length} error(s))`);
   } else if (e instanceof UsageError || e instanceof ApiError) {
-    core.setFailed(`mlops-gate: ${e.message}`);
+    core.setFailed(redact(`mlops-gate: ${e.message}`));
   } else {
-    core.setFailed(`mlops-gate internal error (please report): ${e instanceof Error ? e.message : String(e)}`);
+    core.setFailed(redact(`mlops-gate internal error (please report): ${e instanceof Error ? e.message : String(e)}`));
     if (process.env.MLOPS_GATE_DEBUG && e instanceof Error && e.stack) core.debug(e.stack);
   }
   return exitCodeForError(e);

@@ -1,23 +1,17 @@
-// The sticky PR comment's body: hidden marker, a digest of what it says, then the markdown report
-// and the exact promotion plans (≤ GitHub's 65,536 characters). Posting it is
-// src/platform/github/comment.ts.
+// The sticky PR comment's body: the hidden marker, the markdown report and the exact promotion
+// plans (≤ GitHub's 65,536 characters), then a volatile footer (time, run link) that does not
+// count when deciding whether the comment changed. Posting it is src/platform/github/comment.ts.
 
-import { createHash } from 'node:crypto';
-import { DIGEST_PREFIX } from '../platform/github/comment.js';
-import { renderMarkdown } from '../report/markdown.js';
+import { VOLATILE_MARKER } from '../platform/github/comment.js';
+import { renderMarkdown, withSection } from '../report/markdown.js';
+import { renderPlansMarkdown } from '../report/plans.js';
 import type { ResultDocument } from '../result/types.js';
 
-/** Digest of what the comment says, ignoring the timestamp and the run link (they change every run). */
-export function resultDigest(result: ResultDocument): string {
-  const stable = renderMarkdown({ ...result, generatedAt: '', requests: null });
-  return createHash('sha256').update(stable).digest('hex').slice(0, 32);
-}
-
-/** The comment body: marker, content digest, then the markdown report (≤ GitHub's 65,536 chars). */
+/** The comment body: marker, the report and plans without volatile fields, then the volatile footer. */
 export function commentBody(result: ResultDocument, options: { marker: string; runUrl: string | null }): string {
-  const markdown = renderMarkdown(result, { marker: options.marker, fullReportUrl: options.runUrl });
-  const [first, ...rest] = markdown.split('\n');
-  const runLink = options.runUrl ? `<sub>Full report: [job summary of this workflow run](${options.runUrl})</sub>\n` : '';
-  return [first, `${DIGEST_PREFIX}${resultDigest(result)} -->`, ...rest].join('\n') + runLink;
+  const stableResult = { ...result, generatedAt: '', requests: null };
+  // The exact promotion plans and hashes follow the gate report: `promote --expect-plan` applies exactly them.
+  const stable = withSection(renderMarkdown(stableResult, { marker: options.marker, fullReportUrl: options.runUrl }), renderPlansMarkdown(stableResult));
+  const runLink = options.runUrl ? ` · full report: [job summary of this workflow run](${options.runUrl})` : '';
+  return `${stable}${VOLATILE_MARKER}\n<sub>evaluated ${result.generatedAt}${runLink}</sub>\n`;
 }
-

@@ -11,6 +11,8 @@ export interface ActionSettings {
   readonly githubToken: string | null;
   /** promote/rollback: record a GitHub Deployment per environment that names a `github_environment`. */
   readonly deployments: boolean;
+  /** The login the token writes comments as when GitHub cannot tell (installation tokens). */
+  readonly commentAuthor: string;
 }
 
 const ACTION_COMMANDS = ['validate', 'plan', 'promote', 'rollback'] as const;
@@ -73,5 +75,6 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
     comment: bool('comment', input('comment'), true),
     githubToken: input('github-token') ?? null,
     deployments: bool('deployments', input('deployments'), true),
+    commentAuthor: input('comment-author') ?? 'github-actions[bot]',
   };
 }

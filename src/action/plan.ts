@@ -1,6 +1,7 @@
-// `command: plan` in the action: on a pull request the rules come from the base commit, never
-// from the PR itself; fork PRs without secrets are `skipped`; the verdict goes to one sticky PR
-// comment, the job summary, outputs and annotations.
+// `command: plan` in the action. On a pull request every input of the verdict comes from the base
+// commit (config, policy files), registry evidence is read live (never replayed from a file the PR
+// could write), a PR that changes the policies or the workflows running the check is blocked, and
+// plans are derived only after every finding. Fork PRs without secrets are `skipped`.
 
 import * as core from '@actions/core';
 import { listTargets } from '../config/targets.js';
@@ -8,15 +9,14 @@ import { EXIT, UsageError } from '../errors.js';
 import type { GitHubEvidenceReader } from '../evidence/ports.js';
 import type { PlanInvocation } from '../invocation.js';
 import { createGitHubEvidenceReader } from '../platform/github/approvals.js';
-import { stickyMarker, upsertStickyComment } from '../platform/github/comment.js';
+import { commentAuthor, stickyMarker, upsertStickyComment } from '../platform/github/comment.js';
 import type { GitHubContext } from '../platform/github/context.js';
-import { forkSkipReason, readTrustedSources, repoPath } from '../platform/github/trusted.js';
-import { renderPlansMarkdown } from '../report/plans.js';
-import { withSection } from '../report/markdown.js';
+import { forkSkipReason, readTrustedSources } from '../platform/github/trusted.js';
+import { redact } from '../platform/http/redact.js';
 import { exitCodeFor } from '../result/exit.js';
-import { skippedResult, withPolicyIntegrityFinding } from '../result/findings.js';
-import { readConfig } from '../run/plan.js';
-import { planWithPromotionPlans } from '../run/promote.js';
+import { skippedResult, withPolicyIntegrityFinding, withWorkflowIntegrityFinding } from '../result/findings.js';
+import { readConfig, runPlan } from '../run/plan.js';
+import { withPromotionPlans } from '../run/promote.js';
 import type { CliIO } from '../wiring/io.js';
 import { liveDeps } from '../wiring/live.js';
 import { commentBody } from './comment.js';
@@ -24,9 +24,12 @@ import { configOrNull, githubClientFor, teamsOf } from './github.js';
 import type { ActionSettings } from './inputs.js';
 import { publishResult } from './publish.js';
 import { fillGitHubEvidence } from './replay.js';
+import { repoRelativePath, repositoryFiles } from './workspace.js';
 
-export async function actionPlan(inv: PlanInvocation, settings: ActionSettings, context: GitHubContext, io: CliIO): Promise<number> {
-  const live = liveDeps(io);
+export async function actionPlan(given: PlanInvocation, settings: ActionSettings, context: GitHubContext, io: CliIO): Promise<number> {
+  // Only files of this repository, whatever the event: `config: /elsewhere/mlops.yml` or `../` is refused.
+  const inv: PlanInvocation = { ...given, configPath: repoRelativePath(io.cwd, given.configPath) };
+  const live = { ...liveDeps(io), ...repositoryFiles(io.cwd) };
   const github = githubClientFor(settings, context, io.env);
   const pr = context.pullRequest;
 
@@ -40,10 +43,16 @@ export async function actionPlan(inv: PlanInvocation, settings: ActionSettings, 
     return exitCodeFor(result, inv.failOn);
   }
 
-  // On a pull request the rules come from the base commit, never from the PR itself.
   let readFile = live.readFile;
   let changedPolicies: readonly string[] = [];
+  let changedWorkflows: readonly string[] = [];
   if (pr && context.repo) {
+    if (inv.evidencePath) {
+      throw new UsageError(
+        'evidence: replaying evidence from a file is refused on pull request events: the pull request could write that file; ' +
+          'registry facts are read live (use evidence only on trusted events such as workflow_dispatch)',
+      );
+    }
     if (!github) {
       throw new UsageError(
         'on pull requests mlops-gate reads mlops.yml and its policy files from the base commit through the GitHub API; ' +
@@ -55,10 +64,10 @@ export async function actionPlan(inv: PlanInvocation, settings: ActionSettings, 
       repo: context.repo,
       pullRequest: pr,
       localReadFile: live.readFile,
+      toRepoPath: (p) => repoRelativePath(io.cwd, p),
       discover: (rf) => void readConfig(inv.configPath, { env: io.env, now: live.now, readFile: rf }),
     });
-    const configKey = repoPath(inv.configPath);
-    if (configKey !== null && trusted.baseFiles.get(configKey) === null) {
+    if (trusted.baseFiles.get(inv.configPath) === null) {
       throw new UsageError(
         `${inv.configPath} does not exist on the base branch (${pr.baseRef || pr.baseSha.slice(0, 12)}): a pull request cannot introduce ` +
           'the rules it is judged by; merge the configuration first, then later PRs are checked against it',
@@ -66,6 +75,7 @@ export async function actionPlan(inv: PlanInvocation, settings: ActionSettings, 
     }
     readFile = trusted.readFile;
     changedPolicies = trusted.changed;
+    changedWorkflows = trusted.changedWorkflowFiles;
     core.info(`Policies read from the base commit ${pr.baseSha.slice(0, 12)}: ${[...trusted.baseFiles.keys()].join(', ')}`);
   }
 
@@ -74,6 +84,7 @@ export async function actionPlan(inv: PlanInvocation, settings: ActionSettings, 
     githubReader = createGitHubEvidenceReader({ github, context, teams: teamsOf(inv.configPath, { ...live, readFile }) });
   }
   if (githubReader && inv.evidencePath) {
+    // Trusted events only (refused on PRs above); GitHub facts are always read live over the file's.
     const evidenceText = readFile(inv.evidencePath);
     if (evidenceText !== null) {
       const filled = await fillGitHubEvidence(evidenceText, githubReader);
@@ -84,18 +95,21 @@ export async function actionPlan(inv: PlanInvocation, settings: ActionSettings, 
   }
 
   const deps = { ...live, readFile, ...(githubReader ? { github: githubReader } : {}) };
-  const result = withPolicyIntegrityFinding(await planWithPromotionPlans(inv, deps), changedPolicies);
+  const { result: gated, evidence } = await runPlan(inv, deps);
+  // Findings first, plans after: a target a finding blocks is never planned, hashed or pinned.
+  const judged = withWorkflowIntegrityFinding(withPolicyIntegrityFinding(gated, changedPolicies), changedWorkflows);
+  const result = await withPromotionPlans(inv, judged, evidence, deps);
   await publishResult(result, inv.resultPath, live, io.cwd);
 
   if (settings.comment && pr && github && context.repo) {
-    const marker = stickyMarker('plan', inv.configPath);
+    const marker = stickyMarker('plan', inv.configPath, { models: inv.models, to: inv.to });
     const outcome = await upsertStickyComment({
       github,
       repo: context.repo,
       issueNumber: pr.number,
       marker,
-      // The exact promotion plans and hashes follow the gate report: `promote --expect-plan` applies exactly them.
-      body: withSection(commentBody(result, { marker, runUrl: context.runUrl }), renderPlansMarkdown(result)),
+      author: await commentAuthor(github, settings.commentAuthor),
+      body: redact(commentBody(result, { marker, runUrl: context.runUrl })),
     });
     if (outcome.action === 'failed') core.warning(`mlops-gate could not update the PR comment: ${outcome.reason}`);
     else core.info(`PR comment ${outcome.action}${outcome.url ? `: ${outcome.url}` : ''}`);

@@ -18,6 +18,8 @@ import type { SourceDocument } from './source.js';
 import { didYouMean } from './suggest.js';
 import type { Config, Environment, GateSpec, ModelConfig, Policy, Waiver } from './types.js';
 import { validateAgainstSchema } from './validate.js';
+import { checkEnvironmentUrls } from './urls.js';
+import { inVariableTerms } from './substitutions.js';
 
 export interface LoadInput {
   /** Path of the config file as the user knows it; positions and relative policy paths use it. */
@@ -41,7 +43,7 @@ export interface LoadResult {
 export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
   const diagnostics: Diagnostic[] = [];
   const fail = (): never => {
-    throw new ConfigError(sortDiagnostics(diagnostics, input.file));
+    throw new ConfigError(sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file));
   };
 
   const parsed = parseSource(input.file, input.text, deps.env);
@@ -51,6 +53,7 @@ export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
   diagnostics.push(...validateAgainstSchema(doc, 'config'));
 
   const root = asRecord(doc.value) ?? {};
+  diagnostics.push(...checkEnvironmentUrls(doc, root));
   const configDir = posix.dirname(input.file.replace(/\\/g, '/'));
   const resolver = new PolicyResolver(doc, configDir, deps, diagnostics);
   const checker = new CrossChecks(doc, root, resolver, diagnostics);
@@ -86,7 +89,7 @@ export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
     policies,
     waivers,
   };
-  return { config, diagnostics: sortDiagnostics(diagnostics, input.file) };
+  return { config, diagnostics: sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file) };
 };
 
 const sortDiagnostics = (diagnostics: readonly Diagnostic[], mainFile: string): Diagnostic[] =>

@@ -156,7 +156,16 @@ const toValue = (
               position: ctx.at(start),
               hint: `set ${problem.variable}, or write $\${${problem.variable}} for a literal`,
             }
-          : {
+          : problem.kind === 'credential'
+            ? {
+                severity: 'error',
+                code: 'credential-variable',
+                message: `\${${problem.variable}} names a credential; credentials cannot be substituted into mlops.yml (the value would appear in reports, comments and registry tags)`,
+                path: pointer,
+                position: ctx.at(start),
+                hint: 'mlops-gate reads DATABRICKS_TOKEN, DATABRICKS_CLIENT_SECRET, MLFLOW_TRACKING_PASSWORD… from the environment itself; leave them out of the file',
+              }
+            : {
               severity: 'error',
               code: 'bad-interpolation',
               message: `malformed placeholder "${problem.text}": expected \${NAME} with letters, digits and _`,

@@ -7,6 +7,8 @@
 // `$${` escapes a literal `${`. An escaped reserved placeholder (`$${env}`) survives loading as is,
 // so that expandTemplate can still turn it into the literal text `${env}`.
 
+import { isCredentialVariable } from '../util/credentials.js';
+
 export const RESERVED_PLACEHOLDERS: ReadonlySet<string> = new Set(['env', 'model']);
 
 const PLACEHOLDER = /\$\$\{|\$\{([^}]*)\}?/g;
@@ -14,6 +16,8 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type InterpolationProblem =
   | { readonly kind: 'unset'; readonly variable: string; readonly offset: number }
+  /** A credential-looking variable: never substituted (it would be shown in reports, comments and tags). */
+  | { readonly kind: 'credential'; readonly variable: string; readonly offset: number }
   | { readonly kind: 'malformed'; readonly text: string; readonly offset: number };
 
 export interface InterpolationResult {
@@ -38,6 +42,10 @@ export const interpolateVariables = (
       return match;
     }
     if (RESERVED_PLACEHOLDERS.has(name)) return match;
+    if (isCredentialVariable(name)) {
+      problems.push({ kind: 'credential', variable: name, offset });
+      return match;
+    }
     const replacement = Object.prototype.hasOwnProperty.call(env, name) ? env[name] : undefined;
     if (replacement === undefined) {
       problems.push({ kind: 'unset', variable: name, offset });

@@ -208,7 +208,22 @@ export async function gatherEvidence(input: GatherInput): Promise<Map<string, Ta
       resolveCandidate(fromPorts, candidateName, model.candidate, { env: t.from, model: t.model }),
       `the candidate (${describeSelector(model.candidate)} of ${candidateName} in ${t.from})`,
       { run: needs.candidateRun || needs.commits, signature: needs.candidateSignature },
-    );
+    ).then(async (found) => {
+      // "No candidate yet" holds only for a model that exists: a name that points at nothing (or a
+      // registry that answers 404 to everything) is an error, never a quiet skip.
+      if (!found.ok || found.value !== null) return found;
+      const exists = await settle(
+        registryCall(fromPorts, 'registry.modelExists', [candidateName], () => fromPorts.registry.modelExists(candidateName)),
+        `could not check that ${candidateName} exists in ${t.from}`,
+      );
+      if (!exists.ok) return exists as Gathered<VersionEvidence | null>;
+      return exists.value
+        ? found
+        : notGathered<VersionEvidence | null>(
+            'not_found',
+            `registered model "${candidateName}" does not exist in ${t.from}: the config points at nothing (check models.${t.model} and the environment's registry)`,
+          );
+    });
     const championP = versionFacts(
       toPorts,
       t.to,

@@ -12,6 +12,8 @@ export interface RegistryReader {
   getLatestVersion(name: string): Promise<VersionInfo | null>;
   /** Versions whose tags match all given key=value pairs, newest first. */
   searchVersionsByTags(name: string, tags: Readonly<Record<string, string>>): Promise<readonly VersionInfo[]>;
+  /** Whether the registered model exists (asked only when no candidate was found, to tell "none yet" from "points at nothing"). */
+  modelExists(name: string): Promise<boolean>;
 }
 
 export interface RunReader {

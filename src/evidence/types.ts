@@ -84,6 +84,20 @@ export interface Approval {
   readonly commitId: string | null;
   /** registry_tag is weaker: anyone with write access to the model can set it. */
   readonly source: 'pull_request_review' | 'environment' | 'registry_tag';
+  /**
+   * Pull request reviews: whether the reviewer may count at all. An approval counts only from an
+   * account with write access to the repository, and never from a bot unless the policy names it.
+   * Absent (old evidence files): unverified, not counted.
+   */
+  readonly reviewer?: ReviewerAccess;
+}
+
+export interface ReviewerAccess {
+  /** null: could not be verified. */
+  readonly writeAccess: boolean | null;
+  readonly bot: boolean;
+  /** How write access was established: the collaborator permission API or the review's author_association. */
+  readonly via: 'permission' | 'author_association' | 'unknown';
 }
 
 export interface ApprovalsEvidence {

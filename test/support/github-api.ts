@@ -26,6 +26,8 @@ export interface StandInComment {
 export interface StandInReview {
   id?: number;
   user: string;
+  /** GitHub's author_association on the review (default COLLABORATOR). */
+  association?: string;
   state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
   commit_id: string;
   submitted_at?: string;
@@ -81,6 +83,10 @@ export interface StandInOptions {
   readonly latencyMs?: number;
   /** Login the token belongs to (author of created comments). */
   readonly botLogin?: string;
+  /** Repository permission of users not in `permissions` (default write, like a team of collaborators). */
+  readonly defaultPermission?: 'admin' | 'write' | 'read' | 'none';
+  /** The collaborator permission API answers 403 (a token that cannot read it). */
+  readonly permissionsForbidden?: boolean;
 }
 
 export interface GitHubStandIn {
@@ -96,6 +102,8 @@ export interface GitHubStandIn {
   /** ref (sha or branch) → path → text. */
   readonly contents: Map<string, Map<string, string>>;
   readonly deployments: StandInDeployment[];
+  /** login → repository permission (GET /repos/{o}/{r}/collaborators/{user}/permission). */
+  readonly permissions: Map<string, 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'>;
   /** Answer the next matching requests with these faults, in order. */
   failNext(method: string, pathPattern: RegExp, ...faults: Fault[]): void;
   /**
@@ -143,6 +151,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
   const commits = new Set<string>();
   const contents = new Map<string, Map<string, string>>();
   const deployments: StandInDeployment[] = [];
+  const permissions = new Map<string, 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'>();
   const faults: { method: string; pattern: RegExp; fault: Fault }[] = [];
   const barriers: { method: string; pattern: RegExp; remaining: number; waiting: (() => void)[]; timer: NodeJS.Timeout | null; maxWaitMs: number }[] = [];
   const passBarrier = async (method: string, path: string): Promise<void> => {
@@ -266,7 +275,8 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       if (sub === '/reviews') {
         return page(req, res, url, reviews.get(pr.number) ?? [], (rv) => ({
           id: rv.id,
-          user: { login: rv.user, type: 'User' },
+          user: { login: rv.user, type: rv.user.endsWith('[bot]') ? 'Bot' : 'User' },
+          author_association: rv.association ?? 'COLLABORATOR',
           state: rv.state,
           commit_id: rv.commit_id,
           submitted_at: rv.state === 'PENDING' ? undefined : rv.submitted_at,
@@ -282,6 +292,20 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
         base: { sha: pr.baseSha, ref: pr.baseRef ?? 'main', repo: { full_name: `${o}/${r}`, fork: false } },
         head: { sha: pr.headSha, ref: pr.headRef ?? 'feature', repo: { full_name: headRepo, fork: pr.fork ?? headRepo !== `${o}/${r}` } },
       });
+    }
+    // Who the token is: installation tokens (ghs_…) cannot read /user, as on GitHub.
+    if (path === '/user' && method === 'GET') {
+      const auth = req.headers.authorization ?? '';
+      if (/\bghs_/.test(auth)) return reply(403, { message: 'Resource not accessible by integration' });
+      return reply(200, { login: bot, type: bot.endsWith('[bot]') ? 'Bot' : 'User' });
+    }
+    // Repository permission of a user
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/collaborators\/([^/]+)\/permission$/)) && method === 'GET') {
+      if (options.permissionsForbidden) return reply(403, { message: 'Resource not accessible by integration' });
+      const login = decodeURIComponent(m[1] ?? '');
+      const role = permissions.get(login) ?? options.defaultPermission ?? 'write';
+      const permission = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
+      return reply(200, { permission, role_name: role, user: { login, type: login.endsWith('[bot]') ? 'Bot' : 'User' } });
     }
     // Teams
     if ((m = path.match(/^\/orgs\/([^/]+)\/teams\/([^/]+)\/members$/)) && method === 'GET') {
@@ -404,6 +428,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     commits,
     contents,
     deployments,
+    permissions,
     failNext(method, pathPattern, ...fs) {
       for (const fault of fs) faults.push({ method: method.toUpperCase(), pattern: pathPattern, fault });
     },

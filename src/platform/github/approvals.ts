@@ -18,7 +18,8 @@ export interface GitHubEvidenceOptions {
 
 interface RawReview {
   readonly id: number;
-  readonly user?: { readonly login?: string } | null;
+  readonly user?: { readonly login?: string; readonly type?: string } | null;
+  readonly author_association?: string;
   readonly state: string;
   readonly commit_id?: string | null;
   readonly submitted_at?: string | null;
@@ -48,8 +49,14 @@ export function latestReviewPerUser(reviews: readonly RawReview[]): Approval[] {
     submittedAt: r.submitted_at ?? null,
     commitId: r.commit_id ?? null,
     source: 'pull_request_review',
+    reviewer: { writeAccess: null, bot: isBot(r.user), via: 'unknown' },
   }));
 }
+
+const isBot = (user: RawReview['user']): boolean => user?.type === 'Bot' || (user?.login ?? '').endsWith('[bot]');
+
+/** author_association values that come with write access when the permission API cannot be read. */
+const WRITING_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 
 const asApiError = (what: string, e: unknown): ApiError =>
   new ApiError(`GitHub: cannot read ${what}: ${describeError(e)}`, {
@@ -87,7 +94,32 @@ export function createGitHubEvidenceReader(options: GitHubEvidenceOptions): GitH
     } catch (e) {
       throw asApiError(`reviews of pull request #${pr.number}`, e);
     }
-    return { author: pull.user?.login ?? pr.author, headSha: pull.head.sha, approvals: latestReviewPerUser(reviews) };
+    const latest = latestReviewPerUser(reviews);
+    const association = new Map(reviews.map((r) => [r.user?.login ?? '', r.author_association ?? null] as const));
+    // Only approvals can count, so only their authors' access is looked up (one call per person).
+    const approvals = await Promise.all(
+      latest.map(async (a) =>
+        a.state === 'APPROVED' && !a.reviewer?.bot ? { ...a, reviewer: await reviewerAccess(a.user, association.get(a.user) ?? null) } : a,
+      ),
+    );
+    return { author: pull.user?.login ?? pr.author, headSha: pull.head.sha, approvals };
+  }
+
+  /** Write access of a reviewer: the collaborator permission, else the review's author_association. */
+  async function reviewerAccess(login: string, association: string | null): Promise<NonNullable<Approval['reviewer']>> {
+    if (!repo) return { writeAccess: null, bot: false, via: 'unknown' };
+    try {
+      const { data } = await github.rest.repos.getCollaboratorPermissionLevel({ owner: repo.owner, repo: repo.repo, username: login });
+      const role = (data as { role_name?: string }).role_name ?? data.permission;
+      return { writeAccess: ['admin', 'maintain', 'write'].includes(role) || ['admin', 'write'].includes(data.permission), bot: false, via: 'permission' };
+    } catch (e) {
+      const status = statusOf(e);
+      if (status !== 403 && status !== 404 && status !== 401) throw asApiError(`the repository permission of @${login}`, e);
+      // The token cannot read permissions: GitHub's own association on the review is the next best fact.
+      return association === null
+        ? { writeAccess: null, bot: false, via: 'unknown' }
+        : { writeAccess: WRITING_ASSOCIATIONS.has(association), bot: false, via: 'author_association' };
+    }
   }
 
   async function environmentApprovals(): Promise<Approval[]> {

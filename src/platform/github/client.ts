@@ -6,6 +6,7 @@ import { Octokit } from '@octokit/rest';
 import { fetch as undiciFetch, ProxyAgent } from 'undici';
 import { TOOL_VERSION } from '../../version.js';
 import { proxyFor, proxySettingsFromEnv } from '../http/proxy.js';
+import { redact } from '../http/redact.js';
 
 export type GitHub = Octokit;
 
@@ -24,16 +25,36 @@ export interface GitHubClientOptions {
   readonly onRetry?: (message: string) => void;
   /** Proxy variables (HTTPS_PROXY, NO_PROXY…), as for the registries; self-hosted runners often need them. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Per request, headers and body. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** Largest answer accepted, bytes. Default 32 MiB. */
+  readonly maxResponseBytes?: number;
 }
 
-/** A fetch that goes through the configured proxy for the API host, or undefined for a direct connection. */
-function proxiedFetch(apiUrl: string, env: Readonly<Record<string, string | undefined>> | undefined): typeof globalThis.fetch | undefined {
-  if (!env) return undefined;
-  const proxy = proxyFor(new URL(apiUrl), proxySettingsFromEnv(env));
-  if (!proxy) return undefined;
-  const dispatcher = new ProxyAgent(proxy.href);
-  return ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
-    undiciFetch(input, { ...init, dispatcher })) as unknown as typeof globalThis.fetch;
+/**
+ * undici's fetch through the configured proxy (if any), with a deadline per request and a cap on
+ * the answer's size: a GitHub that never answers, or answers without end, cannot hold the run.
+ */
+function boundedFetch(apiUrl: string, env: Readonly<Record<string, string | undefined>> | undefined, timeoutMs: number, maxBytes: number): typeof globalThis.fetch {
+  const proxy = env ? proxyFor(new URL(apiUrl), proxySettingsFromEnv(env)) : null;
+  const dispatcher = proxy ? new ProxyAgent(proxy.href) : undefined;
+  return (async (input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal as AbortSignal, timeout]) : timeout;
+    const res = await undiciFetch(input, { ...init, signal, ...(dispatcher ? { dispatcher } : {}) });
+    if (!res.body) return res;
+    let seen = 0;
+    const limited = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > maxBytes) controller.error(new Error(`GitHub answered more than ${Math.round(maxBytes / 1024 / 1024)} MiB; refused`));
+          else controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(limited as unknown as ReadableStream, { status: res.status, statusText: res.statusText, headers: res.headers as unknown as Headers });
+  }) as unknown as typeof globalThis.fetch;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -60,7 +81,8 @@ export function describeError(e: unknown): string {
       : e instanceof Error
         ? e.message
         : String(e);
-  return status ? `HTTP ${status}: ${apiMessage}` : apiMessage;
+  // Error bodies come from the server: the same redaction as every other server text.
+  return redact(status ? `HTTP ${status}: ${apiMessage}` : apiMessage);
 }
 
 export class RateLimitError extends Error {
@@ -93,10 +115,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHub {
   const maxWaitMs = (options.maxRateLimitWaitSeconds ?? 60) * 1000;
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
-  const fetch = proxiedFetch(options.apiUrl, options.env);
+  const fetch = boundedFetch(options.apiUrl, options.env, options.timeoutMs ?? 30_000, options.maxResponseBytes ?? 32 * 1024 * 1024);
   const octokit = new Octokit({
     ...(options.token ? { auth: options.token } : {}),
-    ...(fetch ? { request: { fetch } } : {}),
+    request: { fetch },
     baseUrl: options.apiUrl.replace(/\/+$/, ''),
     userAgent: `mlops-gate/${TOOL_VERSION}`,
     // Octokit's own logger would print request URLs on warnings; keep the output ours.

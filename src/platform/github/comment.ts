@@ -6,17 +6,34 @@
 import { describeError, statusOf, type GitHub } from './client.js';
 import type { RepoRef } from './context.js';
 
-export const stickyMarker = (command: string, configPath: string): string =>
-  `<!-- mlops-gate:${command}:${configPath.replace(/^\.\//, '').replace(/-->/g, '')} -->`;
+/**
+ * The hidden first line that identifies a sticky comment: one per command, config file and filter
+ * (a run with `models: churn` keeps its own comment and never overwrites the full one).
+ */
+export const stickyMarker = (command: string, configPath: string, filter: { readonly models?: readonly string[]; readonly to?: string | null } = {}): string => {
+  const clean = (s: string) => s.replace(/-->/g, '').replace(/[\r\n]/g, ' ');
+  const parts = [
+    ...(filter.models && filter.models.length ? [`models=${[...filter.models].sort().join(',')}`] : []),
+    ...(filter.to ? [`to=${filter.to}`] : []),
+  ];
+  return `<!-- mlops-gate:${clean(command)}:${clean(configPath.replace(/^\.\//, ''))}${parts.length ? `:${clean(parts.join(';'))}` : ''} -->`;
+};
 
-/** The hidden line that carries a digest of what the comment says. */
-export const DIGEST_PREFIX = '<!-- mlops-gate:digest:';
+/** Who wrote a comment, as the REST API reports it. */
+interface CommentUser {
+  readonly login?: string;
+  readonly type?: string;
+}
 
-export const digestOf = (body: string): string | null => {
-  const at = body.indexOf(DIGEST_PREFIX);
-  if (at < 0) return null;
-  const end = body.indexOf(' -->', at);
-  return end < 0 ? null : body.slice(at + DIGEST_PREFIX.length, end);
+/**
+ * Everything after this line is volatile (run link, time): it changes every run without the
+ * comment saying anything new. "Unchanged" compares the whole body before it.
+ */
+export const VOLATILE_MARKER = '<!-- mlops-gate:volatile -->';
+
+export const stablePart = (body: string): string => {
+  const at = body.indexOf(VOLATILE_MARKER);
+  return at < 0 ? body : body.slice(0, at);
 };
 
 export interface StickyCommentRequest {
@@ -25,6 +42,11 @@ export interface StickyCommentRequest {
   readonly issueNumber: number;
   readonly marker: string;
   readonly body: string;
+  /**
+   * The login the token writes as. Only its own comments are ever adopted, edited or deleted: a
+   * comment anyone else wrote (quoting the marker, or forging a verdict) is left alone.
+   */
+  readonly author: string;
 }
 
 export type StickyOutcome =
@@ -35,6 +57,7 @@ interface ListedComment {
   readonly id: number;
   readonly body?: string | null;
   readonly html_url?: string;
+  readonly user?: CommentUser | null;
 }
 
 async function markedComments(req: StickyCommentRequest): Promise<ListedComment[]> {
@@ -44,7 +67,9 @@ async function markedComments(req: StickyCommentRequest): Promise<ListedComment[
     issue_number: req.issueNumber,
     per_page: 100,
   });
-  return (all as ListedComment[]).filter((c) => (c.body ?? '').includes(req.marker)).sort((a, b) => a.id - b.id);
+  const mine = (c: ListedComment): boolean => (c.user?.login ?? '').toLowerCase() === req.author.toLowerCase();
+  // The marker must be the comment's first line, as we write it: quoting it elsewhere does not make a comment ours.
+  return (all as ListedComment[]).filter((c) => mine(c) && (c.body ?? '').split('\n', 1)[0] === req.marker).sort((a, b) => a.id - b.id);
 }
 
 async function deleteQuietly(req: StickyCommentRequest, id: number): Promise<boolean> {
@@ -61,7 +86,8 @@ async function converge(req: StickyCommentRequest, marked: ListedComment[], crea
   const [keep, ...duplicates] = marked as [ListedComment, ...ListedComment[]];
   let deleted = 0;
   for (const d of duplicates) if (await deleteQuietly(req, d.id)) deleted++;
-  if (digestOf(keep.body ?? '') === digestOf(req.body) && digestOf(req.body) !== null) {
+  // The whole body (up to the volatile footer), not a digest: an edited comment is always put back.
+  if (stablePart(keep.body ?? '') === stablePart(req.body)) {
     return { action: created ? 'created' : 'unchanged', commentId: keep.id, deletedDuplicates: deleted, url: keep.html_url ?? null };
   }
   const { data } = await req.github.rest.issues.updateComment({
@@ -92,7 +118,7 @@ export async function upsertStickyComment(req: StickyCommentRequest): Promise<St
     }
     // A listing that lags behind our own write still must not leave our copy behind.
     if (!after.some((c) => c.id === mine.id)) {
-      after.push({ id: mine.id, body: req.body, html_url: mine.html_url });
+      after.push({ id: mine.id, body: req.body, html_url: mine.html_url, user: { login: req.author } });
       after.sort((a, b) => a.id - b.id);
     }
     return await converge(req, after, after[0]!.id === mine.id);
@@ -105,5 +131,21 @@ export async function upsertStickyComment(req: StickyCommentRequest): Promise<St
           ? ' (pull request not found, or the token cannot see the repository)'
           : '';
     return { action: 'failed', reason: `${describeError(e)}${hint}` };
+  }
+}
+
+/**
+ * The login the token writes comments as: GET /user for user tokens; an installation token (the
+ * workflow's GITHUB_TOKEN, a GitHub App) cannot read /user, and then `fallback` (the
+ * `comment-author` input, default `github-actions[bot]`) names it.
+ */
+export async function commentAuthor(github: GitHub, fallback: string): Promise<string> {
+  try {
+    const { data } = await github.rest.users.getAuthenticated();
+    return data.login || fallback;
+  } catch (e) {
+    const status = statusOf(e);
+    if (status === 401 || status === 403 || status === 404) return fallback;
+    throw e;
   }
 }

@@ -37,20 +37,24 @@ export async function readFileAtRef(github: GitHub, repo: RepoRef, path: string,
 }
 
 export interface TrustedSources {
-  /** For runPlan: base versions of the config and policy files, the workspace for anything else (e.g. --evidence). */
+  /** For the run: the base versions of the config and policy files; nothing is read from the PR's checkout. */
   readonly readFile: ReadFile;
   /** Repository paths read from the base commit (null = absent there). */
   readonly baseFiles: ReadonlyMap<string, string | null>;
-  /** Of those, the paths this PR changes. */
+  /** Of those, the paths this PR changes (policies and config). */
   readonly changed: readonly string[];
+  /** Files this PR changes that decide how the check itself runs: workflows, local actions, the action's bundle. */
+  readonly changedWorkflowFiles: readonly string[];
 }
 
 export interface TrustedSourcesRequest {
   readonly github: GitHub;
   readonly repo: RepoRef;
   readonly pullRequest: PullRequestInfo;
-  /** Reads from the workspace (the PR's checkout). */
+  /** Reads from the workspace (the PR's checkout); only used to compare when GitHub cannot list the PR's files. */
   readonly localReadFile: ReadFile;
+  /** A path as the config names it → its repository path; throws (UsageError) for paths outside the repository. */
+  readonly toRepoPath: (path: string) => string;
   /**
    * Loads the configuration through the given readFile (e.g. `readConfig(path, {readFile})`), so we
    * learn which files it reaches. It may throw: the files read so far are what counts.
@@ -60,15 +64,25 @@ export interface TrustedSourcesRequest {
   readonly maxRounds?: number;
 }
 
-/** Fetch, from the base commit, every file the configuration reaches, following references to a fixed point. */
+/**
+ * Fetch, from the base commit, every file the configuration reaches, following references to a
+ * fixed point. A reference outside the repository (absolute elsewhere, `..`, a symlink out) is
+ * refused: the first such path is thrown once discovery ends.
+ */
 export async function readTrustedSources(req: TrustedSourcesRequest): Promise<TrustedSources> {
   const base = new Map<string, string | null>();
   const maxRounds = req.maxRounds ?? 20;
+  let refused: unknown = null;
   for (let round = 0; round < maxRounds; round++) {
     const missing = new Set<string>();
     const probe: ReadFile = (p) => {
-      const key = repoPath(p);
-      if (key === null) return req.localReadFile(p);
+      let key: string;
+      try {
+        key = req.toRepoPath(p);
+      } catch (e) {
+        refused ??= e;
+        return null;
+      }
       if (base.has(key)) return base.get(key) ?? null;
       missing.add(key);
       return null;
@@ -78,6 +92,7 @@ export async function readTrustedSources(req: TrustedSourcesRequest): Promise<Tr
     } catch {
       // An invalid or incomplete config: fetch what it asked for and try again; the real run reports errors.
     }
+    if (refused) throw refused;
     if (missing.size === 0) break;
     const fetched = await Promise.all(
       [...missing].map(async (p) => [p, await readFileAtRef(req.github, req.repo, p, req.pullRequest.baseSha)] as const),
@@ -85,15 +100,23 @@ export async function readTrustedSources(req: TrustedSourcesRequest): Promise<Tr
     for (const [p, text] of fetched) base.set(p, text);
   }
 
-  const changed = await changedAmong(req, base);
-  const readFile: ReadFile = (p) => {
-    const key = repoPath(p);
-    return key !== null && base.has(key) ? (base.get(key) ?? null) : req.localReadFile(p);
-  };
-  return { readFile, baseFiles: base, changed };
+  const { changed, changedWorkflowFiles } = await changedAmong(req, base);
+  // Base versions only: a path the discovery did not reach is absent, never the PR's copy.
+  const readFile: ReadFile = (p) => base.get(req.toRepoPath(p)) ?? null;
+  return { readFile, baseFiles: base, changed, changedWorkflowFiles };
 }
 
-async function changedAmong(req: TrustedSourcesRequest, base: ReadonlyMap<string, string | null>): Promise<string[]> {
+/** Files that decide how the check runs: a PR changing them could change the check itself. */
+export const isWorkflowFile = (path: string, actionAtRoot: boolean): boolean =>
+  path.startsWith('.github/workflows/') ||
+  path.startsWith('.github/actions/') ||
+  /(^|\/)action\.ya?ml$/.test(path) ||
+  (actionAtRoot && path.startsWith('dist/'));
+
+async function changedAmong(
+  req: TrustedSourcesRequest,
+  base: ReadonlyMap<string, string | null>,
+): Promise<{ changed: string[]; changedWorkflowFiles: string[] }> {
   try {
     const files = await req.github.paginate(req.github.rest.pulls.listFiles, {
       owner: req.repo.owner,
@@ -104,10 +127,19 @@ async function changedAmong(req: TrustedSourcesRequest, base: ReadonlyMap<string
     const touched = new Set(files.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]));
     // GitHub lists at most 3,000 files of a PR; beyond that, also compare with the checkout.
     const truncated = files.length >= 3000;
-    return [...base.keys()].filter((p) => touched.has(p) || (truncated && differsLocally(req, base, p))).sort();
+    const changed = [...base.keys()].filter((p) => touched.has(p) || (truncated && differsLocally(req, base, p))).sort();
+    // The repository is itself an action (its bundle runs the check) when action.yml sits at its root.
+    const actionAtRoot = [...touched].some((f) => f.startsWith('dist/')) ? (await readFileAtRef(req.github, req.repo, 'action.yml', req.pullRequest.baseSha)) !== null : false;
+    const changedWorkflowFiles = [...touched].filter((f) => isWorkflowFile(f, actionAtRoot)).sort();
+    // A truncated list may hide a workflow change: say so rather than miss it.
+    if (truncated && changedWorkflowFiles.length === 0) changedWorkflowFiles.push('(more than 3,000 files changed: workflow changes cannot be ruled out)');
+    return { changed, changedWorkflowFiles };
   } catch {
-    // Without the PR's file list, compare with the checked-out files instead (may also flag base-branch edits).
-    return [...base.keys()].filter((p) => differsLocally(req, base, p)).sort();
+    // Without the PR's file list: compare policies with the checkout, and say the workflows could not be checked.
+    return {
+      changed: [...base.keys()].filter((p) => differsLocally(req, base, p)).sort(),
+      changedWorkflowFiles: ['(the pull request\'s file list could not be read: workflow changes cannot be ruled out)'],
+    };
   }
 }
 

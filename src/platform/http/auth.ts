@@ -6,6 +6,7 @@
 //   OAuth tokens are cached, refreshed ahead of expiry, and concurrent callers share one refresh.
 // Incomplete configuration raises ConfigError naming the missing variable, before any request.
 
+import { registerSecret, registeredSecrets } from '../secrets.js';
 import { fetch as undiciFetch, ProxyAgent } from 'undici';
 import { ApiError, ConfigError } from '../../errors.js';
 import { decodeErrorBody } from './error-body.js';
@@ -16,7 +17,7 @@ import type { AuthProvider } from './types.js';
 /** The part of `fetch` the providers use; the global fetch and undici's fetch both fit. */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal; redirect?: 'manual' },
 ) => Promise<{ status: number; text(): Promise<string> }>;
 
 export interface NamedAuthProvider extends AuthProvider {
@@ -69,6 +70,17 @@ export interface DatabricksAuth extends NamedAuthProvider {
   invalidate(): void;
 }
 
+/** Token endpoints answer a few hundred bytes; a larger answer is cut (it is an error anyway). */
+const MAX_AUTH_RESPONSE_CHARS = 256 * 1024;
+
+const sameOrigin = (a: string, b: string): boolean => {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+};
+
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 /** Refresh this long before expiry at most (and at most 10% of a token's lifetime). */
@@ -98,9 +110,30 @@ const proxiedFetch = (env: Env): FetchLike => {
       dispatcher = agents.get(proxy.href) ?? new ProxyAgent(proxy.href);
       agents.set(proxy.href, dispatcher);
     }
-    return undiciFetch(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
+    const res = await undiciFetch(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
+    return { status: res.status, text: () => boundedText(res.body, MAX_AUTH_RESPONSE_CHARS) };
   };
 };
+
+/** The body as text, reading at most `limit` bytes (the rest is dropped, the stream cancelled). */
+async function boundedText(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
+  if (!body) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+      if (size >= limit) break;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
 
 export const databricksAuthFromEnv = (
   host: string | undefined,
@@ -155,7 +188,10 @@ export const databricksAuthFromEnv = (
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const scope = options.scope ?? 'all-apis';
-  const secrets = new Set<string>([clientSecret, oidcRequestToken].filter((s): s is string => s !== null));
+  // Every secret this provider holds or obtains is also registered process-wide (masking, redaction).
+  const secrets = { add: (s: string) => registerSecret(s), [Symbol.iterator]: () => registeredSecrets()[Symbol.iterator]() };
+  secrets.add(clientSecret ?? '');
+  secrets.add(oidcRequestToken ?? '');
   const scrub = (text: string): string => redact(text, secrets);
   const credentialHint =
     kind === 'oauth-m2m'
@@ -170,9 +206,11 @@ export const databricksAuthFromEnv = (
       let status: number;
       let text: string;
       try {
-        const res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        // Never follow a redirect: it would re-send the client secret or the OIDC subject token elsewhere.
+        const res = await fetchFn(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
         status = res.status;
-        text = await res.text();
+        text = status >= 300 && status < 400 ? '' : await res.text();
+        if (text.length > MAX_AUTH_RESPONSE_CHARS) text = text.slice(0, MAX_AUTH_RESPONSE_CHARS);
       } catch (cause) {
         if (attempt < maxAttempts) {
           await new Promise((r) => setTimeout(r, 200 * attempt));
@@ -193,6 +231,16 @@ export const databricksAuthFromEnv = (
       if ((status === 429 || status >= 500) && attempt < maxAttempts) {
         await new Promise((r) => setTimeout(r, 200 * attempt));
         continue;
+      }
+      if (status >= 300 && status < 400) {
+        throw new ApiError(scrub(`${what}: ${init.method} ${path} answered with a redirect (HTTP ${status}); token requests never follow redirects`), {
+          errorCode: null,
+          status,
+          method: init.method,
+          url: `${new URL(url).origin}${path}`,
+          kind: 'http',
+          attempts: attempt,
+        });
       }
       const fail = (detail: string, errorCode: string | null): ApiError =>
         new ApiError(scrub(`${what}: ${init.method} ${path}: ${detail} (${attempt} attempt${attempt === 1 ? '' : 's'})`), {
@@ -234,6 +282,13 @@ export const databricksAuthFromEnv = (
           kind: 'http',
           attempts: 1,
         });
+      }
+      // The client secret and the OIDC subject token go only to the workspace's own origin.
+      if (!sameOrigin(endpoint, base)) {
+        throw new ApiError(
+          `Databricks OIDC discovery: the token_endpoint is on another origin than ${new URL(base).origin}; refusing to send credentials there`,
+          { errorCode: null, status: 200, method: 'GET', url: `${base}/oidc/.well-known/oauth-authorization-server`, kind: 'http', attempts: 1 },
+        );
       }
       return endpoint;
     });

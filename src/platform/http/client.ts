@@ -3,6 +3,7 @@
 // per-host concurrency queue, proxies from an explicit env record, request accounting and
 // redacted debug logging. See docs/http.md for the behaviour matrix.
 
+import { registerSecret } from '../secrets.js';
 import { Pool, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 import { ApiError } from '../../errors.js';
 import { decodeErrorBody } from './error-body.js';
@@ -31,6 +32,10 @@ export interface HttpClientOptions {
   readonly retryAfterJitterMs?: number;
   /** In-flight requests per host (origin); further requests queue FIFO. Default 8. */
   readonly maxConcurrentPerHost?: number;
+  /** Largest JSON/text response body accepted, bytes (default 64 MiB); a larger one fails the request. */
+  readonly maxResponseBytes?: number;
+  /** Largest binary response body accepted, bytes (default 2 GiB). */
+  readonly maxDownloadBytes?: number;
   readonly ledger?: RequestLedger;
   readonly logger?: HttpLogger;
   readonly userAgent?: string;
@@ -55,6 +60,10 @@ const DEFAULTS = {
   maxRetryAfterMs: 60_000,
   retryAfterJitterMs: 250,
   maxConcurrentPerHost: 8,
+  /** JSON and text answers: a registry never sends more; anything larger is refused, not buffered. */
+  maxResponseBytes: 64 * 1024 * 1024,
+  /** Binary downloads (model files), held in memory. */
+  maxDownloadBytes: 2 * 1024 * 1024 * 1024,
   userAgent: 'mlops-gate',
 } as const;
 
@@ -72,7 +81,9 @@ type AttemptOutcome =
       readonly body: Buffer;
       readonly bytesSent: number;
     }
-  | { readonly type: 'failure'; readonly kind: 'transport' | 'timeout'; readonly cause: unknown; readonly bytesSent: number };
+  | { readonly type: 'failure'; readonly kind: 'transport' | 'timeout'; readonly cause: unknown; readonly bytesSent: number }
+  /** The body passed the size limit: the connection was dropped; never retried. */
+  | { readonly type: 'too-large'; readonly limit: number; readonly bytesSent: number };
 
 /** Fair FIFO queue bounding in-flight work. */
 class Slots {
@@ -158,8 +169,12 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
   const dispatchers = new Map<string, Dispatcher>();
   const slots = new Map<string, Slots>();
   const knownSecrets = new Set<string>(options.secrets ?? []);
+  for (const secret of knownSecrets) registerSecret(secret);
   for (const proxy of [proxySettings.httpProxy, proxySettings.httpsProxy]) {
-    if (proxy?.password) knownSecrets.add(decodeURIComponent(proxy.password));
+    if (proxy?.password) {
+      knownSecrets.add(decodeURIComponent(proxy.password));
+      registerSecret(decodeURIComponent(proxy.password));
+    }
   }
   const scrub = (text: string): string => redact(text, knownSecrets);
   const log = (line: string): void => options.logger?.debug(scrub(line));
@@ -209,8 +224,24 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
         dispatcher: dispatcherFor(url),
         signal: controller.signal,
       });
-      const body = Buffer.from(await res.body.arrayBuffer());
-      return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body, bytesSent };
+      const limit = req.responseType === 'bytes' ? cfg.maxDownloadBytes : cfg.maxResponseBytes;
+      const declared = Number(res.headers['content-length']);
+      const chunks: Buffer[] = [];
+      let size = Number.isFinite(declared) && declared > limit ? declared : 0;
+      if (size === 0) {
+        for await (const chunk of res.body) {
+          size += (chunk as Buffer).length;
+          if (size > limit) break;
+          chunks.push(chunk as Buffer);
+        }
+      }
+      if (size > limit) {
+        // Stop reading: an endless or oversized answer must not grow the process.
+        res.body.destroy();
+        controller.abort(new Error('response too large'));
+        return { type: 'too-large', limit, bytesSent };
+      }
+      return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks), bytesSent };
     } catch (cause) {
       return { type: 'failure', kind: controller.signal.aborted ? 'timeout' : 'transport', cause, bytesSent };
     } finally {
@@ -245,7 +276,10 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
       // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
       // (e.g. a presigned artifact URL on cloud storage).
       const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
-      for (const secret of secretsInHeaders(authHeaders)) knownSecrets.add(secret);
+      for (const secret of secretsInHeaders(authHeaders)) {
+        knownSecrets.add(secret);
+        registerSecret(secret);
+      }
       const headers: Record<string, string> = {
         'user-agent': cfg.userAgent,
         accept: req.responseType === 'json' || req.responseType === undefined ? 'application/json' : '*/*',
@@ -271,11 +305,19 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
         endpoint,
         status: outcome.type === 'response' ? outcome.status : null,
         bytesSent: outcome.bytesSent,
-        bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : 0,
+        bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : outcome.type === 'too-large' ? outcome.limit : 0,
         ms,
         retry: attempt > 1,
       });
 
+      if (outcome.type === 'too-large') {
+        throw new ApiError(
+          scrub(
+            `${where}: the answer from ${url.host} is larger than ${Math.round(outcome.limit / 1024 / 1024)} MiB; refused (raise MLOPS_GATE_HTTP_MAX_RESPONSE_MB if this server really sends that much)`,
+          ),
+          { errorCode: null, status: null, method, url: errorUrl, kind: 'too-large', attempts: attempt },
+        );
+      }
       if (outcome.type === 'response') {
         log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
         if (outcome.status >= 200 && outcome.status < 300) {
@@ -325,7 +367,7 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
     }
   };
 
-  const retryDelay = (outcome: AttemptOutcome, attempt: number): number => {
+  const retryDelay = (outcome: Exclude<AttemptOutcome, { type: 'too-large' }>, attempt: number): number => {
     if (outcome.type === 'response' && ALWAYS_RETRY.has(outcome.status)) {
       const retryAfter = parseRetryAfter(outcome.headers['retry-after'], Date.now());
       if (retryAfter !== null) return Math.min(retryAfter, cfg.maxRetryAfterMs) + random() * cfg.retryAfterJitterMs;
@@ -336,7 +378,7 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
   };
 
   const buildError = (
-    outcome: AttemptOutcome,
+    outcome: Exclude<AttemptOutcome, { type: 'too-large' }>,
     ctx: { where: string; method: string; errorUrl: string; attempt: number; timeoutMs: number; suffix: string },
   ): ApiError => {
     const attempts = `(${plural(ctx.attempt, 'attempt')})`;

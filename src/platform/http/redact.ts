@@ -3,6 +3,8 @@
 // patterns for secret-shaped things we may not know about (auth headers, `?token=`, JWTs,
 // credentials embedded in URLs).
 
+import { MIN_SECRET_LENGTH, registeredSecrets } from '../secrets.js';
+
 export const REDACTED = '***';
 
 /** Query-string / form keys whose values are secrets. */
@@ -40,16 +42,19 @@ const PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Replaces known secret values and secret-shaped substrings with `***`. Secrets shorter than
- * 4 characters are not replaced verbatim (they would shred ordinary text); the patterns still apply.
+ * Replaces known secret values (those given and every registered one, src/platform/secrets.ts) and
+ * secret-shaped substrings with `***`. Secrets shorter than 4 characters are not replaced verbatim
+ * (they would shred ordinary text); the patterns still apply.
  */
 export const redact = (text: string, secrets: Iterable<string> = []): string => {
   let out = text;
-  const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  // Known values in any letter case: a server may echo a secret lower-cased (Unity Catalog names
+  // are), which the runner's case-sensitive masking would miss.
+  const known = [...new Set([...secrets, ...registeredSecrets()])].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
   for (const secret of known) {
-    out = out.replace(new RegExp(escapeRegExp(secret), 'g'), REDACTED);
+    out = out.replace(new RegExp(escapeRegExp(secret), 'gi'), REDACTED);
     const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) out = out.replace(new RegExp(escapeRegExp(encoded), 'g'), REDACTED);
+    if (encoded !== secret) out = out.replace(new RegExp(escapeRegExp(encoded), 'gi'), REDACTED);
   }
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;

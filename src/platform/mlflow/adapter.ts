@@ -80,6 +80,9 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
 
     // One request: registered-models/get carries the latest version of each stage (the max of those
     // is the latest overall) and every alias, which model-versions/search does not return on OSS.
+    async modelExists(name) {
+      return (await getRegisteredModel(name)) !== null;
+    },
     async getLatestVersion(name) {
       const model = await getRegisteredModel(name);
       if (!model) return null;

@@ -97,6 +97,15 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
       const wanted = Object.entries(tags);
       return (await allVersions(name)).filter((v) => wanted.every(([k, value]) => v.tags[k] === value));
     },
+    async modelExists(name) {
+      try {
+        await getJson<unknown>(`${UC}/registered-models/get`, { name });
+        return true;
+      } catch (e) {
+        if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return false;
+        throw e;
+      }
+    },
   };
 
   const runs: RunReader = {

@@ -139,6 +139,19 @@ export const approvalsGate: GateType<ApprovalsOptions> = {
         notCounted.push(`${at(review.user)} (stale: approved ${on}, head is ${shortSha(headSha)})`);
         continue;
       }
+      // Pull request approvals count only from people with write access, never from bots unless named.
+      if (review.source === 'pull_request_review') {
+        const access = review.reviewer;
+        const named = o.users.some((u) => sameLogin(u, review.user));
+        if (access?.bot && !named) {
+          notCounted.push(`${at(review.user)} (a bot account; name it in from.users to count it)`);
+          continue;
+        }
+        if (!access?.bot && access?.writeAccess !== true) {
+          notCounted.push(`${at(review.user)} (${access?.writeAccess === false ? 'no write access to the repository' : 'write access could not be verified'})`);
+          continue;
+        }
+      }
       const eligible = eligibility(review.user);
       if (eligible === 'yes') counted.push(review);
       else if (eligible === 'unknown') undetermined.push(review);

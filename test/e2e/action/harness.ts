@@ -3,7 +3,7 @@
 // GITHUB_STEP_SUMMARY / GITHUB_OUTPUT files; GitHub itself is the local stand-in.
 
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -47,12 +47,45 @@ export interface RunSpec {
   readonly apiUrl: string;
   /** Files of the checked-out workspace (the PR head). */
   readonly workspace: Readonly<Record<string, string>>;
+  /** Symlinks in the workspace: path → target (absolute, or relative to the link). */
+  readonly symlinks?: Readonly<Record<string, string>>;
   readonly event: unknown;
   readonly eventName: string;
   readonly inputs?: Readonly<Record<string, string>>;
   readonly token?: string | null;
   readonly runId?: number;
   readonly repository?: string;
+  /** Extra environment of the step (credentials, registry hosts). */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Values that must never appear in anything the run produced (stdout but the runner's own
+   * `::add-mask::` lines, stderr, summary, outputs, the result file, every file it wrote, comments
+   * and deployments on the GitHub stand-in), in any letter case. The token and every credential
+   * variable of `env` are always included.
+   */
+  readonly secrets?: readonly string[];
+  /** The GitHub stand-in, whose comments and deployments are checked for secrets too. */
+  readonly github?: { readonly comments: Map<string, { body: string }[]>; readonly deployments: readonly { payload: unknown; description: string | null }[] };
+}
+
+/** Credential-looking variables, as the program itself classifies them. */
+const CREDENTIAL = /(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH)/i;
+
+/** Every file under `dir`, recursively. */
+const filesUnder = (dir: string): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]))
+    : [];
+
+/** Throws naming where a secret leaked; the check every action run goes through. */
+export function assertNoSecretLeaks(secrets: readonly string[], places: Readonly<Record<string, string>>): void {
+  const wanted = [...new Set(secrets)].filter((s) => s.length >= 4);
+  for (const [where, text] of Object.entries(places)) {
+    const lower = text.toLowerCase();
+    for (const secret of wanted) {
+      if (lower.includes(secret.toLowerCase())) throw new Error(`secret leaked in ${where}: …${text.slice(Math.max(0, lower.indexOf(secret.toLowerCase()) - 40), lower.indexOf(secret.toLowerCase()) + secret.length + 20)}…`);
+    }
+  }
 }
 
 /** Parse the GITHUB_OUTPUT file (`name<<DELIM … DELIM` blocks, as @actions/core writes them). */
@@ -90,7 +123,7 @@ const parseAnnotations = (stdout: string): ActionRun['annotations'] =>
       message: unescape(m[3] ?? ''),
     }));
 
-export async function runAction(spec: RunSpec): Promise<ActionRun> {
+export async function runAction(spec: RunSpec): Promise<ActionRun & { readonly workspaceDir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-gate-run-'));
   const workspace = join(dir, 'workspace');
   for (const [path, text] of Object.entries(spec.workspace)) {
@@ -98,6 +131,10 @@ export async function runAction(spec: RunSpec): Promise<ActionRun> {
     writeFileSync(join(workspace, path), text);
   }
   mkdirSync(workspace, { recursive: true });
+  for (const [path, target] of Object.entries(spec.symlinks ?? {})) {
+    mkdirSync(dirname(join(workspace, path)), { recursive: true });
+    symlinkSync(target, join(workspace, path));
+  }
   const eventPath = join(dir, 'event.json');
   const outputPath = join(dir, 'output');
   const summaryPath = join(dir, 'summary.md');
@@ -128,7 +165,9 @@ export async function runAction(spec: RunSpec): Promise<ActionRun> {
     MLOPS_GATE_CONFIG: 'mlops.yml',
     MLOPS_GATE_COMMENT: 'true',
     ...(spec.token === null ? {} : { MLOPS_GATE_GITHUB_TOKEN: spec.token ?? 'ghs_testtoken' }),
-    ...Object.fromEntries(Object.entries(spec.inputs ?? {}).map(([k, v]) => [`MLOPS_GATE_${k.toUpperCase().replace(/-/g, '_')}`, v])),
+    // `$WORKSPACE` in an input stands for `${{ github.workspace }}`.
+    ...Object.fromEntries(Object.entries(spec.inputs ?? {}).map(([k, v]) => [`MLOPS_GATE_${k.toUpperCase().replace(/-/g, '_')}`, v.replace('$WORKSPACE', workspace)])),
+    ...spec.env,
   };
   const child = spawn(process.execPath, [spec.bundle], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -136,7 +175,7 @@ export async function runAction(spec: RunSpec): Promise<ActionRun> {
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return {
+  const run: ActionRun = {
     code,
     stdout,
     stderr,
@@ -144,4 +183,21 @@ export async function runAction(spec: RunSpec): Promise<ActionRun> {
     summary: readFileSync(summaryPath, 'utf8'),
     annotations: parseAnnotations(stdout),
   };
+  // The secret grep: whatever the test is about, nothing secret left the run.
+  const secrets = [
+    ...(spec.secrets ?? []),
+    ...(spec.token === null ? [] : [spec.token ?? 'ghs_testtoken']),
+    ...Object.entries(env).filter(([k]) => CREDENTIAL.test(k)).map(([, v]) => v),
+  ];
+  const written = Object.fromEntries(filesUnder(join(dir, 'temp')).map((f) => [f, readFileSync(f, 'utf8')]));
+  assertNoSecretLeaks(secrets, {
+    stdout: stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'),
+    stderr,
+    summary: run.summary,
+    outputs: JSON.stringify(run.outputs),
+    ...written,
+    ...Object.fromEntries([...(spec.github?.comments.entries() ?? [])].map(([k, list]) => [`comments ${k}`, list.map((c) => c.body).join('\n')])),
+    deployments: JSON.stringify(spec.github?.deployments ?? []),
+  });
+  return { ...run, workspaceDir: workspace };
 }

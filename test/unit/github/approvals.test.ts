@@ -98,10 +98,35 @@ describe('GitHub evidence reader', () => {
     expect(evidence.author).toBe('alice');
     expect(evidence.headSha).toBe(HEAD);
     expect(evidence.approvals.filter((a) => a.source === 'pull_request_review')).toHaveLength(41);
-    expect(evidence.approvals).toContainEqual({ user: 'alice', state: 'APPROVED', submittedAt: '2026-01-02T00:00:00Z', commitId: HEAD, source: 'pull_request_review' });
+    expect(evidence.approvals).toContainEqual({
+      user: 'alice',
+      state: 'APPROVED',
+      submittedAt: '2026-01-02T00:00:00Z',
+      commitId: HEAD,
+      source: 'pull_request_review',
+      reviewer: { writeAccess: true, bot: false, via: 'permission' },
+    });
     expect(evidence.approvals).toContainEqual({ user: 'oncall', state: 'APPROVED', submittedAt: null, commitId: null, source: 'environment' });
     expect(evidence.approvals).toContainEqual({ user: 'sec', state: 'CHANGES_REQUESTED', submittedAt: null, commitId: null, source: 'environment' });
     expect(api.callsTo('GET', /\/pulls\/7\/reviews$/).length).toBeGreaterThan(1);
+  });
+
+  it('looks up write access for approvers only: the permission API, else author_association; bots are marked', async () => {
+    api.reviews.set(7, [
+      { id: 1, user: 'bob', state: 'APPROVED', commit_id: HEAD, submitted_at: '2026-01-02T00:00:00Z' },
+      { id: 2, user: 'reader', state: 'APPROVED', commit_id: HEAD, submitted_at: '2026-01-02T00:00:01Z' },
+      { id: 3, user: 'dependabot[bot]', state: 'APPROVED', commit_id: HEAD, submitted_at: '2026-01-02T00:00:02Z' },
+      { id: 4, user: 'carol', state: 'COMMENTED', commit_id: HEAD, submitted_at: '2026-01-02T00:00:03Z' },
+    ]);
+    api.permissions.set('reader', 'read');
+    const byUser = Object.fromEntries((await reader().approvals()).approvals.map((a) => [a.user, a.reviewer]));
+    expect(byUser.bob).toEqual({ writeAccess: true, bot: false, via: 'permission' });
+    expect(byUser.reader).toEqual({ writeAccess: false, bot: false, via: 'permission' });
+    expect(byUser['dependabot[bot]']).toMatchObject({ bot: true });
+    expect(api.callsTo('GET', /\/collaborators\/[^/]+\/permission$/).map((c) => c.path).sort()).toEqual([
+      '/repos/acme/models/collaborators/bob/permission',
+      '/repos/acme/models/collaborators/reader/permission',
+    ]);
   });
 
   it('asks GitHub once however many targets ask', async () => {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../../src/platform/github/client.js';
 import { readGitHubContext } from '../../../src/platform/github/context.js';
 import { forkSkipReason, readTrustedSources, repoPath } from '../../../src/platform/github/trusted.js';
+import { repoRelativePath } from '../../../src/action/workspace.js';
 import { readConfig } from '../../../src/run/plan.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../../support/github-api.js';
 import { blocked, passing } from './results.js';
@@ -65,16 +66,18 @@ describe('trusted sources', () => {
       repo,
       pullRequest: pr,
       localReadFile: workspace(local),
+      toRepoPath: (p: string) => repoRelativePath('/ws', p),
       discover: (readFile) => void readConfig('mlops.yml', { env: {}, now: new Date('2026-01-01T00:00:00Z'), readFile }),
     });
 
-  it('serves the base versions of the config and every policy file it reaches; other files from the workspace', async () => {
+  it('serves the base versions of the config and every policy file it reaches; nothing from the PR checkout', async () => {
     api.pulls.set(3, { number: 3, author: 'alice', baseSha: BASE, headSha: HEAD, files: ['README.md'] });
     const trusted = await read({ 'mlops.yml': config(0.9), 'policies/quality.yml': quality(0.5), 'evidence.json': '{}' });
     expect([...trusted.baseFiles.keys()].sort()).toEqual(['mlops.yml', 'policies/quality.yml', 'policies/shared/base.yml']);
     expect(trusted.readFile('policies/quality.yml')).toContain('threshold: 0.9');
     expect(trusted.readFile('./policies/quality.yml')).toContain('threshold: 0.9');
-    expect(trusted.readFile('evidence.json')).toBe('{}');
+    // A file the config does not reach is absent, never the PR's copy.
+    expect(trusted.readFile('evidence.json')).toBeNull();
     expect(trusted.changed).toEqual([]);
     expect(api.callsTo('GET', /\/contents\//).every((c) => c.query.ref === BASE)).toBe(true);
     const { config: loaded } = readConfig('mlops.yml', { env: {}, now: new Date(), readFile: trusted.readFile });

@@ -4,7 +4,7 @@ import type { VersionInfo } from '../../../src/evidence/types.js';
 import { isRefusal, planInputFor, stageFor } from '../../../src/plan/inputs.js';
 import { registryIdOf } from '../../../src/config/names.js';
 
-const config = (models: string, devUri = 'http://user:secret@mlflow:5000/', prodUri = 'http://user:secret@mlflow:5000') => {
+const config = (models: string, devUri = 'http://mlflow:5000/?workspace=a#x', prodUri = 'http://mlflow:5000') => {
   const text = `version: 1
 environments:
   dev:
@@ -39,7 +39,7 @@ const candidate = (name: string): VersionInfo => ({
 const target = { model: 'churn', from: 'dev', to: 'prod' };
 
 describe('planInputFor', () => {
-  it('copy mode: per-environment names, registry ids without credentials, champion alias', () => {
+  it('copy mode: per-environment names, registry ids without query or fragment, champion alias', () => {
     const c = config(`  churn:
     name: churn-\${env}
     promotion: copy
@@ -118,5 +118,27 @@ ${models}
   it('refuses promotion between MLflow and Unity Catalog', () => {
     const input = planInputFor(ucConfig('  churn:\n    name: churn\n    candidate: { alias: challenger }', 'registry: mlflow\n    tracking_uri: http://mlflow:5000'), target, candidate('dev.ml.churn'));
     expect(isRefusal(input) && input.reason).toMatch(/"dev" is databricks-uc and "prod" is mlflow/);
+  });
+});
+
+describe('server URLs with credentials', () => {
+  it('are refused at load, naming the field, never echoing the value', () => {
+    const text = `version: 1
+environments:
+  dev: { registry: mlflow, tracking_uri: "http://user:s3cr3tpass@mlflow:5000" }
+  prod: { registry: databricks-uc, host: "https://tok:dapiXYZ123@adb.example", catalog: c, schema: s, promote_from: dev }
+models:
+  churn: { name: churn, candidate: { latest: true } }
+`;
+    let error: unknown;
+    try {
+      loadConfig({ file: 'mlops.yml', text }, { env: {}, now: new Date('2026-11-23T00:00:00Z'), readFile: () => null });
+    } catch (e) {
+      error = e;
+    }
+    const diagnostics = (error as { diagnostics: { code: string; path: string; message: string; hint?: string }[] }).diagnostics;
+    const found = diagnostics.filter((d) => d.code === 'credentials-in-url');
+    expect(found.map((d) => d.path)).toEqual(['/environments/dev/tracking_uri', '/environments/prod/host']);
+    expect(JSON.stringify(diagnostics)).not.toMatch(/s3cr3tpass|dapiXYZ123/);
   });
 });

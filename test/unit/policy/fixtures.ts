@@ -91,12 +91,14 @@ export const signature = (inputs: ColumnSpec[] | null, outputs: ColumnSpec[] | n
   inputExamplePath: null,
 });
 
+/** A PR review by a person with write access (what GitHub reports for a repository collaborator). */
 export const review = (user: string, state: Approval['state'], over: Partial<Approval> = {}): Approval => ({
   user,
   state,
   submittedAt: null,
   commitId: HEAD,
   source: 'pull_request_review',
+  reviewer: { writeAccess: true, bot: false, via: 'permission' },
   ...over,
 });
 
