@@ -54605,10 +54605,10 @@ const systemClock = {
 // The small, closed set of errors the program can end with. Each maps to one exit code.
 // Gate outcomes are NOT errors: they are data in the result (see result/types.ts).
 const formatDiagnostic = (d) => {
-    const where = d.position ? `${d.position.file}:${d.position.line}:${d.position.column}` : '<input>';
+    const where = d.position ? `${d.position.file}:${d.position.line}:${d.position.column}: ` : '';
     const path = d.path ? ` (at ${d.path})` : '';
     const hint = d.hint ? ` — ${d.hint}` : '';
-    return `${where}: ${d.severity}: ${d.message}${path}${hint}`;
+    return `${where}${d.severity}: ${d.message}${path}${hint}`;
 };
 /** Config or CLI usage is invalid. Exit code 2. Always raised before any network call. */
 class ConfigError extends Error {
@@ -56469,7 +56469,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Fo: () => (/* binding */ runPlan)
 });
 
-// UNUSED EXPORTS: parseEvidenceBundle
+// UNUSED EXPORTS: parseEvidenceBundle, unreachableHosts
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -62550,14 +62550,25 @@ const errorKind = (e) => {
         return 'not_found';
     return 'invalid';
 };
+/** `host:port` of the server a failed request went to, when the failure is an API error. */
+const errorHost = (e) => {
+    if (!(e instanceof errors/* ApiError */.hD))
+        return undefined;
+    try {
+        return new URL(e.details.url).host;
+    }
+    catch {
+        return undefined;
+    }
+};
 
 ;// CONCATENATED MODULE: ./lib/src/evidence/types.js
 // Typed facts about one target (model × transition), gathered from the registry and GitHub.
 // Evidence is plain JSON-serialisable data: `plan --evidence FILE` replays it offline.
 const gathered = (value) => ({ ok: true, value });
-const notGathered = (kind, message) => ({
+const notGathered = (kind, message, host) => ({
     ok: false,
-    error: { kind, message },
+    error: { kind, message, ...(host ? { host } : {}) },
 });
 const NO_NEEDS = {
     candidateRun: false,
@@ -62618,7 +62629,7 @@ const settle = async (work, what) => {
     }
     catch (e) {
         const message = e instanceof Error ? e.message : String(e);
-        return notGathered(errorKind(e), `${what}: ${message}`);
+        return notGathered(errorKind(e), `${what}: ${message}`, errorHost(e));
     }
 };
 const describeSelector = (s) => {
@@ -63914,7 +63925,8 @@ const evaluateTarget = (input) => {
     };
     if (!evidence.candidate.ok) {
         const { kind, message } = evidence.candidate.error;
-        const reason = `The candidate version in ${target.from} could not be read (${kind}): ${message}`;
+        // The full reason is the target's summary; each gate says only that it was not evaluated.
+        const reason = `Not evaluated: the candidate version in ${target.from} could not be read (${kind}).`;
         return {
             ...base,
             candidate: null,
@@ -64047,11 +64059,41 @@ async function runPlan(inv, deps) {
         command: 'plan',
         config: { file: config.file, digest: config.digest },
         targets: reports,
-        diagnostics: warnings,
+        diagnostics: [...warnings, ...unreachableHosts(targets, evidence)],
         now: deps.now,
         requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
     });
     return { result, evidence };
+}
+/**
+ * One finding per server that could not be reached (or kept failing), naming the targets it left
+ * unevaluated: the reason is said once, not once per gate.
+ */
+function unreachableHosts(targets, evidence) {
+    const byHost = new Map();
+    for (const t of targets) {
+        const e = evidence.get((0,types/* targetKey */.h)(t));
+        if (!e)
+            continue;
+        const facts = [e.candidate, e.champion, e.approvals, e.commits];
+        for (const side of [e.candidate, e.champion])
+            if (side.ok && side.value)
+                facts.push(side.value.run, side.value.signature);
+        for (const fact of facts) {
+            if (!fact || fact.ok || !fact.error || fact.error.kind !== 'unavailable' || !fact.error.host)
+                continue;
+            const entry = byHost.get(fact.error.host) ?? { reason: fact.error.message, targets: new Set() };
+            entry.targets.add(`${t.model} (${t.from} → ${t.to})`);
+            byHost.set(fact.error.host, entry);
+        }
+    }
+    return [...byHost].map(([host, { reason, targets: affected }]) => ({
+        severity: 'error',
+        code: 'unreachable-host',
+        message: `${host} could not be reached or kept failing, so ${affected.size} target(s) were not evaluated: ${[...affected].join(', ')}. First error: ${reason}`,
+        path: '',
+        position: null,
+    }));
 }
 const missingEvidence = (t, source) => {
     const reason = `no evidence for target ${(0,types/* targetKey */.h)(t)} in ${source}`;
@@ -65077,10 +65119,15 @@ var redact = __nccwpck_require__(3804);
 
 
 
+/**
+ * A silent host is given up on within about a minute: 20 s per attempt, no retry started after
+ * 60 s. Downloads and uploads of model files get longer per attempt.
+ */
 const DEFAULTS = {
-    timeoutMs: 60_000,
-    retryDeadlineMs: 300_000,
-    maxAttempts: 6,
+    timeoutMs: 20_000,
+    transferTimeoutMs: 600_000,
+    retryDeadlineMs: 60_000,
+    maxAttempts: 4,
     backoffBaseMs: 250,
     backoffMaxMs: 10_000,
     maxRetryAfterMs: 60_000,
@@ -65183,6 +65230,12 @@ const causeCode = (cause) => {
     return String(cause);
 };
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** What went wrong in one attempt, in a few words. */
+const failureReason = (outcome, timeoutMs) => outcome.type === 'response'
+    ? `HTTP ${outcome.status}`
+    : outcome.kind === 'timeout'
+        ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+        : causeCode(outcome.cause);
 const createHttpClient = (options) => {
     const base = new URL(options.baseUrl);
     const cfg = { ...DEFAULTS, ...stripUndefined(options) };
@@ -65219,6 +65272,11 @@ const createHttpClient = (options) => {
         dispatchers.set(url.origin, dispatcher);
         return dispatcher;
     };
+    /** ms left before the command's deadline; null without one. */
+    const commandRemainingMs = () => {
+        const at = options.deadline?.() ?? null;
+        return at === null ? null : at - Date.now();
+    };
     const slotsFor = (url) => {
         let s = slots.get(url.origin);
         if (!s) {
@@ -65228,7 +65286,9 @@ const createHttpClient = (options) => {
         return s;
     };
     const attemptOnce = async (url, req, headers, payload) => {
-        const timeoutMs = req.timeoutMs ?? cfg.timeoutMs;
+        const transfer = req.responseType === 'bytes' || payload instanceof Uint8Array;
+        const remaining = commandRemainingMs();
+        const timeoutMs = Math.min(req.timeoutMs ?? (transfer ? cfg.transferTimeoutMs : cfg.timeoutMs), remaining ?? Infinity);
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
         const bytesSent = byteLength(payload);
@@ -65292,6 +65352,17 @@ const createHttpClient = (options) => {
         let authRefreshed = false;
         for (;;) {
             attempt += 1;
+            const left = commandRemainingMs();
+            if (left !== null && left <= 0) {
+                throw new errors/* ApiError */.hD(scrub(`${where}: not sent: the command's deadline has passed (raise it with --deadline or MLOPS_GATE_DEADLINE_SECONDS)`), {
+                    errorCode: null,
+                    status: null,
+                    method,
+                    url: errorUrl,
+                    kind: 'timeout',
+                    attempts: attempt - 1,
+                });
+            }
             // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
             // (e.g. a presigned artifact URL on cloud storage).
             const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
@@ -65370,6 +65441,7 @@ const createHttpClient = (options) => {
                 throw buildError(outcome, { where, method, errorUrl, attempt, timeoutMs: req.timeoutMs ?? cfg.timeoutMs, suffix });
             }
             log(`http ↻ ${where}: retry ${attempt + 1}/${cfg.maxAttempts} in ${Math.round(delay)} ms`);
+            options.onRetry?.({ host: url.host, attempt, maxAttempts: cfg.maxAttempts, reason: scrub(failureReason(outcome, req.timeoutMs ?? cfg.timeoutMs)), delayMs: delay });
             await sleep(delay);
         }
     };
@@ -65447,7 +65519,10 @@ function stripUndefined(o) {
 ;// CONCATENATED MODULE: ./lib/src/platform/http/settings.js
 // User-tunable HTTP settings, read from the environment once at the edge.
 
-/** `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (default 60, like the Databricks SDKs' http_timeout_seconds). */
+/**
+ * `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (per request, default 20), `MLOPS_GATE_HTTP_MAX_RESPONSE_MB`
+ * (default 64), `MLOPS_GATE_DEADLINE_SECONDS` (the whole command; default none).
+ */
 function httpSettingsFromEnv(env) {
     const positive = (name) => {
         const raw = env[name]?.trim();
@@ -65460,8 +65535,10 @@ function httpSettingsFromEnv(env) {
     };
     const seconds = positive('MLOPS_GATE_HTTP_TIMEOUT_SECONDS');
     const mib = positive('MLOPS_GATE_HTTP_MAX_RESPONSE_MB');
+    const deadline = positive('MLOPS_GATE_DEADLINE_SECONDS');
     return {
         ...(seconds !== null ? { timeoutMs: Math.round(seconds * 1000) } : {}),
+        ...(deadline !== null ? { deadlineSeconds: deadline } : {}),
         ...(mib !== null ? { maxResponseBytes: Math.round(mib * 1024 * 1024) } : {}),
     };
 }
@@ -67840,6 +67917,19 @@ function liveDeps(io, options = {}) {
     const clock = io.servingClock ?? ports/* systemClock */.m;
     const files = (0,wiring_io/* fileAccess */.p)(io.cwd);
     const context = readGitHubContext(io.env, files.readFile);
+    const { deadlineSeconds, ...http } = httpSettingsFromEnv(io.env);
+    const deadlineAt = deadlineSeconds !== undefined ? Date.now() + deadlineSeconds * 1000 : null;
+    // Every retry is visible (a silent host never leaves the run mute for a minute), once per host
+    // and attempt: concurrent requests to one failing host print one line, not one each.
+    const told = new Map();
+    const onRetry = (r) => {
+        const key = `${r.host}|${r.attempt}|${r.reason}`;
+        const now = Date.now();
+        if ((told.get(key) ?? -Infinity) > now - 5_000)
+            return;
+        told.set(key, now);
+        io.stderr(`attempt ${r.attempt}/${r.maxAttempts} to ${r.host} failed: ${r.reason}; retrying in ${Math.max(1, Math.round(r.delayMs / 1000))} s\n`);
+    };
     const environmentOf = (config, envName) => {
         const environment = config.environments.get(envName);
         if (!environment)
@@ -67859,7 +67949,7 @@ function liveDeps(io, options = {}) {
                 http: (clientKey, baseUrl, auth) => {
                     let client = clients.get(clientKey);
                     if (!client) {
-                        client = createHttpClient({ baseUrl, auth: auth(), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
+                        client = createHttpClient({ baseUrl, auth: auth(), env: io.env, ledger, ...http, onRetry, deadline: () => deadlineAt });
                         clients.set(clientKey, client);
                     }
                     return client;

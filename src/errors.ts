@@ -22,10 +22,10 @@ export interface Diagnostic {
 }
 
 export const formatDiagnostic = (d: Diagnostic): string => {
-  const where = d.position ? `${d.position.file}:${d.position.line}:${d.position.column}` : '<input>';
+  const where = d.position ? `${d.position.file}:${d.position.line}:${d.position.column}: ` : '';
   const path = d.path ? ` (at ${d.path})` : '';
   const hint = d.hint ? ` — ${d.hint}` : '';
-  return `${where}: ${d.severity}: ${d.message}${path}${hint}`;
+  return `${where}${d.severity}: ${d.message}${path}${hint}`;
 };
 
 /** Config or CLI usage is invalid. Exit code 2. Always raised before any network call. */

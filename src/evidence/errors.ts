@@ -31,3 +31,13 @@ export const errorKind = (e: unknown): EvidenceError['kind'] => {
   if ((code && NOT_FOUND_CODES.has(code)) || status === 404) return 'not_found';
   return 'invalid';
 };
+
+/** `host:port` of the server a failed request went to, when the failure is an API error. */
+export const errorHost = (e: unknown): string | undefined => {
+  if (!(e instanceof ApiError)) return undefined;
+  try {
+    return new URL(e.details.url).host;
+  } catch {
+    return undefined;
+  }
+};

@@ -7,7 +7,7 @@
 import { championAlias, expandTemplate, registeredModelName } from '../config/names.js';
 import type { CandidateSelector, Config, Target } from '../config/types.js';
 import { targetKey } from '../config/types.js';
-import { errorKind } from './errors.js';
+import { errorHost, errorKind } from './errors.js';
 import type { GitHubEvidenceReader, RegistryPorts } from './ports.js';
 import type {
   ApprovalsEvidence,
@@ -65,7 +65,7 @@ const settle = async <T>(work: Promise<T>, what: string): Promise<Gathered<T>> =
     return gathered(await work);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    return notGathered(errorKind(e), `${what}: ${message}`);
+    return notGathered(errorKind(e), `${what}: ${message}`, errorHost(e));
   }
 };
 

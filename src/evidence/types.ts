@@ -12,12 +12,14 @@ export interface EvidenceError {
   /** unavailable: network/5xx/timeout; denied: 401/403; invalid: the registry answered nonsense. */
   readonly kind: 'unavailable' | 'denied' | 'invalid' | 'not_found';
   readonly message: string;
+  /** The server that failed (`host:port`), when a request failed: one unreachable host is reported once. */
+  readonly host?: string;
 }
 
 export const gathered = <T>(value: T): Gathered<T> => ({ ok: true, value });
-export const notGathered = <T>(kind: EvidenceError['kind'], message: string): Gathered<T> => ({
+export const notGathered = <T>(kind: EvidenceError['kind'], message: string, host?: string): Gathered<T> => ({
   ok: false,
-  error: { kind, message },
+  error: { kind, message, ...(host ? { host } : {}) },
 });
 
 export interface ModelVersionRef {

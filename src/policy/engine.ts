@@ -193,7 +193,8 @@ export const evaluateTarget = (input: EvaluateTargetInput): TargetVerdict => {
 
   if (!evidence.candidate.ok) {
     const { kind, message } = evidence.candidate.error;
-    const reason = `The candidate version in ${target.from} could not be read (${kind}): ${message}`;
+    // The full reason is the target's summary; each gate says only that it was not evaluated.
+    const reason = `Not evaluated: the candidate version in ${target.from} could not be read (${kind}).`;
     return {
       ...base,
       candidate: null,

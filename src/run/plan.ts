@@ -9,7 +9,7 @@ import { targetKey } from '../config/types.js';
 import { ConfigError, UsageError, type Diagnostic } from '../errors.js';
 import { gatherEvidence } from '../evidence/gather.js';
 import type { RegistryPorts, GitHubEvidenceReader } from '../evidence/ports.js';
-import type { EvidenceBundle, TargetEvidence } from '../evidence/types.js';
+import type { EvidenceBundle, EvidenceError, TargetEvidence } from '../evidence/types.js';
 import { notGathered } from '../evidence/types.js';
 import type { PlanInvocation } from '../invocation.js';
 import { evaluateTarget, needsFor } from '../policy/engine.js';
@@ -119,11 +119,38 @@ export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanO
     command: 'plan',
     config: { file: config.file, digest: config.digest },
     targets: reports,
-    diagnostics: warnings,
+    diagnostics: [...warnings, ...unreachableHosts(targets, evidence)],
     now: deps.now,
     requests: requests ? { ...requests, wallMs: Date.now() - started } : null,
   });
   return { result, evidence };
+}
+
+/**
+ * One finding per server that could not be reached (or kept failing), naming the targets it left
+ * unevaluated: the reason is said once, not once per gate.
+ */
+export function unreachableHosts(targets: readonly Target[], evidence: ReadonlyMap<string, TargetEvidence>): Diagnostic[] {
+  const byHost = new Map<string, { reason: string; targets: Set<string> }>();
+  for (const t of targets) {
+    const e = evidence.get(targetKey(t));
+    if (!e) continue;
+    const facts: ({ readonly ok: boolean; readonly error?: EvidenceError } | undefined)[] = [e.candidate, e.champion, e.approvals, e.commits];
+    for (const side of [e.candidate, e.champion]) if (side.ok && side.value) facts.push(side.value.run, side.value.signature);
+    for (const fact of facts) {
+      if (!fact || fact.ok || !fact.error || fact.error.kind !== 'unavailable' || !fact.error.host) continue;
+      const entry = byHost.get(fact.error.host) ?? { reason: fact.error.message, targets: new Set<string>() };
+      entry.targets.add(`${t.model} (${t.from} → ${t.to})`);
+      byHost.set(fact.error.host, entry);
+    }
+  }
+  return [...byHost].map(([host, { reason, targets: affected }]) => ({
+    severity: 'error' as const,
+    code: 'unreachable-host',
+    message: `${host} could not be reached or kept failing, so ${affected.size} target(s) were not evaluated: ${[...affected].join(', ')}. First error: ${reason}`,
+    path: '',
+    position: null,
+  }));
 }
 
 const missingEvidence = (t: Target, source: string): TargetEvidence => {

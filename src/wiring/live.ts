@@ -9,7 +9,7 @@ import type { Config, Environment } from '../config/types.js';
 import { systemClock } from '../endpoint/ports.js';
 import { UsageError } from '../errors.js';
 import { readGitHubContext, reclaimKeyOf } from '../platform/github/context.js';
-import { createHttpClient } from '../platform/http/client.js';
+import { createHttpClient, type RetryNotice } from '../platform/http/client.js';
 import { createRequestLedger } from '../platform/http/ledger.js';
 import { httpSettingsFromEnv } from '../platform/http/settings.js';
 import type { HttpClient, RequestLedger } from '../platform/http/types.js';
@@ -26,6 +26,18 @@ export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger }
   const clock = io.servingClock ?? systemClock;
   const files = fileAccess(io.cwd);
   const context = readGitHubContext(io.env, files.readFile);
+  const { deadlineSeconds, ...http } = httpSettingsFromEnv(io.env);
+  const deadlineAt = deadlineSeconds !== undefined ? Date.now() + deadlineSeconds * 1000 : null;
+  // Every retry is visible (a silent host never leaves the run mute for a minute), once per host
+  // and attempt: concurrent requests to one failing host print one line, not one each.
+  const told = new Map<string, number>();
+  const onRetry = (r: RetryNotice) => {
+    const key = `${r.host}|${r.attempt}|${r.reason}`;
+    const now = Date.now();
+    if ((told.get(key) ?? -Infinity) > now - 5_000) return;
+    told.set(key, now);
+    io.stderr(`attempt ${r.attempt}/${r.maxAttempts} to ${r.host} failed: ${r.reason}; retrying in ${Math.max(1, Math.round(r.delayMs / 1000))} s\n`);
+  };
 
   const environmentOf = (config: Config, envName: string): Environment => {
     const environment = config.environments.get(envName);
@@ -45,7 +57,7 @@ export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger }
         http: (clientKey, baseUrl, auth) => {
           let client = clients.get(clientKey);
           if (!client) {
-            client = createHttpClient({ baseUrl, auth: auth(), env: io.env, ledger, ...httpSettingsFromEnv(io.env) });
+            client = createHttpClient({ baseUrl, auth: auth(), env: io.env, ledger, ...http, onRetry, deadline: () => deadlineAt });
             clients.set(clientKey, client);
           }
           return client;

@@ -17,12 +17,18 @@ export interface HttpClientOptions {
   readonly auth?: AuthProvider;
   /** Where proxy settings come from (HTTP(S)_PROXY, NO_PROXY). Nothing is read from process.env. */
   readonly env?: Env;
-  /** Per attempt: connect + headers + whole body. Default 60 s. */
+  /** Per attempt: connect + headers + whole body. Default 20 s. */
   readonly timeoutMs?: number;
-  /** No retry is started after this much time since the first attempt. Default 5 min. */
+  /** Per attempt of a binary download or upload (model files). Default 10 min. */
+  readonly transferTimeoutMs?: number;
+  /** No retry is started after this much time since the first attempt. Default 60 s. */
   readonly retryDeadlineMs?: number;
-  /** Attempts in total, first one included. Default 6. */
+  /** Attempts in total, first one included. Default 4. */
   readonly maxAttempts?: number;
+  /** Told about each retry, for progress lines ("attempt 2/4 to HOST failed: …; retrying in 4 s"). */
+  readonly onRetry?: (retry: RetryNotice) => void;
+  /** The command's overall deadline (epoch ms), or null: no request starts after it, none runs past it. */
+  readonly deadline?: () => number | null;
   /** Exponential backoff base and cap. Defaults 250 ms and 10 s. */
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
@@ -46,15 +52,29 @@ export interface HttpClientOptions {
   readonly random?: () => number;
 }
 
+export interface RetryNotice {
+  readonly host: string;
+  /** The attempt that failed, 1-based. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly reason: string;
+  readonly delayMs: number;
+}
+
 export interface ClosableHttpClient extends HttpClient {
   /** Closes the keep-alive connections. Requests after close fail. */
   close(): Promise<void>;
 }
 
+/**
+ * A silent host is given up on within about a minute: 20 s per attempt, no retry started after
+ * 60 s. Downloads and uploads of model files get longer per attempt.
+ */
 const DEFAULTS = {
-  timeoutMs: 60_000,
-  retryDeadlineMs: 300_000,
-  maxAttempts: 6,
+  timeoutMs: 20_000,
+  transferTimeoutMs: 600_000,
+  retryDeadlineMs: 60_000,
+  maxAttempts: 4,
   backoffBaseMs: 250,
   backoffMaxMs: 10_000,
   maxRetryAfterMs: 60_000,
@@ -161,6 +181,14 @@ const causeCode = (cause: unknown): string => {
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** What went wrong in one attempt, in a few words. */
+const failureReason = (outcome: { type: 'response'; status: number } | { type: 'failure'; kind: string; cause: unknown }, timeoutMs: number): string =>
+  outcome.type === 'response'
+    ? `HTTP ${outcome.status}`
+    : outcome.kind === 'timeout'
+      ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+      : causeCode(outcome.cause);
+
 export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient => {
   const base = new URL(options.baseUrl);
   const cfg = { ...DEFAULTS, ...stripUndefined(options) };
@@ -197,6 +225,12 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
     return dispatcher;
   };
 
+  /** ms left before the command's deadline; null without one. */
+  const commandRemainingMs = (): number | null => {
+    const at = options.deadline?.() ?? null;
+    return at === null ? null : at - Date.now();
+  };
+
   const slotsFor = (url: URL): Slots => {
     let s = slots.get(url.origin);
     if (!s) {
@@ -212,7 +246,9 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
     headers: Record<string, string>,
     payload: string | Uint8Array | undefined,
   ): Promise<AttemptOutcome> => {
-    const timeoutMs = req.timeoutMs ?? cfg.timeoutMs;
+    const transfer = req.responseType === 'bytes' || payload instanceof Uint8Array;
+    const remaining = commandRemainingMs();
+    const timeoutMs = Math.min(req.timeoutMs ?? (transfer ? cfg.transferTimeoutMs : cfg.timeoutMs), remaining ?? Infinity);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
     const bytesSent = byteLength(payload);
@@ -273,6 +309,17 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
 
     for (;;) {
       attempt += 1;
+      const left = commandRemainingMs();
+      if (left !== null && left <= 0) {
+        throw new ApiError(scrub(`${where}: not sent: the command's deadline has passed (raise it with --deadline or MLOPS_GATE_DEADLINE_SECONDS)`), {
+          errorCode: null,
+          status: null,
+          method,
+          url: errorUrl,
+          kind: 'timeout',
+          attempts: attempt - 1,
+        });
+      }
       // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
       // (e.g. a presigned artifact URL on cloud storage).
       const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
@@ -363,6 +410,7 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
         throw buildError(outcome, { where, method, errorUrl, attempt, timeoutMs: req.timeoutMs ?? cfg.timeoutMs, suffix });
       }
       log(`http ↻ ${where}: retry ${attempt + 1}/${cfg.maxAttempts} in ${Math.round(delay)} ms`);
+      options.onRetry?.({ host: url.host, attempt, maxAttempts: cfg.maxAttempts, reason: scrub(failureReason(outcome, req.timeoutMs ?? cfg.timeoutMs)), delayMs: delay });
       await sleep(delay);
     }
   };

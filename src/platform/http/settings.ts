@@ -7,9 +7,14 @@ export interface HttpSettings {
   readonly timeoutMs?: number;
   /** Largest JSON/text answer accepted, bytes. */
   readonly maxResponseBytes?: number;
+  /** The command's overall deadline, seconds from its start. */
+  readonly deadlineSeconds?: number;
 }
 
-/** `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (default 60, like the Databricks SDKs' http_timeout_seconds). */
+/**
+ * `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (per request, default 20), `MLOPS_GATE_HTTP_MAX_RESPONSE_MB`
+ * (default 64), `MLOPS_GATE_DEADLINE_SECONDS` (the whole command; default none).
+ */
 export function httpSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): HttpSettings {
   const positive = (name: string): number | null => {
     const raw = env[name]?.trim();
@@ -20,8 +25,10 @@ export function httpSettingsFromEnv(env: Readonly<Record<string, string | undefi
   };
   const seconds = positive('MLOPS_GATE_HTTP_TIMEOUT_SECONDS');
   const mib = positive('MLOPS_GATE_HTTP_MAX_RESPONSE_MB');
+  const deadline = positive('MLOPS_GATE_DEADLINE_SECONDS');
   return {
     ...(seconds !== null ? { timeoutMs: Math.round(seconds * 1000) } : {}),
+    ...(deadline !== null ? { deadlineSeconds: deadline } : {}),
     ...(mib !== null ? { maxResponseBytes: Math.round(mib * 1024 * 1024) } : {}),
   };
 }

@@ -202,7 +202,8 @@ describe('evaluateTarget', () => {
       expect(r.verdict).toBe('error');
       expect(r.candidate).toBeNull();
       expect(r.gates.map((g) => g.outcome)).toEqual(['error', 'error']);
-      expect(r.gates[0]!.message).toMatch(/could not be read \(denied\): HTTP 403/);
+      // One reason, once: in the summary; each gate only says it was not evaluated.
+      expect(r.gates[0]!.message).toMatch(/^Not evaluated: the candidate version in \w+ could not be read \(denied\)\.$/);
       expect(r.summary).toBe('candidate could not be read (denied): HTTP 403 PERMISSION_DENIED');
     });
 
