@@ -64,6 +64,13 @@ export interface StandInDeployment {
   statuses: { id: number; state: string; description: string; log_url: string; environment_url: string; created_at: string }[];
 }
 
+export interface StandInDispatch {
+  /** owner/name */
+  readonly repo: string;
+  readonly event_type: string;
+  readonly client_payload: unknown;
+}
+
 export interface Fault {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
@@ -96,6 +103,8 @@ export interface GitHubStandIn {
   /** ref (sha or branch) → path → text. */
   readonly contents: Map<string, Map<string, string>>;
   readonly deployments: StandInDeployment[];
+  /** repository_dispatch events accepted (204), in arrival order. */
+  readonly dispatches: StandInDispatch[];
   /** Answer the next matching requests with these faults, in order. */
   failNext(method: string, pathPattern: RegExp, ...faults: Fault[]): void;
   /**
@@ -143,6 +152,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
   const commits = new Set<string>();
   const contents = new Map<string, Map<string, string>>();
   const deployments: StandInDeployment[] = [];
+  const dispatches: StandInDispatch[] = [];
   const faults: { method: string; pattern: RegExp; fault: Fault }[] = [];
   const barriers: { method: string; pattern: RegExp; remaining: number; waiting: (() => void)[]; timer: NodeJS.Timeout | null; maxWaitMs: number }[] = [];
   const passBarrier = async (method: string, path: string): Promise<void> => {
@@ -370,6 +380,21 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
         return reply(201, s);
       }
     }
+    // repository_dispatch, with GitHub's documented limits (event_type ≤ 100 characters,
+    // client_payload ≤ 10 top-level keys and ≤ 65,535 characters); 204 without a body.
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/dispatches$/)) && method === 'POST') {
+      const b = (body ?? {}) as Record<string, unknown>;
+      const eventType = b.event_type;
+      const payload = b.client_payload ?? {};
+      if (typeof eventType !== 'string' || eventType.length === 0 || eventType.length > 100) return reply(422, { message: 'Validation Failed: event_type' });
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return reply(422, { message: 'Validation Failed: client_payload is not an object' });
+      if (Object.keys(payload).length > 10) return reply(422, { message: 'Validation Failed: client_payload has more than 10 top-level properties' });
+      if (JSON.stringify(payload).length > 65_535) return reply(422, { message: 'Validation Failed: client_payload is too large' });
+      dispatches.push({ repo: `${m[1]}/${m[2]}`, event_type: eventType, client_payload: payload });
+      record(204);
+      res.writeHead(204);
+      return void res.end();
+    }
     return reply(404, { message: `stand-in: no route for ${method} ${path}` });
   };
 
@@ -404,6 +429,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     commits,
     contents,
     deployments,
+    dispatches,
     failNext(method, pathPattern, ...fs) {
       for (const fault of fs) faults.push({ method: method.toUpperCase(), pattern: pathPattern, fault });
     },
