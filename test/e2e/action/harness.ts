@@ -53,6 +53,8 @@ export interface RunSpec {
   readonly token?: string | null;
   readonly runId?: number;
   readonly repository?: string;
+  /** Extra environment variables (secrets a workflow passes with `env:`). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Parse the GITHUB_OUTPUT file (`name<<DELIM … DELIM` blocks, as @actions/core writes them). */
@@ -129,6 +131,7 @@ export async function runAction(spec: RunSpec): Promise<ActionRun> {
     MLOPS_GATE_COMMENT: 'true',
     ...(spec.token === null ? {} : { MLOPS_GATE_GITHUB_TOKEN: spec.token ?? 'ghs_testtoken' }),
     ...Object.fromEntries(Object.entries(spec.inputs ?? {}).map(([k, v]) => [`MLOPS_GATE_${k.toUpperCase().replace(/-/g, '_')}`, v])),
+    ...spec.env,
   };
   const child = spawn(process.execPath, [spec.bundle], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
