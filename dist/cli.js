@@ -49517,7 +49517,7 @@ class ReplayCache {
 //
 // What bounds what:
 // - a request body larger than maxBodyBytes: 413 before it is read to the end;
-// - slow senders: the server's header and request timeouts;
+// - slow senders: the server's header and request timeouts; at most 256 open connections;
 // - dispatches: at most `concurrency` in flight, at most `queueLimit` waiting; a delivery that
 //   arrives when the queue is full gets 503 (MLflow retries it with the same delivery id, which
 //   is only remembered once accepted);
@@ -49677,6 +49677,8 @@ async function startRelay(options) {
         });
     });
     server.maxHeadersCount = 64;
+    // Further connections are closed as soon as they are accepted.
+    server.maxConnections = 256;
     await new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(options.port, options.host, () => {

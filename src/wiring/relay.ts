@@ -4,7 +4,7 @@
 //
 // What bounds what:
 // - a request body larger than maxBodyBytes: 413 before it is read to the end;
-// - slow senders: the server's header and request timeouts;
+// - slow senders: the server's header and request timeouts; at most 256 open connections;
 // - dispatches: at most `concurrency` in flight, at most `queueLimit` waiting; a delivery that
 //   arrives when the queue is full gets 503 (MLflow retries it with the same delivery id, which
 //   is only remembered once accepted);
@@ -214,6 +214,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     });
   });
   server.maxHeadersCount = 64;
+  // Further connections are closed as soon as they are accepted.
+  server.maxConnections = 256;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
