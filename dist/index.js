@@ -76523,7 +76523,7 @@ exports.visitAsync = visitAsync;
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
 /* harmony import */ var _platform_github_approvals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(658);
 /* harmony import */ var _platform_github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7557);
-/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6969);
+/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4282);
 // The GitHub API client of an action run and the facts the approvals gates need from it.
 
 
@@ -76566,7 +76566,7 @@ function configOrNull(configPath, deps) {
 
 /***/ }),
 
-/***/ 6295:
+/***/ 6097:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -76579,11 +76579,99 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(5071);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./lib/src/relay/events.js
+// MLflow open-source registry webhooks, as delivered (mlflow 3.x, src/mlflow/webhooks/types.py):
+// an envelope `{entity, action, timestamp, data}` with lower-case names. The relay forwards two
+// events; everything else is acknowledged and ignored.
+/** The events the relay can forward, in MLflow's dotted spelling. */
+const RELAY_EVENTS = ['model_version.created', 'model_version_alias.created'];
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** True when `s` holds a control character (U+0000..U+001F, U+007F): no place in names or log lines. */
+const hasControlCharacters = (s) => {
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 0x20 || c === 0x7f)
+            return true;
+    }
+    return false;
+};
+/** A bounded, printable string field, or null. */
+const events_text = (v, max) => (typeof v === 'string' && v.length > 0 && v.length <= max && !hasControlCharacters(v) ? v : null);
+/** MLflow sends versions as strings ("3"); tolerate a number. */
+const versionOf = (v) => {
+    const s = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : typeof v === 'string' ? v : null;
+    return s !== null && /^[1-9][0-9]{0,18}$/.test(s) ? s : null;
+};
+function parseDelivery(body) {
+    let doc;
+    try {
+        doc = JSON.parse(body);
+    }
+    catch {
+        return { kind: 'malformed', reason: 'the body is not JSON' };
+    }
+    if (!isObject(doc) || typeof doc.entity !== 'string' || typeof doc.action !== 'string' || !isObject(doc.data)) {
+        return { kind: 'malformed', reason: 'not an MLflow webhook envelope ({entity, action, timestamp, data})' };
+    }
+    const event = `${doc.entity}.${doc.action}`.toLowerCase();
+    const data = doc.data;
+    const occurredAt = events_text(doc.timestamp, 64);
+    const name = events_text(data.name, 512);
+    if (event === 'model_version.created') {
+        const version = versionOf(data.version);
+        if (!name || !version)
+            return { kind: 'malformed', reason: `${event} without a valid name and version` };
+        return { kind: 'event', value: { event, name, version, alias: null, source: events_text(data.source, 4096), runId: events_text(data.run_id, 128), occurredAt } };
+    }
+    if (event === 'model_version_alias.created') {
+        const version = versionOf(data.version);
+        const alias = events_text(data.alias, 256);
+        if (!name || !version || !alias)
+            return { kind: 'malformed', reason: `${event} without a valid name, alias and version` };
+        return { kind: 'event', value: { event, name, version, alias, source: null, runId: null, occurredAt } };
+    }
+    return { kind: 'other', event: event.slice(0, 80) };
+}
+
+;// CONCATENATED MODULE: ./lib/src/relay/dispatch.js
+// The GitHub `repository_dispatch` a registry event becomes. GitHub's limits: `event_type` at most
+// 100 characters; `client_payload` at most 10 top-level keys and 65,535 characters. Everything of
+// variable length is clipped, so a payload always fits.
+
+const EVENT_TYPE_MAX = 100;
+const CLIENT_PAYLOAD_MAX_CHARS = 65_535;
+const CLIENT_PAYLOAD_MAX_KEYS = 10;
+const clip = (s, max) => (s === null ? null : s.length <= max ? s : s.slice(0, max));
+/** Problems with an event type, or null when GitHub accepts it. */
+const eventTypeProblem = (eventType) => eventType.length === 0
+    ? 'must not be empty'
+    : eventType.length > EVENT_TYPE_MAX
+        ? `must be at most ${EVENT_TYPE_MAX} characters (GitHub's limit; got ${eventType.length})`
+        : hasControlCharacters(eventType)
+            ? 'must not contain control characters'
+            : null;
+function dispatchBody(eventType, e, deliveryId, registryUrl) {
+    const client_payload = {
+        event: e.event,
+        model: { name: e.name, version: e.version, alias: e.alias, source: clip(e.source, 2048), run_id: clip(e.runId, 128) },
+        registry: { kind: 'mlflow', url: clip(registryUrl, 2048) },
+        delivery_id: deliveryId,
+        occurred_at: clip(e.occurredAt, 64),
+    };
+    // Bounded by construction (name ≤ 512, alias ≤ 256, the rest clipped above): far below the limits.
+    if (Object.keys(client_payload).length > CLIENT_PAYLOAD_MAX_KEYS || JSON.stringify(client_payload).length > CLIENT_PAYLOAD_MAX_CHARS) {
+        throw new Error('client_payload exceeds GitHub repository_dispatch limits (a bug)');
+    }
+    return { event_type: eventType, client_payload };
+}
+
 // EXTERNAL MODULE: ./lib/src/report/renderers.js
 var renderers = __nccwpck_require__(1661);
 ;// CONCATENATED MODULE: ./lib/src/invocation.js
 // Inputs are parsed exactly once, at the edge, into an Invocation. Nothing else reads argv,
 // action inputs or flags. The CLI (argv) and the action (INPUT_* / MLOPS_GATE_* env) both end here.
+
+
 
 
 
@@ -76600,7 +76688,7 @@ const planInvocation = (configPath, overrides = {}) => ({
     failOn: 'fail',
     ...overrides,
 });
-const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'demo', 'help', 'version'];
+const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'];
 const CHOICES = renderers/* OUTPUT_FORMATS */.DS.join('|');
 const USAGE = (/* unused pure expression or super */ null && (`mlops-gate — policy gates, promotion and rollback for ML models (MLflow, Databricks)
 
@@ -76613,6 +76701,13 @@ Usage:
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
                       [--format ${CHOICES}] [--result FILE]
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
+  mlops-gate relay    [--port 8788] [--host 127.0.0.1] [--path /mlflow-webhook] [--github-repo OWNER/NAME]
+                      [--secret-env MLOPS_GATE_RELAY_SECRET] [--token-env GITHUB_TOKEN] [--event-type T]
+                      [--events E,...] [--models GLOB,...] [--aliases A,...] [--registry-url URL]
+                      [--max-skew-seconds 300] [--max-body-bytes 65536] [--concurrency 4] [--queue 100]
+                      (MLflow registry webhooks → GitHub repository_dispatch; docs/relay.md)
+  mlops-gate bump     [--config mlops.yml] --name REGISTERED_MODEL --version V
+                      (pin the candidate of the models registered as that name to version V)
   mlops-gate demo     [--format ${CHOICES}]   (the main job on the built-in emulator)
   mlops-gate version | help
 
@@ -76750,9 +76845,92 @@ function parseCliArgs(argv) {
                 seedPath: str(v.seed) ?? null,
             };
         }
+        case 'bump': {
+            const v = parse({ config: { type: 'string', short: 'c' }, name: { type: 'string' }, version: { type: 'string' } });
+            const name = str(v.name);
+            const version = str(v.version);
+            if (!name)
+                throw new errors/* UsageError */.eb('bump: --name is required (the registered model name, e.g. from client_payload.model.name)');
+            if (!version || !/^[1-9][0-9]*$/.test(version))
+                throw new errors/* UsageError */.eb(`bump: --version must be a version number (got "${version ?? ''}")`);
+            return { command, configPath: str(v.config) ?? 'mlops.yml', name, version };
+        }
+        case 'relay':
+            return relayInvocation(parse({
+                port: { type: 'string', short: 'p' },
+                host: { type: 'string' },
+                path: { type: 'string' },
+                'secret-env': { type: 'string' },
+                'token-env': { type: 'string' },
+                'github-repo': { type: 'string' },
+                'event-type': { type: 'string' },
+                events: { type: 'string', multiple: true },
+                models: { type: 'string', multiple: true },
+                aliases: { type: 'string', multiple: true },
+                'registry-url': { type: 'string' },
+                'max-skew-seconds': { type: 'string' },
+                'max-body-bytes': { type: 'string' },
+                concurrency: { type: 'string' },
+                queue: { type: 'string' },
+            }));
         default:
             throw new errors/* UsageError */.eb(`unknown command "${command}"; expected one of ${COMMANDS.join(', ')}`);
     }
+}
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const intIn = (flag, value, min, max, fallback) => {
+    if (value === undefined)
+        return fallback;
+    const n = Number(value);
+    if (!/^[0-9]+$/.test(value) || n < min || n > max)
+        throw new errors/* UsageError */.eb(`relay: --${flag} must be an integer ${min}..${max} (got "${value}")`);
+    return n;
+};
+const envName = (flag, value, fallback) => {
+    const v = value ?? fallback;
+    if (!ENV_NAME.test(v))
+        throw new errors/* UsageError */.eb(`relay: --${flag} takes the NAME of an environment variable (got something else; never pass the secret itself)`);
+    return v;
+};
+function relayInvocation(v) {
+    const list = (x) => (Array.isArray(x) && x.length ? splitList(x) : null);
+    const events = list(v.events) ?? [...RELAY_EVENTS];
+    for (const e of events) {
+        if (!RELAY_EVENTS.includes(e))
+            throw new errors/* UsageError */.eb(`relay: --events takes ${RELAY_EVENTS.join(', ')} (got "${e}")`);
+    }
+    const eventType = str(v['event-type']) ?? 'mlops-gate-registry';
+    const problem = eventTypeProblem(eventType);
+    if (problem)
+        throw new errors/* UsageError */.eb(`relay: --event-type ${problem}`);
+    const repo = str(v['github-repo']) ?? null;
+    if (repo !== null && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo))
+        throw new errors/* UsageError */.eb(`relay: --github-repo must be OWNER/NAME (got "${repo}")`);
+    const path = str(v.path) ?? '/mlflow-webhook';
+    if (!/^\/[A-Za-z0-9._~/-]*$/.test(path))
+        throw new errors/* UsageError */.eb(`relay: --path must be an absolute URL path such as /mlflow-webhook (got "${path}")`);
+    const registryUrl = str(v['registry-url']) ?? null;
+    if (registryUrl !== null && !/^https?:\/\/[^\s]+$/.test(registryUrl))
+        throw new errors/* UsageError */.eb(`relay: --registry-url must be an http(s) URL (got "${registryUrl}")`);
+    const concurrency = intIn('concurrency', str(v.concurrency), 1, 64, 4);
+    return {
+        command: 'relay',
+        port: port(str(v.port), 8788),
+        host: str(v.host) ?? '127.0.0.1',
+        path,
+        secretEnv: envName('secret-env', str(v['secret-env']), 'MLOPS_GATE_RELAY_SECRET'),
+        tokenEnv: envName('token-env', str(v['token-env']), 'GITHUB_TOKEN'),
+        githubRepo: repo,
+        eventType,
+        events: events,
+        models: list(v.models),
+        aliases: list(v.aliases),
+        registryUrl,
+        maxSkewSeconds: intIn('max-skew-seconds', str(v['max-skew-seconds']), 1, 3600, 300),
+        maxBodyBytes: intIn('max-body-bytes', str(v['max-body-bytes']), 1024, 10 * 1024 * 1024, 65_536),
+        concurrency,
+        queueLimit: intIn('queue', str(v.queue), concurrency, 100_000, 100),
+    };
 }
 /** `a,b` and repeated flags both work; blanks are dropped. */
 const splitList = (values) => values.flatMap((v) => v.split(/[,\s]+/)).filter((v) => v.length > 0);
@@ -77185,12 +77363,14 @@ function skippedResult(input) {
     });
 }
 
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 27 modules
-var plan = __nccwpck_require__(6969);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 29 modules
+var plan = __nccwpck_require__(4282);
 // EXTERNAL MODULE: ./lib/src/run/promote.js
 var promote = __nccwpck_require__(3060);
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 22 modules
-var wiring_live = __nccwpck_require__(2548);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 19 modules
+var wiring_live = __nccwpck_require__(5113);
+// EXTERNAL MODULE: ./lib/src/wiring/notify.js + 10 modules
+var notify = __nccwpck_require__(8929);
 // EXTERNAL MODULE: ./lib/src/report/markdown.js
 var markdown = __nccwpck_require__(2560);
 // EXTERNAL MODULE: ./lib/src/report/plans.js
@@ -77349,6 +77529,7 @@ function repositoryFiles(workspace) {
 
 
 
+
 async function actionPlan(given, settings, context, io) {
     // Only files of this repository, whatever the event: `config: /elsewhere/mlops.yml` or `../` is refused.
     const inv = { ...given, configPath: repoRelativePath(io.cwd, given.configPath) };
@@ -77428,6 +77609,8 @@ async function actionPlan(given, settings, context, io) {
         else
             core/* info */.pq(`PR comment ${outcome.action}${outcome.url ? `: ${outcome.url}` : ''}`);
     }
+    // Channels come from the config as judged (on a PR: the base commit's), never from the PR itself.
+    await (0,notify/* notifyRun */.V)(result, inv.configPath, io, { warn: (m) => core/* warning */.$e(m), info: (m) => core/* info */.pq(m), mask: (s) => core/* setSecret */.Pq(s), readFile });
     const code = (0,exit/* exitCodeFor */.R)(result, inv.failOn);
     if (code !== errors/* EXIT */.dc.ok)
         core/* setFailed */.C1(`mlops-gate plan: ${result.verdict}`);
@@ -77828,8 +78011,8 @@ var registries = __nccwpck_require__(4598);
 var inputs = __nccwpck_require__(4395);
 // EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
 var result_build = __nccwpck_require__(229);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 27 modules
-var plan = __nccwpck_require__(6969);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 29 modules
+var plan = __nccwpck_require__(4282);
 ;// CONCATENATED MODULE: ./lib/src/run/rollback.js
 // `rollback`: move the champion of one model in one environment back to the previous champion
 // recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
@@ -77926,8 +78109,10 @@ async function runRollback(inv, deps) {
     });
 }
 
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 22 modules
-var wiring_live = __nccwpck_require__(2548);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 19 modules
+var wiring_live = __nccwpck_require__(5113);
+// EXTERNAL MODULE: ./lib/src/wiring/notify.js + 10 modules
+var notify = __nccwpck_require__(8929);
 // EXTERNAL MODULE: ./lib/src/action/github.js
 var action_github = __nccwpck_require__(4754);
 // EXTERNAL MODULE: ./lib/src/action/publish.js
@@ -77935,6 +78120,7 @@ var publish = __nccwpck_require__(5141);
 ;// CONCATENATED MODULE: ./lib/src/action/promote.js
 // `command: promote` / `rollback` in the action: only from trusted refs (never on pull request
 // events), recorded as GitHub Deployments per environment that names a `github_environment`.
+
 
 
 
@@ -77979,6 +78165,7 @@ async function actionPromote(inv, settings, context, io) {
             core/* warning */.$e(`mlops-gate could not record the GitHub deployment: ${e instanceof Error ? e.message : (0,client/* describeError */.Uc)(e)}`);
         }
     }
+    await (0,notify/* notifyRun */.V)(result, inv.configPath, io, { warn: (m) => core/* warning */.$e(m), info: (m) => core/* info */.pq(m), mask: (s) => core/* setSecret */.Pq(s) });
     const code = (0,exit/* exitCodeFor */.R)(result, inv.command === 'promote' ? inv.failOn : 'fail');
     if (code !== errors/* EXIT */.dc.ok)
         core/* setFailed */.C1(`mlops-gate ${inv.command}: ${result.verdict}`);
@@ -79248,7 +79435,8 @@ const asStringList = (value) => Array.isArray(value) ? value.filter((v) => typeo
 /* harmony export */   SF: () => (/* binding */ capabilitiesOf),
 /* harmony export */   WA: () => (/* binding */ rawRegistryKind),
 /* harmony export */   YV: () => (/* binding */ registryLabel),
-/* harmony export */   fU: () => (/* binding */ registryIdOfFields)
+/* harmony export */   fU: () => (/* binding */ registryIdOfFields),
+/* harmony export */   jf: () => (/* binding */ versionPageOf)
 /* harmony export */ });
 /* unused harmony exports REGISTRY_KINDS, REGISTRY_KIND_NAMES, isRegistryKind */
 /* harmony import */ var _raw_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4051);
@@ -79272,6 +79460,7 @@ const withoutCredentials = (uri) => {
         return uri.replace(/\/+$/, '');
     }
 };
+const enc = encodeURIComponent;
 const kind = (info) => info;
 const REGISTRY_KINDS = {
     mlflow: kind({
@@ -79279,6 +79468,7 @@ const REGISTRY_KINDS = {
         fields: (raw) => ({ trackingUri: String(raw.tracking_uri) }),
         id: (f) => withoutCredentials(f.trackingUri),
         qualify: (name) => name,
+        versionPage: (f, name, version) => `${withoutCredentials(f.trackingUri)}/#/models/${enc(name)}/versions/${enc(version)}`,
         capabilities: { stages: true, serving: false, monitors: false },
     }),
     'databricks-uc': kind({
@@ -79287,6 +79477,10 @@ const REGISTRY_KINDS = {
         id: (f) => `${f.host.replace(/\/+$/, '')}#${f.catalog}.${f.schema}`,
         // Unity Catalog names are `<catalog>.<schema>.<name>` unless the configured name already is.
         qualify: (name, f) => (name.split('.').length === 3 ? name : `${f.catalog}.${f.schema}.${name}`),
+        versionPage: (f, name, version) => {
+            const [catalog, schema, model] = name.split('.');
+            return `${f.host.replace(/\/+$/, '')}/explore/data/models/${enc(catalog ?? '')}/${enc(schema ?? '')}/${enc(model ?? '')}/version/${enc(version)}`;
+        },
         capabilities: { stages: false, serving: true, monitors: true },
     }),
 };
@@ -79297,6 +79491,7 @@ const rowOf = (k) => REGISTRY_KINDS[k];
 const registryFields = (k, raw) => rowOf(k).fields(raw);
 const registryIdOfFields = (k, fields) => rowOf(k).id(fields);
 const qualifyName = (k, name, fields) => rowOf(k).qualify(name, fields);
+const versionPageOf = (k, fields, name, version) => rowOf(k).versionPage(fields, name, version);
 const capabilitiesOf = (k) => REGISTRY_KINDS[k].capabilities;
 const registryLabel = (k) => REGISTRY_KINDS[k].label;
 /** The registry kind named by a raw environment entry (the schema has checked it). */
@@ -79896,7 +80091,7 @@ const mergeNeeds = (a, b) => ({
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var _action_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6295);
+/* harmony import */ var _action_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6097);
 /* harmony import */ var _action_plan_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7614);
 /* harmony import */ var _action_promote_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8753);
 /* harmony import */ var _action_publish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5141);
@@ -85773,6 +85968,566 @@ const reclaimKeyOf = (context) => context.repo && context.runId ? [`${context.re
 
 /***/ }),
 
+/***/ 3690:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   u: () => (/* binding */ createHttpClient)
+/* harmony export */ });
+/* unused harmony export parseRetryAfter */
+/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3661);
+/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6752);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5071);
+/* harmony import */ var _error_body_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8704);
+/* harmony import */ var _ledger_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2528);
+/* harmony import */ var _proxy_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4025);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3804);
+// The one HTTP client every platform adapter talks through (undici underneath): auth headers,
+// retries with backoff and Retry-After, per-attempt timeouts, an overall retry deadline, a
+// per-host concurrency queue, proxies from an explicit env record, request accounting and
+// redacted debug logging. See docs/http.md for the behaviour matrix.
+
+
+
+
+
+
+
+/**
+ * A silent host is given up on within about a minute: 20 s per attempt, no retry started after
+ * 60 s. Downloads and uploads of model files get longer per attempt.
+ */
+const DEFAULTS = {
+    timeoutMs: 20_000,
+    transferTimeoutMs: 600_000,
+    retryDeadlineMs: 60_000,
+    maxAttempts: 4,
+    backoffBaseMs: 250,
+    backoffMaxMs: 10_000,
+    maxRetryAfterMs: 60_000,
+    retryAfterJitterMs: 250,
+    maxConcurrentPerHost: 8,
+    /** JSON and text answers: a registry never sends more; anything larger is refused, not buffered. */
+    maxResponseBytes: 64 * 1024 * 1024,
+    /** Binary downloads (model files), held in memory. */
+    maxDownloadBytes: 2 * 1024 * 1024 * 1024,
+    userAgent: 'mlops-gate',
+};
+const IDEMPOTENT_BY_DEFAULT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+/** The server did not process the request: safe to retry whatever the method. */
+const ALWAYS_RETRY = new Set([429, 503]);
+/** May have been processed: only retried for idempotent requests. */
+const RETRY_IF_IDEMPOTENT = new Set([500, 502, 504]);
+/** Fair FIFO queue bounding in-flight work. */
+class Slots {
+    limit;
+    active = 0;
+    waiting = [];
+    constructor(limit) {
+        this.limit = limit;
+    }
+    async acquire() {
+        if (this.active < this.limit) {
+            this.active += 1;
+            return;
+        }
+        await new Promise((resolve) => this.waiting.push(resolve));
+    }
+    release() {
+        const next = this.waiting.shift();
+        if (next)
+            next(); // the slot passes straight to the next in line
+        else
+            this.active -= 1;
+    }
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** `Retry-After` as delay-seconds or an HTTP-date; null when absent or unparseable. */
+const parseRetryAfter = (value, nowMs) => {
+    if (value === undefined)
+        return null;
+    const trimmed = value.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Math.round(Number(trimmed) * 1000);
+    const date = Date.parse(trimmed);
+    if (Number.isNaN(date))
+        return null;
+    return Math.max(0, date - nowMs);
+};
+const flattenHeaders = (headers) => {
+    const out = {};
+    for (const [name, value] of Object.entries(headers)) {
+        if (value === undefined)
+            continue;
+        out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return out;
+};
+const buildUrl = (base, path, query) => {
+    const url = /^https?:\/\//i.test(path)
+        ? new URL(path)
+        : new URL(`${base.pathname.replace(/\/$/, '')}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
+    for (const [key, value] of Object.entries(query ?? {})) {
+        if (value === undefined)
+            continue;
+        if (Array.isArray(value))
+            for (const item of value)
+                url.searchParams.append(key, item);
+        else
+            url.searchParams.append(key, String(value));
+    }
+    return url;
+};
+const encodeBody = (body) => {
+    if (body === undefined)
+        return { payload: undefined, contentType: null };
+    if (body instanceof Uint8Array)
+        return { payload: body, contentType: 'application/octet-stream' };
+    if (typeof body === 'string')
+        return { payload: body, contentType: 'text/plain; charset=utf-8' };
+    return { payload: JSON.stringify(body), contentType: 'application/json' };
+};
+const byteLength = (payload) => payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+const causeCode = (cause) => {
+    if (cause && typeof cause === 'object') {
+        const withCode = cause;
+        if (typeof withCode.code === 'string' && withCode.code !== 'UND_ERR_SOCKET')
+            return withCode.code;
+        const inner = withCode.cause;
+        if (inner && typeof inner.code === 'string')
+            return inner.code;
+        if (typeof withCode.code === 'string')
+            return withCode.code;
+        if (typeof withCode.message === 'string')
+            return withCode.message;
+    }
+    return String(cause);
+};
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** What went wrong in one attempt, in a few words. */
+const failureReason = (outcome, timeoutMs) => outcome.type === 'response'
+    ? `HTTP ${outcome.status}`
+    : outcome.kind === 'timeout'
+        ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+        : causeCode(outcome.cause);
+const createHttpClient = (options) => {
+    const base = new URL(options.baseUrl);
+    const cfg = { ...DEFAULTS, ...stripUndefined(options) };
+    const proxySettings = (0,_proxy_js__WEBPACK_IMPORTED_MODULE_3__/* .proxySettingsFromEnv */ .zH)(options.env ?? {});
+    const random = options.random ?? Math.random;
+    const dispatchers = new Map();
+    const slots = new Map();
+    const knownSecrets = new Set(options.secrets ?? []);
+    for (const secret of knownSecrets)
+        (0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .registerSecret */ .cl)(secret);
+    for (const proxy of [proxySettings.httpProxy, proxySettings.httpsProxy]) {
+        if (proxy?.password) {
+            knownSecrets.add(decodeURIComponent(proxy.password));
+            (0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .registerSecret */ .cl)(decodeURIComponent(proxy.password));
+        }
+    }
+    const scrub = (text) => (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E$)(text, knownSecrets);
+    const log = (line) => options.logger?.debug(scrub(line));
+    const dispatcherFor = (url) => {
+        const existing = dispatchers.get(url.origin);
+        if (existing)
+            return existing;
+        const common = {
+            keepAliveTimeout: 4_000,
+            // Our own AbortSignal enforces the per-attempt timeout; undici's phase timers stay out of the way.
+            headersTimeout: 0,
+            bodyTimeout: 0,
+        };
+        const proxy = (0,_proxy_js__WEBPACK_IMPORTED_MODULE_3__/* .proxyFor */ .iJ)(url, proxySettings);
+        const dispatcher = proxy
+            ? new undici__WEBPACK_IMPORTED_MODULE_1__/* .ProxyAgent */ .kT({ uri: proxy.href, connections: cfg.maxConcurrentPerHost, ...common })
+            : new undici__WEBPACK_IMPORTED_MODULE_1__/* .Pool */ .bC(url.origin, { connections: cfg.maxConcurrentPerHost, ...common });
+        log(`http: ${url.origin} ${proxy ? `via proxy ${proxy.origin}` : 'direct'}`);
+        dispatchers.set(url.origin, dispatcher);
+        return dispatcher;
+    };
+    /** ms left before the command's deadline; null without one. */
+    const commandRemainingMs = () => {
+        const at = options.deadline?.() ?? null;
+        return at === null ? null : at - Date.now();
+    };
+    const slotsFor = (url) => {
+        let s = slots.get(url.origin);
+        if (!s) {
+            s = new Slots(cfg.maxConcurrentPerHost);
+            slots.set(url.origin, s);
+        }
+        return s;
+    };
+    const attemptOnce = async (url, req, headers, payload) => {
+        const transfer = req.responseType === 'bytes' || payload instanceof Uint8Array;
+        const remaining = commandRemainingMs();
+        const timeoutMs = Math.min(req.timeoutMs ?? (transfer ? cfg.transferTimeoutMs : cfg.timeoutMs), remaining ?? Infinity);
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
+        const bytesSent = byteLength(payload);
+        try {
+            const res = await (0,undici__WEBPACK_IMPORTED_MODULE_1__/* .request */ .Em)(url, {
+                method: req.method,
+                headers,
+                body: payload,
+                dispatcher: dispatcherFor(url),
+                signal: controller.signal,
+            });
+            const limit = req.responseType === 'bytes' ? cfg.maxDownloadBytes : cfg.maxResponseBytes;
+            const declared = Number(res.headers['content-length']);
+            const chunks = [];
+            let size = Number.isFinite(declared) && declared > limit ? declared : 0;
+            if (size === 0) {
+                for await (const chunk of res.body) {
+                    size += chunk.length;
+                    if (size > limit)
+                        break;
+                    chunks.push(chunk);
+                }
+            }
+            if (size > limit) {
+                // Stop reading: an endless or oversized answer must not grow the process.
+                res.body.destroy();
+                controller.abort(new Error('response too large'));
+                return { type: 'too-large', limit, bytesSent };
+            }
+            return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks), bytesSent };
+        }
+        catch (cause) {
+            return { type: 'failure', kind: controller.signal.aborted ? 'timeout' : 'transport', cause, bytesSent };
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    };
+    const parseBody = (res, req) => {
+        const type = req.responseType ?? 'json';
+        if (type === 'bytes')
+            return new Uint8Array(res.body);
+        const text = res.body.toString('utf8');
+        if (type === 'text')
+            return text;
+        if (text.trim() === '')
+            return {};
+        return JSON.parse(text);
+    };
+    const request = async (req) => {
+        const url = buildUrl(base, req.path, req.query);
+        const method = req.method;
+        const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
+        const endpoint = req.endpoint ?? (0,_ledger_js__WEBPACK_IMPORTED_MODULE_5__/* .endpointLabel */ .m)(method, url.pathname);
+        const where = `${method} ${url.pathname}`;
+        const errorUrl = `${url.origin}${url.pathname}`;
+        const { payload, contentType } = encodeBody(req.body);
+        const startedAt = Date.now();
+        const deadline = startedAt + cfg.retryDeadlineMs;
+        let attempt = 0;
+        let authRefreshed = false;
+        for (;;) {
+            attempt += 1;
+            const left = commandRemainingMs();
+            if (left !== null && left <= 0) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${where}: not sent: the command's deadline has passed (raise it with --deadline or MLOPS_GATE_DEADLINE_SECONDS)`), {
+                    errorCode: null,
+                    status: null,
+                    method,
+                    url: errorUrl,
+                    kind: 'timeout',
+                    attempts: attempt - 1,
+                });
+            }
+            // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
+            // (e.g. a presigned artifact URL on cloud storage).
+            const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
+            for (const secret of (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .secretsInHeaders */ .FK)(authHeaders)) {
+                knownSecrets.add(secret);
+                (0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .registerSecret */ .cl)(secret);
+            }
+            const headers = {
+                'user-agent': cfg.userAgent,
+                accept: req.responseType === 'json' || req.responseType === undefined ? 'application/json' : '*/*',
+                ...(contentType ? { 'content-type': contentType } : {}),
+                ...options.defaultHeaders,
+                ...req.headers,
+                ...authHeaders,
+            };
+            const hostSlots = slotsFor(url);
+            await hostSlots.acquire();
+            const t0 = performance.now();
+            let outcome;
+            try {
+                log(`http → ${method} ${(0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .describeUrlForLog */ .AO)(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
+                outcome = await attemptOnce(url, req, headers, payload);
+            }
+            finally {
+                hostSlots.release();
+            }
+            const ms = performance.now() - t0;
+            options.ledger?.record({
+                host: url.host,
+                endpoint,
+                status: outcome.type === 'response' ? outcome.status : null,
+                bytesSent: outcome.bytesSent,
+                bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : outcome.type === 'too-large' ? outcome.limit : 0,
+                ms,
+                retry: attempt > 1,
+            });
+            if (outcome.type === 'too-large') {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${where}: the answer from ${url.host} is larger than ${Math.round(outcome.limit / 1024 / 1024)} MiB; refused (raise MLOPS_GATE_HTTP_MAX_RESPONSE_MB if this server really sends that much)`), { errorCode: null, status: null, method, url: errorUrl, kind: 'too-large', attempts: attempt });
+            }
+            if (outcome.type === 'response') {
+                log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
+                if (outcome.status >= 200 && outcome.status < 300) {
+                    let body;
+                    try {
+                        body = parseBody(outcome, req);
+                    }
+                    catch {
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${where}: HTTP ${outcome.status} but the body is not valid JSON (${plural(attempt, 'attempt')})`), { errorCode: null, status: outcome.status, method, url: errorUrl, kind: 'http', attempts: attempt });
+                    }
+                    return { status: outcome.status, headers: outcome.headers, body: body };
+                }
+            }
+            else {
+                log(`http ✗ ${where} ${outcome.kind}: ${causeCode(outcome.cause)} after ${Math.round(ms)} ms`);
+            }
+            // A token the server rejected: drop it and try once more with a fresh one.
+            if (outcome.type === 'response' &&
+                outcome.status === 401 &&
+                options.auth?.invalidate &&
+                !authRefreshed &&
+                attempt < cfg.maxAttempts) {
+                authRefreshed = true;
+                options.auth.invalidate();
+                log(`http ↻ ${where}: 401, refreshing credentials and retrying once`);
+                continue;
+            }
+            const retryable = outcome.type === 'response'
+                ? ALWAYS_RETRY.has(outcome.status) || (idempotent && RETRY_IF_IDEMPOTENT.has(outcome.status))
+                : idempotent;
+            const delay = retryable ? retryDelay(outcome, attempt) : 0;
+            const pastDeadline = retryable && Date.now() + delay > deadline;
+            if (!retryable || attempt >= cfg.maxAttempts || pastDeadline) {
+                const suffix = pastDeadline
+                    ? `; gave up: the next retry would pass the ${Math.round(cfg.retryDeadlineMs / 1000)} s retry deadline`
+                    : '';
+                throw buildError(outcome, { where, method, errorUrl, attempt, timeoutMs: req.timeoutMs ?? cfg.timeoutMs, suffix });
+            }
+            log(`http ↻ ${where}: retry ${attempt + 1}/${cfg.maxAttempts} in ${Math.round(delay)} ms`);
+            options.onRetry?.({ host: url.host, attempt, maxAttempts: cfg.maxAttempts, reason: scrub(failureReason(outcome, req.timeoutMs ?? cfg.timeoutMs)), delayMs: delay });
+            await sleep(delay);
+        }
+    };
+    const retryDelay = (outcome, attempt) => {
+        if (outcome.type === 'response' && ALWAYS_RETRY.has(outcome.status)) {
+            const retryAfter = parseRetryAfter(outcome.headers['retry-after'], Date.now());
+            if (retryAfter !== null)
+                return Math.min(retryAfter, cfg.maxRetryAfterMs) + random() * cfg.retryAfterJitterMs;
+        }
+        // Exponential with "equal jitter": half fixed, half random, so waits never collapse to zero.
+        const exp = Math.min(cfg.backoffMaxMs, cfg.backoffBaseMs * 2 ** (attempt - 1));
+        return exp / 2 + random() * (exp / 2);
+    };
+    const buildError = (outcome, ctx) => {
+        const attempts = `(${plural(ctx.attempt, 'attempt')})`;
+        if (outcome.type === 'failure') {
+            const message = outcome.kind === 'timeout'
+                ? `${ctx.where}: no complete answer from ${new URL(ctx.errorUrl).host} within ${ctx.timeoutMs} ms ${attempts}${ctx.suffix}`
+                : `${ctx.where}: could not reach ${new URL(ctx.errorUrl).host}: ${causeCode(outcome.cause)} ${attempts}${ctx.suffix}`;
+            const error = new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(message), {
+                errorCode: null,
+                status: null,
+                method: ctx.method,
+                url: ctx.errorUrl,
+                kind: outcome.kind,
+                attempts: ctx.attempt,
+            });
+            Object.defineProperty(error, 'cause', { value: outcome.cause, enumerable: false });
+            return error;
+        }
+        const decoded = (0,_error_body_js__WEBPACK_IMPORTED_MODULE_6__/* .decodeErrorBody */ .F)(outcome.body.toString('utf8'));
+        const label = decoded.errorCode ?? statusText(outcome.status);
+        const text = decoded.message ? `: ${decoded.message}` : '';
+        const hint = outcome.status === 401
+            ? ' — the server rejected the credentials; check the token or username/password it was given'
+            : outcome.status === 403
+                ? ' — the credentials are valid but lack permission for this call'
+                : '';
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${ctx.where}: HTTP ${outcome.status} ${label}${text}${hint} ${attempts}${ctx.suffix}`), {
+            errorCode: decoded.errorCode,
+            status: outcome.status,
+            method: ctx.method,
+            url: ctx.errorUrl,
+            kind: 'http',
+            attempts: ctx.attempt,
+        });
+    };
+    return {
+        baseUrl: base.href.replace(/\/$/, ''),
+        request,
+        async close() {
+            const all = [...dispatchers.values()];
+            dispatchers.clear();
+            await Promise.all(all.map((d) => d.close()));
+        },
+    };
+};
+const STATUS_TEXT = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    409: 'Conflict',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout',
+};
+const statusText = (status) => STATUS_TEXT[status] ?? 'error';
+function stripUndefined(o) {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+
+/***/ }),
+
+/***/ 8704:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F: () => (/* binding */ decodeErrorBody)
+/* harmony export */ });
+// Decodes an error answer into (errorCode, message) from whatever shape the server used.
+// Branching is always on the body's code, never on the status alone: OSS MLflow sends
+// RESOURCE_ALREADY_EXISTS as 400 while the Databricks SDK treats it as a 409-class error.
+const MAX_TEXT = 500;
+const str = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+/** A short code, not a sentence: `INVALID_STATE`, `invalid_grant`, `Unauthorized`. */
+const looksLikeCode = (s) => /^[A-Za-z][A-Za-z0-9_.-]{1,80}$/.test(s);
+const squeeze = (text) => {
+    const oneLine = text.replace(/\s+/g, ' ').trim();
+    return oneLine.length > MAX_TEXT ? `${oneLine.slice(0, MAX_TEXT)}…` : oneLine;
+};
+const fromJson = (body) => {
+    // Databricks / MLflow: {"error_code": "...", "message": "...", "details": [...]}
+    const errorCode = str(body['error_code']);
+    if (errorCode) {
+        return { errorCode, message: str(body['message']) ?? str(body['error_description']) ?? '' };
+    }
+    // Databricks OAuth variant: {"errorCode": "...", "errorSummary": "..."}
+    const camelCode = str(body['errorCode']);
+    if (camelCode) {
+        return { errorCode: camelCode, message: str(body['errorSummary']) ?? str(body['message']) ?? '' };
+    }
+    const error = body['error'];
+    // OAuth (RFC 6749 §5.2): {"error": "invalid_client", "error_description": "..."}
+    // Legacy Databricks: {"error": "free text"}
+    const errorText = str(error);
+    if (errorText) {
+        const description = str(body['error_description']) ?? str(body['message']);
+        if (looksLikeCode(errorText))
+            return { errorCode: errorText, message: description ?? '' };
+        return { errorCode: null, message: description ? `${errorText}: ${description}` : errorText };
+    }
+    // Nested {"error": {"code": "...", "message": "..."}}
+    if (error && typeof error === 'object') {
+        const nested = error;
+        const code = str(nested['code']) ?? str(nested['error_code']);
+        return { errorCode: code, message: str(nested['message']) ?? '' };
+    }
+    // SCIM: {"detail": "...", "status": "404", "scimType": "..."}
+    const detail = str(body['detail']);
+    if (detail)
+        return { errorCode: str(body['scimType']), message: detail };
+    const message = str(body['message']);
+    if (message)
+        return { errorCode: null, message };
+    return null;
+};
+const decodeErrorBody = (bodyText) => {
+    const trimmed = bodyText.trim();
+    if (trimmed.startsWith('{')) {
+        try {
+            const parsed = JSON.parse(trimmed);
+            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+                const decoded = fromJson(parsed);
+                if (decoded)
+                    return { errorCode: decoded.errorCode, message: squeeze(decoded.message) };
+            }
+        }
+        catch {
+            // not JSON after all: treated as text below
+        }
+    }
+    // Plain text (MLflow basic-auth 401/403), HTML error pages from gateways, or nothing.
+    const looksLikeHtml = /^<(!doctype|html)/i.test(trimmed);
+    return { errorCode: null, message: looksLikeHtml ? '(HTML error page)' : squeeze(trimmed) };
+};
+
+
+/***/ }),
+
+/***/ 2528:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   V: () => (/* binding */ createRequestLedger),
+/* harmony export */   m: () => (/* binding */ endpointLabel)
+/* harmony export */ });
+// Request accounting shared by every client of one run: reports and benchmarks read totals
+// (requests made, retries, bytes, time) per endpoint label.
+const createRequestLedger = () => {
+    const byEndpoint = new Map();
+    let total = 0;
+    let retries = 0;
+    return {
+        record(entry) {
+            total += 1;
+            if (entry.retry)
+                retries += 1;
+            const stats = byEndpoint.get(entry.endpoint) ?? {
+                count: 0,
+                bytesSent: 0,
+                bytesReceived: 0,
+                totalMs: 0,
+                retries: 0,
+                errors: 0,
+            };
+            stats.count += 1;
+            stats.bytesSent += entry.bytesSent;
+            stats.bytesReceived += entry.bytesReceived;
+            stats.totalMs += entry.ms;
+            if (entry.retry)
+                stats.retries += 1;
+            if (entry.status === null || entry.status >= 400)
+                stats.errors += 1;
+            byEndpoint.set(entry.endpoint, stats);
+        },
+        snapshot() {
+            const copy = {};
+            for (const [endpoint, stats] of [...byEndpoint.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+                copy[endpoint] = { ...stats };
+            }
+            return { total, retries, byEndpoint: copy };
+        },
+    };
+};
+const ID_SEGMENT = /^(\d+|[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+/**
+ * Default endpoint label: `METHOD /path` without the query, with id-like path segments
+ * (numbers, long hex run ids, UUIDs) shown as `{id}` so per-endpoint counts group.
+ * Adapters that want a template with named parts pass `endpoint` on the request.
+ */
+const endpointLabel = (method, pathname) => `${method} ${pathname
+    .split('/')
+    .map((segment) => (ID_SEGMENT.test(segment) ? '{id}' : segment))
+    .join('/')}`;
+
+
+/***/ }),
+
 /***/ 4025:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -87133,7 +87888,7 @@ const only = (candidate) => ({
 
 /***/ }),
 
-/***/ 6969:
+/***/ 4282:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -87465,6 +88220,101 @@ const buildWaiver = (raw, doc, pointer) => ({
     position: positionOf(doc, pointer),
 });
 
+// EXTERNAL MODULE: ./lib/src/config/suggest.js
+var suggest = __nccwpck_require__(1127);
+;// CONCATENATED MODULE: ./lib/src/config/notify-types.js
+// The typed `notify:` section (docs/notifications.md), apart from its builder (./notify.ts) so
+// ./types.ts can name it without an import cycle.
+/** The events a channel can subscribe to. `reverted` is emitted by the bake (after a rollout). */
+const NOTIFY_EVENTS = ['blocked', 'applied', 'aborted', 'rolled_back', 'reverted'];
+/** Channel kinds; each has one row in NOTIFY_CHANNELS (src/notify/channels/index.ts). */
+const NOTIFY_CHANNEL_KINDS = (/* unused pure expression or super */ null && (['slack', 'teams', 'webhook']));
+
+;// CONCATENATED MODULE: ./lib/src/config/notify.js
+// `notify:` in mlops.yml, typed (docs/notifications.md). The schema checks the shapes; this module
+// adds the cross-field checks (names that must exist, one variable for two roles) and builds the
+// typed section. Only environment variable NAMES live here: their values are read when a run
+// sends, never at load.
+
+
+
+
+
+const NOTIFY_DEFAULTS = { timeoutSeconds: 10, attempts: 3 };
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const defaultName = (kind, index) => `${kind}-${index + 1}`;
+/** Cross-field checks of a schema-checked `notify` block (run even when the schema found problems). */
+function checkNotify(raw, doc, environmentNames, modelIds) {
+    const diagnostics = [];
+    const report = (severity, code, message, path, hint) => diagnostics.push({ severity, code, message, path, position: positionOf(doc, path), ...(hint?.hint ? { hint: hint.hint } : {}) });
+    const names = new Map();
+    (0,config_raw/* asArray */._j)((0,config_raw/* asRecord */.qY)(raw)?.channels).forEach((rawChannel, index) => {
+        const channel = (0,config_raw/* asRecord */.qY)(rawChannel);
+        if (!channel)
+            return;
+        const base = pointerJoin('/notify/channels', index);
+        const name = (0,config_raw/* asString */.oJ)(channel.name) ?? defaultName((0,config_raw/* asString */.oJ)(channel.kind) ?? 'channel', index);
+        const first = names.get(name);
+        if (first !== undefined)
+            report('error', 'duplicate-id', `two notification channels are named "${name}" (the first at ${first})`, pointerJoin(base, 'name'));
+        else
+            names.set(name, base);
+        for (const [field, known, what] of [
+            ['environments', environmentNames, 'environment'],
+            ['models', modelIds, 'model'],
+        ]) {
+            (0,config_raw/* asStringList */.QT)(channel[field])?.forEach((n, i) => {
+                if (!known.includes(n))
+                    report('error', 'dangling-reference', `unknown ${what} "${n}"; defined: ${known.join(', ') || 'none'}`, pointerJoin(pointerJoin(base, field), i), (0,suggest/* didYouMean */.au)(n, known));
+            });
+        }
+        for (const field of ['url_env', 'secret_env']) {
+            const value = (0,config_raw/* asString */.oJ)(channel[field]);
+            // Never echo the value: a secret pasted (or ${…}-interpolated) here must not reach a log.
+            if (value !== null && !ENV_NAME.test(value)) {
+                report('error', 'not-a-variable-name', `${field} must be the name of an environment variable (letters, digits and _), not a value`, pointerJoin(base, field), {
+                    hint: 'write the name, e.g. SLACK_WEBHOOK_URL, without ${…}: mlops-gate reads the variable when it sends',
+                });
+            }
+        }
+        const urlEnv = (0,config_raw/* asString */.oJ)(channel.url_env);
+        if (urlEnv !== null && urlEnv === (0,config_raw/* asString */.oJ)(channel.secret_env)) {
+            report('error', 'same-variable', `url_env and secret_env both name ${urlEnv}: the URL and the signing key must be two secrets`, pointerJoin(base, 'secret_env'));
+        }
+        const events = (0,config_raw/* asStringList */.QT)(channel.events);
+        if (channel.plans === true && events !== null && !events.includes('blocked')) {
+            report('warning', 'ignored-field', '"plans" only adds `blocked` events from plan runs, and this channel does not select `blocked`', pointerJoin(base, 'plans'));
+        }
+    });
+    return diagnostics;
+}
+/** The typed section, or null when the file has no `notify`. Only called on a valid document. */
+function buildNotify(raw, doc) {
+    const block = (0,config_raw/* asRecord */.qY)(raw);
+    if (!block)
+        return null;
+    const channels = (0,config_raw/* asArray */._j)(block.channels).map((rawChannel, index) => {
+        const c = (0,config_raw/* asRecord */.qY)(rawChannel) ?? {};
+        const kind = (0,config_raw/* asString */.oJ)(c.kind);
+        return {
+            name: (0,config_raw/* asString */.oJ)(c.name) ?? defaultName(kind, index),
+            kind,
+            urlEnv: (0,config_raw/* asString */.oJ)(c.url_env) ?? '',
+            secretEnv: (0,config_raw/* asString */.oJ)(c.secret_env),
+            events: (0,config_raw/* asStringList */.QT)(c.events) ?? [...NOTIFY_EVENTS],
+            environments: (0,config_raw/* asStringList */.QT)(c.environments),
+            models: (0,config_raw/* asStringList */.QT)(c.models),
+            plans: c.plans === true,
+            position: positionOf(doc, pointerJoin('/notify/channels', index)),
+        };
+    });
+    return {
+        channels,
+        timeoutSeconds: typeof block.timeout_seconds === 'number' ? block.timeout_seconds : NOTIFY_DEFAULTS.timeoutSeconds,
+        attempts: typeof block.attempts === 'number' ? block.attempts : NOTIFY_DEFAULTS.attempts,
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/src/config/builtin-packs.generated.js
 // GENERATED by scripts/gen-builtin-packs.mjs from policies/*.yml. Do not edit; run the script.
 const BUILTIN_PACKS = {
@@ -87473,10 +88323,8 @@ const BUILTIN_PACKS = {
     "regulated": "# Built-in policy pack: regulated. Referenced as `builtin:regulated`.\n# Production plus the evidence an auditor asks for: two independent approvals (registry tags do\n# not count), a recorded validation sign-off, a commit that exists in this repository, and a\n# model card.\ndescription: Production plus stronger separation of duties and audit evidence.\napplies_to: {}\nextends: [builtin:production]\ngates:\n  - type: approvals\n    id: regulated/approvals\n    description: Two approvals from people other than the author, from reviews or environment approvals only.\n    min: 2\n    exclude_author: true\n    dismiss_stale: true\n    sources: [pull_request_review, environment]\n    block_on_changes_requested: true\n  - type: required_tags\n    id: regulated/validation\n    description: Independent validation signed the version off.\n    on: version\n    tags:\n      validation_status: approved\n      validated_by: \".+\"\n  - type: provenance\n    id: regulated/commit\n    description: The training commit exists in this repository.\n    require_run: true\n    require_finished_run: true\n    require_git_commit: true\n    commit_in_repo: true\n  - type: description\n    id: regulated/model_card\n    description: A model card is linked (tag model_card) or the description is substantial.\n    min_length: 200\n    model_card_tag: model_card\n",
 };
 
-// EXTERNAL MODULE: ./lib/src/config/suggest.js
-var suggest = __nccwpck_require__(1127);
 ;// CONCATENATED MODULE: ./lib/schema/mlops.schema.json
-const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}}}}');
+const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\\"When a Teams webhook request is received\\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}}');
 // EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
 var ucs2length = __nccwpck_require__(6214);
 var ucs2length_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(ucs2length, 2);
@@ -87497,7 +88345,7 @@ var formats_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(formats, 2);
 // module.exports of a CommonJS helper, whichever way the loader (Node, the bundler) wraps it.
 const cjsExports = (ns) => (ns.default != null && ns.default.__esModule ? ns.default : ns);
 const validateConfig = validate20;
-const schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json", "title": "mlops-gate configuration (mlops.yml)", "description": "Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.", "type": "object", "additionalProperties": false, "required": ["version", "environments", "models"], "properties": { "$schema": { "description": "Optional JSON Schema reference for editors; ignored by mlops-gate.", "type": "string" }, "version": { "description": "Configuration format version. Always 1.", "const": 1 }, "environments": { "description": "Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/environment" } }, "models": { "description": "Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/model" } }, "policies": { "description": "Inline policies by name. Models reference them by name in `policies`.", "type": "object", "default": {}, "propertyNames": { "$ref": "#/$defs/policy_name" }, "additionalProperties": { "$ref": "#/$defs/policy" } }, "waivers": { "description": "Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.", "type": "array", "default": [], "items": { "$ref": "#/$defs/waiver" } }, "defaults": { "description": "Values used by every model that does not set them itself.", "type": "object", "additionalProperties": false, "properties": { "champion_alias": { "description": "Default champion alias for models without `champion_alias`.", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "Default promotion mode for models without `promotion`.", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policy references used by models that do not list `policies` themselves.", "$ref": "#/$defs/policy_refs" } } } }, "$defs": { "identifier": { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "policy_name": { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "name_list": { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }, "duration": { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 }, "promotion_mode": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" }, "policy_ref": { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, "policy_refs": { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } }, "environment": { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] }, "environment_mlflow": { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "environment_databricks_uc": { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } }, "model": { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } }, "policy": { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } }, "policy_document": { "description": "A policy file (local .yml or a built-in pack): one policy.", "$ref": "#/$defs/policy" }, "waiver": { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } }, "gate_id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" }, "gate": { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] }, "gate_required_tags": { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } }, "gate_metric_threshold": { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } }, "gate_metric_delta": { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_signature": { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } }, "gate_approvals": { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } }, "gate_provenance": { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } }, "gate_description": { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } } } };
+const schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json", "title": "mlops-gate configuration (mlops.yml)", "description": "Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.", "type": "object", "additionalProperties": false, "required": ["version", "environments", "models"], "properties": { "$schema": { "description": "Optional JSON Schema reference for editors; ignored by mlops-gate.", "type": "string" }, "version": { "description": "Configuration format version. Always 1.", "const": 1 }, "environments": { "description": "Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/environment" } }, "models": { "description": "Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/model" } }, "policies": { "description": "Inline policies by name. Models reference them by name in `policies`.", "type": "object", "default": {}, "propertyNames": { "$ref": "#/$defs/policy_name" }, "additionalProperties": { "$ref": "#/$defs/policy" } }, "waivers": { "description": "Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.", "type": "array", "default": [], "items": { "$ref": "#/$defs/waiver" } }, "defaults": { "description": "Values used by every model that does not set them itself.", "type": "object", "additionalProperties": false, "properties": { "champion_alias": { "description": "Default champion alias for models without `champion_alias`.", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "Default promotion mode for models without `promotion`.", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policy references used by models that do not list `policies` themselves.", "$ref": "#/$defs/policy_refs" } } }, "notify": { "description": "Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.", "$ref": "#/$defs/notify" } }, "$defs": { "identifier": { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "policy_name": { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "name_list": { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }, "duration": { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 }, "promotion_mode": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" }, "policy_ref": { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, "policy_refs": { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } }, "environment": { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] }, "environment_mlflow": { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "environment_databricks_uc": { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } }, "model": { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } }, "policy": { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } }, "policy_document": { "description": "A policy file (local .yml or a built-in pack): one policy.", "$ref": "#/$defs/policy" }, "waiver": { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } }, "gate_id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" }, "gate": { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] }, "gate_required_tags": { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } }, "gate_metric_threshold": { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } }, "gate_metric_delta": { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_signature": { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } }, "gate_approvals": { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } }, "gate_provenance": { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } }, "gate_description": { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } }, "notify": { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } }, "notify_channel": { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] }, "notify_slack": { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_teams": { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_webhook": { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } }, "notify_event": { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] }, "env_var_name": { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 } } };
 const schema32 = { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
 const schema48 = { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
 const schema39 = { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" };
@@ -91935,6 +92783,1249 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate52.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema79 = { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } };
+const schema80 = { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] };
+const schema81 = { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
+const schema83 = { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 };
+const schema84 = { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] };
+function validate57(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate57.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.kind === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema81.required, parentSchema: schema81, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.url_env === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema81.required, parentSchema: schema81, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema81, data };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.kind !== undefined) {
+            let data0 = data.kind;
+            if ("slack" !== data0) {
+                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "slack" }, message: "must be equal to constant", schema: "slack", parentSchema: schema81.properties.kind, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+        if (data.name !== undefined) {
+            let data1 = data.name;
+            if (typeof data1 === "string") {
+                if (!pattern4.test(data1)) {
+                    const err4 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema32, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err4];
+                    }
+                    else {
+                        vErrors.push(err4);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err5 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema32.type, parentSchema: schema32, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.url_env !== undefined) {
+            let data2 = data.url_env;
+            if (typeof data2 === "string") {
+                if (func1(data2) < 1) {
+                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data2 };
+                    if (vErrors === null) {
+                        vErrors = [err6];
+                    }
+                    else {
+                        vErrors.push(err6);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.events !== undefined) {
+            let data3 = data.events;
+            if (Array.isArray(data3)) {
+                if (data3.length < 1) {
+                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema81.properties.events, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err8];
+                    }
+                    else {
+                        vErrors.push(err8);
+                    }
+                    errors++;
+                }
+                const len0 = data3.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    let data4 = data3[i0];
+                    if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
+                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema84.enum }, message: "must be equal to one of the allowed values", schema: schema84.enum, parentSchema: schema84, data: data4 };
+                        if (vErrors === null) {
+                            vErrors = [err9];
+                        }
+                        else {
+                            vErrors.push(err9);
+                        }
+                        errors++;
+                    }
+                }
+                let i1 = data3.length;
+                let j0;
+                if (i1 > 1) {
+                    outer0: for (; i1--;) {
+                        for (j0 = i1; j0--;) {
+                            if (func0(data3[i1], data3[j0])) {
+                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema81.properties.events, data: data3 };
+                                if (vErrors === null) {
+                                    vErrors = [err10];
+                                }
+                                else {
+                                    vErrors.push(err10);
+                                }
+                                errors++;
+                                break outer0;
+                            }
+                        }
+                    }
+                }
+            }
+            else {
+                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema81.properties.events.type, parentSchema: schema81.properties.events, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        if (data.environments !== undefined) {
+            let data5 = data.environments;
+            if (Array.isArray(data5)) {
+                const len1 = data5.length;
+                for (let i2 = 0; i2 < len1; i2++) {
+                    let data6 = data5[i2];
+                    if (typeof data6 === "string") {
+                        if (func1(data6) < 1) {
+                            const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data6 };
+                            if (vErrors === null) {
+                                vErrors = [err12];
+                            }
+                            else {
+                                vErrors.push(err12);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data6 };
+                        if (vErrors === null) {
+                            vErrors = [err13];
+                        }
+                        else {
+                            vErrors.push(err13);
+                        }
+                        errors++;
+                    }
+                }
+                let i3 = data5.length;
+                let j1;
+                if (i3 > 1) {
+                    const indices0 = {};
+                    for (; i3--;) {
+                        let item0 = data5[i3];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j1 = indices0[item0];
+                            const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err14];
+                            }
+                            else {
+                                vErrors.push(err14);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices0[item0] = i3;
+                    }
+                }
+            }
+            else {
+                const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+        if (data.models !== undefined) {
+            let data7 = data.models;
+            if (Array.isArray(data7)) {
+                const len2 = data7.length;
+                for (let i4 = 0; i4 < len2; i4++) {
+                    let data8 = data7[i4];
+                    if (typeof data8 === "string") {
+                        if (func1(data8) < 1) {
+                            const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data8 };
+                            if (vErrors === null) {
+                                vErrors = [err16];
+                            }
+                            else {
+                                vErrors.push(err16);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data8 };
+                        if (vErrors === null) {
+                            vErrors = [err17];
+                        }
+                        else {
+                            vErrors.push(err17);
+                        }
+                        errors++;
+                    }
+                }
+                let i5 = data7.length;
+                let j2;
+                if (i5 > 1) {
+                    const indices1 = {};
+                    for (; i5--;) {
+                        let item1 = data7[i5];
+                        if (typeof item1 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices1[item1] == "number") {
+                            j2 = indices1[item1];
+                            const err18 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema45, data: data7 };
+                            if (vErrors === null) {
+                                vErrors = [err18];
+                            }
+                            else {
+                                vErrors.push(err18);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices1[item1] = i5;
+                    }
+                }
+            }
+            else {
+                const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data7 };
+                if (vErrors === null) {
+                    vErrors = [err19];
+                }
+                else {
+                    vErrors.push(err19);
+                }
+                errors++;
+            }
+        }
+        if (data.plans !== undefined) {
+            let data9 = data.plans;
+            if (typeof data9 !== "boolean") {
+                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema81.properties.plans.type, parentSchema: schema81.properties.plans, data: data9 };
+                if (vErrors === null) {
+                    vErrors = [err20];
+                }
+                else {
+                    vErrors.push(err20);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema81.type, parentSchema: schema81, data };
+        if (vErrors === null) {
+            vErrors = [err21];
+        }
+        else {
+            vErrors.push(err21);
+        }
+        errors++;
+    }
+    validate57.errors = vErrors;
+    return errors === 0;
+}
+validate57.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema87 = { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
+function validate58(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate58.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.kind === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema87.required, parentSchema: schema87, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.url_env === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema87.required, parentSchema: schema87, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema87, data };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.kind !== undefined) {
+            let data0 = data.kind;
+            if ("teams" !== data0) {
+                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "teams" }, message: "must be equal to constant", schema: "teams", parentSchema: schema87.properties.kind, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+        if (data.name !== undefined) {
+            let data1 = data.name;
+            if (typeof data1 === "string") {
+                if (!pattern4.test(data1)) {
+                    const err4 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema32, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err4];
+                    }
+                    else {
+                        vErrors.push(err4);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err5 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema32.type, parentSchema: schema32, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.url_env !== undefined) {
+            let data2 = data.url_env;
+            if (typeof data2 === "string") {
+                if (func1(data2) < 1) {
+                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data2 };
+                    if (vErrors === null) {
+                        vErrors = [err6];
+                    }
+                    else {
+                        vErrors.push(err6);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.events !== undefined) {
+            let data3 = data.events;
+            if (Array.isArray(data3)) {
+                if (data3.length < 1) {
+                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema87.properties.events, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err8];
+                    }
+                    else {
+                        vErrors.push(err8);
+                    }
+                    errors++;
+                }
+                const len0 = data3.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    let data4 = data3[i0];
+                    if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
+                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema84.enum }, message: "must be equal to one of the allowed values", schema: schema84.enum, parentSchema: schema84, data: data4 };
+                        if (vErrors === null) {
+                            vErrors = [err9];
+                        }
+                        else {
+                            vErrors.push(err9);
+                        }
+                        errors++;
+                    }
+                }
+                let i1 = data3.length;
+                let j0;
+                if (i1 > 1) {
+                    outer0: for (; i1--;) {
+                        for (j0 = i1; j0--;) {
+                            if (func0(data3[i1], data3[j0])) {
+                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema87.properties.events, data: data3 };
+                                if (vErrors === null) {
+                                    vErrors = [err10];
+                                }
+                                else {
+                                    vErrors.push(err10);
+                                }
+                                errors++;
+                                break outer0;
+                            }
+                        }
+                    }
+                }
+            }
+            else {
+                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema87.properties.events.type, parentSchema: schema87.properties.events, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        if (data.environments !== undefined) {
+            let data5 = data.environments;
+            if (Array.isArray(data5)) {
+                const len1 = data5.length;
+                for (let i2 = 0; i2 < len1; i2++) {
+                    let data6 = data5[i2];
+                    if (typeof data6 === "string") {
+                        if (func1(data6) < 1) {
+                            const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data6 };
+                            if (vErrors === null) {
+                                vErrors = [err12];
+                            }
+                            else {
+                                vErrors.push(err12);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data6 };
+                        if (vErrors === null) {
+                            vErrors = [err13];
+                        }
+                        else {
+                            vErrors.push(err13);
+                        }
+                        errors++;
+                    }
+                }
+                let i3 = data5.length;
+                let j1;
+                if (i3 > 1) {
+                    const indices0 = {};
+                    for (; i3--;) {
+                        let item0 = data5[i3];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j1 = indices0[item0];
+                            const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err14];
+                            }
+                            else {
+                                vErrors.push(err14);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices0[item0] = i3;
+                    }
+                }
+            }
+            else {
+                const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+        if (data.models !== undefined) {
+            let data7 = data.models;
+            if (Array.isArray(data7)) {
+                const len2 = data7.length;
+                for (let i4 = 0; i4 < len2; i4++) {
+                    let data8 = data7[i4];
+                    if (typeof data8 === "string") {
+                        if (func1(data8) < 1) {
+                            const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data8 };
+                            if (vErrors === null) {
+                                vErrors = [err16];
+                            }
+                            else {
+                                vErrors.push(err16);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data8 };
+                        if (vErrors === null) {
+                            vErrors = [err17];
+                        }
+                        else {
+                            vErrors.push(err17);
+                        }
+                        errors++;
+                    }
+                }
+                let i5 = data7.length;
+                let j2;
+                if (i5 > 1) {
+                    const indices1 = {};
+                    for (; i5--;) {
+                        let item1 = data7[i5];
+                        if (typeof item1 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices1[item1] == "number") {
+                            j2 = indices1[item1];
+                            const err18 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema45, data: data7 };
+                            if (vErrors === null) {
+                                vErrors = [err18];
+                            }
+                            else {
+                                vErrors.push(err18);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices1[item1] = i5;
+                    }
+                }
+            }
+            else {
+                const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data7 };
+                if (vErrors === null) {
+                    vErrors = [err19];
+                }
+                else {
+                    vErrors.push(err19);
+                }
+                errors++;
+            }
+        }
+        if (data.plans !== undefined) {
+            let data9 = data.plans;
+            if (typeof data9 !== "boolean") {
+                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema87.properties.plans.type, parentSchema: schema87.properties.plans, data: data9 };
+                if (vErrors === null) {
+                    vErrors = [err20];
+                }
+                else {
+                    vErrors.push(err20);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema87.type, parentSchema: schema87, data };
+        if (vErrors === null) {
+            vErrors = [err21];
+        }
+        else {
+            vErrors.push(err21);
+        }
+        errors++;
+    }
+    validate58.errors = vErrors;
+    return errors === 0;
+}
+validate58.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema93 = { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } };
+function validate59(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate59.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.kind === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema93.required, parentSchema: schema93, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.url_env === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema93.required, parentSchema: schema93, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        if (data.secret_env === undefined) {
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secret_env" }, message: "must have required property '" + "secret_env" + "'", schema: schema93.required, parentSchema: schema93, data };
+            if (vErrors === null) {
+                vErrors = [err2];
+            }
+            else {
+                vErrors.push(err2);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans")) || (key0 === "secret_env"))) {
+                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema93, data };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+        if (data.kind !== undefined) {
+            let data0 = data.kind;
+            if ("webhook" !== data0) {
+                const err4 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "webhook" }, message: "must be equal to constant", schema: "webhook", parentSchema: schema93.properties.kind, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.name !== undefined) {
+            let data1 = data.name;
+            if (typeof data1 === "string") {
+                if (!pattern4.test(data1)) {
+                    const err5 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema32, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err5];
+                    }
+                    else {
+                        vErrors.push(err5);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err6 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema32.type, parentSchema: schema32, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.url_env !== undefined) {
+            let data2 = data.url_env;
+            if (typeof data2 === "string") {
+                if (func1(data2) < 1) {
+                    const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data2 };
+                    if (vErrors === null) {
+                        vErrors = [err7];
+                    }
+                    else {
+                        vErrors.push(err7);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err8 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err8];
+                }
+                else {
+                    vErrors.push(err8);
+                }
+                errors++;
+            }
+        }
+        if (data.events !== undefined) {
+            let data3 = data.events;
+            if (Array.isArray(data3)) {
+                if (data3.length < 1) {
+                    const err9 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema93.properties.events, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err9];
+                    }
+                    else {
+                        vErrors.push(err9);
+                    }
+                    errors++;
+                }
+                const len0 = data3.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    let data4 = data3[i0];
+                    if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
+                        const err10 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema84.enum }, message: "must be equal to one of the allowed values", schema: schema84.enum, parentSchema: schema84, data: data4 };
+                        if (vErrors === null) {
+                            vErrors = [err10];
+                        }
+                        else {
+                            vErrors.push(err10);
+                        }
+                        errors++;
+                    }
+                }
+                let i1 = data3.length;
+                let j0;
+                if (i1 > 1) {
+                    outer0: for (; i1--;) {
+                        for (j0 = i1; j0--;) {
+                            if (func0(data3[i1], data3[j0])) {
+                                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema93.properties.events, data: data3 };
+                                if (vErrors === null) {
+                                    vErrors = [err11];
+                                }
+                                else {
+                                    vErrors.push(err11);
+                                }
+                                errors++;
+                                break outer0;
+                            }
+                        }
+                    }
+                }
+            }
+            else {
+                const err12 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema93.properties.events.type, parentSchema: schema93.properties.events, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err12];
+                }
+                else {
+                    vErrors.push(err12);
+                }
+                errors++;
+            }
+        }
+        if (data.environments !== undefined) {
+            let data5 = data.environments;
+            if (Array.isArray(data5)) {
+                const len1 = data5.length;
+                for (let i2 = 0; i2 < len1; i2++) {
+                    let data6 = data5[i2];
+                    if (typeof data6 === "string") {
+                        if (func1(data6) < 1) {
+                            const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data6 };
+                            if (vErrors === null) {
+                                vErrors = [err13];
+                            }
+                            else {
+                                vErrors.push(err13);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err14 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data6 };
+                        if (vErrors === null) {
+                            vErrors = [err14];
+                        }
+                        else {
+                            vErrors.push(err14);
+                        }
+                        errors++;
+                    }
+                }
+                let i3 = data5.length;
+                let j1;
+                if (i3 > 1) {
+                    const indices0 = {};
+                    for (; i3--;) {
+                        let item0 = data5[i3];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j1 = indices0[item0];
+                            const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err15];
+                            }
+                            else {
+                                vErrors.push(err15);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices0[item0] = i3;
+                    }
+                }
+            }
+            else {
+                const err16 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err16];
+                }
+                else {
+                    vErrors.push(err16);
+                }
+                errors++;
+            }
+        }
+        if (data.models !== undefined) {
+            let data7 = data.models;
+            if (Array.isArray(data7)) {
+                const len2 = data7.length;
+                for (let i4 = 0; i4 < len2; i4++) {
+                    let data8 = data7[i4];
+                    if (typeof data8 === "string") {
+                        if (func1(data8) < 1) {
+                            const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data8 };
+                            if (vErrors === null) {
+                                vErrors = [err17];
+                            }
+                            else {
+                                vErrors.push(err17);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err18 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data8 };
+                        if (vErrors === null) {
+                            vErrors = [err18];
+                        }
+                        else {
+                            vErrors.push(err18);
+                        }
+                        errors++;
+                    }
+                }
+                let i5 = data7.length;
+                let j2;
+                if (i5 > 1) {
+                    const indices1 = {};
+                    for (; i5--;) {
+                        let item1 = data7[i5];
+                        if (typeof item1 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices1[item1] == "number") {
+                            j2 = indices1[item1];
+                            const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema45, data: data7 };
+                            if (vErrors === null) {
+                                vErrors = [err19];
+                            }
+                            else {
+                                vErrors.push(err19);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices1[item1] = i5;
+                    }
+                }
+            }
+            else {
+                const err20 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data7 };
+                if (vErrors === null) {
+                    vErrors = [err20];
+                }
+                else {
+                    vErrors.push(err20);
+                }
+                errors++;
+            }
+        }
+        if (data.plans !== undefined) {
+            let data9 = data.plans;
+            if (typeof data9 !== "boolean") {
+                const err21 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema93.properties.plans.type, parentSchema: schema93.properties.plans, data: data9 };
+                if (vErrors === null) {
+                    vErrors = [err21];
+                }
+                else {
+                    vErrors.push(err21);
+                }
+                errors++;
+            }
+        }
+        if (data.secret_env !== undefined) {
+            let data10 = data.secret_env;
+            if (typeof data10 === "string") {
+                if (func1(data10) < 1) {
+                    const err22 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data10 };
+                    if (vErrors === null) {
+                        vErrors = [err22];
+                    }
+                    else {
+                        vErrors.push(err22);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err23 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data10 };
+                if (vErrors === null) {
+                    vErrors = [err23];
+                }
+                else {
+                    vErrors.push(err23);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema93.type, parentSchema: schema93, data };
+        if (vErrors === null) {
+            vErrors = [err24];
+        }
+        else {
+            vErrors.push(err24);
+        }
+        errors++;
+    }
+    validate59.errors = vErrors;
+    return errors === 0;
+}
+validate59.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+function validate56(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate56.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.kind === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema80.required, parentSchema: schema80, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        const tag0 = data.kind;
+        if (typeof tag0 == "string") {
+            if (tag0 === "slack") {
+                if (!(validate57(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+                    errors = vErrors.length;
+                }
+                var props0 = true;
+            }
+            else if (tag0 === "teams") {
+                if (!(validate58(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "webhook") {
+                if (!(validate59(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else {
+                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "kind", tagValue: tag0 }, message: "value of tag \"kind\" must be in oneOf", schema: schema80.discriminator, parentSchema: schema80, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "kind", tagValue: tag0 }, message: "tag \"kind\" must be string", schema: schema80.discriminator, parentSchema: schema80, data };
+            if (vErrors === null) {
+                vErrors = [err2];
+            }
+            else {
+                vErrors.push(err2);
+            }
+            errors++;
+        }
+    }
+    else {
+        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema80.type, parentSchema: schema80, data };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    validate56.errors = vErrors;
+    evaluated0.props = props0;
+    return errors === 0;
+}
+validate56.evaluated = { "dynamicProps": true, "dynamicItems": false };
+function validate55(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate55.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.channels === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "channels" }, message: "must have required property '" + "channels" + "'", schema: schema79.required, parentSchema: schema79, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((key0 === "channels") || (key0 === "timeout_seconds")) || (key0 === "attempts"))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema79, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        if (data.channels !== undefined) {
+            let data0 = data.channels;
+            if (Array.isArray(data0)) {
+                if (data0.length < 1) {
+                    const err2 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema79.properties.channels, data: data0 };
+                    if (vErrors === null) {
+                        vErrors = [err2];
+                    }
+                    else {
+                        vErrors.push(err2);
+                    }
+                    errors++;
+                }
+                const len0 = data0.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    if (!(validate56(data0[i0], { instancePath: instancePath + "/channels/" + i0, parentData: data0, parentDataProperty: i0, rootData, dynamicAnchors }))) {
+                        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+                        errors = vErrors.length;
+                    }
+                }
+            }
+            else {
+                const err3 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema79.properties.channels.type, parentSchema: schema79.properties.channels, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+        if (data.timeout_seconds !== undefined) {
+            let data2 = data.timeout_seconds;
+            if ((typeof data2 == "number") && (isFinite(data2))) {
+                if (data2 > 60 || isNaN(data2)) {
+                    const err4 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/maximum", keyword: "maximum", params: { comparison: "<=", limit: 60 }, message: "must be <= 60", schema: 60, parentSchema: schema79.properties.timeout_seconds, data: data2 };
+                    if (vErrors === null) {
+                        vErrors = [err4];
+                    }
+                    else {
+                        vErrors.push(err4);
+                    }
+                    errors++;
+                }
+                if (data2 <= 0 || isNaN(data2)) {
+                    const err5 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0", schema: 0, parentSchema: schema79.properties.timeout_seconds, data: data2 };
+                    if (vErrors === null) {
+                        vErrors = [err5];
+                    }
+                    else {
+                        vErrors.push(err5);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err6 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema79.properties.timeout_seconds.type, parentSchema: schema79.properties.timeout_seconds, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.attempts !== undefined) {
+            let data3 = data.attempts;
+            if (!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) {
+                const err7 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema79.properties.attempts.type, parentSchema: schema79.properties.attempts, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+            if ((typeof data3 == "number") && (isFinite(data3))) {
+                if (data3 > 6 || isNaN(data3)) {
+                    const err8 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/maximum", keyword: "maximum", params: { comparison: "<=", limit: 6 }, message: "must be <= 6", schema: 6, parentSchema: schema79.properties.attempts, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err8];
+                    }
+                    else {
+                        vErrors.push(err8);
+                    }
+                    errors++;
+                }
+                if (data3 < 1 || isNaN(data3)) {
+                    const err9 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema79.properties.attempts, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err9];
+                    }
+                    else {
+                        vErrors.push(err9);
+                    }
+                    errors++;
+                }
+            }
+        }
+    }
+    else {
+        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema79.type, parentSchema: schema79, data };
+        if (vErrors === null) {
+            vErrors = [err10];
+        }
+        else {
+            vErrors.push(err10);
+        }
+        errors++;
+    }
+    validate55.errors = vErrors;
+    return errors === 0;
+}
+validate55.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     /*# sourceURL="https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json" */ ;
     let vErrors = null;
@@ -91978,7 +94069,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         for (const key0 in data) {
-            if (!(((((((key0 === "$schema") || (key0 === "version")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "policies")) || (key0 === "waivers")) || (key0 === "defaults"))) {
+            if (!((((((((key0 === "$schema") || (key0 === "version")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "policies")) || (key0 === "waivers")) || (key0 === "defaults")) || (key0 === "notify"))) {
                 const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31, data };
                 if (vErrors === null) {
                     vErrors = [err3];
@@ -92299,6 +94390,12 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
             }
         }
+        if (data.notify !== undefined) {
+            if (!(validate55(data.notify, { instancePath: instancePath + "/notify", parentData: data, parentDataProperty: "notify", rootData, dynamicAnchors }))) {
+                vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+                errors = vErrors.length;
+            }
+        }
     }
     else {
         const err26 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.type, parentSchema: schema31, data };
@@ -92314,11 +94411,11 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate20.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const validatePolicyDocument = validate55;
-function validate55(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+const validatePolicyDocument = validate65;
+function validate65(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate55.evaluated;
+    const evaluated0 = validate65.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -92406,10 +94503,10 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate55.errors = vErrors;
+    validate65.errors = vErrors;
     return errors === 0;
 }
-validate55.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+validate65.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 
 ;// CONCATENATED MODULE: ./lib/src/config/validate.js
 // JSON Schema validation (schema/mlops.schema.json, the single source of truth) with ajv errors
@@ -92847,6 +94944,7 @@ function inVariableTerms(diagnostics, text, env) {
 
 
 
+
 const loadConfig = (input, deps) => {
     const diagnostics = [];
     const fail = () => {
@@ -92869,6 +94967,7 @@ const loadConfig = (input, deps) => {
     checker.policies();
     checker.waivers(deps.now);
     checker.unusedPolicies(modelPolicies);
+    diagnostics.push(...checkNotify(root.notify, doc, (0,config_raw/* entriesOf */.Mc)(root.environments).map(([n]) => n), (0,config_raw/* entriesOf */.Mc)(root.models).map(([id]) => id)));
     if (diagnostics.some((d) => d.severity === 'error'))
         fail();
     const environments = new Map();
@@ -92891,6 +94990,7 @@ const loadConfig = (input, deps) => {
         models,
         policies,
         waivers,
+        notify: buildNotify(root.notify, doc),
     };
     return { config, diagnostics: sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file) };
 };
@@ -94768,7 +96868,7 @@ const missingEvidence = (t, source) => {
 /* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5705);
 /* harmony import */ var _plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4395);
 /* harmony import */ var _result_build_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(229);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6969);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4282);
 // `promote`: plan (gates) as `plan` does, then, for each target whose verdict lets it through
 // (pass, warn, waived), plan the promotion steps against the destination registry and converge
 // them. The result is the plan's result document with a `plan` field per target.
@@ -94996,7 +97096,7 @@ async function promoteOne(config, target, evidence, inv, deps, expected) {
 /* harmony export */   $: () => (/* binding */ validateConfig)
 /* harmony export */ });
 /* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2839);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6969);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4282);
 // `validate`: the config loaded and checked, summarised; nothing is contacted.
 
 
@@ -95130,7 +97230,7 @@ function fileAccess(cwd) {
 
 /***/ }),
 
-/***/ 2548:
+/***/ 5113:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -95149,541 +97249,10 @@ var ports = __nccwpck_require__(9990);
 var errors = __nccwpck_require__(5071);
 // EXTERNAL MODULE: ./lib/src/platform/github/context.js
 var github_context = __nccwpck_require__(2373);
-// EXTERNAL MODULE: ./lib/src/platform/secrets.js
-var platform_secrets = __nccwpck_require__(3661);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./lib/src/platform/http/error-body.js
-// Decodes an error answer into (errorCode, message) from whatever shape the server used.
-// Branching is always on the body's code, never on the status alone: OSS MLflow sends
-// RESOURCE_ALREADY_EXISTS as 400 while the Databricks SDK treats it as a 409-class error.
-const MAX_TEXT = 500;
-const str = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
-/** A short code, not a sentence: `INVALID_STATE`, `invalid_grant`, `Unauthorized`. */
-const looksLikeCode = (s) => /^[A-Za-z][A-Za-z0-9_.-]{1,80}$/.test(s);
-const squeeze = (text) => {
-    const oneLine = text.replace(/\s+/g, ' ').trim();
-    return oneLine.length > MAX_TEXT ? `${oneLine.slice(0, MAX_TEXT)}…` : oneLine;
-};
-const fromJson = (body) => {
-    // Databricks / MLflow: {"error_code": "...", "message": "...", "details": [...]}
-    const errorCode = str(body['error_code']);
-    if (errorCode) {
-        return { errorCode, message: str(body['message']) ?? str(body['error_description']) ?? '' };
-    }
-    // Databricks OAuth variant: {"errorCode": "...", "errorSummary": "..."}
-    const camelCode = str(body['errorCode']);
-    if (camelCode) {
-        return { errorCode: camelCode, message: str(body['errorSummary']) ?? str(body['message']) ?? '' };
-    }
-    const error = body['error'];
-    // OAuth (RFC 6749 §5.2): {"error": "invalid_client", "error_description": "..."}
-    // Legacy Databricks: {"error": "free text"}
-    const errorText = str(error);
-    if (errorText) {
-        const description = str(body['error_description']) ?? str(body['message']);
-        if (looksLikeCode(errorText))
-            return { errorCode: errorText, message: description ?? '' };
-        return { errorCode: null, message: description ? `${errorText}: ${description}` : errorText };
-    }
-    // Nested {"error": {"code": "...", "message": "..."}}
-    if (error && typeof error === 'object') {
-        const nested = error;
-        const code = str(nested['code']) ?? str(nested['error_code']);
-        return { errorCode: code, message: str(nested['message']) ?? '' };
-    }
-    // SCIM: {"detail": "...", "status": "404", "scimType": "..."}
-    const detail = str(body['detail']);
-    if (detail)
-        return { errorCode: str(body['scimType']), message: detail };
-    const message = str(body['message']);
-    if (message)
-        return { errorCode: null, message };
-    return null;
-};
-const decodeErrorBody = (bodyText) => {
-    const trimmed = bodyText.trim();
-    if (trimmed.startsWith('{')) {
-        try {
-            const parsed = JSON.parse(trimmed);
-            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-                const decoded = fromJson(parsed);
-                if (decoded)
-                    return { errorCode: decoded.errorCode, message: squeeze(decoded.message) };
-            }
-        }
-        catch {
-            // not JSON after all: treated as text below
-        }
-    }
-    // Plain text (MLflow basic-auth 401/403), HTML error pages from gateways, or nothing.
-    const looksLikeHtml = /^<(!doctype|html)/i.test(trimmed);
-    return { errorCode: null, message: looksLikeHtml ? '(HTML error page)' : squeeze(trimmed) };
-};
-
-;// CONCATENATED MODULE: ./lib/src/platform/http/ledger.js
-// Request accounting shared by every client of one run: reports and benchmarks read totals
-// (requests made, retries, bytes, time) per endpoint label.
-const createRequestLedger = () => {
-    const byEndpoint = new Map();
-    let total = 0;
-    let retries = 0;
-    return {
-        record(entry) {
-            total += 1;
-            if (entry.retry)
-                retries += 1;
-            const stats = byEndpoint.get(entry.endpoint) ?? {
-                count: 0,
-                bytesSent: 0,
-                bytesReceived: 0,
-                totalMs: 0,
-                retries: 0,
-                errors: 0,
-            };
-            stats.count += 1;
-            stats.bytesSent += entry.bytesSent;
-            stats.bytesReceived += entry.bytesReceived;
-            stats.totalMs += entry.ms;
-            if (entry.retry)
-                stats.retries += 1;
-            if (entry.status === null || entry.status >= 400)
-                stats.errors += 1;
-            byEndpoint.set(entry.endpoint, stats);
-        },
-        snapshot() {
-            const copy = {};
-            for (const [endpoint, stats] of [...byEndpoint.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-                copy[endpoint] = { ...stats };
-            }
-            return { total, retries, byEndpoint: copy };
-        },
-    };
-};
-const ID_SEGMENT = /^(\d+|[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
-/**
- * Default endpoint label: `METHOD /path` without the query, with id-like path segments
- * (numbers, long hex run ids, UUIDs) shown as `{id}` so per-endpoint counts group.
- * Adapters that want a template with named parts pass `endpoint` on the request.
- */
-const endpointLabel = (method, pathname) => `${method} ${pathname
-    .split('/')
-    .map((segment) => (ID_SEGMENT.test(segment) ? '{id}' : segment))
-    .join('/')}`;
-
-// EXTERNAL MODULE: ./lib/src/platform/http/proxy.js
-var http_proxy = __nccwpck_require__(4025);
-// EXTERNAL MODULE: ./lib/src/platform/http/redact.js
-var redact = __nccwpck_require__(3804);
-;// CONCATENATED MODULE: ./lib/src/platform/http/client.js
-// The one HTTP client every platform adapter talks through (undici underneath): auth headers,
-// retries with backoff and Retry-After, per-attempt timeouts, an overall retry deadline, a
-// per-host concurrency queue, proxies from an explicit env record, request accounting and
-// redacted debug logging. See docs/http.md for the behaviour matrix.
-
-
-
-
-
-
-
-/**
- * A silent host is given up on within about a minute: 20 s per attempt, no retry started after
- * 60 s. Downloads and uploads of model files get longer per attempt.
- */
-const DEFAULTS = {
-    timeoutMs: 20_000,
-    transferTimeoutMs: 600_000,
-    retryDeadlineMs: 60_000,
-    maxAttempts: 4,
-    backoffBaseMs: 250,
-    backoffMaxMs: 10_000,
-    maxRetryAfterMs: 60_000,
-    retryAfterJitterMs: 250,
-    maxConcurrentPerHost: 8,
-    /** JSON and text answers: a registry never sends more; anything larger is refused, not buffered. */
-    maxResponseBytes: 64 * 1024 * 1024,
-    /** Binary downloads (model files), held in memory. */
-    maxDownloadBytes: 2 * 1024 * 1024 * 1024,
-    userAgent: 'mlops-gate',
-};
-const IDEMPOTENT_BY_DEFAULT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
-/** The server did not process the request: safe to retry whatever the method. */
-const ALWAYS_RETRY = new Set([429, 503]);
-/** May have been processed: only retried for idempotent requests. */
-const RETRY_IF_IDEMPOTENT = new Set([500, 502, 504]);
-/** Fair FIFO queue bounding in-flight work. */
-class Slots {
-    limit;
-    active = 0;
-    waiting = [];
-    constructor(limit) {
-        this.limit = limit;
-    }
-    async acquire() {
-        if (this.active < this.limit) {
-            this.active += 1;
-            return;
-        }
-        await new Promise((resolve) => this.waiting.push(resolve));
-    }
-    release() {
-        const next = this.waiting.shift();
-        if (next)
-            next(); // the slot passes straight to the next in line
-        else
-            this.active -= 1;
-    }
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** `Retry-After` as delay-seconds or an HTTP-date; null when absent or unparseable. */
-const parseRetryAfter = (value, nowMs) => {
-    if (value === undefined)
-        return null;
-    const trimmed = value.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
-        return Math.round(Number(trimmed) * 1000);
-    const date = Date.parse(trimmed);
-    if (Number.isNaN(date))
-        return null;
-    return Math.max(0, date - nowMs);
-};
-const flattenHeaders = (headers) => {
-    const out = {};
-    for (const [name, value] of Object.entries(headers)) {
-        if (value === undefined)
-            continue;
-        out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    return out;
-};
-const buildUrl = (base, path, query) => {
-    const url = /^https?:\/\//i.test(path)
-        ? new URL(path)
-        : new URL(`${base.pathname.replace(/\/$/, '')}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
-    for (const [key, value] of Object.entries(query ?? {})) {
-        if (value === undefined)
-            continue;
-        if (Array.isArray(value))
-            for (const item of value)
-                url.searchParams.append(key, item);
-        else
-            url.searchParams.append(key, String(value));
-    }
-    return url;
-};
-const encodeBody = (body) => {
-    if (body === undefined)
-        return { payload: undefined, contentType: null };
-    if (body instanceof Uint8Array)
-        return { payload: body, contentType: 'application/octet-stream' };
-    if (typeof body === 'string')
-        return { payload: body, contentType: 'text/plain; charset=utf-8' };
-    return { payload: JSON.stringify(body), contentType: 'application/json' };
-};
-const byteLength = (payload) => payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-const causeCode = (cause) => {
-    if (cause && typeof cause === 'object') {
-        const withCode = cause;
-        if (typeof withCode.code === 'string' && withCode.code !== 'UND_ERR_SOCKET')
-            return withCode.code;
-        const inner = withCode.cause;
-        if (inner && typeof inner.code === 'string')
-            return inner.code;
-        if (typeof withCode.code === 'string')
-            return withCode.code;
-        if (typeof withCode.message === 'string')
-            return withCode.message;
-    }
-    return String(cause);
-};
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
-/** What went wrong in one attempt, in a few words. */
-const failureReason = (outcome, timeoutMs) => outcome.type === 'response'
-    ? `HTTP ${outcome.status}`
-    : outcome.kind === 'timeout'
-        ? `no answer within ${Math.round(timeoutMs / 1000)} s`
-        : causeCode(outcome.cause);
-const createHttpClient = (options) => {
-    const base = new URL(options.baseUrl);
-    const cfg = { ...DEFAULTS, ...stripUndefined(options) };
-    const proxySettings = (0,http_proxy/* proxySettingsFromEnv */.zH)(options.env ?? {});
-    const random = options.random ?? Math.random;
-    const dispatchers = new Map();
-    const slots = new Map();
-    const knownSecrets = new Set(options.secrets ?? []);
-    for (const secret of knownSecrets)
-        (0,platform_secrets/* registerSecret */.cl)(secret);
-    for (const proxy of [proxySettings.httpProxy, proxySettings.httpsProxy]) {
-        if (proxy?.password) {
-            knownSecrets.add(decodeURIComponent(proxy.password));
-            (0,platform_secrets/* registerSecret */.cl)(decodeURIComponent(proxy.password));
-        }
-    }
-    const scrub = (text) => (0,redact/* redact */.E$)(text, knownSecrets);
-    const log = (line) => options.logger?.debug(scrub(line));
-    const dispatcherFor = (url) => {
-        const existing = dispatchers.get(url.origin);
-        if (existing)
-            return existing;
-        const common = {
-            keepAliveTimeout: 4_000,
-            // Our own AbortSignal enforces the per-attempt timeout; undici's phase timers stay out of the way.
-            headersTimeout: 0,
-            bodyTimeout: 0,
-        };
-        const proxy = (0,http_proxy/* proxyFor */.iJ)(url, proxySettings);
-        const dispatcher = proxy
-            ? new undici/* ProxyAgent */.kT({ uri: proxy.href, connections: cfg.maxConcurrentPerHost, ...common })
-            : new undici/* Pool */.bC(url.origin, { connections: cfg.maxConcurrentPerHost, ...common });
-        log(`http: ${url.origin} ${proxy ? `via proxy ${proxy.origin}` : 'direct'}`);
-        dispatchers.set(url.origin, dispatcher);
-        return dispatcher;
-    };
-    /** ms left before the command's deadline; null without one. */
-    const commandRemainingMs = () => {
-        const at = options.deadline?.() ?? null;
-        return at === null ? null : at - Date.now();
-    };
-    const slotsFor = (url) => {
-        let s = slots.get(url.origin);
-        if (!s) {
-            s = new Slots(cfg.maxConcurrentPerHost);
-            slots.set(url.origin, s);
-        }
-        return s;
-    };
-    const attemptOnce = async (url, req, headers, payload) => {
-        const transfer = req.responseType === 'bytes' || payload instanceof Uint8Array;
-        const remaining = commandRemainingMs();
-        const timeoutMs = Math.min(req.timeoutMs ?? (transfer ? cfg.transferTimeoutMs : cfg.timeoutMs), remaining ?? Infinity);
-        const controller = new AbortController();
-        const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
-        const bytesSent = byteLength(payload);
-        try {
-            const res = await (0,undici/* request */.Em)(url, {
-                method: req.method,
-                headers,
-                body: payload,
-                dispatcher: dispatcherFor(url),
-                signal: controller.signal,
-            });
-            const limit = req.responseType === 'bytes' ? cfg.maxDownloadBytes : cfg.maxResponseBytes;
-            const declared = Number(res.headers['content-length']);
-            const chunks = [];
-            let size = Number.isFinite(declared) && declared > limit ? declared : 0;
-            if (size === 0) {
-                for await (const chunk of res.body) {
-                    size += chunk.length;
-                    if (size > limit)
-                        break;
-                    chunks.push(chunk);
-                }
-            }
-            if (size > limit) {
-                // Stop reading: an endless or oversized answer must not grow the process.
-                res.body.destroy();
-                controller.abort(new Error('response too large'));
-                return { type: 'too-large', limit, bytesSent };
-            }
-            return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks), bytesSent };
-        }
-        catch (cause) {
-            return { type: 'failure', kind: controller.signal.aborted ? 'timeout' : 'transport', cause, bytesSent };
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    };
-    const parseBody = (res, req) => {
-        const type = req.responseType ?? 'json';
-        if (type === 'bytes')
-            return new Uint8Array(res.body);
-        const text = res.body.toString('utf8');
-        if (type === 'text')
-            return text;
-        if (text.trim() === '')
-            return {};
-        return JSON.parse(text);
-    };
-    const request = async (req) => {
-        const url = buildUrl(base, req.path, req.query);
-        const method = req.method;
-        const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
-        const endpoint = req.endpoint ?? endpointLabel(method, url.pathname);
-        const where = `${method} ${url.pathname}`;
-        const errorUrl = `${url.origin}${url.pathname}`;
-        const { payload, contentType } = encodeBody(req.body);
-        const startedAt = Date.now();
-        const deadline = startedAt + cfg.retryDeadlineMs;
-        let attempt = 0;
-        let authRefreshed = false;
-        for (;;) {
-            attempt += 1;
-            const left = commandRemainingMs();
-            if (left !== null && left <= 0) {
-                throw new errors/* ApiError */.hD(scrub(`${where}: not sent: the command's deadline has passed (raise it with --deadline or MLOPS_GATE_DEADLINE_SECONDS)`), {
-                    errorCode: null,
-                    status: null,
-                    method,
-                    url: errorUrl,
-                    kind: 'timeout',
-                    attempts: attempt - 1,
-                });
-            }
-            // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
-            // (e.g. a presigned artifact URL on cloud storage).
-            const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
-            for (const secret of (0,redact/* secretsInHeaders */.FK)(authHeaders)) {
-                knownSecrets.add(secret);
-                (0,platform_secrets/* registerSecret */.cl)(secret);
-            }
-            const headers = {
-                'user-agent': cfg.userAgent,
-                accept: req.responseType === 'json' || req.responseType === undefined ? 'application/json' : '*/*',
-                ...(contentType ? { 'content-type': contentType } : {}),
-                ...options.defaultHeaders,
-                ...req.headers,
-                ...authHeaders,
-            };
-            const hostSlots = slotsFor(url);
-            await hostSlots.acquire();
-            const t0 = performance.now();
-            let outcome;
-            try {
-                log(`http → ${method} ${(0,redact/* describeUrlForLog */.AO)(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
-                outcome = await attemptOnce(url, req, headers, payload);
-            }
-            finally {
-                hostSlots.release();
-            }
-            const ms = performance.now() - t0;
-            options.ledger?.record({
-                host: url.host,
-                endpoint,
-                status: outcome.type === 'response' ? outcome.status : null,
-                bytesSent: outcome.bytesSent,
-                bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : outcome.type === 'too-large' ? outcome.limit : 0,
-                ms,
-                retry: attempt > 1,
-            });
-            if (outcome.type === 'too-large') {
-                throw new errors/* ApiError */.hD(scrub(`${where}: the answer from ${url.host} is larger than ${Math.round(outcome.limit / 1024 / 1024)} MiB; refused (raise MLOPS_GATE_HTTP_MAX_RESPONSE_MB if this server really sends that much)`), { errorCode: null, status: null, method, url: errorUrl, kind: 'too-large', attempts: attempt });
-            }
-            if (outcome.type === 'response') {
-                log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
-                if (outcome.status >= 200 && outcome.status < 300) {
-                    let body;
-                    try {
-                        body = parseBody(outcome, req);
-                    }
-                    catch {
-                        throw new errors/* ApiError */.hD(scrub(`${where}: HTTP ${outcome.status} but the body is not valid JSON (${plural(attempt, 'attempt')})`), { errorCode: null, status: outcome.status, method, url: errorUrl, kind: 'http', attempts: attempt });
-                    }
-                    return { status: outcome.status, headers: outcome.headers, body: body };
-                }
-            }
-            else {
-                log(`http ✗ ${where} ${outcome.kind}: ${causeCode(outcome.cause)} after ${Math.round(ms)} ms`);
-            }
-            // A token the server rejected: drop it and try once more with a fresh one.
-            if (outcome.type === 'response' &&
-                outcome.status === 401 &&
-                options.auth?.invalidate &&
-                !authRefreshed &&
-                attempt < cfg.maxAttempts) {
-                authRefreshed = true;
-                options.auth.invalidate();
-                log(`http ↻ ${where}: 401, refreshing credentials and retrying once`);
-                continue;
-            }
-            const retryable = outcome.type === 'response'
-                ? ALWAYS_RETRY.has(outcome.status) || (idempotent && RETRY_IF_IDEMPOTENT.has(outcome.status))
-                : idempotent;
-            const delay = retryable ? retryDelay(outcome, attempt) : 0;
-            const pastDeadline = retryable && Date.now() + delay > deadline;
-            if (!retryable || attempt >= cfg.maxAttempts || pastDeadline) {
-                const suffix = pastDeadline
-                    ? `; gave up: the next retry would pass the ${Math.round(cfg.retryDeadlineMs / 1000)} s retry deadline`
-                    : '';
-                throw buildError(outcome, { where, method, errorUrl, attempt, timeoutMs: req.timeoutMs ?? cfg.timeoutMs, suffix });
-            }
-            log(`http ↻ ${where}: retry ${attempt + 1}/${cfg.maxAttempts} in ${Math.round(delay)} ms`);
-            options.onRetry?.({ host: url.host, attempt, maxAttempts: cfg.maxAttempts, reason: scrub(failureReason(outcome, req.timeoutMs ?? cfg.timeoutMs)), delayMs: delay });
-            await sleep(delay);
-        }
-    };
-    const retryDelay = (outcome, attempt) => {
-        if (outcome.type === 'response' && ALWAYS_RETRY.has(outcome.status)) {
-            const retryAfter = parseRetryAfter(outcome.headers['retry-after'], Date.now());
-            if (retryAfter !== null)
-                return Math.min(retryAfter, cfg.maxRetryAfterMs) + random() * cfg.retryAfterJitterMs;
-        }
-        // Exponential with "equal jitter": half fixed, half random, so waits never collapse to zero.
-        const exp = Math.min(cfg.backoffMaxMs, cfg.backoffBaseMs * 2 ** (attempt - 1));
-        return exp / 2 + random() * (exp / 2);
-    };
-    const buildError = (outcome, ctx) => {
-        const attempts = `(${plural(ctx.attempt, 'attempt')})`;
-        if (outcome.type === 'failure') {
-            const message = outcome.kind === 'timeout'
-                ? `${ctx.where}: no complete answer from ${new URL(ctx.errorUrl).host} within ${ctx.timeoutMs} ms ${attempts}${ctx.suffix}`
-                : `${ctx.where}: could not reach ${new URL(ctx.errorUrl).host}: ${causeCode(outcome.cause)} ${attempts}${ctx.suffix}`;
-            const error = new errors/* ApiError */.hD(scrub(message), {
-                errorCode: null,
-                status: null,
-                method: ctx.method,
-                url: ctx.errorUrl,
-                kind: outcome.kind,
-                attempts: ctx.attempt,
-            });
-            Object.defineProperty(error, 'cause', { value: outcome.cause, enumerable: false });
-            return error;
-        }
-        const decoded = decodeErrorBody(outcome.body.toString('utf8'));
-        const label = decoded.errorCode ?? statusText(outcome.status);
-        const text = decoded.message ? `: ${decoded.message}` : '';
-        const hint = outcome.status === 401
-            ? ' — the server rejected the credentials; check the token or username/password it was given'
-            : outcome.status === 403
-                ? ' — the credentials are valid but lack permission for this call'
-                : '';
-        return new errors/* ApiError */.hD(scrub(`${ctx.where}: HTTP ${outcome.status} ${label}${text}${hint} ${attempts}${ctx.suffix}`), {
-            errorCode: decoded.errorCode,
-            status: outcome.status,
-            method: ctx.method,
-            url: ctx.errorUrl,
-            kind: 'http',
-            attempts: ctx.attempt,
-        });
-    };
-    return {
-        baseUrl: base.href.replace(/\/$/, ''),
-        request,
-        async close() {
-            const all = [...dispatchers.values()];
-            dispatchers.clear();
-            await Promise.all(all.map((d) => d.close()));
-        },
-    };
-};
-const STATUS_TEXT = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    409: 'Conflict',
-    429: 'Too Many Requests',
-    500: 'Internal Server Error',
-    502: 'Bad Gateway',
-    503: 'Service Unavailable',
-    504: 'Gateway Timeout',
-};
-const statusText = (status) => STATUS_TEXT[status] ?? 'error';
-function stripUndefined(o) {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-}
-
+// EXTERNAL MODULE: ./lib/src/platform/http/client.js
+var http_client = __nccwpck_require__(3690);
+// EXTERNAL MODULE: ./lib/src/platform/http/ledger.js
+var http_ledger = __nccwpck_require__(2528);
 ;// CONCATENATED MODULE: ./lib/src/platform/http/settings.js
 // User-tunable HTTP settings, read from the environment once at the edge.
 
@@ -95737,6 +97306,16 @@ function createMonitorPort(client) {
     };
 }
 
+// EXTERNAL MODULE: ./lib/src/platform/secrets.js
+var platform_secrets = __nccwpck_require__(3661);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+// EXTERNAL MODULE: ./lib/src/platform/http/error-body.js
+var error_body = __nccwpck_require__(8704);
+// EXTERNAL MODULE: ./lib/src/platform/http/proxy.js
+var http_proxy = __nccwpck_require__(4025);
+// EXTERNAL MODULE: ./lib/src/platform/http/redact.js
+var redact = __nccwpck_require__(3804);
 ;// CONCATENATED MODULE: ./lib/src/platform/http/auth.js
 // Auth providers, each built from an explicit env record (nothing here reads process.env).
 // - MLflow OSS: Basic from MLFLOW_TRACKING_USERNAME + MLFLOW_TRACKING_PASSWORD (wins when both
@@ -95943,7 +97522,7 @@ const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
                 attempts: attempt,
             });
             if (status < 200 || status >= 300) {
-                const decoded = decodeErrorBody(text);
+                const decoded = (0,error_body/* decodeErrorBody */.F)(text);
                 const hint = status === 400 || status === 401 || status === 403 ? ` — ${credentialHint}` : '';
                 throw fail(`HTTP ${status} ${decoded.errorCode ?? ''}${decoded.message ? `: ${decoded.message}` : ''}${hint}`.replace(/ :/, ':'), decoded.errorCode);
             }
@@ -96821,57 +98400,57 @@ const DQ_MASK = {
 };
 /** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
 const dqUpdateMask = (changes) => changes.map((c) => DQ_MASK[c]).join(',');
-const wire_str = (v) => (typeof v === 'string' ? v : null);
+const str = (v) => (typeof v === 'string' ? v : null);
 const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
 const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
 const problem = (v) => {
-    const s = wire_str(v);
+    const s = str(v);
     return s ? (s.endsWith('REGRESSION') ? 'regression' : s.endsWith('CLASSIFICATION') ? 'classification' : s) : null;
 };
 const scheduleOf = (v) => {
     const s = obj(v);
-    const cron = s ? wire_str(s.quartz_cron_expression) : null;
-    return s && cron ? { cron, timezone: wire_str(s.timezone_id) ?? '' } : null;
+    const cron = s ? str(s.quartz_cron_expression) : null;
+    return s && cron ? { cron, timezone: str(s.timezone_id) ?? '' } : null;
 };
 function observeLegacy(info) {
     const log = obj(info.inference_log);
     return {
-        outputSchema: wire_str(info.output_schema_name),
+        outputSchema: str(info.output_schema_name),
         inferenceLog: log
             ? {
                 problemType: problem(log.problem_type),
-                predictionCol: wire_str(log.prediction_col),
-                labelCol: wire_str(log.label_col),
-                timestampCol: wire_str(log.timestamp_col),
-                modelIdCol: wire_str(log.model_id_col),
+                predictionCol: str(log.prediction_col),
+                labelCol: str(log.label_col),
+                timestampCol: str(log.timestamp_col),
+                modelIdCol: str(log.model_id_col),
                 granularities: strings(log.granularities).map((g) => (0,monitor/* normalizeGranularity */.YD)(g) ?? g),
             }
             : null,
         schedule: scheduleOf(info.schedule),
         slicingExprs: strings(info.slicing_exprs),
         monitorVersion: typeof info.monitor_version === 'number' ? info.monitor_version : null,
-        status: wire_str(info.status),
+        status: str(info.status),
     };
 }
 function observeDataQuality(monitor) {
     const cfg = obj(monitor.data_profiling_config) ?? {};
     const log = obj(cfg.inference_log);
     return {
-        outputSchema: wire_str(cfg.output_schema_id),
+        outputSchema: str(cfg.output_schema_id),
         inferenceLog: log
             ? {
                 problemType: problem(log.problem_type),
-                predictionCol: wire_str(log.prediction_column),
-                labelCol: wire_str(log.label_column),
-                timestampCol: wire_str(log.timestamp_column),
-                modelIdCol: wire_str(log.model_id_column),
+                predictionCol: str(log.prediction_column),
+                labelCol: str(log.label_column),
+                timestampCol: str(log.timestamp_column),
+                modelIdCol: str(log.model_id_column),
                 granularities: strings(log.granularities).map((g) => legacyGranularity(g) ?? g),
             }
             : null,
         schedule: scheduleOf(cfg.schedule),
         slicingExprs: strings(cfg.slicing_exprs),
         monitorVersion: typeof cfg.monitor_version === 'number' ? cfg.monitor_version : null,
-        status: wire_str(cfg.status),
+        status: str(cfg.status),
     };
 }
 
@@ -98078,7 +99657,7 @@ const connect = (environment, ctx) => REGISTRY_CONNECTORS[environment.registry](
 
 /** Plan, promote and rollback dependencies over the real adapters. */
 function liveDeps(io, options = {}) {
-    const ledger = options.ledger ?? createRequestLedger();
+    const ledger = options.ledger ?? (0,http_ledger/* createRequestLedger */.V)();
     const clients = new Map();
     const shared = new Map();
     const connections = new Map();
@@ -98117,7 +99696,7 @@ function liveDeps(io, options = {}) {
                 http: (clientKey, baseUrl, auth) => {
                     let client = clients.get(clientKey);
                     if (!client) {
-                        client = createHttpClient({ baseUrl, auth: auth(), env: io.env, ledger, ...http, onRetry, deadline: () => deadlineAt });
+                        client = (0,http_client/* createHttpClient */.u)({ baseUrl, auth: auth(), env: io.env, ledger, ...http, onRetry, deadline: () => deadlineAt });
                         clients.set(clientKey, client);
                     }
                     return client;
@@ -98168,6 +99747,520 @@ function liveDeps(io, options = {}) {
             };
         },
     };
+}
+
+
+/***/ }),
+
+/***/ 8929:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  V: () => (/* binding */ notifyRun)
+});
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./lib/src/errors.js
+var errors = __nccwpck_require__(5071);
+;// CONCATENATED MODULE: ./lib/src/notify/wording.js
+// The words Slack and Teams messages share: one headline per event, the versions involved, the
+// gates that stopped a promotion, the links. Plain text; each channel escapes for its own markup.
+const ICONS = {
+    blocked: '⛔',
+    applied: '✅',
+    aborted: '⚠️',
+    rolled_back: '↩️',
+    reverted: '⏪',
+};
+function headline(d) {
+    switch (d.event) {
+        case 'blocked':
+            return `${d.model}: promotion ${d.from} → ${d.to} blocked`;
+        case 'applied':
+            return `${d.model}: promoted ${d.from} → ${d.to}`;
+        case 'aborted':
+            return d.command === 'rollback' ? `${d.model}: rollback in ${d.to} aborted (${d.status ?? 'failed'})` : `${d.model}: promotion ${d.from} → ${d.to} aborted (${d.status ?? 'failed'})`;
+        case 'rolled_back':
+            return `${d.model}: rolled back in ${d.to}`;
+        case 'reverted':
+            return `${d.model}: reverted in ${d.to} after the bake found a breach`;
+    }
+}
+/** "churn-dev v7 → churn-prod v3, replacing v2" and the like; null when no version is known. */
+function versionLine(d) {
+    const c = d.candidate;
+    const dest = d.destination;
+    const previous = d.previous_version;
+    switch (d.event) {
+        case 'applied':
+            if (!c)
+                return null;
+            return `${c.name} v${c.version}${dest?.version ? ` → ${dest.name} v${dest.version}` : ''}${previous ? `, replacing v${previous}` : ''}`;
+        case 'rolled_back':
+        case 'reverted': {
+            const restored = dest?.version ?? c?.version;
+            const name = dest?.name ?? c?.name;
+            return restored && name ? `${name} back to v${restored}${previous ? ` (from v${previous})` : ''}` : null;
+        }
+        default:
+            return c ? `candidate ${c.name} v${c.version}${previous ? ` (champion v${previous})` : ''}` : null;
+    }
+}
+/** The gates that did not pass, as "id (outcome): message" lines, at most `max`. */
+const gateLines = (d, max = 5) => {
+    const lines = d.gates.slice(0, max).map((g) => `${g.id} (${g.outcome}): ${g.message}`);
+    if (d.gates.length > max)
+        lines.push(`… and ${d.gates.length - max} more`);
+    return lines;
+};
+/** The document's links that are http(s) URLs, with their labels. */
+const linksOf = (d) => [
+    ['Pull request', d.links.pull_request],
+    ['Run', d.links.run],
+    ['Model', d.links.model],
+    ['Commit', d.links.commit],
+].flatMap(([label, url]) => (url && /^https?:\/\/[^\s]+$/.test(url) ? [{ label, url }] : []));
+const clip = (s, max) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+;// CONCATENATED MODULE: ./lib/src/notify/channels/slack.js
+// Slack incoming webhook: `text` (the notification's fallback) and Block Kit sections. Slack's
+// mrkdwn needs &, < and > escaped in text; links are <url|label>. Success is HTTP 200 `ok`.
+
+const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const slack_link = (url, label) => `<${url.replace(/\|/g, '%7C').replace(/>/g, '%3E')}|${esc(label)}>`;
+const slack = {
+    label: 'Slack',
+    signed: false,
+    render(d) {
+        const title = `${ICONS[d.event]} ${headline(d)}`;
+        const version = versionLine(d);
+        const gates = d.event === 'blocked' ? gateLines(d) : [];
+        const links = linksOf(d);
+        const blocks = [
+            { type: 'section', text: { type: 'mrkdwn', text: clip(`*${esc(title)}*\n${esc(d.summary)}${version ? `\n${esc(version)}` : ''}`, 3_000) } },
+        ];
+        if (gates.length > 0)
+            blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(gates.map((g) => `• ${esc(g)}`).join('\n'), 3_000) } });
+        if (links.length > 0)
+            blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.map((l) => slack_link(l.url, l.label)).join(' · ') }] });
+        return {
+            body: JSON.stringify({ text: clip(esc(`${title}: ${d.summary}`), 3_000), blocks }),
+            headers: { 'content-type': 'application/json' },
+        };
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/notify/channels/teams.js
+// Microsoft Teams through a Workflows webhook ("When a Teams webhook request is received", the
+// "post to a channel" template): an Adaptive Card inside a `message` envelope. Workflows accept
+// Adaptive Cards only (not the retired connectors' MessageCard). Success is any 2xx (often 202).
+
+const COLOR = { blocked: 'Warning', applied: 'Good', aborted: 'Attention', rolled_back: 'Warning', reverted: 'Attention' };
+const teams = {
+    label: 'Microsoft Teams',
+    signed: false,
+    render(d) {
+        const version = versionLine(d);
+        const facts = [
+            { title: 'Model', value: d.model },
+            { title: 'From → to', value: `${d.from} → ${d.to}` },
+            ...(version ? [{ title: 'Version', value: version }] : []),
+            { title: 'Verdict', value: d.status ? `${d.verdict} · ${d.status}` : d.verdict },
+            ...(d.actor ? [{ title: 'By', value: d.actor }] : []),
+        ];
+        const gates = d.event === 'blocked' ? gateLines(d) : [];
+        const card = {
+            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+            type: 'AdaptiveCard',
+            version: '1.2',
+            body: [
+                { type: 'TextBlock', text: `${ICONS[d.event]} ${headline(d)}`, weight: 'Bolder', size: 'Medium', color: COLOR[d.event], wrap: true },
+                { type: 'TextBlock', text: clip(d.summary, 1_000), wrap: true },
+                { type: 'FactSet', facts },
+                ...gates.map((g) => ({ type: 'TextBlock', text: clip(`- ${g}`, 600), wrap: true, spacing: 'None' })),
+            ],
+            actions: linksOf(d).map((l) => ({ type: 'Action.OpenUrl', title: l.label, url: l.url })),
+        };
+        return {
+            body: JSON.stringify({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] }),
+            headers: { 'content-type': 'application/json' },
+        };
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/util/webhook-signature.js
+// The webhook signature scheme MLflow 3 uses for its registry webhooks (after the Standard Webhooks
+// convention), and that mlops-gate uses for its own signed notifications: one implementation for
+// both directions.
+//
+//   signed content = `${deliveryId}.${timestamp}.${rawBody}`   (timestamp: Unix seconds, as sent)
+//   signature      = "v1," + base64(HMAC-SHA256(key = secret as UTF-8, signed content))
+//
+// A header may carry several space-separated signatures (key rotation); one match is enough.
+// Comparison is constant-time. Verification always uses the raw body bytes: re-serialising the
+// JSON would change them (MLflow's Python json.dumps writes ", " and ": ").
+
+const SIGNATURE_VERSION = 'v1';
+const contentOf = (deliveryId, timestamp, body) => Buffer.concat([Buffer.from(`${deliveryId}.${timestamp}.`, 'utf8'), typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body)]);
+/** `v1,<base64>` for this delivery. */
+const signWebhook = (secret, deliveryId, timestamp, body) => `${SIGNATURE_VERSION},${(0,external_node_crypto_.createHmac)('sha256', Buffer.from(secret, 'utf8')).update(contentOf(deliveryId, timestamp, body)).digest('base64')}`;
+/** True when one of the header's `v1,<base64>` signatures matches. Never throws. */
+function verifyWebhookSignature(header, secret, deliveryId, timestamp, body) {
+    if (!header || !secret)
+        return false;
+    const expected = Buffer.from(signWebhook(secret, deliveryId, timestamp, body), 'utf8');
+    let ok = false;
+    // At most a few candidates: a header stuffed with thousands of entries costs nothing more.
+    for (const candidate of header.trim().split(/\s+/).slice(0, 8)) {
+        const given = Buffer.from(candidate, 'utf8');
+        // timingSafeEqual needs equal lengths; the length of a correct signature is not a secret.
+        if (given.length === expected.length && timingSafeEqual(given, expected))
+            ok = true;
+    }
+    return ok;
+}
+
+;// CONCATENATED MODULE: ./lib/src/notify/channels/webhook.js
+// Any HTTP endpoint: the event document itself (schema/notification.schema.json), signed like
+// MLflow signs its webhooks, so one verifier serves both (src/util/webhook-signature.ts):
+//   X-Mlops-Gate-Delivery-Id  the document's id (the same on retries: de-duplicate on it)
+//   X-Mlops-Gate-Timestamp    Unix seconds when the message was built (refuse it when stale)
+//   X-Mlops-Gate-Signature    v1,base64(HMAC-SHA256(key, `${id}.${timestamp}.${raw body}`))
+//   X-Mlops-Gate-Event        the event name, for routing without parsing the body
+
+const WEBHOOK_HEADERS = {
+    deliveryId: 'x-mlops-gate-delivery-id',
+    timestamp: 'x-mlops-gate-timestamp',
+    signature: 'x-mlops-gate-signature',
+    event: 'x-mlops-gate-event',
+};
+const webhook = {
+    label: 'webhook',
+    signed: true,
+    render(d, signing) {
+        if (!signing)
+            throw new Error('the webhook channel signs every message (a bug: no signing key was given)');
+        const body = JSON.stringify(d);
+        return {
+            body,
+            headers: {
+                'content-type': 'application/json',
+                [WEBHOOK_HEADERS.deliveryId]: d.id,
+                [WEBHOOK_HEADERS.timestamp]: signing.timestamp,
+                [WEBHOOK_HEADERS.signature]: signWebhook(signing.key, d.id, signing.timestamp, body),
+                [WEBHOOK_HEADERS.event]: d.event,
+            },
+        };
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/notify/channels/index.js
+// Notification channel kinds: one file each, one row here (a missing row is a compile error; the
+// schema's `notify_<kind>` definitions are checked against this table by test/unit/notify).
+
+
+
+const NOTIFY_CHANNELS = {
+    slack: slack,
+    teams: teams,
+    webhook: webhook,
+};
+
+// EXTERNAL MODULE: ./lib/src/version.js + 1 modules
+var version = __nccwpck_require__(4387);
+// EXTERNAL MODULE: ./lib/src/config/registries.js
+var registries = __nccwpck_require__(4598);
+;// CONCATENATED MODULE: ./lib/src/notify/links.js
+// Where a person looks at a model version: the registry kind's own row (src/config/registries.ts).
+
+const modelLink = (environment, name, version) => {
+    if (!environment)
+        return null;
+    const link = (0,registries/* versionPageOf */.jf)(environment.registry, environment, name, version);
+    return /^https?:\/\//.test(link) ? link : null;
+};
+
+;// CONCATENATED MODULE: ./lib/src/notify/types.js
+// The notification event document: what every channel renders and what the `webhook` channel sends
+// as is (schema/notification.schema.json). One document per event per target per channel.
+const NOTIFICATION_TYPE = 'mlops-gate.notification';
+
+;// CONCATENATED MODULE: ./lib/src/notify/events.js
+// Which targets of a run are worth a notification, and the event document for each.
+//   plan:     blocked (gate verdict fail or error), only to channels with `plans: true`
+//   promote:  blocked · applied · aborted (failed, drift, locked, refused)
+//   rollback: rolled_back · aborted
+// Nothing for up-to-date re-runs, dry-run plans, or passing plans. `reverted` comes from the bake.
+
+
+
+const ABORTED = new Set(['failed', 'drift', 'locked', 'refused']);
+const eventOf = (command, t) => {
+    const status = t.plan?.status;
+    if (command === 'plan')
+        return t.verdict === 'fail' || t.verdict === 'error' ? 'blocked' : null;
+    if (status === undefined)
+        return null;
+    if (command === 'rollback')
+        return status === 'applied' ? 'rolled_back' : ABORTED.has(status) ? 'aborted' : null;
+    if (status === 'blocked')
+        return 'blocked';
+    if (status === 'applied')
+        return 'applied';
+    return ABORTED.has(status) ? 'aborted' : null;
+};
+const targetEvents = (result) => result.targets.flatMap((target) => {
+    const event = eventOf(result.command, target);
+    return event ? [{ event, command: result.command, target }] : [];
+});
+const selects = (channel, e) => channel.events.includes(e.event) &&
+    (channel.environments === null || channel.environments.includes(e.target.to)) &&
+    (channel.models === null || channel.models.includes(e.target.model)) &&
+    (e.command !== 'plan' || channel.plans);
+const events_clip = (s, max) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+const LANDED = new Set(['applied', 'rolled_back', 'reverted']);
+function documentFor(e, config, ctx, id, occurredAt) {
+    const t = e.target;
+    const plan = t.plan;
+    const destination = plan?.destination ? { registry: plan.destination.registry, name: plan.destination.model, version: plan.destination.version } : null;
+    const candidate = t.candidate ? { name: t.candidate.name, version: t.candidate.version } : null;
+    const model = LANDED.has(e.event) && destination?.version
+        ? modelLink(config.environments.get(t.to), destination.name, destination.version)
+        : (t.candidate?.url ?? (candidate ? modelLink(config.environments.get(t.from), candidate.name, candidate.version) : null));
+    return {
+        type: NOTIFICATION_TYPE,
+        version: 1,
+        id,
+        event: e.event,
+        command: e.command,
+        occurred_at: occurredAt,
+        model: t.model,
+        from: t.from,
+        to: t.to,
+        verdict: t.verdict,
+        status: plan?.status ?? null,
+        summary: events_clip(plan && plan.status !== 'blocked' ? plan.message : t.summary, 1_000),
+        candidate,
+        destination,
+        previous_version: plan?.previousChampion ?? null,
+        plan_hash: plan?.hash ?? null,
+        gates: t.gates
+            .filter((g) => g.outcome !== 'pass' && g.outcome !== 'skipped')
+            .slice(0, 20)
+            .map((g) => ({ id: g.id, outcome: g.outcome, message: events_clip(g.message, 500) })),
+        links: { run: ctx.runUrl, pull_request: ctx.pullRequestUrl, commit: ctx.commitUrl, model },
+        repository: ctx.repository,
+        actor: ctx.actor,
+        tool: { name: 'mlops-gate', version: version/* TOOL_VERSION */.w },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/notify/deliveries.js
+// Which channel gets which events, and whether the channel can be used: its URL and signing key
+// come from the environment variables mlops.yml names. Problems are reported by variable NAME;
+// a value (a secret) never appears in a message.
+
+
+/** Signing keys shorter than this are refused (HMAC keys must not be guessable). */
+const MIN_KEY_LENGTH = 16;
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+function urlFrom(channel, env) {
+    const raw = env[channel.urlEnv]?.trim() ?? '';
+    if (raw === '')
+        return `environment variable ${channel.urlEnv} is not set`;
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        return `environment variable ${channel.urlEnv} does not hold a URL`;
+    }
+    if (url.protocol === 'https:')
+        return url;
+    // The URL is a bearer secret: it crosses a network only inside TLS.
+    if (url.protocol === 'http:' && LOOPBACK.test(url.hostname))
+        return url;
+    return `environment variable ${channel.urlEnv} must hold an https:// URL (plain http is allowed to loopback addresses only)`;
+}
+/** Per channel, the events it selects from this run (channels with none are left out). */
+function planDeliveries(notify, result, env) {
+    const events = targetEvents(result);
+    const plans = [];
+    for (const channel of notify.channels) {
+        const mine = events.filter((e) => selects(channel, e));
+        if (mine.length === 0)
+            continue;
+        const url = urlFrom(channel, env);
+        if (typeof url === 'string') {
+            plans.push({ channel, events: mine, problem: url });
+            continue;
+        }
+        let key = null;
+        if (NOTIFY_CHANNELS[channel.kind].signed) {
+            key = channel.secretEnv ? (env[channel.secretEnv] ?? '') : '';
+            if (key.length === 0) {
+                plans.push({ channel, events: mine, problem: `environment variable ${channel.secretEnv ?? '(secret_env)'} (the signing key) is not set` });
+                continue;
+            }
+            if (key.length < MIN_KEY_LENGTH) {
+                plans.push({ channel, events: mine, problem: `the signing key in ${channel.secretEnv} is shorter than ${MIN_KEY_LENGTH} characters` });
+                continue;
+            }
+        }
+        plans.push({ channel, events: mine, url, key });
+    }
+    return plans;
+}
+/**
+ * The secret strings of a channel, for masking and redaction: the URL, the key, and the URL's path
+ * and query where a token hides (Slack's /services/T…/B…/…, a Workflows `sig=`), when long enough
+ * to be one (masking a short path such as /hook would blank it out of every log line).
+ */
+const secretsOf = (plan) => {
+    if (!('url' in plan))
+        return [];
+    const derived = [`${plan.url.pathname}${plan.url.search}`, plan.url.pathname, plan.url.search.slice(1)].filter((s) => s.length >= 16);
+    return [...new Set([plan.url.href, ...derived, ...(plan.key ? [plan.key] : [])])];
+};
+
+// EXTERNAL MODULE: ./lib/src/platform/github/context.js
+var github_context = __nccwpck_require__(2373);
+// EXTERNAL MODULE: ./lib/src/platform/http/client.js
+var client = __nccwpck_require__(3690);
+// EXTERNAL MODULE: ./lib/src/platform/http/redact.js
+var redact = __nccwpck_require__(3804);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 29 modules
+var plan = __nccwpck_require__(4282);
+// EXTERNAL MODULE: ./lib/src/wiring/io.js
+var wiring_io = __nccwpck_require__(5053);
+;// CONCATENATED MODULE: ./lib/src/wiring/notify.js
+// Notifications after a run (docs/notifications.md): the `notify:` channels of mlops.yml get the
+// run's blocked / applied / aborted / rolled_back events. Called with one line by the CLI
+// (src/commands/run.ts) and the action (src/action/promote.ts).
+//
+// Never fails the run: every problem (a variable not set, an endpoint down or hanging) becomes a
+// warning. Bounded: per attempt `timeout_seconds`, per message `attempts` with exponential backoff
+// and a retry deadline; channels are sent to in parallel, and a channel whose message could not be
+// delivered gets no further messages in this run. Secrets (URLs, keys) are registered with `mask`
+// before anything is sent and scrubbed from every message.
+
+
+
+
+
+
+
+
+
+
+
+/** The run's links, from the GitHub context (empty outside Actions). */
+function runContext(io) {
+    const context = (0,github_context/* readGitHubContext */.L)(io.env, (0,wiring_io/* fileAccess */.p)(io.cwd).readFile);
+    const repo = context.repo ? `${context.repo.owner}/${context.repo.repo}` : null;
+    return {
+        repository: repo,
+        runUrl: context.runUrl,
+        pullRequestUrl: repo && context.pullRequest ? `${context.serverUrl}/${repo}/pull/${context.pullRequest.number}` : null,
+        commitUrl: repo && context.sha ? `${context.serverUrl}/${repo}/commit/${context.pullRequest?.headSha || context.sha}` : null,
+        actor: context.actor,
+    };
+}
+/** What went wrong, without the request line (whose path may be the secret). */
+const reasonOf = (e) => {
+    if (e instanceof errors/* ApiError */.hD) {
+        const colon = e.message.indexOf(': ');
+        return colon >= 0 ? e.message.slice(colon + 2) : e.message;
+    }
+    return e instanceof Error ? e.message : String(e);
+};
+async function notifyRun(result, configPath, io, hooks = {}) {
+    const warn = hooks.warn ?? ((m) => io.stderr(`warning: ${m}\n`));
+    const info = hooks.info ?? ((m) => io.stderr(`${m}\n`));
+    try {
+        const readFile = hooks.readFile ?? (0,wiring_io/* fileAccess */.p)(io.cwd).readFile;
+        const { config } = (0,plan/* readConfig */.Xg)(configPath, { readFile, env: io.env, now: io.now ?? new Date() });
+        const notify = config.notify;
+        if (!notify || notify.channels.length === 0)
+            return;
+        const plans = planDeliveries(notify, result, io.env);
+        if (plans.length === 0)
+            return;
+        const secrets = plans.flatMap(secretsOf);
+        // Before anything is sent or printed: whatever prints a secret from now on, the runner masks it.
+        for (const s of secrets)
+            hooks.mask?.(s);
+        const scrub = (text) => (0,redact/* redact */.E$)(text, secrets);
+        const ctx = runContext(io);
+        await Promise.all(plans.map((plan) => sendChannel(plan, notify, hooks, (e, id) => documentFor(e, config, ctx, id, result.generatedAt), io.env).then((outcome) => {
+            for (const line of outcome.sent)
+                info(scrub(line));
+            for (const line of outcome.problems)
+                warn(scrub(line));
+        }, (e) => warn(scrub(`notification channel "${plan.channel.name}": ${reasonOf(e)}`)))));
+    }
+    catch (e) {
+        // The run's outcome is already decided and reported: a notification problem stays a warning.
+        warn(`notifications were not sent: ${e instanceof Error ? e.message : String(e)}`);
+    }
+}
+async function sendChannel(plan, notify, hooks, documentOf, env) {
+    const { channel } = plan;
+    const renderer = NOTIFY_CHANNELS[channel.kind];
+    const where = `${renderer.label} channel "${channel.name}"`;
+    const what = (e) => `${e.event} ${e.target.model} ${e.command === 'rollback' ? 'in' : '→'} ${e.target.to}`;
+    if ('problem' in plan) {
+        return { sent: [], problems: [`${where} skipped (${plan.events.length} notification(s)): ${plan.problem}`] };
+    }
+    const http = (0,client/* createHttpClient */.u)({
+        baseUrl: plan.url.origin,
+        env,
+        userAgent: `mlops-gate/${version/* TOOL_VERSION */.w}`,
+        timeoutMs: Math.round(notify.timeoutSeconds * 1000),
+        maxAttempts: notify.attempts,
+        backoffBaseMs: hooks.backoffBaseMs ?? 500,
+        backoffMaxMs: 5_000,
+        maxRetryAfterMs: 10_000,
+        retryDeadlineMs: 30_000,
+        secrets: secretsOf(plan),
+    });
+    const sent = [];
+    const problems = [];
+    try {
+        for (const [index, e] of plan.events.entries()) {
+            const id = (hooks.newId ?? external_node_crypto_.randomUUID)();
+            const doc = documentOf(e, id);
+            const message = renderer.render(doc, plan.key ? { key: plan.key, timestamp: String(Math.floor(Date.now() / 1000)) } : null);
+            try {
+                await http.request({
+                    method: 'POST',
+                    path: plan.url.href,
+                    body: message.body,
+                    headers: message.headers,
+                    // Retried on 5xx and timeouts: a duplicate carries the same delivery id; a lost one is a missed alert.
+                    idempotent: true,
+                    responseType: 'text',
+                    endpoint: `notify ${channel.kind}`,
+                });
+                sent.push(`notified ${where} (${plan.url.host}): ${what(e)}`);
+            }
+            catch (error) {
+                problems.push(`${where} (${plan.url.host}) did not take ${what(e)}: ${reasonOf(error)}`);
+                const left = plan.events.length - index - 1;
+                // An endpoint that failed every attempt is not tried again in this run.
+                if (left > 0)
+                    problems.push(`${where}: ${left} further notification(s) not sent`);
+                break;
+            }
+        }
+    }
+    finally {
+        await http.close();
+    }
+    return { sent, problems };
 }
 
 

@@ -4,6 +4,8 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 
+import { RELAY_EVENTS, type RelayEventName } from './relay/events.js';
+import { eventTypeProblem } from './relay/dispatch.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report/renderers.js';
 export type { OutputFormat };
 import type { FailOn } from './result/exit.js';
@@ -66,12 +68,44 @@ export interface EmulatorInvocation {
   readonly seedPath: string | null;
 }
 
+export interface RelayInvocation {
+  readonly command: 'relay';
+  readonly port: number;
+  readonly host: string;
+  /** The path MLflow posts deliveries to. */
+  readonly path: string;
+  /** Name of the environment variable holding the webhook secret (never the secret itself). */
+  readonly secretEnv: string;
+  /** Name of the environment variable holding the GitHub token. */
+  readonly tokenEnv: string;
+  /** owner/name; null = GITHUB_REPOSITORY. */
+  readonly githubRepo: string | null;
+  readonly eventType: string;
+  readonly events: readonly RelayEventName[];
+  readonly models: readonly string[] | null;
+  readonly aliases: readonly string[] | null;
+  readonly registryUrl: string | null;
+  readonly maxSkewSeconds: number;
+  readonly maxBodyBytes: number;
+  readonly concurrency: number;
+  readonly queueLimit: number;
+}
+
+export interface BumpInvocation extends ConfigCommand {
+  readonly command: 'bump';
+  /** Registered model name, as the registry event names it. */
+  readonly name: string;
+  readonly version: string;
+}
+
 export type Invocation =
   | ValidateInvocation
   | PlanInvocation
   | PromoteInvocation
   | RollbackInvocation
   | EmulatorInvocation
+  | RelayInvocation
+  | BumpInvocation
   | { readonly command: 'demo'; readonly format: OutputFormat }
   | { readonly command: 'help'; readonly topic: string | null }
   | { readonly command: 'version' };
@@ -90,7 +124,7 @@ export const planInvocation = (configPath: string, overrides: Partial<Omit<PlanI
   ...overrides,
 });
 
-export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'demo', 'help', 'version'] as const;
+export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'] as const;
 
 const CHOICES = OUTPUT_FORMATS.join('|');
 
@@ -105,6 +139,13 @@ Usage:
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
                       [--format ${CHOICES}] [--result FILE]
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
+  mlops-gate relay    [--port 8788] [--host 127.0.0.1] [--path /mlflow-webhook] [--github-repo OWNER/NAME]
+                      [--secret-env MLOPS_GATE_RELAY_SECRET] [--token-env GITHUB_TOKEN] [--event-type T]
+                      [--events E,...] [--models GLOB,...] [--aliases A,...] [--registry-url URL]
+                      [--max-skew-seconds 300] [--max-body-bytes 65536] [--concurrency 4] [--queue 100]
+                      (MLflow registry webhooks → GitHub repository_dispatch; docs/relay.md)
+  mlops-gate bump     [--config mlops.yml] --name REGISTERED_MODEL --version V
+                      (pin the candidate of the models registered as that name to version V)
   mlops-gate demo     [--format ${CHOICES}]   (the main job on the built-in emulator)
   mlops-gate version | help
 
@@ -247,9 +288,88 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
         seedPath: str(v.seed) ?? null,
       };
     }
+    case 'bump': {
+      const v = parse({ config: { type: 'string', short: 'c' }, name: { type: 'string' }, version: { type: 'string' } });
+      const name = str(v.name);
+      const version = str(v.version);
+      if (!name) throw new UsageError('bump: --name is required (the registered model name, e.g. from client_payload.model.name)');
+      if (!version || !/^[1-9][0-9]*$/.test(version)) throw new UsageError(`bump: --version must be a version number (got "${version ?? ''}")`);
+      return { command, configPath: str(v.config) ?? 'mlops.yml', name, version };
+    }
+    case 'relay':
+      return relayInvocation(
+        parse({
+          port: { type: 'string', short: 'p' },
+          host: { type: 'string' },
+          path: { type: 'string' },
+          'secret-env': { type: 'string' },
+          'token-env': { type: 'string' },
+          'github-repo': { type: 'string' },
+          'event-type': { type: 'string' },
+          events: { type: 'string', multiple: true },
+          models: { type: 'string', multiple: true },
+          aliases: { type: 'string', multiple: true },
+          'registry-url': { type: 'string' },
+          'max-skew-seconds': { type: 'string' },
+          'max-body-bytes': { type: 'string' },
+          concurrency: { type: 'string' },
+          queue: { type: 'string' },
+        }),
+      );
     default:
       throw new UsageError(`unknown command "${command}"; expected one of ${COMMANDS.join(', ')}`);
   }
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const intIn = (flag: string, value: string | undefined, min: number, max: number, fallback: number): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n < min || n > max) throw new UsageError(`relay: --${flag} must be an integer ${min}..${max} (got "${value}")`);
+  return n;
+};
+
+const envName = (flag: string, value: string | undefined, fallback: string): string => {
+  const v = value ?? fallback;
+  if (!ENV_NAME.test(v)) throw new UsageError(`relay: --${flag} takes the NAME of an environment variable (got something else; never pass the secret itself)`);
+  return v;
+};
+
+function relayInvocation(v: ParsedValues): RelayInvocation {
+  const list = (x: unknown): string[] | null => (Array.isArray(x) && x.length ? splitList(x) : null);
+  const events = list(v.events) ?? [...RELAY_EVENTS];
+  for (const e of events) {
+    if (!(RELAY_EVENTS as readonly string[]).includes(e)) throw new UsageError(`relay: --events takes ${RELAY_EVENTS.join(', ')} (got "${e}")`);
+  }
+  const eventType = str(v['event-type']) ?? 'mlops-gate-registry';
+  const problem = eventTypeProblem(eventType);
+  if (problem) throw new UsageError(`relay: --event-type ${problem}`);
+  const repo = str(v['github-repo']) ?? null;
+  if (repo !== null && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo)) throw new UsageError(`relay: --github-repo must be OWNER/NAME (got "${repo}")`);
+  const path = str(v.path) ?? '/mlflow-webhook';
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) throw new UsageError(`relay: --path must be an absolute URL path such as /mlflow-webhook (got "${path}")`);
+  const registryUrl = str(v['registry-url']) ?? null;
+  if (registryUrl !== null && !/^https?:\/\/[^\s]+$/.test(registryUrl)) throw new UsageError(`relay: --registry-url must be an http(s) URL (got "${registryUrl}")`);
+  const concurrency = intIn('concurrency', str(v.concurrency), 1, 64, 4);
+  return {
+    command: 'relay',
+    port: port(str(v.port), 8788),
+    host: str(v.host) ?? '127.0.0.1',
+    path,
+    secretEnv: envName('secret-env', str(v['secret-env']), 'MLOPS_GATE_RELAY_SECRET'),
+    tokenEnv: envName('token-env', str(v['token-env']), 'GITHUB_TOKEN'),
+    githubRepo: repo,
+    eventType,
+    events: events as RelayEventName[],
+    models: list(v.models),
+    aliases: list(v.aliases),
+    registryUrl,
+    maxSkewSeconds: intIn('max-skew-seconds', str(v['max-skew-seconds']), 1, 3600, 300),
+    maxBodyBytes: intIn('max-body-bytes', str(v['max-body-bytes']), 1024, 10 * 1024 * 1024, 65_536),
+    concurrency,
+    queueLimit: intIn('queue', str(v.queue), concurrency, 100_000, 100),
+  };
 }
 
 /** `a,b` and repeated flags both work; blanks are dropped. */

@@ -19,6 +19,7 @@ import { readConfig, runPlan } from '../run/plan.js';
 import { withPromotionPlans } from '../run/promote.js';
 import type { CliIO } from '../wiring/io.js';
 import { liveDeps } from '../wiring/live.js';
+import { notifyRun } from '../wiring/notify.js';
 import { commentBody } from './comment.js';
 import { configOrNull, githubClientFor, teamsOf } from './github.js';
 import type { ActionSettings } from './inputs.js';
@@ -114,6 +115,9 @@ export async function actionPlan(given: PlanInvocation, settings: ActionSettings
     if (outcome.action === 'failed') core.warning(`mlops-gate could not update the PR comment: ${outcome.reason}`);
     else core.info(`PR comment ${outcome.action}${outcome.url ? `: ${outcome.url}` : ''}`);
   }
+
+  // Channels come from the config as judged (on a PR: the base commit's), never from the PR itself.
+  await notifyRun(result, inv.configPath, io, { warn: (m) => core.warning(m), info: (m) => core.info(m), mask: (s) => core.setSecret(s), readFile });
 
   const code = exitCodeFor(result, inv.failOn);
   if (code !== EXIT.ok) core.setFailed(`mlops-gate plan: ${result.verdict}`);

@@ -14,6 +14,7 @@ import { runPromote } from '../run/promote.js';
 import { runRollback } from '../run/rollback.js';
 import type { CliIO } from '../wiring/io.js';
 import { liveDeps } from '../wiring/live.js';
+import { notifyRun } from '../wiring/notify.js';
 import { configOrNull, githubClientFor, teamsOf } from './github.js';
 import type { ActionSettings } from './inputs.js';
 import { publishResult } from './publish.js';
@@ -53,6 +54,7 @@ export async function actionPromote(inv: PromoteInvocation | RollbackInvocation,
     }
   }
 
+  await notifyRun(result, inv.configPath, io, { warn: (m) => core.warning(m), info: (m) => core.info(m), mask: (s) => core.setSecret(s) });
   const code = exitCodeFor(result, inv.command === 'promote' ? inv.failOn : 'fail');
   if (code !== EXIT.ok) core.setFailed(`mlops-gate ${inv.command}: ${result.verdict}`);
   return code;

@@ -6,6 +6,8 @@ import { USAGE, type Invocation } from '../invocation.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIO } from '../wiring/io.js';
 import { emulatorCommand } from './emulator.js';
+import { bumpCommand } from './bump.js';
+import { relayCommand } from './relay.js';
 import { targetCommand } from './run.js';
 import { validateCommand } from './validate.js';
 
@@ -26,6 +28,8 @@ export const COMMANDS: { readonly [C in CommandName]: Command<C> } = {
   promote: targetCommand,
   rollback: targetCommand,
   emulator: emulatorCommand,
+  relay: relayCommand,
+  bump: bumpCommand,
   // The demo (and the emulator inside it) is loaded only when it runs.
   demo: async (inv, io) => (await import(/* webpackMode: "eager" */ '../demo/run.js')).runDemo(io, inv.format),
 };

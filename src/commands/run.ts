@@ -11,6 +11,7 @@ import { planWithPromotionPlans, runPromote, type PromoteDeps } from '../run/pro
 import { runRollback } from '../run/rollback.js';
 import type { CliIO } from '../wiring/io.js';
 import { liveDeps } from '../wiring/live.js';
+import { notifyRun } from '../wiring/notify.js';
 
 type TargetInvocation = PlanInvocation | PromoteInvocation | RollbackInvocation;
 
@@ -29,5 +30,6 @@ export async function targetCommand(inv: TargetInvocation, io: CliIO, deps: Prom
   const result = await run(inv, deps);
   io.stdout(renderResult(result, inv.format));
   if (inv.resultPath) deps.writeFile(inv.resultPath, renderJson(result));
+  await notifyRun(result, inv.configPath, io);
   return exitCodeFor(result, inv.command === 'rollback' ? 'fail' : inv.failOn);
 }

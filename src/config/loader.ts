@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import { buildEnvironment, buildModel, buildWaiver } from './build.js';
+import { buildNotify, checkNotify } from './notify.js';
 import { PolicyResolver } from './policies.js';
 import type { ResolvedPolicy } from './policies.js';
 import { asArray, asRecord, asString, entriesOf } from './raw.js';
@@ -64,6 +65,7 @@ export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
   checker.policies();
   checker.waivers(deps.now);
   checker.unusedPolicies(modelPolicies);
+  diagnostics.push(...checkNotify(root.notify, doc, entriesOf(root.environments).map(([n]) => n), entriesOf(root.models).map(([id]) => id)));
 
   if (diagnostics.some((d) => d.severity === 'error')) fail();
 
@@ -88,6 +90,7 @@ export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
     models,
     policies,
     waivers,
+    notify: buildNotify(root.notify, doc),
   };
   return { config, diagnostics: sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file) };
 };

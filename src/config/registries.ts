@@ -24,6 +24,8 @@ interface RegistryKindInfo<Fields> {
   readonly id: (fields: Fields) => string;
   /** A configured model name → the name the registry knows. */
   readonly qualify: (name: string, fields: Fields) => string;
+  /** Where a person looks at a model version (no credentials). */
+  readonly versionPage: (fields: Fields, name: string, version: string) => string;
   readonly capabilities: RegistryCapabilities;
 }
 
@@ -41,6 +43,8 @@ const withoutCredentials = (uri: string): string => {
   }
 };
 
+const enc = encodeURIComponent;
+
 const kind = <Fields>(info: RegistryKindInfo<Fields>): RegistryKindInfo<Fields> => info;
 
 export const REGISTRY_KINDS = {
@@ -49,6 +53,7 @@ export const REGISTRY_KINDS = {
     fields: (raw) => ({ trackingUri: String(raw.tracking_uri) }),
     id: (f) => withoutCredentials(f.trackingUri),
     qualify: (name) => name,
+    versionPage: (f, name, version) => `${withoutCredentials(f.trackingUri)}/#/models/${enc(name)}/versions/${enc(version)}`,
     capabilities: { stages: true, serving: false, monitors: false },
   }),
   'databricks-uc': kind({
@@ -57,6 +62,10 @@ export const REGISTRY_KINDS = {
     id: (f) => `${f.host.replace(/\/+$/, '')}#${f.catalog}.${f.schema}`,
     // Unity Catalog names are `<catalog>.<schema>.<name>` unless the configured name already is.
     qualify: (name, f) => (name.split('.').length === 3 ? name : `${f.catalog}.${f.schema}.${name}`),
+    versionPage: (f, name, version) => {
+      const [catalog, schema, model] = name.split('.');
+      return `${f.host.replace(/\/+$/, '')}/explore/data/models/${enc(catalog ?? '')}/${enc(schema ?? '')}/${enc(model ?? '')}/version/${enc(version)}`;
+    },
     capabilities: { stages: false, serving: true, monitors: true },
   }),
 };
@@ -76,6 +85,7 @@ const rowOf = <K extends RegistryKind>(k: K): RegistryKindInfo<EnvironmentFields
 export const registryFields = <K extends RegistryKind>(k: K, raw: RawRecord): EnvironmentFields<K> => rowOf(k).fields(raw);
 export const registryIdOfFields = <K extends RegistryKind>(k: K, fields: EnvironmentFields<K>): string => rowOf(k).id(fields);
 export const qualifyName = <K extends RegistryKind>(k: K, name: string, fields: EnvironmentFields<K>): string => rowOf(k).qualify(name, fields);
+export const versionPageOf = <K extends RegistryKind>(k: K, fields: EnvironmentFields<K>, name: string, version: string): string => rowOf(k).versionPage(fields, name, version);
 export const capabilitiesOf = (k: RegistryKind): RegistryCapabilities => REGISTRY_KINDS[k].capabilities;
 export const registryLabel = (k: RegistryKind): string => REGISTRY_KINDS[k].label;
 

@@ -3,6 +3,7 @@
 
 import type { SourcePosition } from '../errors.js';
 import type { EnvironmentFields, RegistryKind } from './registries.js';
+import type { NotifyConfig } from './notify-types.js';
 export type { SourcePosition };
 
 export type { RegistryKind };
@@ -161,6 +162,8 @@ export interface Config {
   readonly models: ReadonlyMap<string, ModelConfig>;
   readonly policies: ReadonlyMap<string, Policy>;
   readonly waivers: readonly Waiver[];
+  /** `notify:` (src/config/notify.ts, docs/notifications.md); absent or null = no notifications. */
+  readonly notify?: NotifyConfig | null;
 }
 
 /** A model moving along one edge of the environment chain. */

@@ -66,6 +66,13 @@ export interface StandInDeployment {
   statuses: { id: number; state: string; description: string; log_url: string; environment_url: string; created_at: string }[];
 }
 
+export interface StandInDispatch {
+  /** owner/name */
+  readonly repo: string;
+  readonly event_type: string;
+  readonly client_payload: unknown;
+}
+
 export interface Fault {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
@@ -104,6 +111,8 @@ export interface GitHubStandIn {
   readonly deployments: StandInDeployment[];
   /** login → repository permission (GET /repos/{o}/{r}/collaborators/{user}/permission). */
   readonly permissions: Map<string, 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'>;
+  /** repository_dispatch events accepted (204), in arrival order. */
+  readonly dispatches: StandInDispatch[];
   /** Answer the next matching requests with these faults, in order. */
   failNext(method: string, pathPattern: RegExp, ...faults: Fault[]): void;
   /**
@@ -152,6 +161,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
   const contents = new Map<string, Map<string, string>>();
   const deployments: StandInDeployment[] = [];
   const permissions = new Map<string, 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'>();
+  const dispatches: StandInDispatch[] = [];
   const faults: { method: string; pattern: RegExp; fault: Fault }[] = [];
   const barriers: { method: string; pattern: RegExp; remaining: number; waiting: (() => void)[]; timer: NodeJS.Timeout | null; maxWaitMs: number }[] = [];
   const passBarrier = async (method: string, path: string): Promise<void> => {
@@ -394,6 +404,21 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
         return reply(201, s);
       }
     }
+    // repository_dispatch, with GitHub's documented limits (event_type ≤ 100 characters,
+    // client_payload ≤ 10 top-level keys and ≤ 65,535 characters); 204 without a body.
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/dispatches$/)) && method === 'POST') {
+      const b = (body ?? {}) as Record<string, unknown>;
+      const eventType = b.event_type;
+      const payload = b.client_payload ?? {};
+      if (typeof eventType !== 'string' || eventType.length === 0 || eventType.length > 100) return reply(422, { message: 'Validation Failed: event_type' });
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return reply(422, { message: 'Validation Failed: client_payload is not an object' });
+      if (Object.keys(payload).length > 10) return reply(422, { message: 'Validation Failed: client_payload has more than 10 top-level properties' });
+      if (JSON.stringify(payload).length > 65_535) return reply(422, { message: 'Validation Failed: client_payload is too large' });
+      dispatches.push({ repo: `${m[1]}/${m[2]}`, event_type: eventType, client_payload: payload });
+      record(204);
+      res.writeHead(204);
+      return void res.end();
+    }
     return reply(404, { message: `stand-in: no route for ${method} ${path}` });
   };
 
@@ -429,6 +454,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     contents,
     deployments,
     permissions,
+    dispatches,
     failNext(method, pathPattern, ...fs) {
       for (const fault of fs) faults.push({ method: method.toUpperCase(), pattern: pathPattern, fault });
     },

@@ -73,6 +73,8 @@ export interface StartMlflowOptions {
    * process. Benchmarks pass more, as production tracking servers run (MLflow's own default is 4).
    */
   readonly workers?: number;
+  /** Extra environment for the server process (e.g. the MLFLOW_WEBHOOK_* variables). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function startMlflowServer(options: StartMlflowOptions = {}): Promise<MlflowServer> {
@@ -97,7 +99,7 @@ export async function startMlflowServer(options: StartMlflowOptions = {}): Promi
       '--artifacts-destination', join(dir, 'artifacts'),
       '--serve-artifacts',
     ],
-    { cwd: dir, env: quietEnv(), detached: true, stdio: ['ignore', logFd, logFd] },
+    { cwd: dir, env: { ...quietEnv(), ...options.env }, detached: true, stdio: ['ignore', logFd, logFd] },
   );
   closeSync(logFd);
   // Should the test runner die without its teardown, do not leave the server running.
