@@ -7,12 +7,16 @@ import { isCredentialVariable } from '../util/credentials.js';
 const known = new Set<string>();
 const listeners = new Set<(secret: string) => void>();
 
-/** Values shorter than this would shred ordinary text; they are not secrets worth the name. */
-export const MIN_SECRET_LENGTH = 4;
+/** Values shorter than this would shred ordinary words in what we print; the runner still masks them. */
+export const MIN_SECRET_LENGTH = 6;
 
 /** Adds a secret (and the spellings a server may echo back: lower/upper case, URL-encoded). */
 export function registerSecret(value: string | null | undefined): void {
-  if (!value || value.length < MIN_SECRET_LENGTH) return;
+  if (!value || value.length < MIN_SECRET_LENGTH) {
+    // Too short to redact without damage, but the runner masks any length.
+    if (value) for (const listener of listeners) listener(value);
+    return;
+  }
   for (const spelling of new Set([value, value.toLowerCase(), value.toUpperCase(), encodeURIComponent(value)])) {
     if (known.has(spelling)) continue;
     known.add(spelling);

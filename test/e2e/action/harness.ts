@@ -69,7 +69,7 @@ export interface RunSpec {
 }
 
 /** Credential-looking variables, as the program itself classifies them. */
-const CREDENTIAL = /(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH)/i;
+const CREDENTIAL = /(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_?KEY|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTHORIZATION)/i;
 
 /** Every file under `dir`, recursively. */
 const filesUnder = (dir: string): string[] =>
