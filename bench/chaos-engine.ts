@@ -365,12 +365,26 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
     return Object.fromEntries((r.registered_model.aliases ?? []).map((a) => [a.alias, String(a.version)]));
   };
   const versionsOf = async (workspace: string, model: string): Promise<VersionInfo[]> => {
-    const r = await mustGet<{ model_versions?: { version: string | number; status: string; tags?: { key: string; value: string }[] }[] }>(
+    const found = await get<{ model_versions?: { version: string | number; status: string; tags?: { key: string; value: string }[] }[] }>(
       workspace,
       '/api/2.0/mlflow/unity-catalog/model-versions/search',
       { filter: `name='${model}'`, max_results: '1000' },
     );
-    return (r.model_versions ?? [])
+    // A model that does not exist (yet) has no versions: search answers 404 for it.
+    if (found.status === 404) return [];
+    if (found.status !== 200) throw new Error(`GET model-versions/search: HTTP ${found.status} ${JSON.stringify(found.body)}`);
+    const r = found.body;
+    // Unity Catalog search answers no tags: each version's tags are read with get.
+    const full = await Promise.all(
+      (r.model_versions ?? []).map(
+        async (row) =>
+          (await mustGet<{ model_version: { version: string | number; status: string; tags?: { key: string; value: string }[] } }>(workspace, '/api/2.0/mlflow/unity-catalog/model-versions/get', {
+            name: model,
+            version: String(row.version),
+          })).model_version,
+      ),
+    );
+    return full
       .map((v) => ({ version: String(v.version), status: v.status, tags: Object.fromEntries((v.tags ?? []).map((t) => [t.key, t.value])) }))
       .sort((a, b) => Number(a.version) - Number(b.version));
   };

@@ -137,8 +137,10 @@ export const filesModule: EmulatorModule = {
     table.add('PUT', '/api/2.0/fs/files/*path', (req) => {
       const path = filePath(req);
       const s = state(req.workspace);
-      if (s.files[path] && req.query.get('overwrite') !== 'true') {
-        throw new DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}. Pass overwrite=true to replace it.`);
+      // "If true or unspecified, an existing file will be overwritten. If false, an error will be
+      // returned if the path points to an existing file." (SDK files.py FilesAPI.upload)
+      if (s.files[path] && req.query.get('overwrite') === 'false') {
+        throw new DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}. Leave out overwrite=false (or pass overwrite=true) to replace it.`);
       }
       if (isDirectory(s, path)) throw new DatabricksApiError(409, 'ALREADY_EXISTS', `A directory exists at ${path}.`);
       writeFile(req.workspace, path, req.rawBody, ctx.clock.now());

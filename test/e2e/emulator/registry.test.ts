@@ -98,10 +98,16 @@ describe('model version registration', () => {
 });
 
 describe('Files API', () => {
-  it('refuses to overwrite unless asked, lists directories, serves ranges', async () => {
-    expect((await putFile('/Volumes/dev/ml/raw/a.txt', 'hello world')).status).toBe(204);
-    const noOverwrite = await call(emu.url, 'PUT', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt', { raw: 'x' });
+  it('overwrites unless overwrite=false, lists directories, serves ranges', async () => {
+    expect((await putFile('/Volumes/dev/ml/raw/a.txt', 'first')).status).toBe(204);
+    // "If true or unspecified, an existing file will be overwritten. If false, an error will be returned."
+    const unspecified = await call(emu.url, 'PUT', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt', { raw: 'second' });
+    expect(unspecified.status).toBe(204);
+    expect((await call(emu.url, 'GET', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt')).text).toBe('second');
+    const noOverwrite = await call(emu.url, 'PUT', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt?overwrite=false', { raw: 'x' });
     expect(noOverwrite.status).toBe(409);
+    expect(noOverwrite.json.error_code).toBe('ALREADY_EXISTS');
+    expect((await putFile('/Volumes/dev/ml/raw/a.txt', 'hello world')).status).toBe(204);
     const list = await call(emu.url, 'GET', '/api/2.0/fs/directories/Volumes/dev/ml');
     expect(list.json.contents).toEqual([{ path: '/Volumes/dev/ml/raw', name: 'raw', is_directory: true }]);
     const range = await call(emu.url, 'GET', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt', { headers: { range: 'bytes=6-' } });

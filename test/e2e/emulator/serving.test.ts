@@ -118,10 +118,10 @@ describe('serving endpoint lifecycle', () => {
 
   it('a brand-new endpoint whose first version fails never becomes READY', async () => {
     await target.call('PATCH', '/__emulator/serving/settings', {
-      failing_entities: [{ entity_name: 'main.ml.churn', entity_version: '99' }],
+      failing_entities: [{ entity_name: 'main.ml.churn', entity_version: '19' }],
     });
     try {
-      await createEndpoint('fail-2', { served_entities: [entity('99')] });
+      await createEndpoint('fail-2', { served_entities: [entity('19')] });
       const failed = await completeUpdate('fail-2');
       expect(failed.state).toEqual({ ready: 'NOT_READY', config_update: 'UPDATE_FAILED' });
       expect(failed.config).toBeUndefined();

@@ -124,7 +124,10 @@ async function expectConverged(): Promise<void> {
     ['1', 'READY'],
     ['2', 'READY'],
   ]);
-  expect(versions[1]!.tags?.some((t) => t.key === 'mlops_gate.copy_of')).toBe(true);
+  // Unity Catalog search answers no tags: the copy's identity tag is read with get.
+  expect(versions[1]!.tags, 'search answers no tags').toBeUndefined();
+  const copy = await get<{ model_version: { tags?: { key: string; value: string }[] } }>('/api/2.0/mlflow/unity-catalog/model-versions/get', { name: 'prod.ml.churn', version: '2' });
+  expect(copy.model_version.tags?.some((t) => t.key === 'mlops_gate.copy_of')).toBe(true);
   const model = await get<{ registered_model: { aliases?: { alias: string; version: string | number }[] } }>('/api/2.0/mlflow/unity-catalog/registered-models/get', { name: 'prod.ml.churn' });
   expect(model.registered_model.aliases?.map((a) => [a.alias, String(a.version)])).toEqual([['champion', '2']]);
   const endpoint = await get<{ state: { config_update: string }; config: { traffic_config: { routes: { served_model_name?: string; served_entity_name?: string; traffic_percentage: number }[] } } }>(
