@@ -54,7 +54,7 @@ export async function startServingMonitorsTarget(seed: Record<string, unknown> =
     clock,
     tickMs: options.clock ? 0 : 50,
     statePath: options.statePath,
-    strict: options.strict ?? 'none',
+    ...(options.strict !== undefined ? { strict: options.strict } : {}),
   });
   const http = callerFor(emulator.url, DEFAULT_TOKEN);
   const call = (method: string, path: string, body?: unknown): Promise<CallResult> => http(method, path, body);

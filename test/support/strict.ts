@@ -16,6 +16,16 @@ export const PRODUCT_STRICT_EXCLUSIONS: readonly { readonly behaviour: StrictBeh
     until: 'journal and lock tag keys use no . , - = / : and stay within 50 tags per object (issue 19 item 7); today every key is mlops_gate.<…>',
   },
   {
+    behaviour: 'monitor-legacy-output-schema',
+    until:
+      'a legacy-API monitor whose output schema differs is reported (or re-created) instead of updated with a PUT (src/endpoint/monitor.ts, src/platform/monitoring); today the PUT changes it',
+  },
+  {
+    behaviour: 'monitor-table-missing-code',
+    until:
+      'the monitoring client tells a missing inference table from a missing monitor without TABLE_DOES_NOT_EXIST (e.g. by reading the table first, or reading a NOT_FOUND on create as a missing table) (src/platform/monitoring/client.ts)',
+  },
+  {
     behaviour: 'serving-metrics',
     until:
       'canary / blue-green health reads per-minute gauges without a per-entity label and refuses to pass on no evidence (issue 19 item 4); today it subtracts cumulative per-entity counters',
@@ -33,3 +43,15 @@ export const EMULATOR_MODES: readonly EmulatorMode[] = ['default', 'strict'];
 
 /** The `strict` option of `startEmulator` for a product suite in this mode. */
 export const strictFor = (mode: EmulatorMode): readonly StrictBehaviour[] => (mode === 'strict' ? PRODUCT_STRICT : []);
+
+/**
+ * The mode of the running vitest project (vitest.config.ts sets MLOPS_GATE_EMULATOR_STRICT: `none`
+ * for `e2e`, the PRODUCT_STRICT list for `e2e-strict`) and the behaviours an emulator started
+ * without a `strict` option must then run with. Suites assert it, so a broken wiring cannot pass
+ * the strict run off as a default one.
+ */
+export function projectMode(): { readonly mode: EmulatorMode; readonly strict: readonly StrictBehaviour[] } {
+  const raw = process.env.MLOPS_GATE_EMULATOR_STRICT ?? 'none';
+  const strict = raw === 'none' || raw === '' ? [] : raw.split(',').map((s) => s.trim()).filter(Boolean) as StrictBehaviour[];
+  return { mode: strict.length > 0 ? 'strict' : 'default', strict: [...strict].sort() };
+}

@@ -78,7 +78,7 @@ export const STRICT_BEHAVIOURS = {
   'serving-missing-version': {
     ledger: 'S-missing-version',
     lenient: 'a config naming a Unity Catalog model version that does not exist or is not READY is refused at the PUT/POST: 400 INVALID_PARAMETER_VALUE',
-    strict: 'it is accepted, and the update then ends UPDATE_FAILED with the entity DEPLOYMENT_FAILED (the error comes later)',
+    strict: 'it is accepted, and the update then ends UPDATE_FAILED, the previous config still served (the error comes later)',
   },
   'serving-not-found-code': {
     ledger: 'S-missing-code',
@@ -124,13 +124,23 @@ export const STRICT_BEHAVIOURS = {
   },
   'monitor-legacy-put': {
     ledger: 'M-legacy-put',
-    lenient: 'the legacy monitor PUT keeps fields it omits, and may change the output schema',
-    strict: 'the legacy PUT clears the optional fields it omits (schedule, slicing_exprs, …) and refuses to change output_schema_name ("output asset identifiers cannot be updated")',
+    lenient: 'the legacy monitor PUT keeps the optional fields it leaves out',
+    strict: 'the legacy PUT clears the optional fields it leaves out (schedule, slicing_exprs, …); only assets_dir is kept',
+  },
+  'monitor-legacy-output-schema': {
+    ledger: 'M-legacy-output',
+    lenient: 'the legacy monitor PUT may change output_schema_name',
+    strict: 'it refuses to: "Certain configuration fields, such as output asset identifiers, cannot be updated" (400 INVALID_PARAMETER_VALUE)',
   },
   'monitor-codes': {
     ledger: 'M-codes',
-    lenient: 'monitor routes answer TABLE_DOES_NOT_EXIST / RESOURCE_DOES_NOT_EXIST / RESOURCE_ALREADY_EXISTS',
-    strict: 'they answer NOT_FOUND (missing monitor) and ALREADY_EXISTS (monitor exists)',
+    lenient: 'a missing monitor answers RESOURCE_DOES_NOT_EXIST, an existing one RESOURCE_ALREADY_EXISTS',
+    strict: 'a missing monitor answers NOT_FOUND, an existing one ALREADY_EXISTS',
+  },
+  'monitor-table-missing-code': {
+    ledger: 'M-table-missing',
+    lenient: 'the legacy monitor routes answer TABLE_DOES_NOT_EXIST for a table that does not exist',
+    strict: 'they answer NOT_FOUND, the same code as a missing monitor',
   },
 } as const satisfies Record<string, BehaviourInfo>;
 

@@ -462,9 +462,10 @@ const DQ_OUTPUT_ONLY = new Set([
 /** Error codes of the monitor routes under strict `monitor-codes` / `monitor-refresh-conflict-code`. */
 const strictCode = (ctx: EmulatorContext, code: string): string => {
   if (ctx.strict('monitor-codes')) {
-    if (code === 'RESOURCE_DOES_NOT_EXIST' || code === 'TABLE_DOES_NOT_EXIST') return 'NOT_FOUND';
+    if (code === 'RESOURCE_DOES_NOT_EXIST') return 'NOT_FOUND';
     if (code === 'RESOURCE_ALREADY_EXISTS') return 'ALREADY_EXISTS';
   }
+  if (code === 'TABLE_DOES_NOT_EXIST' && ctx.strict('monitor-table-missing-code')) return 'NOT_FOUND';
   if (code === 'RESOURCE_CONFLICT' && ctx.strict('monitor-refresh-conflict-code')) return 'ABORTED';
   return code;
 };
@@ -561,7 +562,7 @@ function registerRoutes(routeTable: RouteTable, ctx: EmulatorContext, slice: (ws
     // cannot be updated" (SDK catalog.py QualityMonitorsAPI.update), and what the PUT leaves out is
     // cleared rather than kept.
     const replace = current !== undefined && ctx.strict('monitor-legacy-put');
-    if (replace && outputSchema.toLowerCase() !== current.output_schema_name.toLowerCase()) {
+    if (current && ctx.strict('monitor-legacy-output-schema') && outputSchema.toLowerCase() !== current.output_schema_name.toLowerCase()) {
       throw invalidParameter(`output_schema_name cannot be updated (it is '${current.output_schema_name}'): output asset identifiers cannot be updated.`);
     }
     const analysis = parseAnalysis(body, 'legacy', '') ?? (replace ? undefined : current?.analysis);
@@ -594,7 +595,9 @@ function registerRoutes(routeTable: RouteTable, ctx: EmulatorContext, slice: (ws
     const body = bodyOf(req);
     const config = legacyConfig(state, req.workspace, body, current);
     const dashboard = optionalString(body, 'dashboard_id');
-    const updated: MonitorRecord = { ...current, ...config, monitor_version: current.monitor_version + 1, dashboard_id: dashboard ?? current.dashboard_id };
+    // Strict `monitor-legacy-put`: the record is rebuilt from the PUT (what it leaves out is cleared).
+    const base = ctx.strict('monitor-legacy-put') ? pickRecordMeta(current) : current;
+    const updated: MonitorRecord = { ...base, ...config, monitor_version: current.monitor_version + 1, dashboard_id: dashboard ?? current.dashboard_id };
     state.monitors[t.table_id] = updated;
     ctx.changed();
     return { body: renderLegacy(updated, now()) };

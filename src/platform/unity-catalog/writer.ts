@@ -62,8 +62,11 @@ const toObserved = (w: WireUcVersion | undefined): ObservedVersion => observedOf
 
 const wireTags = (tags: Readonly<Record<string, string>>) => Object.entries(tags).map(([key, value]) => ({ key, value }));
 
-/** Could this version be a copy made by this writer? Every one has a `models:/<c.s.m>/<n>` source. */
-const mayBeCopy = (row: UcVersion): boolean => parseModelsUri(row.source) !== null;
+/**
+ * Could this search row be a copy made by this writer? Every one has a `models:/<c.s.m>/<n>`
+ * source. A row without a source (search did not answer it) may be anything: it is read.
+ */
+const mayBeCopy = (row: UcVersion): boolean => row.source === '' || parseModelsUri(row.source) !== null;
 
 // ---------------------------------------------------------------------------------------------
 // Staging: the artifact transfer reads the files from the source workspace; `createVersion` on the
@@ -316,7 +319,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
         // Only versions made from this same source can carry its identity: narrow the search rows
         // by source (and by status: READY or PENDING), then read the survivors' tags.
         const sameSource = (row: UcVersion): boolean =>
-          row.source.toLowerCase() === request.source.toLowerCase() && (row.status === 'READY' || row.status === 'PENDING_REGISTRATION');
+          (row.source === '' || row.source.toLowerCase() === request.source.toLowerCase()) && row.status !== 'FAILED_REGISTRATION';
         const same = await versionsTagged(request.name, COPY_IDENTITY_KEY, identity, sameSource);
         const ready = same.find((v) => v.status === 'READY');
         if (ready) return ready;

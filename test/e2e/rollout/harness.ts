@@ -23,10 +23,20 @@ export interface Bed {
   close(): Promise<void>;
 }
 
-/** The workspace also has the served model main.ml.churn, versions 1–20 (withServedModels). */
-export async function startBed(seed: Record<string, unknown> = {}, strict: StrictOption = 'none'): Promise<Bed> {
+/**
+ * The workspace also has the served model main.ml.churn, versions 1–20 (withServedModels).
+ * `strict`: default, the project's MLOPS_GATE_EMULATOR_STRICT (vitest.config.ts).
+ */
+export async function startBed(seed: Record<string, unknown> = {}, strict?: StrictOption): Promise<Bed> {
   let now = 1_800_000_000_000;
-  const emulator = await startEmulator({ port: 0, modules: defaultModules(), seed: { workspaces: { default: withServedModels(seed) } }, clock: { now: () => now }, tickMs: 0, strict });
+  const emulator = await startEmulator({
+    port: 0,
+    modules: defaultModules(),
+    seed: { workspaces: { default: withServedModels(seed) } },
+    clock: { now: () => now },
+    tickMs: 0,
+    ...(strict !== undefined ? { strict } : {}),
+  });
   const http = createHttpClient({ baseUrl: emulator.url, auth: { headers: async () => ({ authorization: `Bearer ${DEFAULT_TOKEN}` }) }, maxAttempts: 2, backoffBaseMs: 1 });
   const bed: Bed = {
     emulator,
