@@ -132,7 +132,22 @@ export const filesModule: EmulatorModule = {
     for (const d of fx.dirs ?? []) state(ws).dirs[normalizePath(d)] = now;
   },
   routes(table: RouteTable, ctx: EmulatorContext) {
-    const filePath = (req: EmulatorRequest): string => normalizePath(req.params.path ?? '');
+    /**
+     * Strict `uc-models-files-gated`: model version files go through the Files API only where the
+     * workspace says so (the registry's is-databricks-sdk-models-artifact-repository-enabled).
+     */
+    const modelsGate = (req: EmulatorRequest, path: string): void => {
+      if (!path.startsWith('/Models/') || !ctx.strict('uc-models-files-gated')) return;
+      const flag = (req.workspace.state.registry as { files_api_for_models?: boolean | null } | undefined)?.files_api_for_models ?? true;
+      if (flag !== true) {
+        throw new DatabricksApiError(403, 'PERMISSION_DENIED', `Model version files are not served through the Files API in this workspace (${path}).`);
+      }
+    };
+    const filePath = (req: EmulatorRequest): string => {
+      const path = normalizePath(req.params.path ?? '');
+      modelsGate(req, path);
+      return path;
+    };
 
     table.add('PUT', '/api/2.0/fs/files/*path', (req) => {
       const path = filePath(req);

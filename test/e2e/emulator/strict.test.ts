@@ -167,6 +167,18 @@ const CASES: Record<StrictBehaviour, Case> = {
     lenient: [404, 'RESOURCE_DOES_NOT_EXIST', true],
     strict: [400, 'INVALID_PARAMETER_VALUE', true],
   },
+  'uc-models-files-gated': {
+    run: async () => {
+      const open = (await req('GET', '/api/2.0/fs/files/Models/dev/ml/m/1/MLmodel')).status;
+      emu.admin.workspace('default').state.registry = { ...(emu.admin.workspace('default').state.registry as object), files_api_for_models: false };
+      const closed = code(await req('GET', '/api/2.0/fs/files/Models/dev/ml/m/1/MLmodel'));
+      const listing = (await req('GET', '/api/2.0/fs/directories/Models/dev/ml/m/1')).status;
+      const volume = (await call(emu.url, 'PUT', '/api/2.0/fs/files/Volumes/dev/ml/v/a.txt', { raw: 'x', headers: { 'content-type': 'application/octet-stream' } })).status;
+      return [open, closed, listing, volume];
+    },
+    lenient: [200, [200, undefined], 200, 204],
+    strict: [200, [403, 'PERMISSION_DENIED'], 403, 204],
+  },
   'uc-update-no-change': {
     run: async () => [
       code(await req('PATCH', `${UC}/registered-models/update`, { name: 'dev.ml.m' })),
