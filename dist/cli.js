@@ -48097,8 +48097,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(5071);
 // EXTERNAL MODULE: ./lib/src/plan/build.js
 var build = __nccwpck_require__(5452);
-// EXTERNAL MODULE: ./lib/src/plan/hash.js
-var hash = __nccwpck_require__(6654);
+// EXTERNAL MODULE: ./lib/src/util/hash.js
+var hash = __nccwpck_require__(6743);
 ;// CONCATENATED MODULE: ./lib/src/plan/diff.js
 // Pure: what changed between a reviewed plan and the plan the world gives now, in words.
 
@@ -48144,8 +48144,8 @@ function diffPlans(reviewed, now) {
     return changes;
 }
 
-// EXTERNAL MODULE: ./lib/src/plan/journal.js
-var journal = __nccwpck_require__(9259);
+// EXTERNAL MODULE: ./lib/src/registry/journal.js
+var journal = __nccwpck_require__(7707);
 ;// CONCATENATED MODULE: ./lib/src/apply/lock.js
 // A lock per destination model × environment, built on the registry's only atomic primitive:
 // creating a named object fails with RESOURCE_ALREADY_EXISTS when it exists. Lock objects are
@@ -48369,8 +48369,8 @@ async function observeDestination(input, registry) {
     return { modelExists: true, copies, strays, aliases: { ...model.aliases }, versions, inStage, modelTags: { ...model.tags } };
 }
 
-// EXTERNAL MODULE: ./lib/src/platform/serving/compare.js
-var compare = __nccwpck_require__(5776);
+// EXTERNAL MODULE: ./lib/src/endpoint/compare.js
+var compare = __nccwpck_require__(2741);
 // EXTERNAL MODULE: ./lib/src/plan/serving.js
 var serving = __nccwpck_require__(7016);
 // EXTERNAL MODULE: ./lib/src/rollout/converge.js
@@ -49081,7 +49081,7 @@ async function executor_converge(ctx, w, writes, notes) {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4378);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2729);
 // Entry of dist/cli.js: binds runCli to the real process.
 
 const flush = (stream) => new Promise((resolve) => stream.write('', () => resolve()));
@@ -49104,7 +49104,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4378:
+/***/ 2729:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50459,15 +50459,103 @@ const wrapMissing = (e, version) => e instanceof src_errors/* ApiError */.hD && 
     ? new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (source ${version.source})`)
     : e;
 
+;// CONCATENATED MODULE: ./lib/src/registry/types.js
+// A model registry as the core sees it, whichever server it is (MLflow OSS, Unity Catalog):
+// versions, their registration status, and how a plan names a registry and a source version.
+// One definition for the evidence reader, the planner and the writers.
+/** Servers that omit the status only have READY versions (it appeared with asynchronous registration). */
+const parseVersionStatus = (status) => status === undefined || status === ''
+    ? 'READY'
+    : status === 'READY' || status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION'
+        ? status
+        : 'UNKNOWN';
+
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/wire.js
+// Unity Catalog's MLflow-protocol wire shapes (`/api/2.0/mlflow/unity-catalog/...`,
+// mlflow protos/databricks_uc_registry_messages.proto) and the one mapping of a model version that
+// the evidence adapter (adapter.ts) and the promotion writer (writer.ts) both use. Pure: no I/O.
+//
+// What each route fills (docs/fidelity.md): `model-versions/get` and `registered-models/alias`
+// answer a version with its tags and aliases; `model-versions/search` answers name, version,
+// source, run_id, status and description but NO tags and NO aliases (mlflow
+// utils/_unity_catalog_utils.py `model_version_search_from_uc_proto`). A version mapped from a
+// search row therefore says so (`fromSearch`), and nobody reads its tags.
+
+
+const wire_aliasNames = (aliases) => (aliases ?? [])
+    .map((a) => (typeof a === 'string' ? a : a.alias))
+    .filter((a) => typeof a === 'string' && a !== '')
+    .sort();
+/**
+ * The one mapping of a UC model version. Status goes through `parseVersionStatus` (an unknown
+ * status, e.g. REST 2.1's MODEL_VERSION_STATUS_UNKNOWN, is `UNKNOWN`, never READY).
+ */
+const ucVersionFromWire = (w) => {
+    if (!w || typeof w.name !== 'string' || (typeof w.version !== 'string' && typeof w.version !== 'number') || String(w.version) === '') {
+        throw new RegistryAnswerError('Unity Catalog returned a model version without a name or version number');
+    }
+    const source = w.source ?? '';
+    return {
+        name: w.name,
+        version: String(w.version),
+        status: parseVersionStatus(w.status),
+        statusMessage: w.status_message ? w.status_message : null,
+        tags: tagsToRecord(w.tags),
+        aliases: wire_aliasNames(w.aliases),
+        source,
+        runId: w.run_id && w.run_id.trim() !== '' ? w.run_id : null,
+        description: w.description ? w.description : null,
+        modelId: w.model_id ? w.model_id : loggedModelIdOf(source),
+        createdAtMs: typeof w.creation_timestamp === 'number' ? w.creation_timestamp : null,
+    };
+};
+/** alias → version of a registered model (`registered-models/get`). */
+const aliasMapOf = (m) => {
+    const out = {};
+    for (const a of m?.aliases ?? [])
+        if (typeof a.alias === 'string' && a.version !== undefined)
+            out[a.alias] = String(a.version);
+    return out;
+};
+/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
+const parseModelsUri = (uri) => {
+    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
+    return m ? { name: m[1], version: m[2] } : null;
+};
+/** A single-quoted literal for UC search's one condition (`name='…'`). */
+const ucFilterLiteral = (value) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** Runs `work` over `items` with at most `limit` in flight; results in input order. */
+async function mapLimited(items, limit, work) {
+    const out = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+        for (;;) {
+            const i = next++;
+            if (i >= items.length)
+                return;
+            out[i] = await work(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/adapter.js
 // Evidence readers for a Unity Catalog registry (Databricks workspace), over the HTTP port.
 // Versions, aliases and tags come from the MLflow-protocol UC endpoints (the REST 2.1 objects carry
 // no tags); runs from the workspace tracking server; the MLmodel file through the Files API, where
 // Databricks keeps UC model artifacts (`/Models/<catalog>/<schema>/<model>/<version>/`).
+//
+// UC `model-versions/search` answers no tags and no aliases (docs/fidelity.md): it only lists the
+// versions. Whatever needs a version's tags or aliases (the latest version, tag-selected
+// candidates) reads that version with `model-versions/get`.
+
 
 
 
 const UC = '/api/2.0/mlflow/unity-catalog';
+/** Version reads in flight at once when tags must be read version by version. */
+const GET_CONCURRENCY = 4;
 /** `catalog.schema.model` → its three parts (names with dots inside a part are not valid in UC). */
 const splitFullName = (fullName) => {
     const parts = fullName.split('.');
@@ -50482,23 +50570,28 @@ const createUnityCatalogPorts = (options) => {
     const pageSize = options.pageSize ?? 1000;
     const getJson = async (path, query, endpoint = `GET ${path}`) => (await http.request({ method: 'GET', path, query, endpoint })).body;
     const toInfo = (wire) => {
-        const info = toVersionInfo(wire, host);
+        const { statusMessage: _statusMessage, ...info } = ucVersionFromWire(wire);
         const [catalog, schema, model] = splitFullName(info.name);
         return { ...info, url: `${host}/explore/data/models/${catalog}/${schema}/${model}/version/${info.version}` };
     };
-    /** Every version of a model (UC search takes one `name='…'` condition and no order_by). */
-    const allVersions = async (name) => {
+    /**
+     * The version numbers of a model, newest first (UC search takes one `name='…'` condition and no
+     * order_by, and its rows carry no tags or aliases: only the numbers are used).
+     */
+    const versionNumbers = async (name) => {
         const found = [];
         const seen = new Set();
         let token;
         try {
             for (;;) {
                 const page = await getJson(`${UC}/model-versions/search`, {
-                    filter: `name='${name.replace(/'/g, "\\'")}'`,
+                    filter: `name=${ucFilterLiteral(name)}`,
                     max_results: pageSize,
                     page_token: token,
                 });
-                found.push(...(page.model_versions ?? []).map(toInfo));
+                for (const row of page.model_versions ?? [])
+                    if (row.version !== undefined && String(row.version) !== '')
+                        found.push(String(row.version));
                 token = page.next_page_token || undefined;
                 if (!token)
                     break;
@@ -50512,20 +50605,21 @@ const createUnityCatalogPorts = (options) => {
                 return [];
             throw e;
         }
-        return found.sort((a, b) => Number(b.version) - Number(a.version));
+        return [...new Set(found)].sort((a, b) => Number(b) - Number(a));
+    };
+    const getVersion = async (name, version) => {
+        try {
+            const body = await getJson(`${UC}/model-versions/get`, { name, version });
+            return toInfo(body.model_version);
+        }
+        catch (e) {
+            if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                return null;
+            throw e;
+        }
     };
     const registry = {
-        async getVersion(name, version) {
-            try {
-                const body = await getJson(`${UC}/model-versions/get`, { name, version });
-                return toInfo(body.model_version);
-            }
-            catch (e) {
-                if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                    return null;
-                throw e;
-            }
-        },
+        getVersion,
         async getVersionByAlias(name, alias) {
             try {
                 const body = await getJson(`${UC}/registered-models/alias`, { name, alias });
@@ -50541,11 +50635,20 @@ const createUnityCatalogPorts = (options) => {
             }
         },
         async getLatestVersion(name) {
-            return (await allVersions(name))[0] ?? null;
+            // Search for the numbers, then read the newest (its tags and aliases); a version deleted in
+            // between is skipped.
+            for (const version of await versionNumbers(name)) {
+                const v = await getVersion(name, version);
+                if (v)
+                    return v;
+            }
+            return null;
         },
         async searchVersionsByTags(name, tags) {
+            // UC search cannot filter on tags and answers none: every version is read with `get`.
             const wanted = Object.entries(tags);
-            return (await allVersions(name)).filter((v) => wanted.every(([k, value]) => v.tags[k] === value));
+            const read = await mapLimited(await versionNumbers(name), GET_CONCURRENCY, (version) => getVersion(name, version));
+            return read.filter((v) => v !== null && wanted.every(([k, value]) => v.tags[k] === value));
         },
     };
     const runs = {
@@ -50861,7 +50964,7 @@ var version = __nccwpck_require__(4387);
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./lib/src/plan/inputs.js
 var inputs = __nccwpck_require__(4395);
-;// CONCATENATED MODULE: ./lib/src/plan/render.js
+;// CONCATENATED MODULE: ./lib/src/report/plans.js
 // Text and markdown for the promotion part of a result (the `plan` field of each target). The
 // gate part is rendered by src/report; the CLI appends this after it for promote/rollback.
 const STEP_MARK = {
@@ -50922,8 +51025,8 @@ function renderPlansMarkdown(result) {
     return out.join('\n') + '\n';
 }
 
-// EXTERNAL MODULE: ./lib/src/plan/hash.js
-var hash = __nccwpck_require__(6654);
+// EXTERNAL MODULE: ./lib/src/util/hash.js
+var hash = __nccwpck_require__(6743);
 ;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/files.js
 // The files of a Unity Catalog model version, moved through the Databricks Files API, where
 // Databricks keeps them (`/Models/<catalog>/<schema>/<model>/<version>/`; what mlflow's SDK models
@@ -51052,10 +51155,8 @@ async function uploadVersionFiles(http, fullName, version, files) {
     }
 }
 
-// EXTERNAL MODULE: ./lib/src/plan/build.js
-var build = __nccwpck_require__(5452);
-// EXTERNAL MODULE: ./lib/src/plan/journal.js
-var journal = __nccwpck_require__(9259);
+// EXTERNAL MODULE: ./lib/src/registry/journal.js
+var journal = __nccwpck_require__(7707);
 ;// CONCATENATED MODULE: ./lib/src/platform/http/protocol.js
 // The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
 // as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
@@ -51079,14 +51180,21 @@ const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, ide
 // or a lost answer keeps the copy step pending; the next `createVersion` finds it by its identity
 // tag and finishes it (upload again, overwriting; finalize) instead of creating a second one.
 //
+// UC `model-versions/search` answers no tags (docs/fidelity.md), so tags are never read from it:
+// search narrows by what it does answer (every copy made here has the source
+// `models:/<catalog.schema.model>/<version>`), then each remaining version is read with
+// `model-versions/get`. A copy's identity tag is set in its create call and never changed, so what
+// one read showed is remembered for the rest of the run (`identityCache`).
+//
 // The files come from the source version: read here when it is in this workspace, or staged by
 // the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
 // Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
 //
 // Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
-// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
-// `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
-// in the destination schema by default; its original name is kept in a tag.
+// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots inside a part (and need backquotes in
+// SQL for dashes), so the lock named `<prefix><N>` (src/apply/lock.ts) is the model
+// `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`, in the destination schema by default; its
+// original name is kept in a tag.
 
 
 
@@ -51098,27 +51206,26 @@ const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, ide
 const writer_UC = '/api/2.0/mlflow/unity-catalog';
 const MODELS_21 = '/api/2.1/unity-catalog/models';
 const isMissing = (e) => (0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
-const toObserved = (w) => {
-    if (!w || typeof w.name !== 'string' || w.version === undefined)
-        throw new Error('Unity Catalog returned a model version without a name or version');
-    return {
-        name: w.name,
-        version: String(w.version),
-        tags: tagsToRecord(w.tags),
-        aliases: (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-        // Unity Catalog has no stages.
-        stage: null,
-        source: w.source ?? '',
-        runId: w.run_id ? w.run_id : null,
-        status: (0,build/* parseVersionStatus */.y9)(w.status),
-    };
-};
+/** Version reads in flight at once when tags must be read version by version. */
+const writer_GET_CONCURRENCY = 4;
+const observedOf = (v) => ({
+    name: v.name,
+    version: v.version,
+    status: v.status,
+    tags: v.tags,
+    aliases: v.aliases,
+    source: v.source,
+    runId: v.runId,
+    // Unity Catalog has no stages.
+    stage: null,
+});
+const toObserved = (w) => observedOf(ucVersionFromWire(w));
 const wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
-/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
-const parseModelsUri = (uri) => {
-    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
-    return m ? { name: m[1], version: m[2] } : null;
-};
+/**
+ * Could this search row be a copy made by this writer? Every one has a `models:/<c.s.m>/<n>`
+ * source. A row without a source (search did not answer it) may be anything: it is read.
+ */
+const mayBeCopy = (row) => row.source === '' || parseModelsUri(row.source) !== null;
 const createUcArtifactStaging = () => {
     const byDigest = new Map();
     return {
@@ -51141,15 +51248,27 @@ function createUnityCatalogPromotionRegistry(options) {
     const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
     const call = mlflowProtocolCaller(http, writer_UC);
     const orNull = (work) => (0,src_errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
-    /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
-    const allVersions = async (name) => {
-        const out = [];
+    /**
+     * Every version of a model as search lists it, any status, ascending. Search takes one
+     * `name='…'` condition and answers NO tags or aliases: use the rows' number, source, run id and
+     * status only.
+     */
+    const searchRows = async (name) => {
+        const out = new Map();
+        const seen = new Set();
         let pageToken;
         try {
             do {
-                const body = await call('GET', '/model-versions/search', { filter: `name='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, max_results: 10000, page_token: pageToken }, true);
-                out.push(...(body.model_versions ?? []));
+                const body = await call('GET', '/model-versions/search', { filter: `name=${ucFilterLiteral(name)}`, max_results: 10000, page_token: pageToken }, true);
+                for (const row of body.model_versions ?? []) {
+                    const v = ucVersionFromWire(row);
+                    out.set(v.version, v);
+                }
                 pageToken = body.next_page_token || undefined;
+                if (pageToken && seen.has(pageToken))
+                    throw new src_errors/* ApplyError */.d5(`model-versions/search repeated a page token for "${name}"`, 'postcondition');
+                if (pageToken)
+                    seen.add(pageToken);
             } while (pageToken);
         }
         catch (e) {
@@ -51157,7 +51276,38 @@ function createUnityCatalogPromotionRegistry(options) {
                 return [];
             throw e;
         }
-        return out.sort((a, b) => Number(a.version) - Number(b.version));
+        return [...out.values()].sort((a, b) => Number(a.version) - Number(b.version));
+    };
+    /** name → version → its copy identity tag (null: none). Set at create, never changed: safe to remember. */
+    const identityCache = new Map();
+    const rememberIdentity = (v) => {
+        const byVersion = identityCache.get(v.name.toLowerCase()) ?? new Map();
+        byVersion.set(v.version, v.tags[journal/* COPY_IDENTITY_KEY */.Ff] ?? null);
+        identityCache.set(v.name.toLowerCase(), byVersion);
+    };
+    const knownIdentity = (name, version) => identityCache.get(name.toLowerCase())?.get(version);
+    const getObserved = async (name, version) => {
+        const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
+        if (!body?.model_version)
+            return null;
+        const v = toObserved(body.model_version);
+        rememberIdentity(v);
+        return v;
+    };
+    /** The full versions (tags, aliases) of these search rows, read one by one; deleted ones dropped. */
+    const readAll = async (name, rows) => (await mapLimited(rows, writer_GET_CONCURRENCY, (row) => getObserved(name, row.version))).filter((v) => v !== null);
+    /** Versions whose tag `key` is `value`, ascending; for the copy identity only versions that may be copies are read. */
+    const versionsTagged = async (name, key, value, narrow = () => true) => {
+        let rows = (await searchRows(name)).filter(narrow);
+        if (key === journal/* COPY_IDENTITY_KEY */.Ff) {
+            rows = rows.filter((row) => {
+                if (!mayBeCopy(row))
+                    return false;
+                const known = knownIdentity(name, row.version);
+                return known === undefined || known === value;
+            });
+        }
+        return (await readAll(name, rows)).filter((v) => v.tags[key] === value);
     };
     const requireLockSchema = () => {
         if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
@@ -51180,43 +51330,57 @@ function createUnityCatalogPromotionRegistry(options) {
             throw new src_errors/* ApplyError */.d5(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`, 'postcondition');
         }
         const body = await orNull(call('GET', '/model-versions/get', from, true));
-        const src = body?.model_version;
-        if (!src) {
+        if (!body?.model_version) {
             throw new src_errors/* ApplyError */.d5(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`, 'postcondition');
         }
-        if (src.status && src.status !== 'READY')
+        const src = ucVersionFromWire(body.model_version);
+        if (src.status !== 'READY')
             throw new src_errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`, 'postcondition');
         const files = await readVersionFiles(http, from.name, from.version);
         return {
-            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
+            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source, runId: src.runId },
             digest: digestOf(files),
             files,
-            sourceRunId: src.run_id ?? null,
+            sourceRunId: src.runId,
         };
     };
     /**
      * Model files go through the Files API only where the workspace says so (what mlflow checks
      * before choosing its SDK models repository); otherwise they would need cloud-storage credentials,
-     * which this writer does not implement. Asked once, before the first version is created.
+     * which this writer does not implement. Asked once, before the first version is created. Like
+     * mlflow (`_unity_catalog_utils.py` `is_databricks_sdk_models_artifact_repository_enabled`), only
+     * an explicit `true` counts: a missing field is the proto default, false.
      */
     let filesApiChecked = false;
     const requireFilesApiForModels = async () => {
         if (filesApiChecked)
             return;
         const body = await call('GET', '/registered-models:is-databricks-sdk-models-artifact-repository-enabled', {}, true);
-        if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
-            throw new src_errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`, 'postcondition');
+        if (body.is_databricks_sdk_models_artifact_repository_enabled !== true) {
+            throw new src_errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is ${String(body.is_databricks_sdk_models_artifact_repository_enabled ?? 'absent')}); mlops-gate cannot upload the copy's files there`, 'postcondition');
         }
         filesApiChecked = true;
     };
     const finalize = async (name, version) => {
-        // Finalizing a READY version answers READY again: safe to retry after a lost answer.
-        const body = await call('POST', '/model-versions/finalize', { name, version }, true);
-        const v = body.model_version;
-        if (v?.status && v.status !== 'READY') {
-            throw new src_errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`, 'postcondition');
+        // Whether finalizing a READY version answers READY again or an error is not documented
+        // (docs/fidelity.md). A retry after a lost answer may meet either: on an error, read the
+        // version; READY means the lost finalize went through.
+        let v;
+        try {
+            v = ucVersionFromWire((await call('POST', '/model-versions/finalize', { name, version }, true)).model_version);
         }
-        return toObserved(v);
+        catch (e) {
+            const now = await getObserved(name, version).catch(() => null);
+            if (now?.status === 'READY')
+                return now;
+            throw e;
+        }
+        if (v.status !== 'READY') {
+            throw new src_errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.statusMessage ? `: ${v.statusMessage}` : ''}`, 'postcondition');
+        }
+        const done = observedOf(v);
+        rememberIdentity(done);
+        return done;
     };
     return {
         id: options.registryId,
@@ -51225,19 +51389,13 @@ function createUnityCatalogPromotionRegistry(options) {
             const m = body?.registered_model;
             if (!m)
                 return null;
-            const aliases = {};
-            for (const a of m.aliases ?? [])
-                if (typeof a.alias === 'string' && a.version !== undefined)
-                    aliases[a.alias] = String(a.version);
-            return { name: m.name ?? name, aliases, tags: tagsToRecord(m.tags) };
+            return { name: m.name ?? name, aliases: aliasMapOf(m), tags: tagsToRecord(m.tags) };
         },
-        async getVersion(name, version) {
-            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
-            return body?.model_version ? toObserved(body.model_version) : null;
-        },
+        getVersion: getObserved,
         // Every status: the executor tells copies from unfinished work and strays (splitCopies).
-        findVersionsByTag: async (name, key, value) => (await allVersions(name)).filter((v) => tagsToRecord(v.tags)[key] === value).map(toObserved),
-        listVersions: async (name) => (await allVersions(name)).map(toObserved),
+        findVersionsByTag: (name, key, value) => versionsTagged(name, key, value),
+        // Search, then each version read for its tags and aliases (search answers neither).
+        listVersions: async (name) => readAll(name, await searchRows(name)),
         async createModel(name) {
             try {
                 await call('POST', '/registered-models/create', { name }, true);
@@ -51260,13 +51418,16 @@ function createUnityCatalogPromotionRegistry(options) {
             const identity = request.tags[journal/* COPY_IDENTITY_KEY */.Ff];
             let pending = null;
             if (identity) {
-                const same = (await allVersions(request.name)).filter((v) => tagsToRecord(v.tags)[journal/* COPY_IDENTITY_KEY */.Ff] === identity);
-                const ready = same.find((v) => (v.status ?? 'READY') === 'READY');
+                // Only versions made from this same source can carry its identity: narrow the search rows
+                // by source (and by status: READY or PENDING), then read the survivors' tags.
+                const sameSource = (row) => (row.source === '' || row.source.toLowerCase() === request.source.toLowerCase()) && row.status !== 'FAILED_REGISTRATION';
+                const same = await versionsTagged(request.name, journal/* COPY_IDENTITY_KEY */.Ff, identity, sameSource);
+                const ready = same.find((v) => v.status === 'READY');
                 if (ready)
-                    return toObserved(ready);
+                    return ready;
                 const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
                 if (unfinished) {
-                    pending = toObserved(unfinished);
+                    pending = unfinished;
                     const had = pending.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
                     if (had && had !== tags[journal/* SOURCE_TAGS */.W.artifactDigest]) {
                         throw new src_errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* SOURCE_TAGS */.W.artifactDigest]}; delete v${pending.version} and re-run`, 'drift');
@@ -51367,13 +51528,13 @@ function createUnityCatalogArtifactTransfer(options) {
     return {
         async copy(from) {
             splitFullName(from.name);
-            const status = (await options.source.request({
+            const { status } = ucVersionFromWire((await options.source.request({
                 method: 'GET',
                 path: `${writer_UC}/model-versions/get`,
                 query: { name: from.name, version: from.version },
                 endpoint: `GET ${writer_UC}/model-versions/get`,
-            })).body.model_version?.status;
-            if (status && status !== 'READY')
+            })).body.model_version);
+            if (status !== 'READY')
                 throw new src_errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`, 'postcondition');
             const files = await readVersionFiles(options.source, from.name, from.version);
             requireSignature(files, `source ${from.name} v${from.version}`);
@@ -51423,7 +51584,7 @@ const writer_toObserved = (w, aliases) => {
         stage: w.current_stage ?? null,
         source: w.source ?? '',
         runId: w.run_id ? w.run_id : null,
-        status: (0,build/* parseVersionStatus */.y9)(w.status),
+        status: parseVersionStatus(w.status),
     };
 };
 const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
@@ -51684,8 +51845,148 @@ function createMlflowArtifactTransfer(source, destination) {
 
 // EXTERNAL MODULE: ./lib/src/run/promote.js
 var promote = __nccwpck_require__(3060);
-// EXTERNAL MODULE: ./lib/src/platform/monitoring/desired.js
-var desired = __nccwpck_require__(6185);
+// EXTERNAL MODULE: ./lib/src/endpoint/monitor.js
+var monitor = __nccwpck_require__(7656);
+;// CONCATENATED MODULE: ./lib/src/platform/monitoring/wire.js
+// Wire shapes of the two monitoring APIs (legacy `/api/2.1/unity-catalog/tables/{table}/monitor`
+// and Data Quality `/api/data-quality/v1/monitors`): request bodies from a DesiredMonitor, and
+// monitors read back into the one comparable ObservedMonitor.
+
+/** "1 day" → `AGGREGATION_GRANULARITY_1_DAY` (Data Quality v1 enum). */
+const dqGranularity = (legacy) => `AGGREGATION_GRANULARITY_${legacy.toUpperCase().replace(/ /g, '_')}`;
+/** `AGGREGATION_GRANULARITY_2_WEEKS` → "2 weeks". */
+const legacyGranularity = (dq) => monitor/* GRANULARITIES */.n.find((g) => dqGranularity(g) === dq) ?? null;
+// ---------------------------------------------------------------------------------------------
+// Request shapes
+function legacyInferenceLog(d) {
+    const log = d.inferenceLog;
+    return {
+        problem_type: log.problemType === 'regression' ? 'PROBLEM_TYPE_REGRESSION' : 'PROBLEM_TYPE_CLASSIFICATION',
+        prediction_col: log.predictionCol,
+        timestamp_col: log.timestampCol,
+        model_id_col: log.modelIdCol,
+        granularities: [...log.granularities],
+        ...(log.labelCol ? { label_col: log.labelCol } : {}),
+    };
+}
+function dqInferenceLog(d) {
+    const log = d.inferenceLog;
+    return {
+        problem_type: log.problemType === 'regression' ? 'INFERENCE_PROBLEM_TYPE_REGRESSION' : 'INFERENCE_PROBLEM_TYPE_CLASSIFICATION',
+        prediction_column: log.predictionCol,
+        timestamp_column: log.timestampCol,
+        model_id_column: log.modelIdCol,
+        granularities: log.granularities.map(dqGranularity),
+        ...(log.labelCol ? { label_column: log.labelCol } : {}),
+    };
+}
+const schedule = (d) => (d.schedule ? { quartz_cron_expression: d.schedule.cron, timezone_id: d.schedule.timezone } : undefined);
+/** POST body for the legacy API (the table is in the path). */
+function legacyCreateBody(d) {
+    return {
+        output_schema_name: d.outputSchema,
+        assets_dir: d.assetsDir,
+        inference_log: legacyInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
+    };
+}
+/**
+ * PUT body for the legacy API. Whether the PUT keeps or clears the fields it leaves out is not
+ * documented (docs/fidelity.md), so it always carries every field mlops-gate manages: under either
+ * reading the monitor ends as desired.
+ */
+function legacyUpdateBody(d, _changes) {
+    return {
+        output_schema_name: d.outputSchema,
+        inference_log: legacyInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        slicing_exprs: [...d.slicingExprs],
+    };
+}
+/** `data_profiling_config` for Data Quality v1 (the output schema by id). */
+function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
+    return {
+        output_schema_id: outputSchemaId,
+        ...(withAssetsDir ? { assets_dir: d.assetsDir } : {}),
+        inference_log: dqInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
+    };
+}
+// Leaf fields only: the SDK's example masks leaves (`data_profiling_config.schedule.quartz_cron_expression`),
+// and whether a whole sub-message may be named is not documented (docs/fidelity.md). Leaves work
+// under both readings; a leaf the body leaves out (an unset label column) is cleared by the mask.
+const DQ_MASK = {
+    output_schema: ['data_profiling_config.output_schema_id'],
+    inference_log: [
+        'problem_type',
+        'timestamp_column',
+        'granularities',
+        'prediction_column',
+        'model_id_column',
+        'label_column',
+        'prediction_probability_column',
+    ].map((f) => `data_profiling_config.inference_log.${f}`),
+    schedule: ['data_profiling_config.schedule.quartz_cron_expression', 'data_profiling_config.schedule.timezone_id'],
+    slicing_exprs: ['data_profiling_config.slicing_exprs'],
+};
+/** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
+const dqUpdateMask = (changes) => changes.flatMap((c) => DQ_MASK[c]).join(',');
+const wire_str = (v) => (typeof v === 'string' ? v : null);
+const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
+const problem = (v) => {
+    const s = wire_str(v);
+    return s ? (s.endsWith('REGRESSION') ? 'regression' : s.endsWith('CLASSIFICATION') ? 'classification' : s) : null;
+};
+const scheduleOf = (v) => {
+    const s = obj(v);
+    const cron = s ? wire_str(s.quartz_cron_expression) : null;
+    return s && cron ? { cron, timezone: wire_str(s.timezone_id) ?? '' } : null;
+};
+function observeLegacy(info) {
+    const log = obj(info.inference_log);
+    return {
+        outputSchema: wire_str(info.output_schema_name),
+        inferenceLog: log
+            ? {
+                problemType: problem(log.problem_type),
+                predictionCol: wire_str(log.prediction_col),
+                labelCol: wire_str(log.label_col),
+                timestampCol: wire_str(log.timestamp_col),
+                modelIdCol: wire_str(log.model_id_col),
+                granularities: strings(log.granularities).map((g) => (0,monitor/* normalizeGranularity */.YD)(g) ?? g),
+            }
+            : null,
+        schedule: scheduleOf(info.schedule),
+        slicingExprs: strings(info.slicing_exprs),
+        monitorVersion: typeof info.monitor_version === 'number' ? info.monitor_version : null,
+        status: wire_str(info.status),
+    };
+}
+function observeDataQuality(monitor) {
+    const cfg = obj(monitor.data_profiling_config) ?? {};
+    const log = obj(cfg.inference_log);
+    return {
+        outputSchema: wire_str(cfg.output_schema_id),
+        inferenceLog: log
+            ? {
+                problemType: problem(log.problem_type),
+                predictionCol: wire_str(log.prediction_column),
+                labelCol: wire_str(log.label_column),
+                timestampCol: wire_str(log.timestamp_column),
+                modelIdCol: wire_str(log.model_id_column),
+                granularities: strings(log.granularities).map((g) => legacyGranularity(g) ?? g),
+            }
+            : null,
+        schedule: scheduleOf(cfg.schedule),
+        slicingExprs: strings(cfg.slicing_exprs),
+        monitorVersion: typeof cfg.monitor_version === 'number' ? cfg.monitor_version : null,
+        status: wire_str(cfg.status),
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/src/platform/monitoring/client.js
 // Ensures the Lakehouse monitor of an inference table, idempotently, through either API:
 //   data-quality (default, as Databricks recommends): /api/data-quality/v1/monitors, by table id
@@ -51693,6 +51994,7 @@ var desired = __nccwpck_require__(6185);
 //   legacy: /api/2.1/unity-catalog/tables/{table}/monitor, by name.
 // Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
 // update only the changed fields; same → zero writes. Optionally refresh after a change.
+
 
 
 const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
@@ -51706,7 +52008,7 @@ function createMonitoringClient(options) {
             outputSchemaValue: async () => d.outputSchema,
             async get() {
                 try {
-                    return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+                    return observeLegacy((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
                 }
                 catch (e) {
                     if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
@@ -51715,11 +52017,11 @@ function createMonitoringClient(options) {
                 }
             },
             async create() {
-                return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'POST', path, body: (0,desired/* legacyCreateBody */.yl)(d), endpoint: `POST /${endpoint}` })).body);
+                return observeLegacy((await http.request({ method: 'POST', path, body: legacyCreateBody(d), endpoint: `POST /${endpoint}` })).body);
             },
             async update(changes) {
-                const body = (0,desired/* legacyUpdateBody */.fK)(d, changes);
-                return (0,desired/* observeLegacy */.Ge)((await http.request({ method: 'PUT', path, body, endpoint: `PUT /${endpoint}` })).body);
+                const body = legacyUpdateBody(d, changes);
+                return observeLegacy((await http.request({ method: 'PUT', path, body, endpoint: `PUT /${endpoint}` })).body);
             },
             async refresh() {
                 try {
@@ -51769,7 +52071,7 @@ function createMonitoringClient(options) {
             async get() {
                 const path = await monitorPath();
                 try {
-                    return (0,desired/* observeDataQuality */.y6)((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+                    return observeDataQuality((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
                 }
                 catch (e) {
                     if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
@@ -51779,22 +52081,22 @@ function createMonitoringClient(options) {
             },
             async create() {
                 const { tableId, schemaId } = await resolve();
-                const body = { object_type: 'table', object_id: tableId, data_profiling_config: (0,desired/* dqProfilingConfig */.E)(d, schemaId, true) };
-                return (0,desired/* observeDataQuality */.y6)((await http.request({ method: 'POST', path: '/api/data-quality/v1/monitors', body, endpoint: 'POST /api/data-quality/v1/monitors' })).body);
+                const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, true) };
+                return observeDataQuality((await http.request({ method: 'POST', path: '/api/data-quality/v1/monitors', body, endpoint: 'POST /api/data-quality/v1/monitors' })).body);
             },
             async update(changes) {
                 const { tableId, schemaId } = await resolve();
-                const body = { object_type: 'table', object_id: tableId, data_profiling_config: (0,desired/* dqProfilingConfig */.E)(d, schemaId, false) };
+                const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, false) };
                 const res = await http.request({
                     method: 'PATCH',
                     path: await monitorPath(),
-                    query: { update_mask: (0,desired/* dqUpdateMask */.t1)(changes) },
+                    query: { update_mask: dqUpdateMask(changes) },
                     body,
                     // Same mask, same body: repeating it lands on the same monitor.
                     idempotent: true,
                     endpoint: `PATCH /${endpoint}`,
                 });
-                return (0,desired/* observeDataQuality */.y6)(res.body);
+                return observeDataQuality(res.body);
             },
             async refresh() {
                 const { tableId } = await resolve();
@@ -51826,7 +52128,7 @@ function createMonitoringClient(options) {
                 const observed = await ops.get();
                 if (!observed)
                     return { state: 'absent' };
-                const changes = (0,desired/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
+                const changes = (0,monitor/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
                 return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
             }
             catch (e) {
@@ -51865,15 +52167,16 @@ function createMonitoringClient(options) {
                         return await done('created', [], await ops.create());
                     }
                     catch (e) {
-                        // A concurrent writer created it first: compare with theirs instead.
-                        if (!(0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                        // A concurrent writer created it first: compare with theirs instead (the code for
+                        // "exists" is not documented: both spellings).
+                        if (!(0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
                             throw e;
                         observed = await ops.get();
                         if (!observed)
                             throw e;
                     }
                 }
-                const changes = (0,desired/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
+                const changes = (0,monitor/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
                 if (changes.length === 0)
                     return await done('unchanged', [], observed);
                 writes++;
@@ -51888,44 +52191,257 @@ function createMonitoringClient(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/step.js
-// The executor's view of "ensure the monitor": check → act → verify, like the registry steps.
-function createMonitorPort(client) {
-    return {
-        async check(spec) {
-            const s = await client.inspect(spec.api, spec.monitor);
-            switch (s.state) {
-                case 'same':
-                    return { state: 'satisfied' };
-                case 'absent':
-                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} will be created` };
-                case 'differs':
-                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} differs in ${s.changes.join(', ')}` };
-                case 'failed':
-                    return { state: 'blocked', reason: s.message };
-            }
-        },
-        act: (spec) => client.ensureMonitor(spec),
-        async verify(spec) {
-            return (await client.inspect(spec.api, spec.monitor)).state === 'same';
-        },
-    };
-}
-
 ;// CONCATENATED MODULE: ./lib/src/platform/monitoring/index.js
 // Public surface of the Lakehouse / Data Quality monitoring adapter.
 
 
+// EXTERNAL MODULE: ./lib/src/endpoint/compare.js
+var compare = __nccwpck_require__(2741);
+// EXTERNAL MODULE: ./lib/src/endpoint/metrics.js
+var metrics = __nccwpck_require__(5387);
+// EXTERNAL MODULE: ./lib/src/endpoint/ports.js
+var endpoint_ports = __nccwpck_require__(9990);
+;// CONCATENATED MODULE: ./lib/src/platform/serving/client.js
+// A typed client for Databricks Model Serving over the HTTP port: read, create and update
+// endpoints, read metrics, send a smoke request, and wait for a config update to settle.
+//
+// Only one config update may be in flight per endpoint. `updateConfig` answers a 409 by waiting
+// for the update in flight and retrying, so two writers queue instead of failing. Waiting polls
+// GET with exponential backoff and jitter until `config_update = NOT_UPDATING` and `ready = READY`
+// (the SDK waiters stop at NOT_UPDATING; a rollout also needs the new config to take traffic).
+// Time (now, sleep) and randomness are injected so tests drive waits without real delays.
 
 
-// EXTERNAL MODULE: ./lib/src/platform/serving/client.js
-var client = __nccwpck_require__(3459);
-// EXTERNAL MODULE: ./lib/src/platform/serving/metrics.js
-var metrics = __nccwpck_require__(9370);
+
+
+const isConflict = (e) => e instanceof src_errors/* ApiError */.hD && ((e.details.status === 409 && !(0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS')) || (0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT'));
+/** Fields of an output served entity that PUT /config does not take. */
+const OUTPUT_ONLY = new Set(['state', 'creator', 'creation_timestamp', 'foundation_model']);
+const MANAGED = new Set(['name', 'entity_name', 'entity_version', 'workload_size', 'scale_to_zero_enabled']);
+function entityFromWire(e) {
+    const extra = {};
+    for (const [k, v] of Object.entries(e))
+        if (!OUTPUT_ONLY.has(k) && !MANAGED.has(k) && v !== undefined)
+            extra[k] = v;
+    return {
+        name: e.name,
+        entityName: e.entity_name ?? '',
+        entityVersion: e.entity_version === undefined ? '' : String(e.entity_version),
+        workloadSize: e.workload_size ?? 'Small',
+        scaleToZero: e.scale_to_zero_enabled ?? false,
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
+    };
+}
+function entityToWire(e) {
+    return {
+        ...(e.extra ?? {}),
+        name: e.name,
+        entity_name: e.entityName,
+        entity_version: e.entityVersion,
+        workload_size: e.workloadSize,
+        scale_to_zero_enabled: e.scaleToZero,
+    };
+}
+const configToWire = (c) => ({
+    served_entities: c.servedEntities.map(entityToWire),
+    traffic_config: { routes: c.routes.map((r) => ({ served_model_name: r.servedEntityName, traffic_percentage: r.percent })) },
+});
+const configFromWire = (c) => {
+    if (!c || !c.served_entities)
+        return null;
+    return {
+        servedEntities: c.served_entities.map(entityFromWire),
+        routes: (c.traffic_config?.routes ?? []).map((r) => ({
+            servedEntityName: r.served_entity_name ?? r.served_model_name ?? '',
+            percent: r.traffic_percentage,
+        })),
+        configVersion: c.config_version ?? null,
+    };
+};
+function endpointFromWire(w) {
+    const table = w.ai_gateway?.inference_table_config;
+    return {
+        name: w.name,
+        ready: w.state?.ready === 'READY',
+        configUpdate: w.state?.config_update ?? 'NOT_UPDATING',
+        config: configFromWire(w.config),
+        pendingConfigVersion: w.pending_config?.config_version ?? null,
+        inferenceTable: table && table.catalog_name && table.schema_name
+            ? { catalog: table.catalog_name, schema: table.schema_name, prefix: table.table_name_prefix ?? '', enabled: table.enabled !== false }
+            : null,
+    };
+}
+const inferenceTableToWire = (t) => t
+    ? { catalog_name: t.catalog, schema_name: t.schema, table_name_prefix: t.prefix, enabled: true }
+    : { enabled: false };
+const seconds = (ms) => `${Math.round(ms / 1000)} s`;
+function createServingClient(options) {
+    const { http } = options;
+    const clock = options.clock ?? endpoint_ports/* systemClock */.m;
+    const random = options.random ?? Math.random;
+    const base = options.pollBaseMs ?? 1_000;
+    const cap = options.pollMaxMs ?? 10_000;
+    let polls = 0;
+    const path = (name, suffix = '') => `/api/2.0/serving-endpoints/${encodeURIComponent(name)}${suffix}`;
+    const getEndpoint = async (name) => {
+        try {
+            const res = await http.request({ method: 'GET', path: path(name), endpoint: 'GET /api/2.0/serving-endpoints/{name}' });
+            return endpointFromWire(res.body);
+        }
+        catch (e) {
+            if ((0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                return null;
+            throw e;
+        }
+    };
+    const waitUntilSettled = async (name, wait) => {
+        const started = clock.now();
+        let attempt = 0;
+        let last = null;
+        for (;;) {
+            const endpoint = await getEndpoint(name);
+            polls++;
+            attempt++;
+            const elapsed = clock.now() - started;
+            if (!endpoint)
+                return { kind: 'missing', polls: attempt, waitedMs: elapsed, message: `serving endpoint "${name}" does not exist` };
+            last = endpoint;
+            const state = endpoint.configUpdate;
+            await wait.onProgress?.({
+                endpoint: name,
+                configUpdate: state,
+                ready: endpoint.ready,
+                poll: attempt,
+                elapsedMs: elapsed,
+                message: `waiting for ${name}: ${state}${endpoint.ready ? '' : ', NOT_READY'} (${seconds(elapsed)})…`,
+            });
+            if (state === 'UPDATE_FAILED' || state === 'UPDATE_CANCELED') {
+                return {
+                    kind: 'failed',
+                    endpoint,
+                    polls: attempt,
+                    waitedMs: elapsed,
+                    message: `the config update of serving endpoint "${name}" ended ${state}; ${endpoint.config ? `config version ${endpoint.config.configVersion ?? '?'} is still served` : 'no config is live'}`,
+                };
+            }
+            if (state === 'NOT_UPDATING' && endpoint.ready)
+                return { kind: 'settled', endpoint, polls: attempt, waitedMs: elapsed };
+            // Exponential backoff with full jitter on top of half the step, capped.
+            const step = Math.min(cap, base * 2 ** Math.min(attempt - 1, 20));
+            const delay = Math.round(step / 2 + (random() * step) / 2);
+            if (clock.now() - started + delay > wait.deadlineMs) {
+                return {
+                    kind: 'deadline',
+                    endpoint: last,
+                    polls: attempt,
+                    waitedMs: clock.now() - started,
+                    message: `serving endpoint "${name}" did not settle within ${seconds(wait.deadlineMs)} ` +
+                        `(config_update ${state}, ${endpoint.ready ? 'READY' : 'NOT_READY'}); raise serving.wait_timeout or check the endpoint's events`,
+                };
+            }
+            await clock.sleep(delay);
+        }
+    };
+    return {
+        getEndpoint,
+        waitUntilSettled,
+        polls: () => polls,
+        async createEndpoint(request) {
+            const body = { name: request.name, config: configToWire(request.config) };
+            if (request.inferenceTable)
+                body.ai_gateway = { inference_table_config: inferenceTableToWire(request.inferenceTable) };
+            if (request.tags && Object.keys(request.tags).length > 0)
+                body.tags = Object.entries(request.tags).map(([key, value]) => ({ key, value }));
+            try {
+                const res = await http.request({ method: 'POST', path: '/api/2.0/serving-endpoints', body, endpoint: 'POST /api/2.0/serving-endpoints' });
+                return { outcome: 'created', endpoint: endpointFromWire(res.body) };
+            }
+            catch (e) {
+                if (!(0,src_errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                    throw e;
+                const existing = await getEndpoint(request.name);
+                if (!existing)
+                    throw e;
+                return { outcome: 'exists', endpoint: existing };
+            }
+        },
+        async updateConfig(name, config, wait) {
+            const started = clock.now();
+            let conflicts = 0;
+            for (;;) {
+                try {
+                    const res = await http.request({
+                        method: 'PUT',
+                        path: path(name, '/config'),
+                        body: configToWire(config),
+                        endpoint: 'PUT /api/2.0/serving-endpoints/{name}/config',
+                    });
+                    return { outcome: 'started', endpoint: endpointFromWire(res.body), conflicts };
+                }
+                catch (e) {
+                    if (!isConflict(e))
+                        throw e;
+                    conflicts++;
+                    const remaining = wait.deadlineMs - (clock.now() - started);
+                    const settle = await waitUntilSettled(name, { ...wait, deadlineMs: Math.max(0, remaining) });
+                    if (settle.kind === 'deadline' || settle.kind === 'missing')
+                        return { outcome: 'gave-up', settle, conflicts };
+                    if (settle.kind === 'settled' && settle.endpoint.config && (0,compare/* sameConfig */.X)(settle.endpoint.config, config)) {
+                        return { outcome: 'already-applied', endpoint: settle.endpoint, conflicts };
+                    }
+                    // A failed update by someone else still frees the endpoint for ours: retry.
+                }
+            }
+        },
+        async putInferenceTable(name, table) {
+            // "On update, you have to disable inference table first in order to change the catalog name"
+            // (and the schema name, and the prefix): SDK serving.py AiGatewayInferenceTableConfig.
+            const live = table ? (await getEndpoint(name))?.inferenceTable : null;
+            if (table && live?.enabled && (live.catalog !== table.catalog || live.schema !== table.schema || live.prefix !== table.prefix)) {
+                await http.request({
+                    method: 'PUT',
+                    path: path(name, '/ai-gateway'),
+                    body: { inference_table_config: inferenceTableToWire(null) },
+                    endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
+                });
+            }
+            await http.request({
+                method: 'PUT',
+                path: path(name, '/ai-gateway'),
+                body: { inference_table_config: inferenceTableToWire(table) },
+                endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
+            });
+        },
+        async readMetrics(name) {
+            const res = await http.request({
+                method: 'GET',
+                path: path(name, '/metrics'),
+                responseType: 'text',
+                endpoint: 'GET /api/2.0/serving-endpoints/{name}/metrics',
+            });
+            return (0,metrics/* parseServingMetrics */.jP)(res.body);
+        },
+        async invoke(name, body) {
+            try {
+                const res = await http.request({
+                    method: 'POST',
+                    path: `/serving-endpoints/${encodeURIComponent(name)}/invocations`,
+                    body,
+                    endpoint: 'POST /serving-endpoints/{name}/invocations',
+                });
+                return { ok: true, status: res.status, servedEntityName: res.headers['served-model-name'] ?? null, body: res.body };
+            }
+            catch (e) {
+                if (!(e instanceof src_errors/* ApiError */.hD))
+                    throw e;
+                return { ok: false, status: e.details.status, servedEntityName: null, errorCode: e.errorCode, message: e.message };
+            }
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/src/platform/serving/index.js
 // Public surface of the Model Serving adapter.
-
-
 
 
 // EXTERNAL MODULE: ./lib/src/rollout/converge.js
@@ -51965,6 +52481,29 @@ function createServingRolloutPort(deps) {
 
 // EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
 var rollback = __nccwpck_require__(4257);
+;// CONCATENATED MODULE: ./lib/src/endpoint/monitor-step.js
+function createMonitorPort(client) {
+    return {
+        async check(spec) {
+            const s = await client.inspect(spec.api, spec.monitor);
+            switch (s.state) {
+                case 'same':
+                    return { state: 'satisfied' };
+                case 'absent':
+                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} will be created` };
+                case 'differs':
+                    return { state: 'pending', reason: `monitor on ${spec.monitor.table} differs in ${s.changes.join(', ')}` };
+                case 'failed':
+                    return { state: 'blocked', reason: s.message };
+            }
+        },
+        act: (spec) => client.ensureMonitor(spec),
+        async verify(spec) {
+            return (await client.inspect(spec.api, spec.monitor)).state === 'same';
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/src/cli.js
 // The CLI: argv → Invocation → run → render → exit code. `runCli` is the testable core; the
 // bundle's entry (cli-main.ts) binds it to the real process.
@@ -51995,9 +52534,11 @@ var rollback = __nccwpck_require__(4257);
 
 
 
+
+
 // The emulator and the demo serve only `mlops-gate emulator` and `demo`: loaded when those run, not at
 // every start. webpackMode "eager" keeps them inside the one bundle file (ncc would split a chunk).
-const loadEmulator = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2135));
+const loadEmulator = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 5577));
 const loadDemo = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 1389));
 const loadDemoScenario = () => Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2220));
 const resolvePath = (cwd, p) => (p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`);
@@ -52215,8 +52756,8 @@ function livePromoteDeps(io) {
             let ports = endpointPorts.get(envName);
             if (!ports) {
                 const http = ucClientFor(config, envName);
-                const clock = io.servingClock ?? client/* systemClock */.ml;
-                const serving = (0,client/* createServingClient */.cL)({ http, clock });
+                const clock = io.servingClock ?? endpoint_ports/* systemClock */.m;
+                const serving = createServingClient({ http, clock });
                 ports = { serving, rollout: createServingRolloutPort({ serving, clock }), monitor: createMonitorPort(createMonitoringClient({ http })) };
                 endpointPorts.set(envName, ports);
             }
@@ -52638,9 +53179,9 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   runDemo: () => (/* binding */ runDemo)
 /* harmony export */ });
-/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2135);
+/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5577);
 /* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4378);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2729);
 /* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1064);
 /* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3060);
 /* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4257);
@@ -53015,7 +53556,7 @@ policies:
 
 /***/ }),
 
-/***/ 2135:
+/***/ 5577:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 // ESM COMPAT FLAG
@@ -53165,7 +53706,29 @@ const state = (ws) => {
     return s;
 };
 const NAME_RE = /^[A-Za-z0-9_-]+$/;
+/** Unity Catalog object names (docs sql-ref-names): at most 255 characters. */
+const MAX_UC_NAME = 255;
+/**
+ * One part of a Unity Catalog name, as the docs state the limits for every object name
+ * (https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-names): at most 255 characters;
+ * no period, space, forward slash, ASCII control character (00-1F) or DELETE (7F). Hyphens are
+ * allowed (SQL needs backquotes around them).
+ */
+const checkUcNamePart = (kind, name, full = name) => {
+    if (name === '')
+        throw invalidParameter(`Invalid ${kind} name '${full}': a name part is empty.`);
+    if (name.length > MAX_UC_NAME)
+        throw invalidParameter(`Invalid ${kind} name '${full.slice(0, 80)}…': object names cannot exceed ${MAX_UC_NAME} characters (${name.length}).`);
+    // eslint-disable-next-line no-control-regex
+    const bad = /[. /\u0000-\u001f\u007f]/.exec(name);
+    if (bad) {
+        const ch = bad[0];
+        const what = ch === '.' ? 'a period' : ch === ' ' ? 'a space' : ch === '/' ? 'a forward slash' : `the control character U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+        throw invalidParameter(`Invalid ${kind} name ${JSON.stringify(full)}: it contains ${what}, which Unity Catalog object names do not allow.`);
+    }
+};
 const checkName = (kind, name) => {
+    checkUcNamePart(kind, name);
     if (!NAME_RE.test(name)) {
         throw invalidParameter(`Invalid ${kind} name '${name}': use letters, digits, '_' or '-' (no dots, spaces or slashes).`);
     }
@@ -53502,12 +54065,30 @@ const filesModule = {
             files_state(ws).dirs[normalizePath(d)] = now;
     },
     routes(table, ctx) {
-        const filePath = (req) => normalizePath(req.params.path ?? '');
+        /**
+         * Strict `uc-models-files-gated`: model version files go through the Files API only where the
+         * workspace says so (the registry's is-databricks-sdk-models-artifact-repository-enabled).
+         */
+        const modelsGate = (req, path) => {
+            if (!path.startsWith('/Models/') || !ctx.strict('uc-models-files-gated'))
+                return;
+            const flag = req.workspace.state.registry?.files_api_for_models ?? true;
+            if (flag !== true) {
+                throw new types_DatabricksApiError(403, 'PERMISSION_DENIED', `Model version files are not served through the Files API in this workspace (${path}).`);
+            }
+        };
+        const filePath = (req) => {
+            const path = normalizePath(req.params.path ?? '');
+            modelsGate(req, path);
+            return path;
+        };
         table.add('PUT', '/api/2.0/fs/files/*path', (req) => {
             const path = filePath(req);
             const s = files_state(req.workspace);
-            if (s.files[path] && req.query.get('overwrite') !== 'true') {
-                throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}. Pass overwrite=true to replace it.`);
+            // "If true or unspecified, an existing file will be overwritten. If false, an error will be
+            // returned if the path points to an existing file." (SDK files.py FilesAPI.upload)
+            if (s.files[path] && req.query.get('overwrite') === 'false') {
+                throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}. Leave out overwrite=false (or pass overwrite=true) to replace it.`);
             }
             if (isDirectory(s, path))
                 throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `A directory exists at ${path}.`);
@@ -54244,12 +54825,37 @@ const registryState = (ws) => {
 const versionFilesPath = (fullName, version) => `/Models/${fullName.replace(/\./g, '/')}/${version}`;
 const splitName = (raw) => {
     const parts = raw.split('.');
-    if (parts.length !== 3 || parts.some((p) => !/^[^\s/.]+$/.test(p))) {
-        throw invalidParameter(`Invalid registered model name '${raw}': Unity Catalog model names have three levels, <catalog>.<schema>.<model>.`);
+    if (parts.length !== 3) {
+        throw invalidParameter(`Invalid registered model name '${raw.slice(0, 300)}': Unity Catalog model names have three levels, <catalog>.<schema>.<model>.`);
     }
+    for (const p of parts)
+        checkUcNamePart('registered model', p, raw);
     return parts.map((p) => p.toLowerCase());
 };
 const missingModel = (name) => notFound(`Routine or Model '${name}' does not exist.`);
+// ---- Unity Catalog tag rules (strict `uc-tag-rules`) -------------------------------------------
+// "You can assign a maximum of 50 tags to a single securable object. The maximum length of a tag
+// key is 255 characters. The maximum length of a tag value is 1000 characters. The following
+// characters are not allowed in tag keys: . , - = / :" (docs database-objects/tags, which names
+// registered models and model versions). The message is the one Databricks answers for a key with
+// reserved characters.
+const TAG_KEY_MAX = 255;
+const TAG_VALUE_MAX = 1000;
+const TAGS_PER_OBJECT = 50;
+const TAG_KEY_RESERVED = /[.,\-=/:]/;
+const checkUcTags = (what, existing, incoming) => {
+    for (const [key, value] of Object.entries(incoming)) {
+        if (key.length > TAG_KEY_MAX)
+            throw invalidParameter(`Tag name ${key.slice(0, 40)}… on ${what} is longer than ${TAG_KEY_MAX} characters (${key.length}).`);
+        if (TAG_KEY_RESERVED.test(key))
+            throw invalidParameter(`Tag name ${key} contains one or more of the reserved characters: List(., ,, -, =, /, :)`);
+        if (value.length > TAG_VALUE_MAX)
+            throw invalidParameter(`The value of tag ${key} on ${what} is longer than ${TAG_VALUE_MAX} characters (${value.length}).`);
+    }
+    const count = new Set([...Object.keys(existing), ...Object.keys(incoming)]).size;
+    if (count > TAGS_PER_OBJECT)
+        throw invalidParameter(`${what} would have ${count} tags; at most ${TAGS_PER_OBJECT} tags can be assigned to a securable object.`);
+};
 const getModel = (ws, rawName) => {
     const [c, s, m] = splitName(rawName);
     const model = registryState(ws).models[`${c}.${s}.${m}`];
@@ -54364,16 +54970,16 @@ const finalizeVersion = (ws, model, v, now) => {
 const aliasesOf = (model, version) => Object.entries(model.aliases)
     .filter(([, n]) => version === undefined || n === version)
     .sort(([a], [b]) => a.localeCompare(b));
-const mlflowModel = (m) => compact({
+const mlflowModel = (m, render = {}) => compact({
     name: m.full_name,
     creation_timestamp: m.created_at,
     last_updated_timestamp: m.updated_at,
     user_id: m.owner,
     description: m.description,
-    aliases: aliasesOf(m).map(([alias, n]) => ({ alias, version: String(n) })),
-    tags: tagsToList(m.tags),
+    aliases: render.search ? undefined : aliasesOf(m).map(([alias, n]) => ({ alias, version: String(n) })),
+    tags: render.search ? undefined : tagsToList(m.tags),
 });
-const mlflowVersion = (m, v) => compact({
+const mlflowVersion = (m, v, render = {}) => compact({
     name: m.full_name,
     version: String(v.version),
     creation_timestamp: v.created_at,
@@ -54387,8 +54993,8 @@ const mlflowVersion = (m, v) => compact({
     status: v.status,
     status_message: v.status_message,
     storage_location: v.storage_location,
-    aliases: aliasesOf(m, v.version).map(([alias, n]) => ({ alias, version: String(n) })),
-    tags: tagsToList(v.tags),
+    aliases: render.search ? undefined : aliasesOf(m, v.version).map(([alias, n]) => ({ alias, version: String(n) })),
+    tags: render.search ? undefined : tagsToList(v.tags),
     model_id: v.model_id,
 });
 const restAlias = (m, alias, n) => ({
@@ -54466,8 +55072,14 @@ const defaultMlmodel = (runId, now, signature) => (0,dist/* stringify */.As)({
 });
 const registryModule = {
     name: REGISTRY_MODULE,
-    initState: () => ({ models: {} }),
+    initState: () => ({ models: {}, files_api_for_models: true }),
     seed(ws, fixture, ctx) {
+        const flag = fixture.sdk_models_artifact_repository_enabled;
+        if (flag !== undefined) {
+            if (flag !== true && flag !== false && flag !== null)
+                throw new Error('Seed fixture: registry.sdk_models_artifact_repository_enabled must be true, false or null (field left out).');
+            registryState(ws).files_api_for_models = flag;
+        }
         const models = (fixture.models ?? []);
         const now = ctx.clock.now();
         for (const mf of models) {
@@ -54510,22 +55122,59 @@ const registryModule = {
             }
         }
     },
-    routes(table, ctx) {
+    routes(routeTable, ctx) {
+        // Strict `uc-not-found-code`: every "does not exist" of these routes answers NOT_FOUND.
+        const table = {
+            add: (method, pattern, handler) => routeTable.add(method, pattern, async (req) => {
+                try {
+                    return await handler(req);
+                }
+                catch (e) {
+                    if (e instanceof types_DatabricksApiError && e.errorCode === 'RESOURCE_DOES_NOT_EXIST' && ctx.strict('uc-not-found-code')) {
+                        throw new types_DatabricksApiError(e.status, 'NOT_FOUND', e.message, e.headers);
+                    }
+                    throw e;
+                }
+            }),
+        };
         const now = () => ctx.clock.now();
         const changed = (body) => {
             ctx.changed();
             return { body };
+        };
+        const tagRules = (what, existing, incoming) => {
+            if (ctx.strict('uc-tag-rules'))
+                checkUcTags(what, existing, incoming);
+        };
+        /** Deleting an alias or tag that is not there: silent (OSS MLflow) or 404 (strict `uc-delete-missing`). */
+        const missingOnDelete = (message) => {
+            if (ctx.strict('uc-delete-missing'))
+                throw notFound(message);
+        };
+        const aliasTarget = (model, version) => {
+            if (ctx.strict('uc-alias-on-pending') && version.status !== 'READY') {
+                throw new types_DatabricksApiError(400, 'INVALID_STATE', `Model version ${model.full_name}/${version.version} is ${version.status}; an alias can only point at a READY version.`);
+            }
+        };
+        const missingAlias = (model, alias) => ctx.strict('uc-missing-alias-code')
+            ? invalidParameter(`Registered model alias ${alias} not found.`)
+            : notFound(`Alias '${alias}' does not exist on registered model '${model.full_name}'.`);
+        const noChange = (changed) => {
+            if (!changed && ctx.strict('uc-update-no-change'))
+                throw invalidParameter('No updated fields defined.');
         };
         const uc = '/api/2.0/mlflow/unity-catalog';
         const mlflowDuplicate = (name) => () => new types_DatabricksApiError(400, 'RESOURCE_ALREADY_EXISTS', `Registered model '${name}' already exists.`);
         // --- MLflow protocol: registered models
         table.add('POST', `${uc}/registered-models/create`, (req) => {
             const name = reqString(req, 'name');
+            const tags = tagsFromInput(field(req, 'tags'));
+            tagRules(`registered model ${name}`, {}, tags);
             const m = createModel(req.workspace, name, {
                 now: now(),
                 principal: req.principal,
                 description: optString(req, 'description'),
-                tags: tagsFromInput(field(req, 'tags')),
+                tags,
                 duplicate: mlflowDuplicate(name),
             });
             return changed({ registered_model: mlflowModel(m) });
@@ -54534,9 +55183,10 @@ const registryModule = {
         table.add('PATCH', `${uc}/registered-models/update`, (req) => {
             const m = getModel(req.workspace, reqString(req, 'name'));
             const description = optString(req, 'description');
+            const newName = optString(req, 'new_name');
+            noChange(description !== undefined || Boolean(newName));
             if (description !== undefined)
                 m.description = description;
-            const newName = optString(req, 'new_name');
             if (newName)
                 renameModel(req.workspace, m, newName, mlflowDuplicate(newName));
             m.updated_at = now();
@@ -54549,17 +55199,24 @@ const registryModule = {
             return changed({});
         });
         table.add('GET', `${uc}/registered-models/search`, (req) => {
+            // mlflow refuses filter and order_by for UC registered-model search client-side.
+            if (optString(req, 'filter') || req.query.getAll('order_by').length > 0) {
+                throw invalidParameter('Unity Catalog registered model search takes no filter and no order_by.');
+            }
             const max = optInt(req, 'max_results') ?? 100;
             if (max < 1 || max > 1000)
                 throw invalidParameter(`max_results must be between 1 and 1000, got ${max}.`);
             const all = Object.values(registryState(req.workspace).models).sort((a, b) => a.full_name.localeCompare(b.full_name));
             const page = paginate(all, max, optString(req, 'page_token'));
-            return { body: compact({ registered_models: page.items.map(mlflowModel), next_page_token: page.nextPageToken }) };
+            return { body: compact({ registered_models: page.items.map((m) => mlflowModel(m, { search: true })), next_page_token: page.nextPageToken }) };
         });
         for (const path of ['set-tag', 'tags']) {
             table.add('POST', `${uc}/registered-models/${path}`, (req) => {
                 const m = getModel(req.workspace, reqString(req, 'name'));
-                m.tags[reqString(req, 'key')] = optString(req, 'value') ?? '';
+                const key = reqString(req, 'key');
+                const value = optString(req, 'value') ?? '';
+                tagRules(`registered model ${m.full_name}`, m.tags, { [key]: value });
+                m.tags[key] = value;
                 m.updated_at = now();
                 return changed({});
             });
@@ -54568,23 +55225,29 @@ const registryModule = {
             table.add('DELETE', `${uc}/registered-models/${path}`, (req) => {
                 const m = getModel(req.workspace, reqString(req, 'name'));
                 const key = reqString(req, 'key');
-                if (m.tags[key] === undefined)
-                    throw notFound(`Tag '${key}' not found on registered model '${m.full_name}'.`);
+                if (m.tags[key] === undefined) {
+                    missingOnDelete(`Tag '${key}' not found on registered model '${m.full_name}'.`);
+                    return { body: {} };
+                }
                 delete m.tags[key];
                 return changed({});
             });
         }
         table.add('POST', `${uc}/registered-models/alias`, (req) => {
             const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-            model.aliases[checkAlias(reqString(req, 'alias'))] = version.version;
+            const alias = checkAlias(reqString(req, 'alias'));
+            aliasTarget(model, version);
+            model.aliases[alias] = version.version;
             model.updated_at = now();
             return changed({});
         });
         table.add('DELETE', `${uc}/registered-models/alias`, (req) => {
             const m = getModel(req.workspace, reqString(req, 'name'));
             const alias = reqString(req, 'alias').toLowerCase();
-            if (m.aliases[alias] === undefined)
-                throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+            if (m.aliases[alias] === undefined) {
+                missingOnDelete(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+                return { body: {} };
+            }
             delete m.aliases[alias];
             return changed({});
         });
@@ -54593,23 +55256,26 @@ const registryModule = {
             const alias = reqString(req, 'alias').toLowerCase();
             const n = m.aliases[alias];
             if (n === undefined)
-                throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+                throw missingAlias(m, alias);
             return { body: { model_version: mlflowVersion(m, m.versions[String(n)]) } };
         });
-        table.add('GET', `${uc}/registered-models:is-databricks-sdk-models-artifact-repository-enabled`, () => ({
-            body: { is_databricks_sdk_models_artifact_repository_enabled: true },
-        }));
+        table.add('GET', `${uc}/registered-models:is-databricks-sdk-models-artifact-repository-enabled`, (req) => {
+            const flag = registryState(req.workspace).files_api_for_models;
+            return { body: flag === null ? {} : { is_databricks_sdk_models_artifact_repository_enabled: flag ?? true } };
+        });
         // --- MLflow protocol: model versions
         table.add('POST', `${uc}/model-versions/create`, (req) => {
             const m = getModel(req.workspace, reqString(req, 'name'));
             const deps = field(req, 'model_version_dependencies');
+            const tags = tagsFromInput(field(req, 'tags'));
+            tagRules(`model version ${m.full_name}/${m.next_version}`, {}, tags);
             const v = createVersion(req.workspace, m, {
                 now: now(),
                 principal: req.principal,
                 source: reqString(req, 'source'),
                 runId: optString(req, 'run_id'),
                 description: optString(req, 'description'),
-                tags: tagsFromInput(field(req, 'tags')),
+                tags,
                 modelId: optString(req, 'model_id'),
                 runTrackingServerId: optString(req, 'run_tracking_server_id'),
                 dependencies: Array.isArray(deps) ? deps : undefined,
@@ -54618,6 +55284,9 @@ const registryModule = {
         });
         table.add('POST', `${uc}/model-versions/finalize`, (req) => {
             const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
+            if (version.status === 'READY' && ctx.strict('uc-finalize-not-pending')) {
+                throw new types_DatabricksApiError(400, 'INVALID_STATE', `Model version ${model.full_name}/${version.version} is not in a pending registration state (it is READY).`);
+            }
             finalizeVersion(req.workspace, model, version, now());
             return changed({ model_version: mlflowVersion(model, version) });
         });
@@ -54638,6 +55307,7 @@ const registryModule = {
         table.add('PATCH', `${uc}/model-versions/update`, (req) => {
             const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
             const description = optString(req, 'description');
+            noChange(description !== undefined);
             if (description !== undefined)
                 version.description = description;
             version.updated_at = now();
@@ -54651,20 +55321,31 @@ const registryModule = {
         });
         table.add('GET', `${uc}/model-versions/search`, (req) => {
             const filter = parseVersionFilter(optString(req, 'filter'));
+            if (!filter && ctx.strict('uc-search-no-filter')) {
+                throw invalidParameter(`Missing filter: Unity Catalog model version search needs name='<catalog>.<schema>.<model>'.`);
+            }
+            if (filter?.key === 'run_id' && ctx.strict('uc-search-run-id')) {
+                throw invalidParameter(`Unsupported filter '${optString(req, 'filter')}'. Unity Catalog model version search accepts only name='<catalog>.<schema>.<model>'.`);
+            }
             const max = optInt(req, 'max_results') ?? 10000;
             if (max < 1 || max > 10000)
                 throw invalidParameter(`max_results must be between 1 and 10000, got ${max}.`);
             let models = Object.values(registryState(req.workspace).models);
             if (filter?.key === 'name') {
                 const [c, s, m] = splitName(filter.value);
-                models = models.filter((x) => x.full_name === `${c}.${s}.${m}`);
+                const full = `${c}.${s}.${m}`;
+                models = models.filter((x) => x.full_name === full);
+                if (models.length === 0 && !ctx.strict('uc-search-missing-model')) {
+                    requireSchema(req.workspace, c, s);
+                    throw missingModel(full);
+                }
             }
             const all = models
                 .flatMap((m) => Object.values(m.versions).map((v) => ({ m, v })))
                 .filter(({ v }) => filter?.key !== 'run_id' || v.run_id === filter.value)
                 .sort((a, b) => a.m.full_name.localeCompare(b.m.full_name) || b.v.version - a.v.version);
             const page = paginate(all, max, optString(req, 'page_token'));
-            return { body: compact({ model_versions: page.items.map(({ m, v }) => mlflowVersion(m, v)), next_page_token: page.nextPageToken }) };
+            return { body: compact({ model_versions: page.items.map(({ m, v }) => mlflowVersion(m, v, { search: true })), next_page_token: page.nextPageToken }) };
         });
         table.add('GET', `${uc}/model-versions/get-download-uri`, (req) => {
             const { version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
@@ -54672,8 +55353,11 @@ const registryModule = {
         });
         for (const path of ['set-tag', 'tags']) {
             table.add('POST', `${uc}/model-versions/${path}`, (req) => {
-                const { version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-                version.tags[reqString(req, 'key')] = optString(req, 'value') ?? '';
+                const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
+                const key = reqString(req, 'key');
+                const value = optString(req, 'value') ?? '';
+                tagRules(`model version ${model.full_name}/${version.version}`, version.tags, { [key]: value });
+                version.tags[key] = value;
                 version.updated_at = now();
                 return changed({});
             });
@@ -54682,8 +55366,10 @@ const registryModule = {
             table.add('DELETE', `${uc}/model-versions/${path}`, (req) => {
                 const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
                 const key = reqString(req, 'key');
-                if (version.tags[key] === undefined)
-                    throw notFound(`Tag '${key}' not found on model version ${model.full_name}/${version.version}.`);
+                if (version.tags[key] === undefined) {
+                    missingOnDelete(`Tag '${key}' not found on model version ${model.full_name}/${version.version}.`);
+                    return { body: {} };
+                }
                 delete version.tags[key];
                 return changed({});
             });
@@ -54718,12 +55404,13 @@ const registryModule = {
         table.add('PATCH', `${rest}/:full_name`, (req) => {
             const m = getModel(req.workspace, req.params.full_name);
             const comment = optString(req, 'comment');
+            const owner = optString(req, 'owner');
+            const newName = optString(req, 'new_name');
+            noChange(comment !== undefined || Boolean(owner) || Boolean(newName));
             if (comment !== undefined)
                 m.description = comment;
-            const owner = optString(req, 'owner');
             if (owner)
                 m.owner = owner;
-            const newName = optString(req, 'new_name');
             if (newName)
                 renameModel(req.workspace, m, newName.includes('.') ? newName : `${m.catalog_name}.${m.schema_name}.${newName}`, restDuplicate(newName));
             m.updated_at = now();
@@ -54740,6 +55427,7 @@ const registryModule = {
                 throw invalidParameter('Missing required field: version_num');
             const { model, version } = getVersion(req.workspace, req.params.full_name, versionNum);
             const alias = checkAlias(req.params.alias);
+            aliasTarget(model, version);
             model.aliases[alias] = version.version;
             model.updated_at = now();
             return changed(restAlias(model, alias, version.version));
@@ -54747,8 +55435,10 @@ const registryModule = {
         table.add('DELETE', `${rest}/:full_name/aliases/:alias`, (req) => {
             const m = getModel(req.workspace, req.params.full_name);
             const alias = req.params.alias.toLowerCase();
-            if (m.aliases[alias] === undefined)
-                throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+            if (m.aliases[alias] === undefined) {
+                missingOnDelete(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+                return { body: {} };
+            }
             delete m.aliases[alias];
             return changed({});
         });
@@ -54756,7 +55446,7 @@ const registryModule = {
             const m = getModel(req.workspace, req.params.full_name);
             const n = m.aliases[req.params.alias.toLowerCase()];
             if (n === undefined)
-                throw notFound(`Alias '${req.params.alias}' does not exist on registered model '${m.full_name}'.`);
+                throw missingAlias(m, req.params.alias.toLowerCase());
             return { body: restVersion(req.workspace, m, m.versions[String(n)], includeAliases(req)) };
         });
         table.add('GET', `${rest}/:full_name/versions`, (req) => {
@@ -54775,6 +55465,7 @@ const registryModule = {
         table.add('PATCH', `${rest}/:full_name/versions/:version`, (req) => {
             const { model, version } = getVersion(req.workspace, req.params.full_name, req.params.version);
             const comment = optString(req, 'comment');
+            noChange(comment !== undefined);
             if (comment !== undefined)
                 version.description = comment;
             version.updated_at = now();
@@ -54922,6 +55613,7 @@ const util_compact = (obj) => Object.fromEntries(Object.entries(obj).filter(([, 
 // Time comes from ctx.clock; `tick` completes updates whose duration has elapsed.
 
 
+
 const SERVING_MODULE = 'serving';
 const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 const DEFAULT_LATENCY_MS = 12;
@@ -54977,7 +55669,7 @@ function advance(state, now) {
         changed = true;
         endpoint.pending = undefined;
         endpoint.last_updated_timestamp = pending.completes_at;
-        if (failingEntityOf(state.settings, pending.config)) {
+        if (pending.fails_with !== undefined || failingEntityOf(state.settings, pending.config)) {
             // The previous config (if any) stays served; the failed one is dropped.
             endpoint.config_update = 'UPDATE_FAILED';
             continue;
@@ -54994,12 +55686,13 @@ function advance(state, now) {
 }
 const failingEntityOf = (settings, config) => settings.failing_entities.find((f) => config.served_entities.some((e) => e.entity_name === f.entity_name && String(e.entity_version) === String(f.entity_version)));
 const isReady = (endpoint, now) => endpoint.config !== undefined && endpoint.ready_at !== undefined && now >= endpoint.ready_at;
-function startUpdate(state, endpoint, config, now) {
+function startUpdate(state, endpoint, config, now, failsWith) {
     endpoint.last_config_version += 1;
     endpoint.pending = {
         config: { ...config, config_version: endpoint.last_config_version },
         start_time: now,
         completes_at: now + state.settings.update_duration_ms,
+        ...(failsWith !== undefined ? { fails_with: failsWith } : {}),
     };
     endpoint.config_update = 'IN_PROGRESS';
     endpoint.last_updated_timestamp = now;
@@ -55122,6 +55815,33 @@ function parseConfig(body, creator, now, current) {
     const traffic = parseTraffic(optionalObject(body, 'traffic_config'), entities);
     return { served_entities: entities, traffic_config: traffic };
 }
+/**
+ * Why a config cannot be served: a served Unity Catalog model version that does not exist or is not
+ * READY ("Only model versions in READY status can be loaded for inference or served", SDK
+ * catalog.py). Null when every version can be served, or when no registry is emulated.
+ */
+function unservable(ws, config) {
+    if (ws.state[REGISTRY_MODULE] === undefined)
+        return null;
+    const models = registryState(ws).models;
+    for (const e of config.served_entities) {
+        if (e.external_model !== undefined || typeof e.entity_name !== 'string')
+            continue;
+        const name = e.entity_name.toLowerCase();
+        const version = String(e.entity_version ?? '');
+        if (name.split('.').length !== 3)
+            return `served entity '${e.name}': '${e.entity_name}' is not a Unity Catalog model (catalog.schema.model); the workspace model registry is not emulated`;
+        const model = models[name];
+        const v = model?.versions[version];
+        if (!model)
+            return `served entity '${e.name}': registered model '${e.entity_name}' does not exist`;
+        if (!v)
+            return `served entity '${e.name}': model version ${e.entity_name}/${version} does not exist`;
+        if (v.status !== 'READY')
+            return `served entity '${e.name}': model version ${e.entity_name}/${version} is ${v.status}; only READY versions can be served`;
+    }
+    return null;
+}
 function parseTags(raw, where) {
     return (raw ?? []).map((t, i) => {
         if (!isObject(t))
@@ -55144,7 +55864,7 @@ function renderConfig(config, deployment, message) {
         config_version: config.config_version,
     };
 }
-function renderDetailed(endpoint, now) {
+function renderDetailed(endpoint, now, pendingVersionIsLive = false) {
     const ready = isReady(endpoint, now);
     const config = endpoint.config
         ? renderConfig(endpoint.config, ready ? 'DEPLOYMENT_READY' : 'DEPLOYMENT_CREATING', ready ? '' : 'Creating the serving container.')
@@ -55152,6 +55872,8 @@ function renderDetailed(endpoint, now) {
     const pending = endpoint.pending
         ? {
             ...renderConfig(endpoint.pending.config, 'DEPLOYMENT_CREATING', 'Served entity is being deployed.'),
+            // Strict `serving-pending-config-version`: the version still served, as the docstring reads.
+            ...(pendingVersionIsLive && endpoint.config ? { config_version: endpoint.config.config_version } : {}),
             start_time: endpoint.pending.start_time,
         }
         : undefined;
@@ -55201,7 +55923,7 @@ function ensureMetrics(endpoint, entityName) {
  * Records one request; returns whether it is answered with an error. Errors are spread evenly at the
  * driven rate; `alwaysFail` (a served version listed in failing_entities) fails every request.
  */
-function recordRequest(metrics, alwaysFail = false) {
+function recordRequest(metrics, now, alwaysFail = false) {
     const before = Math.floor(metrics.request_count * metrics.error_rate + 1e-9);
     metrics.request_count += 1;
     const failed = alwaysFail || Math.floor(metrics.request_count * metrics.error_rate + 1e-9) > before;
@@ -55215,6 +55937,22 @@ function recordRequest(metrics, alwaysFail = false) {
     });
     const inf = LATENCY_BUCKETS_MS.length;
     metrics.latency_buckets[inf] = (metrics.latency_buckets[inf] ?? 0) + 1;
+    // The same request in its clock minute (kept for the last few minutes).
+    const minute = Math.floor(now / 60_000);
+    const minutes = (metrics.minutes ??= {});
+    for (const k of Object.keys(minutes))
+        if (Number(k) < minute - 5)
+            delete minutes[k];
+    const m = (minutes[String(minute)] ??= { requests: 0, errors_4xx: 0, errors_5xx: 0, latency_sum_ms: 0, latency_buckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0) });
+    m.requests += 1;
+    if (failed)
+        m.errors_5xx += 1;
+    m.latency_sum_ms += latency;
+    LATENCY_BUCKETS_MS.forEach((bound, i) => {
+        if (latency <= bound)
+            m.latency_buckets[i] = (m.latency_buckets[i] ?? 0) + 1;
+    });
+    m.latency_buckets[inf] = (m.latency_buckets[inf] ?? 0) + 1;
     return failed;
 }
 /** Picks the served entity for the n-th request so that traffic follows the route percentages exactly per 100. */
@@ -55279,17 +56017,100 @@ function renderMetrics(endpoint) {
     ]);
     return `${lines.join('\n')}\n`;
 }
+/**
+ * Strict `serving-metrics`: the documented types (the Datadog example declares the counts as
+ * `gauge`, and the docs define the request rate over "the number of requests within a minute")
+ * read as per-minute values of the last whole minute, and no per-entity label (no primary source
+ * names one): one endpoint-level series per family, each with its timestamp.
+ */
+function renderMinuteMetrics(endpoint, now) {
+    const minute = Math.floor(now / 60_000) - 1;
+    const at = (minute + 1) * 60_000;
+    const sum = { requests: 0, errors_4xx: 0, errors_5xx: 0, latency_sum_ms: 0, latency_buckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0) };
+    for (const m of Object.values(endpoint.metrics)) {
+        const c = m.minutes?.[String(minute)];
+        if (!c)
+            continue;
+        sum.requests += c.requests;
+        sum.errors_4xx += c.errors_4xx;
+        sum.errors_5xx += c.errors_5xx;
+        sum.latency_sum_ms += c.latency_sum_ms;
+        c.latency_buckets.forEach((n, i) => (sum.latency_buckets[i] = (sum.latency_buckets[i] ?? 0) + n));
+    }
+    return [
+        '# TYPE request_count_total gauge',
+        `request_count_total ${sum.requests} ${at}`,
+        '# TYPE request_4xx_count_total gauge',
+        `request_4xx_count_total ${sum.errors_4xx} ${at}`,
+        '# TYPE request_5xx_count_total gauge',
+        `request_5xx_count_total ${sum.errors_5xx} ${at}`,
+        '# TYPE request_latency_ms histogram',
+        ...LATENCY_BUCKETS_MS.map((b, i) => `request_latency_ms_bucket{le="${b}"} ${sum.latency_buckets[i] ?? 0} ${at}`),
+        `request_latency_ms_bucket{le="+Inf"} ${sum.latency_buckets[LATENCY_BUCKETS_MS.length] ?? 0} ${at}`,
+        `request_latency_ms_sum ${sum.latency_sum_ms} ${at}`,
+        `request_latency_ms_count ${sum.requests} ${at}`,
+        '',
+    ].join('\n');
+}
+/** The served entity `served_model_name` names in the active or pending config (logs routes). */
+function servedEntityOf(endpoint, name, notFoundCode) {
+    const entity = [...(endpoint.config?.served_entities ?? []), ...(endpoint.pending?.config.served_entities ?? [])].find((e) => e.name === name);
+    if (!entity)
+        throw new types_DatabricksApiError(404, notFoundCode, `Served model '${name}' does not exist on endpoint '${endpoint.name}'.`);
+    return entity;
+}
+/** An OpenAPI 3.1 description of the endpoint's invocation route (GET …/openapi). */
+function openApiOf(endpoint) {
+    const row = { type: 'object', additionalProperties: true };
+    return {
+        openapi: '3.1.0',
+        info: { title: endpoint.name, version: String(endpoint.config?.config_version ?? 0) },
+        servers: [{ url: `/serving-endpoints/${endpoint.name}` }],
+        paths: {
+            '/invocations': {
+                post: {
+                    requestBody: {
+                        content: {
+                            'application/json': {
+                                schema: {
+                                    oneOf: [
+                                        { type: 'object', properties: { dataframe_split: { type: 'object' } }, required: ['dataframe_split'] },
+                                        { type: 'object', properties: { dataframe_records: { type: 'array', items: row } }, required: ['dataframe_records'] },
+                                        { type: 'object', properties: { instances: { type: 'array' } }, required: ['instances'] },
+                                        { type: 'object', properties: { inputs: {} }, required: ['inputs'] },
+                                    ],
+                                },
+                            },
+                        },
+                    },
+                    responses: { '200': { description: 'Predictions', content: { 'application/json': { schema: { type: 'object', properties: { predictions: { type: 'array' } } } } } } },
+                },
+            },
+        },
+    };
+}
 // ---------------------------------------------------------------------------------------------
 // Routes
 function registerRoutes(table, ctx, slice) {
     const now = () => ctx.clock.now();
+    const notFoundCode = () => (ctx.strict('serving-not-found-code') ? 'NOT_FOUND' : 'RESOURCE_DOES_NOT_EXIST');
     const endpointOf = (req) => {
         const name = req.params.name ?? '';
         const endpoint = slice(req.workspace).endpoints[name];
         if (!endpoint)
-            throw doesNotExist(`Endpoint with name '${name}' does not exist.`);
+            throw new types_DatabricksApiError(404, notFoundCode(), `Endpoint with name '${name}' does not exist.`);
         return endpoint;
     };
+    /** Default: a version that cannot be served is refused now. Strict: accepted, the update fails later. */
+    const servability = (ws, config) => {
+        const problem = unservable(ws, config);
+        if (problem === null)
+            return undefined;
+        if (!ctx.strict('serving-missing-version'))
+            throw util_invalidParameter(`The config cannot be served: ${problem}.`);
+        return problem;
+    };
+    const pendingIsLive = () => ctx.strict('serving-pending-config-version');
     const bodyOf = (req) => req.body ?? {};
     table.add('POST', '/api/2.0/serving-endpoints', (req) => {
         const state = slice(req.workspace);
@@ -55297,11 +56118,15 @@ function registerRoutes(table, ctx, slice) {
         const name = requiredString(body, 'name');
         if (!ENDPOINT_NAME.test(name))
             throw util_invalidParameter(`Endpoint name '${name}' is invalid: use 1 to 63 alphanumeric characters, dashes and underscores.`);
-        if (state.endpoints[name])
+        if (state.endpoints[name]) {
+            if (ctx.strict('serving-duplicate-code'))
+                throw new types_DatabricksApiError(400, 'RESOURCE_ALREADY_EXISTS', `Endpoint with name '${name}' already exists.`);
             throw util_alreadyExists(`Endpoint with name '${name}' already exists.`);
+        }
         const t = now();
         const configRaw = optionalObject(body, 'config');
         const config = configRaw ? parseConfig(configRaw, req.principal, t, undefined) : undefined;
+        const failsWith = config ? servability(req.workspace, config) : undefined;
         const endpoint = {
             name,
             id: util_hexId(),
@@ -55322,9 +56147,9 @@ function registerRoutes(table, ctx, slice) {
         };
         state.endpoints[name] = endpoint;
         if (config)
-            startUpdate(state, endpoint, config, t);
+            startUpdate(state, endpoint, config, t, failsWith);
         ctx.changed();
-        return { body: renderDetailed(endpoint, t) };
+        return { body: renderDetailed(endpoint, t, pendingIsLive()) };
     });
     table.add('GET', '/api/2.0/serving-endpoints', (req) => {
         const t = now();
@@ -55333,7 +56158,7 @@ function registerRoutes(table, ctx, slice) {
             .map((e) => renderSummary(e, t));
         return { body: endpoints.length > 0 ? { endpoints } : {} };
     });
-    table.add('GET', '/api/2.0/serving-endpoints/:name', (req) => ({ body: renderDetailed(endpointOf(req), now()) }));
+    table.add('GET', '/api/2.0/serving-endpoints/:name', (req) => ({ body: renderDetailed(endpointOf(req), now(), pendingIsLive()) }));
     table.add('DELETE', '/api/2.0/serving-endpoints/:name', (req) => {
         const endpoint = endpointOf(req);
         delete slice(req.workspace).endpoints[endpoint.name];
@@ -55343,14 +56168,22 @@ function registerRoutes(table, ctx, slice) {
     table.add('PUT', '/api/2.0/serving-endpoints/:name/config', (req) => {
         const state = slice(req.workspace);
         const endpoint = endpointOf(req);
-        if (endpoint.config_update === 'IN_PROGRESS')
-            throw conflict(`Endpoint '${endpoint.name}' is currently being updated (config version ${endpoint.pending?.config.config_version ?? '?'}). ` +
-                'Wait until state.config_update is NOT_UPDATING, then retry.');
+        if (endpoint.config_update === 'IN_PROGRESS') {
+            const message = `Endpoint '${endpoint.name}' is currently being updated (config version ${endpoint.pending?.config.config_version ?? '?'}). ` +
+                'Wait until state.config_update is NOT_UPDATING, then retry.';
+            if (ctx.strict('serving-conflict-code'))
+                throw new types_DatabricksApiError(409, 'ABORTED', message);
+            throw conflict(message);
+        }
         const t = now();
-        const config = parseConfig(bodyOf(req), req.principal, t, endpoint.config);
-        startUpdate(state, endpoint, config, t);
+        const body = bodyOf(req);
+        if (ctx.strict('serving-traffic-only') && !(optionalArray(body, 'served_entities')?.length || optionalArray(body, 'served_models')?.length)) {
+            throw util_invalidParameter('The config must name its served_entities; a config update without them is not accepted.');
+        }
+        const config = parseConfig(body, req.principal, t, endpoint.config);
+        startUpdate(state, endpoint, config, t, servability(req.workspace, config));
         ctx.changed();
-        return { body: renderDetailed(endpoint, t) };
+        return { body: renderDetailed(endpoint, t, pendingIsLive()) };
     });
     table.add('PATCH', '/api/2.0/serving-endpoints/:name/tags', (req) => {
         const endpoint = endpointOf(req);
@@ -55366,6 +56199,16 @@ function registerRoutes(table, ctx, slice) {
     table.add('PUT', '/api/2.0/serving-endpoints/:name/ai-gateway', (req) => {
         const endpoint = endpointOf(req);
         const body = bodyOf(req);
+        // "On update, you have to disable inference table first in order to change the catalog name"
+        // (and the schema name and the prefix): SDK serving.py AiGatewayInferenceTableConfig.
+        const next = optionalObject(body, 'inference_table_config');
+        const live = endpoint.ai_gateway?.inference_table_config;
+        if (next && isObject(live) && live.enabled === true && next.enabled !== false) {
+            for (const key of ['catalog_name', 'schema_name', 'table_name_prefix']) {
+                if (next[key] !== undefined && next[key] !== live[key])
+                    throw util_invalidParameter(`The inference table is enabled: disable it first (enabled: false) to change ${key} from '${String(live[key])}' to '${String(next[key])}'.`);
+            }
+        }
         const gateway = util_compact({
             inference_table_config: optionalObject(body, 'inference_table_config'),
             usage_tracking_config: optionalObject(body, 'usage_tracking_config'),
@@ -55379,8 +56222,30 @@ function registerRoutes(table, ctx, slice) {
         return { body: clone(gateway) };
     });
     table.add('GET', '/api/2.0/serving-endpoints/:name/metrics', (req) => ({
-        raw: renderMetrics(endpointOf(req)),
+        raw: ctx.strict('serving-metrics') ? renderMinuteMetrics(endpointOf(req), now()) : renderMetrics(endpointOf(req)),
         headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
+    }));
+    // Diagnostics (SDK serving.py build_logs, logs, get_open_api): `{logs}` per served entity, and the
+    // endpoint's query schema as a raw OpenAPI document.
+    table.add('GET', '/api/2.0/serving-endpoints/:name/served-models/:served_model_name/build-logs', (req) => {
+        const endpoint = endpointOf(req);
+        const e = servedEntityOf(endpoint, req.params.served_model_name ?? '', notFoundCode());
+        return {
+            body: {
+                logs: `[emulator] building the environment of ${e.name} (${String(e.entity_name)} version ${String(e.entity_version)})\n` +
+                    `[emulator] installing the model's requirements\n[emulator] environment ready\n`,
+            },
+        };
+    });
+    table.add('GET', '/api/2.0/serving-endpoints/:name/served-models/:served_model_name/logs', (req) => {
+        const endpoint = endpointOf(req);
+        const e = servedEntityOf(endpoint, req.params.served_model_name ?? '', notFoundCode());
+        const m = endpoint.metrics[e.name];
+        return { body: { logs: `[emulator] ${e.name}: model server started\n[emulator] ${e.name}: ${m?.request_count ?? 0} requests served, ${m?.error_5xx_count ?? 0} errors\n` } };
+    });
+    table.add('GET', '/api/2.0/serving-endpoints/:name/openapi', (req) => ({
+        raw: JSON.stringify(openApiOf(endpointOf(req)), null, 2),
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
     }));
     table.add('POST', '/serving-endpoints/:name/invocations', (req) => {
         const endpoint = endpointOf(req);
@@ -55398,7 +56263,7 @@ function registerRoutes(table, ctx, slice) {
             throw badRequest(`Endpoint '${endpoint.name}' has no served entities.`);
         // A version marked failing after it went live (or seeded live) breaks at inference time.
         const marked = failingEntityOf(slice(req.workspace).settings, { ...endpoint.config, served_entities: [entity] }) !== undefined;
-        const failed = recordRequest(ensureMetrics(endpoint, entity.name), marked);
+        const failed = recordRequest(ensureMetrics(endpoint, entity.name), t, marked);
         ctx.changed();
         const headers = { 'served-model-name': entity.name };
         if (failed)
@@ -55424,7 +56289,7 @@ function registerRoutes(table, ctx, slice) {
             endpoint.pending.completes_at = now();
         advance(state, now());
         ctx.changed();
-        return { body: renderDetailed(endpoint, now()) };
+        return { body: renderDetailed(endpoint, now(), pendingIsLive()) };
     });
     // Drive metrics of one served entity: error_rate (0..1), p95_latency_ms, and optionally add_requests synthetic requests.
     table.add('POST', '/__emulator/serving/endpoints/:name/metrics', (req) => {
@@ -55451,7 +56316,7 @@ function registerRoutes(table, ctx, slice) {
         if (!Number.isInteger(addRequests) || addRequests < 0)
             throw util_invalidParameter('add_requests must be a non-negative integer.');
         for (let i = 0; i < addRequests; i++)
-            recordRequest(metrics);
+            recordRequest(metrics, now());
         ctx.changed();
         return { body: { served_entity_name: entityName, ...clone(metrics) } };
     });
@@ -55835,6 +56700,16 @@ function renderRefresh(r, api, table) {
 }
 // ---------------------------------------------------------------------------------------------
 // Routes
+/** Data Quality paths that name a message, with one of its leaf fields (for the strict error message). */
+const DQ_MESSAGE_PATHS = new Map([
+    ['data_profiling_config', 'output_schema_id'],
+    ['data_profiling_config.inference_log', 'granularities'],
+    ['data_profiling_config.time_series', 'granularities'],
+    ['data_profiling_config.schedule', 'quartz_cron_expression'],
+    ['data_profiling_config.notification_settings', 'on_failure'],
+    ['data_profiling_config.notification_settings.on_failure', 'email_addresses'],
+    ['anomaly_detection_config', 'excluded_table_full_names'],
+]);
 const DQ_OUTPUT_ONLY = new Set([
     'status',
     'monitor_version',
@@ -55845,7 +56720,36 @@ const DQ_OUTPUT_ONLY = new Set([
     'effective_warehouse_id',
     'latest_monitor_failure_message',
 ]);
-function monitors_registerRoutes(table, ctx, slice) {
+/** Error codes of the monitor routes under strict `monitor-codes` / `monitor-refresh-conflict-code`. */
+const strictCode = (ctx, code) => {
+    if (ctx.strict('monitor-codes')) {
+        if (code === 'RESOURCE_DOES_NOT_EXIST')
+            return 'NOT_FOUND';
+        if (code === 'RESOURCE_ALREADY_EXISTS')
+            return 'ALREADY_EXISTS';
+    }
+    if (code === 'TABLE_DOES_NOT_EXIST' && ctx.strict('monitor-table-missing-code'))
+        return 'NOT_FOUND';
+    if (code === 'RESOURCE_CONFLICT' && ctx.strict('monitor-refresh-conflict-code'))
+        return 'ABORTED';
+    return code;
+};
+function monitors_registerRoutes(routeTable, ctx, slice) {
+    const table = {
+        add: (method, pattern, handler) => routeTable.add(method, pattern, async (req) => {
+            try {
+                return await handler(req);
+            }
+            catch (e) {
+                if (e instanceof types_DatabricksApiError && !pattern.startsWith('/__emulator')) {
+                    const code = strictCode(ctx, e.errorCode);
+                    if (code !== e.errorCode)
+                        throw new types_DatabricksApiError(e.status, code, e.message, e.headers);
+                }
+                throw e;
+            }
+        }),
+    };
     const now = () => ctx.clock.now();
     const bodyOf = (req) => req.body ?? {};
     const monitorOfTable = (state, t) => {
@@ -55916,7 +56820,14 @@ function monitors_registerRoutes(table, ctx, slice) {
     const legacyConfig = (state, ws, body, current) => {
         const outputSchema = requiredString(body, 'output_schema_name');
         requireSchemaByName(ws, outputSchema);
-        const analysis = parseAnalysis(body, 'legacy', '') ?? current?.analysis;
+        // Strict `monitor-legacy-put`: "Certain configuration fields, such as output asset identifiers,
+        // cannot be updated" (SDK catalog.py QualityMonitorsAPI.update), and what the PUT leaves out is
+        // cleared rather than kept.
+        const replace = current !== undefined && ctx.strict('monitor-legacy-put');
+        if (current && ctx.strict('monitor-legacy-output-schema') && outputSchema.toLowerCase() !== current.output_schema_name.toLowerCase()) {
+            throw util_invalidParameter(`output_schema_name cannot be updated (it is '${current.output_schema_name}'): output asset identifiers cannot be updated.`);
+        }
+        const analysis = parseAnalysis(body, 'legacy', '') ?? (replace ? undefined : current?.analysis);
         if (!analysis)
             throw util_invalidParameter('Exactly one of inference_log, time_series or snapshot must be set.');
         if (current && analysis.kind !== current.analysis.kind)
@@ -55924,7 +56835,8 @@ function monitors_registerRoutes(table, ctx, slice) {
         const common = parseCommon(body, 'legacy', '');
         if (!current && !common.assets_dir)
             throw util_invalidParameter('assets_dir is required.');
-        return { ...(current ? pickConfig(current) : {}), ...common, output_schema_name: outputSchema, analysis };
+        const kept = current ? (replace ? { assets_dir: current.assets_dir } : pickConfig(current)) : {};
+        return { ...kept, ...common, output_schema_name: outputSchema, analysis };
     };
     table.add('POST', '/api/2.1/unity-catalog/tables/:table_name/monitor', (req) => {
         const state = slice(req.workspace);
@@ -55945,7 +56857,9 @@ function monitors_registerRoutes(table, ctx, slice) {
         const body = bodyOf(req);
         const config = legacyConfig(state, req.workspace, body, current);
         const dashboard = optionalString(body, 'dashboard_id');
-        const updated = { ...current, ...config, monitor_version: current.monitor_version + 1, dashboard_id: dashboard ?? current.dashboard_id };
+        // Strict `monitor-legacy-put`: the record is rebuilt from the PUT (what it leaves out is cleared).
+        const base = ctx.strict('monitor-legacy-put') ? pickRecordMeta(current) : current;
+        const updated = { ...base, ...config, monitor_version: current.monitor_version + 1, dashboard_id: dashboard ?? current.dashboard_id };
         state.monitors[t.table_id] = updated;
         ctx.changed();
         return { body: renderLegacy(updated, now()) };
@@ -56080,6 +56994,13 @@ function monitors_registerRoutes(table, ctx, slice) {
         const mask = (req.query.get('update_mask') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
         if (mask.length === 0)
             throw util_invalidParameter('update_mask is required, e.g. update_mask=data_profiling_config.schedule.');
+        if (ctx.strict('monitor-update-mask-leaf')) {
+            // Strict: only leaf fields, as the SDK's example (`data_profiling_config.schedule.quartz_cron_expression`).
+            for (const path of mask) {
+                if (DQ_MESSAGE_PATHS.has(path))
+                    throw util_invalidParameter(`update_mask path '${path}' names a message; name its fields (e.g. '${path}.${DQ_MESSAGE_PATHS.get(path)}').`);
+            }
+        }
         const body = bodyOf(req);
         if (objectType === 'schema') {
             const m = state.schema_monitors[objectId];
@@ -56630,6 +57551,204 @@ class StateWriter {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/src/emulator/core/strict.js
+// Strict mode: for every behaviour no primary source settles (docs/fidelity.md, status
+// "unconfirmed"), the emulator answers with one plausible reading by default and, when that
+// behaviour is made strict, with the other: the stricter one where one is stricter (a refusal, an
+// error, a failure that comes later), else simply the other reading. Code that talks to Databricks
+// must be correct under both, so the product suites run in both modes (docs/emulator.md).
+//
+// Turn it on per emulator with `startEmulator({ strict })`, the seed fixture's top-level `strict`,
+// or the environment variable MLOPS_GATE_EMULATOR_STRICT (read by `startEmulator` when neither is
+// given, so `mlops-gate emulator` takes it too). Values: `all`, `none`, or a comma-separated list
+// of behaviour ids; `all,-<id>` is every behaviour but those prefixed with `-`.
+const STRICT_ENV = 'MLOPS_GATE_EMULATOR_STRICT';
+/** Every behaviour with two readings. Keys are the ids used in options and MLOPS_GATE_EMULATOR_STRICT. */
+const STRICT_BEHAVIOURS = {
+    // ---- Unity Catalog registry (MLflow-UC protocol and REST 2.1)
+    'uc-alias-on-pending': {
+        ledger: '58',
+        lenient: 'an alias may point at a PENDING_REGISTRATION version',
+        strict: 'setting an alias on a version that is not READY is refused: 400 INVALID_STATE',
+    },
+    'uc-finalize-not-pending': {
+        ledger: '55',
+        lenient: 'finalize of a READY version answers the READY version again',
+        strict: 'finalize of a version that is not PENDING_REGISTRATION is refused: 400 INVALID_STATE "not in a pending registration state"',
+    },
+    'uc-tag-rules': {
+        ledger: '56',
+        lenient: 'tags on registered models and versions are stored as given',
+        strict: 'the documented rules for tags on Unity Catalog securable objects: key at most 255 characters and none of . , - = / : ; value at most 1000 characters; at most 50 tags per object: 400 INVALID_PARAMETER_VALUE',
+    },
+    'uc-delete-missing': {
+        ledger: '105',
+        lenient: 'deleting an alias or tag that does not exist succeeds (200 {}), as OSS MLflow does',
+        strict: 'deleting an alias or tag that does not exist answers 404 RESOURCE_DOES_NOT_EXIST',
+    },
+    'uc-search-no-filter': {
+        ledger: '44',
+        lenient: 'model-versions/search without a filter lists every version',
+        strict: 'model-versions/search without a filter is refused: 400 INVALID_PARAMETER_VALUE',
+    },
+    'uc-search-run-id': {
+        ledger: '42',
+        lenient: "model-versions/search accepts run_id='…'",
+        strict: "model-versions/search accepts only name='…': run_id='…' is refused, 400 INVALID_PARAMETER_VALUE",
+    },
+    'uc-search-missing-model': {
+        ledger: '43',
+        lenient: "model-versions/search for a model that does not exist answers 404 RESOURCE_DOES_NOT_EXIST",
+        strict: 'the other reading: 200 with no model_versions',
+    },
+    'uc-not-found-code': {
+        ledger: '47, 59',
+        lenient: 'a missing model or version answers 404 RESOURCE_DOES_NOT_EXIST',
+        strict: 'a missing model or version answers 404 NOT_FOUND',
+    },
+    'uc-missing-alias-code': {
+        ledger: '49',
+        lenient: 'get by an alias that does not exist answers 404 RESOURCE_DOES_NOT_EXIST',
+        strict: 'get by an alias that does not exist answers 400 INVALID_PARAMETER_VALUE "Registered model alias X not found." (OSS MLflow)',
+    },
+    'uc-models-files-gated': {
+        ledger: '66',
+        lenient: 'model version files under /Models/… are served by the Files API whatever is-databricks-sdk-models-artifact-repository-enabled answers',
+        strict: 'when that switch is not true, the Files API refuses /Models/…: 403 PERMISSION_DENIED (mlflow then uses cloud credentials instead)',
+    },
+    'uc-update-no-change': {
+        ledger: '106',
+        lenient: 'an update with no field to change answers the object unchanged',
+        strict: 'an update with no field to change is refused: 400 INVALID_PARAMETER_VALUE "No updated fields defined."',
+    },
+    // ---- Model Serving
+    'serving-missing-version': {
+        ledger: '79',
+        lenient: 'a config naming a Unity Catalog model version that does not exist or is not READY is refused at the PUT/POST: 400 INVALID_PARAMETER_VALUE',
+        strict: 'it is accepted, and the update then ends UPDATE_FAILED, the previous config still served (the error comes later)',
+    },
+    'serving-not-found-code': {
+        ledger: '69',
+        lenient: 'a missing endpoint answers 404 RESOURCE_DOES_NOT_EXIST',
+        strict: 'a missing endpoint answers 404 NOT_FOUND',
+    },
+    'serving-duplicate-code': {
+        ledger: '76',
+        lenient: 'creating an endpoint that exists answers 409 RESOURCE_ALREADY_EXISTS',
+        strict: 'it answers 400 RESOURCE_ALREADY_EXISTS (the MLflow convention)',
+    },
+    'serving-conflict-code': {
+        ledger: '78',
+        lenient: 'a config PUT while an update is IN_PROGRESS answers 409 RESOURCE_CONFLICT',
+        strict: 'it answers 409 ABORTED (another code the SDK maps to ResourceConflict)',
+    },
+    'serving-traffic-only': {
+        ledger: '107',
+        lenient: 'a config PUT with traffic_config and no served_entities keeps the current served entities',
+        strict: 'a config PUT must name its served_entities: 400 INVALID_PARAMETER_VALUE',
+    },
+    'serving-pending-config-version': {
+        ledger: '74',
+        lenient: 'pending_config.config_version is the version being rolled out',
+        strict: 'pending_config.config_version is the version still served (its docstring is a copy of the active config\'s)',
+    },
+    'serving-metrics': {
+        ledger: '85, 86, 87',
+        lenient: 'the metrics export has cumulative counters (# TYPE counter) per served entity, label served_entity_name',
+        strict: 'per-minute gauges (# TYPE gauge: the requests of the last whole minute) and no per-entity label: the export has no series for a served entity',
+    },
+    // ---- Lakehouse / Data Quality monitors
+    'monitor-update-mask-leaf': {
+        ledger: '93',
+        lenient: 'a Data Quality update_mask may name a whole sub-message (data_profiling_config.schedule)',
+        strict: 'only leaf fields may be named (data_profiling_config.schedule.quartz_cron_expression): 400 INVALID_PARAMETER_VALUE',
+    },
+    'monitor-refresh-conflict-code': {
+        ledger: '97',
+        lenient: 'a refresh while one is pending or running answers 409 RESOURCE_CONFLICT',
+        strict: 'it answers 409 ABORTED',
+    },
+    'monitor-legacy-put': {
+        ledger: '99',
+        lenient: 'the legacy monitor PUT keeps the optional fields it leaves out',
+        strict: 'the legacy PUT clears the optional fields it leaves out (schedule, slicing_exprs, …); only assets_dir is kept',
+    },
+    'monitor-legacy-output-schema': {
+        ledger: '108',
+        lenient: 'the legacy monitor PUT may change output_schema_name',
+        strict: 'it refuses to: "Certain configuration fields, such as output asset identifiers, cannot be updated" (400 INVALID_PARAMETER_VALUE)',
+    },
+    'monitor-codes': {
+        ledger: '103, 104',
+        lenient: 'a missing monitor answers RESOURCE_DOES_NOT_EXIST, an existing one RESOURCE_ALREADY_EXISTS',
+        strict: 'a missing monitor answers NOT_FOUND, an existing one ALREADY_EXISTS',
+    },
+    'monitor-table-missing-code': {
+        ledger: '102',
+        lenient: 'the legacy monitor routes answer TABLE_DOES_NOT_EXIST for a table that does not exist',
+        strict: 'they answer NOT_FOUND, the same code as a missing monitor',
+    },
+};
+const ALL_STRICT_BEHAVIOURS = Object.keys(STRICT_BEHAVIOURS);
+const isBehaviour = (s) => Object.prototype.hasOwnProperty.call(STRICT_BEHAVIOURS, s);
+const unknown = (id, where) => new Error(`${where}: unknown strict behaviour '${id}'; known: all, none, ${ALL_STRICT_BEHAVIOURS.join(', ')}`);
+/** The set of strict behaviours an option names. Throws on an unknown id (a typo must not pass silently). */
+function parseStrict(option, where = 'strict') {
+    if (option === undefined || option === null || option === false || option === 'none' || option === '')
+        return new Set();
+    if (option === true || option === 'all')
+        return new Set(ALL_STRICT_BEHAVIOURS);
+    if (typeof option === 'string') {
+        const parts = option.split(',').map((p) => p.trim()).filter(Boolean);
+        const out = new Set();
+        for (const p of parts) {
+            if (p === 'all')
+                ALL_STRICT_BEHAVIOURS.forEach((b) => out.add(b));
+            else if (p === 'none')
+                continue;
+            else if (p.startsWith('-')) {
+                const id = p.slice(1);
+                if (!isBehaviour(id))
+                    throw unknown(id, where);
+                out.delete(id);
+            }
+            else if (isBehaviour(p))
+                out.add(p);
+            else
+                throw unknown(p, where);
+        }
+        return out;
+    }
+    if (Array.isArray(option)) {
+        for (const id of option)
+            if (typeof id !== 'string' || !isBehaviour(id))
+                throw unknown(String(id), where);
+        return new Set(option);
+    }
+    if (typeof option === 'object' && option.all === true) {
+        const except = option.except ?? [];
+        if (!Array.isArray(except))
+            throw new Error(`${where}.except must be a list of behaviour ids`);
+        const out = new Set(ALL_STRICT_BEHAVIOURS);
+        for (const id of except) {
+            if (typeof id !== 'string' || !isBehaviour(id))
+                throw unknown(String(id), `${where}.except`);
+            out.delete(id);
+        }
+        return out;
+    }
+    throw new Error(`${where} must be "all", "none", a comma-separated list or a list of behaviour ids`);
+}
+/** The strictness an emulator runs with: explicit option, else the seed's `strict`, else the environment. */
+function resolveStrict(option, seed, env) {
+    if (option !== undefined)
+        return parseStrict(option, 'startEmulator({ strict })');
+    const fromSeed = seed && typeof seed === 'object' ? seed.strict : undefined;
+    if (fromSeed !== undefined)
+        return parseStrict(fromSeed, 'seed fixture: strict');
+    return parseStrict(env[STRICT_ENV], STRICT_ENV);
+}
+
 ;// CONCATENATED MODULE: ./lib/src/emulator/server.js
 // The Databricks workspace emulator: one node:http server hosting several workspaces.
 //
@@ -56637,6 +57756,7 @@ class StateWriter {
 // (`<id>.localhost`, or any host configured for the workspace), else (3) the default (first)
 // workspace. Then: admin routes (`/__emulator/...`, no auth) → public OAuth/discovery routes →
 // bearer auth → fault injection → module route → JSON response in Databricks' error shape.
+
 
 
 
@@ -56707,9 +57827,11 @@ const startEmulator = async (opts = {}) => {
         });
     });
     const defaultRecord = records.get(wsOptions[0].id);
+    let strict = resolveStrict(opts.strict, seed, process.env);
     let writer;
     const ctx = {
         clock,
+        strict: (behaviour) => strict.has(behaviour),
         workspaceByHost(host) {
             const h = host.replace(/:\d+$/, '');
             const byId = records.get(h);
@@ -56815,6 +57937,10 @@ const startEmulator = async (opts = {}) => {
                 await writer.flush();
         },
         tick: tickAll,
+        strict: () => [...strict].sort(),
+        setStrict: (option) => {
+            strict = parseStrict(option);
+        },
     };
     const server = (0,external_node_http_.createServer)((req, res) => {
         void handle(req, res).catch((e) => {
@@ -56903,6 +58029,17 @@ const startEmulator = async (opts = {}) => {
                 exp: seconds + 300,
             };
             return send(res, 200, { count: 1, value: makeTestJwt(claims, query.get('hs256_secret') ?? undefined) });
+        }
+        if (sub === '/strict' && method === 'GET')
+            return send(res, 200, { strict: admin.strict() });
+        if (sub === '/strict' && method === 'PUT') {
+            try {
+                admin.setStrict((body ?? {}).strict ?? 'none');
+            }
+            catch (e) {
+                return send(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: e.message });
+            }
+            return send(res, 200, { strict: admin.strict() });
         }
         if (sub === '/tick' && method === 'POST') {
             tickAll();
@@ -57147,6 +58284,279 @@ const defaultModules = () => [
     servingModule,
     monitorsModule,
 ];
+
+
+/***/ }),
+
+/***/ 2741:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D: () => (/* binding */ sameRoutes),
+/* harmony export */   X: () => (/* binding */ sameConfig)
+/* harmony export */ });
+// Config content comparison shared by the client (was my update already applied?) and the
+// rollout strategies (already there? part-way? drifted?).
+const entityKey = (e) => JSON.stringify([e.name, e.entityName, e.entityVersion, e.workloadSize, e.scaleToZero]);
+/** A route at 0% and no route at all send the same traffic; the entity lists carry the difference. */
+const routeMap = (routes) => {
+    const m = new Map();
+    for (const r of routes)
+        if (r.percent !== 0)
+            m.set(r.servedEntityName, r.percent);
+    return m;
+};
+const sameRoutes = (a, b) => {
+    const ma = routeMap(a);
+    const mb = routeMap(b);
+    return ma.size === mb.size && [...ma].every(([k, p]) => mb.get(k) === p);
+};
+/** Same entities (with the workload settings we manage) and the same traffic. */
+function sameConfig(a, b) {
+    const ka = a.servedEntities.map(entityKey).sort();
+    const kb = b.servedEntities.map(entityKey).sort();
+    return ka.length === kb.length && ka.every((k, i) => k === kb[i]) && sameRoutes(a.routes, b.routes);
+}
+
+
+/***/ }),
+
+/***/ 5387:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   cD: () => (/* binding */ entityHealth),
+/* harmony export */   jP: () => (/* binding */ parseServingMetrics)
+/* harmony export */ });
+/* unused harmony export quantileFromBuckets */
+// Prometheus text from GET /api/2.0/serving-endpoints/{name}/metrics → counters per served entity,
+// and the health of one entity over a window (the difference of two reads). The counters are
+// cumulative, so a health check compares "now" with a read taken when the window began: what an
+// entity did before the current canary step does not count for or against it.
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\S+)?$/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+const unescapeLabel = (v) => v.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+const parseLabels = (text) => {
+    const labels = {};
+    if (!text)
+        return labels;
+    for (const m of text.matchAll(LABEL))
+        labels[m[1]] = unescapeLabel(m[2]);
+    return labels;
+};
+const parseValue = (v) => {
+    if (v === '+Inf')
+        return Infinity;
+    if (v === '-Inf')
+        return -Infinity;
+    return Number(v);
+};
+/**
+ * Reads the families the serving metrics expose per `served_entity_name`: request counts,
+ * 4xx/5xx counts and the `request_latency_ms` histogram. Unknown families are ignored.
+ */
+function parseServingMetrics(text) {
+    const byEntity = new Map();
+    const entry = (name) => {
+        let c = byEntity.get(name);
+        if (!c) {
+            c = { requests: 0, errors4xx: 0, errors5xx: 0, buckets: new Map() };
+            byEntity.set(name, c);
+        }
+        return c;
+    };
+    for (const rawLine of text.split('\n')) {
+        const line = rawLine.trim();
+        if (line === '' || line.startsWith('#'))
+            continue;
+        const m = SAMPLE.exec(line);
+        if (!m)
+            continue;
+        const [, metric, labelText, valueText] = m;
+        const labels = parseLabels(labelText);
+        const entity = labels['served_entity_name'] ?? labels['served_model_name'];
+        if (entity === undefined)
+            continue;
+        const value = parseValue(valueText);
+        if (!Number.isFinite(value) && metric !== 'request_latency_ms_bucket')
+            continue;
+        switch (metric) {
+            case 'request_count_total':
+                entry(entity).requests = value;
+                break;
+            case 'request_4xx_count_total':
+                entry(entity).errors4xx = value;
+                break;
+            case 'request_5xx_count_total':
+                entry(entity).errors5xx = value;
+                break;
+            case 'request_latency_ms_bucket': {
+                const le = labels['le'];
+                if (le !== undefined)
+                    entry(entity).buckets.set(parseValue(le), value);
+                break;
+            }
+        }
+    }
+    const out = {};
+    for (const [name, c] of byEntity) {
+        out[name] = {
+            requests: c.requests,
+            errors4xx: c.errors4xx,
+            errors5xx: c.errors5xx,
+            latencyBuckets: [...c.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count })),
+        };
+    }
+    return out;
+}
+const EMPTY = { requests: 0, errors4xx: 0, errors5xx: 0, latencyBuckets: [] };
+/** p95 from a cumulative histogram: linear inside the bucket that crosses 95% (as Prometheus' histogram_quantile). */
+function quantileFromBuckets(buckets, q) {
+    const total = buckets.length > 0 ? buckets[buckets.length - 1].count : 0;
+    if (total <= 0)
+        return null;
+    const rank = q * total;
+    let lowerBound = 0;
+    let lowerCount = 0;
+    for (const { le, count } of buckets) {
+        if (count >= rank) {
+            // The +Inf bucket has no upper bound: report the highest finite bound, as Prometheus does.
+            if (!Number.isFinite(le))
+                return lowerBound;
+            if (count === lowerCount)
+                return le;
+            return lowerBound + ((le - lowerBound) * (rank - lowerCount)) / (count - lowerCount);
+        }
+        lowerBound = Number.isFinite(le) ? le : lowerBound;
+        lowerCount = count;
+    }
+    return lowerBound;
+}
+/**
+ * Health of one served entity between two reads (`before` may be null: the whole history counts).
+ * Errors are 5xx answers: a 4xx is the caller's fault, not the model's.
+ */
+function entityHealth(name, after, before) {
+    const a = after[name] ?? EMPTY;
+    const b = before?.[name] ?? EMPTY;
+    const requests = Math.max(0, a.requests - b.requests);
+    const errors = Math.max(0, a.errors5xx - b.errors5xx);
+    const beforeBy = new Map(b.latencyBuckets.map((x) => [x.le, x.count]));
+    const window = a.latencyBuckets.map(({ le, count }) => ({ le, count: Math.max(0, count - (beforeBy.get(le) ?? 0)) }));
+    return {
+        servedEntityName: name,
+        requests,
+        errors,
+        errorRate: requests > 0 ? errors / requests : null,
+        p95LatencyMs: requests > 0 ? quantileFromBuckets(window, 0.95) : null,
+    };
+}
+
+
+/***/ }),
+
+/***/ 7656:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Fk: () => (/* binding */ desiredMonitor),
+/* harmony export */   YD: () => (/* binding */ normalizeGranularity),
+/* harmony export */   n: () => (/* binding */ GRANULARITIES),
+/* harmony export */   u4: () => (/* binding */ diffMonitor)
+/* harmony export */ });
+/* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
+// Pure: a MonitorConfig for one environment → the monitor we want, and the difference between
+// what we want and what a monitor holds. Both APIs are read into one comparable form
+// (ObservedMonitor; src/platform/monitoring/wire.ts maps them) so "unchanged" means the same
+// thing whichever API created the monitor.
+
+const GRANULARITIES = ['5 minutes', '30 minutes', '1 hour', '1 day', '1 week', '2 weeks', '3 weeks', '4 weeks', '1 month', '1 year'];
+/** "1 Day", "1 weeks", " 2 week" → the API's legacy spelling; null when not a supported granularity. */
+function normalizeGranularity(raw) {
+    const text = raw.trim().toLowerCase().replace(/\s+/g, ' ');
+    const m = /^(\d+) (minute|hour|day|week|month|year)s?$/.exec(text);
+    if (!m)
+        return null;
+    const n = Number(m[1]);
+    const candidate = `${n} ${m[2]}${n === 1 ? '' : 's'}`;
+    return GRANULARITIES.includes(candidate) ? candidate : null;
+}
+/** The monitor one environment wants. `model` fills `${model}` in templates. */
+function desiredMonitor(config, environment, options = {}) {
+    const values = { env: environment, model: options.model ?? '' };
+    const table = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.table, values);
+    const outputSchema = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.outputSchema, values);
+    if (table.split('.').length !== 3)
+        return { ok: false, message: `monitor table "${table}" is not a three-level name (catalog.schema.table)` };
+    if (outputSchema.split('.').length !== 2)
+        return { ok: false, message: `monitor output_schema "${outputSchema}" is not catalog.schema` };
+    const granularities = [];
+    for (const g of config.inferenceLog.granularities) {
+        const normal = normalizeGranularity(g);
+        if (!normal)
+            return { ok: false, message: `monitor granularity "${g}" is not supported; use one of ${GRANULARITIES.map((x) => `"${x}"`).join(', ')}` };
+        if (!granularities.includes(normal))
+            granularities.push(normal);
+    }
+    return {
+        ok: true,
+        monitor: {
+            table,
+            outputSchema,
+            assetsDir: options.assetsDir ?? `/Workspace/Shared/mlops-gate/monitors/${table}`,
+            inferenceLog: { ...config.inferenceLog, granularities },
+            schedule: config.schedule,
+            slicingExprs: [...config.slicingExprs],
+        },
+    };
+}
+const sameSet = (a, b) => {
+    const sa = [...new Set(a)].sort();
+    const sb = [...new Set(b)].sort();
+    return sa.length === sb.length && sa.every((x, i) => x === sb[i]);
+};
+/**
+ * The fields whose content differs. `outputSchema` is what the observed monitor should hold there
+ * (the name for legacy, the id for Data Quality). A null desired schedule is not managed.
+ */
+function diffMonitor(d, outputSchema, observed) {
+    const changes = [];
+    if (observed.outputSchema !== outputSchema)
+        changes.push('output_schema');
+    const log = observed.inferenceLog;
+    const want = d.inferenceLog;
+    if (!log ||
+        log.problemType !== want.problemType ||
+        log.predictionCol !== want.predictionCol ||
+        (log.labelCol ?? null) !== want.labelCol ||
+        log.timestampCol !== want.timestampCol ||
+        log.modelIdCol !== want.modelIdCol ||
+        !sameSet(log.granularities, want.granularities))
+        changes.push('inference_log');
+    if (d.schedule && (!observed.schedule || observed.schedule.cron !== d.schedule.cron || observed.schedule.timezone !== d.schedule.timezone))
+        changes.push('schedule');
+    if (!sameSet(observed.slicingExprs, d.slicingExprs))
+        changes.push('slicing_exprs');
+    return changes;
+}
+
+
+/***/ }),
+
+/***/ 9990:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   m: () => (/* binding */ systemClock)
+/* harmony export */ });
+// The ports of the serving endpoint and monitor domain: what the rollout and the executor need
+// from Databricks Model Serving and Lakehouse / Data Quality monitoring. The HTTP adapters are
+// src/platform/serving and src/platform/monitoring.
+/** Real time, for production runs. */
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 
 /***/ }),
@@ -57428,24 +58838,17 @@ const splitList = (values) => values.flatMap((v) => v.split(/[,\s]+/)).filter((v
 /* harmony export */   K5: () => (/* binding */ identityFor),
 /* harmony export */   SH: () => (/* binding */ planHash),
 /* harmony export */   ko: () => (/* binding */ splitCopies),
-/* harmony export */   qE: () => (/* binding */ resolveRef),
-/* harmony export */   y9: () => (/* binding */ parseVersionStatus)
+/* harmony export */   qE: () => (/* binding */ resolveRef)
 /* harmony export */ });
 /* unused harmony exports EMPTY_SNAPSHOT, targetRefFor */
-/* harmony import */ var _hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
-/* harmony import */ var _journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9259);
+/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6743);
+/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7707);
 /* harmony import */ var _serving_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7016);
 // Pure: (what to promote, what the destination looks like) → ordered, hashed steps.
 // No I/O, no clock. The destination snapshot is read by src/apply/observe.ts and passed in.
 
 
 
-/** Servers that omit the status only have READY versions (it appeared with asynchronous registration). */
-const parseVersionStatus = (status) => status === undefined || status === ''
-    ? 'READY'
-    : status === 'READY' || status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION'
-        ? status
-        : 'UNKNOWN';
 const isUnfinished = (v) => v.status === 'PENDING_REGISTRATION' || v.status === 'FAILED_REGISTRATION';
 const isUnused = (v) => v.aliases.length === 0 && (v.stage === null || v.stage.toLowerCase() === 'none');
 /**
@@ -57466,8 +58869,8 @@ function splitCopies(tagged) {
 }
 const EMPTY_SNAPSHOT = { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };
 const identityFor = (source) => ({
-    key: _journal_js__WEBPACK_IMPORTED_MODULE_1__/* .COPY_IDENTITY_KEY */ .Ff,
-    value: (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .copyIdentity */ .cC)(source.registry, source.name, source.version),
+    key: _registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .COPY_IDENTITY_KEY */ .Ff,
+    value: (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .copyIdentity */ .cC)(source.registry, source.name, source.version),
 });
 /** The destination version the plan promotes: the copy (copy mode) or the candidate itself. */
 function targetRefFor(input) {
@@ -57494,12 +58897,12 @@ function previousState(input, snapshot, target) {
     const previous = {};
     for (const alias of input.aliases) {
         const current = snapshot.aliases[alias] ?? null;
-        previous[alias] = target !== null && current === target ? (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeVersion */ .Db)(journal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)]) ?? null : current;
+        previous[alias] = target !== null && current === target ? (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeVersion */ .Db)(journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)]) ?? null : current;
     }
     let previousInStage = [];
     if (input.stage !== null) {
         if (target !== null && snapshot.inStage.includes(target)) {
-            const recorded = journal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)];
+            const recorded = journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)];
             previousInStage = recorded && recorded !== 'none' ? recorded.split(',').filter(Boolean) : [];
         }
         else {
@@ -57529,12 +58932,12 @@ function buildPlan(input, snapshot) {
         const sameServer = input.source.registry === dest.registry;
         const tags = {
             [id.key]: id.value,
-            [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.source]: `${input.source.name}/${input.source.version}`,
-            [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRegistry]: input.source.registry,
-            [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceUri]: input.source.source,
+            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.source]: `${input.source.name}/${input.source.version}`,
+            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRegistry]: input.source.registry,
+            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceUri]: input.source.source,
         };
         if (input.source.runId)
-            tags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRunId] = input.source.runId;
+            tags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRunId] = input.source.runId;
         specs.push({
             spec: {
                 kind: 'copy-version',
@@ -57552,21 +58955,21 @@ function buildPlan(input, snapshot) {
         });
     }
     specs.push({
-        spec: { kind: 'set-tags', registry: dest.registry, target, environment: input.to, tags: { [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.promotedFrom(input.to)]: input.from } },
+        spec: { kind: 'set-tags', registry: dest.registry, target, environment: input.to, tags: { [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.promotedFrom(input.to)]: input.from } },
         pre: `${describeRef(target)} exists`,
-        post: `${_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.planHash(input.to)} equals this plan's hash (journal: actor, run URL, time written with it)`,
+        post: `${_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.planHash(input.to)} equals this plan's hash (journal: actor, run URL, time written with it)`,
         text: `journal the promotion on ${describeRef(target)}`,
     });
-    const previousTags = { [_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousChampion(input.to)]: (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previousChampion) };
+    const previousTags = { [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousChampion(input.to)]: (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previousChampion) };
     for (const alias of input.aliases)
-        previousTags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)] = (0,_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previous[alias] ?? null);
+        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)] = (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previous[alias] ?? null);
     if (input.stage !== null)
-        previousTags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)] = previousInStage.length ? previousInStage.join(',') : 'none';
+        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)] = previousInStage.length ? previousInStage.join(',') : 'none';
     // The endpoint config this promotion replaces, journaled before any traffic moves (rollback restores it).
     const journal = resolved !== null ? snapshot.versions[resolved]?.tags ?? {} : {};
     const savedEndpoint = input.serving ? (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .previousEndpoint */ .nn)(input.serving, dest.model, snapshot.endpoint, resolved, journal, input.to) : null;
     if (savedEndpoint)
-        previousTags[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.to)] = (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeSavedEndpoint */ .f4)(savedEndpoint);
+        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.to)] = (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeSavedEndpoint */ .f4)(savedEndpoint);
     specs.push({
         spec: { kind: 'record-previous-champion', registry: dest.registry, target, environment: input.to, previous, tags: previousTags },
         pre: `${describeRef(target)} exists`,
@@ -57629,51 +59032,11 @@ function buildPlan(input, snapshot) {
  * The hash covers what the plan will do (target, mode, every step's kind and inputs, including the
  * expected current state), never statuses, timestamps, actors or wording of the conditions.
  */
-const planHash = (input, steps, operation = 'promote') => (0,_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .hashOf */ .qQ)({
+const planHash = (input, steps, operation = 'promote') => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .hashOf */ .qQ)({
     ...(operation === 'promote' ? {} : { operation }),
     target: { model: input.model, from: input.from, to: input.to, mode: input.mode },
     steps: steps.map((s) => s.spec),
 });
-
-
-/***/ }),
-
-/***/ 6654:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   CR: () => (/* binding */ hashMatches),
-/* harmony export */   dj: () => (/* binding */ canonicalJson),
-/* harmony export */   fg: () => (/* binding */ sha256Hex),
-/* harmony export */   qQ: () => (/* binding */ hashOf)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-// Canonical JSON (sorted keys, no whitespace) and sha256, so a plan's hash depends only on its
-// content: not on key order, timestamps or the machine that made it.
-
-const sha256Hex = (text) => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(text, 'utf8').digest('hex');
-function canonicalJson(value) {
-    if (value === null || typeof value !== 'object') {
-        if (value === undefined)
-            return 'null';
-        if (typeof value === 'number' && !Number.isFinite(value))
-            throw new TypeError('canonicalJson: non-finite number');
-        return JSON.stringify(value);
-    }
-    if (Array.isArray(value))
-        return `[${value.map(canonicalJson).join(',')}]`;
-    const entries = Object.entries(value)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-const hashOf = (value) => `sha256:${sha256Hex(canonicalJson(value))}`;
-/** `--expect-plan` accepts the full `sha256:<hex>` or a unique prefix of the hex (≥ 12 chars). */
-function hashMatches(expected, actual) {
-    const want = expected.trim().toLowerCase().replace(/^sha256:/, '');
-    const have = actual.toLowerCase().replace(/^sha256:/, '');
-    return want.length >= 12 && have.startsWith(want);
-}
 
 
 /***/ }),
@@ -57690,7 +59053,7 @@ function hashMatches(expected, actual) {
 /* harmony export */   yX: () => (/* binding */ aliasesFor)
 /* harmony export */ });
 /* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
-/* harmony import */ var _platform_monitoring_desired_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6185);
+/* harmony import */ var _endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7656);
 /* harmony import */ var _rollout_spec_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3257);
 // Pure: config + target + the candidate found in the source environment → what the promotion
 // must achieve (PlanInput), or a refusal a user can act on.
@@ -57773,7 +59136,7 @@ function planInputFor(config, target, candidate) {
     const monitorConfig = model.monitor && to.registry === 'databricks-uc' && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
     let monitor = null;
     if (monitorConfig) {
-        const desired = (0,_platform_monitoring_desired_js__WEBPACK_IMPORTED_MODULE_1__/* .desiredMonitor */ .Fk)(monitorConfig, to.name, { model: model.id });
+        const desired = (0,_endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_1__/* .desiredMonitor */ .Fk)(monitorConfig, to.name, { model: model.id });
         if (!desired.ok)
             return refuse(`monitor: ${desired.message}`);
         monitor = { api: monitorConfig.api, monitor: desired.monitor, refresh: monitorConfig.refreshAfterUpdate ? 'after-change' : 'never' };
@@ -57806,65 +59169,6 @@ const isRefusal = (x) => 'reason' in x;
 
 /***/ }),
 
-/***/ 9259:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Db: () => (/* binding */ decodeVersion),
-/* harmony export */   Ex: () => (/* binding */ JOURNAL),
-/* harmony export */   Ff: () => (/* binding */ COPY_IDENTITY_KEY),
-/* harmony export */   Hh: () => (/* binding */ encodeVersion),
-/* harmony export */   UX: () => (/* binding */ envTag),
-/* harmony export */   W: () => (/* binding */ SOURCE_TAGS),
-/* harmony export */   cC: () => (/* binding */ copyIdentity)
-/* harmony export */ });
-/* unused harmony exports TAG_PREFIX, NONE */
-/* harmony import */ var _hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
-// Tag keys of the audit journal. Tags live on the destination model version (and, for
-// rollbacks, on the registered model), so the registry itself records who promoted what, from
-// where, under which plan, and what it replaced. Keys are namespaced `mlops_gate.`; per-environment
-// keys carry the environment because in alias mode one version serves several environments.
-
-const TAG_PREFIX = 'mlops_gate.';
-/** Identity of a copy: set in the same create call as the version, so a copy is never untagged. */
-const COPY_IDENTITY_KEY = 'mlops_gate.copy_of';
-const SOURCE_TAGS = {
-    /** `<name>/<version>` of the source version. */
-    source: 'mlops_gate.source',
-    sourceRegistry: 'mlops_gate.source_registry',
-    /** The source version's artifact URI, or the content digest when artifacts were transferred. */
-    sourceUri: 'mlops_gate.source_uri',
-    sourceRunId: 'mlops_gate.source_run_id',
-    artifactDigest: 'mlops_gate.artifact_digest',
-};
-const envTag = (env, field) => `mlops_gate.${env}.${field}`;
-const JOURNAL = {
-    planHash: (env) => envTag(env, 'plan_hash'),
-    promotedFrom: (env) => envTag(env, 'promoted_from'),
-    promotedBy: (env) => envTag(env, 'promoted_by'),
-    promotedAt: (env) => envTag(env, 'promoted_at'),
-    runUrl: (env) => envTag(env, 'run_url'),
-    /** The rollback target: what the champion alias (or stage) held before. `none` when unset. */
-    previousChampion: (env) => envTag(env, 'previous_champion'),
-    previousOfAlias: (env, alias) => envTag(env, `previous.${alias}`),
-    previousInStage: (env) => envTag(env, 'previous.stage'),
-    /** The serving endpoint config this promotion replaced (canonical JSON of a SavedEndpoint), for rollback. */
-    previousEndpoint: (env) => envTag(env, 'previous.endpoint'),
-    /** On the registered model: `<from>-><to>` of the last rollback, to make a re-run a no-op. */
-    lastRollback: (env) => envTag(env, 'last_rollback'),
-    rolledBackBy: (env) => envTag(env, 'rolled_back_by'),
-    rolledBackAt: (env) => envTag(env, 'rolled_back_at'),
-};
-const NONE = 'none';
-/** Deterministic, quote-free identity value for "the copy of (registry, name, version)". */
-const copyIdentity = (registry, name, version) => (0,_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .fg)(`${registry}\n${name}\n${version}`).slice(0, 32);
-/** `none` ↔ null in tag values. */
-const encodeVersion = (v) => v ?? NONE;
-const decodeVersion = (v) => v === undefined ? undefined : v === NONE || v === '' ? null : v;
-
-
-/***/ }),
-
 /***/ 7016:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -57878,15 +59182,15 @@ const decodeVersion = (v) => v === undefined ? undefined : v === NONE || v === '
 /* harmony export */ });
 /* unused harmony exports decodeSavedEndpoint, configOf */
 /* harmony import */ var _rollout_phases_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4250);
-/* harmony import */ var _hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
-/* harmony import */ var _journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9259);
+/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6743);
+/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7707);
 // Pure: the serving-endpoint and monitor part of a promotion plan, and what the journal records
 // about the endpoint so a rollback can put it back. No I/O: the endpoint as read by the executor is
 // part of the destination snapshot.
 
 
 
-const encodeSavedEndpoint = (saved) => (0,_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .canonicalJson */ .dj)(saved);
+const encodeSavedEndpoint = (saved) => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .canonicalJson */ .dj)(saved);
 function decodeSavedEndpoint(value) {
     if (!value)
         return null;
@@ -57907,7 +59211,7 @@ const servesVersion = (config, entityName, version) => version !== null && !!con
  * wrote answers instead, so a finished promotion re-plans to the same hash.
  */
 function previousEndpoint(serving, entityName, live, target, journal, environment) {
-    const recorded = decodeSavedEndpoint(journal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(environment)]);
+    const recorded = decodeSavedEndpoint(journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(environment)]);
     if (recorded && recorded.endpoint === serving.endpoint && servesVersion(live?.config, entityName, target))
         return recorded;
     return { endpoint: serving.endpoint, configVersion: live?.config?.configVersion ?? null, config: configOf(live) };
@@ -57957,7 +59261,7 @@ const entityFor = (entity, version) => ({
 function restoreStep(input) {
     if (input.from === null)
         return null;
-    const saved = decodeSavedEndpoint(input.fromJournal[_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.environment)]);
+    const saved = decodeSavedEndpoint(input.fromJournal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.environment)]);
     if (!saved || saved.endpoint !== input.endpoint)
         return null;
     let config = saved.config;
@@ -57994,631 +59298,6 @@ function restoreStep(input) {
 
 /***/ }),
 
-/***/ 6185:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ dqProfilingConfig),
-/* harmony export */   Fk: () => (/* binding */ desiredMonitor),
-/* harmony export */   Ge: () => (/* binding */ observeLegacy),
-/* harmony export */   fK: () => (/* binding */ legacyUpdateBody),
-/* harmony export */   t1: () => (/* binding */ dqUpdateMask),
-/* harmony export */   u4: () => (/* binding */ diffMonitor),
-/* harmony export */   y6: () => (/* binding */ observeDataQuality),
-/* harmony export */   yl: () => (/* binding */ legacyCreateBody)
-/* harmony export */ });
-/* unused harmony exports normalizeGranularity, dqGranularity, legacyGranularity, legacyInferenceLog, dqInferenceLog */
-/* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
-// Pure: a MonitorConfig for one environment → the monitor we want, each API's request shape, and
-// the difference between what we want and what a monitor holds. Both APIs are read into one
-// comparable form so "unchanged" means the same thing whichever API created the monitor.
-
-const GRANULARITIES = ['5 minutes', '30 minutes', '1 hour', '1 day', '1 week', '2 weeks', '3 weeks', '4 weeks', '1 month', '1 year'];
-/** "1 Day", "1 weeks", " 2 week" → the API's legacy spelling; null when not a supported granularity. */
-function normalizeGranularity(raw) {
-    const text = raw.trim().toLowerCase().replace(/\s+/g, ' ');
-    const m = /^(\d+) (minute|hour|day|week|month|year)s?$/.exec(text);
-    if (!m)
-        return null;
-    const n = Number(m[1]);
-    const candidate = `${n} ${m[2]}${n === 1 ? '' : 's'}`;
-    return GRANULARITIES.includes(candidate) ? candidate : null;
-}
-/** "1 day" → `AGGREGATION_GRANULARITY_1_DAY` (Data Quality v1 enum). */
-const dqGranularity = (legacy) => `AGGREGATION_GRANULARITY_${legacy.toUpperCase().replace(/ /g, '_')}`;
-/** `AGGREGATION_GRANULARITY_2_WEEKS` → "2 weeks". */
-const legacyGranularity = (dq) => GRANULARITIES.find((g) => dqGranularity(g) === dq) ?? null;
-/** The monitor one environment wants. `model` fills `${model}` in templates. */
-function desiredMonitor(config, environment, options = {}) {
-    const values = { env: environment, model: options.model ?? '' };
-    const table = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.table, values);
-    const outputSchema = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(config.outputSchema, values);
-    if (table.split('.').length !== 3)
-        return { ok: false, message: `monitor table "${table}" is not a three-level name (catalog.schema.table)` };
-    if (outputSchema.split('.').length !== 2)
-        return { ok: false, message: `monitor output_schema "${outputSchema}" is not catalog.schema` };
-    const granularities = [];
-    for (const g of config.inferenceLog.granularities) {
-        const normal = normalizeGranularity(g);
-        if (!normal)
-            return { ok: false, message: `monitor granularity "${g}" is not supported; use one of ${GRANULARITIES.map((x) => `"${x}"`).join(', ')}` };
-        if (!granularities.includes(normal))
-            granularities.push(normal);
-    }
-    return {
-        ok: true,
-        monitor: {
-            table,
-            outputSchema,
-            assetsDir: options.assetsDir ?? `/Workspace/Shared/mlops-gate/monitors/${table}`,
-            inferenceLog: { ...config.inferenceLog, granularities },
-            schedule: config.schedule,
-            slicingExprs: [...config.slicingExprs],
-        },
-    };
-}
-// ---------------------------------------------------------------------------------------------
-// Request shapes
-function legacyInferenceLog(d) {
-    const log = d.inferenceLog;
-    return {
-        problem_type: log.problemType === 'regression' ? 'PROBLEM_TYPE_REGRESSION' : 'PROBLEM_TYPE_CLASSIFICATION',
-        prediction_col: log.predictionCol,
-        timestamp_col: log.timestampCol,
-        model_id_col: log.modelIdCol,
-        granularities: [...log.granularities],
-        ...(log.labelCol ? { label_col: log.labelCol } : {}),
-    };
-}
-function dqInferenceLog(d) {
-    const log = d.inferenceLog;
-    return {
-        problem_type: log.problemType === 'regression' ? 'INFERENCE_PROBLEM_TYPE_REGRESSION' : 'INFERENCE_PROBLEM_TYPE_CLASSIFICATION',
-        prediction_column: log.predictionCol,
-        timestamp_column: log.timestampCol,
-        model_id_column: log.modelIdCol,
-        granularities: log.granularities.map(dqGranularity),
-        ...(log.labelCol ? { label_column: log.labelCol } : {}),
-    };
-}
-const schedule = (d) => (d.schedule ? { quartz_cron_expression: d.schedule.cron, timezone_id: d.schedule.timezone } : undefined);
-/** POST body for the legacy API (the table is in the path). */
-function legacyCreateBody(d) {
-    return {
-        output_schema_name: d.outputSchema,
-        assets_dir: d.assetsDir,
-        inference_log: legacyInferenceLog(d),
-        ...(d.schedule ? { schedule: schedule(d) } : {}),
-        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
-    };
-}
-/** PUT body for the legacy API: given fields replace, omitted ones are kept, so send only what changed. */
-function legacyUpdateBody(d, changes) {
-    const body = { output_schema_name: d.outputSchema };
-    if (changes.includes('inference_log'))
-        body.inference_log = legacyInferenceLog(d);
-    if (changes.includes('schedule') && d.schedule)
-        body.schedule = schedule(d);
-    if (changes.includes('slicing_exprs'))
-        body.slicing_exprs = [...d.slicingExprs];
-    return body;
-}
-/** `data_profiling_config` for Data Quality v1 (the output schema by id). */
-function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
-    return {
-        output_schema_id: outputSchemaId,
-        ...(withAssetsDir ? { assets_dir: d.assetsDir } : {}),
-        inference_log: dqInferenceLog(d),
-        ...(d.schedule ? { schedule: schedule(d) } : {}),
-        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
-    };
-}
-const DQ_MASK = {
-    output_schema: 'data_profiling_config.output_schema_id',
-    inference_log: 'data_profiling_config.inference_log',
-    schedule: 'data_profiling_config.schedule',
-    slicing_exprs: 'data_profiling_config.slicing_exprs',
-};
-/** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
-const dqUpdateMask = (changes) => changes.map((c) => DQ_MASK[c]).join(',');
-const str = (v) => (typeof v === 'string' ? v : null);
-const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
-const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
-const problem = (v) => {
-    const s = str(v);
-    return s ? (s.endsWith('REGRESSION') ? 'regression' : s.endsWith('CLASSIFICATION') ? 'classification' : s) : null;
-};
-const scheduleOf = (v) => {
-    const s = obj(v);
-    const cron = s ? str(s.quartz_cron_expression) : null;
-    return s && cron ? { cron, timezone: str(s.timezone_id) ?? '' } : null;
-};
-function observeLegacy(info) {
-    const log = obj(info.inference_log);
-    return {
-        outputSchema: str(info.output_schema_name),
-        inferenceLog: log
-            ? {
-                problemType: problem(log.problem_type),
-                predictionCol: str(log.prediction_col),
-                labelCol: str(log.label_col),
-                timestampCol: str(log.timestamp_col),
-                modelIdCol: str(log.model_id_col),
-                granularities: strings(log.granularities).map((g) => normalizeGranularity(g) ?? g),
-            }
-            : null,
-        schedule: scheduleOf(info.schedule),
-        slicingExprs: strings(info.slicing_exprs),
-        monitorVersion: typeof info.monitor_version === 'number' ? info.monitor_version : null,
-        status: str(info.status),
-    };
-}
-function observeDataQuality(monitor) {
-    const cfg = obj(monitor.data_profiling_config) ?? {};
-    const log = obj(cfg.inference_log);
-    return {
-        outputSchema: str(cfg.output_schema_id),
-        inferenceLog: log
-            ? {
-                problemType: problem(log.problem_type),
-                predictionCol: str(log.prediction_column),
-                labelCol: str(log.label_column),
-                timestampCol: str(log.timestamp_column),
-                modelIdCol: str(log.model_id_column),
-                granularities: strings(log.granularities).map((g) => legacyGranularity(g) ?? g),
-            }
-            : null,
-        schedule: scheduleOf(cfg.schedule),
-        slicingExprs: strings(cfg.slicing_exprs),
-        monitorVersion: typeof cfg.monitor_version === 'number' ? cfg.monitor_version : null,
-        status: str(cfg.status),
-    };
-}
-const sameSet = (a, b) => {
-    const sa = [...new Set(a)].sort();
-    const sb = [...new Set(b)].sort();
-    return sa.length === sb.length && sa.every((x, i) => x === sb[i]);
-};
-/**
- * The fields whose content differs. `outputSchema` is what the observed monitor should hold there
- * (the name for legacy, the id for Data Quality). A null desired schedule is not managed.
- */
-function diffMonitor(d, outputSchema, observed) {
-    const changes = [];
-    if (observed.outputSchema !== outputSchema)
-        changes.push('output_schema');
-    const log = observed.inferenceLog;
-    const want = d.inferenceLog;
-    if (!log ||
-        log.problemType !== want.problemType ||
-        log.predictionCol !== want.predictionCol ||
-        (log.labelCol ?? null) !== want.labelCol ||
-        log.timestampCol !== want.timestampCol ||
-        log.modelIdCol !== want.modelIdCol ||
-        !sameSet(log.granularities, want.granularities))
-        changes.push('inference_log');
-    if (d.schedule && (!observed.schedule || observed.schedule.cron !== d.schedule.cron || observed.schedule.timezone !== d.schedule.timezone))
-        changes.push('schedule');
-    if (!sameSet(observed.slicingExprs, d.slicingExprs))
-        changes.push('slicing_exprs');
-    return changes;
-}
-
-
-/***/ }),
-
-/***/ 3459:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   cL: () => (/* binding */ createServingClient),
-/* harmony export */   ml: () => (/* binding */ systemClock)
-/* harmony export */ });
-/* unused harmony exports entityFromWire, entityToWire, configToWire, endpointFromWire */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _compare_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5776);
-/* harmony import */ var _metrics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9370);
-// A typed client for Databricks Model Serving over the HTTP port: read, create and update
-// endpoints, read metrics, send a smoke request, and wait for a config update to settle.
-//
-// Only one config update may be in flight per endpoint. `updateConfig` answers a 409 by waiting
-// for the update in flight and retrying, so two writers queue instead of failing. Waiting polls
-// GET with exponential backoff and jitter until `config_update = NOT_UPDATING` and `ready = READY`
-// (the SDK waiters stop at NOT_UPDATING; a rollout also needs the new config to take traffic).
-// Time (now, sleep) and randomness are injected so tests drive waits without real delays.
-
-
-
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-const isConflict = (e) => e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ApiError */ .hD && ((e.details.status === 409 && !(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_ALREADY_EXISTS')) || (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_CONFLICT'));
-/** Fields of an output served entity that PUT /config does not take. */
-const OUTPUT_ONLY = new Set(['state', 'creator', 'creation_timestamp', 'foundation_model']);
-const MANAGED = new Set(['name', 'entity_name', 'entity_version', 'workload_size', 'scale_to_zero_enabled']);
-function entityFromWire(e) {
-    const extra = {};
-    for (const [k, v] of Object.entries(e))
-        if (!OUTPUT_ONLY.has(k) && !MANAGED.has(k) && v !== undefined)
-            extra[k] = v;
-    return {
-        name: e.name,
-        entityName: e.entity_name ?? '',
-        entityVersion: e.entity_version === undefined ? '' : String(e.entity_version),
-        workloadSize: e.workload_size ?? 'Small',
-        scaleToZero: e.scale_to_zero_enabled ?? false,
-        ...(Object.keys(extra).length > 0 ? { extra } : {}),
-    };
-}
-function entityToWire(e) {
-    return {
-        ...(e.extra ?? {}),
-        name: e.name,
-        entity_name: e.entityName,
-        entity_version: e.entityVersion,
-        workload_size: e.workloadSize,
-        scale_to_zero_enabled: e.scaleToZero,
-    };
-}
-const configToWire = (c) => ({
-    served_entities: c.servedEntities.map(entityToWire),
-    traffic_config: { routes: c.routes.map((r) => ({ served_model_name: r.servedEntityName, traffic_percentage: r.percent })) },
-});
-const configFromWire = (c) => {
-    if (!c || !c.served_entities)
-        return null;
-    return {
-        servedEntities: c.served_entities.map(entityFromWire),
-        routes: (c.traffic_config?.routes ?? []).map((r) => ({
-            servedEntityName: r.served_entity_name ?? r.served_model_name ?? '',
-            percent: r.traffic_percentage,
-        })),
-        configVersion: c.config_version ?? null,
-    };
-};
-function endpointFromWire(w) {
-    const table = w.ai_gateway?.inference_table_config;
-    return {
-        name: w.name,
-        ready: w.state?.ready === 'READY',
-        configUpdate: w.state?.config_update ?? 'NOT_UPDATING',
-        config: configFromWire(w.config),
-        pendingConfigVersion: w.pending_config?.config_version ?? null,
-        inferenceTable: table && table.catalog_name && table.schema_name
-            ? { catalog: table.catalog_name, schema: table.schema_name, prefix: table.table_name_prefix ?? '', enabled: table.enabled !== false }
-            : null,
-        raw: w,
-    };
-}
-const inferenceTableToWire = (t) => t
-    ? { catalog_name: t.catalog, schema_name: t.schema, table_name_prefix: t.prefix, enabled: true }
-    : { enabled: false };
-const seconds = (ms) => `${Math.round(ms / 1000)} s`;
-function createServingClient(options) {
-    const { http } = options;
-    const clock = options.clock ?? systemClock;
-    const random = options.random ?? Math.random;
-    const base = options.pollBaseMs ?? 1_000;
-    const cap = options.pollMaxMs ?? 10_000;
-    let polls = 0;
-    const path = (name, suffix = '') => `/api/2.0/serving-endpoints/${encodeURIComponent(name)}${suffix}`;
-    const getEndpoint = async (name) => {
-        try {
-            const res = await http.request({ method: 'GET', path: path(name), endpoint: 'GET /api/2.0/serving-endpoints/{name}' });
-            return endpointFromWire(res.body);
-        }
-        catch (e) {
-            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                return null;
-            throw e;
-        }
-    };
-    const waitUntilSettled = async (name, wait) => {
-        const started = clock.now();
-        let attempt = 0;
-        let last = null;
-        for (;;) {
-            const endpoint = await getEndpoint(name);
-            polls++;
-            attempt++;
-            const elapsed = clock.now() - started;
-            if (!endpoint)
-                return { kind: 'missing', polls: attempt, waitedMs: elapsed, message: `serving endpoint "${name}" does not exist` };
-            last = endpoint;
-            const state = endpoint.configUpdate;
-            await wait.onProgress?.({
-                endpoint: name,
-                configUpdate: state,
-                ready: endpoint.ready,
-                poll: attempt,
-                elapsedMs: elapsed,
-                message: `waiting for ${name}: ${state}${endpoint.ready ? '' : ', NOT_READY'} (${seconds(elapsed)})…`,
-            });
-            if (state === 'UPDATE_FAILED' || state === 'UPDATE_CANCELED') {
-                return {
-                    kind: 'failed',
-                    endpoint,
-                    polls: attempt,
-                    waitedMs: elapsed,
-                    message: `the config update of serving endpoint "${name}" ended ${state}; ${endpoint.config ? `config version ${endpoint.config.configVersion ?? '?'} is still served` : 'no config is live'}`,
-                };
-            }
-            if (state === 'NOT_UPDATING' && endpoint.ready)
-                return { kind: 'settled', endpoint, polls: attempt, waitedMs: elapsed };
-            // Exponential backoff with full jitter on top of half the step, capped.
-            const step = Math.min(cap, base * 2 ** Math.min(attempt - 1, 20));
-            const delay = Math.round(step / 2 + (random() * step) / 2);
-            if (clock.now() - started + delay > wait.deadlineMs) {
-                return {
-                    kind: 'deadline',
-                    endpoint: last,
-                    polls: attempt,
-                    waitedMs: clock.now() - started,
-                    message: `serving endpoint "${name}" did not settle within ${seconds(wait.deadlineMs)} ` +
-                        `(config_update ${state}, ${endpoint.ready ? 'READY' : 'NOT_READY'}); raise serving.wait_timeout or check the endpoint's events`,
-                };
-            }
-            await clock.sleep(delay);
-        }
-    };
-    return {
-        getEndpoint,
-        waitUntilSettled,
-        polls: () => polls,
-        async createEndpoint(request) {
-            const body = { name: request.name, config: configToWire(request.config) };
-            if (request.inferenceTable)
-                body.ai_gateway = { inference_table_config: inferenceTableToWire(request.inferenceTable) };
-            if (request.tags && Object.keys(request.tags).length > 0)
-                body.tags = Object.entries(request.tags).map(([key, value]) => ({ key, value }));
-            try {
-                const res = await http.request({ method: 'POST', path: '/api/2.0/serving-endpoints', body, endpoint: 'POST /api/2.0/serving-endpoints' });
-                return { outcome: 'created', endpoint: endpointFromWire(res.body) };
-            }
-            catch (e) {
-                if (!(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                    throw e;
-                const existing = await getEndpoint(request.name);
-                if (!existing)
-                    throw e;
-                return { outcome: 'exists', endpoint: existing };
-            }
-        },
-        async updateConfig(name, config, wait) {
-            const started = clock.now();
-            let conflicts = 0;
-            for (;;) {
-                try {
-                    const res = await http.request({
-                        method: 'PUT',
-                        path: path(name, '/config'),
-                        body: configToWire(config),
-                        endpoint: 'PUT /api/2.0/serving-endpoints/{name}/config',
-                    });
-                    return { outcome: 'started', endpoint: endpointFromWire(res.body), conflicts };
-                }
-                catch (e) {
-                    if (!isConflict(e))
-                        throw e;
-                    conflicts++;
-                    const remaining = wait.deadlineMs - (clock.now() - started);
-                    const settle = await waitUntilSettled(name, { ...wait, deadlineMs: Math.max(0, remaining) });
-                    if (settle.kind === 'deadline' || settle.kind === 'missing')
-                        return { outcome: 'gave-up', settle, conflicts };
-                    if (settle.kind === 'settled' && settle.endpoint.config && (0,_compare_js__WEBPACK_IMPORTED_MODULE_2__/* .sameConfig */ .X)(settle.endpoint.config, config)) {
-                        return { outcome: 'already-applied', endpoint: settle.endpoint, conflicts };
-                    }
-                    // A failed update by someone else still frees the endpoint for ours: retry.
-                }
-            }
-        },
-        async putInferenceTable(name, table) {
-            await http.request({
-                method: 'PUT',
-                path: path(name, '/ai-gateway'),
-                body: { inference_table_config: inferenceTableToWire(table) },
-                endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
-            });
-        },
-        async readMetrics(name) {
-            const res = await http.request({
-                method: 'GET',
-                path: path(name, '/metrics'),
-                responseType: 'text',
-                endpoint: 'GET /api/2.0/serving-endpoints/{name}/metrics',
-            });
-            return (0,_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .parseServingMetrics */ .jP)(res.body);
-        },
-        async invoke(name, body) {
-            try {
-                const res = await http.request({
-                    method: 'POST',
-                    path: `/serving-endpoints/${encodeURIComponent(name)}/invocations`,
-                    body,
-                    endpoint: 'POST /serving-endpoints/{name}/invocations',
-                });
-                return { ok: true, status: res.status, servedEntityName: res.headers['served-model-name'] ?? null, body: res.body };
-            }
-            catch (e) {
-                if (!(e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ApiError */ .hD))
-                    throw e;
-                return { ok: false, status: e.details.status, servedEntityName: null, errorCode: e.errorCode, message: e.message };
-            }
-        },
-    };
-}
-
-
-/***/ }),
-
-/***/ 5776:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   D: () => (/* binding */ sameRoutes),
-/* harmony export */   X: () => (/* binding */ sameConfig)
-/* harmony export */ });
-// Config content comparison shared by the client (was my update already applied?) and the
-// rollout strategies (already there? part-way? drifted?).
-const entityKey = (e) => JSON.stringify([e.name, e.entityName, e.entityVersion, e.workloadSize, e.scaleToZero]);
-/** A route at 0% and no route at all send the same traffic; the entity lists carry the difference. */
-const routeMap = (routes) => {
-    const m = new Map();
-    for (const r of routes)
-        if (r.percent !== 0)
-            m.set(r.servedEntityName, r.percent);
-    return m;
-};
-const sameRoutes = (a, b) => {
-    const ma = routeMap(a);
-    const mb = routeMap(b);
-    return ma.size === mb.size && [...ma].every(([k, p]) => mb.get(k) === p);
-};
-/** Same entities (with the workload settings we manage) and the same traffic. */
-function sameConfig(a, b) {
-    const ka = a.servedEntities.map(entityKey).sort();
-    const kb = b.servedEntities.map(entityKey).sort();
-    return ka.length === kb.length && ka.every((k, i) => k === kb[i]) && sameRoutes(a.routes, b.routes);
-}
-
-
-/***/ }),
-
-/***/ 9370:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   cD: () => (/* binding */ entityHealth),
-/* harmony export */   jP: () => (/* binding */ parseServingMetrics)
-/* harmony export */ });
-/* unused harmony export quantileFromBuckets */
-// Prometheus text from GET /api/2.0/serving-endpoints/{name}/metrics → counters per served entity,
-// and the health of one entity over a window (the difference of two reads). The counters are
-// cumulative, so a health check compares "now" with a read taken when the window began: what an
-// entity did before the current canary step does not count for or against it.
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\S+)?$/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-const unescapeLabel = (v) => v.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
-const parseLabels = (text) => {
-    const labels = {};
-    if (!text)
-        return labels;
-    for (const m of text.matchAll(LABEL))
-        labels[m[1]] = unescapeLabel(m[2]);
-    return labels;
-};
-const parseValue = (v) => {
-    if (v === '+Inf')
-        return Infinity;
-    if (v === '-Inf')
-        return -Infinity;
-    return Number(v);
-};
-/**
- * Reads the families the serving metrics expose per `served_entity_name`: request counts,
- * 4xx/5xx counts and the `request_latency_ms` histogram. Unknown families are ignored.
- */
-function parseServingMetrics(text) {
-    const byEntity = new Map();
-    const entry = (name) => {
-        let c = byEntity.get(name);
-        if (!c) {
-            c = { requests: 0, errors4xx: 0, errors5xx: 0, buckets: new Map() };
-            byEntity.set(name, c);
-        }
-        return c;
-    };
-    for (const rawLine of text.split('\n')) {
-        const line = rawLine.trim();
-        if (line === '' || line.startsWith('#'))
-            continue;
-        const m = SAMPLE.exec(line);
-        if (!m)
-            continue;
-        const [, metric, labelText, valueText] = m;
-        const labels = parseLabels(labelText);
-        const entity = labels['served_entity_name'] ?? labels['served_model_name'];
-        if (entity === undefined)
-            continue;
-        const value = parseValue(valueText);
-        if (!Number.isFinite(value) && metric !== 'request_latency_ms_bucket')
-            continue;
-        switch (metric) {
-            case 'request_count_total':
-                entry(entity).requests = value;
-                break;
-            case 'request_4xx_count_total':
-                entry(entity).errors4xx = value;
-                break;
-            case 'request_5xx_count_total':
-                entry(entity).errors5xx = value;
-                break;
-            case 'request_latency_ms_bucket': {
-                const le = labels['le'];
-                if (le !== undefined)
-                    entry(entity).buckets.set(parseValue(le), value);
-                break;
-            }
-        }
-    }
-    const out = {};
-    for (const [name, c] of byEntity) {
-        out[name] = {
-            requests: c.requests,
-            errors4xx: c.errors4xx,
-            errors5xx: c.errors5xx,
-            latencyBuckets: [...c.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count })),
-        };
-    }
-    return out;
-}
-const EMPTY = { requests: 0, errors4xx: 0, errors5xx: 0, latencyBuckets: [] };
-/** p95 from a cumulative histogram: linear inside the bucket that crosses 95% (as Prometheus' histogram_quantile). */
-function quantileFromBuckets(buckets, q) {
-    const total = buckets.length > 0 ? buckets[buckets.length - 1].count : 0;
-    if (total <= 0)
-        return null;
-    const rank = q * total;
-    let lowerBound = 0;
-    let lowerCount = 0;
-    for (const { le, count } of buckets) {
-        if (count >= rank) {
-            // The +Inf bucket has no upper bound: report the highest finite bound, as Prometheus does.
-            if (!Number.isFinite(le))
-                return lowerBound;
-            if (count === lowerCount)
-                return le;
-            return lowerBound + ((le - lowerBound) * (rank - lowerCount)) / (count - lowerCount);
-        }
-        lowerBound = Number.isFinite(le) ? le : lowerBound;
-        lowerCount = count;
-    }
-    return lowerBound;
-}
-/**
- * Health of one served entity between two reads (`before` may be null: the whole history counts).
- * Errors are 5xx answers: a 4xx is the caller's fault, not the model's.
- */
-function entityHealth(name, after, before) {
-    const a = after[name] ?? EMPTY;
-    const b = before?.[name] ?? EMPTY;
-    const requests = Math.max(0, a.requests - b.requests);
-    const errors = Math.max(0, a.errors5xx - b.errors5xx);
-    const beforeBy = new Map(b.latencyBuckets.map((x) => [x.le, x.count]));
-    const window = a.latencyBuckets.map(({ le, count }) => ({ le, count: Math.max(0, count - (beforeBy.get(le) ?? 0)) }));
-    return {
-        servedEntityName: name,
-        requests,
-        errors,
-        errorRate: requests > 0 ? errors / requests : null,
-        p95LatencyMs: requests > 0 ? quantileFromBuckets(window, 0.95) : null,
-    };
-}
-
-
-/***/ }),
-
 /***/ 5140:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -58629,6 +59308,65 @@ function entityHealth(name, after, before) {
 // ./registry.ts. Gates are pure: evidence and the clock come in, a GateResult goes out.
 /** Outcomes, best to worst. The order is fixed: a verdict is the worst outcome ("worst wins"). */
 const OUTCOME_ORDER = ['skipped', 'pass', 'waived', 'warn', 'fail', 'error'];
+
+
+/***/ }),
+
+/***/ 7707:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Db: () => (/* binding */ decodeVersion),
+/* harmony export */   Ex: () => (/* binding */ JOURNAL),
+/* harmony export */   Ff: () => (/* binding */ COPY_IDENTITY_KEY),
+/* harmony export */   Hh: () => (/* binding */ encodeVersion),
+/* harmony export */   UX: () => (/* binding */ envTag),
+/* harmony export */   W: () => (/* binding */ SOURCE_TAGS),
+/* harmony export */   cC: () => (/* binding */ copyIdentity)
+/* harmony export */ });
+/* unused harmony exports TAG_PREFIX, NONE */
+/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6743);
+// Tag keys of the audit journal. Tags live on the destination model version (and, for
+// rollbacks, on the registered model), so the registry itself records who promoted what, from
+// where, under which plan, and what it replaced. Keys are namespaced `mlops_gate.`; per-environment
+// keys carry the environment because in alias mode one version serves several environments.
+
+const TAG_PREFIX = 'mlops_gate.';
+/** Identity of a copy: set in the same create call as the version, so a copy is never untagged. */
+const COPY_IDENTITY_KEY = 'mlops_gate.copy_of';
+const SOURCE_TAGS = {
+    /** `<name>/<version>` of the source version. */
+    source: 'mlops_gate.source',
+    sourceRegistry: 'mlops_gate.source_registry',
+    /** The source version's artifact URI, or the content digest when artifacts were transferred. */
+    sourceUri: 'mlops_gate.source_uri',
+    sourceRunId: 'mlops_gate.source_run_id',
+    artifactDigest: 'mlops_gate.artifact_digest',
+};
+const envTag = (env, field) => `mlops_gate.${env}.${field}`;
+const JOURNAL = {
+    planHash: (env) => envTag(env, 'plan_hash'),
+    promotedFrom: (env) => envTag(env, 'promoted_from'),
+    promotedBy: (env) => envTag(env, 'promoted_by'),
+    promotedAt: (env) => envTag(env, 'promoted_at'),
+    runUrl: (env) => envTag(env, 'run_url'),
+    /** The rollback target: what the champion alias (or stage) held before. `none` when unset. */
+    previousChampion: (env) => envTag(env, 'previous_champion'),
+    previousOfAlias: (env, alias) => envTag(env, `previous.${alias}`),
+    previousInStage: (env) => envTag(env, 'previous.stage'),
+    /** The serving endpoint config this promotion replaced (canonical JSON of a SavedEndpoint), for rollback. */
+    previousEndpoint: (env) => envTag(env, 'previous.endpoint'),
+    /** On the registered model: `<from>-><to>` of the last rollback, to make a re-run a no-op. */
+    lastRollback: (env) => envTag(env, 'last_rollback'),
+    rolledBackBy: (env) => envTag(env, 'rolled_back_by'),
+    rolledBackAt: (env) => envTag(env, 'rolled_back_at'),
+};
+const NONE = 'none';
+/** Deterministic, quote-free identity value for "the copy of (registry, name, version)". */
+const copyIdentity = (registry, name, version) => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .fg)(`${registry}\n${name}\n${version}`).slice(0, 32);
+/** `none` ↔ null in tag values. */
+const encodeVersion = (v) => v ?? NONE;
+const decodeVersion = (v) => v === undefined ? undefined : v === NONE || v === '' ? null : v;
 
 
 /***/ }),
@@ -58688,10 +59426,10 @@ const RESULT_SCHEMA_VERSION = 1;
 /* harmony export */   x: () => (/* binding */ locate)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _platform_serving_metrics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9370);
-/* harmony import */ var _platform_serving_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3459);
+/* harmony import */ var _endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5387);
 /* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4250);
-/* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5776);
+/* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2741);
+/* harmony import */ var _endpoint_ports_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9990);
 // Converges one serving endpoint to the end state of a rollout strategy.
 //
 // Read first, write only what is missing: an endpoint already at the end state costs zero writes.
@@ -58781,7 +59519,7 @@ const PAUSE_SLICE_MS = 60_000;
 /** Runs the rollout to its end state (or aborts it back to the saved config). */
 async function convergeRollout(spec, deps, runtime = {}) {
     const { serving } = deps;
-    const clock = deps.clock ?? _platform_serving_client_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .ml;
+    const clock = deps.clock ?? _endpoint_ports_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m;
     const deadlineMs = spec.waitTimeoutSeconds * 1000;
     const wait = { deadlineMs, onProgress: runtime.onProgress };
     const steps = [];
@@ -58905,7 +59643,7 @@ async function convergeRollout(spec, deps, runtime = {}) {
             const before = await serving.readMetrics(spec.endpoint);
             await pause(phase.pauseSeconds * 1000, `before the health check at "${phase.label}"`, live);
             const after = await serving.readMetrics(spec.endpoint);
-            const health = (0,_platform_serving_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .entityHealth */ .cD)(spec.candidate.name, after, before);
+            const health = (0,_endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .entityHealth */ .cD)(spec.candidate.name, after, before);
             const verdict = healthVerdict(health, spec);
             await record({ kind: 'health', label: `health of ${spec.candidate.name} at "${phase.label}"`, health, ...verdict });
             if (!verdict.passed)
@@ -58969,7 +59707,7 @@ async function smokeRequest(spec, serving, runtime) {
 /* harmony export */   kJ: () => (/* binding */ phasesFor)
 /* harmony export */ });
 /* unused harmony exports candidateEntity, splitTraffic */
-/* harmony import */ var _platform_serving_compare_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5776);
+/* harmony import */ var _endpoint_compare_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2741);
 // Pure: the sequence of endpoint configs each strategy moves through, and the comparisons the
 // converger uses to tell "already there", "part-way through this rollout" and "drifted".
 
@@ -59082,7 +59820,7 @@ function matchesExpected(live, expected) {
     const ids = (list) => list.map((e) => JSON.stringify([e.name, e.entityName, e.entityVersion])).sort();
     const a = ids(live.servedEntities);
     const b = ids(expected.servedEntities);
-    return a.length === b.length && a.every((k, i) => k === b[i]) && (0,_platform_serving_compare_js__WEBPACK_IMPORTED_MODULE_0__/* .sameRoutes */ .D)(live.routes, expected.routes);
+    return a.length === b.length && a.every((k, i) => k === b[i]) && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_0__/* .sameRoutes */ .D)(live.routes, expected.routes);
 }
 /** The plan's expectation from a live config (what a planner records). */
 function expectationOf(config, configVersion = null) {
@@ -66947,8 +67685,8 @@ var executor = __nccwpck_require__(8079);
 var spec = __nccwpck_require__(3257);
 // EXTERNAL MODULE: ./lib/src/plan/build.js
 var build = __nccwpck_require__(5452);
-// EXTERNAL MODULE: ./lib/src/plan/journal.js
-var plan_journal = __nccwpck_require__(9259);
+// EXTERNAL MODULE: ./lib/src/registry/journal.js
+var registry_journal = __nccwpck_require__(7707);
 // EXTERNAL MODULE: ./lib/src/plan/serving.js
 var serving = __nccwpck_require__(7016);
 ;// CONCATENATED MODULE: ./lib/src/plan/rollback.js
@@ -66963,7 +67701,7 @@ const parseLast = (value) => {
     const m = value ? /^(.+)->(.+)$/.exec(value) : null;
     if (!m)
         return null;
-    return { from: (0,plan_journal/* decodeVersion */.Db)(m[1]) ?? null, to: m[2] };
+    return { from: (0,registry_journal/* decodeVersion */.Db)(m[1]) ?? null, to: m[2] };
 };
 /** The current champion: the champion alias, else (stage mode) the highest version in the stage. */
 const currentChampion = (input, snapshot) => (input.aliases[0] !== undefined ? snapshot.aliases[input.aliases[0]] : undefined) ?? snapshot.inStage.at(-1) ?? null;
@@ -66972,7 +67710,7 @@ function chooseRollback(input, snapshot) {
     if (!snapshot.modelExists)
         return { refusal: `registered model "${input.modelName}" does not exist on ${input.registry}` };
     const current = currentChampion(input, snapshot);
-    const last = parseLast(snapshot.modelTags?.[plan_journal/* JOURNAL */.Ex.lastRollback(input.environment)]);
+    const last = parseLast(snapshot.modelTags?.[registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)]);
     if (input.toVersion !== null) {
         const to = input.toVersion;
         return { from: current === to && last?.to === to ? last.from : current, to };
@@ -66983,10 +67721,10 @@ function chooseRollback(input, snapshot) {
         return { refusal: `"${input.modelName}" has no champion in ${input.environment} (alias "${input.aliases[0]}" is unset); pass --to-version` };
     }
     const journal = snapshot.versions[current]?.tags ?? {};
-    const recorded = (0,plan_journal/* decodeVersion */.Db)(journal[plan_journal/* JOURNAL */.Ex.previousChampion(input.environment)]);
+    const recorded = (0,registry_journal/* decodeVersion */.Db)(journal[registry_journal/* JOURNAL */.Ex.previousChampion(input.environment)]);
     if (recorded === undefined) {
         return {
-            refusal: `v${current} of "${input.modelName}" has no ${plan_journal/* JOURNAL */.Ex.previousChampion(input.environment)} tag (it was not promoted by mlops-gate); pass --to-version`,
+            refusal: `v${current} of "${input.modelName}" has no ${registry_journal/* JOURNAL */.Ex.previousChampion(input.environment)} tag (it was not promoted by mlops-gate); pass --to-version`,
         };
     }
     if (recorded === null)
@@ -67013,10 +67751,10 @@ function buildRollback(input, snapshot) {
                 registry: input.registry,
                 model: input.modelName,
                 environment: input.environment,
-                tags: { [plan_journal/* JOURNAL */.Ex.lastRollback(input.environment)]: `${choice.from ?? 'none'}->${choice.to}` },
+                tags: { [registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)]: `${choice.from ?? 'none'}->${choice.to}` },
             },
             pre: `registered model "${input.modelName}" exists`,
-            post: `${plan_journal/* JOURNAL */.Ex.lastRollback(input.environment)} = ${choice.from ?? 'none'}->${choice.to}`,
+            post: `${registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)} = ${choice.from ?? 'none'}->${choice.to}`,
             text: `journal the rollback v${choice.from ?? '(none)'} → v${choice.to} on "${input.modelName}"`,
         },
     ];
@@ -67240,6 +67978,46 @@ async function runRollback(inv, deps) {
     };
 }
 const rollbackExitCode = (result) => (result.verdict === 'error' ? errors/* EXIT */.dc.evidence : errors/* EXIT */.dc.ok);
+
+
+/***/ }),
+
+/***/ 6743:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CR: () => (/* binding */ hashMatches),
+/* harmony export */   dj: () => (/* binding */ canonicalJson),
+/* harmony export */   fg: () => (/* binding */ sha256Hex),
+/* harmony export */   qQ: () => (/* binding */ hashOf)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+// Canonical JSON (sorted keys, no whitespace) and sha256, so a plan's hash depends only on its
+// content: not on key order, timestamps or the machine that made it.
+
+const sha256Hex = (text) => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(text, 'utf8').digest('hex');
+function canonicalJson(value) {
+    if (value === null || typeof value !== 'object') {
+        if (value === undefined)
+            return 'null';
+        if (typeof value === 'number' && !Number.isFinite(value))
+            throw new TypeError('canonicalJson: non-finite number');
+        return JSON.stringify(value);
+    }
+    if (Array.isArray(value))
+        return `[${value.map(canonicalJson).join(',')}]`;
+    const entries = Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+const hashOf = (value) => `sha256:${sha256Hex(canonicalJson(value))}`;
+/** `--expect-plan` accepts the full `sha256:<hex>` or a unique prefix of the hex (≥ 12 chars). */
+function hashMatches(expected, actual) {
+    const want = expected.trim().toLowerCase().replace(/^sha256:/, '');
+    const have = actual.toLowerCase().replace(/^sha256:/, '');
+    return want.length >= 12 && have.startsWith(want);
+}
 
 
 /***/ }),

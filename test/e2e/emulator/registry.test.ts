@@ -147,6 +147,23 @@ describe('what each route answers', () => {
     expect(catalog.json.message).toMatch(/cannot exceed 255 characters/);
   });
 
+  it('pages REST 2.1 model lists as the SDK documents: 10000 within a schema, else 100 (cap 1000)', async () => {
+    const many = { ...catalogsSeed, registry: { models: Array.from({ length: 1001 }, (_, i) => ({ name: `dev.ml.m${String(i).padStart(4, '0')}` })) } };
+    const e = await startEmulator({ modules: defaultModules(), tickMs: 0, seed: { workspaces: { default: many } } });
+    try {
+      const schema = await call(e.url, 'GET', '/api/2.1/unity-catalog/models?catalog_name=dev&schema_name=ml');
+      expect((schema.json.registered_models as unknown[]).length).toBe(1001);
+      expect(schema.json.next_page_token).toBeUndefined();
+      const all = await call(e.url, 'GET', '/api/2.1/unity-catalog/models');
+      expect((all.json.registered_models as unknown[]).length).toBe(100);
+      expect(all.json.next_page_token).toEqual(expect.any(String));
+      const capped = await call(e.url, 'GET', '/api/2.1/unity-catalog/models?max_results=5000');
+      expect((capped.json.registered_models as unknown[]).length).toBe(1000);
+    } finally {
+      await e.close();
+    }
+  });
+
   it('answers the Files-API switch as seeded: true, false, or the field left out', async () => {
     for (const flag of [true, false, null] as const) {
       const e = await startEmulator({ modules: defaultModules(), tickMs: 0, seed: { workspaces: { default: { ...catalogsSeed, registry: { sdk_models_artifact_repository_enabled: flag } } } } });
