@@ -83588,7 +83588,10 @@ const registryModule = {
             const all = Object.values(registryState(req.workspace).models)
                 .filter((m) => !catalog || (m.catalog_name === catalog.toLowerCase() && m.schema_name === schema.toLowerCase()))
                 .sort((a, b) => a.full_name.localeCompare(b.full_name));
-            const page = paginate(all, max === 0 ? 100 : Math.min(max, 1000), optString(req, 'page_token'));
+            // SDK catalog.py RegisteredModelsAPI.list: with catalog and schema the page defaults to and is
+            // capped at 10000; otherwise 100 and 1000.
+            const [byDefault, cap] = catalog && schema ? [10000, 10000] : [100, 1000];
+            const page = paginate(all, max === 0 ? byDefault : Math.min(max, cap), optString(req, 'page_token'));
             return { body: compact({ registered_models: page.items.map((m) => restModel(m, false)), next_page_token: page.nextPageToken }) };
         });
         table.add('GET', `${rest}/:full_name`, (req) => ({ body: restModel(getModel(req.workspace, req.params.full_name), includeAliases(req)) }));
