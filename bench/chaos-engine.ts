@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { KilledError } from '../src/apply/executor.js';
 import { runCli } from '../src/cli.js';
 import { FaultInjector, type FaultDecision, type FaultRule } from '../src/emulator/core/faults.js';
+import type { StrictOption } from '../src/emulator/core/strict.js';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { mulberry32 } from '../src/emulator/core/faults.js';
 import type { ResultDocument } from '../src/result/types.js';
@@ -194,6 +195,8 @@ export interface ChaosOptions {
   readonly timeoutFaultMs?: number;
   /** Progress lines (attempts, outcomes). */
   readonly log?: (line: string) => void;
+  /** The emulator's strict behaviours (docs/emulator.md); default: MLOPS_GATE_EMULATOR_STRICT. */
+  readonly strict?: StrictOption;
 }
 
 /** Per-kind probability so that five independent draws fault a request with probability `rate`. */
@@ -321,6 +324,8 @@ interface VersionInfo {
 
 export interface ChaosHarness {
   runSeed(seed: number): Promise<SeedOutcome>;
+  /** The strict behaviours the emulator runs with. */
+  strict(): string[];
   close(): Promise<void>;
 }
 
@@ -332,7 +337,14 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
 
   let now = 1_800_000_000_000;
   const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
-  const emu = await startEmulator({ port: 0, seed: WORLD, modules: defaultModules(), clock: { now: () => now }, tickMs: 0 });
+  const emu = await startEmulator({
+    port: 0,
+    seed: WORLD,
+    modules: defaultModules(),
+    clock: { now: () => now },
+    tickMs: 0,
+    ...(options.strict !== undefined ? { strict: options.strict } : {}),
+  });
   const dir = mkdtempSync(join(tmpdir(), 'mlops-gate-chaos-'));
   // Bind this emulator's injector to this harness (harnesses are started one after another).
   const sink: Sink = { current: null };
@@ -365,12 +377,26 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
     return Object.fromEntries((r.registered_model.aliases ?? []).map((a) => [a.alias, String(a.version)]));
   };
   const versionsOf = async (workspace: string, model: string): Promise<VersionInfo[]> => {
-    const r = await mustGet<{ model_versions?: { version: string | number; status: string; tags?: { key: string; value: string }[] }[] }>(
+    const found = await get<{ model_versions?: { version: string | number; status: string; tags?: { key: string; value: string }[] }[] }>(
       workspace,
       '/api/2.0/mlflow/unity-catalog/model-versions/search',
       { filter: `name='${model}'`, max_results: '1000' },
     );
-    return (r.model_versions ?? [])
+    // A model that does not exist (yet) has no versions: search answers 404 for it.
+    if (found.status === 404) return [];
+    if (found.status !== 200) throw new Error(`GET model-versions/search: HTTP ${found.status} ${JSON.stringify(found.body)}`);
+    const r = found.body;
+    // Unity Catalog search answers no tags: each version's tags are read with get.
+    const full = await Promise.all(
+      (r.model_versions ?? []).map(
+        async (row) =>
+          (await mustGet<{ model_version: { version: string | number; status: string; tags?: { key: string; value: string }[] } }>(workspace, '/api/2.0/mlflow/unity-catalog/model-versions/get', {
+            name: model,
+            version: String(row.version),
+          })).model_version,
+      ),
+    );
+    return full
       .map((v) => ({ version: String(v.version), status: v.status, tags: Object.fromEntries((v.tags ?? []).map((t) => [t.key, t.value])) }))
       .sort((a, b) => Number(a.version) - Number(b.version));
   };
@@ -622,6 +648,7 @@ export async function startChaos(options: ChaosOptions): Promise<ChaosHarness> {
 
   return {
     runSeed,
+    strict: () => emu.admin.strict(),
     close: async () => {
       sink.current = null;
       await emu.close();

@@ -5,7 +5,8 @@
 // Flags: --runs N (default 200) · --seed S (replay exactly one seed, with its attempt log) ·
 //        --first S (first seed of the sweep, default 1) · --rate R (share of requests faulted, default 0.1;
 //        kinds drawn evenly) · --per-kind (R per fault kind instead: harsher) ·
-//        --max-reruns K (default 3) · --concurrency C (emulators side by side, default 4) · --json FILE
+//        --max-reruns K (default 3) · --concurrency C (emulators side by side, default 4) · --json FILE ·
+//        --strict LIST (emulator strict behaviours: all, or ids; default MLOPS_GATE_EMULATOR_STRICT)
 
 import { writeFileSync } from 'node:fs';
 import { describeScenario, FAULT_KINDS, isFailure, perKindProbability, startChaos, type ChaosHarness, type ScenarioKind, type SeedOutcome } from './chaos-engine.js';
@@ -21,11 +22,12 @@ async function main(): Promise<void> {
   const maxReruns = Math.round(numberFlag('max-reruns', 3));
   const concurrency = Math.max(1, Math.min(runs, Math.round(numberFlag('concurrency', 4))));
   const jsonFile = flag('json', '');
+  const strict = flag('strict', '');
   const seeds = replay !== null ? [replay] : Array.from({ length: runs }, (_, i) => first + i);
 
   const harnesses: ChaosHarness[] = [];
   // One emulator per lane; they are started one after another (each binds its own fault observer).
-  for (let i = 0; i < concurrency; i++) harnesses.push(await startChaos({ rate, perKind, maxReruns, ...(replay !== null ? { log } : {}) }));
+  for (let i = 0; i < concurrency; i++) harnesses.push(await startChaos({ rate, perKind, maxReruns, ...(replay !== null ? { log } : {}), ...(strict !== '' ? { strict } : {}) }));
   const outcomes: SeedOutcome[] = [];
   const started = performance.now();
   let next = 0;

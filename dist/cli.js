@@ -49231,7 +49231,7 @@ async function emulatorCommand(inv, io) {
             throw new src_errors/* UsageError */.eb(`${inv.seedPath}: cannot parse seed file: ${e.message}`);
         }
     }
-    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2135));
+    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 5577));
     const emulator = await startEmulator({
         port: inv.port,
         host: inv.host,
@@ -49799,8 +49799,8 @@ function exitCodeFor(result, failOn) {
 var promote = __nccwpck_require__(3060);
 // EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
 var rollback = __nccwpck_require__(4257);
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 19 modules
-var live = __nccwpck_require__(5113);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 20 modules
+var live = __nccwpck_require__(7210);
 ;// CONCATENATED MODULE: ./lib/src/notify/wording.js
 // The words Slack and Teams messages share: one headline per event, the versions involved, the
 // gates that stopped a promotion, the links. Plain text; each channel escapes for its own markup.
@@ -50787,10 +50787,10 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   runDemo: () => (/* binding */ runDemo)
 /* harmony export */ });
-/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2135);
+/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5577);
 /* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
 /* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8485);
-/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5113);
+/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7210);
 /* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1105);
 /* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3060);
 /* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4257);
@@ -51166,7 +51166,7 @@ policies:
 
 /***/ }),
 
-/***/ 2135:
+/***/ 5577:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -51310,7 +51310,29 @@ const state = (ws) => {
     return s;
 };
 const NAME_RE = /^[A-Za-z0-9_-]+$/;
+/** Unity Catalog object names (docs sql-ref-names): at most 255 characters. */
+const MAX_UC_NAME = 255;
+/**
+ * One part of a Unity Catalog name, as the docs state the limits for every object name
+ * (https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-names): at most 255 characters;
+ * no period, space, forward slash, ASCII control character (00-1F) or DELETE (7F). Hyphens are
+ * allowed (SQL needs backquotes around them).
+ */
+const checkUcNamePart = (kind, name, full = name) => {
+    if (name === '')
+        throw invalidParameter(`Invalid ${kind} name '${full}': a name part is empty.`);
+    if (name.length > MAX_UC_NAME)
+        throw invalidParameter(`Invalid ${kind} name '${full.slice(0, 80)}…': object names cannot exceed ${MAX_UC_NAME} characters (${name.length}).`);
+    // eslint-disable-next-line no-control-regex
+    const bad = /[. /\u0000-\u001f\u007f]/.exec(name);
+    if (bad) {
+        const ch = bad[0];
+        const what = ch === '.' ? 'a period' : ch === ' ' ? 'a space' : ch === '/' ? 'a forward slash' : `the control character U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+        throw invalidParameter(`Invalid ${kind} name ${JSON.stringify(full)}: it contains ${what}, which Unity Catalog object names do not allow.`);
+    }
+};
 const checkName = (kind, name) => {
+    checkUcNamePart(kind, name);
     if (!NAME_RE.test(name)) {
         throw invalidParameter(`Invalid ${kind} name '${name}': use letters, digits, '_' or '-' (no dots, spaces or slashes).`);
     }
@@ -51647,12 +51669,30 @@ const filesModule = {
             files_state(ws).dirs[normalizePath(d)] = now;
     },
     routes(table, ctx) {
-        const filePath = (req) => normalizePath(req.params.path ?? '');
+        /**
+         * Strict `uc-models-files-gated`: model version files go through the Files API only where the
+         * workspace says so (the registry's is-databricks-sdk-models-artifact-repository-enabled).
+         */
+        const modelsGate = (req, path) => {
+            if (!path.startsWith('/Models/') || !ctx.strict('uc-models-files-gated'))
+                return;
+            const flag = req.workspace.state.registry?.files_api_for_models ?? true;
+            if (flag !== true) {
+                throw new types_DatabricksApiError(403, 'PERMISSION_DENIED', `Model version files are not served through the Files API in this workspace (${path}).`);
+            }
+        };
+        const filePath = (req) => {
+            const path = normalizePath(req.params.path ?? '');
+            modelsGate(req, path);
+            return path;
+        };
         table.add('PUT', '/api/2.0/fs/files/*path', (req) => {
             const path = filePath(req);
             const s = files_state(req.workspace);
-            if (s.files[path] && req.query.get('overwrite') !== 'true') {
-                throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}. Pass overwrite=true to replace it.`);
+            // "If true or unspecified, an existing file will be overwritten. If false, an error will be
+            // returned if the path points to an existing file." (SDK files.py FilesAPI.upload)
+            if (s.files[path] && req.query.get('overwrite') === 'false') {
+                throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}. Leave out overwrite=false (or pass overwrite=true) to replace it.`);
             }
             if (isDirectory(s, path))
                 throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `A directory exists at ${path}.`);
@@ -52389,12 +52429,37 @@ const registryState = (ws) => {
 const versionFilesPath = (fullName, version) => `/Models/${fullName.replace(/\./g, '/')}/${version}`;
 const splitName = (raw) => {
     const parts = raw.split('.');
-    if (parts.length !== 3 || parts.some((p) => !/^[^\s/.]+$/.test(p))) {
-        throw invalidParameter(`Invalid registered model name '${raw}': Unity Catalog model names have three levels, <catalog>.<schema>.<model>.`);
+    if (parts.length !== 3) {
+        throw invalidParameter(`Invalid registered model name '${raw.slice(0, 300)}': Unity Catalog model names have three levels, <catalog>.<schema>.<model>.`);
     }
+    for (const p of parts)
+        checkUcNamePart('registered model', p, raw);
     return parts.map((p) => p.toLowerCase());
 };
 const missingModel = (name) => notFound(`Routine or Model '${name}' does not exist.`);
+// ---- Unity Catalog tag rules (strict `uc-tag-rules`) -------------------------------------------
+// "You can assign a maximum of 50 tags to a single securable object. The maximum length of a tag
+// key is 255 characters. The maximum length of a tag value is 1000 characters. The following
+// characters are not allowed in tag keys: . , - = / :" (docs database-objects/tags, which names
+// registered models and model versions). The message is the one Databricks answers for a key with
+// reserved characters.
+const TAG_KEY_MAX = 255;
+const TAG_VALUE_MAX = 1000;
+const TAGS_PER_OBJECT = 50;
+const TAG_KEY_RESERVED = /[.,\-=/:]/;
+const checkUcTags = (what, existing, incoming) => {
+    for (const [key, value] of Object.entries(incoming)) {
+        if (key.length > TAG_KEY_MAX)
+            throw invalidParameter(`Tag name ${key.slice(0, 40)}… on ${what} is longer than ${TAG_KEY_MAX} characters (${key.length}).`);
+        if (TAG_KEY_RESERVED.test(key))
+            throw invalidParameter(`Tag name ${key} contains one or more of the reserved characters: List(., ,, -, =, /, :)`);
+        if (value.length > TAG_VALUE_MAX)
+            throw invalidParameter(`The value of tag ${key} on ${what} is longer than ${TAG_VALUE_MAX} characters (${value.length}).`);
+    }
+    const count = new Set([...Object.keys(existing), ...Object.keys(incoming)]).size;
+    if (count > TAGS_PER_OBJECT)
+        throw invalidParameter(`${what} would have ${count} tags; at most ${TAGS_PER_OBJECT} tags can be assigned to a securable object.`);
+};
 const getModel = (ws, rawName) => {
     const [c, s, m] = splitName(rawName);
     const model = registryState(ws).models[`${c}.${s}.${m}`];
@@ -52509,16 +52574,16 @@ const finalizeVersion = (ws, model, v, now) => {
 const aliasesOf = (model, version) => Object.entries(model.aliases)
     .filter(([, n]) => version === undefined || n === version)
     .sort(([a], [b]) => a.localeCompare(b));
-const mlflowModel = (m) => compact({
+const mlflowModel = (m, render = {}) => compact({
     name: m.full_name,
     creation_timestamp: m.created_at,
     last_updated_timestamp: m.updated_at,
     user_id: m.owner,
     description: m.description,
-    aliases: aliasesOf(m).map(([alias, n]) => ({ alias, version: String(n) })),
-    tags: tagsToList(m.tags),
+    aliases: render.search ? undefined : aliasesOf(m).map(([alias, n]) => ({ alias, version: String(n) })),
+    tags: render.search ? undefined : tagsToList(m.tags),
 });
-const mlflowVersion = (m, v) => compact({
+const mlflowVersion = (m, v, render = {}) => compact({
     name: m.full_name,
     version: String(v.version),
     creation_timestamp: v.created_at,
@@ -52532,8 +52597,8 @@ const mlflowVersion = (m, v) => compact({
     status: v.status,
     status_message: v.status_message,
     storage_location: v.storage_location,
-    aliases: aliasesOf(m, v.version).map(([alias, n]) => ({ alias, version: String(n) })),
-    tags: tagsToList(v.tags),
+    aliases: render.search ? undefined : aliasesOf(m, v.version).map(([alias, n]) => ({ alias, version: String(n) })),
+    tags: render.search ? undefined : tagsToList(v.tags),
     model_id: v.model_id,
 });
 const restAlias = (m, alias, n) => ({
@@ -52611,8 +52676,14 @@ const defaultMlmodel = (runId, now, signature) => (0,dist/* stringify */.As)({
 });
 const registryModule = {
     name: REGISTRY_MODULE,
-    initState: () => ({ models: {} }),
+    initState: () => ({ models: {}, files_api_for_models: true }),
     seed(ws, fixture, ctx) {
+        const flag = fixture.sdk_models_artifact_repository_enabled;
+        if (flag !== undefined) {
+            if (flag !== true && flag !== false && flag !== null)
+                throw new Error('Seed fixture: registry.sdk_models_artifact_repository_enabled must be true, false or null (field left out).');
+            registryState(ws).files_api_for_models = flag;
+        }
         const models = (fixture.models ?? []);
         const now = ctx.clock.now();
         for (const mf of models) {
@@ -52655,22 +52726,59 @@ const registryModule = {
             }
         }
     },
-    routes(table, ctx) {
+    routes(routeTable, ctx) {
+        // Strict `uc-not-found-code`: every "does not exist" of these routes answers NOT_FOUND.
+        const table = {
+            add: (method, pattern, handler) => routeTable.add(method, pattern, async (req) => {
+                try {
+                    return await handler(req);
+                }
+                catch (e) {
+                    if (e instanceof types_DatabricksApiError && e.errorCode === 'RESOURCE_DOES_NOT_EXIST' && ctx.strict('uc-not-found-code')) {
+                        throw new types_DatabricksApiError(e.status, 'NOT_FOUND', e.message, e.headers);
+                    }
+                    throw e;
+                }
+            }),
+        };
         const now = () => ctx.clock.now();
         const changed = (body) => {
             ctx.changed();
             return { body };
+        };
+        const tagRules = (what, existing, incoming) => {
+            if (ctx.strict('uc-tag-rules'))
+                checkUcTags(what, existing, incoming);
+        };
+        /** Deleting an alias or tag that is not there: silent (OSS MLflow) or 404 (strict `uc-delete-missing`). */
+        const missingOnDelete = (message) => {
+            if (ctx.strict('uc-delete-missing'))
+                throw notFound(message);
+        };
+        const aliasTarget = (model, version) => {
+            if (ctx.strict('uc-alias-on-pending') && version.status !== 'READY') {
+                throw new types_DatabricksApiError(400, 'INVALID_STATE', `Model version ${model.full_name}/${version.version} is ${version.status}; an alias can only point at a READY version.`);
+            }
+        };
+        const missingAlias = (model, alias) => ctx.strict('uc-missing-alias-code')
+            ? invalidParameter(`Registered model alias ${alias} not found.`)
+            : notFound(`Alias '${alias}' does not exist on registered model '${model.full_name}'.`);
+        const noChange = (changed) => {
+            if (!changed && ctx.strict('uc-update-no-change'))
+                throw invalidParameter('No updated fields defined.');
         };
         const uc = '/api/2.0/mlflow/unity-catalog';
         const mlflowDuplicate = (name) => () => new types_DatabricksApiError(400, 'RESOURCE_ALREADY_EXISTS', `Registered model '${name}' already exists.`);
         // --- MLflow protocol: registered models
         table.add('POST', `${uc}/registered-models/create`, (req) => {
             const name = reqString(req, 'name');
+            const tags = tagsFromInput(field(req, 'tags'));
+            tagRules(`registered model ${name}`, {}, tags);
             const m = createModel(req.workspace, name, {
                 now: now(),
                 principal: req.principal,
                 description: optString(req, 'description'),
-                tags: tagsFromInput(field(req, 'tags')),
+                tags,
                 duplicate: mlflowDuplicate(name),
             });
             return changed({ registered_model: mlflowModel(m) });
@@ -52679,9 +52787,10 @@ const registryModule = {
         table.add('PATCH', `${uc}/registered-models/update`, (req) => {
             const m = getModel(req.workspace, reqString(req, 'name'));
             const description = optString(req, 'description');
+            const newName = optString(req, 'new_name');
+            noChange(description !== undefined || Boolean(newName));
             if (description !== undefined)
                 m.description = description;
-            const newName = optString(req, 'new_name');
             if (newName)
                 renameModel(req.workspace, m, newName, mlflowDuplicate(newName));
             m.updated_at = now();
@@ -52694,17 +52803,24 @@ const registryModule = {
             return changed({});
         });
         table.add('GET', `${uc}/registered-models/search`, (req) => {
+            // mlflow refuses filter and order_by for UC registered-model search client-side.
+            if (optString(req, 'filter') || req.query.getAll('order_by').length > 0) {
+                throw invalidParameter('Unity Catalog registered model search takes no filter and no order_by.');
+            }
             const max = optInt(req, 'max_results') ?? 100;
             if (max < 1 || max > 1000)
                 throw invalidParameter(`max_results must be between 1 and 1000, got ${max}.`);
             const all = Object.values(registryState(req.workspace).models).sort((a, b) => a.full_name.localeCompare(b.full_name));
             const page = paginate(all, max, optString(req, 'page_token'));
-            return { body: compact({ registered_models: page.items.map(mlflowModel), next_page_token: page.nextPageToken }) };
+            return { body: compact({ registered_models: page.items.map((m) => mlflowModel(m, { search: true })), next_page_token: page.nextPageToken }) };
         });
         for (const path of ['set-tag', 'tags']) {
             table.add('POST', `${uc}/registered-models/${path}`, (req) => {
                 const m = getModel(req.workspace, reqString(req, 'name'));
-                m.tags[reqString(req, 'key')] = optString(req, 'value') ?? '';
+                const key = reqString(req, 'key');
+                const value = optString(req, 'value') ?? '';
+                tagRules(`registered model ${m.full_name}`, m.tags, { [key]: value });
+                m.tags[key] = value;
                 m.updated_at = now();
                 return changed({});
             });
@@ -52713,23 +52829,29 @@ const registryModule = {
             table.add('DELETE', `${uc}/registered-models/${path}`, (req) => {
                 const m = getModel(req.workspace, reqString(req, 'name'));
                 const key = reqString(req, 'key');
-                if (m.tags[key] === undefined)
-                    throw notFound(`Tag '${key}' not found on registered model '${m.full_name}'.`);
+                if (m.tags[key] === undefined) {
+                    missingOnDelete(`Tag '${key}' not found on registered model '${m.full_name}'.`);
+                    return { body: {} };
+                }
                 delete m.tags[key];
                 return changed({});
             });
         }
         table.add('POST', `${uc}/registered-models/alias`, (req) => {
             const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-            model.aliases[checkAlias(reqString(req, 'alias'))] = version.version;
+            const alias = checkAlias(reqString(req, 'alias'));
+            aliasTarget(model, version);
+            model.aliases[alias] = version.version;
             model.updated_at = now();
             return changed({});
         });
         table.add('DELETE', `${uc}/registered-models/alias`, (req) => {
             const m = getModel(req.workspace, reqString(req, 'name'));
             const alias = reqString(req, 'alias').toLowerCase();
-            if (m.aliases[alias] === undefined)
-                throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+            if (m.aliases[alias] === undefined) {
+                missingOnDelete(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+                return { body: {} };
+            }
             delete m.aliases[alias];
             return changed({});
         });
@@ -52738,23 +52860,26 @@ const registryModule = {
             const alias = reqString(req, 'alias').toLowerCase();
             const n = m.aliases[alias];
             if (n === undefined)
-                throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+                throw missingAlias(m, alias);
             return { body: { model_version: mlflowVersion(m, m.versions[String(n)]) } };
         });
-        table.add('GET', `${uc}/registered-models:is-databricks-sdk-models-artifact-repository-enabled`, () => ({
-            body: { is_databricks_sdk_models_artifact_repository_enabled: true },
-        }));
+        table.add('GET', `${uc}/registered-models:is-databricks-sdk-models-artifact-repository-enabled`, (req) => {
+            const flag = registryState(req.workspace).files_api_for_models;
+            return { body: flag === null ? {} : { is_databricks_sdk_models_artifact_repository_enabled: flag ?? true } };
+        });
         // --- MLflow protocol: model versions
         table.add('POST', `${uc}/model-versions/create`, (req) => {
             const m = getModel(req.workspace, reqString(req, 'name'));
             const deps = field(req, 'model_version_dependencies');
+            const tags = tagsFromInput(field(req, 'tags'));
+            tagRules(`model version ${m.full_name}/${m.next_version}`, {}, tags);
             const v = createVersion(req.workspace, m, {
                 now: now(),
                 principal: req.principal,
                 source: reqString(req, 'source'),
                 runId: optString(req, 'run_id'),
                 description: optString(req, 'description'),
-                tags: tagsFromInput(field(req, 'tags')),
+                tags,
                 modelId: optString(req, 'model_id'),
                 runTrackingServerId: optString(req, 'run_tracking_server_id'),
                 dependencies: Array.isArray(deps) ? deps : undefined,
@@ -52763,6 +52888,9 @@ const registryModule = {
         });
         table.add('POST', `${uc}/model-versions/finalize`, (req) => {
             const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
+            if (version.status === 'READY' && ctx.strict('uc-finalize-not-pending')) {
+                throw new types_DatabricksApiError(400, 'INVALID_STATE', `Model version ${model.full_name}/${version.version} is not in a pending registration state (it is READY).`);
+            }
             finalizeVersion(req.workspace, model, version, now());
             return changed({ model_version: mlflowVersion(model, version) });
         });
@@ -52783,6 +52911,7 @@ const registryModule = {
         table.add('PATCH', `${uc}/model-versions/update`, (req) => {
             const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
             const description = optString(req, 'description');
+            noChange(description !== undefined);
             if (description !== undefined)
                 version.description = description;
             version.updated_at = now();
@@ -52796,20 +52925,31 @@ const registryModule = {
         });
         table.add('GET', `${uc}/model-versions/search`, (req) => {
             const filter = parseVersionFilter(optString(req, 'filter'));
+            if (!filter && ctx.strict('uc-search-no-filter')) {
+                throw invalidParameter(`Missing filter: Unity Catalog model version search needs name='<catalog>.<schema>.<model>'.`);
+            }
+            if (filter?.key === 'run_id' && ctx.strict('uc-search-run-id')) {
+                throw invalidParameter(`Unsupported filter '${optString(req, 'filter')}'. Unity Catalog model version search accepts only name='<catalog>.<schema>.<model>'.`);
+            }
             const max = optInt(req, 'max_results') ?? 10000;
             if (max < 1 || max > 10000)
                 throw invalidParameter(`max_results must be between 1 and 10000, got ${max}.`);
             let models = Object.values(registryState(req.workspace).models);
             if (filter?.key === 'name') {
                 const [c, s, m] = splitName(filter.value);
-                models = models.filter((x) => x.full_name === `${c}.${s}.${m}`);
+                const full = `${c}.${s}.${m}`;
+                models = models.filter((x) => x.full_name === full);
+                if (models.length === 0 && !ctx.strict('uc-search-missing-model')) {
+                    requireSchema(req.workspace, c, s);
+                    throw missingModel(full);
+                }
             }
             const all = models
                 .flatMap((m) => Object.values(m.versions).map((v) => ({ m, v })))
                 .filter(({ v }) => filter?.key !== 'run_id' || v.run_id === filter.value)
                 .sort((a, b) => a.m.full_name.localeCompare(b.m.full_name) || b.v.version - a.v.version);
             const page = paginate(all, max, optString(req, 'page_token'));
-            return { body: compact({ model_versions: page.items.map(({ m, v }) => mlflowVersion(m, v)), next_page_token: page.nextPageToken }) };
+            return { body: compact({ model_versions: page.items.map(({ m, v }) => mlflowVersion(m, v, { search: true })), next_page_token: page.nextPageToken }) };
         });
         table.add('GET', `${uc}/model-versions/get-download-uri`, (req) => {
             const { version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
@@ -52817,8 +52957,11 @@ const registryModule = {
         });
         for (const path of ['set-tag', 'tags']) {
             table.add('POST', `${uc}/model-versions/${path}`, (req) => {
-                const { version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-                version.tags[reqString(req, 'key')] = optString(req, 'value') ?? '';
+                const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
+                const key = reqString(req, 'key');
+                const value = optString(req, 'value') ?? '';
+                tagRules(`model version ${model.full_name}/${version.version}`, version.tags, { [key]: value });
+                version.tags[key] = value;
                 version.updated_at = now();
                 return changed({});
             });
@@ -52827,8 +52970,10 @@ const registryModule = {
             table.add('DELETE', `${uc}/model-versions/${path}`, (req) => {
                 const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
                 const key = reqString(req, 'key');
-                if (version.tags[key] === undefined)
-                    throw notFound(`Tag '${key}' not found on model version ${model.full_name}/${version.version}.`);
+                if (version.tags[key] === undefined) {
+                    missingOnDelete(`Tag '${key}' not found on model version ${model.full_name}/${version.version}.`);
+                    return { body: {} };
+                }
                 delete version.tags[key];
                 return changed({});
             });
@@ -52856,19 +53001,23 @@ const registryModule = {
             const all = Object.values(registryState(req.workspace).models)
                 .filter((m) => !catalog || (m.catalog_name === catalog.toLowerCase() && m.schema_name === schema.toLowerCase()))
                 .sort((a, b) => a.full_name.localeCompare(b.full_name));
-            const page = paginate(all, max === 0 ? 100 : Math.min(max, 1000), optString(req, 'page_token'));
+            // SDK catalog.py RegisteredModelsAPI.list: with catalog and schema the page defaults to and is
+            // capped at 10000; otherwise 100 and 1000.
+            const [byDefault, cap] = catalog && schema ? [10000, 10000] : [100, 1000];
+            const page = paginate(all, max === 0 ? byDefault : Math.min(max, cap), optString(req, 'page_token'));
             return { body: compact({ registered_models: page.items.map((m) => restModel(m, false)), next_page_token: page.nextPageToken }) };
         });
         table.add('GET', `${rest}/:full_name`, (req) => ({ body: restModel(getModel(req.workspace, req.params.full_name), includeAliases(req)) }));
         table.add('PATCH', `${rest}/:full_name`, (req) => {
             const m = getModel(req.workspace, req.params.full_name);
             const comment = optString(req, 'comment');
+            const owner = optString(req, 'owner');
+            const newName = optString(req, 'new_name');
+            noChange(comment !== undefined || Boolean(owner) || Boolean(newName));
             if (comment !== undefined)
                 m.description = comment;
-            const owner = optString(req, 'owner');
             if (owner)
                 m.owner = owner;
-            const newName = optString(req, 'new_name');
             if (newName)
                 renameModel(req.workspace, m, newName.includes('.') ? newName : `${m.catalog_name}.${m.schema_name}.${newName}`, restDuplicate(newName));
             m.updated_at = now();
@@ -52885,6 +53034,7 @@ const registryModule = {
                 throw invalidParameter('Missing required field: version_num');
             const { model, version } = getVersion(req.workspace, req.params.full_name, versionNum);
             const alias = checkAlias(req.params.alias);
+            aliasTarget(model, version);
             model.aliases[alias] = version.version;
             model.updated_at = now();
             return changed(restAlias(model, alias, version.version));
@@ -52892,8 +53042,10 @@ const registryModule = {
         table.add('DELETE', `${rest}/:full_name/aliases/:alias`, (req) => {
             const m = getModel(req.workspace, req.params.full_name);
             const alias = req.params.alias.toLowerCase();
-            if (m.aliases[alias] === undefined)
-                throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+            if (m.aliases[alias] === undefined) {
+                missingOnDelete(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+                return { body: {} };
+            }
             delete m.aliases[alias];
             return changed({});
         });
@@ -52901,7 +53053,7 @@ const registryModule = {
             const m = getModel(req.workspace, req.params.full_name);
             const n = m.aliases[req.params.alias.toLowerCase()];
             if (n === undefined)
-                throw notFound(`Alias '${req.params.alias}' does not exist on registered model '${m.full_name}'.`);
+                throw missingAlias(m, req.params.alias.toLowerCase());
             return { body: restVersion(req.workspace, m, m.versions[String(n)], includeAliases(req)) };
         });
         table.add('GET', `${rest}/:full_name/versions`, (req) => {
@@ -52920,6 +53072,7 @@ const registryModule = {
         table.add('PATCH', `${rest}/:full_name/versions/:version`, (req) => {
             const { model, version } = getVersion(req.workspace, req.params.full_name, req.params.version);
             const comment = optString(req, 'comment');
+            noChange(comment !== undefined);
             if (comment !== undefined)
                 version.description = comment;
             version.updated_at = now();
@@ -53067,6 +53220,7 @@ const util_compact = (obj) => Object.fromEntries(Object.entries(obj).filter(([, 
 // Time comes from ctx.clock; `tick` completes updates whose duration has elapsed.
 
 
+
 const SERVING_MODULE = 'serving';
 const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 const DEFAULT_LATENCY_MS = 12;
@@ -53122,7 +53276,7 @@ function advance(state, now) {
         changed = true;
         endpoint.pending = undefined;
         endpoint.last_updated_timestamp = pending.completes_at;
-        if (failingEntityOf(state.settings, pending.config)) {
+        if (pending.fails_with !== undefined || failingEntityOf(state.settings, pending.config)) {
             // The previous config (if any) stays served; the failed one is dropped.
             endpoint.config_update = 'UPDATE_FAILED';
             continue;
@@ -53139,12 +53293,13 @@ function advance(state, now) {
 }
 const failingEntityOf = (settings, config) => settings.failing_entities.find((f) => config.served_entities.some((e) => e.entity_name === f.entity_name && String(e.entity_version) === String(f.entity_version)));
 const isReady = (endpoint, now) => endpoint.config !== undefined && endpoint.ready_at !== undefined && now >= endpoint.ready_at;
-function startUpdate(state, endpoint, config, now) {
+function startUpdate(state, endpoint, config, now, failsWith) {
     endpoint.last_config_version += 1;
     endpoint.pending = {
         config: { ...config, config_version: endpoint.last_config_version },
         start_time: now,
         completes_at: now + state.settings.update_duration_ms,
+        ...(failsWith !== undefined ? { fails_with: failsWith } : {}),
     };
     endpoint.config_update = 'IN_PROGRESS';
     endpoint.last_updated_timestamp = now;
@@ -53267,6 +53422,33 @@ function parseConfig(body, creator, now, current) {
     const traffic = parseTraffic(optionalObject(body, 'traffic_config'), entities);
     return { served_entities: entities, traffic_config: traffic };
 }
+/**
+ * Why a config cannot be served: a served Unity Catalog model version that does not exist or is not
+ * READY ("Only model versions in READY status can be loaded for inference or served", SDK
+ * catalog.py). Null when every version can be served, or when no registry is emulated.
+ */
+function unservable(ws, config) {
+    if (ws.state[REGISTRY_MODULE] === undefined)
+        return null;
+    const models = registryState(ws).models;
+    for (const e of config.served_entities) {
+        if (e.external_model !== undefined || typeof e.entity_name !== 'string')
+            continue;
+        const name = e.entity_name.toLowerCase();
+        const version = String(e.entity_version ?? '');
+        if (name.split('.').length !== 3)
+            return `served entity '${e.name}': '${e.entity_name}' is not a Unity Catalog model (catalog.schema.model); the workspace model registry is not emulated`;
+        const model = models[name];
+        const v = model?.versions[version];
+        if (!model)
+            return `served entity '${e.name}': registered model '${e.entity_name}' does not exist`;
+        if (!v)
+            return `served entity '${e.name}': model version ${e.entity_name}/${version} does not exist`;
+        if (v.status !== 'READY')
+            return `served entity '${e.name}': model version ${e.entity_name}/${version} is ${v.status}; only READY versions can be served`;
+    }
+    return null;
+}
 function parseTags(raw, where) {
     return (raw ?? []).map((t, i) => {
         if (!isObject(t))
@@ -53289,7 +53471,7 @@ function renderConfig(config, deployment, message) {
         config_version: config.config_version,
     };
 }
-function renderDetailed(endpoint, now) {
+function renderDetailed(endpoint, now, pendingVersionIsLive = false) {
     const ready = isReady(endpoint, now);
     const config = endpoint.config
         ? renderConfig(endpoint.config, ready ? 'DEPLOYMENT_READY' : 'DEPLOYMENT_CREATING', ready ? '' : 'Creating the serving container.')
@@ -53297,6 +53479,8 @@ function renderDetailed(endpoint, now) {
     const pending = endpoint.pending
         ? {
             ...renderConfig(endpoint.pending.config, 'DEPLOYMENT_CREATING', 'Served entity is being deployed.'),
+            // Strict `serving-pending-config-version`: the version still served, as the docstring reads.
+            ...(pendingVersionIsLive && endpoint.config ? { config_version: endpoint.config.config_version } : {}),
             start_time: endpoint.pending.start_time,
         }
         : undefined;
@@ -53346,7 +53530,7 @@ function ensureMetrics(endpoint, entityName) {
  * Records one request; returns whether it is answered with an error. Errors are spread evenly at the
  * driven rate; `alwaysFail` (a served version listed in failing_entities) fails every request.
  */
-function recordRequest(metrics, alwaysFail = false) {
+function recordRequest(metrics, now, alwaysFail = false) {
     const before = Math.floor(metrics.request_count * metrics.error_rate + 1e-9);
     metrics.request_count += 1;
     const failed = alwaysFail || Math.floor(metrics.request_count * metrics.error_rate + 1e-9) > before;
@@ -53360,6 +53544,22 @@ function recordRequest(metrics, alwaysFail = false) {
     });
     const inf = LATENCY_BUCKETS_MS.length;
     metrics.latency_buckets[inf] = (metrics.latency_buckets[inf] ?? 0) + 1;
+    // The same request in its clock minute (kept for the last few minutes).
+    const minute = Math.floor(now / 60_000);
+    const minutes = (metrics.minutes ??= {});
+    for (const k of Object.keys(minutes))
+        if (Number(k) < minute - 5)
+            delete minutes[k];
+    const m = (minutes[String(minute)] ??= { requests: 0, errors_4xx: 0, errors_5xx: 0, latency_sum_ms: 0, latency_buckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0) });
+    m.requests += 1;
+    if (failed)
+        m.errors_5xx += 1;
+    m.latency_sum_ms += latency;
+    LATENCY_BUCKETS_MS.forEach((bound, i) => {
+        if (latency <= bound)
+            m.latency_buckets[i] = (m.latency_buckets[i] ?? 0) + 1;
+    });
+    m.latency_buckets[inf] = (m.latency_buckets[inf] ?? 0) + 1;
     return failed;
 }
 /** Picks the served entity for the n-th request so that traffic follows the route percentages exactly per 100. */
@@ -53424,17 +53624,100 @@ function renderMetrics(endpoint) {
     ]);
     return `${lines.join('\n')}\n`;
 }
+/**
+ * Strict `serving-metrics`: the documented types (the Datadog example declares the counts as
+ * `gauge`, and the docs define the request rate over "the number of requests within a minute")
+ * read as per-minute values of the last whole minute, and no per-entity label (no primary source
+ * names one): one endpoint-level series per family, each with its timestamp.
+ */
+function renderMinuteMetrics(endpoint, now) {
+    const minute = Math.floor(now / 60_000) - 1;
+    const at = (minute + 1) * 60_000;
+    const sum = { requests: 0, errors_4xx: 0, errors_5xx: 0, latency_sum_ms: 0, latency_buckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0) };
+    for (const m of Object.values(endpoint.metrics)) {
+        const c = m.minutes?.[String(minute)];
+        if (!c)
+            continue;
+        sum.requests += c.requests;
+        sum.errors_4xx += c.errors_4xx;
+        sum.errors_5xx += c.errors_5xx;
+        sum.latency_sum_ms += c.latency_sum_ms;
+        c.latency_buckets.forEach((n, i) => (sum.latency_buckets[i] = (sum.latency_buckets[i] ?? 0) + n));
+    }
+    return [
+        '# TYPE request_count_total gauge',
+        `request_count_total ${sum.requests} ${at}`,
+        '# TYPE request_4xx_count_total gauge',
+        `request_4xx_count_total ${sum.errors_4xx} ${at}`,
+        '# TYPE request_5xx_count_total gauge',
+        `request_5xx_count_total ${sum.errors_5xx} ${at}`,
+        '# TYPE request_latency_ms histogram',
+        ...LATENCY_BUCKETS_MS.map((b, i) => `request_latency_ms_bucket{le="${b}"} ${sum.latency_buckets[i] ?? 0} ${at}`),
+        `request_latency_ms_bucket{le="+Inf"} ${sum.latency_buckets[LATENCY_BUCKETS_MS.length] ?? 0} ${at}`,
+        `request_latency_ms_sum ${sum.latency_sum_ms} ${at}`,
+        `request_latency_ms_count ${sum.requests} ${at}`,
+        '',
+    ].join('\n');
+}
+/** The served entity `served_model_name` names in the active or pending config (logs routes). */
+function servedEntityOf(endpoint, name, notFoundCode) {
+    const entity = [...(endpoint.config?.served_entities ?? []), ...(endpoint.pending?.config.served_entities ?? [])].find((e) => e.name === name);
+    if (!entity)
+        throw new types_DatabricksApiError(404, notFoundCode, `Served model '${name}' does not exist on endpoint '${endpoint.name}'.`);
+    return entity;
+}
+/** An OpenAPI 3.1 description of the endpoint's invocation route (GET …/openapi). */
+function openApiOf(endpoint) {
+    const row = { type: 'object', additionalProperties: true };
+    return {
+        openapi: '3.1.0',
+        info: { title: endpoint.name, version: String(endpoint.config?.config_version ?? 0) },
+        servers: [{ url: `/serving-endpoints/${endpoint.name}` }],
+        paths: {
+            '/invocations': {
+                post: {
+                    requestBody: {
+                        content: {
+                            'application/json': {
+                                schema: {
+                                    oneOf: [
+                                        { type: 'object', properties: { dataframe_split: { type: 'object' } }, required: ['dataframe_split'] },
+                                        { type: 'object', properties: { dataframe_records: { type: 'array', items: row } }, required: ['dataframe_records'] },
+                                        { type: 'object', properties: { instances: { type: 'array' } }, required: ['instances'] },
+                                        { type: 'object', properties: { inputs: {} }, required: ['inputs'] },
+                                    ],
+                                },
+                            },
+                        },
+                    },
+                    responses: { '200': { description: 'Predictions', content: { 'application/json': { schema: { type: 'object', properties: { predictions: { type: 'array' } } } } } } },
+                },
+            },
+        },
+    };
+}
 // ---------------------------------------------------------------------------------------------
 // Routes
 function registerRoutes(table, ctx, slice) {
     const now = () => ctx.clock.now();
+    const notFoundCode = () => (ctx.strict('serving-not-found-code') ? 'NOT_FOUND' : 'RESOURCE_DOES_NOT_EXIST');
     const endpointOf = (req) => {
         const name = req.params.name ?? '';
         const endpoint = slice(req.workspace).endpoints[name];
         if (!endpoint)
-            throw doesNotExist(`Endpoint with name '${name}' does not exist.`);
+            throw new types_DatabricksApiError(404, notFoundCode(), `Endpoint with name '${name}' does not exist.`);
         return endpoint;
     };
+    /** Default: a version that cannot be served is refused now. Strict: accepted, the update fails later. */
+    const servability = (ws, config) => {
+        const problem = unservable(ws, config);
+        if (problem === null)
+            return undefined;
+        if (!ctx.strict('serving-missing-version'))
+            throw util_invalidParameter(`The config cannot be served: ${problem}.`);
+        return problem;
+    };
+    const pendingIsLive = () => ctx.strict('serving-pending-config-version');
     const bodyOf = (req) => req.body ?? {};
     table.add('POST', '/api/2.0/serving-endpoints', (req) => {
         const state = slice(req.workspace);
@@ -53442,11 +53725,15 @@ function registerRoutes(table, ctx, slice) {
         const name = requiredString(body, 'name');
         if (!ENDPOINT_NAME.test(name))
             throw util_invalidParameter(`Endpoint name '${name}' is invalid: use 1 to 63 alphanumeric characters, dashes and underscores.`);
-        if (state.endpoints[name])
+        if (state.endpoints[name]) {
+            if (ctx.strict('serving-duplicate-code'))
+                throw new types_DatabricksApiError(400, 'RESOURCE_ALREADY_EXISTS', `Endpoint with name '${name}' already exists.`);
             throw util_alreadyExists(`Endpoint with name '${name}' already exists.`);
+        }
         const t = now();
         const configRaw = optionalObject(body, 'config');
         const config = configRaw ? parseConfig(configRaw, req.principal, t, undefined) : undefined;
+        const failsWith = config ? servability(req.workspace, config) : undefined;
         const endpoint = {
             name,
             id: util_hexId(),
@@ -53467,9 +53754,9 @@ function registerRoutes(table, ctx, slice) {
         };
         state.endpoints[name] = endpoint;
         if (config)
-            startUpdate(state, endpoint, config, t);
+            startUpdate(state, endpoint, config, t, failsWith);
         ctx.changed();
-        return { body: renderDetailed(endpoint, t) };
+        return { body: renderDetailed(endpoint, t, pendingIsLive()) };
     });
     table.add('GET', '/api/2.0/serving-endpoints', (req) => {
         const t = now();
@@ -53478,7 +53765,7 @@ function registerRoutes(table, ctx, slice) {
             .map((e) => renderSummary(e, t));
         return { body: endpoints.length > 0 ? { endpoints } : {} };
     });
-    table.add('GET', '/api/2.0/serving-endpoints/:name', (req) => ({ body: renderDetailed(endpointOf(req), now()) }));
+    table.add('GET', '/api/2.0/serving-endpoints/:name', (req) => ({ body: renderDetailed(endpointOf(req), now(), pendingIsLive()) }));
     table.add('DELETE', '/api/2.0/serving-endpoints/:name', (req) => {
         const endpoint = endpointOf(req);
         delete slice(req.workspace).endpoints[endpoint.name];
@@ -53488,14 +53775,22 @@ function registerRoutes(table, ctx, slice) {
     table.add('PUT', '/api/2.0/serving-endpoints/:name/config', (req) => {
         const state = slice(req.workspace);
         const endpoint = endpointOf(req);
-        if (endpoint.config_update === 'IN_PROGRESS')
-            throw conflict(`Endpoint '${endpoint.name}' is currently being updated (config version ${endpoint.pending?.config.config_version ?? '?'}). ` +
-                'Wait until state.config_update is NOT_UPDATING, then retry.');
+        if (endpoint.config_update === 'IN_PROGRESS') {
+            const message = `Endpoint '${endpoint.name}' is currently being updated (config version ${endpoint.pending?.config.config_version ?? '?'}). ` +
+                'Wait until state.config_update is NOT_UPDATING, then retry.';
+            if (ctx.strict('serving-conflict-code'))
+                throw new types_DatabricksApiError(409, 'ABORTED', message);
+            throw conflict(message);
+        }
         const t = now();
-        const config = parseConfig(bodyOf(req), req.principal, t, endpoint.config);
-        startUpdate(state, endpoint, config, t);
+        const body = bodyOf(req);
+        if (ctx.strict('serving-traffic-only') && !(optionalArray(body, 'served_entities')?.length || optionalArray(body, 'served_models')?.length)) {
+            throw util_invalidParameter('The config must name its served_entities; a config update without them is not accepted.');
+        }
+        const config = parseConfig(body, req.principal, t, endpoint.config);
+        startUpdate(state, endpoint, config, t, servability(req.workspace, config));
         ctx.changed();
-        return { body: renderDetailed(endpoint, t) };
+        return { body: renderDetailed(endpoint, t, pendingIsLive()) };
     });
     table.add('PATCH', '/api/2.0/serving-endpoints/:name/tags', (req) => {
         const endpoint = endpointOf(req);
@@ -53511,6 +53806,16 @@ function registerRoutes(table, ctx, slice) {
     table.add('PUT', '/api/2.0/serving-endpoints/:name/ai-gateway', (req) => {
         const endpoint = endpointOf(req);
         const body = bodyOf(req);
+        // "On update, you have to disable inference table first in order to change the catalog name"
+        // (and the schema name and the prefix): SDK serving.py AiGatewayInferenceTableConfig.
+        const next = optionalObject(body, 'inference_table_config');
+        const live = endpoint.ai_gateway?.inference_table_config;
+        if (next && isObject(live) && live.enabled === true && next.enabled !== false) {
+            for (const key of ['catalog_name', 'schema_name', 'table_name_prefix']) {
+                if (next[key] !== undefined && next[key] !== live[key])
+                    throw util_invalidParameter(`The inference table is enabled: disable it first (enabled: false) to change ${key} from '${String(live[key])}' to '${String(next[key])}'.`);
+            }
+        }
         const gateway = util_compact({
             inference_table_config: optionalObject(body, 'inference_table_config'),
             usage_tracking_config: optionalObject(body, 'usage_tracking_config'),
@@ -53524,8 +53829,30 @@ function registerRoutes(table, ctx, slice) {
         return { body: clone(gateway) };
     });
     table.add('GET', '/api/2.0/serving-endpoints/:name/metrics', (req) => ({
-        raw: renderMetrics(endpointOf(req)),
+        raw: ctx.strict('serving-metrics') ? renderMinuteMetrics(endpointOf(req), now()) : renderMetrics(endpointOf(req)),
         headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
+    }));
+    // Diagnostics (SDK serving.py build_logs, logs, get_open_api): `{logs}` per served entity, and the
+    // endpoint's query schema as a raw OpenAPI document.
+    table.add('GET', '/api/2.0/serving-endpoints/:name/served-models/:served_model_name/build-logs', (req) => {
+        const endpoint = endpointOf(req);
+        const e = servedEntityOf(endpoint, req.params.served_model_name ?? '', notFoundCode());
+        return {
+            body: {
+                logs: `[emulator] building the environment of ${e.name} (${String(e.entity_name)} version ${String(e.entity_version)})\n` +
+                    `[emulator] installing the model's requirements\n[emulator] environment ready\n`,
+            },
+        };
+    });
+    table.add('GET', '/api/2.0/serving-endpoints/:name/served-models/:served_model_name/logs', (req) => {
+        const endpoint = endpointOf(req);
+        const e = servedEntityOf(endpoint, req.params.served_model_name ?? '', notFoundCode());
+        const m = endpoint.metrics[e.name];
+        return { body: { logs: `[emulator] ${e.name}: model server started\n[emulator] ${e.name}: ${m?.request_count ?? 0} requests served, ${m?.error_5xx_count ?? 0} errors\n` } };
+    });
+    table.add('GET', '/api/2.0/serving-endpoints/:name/openapi', (req) => ({
+        raw: JSON.stringify(openApiOf(endpointOf(req)), null, 2),
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
     }));
     table.add('POST', '/serving-endpoints/:name/invocations', (req) => {
         const endpoint = endpointOf(req);
@@ -53543,7 +53870,7 @@ function registerRoutes(table, ctx, slice) {
             throw badRequest(`Endpoint '${endpoint.name}' has no served entities.`);
         // A version marked failing after it went live (or seeded live) breaks at inference time.
         const marked = failingEntityOf(slice(req.workspace).settings, { ...endpoint.config, served_entities: [entity] }) !== undefined;
-        const failed = recordRequest(ensureMetrics(endpoint, entity.name), marked);
+        const failed = recordRequest(ensureMetrics(endpoint, entity.name), t, marked);
         ctx.changed();
         const headers = { 'served-model-name': entity.name };
         if (failed)
@@ -53569,7 +53896,7 @@ function registerRoutes(table, ctx, slice) {
             endpoint.pending.completes_at = now();
         advance(state, now());
         ctx.changed();
-        return { body: renderDetailed(endpoint, now()) };
+        return { body: renderDetailed(endpoint, now(), pendingIsLive()) };
     });
     // Drive metrics of one served entity: error_rate (0..1), p95_latency_ms, and optionally add_requests synthetic requests.
     table.add('POST', '/__emulator/serving/endpoints/:name/metrics', (req) => {
@@ -53596,7 +53923,7 @@ function registerRoutes(table, ctx, slice) {
         if (!Number.isInteger(addRequests) || addRequests < 0)
             throw util_invalidParameter('add_requests must be a non-negative integer.');
         for (let i = 0; i < addRequests; i++)
-            recordRequest(metrics);
+            recordRequest(metrics, now());
         ctx.changed();
         return { body: { served_entity_name: entityName, ...clone(metrics) } };
     });
@@ -53980,6 +54307,16 @@ function renderRefresh(r, api, table) {
 }
 // ---------------------------------------------------------------------------------------------
 // Routes
+/** Data Quality paths that name a message, with one of its leaf fields (for the strict error message). */
+const DQ_MESSAGE_PATHS = new Map([
+    ['data_profiling_config', 'output_schema_id'],
+    ['data_profiling_config.inference_log', 'granularities'],
+    ['data_profiling_config.time_series', 'granularities'],
+    ['data_profiling_config.schedule', 'quartz_cron_expression'],
+    ['data_profiling_config.notification_settings', 'on_failure'],
+    ['data_profiling_config.notification_settings.on_failure', 'email_addresses'],
+    ['anomaly_detection_config', 'excluded_table_full_names'],
+]);
 const DQ_OUTPUT_ONLY = new Set([
     'status',
     'monitor_version',
@@ -53990,7 +54327,36 @@ const DQ_OUTPUT_ONLY = new Set([
     'effective_warehouse_id',
     'latest_monitor_failure_message',
 ]);
-function monitors_registerRoutes(table, ctx, slice) {
+/** Error codes of the monitor routes under strict `monitor-codes` / `monitor-refresh-conflict-code`. */
+const strictCode = (ctx, code) => {
+    if (ctx.strict('monitor-codes')) {
+        if (code === 'RESOURCE_DOES_NOT_EXIST')
+            return 'NOT_FOUND';
+        if (code === 'RESOURCE_ALREADY_EXISTS')
+            return 'ALREADY_EXISTS';
+    }
+    if (code === 'TABLE_DOES_NOT_EXIST' && ctx.strict('monitor-table-missing-code'))
+        return 'NOT_FOUND';
+    if (code === 'RESOURCE_CONFLICT' && ctx.strict('monitor-refresh-conflict-code'))
+        return 'ABORTED';
+    return code;
+};
+function monitors_registerRoutes(routeTable, ctx, slice) {
+    const table = {
+        add: (method, pattern, handler) => routeTable.add(method, pattern, async (req) => {
+            try {
+                return await handler(req);
+            }
+            catch (e) {
+                if (e instanceof types_DatabricksApiError && !pattern.startsWith('/__emulator')) {
+                    const code = strictCode(ctx, e.errorCode);
+                    if (code !== e.errorCode)
+                        throw new types_DatabricksApiError(e.status, code, e.message, e.headers);
+                }
+                throw e;
+            }
+        }),
+    };
     const now = () => ctx.clock.now();
     const bodyOf = (req) => req.body ?? {};
     const monitorOfTable = (state, t) => {
@@ -54061,7 +54427,14 @@ function monitors_registerRoutes(table, ctx, slice) {
     const legacyConfig = (state, ws, body, current) => {
         const outputSchema = requiredString(body, 'output_schema_name');
         requireSchemaByName(ws, outputSchema);
-        const analysis = parseAnalysis(body, 'legacy', '') ?? current?.analysis;
+        // Strict `monitor-legacy-put`: "Certain configuration fields, such as output asset identifiers,
+        // cannot be updated" (SDK catalog.py QualityMonitorsAPI.update), and what the PUT leaves out is
+        // cleared rather than kept.
+        const replace = current !== undefined && ctx.strict('monitor-legacy-put');
+        if (current && ctx.strict('monitor-legacy-output-schema') && outputSchema.toLowerCase() !== current.output_schema_name.toLowerCase()) {
+            throw util_invalidParameter(`output_schema_name cannot be updated (it is '${current.output_schema_name}'): output asset identifiers cannot be updated.`);
+        }
+        const analysis = parseAnalysis(body, 'legacy', '') ?? (replace ? undefined : current?.analysis);
         if (!analysis)
             throw util_invalidParameter('Exactly one of inference_log, time_series or snapshot must be set.');
         if (current && analysis.kind !== current.analysis.kind)
@@ -54069,7 +54442,8 @@ function monitors_registerRoutes(table, ctx, slice) {
         const common = parseCommon(body, 'legacy', '');
         if (!current && !common.assets_dir)
             throw util_invalidParameter('assets_dir is required.');
-        return { ...(current ? pickConfig(current) : {}), ...common, output_schema_name: outputSchema, analysis };
+        const kept = current ? (replace ? { assets_dir: current.assets_dir } : pickConfig(current)) : {};
+        return { ...kept, ...common, output_schema_name: outputSchema, analysis };
     };
     table.add('POST', '/api/2.1/unity-catalog/tables/:table_name/monitor', (req) => {
         const state = slice(req.workspace);
@@ -54090,7 +54464,9 @@ function monitors_registerRoutes(table, ctx, slice) {
         const body = bodyOf(req);
         const config = legacyConfig(state, req.workspace, body, current);
         const dashboard = optionalString(body, 'dashboard_id');
-        const updated = { ...current, ...config, monitor_version: current.monitor_version + 1, dashboard_id: dashboard ?? current.dashboard_id };
+        // Strict `monitor-legacy-put`: the record is rebuilt from the PUT (what it leaves out is cleared).
+        const base = ctx.strict('monitor-legacy-put') ? pickRecordMeta(current) : current;
+        const updated = { ...base, ...config, monitor_version: current.monitor_version + 1, dashboard_id: dashboard ?? current.dashboard_id };
         state.monitors[t.table_id] = updated;
         ctx.changed();
         return { body: renderLegacy(updated, now()) };
@@ -54225,6 +54601,13 @@ function monitors_registerRoutes(table, ctx, slice) {
         const mask = (req.query.get('update_mask') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
         if (mask.length === 0)
             throw util_invalidParameter('update_mask is required, e.g. update_mask=data_profiling_config.schedule.');
+        if (ctx.strict('monitor-update-mask-leaf')) {
+            // Strict: only leaf fields, as the SDK's example (`data_profiling_config.schedule.quartz_cron_expression`).
+            for (const path of mask) {
+                if (DQ_MESSAGE_PATHS.has(path))
+                    throw util_invalidParameter(`update_mask path '${path}' names a message; name its fields (e.g. '${path}.${DQ_MESSAGE_PATHS.get(path)}').`);
+            }
+        }
         const body = bodyOf(req);
         if (objectType === 'schema') {
             const m = state.schema_monitors[objectId];
@@ -54775,6 +55158,204 @@ class StateWriter {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/src/emulator/core/strict.js
+// Strict mode: for every behaviour no primary source settles (docs/fidelity.md, status
+// "unconfirmed"), the emulator answers with one plausible reading by default and, when that
+// behaviour is made strict, with the other: the stricter one where one is stricter (a refusal, an
+// error, a failure that comes later), else simply the other reading. Code that talks to Databricks
+// must be correct under both, so the product suites run in both modes (docs/emulator.md).
+//
+// Turn it on per emulator with `startEmulator({ strict })`, the seed fixture's top-level `strict`,
+// or the environment variable MLOPS_GATE_EMULATOR_STRICT (read by `startEmulator` when neither is
+// given, so `mlops-gate emulator` takes it too). Values: `all`, `none`, or a comma-separated list
+// of behaviour ids; `all,-<id>` is every behaviour but those prefixed with `-`.
+const STRICT_ENV = 'MLOPS_GATE_EMULATOR_STRICT';
+/** Every behaviour with two readings. Keys are the ids used in options and MLOPS_GATE_EMULATOR_STRICT. */
+const STRICT_BEHAVIOURS = {
+    // ---- Unity Catalog registry (MLflow-UC protocol and REST 2.1)
+    'uc-alias-on-pending': {
+        ledger: '58',
+        lenient: 'an alias may point at a PENDING_REGISTRATION version',
+        strict: 'setting an alias on a version that is not READY is refused: 400 INVALID_STATE',
+    },
+    'uc-finalize-not-pending': {
+        ledger: '55',
+        lenient: 'finalize of a READY version answers the READY version again',
+        strict: 'finalize of a version that is not PENDING_REGISTRATION is refused: 400 INVALID_STATE "not in a pending registration state"',
+    },
+    'uc-tag-rules': {
+        ledger: '56',
+        lenient: 'tags on registered models and versions are stored as given',
+        strict: 'the documented rules for tags on Unity Catalog securable objects: key at most 255 characters and none of . , - = / : ; value at most 1000 characters; at most 50 tags per object: 400 INVALID_PARAMETER_VALUE',
+    },
+    'uc-delete-missing': {
+        ledger: '105',
+        lenient: 'deleting an alias or tag that does not exist succeeds (200 {}), as OSS MLflow does',
+        strict: 'deleting an alias or tag that does not exist answers 404 RESOURCE_DOES_NOT_EXIST',
+    },
+    'uc-search-no-filter': {
+        ledger: '44',
+        lenient: 'model-versions/search without a filter lists every version',
+        strict: 'model-versions/search without a filter is refused: 400 INVALID_PARAMETER_VALUE',
+    },
+    'uc-search-run-id': {
+        ledger: '42',
+        lenient: "model-versions/search accepts run_id='…'",
+        strict: "model-versions/search accepts only name='…': run_id='…' is refused, 400 INVALID_PARAMETER_VALUE",
+    },
+    'uc-search-missing-model': {
+        ledger: '43',
+        lenient: "model-versions/search for a model that does not exist answers 404 RESOURCE_DOES_NOT_EXIST",
+        strict: 'the other reading: 200 with no model_versions',
+    },
+    'uc-not-found-code': {
+        ledger: '47, 59',
+        lenient: 'a missing model or version answers 404 RESOURCE_DOES_NOT_EXIST',
+        strict: 'a missing model or version answers 404 NOT_FOUND',
+    },
+    'uc-missing-alias-code': {
+        ledger: '49',
+        lenient: 'get by an alias that does not exist answers 404 RESOURCE_DOES_NOT_EXIST',
+        strict: 'get by an alias that does not exist answers 400 INVALID_PARAMETER_VALUE "Registered model alias X not found." (OSS MLflow)',
+    },
+    'uc-models-files-gated': {
+        ledger: '66',
+        lenient: 'model version files under /Models/… are served by the Files API whatever is-databricks-sdk-models-artifact-repository-enabled answers',
+        strict: 'when that switch is not true, the Files API refuses /Models/…: 403 PERMISSION_DENIED (mlflow then uses cloud credentials instead)',
+    },
+    'uc-update-no-change': {
+        ledger: '106',
+        lenient: 'an update with no field to change answers the object unchanged',
+        strict: 'an update with no field to change is refused: 400 INVALID_PARAMETER_VALUE "No updated fields defined."',
+    },
+    // ---- Model Serving
+    'serving-missing-version': {
+        ledger: '79',
+        lenient: 'a config naming a Unity Catalog model version that does not exist or is not READY is refused at the PUT/POST: 400 INVALID_PARAMETER_VALUE',
+        strict: 'it is accepted, and the update then ends UPDATE_FAILED, the previous config still served (the error comes later)',
+    },
+    'serving-not-found-code': {
+        ledger: '69',
+        lenient: 'a missing endpoint answers 404 RESOURCE_DOES_NOT_EXIST',
+        strict: 'a missing endpoint answers 404 NOT_FOUND',
+    },
+    'serving-duplicate-code': {
+        ledger: '76',
+        lenient: 'creating an endpoint that exists answers 409 RESOURCE_ALREADY_EXISTS',
+        strict: 'it answers 400 RESOURCE_ALREADY_EXISTS (the MLflow convention)',
+    },
+    'serving-conflict-code': {
+        ledger: '78',
+        lenient: 'a config PUT while an update is IN_PROGRESS answers 409 RESOURCE_CONFLICT',
+        strict: 'it answers 409 ABORTED (another code the SDK maps to ResourceConflict)',
+    },
+    'serving-traffic-only': {
+        ledger: '107',
+        lenient: 'a config PUT with traffic_config and no served_entities keeps the current served entities',
+        strict: 'a config PUT must name its served_entities: 400 INVALID_PARAMETER_VALUE',
+    },
+    'serving-pending-config-version': {
+        ledger: '74',
+        lenient: 'pending_config.config_version is the version being rolled out',
+        strict: 'pending_config.config_version is the version still served (its docstring is a copy of the active config\'s)',
+    },
+    'serving-metrics': {
+        ledger: '85, 86, 87',
+        lenient: 'the metrics export has cumulative counters (# TYPE counter) per served entity, label served_entity_name',
+        strict: 'per-minute gauges (# TYPE gauge: the requests of the last whole minute) and no per-entity label: the export has no series for a served entity',
+    },
+    // ---- Lakehouse / Data Quality monitors
+    'monitor-update-mask-leaf': {
+        ledger: '93',
+        lenient: 'a Data Quality update_mask may name a whole sub-message (data_profiling_config.schedule)',
+        strict: 'only leaf fields may be named (data_profiling_config.schedule.quartz_cron_expression): 400 INVALID_PARAMETER_VALUE',
+    },
+    'monitor-refresh-conflict-code': {
+        ledger: '97',
+        lenient: 'a refresh while one is pending or running answers 409 RESOURCE_CONFLICT',
+        strict: 'it answers 409 ABORTED',
+    },
+    'monitor-legacy-put': {
+        ledger: '99',
+        lenient: 'the legacy monitor PUT keeps the optional fields it leaves out',
+        strict: 'the legacy PUT clears the optional fields it leaves out (schedule, slicing_exprs, …); only assets_dir is kept',
+    },
+    'monitor-legacy-output-schema': {
+        ledger: '108',
+        lenient: 'the legacy monitor PUT may change output_schema_name',
+        strict: 'it refuses to: "Certain configuration fields, such as output asset identifiers, cannot be updated" (400 INVALID_PARAMETER_VALUE)',
+    },
+    'monitor-codes': {
+        ledger: '103, 104',
+        lenient: 'a missing monitor answers RESOURCE_DOES_NOT_EXIST, an existing one RESOURCE_ALREADY_EXISTS',
+        strict: 'a missing monitor answers NOT_FOUND, an existing one ALREADY_EXISTS',
+    },
+    'monitor-table-missing-code': {
+        ledger: '102',
+        lenient: 'the legacy monitor routes answer TABLE_DOES_NOT_EXIST for a table that does not exist',
+        strict: 'they answer NOT_FOUND, the same code as a missing monitor',
+    },
+};
+const ALL_STRICT_BEHAVIOURS = Object.keys(STRICT_BEHAVIOURS);
+const isBehaviour = (s) => Object.prototype.hasOwnProperty.call(STRICT_BEHAVIOURS, s);
+const unknown = (id, where) => new Error(`${where}: unknown strict behaviour '${id}'; known: all, none, ${ALL_STRICT_BEHAVIOURS.join(', ')}`);
+/** The set of strict behaviours an option names. Throws on an unknown id (a typo must not pass silently). */
+function parseStrict(option, where = 'strict') {
+    if (option === undefined || option === null || option === false || option === 'none' || option === '')
+        return new Set();
+    if (option === true || option === 'all')
+        return new Set(ALL_STRICT_BEHAVIOURS);
+    if (typeof option === 'string') {
+        const parts = option.split(',').map((p) => p.trim()).filter(Boolean);
+        const out = new Set();
+        for (const p of parts) {
+            if (p === 'all')
+                ALL_STRICT_BEHAVIOURS.forEach((b) => out.add(b));
+            else if (p === 'none')
+                continue;
+            else if (p.startsWith('-')) {
+                const id = p.slice(1);
+                if (!isBehaviour(id))
+                    throw unknown(id, where);
+                out.delete(id);
+            }
+            else if (isBehaviour(p))
+                out.add(p);
+            else
+                throw unknown(p, where);
+        }
+        return out;
+    }
+    if (Array.isArray(option)) {
+        for (const id of option)
+            if (typeof id !== 'string' || !isBehaviour(id))
+                throw unknown(String(id), where);
+        return new Set(option);
+    }
+    if (typeof option === 'object' && option.all === true) {
+        const except = option.except ?? [];
+        if (!Array.isArray(except))
+            throw new Error(`${where}.except must be a list of behaviour ids`);
+        const out = new Set(ALL_STRICT_BEHAVIOURS);
+        for (const id of except) {
+            if (typeof id !== 'string' || !isBehaviour(id))
+                throw unknown(String(id), `${where}.except`);
+            out.delete(id);
+        }
+        return out;
+    }
+    throw new Error(`${where} must be "all", "none", a comma-separated list or a list of behaviour ids`);
+}
+/** The strictness an emulator runs with: explicit option, else the seed's `strict`, else the environment. */
+function resolveStrict(option, seed, env) {
+    if (option !== undefined)
+        return parseStrict(option, 'startEmulator({ strict })');
+    const fromSeed = seed && typeof seed === 'object' ? seed.strict : undefined;
+    if (fromSeed !== undefined)
+        return parseStrict(fromSeed, 'seed fixture: strict');
+    return parseStrict(env[STRICT_ENV], STRICT_ENV);
+}
+
 ;// CONCATENATED MODULE: ./lib/src/emulator/server.js
 // The Databricks workspace emulator: one node:http server hosting several workspaces.
 //
@@ -54782,6 +55363,7 @@ class StateWriter {
 // (`<id>.localhost`, or any host configured for the workspace), else (3) the default (first)
 // workspace. Then: admin routes (`/__emulator/...`, no auth) → public OAuth/discovery routes →
 // bearer auth → fault injection → module route → JSON response in Databricks' error shape.
+
 
 
 
@@ -54852,9 +55434,11 @@ const startEmulator = async (opts = {}) => {
         });
     });
     const defaultRecord = records.get(wsOptions[0].id);
+    let strict = resolveStrict(opts.strict, seed, process.env);
     let writer;
     const ctx = {
         clock,
+        strict: (behaviour) => strict.has(behaviour),
         workspaceByHost(host) {
             const h = host.replace(/:\d+$/, '');
             const byId = records.get(h);
@@ -54960,6 +55544,10 @@ const startEmulator = async (opts = {}) => {
                 await writer.flush();
         },
         tick: tickAll,
+        strict: () => [...strict].sort(),
+        setStrict: (option) => {
+            strict = parseStrict(option);
+        },
     };
     const server = (0,external_node_http_.createServer)((req, res) => {
         void handle(req, res).catch((e) => {
@@ -55048,6 +55636,17 @@ const startEmulator = async (opts = {}) => {
                 exp: seconds + 300,
             };
             return send(res, 200, { count: 1, value: makeTestJwt(claims, query.get('hs256_secret') ?? undefined) });
+        }
+        if (sub === '/strict' && method === 'GET')
+            return send(res, 200, { strict: admin.strict() });
+        if (sub === '/strict' && method === 'PUT') {
+            try {
+                admin.setStrict((body ?? {}).strict ?? 'none');
+            }
+            catch (e) {
+                return send(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: e.message });
+            }
+            return send(res, 200, { strict: admin.strict() });
         }
         if (sub === '/tick' && method === 'POST') {
             tickAll();
@@ -57284,12 +57883,17 @@ const describeUrlForLog = (url, secrets = []) => redact(`${url.pathname}${url.se
 
 const known = new Set();
 const listeners = new Set();
-/** Values shorter than this would shred ordinary text; they are not secrets worth the name. */
-const MIN_SECRET_LENGTH = 4;
+/** Values shorter than this would shred ordinary words in what we print; the runner still masks them. */
+const MIN_SECRET_LENGTH = 6;
 /** Adds a secret (and the spellings a server may echo back: lower/upper case, URL-encoded). */
 function registerSecret(value) {
-    if (!value || value.length < MIN_SECRET_LENGTH)
+    if (!value || value.length < MIN_SECRET_LENGTH) {
+        // Too short to redact without damage, but the runner masks any length.
+        if (value)
+            for (const listener of listeners)
+                listener(value);
         return;
+    }
     for (const spelling of new Set([value, value.toLowerCase(), value.toUpperCase(), encodeURIComponent(value)])) {
         if (known.has(spelling))
             continue;
@@ -67963,8 +68567,11 @@ async function runRollback(inv, deps) {
 /* harmony export */ });
 // Which environment variables hold credentials. Used to refuse them in `${VAR}` config
 // substitution and to register their values as secrets (masked, redacted) at start-up.
-/** Name fragments that mark a credential: tokens, secrets, passwords, keys, and the runner's own ACTIONS_* variables. */
-const CREDENTIAL = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|SIGNING_?KEY|AUTH|COOKIE|SESSION|JWT|BEARER)/i;
+/**
+ * Name fragments that mark a credential: tokens, secrets, passwords, keys, and the runner's own
+ * ACTIONS_* variables. Not `AUTH` alone: DATABRICKS_AUTH_TYPE or COMMENT_AUTHOR hold no secret.
+ */
+const CREDENTIAL = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|PRIVATE_?KEY|CREDENTIAL|API_?KEY|ACCESS_?KEY|SIGNING_?KEY|AUTHORIZATION|COOKIE|JWT|BEARER)/i;
 const isCredentialVariable = (name) => CREDENTIAL.test(name) || /^ACTIONS_/i.test(name);
 
 
@@ -68072,7 +68679,7 @@ function fileAccess(cwd) {
 
 /***/ }),
 
-/***/ 5113:
+/***/ 7210:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69213,16 +69820,18 @@ function legacyCreateBody(d) {
         ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
     };
 }
-/** PUT body for the legacy API: given fields replace, omitted ones are kept, so send only what changed. */
-function legacyUpdateBody(d, changes) {
-    const body = { output_schema_name: d.outputSchema };
-    if (changes.includes('inference_log'))
-        body.inference_log = legacyInferenceLog(d);
-    if (changes.includes('schedule') && d.schedule)
-        body.schedule = schedule(d);
-    if (changes.includes('slicing_exprs'))
-        body.slicing_exprs = [...d.slicingExprs];
-    return body;
+/**
+ * PUT body for the legacy API. Whether the PUT keeps or clears the fields it leaves out is not
+ * documented (docs/fidelity.md), so it always carries every field mlops-gate manages: under either
+ * reading the monitor ends as desired.
+ */
+function legacyUpdateBody(d, _changes) {
+    return {
+        output_schema_name: d.outputSchema,
+        inference_log: legacyInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        slicing_exprs: [...d.slicingExprs],
+    };
 }
 /** `data_profiling_config` for Data Quality v1 (the output schema by id). */
 function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
@@ -69234,14 +69843,25 @@ function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
         ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
     };
 }
+// Leaf fields only: the SDK's example masks leaves (`data_profiling_config.schedule.quartz_cron_expression`),
+// and whether a whole sub-message may be named is not documented (docs/fidelity.md). Leaves work
+// under both readings; a leaf the body leaves out (an unset label column) is cleared by the mask.
 const DQ_MASK = {
-    output_schema: 'data_profiling_config.output_schema_id',
-    inference_log: 'data_profiling_config.inference_log',
-    schedule: 'data_profiling_config.schedule',
-    slicing_exprs: 'data_profiling_config.slicing_exprs',
+    output_schema: ['data_profiling_config.output_schema_id'],
+    inference_log: [
+        'problem_type',
+        'timestamp_column',
+        'granularities',
+        'prediction_column',
+        'model_id_column',
+        'label_column',
+        'prediction_probability_column',
+    ].map((f) => `data_profiling_config.inference_log.${f}`),
+    schedule: ['data_profiling_config.schedule.quartz_cron_expression', 'data_profiling_config.schedule.timezone_id'],
+    slicing_exprs: ['data_profiling_config.slicing_exprs'],
 };
 /** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
-const dqUpdateMask = (changes) => changes.map((c) => DQ_MASK[c]).join(',');
+const dqUpdateMask = (changes) => changes.flatMap((c) => DQ_MASK[c]).join(',');
 const str = (v) => (typeof v === 'string' ? v : null);
 const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
 const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
@@ -69476,8 +70096,9 @@ function createMonitoringClient(options) {
                         return await done('created', [], await ops.create());
                     }
                     catch (e) {
-                        // A concurrent writer created it first: compare with theirs instead.
-                        if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                        // A concurrent writer created it first: compare with theirs instead (the code for
+                        // "exists" is not documented: both spellings).
+                        if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
                             throw e;
                         observed = await ops.get();
                         if (!observed)
@@ -69696,6 +70317,17 @@ function createServingClient(options) {
             }
         },
         async putInferenceTable(name, table) {
+            // "On update, you have to disable inference table first in order to change the catalog name"
+            // (and the schema name, and the prefix): SDK serving.py AiGatewayInferenceTableConfig.
+            const live = table ? (await getEndpoint(name))?.inferenceTable : null;
+            if (table && live?.enabled && (live.catalog !== table.catalog || live.schema !== table.schema || live.prefix !== table.prefix)) {
+                await http.request({
+                    method: 'PUT',
+                    path: path(name, '/ai-gateway'),
+                    body: { inference_table_config: inferenceTableToWire(null) },
+                    endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
+                });
+            }
             await http.request({
                 method: 'PUT',
                 path: path(name, '/ai-gateway'),
@@ -69731,15 +70363,92 @@ function createServingClient(options) {
     };
 }
 
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/wire.js
+// Unity Catalog's MLflow-protocol wire shapes (`/api/2.0/mlflow/unity-catalog/...`,
+// mlflow protos/databricks_uc_registry_messages.proto) and the one mapping of a model version that
+// the evidence adapter (adapter.ts) and the promotion writer (writer.ts) both use. Pure: no I/O.
+//
+// What each route fills (docs/fidelity.md): `model-versions/get` and `registered-models/alias`
+// answer a version with its tags and aliases; `model-versions/search` answers name, version,
+// source, run_id, status and description but NO tags and NO aliases (mlflow
+// utils/_unity_catalog_utils.py `model_version_search_from_uc_proto`). A version mapped from a
+// search row therefore says so (`fromSearch`), and nobody reads its tags.
+
+
+const wire_aliasNames = (aliases) => (aliases ?? [])
+    .map((a) => (typeof a === 'string' ? a : a.alias))
+    .filter((a) => typeof a === 'string' && a !== '')
+    .sort();
+/**
+ * The one mapping of a UC model version. Status goes through `parseVersionStatus` (an unknown
+ * status, e.g. REST 2.1's MODEL_VERSION_STATUS_UNKNOWN, is `UNKNOWN`, never READY).
+ */
+const ucVersionFromWire = (w) => {
+    if (!w || typeof w.name !== 'string' || (typeof w.version !== 'string' && typeof w.version !== 'number') || String(w.version) === '') {
+        throw new RegistryAnswerError('Unity Catalog returned a model version without a name or version number');
+    }
+    const source = w.source ?? '';
+    return {
+        name: w.name,
+        version: String(w.version),
+        status: parseVersionStatus(w.status),
+        statusMessage: w.status_message ? w.status_message : null,
+        tags: tagsToRecord(w.tags),
+        aliases: wire_aliasNames(w.aliases),
+        source,
+        runId: w.run_id && w.run_id.trim() !== '' ? w.run_id : null,
+        description: w.description ? w.description : null,
+        modelId: w.model_id ? w.model_id : loggedModelIdOf(source),
+        createdAtMs: typeof w.creation_timestamp === 'number' ? w.creation_timestamp : null,
+    };
+};
+/** alias → version of a registered model (`registered-models/get`). */
+const aliasMapOf = (m) => {
+    const out = {};
+    for (const a of m?.aliases ?? [])
+        if (typeof a.alias === 'string' && a.version !== undefined)
+            out[a.alias] = String(a.version);
+    return out;
+};
+/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
+const parseModelsUri = (uri) => {
+    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
+    return m ? { name: m[1], version: m[2] } : null;
+};
+/** A single-quoted literal for UC search's one condition (`name='…'`). */
+const ucFilterLiteral = (value) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** Runs `work` over `items` with at most `limit` in flight; results in input order. */
+async function mapLimited(items, limit, work) {
+    const out = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+        for (;;) {
+            const i = next++;
+            if (i >= items.length)
+                return;
+            out[i] = await work(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/adapter.js
 // Evidence readers for a Unity Catalog registry (Databricks workspace), over the HTTP port.
 // Versions, aliases and tags come from the MLflow-protocol UC endpoints (the REST 2.1 objects carry
 // no tags); runs from the workspace tracking server; the MLmodel file through the Files API, where
 // Databricks keeps UC model artifacts (`/Models/<catalog>/<schema>/<model>/<version>/`).
+//
+// UC `model-versions/search` answers no tags and no aliases (docs/fidelity.md): it only lists the
+// versions. Whatever needs a version's tags or aliases (the latest version, tag-selected
+// candidates) reads that version with `model-versions/get`.
+
 
 
 
 const UC = '/api/2.0/mlflow/unity-catalog';
+/** Version reads in flight at once when tags must be read version by version. */
+const GET_CONCURRENCY = 4;
 /** `catalog.schema.model` → its three parts (names with dots inside a part are not valid in UC). */
 const splitFullName = (fullName) => {
     const parts = fullName.split('.');
@@ -69754,23 +70463,28 @@ const createUnityCatalogPorts = (options) => {
     const pageSize = options.pageSize ?? 1000;
     const getJson = async (path, query, endpoint = `GET ${path}`) => (await http.request({ method: 'GET', path, query, endpoint })).body;
     const toInfo = (wire) => {
-        const info = toVersionInfo(wire, host);
+        const { statusMessage: _statusMessage, ...info } = ucVersionFromWire(wire);
         const [catalog, schema, model] = splitFullName(info.name);
         return { ...info, url: `${host}/explore/data/models/${catalog}/${schema}/${model}/version/${info.version}` };
     };
-    /** Every version of a model (UC search takes one `name='…'` condition and no order_by). */
-    const allVersions = async (name) => {
+    /**
+     * The version numbers of a model, newest first (UC search takes one `name='…'` condition and no
+     * order_by, and its rows carry no tags or aliases: only the numbers are used).
+     */
+    const versionNumbers = async (name) => {
         const found = [];
         const seen = new Set();
         let token;
         try {
             for (;;) {
                 const page = await getJson(`${UC}/model-versions/search`, {
-                    filter: `name='${name.replace(/'/g, "\\'")}'`,
+                    filter: `name=${ucFilterLiteral(name)}`,
                     max_results: pageSize,
                     page_token: token,
                 });
-                found.push(...(page.model_versions ?? []).map(toInfo));
+                for (const row of page.model_versions ?? [])
+                    if (row.version !== undefined && String(row.version) !== '')
+                        found.push(String(row.version));
                 token = page.next_page_token || undefined;
                 if (!token)
                     break;
@@ -69784,20 +70498,21 @@ const createUnityCatalogPorts = (options) => {
                 return [];
             throw e;
         }
-        return found.sort((a, b) => Number(b.version) - Number(a.version));
+        return [...new Set(found)].sort((a, b) => Number(b) - Number(a));
+    };
+    const getVersion = async (name, version) => {
+        try {
+            const body = await getJson(`${UC}/model-versions/get`, { name, version });
+            return toInfo(body.model_version);
+        }
+        catch (e) {
+            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                return null;
+            throw e;
+        }
     };
     const registry = {
-        async getVersion(name, version) {
-            try {
-                const body = await getJson(`${UC}/model-versions/get`, { name, version });
-                return toInfo(body.model_version);
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                    return null;
-                throw e;
-            }
-        },
+        getVersion,
         async getVersionByAlias(name, alias) {
             try {
                 const body = await getJson(`${UC}/registered-models/alias`, { name, alias });
@@ -69813,11 +70528,20 @@ const createUnityCatalogPorts = (options) => {
             }
         },
         async getLatestVersion(name) {
-            return (await allVersions(name))[0] ?? null;
+            // Search for the numbers, then read the newest (its tags and aliases); a version deleted in
+            // between is skipped.
+            for (const version of await versionNumbers(name)) {
+                const v = await getVersion(name, version);
+                if (v)
+                    return v;
+            }
+            return null;
         },
         async searchVersionsByTags(name, tags) {
+            // UC search cannot filter on tags and answers none: every version is read with `get`.
             const wanted = Object.entries(tags);
-            return (await allVersions(name)).filter((v) => wanted.every(([k, value]) => v.tags[k] === value));
+            const read = await mapLimited(await versionNumbers(name), GET_CONCURRENCY, (version) => getVersion(name, version));
+            return read.filter((v) => v !== null && wanted.every(([k, value]) => v.tags[k] === value));
         },
         async modelExists(name) {
             try {
@@ -70056,14 +70780,21 @@ var journal = __nccwpck_require__(7707);
 // or a lost answer keeps the copy step pending; the next `createVersion` finds it by its identity
 // tag and finishes it (upload again, overwriting; finalize) instead of creating a second one.
 //
+// UC `model-versions/search` answers no tags (docs/fidelity.md), so tags are never read from it:
+// search narrows by what it does answer (every copy made here has the source
+// `models:/<catalog.schema.model>/<version>`), then each remaining version is read with
+// `model-versions/get`. A copy's identity tag is set in its create call and never changed, so what
+// one read showed is remembered for the rest of the run (`identityCache`).
+//
 // The files come from the source version: read here when it is in this workspace, or staged by
 // the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
 // Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
 //
 // Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
-// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
-// `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
-// in the destination schema by default; its original name is kept in a tag.
+// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots inside a part (and need backquotes in
+// SQL for dashes), so the lock named `<prefix><N>` (src/apply/lock.ts) is the model
+// `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`, in the destination schema by default; its
+// original name is kept in a tag.
 
 
 
@@ -70075,27 +70806,26 @@ var journal = __nccwpck_require__(7707);
 const writer_UC = '/api/2.0/mlflow/unity-catalog';
 const MODELS_21 = '/api/2.1/unity-catalog/models';
 const isMissing = (e) => (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
-const writer_toObserved = (w) => {
-    if (!w || typeof w.name !== 'string' || w.version === undefined)
-        throw new Error('Unity Catalog returned a model version without a name or version');
-    return {
-        name: w.name,
-        version: String(w.version),
-        tags: tagsToRecord(w.tags),
-        aliases: (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-        // Unity Catalog has no stages.
-        stage: null,
-        source: w.source ?? '',
-        runId: w.run_id ? w.run_id : null,
-        status: parseVersionStatus(w.status),
-    };
-};
+/** Version reads in flight at once when tags must be read version by version. */
+const writer_GET_CONCURRENCY = 4;
+const observedOf = (v) => ({
+    name: v.name,
+    version: v.version,
+    status: v.status,
+    tags: v.tags,
+    aliases: v.aliases,
+    source: v.source,
+    runId: v.runId,
+    // Unity Catalog has no stages.
+    stage: null,
+});
+const writer_toObserved = (w) => observedOf(ucVersionFromWire(w));
 const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
-/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
-const parseModelsUri = (uri) => {
-    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
-    return m ? { name: m[1], version: m[2] } : null;
-};
+/**
+ * Could this search row be a copy made by this writer? Every one has a `models:/<c.s.m>/<n>`
+ * source. A row without a source (search did not answer it) may be anything: it is read.
+ */
+const mayBeCopy = (row) => row.source === '' || parseModelsUri(row.source) !== null;
 const createUcArtifactStaging = () => {
     const byDigest = new Map();
     return {
@@ -70118,15 +70848,27 @@ function createUnityCatalogPromotionRegistry(options) {
     const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
     const call = mlflowProtocolCaller(http, writer_UC);
     const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
-    /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
-    const allVersions = async (name) => {
-        const out = [];
+    /**
+     * Every version of a model as search lists it, any status, ascending. Search takes one
+     * `name='…'` condition and answers NO tags or aliases: use the rows' number, source, run id and
+     * status only.
+     */
+    const searchRows = async (name) => {
+        const out = new Map();
+        const seen = new Set();
         let pageToken;
         try {
             do {
-                const body = await call('GET', '/model-versions/search', { filter: `name='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, max_results: 10000, page_token: pageToken }, true);
-                out.push(...(body.model_versions ?? []));
+                const body = await call('GET', '/model-versions/search', { filter: `name=${ucFilterLiteral(name)}`, max_results: 10000, page_token: pageToken }, true);
+                for (const row of body.model_versions ?? []) {
+                    const v = ucVersionFromWire(row);
+                    out.set(v.version, v);
+                }
                 pageToken = body.next_page_token || undefined;
+                if (pageToken && seen.has(pageToken))
+                    throw new errors/* ApplyError */.d5(`model-versions/search repeated a page token for "${name}"`);
+                if (pageToken)
+                    seen.add(pageToken);
             } while (pageToken);
         }
         catch (e) {
@@ -70134,7 +70876,38 @@ function createUnityCatalogPromotionRegistry(options) {
                 return [];
             throw e;
         }
-        return out.sort((a, b) => Number(a.version) - Number(b.version));
+        return [...out.values()].sort((a, b) => Number(a.version) - Number(b.version));
+    };
+    /** name → version → its copy identity tag (null: none). Set at create, never changed: safe to remember. */
+    const identityCache = new Map();
+    const rememberIdentity = (v) => {
+        const byVersion = identityCache.get(v.name.toLowerCase()) ?? new Map();
+        byVersion.set(v.version, v.tags[journal/* COPY_IDENTITY_KEY */.Ff] ?? null);
+        identityCache.set(v.name.toLowerCase(), byVersion);
+    };
+    const knownIdentity = (name, version) => identityCache.get(name.toLowerCase())?.get(version);
+    const getObserved = async (name, version) => {
+        const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
+        if (!body?.model_version)
+            return null;
+        const v = writer_toObserved(body.model_version);
+        rememberIdentity(v);
+        return v;
+    };
+    /** The full versions (tags, aliases) of these search rows, read one by one; deleted ones dropped. */
+    const readAll = async (name, rows) => (await mapLimited(rows, writer_GET_CONCURRENCY, (row) => getObserved(name, row.version))).filter((v) => v !== null);
+    /** Versions whose tag `key` is `value`, ascending; for the copy identity only versions that may be copies are read. */
+    const versionsTagged = async (name, key, value, narrow = () => true) => {
+        let rows = (await searchRows(name)).filter(narrow);
+        if (key === journal/* COPY_IDENTITY_KEY */.Ff) {
+            rows = rows.filter((row) => {
+                if (!mayBeCopy(row))
+                    return false;
+                const known = knownIdentity(name, row.version);
+                return known === undefined || known === value;
+            });
+        }
+        return (await readAll(name, rows)).filter((v) => v.tags[key] === value);
     };
     const requireLockSchema = () => {
         if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
@@ -70157,43 +70930,57 @@ function createUnityCatalogPromotionRegistry(options) {
             throw new errors/* ApplyError */.d5(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`);
         }
         const body = await orNull(call('GET', '/model-versions/get', from, true));
-        const src = body?.model_version;
-        if (!src) {
+        if (!body?.model_version) {
             throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`);
         }
-        if (src.status && src.status !== 'READY')
+        const src = ucVersionFromWire(body.model_version);
+        if (src.status !== 'READY')
             throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`);
         const files = await readVersionFiles(http, from.name, from.version);
         return {
-            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
+            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source, runId: src.runId },
             digest: digestOf(files),
             files,
-            sourceRunId: src.run_id ?? null,
+            sourceRunId: src.runId,
         };
     };
     /**
      * Model files go through the Files API only where the workspace says so (what mlflow checks
      * before choosing its SDK models repository); otherwise they would need cloud-storage credentials,
-     * which this writer does not implement. Asked once, before the first version is created.
+     * which this writer does not implement. Asked once, before the first version is created. Like
+     * mlflow (`_unity_catalog_utils.py` `is_databricks_sdk_models_artifact_repository_enabled`), only
+     * an explicit `true` counts: a missing field is the proto default, false.
      */
     let filesApiChecked = false;
     const requireFilesApiForModels = async () => {
         if (filesApiChecked)
             return;
         const body = await call('GET', '/registered-models:is-databricks-sdk-models-artifact-repository-enabled', {}, true);
-        if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
-            throw new errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`);
+        if (body.is_databricks_sdk_models_artifact_repository_enabled !== true) {
+            throw new errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is ${String(body.is_databricks_sdk_models_artifact_repository_enabled ?? 'absent')}); mlops-gate cannot upload the copy's files there`);
         }
         filesApiChecked = true;
     };
     const finalize = async (name, version) => {
-        // Finalizing a READY version answers READY again: safe to retry after a lost answer.
-        const body = await call('POST', '/model-versions/finalize', { name, version }, true);
-        const v = body.model_version;
-        if (v?.status && v.status !== 'READY') {
-            throw new errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`);
+        // Whether finalizing a READY version answers READY again or an error is not documented
+        // (docs/fidelity.md). A retry after a lost answer may meet either: on an error, read the
+        // version; READY means the lost finalize went through.
+        let v;
+        try {
+            v = ucVersionFromWire((await call('POST', '/model-versions/finalize', { name, version }, true)).model_version);
         }
-        return writer_toObserved(v);
+        catch (e) {
+            const now = await getObserved(name, version).catch(() => null);
+            if (now?.status === 'READY')
+                return now;
+            throw e;
+        }
+        if (v.status !== 'READY') {
+            throw new errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.statusMessage ? `: ${v.statusMessage}` : ''}`);
+        }
+        const done = observedOf(v);
+        rememberIdentity(done);
+        return done;
     };
     return {
         id: options.registryId,
@@ -70202,19 +70989,13 @@ function createUnityCatalogPromotionRegistry(options) {
             const m = body?.registered_model;
             if (!m)
                 return null;
-            const aliases = {};
-            for (const a of m.aliases ?? [])
-                if (typeof a.alias === 'string' && a.version !== undefined)
-                    aliases[a.alias] = String(a.version);
-            return { name: m.name ?? name, aliases, tags: tagsToRecord(m.tags) };
+            return { name: m.name ?? name, aliases: aliasMapOf(m), tags: tagsToRecord(m.tags) };
         },
-        async getVersion(name, version) {
-            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
-            return body?.model_version ? writer_toObserved(body.model_version) : null;
-        },
+        getVersion: getObserved,
         // Every status: the executor tells copies from unfinished work and strays (splitCopies).
-        findVersionsByTag: async (name, key, value) => (await allVersions(name)).filter((v) => tagsToRecord(v.tags)[key] === value).map(writer_toObserved),
-        listVersions: async (name) => (await allVersions(name)).map(writer_toObserved),
+        findVersionsByTag: (name, key, value) => versionsTagged(name, key, value),
+        // Search, then each version read for its tags and aliases (search answers neither).
+        listVersions: async (name) => readAll(name, await searchRows(name)),
         async createModel(name) {
             try {
                 await call('POST', '/registered-models/create', { name }, true);
@@ -70237,13 +71018,16 @@ function createUnityCatalogPromotionRegistry(options) {
             const identity = request.tags[journal/* COPY_IDENTITY_KEY */.Ff];
             let pending = null;
             if (identity) {
-                const same = (await allVersions(request.name)).filter((v) => tagsToRecord(v.tags)[journal/* COPY_IDENTITY_KEY */.Ff] === identity);
-                const ready = same.find((v) => (v.status ?? 'READY') === 'READY');
+                // Only versions made from this same source can carry its identity: narrow the search rows
+                // by source (and by status: READY or PENDING), then read the survivors' tags.
+                const sameSource = (row) => (row.source === '' || row.source.toLowerCase() === request.source.toLowerCase()) && row.status !== 'FAILED_REGISTRATION';
+                const same = await versionsTagged(request.name, journal/* COPY_IDENTITY_KEY */.Ff, identity, sameSource);
+                const ready = same.find((v) => v.status === 'READY');
                 if (ready)
-                    return writer_toObserved(ready);
+                    return ready;
                 const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
                 if (unfinished) {
-                    pending = writer_toObserved(unfinished);
+                    pending = unfinished;
                     const had = pending.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
                     if (had && had !== tags[journal/* SOURCE_TAGS */.W.artifactDigest]) {
                         throw new errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* SOURCE_TAGS */.W.artifactDigest]}; delete v${pending.version} and re-run`);
@@ -70344,13 +71128,13 @@ function createUnityCatalogArtifactTransfer(options) {
     return {
         async copy(from) {
             splitFullName(from.name);
-            const status = (await options.source.request({
+            const { status } = ucVersionFromWire((await options.source.request({
                 method: 'GET',
                 path: `${writer_UC}/model-versions/get`,
                 query: { name: from.name, version: from.version },
                 endpoint: `GET ${writer_UC}/model-versions/get`,
-            })).body.model_version?.status;
-            if (status && status !== 'READY')
+            })).body.model_version);
+            if (status !== 'READY')
                 throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`);
             const files = await readVersionFiles(options.source, from.name, from.version);
             requireSignature(files, `source ${from.name} v${from.version}`);

@@ -77367,8 +77367,8 @@ function skippedResult(input) {
 var plan = __nccwpck_require__(4282);
 // EXTERNAL MODULE: ./lib/src/run/promote.js
 var promote = __nccwpck_require__(3060);
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 19 modules
-var wiring_live = __nccwpck_require__(5113);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 20 modules
+var wiring_live = __nccwpck_require__(7210);
 // EXTERNAL MODULE: ./lib/src/wiring/notify.js + 10 modules
 var notify = __nccwpck_require__(8929);
 // EXTERNAL MODULE: ./lib/src/report/markdown.js
@@ -78109,8 +78109,8 @@ async function runRollback(inv, deps) {
     });
 }
 
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 19 modules
-var wiring_live = __nccwpck_require__(5113);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 20 modules
+var wiring_live = __nccwpck_require__(7210);
 // EXTERNAL MODULE: ./lib/src/wiring/notify.js + 10 modules
 var notify = __nccwpck_require__(8929);
 // EXTERNAL MODULE: ./lib/src/action/github.js
@@ -86776,12 +86776,17 @@ const describeUrlForLog = (url, secrets = []) => redact(`${url.pathname}${url.se
 
 const known = new Set();
 const listeners = new Set();
-/** Values shorter than this would shred ordinary text; they are not secrets worth the name. */
-const MIN_SECRET_LENGTH = 4;
+/** Values shorter than this would shred ordinary words in what we print; the runner still masks them. */
+const MIN_SECRET_LENGTH = 6;
 /** Adds a secret (and the spellings a server may echo back: lower/upper case, URL-encoded). */
 function registerSecret(value) {
-    if (!value || value.length < MIN_SECRET_LENGTH)
+    if (!value || value.length < MIN_SECRET_LENGTH) {
+        // Too short to redact without damage, but the runner masks any length.
+        if (value)
+            for (const listener of listeners)
+                listener(value);
         return;
+    }
     for (const spelling of new Set([value, value.toLowerCase(), value.toUpperCase(), encodeURIComponent(value)])) {
         if (known.has(spelling))
             continue;
@@ -97127,8 +97132,11 @@ function validateConfig(inv, deps) {
 /* harmony export */ });
 // Which environment variables hold credentials. Used to refuse them in `${VAR}` config
 // substitution and to register their values as secrets (masked, redacted) at start-up.
-/** Name fragments that mark a credential: tokens, secrets, passwords, keys, and the runner's own ACTIONS_* variables. */
-const CREDENTIAL = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|SIGNING_?KEY|AUTH|COOKIE|SESSION|JWT|BEARER)/i;
+/**
+ * Name fragments that mark a credential: tokens, secrets, passwords, keys, and the runner's own
+ * ACTIONS_* variables. Not `AUTH` alone: DATABRICKS_AUTH_TYPE or COMMENT_AUTHOR hold no secret.
+ */
+const CREDENTIAL = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|PRIVATE_?KEY|CREDENTIAL|API_?KEY|ACCESS_?KEY|SIGNING_?KEY|AUTHORIZATION|COOKIE|JWT|BEARER)/i;
 const isCredentialVariable = (name) => CREDENTIAL.test(name) || /^ACTIONS_/i.test(name);
 
 
@@ -97230,7 +97238,7 @@ function fileAccess(cwd) {
 
 /***/ }),
 
-/***/ 5113:
+/***/ 7210:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -98371,16 +98379,18 @@ function legacyCreateBody(d) {
         ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
     };
 }
-/** PUT body for the legacy API: given fields replace, omitted ones are kept, so send only what changed. */
-function legacyUpdateBody(d, changes) {
-    const body = { output_schema_name: d.outputSchema };
-    if (changes.includes('inference_log'))
-        body.inference_log = legacyInferenceLog(d);
-    if (changes.includes('schedule') && d.schedule)
-        body.schedule = schedule(d);
-    if (changes.includes('slicing_exprs'))
-        body.slicing_exprs = [...d.slicingExprs];
-    return body;
+/**
+ * PUT body for the legacy API. Whether the PUT keeps or clears the fields it leaves out is not
+ * documented (docs/fidelity.md), so it always carries every field mlops-gate manages: under either
+ * reading the monitor ends as desired.
+ */
+function legacyUpdateBody(d, _changes) {
+    return {
+        output_schema_name: d.outputSchema,
+        inference_log: legacyInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        slicing_exprs: [...d.slicingExprs],
+    };
 }
 /** `data_profiling_config` for Data Quality v1 (the output schema by id). */
 function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
@@ -98392,14 +98402,25 @@ function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
         ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
     };
 }
+// Leaf fields only: the SDK's example masks leaves (`data_profiling_config.schedule.quartz_cron_expression`),
+// and whether a whole sub-message may be named is not documented (docs/fidelity.md). Leaves work
+// under both readings; a leaf the body leaves out (an unset label column) is cleared by the mask.
 const DQ_MASK = {
-    output_schema: 'data_profiling_config.output_schema_id',
-    inference_log: 'data_profiling_config.inference_log',
-    schedule: 'data_profiling_config.schedule',
-    slicing_exprs: 'data_profiling_config.slicing_exprs',
+    output_schema: ['data_profiling_config.output_schema_id'],
+    inference_log: [
+        'problem_type',
+        'timestamp_column',
+        'granularities',
+        'prediction_column',
+        'model_id_column',
+        'label_column',
+        'prediction_probability_column',
+    ].map((f) => `data_profiling_config.inference_log.${f}`),
+    schedule: ['data_profiling_config.schedule.quartz_cron_expression', 'data_profiling_config.schedule.timezone_id'],
+    slicing_exprs: ['data_profiling_config.slicing_exprs'],
 };
 /** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
-const dqUpdateMask = (changes) => changes.map((c) => DQ_MASK[c]).join(',');
+const dqUpdateMask = (changes) => changes.flatMap((c) => DQ_MASK[c]).join(',');
 const str = (v) => (typeof v === 'string' ? v : null);
 const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
 const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
@@ -98634,8 +98655,9 @@ function createMonitoringClient(options) {
                         return await done('created', [], await ops.create());
                     }
                     catch (e) {
-                        // A concurrent writer created it first: compare with theirs instead.
-                        if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                        // A concurrent writer created it first: compare with theirs instead (the code for
+                        // "exists" is not documented: both spellings).
+                        if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
                             throw e;
                         observed = await ops.get();
                         if (!observed)
@@ -98854,6 +98876,17 @@ function createServingClient(options) {
             }
         },
         async putInferenceTable(name, table) {
+            // "On update, you have to disable inference table first in order to change the catalog name"
+            // (and the schema name, and the prefix): SDK serving.py AiGatewayInferenceTableConfig.
+            const live = table ? (await getEndpoint(name))?.inferenceTable : null;
+            if (table && live?.enabled && (live.catalog !== table.catalog || live.schema !== table.schema || live.prefix !== table.prefix)) {
+                await http.request({
+                    method: 'PUT',
+                    path: path(name, '/ai-gateway'),
+                    body: { inference_table_config: inferenceTableToWire(null) },
+                    endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
+                });
+            }
             await http.request({
                 method: 'PUT',
                 path: path(name, '/ai-gateway'),
@@ -98889,15 +98922,92 @@ function createServingClient(options) {
     };
 }
 
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/wire.js
+// Unity Catalog's MLflow-protocol wire shapes (`/api/2.0/mlflow/unity-catalog/...`,
+// mlflow protos/databricks_uc_registry_messages.proto) and the one mapping of a model version that
+// the evidence adapter (adapter.ts) and the promotion writer (writer.ts) both use. Pure: no I/O.
+//
+// What each route fills (docs/fidelity.md): `model-versions/get` and `registered-models/alias`
+// answer a version with its tags and aliases; `model-versions/search` answers name, version,
+// source, run_id, status and description but NO tags and NO aliases (mlflow
+// utils/_unity_catalog_utils.py `model_version_search_from_uc_proto`). A version mapped from a
+// search row therefore says so (`fromSearch`), and nobody reads its tags.
+
+
+const wire_aliasNames = (aliases) => (aliases ?? [])
+    .map((a) => (typeof a === 'string' ? a : a.alias))
+    .filter((a) => typeof a === 'string' && a !== '')
+    .sort();
+/**
+ * The one mapping of a UC model version. Status goes through `parseVersionStatus` (an unknown
+ * status, e.g. REST 2.1's MODEL_VERSION_STATUS_UNKNOWN, is `UNKNOWN`, never READY).
+ */
+const ucVersionFromWire = (w) => {
+    if (!w || typeof w.name !== 'string' || (typeof w.version !== 'string' && typeof w.version !== 'number') || String(w.version) === '') {
+        throw new RegistryAnswerError('Unity Catalog returned a model version without a name or version number');
+    }
+    const source = w.source ?? '';
+    return {
+        name: w.name,
+        version: String(w.version),
+        status: parseVersionStatus(w.status),
+        statusMessage: w.status_message ? w.status_message : null,
+        tags: tagsToRecord(w.tags),
+        aliases: wire_aliasNames(w.aliases),
+        source,
+        runId: w.run_id && w.run_id.trim() !== '' ? w.run_id : null,
+        description: w.description ? w.description : null,
+        modelId: w.model_id ? w.model_id : loggedModelIdOf(source),
+        createdAtMs: typeof w.creation_timestamp === 'number' ? w.creation_timestamp : null,
+    };
+};
+/** alias → version of a registered model (`registered-models/get`). */
+const aliasMapOf = (m) => {
+    const out = {};
+    for (const a of m?.aliases ?? [])
+        if (typeof a.alias === 'string' && a.version !== undefined)
+            out[a.alias] = String(a.version);
+    return out;
+};
+/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
+const parseModelsUri = (uri) => {
+    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
+    return m ? { name: m[1], version: m[2] } : null;
+};
+/** A single-quoted literal for UC search's one condition (`name='…'`). */
+const ucFilterLiteral = (value) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** Runs `work` over `items` with at most `limit` in flight; results in input order. */
+async function mapLimited(items, limit, work) {
+    const out = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+        for (;;) {
+            const i = next++;
+            if (i >= items.length)
+                return;
+            out[i] = await work(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/adapter.js
 // Evidence readers for a Unity Catalog registry (Databricks workspace), over the HTTP port.
 // Versions, aliases and tags come from the MLflow-protocol UC endpoints (the REST 2.1 objects carry
 // no tags); runs from the workspace tracking server; the MLmodel file through the Files API, where
 // Databricks keeps UC model artifacts (`/Models/<catalog>/<schema>/<model>/<version>/`).
+//
+// UC `model-versions/search` answers no tags and no aliases (docs/fidelity.md): it only lists the
+// versions. Whatever needs a version's tags or aliases (the latest version, tag-selected
+// candidates) reads that version with `model-versions/get`.
+
 
 
 
 const UC = '/api/2.0/mlflow/unity-catalog';
+/** Version reads in flight at once when tags must be read version by version. */
+const GET_CONCURRENCY = 4;
 /** `catalog.schema.model` → its three parts (names with dots inside a part are not valid in UC). */
 const splitFullName = (fullName) => {
     const parts = fullName.split('.');
@@ -98912,23 +99022,28 @@ const createUnityCatalogPorts = (options) => {
     const pageSize = options.pageSize ?? 1000;
     const getJson = async (path, query, endpoint = `GET ${path}`) => (await http.request({ method: 'GET', path, query, endpoint })).body;
     const toInfo = (wire) => {
-        const info = toVersionInfo(wire, host);
+        const { statusMessage: _statusMessage, ...info } = ucVersionFromWire(wire);
         const [catalog, schema, model] = splitFullName(info.name);
         return { ...info, url: `${host}/explore/data/models/${catalog}/${schema}/${model}/version/${info.version}` };
     };
-    /** Every version of a model (UC search takes one `name='…'` condition and no order_by). */
-    const allVersions = async (name) => {
+    /**
+     * The version numbers of a model, newest first (UC search takes one `name='…'` condition and no
+     * order_by, and its rows carry no tags or aliases: only the numbers are used).
+     */
+    const versionNumbers = async (name) => {
         const found = [];
         const seen = new Set();
         let token;
         try {
             for (;;) {
                 const page = await getJson(`${UC}/model-versions/search`, {
-                    filter: `name='${name.replace(/'/g, "\\'")}'`,
+                    filter: `name=${ucFilterLiteral(name)}`,
                     max_results: pageSize,
                     page_token: token,
                 });
-                found.push(...(page.model_versions ?? []).map(toInfo));
+                for (const row of page.model_versions ?? [])
+                    if (row.version !== undefined && String(row.version) !== '')
+                        found.push(String(row.version));
                 token = page.next_page_token || undefined;
                 if (!token)
                     break;
@@ -98942,20 +99057,21 @@ const createUnityCatalogPorts = (options) => {
                 return [];
             throw e;
         }
-        return found.sort((a, b) => Number(b.version) - Number(a.version));
+        return [...new Set(found)].sort((a, b) => Number(b) - Number(a));
+    };
+    const getVersion = async (name, version) => {
+        try {
+            const body = await getJson(`${UC}/model-versions/get`, { name, version });
+            return toInfo(body.model_version);
+        }
+        catch (e) {
+            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                return null;
+            throw e;
+        }
     };
     const registry = {
-        async getVersion(name, version) {
-            try {
-                const body = await getJson(`${UC}/model-versions/get`, { name, version });
-                return toInfo(body.model_version);
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                    return null;
-                throw e;
-            }
-        },
+        getVersion,
         async getVersionByAlias(name, alias) {
             try {
                 const body = await getJson(`${UC}/registered-models/alias`, { name, alias });
@@ -98971,11 +99087,20 @@ const createUnityCatalogPorts = (options) => {
             }
         },
         async getLatestVersion(name) {
-            return (await allVersions(name))[0] ?? null;
+            // Search for the numbers, then read the newest (its tags and aliases); a version deleted in
+            // between is skipped.
+            for (const version of await versionNumbers(name)) {
+                const v = await getVersion(name, version);
+                if (v)
+                    return v;
+            }
+            return null;
         },
         async searchVersionsByTags(name, tags) {
+            // UC search cannot filter on tags and answers none: every version is read with `get`.
             const wanted = Object.entries(tags);
-            return (await allVersions(name)).filter((v) => wanted.every(([k, value]) => v.tags[k] === value));
+            const read = await mapLimited(await versionNumbers(name), GET_CONCURRENCY, (version) => getVersion(name, version));
+            return read.filter((v) => v !== null && wanted.every(([k, value]) => v.tags[k] === value));
         },
         async modelExists(name) {
             try {
@@ -99214,14 +99339,21 @@ var journal = __nccwpck_require__(7707);
 // or a lost answer keeps the copy step pending; the next `createVersion` finds it by its identity
 // tag and finishes it (upload again, overwriting; finalize) instead of creating a second one.
 //
+// UC `model-versions/search` answers no tags (docs/fidelity.md), so tags are never read from it:
+// search narrows by what it does answer (every copy made here has the source
+// `models:/<catalog.schema.model>/<version>`), then each remaining version is read with
+// `model-versions/get`. A copy's identity tag is set in its create call and never changed, so what
+// one read showed is remembered for the rest of the run (`identityCache`).
+//
 // The files come from the source version: read here when it is in this workspace, or staged by
 // the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
 // Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
 //
 // Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
-// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
-// `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
-// in the destination schema by default; its original name is kept in a tag.
+// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots inside a part (and need backquotes in
+// SQL for dashes), so the lock named `<prefix><N>` (src/apply/lock.ts) is the model
+// `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`, in the destination schema by default; its
+// original name is kept in a tag.
 
 
 
@@ -99233,27 +99365,26 @@ var journal = __nccwpck_require__(7707);
 const writer_UC = '/api/2.0/mlflow/unity-catalog';
 const MODELS_21 = '/api/2.1/unity-catalog/models';
 const isMissing = (e) => (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
-const writer_toObserved = (w) => {
-    if (!w || typeof w.name !== 'string' || w.version === undefined)
-        throw new Error('Unity Catalog returned a model version without a name or version');
-    return {
-        name: w.name,
-        version: String(w.version),
-        tags: tagsToRecord(w.tags),
-        aliases: (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-        // Unity Catalog has no stages.
-        stage: null,
-        source: w.source ?? '',
-        runId: w.run_id ? w.run_id : null,
-        status: parseVersionStatus(w.status),
-    };
-};
+/** Version reads in flight at once when tags must be read version by version. */
+const writer_GET_CONCURRENCY = 4;
+const observedOf = (v) => ({
+    name: v.name,
+    version: v.version,
+    status: v.status,
+    tags: v.tags,
+    aliases: v.aliases,
+    source: v.source,
+    runId: v.runId,
+    // Unity Catalog has no stages.
+    stage: null,
+});
+const writer_toObserved = (w) => observedOf(ucVersionFromWire(w));
 const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
-/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
-const parseModelsUri = (uri) => {
-    const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
-    return m ? { name: m[1], version: m[2] } : null;
-};
+/**
+ * Could this search row be a copy made by this writer? Every one has a `models:/<c.s.m>/<n>`
+ * source. A row without a source (search did not answer it) may be anything: it is read.
+ */
+const mayBeCopy = (row) => row.source === '' || parseModelsUri(row.source) !== null;
 const createUcArtifactStaging = () => {
     const byDigest = new Map();
     return {
@@ -99276,15 +99407,27 @@ function createUnityCatalogPromotionRegistry(options) {
     const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
     const call = mlflowProtocolCaller(http, writer_UC);
     const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
-    /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
-    const allVersions = async (name) => {
-        const out = [];
+    /**
+     * Every version of a model as search lists it, any status, ascending. Search takes one
+     * `name='…'` condition and answers NO tags or aliases: use the rows' number, source, run id and
+     * status only.
+     */
+    const searchRows = async (name) => {
+        const out = new Map();
+        const seen = new Set();
         let pageToken;
         try {
             do {
-                const body = await call('GET', '/model-versions/search', { filter: `name='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, max_results: 10000, page_token: pageToken }, true);
-                out.push(...(body.model_versions ?? []));
+                const body = await call('GET', '/model-versions/search', { filter: `name=${ucFilterLiteral(name)}`, max_results: 10000, page_token: pageToken }, true);
+                for (const row of body.model_versions ?? []) {
+                    const v = ucVersionFromWire(row);
+                    out.set(v.version, v);
+                }
                 pageToken = body.next_page_token || undefined;
+                if (pageToken && seen.has(pageToken))
+                    throw new errors/* ApplyError */.d5(`model-versions/search repeated a page token for "${name}"`);
+                if (pageToken)
+                    seen.add(pageToken);
             } while (pageToken);
         }
         catch (e) {
@@ -99292,7 +99435,38 @@ function createUnityCatalogPromotionRegistry(options) {
                 return [];
             throw e;
         }
-        return out.sort((a, b) => Number(a.version) - Number(b.version));
+        return [...out.values()].sort((a, b) => Number(a.version) - Number(b.version));
+    };
+    /** name → version → its copy identity tag (null: none). Set at create, never changed: safe to remember. */
+    const identityCache = new Map();
+    const rememberIdentity = (v) => {
+        const byVersion = identityCache.get(v.name.toLowerCase()) ?? new Map();
+        byVersion.set(v.version, v.tags[journal/* COPY_IDENTITY_KEY */.Ff] ?? null);
+        identityCache.set(v.name.toLowerCase(), byVersion);
+    };
+    const knownIdentity = (name, version) => identityCache.get(name.toLowerCase())?.get(version);
+    const getObserved = async (name, version) => {
+        const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
+        if (!body?.model_version)
+            return null;
+        const v = writer_toObserved(body.model_version);
+        rememberIdentity(v);
+        return v;
+    };
+    /** The full versions (tags, aliases) of these search rows, read one by one; deleted ones dropped. */
+    const readAll = async (name, rows) => (await mapLimited(rows, writer_GET_CONCURRENCY, (row) => getObserved(name, row.version))).filter((v) => v !== null);
+    /** Versions whose tag `key` is `value`, ascending; for the copy identity only versions that may be copies are read. */
+    const versionsTagged = async (name, key, value, narrow = () => true) => {
+        let rows = (await searchRows(name)).filter(narrow);
+        if (key === journal/* COPY_IDENTITY_KEY */.Ff) {
+            rows = rows.filter((row) => {
+                if (!mayBeCopy(row))
+                    return false;
+                const known = knownIdentity(name, row.version);
+                return known === undefined || known === value;
+            });
+        }
+        return (await readAll(name, rows)).filter((v) => v.tags[key] === value);
     };
     const requireLockSchema = () => {
         if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
@@ -99315,43 +99489,57 @@ function createUnityCatalogPromotionRegistry(options) {
             throw new errors/* ApplyError */.d5(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`);
         }
         const body = await orNull(call('GET', '/model-versions/get', from, true));
-        const src = body?.model_version;
-        if (!src) {
+        if (!body?.model_version) {
             throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`);
         }
-        if (src.status && src.status !== 'READY')
+        const src = ucVersionFromWire(body.model_version);
+        if (src.status !== 'READY')
             throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`);
         const files = await readVersionFiles(http, from.name, from.version);
         return {
-            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
+            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source, runId: src.runId },
             digest: digestOf(files),
             files,
-            sourceRunId: src.run_id ?? null,
+            sourceRunId: src.runId,
         };
     };
     /**
      * Model files go through the Files API only where the workspace says so (what mlflow checks
      * before choosing its SDK models repository); otherwise they would need cloud-storage credentials,
-     * which this writer does not implement. Asked once, before the first version is created.
+     * which this writer does not implement. Asked once, before the first version is created. Like
+     * mlflow (`_unity_catalog_utils.py` `is_databricks_sdk_models_artifact_repository_enabled`), only
+     * an explicit `true` counts: a missing field is the proto default, false.
      */
     let filesApiChecked = false;
     const requireFilesApiForModels = async () => {
         if (filesApiChecked)
             return;
         const body = await call('GET', '/registered-models:is-databricks-sdk-models-artifact-repository-enabled', {}, true);
-        if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
-            throw new errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`);
+        if (body.is_databricks_sdk_models_artifact_repository_enabled !== true) {
+            throw new errors/* ApplyError */.d5(`this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is ${String(body.is_databricks_sdk_models_artifact_repository_enabled ?? 'absent')}); mlops-gate cannot upload the copy's files there`);
         }
         filesApiChecked = true;
     };
     const finalize = async (name, version) => {
-        // Finalizing a READY version answers READY again: safe to retry after a lost answer.
-        const body = await call('POST', '/model-versions/finalize', { name, version }, true);
-        const v = body.model_version;
-        if (v?.status && v.status !== 'READY') {
-            throw new errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`);
+        // Whether finalizing a READY version answers READY again or an error is not documented
+        // (docs/fidelity.md). A retry after a lost answer may meet either: on an error, read the
+        // version; READY means the lost finalize went through.
+        let v;
+        try {
+            v = ucVersionFromWire((await call('POST', '/model-versions/finalize', { name, version }, true)).model_version);
         }
-        return writer_toObserved(v);
+        catch (e) {
+            const now = await getObserved(name, version).catch(() => null);
+            if (now?.status === 'READY')
+                return now;
+            throw e;
+        }
+        if (v.status !== 'READY') {
+            throw new errors/* ApplyError */.d5(`${name} v${version} is ${v.status} after finalize${v.statusMessage ? `: ${v.statusMessage}` : ''}`);
+        }
+        const done = observedOf(v);
+        rememberIdentity(done);
+        return done;
     };
     return {
         id: options.registryId,
@@ -99360,19 +99548,13 @@ function createUnityCatalogPromotionRegistry(options) {
             const m = body?.registered_model;
             if (!m)
                 return null;
-            const aliases = {};
-            for (const a of m.aliases ?? [])
-                if (typeof a.alias === 'string' && a.version !== undefined)
-                    aliases[a.alias] = String(a.version);
-            return { name: m.name ?? name, aliases, tags: tagsToRecord(m.tags) };
+            return { name: m.name ?? name, aliases: aliasMapOf(m), tags: tagsToRecord(m.tags) };
         },
-        async getVersion(name, version) {
-            const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
-            return body?.model_version ? writer_toObserved(body.model_version) : null;
-        },
+        getVersion: getObserved,
         // Every status: the executor tells copies from unfinished work and strays (splitCopies).
-        findVersionsByTag: async (name, key, value) => (await allVersions(name)).filter((v) => tagsToRecord(v.tags)[key] === value).map(writer_toObserved),
-        listVersions: async (name) => (await allVersions(name)).map(writer_toObserved),
+        findVersionsByTag: (name, key, value) => versionsTagged(name, key, value),
+        // Search, then each version read for its tags and aliases (search answers neither).
+        listVersions: async (name) => readAll(name, await searchRows(name)),
         async createModel(name) {
             try {
                 await call('POST', '/registered-models/create', { name }, true);
@@ -99395,13 +99577,16 @@ function createUnityCatalogPromotionRegistry(options) {
             const identity = request.tags[journal/* COPY_IDENTITY_KEY */.Ff];
             let pending = null;
             if (identity) {
-                const same = (await allVersions(request.name)).filter((v) => tagsToRecord(v.tags)[journal/* COPY_IDENTITY_KEY */.Ff] === identity);
-                const ready = same.find((v) => (v.status ?? 'READY') === 'READY');
+                // Only versions made from this same source can carry its identity: narrow the search rows
+                // by source (and by status: READY or PENDING), then read the survivors' tags.
+                const sameSource = (row) => (row.source === '' || row.source.toLowerCase() === request.source.toLowerCase()) && row.status !== 'FAILED_REGISTRATION';
+                const same = await versionsTagged(request.name, journal/* COPY_IDENTITY_KEY */.Ff, identity, sameSource);
+                const ready = same.find((v) => v.status === 'READY');
                 if (ready)
-                    return writer_toObserved(ready);
+                    return ready;
                 const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
                 if (unfinished) {
-                    pending = writer_toObserved(unfinished);
+                    pending = unfinished;
                     const had = pending.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
                     if (had && had !== tags[journal/* SOURCE_TAGS */.W.artifactDigest]) {
                         throw new errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* SOURCE_TAGS */.W.artifactDigest]}; delete v${pending.version} and re-run`);
@@ -99502,13 +99687,13 @@ function createUnityCatalogArtifactTransfer(options) {
     return {
         async copy(from) {
             splitFullName(from.name);
-            const status = (await options.source.request({
+            const { status } = ucVersionFromWire((await options.source.request({
                 method: 'GET',
                 path: `${writer_UC}/model-versions/get`,
                 query: { name: from.name, version: from.version },
                 endpoint: `GET ${writer_UC}/model-versions/get`,
-            })).body.model_version?.status;
-            if (status && status !== 'READY')
+            })).body.model_version);
+            if (status !== 'READY')
                 throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`);
             const files = await readVersionFiles(options.source, from.name, from.version);
             requireSignature(files, `source ${from.name} v${from.version}`);

@@ -9,6 +9,8 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 [ -d node_modules ] || { step "npm ci"; npm ci --no-audit --no-fund; }
 step "Python test bed (.cache/venv: mlflow, scikit-learn, databricks-sdk)"
 bash scripts/setup-python.sh
+step "JavaScript SDK test bed (test/contract-js: @databricks/sdk-experimental)"
+bash scripts/setup-contract-js.sh
 step "Type-check"
 npx tsc -p tsconfig.json --noEmit
 step "Lint"

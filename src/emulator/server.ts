@@ -32,6 +32,7 @@ import {
   type WorkspaceAuthConfig,
 } from './core/auth.js';
 import { loadState, STATE_FORMAT, StateWriter, type PersistedState } from './core/persistence.js';
+import { parseStrict, resolveStrict, type StrictBehaviour, type StrictOption } from './core/strict.js';
 
 export interface WorkspaceOptions {
   readonly id: string;
@@ -69,6 +70,12 @@ export interface EmulatorOptions {
   readonly faultSeed?: number;
   /** Keep at most this many request-log entries; default 10000. */
   readonly requestLogLimit?: number;
+  /**
+   * Behaviours answered with their strict reading (src/emulator/core/strict.ts, docs/emulator.md):
+   * `all`, `none`, ids, or `{ all: true, except }`. Default: the seed's `strict`, else the
+   * environment variable MLOPS_GATE_EMULATOR_STRICT, else none.
+   */
+  readonly strict?: StrictOption;
 }
 
 export interface RequestLogEntry {
@@ -104,6 +111,10 @@ export interface EmulatorAdmin {
   flush(): Promise<void>;
   /** Advance asynchronous module state machines now. */
   tick(): void;
+  /** The behaviours answered with their strict reading, sorted. */
+  strict(): StrictBehaviour[];
+  /** Replaces the strict set (`all`, `none`, ids…); kept across `reset`. */
+  setStrict(option: StrictOption): void;
 }
 
 export interface RunningEmulator {
@@ -187,9 +198,11 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
   });
   const defaultRecord = records.get(wsOptions[0]!.id)!;
 
+  let strict = resolveStrict(opts.strict, seed, process.env);
   let writer: StateWriter | undefined;
   const ctx: EmulatorContext = {
     clock,
+    strict: (behaviour) => strict.has(behaviour),
     workspaceByHost(host: string) {
       const h = host.replace(/:\d+$/, '');
       const byId = records.get(h);
@@ -288,6 +301,10 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
       if (writer) await writer.flush();
     },
     tick: tickAll,
+    strict: () => [...strict].sort(),
+    setStrict: (option) => {
+      strict = parseStrict(option);
+    },
   };
 
   const server: Server = createServer((req, res) => {
@@ -372,6 +389,15 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
         exp: seconds + 300,
       };
       return send(res, 200, { count: 1, value: makeTestJwt(claims, query.get('hs256_secret') ?? undefined) });
+    }
+    if (sub === '/strict' && method === 'GET') return send(res, 200, { strict: admin.strict() });
+    if (sub === '/strict' && method === 'PUT') {
+      try {
+        admin.setStrict(((body ?? {}) as { strict?: StrictOption }).strict ?? 'none');
+      } catch (e) {
+        return send(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: (e as Error).message });
+      }
+      return send(res, 200, { strict: admin.strict() });
     }
     if (sub === '/tick' && method === 'POST') {
       tickAll();

@@ -3,6 +3,7 @@
 // monitors, ...) each own a slice of workspace state and register their routes.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import type { StrictBehaviour } from './core/strict.js';
 
 /** Time source for the emulator; tests may pass a controllable clock. */
 export interface EmulatorClock {
@@ -86,4 +87,6 @@ export interface EmulatorContext {
   workspaceByHost(host: string): Workspace | undefined;
   /** Mark state dirty so the persistence layer writes it (atomic file write, debounced). */
   changed(): void;
+  /** Whether this behaviour answers with its strict reading (src/emulator/core/strict.ts). */
+  strict(behaviour: StrictBehaviour): boolean;
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/apply/lock.js';
+import { hasErrorCode } from '../../src/errors.js';
 import { applyPromotion, executePlan, promotionJob, type ApplyOptions } from '../../src/apply/executor.js';
 import { rollbackJob } from '../../src/apply/rollback.js';
 import type { PlanInput } from '../../src/plan/build.js';
@@ -115,17 +116,31 @@ const setup = async (model: string, destWorkspace: 'dev' | 'prod', destSchema: s
 };
 
 /** Versions of a model as Unity Catalog holds them, status included. */
+type WireRow = { version: string; status: string; source: string; run_id?: string; tags?: { key: string; value: string }[] };
+/** Versions of a model as Unity Catalog holds them: search lists them (no tags), get reads each one's tags. */
 const versionsOf = async (http: ClosableHttpClient, name: string) => {
-  const body = (
-    await http.request<{ model_versions?: { version: string; status: string; source: string; run_id?: string; tags?: { key: string; value: string }[] }[] }>({
+  // A model that does not exist has no versions (search answers 404 for it).
+  const body = await http
+    .request<{ model_versions?: WireRow[] }>({
       method: 'GET',
       path: '/api/2.0/mlflow/unity-catalog/model-versions/search',
       query: { filter: `name='${name}'` },
     })
-  ).body;
-  return (body.model_versions ?? [])
-    .map((v) => ({ ...v, tags: Object.fromEntries((v.tags ?? []).map((t) => [t.key, t.value])) }))
-    .sort((a, b) => Number(a.version) - Number(b.version));
+    .then(
+      (r) => r.body,
+      (e: unknown) => {
+        if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return {} as { model_versions?: WireRow[] };
+        throw e;
+      },
+    );
+  const rows = await Promise.all(
+    (body.model_versions ?? []).map(
+      async (row) =>
+        (await http.request<{ model_version: WireRow }>({ method: 'GET', path: '/api/2.0/mlflow/unity-catalog/model-versions/get', query: { name, version: row.version } })).body
+          .model_version,
+    ),
+  );
+  return rows.map((v) => ({ ...v, tags: Object.fromEntries((v.tags ?? []).map((t) => [t.key, t.value])) })).sort((a, b) => Number(a.version) - Number(b.version));
 };
 
 const writesSince = (seq: number) =>

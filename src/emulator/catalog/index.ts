@@ -66,7 +66,29 @@ const state = (ws: Workspace): CatalogState => {
 
 const NAME_RE = /^[A-Za-z0-9_-]+$/;
 
+/** Unity Catalog object names (docs sql-ref-names): at most 255 characters. */
+export const MAX_UC_NAME = 255;
+
+/**
+ * One part of a Unity Catalog name, as the docs state the limits for every object name
+ * (https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-names): at most 255 characters;
+ * no period, space, forward slash, ASCII control character (00-1F) or DELETE (7F). Hyphens are
+ * allowed (SQL needs backquotes around them).
+ */
+export const checkUcNamePart = (kind: string, name: string, full = name): void => {
+  if (name === '') throw invalidParameter(`Invalid ${kind} name '${full}': a name part is empty.`);
+  if (name.length > MAX_UC_NAME) throw invalidParameter(`Invalid ${kind} name '${full.slice(0, 80)}…': object names cannot exceed ${MAX_UC_NAME} characters (${name.length}).`);
+  // eslint-disable-next-line no-control-regex
+  const bad = /[. /\u0000-\u001f\u007f]/.exec(name);
+  if (bad) {
+    const ch = bad[0];
+    const what = ch === '.' ? 'a period' : ch === ' ' ? 'a space' : ch === '/' ? 'a forward slash' : `the control character U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw invalidParameter(`Invalid ${kind} name ${JSON.stringify(full)}: it contains ${what}, which Unity Catalog object names do not allow.`);
+  }
+};
+
 const checkName = (kind: string, name: string): void => {
+  checkUcNamePart(kind, name);
   if (!NAME_RE.test(name)) {
     throw invalidParameter(`Invalid ${kind} name '${name}': use letters, digits, '_' or '-' (no dots, spaces or slashes).`);
   }

@@ -132,13 +132,30 @@ export const filesModule: EmulatorModule = {
     for (const d of fx.dirs ?? []) state(ws).dirs[normalizePath(d)] = now;
   },
   routes(table: RouteTable, ctx: EmulatorContext) {
-    const filePath = (req: EmulatorRequest): string => normalizePath(req.params.path ?? '');
+    /**
+     * Strict `uc-models-files-gated`: model version files go through the Files API only where the
+     * workspace says so (the registry's is-databricks-sdk-models-artifact-repository-enabled).
+     */
+    const modelsGate = (req: EmulatorRequest, path: string): void => {
+      if (!path.startsWith('/Models/') || !ctx.strict('uc-models-files-gated')) return;
+      const flag = (req.workspace.state.registry as { files_api_for_models?: boolean | null } | undefined)?.files_api_for_models ?? true;
+      if (flag !== true) {
+        throw new DatabricksApiError(403, 'PERMISSION_DENIED', `Model version files are not served through the Files API in this workspace (${path}).`);
+      }
+    };
+    const filePath = (req: EmulatorRequest): string => {
+      const path = normalizePath(req.params.path ?? '');
+      modelsGate(req, path);
+      return path;
+    };
 
     table.add('PUT', '/api/2.0/fs/files/*path', (req) => {
       const path = filePath(req);
       const s = state(req.workspace);
-      if (s.files[path] && req.query.get('overwrite') !== 'true') {
-        throw new DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}. Pass overwrite=true to replace it.`);
+      // "If true or unspecified, an existing file will be overwritten. If false, an error will be
+      // returned if the path points to an existing file." (SDK files.py FilesAPI.upload)
+      if (s.files[path] && req.query.get('overwrite') === 'false') {
+        throw new DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}. Leave out overwrite=false (or pass overwrite=true) to replace it.`);
       }
       if (isDirectory(s, path)) throw new DatabricksApiError(409, 'ALREADY_EXISTS', `A directory exists at ${path}.`);
       writeFile(req.workspace, path, req.rawBody, ctx.clock.now());

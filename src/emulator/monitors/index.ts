@@ -437,6 +437,17 @@ function renderRefresh(r: RefreshRecord, api: Api, table: TableRecord): Json {
 // ---------------------------------------------------------------------------------------------
 // Routes
 
+/** Data Quality paths that name a message, with one of its leaf fields (for the strict error message). */
+const DQ_MESSAGE_PATHS = new Map<string, string>([
+  ['data_profiling_config', 'output_schema_id'],
+  ['data_profiling_config.inference_log', 'granularities'],
+  ['data_profiling_config.time_series', 'granularities'],
+  ['data_profiling_config.schedule', 'quartz_cron_expression'],
+  ['data_profiling_config.notification_settings', 'on_failure'],
+  ['data_profiling_config.notification_settings.on_failure', 'email_addresses'],
+  ['anomaly_detection_config', 'excluded_table_full_names'],
+]);
+
 const DQ_OUTPUT_ONLY = new Set([
   'status',
   'monitor_version',
@@ -448,7 +459,32 @@ const DQ_OUTPUT_ONLY = new Set([
   'latest_monitor_failure_message',
 ]);
 
-function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Workspace) => MonitorsState) {
+/** Error codes of the monitor routes under strict `monitor-codes` / `monitor-refresh-conflict-code`. */
+const strictCode = (ctx: EmulatorContext, code: string): string => {
+  if (ctx.strict('monitor-codes')) {
+    if (code === 'RESOURCE_DOES_NOT_EXIST') return 'NOT_FOUND';
+    if (code === 'RESOURCE_ALREADY_EXISTS') return 'ALREADY_EXISTS';
+  }
+  if (code === 'TABLE_DOES_NOT_EXIST' && ctx.strict('monitor-table-missing-code')) return 'NOT_FOUND';
+  if (code === 'RESOURCE_CONFLICT' && ctx.strict('monitor-refresh-conflict-code')) return 'ABORTED';
+  return code;
+};
+
+function registerRoutes(routeTable: RouteTable, ctx: EmulatorContext, slice: (ws: Workspace) => MonitorsState) {
+  const table: RouteTable = {
+    add: (method, pattern, handler) =>
+      routeTable.add(method, pattern, async (req) => {
+        try {
+          return await handler(req);
+        } catch (e) {
+          if (e instanceof DatabricksApiError && !pattern.startsWith('/__emulator')) {
+            const code = strictCode(ctx, e.errorCode);
+            if (code !== e.errorCode) throw new DatabricksApiError(e.status, code, e.message, e.headers);
+          }
+          throw e;
+        }
+      }),
+  };
   const now = () => ctx.clock.now();
   const bodyOf = (req: EmulatorRequest): Json => req.body ?? {};
 
@@ -522,13 +558,21 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
   const legacyConfig = (state: MonitorsState, ws: Workspace, body: Json, current: MonitorRecord | undefined): MonitorConfig => {
     const outputSchema = requiredString(body, 'output_schema_name');
     requireSchemaByName(ws, outputSchema);
-    const analysis = parseAnalysis(body, 'legacy', '') ?? current?.analysis;
+    // Strict `monitor-legacy-put`: "Certain configuration fields, such as output asset identifiers,
+    // cannot be updated" (SDK catalog.py QualityMonitorsAPI.update), and what the PUT leaves out is
+    // cleared rather than kept.
+    const replace = current !== undefined && ctx.strict('monitor-legacy-put');
+    if (current && ctx.strict('monitor-legacy-output-schema') && outputSchema.toLowerCase() !== current.output_schema_name.toLowerCase()) {
+      throw invalidParameter(`output_schema_name cannot be updated (it is '${current.output_schema_name}'): output asset identifiers cannot be updated.`);
+    }
+    const analysis = parseAnalysis(body, 'legacy', '') ?? (replace ? undefined : current?.analysis);
     if (!analysis) throw invalidParameter('Exactly one of inference_log, time_series or snapshot must be set.');
     if (current && analysis.kind !== current.analysis.kind)
       throw invalidParameter(`The profile type of a monitor cannot be changed (it is ${current.analysis.kind}).`);
     const common = parseCommon(body, 'legacy', '');
     if (!current && !common.assets_dir) throw invalidParameter('assets_dir is required.');
-    return { ...(current ? pickConfig(current) : {}), ...common, output_schema_name: outputSchema, analysis } as MonitorConfig;
+    const kept = current ? (replace ? { assets_dir: current.assets_dir } : pickConfig(current)) : {};
+    return { ...kept, ...common, output_schema_name: outputSchema, analysis } as MonitorConfig;
   };
 
   table.add('POST', '/api/2.1/unity-catalog/tables/:table_name/monitor', (req) => {
@@ -551,7 +595,9 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     const body = bodyOf(req);
     const config = legacyConfig(state, req.workspace, body, current);
     const dashboard = optionalString(body, 'dashboard_id');
-    const updated: MonitorRecord = { ...current, ...config, monitor_version: current.monitor_version + 1, dashboard_id: dashboard ?? current.dashboard_id };
+    // Strict `monitor-legacy-put`: the record is rebuilt from the PUT (what it leaves out is cleared).
+    const base = ctx.strict('monitor-legacy-put') ? pickRecordMeta(current) : current;
+    const updated: MonitorRecord = { ...base, ...config, monitor_version: current.monitor_version + 1, dashboard_id: dashboard ?? current.dashboard_id };
     state.monitors[t.table_id] = updated;
     ctx.changed();
     return { body: renderLegacy(updated, now()) };
@@ -692,6 +738,12 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     const { objectType, objectId } = dqTarget(req);
     const mask = (req.query.get('update_mask') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     if (mask.length === 0) throw invalidParameter('update_mask is required, e.g. update_mask=data_profiling_config.schedule.');
+    if (ctx.strict('monitor-update-mask-leaf')) {
+      // Strict: only leaf fields, as the SDK's example (`data_profiling_config.schedule.quartz_cron_expression`).
+      for (const path of mask) {
+        if (DQ_MESSAGE_PATHS.has(path)) throw invalidParameter(`update_mask path '${path}' names a message; name its fields (e.g. '${path}.${DQ_MESSAGE_PATHS.get(path)}').`);
+      }
+    }
     const body = bodyOf(req);
     if (objectType === 'schema') {
       const m = state.schema_monitors[objectId];

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import { DatabricksApiError, type EmulatorContext, type EmulatorModule, type EmulatorRequest, type RouteTable, type Workspace } from '../types.js';
 import { compact, field, invalidParameter, notFound, optInt, optString, paginate, reqString, slice, tagsFromInput, tagsToList } from '../core/helpers.js';
-import { METASTORE_ID, requireSchema } from '../catalog/index.js';
+import { checkUcNamePart, METASTORE_ID, requireSchema } from '../catalog/index.js';
 import { copyTree, deleteTree, readFile, writeFile } from '../files/index.js';
 import { trackingState } from '../tracking/index.js';
 
@@ -62,6 +62,12 @@ export interface ModelRecord {
 
 export interface RegistryState {
   models: Record<string, ModelRecord>;
+  /**
+   * What `registered-models:is-databricks-sdk-models-artifact-repository-enabled` answers: true,
+   * false, or null to leave the field out (the proto default, false). A workspace setting, seeded
+   * with the registry's `sdk_models_artifact_repository_enabled`. Absent in older state: true.
+   */
+  files_api_for_models?: boolean | null;
 }
 
 export const registryState = (ws: Workspace): RegistryState => {
@@ -75,13 +81,35 @@ export const versionFilesPath = (fullName: string, version: number | string): st
 
 const splitName = (raw: string): [string, string, string] => {
   const parts = raw.split('.');
-  if (parts.length !== 3 || parts.some((p) => !/^[^\s/.]+$/.test(p))) {
-    throw invalidParameter(`Invalid registered model name '${raw}': Unity Catalog model names have three levels, <catalog>.<schema>.<model>.`);
+  if (parts.length !== 3) {
+    throw invalidParameter(`Invalid registered model name '${raw.slice(0, 300)}': Unity Catalog model names have three levels, <catalog>.<schema>.<model>.`);
   }
+  for (const p of parts) checkUcNamePart('registered model', p, raw);
   return parts.map((p) => p.toLowerCase()) as [string, string, string];
 };
 
 const missingModel = (name: string) => notFound(`Routine or Model '${name}' does not exist.`);
+
+// ---- Unity Catalog tag rules (strict `uc-tag-rules`) -------------------------------------------
+// "You can assign a maximum of 50 tags to a single securable object. The maximum length of a tag
+// key is 255 characters. The maximum length of a tag value is 1000 characters. The following
+// characters are not allowed in tag keys: . , - = / :" (docs database-objects/tags, which names
+// registered models and model versions). The message is the one Databricks answers for a key with
+// reserved characters.
+const TAG_KEY_MAX = 255;
+const TAG_VALUE_MAX = 1000;
+const TAGS_PER_OBJECT = 50;
+const TAG_KEY_RESERVED = /[.,\-=/:]/;
+
+export const checkUcTags = (what: string, existing: Readonly<Record<string, string>>, incoming: Readonly<Record<string, string>>): void => {
+  for (const [key, value] of Object.entries(incoming)) {
+    if (key.length > TAG_KEY_MAX) throw invalidParameter(`Tag name ${key.slice(0, 40)}… on ${what} is longer than ${TAG_KEY_MAX} characters (${key.length}).`);
+    if (TAG_KEY_RESERVED.test(key)) throw invalidParameter(`Tag name ${key} contains one or more of the reserved characters: List(., ,, -, =, /, :)`);
+    if (value.length > TAG_VALUE_MAX) throw invalidParameter(`The value of tag ${key} on ${what} is longer than ${TAG_VALUE_MAX} characters (${value.length}).`);
+  }
+  const count = new Set([...Object.keys(existing), ...Object.keys(incoming)]).size;
+  if (count > TAGS_PER_OBJECT) throw invalidParameter(`${what} would have ${count} tags; at most ${TAGS_PER_OBJECT} tags can be assigned to a securable object.`);
+};
 
 export const getModel = (ws: Workspace, rawName: string): ModelRecord => {
   const [c, s, m] = splitName(rawName);
@@ -209,18 +237,27 @@ const aliasesOf = (model: ModelRecord, version?: number) =>
     .filter(([, n]) => version === undefined || n === version)
     .sort(([a], [b]) => a.localeCompare(b));
 
-const mlflowModel = (m: ModelRecord) =>
+// Unity Catalog's searches answer no tags and no aliases, though the messages have both fields:
+// mlflow compensates (utils/_unity_catalog_utils.py `model_version_search_from_uc_proto` and
+// `registered_model_search_from_uc_proto` set tags=[] and aliases=[]; entities/model_registry/
+// model_version_search.py: "UC Model Versions gathered through search_model_versions do not have
+// tags"). `get` (and get by alias) answer both. `search` renders with `{ search: true }`.
+interface Render {
+  readonly search?: boolean;
+}
+
+const mlflowModel = (m: ModelRecord, render: Render = {}) =>
   compact({
     name: m.full_name,
     creation_timestamp: m.created_at,
     last_updated_timestamp: m.updated_at,
     user_id: m.owner,
     description: m.description,
-    aliases: aliasesOf(m).map(([alias, n]) => ({ alias, version: String(n) })),
-    tags: tagsToList(m.tags),
+    aliases: render.search ? undefined : aliasesOf(m).map(([alias, n]) => ({ alias, version: String(n) })),
+    tags: render.search ? undefined : tagsToList(m.tags),
   });
 
-const mlflowVersion = (m: ModelRecord, v: VersionRecord) =>
+const mlflowVersion = (m: ModelRecord, v: VersionRecord, render: Render = {}) =>
   compact({
     name: m.full_name,
     version: String(v.version),
@@ -235,8 +272,8 @@ const mlflowVersion = (m: ModelRecord, v: VersionRecord) =>
     status: v.status,
     status_message: v.status_message,
     storage_location: v.storage_location,
-    aliases: aliasesOf(m, v.version).map(([alias, n]) => ({ alias, version: String(n) })),
-    tags: tagsToList(v.tags),
+    aliases: render.search ? undefined : aliasesOf(m, v.version).map(([alias, n]) => ({ alias, version: String(n) })),
+    tags: render.search ? undefined : tagsToList(v.tags),
     model_id: v.model_id,
   });
 
@@ -352,8 +389,13 @@ export const defaultMlmodel = (runId: string | undefined, now: number, signature
 
 export const registryModule: EmulatorModule = {
   name: REGISTRY_MODULE,
-  initState: (): RegistryState => ({ models: {} }),
+  initState: (): RegistryState => ({ models: {}, files_api_for_models: true }),
   seed(ws, fixture, ctx) {
+    const flag = (fixture as { sdk_models_artifact_repository_enabled?: unknown }).sdk_models_artifact_repository_enabled;
+    if (flag !== undefined) {
+      if (flag !== true && flag !== false && flag !== null) throw new Error('Seed fixture: registry.sdk_models_artifact_repository_enabled must be true, false or null (field left out).');
+      registryState(ws).files_api_for_models = flag;
+    }
     const models = ((fixture as { models?: ModelFixture[] }).models ?? []) as ModelFixture[];
     const now = ctx.clock.now();
     for (const mf of models) {
@@ -393,11 +435,48 @@ export const registryModule: EmulatorModule = {
       }
     }
   },
-  routes(table: RouteTable, ctx: EmulatorContext) {
+  routes(routeTable: RouteTable, ctx: EmulatorContext) {
+    // Strict `uc-not-found-code`: every "does not exist" of these routes answers NOT_FOUND.
+    const table: RouteTable = {
+      add: (method, pattern, handler) =>
+        routeTable.add(method, pattern, async (req) => {
+          try {
+            return await handler(req);
+          } catch (e) {
+            if (e instanceof DatabricksApiError && e.errorCode === 'RESOURCE_DOES_NOT_EXIST' && ctx.strict('uc-not-found-code')) {
+              throw new DatabricksApiError(e.status, 'NOT_FOUND', e.message, e.headers);
+            }
+            throw e;
+          }
+        }),
+    };
     const now = () => ctx.clock.now();
     const changed = <T>(body: T) => {
       ctx.changed();
       return { body };
+    };
+    const tagRules = (what: string, existing: Readonly<Record<string, string>>, incoming: Readonly<Record<string, string>>) => {
+      if (ctx.strict('uc-tag-rules')) checkUcTags(what, existing, incoming);
+    };
+    /** Deleting an alias or tag that is not there: silent (OSS MLflow) or 404 (strict `uc-delete-missing`). */
+    const missingOnDelete = (message: string): void => {
+      if (ctx.strict('uc-delete-missing')) throw notFound(message);
+    };
+    const aliasTarget = (model: ModelRecord, version: VersionRecord): void => {
+      if (ctx.strict('uc-alias-on-pending') && version.status !== 'READY') {
+        throw new DatabricksApiError(
+          400,
+          'INVALID_STATE',
+          `Model version ${model.full_name}/${version.version} is ${version.status}; an alias can only point at a READY version.`,
+        );
+      }
+    };
+    const missingAlias = (model: ModelRecord, alias: string) =>
+      ctx.strict('uc-missing-alias-code')
+        ? invalidParameter(`Registered model alias ${alias} not found.`)
+        : notFound(`Alias '${alias}' does not exist on registered model '${model.full_name}'.`);
+    const noChange = (changed: boolean): void => {
+      if (!changed && ctx.strict('uc-update-no-change')) throw invalidParameter('No updated fields defined.');
     };
     const uc = '/api/2.0/mlflow/unity-catalog';
     const mlflowDuplicate = (name: string) => () => new DatabricksApiError(400, 'RESOURCE_ALREADY_EXISTS', `Registered model '${name}' already exists.`);
@@ -405,11 +484,13 @@ export const registryModule: EmulatorModule = {
     // --- MLflow protocol: registered models
     table.add('POST', `${uc}/registered-models/create`, (req) => {
       const name = reqString(req, 'name');
+      const tags = tagsFromInput(field(req, 'tags'));
+      tagRules(`registered model ${name}`, {}, tags);
       const m = createModel(req.workspace, name, {
         now: now(),
         principal: req.principal,
         description: optString(req, 'description'),
-        tags: tagsFromInput(field(req, 'tags')),
+        tags,
         duplicate: mlflowDuplicate(name),
       });
       return changed({ registered_model: mlflowModel(m) });
@@ -418,8 +499,9 @@ export const registryModule: EmulatorModule = {
     table.add('PATCH', `${uc}/registered-models/update`, (req) => {
       const m = getModel(req.workspace, reqString(req, 'name'));
       const description = optString(req, 'description');
-      if (description !== undefined) m.description = description;
       const newName = optString(req, 'new_name');
+      noChange(description !== undefined || Boolean(newName));
+      if (description !== undefined) m.description = description;
       if (newName) renameModel(req.workspace, m, newName, mlflowDuplicate(newName));
       m.updated_at = now();
       m.updated_by = req.principal;
@@ -431,16 +513,23 @@ export const registryModule: EmulatorModule = {
       return changed({});
     });
     table.add('GET', `${uc}/registered-models/search`, (req) => {
+      // mlflow refuses filter and order_by for UC registered-model search client-side.
+      if (optString(req, 'filter') || req.query.getAll('order_by').length > 0) {
+        throw invalidParameter('Unity Catalog registered model search takes no filter and no order_by.');
+      }
       const max = optInt(req, 'max_results') ?? 100;
       if (max < 1 || max > 1000) throw invalidParameter(`max_results must be between 1 and 1000, got ${max}.`);
       const all = Object.values(registryState(req.workspace).models).sort((a, b) => a.full_name.localeCompare(b.full_name));
       const page = paginate(all, max, optString(req, 'page_token'));
-      return { body: compact({ registered_models: page.items.map(mlflowModel), next_page_token: page.nextPageToken }) };
+      return { body: compact({ registered_models: page.items.map((m) => mlflowModel(m, { search: true })), next_page_token: page.nextPageToken }) };
     });
     for (const path of ['set-tag', 'tags']) {
       table.add('POST', `${uc}/registered-models/${path}`, (req) => {
         const m = getModel(req.workspace, reqString(req, 'name'));
-        m.tags[reqString(req, 'key')] = optString(req, 'value') ?? '';
+        const key = reqString(req, 'key');
+        const value = optString(req, 'value') ?? '';
+        tagRules(`registered model ${m.full_name}`, m.tags, { [key]: value });
+        m.tags[key] = value;
         m.updated_at = now();
         return changed({});
       });
@@ -449,21 +538,29 @@ export const registryModule: EmulatorModule = {
       table.add('DELETE', `${uc}/registered-models/${path}`, (req) => {
         const m = getModel(req.workspace, reqString(req, 'name'));
         const key = reqString(req, 'key');
-        if (m.tags[key] === undefined) throw notFound(`Tag '${key}' not found on registered model '${m.full_name}'.`);
+        if (m.tags[key] === undefined) {
+          missingOnDelete(`Tag '${key}' not found on registered model '${m.full_name}'.`);
+          return { body: {} };
+        }
         delete m.tags[key];
         return changed({});
       });
     }
     table.add('POST', `${uc}/registered-models/alias`, (req) => {
       const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-      model.aliases[checkAlias(reqString(req, 'alias'))] = version.version;
+      const alias = checkAlias(reqString(req, 'alias'));
+      aliasTarget(model, version);
+      model.aliases[alias] = version.version;
       model.updated_at = now();
       return changed({});
     });
     table.add('DELETE', `${uc}/registered-models/alias`, (req) => {
       const m = getModel(req.workspace, reqString(req, 'name'));
       const alias = reqString(req, 'alias').toLowerCase();
-      if (m.aliases[alias] === undefined) throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+      if (m.aliases[alias] === undefined) {
+        missingOnDelete(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+        return { body: {} };
+      }
       delete m.aliases[alias];
       return changed({});
     });
@@ -471,24 +568,27 @@ export const registryModule: EmulatorModule = {
       const m = getModel(req.workspace, reqString(req, 'name'));
       const alias = reqString(req, 'alias').toLowerCase();
       const n = m.aliases[alias];
-      if (n === undefined) throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+      if (n === undefined) throw missingAlias(m, alias);
       return { body: { model_version: mlflowVersion(m, m.versions[String(n)]!) } };
     });
-    table.add('GET', `${uc}/registered-models:is-databricks-sdk-models-artifact-repository-enabled`, () => ({
-      body: { is_databricks_sdk_models_artifact_repository_enabled: true },
-    }));
+    table.add('GET', `${uc}/registered-models:is-databricks-sdk-models-artifact-repository-enabled`, (req) => {
+      const flag = registryState(req.workspace).files_api_for_models;
+      return { body: flag === null ? {} : { is_databricks_sdk_models_artifact_repository_enabled: flag ?? true } };
+    });
 
     // --- MLflow protocol: model versions
     table.add('POST', `${uc}/model-versions/create`, (req) => {
       const m = getModel(req.workspace, reqString(req, 'name'));
       const deps = field(req, 'model_version_dependencies');
+      const tags = tagsFromInput(field(req, 'tags'));
+      tagRules(`model version ${m.full_name}/${m.next_version}`, {}, tags);
       const v = createVersion(req.workspace, m, {
         now: now(),
         principal: req.principal,
         source: reqString(req, 'source'),
         runId: optString(req, 'run_id'),
         description: optString(req, 'description'),
-        tags: tagsFromInput(field(req, 'tags')),
+        tags,
         modelId: optString(req, 'model_id'),
         runTrackingServerId: optString(req, 'run_tracking_server_id'),
         dependencies: Array.isArray(deps) ? deps : undefined,
@@ -497,6 +597,9 @@ export const registryModule: EmulatorModule = {
     });
     table.add('POST', `${uc}/model-versions/finalize`, (req) => {
       const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
+      if (version.status === 'READY' && ctx.strict('uc-finalize-not-pending')) {
+        throw new DatabricksApiError(400, 'INVALID_STATE', `Model version ${model.full_name}/${version.version} is not in a pending registration state (it is READY).`);
+      }
       finalizeVersion(req.workspace, model, version, now());
       return changed({ model_version: mlflowVersion(model, version) });
     });
@@ -517,6 +620,7 @@ export const registryModule: EmulatorModule = {
     table.add('PATCH', `${uc}/model-versions/update`, (req) => {
       const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
       const description = optString(req, 'description');
+      noChange(description !== undefined);
       if (description !== undefined) version.description = description;
       version.updated_at = now();
       version.updated_by = req.principal;
@@ -529,19 +633,30 @@ export const registryModule: EmulatorModule = {
     });
     table.add('GET', `${uc}/model-versions/search`, (req) => {
       const filter = parseVersionFilter(optString(req, 'filter'));
+      if (!filter && ctx.strict('uc-search-no-filter')) {
+        throw invalidParameter(`Missing filter: Unity Catalog model version search needs name='<catalog>.<schema>.<model>'.`);
+      }
+      if (filter?.key === 'run_id' && ctx.strict('uc-search-run-id')) {
+        throw invalidParameter(`Unsupported filter '${optString(req, 'filter')}'. Unity Catalog model version search accepts only name='<catalog>.<schema>.<model>'.`);
+      }
       const max = optInt(req, 'max_results') ?? 10000;
       if (max < 1 || max > 10000) throw invalidParameter(`max_results must be between 1 and 10000, got ${max}.`);
       let models = Object.values(registryState(req.workspace).models);
       if (filter?.key === 'name') {
         const [c, s, m] = splitName(filter.value);
-        models = models.filter((x) => x.full_name === `${c}.${s}.${m}`);
+        const full = `${c}.${s}.${m}`;
+        models = models.filter((x) => x.full_name === full);
+        if (models.length === 0 && !ctx.strict('uc-search-missing-model')) {
+          requireSchema(req.workspace, c, s);
+          throw missingModel(full);
+        }
       }
       const all = models
         .flatMap((m) => Object.values(m.versions).map((v) => ({ m, v })))
         .filter(({ v }) => filter?.key !== 'run_id' || v.run_id === filter.value)
         .sort((a, b) => a.m.full_name.localeCompare(b.m.full_name) || b.v.version - a.v.version);
       const page = paginate(all, max, optString(req, 'page_token'));
-      return { body: compact({ model_versions: page.items.map(({ m, v }) => mlflowVersion(m, v)), next_page_token: page.nextPageToken }) };
+      return { body: compact({ model_versions: page.items.map(({ m, v }) => mlflowVersion(m, v, { search: true })), next_page_token: page.nextPageToken }) };
     });
     table.add('GET', `${uc}/model-versions/get-download-uri`, (req) => {
       const { version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
@@ -549,8 +664,11 @@ export const registryModule: EmulatorModule = {
     });
     for (const path of ['set-tag', 'tags']) {
       table.add('POST', `${uc}/model-versions/${path}`, (req) => {
-        const { version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
-        version.tags[reqString(req, 'key')] = optString(req, 'value') ?? '';
+        const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
+        const key = reqString(req, 'key');
+        const value = optString(req, 'value') ?? '';
+        tagRules(`model version ${model.full_name}/${version.version}`, version.tags, { [key]: value });
+        version.tags[key] = value;
         version.updated_at = now();
         return changed({});
       });
@@ -559,7 +677,10 @@ export const registryModule: EmulatorModule = {
       table.add('DELETE', `${uc}/model-versions/${path}`, (req) => {
         const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
         const key = reqString(req, 'key');
-        if (version.tags[key] === undefined) throw notFound(`Tag '${key}' not found on model version ${model.full_name}/${version.version}.`);
+        if (version.tags[key] === undefined) {
+          missingOnDelete(`Tag '${key}' not found on model version ${model.full_name}/${version.version}.`);
+          return { body: {} };
+        }
         delete version.tags[key];
         return changed({});
       });
@@ -585,17 +706,21 @@ export const registryModule: EmulatorModule = {
       const all = Object.values(registryState(req.workspace).models)
         .filter((m) => !catalog || (m.catalog_name === catalog.toLowerCase() && m.schema_name === schema!.toLowerCase()))
         .sort((a, b) => a.full_name.localeCompare(b.full_name));
-      const page = paginate(all, max === 0 ? 100 : Math.min(max, 1000), optString(req, 'page_token'));
+      // SDK catalog.py RegisteredModelsAPI.list: with catalog and schema the page defaults to and is
+      // capped at 10000; otherwise 100 and 1000.
+      const [byDefault, cap] = catalog && schema ? [10000, 10000] : [100, 1000];
+      const page = paginate(all, max === 0 ? byDefault : Math.min(max, cap), optString(req, 'page_token'));
       return { body: compact({ registered_models: page.items.map((m) => restModel(m, false)), next_page_token: page.nextPageToken }) };
     });
     table.add('GET', `${rest}/:full_name`, (req) => ({ body: restModel(getModel(req.workspace, req.params.full_name!), includeAliases(req)) }));
     table.add('PATCH', `${rest}/:full_name`, (req) => {
       const m = getModel(req.workspace, req.params.full_name!);
       const comment = optString(req, 'comment');
-      if (comment !== undefined) m.description = comment;
       const owner = optString(req, 'owner');
-      if (owner) m.owner = owner;
       const newName = optString(req, 'new_name');
+      noChange(comment !== undefined || Boolean(owner) || Boolean(newName));
+      if (comment !== undefined) m.description = comment;
+      if (owner) m.owner = owner;
       if (newName) renameModel(req.workspace, m, newName.includes('.') ? newName : `${m.catalog_name}.${m.schema_name}.${newName}`, restDuplicate(newName));
       m.updated_at = now();
       m.updated_by = req.principal;
@@ -610,6 +735,7 @@ export const registryModule: EmulatorModule = {
       if (versionNum === undefined) throw invalidParameter('Missing required field: version_num');
       const { model, version } = getVersion(req.workspace, req.params.full_name!, versionNum);
       const alias = checkAlias(req.params.alias!);
+      aliasTarget(model, version);
       model.aliases[alias] = version.version;
       model.updated_at = now();
       return changed(restAlias(model, alias, version.version));
@@ -617,14 +743,17 @@ export const registryModule: EmulatorModule = {
     table.add('DELETE', `${rest}/:full_name/aliases/:alias`, (req) => {
       const m = getModel(req.workspace, req.params.full_name!);
       const alias = req.params.alias!.toLowerCase();
-      if (m.aliases[alias] === undefined) throw notFound(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+      if (m.aliases[alias] === undefined) {
+        missingOnDelete(`Alias '${alias}' does not exist on registered model '${m.full_name}'.`);
+        return { body: {} };
+      }
       delete m.aliases[alias];
       return changed({});
     });
     table.add('GET', `${rest}/:full_name/aliases/:alias`, (req) => {
       const m = getModel(req.workspace, req.params.full_name!);
       const n = m.aliases[req.params.alias!.toLowerCase()];
-      if (n === undefined) throw notFound(`Alias '${req.params.alias}' does not exist on registered model '${m.full_name}'.`);
+      if (n === undefined) throw missingAlias(m, req.params.alias!.toLowerCase());
       return { body: restVersion(req.workspace, m, m.versions[String(n)]!, includeAliases(req)) };
     });
     table.add('GET', `${rest}/:full_name/versions`, (req) => {
@@ -642,6 +771,7 @@ export const registryModule: EmulatorModule = {
     table.add('PATCH', `${rest}/:full_name/versions/:version`, (req) => {
       const { model, version } = getVersion(req.workspace, req.params.full_name!, req.params.version!);
       const comment = optString(req, 'comment');
+      noChange(comment !== undefined);
       if (comment !== undefined) version.description = comment;
       version.updated_at = now();
       version.updated_by = req.principal;

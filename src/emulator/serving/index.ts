@@ -25,6 +25,7 @@ import {
   type Json,
 } from './util.js';
 import { DatabricksApiError } from '../types.js';
+import { REGISTRY_MODULE, registryState } from '../registry/index.js';
 
 export const SERVING_MODULE = 'serving';
 
@@ -63,6 +64,8 @@ interface PendingUpdate {
   config: CoreConfig;
   start_time: number;
   completes_at: number;
+  /** Why the update will end UPDATE_FAILED (strict `serving-missing-version`: a served version that cannot be served). */
+  fails_with?: string;
 }
 
 /** Counters and driven behaviour per served entity (keyed by served entity name). */
@@ -77,6 +80,16 @@ export interface EntityMetrics {
   error_rate: number;
   /** Latency recorded for each invocation, driven through the admin route. */
   p95_latency_ms: number;
+  /** Per clock minute (epoch minute → counts), the last few minutes: what a per-minute gauge export shows. */
+  minutes?: Record<string, MinuteCounts>;
+}
+
+interface MinuteCounts {
+  requests: number;
+  errors_4xx: number;
+  errors_5xx: number;
+  latency_sum_ms: number;
+  latency_buckets: number[];
 }
 
 interface Endpoint {
@@ -165,7 +178,7 @@ export function advance(state: ServingState, now: number): boolean {
     changed = true;
     endpoint.pending = undefined;
     endpoint.last_updated_timestamp = pending.completes_at;
-    if (failingEntityOf(state.settings, pending.config)) {
+    if (pending.fails_with !== undefined || failingEntityOf(state.settings, pending.config)) {
       // The previous config (if any) stays served; the failed one is dropped.
       endpoint.config_update = 'UPDATE_FAILED';
       continue;
@@ -189,12 +202,13 @@ const failingEntityOf = (settings: ServingSettings, config: CoreConfig): Failing
 const isReady = (endpoint: Endpoint, now: number): boolean =>
   endpoint.config !== undefined && endpoint.ready_at !== undefined && now >= endpoint.ready_at;
 
-function startUpdate(state: ServingState, endpoint: Endpoint, config: Omit<CoreConfig, 'config_version'>, now: number) {
+function startUpdate(state: ServingState, endpoint: Endpoint, config: Omit<CoreConfig, 'config_version'>, now: number, failsWith?: string) {
   endpoint.last_config_version += 1;
   endpoint.pending = {
     config: { ...config, config_version: endpoint.last_config_version },
     start_time: now,
     completes_at: now + state.settings.update_duration_ms,
+    ...(failsWith !== undefined ? { fails_with: failsWith } : {}),
   };
   endpoint.config_update = 'IN_PROGRESS';
   endpoint.last_updated_timestamp = now;
@@ -322,6 +336,28 @@ function parseConfig(
   return { served_entities: entities, traffic_config: traffic };
 }
 
+/**
+ * Why a config cannot be served: a served Unity Catalog model version that does not exist or is not
+ * READY ("Only model versions in READY status can be loaded for inference or served", SDK
+ * catalog.py). Null when every version can be served, or when no registry is emulated.
+ */
+function unservable(ws: Workspace, config: Omit<CoreConfig, 'config_version'>): string | null {
+  if (ws.state[REGISTRY_MODULE] === undefined) return null;
+  const models = registryState(ws).models;
+  for (const e of config.served_entities) {
+    if (e.external_model !== undefined || typeof e.entity_name !== 'string') continue;
+    const name = e.entity_name.toLowerCase();
+    const version = String(e.entity_version ?? '');
+    if (name.split('.').length !== 3) return `served entity '${e.name}': '${e.entity_name}' is not a Unity Catalog model (catalog.schema.model); the workspace model registry is not emulated`;
+    const model = models[name];
+    const v = model?.versions[version];
+    if (!model) return `served entity '${e.name}': registered model '${e.entity_name}' does not exist`;
+    if (!v) return `served entity '${e.name}': model version ${e.entity_name}/${version} does not exist`;
+    if (v.status !== 'READY') return `served entity '${e.name}': model version ${e.entity_name}/${version} is ${v.status}; only READY versions can be served`;
+  }
+  return null;
+}
+
 function parseTags(raw: unknown[] | undefined, where: string): { key: string; value?: string }[] {
   return (raw ?? []).map((t, i) => {
     if (!isObject(t)) throw invalidParameter(`${where}[${i}] must be an object.`);
@@ -347,7 +383,7 @@ function renderConfig(config: CoreConfig, deployment: string, message: string): 
   };
 }
 
-function renderDetailed(endpoint: Endpoint, now: number): Json {
+function renderDetailed(endpoint: Endpoint, now: number, pendingVersionIsLive = false): Json {
   const ready = isReady(endpoint, now);
   const config = endpoint.config
     ? renderConfig(
@@ -359,6 +395,8 @@ function renderDetailed(endpoint: Endpoint, now: number): Json {
   const pending = endpoint.pending
     ? {
         ...renderConfig(endpoint.pending.config, 'DEPLOYMENT_CREATING', 'Served entity is being deployed.'),
+        // Strict `serving-pending-config-version`: the version still served, as the docstring reads.
+        ...(pendingVersionIsLive && endpoint.config ? { config_version: endpoint.config.config_version } : {}),
         start_time: endpoint.pending.start_time,
       }
     : undefined;
@@ -414,7 +452,7 @@ function ensureMetrics(endpoint: Endpoint, entityName: string): EntityMetrics {
  * Records one request; returns whether it is answered with an error. Errors are spread evenly at the
  * driven rate; `alwaysFail` (a served version listed in failing_entities) fails every request.
  */
-function recordRequest(metrics: EntityMetrics, alwaysFail = false): boolean {
+function recordRequest(metrics: EntityMetrics, now: number, alwaysFail = false): boolean {
   const before = Math.floor(metrics.request_count * metrics.error_rate + 1e-9);
   metrics.request_count += 1;
   const failed = alwaysFail || Math.floor(metrics.request_count * metrics.error_rate + 1e-9) > before;
@@ -426,6 +464,18 @@ function recordRequest(metrics: EntityMetrics, alwaysFail = false): boolean {
   });
   const inf = LATENCY_BUCKETS_MS.length;
   metrics.latency_buckets[inf] = (metrics.latency_buckets[inf] ?? 0) + 1;
+  // The same request in its clock minute (kept for the last few minutes).
+  const minute = Math.floor(now / 60_000);
+  const minutes = (metrics.minutes ??= {});
+  for (const k of Object.keys(minutes)) if (Number(k) < minute - 5) delete minutes[k];
+  const m = (minutes[String(minute)] ??= { requests: 0, errors_4xx: 0, errors_5xx: 0, latency_sum_ms: 0, latency_buckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0) });
+  m.requests += 1;
+  if (failed) m.errors_5xx += 1;
+  m.latency_sum_ms += latency;
+  LATENCY_BUCKETS_MS.forEach((bound, i) => {
+    if (latency <= bound) m.latency_buckets[i] = (m.latency_buckets[i] ?? 0) + 1;
+  });
+  m.latency_buckets[inf] = (m.latency_buckets[inf] ?? 0) + 1;
   return failed;
 }
 
@@ -490,17 +540,99 @@ function renderMetrics(endpoint: Endpoint): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Strict `serving-metrics`: the documented types (the Datadog example declares the counts as
+ * `gauge`, and the docs define the request rate over "the number of requests within a minute")
+ * read as per-minute values of the last whole minute, and no per-entity label (no primary source
+ * names one): one endpoint-level series per family, each with its timestamp.
+ */
+function renderMinuteMetrics(endpoint: Endpoint, now: number): string {
+  const minute = Math.floor(now / 60_000) - 1;
+  const at = (minute + 1) * 60_000;
+  const sum: MinuteCounts = { requests: 0, errors_4xx: 0, errors_5xx: 0, latency_sum_ms: 0, latency_buckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0) };
+  for (const m of Object.values(endpoint.metrics)) {
+    const c = m.minutes?.[String(minute)];
+    if (!c) continue;
+    sum.requests += c.requests;
+    sum.errors_4xx += c.errors_4xx;
+    sum.errors_5xx += c.errors_5xx;
+    sum.latency_sum_ms += c.latency_sum_ms;
+    c.latency_buckets.forEach((n, i) => (sum.latency_buckets[i] = (sum.latency_buckets[i] ?? 0) + n));
+  }
+  return [
+    '# TYPE request_count_total gauge',
+    `request_count_total ${sum.requests} ${at}`,
+    '# TYPE request_4xx_count_total gauge',
+    `request_4xx_count_total ${sum.errors_4xx} ${at}`,
+    '# TYPE request_5xx_count_total gauge',
+    `request_5xx_count_total ${sum.errors_5xx} ${at}`,
+    '# TYPE request_latency_ms histogram',
+    ...LATENCY_BUCKETS_MS.map((b, i) => `request_latency_ms_bucket{le="${b}"} ${sum.latency_buckets[i] ?? 0} ${at}`),
+    `request_latency_ms_bucket{le="+Inf"} ${sum.latency_buckets[LATENCY_BUCKETS_MS.length] ?? 0} ${at}`,
+    `request_latency_ms_sum ${sum.latency_sum_ms} ${at}`,
+    `request_latency_ms_count ${sum.requests} ${at}`,
+    '',
+  ].join('\n');
+}
+
+/** The served entity `served_model_name` names in the active or pending config (logs routes). */
+function servedEntityOf(endpoint: Endpoint, name: string, notFoundCode: string): ServedEntity {
+  const entity = [...(endpoint.config?.served_entities ?? []), ...(endpoint.pending?.config.served_entities ?? [])].find((e) => e.name === name);
+  if (!entity) throw new DatabricksApiError(404, notFoundCode, `Served model '${name}' does not exist on endpoint '${endpoint.name}'.`);
+  return entity;
+}
+
+/** An OpenAPI 3.1 description of the endpoint's invocation route (GET …/openapi). */
+function openApiOf(endpoint: Endpoint): Json {
+  const row = { type: 'object', additionalProperties: true };
+  return {
+    openapi: '3.1.0',
+    info: { title: endpoint.name, version: String(endpoint.config?.config_version ?? 0) },
+    servers: [{ url: `/serving-endpoints/${endpoint.name}` }],
+    paths: {
+      '/invocations': {
+        post: {
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: {
+                  oneOf: [
+                    { type: 'object', properties: { dataframe_split: { type: 'object' } }, required: ['dataframe_split'] },
+                    { type: 'object', properties: { dataframe_records: { type: 'array', items: row } }, required: ['dataframe_records'] },
+                    { type: 'object', properties: { instances: { type: 'array' } }, required: ['instances'] },
+                    { type: 'object', properties: { inputs: {} }, required: ['inputs'] },
+                  ],
+                },
+              },
+            },
+          },
+          responses: { '200': { description: 'Predictions', content: { 'application/json': { schema: { type: 'object', properties: { predictions: { type: 'array' } } } } } } },
+        },
+      },
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Routes
 
 function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Workspace) => ServingState) {
   const now = () => ctx.clock.now();
+  const notFoundCode = () => (ctx.strict('serving-not-found-code') ? 'NOT_FOUND' : 'RESOURCE_DOES_NOT_EXIST');
   const endpointOf = (req: EmulatorRequest): Endpoint => {
     const name = req.params.name ?? '';
     const endpoint = slice(req.workspace).endpoints[name];
-    if (!endpoint) throw doesNotExist(`Endpoint with name '${name}' does not exist.`);
+    if (!endpoint) throw new DatabricksApiError(404, notFoundCode(), `Endpoint with name '${name}' does not exist.`);
     return endpoint;
   };
+  /** Default: a version that cannot be served is refused now. Strict: accepted, the update fails later. */
+  const servability = (ws: Workspace, config: Omit<CoreConfig, 'config_version'>): string | undefined => {
+    const problem = unservable(ws, config);
+    if (problem === null) return undefined;
+    if (!ctx.strict('serving-missing-version')) throw invalidParameter(`The config cannot be served: ${problem}.`);
+    return problem;
+  };
+  const pendingIsLive = () => ctx.strict('serving-pending-config-version');
   const bodyOf = (req: EmulatorRequest): Json => req.body ?? {};
 
   table.add('POST', '/api/2.0/serving-endpoints', (req) => {
@@ -511,10 +643,14 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
       throw invalidParameter(
         `Endpoint name '${name}' is invalid: use 1 to 63 alphanumeric characters, dashes and underscores.`,
       );
-    if (state.endpoints[name]) throw alreadyExists(`Endpoint with name '${name}' already exists.`);
+    if (state.endpoints[name]) {
+      if (ctx.strict('serving-duplicate-code')) throw new DatabricksApiError(400, 'RESOURCE_ALREADY_EXISTS', `Endpoint with name '${name}' already exists.`);
+      throw alreadyExists(`Endpoint with name '${name}' already exists.`);
+    }
     const t = now();
     const configRaw = optionalObject(body, 'config');
     const config = configRaw ? parseConfig(configRaw, req.principal, t, undefined) : undefined;
+    const failsWith = config ? servability(req.workspace, config) : undefined;
     const endpoint: Endpoint = {
       name,
       id: hexId(),
@@ -534,9 +670,9 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
       metrics: {},
     };
     state.endpoints[name] = endpoint;
-    if (config) startUpdate(state, endpoint, config, t);
+    if (config) startUpdate(state, endpoint, config, t, failsWith);
     ctx.changed();
-    return { body: renderDetailed(endpoint, t) };
+    return { body: renderDetailed(endpoint, t, pendingIsLive()) };
   });
 
   table.add('GET', '/api/2.0/serving-endpoints', (req) => {
@@ -547,7 +683,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     return { body: endpoints.length > 0 ? { endpoints } : {} };
   });
 
-  table.add('GET', '/api/2.0/serving-endpoints/:name', (req) => ({ body: renderDetailed(endpointOf(req), now()) }));
+  table.add('GET', '/api/2.0/serving-endpoints/:name', (req) => ({ body: renderDetailed(endpointOf(req), now(), pendingIsLive()) }));
 
   table.add('DELETE', '/api/2.0/serving-endpoints/:name', (req) => {
     const endpoint = endpointOf(req);
@@ -559,16 +695,22 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
   table.add('PUT', '/api/2.0/serving-endpoints/:name/config', (req) => {
     const state = slice(req.workspace);
     const endpoint = endpointOf(req);
-    if (endpoint.config_update === 'IN_PROGRESS')
-      throw conflict(
+    if (endpoint.config_update === 'IN_PROGRESS') {
+      const message =
         `Endpoint '${endpoint.name}' is currently being updated (config version ${endpoint.pending?.config.config_version ?? '?'}). ` +
-          'Wait until state.config_update is NOT_UPDATING, then retry.',
-      );
+        'Wait until state.config_update is NOT_UPDATING, then retry.';
+      if (ctx.strict('serving-conflict-code')) throw new DatabricksApiError(409, 'ABORTED', message);
+      throw conflict(message);
+    }
     const t = now();
-    const config = parseConfig(bodyOf(req), req.principal, t, endpoint.config);
-    startUpdate(state, endpoint, config, t);
+    const body = bodyOf(req);
+    if (ctx.strict('serving-traffic-only') && !(optionalArray(body, 'served_entities')?.length || optionalArray(body, 'served_models')?.length)) {
+      throw invalidParameter('The config must name its served_entities; a config update without them is not accepted.');
+    }
+    const config = parseConfig(body, req.principal, t, endpoint.config);
+    startUpdate(state, endpoint, config, t, servability(req.workspace, config));
     ctx.changed();
-    return { body: renderDetailed(endpoint, t) };
+    return { body: renderDetailed(endpoint, t, pendingIsLive()) };
   });
 
   table.add('PATCH', '/api/2.0/serving-endpoints/:name/tags', (req) => {
@@ -586,6 +728,16 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
   table.add('PUT', '/api/2.0/serving-endpoints/:name/ai-gateway', (req) => {
     const endpoint = endpointOf(req);
     const body = bodyOf(req);
+    // "On update, you have to disable inference table first in order to change the catalog name"
+    // (and the schema name and the prefix): SDK serving.py AiGatewayInferenceTableConfig.
+    const next = optionalObject(body, 'inference_table_config');
+    const live = endpoint.ai_gateway?.inference_table_config;
+    if (next && isObject(live) && live.enabled === true && next.enabled !== false) {
+      for (const key of ['catalog_name', 'schema_name', 'table_name_prefix'] as const) {
+        if (next[key] !== undefined && next[key] !== live[key])
+          throw invalidParameter(`The inference table is enabled: disable it first (enabled: false) to change ${key} from '${String(live[key])}' to '${String(next[key])}'.`);
+      }
+    }
     const gateway = compact({
       inference_table_config: optionalObject(body, 'inference_table_config'),
       usage_tracking_config: optionalObject(body, 'usage_tracking_config'),
@@ -600,8 +752,32 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
   });
 
   table.add('GET', '/api/2.0/serving-endpoints/:name/metrics', (req) => ({
-    raw: renderMetrics(endpointOf(req)),
+    raw: ctx.strict('serving-metrics') ? renderMinuteMetrics(endpointOf(req), now()) : renderMetrics(endpointOf(req)),
     headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
+  }));
+
+  // Diagnostics (SDK serving.py build_logs, logs, get_open_api): `{logs}` per served entity, and the
+  // endpoint's query schema as a raw OpenAPI document.
+  table.add('GET', '/api/2.0/serving-endpoints/:name/served-models/:served_model_name/build-logs', (req) => {
+    const endpoint = endpointOf(req);
+    const e = servedEntityOf(endpoint, req.params.served_model_name ?? '', notFoundCode());
+    return {
+      body: {
+        logs:
+          `[emulator] building the environment of ${e.name} (${String(e.entity_name)} version ${String(e.entity_version)})\n` +
+          `[emulator] installing the model's requirements\n[emulator] environment ready\n`,
+      },
+    };
+  });
+  table.add('GET', '/api/2.0/serving-endpoints/:name/served-models/:served_model_name/logs', (req) => {
+    const endpoint = endpointOf(req);
+    const e = servedEntityOf(endpoint, req.params.served_model_name ?? '', notFoundCode());
+    const m = endpoint.metrics[e.name];
+    return { body: { logs: `[emulator] ${e.name}: model server started\n[emulator] ${e.name}: ${m?.request_count ?? 0} requests served, ${m?.error_5xx_count ?? 0} errors\n` } };
+  });
+  table.add('GET', '/api/2.0/serving-endpoints/:name/openapi', (req) => ({
+    raw: JSON.stringify(openApiOf(endpointOf(req)), null, 2),
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
   }));
 
   table.add('POST', '/serving-endpoints/:name/invocations', (req) => {
@@ -625,7 +801,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     if (!entity) throw badRequest(`Endpoint '${endpoint.name}' has no served entities.`);
     // A version marked failing after it went live (or seeded live) breaks at inference time.
     const marked = failingEntityOf(slice(req.workspace).settings, { ...endpoint.config, served_entities: [entity] }) !== undefined;
-    const failed = recordRequest(ensureMetrics(endpoint, entity.name), marked);
+    const failed = recordRequest(ensureMetrics(endpoint, entity.name), t, marked);
     ctx.changed();
     const headers = { 'served-model-name': entity.name };
     if (failed)
@@ -659,7 +835,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     if (endpoint.pending) endpoint.pending.completes_at = now();
     advance(state, now());
     ctx.changed();
-    return { body: renderDetailed(endpoint, now()) };
+    return { body: renderDetailed(endpoint, now(), pendingIsLive()) };
   });
 
   // Drive metrics of one served entity: error_rate (0..1), p95_latency_ms, and optionally add_requests synthetic requests.
@@ -684,7 +860,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     const addRequests = optionalNumber(body, 'add_requests') ?? 0;
     if (!Number.isInteger(addRequests) || addRequests < 0)
       throw invalidParameter('add_requests must be a non-negative integer.');
-    for (let i = 0; i < addRequests; i++) recordRequest(metrics);
+    for (let i = 0; i < addRequests; i++) recordRequest(metrics, now());
     ctx.changed();
     return { body: { served_entity_name: entityName, ...clone(metrics) } };
   });

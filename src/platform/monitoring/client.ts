@@ -187,8 +187,9 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
             writes++;
             return await done('created', [], await ops.create());
           } catch (e) {
-            // A concurrent writer created it first: compare with theirs instead.
-            if (!hasErrorCode(e, 'RESOURCE_ALREADY_EXISTS')) throw e;
+            // A concurrent writer created it first: compare with theirs instead (the code for
+            // "exists" is not documented: both spellings).
+            if (!hasErrorCode(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS')) throw e;
             observed = await ops.get();
             if (!observed) throw e;
           }

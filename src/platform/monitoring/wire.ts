@@ -51,13 +51,18 @@ export function legacyCreateBody(d: DesiredMonitor): Record<string, unknown> {
   };
 }
 
-/** PUT body for the legacy API: given fields replace, omitted ones are kept, so send only what changed. */
-export function legacyUpdateBody(d: DesiredMonitor, changes: readonly MonitorField[]): Record<string, unknown> {
-  const body: Record<string, unknown> = { output_schema_name: d.outputSchema };
-  if (changes.includes('inference_log')) body.inference_log = legacyInferenceLog(d);
-  if (changes.includes('schedule') && d.schedule) body.schedule = schedule(d);
-  if (changes.includes('slicing_exprs')) body.slicing_exprs = [...d.slicingExprs];
-  return body;
+/**
+ * PUT body for the legacy API. Whether the PUT keeps or clears the fields it leaves out is not
+ * documented (docs/fidelity.md), so it always carries every field mlops-gate manages: under either
+ * reading the monitor ends as desired.
+ */
+export function legacyUpdateBody(d: DesiredMonitor, _changes: readonly MonitorField[]): Record<string, unknown> {
+  return {
+    output_schema_name: d.outputSchema,
+    inference_log: legacyInferenceLog(d),
+    ...(d.schedule ? { schedule: schedule(d) } : {}),
+    slicing_exprs: [...d.slicingExprs],
+  };
 }
 
 /** `data_profiling_config` for Data Quality v1 (the output schema by id). */
@@ -71,15 +76,26 @@ export function dqProfilingConfig(d: DesiredMonitor, outputSchemaId: string, wit
   };
 }
 
-const DQ_MASK: Record<MonitorField, string> = {
-  output_schema: 'data_profiling_config.output_schema_id',
-  inference_log: 'data_profiling_config.inference_log',
-  schedule: 'data_profiling_config.schedule',
-  slicing_exprs: 'data_profiling_config.slicing_exprs',
+// Leaf fields only: the SDK's example masks leaves (`data_profiling_config.schedule.quartz_cron_expression`),
+// and whether a whole sub-message may be named is not documented (docs/fidelity.md). Leaves work
+// under both readings; a leaf the body leaves out (an unset label column) is cleared by the mask.
+const DQ_MASK: Record<MonitorField, readonly string[]> = {
+  output_schema: ['data_profiling_config.output_schema_id'],
+  inference_log: [
+    'problem_type',
+    'timestamp_column',
+    'granularities',
+    'prediction_column',
+    'model_id_column',
+    'label_column',
+    'prediction_probability_column',
+  ].map((f) => `data_profiling_config.inference_log.${f}`),
+  schedule: ['data_profiling_config.schedule.quartz_cron_expression', 'data_profiling_config.schedule.timezone_id'],
+  slicing_exprs: ['data_profiling_config.slicing_exprs'],
 };
 
 /** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
-export const dqUpdateMask = (changes: readonly MonitorField[]): string => changes.map((c) => DQ_MASK[c]).join(',');
+export const dqUpdateMask = (changes: readonly MonitorField[]): string => changes.flatMap((c) => DQ_MASK[c]).join(',');
 
 type Wire = Record<string, unknown>;
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);

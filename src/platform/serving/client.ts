@@ -210,6 +210,17 @@ export function createServingClient(options: ServingClientOptions): ServingClien
     },
 
     async putInferenceTable(name, table) {
+      // "On update, you have to disable inference table first in order to change the catalog name"
+      // (and the schema name, and the prefix): SDK serving.py AiGatewayInferenceTableConfig.
+      const live = table ? (await getEndpoint(name))?.inferenceTable : null;
+      if (table && live?.enabled && (live.catalog !== table.catalog || live.schema !== table.schema || live.prefix !== table.prefix)) {
+        await http.request({
+          method: 'PUT',
+          path: path(name, '/ai-gateway'),
+          body: { inference_table_config: inferenceTableToWire(null) },
+          endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
+        });
+      }
       await http.request({
         method: 'PUT',
         path: path(name, '/ai-gateway'),

@@ -2,13 +2,18 @@
 // Versions, aliases and tags come from the MLflow-protocol UC endpoints (the REST 2.1 objects carry
 // no tags); runs from the workspace tracking server; the MLmodel file through the Files API, where
 // Databricks keeps UC model artifacts (`/Models/<catalog>/<schema>/<model>/<version>/`).
+//
+// UC `model-versions/search` answers no tags and no aliases (docs/fidelity.md): it only lists the
+// versions. Whatever needs a version's tags or aliases (the latest version, tag-selected
+// candidates) reads that version with `model-versions/get`.
 
 import { ApiError, hasErrorCode } from '../../errors.js';
 import type { ArtifactReader, RegistryPorts, RegistryReader, RunReader } from '../../evidence/ports.js';
 import type { ModelSignature, RunInfo, VersionInfo } from '../../evidence/types.js';
 import type { HttpClient } from '../http/types.js';
 import { signatureFromMlmodel } from '../mlflow/mlmodel.js';
-import { RegistryAnswerError, toRunInfo, toVersionInfo, type WireModelVersion, type WireRun } from '../mlflow/wire.js';
+import { RegistryAnswerError, toRunInfo, type WireRun } from '../mlflow/wire.js';
+import { mapLimited, ucFilterLiteral, ucVersionFromWire, type WireUcVersion } from './wire.js';
 
 export interface UnityCatalogAdapterOptions {
   readonly http: HttpClient;
@@ -19,7 +24,8 @@ export interface UnityCatalogAdapterOptions {
 }
 
 const UC = '/api/2.0/mlflow/unity-catalog';
-
+/** Version reads in flight at once when tags must be read version by version. */
+const GET_CONCURRENCY = 4;
 
 /** `catalog.schema.model` → its three parts (names with dots inside a part are not valid in UC). */
 export const splitFullName = (fullName: string): [string, string, string] => {
@@ -38,25 +44,28 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
   const getJson = async <T>(path: string, query: Record<string, string | number | undefined>, endpoint = `GET ${path}`): Promise<T> =>
     (await http.request<T>({ method: 'GET', path, query, endpoint })).body;
 
-  const toInfo = (wire: WireModelVersion | undefined): VersionInfo => {
-    const info = toVersionInfo(wire, host);
+  const toInfo = (wire: WireUcVersion | undefined): VersionInfo => {
+    const { statusMessage: _statusMessage, ...info } = ucVersionFromWire(wire);
     const [catalog, schema, model] = splitFullName(info.name);
     return { ...info, url: `${host}/explore/data/models/${catalog}/${schema}/${model}/version/${info.version}` };
   };
 
-  /** Every version of a model (UC search takes one `name='…'` condition and no order_by). */
-  const allVersions = async (name: string): Promise<VersionInfo[]> => {
-    const found: VersionInfo[] = [];
+  /**
+   * The version numbers of a model, newest first (UC search takes one `name='…'` condition and no
+   * order_by, and its rows carry no tags or aliases: only the numbers are used).
+   */
+  const versionNumbers = async (name: string): Promise<string[]> => {
+    const found: string[] = [];
     const seen = new Set<string>();
     let token: string | undefined;
     try {
       for (;;) {
-        const page = await getJson<{ model_versions?: WireModelVersion[]; next_page_token?: string }>(`${UC}/model-versions/search`, {
-          filter: `name='${name.replace(/'/g, "\\'")}'`,
+        const page = await getJson<{ model_versions?: WireUcVersion[]; next_page_token?: string }>(`${UC}/model-versions/search`, {
+          filter: `name=${ucFilterLiteral(name)}`,
           max_results: pageSize,
           page_token: token,
         });
-        found.push(...(page.model_versions ?? []).map(toInfo));
+        for (const row of page.model_versions ?? []) if (row.version !== undefined && String(row.version) !== '') found.push(String(row.version));
         token = page.next_page_token || undefined;
         if (!token) break;
         if (seen.has(token)) throw new RegistryAnswerError(`model-versions/search repeated a page token for "${name}"`);
@@ -66,22 +75,24 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
       if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return [];
       throw e;
     }
-    return found.sort((a, b) => Number(b.version) - Number(a.version));
+    return [...new Set(found)].sort((a, b) => Number(b) - Number(a));
+  };
+
+  const getVersion = async (name: string, version: string): Promise<VersionInfo | null> => {
+    try {
+      const body = await getJson<{ model_version?: WireUcVersion }>(`${UC}/model-versions/get`, { name, version });
+      return toInfo(body.model_version);
+    } catch (e) {
+      if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
+      throw e;
+    }
   };
 
   const registry: RegistryReader = {
-    async getVersion(name, version) {
-      try {
-        const body = await getJson<{ model_version?: WireModelVersion }>(`${UC}/model-versions/get`, { name, version });
-        return toInfo(body.model_version);
-      } catch (e) {
-        if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
-        throw e;
-      }
-    },
+    getVersion,
     async getVersionByAlias(name, alias) {
       try {
-        const body = await getJson<{ model_version?: WireModelVersion }>(`${UC}/registered-models/alias`, { name, alias });
+        const body = await getJson<{ model_version?: WireUcVersion }>(`${UC}/registered-models/alias`, { name, alias });
         return toInfo(body.model_version);
       } catch (e) {
         // Databricks' code for a missing alias is not documented; OSS uses INVALID_PARAMETER_VALUE.
@@ -91,11 +102,19 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
       }
     },
     async getLatestVersion(name) {
-      return (await allVersions(name))[0] ?? null;
+      // Search for the numbers, then read the newest (its tags and aliases); a version deleted in
+      // between is skipped.
+      for (const version of await versionNumbers(name)) {
+        const v = await getVersion(name, version);
+        if (v) return v;
+      }
+      return null;
     },
     async searchVersionsByTags(name, tags) {
+      // UC search cannot filter on tags and answers none: every version is read with `get`.
       const wanted = Object.entries(tags);
-      return (await allVersions(name)).filter((v) => wanted.every(([k, value]) => v.tags[k] === value));
+      const read = await mapLimited(await versionNumbers(name), GET_CONCURRENCY, (version) => getVersion(name, version));
+      return read.filter((v): v is VersionInfo => v !== null && wanted.every(([k, value]) => v.tags[k] === value));
     },
     async modelExists(name) {
       try {

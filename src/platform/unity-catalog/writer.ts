@@ -8,14 +8,21 @@
 // or a lost answer keeps the copy step pending; the next `createVersion` finds it by its identity
 // tag and finishes it (upload again, overwriting; finalize) instead of creating a second one.
 //
+// UC `model-versions/search` answers no tags (docs/fidelity.md), so tags are never read from it:
+// search narrows by what it does answer (every copy made here has the source
+// `models:/<catalog.schema.model>/<version>`), then each remaining version is read with
+// `model-versions/get`. A copy's identity tag is set in its create call and never changed, so what
+// one read showed is remembered for the rest of the run (`identityCache`).
+//
 // The files come from the source version: read here when it is in this workspace, or staged by
 // the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
 // Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
 //
 // Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
-// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots or dashes, so the lock named
-// `<prefix><N>` (src/apply/lock.ts) is the model `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`,
-// in the destination schema by default; its original name is kept in a tag.
+// RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots inside a part (and need backquotes in
+// SQL for dashes), so the lock named `<prefix><N>` (src/apply/lock.ts) is the model
+// `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`, in the destination schema by default; its
+// original name is kept in a tag.
 
 import { ApplyError, hasErrorCode, nullOnErrorCode } from '../../errors.js';
 import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../registry/ports.js';
@@ -25,56 +32,41 @@ import { COPY_IDENTITY_KEY, SOURCE_TAGS } from '../../registry/journal.js';
 
 import type { HttpClient } from '../http/types.js';
 import { mlflowProtocolCaller } from '../http/protocol.js';
-import { tagsToRecord, type WireTag } from '../mlflow/wire.js';
+import { tagsToRecord } from '../mlflow/wire.js';
 import { splitFullName } from './adapter.js';
 import { digestOf, readVersionFiles, requireSignature, uploadVersionFiles, type VersionFiles } from './files.js';
-import { parseVersionStatus, type ObservedVersion } from '../../registry/types.js';
-import type { SourceVersion } from '../../registry/types.js';
+import type { ObservedVersion, SourceVersion } from '../../registry/types.js';
+import { aliasMapOf, mapLimited, parseModelsUri, ucFilterLiteral, ucVersionFromWire, type UcVersion, type WireUcModel, type WireUcVersion } from './wire.js';
 
 const UC = '/api/2.0/mlflow/unity-catalog';
 const MODELS_21 = '/api/2.1/unity-catalog/models';
 
 const isMissing = (e: unknown): boolean => hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND');
 
-interface WireUcVersion {
-  readonly name?: string;
-  readonly version?: string | number;
-  readonly source?: string;
-  readonly run_id?: string;
-  readonly status?: string;
-  readonly status_message?: string;
-  readonly tags?: readonly WireTag[];
-  readonly aliases?: readonly (string | { readonly alias?: string })[];
-}
+/** Version reads in flight at once when tags must be read version by version. */
+const GET_CONCURRENCY = 4;
 
-interface WireUcModel {
-  readonly name?: string;
-  readonly aliases?: readonly { readonly alias?: string; readonly version?: string | number }[];
-  readonly tags?: readonly WireTag[];
-}
+const observedOf = (v: UcVersion): ObservedVersion => ({
+  name: v.name,
+  version: v.version,
+  status: v.status,
+  tags: v.tags,
+  aliases: v.aliases,
+  source: v.source,
+  runId: v.runId,
+  // Unity Catalog has no stages.
+  stage: null,
+});
 
-const toObserved = (w: WireUcVersion | undefined): ObservedVersion => {
-  if (!w || typeof w.name !== 'string' || w.version === undefined) throw new Error('Unity Catalog returned a model version without a name or version');
-  return {
-    name: w.name,
-    version: String(w.version),
-    tags: tagsToRecord(w.tags),
-    aliases: (w.aliases ?? []).map((a) => (typeof a === 'string' ? a : a.alias ?? '')).filter(Boolean),
-    // Unity Catalog has no stages.
-    stage: null,
-    source: w.source ?? '',
-    runId: w.run_id ? w.run_id : null,
-    status: parseVersionStatus(w.status),
-  };
-};
+const toObserved = (w: WireUcVersion | undefined): ObservedVersion => observedOf(ucVersionFromWire(w));
 
 const wireTags = (tags: Readonly<Record<string, string>>) => Object.entries(tags).map(([key, value]) => ({ key, value }));
 
-/** `models:/<catalog.schema.model>/<version>` → its parts; null for other URIs. */
-const parseModelsUri = (uri: string): { name: string; version: string } | null => {
-  const m = /^models:\/([^/]+\.[^/]+\.[^/]+)\/(\d+)\/?$/.exec(uri);
-  return m ? { name: m[1]!, version: m[2]! } : null;
-};
+/**
+ * Could this search row be a copy made by this writer? Every one has a `models:/<c.s.m>/<n>`
+ * source. A row without a source (search did not answer it) may be anything: it is read.
+ */
+const mayBeCopy = (row: UcVersion): boolean => row.source === '' || parseModelsUri(row.source) !== null;
 
 // ---------------------------------------------------------------------------------------------
 // Staging: the artifact transfer reads the files from the source workspace; `createVersion` on the
@@ -132,26 +124,70 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
   const call = mlflowProtocolCaller(http, UC);
   const orNull = <T>(work: Promise<T>): Promise<T | null> => nullOnErrorCode(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
 
-  /** Every version of a model, any status (UC search takes one `name='…'` condition: tags are filtered here). */
-  const allVersions = async (name: string): Promise<WireUcVersion[]> => {
-    const out: WireUcVersion[] = [];
+  /**
+   * Every version of a model as search lists it, any status, ascending. Search takes one
+   * `name='…'` condition and answers NO tags or aliases: use the rows' number, source, run id and
+   * status only.
+   */
+  const searchRows = async (name: string): Promise<UcVersion[]> => {
+    const out = new Map<string, UcVersion>();
+    const seen = new Set<string>();
     let pageToken: string | undefined;
     try {
       do {
         const body = await call<{ model_versions?: WireUcVersion[]; next_page_token?: string }>(
           'GET',
           '/model-versions/search',
-          { filter: `name='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, max_results: 10000, page_token: pageToken },
+          { filter: `name=${ucFilterLiteral(name)}`, max_results: 10000, page_token: pageToken },
           true,
         );
-        out.push(...(body.model_versions ?? []));
+        for (const row of body.model_versions ?? []) {
+          const v = ucVersionFromWire(row);
+          out.set(v.version, v);
+        }
         pageToken = body.next_page_token || undefined;
+        if (pageToken && seen.has(pageToken)) throw new ApplyError(`model-versions/search repeated a page token for "${name}"`);
+        if (pageToken) seen.add(pageToken);
       } while (pageToken);
     } catch (e) {
       if (isMissing(e)) return [];
       throw e;
     }
-    return out.sort((a, b) => Number(a.version) - Number(b.version));
+    return [...out.values()].sort((a, b) => Number(a.version) - Number(b.version));
+  };
+
+  /** name → version → its copy identity tag (null: none). Set at create, never changed: safe to remember. */
+  const identityCache = new Map<string, Map<string, string | null>>();
+  const rememberIdentity = (v: ObservedVersion): void => {
+    const byVersion = identityCache.get(v.name.toLowerCase()) ?? new Map<string, string | null>();
+    byVersion.set(v.version, v.tags[COPY_IDENTITY_KEY] ?? null);
+    identityCache.set(v.name.toLowerCase(), byVersion);
+  };
+  const knownIdentity = (name: string, version: string): string | null | undefined => identityCache.get(name.toLowerCase())?.get(version);
+
+  const getObserved = async (name: string, version: string): Promise<ObservedVersion | null> => {
+    const body = await orNull(call<{ model_version?: WireUcVersion }>('GET', '/model-versions/get', { name, version }, true));
+    if (!body?.model_version) return null;
+    const v = toObserved(body.model_version);
+    rememberIdentity(v);
+    return v;
+  };
+
+  /** The full versions (tags, aliases) of these search rows, read one by one; deleted ones dropped. */
+  const readAll = async (name: string, rows: readonly UcVersion[]): Promise<ObservedVersion[]> =>
+    (await mapLimited(rows, GET_CONCURRENCY, (row) => getObserved(name, row.version))).filter((v): v is ObservedVersion => v !== null);
+
+  /** Versions whose tag `key` is `value`, ascending; for the copy identity only versions that may be copies are read. */
+  const versionsTagged = async (name: string, key: string, value: string, narrow: (row: UcVersion) => boolean = () => true): Promise<ObservedVersion[]> => {
+    let rows = (await searchRows(name)).filter(narrow);
+    if (key === COPY_IDENTITY_KEY) {
+      rows = rows.filter((row) => {
+        if (!mayBeCopy(row)) return false;
+        const known = knownIdentity(name, row.version);
+        return known === undefined || known === value;
+      });
+    }
+    return (await readAll(name, rows)).filter((v) => v.tags[key] === value);
   };
 
   const requireLockSchema = (): string => {
@@ -179,24 +215,26 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
       throw new ApplyError(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`);
     }
     const body = await orNull(call<{ model_version?: WireUcVersion }>('GET', '/model-versions/get', from, true));
-    const src = body?.model_version;
-    if (!src) {
+    if (!body?.model_version) {
       throw new ApplyError(`source ${from.name} v${from.version} does not exist in this workspace; a copy across workspaces needs the Unity Catalog artifact transfer`);
     }
-    if (src.status && src.status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`);
+    const src = ucVersionFromWire(body.model_version);
+    if (src.status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`);
     const files = await readVersionFiles(http, from.name, from.version);
     return {
-      source: { registry: options.registryId, name: from.name, version: from.version, source: src.source ?? '', runId: src.run_id ?? null },
+      source: { registry: options.registryId, name: from.name, version: from.version, source: src.source, runId: src.runId },
       digest: digestOf(files),
       files,
-      sourceRunId: src.run_id ?? null,
+      sourceRunId: src.runId,
     };
   };
 
   /**
    * Model files go through the Files API only where the workspace says so (what mlflow checks
    * before choosing its SDK models repository); otherwise they would need cloud-storage credentials,
-   * which this writer does not implement. Asked once, before the first version is created.
+   * which this writer does not implement. Asked once, before the first version is created. Like
+   * mlflow (`_unity_catalog_utils.py` `is_databricks_sdk_models_artifact_repository_enabled`), only
+   * an explicit `true` counts: a missing field is the proto default, false.
    */
   let filesApiChecked = false;
   const requireFilesApiForModels = async (): Promise<void> => {
@@ -207,22 +245,32 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
       {},
       true,
     );
-    if (body.is_databricks_sdk_models_artifact_repository_enabled === false) {
+    if (body.is_databricks_sdk_models_artifact_repository_enabled !== true) {
       throw new ApplyError(
-        `this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is false); mlops-gate cannot upload the copy's files there`
+        `this workspace (${http.baseUrl}) does not serve Unity Catalog model files through the Files API (is-databricks-sdk-models-artifact-repository-enabled is ${String(body.is_databricks_sdk_models_artifact_repository_enabled ?? 'absent')}); mlops-gate cannot upload the copy's files there`
       );
     }
     filesApiChecked = true;
   };
 
   const finalize = async (name: string, version: string): Promise<ObservedVersion> => {
-    // Finalizing a READY version answers READY again: safe to retry after a lost answer.
-    const body = await call<{ model_version?: WireUcVersion }>('POST', '/model-versions/finalize', { name, version }, true);
-    const v = body.model_version;
-    if (v?.status && v.status !== 'READY') {
-      throw new ApplyError(`${name} v${version} is ${v.status} after finalize${v.status_message ? `: ${v.status_message}` : ''}`);
+    // Whether finalizing a READY version answers READY again or an error is not documented
+    // (docs/fidelity.md). A retry after a lost answer may meet either: on an error, read the
+    // version; READY means the lost finalize went through.
+    let v: UcVersion;
+    try {
+      v = ucVersionFromWire((await call<{ model_version?: WireUcVersion }>('POST', '/model-versions/finalize', { name, version }, true)).model_version);
+    } catch (e) {
+      const now = await getObserved(name, version).catch(() => null);
+      if (now?.status === 'READY') return now;
+      throw e;
     }
-    return toObserved(v);
+    if (v.status !== 'READY') {
+      throw new ApplyError(`${name} v${version} is ${v.status} after finalize${v.statusMessage ? `: ${v.statusMessage}` : ''}`);
+    }
+    const done = observedOf(v);
+    rememberIdentity(done);
+    return done;
   };
 
   return {
@@ -232,20 +280,16 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
       const body = await orNull(call<{ registered_model?: WireUcModel }>('GET', '/registered-models/get', { name }, true));
       const m = body?.registered_model;
       if (!m) return null;
-      const aliases: Record<string, string> = {};
-      for (const a of m.aliases ?? []) if (typeof a.alias === 'string' && a.version !== undefined) aliases[a.alias] = String(a.version);
-      return { name: m.name ?? name, aliases, tags: tagsToRecord(m.tags) };
+      return { name: m.name ?? name, aliases: aliasMapOf(m), tags: tagsToRecord(m.tags) };
     },
 
-    async getVersion(name, version) {
-      const body = await orNull(call<{ model_version?: WireUcVersion }>('GET', '/model-versions/get', { name, version }, true));
-      return body?.model_version ? toObserved(body.model_version) : null;
-    },
+    getVersion: getObserved,
 
     // Every status: the executor tells copies from unfinished work and strays (splitCopies).
-    findVersionsByTag: async (name, key, value) => (await allVersions(name)).filter((v) => tagsToRecord(v.tags)[key] === value).map(toObserved),
+    findVersionsByTag: (name, key, value) => versionsTagged(name, key, value),
 
-    listVersions: async (name) => (await allVersions(name)).map(toObserved),
+    // Search, then each version read for its tags and aliases (search answers neither).
+    listVersions: async (name) => readAll(name, await searchRows(name)),
 
     async createModel(name) {
       try {
@@ -269,12 +313,16 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
       const identity = request.tags[COPY_IDENTITY_KEY];
       let pending: ObservedVersion | null = null;
       if (identity) {
-        const same = (await allVersions(request.name)).filter((v) => tagsToRecord(v.tags)[COPY_IDENTITY_KEY] === identity);
-        const ready = same.find((v) => (v.status ?? 'READY') === 'READY');
-        if (ready) return toObserved(ready);
+        // Only versions made from this same source can carry its identity: narrow the search rows
+        // by source (and by status: READY or PENDING), then read the survivors' tags.
+        const sameSource = (row: UcVersion): boolean =>
+          (row.source === '' || row.source.toLowerCase() === request.source.toLowerCase()) && row.status !== 'FAILED_REGISTRATION';
+        const same = await versionsTagged(request.name, COPY_IDENTITY_KEY, identity, sameSource);
+        const ready = same.find((v) => v.status === 'READY');
+        if (ready) return ready;
         const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
         if (unfinished) {
-          pending = toObserved(unfinished);
+          pending = unfinished;
           const had = pending.tags[SOURCE_TAGS.artifactDigest];
           if (had && had !== tags[SOURCE_TAGS.artifactDigest]) {
             throw new ApplyError(
@@ -413,15 +461,17 @@ export function createUnityCatalogArtifactTransfer(options: UnityCatalogTransfer
   return {
     async copy(from: SourceVersion) {
       splitFullName(from.name);
-      const status = (
-        await options.source.request<{ model_version?: WireUcVersion }>({
-          method: 'GET',
-          path: `${UC}/model-versions/get`,
-          query: { name: from.name, version: from.version },
-          endpoint: `GET ${UC}/model-versions/get`,
-        })
-      ).body.model_version?.status;
-      if (status && status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`);
+      const { status } = ucVersionFromWire(
+        (
+          await options.source.request<{ model_version?: WireUcVersion }>({
+            method: 'GET',
+            path: `${UC}/model-versions/get`,
+            query: { name: from.name, version: from.version },
+            endpoint: `GET ${UC}/model-versions/get`,
+          })
+        ).body.model_version,
+      );
+      if (status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`);
       const files = await readVersionFiles(options.source, from.name, from.version);
       requireSignature(files, `source ${from.name} v${from.version}`);
       const digest = digestOf(files);

@@ -97,11 +97,97 @@ describe('model version registration', () => {
   });
 });
 
+describe('what each route answers', () => {
+  it('searches answer no tags and no aliases (Unity Catalog); get and get-by-alias answer both', async () => {
+    await call(emu.url, 'POST', `${UC}/registered-models/create`, { body: { name: 'dev.ml.shown', tags: [{ key: 'team', value: 'a' }] } });
+    const v = await call(emu.url, 'POST', `${UC}/model-versions/create`, { body: { name: 'dev.ml.shown', source: 'models:/dev.ml.flow/2', run_id: 'r1', tags: [{ key: 'copy', value: 'x' }] } });
+    expect((v.json.model_version as { tags?: unknown }).tags).toEqual([{ key: 'copy', value: 'x' }]);
+    await putFile('/Models/dev/ml/shown/1/MLmodel', 'artifact_path: model\n');
+    await call(emu.url, 'POST', `${UC}/model-versions/finalize`, { body: { name: 'dev.ml.shown', version: '1' } });
+    await call(emu.url, 'POST', `${UC}/registered-models/alias`, { body: { name: 'dev.ml.shown', alias: 'champion', version: '1' } });
+
+    const search = await call(emu.url, 'GET', `${UC}/model-versions/search?filter=${encodeURIComponent("name='dev.ml.shown'")}`);
+    const row = (search.json.model_versions as Record<string, unknown>[])[0]!;
+    expect(row).toMatchObject({ name: 'dev.ml.shown', version: '1', source: 'models:/dev.ml.flow/2', run_id: 'r1', status: 'READY' });
+    expect(row.tags).toBeUndefined();
+    expect(row.aliases).toBeUndefined();
+    const models = await call(emu.url, 'GET', `${UC}/registered-models/search?max_results=1000`);
+    const model = (models.json.registered_models as Record<string, unknown>[]).find((m) => m.name === 'dev.ml.shown')!;
+    expect(model.tags).toBeUndefined();
+    expect(model.aliases).toBeUndefined();
+    const rest = await call(emu.url, 'GET', '/api/2.1/unity-catalog/models/dev.ml.shown/versions');
+    expect((rest.json.model_versions as Record<string, unknown>[])[0]).not.toHaveProperty('aliases');
+
+    const got = await call(emu.url, 'GET', `${UC}/model-versions/get?name=dev.ml.shown&version=1`);
+    expect(got.json.model_version).toMatchObject({ tags: [{ key: 'copy', value: 'x' }], aliases: [{ alias: 'champion', version: '1' }] });
+    const byAlias = await call(emu.url, 'GET', `${UC}/registered-models/alias?name=dev.ml.shown&alias=champion`);
+    expect(byAlias.json.model_version).toMatchObject({ tags: [{ key: 'copy', value: 'x' }] });
+    const gotModel = await call(emu.url, 'GET', `${UC}/registered-models/get?name=dev.ml.shown`);
+    expect(gotModel.json.registered_model).toMatchObject({ tags: [{ key: 'team', value: 'a' }], aliases: [{ alias: 'champion', version: '1' }] });
+  });
+
+  it('limits names as Unity Catalog does: 255 characters, no control characters; hyphens are allowed', async () => {
+    const create = (name: string) => call(emu.url, 'POST', `${UC}/registered-models/create`, { body: { name } });
+    expect((await create(`dev.ml.${'a'.repeat(255)}`)).status).toBe(200);
+    const long = await create(`dev.ml.${'a'.repeat(256)}`);
+    expect(long.status).toBe(400);
+    expect(long.json.message).toMatch(/cannot exceed 255 characters/);
+    const control = await create('dev.ml.bad\u0007name');
+    expect(control.status).toBe(400);
+    expect(control.json.message).toMatch(/control character U\+0007/);
+    const del = await create('dev.ml.bad\u007fname');
+    expect(del.json.message).toMatch(/U\+007F/);
+    const space = await create('dev.ml.two words');
+    expect(space.json.message).toMatch(/a space/);
+    expect((await create('dev.ml.with-hyphen')).status).toBe(200);
+    const restLong = await call(emu.url, 'POST', '/api/2.1/unity-catalog/models', { body: { catalog_name: 'dev', schema_name: 'ml', name: 'x'.repeat(256) } });
+    expect(restLong.status).toBe(400);
+    const catalog = await call(emu.url, 'POST', '/api/2.1/unity-catalog/catalogs', { body: { name: 'c'.repeat(256) } });
+    expect(catalog.status).toBe(400);
+    expect(catalog.json.message).toMatch(/cannot exceed 255 characters/);
+  });
+
+  it('pages REST 2.1 model lists as the SDK documents: 10000 within a schema, else 100 (cap 1000)', async () => {
+    const many = { ...catalogsSeed, registry: { models: Array.from({ length: 1001 }, (_, i) => ({ name: `dev.ml.m${String(i).padStart(4, '0')}` })) } };
+    const e = await startEmulator({ modules: defaultModules(), tickMs: 0, seed: { workspaces: { default: many } } });
+    try {
+      const schema = await call(e.url, 'GET', '/api/2.1/unity-catalog/models?catalog_name=dev&schema_name=ml');
+      expect((schema.json.registered_models as unknown[]).length).toBe(1001);
+      expect(schema.json.next_page_token).toBeUndefined();
+      const all = await call(e.url, 'GET', '/api/2.1/unity-catalog/models');
+      expect((all.json.registered_models as unknown[]).length).toBe(100);
+      expect(all.json.next_page_token).toEqual(expect.any(String));
+      const capped = await call(e.url, 'GET', '/api/2.1/unity-catalog/models?max_results=5000');
+      expect((capped.json.registered_models as unknown[]).length).toBe(1000);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('answers the Files-API switch as seeded: true, false, or the field left out', async () => {
+    for (const flag of [true, false, null] as const) {
+      const e = await startEmulator({ modules: defaultModules(), tickMs: 0, seed: { workspaces: { default: { ...catalogsSeed, registry: { sdk_models_artifact_repository_enabled: flag } } } } });
+      try {
+        const r = await call(e.url, 'GET', `${UC}/registered-models:is-databricks-sdk-models-artifact-repository-enabled`);
+        expect(r.json).toEqual(flag === null ? {} : { is_databricks_sdk_models_artifact_repository_enabled: flag });
+      } finally {
+        await e.close();
+      }
+    }
+  });
+});
+
 describe('Files API', () => {
-  it('refuses to overwrite unless asked, lists directories, serves ranges', async () => {
-    expect((await putFile('/Volumes/dev/ml/raw/a.txt', 'hello world')).status).toBe(204);
-    const noOverwrite = await call(emu.url, 'PUT', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt', { raw: 'x' });
+  it('overwrites unless overwrite=false, lists directories, serves ranges', async () => {
+    expect((await putFile('/Volumes/dev/ml/raw/a.txt', 'first')).status).toBe(204);
+    // "If true or unspecified, an existing file will be overwritten. If false, an error will be returned."
+    const unspecified = await call(emu.url, 'PUT', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt', { raw: 'second' });
+    expect(unspecified.status).toBe(204);
+    expect((await call(emu.url, 'GET', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt')).text).toBe('second');
+    const noOverwrite = await call(emu.url, 'PUT', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt?overwrite=false', { raw: 'x' });
     expect(noOverwrite.status).toBe(409);
+    expect(noOverwrite.json.error_code).toBe('ALREADY_EXISTS');
+    expect((await putFile('/Volumes/dev/ml/raw/a.txt', 'hello world')).status).toBe(204);
     const list = await call(emu.url, 'GET', '/api/2.0/fs/directories/Volumes/dev/ml');
     expect(list.json.contents).toEqual([{ path: '/Volumes/dev/ml/raw', name: 'raw', is_directory: true }]);
     const range = await call(emu.url, 'GET', '/api/2.0/fs/files/Volumes/dev/ml/raw/a.txt', { headers: { range: 'bytes=6-' } });

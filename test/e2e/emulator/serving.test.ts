@@ -118,10 +118,10 @@ describe('serving endpoint lifecycle', () => {
 
   it('a brand-new endpoint whose first version fails never becomes READY', async () => {
     await target.call('PATCH', '/__emulator/serving/settings', {
-      failing_entities: [{ entity_name: 'main.ml.churn', entity_version: '99' }],
+      failing_entities: [{ entity_name: 'main.ml.churn', entity_version: '19' }],
     });
     try {
-      await createEndpoint('fail-2', { served_entities: [entity('99')] });
+      await createEndpoint('fail-2', { served_entities: [entity('19')] });
       const failed = await completeUpdate('fail-2');
       expect(failed.state).toEqual({ ready: 'NOT_READY', config_update: 'UPDATE_FAILED' });
       expect(failed.config).toBeUndefined();
@@ -220,6 +220,53 @@ describe('serving endpoint tags, AI gateway, list, delete', () => {
 
     expect((await target.call('DELETE', '/api/2.0/serving-endpoints/meta-1')).status).toBe(200);
     expect((await target.call('GET', '/api/2.0/serving-endpoints/meta-1')).status).toBe(404);
+  });
+});
+
+describe('served versions, inference tables, diagnostics', () => {
+  it('refuses a config naming a version that does not exist or is not READY (the default reading)', async () => {
+    const missing = await target.call('POST', '/api/2.0/serving-endpoints', { name: 'ghost-1', config: { served_entities: [entity('999')] } });
+    expect(missing.status).toBe(400);
+    expect(missing.json).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/main\.ml\.churn\/999 does not exist/) });
+    const otherModel = await target.call('POST', '/api/2.0/serving-endpoints', {
+      name: 'ghost-2',
+      config: { served_entities: [{ ...entity('1'), name: 'x-1', entity_name: 'main.ml.nothing' }] },
+    });
+    expect(otherModel.json.message).toMatch(/registered model 'main\.ml\.nothing' does not exist/);
+    expect((await target.call('GET', '/api/2.0/serving-endpoints/ghost-1')).status).toBe(404);
+  });
+
+  it('refuses to move an enabled inference table; disabling first, then moving, works', async () => {
+    await createEndpoint('table-1');
+    const on = { catalog_name: 'main', schema_name: 'ml', table_name_prefix: 'churn', enabled: true };
+    expect((await target.call('PUT', '/api/2.0/serving-endpoints/table-1/ai-gateway', { inference_table_config: on })).status).toBe(200);
+    // The same table again is no change.
+    expect((await target.call('PUT', '/api/2.0/serving-endpoints/table-1/ai-gateway', { inference_table_config: on })).status).toBe(200);
+    const moved = await target.call('PUT', '/api/2.0/serving-endpoints/table-1/ai-gateway', { inference_table_config: { ...on, table_name_prefix: 'churn_v2' } });
+    expect(moved.status).toBe(400);
+    expect(moved.json.message).toMatch(/disable it first/);
+    expect((await target.call('PUT', '/api/2.0/serving-endpoints/table-1/ai-gateway', { inference_table_config: { enabled: false } })).status).toBe(200);
+    const after = await target.call('PUT', '/api/2.0/serving-endpoints/table-1/ai-gateway', { inference_table_config: { ...on, table_name_prefix: 'churn_v2' } });
+    expect(after.status).toBe(200);
+    expect((await get('table-1')).ai_gateway.inference_table_config.table_name_prefix).toBe('churn_v2');
+  });
+
+  it('answers build logs and server logs per served model, and the OpenAPI query schema', async () => {
+    await createEndpoint('diag-1');
+    const build = await target.call('GET', '/api/2.0/serving-endpoints/diag-1/served-models/churn-1/build-logs');
+    expect(build.status).toBe(200);
+    expect(Object.keys(build.json)).toEqual(['logs']);
+    expect(build.json.logs).toMatch(/main\.ml\.churn version 1/);
+    const logs = await target.call('GET', '/api/2.0/serving-endpoints/diag-1/served-models/churn-1/logs');
+    expect(typeof logs.json.logs).toBe('string');
+    const unknown = await target.call('GET', '/api/2.0/serving-endpoints/diag-1/served-models/nope/build-logs');
+    expect(unknown.status).toBe(404);
+    const openapi = await target.call('GET', '/api/2.0/serving-endpoints/diag-1/openapi');
+    expect(openapi.status).toBe(200);
+    const doc = JSON.parse(openapi.text) as Json;
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(['/invocations']);
+    expect((await target.call('GET', '/api/2.0/serving-endpoints/nope/openapi')).status).toBe(404);
   });
 });
 

@@ -9,6 +9,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeScenario, FAULT_KINDS, isFailure, startChaos, type ChaosHarness, type SeedOutcome } from '../../../bench/chaos-engine.js';
+import { projectMode } from '../../support/strict.js';
+
+// Runs in both emulator modes: the `e2e` and `e2e-strict` vitest projects (vitest.config.ts).
+const { mode, strict } = projectMode();
 
 const SEEDS = [1, 2, 3, 4, 5, 7, 11, 12, 13, 17, 19, 22];
 // 5% per fault kind (about 23% of requests faulted, twice the benchmark's default share) and a 5%
@@ -48,7 +52,8 @@ describe('chaos: seeded faults and kills, re-run until converged, then the invar
     outcomes.push(o);
     const unexpected = o.violations.filter(isFailure);
     const trace = o.attempts.map((a) => `${a.command}${a.faults ? '' : ' (faults off)'}: exit ${a.code} ${a.status ?? ''}${a.killedAfter ? ` killed after ${a.killedAfter}` : ''}`).join('\n');
-    expect(unexpected, `${describeScenario(o.scenario)}\n${trace}\nreplay: npm run bench:chaos -- --seed ${seed} --rate ${RATE} --per-kind`).toEqual([]);
+    const replay = `npm run bench:chaos -- --seed ${seed} --rate ${RATE} --per-kind${mode === 'strict' ? ` --strict ${strict.join(',')}` : ''}`;
+    expect(unexpected, `${describeScenario(o.scenario)}\n${trace}\nreplay: ${replay}`).toEqual([]);
     // The run was really exercised: it ended on a command that exited 0, with faults on at first.
     expect(o.attempts[0]!.faults).toBe(true);
     expect(o.attempts.at(-1)!.code).toBe(0);
@@ -56,6 +61,10 @@ describe('chaos: seeded faults and kills, re-run until converged, then the invar
 });
 
 describe('chaos: the seeds together', () => {
+  it(`ran on the ${mode} emulator`, () => {
+    for (const h of all) expect(h.strict()).toEqual(strict);
+  });
+
   it('injected every fault kind and at least one kill', () => {
     expect(outcomes.map((o) => o.seed).sort((a, b) => a - b)).toEqual([...SEEDS].sort((a, b) => a - b));
     for (const kind of FAULT_KINDS) expect(outcomes.reduce((n, o) => n + o.injected[kind], 0), kind).toBeGreaterThan(0);

@@ -12,6 +12,10 @@ import { KilledError } from '../../../src/apply/executor.js';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import type { FaultRule } from '../../../src/emulator/core/faults.js';
 import { runCliJson } from '../../support/run-cli.js';
+import { projectMode } from '../../support/strict.js';
+
+// Runs in both emulator modes: the `e2e` and `e2e-strict` vitest projects (vitest.config.ts).
+const { mode, strict } = projectMode();
 
 const SIGNATURE = { inputs: [{ type: 'double', name: 'tenure_months', required: true }], outputs: [{ type: 'double', name: 'probability', required: true }] };
 const version = (pkl: string) => ({ description: 'Gradient boosting on the 2026-11 snapshot.', tags: { owner: 'churn-team' }, signature: SIGNATURE, files: { 'model.pkl': pkl, 'data/notes.txt': pkl } });
@@ -124,7 +128,10 @@ async function expectConverged(): Promise<void> {
     ['1', 'READY'],
     ['2', 'READY'],
   ]);
-  expect(versions[1]!.tags?.some((t) => t.key === 'mlops_gate.copy_of')).toBe(true);
+  // Unity Catalog search answers no tags: the copy's identity tag is read with get.
+  expect(versions[1]!.tags, 'search answers no tags').toBeUndefined();
+  const copy = await get<{ model_version: { tags?: { key: string; value: string }[] } }>('/api/2.0/mlflow/unity-catalog/model-versions/get', { name: 'prod.ml.churn', version: '2' });
+  expect(copy.model_version.tags?.some((t) => t.key === 'mlops_gate.copy_of')).toBe(true);
   const model = await get<{ registered_model: { aliases?: { alias: string; version: string | number }[] } }>('/api/2.0/mlflow/unity-catalog/registered-models/get', { name: 'prod.ml.churn' });
   expect(model.registered_model.aliases?.map((a) => [a.alias, String(a.version)])).toEqual([['champion', '2']]);
   const endpoint = await get<{ state: { config_update: string }; config: { traffic_config: { routes: { served_model_name?: string; served_entity_name?: string; traffic_percentage: number }[] } } }>(
@@ -182,7 +189,11 @@ const LATE_CREATE_STRAYS: Readonly<Record<string, string>> = {
 };
 const CASES = WRITE_ROUTES.flatMap((route) => FAULTS.map((fault) => ({ route, fault })));
 
-describe('fault matrix: UC copy + serving rollout + monitor', () => {
+describe(`fault matrix: UC copy + serving rollout + monitor (${mode} emulator)`, () => {
+  it(`runs on the ${mode} emulator`, () => {
+    expect(emu.admin.strict()).toEqual(strict);
+  });
+
   it.each(CASES.map((c) => [`${c.route.name} × ${c.fault.name}`, c] as const))('%s: a re-run converges, then zero writes', async (_name, { route, fault }) => {
     await emu.admin.reset();
     emu.admin.addFault({ ...fault.rule, method: route.method, path: route.path } as FaultRule);

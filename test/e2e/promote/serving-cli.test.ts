@@ -26,6 +26,8 @@ const SEED = {
         models: [
           { name: 'dev.ml.churn', aliases: { challenger: 2 }, versions: [version('v1'), version('v2')] },
           { name: 'prod.ml.churn', aliases: { champion: 1 }, versions: [version('v1')] },
+          // Served by "someone else" in the drift test (a serving config must name an existing version).
+          { name: 'prod.ml.other', versions: Array.from({ length: 7 }, (_, i) => version(`other-v${i + 1}`)) },
         ],
       },
       serving: {

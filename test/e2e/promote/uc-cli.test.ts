@@ -94,15 +94,16 @@ const ucGet = async <T>(workspace: string, token: string, path: string, query: R
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 };
-const versionsOf = async (workspace: string, token: string, name: string) =>
-  (
-    (await ucGet<{ model_versions?: { version: string; status: string; tags?: { key: string; value: string }[] }[] }>(
-      workspace,
-      token,
-      '/api/2.0/mlflow/unity-catalog/model-versions/search',
-      { filter: `name='${name}'` },
-    )).model_versions ?? []
+type UcVersionRow = { version: string; status: string; tags?: { key: string; value: string }[] };
+/** Every version with its tags: UC search lists the versions (without tags), get reads each one. */
+const versionsOf = async (workspace: string, token: string, name: string): Promise<UcVersionRow[]> => {
+  const rows = (
+    (await ucGet<{ model_versions?: UcVersionRow[] }>(workspace, token, '/api/2.0/mlflow/unity-catalog/model-versions/search', { filter: `name='${name}'` })).model_versions ?? []
   ).sort((a, b) => Number(a.version) - Number(b.version));
+  return Promise.all(
+    rows.map(async (row) => (await ucGet<{ model_version: UcVersionRow }>(workspace, token, '/api/2.0/mlflow/unity-catalog/model-versions/get', { name, version: row.version })).model_version),
+  );
+};
 const aliasesOf = async (workspace: string, token: string, name: string) =>
   Object.fromEntries(
     ((await ucGet<{ registered_model: { aliases?: { alias: string; version: string | number }[] } }>(

@@ -5,7 +5,8 @@
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import { createHttpClient, type ClosableHttpClient } from '../../../src/platform/http/index.js';
 import { createServingClient } from '../../../src/platform/serving/index.js';
-import { callerFor, type CallResult } from '../../support/emulator-target.js';
+import { callerFor, withServedModels, type CallResult } from '../../support/emulator-target.js';
+import type { StrictOption } from '../../../src/emulator/core/strict.js';
 import type { ServingClient, ServingClock } from '../../../src/endpoint/ports.js';
 
 export interface Bed {
@@ -22,9 +23,20 @@ export interface Bed {
   close(): Promise<void>;
 }
 
-export async function startBed(seed: Record<string, unknown> = {}): Promise<Bed> {
+/**
+ * The workspace also has the served model main.ml.churn, versions 1–20 (withServedModels).
+ * `strict`: default, the project's MLOPS_GATE_EMULATOR_STRICT (vitest.config.ts).
+ */
+export async function startBed(seed: Record<string, unknown> = {}, strict?: StrictOption): Promise<Bed> {
   let now = 1_800_000_000_000;
-  const emulator = await startEmulator({ port: 0, modules: defaultModules(), seed: { workspaces: { default: seed } }, clock: { now: () => now }, tickMs: 0 });
+  const emulator = await startEmulator({
+    port: 0,
+    modules: defaultModules(),
+    seed: { workspaces: { default: withServedModels(seed) } },
+    clock: { now: () => now },
+    tickMs: 0,
+    ...(strict !== undefined ? { strict } : {}),
+  });
   const http = createHttpClient({ baseUrl: emulator.url, auth: { headers: async () => ({ authorization: `Bearer ${DEFAULT_TOKEN}` }) }, maxAttempts: 2, backoffBaseMs: 1 });
   const bed: Bed = {
     emulator,
