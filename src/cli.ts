@@ -1,12 +1,13 @@
 // The CLI: argv → Invocation → run → render → exit code. `runCli` is the testable core; the
 // bundle's entry (cli-main.ts) binds it to the real process.
 
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from './config/types.js';
 import { ConfigError, UsageError, ApiError, EXIT, formatDiagnostic, type ExitCode } from './errors.js';
 import type { RegistryPorts } from './evidence/ports.js';
 import { parseCliArgs, USAGE, type Invocation, type PlanInvocation, type ValidateInvocation } from './invocation.js';
+import { readInputFile } from './platform/files.js';
 import { createRequestLedger } from './platform/http/ledger.js';
 import { httpSettingsFromEnv } from './platform/http/settings.js';
 import { createRegistryPorts, environmentScopedEnv } from './platform/registry-factory.js';
@@ -68,14 +69,7 @@ const resolvePath = (cwd: string, p: string): string => (p.startsWith('/') ? p :
 
 export function fileDeps(io: CliIO): Pick<RunDeps, 'readFile' | 'writeFile'> {
   return {
-    readFile: (p) => {
-      try {
-        return readFileSync(resolvePath(io.cwd, p), 'utf8');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return null;
-        throw e;
-      }
-    },
+    readFile: (p) => readInputFile(resolvePath(io.cwd, p), p),
     writeFile: (p, text) => {
       const full = resolvePath(io.cwd, p);
       mkdirSync(dirname(full), { recursive: true });
@@ -408,9 +402,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 
 function reportFailure(e: unknown, io: CliIO): ExitCode {
   if (e instanceof ConfigError) {
-    const errors = e.diagnostics.filter((d) => d.severity === 'error');
     for (const d of e.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
-    io.stderr(`✗ ${errors.length} error(s) in the configuration; nothing was contacted.\n`);
+    io.stderr(`✗ ${e.total} error(s) in the configuration; nothing was contacted.\n`);
     return EXIT.invalid;
   }
   if (e instanceof UsageError) {

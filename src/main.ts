@@ -2,7 +2,7 @@
 // to the job summary, step outputs, annotations and (on pull requests) one sticky PR comment.
 
 import * as core from '@actions/core';
-import { readFileSync } from 'node:fs';
+import { readInputFile } from './platform/files.js';
 import { readActionInputs, type ActionSettings } from './action/inputs.js';
 import { fillGitHubEvidence } from './action/replay.js';
 import { fileDeps, livePromoteDeps, renderPromotion, type CliIO } from './cli.js';
@@ -31,8 +31,9 @@ const SUMMARY_TEXT_LIMIT = 800_000;
 
 const readAbsolute = (path: string): string | null => {
   try {
-    return readFileSync(path, 'utf8');
-  } catch {
+    return readInputFile(path);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
     return null;
   }
 };
@@ -280,7 +281,7 @@ function annotate(d: Diagnostic): void {
 function failure(e: unknown): number {
   if (e instanceof ConfigError) {
     for (const d of e.diagnostics) annotate(d);
-    core.setFailed(`mlops-gate: invalid configuration (${e.diagnostics.filter((d) => d.severity === 'error').length} error(s))`);
+    core.setFailed(`mlops-gate: invalid configuration (${e.total} error(s))`);
     return EXIT.invalid;
   }
   if (e instanceof UsageError) {
