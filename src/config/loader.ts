@@ -3,7 +3,7 @@
 //
 // Steps: parse YAML (positions kept, ${VAR} interpolated, budgets enforced) → JSON Schema →
 // resolve policies (inline, built-in packs, local files; `extends`) → cross-field checks → typed
-// Config. A long list
+// Config → checks on the typed Config (checks.ts: what promote/rollback would refuse). A long list
 // of problems is cut to the first LIMITS.diagnostics (diagnostics.ts).
 
 import { createHash } from 'node:crypto';
@@ -11,6 +11,7 @@ import { posix } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import { buildEnvironment, buildModel, buildWaiver } from './build.js';
+import { checkConfig } from './checks.js';
 import { capDiagnostics, listSome } from './diagnostics.js';
 import { formatCount, LIMITS } from './limits.js';
 import { compilePattern, globMatches } from './patterns.js';
@@ -93,6 +94,8 @@ export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
     policies,
     waivers,
   };
+  diagnostics.push(...checkConfig(config, doc));
+  if (diagnostics.some((d) => d.severity === 'error')) fail();
   return { config, diagnostics: capDiagnostics(sortDiagnostics(diagnostics, input.file)).shown };
 };
 
