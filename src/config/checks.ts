@@ -121,8 +121,9 @@ class ConfigChecks {
     return this.diagnostics;
   }
 
+  /** One error per code and key: a name wrong in every environment is one mistake, reported once. */
   private error(code: string, message: string, pointer: string, extra: { hint?: string; which?: 'key' | 'value'; index?: number } = {}): void {
-    const key = `${code}|${pointer}|${message}`;
+    const key = `${code}|${pointer}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);
     const position = extra.index !== undefined ? positionWithin(this.doc, pointer, extra.index) : positionOf(this.doc, pointer, extra.which ?? 'value');
@@ -216,8 +217,11 @@ class ConfigChecks {
       if (from.registry !== to.registry) continue; // reported once, at promote_from
       const source = { registry: registryKey(from), name: registeredModelName(this.config, model.id, from.name) };
       const destination = { registry: registryKey(to), name: registeredModelName(this.config, model.id, to.name) };
-      const sameModel = source.registry === destination.registry && sameName(to, source.name, destination.name);
-      if (model.promotion === 'copy' && sameModel) {
+      // As planInputFor decides it (same registry id, same name) ...
+      const sameModel = source.registry === destination.registry && source.name === destination.name;
+      // ... and, for copy, also the same model reached through another catalog's registry id.
+      const sameTarget = modelIdentity(from, source.name) === modelIdentity(to, destination.name);
+      if (model.promotion === 'copy' && (sameModel || sameTarget)) {
         this.error(
           'same-model',
           `model "${model.id}": promotion: copy needs a different model for "${to.name}", but "${from.name}" and "${to.name}" both use "${shorten(destination.name)}" on ${destination.registry}`,
@@ -311,14 +315,14 @@ class ConfigChecks {
     for (const model of this.config.models.values()) {
       for (const environment of this.config.environments.values()) {
         const name = registeredModelName(this.config, model.id, environment.name);
-        const key = `${registryKey(environment)}|${environment.registry === 'databricks-uc' ? name.toLowerCase() : name}`;
+        const key = modelIdentity(environment, name);
         const owner = owners.get(key);
         if (owner === undefined) {
           owners.set(key, { model: model.id, env: environment.name });
         } else if (owner.model !== model.id) {
           this.error(
             'duplicate-model',
-            `models "${owner.model}" (in "${owner.env}") and "${model.id}" (in "${environment.name}") both resolve to the registered model "${shorten(name)}" on ${registryKey(environment)}`,
+            `models "${owner.model}" (in "${owner.env}") and "${model.id}" (in "${environment.name}") both resolve to the registered model "${shorten(name)}" on ${environment.registry === 'databricks-uc' ? environment.host : registryKey(environment)}`,
             this.namePointer(model, environment.name),
             { hint: 'give each model its own name, e.g. with ${model} or ${env} in the name template' },
           );
@@ -328,8 +332,12 @@ class ConfigChecks {
   }
 }
 
-/** Unity Catalog names compare case-insensitively (they are stored in lower case). */
-const sameName = (environment: Environment, a: string, b: string): boolean =>
-  environment.registry === 'databricks-uc' ? a.toLowerCase() === b.toLowerCase() : a === b;
+/**
+ * The registered model a name reaches: on MLflow the server and the name; in Unity Catalog the
+ * workspace and the full name, case-insensitively (names are stored in lower case), whatever the
+ * environment's own catalog and schema.
+ */
+const modelIdentity = (environment: Environment, name: string): string =>
+  environment.registry === 'databricks-uc' ? `${environment.host.replace(/\/+$/, '').toLowerCase()}|${name.toLowerCase()}` : `${registryKey(environment)}|${name}`;
 
 const shorten = (text: string): string => (text.length > 80 ? `${text.slice(0, 77)}...` : text);

@@ -113,7 +113,12 @@ const checkField = (field: FieldSpec, text: string, at: number): void => {
   const invalid = new RegExp(`[^0-9A-Za-z*,/\\-${field.special.replace(/[?#]/g, (c) => `\\${c}`)}]`).exec(text);
   if (invalid) throw new CronProblem(`${field.name} field: unexpected character "${invalid[0]}"`, at + invalid.index);
   let offset = 0;
-  for (const part of text.split(',')) {
+  const parts = text.split(',');
+  for (const part of parts) {
+    // Quartz takes L, W and # only as the whole field ("L and LW with other days ... not implemented").
+    if (parts.length > 1 && field.special.length > 0 && /[LW#]/.test(part.toUpperCase().replace(/[A-Z]{3}/g, ''))) {
+      throw new CronProblem(`${field.name} field: "${part}" cannot be combined with other values`, at + offset, '"?", "L", "W" and "#" stand alone in their field');
+    }
     checkPart(field, part, at + offset);
     offset += part.length + 1;
   }

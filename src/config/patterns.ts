@@ -26,19 +26,22 @@ interface SyntaxProblem {
 const isSyntaxProblem = (e: unknown): e is SyntaxProblem =>
   e instanceof Error && typeof (e as { error?: unknown }).error === 'string';
 
-/** The offset of the first ")" that closes nothing, ignoring escapes and character classes. */
-const unmatchedParen = (source: string): number => {
-  let depth = 0;
+/**
+ * Where parentheses go wrong, ignoring escapes and character classes: the first ")" that closes
+ * nothing, else the first "(" never closed.
+ */
+const parenProblem = (source: string): number => {
+  const open: number[] = [];
   let inClass = false;
   for (let i = 0; i < source.length; i++) {
     const c = source[i];
     if (c === '\\') i++;
     else if (inClass) inClass = c !== ']';
     else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')' && --depth < 0) return i;
+    else if (c === '(') open.push(i);
+    else if (c === ')' && open.pop() === undefined) return i;
   }
-  return Math.max(0, source.length - 1);
+  return open[0] ?? Math.max(0, source.length - 1);
 };
 
 const explain = (source: string, problem: SyntaxProblem): { message: string; index: number; hint?: string } => {
@@ -61,9 +64,9 @@ const explain = (source: string, problem: SyntaxProblem): { message: string; ind
       }
       return { message: `invalid group name in ${shown}`, index, hint: 'a group name is letters, digits and _' };
     case 'missing closing )':
-      return { message: 'a "(" is never closed', index };
+      return { message: 'a "(" is never closed', index: parenProblem(source) };
     case 'unexpected )':
-      return { message: 'a ")" closes nothing', index: unmatchedParen(source) };
+      return { message: 'a ")" closes nothing', index: parenProblem(source) };
     case 'missing closing ]':
       return { message: 'a "[" is never closed', index, hint: 'write \\[ to match a literal [' };
     case 'invalid nested repetition operator':
