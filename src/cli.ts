@@ -403,7 +403,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 function reportFailure(e: unknown, io: CliIO): ExitCode {
   if (e instanceof ConfigError) {
     for (const d of e.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
-    io.stderr(`✗ ${e.total} error(s) in the configuration; nothing was contacted.\n`);
+    io.stderr(`✗ ${e.total.toLocaleString('en-US')} error(s) in the configuration; nothing was contacted.\n`);
     return EXIT.invalid;
   }
   if (e instanceof UsageError) {

@@ -281,7 +281,7 @@ function annotate(d: Diagnostic): void {
 function failure(e: unknown): number {
   if (e instanceof ConfigError) {
     for (const d of e.diagnostics) annotate(d);
-    core.setFailed(`mlops-gate: invalid configuration (${e.total} error(s))`);
+    core.setFailed(`mlops-gate: invalid configuration (${e.total.toLocaleString('en-US')} error(s))`);
     return EXIT.invalid;
   }
   if (e instanceof UsageError) {

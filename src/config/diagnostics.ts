@@ -11,6 +11,14 @@ export interface CappedDiagnostics {
   readonly errors: number;
 }
 
+/** Longest message or hint printed: a value pasted into a message (a 500 KB name) is cut. */
+const MAX_TEXT = 1_000;
+const clipText = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}… (${formatCount(text.length - MAX_TEXT)} more characters)` : text);
+const clip = (d: Diagnostic): Diagnostic =>
+  d.message.length > MAX_TEXT || (d.hint?.length ?? 0) > MAX_TEXT || d.path.length > MAX_TEXT
+    ? { ...d, message: clipText(d.message), path: clipText(d.path), ...(d.hint ? { hint: clipText(d.hint) } : {}) }
+    : d;
+
 /** Keep the first `max` errors and `max` warnings of `sorted`, plus one summary line per kind cut. */
 export const capDiagnostics = (sorted: readonly Diagnostic[], max: number = LIMITS.diagnostics): CappedDiagnostics => {
   const shown: Diagnostic[] = [];
@@ -19,7 +27,7 @@ export const capDiagnostics = (sorted: readonly Diagnostic[], max: number = LIMI
   for (const d of sorted) {
     if (kept[d.severity] < max) {
       kept[d.severity]++;
-      shown.push(d);
+      shown.push(clip(d));
     } else {
       cut[d.severity].push(d);
     }

@@ -156,6 +156,11 @@ export const parseSource = (
   // After the first syntax error the parser reports its consequences token by token: keep that one.
   const first = document.errors[0];
   if (first) {
+    // An unclosed quote is reported where the file ends; the useful place is where it opens.
+    const unclosed = first.code === 'MISSING_CHAR' && /quote/.test(first.message) ? unclosedQuote(tokens) : null;
+    if (unclosed !== null) {
+      return failed(file, text, [error('yaml-syntax', 'invalid YAML: this quoted string is never closed', at(unclosed), { hint: 'add the closing quote' })]);
+    }
     const position = at(first.pos[0]);
     const row = lineText(position.line);
     const flowHint = /\$\{/.test(row) && /[{[]/.test(row.replace(/\$\{[^}]*\}/g, ''))
@@ -185,6 +190,29 @@ export const parseSource = (
   const value = toValue(ctx, document.contents as YamlNode | null, { pointer: '', key: null, fallback: 0, depth: 0, alias: null });
   const broken = ctx.stopped || ctx.duplicateKeys || diagnostics.some((d) => d.code === 'yaml-syntax');
   return { doc: { file, value, positions: ctx.positions, unresolved: ctx.unresolved, text }, diagnostics, syntaxOk: !broken };
+};
+
+/** Offset of the first quoted scalar in the CST that lacks its closing quote, or null. Iterative. */
+const unclosedQuote = (tokens: readonly CST.Token[]): number | null => {
+  const pending: unknown[] = [...tokens].reverse();
+  while (pending.length > 0) {
+    const token = pending.pop() as { type?: string; source?: string; offset?: number } | null;
+    if (!token || typeof token !== 'object') continue;
+    if ((token.type === 'double-quoted-scalar' || token.type === 'single-quoted-scalar') && typeof token.source === 'string') {
+      const quote = token.type === 'double-quoted-scalar' ? '"' : "'";
+      const body = token.source.slice(1);
+      const closed = quote === '"' ? /(^|[^\\])(\\\\)*"$/.test(body) : body.endsWith("'");
+      if (token.source.length < 2 || !closed) return token.offset ?? null;
+    }
+    const children: unknown[] = [];
+    for (const key of ['value', 'key', 'items', 'start', 'sep', 'end', 'props'] as const) {
+      const child = (token as Record<string, unknown>)[key];
+      if (Array.isArray(child)) children.push(...child);
+      else if (child && typeof child === 'object') children.push(child);
+    }
+    pending.push(...children.reverse());
+  }
+  return null;
 };
 
 /**
