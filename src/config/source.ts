@@ -6,8 +6,8 @@
 // sees it), aliases are expanded here against a node budget (LIMITS.aliasNodes), and duplicate
 // keys are found with one set per mapping. Every step is linear in the text.
 
-import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, visit } from 'yaml';
-import type { CST, Document, Node as YamlNode } from 'yaml';
+import { Composer, CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, visit } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic } from '../errors.js';
 import { formatCount, LIMITS } from './limits.js';
 import { interpolateVariables } from './template.js';
@@ -34,7 +34,8 @@ export interface SourceDocument {
   readonly text?: string;
 }
 
-export const escapePointerSegment = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+export const escapePointerSegment = (segment: string): string =>
+  segment.includes('~') || segment.includes('/') ? segment.replace(/~/g, '~0').replace(/\//g, '~1') : segment;
 export const pointerJoin = (base: string, segment: string | number): string =>
   `${base}/${escapePointerSegment(String(segment))}`;
 
@@ -108,6 +109,9 @@ const error = (code: string, message: string, position: SourcePosition, extra: {
   ...(extra.hint ? { hint: extra.hint } : {}),
 });
 
+/** Lexer tokens that make a node: a plain scalar (its marker), quoted scalars, block scalars, aliases. */
+const NODE_TOKENS: ReadonlySet<string> = new Set(['scalar', 'single-quoted-scalar', 'double-quoted-scalar', 'block-scalar-header', 'alias']);
+
 const depthMessage = `nesting is deeper than ${LIMITS.depth} levels (a config nests about 8 deep)`;
 
 /** Parse one YAML file. Errors (syntax, duplicate keys, unset variables, budgets) come back as diagnostics. */
@@ -129,7 +133,15 @@ export const parseSource = (
   const parser = new Parser(lineCounter.addNewLine);
   lineCounter.addNewLine(0);
   const tokens: CST.Token[] = [];
+  let nodes = 0;
   for (const lexeme of new Lexer().lex(text, false)) {
+    if (NODE_TOKENS.has(CST.tokenType(lexeme) ?? '') && ++nodes > LIMITS.nodes) {
+      return failed(file, text, [
+        error('too-many', `the file holds more than ${formatCount(LIMITS.nodes)} keys and values; a config or policy file may hold at most ${formatCount(LIMITS.nodes)}`, at(parser.offset), {
+          hint: 'this is where the limit is crossed; a config for 5,000 models holds about 50,000',
+        }),
+      ]);
+    }
     for (const token of parser.next(lexeme)) tokens.push(token);
     // The stack holds the document, each open collection and at most one pending scalar/pair.
     if (parser.stack.length > LIMITS.depth + 3) {

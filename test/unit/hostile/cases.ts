@@ -126,11 +126,11 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   },
 
   // --- alias bombs -------------------------------------------------------------------------------
-  { class: 'bomb', name: 'a 300-byte alias bomb (8 levels, 10^8 nodes)', config: text(aliasBomb(8)), exit: 2, at: 'mlops.yml:', pointsAt: /^\*[a-z]/, message: /alias \*[a-z] expands past 10,000 nodes; aliases may add at most 10,000 nodes to a file/, worst: true },
-  { class: 'bomb', name: 'a 10-level alias bomb (10^10 nodes)', config: text(aliasBomb(10)), exit: 2, at: 'mlops.yml:', pointsAt: /^\*[a-z]/, message: /expands past 10,000 nodes/, worst: true },
-  { class: 'bomb', name: 'an alias bomb inside a real config', config: baseWith({}, 'x-anchors:', ...aliasBomb(9, '  ')), exit: 2, at: 'mlops.yml:', pointsAt: /^\*[a-z]/, message: /expands past 10,000 nodes/ },
-  { class: 'bomb', name: '20,000 aliases to one scalar', config: baseWith({}, 'x: &s 1', `y: [${Array.from({ length: 20_000 }, () => '*s').join(', ')}]`), exit: 2, at: 'mlops.yml:18:', pointsAt: /^\*s/, message: /alias \*s expands past 10,000 nodes/ },
-  { class: 'bomb', name: 'a 1,000-item list aliased 100 times', config: baseWith({}, `x: &big [${Array.from({ length: 1000 }, (_, i) => i).join(',')}]`, `y: [${Array.from({ length: 100 }, () => '*big').join(', ')}]`), exit: 2, at: 'mlops.yml:18:', pointsAt: /^\*big/, message: /alias \*big expands past 10,000 nodes/ },
+  { class: 'bomb', name: 'a 300-byte alias bomb (8 levels, 10^8 nodes)', config: text(aliasBomb(8)), exit: 2, at: 'mlops.yml:', pointsAt: /^\*[a-z]/, message: /alias \*[a-z] expands past 50,000 nodes; aliases may add at most 50,000 nodes to a file/, worst: true },
+  { class: 'bomb', name: 'a 10-level alias bomb (10^10 nodes)', config: text(aliasBomb(10)), exit: 2, at: 'mlops.yml:', pointsAt: /^\*[a-z]/, message: /expands past 50,000 nodes/, worst: true },
+  { class: 'bomb', name: 'an alias bomb inside a real config', config: baseWith({}, 'x-anchors:', ...aliasBomb(9, '  ')), exit: 2, at: 'mlops.yml:', pointsAt: /^\*[a-z]/, message: /expands past 50,000 nodes/ },
+  { class: 'bomb', name: '60,000 aliases to one scalar', config: () => baseWith({}, 'x: &s 1', `y: [${Array.from({ length: 60_000 }, () => '*s').join(',')}]`), exit: 2, at: 'mlops.yml:18:', pointsAt: /^\*s/, message: /alias \*s expands past 50,000 nodes/ , worst: true },
+  { class: 'bomb', name: 'a 1,000-item list aliased 100 times', config: baseWith({}, `x: &big [${Array.from({ length: 1000 }, (_, i) => i).join(',')}]`, `y: [${Array.from({ length: 100 }, () => '*big').join(', ')}]`), exit: 2, at: 'mlops.yml:18:', pointsAt: /^\*big/, message: /alias \*big expands past 50,000 nodes/ },
   { class: 'bomb', name: 'aliases used as intended are fine', config: baseWith({ 9: '    policies: [checks, again]', 12: '    gates: &gates' }, '  again:', '    gates: *gates'), exit: 0, at: null, message: /is valid: 2 environment\(s\), 1 model\(s\), 2 policies \(2 gates\)/ },
 
   // --- depth ---------------------------------------------------------------------------------------
@@ -155,6 +155,8 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   },
   { class: 'size', name: 'a 900 KB value is not echoed back', config: baseWith({ 3: `  dev: { registry: mlflow, tracking_uri: "${'x'.repeat(900_000)}" }` }), exit: 2, at: 'mlops.yml:3:42', message: /string "x{50,}\.\.\. does not match the expected form/ },
 
+  { class: 'size', name: '1 MiB of numbers in one list (520,000 values)', config: () => baseWith({}, `x: [${Array.from({ length: 520_000 }, () => '1').join(',')}]`), exit: 2, at: 'mlops.yml:17:', message: /the file holds more than 100,000 keys and values; a config or policy file may hold at most 100,000/, worst: true },
+  { class: 'size', name: '100,000 list items in block style', config: () => baseWith({}, 'x:', ...Array.from({ length: 100_000 }, () => '  - a')), exit: 2, at: 'mlops.yml:', message: /the file holds more than 100,000 keys and values/, worst: true },
   { class: 'size', name: 'a 500 KB environment name is not echoed back', config: () => baseWith({ 4: `  prod: { registry: mlflow, promote_from: ${'e'.repeat(500_000)}, tracking_uri: "HOST" }` }), exit: 2, at: 'mlops.yml:4:43', message: /promotes from unknown environment "e{900,}… \(\d{3},\d{3} more characters\)/ },
 
   // --- floods --------------------------------------------------------------------------------------
@@ -199,7 +201,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   { class: 'path', name: 'an absolute policy path', config: baseWith({ 9: '    policies: [/etc/passwd.yml]' }), exit: 2, at: 'mlops.yml:9:16', message: /policy file "\/etc\/passwd\.yml" must be a relative path/ },
   { class: 'path', name: 'a missing policy file', config: baseWith({ 9: '    policies: [../shared/nope.yml]' }), exit: 2, at: 'mlops.yml:9:16', message: /policy file "\.\.\/shared\/nope\.yml" not found \(looked for \.\.\/shared\/nope\.yml\)/ },
   { class: 'path', name: 'a policy path that is a directory', config: baseWith({ 9: '    policies: [dir.yml]' }), files: { 'dir.yml': null }, exit: 2, at: 'mlops.yml:9:16', message: /policy file "dir\.yml" not found/ },
-  { class: 'path', name: 'an alias bomb in a policy file', config: baseWith({ 9: '    policies: [bomb.yml]' }), files: { 'bomb.yml': text(['gates: []', 'x-bomb:', ...aliasBomb(9, '  ')]) }, exit: 2, at: 'bomb.yml:', pointsAt: /^\*[a-z]/, message: /expands past 10,000 nodes/ },
+  { class: 'path', name: 'an alias bomb in a policy file', config: baseWith({ 9: '    policies: [bomb.yml]' }), files: { 'bomb.yml': text(['gates: []', 'x-bomb:', ...aliasBomb(9, '  ')]) }, exit: 2, at: 'bomb.yml:', pointsAt: /^\*[a-z]/, message: /expands past 50,000 nodes/ },
 
   // --- usage of validate ---------------------------------------------------------------------------
   { class: 'usage', name: 'an unknown flag', config: baseWith(), argv: ['validate', '--config', 'mlops.yml', '--frobnicate'], exit: 2, at: null, message: /--frobnicate/ },
