@@ -75,5 +75,5 @@ describe('hostile inputs', () => {
       expect(plan.stderr).toMatch(/nothing was contacted/);
       expect(server.requests().length - before, 'requests to the registry by plan').toBe(0);
     }
-  });
+  }, 120_000);
 });

@@ -125,7 +125,7 @@ describe('validate is complete: every network-free refusal, through every comman
       expect(o.stderr).not.toMatch(/\n\s+at |internal error|Exception|RE2JS|YAML\.\w+\(/);
     }
     expect(server.requests().length - before, 'requests made to the registry').toBe(0);
-  });
+  }, 60_000);
 
   test('control: a valid config does reach the registry, so "nothing contacted" above means something', async () => {
     const file = writeCase({ name: 'valid', lines: config(UC_ENVS, '    name: churn', '    candidate: { alias: challenger }'), line: 0, column: 0, code: /./ }, 999);
