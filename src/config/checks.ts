@@ -181,7 +181,10 @@ class ConfigChecks {
       const name = registeredModelName(this.config, model.id, environment.name);
       const pointer = this.namePointer(model, environment.name);
       if (environment.registry === 'databricks-uc') {
-        if (this.catalogOrSchemaBroken(environment) && name.split('.').length !== 3) continue;
+        // A name without its own catalog and schema takes the environment's: when those are
+        // broken, that is reported once, at catalog/schema, not again for every model.
+        const written = expandTemplate(model.nameByEnvironment[environment.name] ?? model.name, { env: environment.name, model: model.id });
+        if (this.catalogOrSchemaBroken(environment) && written.split('.').length !== 3) continue;
         const problem = ucNameProblem(name);
         if (problem) {
           this.error('bad-name', `model "${model.id}" in "${environment.name}" is "${shorten(name)}", not a three-level Unity Catalog name <catalog>.<schema>.<model>: ${problem}`, pointer, {
