@@ -25,9 +25,8 @@ export async function runCli(argv: readonly string[], given: CliIO): Promise<num
 
 function reportFailure(e: unknown, io: CliIO): ExitCode {
   if (e instanceof ConfigError) {
-    const errors = e.diagnostics.filter((d) => d.severity === 'error');
     for (const d of e.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
-    io.stderr(`✗ ${errors.length} error(s) in the configuration; nothing was contacted.\n`);
+    io.stderr(`✗ ${e.total.toLocaleString('en-US')} error(s) in the configuration; nothing was contacted.\n`);
   } else if (e instanceof UsageError) {
     io.stderr(`error: ${e.message}\n\n${USAGE}`);
   } else if (e instanceof ApiError) {

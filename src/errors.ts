@@ -31,8 +31,11 @@ export const formatDiagnostic = (d: Diagnostic): string => {
 /** Config or CLI usage is invalid. Exit code 2. Always raised before any network call. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  constructor(readonly diagnostics: readonly Diagnostic[]) {
+  /** Errors found, counting those a long list leaves out of `diagnostics` (config/diagnostics.ts). */
+  readonly total: number;
+  constructor(readonly diagnostics: readonly Diagnostic[], total?: number) {
     super(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+    this.total = total ?? diagnostics.filter((d) => d.severity === 'error').length;
   }
 }
 

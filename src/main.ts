@@ -56,7 +56,7 @@ async function run(): Promise<number> {
 function failure(e: unknown): number {
   if (e instanceof ConfigError) {
     for (const d of e.diagnostics) annotate(d);
-    core.setFailed(`mlops-gate: invalid configuration (${e.diagnostics.filter((d) => d.severity === 'error').length} error(s))`);
+    core.setFailed(`mlops-gate: invalid configuration (${e.total.toLocaleString('en-US')} error(s))`);
   } else if (e instanceof UsageError || e instanceof ApiError) {
     core.setFailed(redact(`mlops-gate: ${e.message}`));
   } else {

@@ -1,8 +1,10 @@
 // mlops.yml text → typed Config, or a ConfigError holding every problem found, each with
 // file:line:column. Pure: the environment, file reading and the clock are injected.
 //
-// Steps: parse YAML (positions kept, ${VAR} interpolated) → JSON Schema → resolve policies
-// (inline, built-in packs, local files; `extends`) → cross-field checks → typed Config.
+// Steps: parse YAML (positions kept, ${VAR} interpolated, budgets enforced) → JSON Schema →
+// resolve policies (inline, built-in packs, local files; `extends`) → cross-field checks → typed
+// Config → checks on the typed Config (checks.ts: what promote/rollback would refuse). A long list
+// of problems is cut to the first LIMITS.diagnostics (diagnostics.ts).
 
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -10,11 +12,15 @@ import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import { buildEnvironment, buildModel, buildWaiver } from './build.js';
 import { buildNotify, checkNotify } from './notify.js';
+import { checkConfig } from './checks.js';
+import { capDiagnostics, listSome } from './diagnostics.js';
+import { formatCount, LIMITS } from './limits.js';
+import { compilePattern, globMatches } from './patterns.js';
 import { PolicyResolver } from './policies.js';
 import type { ResolvedPolicy } from './policies.js';
 import { asArray, asRecord, asString, entriesOf } from './raw.js';
 import type { RawRecord } from './raw.js';
-import { parseSource, pointerJoin, positionOf } from './source.js';
+import { parseSource, pointerJoin, positionOf, positionWithin } from './source.js';
 import type { SourceDocument } from './source.js';
 import { didYouMean } from './suggest.js';
 import type { Config, Environment, GateSpec, ModelConfig, Policy, Waiver } from './types.js';
@@ -44,21 +50,23 @@ export interface LoadResult {
 export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
   const diagnostics: Diagnostic[] = [];
   const fail = (): never => {
-    throw new ConfigError(sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file));
+    const { shown, errors } = capDiagnostics(sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file));
+    throw new ConfigError(shown, errors);
   };
 
   const parsed = parseSource(input.file, input.text, deps.env);
   diagnostics.push(...parsed.diagnostics);
   if (!parsed.syntaxOk) fail();
   const doc = parsed.doc;
-  diagnostics.push(...validateAgainstSchema(doc, 'config'));
-
   const root = asRecord(doc.value) ?? {};
   diagnostics.push(...checkEnvironmentUrls(doc, root));
   const configDir = posix.dirname(input.file.replace(/\\/g, '/'));
   const resolver = new PolicyResolver(doc, configDir, deps, diagnostics);
   const checker = new CrossChecks(doc, root, resolver, diagnostics);
 
+  // Counts first, before the schema: every later step is linear in them, some in their product.
+  if (!checker.counts()) fail();
+  diagnostics.push(...validateAgainstSchema(doc, 'config'));
   checker.environments();
   const modelPolicies = checker.models();
   resolver.resolveExtends();
@@ -92,7 +100,9 @@ export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
     waivers,
     notify: buildNotify(root.notify, doc),
   };
-  return { config, diagnostics: sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file) };
+  diagnostics.push(...checkConfig(config, doc));
+  if (diagnostics.some((d) => d.severity === 'error')) fail();
+  return { config, diagnostics: capDiagnostics(sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file)).shown };
 };
 
 const sortDiagnostics = (diagnostics: readonly Diagnostic[], mainFile: string): Diagnostic[] =>
@@ -103,9 +113,6 @@ const sortDiagnostics = (diagnostics: readonly Diagnostic[], mainFile: string): 
     return (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.column ?? 0) - (b.position?.column ?? 0);
   });
 
-/** `*` matches any run of characters; everything else is literal. */
-export const globToRegExp = (glob: string): RegExp =>
-  new RegExp(`^${glob.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 
 class CrossChecks {
   private readonly environmentNames: string[];
@@ -119,7 +126,12 @@ class CrossChecks {
   ) {
     this.environmentNames = entriesOf(root.environments).map(([name]) => name);
     this.modelIds = entriesOf(root.models).map(([id]) => id);
+    this.environmentNameSet = new Set(this.environmentNames);
+    this.modelIdSet = new Set(this.modelIds);
   }
+
+  private readonly environmentNameSet: ReadonlySet<string>;
+  private readonly modelIdSet: ReadonlySet<string>;
 
   private report(
     severity: Diagnostic['severity'],
@@ -141,11 +153,41 @@ class CrossChecks {
 
   /** Names in a list (at `path` in `doc`) must be known; each unknown one is reported at its item. */
   private namesExist(doc: SourceDocument, path: string, list: unknown, known: readonly string[], what: 'environment' | 'model'): void {
+    const set = what === 'model' ? this.modelIdSet : this.environmentNameSet;
     asArray(list).forEach((name, index) => {
-      if (typeof name === 'string' && !known.includes(name)) {
-        this.report('error', 'dangling-reference', `unknown ${what} "${name}"; defined: ${known.join(', ') || 'none'}`, doc, pointerJoin(path, index), didYouMean(name, known));
+      if (typeof name === 'string' && !set.has(name)) {
+        this.report('error', 'dangling-reference', `unknown ${what} "${name}"; defined: ${listSome(known)}`, doc, pointerJoin(path, index), this.suggest(name, known));
       }
     });
+  }
+
+  /** "did you mean" for the first problems only: each costs an edit distance per candidate. */
+  private suggestionsLeft = LIMITS.diagnostics * 2;
+  private suggest(word: string, candidates: readonly string[]): { hint?: string } {
+    if (this.suggestionsLeft <= 0 || word.length > 100) return {};
+    this.suggestionsLeft--;
+    return didYouMean(word, candidates);
+  }
+
+  /** The size budgets on counts (LIMITS); false when one is exceeded. */
+  counts(): boolean {
+    const over = (list: readonly [string, unknown][] | readonly unknown[], limit: number, what: string, path: string, keyed: boolean): boolean => {
+      if (list.length <= limit) return false;
+      const pointer = keyed ? pointerJoin(path, (list[limit] as [string, unknown])[0]) : pointerJoin(path, limit);
+      this.report('error', 'too-many', `${formatCount(list.length)} ${what}; a config may have at most ${formatCount(limit)}`, this.doc, pointer, { which: keyed ? 'key' : 'value', hint: 'this is where the limit is crossed' });
+      return true;
+    };
+    const gateCount = [...this.resolver.resolved.values()].reduce((n, entry) => n + entry.policy.gates.length, 0);
+    const tooMany = [
+      over(entriesOf(this.root.environments), LIMITS.environments, 'environments', '/environments', true),
+      over(entriesOf(this.root.models), LIMITS.models, 'models', '/models', true),
+      over(asArray(this.root.waivers), LIMITS.waivers, 'waivers', '/waivers', false),
+    ].some(Boolean);
+    if (gateCount > LIMITS.gates) {
+      this.report('error', 'too-many', `${formatCount(gateCount)} gates in inline policies; a config may have at most ${formatCount(LIMITS.gates)}`, this.doc, '/policies', { which: 'key' });
+      return false;
+    }
+    return !tooMany;
   }
 
   environments(): void {
@@ -155,26 +197,29 @@ class CrossChecks {
       if (source === null) continue;
       const path = pointerJoin(pointerJoin('/environments', name), 'promote_from');
       if (!this.environmentNames.includes(source)) {
-        this.report('error', 'dangling-reference', `environment "${name}" promotes from unknown environment "${source}"; defined: ${this.environmentNames.join(', ')}`, this.doc, path, didYouMean(source, this.environmentNames));
+        this.report('error', 'dangling-reference', `environment "${name}" promotes from unknown environment "${source}"; defined: ${listSome(this.environmentNames)}`, this.doc, path, this.suggest(source, this.environmentNames));
         continue;
       }
       promoteFrom.set(name, source);
     }
-    // Each environment has at most one source, so a cycle is found by walking back from any member.
-    const reported = new Set<string>();
+    // Each environment has at most one source: walk back from each start, colouring what was
+    // seen, so every environment is walked once (linear in the number of environments).
+    const state = new Map<string, number>(); // walk number that reached it
+    let walk = 0;
     for (const start of this.environmentNames) {
-      const seen: string[] = [];
+      if (state.has(start)) continue;
+      walk++;
       let current: string | undefined = start;
-      while (current !== undefined && !seen.includes(current)) {
-        seen.push(current);
+      while (current !== undefined && !state.has(current)) {
+        state.set(current, walk);
         current = promoteFrom.get(current);
       }
-      if (current === undefined) continue;
-      const cycle = seen.slice(seen.indexOf(current));
-      const key = [...cycle].sort().join(',');
-      if (reported.has(key)) continue;
-      reported.add(key);
-      const first = this.environmentNames.find((n) => cycle.includes(n)) ?? current;
+      // A cycle only when this walk ran into itself (not into an earlier, finished walk).
+      if (current === undefined || state.get(current) !== walk) continue;
+      const cycle: string[] = [current];
+      for (let next = promoteFrom.get(current); next !== undefined && next !== current; next = promoteFrom.get(next)) cycle.push(next);
+      const members = new Set(cycle);
+      const first = this.environmentNames.find((n) => members.has(n)) ?? current;
       // Show the cycle in promotion order (source → target), starting at its first declared member.
       const flow: string[] = [first];
       for (let next = promoteFrom.get(first); next !== undefined && next !== first; next = promoteFrom.get(next)) flow.push(next);
@@ -203,7 +248,7 @@ class CrossChecks {
       const base = pointerJoin('/models', id);
       for (const [env] of entriesOf(model.names)) {
         if (!this.environmentNames.includes(env)) {
-          this.report('error', 'dangling-reference', `names lists unknown environment "${env}"; defined: ${this.environmentNames.join(', ')}`, this.doc, pointerJoin(pointerJoin(base, 'names'), env), { which: 'key', ...didYouMean(env, this.environmentNames) });
+          this.report('error', 'dangling-reference', `names lists unknown environment "${env}"; defined: ${listSome(this.environmentNames)}`, this.doc, pointerJoin(pointerJoin(base, 'names'), env), { which: 'key', ...this.suggest(env, this.environmentNames) });
         }
       }
       if (model.policies !== undefined) {
@@ -224,7 +269,7 @@ class CrossChecks {
     if (asRecord(serving.scale_to_zero)) {
       for (const [env] of entriesOf(serving.scale_to_zero)) {
         if (!this.environmentNames.includes(env)) {
-          this.report('error', 'dangling-reference', `scale_to_zero lists unknown environment "${env}"; defined: ${this.environmentNames.join(', ')}`, this.doc, pointerJoin(pointerJoin(path, 'scale_to_zero'), env), { which: 'key', ...didYouMean(env, this.environmentNames) });
+          this.report('error', 'dangling-reference', `scale_to_zero lists unknown environment "${env}"; defined: ${listSome(this.environmentNames)}`, this.doc, pointerJoin(pointerJoin(path, 'scale_to_zero'), env), { which: 'key', ...this.suggest(env, this.environmentNames) });
         }
       }
     }
@@ -276,18 +321,25 @@ class CrossChecks {
     return asRecord(asRecord(asRecord(entry.doc.value)?.policies)?.[entry.policy.name]);
   }
 
+  /** Every regular expression in a policy compiles on the linear-time engine (patterns.ts). */
   private gateRegexes(entry: ResolvedPolicy, raw: RawRecord | null): void {
     asArray(raw?.gates).forEach((gate, index) => {
       const record = asRecord(gate);
       if (record?.type !== 'required_tags') return;
+      const tagsPath = pointerJoin(pointerJoin(pointerJoin(entry.pointer, 'gates'), index), 'tags');
       for (const [tag, pattern] of entriesOf(record.tags)) {
         if (typeof pattern !== 'string') continue;
-        try {
-          new RegExp(`^(?:${pattern})$`);
-        } catch (error) {
-          const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
-          this.report('error', 'bad-regex', `invalid regular expression for tag "${tag}": ${reason}`, entry.doc, pointerJoin(pointerJoin(pointerJoin(pointerJoin(entry.pointer, 'gates'), index), 'tags'), tag));
-        }
+        const compiled = compilePattern(pattern);
+        if (compiled.ok) continue;
+        const path = pointerJoin(tagsPath, tag);
+        this.diagnostics.push({
+          severity: 'error',
+          code: 'bad-regex',
+          message: `invalid regular expression for tag "${tag}": ${compiled.message}`,
+          path,
+          position: positionWithin(entry.doc, path, compiled.index),
+          ...(compiled.hint ? { hint: compiled.hint } : {}),
+        });
       }
     });
   }
@@ -295,18 +347,20 @@ class CrossChecks {
   private uniqueGateIds(resolved: readonly ResolvedPolicy[]): void {
     const seen = new Map<string, GateSpec>();
     for (const entry of resolved) {
+      let pointers: Map<string, string> | null = null;
       entry.policy.gates.forEach((gate) => {
         const first = seen.get(gate.id);
         if (!first) {
           seen.set(gate.id, gate);
           return;
         }
+        pointers ??= this.gatePointers(entry);
         const where = `${first.position.file}:${first.position.line}:${first.position.column}`;
         this.diagnostics.push({
           severity: 'error',
           code: 'duplicate-id',
           message: `duplicate gate id "${gate.id}" (first defined at ${where}, policy "${first.policy}")`,
-          path: this.gatePointer(entry, gate),
+          path: pointers.get(`${gate.position.line}:${gate.position.column}`) ?? pointerJoin(entry.pointer, 'gates'),
           position: gate.position,
           hint: 'give one of the gates a distinct `id`',
         });
@@ -314,50 +368,74 @@ class CrossChecks {
     }
   }
 
-  /** The JSON pointer of a gate: the gates entry that starts where the gate does. */
-  private gatePointer(entry: ResolvedPolicy, gate: GateSpec): string {
+  /** The JSON pointer of each gate of a policy, by where the gate starts. */
+  private gatePointers(entry: ResolvedPolicy): Map<string, string> {
     const gatesPointer = pointerJoin(entry.pointer, 'gates');
     const count = asArray(this.rawPolicy(entry)?.gates).length;
+    const pointers = new Map<string, string>();
     for (let index = 0; index < count; index++) {
-      const position = positionOf(entry.doc, pointerJoin(gatesPointer, index));
-      if (position.line === gate.position.line && position.column === gate.position.column) return pointerJoin(gatesPointer, index);
+      const pointer = pointerJoin(gatesPointer, index);
+      const position = positionOf(entry.doc, pointer);
+      const key = `${position.line}:${position.column}`;
+      if (!pointers.has(key)) pointers.set(key, pointer);
     }
-    return gatesPointer;
+    return pointers;
   }
 
+  /** extends must not loop, nor chain deeper than LIMITS.extendsDepth. Iterative: no recursion on user data. */
   private extendsCycles(): void {
     const state = new Map<string, 'visiting' | 'done'>();
-    const stack: string[] = [];
-    const visit = (name: string): void => {
-      state.set(name, 'visiting');
-      stack.push(name);
-      const entry = this.resolver.resolved.get(name);
-      for (const ref of entry?.extendsRefs ?? []) {
-        if (ref.name === null || !entry) continue;
-        const status = state.get(ref.name);
-        if (status === 'visiting') {
-          const cycle = [...stack.slice(stack.indexOf(ref.name)), ref.name].join(' → ');
-          this.report('error', 'cycle', `policy extends cycle: ${cycle}`, entry.doc, ref.pointer);
-        } else if (status === undefined) {
-          visit(ref.name);
+    /** Longest extends chain below each finished policy. */
+    const height = new Map<string, number>();
+    for (const root of this.resolver.resolved.keys()) {
+      if (state.has(root)) continue;
+      const stack: { name: string; next: number }[] = [{ name: root, next: 0 }];
+      state.set(root, 'visiting');
+      while (stack.length > 0) {
+        const frame = stack[stack.length - 1] as { name: string; next: number };
+        const entry = this.resolver.resolved.get(frame.name);
+        const refs = entry?.extendsRefs ?? [];
+        if (frame.next < refs.length) {
+          const ref = refs[frame.next++] as { name: string | null; pointer: string };
+          if (ref.name === null || !entry) continue;
+          const status = state.get(ref.name);
+          if (status === 'visiting') {
+            const names = stack.map((f) => f.name);
+            const cycle = [...names.slice(names.indexOf(ref.name)), ref.name].join(' → ');
+            this.report('error', 'cycle', `policy extends cycle: ${cycle}`, entry.doc, ref.pointer);
+          } else if (status === undefined) {
+            if (stack.length >= LIMITS.extendsDepth) {
+              this.report('error', 'too-deep', `policy "${frame.name}" extends a chain more than ${LIMITS.extendsDepth} policies deep`, entry.doc, ref.pointer, { hint: 'extend the policies you need directly' });
+              continue;
+            }
+            state.set(ref.name, 'visiting');
+            stack.push({ name: ref.name, next: 0 });
+          }
+          continue;
         }
+        const below = refs.reduce((h, r) => (r.name !== null && height.has(r.name) ? Math.max(h, (height.get(r.name) ?? 0) + 1) : h), 0);
+        height.set(frame.name, below);
+        if (below > LIMITS.extendsDepth && entry) {
+          this.report('error', 'too-deep', `policy "${frame.name}" extends a chain more than ${LIMITS.extendsDepth} policies deep`, entry.doc, pointerJoin(entry.pointer, 'extends'), { hint: 'extend the policies you need directly' });
+        }
+        state.set(frame.name, 'done');
+        stack.pop();
       }
-      stack.pop();
-      state.set(name, 'done');
-    };
-    for (const name of this.resolver.resolved.keys()) if (!state.has(name)) visit(name);
+    }
   }
 
   waivers(now: Date): void {
-    const gateIds = [...this.resolver.resolved.values()].flatMap((entry) => entry.policy.gates.map((g) => g.id));
+    const gateIds = [...new Set([...this.resolver.resolved.values()].flatMap((entry) => entry.policy.gates.map((g) => g.id)))];
+    const exactIds = new Set(gateIds);
     const today = now.toISOString().slice(0, 10);
     asArray(this.root.waivers).forEach((rawWaiver, index) => {
       const waiver = asRecord(rawWaiver);
       if (!waiver) return;
       const base = pointerJoin('/waivers', index);
       const gate = asString(waiver.gate);
-      if (gate !== null && !gateIds.some((id) => globToRegExp(gate).test(id))) {
-        this.report('error', 'unknown-gate', `waiver names gate "${gate}", which matches no gate id; known ids: ${gateIds.join(', ') || 'none'}`, this.doc, pointerJoin(base, 'gate'), didYouMean(gate, gateIds));
+      const matches = gate === null ? true : gate.includes('*') ? gateIds.some((id) => globMatches(gate, id)) : exactIds.has(gate);
+      if (gate !== null && !matches) {
+        this.report('error', 'unknown-gate', `waiver names gate "${gate}", which matches no gate id; known ids: ${listSome(gateIds)}`, this.doc, pointerJoin(base, 'gate'), this.suggest(gate, gateIds));
       }
       this.namesExist(this.doc, pointerJoin(base, 'models'), waiver.models, this.modelIds, 'model');
       this.namesExist(this.doc, pointerJoin(base, 'environments'), waiver.environments, this.environmentNames, 'environment');
@@ -371,12 +449,12 @@ class CrossChecks {
   /** Inline policies no model reaches (directly or through extends) are probably a mistake. */
   unusedPolicies(modelPolicies: ReadonlyMap<string, readonly string[]>): void {
     const used = new Set<string>();
-    const visit = (name: string): void => {
-      if (used.has(name)) return;
+    const pending = [...modelPolicies.values()].flat();
+    for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+      if (used.has(name)) continue;
       used.add(name);
-      for (const base of this.resolver.resolved.get(name)?.policy.extends ?? []) visit(base);
-    };
-    for (const names of modelPolicies.values()) names.forEach(visit);
+      pending.push(...(this.resolver.resolved.get(name)?.policy.extends ?? []));
+    }
     for (const entry of this.resolver.resolved.values()) {
       if (entry.policy.origin.kind === 'inline' && !used.has(entry.policy.name)) {
         this.report('warning', 'unused-policy', `policy "${entry.policy.name}" is not used by any model`, entry.doc, entry.pointer, { which: 'key' });

@@ -3,8 +3,11 @@
 // interpolated and schema-checked with its own positions.
 
 import { posix } from 'node:path';
+import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import { BUILTIN_PACKS } from './builtin-packs.generated.js';
+import { listSome } from './diagnostics.js';
+import { formatBytes, LIMITS } from './limits.js';
 import { asArray, asRecord, asString, asStringList, entriesOf } from './raw.js';
 import { parseSource, pointerJoin, positionOf } from './source.js';
 import type { SourceDocument } from './source.js';
@@ -64,6 +67,9 @@ export class PolicyResolver {
   /** Every policy reached so far, inline first, then packs and files in order of first reference. */
   readonly resolved = new Map<string, ResolvedPolicy>();
   private readonly pending: string[] = [];
+  private files = 0;
+  private bytes = 0;
+  private suggestionsLeft = LIMITS.diagnostics * 2;
 
   constructor(
     private readonly configDoc: SourceDocument,
@@ -105,20 +111,37 @@ export class PolicyResolver {
       const name = posix.normalize(posix.join(site.relDir, ref));
       if (this.resolved.has(name)) return name;
       const path = this.configDir === '' || this.configDir === '.' ? name : posix.join(this.configDir, name);
-      const text = this.deps.readFile(path);
+      if (this.files >= LIMITS.policyFiles) {
+        return error('too-many', `more than ${LIMITS.policyFiles} policy files; a config may reach at most ${LIMITS.policyFiles}`);
+      }
+      let text: string | null;
+      try {
+        text = this.deps.readFile(path);
+      } catch (e) {
+        // The edge reader refuses files it will not read whole (too large, not a regular file).
+        if (!(e instanceof ConfigError)) throw e;
+        this.diagnostics.push(...e.diagnostics);
+        return null;
+      }
       if (text === null) {
         return error('missing-file', `policy file "${ref}" not found (looked for ${path})`, 'paths are relative to the file that references them');
+      }
+      this.files++;
+      this.bytes += text.length;
+      if (this.bytes > LIMITS.policyBytes) {
+        return error('too-many', `the policy files reached so far hold more than ${formatBytes(LIMITS.policyBytes)}; all policy files of a config may hold at most ${formatBytes(LIMITS.policyBytes)}`);
       }
       this.loadDocument(name, { kind: 'file', path }, path, text);
       return name;
     }
     if (this.resolved.has(ref) && this.resolved.get(ref)?.policy.origin.kind === 'inline') return ref;
     const inlineNames = [...this.resolved.values()].filter((p) => p.policy.origin.kind === 'inline').map((p) => p.policy.name);
-    const near = closest(ref, inlineNames);
+    // Suggestions cost an edit distance per name: only for the first few problems.
+    const near = this.suggestionsLeft-- > 0 && ref.length <= 100 ? closest(ref, inlineNames) : null;
     const builtinHint = BUILTIN_PACK_NAMES.includes(ref) ? `did you mean "builtin:${ref}"?` : near ? `did you mean "${near}"?` : undefined;
     return error(
       'unknown-policy',
-      `unknown policy "${ref}": expected an inline policy name (${inlineNames.join(', ') || 'none defined'}), builtin:<pack>, or a .yml/.yaml file`,
+      `unknown policy "${ref}": expected an inline policy name (${listSome(inlineNames, 'none defined')}), builtin:<pack>, or a .yml/.yaml file`,
       builtinHint,
     );
   }

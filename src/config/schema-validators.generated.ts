@@ -2120,19 +2120,19 @@ errors++;
 }
 if(data.policies !== undefined){
 if(!(validate24(data.policies, {instancePath:instancePath+"/policies",parentData:data,parentDataProperty:"policies",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if (vErrors === null) { vErrors = validate24.errors; } else { for (const e of validate24.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
 if(data.serving !== undefined){
 if(!(validate26(data.serving, {instancePath:instancePath+"/serving",parentData:data,parentDataProperty:"serving",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+if (vErrors === null) { vErrors = validate26.errors; } else { for (const e of validate26.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
 if(data.monitor !== undefined){
 if(!(validate28(data.monitor, {instancePath:instancePath+"/monitor",parentData:data,parentDataProperty:"monitor",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+if (vErrors === null) { vErrors = validate28.errors; } else { for (const e of validate28.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -3973,14 +3973,14 @@ const tag0 = data.type;
 if(typeof tag0 == "string"){
 if(tag0 === "required_tags"){
 if(!(validate36(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if (vErrors === null) { vErrors = validate36.errors; } else { for (const e of validate36.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "metric_threshold"){
 if(!(validate37(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if (vErrors === null) { vErrors = validate37.errors; } else { for (const e of validate37.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -3989,7 +3989,7 @@ props0 = true;
 }
 else if(tag0 === "metric_delta"){
 if(!(validate38(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+if (vErrors === null) { vErrors = validate38.errors; } else { for (const e of validate38.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -3998,7 +3998,7 @@ props0 = true;
 }
 else if(tag0 === "signature"){
 if(!(validate39(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+if (vErrors === null) { vErrors = validate39.errors; } else { for (const e of validate39.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -4007,7 +4007,7 @@ props0 = true;
 }
 else if(tag0 === "approvals"){
 if(!(validate40(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if (vErrors === null) { vErrors = validate40.errors; } else { for (const e of validate40.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -4016,7 +4016,7 @@ props0 = true;
 }
 else if(tag0 === "provenance"){
 if(!(validate41(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+if (vErrors === null) { vErrors = validate41.errors; } else { for (const e of validate41.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -4025,7 +4025,7 @@ props0 = true;
 }
 else if(tag0 === "description"){
 if(!(validate42(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if (vErrors === null) { vErrors = validate42.errors; } else { for (const e of validate42.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -4119,13 +4119,13 @@ errors++;
 }
 if(data.applies_to !== undefined){
 if(!(validate32(data.applies_to, {instancePath:instancePath+"/applies_to",parentData:data,parentDataProperty:"applies_to",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+if (vErrors === null) { vErrors = validate32.errors; } else { for (const e of validate32.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
 if(data.extends !== undefined){
 if(!(validate24(data.extends, {instancePath:instancePath+"/extends",parentData:data,parentDataProperty:"extends",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if (vErrors === null) { vErrors = validate24.errors; } else { for (const e of validate24.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -4135,7 +4135,7 @@ if(Array.isArray(data3)){
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate35(data3[i0], {instancePath:instancePath+"/gates/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if (vErrors === null) { vErrors = validate35.errors; } else { for (const e of validate35.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -5523,14 +5523,14 @@ const tag0 = data.kind;
 if(typeof tag0 == "string"){
 if(tag0 === "slack"){
 if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+if (vErrors === null) { vErrors = validate57.errors; } else { for (const e of validate57.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "teams"){
 if(!(validate58(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+if (vErrors === null) { vErrors = validate58.errors; } else { for (const e of validate58.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -5539,7 +5539,7 @@ props0 = true;
 }
 else if(tag0 === "webhook"){
 if(!(validate59(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+if (vErrors === null) { vErrors = validate59.errors; } else { for (const e of validate59.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -5634,7 +5634,7 @@ errors++;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate56(data0[i0], {instancePath:instancePath+"/channels/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+if (vErrors === null) { vErrors = validate56.errors; } else { for (const e of validate56.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -5868,7 +5868,7 @@ errors++;
 }
 for(const key2 in data2){
 if(!(validate21(data2[key2], {instancePath:instancePath+"/environments/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data2,parentDataProperty:key2,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+if (vErrors === null) { vErrors = validate21.errors; } else { for (const e of validate21.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -5935,7 +5935,7 @@ errors++;
 }
 for(const key4 in data4){
 if(!(validate23(data4[key4], {instancePath:instancePath+"/models/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data4,parentDataProperty:key4,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+if (vErrors === null) { vErrors = validate23.errors; } else { for (const e of validate23.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -5992,7 +5992,7 @@ errors++;
 }
 for(const key6 in data6){
 if(!(validate31(data6[key6], {instancePath:instancePath+"/policies/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data6,parentDataProperty:key6,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if (vErrors === null) { vErrors = validate31.errors; } else { for (const e of validate31.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -6014,7 +6014,7 @@ if(Array.isArray(data8)){
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate52(data8[i0], {instancePath:instancePath+"/waivers/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+if (vErrors === null) { vErrors = validate52.errors; } else { for (const e of validate52.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -6085,7 +6085,7 @@ errors++;
 }
 if(data10.policies !== undefined){
 if(!(validate24(data10.policies, {instancePath:instancePath+"/defaults/policies",parentData:data10,parentDataProperty:"policies",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if (vErrors === null) { vErrors = validate24.errors; } else { for (const e of validate24.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -6103,7 +6103,7 @@ errors++;
 }
 if(data.notify !== undefined){
 if(!(validate55(data.notify, {instancePath:instancePath+"/notify",parentData:data,parentDataProperty:"notify",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+if (vErrors === null) { vErrors = validate55.errors; } else { for (const e of validate55.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -6173,13 +6173,13 @@ errors++;
 }
 if(data.applies_to !== undefined){
 if(!(validate32(data.applies_to, {instancePath:instancePath+"/applies_to",parentData:data,parentDataProperty:"applies_to",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+if (vErrors === null) { vErrors = validate32.errors; } else { for (const e of validate32.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
 if(data.extends !== undefined){
 if(!(validate24(data.extends, {instancePath:instancePath+"/extends",parentData:data,parentDataProperty:"extends",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if (vErrors === null) { vErrors = validate24.errors; } else { for (const e of validate24.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -6189,7 +6189,7 @@ if(Array.isArray(data3)){
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate35(data3[i0], {instancePath:instancePath+"/gates/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if (vErrors === null) { vErrors = validate35.errors; } else { for (const e of validate35.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }

@@ -5,6 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import schema from '../../schema/mlops.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../errors.js';
+import { LIMITS } from './limits.js';
 import { didYouMean } from './suggest.js';
 import { pointerJoin, positionOf } from './source.js';
 import type { SourceDocument } from './source.js';
@@ -32,9 +33,14 @@ export type SchemaEntry = 'config' | 'policy_document';
 export const validateAgainstSchema = (doc: SourceDocument, entry: SchemaEntry): Diagnostic[] => {
   const validate = validators[entry];
   if (validate(doc.value)) return [];
+  // "did you mean" costs an edit distance per candidate: only the first errors (Ajv reports in
+  // document order), which are the ones printed.
+  let suggestions = LIMITS.diagnostics * 2;
+  const suggest = (word: string, candidates: readonly string[]): { hint?: string } =>
+    suggestions-- > 0 && word.length <= 100 ? didYouMean(word, candidates) : {};
   const diagnostics = collapse(validate.errors ?? [])
     .filter((error) => !doc.unresolved.has(error.instancePath))
-    .map((error) => toDiagnostic(doc, error));
+    .map((error) => toDiagnostic(doc, error, suggest));
   // A misspelt required key shows up twice (unknown "canidate", missing "candidate"): keep the
   // unknown-key error, whose hint already names the missing key.
   const suggested = new Set(
@@ -53,6 +59,10 @@ const describeValue = (value: unknown): string => {
   if (value === null || value === undefined) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
+  // YAML's .nan and .inf, or a number too large for a double (1e400).
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return Number.isNaN(value) ? '.nan (not a number)' : `${value > 0 ? '' : '-'}.inf (infinite, or too large for a number)`;
+  }
   const shown = JSON.stringify(value) ?? String(value);
   const clipped = shown.length > 60 ? `${shown.slice(0, 57)}...` : shown;
   return `${typeof value === 'number' ? 'number' : typeof value} ${clipped}`;
@@ -65,18 +75,22 @@ const listOf = (values: readonly unknown[]): string => values.map((v) => String(
 
 /** Drop ajv's bookkeeping errors and the per-branch noise of anyOf/discriminated oneOf. */
 const collapse = (errors: readonly ErrorObject[]): ErrorObject[] => {
-  const anyOfRoots = errors.filter((e) => e.keyword === 'anyOf').map((e) => ({ path: e.instancePath, schemaPath: e.schemaPath }));
+  // anyOf roots by instance path: one lookup per error, not a scan (a file may hold 40,000 errors).
+  const anyOfRoots = new Map<string, string[]>();
+  for (const e of errors) {
+    if (e.keyword === 'anyOf') anyOfRoots.set(e.instancePath, [...(anyOfRoots.get(e.instancePath) ?? []), e.schemaPath]);
+  }
   return errors.filter((e) => {
     if (e.keyword === 'if') return false;
     // The discriminator complains about a missing tag that `required` already reported.
     if (e.keyword === 'discriminator' && (e.params as { tagValue?: unknown }).tagValue === undefined) return false;
     // propertyNames reports the inner failure too; keep the outer one, which names the key.
     if (e.propertyName !== undefined && e.keyword !== 'propertyNames') return false;
-    return !anyOfRoots.some((root) => e.instancePath === root.path && e.schemaPath.startsWith(`${root.schemaPath}/`));
+    return !(anyOfRoots.get(e.instancePath) ?? []).some((root) => e.schemaPath.startsWith(`${root}/`));
   });
 };
 
-const toDiagnostic = (doc: SourceDocument, error: ErrorObject): Diagnostic => {
+const toDiagnostic = (doc: SourceDocument, error: ErrorObject, suggest: (word: string, candidates: readonly string[]) => { hint?: string }): Diagnostic => {
   const path = error.instancePath;
   const base = { severity: 'error' as const, path };
   const valuePosition = positionOf(doc, path, 'value');
@@ -90,9 +104,9 @@ const toDiagnostic = (doc: SourceDocument, error: ErrorObject): Diagnostic => {
         ...base,
         code: 'unknown-key',
         path: pointerJoin(path, key),
-        message: `unknown key "${key}"${allowed.length > 0 ? `; expected one of ${allowed.join(', ')}` : ''}`,
+        message: `unknown key "${key.length > 60 ? `${key.slice(0, 57)}...` : key}"${allowed.length > 0 ? `; expected one of ${allowed.join(', ')}` : ''}`,
         position: positionOf(doc, pointerJoin(path, key), 'key'),
-        ...didYouMean(key, allowed),
+        ...(key === '<<' ? { hint: 'YAML merge keys (<<) are not supported; repeat the values, or use an alias (*name) for a whole value' } : suggest(key, allowed)),
       };
     }
     case 'required': {
@@ -137,7 +151,7 @@ const toDiagnostic = (doc: SourceDocument, error: ErrorObject): Diagnostic => {
         code: 'enum',
         message: `expected one of ${listOf(allowed)}, got ${describeValue(error.data)}`,
         position: valuePosition,
-        ...(typeof error.data === 'string' ? didYouMean(error.data, allowed.map(String)) : {}),
+        ...(typeof error.data === 'string' ? suggest(error.data, allowed.map(String)) : {}),
       };
     }
     case 'const':
@@ -160,7 +174,7 @@ const toDiagnostic = (doc: SourceDocument, error: ErrorObject): Diagnostic => {
         code: 'enum',
         message: `unknown ${tag} "${params.tagValue}": expected one of ${listOf(allowed)}`,
         position: positionOf(doc, tagPath),
-        ...didYouMean(params.tagValue, allowed),
+        ...suggest(params.tagValue, allowed),
       };
     }
     case 'propertyNames': {
@@ -220,7 +234,17 @@ const toDiagnostic = (doc: SourceDocument, error: ErrorObject): Diagnostic => {
   }
 };
 
+const discriminatorCache = new WeakMap<object, string[]>();
+
 const discriminatorValues = (parentSchema: { oneOf?: { $ref?: string }[] }, tag: string): string[] => {
+  const cached = discriminatorCache.get(parentSchema);
+  if (cached) return cached;
+  const values = discriminatorValuesOf(parentSchema, tag);
+  discriminatorCache.set(parentSchema, values);
+  return values;
+};
+
+const discriminatorValuesOf = (parentSchema: { oneOf?: { $ref?: string }[] }, tag: string): string[] => {
   const defs = schema.$defs as Record<string, { properties?: Record<string, { const?: unknown }> }>;
   return (parentSchema.oneOf ?? []).flatMap((branch) => {
     const name = branch.$ref?.replace('#/$defs/', '') ?? '';

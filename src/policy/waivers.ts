@@ -1,12 +1,10 @@
 // Waivers: a named exception for a gate, a model and an environment, until the end of a day (UTC).
 
+import { globMatches } from '../config/patterns.js';
 import type { Target, Waiver } from '../config/types.js';
 
-const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** `*` matches any run of characters (slashes included); everything else is literal. */
-export const gateIdMatches = (pattern: string, gateId: string): boolean =>
-  new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`).test(gateId);
+/** `*` matches any run of characters (slashes included); everything else is literal. No regex: linear-time matching. */
+export const gateIdMatches = (pattern: string, gateId: string): boolean => globMatches(pattern, gateId);
 
 /** First instant after the waiver's last day (UTC); NaN for a malformed date (never active). */
 export const waiverEndMs = (expires: string): number => {

@@ -1,9 +1,10 @@
 // The process as the program sees it: output streams, environment, working directory and the
 // test seams (clock, crash hooks). Entries build one; everything below takes it as a value.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ServingClock } from '../endpoint/ports.js';
+import { readInputFile } from '../platform/files.js';
 
 export interface CliIO {
   readonly stdout: (s: string) => void;
@@ -29,14 +30,8 @@ export const resolvePath = (cwd: string, p: string): string => (p.startsWith('/'
 
 export function fileAccess(cwd: string): FileAccess {
   return {
-    readFile: (p) => {
-      try {
-        return readFileSync(resolvePath(cwd, p), 'utf8');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return null;
-        throw e;
-      }
-    },
+    // Bounded: a huge file, /dev/zero or a pipe cannot exhaust memory (src/platform/files.ts).
+    readFile: (p) => readInputFile(resolvePath(cwd, p), p),
     writeFile: (p, text) => {
       const full = resolvePath(cwd, p);
       mkdirSync(dirname(full), { recursive: true });

@@ -14,7 +14,7 @@ import type { RequestLedger } from '../../src/platform/http/types.js';
 import { createMlflowPorts } from '../../src/platform/mlflow/adapter.js';
 import { liveDeps } from '../../src/wiring/live.js';
 import { freePort } from '../support/mlflow-server.js';
-import { loadIntegrationConfig, minimalRequestCount, SCENARIO_IDS } from './helpers.js';
+import { loadIntegrationConfig, minimalRequestCount, SCENARIO_IDS, withTwin } from './helpers.js';
 
 const url = inject('mlflowUrl');
 const manifest = inject('mlflowManifest');
@@ -58,7 +58,7 @@ const expectVersion = (fact: TargetEvidence['candidate'], ref: { name: string; v
 
 describe('gatherEvidence on the seeded scenarios', () => {
   it('gathers candidate, champion, runs and signatures per scenario, each request once', async () => {
-    const config = loadIntegrationConfig(url);
+    const config = withTwin(loadIntegrationConfig(url));
     const { evidence, ledger } = await gatherAll(config, ALL_REGISTRY_NEEDS);
 
     for (const id of SCENARIO_IDS) {

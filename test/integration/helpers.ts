@@ -24,14 +24,26 @@ export const loadIntegrationConfig = (mlflowUrl: string): Config => {
     .config;
 };
 
-/** Scenario ids in config order (s1-twin reuses s1-better's registered models). */
+/**
+ * The config plus `s1-twin`, a copy of `s1-better` naming the same registered models: a Config
+ * validate refuses (two models on one registered model), built here to show that identical
+ * lookups are made once.
+ */
+export const withTwin = (config: Config): Config => {
+  const original = config.models.get('s1-better')!;
+  const models = new Map(config.models);
+  models.set('s1-twin', { ...original, id: 's1-twin' });
+  return { ...config, models };
+};
+
+/** Scenario ids in config order. */
 export const SCENARIO_IDS = ['s1-better', 's2-worse', 's3-first', 's4-nosig', 's5-breaking', 's6-notags', 's7-running', 's8-mlflow3'] as const;
 
 /**
  * The fewest requests that can gather every registry fact of every scenario when each distinct
  * request is made once: per target, the candidate lookup (a tag selector also reads the
  * registered model for aliases, which OSS search omits), the champion lookup, and for each version
- * found its run and its MLmodel. s1-twin adds nothing.
+ * found its run and its MLmodel. A twin (withTwin) adds nothing.
  */
 export const minimalRequestCount = (manifest: SeedManifest): number => {
   let total = 0;

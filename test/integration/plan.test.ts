@@ -130,7 +130,6 @@ const expectedGates = (scenarioId: string): ExpectedGate[] => {
 /** The verdict each scenario must reach, and why: stated by hand, not derived. */
 const EXPECTED_VERDICTS: Record<string, TargetReport['verdict']> = {
   's1-better': 'pass',
-  's1-twin': 'pass',
   's2-worse': 'fail', // roc_auc below the champion's
   's3-first': 'pass', // no champion: deltas and compatibility pass by configuration
   's4-nosig': 'fail', // no signature
@@ -156,8 +155,7 @@ describe('plan --format json against the seeded MLflow server', () => {
 
   for (const [target, verdict] of Object.entries(EXPECTED_VERDICTS)) {
     it(`${target}: verdict ${verdict}, every gate with its measured values`, () => {
-      const scenarioId = target === 's1-twin' ? 's1-better' : target;
-      const s = manifest.scenarios[scenarioId]!;
+      const s = manifest.scenarios[target]!;
       const report = outcome.result.targets.find((t) => t.model === target)!;
       expect(report.verdict).toBe(verdict);
       expect(report.candidate).toMatchObject({
@@ -169,7 +167,7 @@ describe('plan --format json against the seeded MLflow server', () => {
       if (s.champion) expect(report.champion).toMatchObject({ name: s.champion.name, version: s.champion.version });
       else expect(report.champion).toBeNull();
       const gates = report.gates.map((g) => ({ id: g.id, outcome: g.outcome, measured: g.measured, threshold: g.threshold }));
-      expect(gates).toEqual(expectedGates(scenarioId));
+      expect(gates).toEqual(expectedGates(target));
     });
   }
 
@@ -180,7 +178,7 @@ describe('plan --format json against the seeded MLflow server', () => {
     expect(gate('s4-nosig', 'gate/signature').message).toMatch(/no signature/);
   });
 
-  it('makes the minimal number of requests: each distinct one once, none for s1-twin', () => {
+  it('makes the minimal number of requests: each distinct one once', () => {
     const requests = outcome.result.requests!;
     const passing = outcome.result.targets.filter((t) => t.plan).length;
     // Evidence is minimal; the promotion-plan preview of each passing target reads its destination
@@ -189,11 +187,11 @@ describe('plan --format json against the seeded MLflow server', () => {
     process.stderr.write(
       `[plan] ${requests.total} requests for ${outcome.result.targets.length} targets (minimal ${minimalRequestCount(manifest)} for evidence + ${2 * passing} for ${passing} plan previews)\n`,
     );
-    expect(passing).toBe(4);
+    expect(passing).toBe(3);
     expect(requests.total).toBe(minimal);
     expect(requests.retries).toBe(0);
     expect(requests.byEndpoint).toEqual({
-      'GET /api/2.0/mlflow/registered-models/alias': 13, // 6 alias candidates + 7 champion lookups (s1-twin shares s1's)
+      'GET /api/2.0/mlflow/registered-models/alias': 13, // 6 alias candidates + 7 champion lookups
       'GET /api/2.0/mlflow/model-versions/get': 1, // s3: version 1
       'GET /api/2.0/mlflow/registered-models/get': 2 + passing, // s2: latest; s7: aliases for the tag search; one destination read per plan preview
       'GET /api/2.0/mlflow/model-versions/search': 1 + passing, // s7: tag selector; existing copies per plan preview

@@ -1,6 +1,7 @@
 // Reading one metric of the candidate's source run, shared by the two metric gates.
 
 import { formatNumber } from '../format.js';
+import { describeNonFinite, metricValue } from '../numbers.js';
 import type { GateContext } from '../types.js';
 import { readCandidateRun, result, versionLabel, type Read } from './kit.js';
 
@@ -12,7 +13,8 @@ export interface CandidateMetric {
 
 /**
  * The candidate's latest value of `metric`. Missing metric → fail (as in MLflow); no source run →
- * fail (the model has no metrics at all); NaN/±Infinity → fail (never a pass); unreadable run → error.
+ * fail (the model has no metrics at all); NaN/±Infinity (MLflow's ±1.7976931348623157e308 included) →
+ * fail (never a pass); unreadable run → error.
  */
 export const readCandidateMetric = (ctx: GateContext, metric: string): Read<CandidateMetric> => {
   const read = readCandidateRun(ctx);
@@ -27,8 +29,8 @@ export const readCandidateMetric = (ctx: GateContext, metric: string): Read<Cand
       }),
     };
   }
-  const value = run.metrics[metric];
-  if (value === undefined) {
+  const stored = run.metrics[metric];
+  if (stored === undefined) {
     return {
       ok: false,
       result: result('fail', `Metric ${metric} was not logged on the candidate's run ${run.runId} (${label}).`, {
@@ -37,10 +39,11 @@ export const readCandidateMetric = (ctx: GateContext, metric: string): Read<Cand
       }),
     };
   }
+  const value = metricValue(stored);
   if (!Number.isFinite(value)) {
     return {
       ok: false,
-      result: result('fail', `Candidate ${metric} is ${formatNumber(value)}, not a finite number (run ${run.runId}).`, {
+      result: result('fail', `Candidate ${metric} is ${describeNonFinite(stored)}, not a finite number, so it cannot pass (run ${run.runId}).`, {
         candidate: formatNumber(value),
         run_id: run.runId,
       }),

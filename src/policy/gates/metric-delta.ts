@@ -3,7 +3,8 @@
 // relative_base and on_missing_baseline are extensions (docs/gates.md has the formulas).
 
 import type { RunInfo } from '../../evidence/types.js';
-import { formatNumber, formatPair, formatPercent, formatSigned, formatSignedPercent } from '../format.js';
+import { formatDistinct, formatNumber, formatPair, formatPercentDistinct, formatSigned } from '../format.js';
+import { describeNonFinite, metricValue } from '../numbers.js';
 import {
   meetsMinAbsoluteChange,
   meetsMinRelativeChange,
@@ -118,8 +119,8 @@ export const metricDeltaGate: GateType<MetricDeltaOptions> = {
     if (championRun.value === null) {
       return missingBaseline(o, 'metric_missing', `Champion ${championLabel} has no source run, so it has no ${metric}`, withChampion);
     }
-    const champ = championRun.value.metrics[metric];
-    if (champ === undefined) {
+    const storedChamp = championRun.value.metrics[metric];
+    if (storedChamp === undefined) {
       return missingBaseline(
         o,
         'metric_missing',
@@ -127,77 +128,111 @@ export const metricDeltaGate: GateType<MetricDeltaOptions> = {
         withChampion,
       );
     }
+    const champ = metricValue(storedChamp);
     if (!Number.isFinite(champ)) {
       return result(
         'fail',
-        `Champion ${championLabel} ${metric} is ${formatNumber(champ)}, so the candidate cannot be compared with it.`,
+        `Champion ${championLabel} ${metric} is ${describeNonFinite(storedChamp)}, not a finite number, so the candidate cannot be compared with it.`,
         { ...withChampion, champion: formatNumber(champ) },
         thresholdOf(o),
       );
     }
-
-    const gib = o.greaterIsBetter;
-    const [c, b] = formatPair(cand, champ);
-    const improvement = relativeImprovement(cand, champ, gib, o.relativeBase);
-    const checks: Check[] = [];
-    if (o.minAbsoluteChange !== null) {
-      const a = o.minAbsoluteChange;
-      checks.push({
-        ok: meetsMinAbsoluteChange(cand, champ, a, gib),
-        text: `min absolute change ${formatNumber(a)}: needs ${gib ? '≥' : '≤'} ${formatNumber(gib ? champ + a : champ - a)}`,
-      });
-    }
-    if (o.minRelativeChange !== null) {
-      const r = o.minRelativeChange;
-      const requirement =
-        improvement === null
-          ? `champion is 0, so it must be strictly better (by ≥ 1e-10)`
-          : `improvement ${formatSignedPercent(improvement)}`;
-      checks.push({
-        ok: meetsMinRelativeChange(cand, champ, r, gib, o.relativeBase),
-        text: `min relative change ${formatPercent(r)}: ${requirement}`,
-      });
-    }
-    if (o.maxRegression !== null) {
-      const m = o.maxRegression.value;
-      if (o.maxRegression.kind === 'absolute') {
-        checks.push({
-          ok: withinAbsoluteRegression(cand, champ, m, gib),
-          text: `max regression ${formatNumber(m)}: needs ${gib ? '≥' : '≤'} ${formatNumber(gib ? champ - m : champ + m)}`,
-        });
-      } else {
-        checks.push({
-          ok: withinRelativeRegression(cand, champ, m, gib, o.relativeBase),
-          text:
-            improvement === null
-              ? `max regression ${formatPercent(m)}: champion is 0, so it must not be worse`
-              : `max regression ${formatPercent(m)}`,
-        });
-      }
-    }
-
-    const delta = cand - champ;
-    const measured: Measured = {
-      ...withChampion,
-      champion: champ,
-      delta,
-      relative_change: improvement,
-    };
-    // The headline always measures against |champion| so "worse"/"better" is right for negative
-    // metrics too; the checks below use the configured relative_base (MLflow's is the signed champion).
-    const shown = relativeImprovement(cand, champ, gib, 'abs_champion');
-    const comparison =
-      shown === null
-        ? `${metric} ${c} vs champion ${championLabel} ${b} (${formatSigned(delta)})`
-        : shown < 0
-          ? `${metric} ${c} is ${formatPercent(-shown)} worse than champion ${championLabel} ${b}`
-          : shown > 0
-            ? `${metric} ${c} is ${formatPercent(shown)} better than champion ${championLabel} ${b}`
-            : `${metric} ${c} equals champion ${championLabel} ${b}`;
-    const failed = checks.filter((check) => !check.ok);
-    if (failed.length === 0) {
-      return result('pass', `${comparison}; meets ${checks.map((check) => check.text).join('; ')}.`, measured, thresholdOf(o));
-    }
-    return result('fail', `${comparison}; fails ${failed.map((check) => check.text).join('; ')}.`, measured, thresholdOf(o));
+    return compare(o, metric, cand, champ, championLabel, withChampion);
   },
+};
+
+/** Both values finite: every configured requirement, worded so the message never contradicts the verdict. */
+const compare = (o: MetricDeltaOptions, metric: string, cand: number, champ: number, championLabel: string, withChampion: Measured): GateResult => {
+  const gib = o.greaterIsBetter;
+  const sign = gib ? '≥' : '≤';
+  const delta = cand - champ;
+  const improvement = relativeImprovement(cand, champ, gib, o.relativeBase);
+  // With MLflow's signed base a negative champion flips the sign of the relative change: say so
+  // wherever it decides a relative requirement, so "better ... fails" always comes with its reason.
+  const flipped = o.relativeBase === 'champion' && champ < 0;
+  const flipNote = flipped ? ' (relative_base: champion divides by the negative champion, which flips the sign; relative_base: abs_champion divides by |champion|)' : '';
+  const denominator = o.relativeBase === 'abs_champion' ? Math.abs(champ) : champ;
+
+  const absBound = o.minAbsoluteChange === null ? null : gib ? champ + o.minAbsoluteChange : champ - o.minAbsoluteChange;
+  const regression = o.maxRegression;
+  const regBound =
+    regression === null ? null
+    : regression.kind === 'absolute' ? (gib ? champ - regression.value : champ + regression.value)
+    : gib ? champ - regression.value * denominator : champ + regression.value * denominator;
+  const relativeUsed = o.minRelativeChange !== null || regression?.kind === 'relative';
+  const overflow = [delta, absBound, regBound, relativeUsed ? improvement : null].some((x) => x !== null && !Number.isFinite(x));
+  const measured: Measured = {
+    ...withChampion,
+    champion: champ,
+    delta: Number.isFinite(delta) ? delta : null,
+    relative_change: improvement !== null && Number.isFinite(improvement) ? improvement : null,
+  };
+  if (overflow) {
+    const [c, b] = formatPair(cand, champ);
+    return result(
+      'fail',
+      `${metric} ${c} vs champion ${championLabel} ${b}: the change is not a finite number (the arithmetic overflows), so it cannot pass.`,
+      measured,
+      thresholdOf(o),
+    );
+  }
+
+  // One precision for every number in the sentence, and one for every percentage.
+  const numbers = formatDistinct([cand, champ, ...(absBound === null ? [] : [absBound]), ...(regBound === null ? [] : [regBound])]);
+  const [c = '', b = ''] = numbers;
+  const absShown = absBound === null ? '' : (numbers[2] ?? '');
+  const regShown = regBound === null ? '' : (numbers[absBound === null ? 2 : 3] ?? '');
+  const shown = relativeImprovement(cand, champ, gib, 'abs_champion');
+  const percents = formatPercentDistinct([improvement ?? 0, o.minRelativeChange ?? 0, regression?.value ?? 0, Math.abs(shown ?? 0)]);
+  const [improvementShown = '', minRelShown = '', regRelShown = '', headlineShown = ''] = percents;
+
+  const checks: Check[] = [];
+  if (o.minAbsoluteChange !== null) {
+    checks.push({
+      ok: meetsMinAbsoluteChange(cand, champ, o.minAbsoluteChange, gib),
+      text: `min absolute change ${formatNumber(o.minAbsoluteChange)}: needs ${sign} ${absShown}`,
+    });
+  }
+  if (o.minRelativeChange !== null) {
+    const requirement =
+      improvement === null
+        ? `champion is 0, so it must be strictly better (by ≥ 1e-10)`
+        : `improvement ${improvement > 0 ? '+' : ''}${improvementShown}${flipNote}`;
+    checks.push({
+      ok: meetsMinRelativeChange(cand, champ, o.minRelativeChange, gib, o.relativeBase),
+      text: `min relative change ${minRelShown}: ${requirement}`,
+    });
+  }
+  if (regression !== null) {
+    if (regression.kind === 'absolute') {
+      checks.push({
+        ok: withinAbsoluteRegression(cand, champ, regression.value, gib),
+        text: `max regression ${formatNumber(regression.value)}: needs ${sign} ${regShown}`,
+      });
+    } else {
+      checks.push({
+        ok: withinRelativeRegression(cand, champ, regression.value, gib, o.relativeBase),
+        text:
+          improvement === null
+            ? `max regression ${regRelShown}: champion is 0, so it must not be worse`
+            : `max regression ${regRelShown}${flipped ? `: change ${improvement > 0 ? '+' : ''}${improvementShown}${flipNote}` : ''}`,
+      });
+    }
+  }
+
+  // The headline always measures against |champion| so "worse"/"better" is right for negative
+  // metrics too; the checks use the configured relative_base (MLflow's is the signed champion).
+  const comparison =
+    shown === null
+      ? `${metric} ${c} vs champion ${championLabel} ${b} (${formatSigned(delta)})`
+      : shown < 0
+        ? `${metric} ${c} is ${headlineShown} worse than champion ${championLabel} ${b}`
+        : shown > 0
+          ? `${metric} ${c} is ${headlineShown} better than champion ${championLabel} ${b}`
+          : `${metric} ${c} equals champion ${championLabel} ${b}`;
+  const failed = checks.filter((check) => !check.ok);
+  if (failed.length === 0) {
+    return result('pass', `${comparison}; meets ${checks.map((check) => check.text).join('; ')}.`, measured, thresholdOf(o));
+  }
+  return result('fail', `${comparison}; fails ${failed.map((check) => check.text).join('; ')}.`, measured, thresholdOf(o));
 };

@@ -1,5 +1,9 @@
 // required_tags: tags on the candidate version (or its run) whose values fully match a pattern.
+// Patterns run on a linear-time engine (RE2 semantics, config/patterns.ts) and values longer than
+// LIMITS.matchedValueLength are not matched at all: a registry tag value cannot stall a check.
 
+import { LIMITS } from '../../config/limits.js';
+import { compilePattern, type CompiledPattern } from '../../config/patterns.js';
 import type { RunInfo } from '../../evidence/types.js';
 import { listOf } from '../format.js';
 import { GateOptionError, readEnum, readObject, type RawOptions } from '../options.js';
@@ -13,7 +17,7 @@ export interface RequiredTag {
   /** The pattern as written, for messages. */
   readonly pattern: string;
   /** Anchored: the whole value must match. */
-  readonly regex: RegExp;
+  readonly regex: CompiledPattern;
 }
 
 export interface RequiredTagsOptions {
@@ -23,12 +27,15 @@ export interface RequiredTagsOptions {
 
 const compile = (key: string, pattern: unknown): RequiredTag => {
   if (typeof pattern !== 'string') throw new GateOptionError(`tag "${key}" must map to a regular expression string`, `tags.${key}`);
-  try {
-    return { key, pattern, regex: new RegExp(`^(?:${pattern})$`) };
-  } catch (e) {
-    throw new GateOptionError(`tag "${key}": invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`, `tags.${key}`);
-  }
+  const compiled = compilePattern(pattern);
+  if (!compiled.ok) throw new GateOptionError(`tag "${key}": invalid regular expression ${JSON.stringify(pattern)}: ${compiled.message}`, `tags.${key}`);
+  return { key, pattern, regex: compiled.pattern };
 };
+
+/** Too long to be matched: such a value never satisfies a pattern (and costs nothing). */
+const tooLong = (value: string): boolean => value.length > LIMITS.matchedValueLength;
+
+const shown = (value: string): string => (value.length > 80 ? `${JSON.stringify(value.slice(0, 60))}... (${value.length.toLocaleString('en-US')} characters)` : JSON.stringify(value));
 
 export const requiredTagsGate: GateType<RequiredTagsOptions> = {
   type: 'required_tags',
@@ -54,7 +61,7 @@ export const requiredTagsGate: GateType<RequiredTagsOptions> = {
     const where = o.on === 'version' ? `candidate ${label}` : o.on === 'run' ? `the source run of ${label}` : `${label} or its run`;
 
     const versionValue = (key: string): string | undefined => version.version.tags[key];
-    const ok = (tag: RequiredTag, value: string | undefined): boolean => value !== undefined && tag.regex.test(value);
+    const ok = (tag: RequiredTag, value: string | undefined): boolean => value !== undefined && !tooLong(value) && tag.regex.matches(value);
 
     // The run is read only when it can matter: always for `run`, for `version_or_run` only if a
     // version tag is missing or wrong. An unreadable run is then an error, not a failed tag.
@@ -81,9 +88,10 @@ export const requiredTagsGate: GateType<RequiredTagsOptions> = {
     const mismatched: string[] = [];
     for (const tag of o.tags) {
       const value = valueOf(tag);
-      measured[tag.key] = value ?? null;
+      measured[tag.key] = value === undefined ? null : value.length > 1000 ? `${value.slice(0, 1000)}…` : value;
       if (value === undefined) missing.push(tag.key);
-      else if (!tag.regex.test(value)) mismatched.push(`${tag.key}=${JSON.stringify(value)} does not match ${tag.pattern}`);
+      else if (tooLong(value)) mismatched.push(`${tag.key}=${shown(value)} is longer than the ${LIMITS.matchedValueLength.toLocaleString('en-US')} characters a tag value may have to be matched`);
+      else if (!tag.regex.matches(value)) mismatched.push(`${tag.key}=${shown(value)} does not match ${tag.pattern}`);
     }
     if (missing.length === 0 && mismatched.length === 0) {
       const keys = listOf(o.tags.map((t) => t.key));

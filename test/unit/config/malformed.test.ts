@@ -36,7 +36,7 @@ const cases: Case[] = [
   { name: 'tab indentation', text: base({ 5: '\ttracking_uri: http://localhost:5000' }), line: 5, column: 1, code: 'yaml-syntax', message: 'tabs are not allowed' },
   { name: 'duplicate key', text: base({ 8: '    registry: mlflow' }), line: 8, column: 5, code: 'duplicate-key', message: 'duplicate key' },
   { name: 'unquoted ${env} inside a flow mapping', text: base({ 13: '    candidate: { alias: ch_${env} }' }), line: 13, column: 29, code: 'yaml-syntax', message: 'invalid YAML', hint: 'quote values' },
-  { name: 'unknown alias', text: base({ 13: '    candidate: *nothing' }), line: 13, column: 16, code: 'yaml-syntax', message: 'unknown alias *nothing' },
+  { name: 'unknown alias', text: base({ 13: '    candidate: *nothing' }), line: 13, column: 16, code: 'yaml-syntax', message: 'alias *nothing names no anchor &nothing defined before it' },
   // --- schema: types, enums, required, unknown keys --------------------------------------------
   { name: 'empty document', text: '', line: 1, column: 1, code: 'type', message: 'expected a mapping, got nothing' },
   { name: 'version is not 1', text: base({ 1: 'version: 2' }), line: 1, column: 10, code: 'enum', message: 'expected 1, got number 2' },
@@ -81,7 +81,7 @@ const cases: Case[] = [
   { name: 'extends cycle', text: base({}, '    extends: [more]', '  more:', '    extends: [checks]', '    gates: []'), line: 24, column: 15, code: 'cycle', message: 'policy extends cycle: checks → more → checks' },
   { name: 'duplicate gate ids', text: base({}, '      - type: metric_threshold', '        metric: auc', '        threshold: 0.9', '        greater_is_better: true'), line: 22, column: 9, code: 'duplicate-id', message: 'duplicate gate id "checks/metric_threshold:auc" (first defined at mlops.yml:18:9', path: '/policies/checks/gates/1' },
   { name: 'duplicate explicit id across policies', text: base({ 14: '    policies: [checks, other]' }, '  other:', '    gates:', '      - type: signature', '        id: checks/metric_threshold:auc'), line: 24, column: 9, code: 'duplicate-id', message: 'first defined at mlops.yml:18:9, policy "checks"' },
-  { name: 'bad regex in required_tags', text: base({ 18: '      - type: required_tags', 19: '        tags: { owner: "(unclosed" }', 20: '', 21: '' }), line: 19, column: 24, code: 'bad-regex', message: 'invalid regular expression for tag "owner"' },
+  { name: 'bad regex in required_tags', text: base({ 18: '      - type: required_tags', 19: '        tags: { owner: "(unclosed" }', 20: '', 21: '' }), line: 19, column: 25, code: 'bad-regex', message: 'invalid regular expression for tag "owner": a "(" is never closed' },
   { name: 'applies_to unknown environment', text: base({ 17: '    applies_to: { environments: [production] }\n    gates:' }), line: 17, column: 34, code: 'dangling-reference', message: 'unknown environment "production"' },
   { name: 'waiver for unknown gate', text: base({}, 'waivers:', '  - gate: checks/metric_threshold:acu', '    owner: "@jane"', '    reason: flaky metric', '    expires: 2026-12-31'), line: 23, column: 11, code: 'unknown-gate', message: 'matches no gate id', hint: 'did you mean "checks/metric_threshold:auc"?' },
   { name: 'waiver glob matching nothing', text: base({}, 'waivers:', '  - gate: production/*', '    owner: "@jane"', '    reason: r', '    expires: 2026-12-31'), line: 23, column: 11, code: 'unknown-gate', message: 'waiver names gate "production/*", which matches no gate id' },

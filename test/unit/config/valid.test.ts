@@ -137,8 +137,8 @@ describe('defaults', () => {
   const minimal = lines(
     'version: 1',
     'environments:',
-    '  dev: { registry: mlflow, tracking_uri: "http://localhost:5000" }',
-    '  prod: { registry: mlflow, tracking_uri: "http://localhost:5000", promote_from: dev }',
+    '  dev: { registry: databricks-uc, host: "https://dbc.example.test", catalog: ml_dev, schema: s }',
+    '  prod: { registry: databricks-uc, host: "https://dbc.example.test", catalog: ml_prod, schema: s, promote_from: dev }',
     'models:',
     '  m:',
     '    name: m',
@@ -194,15 +194,27 @@ describe('defaults', () => {
   });
 
   test('the defaults section fills what models leave out', () => {
-    const text = minimal + lines('defaults:', '  champion_alias: ${env}-live', '  promotion: alias', '  policies: [builtin:baseline]', '  # comment');
+    // promotion: alias moves aliases within one model: both environments share the catalog.
+    const text = minimal.replace('catalog: ml_prod', 'catalog: ml_dev') + lines('defaults:', '  champion_alias: ${env}-live', '  promotion: alias', '  policies: [builtin:baseline]', '  # comment');
     const { config } = load(text);
     expect(config.models.get('m')).toMatchObject({ championAlias: '${env}-live', promotion: 'alias', policies: ['builtin:baseline'] });
     expect(championAlias(config, 'm', 'prod')).toBe('prod-live');
   });
 
+  // Serving exists on Databricks only: the same lines as BASE, with Unity Catalog environments.
+  const UC = {
+    3: '  dev: { registry: databricks-uc, host: "https://dbc.example.test", catalog: ml_dev, schema: s }',
+    4: '',
+    5: '',
+    6: '  prod: { registry: databricks-uc, host: "https://dbc.example.test", catalog: ml_prod, schema: s, promote_from: dev }',
+    7: '',
+    8: '',
+    9: '',
+  };
+
   test('strategies and durations', () => {
     const serving = (s: string) =>
-      load(base({ 14: `    policies: [checks]\n    serving: ${s}` })).config.models.get('churn')?.serving?.strategy;
+      load(base({ ...UC, 14: `    policies: [checks]\n    serving: ${s}` })).config.models.get('churn')?.serving?.strategy;
     expect(serving('{ endpoint: e, strategy: canary, steps: [5, 100], pause: 1h30m }')).toEqual({ kind: 'canary', steps: [5, 100], pauseSeconds: 5400 });
     expect(serving('{ endpoint: e, strategy: canary, steps: [100], pause: 45 }')).toEqual({ kind: 'canary', steps: [100], pauseSeconds: 45 });
     expect(serving('{ endpoint: e, strategy: canary, steps: [100] }')).toEqual({ kind: 'canary', steps: [100], pauseSeconds: 300 });
@@ -212,7 +224,7 @@ describe('defaults', () => {
   });
 
   test('a field of another strategy is a warning, not an error', () => {
-    const { diagnostics } = load(base({ 14: '    policies: [checks]\n    serving: { endpoint: e, steps: [100] }' }));
+    const { diagnostics } = load(base({ ...UC, 14: '    policies: [checks]\n    serving: { endpoint: e, steps: [100] }' }));
     expect(diagnostics.map((d) => [d.severity, d.code, d.position?.line, d.position?.column])).toEqual([['warning', 'ignored-field', 15, 29]]);
   });
 });
@@ -266,8 +278,8 @@ describe('interpolation and templates', () => {
   });
 
   test('an empty variable is set', () => {
-    const { config } = load(base({ 12: '    name: churn${SUFFIX}' }), { env: { SUFFIX: '' } });
-    expect(config.models.get('churn')?.name).toBe('churn');
+    const { config } = load(base({ 12: '    name: churn-${env}${SUFFIX}' }), { env: { SUFFIX: '' } });
+    expect(config.models.get('churn')?.name).toBe('churn-${env}');
   });
 });
 

@@ -39,8 +39,8 @@ environments:
   test: { registry: mlflow, tracking_uri: "https://mlflow.example" }
   prod: { registry: mlflow, tracking_uri: "https://mlflow.example", promote_from: test }
 models:
-  churn: { name: churn_model, candidate: { latest: true } }
-  fraud: { name: fraud_model, candidate: { latest: true } }
+  churn: { name: churn_model, promotion: alias, candidate: { latest: true } }
+  fraud: { name: fraud_model, promotion: alias, candidate: { latest: true } }
 notify:
   channels:
     - kind: slack

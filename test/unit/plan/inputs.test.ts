@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/loader.js';
+import type { Config, Environment, ModelConfig } from '../../../src/config/types.js';
 import type { VersionInfo } from '../../../src/evidence/types.js';
 import { isRefusal, planInputFor, stageFor } from '../../../src/plan/inputs.js';
 import { registryIdOf } from '../../../src/config/names.js';
@@ -38,6 +39,18 @@ const candidate = (name: string): VersionInfo => ({
 
 const target = { model: 'churn', from: 'dev', to: 'prod' };
 
+// `validate` refuses these configs at load (src/config/checks.ts); planInputFor keeps its own
+// refusals as a safety net for a Config that did not come through the loader: built here by
+// changing a loaded one.
+const withModel = (c: Config, patch: Partial<ModelConfig>): Config => ({
+  ...c,
+  models: new Map([...c.models].map(([id, m]) => [id, { ...m, ...patch }])),
+});
+const withEnvironment = (c: Config, environment: Environment): Config => ({
+  ...c,
+  environments: new Map([...c.environments].map(([name, e]) => [name, name === environment.name ? environment : e])),
+});
+
 describe('planInputFor', () => {
   it('copy mode: per-environment names, registry ids without query or fragment, champion alias', () => {
     const c = config(`  churn:
@@ -62,9 +75,9 @@ describe('planInputFor', () => {
   });
 
   it('refuses copy onto the same model and alias mode across models, naming the fix', () => {
-    const same = planInputFor(config(`  churn:\n    name: churn\n    promotion: copy\n    candidate: { latest: true }`), target, candidate('churn'));
+    const same = planInputFor(withModel(config(`  churn:\n    name: churn\n    promotion: alias\n    candidate: { latest: true }`), { promotion: 'copy' }), target, candidate('churn'));
     expect(isRefusal(same) && same.reason).toMatch(/use promotion: alias/);
-    const across = planInputFor(config(`  churn:\n    name: churn-\${env}\n    promotion: alias\n    candidate: { latest: true }`), target, candidate('churn-dev'));
+    const across = planInputFor(withModel(config(`  churn:\n    name: churn-\${env}\n    promotion: copy\n    candidate: { latest: true }`), { promotion: 'alias' }), target, candidate('churn-dev'));
     expect(isRefusal(across) && across.reason).toMatch(/use promotion: copy/);
   });
 
@@ -111,12 +124,15 @@ ${models}
   });
 
   it('refuses stage mode (Unity Catalog has no stages)', () => {
-    const input = planInputFor(ucConfig('  churn:\n    name: churn\n    candidate: { alias: challenger }\n    promotion: stage'), target, candidate('dev.ml.churn'));
+    const input = planInputFor(withModel(ucConfig('  churn:\n    name: churn\n    candidate: { alias: challenger }'), { promotion: 'stage' }), target, candidate('dev.ml.churn'));
     expect(isRefusal(input) && input.reason).toMatch(/promotion: stage needs legacy registry stages, which Unity Catalog \("dev", databricks-uc\) does not have/);
   });
 
   it('refuses promotion between MLflow and Unity Catalog', () => {
-    const input = planInputFor(ucConfig('  churn:\n    name: churn\n    candidate: { alias: challenger }', 'registry: mlflow\n    tracking_uri: http://mlflow:5000'), target, candidate('dev.ml.churn'));
+    const uc = ucConfig('  churn:\n    name: churn\n    candidate: { alias: challenger }');
+    const prod = uc.environments.get('prod')!;
+    const mixed = withEnvironment(uc, { name: 'prod', promoteFrom: 'dev', githubEnvironment: null, position: prod.position, registry: 'mlflow', trackingUri: 'http://mlflow:5000' });
+    const input = planInputFor(mixed, target, candidate('dev.ml.churn'));
     expect(isRefusal(input) && input.reason).toMatch(/"dev" is databricks-uc and "prod" is mlflow/);
   });
 });

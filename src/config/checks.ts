@@ -1,0 +1,346 @@
+// Cross-field checks on a schema-valid config: everything `plan`, `promote` or `rollback` would
+// refuse without the network, refused here at the offending key, so that `validate` ✓ means the
+// release accepts the config. Pure: positions come from the parsed document.
+//
+// The runtime keeps its own refusals as a safety net; these are the functions they mirror:
+//   - registry kinds across promote_from, copy into the same model, alias/stage across models:
+//     planInputFor (src/plan/inputs.ts)
+//   - promotion: stage on Unity Catalog: stageModeRefusal (src/plan/inputs.ts), refuseUnpromotable
+//     (src/run/promote.ts), runRollback (src/run/rollback.ts)
+//   - monitor table, output schema and granularities: desiredMonitor (src/endpoint/monitor.ts)
+// and these are refused by the registries or the Databricks APIs (Unity Catalog and MLflow names,
+// aliases, two models on one registered model, serving/monitor where there is no Databricks, cron).
+
+import type { Diagnostic } from '../errors.js';
+import { checkQuartzCron } from './cron.js';
+import { championAlias, registeredModelName } from './names.js';
+import { asRecord } from './raw.js';
+import { pointerJoin, positionOf, positionWithin } from './source.js';
+import type { SourceDocument } from './source.js';
+import { expandTemplate } from './template.js';
+import type { Config, Environment, ModelConfig } from './types.js';
+
+/** The registry an environment writes to, as plan/inputs.ts `registryIdOf` names it. */
+export const registryKey = (environment: Environment): string => {
+  if (environment.registry !== 'mlflow') return `${environment.host.replace(/\/+$/, '')}#${environment.catalog}.${environment.schema}`;
+  try {
+    const url = new URL(environment.trackingUri);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    url.hash = '';
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    return environment.trackingUri.replace(/\/+$/, '');
+  }
+};
+
+/** What a registry kind can do (the lead's REGISTRY_KINDS will hold this). */
+const CAPABILITIES = {
+  mlflow: { stages: true, serving: false, monitors: false, label: 'an MLflow server' },
+  'databricks-uc': { stages: false, serving: true, monitors: true, label: 'Unity Catalog' },
+} as const;
+
+/** Why `part` cannot be one part of a Unity Catalog name (a catalog, schema or model), or null. */
+export const ucNamePartProblem = (part: string): string | null => {
+  if (part === '') return 'is empty';
+  if (part.length > 255) return `has ${part.length} characters (at most 255)`;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const bad = /[\u0000-\u001F\u007F]/.exec(part);
+  if (bad) return `contains a control character (U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
+  if (part.includes(' ')) return 'contains a space';
+  if (part.includes('/')) return 'contains "/"';
+  if (part.includes('.')) return 'contains "."';
+  return null;
+};
+
+/** Why `name` is not a `levels`-level Unity Catalog name, or null. */
+export const ucNameProblem = (name: string, levels = 3): string | null => {
+  const parts = name.split('.');
+  if (parts.length !== levels) return `it has ${parts.length} dot-separated part${parts.length === 1 ? '' : 's'}, not ${levels}`;
+  for (const [i, part] of parts.entries()) {
+    const problem = ucNamePartProblem(part);
+    if (problem) return `part ${i + 1}${part ? ` ("${shorten(part)}")` : ''} ${problem}`;
+  }
+  return null;
+};
+
+const UC_NAME_HINT = 'Unity Catalog names have no " ", "/" or control characters, and at most 255 characters per part';
+
+/** Why MLflow would refuse `name` as a registered-model name (mlflow/utils/validation.py), or null. */
+const mlflowNameProblem = (name: string): string | null => {
+  if (name.trim() === '') return 'it is blank';
+  if (name.includes('/') || name.includes(':')) return 'MLflow names cannot contain "/" or ":"';
+  if (name === '.' || name.startsWith('..')) return 'MLflow refuses names that read as relative paths ("." or starting with "..")';
+  return null;
+};
+
+/** Why a registry would refuse `alias` as a model alias, or null (MLflow's rules; Unity Catalog's are alike). */
+const aliasProblem = (alias: string): string | null => {
+  if (alias.length > 255) return `it is ${alias.length} characters long (at most 255)`;
+  if (!/^[\p{L}\p{N}_-]+$/u.test(alias)) return 'an alias is letters, digits, "_" and "-"';
+  if (alias.toLowerCase() === 'latest') return '"latest" is reserved';
+  if (/^v\d+$/i.test(alias)) return 'names like v1, v2 are reserved for versions';
+  return null;
+};
+
+const GRANULARITIES = ['5 minutes', '30 minutes', '1 hour', '1 day', '1 week', '2 weeks', '3 weeks', '4 weeks', '1 month', '1 year'];
+
+/** The same normalisation as src/endpoint/monitor.ts normalizeGranularity. */
+const granularityOk = (raw: string): boolean => {
+  const m = /^(\d+) (minute|hour|day|week|month|year)s?$/.exec(raw.trim().toLowerCase().replace(/\s+/g, ' '));
+  if (!m) return false;
+  const n = Number(m[1]);
+  return GRANULARITIES.includes(`${n} ${m[2]}${n === 1 ? '' : 's'}`);
+};
+
+export const checkConfig = (config: Config, doc: SourceDocument): Diagnostic[] => new ConfigChecks(config, doc).run();
+
+class ConfigChecks {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly reported = new Set<string>();
+  private readonly root: Readonly<Record<string, unknown>>;
+
+  constructor(
+    private readonly config: Config,
+    private readonly doc: SourceDocument,
+  ) {
+    this.root = asRecord(doc.value) ?? {};
+  }
+
+  run(): Diagnostic[] {
+    this.registryKinds();
+    for (const model of this.config.models.values()) {
+      this.modelNames(model);
+      this.promotionMode(model);
+      this.aliases(model);
+      this.serving(model);
+      this.monitor(model);
+    }
+    this.sharedModels();
+    return this.diagnostics;
+  }
+
+  /** One error per code and key: a name wrong in every environment is one mistake, reported once. */
+  private error(code: string, message: string, pointer: string, extra: { hint?: string; which?: 'key' | 'value'; index?: number } = {}): void {
+    const key = `${code}|${pointer}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    const position = extra.index !== undefined ? positionWithin(this.doc, pointer, extra.index) : positionOf(this.doc, pointer, extra.which ?? 'value');
+    this.diagnostics.push({ severity: 'error', code, message, path: pointer, position, ...(extra.hint ? { hint: extra.hint } : {}) });
+  }
+
+  private targetsOf(): { from: Environment; to: Environment }[] {
+    const edges: { from: Environment; to: Environment }[] = [];
+    for (const to of this.config.environments.values()) {
+      const from = to.promoteFrom === null ? undefined : this.config.environments.get(to.promoteFrom);
+      if (from) edges.push({ from, to });
+    }
+    return edges;
+  }
+
+  private modelPointer(model: ModelConfig, ...segments: string[]): string {
+    return segments.reduce(pointerJoin, pointerJoin('/models', model.id));
+  }
+
+  /** Where a model's name for `env` is written: `names.<env>` if set, else `name`. */
+  private namePointer(model: ModelConfig, env: string): string {
+    return model.nameByEnvironment[env] !== undefined ? this.modelPointer(model, 'names', env) : this.modelPointer(model, 'name');
+  }
+
+  /** Where a model's promotion mode comes from: its own key, `defaults.promotion`, or the model. */
+  private promotionPointer(model: ModelConfig): { pointer: string; which: 'key' | 'value' } {
+    const raw = asRecord(asRecord(this.root.models)?.[model.id]);
+    if (raw?.promotion !== undefined) return { pointer: this.modelPointer(model, 'promotion'), which: 'value' };
+    if (asRecord(this.root.defaults)?.promotion !== undefined) return { pointer: '/defaults/promotion', which: 'value' };
+    return { pointer: pointerJoin('/models', model.id), which: 'key' };
+  }
+
+  private registryKinds(): void {
+    for (const { from, to } of this.targetsOf()) {
+      if (from.registry === to.registry) continue;
+      this.error(
+        'registry-mismatch',
+        `environment "${to.name}" (${to.registry}) promotes from "${from.name}" (${from.registry}): promotion between an MLflow server and Unity Catalog is not supported`,
+        pointerJoin(pointerJoin('/environments', to.name), 'promote_from'),
+        { hint: 'use the same registry kind in both environments' },
+      );
+    }
+    for (const environment of this.config.environments.values()) {
+      if (environment.registry !== 'databricks-uc') continue;
+      const base = pointerJoin('/environments', environment.name);
+      for (const field of ['catalog', 'schema'] as const) {
+        const problem = ucNamePartProblem(environment[field]);
+        if (problem) this.error('bad-name', `${field} "${shorten(environment[field])}" is not a Unity Catalog name: it ${problem}`, pointerJoin(base, field), { hint: UC_NAME_HINT });
+      }
+    }
+  }
+
+  private modelNames(model: ModelConfig): void {
+    for (const environment of this.config.environments.values()) {
+      const name = registeredModelName(this.config, model.id, environment.name);
+      const pointer = this.namePointer(model, environment.name);
+      if (environment.registry === 'databricks-uc') {
+        // A name without its own catalog and schema takes the environment's: when those are
+        // broken, that is reported once, at catalog/schema, not again for every model.
+        const written = expandTemplate(model.nameByEnvironment[environment.name] ?? model.name, { env: environment.name, model: model.id });
+        if (this.catalogOrSchemaBroken(environment) && written.split('.').length !== 3) continue;
+        const problem = ucNameProblem(name);
+        if (problem) {
+          this.error('bad-name', `model "${model.id}" in "${environment.name}" is "${shorten(name)}", not a three-level Unity Catalog name <catalog>.<schema>.<model>: ${problem}`, pointer, {
+            hint: `a name without "." gets the environment's catalog and schema; ${UC_NAME_HINT}`,
+          });
+        }
+      } else {
+        const problem = mlflowNameProblem(name);
+        if (problem) this.error('bad-name', `model "${model.id}" in "${environment.name}" is "${shorten(name)}", which MLflow refuses: ${problem}`, pointer);
+      }
+    }
+  }
+
+  private catalogOrSchemaBroken(environment: Environment & { registry: 'databricks-uc' }): boolean {
+    return [environment.catalog, environment.schema].some((p) => ucNamePartProblem(p) !== null);
+  }
+
+  private promotionMode(model: ModelConfig): void {
+    const where = this.promotionPointer(model);
+    if (model.promotion === 'stage') {
+      const uc = [...this.config.environments.values()].find((e) => !CAPABILITIES[e.registry].stages);
+      if (uc) {
+        this.error(
+          'unsupported-promotion',
+          `model "${model.id}": promotion: stage needs legacy registry stages, which ${CAPABILITIES[uc.registry].label} ("${uc.name}", ${uc.registry}) does not have`,
+          where.pointer,
+          { which: where.which, hint: 'use promotion: copy (another catalog/schema) or alias' },
+        );
+        return;
+      }
+    }
+    for (const { from, to } of this.targetsOf()) {
+      if (from.registry !== to.registry) continue; // reported once, at promote_from
+      const source = { registry: registryKey(from), name: registeredModelName(this.config, model.id, from.name) };
+      const destination = { registry: registryKey(to), name: registeredModelName(this.config, model.id, to.name) };
+      // As planInputFor decides it (same registry id, same name) ...
+      const sameModel = source.registry === destination.registry && source.name === destination.name;
+      // ... and, for copy, also the same model reached through another catalog's registry id.
+      const sameTarget = modelIdentity(from, source.name) === modelIdentity(to, destination.name);
+      if (model.promotion === 'copy' && (sameModel || sameTarget)) {
+        this.error(
+          'same-model',
+          `model "${model.id}": promotion: copy needs a different model for "${to.name}", but "${from.name}" and "${to.name}" both use "${shorten(destination.name)}" on ${destination.registry}`,
+          this.namePointer(model, to.name),
+          { hint: `put \${env} in the name, set names.${to.name}, or use promotion: alias` },
+        );
+      } else if (model.promotion !== 'copy' && !sameModel) {
+        this.error(
+          'unsupported-promotion',
+          `model "${model.id}": promotion: ${model.promotion} moves ${model.promotion === 'alias' ? 'aliases' : 'stages'} within one model, but "${from.name}" uses "${shorten(source.name)}" on ${source.registry} and "${to.name}" uses "${shorten(destination.name)}" on ${destination.registry}`,
+          where.pointer,
+          { which: where.which, hint: 'use promotion: copy, or give both environments the same model (same server and name)' },
+        );
+      }
+    }
+  }
+
+  private aliases(model: ModelConfig): void {
+    const raw = asRecord(asRecord(this.root.models)?.[model.id]);
+    const pointer = raw?.champion_alias !== undefined ? this.modelPointer(model, 'champion_alias') : asRecord(this.root.defaults)?.champion_alias !== undefined ? '/defaults/champion_alias' : null;
+    if (pointer === null) return;
+    for (const environment of this.config.environments.values()) {
+      const alias = championAlias(this.config, model.id, environment.name);
+      const problem = aliasProblem(alias);
+      if (problem) this.error('bad-alias', `model "${model.id}": champion alias "${shorten(alias)}" (in "${environment.name}") cannot be set: ${problem}`, pointer);
+    }
+  }
+
+  /** Environments a serving/monitor block reaches; an explicit MLflow one is an error at its item. */
+  private databricksOnly(model: ModelConfig, block: 'serving' | 'monitor', listed: readonly string[] | null, what: string): void {
+    const base = this.modelPointer(model, block);
+    if (listed !== null) {
+      listed.forEach((name, index) => {
+        const environment = this.config.environments.get(name);
+        if (environment && !CAPABILITIES[environment.registry][block === 'serving' ? 'serving' : 'monitors']) {
+          this.error('registry-capability', `${block}: "${name}" is ${CAPABILITIES[environment.registry].label} (${environment.registry}); ${what} exist on Databricks (databricks-uc) only`, pointerJoin(pointerJoin(base, 'environments'), index), {
+            hint: 'list only databricks-uc environments',
+          });
+        }
+      });
+      return;
+    }
+    const any = [...this.config.environments.values()].some((e) => CAPABILITIES[e.registry][block === 'serving' ? 'serving' : 'monitors']);
+    if (!any) {
+      this.error('registry-capability', `${block}: every environment is an MLflow server; ${what} exist on Databricks (databricks-uc) only`, base, {
+        which: 'key',
+        hint: `remove ${block}:, or add a databricks-uc environment`,
+      });
+    }
+  }
+
+  private serving(model: ModelConfig): void {
+    if (model.serving) this.databricksOnly(model, 'serving', model.serving.environments, 'Model Serving endpoints');
+  }
+
+  private monitor(model: ModelConfig): void {
+    const monitor = model.monitor;
+    if (!monitor) return;
+    this.databricksOnly(model, 'monitor', monitor.environments, 'monitors');
+    const base = this.modelPointer(model, 'monitor');
+    // What promote would build for each Databricks environment it promotes into (desiredMonitor).
+    for (const { to } of this.targetsOf()) {
+      if (to.registry !== 'databricks-uc' || (monitor.environments !== null && !monitor.environments.includes(to.name))) continue;
+      const values = { env: to.name, model: model.id };
+      const table = expandTemplate(monitor.table, values);
+      const tableProblem = ucNameProblem(table, 3);
+      if (tableProblem) this.error('bad-name', `monitor table "${shorten(table)}" (in "${to.name}") is not a three-level name catalog.schema.table: ${tableProblem}`, pointerJoin(base, 'table'));
+      const schema = expandTemplate(monitor.outputSchema, values);
+      const schemaProblem = ucNameProblem(schema, 2);
+      if (schemaProblem) this.error('bad-name', `monitor output_schema "${shorten(schema)}" (in "${to.name}") is not catalog.schema: ${schemaProblem}`, pointerJoin(base, 'output_schema'));
+    }
+    monitor.inferenceLog.granularities.forEach((g, index) => {
+      if (!granularityOk(g)) {
+        this.error('enum', `monitor granularity "${shorten(g)}" is not supported; use one of ${GRANULARITIES.map((x) => `"${x}"`).join(', ')}`, pointerJoin(pointerJoin(pointerJoin(base, 'inference_log'), 'granularities'), index));
+      }
+    });
+    if (monitor.schedule) {
+      const cron = checkQuartzCron(monitor.schedule.cron);
+      if (!cron.ok) {
+        this.error('bad-cron', `invalid cron expression "${shorten(monitor.schedule.cron)}": ${cron.message}`, pointerJoin(pointerJoin(base, 'schedule'), 'cron'), {
+          index: cron.index,
+          ...(cron.hint ? { hint: cron.hint } : {}),
+        });
+      }
+    }
+  }
+
+  /** Two models on one registered model would share versions, aliases and journals. */
+  private sharedModels(): void {
+    const owners = new Map<string, { model: string; env: string }>();
+    for (const model of this.config.models.values()) {
+      for (const environment of this.config.environments.values()) {
+        const name = registeredModelName(this.config, model.id, environment.name);
+        const key = modelIdentity(environment, name);
+        const owner = owners.get(key);
+        if (owner === undefined) {
+          owners.set(key, { model: model.id, env: environment.name });
+        } else if (owner.model !== model.id) {
+          this.error(
+            'duplicate-model',
+            `models "${owner.model}" (in "${owner.env}") and "${model.id}" (in "${environment.name}") both resolve to the registered model "${shorten(name)}" on ${environment.registry === 'databricks-uc' ? environment.host : registryKey(environment)}`,
+            this.namePointer(model, environment.name),
+            { hint: 'give each model its own name, e.g. with ${model} or ${env} in the name template' },
+          );
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The registered model a name reaches: on MLflow the server and the name; in Unity Catalog the
+ * workspace and the full name, case-insensitively (names are stored in lower case), whatever the
+ * environment's own catalog and schema.
+ */
+const modelIdentity = (environment: Environment, name: string): string =>
+  environment.registry === 'databricks-uc' ? `${environment.host.replace(/\/+$/, '').toLowerCase()}|${name.toLowerCase()}` : `${registryKey(environment)}|${name}`;
+
+const shorten = (text: string): string => (text.length > 80 ? `${text.slice(0, 77)}...` : text);
