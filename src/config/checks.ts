@@ -13,67 +13,14 @@
 
 import type { Diagnostic } from '../errors.js';
 import { checkQuartzCron } from './cron.js';
-import { championAlias, registeredModelName } from './names.js';
+import { championAlias, registeredModelName, registryIdOf } from './names.js';
+import { shorten, ucNameProblem } from './name-rules.js';
+import { capabilitiesOf, environmentFieldProblems, modelIdentityOf, modelNameProblemOf, registryLabel } from './registries.js';
 import { asRecord } from './raw.js';
 import { pointerJoin, positionOf, positionWithin } from './source.js';
 import type { SourceDocument } from './source.js';
 import { expandTemplate } from './template.js';
 import type { Config, Environment, ModelConfig } from './types.js';
-
-/** The registry an environment writes to, as plan/inputs.ts `registryIdOf` names it. */
-export const registryKey = (environment: Environment): string => {
-  if (environment.registry !== 'mlflow') return `${environment.host.replace(/\/+$/, '')}#${environment.catalog}.${environment.schema}`;
-  try {
-    const url = new URL(environment.trackingUri);
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    url.hash = '';
-    return url.toString().replace(/\/+$/, '');
-  } catch {
-    return environment.trackingUri.replace(/\/+$/, '');
-  }
-};
-
-/** What a registry kind can do (the lead's REGISTRY_KINDS will hold this). */
-const CAPABILITIES = {
-  mlflow: { stages: true, serving: false, monitors: false, label: 'an MLflow server' },
-  'databricks-uc': { stages: false, serving: true, monitors: true, label: 'Unity Catalog' },
-} as const;
-
-/** Why `part` cannot be one part of a Unity Catalog name (a catalog, schema or model), or null. */
-export const ucNamePartProblem = (part: string): string | null => {
-  if (part === '') return 'is empty';
-  if (part.length > 255) return `has ${part.length} characters (at most 255)`;
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-  const bad = /[\u0000-\u001F\u007F]/.exec(part);
-  if (bad) return `contains a control character (U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
-  if (part.includes(' ')) return 'contains a space';
-  if (part.includes('/')) return 'contains "/"';
-  if (part.includes('.')) return 'contains "."';
-  return null;
-};
-
-/** Why `name` is not a `levels`-level Unity Catalog name, or null. */
-export const ucNameProblem = (name: string, levels = 3): string | null => {
-  const parts = name.split('.');
-  if (parts.length !== levels) return `it has ${parts.length} dot-separated part${parts.length === 1 ? '' : 's'}, not ${levels}`;
-  for (const [i, part] of parts.entries()) {
-    const problem = ucNamePartProblem(part);
-    if (problem) return `part ${i + 1}${part ? ` ("${shorten(part)}")` : ''} ${problem}`;
-  }
-  return null;
-};
-
-const UC_NAME_HINT = 'Unity Catalog names have no " ", "/" or control characters, and at most 255 characters per part';
-
-/** Why MLflow would refuse `name` as a registered-model name (mlflow/utils/validation.py), or null. */
-const mlflowNameProblem = (name: string): string | null => {
-  if (name.trim() === '') return 'it is blank';
-  if (name.includes('/') || name.includes(':')) return 'MLflow names cannot contain "/" or ":"';
-  if (name === '.' || name.startsWith('..')) return 'MLflow refuses names that read as relative paths ("." or starting with "..")';
-  return null;
-};
 
 /** Why a registry would refuse `alias` as a model alias, or null (MLflow's rules; Unity Catalog's are alike). */
 const aliasProblem = (alias: string): string | null => {
@@ -167,49 +114,32 @@ class ConfigChecks {
       );
     }
     for (const environment of this.config.environments.values()) {
-      if (environment.registry !== 'databricks-uc') continue;
       const base = pointerJoin('/environments', environment.name);
-      for (const field of ['catalog', 'schema'] as const) {
-        const problem = ucNamePartProblem(environment[field]);
-        if (problem) this.error('bad-name', `${field} "${shorten(environment[field])}" is not a Unity Catalog name: it ${problem}`, pointerJoin(base, field), { hint: UC_NAME_HINT });
-      }
+      for (const { field, problem, hint } of environmentFieldProblems(environment)) this.error('bad-name', problem, pointerJoin(base, field), { hint });
     }
   }
 
   private modelNames(model: ModelConfig): void {
     for (const environment of this.config.environments.values()) {
       const name = registeredModelName(this.config, model.id, environment.name);
-      const pointer = this.namePointer(model, environment.name);
-      if (environment.registry === 'databricks-uc') {
-        // A name without its own catalog and schema takes the environment's: when those are
-        // broken, that is reported once, at catalog/schema, not again for every model.
-        const written = expandTemplate(model.nameByEnvironment[environment.name] ?? model.name, { env: environment.name, model: model.id });
-        if (this.catalogOrSchemaBroken(environment) && written.split('.').length !== 3) continue;
-        const problem = ucNameProblem(name);
-        if (problem) {
-          this.error('bad-name', `model "${model.id}" in "${environment.name}" is "${shorten(name)}", not a three-level Unity Catalog name <catalog>.<schema>.<model>: ${problem}`, pointer, {
-            hint: `a name without "." gets the environment's catalog and schema; ${UC_NAME_HINT}`,
-          });
-        }
-      } else {
-        const problem = mlflowNameProblem(name);
-        if (problem) this.error('bad-name', `model "${model.id}" in "${environment.name}" is "${shorten(name)}", which MLflow refuses: ${problem}`, pointer);
+      const written = expandTemplate(model.nameByEnvironment[environment.name] ?? model.name, { env: environment.name, model: model.id });
+      // A name that takes its qualification from the environment (UC: catalog and schema) is not
+      // reported again when the environment's own fields are the broken part.
+      if (written === name || environmentFieldProblems(environment).length === 0) {
+        const problem = modelNameProblemOf(environment, name);
+        if (problem) this.error('bad-name', `model "${model.id}" in "${environment.name}" is "${shorten(name)}", ${problem.message}`, this.namePointer(model, environment.name), problem.hint ? { hint: problem.hint } : {});
       }
     }
-  }
-
-  private catalogOrSchemaBroken(environment: Environment & { registry: 'databricks-uc' }): boolean {
-    return [environment.catalog, environment.schema].some((p) => ucNamePartProblem(p) !== null);
   }
 
   private promotionMode(model: ModelConfig): void {
     const where = this.promotionPointer(model);
     if (model.promotion === 'stage') {
-      const uc = [...this.config.environments.values()].find((e) => !CAPABILITIES[e.registry].stages);
+      const uc = [...this.config.environments.values()].find((e) => !capabilitiesOf(e.registry).stages);
       if (uc) {
         this.error(
           'unsupported-promotion',
-          `model "${model.id}": promotion: stage needs legacy registry stages, which ${CAPABILITIES[uc.registry].label} ("${uc.name}", ${uc.registry}) does not have`,
+          `model "${model.id}": promotion: stage needs legacy registry stages, which ${registryLabel(uc.registry)} ("${uc.name}", ${uc.registry}) does not have`,
           where.pointer,
           { which: where.which, hint: 'use promotion: copy (another catalog/schema) or alias' },
         );
@@ -218,8 +148,8 @@ class ConfigChecks {
     }
     for (const { from, to } of this.targetsOf()) {
       if (from.registry !== to.registry) continue; // reported once, at promote_from
-      const source = { registry: registryKey(from), name: registeredModelName(this.config, model.id, from.name) };
-      const destination = { registry: registryKey(to), name: registeredModelName(this.config, model.id, to.name) };
+      const source = { registry: registryIdOf(from), name: registeredModelName(this.config, model.id, from.name) };
+      const destination = { registry: registryIdOf(to), name: registeredModelName(this.config, model.id, to.name) };
       // As planInputFor decides it (same registry id, same name) ...
       const sameModel = source.registry === destination.registry && source.name === destination.name;
       // ... and, for copy, also the same model reached through another catalog's registry id.
@@ -259,15 +189,15 @@ class ConfigChecks {
     if (listed !== null) {
       listed.forEach((name, index) => {
         const environment = this.config.environments.get(name);
-        if (environment && !CAPABILITIES[environment.registry][block === 'serving' ? 'serving' : 'monitors']) {
-          this.error('registry-capability', `${block}: "${name}" is ${CAPABILITIES[environment.registry].label} (${environment.registry}); ${what} exist on Databricks (databricks-uc) only`, pointerJoin(pointerJoin(base, 'environments'), index), {
+        if (environment && !capabilitiesOf(environment.registry)[block === 'serving' ? 'serving' : 'monitors']) {
+          this.error('registry-capability', `${block}: "${name}" is ${registryLabel(environment.registry)} (${environment.registry}); ${what} exist on Databricks (databricks-uc) only`, pointerJoin(pointerJoin(base, 'environments'), index), {
             hint: 'list only databricks-uc environments',
           });
         }
       });
       return;
     }
-    const any = [...this.config.environments.values()].some((e) => CAPABILITIES[e.registry][block === 'serving' ? 'serving' : 'monitors']);
+    const any = [...this.config.environments.values()].some((e) => capabilitiesOf(e.registry)[block === 'serving' ? 'serving' : 'monitors']);
     if (!any) {
       this.error('registry-capability', `${block}: every environment is an MLflow server; ${what} exist on Databricks (databricks-uc) only`, base, {
         which: 'key',
@@ -287,7 +217,7 @@ class ConfigChecks {
     const base = this.modelPointer(model, 'monitor');
     // What promote would build for each Databricks environment it promotes into (desiredMonitor).
     for (const { to } of this.targetsOf()) {
-      if (to.registry !== 'databricks-uc' || (monitor.environments !== null && !monitor.environments.includes(to.name))) continue;
+      if (!capabilitiesOf(to.registry).monitors || (monitor.environments !== null && !monitor.environments.includes(to.name))) continue;
       const values = { env: to.name, model: model.id };
       const table = expandTemplate(monitor.table, values);
       const tableProblem = ucNameProblem(table, 3);
@@ -325,7 +255,7 @@ class ConfigChecks {
         } else if (owner.model !== model.id) {
           this.error(
             'duplicate-model',
-            `models "${owner.model}" (in "${owner.env}") and "${model.id}" (in "${environment.name}") both resolve to the registered model "${shorten(name)}" on ${environment.registry === 'databricks-uc' ? environment.host : registryKey(environment)}`,
+            `models "${owner.model}" (in "${owner.env}") and "${model.id}" (in "${environment.name}") both resolve to the registered model "${shorten(name)}" on ${registryIdOf(environment)}`,
             this.namePointer(model, environment.name),
             { hint: 'give each model its own name, e.g. with ${model} or ${env} in the name template' },
           );
@@ -335,12 +265,4 @@ class ConfigChecks {
   }
 }
 
-/**
- * The registered model a name reaches: on MLflow the server and the name; in Unity Catalog the
- * workspace and the full name, case-insensitively (names are stored in lower case), whatever the
- * environment's own catalog and schema.
- */
-const modelIdentity = (environment: Environment, name: string): string =>
-  environment.registry === 'databricks-uc' ? `${environment.host.replace(/\/+$/, '').toLowerCase()}|${name.toLowerCase()}` : `${registryKey(environment)}|${name}`;
-
-const shorten = (text: string): string => (text.length > 80 ? `${text.slice(0, 77)}...` : text);
+const modelIdentity = (environment: Environment, name: string): string => modelIdentityOf(environment, name);

@@ -4,6 +4,7 @@
 // matching rows of REGISTRY_CONNECTORS (src/wiring/registries.ts). Adding a kind: one row here,
 // one row there, the adapter folder under src/platform/, and its fields in the schema.
 
+import { mlflowNameProblem, shorten, UC_NAME_HINT, ucNameProblem, ucNamePartProblem } from './name-rules.js';
 import { asString, type RawRecord } from './raw.js';
 
 export interface RegistryCapabilities {
@@ -27,6 +28,12 @@ interface RegistryKindInfo<Fields> {
   /** Where a person looks at a model version (no credentials). */
   readonly versionPage: (fields: Fields, name: string, version: string) => string;
   readonly capabilities: RegistryCapabilities;
+  /** Why the registry would refuse this (qualified) registered-model name, or null. */
+  readonly modelNameProblem: (name: string) => { readonly message: string; readonly hint?: string } | null;
+  /** The kind's own environment fields the registry would refuse. */
+  readonly fieldProblems: (fields: Fields) => readonly { readonly field: string; readonly problem: string; readonly hint?: string }[];
+  /** One key per registered model a name reaches (two configs on one key share versions and journals). */
+  readonly modelIdentity: (fields: Fields, name: string) => string;
 }
 
 /** The tracking URI without credentials, query, fragment or trailing slash. */
@@ -55,6 +62,12 @@ export const REGISTRY_KINDS = {
     qualify: (name) => name,
     versionPage: (f, name, version) => `${withoutCredentials(f.trackingUri)}/#/models/${enc(name)}/versions/${enc(version)}`,
     capabilities: { stages: true, serving: false, monitors: false },
+    modelNameProblem: (name) => {
+      const problem = mlflowNameProblem(name);
+      return problem ? { message: `which MLflow refuses: ${problem}` } : null;
+    },
+    fieldProblems: () => [],
+    modelIdentity: (f, name) => `${withoutCredentials(f.trackingUri)}|${name}`,
   }),
   'databricks-uc': kind({
     label: 'Unity Catalog',
@@ -67,6 +80,17 @@ export const REGISTRY_KINDS = {
       return `${f.host.replace(/\/+$/, '')}/explore/data/models/${enc(catalog ?? '')}/${enc(schema ?? '')}/${enc(model ?? '')}/version/${enc(version)}`;
     },
     capabilities: { stages: false, serving: true, monitors: true },
+    modelNameProblem: (name) => {
+      const problem = ucNameProblem(name);
+      return problem ? { message: `not a three-level Unity Catalog name <catalog>.<schema>.<model>: ${problem}`, hint: `a name without "." gets the environment's catalog and schema; ${UC_NAME_HINT}` } : null;
+    },
+    fieldProblems: (f) =>
+      (['catalog', 'schema'] as const).flatMap((field) => {
+        const problem = ucNamePartProblem(f[field]);
+        return problem ? [{ field, problem: `${field} "${shorten(f[field])}" is not a Unity Catalog name: it ${problem}`, hint: UC_NAME_HINT }] : [];
+      }),
+    // Unity Catalog stores names in lower case: the workspace and the full name, case-insensitively.
+    modelIdentity: (f, name) => `${f.host.replace(/\/+$/, '').toLowerCase()}|${name.toLowerCase()}`,
   }),
 };
 
@@ -86,6 +110,11 @@ export const registryFields = <K extends RegistryKind>(k: K, raw: RawRecord): En
 export const registryIdOfFields = <K extends RegistryKind>(k: K, fields: EnvironmentFields<K>): string => rowOf(k).id(fields);
 export const qualifyName = <K extends RegistryKind>(k: K, name: string, fields: EnvironmentFields<K>): string => rowOf(k).qualify(name, fields);
 export const versionPageOf = <K extends RegistryKind>(k: K, fields: EnvironmentFields<K>, name: string, version: string): string => rowOf(k).versionPage(fields, name, version);
+/** Environment-level accessors (the row's functions take the kind's own fields). */
+type AnyEnvironment = { readonly registry: RegistryKind };
+export const modelNameProblemOf = (e: AnyEnvironment, name: string) => REGISTRY_KINDS[e.registry].modelNameProblem(name);
+export const environmentFieldProblems = (e: AnyEnvironment) => rowOf(e.registry).fieldProblems(e as never);
+export const modelIdentityOf = (e: AnyEnvironment, name: string): string => rowOf(e.registry).modelIdentity(e as never, name);
 export const capabilitiesOf = (k: RegistryKind): RegistryCapabilities => REGISTRY_KINDS[k].capabilities;
 export const registryLabel = (k: RegistryKind): string => REGISTRY_KINDS[k].label;
 

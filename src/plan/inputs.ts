@@ -2,7 +2,7 @@
 // must achieve (PlanInput), or a refusal a user can act on.
 
 import { championAlias, registeredModelName, registryIdOf } from '../config/names.js';
-import { capabilitiesOf, registryLabel } from '../config/registries.js';
+import { capabilitiesOf, modelIdentityOf, registryLabel } from '../config/registries.js';
 import type { Config, Environment, ModelConfig, Target } from '../config/types.js';
 import type { VersionInfo } from '../evidence/types.js';
 import type { PlanInput } from './build.js';
@@ -60,7 +60,9 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     runId: candidate.runId,
   };
   const destination = { registry: registryIdOf(to), model: registeredModelName(config, model.id, to.name) };
-  const sameModel = source.registry === destination.registry && source.name === destination.model;
+  // The registry's spelling of a name may differ in case from the config's (Unity Catalog stores
+  // names lower-cased): compare registered models the way the registry does.
+  const sameModel = modelIdentityOf(from, source.name) === modelIdentityOf(to, destination.model);
   if (model.promotion === 'copy' && sameModel) {
     return refuse(
       `promotion: copy needs a different model name or server for "${target.to}" (both are "${destination.model}" on ${destination.registry}); ` +

@@ -2,7 +2,7 @@
 // offending key. Each case is one mistake, one error, at its line and column.
 
 import { describe, expect, test } from 'vitest';
-import { ucNameProblem } from '../../../src/config/checks.js';
+import { ucNameProblem } from '../../../src/config/name-rules.js';
 import { lines, load, loadErrors } from './helpers.js';
 
 /** Two Unity Catalog environments (dev → prod) and one model; lines numbered for positions. */
