@@ -50475,6 +50475,65 @@ const formatCount = (n) => n.toLocaleString('en-US');
 
 /***/ }),
 
+/***/ 6928:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   XA: () => (/* binding */ UC_NAME_HINT),
+/* harmony export */   ml: () => (/* binding */ shorten),
+/* harmony export */   q5: () => (/* binding */ ucNamePartProblem),
+/* harmony export */   s: () => (/* binding */ mlflowNameProblem),
+/* harmony export */   vL: () => (/* binding */ ucNameProblem)
+/* harmony export */ });
+// How each registry spells a registered-model name: what Unity Catalog and MLflow refuse. Used by
+// the registry kinds' rows (src/config/registries.ts) and the monitor checks.
+/** Shortens a value for a message (names can be made arbitrarily long). */
+const shorten = (text) => (text.length > 80 ? `${text.slice(0, 77)}...` : text);
+/** Why `part` cannot be one part of a Unity Catalog name (a catalog, schema or model), or null. */
+const ucNamePartProblem = (part) => {
+    if (part === '')
+        return 'is empty';
+    if (part.length > 255)
+        return `has ${part.length} characters (at most 255)`;
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    const bad = /[\u0000-\u001F\u007F]/.exec(part);
+    if (bad)
+        return `contains a control character (U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
+    if (part.includes(' '))
+        return 'contains a space';
+    if (part.includes('/'))
+        return 'contains "/"';
+    if (part.includes('.'))
+        return 'contains "."';
+    return null;
+};
+/** Why `name` is not a `levels`-level Unity Catalog name, or null. */
+const ucNameProblem = (name, levels = 3) => {
+    const parts = name.split('.');
+    if (parts.length !== levels)
+        return `it has ${parts.length} dot-separated part${parts.length === 1 ? '' : 's'}, not ${levels}`;
+    for (const [i, part] of parts.entries()) {
+        const problem = ucNamePartProblem(part);
+        if (problem)
+            return `part ${i + 1}${part ? ` ("${shorten(part)}")` : ''} ${problem}`;
+    }
+    return null;
+};
+const UC_NAME_HINT = 'Unity Catalog names have no " ", "/" or control characters, and at most 255 characters per part';
+/** Why MLflow would refuse `name` as a registered-model name (mlflow/utils/validation.py), or null. */
+const mlflowNameProblem = (name) => {
+    if (name.trim() === '')
+        return 'it is blank';
+    if (name.includes('/') || name.includes(':'))
+        return 'MLflow names cannot contain "/" or ":"';
+    if (name === '.' || name.startsWith('..'))
+        return 'MLflow refuses names that read as relative paths ("." or starting with "..")';
+    return null;
+};
+
+
+/***/ }),
+
 /***/ 1305:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -50583,17 +50642,22 @@ const asStringList = (value) => Array.isArray(value) ? value.filter((v) => typeo
 /* harmony export */   Br: () => (/* binding */ qualifyName),
 /* harmony export */   SF: () => (/* binding */ capabilitiesOf),
 /* harmony export */   WA: () => (/* binding */ rawRegistryKind),
+/* harmony export */   XB: () => (/* binding */ modelNameProblemOf),
 /* harmony export */   YV: () => (/* binding */ registryLabel),
 /* harmony export */   fU: () => (/* binding */ registryIdOfFields),
-/* harmony export */   jf: () => (/* binding */ versionPageOf)
+/* harmony export */   gG: () => (/* binding */ environmentFieldProblems),
+/* harmony export */   jf: () => (/* binding */ versionPageOf),
+/* harmony export */   xA: () => (/* binding */ modelIdentityOf)
 /* harmony export */ });
 /* unused harmony exports REGISTRY_KINDS, REGISTRY_KIND_NAMES, isRegistryKind */
-/* harmony import */ var _raw_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6432);
+/* harmony import */ var _name_rules_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6928);
+/* harmony import */ var _raw_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6432);
 // The registry kinds an environment can name (`registry:` in mlops.yml), as the core knows them:
 // the environment fields each reads from the config, how a plan names the registry, how a model
 // name is qualified there, and what it can do. The adapters that connect to each kind are the
 // matching rows of REGISTRY_CONNECTORS (src/wiring/registries.ts). Adding a kind: one row here,
 // one row there, the adapter folder under src/platform/, and its fields in the schema.
+
 
 /** The tracking URI without credentials, query, fragment or trailing slash. */
 const withoutCredentials = (uri) => {
@@ -50619,6 +50683,12 @@ const REGISTRY_KINDS = {
         qualify: (name) => name,
         versionPage: (f, name, version) => `${withoutCredentials(f.trackingUri)}/#/models/${enc(name)}/versions/${enc(version)}`,
         capabilities: { stages: true, serving: false, monitors: false },
+        modelNameProblem: (name) => {
+            const problem = (0,_name_rules_js__WEBPACK_IMPORTED_MODULE_0__/* .mlflowNameProblem */ .s)(name);
+            return problem ? { message: `which MLflow refuses: ${problem}` } : null;
+        },
+        fieldProblems: () => [],
+        modelIdentity: (f, name) => `${withoutCredentials(f.trackingUri)}|${name}`,
     }),
     'databricks-uc': kind({
         label: 'Unity Catalog',
@@ -50631,6 +50701,16 @@ const REGISTRY_KINDS = {
             return `${f.host.replace(/\/+$/, '')}/explore/data/models/${enc(catalog ?? '')}/${enc(schema ?? '')}/${enc(model ?? '')}/version/${enc(version)}`;
         },
         capabilities: { stages: false, serving: true, monitors: true },
+        modelNameProblem: (name) => {
+            const problem = (0,_name_rules_js__WEBPACK_IMPORTED_MODULE_0__/* .ucNameProblem */ .vL)(name);
+            return problem ? { message: `not a three-level Unity Catalog name <catalog>.<schema>.<model>: ${problem}`, hint: `a name without "." gets the environment's catalog and schema; ${_name_rules_js__WEBPACK_IMPORTED_MODULE_0__/* .UC_NAME_HINT */ .XA}` } : null;
+        },
+        fieldProblems: (f) => ['catalog', 'schema'].flatMap((field) => {
+            const problem = (0,_name_rules_js__WEBPACK_IMPORTED_MODULE_0__/* .ucNamePartProblem */ .q5)(f[field]);
+            return problem ? [{ field, problem: `${field} "${(0,_name_rules_js__WEBPACK_IMPORTED_MODULE_0__/* .shorten */ .ml)(f[field])}" is not a Unity Catalog name: it ${problem}`, hint: _name_rules_js__WEBPACK_IMPORTED_MODULE_0__/* .UC_NAME_HINT */ .XA }] : [];
+        }),
+        // Unity Catalog stores names in lower case: the workspace and the full name, case-insensitively.
+        modelIdentity: (f, name) => `${f.host.replace(/\/+$/, '').toLowerCase()}|${name.toLowerCase()}`,
     }),
 };
 const REGISTRY_KIND_NAMES = Object.keys(REGISTRY_KINDS);
@@ -50641,11 +50721,14 @@ const registryFields = (k, raw) => rowOf(k).fields(raw);
 const registryIdOfFields = (k, fields) => rowOf(k).id(fields);
 const qualifyName = (k, name, fields) => rowOf(k).qualify(name, fields);
 const versionPageOf = (k, fields, name, version) => rowOf(k).versionPage(fields, name, version);
+const modelNameProblemOf = (e, name) => REGISTRY_KINDS[e.registry].modelNameProblem(name);
+const environmentFieldProblems = (e) => rowOf(e.registry).fieldProblems(e);
+const modelIdentityOf = (e, name) => rowOf(e.registry).modelIdentity(e, name);
 const capabilitiesOf = (k) => REGISTRY_KINDS[k].capabilities;
 const registryLabel = (k) => REGISTRY_KINDS[k].label;
 /** The registry kind named by a raw environment entry (the schema has checked it). */
 const rawRegistryKind = (raw) => {
-    const value = (0,_raw_js__WEBPACK_IMPORTED_MODULE_0__/* .asString */ .oJ)(raw.registry);
+    const value = (0,_raw_js__WEBPACK_IMPORTED_MODULE_1__/* .asString */ .oJ)(raw.registry);
     return isRegistryKind(value) ? value : null;
 };
 
@@ -56878,7 +56961,9 @@ function planInputFor(config, target, candidate) {
         runId: candidate.runId,
     };
     const destination = { registry: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registryIdOf */ .Eo)(to), model: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registeredModelName */ .tI)(config, model.id, to.name) };
-    const sameModel = source.registry === destination.registry && source.name === destination.model;
+    // The registry's spelling of a name may differ in case from the config's (Unity Catalog stores
+    // names lower-cased): compare registered models the way the registry does.
+    const sameModel = (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .modelIdentityOf */ .xA)(from, source.name) === (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .modelIdentityOf */ .xA)(to, destination.model);
     if (model.promotion === 'copy' && sameModel) {
         return refuse(`promotion: copy needs a different model name or server for "${target.to}" (both are "${destination.model}" on ${destination.registry}); ` +
             `use promotion: alias, or set a name per environment`);
@@ -59950,6 +60035,8 @@ const checkQuartzCron = (expression) => {
 
 // EXTERNAL MODULE: ./lib/src/config/names.js
 var names = __nccwpck_require__(1305);
+// EXTERNAL MODULE: ./lib/src/config/name-rules.js
+var name_rules = __nccwpck_require__(6928);
 ;// CONCATENATED MODULE: ./lib/src/config/checks.js
 // Cross-field checks on a schema-valid config: everything `plan`, `promote` or `rollback` would
 // refuse without the network, refused here at the offending key, so that `validate` ✓ means the
@@ -59968,68 +60055,8 @@ var names = __nccwpck_require__(1305);
 
 
 
-/** The registry an environment writes to, as plan/inputs.ts `registryIdOf` names it. */
-const registryKey = (environment) => {
-    if (environment.registry !== 'mlflow')
-        return `${environment.host.replace(/\/+$/, '')}#${environment.catalog}.${environment.schema}`;
-    try {
-        const url = new URL(environment.trackingUri);
-        url.username = '';
-        url.password = '';
-        url.search = '';
-        url.hash = '';
-        return url.toString().replace(/\/+$/, '');
-    }
-    catch {
-        return environment.trackingUri.replace(/\/+$/, '');
-    }
-};
-/** What a registry kind can do (the lead's REGISTRY_KINDS will hold this). */
-const CAPABILITIES = {
-    mlflow: { stages: true, serving: false, monitors: false, label: 'an MLflow server' },
-    'databricks-uc': { stages: false, serving: true, monitors: true, label: 'Unity Catalog' },
-};
-/** Why `part` cannot be one part of a Unity Catalog name (a catalog, schema or model), or null. */
-const ucNamePartProblem = (part) => {
-    if (part === '')
-        return 'is empty';
-    if (part.length > 255)
-        return `has ${part.length} characters (at most 255)`;
-    // eslint-disable-next-line no-control-regex -- finding control characters is the point
-    const bad = /[\u0000-\u001F\u007F]/.exec(part);
-    if (bad)
-        return `contains a control character (U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
-    if (part.includes(' '))
-        return 'contains a space';
-    if (part.includes('/'))
-        return 'contains "/"';
-    if (part.includes('.'))
-        return 'contains "."';
-    return null;
-};
-/** Why `name` is not a `levels`-level Unity Catalog name, or null. */
-const ucNameProblem = (name, levels = 3) => {
-    const parts = name.split('.');
-    if (parts.length !== levels)
-        return `it has ${parts.length} dot-separated part${parts.length === 1 ? '' : 's'}, not ${levels}`;
-    for (const [i, part] of parts.entries()) {
-        const problem = ucNamePartProblem(part);
-        if (problem)
-            return `part ${i + 1}${part ? ` ("${shorten(part)}")` : ''} ${problem}`;
-    }
-    return null;
-};
-const UC_NAME_HINT = 'Unity Catalog names have no " ", "/" or control characters, and at most 255 characters per part';
-/** Why MLflow would refuse `name` as a registered-model name (mlflow/utils/validation.py), or null. */
-const mlflowNameProblem = (name) => {
-    if (name.trim() === '')
-        return 'it is blank';
-    if (name.includes('/') || name.includes(':'))
-        return 'MLflow names cannot contain "/" or ":"';
-    if (name === '.' || name.startsWith('..'))
-        return 'MLflow refuses names that read as relative paths ("." or starting with "..")';
-    return null;
-};
+
+
 /** Why a registry would refuse `alias` as a model alias, or null (MLflow's rules; Unity Catalog's are alike). */
 const aliasProblem = (alias) => {
     if (alias.length > 255)
@@ -60116,66 +60143,47 @@ class ConfigChecks {
             this.error('registry-mismatch', `environment "${to.name}" (${to.registry}) promotes from "${from.name}" (${from.registry}): promotion between an MLflow server and Unity Catalog is not supported`, pointerJoin(pointerJoin('/environments', to.name), 'promote_from'), { hint: 'use the same registry kind in both environments' });
         }
         for (const environment of this.config.environments.values()) {
-            if (environment.registry !== 'databricks-uc')
-                continue;
             const base = pointerJoin('/environments', environment.name);
-            for (const field of ['catalog', 'schema']) {
-                const problem = ucNamePartProblem(environment[field]);
-                if (problem)
-                    this.error('bad-name', `${field} "${shorten(environment[field])}" is not a Unity Catalog name: it ${problem}`, pointerJoin(base, field), { hint: UC_NAME_HINT });
-            }
+            for (const { field, problem, hint } of (0,registries/* environmentFieldProblems */.gG)(environment))
+                this.error('bad-name', problem, pointerJoin(base, field), { hint });
         }
     }
     modelNames(model) {
         for (const environment of this.config.environments.values()) {
             const name = (0,names/* registeredModelName */.tI)(this.config, model.id, environment.name);
-            const pointer = this.namePointer(model, environment.name);
-            if (environment.registry === 'databricks-uc') {
-                // A name without its own catalog and schema takes the environment's: when those are
-                // broken, that is reported once, at catalog/schema, not again for every model.
-                const written = (0,template/* expandTemplate */.Ly)(model.nameByEnvironment[environment.name] ?? model.name, { env: environment.name, model: model.id });
-                if (this.catalogOrSchemaBroken(environment) && written.split('.').length !== 3)
-                    continue;
-                const problem = ucNameProblem(name);
-                if (problem) {
-                    this.error('bad-name', `model "${model.id}" in "${environment.name}" is "${shorten(name)}", not a three-level Unity Catalog name <catalog>.<schema>.<model>: ${problem}`, pointer, {
-                        hint: `a name without "." gets the environment's catalog and schema; ${UC_NAME_HINT}`,
-                    });
-                }
-            }
-            else {
-                const problem = mlflowNameProblem(name);
+            const written = (0,template/* expandTemplate */.Ly)(model.nameByEnvironment[environment.name] ?? model.name, { env: environment.name, model: model.id });
+            // A name that takes its qualification from the environment (UC: catalog and schema) is not
+            // reported again when the environment's own fields are the broken part.
+            if (written === name || (0,registries/* environmentFieldProblems */.gG)(environment).length === 0) {
+                const problem = (0,registries/* modelNameProblemOf */.XB)(environment, name);
                 if (problem)
-                    this.error('bad-name', `model "${model.id}" in "${environment.name}" is "${shorten(name)}", which MLflow refuses: ${problem}`, pointer);
+                    this.error('bad-name', `model "${model.id}" in "${environment.name}" is "${(0,name_rules/* shorten */.ml)(name)}", ${problem.message}`, this.namePointer(model, environment.name), problem.hint ? { hint: problem.hint } : {});
             }
         }
-    }
-    catalogOrSchemaBroken(environment) {
-        return [environment.catalog, environment.schema].some((p) => ucNamePartProblem(p) !== null);
     }
     promotionMode(model) {
         const where = this.promotionPointer(model);
         if (model.promotion === 'stage') {
-            const uc = [...this.config.environments.values()].find((e) => !CAPABILITIES[e.registry].stages);
+            const uc = [...this.config.environments.values()].find((e) => !(0,registries/* capabilitiesOf */.SF)(e.registry).stages);
             if (uc) {
-                this.error('unsupported-promotion', `model "${model.id}": promotion: stage needs legacy registry stages, which ${CAPABILITIES[uc.registry].label} ("${uc.name}", ${uc.registry}) does not have`, where.pointer, { which: where.which, hint: 'use promotion: copy (another catalog/schema) or alias' });
+                this.error('unsupported-promotion', `model "${model.id}": promotion: stage needs legacy registry stages, which ${(0,registries/* registryLabel */.YV)(uc.registry)} ("${uc.name}", ${uc.registry}) does not have`, where.pointer, { which: where.which, hint: 'use promotion: copy (another catalog/schema) or alias' });
                 return;
             }
         }
         for (const { from, to } of this.targetsOf()) {
             if (from.registry !== to.registry)
                 continue; // reported once, at promote_from
-            const source = { registry: registryKey(from), name: (0,names/* registeredModelName */.tI)(this.config, model.id, from.name) };
-            const destination = { registry: registryKey(to), name: (0,names/* registeredModelName */.tI)(this.config, model.id, to.name) };
+            const source = { registry: (0,names/* registryIdOf */.Eo)(from), name: (0,names/* registeredModelName */.tI)(this.config, model.id, from.name) };
+            const destination = { registry: (0,names/* registryIdOf */.Eo)(to), name: (0,names/* registeredModelName */.tI)(this.config, model.id, to.name) };
             // As planInputFor decides it (same registry id, same name) ...
             const sameModel = source.registry === destination.registry && source.name === destination.name;
             // ... and, for copy, also the same model reached through another catalog's registry id.
             const sameTarget = modelIdentity(from, source.name) === modelIdentity(to, destination.name);
             if (model.promotion === 'copy' && (sameModel || sameTarget)) {
-                this.error('same-model', `model "${model.id}": promotion: copy needs a different model for "${to.name}", but "${from.name}" and "${to.name}" both use "${shorten(destination.name)}" on ${destination.registry}`, this.namePointer(model, to.name), { hint: `put \${env} in the name, set names.${to.name}, or use promotion: alias` });
+                this.error('same-model', `model "${model.id}": promotion: copy needs a different model for "${to.name}", but "${from.name}" and "${to.name}" both use "${(0,name_rules/* shorten */.ml)(destination.name)}" on ${destination.registry}`, this.namePointer(model, to.name), { hint: `put \${env} in the name, set names.${to.name}, or use promotion: alias` });
             }
             else if (model.promotion !== 'copy' && !sameModel) {
-                this.error('unsupported-promotion', `model "${model.id}": promotion: ${model.promotion} moves ${model.promotion === 'alias' ? 'aliases' : 'stages'} within one model, but "${from.name}" uses "${shorten(source.name)}" on ${source.registry} and "${to.name}" uses "${shorten(destination.name)}" on ${destination.registry}`, where.pointer, { which: where.which, hint: 'use promotion: copy, or give both environments the same model (same server and name)' });
+                this.error('unsupported-promotion', `model "${model.id}": promotion: ${model.promotion} moves ${model.promotion === 'alias' ? 'aliases' : 'stages'} within one model, but "${from.name}" uses "${(0,name_rules/* shorten */.ml)(source.name)}" on ${source.registry} and "${to.name}" uses "${(0,name_rules/* shorten */.ml)(destination.name)}" on ${destination.registry}`, where.pointer, { which: where.which, hint: 'use promotion: copy, or give both environments the same model (same server and name)' });
             }
         }
     }
@@ -60188,7 +60196,7 @@ class ConfigChecks {
             const alias = (0,names/* championAlias */.wW)(this.config, model.id, environment.name);
             const problem = aliasProblem(alias);
             if (problem)
-                this.error('bad-alias', `model "${model.id}": champion alias "${shorten(alias)}" (in "${environment.name}") cannot be set: ${problem}`, pointer);
+                this.error('bad-alias', `model "${model.id}": champion alias "${(0,name_rules/* shorten */.ml)(alias)}" (in "${environment.name}") cannot be set: ${problem}`, pointer);
         }
     }
     /** Environments a serving/monitor block reaches; an explicit MLflow one is an error at its item. */
@@ -60197,15 +60205,15 @@ class ConfigChecks {
         if (listed !== null) {
             listed.forEach((name, index) => {
                 const environment = this.config.environments.get(name);
-                if (environment && !CAPABILITIES[environment.registry][block === 'serving' ? 'serving' : 'monitors']) {
-                    this.error('registry-capability', `${block}: "${name}" is ${CAPABILITIES[environment.registry].label} (${environment.registry}); ${what} exist on Databricks (databricks-uc) only`, pointerJoin(pointerJoin(base, 'environments'), index), {
+                if (environment && !(0,registries/* capabilitiesOf */.SF)(environment.registry)[block === 'serving' ? 'serving' : 'monitors']) {
+                    this.error('registry-capability', `${block}: "${name}" is ${(0,registries/* registryLabel */.YV)(environment.registry)} (${environment.registry}); ${what} exist on Databricks (databricks-uc) only`, pointerJoin(pointerJoin(base, 'environments'), index), {
                         hint: 'list only databricks-uc environments',
                     });
                 }
             });
             return;
         }
-        const any = [...this.config.environments.values()].some((e) => CAPABILITIES[e.registry][block === 'serving' ? 'serving' : 'monitors']);
+        const any = [...this.config.environments.values()].some((e) => (0,registries/* capabilitiesOf */.SF)(e.registry)[block === 'serving' ? 'serving' : 'monitors']);
         if (!any) {
             this.error('registry-capability', `${block}: every environment is an MLflow server; ${what} exist on Databricks (databricks-uc) only`, base, {
                 which: 'key',
@@ -60225,27 +60233,27 @@ class ConfigChecks {
         const base = this.modelPointer(model, 'monitor');
         // What promote would build for each Databricks environment it promotes into (desiredMonitor).
         for (const { to } of this.targetsOf()) {
-            if (to.registry !== 'databricks-uc' || (monitor.environments !== null && !monitor.environments.includes(to.name)))
+            if (!(0,registries/* capabilitiesOf */.SF)(to.registry).monitors || (monitor.environments !== null && !monitor.environments.includes(to.name)))
                 continue;
             const values = { env: to.name, model: model.id };
             const table = (0,template/* expandTemplate */.Ly)(monitor.table, values);
-            const tableProblem = ucNameProblem(table, 3);
+            const tableProblem = (0,name_rules/* ucNameProblem */.vL)(table, 3);
             if (tableProblem)
-                this.error('bad-name', `monitor table "${shorten(table)}" (in "${to.name}") is not a three-level name catalog.schema.table: ${tableProblem}`, pointerJoin(base, 'table'));
+                this.error('bad-name', `monitor table "${(0,name_rules/* shorten */.ml)(table)}" (in "${to.name}") is not a three-level name catalog.schema.table: ${tableProblem}`, pointerJoin(base, 'table'));
             const schema = (0,template/* expandTemplate */.Ly)(monitor.outputSchema, values);
-            const schemaProblem = ucNameProblem(schema, 2);
+            const schemaProblem = (0,name_rules/* ucNameProblem */.vL)(schema, 2);
             if (schemaProblem)
-                this.error('bad-name', `monitor output_schema "${shorten(schema)}" (in "${to.name}") is not catalog.schema: ${schemaProblem}`, pointerJoin(base, 'output_schema'));
+                this.error('bad-name', `monitor output_schema "${(0,name_rules/* shorten */.ml)(schema)}" (in "${to.name}") is not catalog.schema: ${schemaProblem}`, pointerJoin(base, 'output_schema'));
         }
         monitor.inferenceLog.granularities.forEach((g, index) => {
             if (!granularityOk(g)) {
-                this.error('enum', `monitor granularity "${shorten(g)}" is not supported; use one of ${GRANULARITIES.map((x) => `"${x}"`).join(', ')}`, pointerJoin(pointerJoin(pointerJoin(base, 'inference_log'), 'granularities'), index));
+                this.error('enum', `monitor granularity "${(0,name_rules/* shorten */.ml)(g)}" is not supported; use one of ${GRANULARITIES.map((x) => `"${x}"`).join(', ')}`, pointerJoin(pointerJoin(pointerJoin(base, 'inference_log'), 'granularities'), index));
             }
         });
         if (monitor.schedule) {
             const cron = checkQuartzCron(monitor.schedule.cron);
             if (!cron.ok) {
-                this.error('bad-cron', `invalid cron expression "${shorten(monitor.schedule.cron)}": ${cron.message}`, pointerJoin(pointerJoin(base, 'schedule'), 'cron'), {
+                this.error('bad-cron', `invalid cron expression "${(0,name_rules/* shorten */.ml)(monitor.schedule.cron)}": ${cron.message}`, pointerJoin(pointerJoin(base, 'schedule'), 'cron'), {
                     index: cron.index,
                     ...(cron.hint ? { hint: cron.hint } : {}),
                 });
@@ -60264,19 +60272,13 @@ class ConfigChecks {
                     owners.set(key, { model: model.id, env: environment.name });
                 }
                 else if (owner.model !== model.id) {
-                    this.error('duplicate-model', `models "${owner.model}" (in "${owner.env}") and "${model.id}" (in "${environment.name}") both resolve to the registered model "${shorten(name)}" on ${environment.registry === 'databricks-uc' ? environment.host : registryKey(environment)}`, this.namePointer(model, environment.name), { hint: 'give each model its own name, e.g. with ${model} or ${env} in the name template' });
+                    this.error('duplicate-model', `models "${owner.model}" (in "${owner.env}") and "${model.id}" (in "${environment.name}") both resolve to the registered model "${(0,name_rules/* shorten */.ml)(name)}" on ${(0,names/* registryIdOf */.Eo)(environment)}`, this.namePointer(model, environment.name), { hint: 'give each model its own name, e.g. with ${model} or ${env} in the name template' });
                 }
             }
         }
     }
 }
-/**
- * The registered model a name reaches: on MLflow the server and the name; in Unity Catalog the
- * workspace and the full name, case-insensitively (names are stored in lower case), whatever the
- * environment's own catalog and schema.
- */
-const modelIdentity = (environment, name) => environment.registry === 'databricks-uc' ? `${environment.host.replace(/\/+$/, '').toLowerCase()}|${name.toLowerCase()}` : `${registryKey(environment)}|${name}`;
-const shorten = (text) => (text.length > 80 ? `${text.slice(0, 77)}...` : text);
+const modelIdentity = (environment, name) => (0,registries/* modelIdentityOf */.xA)(environment, name);
 
 ;// CONCATENATED MODULE: ./lib/src/config/diagnostics.js
 // A long list of problems is cut: the first LIMITS.diagnostics errors (and warnings) in file order,
