@@ -4,13 +4,24 @@
 // redacted debug logging. See docs/http.md for the behaviour matrix.
 
 import { registerSecret } from '../secrets.js';
+import { Readable } from 'node:stream';
 import { Pool, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 import { ApiError } from '../../errors.js';
 import { decodeErrorBody } from './error-body.js';
 import { endpointLabel } from './ledger.js';
 import { proxyFor, proxySettingsFromEnv, type Env, type ProxySettings } from './proxy.js';
 import { describeUrlForLog, redact, secretsInHeaders } from './redact.js';
-import type { AuthProvider, HttpClient, HttpLogger, HttpMethod, HttpRequest, HttpResponse, RequestLedger } from './types.js';
+import type {
+  AuthProvider,
+  HttpClient,
+  HttpLogger,
+  HttpMethod,
+  HttpRequest,
+  HttpResponse,
+  HttpStreamRequest,
+  HttpStreamResponse,
+  RequestLedger,
+} from './types.js';
 
 export interface HttpClientOptions {
   readonly baseUrl: string;
@@ -105,6 +116,21 @@ type AttemptOutcome =
   /** The body passed the size limit: the connection was dropped; never retried. */
   | { readonly type: 'too-large'; readonly limit: number; readonly bytesSent: number };
 
+type StreamAttempt =
+  | Extract<AttemptOutcome, { type: 'response' } | { type: 'failure' }>
+  | {
+      readonly type: 'stream';
+      readonly status: number;
+      readonly headers: Record<string, string>;
+      readonly body: Readable;
+      readonly bytesSent: number;
+      /** Resets the inactivity timer (each chunk read). */
+      readonly touch: () => void;
+      /** Clears the timers once the body is done. */
+      readonly stop: () => void;
+      readonly controller: AbortController;
+    };
+
 /** Fair FIFO queue bounding in-flight work. */
 class Slots {
   private active = 0;
@@ -123,6 +149,12 @@ class Slots {
     else this.active -= 1;
   }
 }
+
+/** Drops an answer's body unread (its abort error is expected, not an uncaught one). */
+const discard = (body: Readable): void => {
+  body.on('error', () => undefined);
+  body.destroy();
+};
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -415,6 +447,214 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
     }
   };
 
+  /** One attempt of a streamed request, up to the answer's headers (a 2xx body is handed over unread). */
+  const attemptStream = async (
+    url: URL,
+    req: HttpStreamRequest,
+    headers: Record<string, string>,
+    idleMs: number,
+  ): Promise<StreamAttempt> => {
+    const controller = new AbortController();
+    const remaining = commandRemainingMs();
+    // The command's deadline bounds the whole transfer; silence bounds each attempt.
+    const hardTimer = remaining !== null ? setTimeout(() => controller.abort(new Error('the command deadline passed')), Math.max(0, remaining)) : null;
+    let idleTimer: NodeJS.Timeout | null = null;
+    const touch = (): void => {
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs} ms`)), idleMs);
+    };
+    const stop = (): void => {
+      if (idleTimer) clearTimeout(idleTimer);
+      if (hardTimer) clearTimeout(hardTimer);
+      idleTimer = null;
+    };
+    let bytesSent = 0;
+    let bodyError: unknown = null;
+    const source = req.body;
+    const payload = source
+      ? Readable.from(
+          (async function* () {
+            try {
+              for await (const chunk of source.open()) {
+                bytesSent += chunk.byteLength;
+                touch();
+                yield chunk;
+              }
+            } catch (e) {
+              // The body's own source failed (e.g. the download feeding this upload): remembered so
+              // the attempt reports it, and the request is retried with the body opened again.
+              bodyError = e;
+              throw e;
+            }
+          })(),
+          { objectMode: false },
+        )
+      : undefined;
+    touch();
+    try {
+      const res = await undiciRequest(url, {
+        method: req.method,
+        headers: { ...headers, ...(source ? { 'content-length': String(source.length) } : {}) },
+        body: payload,
+        dispatcher: dispatcherFor(url),
+        signal: controller.signal,
+      });
+      touch();
+      if (source && bytesSent !== source.length && res.statusCode >= 200 && res.statusCode < 300) {
+        discard(res.body);
+        stop();
+        return { type: 'failure', kind: 'transport', cause: new Error(`sent ${bytesSent} of ${source.length} bytes`), bytesSent };
+      }
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        return { type: 'stream', status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, bytesSent, touch, stop, controller };
+      }
+      // An error answer: read it (bounded) for its error code and message.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > cfg.maxResponseBytes) break;
+        chunks.push(chunk as Buffer);
+      }
+      if (size > cfg.maxResponseBytes) discard(res.body);
+      stop();
+      return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks), bytesSent };
+    } catch (cause) {
+      stop();
+      const timedOut = controller.signal.aborted && bodyError === null;
+      return { type: 'failure', kind: timedOut ? 'timeout' : 'transport', cause: bodyError ?? cause, bytesSent };
+    }
+  };
+
+  const stream = async (req: HttpStreamRequest): Promise<HttpStreamResponse> => {
+    const url = buildUrl(base, req.path, req.query);
+    const method = req.method;
+    const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
+    const endpoint = req.endpoint ?? endpointLabel(method, url.pathname);
+    const where = `${method} ${url.pathname}`;
+    const errorUrl = `${url.origin}${url.pathname}`;
+    const idleMs = req.idleTimeoutMs ?? cfg.timeoutMs;
+    const startedAt = Date.now();
+    const deadline = startedAt + cfg.retryDeadlineMs;
+    let attempt = 0;
+    let authRefreshed = false;
+    for (;;) {
+      attempt += 1;
+      const left = commandRemainingMs();
+      if (left !== null && left <= 0) {
+        throw new ApiError(scrub(`${where}: not sent: the command's deadline has passed (raise it with --deadline or MLOPS_GATE_DEADLINE_SECONDS)`), {
+          errorCode: null,
+          status: null,
+          method,
+          url: errorUrl,
+          kind: 'timeout',
+          attempts: attempt - 1,
+        });
+      }
+      const authHeaders = options.auth && req.authenticate !== false && url.origin === base.origin ? await options.auth.headers() : {};
+      for (const secret of secretsInHeaders(authHeaders)) {
+        knownSecrets.add(secret);
+        registerSecret(secret);
+      }
+      const headers: Record<string, string> = {
+        'user-agent': cfg.userAgent,
+        accept: '*/*',
+        ...(req.body ? { 'content-type': 'application/octet-stream' } : {}),
+        ...options.defaultHeaders,
+        ...req.headers,
+        ...authHeaders,
+      };
+      const hostSlots = slotsFor(url);
+      await hostSlots.acquire();
+      const t0 = performance.now();
+      let outcome: StreamAttempt;
+      try {
+        log(`http → ${method} ${describeUrlForLog(url)} (stream, attempt ${attempt}/${cfg.maxAttempts})`);
+        outcome = await attemptStream(url, req, headers, idleMs);
+      } finally {
+        // The slot bounds requests being sent and answered; a body being read holds a pool connection.
+        hostSlots.release();
+      }
+      if (outcome.type === 'stream') {
+        const ok = outcome;
+        log(`http ← ${ok.status} ${where} (stream) ${Math.round(performance.now() - t0)} ms to headers`);
+        let received = 0;
+        let recorded = false;
+        const finish = (status: number | null): void => {
+          ok.stop();
+          if (recorded) return;
+          recorded = true;
+          options.ledger?.record({ host: url.host, endpoint, status, bytesSent: ok.bytesSent, bytesReceived: received, ms: performance.now() - t0, retry: attempt > 1 });
+        };
+        const attemptsSoFar = attempt;
+        const body = (async function* () {
+          try {
+            for await (const chunk of ok.body) {
+              const bytes = chunk as Buffer;
+              received += bytes.length;
+              ok.touch();
+              yield new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+            }
+            finish(ok.status);
+          } catch (cause) {
+            finish(null);
+            const timedOut = ok.controller.signal.aborted;
+            const message = timedOut
+              ? `${where}: the answer from ${url.host} stopped for more than ${Math.round(idleMs / 1000)} s after ${received} bytes`
+              : `${where}: the answer from ${url.host} broke off after ${received} bytes: ${causeCode(cause)}`;
+            const error = new ApiError(scrub(message), { errorCode: null, status: null, method, url: errorUrl, kind: timedOut ? 'timeout' : 'transport', attempts: attemptsSoFar });
+            Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
+            throw error;
+          } finally {
+            // Left early (break / return): free the connection.
+            if (!recorded) {
+              discard(ok.body);
+              finish(ok.status);
+            }
+          }
+        })();
+        return {
+          status: ok.status,
+          headers: ok.headers,
+          body,
+          cancel: () => {
+            discard(ok.body);
+            finish(ok.status);
+          },
+        };
+      }
+      const ms = performance.now() - t0;
+      options.ledger?.record({
+        host: url.host,
+        endpoint,
+        status: outcome.type === 'response' ? outcome.status : null,
+        bytesSent: outcome.bytesSent,
+        bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : 0,
+        ms,
+        retry: attempt > 1,
+      });
+      if (outcome.type === 'response') log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms`);
+      else log(`http ✗ ${where} ${outcome.kind}: ${causeCode(outcome.cause)} after ${Math.round(ms)} ms`);
+      if (outcome.type === 'response' && outcome.status === 401 && options.auth?.invalidate && req.authenticate !== false && !authRefreshed && attempt < cfg.maxAttempts) {
+        authRefreshed = true;
+        options.auth.invalidate();
+        continue;
+      }
+      const retryable =
+        outcome.type === 'response'
+          ? ALWAYS_RETRY.has(outcome.status) || (idempotent && RETRY_IF_IDEMPOTENT.has(outcome.status))
+          : idempotent;
+      const delay = retryable ? retryDelay(outcome, attempt) : 0;
+      const pastDeadline = retryable && Date.now() + delay > deadline;
+      if (!retryable || attempt >= cfg.maxAttempts || pastDeadline) {
+        const suffix = pastDeadline ? `; gave up: the next retry would pass the ${Math.round(cfg.retryDeadlineMs / 1000)} s retry deadline` : '';
+        throw buildError(outcome, { where, method, errorUrl, attempt, timeoutMs: idleMs, suffix });
+      }
+      options.onRetry?.({ host: url.host, attempt, maxAttempts: cfg.maxAttempts, reason: scrub(failureReason(outcome, idleMs)), delayMs: delay });
+      await sleep(delay);
+    }
+  };
+
   const retryDelay = (outcome: Exclude<AttemptOutcome, { type: 'too-large' }>, attempt: number): number => {
     if (outcome.type === 'response' && ALWAYS_RETRY.has(outcome.status)) {
       const retryAfter = parseRetryAfter(outcome.headers['retry-after'], Date.now());
@@ -468,6 +708,7 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
   return {
     baseUrl: base.href.replace(/\/$/, ''),
     request,
+    stream,
     async close() {
       const all = [...dispatchers.values()];
       dispatchers.clear();

@@ -22,6 +22,12 @@ const SECRET_PARAM_KEYS = [
   'sig',
   'signature',
   'code',
+  // Presigned cloud-storage URLs (S3, GCS): the signature and the credentials it is made with.
+  'x-amz-signature',
+  'x-amz-credential',
+  'x-amz-security-token',
+  'x-goog-signature',
+  'x-goog-credential',
 ];
 
 const SECRET_JSON_KEYS = ['access_token', 'refresh_token', 'id_token', 'subject_token', 'client_secret', 'password', 'token'];

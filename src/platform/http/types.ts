@@ -32,9 +32,56 @@ export interface HttpResponse<T = unknown> {
   readonly body: T;
 }
 
+/**
+ * A request body sent as a stream: its exact length (sent as Content-Length, never chunked: cloud
+ * storage refuses chunked uploads) and how to open it, again for each retry.
+ */
+export interface StreamBody {
+  readonly length: number;
+  open(): AsyncIterable<Uint8Array>;
+}
+
+/** A request whose body, answer or both flow as streams; nothing is held in memory whole. */
+export interface HttpStreamRequest {
+  readonly method: HttpMethod;
+  /** Path below the base URL, or an absolute URL (a presigned cloud-storage URL). */
+  readonly path: string;
+  readonly query?: HttpRequest['query'];
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: StreamBody;
+  /** As for `request`; PUT of a stream body is idempotent (the body is opened again). */
+  readonly idempotent?: boolean;
+  readonly endpoint?: string;
+  /**
+   * Per attempt: the longest silence, in either direction, before the attempt is given up (a
+   * multi-GiB body takes as long as it takes while bytes flow). Default: the client's timeoutMs.
+   */
+  readonly idleTimeoutMs?: number;
+  /** false: send no credentials even to the base origin (presigned URLs carry their own). */
+  readonly authenticate?: boolean;
+}
+
+export interface HttpStreamResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The answer's body, to be read once. A failure while reading throws an ApiError (`transport`
+   * or `timeout`); the request is not retried then (the caller resumes, e.g. with a Range).
+   */
+  readonly body: AsyncIterable<Uint8Array>;
+  /** Stops reading and frees the connection; needed only when the body is not read to its end. */
+  cancel(): void;
+}
+
 export interface HttpClient {
   /** Throws ApiError (src/errors.ts) for non-2xx answers and transport failures after retries. */
   request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>>;
+  /**
+   * The same retries, deadlines, credentials, redaction and accounting, with streamed bodies:
+   * retried (opening the body again) until an answer's headers arrive; a 2xx answer's body is then
+   * handed over as a stream. Non-2xx answers throw as `request` does.
+   */
+  stream(req: HttpStreamRequest): Promise<HttpStreamResponse>;
   readonly baseUrl: string;
 }
 
