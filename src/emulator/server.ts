@@ -582,6 +582,15 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
 
     const status = out.status ?? 200;
     record({ workspace: workspace.id, method, path, route: routeKey, status, fault: null, principal });
+    if (out.stream !== undefined) {
+      res.writeHead(status, { 'content-type': 'application/octet-stream', ...orgHeader, ...(out.headers ?? {}) });
+      if (method === 'HEAD') return void res.end();
+      const body = out.stream();
+      body.on('error', () => res.destroy());
+      res.on('close', () => (body as unknown as { destroy?: () => void }).destroy?.());
+      body.pipe(res);
+      return;
+    }
     if (out.raw !== undefined) {
       const buf = typeof out.raw === 'string' ? Buffer.from(out.raw) : out.raw;
       res.writeHead(status, {

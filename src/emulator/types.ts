@@ -33,9 +33,11 @@ export interface EmulatorRequest {
 
 export interface EmulatorResponse {
   readonly status?: number;
-  /** JSON-encoded unless `raw` is set. */
+  /** JSON-encoded unless `raw` or `stream` is set. */
   readonly body?: unknown;
   readonly raw?: Buffer | string;
+  /** A body streamed from disk (large files); its length goes in `headers['content-length']`. */
+  readonly stream?: () => NodeJS.ReadableStream;
   readonly headers?: Readonly<Record<string, string>>;
 }
 

@@ -1,9 +1,14 @@
 // Files API (`/api/2.0/fs/files/...`, `/api/2.0/fs/directories/...`): the store behind UC model
 // version artifacts (`/Models/<catalog>/<schema>/<model>/<version>/...`) and Databricks-hosted run
 // and logged-model artifacts (`/WorkspaceInternal/Mlflow/Artifacts/...`). Also the presigned
-// download URL that the SDK's files client asks for first (`/api/2.0/fs/create-download-url`).
+// download URL that the SDK's files client asks for first (`/api/2.0/fs/create-download-url`), and
+// the multipart upload protocol of the SDK's FilesExt (initiate-upload, create-upload-part-urls,
+// part PUTs to presigned URLs answering an ETag, complete-upload, create-abort-upload-url): SDK
+// mixins/files.py, see docs/fidelity.md. Large contents live on disk (./blobs.ts) and are served
+// as streams, with Range and If-Unmodified-Since.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { blobSize, blobStream, concatBlobs, deleteBlob, INLINE_LIMIT, readBlob, shareBlob, writeBlob } from './blobs.js';
 import type { EmulatorContext, EmulatorModule, EmulatorRequest, EmulatorResponse, RouteTable, Workspace } from '../types.js';
 import { DatabricksApiError } from '../types.js';
 import { compact, invalidParameter, notFound, optInt, optString, paginate, slice } from '../core/helpers.js';
@@ -11,15 +16,29 @@ import { compact, invalidParameter, notFound, optInt, optString, paginate, slice
 export const FILES_MODULE = 'files';
 
 export interface StoredFile {
-  /** Contents, base64 (the state is JSON). */
-  data: string;
+  /** Contents, base64 (the state is JSON), for files up to INLINE_LIMIT. */
+  data?: string;
+  /** Larger contents: a blob on disk (./blobs.ts). */
+  blob?: string;
+  size?: number;
   modified: number;
+}
+
+/** One multipart upload in progress (until complete-upload or an abort). */
+export interface UploadSession {
+  path: string;
+  overwrite: boolean | null;
+  started: number;
+  /** part number → its blob and ETag. */
+  parts: Record<string, { blob: string; etag: string; size: number }>;
 }
 
 export interface FilesState {
   files: Record<string, StoredFile>;
   /** Directories created explicitly; parents of files exist implicitly. */
   dirs: Record<string, number>;
+  /** Multipart uploads by session token. */
+  uploads?: Record<string, UploadSession>;
 }
 
 const state = (ws: Workspace): FilesState => {
@@ -35,14 +54,25 @@ export const normalizePath = (raw: string): string => {
   return p;
 };
 
+const sizeOf = (f: StoredFile): number => f.size ?? (f.blob ? blobSize(f.blob) : Buffer.from(f.data ?? '', 'base64').length);
+const contentOf = (f: StoredFile): Buffer => (f.blob ? readBlob(f.blob) : Buffer.from(f.data ?? '', 'base64'));
+
+/** Replaces whatever was at `path` (its blob, if any, is dropped). */
+const put = (s: FilesState, path: string, file: StoredFile): void => {
+  const old = s.files[path];
+  if (old?.blob && old.blob !== file.blob) deleteBlob(old.blob);
+  s.files[path] = file;
+};
+
 export const writeFile = (ws: Workspace, path: string, data: Buffer | string, now: number): void => {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  state(ws).files[normalizePath(path)] = { data: buf.toString('base64'), modified: now };
+  const file: StoredFile = buf.length > INLINE_LIMIT ? { blob: writeBlob(buf), size: buf.length, modified: now } : { data: buf.toString('base64'), size: buf.length, modified: now };
+  put(state(ws), normalizePath(path), file);
 };
 
 export const readFile = (ws: Workspace, path: string): Buffer | undefined => {
   const f = state(ws).files[normalizePath(path)];
-  return f ? Buffer.from(f.data, 'base64') : undefined;
+  return f ? contentOf(f) : undefined;
 };
 
 /** Files under a directory (recursive), with paths relative to it. */
@@ -50,20 +80,29 @@ export const listTree = (ws: Workspace, dir: string): Array<{ path: string; size
   const prefix = normalizePath(dir) + '/';
   return Object.entries(state(ws).files)
     .filter(([p]) => p.startsWith(prefix))
-    .map(([p, f]) => ({ path: p.slice(prefix.length), size: Buffer.from(f.data, 'base64').length }))
+    .map(([p, f]) => ({ path: p.slice(prefix.length), size: sizeOf(f) }))
     .sort((a, b) => a.path.localeCompare(b.path));
 };
 
 export const copyTree = (fromWs: Workspace, fromDir: string, toWs: Workspace, toDir: string, now: number): number => {
-  const files = listTree(fromWs, fromDir);
-  for (const f of files) writeFile(toWs, `${toDir}/${f.path}`, readFile(fromWs, `${fromDir}/${f.path}`)!, now);
+  const from = state(fromWs);
+  const root = normalizePath(fromDir) + '/';
+  const files = Object.entries(from.files).filter(([p]) => p.startsWith(root));
+  for (const [p, f] of files) {
+    const copy: StoredFile = f.blob ? { blob: shareBlob(f.blob), size: sizeOf(f), modified: now } : { data: f.data ?? '', size: sizeOf(f), modified: now };
+    put(state(toWs), normalizePath(`${toDir}/${p.slice(root.length)}`), copy);
+  }
   return files.length;
 };
 
 export const deleteTree = (ws: Workspace, dir: string): void => {
   const s = state(ws);
   const root = normalizePath(dir);
-  for (const p of Object.keys(s.files)) if (p.startsWith(root + '/')) delete s.files[p];
+  for (const [p, f] of Object.entries(s.files)) {
+    if (!p.startsWith(root + '/')) continue;
+    if (f.blob) deleteBlob(f.blob);
+    delete s.files[p];
+  }
   for (const p of Object.keys(s.dirs)) if (p === root || p.startsWith(root + '/')) delete s.dirs[p];
 };
 
@@ -82,14 +121,38 @@ const fileHeaders = (f: StoredFile, size: number): Record<string, string> => ({
   'last-modified': httpDate(f.modified),
 });
 
-/** Short-lived tickets for presigned download URLs (kept in memory, not persisted). */
-const tickets = new Map<string, { workspaceId: string; path: string; expiresAt: number; upload?: boolean }>();
+/** XML errors of cloud storage, as the SDK parses them (mixins/files.py _is_url_expired_response). */
+const storageError = (status: number, code: string, message: string) => ({
+  status,
+  raw: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+  headers: { 'content-type': 'application/xml' },
+});
+const expired = () => storageError(403, 'AccessDenied', 'Request has expired');
 
-const issueTicket = (workspaceId: string, path: string, now: number, upload: boolean): string => {
+/** What a presigned URL lets its holder do (kept in memory, not persisted, like the URLs' signatures). */
+type Ticket =
+  | { kind: 'download' | 'upload'; workspaceId: string; path: string; expiresAt: number }
+  | { kind: 'part'; workspaceId: string; session: string; partNumber: number; expiresAt: number }
+  | { kind: 'abort'; workspaceId: string; session: string; expiresAt: number };
+
+const tickets = new Map<string, Ticket>();
+
+const issue = (ticket: Ticket, now: number): string => {
   for (const [k, t] of tickets) if (t.expiresAt <= now) tickets.delete(k);
-  const ticket = randomBytes(18).toString('base64url');
-  tickets.set(ticket, { workspaceId, path, expiresAt: now + 15 * 60 * 1000, upload });
-  return ticket;
+  const id = randomBytes(18).toString('base64url');
+  tickets.set(id, ticket);
+  return id;
+};
+
+const issueTicket = (workspaceId: string, path: string, now: number, upload: boolean): string =>
+  issue({ kind: upload ? 'upload' : 'download', workspaceId, path, expiresAt: now + 15 * 60 * 1000 }, now);
+
+/** `expire_time` (RFC 3339, what the SDK sends) as epoch ms; default one hour (SDK config.py). */
+const expiryOf = (raw: unknown, now: number): number => {
+  if (raw === undefined || raw === null || raw === '') return now + 60 * 60 * 1000;
+  const at = typeof raw === 'string' ? Date.parse(raw) : NaN;
+  if (Number.isNaN(at)) throw invalidParameter(`expire_time '${String(raw)}' is not an RFC 3339 time.`);
+  return at;
 };
 
 const serveFile = (req: EmulatorRequest, path: string): EmulatorResponse => {
@@ -99,21 +162,29 @@ const serveFile = (req: EmulatorRequest, path: string): EmulatorResponse => {
     if (isDirectory(s, path)) throw new DatabricksApiError(400, 'BAD_REQUEST', `Path '${path}' is a directory, not a file.`);
     throw notFound(`The file being accessed is not found: ${path}`, 'NOT_FOUND');
   }
-  const data = Buffer.from(f.data, 'base64');
-  if (req.method === 'HEAD') return { status: 200, raw: Buffer.alloc(0), headers: fileHeaders(f, data.length) };
+  const size = sizeOf(f);
+  if (req.method === 'HEAD') return { status: 200, raw: Buffer.alloc(0), headers: fileHeaders(f, size) };
+  // "It supports the Range and If-Unmodified-Since HTTP headers" (SDK service/files.py download).
+  const since = typeof req.headers['if-unmodified-since'] === 'string' ? Date.parse(req.headers['if-unmodified-since']) : NaN;
+  if (!Number.isNaN(since) && Math.floor(f.modified / 1000) * 1000 > since) {
+    throw new DatabricksApiError(412, 'PRECONDITION_FAILED', `The file ${path} was modified after ${req.headers['if-unmodified-since']}.`);
+  }
   const range = typeof req.headers.range === 'string' ? req.headers.range.match(/^bytes=(\d+)-(\d*)$/) : null;
+  const body = (start: number, end: number) =>
+    f.blob
+      ? { stream: () => blobStream(f.blob!, start, end) }
+      : { raw: Buffer.from(f.data ?? '', 'base64').subarray(start, end + 1) };
   if (range) {
     const start = Number(range[1]);
-    const end = range[2] ? Math.min(Number(range[2]), data.length - 1) : data.length - 1;
-    if (start >= data.length) throw new DatabricksApiError(416, 'INVALID_PARAMETER_VALUE', `Range start ${start} is past the end of the file.`);
-    const part = data.subarray(start, end + 1);
+    const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    if (start >= size) throw new DatabricksApiError(416, 'INVALID_PARAMETER_VALUE', `Range start ${start} is past the end of the file.`);
     return {
       status: 206,
-      raw: part,
-      headers: { ...fileHeaders(f, part.length), 'content-range': `bytes ${start}-${end}/${data.length}` },
+      ...body(start, end),
+      headers: { ...fileHeaders(f, end - start + 1), 'content-range': `bytes ${start}-${end}/${size}` },
     };
   }
-  return { status: 200, raw: data, headers: fileHeaders(f, data.length) };
+  return { status: 200, ...(size === 0 ? { raw: Buffer.alloc(0) } : body(0, size - 1)), headers: fileHeaders(f, size) };
 };
 
 interface FilesFixture {
@@ -167,7 +238,9 @@ export const filesModule: EmulatorModule = {
     table.add('DELETE', '/api/2.0/fs/files/*path', (req) => {
       const path = filePath(req);
       const s = state(req.workspace);
-      if (!s.files[path]) throw notFound(`The file being accessed is not found: ${path}`, 'NOT_FOUND');
+      const f = s.files[path];
+      if (!f) throw notFound(`The file being accessed is not found: ${path}`, 'NOT_FOUND');
+      if (f.blob) deleteBlob(f.blob);
       delete s.files[path];
       ctx.changed();
       return { status: 204, raw: Buffer.alloc(0) };
@@ -198,7 +271,7 @@ export const filesModule: EmulatorModule = {
         const name = rest.split('/')[0]!;
         const child = prefix + name;
         if (rest.includes('/')) entries.set(child, { path: child, name, is_directory: true });
-        else entries.set(child, { path: child, name, is_directory: false, file_size: Buffer.from(f.data, 'base64').length, last_modified: f.modified });
+        else entries.set(child, { path: child, name, is_directory: false, file_size: sizeOf(f), last_modified: f.modified });
       }
       for (const d of Object.keys(s.dirs)) {
         if (!d.startsWith(prefix)) continue;
@@ -237,19 +310,171 @@ export const filesModule: EmulatorModule = {
     });
     table.add('PUT', '/__presigned/files/:ticket', (req) => {
       const t = tickets.get(req.params.ticket!);
-      if (!t || !t.upload || t.workspaceId !== req.workspace.id || t.expiresAt <= ctx.clock.now()) {
-        return { status: 403, raw: '<Error><Code>AccessDenied</Code><Message>Request has expired or the signature is invalid</Message></Error>', headers: { 'content-type': 'application/xml' } };
-      }
+      if (!t || t.kind !== 'upload' || t.workspaceId !== req.workspace.id) return storageError(403, 'AccessDenied', 'The signature is invalid');
+      if (t.expiresAt <= ctx.clock.now()) return expired();
       writeFile(req.workspace, t.path, req.rawBody, ctx.clock.now());
       ctx.changed();
       return { status: 200, raw: Buffer.alloc(0) };
     });
     table.add('GET', '/__presigned/files/:ticket', (req) => {
       const t = tickets.get(req.params.ticket!);
-      if (!t || t.upload || t.workspaceId !== req.workspace.id || t.expiresAt <= ctx.clock.now()) {
-        return { status: 403, raw: '<Error><Code>AccessDenied</Code><Message>Request has expired or the signature is invalid</Message></Error>', headers: { 'content-type': 'application/xml' } };
-      }
+      if (!t || t.kind !== 'download' || t.workspaceId !== req.workspace.id) return storageError(403, 'AccessDenied', 'The signature is invalid');
+      if (t.expiresAt <= ctx.clock.now()) return expired();
       return serveFile(req, t.path);
+    });
+
+    // ---- Multipart upload (SDK mixins/files.py FilesExt: _initiate_multipart_upload,
+    // build_upload_part_urls, _do_upload_one_part, _complete_multipart_upload, build_abort_url).
+    const uploads = (ws: Workspace): Record<string, UploadSession> => (state(ws).uploads ??= {});
+    const sessionOf = (req: EmulatorRequest, token: string | undefined, path: string): UploadSession => {
+      const session = token ? uploads(req.workspace)[token] : undefined;
+      if (!session) throw notFound(`No upload session '${token ?? ''}': it was completed, aborted or never started.`, 'NOT_FOUND');
+      if (session.path !== path) throw invalidParameter(`The upload session '${token}' is for ${session.path}, not ${path}.`);
+      return session;
+    };
+    const dropSession = (ws: Workspace, token: string): void => {
+      const session = uploads(ws)[token];
+      if (!session) return;
+      for (const part of Object.values(session.parts)) deleteBlob(part.blob);
+      delete uploads(ws)[token];
+    };
+    const base = (req: EmulatorRequest): string => req.baseUrl ?? `http://${req.headers.host ?? '127.0.0.1'}`;
+    /** Presigned URLs carry their own signature: a request that also sends credentials is refused (S3: one auth mechanism). */
+    const withCredentials = (req: EmulatorRequest) =>
+      req.headers.authorization !== undefined
+        ? storageError(400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified')
+        : null;
+
+    table.add('POST', '/api/2.0/fs/files/*path', async (req) => {
+      const path = filePath(req);
+      const s = state(req.workspace);
+      const action = req.query.get('action');
+      const overwriteParam = req.query.get('overwrite');
+      if (action === 'initiate-upload') {
+        if (overwriteParam === 'false' && s.files[path]) {
+          throw new DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}.`);
+        }
+        if (isDirectory(s, path)) throw new DatabricksApiError(409, 'ALREADY_EXISTS', `A directory exists at ${path}.`);
+        const token = randomBytes(24).toString('base64url');
+        uploads(req.workspace)[token] = { path, overwrite: overwriteParam === null ? null : overwriteParam === 'true', started: ctx.clock.now(), parts: {} };
+        ctx.changed();
+        return { body: { multipart_upload: { session_token: token } } };
+      }
+      if (action === 'complete-upload') {
+        if (req.query.get('upload_type') !== 'multipart') throw invalidParameter(`complete-upload needs upload_type=multipart (got '${req.query.get('upload_type') ?? ''}').`);
+        const token = req.query.get('session_token') ?? undefined;
+        const session = sessionOf(req, token, path);
+        const listed = Array.isArray(req.body?.parts) ? (req.body.parts as unknown[]) : null;
+        if (!listed || listed.length === 0) throw invalidParameter('complete-upload needs the uploaded parts: {"parts": [{"part_number", "etag"}, …]}.');
+        const ids: string[] = [];
+        let previous = 0;
+        for (const [i, raw] of listed.entries()) {
+          const part = raw as { part_number?: unknown; etag?: unknown };
+          const n = Number(part.part_number);
+          if (!Number.isInteger(n) || n <= previous) throw invalidParameter(`parts[${i}].part_number must be an integer greater than the previous part's (parts in ascending order).`);
+          previous = n;
+          const stored = session.parts[String(n)];
+          if (!stored) throw invalidParameter(`Part ${n} was never uploaded in session '${token}'.`);
+          if (String(part.etag ?? '') !== stored.etag) throw invalidParameter(`The ETag of part ${n} does not match: expected ${stored.etag}, got ${String(part.etag ?? '')}.`);
+          ids.push(stored.blob);
+        }
+        if (session.overwrite === false && s.files[path]) {
+          dropSession(req.workspace, token!);
+          throw new DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}.`);
+        }
+        const whole = await concatBlobs(ids);
+        put(s, path, { blob: whole.id, size: whole.size, modified: ctx.clock.now() });
+        dropSession(req.workspace, token!);
+        ctx.changed();
+        return { body: {} };
+      }
+      throw invalidParameter(`Unknown action '${action ?? ''}' for POST /api/2.0/fs/files: expected initiate-upload or complete-upload.`);
+    });
+
+    table.add('POST', '/api/2.0/fs/create-upload-part-urls', (req) => {
+      const path = normalizePath(optString(req, 'path') ?? '');
+      modelsGate(req, path);
+      const token = optString(req, 'session_token');
+      sessionOf(req, token, path);
+      const start = optInt(req, 'start_part_number') ?? 1;
+      const count = optInt(req, 'count') ?? 1;
+      // S3 numbers parts 1 to 10,000.
+      if (start < 1 || count < 1 || start + count - 1 > 10_000) throw invalidParameter(`Part numbers must be between 1 and 10000 (start_part_number ${start}, count ${count}).`);
+      const now = ctx.clock.now();
+      const expiresAt = expiryOf(req.body?.expire_time, now);
+      const urls = Array.from({ length: count }, (_, i) => {
+        const partNumber = start + i;
+        const ticket = issue({ kind: 'part', workspaceId: req.workspace.id, session: token!, partNumber, expiresAt }, now);
+        return { part_number: partNumber, url: `${base(req)}/__presigned/parts/${ticket}`, headers: [] };
+      });
+      return { body: { upload_part_urls: urls } };
+    });
+
+    table.add('PUT', '/__presigned/parts/:ticket', (req) => {
+      const refused = withCredentials(req);
+      if (refused) return refused;
+      const t = tickets.get(req.params.ticket!);
+      if (!t || t.kind !== 'part' || t.workspaceId !== req.workspace.id) return storageError(403, 'AccessDenied', 'The signature is invalid');
+      if (t.expiresAt <= ctx.clock.now()) return expired();
+      // "AWS and Azure don't support traditional 'Transfer-encoding: chunked'" (SDK mixins/files.py).
+      if (req.headers['content-length'] === undefined) return storageError(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
+      const session = uploads(req.workspace)[t.session];
+      if (!session) return storageError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
+      const etag = `"${createHash('md5').update(req.rawBody).digest('hex')}"`;
+      const old = session.parts[String(t.partNumber)];
+      if (old) deleteBlob(old.blob);
+      session.parts[String(t.partNumber)] = { blob: writeBlob(req.rawBody), etag, size: req.rawBody.length };
+      ctx.changed();
+      return { status: 200, raw: Buffer.alloc(0), headers: { etag } };
+    });
+
+    table.add('POST', '/api/2.0/fs/create-abort-upload-url', (req) => {
+      const path = normalizePath(optString(req, 'path') ?? '');
+      const token = optString(req, 'session_token');
+      sessionOf(req, token, path);
+      const now = ctx.clock.now();
+      const ticket = issue({ kind: 'abort', workspaceId: req.workspace.id, session: token!, expiresAt: expiryOf(req.body?.expire_time, now) }, now);
+      return { body: { abort_upload_url: { url: `${base(req)}/__presigned/abort/${ticket}`, headers: [] } } };
+    });
+
+    table.add('DELETE', '/__presigned/abort/:ticket', (req) => {
+      const refused = withCredentials(req);
+      if (refused) return refused;
+      const t = tickets.get(req.params.ticket!);
+      if (!t || t.kind !== 'abort' || t.workspaceId !== req.workspace.id) return storageError(403, 'AccessDenied', 'The signature is invalid');
+      if (t.expiresAt <= ctx.clock.now()) return expired();
+      dropSession(req.workspace, t.session);
+      ctx.changed();
+      return { status: 200, raw: Buffer.alloc(0) };
+    });
+
+    // Emulator admin: a large file made in place (benchmarks and memory tests need GiB-sized models
+    // without pushing them through a client first). Pseudo-random bytes from a seed.
+    table.add('POST', '/__emulator/files/generate', async (req) => {
+      const path = normalizePath(optString(req, 'path') ?? '');
+      const size = optInt(req, 'size') ?? 0;
+      if (size < 0) throw invalidParameter('size must not be negative.');
+      const seed = optInt(req, 'seed') ?? 1;
+      const parts: string[] = [];
+      const chunk = 8 * 1024 * 1024;
+      let x = seed >>> 0 || 1;
+      for (let at = 0; at < size; at += chunk) {
+        const n = Math.min(chunk, size - at);
+        const buf = Buffer.allocUnsafe(n);
+        for (let i = 0; i + 4 <= n; i += 4) {
+          x ^= x << 13;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          buf.writeUInt32LE(x >>> 0, i);
+        }
+        for (let i = n - (n % 4); i < n; i++) buf[i] = i & 0xff;
+        parts.push(writeBlob(buf));
+      }
+      const whole = await concatBlobs(parts);
+      for (const p of parts) deleteBlob(p);
+      put(state(req.workspace), path, { blob: whole.id, size: whole.size, modified: ctx.clock.now() });
+      ctx.changed();
+      return { body: { path, size: whole.size } };
     });
   },
 };
