@@ -57,6 +57,10 @@ export interface PromotionRegistry {
 
 /** Copies a source version's artifacts into the destination server; returns the new source URI. */
 export interface ArtifactTransfer {
-  /** `runId`: the destination run now holding the files, when the destination needs one named. */
-  copy(source: SourceVersion): Promise<{ readonly uri: string; readonly digest: string; readonly runId?: string | null }>;
+  /**
+   * `runId`: the destination run now holding the files, when the destination needs one named.
+   * `digest`: the content digest, or null when the destination computes it while the files stream
+   * across (Unity Catalog: nothing is read whole before the version exists).
+   */
+  copy(source: SourceVersion): Promise<{ readonly uri: string; readonly digest: string | null; readonly runId?: string | null }>;
 }

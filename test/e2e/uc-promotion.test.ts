@@ -281,14 +281,20 @@ describe('Unity Catalog copy promotion', () => {
     expect((await readVersionFiles(dest, 'prod.ml.churn', '1')).size).toBe(3);
   });
 
-  it('stopped halfway through the upload: the re-run uploads again into the same version and finalizes', async () => {
+  it('stopped halfway through the upload: the re-run keeps the files that made it, uploads the rest into the same version and finalizes', async () => {
     const { input, options, dest, source } = await setup('churn', 'prod', 'prod.ml');
+    const all = (await readVersionFiles(source, 'dev.ml.churn', '1')).size;
     emu.admin.addFault({ kind: 'error', status: 403, errorCode: 'PERMISSION_DENIED', method: 'PUT', path: '/api/2.0/fs/files/Models/prod/*', skip: 1, times: 1 });
     expect((await applyPromotion(input, options())).report.status).toBe('failed');
-    expect((await readVersionFiles(dest, 'prod.ml.churn', '1')).size).toBe(1);
+    const landed = (await readVersionFiles(dest, 'prod.ml.churn', '1')).size;
+    expect(landed).toBeGreaterThan(0);
+    expect(landed).toBeLessThan(all);
 
+    const putsBefore = emu.admin.count('PUT /api/2.0/fs/files/*path');
     const second = await applyPromotion(input, options());
     expect(second.report.status, second.report.message).toBe('applied');
+    // Resume: only the files that did not land are uploaded again.
+    expect(emu.admin.count('PUT /api/2.0/fs/files/*path') - putsBefore).toBe(all - landed);
     expect((await versionsOf(dest, 'prod.ml.churn')).map((v) => [v.version, v.status])).toEqual([['1', 'READY']]);
     expect(await readVersionFiles(dest, 'prod.ml.churn', '1')).toEqual(await readVersionFiles(source, 'dev.ml.churn', '1'));
   });

@@ -42,7 +42,7 @@ export const copyVersion: StepHandler<'copy-version'> = {
       const moved = await ctx.options.transfer.copy(s.from);
       source = moved.uri;
       runId = moved.runId ?? null;
-      extra['mlops_gate.artifact_digest'] = moved.digest;
+      if (moved.digest) extra['mlops_gate.artifact_digest'] = moved.digest;
     }
     // Identity and source tags first in the object so they are never dropped; all in one call.
     await r.createVersion({

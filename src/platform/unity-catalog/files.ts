@@ -1,27 +1,18 @@
-// The files of a Unity Catalog model version, moved through the Databricks Files API, where
-// Databricks keeps them (`/Models/<catalog>/<schema>/<model>/<version>/`; what mlflow's SDK models
-// repository reads and writes). Reading a version's files, their content digest, the signature
-// check Unity Catalog requires, and the upload into a new version.
+// The files of a Unity Catalog model version, where Databricks keeps them in the Files API
+// (`/Models/<catalog>/<schema>/<model>/<version>/`; what mlflow's SDK models repository reads and
+// writes): the directory of a version, the content digest, and the signature check Unity Catalog
+// requires. Moving the files is ./transfer.ts (streamed).
 
 import { createHash } from 'node:crypto';
-import { ApiError, ApplyError } from '../../errors.js';
+import { ApplyError } from '../../errors.js';
 import { sha256Hex } from '../../util/hash.js';
 import type { HttpClient } from '../http/types.js';
 import { signatureFromMlmodel } from '../mlflow/mlmodel.js';
 import { splitFullName } from './adapter.js';
-
-const FILES = '/api/2.0/fs/files';
-const DIRECTORIES = '/api/2.0/fs/directories';
+import { listEntries, readSmallFile } from './transfer.js';
 
 /** A version's files by path relative to its directory (`MLmodel`, `model.pkl`, `data/x.bin`). */
 export type VersionFiles = ReadonlyMap<string, Uint8Array>;
-
-const encodePath = (path: string): string =>
-  path
-    .split('/')
-    .filter((p) => p !== '')
-    .map(encodeURIComponent)
-    .join('/');
 
 /** `/Models/<catalog>/<schema>/<model>/<version>` for a three-level name. */
 export const versionDirectory = (fullName: string, version: string): string => {
@@ -29,65 +20,14 @@ export const versionDirectory = (fullName: string, version: string): string => {
   return `/Models/${catalog}/${schema}/${model}/${version}`;
 };
 
-const isNotFound = (e: unknown): boolean =>
-  e instanceof ApiError && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST');
-
-/** Every file under `dir`, recursively, as paths relative to it, sorted. [] when the directory is absent. */
-export async function listFiles(http: HttpClient, dir: string): Promise<string[]> {
-  const root = dir.replace(/\/+$/, '');
-  const out: string[] = [];
-  const walk = async (path: string): Promise<void> => {
-    let token: string | undefined;
-    const seen = new Set<string>();
-    do {
-      const page = (
-        await http.request<{ contents?: { path?: string; name?: string; is_directory?: boolean }[]; next_page_token?: string }>({
-          method: 'GET',
-          path: `${DIRECTORIES}/${encodePath(path)}`,
-          query: { page_token: token },
-          endpoint: 'GET /api/2.0/fs/directories/Models/{model}/{version}/…',
-        })
-      ).body;
-      for (const entry of page.contents ?? []) {
-        const name = entry.name ?? entry.path?.split('/').filter(Boolean).pop();
-        if (!name) continue;
-        const child = `${path}/${name}`;
-        if (entry.is_directory) await walk(child);
-        else out.push(child.slice(root.length + 1));
-      }
-      token = page.next_page_token || undefined;
-      if (token && seen.has(token)) throw new Error(`Files API: ${path} repeated a page token`);
-      if (token) seen.add(token);
-    } while (token);
-  };
-  try {
-    await walk(root);
-  } catch (e) {
-    if (isNotFound(e) && out.length === 0) return [];
-    throw e;
-  }
-  return out.sort();
-}
-
-/** Downloads every file of a version. Throws when the version has no files. */
+/**
+ * Every file of a version, whole, in memory: for tests and diagnostics of small versions only. The
+ * copy never does this; it streams (./transfer.ts).
+ */
 export async function readVersionFiles(http: HttpClient, fullName: string, version: string): Promise<VersionFiles> {
   const dir = versionDirectory(fullName, version);
-  const paths = await listFiles(http, dir);
-  if (paths.length === 0) {
-    throw new ApplyError(`${fullName} version ${version} has no files in the Files API under ${dir}; nothing can be copied`);
-  }
   const files = new Map<string, Uint8Array>();
-  for (const rel of paths) {
-    const bytes = (
-      await http.request<Uint8Array>({
-        method: 'GET',
-        path: `${FILES}/${encodePath(`${dir}/${rel}`)}`,
-        responseType: 'bytes',
-        endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
-      })
-    ).body;
-    files.set(rel, bytes);
-  }
+  for (const f of await listEntries(http, dir)) files.set(f.rel, await readSmallFile(http, `${dir}/${f.rel}`, 256 * 1024 * 1024));
   return files;
 }
 
@@ -121,19 +61,3 @@ export const requireSignature = (files: VersionFiles, what: string): void => {
     );
   }
 };
-
-/** Uploads (overwriting) every file into a version's directory: repeatable after a crash or a lost answer. */
-export async function uploadVersionFiles(http: HttpClient, fullName: string, version: string, files: VersionFiles): Promise<void> {
-  const dir = versionDirectory(fullName, version);
-  for (const rel of [...files.keys()].sort()) {
-    await http.request({
-      method: 'PUT',
-      path: `${FILES}/${encodePath(`${dir}/${rel}`)}`,
-      query: { overwrite: 'true' },
-      body: files.get(rel)!,
-      headers: { 'content-type': 'application/octet-stream' },
-      idempotent: true,
-      endpoint: 'PUT /api/2.0/fs/files/Models/{model}/{version}/…',
-    });
-  }
-}

@@ -14,9 +14,11 @@
 // `model-versions/get`. A copy's identity tag is set in its create call and never changed, so what
 // one read showed is remembered for the rest of the run (`identityCache`).
 //
-// The files come from the source version: read here when it is in this workspace, or staged by
-// the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
-// Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
+// The files come from the source version, in this workspace or (staged by the artifact transfer,
+// `createUnityCatalogArtifactTransfer`) in another: they are streamed from the source's Files API
+// directory into the new version's (./transfer.ts: ranged reads, multipart uploads from 50 MiB,
+// never a whole file in memory), and their content digest is computed on the way and tagged before
+// finalize. The MLmodel must carry a signature with inputs and outputs, checked before any write.
 //
 // Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
 // RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots inside a part (and need backquotes in
@@ -34,7 +36,8 @@ import type { HttpClient } from '../http/types.js';
 import { mlflowProtocolCaller } from '../http/protocol.js';
 import { tagsToRecord } from '../mlflow/wire.js';
 import { splitFullName } from './adapter.js';
-import { digestOf, readVersionFiles, requireSignature, uploadVersionFiles, type VersionFiles } from './files.js';
+import { requireSignature, versionDirectory } from './files.js';
+import { copyVersionFiles, listEntries, readSmallFile, type RemoteFile } from './transfer.js';
 import type { ObservedVersion, SourceVersion } from '../../registry/types.js';
 import { aliasMapOf, mapLimited, parseModelsUri, ucFilterLiteral, ucVersionFromWire, type UcVersion, type WireUcModel, type WireUcVersion } from './wire.js';
 
@@ -69,28 +72,48 @@ const wireTags = (tags: Readonly<Record<string, string>>) => Object.entries(tags
 const mayBeCopy = (row: UcVersion): boolean => row.source === '' || parseModelsUri(row.source) !== null;
 
 // ---------------------------------------------------------------------------------------------
-// Staging: the artifact transfer reads the files from the source workspace; `createVersion` on the
-// destination uploads them. Both run in one process, one promotion at a time per copy.
+// Staging: the artifact transfer looks at the files in the source workspace (list, MLmodel,
+// signature); `createVersion` on the destination streams them across. Both run in one process.
 
 export interface StagedArtifacts {
   readonly source: SourceVersion;
-  readonly digest: string;
-  readonly files: VersionFiles;
+  /** The workspace holding the source version's files. */
+  readonly http: HttpClient;
+  /** `/Models/<c>/<s>/<m>/<v>` there. */
+  readonly dir: string;
+  readonly files: readonly RemoteFile[];
+  /** The MLmodel's bytes (read for the signature check). */
+  readonly mlmodel: Uint8Array;
 }
 
 export interface UcArtifactStaging {
   put(staged: StagedArtifacts): void;
-  /** The files staged with this digest, if any. */
-  get(digest: string): StagedArtifacts | null;
+  /** What was staged for this source URI (`models:/<name>/<version>`), if anything. */
+  get(uri: string): StagedArtifacts | null;
 }
 
 export const createUcArtifactStaging = (): UcArtifactStaging => {
-  const byDigest = new Map<string, StagedArtifacts>();
+  const byUri = new Map<string, StagedArtifacts>();
   return {
-    put: (staged) => void byDigest.set(staged.digest, staged),
-    get: (digest) => byDigest.get(digest) ?? null,
+    put: (staged) => void byUri.set(`models:/${staged.source.name}/${staged.source.version}`.toLowerCase(), staged),
+    get: (uri) => byUri.get(uri.toLowerCase()) ?? null,
   };
 };
+
+/** A version's files as staged: listed with sizes, MLmodel read (small), signature checked by the caller. */
+export async function stageVersion(http: HttpClient, source: SourceVersion): Promise<StagedArtifacts> {
+  const dir = versionDirectory(source.name, source.version);
+  const files = await listEntries(http, dir);
+  if (files.length === 0) {
+    throw new ApplyError(`${source.name} version ${source.version} has no files in the Files API under ${dir}; nothing can be copied`);
+  }
+  const hasMlmodel = files.some((f) => f.rel === 'MLmodel');
+  const mlmodel = hasMlmodel ? await readSmallFile(http, `${dir}/MLmodel`) : new Uint8Array();
+  return { source, http, dir, files, mlmodel };
+}
+
+const mlmodelMap = (staged: StagedArtifacts): ReadonlyMap<string, Uint8Array> =>
+  new Map(staged.files.some((f) => f.rel === 'MLmodel') ? [['MLmodel', staged.mlmodel]] : []);
 
 // ---------------------------------------------------------------------------------------------
 // PromotionRegistry
@@ -200,16 +223,10 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
   };
   const lockModelName = (lockName: string): string => `${requireLockSchema()}.${lockModelPart(lockName).part}`;
 
-  /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
-  const materialise = async (request: { source: string; tags: Readonly<Record<string, string>> }): Promise<StagedArtifacts & { sourceRunId: string | null }> => {
-    const wanted = request.tags[SOURCE_TAGS.artifactDigest];
-    const staged = wanted ? options.staging?.get(wanted) ?? null : null;
+  /** The files the new version gets: staged by the transfer, or found in this workspace. */
+  const materialise = async (request: { source: string }): Promise<StagedArtifacts & { sourceRunId: string | null }> => {
+    const staged = options.staging?.get(request.source) ?? null;
     if (staged) return { ...staged, sourceRunId: null };
-    if (wanted) {
-      throw new ApplyError(
-        `the files with digest ${wanted} were not staged by the Unity Catalog artifact transfer (the promotion needs createUnityCatalogArtifactTransfer with the same staging)`
-      );
-    }
     const from = parseModelsUri(request.source);
     if (!from) {
       throw new ApplyError(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`);
@@ -220,13 +237,8 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
     }
     const src = ucVersionFromWire(body.model_version);
     if (src.status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`);
-    const files = await readVersionFiles(http, from.name, from.version);
-    return {
-      source: { registry: options.registryId, name: from.name, version: from.version, source: src.source, runId: src.runId },
-      digest: digestOf(files),
-      files,
-      sourceRunId: src.runId,
-    };
+    const staged2 = await stageVersion(http, { registry: options.registryId, name: from.name, version: from.version, source: src.source, runId: src.runId });
+    return { ...staged2, sourceRunId: src.runId };
   };
 
   /**
@@ -304,9 +316,9 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
     async createVersion(request) {
       await requireFilesApiForModels();
       const artifacts = await materialise(request);
-      requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
-      const recorded = request.tags[SOURCE_TAGS.artifactDigest];
-      const tags = { ...request.tags, [SOURCE_TAGS.artifactDigest]: recorded ?? artifacts.digest };
+      requireSignature(mlmodelMap(artifacts), `source ${artifacts.source.name} v${artifacts.source.version}`);
+      // The content digest is known once the bytes have passed: it is tagged before finalize.
+      const { [SOURCE_TAGS.artifactDigest]: _given, ...tags } = request.tags;
 
       // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
       // PENDING_REGISTRATION (a crash between create and finalize; finish it).
@@ -320,16 +332,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
         const same = await versionsTagged(request.name, COPY_IDENTITY_KEY, identity, sameSource);
         const ready = same.find((v) => v.status === 'READY');
         if (ready) return ready;
-        const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
-        if (unfinished) {
-          pending = unfinished;
-          const had = pending.tags[SOURCE_TAGS.artifactDigest];
-          if (had && had !== tags[SOURCE_TAGS.artifactDigest]) {
-            throw new ApplyError(
-              `${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[SOURCE_TAGS.artifactDigest]}; delete v${pending.version} and re-run`
-            );
-          }
-        }
+        pending = same.find((v) => v.status === 'PENDING_REGISTRATION') ?? null;
       }
 
       const created =
@@ -351,7 +354,21 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
             )
           ).model_version,
         );
-      await uploadVersionFiles(http, created.name, created.version, artifacts.files);
+      // Streamed from the source directory; files an earlier attempt completed are kept (resume).
+      const copied = await copyVersionFiles({
+        source: artifacts.http,
+        sourceDir: artifacts.dir,
+        files: artifacts.files,
+        destination: http,
+        destinationDir: versionDirectory(created.name, created.version),
+      });
+      const had = pending?.tags[SOURCE_TAGS.artifactDigest];
+      if (had && had !== copied.digest) {
+        throw new ApplyError(
+          `${request.name} v${created.version} is an unfinished copy with content digest ${had}, but its files now digest to ${copied.digest}; delete v${created.version} and re-run`
+        );
+      }
+      if (had !== copied.digest) await call('POST', '/model-versions/set-tag', { name: created.name, version: created.version, key: SOURCE_TAGS.artifactDigest, value: copied.digest }, true);
       return finalize(created.name, created.version);
     },
 
@@ -450,11 +467,12 @@ export interface UnityCatalogTransferOptions {
 }
 
 /**
- * Reads a source version's files (Files API listing of its directory) from its workspace, checks
- * the signature, digests them and stages them for the destination registry's `createVersion`,
- * which uploads them into the new version. Nothing is written here. The new version's `source` is
- * `models:/<name>/<version>` (what mlflow's copy_model_version records); its run id is kept only
- * when source and destination are the same workspace.
+ * Looks at a source version in its workspace (READY; its files listed with their sizes; the MLmodel
+ * read and its signature checked) and stages it for the destination registry's `createVersion`,
+ * which streams the files across. Nothing is written and no model file is read here. The new
+ * version's `source` is `models:/<name>/<version>` (what mlflow's copy_model_version records); its
+ * run id is kept only when source and destination are the same workspace. The content digest is
+ * computed while the files are copied (null here).
  */
 export function createUnityCatalogArtifactTransfer(options: UnityCatalogTransferOptions): ArtifactTransfer {
   const sameWorkspace = options.source.baseUrl.replace(/\/+$/, '') === options.destination.baseUrl.replace(/\/+$/, '');
@@ -472,11 +490,10 @@ export function createUnityCatalogArtifactTransfer(options: UnityCatalogTransfer
         ).body.model_version,
       );
       if (status !== 'READY') throw new ApplyError(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`);
-      const files = await readVersionFiles(options.source, from.name, from.version);
-      requireSignature(files, `source ${from.name} v${from.version}`);
-      const digest = digestOf(files);
-      options.staging.put({ source: from, digest, files });
-      return { uri: `models:/${from.name}/${from.version}`, digest, runId: sameWorkspace ? from.runId : null };
+      const staged = await stageVersion(options.source, from);
+      requireSignature(mlmodelMap(staged), `source ${from.name} v${from.version}`);
+      options.staging.put(staged);
+      return { uri: `models:/${from.name}/${from.version}`, digest: null, runId: sameWorkspace ? from.runId : null };
     },
   };
 }
