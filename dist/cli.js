@@ -39394,6 +39394,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
 /***/ 1455:
 /***/ ((module) => {
 
@@ -48461,7 +48468,8 @@ const copyVersion = {
             const moved = await ctx.options.transfer.copy(s.from);
             source = moved.uri;
             runId = moved.runId ?? null;
-            extra['mlops_gate.artifact_digest'] = moved.digest;
+            if (moved.digest)
+                extra['mlops_gate.artifact_digest'] = moved.digest;
         }
         // Identity and source tags first in the object so they are never dropped; all in one call.
         await r.createVersion({
@@ -49206,8 +49214,8 @@ var invocation = __nccwpck_require__(2538);
 var version = __nccwpck_require__(4387);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-// EXTERNAL MODULE: ./lib/src/wiring/io.js + 2 modules
-var wiring_io = __nccwpck_require__(7639);
+// EXTERNAL MODULE: ./lib/src/wiring/io.js + 1 modules
+var wiring_io = __nccwpck_require__(5405);
 ;// CONCATENATED MODULE: ./lib/src/commands/emulator.js
 // `mlops-gate emulator`: the built-in Databricks + MLflow emulator as a long-running server.
 // The emulator and the demo seed are loaded only when this command runs (eager dynamic imports keep
@@ -49231,7 +49239,7 @@ async function emulatorCommand(inv, io) {
             throw new errors/* UsageError */.eb(`${inv.seedPath}: cannot parse seed file: ${e.message}`);
         }
     }
-    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 5577));
+    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 836));
     const emulator = await startEmulator({
         port: inv.port,
         host: inv.host,
@@ -49799,8 +49807,8 @@ function exitCodeFor(result, failOn) {
 var promote = __nccwpck_require__(3060);
 // EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
 var rollback = __nccwpck_require__(4257);
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 20 modules
-var live = __nccwpck_require__(7210);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 21 modules
+var live = __nccwpck_require__(9045);
 ;// CONCATENATED MODULE: ./lib/src/notify/wording.js
 // The words Slack and Teams messages share: one headline per event, the versions involved, the
 // gates that stopped a promotion, the links. Plain text; each channel escapes for its own markup.
@@ -50936,10 +50944,10 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   runDemo: () => (/* binding */ runDemo)
 /* harmony export */ });
-/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5577);
+/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(836);
 /* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
 /* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8485);
-/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7210);
+/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9045);
 /* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6991);
 /* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3060);
 /* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4257);
@@ -51315,7 +51323,7 @@ policies:
 
 /***/ }),
 
-/***/ 5577:
+/***/ 836:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -51702,11 +51710,102 @@ const catalogModule = {
     },
 };
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./lib/src/emulator/files/blobs.js
+// Large file contents of the emulated Files API, kept on disk instead of in the JSON state: a
+// multi-GiB model cannot live in a base64 string (and should not live in memory). Blobs are
+// immutable; the state names them by id. One directory per process by default (a temp dir removed
+// at exit); `startEmulator({ blobDir })` names a lasting one (beside a state file, so a restarted
+// emulator finds its files).
+
+
+
+
+
+/** Files up to this size stay inline (base64 in the state, as seeds and small artifacts always were). */
+const INLINE_LIMIT = 1024 * 1024;
+let dir = null;
+/** Use `path` for blobs from now on (created if absent; never removed by the emulator). */
+const setBlobDir = (path) => {
+    mkdirSync(path, { recursive: true });
+    dir = path;
+};
+const blobDir = () => {
+    if (dir)
+        return dir;
+    const made = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'mlops-gate-emulator-blobs-'));
+    process.once('exit', () => (0,external_node_fs_.rmSync)(made, { recursive: true, force: true }));
+    dir = made;
+    return made;
+};
+const pathOf = (id) => {
+    if (!/^[0-9a-f]{32}$/.test(id))
+        throw new Error(`invalid blob id ${id}`);
+    return (0,external_node_path_.join)(blobDir(), id);
+};
+const newId = () => (0,external_node_crypto_.randomBytes)(16).toString('hex');
+const writeBlob = (data) => {
+    const id = newId();
+    (0,external_node_fs_.writeFileSync)(pathOf(id), data);
+    return id;
+};
+const readBlob = (id) => (0,external_node_fs_.readFileSync)(pathOf(id));
+const blobSize = (id) => (0,external_node_fs_.statSync)(pathOf(id)).size;
+/** Bytes `start`..`end` (inclusive) of a blob, streamed. */
+const blobStream = (id, start, end) => (0,external_node_fs_.createReadStream)(pathOf(id), { start, end });
+/** A second id for the same (immutable) contents: a hard link where the file system allows. */
+const shareBlob = (id) => {
+    const copy = newId();
+    try {
+        (0,external_node_fs_.linkSync)(pathOf(id), pathOf(copy));
+    }
+    catch {
+        (0,external_node_fs_.copyFileSync)(pathOf(id), pathOf(copy));
+    }
+    return copy;
+};
+const deleteBlob = (id) => {
+    try {
+        (0,external_node_fs_.unlinkSync)(pathOf(id));
+    }
+    catch {
+        // already gone
+    }
+};
+/** One blob holding the given blobs one after another (a completed multipart upload). */
+async function concatBlobs(ids) {
+    const id = newId();
+    const out = (0,external_node_fs_.createWriteStream)(pathOf(id));
+    let size = 0;
+    for (const part of ids) {
+        for await (const chunk of (0,external_node_fs_.createReadStream)(pathOf(part))) {
+            size += chunk.length;
+            if (!out.write(chunk))
+                await new Promise((resolve) => out.once('drain', resolve));
+        }
+    }
+    out.end();
+    await (0,promises_namespaceObject.finished)(out);
+    return { id, size };
+}
+
 ;// CONCATENATED MODULE: ./lib/src/emulator/files/index.js
 // Files API (`/api/2.0/fs/files/...`, `/api/2.0/fs/directories/...`): the store behind UC model
 // version artifacts (`/Models/<catalog>/<schema>/<model>/<version>/...`) and Databricks-hosted run
 // and logged-model artifacts (`/WorkspaceInternal/Mlflow/Artifacts/...`). Also the presigned
-// download URL that the SDK's files client asks for first (`/api/2.0/fs/create-download-url`).
+// download URL that the SDK's files client asks for first (`/api/2.0/fs/create-download-url`), and
+// the multipart upload protocol of the SDK's FilesExt (initiate-upload, create-upload-part-urls,
+// part PUTs to presigned URLs answering an ETag, complete-upload, create-abort-upload-url): SDK
+// mixins/files.py, see docs/fidelity.md. Large contents live on disk (./blobs.ts) and are served
+// as streams, with Range and If-Unmodified-Since.
+
 
 
 
@@ -51724,34 +51823,52 @@ const normalizePath = (raw) => {
         throw invalidParameter(`Path '${raw}' must not contain '.' or '..' segments.`);
     return p;
 };
+const sizeOf = (f) => f.size ?? (f.blob ? blobSize(f.blob) : Buffer.from(f.data ?? '', 'base64').length);
+const contentOf = (f) => (f.blob ? readBlob(f.blob) : Buffer.from(f.data ?? '', 'base64'));
+/** Replaces whatever was at `path` (its blob, if any, is dropped). */
+const put = (s, path, file) => {
+    const old = s.files[path];
+    if (old?.blob && old.blob !== file.blob)
+        deleteBlob(old.blob);
+    s.files[path] = file;
+};
 const writeFile = (ws, path, data, now) => {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    files_state(ws).files[normalizePath(path)] = { data: buf.toString('base64'), modified: now };
+    const file = buf.length > INLINE_LIMIT ? { blob: writeBlob(buf), size: buf.length, modified: now } : { data: buf.toString('base64'), size: buf.length, modified: now };
+    put(files_state(ws), normalizePath(path), file);
 };
 const readFile = (ws, path) => {
     const f = files_state(ws).files[normalizePath(path)];
-    return f ? Buffer.from(f.data, 'base64') : undefined;
+    return f ? contentOf(f) : undefined;
 };
 /** Files under a directory (recursive), with paths relative to it. */
 const listTree = (ws, dir) => {
     const prefix = normalizePath(dir) + '/';
     return Object.entries(files_state(ws).files)
         .filter(([p]) => p.startsWith(prefix))
-        .map(([p, f]) => ({ path: p.slice(prefix.length), size: Buffer.from(f.data, 'base64').length }))
+        .map(([p, f]) => ({ path: p.slice(prefix.length), size: sizeOf(f) }))
         .sort((a, b) => a.path.localeCompare(b.path));
 };
 const copyTree = (fromWs, fromDir, toWs, toDir, now) => {
-    const files = listTree(fromWs, fromDir);
-    for (const f of files)
-        writeFile(toWs, `${toDir}/${f.path}`, readFile(fromWs, `${fromDir}/${f.path}`), now);
+    const from = files_state(fromWs);
+    const root = normalizePath(fromDir) + '/';
+    const files = Object.entries(from.files).filter(([p]) => p.startsWith(root));
+    for (const [p, f] of files) {
+        const copy = f.blob ? { blob: shareBlob(f.blob), size: sizeOf(f), modified: now } : { data: f.data ?? '', size: sizeOf(f), modified: now };
+        put(files_state(toWs), normalizePath(`${toDir}/${p.slice(root.length)}`), copy);
+    }
     return files.length;
 };
 const deleteTree = (ws, dir) => {
     const s = files_state(ws);
     const root = normalizePath(dir);
-    for (const p of Object.keys(s.files))
-        if (p.startsWith(root + '/'))
-            delete s.files[p];
+    for (const [p, f] of Object.entries(s.files)) {
+        if (!p.startsWith(root + '/'))
+            continue;
+        if (f.blob)
+            deleteBlob(f.blob);
+        delete s.files[p];
+    }
     for (const p of Object.keys(s.dirs))
         if (p === root || p.startsWith(root + '/'))
             delete s.dirs[p];
@@ -51770,15 +51887,31 @@ const fileHeaders = (f, size) => ({
     'content-length': String(size),
     'last-modified': httpDate(f.modified),
 });
-/** Short-lived tickets for presigned download URLs (kept in memory, not persisted). */
+/** XML errors of cloud storage, as the SDK parses them (mixins/files.py _is_url_expired_response). */
+const storageError = (status, code, message) => ({
+    status,
+    raw: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+    headers: { 'content-type': 'application/xml' },
+});
+const expired = () => storageError(403, 'AccessDenied', 'Request has expired');
 const tickets = new Map();
-const issueTicket = (workspaceId, path, now, upload) => {
+const issue = (ticket, now) => {
     for (const [k, t] of tickets)
         if (t.expiresAt <= now)
             tickets.delete(k);
-    const ticket = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
-    tickets.set(ticket, { workspaceId, path, expiresAt: now + 15 * 60 * 1000, upload });
-    return ticket;
+    const id = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
+    tickets.set(id, ticket);
+    return id;
+};
+const issueTicket = (workspaceId, path, now, upload) => issue({ kind: upload ? 'upload' : 'download', workspaceId, path, expiresAt: now + 15 * 60 * 1000 }, now);
+/** `expire_time` (RFC 3339, what the SDK sends) as epoch ms; default one hour (SDK config.py). */
+const expiryOf = (raw, now) => {
+    if (raw === undefined || raw === null || raw === '')
+        return now + 60 * 60 * 1000;
+    const at = typeof raw === 'string' ? Date.parse(raw) : NaN;
+    if (Number.isNaN(at))
+        throw invalidParameter(`expire_time '${String(raw)}' is not an RFC 3339 time.`);
+    return at;
 };
 const serveFile = (req, path) => {
     const s = files_state(req.workspace);
@@ -51788,23 +51921,30 @@ const serveFile = (req, path) => {
             throw new types_DatabricksApiError(400, 'BAD_REQUEST', `Path '${path}' is a directory, not a file.`);
         throw notFound(`The file being accessed is not found: ${path}`, 'NOT_FOUND');
     }
-    const data = Buffer.from(f.data, 'base64');
+    const size = sizeOf(f);
     if (req.method === 'HEAD')
-        return { status: 200, raw: Buffer.alloc(0), headers: fileHeaders(f, data.length) };
+        return { status: 200, raw: Buffer.alloc(0), headers: fileHeaders(f, size) };
+    // "It supports the Range and If-Unmodified-Since HTTP headers" (SDK service/files.py download).
+    const since = typeof req.headers['if-unmodified-since'] === 'string' ? Date.parse(req.headers['if-unmodified-since']) : NaN;
+    if (!Number.isNaN(since) && Math.floor(f.modified / 1000) * 1000 > since) {
+        throw new types_DatabricksApiError(412, 'PRECONDITION_FAILED', `The file ${path} was modified after ${req.headers['if-unmodified-since']}.`);
+    }
     const range = typeof req.headers.range === 'string' ? req.headers.range.match(/^bytes=(\d+)-(\d*)$/) : null;
+    const body = (start, end) => f.blob
+        ? { stream: () => blobStream(f.blob, start, end) }
+        : { raw: Buffer.from(f.data ?? '', 'base64').subarray(start, end + 1) };
     if (range) {
         const start = Number(range[1]);
-        const end = range[2] ? Math.min(Number(range[2]), data.length - 1) : data.length - 1;
-        if (start >= data.length)
+        const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+        if (start >= size)
             throw new types_DatabricksApiError(416, 'INVALID_PARAMETER_VALUE', `Range start ${start} is past the end of the file.`);
-        const part = data.subarray(start, end + 1);
         return {
             status: 206,
-            raw: part,
-            headers: { ...fileHeaders(f, part.length), 'content-range': `bytes ${start}-${end}/${data.length}` },
+            ...body(start, end),
+            headers: { ...fileHeaders(f, end - start + 1), 'content-range': `bytes ${start}-${end}/${size}` },
         };
     }
-    return { status: 200, raw: data, headers: fileHeaders(f, data.length) };
+    return { status: 200, ...(size === 0 ? { raw: Buffer.alloc(0) } : body(0, size - 1)), headers: fileHeaders(f, size) };
 };
 const filesModule = {
     name: FILES_MODULE,
@@ -51854,8 +51994,11 @@ const filesModule = {
         table.add('DELETE', '/api/2.0/fs/files/*path', (req) => {
             const path = filePath(req);
             const s = files_state(req.workspace);
-            if (!s.files[path])
+            const f = s.files[path];
+            if (!f)
                 throw notFound(`The file being accessed is not found: ${path}`, 'NOT_FOUND');
+            if (f.blob)
+                deleteBlob(f.blob);
             delete s.files[path];
             ctx.changed();
             return { status: 204, raw: Buffer.alloc(0) };
@@ -51891,7 +52034,7 @@ const filesModule = {
                 if (rest.includes('/'))
                     entries.set(child, { path: child, name, is_directory: true });
                 else
-                    entries.set(child, { path: child, name, is_directory: false, file_size: Buffer.from(f.data, 'base64').length, last_modified: f.modified });
+                    entries.set(child, { path: child, name, is_directory: false, file_size: sizeOf(f), last_modified: f.modified });
             }
             for (const d of Object.keys(s.dirs)) {
                 if (!d.startsWith(prefix))
@@ -51935,19 +52078,190 @@ const filesModule = {
         });
         table.add('PUT', '/__presigned/files/:ticket', (req) => {
             const t = tickets.get(req.params.ticket);
-            if (!t || !t.upload || t.workspaceId !== req.workspace.id || t.expiresAt <= ctx.clock.now()) {
-                return { status: 403, raw: '<Error><Code>AccessDenied</Code><Message>Request has expired or the signature is invalid</Message></Error>', headers: { 'content-type': 'application/xml' } };
-            }
+            if (!t || t.kind !== 'upload' || t.workspaceId !== req.workspace.id)
+                return storageError(403, 'AccessDenied', 'The signature is invalid');
+            if (t.expiresAt <= ctx.clock.now())
+                return expired();
             writeFile(req.workspace, t.path, req.rawBody, ctx.clock.now());
             ctx.changed();
             return { status: 200, raw: Buffer.alloc(0) };
         });
         table.add('GET', '/__presigned/files/:ticket', (req) => {
             const t = tickets.get(req.params.ticket);
-            if (!t || t.upload || t.workspaceId !== req.workspace.id || t.expiresAt <= ctx.clock.now()) {
-                return { status: 403, raw: '<Error><Code>AccessDenied</Code><Message>Request has expired or the signature is invalid</Message></Error>', headers: { 'content-type': 'application/xml' } };
-            }
+            if (!t || t.kind !== 'download' || t.workspaceId !== req.workspace.id)
+                return storageError(403, 'AccessDenied', 'The signature is invalid');
+            if (t.expiresAt <= ctx.clock.now())
+                return expired();
             return serveFile(req, t.path);
+        });
+        // ---- Multipart upload (SDK mixins/files.py FilesExt: _initiate_multipart_upload,
+        // build_upload_part_urls, _do_upload_one_part, _complete_multipart_upload, build_abort_url).
+        const uploads = (ws) => (files_state(ws).uploads ??= {});
+        const sessionOf = (req, token, path) => {
+            const session = token ? uploads(req.workspace)[token] : undefined;
+            if (!session)
+                throw notFound(`No upload session '${token ?? ''}': it was completed, aborted or never started.`, 'NOT_FOUND');
+            if (session.path !== path)
+                throw invalidParameter(`The upload session '${token}' is for ${session.path}, not ${path}.`);
+            return session;
+        };
+        const dropSession = (ws, token) => {
+            const session = uploads(ws)[token];
+            if (!session)
+                return;
+            for (const part of Object.values(session.parts))
+                deleteBlob(part.blob);
+            delete uploads(ws)[token];
+        };
+        const base = (req) => req.baseUrl ?? `http://${req.headers.host ?? '127.0.0.1'}`;
+        /** Presigned URLs carry their own signature: a request that also sends credentials is refused (S3: one auth mechanism). */
+        const withCredentials = (req) => req.headers.authorization !== undefined
+            ? storageError(400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified')
+            : null;
+        table.add('POST', '/api/2.0/fs/files/*path', async (req) => {
+            const path = filePath(req);
+            const s = files_state(req.workspace);
+            const action = req.query.get('action');
+            const overwriteParam = req.query.get('overwrite');
+            if (action === 'initiate-upload') {
+                if (overwriteParam === 'false' && s.files[path]) {
+                    throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}.`);
+                }
+                if (isDirectory(s, path))
+                    throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `A directory exists at ${path}.`);
+                const token = (0,external_node_crypto_.randomBytes)(24).toString('base64url');
+                uploads(req.workspace)[token] = { path, overwrite: overwriteParam === null ? null : overwriteParam === 'true', started: ctx.clock.now(), parts: {} };
+                ctx.changed();
+                return { body: { multipart_upload: { session_token: token } } };
+            }
+            if (action === 'complete-upload') {
+                if (req.query.get('upload_type') !== 'multipart')
+                    throw invalidParameter(`complete-upload needs upload_type=multipart (got '${req.query.get('upload_type') ?? ''}').`);
+                const token = req.query.get('session_token') ?? undefined;
+                const session = sessionOf(req, token, path);
+                const listed = Array.isArray(req.body?.parts) ? req.body.parts : null;
+                if (!listed || listed.length === 0)
+                    throw invalidParameter('complete-upload needs the uploaded parts: {"parts": [{"part_number", "etag"}, …]}.');
+                const ids = [];
+                let previous = 0;
+                for (const [i, raw] of listed.entries()) {
+                    const part = raw;
+                    const n = Number(part.part_number);
+                    if (!Number.isInteger(n) || n <= previous)
+                        throw invalidParameter(`parts[${i}].part_number must be an integer greater than the previous part's (parts in ascending order).`);
+                    previous = n;
+                    const stored = session.parts[String(n)];
+                    if (!stored)
+                        throw invalidParameter(`Part ${n} was never uploaded in session '${token}'.`);
+                    if (String(part.etag ?? '') !== stored.etag)
+                        throw invalidParameter(`The ETag of part ${n} does not match: expected ${stored.etag}, got ${String(part.etag ?? '')}.`);
+                    ids.push(stored.blob);
+                }
+                if (session.overwrite === false && s.files[path]) {
+                    dropSession(req.workspace, token);
+                    throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}.`);
+                }
+                const whole = await concatBlobs(ids);
+                put(s, path, { blob: whole.id, size: whole.size, modified: ctx.clock.now() });
+                dropSession(req.workspace, token);
+                ctx.changed();
+                return { body: {} };
+            }
+            throw invalidParameter(`Unknown action '${action ?? ''}' for POST /api/2.0/fs/files: expected initiate-upload or complete-upload.`);
+        });
+        table.add('POST', '/api/2.0/fs/create-upload-part-urls', (req) => {
+            const path = normalizePath(optString(req, 'path') ?? '');
+            modelsGate(req, path);
+            const token = optString(req, 'session_token');
+            sessionOf(req, token, path);
+            const start = optInt(req, 'start_part_number') ?? 1;
+            const count = optInt(req, 'count') ?? 1;
+            // S3 numbers parts 1 to 10,000.
+            if (start < 1 || count < 1 || start + count - 1 > 10_000)
+                throw invalidParameter(`Part numbers must be between 1 and 10000 (start_part_number ${start}, count ${count}).`);
+            const now = ctx.clock.now();
+            const expiresAt = expiryOf(req.body?.expire_time, now);
+            const urls = Array.from({ length: count }, (_, i) => {
+                const partNumber = start + i;
+                const ticket = issue({ kind: 'part', workspaceId: req.workspace.id, session: token, partNumber, expiresAt }, now);
+                return { part_number: partNumber, url: `${base(req)}/__presigned/parts/${ticket}`, headers: [] };
+            });
+            return { body: { upload_part_urls: urls } };
+        });
+        table.add('PUT', '/__presigned/parts/:ticket', (req) => {
+            const refused = withCredentials(req);
+            if (refused)
+                return refused;
+            const t = tickets.get(req.params.ticket);
+            if (!t || t.kind !== 'part' || t.workspaceId !== req.workspace.id)
+                return storageError(403, 'AccessDenied', 'The signature is invalid');
+            if (t.expiresAt <= ctx.clock.now())
+                return expired();
+            // "AWS and Azure don't support traditional 'Transfer-encoding: chunked'" (SDK mixins/files.py).
+            if (req.headers['content-length'] === undefined)
+                return storageError(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
+            const session = uploads(req.workspace)[t.session];
+            if (!session)
+                return storageError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
+            const etag = `"${(0,external_node_crypto_.createHash)('md5').update(req.rawBody).digest('hex')}"`;
+            const old = session.parts[String(t.partNumber)];
+            if (old)
+                deleteBlob(old.blob);
+            session.parts[String(t.partNumber)] = { blob: writeBlob(req.rawBody), etag, size: req.rawBody.length };
+            ctx.changed();
+            return { status: 200, raw: Buffer.alloc(0), headers: { etag } };
+        });
+        table.add('POST', '/api/2.0/fs/create-abort-upload-url', (req) => {
+            const path = normalizePath(optString(req, 'path') ?? '');
+            const token = optString(req, 'session_token');
+            sessionOf(req, token, path);
+            const now = ctx.clock.now();
+            const ticket = issue({ kind: 'abort', workspaceId: req.workspace.id, session: token, expiresAt: expiryOf(req.body?.expire_time, now) }, now);
+            return { body: { abort_upload_url: { url: `${base(req)}/__presigned/abort/${ticket}`, headers: [] } } };
+        });
+        table.add('DELETE', '/__presigned/abort/:ticket', (req) => {
+            const refused = withCredentials(req);
+            if (refused)
+                return refused;
+            const t = tickets.get(req.params.ticket);
+            if (!t || t.kind !== 'abort' || t.workspaceId !== req.workspace.id)
+                return storageError(403, 'AccessDenied', 'The signature is invalid');
+            if (t.expiresAt <= ctx.clock.now())
+                return expired();
+            dropSession(req.workspace, t.session);
+            ctx.changed();
+            return { status: 200, raw: Buffer.alloc(0) };
+        });
+        // Emulator admin: a large file made in place (benchmarks and memory tests need GiB-sized models
+        // without pushing them through a client first). Pseudo-random bytes from a seed.
+        table.add('POST', '/__emulator/files/generate', async (req) => {
+            const path = normalizePath(optString(req, 'path') ?? '');
+            const size = optInt(req, 'size') ?? 0;
+            if (size < 0)
+                throw invalidParameter('size must not be negative.');
+            const seed = optInt(req, 'seed') ?? 1;
+            const parts = [];
+            const chunk = 8 * 1024 * 1024;
+            let x = seed >>> 0 || 1;
+            for (let at = 0; at < size; at += chunk) {
+                const n = Math.min(chunk, size - at);
+                const buf = Buffer.allocUnsafe(n);
+                for (let i = 0; i + 4 <= n; i += 4) {
+                    x ^= x << 13;
+                    x ^= x >>> 17;
+                    x ^= x << 5;
+                    buf.writeUInt32LE(x >>> 0, i);
+                }
+                for (let i = n - (n % 4); i < n; i++)
+                    buf[i] = i & 0xff;
+                parts.push(writeBlob(buf));
+            }
+            const whole = await concatBlobs(parts);
+            for (const p of parts)
+                deleteBlob(p);
+            put(files_state(req.workspace), path, { blob: whole.id, size: whole.size, modified: ctx.clock.now() });
+            ctx.changed();
+            return { body: { path, size: whole.size } };
         });
     },
 };
@@ -55242,8 +55556,6 @@ const makeTestJwt = (claims, hmacSecret) => {
     return `${header}.${payload}.${signature}`;
 };
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./lib/src/emulator/core/persistence.js
 // Optional persistence of emulator state to one JSON file. Writes are debounced and atomic
 // (write a temp file beside the target, then rename), so a crash never leaves a torn file.
@@ -55966,6 +56278,16 @@ const startEmulator = async (opts = {}) => {
         }
         const status = out.status ?? 200;
         record({ workspace: workspace.id, method, path, route: routeKey, status, fault: null, principal });
+        if (out.stream !== undefined) {
+            res.writeHead(status, { 'content-type': 'application/octet-stream', ...orgHeader, ...(out.headers ?? {}) });
+            if (method === 'HEAD')
+                return void res.end();
+            const body = out.stream();
+            body.on('error', () => res.destroy());
+            res.on('close', () => body.destroy?.());
+            body.pipe(res);
+            return;
+        }
         if (out.raw !== undefined) {
             const buf = typeof out.raw === 'string' ? Buffer.from(out.raw) : out.raw;
             res.writeHead(status, {
@@ -57237,16 +57559,18 @@ const reclaimKeyOf = (context) => context.repo && context.runId ? [`${context.re
 /* harmony export */ });
 /* unused harmony export parseRetryAfter */
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6042);
-/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4371);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5071);
-/* harmony import */ var _error_body_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8704);
-/* harmony import */ var _ledger_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2528);
-/* harmony import */ var _proxy_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4025);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3804);
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7075);
+/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4371);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5071);
+/* harmony import */ var _error_body_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8704);
+/* harmony import */ var _ledger_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2528);
+/* harmony import */ var _proxy_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4025);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3804);
 // The one HTTP client every platform adapter talks through (undici underneath): auth headers,
 // retries with backoff and Retry-After, per-attempt timeouts, an overall retry deadline, a
 // per-host concurrency queue, proxies from an explicit env record, request accounting and
 // redacted debug logging. See docs/http.md for the behaviour matrix.
+
 
 
 
@@ -57302,6 +57626,11 @@ class Slots {
             this.active -= 1;
     }
 }
+/** Drops an answer's body unread (its abort error is expected, not an uncaught one). */
+const discard = (body) => {
+    body.on('error', () => undefined);
+    body.destroy();
+};
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** `Retry-After` as delay-seconds or an HTTP-date; null when absent or unparseable. */
 const parseRetryAfter = (value, nowMs) => {
@@ -57374,7 +57703,7 @@ const failureReason = (outcome, timeoutMs) => outcome.type === 'response'
 const createHttpClient = (options) => {
     const base = new URL(options.baseUrl);
     const cfg = { ...DEFAULTS, ...stripUndefined(options) };
-    const proxySettings = (0,_proxy_js__WEBPACK_IMPORTED_MODULE_3__/* .proxySettingsFromEnv */ .zH)(options.env ?? {});
+    const proxySettings = (0,_proxy_js__WEBPACK_IMPORTED_MODULE_4__/* .proxySettingsFromEnv */ .zH)(options.env ?? {});
     const random = options.random ?? Math.random;
     const dispatchers = new Map();
     const slots = new Map();
@@ -57387,7 +57716,7 @@ const createHttpClient = (options) => {
             (0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .registerSecret */ .cl)(decodeURIComponent(proxy.password));
         }
     }
-    const scrub = (text) => (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E$)(text, knownSecrets);
+    const scrub = (text) => (0,_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)(text, knownSecrets);
     const log = (line) => options.logger?.debug(scrub(line));
     const dispatcherFor = (url) => {
         const existing = dispatchers.get(url.origin);
@@ -57399,10 +57728,10 @@ const createHttpClient = (options) => {
             headersTimeout: 0,
             bodyTimeout: 0,
         };
-        const proxy = (0,_proxy_js__WEBPACK_IMPORTED_MODULE_3__/* .proxyFor */ .iJ)(url, proxySettings);
+        const proxy = (0,_proxy_js__WEBPACK_IMPORTED_MODULE_4__/* .proxyFor */ .iJ)(url, proxySettings);
         const dispatcher = proxy
-            ? new undici__WEBPACK_IMPORTED_MODULE_1__/* .ProxyAgent */ .kT({ uri: proxy.href, connections: cfg.maxConcurrentPerHost, ...common })
-            : new undici__WEBPACK_IMPORTED_MODULE_1__/* .Pool */ .bC(url.origin, { connections: cfg.maxConcurrentPerHost, ...common });
+            ? new undici__WEBPACK_IMPORTED_MODULE_2__/* .ProxyAgent */ .kT({ uri: proxy.href, connections: cfg.maxConcurrentPerHost, ...common })
+            : new undici__WEBPACK_IMPORTED_MODULE_2__/* .Pool */ .bC(url.origin, { connections: cfg.maxConcurrentPerHost, ...common });
         log(`http: ${url.origin} ${proxy ? `via proxy ${proxy.origin}` : 'direct'}`);
         dispatchers.set(url.origin, dispatcher);
         return dispatcher;
@@ -57428,7 +57757,7 @@ const createHttpClient = (options) => {
         const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
         const bytesSent = byteLength(payload);
         try {
-            const res = await (0,undici__WEBPACK_IMPORTED_MODULE_1__/* .request */ .Em)(url, {
+            const res = await (0,undici__WEBPACK_IMPORTED_MODULE_2__/* .request */ .Em)(url, {
                 method: req.method,
                 headers,
                 body: payload,
@@ -57477,7 +57806,7 @@ const createHttpClient = (options) => {
         const url = buildUrl(base, req.path, req.query);
         const method = req.method;
         const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
-        const endpoint = req.endpoint ?? (0,_ledger_js__WEBPACK_IMPORTED_MODULE_5__/* .endpointLabel */ .m)(method, url.pathname);
+        const endpoint = req.endpoint ?? (0,_ledger_js__WEBPACK_IMPORTED_MODULE_6__/* .endpointLabel */ .m)(method, url.pathname);
         const where = `${method} ${url.pathname}`;
         const errorUrl = `${url.origin}${url.pathname}`;
         const { payload, contentType } = encodeBody(req.body);
@@ -57489,7 +57818,7 @@ const createHttpClient = (options) => {
             attempt += 1;
             const left = commandRemainingMs();
             if (left !== null && left <= 0) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${where}: not sent: the command's deadline has passed (raise it with --deadline or MLOPS_GATE_DEADLINE_SECONDS)`), {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .ApiError */ .hD(scrub(`${where}: not sent: the command's deadline has passed (raise it with --deadline or MLOPS_GATE_DEADLINE_SECONDS)`), {
                     errorCode: null,
                     status: null,
                     method,
@@ -57501,7 +57830,7 @@ const createHttpClient = (options) => {
             // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
             // (e.g. a presigned artifact URL on cloud storage).
             const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
-            for (const secret of (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .secretsInHeaders */ .FK)(authHeaders)) {
+            for (const secret of (0,_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .secretsInHeaders */ .FK)(authHeaders)) {
                 knownSecrets.add(secret);
                 (0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .registerSecret */ .cl)(secret);
             }
@@ -57518,7 +57847,7 @@ const createHttpClient = (options) => {
             const t0 = performance.now();
             let outcome;
             try {
-                log(`http → ${method} ${(0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .describeUrlForLog */ .AO)(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
+                log(`http → ${method} ${(0,_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .describeUrlForLog */ .AO)(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
                 outcome = await attemptOnce(url, req, headers, payload);
             }
             finally {
@@ -57535,7 +57864,7 @@ const createHttpClient = (options) => {
                 retry: attempt > 1,
             });
             if (outcome.type === 'too-large') {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${where}: the answer from ${url.host} is larger than ${Math.round(outcome.limit / 1024 / 1024)} MiB; refused (raise MLOPS_GATE_HTTP_MAX_RESPONSE_MB if this server really sends that much)`), { errorCode: null, status: null, method, url: errorUrl, kind: 'too-large', attempts: attempt });
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .ApiError */ .hD(scrub(`${where}: the answer from ${url.host} is larger than ${Math.round(outcome.limit / 1024 / 1024)} MiB; refused (raise MLOPS_GATE_HTTP_MAX_RESPONSE_MB if this server really sends that much)`), { errorCode: null, status: null, method, url: errorUrl, kind: 'too-large', attempts: attempt });
             }
             if (outcome.type === 'response') {
                 log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
@@ -57545,7 +57874,7 @@ const createHttpClient = (options) => {
                         body = parseBody(outcome, req);
                     }
                     catch {
-                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${where}: HTTP ${outcome.status} but the body is not valid JSON (${plural(attempt, 'attempt')})`), { errorCode: null, status: outcome.status, method, url: errorUrl, kind: 'http', attempts: attempt });
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .ApiError */ .hD(scrub(`${where}: HTTP ${outcome.status} but the body is not valid JSON (${plural(attempt, 'attempt')})`), { errorCode: null, status: outcome.status, method, url: errorUrl, kind: 'http', attempts: attempt });
                     }
                     return { status: outcome.status, headers: outcome.headers, body: body };
                 }
@@ -57580,6 +57909,216 @@ const createHttpClient = (options) => {
             await sleep(delay);
         }
     };
+    /** One attempt of a streamed request, up to the answer's headers (a 2xx body is handed over unread). */
+    const attemptStream = async (url, req, headers, idleMs) => {
+        const controller = new AbortController();
+        const remaining = commandRemainingMs();
+        // The command's deadline bounds the whole transfer; silence bounds each attempt.
+        const hardTimer = remaining !== null ? setTimeout(() => controller.abort(new Error('the command deadline passed')), Math.max(0, remaining)) : null;
+        let idleTimer = null;
+        const touch = () => {
+            if (idleTimer)
+                clearTimeout(idleTimer);
+            idleTimer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs} ms`)), idleMs);
+        };
+        const stop = () => {
+            if (idleTimer)
+                clearTimeout(idleTimer);
+            if (hardTimer)
+                clearTimeout(hardTimer);
+            idleTimer = null;
+        };
+        let bytesSent = 0;
+        let bodyError = null;
+        const source = req.body;
+        const payload = source
+            ? node_stream__WEBPACK_IMPORTED_MODULE_1__.Readable.from((async function* () {
+                try {
+                    for await (const chunk of source.open()) {
+                        bytesSent += chunk.byteLength;
+                        touch();
+                        yield chunk;
+                    }
+                }
+                catch (e) {
+                    // The body's own source failed (e.g. the download feeding this upload): remembered so
+                    // the attempt reports it, and the request is retried with the body opened again.
+                    bodyError = e;
+                    throw e;
+                }
+            })(), { objectMode: false })
+            : undefined;
+        touch();
+        try {
+            const res = await (0,undici__WEBPACK_IMPORTED_MODULE_2__/* .request */ .Em)(url, {
+                method: req.method,
+                headers: { ...headers, ...(source ? { 'content-length': String(source.length) } : {}) },
+                body: payload,
+                dispatcher: dispatcherFor(url),
+                signal: controller.signal,
+            });
+            touch();
+            if (source && bytesSent !== source.length && res.statusCode >= 200 && res.statusCode < 300) {
+                discard(res.body);
+                stop();
+                return { type: 'failure', kind: 'transport', cause: new Error(`sent ${bytesSent} of ${source.length} bytes`), bytesSent };
+            }
+            if (res.statusCode >= 200 && res.statusCode < 300) {
+                return { type: 'stream', status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, bytesSent, touch, stop, controller };
+            }
+            // An error answer: read it (bounded) for its error code and message.
+            const chunks = [];
+            let size = 0;
+            for await (const chunk of res.body) {
+                size += chunk.length;
+                if (size > cfg.maxResponseBytes)
+                    break;
+                chunks.push(chunk);
+            }
+            if (size > cfg.maxResponseBytes)
+                discard(res.body);
+            stop();
+            return { type: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks), bytesSent };
+        }
+        catch (cause) {
+            stop();
+            const timedOut = controller.signal.aborted && bodyError === null;
+            return { type: 'failure', kind: timedOut ? 'timeout' : 'transport', cause: bodyError ?? cause, bytesSent };
+        }
+    };
+    const stream = async (req) => {
+        const url = buildUrl(base, req.path, req.query);
+        const method = req.method;
+        const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
+        const endpoint = req.endpoint ?? (0,_ledger_js__WEBPACK_IMPORTED_MODULE_6__/* .endpointLabel */ .m)(method, url.pathname);
+        const where = `${method} ${url.pathname}`;
+        const errorUrl = `${url.origin}${url.pathname}`;
+        const idleMs = req.idleTimeoutMs ?? cfg.timeoutMs;
+        const startedAt = Date.now();
+        const deadline = startedAt + cfg.retryDeadlineMs;
+        let attempt = 0;
+        let authRefreshed = false;
+        for (;;) {
+            attempt += 1;
+            const left = commandRemainingMs();
+            if (left !== null && left <= 0) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .ApiError */ .hD(scrub(`${where}: not sent: the command's deadline has passed (raise it with --deadline or MLOPS_GATE_DEADLINE_SECONDS)`), {
+                    errorCode: null,
+                    status: null,
+                    method,
+                    url: errorUrl,
+                    kind: 'timeout',
+                    attempts: attempt - 1,
+                });
+            }
+            const authHeaders = options.auth && req.authenticate !== false && url.origin === base.origin ? await options.auth.headers() : {};
+            for (const secret of (0,_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .secretsInHeaders */ .FK)(authHeaders)) {
+                knownSecrets.add(secret);
+                (0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .registerSecret */ .cl)(secret);
+            }
+            const headers = {
+                'user-agent': cfg.userAgent,
+                accept: '*/*',
+                ...(req.body ? { 'content-type': 'application/octet-stream' } : {}),
+                ...options.defaultHeaders,
+                ...req.headers,
+                ...authHeaders,
+            };
+            const hostSlots = slotsFor(url);
+            await hostSlots.acquire();
+            const t0 = performance.now();
+            let outcome;
+            try {
+                log(`http → ${method} ${(0,_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .describeUrlForLog */ .AO)(url)} (stream, attempt ${attempt}/${cfg.maxAttempts})`);
+                outcome = await attemptStream(url, req, headers, idleMs);
+            }
+            finally {
+                // The slot bounds requests being sent and answered; a body being read holds a pool connection.
+                hostSlots.release();
+            }
+            if (outcome.type === 'stream') {
+                const ok = outcome;
+                log(`http ← ${ok.status} ${where} (stream) ${Math.round(performance.now() - t0)} ms to headers`);
+                let received = 0;
+                let recorded = false;
+                const finish = (status) => {
+                    ok.stop();
+                    if (recorded)
+                        return;
+                    recorded = true;
+                    options.ledger?.record({ host: url.host, endpoint, status, bytesSent: ok.bytesSent, bytesReceived: received, ms: performance.now() - t0, retry: attempt > 1 });
+                };
+                const attemptsSoFar = attempt;
+                const body = (async function* () {
+                    try {
+                        for await (const chunk of ok.body) {
+                            const bytes = chunk;
+                            received += bytes.length;
+                            ok.touch();
+                            yield new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+                        }
+                        finish(ok.status);
+                    }
+                    catch (cause) {
+                        finish(null);
+                        const timedOut = ok.controller.signal.aborted;
+                        const message = timedOut
+                            ? `${where}: the answer from ${url.host} stopped for more than ${Math.round(idleMs / 1000)} s after ${received} bytes`
+                            : `${where}: the answer from ${url.host} broke off after ${received} bytes: ${causeCode(cause)}`;
+                        const error = new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .ApiError */ .hD(scrub(message), { errorCode: null, status: null, method, url: errorUrl, kind: timedOut ? 'timeout' : 'transport', attempts: attemptsSoFar });
+                        Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
+                        throw error;
+                    }
+                    finally {
+                        // Left early (break / return): free the connection.
+                        if (!recorded) {
+                            discard(ok.body);
+                            finish(ok.status);
+                        }
+                    }
+                })();
+                return {
+                    status: ok.status,
+                    headers: ok.headers,
+                    body,
+                    cancel: () => {
+                        discard(ok.body);
+                        finish(ok.status);
+                    },
+                };
+            }
+            const ms = performance.now() - t0;
+            options.ledger?.record({
+                host: url.host,
+                endpoint,
+                status: outcome.type === 'response' ? outcome.status : null,
+                bytesSent: outcome.bytesSent,
+                bytesReceived: outcome.type === 'response' ? outcome.body.byteLength : 0,
+                ms,
+                retry: attempt > 1,
+            });
+            if (outcome.type === 'response')
+                log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms`);
+            else
+                log(`http ✗ ${where} ${outcome.kind}: ${causeCode(outcome.cause)} after ${Math.round(ms)} ms`);
+            if (outcome.type === 'response' && outcome.status === 401 && options.auth?.invalidate && req.authenticate !== false && !authRefreshed && attempt < cfg.maxAttempts) {
+                authRefreshed = true;
+                options.auth.invalidate();
+                continue;
+            }
+            const retryable = outcome.type === 'response'
+                ? ALWAYS_RETRY.has(outcome.status) || (idempotent && RETRY_IF_IDEMPOTENT.has(outcome.status))
+                : idempotent;
+            const delay = retryable ? retryDelay(outcome, attempt) : 0;
+            const pastDeadline = retryable && Date.now() + delay > deadline;
+            if (!retryable || attempt >= cfg.maxAttempts || pastDeadline) {
+                const suffix = pastDeadline ? `; gave up: the next retry would pass the ${Math.round(cfg.retryDeadlineMs / 1000)} s retry deadline` : '';
+                throw buildError(outcome, { where, method, errorUrl, attempt, timeoutMs: idleMs, suffix });
+            }
+            options.onRetry?.({ host: url.host, attempt, maxAttempts: cfg.maxAttempts, reason: scrub(failureReason(outcome, idleMs)), delayMs: delay });
+            await sleep(delay);
+        }
+    };
     const retryDelay = (outcome, attempt) => {
         if (outcome.type === 'response' && ALWAYS_RETRY.has(outcome.status)) {
             const retryAfter = parseRetryAfter(outcome.headers['retry-after'], Date.now());
@@ -57596,7 +58135,7 @@ const createHttpClient = (options) => {
             const message = outcome.kind === 'timeout'
                 ? `${ctx.where}: no complete answer from ${new URL(ctx.errorUrl).host} within ${ctx.timeoutMs} ms ${attempts}${ctx.suffix}`
                 : `${ctx.where}: could not reach ${new URL(ctx.errorUrl).host}: ${causeCode(outcome.cause)} ${attempts}${ctx.suffix}`;
-            const error = new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(message), {
+            const error = new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .ApiError */ .hD(scrub(message), {
                 errorCode: null,
                 status: null,
                 method: ctx.method,
@@ -57607,7 +58146,7 @@ const createHttpClient = (options) => {
             Object.defineProperty(error, 'cause', { value: outcome.cause, enumerable: false });
             return error;
         }
-        const decoded = (0,_error_body_js__WEBPACK_IMPORTED_MODULE_6__/* .decodeErrorBody */ .F)(outcome.body.toString('utf8'));
+        const decoded = (0,_error_body_js__WEBPACK_IMPORTED_MODULE_7__/* .decodeErrorBody */ .F)(outcome.body.toString('utf8'));
         const label = decoded.errorCode ?? statusText(outcome.status);
         const text = decoded.message ? `: ${decoded.message}` : '';
         const hint = outcome.status === 401
@@ -57615,7 +58154,7 @@ const createHttpClient = (options) => {
             : outcome.status === 403
                 ? ' — the credentials are valid but lack permission for this call'
                 : '';
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${ctx.where}: HTTP ${outcome.status} ${label}${text}${hint} ${attempts}${ctx.suffix}`), {
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .ApiError */ .hD(scrub(`${ctx.where}: HTTP ${outcome.status} ${label}${text}${hint} ${attempts}${ctx.suffix}`), {
             errorCode: decoded.errorCode,
             status: outcome.status,
             method: ctx.method,
@@ -57627,6 +58166,7 @@ const createHttpClient = (options) => {
     return {
         baseUrl: base.href.replace(/\/$/, ''),
         request,
+        stream,
         async close() {
             const all = [...dispatchers.values()];
             dispatchers.clear();
@@ -57952,6 +58492,12 @@ const SECRET_PARAM_KEYS = [
     'sig',
     'signature',
     'code',
+    // Presigned cloud-storage URLs (S3, GCS): the signature and the credentials it is made with.
+    'x-amz-signature',
+    'x-amz-credential',
+    'x-amz-security-token',
+    'x-goog-signature',
+    'x-goog-credential',
 ];
 const SECRET_JSON_KEYS = ['access_token', 'refresh_token', 'id_token', 'subject_token', 'client_secret', 'password', 'token'];
 const PATTERNS = [
@@ -76828,7 +77374,7 @@ const TOOL_VERSION = package_namespaceObject.rE;
 
 /***/ }),
 
-/***/ 7639:
+/***/ 5405:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -76838,8 +77384,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   o: () => (/* binding */ resolvePath)
 });
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./lib/src/config/limits.js
@@ -76878,7 +77424,7 @@ const isMissing = (e) => {
 function readInputFile(path, shownPath = path, limit = MAX_INPUT_BYTES) {
     let fd;
     try {
-        fd = (0,external_node_fs_namespaceObject.openSync)(path, 'r');
+        fd = (0,external_node_fs_.openSync)(path, 'r');
     }
     catch (e) {
         if (isMissing(e))
@@ -76886,7 +77432,7 @@ function readInputFile(path, shownPath = path, limit = MAX_INPUT_BYTES) {
         throw e;
     }
     try {
-        const stat = (0,external_node_fs_namespaceObject.fstatSync)(fd);
+        const stat = (0,external_node_fs_.fstatSync)(fd);
         if (stat.isDirectory())
             return null;
         if (stat.isFile() && stat.size > limit)
@@ -76898,7 +77444,7 @@ function readInputFile(path, shownPath = path, limit = MAX_INPUT_BYTES) {
         for (;;) {
             let read;
             try {
-                read = (0,external_node_fs_namespaceObject.readSync)(fd, buffer, 0, CHUNK, null);
+                read = (0,external_node_fs_.readSync)(fd, buffer, 0, CHUNK, null);
             }
             catch (e) {
                 if (isMissing(e))
@@ -76915,7 +77461,7 @@ function readInputFile(path, shownPath = path, limit = MAX_INPUT_BYTES) {
         return Buffer.concat(chunks, total).toString('utf8');
     }
     finally {
-        (0,external_node_fs_namespaceObject.closeSync)(fd);
+        (0,external_node_fs_.closeSync)(fd);
     }
 }
 
@@ -76932,8 +77478,8 @@ function fileAccess(cwd) {
         readFile: (p) => readInputFile(resolvePath(cwd, p), p),
         writeFile: (p, text) => {
             const full = resolvePath(cwd, p);
-            (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
-            (0,external_node_fs_namespaceObject.writeFileSync)(full, text);
+            (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
+            (0,external_node_fs_.writeFileSync)(full, text);
         },
     };
 }
@@ -76941,7 +77487,7 @@ function fileAccess(cwd) {
 
 /***/ }),
 
-/***/ 7210:
+/***/ 9045:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -76991,8 +77537,8 @@ function httpSettingsFromEnv(env) {
     };
 }
 
-// EXTERNAL MODULE: ./lib/src/wiring/io.js + 2 modules
-var wiring_io = __nccwpck_require__(7639);
+// EXTERNAL MODULE: ./lib/src/wiring/io.js + 1 modules
+var wiring_io = __nccwpck_require__(5405);
 ;// CONCATENATED MODULE: ./lib/src/endpoint/monitor-step.js
 // "Ensure the monitor" as a convergence step: check → act → verify, like the registry steps.
 function createMonitorPort(client) {
@@ -77752,7 +78298,7 @@ const wrapMissing = (e, version) => e instanceof errors/* ApiError */.hD && (e.e
     : e;
 
 // EXTERNAL MODULE: ./lib/src/util/hash.js
-var hash = __nccwpck_require__(6743);
+var util_hash = __nccwpck_require__(6743);
 ;// CONCATENATED MODULE: ./lib/src/platform/http/protocol.js
 // The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
 // as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
@@ -77999,7 +78545,7 @@ function createMlflowArtifactTransfer(source, destination) {
                 contents.set(rel, bytes);
                 digestInput.push(`${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`);
             }
-            const digest = `sha256:${(0,hash/* sha256Hex */.fg)(digestInput.join('\n'))}`;
+            const digest = `sha256:${(0,util_hash/* sha256Hex */.fg)(digestInput.join('\n'))}`;
             const exp = await experimentId();
             const search = await post(destination, `${writer_API}/runs/search`, { experiment_ids: [exp], filter: `tags.\`${DIGEST_TAG}\` = '${digest}' AND tags.\`${COMPLETE_TAG}\` = 'true'`, max_results: 1 }, true);
             const done = search.runs?.[0]?.info?.run_id;
@@ -78857,31 +79403,61 @@ const createUnityCatalogPorts = (options) => {
     return { registry, runs, artifacts };
 };
 
-;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/files.js
-// The files of a Unity Catalog model version, moved through the Databricks Files API, where
-// Databricks keeps them (`/Models/<catalog>/<schema>/<model>/<version>/`; what mlflow's SDK models
-// repository reads and writes). Reading a version's files, their content digest, the signature
-// check Unity Catalog requires, and the upload into a new version.
-
-
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/transfer.js
+// Streaming copy of a Unity Catalog model version's files, from one Files API directory
+// (`/Models/<c>/<s>/<m>/<v>/`, any workspace) into another, without holding a file in memory:
+// each file is read with ranged GETs and piped into its upload as it arrives, so memory stays a
+// few chunks whatever the model's size.
+//
+// Uploads follow the Databricks SDK's FilesExt (databricks/sdk/mixins/files.py): below 50 MiB one
+// `PUT /api/2.0/fs/files{path}`; from 50 MiB a multipart upload (initiate-upload, one presigned
+// URL per part from create-upload-part-urls, the part PUT without credentials, complete-upload
+// with the parts' ETags; aborted on failure), parts sized as the SDK sizes them (the smallest of
+// 10 MiB … 4 GiB that needs at most 100 parts). A part whose URL expired gets a new URL; a first
+// part refused (e.g. an Azure storage firewall) falls back to the single PUT, as the SDK does.
+//
+// Each file's sha256 is computed on the bytes as they pass, in order (the copy's content digest),
+// which is why one file's parts go up one after another; several files move at once. A retried
+// request re-reads only its own range and the hash skips bytes it has already seen.
+//
+// Resume: a download that breaks off continues from the byte it reached (Range, with
+// If-Unmodified-Since so a changed source is never stitched); a failed part is sent again on its
+// own. A file already complete in the destination (a re-run after a crash or a failed attempt) is
+// not uploaded again: it is only read back for its digest. An unfinished multipart session is not
+// carried across runs (whether a session outlives its URLs is not documented): its file starts over.
 
 
 
 const FILES = '/api/2.0/fs/files';
 const DIRECTORIES = '/api/2.0/fs/directories';
-const files_encodePath = (path) => path
+const MIB = 1024 * 1024;
+/** SDK config.py `files_ext_multipart_upload_min_stream_size`: smaller files go up in one PUT. */
+const MULTIPART_THRESHOLD = 50 * MIB;
+/** SDK config.py `files_ext_multipart_upload_part_size_options`. */
+const PART_SIZES = [10, 20, 50, 100, 200, 500, 1024, 2048, 4096].map((m) => m * MIB);
+/** SDK `_get_optimized_performance_parameters_for_upload`: at most 100 parts. */
+const MAX_PARTS = 100;
+/** SDK config.py `files_ext_multipart_upload_max_retries`: new URLs for a part whose URL expired. */
+const URL_RETRIES = 3;
+/** Recoveries of one download without progress before it is given up. */
+const DOWNLOAD_RECOVERIES = 3;
+/** Files moving at once (each is one download piped into one upload). */
+const FILE_CONCURRENCY = 3;
+/** Longest silence on a transfer (the SDK's network inactivity timeout is 60 s). */
+const IDLE_MS = 60_000;
+/** The single-PUT limit ("Uploads a file of up to 5 GiB", SDK service/files.py FilesAPI.upload). */
+const SINGLE_PUT_LIMIT = 5 * 1024 * MIB;
+/** The SDK's part size for a file of `size` bytes. */
+const partSizeFor = (size) => PART_SIZES.find((p) => Math.ceil(size / p) <= MAX_PARTS) ?? PART_SIZES[PART_SIZES.length - 1];
+const transfer_encodePath = (path) => path
     .split('/')
     .filter((p) => p !== '')
     .map(encodeURIComponent)
     .join('/');
-/** `/Models/<catalog>/<schema>/<model>/<version>` for a three-level name. */
-const versionDirectory = (fullName, version) => {
-    const [catalog, schema, model] = splitFullName(fullName);
-    return `/Models/${catalog}/${schema}/${model}/${version}`;
-};
+const filesPath = (absolute) => `${FILES}/${transfer_encodePath(absolute)}`;
 const isNotFound = (e) => e instanceof errors/* ApiError */.hD && (e.details.status === 404 || e.errorCode === 'NOT_FOUND' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST');
-/** Every file under `dir`, recursively, as paths relative to it, sorted. [] when the directory is absent. */
-async function listFiles(http, dir) {
+/** Every file under `dir`, recursively, with sizes, sorted by path; [] when the directory is absent. */
+async function transfer_listEntries(http, dir) {
     const root = dir.replace(/\/+$/, '');
     const out = [];
     const walk = async (path) => {
@@ -78890,7 +79466,7 @@ async function listFiles(http, dir) {
         do {
             const page = (await http.request({
                 method: 'GET',
-                path: `${DIRECTORIES}/${files_encodePath(path)}`,
+                path: `${DIRECTORIES}/${transfer_encodePath(path)}`,
                 query: { page_token: token },
                 endpoint: 'GET /api/2.0/fs/directories/Models/{model}/{version}/…',
             })).body;
@@ -78901,8 +79477,10 @@ async function listFiles(http, dir) {
                 const child = `${path}/${name}`;
                 if (entry.is_directory)
                     await walk(child);
-                else
-                    out.push(child.slice(root.length + 1));
+                else {
+                    const size = entry.file_size === undefined || entry.file_size === null ? null : Number(entry.file_size);
+                    out.push({ rel: child.slice(root.length + 1), size: size !== null && Number.isFinite(size) ? size : null });
+                }
             }
             token = page.next_page_token || undefined;
             if (token && seen.has(token))
@@ -78919,25 +79497,330 @@ async function listFiles(http, dir) {
             return [];
         throw e;
     }
-    return out.sort();
+    return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
-/** Downloads every file of a version. Throws when the version has no files. */
+/** The size of a file (HEAD), for listings that leave it out. */
+async function sizeOf(http, path) {
+    const res = await http.request({ method: 'HEAD', path: filesPath(path), endpoint: 'HEAD /api/2.0/fs/files/Models/{model}/{version}/…', responseType: 'text' });
+    const size = Number(res.headers['content-length']);
+    if (!Number.isFinite(size))
+        throw new errors/* ApplyError */.d5(`Files API: HEAD ${path} gave no content-length`);
+    return size;
+}
+/** A small file's bytes (MLmodel), refused past `limit`. */
+async function transfer_readSmallFile(http, path, limit = 16 * MIB) {
+    const res = await http.stream({ method: 'GET', path: filesPath(path), endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…' });
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+        size += chunk.byteLength;
+        if (size > limit) {
+            res.cancel();
+            throw new errors/* ApplyError */.d5(`${path} is larger than ${Math.round(limit / MIB)} MiB; it is not read whole`);
+        }
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size);
+}
+/** Bytes `start`..`end` (inclusive) of a file, streamed; an answer that breaks off resumes where it stopped. */
+const readFileRange = (http, path, size, start, end) => readRange({ http, path, size, lastModified: null }, start, end);
+async function* readRange(src, start, end) {
+    let offset = start;
+    let stalls = 0;
+    while (offset <= end) {
+        let res;
+        try {
+            res = await src.http.stream({
+                method: 'GET',
+                path: filesPath(src.path),
+                headers: { range: `bytes=${offset}-${end}`, ...(src.lastModified ? { 'if-unmodified-since': src.lastModified } : {}) },
+                endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
+                idleTimeoutMs: IDLE_MS,
+            });
+        }
+        catch (e) {
+            if (e instanceof errors/* ApiError */.hD && e.details.status === 412) {
+                throw new errors/* ApplyError */.d5(`${src.path} changed while it was being copied (If-Unmodified-Since ${src.lastModified}); run the promotion again`);
+            }
+            throw e;
+        }
+        src.lastModified ??= res.headers['last-modified'] ?? null;
+        // A server that ignores Range answers 200 with the whole file: skip what came before.
+        let skip = res.status === 200 ? offset : 0;
+        const before = offset;
+        try {
+            for await (const chunk of res.body) {
+                let bytes = chunk;
+                if (skip > 0) {
+                    const n = Math.min(skip, bytes.byteLength);
+                    skip -= n;
+                    bytes = bytes.subarray(n);
+                }
+                if (bytes.byteLength > end - offset + 1)
+                    bytes = bytes.subarray(0, end - offset + 1);
+                if (bytes.byteLength === 0)
+                    continue;
+                offset += bytes.byteLength;
+                yield bytes;
+                if (offset > end)
+                    break;
+            }
+            if (offset <= end)
+                throw new errors/* ApiError */.hD(`GET ${src.path}: the answer ended at byte ${offset} of ${end + 1}`, { errorCode: null, status: null, method: 'GET', url: src.path, kind: 'transport', attempts: 1 });
+        }
+        catch (e) {
+            if (!(e instanceof errors/* ApiError */.hD) || e.details.kind === 'http')
+                throw e;
+            stalls = offset > before ? 0 : stalls + 1;
+            if (stalls >= DOWNLOAD_RECOVERIES)
+                throw e;
+        }
+        finally {
+            res.cancel();
+        }
+    }
+}
+/** A file's running sha256, fed each byte once even when a retried request re-reads a range. */
+class InOrderHash {
+    hash = (0,external_node_crypto_.createHash)('sha256');
+    upTo = 0;
+    feed(offset, bytes) {
+        const end = offset + bytes.byteLength;
+        if (end <= this.upTo)
+            return;
+        if (offset > this.upTo)
+            throw new Error(`hash gap: bytes ${this.upTo}..${offset} were never seen`);
+        this.hash.update(bytes.subarray(this.upTo - offset));
+        this.upTo = end;
+    }
+    get seen() {
+        return this.upTo;
+    }
+    hex() {
+        return this.hash.digest('hex');
+    }
+}
+/** A stream body over `start`..`end` of the source, hashed as it goes; opened again for each retry. */
+const rangeBody = (src, start, end, hash) => ({
+    length: end - start + 1,
+    open: () => (async function* () {
+        let at = start;
+        for await (const bytes of readRange(src, start, end)) {
+            hash.feed(at, bytes);
+            at += bytes.byteLength;
+            yield bytes;
+        }
+    })(),
+});
+async function drain(res) {
+    for await (const _ of res.body)
+        void _;
+}
+async function singlePut(dst, body) {
+    if (body.length > SINGLE_PUT_LIMIT) {
+        throw new errors/* ApplyError */.d5(`${dst.path} is ${Math.round(body.length / MIB)} MiB: above the 5 GiB a single Files API upload takes, and the workspace offers no multipart upload`);
+    }
+    await drain(await dst.http.stream({
+        method: 'PUT',
+        path: filesPath(dst.path),
+        query: { overwrite: 'true' },
+        body,
+        idempotent: true,
+        idleTimeoutMs: IDLE_MS,
+        endpoint: 'PUT /api/2.0/fs/files/Models/{model}/{version}/…',
+    }));
+}
+const expireTime = () => new Date(Date.now() + 60 * 60 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** "Request has expired" (S3) / "Signature not valid in the specified time frame" (Azure): SDK `_is_url_expired_response`. */
+const isExpired = (e) => e instanceof errors/* ApiError */.hD && e.details.status === 403 && /Request has expired|Signature not valid in the specified time frame/.test(e.message);
+class FallBack extends Error {
+}
+async function multipartUpload(dst, src, hash) {
+    const started = (await dst.http.request({
+        method: 'POST',
+        path: filesPath(dst.path),
+        query: { action: 'initiate-upload', overwrite: 'true' },
+        idempotent: true,
+        endpoint: 'POST /api/2.0/fs/files/Models/{model}/{version}/…?action=initiate-upload',
+    })).body;
+    const token = started.multipart_upload?.session_token;
+    if (!token) {
+        // Google Cloud answers a resumable session (SDK: "GCP does not support parallel resumable
+        // uploads"); the single Files API PUT carries the file instead, streamed the same way.
+        if (started.resumable_upload)
+            return singlePut(dst, rangeBody(src, 0, src.size - 1, hash));
+        throw new errors/* ApplyError */.d5(`initiate-upload of ${dst.path} answered no session token`);
+    }
+    const partSize = partSizeFor(src.size);
+    const parts = [];
+    try {
+        for (let n = 1, start = 0; start < src.size; n++, start += partSize) {
+            const end = Math.min(start + partSize, src.size) - 1;
+            parts.push({ part_number: n, etag: await uploadPart(dst, token, n, rangeBody(src, start, end, hash)) });
+        }
+        await dst.http.request({
+            method: 'POST',
+            path: filesPath(dst.path),
+            query: { action: 'complete-upload', upload_type: 'multipart', session_token: token },
+            body: { parts },
+            idempotent: true,
+            endpoint: 'POST /api/2.0/fs/files/Models/{model}/{version}/…?action=complete-upload',
+        });
+    }
+    catch (e) {
+        await abortUpload(dst, token);
+        // The first part refused (e.g. an Azure storage firewall): the SDK falls back to the single PUT.
+        if (e instanceof FallBack)
+            return singlePut(dst, rangeBody(src, 0, src.size - 1, hash));
+        throw e;
+    }
+}
+async function uploadPart(dst, token, n, body) {
+    for (let expiredUrls = 0;;) {
+        let url;
+        try {
+            url = (await dst.http.request({
+                method: 'POST',
+                path: '/api/2.0/fs/create-upload-part-urls',
+                body: { path: dst.path, session_token: token, start_part_number: n, count: 1, expire_time: expireTime() },
+                idempotent: true,
+                endpoint: 'POST /api/2.0/fs/create-upload-part-urls',
+            })).body.upload_part_urls?.[0];
+        }
+        catch (e) {
+            if (n === 1)
+                throw new FallBack(String(e));
+            throw e;
+        }
+        if (!url?.url)
+            throw new errors/* ApplyError */.d5(`create-upload-part-urls answered no URL for part ${n} of ${dst.path}`);
+        const headers = { 'content-type': 'application/octet-stream' };
+        for (const h of url.headers ?? [])
+            headers[h.name.toLowerCase()] = h.value;
+        try {
+            const res = await dst.http.stream({
+                method: 'PUT',
+                path: url.url,
+                headers,
+                body,
+                authenticate: false,
+                idempotent: true,
+                idleTimeoutMs: IDLE_MS,
+                endpoint: 'PUT /{upload part url}',
+            });
+            await drain(res);
+            return res.headers.etag ?? '';
+        }
+        catch (e) {
+            if (isExpired(e) && expiredUrls < URL_RETRIES) {
+                expiredUrls++;
+                continue;
+            }
+            if (n === 1 && e instanceof errors/* ApiError */.hD && e.details.status !== null && e.details.status < 500 && !isExpired(e))
+                throw new FallBack(e.message);
+            throw e;
+        }
+    }
+}
+/** Best effort, as the SDK's abort: a failure here never hides the error that caused it. */
+async function abortUpload(dst, token) {
+    try {
+        const url = (await dst.http.request({
+            method: 'POST',
+            path: '/api/2.0/fs/create-abort-upload-url',
+            body: { path: dst.path, session_token: token, expire_time: expireTime() },
+            idempotent: true,
+            endpoint: 'POST /api/2.0/fs/create-abort-upload-url',
+        })).body.abort_upload_url;
+        if (!url?.url)
+            return;
+        const headers = {};
+        for (const h of url.headers ?? [])
+            headers[h.name.toLowerCase()] = h.value;
+        await drain(await dst.http.stream({ method: 'DELETE', path: url.url, headers, authenticate: false, idempotent: true, endpoint: 'DELETE /{abort upload url}' }));
+    }
+    catch {
+        // The session expires on its own.
+    }
+}
+/** `sha256:` over sorted `(path, sha256)` pairs. */
+const digestOfHashes = (hashes) => `sha256:${(0,util_hash/* sha256Hex */.fg)([...hashes.keys()]
+    .sort()
+    .map((rel) => `${rel}\n${hashes.get(rel)}`)
+    .join('\n'))}`;
+async function hashOnly(src) {
+    const hash = new InOrderHash();
+    let at = 0;
+    for await (const bytes of readRange(src, 0, src.size - 1)) {
+        hash.feed(at, bytes);
+        at += bytes.byteLength;
+    }
+    return hash.hex();
+}
+async function copyVersionFiles(request) {
+    const present = new Map((await transfer_listEntries(request.destination, request.destinationDir)).map((f) => [f.rel, f.size]));
+    const hashes = new Map();
+    let bytes = 0;
+    let kept = 0;
+    const queue = [...request.files];
+    const lane = async () => {
+        for (let file = queue.shift(); file; file = queue.shift()) {
+            const from = `${request.sourceDir}/${file.rel}`;
+            const to = `${request.destinationDir}/${file.rel}`;
+            const size = file.size ?? (await sizeOf(request.source, from));
+            bytes += size;
+            if (present.get(file.rel) === size) {
+                // Complete from an earlier attempt (a single PUT or a completed multipart upload appears whole
+                // or not at all): read it back for its digest, never upload it again.
+                hashes.set(file.rel, size === 0 ? (0,util_hash/* sha256Hex */.fg)('') : await hashOnly({ http: request.destination, path: to, size, lastModified: null }));
+                kept++;
+                request.onFile?.({ rel: file.rel, bytes: size, action: 'kept' });
+                continue;
+            }
+            const src = { http: request.source, path: from, size, lastModified: null };
+            const hash = new InOrderHash();
+            const dst = { http: request.destination, path: to };
+            if (size === 0)
+                await singlePut(dst, { length: 0, open: () => (async function* () { })() });
+            else if (size < MULTIPART_THRESHOLD)
+                await singlePut(dst, rangeBody(src, 0, size - 1, hash));
+            else
+                await multipartUpload(dst, src, hash);
+            if (hash.seen !== size)
+                throw new errors/* ApplyError */.d5(`${from}: ${hash.seen} of ${size} bytes passed through the copy`);
+            hashes.set(file.rel, hash.hex());
+            request.onFile?.({ rel: file.rel, bytes: size, action: 'copied' });
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(FILE_CONCURRENCY, request.files.length) }, lane));
+    return { digest: digestOfHashes(hashes), bytes, kept };
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/files.js
+// The files of a Unity Catalog model version, where Databricks keeps them in the Files API
+// (`/Models/<catalog>/<schema>/<model>/<version>/`; what mlflow's SDK models repository reads and
+// writes): the directory of a version, the content digest, and the signature check Unity Catalog
+// requires. Moving the files is ./transfer.ts (streamed).
+
+
+
+
+
+
+/** `/Models/<catalog>/<schema>/<model>/<version>` for a three-level name. */
+const versionDirectory = (fullName, version) => {
+    const [catalog, schema, model] = splitFullName(fullName);
+    return `/Models/${catalog}/${schema}/${model}/${version}`;
+};
+/**
+ * Every file of a version, whole, in memory: for tests and diagnostics of small versions only. The
+ * copy never does this; it streams (./transfer.ts).
+ */
 async function readVersionFiles(http, fullName, version) {
     const dir = versionDirectory(fullName, version);
-    const paths = await listFiles(http, dir);
-    if (paths.length === 0) {
-        throw new errors/* ApplyError */.d5(`${fullName} version ${version} has no files in the Files API under ${dir}; nothing can be copied`);
-    }
     const files = new Map();
-    for (const rel of paths) {
-        const bytes = (await http.request({
-            method: 'GET',
-            path: `${FILES}/${files_encodePath(`${dir}/${rel}`)}`,
-            responseType: 'bytes',
-            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/…',
-        })).body;
-        files.set(rel, bytes);
-    }
+    for (const f of await listEntries(http, dir))
+        files.set(f.rel, await readSmallFile(http, `${dir}/${f.rel}`, 256 * 1024 * 1024));
     return files;
 }
 /**
@@ -78945,8 +79828,8 @@ async function readVersionFiles(http, fullName, version) {
  * MLflow artifact transfer records, so a copy's content can be compared across registries.
  */
 const digestOf = (files) => {
-    const lines = [...files.keys()].sort().map((rel) => `${rel}\n${(0,external_node_crypto_.createHash)('sha256').update(files.get(rel)).digest('hex')}`);
-    return `sha256:${(0,hash/* sha256Hex */.fg)(lines.join('\n'))}`;
+    const lines = [...files.keys()].sort().map((rel) => `${rel}\n${createHash('sha256').update(files.get(rel)).digest('hex')}`);
+    return `sha256:${sha256Hex(lines.join('\n'))}`;
 };
 /**
  * Unity Catalog only registers a model whose MLmodel has a signature with inputs and outputs
@@ -78969,21 +79852,6 @@ const requireSignature = (files, what) => {
         throw new errors/* ApplyError */.d5(`${what} has ${missing}; Unity Catalog requires model signatures with both inputs and outputs, so it cannot be promoted into Unity Catalog. Fix: ${fix}, then register a new version`);
     }
 };
-/** Uploads (overwriting) every file into a version's directory: repeatable after a crash or a lost answer. */
-async function uploadVersionFiles(http, fullName, version, files) {
-    const dir = versionDirectory(fullName, version);
-    for (const rel of [...files.keys()].sort()) {
-        await http.request({
-            method: 'PUT',
-            path: `${FILES}/${files_encodePath(`${dir}/${rel}`)}`,
-            query: { overwrite: 'true' },
-            body: files.get(rel),
-            headers: { 'content-type': 'application/octet-stream' },
-            idempotent: true,
-            endpoint: 'PUT /api/2.0/fs/files/Models/{model}/{version}/…',
-        });
-    }
-}
 
 ;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/input-example.js
 // The `input_example.json` MLflow logs next to the MLmodel, read through the Files API as a
@@ -79048,15 +79916,18 @@ var journal = __nccwpck_require__(7707);
 // `model-versions/get`. A copy's identity tag is set in its create call and never changed, so what
 // one read showed is remembered for the rest of the run (`identityCache`).
 //
-// The files come from the source version: read here when it is in this workspace, or staged by
-// the artifact transfer (`createUnityCatalogArtifactTransfer`) when it is in another workspace.
-// Either way the MLmodel must carry a signature with inputs and outputs, checked before any write.
+// The files come from the source version, in this workspace or (staged by the artifact transfer,
+// `createUnityCatalogArtifactTransfer`) in another: they are streamed from the source's Files API
+// directory into the new version's (./transfer.ts: ranged reads, multipart uploads from 50 MiB,
+// never a whole file in memory), and their content digest is computed on the way and tagged before
+// finalize. The MLmodel must carry a signature with inputs and outputs, checked before any write.
 //
 // Locks: as in the MLflow writer, a registered model created with its tags in one call (UC answers
 // RESOURCE_ALREADY_EXISTS to the loser). UC names allow no dots inside a part (and need backquotes in
 // SQL for dashes), so the lock named `<prefix><N>` (src/apply/lock.ts) is the model
 // `<lock schema>.mlops_gate_lock_<hash(prefix)>_g<N>`, in the destination schema by default; its
 // original name is kept in a tag.
+
 
 
 
@@ -79089,12 +79960,24 @@ const writer_wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ 
  */
 const mayBeCopy = (row) => row.source === '' || parseModelsUri(row.source) !== null;
 const createUcArtifactStaging = () => {
-    const byDigest = new Map();
+    const byUri = new Map();
     return {
-        put: (staged) => void byDigest.set(staged.digest, staged),
-        get: (digest) => byDigest.get(digest) ?? null,
+        put: (staged) => void byUri.set(`models:/${staged.source.name}/${staged.source.version}`.toLowerCase(), staged),
+        get: (uri) => byUri.get(uri.toLowerCase()) ?? null,
     };
 };
+/** A version's files as staged: listed with sizes, MLmodel read (small), signature checked by the caller. */
+async function stageVersion(http, source) {
+    const dir = versionDirectory(source.name, source.version);
+    const files = await transfer_listEntries(http, dir);
+    if (files.length === 0) {
+        throw new errors/* ApplyError */.d5(`${source.name} version ${source.version} has no files in the Files API under ${dir}; nothing can be copied`);
+    }
+    const hasMlmodel = files.some((f) => f.rel === 'MLmodel');
+    const mlmodel = hasMlmodel ? await transfer_readSmallFile(http, `${dir}/MLmodel`) : new Uint8Array();
+    return { source, http, dir, files, mlmodel };
+}
+const mlmodelMap = (staged) => new Map(staged.files.some((f) => f.rel === 'MLmodel') ? [['MLmodel', staged.mlmodel]] : []);
 const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
 /** Tag on a lock model: the lock's name as src/apply/lock.ts knows it. */
 const LOCK_NAME_TAG = 'mlops_gate.lock.name';
@@ -79102,7 +79985,7 @@ const LOCK_NAME_TAG = 'mlops_gate.lock.name';
 const lockModelPart = (lockName) => {
     const m = /^(.*\.g)(\d+)$/.exec(lockName);
     const prefix = m ? m[1] : lockName;
-    const base = `${LOCK_MODEL_PREFIX}${(0,hash/* sha256Hex */.fg)(prefix).slice(0, 24)}_g`;
+    const base = `${LOCK_MODEL_PREFIX}${(0,util_hash/* sha256Hex */.fg)(prefix).slice(0, 24)}_g`;
     return { base, part: m ? `${base}${m[2]}` : `${base}0` };
 };
 function createUnityCatalogPromotionRegistry(options) {
@@ -79178,15 +80061,11 @@ function createUnityCatalogPromotionRegistry(options) {
         return lockSchema;
     };
     const lockModelName = (lockName) => `${requireLockSchema()}.${lockModelPart(lockName).part}`;
-    /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
+    /** The files the new version gets: staged by the transfer, or found in this workspace. */
     const materialise = async (request) => {
-        const wanted = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-        const staged = wanted ? options.staging?.get(wanted) ?? null : null;
+        const staged = options.staging?.get(request.source) ?? null;
         if (staged)
             return { ...staged, sourceRunId: null };
-        if (wanted) {
-            throw new errors/* ApplyError */.d5(`the files with digest ${wanted} were not staged by the Unity Catalog artifact transfer (the promotion needs createUnityCatalogArtifactTransfer with the same staging)`);
-        }
         const from = parseModelsUri(request.source);
         if (!from) {
             throw new errors/* ApplyError */.d5(`cannot copy "${request.source}" into Unity Catalog: the source must be models:/<catalog.schema.model>/<version>`);
@@ -79198,13 +80077,8 @@ function createUnityCatalogPromotionRegistry(options) {
         const src = ucVersionFromWire(body.model_version);
         if (src.status !== 'READY')
             throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${src.status}, not READY; only READY versions can be copied`);
-        const files = await readVersionFiles(http, from.name, from.version);
-        return {
-            source: { registry: options.registryId, name: from.name, version: from.version, source: src.source, runId: src.runId },
-            digest: digestOf(files),
-            files,
-            sourceRunId: src.runId,
-        };
+        const staged2 = await stageVersion(http, { registry: options.registryId, name: from.name, version: from.version, source: src.source, runId: src.runId });
+        return { ...staged2, sourceRunId: src.runId };
     };
     /**
      * Model files go through the Files API only where the workspace says so (what mlflow checks
@@ -79272,9 +80146,9 @@ function createUnityCatalogPromotionRegistry(options) {
         async createVersion(request) {
             await requireFilesApiForModels();
             const artifacts = await materialise(request);
-            requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
-            const recorded = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-            const tags = { ...request.tags, [journal/* SOURCE_TAGS */.W.artifactDigest]: recorded ?? artifacts.digest };
+            requireSignature(mlmodelMap(artifacts), `source ${artifacts.source.name} v${artifacts.source.version}`);
+            // The content digest is known once the bytes have passed: it is tagged before finalize.
+            const { [journal/* SOURCE_TAGS */.W.artifactDigest]: _given, ...tags } = request.tags;
             // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
             // PENDING_REGISTRATION (a crash between create and finalize; finish it).
             const identity = request.tags[journal/* COPY_IDENTITY_KEY */.Ff];
@@ -79287,14 +80161,7 @@ function createUnityCatalogPromotionRegistry(options) {
                 const ready = same.find((v) => v.status === 'READY');
                 if (ready)
                     return ready;
-                const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
-                if (unfinished) {
-                    pending = unfinished;
-                    const had = pending.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-                    if (had && had !== tags[journal/* SOURCE_TAGS */.W.artifactDigest]) {
-                        throw new errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* SOURCE_TAGS */.W.artifactDigest]}; delete v${pending.version} and re-run`);
-                    }
-                }
+                pending = same.find((v) => v.status === 'PENDING_REGISTRATION') ?? null;
             }
             const created = pending ??
                 writer_toObserved((await call('POST', '/model-versions/create', {
@@ -79306,7 +80173,20 @@ function createUnityCatalogPromotionRegistry(options) {
                 }, 
                 // Not retried by the client: a lost answer is recovered through the identity tag.
                 false)).model_version);
-            await uploadVersionFiles(http, created.name, created.version, artifacts.files);
+            // Streamed from the source directory; files an earlier attempt completed are kept (resume).
+            const copied = await copyVersionFiles({
+                source: artifacts.http,
+                sourceDir: artifacts.dir,
+                files: artifacts.files,
+                destination: http,
+                destinationDir: versionDirectory(created.name, created.version),
+            });
+            const had = pending?.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
+            if (had && had !== copied.digest) {
+                throw new errors/* ApplyError */.d5(`${request.name} v${created.version} is an unfinished copy with content digest ${had}, but its files now digest to ${copied.digest}; delete v${created.version} and re-run`);
+            }
+            if (had !== copied.digest)
+                await call('POST', '/model-versions/set-tag', { name: created.name, version: created.version, key: journal/* SOURCE_TAGS */.W.artifactDigest, value: copied.digest }, true);
             return finalize(created.name, created.version);
         },
         async setVersionTag(name, version, key, value) {
@@ -79379,11 +80259,12 @@ function createUnityCatalogPromotionRegistry(options) {
     };
 }
 /**
- * Reads a source version's files (Files API listing of its directory) from its workspace, checks
- * the signature, digests them and stages them for the destination registry's `createVersion`,
- * which uploads them into the new version. Nothing is written here. The new version's `source` is
- * `models:/<name>/<version>` (what mlflow's copy_model_version records); its run id is kept only
- * when source and destination are the same workspace.
+ * Looks at a source version in its workspace (READY; its files listed with their sizes; the MLmodel
+ * read and its signature checked) and stages it for the destination registry's `createVersion`,
+ * which streams the files across. Nothing is written and no model file is read here. The new
+ * version's `source` is `models:/<name>/<version>` (what mlflow's copy_model_version records); its
+ * run id is kept only when source and destination are the same workspace. The content digest is
+ * computed while the files are copied (null here).
  */
 function createUnityCatalogArtifactTransfer(options) {
     const sameWorkspace = options.source.baseUrl.replace(/\/+$/, '') === options.destination.baseUrl.replace(/\/+$/, '');
@@ -79398,11 +80279,10 @@ function createUnityCatalogArtifactTransfer(options) {
             })).body.model_version);
             if (status !== 'READY')
                 throw new errors/* ApplyError */.d5(`source ${from.name} v${from.version} is ${status}, not READY; only READY versions can be copied`);
-            const files = await readVersionFiles(options.source, from.name, from.version);
-            requireSignature(files, `source ${from.name} v${from.version}`);
-            const digest = digestOf(files);
-            options.staging.put({ source: from, digest, files });
-            return { uri: `models:/${from.name}/${from.version}`, digest, runId: sameWorkspace ? from.runId : null };
+            const staged = await stageVersion(options.source, from);
+            requireSignature(mlmodelMap(staged), `source ${from.name} v${from.version}`);
+            options.staging.put(staged);
+            return { uri: `models:/${from.name}/${from.version}`, digest: null, runId: sameWorkspace ? from.runId : null };
         },
     };
 }

@@ -25,6 +25,8 @@ export async function emulatorCommand(inv: EmulatorInvocation, io: CliIO): Promi
     port: inv.port,
     host: inv.host,
     statePath: inv.statePath ? resolvePath(io.cwd, inv.statePath) : undefined,
+    // Large files live beside the state file, so a restarted emulator finds them.
+    ...(inv.statePath ? { blobDir: `${resolvePath(io.cwd, inv.statePath)}.blobs` } : {}),
     seed,
     modules: defaultModules(),
   });

@@ -33,6 +33,7 @@ import {
 } from './core/auth.js';
 import { loadState, STATE_FORMAT, StateWriter, type PersistedState } from './core/persistence.js';
 import { parseStrict, resolveStrict, type StrictBehaviour, type StrictOption } from './core/strict.js';
+import { setBlobDir } from './files/blobs.js';
 
 export interface WorkspaceOptions {
   readonly id: string;
@@ -76,6 +77,11 @@ export interface EmulatorOptions {
    * environment variable MLOPS_GATE_EMULATOR_STRICT, else none.
    */
   readonly strict?: StrictOption;
+  /**
+   * Where Files API contents above 1 MiB are kept (./files/blobs.ts). Default: a temp directory
+   * removed at exit; give one beside `statePath` for large files to survive a restart.
+   */
+  readonly blobDir?: string;
 }
 
 export interface RequestLogEntry {
@@ -167,6 +173,7 @@ const deepCopy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 export const startEmulator = async (opts: EmulatorOptions = {}): Promise<RunningEmulator> => {
   const clock = opts.clock ?? systemClock;
   const modules = opts.modules ?? [];
+  if (opts.blobDir) setBlobDir(opts.blobDir);
   const seed = opts.seed ?? (opts.seedPath ? await loadFixture(opts.seedPath) : undefined);
   const seedWorkspaces = fixtureWorkspaces(seed);
 
