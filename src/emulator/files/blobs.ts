@@ -5,10 +5,10 @@
 // emulator finds its files).
 
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, linkSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, linkSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 
 /** Files up to this size stay inline (base64 in the state, as seeds and small artifacts always were). */
 export const INLINE_LIMIT = 1024 * 1024;
@@ -47,7 +47,7 @@ export const readBlob = (id: string): Buffer => readFileSync(pathOf(id));
 export const blobSize = (id: string): number => statSync(pathOf(id)).size;
 
 /** Bytes `start`..`end` (inclusive) of a blob, streamed. */
-export const blobStream = (id: string, start: number, end: number): NodeJS.ReadableStream => createReadStream(pathOf(id), { start, end });
+export const blobStream = (id: string, start: number, end: number): NodeJS.ReadableStream => createReadStream(pathOf(id), { start, end, highWaterMark: 1024 * 1024 });
 
 /** A second id for the same (immutable) contents: a hard link where the file system allows. */
 export const shareBlob = (id: string): string => {
@@ -68,18 +68,19 @@ export const deleteBlob = (id: string): void => {
   }
 };
 
-/** One blob holding the given blobs one after another (a completed multipart upload). */
-export async function concatBlobs(ids: readonly string[]): Promise<{ id: string; size: number }> {
-  const id = newId();
-  const out = createWriteStream(pathOf(id));
-  let size = 0;
-  for (const part of ids) {
-    for await (const chunk of createReadStream(pathOf(part))) {
-      size += (chunk as Buffer).length;
-      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', resolve));
-    }
-  }
-  out.end();
-  await finished(out);
-  return { id, size };
-}
+/** Bytes `start`..`end` (inclusive) of blobs read one after another (a file assembled from parts). */
+export const piecesStream = (pieces: readonly { readonly blob: string; readonly size: number }[], start: number, end: number): NodeJS.ReadableStream =>
+  Readable.from(
+    (async function* () {
+      let at = 0;
+      for (const piece of pieces) {
+        const from = Math.max(start, at);
+        const to = Math.min(end, at + piece.size - 1);
+        if (from <= to) {
+          for await (const chunk of createReadStream(pathOf(piece.blob), { start: from - at, end: to - at, highWaterMark: 1024 * 1024 })) yield chunk as Buffer;
+        }
+        at += piece.size;
+        if (at > end) return;
+      }
+    })(),
+  );

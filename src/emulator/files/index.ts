@@ -8,7 +8,7 @@
 // as streams, with Range and If-Unmodified-Since.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { blobSize, blobStream, concatBlobs, deleteBlob, INLINE_LIMIT, readBlob, shareBlob, writeBlob } from './blobs.js';
+import { blobSize, blobStream, deleteBlob, INLINE_LIMIT, piecesStream, readBlob, shareBlob, writeBlob } from './blobs.js';
 import type { EmulatorContext, EmulatorModule, EmulatorRequest, EmulatorResponse, RouteTable, Workspace } from '../types.js';
 import { DatabricksApiError } from '../types.js';
 import { compact, invalidParameter, notFound, optInt, optString, paginate, slice } from '../core/helpers.js';
@@ -20,6 +20,8 @@ export interface StoredFile {
   data?: string;
   /** Larger contents: a blob on disk (./blobs.ts). */
   blob?: string;
+  /** Or several blobs one after another (a completed multipart upload: its parts, never copied). */
+  pieces?: { blob: string; size: number }[];
   size?: number;
   modified: number;
 }
@@ -54,13 +56,20 @@ export const normalizePath = (raw: string): string => {
   return p;
 };
 
-const sizeOf = (f: StoredFile): number => f.size ?? (f.blob ? blobSize(f.blob) : Buffer.from(f.data ?? '', 'base64').length);
-const contentOf = (f: StoredFile): Buffer => (f.blob ? readBlob(f.blob) : Buffer.from(f.data ?? '', 'base64'));
+const sizeOf = (f: StoredFile): number =>
+  f.size ?? (f.pieces ? f.pieces.reduce((a, p) => a + p.size, 0) : f.blob ? blobSize(f.blob) : Buffer.from(f.data ?? '', 'base64').length);
+const contentOf = (f: StoredFile): Buffer =>
+  f.pieces ? Buffer.concat(f.pieces.map((p) => readBlob(p.blob))) : f.blob ? readBlob(f.blob) : Buffer.from(f.data ?? '', 'base64');
+const blobsOf = (f: StoredFile | undefined): string[] => (f ? [...(f.blob ? [f.blob] : []), ...(f.pieces ?? []).map((p) => p.blob)] : []);
+const dropBlobs = (f: StoredFile | undefined): void => {
+  for (const b of blobsOf(f)) deleteBlob(b);
+};
 
-/** Replaces whatever was at `path` (its blob, if any, is dropped). */
+/** Replaces whatever was at `path` (its blobs, if any, are dropped). */
 const put = (s: FilesState, path: string, file: StoredFile): void => {
   const old = s.files[path];
-  if (old?.blob && old.blob !== file.blob) deleteBlob(old.blob);
+  const keep = new Set(blobsOf(file));
+  for (const b of blobsOf(old)) if (!keep.has(b)) deleteBlob(b);
   s.files[path] = file;
 };
 
@@ -89,7 +98,11 @@ export const copyTree = (fromWs: Workspace, fromDir: string, toWs: Workspace, to
   const root = normalizePath(fromDir) + '/';
   const files = Object.entries(from.files).filter(([p]) => p.startsWith(root));
   for (const [p, f] of files) {
-    const copy: StoredFile = f.blob ? { blob: shareBlob(f.blob), size: sizeOf(f), modified: now } : { data: f.data ?? '', size: sizeOf(f), modified: now };
+    const copy: StoredFile = f.pieces
+      ? { pieces: f.pieces.map((p) => ({ blob: shareBlob(p.blob), size: p.size })), size: sizeOf(f), modified: now }
+      : f.blob
+        ? { blob: shareBlob(f.blob), size: sizeOf(f), modified: now }
+        : { data: f.data ?? '', size: sizeOf(f), modified: now };
     put(state(toWs), normalizePath(`${toDir}/${p.slice(root.length)}`), copy);
   }
   return files.length;
@@ -100,7 +113,7 @@ export const deleteTree = (ws: Workspace, dir: string): void => {
   const root = normalizePath(dir);
   for (const [p, f] of Object.entries(s.files)) {
     if (!p.startsWith(root + '/')) continue;
-    if (f.blob) deleteBlob(f.blob);
+    dropBlobs(f);
     delete s.files[p];
   }
   for (const p of Object.keys(s.dirs)) if (p === root || p.startsWith(root + '/')) delete s.dirs[p];
@@ -171,9 +184,11 @@ const serveFile = (req: EmulatorRequest, path: string): EmulatorResponse => {
   }
   const range = typeof req.headers.range === 'string' ? req.headers.range.match(/^bytes=(\d+)-(\d*)$/) : null;
   const body = (start: number, end: number) =>
-    f.blob
-      ? { stream: () => blobStream(f.blob!, start, end) }
-      : { raw: Buffer.from(f.data ?? '', 'base64').subarray(start, end + 1) };
+    f.pieces
+      ? { stream: () => piecesStream(f.pieces!, start, end) }
+      : f.blob
+        ? { stream: () => blobStream(f.blob!, start, end) }
+        : { raw: Buffer.from(f.data ?? '', 'base64').subarray(start, end + 1) };
   if (range) {
     const start = Number(range[1]);
     const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
@@ -240,7 +255,7 @@ export const filesModule: EmulatorModule = {
       const s = state(req.workspace);
       const f = s.files[path];
       if (!f) throw notFound(`The file being accessed is not found: ${path}`, 'NOT_FOUND');
-      if (f.blob) deleteBlob(f.blob);
+      dropBlobs(f);
       delete s.files[path];
       ctx.changed();
       return { status: 204, raw: Buffer.alloc(0) };
@@ -345,7 +360,7 @@ export const filesModule: EmulatorModule = {
         ? storageError(400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified')
         : null;
 
-    table.add('POST', '/api/2.0/fs/files/*path', async (req) => {
+    table.add('POST', '/api/2.0/fs/files/*path', (req) => {
       const path = filePath(req);
       const s = state(req.workspace);
       const action = req.query.get('action');
@@ -366,7 +381,7 @@ export const filesModule: EmulatorModule = {
         const session = sessionOf(req, token, path);
         const listed = Array.isArray(req.body?.parts) ? (req.body.parts as unknown[]) : null;
         if (!listed || listed.length === 0) throw invalidParameter('complete-upload needs the uploaded parts: {"parts": [{"part_number", "etag"}, …]}.');
-        const ids: string[] = [];
+        const pieces: { blob: string; size: number }[] = [];
         let previous = 0;
         for (const [i, raw] of listed.entries()) {
           const part = raw as { part_number?: unknown; etag?: unknown };
@@ -376,15 +391,17 @@ export const filesModule: EmulatorModule = {
           const stored = session.parts[String(n)];
           if (!stored) throw invalidParameter(`Part ${n} was never uploaded in session '${token}'.`);
           if (String(part.etag ?? '') !== stored.etag) throw invalidParameter(`The ETag of part ${n} does not match: expected ${stored.etag}, got ${String(part.etag ?? '')}.`);
-          ids.push(stored.blob);
+          pieces.push({ blob: stored.blob, size: stored.size });
         }
         if (session.overwrite === false && s.files[path]) {
           dropSession(req.workspace, token!);
           throw new DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}.`);
         }
-        const whole = await concatBlobs(ids);
-        put(s, path, { blob: whole.id, size: whole.size, modified: ctx.clock.now() });
-        dropSession(req.workspace, token!);
+        // The parts become the file (S3 assembles them likewise); parts not listed are dropped.
+        const used = new Set(pieces.map((p) => p.blob));
+        for (const part of Object.values(session.parts)) if (!used.has(part.blob)) deleteBlob(part.blob);
+        delete uploads(req.workspace)[token!];
+        put(s, path, { pieces, size: pieces.reduce((a, p) => a + p.size, 0), modified: ctx.clock.now() });
         ctx.changed();
         return { body: {} };
       }
@@ -450,12 +467,12 @@ export const filesModule: EmulatorModule = {
 
     // Emulator admin: a large file made in place (benchmarks and memory tests need GiB-sized models
     // without pushing them through a client first). Pseudo-random bytes from a seed.
-    table.add('POST', '/__emulator/files/generate', async (req) => {
+    table.add('POST', '/__emulator/files/generate', (req) => {
       const path = normalizePath(optString(req, 'path') ?? '');
       const size = optInt(req, 'size') ?? 0;
       if (size < 0) throw invalidParameter('size must not be negative.');
       const seed = optInt(req, 'seed') ?? 1;
-      const parts: string[] = [];
+      const pieces: { blob: string; size: number }[] = [];
       const chunk = 8 * 1024 * 1024;
       let x = seed >>> 0 || 1;
       for (let at = 0; at < size; at += chunk) {
@@ -468,13 +485,11 @@ export const filesModule: EmulatorModule = {
           buf.writeUInt32LE(x >>> 0, i);
         }
         for (let i = n - (n % 4); i < n; i++) buf[i] = i & 0xff;
-        parts.push(writeBlob(buf));
+        pieces.push({ blob: writeBlob(buf), size: n });
       }
-      const whole = await concatBlobs(parts);
-      for (const p of parts) deleteBlob(p);
-      put(state(req.workspace), path, { blob: whole.id, size: whole.size, modified: ctx.clock.now() });
+      put(state(req.workspace), path, size === 0 ? { data: '', size: 0, modified: ctx.clock.now() } : { pieces, size, modified: ctx.clock.now() });
       ctx.changed();
-      return { body: { path, size: whole.size } };
+      return { body: { path, size } };
     });
   },
 };

@@ -43,6 +43,8 @@ const DOWNLOAD_RECOVERIES = 3;
 export const FILE_CONCURRENCY = 3;
 /** Longest silence on a transfer (the SDK's network inactivity timeout is 60 s). */
 const IDLE_MS = 60_000;
+/** complete-upload assembles the parts: give it minutes, not the 20 s of an ordinary call. */
+const COMPLETE_TIMEOUT_MS = 10 * 60_000;
 /** The single-PUT limit ("Uploads a file of up to 5 GiB", SDK service/files.py FilesAPI.upload). */
 const SINGLE_PUT_LIMIT = 5 * 1024 * MIB;
 
@@ -290,18 +292,34 @@ async function multipartUpload(dst: Destination, src: SourceFile, hash: InOrderH
       const end = Math.min(start + partSize, src.size) - 1;
       parts.push({ part_number: n, etag: await uploadPart(dst, token, n, rangeBody(src, start, end, hash)) });
     }
+    await completeUpload(dst, token, parts, src.size);
+  } catch (e) {
+    await abortUpload(dst, token);
+    // The first part refused (e.g. an Azure storage firewall): the SDK falls back to the single PUT.
+    if (e instanceof FallBack) return singlePut(dst, rangeBody(src, 0, src.size - 1, hash));
+    throw e;
+  }
+}
+
+/**
+ * complete-upload, given time (assembling a large object can take minutes). Retried when its answer
+ * is lost; a retry that finds the session gone (the first attempt completed it) is taken as done
+ * when the file is there with the right size.
+ */
+async function completeUpload(dst: Destination, token: string, parts: readonly { part_number: number; etag: string }[], size: number): Promise<void> {
+  try {
     await dst.http.request({
       method: 'POST',
       path: filesPath(dst.path),
       query: { action: 'complete-upload', upload_type: 'multipart', session_token: token },
       body: { parts },
       idempotent: true,
+      timeoutMs: COMPLETE_TIMEOUT_MS,
       endpoint: 'POST /api/2.0/fs/files/Models/{model}/{version}/…?action=complete-upload',
     });
   } catch (e) {
-    await abortUpload(dst, token);
-    // The first part refused (e.g. an Azure storage firewall): the SDK falls back to the single PUT.
-    if (e instanceof FallBack) return singlePut(dst, rangeBody(src, 0, src.size - 1, hash));
+    const there = await sizeOf(dst.http, dst.path).catch(() => null);
+    if (there === size) return;
     throw e;
   }
 }

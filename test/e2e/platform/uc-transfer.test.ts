@@ -120,6 +120,16 @@ describe('streaming copy of a model version', () => {
     expect(await shaOf('prod', `${DST}/model.bin`)).toBe(await shaOf('dev', `${SRC}/model.bin`));
   });
 
+  it('takes a complete-upload whose answer was lost as done when the retry finds the session gone and the file whole', async () => {
+    await generate('model.bin', 55 * MIB);
+    // The second POST on the file is complete-upload (the first is initiate-upload).
+    emu.admin.addFault({ kind: 'lost_response', then: 'reset', method: 'POST', path: '/api/2.0/fs/files/Models/prod/*', skip: 1, times: 1 });
+    const before = routes();
+    await copy();
+    expect(since(before, 'POST /api/2.0/fs/files/*path')).toBe(3); // initiate, complete (lost), complete again (404: done)
+    expect(await shaOf('prod', `${DST}/model.bin`)).toBe(await shaOf('dev', `${SRC}/model.bin`));
+  });
+
   it('sends a download again when its answer is lost before the headers, without uploading anything twice', async () => {
     await generate('model.bin', 30 * MIB);
     emu.admin.addFault({ kind: 'lost_response', then: 'reset', method: 'GET', path: '/api/2.0/fs/files/Models/dev/*', times: 1 });
