@@ -48589,23 +48589,30 @@ var compare = __nccwpck_require__(2741);
 // EXTERNAL MODULE: ./lib/src/rollout/phases.js
 var phases = __nccwpck_require__(4250);
 ;// CONCATENATED MODULE: ./lib/src/apply/steps/restore-endpoint.js
-// Rollback: put back the endpoint config journaled before the promotion of `fromVersion`.
+// Rollback: put back the endpoint config journaled before the promotion of `fromVersion`: its served
+// entities exactly as they were (workload, concurrency, environment variables…), its traffic, and,
+// unless an Asset Bundle owns the endpoint's settings, every tag and the AI Gateway as they were.
 
 
 
 
 
+/** Entities and traffic only (what PUT /config takes). */
+const trafficOf = (c) => ({ servedEntities: c.servedEntities, routes: c.routes });
+/** What the step restores: the whole saved config, or (scope traffic) its entities and traffic. */
+const restoredOf = (s) => (s.scope === 'traffic' || !s.config.settings ? trafficOf(s.config) : s.config);
 const restoreEndpoint = {
     check(s, w) {
         const endpoint = w.endpoint;
         if (endpoint === undefined)
             return PENDING;
         const live = endpoint?.config ?? null;
-        if (live && (0,compare/* sameConfig */.X)(live, s.config) && endpoint.configUpdate !== 'IN_PROGRESS')
+        const wanted = restoredOf(s);
+        if (live && (0,compare/* sameConfig */.X$)(live, wanted, { whole: true }) && endpoint.configUpdate !== 'IN_PROGRESS')
             return SATISFIED;
         if (live && live.servedEntities.some((e) => e.entityName === s.entityName && e.entityVersion === s.fromVersion))
             return PENDING;
-        if (live && (0,compare/* sameConfig */.X)(live, s.config))
+        if (live && (0,compare/* sameConfig */.X$)(live, trafficOf(wanted), { whole: true }))
             return PENDING;
         return {
             state: 'drift',
@@ -48618,15 +48625,23 @@ const restoreEndpoint = {
         const busy = await serving.getEndpoint(s.endpoint);
         if (busy?.configUpdate === 'IN_PROGRESS')
             await serving.waitUntilSettled(s.endpoint, wait);
-        const update = await serving.updateConfig(s.endpoint, s.config, wait);
-        // One PUT, plus one per 409 it met (each retried after waiting).
-        ctx.addWrites(update.outcome === 'already-applied' ? update.conflicts : 1 + update.conflicts);
-        if (update.outcome === 'gave-up')
-            throw new errors/* ApplyError */.d5(`could not restore "${s.endpoint}": ${'message' in update.settle ? update.settle.message : update.settle.kind}`);
-        const settled = await serving.waitUntilSettled(s.endpoint, wait);
-        if (settled.kind !== 'settled')
-            throw new errors/* ApplyError */.d5(`restoring "${s.endpoint}" did not settle: ${settled.message}`);
-        ctx.note(`restored ${(0,phases/* describeConfig */.Yy)(s.config)}`);
+        const now = await serving.getEndpoint(s.endpoint);
+        const traffic = trafficOf(s.config);
+        if (!now?.config || !(0,compare/* sameConfig */.X$)(now.config, traffic, { whole: true })) {
+            const update = await serving.updateConfig(s.endpoint, traffic, wait);
+            // One PUT, plus one per 409 it met (each retried after waiting).
+            ctx.addWrites(update.outcome === 'already-applied' ? update.conflicts : 1 + update.conflicts);
+            if (update.outcome === 'gave-up')
+                throw new errors/* ApplyError */.d5(`could not restore "${s.endpoint}": ${'message' in update.settle ? update.settle.message : update.settle.kind}`);
+            const settled = await serving.waitUntilSettled(s.endpoint, wait);
+            if (settled.kind !== 'settled')
+                throw new errors/* ApplyError */.d5(`restoring "${s.endpoint}" did not settle: ${settled.message}`);
+        }
+        const settings = restoredOf(s).settings;
+        // Tags and the AI Gateway exactly as saved: tags added since are removed, the gateway put back whole.
+        if (settings)
+            ctx.addWrites(await serving.applySettings(s.endpoint, settings, { whole: true }));
+        ctx.note(`restored ${(0,phases/* describeConfig */.Yy)(s.config)}${settings ? ' with its tags and AI Gateway' : ''}`);
     },
     async refresh(s, w, ctx) {
         const ports = ctx.options.endpoints;
@@ -48637,8 +48652,8 @@ const restoreEndpoint = {
 
 // EXTERNAL MODULE: ./lib/src/plan/serving.js
 var serving = __nccwpck_require__(7016);
-// EXTERNAL MODULE: ./lib/src/rollout/converge.js
-var converge = __nccwpck_require__(331);
+// EXTERNAL MODULE: ./lib/src/rollout/converge.js + 1 modules
+var converge = __nccwpck_require__(7614);
 ;// CONCATENATED MODULE: ./lib/src/apply/steps/serving-rollout.js
 // Roll the environment's serving endpoint forward to the promoted version with the model's
 // strategy (src/rollout converges, waits, health-checks and aborts back to the saved config).
@@ -48655,7 +48670,7 @@ const rolloutSpecOf = (s, version) => ({
     strategy: s.strategy,
     health: s.health,
     candidate: (0,serving/* entityFor */.VI)(s.entity, version),
-    inferenceTable: s.inferenceTable,
+    settings: s.settings,
     expected: s.expected,
     waitTimeoutSeconds: s.waitTimeoutSeconds,
 });
@@ -49239,11 +49254,13 @@ async function emulatorCommand(inv, io) {
             throw new errors/* UsageError */.eb(`${inv.seedPath}: cannot parse seed file: ${e.message}`);
         }
     }
-    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 836));
+    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 5202));
     const emulator = await startEmulator({
         port: inv.port,
         host: inv.host,
         statePath: inv.statePath ? (0,wiring_io/* resolvePath */.o)(io.cwd, inv.statePath) : undefined,
+        // Large files live beside the state file, so a restarted emulator finds them.
+        ...(inv.statePath ? { blobDir: `${(0,wiring_io/* resolvePath */.o)(io.cwd, inv.statePath)}.blobs` } : {}),
         seed,
         modules: defaultModules(),
     });
@@ -49324,8 +49341,8 @@ function setCandidateVersion(text, modelId, version) {
     return { text: edited, changed: true };
 }
 
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 37 modules
-var plan = __nccwpck_require__(6991);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 38 modules
+var plan = __nccwpck_require__(7953);
 ;// CONCATENATED MODULE: ./lib/src/commands/bump.js
 // `mlops-gate bump --name N --version V`: pin the candidate of the models registered as N (in a
 // chain's first environment) to version V in mlops.yml — the one-line change a promotion pull
@@ -50743,6 +50760,94 @@ const rawRegistryKind = (raw) => {
 
 /***/ }),
 
+/***/ 9473:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $F: () => (/* binding */ resolveServing),
+/* harmony export */   Ii: () => (/* binding */ secretLikeReason),
+/* harmony export */   PC: () => (/* binding */ malformedSecretReference)
+/* harmony export */ });
+/* unused harmony exports DEFAULT_WORKLOAD_SIZE, SECRET_REFERENCE */
+/* harmony import */ var _template_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8763);
+// Pure: a model's `serving:` settings for one environment, with `overrides.<env>` applied. Maps
+// (environment_vars, tags) merge key by key; every other field is replaced; `workload_size` and
+// `provisioned_concurrency` replace each other (the API takes one or the other). Also the secret
+// checks on environment variables (a literal that looks like a secret is flagged, never printed).
+
+const DEFAULT_WORKLOAD_SIZE = 'Small';
+const mergeMaps = (a, b) => a === undefined ? b : b === undefined ? a : { ...a, ...b };
+/** The settings of `serving` in `environment` (model id for templates). */
+function resolveServing(serving, environment, modelId) {
+    const base = serving.base ?? { workloadSize: serving.workloadSize, ...(serving.inferenceTable ? { inferenceTable: serving.inferenceTable } : {}) };
+    const over = serving.overrides?.[environment] ?? {};
+    // Sizing: the environment's choice of mode wins over the model's.
+    const overSized = over.workloadSize !== undefined || over.provisionedConcurrency !== undefined;
+    const sizing = overSized ? over : base;
+    const concurrency = sizing.provisionedConcurrency ?? null;
+    const workloadSize = concurrency ? null : (sizing.workloadSize ?? DEFAULT_WORKLOAD_SIZE);
+    const pick = (key) => (over[key] !== undefined ? over[key] : base[key]);
+    const table = pick('inferenceTable');
+    const values = { env: environment, model: modelId };
+    return {
+        workloadType: pick('workloadType') ?? null,
+        workloadSize,
+        provisionedConcurrency: concurrency,
+        provisionedThroughput: pick('provisionedThroughput') ?? null,
+        scaleToZero: over.scaleToZero ?? serving.scaleToZero[environment] ?? serving.scaleToZeroDefault,
+        environmentVars: mergeMaps(base.environmentVars, over.environmentVars) ?? null,
+        instanceProfileArn: pick('instanceProfileArn') ?? null,
+        tags: mergeMaps(base.tags, over.tags) ?? null,
+        rateLimits: pick('rateLimits') ?? null,
+        usageTracking: pick('usageTracking') ?? null,
+        inferenceTable: table
+            ? { catalog: (0,_template_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(table.catalog, values), schema: (0,_template_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(table.schema, values), prefix: (0,_template_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(table.prefix, values) }
+            : null,
+    };
+}
+/** `{{secrets/<scope>/<key>}}`: a Databricks secret reference (resolved by Databricks when serving). */
+const SECRET_REFERENCE = /^\{\{secrets\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\}\}$/;
+/** A value that tries to be a secret reference but is not one (`{{secrets/scope}}`, `{{ secrets/a/b }}`). */
+const malformedSecretReference = (value) => /\{\{\s*secrets/i.test(value) && !SECRET_REFERENCE.test(value);
+const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|PASSWD|PWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i;
+const SECRET_SHAPES = [
+    /^dapi[0-9a-f]{32}(-\d+)?$/i, // Databricks personal access token
+    /^(gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,}$/, // GitHub
+    /^(AKIA|ASIA)[A-Z0-9]{16}$/, // AWS access key id
+    /^sk-[A-Za-z0-9_-]{20,}$/, // OpenAI-style keys
+    /^xox[abpr]-[A-Za-z0-9-]{10,}$/, // Slack
+    /^eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\./, // JWT
+    /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+];
+/** Shannon entropy, bits per character. */
+const entropy = (s) => {
+    const counts = new Map();
+    for (const c of s)
+        counts.set(c, (counts.get(c) ?? 0) + 1);
+    let h = 0;
+    for (const n of counts.values())
+        h -= (n / s.length) * Math.log2(n / s.length);
+    return h;
+};
+/**
+ * Why a literal environment variable value looks like a secret (to be moved into a secret scope and
+ * referenced), or null. The reason never contains the value.
+ */
+function secretLikeReason(name, value) {
+    if (value === '' || SECRET_REFERENCE.test(value))
+        return null;
+    if (SECRET_SHAPES.some((re) => re.test(value)))
+        return 'it has the shape of a credential';
+    if (SECRET_NAME.test(name) && value.length >= 8)
+        return `its name (${name}) says it holds a secret`;
+    if (value.length >= 24 && !/\s/.test(value) && entropy(value) >= 4)
+        return 'it is a long random-looking string';
+    return null;
+}
+
+
+/***/ }),
+
 /***/ 3508:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -50944,11 +51049,11 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   runDemo: () => (/* binding */ runDemo)
 /* harmony export */ });
-/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(836);
+/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5202);
 /* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
 /* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8485);
 /* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9045);
-/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6991);
+/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7953);
 /* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3060);
 /* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4257);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5071);
@@ -51323,7 +51428,7 @@ policies:
 
 /***/ }),
 
-/***/ 836:
+/***/ 5202:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -51716,8 +51821,8 @@ var external_node_fs_ = __nccwpck_require__(3024);
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./lib/src/emulator/files/blobs.js
 // Large file contents of the emulated Files API, kept on disk instead of in the JSON state: a
 // multi-GiB model cannot live in a base64 string (and should not live in memory). Blobs are
@@ -51734,7 +51839,7 @@ const INLINE_LIMIT = 1024 * 1024;
 let dir = null;
 /** Use `path` for blobs from now on (created if absent; never removed by the emulator). */
 const setBlobDir = (path) => {
-    mkdirSync(path, { recursive: true });
+    (0,external_node_fs_.mkdirSync)(path, { recursive: true });
     dir = path;
 };
 const blobDir = () => {
@@ -51759,7 +51864,7 @@ const writeBlob = (data) => {
 const readBlob = (id) => (0,external_node_fs_.readFileSync)(pathOf(id));
 const blobSize = (id) => (0,external_node_fs_.statSync)(pathOf(id)).size;
 /** Bytes `start`..`end` (inclusive) of a blob, streamed. */
-const blobStream = (id, start, end) => (0,external_node_fs_.createReadStream)(pathOf(id), { start, end });
+const blobStream = (id, start, end) => (0,external_node_fs_.createReadStream)(pathOf(id), { start, end, highWaterMark: 1024 * 1024 });
 /** A second id for the same (immutable) contents: a hard link where the file system allows. */
 const shareBlob = (id) => {
     const copy = newId();
@@ -51779,22 +51884,21 @@ const deleteBlob = (id) => {
         // already gone
     }
 };
-/** One blob holding the given blobs one after another (a completed multipart upload). */
-async function concatBlobs(ids) {
-    const id = newId();
-    const out = (0,external_node_fs_.createWriteStream)(pathOf(id));
-    let size = 0;
-    for (const part of ids) {
-        for await (const chunk of (0,external_node_fs_.createReadStream)(pathOf(part))) {
-            size += chunk.length;
-            if (!out.write(chunk))
-                await new Promise((resolve) => out.once('drain', resolve));
+/** Bytes `start`..`end` (inclusive) of blobs read one after another (a file assembled from parts). */
+const piecesStream = (pieces, start, end) => external_node_stream_.Readable.from((async function* () {
+    let at = 0;
+    for (const piece of pieces) {
+        const from = Math.max(start, at);
+        const to = Math.min(end, at + piece.size - 1);
+        if (from <= to) {
+            for await (const chunk of (0,external_node_fs_.createReadStream)(pathOf(piece.blob), { start: from - at, end: to - at, highWaterMark: 1024 * 1024 }))
+                yield chunk;
         }
+        at += piece.size;
+        if (at > end)
+            return;
     }
-    out.end();
-    await (0,promises_namespaceObject.finished)(out);
-    return { id, size };
-}
+})());
 
 ;// CONCATENATED MODULE: ./lib/src/emulator/files/index.js
 // Files API (`/api/2.0/fs/files/...`, `/api/2.0/fs/directories/...`): the store behind UC model
@@ -51823,13 +51927,20 @@ const normalizePath = (raw) => {
         throw invalidParameter(`Path '${raw}' must not contain '.' or '..' segments.`);
     return p;
 };
-const sizeOf = (f) => f.size ?? (f.blob ? blobSize(f.blob) : Buffer.from(f.data ?? '', 'base64').length);
-const contentOf = (f) => (f.blob ? readBlob(f.blob) : Buffer.from(f.data ?? '', 'base64'));
-/** Replaces whatever was at `path` (its blob, if any, is dropped). */
+const sizeOf = (f) => f.size ?? (f.pieces ? f.pieces.reduce((a, p) => a + p.size, 0) : f.blob ? blobSize(f.blob) : Buffer.from(f.data ?? '', 'base64').length);
+const contentOf = (f) => f.pieces ? Buffer.concat(f.pieces.map((p) => readBlob(p.blob))) : f.blob ? readBlob(f.blob) : Buffer.from(f.data ?? '', 'base64');
+const blobsOf = (f) => (f ? [...(f.blob ? [f.blob] : []), ...(f.pieces ?? []).map((p) => p.blob)] : []);
+const dropBlobs = (f) => {
+    for (const b of blobsOf(f))
+        deleteBlob(b);
+};
+/** Replaces whatever was at `path` (its blobs, if any, are dropped). */
 const put = (s, path, file) => {
     const old = s.files[path];
-    if (old?.blob && old.blob !== file.blob)
-        deleteBlob(old.blob);
+    const keep = new Set(blobsOf(file));
+    for (const b of blobsOf(old))
+        if (!keep.has(b))
+            deleteBlob(b);
     s.files[path] = file;
 };
 const writeFile = (ws, path, data, now) => {
@@ -51854,7 +51965,11 @@ const copyTree = (fromWs, fromDir, toWs, toDir, now) => {
     const root = normalizePath(fromDir) + '/';
     const files = Object.entries(from.files).filter(([p]) => p.startsWith(root));
     for (const [p, f] of files) {
-        const copy = f.blob ? { blob: shareBlob(f.blob), size: sizeOf(f), modified: now } : { data: f.data ?? '', size: sizeOf(f), modified: now };
+        const copy = f.pieces
+            ? { pieces: f.pieces.map((p) => ({ blob: shareBlob(p.blob), size: p.size })), size: sizeOf(f), modified: now }
+            : f.blob
+                ? { blob: shareBlob(f.blob), size: sizeOf(f), modified: now }
+                : { data: f.data ?? '', size: sizeOf(f), modified: now };
         put(files_state(toWs), normalizePath(`${toDir}/${p.slice(root.length)}`), copy);
     }
     return files.length;
@@ -51865,8 +51980,7 @@ const deleteTree = (ws, dir) => {
     for (const [p, f] of Object.entries(s.files)) {
         if (!p.startsWith(root + '/'))
             continue;
-        if (f.blob)
-            deleteBlob(f.blob);
+        dropBlobs(f);
         delete s.files[p];
     }
     for (const p of Object.keys(s.dirs))
@@ -51930,9 +52044,11 @@ const serveFile = (req, path) => {
         throw new types_DatabricksApiError(412, 'PRECONDITION_FAILED', `The file ${path} was modified after ${req.headers['if-unmodified-since']}.`);
     }
     const range = typeof req.headers.range === 'string' ? req.headers.range.match(/^bytes=(\d+)-(\d*)$/) : null;
-    const body = (start, end) => f.blob
-        ? { stream: () => blobStream(f.blob, start, end) }
-        : { raw: Buffer.from(f.data ?? '', 'base64').subarray(start, end + 1) };
+    const body = (start, end) => f.pieces
+        ? { stream: () => piecesStream(f.pieces, start, end) }
+        : f.blob
+            ? { stream: () => blobStream(f.blob, start, end) }
+            : { raw: Buffer.from(f.data ?? '', 'base64').subarray(start, end + 1) };
     if (range) {
         const start = Number(range[1]);
         const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
@@ -51997,8 +52113,7 @@ const filesModule = {
             const f = s.files[path];
             if (!f)
                 throw notFound(`The file being accessed is not found: ${path}`, 'NOT_FOUND');
-            if (f.blob)
-                deleteBlob(f.blob);
+            dropBlobs(f);
             delete s.files[path];
             ctx.changed();
             return { status: 204, raw: Buffer.alloc(0) };
@@ -52118,7 +52233,7 @@ const filesModule = {
         const withCredentials = (req) => req.headers.authorization !== undefined
             ? storageError(400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified')
             : null;
-        table.add('POST', '/api/2.0/fs/files/*path', async (req) => {
+        table.add('POST', '/api/2.0/fs/files/*path', (req) => {
             const path = filePath(req);
             const s = files_state(req.workspace);
             const action = req.query.get('action');
@@ -52142,7 +52257,7 @@ const filesModule = {
                 const listed = Array.isArray(req.body?.parts) ? req.body.parts : null;
                 if (!listed || listed.length === 0)
                     throw invalidParameter('complete-upload needs the uploaded parts: {"parts": [{"part_number", "etag"}, …]}.');
-                const ids = [];
+                const pieces = [];
                 let previous = 0;
                 for (const [i, raw] of listed.entries()) {
                     const part = raw;
@@ -52155,15 +52270,19 @@ const filesModule = {
                         throw invalidParameter(`Part ${n} was never uploaded in session '${token}'.`);
                     if (String(part.etag ?? '') !== stored.etag)
                         throw invalidParameter(`The ETag of part ${n} does not match: expected ${stored.etag}, got ${String(part.etag ?? '')}.`);
-                    ids.push(stored.blob);
+                    pieces.push({ blob: stored.blob, size: stored.size });
                 }
                 if (session.overwrite === false && s.files[path]) {
                     dropSession(req.workspace, token);
                     throw new types_DatabricksApiError(409, 'ALREADY_EXISTS', `The file being created already exists: ${path}.`);
                 }
-                const whole = await concatBlobs(ids);
-                put(s, path, { blob: whole.id, size: whole.size, modified: ctx.clock.now() });
-                dropSession(req.workspace, token);
+                // The parts become the file (S3 assembles them likewise); parts not listed are dropped.
+                const used = new Set(pieces.map((p) => p.blob));
+                for (const part of Object.values(session.parts))
+                    if (!used.has(part.blob))
+                        deleteBlob(part.blob);
+                delete uploads(req.workspace)[token];
+                put(s, path, { pieces, size: pieces.reduce((a, p) => a + p.size, 0), modified: ctx.clock.now() });
                 ctx.changed();
                 return { body: {} };
             }
@@ -52234,13 +52353,13 @@ const filesModule = {
         });
         // Emulator admin: a large file made in place (benchmarks and memory tests need GiB-sized models
         // without pushing them through a client first). Pseudo-random bytes from a seed.
-        table.add('POST', '/__emulator/files/generate', async (req) => {
+        table.add('POST', '/__emulator/files/generate', (req) => {
             const path = normalizePath(optString(req, 'path') ?? '');
             const size = optInt(req, 'size') ?? 0;
             if (size < 0)
                 throw invalidParameter('size must not be negative.');
             const seed = optInt(req, 'seed') ?? 1;
-            const parts = [];
+            const pieces = [];
             const chunk = 8 * 1024 * 1024;
             let x = seed >>> 0 || 1;
             for (let at = 0; at < size; at += chunk) {
@@ -52254,14 +52373,11 @@ const filesModule = {
                 }
                 for (let i = n - (n % 4); i < n; i++)
                     buf[i] = i & 0xff;
-                parts.push(writeBlob(buf));
+                pieces.push({ blob: writeBlob(buf), size: n });
             }
-            const whole = await concatBlobs(parts);
-            for (const p of parts)
-                deleteBlob(p);
-            put(files_state(req.workspace), path, { blob: whole.id, size: whole.size, modified: ctx.clock.now() });
+            put(files_state(req.workspace), path, size === 0 ? { data: '', size: 0, modified: ctx.clock.now() } : { pieces, size, modified: ctx.clock.now() });
             ctx.changed();
-            return { body: { path, size: whole.size } };
+            return { body: { path, size } };
         });
     },
 };
@@ -55833,6 +55949,7 @@ function resolveStrict(option, seed, env) {
 
 
 
+
 const systemClock = { now: () => Date.now() };
 const readBody = (req) => new Promise((resolve, reject) => {
     const chunks = [];
@@ -55865,6 +55982,8 @@ const deepCopy = (v) => JSON.parse(JSON.stringify(v));
 const startEmulator = async (opts = {}) => {
     const clock = opts.clock ?? systemClock;
     const modules = opts.modules ?? [];
+    if (opts.blobDir)
+        setBlobDir(opts.blobDir);
     const seed = opts.seed ?? (opts.seedPath ? await loadFixture(opts.seedPath) : undefined);
     const seedWorkspaces = fixtureWorkspaces(seed);
     // Explicit workspace options win; settings the fixture gives for the same workspace fill the gaps.
@@ -56370,12 +56489,22 @@ const defaultModules = () => [
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   D: () => (/* binding */ sameRoutes),
-/* harmony export */   X: () => (/* binding */ sameConfig)
+/* harmony export */   DP: () => (/* binding */ sameRoutes),
+/* harmony export */   HM: () => (/* binding */ gatewayDifferences),
+/* harmony export */   Td: () => (/* binding */ settingsHold),
+/* harmony export */   X$: () => (/* binding */ sameConfig),
+/* harmony export */   eQ: () => (/* binding */ entityHolds),
+/* harmony export */   re: () => (/* binding */ EMPTY_GATEWAY),
+/* harmony export */   vB: () => (/* binding */ tagDifferences)
 /* harmony export */ });
-// Config content comparison shared by the client (was my update already applied?) and the
-// rollout strategies (already there? part-way? drifted?).
-const entityKey = (e) => JSON.stringify([e.name, e.entityName, e.entityVersion, e.workloadSize, e.scaleToZero]);
+/* unused harmony exports sameIdentity, entityDifferences, sameRateLimits */
+// Config content comparison shared by the client (was my update already applied?), the rollout
+// strategies (already there? part-way? drifted?) and the rollback (restored?).
+//
+// Comparisons are one-way: does the LIVE endpoint hold what is WANTED? A field the wanted config
+// leaves out is not compared (the server's default holds). A field the server did not report is
+// taken on trust where its echo is not documented (environment variables, instance profile:
+// docs/fidelity.md); identity, scale to zero and the sizing mode are always compared.
 /** A route at 0% and no route at all send the same traffic; the entity lists carry the difference. */
 const routeMap = (routes) => {
     const m = new Map();
@@ -56389,11 +56518,109 @@ const sameRoutes = (a, b) => {
     const mb = routeMap(b);
     return ma.size === mb.size && [...ma].every(([k, p]) => mb.get(k) === p);
 };
-/** Same entities (with the workload settings we manage) and the same traffic. */
-function sameConfig(a, b) {
-    const ka = a.servedEntities.map(entityKey).sort();
-    const kb = b.servedEntities.map(entityKey).sort();
-    return ka.length === kb.length && ka.every((k, i) => k === kb[i]) && sameRoutes(a.routes, b.routes);
+const sameMap = (a, b) => {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => b[k] === a[k]);
+};
+/** Same served model (name, entity, version). */
+const sameIdentity = (a, b) => a.name === b.name && a.entityName === b.entityName && a.entityVersion === b.entityVersion;
+/** Which entity fields differ between live and wanted (those `entityHolds` compares), by wire name. */
+function entityDifferences(live, wanted) {
+    const out = [];
+    if (live.scaleToZero !== wanted.scaleToZero)
+        out.push('scale_to_zero_enabled');
+    if (wanted.workloadSize !== null) {
+        if (live.workloadSize !== wanted.workloadSize)
+            out.push('workload_size');
+    }
+    else {
+        const liveHasBounds = live.minProvisionedConcurrency !== undefined || live.maxProvisionedConcurrency !== undefined;
+        if (!liveHasBounds && live.workloadSize !== null)
+            out.push('workload_size');
+        if (liveHasBounds && (live.minProvisionedConcurrency !== wanted.minProvisionedConcurrency || live.maxProvisionedConcurrency !== wanted.maxProvisionedConcurrency)) {
+            out.push('provisioned_concurrency');
+        }
+    }
+    // workload_type: the server answers CPU when none was sent (a backend default).
+    if (wanted.workloadType !== undefined && (live.workloadType ?? 'CPU') !== wanted.workloadType)
+        out.push('workload_type');
+    if ((wanted.minProvisionedThroughput !== undefined || wanted.maxProvisionedThroughput !== undefined) &&
+        (live.minProvisionedThroughput !== wanted.minProvisionedThroughput || live.maxProvisionedThroughput !== wanted.maxProvisionedThroughput)) {
+        out.push('provisioned_throughput');
+    }
+    if (wanted.environmentVars !== undefined && live.environmentVars !== undefined && !sameMap(live.environmentVars, wanted.environmentVars))
+        out.push('environment_vars');
+    if (wanted.instanceProfileArn !== undefined && live.instanceProfileArn !== undefined && live.instanceProfileArn !== wanted.instanceProfileArn)
+        out.push('instance_profile_arn');
+    return out;
+}
+/** Does the live entity hold what `wanted` asks of it? */
+const entityHolds = (live, wanted) => sameIdentity(live, wanted) && entityDifferences(live, wanted).length === 0;
+const normalLimit = (r) => JSON.stringify([r.key || 'endpoint', r.principal ?? null, r.calls ?? null, r.tokens ?? null, r.renewalPeriod]);
+/** Same rate limits, in any order. */
+const sameRateLimits = (a, b) => {
+    const x = a.map(normalLimit).sort();
+    const y = b.map(normalLimit).sort();
+    return x.length === y.length && x.every((k, i) => k === y[i]);
+};
+/** A gateway with nothing configured (what an endpoint without `ai_gateway` has). */
+const EMPTY_GATEWAY = { rateLimits: [], usageTracking: false, inferenceTable: null };
+/**
+ * Which AI Gateway parts differ (rate_limits, usage_tracking_config, inference_table_config; for a
+ * whole state, the unmanaged rest too). A part the wanted gateway leaves out is not compared.
+ */
+function gatewayDifferences(live, wanted, whole = false) {
+    const l = { ...EMPTY_GATEWAY, ...(live ?? {}) };
+    const w = whole ? { ...EMPTY_GATEWAY, ...wanted } : wanted;
+    const out = [];
+    if (w.rateLimits !== undefined && !sameRateLimits(l.rateLimits, w.rateLimits))
+        out.push('rate_limits');
+    if (w.usageTracking !== undefined && l.usageTracking !== w.usageTracking)
+        out.push('usage_tracking_config');
+    if (w.inferenceTable !== undefined) {
+        const lt = l.inferenceTable?.enabled ? l.inferenceTable : null;
+        const wt = w.inferenceTable?.enabled ? w.inferenceTable : null;
+        if ((lt === null) !== (wt === null) || (lt && wt && (lt.catalog !== wt.catalog || lt.schema !== wt.schema || lt.prefix !== wt.prefix)))
+            out.push('inference_table_config');
+    }
+    if (whole && JSON.stringify(l.extra ?? {}) !== JSON.stringify(w.extra ?? {}))
+        out.push(...Object.keys({ ...(l.extra ?? {}), ...(w.extra ?? {}) }));
+    return out;
+}
+/** Tag keys whose live value is not the wanted one (a whole state also lists live keys it does not have). */
+function tagDifferences(live, wanted, whole = false) {
+    const out = Object.keys(wanted).filter((k) => live[k] !== wanted[k]);
+    if (whole)
+        for (const k of Object.keys(live))
+            if (!(k in wanted))
+                out.push(k);
+    return out.sort();
+}
+/**
+ * Do the live settings hold the wanted ones? Desired settings manage only what they name (their
+ * tag keys, the gateway if given); `whole` settings (an endpoint's saved state) must match exactly.
+ */
+function settingsHold(live, wanted, whole = false) {
+    if (!wanted)
+        return true;
+    const tags = live?.tags ?? {};
+    if (wanted.tags && tagDifferences(tags, wanted.tags, whole).length > 0)
+        return false;
+    if (wanted.aiGateway && gatewayDifferences(live?.aiGateway ?? null, wanted.aiGateway, whole).length > 0)
+        return false;
+    if (whole && !wanted.aiGateway && live?.aiGateway && gatewayDifferences(null, live.aiGateway, true).length > 0)
+        return false;
+    return true;
+}
+/**
+ * Does the live config hold the wanted one: the same entities (each holding what is asked of it),
+ * the same traffic, and (when the wanted config carries them) the settings?
+ */
+function sameConfig(live, wanted, options = {}) {
+    if (live.servedEntities.length !== wanted.servedEntities.length)
+        return false;
+    const holds = wanted.servedEntities.every((w) => live.servedEntities.some((l) => entityHolds(l, w)));
+    return holds && sameRoutes(live.routes, wanted.routes) && settingsHold(live.settings, wanted.settings, options.whole ?? false);
 }
 
 
@@ -57227,12 +57454,15 @@ const planHash = (input, steps, operation = 'promote') => (0,_util_hash_js__WEBP
 /* harmony export */   vu: () => (/* binding */ isRefusal),
 /* harmony export */   yX: () => (/* binding */ aliasesFor)
 /* harmony export */ });
+/* unused harmony exports entityConfigOf, settingsOf, servingPlanInput */
 /* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
 /* harmony import */ var _config_registries_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4598);
-/* harmony import */ var _endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7656);
-/* harmony import */ var _rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3257);
+/* harmony import */ var _config_serving_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9473);
+/* harmony import */ var _endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7656);
+/* harmony import */ var _rollout_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3257);
 // Pure: config + target + the candidate found in the source environment → what the promotion
 // must achieve (PlanInput), or a refusal a user can act on.
+
 
 
 
@@ -57295,11 +57525,11 @@ function planInputFor(config, target, candidate) {
             `"${source.name}" on ${source.registry} and "${target.to}" uses "${destination.model}" on ${destination.registry}; use promotion: copy`);
     }
     // Serving and monitors exist on Databricks only; an MLflow environment has no endpoint to roll.
-    const serving = model.serving && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).serving && (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__/* .servingApplies */ .jz)(model.serving, to.name) ? model.serving : null;
+    const serving = model.serving && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).serving && (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_4__/* .servingApplies */ .jz)(model.serving, to.name) ? model.serving : null;
     const monitorConfig = model.monitor && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).monitors && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
     let monitor = null;
     if (monitorConfig) {
-        const desired = (0,_endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_2__/* .desiredMonitor */ .Fk)(monitorConfig, to.name, { model: model.id });
+        const desired = (0,_endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_3__/* .desiredMonitor */ .Fk)(monitorConfig, to.name, { model: model.id });
         if (!desired.ok)
             return refuse(`monitor: ${desired.message}`);
         monitor = { api: monitorConfig.api, monitor: desired.monitor, refresh: monitorConfig.refreshAfterUpdate ? 'after-change' : 'never' };
@@ -57313,21 +57543,57 @@ function planInputFor(config, target, candidate) {
         destination,
         aliases: aliasesFor(config, model, target.to),
         stage: model.promotion === 'stage' ? stageFor(target.to) : null,
-        serving: serving
-            ? {
-                endpoint: (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__/* .endpointName */ .zY)(serving, to.name, model.id),
-                strategy: serving.strategy,
-                health: serving.health,
-                workloadSize: serving.workloadSize,
-                scaleToZero: serving.scaleToZero[to.name] ?? serving.scaleToZeroDefault,
-                inferenceTable: serving.inferenceTable,
-                waitTimeoutSeconds: serving.waitTimeoutSeconds,
-            }
-            : null,
+        serving: serving ? servingPlanInput(serving, to.name, model.id) : null,
         monitor,
     };
 }
 const isRefusal = (x) => 'reason' in x;
+/** The served entity's settings in one environment, as the endpoint API takes them. */
+function entityConfigOf(r) {
+    return {
+        workloadSize: r.workloadSize,
+        scaleToZero: r.scaleToZero,
+        ...(r.workloadType !== null ? { workloadType: r.workloadType } : {}),
+        ...(r.provisionedConcurrency ? { minProvisionedConcurrency: r.provisionedConcurrency.min, maxProvisionedConcurrency: r.provisionedConcurrency.max } : {}),
+        ...(r.provisionedThroughput ? { minProvisionedThroughput: r.provisionedThroughput.min, maxProvisionedThroughput: r.provisionedThroughput.max } : {}),
+        ...(r.environmentVars !== null ? { environmentVars: { ...r.environmentVars } } : {}),
+        ...(r.instanceProfileArn !== null ? { instanceProfileArn: r.instanceProfileArn } : {}),
+    };
+}
+/** The endpoint tags and AI Gateway parts the config sets in one environment (what it leaves out is not managed). */
+function settingsOf(r) {
+    const gateway = {};
+    if (r.rateLimits !== null) {
+        gateway.rateLimits = r.rateLimits.map((l) => ({
+            ...(l.calls !== null ? { calls: l.calls } : {}),
+            ...(l.tokens !== null ? { tokens: l.tokens } : {}),
+            key: l.key,
+            ...(l.principal !== null ? { principal: l.principal } : {}),
+            renewalPeriod: 'minute',
+        }));
+    }
+    if (r.usageTracking !== null)
+        gateway.usageTracking = r.usageTracking;
+    if (r.inferenceTable)
+        gateway.inferenceTable = { ...r.inferenceTable, enabled: true };
+    return {
+        ...(r.tags !== null ? { tags: { ...r.tags } } : {}),
+        ...(Object.keys(gateway).length > 0 ? { aiGateway: gateway } : {}),
+    };
+}
+/** The serving part of a plan input for one environment. */
+function servingPlanInput(serving, environment, modelId) {
+    const resolved = (0,_config_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .resolveServing */ .$F)(serving, environment, modelId);
+    return {
+        endpoint: (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_4__/* .endpointName */ .zY)(serving, environment, modelId),
+        strategy: serving.strategy,
+        health: serving.health,
+        entity: entityConfigOf(resolved),
+        settings: settingsOf(resolved),
+        ...(serving.owner === 'bundle' ? { owner: 'bundle' } : {}),
+        waitTimeoutSeconds: serving.waitTimeoutSeconds,
+    };
+}
 
 
 /***/ }),
@@ -57343,7 +57609,7 @@ const isRefusal = (x) => 'reason' in x;
 /* harmony export */   tX: () => (/* binding */ monitorStep),
 /* harmony export */   vF: () => (/* binding */ servingStep)
 /* harmony export */ });
-/* unused harmony exports decodeSavedEndpoint, configOf */
+/* unused harmony exports decodeSavedEndpoint, configOf, replacedEntity, templateFor */
 /* harmony import */ var _rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4250);
 /* harmony import */ var _rollout_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1000);
 /* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6743);
@@ -57367,8 +57633,37 @@ function decodeSavedEndpoint(value) {
         return null;
     }
 }
-/** Input form of a live config: no config version, entities as PUT /config takes them. */
-const configOf = (view) => view?.config ? { servedEntities: view.config.servedEntities.map((e) => ({ ...e })), routes: view.config.routes.map((r) => ({ ...r })) } : null;
+/**
+ * Input form of a live config: no config version, entities as PUT /config takes them, and the
+ * endpoint's whole settings (every tag, the AI Gateway as read) so a rollback puts them back exactly.
+ */
+const configOf = (view) => view?.config
+    ? {
+        servedEntities: view.config.servedEntities.map((e) => ({ ...e })),
+        routes: view.config.routes.map((r) => ({ ...r })),
+        settings: { tags: { ...view.tags }, ...(view.aiGateway ? { aiGateway: view.aiGateway } : {}) },
+    }
+    : null;
+/**
+ * The served entity the new version replaces: of the same model, the one with the most traffic
+ * (null when the endpoint serves no version of this model).
+ */
+function replacedEntity(config, entityName) {
+    if (!config)
+        return null;
+    const share = new Map(config.routes.map((r) => [r.servedEntityName, r.percent]));
+    const same = config.servedEntities.filter((e) => e.entityName.toLowerCase() === entityName.toLowerCase());
+    return [...same].sort((a, b) => (share.get(b.name) ?? 0) - (share.get(a.name) ?? 0))[0] ?? null;
+}
+/** The candidate's template: from the config, or (owner: bundle) inherited from the entity it replaces. */
+function templateFor(serving, entityName, previous) {
+    const replaced = serving.owner === 'bundle' ? replacedEntity(previous, entityName) : null;
+    if (replaced) {
+        const { name: _name, entityName: _e, entityVersion: _v, ...settings } = replaced;
+        return { ...settings, entityName };
+    }
+    return { ...serving.entity, entityName };
+}
 const servesVersion = (config, entityName, version) => version !== null && !!config?.servedEntities.some((e) => e.entityName === entityName && e.entityVersion === version);
 /**
  * What the endpoint held before this promotion. Once the endpoint serves the promoted version (a
@@ -57382,9 +57677,12 @@ function previousEndpoint(serving, entityName, live, target, journal, environmen
     return { endpoint: serving.endpoint, configVersion: live?.config?.configVersion ?? null, config: configOf(live) };
 }
 function servingStep(serving, environment, entityName, target, resolved, previous) {
-    const expected = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .expectationOf */ .EV)(previous.config, previous.configVersion);
+    const bundle = serving.owner === 'bundle';
+    const settings = bundle ? {} : serving.settings;
+    const expected = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .expectationOf */ .EV)(previous.config, previous.configVersion, { managed: settings, scope: bundle ? 'traffic' : 'all' });
     const was = previous.config ? (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .describeConfig */ .Yy)(previous.config) : 'no endpoint';
     const version = resolved ? `v${resolved}` : 'the new version';
+    const table = settings.aiGateway?.inferenceTable;
     return {
         spec: {
             kind: 'serving-rollout',
@@ -57393,13 +57691,14 @@ function servingStep(serving, environment, entityName, target, resolved, previou
             endpoint: serving.endpoint,
             strategy: serving.strategy,
             health: serving.health,
-            entity: { entityName, workloadSize: serving.workloadSize, scaleToZero: serving.scaleToZero },
-            inferenceTable: serving.inferenceTable,
+            entity: templateFor(serving, entityName, previous.config),
+            settings,
             expected,
             waitTimeoutSeconds: serving.waitTimeoutSeconds,
+            ...(bundle ? { owner: 'bundle' } : {}),
         },
         pre: `serving endpoint "${serving.endpoint}" serves ${was} (or is part-way through this rollout, or done)`,
-        post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${serving.inferenceTable ? ', inference table on' : ''}`,
+        post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${table?.enabled ? ', inference table on' : ''}`,
         text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${(0,_rollout_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__/* .strategyLabel */ .c_)(serving.strategy)}); now: ${was}`,
     };
 }
@@ -57409,14 +57708,8 @@ const monitorStep = (request, environment) => ({
     post: `a ${request.api} monitor on ${request.monitor.table} matches the config`,
     text: `ensure the monitor on ${request.monitor.table} (${request.api}, output ${request.monitor.outputSchema})`,
 });
-/** The served entity for one version, from a step's version-less entity. */
-const entityFor = (entity, version) => ({
-    name: (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .servedEntityName */ .cD)(entity.entityName, version),
-    entityName: entity.entityName,
-    entityVersion: version,
-    workloadSize: entity.workloadSize,
-    scaleToZero: entity.scaleToZero,
-});
+/** The served entity for one version, from a step's version-less template. */
+const entityFor = (entity, version) => (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .candidateEntity */ .P7)(entity, version);
 /**
  * Rollback of the endpoint: the config journaled on the version rolled back from. When the
  * promotion created the endpoint (nothing to put back), the rolled-back-to version takes the
@@ -57433,8 +57726,8 @@ function restoreStep(input) {
         const live = configOf(input.live);
         const fromEntity = live?.servedEntities.find((e) => e.entityName === input.entityName && e.entityVersion === input.from);
         if (fromEntity) {
-            const name = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .servedEntityName */ .cD)(input.entityName, input.to);
-            config = { servedEntities: [{ ...fromEntity, name, entityVersion: input.to }], routes: [{ servedEntityName: name, percent: 100 }] };
+            const entity = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .candidateEntity */ .P7)({ ...fromEntity, entityName: input.entityName }, input.to);
+            config = { servedEntities: [entity], routes: [{ servedEntityName: entity.name, percent: 100 }] };
         }
         else if (live && live.servedEntities.length === 1 && live.servedEntities[0].entityVersion === input.to) {
             config = live; // already done by an earlier run
@@ -57452,6 +57745,7 @@ function restoreStep(input) {
             fromVersion: input.from,
             config,
             waitTimeoutSeconds: input.waitTimeoutSeconds,
+            ...(input.scope ? { scope: input.scope } : {}),
         },
         pre: `serving endpoint "${input.endpoint}" serves ${input.entityName} v${input.from} (or already the restored config)`,
         post: `"${input.endpoint}" serves ${(0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .describeConfig */ .Yy)(config)}, settled`,
@@ -59175,18 +59469,52 @@ const withTargets = (result, targets, extra = {}) => resultDocument({
 
 /***/ }),
 
-/***/ 331:
+/***/ 7614:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Z: () => (/* binding */ convergeRollout),
-/* harmony export */   x: () => (/* binding */ locate)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
-/* harmony import */ var _endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5387);
-/* harmony import */ var _phases_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4250);
-/* harmony import */ var _endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2741);
-/* harmony import */ var _endpoint_ports_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9990);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Z: () => (/* binding */ convergeRollout),
+  x: () => (/* binding */ locate)
+});
+
+// EXTERNAL MODULE: ./lib/src/errors.js
+var errors = __nccwpck_require__(5071);
+// EXTERNAL MODULE: ./lib/src/endpoint/metrics.js
+var metrics = __nccwpck_require__(5387);
+// EXTERNAL MODULE: ./lib/src/rollout/phases.js
+var rollout_phases = __nccwpck_require__(4250);
+// EXTERNAL MODULE: ./lib/src/endpoint/compare.js
+var compare = __nccwpck_require__(2741);
+;// CONCATENATED MODULE: ./lib/src/rollout/settings.js
+// Pure: the endpoint-level part of a rollout (tags, AI Gateway: rate limits, usage tracking, the
+// inference table), set once traffic has moved, and how it is described.
+
+/** Does the live endpoint hold the settings a rollout sets (only what they name)? */
+const settingsMatch = (live, wanted) => (0,compare/* settingsHold */.Td)({ tags: live.tags, ...(live.aiGateway ? { aiGateway: live.aiGateway } : {}) }, wanted);
+/** `tags team, cost_center; AI Gateway: 2 rate limits, usage tracking on, inference table ml.logs.churn*`. */
+function describeSettings(s) {
+    const parts = [];
+    if (s.tags && Object.keys(s.tags).length > 0)
+        parts.push(`tags ${Object.keys(s.tags).join(', ')}`);
+    const g = s.aiGateway;
+    if (g) {
+        const bits = [];
+        if (g.rateLimits !== undefined)
+            bits.push(g.rateLimits.length === 0 ? 'no rate limits' : `${g.rateLimits.length} rate limit(s)`);
+        if (g.usageTracking !== undefined)
+            bits.push(`usage tracking ${g.usageTracking ? 'on' : 'off'}`);
+        if (g.inferenceTable !== undefined)
+            bits.push(g.inferenceTable?.enabled ? `inference table ${g.inferenceTable.catalog}.${g.inferenceTable.schema}.${g.inferenceTable.prefix}*` : 'no inference table');
+        parts.push(`AI Gateway: ${bits.join(', ')}`);
+    }
+    return parts.join('; ') || 'no endpoint settings';
+}
+
+// EXTERNAL MODULE: ./lib/src/endpoint/ports.js
+var ports = __nccwpck_require__(9990);
+;// CONCATENATED MODULE: ./lib/src/rollout/converge.js
 // Converges one serving endpoint to the end state of a rollout strategy.
 //
 // Read first, write only what is missing: an endpoint already at the end state costs zero writes.
@@ -59198,12 +59526,9 @@ const withTargets = (result, targets, extra = {}) => resultDocument({
 
 
 
-const tableMatches = (live, wanted) => wanted === null ||
-    (live.inferenceTable !== null &&
-        live.inferenceTable.enabled &&
-        live.inferenceTable.catalog === wanted.catalog &&
-        live.inferenceTable.schema === wanted.schema &&
-        live.inferenceTable.prefix === wanted.prefix);
+
+/** The endpoint's tags and AI Gateway (inference table, rate limits, usage tracking) as the rollout sets them. */
+const tableMatches = (live, spec) => settingsMatch(live, spec.settings);
 /**
  * The config the plan saw, in full input form: entity identities from the plan, their workload
  * settings from the live endpoint (which still serves them at every phase but the last).
@@ -59223,40 +59548,40 @@ function locate(spec, endpoint) {
     if (!endpoint) {
         return spec.expected.kind === 'absent'
             ? { state: 'absent' }
-            : { state: 'drift', endpoint: null, reason: `serving endpoint "${spec.endpoint}" does not exist; the plan expected it to serve ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeExpected */ .Ge)(spec.expected)}` };
+            : { state: 'drift', endpoint: null, reason: `serving endpoint "${spec.endpoint}" does not exist; the plan expected it to serve ${(0,rollout_phases/* describeExpected */.Ge)(spec.expected)}` };
     }
     if (endpoint.configUpdate === 'IN_PROGRESS')
         return { state: 'busy', endpoint };
     const live = endpoint.config;
-    const finalConfig = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].config;
-    if (live && spec.expected.kind === 'absent' && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, finalConfig)) {
+    const finalConfig = (0,rollout_phases/* phasesFor */.kJ)(spec.strategy, spec.candidate, null)[0].config;
+    if (live && spec.expected.kind === 'absent' && (0,compare/* sameConfig */.X$)(live, finalConfig)) {
         // Created by an earlier run; only the inference table may still be missing.
-        return tableMatches(endpoint, spec.inferenceTable)
+        return tableMatches(endpoint, spec)
             ? { state: 'done', endpoint }
-            : { state: 'mid-rollout', endpoint, phases: (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null), index: 0, saved: null };
+            : { state: 'mid-rollout', endpoint, phases: (0,rollout_phases/* phasesFor */.kJ)(spec.strategy, spec.candidate, null), index: 0, saved: null };
     }
     if (!live) {
         return spec.expected.kind === 'absent'
             ? { state: 'drift', endpoint, reason: `serving endpoint "${spec.endpoint}" exists but serves nothing yet; the plan expected no endpoint` }
-            : { state: 'drift', endpoint, reason: `serving endpoint "${spec.endpoint}" has no live config; the plan expected ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeExpected */ .Ge)(spec.expected)}` };
+            : { state: 'drift', endpoint, reason: `serving endpoint "${spec.endpoint}" has no live config; the plan expected ${(0,rollout_phases/* describeExpected */.Ge)(spec.expected)}` };
     }
     const base = baseFromExpected(spec, live);
-    const phases = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, base);
+    const phases = (0,rollout_phases/* phasesFor */.kJ)(spec.strategy, spec.candidate, base);
     const last = phases[phases.length - 1];
-    if ((0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, last.config) && tableMatches(endpoint, spec.inferenceTable))
+    if ((0,compare/* sameConfig */.X$)(live, last.config) && tableMatches(endpoint, spec))
         return { state: 'done', endpoint };
     const saved = base ? { configVersion: spec.expected.kind === 'config' ? spec.expected.configVersion ?? null : null, config: base } : null;
-    if (saved && (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .matchesExpected */ .Ey)(live, spec.expected)) {
+    if (saved && (0,rollout_phases/* matchesExpected */.Ey)(live, spec.expected)) {
         return { state: 'at-expected', endpoint, phases, saved: { ...saved, configVersion: saved.configVersion ?? live.configVersion } };
     }
-    const index = phases.findIndex((p) => (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live, p.config));
+    const index = phases.findIndex((p) => (0,compare/* sameConfig */.X$)(live, p.config));
     if (saved && index >= 0)
         return { state: 'mid-rollout', endpoint, phases, index, saved };
     return {
         state: 'drift',
         endpoint,
-        reason: `serving endpoint "${spec.endpoint}" changed since the plan was made: it serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(live)}` +
-            `${live.configVersion !== null ? ` (config version ${live.configVersion})` : ''}; the plan expected ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeExpected */ .Ge)(spec.expected)}. ` +
+        reason: `serving endpoint "${spec.endpoint}" changed since the plan was made: it serves ${(0,rollout_phases/* describeConfig */.Yy)(live)}` +
+            `${live.configVersion !== null ? ` (config version ${live.configVersion})` : ''}; the plan expected ${(0,rollout_phases/* describeExpected */.Ge)(spec.expected)}. ` +
             'Re-run the plan to review the current state; nothing was changed.',
     };
 }
@@ -59277,7 +59602,7 @@ const PAUSE_SLICE_MS = 60_000;
 /** Runs the rollout to its end state (or aborts it back to the saved config). */
 async function convergeRollout(spec, deps, runtime = {}) {
     const { serving } = deps;
-    const clock = deps.clock ?? _endpoint_ports_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m;
+    const clock = deps.clock ?? ports/* systemClock */.m;
     const deadlineMs = spec.waitTimeoutSeconds * 1000;
     const wait = { deadlineMs, onProgress: runtime.onProgress };
     const steps = [];
@@ -59326,16 +59651,16 @@ async function convergeRollout(spec, deps, runtime = {}) {
     }
     switch (position.state) {
         case 'done':
-            return result('up-to-date', `serving endpoint "${spec.endpoint}" already serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(position.endpoint.config)}`);
+            return result('up-to-date', `serving endpoint "${spec.endpoint}" already serves ${(0,rollout_phases/* describeConfig */.Yy)(position.endpoint.config)}`);
         case 'drift':
             return result('drift', position.reason);
         case 'busy':
             return result('failed', `serving endpoint "${spec.endpoint}" is still updating`);
         case 'absent': {
-            const config = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].config;
-            const created = await serving.createEndpoint({ name: spec.endpoint, config, inferenceTable: spec.inferenceTable });
+            const config = (0,rollout_phases/* phasesFor */.kJ)(spec.strategy, spec.candidate, null)[0].config;
+            const created = await serving.createEndpoint({ name: spec.endpoint, config: { ...config, settings: spec.settings } });
             writes++;
-            await record({ kind: 'create', label: `create ${spec.endpoint} serving ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(config)}`, writes: 1 });
+            await record({ kind: 'create', label: `create ${spec.endpoint} serving ${(0,rollout_phases/* describeConfig */.Yy)(config)}`, writes: 1 });
             const s = await serving.waitUntilSettled(spec.endpoint, wait);
             if (isStuck(s))
                 return stuck(s);
@@ -59345,17 +59670,17 @@ async function convergeRollout(spec, deps, runtime = {}) {
                 // Another writer created it between our read and our write: judge what it serves.
                 const now = locate(spec, s.endpoint);
                 if (now.state !== 'done')
-                    return result('drift', `serving endpoint "${spec.endpoint}" was created by someone else meanwhile, serving ${s.endpoint.config ? (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(s.endpoint.config) : 'nothing'}; nothing was changed`);
+                    return result('drift', `serving endpoint "${spec.endpoint}" was created by someone else meanwhile, serving ${s.endpoint.config ? (0,rollout_phases/* describeConfig */.Yy)(s.endpoint.config) : 'nothing'}; nothing was changed`);
                 return result('up-to-date', `serving endpoint "${spec.endpoint}" was created meanwhile with the planned config`);
             }
-            const smoke = (0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .phasesFor */ .kJ)(spec.strategy, spec.candidate, null)[0].smoke;
+            const smoke = (0,rollout_phases/* phasesFor */.kJ)(spec.strategy, spec.candidate, null)[0].smoke;
             if (smoke) {
                 const verdict = await smokeRequest(spec, serving, runtime);
                 await record({ kind: 'smoke', label: `smoke request to ${spec.endpoint}`, ...verdict });
                 if (!verdict.passed)
                     return result('failed', `smoke request to the new endpoint failed: ${verdict.reason}`);
             }
-            return result('created', `created serving endpoint "${spec.endpoint}" serving ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(config)}`);
+            return result('created', `created serving endpoint "${spec.endpoint}" serving ${(0,rollout_phases/* describeConfig */.Yy)(config)}`);
         }
         case 'at-expected':
         case 'mid-rollout':
@@ -59369,7 +59694,7 @@ async function convergeRollout(spec, deps, runtime = {}) {
     let live = position.endpoint;
     for (let i = start; i < phases.length; i++) {
         const phase = phases[i];
-        if (!live.config || !(0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(live.config, phase.config)) {
+        if (!live.config || !(0,compare/* sameConfig */.X$)(live.config, phase.config)) {
             const update = await serving.updateConfig(spec.endpoint, phase.config, wait);
             writes += update.outcome === 'started' ? 1 + update.conflicts : update.conflicts;
             if (update.outcome === 'gave-up')
@@ -59401,38 +59726,38 @@ async function convergeRollout(spec, deps, runtime = {}) {
             const before = await serving.readMetrics(spec.endpoint);
             await pause(phase.pauseSeconds * 1000, `before the health check at "${phase.label}"`, live);
             const after = await serving.readMetrics(spec.endpoint);
-            const health = (0,_endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .entityHealth */ .cD)(spec.candidate.name, after, before);
+            const health = (0,metrics/* entityHealth */.cD)(spec.candidate.name, after, before);
             const verdict = healthVerdict(health, spec);
             await record({ kind: 'health', label: `health of ${spec.candidate.name} at "${phase.label}"`, health, ...verdict });
             if (!verdict.passed)
                 return abort(`health check failed at "${phase.label}": ${verdict.reason}`);
         }
     }
-    if (!tableMatches(live, spec.inferenceTable)) {
-        await serving.putInferenceTable(spec.endpoint, spec.inferenceTable);
-        writes++;
-        await record({ kind: 'inference-table', label: `inference table ${spec.inferenceTable.catalog}.${spec.inferenceTable.schema}.${spec.inferenceTable.prefix}*` });
+    if (!tableMatches(live, spec)) {
+        const n = await serving.applySettings(spec.endpoint, spec.settings);
+        writes += n;
+        await record({ kind: 'settings', label: describeSettings(spec.settings), writes: n });
     }
-    return result('rolled-out', `serving endpoint "${spec.endpoint}" now serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(phases[phases.length - 1].config)}`);
+    return result('rolled-out', `serving endpoint "${spec.endpoint}" now serves ${(0,rollout_phases/* describeConfig */.Yy)(phases[phases.length - 1].config)}`);
     async function abort(why) {
         if (!saved)
             return result('failed', `${why}; there was no previous config to restore`);
         const restoreTo = saved.config;
         const now = await serving.getEndpoint(spec.endpoint);
-        if (now && now.configUpdate !== 'IN_PROGRESS' && now.config && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_4__/* .sameConfig */ .X)(now.config, restoreTo)) {
+        if (now && now.configUpdate !== 'IN_PROGRESS' && now.config && (0,compare/* sameConfig */.X$)(now.config, restoreTo)) {
             // A failed update leaves the previous config in place: nothing to restore.
-            await record({ kind: 'restore', label: `previous config still served: ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)}`, writes: 0 });
-            return result('aborted', `${why}; the endpoint still serves the previous config (${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)})`);
+            await record({ kind: 'restore', label: `previous config still served: ${(0,rollout_phases/* describeConfig */.Yy)(restoreTo)}`, writes: 0 });
+            return result('aborted', `${why}; the endpoint still serves the previous config (${(0,rollout_phases/* describeConfig */.Yy)(restoreTo)})`);
         }
         const update = await serving.updateConfig(spec.endpoint, restoreTo, wait);
         writes += update.outcome === 'started' ? 1 + update.conflicts : update.conflicts;
         if (update.outcome === 'gave-up')
             return result('failed', `${why}; restoring the previous config did not start: ${isStuck(update.settle) ? update.settle.message : 'gave up'}`);
         const s = update.outcome === 'already-applied' ? { kind: 'settled', endpoint: update.endpoint, polls: 0, waitedMs: 0 } : await serving.waitUntilSettled(spec.endpoint, wait);
-        await record({ kind: 'restore', label: `restore ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)}`, writes: update.outcome === 'started' ? 1 + update.conflicts : update.conflicts });
+        await record({ kind: 'restore', label: `restore ${(0,rollout_phases/* describeConfig */.Yy)(restoreTo)}`, writes: update.outcome === 'started' ? 1 + update.conflicts : update.conflicts });
         if (s.kind !== 'settled')
             return result('failed', `${why}; restoring the previous config did not settle: ${s.message}`);
-        return result('aborted', `${why}; restored the previous config (${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(restoreTo)})`);
+        return result('aborted', `${why}; restored the previous config (${(0,rollout_phases/* describeConfig */.Yy)(restoreTo)})`);
     }
 }
 async function smokeRequest(spec, serving, runtime) {
@@ -59446,7 +59771,7 @@ async function smokeRequest(spec, serving, runtime) {
         return { passed: false, reason: `answered ${answer.status ?? 'no response'}${answer.errorCode ? ` ${answer.errorCode}` : ''}: ${answer.message}` };
     }
     catch (e) {
-        return { passed: false, reason: e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ApiError */ .hD ? e.message : String(e) };
+        return { passed: false, reason: e instanceof errors/* ApiError */.hD ? e.message : String(e) };
     }
 }
 
@@ -59460,14 +59785,14 @@ async function smokeRequest(spec, serving, runtime) {
 /* harmony export */   EV: () => (/* binding */ expectationOf),
 /* harmony export */   Ey: () => (/* binding */ matchesExpected),
 /* harmony export */   Ge: () => (/* binding */ describeExpected),
+/* harmony export */   P7: () => (/* binding */ candidateEntity),
 /* harmony export */   Yy: () => (/* binding */ describeConfig),
-/* harmony export */   cD: () => (/* binding */ servedEntityName),
 /* harmony export */   kJ: () => (/* binding */ phasesFor)
 /* harmony export */ });
-/* unused harmony export candidateEntity */
-/* harmony import */ var _endpoint_compare_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2741);
-/* harmony import */ var _strategies_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1000);
-/* harmony import */ var _traffic_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3241);
+/* unused harmony exports servedEntityName, managedPart */
+/* harmony import */ var _endpoint_compare_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2741);
+/* harmony import */ var _strategies_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1000);
+/* harmony import */ var _traffic_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3241);
 // Pure: the sequence of endpoint configs each strategy moves through, and the comparisons the
 // converger uses to tell "already there", "part-way through this rollout" and "drifted".
 
@@ -59475,27 +59800,23 @@ async function smokeRequest(spec, serving, runtime) {
 
 /** `catalog.schema.churn` v4 → `churn-4`, the name Databricks would default to; always set explicitly. */
 const servedEntityName = (entityName, version) => `${(entityName.split('.').pop() ?? entityName).replace(/[^A-Za-z0-9_-]/g, '_')}-${version}`;
-/** The candidate served entity for one environment, from the model's serving config. */
-function candidateEntity(serving, environment, entityName, version) {
-    return {
-        name: servedEntityName(entityName, version),
-        entityName,
-        entityVersion: version,
-        workloadSize: serving.workloadSize,
-        scaleToZero: serving.scaleToZero[environment] ?? serving.scaleToZeroDefault,
-    };
-}
+/** The candidate served entity for one version, from its version-less template. */
+const candidateEntity = (template, version) => ({
+    ...template,
+    name: servedEntityName(template.entityName, version),
+    entityVersion: version,
+});
 /**
  * The configs a strategy moves through from `base` (the endpoint's config when the plan was made;
  * null when the endpoint does not exist yet). The last phase is the end state.
  */
 function phasesFor(strategy, candidate, base) {
-    const final = { label: `100% to ${(0,_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .versionLabel */ .dp)(candidate)}`, config: (0,_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .only */ .j6)(candidate), healthCheck: false, smoke: false, pauseSeconds: 0 };
+    const final = { label: `100% to ${(0,_traffic_js__WEBPACK_IMPORTED_MODULE_2__/* .versionLabel */ .dp)(candidate)}`, config: (0,_traffic_js__WEBPACK_IMPORTED_MODULE_2__/* .only */ .j6)(candidate), healthCheck: false, smoke: false, pauseSeconds: 0 };
     const others = base ? base.servedEntities.filter((e) => e.name !== candidate.name) : [];
     // Nothing to share traffic with: every strategy is "serve the candidate".
     if (!base || others.length === 0)
-        return (0,_strategies_index_js__WEBPACK_IMPORTED_MODULE_0__/* .phasesAlone */ .Av)(strategy, final);
-    return (0,_strategies_index_js__WEBPACK_IMPORTED_MODULE_0__/* .phasesShared */ .m_)(strategy, {
+        return (0,_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__/* .phasesAlone */ .Av)(strategy, final);
+    return (0,_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__/* .phasesShared */ .m_)(strategy, {
         candidate,
         base,
         others,
@@ -59504,29 +59825,61 @@ function phasesFor(strategy, candidate, base) {
         withCandidate: (routes) => ({ servedEntities: [...others, candidate], routes }),
     });
 }
-/** Does the live config hold what the plan saw (entity identity and traffic)? */
+const identityOnly = (e) => e.scaleToZero === undefined;
+/**
+ * Does the live config hold what the plan saw: the same served versions and traffic, each entity
+ * holding the settings the plan saw (unless the scope is traffic only), and the managed endpoint
+ * settings as they were?
+ */
 function matchesExpected(live, expected) {
     if (expected.kind === 'absent')
         return false;
     const ids = (list) => list.map((e) => JSON.stringify([e.name, e.entityName, e.entityVersion])).sort();
     const a = ids(live.servedEntities);
     const b = ids(expected.servedEntities);
-    return a.length === b.length && a.every((k, i) => k === b[i]) && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_2__/* .sameRoutes */ .D)(live.routes, expected.routes);
+    if (a.length !== b.length || !a.every((k, i) => k === b[i]) || !(0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_0__/* .sameRoutes */ .DP)(live.routes, expected.routes))
+        return false;
+    if (expected.scope === 'traffic')
+        return true;
+    const entitiesHold = expected.servedEntities.every((x) => identityOnly(x) || live.servedEntities.some((l) => (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_0__/* .entityHolds */ .eQ)(l, x)));
+    return entitiesHold && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_0__/* .settingsHold */ .Td)(live.settings, expected.settings);
 }
-/** The plan's expectation from a live config (what a planner records). */
-function expectationOf(config, configVersion = null) {
+/** The managed part of live settings: the tag keys and gateway parts `managed` names, as they are now. */
+function managedPart(live, managed) {
+    const out = {};
+    if (managed.tags) {
+        // A managed key absent now is recorded absent: the empty string stands for "no such tag".
+        out.tags = Object.fromEntries(Object.keys(managed.tags).filter((k) => live?.tags?.[k] !== undefined).map((k) => [k, live.tags[k]]));
+    }
+    if (managed.aiGateway) {
+        const g = live?.aiGateway ?? {};
+        out.aiGateway = {
+            ...(managed.aiGateway.rateLimits !== undefined ? { rateLimits: g.rateLimits ?? [] } : {}),
+            ...(managed.aiGateway.usageTracking !== undefined ? { usageTracking: g.usageTracking ?? false } : {}),
+            ...(managed.aiGateway.inferenceTable !== undefined ? { inferenceTable: g.inferenceTable ?? null } : {}),
+        };
+    }
+    return out;
+}
+/**
+ * The plan's expectation from a live config (what a planner records): the served entities with
+ * everything the server reported about them, the traffic, and the managed settings as they are.
+ */
+function expectationOf(config, configVersion = null, options = {}) {
     if (!config)
         return { kind: 'absent' };
+    const scope = options.scope ?? 'all';
     return {
         kind: 'config',
-        servedEntities: config.servedEntities.map((e) => ({ name: e.name, entityName: e.entityName, entityVersion: e.entityVersion })),
+        servedEntities: config.servedEntities.map((e) => (scope === 'traffic' ? { name: e.name, entityName: e.entityName, entityVersion: e.entityVersion } : { ...e })),
         routes: config.routes.map((r) => ({ servedEntityName: r.servedEntityName, percent: r.percent })),
         configVersion,
+        ...(scope === 'traffic' ? { scope } : options.managed ? { settings: managedPart(config.settings, options.managed) } : {}),
     };
 }
 function describeConfig(c) {
     const pct = new Map(c.routes.map((r) => [r.servedEntityName, r.percent]));
-    return c.servedEntities.map((e) => `${e.name} (${(0,_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .versionLabel */ .dp)(e)}) ${pct.get(e.name) ?? 0}%`).join(', ') || 'no served entities';
+    return c.servedEntities.map((e) => `${e.name} (${(0,_traffic_js__WEBPACK_IMPORTED_MODULE_2__/* .versionLabel */ .dp)(e)}) ${pct.get(e.name) ?? 0}%`).join(', ') || 'no served entities';
 }
 function describeExpected(e) {
     if (e.kind === 'absent')
@@ -59558,13 +59911,16 @@ const servingApplies = (serving, environment) => serving.environments === null |
 const endpointName = (serving, environment, modelId) => (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .expandTemplate */ .Ly)(serving.endpoint, { env: environment, model: modelId });
 function rolloutSpecFor(input) {
     const { serving } = input;
+    const entity = input.entity ?? { workloadSize: serving.workloadSize, scaleToZero: serving.scaleToZero[input.environment] ?? serving.scaleToZeroDefault };
+    const settings = input.settings ?? (serving.inferenceTable ? { aiGateway: { inferenceTable: { ...serving.inferenceTable, enabled: true } } } : {});
+    const live = input.current?.config ?? null;
     return {
         endpoint: endpointName(serving, input.environment, input.modelId),
         strategy: serving.strategy,
         health: serving.health,
-        candidate: candidateEntity(serving, input.environment, input.entityName, input.version),
-        inferenceTable: serving.inferenceTable,
-        expected: expectationOf(input.current?.config ?? null, input.current?.config?.configVersion ?? null),
+        candidate: candidateEntity({ ...entity, entityName: input.entityName }, input.version),
+        settings,
+        expected: expectationOf(live ? { ...live, settings: { tags: input.current.tags, ...(input.current.aiGateway ? { aiGateway: input.current.aiGateway } : {}) } } : null, live?.configVersion ?? null, { managed: settings }),
         waitTimeoutSeconds: serving.waitTimeoutSeconds,
     };
 }
@@ -59726,7 +60082,7 @@ const only = (candidate) => ({
 
 /***/ }),
 
-/***/ 6991:
+/***/ 7953:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60262,14 +60618,67 @@ const buildStrategy = (raw) => {
         throw new Error(`strategy "${String(raw.strategy)}" passed the schema but has no builder in STRATEGY_BUILDERS (a bug)`);
     return STRATEGY_BUILDERS[raw.strategy](raw);
 };
+const stringMap = (raw) => {
+    const record = (0,config_raw/* asRecord */.qY)(raw);
+    return record ? Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)])) : undefined;
+};
+const bounds = (raw) => {
+    const record = (0,config_raw/* asRecord */.qY)(raw);
+    return record ? { min: Number(record.min), max: Number(record.max) } : undefined;
+};
+/** The serving settings one level of `serving:` sets (the model's, or `overrides.<env>`). */
+const buildServingLayer = (modelId, raw) => {
+    const gateway = (0,config_raw/* asRecord */.qY)(raw.ai_gateway);
+    const table = (0,config_raw/* asRecord */.qY)(raw.inference_table);
+    const layer = {};
+    if (typeof raw.workload_size === 'string')
+        layer.workloadSize = raw.workload_size;
+    if (typeof raw.scale_to_zero === 'boolean')
+        layer.scaleToZero = raw.scale_to_zero;
+    if (typeof raw.workload_type === 'string')
+        layer.workloadType = raw.workload_type;
+    if (raw.provisioned_concurrency !== undefined)
+        layer.provisionedConcurrency = bounds(raw.provisioned_concurrency);
+    if (raw.provisioned_throughput !== undefined)
+        layer.provisionedThroughput = bounds(raw.provisioned_throughput);
+    if (raw.environment_vars !== undefined)
+        layer.environmentVars = stringMap(raw.environment_vars);
+    if (typeof raw.instance_profile_arn === 'string')
+        layer.instanceProfileArn = raw.instance_profile_arn;
+    if (raw.tags !== undefined)
+        layer.tags = stringMap(raw.tags);
+    if (gateway?.rate_limits !== undefined) {
+        layer.rateLimits = (0,config_raw/* asArray */._j)(gateway.rate_limits).map((r) => {
+            const limit = (0,config_raw/* asRecord */.qY)(r) ?? {};
+            return {
+                calls: typeof limit.calls === 'number' ? limit.calls : null,
+                tokens: typeof limit.tokens === 'number' ? limit.tokens : null,
+                key: ((0,config_raw/* asString */.oJ)(limit.key) ?? 'endpoint'),
+                principal: (0,config_raw/* asString */.oJ)(limit.principal),
+            };
+        });
+    }
+    if (typeof gateway?.usage_tracking === 'boolean')
+        layer.usageTracking = gateway.usage_tracking;
+    if (table)
+        layer.inferenceTable = { catalog: String(table.catalog), schema: String(table.schema), prefix: (0,config_raw/* asString */.oJ)(table.prefix) ?? modelId };
+    return layer;
+};
 const buildServing = (modelId, raw) => {
     const health = (0,config_raw/* asRecord */.qY)(raw.health) ?? {};
     const scaleToZero = {};
     for (const [env, value] of (0,config_raw/* entriesOf */.Mc)(raw.scale_to_zero))
         scaleToZero[env] = value === true;
     const table = (0,config_raw/* asRecord */.qY)(raw.inference_table);
+    const { scaleToZero: _perEnvironment, ...base } = buildServingLayer(modelId, raw);
+    const overrides = {};
+    for (const [env, value] of (0,config_raw/* entriesOf */.Mc)(raw.overrides))
+        overrides[env] = buildServingLayer(modelId, (0,config_raw/* asRecord */.qY)(value) ?? {});
     return {
         endpoint: String(raw.endpoint),
+        owner: raw.owner === 'bundle' ? 'bundle' : 'mlops-gate',
+        base,
+        overrides,
         strategy: buildStrategy(raw),
         health: {
             maxErrorRate: typeof health.max_error_rate === 'number' ? health.max_error_rate : null,
@@ -60583,6 +60992,147 @@ const checkQuartzCron = (expression) => {
 var names = __nccwpck_require__(1305);
 // EXTERNAL MODULE: ./lib/src/config/name-rules.js
 var name_rules = __nccwpck_require__(6928);
+// EXTERNAL MODULE: ./lib/src/config/serving.js
+var config_serving = __nccwpck_require__(9473);
+;// CONCATENATED MODULE: ./lib/src/config/serving-checks.js
+// Pure: what Databricks Model Serving would refuse in a model's `serving:` block, and what it may
+// refuse, found at `validate` time with the key's file:line:column. Errors are the documented
+// limits (docs/fidelity.md, "Serving config"); warnings are rules no source settles (the emulator's
+// strict mode refuses them) and literal environment variables that look like secrets.
+
+
+
+
+
+
+/** "Provisioned concurrency | Per model | 1024 with custom option and route optimization" (model-serving-limits). */
+const MAX_PROVISIONED_CONCURRENCY = 1024;
+/** "Environment variables | Per served model | 30" (model-serving-limits). */
+const MAX_ENVIRONMENT_VARS = 30;
+/** Endpoint names: "[ 1 .. 63 ] characters", alphanumerics, dashes and underscores; `databricks-` is reserved. */
+const ENDPOINT_NAME = /^[A-Za-z0-9_-]{1,63}$/;
+/** Unconfirmed limits, answered by the emulator's strict mode (serving-tag-limits, serving-env-var-names, serving-concurrency-step). */
+const TAG_KEY_MAX = 127;
+const TAG_VALUE_MAX = 255;
+const POSIX_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function checkServing(config, model, doc) {
+    const serving = model.serving;
+    if (!serving)
+        return [];
+    const out = [];
+    const base = pointerJoin(pointerJoin('/models', model.id), 'serving');
+    const report = (severity, code, message, pointer, extra = {}) => {
+        if (out.some((d) => d.code === code && d.path === pointer))
+            return;
+        out.push({ severity, code, message, path: pointer, position: positionOf(doc, pointer, extra.which ?? 'value'), ...(extra.hint ? { hint: extra.hint } : {}) });
+    };
+    const raw = (0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)(doc.value)?.models)?.[model.id])?.serving) ?? {};
+    const rawOverrides = (0,config_raw/* asRecord */.qY)(raw.overrides) ?? {};
+    const layers = [
+        { pointer: base, layer: serving.base ?? {}, raw, env: null },
+        ...Object.entries(serving.overrides ?? {}).map(([env, layer]) => ({ pointer: pointerJoin(pointerJoin(base, 'overrides'), env), layer, raw: (0,config_raw/* asRecord */.qY)(rawOverrides[env]) ?? {}, env })),
+    ];
+    for (const { pointer, layer, raw: rawLayer, env } of layers) {
+        if (env !== null) {
+            const environment = config.environments.get(env);
+            if (!environment) {
+                report('error', 'unknown-environment', `serving.overrides: there is no environment "${(0,name_rules/* shorten */.ml)(env)}" (environments: ${[...config.environments.keys()].join(', ')})`, pointer, { which: 'key' });
+                continue;
+            }
+            if (!(0,registries/* capabilitiesOf */.SF)(environment.registry).serving || (serving.environments !== null && !serving.environments.includes(env))) {
+                report('warning', 'ignored-field', `serving.overrides.${env}: "${env}" has no serving endpoint here, so these settings are never used`, pointer, { which: 'key' });
+            }
+        }
+        // "Do not use if min_provisioned_concurrency and max_provisioned_concurrency are specified" (SDK ServedEntityInput.workload_size).
+        if (rawLayer.workload_size !== undefined && rawLayer.provisioned_concurrency !== undefined) {
+            report('error', 'exclusive-fields', 'workload_size and provisioned_concurrency cannot both be set: a served entity is sized by one or the other (the API refuses both)', pointerJoin(pointer, 'provisioned_concurrency'), {
+                which: 'key',
+                hint: 'keep workload_size (Small, Medium, Large) or provisioned_concurrency {min, max}',
+            });
+        }
+        const c = layer.provisionedConcurrency;
+        if (c) {
+            const at = pointerJoin(pointer, 'provisioned_concurrency');
+            if (c.min > c.max)
+                report('error', 'range', `provisioned_concurrency: min ${c.min} is above max ${c.max}`, pointerJoin(at, 'min'));
+            if (c.max > MAX_PROVISIONED_CONCURRENCY)
+                report('error', 'range', `provisioned_concurrency: max ${c.max} is above the documented limit of ${MAX_PROVISIONED_CONCURRENCY} per model`, pointerJoin(at, 'max'));
+            for (const side of ['min', 'max']) {
+                if (c[side] % 4 !== 0) {
+                    report('warning', 'concurrency-step', `provisioned_concurrency: ${side} ${c[side]} is not a multiple of 4; every documented size is (4, 8-16, 16-64) and Databricks may refuse others`, pointerJoin(at, side));
+                }
+            }
+        }
+        const t = layer.provisionedThroughput;
+        if (t && t.min > t.max)
+            report('error', 'range', `provisioned_throughput: min ${t.min} is above max ${t.max}`, pointerJoin(pointerJoin(pointer, 'provisioned_throughput'), 'min'));
+        for (const [name, value] of Object.entries(layer.environmentVars ?? {})) {
+            const at = pointerJoin(pointerJoin(pointer, 'environment_vars'), name);
+            if ((0,config_serving/* malformedSecretReference */.PC)(value)) {
+                report('error', 'bad-secret-reference', `environment variable ${(0,name_rules/* shorten */.ml)(name)}: not a secret reference; write {{secrets/<scope>/<key>}} exactly`, at);
+            }
+            else {
+                const why = (0,config_serving/* secretLikeReason */.Ii)(name, value);
+                if (why) {
+                    report('warning', 'literal-secret', `environment variable ${(0,name_rules/* shorten */.ml)(name)} holds a literal value that looks like a secret (${why}); the value is not shown`, at, {
+                        hint: 'store it in a Databricks secret scope and write {{secrets/<scope>/<key>}}: Databricks resolves it when serving, mlops-gate never sees it',
+                    });
+                }
+            }
+            if (!POSIX_NAME.test(name)) {
+                report('warning', 'env-var-name', `environment variable name "${(0,name_rules/* shorten */.ml)(name)}" is not letters, digits and _ (not starting with a digit); Databricks may refuse it`, at, { which: 'key' });
+            }
+        }
+        for (const [key, value] of Object.entries(layer.tags ?? {})) {
+            const at = pointerJoin(pointerJoin(pointer, 'tags'), key);
+            if (key.length > TAG_KEY_MAX)
+                report('warning', 'tag-length', `endpoint tag key "${(0,name_rules/* shorten */.ml)(key)}" has ${key.length} characters; the limit is not documented and may be ${TAG_KEY_MAX}`, at, { which: 'key' });
+            if (value.length > TAG_VALUE_MAX)
+                report('warning', 'tag-length', `endpoint tag ${(0,name_rules/* shorten */.ml)(key)}: the value has ${value.length} characters; the limit is not documented and may be ${TAG_VALUE_MAX}`, at);
+        }
+    }
+    // Per environment, what promote would send.
+    for (const environment of config.environments.values()) {
+        if (!(0,registries/* capabilitiesOf */.SF)(environment.registry).serving || (serving.environments !== null && !serving.environments.includes(environment.name)))
+            continue;
+        const resolved = (0,config_serving/* resolveServing */.$F)(serving, environment.name, model.id);
+        const count = Object.keys(resolved.environmentVars ?? {}).length;
+        if (count > MAX_ENVIRONMENT_VARS) {
+            const pointer = Object.keys(serving.overrides?.[environment.name]?.environmentVars ?? {}).length > 0 ? pointerJoin(pointerJoin(pointerJoin(base, 'overrides'), environment.name), 'environment_vars') : pointerJoin(base, 'environment_vars');
+            report('error', 'size', `"${environment.name}": ${count} environment variables; the documented limit is ${MAX_ENVIRONMENT_VARS} per served model`, pointer, { which: 'key' });
+        }
+        const name = (0,template/* expandTemplate */.Ly)(serving.endpoint, { env: environment.name, model: model.id });
+        if (!ENDPOINT_NAME.test(name)) {
+            report('error', 'bad-name', `serving endpoint name "${(0,name_rules/* shorten */.ml)(name)}" (in "${environment.name}") must be 1 to 63 letters, digits, "-" and "_"`, pointerJoin(base, 'endpoint'));
+        }
+        else if (name.toLowerCase().startsWith('databricks-')) {
+            report('error', 'bad-name', `serving endpoint name "${(0,name_rules/* shorten */.ml)(name)}" (in "${environment.name}"): the databricks- prefix is reserved for Databricks' own endpoints`, pointerJoin(base, 'endpoint'));
+        }
+        const table = resolved.inferenceTable;
+        if (table) {
+            for (const [field, value] of [['catalog', table.catalog], ['schema', table.schema], ['prefix', table.prefix]]) {
+                const problem = (0,name_rules/* ucNamePartProblem */.q5)(value);
+                if (problem) {
+                    const layerPointer = serving.overrides?.[environment.name]?.inferenceTable ? pointerJoin(pointerJoin(base, 'overrides'), environment.name) : base;
+                    report('error', 'bad-name', `inference_table ${field} "${(0,name_rules/* shorten */.ml)(value)}" (in "${environment.name}") ${problem}`, pointerJoin(pointerJoin(layerPointer, 'inference_table'), field));
+                }
+            }
+        }
+    }
+    if (serving.owner === 'bundle') {
+        const managed = ['workload_type', 'workload_size', 'provisioned_concurrency', 'provisioned_throughput', 'environment_vars', 'instance_profile_arn', 'tags', 'ai_gateway', 'inference_table', 'overrides'];
+        for (const field of managed) {
+            if (raw[field] !== undefined) {
+                report('warning', 'ignored-field', `serving.${field} is ignored with owner: bundle (the bundle owns the endpoint's settings; mlops-gate moves versions and traffic only)`, pointerJoin(base, field), {
+                    which: 'key',
+                    hint: 'set it in the bundle (databricks.yml), or use owner: mlops-gate and remove the endpoint from the bundle',
+                });
+            }
+        }
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./lib/src/config/checks.js
 // Cross-field checks on a schema-valid config: everything `plan`, `promote` or `rollback` would
 // refuse without the network, refused here at the offending key, so that `validate` ✓ means the
@@ -60596,6 +61146,7 @@ var name_rules = __nccwpck_require__(6928);
 //   - monitor table, output schema and granularities: desiredMonitor (src/endpoint/monitor.ts)
 // and these are refused by the registries or the Databricks APIs (Unity Catalog and MLflow names,
 // aliases, two models on one registered model, serving/monitor where there is no Databricks, cron).
+
 
 
 
@@ -60768,8 +61319,11 @@ class ConfigChecks {
         }
     }
     serving(model) {
-        if (model.serving)
-            this.databricksOnly(model, 'serving', model.serving.environments, 'Model Serving endpoints');
+        if (!model.serving)
+            return;
+        this.databricksOnly(model, 'serving', model.serving.environments, 'Model Serving endpoints');
+        // Served-entity and endpoint settings: src/config/serving-checks.ts (errors and warnings).
+        this.diagnostics.push(...checkServing(this.config, model, this.doc));
     }
     monitor(model) {
         const monitor = model.monitor;
@@ -67832,7 +68386,7 @@ const BUILTIN_PACKS = {
 };
 
 ;// CONCATENATED MODULE: ./lib/schema/mlops.schema.json
-const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\\"When a Teams webhook request is received\\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}}');
+const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"$ref":"#/$defs/serving_inference_table"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server\'s default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"overrides":{"description":"Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.","type":"object","additionalProperties":{"$ref":"#/$defs/serving_override"}},"owner":{"description":"Who owns the endpoint\'s configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).","enum":["mlops-gate","bundle"],"default":"mlops-gate"},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"serving_inference_table":{"description":"Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"serving_override":{"description":"Serving settings of one environment, over the model\'s `serving` settings.","type":"object","additionalProperties":false,"properties":{"workload_size":{"description":"Workload size in this environment (replaces `provisioned_concurrency`).","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero in this environment.","type":"boolean"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server\'s default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"inference_table":{"$ref":"#/$defs/serving_inference_table"}}},"serving_rate_limit":{"description":"One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.","type":"object","additionalProperties":false,"anyOf":[{"required":["calls"]},{"required":["tokens"]}],"properties":{"calls":{"description":"Calls allowed per renewal period.","type":"integer","minimum":1},"tokens":{"description":"Tokens allowed per renewal period.","type":"integer","minimum":1},"key":{"description":"What the limit counts per: endpoint (default), user, user_group, service_principal.","enum":["endpoint","user","user_group","service_principal"],"default":"endpoint"},"principal":{"description":"The user (email), group or service principal (application id) the limit applies to.","type":"string","minLength":1},"renewal_period":{"description":"Only `minute` is supported.","const":"minute","default":"minute"}}},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\\"When a Teams webhook request is received\\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}}');
 // EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
 var ucs2length = __nccwpck_require__(6214);
 var ucs2length_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(ucs2length, 2);
@@ -67853,9 +68407,9 @@ var formats_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(formats, 2);
 // module.exports of a CommonJS helper, whichever way the loader (Node, the bundler) wraps it.
 const cjsExports = (ns) => (ns.default != null && ns.default.__esModule ? ns.default : ns);
 const validateConfig = validate20;
-const schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json", "title": "mlops-gate configuration (mlops.yml)", "description": "Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.", "type": "object", "additionalProperties": false, "required": ["version", "environments", "models"], "properties": { "$schema": { "description": "Optional JSON Schema reference for editors; ignored by mlops-gate.", "type": "string" }, "version": { "description": "Configuration format version. Always 1.", "const": 1 }, "environments": { "description": "Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/environment" } }, "models": { "description": "Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/model" } }, "policies": { "description": "Inline policies by name. Models reference them by name in `policies`.", "type": "object", "default": {}, "propertyNames": { "$ref": "#/$defs/policy_name" }, "additionalProperties": { "$ref": "#/$defs/policy" } }, "waivers": { "description": "Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.", "type": "array", "default": [], "items": { "$ref": "#/$defs/waiver" } }, "defaults": { "description": "Values used by every model that does not set them itself.", "type": "object", "additionalProperties": false, "properties": { "champion_alias": { "description": "Default champion alias for models without `champion_alias`.", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "Default promotion mode for models without `promotion`.", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policy references used by models that do not list `policies` themselves.", "$ref": "#/$defs/policy_refs" } } }, "notify": { "description": "Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.", "$ref": "#/$defs/notify" } }, "$defs": { "identifier": { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "policy_name": { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "name_list": { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }, "duration": { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 }, "promotion_mode": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" }, "policy_ref": { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, "policy_refs": { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } }, "environment": { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] }, "environment_mlflow": { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "environment_databricks_uc": { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } }, "model": { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } }, "policy": { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } }, "policy_document": { "description": "A policy file (local .yml or a built-in pack): one policy.", "$ref": "#/$defs/policy" }, "waiver": { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } }, "gate_id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" }, "gate": { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] }, "gate_required_tags": { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } }, "gate_metric_threshold": { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } }, "gate_metric_delta": { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_signature": { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } }, "gate_approvals": { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } }, "gate_provenance": { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } }, "gate_description": { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } }, "notify": { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } }, "notify_channel": { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] }, "notify_slack": { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_teams": { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_webhook": { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } }, "notify_event": { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] }, "env_var_name": { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 } } };
+const schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json", "title": "mlops-gate configuration (mlops.yml)", "description": "Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.", "type": "object", "additionalProperties": false, "required": ["version", "environments", "models"], "properties": { "$schema": { "description": "Optional JSON Schema reference for editors; ignored by mlops-gate.", "type": "string" }, "version": { "description": "Configuration format version. Always 1.", "const": 1 }, "environments": { "description": "Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/environment" } }, "models": { "description": "Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/model" } }, "policies": { "description": "Inline policies by name. Models reference them by name in `policies`.", "type": "object", "default": {}, "propertyNames": { "$ref": "#/$defs/policy_name" }, "additionalProperties": { "$ref": "#/$defs/policy" } }, "waivers": { "description": "Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.", "type": "array", "default": [], "items": { "$ref": "#/$defs/waiver" } }, "defaults": { "description": "Values used by every model that does not set them itself.", "type": "object", "additionalProperties": false, "properties": { "champion_alias": { "description": "Default champion alias for models without `champion_alias`.", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "Default promotion mode for models without `promotion`.", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policy references used by models that do not list `policies` themselves.", "$ref": "#/$defs/policy_refs" } } }, "notify": { "description": "Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.", "$ref": "#/$defs/notify" } }, "$defs": { "identifier": { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "policy_name": { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "name_list": { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }, "duration": { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 }, "promotion_mode": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" }, "policy_ref": { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, "policy_refs": { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } }, "environment": { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] }, "environment_mlflow": { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "environment_databricks_uc": { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } }, "model": { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.", "type": "string", "minLength": 1 }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "$ref": "#/$defs/serving_inference_table" }, "workload_type": { "description": "Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.", "enum": ["CPU", "CPU_MEDIUM", "CPU_LARGE", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "GPU_XLARGE", "GPU_XLARGE_8", "MULTIGPU_MEDIUM"] }, "provisioned_concurrency": { "description": "Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest provisioned concurrency (0 with scale to zero).", "type": "integer", "minimum": 0 }, "max": { "description": "Highest provisioned concurrency.", "type": "integer", "minimum": 1 } } }, "provisioned_throughput": { "description": "Provisioned throughput bounds, tokens per second: `{min, max}`.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest tokens per second.", "type": "integer", "minimum": 0 }, "max": { "description": "Highest tokens per second.", "type": "integer", "minimum": 1 } } }, "environment_vars": { "description": "Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "instance_profile_arn": { "description": "AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).", "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" }, "tags": { "description": "Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "ai_gateway": { "description": "AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).", "type": "object", "additionalProperties": false, "properties": { "rate_limits": { "description": "Rate limits, replacing any the endpoint has. `[]` removes them all.", "type": "array", "items": { "$ref": "#/$defs/serving_rate_limit" } }, "usage_tracking": { "description": "Usage tracking into system tables.", "type": "boolean" } } }, "overrides": { "description": "Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.", "type": "object", "additionalProperties": { "$ref": "#/$defs/serving_override" } }, "owner": { "description": "Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).", "enum": ["mlops-gate", "bundle"], "default": "mlops-gate" }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] }, "serving_inference_table": { "description": "Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "serving_override": { "description": "Serving settings of one environment, over the model's `serving` settings.", "type": "object", "additionalProperties": false, "properties": { "workload_size": { "description": "Workload size in this environment (replaces `provisioned_concurrency`).", "type": "string", "minLength": 1 }, "scale_to_zero": { "description": "Scale to zero in this environment.", "type": "boolean" }, "workload_type": { "description": "Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.", "enum": ["CPU", "CPU_MEDIUM", "CPU_LARGE", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "GPU_XLARGE", "GPU_XLARGE_8", "MULTIGPU_MEDIUM"] }, "provisioned_concurrency": { "description": "Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest provisioned concurrency (0 with scale to zero).", "type": "integer", "minimum": 0 }, "max": { "description": "Highest provisioned concurrency.", "type": "integer", "minimum": 1 } } }, "provisioned_throughput": { "description": "Provisioned throughput bounds, tokens per second: `{min, max}`.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest tokens per second.", "type": "integer", "minimum": 0 }, "max": { "description": "Highest tokens per second.", "type": "integer", "minimum": 1 } } }, "environment_vars": { "description": "Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "instance_profile_arn": { "description": "AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).", "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" }, "tags": { "description": "Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "ai_gateway": { "description": "AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).", "type": "object", "additionalProperties": false, "properties": { "rate_limits": { "description": "Rate limits, replacing any the endpoint has. `[]` removes them all.", "type": "array", "items": { "$ref": "#/$defs/serving_rate_limit" } }, "usage_tracking": { "description": "Usage tracking into system tables.", "type": "boolean" } } }, "inference_table": { "$ref": "#/$defs/serving_inference_table" } } }, "serving_rate_limit": { "description": "One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.", "type": "object", "additionalProperties": false, "anyOf": [{ "required": ["calls"] }, { "required": ["tokens"] }], "properties": { "calls": { "description": "Calls allowed per renewal period.", "type": "integer", "minimum": 1 }, "tokens": { "description": "Tokens allowed per renewal period.", "type": "integer", "minimum": 1 }, "key": { "description": "What the limit counts per: endpoint (default), user, user_group, service_principal.", "enum": ["endpoint", "user", "user_group", "service_principal"], "default": "endpoint" }, "principal": { "description": "The user (email), group or service principal (application id) the limit applies to.", "type": "string", "minLength": 1 }, "renewal_period": { "description": "Only `minute` is supported.", "const": "minute", "default": "minute" } } }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } }, "policy": { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } }, "policy_document": { "description": "A policy file (local .yml or a built-in pack): one policy.", "$ref": "#/$defs/policy" }, "waiver": { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } }, "gate_id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" }, "gate": { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] }, "gate_required_tags": { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } }, "gate_metric_threshold": { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } }, "gate_metric_delta": { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_signature": { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } }, "gate_approvals": { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } }, "gate_provenance": { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } }, "gate_description": { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } }, "notify": { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } }, "notify_channel": { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] }, "notify_slack": { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_teams": { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_webhook": { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } }, "notify_event": { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] }, "env_var_name": { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 } } };
 const schema32 = { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
-const schema48 = { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
+const schema53 = { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
 const schema39 = { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" };
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]*$", "u");
 const schema33 = { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] };
@@ -68343,11 +68897,790 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate24.evaluated = { "items": true, "dynamicProps": false, "dynamicItems": false };
-const schema42 = { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] };
+const schema42 = { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.", "type": "string", "minLength": 1 }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "$ref": "#/$defs/serving_inference_table" }, "workload_type": { "description": "Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.", "enum": ["CPU", "CPU_MEDIUM", "CPU_LARGE", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "GPU_XLARGE", "GPU_XLARGE_8", "MULTIGPU_MEDIUM"] }, "provisioned_concurrency": { "description": "Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest provisioned concurrency (0 with scale to zero).", "type": "integer", "minimum": 0 }, "max": { "description": "Highest provisioned concurrency.", "type": "integer", "minimum": 1 } } }, "provisioned_throughput": { "description": "Provisioned throughput bounds, tokens per second: `{min, max}`.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest tokens per second.", "type": "integer", "minimum": 0 }, "max": { "description": "Highest tokens per second.", "type": "integer", "minimum": 1 } } }, "environment_vars": { "description": "Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "instance_profile_arn": { "description": "AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).", "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" }, "tags": { "description": "Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "ai_gateway": { "description": "AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).", "type": "object", "additionalProperties": false, "properties": { "rate_limits": { "description": "Rate limits, replacing any the endpoint has. `[]` removes them all.", "type": "array", "items": { "$ref": "#/$defs/serving_rate_limit" } }, "usage_tracking": { "description": "Usage tracking into system tables.", "type": "boolean" } } }, "overrides": { "description": "Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.", "type": "object", "additionalProperties": { "$ref": "#/$defs/serving_override" } }, "owner": { "description": "Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).", "enum": ["mlops-gate", "bundle"], "default": "mlops-gate" }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] };
 const schema43 = { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 };
-const schema45 = { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } };
+const schema44 = { "description": "Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } };
+const schema45 = { "description": "One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.", "type": "object", "additionalProperties": false, "anyOf": [{ "required": ["calls"] }, { "required": ["tokens"] }], "properties": { "calls": { "description": "Calls allowed per renewal period.", "type": "integer", "minimum": 1 }, "tokens": { "description": "Tokens allowed per renewal period.", "type": "integer", "minimum": 1 }, "key": { "description": "What the limit counts per: endpoint (default), user, user_group, service_principal.", "enum": ["endpoint", "user", "user_group", "service_principal"], "default": "endpoint" }, "principal": { "description": "The user (email), group or service principal (application id) the limit applies to.", "type": "string", "minLength": 1 }, "renewal_period": { "description": "Only `minute` is supported.", "const": "minute", "default": "minute" } } };
+const schema50 = { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } };
 const func12 = Object.prototype.hasOwnProperty;
 const pattern10 = new RegExp("^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "u");
+const pattern11 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$", "u");
+const schema46 = { "description": "Serving settings of one environment, over the model's `serving` settings.", "type": "object", "additionalProperties": false, "properties": { "workload_size": { "description": "Workload size in this environment (replaces `provisioned_concurrency`).", "type": "string", "minLength": 1 }, "scale_to_zero": { "description": "Scale to zero in this environment.", "type": "boolean" }, "workload_type": { "description": "Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.", "enum": ["CPU", "CPU_MEDIUM", "CPU_LARGE", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "GPU_XLARGE", "GPU_XLARGE_8", "MULTIGPU_MEDIUM"] }, "provisioned_concurrency": { "description": "Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest provisioned concurrency (0 with scale to zero).", "type": "integer", "minimum": 0 }, "max": { "description": "Highest provisioned concurrency.", "type": "integer", "minimum": 1 } } }, "provisioned_throughput": { "description": "Provisioned throughput bounds, tokens per second: `{min, max}`.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest tokens per second.", "type": "integer", "minimum": 0 }, "max": { "description": "Highest tokens per second.", "type": "integer", "minimum": 1 } } }, "environment_vars": { "description": "Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "instance_profile_arn": { "description": "AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).", "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" }, "tags": { "description": "Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "ai_gateway": { "description": "AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).", "type": "object", "additionalProperties": false, "properties": { "rate_limits": { "description": "Rate limits, replacing any the endpoint has. `[]` removes them all.", "type": "array", "items": { "$ref": "#/$defs/serving_rate_limit" } }, "usage_tracking": { "description": "Usage tracking into system tables.", "type": "boolean" } } }, "inference_table": { "$ref": "#/$defs/serving_inference_table" } } };
+function validate27(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate27.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        for (const key0 in data) {
+            if (!(func12.call(schema46.properties, key0))) {
+                const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46, data };
+                if (vErrors === null) {
+                    vErrors = [err0];
+                }
+                else {
+                    vErrors.push(err0);
+                }
+                errors++;
+            }
+        }
+        if (data.workload_size !== undefined) {
+            let data0 = data.workload_size;
+            if (typeof data0 === "string") {
+                if (func1(data0) < 1) {
+                    const err1 = { instancePath: instancePath + "/workload_size", schemaPath: "#/properties/workload_size/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.workload_size, data: data0 };
+                    if (vErrors === null) {
+                        vErrors = [err1];
+                    }
+                    else {
+                        vErrors.push(err1);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err2 = { instancePath: instancePath + "/workload_size", schemaPath: "#/properties/workload_size/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.workload_size.type, parentSchema: schema46.properties.workload_size, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.scale_to_zero !== undefined) {
+            let data1 = data.scale_to_zero;
+            if (typeof data1 !== "boolean") {
+                const err3 = { instancePath: instancePath + "/scale_to_zero", schemaPath: "#/properties/scale_to_zero/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema46.properties.scale_to_zero.type, parentSchema: schema46.properties.scale_to_zero, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+        if (data.workload_type !== undefined) {
+            let data2 = data.workload_type;
+            if (!(((((((((data2 === "CPU") || (data2 === "CPU_MEDIUM")) || (data2 === "CPU_LARGE")) || (data2 === "GPU_SMALL")) || (data2 === "GPU_MEDIUM")) || (data2 === "GPU_LARGE")) || (data2 === "GPU_XLARGE")) || (data2 === "GPU_XLARGE_8")) || (data2 === "MULTIGPU_MEDIUM"))) {
+                const err4 = { instancePath: instancePath + "/workload_type", schemaPath: "#/properties/workload_type/enum", keyword: "enum", params: { allowedValues: schema46.properties.workload_type.enum }, message: "must be equal to one of the allowed values", schema: schema46.properties.workload_type.enum, parentSchema: schema46.properties.workload_type, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.provisioned_concurrency !== undefined) {
+            let data3 = data.provisioned_concurrency;
+            if (data3 && typeof data3 == "object" && !Array.isArray(data3)) {
+                if (data3.min === undefined) {
+                    const err5 = { instancePath: instancePath + "/provisioned_concurrency", schemaPath: "#/properties/provisioned_concurrency/required", keyword: "required", params: { missingProperty: "min" }, message: "must have required property '" + "min" + "'", schema: schema46.properties.provisioned_concurrency.required, parentSchema: schema46.properties.provisioned_concurrency, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err5];
+                    }
+                    else {
+                        vErrors.push(err5);
+                    }
+                    errors++;
+                }
+                if (data3.max === undefined) {
+                    const err6 = { instancePath: instancePath + "/provisioned_concurrency", schemaPath: "#/properties/provisioned_concurrency/required", keyword: "required", params: { missingProperty: "max" }, message: "must have required property '" + "max" + "'", schema: schema46.properties.provisioned_concurrency.required, parentSchema: schema46.properties.provisioned_concurrency, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err6];
+                    }
+                    else {
+                        vErrors.push(err6);
+                    }
+                    errors++;
+                }
+                for (const key1 in data3) {
+                    if (!((key1 === "min") || (key1 === "max"))) {
+                        const err7 = { instancePath: instancePath + "/provisioned_concurrency", schemaPath: "#/properties/provisioned_concurrency/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46.properties.provisioned_concurrency, data: data3 };
+                        if (vErrors === null) {
+                            vErrors = [err7];
+                        }
+                        else {
+                            vErrors.push(err7);
+                        }
+                        errors++;
+                    }
+                }
+                if (data3.min !== undefined) {
+                    let data4 = data3.min;
+                    if (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) {
+                        const err8 = { instancePath: instancePath + "/provisioned_concurrency/min", schemaPath: "#/properties/provisioned_concurrency/properties/min/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema46.properties.provisioned_concurrency.properties.min.type, parentSchema: schema46.properties.provisioned_concurrency.properties.min, data: data4 };
+                        if (vErrors === null) {
+                            vErrors = [err8];
+                        }
+                        else {
+                            vErrors.push(err8);
+                        }
+                        errors++;
+                    }
+                    if ((typeof data4 == "number") && (isFinite(data4))) {
+                        if (data4 < 0 || isNaN(data4)) {
+                            const err9 = { instancePath: instancePath + "/provisioned_concurrency/min", schemaPath: "#/properties/provisioned_concurrency/properties/min/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema46.properties.provisioned_concurrency.properties.min, data: data4 };
+                            if (vErrors === null) {
+                                vErrors = [err9];
+                            }
+                            else {
+                                vErrors.push(err9);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                if (data3.max !== undefined) {
+                    let data5 = data3.max;
+                    if (!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) {
+                        const err10 = { instancePath: instancePath + "/provisioned_concurrency/max", schemaPath: "#/properties/provisioned_concurrency/properties/max/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema46.properties.provisioned_concurrency.properties.max.type, parentSchema: schema46.properties.provisioned_concurrency.properties.max, data: data5 };
+                        if (vErrors === null) {
+                            vErrors = [err10];
+                        }
+                        else {
+                            vErrors.push(err10);
+                        }
+                        errors++;
+                    }
+                    if ((typeof data5 == "number") && (isFinite(data5))) {
+                        if (data5 < 1 || isNaN(data5)) {
+                            const err11 = { instancePath: instancePath + "/provisioned_concurrency/max", schemaPath: "#/properties/provisioned_concurrency/properties/max/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema46.properties.provisioned_concurrency.properties.max, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err11];
+                            }
+                            else {
+                                vErrors.push(err11);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+            }
+            else {
+                const err12 = { instancePath: instancePath + "/provisioned_concurrency", schemaPath: "#/properties/provisioned_concurrency/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.properties.provisioned_concurrency.type, parentSchema: schema46.properties.provisioned_concurrency, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err12];
+                }
+                else {
+                    vErrors.push(err12);
+                }
+                errors++;
+            }
+        }
+        if (data.provisioned_throughput !== undefined) {
+            let data6 = data.provisioned_throughput;
+            if (data6 && typeof data6 == "object" && !Array.isArray(data6)) {
+                if (data6.min === undefined) {
+                    const err13 = { instancePath: instancePath + "/provisioned_throughput", schemaPath: "#/properties/provisioned_throughput/required", keyword: "required", params: { missingProperty: "min" }, message: "must have required property '" + "min" + "'", schema: schema46.properties.provisioned_throughput.required, parentSchema: schema46.properties.provisioned_throughput, data: data6 };
+                    if (vErrors === null) {
+                        vErrors = [err13];
+                    }
+                    else {
+                        vErrors.push(err13);
+                    }
+                    errors++;
+                }
+                if (data6.max === undefined) {
+                    const err14 = { instancePath: instancePath + "/provisioned_throughput", schemaPath: "#/properties/provisioned_throughput/required", keyword: "required", params: { missingProperty: "max" }, message: "must have required property '" + "max" + "'", schema: schema46.properties.provisioned_throughput.required, parentSchema: schema46.properties.provisioned_throughput, data: data6 };
+                    if (vErrors === null) {
+                        vErrors = [err14];
+                    }
+                    else {
+                        vErrors.push(err14);
+                    }
+                    errors++;
+                }
+                for (const key2 in data6) {
+                    if (!((key2 === "min") || (key2 === "max"))) {
+                        const err15 = { instancePath: instancePath + "/provisioned_throughput", schemaPath: "#/properties/provisioned_throughput/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46.properties.provisioned_throughput, data: data6 };
+                        if (vErrors === null) {
+                            vErrors = [err15];
+                        }
+                        else {
+                            vErrors.push(err15);
+                        }
+                        errors++;
+                    }
+                }
+                if (data6.min !== undefined) {
+                    let data7 = data6.min;
+                    if (!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))) {
+                        const err16 = { instancePath: instancePath + "/provisioned_throughput/min", schemaPath: "#/properties/provisioned_throughput/properties/min/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema46.properties.provisioned_throughput.properties.min.type, parentSchema: schema46.properties.provisioned_throughput.properties.min, data: data7 };
+                        if (vErrors === null) {
+                            vErrors = [err16];
+                        }
+                        else {
+                            vErrors.push(err16);
+                        }
+                        errors++;
+                    }
+                    if ((typeof data7 == "number") && (isFinite(data7))) {
+                        if (data7 < 0 || isNaN(data7)) {
+                            const err17 = { instancePath: instancePath + "/provisioned_throughput/min", schemaPath: "#/properties/provisioned_throughput/properties/min/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema46.properties.provisioned_throughput.properties.min, data: data7 };
+                            if (vErrors === null) {
+                                vErrors = [err17];
+                            }
+                            else {
+                                vErrors.push(err17);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                if (data6.max !== undefined) {
+                    let data8 = data6.max;
+                    if (!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) {
+                        const err18 = { instancePath: instancePath + "/provisioned_throughput/max", schemaPath: "#/properties/provisioned_throughput/properties/max/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema46.properties.provisioned_throughput.properties.max.type, parentSchema: schema46.properties.provisioned_throughput.properties.max, data: data8 };
+                        if (vErrors === null) {
+                            vErrors = [err18];
+                        }
+                        else {
+                            vErrors.push(err18);
+                        }
+                        errors++;
+                    }
+                    if ((typeof data8 == "number") && (isFinite(data8))) {
+                        if (data8 < 1 || isNaN(data8)) {
+                            const err19 = { instancePath: instancePath + "/provisioned_throughput/max", schemaPath: "#/properties/provisioned_throughput/properties/max/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema46.properties.provisioned_throughput.properties.max, data: data8 };
+                            if (vErrors === null) {
+                                vErrors = [err19];
+                            }
+                            else {
+                                vErrors.push(err19);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+            }
+            else {
+                const err20 = { instancePath: instancePath + "/provisioned_throughput", schemaPath: "#/properties/provisioned_throughput/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.properties.provisioned_throughput.type, parentSchema: schema46.properties.provisioned_throughput, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err20];
+                }
+                else {
+                    vErrors.push(err20);
+                }
+                errors++;
+            }
+        }
+        if (data.environment_vars !== undefined) {
+            let data9 = data.environment_vars;
+            if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
+                for (const key3 in data9) {
+                    const _errs23 = errors;
+                    if (typeof key3 === "string") {
+                        if (func1(key3) < 1) {
+                            const err21 = { instancePath: instancePath + "/environment_vars", schemaPath: "#/properties/environment_vars/propertyNames/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.environment_vars.propertyNames, data: key3, propertyName: key3 };
+                            if (vErrors === null) {
+                                vErrors = [err21];
+                            }
+                            else {
+                                vErrors.push(err21);
+                            }
+                            errors++;
+                        }
+                    }
+                    var valid3 = _errs23 === errors;
+                    if (!valid3) {
+                        const err22 = { instancePath: instancePath + "/environment_vars", schemaPath: "#/properties/environment_vars/propertyNames", keyword: "propertyNames", params: { propertyName: key3 }, message: "property name must be valid", schema: schema46.properties.environment_vars.propertyNames, parentSchema: schema46.properties.environment_vars, data: data9 };
+                        if (vErrors === null) {
+                            vErrors = [err22];
+                        }
+                        else {
+                            vErrors.push(err22);
+                        }
+                        errors++;
+                    }
+                }
+                for (const key4 in data9) {
+                    let data10 = data9[key4];
+                    if (typeof data10 !== "string") {
+                        const err23 = { instancePath: instancePath + "/environment_vars/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/environment_vars/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.environment_vars.additionalProperties.type, parentSchema: schema46.properties.environment_vars.additionalProperties, data: data10 };
+                        if (vErrors === null) {
+                            vErrors = [err23];
+                        }
+                        else {
+                            vErrors.push(err23);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err24 = { instancePath: instancePath + "/environment_vars", schemaPath: "#/properties/environment_vars/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.properties.environment_vars.type, parentSchema: schema46.properties.environment_vars, data: data9 };
+                if (vErrors === null) {
+                    vErrors = [err24];
+                }
+                else {
+                    vErrors.push(err24);
+                }
+                errors++;
+            }
+        }
+        if (data.instance_profile_arn !== undefined) {
+            let data11 = data.instance_profile_arn;
+            if (typeof data11 === "string") {
+                if (!pattern11.test(data11)) {
+                    const err25 = { instancePath: instancePath + "/instance_profile_arn", schemaPath: "#/properties/instance_profile_arn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" }, message: "must match pattern \"" + "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" + "\"", schema: "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$", parentSchema: schema46.properties.instance_profile_arn, data: data11 };
+                    if (vErrors === null) {
+                        vErrors = [err25];
+                    }
+                    else {
+                        vErrors.push(err25);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err26 = { instancePath: instancePath + "/instance_profile_arn", schemaPath: "#/properties/instance_profile_arn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.instance_profile_arn.type, parentSchema: schema46.properties.instance_profile_arn, data: data11 };
+                if (vErrors === null) {
+                    vErrors = [err26];
+                }
+                else {
+                    vErrors.push(err26);
+                }
+                errors++;
+            }
+        }
+        if (data.tags !== undefined) {
+            let data12 = data.tags;
+            if (data12 && typeof data12 == "object" && !Array.isArray(data12)) {
+                for (const key5 in data12) {
+                    const _errs31 = errors;
+                    if (typeof key5 === "string") {
+                        if (func1(key5) < 1) {
+                            const err27 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/propertyNames/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.tags.propertyNames, data: key5, propertyName: key5 };
+                            if (vErrors === null) {
+                                vErrors = [err27];
+                            }
+                            else {
+                                vErrors.push(err27);
+                            }
+                            errors++;
+                        }
+                    }
+                    var valid5 = _errs31 === errors;
+                    if (!valid5) {
+                        const err28 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/propertyNames", keyword: "propertyNames", params: { propertyName: key5 }, message: "property name must be valid", schema: schema46.properties.tags.propertyNames, parentSchema: schema46.properties.tags, data: data12 };
+                        if (vErrors === null) {
+                            vErrors = [err28];
+                        }
+                        else {
+                            vErrors.push(err28);
+                        }
+                        errors++;
+                    }
+                }
+                for (const key6 in data12) {
+                    let data13 = data12[key6];
+                    if (typeof data13 !== "string") {
+                        const err29 = { instancePath: instancePath + "/tags/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/tags/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.tags.additionalProperties.type, parentSchema: schema46.properties.tags.additionalProperties, data: data13 };
+                        if (vErrors === null) {
+                            vErrors = [err29];
+                        }
+                        else {
+                            vErrors.push(err29);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err30 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.properties.tags.type, parentSchema: schema46.properties.tags, data: data12 };
+                if (vErrors === null) {
+                    vErrors = [err30];
+                }
+                else {
+                    vErrors.push(err30);
+                }
+                errors++;
+            }
+        }
+        if (data.ai_gateway !== undefined) {
+            let data14 = data.ai_gateway;
+            if (data14 && typeof data14 == "object" && !Array.isArray(data14)) {
+                for (const key7 in data14) {
+                    if (!((key7 === "rate_limits") || (key7 === "usage_tracking"))) {
+                        const err31 = { instancePath: instancePath + "/ai_gateway", schemaPath: "#/properties/ai_gateway/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key7 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46.properties.ai_gateway, data: data14 };
+                        if (vErrors === null) {
+                            vErrors = [err31];
+                        }
+                        else {
+                            vErrors.push(err31);
+                        }
+                        errors++;
+                    }
+                }
+                if (data14.rate_limits !== undefined) {
+                    let data15 = data14.rate_limits;
+                    if (Array.isArray(data15)) {
+                        const len0 = data15.length;
+                        for (let i0 = 0; i0 < len0; i0++) {
+                            let data16 = data15[i0];
+                            const _errs43 = errors;
+                            let valid11 = false;
+                            const _errs44 = errors;
+                            if (data16 && typeof data16 == "object" && !Array.isArray(data16)) {
+                                if (data16.calls === undefined) {
+                                    const err32 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0, schemaPath: "#/$defs/serving_rate_limit/anyOf/0/required", keyword: "required", params: { missingProperty: "calls" }, message: "must have required property '" + "calls" + "'", schema: schema45.anyOf[0].required, parentSchema: schema45.anyOf[0], data: data16 };
+                                    if (vErrors === null) {
+                                        vErrors = [err32];
+                                    }
+                                    else {
+                                        vErrors.push(err32);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            var _valid0 = _errs44 === errors;
+                            valid11 = valid11 || _valid0;
+                            const _errs45 = errors;
+                            if (data16 && typeof data16 == "object" && !Array.isArray(data16)) {
+                                if (data16.tokens === undefined) {
+                                    const err33 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0, schemaPath: "#/$defs/serving_rate_limit/anyOf/1/required", keyword: "required", params: { missingProperty: "tokens" }, message: "must have required property '" + "tokens" + "'", schema: schema45.anyOf[1].required, parentSchema: schema45.anyOf[1], data: data16 };
+                                    if (vErrors === null) {
+                                        vErrors = [err33];
+                                    }
+                                    else {
+                                        vErrors.push(err33);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            var _valid0 = _errs45 === errors;
+                            valid11 = valid11 || _valid0;
+                            if (!valid11) {
+                                const err34 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0, schemaPath: "#/$defs/serving_rate_limit/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema45.anyOf, parentSchema: schema45, data: data16 };
+                                if (vErrors === null) {
+                                    vErrors = [err34];
+                                }
+                                else {
+                                    vErrors.push(err34);
+                                }
+                                errors++;
+                            }
+                            else {
+                                errors = _errs43;
+                                if (vErrors !== null) {
+                                    if (_errs43) {
+                                        vErrors.length = _errs43;
+                                    }
+                                    else {
+                                        vErrors = null;
+                                    }
+                                }
+                            }
+                            if (data16 && typeof data16 == "object" && !Array.isArray(data16)) {
+                                for (const key8 in data16) {
+                                    if (!(((((key8 === "calls") || (key8 === "tokens")) || (key8 === "key")) || (key8 === "principal")) || (key8 === "renewal_period"))) {
+                                        const err35 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0, schemaPath: "#/$defs/serving_rate_limit/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key8 }, message: "must NOT have additional properties", schema: false, parentSchema: schema45, data: data16 };
+                                        if (vErrors === null) {
+                                            vErrors = [err35];
+                                        }
+                                        else {
+                                            vErrors.push(err35);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                if (data16.calls !== undefined) {
+                                    let data17 = data16.calls;
+                                    if (!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))) {
+                                        const err36 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0 + "/calls", schemaPath: "#/$defs/serving_rate_limit/properties/calls/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema45.properties.calls.type, parentSchema: schema45.properties.calls, data: data17 };
+                                        if (vErrors === null) {
+                                            vErrors = [err36];
+                                        }
+                                        else {
+                                            vErrors.push(err36);
+                                        }
+                                        errors++;
+                                    }
+                                    if ((typeof data17 == "number") && (isFinite(data17))) {
+                                        if (data17 < 1 || isNaN(data17)) {
+                                            const err37 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0 + "/calls", schemaPath: "#/$defs/serving_rate_limit/properties/calls/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema45.properties.calls, data: data17 };
+                                            if (vErrors === null) {
+                                                vErrors = [err37];
+                                            }
+                                            else {
+                                                vErrors.push(err37);
+                                            }
+                                            errors++;
+                                        }
+                                    }
+                                }
+                                if (data16.tokens !== undefined) {
+                                    let data18 = data16.tokens;
+                                    if (!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))) {
+                                        const err38 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0 + "/tokens", schemaPath: "#/$defs/serving_rate_limit/properties/tokens/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema45.properties.tokens.type, parentSchema: schema45.properties.tokens, data: data18 };
+                                        if (vErrors === null) {
+                                            vErrors = [err38];
+                                        }
+                                        else {
+                                            vErrors.push(err38);
+                                        }
+                                        errors++;
+                                    }
+                                    if ((typeof data18 == "number") && (isFinite(data18))) {
+                                        if (data18 < 1 || isNaN(data18)) {
+                                            const err39 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0 + "/tokens", schemaPath: "#/$defs/serving_rate_limit/properties/tokens/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema45.properties.tokens, data: data18 };
+                                            if (vErrors === null) {
+                                                vErrors = [err39];
+                                            }
+                                            else {
+                                                vErrors.push(err39);
+                                            }
+                                            errors++;
+                                        }
+                                    }
+                                }
+                                if (data16.key !== undefined) {
+                                    let data19 = data16.key;
+                                    if (!((((data19 === "endpoint") || (data19 === "user")) || (data19 === "user_group")) || (data19 === "service_principal"))) {
+                                        const err40 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0 + "/key", schemaPath: "#/$defs/serving_rate_limit/properties/key/enum", keyword: "enum", params: { allowedValues: schema45.properties.key.enum }, message: "must be equal to one of the allowed values", schema: schema45.properties.key.enum, parentSchema: schema45.properties.key, data: data19 };
+                                        if (vErrors === null) {
+                                            vErrors = [err40];
+                                        }
+                                        else {
+                                            vErrors.push(err40);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                if (data16.principal !== undefined) {
+                                    let data20 = data16.principal;
+                                    if (typeof data20 === "string") {
+                                        if (func1(data20) < 1) {
+                                            const err41 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0 + "/principal", schemaPath: "#/$defs/serving_rate_limit/properties/principal/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.properties.principal, data: data20 };
+                                            if (vErrors === null) {
+                                                vErrors = [err41];
+                                            }
+                                            else {
+                                                vErrors.push(err41);
+                                            }
+                                            errors++;
+                                        }
+                                    }
+                                    else {
+                                        const err42 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0 + "/principal", schemaPath: "#/$defs/serving_rate_limit/properties/principal/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.properties.principal.type, parentSchema: schema45.properties.principal, data: data20 };
+                                        if (vErrors === null) {
+                                            vErrors = [err42];
+                                        }
+                                        else {
+                                            vErrors.push(err42);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                if (data16.renewal_period !== undefined) {
+                                    let data21 = data16.renewal_period;
+                                    if ("minute" !== data21) {
+                                        const err43 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0 + "/renewal_period", schemaPath: "#/$defs/serving_rate_limit/properties/renewal_period/const", keyword: "const", params: { allowedValue: "minute" }, message: "must be equal to constant", schema: "minute", parentSchema: schema45.properties.renewal_period, data: data21 };
+                                        if (vErrors === null) {
+                                            vErrors = [err43];
+                                        }
+                                        else {
+                                            vErrors.push(err43);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                            }
+                            else {
+                                const err44 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0, schemaPath: "#/$defs/serving_rate_limit/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema45.type, parentSchema: schema45, data: data16 };
+                                if (vErrors === null) {
+                                    vErrors = [err44];
+                                }
+                                else {
+                                    vErrors.push(err44);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    else {
+                        const err45 = { instancePath: instancePath + "/ai_gateway/rate_limits", schemaPath: "#/properties/ai_gateway/properties/rate_limits/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.properties.ai_gateway.properties.rate_limits.type, parentSchema: schema46.properties.ai_gateway.properties.rate_limits, data: data15 };
+                        if (vErrors === null) {
+                            vErrors = [err45];
+                        }
+                        else {
+                            vErrors.push(err45);
+                        }
+                        errors++;
+                    }
+                }
+                if (data14.usage_tracking !== undefined) {
+                    let data22 = data14.usage_tracking;
+                    if (typeof data22 !== "boolean") {
+                        const err46 = { instancePath: instancePath + "/ai_gateway/usage_tracking", schemaPath: "#/properties/ai_gateway/properties/usage_tracking/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema46.properties.ai_gateway.properties.usage_tracking.type, parentSchema: schema46.properties.ai_gateway.properties.usage_tracking, data: data22 };
+                        if (vErrors === null) {
+                            vErrors = [err46];
+                        }
+                        else {
+                            vErrors.push(err46);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err47 = { instancePath: instancePath + "/ai_gateway", schemaPath: "#/properties/ai_gateway/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.properties.ai_gateway.type, parentSchema: schema46.properties.ai_gateway, data: data14 };
+                if (vErrors === null) {
+                    vErrors = [err47];
+                }
+                else {
+                    vErrors.push(err47);
+                }
+                errors++;
+            }
+        }
+        if (data.inference_table !== undefined) {
+            let data23 = data.inference_table;
+            if (data23 && typeof data23 == "object" && !Array.isArray(data23)) {
+                if (data23.catalog === undefined) {
+                    const err48 = { instancePath: instancePath + "/inference_table", schemaPath: "#/$defs/serving_inference_table/required", keyword: "required", params: { missingProperty: "catalog" }, message: "must have required property '" + "catalog" + "'", schema: schema44.required, parentSchema: schema44, data: data23 };
+                    if (vErrors === null) {
+                        vErrors = [err48];
+                    }
+                    else {
+                        vErrors.push(err48);
+                    }
+                    errors++;
+                }
+                if (data23.schema === undefined) {
+                    const err49 = { instancePath: instancePath + "/inference_table", schemaPath: "#/$defs/serving_inference_table/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property '" + "schema" + "'", schema: schema44.required, parentSchema: schema44, data: data23 };
+                    if (vErrors === null) {
+                        vErrors = [err49];
+                    }
+                    else {
+                        vErrors.push(err49);
+                    }
+                    errors++;
+                }
+                for (const key9 in data23) {
+                    if (!(((key9 === "catalog") || (key9 === "schema")) || (key9 === "prefix"))) {
+                        const err50 = { instancePath: instancePath + "/inference_table", schemaPath: "#/$defs/serving_inference_table/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key9 }, message: "must NOT have additional properties", schema: false, parentSchema: schema44, data: data23 };
+                        if (vErrors === null) {
+                            vErrors = [err50];
+                        }
+                        else {
+                            vErrors.push(err50);
+                        }
+                        errors++;
+                    }
+                }
+                if (data23.catalog !== undefined) {
+                    let data24 = data23.catalog;
+                    if (typeof data24 === "string") {
+                        if (func1(data24) < 1) {
+                            const err51 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/$defs/serving_inference_table/properties/catalog/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.catalog, data: data24 };
+                            if (vErrors === null) {
+                                vErrors = [err51];
+                            }
+                            else {
+                                vErrors.push(err51);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err52 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/$defs/serving_inference_table/properties/catalog/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.catalog.type, parentSchema: schema44.properties.catalog, data: data24 };
+                        if (vErrors === null) {
+                            vErrors = [err52];
+                        }
+                        else {
+                            vErrors.push(err52);
+                        }
+                        errors++;
+                    }
+                }
+                if (data23.schema !== undefined) {
+                    let data25 = data23.schema;
+                    if (typeof data25 === "string") {
+                        if (func1(data25) < 1) {
+                            const err53 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/$defs/serving_inference_table/properties/schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.schema, data: data25 };
+                            if (vErrors === null) {
+                                vErrors = [err53];
+                            }
+                            else {
+                                vErrors.push(err53);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err54 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/$defs/serving_inference_table/properties/schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.schema.type, parentSchema: schema44.properties.schema, data: data25 };
+                        if (vErrors === null) {
+                            vErrors = [err54];
+                        }
+                        else {
+                            vErrors.push(err54);
+                        }
+                        errors++;
+                    }
+                }
+                if (data23.prefix !== undefined) {
+                    let data26 = data23.prefix;
+                    if (typeof data26 === "string") {
+                        if (func1(data26) < 1) {
+                            const err55 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/$defs/serving_inference_table/properties/prefix/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.prefix, data: data26 };
+                            if (vErrors === null) {
+                                vErrors = [err55];
+                            }
+                            else {
+                                vErrors.push(err55);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err56 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/$defs/serving_inference_table/properties/prefix/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.prefix.type, parentSchema: schema44.properties.prefix, data: data26 };
+                        if (vErrors === null) {
+                            vErrors = [err56];
+                        }
+                        else {
+                            vErrors.push(err56);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err57 = { instancePath: instancePath + "/inference_table", schemaPath: "#/$defs/serving_inference_table/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema44.type, parentSchema: schema44, data: data23 };
+                if (vErrors === null) {
+                    vErrors = [err57];
+                }
+                else {
+                    vErrors.push(err57);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err58 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.type, parentSchema: schema46, data };
+        if (vErrors === null) {
+            vErrors = [err58];
+        }
+        else {
+            vErrors.push(err58);
+        }
+        errors++;
+    }
+    validate27.errors = vErrors;
+    return errors === 0;
+}
+validate27.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 function validate26(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -68843,7 +70176,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
             let data15 = data.inference_table;
             if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
                 if (data15.catalog === undefined) {
-                    const err36 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/required", keyword: "required", params: { missingProperty: "catalog" }, message: "must have required property '" + "catalog" + "'", schema: schema42.properties.inference_table.required, parentSchema: schema42.properties.inference_table, data: data15 };
+                    const err36 = { instancePath: instancePath + "/inference_table", schemaPath: "#/$defs/serving_inference_table/required", keyword: "required", params: { missingProperty: "catalog" }, message: "must have required property '" + "catalog" + "'", schema: schema44.required, parentSchema: schema44, data: data15 };
                     if (vErrors === null) {
                         vErrors = [err36];
                     }
@@ -68853,7 +70186,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data15.schema === undefined) {
-                    const err37 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property '" + "schema" + "'", schema: schema42.properties.inference_table.required, parentSchema: schema42.properties.inference_table, data: data15 };
+                    const err37 = { instancePath: instancePath + "/inference_table", schemaPath: "#/$defs/serving_inference_table/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property '" + "schema" + "'", schema: schema44.required, parentSchema: schema44, data: data15 };
                     if (vErrors === null) {
                         vErrors = [err37];
                     }
@@ -68864,7 +70197,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 for (const key3 in data15) {
                     if (!(((key3 === "catalog") || (key3 === "schema")) || (key3 === "prefix"))) {
-                        const err38 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42.properties.inference_table, data: data15 };
+                        const err38 = { instancePath: instancePath + "/inference_table", schemaPath: "#/$defs/serving_inference_table/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties", schema: false, parentSchema: schema44, data: data15 };
                         if (vErrors === null) {
                             vErrors = [err38];
                         }
@@ -68878,7 +70211,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                     let data16 = data15.catalog;
                     if (typeof data16 === "string") {
                         if (func1(data16) < 1) {
-                            const err39 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/properties/inference_table/properties/catalog/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.catalog, data: data16 };
+                            const err39 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/$defs/serving_inference_table/properties/catalog/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.catalog, data: data16 };
                             if (vErrors === null) {
                                 vErrors = [err39];
                             }
@@ -68889,7 +70222,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err40 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/properties/inference_table/properties/catalog/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.catalog.type, parentSchema: schema42.properties.inference_table.properties.catalog, data: data16 };
+                        const err40 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/$defs/serving_inference_table/properties/catalog/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.catalog.type, parentSchema: schema44.properties.catalog, data: data16 };
                         if (vErrors === null) {
                             vErrors = [err40];
                         }
@@ -68903,7 +70236,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                     let data17 = data15.schema;
                     if (typeof data17 === "string") {
                         if (func1(data17) < 1) {
-                            const err41 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/properties/inference_table/properties/schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.schema, data: data17 };
+                            const err41 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/$defs/serving_inference_table/properties/schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.schema, data: data17 };
                             if (vErrors === null) {
                                 vErrors = [err41];
                             }
@@ -68914,7 +70247,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err42 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/properties/inference_table/properties/schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.schema.type, parentSchema: schema42.properties.inference_table.properties.schema, data: data17 };
+                        const err42 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/$defs/serving_inference_table/properties/schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.schema.type, parentSchema: schema44.properties.schema, data: data17 };
                         if (vErrors === null) {
                             vErrors = [err42];
                         }
@@ -68928,7 +70261,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                     let data18 = data15.prefix;
                     if (typeof data18 === "string") {
                         if (func1(data18) < 1) {
-                            const err43 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/properties/inference_table/properties/prefix/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.prefix, data: data18 };
+                            const err43 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/$defs/serving_inference_table/properties/prefix/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.prefix, data: data18 };
                             if (vErrors === null) {
                                 vErrors = [err43];
                             }
@@ -68939,7 +70272,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err44 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/properties/inference_table/properties/prefix/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.prefix.type, parentSchema: schema42.properties.inference_table.properties.prefix, data: data18 };
+                        const err44 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/$defs/serving_inference_table/properties/prefix/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.prefix.type, parentSchema: schema44.properties.prefix, data: data18 };
                         if (vErrors === null) {
                             vErrors = [err44];
                         }
@@ -68951,7 +70284,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err45 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.inference_table.type, parentSchema: schema42.properties.inference_table, data: data15 };
+                const err45 = { instancePath: instancePath + "/inference_table", schemaPath: "#/$defs/serving_inference_table/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema44.type, parentSchema: schema44, data: data15 };
                 if (vErrors === null) {
                     vErrors = [err45];
                 }
@@ -68961,10 +70294,10 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
             }
         }
-        if (data.wait_timeout !== undefined) {
-            let data19 = data.wait_timeout;
-            if ((typeof data19 !== "string") && (!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19))))) {
-                const err46 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema43.type }, message: "must be string,integer", schema: schema43.type, parentSchema: schema43, data: data19 };
+        if (data.workload_type !== undefined) {
+            let data19 = data.workload_type;
+            if (!(((((((((data19 === "CPU") || (data19 === "CPU_MEDIUM")) || (data19 === "CPU_LARGE")) || (data19 === "GPU_SMALL")) || (data19 === "GPU_MEDIUM")) || (data19 === "GPU_LARGE")) || (data19 === "GPU_XLARGE")) || (data19 === "GPU_XLARGE_8")) || (data19 === "MULTIGPU_MEDIUM"))) {
+                const err46 = { instancePath: instancePath + "/workload_type", schemaPath: "#/properties/workload_type/enum", keyword: "enum", params: { allowedValues: schema42.properties.workload_type.enum }, message: "must be equal to one of the allowed values", schema: schema42.properties.workload_type.enum, parentSchema: schema42.properties.workload_type, data: data19 };
                 if (vErrors === null) {
                     vErrors = [err46];
                 }
@@ -68973,9 +70306,12 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 errors++;
             }
-            if ((typeof data19 == "number") && (isFinite(data19))) {
-                if (data19 < 0 || isNaN(data19)) {
-                    const err47 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema43, data: data19 };
+        }
+        if (data.provisioned_concurrency !== undefined) {
+            let data20 = data.provisioned_concurrency;
+            if (data20 && typeof data20 == "object" && !Array.isArray(data20)) {
+                if (data20.min === undefined) {
+                    const err47 = { instancePath: instancePath + "/provisioned_concurrency", schemaPath: "#/properties/provisioned_concurrency/required", keyword: "required", params: { missingProperty: "min" }, message: "must have required property '" + "min" + "'", schema: schema42.properties.provisioned_concurrency.required, parentSchema: schema42.properties.provisioned_concurrency, data: data20 };
                     if (vErrors === null) {
                         vErrors = [err47];
                     }
@@ -68984,10 +70320,8 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     errors++;
                 }
-            }
-            if (typeof data19 === "string") {
-                if (!pattern10.test(data19)) {
-                    const err48 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" }, message: "must match pattern \"" + "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" + "\"", schema: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", parentSchema: schema43, data: data19 };
+                if (data20.max === undefined) {
+                    const err48 = { instancePath: instancePath + "/provisioned_concurrency", schemaPath: "#/properties/provisioned_concurrency/required", keyword: "required", params: { missingProperty: "max" }, message: "must have required property '" + "max" + "'", schema: schema42.properties.provisioned_concurrency.required, parentSchema: schema42.properties.provisioned_concurrency, data: data20 };
                     if (vErrors === null) {
                         vErrors = [err48];
                     }
@@ -68996,28 +70330,22 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     errors++;
                 }
-            }
-        }
-        if (data.environments !== undefined) {
-            let data20 = data.environments;
-            if (Array.isArray(data20)) {
-                const len1 = data20.length;
-                for (let i1 = 0; i1 < len1; i1++) {
-                    let data21 = data20[i1];
-                    if (typeof data21 === "string") {
-                        if (func1(data21) < 1) {
-                            const err49 = { instancePath: instancePath + "/environments/" + i1, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data21 };
-                            if (vErrors === null) {
-                                vErrors = [err49];
-                            }
-                            else {
-                                vErrors.push(err49);
-                            }
-                            errors++;
+                for (const key4 in data20) {
+                    if (!((key4 === "min") || (key4 === "max"))) {
+                        const err49 = { instancePath: instancePath + "/provisioned_concurrency", schemaPath: "#/properties/provisioned_concurrency/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key4 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42.properties.provisioned_concurrency, data: data20 };
+                        if (vErrors === null) {
+                            vErrors = [err49];
                         }
+                        else {
+                            vErrors.push(err49);
+                        }
+                        errors++;
                     }
-                    else {
-                        const err50 = { instancePath: instancePath + "/environments/" + i1, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data21 };
+                }
+                if (data20.min !== undefined) {
+                    let data21 = data20.min;
+                    if (!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))) {
+                        const err50 = { instancePath: instancePath + "/provisioned_concurrency/min", schemaPath: "#/properties/provisioned_concurrency/properties/min/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema42.properties.provisioned_concurrency.properties.min.type, parentSchema: schema42.properties.provisioned_concurrency.properties.min, data: data21 };
                         if (vErrors === null) {
                             vErrors = [err50];
                         }
@@ -69026,19 +70354,9 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         errors++;
                     }
-                }
-                let i2 = data20.length;
-                let j0;
-                if (i2 > 1) {
-                    const indices0 = {};
-                    for (; i2--;) {
-                        let item0 = data20[i2];
-                        if (typeof item0 !== "string") {
-                            continue;
-                        }
-                        if (typeof indices0[item0] == "number") {
-                            j0 = indices0[item0];
-                            const err51 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i2, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i2 + " are identical)", schema: true, parentSchema: schema45, data: data20 };
+                    if ((typeof data21 == "number") && (isFinite(data21))) {
+                        if (data21 < 0 || isNaN(data21)) {
+                            const err51 = { instancePath: instancePath + "/provisioned_concurrency/min", schemaPath: "#/properties/provisioned_concurrency/properties/min/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema42.properties.provisioned_concurrency.properties.min, data: data21 };
                             if (vErrors === null) {
                                 vErrors = [err51];
                             }
@@ -69046,31 +70364,663 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                                 vErrors.push(err51);
                             }
                             errors++;
-                            break;
                         }
-                        indices0[item0] = i2;
+                    }
+                }
+                if (data20.max !== undefined) {
+                    let data22 = data20.max;
+                    if (!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))) {
+                        const err52 = { instancePath: instancePath + "/provisioned_concurrency/max", schemaPath: "#/properties/provisioned_concurrency/properties/max/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema42.properties.provisioned_concurrency.properties.max.type, parentSchema: schema42.properties.provisioned_concurrency.properties.max, data: data22 };
+                        if (vErrors === null) {
+                            vErrors = [err52];
+                        }
+                        else {
+                            vErrors.push(err52);
+                        }
+                        errors++;
+                    }
+                    if ((typeof data22 == "number") && (isFinite(data22))) {
+                        if (data22 < 1 || isNaN(data22)) {
+                            const err53 = { instancePath: instancePath + "/provisioned_concurrency/max", schemaPath: "#/properties/provisioned_concurrency/properties/max/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema42.properties.provisioned_concurrency.properties.max, data: data22 };
+                            if (vErrors === null) {
+                                vErrors = [err53];
+                            }
+                            else {
+                                vErrors.push(err53);
+                            }
+                            errors++;
+                        }
                     }
                 }
             }
             else {
-                const err52 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data20 };
+                const err54 = { instancePath: instancePath + "/provisioned_concurrency", schemaPath: "#/properties/provisioned_concurrency/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.provisioned_concurrency.type, parentSchema: schema42.properties.provisioned_concurrency, data: data20 };
                 if (vErrors === null) {
-                    vErrors = [err52];
+                    vErrors = [err54];
                 }
                 else {
-                    vErrors.push(err52);
+                    vErrors.push(err54);
+                }
+                errors++;
+            }
+        }
+        if (data.provisioned_throughput !== undefined) {
+            let data23 = data.provisioned_throughput;
+            if (data23 && typeof data23 == "object" && !Array.isArray(data23)) {
+                if (data23.min === undefined) {
+                    const err55 = { instancePath: instancePath + "/provisioned_throughput", schemaPath: "#/properties/provisioned_throughput/required", keyword: "required", params: { missingProperty: "min" }, message: "must have required property '" + "min" + "'", schema: schema42.properties.provisioned_throughput.required, parentSchema: schema42.properties.provisioned_throughput, data: data23 };
+                    if (vErrors === null) {
+                        vErrors = [err55];
+                    }
+                    else {
+                        vErrors.push(err55);
+                    }
+                    errors++;
+                }
+                if (data23.max === undefined) {
+                    const err56 = { instancePath: instancePath + "/provisioned_throughput", schemaPath: "#/properties/provisioned_throughput/required", keyword: "required", params: { missingProperty: "max" }, message: "must have required property '" + "max" + "'", schema: schema42.properties.provisioned_throughput.required, parentSchema: schema42.properties.provisioned_throughput, data: data23 };
+                    if (vErrors === null) {
+                        vErrors = [err56];
+                    }
+                    else {
+                        vErrors.push(err56);
+                    }
+                    errors++;
+                }
+                for (const key5 in data23) {
+                    if (!((key5 === "min") || (key5 === "max"))) {
+                        const err57 = { instancePath: instancePath + "/provisioned_throughput", schemaPath: "#/properties/provisioned_throughput/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42.properties.provisioned_throughput, data: data23 };
+                        if (vErrors === null) {
+                            vErrors = [err57];
+                        }
+                        else {
+                            vErrors.push(err57);
+                        }
+                        errors++;
+                    }
+                }
+                if (data23.min !== undefined) {
+                    let data24 = data23.min;
+                    if (!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))) {
+                        const err58 = { instancePath: instancePath + "/provisioned_throughput/min", schemaPath: "#/properties/provisioned_throughput/properties/min/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema42.properties.provisioned_throughput.properties.min.type, parentSchema: schema42.properties.provisioned_throughput.properties.min, data: data24 };
+                        if (vErrors === null) {
+                            vErrors = [err58];
+                        }
+                        else {
+                            vErrors.push(err58);
+                        }
+                        errors++;
+                    }
+                    if ((typeof data24 == "number") && (isFinite(data24))) {
+                        if (data24 < 0 || isNaN(data24)) {
+                            const err59 = { instancePath: instancePath + "/provisioned_throughput/min", schemaPath: "#/properties/provisioned_throughput/properties/min/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema42.properties.provisioned_throughput.properties.min, data: data24 };
+                            if (vErrors === null) {
+                                vErrors = [err59];
+                            }
+                            else {
+                                vErrors.push(err59);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                if (data23.max !== undefined) {
+                    let data25 = data23.max;
+                    if (!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))) {
+                        const err60 = { instancePath: instancePath + "/provisioned_throughput/max", schemaPath: "#/properties/provisioned_throughput/properties/max/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema42.properties.provisioned_throughput.properties.max.type, parentSchema: schema42.properties.provisioned_throughput.properties.max, data: data25 };
+                        if (vErrors === null) {
+                            vErrors = [err60];
+                        }
+                        else {
+                            vErrors.push(err60);
+                        }
+                        errors++;
+                    }
+                    if ((typeof data25 == "number") && (isFinite(data25))) {
+                        if (data25 < 1 || isNaN(data25)) {
+                            const err61 = { instancePath: instancePath + "/provisioned_throughput/max", schemaPath: "#/properties/provisioned_throughput/properties/max/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema42.properties.provisioned_throughput.properties.max, data: data25 };
+                            if (vErrors === null) {
+                                vErrors = [err61];
+                            }
+                            else {
+                                vErrors.push(err61);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+            }
+            else {
+                const err62 = { instancePath: instancePath + "/provisioned_throughput", schemaPath: "#/properties/provisioned_throughput/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.provisioned_throughput.type, parentSchema: schema42.properties.provisioned_throughput, data: data23 };
+                if (vErrors === null) {
+                    vErrors = [err62];
+                }
+                else {
+                    vErrors.push(err62);
+                }
+                errors++;
+            }
+        }
+        if (data.environment_vars !== undefined) {
+            let data26 = data.environment_vars;
+            if (data26 && typeof data26 == "object" && !Array.isArray(data26)) {
+                for (const key6 in data26) {
+                    const _errs67 = errors;
+                    if (typeof key6 === "string") {
+                        if (func1(key6) < 1) {
+                            const err63 = { instancePath: instancePath + "/environment_vars", schemaPath: "#/properties/environment_vars/propertyNames/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.environment_vars.propertyNames, data: key6, propertyName: key6 };
+                            if (vErrors === null) {
+                                vErrors = [err63];
+                            }
+                            else {
+                                vErrors.push(err63);
+                            }
+                            errors++;
+                        }
+                    }
+                    var valid15 = _errs67 === errors;
+                    if (!valid15) {
+                        const err64 = { instancePath: instancePath + "/environment_vars", schemaPath: "#/properties/environment_vars/propertyNames", keyword: "propertyNames", params: { propertyName: key6 }, message: "property name must be valid", schema: schema42.properties.environment_vars.propertyNames, parentSchema: schema42.properties.environment_vars, data: data26 };
+                        if (vErrors === null) {
+                            vErrors = [err64];
+                        }
+                        else {
+                            vErrors.push(err64);
+                        }
+                        errors++;
+                    }
+                }
+                for (const key7 in data26) {
+                    let data27 = data26[key7];
+                    if (typeof data27 !== "string") {
+                        const err65 = { instancePath: instancePath + "/environment_vars/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/environment_vars/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.environment_vars.additionalProperties.type, parentSchema: schema42.properties.environment_vars.additionalProperties, data: data27 };
+                        if (vErrors === null) {
+                            vErrors = [err65];
+                        }
+                        else {
+                            vErrors.push(err65);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err66 = { instancePath: instancePath + "/environment_vars", schemaPath: "#/properties/environment_vars/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.environment_vars.type, parentSchema: schema42.properties.environment_vars, data: data26 };
+                if (vErrors === null) {
+                    vErrors = [err66];
+                }
+                else {
+                    vErrors.push(err66);
+                }
+                errors++;
+            }
+        }
+        if (data.instance_profile_arn !== undefined) {
+            let data28 = data.instance_profile_arn;
+            if (typeof data28 === "string") {
+                if (!pattern11.test(data28)) {
+                    const err67 = { instancePath: instancePath + "/instance_profile_arn", schemaPath: "#/properties/instance_profile_arn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" }, message: "must match pattern \"" + "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" + "\"", schema: "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$", parentSchema: schema42.properties.instance_profile_arn, data: data28 };
+                    if (vErrors === null) {
+                        vErrors = [err67];
+                    }
+                    else {
+                        vErrors.push(err67);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err68 = { instancePath: instancePath + "/instance_profile_arn", schemaPath: "#/properties/instance_profile_arn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.instance_profile_arn.type, parentSchema: schema42.properties.instance_profile_arn, data: data28 };
+                if (vErrors === null) {
+                    vErrors = [err68];
+                }
+                else {
+                    vErrors.push(err68);
+                }
+                errors++;
+            }
+        }
+        if (data.tags !== undefined) {
+            let data29 = data.tags;
+            if (data29 && typeof data29 == "object" && !Array.isArray(data29)) {
+                for (const key8 in data29) {
+                    const _errs75 = errors;
+                    if (typeof key8 === "string") {
+                        if (func1(key8) < 1) {
+                            const err69 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/propertyNames/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.tags.propertyNames, data: key8, propertyName: key8 };
+                            if (vErrors === null) {
+                                vErrors = [err69];
+                            }
+                            else {
+                                vErrors.push(err69);
+                            }
+                            errors++;
+                        }
+                    }
+                    var valid17 = _errs75 === errors;
+                    if (!valid17) {
+                        const err70 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/propertyNames", keyword: "propertyNames", params: { propertyName: key8 }, message: "property name must be valid", schema: schema42.properties.tags.propertyNames, parentSchema: schema42.properties.tags, data: data29 };
+                        if (vErrors === null) {
+                            vErrors = [err70];
+                        }
+                        else {
+                            vErrors.push(err70);
+                        }
+                        errors++;
+                    }
+                }
+                for (const key9 in data29) {
+                    let data30 = data29[key9];
+                    if (typeof data30 !== "string") {
+                        const err71 = { instancePath: instancePath + "/tags/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/tags/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.tags.additionalProperties.type, parentSchema: schema42.properties.tags.additionalProperties, data: data30 };
+                        if (vErrors === null) {
+                            vErrors = [err71];
+                        }
+                        else {
+                            vErrors.push(err71);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err72 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.tags.type, parentSchema: schema42.properties.tags, data: data29 };
+                if (vErrors === null) {
+                    vErrors = [err72];
+                }
+                else {
+                    vErrors.push(err72);
+                }
+                errors++;
+            }
+        }
+        if (data.ai_gateway !== undefined) {
+            let data31 = data.ai_gateway;
+            if (data31 && typeof data31 == "object" && !Array.isArray(data31)) {
+                for (const key10 in data31) {
+                    if (!((key10 === "rate_limits") || (key10 === "usage_tracking"))) {
+                        const err73 = { instancePath: instancePath + "/ai_gateway", schemaPath: "#/properties/ai_gateway/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key10 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42.properties.ai_gateway, data: data31 };
+                        if (vErrors === null) {
+                            vErrors = [err73];
+                        }
+                        else {
+                            vErrors.push(err73);
+                        }
+                        errors++;
+                    }
+                }
+                if (data31.rate_limits !== undefined) {
+                    let data32 = data31.rate_limits;
+                    if (Array.isArray(data32)) {
+                        const len1 = data32.length;
+                        for (let i1 = 0; i1 < len1; i1++) {
+                            let data33 = data32[i1];
+                            const _errs87 = errors;
+                            let valid23 = false;
+                            const _errs88 = errors;
+                            if (data33 && typeof data33 == "object" && !Array.isArray(data33)) {
+                                if (data33.calls === undefined) {
+                                    const err74 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1, schemaPath: "#/$defs/serving_rate_limit/anyOf/0/required", keyword: "required", params: { missingProperty: "calls" }, message: "must have required property '" + "calls" + "'", schema: schema45.anyOf[0].required, parentSchema: schema45.anyOf[0], data: data33 };
+                                    if (vErrors === null) {
+                                        vErrors = [err74];
+                                    }
+                                    else {
+                                        vErrors.push(err74);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            var _valid2 = _errs88 === errors;
+                            valid23 = valid23 || _valid2;
+                            const _errs89 = errors;
+                            if (data33 && typeof data33 == "object" && !Array.isArray(data33)) {
+                                if (data33.tokens === undefined) {
+                                    const err75 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1, schemaPath: "#/$defs/serving_rate_limit/anyOf/1/required", keyword: "required", params: { missingProperty: "tokens" }, message: "must have required property '" + "tokens" + "'", schema: schema45.anyOf[1].required, parentSchema: schema45.anyOf[1], data: data33 };
+                                    if (vErrors === null) {
+                                        vErrors = [err75];
+                                    }
+                                    else {
+                                        vErrors.push(err75);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            var _valid2 = _errs89 === errors;
+                            valid23 = valid23 || _valid2;
+                            if (!valid23) {
+                                const err76 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1, schemaPath: "#/$defs/serving_rate_limit/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema45.anyOf, parentSchema: schema45, data: data33 };
+                                if (vErrors === null) {
+                                    vErrors = [err76];
+                                }
+                                else {
+                                    vErrors.push(err76);
+                                }
+                                errors++;
+                            }
+                            else {
+                                errors = _errs87;
+                                if (vErrors !== null) {
+                                    if (_errs87) {
+                                        vErrors.length = _errs87;
+                                    }
+                                    else {
+                                        vErrors = null;
+                                    }
+                                }
+                            }
+                            if (data33 && typeof data33 == "object" && !Array.isArray(data33)) {
+                                for (const key11 in data33) {
+                                    if (!(((((key11 === "calls") || (key11 === "tokens")) || (key11 === "key")) || (key11 === "principal")) || (key11 === "renewal_period"))) {
+                                        const err77 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1, schemaPath: "#/$defs/serving_rate_limit/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key11 }, message: "must NOT have additional properties", schema: false, parentSchema: schema45, data: data33 };
+                                        if (vErrors === null) {
+                                            vErrors = [err77];
+                                        }
+                                        else {
+                                            vErrors.push(err77);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                if (data33.calls !== undefined) {
+                                    let data34 = data33.calls;
+                                    if (!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))) {
+                                        const err78 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1 + "/calls", schemaPath: "#/$defs/serving_rate_limit/properties/calls/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema45.properties.calls.type, parentSchema: schema45.properties.calls, data: data34 };
+                                        if (vErrors === null) {
+                                            vErrors = [err78];
+                                        }
+                                        else {
+                                            vErrors.push(err78);
+                                        }
+                                        errors++;
+                                    }
+                                    if ((typeof data34 == "number") && (isFinite(data34))) {
+                                        if (data34 < 1 || isNaN(data34)) {
+                                            const err79 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1 + "/calls", schemaPath: "#/$defs/serving_rate_limit/properties/calls/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema45.properties.calls, data: data34 };
+                                            if (vErrors === null) {
+                                                vErrors = [err79];
+                                            }
+                                            else {
+                                                vErrors.push(err79);
+                                            }
+                                            errors++;
+                                        }
+                                    }
+                                }
+                                if (data33.tokens !== undefined) {
+                                    let data35 = data33.tokens;
+                                    if (!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))) {
+                                        const err80 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1 + "/tokens", schemaPath: "#/$defs/serving_rate_limit/properties/tokens/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema45.properties.tokens.type, parentSchema: schema45.properties.tokens, data: data35 };
+                                        if (vErrors === null) {
+                                            vErrors = [err80];
+                                        }
+                                        else {
+                                            vErrors.push(err80);
+                                        }
+                                        errors++;
+                                    }
+                                    if ((typeof data35 == "number") && (isFinite(data35))) {
+                                        if (data35 < 1 || isNaN(data35)) {
+                                            const err81 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1 + "/tokens", schemaPath: "#/$defs/serving_rate_limit/properties/tokens/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema45.properties.tokens, data: data35 };
+                                            if (vErrors === null) {
+                                                vErrors = [err81];
+                                            }
+                                            else {
+                                                vErrors.push(err81);
+                                            }
+                                            errors++;
+                                        }
+                                    }
+                                }
+                                if (data33.key !== undefined) {
+                                    let data36 = data33.key;
+                                    if (!((((data36 === "endpoint") || (data36 === "user")) || (data36 === "user_group")) || (data36 === "service_principal"))) {
+                                        const err82 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1 + "/key", schemaPath: "#/$defs/serving_rate_limit/properties/key/enum", keyword: "enum", params: { allowedValues: schema45.properties.key.enum }, message: "must be equal to one of the allowed values", schema: schema45.properties.key.enum, parentSchema: schema45.properties.key, data: data36 };
+                                        if (vErrors === null) {
+                                            vErrors = [err82];
+                                        }
+                                        else {
+                                            vErrors.push(err82);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                if (data33.principal !== undefined) {
+                                    let data37 = data33.principal;
+                                    if (typeof data37 === "string") {
+                                        if (func1(data37) < 1) {
+                                            const err83 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1 + "/principal", schemaPath: "#/$defs/serving_rate_limit/properties/principal/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.properties.principal, data: data37 };
+                                            if (vErrors === null) {
+                                                vErrors = [err83];
+                                            }
+                                            else {
+                                                vErrors.push(err83);
+                                            }
+                                            errors++;
+                                        }
+                                    }
+                                    else {
+                                        const err84 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1 + "/principal", schemaPath: "#/$defs/serving_rate_limit/properties/principal/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.properties.principal.type, parentSchema: schema45.properties.principal, data: data37 };
+                                        if (vErrors === null) {
+                                            vErrors = [err84];
+                                        }
+                                        else {
+                                            vErrors.push(err84);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                if (data33.renewal_period !== undefined) {
+                                    let data38 = data33.renewal_period;
+                                    if ("minute" !== data38) {
+                                        const err85 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1 + "/renewal_period", schemaPath: "#/$defs/serving_rate_limit/properties/renewal_period/const", keyword: "const", params: { allowedValue: "minute" }, message: "must be equal to constant", schema: "minute", parentSchema: schema45.properties.renewal_period, data: data38 };
+                                        if (vErrors === null) {
+                                            vErrors = [err85];
+                                        }
+                                        else {
+                                            vErrors.push(err85);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                            }
+                            else {
+                                const err86 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1, schemaPath: "#/$defs/serving_rate_limit/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema45.type, parentSchema: schema45, data: data33 };
+                                if (vErrors === null) {
+                                    vErrors = [err86];
+                                }
+                                else {
+                                    vErrors.push(err86);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    else {
+                        const err87 = { instancePath: instancePath + "/ai_gateway/rate_limits", schemaPath: "#/properties/ai_gateway/properties/rate_limits/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema42.properties.ai_gateway.properties.rate_limits.type, parentSchema: schema42.properties.ai_gateway.properties.rate_limits, data: data32 };
+                        if (vErrors === null) {
+                            vErrors = [err87];
+                        }
+                        else {
+                            vErrors.push(err87);
+                        }
+                        errors++;
+                    }
+                }
+                if (data31.usage_tracking !== undefined) {
+                    let data39 = data31.usage_tracking;
+                    if (typeof data39 !== "boolean") {
+                        const err88 = { instancePath: instancePath + "/ai_gateway/usage_tracking", schemaPath: "#/properties/ai_gateway/properties/usage_tracking/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema42.properties.ai_gateway.properties.usage_tracking.type, parentSchema: schema42.properties.ai_gateway.properties.usage_tracking, data: data39 };
+                        if (vErrors === null) {
+                            vErrors = [err88];
+                        }
+                        else {
+                            vErrors.push(err88);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err89 = { instancePath: instancePath + "/ai_gateway", schemaPath: "#/properties/ai_gateway/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.ai_gateway.type, parentSchema: schema42.properties.ai_gateway, data: data31 };
+                if (vErrors === null) {
+                    vErrors = [err89];
+                }
+                else {
+                    vErrors.push(err89);
+                }
+                errors++;
+            }
+        }
+        if (data.overrides !== undefined) {
+            let data40 = data.overrides;
+            if (data40 && typeof data40 == "object" && !Array.isArray(data40)) {
+                for (const key12 in data40) {
+                    if (!(validate27(data40[key12], { instancePath: instancePath + "/overrides/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data40, parentDataProperty: key12, rootData, dynamicAnchors }))) {
+                        if (vErrors === null) {
+                            vErrors = validate27.errors;
+                        }
+                        else {
+                            for (const e of validate27.errors)
+                                vErrors.push(e);
+                        }
+                        errors = vErrors.length;
+                    }
+                }
+            }
+            else {
+                const err90 = { instancePath: instancePath + "/overrides", schemaPath: "#/properties/overrides/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.overrides.type, parentSchema: schema42.properties.overrides, data: data40 };
+                if (vErrors === null) {
+                    vErrors = [err90];
+                }
+                else {
+                    vErrors.push(err90);
+                }
+                errors++;
+            }
+        }
+        if (data.owner !== undefined) {
+            let data42 = data.owner;
+            if (!((data42 === "mlops-gate") || (data42 === "bundle"))) {
+                const err91 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/enum", keyword: "enum", params: { allowedValues: schema42.properties.owner.enum }, message: "must be equal to one of the allowed values", schema: schema42.properties.owner.enum, parentSchema: schema42.properties.owner, data: data42 };
+                if (vErrors === null) {
+                    vErrors = [err91];
+                }
+                else {
+                    vErrors.push(err91);
+                }
+                errors++;
+            }
+        }
+        if (data.wait_timeout !== undefined) {
+            let data43 = data.wait_timeout;
+            if ((typeof data43 !== "string") && (!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43))))) {
+                const err92 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema43.type }, message: "must be string,integer", schema: schema43.type, parentSchema: schema43, data: data43 };
+                if (vErrors === null) {
+                    vErrors = [err92];
+                }
+                else {
+                    vErrors.push(err92);
+                }
+                errors++;
+            }
+            if ((typeof data43 == "number") && (isFinite(data43))) {
+                if (data43 < 0 || isNaN(data43)) {
+                    const err93 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema43, data: data43 };
+                    if (vErrors === null) {
+                        vErrors = [err93];
+                    }
+                    else {
+                        vErrors.push(err93);
+                    }
+                    errors++;
+                }
+            }
+            if (typeof data43 === "string") {
+                if (!pattern10.test(data43)) {
+                    const err94 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" }, message: "must match pattern \"" + "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" + "\"", schema: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", parentSchema: schema43, data: data43 };
+                    if (vErrors === null) {
+                        vErrors = [err94];
+                    }
+                    else {
+                        vErrors.push(err94);
+                    }
+                    errors++;
+                }
+            }
+        }
+        if (data.environments !== undefined) {
+            let data44 = data.environments;
+            if (Array.isArray(data44)) {
+                const len2 = data44.length;
+                for (let i2 = 0; i2 < len2; i2++) {
+                    let data45 = data44[i2];
+                    if (typeof data45 === "string") {
+                        if (func1(data45) < 1) {
+                            const err95 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data45 };
+                            if (vErrors === null) {
+                                vErrors = [err95];
+                            }
+                            else {
+                                vErrors.push(err95);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err96 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data45 };
+                        if (vErrors === null) {
+                            vErrors = [err96];
+                        }
+                        else {
+                            vErrors.push(err96);
+                        }
+                        errors++;
+                    }
+                }
+                let i3 = data44.length;
+                let j0;
+                if (i3 > 1) {
+                    const indices0 = {};
+                    for (; i3--;) {
+                        let item0 = data44[i3];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j0 = indices0[item0];
+                            const err97 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema50, data: data44 };
+                            if (vErrors === null) {
+                                vErrors = [err97];
+                            }
+                            else {
+                                vErrors.push(err97);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices0[item0] = i3;
+                    }
+                }
+            }
+            else {
+                const err98 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data44 };
+                if (vErrors === null) {
+                    vErrors = [err98];
+                }
+                else {
+                    vErrors.push(err98);
                 }
                 errors++;
             }
         }
     }
     else {
-        const err53 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.type, parentSchema: schema42, data };
+        const err99 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.type, parentSchema: schema42, data };
         if (vErrors === null) {
-            vErrors = [err53];
+            vErrors = [err99];
         }
         else {
-            vErrors.push(err53);
+            vErrors.push(err99);
         }
         errors++;
     }
@@ -69078,11 +71028,11 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate26.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema46 = { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } };
-function validate28(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+const schema51 = { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } };
+function validate30(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate28.evaluated;
+    const evaluated0 = validate30.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -69091,7 +71041,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.table === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "table" }, message: "must have required property '" + "table" + "'", schema: schema46.required, parentSchema: schema46, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "table" }, message: "must have required property '" + "table" + "'", schema: schema51.required, parentSchema: schema51, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -69101,7 +71051,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.output_schema === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "output_schema" }, message: "must have required property '" + "output_schema" + "'", schema: schema46.required, parentSchema: schema46, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "output_schema" }, message: "must have required property '" + "output_schema" + "'", schema: schema51.required, parentSchema: schema51, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -69111,7 +71061,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.inference_log === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "inference_log" }, message: "must have required property '" + "inference_log" + "'", schema: schema46.required, parentSchema: schema46, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "inference_log" }, message: "must have required property '" + "inference_log" + "'", schema: schema51.required, parentSchema: schema51, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -69122,7 +71072,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((((key0 === "table") || (key0 === "output_schema")) || (key0 === "api")) || (key0 === "inference_log")) || (key0 === "schedule")) || (key0 === "slicing_exprs")) || (key0 === "refresh")) || (key0 === "environments"))) {
-                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46, data };
+                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema51, data };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -69136,7 +71086,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             let data0 = data.table;
             if (typeof data0 === "string") {
                 if (func1(data0) < 1) {
-                    const err4 = { instancePath: instancePath + "/table", schemaPath: "#/properties/table/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.table, data: data0 };
+                    const err4 = { instancePath: instancePath + "/table", schemaPath: "#/properties/table/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.table, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err4];
                     }
@@ -69147,7 +71097,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err5 = { instancePath: instancePath + "/table", schemaPath: "#/properties/table/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.table.type, parentSchema: schema46.properties.table, data: data0 };
+                const err5 = { instancePath: instancePath + "/table", schemaPath: "#/properties/table/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema51.properties.table.type, parentSchema: schema51.properties.table, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -69161,7 +71111,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             let data1 = data.output_schema;
             if (typeof data1 === "string") {
                 if (func1(data1) < 1) {
-                    const err6 = { instancePath: instancePath + "/output_schema", schemaPath: "#/properties/output_schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.output_schema, data: data1 };
+                    const err6 = { instancePath: instancePath + "/output_schema", schemaPath: "#/properties/output_schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.output_schema, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err6];
                     }
@@ -69172,7 +71122,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err7 = { instancePath: instancePath + "/output_schema", schemaPath: "#/properties/output_schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.output_schema.type, parentSchema: schema46.properties.output_schema, data: data1 };
+                const err7 = { instancePath: instancePath + "/output_schema", schemaPath: "#/properties/output_schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema51.properties.output_schema.type, parentSchema: schema51.properties.output_schema, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -69185,7 +71135,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.api !== undefined) {
             let data2 = data.api;
             if (!((data2 === "data-quality") || (data2 === "legacy"))) {
-                const err8 = { instancePath: instancePath + "/api", schemaPath: "#/properties/api/enum", keyword: "enum", params: { allowedValues: schema46.properties.api.enum }, message: "must be equal to one of the allowed values", schema: schema46.properties.api.enum, parentSchema: schema46.properties.api, data: data2 };
+                const err8 = { instancePath: instancePath + "/api", schemaPath: "#/properties/api/enum", keyword: "enum", params: { allowedValues: schema51.properties.api.enum }, message: "must be equal to one of the allowed values", schema: schema51.properties.api.enum, parentSchema: schema51.properties.api, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -69199,7 +71149,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.inference_log;
             if (data3 && typeof data3 == "object" && !Array.isArray(data3)) {
                 if (data3.problem_type === undefined) {
-                    const err9 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "problem_type" }, message: "must have required property '" + "problem_type" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    const err9 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "problem_type" }, message: "must have required property '" + "problem_type" + "'", schema: schema51.properties.inference_log.required, parentSchema: schema51.properties.inference_log, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -69209,7 +71159,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data3.prediction_col === undefined) {
-                    const err10 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "prediction_col" }, message: "must have required property '" + "prediction_col" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    const err10 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "prediction_col" }, message: "must have required property '" + "prediction_col" + "'", schema: schema51.properties.inference_log.required, parentSchema: schema51.properties.inference_log, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err10];
                     }
@@ -69219,7 +71169,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data3.timestamp_col === undefined) {
-                    const err11 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "timestamp_col" }, message: "must have required property '" + "timestamp_col" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    const err11 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "timestamp_col" }, message: "must have required property '" + "timestamp_col" + "'", schema: schema51.properties.inference_log.required, parentSchema: schema51.properties.inference_log, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err11];
                     }
@@ -69229,7 +71179,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data3.model_id_col === undefined) {
-                    const err12 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "model_id_col" }, message: "must have required property '" + "model_id_col" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    const err12 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "model_id_col" }, message: "must have required property '" + "model_id_col" + "'", schema: schema51.properties.inference_log.required, parentSchema: schema51.properties.inference_log, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err12];
                     }
@@ -69240,7 +71190,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 for (const key1 in data3) {
                     if (!((((((key1 === "problem_type") || (key1 === "prediction_col")) || (key1 === "label_col")) || (key1 === "timestamp_col")) || (key1 === "model_id_col")) || (key1 === "granularities"))) {
-                        const err13 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46.properties.inference_log, data: data3 };
+                        const err13 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema51.properties.inference_log, data: data3 };
                         if (vErrors === null) {
                             vErrors = [err13];
                         }
@@ -69253,7 +71203,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data3.problem_type !== undefined) {
                     let data4 = data3.problem_type;
                     if (!((data4 === "classification") || (data4 === "regression"))) {
-                        const err14 = { instancePath: instancePath + "/inference_log/problem_type", schemaPath: "#/properties/inference_log/properties/problem_type/enum", keyword: "enum", params: { allowedValues: schema46.properties.inference_log.properties.problem_type.enum }, message: "must be equal to one of the allowed values", schema: schema46.properties.inference_log.properties.problem_type.enum, parentSchema: schema46.properties.inference_log.properties.problem_type, data: data4 };
+                        const err14 = { instancePath: instancePath + "/inference_log/problem_type", schemaPath: "#/properties/inference_log/properties/problem_type/enum", keyword: "enum", params: { allowedValues: schema51.properties.inference_log.properties.problem_type.enum }, message: "must be equal to one of the allowed values", schema: schema51.properties.inference_log.properties.problem_type.enum, parentSchema: schema51.properties.inference_log.properties.problem_type, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err14];
                         }
@@ -69267,7 +71217,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data5 = data3.prediction_col;
                     if (typeof data5 === "string") {
                         if (func1(data5) < 1) {
-                            const err15 = { instancePath: instancePath + "/inference_log/prediction_col", schemaPath: "#/properties/inference_log/properties/prediction_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.prediction_col, data: data5 };
+                            const err15 = { instancePath: instancePath + "/inference_log/prediction_col", schemaPath: "#/properties/inference_log/properties/prediction_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.inference_log.properties.prediction_col, data: data5 };
                             if (vErrors === null) {
                                 vErrors = [err15];
                             }
@@ -69278,7 +71228,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err16 = { instancePath: instancePath + "/inference_log/prediction_col", schemaPath: "#/properties/inference_log/properties/prediction_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.prediction_col.type, parentSchema: schema46.properties.inference_log.properties.prediction_col, data: data5 };
+                        const err16 = { instancePath: instancePath + "/inference_log/prediction_col", schemaPath: "#/properties/inference_log/properties/prediction_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema51.properties.inference_log.properties.prediction_col.type, parentSchema: schema51.properties.inference_log.properties.prediction_col, data: data5 };
                         if (vErrors === null) {
                             vErrors = [err16];
                         }
@@ -69292,7 +71242,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data6 = data3.label_col;
                     if (typeof data6 === "string") {
                         if (func1(data6) < 1) {
-                            const err17 = { instancePath: instancePath + "/inference_log/label_col", schemaPath: "#/properties/inference_log/properties/label_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.label_col, data: data6 };
+                            const err17 = { instancePath: instancePath + "/inference_log/label_col", schemaPath: "#/properties/inference_log/properties/label_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.inference_log.properties.label_col, data: data6 };
                             if (vErrors === null) {
                                 vErrors = [err17];
                             }
@@ -69303,7 +71253,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err18 = { instancePath: instancePath + "/inference_log/label_col", schemaPath: "#/properties/inference_log/properties/label_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.label_col.type, parentSchema: schema46.properties.inference_log.properties.label_col, data: data6 };
+                        const err18 = { instancePath: instancePath + "/inference_log/label_col", schemaPath: "#/properties/inference_log/properties/label_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema51.properties.inference_log.properties.label_col.type, parentSchema: schema51.properties.inference_log.properties.label_col, data: data6 };
                         if (vErrors === null) {
                             vErrors = [err18];
                         }
@@ -69317,7 +71267,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data7 = data3.timestamp_col;
                     if (typeof data7 === "string") {
                         if (func1(data7) < 1) {
-                            const err19 = { instancePath: instancePath + "/inference_log/timestamp_col", schemaPath: "#/properties/inference_log/properties/timestamp_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.timestamp_col, data: data7 };
+                            const err19 = { instancePath: instancePath + "/inference_log/timestamp_col", schemaPath: "#/properties/inference_log/properties/timestamp_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.inference_log.properties.timestamp_col, data: data7 };
                             if (vErrors === null) {
                                 vErrors = [err19];
                             }
@@ -69328,7 +71278,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err20 = { instancePath: instancePath + "/inference_log/timestamp_col", schemaPath: "#/properties/inference_log/properties/timestamp_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.timestamp_col.type, parentSchema: schema46.properties.inference_log.properties.timestamp_col, data: data7 };
+                        const err20 = { instancePath: instancePath + "/inference_log/timestamp_col", schemaPath: "#/properties/inference_log/properties/timestamp_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema51.properties.inference_log.properties.timestamp_col.type, parentSchema: schema51.properties.inference_log.properties.timestamp_col, data: data7 };
                         if (vErrors === null) {
                             vErrors = [err20];
                         }
@@ -69342,7 +71292,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data8 = data3.model_id_col;
                     if (typeof data8 === "string") {
                         if (func1(data8) < 1) {
-                            const err21 = { instancePath: instancePath + "/inference_log/model_id_col", schemaPath: "#/properties/inference_log/properties/model_id_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.model_id_col, data: data8 };
+                            const err21 = { instancePath: instancePath + "/inference_log/model_id_col", schemaPath: "#/properties/inference_log/properties/model_id_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.inference_log.properties.model_id_col, data: data8 };
                             if (vErrors === null) {
                                 vErrors = [err21];
                             }
@@ -69353,7 +71303,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err22 = { instancePath: instancePath + "/inference_log/model_id_col", schemaPath: "#/properties/inference_log/properties/model_id_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.model_id_col.type, parentSchema: schema46.properties.inference_log.properties.model_id_col, data: data8 };
+                        const err22 = { instancePath: instancePath + "/inference_log/model_id_col", schemaPath: "#/properties/inference_log/properties/model_id_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema51.properties.inference_log.properties.model_id_col.type, parentSchema: schema51.properties.inference_log.properties.model_id_col, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err22];
                         }
@@ -69367,7 +71317,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data9 = data3.granularities;
                     if (Array.isArray(data9)) {
                         if (data9.length < 1) {
-                            const err23 = { instancePath: instancePath + "/inference_log/granularities", schemaPath: "#/properties/inference_log/properties/granularities/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema46.properties.inference_log.properties.granularities, data: data9 };
+                            const err23 = { instancePath: instancePath + "/inference_log/granularities", schemaPath: "#/properties/inference_log/properties/granularities/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema51.properties.inference_log.properties.granularities, data: data9 };
                             if (vErrors === null) {
                                 vErrors = [err23];
                             }
@@ -69381,7 +71331,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                             let data10 = data9[i0];
                             if (typeof data10 === "string") {
                                 if (func1(data10) < 1) {
-                                    const err24 = { instancePath: instancePath + "/inference_log/granularities/" + i0, schemaPath: "#/properties/inference_log/properties/granularities/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.granularities.items, data: data10 };
+                                    const err24 = { instancePath: instancePath + "/inference_log/granularities/" + i0, schemaPath: "#/properties/inference_log/properties/granularities/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.inference_log.properties.granularities.items, data: data10 };
                                     if (vErrors === null) {
                                         vErrors = [err24];
                                     }
@@ -69392,7 +71342,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                                 }
                             }
                             else {
-                                const err25 = { instancePath: instancePath + "/inference_log/granularities/" + i0, schemaPath: "#/properties/inference_log/properties/granularities/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.granularities.items.type, parentSchema: schema46.properties.inference_log.properties.granularities.items, data: data10 };
+                                const err25 = { instancePath: instancePath + "/inference_log/granularities/" + i0, schemaPath: "#/properties/inference_log/properties/granularities/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema51.properties.inference_log.properties.granularities.items.type, parentSchema: schema51.properties.inference_log.properties.granularities.items, data: data10 };
                                 if (vErrors === null) {
                                     vErrors = [err25];
                                 }
@@ -69404,7 +71354,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err26 = { instancePath: instancePath + "/inference_log/granularities", schemaPath: "#/properties/inference_log/properties/granularities/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.properties.inference_log.properties.granularities.type, parentSchema: schema46.properties.inference_log.properties.granularities, data: data9 };
+                        const err26 = { instancePath: instancePath + "/inference_log/granularities", schemaPath: "#/properties/inference_log/properties/granularities/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema51.properties.inference_log.properties.granularities.type, parentSchema: schema51.properties.inference_log.properties.granularities, data: data9 };
                         if (vErrors === null) {
                             vErrors = [err26];
                         }
@@ -69416,7 +71366,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err27 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.properties.inference_log.type, parentSchema: schema46.properties.inference_log, data: data3 };
+                const err27 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema51.properties.inference_log.type, parentSchema: schema51.properties.inference_log, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err27];
                 }
@@ -69430,7 +71380,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             let data11 = data.schedule;
             if (data11 && typeof data11 == "object" && !Array.isArray(data11)) {
                 if (data11.cron === undefined) {
-                    const err28 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/required", keyword: "required", params: { missingProperty: "cron" }, message: "must have required property '" + "cron" + "'", schema: schema46.properties.schedule.required, parentSchema: schema46.properties.schedule, data: data11 };
+                    const err28 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/required", keyword: "required", params: { missingProperty: "cron" }, message: "must have required property '" + "cron" + "'", schema: schema51.properties.schedule.required, parentSchema: schema51.properties.schedule, data: data11 };
                     if (vErrors === null) {
                         vErrors = [err28];
                     }
@@ -69441,7 +71391,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 for (const key2 in data11) {
                     if (!((key2 === "cron") || (key2 === "timezone"))) {
-                        const err29 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46.properties.schedule, data: data11 };
+                        const err29 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema51.properties.schedule, data: data11 };
                         if (vErrors === null) {
                             vErrors = [err29];
                         }
@@ -69455,7 +71405,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data12 = data11.cron;
                     if (typeof data12 === "string") {
                         if (func1(data12) < 1) {
-                            const err30 = { instancePath: instancePath + "/schedule/cron", schemaPath: "#/properties/schedule/properties/cron/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.schedule.properties.cron, data: data12 };
+                            const err30 = { instancePath: instancePath + "/schedule/cron", schemaPath: "#/properties/schedule/properties/cron/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.schedule.properties.cron, data: data12 };
                             if (vErrors === null) {
                                 vErrors = [err30];
                             }
@@ -69466,7 +71416,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err31 = { instancePath: instancePath + "/schedule/cron", schemaPath: "#/properties/schedule/properties/cron/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.schedule.properties.cron.type, parentSchema: schema46.properties.schedule.properties.cron, data: data12 };
+                        const err31 = { instancePath: instancePath + "/schedule/cron", schemaPath: "#/properties/schedule/properties/cron/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema51.properties.schedule.properties.cron.type, parentSchema: schema51.properties.schedule.properties.cron, data: data12 };
                         if (vErrors === null) {
                             vErrors = [err31];
                         }
@@ -69480,7 +71430,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data13 = data11.timezone;
                     if (typeof data13 === "string") {
                         if (func1(data13) < 1) {
-                            const err32 = { instancePath: instancePath + "/schedule/timezone", schemaPath: "#/properties/schedule/properties/timezone/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.schedule.properties.timezone, data: data13 };
+                            const err32 = { instancePath: instancePath + "/schedule/timezone", schemaPath: "#/properties/schedule/properties/timezone/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.schedule.properties.timezone, data: data13 };
                             if (vErrors === null) {
                                 vErrors = [err32];
                             }
@@ -69491,7 +71441,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err33 = { instancePath: instancePath + "/schedule/timezone", schemaPath: "#/properties/schedule/properties/timezone/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.schedule.properties.timezone.type, parentSchema: schema46.properties.schedule.properties.timezone, data: data13 };
+                        const err33 = { instancePath: instancePath + "/schedule/timezone", schemaPath: "#/properties/schedule/properties/timezone/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema51.properties.schedule.properties.timezone.type, parentSchema: schema51.properties.schedule.properties.timezone, data: data13 };
                         if (vErrors === null) {
                             vErrors = [err33];
                         }
@@ -69503,7 +71453,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err34 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.properties.schedule.type, parentSchema: schema46.properties.schedule, data: data11 };
+                const err34 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema51.properties.schedule.type, parentSchema: schema51.properties.schedule, data: data11 };
                 if (vErrors === null) {
                     vErrors = [err34];
                 }
@@ -69521,7 +71471,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data15 = data14[i1];
                     if (typeof data15 === "string") {
                         if (func1(data15) < 1) {
-                            const err35 = { instancePath: instancePath + "/slicing_exprs/" + i1, schemaPath: "#/properties/slicing_exprs/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.slicing_exprs.items, data: data15 };
+                            const err35 = { instancePath: instancePath + "/slicing_exprs/" + i1, schemaPath: "#/properties/slicing_exprs/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.slicing_exprs.items, data: data15 };
                             if (vErrors === null) {
                                 vErrors = [err35];
                             }
@@ -69532,7 +71482,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err36 = { instancePath: instancePath + "/slicing_exprs/" + i1, schemaPath: "#/properties/slicing_exprs/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.slicing_exprs.items.type, parentSchema: schema46.properties.slicing_exprs.items, data: data15 };
+                        const err36 = { instancePath: instancePath + "/slicing_exprs/" + i1, schemaPath: "#/properties/slicing_exprs/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema51.properties.slicing_exprs.items.type, parentSchema: schema51.properties.slicing_exprs.items, data: data15 };
                         if (vErrors === null) {
                             vErrors = [err36];
                         }
@@ -69544,7 +71494,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err37 = { instancePath: instancePath + "/slicing_exprs", schemaPath: "#/properties/slicing_exprs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.properties.slicing_exprs.type, parentSchema: schema46.properties.slicing_exprs, data: data14 };
+                const err37 = { instancePath: instancePath + "/slicing_exprs", schemaPath: "#/properties/slicing_exprs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema51.properties.slicing_exprs.type, parentSchema: schema51.properties.slicing_exprs, data: data14 };
                 if (vErrors === null) {
                     vErrors = [err37];
                 }
@@ -69557,7 +71507,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.refresh !== undefined) {
             let data16 = data.refresh;
             if (typeof data16 !== "boolean") {
-                const err38 = { instancePath: instancePath + "/refresh", schemaPath: "#/properties/refresh/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema46.properties.refresh.type, parentSchema: schema46.properties.refresh, data: data16 };
+                const err38 = { instancePath: instancePath + "/refresh", schemaPath: "#/properties/refresh/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema51.properties.refresh.type, parentSchema: schema51.properties.refresh, data: data16 };
                 if (vErrors === null) {
                     vErrors = [err38];
                 }
@@ -69575,7 +71525,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data18 = data17[i2];
                     if (typeof data18 === "string") {
                         if (func1(data18) < 1) {
-                            const err39 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data18 };
+                            const err39 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data18 };
                             if (vErrors === null) {
                                 vErrors = [err39];
                             }
@@ -69586,7 +71536,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err40 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data18 };
+                        const err40 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data18 };
                         if (vErrors === null) {
                             vErrors = [err40];
                         }
@@ -69607,7 +71557,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices0[item0] == "number") {
                             j0 = indices0[item0];
-                            const err41 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data17 };
+                            const err41 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema50, data: data17 };
                             if (vErrors === null) {
                                 vErrors = [err41];
                             }
@@ -69622,7 +71572,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err42 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data17 };
+                const err42 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data17 };
                 if (vErrors === null) {
                     vErrors = [err42];
                 }
@@ -69634,7 +71584,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err43 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.type, parentSchema: schema46, data };
+        const err43 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema51.type, parentSchema: schema51, data };
         if (vErrors === null) {
             vErrors = [err43];
         }
@@ -69643,10 +71593,10 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate28.errors = vErrors;
+    validate30.errors = vErrors;
     return errors === 0;
 }
-validate28.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+validate30.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 function validate23(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -69978,12 +71928,12 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         if (data.monitor !== undefined) {
-            if (!(validate28(data.monitor, { instancePath: instancePath + "/monitor", parentData: data, parentDataProperty: "monitor", rootData, dynamicAnchors }))) {
+            if (!(validate30(data.monitor, { instancePath: instancePath + "/monitor", parentData: data, parentDataProperty: "monitor", rootData, dynamicAnchors }))) {
                 if (vErrors === null) {
-                    vErrors = validate28.errors;
+                    vErrors = validate30.errors;
                 }
                 else {
-                    for (const e of validate28.errors)
+                    for (const e of validate30.errors)
                         vErrors.push(e);
                 }
                 errors = vErrors.length;
@@ -70004,12 +71954,12 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate23.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema49 = { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } };
-const schema50 = { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } };
-function validate32(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+const schema54 = { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } };
+const schema55 = { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } };
+function validate34(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate32.evaluated;
+    const evaluated0 = validate34.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -70019,7 +71969,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
     if (data && typeof data == "object" && !Array.isArray(data)) {
         for (const key0 in data) {
             if (!((key0 === "environments") || (key0 === "models"))) {
-                const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema50, data };
+                const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema55, data };
                 if (vErrors === null) {
                     vErrors = [err0];
                 }
@@ -70037,7 +71987,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                     let data1 = data0[i0];
                     if (typeof data1 === "string") {
                         if (func1(data1) < 1) {
-                            const err1 = { instancePath: instancePath + "/environments/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data1 };
+                            const err1 = { instancePath: instancePath + "/environments/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data1 };
                             if (vErrors === null) {
                                 vErrors = [err1];
                             }
@@ -70048,7 +71998,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err2 = { instancePath: instancePath + "/environments/" + i0, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data1 };
+                        const err2 = { instancePath: instancePath + "/environments/" + i0, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data1 };
                         if (vErrors === null) {
                             vErrors = [err2];
                         }
@@ -70069,7 +72019,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices0[item0] == "number") {
                             j0 = indices0[item0];
-                            const err3 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema45, data: data0 };
+                            const err3 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema50, data: data0 };
                             if (vErrors === null) {
                                 vErrors = [err3];
                             }
@@ -70084,7 +72034,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data0 };
+                const err4 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -70102,7 +72052,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                     let data3 = data2[i2];
                     if (typeof data3 === "string") {
                         if (func1(data3) < 1) {
-                            const err5 = { instancePath: instancePath + "/models/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data3 };
+                            const err5 = { instancePath: instancePath + "/models/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data3 };
                             if (vErrors === null) {
                                 vErrors = [err5];
                             }
@@ -70113,7 +72063,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err6 = { instancePath: instancePath + "/models/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data3 };
+                        const err6 = { instancePath: instancePath + "/models/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data3 };
                         if (vErrors === null) {
                             vErrors = [err6];
                         }
@@ -70134,7 +72084,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices1[item1] == "number") {
                             j1 = indices1[item1];
-                            const err7 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data2 };
+                            const err7 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema50, data: data2 };
                             if (vErrors === null) {
                                 vErrors = [err7];
                             }
@@ -70149,7 +72099,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err8 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data2 };
+                const err8 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -70161,7 +72111,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err9 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema50.type, parentSchema: schema50, data };
+        const err9 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema55.type, parentSchema: schema55, data };
         if (vErrors === null) {
             vErrors = [err9];
         }
@@ -70170,19 +72120,19 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate32.errors = vErrors;
+    validate34.errors = vErrors;
     return errors === 0;
 }
-validate32.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema53 = { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] };
-const schema54 = { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } };
-const schema55 = { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" };
-const schema56 = { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" };
-const pattern13 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
-function validate36(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate34.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema58 = { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] };
+const schema59 = { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } };
+const schema60 = { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" };
+const schema61 = { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" };
+const pattern15 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
+function validate38(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate36.evaluated;
+    const evaluated0 = validate38.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -70191,7 +72141,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema54.required, parentSchema: schema54, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema59.required, parentSchema: schema59, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -70201,7 +72151,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.tags === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tags" }, message: "must have required property '" + "tags" + "'", schema: schema54.required, parentSchema: schema54, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tags" }, message: "must have required property '" + "tags" + "'", schema: schema59.required, parentSchema: schema59, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -70212,7 +72162,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tags")) || (key0 === "on"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema54, data };
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema59, data };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -70225,7 +72175,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("required_tags" !== data0) {
-                const err3 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "required_tags" }, message: "must be equal to constant", schema: "required_tags", parentSchema: schema54.properties.type, data: data0 };
+                const err3 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "required_tags" }, message: "must be equal to constant", schema: "required_tags", parentSchema: schema59.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -70238,8 +72188,8 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err4];
                     }
@@ -70250,7 +72200,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err5 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err5 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -70263,7 +72213,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err6 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err6 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -70276,7 +72226,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err7 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema54.properties.description.type, parentSchema: schema54.properties.description, data: data3 };
+                const err7 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema59.properties.description.type, parentSchema: schema59.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -70290,7 +72240,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
             let data4 = data.tags;
             if (data4 && typeof data4 == "object" && !Array.isArray(data4)) {
                 if (Object.keys(data4).length < 1) {
-                    const err8 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema54.properties.tags, data: data4 };
+                    const err8 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema59.properties.tags, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -70302,7 +72252,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
                 for (const key1 in data4) {
                     let data5 = data4[key1];
                     if (typeof data5 !== "string") {
-                        const err9 = { instancePath: instancePath + "/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/tags/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema54.properties.tags.additionalProperties.type, parentSchema: schema54.properties.tags.additionalProperties, data: data5 };
+                        const err9 = { instancePath: instancePath + "/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/tags/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema59.properties.tags.additionalProperties.type, parentSchema: schema59.properties.tags.additionalProperties, data: data5 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -70314,7 +72264,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema54.properties.tags.type, parentSchema: schema54.properties.tags, data: data4 };
+                const err10 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema59.properties.tags.type, parentSchema: schema59.properties.tags, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -70327,7 +72277,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.on !== undefined) {
             let data6 = data.on;
             if (!(((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run"))) {
-                const err11 = { instancePath: instancePath + "/on", schemaPath: "#/properties/on/enum", keyword: "enum", params: { allowedValues: schema54.properties.on.enum }, message: "must be equal to one of the allowed values", schema: schema54.properties.on.enum, parentSchema: schema54.properties.on, data: data6 };
+                const err11 = { instancePath: instancePath + "/on", schemaPath: "#/properties/on/enum", keyword: "enum", params: { allowedValues: schema59.properties.on.enum }, message: "must be equal to one of the allowed values", schema: schema59.properties.on.enum, parentSchema: schema59.properties.on, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -70339,7 +72289,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err12 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema54.type, parentSchema: schema54, data };
+        const err12 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema59.type, parentSchema: schema59, data };
         if (vErrors === null) {
             vErrors = [err12];
         }
@@ -70348,15 +72298,15 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate36.errors = vErrors;
+    validate38.errors = vErrors;
     return errors === 0;
 }
-validate36.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema57 = { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } };
-function validate37(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate38.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema62 = { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } };
+function validate39(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate37.evaluated;
+    const evaluated0 = validate39.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -70365,7 +72315,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema57.required, parentSchema: schema57, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema62.required, parentSchema: schema62, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -70375,7 +72325,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.metric === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema57.required, parentSchema: schema57, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema62.required, parentSchema: schema62, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -70385,7 +72335,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.threshold === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "threshold" }, message: "must have required property '" + "threshold" + "'", schema: schema57.required, parentSchema: schema57, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "threshold" }, message: "must have required property '" + "threshold" + "'", schema: schema62.required, parentSchema: schema62, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -70395,7 +72345,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.greater_is_better === undefined) {
-            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema57.required, parentSchema: schema57, data };
+            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema62.required, parentSchema: schema62, data };
             if (vErrors === null) {
                 vErrors = [err3];
             }
@@ -70406,7 +72356,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "metric")) || (key0 === "threshold")) || (key0 === "greater_is_better"))) {
-                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema57, data };
+                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema62, data };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -70419,7 +72369,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("metric_threshold" !== data0) {
-                const err5 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_threshold" }, message: "must be equal to constant", schema: "metric_threshold", parentSchema: schema57.properties.type, data: data0 };
+                const err5 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_threshold" }, message: "must be equal to constant", schema: "metric_threshold", parentSchema: schema62.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -70432,8 +72382,8 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err6 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err6 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err6];
                     }
@@ -70444,7 +72394,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err7 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err7 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -70457,7 +72407,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err8 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err8 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -70470,7 +72420,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err9 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema57.properties.description.type, parentSchema: schema57.properties.description, data: data3 };
+                const err9 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema62.properties.description.type, parentSchema: schema62.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err9];
                 }
@@ -70484,7 +72434,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             let data4 = data.metric;
             if (typeof data4 === "string") {
                 if (func1(data4) < 1) {
-                    const err10 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema57.properties.metric, data: data4 };
+                    const err10 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema62.properties.metric, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err10];
                     }
@@ -70495,7 +72445,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err11 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema57.properties.metric.type, parentSchema: schema57.properties.metric, data: data4 };
+                const err11 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema62.properties.metric.type, parentSchema: schema62.properties.metric, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -70508,7 +72458,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.threshold !== undefined) {
             let data5 = data.threshold;
             if (!((typeof data5 == "number") && (isFinite(data5)))) {
-                const err12 = { instancePath: instancePath + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema57.properties.threshold.type, parentSchema: schema57.properties.threshold, data: data5 };
+                const err12 = { instancePath: instancePath + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema62.properties.threshold.type, parentSchema: schema62.properties.threshold, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err12];
                 }
@@ -70521,7 +72471,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.greater_is_better !== undefined) {
             let data6 = data.greater_is_better;
             if (typeof data6 !== "boolean") {
-                const err13 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema57.properties.greater_is_better.type, parentSchema: schema57.properties.greater_is_better, data: data6 };
+                const err13 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema62.properties.greater_is_better.type, parentSchema: schema62.properties.greater_is_better, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err13];
                 }
@@ -70533,7 +72483,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err14 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema57.type, parentSchema: schema57, data };
+        const err14 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema62.type, parentSchema: schema62, data };
         if (vErrors === null) {
             vErrors = [err14];
         }
@@ -70542,15 +72492,15 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate37.errors = vErrors;
+    validate39.errors = vErrors;
     return errors === 0;
 }
-validate37.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema60 = { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } };
-function validate38(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate39.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema65 = { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } };
+function validate40(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate38.evaluated;
+    const evaluated0 = validate40.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -70562,7 +72512,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     const _errs2 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.min_absolute_change === undefined) {
-            const err0 = { instancePath, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "min_absolute_change" }, message: "must have required property '" + "min_absolute_change" + "'", schema: schema60.anyOf[0].required, parentSchema: schema60.anyOf[0], data };
+            const err0 = { instancePath, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "min_absolute_change" }, message: "must have required property '" + "min_absolute_change" + "'", schema: schema65.anyOf[0].required, parentSchema: schema65.anyOf[0], data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -70577,7 +72527,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     const _errs3 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.min_relative_change === undefined) {
-            const err1 = { instancePath, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "min_relative_change" }, message: "must have required property '" + "min_relative_change" + "'", schema: schema60.anyOf[1].required, parentSchema: schema60.anyOf[1], data };
+            const err1 = { instancePath, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "min_relative_change" }, message: "must have required property '" + "min_relative_change" + "'", schema: schema65.anyOf[1].required, parentSchema: schema65.anyOf[1], data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -70592,7 +72542,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     const _errs4 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.max_regression === undefined) {
-            const err2 = { instancePath, schemaPath: "#/anyOf/2/required", keyword: "required", params: { missingProperty: "max_regression" }, message: "must have required property '" + "max_regression" + "'", schema: schema60.anyOf[2].required, parentSchema: schema60.anyOf[2], data };
+            const err2 = { instancePath, schemaPath: "#/anyOf/2/required", keyword: "required", params: { missingProperty: "max_regression" }, message: "must have required property '" + "max_regression" + "'", schema: schema65.anyOf[2].required, parentSchema: schema65.anyOf[2], data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -70605,7 +72555,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     var _valid0 = _errs4 === errors;
     valid0 = valid0 || _valid0;
     if (!valid0) {
-        const err3 = { instancePath, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema60.anyOf, parentSchema: schema60, data };
+        const err3 = { instancePath, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema65.anyOf, parentSchema: schema65, data };
         if (vErrors === null) {
             vErrors = [err3];
         }
@@ -70627,7 +72577,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema60.required, parentSchema: schema60, data };
+            const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema65.required, parentSchema: schema65, data };
             if (vErrors === null) {
                 vErrors = [err4];
             }
@@ -70637,7 +72587,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.metric === undefined) {
-            const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema60.required, parentSchema: schema60, data };
+            const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema65.required, parentSchema: schema65, data };
             if (vErrors === null) {
                 vErrors = [err5];
             }
@@ -70647,7 +72597,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.greater_is_better === undefined) {
-            const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema60.required, parentSchema: schema60, data };
+            const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema65.required, parentSchema: schema65, data };
             if (vErrors === null) {
                 vErrors = [err6];
             }
@@ -70657,8 +72607,8 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         for (const key0 in data) {
-            if (!(func12.call(schema60.properties, key0))) {
-                const err7 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema60, data };
+            if (!(func12.call(schema65.properties, key0))) {
+                const err7 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema65, data };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -70671,7 +72621,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("metric_delta" !== data0) {
-                const err8 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_delta" }, message: "must be equal to constant", schema: "metric_delta", parentSchema: schema60.properties.type, data: data0 };
+                const err8 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_delta" }, message: "must be equal to constant", schema: "metric_delta", parentSchema: schema65.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -70684,8 +72634,8 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err9 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err9 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -70696,7 +72646,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err10 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -70709,7 +72659,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err11 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err11 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -70722,7 +72672,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err12 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.properties.description.type, parentSchema: schema60.properties.description, data: data3 };
+                const err12 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema65.properties.description.type, parentSchema: schema65.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err12];
                 }
@@ -70736,7 +72686,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             let data4 = data.metric;
             if (typeof data4 === "string") {
                 if (func1(data4) < 1) {
-                    const err13 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema60.properties.metric, data: data4 };
+                    const err13 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema65.properties.metric, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err13];
                     }
@@ -70747,7 +72697,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err14 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.properties.metric.type, parentSchema: schema60.properties.metric, data: data4 };
+                const err14 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema65.properties.metric.type, parentSchema: schema65.properties.metric, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err14];
                 }
@@ -70760,7 +72710,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.greater_is_better !== undefined) {
             let data5 = data.greater_is_better;
             if (typeof data5 !== "boolean") {
-                const err15 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema60.properties.greater_is_better.type, parentSchema: schema60.properties.greater_is_better, data: data5 };
+                const err15 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema65.properties.greater_is_better.type, parentSchema: schema65.properties.greater_is_better, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err15];
                 }
@@ -70774,7 +72724,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             let data6 = data.min_absolute_change;
             if ((typeof data6 == "number") && (isFinite(data6))) {
                 if (data6 < 0 || isNaN(data6)) {
-                    const err16 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.min_absolute_change, data: data6 };
+                    const err16 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema65.properties.min_absolute_change, data: data6 };
                     if (vErrors === null) {
                         vErrors = [err16];
                     }
@@ -70785,7 +72735,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err17 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.min_absolute_change.type, parentSchema: schema60.properties.min_absolute_change, data: data6 };
+                const err17 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema65.properties.min_absolute_change.type, parentSchema: schema65.properties.min_absolute_change, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err17];
                 }
@@ -70799,7 +72749,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             let data7 = data.min_relative_change;
             if ((typeof data7 == "number") && (isFinite(data7))) {
                 if (data7 < 0 || isNaN(data7)) {
-                    const err18 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.min_relative_change, data: data7 };
+                    const err18 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema65.properties.min_relative_change, data: data7 };
                     if (vErrors === null) {
                         vErrors = [err18];
                     }
@@ -70810,7 +72760,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err19 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.min_relative_change.type, parentSchema: schema60.properties.min_relative_change, data: data7 };
+                const err19 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema65.properties.min_relative_change.type, parentSchema: schema65.properties.min_relative_change, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err19];
                 }
@@ -70824,7 +72774,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             let data8 = data.max_regression;
             if (data8 && typeof data8 == "object" && !Array.isArray(data8)) {
                 if (Object.keys(data8).length > 1) {
-                    const err20 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/maxProperties", keyword: "maxProperties", params: { limit: 1 }, message: "must NOT have more than 1 properties", schema: 1, parentSchema: schema60.properties.max_regression, data: data8 };
+                    const err20 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/maxProperties", keyword: "maxProperties", params: { limit: 1 }, message: "must NOT have more than 1 properties", schema: 1, parentSchema: schema65.properties.max_regression, data: data8 };
                     if (vErrors === null) {
                         vErrors = [err20];
                     }
@@ -70834,7 +72784,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (Object.keys(data8).length < 1) {
-                    const err21 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema60.properties.max_regression, data: data8 };
+                    const err21 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema65.properties.max_regression, data: data8 };
                     if (vErrors === null) {
                         vErrors = [err21];
                     }
@@ -70845,7 +72795,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 for (const key1 in data8) {
                     if (!((key1 === "absolute") || (key1 === "relative"))) {
-                        const err22 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema60.properties.max_regression, data: data8 };
+                        const err22 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema65.properties.max_regression, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err22];
                         }
@@ -70859,7 +72809,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                     let data9 = data8.absolute;
                     if ((typeof data9 == "number") && (isFinite(data9))) {
                         if (data9 < 0 || isNaN(data9)) {
-                            const err23 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.max_regression.properties.absolute, data: data9 };
+                            const err23 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema65.properties.max_regression.properties.absolute, data: data9 };
                             if (vErrors === null) {
                                 vErrors = [err23];
                             }
@@ -70870,7 +72820,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err24 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.max_regression.properties.absolute.type, parentSchema: schema60.properties.max_regression.properties.absolute, data: data9 };
+                        const err24 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema65.properties.max_regression.properties.absolute.type, parentSchema: schema65.properties.max_regression.properties.absolute, data: data9 };
                         if (vErrors === null) {
                             vErrors = [err24];
                         }
@@ -70884,7 +72834,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                     let data10 = data8.relative;
                     if ((typeof data10 == "number") && (isFinite(data10))) {
                         if (data10 < 0 || isNaN(data10)) {
-                            const err25 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.max_regression.properties.relative, data: data10 };
+                            const err25 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema65.properties.max_regression.properties.relative, data: data10 };
                             if (vErrors === null) {
                                 vErrors = [err25];
                             }
@@ -70895,7 +72845,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err26 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.max_regression.properties.relative.type, parentSchema: schema60.properties.max_regression.properties.relative, data: data10 };
+                        const err26 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema65.properties.max_regression.properties.relative.type, parentSchema: schema65.properties.max_regression.properties.relative, data: data10 };
                         if (vErrors === null) {
                             vErrors = [err26];
                         }
@@ -70907,7 +72857,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err27 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema60.properties.max_regression.type, parentSchema: schema60.properties.max_regression, data: data8 };
+                const err27 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema65.properties.max_regression.type, parentSchema: schema65.properties.max_regression, data: data8 };
                 if (vErrors === null) {
                     vErrors = [err27];
                 }
@@ -70920,7 +72870,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.relative_base !== undefined) {
             let data11 = data.relative_base;
             if (!((data11 === "champion") || (data11 === "abs_champion"))) {
-                const err28 = { instancePath: instancePath + "/relative_base", schemaPath: "#/properties/relative_base/enum", keyword: "enum", params: { allowedValues: schema60.properties.relative_base.enum }, message: "must be equal to one of the allowed values", schema: schema60.properties.relative_base.enum, parentSchema: schema60.properties.relative_base, data: data11 };
+                const err28 = { instancePath: instancePath + "/relative_base", schemaPath: "#/properties/relative_base/enum", keyword: "enum", params: { allowedValues: schema65.properties.relative_base.enum }, message: "must be equal to one of the allowed values", schema: schema65.properties.relative_base.enum, parentSchema: schema65.properties.relative_base, data: data11 };
                 if (vErrors === null) {
                     vErrors = [err28];
                 }
@@ -70933,7 +72883,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.on_missing_baseline !== undefined) {
             let data12 = data.on_missing_baseline;
             if (!(((data12 === "fail") || (data12 === "pass")) || (data12 === "warn"))) {
-                const err29 = { instancePath: instancePath + "/on_missing_baseline", schemaPath: "#/properties/on_missing_baseline/enum", keyword: "enum", params: { allowedValues: schema60.properties.on_missing_baseline.enum }, message: "must be equal to one of the allowed values", schema: schema60.properties.on_missing_baseline.enum, parentSchema: schema60.properties.on_missing_baseline, data: data12 };
+                const err29 = { instancePath: instancePath + "/on_missing_baseline", schemaPath: "#/properties/on_missing_baseline/enum", keyword: "enum", params: { allowedValues: schema65.properties.on_missing_baseline.enum }, message: "must be equal to one of the allowed values", schema: schema65.properties.on_missing_baseline.enum, parentSchema: schema65.properties.on_missing_baseline, data: data12 };
                 if (vErrors === null) {
                     vErrors = [err29];
                 }
@@ -70945,7 +72895,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err30 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema60.type, parentSchema: schema60, data };
+        const err30 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema65.type, parentSchema: schema65, data };
         if (vErrors === null) {
             vErrors = [err30];
         }
@@ -70954,15 +72904,15 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate38.errors = vErrors;
+    validate40.errors = vErrors;
     return errors === 0;
 }
-validate38.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema63 = { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } };
-function validate39(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate40.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema68 = { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } };
+function validate41(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate39.evaluated;
+    const evaluated0 = validate41.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -70971,7 +72921,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema63.required, parentSchema: schema63, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema68.required, parentSchema: schema68, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -70982,7 +72932,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_inputs")) || (key0 === "require_outputs")) || (key0 === "compatible_with"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema63, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema68, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -70995,7 +72945,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("signature" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "signature" }, message: "must be equal to constant", schema: "signature", parentSchema: schema63.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "signature" }, message: "must be equal to constant", schema: "signature", parentSchema: schema68.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -71008,8 +72958,8 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -71020,7 +72970,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -71033,7 +72983,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -71046,7 +72996,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema63.properties.description.type, parentSchema: schema63.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema68.properties.description.type, parentSchema: schema68.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -71059,7 +73009,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_inputs !== undefined) {
             let data4 = data.require_inputs;
             if (typeof data4 !== "boolean") {
-                const err7 = { instancePath: instancePath + "/require_inputs", schemaPath: "#/properties/require_inputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema63.properties.require_inputs.type, parentSchema: schema63.properties.require_inputs, data: data4 };
+                const err7 = { instancePath: instancePath + "/require_inputs", schemaPath: "#/properties/require_inputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema68.properties.require_inputs.type, parentSchema: schema68.properties.require_inputs, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -71072,7 +73022,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_outputs !== undefined) {
             let data5 = data.require_outputs;
             if (typeof data5 !== "boolean") {
-                const err8 = { instancePath: instancePath + "/require_outputs", schemaPath: "#/properties/require_outputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema63.properties.require_outputs.type, parentSchema: schema63.properties.require_outputs, data: data5 };
+                const err8 = { instancePath: instancePath + "/require_outputs", schemaPath: "#/properties/require_outputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema68.properties.require_outputs.type, parentSchema: schema68.properties.require_outputs, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -71085,7 +73035,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.compatible_with !== undefined) {
             let data6 = data.compatible_with;
             if (!((data6 === "champion") || (data6 === "none"))) {
-                const err9 = { instancePath: instancePath + "/compatible_with", schemaPath: "#/properties/compatible_with/enum", keyword: "enum", params: { allowedValues: schema63.properties.compatible_with.enum }, message: "must be equal to one of the allowed values", schema: schema63.properties.compatible_with.enum, parentSchema: schema63.properties.compatible_with, data: data6 };
+                const err9 = { instancePath: instancePath + "/compatible_with", schemaPath: "#/properties/compatible_with/enum", keyword: "enum", params: { allowedValues: schema68.properties.compatible_with.enum }, message: "must be equal to one of the allowed values", schema: schema68.properties.compatible_with.enum, parentSchema: schema68.properties.compatible_with, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err9];
                 }
@@ -71097,7 +73047,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema63.type, parentSchema: schema63, data };
+        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema68.type, parentSchema: schema68, data };
         if (vErrors === null) {
             vErrors = [err10];
         }
@@ -71106,15 +73056,15 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate39.errors = vErrors;
+    validate41.errors = vErrors;
     return errors === 0;
 }
-validate39.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema66 = { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } };
-function validate40(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate41.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema71 = { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } };
+function validate42(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate40.evaluated;
+    const evaluated0 = validate42.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -71123,7 +73073,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema66.required, parentSchema: schema66, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema71.required, parentSchema: schema71, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -71133,8 +73083,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         for (const key0 in data) {
-            if (!(func12.call(schema66.properties, key0))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema66, data };
+            if (!(func12.call(schema71.properties, key0))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema71, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -71147,7 +73097,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("approvals" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "approvals" }, message: "must be equal to constant", schema: "approvals", parentSchema: schema66.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "approvals" }, message: "must be equal to constant", schema: "approvals", parentSchema: schema71.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -71160,8 +73110,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -71172,7 +73122,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -71185,7 +73135,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -71198,7 +73148,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema66.properties.description.type, parentSchema: schema66.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema71.properties.description.type, parentSchema: schema71.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -71211,7 +73161,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.min !== undefined) {
             let data4 = data.min;
             if (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) {
-                const err7 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema66.properties.min.type, parentSchema: schema66.properties.min, data: data4 };
+                const err7 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema71.properties.min.type, parentSchema: schema71.properties.min, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -71222,7 +73172,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             }
             if ((typeof data4 == "number") && (isFinite(data4))) {
                 if (data4 < 1 || isNaN(data4)) {
-                    const err8 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema66.properties.min, data: data4 };
+                    const err8 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema71.properties.min, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -71238,7 +73188,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             if (data5 && typeof data5 == "object" && !Array.isArray(data5)) {
                 for (const key1 in data5) {
                     if (!((key1 === "teams") || (key1 === "users"))) {
-                        const err9 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema66.properties.from, data: data5 };
+                        const err9 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema71.properties.from, data: data5 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -71256,7 +73206,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                             let data7 = data6[i0];
                             if (typeof data7 === "string") {
                                 if (func1(data7) < 1) {
-                                    const err10 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema66.properties.from.properties.teams.items, data: data7 };
+                                    const err10 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema71.properties.from.properties.teams.items, data: data7 };
                                     if (vErrors === null) {
                                         vErrors = [err10];
                                     }
@@ -71267,7 +73217,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                                 }
                             }
                             else {
-                                const err11 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema66.properties.from.properties.teams.items.type, parentSchema: schema66.properties.from.properties.teams.items, data: data7 };
+                                const err11 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema71.properties.from.properties.teams.items.type, parentSchema: schema71.properties.from.properties.teams.items, data: data7 };
                                 if (vErrors === null) {
                                     vErrors = [err11];
                                 }
@@ -71279,7 +73229,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err12 = { instancePath: instancePath + "/from/teams", schemaPath: "#/properties/from/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema66.properties.from.properties.teams.type, parentSchema: schema66.properties.from.properties.teams, data: data6 };
+                        const err12 = { instancePath: instancePath + "/from/teams", schemaPath: "#/properties/from/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema71.properties.from.properties.teams.type, parentSchema: schema71.properties.from.properties.teams, data: data6 };
                         if (vErrors === null) {
                             vErrors = [err12];
                         }
@@ -71297,7 +73247,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                             let data9 = data8[i1];
                             if (typeof data9 === "string") {
                                 if (func1(data9) < 1) {
-                                    const err13 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema66.properties.from.properties.users.items, data: data9 };
+                                    const err13 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema71.properties.from.properties.users.items, data: data9 };
                                     if (vErrors === null) {
                                         vErrors = [err13];
                                     }
@@ -71308,7 +73258,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                                 }
                             }
                             else {
-                                const err14 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema66.properties.from.properties.users.items.type, parentSchema: schema66.properties.from.properties.users.items, data: data9 };
+                                const err14 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema71.properties.from.properties.users.items.type, parentSchema: schema71.properties.from.properties.users.items, data: data9 };
                                 if (vErrors === null) {
                                     vErrors = [err14];
                                 }
@@ -71320,7 +73270,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err15 = { instancePath: instancePath + "/from/users", schemaPath: "#/properties/from/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema66.properties.from.properties.users.type, parentSchema: schema66.properties.from.properties.users, data: data8 };
+                        const err15 = { instancePath: instancePath + "/from/users", schemaPath: "#/properties/from/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema71.properties.from.properties.users.type, parentSchema: schema71.properties.from.properties.users, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err15];
                         }
@@ -71332,7 +73282,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err16 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema66.properties.from.type, parentSchema: schema66.properties.from, data: data5 };
+                const err16 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema71.properties.from.type, parentSchema: schema71.properties.from, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err16];
                 }
@@ -71345,7 +73295,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.exclude_author !== undefined) {
             let data10 = data.exclude_author;
             if (true !== data10) {
-                const err17 = { instancePath: instancePath + "/exclude_author", schemaPath: "#/properties/exclude_author/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: schema66.properties.exclude_author, data: data10 };
+                const err17 = { instancePath: instancePath + "/exclude_author", schemaPath: "#/properties/exclude_author/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: schema71.properties.exclude_author, data: data10 };
                 if (vErrors === null) {
                     vErrors = [err17];
                 }
@@ -71358,7 +73308,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.dismiss_stale !== undefined) {
             let data11 = data.dismiss_stale;
             if (typeof data11 !== "boolean") {
-                const err18 = { instancePath: instancePath + "/dismiss_stale", schemaPath: "#/properties/dismiss_stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema66.properties.dismiss_stale.type, parentSchema: schema66.properties.dismiss_stale, data: data11 };
+                const err18 = { instancePath: instancePath + "/dismiss_stale", schemaPath: "#/properties/dismiss_stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema71.properties.dismiss_stale.type, parentSchema: schema71.properties.dismiss_stale, data: data11 };
                 if (vErrors === null) {
                     vErrors = [err18];
                 }
@@ -71372,7 +73322,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             let data12 = data.sources;
             if (Array.isArray(data12)) {
                 if (data12.length < 1) {
-                    const err19 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema66.properties.sources, data: data12 };
+                    const err19 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema71.properties.sources, data: data12 };
                     if (vErrors === null) {
                         vErrors = [err19];
                     }
@@ -71385,7 +73335,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i2 = 0; i2 < len2; i2++) {
                     let data13 = data12[i2];
                     if (!(((data13 === "pull_request_review") || (data13 === "environment")) || (data13 === "registry_tag"))) {
-                        const err20 = { instancePath: instancePath + "/sources/" + i2, schemaPath: "#/properties/sources/items/enum", keyword: "enum", params: { allowedValues: schema66.properties.sources.items.enum }, message: "must be equal to one of the allowed values", schema: schema66.properties.sources.items.enum, parentSchema: schema66.properties.sources.items, data: data13 };
+                        const err20 = { instancePath: instancePath + "/sources/" + i2, schemaPath: "#/properties/sources/items/enum", keyword: "enum", params: { allowedValues: schema71.properties.sources.items.enum }, message: "must be equal to one of the allowed values", schema: schema71.properties.sources.items.enum, parentSchema: schema71.properties.sources.items, data: data13 };
                         if (vErrors === null) {
                             vErrors = [err20];
                         }
@@ -71401,7 +73351,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i3--;) {
                         for (j0 = i3; j0--;) {
                             if (func0(data12[i3], data12[j0])) {
-                                const err21 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema66.properties.sources, data: data12 };
+                                const err21 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema71.properties.sources, data: data12 };
                                 if (vErrors === null) {
                                     vErrors = [err21];
                                 }
@@ -71416,7 +73366,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err22 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema66.properties.sources.type, parentSchema: schema66.properties.sources, data: data12 };
+                const err22 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema71.properties.sources.type, parentSchema: schema71.properties.sources, data: data12 };
                 if (vErrors === null) {
                     vErrors = [err22];
                 }
@@ -71429,7 +73379,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.block_on_changes_requested !== undefined) {
             let data14 = data.block_on_changes_requested;
             if (typeof data14 !== "boolean") {
-                const err23 = { instancePath: instancePath + "/block_on_changes_requested", schemaPath: "#/properties/block_on_changes_requested/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema66.properties.block_on_changes_requested.type, parentSchema: schema66.properties.block_on_changes_requested, data: data14 };
+                const err23 = { instancePath: instancePath + "/block_on_changes_requested", schemaPath: "#/properties/block_on_changes_requested/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema71.properties.block_on_changes_requested.type, parentSchema: schema71.properties.block_on_changes_requested, data: data14 };
                 if (vErrors === null) {
                     vErrors = [err23];
                 }
@@ -71441,7 +73391,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema66.type, parentSchema: schema66, data };
+        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema71.type, parentSchema: schema71, data };
         if (vErrors === null) {
             vErrors = [err24];
         }
@@ -71450,15 +73400,15 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate40.errors = vErrors;
+    validate42.errors = vErrors;
     return errors === 0;
 }
-validate40.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema69 = { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } };
-function validate41(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate42.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema74 = { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } };
+function validate43(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate41.evaluated;
+    const evaluated0 = validate43.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -71467,7 +73417,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema69.required, parentSchema: schema69, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema74.required, parentSchema: schema74, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -71478,7 +73428,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_run")) || (key0 === "require_finished_run")) || (key0 === "require_git_commit")) || (key0 === "commit_in_repo"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema69, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema74, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -71491,7 +73441,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("provenance" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "provenance" }, message: "must be equal to constant", schema: "provenance", parentSchema: schema69.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "provenance" }, message: "must be equal to constant", schema: "provenance", parentSchema: schema74.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -71504,8 +73454,8 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -71516,7 +73466,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -71529,7 +73479,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -71542,7 +73492,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema69.properties.description.type, parentSchema: schema69.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema74.properties.description.type, parentSchema: schema74.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -71555,7 +73505,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_run !== undefined) {
             let data4 = data.require_run;
             if (typeof data4 !== "boolean") {
-                const err7 = { instancePath: instancePath + "/require_run", schemaPath: "#/properties/require_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.require_run.type, parentSchema: schema69.properties.require_run, data: data4 };
+                const err7 = { instancePath: instancePath + "/require_run", schemaPath: "#/properties/require_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema74.properties.require_run.type, parentSchema: schema74.properties.require_run, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -71568,7 +73518,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_finished_run !== undefined) {
             let data5 = data.require_finished_run;
             if (typeof data5 !== "boolean") {
-                const err8 = { instancePath: instancePath + "/require_finished_run", schemaPath: "#/properties/require_finished_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.require_finished_run.type, parentSchema: schema69.properties.require_finished_run, data: data5 };
+                const err8 = { instancePath: instancePath + "/require_finished_run", schemaPath: "#/properties/require_finished_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema74.properties.require_finished_run.type, parentSchema: schema74.properties.require_finished_run, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -71581,7 +73531,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_git_commit !== undefined) {
             let data6 = data.require_git_commit;
             if (typeof data6 !== "boolean") {
-                const err9 = { instancePath: instancePath + "/require_git_commit", schemaPath: "#/properties/require_git_commit/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.require_git_commit.type, parentSchema: schema69.properties.require_git_commit, data: data6 };
+                const err9 = { instancePath: instancePath + "/require_git_commit", schemaPath: "#/properties/require_git_commit/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema74.properties.require_git_commit.type, parentSchema: schema74.properties.require_git_commit, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err9];
                 }
@@ -71594,7 +73544,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.commit_in_repo !== undefined) {
             let data7 = data.commit_in_repo;
             if (typeof data7 !== "boolean") {
-                const err10 = { instancePath: instancePath + "/commit_in_repo", schemaPath: "#/properties/commit_in_repo/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.commit_in_repo.type, parentSchema: schema69.properties.commit_in_repo, data: data7 };
+                const err10 = { instancePath: instancePath + "/commit_in_repo", schemaPath: "#/properties/commit_in_repo/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema74.properties.commit_in_repo.type, parentSchema: schema74.properties.commit_in_repo, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -71606,7 +73556,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema69.type, parentSchema: schema69, data };
+        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema74.type, parentSchema: schema74, data };
         if (vErrors === null) {
             vErrors = [err11];
         }
@@ -71615,15 +73565,15 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate41.errors = vErrors;
+    validate43.errors = vErrors;
     return errors === 0;
 }
-validate41.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema72 = { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } };
-function validate42(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate43.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema77 = { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } };
+function validate44(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate42.evaluated;
+    const evaluated0 = validate44.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -71632,7 +73582,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema72.required, parentSchema: schema72, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema77.required, parentSchema: schema77, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -71643,7 +73593,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "min_length")) || (key0 === "model_card_tag"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema72, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema77, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -71656,7 +73606,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("description" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "description" }, message: "must be equal to constant", schema: "description", parentSchema: schema72.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "description" }, message: "must be equal to constant", schema: "description", parentSchema: schema77.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -71669,8 +73619,8 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -71681,7 +73631,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -71694,7 +73644,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -71707,7 +73657,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema72.properties.description.type, parentSchema: schema72.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema77.properties.description.type, parentSchema: schema77.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -71720,7 +73670,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.min_length !== undefined) {
             let data4 = data.min_length;
             if (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) {
-                const err7 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema72.properties.min_length.type, parentSchema: schema72.properties.min_length, data: data4 };
+                const err7 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema77.properties.min_length.type, parentSchema: schema77.properties.min_length, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -71731,7 +73681,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
             }
             if ((typeof data4 == "number") && (isFinite(data4))) {
                 if (data4 < 1 || isNaN(data4)) {
-                    const err8 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema72.properties.min_length, data: data4 };
+                    const err8 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema77.properties.min_length, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -71746,7 +73696,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
             let data5 = data.model_card_tag;
             if (typeof data5 === "string") {
                 if (func1(data5) < 1) {
-                    const err9 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema72.properties.model_card_tag, data: data5 };
+                    const err9 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema77.properties.model_card_tag, data: data5 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -71757,7 +73707,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema72.properties.model_card_tag.type, parentSchema: schema72.properties.model_card_tag, data: data5 };
+                const err10 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema77.properties.model_card_tag.type, parentSchema: schema77.properties.model_card_tag, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -71769,7 +73719,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema72.type, parentSchema: schema72, data };
+        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema77.type, parentSchema: schema77, data };
         if (vErrors === null) {
             vErrors = [err11];
         }
@@ -71778,14 +73728,14 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate42.errors = vErrors;
+    validate44.errors = vErrors;
     return errors === 0;
 }
-validate42.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-function validate35(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate44.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+function validate37(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate35.evaluated;
+    const evaluated0 = validate37.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -71794,7 +73744,7 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema53.required, parentSchema: schema53, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema58.required, parentSchema: schema58, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -71806,34 +73756,6 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
         const tag0 = data.type;
         if (typeof tag0 == "string") {
             if (tag0 === "required_tags") {
-                if (!(validate36(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
-                    if (vErrors === null) {
-                        vErrors = validate36.errors;
-                    }
-                    else {
-                        for (const e of validate36.errors)
-                            vErrors.push(e);
-                    }
-                    errors = vErrors.length;
-                }
-                var props0 = true;
-            }
-            else if (tag0 === "metric_threshold") {
-                if (!(validate37(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
-                    if (vErrors === null) {
-                        vErrors = validate37.errors;
-                    }
-                    else {
-                        for (const e of validate37.errors)
-                            vErrors.push(e);
-                    }
-                    errors = vErrors.length;
-                }
-                if (props0 !== true) {
-                    props0 = true;
-                }
-            }
-            else if (tag0 === "metric_delta") {
                 if (!(validate38(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
                     if (vErrors === null) {
                         vErrors = validate38.errors;
@@ -71844,11 +73766,9 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     errors = vErrors.length;
                 }
-                if (props0 !== true) {
-                    props0 = true;
-                }
+                var props0 = true;
             }
-            else if (tag0 === "signature") {
+            else if (tag0 === "metric_threshold") {
                 if (!(validate39(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
                     if (vErrors === null) {
                         vErrors = validate39.errors;
@@ -71863,7 +73783,7 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
                     props0 = true;
                 }
             }
-            else if (tag0 === "approvals") {
+            else if (tag0 === "metric_delta") {
                 if (!(validate40(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
                     if (vErrors === null) {
                         vErrors = validate40.errors;
@@ -71878,7 +73798,7 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
                     props0 = true;
                 }
             }
-            else if (tag0 === "provenance") {
+            else if (tag0 === "signature") {
                 if (!(validate41(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
                     if (vErrors === null) {
                         vErrors = validate41.errors;
@@ -71893,7 +73813,7 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
                     props0 = true;
                 }
             }
-            else if (tag0 === "description") {
+            else if (tag0 === "approvals") {
                 if (!(validate42(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
                     if (vErrors === null) {
                         vErrors = validate42.errors;
@@ -71908,8 +73828,38 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
                     props0 = true;
                 }
             }
+            else if (tag0 === "provenance") {
+                if (!(validate43(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    if (vErrors === null) {
+                        vErrors = validate43.errors;
+                    }
+                    else {
+                        for (const e of validate43.errors)
+                            vErrors.push(e);
+                    }
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "description") {
+                if (!(validate44(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    if (vErrors === null) {
+                        vErrors = validate44.errors;
+                    }
+                    else {
+                        for (const e of validate44.errors)
+                            vErrors.push(e);
+                    }
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
             else {
-                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "type", tagValue: tag0 }, message: "value of tag \"type\" must be in oneOf", schema: schema53.discriminator, parentSchema: schema53, data };
+                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "type", tagValue: tag0 }, message: "value of tag \"type\" must be in oneOf", schema: schema58.discriminator, parentSchema: schema58, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -71920,7 +73870,7 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         else {
-            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "type", tagValue: tag0 }, message: "tag \"type\" must be string", schema: schema53.discriminator, parentSchema: schema53, data };
+            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "type", tagValue: tag0 }, message: "tag \"type\" must be string", schema: schema58.discriminator, parentSchema: schema58, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -71931,7 +73881,7 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema53.type, parentSchema: schema53, data };
+        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema58.type, parentSchema: schema58, data };
         if (vErrors === null) {
             vErrors = [err3];
         }
@@ -71940,15 +73890,15 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate35.errors = vErrors;
+    validate37.errors = vErrors;
     evaluated0.props = props0;
     return errors === 0;
 }
-validate35.evaluated = { "dynamicProps": true, "dynamicItems": false };
-function validate31(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate37.evaluated = { "dynamicProps": true, "dynamicItems": false };
+function validate33(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate31.evaluated;
+    const evaluated0 = validate33.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -71957,7 +73907,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.gates === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema49.required, parentSchema: schema49, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema54.required, parentSchema: schema54, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -71968,7 +73918,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema49, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema54, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -71981,7 +73931,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data0 = data.description;
             if (typeof data0 !== "string") {
-                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema49.properties.description.type, parentSchema: schema49.properties.description, data: data0 };
+                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema54.properties.description.type, parentSchema: schema54.properties.description, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -71992,12 +73942,12 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         if (data.applies_to !== undefined) {
-            if (!(validate32(data.applies_to, { instancePath: instancePath + "/applies_to", parentData: data, parentDataProperty: "applies_to", rootData, dynamicAnchors }))) {
+            if (!(validate34(data.applies_to, { instancePath: instancePath + "/applies_to", parentData: data, parentDataProperty: "applies_to", rootData, dynamicAnchors }))) {
                 if (vErrors === null) {
-                    vErrors = validate32.errors;
+                    vErrors = validate34.errors;
                 }
                 else {
-                    for (const e of validate32.errors)
+                    for (const e of validate34.errors)
                         vErrors.push(e);
                 }
                 errors = vErrors.length;
@@ -72020,12 +73970,12 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
             if (Array.isArray(data3)) {
                 const len0 = data3.length;
                 for (let i0 = 0; i0 < len0; i0++) {
-                    if (!(validate35(data3[i0], { instancePath: instancePath + "/gates/" + i0, parentData: data3, parentDataProperty: i0, rootData, dynamicAnchors }))) {
+                    if (!(validate37(data3[i0], { instancePath: instancePath + "/gates/" + i0, parentData: data3, parentDataProperty: i0, rootData, dynamicAnchors }))) {
                         if (vErrors === null) {
-                            vErrors = validate35.errors;
+                            vErrors = validate37.errors;
                         }
                         else {
-                            for (const e of validate35.errors)
+                            for (const e of validate37.errors)
                                 vErrors.push(e);
                         }
                         errors = vErrors.length;
@@ -72033,7 +73983,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema49.properties.gates.type, parentSchema: schema49.properties.gates, data: data3 };
+                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema54.properties.gates.type, parentSchema: schema54.properties.gates, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -72045,7 +73995,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema49.type, parentSchema: schema49, data };
+        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema54.type, parentSchema: schema54, data };
         if (vErrors === null) {
             vErrors = [err4];
         }
@@ -72054,17 +74004,17 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate31.errors = vErrors;
+    validate33.errors = vErrors;
     return errors === 0;
 }
-validate31.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema75 = { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } };
-const pattern20 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
+validate33.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema80 = { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } };
+const pattern22 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
 const formats0 = cjsExports(formats_namespaceObject).fullFormats.date;
-function validate52(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+function validate54(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate52.evaluated;
+    const evaluated0 = validate54.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -72073,7 +74023,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.gate === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gate" }, message: "must have required property '" + "gate" + "'", schema: schema75.required, parentSchema: schema75, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gate" }, message: "must have required property '" + "gate" + "'", schema: schema80.required, parentSchema: schema80, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -72083,7 +74033,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.owner === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "owner" }, message: "must have required property '" + "owner" + "'", schema: schema75.required, parentSchema: schema75, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "owner" }, message: "must have required property '" + "owner" + "'", schema: schema80.required, parentSchema: schema80, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -72093,7 +74043,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.reason === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property '" + "reason" + "'", schema: schema75.required, parentSchema: schema75, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property '" + "reason" + "'", schema: schema80.required, parentSchema: schema80, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -72103,7 +74053,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.expires === undefined) {
-            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property '" + "expires" + "'", schema: schema75.required, parentSchema: schema75, data };
+            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property '" + "expires" + "'", schema: schema80.required, parentSchema: schema80, data };
             if (vErrors === null) {
                 vErrors = [err3];
             }
@@ -72114,7 +74064,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((key0 === "gate") || (key0 === "models")) || (key0 === "environments")) || (key0 === "owner")) || (key0 === "reason")) || (key0 === "expires"))) {
-                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema75, data };
+                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema80, data };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -72127,8 +74077,8 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.gate !== undefined) {
             let data0 = data.gate;
             if (typeof data0 === "string") {
-                if (!pattern20.test(data0)) {
-                    const err5 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/*-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/*-]+$" + "\"", schema: "^[A-Za-z0-9_.:/*-]+$", parentSchema: schema75.properties.gate, data: data0 };
+                if (!pattern22.test(data0)) {
+                    const err5 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/*-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/*-]+$" + "\"", schema: "^[A-Za-z0-9_.:/*-]+$", parentSchema: schema80.properties.gate, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err5];
                     }
@@ -72139,7 +74089,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err6 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.gate.type, parentSchema: schema75.properties.gate, data: data0 };
+                const err6 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema80.properties.gate.type, parentSchema: schema80.properties.gate, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -72157,7 +74107,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                     let data2 = data1[i0];
                     if (typeof data2 === "string") {
                         if (func1(data2) < 1) {
-                            const err7 = { instancePath: instancePath + "/models/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data2 };
+                            const err7 = { instancePath: instancePath + "/models/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data2 };
                             if (vErrors === null) {
                                 vErrors = [err7];
                             }
@@ -72168,7 +74118,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err8 = { instancePath: instancePath + "/models/" + i0, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data2 };
+                        const err8 = { instancePath: instancePath + "/models/" + i0, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data2 };
                         if (vErrors === null) {
                             vErrors = [err8];
                         }
@@ -72189,7 +74139,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices0[item0] == "number") {
                             j0 = indices0[item0];
-                            const err9 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema45, data: data1 };
+                            const err9 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema50, data: data1 };
                             if (vErrors === null) {
                                 vErrors = [err9];
                             }
@@ -72204,7 +74154,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data1 };
+                const err10 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -72222,7 +74172,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                     let data4 = data3[i2];
                     if (typeof data4 === "string") {
                         if (func1(data4) < 1) {
-                            const err11 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data4 };
+                            const err11 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data4 };
                             if (vErrors === null) {
                                 vErrors = [err11];
                             }
@@ -72233,7 +74183,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data4 };
+                        const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err12];
                         }
@@ -72254,7 +74204,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices1[item1] == "number") {
                             j1 = indices1[item1];
-                            const err13 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data3 };
+                            const err13 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema50, data: data3 };
                             if (vErrors === null) {
                                 vErrors = [err13];
                             }
@@ -72269,7 +74219,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data3 };
+                const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err14];
                 }
@@ -72283,7 +74233,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             let data5 = data.owner;
             if (typeof data5 === "string") {
                 if (func1(data5) < 1) {
-                    const err15 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema75.properties.owner, data: data5 };
+                    const err15 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema80.properties.owner, data: data5 };
                     if (vErrors === null) {
                         vErrors = [err15];
                     }
@@ -72294,7 +74244,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err16 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.owner.type, parentSchema: schema75.properties.owner, data: data5 };
+                const err16 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema80.properties.owner.type, parentSchema: schema80.properties.owner, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err16];
                 }
@@ -72308,7 +74258,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             let data6 = data.reason;
             if (typeof data6 === "string") {
                 if (func1(data6) < 1) {
-                    const err17 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema75.properties.reason, data: data6 };
+                    const err17 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema80.properties.reason, data: data6 };
                     if (vErrors === null) {
                         vErrors = [err17];
                     }
@@ -72319,7 +74269,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err18 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.reason.type, parentSchema: schema75.properties.reason, data: data6 };
+                const err18 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema80.properties.reason.type, parentSchema: schema80.properties.reason, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err18];
                 }
@@ -72333,7 +74283,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             let data7 = data.expires;
             if (typeof data7 === "string") {
                 if (!(formats0.validate(data7))) {
-                    const err19 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"", schema: "date", parentSchema: schema75.properties.expires, data: data7 };
+                    const err19 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"", schema: "date", parentSchema: schema80.properties.expires, data: data7 };
                     if (vErrors === null) {
                         vErrors = [err19];
                     }
@@ -72344,7 +74294,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err20 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.expires.type, parentSchema: schema75.properties.expires, data: data7 };
+                const err20 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema80.properties.expires.type, parentSchema: schema80.properties.expires, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -72356,7 +74306,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema75.type, parentSchema: schema75, data };
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema80.type, parentSchema: schema80, data };
         if (vErrors === null) {
             vErrors = [err21];
         }
@@ -72365,661 +74315,15 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate52.errors = vErrors;
+    validate54.errors = vErrors;
     return errors === 0;
 }
-validate52.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema79 = { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } };
-const schema80 = { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] };
-const schema81 = { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
-const schema83 = { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 };
-const schema84 = { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] };
-function validate57(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
-    let vErrors = null;
-    let errors = 0;
-    const evaluated0 = validate57.evaluated;
-    if (evaluated0.dynamicProps) {
-        evaluated0.props = undefined;
-    }
-    if (evaluated0.dynamicItems) {
-        evaluated0.items = undefined;
-    }
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-        if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema81.required, parentSchema: schema81, data };
-            if (vErrors === null) {
-                vErrors = [err0];
-            }
-            else {
-                vErrors.push(err0);
-            }
-            errors++;
-        }
-        if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema81.required, parentSchema: schema81, data };
-            if (vErrors === null) {
-                vErrors = [err1];
-            }
-            else {
-                vErrors.push(err1);
-            }
-            errors++;
-        }
-        for (const key0 in data) {
-            if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema81, data };
-                if (vErrors === null) {
-                    vErrors = [err2];
-                }
-                else {
-                    vErrors.push(err2);
-                }
-                errors++;
-            }
-        }
-        if (data.kind !== undefined) {
-            let data0 = data.kind;
-            if ("slack" !== data0) {
-                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "slack" }, message: "must be equal to constant", schema: "slack", parentSchema: schema81.properties.kind, data: data0 };
-                if (vErrors === null) {
-                    vErrors = [err3];
-                }
-                else {
-                    vErrors.push(err3);
-                }
-                errors++;
-            }
-        }
-        if (data.name !== undefined) {
-            let data1 = data.name;
-            if (typeof data1 === "string") {
-                if (!pattern4.test(data1)) {
-                    const err4 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema32, data: data1 };
-                    if (vErrors === null) {
-                        vErrors = [err4];
-                    }
-                    else {
-                        vErrors.push(err4);
-                    }
-                    errors++;
-                }
-            }
-            else {
-                const err5 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema32.type, parentSchema: schema32, data: data1 };
-                if (vErrors === null) {
-                    vErrors = [err5];
-                }
-                else {
-                    vErrors.push(err5);
-                }
-                errors++;
-            }
-        }
-        if (data.url_env !== undefined) {
-            let data2 = data.url_env;
-            if (typeof data2 === "string") {
-                if (func1(data2) < 1) {
-                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data2 };
-                    if (vErrors === null) {
-                        vErrors = [err6];
-                    }
-                    else {
-                        vErrors.push(err6);
-                    }
-                    errors++;
-                }
-            }
-            else {
-                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data2 };
-                if (vErrors === null) {
-                    vErrors = [err7];
-                }
-                else {
-                    vErrors.push(err7);
-                }
-                errors++;
-            }
-        }
-        if (data.events !== undefined) {
-            let data3 = data.events;
-            if (Array.isArray(data3)) {
-                if (data3.length < 1) {
-                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema81.properties.events, data: data3 };
-                    if (vErrors === null) {
-                        vErrors = [err8];
-                    }
-                    else {
-                        vErrors.push(err8);
-                    }
-                    errors++;
-                }
-                const len0 = data3.length;
-                for (let i0 = 0; i0 < len0; i0++) {
-                    let data4 = data3[i0];
-                    if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema84.enum }, message: "must be equal to one of the allowed values", schema: schema84.enum, parentSchema: schema84, data: data4 };
-                        if (vErrors === null) {
-                            vErrors = [err9];
-                        }
-                        else {
-                            vErrors.push(err9);
-                        }
-                        errors++;
-                    }
-                }
-                let i1 = data3.length;
-                let j0;
-                if (i1 > 1) {
-                    outer0: for (; i1--;) {
-                        for (j0 = i1; j0--;) {
-                            if (func0(data3[i1], data3[j0])) {
-                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema81.properties.events, data: data3 };
-                                if (vErrors === null) {
-                                    vErrors = [err10];
-                                }
-                                else {
-                                    vErrors.push(err10);
-                                }
-                                errors++;
-                                break outer0;
-                            }
-                        }
-                    }
-                }
-            }
-            else {
-                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema81.properties.events.type, parentSchema: schema81.properties.events, data: data3 };
-                if (vErrors === null) {
-                    vErrors = [err11];
-                }
-                else {
-                    vErrors.push(err11);
-                }
-                errors++;
-            }
-        }
-        if (data.environments !== undefined) {
-            let data5 = data.environments;
-            if (Array.isArray(data5)) {
-                const len1 = data5.length;
-                for (let i2 = 0; i2 < len1; i2++) {
-                    let data6 = data5[i2];
-                    if (typeof data6 === "string") {
-                        if (func1(data6) < 1) {
-                            const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data6 };
-                            if (vErrors === null) {
-                                vErrors = [err12];
-                            }
-                            else {
-                                vErrors.push(err12);
-                            }
-                            errors++;
-                        }
-                    }
-                    else {
-                        const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data6 };
-                        if (vErrors === null) {
-                            vErrors = [err13];
-                        }
-                        else {
-                            vErrors.push(err13);
-                        }
-                        errors++;
-                    }
-                }
-                let i3 = data5.length;
-                let j1;
-                if (i3 > 1) {
-                    const indices0 = {};
-                    for (; i3--;) {
-                        let item0 = data5[i3];
-                        if (typeof item0 !== "string") {
-                            continue;
-                        }
-                        if (typeof indices0[item0] == "number") {
-                            j1 = indices0[item0];
-                            const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data5 };
-                            if (vErrors === null) {
-                                vErrors = [err14];
-                            }
-                            else {
-                                vErrors.push(err14);
-                            }
-                            errors++;
-                            break;
-                        }
-                        indices0[item0] = i3;
-                    }
-                }
-            }
-            else {
-                const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data5 };
-                if (vErrors === null) {
-                    vErrors = [err15];
-                }
-                else {
-                    vErrors.push(err15);
-                }
-                errors++;
-            }
-        }
-        if (data.models !== undefined) {
-            let data7 = data.models;
-            if (Array.isArray(data7)) {
-                const len2 = data7.length;
-                for (let i4 = 0; i4 < len2; i4++) {
-                    let data8 = data7[i4];
-                    if (typeof data8 === "string") {
-                        if (func1(data8) < 1) {
-                            const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data8 };
-                            if (vErrors === null) {
-                                vErrors = [err16];
-                            }
-                            else {
-                                vErrors.push(err16);
-                            }
-                            errors++;
-                        }
-                    }
-                    else {
-                        const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data8 };
-                        if (vErrors === null) {
-                            vErrors = [err17];
-                        }
-                        else {
-                            vErrors.push(err17);
-                        }
-                        errors++;
-                    }
-                }
-                let i5 = data7.length;
-                let j2;
-                if (i5 > 1) {
-                    const indices1 = {};
-                    for (; i5--;) {
-                        let item1 = data7[i5];
-                        if (typeof item1 !== "string") {
-                            continue;
-                        }
-                        if (typeof indices1[item1] == "number") {
-                            j2 = indices1[item1];
-                            const err18 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema45, data: data7 };
-                            if (vErrors === null) {
-                                vErrors = [err18];
-                            }
-                            else {
-                                vErrors.push(err18);
-                            }
-                            errors++;
-                            break;
-                        }
-                        indices1[item1] = i5;
-                    }
-                }
-            }
-            else {
-                const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data7 };
-                if (vErrors === null) {
-                    vErrors = [err19];
-                }
-                else {
-                    vErrors.push(err19);
-                }
-                errors++;
-            }
-        }
-        if (data.plans !== undefined) {
-            let data9 = data.plans;
-            if (typeof data9 !== "boolean") {
-                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema81.properties.plans.type, parentSchema: schema81.properties.plans, data: data9 };
-                if (vErrors === null) {
-                    vErrors = [err20];
-                }
-                else {
-                    vErrors.push(err20);
-                }
-                errors++;
-            }
-        }
-    }
-    else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema81.type, parentSchema: schema81, data };
-        if (vErrors === null) {
-            vErrors = [err21];
-        }
-        else {
-            vErrors.push(err21);
-        }
-        errors++;
-    }
-    validate57.errors = vErrors;
-    return errors === 0;
-}
-validate57.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema87 = { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
-function validate58(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
-    let vErrors = null;
-    let errors = 0;
-    const evaluated0 = validate58.evaluated;
-    if (evaluated0.dynamicProps) {
-        evaluated0.props = undefined;
-    }
-    if (evaluated0.dynamicItems) {
-        evaluated0.items = undefined;
-    }
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-        if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema87.required, parentSchema: schema87, data };
-            if (vErrors === null) {
-                vErrors = [err0];
-            }
-            else {
-                vErrors.push(err0);
-            }
-            errors++;
-        }
-        if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema87.required, parentSchema: schema87, data };
-            if (vErrors === null) {
-                vErrors = [err1];
-            }
-            else {
-                vErrors.push(err1);
-            }
-            errors++;
-        }
-        for (const key0 in data) {
-            if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema87, data };
-                if (vErrors === null) {
-                    vErrors = [err2];
-                }
-                else {
-                    vErrors.push(err2);
-                }
-                errors++;
-            }
-        }
-        if (data.kind !== undefined) {
-            let data0 = data.kind;
-            if ("teams" !== data0) {
-                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "teams" }, message: "must be equal to constant", schema: "teams", parentSchema: schema87.properties.kind, data: data0 };
-                if (vErrors === null) {
-                    vErrors = [err3];
-                }
-                else {
-                    vErrors.push(err3);
-                }
-                errors++;
-            }
-        }
-        if (data.name !== undefined) {
-            let data1 = data.name;
-            if (typeof data1 === "string") {
-                if (!pattern4.test(data1)) {
-                    const err4 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema32, data: data1 };
-                    if (vErrors === null) {
-                        vErrors = [err4];
-                    }
-                    else {
-                        vErrors.push(err4);
-                    }
-                    errors++;
-                }
-            }
-            else {
-                const err5 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema32.type, parentSchema: schema32, data: data1 };
-                if (vErrors === null) {
-                    vErrors = [err5];
-                }
-                else {
-                    vErrors.push(err5);
-                }
-                errors++;
-            }
-        }
-        if (data.url_env !== undefined) {
-            let data2 = data.url_env;
-            if (typeof data2 === "string") {
-                if (func1(data2) < 1) {
-                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data2 };
-                    if (vErrors === null) {
-                        vErrors = [err6];
-                    }
-                    else {
-                        vErrors.push(err6);
-                    }
-                    errors++;
-                }
-            }
-            else {
-                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data2 };
-                if (vErrors === null) {
-                    vErrors = [err7];
-                }
-                else {
-                    vErrors.push(err7);
-                }
-                errors++;
-            }
-        }
-        if (data.events !== undefined) {
-            let data3 = data.events;
-            if (Array.isArray(data3)) {
-                if (data3.length < 1) {
-                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema87.properties.events, data: data3 };
-                    if (vErrors === null) {
-                        vErrors = [err8];
-                    }
-                    else {
-                        vErrors.push(err8);
-                    }
-                    errors++;
-                }
-                const len0 = data3.length;
-                for (let i0 = 0; i0 < len0; i0++) {
-                    let data4 = data3[i0];
-                    if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema84.enum }, message: "must be equal to one of the allowed values", schema: schema84.enum, parentSchema: schema84, data: data4 };
-                        if (vErrors === null) {
-                            vErrors = [err9];
-                        }
-                        else {
-                            vErrors.push(err9);
-                        }
-                        errors++;
-                    }
-                }
-                let i1 = data3.length;
-                let j0;
-                if (i1 > 1) {
-                    outer0: for (; i1--;) {
-                        for (j0 = i1; j0--;) {
-                            if (func0(data3[i1], data3[j0])) {
-                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema87.properties.events, data: data3 };
-                                if (vErrors === null) {
-                                    vErrors = [err10];
-                                }
-                                else {
-                                    vErrors.push(err10);
-                                }
-                                errors++;
-                                break outer0;
-                            }
-                        }
-                    }
-                }
-            }
-            else {
-                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema87.properties.events.type, parentSchema: schema87.properties.events, data: data3 };
-                if (vErrors === null) {
-                    vErrors = [err11];
-                }
-                else {
-                    vErrors.push(err11);
-                }
-                errors++;
-            }
-        }
-        if (data.environments !== undefined) {
-            let data5 = data.environments;
-            if (Array.isArray(data5)) {
-                const len1 = data5.length;
-                for (let i2 = 0; i2 < len1; i2++) {
-                    let data6 = data5[i2];
-                    if (typeof data6 === "string") {
-                        if (func1(data6) < 1) {
-                            const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data6 };
-                            if (vErrors === null) {
-                                vErrors = [err12];
-                            }
-                            else {
-                                vErrors.push(err12);
-                            }
-                            errors++;
-                        }
-                    }
-                    else {
-                        const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data6 };
-                        if (vErrors === null) {
-                            vErrors = [err13];
-                        }
-                        else {
-                            vErrors.push(err13);
-                        }
-                        errors++;
-                    }
-                }
-                let i3 = data5.length;
-                let j1;
-                if (i3 > 1) {
-                    const indices0 = {};
-                    for (; i3--;) {
-                        let item0 = data5[i3];
-                        if (typeof item0 !== "string") {
-                            continue;
-                        }
-                        if (typeof indices0[item0] == "number") {
-                            j1 = indices0[item0];
-                            const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data5 };
-                            if (vErrors === null) {
-                                vErrors = [err14];
-                            }
-                            else {
-                                vErrors.push(err14);
-                            }
-                            errors++;
-                            break;
-                        }
-                        indices0[item0] = i3;
-                    }
-                }
-            }
-            else {
-                const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data5 };
-                if (vErrors === null) {
-                    vErrors = [err15];
-                }
-                else {
-                    vErrors.push(err15);
-                }
-                errors++;
-            }
-        }
-        if (data.models !== undefined) {
-            let data7 = data.models;
-            if (Array.isArray(data7)) {
-                const len2 = data7.length;
-                for (let i4 = 0; i4 < len2; i4++) {
-                    let data8 = data7[i4];
-                    if (typeof data8 === "string") {
-                        if (func1(data8) < 1) {
-                            const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data8 };
-                            if (vErrors === null) {
-                                vErrors = [err16];
-                            }
-                            else {
-                                vErrors.push(err16);
-                            }
-                            errors++;
-                        }
-                    }
-                    else {
-                        const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data8 };
-                        if (vErrors === null) {
-                            vErrors = [err17];
-                        }
-                        else {
-                            vErrors.push(err17);
-                        }
-                        errors++;
-                    }
-                }
-                let i5 = data7.length;
-                let j2;
-                if (i5 > 1) {
-                    const indices1 = {};
-                    for (; i5--;) {
-                        let item1 = data7[i5];
-                        if (typeof item1 !== "string") {
-                            continue;
-                        }
-                        if (typeof indices1[item1] == "number") {
-                            j2 = indices1[item1];
-                            const err18 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema45, data: data7 };
-                            if (vErrors === null) {
-                                vErrors = [err18];
-                            }
-                            else {
-                                vErrors.push(err18);
-                            }
-                            errors++;
-                            break;
-                        }
-                        indices1[item1] = i5;
-                    }
-                }
-            }
-            else {
-                const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data7 };
-                if (vErrors === null) {
-                    vErrors = [err19];
-                }
-                else {
-                    vErrors.push(err19);
-                }
-                errors++;
-            }
-        }
-        if (data.plans !== undefined) {
-            let data9 = data.plans;
-            if (typeof data9 !== "boolean") {
-                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema87.properties.plans.type, parentSchema: schema87.properties.plans, data: data9 };
-                if (vErrors === null) {
-                    vErrors = [err20];
-                }
-                else {
-                    vErrors.push(err20);
-                }
-                errors++;
-            }
-        }
-    }
-    else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema87.type, parentSchema: schema87, data };
-        if (vErrors === null) {
-            vErrors = [err21];
-        }
-        else {
-            vErrors.push(err21);
-        }
-        errors++;
-    }
-    validate58.errors = vErrors;
-    return errors === 0;
-}
-validate58.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema93 = { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } };
+validate54.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema84 = { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } };
+const schema85 = { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] };
+const schema86 = { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
+const schema88 = { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 };
+const schema89 = { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] };
 function validate59(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -73032,7 +74336,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema93.required, parentSchema: schema93, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema86.required, parentSchema: schema86, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73042,7 +74346,653 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema93.required, parentSchema: schema93, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema86.required, parentSchema: schema86, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema86, data };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.kind !== undefined) {
+            let data0 = data.kind;
+            if ("slack" !== data0) {
+                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "slack" }, message: "must be equal to constant", schema: "slack", parentSchema: schema86.properties.kind, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+        if (data.name !== undefined) {
+            let data1 = data.name;
+            if (typeof data1 === "string") {
+                if (!pattern4.test(data1)) {
+                    const err4 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema32, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err4];
+                    }
+                    else {
+                        vErrors.push(err4);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err5 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema32.type, parentSchema: schema32, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.url_env !== undefined) {
+            let data2 = data.url_env;
+            if (typeof data2 === "string") {
+                if (func1(data2) < 1) {
+                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema88, data: data2 };
+                    if (vErrors === null) {
+                        vErrors = [err6];
+                    }
+                    else {
+                        vErrors.push(err6);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema88.type, parentSchema: schema88, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.events !== undefined) {
+            let data3 = data.events;
+            if (Array.isArray(data3)) {
+                if (data3.length < 1) {
+                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema86.properties.events, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err8];
+                    }
+                    else {
+                        vErrors.push(err8);
+                    }
+                    errors++;
+                }
+                const len0 = data3.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    let data4 = data3[i0];
+                    if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
+                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema89.enum }, message: "must be equal to one of the allowed values", schema: schema89.enum, parentSchema: schema89, data: data4 };
+                        if (vErrors === null) {
+                            vErrors = [err9];
+                        }
+                        else {
+                            vErrors.push(err9);
+                        }
+                        errors++;
+                    }
+                }
+                let i1 = data3.length;
+                let j0;
+                if (i1 > 1) {
+                    outer0: for (; i1--;) {
+                        for (j0 = i1; j0--;) {
+                            if (func0(data3[i1], data3[j0])) {
+                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema86.properties.events, data: data3 };
+                                if (vErrors === null) {
+                                    vErrors = [err10];
+                                }
+                                else {
+                                    vErrors.push(err10);
+                                }
+                                errors++;
+                                break outer0;
+                            }
+                        }
+                    }
+                }
+            }
+            else {
+                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema86.properties.events.type, parentSchema: schema86.properties.events, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        if (data.environments !== undefined) {
+            let data5 = data.environments;
+            if (Array.isArray(data5)) {
+                const len1 = data5.length;
+                for (let i2 = 0; i2 < len1; i2++) {
+                    let data6 = data5[i2];
+                    if (typeof data6 === "string") {
+                        if (func1(data6) < 1) {
+                            const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data6 };
+                            if (vErrors === null) {
+                                vErrors = [err12];
+                            }
+                            else {
+                                vErrors.push(err12);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data6 };
+                        if (vErrors === null) {
+                            vErrors = [err13];
+                        }
+                        else {
+                            vErrors.push(err13);
+                        }
+                        errors++;
+                    }
+                }
+                let i3 = data5.length;
+                let j1;
+                if (i3 > 1) {
+                    const indices0 = {};
+                    for (; i3--;) {
+                        let item0 = data5[i3];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j1 = indices0[item0];
+                            const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema50, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err14];
+                            }
+                            else {
+                                vErrors.push(err14);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices0[item0] = i3;
+                    }
+                }
+            }
+            else {
+                const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+        if (data.models !== undefined) {
+            let data7 = data.models;
+            if (Array.isArray(data7)) {
+                const len2 = data7.length;
+                for (let i4 = 0; i4 < len2; i4++) {
+                    let data8 = data7[i4];
+                    if (typeof data8 === "string") {
+                        if (func1(data8) < 1) {
+                            const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data8 };
+                            if (vErrors === null) {
+                                vErrors = [err16];
+                            }
+                            else {
+                                vErrors.push(err16);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data8 };
+                        if (vErrors === null) {
+                            vErrors = [err17];
+                        }
+                        else {
+                            vErrors.push(err17);
+                        }
+                        errors++;
+                    }
+                }
+                let i5 = data7.length;
+                let j2;
+                if (i5 > 1) {
+                    const indices1 = {};
+                    for (; i5--;) {
+                        let item1 = data7[i5];
+                        if (typeof item1 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices1[item1] == "number") {
+                            j2 = indices1[item1];
+                            const err18 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema50, data: data7 };
+                            if (vErrors === null) {
+                                vErrors = [err18];
+                            }
+                            else {
+                                vErrors.push(err18);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices1[item1] = i5;
+                    }
+                }
+            }
+            else {
+                const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data7 };
+                if (vErrors === null) {
+                    vErrors = [err19];
+                }
+                else {
+                    vErrors.push(err19);
+                }
+                errors++;
+            }
+        }
+        if (data.plans !== undefined) {
+            let data9 = data.plans;
+            if (typeof data9 !== "boolean") {
+                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema86.properties.plans.type, parentSchema: schema86.properties.plans, data: data9 };
+                if (vErrors === null) {
+                    vErrors = [err20];
+                }
+                else {
+                    vErrors.push(err20);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema86.type, parentSchema: schema86, data };
+        if (vErrors === null) {
+            vErrors = [err21];
+        }
+        else {
+            vErrors.push(err21);
+        }
+        errors++;
+    }
+    validate59.errors = vErrors;
+    return errors === 0;
+}
+validate59.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema92 = { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
+function validate60(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate60.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.kind === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema92.required, parentSchema: schema92, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.url_env === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema92.required, parentSchema: schema92, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema92, data };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.kind !== undefined) {
+            let data0 = data.kind;
+            if ("teams" !== data0) {
+                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "teams" }, message: "must be equal to constant", schema: "teams", parentSchema: schema92.properties.kind, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+        if (data.name !== undefined) {
+            let data1 = data.name;
+            if (typeof data1 === "string") {
+                if (!pattern4.test(data1)) {
+                    const err4 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema32, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err4];
+                    }
+                    else {
+                        vErrors.push(err4);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err5 = { instancePath: instancePath + "/name", schemaPath: "#/$defs/identifier/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema32.type, parentSchema: schema32, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.url_env !== undefined) {
+            let data2 = data.url_env;
+            if (typeof data2 === "string") {
+                if (func1(data2) < 1) {
+                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema88, data: data2 };
+                    if (vErrors === null) {
+                        vErrors = [err6];
+                    }
+                    else {
+                        vErrors.push(err6);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema88.type, parentSchema: schema88, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.events !== undefined) {
+            let data3 = data.events;
+            if (Array.isArray(data3)) {
+                if (data3.length < 1) {
+                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema92.properties.events, data: data3 };
+                    if (vErrors === null) {
+                        vErrors = [err8];
+                    }
+                    else {
+                        vErrors.push(err8);
+                    }
+                    errors++;
+                }
+                const len0 = data3.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    let data4 = data3[i0];
+                    if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
+                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema89.enum }, message: "must be equal to one of the allowed values", schema: schema89.enum, parentSchema: schema89, data: data4 };
+                        if (vErrors === null) {
+                            vErrors = [err9];
+                        }
+                        else {
+                            vErrors.push(err9);
+                        }
+                        errors++;
+                    }
+                }
+                let i1 = data3.length;
+                let j0;
+                if (i1 > 1) {
+                    outer0: for (; i1--;) {
+                        for (j0 = i1; j0--;) {
+                            if (func0(data3[i1], data3[j0])) {
+                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema92.properties.events, data: data3 };
+                                if (vErrors === null) {
+                                    vErrors = [err10];
+                                }
+                                else {
+                                    vErrors.push(err10);
+                                }
+                                errors++;
+                                break outer0;
+                            }
+                        }
+                    }
+                }
+            }
+            else {
+                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema92.properties.events.type, parentSchema: schema92.properties.events, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        if (data.environments !== undefined) {
+            let data5 = data.environments;
+            if (Array.isArray(data5)) {
+                const len1 = data5.length;
+                for (let i2 = 0; i2 < len1; i2++) {
+                    let data6 = data5[i2];
+                    if (typeof data6 === "string") {
+                        if (func1(data6) < 1) {
+                            const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data6 };
+                            if (vErrors === null) {
+                                vErrors = [err12];
+                            }
+                            else {
+                                vErrors.push(err12);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data6 };
+                        if (vErrors === null) {
+                            vErrors = [err13];
+                        }
+                        else {
+                            vErrors.push(err13);
+                        }
+                        errors++;
+                    }
+                }
+                let i3 = data5.length;
+                let j1;
+                if (i3 > 1) {
+                    const indices0 = {};
+                    for (; i3--;) {
+                        let item0 = data5[i3];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j1 = indices0[item0];
+                            const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema50, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err14];
+                            }
+                            else {
+                                vErrors.push(err14);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices0[item0] = i3;
+                    }
+                }
+            }
+            else {
+                const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+        if (data.models !== undefined) {
+            let data7 = data.models;
+            if (Array.isArray(data7)) {
+                const len2 = data7.length;
+                for (let i4 = 0; i4 < len2; i4++) {
+                    let data8 = data7[i4];
+                    if (typeof data8 === "string") {
+                        if (func1(data8) < 1) {
+                            const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data8 };
+                            if (vErrors === null) {
+                                vErrors = [err16];
+                            }
+                            else {
+                                vErrors.push(err16);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data8 };
+                        if (vErrors === null) {
+                            vErrors = [err17];
+                        }
+                        else {
+                            vErrors.push(err17);
+                        }
+                        errors++;
+                    }
+                }
+                let i5 = data7.length;
+                let j2;
+                if (i5 > 1) {
+                    const indices1 = {};
+                    for (; i5--;) {
+                        let item1 = data7[i5];
+                        if (typeof item1 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices1[item1] == "number") {
+                            j2 = indices1[item1];
+                            const err18 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema50, data: data7 };
+                            if (vErrors === null) {
+                                vErrors = [err18];
+                            }
+                            else {
+                                vErrors.push(err18);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices1[item1] = i5;
+                    }
+                }
+            }
+            else {
+                const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data7 };
+                if (vErrors === null) {
+                    vErrors = [err19];
+                }
+                else {
+                    vErrors.push(err19);
+                }
+                errors++;
+            }
+        }
+        if (data.plans !== undefined) {
+            let data9 = data.plans;
+            if (typeof data9 !== "boolean") {
+                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema92.properties.plans.type, parentSchema: schema92.properties.plans, data: data9 };
+                if (vErrors === null) {
+                    vErrors = [err20];
+                }
+                else {
+                    vErrors.push(err20);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema92.type, parentSchema: schema92, data };
+        if (vErrors === null) {
+            vErrors = [err21];
+        }
+        else {
+            vErrors.push(err21);
+        }
+        errors++;
+    }
+    validate60.errors = vErrors;
+    return errors === 0;
+}
+validate60.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema98 = { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } };
+function validate61(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate61.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.kind === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema98.required, parentSchema: schema98, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.url_env === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema98.required, parentSchema: schema98, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -73052,7 +75002,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.secret_env === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secret_env" }, message: "must have required property '" + "secret_env" + "'", schema: schema93.required, parentSchema: schema93, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secret_env" }, message: "must have required property '" + "secret_env" + "'", schema: schema98.required, parentSchema: schema98, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -73063,7 +75013,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans")) || (key0 === "secret_env"))) {
-                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema93, data };
+                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema98, data };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -73076,7 +75026,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.kind !== undefined) {
             let data0 = data.kind;
             if ("webhook" !== data0) {
-                const err4 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "webhook" }, message: "must be equal to constant", schema: "webhook", parentSchema: schema93.properties.kind, data: data0 };
+                const err4 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "webhook" }, message: "must be equal to constant", schema: "webhook", parentSchema: schema98.properties.kind, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -73115,7 +75065,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             let data2 = data.url_env;
             if (typeof data2 === "string") {
                 if (func1(data2) < 1) {
-                    const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data2 };
+                    const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema88, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err7];
                     }
@@ -73126,7 +75076,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err8 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data2 };
+                const err8 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema88.type, parentSchema: schema88, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -73140,7 +75090,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.events;
             if (Array.isArray(data3)) {
                 if (data3.length < 1) {
-                    const err9 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema93.properties.events, data: data3 };
+                    const err9 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema98.properties.events, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -73153,7 +75103,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data4 = data3[i0];
                     if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err10 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema84.enum }, message: "must be equal to one of the allowed values", schema: schema84.enum, parentSchema: schema84, data: data4 };
+                        const err10 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema89.enum }, message: "must be equal to one of the allowed values", schema: schema89.enum, parentSchema: schema89, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err10];
                         }
@@ -73169,7 +75119,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i1--;) {
                         for (j0 = i1; j0--;) {
                             if (func0(data3[i1], data3[j0])) {
-                                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema93.properties.events, data: data3 };
+                                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema98.properties.events, data: data3 };
                                 if (vErrors === null) {
                                     vErrors = [err11];
                                 }
@@ -73184,7 +75134,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err12 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema93.properties.events.type, parentSchema: schema93.properties.events, data: data3 };
+                const err12 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema98.properties.events.type, parentSchema: schema98.properties.events, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err12];
                 }
@@ -73202,7 +75152,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                     let data6 = data5[i2];
                     if (typeof data6 === "string") {
                         if (func1(data6) < 1) {
-                            const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data6 };
+                            const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data6 };
                             if (vErrors === null) {
                                 vErrors = [err13];
                             }
@@ -73213,7 +75163,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err14 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data6 };
+                        const err14 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data6 };
                         if (vErrors === null) {
                             vErrors = [err14];
                         }
@@ -73234,7 +75184,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices0[item0] == "number") {
                             j1 = indices0[item0];
-                            const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data5 };
+                            const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema50, data: data5 };
                             if (vErrors === null) {
                                 vErrors = [err15];
                             }
@@ -73249,7 +75199,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err16 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data5 };
+                const err16 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err16];
                 }
@@ -73267,7 +75217,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                     let data8 = data7[i4];
                     if (typeof data8 === "string") {
                         if (func1(data8) < 1) {
-                            const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data8 };
+                            const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data8 };
                             if (vErrors === null) {
                                 vErrors = [err17];
                             }
@@ -73278,7 +75228,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err18 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data8 };
+                        const err18 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.items.type, parentSchema: schema50.items, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err18];
                         }
@@ -73299,7 +75249,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices1[item1] == "number") {
                             j2 = indices1[item1];
-                            const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema45, data: data7 };
+                            const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema50, data: data7 };
                             if (vErrors === null) {
                                 vErrors = [err19];
                             }
@@ -73314,7 +75264,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err20 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data7 };
+                const err20 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.type, parentSchema: schema50, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -73327,7 +75277,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.plans !== undefined) {
             let data9 = data.plans;
             if (typeof data9 !== "boolean") {
-                const err21 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema93.properties.plans.type, parentSchema: schema93.properties.plans, data: data9 };
+                const err21 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema98.properties.plans.type, parentSchema: schema98.properties.plans, data: data9 };
                 if (vErrors === null) {
                     vErrors = [err21];
                 }
@@ -73341,7 +75291,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             let data10 = data.secret_env;
             if (typeof data10 === "string") {
                 if (func1(data10) < 1) {
-                    const err22 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data10 };
+                    const err22 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema88, data: data10 };
                     if (vErrors === null) {
                         vErrors = [err22];
                     }
@@ -73352,7 +75302,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err23 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data10 };
+                const err23 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema88.type, parentSchema: schema88, data: data10 };
                 if (vErrors === null) {
                     vErrors = [err23];
                 }
@@ -73364,7 +75314,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema93.type, parentSchema: schema93, data };
+        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema98.type, parentSchema: schema98, data };
         if (vErrors === null) {
             vErrors = [err24];
         }
@@ -73373,14 +75323,14 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate59.errors = vErrors;
+    validate61.errors = vErrors;
     return errors === 0;
 }
-validate59.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-function validate56(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate61.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+function validate58(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate56.evaluated;
+    const evaluated0 = validate58.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -73389,7 +75339,7 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema80.required, parentSchema: schema80, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema85.required, parentSchema: schema85, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73401,34 +75351,6 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
         const tag0 = data.kind;
         if (typeof tag0 == "string") {
             if (tag0 === "slack") {
-                if (!(validate57(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
-                    if (vErrors === null) {
-                        vErrors = validate57.errors;
-                    }
-                    else {
-                        for (const e of validate57.errors)
-                            vErrors.push(e);
-                    }
-                    errors = vErrors.length;
-                }
-                var props0 = true;
-            }
-            else if (tag0 === "teams") {
-                if (!(validate58(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
-                    if (vErrors === null) {
-                        vErrors = validate58.errors;
-                    }
-                    else {
-                        for (const e of validate58.errors)
-                            vErrors.push(e);
-                    }
-                    errors = vErrors.length;
-                }
-                if (props0 !== true) {
-                    props0 = true;
-                }
-            }
-            else if (tag0 === "webhook") {
                 if (!(validate59(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
                     if (vErrors === null) {
                         vErrors = validate59.errors;
@@ -73439,12 +75361,40 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     errors = vErrors.length;
                 }
+                var props0 = true;
+            }
+            else if (tag0 === "teams") {
+                if (!(validate60(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    if (vErrors === null) {
+                        vErrors = validate60.errors;
+                    }
+                    else {
+                        for (const e of validate60.errors)
+                            vErrors.push(e);
+                    }
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "webhook") {
+                if (!(validate61(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    if (vErrors === null) {
+                        vErrors = validate61.errors;
+                    }
+                    else {
+                        for (const e of validate61.errors)
+                            vErrors.push(e);
+                    }
+                    errors = vErrors.length;
+                }
                 if (props0 !== true) {
                     props0 = true;
                 }
             }
             else {
-                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "kind", tagValue: tag0 }, message: "value of tag \"kind\" must be in oneOf", schema: schema80.discriminator, parentSchema: schema80, data };
+                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "kind", tagValue: tag0 }, message: "value of tag \"kind\" must be in oneOf", schema: schema85.discriminator, parentSchema: schema85, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -73455,7 +75405,7 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         else {
-            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "kind", tagValue: tag0 }, message: "tag \"kind\" must be string", schema: schema80.discriminator, parentSchema: schema80, data };
+            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "kind", tagValue: tag0 }, message: "tag \"kind\" must be string", schema: schema85.discriminator, parentSchema: schema85, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -73466,7 +75416,7 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema80.type, parentSchema: schema80, data };
+        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema85.type, parentSchema: schema85, data };
         if (vErrors === null) {
             vErrors = [err3];
         }
@@ -73475,15 +75425,15 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate56.errors = vErrors;
+    validate58.errors = vErrors;
     evaluated0.props = props0;
     return errors === 0;
 }
-validate56.evaluated = { "dynamicProps": true, "dynamicItems": false };
-function validate55(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate58.evaluated = { "dynamicProps": true, "dynamicItems": false };
+function validate57(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate55.evaluated;
+    const evaluated0 = validate57.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -73492,7 +75442,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.channels === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "channels" }, message: "must have required property '" + "channels" + "'", schema: schema79.required, parentSchema: schema79, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "channels" }, message: "must have required property '" + "channels" + "'", schema: schema84.required, parentSchema: schema84, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73503,7 +75453,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((key0 === "channels") || (key0 === "timeout_seconds")) || (key0 === "attempts"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema79, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema84, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -73517,7 +75467,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
             let data0 = data.channels;
             if (Array.isArray(data0)) {
                 if (data0.length < 1) {
-                    const err2 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema79.properties.channels, data: data0 };
+                    const err2 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema84.properties.channels, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err2];
                     }
@@ -73528,12 +75478,12 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 const len0 = data0.length;
                 for (let i0 = 0; i0 < len0; i0++) {
-                    if (!(validate56(data0[i0], { instancePath: instancePath + "/channels/" + i0, parentData: data0, parentDataProperty: i0, rootData, dynamicAnchors }))) {
+                    if (!(validate58(data0[i0], { instancePath: instancePath + "/channels/" + i0, parentData: data0, parentDataProperty: i0, rootData, dynamicAnchors }))) {
                         if (vErrors === null) {
-                            vErrors = validate56.errors;
+                            vErrors = validate58.errors;
                         }
                         else {
-                            for (const e of validate56.errors)
+                            for (const e of validate58.errors)
                                 vErrors.push(e);
                         }
                         errors = vErrors.length;
@@ -73541,7 +75491,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err3 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema79.properties.channels.type, parentSchema: schema79.properties.channels, data: data0 };
+                const err3 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema84.properties.channels.type, parentSchema: schema84.properties.channels, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -73555,7 +75505,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
             let data2 = data.timeout_seconds;
             if ((typeof data2 == "number") && (isFinite(data2))) {
                 if (data2 > 60 || isNaN(data2)) {
-                    const err4 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/maximum", keyword: "maximum", params: { comparison: "<=", limit: 60 }, message: "must be <= 60", schema: 60, parentSchema: schema79.properties.timeout_seconds, data: data2 };
+                    const err4 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/maximum", keyword: "maximum", params: { comparison: "<=", limit: 60 }, message: "must be <= 60", schema: 60, parentSchema: schema84.properties.timeout_seconds, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err4];
                     }
@@ -73565,7 +75515,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data2 <= 0 || isNaN(data2)) {
-                    const err5 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0", schema: 0, parentSchema: schema79.properties.timeout_seconds, data: data2 };
+                    const err5 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0", schema: 0, parentSchema: schema84.properties.timeout_seconds, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err5];
                     }
@@ -73576,7 +75526,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err6 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema79.properties.timeout_seconds.type, parentSchema: schema79.properties.timeout_seconds, data: data2 };
+                const err6 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema84.properties.timeout_seconds.type, parentSchema: schema84.properties.timeout_seconds, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -73589,7 +75539,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.attempts !== undefined) {
             let data3 = data.attempts;
             if (!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) {
-                const err7 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema79.properties.attempts.type, parentSchema: schema79.properties.attempts, data: data3 };
+                const err7 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema84.properties.attempts.type, parentSchema: schema84.properties.attempts, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -73600,7 +75550,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
             }
             if ((typeof data3 == "number") && (isFinite(data3))) {
                 if (data3 > 6 || isNaN(data3)) {
-                    const err8 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/maximum", keyword: "maximum", params: { comparison: "<=", limit: 6 }, message: "must be <= 6", schema: 6, parentSchema: schema79.properties.attempts, data: data3 };
+                    const err8 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/maximum", keyword: "maximum", params: { comparison: "<=", limit: 6 }, message: "must be <= 6", schema: 6, parentSchema: schema84.properties.attempts, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -73610,7 +75560,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data3 < 1 || isNaN(data3)) {
-                    const err9 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema79.properties.attempts, data: data3 };
+                    const err9 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema84.properties.attempts, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -73623,7 +75573,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema79.type, parentSchema: schema79, data };
+        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema84.type, parentSchema: schema84, data };
         if (vErrors === null) {
             vErrors = [err10];
         }
@@ -73632,10 +75582,10 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate55.errors = vErrors;
+    validate57.errors = vErrors;
     return errors === 0;
 }
-validate55.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+validate57.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     /*# sourceURL="https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json" */ ;
     let vErrors = null;
@@ -73869,7 +75819,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                     const _errs21 = errors;
                     if (typeof key5 === "string") {
                         if (!pattern4.test(key5)) {
-                            const err16 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema48, data: key5, propertyName: key5 };
+                            const err16 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema53, data: key5, propertyName: key5 };
                             if (vErrors === null) {
                                 vErrors = [err16];
                             }
@@ -73880,7 +75830,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err17 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema48.type, parentSchema: schema48, data: key5, propertyName: key5 };
+                        const err17 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema53.type, parentSchema: schema53, data: key5, propertyName: key5 };
                         if (vErrors === null) {
                             vErrors = [err17];
                         }
@@ -73902,12 +75852,12 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                 }
                 for (const key6 in data6) {
-                    if (!(validate31(data6[key6], { instancePath: instancePath + "/policies/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data6, parentDataProperty: key6, rootData, dynamicAnchors }))) {
+                    if (!(validate33(data6[key6], { instancePath: instancePath + "/policies/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data6, parentDataProperty: key6, rootData, dynamicAnchors }))) {
                         if (vErrors === null) {
-                            vErrors = validate31.errors;
+                            vErrors = validate33.errors;
                         }
                         else {
-                            for (const e of validate31.errors)
+                            for (const e of validate33.errors)
                                 vErrors.push(e);
                         }
                         errors = vErrors.length;
@@ -73930,12 +75880,12 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             if (Array.isArray(data8)) {
                 const len0 = data8.length;
                 for (let i0 = 0; i0 < len0; i0++) {
-                    if (!(validate52(data8[i0], { instancePath: instancePath + "/waivers/" + i0, parentData: data8, parentDataProperty: i0, rootData, dynamicAnchors }))) {
+                    if (!(validate54(data8[i0], { instancePath: instancePath + "/waivers/" + i0, parentData: data8, parentDataProperty: i0, rootData, dynamicAnchors }))) {
                         if (vErrors === null) {
-                            vErrors = validate52.errors;
+                            vErrors = validate54.errors;
                         }
                         else {
-                            for (const e of validate52.errors)
+                            for (const e of validate54.errors)
                                 vErrors.push(e);
                         }
                         errors = vErrors.length;
@@ -74031,12 +75981,12 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         if (data.notify !== undefined) {
-            if (!(validate55(data.notify, { instancePath: instancePath + "/notify", parentData: data, parentDataProperty: "notify", rootData, dynamicAnchors }))) {
+            if (!(validate57(data.notify, { instancePath: instancePath + "/notify", parentData: data, parentDataProperty: "notify", rootData, dynamicAnchors }))) {
                 if (vErrors === null) {
-                    vErrors = validate55.errors;
+                    vErrors = validate57.errors;
                 }
                 else {
-                    for (const e of validate55.errors)
+                    for (const e of validate57.errors)
                         vErrors.push(e);
                 }
                 errors = vErrors.length;
@@ -74057,11 +76007,11 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate20.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const validatePolicyDocument = validate65;
-function validate65(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+const validatePolicyDocument = validate67;
+function validate67(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate65.evaluated;
+    const evaluated0 = validate67.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -74070,7 +76020,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.gates === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema49.required, parentSchema: schema49, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema54.required, parentSchema: schema54, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -74081,7 +76031,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema49, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema54, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -74094,7 +76044,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data0 = data.description;
             if (typeof data0 !== "string") {
-                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema49.properties.description.type, parentSchema: schema49.properties.description, data: data0 };
+                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema54.properties.description.type, parentSchema: schema54.properties.description, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -74105,12 +76055,12 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         if (data.applies_to !== undefined) {
-            if (!(validate32(data.applies_to, { instancePath: instancePath + "/applies_to", parentData: data, parentDataProperty: "applies_to", rootData, dynamicAnchors }))) {
+            if (!(validate34(data.applies_to, { instancePath: instancePath + "/applies_to", parentData: data, parentDataProperty: "applies_to", rootData, dynamicAnchors }))) {
                 if (vErrors === null) {
-                    vErrors = validate32.errors;
+                    vErrors = validate34.errors;
                 }
                 else {
-                    for (const e of validate32.errors)
+                    for (const e of validate34.errors)
                         vErrors.push(e);
                 }
                 errors = vErrors.length;
@@ -74133,12 +76083,12 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
             if (Array.isArray(data3)) {
                 const len0 = data3.length;
                 for (let i0 = 0; i0 < len0; i0++) {
-                    if (!(validate35(data3[i0], { instancePath: instancePath + "/gates/" + i0, parentData: data3, parentDataProperty: i0, rootData, dynamicAnchors }))) {
+                    if (!(validate37(data3[i0], { instancePath: instancePath + "/gates/" + i0, parentData: data3, parentDataProperty: i0, rootData, dynamicAnchors }))) {
                         if (vErrors === null) {
-                            vErrors = validate35.errors;
+                            vErrors = validate37.errors;
                         }
                         else {
-                            for (const e of validate35.errors)
+                            for (const e of validate37.errors)
                                 vErrors.push(e);
                         }
                         errors = vErrors.length;
@@ -74146,7 +76096,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema49.properties.gates.type, parentSchema: schema49.properties.gates, data: data3 };
+                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema54.properties.gates.type, parentSchema: schema54.properties.gates, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -74158,7 +76108,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema49.type, parentSchema: schema49, data };
+        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema54.type, parentSchema: schema54, data };
         if (vErrors === null) {
             vErrors = [err4];
         }
@@ -74167,10 +76117,10 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate65.errors = vErrors;
+    validate67.errors = vErrors;
     return errors === 0;
 }
-validate65.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+validate67.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 
 ;// CONCATENATED MODULE: ./lib/src/config/validate.js
 // JSON Schema validation (schema/mlops.schema.json, the single source of truth) with ajv errors
@@ -76768,7 +78718,7 @@ const missingEvidence = (t, source) => {
 /* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5705);
 /* harmony import */ var _plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4395);
 /* harmony import */ var _result_build_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(229);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6991);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7953);
 // `promote`: plan (gates) as `plan` does, then, for each target whose verdict lets it through
 // (pass, warn, waived), plan the promotion steps against the destination registry and converge
 // them. The result is the plan's result document with a `plan` field per target.
@@ -77115,6 +79065,7 @@ function buildRollback(input, snapshot) {
             fromJournal: choice.from !== null ? snapshot.versions[choice.from]?.tags ?? {} : {},
             live: snapshot.endpoint,
             waitTimeoutSeconds: input.endpoint.waitTimeoutSeconds,
+            ...(input.endpoint.scope ? { scope: input.endpoint.scope } : {}),
         });
         if (restore)
             specs.push(restore);
@@ -77196,8 +79147,8 @@ var errors = __nccwpck_require__(5071);
 var inputs = __nccwpck_require__(4395);
 // EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
 var result_build = __nccwpck_require__(229);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 37 modules
-var plan = __nccwpck_require__(6991);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 38 modules
+var plan = __nccwpck_require__(7953);
 ;// CONCATENATED MODULE: ./lib/src/run/rollback.js
 // `rollback`: move the champion of one model in one environment back to the previous champion
 // recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
@@ -77234,7 +79185,11 @@ async function runRollback(inv, deps) {
         stage: model.promotion === 'stage' ? (0,inputs/* stageFor */.UF)(inv.env) : null,
         toVersion: inv.toVersion,
         endpoint: model.serving && (0,registries/* capabilitiesOf */.SF)(environment.registry).serving && (0,spec/* servingApplies */.jz)(model.serving, inv.env)
-            ? { name: (0,spec/* endpointName */.zY)(model.serving, inv.env, model.id), waitTimeoutSeconds: model.serving.waitTimeoutSeconds }
+            ? {
+                name: (0,spec/* endpointName */.zY)(model.serving, inv.env, model.id),
+                waitTimeoutSeconds: model.serving.waitTimeoutSeconds,
+                ...(model.serving.owner === 'bundle' ? { scope: 'traffic' } : {}),
+            }
             : null,
     };
     const endpoints = input.endpoint ? deps.endpointsFor?.(config, inv.env) : undefined;
@@ -78948,36 +80903,132 @@ var metrics = __nccwpck_require__(5387);
 const isConflict = (e) => e instanceof errors/* ApiError */.hD && ((e.details.status === 409 && !(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS')) || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT'));
 /** Fields of an output served entity that PUT /config does not take. */
 const OUTPUT_ONLY = new Set(['state', 'creator', 'creation_timestamp', 'foundation_model']);
-const MANAGED = new Set(['name', 'entity_name', 'entity_version', 'workload_size', 'scale_to_zero_enabled']);
+const MANAGED = new Set([
+    'name',
+    'entity_name',
+    'entity_version',
+    'workload_size',
+    'scale_to_zero_enabled',
+    'workload_type',
+    'min_provisioned_concurrency',
+    'max_provisioned_concurrency',
+    'min_provisioned_throughput',
+    'max_provisioned_throughput',
+    'environment_vars',
+    'instance_profile_arn',
+]);
+/** An int64 the server may send as a number or, in proto3 JSON, a string. */
+const int64 = (v) => {
+    if (v === undefined || v === null || v === '')
+        return undefined;
+    const n = typeof v === 'number' ? v : Number(v);
+    return Number.isFinite(n) ? n : undefined;
+};
 function entityFromWire(e) {
     const extra = {};
     for (const [k, v] of Object.entries(e))
         if (!OUTPUT_ONLY.has(k) && !MANAGED.has(k) && v !== undefined)
             extra[k] = v;
+    const optional = {
+        workloadType: e.workload_type,
+        minProvisionedConcurrency: int64(e.min_provisioned_concurrency),
+        maxProvisionedConcurrency: int64(e.max_provisioned_concurrency),
+        minProvisionedThroughput: int64(e.min_provisioned_throughput),
+        maxProvisionedThroughput: int64(e.max_provisioned_throughput),
+        environmentVars: e.environment_vars ? { ...e.environment_vars } : undefined,
+        instanceProfileArn: e.instance_profile_arn,
+    };
     return {
         name: e.name,
         entityName: e.entity_name ?? '',
         entityVersion: e.entity_version === undefined ? '' : String(e.entity_version),
-        workloadSize: e.workload_size ?? 'Small',
+        workloadSize: e.workload_size ?? null,
         scaleToZero: e.scale_to_zero_enabled ?? false,
+        ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
         ...(Object.keys(extra).length > 0 ? { extra } : {}),
     };
 }
 function entityToWire(e) {
-    return {
+    const out = {
         ...(e.extra ?? {}),
         name: e.name,
         entity_name: e.entityName,
         entity_version: e.entityVersion,
-        workload_size: e.workloadSize,
         scale_to_zero_enabled: e.scaleToZero,
     };
+    // "Do not use if min_provisioned_concurrency and max_provisioned_concurrency are specified" (SDK):
+    // one sizing or the other, never both.
+    if (e.workloadSize !== null && e.minProvisionedConcurrency === undefined && e.maxProvisionedConcurrency === undefined)
+        out.workload_size = e.workloadSize;
+    if (e.workloadType !== undefined)
+        out.workload_type = e.workloadType;
+    if (e.minProvisionedConcurrency !== undefined)
+        out.min_provisioned_concurrency = e.minProvisionedConcurrency;
+    if (e.maxProvisionedConcurrency !== undefined)
+        out.max_provisioned_concurrency = e.maxProvisionedConcurrency;
+    if (e.minProvisionedThroughput !== undefined)
+        out.min_provisioned_throughput = e.minProvisionedThroughput;
+    if (e.maxProvisionedThroughput !== undefined)
+        out.max_provisioned_throughput = e.maxProvisionedThroughput;
+    if (e.environmentVars !== undefined && Object.keys(e.environmentVars).length > 0)
+        out.environment_vars = { ...e.environmentVars };
+    if (e.instanceProfileArn !== undefined)
+        out.instance_profile_arn = e.instanceProfileArn;
+    return out;
 }
 const configToWire = (c) => ({
     served_entities: c.servedEntities.map(entityToWire),
     traffic_config: { routes: c.routes.map((r) => ({ served_model_name: r.servedEntityName, traffic_percentage: r.percent })) },
 });
-const configFromWire = (c) => {
+const rateLimitFromWire = (r) => {
+    const calls = int64(r.calls);
+    const tokens = int64(r.tokens);
+    return {
+        ...(calls !== undefined ? { calls } : {}),
+        ...(tokens !== undefined ? { tokens } : {}),
+        // "'endpoint' being the default if not specified" (SDK AiGatewayRateLimit.key).
+        key: r.key ?? 'endpoint',
+        ...(r.principal ? { principal: r.principal } : {}),
+        renewalPeriod: 'minute',
+    };
+};
+const rateLimitToWire = (r) => ({
+    ...(r.calls !== undefined ? { calls: r.calls } : {}),
+    ...(r.tokens !== undefined ? { tokens: r.tokens } : {}),
+    key: r.key,
+    ...(r.principal !== undefined ? { principal: r.principal } : {}),
+    renewal_period: r.renewalPeriod,
+});
+const GATEWAY_MANAGED = new Set(['inference_table_config', 'rate_limits', 'usage_tracking_config']);
+function gatewayFromWire(w) {
+    if (!w || Object.keys(w).length === 0)
+        return null;
+    const table = w.inference_table_config;
+    const extra = {};
+    for (const [k, v] of Object.entries(w))
+        if (!GATEWAY_MANAGED.has(k) && v !== undefined && v !== null)
+            extra[k] = v;
+    return {
+        rateLimits: (w.rate_limits ?? []).map(rateLimitFromWire),
+        usageTracking: w.usage_tracking_config?.enabled === true,
+        inferenceTable: table && table.catalog_name && table.schema_name
+            ? { catalog: table.catalog_name, schema: table.schema_name, prefix: table.table_name_prefix ?? '', enabled: table.enabled !== false }
+            : null,
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
+    };
+}
+/** The whole gateway as PUT takes it; parts left out of `g` are sent as having nothing. */
+function gatewayToWire(g) {
+    return {
+        ...(g.extra ?? {}),
+        rate_limits: (g.rateLimits ?? []).map(rateLimitToWire),
+        usage_tracking_config: { enabled: g.usageTracking ?? false },
+        inference_table_config: g.inferenceTable?.enabled ? inferenceTableToWire(g.inferenceTable) : { enabled: false },
+    };
+}
+const definedParts = (g) => Object.fromEntries(Object.entries(g).filter(([k, v]) => v !== undefined && k !== 'extra'));
+const tagsFromWire = (tags) => Object.fromEntries((tags ?? []).map((t) => [t.key, t.value ?? '']));
+const configFromWire = (c, settings) => {
     if (!c || !c.served_entities)
         return null;
     return {
@@ -78986,20 +81037,25 @@ const configFromWire = (c) => {
             servedEntityName: r.served_entity_name ?? r.served_model_name ?? '',
             percent: r.traffic_percentage,
         })),
+        settings,
         configVersion: c.config_version ?? null,
     };
 };
 function endpointFromWire(w) {
     const table = w.ai_gateway?.inference_table_config;
+    const tags = tagsFromWire(w.tags);
+    const aiGateway = gatewayFromWire(w.ai_gateway);
     return {
         name: w.name,
         ready: w.state?.ready === 'READY',
         configUpdate: w.state?.config_update ?? 'NOT_UPDATING',
-        config: configFromWire(w.config),
+        config: configFromWire(w.config, { tags, ...(aiGateway ? { aiGateway } : {}) }),
         pendingConfigVersion: w.pending_config?.config_version ?? null,
         inferenceTable: table && table.catalog_name && table.schema_name
             ? { catalog: table.catalog_name, schema: table.schema_name, prefix: table.table_name_prefix ?? '', enabled: table.enabled !== false }
             : null,
+        tags,
+        aiGateway,
     };
 }
 const inferenceTableToWire = (t) => t
@@ -79073,16 +81129,45 @@ function createServingClient(options) {
             await clock.sleep(delay);
         }
     };
+    /**
+     * PUT …/ai-gateway with the whole gateway. "On update, you have to disable inference table first
+     * in order to change the catalog name" (and the schema name, and the prefix): SDK serving.py
+     * AiGatewayInferenceTableConfig. Returns the writes made.
+     */
+    const putGateway = async (name, gateway, live) => {
+        const table = gateway.inferenceTable?.enabled ? gateway.inferenceTable : null;
+        const was = live?.inferenceTable?.enabled ? live.inferenceTable : null;
+        let writes = 0;
+        if (table && was && (was.catalog !== table.catalog || was.schema !== table.schema || was.prefix !== table.prefix)) {
+            await http.request({
+                method: 'PUT',
+                path: path(name, '/ai-gateway'),
+                body: gatewayToWire({ ...(live ?? gateway), inferenceTable: null }),
+                idempotent: true,
+                endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
+            });
+            writes++;
+        }
+        await http.request({
+            method: 'PUT',
+            path: path(name, '/ai-gateway'),
+            body: gatewayToWire(gateway),
+            idempotent: true,
+            endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
+        });
+        return writes + 1;
+    };
     return {
         getEndpoint,
         waitUntilSettled,
         polls: () => polls,
         async createEndpoint(request) {
             const body = { name: request.name, config: configToWire(request.config) };
-            if (request.inferenceTable)
-                body.ai_gateway = { inference_table_config: inferenceTableToWire(request.inferenceTable) };
-            if (request.tags && Object.keys(request.tags).length > 0)
-                body.tags = Object.entries(request.tags).map(([key, value]) => ({ key, value }));
+            const settings = request.config.settings;
+            if (settings?.aiGateway)
+                body.ai_gateway = gatewayToWire(settings.aiGateway);
+            if (settings?.tags && Object.keys(settings.tags).length > 0)
+                body.tags = Object.entries(settings.tags).map(([key, value]) => ({ key, value }));
             try {
                 const res = await http.request({ method: 'POST', path: '/api/2.0/serving-endpoints', body, endpoint: 'POST /api/2.0/serving-endpoints' });
                 return { outcome: 'created', endpoint: endpointFromWire(res.body) };
@@ -79117,7 +81202,7 @@ function createServingClient(options) {
                     const settle = await waitUntilSettled(name, { ...wait, deadlineMs: Math.max(0, remaining) });
                     if (settle.kind === 'deadline' || settle.kind === 'missing')
                         return { outcome: 'gave-up', settle, conflicts };
-                    if (settle.kind === 'settled' && settle.endpoint.config && (0,compare/* sameConfig */.X)(settle.endpoint.config, config)) {
+                    if (settle.kind === 'settled' && settle.endpoint.config && (0,compare/* sameConfig */.X$)(settle.endpoint.config, config)) {
                         return { outcome: 'already-applied', endpoint: settle.endpoint, conflicts };
                     }
                     // A failed update by someone else still frees the endpoint for ours: retry.
@@ -79125,23 +81210,40 @@ function createServingClient(options) {
             }
         },
         async putInferenceTable(name, table) {
-            // "On update, you have to disable inference table first in order to change the catalog name"
-            // (and the schema name, and the prefix): SDK serving.py AiGatewayInferenceTableConfig.
-            const live = table ? (await getEndpoint(name))?.inferenceTable : null;
-            if (table && live?.enabled && (live.catalog !== table.catalog || live.schema !== table.schema || live.prefix !== table.prefix)) {
-                await http.request({
-                    method: 'PUT',
-                    path: path(name, '/ai-gateway'),
-                    body: { inference_table_config: inferenceTableToWire(null) },
-                    endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
-                });
+            // The rest of the gateway as it is: PUT …/ai-gateway replaces the whole configuration.
+            const live = (await getEndpoint(name))?.aiGateway ?? null;
+            await putGateway(name, { ...compare/* EMPTY_GATEWAY */.re, ...(live ?? {}), inferenceTable: table ? { ...table, enabled: true } : null }, live);
+        },
+        async applySettings(name, wanted, options = {}) {
+            const live = await getEndpoint(name);
+            if (!live)
+                throw new errors/* ApiError */.hD(`serving endpoint "${name}" does not exist`, { errorCode: 'RESOURCE_DOES_NOT_EXIST', status: 404, method: 'GET', url: path(name), kind: 'http', attempts: 1 });
+            const whole = options.whole ?? false;
+            let writes = 0;
+            if (wanted.tags) {
+                const changed = (0,compare/* tagDifferences */.vB)(live.tags, wanted.tags, whole);
+                const add = changed.filter((k) => k in wanted.tags).map((key) => ({ key, value: wanted.tags[key] }));
+                const remove = changed.filter((k) => !(k in wanted.tags));
+                if (add.length > 0 || remove.length > 0) {
+                    // PATCH adds (or overwrites) and deletes; setting tags is a diff against GET (as TF and the CLI do).
+                    await http.request({
+                        method: 'PATCH',
+                        path: path(name, '/tags'),
+                        body: { ...(add.length ? { add_tags: add } : {}), ...(remove.length ? { delete_tags: remove } : {}) },
+                        idempotent: true,
+                        endpoint: 'PATCH /api/2.0/serving-endpoints/{name}/tags',
+                    });
+                    writes++;
+                }
             }
-            await http.request({
-                method: 'PUT',
-                path: path(name, '/ai-gateway'),
-                body: { inference_table_config: inferenceTableToWire(table) },
-                endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
-            });
+            const gateway = wanted.aiGateway ?? (whole ? compare/* EMPTY_GATEWAY */.re : undefined);
+            if (gateway && (0,compare/* gatewayDifferences */.HM)(live.aiGateway, gateway, whole).length > 0) {
+                // PUT replaces the whole gateway: what is not managed goes back as read (guardrails,
+                // fallback, and any part the config leaves out), unless a whole saved state is restored.
+                const merged = whole ? { ...compare/* EMPTY_GATEWAY */.re, ...gateway } : { ...compare/* EMPTY_GATEWAY */.re, ...(live.aiGateway ?? {}), ...definedParts(gateway) };
+                writes += await putGateway(name, merged, live.aiGateway);
+            }
+            return writes;
         },
         async readMetrics(name) {
             const res = await http.request({
@@ -79445,6 +81547,8 @@ const DOWNLOAD_RECOVERIES = 3;
 const FILE_CONCURRENCY = 3;
 /** Longest silence on a transfer (the SDK's network inactivity timeout is 60 s). */
 const IDLE_MS = 60_000;
+/** complete-upload assembles the parts: give it minutes, not the 20 s of an ordinary call. */
+const COMPLETE_TIMEOUT_MS = 10 * 60_000;
 /** The single-PUT limit ("Uploads a file of up to 5 GiB", SDK service/files.py FilesAPI.upload). */
 const SINGLE_PUT_LIMIT = 5 * 1024 * MIB;
 /** The SDK's part size for a file of `size` bytes. */
@@ -79658,20 +81762,37 @@ async function multipartUpload(dst, src, hash) {
             const end = Math.min(start + partSize, src.size) - 1;
             parts.push({ part_number: n, etag: await uploadPart(dst, token, n, rangeBody(src, start, end, hash)) });
         }
-        await dst.http.request({
-            method: 'POST',
-            path: filesPath(dst.path),
-            query: { action: 'complete-upload', upload_type: 'multipart', session_token: token },
-            body: { parts },
-            idempotent: true,
-            endpoint: 'POST /api/2.0/fs/files/Models/{model}/{version}/…?action=complete-upload',
-        });
+        await completeUpload(dst, token, parts, src.size);
     }
     catch (e) {
         await abortUpload(dst, token);
         // The first part refused (e.g. an Azure storage firewall): the SDK falls back to the single PUT.
         if (e instanceof FallBack)
             return singlePut(dst, rangeBody(src, 0, src.size - 1, hash));
+        throw e;
+    }
+}
+/**
+ * complete-upload, given time (assembling a large object can take minutes). Retried when its answer
+ * is lost; a retry that finds the session gone (the first attempt completed it) is taken as done
+ * when the file is there with the right size.
+ */
+async function completeUpload(dst, token, parts, size) {
+    try {
+        await dst.http.request({
+            method: 'POST',
+            path: filesPath(dst.path),
+            query: { action: 'complete-upload', upload_type: 'multipart', session_token: token },
+            body: { parts },
+            idempotent: true,
+            timeoutMs: COMPLETE_TIMEOUT_MS,
+            endpoint: 'POST /api/2.0/fs/files/Models/{model}/{version}/…?action=complete-upload',
+        });
+    }
+    catch (e) {
+        const there = await sizeOf(dst.http, dst.path).catch(() => null);
+        if (there === size)
+            return;
         throw e;
     }
 }
@@ -80300,8 +82421,8 @@ function createUnityCatalogPromotion(options) {
     };
 }
 
-// EXTERNAL MODULE: ./lib/src/rollout/converge.js
-var converge = __nccwpck_require__(331);
+// EXTERNAL MODULE: ./lib/src/rollout/converge.js + 1 modules
+var converge = __nccwpck_require__(7614);
 ;// CONCATENATED MODULE: ./lib/src/rollout/step.js
 // The executor's view of a serving rollout: one step with check → act → verify, like the
 // registry steps in src/apply. `check` and `verify` only read; `act` converges (and may abort

@@ -12,8 +12,10 @@ import type {
   ModelConfig,
   MonitorConfig,
   PromotionMode,
+  RateLimitConfig,
   RolloutStrategy,
   ServingConfig,
+  ServingSettingsLayer,
   Waiver,
 } from './types.js';
 
@@ -74,13 +76,58 @@ const buildStrategy = (raw: RawRecord): RolloutStrategy => {
   return STRATEGY_BUILDERS[raw.strategy](raw);
 };
 
+const stringMap = (raw: unknown): Record<string, string> | undefined => {
+  const record = asRecord(raw);
+  return record ? Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)])) : undefined;
+};
+
+const bounds = (raw: unknown): { min: number; max: number } | undefined => {
+  const record = asRecord(raw);
+  return record ? { min: Number(record.min), max: Number(record.max) } : undefined;
+};
+
+/** The serving settings one level of `serving:` sets (the model's, or `overrides.<env>`). */
+export const buildServingLayer = (modelId: string, raw: RawRecord): ServingSettingsLayer => {
+  const gateway = asRecord(raw.ai_gateway);
+  const table = asRecord(raw.inference_table);
+  const layer: { -readonly [K in keyof ServingSettingsLayer]: ServingSettingsLayer[K] } = {};
+  if (typeof raw.workload_size === 'string') layer.workloadSize = raw.workload_size;
+  if (typeof raw.scale_to_zero === 'boolean') layer.scaleToZero = raw.scale_to_zero;
+  if (typeof raw.workload_type === 'string') layer.workloadType = raw.workload_type;
+  if (raw.provisioned_concurrency !== undefined) layer.provisionedConcurrency = bounds(raw.provisioned_concurrency);
+  if (raw.provisioned_throughput !== undefined) layer.provisionedThroughput = bounds(raw.provisioned_throughput);
+  if (raw.environment_vars !== undefined) layer.environmentVars = stringMap(raw.environment_vars);
+  if (typeof raw.instance_profile_arn === 'string') layer.instanceProfileArn = raw.instance_profile_arn;
+  if (raw.tags !== undefined) layer.tags = stringMap(raw.tags);
+  if (gateway?.rate_limits !== undefined) {
+    layer.rateLimits = asArray(gateway.rate_limits).map((r) => {
+      const limit = asRecord(r) ?? {};
+      return {
+        calls: typeof limit.calls === 'number' ? limit.calls : null,
+        tokens: typeof limit.tokens === 'number' ? limit.tokens : null,
+        key: (asString(limit.key) ?? 'endpoint') as RateLimitConfig['key'],
+        principal: asString(limit.principal),
+      };
+    });
+  }
+  if (typeof gateway?.usage_tracking === 'boolean') layer.usageTracking = gateway.usage_tracking;
+  if (table) layer.inferenceTable = { catalog: String(table.catalog), schema: String(table.schema), prefix: asString(table.prefix) ?? modelId };
+  return layer;
+};
+
 const buildServing = (modelId: string, raw: RawRecord): ServingConfig => {
   const health = asRecord(raw.health) ?? {};
   const scaleToZero: Record<string, boolean> = {};
   for (const [env, value] of entriesOf(raw.scale_to_zero)) scaleToZero[env] = value === true;
   const table = asRecord(raw.inference_table);
+  const { scaleToZero: _perEnvironment, ...base } = buildServingLayer(modelId, raw);
+  const overrides: Record<string, ServingSettingsLayer> = {};
+  for (const [env, value] of entriesOf(raw.overrides)) overrides[env] = buildServingLayer(modelId, asRecord(value) ?? {});
   return {
     endpoint: String(raw.endpoint),
+    owner: raw.owner === 'bundle' ? 'bundle' : 'mlops-gate',
+    base,
+    overrides,
     strategy: buildStrategy(raw),
     health: {
       maxErrorRate: typeof health.max_error_rate === 'number' ? health.max_error_rate : null,

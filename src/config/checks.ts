@@ -20,6 +20,7 @@ import { asRecord } from './raw.js';
 import { pointerJoin, positionOf, positionWithin } from './source.js';
 import type { SourceDocument } from './source.js';
 import { expandTemplate } from './template.js';
+import { checkServing } from './serving-checks.js';
 import type { Config, Environment, ModelConfig } from './types.js';
 
 /** Why a registry would refuse `alias` as a model alias, or null (MLflow's rules; Unity Catalog's are alike). */
@@ -207,7 +208,10 @@ class ConfigChecks {
   }
 
   private serving(model: ModelConfig): void {
-    if (model.serving) this.databricksOnly(model, 'serving', model.serving.environments, 'Model Serving endpoints');
+    if (!model.serving) return;
+    this.databricksOnly(model, 'serving', model.serving.environments, 'Model Serving endpoints');
+    // Served-entity and endpoint settings: src/config/serving-checks.ts (errors and warnings).
+    this.diagnostics.push(...checkServing(this.config, model, this.doc));
   }
 
   private monitor(model: ModelConfig): void {

@@ -8,9 +8,9 @@ import * as runtime2 from "ajv-formats/dist/formats.js";
 // module.exports of a CommonJS helper, whichever way the loader (Node, the bundler) wraps it.
 const cjsExports = (ns) => (ns.default != null && ns.default.__esModule ? ns.default : ns);
 export const validateConfig = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","title":"mlops-gate configuration (mlops.yml)","description":"Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.","type":"object","additionalProperties":false,"required":["version","environments","models"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by mlops-gate.","type":"string"},"version":{"description":"Configuration format version. Always 1.","const":1},"environments":{"description":"Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/environment"}},"models":{"description":"Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/model"}},"policies":{"description":"Inline policies by name. Models reference them by name in `policies`.","type":"object","default":{},"propertyNames":{"$ref":"#/$defs/policy_name"},"additionalProperties":{"$ref":"#/$defs/policy"}},"waivers":{"description":"Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.","type":"array","default":[],"items":{"$ref":"#/$defs/waiver"}},"defaults":{"description":"Values used by every model that does not set them itself.","type":"object","additionalProperties":false,"properties":{"champion_alias":{"description":"Default champion alias for models without `champion_alias`.","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"Default promotion mode for models without `promotion`.","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policy references used by models that do not list `policies` themselves.","$ref":"#/$defs/policy_refs"}}},"notify":{"description":"Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.","$ref":"#/$defs/notify"}},"$defs":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","title":"mlops-gate configuration (mlops.yml)","description":"Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.","type":"object","additionalProperties":false,"required":["version","environments","models"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by mlops-gate.","type":"string"},"version":{"description":"Configuration format version. Always 1.","const":1},"environments":{"description":"Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/environment"}},"models":{"description":"Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/model"}},"policies":{"description":"Inline policies by name. Models reference them by name in `policies`.","type":"object","default":{},"propertyNames":{"$ref":"#/$defs/policy_name"},"additionalProperties":{"$ref":"#/$defs/policy"}},"waivers":{"description":"Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.","type":"array","default":[],"items":{"$ref":"#/$defs/waiver"}},"defaults":{"description":"Values used by every model that does not set them itself.","type":"object","additionalProperties":false,"properties":{"champion_alias":{"description":"Default champion alias for models without `champion_alias`.","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"Default promotion mode for models without `promotion`.","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policy references used by models that do not list `policies` themselves.","$ref":"#/$defs/policy_refs"}}},"notify":{"description":"Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.","$ref":"#/$defs/notify"}},"$defs":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (AI Gateway inference table).","$ref":"#/$defs/serving_inference_table"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"overrides":{"description":"Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.","type":"object","additionalProperties":{"$ref":"#/$defs/serving_override"}},"owner":{"description":"Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).","enum":["mlops-gate","bundle"],"default":"mlops-gate"},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"serving_inference_table":{"description":"Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"serving_override":{"description":"Serving settings of one environment, over the model's `serving` settings.","type":"object","additionalProperties":false,"properties":{"workload_size":{"description":"Workload size in this environment (replaces `provisioned_concurrency`).","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero in this environment.","type":"boolean"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"inference_table":{"description":"The inference table in this environment.","$ref":"#/$defs/serving_inference_table"}}},"serving_rate_limit":{"description":"One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.","type":"object","additionalProperties":false,"anyOf":[{"required":["calls"]},{"required":["tokens"]}],"properties":{"calls":{"description":"Calls allowed per renewal period.","type":"integer","minimum":1},"tokens":{"description":"Tokens allowed per renewal period.","type":"integer","minimum":1},"key":{"description":"What the limit counts per: endpoint (default), user, user_group, service_principal.","enum":["endpoint","user","user_group","service_principal"],"default":"endpoint"},"principal":{"description":"The user (email), group or service principal (application id) the limit applies to.","type":"string","minLength":1},"renewal_period":{"description":"Only `minute` is supported.","const":"minute","default":"minute"}}},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}};
 const schema32 = {"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
-const schema48 = {"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
+const schema53 = {"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
 const schema39 = {"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"};
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]*$", "u");
 const schema33 = {"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]};
@@ -503,11 +503,792 @@ return errors === 0;
 }
 validate24.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema42 = {"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]};
+const schema42 = {"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (AI Gateway inference table).","$ref":"#/$defs/serving_inference_table"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"overrides":{"description":"Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.","type":"object","additionalProperties":{"$ref":"#/$defs/serving_override"}},"owner":{"description":"Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).","enum":["mlops-gate","bundle"],"default":"mlops-gate"},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]};
 const schema43 = {"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0};
-const schema45 = {"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}};
+const schema44 = {"description":"Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}};
+const schema45 = {"description":"One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.","type":"object","additionalProperties":false,"anyOf":[{"required":["calls"]},{"required":["tokens"]}],"properties":{"calls":{"description":"Calls allowed per renewal period.","type":"integer","minimum":1},"tokens":{"description":"Tokens allowed per renewal period.","type":"integer","minimum":1},"key":{"description":"What the limit counts per: endpoint (default), user, user_group, service_principal.","enum":["endpoint","user","user_group","service_principal"],"default":"endpoint"},"principal":{"description":"The user (email), group or service principal (application id) the limit applies to.","type":"string","minLength":1},"renewal_period":{"description":"Only `minute` is supported.","const":"minute","default":"minute"}}};
+const schema50 = {"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}};
 const func12 = Object.prototype.hasOwnProperty;
 const pattern10 = new RegExp("^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "u");
+const pattern11 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$", "u");
+const schema46 = {"description":"Serving settings of one environment, over the model's `serving` settings.","type":"object","additionalProperties":false,"properties":{"workload_size":{"description":"Workload size in this environment (replaces `provisioned_concurrency`).","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero in this environment.","type":"boolean"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"inference_table":{"description":"The inference table in this environment.","$ref":"#/$defs/serving_inference_table"}}};
+
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate27.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func12.call(schema46.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.workload_size !== undefined){
+let data0 = data.workload_size;
+if(typeof data0 === "string"){
+if(func1(data0) < 1){
+const err1 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.workload_size,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.workload_size.type,parentSchema:schema46.properties.workload_size,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.scale_to_zero !== undefined){
+let data1 = data.scale_to_zero;
+if(typeof data1 !== "boolean"){
+const err3 = {instancePath:instancePath+"/scale_to_zero",schemaPath:"#/properties/scale_to_zero/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema46.properties.scale_to_zero.type,parentSchema:schema46.properties.scale_to_zero,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.workload_type !== undefined){
+let data2 = data.workload_type;
+if(!(((((((((data2 === "CPU") || (data2 === "CPU_MEDIUM")) || (data2 === "CPU_LARGE")) || (data2 === "GPU_SMALL")) || (data2 === "GPU_MEDIUM")) || (data2 === "GPU_LARGE")) || (data2 === "GPU_XLARGE")) || (data2 === "GPU_XLARGE_8")) || (data2 === "MULTIGPU_MEDIUM"))){
+const err4 = {instancePath:instancePath+"/workload_type",schemaPath:"#/properties/workload_type/enum",keyword:"enum",params:{allowedValues: schema46.properties.workload_type.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.workload_type.enum,parentSchema:schema46.properties.workload_type,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.provisioned_concurrency !== undefined){
+let data3 = data.provisioned_concurrency;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.min === undefined){
+const err5 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema46.properties.provisioned_concurrency.required,parentSchema:schema46.properties.provisioned_concurrency,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data3.max === undefined){
+const err6 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema46.properties.provisioned_concurrency.required,parentSchema:schema46.properties.provisioned_concurrency,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!((key1 === "min") || (key1 === "max"))){
+const err7 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema46.properties.provisioned_concurrency,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data3.min !== undefined){
+let data4 = data3.min;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err8 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.provisioned_concurrency.properties.min.type,parentSchema:schema46.properties.provisioned_concurrency.properties.min,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err9 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema46.properties.provisioned_concurrency.properties.min,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+if(data3.max !== undefined){
+let data5 = data3.max;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err10 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.provisioned_concurrency.properties.max.type,parentSchema:schema46.properties.provisioned_concurrency.properties.max,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 1 || isNaN(data5)){
+const err11 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.provisioned_concurrency.properties.max,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.provisioned_concurrency.type,parentSchema:schema46.properties.provisioned_concurrency,data:data3};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.provisioned_throughput !== undefined){
+let data6 = data.provisioned_throughput;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.min === undefined){
+const err13 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema46.properties.provisioned_throughput.required,parentSchema:schema46.properties.provisioned_throughput,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(data6.max === undefined){
+const err14 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema46.properties.provisioned_throughput.required,parentSchema:schema46.properties.provisioned_throughput,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+for(const key2 in data6){
+if(!((key2 === "min") || (key2 === "max"))){
+const err15 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema46.properties.provisioned_throughput,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data6.min !== undefined){
+let data7 = data6.min;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err16 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.provisioned_throughput.properties.min.type,parentSchema:schema46.properties.provisioned_throughput.properties.min,data:data7};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 0 || isNaN(data7)){
+const err17 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema46.properties.provisioned_throughput.properties.min,data:data7};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+if(data6.max !== undefined){
+let data8 = data6.max;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err18 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.provisioned_throughput.properties.max.type,parentSchema:schema46.properties.provisioned_throughput.properties.max,data:data8};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err19 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.provisioned_throughput.properties.max,data:data8};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.provisioned_throughput.type,parentSchema:schema46.properties.provisioned_throughput,data:data6};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.environment_vars !== undefined){
+let data9 = data.environment_vars;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key3 in data9){
+const _errs23 = errors;
+if(typeof key3 === "string"){
+if(func1(key3) < 1){
+const err21 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.environment_vars.propertyNames,data:key3,propertyName:key3};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+var valid3 = _errs23 === errors;
+if(!valid3){
+const err22 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema46.properties.environment_vars.propertyNames,parentSchema:schema46.properties.environment_vars,data:data9};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+for(const key4 in data9){
+let data10 = data9[key4];
+if(typeof data10 !== "string"){
+const err23 = {instancePath:instancePath+"/environment_vars/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment_vars/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.environment_vars.additionalProperties.type,parentSchema:schema46.properties.environment_vars.additionalProperties,data:data10};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.environment_vars.type,parentSchema:schema46.properties.environment_vars,data:data9};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.instance_profile_arn !== undefined){
+let data11 = data.instance_profile_arn;
+if(typeof data11 === "string"){
+if(!pattern11.test(data11)){
+const err25 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"+"\"",schema:"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$",parentSchema:schema46.properties.instance_profile_arn,data:data11};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.instance_profile_arn.type,parentSchema:schema46.properties.instance_profile_arn,data:data11};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.tags !== undefined){
+let data12 = data.tags;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key5 in data12){
+const _errs31 = errors;
+if(typeof key5 === "string"){
+if(func1(key5) < 1){
+const err27 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.tags.propertyNames,data:key5,propertyName:key5};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+var valid5 = _errs31 === errors;
+if(!valid5){
+const err28 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema46.properties.tags.propertyNames,parentSchema:schema46.properties.tags,data:data12};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+for(const key6 in data12){
+let data13 = data12[key6];
+if(typeof data13 !== "string"){
+const err29 = {instancePath:instancePath+"/tags/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.tags.additionalProperties.type,parentSchema:schema46.properties.tags.additionalProperties,data:data13};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.tags.type,parentSchema:schema46.properties.tags,data:data12};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data.ai_gateway !== undefined){
+let data14 = data.ai_gateway;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key7 in data14){
+if(!((key7 === "rate_limits") || (key7 === "usage_tracking"))){
+const err31 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema46.properties.ai_gateway,data:data14};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data14.rate_limits !== undefined){
+let data15 = data14.rate_limits;
+if(Array.isArray(data15)){
+const len0 = data15.length;
+for(let i0=0; i0<len0; i0++){
+let data16 = data15[i0];
+const _errs43 = errors;
+let valid11 = false;
+const _errs44 = errors;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.calls === undefined){
+const err32 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/anyOf/0/required",keyword:"required",params:{missingProperty: "calls"},message:"must have required property '"+"calls"+"'",schema:schema45.anyOf[0].required,parentSchema:schema45.anyOf[0],data:data16};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+var _valid0 = _errs44 === errors;
+valid11 = valid11 || _valid0;
+const _errs45 = errors;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.tokens === undefined){
+const err33 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/anyOf/1/required",keyword:"required",params:{missingProperty: "tokens"},message:"must have required property '"+"tokens"+"'",schema:schema45.anyOf[1].required,parentSchema:schema45.anyOf[1],data:data16};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+var _valid0 = _errs45 === errors;
+valid11 = valid11 || _valid0;
+if(!valid11){
+const err34 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema45.anyOf,parentSchema:schema45,data:data16};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+else {
+errors = _errs43;
+if(vErrors !== null){
+if(_errs43){
+vErrors.length = _errs43;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key8 in data16){
+if(!(((((key8 === "calls") || (key8 === "tokens")) || (key8 === "key")) || (key8 === "principal")) || (key8 === "renewal_period"))){
+const err35 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data:data16};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data16.calls !== undefined){
+let data17 = data16.calls;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err36 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.calls.type,parentSchema:schema45.properties.calls,data:data17};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 1 || isNaN(data17)){
+const err37 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.calls,data:data17};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+if(data16.tokens !== undefined){
+let data18 = data16.tokens;
+if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
+const err38 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.tokens.type,parentSchema:schema45.properties.tokens,data:data18};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 < 1 || isNaN(data18)){
+const err39 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.tokens,data:data18};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+if(data16.key !== undefined){
+let data19 = data16.key;
+if(!((((data19 === "endpoint") || (data19 === "user")) || (data19 === "user_group")) || (data19 === "service_principal"))){
+const err40 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/key",schemaPath:"#/$defs/serving_rate_limit/properties/key/enum",keyword:"enum",params:{allowedValues: schema45.properties.key.enum},message:"must be equal to one of the allowed values",schema:schema45.properties.key.enum,parentSchema:schema45.properties.key,data:data19};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data16.principal !== undefined){
+let data20 = data16.principal;
+if(typeof data20 === "string"){
+if(func1(data20) < 1){
+const err41 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.principal,data:data20};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.principal.type,parentSchema:schema45.properties.principal,data:data20};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data16.renewal_period !== undefined){
+let data21 = data16.renewal_period;
+if("minute" !== data21){
+const err43 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/renewal_period",schemaPath:"#/$defs/serving_rate_limit/properties/renewal_period/const",keyword:"const",params:{allowedValue: "minute"},message:"must be equal to constant",schema:"minute",parentSchema:schema45.properties.renewal_period,data:data21};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data16};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/ai_gateway/rate_limits",schemaPath:"#/properties/ai_gateway/properties/rate_limits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.ai_gateway.properties.rate_limits.type,parentSchema:schema46.properties.ai_gateway.properties.rate_limits,data:data15};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data14.usage_tracking !== undefined){
+let data22 = data14.usage_tracking;
+if(typeof data22 !== "boolean"){
+const err46 = {instancePath:instancePath+"/ai_gateway/usage_tracking",schemaPath:"#/properties/ai_gateway/properties/usage_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema46.properties.ai_gateway.properties.usage_tracking.type,parentSchema:schema46.properties.ai_gateway.properties.usage_tracking,data:data22};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.ai_gateway.type,parentSchema:schema46.properties.ai_gateway,data:data14};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data.inference_table !== undefined){
+let data23 = data.inference_table;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.catalog === undefined){
+const err48 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "catalog"},message:"must have required property '"+"catalog"+"'",schema:schema44.required,parentSchema:schema44,data:data23};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+if(data23.schema === undefined){
+const err49 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'",schema:schema44.required,parentSchema:schema44,data:data23};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+for(const key9 in data23){
+if(!(((key9 === "catalog") || (key9 === "schema")) || (key9 === "prefix"))){
+const err50 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data:data23};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data23.catalog !== undefined){
+let data24 = data23.catalog;
+if(typeof data24 === "string"){
+if(func1(data24) < 1){
+const err51 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.catalog,data:data24};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.catalog.type,parentSchema:schema44.properties.catalog,data:data24};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data23.schema !== undefined){
+let data25 = data23.schema;
+if(typeof data25 === "string"){
+if(func1(data25) < 1){
+const err53 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.schema,data:data25};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.schema.type,parentSchema:schema44.properties.schema,data:data25};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data23.prefix !== undefined){
+let data26 = data23.prefix;
+if(typeof data26 === "string"){
+if(func1(data26) < 1){
+const err55 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.prefix,data:data26};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.prefix.type,parentSchema:schema44.properties.prefix,data:data26};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data:data23};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+else {
+const err58 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+validate27.errors = vErrors;
+return errors === 0;
+}
+validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1004,7 +1785,7 @@ if(data.inference_table !== undefined){
 let data15 = data.inference_table;
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 if(data15.catalog === undefined){
-const err36 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/required",keyword:"required",params:{missingProperty: "catalog"},message:"must have required property '"+"catalog"+"'",schema:schema42.properties.inference_table.required,parentSchema:schema42.properties.inference_table,data:data15};
+const err36 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "catalog"},message:"must have required property '"+"catalog"+"'",schema:schema44.required,parentSchema:schema44,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1014,7 +1795,7 @@ vErrors.push(err36);
 errors++;
 }
 if(data15.schema === undefined){
-const err37 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'",schema:schema42.properties.inference_table.required,parentSchema:schema42.properties.inference_table,data:data15};
+const err37 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'",schema:schema44.required,parentSchema:schema44,data:data15};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1025,7 +1806,7 @@ errors++;
 }
 for(const key3 in data15){
 if(!(((key3 === "catalog") || (key3 === "schema")) || (key3 === "prefix"))){
-const err38 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.inference_table,data:data15};
+const err38 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data:data15};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1039,7 +1820,7 @@ if(data15.catalog !== undefined){
 let data16 = data15.catalog;
 if(typeof data16 === "string"){
 if(func1(data16) < 1){
-const err39 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/properties/inference_table/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.inference_table.properties.catalog,data:data16};
+const err39 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.catalog,data:data16};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1050,7 +1831,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/properties/inference_table/properties/catalog/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.inference_table.properties.catalog.type,parentSchema:schema42.properties.inference_table.properties.catalog,data:data16};
+const err40 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.catalog.type,parentSchema:schema44.properties.catalog,data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1064,7 +1845,7 @@ if(data15.schema !== undefined){
 let data17 = data15.schema;
 if(typeof data17 === "string"){
 if(func1(data17) < 1){
-const err41 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/properties/inference_table/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.inference_table.properties.schema,data:data17};
+const err41 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.schema,data:data17};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1075,7 +1856,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/properties/inference_table/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.inference_table.properties.schema.type,parentSchema:schema42.properties.inference_table.properties.schema,data:data17};
+const err42 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.schema.type,parentSchema:schema44.properties.schema,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1089,7 +1870,7 @@ if(data15.prefix !== undefined){
 let data18 = data15.prefix;
 if(typeof data18 === "string"){
 if(func1(data18) < 1){
-const err43 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/properties/inference_table/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.inference_table.properties.prefix,data:data18};
+const err43 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.prefix,data:data18};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1100,7 +1881,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/properties/inference_table/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.inference_table.properties.prefix.type,parentSchema:schema42.properties.inference_table.properties.prefix,data:data18};
+const err44 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.prefix.type,parentSchema:schema44.properties.prefix,data:data18};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1112,7 +1893,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.inference_table.type,parentSchema:schema42.properties.inference_table,data:data15};
+const err45 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data:data15};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1122,10 +1903,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data.wait_timeout !== undefined){
-let data19 = data.wait_timeout;
-if((typeof data19 !== "string") && (!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19))))){
-const err46 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: schema43.type},message:"must be string,integer",schema:schema43.type,parentSchema:schema43,data:data19};
+if(data.workload_type !== undefined){
+let data19 = data.workload_type;
+if(!(((((((((data19 === "CPU") || (data19 === "CPU_MEDIUM")) || (data19 === "CPU_LARGE")) || (data19 === "GPU_SMALL")) || (data19 === "GPU_MEDIUM")) || (data19 === "GPU_LARGE")) || (data19 === "GPU_XLARGE")) || (data19 === "GPU_XLARGE_8")) || (data19 === "MULTIGPU_MEDIUM"))){
+const err46 = {instancePath:instancePath+"/workload_type",schemaPath:"#/properties/workload_type/enum",keyword:"enum",params:{allowedValues: schema42.properties.workload_type.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.workload_type.enum,parentSchema:schema42.properties.workload_type,data:data19};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1134,9 +1915,12 @@ vErrors.push(err46);
 }
 errors++;
 }
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 < 0 || isNaN(data19)){
-const err47 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43,data:data19};
+}
+if(data.provisioned_concurrency !== undefined){
+let data20 = data.provisioned_concurrency;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.min === undefined){
+const err47 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema42.properties.provisioned_concurrency.required,parentSchema:schema42.properties.provisioned_concurrency,data:data20};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1145,10 +1929,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-if(typeof data19 === "string"){
-if(!pattern10.test(data19)){
-const err48 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data19};
+if(data20.max === undefined){
+const err48 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema42.properties.provisioned_concurrency.required,parentSchema:schema42.properties.provisioned_concurrency,data:data20};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1157,17 +1939,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-}
-if(data.environments !== undefined){
-let data20 = data.environments;
-if(Array.isArray(data20)){
-const len1 = data20.length;
-for(let i1=0; i1<len1; i1++){
-let data21 = data20[i1];
-if(typeof data21 === "string"){
-if(func1(data21) < 1){
-const err49 = {instancePath:instancePath+"/environments/" + i1,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data21};
+for(const key4 in data20){
+if(!((key4 === "min") || (key4 === "max"))){
+const err49 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.provisioned_concurrency,data:data20};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1177,8 +1951,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-else {
-const err50 = {instancePath:instancePath+"/environments/" + i1,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data21};
+if(data20.min !== undefined){
+let data21 = data20.min;
+if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
+const err50 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_concurrency.properties.min.type,parentSchema:schema42.properties.provisioned_concurrency.properties.min,data:data21};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1187,19 +1963,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-let i2 = data20.length;
-let j0;
-if(i2 > 1){
-const indices0 = {};
-for(;i2--;){
-let item0 = data20[i2];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err51 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema45,data:data20};
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 < 0 || isNaN(data21)){
+const err51 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.properties.provisioned_concurrency.properties.min,data:data21};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1207,14 +1973,13 @@ else {
 vErrors.push(err51);
 }
 errors++;
-break;
-}
-indices0[item0] = i2;
 }
 }
 }
-else {
-const err52 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data20};
+if(data20.max !== undefined){
+let data22 = data20.max;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err52 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_concurrency.properties.max.type,parentSchema:schema42.properties.provisioned_concurrency.properties.max,data:data22};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1223,10 +1988,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-}
-else {
-const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 < 1 || isNaN(data22)){
+const err53 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.provisioned_concurrency.properties.max,data:data22};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1235,17 +1999,645 @@ vErrors.push(err53);
 }
 errors++;
 }
+}
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.provisioned_concurrency.type,parentSchema:schema42.properties.provisioned_concurrency,data:data20};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data.provisioned_throughput !== undefined){
+let data23 = data.provisioned_throughput;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.min === undefined){
+const err55 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema42.properties.provisioned_throughput.required,parentSchema:schema42.properties.provisioned_throughput,data:data23};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+if(data23.max === undefined){
+const err56 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema42.properties.provisioned_throughput.required,parentSchema:schema42.properties.provisioned_throughput,data:data23};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+for(const key5 in data23){
+if(!((key5 === "min") || (key5 === "max"))){
+const err57 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.provisioned_throughput,data:data23};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data23.min !== undefined){
+let data24 = data23.min;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err58 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_throughput.properties.min.type,parentSchema:schema42.properties.provisioned_throughput.properties.min,data:data24};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 0 || isNaN(data24)){
+const err59 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.properties.provisioned_throughput.properties.min,data:data24};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+}
+if(data23.max !== undefined){
+let data25 = data23.max;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err60 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_throughput.properties.max.type,parentSchema:schema42.properties.provisioned_throughput.properties.max,data:data25};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 < 1 || isNaN(data25)){
+const err61 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.provisioned_throughput.properties.max,data:data25};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.provisioned_throughput.type,parentSchema:schema42.properties.provisioned_throughput,data:data23};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data.environment_vars !== undefined){
+let data26 = data.environment_vars;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key6 in data26){
+const _errs67 = errors;
+if(typeof key6 === "string"){
+if(func1(key6) < 1){
+const err63 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.environment_vars.propertyNames,data:key6,propertyName:key6};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+var valid15 = _errs67 === errors;
+if(!valid15){
+const err64 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid",schema:schema42.properties.environment_vars.propertyNames,parentSchema:schema42.properties.environment_vars,data:data26};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+for(const key7 in data26){
+let data27 = data26[key7];
+if(typeof data27 !== "string"){
+const err65 = {instancePath:instancePath+"/environment_vars/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment_vars/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.environment_vars.additionalProperties.type,parentSchema:schema42.properties.environment_vars.additionalProperties,data:data27};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.environment_vars.type,parentSchema:schema42.properties.environment_vars,data:data26};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data.instance_profile_arn !== undefined){
+let data28 = data.instance_profile_arn;
+if(typeof data28 === "string"){
+if(!pattern11.test(data28)){
+const err67 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"+"\"",schema:"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$",parentSchema:schema42.properties.instance_profile_arn,data:data28};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.instance_profile_arn.type,parentSchema:schema42.properties.instance_profile_arn,data:data28};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data.tags !== undefined){
+let data29 = data.tags;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+for(const key8 in data29){
+const _errs75 = errors;
+if(typeof key8 === "string"){
+if(func1(key8) < 1){
+const err69 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.tags.propertyNames,data:key8,propertyName:key8};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+var valid17 = _errs75 === errors;
+if(!valid17){
+const err70 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames",keyword:"propertyNames",params:{propertyName: key8},message:"property name must be valid",schema:schema42.properties.tags.propertyNames,parentSchema:schema42.properties.tags,data:data29};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+for(const key9 in data29){
+let data30 = data29[key9];
+if(typeof data30 !== "string"){
+const err71 = {instancePath:instancePath+"/tags/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.tags.additionalProperties.type,parentSchema:schema42.properties.tags.additionalProperties,data:data30};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.tags.type,parentSchema:schema42.properties.tags,data:data29};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data.ai_gateway !== undefined){
+let data31 = data.ai_gateway;
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+for(const key10 in data31){
+if(!((key10 === "rate_limits") || (key10 === "usage_tracking"))){
+const err73 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.ai_gateway,data:data31};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data31.rate_limits !== undefined){
+let data32 = data31.rate_limits;
+if(Array.isArray(data32)){
+const len1 = data32.length;
+for(let i1=0; i1<len1; i1++){
+let data33 = data32[i1];
+const _errs87 = errors;
+let valid23 = false;
+const _errs88 = errors;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+if(data33.calls === undefined){
+const err74 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/anyOf/0/required",keyword:"required",params:{missingProperty: "calls"},message:"must have required property '"+"calls"+"'",schema:schema45.anyOf[0].required,parentSchema:schema45.anyOf[0],data:data33};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+var _valid2 = _errs88 === errors;
+valid23 = valid23 || _valid2;
+const _errs89 = errors;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+if(data33.tokens === undefined){
+const err75 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/anyOf/1/required",keyword:"required",params:{missingProperty: "tokens"},message:"must have required property '"+"tokens"+"'",schema:schema45.anyOf[1].required,parentSchema:schema45.anyOf[1],data:data33};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+var _valid2 = _errs89 === errors;
+valid23 = valid23 || _valid2;
+if(!valid23){
+const err76 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema45.anyOf,parentSchema:schema45,data:data33};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+else {
+errors = _errs87;
+if(vErrors !== null){
+if(_errs87){
+vErrors.length = _errs87;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key11 in data33){
+if(!(((((key11 === "calls") || (key11 === "tokens")) || (key11 === "key")) || (key11 === "principal")) || (key11 === "renewal_period"))){
+const err77 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data:data33};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data33.calls !== undefined){
+let data34 = data33.calls;
+if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
+const err78 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.calls.type,parentSchema:schema45.properties.calls,data:data34};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+if((typeof data34 == "number") && (isFinite(data34))){
+if(data34 < 1 || isNaN(data34)){
+const err79 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.calls,data:data34};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+if(data33.tokens !== undefined){
+let data35 = data33.tokens;
+if(!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))){
+const err80 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.tokens.type,parentSchema:schema45.properties.tokens,data:data35};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+if((typeof data35 == "number") && (isFinite(data35))){
+if(data35 < 1 || isNaN(data35)){
+const err81 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.tokens,data:data35};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+}
+if(data33.key !== undefined){
+let data36 = data33.key;
+if(!((((data36 === "endpoint") || (data36 === "user")) || (data36 === "user_group")) || (data36 === "service_principal"))){
+const err82 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/key",schemaPath:"#/$defs/serving_rate_limit/properties/key/enum",keyword:"enum",params:{allowedValues: schema45.properties.key.enum},message:"must be equal to one of the allowed values",schema:schema45.properties.key.enum,parentSchema:schema45.properties.key,data:data36};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data33.principal !== undefined){
+let data37 = data33.principal;
+if(typeof data37 === "string"){
+if(func1(data37) < 1){
+const err83 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.principal,data:data37};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.principal.type,parentSchema:schema45.properties.principal,data:data37};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data33.renewal_period !== undefined){
+let data38 = data33.renewal_period;
+if("minute" !== data38){
+const err85 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/renewal_period",schemaPath:"#/$defs/serving_rate_limit/properties/renewal_period/const",keyword:"const",params:{allowedValue: "minute"},message:"must be equal to constant",schema:"minute",parentSchema:schema45.properties.renewal_period,data:data38};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data33};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/ai_gateway/rate_limits",schemaPath:"#/properties/ai_gateway/properties/rate_limits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.ai_gateway.properties.rate_limits.type,parentSchema:schema42.properties.ai_gateway.properties.rate_limits,data:data32};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+if(data31.usage_tracking !== undefined){
+let data39 = data31.usage_tracking;
+if(typeof data39 !== "boolean"){
+const err88 = {instancePath:instancePath+"/ai_gateway/usage_tracking",schemaPath:"#/properties/ai_gateway/properties/usage_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.ai_gateway.properties.usage_tracking.type,parentSchema:schema42.properties.ai_gateway.properties.usage_tracking,data:data39};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.ai_gateway.type,parentSchema:schema42.properties.ai_gateway,data:data31};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data.overrides !== undefined){
+let data40 = data.overrides;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key12 in data40){
+if(!(validate27(data40[key12], {instancePath:instancePath+"/overrides/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data40,parentDataProperty:key12,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate27.errors; } else { for (const e of validate27.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+}
+}
+else {
+const err90 = {instancePath:instancePath+"/overrides",schemaPath:"#/properties/overrides/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.overrides.type,parentSchema:schema42.properties.overrides,data:data40};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data.owner !== undefined){
+let data42 = data.owner;
+if(!((data42 === "mlops-gate") || (data42 === "bundle"))){
+const err91 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/enum",keyword:"enum",params:{allowedValues: schema42.properties.owner.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.owner.enum,parentSchema:schema42.properties.owner,data:data42};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data.wait_timeout !== undefined){
+let data43 = data.wait_timeout;
+if((typeof data43 !== "string") && (!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43))))){
+const err92 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: schema43.type},message:"must be string,integer",schema:schema43.type,parentSchema:schema43,data:data43};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+if((typeof data43 == "number") && (isFinite(data43))){
+if(data43 < 0 || isNaN(data43)){
+const err93 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43,data:data43};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(typeof data43 === "string"){
+if(!pattern10.test(data43)){
+const err94 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data43};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+}
+if(data.environments !== undefined){
+let data44 = data.environments;
+if(Array.isArray(data44)){
+const len2 = data44.length;
+for(let i2=0; i2<len2; i2++){
+let data45 = data44[i2];
+if(typeof data45 === "string"){
+if(func1(data45) < 1){
+const err95 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data45};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+else {
+const err96 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data45};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+let i3 = data44.length;
+let j0;
+if(i3 > 1){
+const indices0 = {};
+for(;i3--;){
+let item0 = data44[i3];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err97 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data44};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+break;
+}
+indices0[item0] = i3;
+}
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data44};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+}
+else {
+const err99 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
 validate26.errors = vErrors;
 return errors === 0;
 }
 validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema46 = {"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}};
+const schema51 = {"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}};
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate28.evaluated;
+const evaluated0 = validate30.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1254,7 +2646,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.table === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'",schema:schema46.required,parentSchema:schema46,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'",schema:schema51.required,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1264,7 +2656,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.output_schema === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "output_schema"},message:"must have required property '"+"output_schema"+"'",schema:schema46.required,parentSchema:schema46,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "output_schema"},message:"must have required property '"+"output_schema"+"'",schema:schema51.required,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1274,7 +2666,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.inference_log === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "inference_log"},message:"must have required property '"+"inference_log"+"'",schema:schema46.required,parentSchema:schema46,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "inference_log"},message:"must have required property '"+"inference_log"+"'",schema:schema51.required,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1285,7 +2677,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "table") || (key0 === "output_schema")) || (key0 === "api")) || (key0 === "inference_log")) || (key0 === "schedule")) || (key0 === "slicing_exprs")) || (key0 === "refresh")) || (key0 === "environments"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1299,7 +2691,7 @@ if(data.table !== undefined){
 let data0 = data.table;
 if(typeof data0 === "string"){
 if(func1(data0) < 1){
-const err4 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.table,data:data0};
+const err4 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.table,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1310,7 +2702,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.table.type,parentSchema:schema46.properties.table,data:data0};
+const err5 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.table.type,parentSchema:schema51.properties.table,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1324,7 +2716,7 @@ if(data.output_schema !== undefined){
 let data1 = data.output_schema;
 if(typeof data1 === "string"){
 if(func1(data1) < 1){
-const err6 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.output_schema,data:data1};
+const err6 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.output_schema,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1335,7 +2727,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.output_schema.type,parentSchema:schema46.properties.output_schema,data:data1};
+const err7 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.output_schema.type,parentSchema:schema51.properties.output_schema,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1348,7 +2740,7 @@ errors++;
 if(data.api !== undefined){
 let data2 = data.api;
 if(!((data2 === "data-quality") || (data2 === "legacy"))){
-const err8 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/enum",keyword:"enum",params:{allowedValues: schema46.properties.api.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.api.enum,parentSchema:schema46.properties.api,data:data2};
+const err8 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/enum",keyword:"enum",params:{allowedValues: schema51.properties.api.enum},message:"must be equal to one of the allowed values",schema:schema51.properties.api.enum,parentSchema:schema51.properties.api,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1362,7 +2754,7 @@ if(data.inference_log !== undefined){
 let data3 = data.inference_log;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.problem_type === undefined){
-const err9 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "problem_type"},message:"must have required property '"+"problem_type"+"'",schema:schema46.properties.inference_log.required,parentSchema:schema46.properties.inference_log,data:data3};
+const err9 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "problem_type"},message:"must have required property '"+"problem_type"+"'",schema:schema51.properties.inference_log.required,parentSchema:schema51.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1372,7 +2764,7 @@ vErrors.push(err9);
 errors++;
 }
 if(data3.prediction_col === undefined){
-const err10 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "prediction_col"},message:"must have required property '"+"prediction_col"+"'",schema:schema46.properties.inference_log.required,parentSchema:schema46.properties.inference_log,data:data3};
+const err10 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "prediction_col"},message:"must have required property '"+"prediction_col"+"'",schema:schema51.properties.inference_log.required,parentSchema:schema51.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1382,7 +2774,7 @@ vErrors.push(err10);
 errors++;
 }
 if(data3.timestamp_col === undefined){
-const err11 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "timestamp_col"},message:"must have required property '"+"timestamp_col"+"'",schema:schema46.properties.inference_log.required,parentSchema:schema46.properties.inference_log,data:data3};
+const err11 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "timestamp_col"},message:"must have required property '"+"timestamp_col"+"'",schema:schema51.properties.inference_log.required,parentSchema:schema51.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1392,7 +2784,7 @@ vErrors.push(err11);
 errors++;
 }
 if(data3.model_id_col === undefined){
-const err12 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "model_id_col"},message:"must have required property '"+"model_id_col"+"'",schema:schema46.properties.inference_log.required,parentSchema:schema46.properties.inference_log,data:data3};
+const err12 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "model_id_col"},message:"must have required property '"+"model_id_col"+"'",schema:schema51.properties.inference_log.required,parentSchema:schema51.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1403,7 +2795,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!((((((key1 === "problem_type") || (key1 === "prediction_col")) || (key1 === "label_col")) || (key1 === "timestamp_col")) || (key1 === "model_id_col")) || (key1 === "granularities"))){
-const err13 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema46.properties.inference_log,data:data3};
+const err13 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema51.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1416,7 +2808,7 @@ errors++;
 if(data3.problem_type !== undefined){
 let data4 = data3.problem_type;
 if(!((data4 === "classification") || (data4 === "regression"))){
-const err14 = {instancePath:instancePath+"/inference_log/problem_type",schemaPath:"#/properties/inference_log/properties/problem_type/enum",keyword:"enum",params:{allowedValues: schema46.properties.inference_log.properties.problem_type.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.inference_log.properties.problem_type.enum,parentSchema:schema46.properties.inference_log.properties.problem_type,data:data4};
+const err14 = {instancePath:instancePath+"/inference_log/problem_type",schemaPath:"#/properties/inference_log/properties/problem_type/enum",keyword:"enum",params:{allowedValues: schema51.properties.inference_log.properties.problem_type.enum},message:"must be equal to one of the allowed values",schema:schema51.properties.inference_log.properties.problem_type.enum,parentSchema:schema51.properties.inference_log.properties.problem_type,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1430,7 +2822,7 @@ if(data3.prediction_col !== undefined){
 let data5 = data3.prediction_col;
 if(typeof data5 === "string"){
 if(func1(data5) < 1){
-const err15 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.inference_log.properties.prediction_col,data:data5};
+const err15 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.prediction_col,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1441,7 +2833,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.inference_log.properties.prediction_col.type,parentSchema:schema46.properties.inference_log.properties.prediction_col,data:data5};
+const err16 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.inference_log.properties.prediction_col.type,parentSchema:schema51.properties.inference_log.properties.prediction_col,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1455,7 +2847,7 @@ if(data3.label_col !== undefined){
 let data6 = data3.label_col;
 if(typeof data6 === "string"){
 if(func1(data6) < 1){
-const err17 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.inference_log.properties.label_col,data:data6};
+const err17 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.label_col,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1466,7 +2858,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.inference_log.properties.label_col.type,parentSchema:schema46.properties.inference_log.properties.label_col,data:data6};
+const err18 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.inference_log.properties.label_col.type,parentSchema:schema51.properties.inference_log.properties.label_col,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1480,7 +2872,7 @@ if(data3.timestamp_col !== undefined){
 let data7 = data3.timestamp_col;
 if(typeof data7 === "string"){
 if(func1(data7) < 1){
-const err19 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.inference_log.properties.timestamp_col,data:data7};
+const err19 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.timestamp_col,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1491,7 +2883,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.inference_log.properties.timestamp_col.type,parentSchema:schema46.properties.inference_log.properties.timestamp_col,data:data7};
+const err20 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.inference_log.properties.timestamp_col.type,parentSchema:schema51.properties.inference_log.properties.timestamp_col,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1505,7 +2897,7 @@ if(data3.model_id_col !== undefined){
 let data8 = data3.model_id_col;
 if(typeof data8 === "string"){
 if(func1(data8) < 1){
-const err21 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.inference_log.properties.model_id_col,data:data8};
+const err21 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.model_id_col,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1516,7 +2908,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.inference_log.properties.model_id_col.type,parentSchema:schema46.properties.inference_log.properties.model_id_col,data:data8};
+const err22 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.inference_log.properties.model_id_col.type,parentSchema:schema51.properties.inference_log.properties.model_id_col,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1530,7 +2922,7 @@ if(data3.granularities !== undefined){
 let data9 = data3.granularities;
 if(Array.isArray(data9)){
 if(data9.length < 1){
-const err23 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema46.properties.inference_log.properties.granularities,data:data9};
+const err23 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema51.properties.inference_log.properties.granularities,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1544,7 +2936,7 @@ for(let i0=0; i0<len0; i0++){
 let data10 = data9[i0];
 if(typeof data10 === "string"){
 if(func1(data10) < 1){
-const err24 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.inference_log.properties.granularities.items,data:data10};
+const err24 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.granularities.items,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1555,7 +2947,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.inference_log.properties.granularities.items.type,parentSchema:schema46.properties.inference_log.properties.granularities.items,data:data10};
+const err25 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.inference_log.properties.granularities.items.type,parentSchema:schema51.properties.inference_log.properties.granularities.items,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1567,7 +2959,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.inference_log.properties.granularities.type,parentSchema:schema46.properties.inference_log.properties.granularities,data:data9};
+const err26 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.properties.inference_log.properties.granularities.type,parentSchema:schema51.properties.inference_log.properties.granularities,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1579,7 +2971,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.inference_log.type,parentSchema:schema46.properties.inference_log,data:data3};
+const err27 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.properties.inference_log.type,parentSchema:schema51.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1593,7 +2985,7 @@ if(data.schedule !== undefined){
 let data11 = data.schedule;
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(data11.cron === undefined){
-const err28 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema46.properties.schedule.required,parentSchema:schema46.properties.schedule,data:data11};
+const err28 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema51.properties.schedule.required,parentSchema:schema51.properties.schedule,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1604,7 +2996,7 @@ errors++;
 }
 for(const key2 in data11){
 if(!((key2 === "cron") || (key2 === "timezone"))){
-const err29 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema46.properties.schedule,data:data11};
+const err29 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema51.properties.schedule,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1618,7 +3010,7 @@ if(data11.cron !== undefined){
 let data12 = data11.cron;
 if(typeof data12 === "string"){
 if(func1(data12) < 1){
-const err30 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.schedule.properties.cron,data:data12};
+const err30 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.schedule.properties.cron,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1629,7 +3021,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.schedule.properties.cron.type,parentSchema:schema46.properties.schedule.properties.cron,data:data12};
+const err31 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.schedule.properties.cron.type,parentSchema:schema51.properties.schedule.properties.cron,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1643,7 +3035,7 @@ if(data11.timezone !== undefined){
 let data13 = data11.timezone;
 if(typeof data13 === "string"){
 if(func1(data13) < 1){
-const err32 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.schedule.properties.timezone,data:data13};
+const err32 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.schedule.properties.timezone,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1654,7 +3046,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.schedule.properties.timezone.type,parentSchema:schema46.properties.schedule.properties.timezone,data:data13};
+const err33 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.schedule.properties.timezone.type,parentSchema:schema51.properties.schedule.properties.timezone,data:data13};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1666,7 +3058,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.schedule.type,parentSchema:schema46.properties.schedule,data:data11};
+const err34 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.properties.schedule.type,parentSchema:schema51.properties.schedule,data:data11};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1684,7 +3076,7 @@ for(let i1=0; i1<len1; i1++){
 let data15 = data14[i1];
 if(typeof data15 === "string"){
 if(func1(data15) < 1){
-const err35 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.slicing_exprs.items,data:data15};
+const err35 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.slicing_exprs.items,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1695,7 +3087,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.slicing_exprs.items.type,parentSchema:schema46.properties.slicing_exprs.items,data:data15};
+const err36 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.slicing_exprs.items.type,parentSchema:schema51.properties.slicing_exprs.items,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1707,7 +3099,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/slicing_exprs",schemaPath:"#/properties/slicing_exprs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.slicing_exprs.type,parentSchema:schema46.properties.slicing_exprs,data:data14};
+const err37 = {instancePath:instancePath+"/slicing_exprs",schemaPath:"#/properties/slicing_exprs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.properties.slicing_exprs.type,parentSchema:schema51.properties.slicing_exprs,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1720,7 +3112,7 @@ errors++;
 if(data.refresh !== undefined){
 let data16 = data.refresh;
 if(typeof data16 !== "boolean"){
-const err38 = {instancePath:instancePath+"/refresh",schemaPath:"#/properties/refresh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema46.properties.refresh.type,parentSchema:schema46.properties.refresh,data:data16};
+const err38 = {instancePath:instancePath+"/refresh",schemaPath:"#/properties/refresh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema51.properties.refresh.type,parentSchema:schema51.properties.refresh,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1738,7 +3130,7 @@ for(let i2=0; i2<len2; i2++){
 let data18 = data17[i2];
 if(typeof data18 === "string"){
 if(func1(data18) < 1){
-const err39 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data18};
+const err39 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1749,7 +3141,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data18};
+const err40 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data18};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1770,7 +3162,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err41 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema45,data:data17};
+const err41 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data17};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1785,7 +3177,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data17};
+const err42 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1797,7 +3189,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
+const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1806,10 +3198,10 @@ vErrors.push(err43);
 }
 errors++;
 }
-validate28.errors = vErrors;
+validate30.errors = vErrors;
 return errors === 0;
 }
-validate28.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2131,8 +3523,8 @@ errors = vErrors.length;
 }
 }
 if(data.monitor !== undefined){
-if(!(validate28(data.monitor, {instancePath:instancePath+"/monitor",parentData:data,parentDataProperty:"monitor",rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate28.errors; } else { for (const e of validate28.errors) vErrors.push(e); }
+if(!(validate30(data.monitor, {instancePath:instancePath+"/monitor",parentData:data,parentDataProperty:"monitor",rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate30.errors; } else { for (const e of validate30.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -2152,13 +3544,13 @@ return errors === 0;
 }
 validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema49 = {"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}};
-const schema50 = {"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}};
+const schema54 = {"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}};
+const schema55 = {"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}};
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate32.evaluated;
+const evaluated0 = validate34.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2168,7 +3560,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((key0 === "environments") || (key0 === "models"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2186,7 +3578,7 @@ for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if(typeof data1 === "string"){
 if(func1(data1) < 1){
-const err1 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data1};
+const err1 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2197,7 +3589,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data1};
+const err2 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2218,7 +3610,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err3 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema45,data:data0};
+const err3 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema50,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2233,7 +3625,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data0};
+const err4 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2251,7 +3643,7 @@ for(let i2=0; i2<len1; i2++){
 let data3 = data2[i2];
 if(typeof data3 === "string"){
 if(func1(data3) < 1){
-const err5 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data3};
+const err5 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2262,7 +3654,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data3};
+const err6 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2283,7 +3675,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err7 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema45,data:data2};
+const err7 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2298,7 +3690,7 @@ indices1[item1] = i3;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data2};
+const err8 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2310,7 +3702,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2319,21 +3711,21 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate32.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
-validate32.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema53 = {"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]};
-const schema54 = {"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}};
-const schema55 = {"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"};
-const schema56 = {"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"};
-const pattern13 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
+const schema58 = {"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]};
+const schema59 = {"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}};
+const schema60 = {"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"};
+const schema61 = {"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"};
+const pattern15 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate36.evaluated;
+const evaluated0 = validate38.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2342,7 +3734,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema54.required,parentSchema:schema54,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema59.required,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2352,7 +3744,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.tags === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tags"},message:"must have required property '"+"tags"+"'",schema:schema54.required,parentSchema:schema54,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tags"},message:"must have required property '"+"tags"+"'",schema:schema59.required,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2363,7 +3755,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tags")) || (key0 === "on"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2376,7 +3768,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("required_tags" !== data0){
-const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "required_tags"},message:"must be equal to constant",schema:"required_tags",parentSchema:schema54.properties.type,data:data0};
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "required_tags"},message:"must be equal to constant",schema:"required_tags",parentSchema:schema59.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2389,8 +3781,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern13.test(data1)){
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(!pattern15.test(data1)){
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2401,7 +3793,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.type,parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2414,7 +3806,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err6 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+const err6 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema61.enum},message:"must be equal to one of the allowed values",schema:schema61.enum,parentSchema:schema61,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2427,7 +3819,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.description.type,parentSchema:schema54.properties.description,data:data3};
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.description.type,parentSchema:schema59.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2441,7 +3833,7 @@ if(data.tags !== undefined){
 let data4 = data.tags;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(Object.keys(data4).length < 1){
-const err8 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema54.properties.tags,data:data4};
+const err8 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema59.properties.tags,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2453,7 +3845,7 @@ errors++;
 for(const key1 in data4){
 let data5 = data4[key1];
 if(typeof data5 !== "string"){
-const err9 = {instancePath:instancePath+"/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.tags.additionalProperties.type,parentSchema:schema54.properties.tags.additionalProperties,data:data5};
+const err9 = {instancePath:instancePath+"/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.tags.additionalProperties.type,parentSchema:schema59.properties.tags.additionalProperties,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2465,7 +3857,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.properties.tags.type,parentSchema:schema54.properties.tags,data:data4};
+const err10 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.properties.tags.type,parentSchema:schema59.properties.tags,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2478,7 +3870,7 @@ errors++;
 if(data.on !== undefined){
 let data6 = data.on;
 if(!(((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run"))){
-const err11 = {instancePath:instancePath+"/on",schemaPath:"#/properties/on/enum",keyword:"enum",params:{allowedValues: schema54.properties.on.enum},message:"must be equal to one of the allowed values",schema:schema54.properties.on.enum,parentSchema:schema54.properties.on,data:data6};
+const err11 = {instancePath:instancePath+"/on",schemaPath:"#/properties/on/enum",keyword:"enum",params:{allowedValues: schema59.properties.on.enum},message:"must be equal to one of the allowed values",schema:schema59.properties.on.enum,parentSchema:schema59.properties.on,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2490,7 +3882,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2499,17 +3891,17 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate36.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
-validate36.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema57 = {"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}};
+const schema62 = {"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}};
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate37.evaluated;
+const evaluated0 = validate39.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2518,7 +3910,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema57.required,parentSchema:schema57,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2528,7 +3920,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.metric === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema57.required,parentSchema:schema57,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2538,7 +3930,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.threshold === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "threshold"},message:"must have required property '"+"threshold"+"'",schema:schema57.required,parentSchema:schema57,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "threshold"},message:"must have required property '"+"threshold"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2548,7 +3940,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.greater_is_better === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema57.required,parentSchema:schema57,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2559,7 +3951,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "metric")) || (key0 === "threshold")) || (key0 === "greater_is_better"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2572,7 +3964,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("metric_threshold" !== data0){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_threshold"},message:"must be equal to constant",schema:"metric_threshold",parentSchema:schema57.properties.type,data:data0};
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_threshold"},message:"must be equal to constant",schema:"metric_threshold",parentSchema:schema62.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2585,8 +3977,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern13.test(data1)){
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(!pattern15.test(data1)){
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2597,7 +3989,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+const err7 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.type,parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2610,7 +4002,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err8 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+const err8 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema61.enum},message:"must be equal to one of the allowed values",schema:schema61.enum,parentSchema:schema61,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2623,7 +4015,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.description.type,parentSchema:schema57.properties.description,data:data3};
+const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.description.type,parentSchema:schema62.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2637,7 +4029,7 @@ if(data.metric !== undefined){
 let data4 = data.metric;
 if(typeof data4 === "string"){
 if(func1(data4) < 1){
-const err10 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema57.properties.metric,data:data4};
+const err10 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema62.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2648,7 +4040,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.metric.type,parentSchema:schema57.properties.metric,data:data4};
+const err11 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metric.type,parentSchema:schema62.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2661,7 +4053,7 @@ errors++;
 if(data.threshold !== undefined){
 let data5 = data.threshold;
 if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err12 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema57.properties.threshold.type,parentSchema:schema57.properties.threshold,data:data5};
+const err12 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema62.properties.threshold.type,parentSchema:schema62.properties.threshold,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2674,7 +4066,7 @@ errors++;
 if(data.greater_is_better !== undefined){
 let data6 = data.greater_is_better;
 if(typeof data6 !== "boolean"){
-const err13 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema57.properties.greater_is_better.type,parentSchema:schema57.properties.greater_is_better,data:data6};
+const err13 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema62.properties.greater_is_better.type,parentSchema:schema62.properties.greater_is_better,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2686,7 +4078,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data};
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2695,17 +4087,17 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
-validate37.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema60 = {"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}};
+const schema65 = {"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}};
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate38.evaluated;
+const evaluated0 = validate40.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2717,7 +4109,7 @@ let valid0 = false;
 const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.min_absolute_change === undefined){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: "min_absolute_change"},message:"must have required property '"+"min_absolute_change"+"'",schema:schema60.anyOf[0].required,parentSchema:schema60.anyOf[0],data};
+const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: "min_absolute_change"},message:"must have required property '"+"min_absolute_change"+"'",schema:schema65.anyOf[0].required,parentSchema:schema65.anyOf[0],data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2732,7 +4124,7 @@ valid0 = valid0 || _valid0;
 const _errs3 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.min_relative_change === undefined){
-const err1 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "min_relative_change"},message:"must have required property '"+"min_relative_change"+"'",schema:schema60.anyOf[1].required,parentSchema:schema60.anyOf[1],data};
+const err1 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "min_relative_change"},message:"must have required property '"+"min_relative_change"+"'",schema:schema65.anyOf[1].required,parentSchema:schema65.anyOf[1],data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2747,7 +4139,7 @@ valid0 = valid0 || _valid0;
 const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.max_regression === undefined){
-const err2 = {instancePath,schemaPath:"#/anyOf/2/required",keyword:"required",params:{missingProperty: "max_regression"},message:"must have required property '"+"max_regression"+"'",schema:schema60.anyOf[2].required,parentSchema:schema60.anyOf[2],data};
+const err2 = {instancePath,schemaPath:"#/anyOf/2/required",keyword:"required",params:{missingProperty: "max_regression"},message:"must have required property '"+"max_regression"+"'",schema:schema65.anyOf[2].required,parentSchema:schema65.anyOf[2],data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2760,7 +4152,7 @@ errors++;
 var _valid0 = _errs4 === errors;
 valid0 = valid0 || _valid0;
 if(!valid0){
-const err3 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema60.anyOf,parentSchema:schema60,data};
+const err3 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema65.anyOf,parentSchema:schema65,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2782,7 +4174,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema60.required,parentSchema:schema60,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema65.required,parentSchema:schema65,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2792,7 +4184,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data.metric === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema60.required,parentSchema:schema60,data};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema65.required,parentSchema:schema65,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2802,7 +4194,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.greater_is_better === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema60.required,parentSchema:schema60,data};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema65.required,parentSchema:schema65,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2812,8 +4204,8 @@ vErrors.push(err6);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema60.properties, key0))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema60,data};
+if(!(func12.call(schema65.properties, key0))){
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2826,7 +4218,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("metric_delta" !== data0){
-const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_delta"},message:"must be equal to constant",schema:"metric_delta",parentSchema:schema60.properties.type,data:data0};
+const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_delta"},message:"must be equal to constant",schema:"metric_delta",parentSchema:schema65.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2839,8 +4231,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern13.test(data1)){
-const err9 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(!pattern15.test(data1)){
+const err9 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2851,7 +4243,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+const err10 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.type,parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2864,7 +4256,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err11 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+const err11 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema61.enum},message:"must be equal to one of the allowed values",schema:schema61.enum,parentSchema:schema61,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2877,7 +4269,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.description.type,parentSchema:schema60.properties.description,data:data3};
+const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.description.type,parentSchema:schema65.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2891,7 +4283,7 @@ if(data.metric !== undefined){
 let data4 = data.metric;
 if(typeof data4 === "string"){
 if(func1(data4) < 1){
-const err13 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema60.properties.metric,data:data4};
+const err13 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema65.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2902,7 +4294,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.metric.type,parentSchema:schema60.properties.metric,data:data4};
+const err14 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.metric.type,parentSchema:schema65.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2915,7 +4307,7 @@ errors++;
 if(data.greater_is_better !== undefined){
 let data5 = data.greater_is_better;
 if(typeof data5 !== "boolean"){
-const err15 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema60.properties.greater_is_better.type,parentSchema:schema60.properties.greater_is_better,data:data5};
+const err15 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema65.properties.greater_is_better.type,parentSchema:schema65.properties.greater_is_better,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2929,7 +4321,7 @@ if(data.min_absolute_change !== undefined){
 let data6 = data.min_absolute_change;
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 < 0 || isNaN(data6)){
-const err16 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema60.properties.min_absolute_change,data:data6};
+const err16 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema65.properties.min_absolute_change,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2940,7 +4332,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema60.properties.min_absolute_change.type,parentSchema:schema60.properties.min_absolute_change,data:data6};
+const err17 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema65.properties.min_absolute_change.type,parentSchema:schema65.properties.min_absolute_change,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2954,7 +4346,7 @@ if(data.min_relative_change !== undefined){
 let data7 = data.min_relative_change;
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 < 0 || isNaN(data7)){
-const err18 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema60.properties.min_relative_change,data:data7};
+const err18 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema65.properties.min_relative_change,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2965,7 +4357,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema60.properties.min_relative_change.type,parentSchema:schema60.properties.min_relative_change,data:data7};
+const err19 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema65.properties.min_relative_change.type,parentSchema:schema65.properties.min_relative_change,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2979,7 +4371,7 @@ if(data.max_regression !== undefined){
 let data8 = data.max_regression;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(Object.keys(data8).length > 1){
-const err20 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema60.properties.max_regression,data:data8};
+const err20 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema65.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2989,7 +4381,7 @@ vErrors.push(err20);
 errors++;
 }
 if(Object.keys(data8).length < 1){
-const err21 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema60.properties.max_regression,data:data8};
+const err21 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema65.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3000,7 +4392,7 @@ errors++;
 }
 for(const key1 in data8){
 if(!((key1 === "absolute") || (key1 === "relative"))){
-const err22 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema60.properties.max_regression,data:data8};
+const err22 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema65.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3014,7 +4406,7 @@ if(data8.absolute !== undefined){
 let data9 = data8.absolute;
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 0 || isNaN(data9)){
-const err23 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema60.properties.max_regression.properties.absolute,data:data9};
+const err23 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema65.properties.max_regression.properties.absolute,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3025,7 +4417,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema60.properties.max_regression.properties.absolute.type,parentSchema:schema60.properties.max_regression.properties.absolute,data:data9};
+const err24 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema65.properties.max_regression.properties.absolute.type,parentSchema:schema65.properties.max_regression.properties.absolute,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3039,7 +4431,7 @@ if(data8.relative !== undefined){
 let data10 = data8.relative;
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 < 0 || isNaN(data10)){
-const err25 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema60.properties.max_regression.properties.relative,data:data10};
+const err25 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema65.properties.max_regression.properties.relative,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3050,7 +4442,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema60.properties.max_regression.properties.relative.type,parentSchema:schema60.properties.max_regression.properties.relative,data:data10};
+const err26 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema65.properties.max_regression.properties.relative.type,parentSchema:schema65.properties.max_regression.properties.relative,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3062,7 +4454,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.properties.max_regression.type,parentSchema:schema60.properties.max_regression,data:data8};
+const err27 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.properties.max_regression.type,parentSchema:schema65.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3075,7 +4467,7 @@ errors++;
 if(data.relative_base !== undefined){
 let data11 = data.relative_base;
 if(!((data11 === "champion") || (data11 === "abs_champion"))){
-const err28 = {instancePath:instancePath+"/relative_base",schemaPath:"#/properties/relative_base/enum",keyword:"enum",params:{allowedValues: schema60.properties.relative_base.enum},message:"must be equal to one of the allowed values",schema:schema60.properties.relative_base.enum,parentSchema:schema60.properties.relative_base,data:data11};
+const err28 = {instancePath:instancePath+"/relative_base",schemaPath:"#/properties/relative_base/enum",keyword:"enum",params:{allowedValues: schema65.properties.relative_base.enum},message:"must be equal to one of the allowed values",schema:schema65.properties.relative_base.enum,parentSchema:schema65.properties.relative_base,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3088,7 +4480,7 @@ errors++;
 if(data.on_missing_baseline !== undefined){
 let data12 = data.on_missing_baseline;
 if(!(((data12 === "fail") || (data12 === "pass")) || (data12 === "warn"))){
-const err29 = {instancePath:instancePath+"/on_missing_baseline",schemaPath:"#/properties/on_missing_baseline/enum",keyword:"enum",params:{allowedValues: schema60.properties.on_missing_baseline.enum},message:"must be equal to one of the allowed values",schema:schema60.properties.on_missing_baseline.enum,parentSchema:schema60.properties.on_missing_baseline,data:data12};
+const err29 = {instancePath:instancePath+"/on_missing_baseline",schemaPath:"#/properties/on_missing_baseline/enum",keyword:"enum",params:{allowedValues: schema65.properties.on_missing_baseline.enum},message:"must be equal to one of the allowed values",schema:schema65.properties.on_missing_baseline.enum,parentSchema:schema65.properties.on_missing_baseline,data:data12};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3100,7 +4492,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data};
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3109,17 +4501,17 @@ vErrors.push(err30);
 }
 errors++;
 }
-validate38.errors = vErrors;
+validate40.errors = vErrors;
 return errors === 0;
 }
-validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema63 = {"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}};
+const schema68 = {"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}};
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate39.evaluated;
+const evaluated0 = validate41.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3128,7 +4520,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema68.required,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3139,7 +4531,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_inputs")) || (key0 === "require_outputs")) || (key0 === "compatible_with"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3152,7 +4544,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("signature" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "signature"},message:"must be equal to constant",schema:"signature",parentSchema:schema63.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "signature"},message:"must be equal to constant",schema:"signature",parentSchema:schema68.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3165,8 +4557,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern13.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(!pattern15.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3177,7 +4569,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.type,parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3190,7 +4582,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema61.enum},message:"must be equal to one of the allowed values",schema:schema61.enum,parentSchema:schema61,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3203,7 +4595,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.description.type,parentSchema:schema63.properties.description,data:data3};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.description.type,parentSchema:schema68.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3216,7 +4608,7 @@ errors++;
 if(data.require_inputs !== undefined){
 let data4 = data.require_inputs;
 if(typeof data4 !== "boolean"){
-const err7 = {instancePath:instancePath+"/require_inputs",schemaPath:"#/properties/require_inputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.require_inputs.type,parentSchema:schema63.properties.require_inputs,data:data4};
+const err7 = {instancePath:instancePath+"/require_inputs",schemaPath:"#/properties/require_inputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema68.properties.require_inputs.type,parentSchema:schema68.properties.require_inputs,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3229,7 +4621,7 @@ errors++;
 if(data.require_outputs !== undefined){
 let data5 = data.require_outputs;
 if(typeof data5 !== "boolean"){
-const err8 = {instancePath:instancePath+"/require_outputs",schemaPath:"#/properties/require_outputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.require_outputs.type,parentSchema:schema63.properties.require_outputs,data:data5};
+const err8 = {instancePath:instancePath+"/require_outputs",schemaPath:"#/properties/require_outputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema68.properties.require_outputs.type,parentSchema:schema68.properties.require_outputs,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3242,7 +4634,7 @@ errors++;
 if(data.compatible_with !== undefined){
 let data6 = data.compatible_with;
 if(!((data6 === "champion") || (data6 === "none"))){
-const err9 = {instancePath:instancePath+"/compatible_with",schemaPath:"#/properties/compatible_with/enum",keyword:"enum",params:{allowedValues: schema63.properties.compatible_with.enum},message:"must be equal to one of the allowed values",schema:schema63.properties.compatible_with.enum,parentSchema:schema63.properties.compatible_with,data:data6};
+const err9 = {instancePath:instancePath+"/compatible_with",schemaPath:"#/properties/compatible_with/enum",keyword:"enum",params:{allowedValues: schema68.properties.compatible_with.enum},message:"must be equal to one of the allowed values",schema:schema68.properties.compatible_with.enum,parentSchema:schema68.properties.compatible_with,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3254,7 +4646,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3263,17 +4655,17 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate39.errors = vErrors;
+validate41.errors = vErrors;
 return errors === 0;
 }
-validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema66 = {"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}};
+const schema71 = {"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}};
 
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate40.evaluated;
+const evaluated0 = validate42.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3282,7 +4674,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema66.required,parentSchema:schema66,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema71.required,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3292,8 +4684,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema66.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data};
+if(!(func12.call(schema71.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3306,7 +4698,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("approvals" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "approvals"},message:"must be equal to constant",schema:"approvals",parentSchema:schema66.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "approvals"},message:"must be equal to constant",schema:"approvals",parentSchema:schema71.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3319,8 +4711,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern13.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(!pattern15.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3331,7 +4723,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.type,parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3344,7 +4736,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema61.enum},message:"must be equal to one of the allowed values",schema:schema61.enum,parentSchema:schema61,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3357,7 +4749,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.description.type,parentSchema:schema66.properties.description,data:data3};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.description.type,parentSchema:schema71.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3370,7 +4762,7 @@ errors++;
 if(data.min !== undefined){
 let data4 = data.min;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err7 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.min.type,parentSchema:schema66.properties.min,data:data4};
+const err7 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema71.properties.min.type,parentSchema:schema71.properties.min,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3381,7 +4773,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 1 || isNaN(data4)){
-const err8 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema66.properties.min,data:data4};
+const err8 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema71.properties.min,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3397,7 +4789,7 @@ let data5 = data.from;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key1 in data5){
 if(!((key1 === "teams") || (key1 === "users"))){
-const err9 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.from,data:data5};
+const err9 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema71.properties.from,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3415,7 +4807,7 @@ for(let i0=0; i0<len0; i0++){
 let data7 = data6[i0];
 if(typeof data7 === "string"){
 if(func1(data7) < 1){
-const err10 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.from.properties.teams.items,data:data7};
+const err10 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71.properties.from.properties.teams.items,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3426,7 +4818,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.from.properties.teams.items.type,parentSchema:schema66.properties.from.properties.teams.items,data:data7};
+const err11 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.from.properties.teams.items.type,parentSchema:schema71.properties.from.properties.teams.items,data:data7};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3438,7 +4830,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/from/teams",schemaPath:"#/properties/from/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.from.properties.teams.type,parentSchema:schema66.properties.from.properties.teams,data:data6};
+const err12 = {instancePath:instancePath+"/from/teams",schemaPath:"#/properties/from/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.from.properties.teams.type,parentSchema:schema71.properties.from.properties.teams,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3456,7 +4848,7 @@ for(let i1=0; i1<len1; i1++){
 let data9 = data8[i1];
 if(typeof data9 === "string"){
 if(func1(data9) < 1){
-const err13 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.from.properties.users.items,data:data9};
+const err13 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71.properties.from.properties.users.items,data:data9};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3467,7 +4859,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.from.properties.users.items.type,parentSchema:schema66.properties.from.properties.users.items,data:data9};
+const err14 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.from.properties.users.items.type,parentSchema:schema71.properties.from.properties.users.items,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3479,7 +4871,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/from/users",schemaPath:"#/properties/from/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.from.properties.users.type,parentSchema:schema66.properties.from.properties.users,data:data8};
+const err15 = {instancePath:instancePath+"/from/users",schemaPath:"#/properties/from/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.from.properties.users.type,parentSchema:schema71.properties.from.properties.users,data:data8};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3491,7 +4883,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.from.type,parentSchema:schema66.properties.from,data:data5};
+const err16 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.properties.from.type,parentSchema:schema71.properties.from,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3504,7 +4896,7 @@ errors++;
 if(data.exclude_author !== undefined){
 let data10 = data.exclude_author;
 if(true !== data10){
-const err17 = {instancePath:instancePath+"/exclude_author",schemaPath:"#/properties/exclude_author/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema66.properties.exclude_author,data:data10};
+const err17 = {instancePath:instancePath+"/exclude_author",schemaPath:"#/properties/exclude_author/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema71.properties.exclude_author,data:data10};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3517,7 +4909,7 @@ errors++;
 if(data.dismiss_stale !== undefined){
 let data11 = data.dismiss_stale;
 if(typeof data11 !== "boolean"){
-const err18 = {instancePath:instancePath+"/dismiss_stale",schemaPath:"#/properties/dismiss_stale/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema66.properties.dismiss_stale.type,parentSchema:schema66.properties.dismiss_stale,data:data11};
+const err18 = {instancePath:instancePath+"/dismiss_stale",schemaPath:"#/properties/dismiss_stale/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.dismiss_stale.type,parentSchema:schema71.properties.dismiss_stale,data:data11};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3531,7 +4923,7 @@ if(data.sources !== undefined){
 let data12 = data.sources;
 if(Array.isArray(data12)){
 if(data12.length < 1){
-const err19 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema66.properties.sources,data:data12};
+const err19 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema71.properties.sources,data:data12};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3544,7 +4936,7 @@ const len2 = data12.length;
 for(let i2=0; i2<len2; i2++){
 let data13 = data12[i2];
 if(!(((data13 === "pull_request_review") || (data13 === "environment")) || (data13 === "registry_tag"))){
-const err20 = {instancePath:instancePath+"/sources/" + i2,schemaPath:"#/properties/sources/items/enum",keyword:"enum",params:{allowedValues: schema66.properties.sources.items.enum},message:"must be equal to one of the allowed values",schema:schema66.properties.sources.items.enum,parentSchema:schema66.properties.sources.items,data:data13};
+const err20 = {instancePath:instancePath+"/sources/" + i2,schemaPath:"#/properties/sources/items/enum",keyword:"enum",params:{allowedValues: schema71.properties.sources.items.enum},message:"must be equal to one of the allowed values",schema:schema71.properties.sources.items.enum,parentSchema:schema71.properties.sources.items,data:data13};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3561,7 +4953,7 @@ outer0:
 for(;i3--;){
 for(j0 = i3; j0--;){
 if(func0(data12[i3], data12[j0])){
-const err21 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema66.properties.sources,data:data12};
+const err21 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema71.properties.sources,data:data12};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3576,7 +4968,7 @@ break outer0;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.sources.type,parentSchema:schema66.properties.sources,data:data12};
+const err22 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.sources.type,parentSchema:schema71.properties.sources,data:data12};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3589,7 +4981,7 @@ errors++;
 if(data.block_on_changes_requested !== undefined){
 let data14 = data.block_on_changes_requested;
 if(typeof data14 !== "boolean"){
-const err23 = {instancePath:instancePath+"/block_on_changes_requested",schemaPath:"#/properties/block_on_changes_requested/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema66.properties.block_on_changes_requested.type,parentSchema:schema66.properties.block_on_changes_requested,data:data14};
+const err23 = {instancePath:instancePath+"/block_on_changes_requested",schemaPath:"#/properties/block_on_changes_requested/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.block_on_changes_requested.type,parentSchema:schema71.properties.block_on_changes_requested,data:data14};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3601,7 +4993,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3610,17 +5002,17 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate40.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
-validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema69 = {"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}};
+const schema74 = {"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}};
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate41.evaluated;
+const evaluated0 = validate43.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3629,7 +5021,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema69.required,parentSchema:schema69,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema74.required,parentSchema:schema74,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3640,7 +5032,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_run")) || (key0 === "require_finished_run")) || (key0 === "require_git_commit")) || (key0 === "commit_in_repo"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3653,7 +5045,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("provenance" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "provenance"},message:"must be equal to constant",schema:"provenance",parentSchema:schema69.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "provenance"},message:"must be equal to constant",schema:"provenance",parentSchema:schema74.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3666,8 +5058,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern13.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(!pattern15.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3678,7 +5070,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.type,parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3691,7 +5083,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema61.enum},message:"must be equal to one of the allowed values",schema:schema61.enum,parentSchema:schema61,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3704,7 +5096,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.description.type,parentSchema:schema69.properties.description,data:data3};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.description.type,parentSchema:schema74.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3717,7 +5109,7 @@ errors++;
 if(data.require_run !== undefined){
 let data4 = data.require_run;
 if(typeof data4 !== "boolean"){
-const err7 = {instancePath:instancePath+"/require_run",schemaPath:"#/properties/require_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.properties.require_run.type,parentSchema:schema69.properties.require_run,data:data4};
+const err7 = {instancePath:instancePath+"/require_run",schemaPath:"#/properties/require_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema74.properties.require_run.type,parentSchema:schema74.properties.require_run,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3730,7 +5122,7 @@ errors++;
 if(data.require_finished_run !== undefined){
 let data5 = data.require_finished_run;
 if(typeof data5 !== "boolean"){
-const err8 = {instancePath:instancePath+"/require_finished_run",schemaPath:"#/properties/require_finished_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.properties.require_finished_run.type,parentSchema:schema69.properties.require_finished_run,data:data5};
+const err8 = {instancePath:instancePath+"/require_finished_run",schemaPath:"#/properties/require_finished_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema74.properties.require_finished_run.type,parentSchema:schema74.properties.require_finished_run,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3743,7 +5135,7 @@ errors++;
 if(data.require_git_commit !== undefined){
 let data6 = data.require_git_commit;
 if(typeof data6 !== "boolean"){
-const err9 = {instancePath:instancePath+"/require_git_commit",schemaPath:"#/properties/require_git_commit/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.properties.require_git_commit.type,parentSchema:schema69.properties.require_git_commit,data:data6};
+const err9 = {instancePath:instancePath+"/require_git_commit",schemaPath:"#/properties/require_git_commit/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema74.properties.require_git_commit.type,parentSchema:schema74.properties.require_git_commit,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3756,7 +5148,7 @@ errors++;
 if(data.commit_in_repo !== undefined){
 let data7 = data.commit_in_repo;
 if(typeof data7 !== "boolean"){
-const err10 = {instancePath:instancePath+"/commit_in_repo",schemaPath:"#/properties/commit_in_repo/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.properties.commit_in_repo.type,parentSchema:schema69.properties.commit_in_repo,data:data7};
+const err10 = {instancePath:instancePath+"/commit_in_repo",schemaPath:"#/properties/commit_in_repo/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema74.properties.commit_in_repo.type,parentSchema:schema74.properties.commit_in_repo,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3768,7 +5160,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3777,17 +5169,17 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate41.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
-validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema72 = {"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}};
+const schema77 = {"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}};
 
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate42.evaluated;
+const evaluated0 = validate44.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3796,7 +5188,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema72.required,parentSchema:schema72,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema77.required,parentSchema:schema77,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3807,7 +5199,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "min_length")) || (key0 === "model_card_tag"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema77,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3820,7 +5212,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("description" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "description"},message:"must be equal to constant",schema:"description",parentSchema:schema72.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "description"},message:"must be equal to constant",schema:"description",parentSchema:schema77.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3833,8 +5225,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern13.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(!pattern15.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3845,7 +5237,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.type,parentSchema:schema60,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3858,7 +5250,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema61.enum},message:"must be equal to one of the allowed values",schema:schema61.enum,parentSchema:schema61,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3871,7 +5263,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.description.type,parentSchema:schema72.properties.description,data:data3};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.description.type,parentSchema:schema77.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3884,7 +5276,7 @@ errors++;
 if(data.min_length !== undefined){
 let data4 = data.min_length;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err7 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.min_length.type,parentSchema:schema72.properties.min_length,data:data4};
+const err7 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema77.properties.min_length.type,parentSchema:schema77.properties.min_length,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3895,7 +5287,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 1 || isNaN(data4)){
-const err8 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema72.properties.min_length,data:data4};
+const err8 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema77.properties.min_length,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3910,7 +5302,7 @@ if(data.model_card_tag !== undefined){
 let data5 = data.model_card_tag;
 if(typeof data5 === "string"){
 if(func1(data5) < 1){
-const err9 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72.properties.model_card_tag,data:data5};
+const err9 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema77.properties.model_card_tag,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3921,7 +5313,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.model_card_tag.type,parentSchema:schema72.properties.model_card_tag,data:data5};
+const err10 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.model_card_tag.type,parentSchema:schema77.properties.model_card_tag,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3933,7 +5325,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.type,parentSchema:schema77,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3942,16 +5334,16 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate42.errors = vErrors;
+validate44.errors = vErrors;
 return errors === 0;
 }
-validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate44.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate35.evaluated;
+const evaluated0 = validate37.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3960,7 +5352,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema53.required,parentSchema:schema53,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema58.required,parentSchema:schema58,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3972,31 +5364,13 @@ errors++;
 const tag0 = data.type;
 if(typeof tag0 == "string"){
 if(tag0 === "required_tags"){
-if(!(validate36(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate36.errors; } else { for (const e of validate36.errors) vErrors.push(e); }
+if(!(validate38(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate38.errors; } else { for (const e of validate38.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "metric_threshold"){
-if(!(validate37(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate37.errors; } else { for (const e of validate37.errors) vErrors.push(e); }
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
-}
-else if(tag0 === "metric_delta"){
-if(!(validate38(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate38.errors; } else { for (const e of validate38.errors) vErrors.push(e); }
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
-}
-else if(tag0 === "signature"){
 if(!(validate39(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 if (vErrors === null) { vErrors = validate39.errors; } else { for (const e of validate39.errors) vErrors.push(e); }
 errors = vErrors.length;
@@ -4005,7 +5379,7 @@ if(props0 !== true){
 props0 = true;
 }
 }
-else if(tag0 === "approvals"){
+else if(tag0 === "metric_delta"){
 if(!(validate40(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 if (vErrors === null) { vErrors = validate40.errors; } else { for (const e of validate40.errors) vErrors.push(e); }
 errors = vErrors.length;
@@ -4014,7 +5388,7 @@ if(props0 !== true){
 props0 = true;
 }
 }
-else if(tag0 === "provenance"){
+else if(tag0 === "signature"){
 if(!(validate41(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 if (vErrors === null) { vErrors = validate41.errors; } else { for (const e of validate41.errors) vErrors.push(e); }
 errors = vErrors.length;
@@ -4023,7 +5397,7 @@ if(props0 !== true){
 props0 = true;
 }
 }
-else if(tag0 === "description"){
+else if(tag0 === "approvals"){
 if(!(validate42(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 if (vErrors === null) { vErrors = validate42.errors; } else { for (const e of validate42.errors) vErrors.push(e); }
 errors = vErrors.length;
@@ -4032,8 +5406,26 @@ if(props0 !== true){
 props0 = true;
 }
 }
+else if(tag0 === "provenance"){
+if(!(validate43(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate43.errors; } else { for (const e of validate43.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "description"){
+if(!(validate44(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate44.errors; } else { for (const e of validate44.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
 else {
-const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema53.discriminator,parentSchema:schema53,data};
+const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema58.discriminator,parentSchema:schema58,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4044,7 +5436,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema53.discriminator,parentSchema:schema53,data};
+const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema58.discriminator,parentSchema:schema58,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4055,7 +5447,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4064,17 +5456,17 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate35.errors = vErrors;
+validate37.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate35.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate37.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate31.evaluated;
+const evaluated0 = validate33.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4083,7 +5475,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.gates === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema49.required,parentSchema:schema49,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema54.required,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4094,7 +5486,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4107,7 +5499,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.description.type,parentSchema:schema49.properties.description,data:data0};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.description.type,parentSchema:schema54.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4118,8 +5510,8 @@ errors++;
 }
 }
 if(data.applies_to !== undefined){
-if(!(validate32(data.applies_to, {instancePath:instancePath+"/applies_to",parentData:data,parentDataProperty:"applies_to",rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate32.errors; } else { for (const e of validate32.errors) vErrors.push(e); }
+if(!(validate34(data.applies_to, {instancePath:instancePath+"/applies_to",parentData:data,parentDataProperty:"applies_to",rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate34.errors; } else { for (const e of validate34.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -4134,14 +5526,14 @@ let data3 = data.gates;
 if(Array.isArray(data3)){
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate35(data3[i0], {instancePath:instancePath+"/gates/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate35.errors; } else { for (const e of validate35.errors) vErrors.push(e); }
+if(!(validate37(data3[i0], {instancePath:instancePath+"/gates/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate37.errors; } else { for (const e of validate37.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.gates.type,parentSchema:schema49.properties.gates,data:data3};
+const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema54.properties.gates.type,parentSchema:schema54.properties.gates,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4153,7 +5545,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4162,19 +5554,19 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate31.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
-validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema75 = {"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}};
-const pattern20 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
+const schema80 = {"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}};
+const pattern22 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
 const formats0 = cjsExports(runtime2).fullFormats.date;
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate52.evaluated;
+const evaluated0 = validate54.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4183,7 +5575,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.gate === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gate"},message:"must have required property '"+"gate"+"'",schema:schema75.required,parentSchema:schema75,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gate"},message:"must have required property '"+"gate"+"'",schema:schema80.required,parentSchema:schema80,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4193,7 +5585,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.owner === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "owner"},message:"must have required property '"+"owner"+"'",schema:schema75.required,parentSchema:schema75,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "owner"},message:"must have required property '"+"owner"+"'",schema:schema80.required,parentSchema:schema80,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4203,7 +5595,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.reason === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema75.required,parentSchema:schema75,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema80.required,parentSchema:schema80,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4213,7 +5605,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.expires === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'",schema:schema75.required,parentSchema:schema75,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'",schema:schema80.required,parentSchema:schema80,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4224,7 +5616,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "gate") || (key0 === "models")) || (key0 === "environments")) || (key0 === "owner")) || (key0 === "reason")) || (key0 === "expires"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema80,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4237,8 +5629,8 @@ errors++;
 if(data.gate !== undefined){
 let data0 = data.gate;
 if(typeof data0 === "string"){
-if(!pattern20.test(data0)){
-const err5 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/*-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/*-]+$"+"\"",schema:"^[A-Za-z0-9_.:/*-]+$",parentSchema:schema75.properties.gate,data:data0};
+if(!pattern22.test(data0)){
+const err5 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/*-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/*-]+$"+"\"",schema:"^[A-Za-z0-9_.:/*-]+$",parentSchema:schema80.properties.gate,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4249,7 +5641,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.gate.type,parentSchema:schema75.properties.gate,data:data0};
+const err6 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.gate.type,parentSchema:schema80.properties.gate,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4267,7 +5659,7 @@ for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
 if(func1(data2) < 1){
-const err7 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data2};
+const err7 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4278,7 +5670,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data2};
+const err8 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4299,7 +5691,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err9 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema45,data:data1};
+const err9 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema50,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4314,7 +5706,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data1};
+const err10 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4332,7 +5724,7 @@ for(let i2=0; i2<len1; i2++){
 let data4 = data3[i2];
 if(typeof data4 === "string"){
 if(func1(data4) < 1){
-const err11 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data4};
+const err11 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4343,7 +5735,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data4};
+const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4364,7 +5756,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err13 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema45,data:data3};
+const err13 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4379,7 +5771,7 @@ indices1[item1] = i3;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data3};
+const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4393,7 +5785,7 @@ if(data.owner !== undefined){
 let data5 = data.owner;
 if(typeof data5 === "string"){
 if(func1(data5) < 1){
-const err15 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.owner,data:data5};
+const err15 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema80.properties.owner,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4404,7 +5796,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.owner.type,parentSchema:schema75.properties.owner,data:data5};
+const err16 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.owner.type,parentSchema:schema80.properties.owner,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4418,7 +5810,7 @@ if(data.reason !== undefined){
 let data6 = data.reason;
 if(typeof data6 === "string"){
 if(func1(data6) < 1){
-const err17 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.reason,data:data6};
+const err17 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema80.properties.reason,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4429,7 +5821,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.reason.type,parentSchema:schema75.properties.reason,data:data6};
+const err18 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.reason.type,parentSchema:schema80.properties.reason,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4443,7 +5835,7 @@ if(data.expires !== undefined){
 let data7 = data.expires;
 if(typeof data7 === "string"){
 if(!(formats0.validate(data7))){
-const err19 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\"",schema:"date",parentSchema:schema75.properties.expires,data:data7};
+const err19 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\"",schema:"date",parentSchema:schema80.properties.expires,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4454,7 +5846,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.expires.type,parentSchema:schema75.properties.expires,data:data7};
+const err20 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.expires.type,parentSchema:schema80.properties.expires,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4466,7 +5858,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.type,parentSchema:schema80,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4475,668 +5867,16 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate52.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
-validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate54.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema79 = {"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}};
-const schema80 = {"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]};
-const schema81 = {"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
-const schema83 = {"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1};
-const schema84 = {"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]};
-
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate57.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema81.required,parentSchema:schema81,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema81.required,parentSchema:schema81,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema81,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.kind !== undefined){
-let data0 = data.kind;
-if("slack" !== data0){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "slack"},message:"must be equal to constant",schema:"slack",parentSchema:schema81.properties.kind,data:data0};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.name !== undefined){
-let data1 = data.name;
-if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/identifier/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]*$",parentSchema:schema32,data:data1};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:data1};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.url_env !== undefined){
-let data2 = data.url_env;
-if(typeof data2 === "string"){
-if(func1(data2) < 1){
-const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema83,data:data2};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.type,parentSchema:schema83,data:data2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.events !== undefined){
-let data3 = data.events;
-if(Array.isArray(data3)){
-if(data3.length < 1){
-const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema81.properties.events,data:data3};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-let data4 = data3[i0];
-if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema84.enum},message:"must be equal to one of the allowed values",schema:schema84.enum,parentSchema:schema84,data:data4};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-let i1 = data3.length;
-let j0;
-if(i1 > 1){
-outer0:
-for(;i1--;){
-for(j0 = i1; j0--;){
-if(func0(data3[i1], data3[j0])){
-const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema81.properties.events,data:data3};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-break outer0;
-}
-}
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema81.properties.events.type,parentSchema:schema81.properties.events,data:data3};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.environments !== undefined){
-let data5 = data.environments;
-if(Array.isArray(data5)){
-const len1 = data5.length;
-for(let i2=0; i2<len1; i2++){
-let data6 = data5[i2];
-if(typeof data6 === "string"){
-if(func1(data6) < 1){
-const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data6};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data6};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-let i3 = data5.length;
-let j1;
-if(i3 > 1){
-const indices0 = {};
-for(;i3--;){
-let item0 = data5[i3];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j1 = indices0[item0];
-const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema45,data:data5};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-break;
-}
-indices0[item0] = i3;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data5};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.models !== undefined){
-let data7 = data.models;
-if(Array.isArray(data7)){
-const len2 = data7.length;
-for(let i4=0; i4<len2; i4++){
-let data8 = data7[i4];
-if(typeof data8 === "string"){
-if(func1(data8) < 1){
-const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data8};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data8};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-let i5 = data7.length;
-let j2;
-if(i5 > 1){
-const indices1 = {};
-for(;i5--;){
-let item1 = data7[i5];
-if(typeof item1 !== "string"){
-continue;
-}
-if(typeof indices1[item1] == "number"){
-j2 = indices1[item1];
-const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema45,data:data7};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-break;
-}
-indices1[item1] = i5;
-}
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data7};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data.plans !== undefined){
-let data9 = data.plans;
-if(typeof data9 !== "boolean"){
-const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema81.properties.plans.type,parentSchema:schema81.properties.plans,data:data9};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema81.type,parentSchema:schema81,data};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-validate57.errors = vErrors;
-return errors === 0;
-}
-validate57.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema87 = {"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
-
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate58.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema87.required,parentSchema:schema87,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema87.required,parentSchema:schema87,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.kind !== undefined){
-let data0 = data.kind;
-if("teams" !== data0){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "teams"},message:"must be equal to constant",schema:"teams",parentSchema:schema87.properties.kind,data:data0};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.name !== undefined){
-let data1 = data.name;
-if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/identifier/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]*$",parentSchema:schema32,data:data1};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:data1};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.url_env !== undefined){
-let data2 = data.url_env;
-if(typeof data2 === "string"){
-if(func1(data2) < 1){
-const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema83,data:data2};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.type,parentSchema:schema83,data:data2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.events !== undefined){
-let data3 = data.events;
-if(Array.isArray(data3)){
-if(data3.length < 1){
-const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema87.properties.events,data:data3};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-let data4 = data3[i0];
-if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema84.enum},message:"must be equal to one of the allowed values",schema:schema84.enum,parentSchema:schema84,data:data4};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-let i1 = data3.length;
-let j0;
-if(i1 > 1){
-outer0:
-for(;i1--;){
-for(j0 = i1; j0--;){
-if(func0(data3[i1], data3[j0])){
-const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema87.properties.events,data:data3};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-break outer0;
-}
-}
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.events.type,parentSchema:schema87.properties.events,data:data3};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.environments !== undefined){
-let data5 = data.environments;
-if(Array.isArray(data5)){
-const len1 = data5.length;
-for(let i2=0; i2<len1; i2++){
-let data6 = data5[i2];
-if(typeof data6 === "string"){
-if(func1(data6) < 1){
-const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data6};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data6};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-let i3 = data5.length;
-let j1;
-if(i3 > 1){
-const indices0 = {};
-for(;i3--;){
-let item0 = data5[i3];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j1 = indices0[item0];
-const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema45,data:data5};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-break;
-}
-indices0[item0] = i3;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data5};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.models !== undefined){
-let data7 = data.models;
-if(Array.isArray(data7)){
-const len2 = data7.length;
-for(let i4=0; i4<len2; i4++){
-let data8 = data7[i4];
-if(typeof data8 === "string"){
-if(func1(data8) < 1){
-const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data8};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data8};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-let i5 = data7.length;
-let j2;
-if(i5 > 1){
-const indices1 = {};
-for(;i5--;){
-let item1 = data7[i5];
-if(typeof item1 !== "string"){
-continue;
-}
-if(typeof indices1[item1] == "number"){
-j2 = indices1[item1];
-const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema45,data:data7};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-break;
-}
-indices1[item1] = i5;
-}
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data7};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data.plans !== undefined){
-let data9 = data.plans;
-if(typeof data9 !== "boolean"){
-const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema87.properties.plans.type,parentSchema:schema87.properties.plans,data:data9};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-validate58.errors = vErrors;
-return errors === 0;
-}
-validate58.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema93 = {"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}};
+const schema84 = {"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}};
+const schema85 = {"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]};
+const schema86 = {"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
+const schema88 = {"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1};
+const schema89 = {"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]};
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -5150,7 +5890,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema93.required,parentSchema:schema93,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema86.required,parentSchema:schema86,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5160,7 +5900,659 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema93.required,parentSchema:schema93,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema86.required,parentSchema:schema86,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema86,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data0 = data.kind;
+if("slack" !== data0){
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "slack"},message:"must be equal to constant",schema:"slack",parentSchema:schema86.properties.kind,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data1 = data.name;
+if(typeof data1 === "string"){
+if(!pattern4.test(data1)){
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/identifier/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]*$",parentSchema:schema32,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.url_env !== undefined){
+let data2 = data.url_env;
+if(typeof data2 === "string"){
+if(func1(data2) < 1){
+const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema88,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.events !== undefined){
+let data3 = data.events;
+if(Array.isArray(data3)){
+if(data3.length < 1){
+const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema86.properties.events,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
+const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema89.enum},message:"must be equal to one of the allowed values",schema:schema89.enum,parentSchema:schema89,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+let i1 = data3.length;
+let j0;
+if(i1 > 1){
+outer0:
+for(;i1--;){
+for(j0 = i1; j0--;){
+if(func0(data3[i1], data3[j0])){
+const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema86.properties.events,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+break outer0;
+}
+}
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema86.properties.events.type,parentSchema:schema86.properties.events,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.environments !== undefined){
+let data5 = data.environments;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i2=0; i2<len1; i2++){
+let data6 = data5[i2];
+if(typeof data6 === "string"){
+if(func1(data6) < 1){
+const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data6};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+let i3 = data5.length;
+let j1;
+if(i3 > 1){
+const indices0 = {};
+for(;i3--;){
+let item0 = data5[i3];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j1 = indices0[item0];
+const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+break;
+}
+indices0[item0] = i3;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.models !== undefined){
+let data7 = data.models;
+if(Array.isArray(data7)){
+const len2 = data7.length;
+for(let i4=0; i4<len2; i4++){
+let data8 = data7[i4];
+if(typeof data8 === "string"){
+if(func1(data8) < 1){
+const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data8};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data8};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+let i5 = data7.length;
+let j2;
+if(i5 > 1){
+const indices1 = {};
+for(;i5--;){
+let item1 = data7[i5];
+if(typeof item1 !== "string"){
+continue;
+}
+if(typeof indices1[item1] == "number"){
+j2 = indices1[item1];
+const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema50,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+break;
+}
+indices1[item1] = i5;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data7};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.plans !== undefined){
+let data9 = data.plans;
+if(typeof data9 !== "boolean"){
+const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema86.properties.plans.type,parentSchema:schema86.properties.plans,data:data9};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema86.type,parentSchema:schema86,data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate59.errors = vErrors;
+return errors === 0;
+}
+validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema92 = {"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
+
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate60.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.kind === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema92.required,parentSchema:schema92,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.url_env === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema92.required,parentSchema:schema92,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema92,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data0 = data.kind;
+if("teams" !== data0){
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "teams"},message:"must be equal to constant",schema:"teams",parentSchema:schema92.properties.kind,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data1 = data.name;
+if(typeof data1 === "string"){
+if(!pattern4.test(data1)){
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/identifier/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]*$",parentSchema:schema32,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.url_env !== undefined){
+let data2 = data.url_env;
+if(typeof data2 === "string"){
+if(func1(data2) < 1){
+const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema88,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.events !== undefined){
+let data3 = data.events;
+if(Array.isArray(data3)){
+if(data3.length < 1){
+const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema92.properties.events,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
+const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema89.enum},message:"must be equal to one of the allowed values",schema:schema89.enum,parentSchema:schema89,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+let i1 = data3.length;
+let j0;
+if(i1 > 1){
+outer0:
+for(;i1--;){
+for(j0 = i1; j0--;){
+if(func0(data3[i1], data3[j0])){
+const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema92.properties.events,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+break outer0;
+}
+}
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema92.properties.events.type,parentSchema:schema92.properties.events,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.environments !== undefined){
+let data5 = data.environments;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i2=0; i2<len1; i2++){
+let data6 = data5[i2];
+if(typeof data6 === "string"){
+if(func1(data6) < 1){
+const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data6};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+let i3 = data5.length;
+let j1;
+if(i3 > 1){
+const indices0 = {};
+for(;i3--;){
+let item0 = data5[i3];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j1 = indices0[item0];
+const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+break;
+}
+indices0[item0] = i3;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.models !== undefined){
+let data7 = data.models;
+if(Array.isArray(data7)){
+const len2 = data7.length;
+for(let i4=0; i4<len2; i4++){
+let data8 = data7[i4];
+if(typeof data8 === "string"){
+if(func1(data8) < 1){
+const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data8};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data8};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+let i5 = data7.length;
+let j2;
+if(i5 > 1){
+const indices1 = {};
+for(;i5--;){
+let item1 = data7[i5];
+if(typeof item1 !== "string"){
+continue;
+}
+if(typeof indices1[item1] == "number"){
+j2 = indices1[item1];
+const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema50,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+break;
+}
+indices1[item1] = i5;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data7};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.plans !== undefined){
+let data9 = data.plans;
+if(typeof data9 !== "boolean"){
+const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema92.properties.plans.type,parentSchema:schema92.properties.plans,data:data9};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.type,parentSchema:schema92,data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate60.errors = vErrors;
+return errors === 0;
+}
+validate60.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema98 = {"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}};
+
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate61.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.kind === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema98.required,parentSchema:schema98,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.url_env === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema98.required,parentSchema:schema98,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5170,7 +6562,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.secret_env === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "secret_env"},message:"must have required property '"+"secret_env"+"'",schema:schema93.required,parentSchema:schema93,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "secret_env"},message:"must have required property '"+"secret_env"+"'",schema:schema98.required,parentSchema:schema98,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5181,7 +6573,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans")) || (key0 === "secret_env"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema93,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema98,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5194,7 +6586,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if("webhook" !== data0){
-const err4 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "webhook"},message:"must be equal to constant",schema:"webhook",parentSchema:schema93.properties.kind,data:data0};
+const err4 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "webhook"},message:"must be equal to constant",schema:"webhook",parentSchema:schema98.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5233,7 +6625,7 @@ if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
 if(func1(data2) < 1){
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema83,data:data2};
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema88,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5244,7 +6636,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.type,parentSchema:schema83,data:data2};
+const err8 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5258,7 +6650,7 @@ if(data.events !== undefined){
 let data3 = data.events;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err9 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema93.properties.events,data:data3};
+const err9 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema98.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5271,7 +6663,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err10 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema84.enum},message:"must be equal to one of the allowed values",schema:schema84.enum,parentSchema:schema84,data:data4};
+const err10 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema89.enum},message:"must be equal to one of the allowed values",schema:schema89.enum,parentSchema:schema89,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5288,7 +6680,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data3[i1], data3[j0])){
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema93.properties.events,data:data3};
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema98.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5303,7 +6695,7 @@ break outer0;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema93.properties.events.type,parentSchema:schema93.properties.events,data:data3};
+const err12 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema98.properties.events.type,parentSchema:schema98.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5321,7 +6713,7 @@ for(let i2=0; i2<len1; i2++){
 let data6 = data5[i2];
 if(typeof data6 === "string"){
 if(func1(data6) < 1){
-const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data6};
+const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5332,7 +6724,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data6};
+const err14 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5353,7 +6745,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j1 = indices0[item0];
-const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema45,data:data5};
+const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5368,7 +6760,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data5};
+const err16 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5386,7 +6778,7 @@ for(let i4=0; i4<len2; i4++){
 let data8 = data7[i4];
 if(typeof data8 === "string"){
 if(func1(data8) < 1){
-const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.items,data:data8};
+const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5397,7 +6789,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.items.type,parentSchema:schema45.items,data:data8};
+const err18 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5418,7 +6810,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j2 = indices1[item1];
-const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema45,data:data7};
+const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema50,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -5433,7 +6825,7 @@ indices1[item1] = i5;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.type,parentSchema:schema45,data:data7};
+const err20 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5446,7 +6838,7 @@ errors++;
 if(data.plans !== undefined){
 let data9 = data.plans;
 if(typeof data9 !== "boolean"){
-const err21 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema93.properties.plans.type,parentSchema:schema93.properties.plans,data:data9};
+const err21 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema98.properties.plans.type,parentSchema:schema98.properties.plans,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5460,7 +6852,7 @@ if(data.secret_env !== undefined){
 let data10 = data.secret_env;
 if(typeof data10 === "string"){
 if(func1(data10) < 1){
-const err22 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema83,data:data10};
+const err22 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema88,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5471,7 +6863,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.type,parentSchema:schema83,data:data10};
+const err23 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5483,7 +6875,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema93.type,parentSchema:schema93,data};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema98.type,parentSchema:schema98,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5492,16 +6884,16 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
-validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate61.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate56.evaluated;
+const evaluated0 = validate58.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5510,7 +6902,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema80.required,parentSchema:schema80,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema85.required,parentSchema:schema85,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5522,15 +6914,15 @@ errors++;
 const tag0 = data.kind;
 if(typeof tag0 == "string"){
 if(tag0 === "slack"){
-if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate57.errors; } else { for (const e of validate57.errors) vErrors.push(e); }
+if(!(validate59(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate59.errors; } else { for (const e of validate59.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "teams"){
-if(!(validate58(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate58.errors; } else { for (const e of validate58.errors) vErrors.push(e); }
+if(!(validate60(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate60.errors; } else { for (const e of validate60.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -5538,8 +6930,8 @@ props0 = true;
 }
 }
 else if(tag0 === "webhook"){
-if(!(validate59(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate59.errors; } else { for (const e of validate59.errors) vErrors.push(e); }
+if(!(validate61(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate61.errors; } else { for (const e of validate61.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -5547,7 +6939,7 @@ props0 = true;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kind", tagValue: tag0},message:"value of tag \"kind\" must be in oneOf",schema:schema80.discriminator,parentSchema:schema80,data};
+const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kind", tagValue: tag0},message:"value of tag \"kind\" must be in oneOf",schema:schema85.discriminator,parentSchema:schema85,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5558,7 +6950,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kind", tagValue: tag0},message:"tag \"kind\" must be string",schema:schema80.discriminator,parentSchema:schema80,data};
+const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kind", tagValue: tag0},message:"tag \"kind\" must be string",schema:schema85.discriminator,parentSchema:schema85,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5569,7 +6961,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.type,parentSchema:schema80,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema85.type,parentSchema:schema85,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5578,17 +6970,17 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate58.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate56.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate58.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate55.evaluated;
+const evaluated0 = validate57.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5597,7 +6989,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.channels === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "channels"},message:"must have required property '"+"channels"+"'",schema:schema79.required,parentSchema:schema79,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "channels"},message:"must have required property '"+"channels"+"'",schema:schema84.required,parentSchema:schema84,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5608,7 +7000,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "channels") || (key0 === "timeout_seconds")) || (key0 === "attempts"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema79,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema84,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5622,7 +7014,7 @@ if(data.channels !== undefined){
 let data0 = data.channels;
 if(Array.isArray(data0)){
 if(data0.length < 1){
-const err2 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema79.properties.channels,data:data0};
+const err2 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema84.properties.channels,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5633,14 +7025,14 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate56(data0[i0], {instancePath:instancePath+"/channels/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate56.errors; } else { for (const e of validate56.errors) vErrors.push(e); }
+if(!(validate58(data0[i0], {instancePath:instancePath+"/channels/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate58.errors; } else { for (const e of validate58.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema79.properties.channels.type,parentSchema:schema79.properties.channels,data:data0};
+const err3 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema84.properties.channels.type,parentSchema:schema84.properties.channels,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5654,7 +7046,7 @@ if(data.timeout_seconds !== undefined){
 let data2 = data.timeout_seconds;
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 60 || isNaN(data2)){
-const err4 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema79.properties.timeout_seconds,data:data2};
+const err4 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema84.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5664,7 +7056,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data2 <= 0 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema79.properties.timeout_seconds,data:data2};
+const err5 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema84.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5675,7 +7067,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema79.properties.timeout_seconds.type,parentSchema:schema79.properties.timeout_seconds,data:data2};
+const err6 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema84.properties.timeout_seconds.type,parentSchema:schema84.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5688,7 +7080,7 @@ errors++;
 if(data.attempts !== undefined){
 let data3 = data.attempts;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema79.properties.attempts.type,parentSchema:schema79.properties.attempts,data:data3};
+const err7 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema84.properties.attempts.type,parentSchema:schema84.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5699,7 +7091,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 6 || isNaN(data3)){
-const err8 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 6},message:"must be <= 6",schema:6,parentSchema:schema79.properties.attempts,data:data3};
+const err8 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 6},message:"must be <= 6",schema:6,parentSchema:schema84.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5709,7 +7101,7 @@ vErrors.push(err8);
 errors++;
 }
 if(data3 < 1 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema79.properties.attempts,data:data3};
+const err9 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema84.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5722,7 +7114,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.type,parentSchema:schema84,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5731,10 +7123,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
-validate55.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate57.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -5958,7 +7350,7 @@ for(const key5 in data6){
 const _errs21 = errors;
 if(typeof key5 === "string"){
 if(!pattern4.test(key5)){
-const err16 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]*$",parentSchema:schema48,data:key5,propertyName:key5};
+const err16 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]*$",parentSchema:schema53,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5969,7 +7361,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.type,parentSchema:schema48,data:key5,propertyName:key5};
+const err17 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.type,parentSchema:schema53,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5991,8 +7383,8 @@ errors++;
 }
 }
 for(const key6 in data6){
-if(!(validate31(data6[key6], {instancePath:instancePath+"/policies/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data6,parentDataProperty:key6,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate31.errors; } else { for (const e of validate31.errors) vErrors.push(e); }
+if(!(validate33(data6[key6], {instancePath:instancePath+"/policies/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data6,parentDataProperty:key6,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate33.errors; } else { for (const e of validate33.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -6013,8 +7405,8 @@ let data8 = data.waivers;
 if(Array.isArray(data8)){
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate52(data8[i0], {instancePath:instancePath+"/waivers/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate52.errors; } else { for (const e of validate52.errors) vErrors.push(e); }
+if(!(validate54(data8[i0], {instancePath:instancePath+"/waivers/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate54.errors; } else { for (const e of validate54.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -6102,8 +7494,8 @@ errors++;
 }
 }
 if(data.notify !== undefined){
-if(!(validate55(data.notify, {instancePath:instancePath+"/notify",parentData:data,parentDataProperty:"notify",rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate55.errors; } else { for (const e of validate55.errors) vErrors.push(e); }
+if(!(validate57(data.notify, {instancePath:instancePath+"/notify",parentData:data,parentDataProperty:"notify",rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate57.errors; } else { for (const e of validate57.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -6123,12 +7515,12 @@ return errors === 0;
 }
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validatePolicyDocument = validate65;
+export const validatePolicyDocument = validate67;
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate65.evaluated;
+const evaluated0 = validate67.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6137,7 +7529,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.gates === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema49.required,parentSchema:schema49,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema54.required,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6148,7 +7540,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6161,7 +7553,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.description.type,parentSchema:schema49.properties.description,data:data0};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.description.type,parentSchema:schema54.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6172,8 +7564,8 @@ errors++;
 }
 }
 if(data.applies_to !== undefined){
-if(!(validate32(data.applies_to, {instancePath:instancePath+"/applies_to",parentData:data,parentDataProperty:"applies_to",rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate32.errors; } else { for (const e of validate32.errors) vErrors.push(e); }
+if(!(validate34(data.applies_to, {instancePath:instancePath+"/applies_to",parentData:data,parentDataProperty:"applies_to",rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate34.errors; } else { for (const e of validate34.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -6188,14 +7580,14 @@ let data3 = data.gates;
 if(Array.isArray(data3)){
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate35(data3[i0], {instancePath:instancePath+"/gates/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate35.errors; } else { for (const e of validate35.errors) vErrors.push(e); }
+if(!(validate37(data3[i0], {instancePath:instancePath+"/gates/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate37.errors; } else { for (const e of validate37.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.gates.type,parentSchema:schema49.properties.gates,data:data3};
+const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema54.properties.gates.type,parentSchema:schema54.properties.gates,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6207,7 +7599,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6216,8 +7608,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
-validate65.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

@@ -49,9 +49,43 @@ export interface HealthCheck {
   readonly maxP95LatencyMs: number | null;
 }
 
+/** An AI Gateway rate limit as written in mlops.yml. */
+export interface RateLimitConfig {
+  readonly calls: number | null;
+  readonly tokens: number | null;
+  readonly key: 'endpoint' | 'user' | 'user_group' | 'service_principal';
+  readonly principal: string | null;
+}
+
+/**
+ * Served-entity and endpoint settings of `serving:` (the model's, or one environment's
+ * `overrides.<env>`): absent fields are not set at this level.
+ */
+export interface ServingSettingsLayer {
+  readonly workloadSize?: string;
+  readonly scaleToZero?: boolean;
+  readonly workloadType?: string;
+  readonly provisionedConcurrency?: { readonly min: number; readonly max: number };
+  readonly provisionedThroughput?: { readonly min: number; readonly max: number };
+  /** Literal values or `{{secrets/<scope>/<key>}}` references (never resolved by mlops-gate). */
+  readonly environmentVars?: Readonly<Record<string, string>>;
+  readonly instanceProfileArn?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly rateLimits?: readonly RateLimitConfig[];
+  readonly usageTracking?: boolean;
+  /** Templates (`${env}`, `${model}`). */
+  readonly inferenceTable?: { readonly catalog: string; readonly schema: string; readonly prefix: string };
+}
+
 export interface ServingConfig {
   /** Template; `${env}` and `${model}` are replaced per environment. */
   readonly endpoint: string;
+  /** `bundle`: a Databricks Asset Bundle owns the endpoint's settings; mlops-gate moves versions and traffic only. */
+  readonly owner?: 'mlops-gate' | 'bundle';
+  /** The settings every environment starts from (`serving:` itself). */
+  readonly base?: ServingSettingsLayer;
+  /** Per environment, what differs (`serving.overrides.<env>`). */
+  readonly overrides?: Readonly<Record<string, ServingSettingsLayer>>;
   readonly strategy: RolloutStrategy;
   readonly health: HealthCheck;
   readonly workloadSize: string;

@@ -3,7 +3,7 @@
 // src/platform/serving and src/platform/monitoring.
 
 import type { DesiredMonitor, MonitorApi, MonitorField } from './monitor.js';
-import type { EndpointConfigSpec, EndpointMetrics, EndpointView, InferenceTableSpec, InvokeOutcome, SettleOutcome, WaitOptions } from './serving.js';
+import type { EndpointConfigSpec, EndpointMetrics, EndpointSettingsSpec, EndpointView, InferenceTableSpec, InvokeOutcome, SettleOutcome, WaitOptions } from './serving.js';
 
 /** Time as the endpoint waits see it: injected so tests drive waits without real delays. */
 export interface ServingClock {
@@ -19,9 +19,8 @@ export const systemClock: ServingClock = {
 
 export interface CreateEndpointRequest {
   readonly name: string;
+  /** Entities, traffic and (in `settings`) the tags and AI Gateway to create it with. */
   readonly config: EndpointConfigSpec;
-  readonly inferenceTable?: InferenceTableSpec | null;
-  readonly tags?: Readonly<Record<string, string>>;
 }
 
 export type UpdateConfigOutcome =
@@ -43,7 +42,14 @@ export interface ServingClient {
    * `conflicts` counts the 409s met.
    */
   updateConfig(name: string, config: EndpointConfigSpec, wait: WaitOptions): Promise<UpdateConfigOutcome>;
+  /** Sets (or turns off) the inference table only, keeping the rest of the AI Gateway. */
   putInferenceTable(name: string, table: InferenceTableSpec | null): Promise<void>;
+  /**
+   * Converges the endpoint's tags and AI Gateway: `wanted` names what is managed (its tag keys, the
+   * gateway if given); `whole` (a saved state being restored) also removes other tags and puts the
+   * gateway back exactly. Writes only what differs; returns the number of writes.
+   */
+  applySettings(name: string, wanted: EndpointSettingsSpec, options?: { readonly whole?: boolean }): Promise<number>;
   readMetrics(name: string): Promise<EndpointMetrics>;
   /** A scoring request; failures are data, never thrown. */
   invoke(name: string, body: unknown): Promise<InvokeOutcome>;

@@ -3,18 +3,72 @@
 // `/api/2.0/serving-endpoints` live with the adapter (src/platform/serving/wire.ts).
 
 /**
+ * How a served entity runs, without its identity: what `serving:` in mlops.yml sets per environment
+ * (`ServedEntityInput` of the SDK, databricks/sdk/service/serving.py). A field left undefined is
+ * not sent and not compared (the server's default holds).
+ */
+export interface EntityConfig {
+  /** Small, Medium, Large or a workspace's custom size; null when sized by provisioned concurrency. */
+  readonly workloadSize: string | null;
+  readonly scaleToZero: boolean;
+  /** CPU (the server's default), GPU_SMALL, … */
+  readonly workloadType?: string;
+  /** "Do not use if workload_size is specified" (SDK): exclusive with workloadSize. */
+  readonly minProvisionedConcurrency?: number;
+  readonly maxProvisionedConcurrency?: number;
+  /** Tokens per second (provisioned throughput). */
+  readonly minProvisionedThroughput?: number;
+  readonly maxProvisionedThroughput?: number;
+  /** Values are literal or `{{secrets/<scope>/<key>}}` references, which Databricks resolves; never we. */
+  readonly environmentVars?: Readonly<Record<string, string>>;
+  readonly instanceProfileArn?: string;
+}
+
+/**
  * A served entity in input form (what PUT /config accepts). `name` is always explicit so the
  * endpoint never depends on the server's default naming.
  */
-export interface ServedEntitySpec {
+export interface ServedEntitySpec extends EntityConfig {
   readonly name: string;
   /** Unity Catalog model, `catalog.schema.model`. */
   readonly entityName: string;
   readonly entityVersion: string;
-  readonly workloadSize: string;
-  readonly scaleToZero: boolean;
-  /** Input fields we do not manage (workload_type, environment_vars, …), kept verbatim on restore. */
+  /** Input fields we do not manage (external_model, burst_scaling_enabled, …), kept verbatim on restore. */
   readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** One AI Gateway rate limit (`AiGatewayRateLimit`): calls or tokens per minute, per key. */
+export interface RateLimitSpec {
+  readonly calls?: number;
+  readonly tokens?: number;
+  /** endpoint (the server's default), user, user_group, service_principal. */
+  readonly key: string;
+  readonly principal?: string;
+  readonly renewalPeriod: 'minute';
+}
+
+/**
+ * The endpoint's AI Gateway (`PUT …/ai-gateway` replaces it whole, so what is not managed is sent
+ * back as read). In a desired config an absent part is not managed; read from an endpoint, every
+ * part is present.
+ */
+export interface AiGatewaySpec {
+  readonly rateLimits?: readonly RateLimitSpec[];
+  readonly usageTracking?: boolean;
+  /** null: no inference table (or turned off). */
+  readonly inferenceTable?: (InferenceTableSpec & { readonly enabled: boolean }) | null;
+  /** guardrails, fallback_config: never managed, kept verbatim (read and sent back). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Endpoint-level settings. In a desired config an absent member is not managed; in a config read
+ * from an endpoint (saved before a promotion, restored by a rollback) both are the whole state.
+ */
+export interface EndpointSettingsSpec {
+  /** Endpoint tags (billing). Desired: the keys mlops-gate sets; read: every tag. */
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly aiGateway?: AiGatewaySpec;
 }
 
 export interface TrafficRoute {
@@ -23,10 +77,12 @@ export interface TrafficRoute {
   readonly percent: number;
 }
 
-/** The content of an endpoint config: what is served and how traffic splits. */
+/** The content of an endpoint config: what is served, how traffic splits, and the endpoint's settings. */
 export interface EndpointConfigSpec {
   readonly servedEntities: readonly ServedEntitySpec[];
   readonly routes: readonly TrafficRoute[];
+  /** Tags and AI Gateway (absent: not part of this config; see EndpointSettingsSpec). */
+  readonly settings?: EndpointSettingsSpec;
 }
 
 export interface InferenceTableSpec {
@@ -45,6 +101,10 @@ export interface EndpointView {
   readonly config: (EndpointConfigSpec & { readonly configVersion: number | null }) | null;
   readonly pendingConfigVersion: number | null;
   readonly inferenceTable: (InferenceTableSpec & { readonly enabled: boolean }) | null;
+  /** Every tag of the endpoint. */
+  readonly tags: Readonly<Record<string, string>>;
+  /** null: the endpoint has no AI Gateway config. */
+  readonly aiGateway: AiGatewaySpec | null;
 }
 
 /** Counters of one served entity, read from the endpoint's Prometheus metrics. */

@@ -3,7 +3,10 @@
 
 import { championAlias, registeredModelName, registryIdOf } from '../config/names.js';
 import { capabilitiesOf, modelIdentityOf, registryLabel } from '../config/registries.js';
-import type { Config, Environment, ModelConfig, Target } from '../config/types.js';
+import type { Config, Environment, ModelConfig, ServingConfig, Target } from '../config/types.js';
+import { resolveServing, type ResolvedServing } from '../config/serving.js';
+import type { AiGatewaySpec, EndpointSettingsSpec, EntityConfig } from '../endpoint/serving.js';
+import type { ServingPlanInput } from './serving.js';
 import type { VersionInfo } from '../evidence/types.js';
 import type { PlanInput } from './build.js';
 
@@ -93,19 +96,56 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     destination,
     aliases: aliasesFor(config, model, target.to),
     stage: model.promotion === 'stage' ? stageFor(target.to) : null,
-    serving: serving
-      ? {
-          endpoint: endpointName(serving, to.name, model.id),
-          strategy: serving.strategy,
-          health: serving.health,
-          workloadSize: serving.workloadSize,
-          scaleToZero: serving.scaleToZero[to.name] ?? serving.scaleToZeroDefault,
-          inferenceTable: serving.inferenceTable,
-          waitTimeoutSeconds: serving.waitTimeoutSeconds,
-        }
-      : null,
+    serving: serving ? servingPlanInput(serving, to.name, model.id) : null,
     monitor,
   };
 }
 
 export const isRefusal = (x: PlanInput | PlanRefusal): x is PlanRefusal => 'reason' in x;
+
+/** The served entity's settings in one environment, as the endpoint API takes them. */
+export function entityConfigOf(r: ResolvedServing): EntityConfig {
+  return {
+    workloadSize: r.workloadSize,
+    scaleToZero: r.scaleToZero,
+    ...(r.workloadType !== null ? { workloadType: r.workloadType } : {}),
+    ...(r.provisionedConcurrency ? { minProvisionedConcurrency: r.provisionedConcurrency.min, maxProvisionedConcurrency: r.provisionedConcurrency.max } : {}),
+    ...(r.provisionedThroughput ? { minProvisionedThroughput: r.provisionedThroughput.min, maxProvisionedThroughput: r.provisionedThroughput.max } : {}),
+    ...(r.environmentVars !== null ? { environmentVars: { ...r.environmentVars } } : {}),
+    ...(r.instanceProfileArn !== null ? { instanceProfileArn: r.instanceProfileArn } : {}),
+  };
+}
+
+/** The endpoint tags and AI Gateway parts the config sets in one environment (what it leaves out is not managed). */
+export function settingsOf(r: ResolvedServing): EndpointSettingsSpec {
+  const gateway: { -readonly [K in keyof AiGatewaySpec]: AiGatewaySpec[K] } = {};
+  if (r.rateLimits !== null) {
+    gateway.rateLimits = r.rateLimits.map((l) => ({
+      ...(l.calls !== null ? { calls: l.calls } : {}),
+      ...(l.tokens !== null ? { tokens: l.tokens } : {}),
+      key: l.key,
+      ...(l.principal !== null ? { principal: l.principal } : {}),
+      renewalPeriod: 'minute' as const,
+    }));
+  }
+  if (r.usageTracking !== null) gateway.usageTracking = r.usageTracking;
+  if (r.inferenceTable) gateway.inferenceTable = { ...r.inferenceTable, enabled: true };
+  return {
+    ...(r.tags !== null ? { tags: { ...r.tags } } : {}),
+    ...(Object.keys(gateway).length > 0 ? { aiGateway: gateway } : {}),
+  };
+}
+
+/** The serving part of a plan input for one environment. */
+export function servingPlanInput(serving: ServingConfig, environment: string, modelId: string): ServingPlanInput {
+  const resolved = resolveServing(serving, environment, modelId);
+  return {
+    endpoint: endpointName(serving, environment, modelId),
+    strategy: serving.strategy,
+    health: serving.health,
+    entity: entityConfigOf(resolved),
+    settings: settingsOf(resolved),
+    ...(serving.owner === 'bundle' ? { owner: 'bundle' as const } : {}),
+    waitTimeoutSeconds: serving.waitTimeoutSeconds,
+  };
+}

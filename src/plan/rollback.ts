@@ -22,7 +22,13 @@ export interface RollbackInput {
   readonly stage: string | null;
   readonly toVersion: string | null;
   /** The environment's serving endpoint (Unity Catalog with `serving:`): its journaled config is restored too. */
-  readonly endpoint?: { readonly name: string; readonly waitTimeoutSeconds: number } | null;
+  readonly endpoint?: {
+    readonly name: string;
+    readonly waitTimeoutSeconds: number;
+    readonly scope?: 'traffic';
+    /** The config's environment variables for this model's served entities (plan/serving.ts restoreStep). */
+    readonly environmentVars?: Readonly<Record<string, string>>;
+  } | null;
 }
 
 export interface RollbackChoice {
@@ -128,6 +134,8 @@ export function buildRollback(input: RollbackInput, snapshot: DestinationSnapsho
       fromJournal: choice.from !== null ? snapshot.versions[choice.from]?.tags ?? {} : {},
       live: snapshot.endpoint,
       waitTimeoutSeconds: input.endpoint.waitTimeoutSeconds,
+      ...(input.endpoint.scope ? { scope: input.endpoint.scope } : {}),
+      ...(input.endpoint.environmentVars ? { environmentVars: input.endpoint.environmentVars } : {}),
     });
     if (restore) specs.push(restore);
   }

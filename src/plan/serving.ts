@@ -4,8 +4,9 @@
 
 import type { HealthCheck, RolloutStrategy } from '../config/types.js';
 
-import type { EndpointConfigSpec, EndpointView, InferenceTableSpec, ServedEntitySpec } from '../endpoint/serving.js';
-import { describeConfig, expectationOf, servedEntityName } from '../rollout/phases.js';
+import type { EndpointConfigSpec, EndpointSettingsSpec, EndpointView, EntityConfig, ServedEntitySpec } from '../endpoint/serving.js';
+import { candidateEntity, describeConfig, expectationOf } from '../rollout/phases.js';
+import type { EntityTemplate } from '../rollout/types.js';
 import { strategyLabel } from '../rollout/strategies/index.js';
 import { canonicalJson } from '../util/hash.js';
 import { JOURNAL } from '../registry/journal.js';
@@ -17,9 +18,16 @@ export interface ServingPlanInput {
   readonly endpoint: string;
   readonly strategy: RolloutStrategy;
   readonly health: HealthCheck;
-  readonly workloadSize: string;
-  readonly scaleToZero: boolean;
-  readonly inferenceTable: InferenceTableSpec | null;
+  /** How the new version's served entity runs (workload, concurrency, environment variables…). */
+  readonly entity: EntityConfig;
+  /** Endpoint tags and AI Gateway parts the promotion sets (nothing: {}). */
+  readonly settings: EndpointSettingsSpec;
+  /**
+   * `bundle`: an Asset Bundle owns the endpoint's settings. The new version runs like the version
+   * of the same model it replaces (`entity` only when there is none), no endpoint setting is
+   * touched, and only versions and traffic count as drift.
+   */
+  readonly owner?: 'mlops-gate' | 'bundle';
   readonly waitTimeoutSeconds: number;
 }
 
@@ -42,9 +50,39 @@ export function decodeSavedEndpoint(value: string | undefined): SavedEndpoint | 
   }
 }
 
-/** Input form of a live config: no config version, entities as PUT /config takes them. */
+/**
+ * Input form of a live config: no config version, entities as PUT /config takes them, and the
+ * endpoint's whole settings (every tag, the AI Gateway as read) so a rollback puts them back exactly.
+ */
 export const configOf = (view: EndpointView | null | undefined): EndpointConfigSpec | null =>
-  view?.config ? { servedEntities: view.config.servedEntities.map((e) => ({ ...e })), routes: view.config.routes.map((r) => ({ ...r })) } : null;
+  view?.config
+    ? {
+        servedEntities: view.config.servedEntities.map((e) => ({ ...e })),
+        routes: view.config.routes.map((r) => ({ ...r })),
+        settings: { tags: { ...view.tags }, ...(view.aiGateway ? { aiGateway: view.aiGateway } : {}) },
+      }
+    : null;
+
+/**
+ * The served entity the new version replaces: of the same model, the one with the most traffic
+ * (null when the endpoint serves no version of this model).
+ */
+export function replacedEntity(config: EndpointConfigSpec | null | undefined, entityName: string): ServedEntitySpec | null {
+  if (!config) return null;
+  const share = new Map(config.routes.map((r) => [r.servedEntityName, r.percent]));
+  const same = config.servedEntities.filter((e) => e.entityName.toLowerCase() === entityName.toLowerCase());
+  return [...same].sort((a, b) => (share.get(b.name) ?? 0) - (share.get(a.name) ?? 0))[0] ?? null;
+}
+
+/** The candidate's template: from the config, or (owner: bundle) inherited from the entity it replaces. */
+export function templateFor(serving: ServingPlanInput, entityName: string, previous: EndpointConfigSpec | null): EntityTemplate {
+  const replaced = serving.owner === 'bundle' ? replacedEntity(previous, entityName) : null;
+  if (replaced) {
+    const { name: _name, entityName: _e, entityVersion: _v, ...settings } = replaced;
+    return { ...settings, entityName };
+  }
+  return { ...serving.entity, entityName };
+}
 
 const servesVersion = (config: EndpointConfigSpec | null | undefined, entityName: string, version: string | null): boolean =>
   version !== null && !!config?.servedEntities.some((e) => e.entityName === entityName && e.entityVersion === version);
@@ -82,9 +120,12 @@ export function servingStep(
   resolved: string | null,
   previous: SavedEndpoint,
 ): DraftStep {
-  const expected = expectationOf(previous.config, previous.configVersion);
+  const bundle = serving.owner === 'bundle';
+  const settings: EndpointSettingsSpec = bundle ? {} : serving.settings;
+  const expected = expectationOf(previous.config, previous.configVersion, { managed: settings, scope: bundle ? 'traffic' : 'all' });
   const was = previous.config ? describeConfig(previous.config) : 'no endpoint';
   const version = resolved ? `v${resolved}` : 'the new version';
+  const table = settings.aiGateway?.inferenceTable;
   return {
     spec: {
       kind: 'serving-rollout',
@@ -93,13 +134,14 @@ export function servingStep(
       endpoint: serving.endpoint,
       strategy: serving.strategy,
       health: serving.health,
-      entity: { entityName, workloadSize: serving.workloadSize, scaleToZero: serving.scaleToZero },
-      inferenceTable: serving.inferenceTable,
+      entity: templateFor(serving, entityName, previous.config),
+      settings,
       expected,
       waitTimeoutSeconds: serving.waitTimeoutSeconds,
+      ...(bundle ? { owner: 'bundle' as const } : {}),
     },
     pre: `serving endpoint "${serving.endpoint}" serves ${was} (or is part-way through this rollout, or done)`,
-    post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${serving.inferenceTable ? ', inference table on' : ''}`,
+    post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${table?.enabled ? ', inference table on' : ''}`,
     text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${strategyLabel(serving.strategy)}); now: ${was}`,
   };
 }
@@ -111,13 +153,15 @@ export const monitorStep = (request: EnsureMonitorRequest, environment: string):
   text: `ensure the monitor on ${request.monitor.table} (${request.api}, output ${request.monitor.outputSchema})`,
 });
 
-/** The served entity for one version, from a step's version-less entity. */
-export const entityFor = (entity: { entityName: string; workloadSize: string; scaleToZero: boolean }, version: string): ServedEntitySpec => ({
-  name: servedEntityName(entity.entityName, version),
-  entityName: entity.entityName,
-  entityVersion: version,
-  workloadSize: entity.workloadSize,
-  scaleToZero: entity.scaleToZero,
+/** The served entity for one version, from a step's version-less template. */
+export const entityFor = (entity: EntityTemplate, version: string): ServedEntitySpec => candidateEntity(entity, version);
+
+/** Entities of `entityName` whose environment variables were not answered get the config's. */
+const withKnownVariables = (config: EndpointConfigSpec, entityName: string, vars: Readonly<Record<string, string>>): EndpointConfigSpec => ({
+  ...config,
+  servedEntities: config.servedEntities.map((e) =>
+    e.environmentVars === undefined && e.entityName.toLowerCase() === entityName.toLowerCase() && Object.keys(vars).length > 0 ? { ...e, environmentVars: { ...vars } } : e,
+  ),
 });
 
 /**
@@ -134,17 +178,25 @@ export function restoreStep(input: {
   readonly fromJournal: Readonly<Record<string, string>>;
   readonly live: EndpointView | null | undefined;
   readonly waitTimeoutSeconds: number;
+  /** `traffic`: an Asset Bundle owns the endpoint's settings; only entities and traffic are put back. */
+  readonly scope?: 'traffic';
+  /**
+   * The environment variables the config gives this model's served entities: used for a saved entity
+   * of this model whose variables the server did not answer (whether GET answers them is not
+   * documented), so a restored version is not started without them.
+   */
+  readonly environmentVars?: Readonly<Record<string, string>>;
 }): DraftStep | null {
   if (input.from === null) return null;
   const saved = decodeSavedEndpoint(input.fromJournal[JOURNAL.previousEndpoint(input.environment)]);
   if (!saved || saved.endpoint !== input.endpoint) return null;
-  let config = saved.config;
+  let config = saved.config && input.environmentVars ? withKnownVariables(saved.config, input.entityName, input.environmentVars) : saved.config;
   if (config === null) {
     const live = configOf(input.live);
     const fromEntity = live?.servedEntities.find((e) => e.entityName === input.entityName && e.entityVersion === input.from);
     if (fromEntity) {
-      const name = servedEntityName(input.entityName, input.to);
-      config = { servedEntities: [{ ...fromEntity, name, entityVersion: input.to }], routes: [{ servedEntityName: name, percent: 100 }] };
+      const entity = candidateEntity({ ...fromEntity, entityName: input.entityName }, input.to);
+      config = { servedEntities: [entity], routes: [{ servedEntityName: entity.name, percent: 100 }] };
     } else if (live && live.servedEntities.length === 1 && live.servedEntities[0]!.entityVersion === input.to) {
       config = live; // already done by an earlier run
     } else {
@@ -160,6 +212,7 @@ export function restoreStep(input: {
       fromVersion: input.from,
       config,
       waitTimeoutSeconds: input.waitTimeoutSeconds,
+      ...(input.scope ? { scope: input.scope } : {}),
     },
     pre: `serving endpoint "${input.endpoint}" serves ${input.entityName} v${input.from} (or already the restored config)`,
     post: `"${input.endpoint}" serves ${describeConfig(config)}, settled`,

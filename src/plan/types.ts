@@ -4,8 +4,8 @@
 
 import type { HealthCheck, PromotionMode, RolloutStrategy } from '../config/types.js';
 
-import type { EndpointConfigSpec, InferenceTableSpec } from '../endpoint/serving.js';
-import type { ExpectedEndpoint } from '../rollout/types.js';
+import type { EndpointConfigSpec, EndpointSettingsSpec } from '../endpoint/serving.js';
+import type { EntityTemplate, ExpectedEndpoint } from '../rollout/types.js';
 import type { RegistryId, SourceVersion } from '../registry/types.js';
 import type { EnsureMonitorRequest } from '../endpoint/ports.js';
 
@@ -81,12 +81,15 @@ export type StepSpec =
       readonly endpoint: string;
       readonly strategy: RolloutStrategy;
       readonly health: HealthCheck;
-      /** The served entity, without its version (resolved from `target`). */
-      readonly entity: { readonly entityName: string; readonly workloadSize: string; readonly scaleToZero: boolean };
-      readonly inferenceTable: InferenceTableSpec | null;
+      /** The served entity, without its version (resolved from `target`): workload, concurrency, environment variables… */
+      readonly entity: EntityTemplate;
+      /** Endpoint tags and AI Gateway parts set once traffic has moved ({}: none). */
+      readonly settings: EndpointSettingsSpec;
       /** What the endpoint served when the plan was made (drift is refused). */
       readonly expected: ExpectedEndpoint;
       readonly waitTimeoutSeconds: number;
+      /** `bundle`: an Asset Bundle owns the endpoint's settings (versions and traffic only). */
+      readonly owner?: 'bundle';
     }
   | {
       /** Create or update the Lakehouse monitor of the environment's inference table. */
@@ -101,8 +104,11 @@ export type StepSpec =
       readonly endpoint: string;
       readonly entityName: string;
       readonly fromVersion: string;
+      /** The saved config: entities and traffic, and (unless `scope` is traffic) the whole settings. */
       readonly config: EndpointConfigSpec;
       readonly waitTimeoutSeconds: number;
+      /** `traffic`: an Asset Bundle owns the endpoint's settings; only entities and traffic are put back. */
+      readonly scope?: 'traffic';
     }
   | {
       readonly kind: 'transition-stage';

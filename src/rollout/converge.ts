@@ -8,9 +8,10 @@
 import { ApiError } from '../errors.js';
 import { entityHealth } from '../endpoint/metrics.js';
 
-import type { EndpointConfigSpec, EndpointView, EntityHealth, InferenceTableSpec, SettleOutcome } from '../endpoint/serving.js';
+import type { EndpointConfigSpec, EndpointView, EntityHealth, SettleOutcome } from '../endpoint/serving.js';
 import { describeConfig, describeExpected, matchesExpected, phasesFor } from './phases.js';
 import { sameConfig } from '../endpoint/compare.js';
+import { describeSettings, settingsMatch } from './settings.js';
 import type { RolloutPhase, RolloutResult, RolloutRuntime, RolloutStepRecord, SavedConfig, ServingRolloutSpec } from './types.js';
 import type { ServingClient, ServingClock } from '../endpoint/ports.js';
 import { systemClock } from '../endpoint/ports.js';
@@ -31,13 +32,8 @@ export type RolloutPosition =
   | { readonly state: 'mid-rollout'; readonly endpoint: EndpointView; readonly phases: RolloutPhase[]; readonly index: number; readonly saved: SavedConfig | null }
   | { readonly state: 'drift'; readonly endpoint: EndpointView | null; readonly reason: string };
 
-const tableMatches = (live: EndpointView, wanted: InferenceTableSpec | null): boolean =>
-  wanted === null ||
-  (live.inferenceTable !== null &&
-    live.inferenceTable.enabled &&
-    live.inferenceTable.catalog === wanted.catalog &&
-    live.inferenceTable.schema === wanted.schema &&
-    live.inferenceTable.prefix === wanted.prefix);
+/** The endpoint's tags and AI Gateway (inference table, rate limits, usage tracking) as the rollout sets them. */
+const tableMatches = (live: EndpointView, spec: ServingRolloutSpec): boolean => settingsMatch(live, spec.settings);
 
 /**
  * The config the plan saw, in full input form: entity identities from the plan, their workload
@@ -65,7 +61,7 @@ export function locate(spec: ServingRolloutSpec, endpoint: EndpointView | null):
   const finalConfig = phasesFor(spec.strategy, spec.candidate, null)[0]!.config;
   if (live && spec.expected.kind === 'absent' && sameConfig(live, finalConfig)) {
     // Created by an earlier run; only the inference table may still be missing.
-    return tableMatches(endpoint, spec.inferenceTable)
+    return tableMatches(endpoint, spec)
       ? { state: 'done', endpoint }
       : { state: 'mid-rollout', endpoint, phases: phasesFor(spec.strategy, spec.candidate, null), index: 0, saved: null };
   }
@@ -77,7 +73,7 @@ export function locate(spec: ServingRolloutSpec, endpoint: EndpointView | null):
   const base = baseFromExpected(spec, live);
   const phases = phasesFor(spec.strategy, spec.candidate, base);
   const last = phases[phases.length - 1]!;
-  if (sameConfig(live, last.config) && tableMatches(endpoint, spec.inferenceTable)) return { state: 'done', endpoint };
+  if (sameConfig(live, last.config) && tableMatches(endpoint, spec)) return { state: 'done', endpoint };
   const saved: SavedConfig | null = base ? { configVersion: spec.expected.kind === 'config' ? spec.expected.configVersion ?? null : null, config: base } : null;
   if (saved && matchesExpected(live, spec.expected)) {
     return { state: 'at-expected', endpoint, phases, saved: { ...saved, configVersion: saved.configVersion ?? live.configVersion } };
@@ -169,7 +165,7 @@ export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDe
       return result('failed', `serving endpoint "${spec.endpoint}" is still updating`);
     case 'absent': {
       const config = phasesFor(spec.strategy, spec.candidate, null)[0]!.config;
-      const created = await serving.createEndpoint({ name: spec.endpoint, config, inferenceTable: spec.inferenceTable });
+      const created = await serving.createEndpoint({ name: spec.endpoint, config: { ...config, settings: spec.settings } });
       writes++;
       await record({ kind: 'create', label: `create ${spec.endpoint} serving ${describeConfig(config)}`, writes: 1 });
       const s = await serving.waitUntilSettled(spec.endpoint, wait);
@@ -238,10 +234,10 @@ export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDe
     }
   }
 
-  if (!tableMatches(live, spec.inferenceTable)) {
-    await serving.putInferenceTable(spec.endpoint, spec.inferenceTable);
-    writes++;
-    await record({ kind: 'inference-table', label: `inference table ${spec.inferenceTable!.catalog}.${spec.inferenceTable!.schema}.${spec.inferenceTable!.prefix}*` });
+  if (!tableMatches(live, spec)) {
+    const n = await serving.applySettings(spec.endpoint, spec.settings);
+    writes += n;
+    await record({ kind: 'settings', label: describeSettings(spec.settings), writes: n });
   }
   return result('rolled-out', `serving endpoint "${spec.endpoint}" now serves ${describeConfig(phases[phases.length - 1]!.config)}`);
 

@@ -3,7 +3,7 @@
 
 import { expandTemplate } from '../config/names.js';
 import type { ServingConfig } from '../config/types.js';
-import type { EndpointView } from '../endpoint/serving.js';
+import type { EndpointSettingsSpec, EndpointView, EntityConfig } from '../endpoint/serving.js';
 import { candidateEntity, expectationOf } from './phases.js';
 import type { ServingRolloutSpec } from './types.js';
 
@@ -23,15 +23,21 @@ export function rolloutSpecFor(input: {
   readonly version: string;
   /** The endpoint as read when planning; null when it does not exist. */
   readonly current: EndpointView | null;
+  /** The served entity's settings and the endpoint settings (plan/inputs.ts servingPlanInput); default: workload size and scale to zero only. */
+  readonly entity?: EntityConfig;
+  readonly settings?: EndpointSettingsSpec;
 }): ServingRolloutSpec {
   const { serving } = input;
+  const entity: EntityConfig = input.entity ?? { workloadSize: serving.workloadSize, scaleToZero: serving.scaleToZero[input.environment] ?? serving.scaleToZeroDefault };
+  const settings: EndpointSettingsSpec = input.settings ?? (serving.inferenceTable ? { aiGateway: { inferenceTable: { ...serving.inferenceTable, enabled: true } } } : {});
+  const live = input.current?.config ?? null;
   return {
     endpoint: endpointName(serving, input.environment, input.modelId),
     strategy: serving.strategy,
     health: serving.health,
-    candidate: candidateEntity(serving, input.environment, input.entityName, input.version),
-    inferenceTable: serving.inferenceTable,
-    expected: expectationOf(input.current?.config ?? null, input.current?.config?.configVersion ?? null),
+    candidate: candidateEntity({ ...entity, entityName: input.entityName }, input.version),
+    settings,
+    expected: expectationOf(live ? { ...live, settings: { tags: input.current!.tags, ...(input.current!.aiGateway ? { aiGateway: input.current!.aiGateway } : {}) } } : null, live?.configVersion ?? null, { managed: settings }),
     waitTimeoutSeconds: serving.waitTimeoutSeconds,
   };
 }

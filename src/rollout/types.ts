@@ -3,13 +3,17 @@
 // and the config that was replaced (recorded before any write, so a rollback can restore it).
 
 import type { HealthCheck, RolloutStrategy } from '../config/types.js';
-import type { EndpointConfigSpec, EntityHealth, InferenceTableSpec, ServedEntitySpec, WaitProgress } from '../endpoint/serving.js';
+import type { EndpointConfigSpec, EndpointSettingsSpec, EntityConfig, EntityHealth, ServedEntitySpec, WaitProgress } from '../endpoint/serving.js';
 
-/** The served entity identity a plan compares (workload settings are not drift). */
-export interface ExpectedEntity {
+/**
+ * A served entity as the plan saw it: its identity and, unless the endpoint's config belongs to
+ * someone else (`owner: bundle`), every setting the server reported (changed since: drift).
+ */
+export interface ExpectedEntity extends Partial<EntityConfig> {
   readonly name: string;
   readonly entityName: string;
   readonly entityVersion: string;
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 /** What the endpoint held when the plan was made. */
@@ -21,7 +25,19 @@ export type ExpectedEndpoint =
       readonly routes: readonly { readonly servedEntityName: string; readonly percent: number }[];
       /** For messages only: drift is decided on content, since every update bumps the version. */
       readonly configVersion?: number | null;
+      /** The managed settings as seen (the tag keys and gateway parts this rollout sets). */
+      readonly settings?: EndpointSettingsSpec;
+      /**
+       * `traffic`: the config belongs to another owner (an Asset Bundle): only which versions are
+       * served and the traffic are drift, never entity settings. Default `all`.
+       */
+      readonly scope?: 'all' | 'traffic';
     };
+
+/** The candidate's served entity without its name and version (resolved at apply time). */
+export interface EntityTemplate extends EntityConfig {
+  readonly entityName: string;
+}
 
 /** One rollout, hashed into the plan (everything here is data; no functions). */
 export interface ServingRolloutSpec {
@@ -29,7 +45,8 @@ export interface ServingRolloutSpec {
   readonly strategy: RolloutStrategy;
   readonly health: HealthCheck;
   readonly candidate: ServedEntitySpec;
-  readonly inferenceTable: InferenceTableSpec | null;
+  /** Tags and AI Gateway parts the rollout sets once traffic has moved (nothing: {}). */
+  readonly settings: EndpointSettingsSpec;
   readonly expected: ExpectedEndpoint;
   /** Deadline for each config update to settle. */
   readonly waitTimeoutSeconds: number;
@@ -61,6 +78,7 @@ export type RolloutStepRecord =
   | { readonly kind: 'create'; readonly label: string; readonly writes: number }
   | { readonly kind: 'update'; readonly label: string; readonly configVersion: number | null; readonly conflicts: number; readonly polls: number }
   | { readonly kind: 'inference-table'; readonly label: string }
+  | { readonly kind: 'settings'; readonly label: string; readonly writes: number }
   | { readonly kind: 'health'; readonly label: string; readonly health: EntityHealth; readonly passed: boolean; readonly reason: string }
   | { readonly kind: 'smoke'; readonly label: string; readonly passed: boolean; readonly reason: string }
   | { readonly kind: 'restore'; readonly label: string; readonly writes: number }

@@ -7,6 +7,7 @@ import { endpointName, servingApplies } from '../rollout/spec.js';
 import { rollbackJob } from '../apply/rollback.js';
 import { registeredModelName, registryIdOf } from '../config/names.js';
 import { capabilitiesOf } from '../config/registries.js';
+import { resolveServing } from '../config/serving.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { RollbackInvocation } from '../invocation.js';
 import { aliasesFor, stageFor, stageModeRefusal } from '../plan/inputs.js';
@@ -42,7 +43,12 @@ export async function runRollback(inv: RollbackInvocation, deps: RollbackDeps): 
     toVersion: inv.toVersion,
     endpoint:
       model.serving && capabilitiesOf(environment.registry).serving && servingApplies(model.serving, inv.env)
-        ? { name: endpointName(model.serving, inv.env, model.id), waitTimeoutSeconds: model.serving.waitTimeoutSeconds }
+        ? {
+            name: endpointName(model.serving, inv.env, model.id),
+            waitTimeoutSeconds: model.serving.waitTimeoutSeconds,
+            ...(model.serving.owner === 'bundle' ? { scope: 'traffic' as const } : {}),
+            ...(resolveServing(model.serving, inv.env, model.id).environmentVars ? { environmentVars: resolveServing(model.serving, inv.env, model.id).environmentVars! } : {}),
+          }
         : null,
   };
   const endpoints = input.endpoint ? deps.endpointsFor?.(config, inv.env) : undefined;

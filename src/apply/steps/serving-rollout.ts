@@ -17,7 +17,7 @@ export const rolloutSpecOf = (s: StepSpecOf<'serving-rollout'>, version: string)
   strategy: s.strategy,
   health: s.health,
   candidate: entityFor(s.entity, version),
-  inferenceTable: s.inferenceTable,
+  settings: s.settings,
   expected: s.expected,
   waitTimeoutSeconds: s.waitTimeoutSeconds,
 });

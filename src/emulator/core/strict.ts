@@ -116,6 +116,36 @@ export const STRICT_BEHAVIOURS = {
     strict:
       'per-minute gauges (# TYPE gauge: the requests of the last whole minute) and no per-entity label: the export has no series for a served entity',
   },
+  'serving-sizing-echo': {
+    ledger: '113',
+    lenient: 'GET answers the sizing fields as sent: min/max_provisioned_concurrency without a workload_size, or a workload_size alone',
+    strict: 'GET answers both: the workload size whose band holds the concurrency bounds, and the bounds of a workload size (Small 4-4, Medium 8-16, Large 16-64; 0 as the lower bound with scale to zero)',
+  },
+  'serving-env-vars-echo': {
+    ledger: '114',
+    lenient: 'GET answers environment_vars as sent (secret references as references)',
+    strict: 'GET leaves environment_vars out',
+  },
+  'serving-concurrency-step': {
+    ledger: '115',
+    lenient: 'any min/max_provisioned_concurrency up to the documented maximum is accepted',
+    strict: 'bounds that are not multiples of 4 are refused: 400 INVALID_PARAMETER_VALUE',
+  },
+  'serving-env-var-names': {
+    ledger: '116',
+    lenient: 'any environment variable name is accepted',
+    strict: 'names other than letters, digits and _ (not starting with a digit) are refused: 400 INVALID_PARAMETER_VALUE',
+  },
+  'serving-tag-limits': {
+    ledger: '117',
+    lenient: 'endpoint tags of any length are accepted',
+    strict: 'a tag key over 127 characters or a value over 255 is refused: 400 INVALID_PARAMETER_VALUE',
+  },
+  'serving-int64-strings': {
+    ledger: '121',
+    lenient: 'int64 fields (concurrency, throughput, rate-limit calls and tokens) are answered as JSON numbers',
+    strict: 'they are answered as JSON strings (proto3 JSON), e.g. "calls": "600"',
+  },
   // ---- Lakehouse / Data Quality monitors
   'monitor-update-mask-leaf': {
     ledger: '93',

@@ -25,6 +25,7 @@ import {
   type Json,
 } from './util.js';
 import { DatabricksApiError } from '../types.js';
+import type { StrictBehaviour } from '../core/strict.js';
 import { REGISTRY_MODULE, registryState } from '../registry/index.js';
 
 export const SERVING_MODULE = 'serving';
@@ -123,6 +124,13 @@ export interface ServingState {
 const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 const DEFAULT_LATENCY_MS = 12;
 const MAX_SERVED_ENTITIES = 10; // SDK docstring: "at most ten served entities"
+/** "Provisioned concurrency | Per model | 1024 with custom option and route optimization" (model-serving-limits). */
+const MAX_PROVISIONED_CONCURRENCY = 1024;
+/** "Environment variables | Per served model | 30" (model-serving-limits). */
+const MAX_ENVIRONMENT_VARS = 30;
+/** Workload size bands: "Small" (4 - 4 provisioned concurrency), "Medium" (8 - 16), "Large" (16 - 64) (SDK ServedEntityInput). */
+const SIZE_BANDS: Record<string, [number, number]> = { Small: [4, 4], Medium: [8, 16], Large: [16, 64] };
+const RATE_LIMIT_KEYS = new Set(['endpoint', 'user', 'user_group', 'service_principal']);
 const ENDPOINT_NAME = /^[A-Za-z0-9_-]{1,63}$/;
 const ENTITY_NAME = /^[A-Za-z0-9_-]+$/;
 const WORKLOAD_SIZES = new Set(['Small', 'Medium', 'Large']);
@@ -229,7 +237,18 @@ function defaultEntityName(entity: Json): string | undefined {
   return `${lastPart}-${String(version)}`;
 }
 
-function parseServedEntity(raw: unknown, index: number, field: string, creator: string, now: number): ServedEntity {
+type Strict = (behaviour: StrictBehaviour) => boolean;
+
+/** An int64 field: a JSON number, or a string of digits (proto3 JSON). */
+function optionalInt64(body: Json, field: string, where: string): number | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw invalidParameter(`${where} must be an integer.`);
+  return n;
+}
+
+function parseServedEntity(raw: unknown, index: number, field: string, creator: string, now: number, strict: Strict): ServedEntity {
   const where = `${field}[${index}]`;
   if (!isObject(raw)) throw invalidParameter(`${where} must be an object.`);
   // Legacy served_models use model_name / model_version.
@@ -252,6 +271,36 @@ function parseServedEntity(raw: unknown, index: number, field: string, creator: 
   if (workloadType !== undefined && !WORKLOAD_TYPES.has(workloadType))
     throw invalidParameter(`${where}.workload_type '${workloadType}' is not one of ${[...WORKLOAD_TYPES].join(', ')}.`);
   const scaleToZero = optionalBoolean(entity, 'scale_to_zero_enabled', `${where}.scale_to_zero_enabled`);
+  // Provisioned concurrency: "Do not use if workload_size is specified" (SDK ServedEntityInput).
+  const minConcurrency = optionalInt64(entity, 'min_provisioned_concurrency', `${where}.min_provisioned_concurrency`);
+  const maxConcurrency = optionalInt64(entity, 'max_provisioned_concurrency', `${where}.max_provisioned_concurrency`);
+  const bounded = minConcurrency !== undefined || maxConcurrency !== undefined;
+  if (bounded && workloadSize !== undefined)
+    throw invalidParameter(`${where}: workload_size cannot be used with min_provisioned_concurrency and max_provisioned_concurrency; give one or the other.`);
+  if (bounded) {
+    if (minConcurrency === undefined || maxConcurrency === undefined) throw invalidParameter(`${where}: min_provisioned_concurrency and max_provisioned_concurrency go together.`);
+    if (minConcurrency < 0 || maxConcurrency < 1 || minConcurrency > maxConcurrency)
+      throw invalidParameter(`${where}: provisioned concurrency bounds ${minConcurrency}-${maxConcurrency} are not a range (0 <= min <= max, max >= 1).`);
+    if (maxConcurrency > MAX_PROVISIONED_CONCURRENCY)
+      throw invalidParameter(`${where}: max_provisioned_concurrency ${maxConcurrency} exceeds the limit of ${MAX_PROVISIONED_CONCURRENCY} per model.`);
+    if (strict('serving-concurrency-step') && (minConcurrency % 4 !== 0 || maxConcurrency % 4 !== 0))
+      throw invalidParameter(`${where}: provisioned concurrency must be a multiple of 4 (got ${minConcurrency}-${maxConcurrency}).`);
+  }
+  const minThroughput = optionalInt64(entity, 'min_provisioned_throughput', `${where}.min_provisioned_throughput`);
+  const maxThroughput = optionalInt64(entity, 'max_provisioned_throughput', `${where}.max_provisioned_throughput`);
+  if (minThroughput !== undefined && maxThroughput !== undefined && minThroughput > maxThroughput)
+    throw invalidParameter(`${where}: min_provisioned_throughput ${minThroughput} is above max_provisioned_throughput ${maxThroughput}.`);
+  const vars = optionalObject(entity, 'environment_vars', `${where}.environment_vars`);
+  if (vars) {
+    const names = Object.keys(vars);
+    if (names.length > MAX_ENVIRONMENT_VARS) throw invalidParameter(`${where}: ${names.length} environment variables; at most ${MAX_ENVIRONMENT_VARS} per served entity.`);
+    for (const [name, value] of Object.entries(vars)) {
+      if (typeof value !== 'string') throw invalidParameter(`${where}.environment_vars.${name} must be a string.`);
+      if (strict('serving-env-var-names') && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        throw invalidParameter(`${where}: environment variable name '${name}' is invalid: use letters, digits and underscores, not starting with a digit.`);
+    }
+  }
+  optionalString(entity, 'instance_profile_arn', `${where}.instance_profile_arn`);
   const name = optionalString(entity, 'name', `${where}.name`) ?? defaultEntityName(entity);
   if (!name || !ENTITY_NAME.test(name))
     throw invalidParameter(
@@ -261,12 +310,46 @@ function parseServedEntity(raw: unknown, index: number, field: string, creator: 
     ...entity,
     name,
     entity_version: versionRaw === undefined ? undefined : String(versionRaw),
-    workload_size: workloadSize ?? (external ? undefined : 'Small'),
+    // The server fills in a workload size only when neither it nor concurrency bounds were sent (TF resource_model_serving.go).
+    workload_size: workloadSize ?? (external || bounded ? undefined : 'Small'),
     workload_type: workloadType ?? (external ? undefined : 'CPU'),
     scale_to_zero_enabled: scaleToZero ?? (external ? undefined : false),
+    min_provisioned_concurrency: minConcurrency,
+    max_provisioned_concurrency: maxConcurrency,
+    min_provisioned_throughput: minThroughput,
+    max_provisioned_throughput: maxThroughput,
     creator,
     creation_timestamp: now,
   }) as ServedEntity;
+}
+
+/** A rate limit of `PUT …/ai-gateway` (SDK AiGatewayRateLimit: renewal_period required, only `minute`). */
+function parseRateLimit(raw: unknown, i: number): Json {
+  const where = `rate_limits[${i}]`;
+  if (!isObject(raw)) throw invalidParameter(`${where} must be an object.`);
+  const period = optionalString(raw, 'renewal_period', `${where}.renewal_period`);
+  if (period === undefined) throw invalidParameter(`${where}.renewal_period is required.`);
+  if (period !== 'minute') throw invalidParameter(`${where}.renewal_period '${period}' is not supported; only 'minute' is.`);
+  const key = optionalString(raw, 'key', `${where}.key`);
+  if (key !== undefined && !RATE_LIMIT_KEYS.has(key)) throw invalidParameter(`${where}.key '${key}' is not one of ${[...RATE_LIMIT_KEYS].join(', ')}.`);
+  const calls = optionalInt64(raw, 'calls', `${where}.calls`);
+  const tokens = optionalInt64(raw, 'tokens', `${where}.tokens`);
+  if (calls === undefined && tokens === undefined) throw invalidParameter(`${where}: give calls or tokens.`);
+  for (const [f, v] of [['calls', calls], ['tokens', tokens]] as const) if (v !== undefined && v < 0) throw invalidParameter(`${where}.${f} must not be negative.`);
+  return compact({ calls, tokens, key, principal: optionalString(raw, 'principal', `${where}.principal`), renewal_period: period });
+}
+
+/** `AiGatewayConfig` as PUT …/ai-gateway or a create takes it; what is left out is not configured. */
+function parseGateway(body: Json): Json {
+  const usage = optionalObject(body, 'usage_tracking_config');
+  if (usage) optionalBoolean(usage, 'enabled', 'usage_tracking_config.enabled');
+  return compact({
+    inference_table_config: optionalObject(body, 'inference_table_config'),
+    usage_tracking_config: usage,
+    rate_limits: optionalArray(body, 'rate_limits')?.map(parseRateLimit),
+    guardrails: optionalObject(body, 'guardrails'),
+    fallback_config: optionalObject(body, 'fallback_config'),
+  });
 }
 
 function parseTraffic(raw: Json | undefined, entities: ServedEntity[]): { routes: Json[] } {
@@ -313,6 +396,7 @@ function parseConfig(
   creator: string,
   now: number,
   current: CoreConfig | undefined,
+  strict: Strict = () => false,
 ): Omit<CoreConfig, 'config_version'> {
   const entitiesRaw = optionalArray(body, 'served_entities');
   const modelsRaw = optionalArray(body, 'served_models');
@@ -320,9 +404,9 @@ function parseConfig(
     throw invalidParameter('Specify either served_entities or served_models, not both.');
   let entities: ServedEntity[];
   if (entitiesRaw && entitiesRaw.length > 0)
-    entities = entitiesRaw.map((e, i) => parseServedEntity(e, i, 'served_entities', creator, now));
+    entities = entitiesRaw.map((e, i) => parseServedEntity(e, i, 'served_entities', creator, now, strict));
   else if (modelsRaw && modelsRaw.length > 0)
-    entities = modelsRaw.map((e, i) => parseServedEntity(e, i, 'served_models', creator, now));
+    entities = modelsRaw.map((e, i) => parseServedEntity(e, i, 'served_models', creator, now, strict));
   else if (current && body.traffic_config !== undefined) entities = clone(current.served_entities);
   else throw invalidParameter('The config must contain at least one served entity (served_entities).');
   if (entities.length > MAX_SERVED_ENTITIES)
@@ -358,11 +442,13 @@ function unservable(ws: Workspace, config: Omit<CoreConfig, 'config_version'>): 
   return null;
 }
 
-function parseTags(raw: unknown[] | undefined, where: string): { key: string; value?: string }[] {
+function parseTags(raw: unknown[] | undefined, where: string, strict: Strict = () => false): { key: string; value?: string }[] {
   return (raw ?? []).map((t, i) => {
     if (!isObject(t)) throw invalidParameter(`${where}[${i}] must be an object.`);
     const key = requiredString(t, 'key', `${where}[${i}].key`);
     const value = optionalString(t, 'value', `${where}[${i}].value`);
+    if (strict('serving-tag-limits') && (key.length > 127 || (value ?? '').length > 255))
+      throw invalidParameter(`${where}[${i}]: a tag key has at most 127 characters and a value at most 255 (key '${key.slice(0, 40)}').`);
     return value === undefined ? { key } : { key, value };
   });
 }
@@ -370,31 +456,69 @@ function parseTags(raw: unknown[] | undefined, where: string): { key: string; va
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-const entityOutput = (entity: ServedEntity, deployment: string, message: string): Json => ({
-  ...clone(entity),
-  state: { deployment, deployment_state_message: message },
-});
+interface Echo {
+  readonly sizing: boolean;
+  readonly envVars: boolean;
+  readonly int64Strings: boolean;
+}
 
-function renderConfig(config: CoreConfig, deployment: string, message: string): Json {
+const INT64_FIELDS = ['min_provisioned_concurrency', 'max_provisioned_concurrency', 'min_provisioned_throughput', 'max_provisioned_throughput'];
+
+const entityOutput = (entity: ServedEntity, deployment: string, message: string, echo: Echo): Json => {
+  const out: Json = { ...clone(entity), state: { deployment, deployment_state_message: message } };
+  if (echo.sizing) {
+    // Strict `serving-sizing-echo`: both sizings answered, each derived from the other.
+    const size = typeof out.workload_size === 'string' ? out.workload_size : undefined;
+    const max = out.max_provisioned_concurrency as number | undefined;
+    const band = size ? SIZE_BANDS[size] : undefined;
+    if (band && out.min_provisioned_concurrency === undefined) {
+      out.min_provisioned_concurrency = out.scale_to_zero_enabled === true ? 0 : band[0];
+      out.max_provisioned_concurrency = band[1];
+    } else if (!size && max !== undefined) {
+      out.workload_size = max <= 4 ? 'Small' : max <= 16 ? 'Medium' : 'Large';
+    }
+  }
+  if (echo.envVars) delete out.environment_vars;
+  if (echo.int64Strings) for (const f of INT64_FIELDS) if (typeof out[f] === 'number') out[f] = String(out[f]);
+  return out;
+};
+
+const gatewayOutput = (gateway: Json, echo: Echo): Json => {
+  const out = clone(gateway);
+  if (echo.int64Strings && Array.isArray(out.rate_limits)) {
+    out.rate_limits = (out.rate_limits as Json[]).map((r) => ({
+      ...r,
+      ...(typeof r.calls === 'number' ? { calls: String(r.calls) } : {}),
+      ...(typeof r.tokens === 'number' ? { tokens: String(r.tokens) } : {}),
+    }));
+  }
+  return out;
+};
+
+function renderConfig(config: CoreConfig, deployment: string, message: string, echo: Echo): Json {
   return {
-    served_entities: config.served_entities.map((e) => entityOutput(e, deployment, message)),
+    served_entities: config.served_entities.map((e) => entityOutput(e, deployment, message, echo)),
+
     traffic_config: clone(config.traffic_config),
     config_version: config.config_version,
   };
 }
 
-function renderDetailed(endpoint: Endpoint, now: number, pendingVersionIsLive = false): Json {
+const NO_ECHO: Echo = { sizing: false, envVars: false, int64Strings: false };
+
+function renderDetailed(endpoint: Endpoint, now: number, pendingVersionIsLive = false, echo: Echo = NO_ECHO): Json {
   const ready = isReady(endpoint, now);
   const config = endpoint.config
     ? renderConfig(
         endpoint.config,
         ready ? 'DEPLOYMENT_READY' : 'DEPLOYMENT_CREATING',
         ready ? '' : 'Creating the serving container.',
+        echo,
       )
     : undefined;
   const pending = endpoint.pending
     ? {
-        ...renderConfig(endpoint.pending.config, 'DEPLOYMENT_CREATING', 'Served entity is being deployed.'),
+        ...renderConfig(endpoint.pending.config, 'DEPLOYMENT_CREATING', 'Served entity is being deployed.', echo),
         // Strict `serving-pending-config-version`: the version still served, as the docstring reads.
         ...(pendingVersionIsLive && endpoint.config ? { config_version: endpoint.config.config_version } : {}),
         start_time: endpoint.pending.start_time,
@@ -411,7 +535,7 @@ function renderDetailed(endpoint: Endpoint, now: number, pendingVersionIsLive = 
     config,
     pending_config: pending,
     tags: endpoint.tags.length > 0 ? clone(endpoint.tags) : undefined,
-    ai_gateway: endpoint.ai_gateway ? clone(endpoint.ai_gateway) : undefined,
+    ai_gateway: endpoint.ai_gateway ? gatewayOutput(endpoint.ai_gateway, echo) : undefined,
     route_optimized: endpoint.route_optimized,
     budget_policy_id: endpoint.budget_policy_id,
     email_notifications: endpoint.email_notifications ? clone(endpoint.email_notifications) : undefined,
@@ -633,6 +757,9 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     return problem;
   };
   const pendingIsLive = () => ctx.strict('serving-pending-config-version');
+  const echo = (): Echo => ({ sizing: ctx.strict('serving-sizing-echo'), envVars: ctx.strict('serving-env-vars-echo'), int64Strings: ctx.strict('serving-int64-strings') });
+  const strict: Strict = (b) => ctx.strict(b);
+  const render = (endpoint: Endpoint, t: number): Json => renderDetailed(endpoint, t, pendingIsLive(), echo());
   const bodyOf = (req: EmulatorRequest): Json => req.body ?? {};
 
   table.add('POST', '/api/2.0/serving-endpoints', (req) => {
@@ -649,7 +776,10 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     }
     const t = now();
     const configRaw = optionalObject(body, 'config');
-    const config = configRaw ? parseConfig(configRaw, req.principal, t, undefined) : undefined;
+    const config = configRaw ? parseConfig(configRaw, req.principal, t, undefined, strict) : undefined;
+    const gatewayRaw = optionalObject(body, 'ai_gateway');
+    const gateway = gatewayRaw ? parseGateway(gatewayRaw) : undefined;
+    const tags = parseTags(optionalArray(body, 'tags'), 'tags', strict);
     const failsWith = config ? servability(req.workspace, config) : undefined;
     const endpoint: Endpoint = {
       name,
@@ -658,8 +788,8 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
       creation_timestamp: t,
       last_updated_timestamp: t,
       description: optionalString(body, 'description'),
-      tags: parseTags(optionalArray(body, 'tags'), 'tags'),
-      ai_gateway: optionalObject(body, 'ai_gateway'),
+      tags,
+      ai_gateway: gateway,
       route_optimized: optionalBoolean(body, 'route_optimized'),
       budget_policy_id: optionalString(body, 'budget_policy_id'),
       email_notifications: optionalObject(body, 'email_notifications'),
@@ -672,7 +802,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     state.endpoints[name] = endpoint;
     if (config) startUpdate(state, endpoint, config, t, failsWith);
     ctx.changed();
-    return { body: renderDetailed(endpoint, t, pendingIsLive()) };
+    return { body: render(endpoint, t) };
   });
 
   table.add('GET', '/api/2.0/serving-endpoints', (req) => {
@@ -683,7 +813,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     return { body: endpoints.length > 0 ? { endpoints } : {} };
   });
 
-  table.add('GET', '/api/2.0/serving-endpoints/:name', (req) => ({ body: renderDetailed(endpointOf(req), now(), pendingIsLive()) }));
+  table.add('GET', '/api/2.0/serving-endpoints/:name', (req) => ({ body: render(endpointOf(req), now()) }));
 
   table.add('DELETE', '/api/2.0/serving-endpoints/:name', (req) => {
     const endpoint = endpointOf(req);
@@ -707,16 +837,16 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     if (ctx.strict('serving-traffic-only') && !(optionalArray(body, 'served_entities')?.length || optionalArray(body, 'served_models')?.length)) {
       throw invalidParameter('The config must name its served_entities; a config update without them is not accepted.');
     }
-    const config = parseConfig(body, req.principal, t, endpoint.config);
+    const config = parseConfig(body, req.principal, t, endpoint.config, strict);
     startUpdate(state, endpoint, config, t, servability(req.workspace, config));
     ctx.changed();
-    return { body: renderDetailed(endpoint, t, pendingIsLive()) };
+    return { body: render(endpoint, t) };
   });
 
   table.add('PATCH', '/api/2.0/serving-endpoints/:name/tags', (req) => {
     const endpoint = endpointOf(req);
     const body = bodyOf(req);
-    const add = parseTags(optionalArray(body, 'add_tags'), 'add_tags');
+    const add = parseTags(optionalArray(body, 'add_tags'), 'add_tags', strict);
     const remove = new Set(stringArray(optionalArray(body, 'delete_tags') ?? [], 'delete_tags'));
     const tags = endpoint.tags.filter((t) => !remove.has(t.key) && !add.some((a) => a.key === t.key));
     endpoint.tags = [...tags, ...add];
@@ -738,17 +868,12 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
           throw invalidParameter(`The inference table is enabled: disable it first (enabled: false) to change ${key} from '${String(live[key])}' to '${String(next[key])}'.`);
       }
     }
-    const gateway = compact({
-      inference_table_config: optionalObject(body, 'inference_table_config'),
-      usage_tracking_config: optionalObject(body, 'usage_tracking_config'),
-      rate_limits: optionalArray(body, 'rate_limits'),
-      guardrails: optionalObject(body, 'guardrails'),
-      fallback_config: optionalObject(body, 'fallback_config'),
-    });
+    // PUT replaces the whole gateway: what the body leaves out is no longer configured.
+    const gateway = parseGateway(body);
     endpoint.ai_gateway = gateway;
     endpoint.last_updated_timestamp = now();
     ctx.changed();
-    return { body: clone(gateway) };
+    return { body: gatewayOutput(gateway, echo()) };
   });
 
   table.add('GET', '/api/2.0/serving-endpoints/:name/metrics', (req) => ({
@@ -835,7 +960,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     if (endpoint.pending) endpoint.pending.completes_at = now();
     advance(state, now());
     ctx.changed();
-    return { body: renderDetailed(endpoint, now(), pendingIsLive()) };
+    return { body: render(endpoint, now()) };
   });
 
   // Drive metrics of one served entity: error_rate (0..1), p95_latency_ms, and optionally add_requests synthetic requests.

@@ -269,6 +269,61 @@ const CASES: Record<StrictBehaviour, Case> = {
     lenient: [true, 'counter', '5'],
     strict: [false, 'gauge', '5'],
   },
+  'serving-sizing-echo': {
+    run: async () => {
+      await req('POST', '/api/2.0/serving-endpoints', {
+        name: 'sized',
+        config: { served_entities: [{ name: 'b', entity_name: 'dev.ml.m', entity_version: '1', min_provisioned_concurrency: 8, max_provisioned_concurrency: 16, scale_to_zero_enabled: false }] },
+      });
+      const done = await req('POST', '/__emulator/serving/endpoints/sized/complete-update');
+      const e = (done.json.config as { served_entities: Record<string, unknown>[] }).served_entities[0]!;
+      return [e.workload_size, e.min_provisioned_concurrency, e.max_provisioned_concurrency];
+    },
+    lenient: [undefined, 8, 16],
+    strict: ['Medium', 8, 16],
+  },
+  'serving-env-vars-echo': {
+    run: async () => {
+      await req('POST', '/api/2.0/serving-endpoints', {
+        name: 'envs',
+        config: { served_entities: [{ ...entity('1'), environment_vars: { API_TOKEN: '{{secrets/scope/key}}' } }] },
+      });
+      const done = await req('POST', '/__emulator/serving/endpoints/envs/complete-update');
+      return (done.json.config as { served_entities: Record<string, unknown>[] }).served_entities[0]!.environment_vars;
+    },
+    lenient: { API_TOKEN: '{{secrets/scope/key}}' },
+    strict: undefined,
+  },
+  'serving-concurrency-step': {
+    run: async () =>
+      code(
+        await req('POST', '/api/2.0/serving-endpoints', {
+          name: 'odd',
+          config: { served_entities: [{ name: 'b', entity_name: 'dev.ml.m', entity_version: '1', min_provisioned_concurrency: 2, max_provisioned_concurrency: 6 }] },
+        }),
+      ),
+    lenient: [200, undefined],
+    strict: [400, 'INVALID_PARAMETER_VALUE'],
+  },
+  'serving-env-var-names': {
+    run: async () => code(await req('POST', '/api/2.0/serving-endpoints', { name: 'names', config: { served_entities: [{ ...entity('1'), environment_vars: { 'feature-flags': 'on' } }] } })),
+    lenient: [200, undefined],
+    strict: [400, 'INVALID_PARAMETER_VALUE'],
+  },
+  'serving-tag-limits': {
+    run: async () => code(await req('PATCH', '/api/2.0/serving-endpoints/ep/tags', { add_tags: [{ key: 'k'.repeat(128), value: 'v' }] })),
+    lenient: [200, undefined],
+    strict: [400, 'INVALID_PARAMETER_VALUE'],
+  },
+  'serving-int64-strings': {
+    run: async () => {
+      const put = await req('PUT', '/api/2.0/serving-endpoints/ep/ai-gateway', { rate_limits: [{ calls: 600, key: 'endpoint', renewal_period: 'minute' }] });
+      const get = await req('GET', '/api/2.0/serving-endpoints/ep');
+      return [(put.json.rate_limits as { calls: unknown }[])[0]!.calls, ((get.json.ai_gateway as { rate_limits: { calls: unknown }[] }).rate_limits)[0]!.calls];
+    },
+    lenient: [600, 600],
+    strict: ['600', '600'],
+  },
   'monitor-update-mask-leaf': {
     run: async () => {
       const id = await tableId();

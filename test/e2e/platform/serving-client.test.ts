@@ -38,7 +38,8 @@ describe('serving client', () => {
     expect(seeded).toMatchObject({ name: 'seeded', ready: true, configUpdate: 'NOT_UPDATING', pendingConfigVersion: null });
     expect(seeded!.config).toEqual({
       ...single('3'),
-      servedEntities: [{ ...single('3').servedEntities[0], extra: { workload_type: 'CPU' } }],
+      servedEntities: [{ ...single('3').servedEntities[0], workloadType: 'CPU' }],
+      settings: { tags: {} },
       configVersion: 1,
     });
   });
@@ -46,8 +47,7 @@ describe('serving client', () => {
   it('creates with an inference table and waits until NOT_UPDATING and READY, reporting every poll', async () => {
     const created = await bed.serving.createEndpoint({
       name: 'fresh',
-      config: single('5'),
-      inferenceTable: { catalog: 'main', schema: 'ml', prefix: 'churn' },
+      config: { ...single('5'), settings: { aiGateway: { inferenceTable: { catalog: 'main', schema: 'ml', prefix: 'churn', enabled: true } } } },
     });
     expect(created.outcome).toBe('created');
     expect(created.endpoint).toMatchObject({ configUpdate: 'IN_PROGRESS', ready: false, pendingConfigVersion: 1, config: null });

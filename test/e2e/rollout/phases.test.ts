@@ -103,7 +103,7 @@ describe('comparisons', () => {
       strategy: { kind: 'canary', steps: [10, 100], pauseSeconds: 0 } as const,
       health: { maxErrorRate: null, maxP95LatencyMs: null },
       candidate: e('4'),
-      inferenceTable: null,
+      settings: {},
       expected: expectationOf({ servedEntities: [e('3')], routes: [{ servedEntityName: 'churn-3', percent: 100 }] }, 7),
       waitTimeoutSeconds: 60,
     };
@@ -114,6 +114,8 @@ describe('comparisons', () => {
       config: config ? { ...config, configVersion: 9 } : null,
       pendingConfigVersion: null,
       inferenceTable: null,
+      tags: {},
+      aiGateway: null,
       raw: { name: 'x' },
     });
     expect(locate(spec, view({ servedEntities: [e('3')], routes: [{ servedEntityName: 'churn-3', percent: 100 }] })).state).toBe('at-expected');

@@ -46,7 +46,7 @@ const spec = (endpoint: string, strategy: RolloutStrategy, extra: Partial<Servin
   strategy,
   health: { maxErrorRate: 0.05, maxP95LatencyMs: 500 },
   candidate: { name: 'churn-4', entityName: 'main.ml.churn', entityVersion: '4', workloadSize: 'Small', scaleToZero: false },
-  inferenceTable: null,
+  settings: {},
   expected: expectationOf(v3, 1),
   waitTimeoutSeconds: 300,
   ...extra,
@@ -92,7 +92,7 @@ describe('spec from mlops.yml serving config', () => {
     });
     const result = await convergeRollout(s, deps());
     expect(result.outcome).toBe('rolled-out');
-    expect(labels(result.steps)).toEqual(['update: A/B split 75/25 with main.ml.churn v4', 'inference-table: inference table main.ml.churn*']);
+    expect(labels(result.steps)).toEqual(['update: A/B split 75/25 with main.ml.churn v4', 'settings: AI Gateway: inference table main.ml.churn*']);
     const live = await bed.serving.getEndpoint('churn-prod');
     expect(live!.inferenceTable).toEqual({ catalog: 'main', schema: 'ml', prefix: 'churn', enabled: true });
     expect(live!.config!.servedEntities.find((e) => e.name === 'churn-4')).toMatchObject({ workloadSize: 'Medium', scaleToZero: false });
@@ -287,7 +287,7 @@ describe('create, drift and deadline', () => {
   it('creates the endpoint when the plan saw none, with the inference table, then is up to date', async () => {
     const s = spec('new-endpoint', { kind: 'canary', steps: [10, 100], pauseSeconds: 60 }, {
       expected: { kind: 'absent' },
-      inferenceTable: { catalog: 'main', schema: 'ml', prefix: 'churn' },
+      settings: { aiGateway: { inferenceTable: { catalog: 'main', schema: 'ml', prefix: 'churn', enabled: true } } },
     });
     bed.emulator.admin.clearRequests();
     const result = await convergeRollout(s, deps());
@@ -299,7 +299,7 @@ describe('create, drift and deadline', () => {
   });
 
   it('finishes a creation whose inference table is still missing (an earlier run stopped after the create)', async () => {
-    const s = spec('half-created', { kind: 'replace' }, { expected: { kind: 'absent' }, inferenceTable: { catalog: 'main', schema: 'ml', prefix: 'half' } });
+    const s = spec('half-created', { kind: 'replace' }, { expected: { kind: 'absent' }, settings: { aiGateway: { inferenceTable: { catalog: 'main', schema: 'ml', prefix: 'half', enabled: true } } } });
     await bed.serving.createEndpoint({ name: 'half-created', config: { servedEntities: [s.candidate], routes: [{ servedEntityName: 'churn-4', percent: 100 }] } });
     await bed.serving.waitUntilSettled('half-created', { deadlineMs: 60_000 });
     bed.emulator.admin.clearRequests();

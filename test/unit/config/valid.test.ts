@@ -64,6 +64,26 @@ describe('examples', () => {
       inferenceTable: { catalog: 'ml_${env}', schema: 'monitoring', prefix: 'churn' },
       waitTimeoutSeconds: 1200,
       environments: null,
+      owner: 'mlops-gate',
+      base: {
+        workloadSize: 'Small',
+        inferenceTable: { catalog: 'ml_${env}', schema: 'monitoring', prefix: 'churn' },
+        environmentVars: { FEATURE_STORE_URL: 'https://features.internal.example', SCORING_API_TOKEN: '{{secrets/churn/scoring-token}}' },
+        tags: { team: 'risk', cost_center: '4711' },
+        rateLimits: [{ calls: 600, tokens: null, key: 'endpoint', principal: null }],
+        usageTracking: true,
+      },
+      overrides: {
+        prod: {
+          workloadType: 'GPU_SMALL',
+          provisionedConcurrency: { min: 8, max: 32 },
+          tags: { tier: 'critical' },
+          rateLimits: [
+            { calls: 6000, tokens: null, key: 'endpoint', principal: null },
+            { calls: 100, tokens: null, key: 'user', principal: null },
+          ],
+        },
+      },
     });
     expect(churn?.monitor?.inferenceLog).toEqual({
       problemType: 'classification',
@@ -94,7 +114,7 @@ describe('examples', () => {
         owner: '@jane',
         reason: 'new feature store lookup; tracked in #123',
         expires: '2026-12-31',
-        position: { file: 'examples/databricks/mlops.yml', line: 90, column: 5 },
+        position: { file: 'examples/databricks/mlops.yml', line: 103, column: 5 },
       },
     ]);
     expect(config.digest).toMatch(/^[0-9a-f]{64}$/);
@@ -170,6 +190,9 @@ describe('defaults', () => {
       inferenceTable: null,
       waitTimeoutSeconds: 20 * 60, // schema default "20m"
       environments: null,
+      owner: schemaDefault('serving', 'owner'),
+      base: {},
+      overrides: {},
     });
     expect(schemaDefault('serving', 'wait_timeout')).toBe('20m');
     expect(model?.monitor).toEqual({

@@ -119,7 +119,7 @@ ${models}
     expect(isRefusal(input)).toBe(false);
     if (isRefusal(input)) return;
     expect(input.destination).toEqual({ registry: 'https://prod.example#prod.ml', model: 'prod.ml.churn' });
-    expect(input.serving).toMatchObject({ endpoint: 'churn-prod', strategy: { kind: 'replace' }, scaleToZero: false });
+    expect(input.serving).toMatchObject({ endpoint: 'churn-prod', strategy: { kind: 'replace' }, entity: { workloadSize: 'Small', scaleToZero: false }, settings: {} });
     expect(input.monitor).toMatchObject({ api: 'data-quality', monitor: { table: 'prod.monitoring.payload', outputSchema: 'prod.monitoring', inferenceLog: { granularities: ['1 day'] } } });
   });
 

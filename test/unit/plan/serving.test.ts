@@ -21,6 +21,8 @@ const endpoint = (...served: { entity: ServedEntitySpec; route: TrafficRoute }[]
   config: { servedEntities: served.map((s) => s.entity), routes: served.map((s) => s.route), configVersion: 3 },
   pendingConfigVersion: null,
   inferenceTable: null,
+  tags: {},
+  aiGateway: null,
 });
 
 const input: PlanInput = {
@@ -36,9 +38,8 @@ const input: PlanInput = {
     endpoint: 'churn-prod',
     strategy: { kind: 'canary', steps: [10, 100], pauseSeconds: 60 },
     health: { maxErrorRate: 0.01, maxP95LatencyMs: null },
-    workloadSize: 'Small',
-    scaleToZero: false,
-    inferenceTable: null,
+    entity: { workloadSize: 'Small', scaleToZero: false },
+    settings: {},
     waitTimeoutSeconds: 600,
   },
   monitor: {
@@ -81,15 +82,18 @@ describe('plan with serving and monitor', () => {
     const rollout = plan.steps[4]!.spec;
     expect(rollout.kind === 'serving-rollout' && rollout.expected).toEqual({
       kind: 'config',
-      servedEntities: [{ name: 'churn-1', entityName: 'prod.ml.churn', entityVersion: '1' }],
+      // Everything the server reported about the served entity: changed since the plan, it is drift.
+      servedEntities: [{ name: 'churn-1', entityName: 'prod.ml.churn', entityVersion: '1', workloadSize: 'Small', scaleToZero: false }],
       routes: [{ servedEntityName: 'churn-1', percent: 100 }],
       configVersion: 3,
+      settings: {},
     });
     expect(rollout.kind === 'serving-rollout' && rollout.target).toMatchObject({ kind: 'copy-of', name: 'prod.ml.churn' });
     // The previous endpoint config is journaled with the previous champion, before traffic moves.
     const record = plan.steps[3]!.spec;
     const saved = record.kind === 'record-previous-champion' ? decodeSavedEndpoint(record.tags[JOURNAL.previousEndpoint('prod')]) : null;
-    expect(saved).toEqual({ endpoint: 'churn-prod', configVersion: 3, config: { servedEntities: [entity('1').entity], routes: [entity('1').route] } });
+    // The whole endpoint: entities, traffic, and its tags and AI Gateway (none here).
+    expect(saved).toEqual({ endpoint: 'churn-prod', configVersion: 3, config: { servedEntities: [entity('1').entity], routes: [entity('1').route], settings: { tags: {} } } });
   });
 
   it('records an absent endpoint as config null', () => {
