@@ -3,6 +3,7 @@
 
 import type { ResultDocument, TargetReport } from '../result/types.js';
 import type { PromotionReport, StepStatus } from '../plan/types.js';
+import { servingChanges } from '../plan/serving-diff.js';
 
 const STEP_MARK: Record<StepStatus, string> = {
   satisfied: '=',
@@ -41,6 +42,7 @@ export function renderPlansText(result: ResultDocument): string {
     }
     for (const s of p.steps) {
       out.push(`      ${STEP_MARK[s.status]} ${s.id.padEnd(28)}${s.description}${s.status === 'satisfied' ? ' (already done)' : ''}${s.message ? ` — ${s.message}` : ''}`);
+      for (const c of s.status === 'satisfied' ? [] : servingChanges(s.spec)) out.push(`${' '.repeat(37)}${c.field}: ${c.now} → ${c.after}`);
     }
     out.push(`             writes: ${p.writes}`);
   }
@@ -60,6 +62,13 @@ export function renderPlansMarkdown(result: ResultDocument): string {
     if (p.steps.length) {
       out.push('| | step | precondition | postcondition |', '|---|---|---|---|');
       for (const s of p.steps) out.push(`| ${STEP_MARK[s.status]} | ${md(s.description)} | ${md(s.precondition)} | ${md(s.postcondition)} |`);
+      out.push('');
+    }
+    for (const s of p.steps) {
+      const changes = s.status === 'satisfied' ? [] : servingChanges(s.spec);
+      if (changes.length === 0 || s.spec.kind !== 'serving-rollout') continue;
+      out.push(`Serving config of \`${md(s.spec.endpoint)}\`, field by field:`, '', '| setting | now | after the rollout |', '|---|---|---|');
+      for (const c of changes) out.push(`| \`${md(c.field)}\` | ${md(c.now)} | ${md(c.after)} |`);
       out.push('');
     }
   }
