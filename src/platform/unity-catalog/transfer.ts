@@ -353,7 +353,7 @@ async function uploadPart(dst: Destination, token: string, n: number, body: Stre
         authenticate: false,
         idempotent: true,
         idleTimeoutMs: IDLE_MS,
-        endpoint: 'PUT /{upload part url}',
+        endpoint: 'PUT /{upload_part_url}',
       });
       await drain(res);
       return res.headers.etag ?? '';
@@ -383,7 +383,7 @@ async function abortUpload(dst: Destination, token: string): Promise<void> {
     if (!url?.url) return;
     const headers: Record<string, string> = {};
     for (const h of url.headers ?? []) headers[h.name.toLowerCase()] = h.value;
-    await drain(await dst.http.stream({ method: 'DELETE', path: url.url, headers, authenticate: false, idempotent: true, endpoint: 'DELETE /{abort upload url}' }));
+    await drain(await dst.http.stream({ method: 'DELETE', path: url.url, headers, authenticate: false, idempotent: true, endpoint: 'DELETE /{abort_upload_url}' }));
   } catch {
     // The session expires on its own.
   }
