@@ -9,14 +9,31 @@
 // model over the copy), min / median / max over --repeat runs. Ours is timed over the whole
 // `promote` process (start-up, gates, lock, journal and alias included); Python's over the
 // copy_model_version call only (its interpreter start and mlflow import excluded, and reported).
+// The emulator runs in a process of its own (`mlops-gate emulator`, large files on disk beside its
+// state file), so neither client shares memory or an event loop with the server.
 //
 // Flags: --sizes 10,100,500,2048 (MiB) · --repeat 3 · --no-python · --json FILE
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultModules, DEFAULT_TOKEN, startEmulator } from '../src/emulator/index.js';
 import { cliPath, flag, fmt, hasFlag, listFlag, log, machine, median, numberFlag, REPO, runNode, table } from './support.js';
+
+const DEFAULT_TOKEN = 'dapi-emulator';
+
+/** `mlops-gate emulator` in a child process; resolves with its URL once it listens. */
+const startEmulatorProcess = (seedPath: string, statePath: string): Promise<{ url: string; child: ChildProcess }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath(), 'emulator', '--port', '0', '--seed', seedPath, '--state', statePath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      err += c;
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolve({ url: m[1]!, child });
+    });
+    child.on('exit', (code) => reject(new Error(`the emulator exited (${code}): ${err}`)));
+  });
 
 const PYTHON = `${REPO}/.cache/venv/bin/python`;
 const MIB = 1024 * 1024;
@@ -59,11 +76,10 @@ async function main(): Promise<void> {
   const python = !hasFlag('no-python');
   const jsonOut = flag('json', '');
   const work = mkdtempSync(join(tmpdir(), 'mlops-gate-bench-copy-'));
-  const emu = await startEmulator({
-    port: 0,
-    modules: defaultModules(),
-    blobDir: join(work, 'blobs'),
-    seed: {
+  const seedPath = join(work, 'seed.json');
+  writeFileSync(
+    seedPath,
+    JSON.stringify({
       workspaces: {
         default: {
           tokens: { [DEFAULT_TOKEN]: 'deployer@example.com' },
@@ -71,8 +87,10 @@ async function main(): Promise<void> {
           tracking: { experiments: [{ name: '/Shared/bench' }] },
         },
       },
-    },
-  });
+    }),
+  );
+  const server = await startEmulatorProcess(seedPath, join(work, 'state.json'));
+  const emu = { url: server.url, close: async () => void server.child.kill('SIGTERM') };
   const call = async <T>(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<T> => {
     const res = await fetch(`${emu.url}${path}`, {
       method,

@@ -32,6 +32,7 @@ const worldOf = (s: DestinationSnapshot): World => ({
   inStage: [...s.inStage],
   ...(s.endpoint !== undefined ? { endpoint: s.endpoint } : {}),
   ...(s.monitor !== undefined ? { monitor: s.monitor } : {}),
+  ...(s.grants !== undefined ? { grants: s.grants } : {}),
 });
 
 const isRetryable = (e: unknown): boolean =>
@@ -159,8 +160,12 @@ export const promotionJob = (input: PlanInput): PlanJob => ({
   build: (snapshot) => buildPlan(input, snapshot),
 });
 
-/** The endpoint and the monitor, when the plan has steps for them. */
+/** The endpoint, the monitor and the model's grants, when the plan has steps for them. */
 async function observeEndpoints(input: PlanInput, snapshot: DestinationSnapshot, endpoints: EndpointPorts | undefined): Promise<DestinationSnapshot> {
+  if (input.grants) {
+    if (!endpoints?.grants) throw new Error(`${input.model} → ${input.to}: grants need a Unity Catalog workspace client for "${input.to}"; none is configured`);
+    snapshot = { ...snapshot, grants: snapshot.modelExists ? await endpoints.grants.grants(input.destination.model) : {} };
+  }
   if (!input.serving && !input.monitor) return snapshot;
   if (!endpoints) throw new Error(`${input.model} → ${input.to}: serving/monitor steps need a Databricks workspace client for "${input.to}"; none is configured`);
   const endpoint = input.serving ? await endpoints.serving.getEndpoint(input.serving.endpoint) : undefined;
@@ -216,7 +221,7 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
   });
   if (!lockResult.acquired) {
     if (lockResult.holder === null) {
-      const msg = `could not take the lock for ${job.subject}: two attempts to create it failed or went unanswered. Nothing was changed; re-run.`;
+      const msg = `could not take the lock for ${job.subject}: two attempts to create it failed or went unanswered${lockResult.error ? ` (${lockResult.error})` : ''}. Nothing was changed; re-run.`;
       return { plan, report: report(plan, world, 'failed', msg, first.steps, counter.writes()) };
     }
     const msg = `another promotion or rollback holds the lock for ${job.subject}: ${describeHolder(lockResult.holder)}. Nothing was changed; re-run after it finishes.`;

@@ -53,7 +53,7 @@ export type LockOutcome =
   | { readonly acquired: true; readonly lock: LockHolder; readonly tookOver: LockHolder | null; readonly writes: number }
   | { readonly acquired: false; readonly holder: LockHolder; readonly writes: number }
   /** Neither create was confirmed and no lock is visible yet (e.g. both timed out): try again later. */
-  | { readonly acquired: false; readonly holder: null; readonly writes: number };
+  | { readonly acquired: false; readonly holder: null; readonly writes: number; /** Why the last create failed, when it was answered. */ readonly error?: string };
 
 /** `mlops-gate-lock.<readable key>.<hash>.g` — readable in the registry UI, collision-free by the hash. */
 export const lockPrefix = (key: string): string =>
@@ -101,6 +101,7 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
   const prefix = lockPrefix(req.key);
   let writes = 0;
   const read = () => readLocks(registry, prefix);
+  let lastError: string | undefined;
   // Locks of this same job (an earlier attempt) and expired ones hold nobody off.
   const liveHolder = (locks: readonly LockHolder[], now: Date): LockHolder | null =>
     locks.filter((l) => !isExpired(l, now) && !(req.reclaimKey && l.reclaimKey === req.reclaimKey)).at(-1) ?? null;
@@ -148,7 +149,10 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
         [LOCK_TAGS.purpose]: lock.purpose,
         ...(lock.reclaimKey ? { [LOCK_TAGS.reclaimKey]: lock.reclaimKey } : {}),
       })
-      .catch((): 'unknown' => 'unknown');
+      .catch((e: unknown): 'unknown' => {
+        lastError = e instanceof Error ? e.message : String(e);
+        return 'unknown';
+      });
     if (created === 'created') return won(lock, locks);
   }
   // Two creates lost or unanswered in a row: the last read decides — this run's own lock (its
@@ -157,7 +161,8 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
   const locks = await read();
   const mine = locks.find((l) => l.token === req.token);
   if (mine) return won(mine, locks);
-  return { acquired: false, holder: liveHolder(locks, req.now()), writes };
+  const holder = liveHolder(locks, req.now());
+  return holder ? { acquired: false, holder, writes } : { acquired: false, holder: null, writes, ...(lastError ? { error: lastError } : {}) };
 }
 
 /** Deletes the lock. A failure leaves it to expire; the caller reports it as a warning. */

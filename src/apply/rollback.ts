@@ -38,6 +38,10 @@ export async function observeRollback(input: RollbackInput, registry: PromotionR
       if (v) versions[v.version] = v;
     }
   }
+  if (input.grants) {
+    if (!endpoints?.grants) throw new Error(`rollback of ${input.model} in ${input.environment}: restoring grants needs a Unity Catalog workspace client; none is configured`);
+    snapshot = { ...snapshot, grants: await endpoints.grants.grants(input.modelName) };
+  }
   if (input.endpoint) {
     if (!endpoints) throw new Error(`rollback of ${input.model} in ${input.environment}: restoring serving endpoint "${input.endpoint.name}" needs a Databricks workspace client; none is configured`);
     return { ...snapshot, versions, endpoint: await endpoints.serving.getEndpoint(input.endpoint.name) };

@@ -2,7 +2,7 @@
 // (src/apply/steps/<kind>.ts, one per StepSpec kind, listed in STEP_HANDLERS).
 
 import type { ObservedVersion } from '../registry/types.js';
-import type { ArtifactTransfer, PromotionRegistry } from '../registry/ports.js';
+import type { ArtifactTransfer, Grants, GrantsPort, PromotionRegistry } from '../registry/ports.js';
 import type { EndpointView } from '../endpoint/serving.js';
 import type { DestinationSnapshot } from '../plan/build.js';
 import type { PromotionReport, StepKind, StepSpec, TargetPlan } from '../plan/types.js';
@@ -12,11 +12,13 @@ import type { ServingClient } from '../endpoint/ports.js';
 import type { ServingRolloutPort } from '../rollout/step.js';
 import type { LockKeeper } from './lock.js';
 
-/** Serving and monitoring in the destination environment's workspace. */
+/** Serving, monitoring and grants on registered models in the destination environment's workspace. */
 export interface EndpointPorts {
   readonly serving: ServingClient;
   readonly rollout: ServingRolloutPort;
   readonly monitor: MonitorPort | null;
+  /** Grants on registered models (Unity Catalog); absent where the registry has none. */
+  readonly grants?: GrantsPort;
   /** The model's logged input example, for blue_green's smoke request (skipped when absent). */
   readonly inputExample?: unknown;
 }
@@ -84,6 +86,8 @@ export interface World {
   inStage: string[];
   endpoint?: EndpointView | null;
   monitor?: Check;
+  /** Direct grants on the destination model (undefined: not read). */
+  grants?: Grants;
 }
 
 /** What a step's act and refresh may use. */

@@ -177,6 +177,13 @@ export const buildModel = (
   for (const [env, name] of entriesOf(raw.names)) names[env] = String(name);
   const serving = asRecord(raw.serving);
   const monitor = asRecord(raw.monitor);
+  const grants: Record<string, Record<string, string[]>> = {};
+  for (const [env, byPrincipal] of entriesOf(raw.grants)) {
+    grants[env] = {};
+    for (const [principal, privileges] of entriesOf(byPrincipal)) {
+      grants[env][principal] = [...new Set(asArray(privileges).map((p) => String(p).trim().toUpperCase().replace(/\s+/g, '_')))].sort();
+    }
+  }
   return {
     id,
     name: String(raw.name),
@@ -187,6 +194,8 @@ export const buildModel = (
     policies,
     serving: serving ? buildServing(id, serving) : null,
     monitor: monitor ? buildMonitor(monitor) : null,
+    ...(raw.grants !== undefined ? { grants } : {}),
+    ...(raw.owner === 'bundle' ? { owner: 'bundle' as const } : {}),
     position: positionOf(doc, pointerJoin('/models', id), 'key'),
   };
 };

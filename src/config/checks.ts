@@ -64,6 +64,7 @@ class ConfigChecks {
       this.aliases(model);
       this.serving(model);
       this.monitor(model);
+      this.grants(model);
     }
     this.sharedModels();
     return this.diagnostics;
@@ -212,6 +213,19 @@ class ConfigChecks {
     this.databricksOnly(model, 'serving', model.serving.environments, 'Model Serving endpoints');
     // Served-entity and endpoint settings: src/config/serving-checks.ts (errors and warnings).
     this.diagnostics.push(...checkServing(this.config, model, this.doc));
+  }
+
+  /** Grants exist on Unity Catalog models only, in environments the config has. */
+  private grants(model: ModelConfig): void {
+    for (const env of Object.keys(model.grants ?? {})) {
+      const pointer = this.modelPointer(model, 'grants', env);
+      const environment = this.config.environments.get(env);
+      if (!environment) {
+        this.error('unknown-environment', `grants: there is no environment "${shorten(env)}" (environments: ${[...this.config.environments.keys()].join(', ')})`, pointer, { which: 'key' });
+      } else if (environment.registry !== 'databricks-uc') {
+        this.error('registry-capability', `grants: "${env}" is ${registryLabel(environment.registry)} (${environment.registry}); grants on registered models exist in Unity Catalog only`, pointer, { which: 'key' });
+      }
+    }
   }
 
   private monitor(model: ModelConfig): void {

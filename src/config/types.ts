@@ -136,6 +136,10 @@ export interface ModelConfig {
   readonly policies: readonly string[];
   readonly serving: ServingConfig | null;
   readonly monitor: MonitorConfig | null;
+  /** Per environment: principal → privileges on the promoted model (`APPLY TAG` read as APPLY_TAG). Absent: none. */
+  readonly grants?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+  /** `bundle`: an Asset Bundle declares the registered model (its comment and grants). Absent: mlops-gate. */
+  readonly owner?: 'mlops-gate' | 'bundle';
   readonly position: SourcePosition;
 }
 

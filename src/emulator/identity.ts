@@ -2,6 +2,7 @@
 // token or OAuth client acts as. The SDK's files client also reads `X-Databricks-Org-Id` from it.
 
 import type { EmulatorModule } from './types.js';
+import { groupsOf } from './permissions/index.js';
 
 export const identityModule: EmulatorModule = {
   name: 'identity',
@@ -13,6 +14,7 @@ export const identityModule: EmulatorModule = {
         userName: req.principal,
         displayName: req.principal,
         active: true,
+        groups: groupsOf(req.workspace, req.principal).map((g) => ({ display: g, value: g })),
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
       },
     }));

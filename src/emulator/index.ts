@@ -8,6 +8,7 @@ import { registryModule } from './registry/index.js';
 import { identityModule } from './identity.js';
 import { servingModule } from './serving/index.js';
 import { monitorsModule } from './monitors/index.js';
+import { permissionsModule } from './permissions/index.js';
 
 export { startEmulator, loadFixture } from './server.js';
 export type { EmulatorOptions, WorkspaceOptions, RunningEmulator, EmulatorAdmin, RequestLogEntry } from './server.js';
@@ -26,6 +27,7 @@ export const defaultModules = (): EmulatorModule[] => [
   filesModule,
   trackingModule,
   registryModule,
+  permissionsModule,
   servingModule,
   monitorsModule,
 ];

@@ -17,6 +17,8 @@ import type { Check } from '../util/check.js';
 import type { EndpointView } from '../endpoint/serving.js';
 import { encodeSavedEndpoint, monitorStep, previousEndpoint, servingStep, type ServingPlanInput } from './serving.js';
 import type { ObservedVersion, RegistryId, SourceVersion } from '../registry/types.js';
+import type { Grants } from '../registry/ports.js';
+import { encodeGrants, grantsJournalKey, grantsStep, previousGrants } from './grants.js';
 import type { EnsureMonitorRequest } from '../endpoint/ports.js';
 
 /** What one promotion must achieve; computed from config + evidence by `planInputFor`. */
@@ -35,6 +37,8 @@ export interface PlanInput {
   readonly serving?: ServingPlanInput | null;
   /** Ensure the environment's inference-table monitor, last. */
   readonly monitor?: EnsureMonitorRequest | null;
+  /** Grants the destination model must carry in this environment: principal → privileges (Unity Catalog). */
+  readonly grants?: Grants | null;
 }
 
 const isUnfinished = (v: ObservedVersion): boolean => v.status === 'PENDING_REGISTRATION' || v.status === 'FAILED_REGISTRATION';
@@ -75,6 +79,8 @@ export interface DestinationSnapshot {
   readonly endpoint?: EndpointView | null;
   /** Whether the monitor already matches (undefined: not read). */
   readonly monitor?: Check;
+  /** Direct grants on the destination model (undefined: not read). */
+  readonly grants?: Grants;
 }
 
 export const EMPTY_SNAPSHOT: DestinationSnapshot = { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };
@@ -185,12 +191,17 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
   const journal = resolved !== null ? snapshot.versions[resolved]?.tags ?? {} : {};
   const savedEndpoint = input.serving ? previousEndpoint(input.serving, dest.model, snapshot.endpoint, resolved, journal, input.to) : null;
   if (savedEndpoint) previousTags[JOURNAL.previousEndpoint(input.to)] = encodeSavedEndpoint(savedEndpoint);
+  // The grants this promotion changes, as they were (a rollback puts them back).
+  const grantsBefore = input.grants ? previousGrants(input.grants, snapshot.grants, journal, input.to) : null;
+  if (grantsBefore) previousTags[grantsJournalKey(input.to)] = encodeGrants(grantsBefore);
   specs.push({
     spec: { kind: 'record-previous-champion', registry: dest.registry, target, environment: input.to, previous, tags: previousTags },
     pre: `${describeRef(target)} exists`,
     post: `tags ${Object.keys(previousTags).join(', ')} hold the previous champion (${previousChampion ?? 'none'})`,
     text: `record previous champion ${previousChampion ? `v${previousChampion}` : '(none)'} for ${input.to}`,
   });
+
+  if (input.grants) specs.push(grantsStep(dest.registry, dest.model, input.to, input.grants, grantsBefore));
 
   // Traffic moves before the aliases: an aborted canary leaves the champion alias where it was, so
   // the alias always names what the endpoint fully serves.

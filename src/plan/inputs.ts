@@ -97,6 +97,7 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     aliases: aliasesFor(config, model, target.to),
     stage: model.promotion === 'stage' ? stageFor(target.to) : null,
     serving: serving ? servingPlanInput(serving, to.name, model.id) : null,
+    grants: model.grants?.[to.name] ?? null,
     monitor,
   };
 }

@@ -8,6 +8,7 @@ import type { DestinationSnapshot } from './build.js';
 import { planHash } from './build.js';
 import { JOURNAL, decodeVersion } from '../registry/journal.js';
 import { restoreStep } from './serving.js';
+import { decodeGrants, grantsJournalKey, grantsStep } from './grants.js';
 import type { PlannedStep, PlanRefusal, StepSpec, TargetPlan } from './types.js';
 import type { RegistryId } from '../registry/types.js';
 
@@ -29,6 +30,8 @@ export interface RollbackInput {
     /** The config's environment variables for this model's served entities (plan/serving.ts restoreStep). */
     readonly environmentVars?: Readonly<Record<string, string>>;
   } | null;
+  /** The environment manages grants on the model: those the promotion of the version rolled back from replaced are put back. */
+  readonly grants?: boolean;
 }
 
 export interface RollbackChoice {
@@ -138,6 +141,10 @@ export function buildRollback(input: RollbackInput, snapshot: DestinationSnapsho
       ...(input.endpoint.environmentVars ? { environmentVars: input.endpoint.environmentVars } : {}),
     });
     if (restore) specs.push(restore);
+  }
+  if (input.grants && !noop && choice.from !== null) {
+    const before = decodeGrants(snapshot.versions[choice.from]?.tags?.[grantsJournalKey(input.environment)]);
+    if (before) specs.push(grantsStep(input.registry, input.modelName, input.environment, before, snapshot.grants ?? null));
   }
   const steps: PlannedStep[] = specs.map((s, i) => ({ id: `${i + 1}:${s.spec.kind}`, spec: s.spec, precondition: s.pre, postcondition: s.post, description: s.text }));
   const header = { model: input.model, from: input.environment, to: input.environment, mode: input.mode };

@@ -92,6 +92,17 @@ export type StepSpec =
       readonly owner?: 'bundle';
     }
   | {
+      /**
+       * Grants on the registered model: each principal listed holds exactly these privileges
+       * (others' grants untouched). Promotion: the environment's `grants:`; rollback: what they were.
+       */
+      readonly kind: 'ensure-grants';
+      readonly registry: RegistryId;
+      readonly model: string;
+      readonly environment: string;
+      readonly grants: Readonly<Record<string, readonly string[]>>;
+    }
+  | {
       /** Create or update the Lakehouse monitor of the environment's inference table. */
       readonly kind: 'ensure-monitor';
       readonly environment: string;

@@ -64,3 +64,26 @@ export interface ArtifactTransfer {
    */
   copy(source: SourceVersion): Promise<{ readonly uri: string; readonly digest: string | null; readonly runId?: string | null }>;
 }
+
+/** A Unity Catalog securable as the permission APIs name it (a registered model is a `function`). */
+export type SecurableType = 'catalog' | 'schema' | 'function';
+
+/** The direct grants on a securable: principal → privileges (upper case, `_` for spaces). */
+export type Grants = Readonly<Record<string, readonly string[]>>;
+
+/** Who the credentials act as, and what they may do (read only). */
+export interface PermissionReader {
+  /** The principal the credentials act as (a user name or a service principal's application id) and its groups. */
+  whoAmI(): Promise<{ readonly principal: string; readonly groups: readonly string[] }>;
+  /** Privileges any of `principals` holds on the securable, inherited ones (from its schema and catalog) included. */
+  effective(type: SecurableType, fullName: string, principals: readonly string[]): Promise<ReadonlySet<string>>;
+  /** The owner of a securable; null when it does not exist. */
+  owner(type: SecurableType, fullName: string): Promise<string | null>;
+}
+
+/** Grants on registered models: read and change (one PATCH with every change). */
+export interface GrantsPort {
+  grants(model: string): Promise<Grants>;
+  /** For each principal: add and remove privileges. */
+  updateGrants(model: string, changes: readonly { readonly principal: string; readonly add: readonly string[]; readonly remove: readonly string[] }[]): Promise<void>;
+}

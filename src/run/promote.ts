@@ -18,6 +18,8 @@ import { withTargets } from '../result/build.js';
 import type { ResultDocument, TargetReport } from '../result/types.js';
 import { readConfig, runPlan, type RunDeps } from './plan.js';
 import type { EndpointPorts } from '../apply/types.js';
+import type { PermissionReader } from '../registry/ports.js';
+import { withPreflight } from './preflight.js';
 
 export interface PromoteDeps extends RunDeps {
   /** The write side of an environment's registry (real adapter over HTTP, sharing the ledger). */
@@ -46,6 +48,8 @@ export interface PromoteDeps extends RunDeps {
    * from the source environment; undefined when there is none (the smoke request is then skipped).
    */
   readonly inputExampleFor?: (config: Config, envName: string, version: { readonly name: string; readonly version: string }) => Promise<unknown>;
+  /** Who an environment's credentials act as and what they may do (the permission preflight of `plan`). */
+  readonly permissionsFor?: (config: Config, envName: string) => PermissionReader | undefined;
 }
 
 const PASSING: ReadonlySet<Outcome> = new Set<Outcome>(['pass', 'warn', 'waived']);
@@ -174,7 +178,9 @@ export async function withPromotionPlans(
   const started = Date.now();
   const { config } = readConfig(inv.configPath, deps);
   const planned = await attachPromotionPlans(config, result.targets, evidence, { dryRun: true, expectPlan: null, failOn: inv.failOn }, deps);
-  const targets = planned.map((t) => (t.plan?.status === 'blocked' ? withoutPlan(t) : t));
+  // The permission preflight: privileges the plans need that the principal lacks block the target now.
+  const checked = await Promise.all(planned.map((t) => withPreflight(config, t, deps)));
+  const targets = checked.map((t) => (t.plan?.status === 'blocked' ? withoutPlan(t) : t));
   const requests = deps.requests?.();
   return withTargets(result, targets, { requests: requests ? { ...requests, wallMs: (result.requests?.wallMs ?? 0) + Date.now() - started } : result.requests });
 }
@@ -243,7 +249,7 @@ async function promoteOne(
   if (isRefusal(input)) return emptyReport(mode, 'refused', input.reason);
   try {
     const transfer = input.source.registry !== input.destination.registry ? deps.artifactTransferFor?.(config, target.from, target.to) : undefined;
-    let endpoints = input.serving || input.monitor ? deps.endpointsFor?.(config, target.to) : undefined;
+    let endpoints = input.serving || input.monitor || input.grants ? deps.endpointsFor?.(config, target.to) : undefined;
     const strategy = input.serving?.strategy;
     if (endpoints && strategy?.kind === 'blue_green' && strategy.smokeRequest && !inv.dryRun) {
       const example = await deps.inputExampleFor?.(config, target.from, { name: input.source.name, version: input.source.version });

@@ -41,6 +41,7 @@ export async function runRollback(inv: RollbackInvocation, deps: RollbackDeps): 
     aliases: aliasesFor(config, model, inv.env),
     stage: model.promotion === 'stage' ? stageFor(inv.env) : null,
     toVersion: inv.toVersion,
+    grants: model.grants?.[inv.env] !== undefined,
     endpoint:
       model.serving && capabilitiesOf(environment.registry).serving && servingApplies(model.serving, inv.env)
         ? {
@@ -51,7 +52,7 @@ export async function runRollback(inv: RollbackInvocation, deps: RollbackDeps): 
           }
         : null,
   };
-  const endpoints = input.endpoint ? deps.endpointsFor?.(config, inv.env) : undefined;
+  const endpoints = input.endpoint || input.grants ? deps.endpointsFor?.(config, inv.env) : undefined;
   deps.progress?.(`${inv.dryRun ? 'Planning the rollback of' : 'Rolling back'} ${model.id} in ${inv.env}…`);
   let report: PromotionReport;
   try {

@@ -95,6 +95,7 @@ export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger }
       return destination.transferFrom(source);
     },
     endpointsFor: (config, envName) => connected(config, envName).endpoints,
+    permissionsFor: (config, envName) => connected(config, envName).permissions,
     inputExampleFor: async (config, envName, version) => connected(config, envName).inputExample?.(version.name, version.version),
     requests: () => {
       const snap = ledger.snapshot();

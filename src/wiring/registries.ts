@@ -17,7 +17,8 @@ import { createServingClient } from '../platform/serving/client.js';
 import { createUnityCatalogPorts } from '../platform/unity-catalog/adapter.js';
 import { readInputExample } from '../platform/unity-catalog/input-example.js';
 import { createUcArtifactStaging, createUnityCatalogArtifactTransfer, createUnityCatalogPromotionRegistry } from '../platform/unity-catalog/writer.js';
-import type { ArtifactTransfer, PromotionRegistry } from '../registry/ports.js';
+import { createUnityCatalogPermissions } from '../platform/unity-catalog/permissions.js';
+import type { ArtifactTransfer, PermissionReader, PromotionRegistry } from '../registry/ports.js';
 import { createServingRolloutPort } from '../rollout/step.js';
 import { environmentScopedEnv, hasScopedCredentials } from './credentials.js';
 import type { EndpointPorts } from '../apply/types.js';
@@ -35,6 +36,8 @@ export interface ConnectedRegistry {
   readonly endpoints?: EndpointPorts;
   /** The model version's logged input example as a scoring request body (blue_green's smoke request). */
   readonly inputExample?: (name: string, version: string) => Promise<unknown>;
+  /** Who the credentials act as and what they may do (the plan's permission preflight); undefined for kinds without. */
+  readonly permissions?: PermissionReader;
 }
 
 /** What a connector may use: shared clients (one per host and credential set) and shared state. */
@@ -75,6 +78,7 @@ const connectUnityCatalog: Connector<'databricks-uc'> = (environment, ctx) => {
   // The writer and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
   const staging = ctx.shared(`staging:${ctx.registryId}`, createUcArtifactStaging);
   const serving = createServingClient({ http, clock: ctx.clock });
+  const permissions = ctx.shared(`permissions:${key}`, () => createUnityCatalogPermissions(http));
   return {
     kind: 'databricks-uc',
     http,
@@ -85,8 +89,10 @@ const connectUnityCatalog: Connector<'databricks-uc'> = (environment, ctx) => {
       serving,
       rollout: createServingRolloutPort({ serving, clock: ctx.clock }),
       monitor: createMonitorPort(createMonitoringClient({ http })),
+      grants: permissions,
     },
     inputExample: (name, version) => readInputExample(http, name, version),
+    permissions,
   };
 };
 

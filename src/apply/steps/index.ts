@@ -6,6 +6,7 @@ import type { PlannedStep, StepKind } from '../../plan/types.js';
 import type { Check } from '../../util/check.js';
 import type { StepContext, StepHandler, StepSpecOf, World } from '../types.js';
 import { copyVersion } from './copy-version.js';
+import { ensureGrants } from './ensure-grants.js';
 import { ensureModel } from './ensure-model.js';
 import { ensureMonitor } from './ensure-monitor.js';
 import { moveAlias } from './move-alias.js';
@@ -27,6 +28,7 @@ export const STEP_HANDLERS: { readonly [K in StepKind]: StepHandler<K> } = {
   'serving-rollout': servingRollout,
   'restore-endpoint': restoreEndpoint,
   'ensure-monitor': ensureMonitor,
+  'ensure-grants': ensureGrants,
 };
 
 const handlerOf = <K extends StepKind>(spec: StepSpecOf<K>): StepHandler<K> => STEP_HANDLERS[spec.kind as K] as StepHandler<K>;

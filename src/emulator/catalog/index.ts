@@ -212,7 +212,7 @@ const pageSize = (req: EmulatorRequest): number => {
 };
 
 interface CatalogFixture {
-  catalogs?: Array<{ name: string; comment?: string; owner?: string; schemas?: Array<string | { name: string; comment?: string }> }>;
+  catalogs?: Array<{ name: string; comment?: string; owner?: string; schemas?: Array<string | { name: string; comment?: string; owner?: string }> }>;
   tables?: Array<{ name: string; columns?: ColumnRecord[]; table_type?: string; comment?: string }>;
 }
 
@@ -226,7 +226,7 @@ export const catalogModule: EmulatorModule = {
       const cat = ensureCatalog(ws, c.name, now, c.owner);
       if (c.comment) cat.comment = c.comment;
       for (const s of c.schemas ?? []) {
-        const sc = ensureSchema(ws, c.name, typeof s === 'string' ? s : s.name, now, c.owner);
+        const sc = ensureSchema(ws, c.name, typeof s === 'string' ? s : s.name, now, (typeof s !== 'string' ? s.owner : undefined) ?? c.owner);
         if (typeof s !== 'string' && s.comment) sc.comment = s.comment;
       }
     }

@@ -8,6 +8,7 @@
 // as streams, with Range and If-Unmodified-Since.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { authorize } from '../permissions/index.js';
 import { blobSize, blobStream, deleteBlob, INLINE_LIMIT, piecesStream, readBlob, shareBlob, writeBlob } from './blobs.js';
 import type { EmulatorContext, EmulatorModule, EmulatorRequest, EmulatorResponse, RouteTable, Workspace } from '../types.js';
 import { DatabricksApiError } from '../types.js';
@@ -232,6 +233,9 @@ export const filesModule: EmulatorModule = {
     const filePath = (req: EmulatorRequest): string => {
       const path = normalizePath(req.params.path ?? '');
       modelsGate(req, path);
+      // A model version's files: reading needs EXECUTE on the model, writing its ownership (when enforced).
+      const m = /^\/Models\/([^/]+)\/([^/]+)\/([^/]+)\//.exec(path);
+      if (m) authorize(req.workspace, req.principal, { type: 'function', name: `${m[1]}.${m[2]}.${m[3]}`, anyOf: req.method === 'GET' || req.method === 'HEAD' ? ['OWNER', 'EXECUTE'] : ['OWNER'] });
       return path;
     };
 

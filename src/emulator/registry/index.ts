@@ -12,6 +12,7 @@ import { stringify as toYaml } from 'yaml';
 import { DatabricksApiError, type EmulatorContext, type EmulatorModule, type EmulatorRequest, type RouteTable, type Workspace } from '../types.js';
 import { compact, field, invalidParameter, notFound, optInt, optString, paginate, reqString, slice, tagsFromInput, tagsToList } from '../core/helpers.js';
 import { checkUcNamePart, METASTORE_ID, requireSchema } from '../catalog/index.js';
+import { authorize } from '../permissions/index.js';
 import { copyTree, deleteTree, readFile, writeFile } from '../files/index.js';
 import { trackingState } from '../tracking/index.js';
 
@@ -484,6 +485,10 @@ export const registryModule: EmulatorModule = {
     // --- MLflow protocol: registered models
     table.add('POST', `${uc}/registered-models/create`, (req) => {
       const name = reqString(req, 'name');
+      // "must have the CREATE MODEL or CREATE FUNCTION privilege on the parent schema" (create-registered-model docs).
+      const schemaOf = name.toLowerCase().split('.').slice(0, 2).join('.');
+      authorize(req.workspace, req.principal, { type: 'schema', name: schemaOf, anyOf: ['USE_SCHEMA'] });
+      authorize(req.workspace, req.principal, { type: 'schema', name: schemaOf, anyOf: ['CREATE_MODEL', 'CREATE_FUNCTION'] });
       const tags = tagsFromInput(field(req, 'tags'));
       tagRules(`registered model ${name}`, {}, tags);
       const m = createModel(req.workspace, name, {
@@ -526,6 +531,7 @@ export const registryModule: EmulatorModule = {
     for (const path of ['set-tag', 'tags']) {
       table.add('POST', `${uc}/registered-models/${path}`, (req) => {
         const m = getModel(req.workspace, reqString(req, 'name'));
+        authorize(req.workspace, req.principal, { type: 'function', name: m.full_name, anyOf: ['OWNER', 'APPLY_TAG'] });
         const key = reqString(req, 'key');
         const value = optString(req, 'value') ?? '';
         tagRules(`registered model ${m.full_name}`, m.tags, { [key]: value });
@@ -548,6 +554,7 @@ export const registryModule: EmulatorModule = {
     }
     table.add('POST', `${uc}/registered-models/alias`, (req) => {
       const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
+      authorize(req.workspace, req.principal, { type: 'function', name: model.full_name, anyOf: ['OWNER'] });
       const alias = checkAlias(reqString(req, 'alias'));
       aliasTarget(model, version);
       model.aliases[alias] = version.version;
@@ -579,6 +586,8 @@ export const registryModule: EmulatorModule = {
     // --- MLflow protocol: model versions
     table.add('POST', `${uc}/model-versions/create`, (req) => {
       const m = getModel(req.workspace, reqString(req, 'name'));
+      // "the caller must be the owner of the registered model" (SDK catalog.py ModelVersionsAPI).
+      authorize(req.workspace, req.principal, { type: 'function', name: m.full_name, anyOf: ['OWNER'] });
       const deps = field(req, 'model_version_dependencies');
       const tags = tagsFromInput(field(req, 'tags'));
       tagRules(`model version ${m.full_name}/${m.next_version}`, {}, tags);
@@ -665,6 +674,7 @@ export const registryModule: EmulatorModule = {
     for (const path of ['set-tag', 'tags']) {
       table.add('POST', `${uc}/model-versions/${path}`, (req) => {
         const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
+        authorize(req.workspace, req.principal, { type: 'function', name: model.full_name, anyOf: ['OWNER', 'APPLY_TAG'] });
         const key = reqString(req, 'key');
         const value = optString(req, 'value') ?? '';
         tagRules(`model version ${model.full_name}/${version.version}`, version.tags, { [key]: value });
