@@ -146,6 +146,11 @@ export const STRICT_BEHAVIOURS = {
     lenient: 'int64 fields (concurrency, throughput, rate-limit calls and tokens) are answered as JSON numbers',
     strict: 'they are answered as JSON strings (proto3 JSON), e.g. "calls": "600"',
   },
+  'uc-me-service-principal': {
+    ledger: '137',
+    lenient: 'SCIM Me answers userName = the principal grants name (user e-mail or service principal application id)',
+    strict: 'SCIM Me answers a service principal with its applicationId (the name grants use) and a userName that is its display name',
+  },
   // ---- Lakehouse / Data Quality monitors
   'monitor-update-mask-leaf': {
     ledger: '93',

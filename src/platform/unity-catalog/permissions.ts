@@ -72,14 +72,21 @@ export function createUnityCatalogPermissions(http: HttpClient): PermissionReade
     },
 
     async owner(type, fullName) {
-      const path = type === 'catalog' ? `${UC}/catalogs/${enc(fullName)}` : type === 'schema' ? `${UC}/schemas/${enc(fullName)}` : `${UC}/models/${enc(fullName)}`;
-      const endpoint =
-        type === 'catalog' ? 'GET /api/2.1/unity-catalog/catalogs/{name}' : type === 'schema' ? 'GET /api/2.1/unity-catalog/schemas/{full_name}' : 'GET /api/2.1/unity-catalog/models/{full_name}';
-      try {
-        return (await http.request<{ owner?: string }>({ method: 'GET', path, endpoint })).body.owner ?? '';
-      } catch (e) {
-        if (isMissing(e)) return null;
-        throw e;
+      const read = (request: Promise<{ body: { owner?: string } }>): Promise<string | null> =>
+        request.then(
+          (r) => r.body.owner ?? '',
+          (e: unknown) => {
+            if (isMissing(e)) return null;
+            throw e;
+          },
+        );
+      switch (type) {
+        case 'catalog':
+          return read(http.request({ method: 'GET', path: `${UC}/catalogs/${enc(fullName)}`, endpoint: 'GET /api/2.1/unity-catalog/catalogs/{name}' }));
+        case 'schema':
+          return read(http.request({ method: 'GET', path: `${UC}/schemas/${enc(fullName)}`, endpoint: 'GET /api/2.1/unity-catalog/schemas/{full_name}' }));
+        case 'function':
+          return read(http.request({ method: 'GET', path: `${UC}/models/${enc(fullName)}`, endpoint: 'GET /api/2.1/unity-catalog/models/{full_name}' }));
       }
     },
 

@@ -269,6 +269,20 @@ const CASES: Record<StrictBehaviour, Case> = {
     lenient: [true, 'counter', '5'],
     strict: [false, 'gauge', '5'],
   },
+  'uc-me-service-principal': {
+    run: async () => {
+      const oauth = await fetch(`${emu.url}/oidc/v1/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('emulator-client:emulator-secret').toString('base64')}` },
+        body: 'grant_type=client_credentials&scope=all-apis',
+      });
+      const token = ((await oauth.json()) as { access_token: string }).access_token;
+      const me = (await (await fetch(`${emu.url}/api/2.0/preview/scim/v2/Me`, { headers: { authorization: `Bearer ${token}` } })).json()) as Record<string, unknown>;
+      return [me.userName, me.applicationId];
+    },
+    lenient: ['emulator-service-principal', undefined],
+    strict: ['Service principal emulator-service-principal', 'emulator-service-principal'],
+  },
   'serving-sizing-echo': {
     run: async () => {
       await req('POST', '/api/2.0/serving-endpoints', {
