@@ -16,6 +16,14 @@ export function validateCommand(inv: ValidateInvocation, io: CliIO): ExitCode {
         `${report.models.length} model(s), ${report.policies.length} polic${report.policies.length === 1 ? 'y' : 'ies'} (${report.gates} gates), ` +
         `${report.targets.length} target(s)\n`,
     );
+    if (report.bundle) {
+      io.stdout(`  Asset Bundle ${report.bundle.name ? `"${report.bundle.name}" ` : ''}(${report.bundle.files.join(', ')}):\n`);
+      for (const t of report.bundle.targets) {
+        io.stdout(`    target ${t.target} → ${t.environment ? `environment ${t.environment}` : 'no environment (not checked)'}\n`);
+        for (const o of t.objects) io.stdout(`      ${o.kind} ${o.name} (${o.at}): ${o.owner}\n`);
+        if (t.unresolved.length) io.stdout(`      not known before deploy: ${t.unresolved.join(', ')}\n`);
+      }
+    }
   }
   return report.valid ? EXIT.ok : EXIT.invalid;
 }

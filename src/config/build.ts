@@ -163,6 +163,7 @@ const buildMonitor = (raw: RawRecord): MonitorConfig => {
     slicingExprs: asStringList(raw.slicing_exprs) ?? [],
     refreshAfterUpdate: raw.refresh !== false,
     environments: asStringList(raw.environments),
+    ...(raw.owner === 'bundle' ? { owner: 'bundle' as const } : {}),
   };
 };
 

@@ -27,6 +27,8 @@ import type { Config, Environment, GateSpec, ModelConfig, Policy, Waiver } from 
 import { validateAgainstSchema } from './validate.js';
 import { checkEnvironmentUrls } from './urls.js';
 import { inVariableTerms } from './substitutions.js';
+import { loadBundle, type ListDir } from './bundle.js';
+import { bindBundle, checkBundle } from './bundle-checks.js';
 
 export interface LoadInput {
   /** Path of the config file as the user knows it; positions and relative policy paths use it. */
@@ -39,6 +41,8 @@ export interface LoadDeps {
   /** Returns the file's text, or null when it does not exist. */
   readonly readFile: (path: string) => string | null;
   readonly now: Date;
+  /** Lists a directory (an Asset Bundle's `include` globs); absent: globs are not expanded, and said so. */
+  readonly listDir?: ListDir;
 }
 
 export interface LoadResult {
@@ -90,6 +94,16 @@ export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
     buildWaiver(raw as RawRecord, doc, pointerJoin('/waivers', index)),
   );
 
+  // The repository's Asset Bundle: databricks.yml beside mlops.yml unless `bundle:` says otherwise.
+  const bundleSetting = root.bundle;
+  const bundlePath = bundleSetting === false ? null : posix.join(configDir, asString(asRecord(bundleSetting)?.path) ?? 'databricks.yml');
+  const loadedBundle = bundlePath ? loadBundle(bundlePath, { readFile: deps.readFile, ...(deps.listDir ? { listDir: deps.listDir } : {}) }) : { bundle: null, diagnostics: [] };
+  diagnostics.push(...loadedBundle.diagnostics);
+  if (bundleSetting !== undefined && bundleSetting !== false && !loadedBundle.bundle && bundlePath) {
+    diagnostics.push({ severity: 'error', code: 'missing-file', message: `bundle: ${bundlePath} does not exist`, path: '/bundle', position: positionOf(doc, '/bundle', 'key') });
+  }
+  const bundle = loadedBundle.bundle ? bindBundle(loadedBundle.bundle, asRecord(asRecord(bundleSetting)?.targets), [...environments.keys()]) : null;
+
   const config: Config = {
     version: 1,
     file: input.file,
@@ -99,8 +113,10 @@ export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
     policies,
     waivers,
     notify: buildNotify(root.notify, doc),
+    ...(bundle ? { bundle } : {}),
   };
   diagnostics.push(...checkConfig(config, doc));
+  if (bundle) diagnostics.push(...checkBundle(config, bundle, doc, asRecord(bundleSetting)?.targets));
   if (diagnostics.some((d) => d.severity === 'error')) fail();
   return { config, diagnostics: capDiagnostics(sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file)).shown };
 };

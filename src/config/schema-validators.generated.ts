@@ -8,16 +8,17 @@ import * as runtime2 from "ajv-formats/dist/formats.js";
 // module.exports of a CommonJS helper, whichever way the loader (Node, the bundler) wraps it.
 const cjsExports = (ns) => (ns.default != null && ns.default.__esModule ? ns.default : ns);
 export const validateConfig = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","title":"mlops-gate configuration (mlops.yml)","description":"Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.","type":"object","additionalProperties":false,"required":["version","environments","models"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by mlops-gate.","type":"string"},"version":{"description":"Configuration format version. Always 1.","const":1},"environments":{"description":"Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/environment"}},"models":{"description":"Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/model"}},"policies":{"description":"Inline policies by name. Models reference them by name in `policies`.","type":"object","default":{},"propertyNames":{"$ref":"#/$defs/policy_name"},"additionalProperties":{"$ref":"#/$defs/policy"}},"waivers":{"description":"Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.","type":"array","default":[],"items":{"$ref":"#/$defs/waiver"}},"defaults":{"description":"Values used by every model that does not set them itself.","type":"object","additionalProperties":false,"properties":{"champion_alias":{"description":"Default champion alias for models without `champion_alias`.","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"Default promotion mode for models without `promotion`.","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policy references used by models that do not list `policies` themselves.","$ref":"#/$defs/policy_refs"}}},"notify":{"description":"Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.","$ref":"#/$defs/notify"}},"$defs":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"},"grants":{"description":"Grants on the promoted registered model (Unity Catalog), per environment: environment → principal (user, group, or service principal application id) → privileges. Each listed principal holds exactly these privileges after a promotion; a rollback puts back what they held.","type":"object","additionalProperties":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/model_privilege"}}}},"owner":{"description":"Who owns the registered model's definition (comment, grants): mlops-gate (default) or bundle (a Databricks Asset Bundle declares it; mlops-gate then moves versions, aliases and tags only).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (AI Gateway inference table).","$ref":"#/$defs/serving_inference_table"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"overrides":{"description":"Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.","type":"object","additionalProperties":{"$ref":"#/$defs/serving_override"}},"owner":{"description":"Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).","enum":["mlops-gate","bundle"],"default":"mlops-gate"},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"serving_inference_table":{"description":"Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"serving_override":{"description":"Serving settings of one environment, over the model's `serving` settings.","type":"object","additionalProperties":false,"properties":{"workload_size":{"description":"Workload size in this environment (replaces `provisioned_concurrency`).","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero in this environment.","type":"boolean"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"inference_table":{"description":"The inference table in this environment.","$ref":"#/$defs/serving_inference_table"}}},"serving_rate_limit":{"description":"One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.","type":"object","additionalProperties":false,"anyOf":[{"required":["calls"]},{"required":["tokens"]}],"properties":{"calls":{"description":"Calls allowed per renewal period.","type":"integer","minimum":1},"tokens":{"description":"Tokens allowed per renewal period.","type":"integer","minimum":1},"key":{"description":"What the limit counts per: endpoint (default), user, user_group, service_principal.","enum":["endpoint","user","user_group","service_principal"],"default":"endpoint"},"principal":{"description":"The user (email), group or service principal (application id) the limit applies to.","type":"string","minLength":1},"renewal_period":{"description":"Only `minute` is supported.","const":"minute","default":"minute"}}},"model_privilege":{"description":"A privilege on a registered model: EXECUTE (load, serve, query), APPLY_TAG, MANAGE (grant to others), ALL_PRIVILEGES. `APPLY TAG` is read as APPLY_TAG.","type":"string","pattern":"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","title":"mlops-gate configuration (mlops.yml)","description":"Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.","type":"object","additionalProperties":false,"required":["version","environments","models"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by mlops-gate.","type":"string"},"version":{"description":"Configuration format version. Always 1.","const":1},"environments":{"description":"Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/environment"}},"models":{"description":"Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/model"}},"policies":{"description":"Inline policies by name. Models reference them by name in `policies`.","type":"object","default":{},"propertyNames":{"$ref":"#/$defs/policy_name"},"additionalProperties":{"$ref":"#/$defs/policy"}},"waivers":{"description":"Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.","type":"array","default":[],"items":{"$ref":"#/$defs/waiver"}},"defaults":{"description":"Values used by every model that does not set them itself.","type":"object","additionalProperties":false,"properties":{"champion_alias":{"description":"Default champion alias for models without `champion_alias`.","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"Default promotion mode for models without `promotion`.","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policy references used by models that do not list `policies` themselves.","$ref":"#/$defs/policy_refs"}}},"notify":{"description":"Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.","$ref":"#/$defs/notify"},"bundle":{"description":"A Databricks Asset Bundle in this repository (databricks.yml): validate and plan recognise the serving endpoints, registered models and quality monitors it declares per target. Default: databricks.yml beside mlops.yml, when there is one; false: none.","type":["object","boolean"],"additionalProperties":false,"properties":{"path":{"description":"The bundle's root file, relative to mlops.yml (default databricks.yml).","type":"string","minLength":1},"targets":{"description":"Bundle target → mlops.yml environment (default: each target is the environment of the same name).","type":"object","additionalProperties":{"type":"string","minLength":1}}}}},"$defs":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"},"grants":{"description":"Grants on the promoted registered model (Unity Catalog), per environment: environment → principal (user, group, or service principal application id) → privileges. Each listed principal holds exactly these privileges after a promotion; a rollback puts back what they held.","type":"object","additionalProperties":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/model_privilege"}}}},"owner":{"description":"Who owns the registered model's definition (comment, grants): mlops-gate (default) or bundle (a Databricks Asset Bundle declares it; mlops-gate then moves versions, aliases and tags only).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (AI Gateway inference table).","$ref":"#/$defs/serving_inference_table"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"overrides":{"description":"Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.","type":"object","additionalProperties":{"$ref":"#/$defs/serving_override"}},"owner":{"description":"Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).","enum":["mlops-gate","bundle"],"default":"mlops-gate"},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"serving_inference_table":{"description":"Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"serving_override":{"description":"Serving settings of one environment, over the model's `serving` settings.","type":"object","additionalProperties":false,"properties":{"workload_size":{"description":"Workload size in this environment (replaces `provisioned_concurrency`).","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero in this environment.","type":"boolean"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"inference_table":{"description":"The inference table in this environment.","$ref":"#/$defs/serving_inference_table"}}},"serving_rate_limit":{"description":"One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.","type":"object","additionalProperties":false,"anyOf":[{"required":["calls"]},{"required":["tokens"]}],"properties":{"calls":{"description":"Calls allowed per renewal period.","type":"integer","minimum":1},"tokens":{"description":"Tokens allowed per renewal period.","type":"integer","minimum":1},"key":{"description":"What the limit counts per: endpoint (default), user, user_group, service_principal.","enum":["endpoint","user","user_group","service_principal"],"default":"endpoint"},"principal":{"description":"The user (email), group or service principal (application id) the limit applies to.","type":"string","minLength":1},"renewal_period":{"description":"Only `minute` is supported.","const":"minute","default":"minute"}}},"model_privilege":{"description":"A privilege on a registered model: EXECUTE (load, serve, query), APPLY_TAG, MANAGE (grant to others), ALL_PRIVILEGES. `APPLY TAG` is read as APPLY_TAG.","type":"string","pattern":"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"},"owner":{"description":"Who owns the monitor: mlops-gate (default) or bundle (a Databricks Asset Bundle declares it as a quality monitor; mlops-gate then leaves it alone).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}};
 const schema32 = {"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
 const schema54 = {"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
 const schema39 = {"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"};
+const func1 = Object.prototype.hasOwnProperty;
+const func2 = cjsExports(runtime0).default;
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]*$", "u");
 const schema33 = {"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]};
 const schema34 = {"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}};
 const schema35 = {"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}};
 const pattern5 = new RegExp("^https?://\\S+$", "u");
-const func1 = cjsExports(runtime0).default;
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -117,7 +118,7 @@ errors++;
 if(data.promote_from !== undefined){
 let data2 = data.promote_from;
 if(typeof data2 === "string"){
-if(func1(data2) < 1){
+if(func2(data2) < 1){
 const err7 = {instancePath:instancePath+"/promote_from",schemaPath:"#/$defs/environment_mlflow/properties/promote_from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.promote_from,data:data2};
 if(vErrors === null){
 vErrors = [err7];
@@ -142,7 +143,7 @@ errors++;
 if(data.github_environment !== undefined){
 let data3 = data.github_environment;
 if(typeof data3 === "string"){
-if(func1(data3) < 1){
+if(func2(data3) < 1){
 const err9 = {instancePath:instancePath+"/github_environment",schemaPath:"#/$defs/environment_mlflow/properties/github_environment/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.github_environment,data:data3};
 if(vErrors === null){
 vErrors = [err9];
@@ -272,7 +273,7 @@ errors++;
 if(data.catalog !== undefined){
 let data6 = data.catalog;
 if(typeof data6 === "string"){
-if(func1(data6) < 1){
+if(func2(data6) < 1){
 const err20 = {instancePath:instancePath+"/catalog",schemaPath:"#/$defs/environment_databricks_uc/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.catalog,data:data6};
 if(vErrors === null){
 vErrors = [err20];
@@ -297,7 +298,7 @@ errors++;
 if(data.schema !== undefined){
 let data7 = data.schema;
 if(typeof data7 === "string"){
-if(func1(data7) < 1){
+if(func2(data7) < 1){
 const err22 = {instancePath:instancePath+"/schema",schemaPath:"#/$defs/environment_databricks_uc/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.schema,data:data7};
 if(vErrors === null){
 vErrors = [err22];
@@ -322,7 +323,7 @@ errors++;
 if(data.promote_from !== undefined){
 let data8 = data.promote_from;
 if(typeof data8 === "string"){
-if(func1(data8) < 1){
+if(func2(data8) < 1){
 const err24 = {instancePath:instancePath+"/promote_from",schemaPath:"#/$defs/environment_databricks_uc/properties/promote_from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.promote_from,data:data8};
 if(vErrors === null){
 vErrors = [err24];
@@ -347,7 +348,7 @@ errors++;
 if(data.github_environment !== undefined){
 let data9 = data.github_environment;
 if(typeof data9 === "string"){
-if(func1(data9) < 1){
+if(func2(data9) < 1){
 const err26 = {instancePath:instancePath+"/github_environment",schemaPath:"#/$defs/environment_databricks_uc/properties/github_environment/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.github_environment,data:data9};
 if(vErrors === null){
 vErrors = [err26];
@@ -425,7 +426,6 @@ validate21.evaluated = {"dynamicProps":true,"dynamicItems":false};
 const schema37 = {"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"},"grants":{"description":"Grants on the promoted registered model (Unity Catalog), per environment: environment → principal (user, group, or service principal application id) → privileges. Each listed principal holds exactly these privileges after a promotion; a rollback puts back what they held.","type":"object","additionalProperties":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/model_privilege"}}}},"owner":{"description":"Who owns the registered model's definition (comment, grants): mlops-gate (default) or bundle (a Databricks Asset Bundle declares it; mlops-gate then moves versions, aliases and tags only).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}};
 const schema38 = {"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}};
 const schema53 = {"description":"A privilege on a registered model: EXECUTE (load, serve, query), APPLY_TAG, MANAGE (grant to others), ALL_PRIVILEGES. `APPLY TAG` is read as APPLY_TAG.","type":"string","pattern":"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"};
-const func7 = Object.prototype.hasOwnProperty;
 const func0 = cjsExports(runtime1).default;
 const pattern8 = new RegExp("^[0-9]+$", "u");
 const pattern14 = new RegExp("^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$", "u");
@@ -527,7 +527,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func7.call(schema46.properties, key0))){
+if(!(func1.call(schema46.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -541,7 +541,7 @@ errors++;
 if(data.workload_size !== undefined){
 let data0 = data.workload_size;
 if(typeof data0 === "string"){
-if(func1(data0) < 1){
+if(func2(data0) < 1){
 const err1 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.workload_size,data:data0};
 if(vErrors === null){
 vErrors = [err1];
@@ -789,7 +789,7 @@ if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
 for(const key3 in data9){
 const _errs23 = errors;
 if(typeof key3 === "string"){
-if(func1(key3) < 1){
+if(func2(key3) < 1){
 const err21 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.environment_vars.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err21];
@@ -868,7 +868,7 @@ if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
 for(const key5 in data12){
 const _errs31 = errors;
 if(typeof key5 === "string"){
-if(func1(key5) < 1){
+if(func2(key5) < 1){
 const err27 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.tags.propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err27];
@@ -1069,7 +1069,7 @@ errors++;
 if(data16.principal !== undefined){
 let data20 = data16.principal;
 if(typeof data20 === "string"){
-if(func1(data20) < 1){
+if(func2(data20) < 1){
 const err41 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.principal,data:data20};
 if(vErrors === null){
 vErrors = [err41];
@@ -1191,7 +1191,7 @@ errors++;
 if(data23.catalog !== undefined){
 let data24 = data23.catalog;
 if(typeof data24 === "string"){
-if(func1(data24) < 1){
+if(func2(data24) < 1){
 const err51 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.catalog,data:data24};
 if(vErrors === null){
 vErrors = [err51];
@@ -1216,7 +1216,7 @@ errors++;
 if(data23.schema !== undefined){
 let data25 = data23.schema;
 if(typeof data25 === "string"){
-if(func1(data25) < 1){
+if(func2(data25) < 1){
 const err53 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.schema,data:data25};
 if(vErrors === null){
 vErrors = [err53];
@@ -1241,7 +1241,7 @@ errors++;
 if(data23.prefix !== undefined){
 let data26 = data23.prefix;
 if(typeof data26 === "string"){
-if(func1(data26) < 1){
+if(func2(data26) < 1){
 const err55 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.prefix,data:data26};
 if(vErrors === null){
 vErrors = [err55];
@@ -1448,7 +1448,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema42.properties, key0))){
+if(!(func1.call(schema42.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data};
 if(vErrors === null){
 vErrors = [err9];
@@ -1462,7 +1462,7 @@ errors++;
 if(data.endpoint !== undefined){
 let data2 = data.endpoint;
 if(typeof data2 === "string"){
-if(func1(data2) < 1){
+if(func2(data2) < 1){
 const err10 = {instancePath:instancePath+"/endpoint",schemaPath:"#/properties/endpoint/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.endpoint,data:data2};
 if(vErrors === null){
 vErrors = [err10];
@@ -1733,7 +1733,7 @@ errors++;
 if(data.workload_size !== undefined){
 let data12 = data.workload_size;
 if(typeof data12 === "string"){
-if(func1(data12) < 1){
+if(func2(data12) < 1){
 const err32 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.workload_size,data:data12};
 if(vErrors === null){
 vErrors = [err32];
@@ -1821,7 +1821,7 @@ errors++;
 if(data15.catalog !== undefined){
 let data16 = data15.catalog;
 if(typeof data16 === "string"){
-if(func1(data16) < 1){
+if(func2(data16) < 1){
 const err39 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.catalog,data:data16};
 if(vErrors === null){
 vErrors = [err39];
@@ -1846,7 +1846,7 @@ errors++;
 if(data15.schema !== undefined){
 let data17 = data15.schema;
 if(typeof data17 === "string"){
-if(func1(data17) < 1){
+if(func2(data17) < 1){
 const err41 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.schema,data:data17};
 if(vErrors === null){
 vErrors = [err41];
@@ -1871,7 +1871,7 @@ errors++;
 if(data15.prefix !== undefined){
 let data18 = data15.prefix;
 if(typeof data18 === "string"){
-if(func1(data18) < 1){
+if(func2(data18) < 1){
 const err43 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.prefix,data:data18};
 if(vErrors === null){
 vErrors = [err43];
@@ -2118,7 +2118,7 @@ if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
 for(const key6 in data26){
 const _errs67 = errors;
 if(typeof key6 === "string"){
-if(func1(key6) < 1){
+if(func2(key6) < 1){
 const err63 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.environment_vars.propertyNames,data:key6,propertyName:key6};
 if(vErrors === null){
 vErrors = [err63];
@@ -2197,7 +2197,7 @@ if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 for(const key8 in data29){
 const _errs75 = errors;
 if(typeof key8 === "string"){
-if(func1(key8) < 1){
+if(func2(key8) < 1){
 const err69 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.tags.propertyNames,data:key8,propertyName:key8};
 if(vErrors === null){
 vErrors = [err69];
@@ -2398,7 +2398,7 @@ errors++;
 if(data33.principal !== undefined){
 let data37 = data33.principal;
 if(typeof data37 === "string"){
-if(func1(data37) < 1){
+if(func2(data37) < 1){
 const err83 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.principal,data:data37};
 if(vErrors === null){
 vErrors = [err83];
@@ -2560,7 +2560,7 @@ const len2 = data44.length;
 for(let i2=0; i2<len2; i2++){
 let data45 = data44[i2];
 if(typeof data45 === "string"){
-if(func1(data45) < 1){
+if(func2(data45) < 1){
 const err95 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data45};
 if(vErrors === null){
 vErrors = [err95];
@@ -2634,7 +2634,7 @@ return errors === 0;
 }
 validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema51 = {"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}};
+const schema51 = {"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"},"owner":{"description":"Who owns the monitor: mlops-gate (default) or bundle (a Databricks Asset Bundle declares it as a quality monitor; mlops-gate then leaves it alone).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}};
 
 function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2678,7 +2678,7 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "table") || (key0 === "output_schema")) || (key0 === "api")) || (key0 === "inference_log")) || (key0 === "schedule")) || (key0 === "slicing_exprs")) || (key0 === "refresh")) || (key0 === "environments"))){
+if(!(func1.call(schema51.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err3];
@@ -2692,7 +2692,7 @@ errors++;
 if(data.table !== undefined){
 let data0 = data.table;
 if(typeof data0 === "string"){
-if(func1(data0) < 1){
+if(func2(data0) < 1){
 const err4 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.table,data:data0};
 if(vErrors === null){
 vErrors = [err4];
@@ -2717,7 +2717,7 @@ errors++;
 if(data.output_schema !== undefined){
 let data1 = data.output_schema;
 if(typeof data1 === "string"){
-if(func1(data1) < 1){
+if(func2(data1) < 1){
 const err6 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.output_schema,data:data1};
 if(vErrors === null){
 vErrors = [err6];
@@ -2823,7 +2823,7 @@ errors++;
 if(data3.prediction_col !== undefined){
 let data5 = data3.prediction_col;
 if(typeof data5 === "string"){
-if(func1(data5) < 1){
+if(func2(data5) < 1){
 const err15 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.prediction_col,data:data5};
 if(vErrors === null){
 vErrors = [err15];
@@ -2848,7 +2848,7 @@ errors++;
 if(data3.label_col !== undefined){
 let data6 = data3.label_col;
 if(typeof data6 === "string"){
-if(func1(data6) < 1){
+if(func2(data6) < 1){
 const err17 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.label_col,data:data6};
 if(vErrors === null){
 vErrors = [err17];
@@ -2873,7 +2873,7 @@ errors++;
 if(data3.timestamp_col !== undefined){
 let data7 = data3.timestamp_col;
 if(typeof data7 === "string"){
-if(func1(data7) < 1){
+if(func2(data7) < 1){
 const err19 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.timestamp_col,data:data7};
 if(vErrors === null){
 vErrors = [err19];
@@ -2898,7 +2898,7 @@ errors++;
 if(data3.model_id_col !== undefined){
 let data8 = data3.model_id_col;
 if(typeof data8 === "string"){
-if(func1(data8) < 1){
+if(func2(data8) < 1){
 const err21 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.model_id_col,data:data8};
 if(vErrors === null){
 vErrors = [err21];
@@ -2937,7 +2937,7 @@ const len0 = data9.length;
 for(let i0=0; i0<len0; i0++){
 let data10 = data9[i0];
 if(typeof data10 === "string"){
-if(func1(data10) < 1){
+if(func2(data10) < 1){
 const err24 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.granularities.items,data:data10};
 if(vErrors === null){
 vErrors = [err24];
@@ -3011,7 +3011,7 @@ errors++;
 if(data11.cron !== undefined){
 let data12 = data11.cron;
 if(typeof data12 === "string"){
-if(func1(data12) < 1){
+if(func2(data12) < 1){
 const err30 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.schedule.properties.cron,data:data12};
 if(vErrors === null){
 vErrors = [err30];
@@ -3036,7 +3036,7 @@ errors++;
 if(data11.timezone !== undefined){
 let data13 = data11.timezone;
 if(typeof data13 === "string"){
-if(func1(data13) < 1){
+if(func2(data13) < 1){
 const err32 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.schedule.properties.timezone,data:data13};
 if(vErrors === null){
 vErrors = [err32];
@@ -3077,7 +3077,7 @@ const len1 = data14.length;
 for(let i1=0; i1<len1; i1++){
 let data15 = data14[i1];
 if(typeof data15 === "string"){
-if(func1(data15) < 1){
+if(func2(data15) < 1){
 const err35 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.slicing_exprs.items,data:data15};
 if(vErrors === null){
 vErrors = [err35];
@@ -3131,7 +3131,7 @@ const len2 = data17.length;
 for(let i2=0; i2<len2; i2++){
 let data18 = data17[i2];
 if(typeof data18 === "string"){
-if(func1(data18) < 1){
+if(func2(data18) < 1){
 const err39 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data18};
 if(vErrors === null){
 vErrors = [err39];
@@ -3189,14 +3189,27 @@ vErrors.push(err42);
 errors++;
 }
 }
-}
-else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data};
+if(data.owner !== undefined){
+let data19 = data.owner;
+if(!((data19 === "mlops-gate") || (data19 === "bundle"))){
+const err43 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/enum",keyword:"enum",params:{allowedValues: schema51.properties.owner.enum},message:"must be equal to one of the allowed values",schema:schema51.properties.owner.enum,parentSchema:schema51.properties.owner,data:data19};
 if(vErrors === null){
 vErrors = [err43];
 }
 else {
 vErrors.push(err43);
+}
+errors++;
+}
+}
+}
+else {
+const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
 }
 errors++;
 }
@@ -3238,7 +3251,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema37.properties, key0))){
+if(!(func1.call(schema37.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err2];
@@ -3252,7 +3265,7 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
-if(func1(data0) < 1){
+if(func2(data0) < 1){
 const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err3];
@@ -3280,7 +3293,7 @@ if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key1 in data1){
 let data2 = data1[key1];
 if(typeof data2 === "string"){
-if(func1(data2) < 1){
+if(func2(data2) < 1){
 const err5 = {instancePath:instancePath+"/names/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/names/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.names.additionalProperties,data:data2};
 if(vErrors === null){
 vErrors = [err5];
@@ -3352,7 +3365,7 @@ errors++;
 if(data3.alias !== undefined){
 let data4 = data3.alias;
 if(typeof data4 === "string"){
-if(func1(data4) < 1){
+if(func2(data4) < 1){
 const err11 = {instancePath:instancePath+"/candidate/alias",schemaPath:"#/$defs/candidate/properties/alias/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.alias,data:data4};
 if(vErrors === null){
 vErrors = [err11];
@@ -3477,7 +3490,7 @@ errors++;
 if(data.champion_alias !== undefined){
 let data9 = data.champion_alias;
 if(typeof data9 === "string"){
-if(func1(data9) < 1){
+if(func2(data9) < 1){
 const err21 = {instancePath:instancePath+"/champion_alias",schemaPath:"#/properties/champion_alias/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.champion_alias,data:data9};
 if(vErrors === null){
 vErrors = [err21];
@@ -3539,7 +3552,7 @@ if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 for(const key5 in data15){
 const _errs35 = errors;
 if(typeof key5 === "string"){
-if(func1(key5) < 1){
+if(func2(key5) < 1){
 const err24 = {instancePath:instancePath+"/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/grants/additionalProperties/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.grants.additionalProperties.propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err24];
@@ -3709,7 +3722,7 @@ const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if(typeof data1 === "string"){
-if(func1(data1) < 1){
+if(func2(data1) < 1){
 const err1 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data1};
 if(vErrors === null){
 vErrors = [err1];
@@ -3774,7 +3787,7 @@ const len1 = data2.length;
 for(let i2=0; i2<len1; i2++){
 let data3 = data2[i2];
 if(typeof data3 === "string"){
-if(func1(data3) < 1){
+if(func2(data3) < 1){
 const err5 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data3};
 if(vErrors === null){
 vErrors = [err5];
@@ -4160,7 +4173,7 @@ errors++;
 if(data.metric !== undefined){
 let data4 = data.metric;
 if(typeof data4 === "string"){
-if(func1(data4) < 1){
+if(func2(data4) < 1){
 const err10 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err10];
@@ -4336,7 +4349,7 @@ vErrors.push(err6);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema66.properties, key0))){
+if(!(func1.call(schema66.properties, key0))){
 const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err7];
@@ -4414,7 +4427,7 @@ errors++;
 if(data.metric !== undefined){
 let data4 = data.metric;
 if(typeof data4 === "string"){
-if(func1(data4) < 1){
+if(func2(data4) < 1){
 const err13 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err13];
@@ -4816,7 +4829,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema72.properties, key0))){
+if(!(func1.call(schema72.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -4938,7 +4951,7 @@ const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
 let data7 = data6[i0];
 if(typeof data7 === "string"){
-if(func1(data7) < 1){
+if(func2(data7) < 1){
 const err10 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72.properties.from.properties.teams.items,data:data7};
 if(vErrors === null){
 vErrors = [err10];
@@ -4979,7 +4992,7 @@ const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
 let data9 = data8[i1];
 if(typeof data9 === "string"){
-if(func1(data9) < 1){
+if(func2(data9) < 1){
 const err13 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72.properties.from.properties.users.items,data:data9};
 if(vErrors === null){
 vErrors = [err13];
@@ -5433,7 +5446,7 @@ errors++;
 if(data.model_card_tag !== undefined){
 let data5 = data.model_card_tag;
 if(typeof data5 === "string"){
-if(func1(data5) < 1){
+if(func2(data5) < 1){
 const err9 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.model_card_tag,data:data5};
 if(vErrors === null){
 vErrors = [err9];
@@ -5790,7 +5803,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
-if(func1(data2) < 1){
+if(func2(data2) < 1){
 const err7 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data2};
 if(vErrors === null){
 vErrors = [err7];
@@ -5855,7 +5868,7 @@ const len1 = data3.length;
 for(let i2=0; i2<len1; i2++){
 let data4 = data3[i2];
 if(typeof data4 === "string"){
-if(func1(data4) < 1){
+if(func2(data4) < 1){
 const err11 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data4};
 if(vErrors === null){
 vErrors = [err11];
@@ -5916,7 +5929,7 @@ errors++;
 if(data.owner !== undefined){
 let data5 = data.owner;
 if(typeof data5 === "string"){
-if(func1(data5) < 1){
+if(func2(data5) < 1){
 const err15 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema81.properties.owner,data:data5};
 if(vErrors === null){
 vErrors = [err15];
@@ -5941,7 +5954,7 @@ errors++;
 if(data.reason !== undefined){
 let data6 = data.reason;
 if(typeof data6 === "string"){
-if(func1(data6) < 1){
+if(func2(data6) < 1){
 const err17 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema81.properties.reason,data:data6};
 if(vErrors === null){
 vErrors = [err17];
@@ -6094,7 +6107,7 @@ errors++;
 if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
-if(func1(data2) < 1){
+if(func2(data2) < 1){
 const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema89,data:data2};
 if(vErrors === null){
 vErrors = [err6];
@@ -6182,7 +6195,7 @@ const len1 = data5.length;
 for(let i2=0; i2<len1; i2++){
 let data6 = data5[i2];
 if(typeof data6 === "string"){
-if(func1(data6) < 1){
+if(func2(data6) < 1){
 const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data6};
 if(vErrors === null){
 vErrors = [err12];
@@ -6247,7 +6260,7 @@ const len2 = data7.length;
 for(let i4=0; i4<len2; i4++){
 let data8 = data7[i4];
 if(typeof data8 === "string"){
-if(func1(data8) < 1){
+if(func2(data8) < 1){
 const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data8};
 if(vErrors === null){
 vErrors = [err16];
@@ -6420,7 +6433,7 @@ errors++;
 if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
-if(func1(data2) < 1){
+if(func2(data2) < 1){
 const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema89,data:data2};
 if(vErrors === null){
 vErrors = [err6];
@@ -6508,7 +6521,7 @@ const len1 = data5.length;
 for(let i2=0; i2<len1; i2++){
 let data6 = data5[i2];
 if(typeof data6 === "string"){
-if(func1(data6) < 1){
+if(func2(data6) < 1){
 const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data6};
 if(vErrors === null){
 vErrors = [err12];
@@ -6573,7 +6586,7 @@ const len2 = data7.length;
 for(let i4=0; i4<len2; i4++){
 let data8 = data7[i4];
 if(typeof data8 === "string"){
-if(func1(data8) < 1){
+if(func2(data8) < 1){
 const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data8};
 if(vErrors === null){
 vErrors = [err16];
@@ -6756,7 +6769,7 @@ errors++;
 if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
-if(func1(data2) < 1){
+if(func2(data2) < 1){
 const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema89,data:data2};
 if(vErrors === null){
 vErrors = [err7];
@@ -6844,7 +6857,7 @@ const len1 = data5.length;
 for(let i2=0; i2<len1; i2++){
 let data6 = data5[i2];
 if(typeof data6 === "string"){
-if(func1(data6) < 1){
+if(func2(data6) < 1){
 const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data6};
 if(vErrors === null){
 vErrors = [err13];
@@ -6909,7 +6922,7 @@ const len2 = data7.length;
 for(let i4=0; i4<len2; i4++){
 let data8 = data7[i4];
 if(typeof data8 === "string"){
-if(func1(data8) < 1){
+if(func2(data8) < 1){
 const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data8};
 if(vErrors === null){
 vErrors = [err17];
@@ -6983,7 +6996,7 @@ errors++;
 if(data.secret_env !== undefined){
 let data10 = data.secret_env;
 if(typeof data10 === "string"){
-if(func1(data10) < 1){
+if(func2(data10) < 1){
 const err22 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema89,data:data10};
 if(vErrors === null){
 vErrors = [err22];
@@ -7304,7 +7317,7 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "$schema") || (key0 === "version")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "policies")) || (key0 === "waivers")) || (key0 === "defaults")) || (key0 === "notify"))){
+if(!(func1.call(schema31.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err3];
@@ -7572,7 +7585,7 @@ errors++;
 if(data10.champion_alias !== undefined){
 let data11 = data10.champion_alias;
 if(typeof data11 === "string"){
-if(func1(data11) < 1){
+if(func2(data11) < 1){
 const err22 = {instancePath:instancePath+"/defaults/champion_alias",schemaPath:"#/properties/defaults/properties/champion_alias/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.defaults.properties.champion_alias,data:data11};
 if(vErrors === null){
 vErrors = [err22];
@@ -7631,14 +7644,106 @@ if (vErrors === null) { vErrors = validate57.errors; } else { for (const e of va
 errors = vErrors.length;
 }
 }
-}
-else {
-const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(data.bundle !== undefined){
+let data15 = data.bundle;
+if((!(data15 && typeof data15 == "object" && !Array.isArray(data15))) && (typeof data15 !== "boolean")){
+const err26 = {instancePath:instancePath+"/bundle",schemaPath:"#/properties/bundle/type",keyword:"type",params:{type: schema31.properties.bundle.type},message:"must be object,boolean",schema:schema31.properties.bundle.type,parentSchema:schema31.properties.bundle,data:data15};
 if(vErrors === null){
 vErrors = [err26];
 }
 else {
 vErrors.push(err26);
+}
+errors++;
+}
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key8 in data15){
+if(!((key8 === "path") || (key8 === "targets"))){
+const err27 = {instancePath:instancePath+"/bundle",schemaPath:"#/properties/bundle/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.bundle,data:data15};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data15.path !== undefined){
+let data16 = data15.path;
+if(typeof data16 === "string"){
+if(func2(data16) < 1){
+const err28 = {instancePath:instancePath+"/bundle/path",schemaPath:"#/properties/bundle/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.bundle.properties.path,data:data16};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/bundle/path",schemaPath:"#/properties/bundle/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.bundle.properties.path.type,parentSchema:schema31.properties.bundle.properties.path,data:data16};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data15.targets !== undefined){
+let data17 = data15.targets;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key9 in data17){
+let data18 = data17[key9];
+if(typeof data18 === "string"){
+if(func2(data18) < 1){
+const err30 = {instancePath:instancePath+"/bundle/targets/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundle/properties/targets/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.bundle.properties.targets.additionalProperties,data:data18};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/bundle/targets/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundle/properties/targets/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.bundle.properties.targets.additionalProperties.type,parentSchema:schema31.properties.bundle.properties.targets.additionalProperties,data:data18};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/bundle/targets",schemaPath:"#/properties/bundle/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.bundle.properties.targets.type,parentSchema:schema31.properties.bundle.properties.targets,data:data17};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+}
+}
+else {
+const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }

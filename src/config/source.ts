@@ -119,6 +119,13 @@ export const parseSource = (
   file: string,
   text: string,
   env: Readonly<Record<string, string | undefined>>,
+  /**
+   * `interpolate: false`: keep `${...}` as written (Asset Bundle files, whose `${var.x}` are the
+   * bundle's own). `mergeKeys`: `<<: *anchor` merges the anchored mapping(s) into the one it sits in,
+   * keys written beside it winning (YAML 1.1 merge keys, which the Databricks CLI's Go YAML reader
+   * applies and MLOps Stacks templates use); aliases still count against the alias budget.
+   */
+  options: { readonly interpolate?: boolean; readonly mergeKeys?: boolean } = {},
 ): ParseOutcome => {
   const textProblems = checkText(file, text);
   if (textProblems.length > 0) return failed(file, text, textProblems);
@@ -189,6 +196,8 @@ export const parseSource = (
     file,
     at,
     env,
+    interpolate: options.interpolate !== false,
+    mergeKeys: options.mergeKeys === true,
     positions: new Map(),
     diagnostics,
     unresolved: new Set(),
@@ -245,6 +254,10 @@ const resolveAliases = (document: Document): Map<YamlNode, YamlNode | null> => {
 };
 
 interface WalkContext {
+  /** Replace `${VAR}` from `env` in string scalars. */
+  readonly interpolate: boolean;
+  /** Apply `<<` merge keys. */
+  readonly mergeKeys: boolean;
   readonly file: string;
   readonly at: (offset: number) => SourcePosition;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -335,7 +348,7 @@ const toValue = (ctx: WalkContext, node: YamlNode | null | undefined, where: Whe
 };
 
 const scalarValue = (ctx: WalkContext, raw: unknown, pointer: string, start: number): unknown => {
-  if (typeof raw !== 'string') return raw;
+  if (typeof raw !== 'string' || !ctx.interpolate) return raw;
   const { value, problems } = interpolateVariables(raw, ctx.env);
   if (problems.length > 0) ctx.unresolved.add(pointer);
   for (const problem of problems) {
@@ -369,6 +382,7 @@ const scalarValue = (ctx: WalkContext, raw: unknown, pointer: string, start: num
 const mapValue = (ctx: WalkContext, items: readonly unknown[], where: Where, start: number): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
   const seen = new Set<string>();
+  const merges: unknown[] = [];
   for (const item of items) {
     if (ctx.stopped) break;
     if (!isPair(item)) continue;
@@ -395,7 +409,21 @@ const mapValue = (ctx: WalkContext, items: readonly unknown[], where: Where, sta
       depth: where.depth + 1,
       alias: where.alias,
     });
+    if (key === '<<' && ctx.mergeKeys) {
+      merges.push(...(Array.isArray(child) ? child : [child]));
+      continue;
+    }
     Object.defineProperty(out, key, { value: child, enumerable: true, writable: true, configurable: true });
+  }
+  // Merge keys: the first mapping that has a key wins, and keys written in this mapping win over all.
+  for (const merged of merges) {
+    if (!merged || typeof merged !== 'object' || Array.isArray(merged)) {
+      report(ctx, start, error('yaml-syntax', 'a << merge key takes a mapping or a list of mappings', ctx.at(start), { path: pointerJoin(where.pointer, '<<') }));
+      continue;
+    }
+    for (const [k, v] of Object.entries(merged as Record<string, unknown>)) {
+      if (!Object.prototype.hasOwnProperty.call(out, k)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    }
   }
   return out;
 };

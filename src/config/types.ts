@@ -4,6 +4,7 @@
 import type { SourcePosition } from '../errors.js';
 import type { EnvironmentFields, RegistryKind } from './registries.js';
 import type { NotifyConfig } from './notify-types.js';
+import type { Bundle, BundleTarget } from './bundle-types.js';
 export type { SourcePosition };
 
 export type { RegistryKind };
@@ -116,6 +117,8 @@ export interface MonitorConfig {
   readonly slicingExprs: readonly string[];
   readonly refreshAfterUpdate: boolean;
   readonly environments: readonly string[] | null;
+  /** `bundle`: an Asset Bundle declares the monitor; mlops-gate leaves it alone. Absent: mlops-gate. */
+  readonly owner?: 'mlops-gate' | 'bundle';
 }
 
 export interface ModelConfig {
@@ -202,6 +205,15 @@ export interface Config {
   readonly waivers: readonly Waiver[];
   /** `notify:` (src/config/notify.ts, docs/notifications.md); absent or null = no notifications. */
   readonly notify?: NotifyConfig | null;
+  /** The repository's Asset Bundle (databricks.yml), when it has one. */
+  readonly bundle?: BundleBinding | null;
+}
+
+/** A bundle and how its targets map to environments. */
+export interface BundleBinding {
+  readonly bundle: Bundle;
+  /** The bundle target whose resources an environment gets, if any. */
+  readonly targetOf: Readonly<Record<string, BundleTarget>>;
 }
 
 /** A model moving along one edge of the environment chain. */

@@ -2,6 +2,7 @@
 // config/ and policy/; this module wires them to the edges (files, registries, clock).
 
 import { loadConfig } from '../config/loader.js';
+import type { ListDir } from '../config/bundle.js';
 import { gatesFor } from '../config/names.js';
 import { listTargets } from '../config/targets.js';
 import type { Config, Target } from '../config/types.js';
@@ -21,6 +22,8 @@ export interface RunDeps {
   readonly now: Date;
   /** Reads a file relative to cwd; null when it does not exist. */
   readonly readFile: (path: string) => string | null;
+  /** Lists a directory relative to cwd (an Asset Bundle's include globs); absent: not expanded. */
+  readonly listDir?: ListDir;
   readonly writeFile: (path: string, text: string) => void;
   /** Builds the registry ports of an environment (real adapters over HTTP). */
   readonly portsFor: (config: Config, envName: string) => RegistryPorts;
@@ -36,7 +39,7 @@ export interface LoadedConfig {
 }
 
 /** Read and load the config, or throw ConfigError — always before any network call. */
-export function readConfig(path: string, deps: Pick<RunDeps, 'env' | 'now' | 'readFile'>): LoadedConfig {
+export function readConfig(path: string, deps: Pick<RunDeps, 'env' | 'now' | 'readFile' | 'listDir'>): LoadedConfig {
   const text = deps.readFile(path);
   if (text === null) {
     throw new ConfigError([
@@ -44,7 +47,7 @@ export function readConfig(path: string, deps: Pick<RunDeps, 'env' | 'now' | 're
     ]);
   }
   // The loader resolves policy files against the config file's directory itself.
-  const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile });
+  const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile, ...(deps.listDir ? { listDir: deps.listDir } : {}) });
   return { config, warnings: diagnostics };
 }
 
