@@ -39,6 +39,8 @@ export interface PlanInput {
   readonly monitor?: EnsureMonitorRequest | null;
   /** Grants the destination model must carry in this environment: principal → privileges (Unity Catalog). */
   readonly grants?: Grants | null;
+  /** `owner: bundle`: where the Asset Bundle declares the destination model (`file:line:column`, target). */
+  readonly modelDeclaredBy?: string | null;
 }
 
 const isUnfinished = (v: ObservedVersion): boolean => v.status === 'PENDING_REGISTRATION' || v.status === 'FAILED_REGISTRATION';
@@ -147,7 +149,7 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
   if (input.mode === 'copy') {
     const id = identityFor(input.source);
     specs.push({
-      spec: { kind: 'ensure-model', registry: dest.registry, model: dest.model },
+      spec: { kind: 'ensure-model', registry: dest.registry, model: dest.model, ...(input.modelDeclaredBy ? { declaredBy: input.modelDeclaredBy } : {}) },
       pre: 'none',
       post: `registered model "${dest.model}" exists`,
       text: `ensure registered model "${dest.model}" exists`,

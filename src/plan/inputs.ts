@@ -4,6 +4,7 @@
 import { championAlias, registeredModelName, registryIdOf } from '../config/names.js';
 import { capabilitiesOf, modelIdentityOf, registryLabel } from '../config/registries.js';
 import type { Config, Environment, ModelConfig, ServingConfig, Target } from '../config/types.js';
+import type { BundleTarget } from '../config/bundle.js';
 import { resolveServing, type ResolvedServing } from '../config/serving.js';
 import type { AiGatewaySpec, EndpointSettingsSpec, EntityConfig } from '../endpoint/serving.js';
 import type { ServingPlanInput } from './serving.js';
@@ -80,7 +81,11 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
   }
   // Serving and monitors exist on Databricks only; an MLflow environment has no endpoint to roll.
   const serving = model.serving && capabilitiesOf(to.registry).serving && servingApplies(model.serving, to.name) ? model.serving : null;
-  const monitorConfig = model.monitor && capabilitiesOf(to.registry).monitors && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
+  // A monitor an Asset Bundle owns is the bundle's to create and change.
+  const monitorConfig =
+    model.monitor && model.monitor.owner !== 'bundle' && capabilitiesOf(to.registry).monitors && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
+  const bundleTarget = config.bundle?.targetOf[to.name];
+  const bundleModel = model.owner === 'bundle' ? bundleTarget?.models.find((m) => m.fullName === destination.model.toLowerCase()) : undefined;
   let monitor: EnsureMonitorRequest | null = null;
   if (monitorConfig) {
     const desired = desiredMonitor(monitorConfig, to.name, { model: model.id });
@@ -96,13 +101,76 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     destination,
     aliases: aliasesFor(config, model, target.to),
     stage: model.promotion === 'stage' ? stageFor(target.to) : null,
-    serving: serving ? servingPlanInput(serving, to.name, model.id) : null,
-    grants: model.grants?.[to.name] ?? null,
+    serving: serving ? withBundle(servingPlanInput(serving, to.name, model.id), serving, bundleTarget, to.name, model.id, destination.model) : null,
+    // Grants of a bundle-owned model are the bundle's (validate refuses both).
+    grants: model.owner === 'bundle' ? null : (model.grants?.[to.name] ?? null),
+    ...(model.owner === 'bundle' ? { modelDeclaredBy: bundleModel ? `${where(bundleModel.position)}, target ${bundleTarget!.name}` : 'the Asset Bundle' } : {}),
     monitor,
   };
 }
 
 export const isRefusal = (x: PlanInput | PlanRefusal): x is PlanRefusal => 'reason' in x;
+
+const where = (p: { file: string; line: number; column: number }): string => `${p.file}:${p.line}:${p.column}`;
+
+/** `owner: bundle`: the bundle's declaration of the endpoint, to create it as declared when it does not exist. */
+function withBundle(input: ServingPlanInput, serving: ServingConfig, target: BundleTarget | undefined, env: string, modelId: string, modelName: string): ServingPlanInput {
+  if (serving.owner !== 'bundle' || !target) return input;
+  const name = endpointName(serving, env, modelId);
+  const declared = target.endpoints.find((e) => e.name === name);
+  if (!declared) return input;
+  const config = asRecordOf(declared.body.config);
+  const entities = Array.isArray(config.served_entities) ? config.served_entities.map(asRecordOf) : [];
+  const entity = entities.find((e) => String(e.entity_name ?? '').toLowerCase() === modelName.toLowerCase()) ?? entities[0];
+  return {
+    ...input,
+    bundle: { entity: entity ? bundleEntity(entity) : null, settings: bundleSettings(declared.body), declaredAt: `${where(declared.position)}, target ${target.name}` },
+  };
+}
+
+const asRecordOf = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
+const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && !v.includes('${') ? v : undefined);
+
+/** A served entity as a bundle declares it (the API's input form; values may still be `${…}`). */
+function bundleEntity(e: Record<string, unknown>): EntityConfig {
+  const min = num(e.min_provisioned_concurrency);
+  const max = num(e.max_provisioned_concurrency);
+  const vars = asRecordOf(e.environment_vars);
+  return {
+    workloadSize: min !== undefined || max !== undefined ? null : (str(e.workload_size) ?? 'Small'),
+    scaleToZero: bool(e.scale_to_zero_enabled) ?? false,
+    ...(str(e.workload_type) ? { workloadType: str(e.workload_type)! } : {}),
+    ...(min !== undefined ? { minProvisionedConcurrency: min } : {}),
+    ...(max !== undefined ? { maxProvisionedConcurrency: max } : {}),
+    ...(Object.keys(vars).length > 0 ? { environmentVars: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)])) } : {}),
+    ...(str(e.instance_profile_arn) ? { instanceProfileArn: str(e.instance_profile_arn)! } : {}),
+  };
+}
+
+/** The tags and AI Gateway a bundle declares for an endpoint. */
+function bundleSettings(body: Record<string, unknown>): EndpointSettingsSpec {
+  const tags = Array.isArray(body.tags) ? Object.fromEntries(body.tags.map(asRecordOf).filter((t) => typeof t.key === 'string').map((t) => [String(t.key), String(t.value ?? '')])) : null;
+  const g = asRecordOf(body.ai_gateway);
+  const gateway: { -readonly [K in keyof AiGatewaySpec]: AiGatewaySpec[K] } = {};
+  if (Array.isArray(g.rate_limits)) {
+    gateway.rateLimits = g.rate_limits.map(asRecordOf).map((r) => ({
+      ...(num(r.calls) !== undefined ? { calls: num(r.calls)! } : {}),
+      ...(num(r.tokens) !== undefined ? { tokens: num(r.tokens)! } : {}),
+      key: str(r.key) ?? 'endpoint',
+      ...(str(r.principal) ? { principal: str(r.principal)! } : {}),
+      renewalPeriod: 'minute' as const,
+    }));
+  }
+  const usage = bool(asRecordOf(g.usage_tracking_config).enabled);
+  if (usage !== undefined) gateway.usageTracking = usage;
+  const table = asRecordOf(g.inference_table_config);
+  if (bool(table.enabled) && str(table.catalog_name) && str(table.schema_name)) {
+    gateway.inferenceTable = { catalog: str(table.catalog_name)!, schema: str(table.schema_name)!, prefix: str(table.table_name_prefix) ?? '', enabled: true };
+  }
+  return { ...(tags ? { tags } : {}), ...(Object.keys(gateway).length > 0 ? { aiGateway: gateway } : {}) };
+}
 
 /** The served entity's settings in one environment, as the endpoint API takes them. */
 export function entityConfigOf(r: ResolvedServing): EntityConfig {

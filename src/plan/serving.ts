@@ -28,6 +28,12 @@ export interface ServingPlanInput {
    * touched, and only versions and traffic count as drift.
    */
   readonly owner?: 'mlops-gate' | 'bundle';
+  /**
+   * `owner: bundle`: the endpoint as the bundle declares it for this environment's target (its
+   * served entity for this model and its tags and AI Gateway), to create it with when it does not
+   * exist yet, and where it is declared.
+   */
+  readonly bundle?: { readonly entity: EntityConfig | null; readonly settings: EndpointSettingsSpec; readonly declaredAt: string } | null;
   readonly waitTimeoutSeconds: number;
 }
 
@@ -121,7 +127,10 @@ export function servingStep(
   previous: SavedEndpoint,
 ): DraftStep {
   const bundle = serving.owner === 'bundle';
-  const settings: EndpointSettingsSpec = bundle ? {} : serving.settings;
+  // Owned by a bundle: no setting is ours, except that an endpoint the bundle declares but has not
+  // created yet (its first model version did not exist, mlops-stacks#217) is created as declared.
+  const creating = previous.config === null;
+  const settings: EndpointSettingsSpec = bundle ? (creating && serving.bundle ? serving.bundle.settings : {}) : serving.settings;
   const expected = expectationOf(previous.config, previous.configVersion, { managed: settings, scope: bundle ? 'traffic' : 'all' });
   const was = previous.config ? describeConfig(previous.config) : 'no endpoint';
   const version = resolved ? `v${resolved}` : 'the new version';
@@ -134,7 +143,7 @@ export function servingStep(
       endpoint: serving.endpoint,
       strategy: serving.strategy,
       health: serving.health,
-      entity: templateFor(serving, entityName, previous.config),
+      entity: bundle && creating && serving.bundle?.entity ? { ...serving.bundle.entity, entityName } : templateFor(serving, entityName, previous.config),
       settings,
       expected,
       waitTimeoutSeconds: serving.waitTimeoutSeconds,
@@ -142,7 +151,7 @@ export function servingStep(
     },
     pre: `serving endpoint "${serving.endpoint}" serves ${was} (or is part-way through this rollout, or done)`,
     post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${table?.enabled ? ', inference table on' : ''}`,
-    text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${strategyLabel(serving.strategy)}); now: ${was}`,
+    text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${strategyLabel(serving.strategy)}); now: ${was}${bundle ? `; settings owned by the bundle${serving.bundle ? ` (${serving.bundle.declaredAt})` : ''}: versions and traffic only${creating ? ', created as the bundle declares it' : ''}` : ''}`,
   };
 }
 

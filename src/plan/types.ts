@@ -19,7 +19,13 @@ export type VersionRef =
   | { readonly kind: 'copy-of'; readonly name: string; readonly identityKey: string; readonly identityValue: string };
 
 export type StepSpec =
-  | { readonly kind: 'ensure-model'; readonly registry: RegistryId; readonly model: string }
+  | {
+      readonly kind: 'ensure-model';
+      readonly registry: RegistryId;
+      readonly model: string;
+      /** `owner: bundle`: where the Asset Bundle declares the model (it creates it, never mlops-gate). */
+      readonly declaredBy?: string;
+    }
   | {
       /** Tags on the registered model (rollback journal); run tags (who, when) are written with them. */
       readonly kind: 'set-model-tags';
