@@ -34,7 +34,7 @@ export function teamsOf(configPath: string, deps: Pick<RunDeps, 'env' | 'now' | 
 }
 
 /** The config as the run reads it, or null when it cannot be loaded (the run reports why). */
-export function configOrNull(configPath: string, deps: Pick<RunDeps, 'env' | 'now' | 'readFile'>): Config | null {
+export function configOrNull(configPath: string, deps: Pick<RunDeps, 'env' | 'now' | 'readFile' | 'listDir'>): Config | null {
   try {
     return readConfig(configPath, deps).config;
   } catch {

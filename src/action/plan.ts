@@ -45,6 +45,7 @@ export async function actionPlan(given: PlanInvocation, settings: ActionSettings
   }
 
   let readFile = live.readFile;
+  let listDir = live.listDir;
   let changedPolicies: readonly string[] = [];
   let changedWorkflows: readonly string[] = [];
   if (pr && context.repo) {
@@ -66,7 +67,7 @@ export async function actionPlan(given: PlanInvocation, settings: ActionSettings
       pullRequest: pr,
       localReadFile: live.readFile,
       toRepoPath: (p) => repoRelativePath(io.cwd, p),
-      discover: (rf) => void readConfig(inv.configPath, { env: io.env, now: live.now, readFile: rf }),
+      discover: (rf, ld) => void readConfig(inv.configPath, { env: io.env, now: live.now, readFile: rf, listDir: ld }),
     });
     if (trusted.baseFiles.get(inv.configPath) === null) {
       throw new UsageError(
@@ -75,9 +76,18 @@ export async function actionPlan(given: PlanInvocation, settings: ActionSettings
       );
     }
     readFile = trusted.readFile;
-    changedPolicies = trusted.changed;
+    listDir = trusted.listDir;
+    // Asset Bundle files are read from the base commit too, but they are not rules: a PR that edits the
+    // bundle (a job, the endpoint's size) is planned against the base bundle and is not blocked for it.
+    const baseConfig = configOrNull(inv.configPath, { env: io.env, now: live.now, readFile, listDir });
+    const bundleFiles = new Set((baseConfig?.bundle?.bundle.files ?? []).map((f) => repoRelativePath(io.cwd, f)));
+    changedPolicies = trusted.changed.filter((p) => !bundleFiles.has(p));
     changedWorkflows = trusted.changedWorkflowFiles;
     core.info(`Policies read from the base commit ${pr.baseSha.slice(0, 12)}: ${[...trusted.baseFiles.keys()].join(', ')}`);
+    const changedBundle = trusted.changed.filter((p) => bundleFiles.has(p));
+    if (changedBundle.length > 0) {
+      core.info(`This PR changes Asset Bundle files (${changedBundle.join(', ')}): planned with their base versions; the change counts once merged`);
+    }
   }
 
   let githubReader: GitHubEvidenceReader | undefined;
@@ -95,7 +105,7 @@ export async function actionPlan(given: PlanInvocation, settings: ActionSettings
     }
   }
 
-  const deps = { ...live, readFile, ...(githubReader ? { github: githubReader } : {}) };
+  const deps = { ...live, readFile, ...(listDir ? { listDir } : {}), ...(githubReader ? { github: githubReader } : {}) };
   const { result: gated, evidence } = await runPlan(inv, deps);
   // Findings first, plans after: a target a finding blocks is never planned, hashed or pinned.
   const judged = withWorkflowIntegrityFinding(withPolicyIntegrityFinding(gated, changedPolicies), changedWorkflows);

@@ -51,6 +51,11 @@ export function repositoryFiles(workspace: string): FileAccess {
       assertInside(workspace, repoPath);
       return files.readFile(repoPath);
     },
+    listDir: (p) => {
+      const repoPath = p === '.' || p === '' ? '.' : repoRelativePath(workspace, p);
+      if (repoPath !== '.') assertInside(workspace, repoPath);
+      return files.listDir?.(repoPath) ?? null;
+    },
     writeFile: files.writeFile,
   };
 }

@@ -344,11 +344,22 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       return reply(/^[0-9a-f]{7,40}$/.test(sha) ? 422 : 404, { message: `No commit found for SHA: ${sha}` });
     }
     // Contents
-    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/contents\/(.+)$/)) && method === 'GET') {
-      const filePath = decodeURIComponent(m[1] ?? '');
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/contents(?:\/(.*))?$/)) && method === 'GET') {
+      const filePath = decodeURIComponent(m[1] ?? '').replace(/\/+$/, '');
       const ref = url.searchParams.get('ref') ?? 'main';
       const text = contents.get(ref)?.get(filePath);
-      if (text === undefined) return reply(404, { message: 'Not Found' });
+      if (text === undefined) {
+        // A directory: its entries (files and subdirectories), as the contents API lists them.
+        const prefix = filePath === '' ? '' : `${filePath}/`;
+        const entries = new Map<string, 'file' | 'dir'>();
+        for (const p of contents.get(ref)?.keys() ?? []) {
+          if (!p.startsWith(prefix)) continue;
+          const rest = p.slice(prefix.length).split('/');
+          entries.set(rest[0]!, rest.length > 1 ? 'dir' : 'file');
+        }
+        if (entries.size === 0) return reply(404, { message: 'Not Found' });
+        return reply(200, [...entries].sort().map(([name, type]) => ({ type, name, path: `${prefix}${name}` })));
+      }
       if (String(req.headers.accept ?? '').includes('raw')) {
         record(200);
         res.writeHead(200, { 'content-type': 'application/vnd.github.raw; charset=utf-8' });

@@ -9,6 +9,8 @@ import { describeError, statusOf, type GitHub } from './client.js';
 import type { GitHubContext, PullRequestInfo, RepoRef } from './context.js';
 
 type ReadFile = (path: string) => string | null;
+type DirEntries = readonly { readonly name: string; readonly dir: boolean }[];
+type ListDir = (path: string) => DirEntries | null;
 
 /** A repository-relative path, or null for paths outside the repository (absolute, `..`). */
 export const repoPath = (p: string): string | null => {
@@ -36,9 +38,29 @@ export async function readFileAtRef(github: GitHub, repo: RepoRef, path: string,
   }
 }
 
+/** A directory's entries at `ref`, or null when it is not a directory there. */
+export async function listDirAtRef(github: GitHub, repo: RepoRef, path: string, ref: string): Promise<DirEntries | null> {
+  try {
+    const { data } = await github.rest.repos.getContent({ owner: repo.owner, repo: repo.repo, path: path === '.' ? '' : path, ref });
+    return Array.isArray(data) ? data.map((e) => ({ name: e.name, dir: e.type === 'dir' })) : null;
+  } catch (e) {
+    if (statusOf(e) === 404) return null;
+    throw new ApiError(`GitHub: cannot list ${path} at ${ref.slice(0, 12)}: ${describeError(e)}`, {
+      errorCode: null,
+      status: statusOf(e),
+      method: 'GET',
+      url: `contents/${path}`,
+      kind: statusOf(e) === null ? 'transport' : 'http',
+      attempts: 1,
+    });
+  }
+}
+
 export interface TrustedSources {
   /** For the run: the base versions of the config and policy files; nothing is read from the PR's checkout. */
   readonly readFile: ReadFile;
+  /** Directory listings at the base commit (an Asset Bundle's include globs). */
+  readonly listDir: ListDir;
   /** Repository paths read from the base commit (null = absent there). */
   readonly baseFiles: ReadonlyMap<string, string | null>;
   /** Of those, the paths this PR changes (policies and config). */
@@ -59,7 +81,7 @@ export interface TrustedSourcesRequest {
    * Loads the configuration through the given readFile (e.g. `readConfig(path, {readFile})`), so we
    * learn which files it reaches. It may throw: the files read so far are what counts.
    */
-  readonly discover: (readFile: ReadFile) => void;
+  readonly discover: (readFile: ReadFile, listDir: ListDir) => void;
   /** Bound on discovery rounds (each round follows one more level of references). */
   readonly maxRounds?: number;
 }
@@ -71,10 +93,28 @@ export interface TrustedSourcesRequest {
  */
 export async function readTrustedSources(req: TrustedSourcesRequest): Promise<TrustedSources> {
   const base = new Map<string, string | null>();
+  const dirs = new Map<string, DirEntries | null>();
   const maxRounds = req.maxRounds ?? 20;
   let refused: unknown = null;
+  const dirKey = (p: string): string | null => {
+    if (p === '.' || p === '') return '.';
+    try {
+      return req.toRepoPath(p);
+    } catch (e) {
+      refused ??= e;
+      return null;
+    }
+  };
   for (let round = 0; round < maxRounds; round++) {
     const missing = new Set<string>();
+    const missingDirs = new Set<string>();
+    const probeDir: ListDir = (p) => {
+      const key = dirKey(p);
+      if (key === null) return null;
+      if (dirs.has(key)) return dirs.get(key) ?? null;
+      missingDirs.add(key);
+      return null;
+    };
     const probe: ReadFile = (p) => {
       let key: string;
       try {
@@ -88,22 +128,25 @@ export async function readTrustedSources(req: TrustedSourcesRequest): Promise<Tr
       return null;
     };
     try {
-      req.discover(probe);
+      req.discover(probe, probeDir);
     } catch {
       // An invalid or incomplete config: fetch what it asked for and try again; the real run reports errors.
     }
     if (refused) throw refused;
-    if (missing.size === 0) break;
+    if (missing.size === 0 && missingDirs.size === 0) break;
     const fetched = await Promise.all(
       [...missing].map(async (p) => [p, await readFileAtRef(req.github, req.repo, p, req.pullRequest.baseSha)] as const),
     );
     for (const [p, text] of fetched) base.set(p, text);
+    const listed = await Promise.all([...missingDirs].map(async (p) => [p, await listDirAtRef(req.github, req.repo, p, req.pullRequest.baseSha)] as const));
+    for (const [p, entries] of listed) dirs.set(p, entries);
   }
 
   const { changed, changedWorkflowFiles } = await changedAmong(req, base);
   // Base versions only: a path the discovery did not reach is absent, never the PR's copy.
   const readFile: ReadFile = (p) => base.get(req.toRepoPath(p)) ?? null;
-  return { readFile, baseFiles: base, changed, changedWorkflowFiles };
+  const listDir: ListDir = (p) => dirs.get(dirKey(p) ?? '\u0000') ?? null;
+  return { readFile, listDir, baseFiles: base, changed, changedWorkflowFiles };
 }
 
 /** Files that decide how the check runs: a PR changing them could change the check itself. */

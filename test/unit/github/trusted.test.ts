@@ -4,6 +4,7 @@ import { readGitHubContext } from '../../../src/platform/github/context.js';
 import { forkSkipReason, readTrustedSources, repoPath } from '../../../src/platform/github/trusted.js';
 import { repoRelativePath } from '../../../src/action/workspace.js';
 import { readConfig } from '../../../src/run/plan.js';
+import type { ConfigError } from '../../../src/errors.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../../support/github-api.js';
 import { blocked, passing } from './results.js';
 import { skippedResult, withPolicyIntegrityFinding } from '../../../src/result/findings.js';
@@ -67,13 +68,15 @@ describe('trusted sources', () => {
       pullRequest: pr,
       localReadFile: workspace(local),
       toRepoPath: (p: string) => repoRelativePath('/ws', p),
-      discover: (readFile) => void readConfig('mlops.yml', { env: {}, now: new Date('2026-01-01T00:00:00Z'), readFile }),
+      discover: (readFile, listDir) => void readConfig('mlops.yml', { env: {}, now: new Date('2026-01-01T00:00:00Z'), readFile, listDir }),
     });
 
   it('serves the base versions of the config and every policy file it reaches; nothing from the PR checkout', async () => {
     api.pulls.set(3, { number: 3, author: 'alice', baseSha: BASE, headSha: HEAD, files: ['README.md'] });
     const trusted = await read({ 'mlops.yml': config(0.9), 'policies/quality.yml': quality(0.5), 'evidence.json': '{}' });
-    expect([...trusted.baseFiles.keys()].sort()).toEqual(['mlops.yml', 'policies/quality.yml', 'policies/shared/base.yml']);
+    // databricks.yml beside mlops.yml was looked for too (an Asset Bundle), and is absent at the base.
+    expect([...trusted.baseFiles.keys()].sort()).toEqual(['databricks.yml', 'mlops.yml', 'policies/quality.yml', 'policies/shared/base.yml']);
+    expect(trusted.baseFiles.get('databricks.yml')).toBeNull();
     expect(trusted.readFile('policies/quality.yml')).toContain('threshold: 0.9');
     expect(trusted.readFile('./policies/quality.yml')).toContain('threshold: 0.9');
     // A file the config does not reach is absent, never the PR's copy.
@@ -82,6 +85,40 @@ describe('trusted sources', () => {
     expect(api.callsTo('GET', /\/contents\//).every((c) => c.query.ref === BASE)).toBe(true);
     const { config: loaded } = readConfig('mlops.yml', { env: {}, now: new Date(), readFile: trusted.readFile });
     expect([...loaded.policies.keys()].length).toBeGreaterThan(0);
+  });
+
+  it('reads an Asset Bundle and the files its include globs match from the base commit, listing directories there', async () => {
+    const bundle = 'bundle:\n  name: churn\ninclude:\n  - resources/*.yml\ntargets:\n  prod: {}\n';
+    const endpoint = (size: string) =>
+      `resources:\n  model_serving_endpoints:\n    churn:\n      name: churn-prod\n      config:\n        served_entities:\n          - entity_name: ml.prod.churn\n            entity_version: "1"\n            workload_size: ${size}\n            scale_to_zero_enabled: true\n`;
+    api.contents.get(BASE)!.set('databricks.yml', bundle);
+    api.contents.get(BASE)!.set('resources/serving.yml', endpoint('Small'));
+    api.contents.get(BASE)!.set('resources/notes.md', 'not yaml');
+    api.pulls.set(3, { number: 3, author: 'alice', baseSha: BASE, headSha: HEAD, files: ['resources/serving.yml', 'resources/new.yml'] });
+    // The PR's checkout has another size and one more include: neither is read.
+    const trusted = await read({ 'databricks.yml': bundle, 'resources/serving.yml': endpoint('Large'), 'resources/new.yml': 'resources: {}\n' });
+    expect([...trusted.baseFiles.keys()].sort()).toEqual(['databricks.yml', 'mlops.yml', 'policies/quality.yml', 'policies/shared/base.yml', 'resources/serving.yml']);
+    expect(trusted.readFile('resources/serving.yml')).toContain('workload_size: Small');
+    expect(trusted.listDir('resources')?.map((e) => e.name)).toEqual(['notes.md', 'serving.yml']);
+    expect(trusted.changed).toEqual(['resources/serving.yml']);
+    expect(api.callsTo('GET', /\/contents/).every((c) => c.query.ref === BASE)).toBe(true);
+    const { config: loaded } = readConfig('mlops.yml', { env: {}, now: new Date(), readFile: trusted.readFile, listDir: trusted.listDir });
+    expect(loaded.bundle?.bundle.files).toEqual(['databricks.yml', 'resources/serving.yml']);
+  });
+
+  it('refuses a bundle include that leaves the repository, at its line', async () => {
+    api.contents.get(BASE)!.set('databricks.yml', 'bundle:\n  name: churn\ninclude:\n  - ../../etc/*.yml\n');
+    api.pulls.set(3, { number: 3, author: 'alice', baseSha: BASE, headSha: HEAD, files: [] });
+    const trusted = await read({});
+    let error: unknown = null;
+    try {
+      readConfig('mlops.yml', { env: {}, now: new Date(), readFile: trusted.readFile, listDir: trusted.listDir });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).diagnostics.map((d) => [d.code, d.position?.file, d.position?.line, d.position?.column])).toEqual([['bundle-include', 'databricks.yml', 4, 5]]);
+    // Nothing outside the repository was asked for.
+    expect(api.callsTo('GET', /\/contents/).some((c) => c.path.includes('..') || c.path.includes('etc'))).toBe(false);
   });
 
   it('lists the policy files the PR changes (from the PR file list)', async () => {
