@@ -53,6 +53,20 @@ export function segmentMatches(pattern: string, name: string): boolean {
   return new RegExp(`${re}$`).test(name);
 }
 
+/**
+ * The CLI's normalizePrefix for endpoint and registered-model names: `[dev ann] ` → `dev_ann_`
+ * (brackets dropped, letters and digits kept lower-case, anything else one `_`, `_` after a `]`).
+ */
+export function normalizePrefix(prefix: string): string {
+  const p = prefix.replace(/\[/g, '').trim();
+  const normalized = p
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return normalized + (p.endsWith(']') ? '_' : '');
+}
+
 const isGlob = (p: string): boolean => /[*?[]/.test(p);
 
 /** Files matching a relative glob under `root`, sorted (filepath.Glob). */
@@ -68,7 +82,6 @@ function expandGlob(root: string, pattern: string, listDir: ListDir): string[] {
         continue;
       }
       for (const entry of listDir(join(root, dir || '.')) ?? []) {
-        if (entry.name.startsWith('.') && !part.startsWith('.')) continue;
         if (last ? entry.dir : !entry.dir) continue;
         if (segmentMatches(part, entry.name)) next.push(dir ? `${dir}/${entry.name}` : entry.name);
       }
@@ -206,7 +219,13 @@ export function loadBundle(file: string, deps: BundleDeps): { bundle: Bundle | n
         return;
       }
       // A glob matching nothing is fine (the CLI says the same); a plain path must exist.
-      matches = expandGlob(rootDir, pattern, deps.listDir).filter((m) => /\.(ya?ml|json)$/.test(m));
+      matches = expandGlob(rootDir, pattern, deps.listDir);
+      // As the CLI: a match that is not YAML or JSON is an error (sync.include is for other files).
+      const other = matches.filter((m) => !/\.(ya?ml|json)$/.test(m));
+      if (other.length > 0) {
+        diagnostics.push({ severity: 'error', code: 'bundle-include', message: `bundle include "${pattern}" matches ${other.join(', ')}: files in 'include' must be YAML or JSON files (to sync other files, use sync.include)`, path: `/include/${index}`, position: at });
+        return;
+      }
     } else {
       matches = [pattern.split('/').filter((p) => p !== '' && p !== '.').join('/')];
     }
@@ -273,7 +292,8 @@ export function loadBundle(file: string, deps: BundleDeps): { bundle: Bundle | n
     }
     const unresolved = new Set<string>();
     const presets = asRecord(target.presets);
-    const prefix = asString(presets?.name_prefix) ?? (mode === 'development' ? 'dev_${workspace.current_user.short_name}_' : '');
+    const explicit = asString(presets?.name_prefix);
+    const prefix = explicit !== null && explicit !== '' ? (explicit.includes('${') ? explicit : normalizePrefix(explicit)) : mode === 'development' ? 'dev_${workspace.current_user.short_name}_' : '';
     if (prefix.includes('${')) unresolved.add('${workspace.current_user.short_name}');
     const r = resolverFor({ bundleName, target: targetName, host: asString(asRecord(target.workspace)?.host), variables: values, resources: merged, prefix, unresolved });
     const where = (kind: string, key: string): SourcePosition => {

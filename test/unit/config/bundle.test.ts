@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { loadBundle, segmentMatches } from '../../../src/config/bundle.js';
+import { loadBundle, normalizePrefix, segmentMatches } from '../../../src/config/bundle.js';
 import { loadConfig } from '../../../src/config/loader.js';
 import { ConfigError, type Diagnostic } from '../../../src/errors.js';
 import { readInputFile } from '../../../src/platform/files.js';
@@ -126,6 +126,25 @@ describe('reading the bundle fixtures', () => {
     expect(segmentMatches('**', 'sub')).toBe(true);
     expect(segmentMatches('*.yml', 'serving.yaml')).toBe(false);
     expect(segmentMatches('[ab]*.yml', 'b1.yml')).toBe(true);
+  });
+
+  test("the CLI's name prefix: [dev ann] → dev_ann_, an explicit prefix normalised as the CLI does", () => {
+    expect(normalizePrefix('[dev Ann Lee] ')).toBe('dev_ann_lee_');
+    expect(normalizePrefix('team-a_')).toBe('team_a');
+    const text = 'bundle:\n  name: x\ntargets:\n  prod:\n    presets:\n      name_prefix: "[prod] "\n    resources:\n      model_serving_endpoints:\n        e:\n          name: scorer\n';
+    const { bundle: b } = loadBundle('databricks.yml', { readFile: (p) => (p === 'databricks.yml' ? text : null) });
+    expect(b!.targets[0]!.endpoints.map((e) => [e.name, e.position.line])).toEqual([['prod_scorer', 9]]);
+  });
+
+  test('a glob matching a file that is not YAML or JSON is an error at the include, as the CLI says', () => {
+    const text = 'bundle:\n  name: x\ninclude:\n  - resources/*\n';
+    const { diagnostics } = loadBundle('databricks.yml', {
+      readFile: (p) => (p === 'databricks.yml' ? text : 'resources: {}\n'),
+      listDir: (p) => (p === 'resources' ? [{ name: 'a.yml', dir: false }, { name: 'notes.md', dir: false }] : []),
+    });
+    expect(diagnostics.map((d) => [d.code, d.position?.line, d.message])).toEqual([
+      ['bundle-include', 4, "bundle include \"resources/*\" matches resources/notes.md: files in 'include' must be YAML or JSON files (to sync other files, use sync.include)"],
+    ]);
   });
 
   test('an include that names a missing file is an error at its line; a glob that matches nothing is not', () => {
