@@ -48087,7 +48087,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 5705:
+/***/ 7168:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48208,6 +48208,7 @@ async function acquireLock(registry, req) {
     const prefix = lockPrefix(req.key);
     let writes = 0;
     const read = () => readLocks(registry, prefix);
+    let lastError;
     // Locks of this same job (an earlier attempt) and expired ones hold nobody off.
     const liveHolder = (locks, now) => locks.filter((l) => !isExpired(l, now) && !(req.reclaimKey && l.reclaimKey === req.reclaimKey)).at(-1) ?? null;
     // Holding generation N: the older generations were expired or reclaimable when this run chose to
@@ -48254,7 +48255,10 @@ async function acquireLock(registry, req) {
             [LOCK_TAGS.purpose]: lock.purpose,
             ...(lock.reclaimKey ? { [LOCK_TAGS.reclaimKey]: lock.reclaimKey } : {}),
         })
-            .catch(() => 'unknown');
+            .catch((e) => {
+            lastError = e instanceof Error ? e.message : String(e);
+            return 'unknown';
+        });
         if (created === 'created')
             return won(lock, locks);
     }
@@ -48265,7 +48269,8 @@ async function acquireLock(registry, req) {
     const mine = locks.find((l) => l.token === req.token);
     if (mine)
         return won(mine, locks);
-    return { acquired: false, holder: liveHolder(locks, req.now()), writes };
+    const holder = liveHolder(locks, req.now());
+    return holder ? { acquired: false, holder, writes } : { acquired: false, holder: null, writes, ...(lastError ? { error: lastError } : {}) };
 }
 /** Deletes the lock. A failure leaves it to expire; the caller reports it as a warning. */
 async function releaseLock(registry, lock) {
@@ -48491,12 +48496,47 @@ const copyVersion = {
     },
 };
 
+// EXTERNAL MODULE: ./lib/src/plan/grants.js
+var grants = __nccwpck_require__(4129);
+;// CONCATENATED MODULE: ./lib/src/apply/steps/ensure-grants.js
+// Grants on the registered model: every principal the step lists holds exactly its privileges
+// (one PATCH with the differences); grants of other principals are left alone.
+
+
+const portOf = (ctx) => {
+    const port = ctx.options.endpoints?.grants;
+    if (!port)
+        throw new Error(`${ctx.stepId}: grants need a Unity Catalog workspace client; none is configured`);
+    return port;
+};
+const ensureGrants = {
+    check: (s, w) => (w.grants !== undefined && (0,grants/* grantsHold */.v_)(w.grants, s.grants) ? SATISFIED : PENDING),
+    async act(s, w, ctx) {
+        const port = portOf(ctx);
+        const live = w.grants ?? (await port.grants(s.model));
+        const changes = (0,grants/* grantChanges */.oC)(live, s.grants);
+        if (changes.length === 0)
+            return;
+        await port.updateGrants(s.model, changes);
+        ctx.addWrites(1);
+        ctx.note(changes.map((c) => `${c.principal}: ${[...c.add.map((p) => `+${p}`), ...c.remove.map((p) => `-${p}`)].join(' ')}`).join('; '));
+    },
+    async refresh(s, w, ctx) {
+        w.grants = await portOf(ctx).grants(s.model);
+    },
+};
+
 ;// CONCATENATED MODULE: ./lib/src/apply/steps/ensure-model.js
 // Copy mode: the destination registered model exists (created when absent).
 
 
 const ensureModel = {
-    check: (_s, w) => (w.modelExists ? SATISFIED : PENDING),
+    check: (s, w) => w.modelExists
+        ? SATISFIED
+        : s.declaredBy
+            ? // An Asset Bundle owns the model: it creates it (with its comment and grants), never mlops-gate.
+                { state: 'drift', reason: `registered model "${s.model}" does not exist yet; the bundle declares it (${s.declaredBy}): deploy the bundle first (databricks bundle deploy), then promote` }
+            : PENDING,
     act: async (s, _w, ctx) => void (await ctx.registry.createModel(s.model)),
     refresh: (s, w, ctx) => refreshModel(s.model, w, ctx),
 };
@@ -48813,6 +48853,7 @@ const transitionStage = {
 
 
 
+
 const STEP_HANDLERS = {
     'ensure-model': ensureModel,
     'set-model-tags': setModelTags,
@@ -48824,6 +48865,7 @@ const STEP_HANDLERS = {
     'serving-rollout': servingRollout,
     'restore-endpoint': restoreEndpoint,
     'ensure-monitor': ensureMonitor,
+    'ensure-grants': ensureGrants,
 };
 const handlerOf = (spec) => STEP_HANDLERS[spec.kind];
 const checkStep = (step, world, planHash) => handlerOf(step.spec).check(step.spec, world, planHash);
@@ -48864,6 +48906,7 @@ const worldOf = (s) => ({
     inStage: [...s.inStage],
     ...(s.endpoint !== undefined ? { endpoint: s.endpoint } : {}),
     ...(s.monitor !== undefined ? { monitor: s.monitor } : {}),
+    ...(s.grants !== undefined ? { grants: s.grants } : {}),
 });
 const isRetryable = (e) => e instanceof errors/* ApiError */.hD &&
     (e.details.kind !== 'http' || (e.details.status !== null && (e.details.status >= 500 || e.details.status === 429)));
@@ -48970,8 +49013,13 @@ const promotionJob = (input) => ({
     observe: async (registry, endpoints) => observeEndpoints(input, await observeDestination(input, registry), endpoints),
     build: (snapshot) => (0,build/* buildPlan */.Gg)(input, snapshot),
 });
-/** The endpoint and the monitor, when the plan has steps for them. */
+/** The endpoint, the monitor and the model's grants, when the plan has steps for them. */
 async function observeEndpoints(input, snapshot, endpoints) {
+    if (input.grants) {
+        if (!endpoints?.grants)
+            throw new Error(`${input.model} → ${input.to}: grants need a Unity Catalog workspace client for "${input.to}"; none is configured`);
+        snapshot = { ...snapshot, grants: snapshot.modelExists ? await endpoints.grants.grants(input.destination.model) : {} };
+    }
     if (!input.serving && !input.monitor)
         return snapshot;
     if (!endpoints)
@@ -49028,7 +49076,7 @@ async function executePlan(job, options) {
     });
     if (!lockResult.acquired) {
         if (lockResult.holder === null) {
-            const msg = `could not take the lock for ${job.subject}: two attempts to create it failed or went unanswered. Nothing was changed; re-run.`;
+            const msg = `could not take the lock for ${job.subject}: two attempts to create it failed or went unanswered${lockResult.error ? ` (${lockResult.error})` : ''}. Nothing was changed; re-run.`;
             return { plan, report: report(plan, world, 'failed', msg, first.steps, counter.writes()) };
         }
         const msg = `another promotion or rollback holds the lock for ${job.subject}: ${describeHolder(lockResult.holder)}. Nothing was changed; re-run after it finishes.`;
@@ -49254,7 +49302,7 @@ async function emulatorCommand(inv, io) {
             throw new errors/* UsageError */.eb(`${inv.seedPath}: cannot parse seed file: ${e.message}`);
         }
     }
-    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 5202));
+    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7335));
     const emulator = await startEmulator({
         port: inv.port,
         host: inv.host,
@@ -49341,8 +49389,8 @@ function setCandidateVersion(text, modelId, version) {
     return { text: edited, changed: true };
 }
 
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 38 modules
-var plan = __nccwpck_require__(7953);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 40 modules
+var plan = __nccwpck_require__(7772);
 ;// CONCATENATED MODULE: ./lib/src/commands/bump.js
 // `mlops-gate bump --name N --version V`: pin the candidate of the models registered as N (in a
 // chain's first environment) to version V in mlops.yml — the one-line change a promotion pull
@@ -49785,8 +49833,8 @@ async function relayCommand(inv, io) {
     return errors/* EXIT */.dc.ok;
 }
 
-// EXTERNAL MODULE: ./lib/src/report/renderers.js + 4 modules
-var renderers = __nccwpck_require__(8485);
+// EXTERNAL MODULE: ./lib/src/report/renderers.js + 5 modules
+var renderers = __nccwpck_require__(6319);
 // EXTERNAL MODULE: ./lib/src/report/json.js
 var json = __nccwpck_require__(9695);
 ;// CONCATENATED MODULE: ./lib/src/result/exit.js
@@ -49820,12 +49868,12 @@ function exitCodeFor(result, failOn) {
     }
 }
 
-// EXTERNAL MODULE: ./lib/src/run/promote.js
-var promote = __nccwpck_require__(3060);
+// EXTERNAL MODULE: ./lib/src/run/promote.js + 2 modules
+var promote = __nccwpck_require__(6428);
 // EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
 var rollback = __nccwpck_require__(4257);
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 21 modules
-var live = __nccwpck_require__(9045);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 22 modules
+var live = __nccwpck_require__(920);
 ;// CONCATENATED MODULE: ./lib/src/notify/wording.js
 // The words Slack and Teams messages share: one headline per event, the versions involved, the
 // gates that stopped a promotion, the links. Plain text; each channel escapes for its own markup.
@@ -50313,10 +50361,60 @@ async function targetCommand(inv, io, deps = (0,live/* liveDeps */.L)(io)) {
 
 // EXTERNAL MODULE: ./lib/src/config/targets.js
 var config_targets = __nccwpck_require__(2839);
+// EXTERNAL MODULE: ./lib/src/config/template.js
+var template = __nccwpck_require__(8763);
 ;// CONCATENATED MODULE: ./lib/src/run/validate.js
 // `validate`: the config loaded and checked, summarised; nothing is contacted.
 
 
+
+
+const at = (p) => `${p.file}:${p.line}:${p.column}`;
+/** What the bundle declares per target, and who owns each object in mlops.yml terms. */
+function summariseBundle(config) {
+    const binding = config.bundle;
+    if (!binding)
+        return null;
+    const envOf = new Map(Object.entries(binding.targetOf).map(([env, t]) => [t.name, env]));
+    const models = [...config.models.values()];
+    return {
+        file: binding.bundle.file,
+        name: binding.bundle.name,
+        files: binding.bundle.files,
+        targets: binding.bundle.targets.map((t) => {
+            const env = envOf.get(t.name) ?? null;
+            const ownerOf = (match, owner) => {
+                const m = env ? models.find(match) : undefined;
+                return m ? `owner: ${owner(m) ?? 'mlops-gate'} (models.${m.id})` : 'not in mlops.yml';
+            };
+            return {
+                target: t.name,
+                environment: env,
+                objects: [
+                    ...t.endpoints.map((e) => ({
+                        kind: 'serving endpoint',
+                        name: e.name,
+                        at: at(e.position),
+                        owner: ownerOf((m) => !!m.serving && (0,template/* expandTemplate */.Ly)(m.serving.endpoint, { env: env, model: m.id }) === e.name, (m) => m.serving?.owner),
+                    })),
+                    ...t.models.map((r) => ({
+                        kind: 'registered model',
+                        name: r.fullName,
+                        at: at(r.position),
+                        owner: ownerOf((m) => (0,names/* registeredModelName */.tI)(config, m.id, env).toLowerCase() === r.fullName, (m) => m.owner),
+                    })),
+                    ...t.monitors.map((r) => ({
+                        kind: 'quality monitor',
+                        name: r.tableName,
+                        at: at(r.position),
+                        owner: ownerOf((m) => !!m.monitor && (0,template/* expandTemplate */.Ly)(m.monitor.table, { env: env, model: m.id }).toLowerCase() === r.tableName.toLowerCase(), (m) => m.monitor?.owner),
+                    })),
+                ],
+                unresolved: t.unresolved,
+            };
+        }),
+    };
+}
 function validateConfig(inv, deps) {
     const { config, warnings } = (0,plan/* readConfig */.Xg)(inv.configPath, deps);
     const targets = (0,config_targets/* listTargets */.n)(config, {});
@@ -50330,6 +50428,7 @@ function validateConfig(inv, deps) {
         gates: [...config.policies.values()].reduce((n, p) => n + p.gates.length, 0),
         targets: targets.map((t) => ({ model: t.model, from: t.from, to: t.to })),
         diagnostics: warnings,
+        bundle: summariseBundle(config),
     };
 }
 
@@ -50349,6 +50448,16 @@ function validateCommand(inv, io) {
         io.stdout(`${report.valid ? '✓' : '✗'} ${report.file} ${report.valid ? 'is valid' : 'has warnings (--strict)'}: ${report.environments.length} environment(s), ` +
             `${report.models.length} model(s), ${report.policies.length} polic${report.policies.length === 1 ? 'y' : 'ies'} (${report.gates} gates), ` +
             `${report.targets.length} target(s)\n`);
+        if (report.bundle) {
+            io.stdout(`  Asset Bundle ${report.bundle.name ? `"${report.bundle.name}" ` : ''}(${report.bundle.files.join(', ')}):\n`);
+            for (const t of report.bundle.targets) {
+                io.stdout(`    target ${t.target} → ${t.environment ? `environment ${t.environment}` : 'no environment (not checked)'}\n`);
+                for (const o of t.objects)
+                    io.stdout(`      ${o.kind} ${o.name} (${o.at}): ${o.owner}\n`);
+                if (t.unresolved.length)
+                    io.stdout(`      not known before deploy: ${t.unresolved.join(', ')}\n`);
+            }
+        }
     }
     return report.valid ? errors/* EXIT */.dc.ok : errors/* EXIT */.dc.invalid;
 }
@@ -50766,9 +50875,10 @@ const rawRegistryKind = (raw) => {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $F: () => (/* binding */ resolveServing),
 /* harmony export */   Ii: () => (/* binding */ secretLikeReason),
-/* harmony export */   PC: () => (/* binding */ malformedSecretReference)
+/* harmony export */   PC: () => (/* binding */ malformedSecretReference),
+/* harmony export */   v8: () => (/* binding */ SECRET_REFERENCE)
 /* harmony export */ });
-/* unused harmony exports DEFAULT_WORKLOAD_SIZE, SECRET_REFERENCE */
+/* unused harmony export DEFAULT_WORKLOAD_SIZE */
 /* harmony import */ var _template_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8763);
 // Pure: a model's `serving:` settings for one environment, with `overrides.<env>` applied. Maps
 // (environment_vars, tags) merge key by key; every other field is replaced; `workload_size` and
@@ -51049,12 +51159,12 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   runDemo: () => (/* binding */ runDemo)
 /* harmony export */ });
-/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5202);
+/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7335);
 /* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
-/* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8485);
-/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9045);
-/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7953);
-/* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3060);
+/* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6319);
+/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(920);
+/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7772);
+/* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6428);
 /* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4257);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5071);
 /* harmony import */ var _scenario_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2220);
@@ -51428,7 +51538,7 @@ policies:
 
 /***/ }),
 
-/***/ 5202:
+/***/ 7335:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -51710,7 +51820,7 @@ const catalogModule = {
             if (c.comment)
                 cat.comment = c.comment;
             for (const s of c.schemas ?? []) {
-                const sc = ensureSchema(ws, c.name, typeof s === 'string' ? s : s.name, now, c.owner);
+                const sc = ensureSchema(ws, c.name, typeof s === 'string' ? s : s.name, now, (typeof s !== 'string' ? s.owner : undefined) ?? c.owner);
                 if (typeof s !== 'string' && s.comment)
                     sc.comment = s.comment;
             }
@@ -51815,6 +51925,220 @@ const catalogModule = {
     },
 };
 
+;// CONCATENATED MODULE: ./lib/src/emulator/permissions/index.js
+// Unity Catalog permissions: direct grants (`/api/2.1/unity-catalog/permissions/{type}/{full_name}`,
+// GET and PATCH), effective privileges with inheritance from the parent schema and catalog
+// (`/api/2.1/unity-catalog/effective-permissions/{type}/{full_name}`), group membership (answered by
+// SCIM Me), metastore admins, and (when the seed turns it on) enforcement of the privileges a
+// promotion needs (exported `authorize`, called by the registry and files modules).
+//
+// Securable types are lower-case in paths; a registered model is a `function` ("The securable type
+// for models is FUNCTION", SDK catalog.py). Ownership is not a privilege: the owner of an object
+// holds every privilege on it; the owner of a parent schema or catalog may grant on it (manage) but
+// holds no privilege on it by that alone.
+
+
+const PERMISSIONS_MODULE = 'permissions';
+/** SDK catalog.py `Privilege` (the ones promotions and grants use, and their relatives). */
+const PRIVILEGES = new Set([
+    'ALL_PRIVILEGES',
+    'APPLY_TAG',
+    'CREATE_CATALOG',
+    'CREATE_FUNCTION',
+    'CREATE_MODEL',
+    'CREATE_SCHEMA',
+    'CREATE_TABLE',
+    'CREATE_VOLUME',
+    'EXECUTE',
+    'MANAGE',
+    'MODIFY',
+    'READ_VOLUME',
+    'REFRESH',
+    'SELECT',
+    'USE_CATALOG',
+    'USE_SCHEMA',
+    'WRITE_VOLUME',
+]);
+const TYPES = new Set(['catalog', 'schema', 'function']);
+const initState = () => ({ enforce: false, groups: {}, admins: [], grants: {} });
+const stateOf = (ws) => slice(ws, PERMISSIONS_MODULE);
+/** The groups a principal is in (SCIM Me answers them). */
+const groupsOf = (ws, principal) => stateOf(ws)?.groups[principal] ?? [];
+const keyOf = (type, name) => `${type}:${name.toLowerCase()}`;
+/** The securable and its ancestors, nearest first: function c.s.m → schema c.s → catalog c. */
+const lineage = (type, name) => {
+    const parts = name.toLowerCase().split('.');
+    const out = [{ type, name: name.toLowerCase() }];
+    if (type === 'function' && parts.length === 3)
+        out.push({ type: 'schema', name: `${parts[0]}.${parts[1]}` });
+    if ((type === 'function' && parts.length === 3) || (type === 'schema' && parts.length === 2))
+        out.push({ type: 'catalog', name: parts[0] });
+    return out;
+};
+const catalogState = (ws) => ws.state.catalog;
+const registryModels = (ws) => ws.state.registry?.models ?? {};
+/** The owner of a securable, or undefined when it does not exist. */
+const ownerOf = (ws, type, name) => {
+    const n = name.toLowerCase();
+    if (type === 'catalog')
+        return catalogState(ws)?.catalogs[n]?.owner;
+    if (type === 'schema')
+        return catalogState(ws)?.schemas[n]?.owner;
+    if (type === 'function')
+        return registryModels(ws)[n]?.owner;
+    return undefined;
+};
+/** Direct grants of principal-or-group `who` on one securable. */
+const direct = (s, type, name, who) => s.grants[keyOf(type, name)]?.[who] ?? [];
+/** Effective privileges of exactly `who` (no group expansion), with where each comes from. */
+const effectiveOf = (s, type, name, who) => {
+    const out = new Map();
+    for (const [i, level] of lineage(type, name).entries()) {
+        for (const p of direct(s, level.type, level.name, who))
+            if (!out.has(p))
+                out.set(p, i === 0 ? { privilege: p } : { privilege: p, from: level });
+    }
+    return [...out.values()];
+};
+const holds = (ws, principal, type, name, privileges) => {
+    const s = stateOf(ws);
+    if (s.admins.includes(principal))
+        return true;
+    const who = [principal, ...groupsOf(ws, principal)];
+    if (who.includes(ownerOf(ws, type, name) ?? '\u0000'))
+        return true;
+    const have = new Set(who.flatMap((w) => effectiveOf(s, type, name, w).map((e) => e.privilege)));
+    return have.has('ALL_PRIVILEGES') || privileges.some((p) => have.has(p));
+};
+const spaced = (p) => p.replace(/_/g, ' ');
+const LABEL = { catalog: 'Catalog', schema: 'Schema', function: 'Registered model' };
+const denied = (principal, privilege, type, name) => new types_DatabricksApiError(403, 'PERMISSION_DENIED', `User '${principal}' does not have ${spaced(privilege)} on ${LABEL[type] ?? type} '${name}'.`);
+/**
+ * When enforcement is on: the caller must be able to reach the securable (USE CATALOG and USE
+ * SCHEMA on its parents, or own them) and hold one of `anyOf` on it (ownership always counts).
+ * A no-op when the permissions module is absent or enforcement is off.
+ */
+function authorize(ws, principal, need) {
+    const s = stateOf(ws);
+    if (!s?.enforce || s.admins.includes(principal))
+        return;
+    const parts = need.name.toLowerCase().split('.');
+    if (parts.length >= 2 && !holds(ws, principal, 'catalog', parts[0], ['USE_CATALOG']))
+        throw denied(principal, 'USE_CATALOG', 'catalog', parts[0]);
+    if (parts.length >= 3 && !holds(ws, principal, 'schema', `${parts[0]}.${parts[1]}`, ['USE_SCHEMA']))
+        throw denied(principal, 'USE_SCHEMA', 'schema', `${parts[0]}.${parts[1]}`);
+    const privileges = need.anyOf.filter((p) => p !== 'OWNER');
+    const who = [principal, ...groupsOf(ws, principal)];
+    if (need.anyOf.includes('OWNER') && who.includes(ownerOf(ws, need.type, need.name) ?? '\u0000'))
+        return;
+    if (privileges.length > 0 && holds(ws, principal, need.type, need.name, privileges))
+        return;
+    if (privileges.length === 0 && need.anyOf.includes('OWNER')) {
+        throw new types_DatabricksApiError(403, 'PERMISSION_DENIED', `User '${principal}' is not an owner of ${LABEL[need.type] ?? need.type} '${need.name}'.`);
+    }
+    throw denied(principal, privileges[0] ?? 'MANAGE', need.type, need.name);
+}
+const permissionsModule = {
+    name: PERMISSIONS_MODULE,
+    initState,
+    seed(ws, fixture) {
+        const fx = (fixture ?? {});
+        const s = stateOf(ws);
+        s.enforce = fx.enforce === true;
+        s.admins = [...(fx.admins ?? [])];
+        s.groups = { ...(fx.groups ?? {}) };
+        for (const g of fx.grants ?? []) {
+            const k = keyOf(g.securable_type, g.full_name);
+            s.grants[k] ??= {};
+            s.grants[k][g.principal] = [...new Set([...(s.grants[k][g.principal] ?? []), ...g.privileges])].sort();
+        }
+    },
+    routes(table, ctx) {
+        const base = '/api/2.1/unity-catalog';
+        const securable = (req) => {
+            const type = (req.params.type ?? '').toLowerCase();
+            const name = req.params.full_name ?? '';
+            if (!TYPES.has(type))
+                throw invalidParameter(`Securable type '${req.params.type}' is not supported here (catalog, schema, function).`);
+            if (ownerOf(req.workspace, type, name) === undefined) {
+                throw notFound(`${LABEL[type]} '${name}' does not exist.`, type === 'catalog' ? 'CATALOG_DOES_NOT_EXIST' : type === 'schema' ? 'SCHEMA_DOES_NOT_EXIST' : 'RESOURCE_DOES_NOT_EXIST');
+            }
+            return { type, name: name.toLowerCase() };
+        };
+        const assignments = (s, type, name, only) => Object.entries(s.grants[keyOf(type, name)] ?? {})
+            .filter(([p, privs]) => privs.length > 0 && (only === undefined || p === only))
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([principal, privileges]) => ({ principal, privileges: [...privileges].sort() }));
+        table.add('GET', `${base}/permissions/:type/:full_name`, (req) => {
+            const { type, name } = securable(req);
+            return { body: { privilege_assignments: assignments(stateOf(req.workspace), type, name, optString(req, 'principal')) } };
+        });
+        table.add('PATCH', `${base}/permissions/:type/:full_name`, (req) => {
+            const { type, name } = securable(req);
+            const s = stateOf(req.workspace);
+            if (s.enforce && !s.admins.includes(req.principal)) {
+                // Owners of the object or of its parents, or holders of MANAGE, may grant (manage-permissions docs).
+                const who = [req.principal, ...groupsOf(req.workspace, req.principal)];
+                const owns = lineage(type, name).some((l) => who.includes(ownerOf(req.workspace, l.type, l.name) ?? '\u0000'));
+                if (!owns && !holds(req.workspace, req.principal, type, name, ['MANAGE']))
+                    throw denied(req.principal, 'MANAGE', type, name);
+            }
+            const changes = Array.isArray(req.body?.changes) ? req.body.changes : null;
+            if (!changes)
+                throw invalidParameter('changes is required: [{principal, add, remove}].');
+            const k = keyOf(type, name);
+            const next = structuredClone(s.grants[k] ?? {});
+            for (const [i, raw] of changes.entries()) {
+                const c = (raw ?? {});
+                if (typeof c.principal !== 'string' || c.principal === '')
+                    throw invalidParameter(`changes[${i}].principal is required.`);
+                const list = (v, f) => {
+                    if (v === undefined || v === null)
+                        return [];
+                    if (!Array.isArray(v))
+                        throw invalidParameter(`changes[${i}].${f} must be a list.`);
+                    // "Unity Catalog accepts privileges with spaces, but will automatically convert them to underscores".
+                    return v.map((p) => String(p).toUpperCase().replace(/ /g, '_'));
+                };
+                const add = list(c.add, 'add');
+                const remove = list(c.remove, 'remove');
+                for (const p of [...add, ...remove])
+                    if (!PRIVILEGES.has(p))
+                        throw invalidParameter(`Privilege '${p}' is not valid.`);
+                if (add.some((p) => remove.includes(p)))
+                    throw invalidParameter(`Duplicate privileges to add and delete for principal ${c.principal}.`);
+                const have = new Set(next[c.principal] ?? []);
+                for (const p of remove)
+                    if (p === 'ALL_PRIVILEGES')
+                        have.clear();
+                for (const p of remove)
+                    have.delete(p);
+                for (const p of add)
+                    have.add(p);
+                next[c.principal] = [...have].sort();
+            }
+            s.grants[k] = next;
+            ctx.changed();
+            return { body: { privilege_assignments: assignments(s, type, name, undefined) } };
+        });
+        table.add('GET', `${base}/effective-permissions/:type/:full_name`, (req) => {
+            const { type, name } = securable(req);
+            const s = stateOf(req.workspace);
+            const only = optString(req, 'principal');
+            // Everyone with a grant on the securable or a parent; each answered for itself (a group's
+            // privileges are the group's entry, not added to its members').
+            const principals = only !== undefined ? [only] : [...new Set(lineage(type, name).flatMap((l) => Object.keys(s.grants[keyOf(l.type, l.name)] ?? {})))].sort();
+            const out = principals
+                .map((principal) => ({
+                principal,
+                privileges: effectiveOf(s, type, name, principal).map((e) => e.from ? { privilege: e.privilege, inherited_from_type: e.from.type.toUpperCase(), inherited_from_name: e.from.name } : { privilege: e.privilege }),
+            }))
+                .filter((a) => a.privileges.length > 0);
+            return { body: { privilege_assignments: out } };
+        });
+    },
+};
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: external "node:os"
@@ -51909,6 +52233,7 @@ const piecesStream = (pieces, start, end) => external_node_stream_.Readable.from
 // part PUTs to presigned URLs answering an ETag, complete-upload, create-abort-upload-url): SDK
 // mixins/files.py, see docs/fidelity.md. Large contents live on disk (./blobs.ts) and are served
 // as streams, with Range and If-Unmodified-Since.
+
 
 
 
@@ -52089,6 +52414,10 @@ const filesModule = {
         const filePath = (req) => {
             const path = normalizePath(req.params.path ?? '');
             modelsGate(req, path);
+            // A model version's files: reading needs EXECUTE on the model, writing its ownership (when enforced).
+            const m = /^\/Models\/([^/]+)\/([^/]+)\/([^/]+)\//.exec(path);
+            if (m)
+                authorize(req.workspace, req.principal, { type: 'function', name: `${m[1]}.${m[2]}.${m[3]}`, anyOf: req.method === 'GET' || req.method === 'HEAD' ? ['OWNER', 'EXECUTE'] : ['OWNER'] });
             return path;
         };
         table.add('PUT', '/api/2.0/fs/files/*path', (req) => {
@@ -52997,6 +53326,7 @@ var dist = __nccwpck_require__(8815);
 
 
 
+
 const REGISTRY_MODULE = 'registry';
 const registryState = (ws) => {
     const s = slice(ws, REGISTRY_MODULE);
@@ -53351,6 +53681,10 @@ const registryModule = {
         // --- MLflow protocol: registered models
         table.add('POST', `${uc}/registered-models/create`, (req) => {
             const name = reqString(req, 'name');
+            // "must have the CREATE MODEL or CREATE FUNCTION privilege on the parent schema" (create-registered-model docs).
+            const schemaOf = name.toLowerCase().split('.').slice(0, 2).join('.');
+            authorize(req.workspace, req.principal, { type: 'schema', name: schemaOf, anyOf: ['USE_SCHEMA'] });
+            authorize(req.workspace, req.principal, { type: 'schema', name: schemaOf, anyOf: ['CREATE_MODEL', 'CREATE_FUNCTION'] });
             const tags = tagsFromInput(field(req, 'tags'));
             tagRules(`registered model ${name}`, {}, tags);
             const m = createModel(req.workspace, name, {
@@ -53396,6 +53730,7 @@ const registryModule = {
         for (const path of ['set-tag', 'tags']) {
             table.add('POST', `${uc}/registered-models/${path}`, (req) => {
                 const m = getModel(req.workspace, reqString(req, 'name'));
+                authorize(req.workspace, req.principal, { type: 'function', name: m.full_name, anyOf: ['OWNER', 'APPLY_TAG'] });
                 const key = reqString(req, 'key');
                 const value = optString(req, 'value') ?? '';
                 tagRules(`registered model ${m.full_name}`, m.tags, { [key]: value });
@@ -53418,6 +53753,7 @@ const registryModule = {
         }
         table.add('POST', `${uc}/registered-models/alias`, (req) => {
             const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
+            authorize(req.workspace, req.principal, { type: 'function', name: model.full_name, anyOf: ['OWNER'] });
             const alias = checkAlias(reqString(req, 'alias'));
             aliasTarget(model, version);
             model.aliases[alias] = version.version;
@@ -53449,6 +53785,8 @@ const registryModule = {
         // --- MLflow protocol: model versions
         table.add('POST', `${uc}/model-versions/create`, (req) => {
             const m = getModel(req.workspace, reqString(req, 'name'));
+            // "the caller must be the owner of the registered model" (SDK catalog.py ModelVersionsAPI).
+            authorize(req.workspace, req.principal, { type: 'function', name: m.full_name, anyOf: ['OWNER'] });
             const deps = field(req, 'model_version_dependencies');
             const tags = tagsFromInput(field(req, 'tags'));
             tagRules(`model version ${m.full_name}/${m.next_version}`, {}, tags);
@@ -53537,6 +53875,7 @@ const registryModule = {
         for (const path of ['set-tag', 'tags']) {
             table.add('POST', `${uc}/model-versions/${path}`, (req) => {
                 const { model, version } = getVersion(req.workspace, reqString(req, 'name'), reqString(req, 'version'));
+                authorize(req.workspace, req.principal, { type: 'function', name: model.full_name, anyOf: ['OWNER', 'APPLY_TAG'] });
                 const key = reqString(req, 'key');
                 const value = optString(req, 'value') ?? '';
                 tagRules(`model version ${model.full_name}/${version.version}`, version.tags, { [key]: value });
@@ -53699,16 +54038,22 @@ const deleteVersion = (ws, m, v) => {
 ;// CONCATENATED MODULE: ./lib/src/emulator/identity.js
 // The caller's identity (`/api/2.0/preview/scim/v2/Me`): lets clients check which principal a
 // token or OAuth client acts as. The SDK's files client also reads `X-Databricks-Org-Id` from it.
+
 const identityModule = {
     name: 'identity',
     initState: () => ({}),
-    routes(table) {
+    routes(table, ctx) {
         table.add('GET', '/api/2.0/preview/scim/v2/Me', (req) => ({
             body: {
                 id: String(Math.abs([...req.principal].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 7))),
-                userName: req.principal,
+                // Strict `uc-me-service-principal`: a principal that is not an e-mail (a service principal's
+                // application id) is answered with applicationId, and a userName that is not the grant name.
+                ...(ctx.strict('uc-me-service-principal') && !req.principal.includes('@')
+                    ? { applicationId: req.principal, userName: `Service principal ${req.principal}` }
+                    : { userName: req.principal }),
                 displayName: req.principal,
                 active: true,
+                groups: groupsOf(req.workspace, req.principal).map((g) => ({ display: g, value: g })),
                 schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
             },
         }));
@@ -55994,6 +56339,11 @@ const STRICT_BEHAVIOURS = {
         lenient: 'int64 fields (concurrency, throughput, rate-limit calls and tokens) are answered as JSON numbers',
         strict: 'they are answered as JSON strings (proto3 JSON), e.g. "calls": "600"',
     },
+    'uc-me-service-principal': {
+        ledger: '137',
+        lenient: 'SCIM Me answers userName = the principal grants name (user e-mail or service principal application id)',
+        strict: 'SCIM Me answers a service principal with its applicationId (the name grants use) and a userName that is its display name',
+    },
     // ---- Lakehouse / Data Quality monitors
     'monitor-update-mask-leaf': {
         ledger: '93',
@@ -56621,6 +56971,7 @@ const startEmulator = async (opts = {}) => {
 
 
 
+
 /**
  * All feature modules, in seeding order: namespaces first (catalog), then storage (files),
  * tracking (runs that versions point at), the registry, then serving and monitors.
@@ -56631,6 +56982,7 @@ const defaultModules = () => [
     filesModule,
     trackingModule,
     registryModule,
+    permissionsModule,
     servingModule,
     monitorsModule,
 ];
@@ -56642,6 +56994,7 @@ const defaultModules = () => [
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   DD: () => (/* binding */ sameRateLimits),
 /* harmony export */   DP: () => (/* binding */ sameRoutes),
 /* harmony export */   HM: () => (/* binding */ gatewayDifferences),
 /* harmony export */   Td: () => (/* binding */ settingsHold),
@@ -56650,7 +57003,7 @@ const defaultModules = () => [
 /* harmony export */   re: () => (/* binding */ EMPTY_GATEWAY),
 /* harmony export */   vB: () => (/* binding */ tagDifferences)
 /* harmony export */ });
-/* unused harmony exports sameIdentity, entityDifferences, sameRateLimits */
+/* unused harmony exports sameIdentity, entityDifferences */
 // Config content comparison shared by the client (was my update already applied?), the rollout
 // strategies (already there? part-way? drifted?) and the rollback (restored?).
 //
@@ -57115,7 +57468,7 @@ const exitCodeForError = (e) => e instanceof ConfigError || e instanceof UsageEr
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
 /* harmony import */ var _relay_events_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2243);
 /* harmony import */ var _relay_dispatch_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6224);
-/* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8485);
+/* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6319);
 // Inputs are parsed exactly once, at the edge, into an Invocation. Nothing else reads argv,
 // action inputs or flags. The CLI (argv) and the action (INPUT_* / MLOPS_GATE_* env) both end here.
 
@@ -57400,8 +57753,10 @@ const splitList = (values) => values.flatMap((v) => v.split(/[,\s]+/)).filter((v
 /* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6743);
 /* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7707);
 /* harmony import */ var _serving_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7016);
+/* harmony import */ var _grants_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4129);
 // Pure: (what to promote, what the destination looks like) → ordered, hashed steps.
 // No I/O, no clock. The destination snapshot is read by src/apply/observe.ts and passed in.
+
 
 
 
@@ -57480,7 +57835,7 @@ function buildPlan(input, snapshot) {
     if (input.mode === 'copy') {
         const id = identityFor(input.source);
         specs.push({
-            spec: { kind: 'ensure-model', registry: dest.registry, model: dest.model },
+            spec: { kind: 'ensure-model', registry: dest.registry, model: dest.model, ...(input.modelDeclaredBy ? { declaredBy: input.modelDeclaredBy } : {}) },
             pre: 'none',
             post: `registered model "${dest.model}" exists`,
             text: `ensure registered model "${dest.model}" exists`,
@@ -57526,12 +57881,18 @@ function buildPlan(input, snapshot) {
     const savedEndpoint = input.serving ? (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .previousEndpoint */ .nn)(input.serving, dest.model, snapshot.endpoint, resolved, journal, input.to) : null;
     if (savedEndpoint)
         previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.to)] = (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeSavedEndpoint */ .f4)(savedEndpoint);
+    // The grants this promotion changes, as they were (a rollback puts them back).
+    const grantsBefore = input.grants ? (0,_grants_js__WEBPACK_IMPORTED_MODULE_3__/* .previousGrants */ .V5)(input.grants, snapshot.grants, journal, input.to) : null;
+    if (grantsBefore)
+        previousTags[(0,_grants_js__WEBPACK_IMPORTED_MODULE_3__/* .grantsJournalKey */ .ET)(input.to)] = (0,_grants_js__WEBPACK_IMPORTED_MODULE_3__/* .encodeGrants */ .Og)(grantsBefore);
     specs.push({
         spec: { kind: 'record-previous-champion', registry: dest.registry, target, environment: input.to, previous, tags: previousTags },
         pre: `${describeRef(target)} exists`,
         post: `tags ${Object.keys(previousTags).join(', ')} hold the previous champion (${previousChampion ?? 'none'})`,
         text: `record previous champion ${previousChampion ? `v${previousChampion}` : '(none)'} for ${input.to}`,
     });
+    if (input.grants)
+        specs.push((0,_grants_js__WEBPACK_IMPORTED_MODULE_3__/* .grantsStep */ .Ib)(dest.registry, dest.model, input.to, input.grants, grantsBefore));
     // Traffic moves before the aliases: an aborted canary leaves the champion alias where it was, so
     // the alias always names what the endpoint fully serves.
     if (input.serving && savedEndpoint)
@@ -57593,6 +57954,96 @@ const planHash = (input, steps, operation = 'promote') => (0,_util_hash_js__WEBP
     target: { model: input.model, from: input.from, to: input.to, mode: input.mode },
     steps: steps.map((s) => s.spec),
 });
+
+
+/***/ }),
+
+/***/ 4129:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   ET: () => (/* binding */ grantsJournalKey),
+/* harmony export */   G_: () => (/* binding */ decodeGrants),
+/* harmony export */   Ib: () => (/* binding */ grantsStep),
+/* harmony export */   Og: () => (/* binding */ encodeGrants),
+/* harmony export */   V5: () => (/* binding */ previousGrants),
+/* harmony export */   oC: () => (/* binding */ grantChanges),
+/* harmony export */   v_: () => (/* binding */ grantsHold)
+/* harmony export */ });
+/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6743);
+/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7707);
+// Pure: grants on the promoted registered model (Unity Catalog), per environment. The step makes
+// each listed principal hold exactly its listed privileges on the model (others' grants are left
+// alone); what they held before is journaled with the previous champion, so a rollback puts it back.
+
+
+/** Journal key of the grants a promotion replaced (beside the other `previous.*` keys). */
+const grantsJournalKey = (env) => (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .envTag */ .UX)(env, 'previous.grants');
+const normal = (g) => Object.fromEntries(Object.keys(g)
+    .sort()
+    .map((p) => [p, [...new Set(g[p])].sort()]));
+const encodeGrants = (g) => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .canonicalJson */ .dj)(normal(g));
+function decodeGrants(value) {
+    if (!value)
+        return null;
+    try {
+        const parsed = JSON.parse(value);
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+            return null;
+        const out = {};
+        for (const [p, privs] of Object.entries(parsed)) {
+            if (!Array.isArray(privs) || !privs.every((x) => typeof x === 'string'))
+                return null;
+            out[p] = privs;
+        }
+        return out;
+    }
+    catch {
+        return null;
+    }
+}
+/** Does every listed principal hold exactly its privileges? */
+const grantsHold = (live, wanted) => Object.entries(wanted).every(([p, privs]) => {
+    const have = [...new Set(live[p] ?? [])].sort();
+    const want = [...new Set(privs)].sort();
+    return have.length === want.length && have.every((x, i) => x === want[i]);
+});
+/** The changes that make `live` hold `wanted` (one entry per principal that differs). */
+function grantChanges(live, wanted) {
+    return Object.keys(wanted)
+        .sort()
+        .map((principal) => {
+        const have = new Set(live[principal] ?? []);
+        const want = new Set(wanted[principal]);
+        return { principal, add: [...want].filter((p) => !have.has(p)).sort(), remove: [...have].filter((p) => !want.has(p)).sort() };
+    })
+        .filter((c) => c.add.length > 0 || c.remove.length > 0);
+}
+/**
+ * What the listed principals held before this promotion. Once journaled on the promoted version
+ * (a re-run, or grants changed by hand since), the journal answers: it is what they held before this
+ * version was promoted, which a rollback puts back, and a finished promotion re-plans to the same hash.
+ */
+function previousGrants(wanted, live, journal, env) {
+    const recorded = decodeGrants(journal[grantsJournalKey(env)]);
+    if (recorded)
+        return recorded;
+    const now = live ?? {};
+    return Object.fromEntries(Object.keys(wanted).map((p) => [p, [...(now[p] ?? [])].sort()]));
+}
+const describe = (g) => Object.keys(g)
+    .sort()
+    .map((p) => `${p}: ${g[p].length ? g[p].join(', ') : 'nothing'}`)
+    .join('; ') || 'nothing';
+function grantsStep(registry, model, environment, grants, before) {
+    const normalised = normal(grants);
+    return {
+        spec: { kind: 'ensure-grants', registry, model, environment, grants: normalised },
+        pre: `registered model "${model}" exists`,
+        post: `on "${model}": ${describe(normalised)} (exactly, for these principals)`,
+        text: `grant on "${model}": ${describe(normalised)}${before ? ` (now: ${describe(before)})` : ''}`,
+    };
+}
 
 
 /***/ }),
@@ -57679,7 +58130,10 @@ function planInputFor(config, target, candidate) {
     }
     // Serving and monitors exist on Databricks only; an MLflow environment has no endpoint to roll.
     const serving = model.serving && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).serving && (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_4__/* .servingApplies */ .jz)(model.serving, to.name) ? model.serving : null;
-    const monitorConfig = model.monitor && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).monitors && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
+    // A monitor an Asset Bundle owns is the bundle's to create and change.
+    const monitorConfig = model.monitor && model.monitor.owner !== 'bundle' && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).monitors && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
+    const bundleTarget = config.bundle?.targetOf[to.name];
+    const bundleModel = model.owner === 'bundle' ? bundleTarget?.models.find((m) => m.fullName === destination.model.toLowerCase()) : undefined;
     let monitor = null;
     if (monitorConfig) {
         const desired = (0,_endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_3__/* .desiredMonitor */ .Fk)(monitorConfig, to.name, { model: model.id });
@@ -57696,11 +58150,73 @@ function planInputFor(config, target, candidate) {
         destination,
         aliases: aliasesFor(config, model, target.to),
         stage: model.promotion === 'stage' ? stageFor(target.to) : null,
-        serving: serving ? servingPlanInput(serving, to.name, model.id) : null,
+        serving: serving ? withBundle(servingPlanInput(serving, to.name, model.id), serving, bundleTarget, to.name, model.id, destination.model) : null,
+        // Grants of a bundle-owned model are the bundle's (validate refuses both).
+        grants: model.owner === 'bundle' ? null : (model.grants?.[to.name] ?? null),
+        ...(model.owner === 'bundle' ? { modelDeclaredBy: bundleModel ? `${where(bundleModel.position)}, target ${bundleTarget.name}` : 'the Asset Bundle' } : {}),
         monitor,
     };
 }
 const isRefusal = (x) => 'reason' in x;
+const where = (p) => `${p.file}:${p.line}:${p.column}`;
+/** `owner: bundle`: the bundle's declaration of the endpoint, to create it as declared when it does not exist. */
+function withBundle(input, serving, target, env, modelId, modelName) {
+    if (serving.owner !== 'bundle' || !target)
+        return input;
+    const name = (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_4__/* .endpointName */ .zY)(serving, env, modelId);
+    const declared = target.endpoints.find((e) => e.name === name);
+    if (!declared)
+        return input;
+    const config = asRecordOf(declared.body.config);
+    const entities = Array.isArray(config.served_entities) ? config.served_entities.map(asRecordOf) : [];
+    const entity = entities.find((e) => String(e.entity_name ?? '').toLowerCase() === modelName.toLowerCase()) ?? entities[0];
+    return {
+        ...input,
+        bundle: { entity: entity ? bundleEntity(entity) : null, settings: bundleSettings(declared.body), declaredAt: `${where(declared.position)}, target ${target.name}` },
+    };
+}
+const asRecordOf = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
+const num = (v) => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
+const bool = (v) => (typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : undefined);
+const str = (v) => (typeof v === 'string' && !v.includes('${') ? v : undefined);
+/** A served entity as a bundle declares it (the API's input form; values may still be `${…}`). */
+function bundleEntity(e) {
+    const min = num(e.min_provisioned_concurrency);
+    const max = num(e.max_provisioned_concurrency);
+    const vars = asRecordOf(e.environment_vars);
+    return {
+        workloadSize: min !== undefined || max !== undefined ? null : (str(e.workload_size) ?? 'Small'),
+        scaleToZero: bool(e.scale_to_zero_enabled) ?? false,
+        ...(str(e.workload_type) ? { workloadType: str(e.workload_type) } : {}),
+        ...(min !== undefined ? { minProvisionedConcurrency: min } : {}),
+        ...(max !== undefined ? { maxProvisionedConcurrency: max } : {}),
+        ...(Object.keys(vars).length > 0 ? { environmentVars: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)])) } : {}),
+        ...(str(e.instance_profile_arn) ? { instanceProfileArn: str(e.instance_profile_arn) } : {}),
+    };
+}
+/** The tags and AI Gateway a bundle declares for an endpoint. */
+function bundleSettings(body) {
+    const tags = Array.isArray(body.tags) ? Object.fromEntries(body.tags.map(asRecordOf).filter((t) => typeof t.key === 'string').map((t) => [String(t.key), String(t.value ?? '')])) : null;
+    const g = asRecordOf(body.ai_gateway);
+    const gateway = {};
+    if (Array.isArray(g.rate_limits)) {
+        gateway.rateLimits = g.rate_limits.map(asRecordOf).map((r) => ({
+            ...(num(r.calls) !== undefined ? { calls: num(r.calls) } : {}),
+            ...(num(r.tokens) !== undefined ? { tokens: num(r.tokens) } : {}),
+            key: str(r.key) ?? 'endpoint',
+            ...(str(r.principal) ? { principal: str(r.principal) } : {}),
+            renewalPeriod: 'minute',
+        }));
+    }
+    const usage = bool(asRecordOf(g.usage_tracking_config).enabled);
+    if (usage !== undefined)
+        gateway.usageTracking = usage;
+    const table = asRecordOf(g.inference_table_config);
+    if (bool(table.enabled) && str(table.catalog_name) && str(table.schema_name)) {
+        gateway.inferenceTable = { catalog: str(table.catalog_name), schema: str(table.schema_name), prefix: str(table.table_name_prefix) ?? '', enabled: true };
+    }
+    return { ...(tags ? { tags } : {}), ...(Object.keys(gateway).length > 0 ? { aiGateway: gateway } : {}) };
+}
 /** The served entity's settings in one environment, as the endpoint API takes them. */
 function entityConfigOf(r) {
     return {
@@ -57758,11 +58274,12 @@ function servingPlanInput(serving, environment, modelId) {
 /* harmony export */   T2: () => (/* binding */ restoreStep),
 /* harmony export */   VI: () => (/* binding */ entityFor),
 /* harmony export */   f4: () => (/* binding */ encodeSavedEndpoint),
+/* harmony export */   ml: () => (/* binding */ replacedEntity),
 /* harmony export */   nn: () => (/* binding */ previousEndpoint),
 /* harmony export */   tX: () => (/* binding */ monitorStep),
 /* harmony export */   vF: () => (/* binding */ servingStep)
 /* harmony export */ });
-/* unused harmony exports decodeSavedEndpoint, configOf, replacedEntity, templateFor */
+/* unused harmony exports decodeSavedEndpoint, configOf, templateFor */
 /* harmony import */ var _rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4250);
 /* harmony import */ var _rollout_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1000);
 /* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6743);
@@ -57831,7 +58348,10 @@ function previousEndpoint(serving, entityName, live, target, journal, environmen
 }
 function servingStep(serving, environment, entityName, target, resolved, previous) {
     const bundle = serving.owner === 'bundle';
-    const settings = bundle ? {} : serving.settings;
+    // Owned by a bundle: no setting is ours, except that an endpoint the bundle declares but has not
+    // created yet (its first model version did not exist, mlops-stacks#217) is created as declared.
+    const creating = previous.config === null;
+    const settings = bundle ? (creating && serving.bundle ? serving.bundle.settings : {}) : serving.settings;
     const expected = (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .expectationOf */ .EV)(previous.config, previous.configVersion, { managed: settings, scope: bundle ? 'traffic' : 'all' });
     const was = previous.config ? (0,_rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .describeConfig */ .Yy)(previous.config) : 'no endpoint';
     const version = resolved ? `v${resolved}` : 'the new version';
@@ -57844,7 +58364,7 @@ function servingStep(serving, environment, entityName, target, resolved, previou
             endpoint: serving.endpoint,
             strategy: serving.strategy,
             health: serving.health,
-            entity: templateFor(serving, entityName, previous.config),
+            entity: bundle && creating && serving.bundle?.entity ? { ...serving.bundle.entity, entityName } : templateFor(serving, entityName, previous.config),
             settings,
             expected,
             waitTimeoutSeconds: serving.waitTimeoutSeconds,
@@ -57852,7 +58372,7 @@ function servingStep(serving, environment, entityName, target, resolved, previou
         },
         pre: `serving endpoint "${serving.endpoint}" serves ${was} (or is part-way through this rollout, or done)`,
         post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${table?.enabled ? ', inference table on' : ''}`,
-        text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${(0,_rollout_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__/* .strategyLabel */ .c_)(serving.strategy)}); now: ${was}`,
+        text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${(0,_rollout_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__/* .strategyLabel */ .c_)(serving.strategy)}); now: ${was}${bundle ? `; settings owned by the bundle${serving.bundle ? ` (${serving.bundle.declaredAt})` : ''}: versions and traffic only${creating ? ', created as the bundle declares it' : ''}` : ''}`,
     };
 }
 const monitorStep = (request, environment) => ({
@@ -59296,7 +59816,7 @@ const jsonRenderer = { render: renderJson };
 
 /***/ }),
 
-/***/ 8485:
+/***/ 6319:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59348,9 +59868,95 @@ const formatMeasured = (m) => Object.entries(m)
     .join(', ');
 const formatVersion = (v, none) => (v ? `${v.name} v${v.version}` : none);
 
+// EXTERNAL MODULE: ./lib/src/config/serving.js
+var serving = __nccwpck_require__(9473);
+// EXTERNAL MODULE: ./lib/src/endpoint/compare.js
+var compare = __nccwpck_require__(2741);
+// EXTERNAL MODULE: ./lib/src/plan/serving.js
+var plan_serving = __nccwpck_require__(7016);
+;// CONCATENATED MODULE: ./lib/src/plan/serving-diff.js
+// Pure: what a serving rollout changes, field by field, for the plan report: the new version's
+// served entity against the one of the same model it replaces (as the plan saw it), and the
+// endpoint settings (tags, AI Gateway) against their values then. Environment variable values are
+// shown only when they are secret references or plainly not secrets; a literal that looks like a
+// secret is never printed.
+
+
+
+const NONE = '—';
+const sizing = (e) => {
+    if (!e)
+        return { field: 'workload_size', text: NONE };
+    if (e.workloadSize === null || (e.workloadSize === undefined && e.maxProvisionedConcurrency !== undefined)) {
+        return { field: 'provisioned_concurrency', text: `${e.minProvisionedConcurrency ?? '?'}-${e.maxProvisionedConcurrency ?? '?'}` };
+    }
+    return { field: 'workload_size', text: e.workloadSize ?? NONE };
+};
+/** An environment variable's value as it may be printed. */
+const shownValue = (name, value) => {
+    if (value === undefined)
+        return NONE;
+    if (serving/* SECRET_REFERENCE */.v8.test(value))
+        return value;
+    return (0,serving/* secretLikeReason */.Ii)(name, value) ? '(a literal that looks like a secret, not shown)' : value;
+};
+const limitText = (r) => `${[r.calls !== undefined ? `${r.calls} calls` : '', r.tokens !== undefined ? `${r.tokens} tokens` : ''].filter(Boolean).join(' + ')}/min per ${r.key}${r.principal ? ` ${r.principal}` : ''}`;
+const limitsText = (rs) => (rs === undefined ? NONE : rs.length === 0 ? 'none' : rs.map(limitText).join('; '));
+const tableText = (t) => (t === undefined ? NONE : t?.enabled ? `${t.catalog}.${t.schema}.${t.prefix}*` : 'off');
+/** The field-by-field changes of a serving-rollout step (empty for any other step). */
+function servingChanges(spec) {
+    if (spec.kind !== 'serving-rollout')
+        return [];
+    const out = [];
+    const add = (field, now, after) => {
+        if (now !== after)
+            out.push({ field, now, after });
+    };
+    const expected = spec.expected;
+    const seen = expected.kind === 'config' && expected.scope !== 'traffic'
+        ? { servedEntities: expected.servedEntities, routes: expected.routes }
+        : null;
+    const was = (0,plan_serving/* replacedEntity */.ml)(seen, spec.entity.entityName);
+    const after = spec.entity;
+    if (spec.owner === 'bundle')
+        return out;
+    add('workload_type', was ? (was.workloadType ?? 'CPU') : NONE, after.workloadType ?? (was ? (was.workloadType ?? 'CPU') : 'CPU'));
+    const s0 = sizing(was);
+    const s1 = sizing(after);
+    if (s0.field === s1.field)
+        add(s1.field, s0.text, s1.text);
+    else {
+        add(s0.field, s0.text, NONE);
+        add(s1.field, NONE, s1.text);
+    }
+    add('scale_to_zero', was ? String(was.scaleToZero) : NONE, String(after.scaleToZero));
+    const tp = (e) => e && (e.minProvisionedThroughput !== undefined || e.maxProvisionedThroughput !== undefined) ? `${e.minProvisionedThroughput ?? '?'}-${e.maxProvisionedThroughput ?? '?'} tokens/s` : NONE;
+    add('provisioned_throughput', tp(was), tp(after));
+    add('instance_profile_arn', was?.instanceProfileArn ?? NONE, after.instanceProfileArn ?? NONE);
+    const names = [...new Set([...Object.keys(was?.environmentVars ?? {}), ...Object.keys(after.environmentVars ?? {})])].sort();
+    for (const name of names)
+        add(`environment_vars.${name}`, shownValue(name, was?.environmentVars?.[name]), shownValue(name, after.environmentVars?.[name]));
+    const settings = spec.settings;
+    const then = expected.kind === 'config' ? expected.settings : undefined;
+    for (const key of Object.keys(settings.tags ?? {}).sort())
+        add(`tags.${key}`, then?.tags?.[key] ?? NONE, settings.tags[key]);
+    const g = settings.aiGateway;
+    if (g) {
+        const old = then?.aiGateway;
+        if (g.rateLimits !== undefined && !(old?.rateLimits && (0,compare/* sameRateLimits */.DD)(old.rateLimits, g.rateLimits)))
+            add('ai_gateway.rate_limits', limitsText(old?.rateLimits), limitsText(g.rateLimits));
+        if (g.usageTracking !== undefined)
+            add('ai_gateway.usage_tracking', old?.usageTracking === undefined ? NONE : String(old.usageTracking), String(g.usageTracking));
+        if (g.inferenceTable !== undefined)
+            add('ai_gateway.inference_table', tableText(old?.inferenceTable), tableText(g.inferenceTable));
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./lib/src/report/plans.js
 // Text and markdown for the promotion part of a result (the `plan` field of each target). The
 // gate part is rendered by src/report; the CLI appends this after it for promote/rollback.
+
 const STEP_MARK = {
     satisfied: '=',
     done: '✓',
@@ -59384,6 +59990,8 @@ function renderPlansText(result) {
         }
         for (const s of p.steps) {
             out.push(`      ${STEP_MARK[s.status]} ${s.id.padEnd(28)}${s.description}${s.status === 'satisfied' ? ' (already done)' : ''}${s.message ? ` — ${s.message}` : ''}`);
+            for (const c of s.status === 'satisfied' ? [] : servingChanges(s.spec))
+                out.push(`${' '.repeat(37)}${c.field}: ${c.now} → ${c.after}`);
         }
         out.push(`             writes: ${p.writes}`);
     }
@@ -59403,6 +60011,15 @@ function renderPlansMarkdown(result) {
             out.push('| | step | precondition | postcondition |', '|---|---|---|---|');
             for (const s of p.steps)
                 out.push(`| ${STEP_MARK[s.status]} | ${md(s.description)} | ${md(s.precondition)} | ${md(s.postcondition)} |`);
+            out.push('');
+        }
+        for (const s of p.steps) {
+            const changes = s.status === 'satisfied' ? [] : servingChanges(s.spec);
+            if (changes.length === 0 || s.spec.kind !== 'serving-rollout')
+                continue;
+            out.push(`Serving config of \`${md(s.spec.endpoint)}\`, field by field:`, '', '| setting | now | after the rollout |', '|---|---|---|');
+            for (const c of changes)
+                out.push(`| \`${md(c.field)}\` | ${md(c.now)} | ${md(c.after)} |`);
             out.push('');
         }
     }
@@ -60240,7 +60857,7 @@ const only = (candidate) => ({
 
 /***/ }),
 
-/***/ 7953:
+/***/ 7772:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60459,7 +61076,14 @@ const error = (code, message, position, extra = {}) => ({
 const NODE_TOKENS = new Set(['scalar', 'single-quoted-scalar', 'double-quoted-scalar', 'block-scalar-header', 'alias']);
 const depthMessage = `nesting is deeper than ${limits/* LIMITS */.b1.depth} levels (a config nests about 8 deep)`;
 /** Parse one YAML file. Errors (syntax, duplicate keys, unset variables, budgets) come back as diagnostics. */
-const parseSource = (file, text, env) => {
+const parseSource = (file, text, env, 
+/**
+ * `interpolate: false`: keep `${...}` as written (Asset Bundle files, whose `${var.x}` are the
+ * bundle's own). `mergeKeys`: `<<: *anchor` merges the anchored mapping(s) into the one it sits in,
+ * keys written beside it winning (YAML 1.1 merge keys, which the Databricks CLI's Go YAML reader
+ * applies and MLOps Stacks templates use); aliases still count against the alias budget.
+ */
+options = {}) => {
     const textProblems = checkText(file, text);
     if (textProblems.length > 0)
         return failed(file, text, textProblems);
@@ -60529,6 +61153,8 @@ const parseSource = (file, text, env) => {
         file,
         at,
         env,
+        interpolate: options.interpolate !== false,
+        mergeKeys: options.mergeKeys === true,
         positions: new Map(),
         diagnostics,
         unresolved: new Set(),
@@ -60649,7 +61275,7 @@ const toValue = (ctx, node, where) => {
     return value;
 };
 const scalarValue = (ctx, raw, pointer, start) => {
-    if (typeof raw !== 'string')
+    if (typeof raw !== 'string' || !ctx.interpolate)
         return raw;
     const { value, problems } = (0,template/* interpolateVariables */.Dv)(raw, ctx.env);
     if (problems.length > 0)
@@ -60675,6 +61301,7 @@ const scalarValue = (ctx, raw, pointer, start) => {
 const mapValue = (ctx, items, where, start) => {
     const out = {};
     const seen = new Set();
+    const merges = [];
     for (const item of items) {
         if (ctx.stopped)
             break;
@@ -60703,7 +61330,22 @@ const mapValue = (ctx, items, where, start) => {
             depth: where.depth + 1,
             alias: where.alias,
         });
+        if (key === '<<' && ctx.mergeKeys) {
+            merges.push(...(Array.isArray(child) ? child : [child]));
+            continue;
+        }
         Object.defineProperty(out, key, { value: child, enumerable: true, writable: true, configurable: true });
+    }
+    // Merge keys: the first mapping that has a key wins, and keys written in this mapping win over all.
+    for (const merged of merges) {
+        if (!merged || typeof merged !== 'object' || Array.isArray(merged)) {
+            report(ctx, start, error('yaml-syntax', 'a << merge key takes a mapping or a list of mappings', ctx.at(start), { path: pointerJoin(where.pointer, '<<') }));
+            continue;
+        }
+        for (const [k, v] of Object.entries(merged)) {
+            if (!Object.prototype.hasOwnProperty.call(out, k))
+                Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+        }
     }
     return out;
 };
@@ -60871,6 +61513,7 @@ const buildMonitor = (raw) => {
         slicingExprs: (0,config_raw/* asStringList */.QT)(raw.slicing_exprs) ?? [],
         refreshAfterUpdate: raw.refresh !== false,
         environments: (0,config_raw/* asStringList */.QT)(raw.environments),
+        ...(raw.owner === 'bundle' ? { owner: 'bundle' } : {}),
     };
 };
 const buildModel = (id, raw, doc, defaults, policies) => {
@@ -60879,6 +61522,13 @@ const buildModel = (id, raw, doc, defaults, policies) => {
         names[env] = String(name);
     const serving = (0,config_raw/* asRecord */.qY)(raw.serving);
     const monitor = (0,config_raw/* asRecord */.qY)(raw.monitor);
+    const grants = {};
+    for (const [env, byPrincipal] of (0,config_raw/* entriesOf */.Mc)(raw.grants)) {
+        grants[env] = {};
+        for (const [principal, privileges] of (0,config_raw/* entriesOf */.Mc)(byPrincipal)) {
+            grants[env][principal] = [...new Set((0,config_raw/* asArray */._j)(privileges).map((p) => String(p).trim().toUpperCase().replace(/\s+/g, '_')))].sort();
+        }
+    }
     return {
         id,
         name: String(raw.name),
@@ -60889,6 +61539,8 @@ const buildModel = (id, raw, doc, defaults, policies) => {
         policies,
         serving: serving ? buildServing(id, serving) : null,
         monitor: monitor ? buildMonitor(monitor) : null,
+        ...(raw.grants !== undefined ? { grants } : {}),
+        ...(raw.owner === 'bundle' ? { owner: 'bundle' } : {}),
         position: positionOf(doc, pointerJoin('/models', id), 'key'),
     };
 };
@@ -61353,6 +62005,7 @@ class ConfigChecks {
             this.aliases(model);
             this.serving(model);
             this.monitor(model);
+            this.grants(model);
         }
         this.sharedModels();
         return this.diagnostics;
@@ -61482,6 +62135,19 @@ class ConfigChecks {
         this.databricksOnly(model, 'serving', model.serving.environments, 'Model Serving endpoints');
         // Served-entity and endpoint settings: src/config/serving-checks.ts (errors and warnings).
         this.diagnostics.push(...checkServing(this.config, model, this.doc));
+    }
+    /** Grants exist on Unity Catalog models only, in environments the config has. */
+    grants(model) {
+        for (const env of Object.keys(model.grants ?? {})) {
+            const pointer = this.modelPointer(model, 'grants', env);
+            const environment = this.config.environments.get(env);
+            if (!environment) {
+                this.error('unknown-environment', `grants: there is no environment "${(0,name_rules/* shorten */.ml)(env)}" (environments: ${[...this.config.environments.keys()].join(', ')})`, pointer, { which: 'key' });
+            }
+            else if (environment.registry !== 'databricks-uc') {
+                this.error('registry-capability', `grants: "${env}" is ${(0,registries/* registryLabel */.YV)(environment.registry)} (${environment.registry}); grants on registered models exist in Unity Catalog only`, pointer, { which: 'key' });
+            }
+        }
     }
     monitor(model) {
         const monitor = model.monitor;
@@ -68544,7 +69210,7 @@ const BUILTIN_PACKS = {
 };
 
 ;// CONCATENATED MODULE: ./lib/schema/mlops.schema.json
-const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (AI Gateway inference table).","$ref":"#/$defs/serving_inference_table"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server\'s default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"overrides":{"description":"Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.","type":"object","additionalProperties":{"$ref":"#/$defs/serving_override"}},"owner":{"description":"Who owns the endpoint\'s configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).","enum":["mlops-gate","bundle"],"default":"mlops-gate"},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"serving_inference_table":{"description":"Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"serving_override":{"description":"Serving settings of one environment, over the model\'s `serving` settings.","type":"object","additionalProperties":false,"properties":{"workload_size":{"description":"Workload size in this environment (replaces `provisioned_concurrency`).","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero in this environment.","type":"boolean"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server\'s default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"inference_table":{"description":"The inference table in this environment.","$ref":"#/$defs/serving_inference_table"}}},"serving_rate_limit":{"description":"One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.","type":"object","additionalProperties":false,"anyOf":[{"required":["calls"]},{"required":["tokens"]}],"properties":{"calls":{"description":"Calls allowed per renewal period.","type":"integer","minimum":1},"tokens":{"description":"Tokens allowed per renewal period.","type":"integer","minimum":1},"key":{"description":"What the limit counts per: endpoint (default), user, user_group, service_principal.","enum":["endpoint","user","user_group","service_principal"],"default":"endpoint"},"principal":{"description":"The user (email), group or service principal (application id) the limit applies to.","type":"string","minLength":1},"renewal_period":{"description":"Only `minute` is supported.","const":"minute","default":"minute"}}},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\\"When a Teams webhook request is received\\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}}');
+const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"},"grants":{"description":"Grants on the promoted registered model (Unity Catalog), per environment: environment → principal (user, group, or service principal application id) → privileges. Each listed principal holds exactly these privileges after a promotion; a rollback puts back what they held.","type":"object","additionalProperties":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/model_privilege"}}}},"owner":{"description":"Who owns the registered model\'s definition (comment, grants): mlops-gate (default) or bundle (a Databricks Asset Bundle declares it; mlops-gate then moves versions, aliases and tags only).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (AI Gateway inference table).","$ref":"#/$defs/serving_inference_table"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server\'s default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"overrides":{"description":"Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.","type":"object","additionalProperties":{"$ref":"#/$defs/serving_override"}},"owner":{"description":"Who owns the endpoint\'s configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).","enum":["mlops-gate","bundle"],"default":"mlops-gate"},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"serving_inference_table":{"description":"Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"serving_override":{"description":"Serving settings of one environment, over the model\'s `serving` settings.","type":"object","additionalProperties":false,"properties":{"workload_size":{"description":"Workload size in this environment (replaces `provisioned_concurrency`).","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero in this environment.","type":"boolean"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server\'s default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"inference_table":{"description":"The inference table in this environment.","$ref":"#/$defs/serving_inference_table"}}},"serving_rate_limit":{"description":"One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.","type":"object","additionalProperties":false,"anyOf":[{"required":["calls"]},{"required":["tokens"]}],"properties":{"calls":{"description":"Calls allowed per renewal period.","type":"integer","minimum":1},"tokens":{"description":"Tokens allowed per renewal period.","type":"integer","minimum":1},"key":{"description":"What the limit counts per: endpoint (default), user, user_group, service_principal.","enum":["endpoint","user","user_group","service_principal"],"default":"endpoint"},"principal":{"description":"The user (email), group or service principal (application id) the limit applies to.","type":"string","minLength":1},"renewal_period":{"description":"Only `minute` is supported.","const":"minute","default":"minute"}}},"model_privilege":{"description":"A privilege on a registered model: EXECUTE (load, serve, query), APPLY_TAG, MANAGE (grant to others), ALL_PRIVILEGES. `APPLY TAG` is read as APPLY_TAG.","type":"string","pattern":"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"},"owner":{"description":"Who owns the monitor: mlops-gate (default) or bundle (a Databricks Asset Bundle declares it as a quality monitor; mlops-gate then leaves it alone).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\\"When a Teams webhook request is received\\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}}');
 // EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
 var ucs2length = __nccwpck_require__(6214);
 var ucs2length_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(ucs2length, 2);
@@ -68565,16 +69231,17 @@ var formats_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(formats, 2);
 // module.exports of a CommonJS helper, whichever way the loader (Node, the bundler) wraps it.
 const cjsExports = (ns) => (ns.default != null && ns.default.__esModule ? ns.default : ns);
 const validateConfig = validate20;
-const schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json", "title": "mlops-gate configuration (mlops.yml)", "description": "Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.", "type": "object", "additionalProperties": false, "required": ["version", "environments", "models"], "properties": { "$schema": { "description": "Optional JSON Schema reference for editors; ignored by mlops-gate.", "type": "string" }, "version": { "description": "Configuration format version. Always 1.", "const": 1 }, "environments": { "description": "Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/environment" } }, "models": { "description": "Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/model" } }, "policies": { "description": "Inline policies by name. Models reference them by name in `policies`.", "type": "object", "default": {}, "propertyNames": { "$ref": "#/$defs/policy_name" }, "additionalProperties": { "$ref": "#/$defs/policy" } }, "waivers": { "description": "Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.", "type": "array", "default": [], "items": { "$ref": "#/$defs/waiver" } }, "defaults": { "description": "Values used by every model that does not set them itself.", "type": "object", "additionalProperties": false, "properties": { "champion_alias": { "description": "Default champion alias for models without `champion_alias`.", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "Default promotion mode for models without `promotion`.", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policy references used by models that do not list `policies` themselves.", "$ref": "#/$defs/policy_refs" } } }, "notify": { "description": "Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.", "$ref": "#/$defs/notify" } }, "$defs": { "identifier": { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "policy_name": { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "name_list": { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }, "duration": { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 }, "promotion_mode": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" }, "policy_ref": { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, "policy_refs": { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } }, "environment": { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] }, "environment_mlflow": { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "environment_databricks_uc": { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } }, "model": { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (AI Gateway inference table).", "$ref": "#/$defs/serving_inference_table" }, "workload_type": { "description": "Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.", "enum": ["CPU", "CPU_MEDIUM", "CPU_LARGE", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "GPU_XLARGE", "GPU_XLARGE_8", "MULTIGPU_MEDIUM"] }, "provisioned_concurrency": { "description": "Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest provisioned concurrency (0 with scale to zero).", "type": "integer", "minimum": 0 }, "max": { "description": "Highest provisioned concurrency.", "type": "integer", "minimum": 1 } } }, "provisioned_throughput": { "description": "Provisioned throughput bounds, tokens per second: `{min, max}`.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest tokens per second.", "type": "integer", "minimum": 0 }, "max": { "description": "Highest tokens per second.", "type": "integer", "minimum": 1 } } }, "environment_vars": { "description": "Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "instance_profile_arn": { "description": "AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).", "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" }, "tags": { "description": "Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "ai_gateway": { "description": "AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).", "type": "object", "additionalProperties": false, "properties": { "rate_limits": { "description": "Rate limits, replacing any the endpoint has. `[]` removes them all.", "type": "array", "items": { "$ref": "#/$defs/serving_rate_limit" } }, "usage_tracking": { "description": "Usage tracking into system tables.", "type": "boolean" } } }, "overrides": { "description": "Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.", "type": "object", "additionalProperties": { "$ref": "#/$defs/serving_override" } }, "owner": { "description": "Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).", "enum": ["mlops-gate", "bundle"], "default": "mlops-gate" }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] }, "serving_inference_table": { "description": "Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "serving_override": { "description": "Serving settings of one environment, over the model's `serving` settings.", "type": "object", "additionalProperties": false, "properties": { "workload_size": { "description": "Workload size in this environment (replaces `provisioned_concurrency`).", "type": "string", "minLength": 1 }, "scale_to_zero": { "description": "Scale to zero in this environment.", "type": "boolean" }, "workload_type": { "description": "Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.", "enum": ["CPU", "CPU_MEDIUM", "CPU_LARGE", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "GPU_XLARGE", "GPU_XLARGE_8", "MULTIGPU_MEDIUM"] }, "provisioned_concurrency": { "description": "Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest provisioned concurrency (0 with scale to zero).", "type": "integer", "minimum": 0 }, "max": { "description": "Highest provisioned concurrency.", "type": "integer", "minimum": 1 } } }, "provisioned_throughput": { "description": "Provisioned throughput bounds, tokens per second: `{min, max}`.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest tokens per second.", "type": "integer", "minimum": 0 }, "max": { "description": "Highest tokens per second.", "type": "integer", "minimum": 1 } } }, "environment_vars": { "description": "Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "instance_profile_arn": { "description": "AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).", "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" }, "tags": { "description": "Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "ai_gateway": { "description": "AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).", "type": "object", "additionalProperties": false, "properties": { "rate_limits": { "description": "Rate limits, replacing any the endpoint has. `[]` removes them all.", "type": "array", "items": { "$ref": "#/$defs/serving_rate_limit" } }, "usage_tracking": { "description": "Usage tracking into system tables.", "type": "boolean" } } }, "inference_table": { "description": "The inference table in this environment.", "$ref": "#/$defs/serving_inference_table" } } }, "serving_rate_limit": { "description": "One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.", "type": "object", "additionalProperties": false, "anyOf": [{ "required": ["calls"] }, { "required": ["tokens"] }], "properties": { "calls": { "description": "Calls allowed per renewal period.", "type": "integer", "minimum": 1 }, "tokens": { "description": "Tokens allowed per renewal period.", "type": "integer", "minimum": 1 }, "key": { "description": "What the limit counts per: endpoint (default), user, user_group, service_principal.", "enum": ["endpoint", "user", "user_group", "service_principal"], "default": "endpoint" }, "principal": { "description": "The user (email), group or service principal (application id) the limit applies to.", "type": "string", "minLength": 1 }, "renewal_period": { "description": "Only `minute` is supported.", "const": "minute", "default": "minute" } } }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } }, "policy": { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } }, "policy_document": { "description": "A policy file (local .yml or a built-in pack): one policy.", "$ref": "#/$defs/policy" }, "waiver": { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } }, "gate_id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" }, "gate": { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] }, "gate_required_tags": { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } }, "gate_metric_threshold": { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } }, "gate_metric_delta": { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_signature": { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } }, "gate_approvals": { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } }, "gate_provenance": { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } }, "gate_description": { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } }, "notify": { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } }, "notify_channel": { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] }, "notify_slack": { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_teams": { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_webhook": { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } }, "notify_event": { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] }, "env_var_name": { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 } } };
+const schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json", "title": "mlops-gate configuration (mlops.yml)", "description": "Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.", "type": "object", "additionalProperties": false, "required": ["version", "environments", "models"], "properties": { "$schema": { "description": "Optional JSON Schema reference for editors; ignored by mlops-gate.", "type": "string" }, "version": { "description": "Configuration format version. Always 1.", "const": 1 }, "environments": { "description": "Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/environment" } }, "models": { "description": "Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/model" } }, "policies": { "description": "Inline policies by name. Models reference them by name in `policies`.", "type": "object", "default": {}, "propertyNames": { "$ref": "#/$defs/policy_name" }, "additionalProperties": { "$ref": "#/$defs/policy" } }, "waivers": { "description": "Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.", "type": "array", "default": [], "items": { "$ref": "#/$defs/waiver" } }, "defaults": { "description": "Values used by every model that does not set them itself.", "type": "object", "additionalProperties": false, "properties": { "champion_alias": { "description": "Default champion alias for models without `champion_alias`.", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "Default promotion mode for models without `promotion`.", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policy references used by models that do not list `policies` themselves.", "$ref": "#/$defs/policy_refs" } } }, "notify": { "description": "Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.", "$ref": "#/$defs/notify" }, "bundle": { "description": "A Databricks Asset Bundle in this repository (databricks.yml): validate and plan recognise the serving endpoints, registered models and quality monitors it declares per target. Default: databricks.yml beside mlops.yml, when there is one; false: none.", "type": ["object", "boolean"], "additionalProperties": false, "properties": { "path": { "description": "The bundle's root file, relative to mlops.yml (default databricks.yml).", "type": "string", "minLength": 1 }, "targets": { "description": "Bundle target → mlops.yml environment (default: each target is the environment of the same name).", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } } } } }, "$defs": { "identifier": { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "policy_name": { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "name_list": { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }, "duration": { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 }, "promotion_mode": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" }, "policy_ref": { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, "policy_refs": { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } }, "environment": { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] }, "environment_mlflow": { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "environment_databricks_uc": { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } }, "model": { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" }, "grants": { "description": "Grants on the promoted registered model (Unity Catalog), per environment: environment → principal (user, group, or service principal application id) → privileges. Each listed principal holds exactly these privileges after a promotion; a rollback puts back what they held.", "type": "object", "additionalProperties": { "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/model_privilege" } } } }, "owner": { "description": "Who owns the registered model's definition (comment, grants): mlops-gate (default) or bundle (a Databricks Asset Bundle declares it; mlops-gate then moves versions, aliases and tags only).", "enum": ["mlops-gate", "bundle"], "default": "mlops-gate" } } }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (AI Gateway inference table).", "$ref": "#/$defs/serving_inference_table" }, "workload_type": { "description": "Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.", "enum": ["CPU", "CPU_MEDIUM", "CPU_LARGE", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "GPU_XLARGE", "GPU_XLARGE_8", "MULTIGPU_MEDIUM"] }, "provisioned_concurrency": { "description": "Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest provisioned concurrency (0 with scale to zero).", "type": "integer", "minimum": 0 }, "max": { "description": "Highest provisioned concurrency.", "type": "integer", "minimum": 1 } } }, "provisioned_throughput": { "description": "Provisioned throughput bounds, tokens per second: `{min, max}`.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest tokens per second.", "type": "integer", "minimum": 0 }, "max": { "description": "Highest tokens per second.", "type": "integer", "minimum": 1 } } }, "environment_vars": { "description": "Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "instance_profile_arn": { "description": "AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).", "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" }, "tags": { "description": "Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "ai_gateway": { "description": "AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).", "type": "object", "additionalProperties": false, "properties": { "rate_limits": { "description": "Rate limits, replacing any the endpoint has. `[]` removes them all.", "type": "array", "items": { "$ref": "#/$defs/serving_rate_limit" } }, "usage_tracking": { "description": "Usage tracking into system tables.", "type": "boolean" } } }, "overrides": { "description": "Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.", "type": "object", "additionalProperties": { "$ref": "#/$defs/serving_override" } }, "owner": { "description": "Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).", "enum": ["mlops-gate", "bundle"], "default": "mlops-gate" }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] }, "serving_inference_table": { "description": "Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "serving_override": { "description": "Serving settings of one environment, over the model's `serving` settings.", "type": "object", "additionalProperties": false, "properties": { "workload_size": { "description": "Workload size in this environment (replaces `provisioned_concurrency`).", "type": "string", "minLength": 1 }, "scale_to_zero": { "description": "Scale to zero in this environment.", "type": "boolean" }, "workload_type": { "description": "Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.", "enum": ["CPU", "CPU_MEDIUM", "CPU_LARGE", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "GPU_XLARGE", "GPU_XLARGE_8", "MULTIGPU_MEDIUM"] }, "provisioned_concurrency": { "description": "Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest provisioned concurrency (0 with scale to zero).", "type": "integer", "minimum": 0 }, "max": { "description": "Highest provisioned concurrency.", "type": "integer", "minimum": 1 } } }, "provisioned_throughput": { "description": "Provisioned throughput bounds, tokens per second: `{min, max}`.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest tokens per second.", "type": "integer", "minimum": 0 }, "max": { "description": "Highest tokens per second.", "type": "integer", "minimum": 1 } } }, "environment_vars": { "description": "Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "instance_profile_arn": { "description": "AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).", "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" }, "tags": { "description": "Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "ai_gateway": { "description": "AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).", "type": "object", "additionalProperties": false, "properties": { "rate_limits": { "description": "Rate limits, replacing any the endpoint has. `[]` removes them all.", "type": "array", "items": { "$ref": "#/$defs/serving_rate_limit" } }, "usage_tracking": { "description": "Usage tracking into system tables.", "type": "boolean" } } }, "inference_table": { "description": "The inference table in this environment.", "$ref": "#/$defs/serving_inference_table" } } }, "serving_rate_limit": { "description": "One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.", "type": "object", "additionalProperties": false, "anyOf": [{ "required": ["calls"] }, { "required": ["tokens"] }], "properties": { "calls": { "description": "Calls allowed per renewal period.", "type": "integer", "minimum": 1 }, "tokens": { "description": "Tokens allowed per renewal period.", "type": "integer", "minimum": 1 }, "key": { "description": "What the limit counts per: endpoint (default), user, user_group, service_principal.", "enum": ["endpoint", "user", "user_group", "service_principal"], "default": "endpoint" }, "principal": { "description": "The user (email), group or service principal (application id) the limit applies to.", "type": "string", "minLength": 1 }, "renewal_period": { "description": "Only `minute` is supported.", "const": "minute", "default": "minute" } } }, "model_privilege": { "description": "A privilege on a registered model: EXECUTE (load, serve, query), APPLY_TAG, MANAGE (grant to others), ALL_PRIVILEGES. `APPLY TAG` is read as APPLY_TAG.", "type": "string", "pattern": "^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who owns the monitor: mlops-gate (default) or bundle (a Databricks Asset Bundle declares it as a quality monitor; mlops-gate then leaves it alone).", "enum": ["mlops-gate", "bundle"], "default": "mlops-gate" } } }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } }, "policy": { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } }, "policy_document": { "description": "A policy file (local .yml or a built-in pack): one policy.", "$ref": "#/$defs/policy" }, "waiver": { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } }, "gate_id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" }, "gate": { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] }, "gate_required_tags": { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } }, "gate_metric_threshold": { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } }, "gate_metric_delta": { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_signature": { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } }, "gate_approvals": { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } }, "gate_provenance": { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } }, "gate_description": { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } }, "notify": { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } }, "notify_channel": { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] }, "notify_slack": { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_teams": { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_webhook": { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } }, "notify_event": { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] }, "env_var_name": { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 } } };
 const schema32 = { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
-const schema53 = { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
+const schema54 = { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
 const schema39 = { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" };
+const func1 = Object.prototype.hasOwnProperty;
+const func2 = cjsExports(ucs2length_namespaceObject).default;
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]*$", "u");
 const schema33 = { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] };
 const schema34 = { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } };
 const schema35 = { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } };
 const pattern5 = new RegExp("^https?://\\S+$", "u");
-const func1 = cjsExports(ucs2length_namespaceObject).default;
 function validate21(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -68673,7 +69340,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
                     if (data.promote_from !== undefined) {
                         let data2 = data.promote_from;
                         if (typeof data2 === "string") {
-                            if (func1(data2) < 1) {
+                            if (func2(data2) < 1) {
                                 const err7 = { instancePath: instancePath + "/promote_from", schemaPath: "#/$defs/environment_mlflow/properties/promote_from/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema34.properties.promote_from, data: data2 };
                                 if (vErrors === null) {
                                     vErrors = [err7];
@@ -68698,7 +69365,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
                     if (data.github_environment !== undefined) {
                         let data3 = data.github_environment;
                         if (typeof data3 === "string") {
-                            if (func1(data3) < 1) {
+                            if (func2(data3) < 1) {
                                 const err9 = { instancePath: instancePath + "/github_environment", schemaPath: "#/$defs/environment_mlflow/properties/github_environment/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema34.properties.github_environment, data: data3 };
                                 if (vErrors === null) {
                                     vErrors = [err9];
@@ -68828,7 +69495,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
                     if (data.catalog !== undefined) {
                         let data6 = data.catalog;
                         if (typeof data6 === "string") {
-                            if (func1(data6) < 1) {
+                            if (func2(data6) < 1) {
                                 const err20 = { instancePath: instancePath + "/catalog", schemaPath: "#/$defs/environment_databricks_uc/properties/catalog/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema35.properties.catalog, data: data6 };
                                 if (vErrors === null) {
                                     vErrors = [err20];
@@ -68853,7 +69520,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
                     if (data.schema !== undefined) {
                         let data7 = data.schema;
                         if (typeof data7 === "string") {
-                            if (func1(data7) < 1) {
+                            if (func2(data7) < 1) {
                                 const err22 = { instancePath: instancePath + "/schema", schemaPath: "#/$defs/environment_databricks_uc/properties/schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema35.properties.schema, data: data7 };
                                 if (vErrors === null) {
                                     vErrors = [err22];
@@ -68878,7 +69545,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
                     if (data.promote_from !== undefined) {
                         let data8 = data.promote_from;
                         if (typeof data8 === "string") {
-                            if (func1(data8) < 1) {
+                            if (func2(data8) < 1) {
                                 const err24 = { instancePath: instancePath + "/promote_from", schemaPath: "#/$defs/environment_databricks_uc/properties/promote_from/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema35.properties.promote_from, data: data8 };
                                 if (vErrors === null) {
                                     vErrors = [err24];
@@ -68903,7 +69570,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
                     if (data.github_environment !== undefined) {
                         let data9 = data.github_environment;
                         if (typeof data9 === "string") {
-                            if (func1(data9) < 1) {
+                            if (func2(data9) < 1) {
                                 const err26 = { instancePath: instancePath + "/github_environment", schemaPath: "#/$defs/environment_databricks_uc/properties/github_environment/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema35.properties.github_environment, data: data9 };
                                 if (vErrors === null) {
                                     vErrors = [err26];
@@ -68977,13 +69644,15 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate21.evaluated = { "dynamicProps": true, "dynamicItems": false };
-const schema37 = { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } };
+const schema37 = { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" }, "grants": { "description": "Grants on the promoted registered model (Unity Catalog), per environment: environment → principal (user, group, or service principal application id) → privileges. Each listed principal holds exactly these privileges after a promotion; a rollback puts back what they held.", "type": "object", "additionalProperties": { "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/model_privilege" } } } }, "owner": { "description": "Who owns the registered model's definition (comment, grants): mlops-gate (default) or bundle (a Databricks Asset Bundle declares it; mlops-gate then moves versions, aliases and tags only).", "enum": ["mlops-gate", "bundle"], "default": "mlops-gate" } } };
 const schema38 = { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } };
+const schema53 = { "description": "A privilege on a registered model: EXECUTE (load, serve, query), APPLY_TAG, MANAGE (grant to others), ALL_PRIVILEGES. `APPLY TAG` is read as APPLY_TAG.", "type": "string", "pattern": "^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$" };
+const func0 = cjsExports(equal_namespaceObject).default;
 const pattern8 = new RegExp("^[0-9]+$", "u");
+const pattern14 = new RegExp("^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$", "u");
 const schema40 = { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } };
 const schema41 = { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" };
 const pattern9 = new RegExp("^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$", "u");
-const func0 = cjsExports(equal_namespaceObject).default;
 function validate24(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -69060,7 +69729,6 @@ const schema43 = { "description": "A duration: seconds as a number, or a string 
 const schema44 = { "description": "Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } };
 const schema45 = { "description": "One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.", "type": "object", "additionalProperties": false, "anyOf": [{ "required": ["calls"] }, { "required": ["tokens"] }], "properties": { "calls": { "description": "Calls allowed per renewal period.", "type": "integer", "minimum": 1 }, "tokens": { "description": "Tokens allowed per renewal period.", "type": "integer", "minimum": 1 }, "key": { "description": "What the limit counts per: endpoint (default), user, user_group, service_principal.", "enum": ["endpoint", "user", "user_group", "service_principal"], "default": "endpoint" }, "principal": { "description": "The user (email), group or service principal (application id) the limit applies to.", "type": "string", "minLength": 1 }, "renewal_period": { "description": "Only `minute` is supported.", "const": "minute", "default": "minute" } } };
 const schema50 = { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } };
-const func12 = Object.prototype.hasOwnProperty;
 const pattern10 = new RegExp("^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "u");
 const pattern11 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$", "u");
 const schema46 = { "description": "Serving settings of one environment, over the model's `serving` settings.", "type": "object", "additionalProperties": false, "properties": { "workload_size": { "description": "Workload size in this environment (replaces `provisioned_concurrency`).", "type": "string", "minLength": 1 }, "scale_to_zero": { "description": "Scale to zero in this environment.", "type": "boolean" }, "workload_type": { "description": "Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.", "enum": ["CPU", "CPU_MEDIUM", "CPU_LARGE", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "GPU_XLARGE", "GPU_XLARGE_8", "MULTIGPU_MEDIUM"] }, "provisioned_concurrency": { "description": "Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest provisioned concurrency (0 with scale to zero).", "type": "integer", "minimum": 0 }, "max": { "description": "Highest provisioned concurrency.", "type": "integer", "minimum": 1 } } }, "provisioned_throughput": { "description": "Provisioned throughput bounds, tokens per second: `{min, max}`.", "type": "object", "additionalProperties": false, "required": ["min", "max"], "properties": { "min": { "description": "Lowest tokens per second.", "type": "integer", "minimum": 0 }, "max": { "description": "Highest tokens per second.", "type": "integer", "minimum": 1 } } }, "environment_vars": { "description": "Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "instance_profile_arn": { "description": "AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).", "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$" }, "tags": { "description": "Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.", "type": "object", "propertyNames": { "minLength": 1 }, "additionalProperties": { "type": "string" } }, "ai_gateway": { "description": "AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).", "type": "object", "additionalProperties": false, "properties": { "rate_limits": { "description": "Rate limits, replacing any the endpoint has. `[]` removes them all.", "type": "array", "items": { "$ref": "#/$defs/serving_rate_limit" } }, "usage_tracking": { "description": "Usage tracking into system tables.", "type": "boolean" } } }, "inference_table": { "description": "The inference table in this environment.", "$ref": "#/$defs/serving_inference_table" } } };
@@ -69076,7 +69744,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         for (const key0 in data) {
-            if (!(func12.call(schema46.properties, key0))) {
+            if (!(func1.call(schema46.properties, key0))) {
                 const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46, data };
                 if (vErrors === null) {
                     vErrors = [err0];
@@ -69090,7 +69758,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.workload_size !== undefined) {
             let data0 = data.workload_size;
             if (typeof data0 === "string") {
-                if (func1(data0) < 1) {
+                if (func2(data0) < 1) {
                     const err1 = { instancePath: instancePath + "/workload_size", schemaPath: "#/properties/workload_size/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.workload_size, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err1];
@@ -69338,7 +70006,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
                 for (const key3 in data9) {
                     const _errs23 = errors;
                     if (typeof key3 === "string") {
-                        if (func1(key3) < 1) {
+                        if (func2(key3) < 1) {
                             const err21 = { instancePath: instancePath + "/environment_vars", schemaPath: "#/properties/environment_vars/propertyNames/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.environment_vars.propertyNames, data: key3, propertyName: key3 };
                             if (vErrors === null) {
                                 vErrors = [err21];
@@ -69417,7 +70085,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
                 for (const key5 in data12) {
                     const _errs31 = errors;
                     if (typeof key5 === "string") {
-                        if (func1(key5) < 1) {
+                        if (func2(key5) < 1) {
                             const err27 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/propertyNames/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.tags.propertyNames, data: key5, propertyName: key5 };
                             if (vErrors === null) {
                                 vErrors = [err27];
@@ -69618,7 +70286,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
                                 if (data16.principal !== undefined) {
                                     let data20 = data16.principal;
                                     if (typeof data20 === "string") {
-                                        if (func1(data20) < 1) {
+                                        if (func2(data20) < 1) {
                                             const err41 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i0 + "/principal", schemaPath: "#/$defs/serving_rate_limit/properties/principal/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.properties.principal, data: data20 };
                                             if (vErrors === null) {
                                                 vErrors = [err41];
@@ -69740,7 +70408,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data23.catalog !== undefined) {
                     let data24 = data23.catalog;
                     if (typeof data24 === "string") {
-                        if (func1(data24) < 1) {
+                        if (func2(data24) < 1) {
                             const err51 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/$defs/serving_inference_table/properties/catalog/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.catalog, data: data24 };
                             if (vErrors === null) {
                                 vErrors = [err51];
@@ -69765,7 +70433,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data23.schema !== undefined) {
                     let data25 = data23.schema;
                     if (typeof data25 === "string") {
-                        if (func1(data25) < 1) {
+                        if (func2(data25) < 1) {
                             const err53 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/$defs/serving_inference_table/properties/schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.schema, data: data25 };
                             if (vErrors === null) {
                                 vErrors = [err53];
@@ -69790,7 +70458,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data23.prefix !== undefined) {
                     let data26 = data23.prefix;
                     if (typeof data26 === "string") {
-                        if (func1(data26) < 1) {
+                        if (func2(data26) < 1) {
                             const err55 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/$defs/serving_inference_table/properties/prefix/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.prefix, data: data26 };
                             if (vErrors === null) {
                                 vErrors = [err55];
@@ -69995,7 +70663,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         for (const key0 in data) {
-            if (!(func12.call(schema42.properties, key0))) {
+            if (!(func1.call(schema42.properties, key0))) {
                 const err9 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42, data };
                 if (vErrors === null) {
                     vErrors = [err9];
@@ -70009,7 +70677,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.endpoint !== undefined) {
             let data2 = data.endpoint;
             if (typeof data2 === "string") {
-                if (func1(data2) < 1) {
+                if (func2(data2) < 1) {
                     const err10 = { instancePath: instancePath + "/endpoint", schemaPath: "#/properties/endpoint/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.endpoint, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err10];
@@ -70280,7 +70948,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.workload_size !== undefined) {
             let data12 = data.workload_size;
             if (typeof data12 === "string") {
-                if (func1(data12) < 1) {
+                if (func2(data12) < 1) {
                     const err32 = { instancePath: instancePath + "/workload_size", schemaPath: "#/properties/workload_size/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.workload_size, data: data12 };
                     if (vErrors === null) {
                         vErrors = [err32];
@@ -70368,7 +71036,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data15.catalog !== undefined) {
                     let data16 = data15.catalog;
                     if (typeof data16 === "string") {
-                        if (func1(data16) < 1) {
+                        if (func2(data16) < 1) {
                             const err39 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/$defs/serving_inference_table/properties/catalog/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.catalog, data: data16 };
                             if (vErrors === null) {
                                 vErrors = [err39];
@@ -70393,7 +71061,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data15.schema !== undefined) {
                     let data17 = data15.schema;
                     if (typeof data17 === "string") {
-                        if (func1(data17) < 1) {
+                        if (func2(data17) < 1) {
                             const err41 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/$defs/serving_inference_table/properties/schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.schema, data: data17 };
                             if (vErrors === null) {
                                 vErrors = [err41];
@@ -70418,7 +71086,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data15.prefix !== undefined) {
                     let data18 = data15.prefix;
                     if (typeof data18 === "string") {
-                        if (func1(data18) < 1) {
+                        if (func2(data18) < 1) {
                             const err43 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/$defs/serving_inference_table/properties/prefix/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema44.properties.prefix, data: data18 };
                             if (vErrors === null) {
                                 vErrors = [err43];
@@ -70665,7 +71333,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                 for (const key6 in data26) {
                     const _errs67 = errors;
                     if (typeof key6 === "string") {
-                        if (func1(key6) < 1) {
+                        if (func2(key6) < 1) {
                             const err63 = { instancePath: instancePath + "/environment_vars", schemaPath: "#/properties/environment_vars/propertyNames/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.environment_vars.propertyNames, data: key6, propertyName: key6 };
                             if (vErrors === null) {
                                 vErrors = [err63];
@@ -70744,7 +71412,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                 for (const key8 in data29) {
                     const _errs75 = errors;
                     if (typeof key8 === "string") {
-                        if (func1(key8) < 1) {
+                        if (func2(key8) < 1) {
                             const err69 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/propertyNames/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.tags.propertyNames, data: key8, propertyName: key8 };
                             if (vErrors === null) {
                                 vErrors = [err69];
@@ -70945,7 +71613,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                                 if (data33.principal !== undefined) {
                                     let data37 = data33.principal;
                                     if (typeof data37 === "string") {
-                                        if (func1(data37) < 1) {
+                                        if (func2(data37) < 1) {
                                             const err83 = { instancePath: instancePath + "/ai_gateway/rate_limits/" + i1 + "/principal", schemaPath: "#/$defs/serving_rate_limit/properties/principal/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.properties.principal, data: data37 };
                                             if (vErrors === null) {
                                                 vErrors = [err83];
@@ -71113,7 +71781,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i2 = 0; i2 < len2; i2++) {
                     let data45 = data44[i2];
                     if (typeof data45 === "string") {
-                        if (func1(data45) < 1) {
+                        if (func2(data45) < 1) {
                             const err95 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data45 };
                             if (vErrors === null) {
                                 vErrors = [err95];
@@ -71186,7 +71854,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate26.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema51 = { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } };
+const schema51 = { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who owns the monitor: mlops-gate (default) or bundle (a Databricks Asset Bundle declares it as a quality monitor; mlops-gate then leaves it alone).", "enum": ["mlops-gate", "bundle"], "default": "mlops-gate" } } };
 function validate30(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -71229,7 +71897,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         for (const key0 in data) {
-            if (!((((((((key0 === "table") || (key0 === "output_schema")) || (key0 === "api")) || (key0 === "inference_log")) || (key0 === "schedule")) || (key0 === "slicing_exprs")) || (key0 === "refresh")) || (key0 === "environments"))) {
+            if (!(func1.call(schema51.properties, key0))) {
                 const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema51, data };
                 if (vErrors === null) {
                     vErrors = [err3];
@@ -71243,7 +71911,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.table !== undefined) {
             let data0 = data.table;
             if (typeof data0 === "string") {
-                if (func1(data0) < 1) {
+                if (func2(data0) < 1) {
                     const err4 = { instancePath: instancePath + "/table", schemaPath: "#/properties/table/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.table, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err4];
@@ -71268,7 +71936,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.output_schema !== undefined) {
             let data1 = data.output_schema;
             if (typeof data1 === "string") {
-                if (func1(data1) < 1) {
+                if (func2(data1) < 1) {
                     const err6 = { instancePath: instancePath + "/output_schema", schemaPath: "#/properties/output_schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.output_schema, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err6];
@@ -71374,7 +72042,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data3.prediction_col !== undefined) {
                     let data5 = data3.prediction_col;
                     if (typeof data5 === "string") {
-                        if (func1(data5) < 1) {
+                        if (func2(data5) < 1) {
                             const err15 = { instancePath: instancePath + "/inference_log/prediction_col", schemaPath: "#/properties/inference_log/properties/prediction_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.inference_log.properties.prediction_col, data: data5 };
                             if (vErrors === null) {
                                 vErrors = [err15];
@@ -71399,7 +72067,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data3.label_col !== undefined) {
                     let data6 = data3.label_col;
                     if (typeof data6 === "string") {
-                        if (func1(data6) < 1) {
+                        if (func2(data6) < 1) {
                             const err17 = { instancePath: instancePath + "/inference_log/label_col", schemaPath: "#/properties/inference_log/properties/label_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.inference_log.properties.label_col, data: data6 };
                             if (vErrors === null) {
                                 vErrors = [err17];
@@ -71424,7 +72092,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data3.timestamp_col !== undefined) {
                     let data7 = data3.timestamp_col;
                     if (typeof data7 === "string") {
-                        if (func1(data7) < 1) {
+                        if (func2(data7) < 1) {
                             const err19 = { instancePath: instancePath + "/inference_log/timestamp_col", schemaPath: "#/properties/inference_log/properties/timestamp_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.inference_log.properties.timestamp_col, data: data7 };
                             if (vErrors === null) {
                                 vErrors = [err19];
@@ -71449,7 +72117,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data3.model_id_col !== undefined) {
                     let data8 = data3.model_id_col;
                     if (typeof data8 === "string") {
-                        if (func1(data8) < 1) {
+                        if (func2(data8) < 1) {
                             const err21 = { instancePath: instancePath + "/inference_log/model_id_col", schemaPath: "#/properties/inference_log/properties/model_id_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.inference_log.properties.model_id_col, data: data8 };
                             if (vErrors === null) {
                                 vErrors = [err21];
@@ -71488,7 +72156,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
                         for (let i0 = 0; i0 < len0; i0++) {
                             let data10 = data9[i0];
                             if (typeof data10 === "string") {
-                                if (func1(data10) < 1) {
+                                if (func2(data10) < 1) {
                                     const err24 = { instancePath: instancePath + "/inference_log/granularities/" + i0, schemaPath: "#/properties/inference_log/properties/granularities/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.inference_log.properties.granularities.items, data: data10 };
                                     if (vErrors === null) {
                                         vErrors = [err24];
@@ -71562,7 +72230,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data11.cron !== undefined) {
                     let data12 = data11.cron;
                     if (typeof data12 === "string") {
-                        if (func1(data12) < 1) {
+                        if (func2(data12) < 1) {
                             const err30 = { instancePath: instancePath + "/schedule/cron", schemaPath: "#/properties/schedule/properties/cron/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.schedule.properties.cron, data: data12 };
                             if (vErrors === null) {
                                 vErrors = [err30];
@@ -71587,7 +72255,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data11.timezone !== undefined) {
                     let data13 = data11.timezone;
                     if (typeof data13 === "string") {
-                        if (func1(data13) < 1) {
+                        if (func2(data13) < 1) {
                             const err32 = { instancePath: instancePath + "/schedule/timezone", schemaPath: "#/properties/schedule/properties/timezone/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.schedule.properties.timezone, data: data13 };
                             if (vErrors === null) {
                                 vErrors = [err32];
@@ -71628,7 +72296,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i1 = 0; i1 < len1; i1++) {
                     let data15 = data14[i1];
                     if (typeof data15 === "string") {
-                        if (func1(data15) < 1) {
+                        if (func2(data15) < 1) {
                             const err35 = { instancePath: instancePath + "/slicing_exprs/" + i1, schemaPath: "#/properties/slicing_exprs/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema51.properties.slicing_exprs.items, data: data15 };
                             if (vErrors === null) {
                                 vErrors = [err35];
@@ -71682,7 +72350,7 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i2 = 0; i2 < len2; i2++) {
                     let data18 = data17[i2];
                     if (typeof data18 === "string") {
-                        if (func1(data18) < 1) {
+                        if (func2(data18) < 1) {
                             const err39 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data18 };
                             if (vErrors === null) {
                                 vErrors = [err39];
@@ -71740,14 +72408,27 @@ function validate30(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
             }
         }
+        if (data.owner !== undefined) {
+            let data19 = data.owner;
+            if (!((data19 === "mlops-gate") || (data19 === "bundle"))) {
+                const err43 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/enum", keyword: "enum", params: { allowedValues: schema51.properties.owner.enum }, message: "must be equal to one of the allowed values", schema: schema51.properties.owner.enum, parentSchema: schema51.properties.owner, data: data19 };
+                if (vErrors === null) {
+                    vErrors = [err43];
+                }
+                else {
+                    vErrors.push(err43);
+                }
+                errors++;
+            }
+        }
     }
     else {
-        const err43 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema51.type, parentSchema: schema51, data };
+        const err44 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema51.type, parentSchema: schema51, data };
         if (vErrors === null) {
-            vErrors = [err43];
+            vErrors = [err44];
         }
         else {
-            vErrors.push(err43);
+            vErrors.push(err44);
         }
         errors++;
     }
@@ -71787,7 +72468,7 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         for (const key0 in data) {
-            if (!((((((((key0 === "name") || (key0 === "names")) || (key0 === "candidate")) || (key0 === "champion_alias")) || (key0 === "promotion")) || (key0 === "policies")) || (key0 === "serving")) || (key0 === "monitor"))) {
+            if (!(func1.call(schema37.properties, key0))) {
                 const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema37, data };
                 if (vErrors === null) {
                     vErrors = [err2];
@@ -71801,7 +72482,7 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.name !== undefined) {
             let data0 = data.name;
             if (typeof data0 === "string") {
-                if (func1(data0) < 1) {
+                if (func2(data0) < 1) {
                     const err3 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema37.properties.name, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err3];
@@ -71829,7 +72510,7 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
                 for (const key1 in data1) {
                     let data2 = data1[key1];
                     if (typeof data2 === "string") {
-                        if (func1(data2) < 1) {
+                        if (func2(data2) < 1) {
                             const err5 = { instancePath: instancePath + "/names/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/names/additionalProperties/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema37.properties.names.additionalProperties, data: data2 };
                             if (vErrors === null) {
                                 vErrors = [err5];
@@ -71901,7 +72582,7 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data3.alias !== undefined) {
                     let data4 = data3.alias;
                     if (typeof data4 === "string") {
-                        if (func1(data4) < 1) {
+                        if (func2(data4) < 1) {
                             const err11 = { instancePath: instancePath + "/candidate/alias", schemaPath: "#/$defs/candidate/properties/alias/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema38.properties.alias, data: data4 };
                             if (vErrors === null) {
                                 vErrors = [err11];
@@ -72026,7 +72707,7 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.champion_alias !== undefined) {
             let data9 = data.champion_alias;
             if (typeof data9 === "string") {
-                if (func1(data9) < 1) {
+                if (func2(data9) < 1) {
                     const err21 = { instancePath: instancePath + "/champion_alias", schemaPath: "#/properties/champion_alias/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema37.properties.champion_alias, data: data9 };
                     if (vErrors === null) {
                         vErrors = [err21];
@@ -72097,14 +72778,143 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
                 errors = vErrors.length;
             }
         }
+        if (data.grants !== undefined) {
+            let data14 = data.grants;
+            if (data14 && typeof data14 == "object" && !Array.isArray(data14)) {
+                for (const key4 in data14) {
+                    let data15 = data14[key4];
+                    if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
+                        for (const key5 in data15) {
+                            const _errs35 = errors;
+                            if (typeof key5 === "string") {
+                                if (func2(key5) < 1) {
+                                    const err24 = { instancePath: instancePath + "/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/grants/additionalProperties/propertyNames/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema37.properties.grants.additionalProperties.propertyNames, data: key5, propertyName: key5 };
+                                    if (vErrors === null) {
+                                        vErrors = [err24];
+                                    }
+                                    else {
+                                        vErrors.push(err24);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            var valid7 = _errs35 === errors;
+                            if (!valid7) {
+                                const err25 = { instancePath: instancePath + "/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/grants/additionalProperties/propertyNames", keyword: "propertyNames", params: { propertyName: key5 }, message: "property name must be valid", schema: schema37.properties.grants.additionalProperties.propertyNames, parentSchema: schema37.properties.grants.additionalProperties, data: data15 };
+                                if (vErrors === null) {
+                                    vErrors = [err25];
+                                }
+                                else {
+                                    vErrors.push(err25);
+                                }
+                                errors++;
+                            }
+                        }
+                        for (const key6 in data15) {
+                            let data16 = data15[key6];
+                            if (Array.isArray(data16)) {
+                                const len0 = data16.length;
+                                for (let i0 = 0; i0 < len0; i0++) {
+                                    let data17 = data16[i0];
+                                    if (typeof data17 === "string") {
+                                        if (!pattern14.test(data17)) {
+                                            const err26 = { instancePath: instancePath + "/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1") + "/" + key6.replace(/~/g, "~0").replace(/\//g, "~1") + "/" + i0, schemaPath: "#/$defs/model_privilege/pattern", keyword: "pattern", params: { pattern: "^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$" }, message: "must match pattern \"" + "^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$" + "\"", schema: "^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$", parentSchema: schema53, data: data17 };
+                                            if (vErrors === null) {
+                                                vErrors = [err26];
+                                            }
+                                            else {
+                                                vErrors.push(err26);
+                                            }
+                                            errors++;
+                                        }
+                                    }
+                                    else {
+                                        const err27 = { instancePath: instancePath + "/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1") + "/" + key6.replace(/~/g, "~0").replace(/\//g, "~1") + "/" + i0, schemaPath: "#/$defs/model_privilege/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema53.type, parentSchema: schema53, data: data17 };
+                                        if (vErrors === null) {
+                                            vErrors = [err27];
+                                        }
+                                        else {
+                                            vErrors.push(err27);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                let i1 = data16.length;
+                                let j0;
+                                if (i1 > 1) {
+                                    outer0: for (; i1--;) {
+                                        for (j0 = i1; j0--;) {
+                                            if (func0(data16[i1], data16[j0])) {
+                                                const err28 = { instancePath: instancePath + "/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1") + "/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/grants/additionalProperties/additionalProperties/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema37.properties.grants.additionalProperties.additionalProperties, data: data16 };
+                                                if (vErrors === null) {
+                                                    vErrors = [err28];
+                                                }
+                                                else {
+                                                    vErrors.push(err28);
+                                                }
+                                                errors++;
+                                                break outer0;
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            else {
+                                const err29 = { instancePath: instancePath + "/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1") + "/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/grants/additionalProperties/additionalProperties/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema37.properties.grants.additionalProperties.additionalProperties.type, parentSchema: schema37.properties.grants.additionalProperties.additionalProperties, data: data16 };
+                                if (vErrors === null) {
+                                    vErrors = [err29];
+                                }
+                                else {
+                                    vErrors.push(err29);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    else {
+                        const err30 = { instancePath: instancePath + "/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/grants/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.properties.grants.additionalProperties.type, parentSchema: schema37.properties.grants.additionalProperties, data: data15 };
+                        if (vErrors === null) {
+                            vErrors = [err30];
+                        }
+                        else {
+                            vErrors.push(err30);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err31 = { instancePath: instancePath + "/grants", schemaPath: "#/properties/grants/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.properties.grants.type, parentSchema: schema37.properties.grants, data: data14 };
+                if (vErrors === null) {
+                    vErrors = [err31];
+                }
+                else {
+                    vErrors.push(err31);
+                }
+                errors++;
+            }
+        }
+        if (data.owner !== undefined) {
+            let data18 = data.owner;
+            if (!((data18 === "mlops-gate") || (data18 === "bundle"))) {
+                const err32 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/enum", keyword: "enum", params: { allowedValues: schema37.properties.owner.enum }, message: "must be equal to one of the allowed values", schema: schema37.properties.owner.enum, parentSchema: schema37.properties.owner, data: data18 };
+                if (vErrors === null) {
+                    vErrors = [err32];
+                }
+                else {
+                    vErrors.push(err32);
+                }
+                errors++;
+            }
+        }
     }
     else {
-        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.type, parentSchema: schema37, data };
+        const err33 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.type, parentSchema: schema37, data };
         if (vErrors === null) {
-            vErrors = [err24];
+            vErrors = [err33];
         }
         else {
-            vErrors.push(err24);
+            vErrors.push(err33);
         }
         errors++;
     }
@@ -72112,8 +72922,8 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate23.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema54 = { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } };
-const schema55 = { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } };
+const schema55 = { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } };
+const schema56 = { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } };
 function validate34(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -72127,7 +72937,7 @@ function validate34(data, { instancePath = "", parentData, parentDataProperty, r
     if (data && typeof data == "object" && !Array.isArray(data)) {
         for (const key0 in data) {
             if (!((key0 === "environments") || (key0 === "models"))) {
-                const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema55, data };
+                const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema56, data };
                 if (vErrors === null) {
                     vErrors = [err0];
                 }
@@ -72144,7 +72954,7 @@ function validate34(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data1 = data0[i0];
                     if (typeof data1 === "string") {
-                        if (func1(data1) < 1) {
+                        if (func2(data1) < 1) {
                             const err1 = { instancePath: instancePath + "/environments/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data1 };
                             if (vErrors === null) {
                                 vErrors = [err1];
@@ -72209,7 +73019,7 @@ function validate34(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i2 = 0; i2 < len1; i2++) {
                     let data3 = data2[i2];
                     if (typeof data3 === "string") {
-                        if (func1(data3) < 1) {
+                        if (func2(data3) < 1) {
                             const err5 = { instancePath: instancePath + "/models/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data3 };
                             if (vErrors === null) {
                                 vErrors = [err5];
@@ -72269,7 +73079,7 @@ function validate34(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err9 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema55.type, parentSchema: schema55, data };
+        const err9 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema56.type, parentSchema: schema56, data };
         if (vErrors === null) {
             vErrors = [err9];
         }
@@ -72282,11 +73092,11 @@ function validate34(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate34.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema58 = { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] };
-const schema59 = { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } };
-const schema60 = { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" };
-const schema61 = { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" };
-const pattern15 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
+const schema59 = { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] };
+const schema60 = { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } };
+const schema61 = { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" };
+const schema62 = { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" };
+const pattern16 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
 function validate38(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -72299,7 +73109,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema59.required, parentSchema: schema59, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema60.required, parentSchema: schema60, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -72309,7 +73119,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.tags === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tags" }, message: "must have required property '" + "tags" + "'", schema: schema59.required, parentSchema: schema59, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tags" }, message: "must have required property '" + "tags" + "'", schema: schema60.required, parentSchema: schema60, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -72320,7 +73130,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tags")) || (key0 === "on"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema59, data };
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema60, data };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -72333,7 +73143,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("required_tags" !== data0) {
-                const err3 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "required_tags" }, message: "must be equal to constant", schema: "required_tags", parentSchema: schema59.properties.type, data: data0 };
+                const err3 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "required_tags" }, message: "must be equal to constant", schema: "required_tags", parentSchema: schema60.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -72346,8 +73156,8 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern15.test(data1)) {
-                    const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
+                if (!pattern16.test(data1)) {
+                    const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema61, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err4];
                     }
@@ -72358,7 +73168,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err5 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
+                const err5 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema61.type, parentSchema: schema61, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -72371,7 +73181,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err6 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
+                const err6 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema62.enum }, message: "must be equal to one of the allowed values", schema: schema62.enum, parentSchema: schema62, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -72384,7 +73194,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err7 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema59.properties.description.type, parentSchema: schema59.properties.description, data: data3 };
+                const err7 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.properties.description.type, parentSchema: schema60.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -72398,7 +73208,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             let data4 = data.tags;
             if (data4 && typeof data4 == "object" && !Array.isArray(data4)) {
                 if (Object.keys(data4).length < 1) {
-                    const err8 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema59.properties.tags, data: data4 };
+                    const err8 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema60.properties.tags, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -72410,7 +73220,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 for (const key1 in data4) {
                     let data5 = data4[key1];
                     if (typeof data5 !== "string") {
-                        const err9 = { instancePath: instancePath + "/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/tags/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema59.properties.tags.additionalProperties.type, parentSchema: schema59.properties.tags.additionalProperties, data: data5 };
+                        const err9 = { instancePath: instancePath + "/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/tags/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.properties.tags.additionalProperties.type, parentSchema: schema60.properties.tags.additionalProperties, data: data5 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -72422,7 +73232,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema59.properties.tags.type, parentSchema: schema59.properties.tags, data: data4 };
+                const err10 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema60.properties.tags.type, parentSchema: schema60.properties.tags, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -72435,7 +73245,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.on !== undefined) {
             let data6 = data.on;
             if (!(((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run"))) {
-                const err11 = { instancePath: instancePath + "/on", schemaPath: "#/properties/on/enum", keyword: "enum", params: { allowedValues: schema59.properties.on.enum }, message: "must be equal to one of the allowed values", schema: schema59.properties.on.enum, parentSchema: schema59.properties.on, data: data6 };
+                const err11 = { instancePath: instancePath + "/on", schemaPath: "#/properties/on/enum", keyword: "enum", params: { allowedValues: schema60.properties.on.enum }, message: "must be equal to one of the allowed values", schema: schema60.properties.on.enum, parentSchema: schema60.properties.on, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -72447,7 +73257,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err12 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema59.type, parentSchema: schema59, data };
+        const err12 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema60.type, parentSchema: schema60, data };
         if (vErrors === null) {
             vErrors = [err12];
         }
@@ -72460,7 +73270,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate38.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema62 = { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } };
+const schema63 = { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } };
 function validate39(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -72473,7 +73283,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema62.required, parentSchema: schema62, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema63.required, parentSchema: schema63, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -72483,7 +73293,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.metric === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema62.required, parentSchema: schema62, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema63.required, parentSchema: schema63, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -72493,7 +73303,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.threshold === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "threshold" }, message: "must have required property '" + "threshold" + "'", schema: schema62.required, parentSchema: schema62, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "threshold" }, message: "must have required property '" + "threshold" + "'", schema: schema63.required, parentSchema: schema63, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -72503,7 +73313,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.greater_is_better === undefined) {
-            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema62.required, parentSchema: schema62, data };
+            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema63.required, parentSchema: schema63, data };
             if (vErrors === null) {
                 vErrors = [err3];
             }
@@ -72514,7 +73324,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "metric")) || (key0 === "threshold")) || (key0 === "greater_is_better"))) {
-                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema62, data };
+                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema63, data };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -72527,7 +73337,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("metric_threshold" !== data0) {
-                const err5 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_threshold" }, message: "must be equal to constant", schema: "metric_threshold", parentSchema: schema62.properties.type, data: data0 };
+                const err5 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_threshold" }, message: "must be equal to constant", schema: "metric_threshold", parentSchema: schema63.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -72540,8 +73350,8 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern15.test(data1)) {
-                    const err6 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
+                if (!pattern16.test(data1)) {
+                    const err6 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema61, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err6];
                     }
@@ -72552,7 +73362,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err7 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
+                const err7 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema61.type, parentSchema: schema61, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -72565,7 +73375,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err8 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
+                const err8 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema62.enum }, message: "must be equal to one of the allowed values", schema: schema62.enum, parentSchema: schema62, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -72578,7 +73388,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err9 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema62.properties.description.type, parentSchema: schema62.properties.description, data: data3 };
+                const err9 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema63.properties.description.type, parentSchema: schema63.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err9];
                 }
@@ -72591,8 +73401,8 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.metric !== undefined) {
             let data4 = data.metric;
             if (typeof data4 === "string") {
-                if (func1(data4) < 1) {
-                    const err10 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema62.properties.metric, data: data4 };
+                if (func2(data4) < 1) {
+                    const err10 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema63.properties.metric, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err10];
                     }
@@ -72603,7 +73413,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err11 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema62.properties.metric.type, parentSchema: schema62.properties.metric, data: data4 };
+                const err11 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema63.properties.metric.type, parentSchema: schema63.properties.metric, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -72616,7 +73426,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.threshold !== undefined) {
             let data5 = data.threshold;
             if (!((typeof data5 == "number") && (isFinite(data5)))) {
-                const err12 = { instancePath: instancePath + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema62.properties.threshold.type, parentSchema: schema62.properties.threshold, data: data5 };
+                const err12 = { instancePath: instancePath + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema63.properties.threshold.type, parentSchema: schema63.properties.threshold, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err12];
                 }
@@ -72629,7 +73439,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.greater_is_better !== undefined) {
             let data6 = data.greater_is_better;
             if (typeof data6 !== "boolean") {
-                const err13 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema62.properties.greater_is_better.type, parentSchema: schema62.properties.greater_is_better, data: data6 };
+                const err13 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema63.properties.greater_is_better.type, parentSchema: schema63.properties.greater_is_better, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err13];
                 }
@@ -72641,7 +73451,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err14 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema62.type, parentSchema: schema62, data };
+        const err14 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema63.type, parentSchema: schema63, data };
         if (vErrors === null) {
             vErrors = [err14];
         }
@@ -72654,7 +73464,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate39.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema65 = { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } };
+const schema66 = { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } };
 function validate40(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -72670,7 +73480,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
     const _errs2 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.min_absolute_change === undefined) {
-            const err0 = { instancePath, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "min_absolute_change" }, message: "must have required property '" + "min_absolute_change" + "'", schema: schema65.anyOf[0].required, parentSchema: schema65.anyOf[0], data };
+            const err0 = { instancePath, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "min_absolute_change" }, message: "must have required property '" + "min_absolute_change" + "'", schema: schema66.anyOf[0].required, parentSchema: schema66.anyOf[0], data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -72685,7 +73495,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
     const _errs3 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.min_relative_change === undefined) {
-            const err1 = { instancePath, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "min_relative_change" }, message: "must have required property '" + "min_relative_change" + "'", schema: schema65.anyOf[1].required, parentSchema: schema65.anyOf[1], data };
+            const err1 = { instancePath, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "min_relative_change" }, message: "must have required property '" + "min_relative_change" + "'", schema: schema66.anyOf[1].required, parentSchema: schema66.anyOf[1], data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -72700,7 +73510,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
     const _errs4 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.max_regression === undefined) {
-            const err2 = { instancePath, schemaPath: "#/anyOf/2/required", keyword: "required", params: { missingProperty: "max_regression" }, message: "must have required property '" + "max_regression" + "'", schema: schema65.anyOf[2].required, parentSchema: schema65.anyOf[2], data };
+            const err2 = { instancePath, schemaPath: "#/anyOf/2/required", keyword: "required", params: { missingProperty: "max_regression" }, message: "must have required property '" + "max_regression" + "'", schema: schema66.anyOf[2].required, parentSchema: schema66.anyOf[2], data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -72713,7 +73523,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
     var _valid0 = _errs4 === errors;
     valid0 = valid0 || _valid0;
     if (!valid0) {
-        const err3 = { instancePath, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema65.anyOf, parentSchema: schema65, data };
+        const err3 = { instancePath, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema66.anyOf, parentSchema: schema66, data };
         if (vErrors === null) {
             vErrors = [err3];
         }
@@ -72735,7 +73545,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema65.required, parentSchema: schema65, data };
+            const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema66.required, parentSchema: schema66, data };
             if (vErrors === null) {
                 vErrors = [err4];
             }
@@ -72745,7 +73555,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.metric === undefined) {
-            const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema65.required, parentSchema: schema65, data };
+            const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema66.required, parentSchema: schema66, data };
             if (vErrors === null) {
                 vErrors = [err5];
             }
@@ -72755,7 +73565,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.greater_is_better === undefined) {
-            const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema65.required, parentSchema: schema65, data };
+            const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema66.required, parentSchema: schema66, data };
             if (vErrors === null) {
                 vErrors = [err6];
             }
@@ -72765,8 +73575,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         for (const key0 in data) {
-            if (!(func12.call(schema65.properties, key0))) {
-                const err7 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema65, data };
+            if (!(func1.call(schema66.properties, key0))) {
+                const err7 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema66, data };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -72779,7 +73589,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("metric_delta" !== data0) {
-                const err8 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_delta" }, message: "must be equal to constant", schema: "metric_delta", parentSchema: schema65.properties.type, data: data0 };
+                const err8 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_delta" }, message: "must be equal to constant", schema: "metric_delta", parentSchema: schema66.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -72792,8 +73602,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern15.test(data1)) {
-                    const err9 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
+                if (!pattern16.test(data1)) {
+                    const err9 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema61, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -72804,7 +73614,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
+                const err10 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema61.type, parentSchema: schema61, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -72817,7 +73627,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err11 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
+                const err11 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema62.enum }, message: "must be equal to one of the allowed values", schema: schema62.enum, parentSchema: schema62, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -72830,7 +73640,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err12 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema65.properties.description.type, parentSchema: schema65.properties.description, data: data3 };
+                const err12 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema66.properties.description.type, parentSchema: schema66.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err12];
                 }
@@ -72843,8 +73653,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.metric !== undefined) {
             let data4 = data.metric;
             if (typeof data4 === "string") {
-                if (func1(data4) < 1) {
-                    const err13 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema65.properties.metric, data: data4 };
+                if (func2(data4) < 1) {
+                    const err13 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema66.properties.metric, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err13];
                     }
@@ -72855,7 +73665,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err14 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema65.properties.metric.type, parentSchema: schema65.properties.metric, data: data4 };
+                const err14 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema66.properties.metric.type, parentSchema: schema66.properties.metric, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err14];
                 }
@@ -72868,7 +73678,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.greater_is_better !== undefined) {
             let data5 = data.greater_is_better;
             if (typeof data5 !== "boolean") {
-                const err15 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema65.properties.greater_is_better.type, parentSchema: schema65.properties.greater_is_better, data: data5 };
+                const err15 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema66.properties.greater_is_better.type, parentSchema: schema66.properties.greater_is_better, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err15];
                 }
@@ -72882,7 +73692,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             let data6 = data.min_absolute_change;
             if ((typeof data6 == "number") && (isFinite(data6))) {
                 if (data6 < 0 || isNaN(data6)) {
-                    const err16 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema65.properties.min_absolute_change, data: data6 };
+                    const err16 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema66.properties.min_absolute_change, data: data6 };
                     if (vErrors === null) {
                         vErrors = [err16];
                     }
@@ -72893,7 +73703,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err17 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema65.properties.min_absolute_change.type, parentSchema: schema65.properties.min_absolute_change, data: data6 };
+                const err17 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema66.properties.min_absolute_change.type, parentSchema: schema66.properties.min_absolute_change, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err17];
                 }
@@ -72907,7 +73717,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             let data7 = data.min_relative_change;
             if ((typeof data7 == "number") && (isFinite(data7))) {
                 if (data7 < 0 || isNaN(data7)) {
-                    const err18 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema65.properties.min_relative_change, data: data7 };
+                    const err18 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema66.properties.min_relative_change, data: data7 };
                     if (vErrors === null) {
                         vErrors = [err18];
                     }
@@ -72918,7 +73728,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err19 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema65.properties.min_relative_change.type, parentSchema: schema65.properties.min_relative_change, data: data7 };
+                const err19 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema66.properties.min_relative_change.type, parentSchema: schema66.properties.min_relative_change, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err19];
                 }
@@ -72932,7 +73742,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             let data8 = data.max_regression;
             if (data8 && typeof data8 == "object" && !Array.isArray(data8)) {
                 if (Object.keys(data8).length > 1) {
-                    const err20 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/maxProperties", keyword: "maxProperties", params: { limit: 1 }, message: "must NOT have more than 1 properties", schema: 1, parentSchema: schema65.properties.max_regression, data: data8 };
+                    const err20 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/maxProperties", keyword: "maxProperties", params: { limit: 1 }, message: "must NOT have more than 1 properties", schema: 1, parentSchema: schema66.properties.max_regression, data: data8 };
                     if (vErrors === null) {
                         vErrors = [err20];
                     }
@@ -72942,7 +73752,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (Object.keys(data8).length < 1) {
-                    const err21 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema65.properties.max_regression, data: data8 };
+                    const err21 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema66.properties.max_regression, data: data8 };
                     if (vErrors === null) {
                         vErrors = [err21];
                     }
@@ -72953,7 +73763,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 for (const key1 in data8) {
                     if (!((key1 === "absolute") || (key1 === "relative"))) {
-                        const err22 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema65.properties.max_regression, data: data8 };
+                        const err22 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema66.properties.max_regression, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err22];
                         }
@@ -72967,7 +73777,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                     let data9 = data8.absolute;
                     if ((typeof data9 == "number") && (isFinite(data9))) {
                         if (data9 < 0 || isNaN(data9)) {
-                            const err23 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema65.properties.max_regression.properties.absolute, data: data9 };
+                            const err23 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema66.properties.max_regression.properties.absolute, data: data9 };
                             if (vErrors === null) {
                                 vErrors = [err23];
                             }
@@ -72978,7 +73788,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err24 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema65.properties.max_regression.properties.absolute.type, parentSchema: schema65.properties.max_regression.properties.absolute, data: data9 };
+                        const err24 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema66.properties.max_regression.properties.absolute.type, parentSchema: schema66.properties.max_regression.properties.absolute, data: data9 };
                         if (vErrors === null) {
                             vErrors = [err24];
                         }
@@ -72992,7 +73802,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                     let data10 = data8.relative;
                     if ((typeof data10 == "number") && (isFinite(data10))) {
                         if (data10 < 0 || isNaN(data10)) {
-                            const err25 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema65.properties.max_regression.properties.relative, data: data10 };
+                            const err25 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema66.properties.max_regression.properties.relative, data: data10 };
                             if (vErrors === null) {
                                 vErrors = [err25];
                             }
@@ -73003,7 +73813,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err26 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema65.properties.max_regression.properties.relative.type, parentSchema: schema65.properties.max_regression.properties.relative, data: data10 };
+                        const err26 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema66.properties.max_regression.properties.relative.type, parentSchema: schema66.properties.max_regression.properties.relative, data: data10 };
                         if (vErrors === null) {
                             vErrors = [err26];
                         }
@@ -73015,7 +73825,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err27 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema65.properties.max_regression.type, parentSchema: schema65.properties.max_regression, data: data8 };
+                const err27 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema66.properties.max_regression.type, parentSchema: schema66.properties.max_regression, data: data8 };
                 if (vErrors === null) {
                     vErrors = [err27];
                 }
@@ -73028,7 +73838,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.relative_base !== undefined) {
             let data11 = data.relative_base;
             if (!((data11 === "champion") || (data11 === "abs_champion"))) {
-                const err28 = { instancePath: instancePath + "/relative_base", schemaPath: "#/properties/relative_base/enum", keyword: "enum", params: { allowedValues: schema65.properties.relative_base.enum }, message: "must be equal to one of the allowed values", schema: schema65.properties.relative_base.enum, parentSchema: schema65.properties.relative_base, data: data11 };
+                const err28 = { instancePath: instancePath + "/relative_base", schemaPath: "#/properties/relative_base/enum", keyword: "enum", params: { allowedValues: schema66.properties.relative_base.enum }, message: "must be equal to one of the allowed values", schema: schema66.properties.relative_base.enum, parentSchema: schema66.properties.relative_base, data: data11 };
                 if (vErrors === null) {
                     vErrors = [err28];
                 }
@@ -73041,7 +73851,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.on_missing_baseline !== undefined) {
             let data12 = data.on_missing_baseline;
             if (!(((data12 === "fail") || (data12 === "pass")) || (data12 === "warn"))) {
-                const err29 = { instancePath: instancePath + "/on_missing_baseline", schemaPath: "#/properties/on_missing_baseline/enum", keyword: "enum", params: { allowedValues: schema65.properties.on_missing_baseline.enum }, message: "must be equal to one of the allowed values", schema: schema65.properties.on_missing_baseline.enum, parentSchema: schema65.properties.on_missing_baseline, data: data12 };
+                const err29 = { instancePath: instancePath + "/on_missing_baseline", schemaPath: "#/properties/on_missing_baseline/enum", keyword: "enum", params: { allowedValues: schema66.properties.on_missing_baseline.enum }, message: "must be equal to one of the allowed values", schema: schema66.properties.on_missing_baseline.enum, parentSchema: schema66.properties.on_missing_baseline, data: data12 };
                 if (vErrors === null) {
                     vErrors = [err29];
                 }
@@ -73053,7 +73863,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err30 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema65.type, parentSchema: schema65, data };
+        const err30 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema66.type, parentSchema: schema66, data };
         if (vErrors === null) {
             vErrors = [err30];
         }
@@ -73066,7 +73876,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate40.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema68 = { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } };
+const schema69 = { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } };
 function validate41(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -73079,7 +73889,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema68.required, parentSchema: schema68, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema69.required, parentSchema: schema69, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73090,7 +73900,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_inputs")) || (key0 === "require_outputs")) || (key0 === "compatible_with"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema68, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema69, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -73103,7 +73913,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("signature" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "signature" }, message: "must be equal to constant", schema: "signature", parentSchema: schema68.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "signature" }, message: "must be equal to constant", schema: "signature", parentSchema: schema69.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -73116,8 +73926,8 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern15.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
+                if (!pattern16.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema61, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -73128,7 +73938,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema61.type, parentSchema: schema61, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -73141,7 +73951,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema62.enum }, message: "must be equal to one of the allowed values", schema: schema62.enum, parentSchema: schema62, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -73154,7 +73964,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema68.properties.description.type, parentSchema: schema68.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema69.properties.description.type, parentSchema: schema69.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -73167,7 +73977,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_inputs !== undefined) {
             let data4 = data.require_inputs;
             if (typeof data4 !== "boolean") {
-                const err7 = { instancePath: instancePath + "/require_inputs", schemaPath: "#/properties/require_inputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema68.properties.require_inputs.type, parentSchema: schema68.properties.require_inputs, data: data4 };
+                const err7 = { instancePath: instancePath + "/require_inputs", schemaPath: "#/properties/require_inputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.require_inputs.type, parentSchema: schema69.properties.require_inputs, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -73180,7 +73990,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_outputs !== undefined) {
             let data5 = data.require_outputs;
             if (typeof data5 !== "boolean") {
-                const err8 = { instancePath: instancePath + "/require_outputs", schemaPath: "#/properties/require_outputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema68.properties.require_outputs.type, parentSchema: schema68.properties.require_outputs, data: data5 };
+                const err8 = { instancePath: instancePath + "/require_outputs", schemaPath: "#/properties/require_outputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.require_outputs.type, parentSchema: schema69.properties.require_outputs, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -73193,7 +74003,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.compatible_with !== undefined) {
             let data6 = data.compatible_with;
             if (!((data6 === "champion") || (data6 === "none"))) {
-                const err9 = { instancePath: instancePath + "/compatible_with", schemaPath: "#/properties/compatible_with/enum", keyword: "enum", params: { allowedValues: schema68.properties.compatible_with.enum }, message: "must be equal to one of the allowed values", schema: schema68.properties.compatible_with.enum, parentSchema: schema68.properties.compatible_with, data: data6 };
+                const err9 = { instancePath: instancePath + "/compatible_with", schemaPath: "#/properties/compatible_with/enum", keyword: "enum", params: { allowedValues: schema69.properties.compatible_with.enum }, message: "must be equal to one of the allowed values", schema: schema69.properties.compatible_with.enum, parentSchema: schema69.properties.compatible_with, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err9];
                 }
@@ -73205,7 +74015,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema68.type, parentSchema: schema68, data };
+        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema69.type, parentSchema: schema69, data };
         if (vErrors === null) {
             vErrors = [err10];
         }
@@ -73218,7 +74028,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate41.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema71 = { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } };
+const schema72 = { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } };
 function validate42(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -73231,7 +74041,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema71.required, parentSchema: schema71, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema72.required, parentSchema: schema72, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73241,8 +74051,8 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         for (const key0 in data) {
-            if (!(func12.call(schema71.properties, key0))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema71, data };
+            if (!(func1.call(schema72.properties, key0))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema72, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -73255,7 +74065,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("approvals" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "approvals" }, message: "must be equal to constant", schema: "approvals", parentSchema: schema71.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "approvals" }, message: "must be equal to constant", schema: "approvals", parentSchema: schema72.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -73268,8 +74078,8 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern15.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
+                if (!pattern16.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema61, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -73280,7 +74090,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema61.type, parentSchema: schema61, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -73293,7 +74103,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema62.enum }, message: "must be equal to one of the allowed values", schema: schema62.enum, parentSchema: schema62, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -73306,7 +74116,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema71.properties.description.type, parentSchema: schema71.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema72.properties.description.type, parentSchema: schema72.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -73319,7 +74129,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.min !== undefined) {
             let data4 = data.min;
             if (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) {
-                const err7 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema71.properties.min.type, parentSchema: schema71.properties.min, data: data4 };
+                const err7 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema72.properties.min.type, parentSchema: schema72.properties.min, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -73330,7 +74140,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
             }
             if ((typeof data4 == "number") && (isFinite(data4))) {
                 if (data4 < 1 || isNaN(data4)) {
-                    const err8 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema71.properties.min, data: data4 };
+                    const err8 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema72.properties.min, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -73346,7 +74156,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
             if (data5 && typeof data5 == "object" && !Array.isArray(data5)) {
                 for (const key1 in data5) {
                     if (!((key1 === "teams") || (key1 === "users"))) {
-                        const err9 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema71.properties.from, data: data5 };
+                        const err9 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema72.properties.from, data: data5 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -73363,8 +74173,8 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                         for (let i0 = 0; i0 < len0; i0++) {
                             let data7 = data6[i0];
                             if (typeof data7 === "string") {
-                                if (func1(data7) < 1) {
-                                    const err10 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema71.properties.from.properties.teams.items, data: data7 };
+                                if (func2(data7) < 1) {
+                                    const err10 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema72.properties.from.properties.teams.items, data: data7 };
                                     if (vErrors === null) {
                                         vErrors = [err10];
                                     }
@@ -73375,7 +74185,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                                 }
                             }
                             else {
-                                const err11 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema71.properties.from.properties.teams.items.type, parentSchema: schema71.properties.from.properties.teams.items, data: data7 };
+                                const err11 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema72.properties.from.properties.teams.items.type, parentSchema: schema72.properties.from.properties.teams.items, data: data7 };
                                 if (vErrors === null) {
                                     vErrors = [err11];
                                 }
@@ -73387,7 +74197,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err12 = { instancePath: instancePath + "/from/teams", schemaPath: "#/properties/from/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema71.properties.from.properties.teams.type, parentSchema: schema71.properties.from.properties.teams, data: data6 };
+                        const err12 = { instancePath: instancePath + "/from/teams", schemaPath: "#/properties/from/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema72.properties.from.properties.teams.type, parentSchema: schema72.properties.from.properties.teams, data: data6 };
                         if (vErrors === null) {
                             vErrors = [err12];
                         }
@@ -73404,8 +74214,8 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                         for (let i1 = 0; i1 < len1; i1++) {
                             let data9 = data8[i1];
                             if (typeof data9 === "string") {
-                                if (func1(data9) < 1) {
-                                    const err13 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema71.properties.from.properties.users.items, data: data9 };
+                                if (func2(data9) < 1) {
+                                    const err13 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema72.properties.from.properties.users.items, data: data9 };
                                     if (vErrors === null) {
                                         vErrors = [err13];
                                     }
@@ -73416,7 +74226,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                                 }
                             }
                             else {
-                                const err14 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema71.properties.from.properties.users.items.type, parentSchema: schema71.properties.from.properties.users.items, data: data9 };
+                                const err14 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema72.properties.from.properties.users.items.type, parentSchema: schema72.properties.from.properties.users.items, data: data9 };
                                 if (vErrors === null) {
                                     vErrors = [err14];
                                 }
@@ -73428,7 +74238,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err15 = { instancePath: instancePath + "/from/users", schemaPath: "#/properties/from/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema71.properties.from.properties.users.type, parentSchema: schema71.properties.from.properties.users, data: data8 };
+                        const err15 = { instancePath: instancePath + "/from/users", schemaPath: "#/properties/from/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema72.properties.from.properties.users.type, parentSchema: schema72.properties.from.properties.users, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err15];
                         }
@@ -73440,7 +74250,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err16 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema71.properties.from.type, parentSchema: schema71.properties.from, data: data5 };
+                const err16 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema72.properties.from.type, parentSchema: schema72.properties.from, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err16];
                 }
@@ -73453,7 +74263,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.exclude_author !== undefined) {
             let data10 = data.exclude_author;
             if (true !== data10) {
-                const err17 = { instancePath: instancePath + "/exclude_author", schemaPath: "#/properties/exclude_author/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: schema71.properties.exclude_author, data: data10 };
+                const err17 = { instancePath: instancePath + "/exclude_author", schemaPath: "#/properties/exclude_author/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: schema72.properties.exclude_author, data: data10 };
                 if (vErrors === null) {
                     vErrors = [err17];
                 }
@@ -73466,7 +74276,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.dismiss_stale !== undefined) {
             let data11 = data.dismiss_stale;
             if (typeof data11 !== "boolean") {
-                const err18 = { instancePath: instancePath + "/dismiss_stale", schemaPath: "#/properties/dismiss_stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema71.properties.dismiss_stale.type, parentSchema: schema71.properties.dismiss_stale, data: data11 };
+                const err18 = { instancePath: instancePath + "/dismiss_stale", schemaPath: "#/properties/dismiss_stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema72.properties.dismiss_stale.type, parentSchema: schema72.properties.dismiss_stale, data: data11 };
                 if (vErrors === null) {
                     vErrors = [err18];
                 }
@@ -73480,7 +74290,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
             let data12 = data.sources;
             if (Array.isArray(data12)) {
                 if (data12.length < 1) {
-                    const err19 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema71.properties.sources, data: data12 };
+                    const err19 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema72.properties.sources, data: data12 };
                     if (vErrors === null) {
                         vErrors = [err19];
                     }
@@ -73493,7 +74303,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i2 = 0; i2 < len2; i2++) {
                     let data13 = data12[i2];
                     if (!(((data13 === "pull_request_review") || (data13 === "environment")) || (data13 === "registry_tag"))) {
-                        const err20 = { instancePath: instancePath + "/sources/" + i2, schemaPath: "#/properties/sources/items/enum", keyword: "enum", params: { allowedValues: schema71.properties.sources.items.enum }, message: "must be equal to one of the allowed values", schema: schema71.properties.sources.items.enum, parentSchema: schema71.properties.sources.items, data: data13 };
+                        const err20 = { instancePath: instancePath + "/sources/" + i2, schemaPath: "#/properties/sources/items/enum", keyword: "enum", params: { allowedValues: schema72.properties.sources.items.enum }, message: "must be equal to one of the allowed values", schema: schema72.properties.sources.items.enum, parentSchema: schema72.properties.sources.items, data: data13 };
                         if (vErrors === null) {
                             vErrors = [err20];
                         }
@@ -73509,7 +74319,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i3--;) {
                         for (j0 = i3; j0--;) {
                             if (func0(data12[i3], data12[j0])) {
-                                const err21 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema71.properties.sources, data: data12 };
+                                const err21 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema72.properties.sources, data: data12 };
                                 if (vErrors === null) {
                                     vErrors = [err21];
                                 }
@@ -73524,7 +74334,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err22 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema71.properties.sources.type, parentSchema: schema71.properties.sources, data: data12 };
+                const err22 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema72.properties.sources.type, parentSchema: schema72.properties.sources, data: data12 };
                 if (vErrors === null) {
                     vErrors = [err22];
                 }
@@ -73537,7 +74347,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.block_on_changes_requested !== undefined) {
             let data14 = data.block_on_changes_requested;
             if (typeof data14 !== "boolean") {
-                const err23 = { instancePath: instancePath + "/block_on_changes_requested", schemaPath: "#/properties/block_on_changes_requested/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema71.properties.block_on_changes_requested.type, parentSchema: schema71.properties.block_on_changes_requested, data: data14 };
+                const err23 = { instancePath: instancePath + "/block_on_changes_requested", schemaPath: "#/properties/block_on_changes_requested/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema72.properties.block_on_changes_requested.type, parentSchema: schema72.properties.block_on_changes_requested, data: data14 };
                 if (vErrors === null) {
                     vErrors = [err23];
                 }
@@ -73549,7 +74359,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema71.type, parentSchema: schema71, data };
+        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema72.type, parentSchema: schema72, data };
         if (vErrors === null) {
             vErrors = [err24];
         }
@@ -73562,7 +74372,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate42.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema74 = { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } };
+const schema75 = { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } };
 function validate43(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -73575,7 +74385,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema74.required, parentSchema: schema74, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema75.required, parentSchema: schema75, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73586,7 +74396,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_run")) || (key0 === "require_finished_run")) || (key0 === "require_git_commit")) || (key0 === "commit_in_repo"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema74, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema75, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -73599,7 +74409,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("provenance" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "provenance" }, message: "must be equal to constant", schema: "provenance", parentSchema: schema74.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "provenance" }, message: "must be equal to constant", schema: "provenance", parentSchema: schema75.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -73612,8 +74422,8 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern15.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
+                if (!pattern16.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema61, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -73624,7 +74434,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema61.type, parentSchema: schema61, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -73637,7 +74447,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema62.enum }, message: "must be equal to one of the allowed values", schema: schema62.enum, parentSchema: schema62, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -73650,7 +74460,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema74.properties.description.type, parentSchema: schema74.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.description.type, parentSchema: schema75.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -73663,7 +74473,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_run !== undefined) {
             let data4 = data.require_run;
             if (typeof data4 !== "boolean") {
-                const err7 = { instancePath: instancePath + "/require_run", schemaPath: "#/properties/require_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema74.properties.require_run.type, parentSchema: schema74.properties.require_run, data: data4 };
+                const err7 = { instancePath: instancePath + "/require_run", schemaPath: "#/properties/require_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema75.properties.require_run.type, parentSchema: schema75.properties.require_run, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -73676,7 +74486,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_finished_run !== undefined) {
             let data5 = data.require_finished_run;
             if (typeof data5 !== "boolean") {
-                const err8 = { instancePath: instancePath + "/require_finished_run", schemaPath: "#/properties/require_finished_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema74.properties.require_finished_run.type, parentSchema: schema74.properties.require_finished_run, data: data5 };
+                const err8 = { instancePath: instancePath + "/require_finished_run", schemaPath: "#/properties/require_finished_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema75.properties.require_finished_run.type, parentSchema: schema75.properties.require_finished_run, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -73689,7 +74499,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_git_commit !== undefined) {
             let data6 = data.require_git_commit;
             if (typeof data6 !== "boolean") {
-                const err9 = { instancePath: instancePath + "/require_git_commit", schemaPath: "#/properties/require_git_commit/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema74.properties.require_git_commit.type, parentSchema: schema74.properties.require_git_commit, data: data6 };
+                const err9 = { instancePath: instancePath + "/require_git_commit", schemaPath: "#/properties/require_git_commit/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema75.properties.require_git_commit.type, parentSchema: schema75.properties.require_git_commit, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err9];
                 }
@@ -73702,7 +74512,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.commit_in_repo !== undefined) {
             let data7 = data.commit_in_repo;
             if (typeof data7 !== "boolean") {
-                const err10 = { instancePath: instancePath + "/commit_in_repo", schemaPath: "#/properties/commit_in_repo/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema74.properties.commit_in_repo.type, parentSchema: schema74.properties.commit_in_repo, data: data7 };
+                const err10 = { instancePath: instancePath + "/commit_in_repo", schemaPath: "#/properties/commit_in_repo/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema75.properties.commit_in_repo.type, parentSchema: schema75.properties.commit_in_repo, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -73714,7 +74524,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema74.type, parentSchema: schema74, data };
+        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema75.type, parentSchema: schema75, data };
         if (vErrors === null) {
             vErrors = [err11];
         }
@@ -73727,7 +74537,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate43.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema77 = { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } };
+const schema78 = { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } };
 function validate44(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -73740,7 +74550,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema77.required, parentSchema: schema77, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema78.required, parentSchema: schema78, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73751,7 +74561,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "min_length")) || (key0 === "model_card_tag"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema77, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema78, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -73764,7 +74574,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("description" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "description" }, message: "must be equal to constant", schema: "description", parentSchema: schema77.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "description" }, message: "must be equal to constant", schema: "description", parentSchema: schema78.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -73777,8 +74587,8 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern15.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema60, data: data1 };
+                if (!pattern16.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema61, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -73789,7 +74599,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.type, parentSchema: schema60, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema61.type, parentSchema: schema61, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -73802,7 +74612,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema61.enum }, message: "must be equal to one of the allowed values", schema: schema61.enum, parentSchema: schema61, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema62.enum }, message: "must be equal to one of the allowed values", schema: schema62.enum, parentSchema: schema62, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -73815,7 +74625,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema77.properties.description.type, parentSchema: schema77.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema78.properties.description.type, parentSchema: schema78.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -73828,7 +74638,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.min_length !== undefined) {
             let data4 = data.min_length;
             if (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) {
-                const err7 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema77.properties.min_length.type, parentSchema: schema77.properties.min_length, data: data4 };
+                const err7 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema78.properties.min_length.type, parentSchema: schema78.properties.min_length, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -73839,7 +74649,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
             }
             if ((typeof data4 == "number") && (isFinite(data4))) {
                 if (data4 < 1 || isNaN(data4)) {
-                    const err8 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema77.properties.min_length, data: data4 };
+                    const err8 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema78.properties.min_length, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -73853,8 +74663,8 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.model_card_tag !== undefined) {
             let data5 = data.model_card_tag;
             if (typeof data5 === "string") {
-                if (func1(data5) < 1) {
-                    const err9 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema77.properties.model_card_tag, data: data5 };
+                if (func2(data5) < 1) {
+                    const err9 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema78.properties.model_card_tag, data: data5 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -73865,7 +74675,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema77.properties.model_card_tag.type, parentSchema: schema77.properties.model_card_tag, data: data5 };
+                const err10 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema78.properties.model_card_tag.type, parentSchema: schema78.properties.model_card_tag, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -73877,7 +74687,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema77.type, parentSchema: schema77, data };
+        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema78.type, parentSchema: schema78, data };
         if (vErrors === null) {
             vErrors = [err11];
         }
@@ -73902,7 +74712,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema58.required, parentSchema: schema58, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema59.required, parentSchema: schema59, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -74017,7 +74827,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "type", tagValue: tag0 }, message: "value of tag \"type\" must be in oneOf", schema: schema58.discriminator, parentSchema: schema58, data };
+                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "type", tagValue: tag0 }, message: "value of tag \"type\" must be in oneOf", schema: schema59.discriminator, parentSchema: schema59, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -74028,7 +74838,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         else {
-            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "type", tagValue: tag0 }, message: "tag \"type\" must be string", schema: schema58.discriminator, parentSchema: schema58, data };
+            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "type", tagValue: tag0 }, message: "tag \"type\" must be string", schema: schema59.discriminator, parentSchema: schema59, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -74039,7 +74849,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema58.type, parentSchema: schema58, data };
+        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema59.type, parentSchema: schema59, data };
         if (vErrors === null) {
             vErrors = [err3];
         }
@@ -74065,7 +74875,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.gates === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema54.required, parentSchema: schema54, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema55.required, parentSchema: schema55, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -74076,7 +74886,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema54, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema55, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -74089,7 +74899,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data0 = data.description;
             if (typeof data0 !== "string") {
-                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema54.properties.description.type, parentSchema: schema54.properties.description, data: data0 };
+                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.properties.description.type, parentSchema: schema55.properties.description, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -74141,7 +74951,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema54.properties.gates.type, parentSchema: schema54.properties.gates, data: data3 };
+                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema55.properties.gates.type, parentSchema: schema55.properties.gates, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -74153,7 +74963,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema54.type, parentSchema: schema54, data };
+        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema55.type, parentSchema: schema55, data };
         if (vErrors === null) {
             vErrors = [err4];
         }
@@ -74166,8 +74976,8 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate33.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema80 = { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } };
-const pattern22 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
+const schema81 = { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } };
+const pattern23 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
 const formats0 = cjsExports(formats_namespaceObject).fullFormats.date;
 function validate54(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
@@ -74181,7 +74991,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.gate === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gate" }, message: "must have required property '" + "gate" + "'", schema: schema80.required, parentSchema: schema80, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gate" }, message: "must have required property '" + "gate" + "'", schema: schema81.required, parentSchema: schema81, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -74191,7 +75001,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.owner === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "owner" }, message: "must have required property '" + "owner" + "'", schema: schema80.required, parentSchema: schema80, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "owner" }, message: "must have required property '" + "owner" + "'", schema: schema81.required, parentSchema: schema81, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -74201,7 +75011,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.reason === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property '" + "reason" + "'", schema: schema80.required, parentSchema: schema80, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property '" + "reason" + "'", schema: schema81.required, parentSchema: schema81, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -74211,7 +75021,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.expires === undefined) {
-            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property '" + "expires" + "'", schema: schema80.required, parentSchema: schema80, data };
+            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property '" + "expires" + "'", schema: schema81.required, parentSchema: schema81, data };
             if (vErrors === null) {
                 vErrors = [err3];
             }
@@ -74222,7 +75032,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((key0 === "gate") || (key0 === "models")) || (key0 === "environments")) || (key0 === "owner")) || (key0 === "reason")) || (key0 === "expires"))) {
-                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema80, data };
+                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema81, data };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -74235,8 +75045,8 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.gate !== undefined) {
             let data0 = data.gate;
             if (typeof data0 === "string") {
-                if (!pattern22.test(data0)) {
-                    const err5 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/*-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/*-]+$" + "\"", schema: "^[A-Za-z0-9_.:/*-]+$", parentSchema: schema80.properties.gate, data: data0 };
+                if (!pattern23.test(data0)) {
+                    const err5 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/*-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/*-]+$" + "\"", schema: "^[A-Za-z0-9_.:/*-]+$", parentSchema: schema81.properties.gate, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err5];
                     }
@@ -74247,7 +75057,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err6 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema80.properties.gate.type, parentSchema: schema80.properties.gate, data: data0 };
+                const err6 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema81.properties.gate.type, parentSchema: schema81.properties.gate, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -74264,7 +75074,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data2 = data1[i0];
                     if (typeof data2 === "string") {
-                        if (func1(data2) < 1) {
+                        if (func2(data2) < 1) {
                             const err7 = { instancePath: instancePath + "/models/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data2 };
                             if (vErrors === null) {
                                 vErrors = [err7];
@@ -74329,7 +75139,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i2 = 0; i2 < len1; i2++) {
                     let data4 = data3[i2];
                     if (typeof data4 === "string") {
-                        if (func1(data4) < 1) {
+                        if (func2(data4) < 1) {
                             const err11 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data4 };
                             if (vErrors === null) {
                                 vErrors = [err11];
@@ -74390,8 +75200,8 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.owner !== undefined) {
             let data5 = data.owner;
             if (typeof data5 === "string") {
-                if (func1(data5) < 1) {
-                    const err15 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema80.properties.owner, data: data5 };
+                if (func2(data5) < 1) {
+                    const err15 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema81.properties.owner, data: data5 };
                     if (vErrors === null) {
                         vErrors = [err15];
                     }
@@ -74402,7 +75212,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err16 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema80.properties.owner.type, parentSchema: schema80.properties.owner, data: data5 };
+                const err16 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema81.properties.owner.type, parentSchema: schema81.properties.owner, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err16];
                 }
@@ -74415,8 +75225,8 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.reason !== undefined) {
             let data6 = data.reason;
             if (typeof data6 === "string") {
-                if (func1(data6) < 1) {
-                    const err17 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema80.properties.reason, data: data6 };
+                if (func2(data6) < 1) {
+                    const err17 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema81.properties.reason, data: data6 };
                     if (vErrors === null) {
                         vErrors = [err17];
                     }
@@ -74427,7 +75237,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err18 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema80.properties.reason.type, parentSchema: schema80.properties.reason, data: data6 };
+                const err18 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema81.properties.reason.type, parentSchema: schema81.properties.reason, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err18];
                 }
@@ -74441,7 +75251,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
             let data7 = data.expires;
             if (typeof data7 === "string") {
                 if (!(formats0.validate(data7))) {
-                    const err19 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"", schema: "date", parentSchema: schema80.properties.expires, data: data7 };
+                    const err19 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"", schema: "date", parentSchema: schema81.properties.expires, data: data7 };
                     if (vErrors === null) {
                         vErrors = [err19];
                     }
@@ -74452,7 +75262,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err20 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema80.properties.expires.type, parentSchema: schema80.properties.expires, data: data7 };
+                const err20 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema81.properties.expires.type, parentSchema: schema81.properties.expires, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -74464,7 +75274,7 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema80.type, parentSchema: schema80, data };
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema81.type, parentSchema: schema81, data };
         if (vErrors === null) {
             vErrors = [err21];
         }
@@ -74477,11 +75287,11 @@ function validate54(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate54.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema84 = { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } };
-const schema85 = { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] };
-const schema86 = { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
-const schema88 = { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 };
-const schema89 = { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] };
+const schema85 = { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } };
+const schema86 = { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] };
+const schema87 = { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
+const schema89 = { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 };
+const schema90 = { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] };
 function validate59(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -74494,7 +75304,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema86.required, parentSchema: schema86, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema87.required, parentSchema: schema87, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -74504,7 +75314,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema86.required, parentSchema: schema86, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema87.required, parentSchema: schema87, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -74515,7 +75325,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema86, data };
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema87, data };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -74528,7 +75338,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.kind !== undefined) {
             let data0 = data.kind;
             if ("slack" !== data0) {
-                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "slack" }, message: "must be equal to constant", schema: "slack", parentSchema: schema86.properties.kind, data: data0 };
+                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "slack" }, message: "must be equal to constant", schema: "slack", parentSchema: schema87.properties.kind, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -74566,8 +75376,8 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.url_env !== undefined) {
             let data2 = data.url_env;
             if (typeof data2 === "string") {
-                if (func1(data2) < 1) {
-                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema88, data: data2 };
+                if (func2(data2) < 1) {
+                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema89, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err6];
                     }
@@ -74578,7 +75388,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema88.type, parentSchema: schema88, data: data2 };
+                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema89.type, parentSchema: schema89, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -74592,7 +75402,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.events;
             if (Array.isArray(data3)) {
                 if (data3.length < 1) {
-                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema86.properties.events, data: data3 };
+                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema87.properties.events, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -74605,7 +75415,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data4 = data3[i0];
                     if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema89.enum }, message: "must be equal to one of the allowed values", schema: schema89.enum, parentSchema: schema89, data: data4 };
+                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema90.enum }, message: "must be equal to one of the allowed values", schema: schema90.enum, parentSchema: schema90, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -74621,7 +75431,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i1--;) {
                         for (j0 = i1; j0--;) {
                             if (func0(data3[i1], data3[j0])) {
-                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema86.properties.events, data: data3 };
+                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema87.properties.events, data: data3 };
                                 if (vErrors === null) {
                                     vErrors = [err10];
                                 }
@@ -74636,7 +75446,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema86.properties.events.type, parentSchema: schema86.properties.events, data: data3 };
+                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema87.properties.events.type, parentSchema: schema87.properties.events, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -74653,7 +75463,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i2 = 0; i2 < len1; i2++) {
                     let data6 = data5[i2];
                     if (typeof data6 === "string") {
-                        if (func1(data6) < 1) {
+                        if (func2(data6) < 1) {
                             const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data6 };
                             if (vErrors === null) {
                                 vErrors = [err12];
@@ -74718,7 +75528,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i4 = 0; i4 < len2; i4++) {
                     let data8 = data7[i4];
                     if (typeof data8 === "string") {
-                        if (func1(data8) < 1) {
+                        if (func2(data8) < 1) {
                             const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data8 };
                             if (vErrors === null) {
                                 vErrors = [err16];
@@ -74779,7 +75589,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.plans !== undefined) {
             let data9 = data.plans;
             if (typeof data9 !== "boolean") {
-                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema86.properties.plans.type, parentSchema: schema86.properties.plans, data: data9 };
+                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema87.properties.plans.type, parentSchema: schema87.properties.plans, data: data9 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -74791,7 +75601,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema86.type, parentSchema: schema86, data };
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema87.type, parentSchema: schema87, data };
         if (vErrors === null) {
             vErrors = [err21];
         }
@@ -74804,7 +75614,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate59.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema92 = { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
+const schema93 = { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
 function validate60(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -74817,7 +75627,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema92.required, parentSchema: schema92, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema93.required, parentSchema: schema93, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -74827,7 +75637,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema92.required, parentSchema: schema92, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema93.required, parentSchema: schema93, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -74838,7 +75648,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema92, data };
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema93, data };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -74851,7 +75661,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.kind !== undefined) {
             let data0 = data.kind;
             if ("teams" !== data0) {
-                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "teams" }, message: "must be equal to constant", schema: "teams", parentSchema: schema92.properties.kind, data: data0 };
+                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "teams" }, message: "must be equal to constant", schema: "teams", parentSchema: schema93.properties.kind, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -74889,8 +75699,8 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.url_env !== undefined) {
             let data2 = data.url_env;
             if (typeof data2 === "string") {
-                if (func1(data2) < 1) {
-                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema88, data: data2 };
+                if (func2(data2) < 1) {
+                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema89, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err6];
                     }
@@ -74901,7 +75711,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema88.type, parentSchema: schema88, data: data2 };
+                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema89.type, parentSchema: schema89, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -74915,7 +75725,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.events;
             if (Array.isArray(data3)) {
                 if (data3.length < 1) {
-                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema92.properties.events, data: data3 };
+                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema93.properties.events, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -74928,7 +75738,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data4 = data3[i0];
                     if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema89.enum }, message: "must be equal to one of the allowed values", schema: schema89.enum, parentSchema: schema89, data: data4 };
+                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema90.enum }, message: "must be equal to one of the allowed values", schema: schema90.enum, parentSchema: schema90, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -74944,7 +75754,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i1--;) {
                         for (j0 = i1; j0--;) {
                             if (func0(data3[i1], data3[j0])) {
-                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema92.properties.events, data: data3 };
+                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema93.properties.events, data: data3 };
                                 if (vErrors === null) {
                                     vErrors = [err10];
                                 }
@@ -74959,7 +75769,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema92.properties.events.type, parentSchema: schema92.properties.events, data: data3 };
+                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema93.properties.events.type, parentSchema: schema93.properties.events, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -74976,7 +75786,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i2 = 0; i2 < len1; i2++) {
                     let data6 = data5[i2];
                     if (typeof data6 === "string") {
-                        if (func1(data6) < 1) {
+                        if (func2(data6) < 1) {
                             const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data6 };
                             if (vErrors === null) {
                                 vErrors = [err12];
@@ -75041,7 +75851,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i4 = 0; i4 < len2; i4++) {
                     let data8 = data7[i4];
                     if (typeof data8 === "string") {
-                        if (func1(data8) < 1) {
+                        if (func2(data8) < 1) {
                             const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data8 };
                             if (vErrors === null) {
                                 vErrors = [err16];
@@ -75102,7 +75912,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.plans !== undefined) {
             let data9 = data.plans;
             if (typeof data9 !== "boolean") {
-                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema92.properties.plans.type, parentSchema: schema92.properties.plans, data: data9 };
+                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema93.properties.plans.type, parentSchema: schema93.properties.plans, data: data9 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -75114,7 +75924,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema92.type, parentSchema: schema92, data };
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema93.type, parentSchema: schema93, data };
         if (vErrors === null) {
             vErrors = [err21];
         }
@@ -75127,7 +75937,7 @@ function validate60(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate60.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema98 = { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } };
+const schema99 = { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } };
 function validate61(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -75140,7 +75950,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema98.required, parentSchema: schema98, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema99.required, parentSchema: schema99, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -75150,7 +75960,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema98.required, parentSchema: schema98, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema99.required, parentSchema: schema99, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -75160,7 +75970,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.secret_env === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secret_env" }, message: "must have required property '" + "secret_env" + "'", schema: schema98.required, parentSchema: schema98, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secret_env" }, message: "must have required property '" + "secret_env" + "'", schema: schema99.required, parentSchema: schema99, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -75171,7 +75981,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans")) || (key0 === "secret_env"))) {
-                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema98, data };
+                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema99, data };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -75184,7 +75994,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.kind !== undefined) {
             let data0 = data.kind;
             if ("webhook" !== data0) {
-                const err4 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "webhook" }, message: "must be equal to constant", schema: "webhook", parentSchema: schema98.properties.kind, data: data0 };
+                const err4 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "webhook" }, message: "must be equal to constant", schema: "webhook", parentSchema: schema99.properties.kind, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -75222,8 +76032,8 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.url_env !== undefined) {
             let data2 = data.url_env;
             if (typeof data2 === "string") {
-                if (func1(data2) < 1) {
-                    const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema88, data: data2 };
+                if (func2(data2) < 1) {
+                    const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema89, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err7];
                     }
@@ -75234,7 +76044,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err8 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema88.type, parentSchema: schema88, data: data2 };
+                const err8 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema89.type, parentSchema: schema89, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -75248,7 +76058,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.events;
             if (Array.isArray(data3)) {
                 if (data3.length < 1) {
-                    const err9 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema98.properties.events, data: data3 };
+                    const err9 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema99.properties.events, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -75261,7 +76071,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data4 = data3[i0];
                     if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err10 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema89.enum }, message: "must be equal to one of the allowed values", schema: schema89.enum, parentSchema: schema89, data: data4 };
+                        const err10 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema90.enum }, message: "must be equal to one of the allowed values", schema: schema90.enum, parentSchema: schema90, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err10];
                         }
@@ -75277,7 +76087,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i1--;) {
                         for (j0 = i1; j0--;) {
                             if (func0(data3[i1], data3[j0])) {
-                                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema98.properties.events, data: data3 };
+                                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema99.properties.events, data: data3 };
                                 if (vErrors === null) {
                                     vErrors = [err11];
                                 }
@@ -75292,7 +76102,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err12 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema98.properties.events.type, parentSchema: schema98.properties.events, data: data3 };
+                const err12 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema99.properties.events.type, parentSchema: schema99.properties.events, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err12];
                 }
@@ -75309,7 +76119,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i2 = 0; i2 < len1; i2++) {
                     let data6 = data5[i2];
                     if (typeof data6 === "string") {
-                        if (func1(data6) < 1) {
+                        if (func2(data6) < 1) {
                             const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data6 };
                             if (vErrors === null) {
                                 vErrors = [err13];
@@ -75374,7 +76184,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i4 = 0; i4 < len2; i4++) {
                     let data8 = data7[i4];
                     if (typeof data8 === "string") {
-                        if (func1(data8) < 1) {
+                        if (func2(data8) < 1) {
                             const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.items, data: data8 };
                             if (vErrors === null) {
                                 vErrors = [err17];
@@ -75435,7 +76245,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.plans !== undefined) {
             let data9 = data.plans;
             if (typeof data9 !== "boolean") {
-                const err21 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema98.properties.plans.type, parentSchema: schema98.properties.plans, data: data9 };
+                const err21 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema99.properties.plans.type, parentSchema: schema99.properties.plans, data: data9 };
                 if (vErrors === null) {
                     vErrors = [err21];
                 }
@@ -75448,8 +76258,8 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.secret_env !== undefined) {
             let data10 = data.secret_env;
             if (typeof data10 === "string") {
-                if (func1(data10) < 1) {
-                    const err22 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema88, data: data10 };
+                if (func2(data10) < 1) {
+                    const err22 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema89, data: data10 };
                     if (vErrors === null) {
                         vErrors = [err22];
                     }
@@ -75460,7 +76270,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err23 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema88.type, parentSchema: schema88, data: data10 };
+                const err23 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema89.type, parentSchema: schema89, data: data10 };
                 if (vErrors === null) {
                     vErrors = [err23];
                 }
@@ -75472,7 +76282,7 @@ function validate61(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema98.type, parentSchema: schema98, data };
+        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema99.type, parentSchema: schema99, data };
         if (vErrors === null) {
             vErrors = [err24];
         }
@@ -75497,7 +76307,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema85.required, parentSchema: schema85, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema86.required, parentSchema: schema86, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -75552,7 +76362,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "kind", tagValue: tag0 }, message: "value of tag \"kind\" must be in oneOf", schema: schema85.discriminator, parentSchema: schema85, data };
+                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "kind", tagValue: tag0 }, message: "value of tag \"kind\" must be in oneOf", schema: schema86.discriminator, parentSchema: schema86, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -75563,7 +76373,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         else {
-            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "kind", tagValue: tag0 }, message: "tag \"kind\" must be string", schema: schema85.discriminator, parentSchema: schema85, data };
+            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "kind", tagValue: tag0 }, message: "tag \"kind\" must be string", schema: schema86.discriminator, parentSchema: schema86, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -75574,7 +76384,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema85.type, parentSchema: schema85, data };
+        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema86.type, parentSchema: schema86, data };
         if (vErrors === null) {
             vErrors = [err3];
         }
@@ -75600,7 +76410,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.channels === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "channels" }, message: "must have required property '" + "channels" + "'", schema: schema84.required, parentSchema: schema84, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "channels" }, message: "must have required property '" + "channels" + "'", schema: schema85.required, parentSchema: schema85, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -75611,7 +76421,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((key0 === "channels") || (key0 === "timeout_seconds")) || (key0 === "attempts"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema84, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema85, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -75625,7 +76435,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
             let data0 = data.channels;
             if (Array.isArray(data0)) {
                 if (data0.length < 1) {
-                    const err2 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema84.properties.channels, data: data0 };
+                    const err2 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema85.properties.channels, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err2];
                     }
@@ -75649,7 +76459,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err3 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema84.properties.channels.type, parentSchema: schema84.properties.channels, data: data0 };
+                const err3 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema85.properties.channels.type, parentSchema: schema85.properties.channels, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -75663,7 +76473,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
             let data2 = data.timeout_seconds;
             if ((typeof data2 == "number") && (isFinite(data2))) {
                 if (data2 > 60 || isNaN(data2)) {
-                    const err4 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/maximum", keyword: "maximum", params: { comparison: "<=", limit: 60 }, message: "must be <= 60", schema: 60, parentSchema: schema84.properties.timeout_seconds, data: data2 };
+                    const err4 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/maximum", keyword: "maximum", params: { comparison: "<=", limit: 60 }, message: "must be <= 60", schema: 60, parentSchema: schema85.properties.timeout_seconds, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err4];
                     }
@@ -75673,7 +76483,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data2 <= 0 || isNaN(data2)) {
-                    const err5 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0", schema: 0, parentSchema: schema84.properties.timeout_seconds, data: data2 };
+                    const err5 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0", schema: 0, parentSchema: schema85.properties.timeout_seconds, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err5];
                     }
@@ -75684,7 +76494,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err6 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema84.properties.timeout_seconds.type, parentSchema: schema84.properties.timeout_seconds, data: data2 };
+                const err6 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema85.properties.timeout_seconds.type, parentSchema: schema85.properties.timeout_seconds, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -75697,7 +76507,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.attempts !== undefined) {
             let data3 = data.attempts;
             if (!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) {
-                const err7 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema84.properties.attempts.type, parentSchema: schema84.properties.attempts, data: data3 };
+                const err7 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema85.properties.attempts.type, parentSchema: schema85.properties.attempts, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -75708,7 +76518,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
             }
             if ((typeof data3 == "number") && (isFinite(data3))) {
                 if (data3 > 6 || isNaN(data3)) {
-                    const err8 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/maximum", keyword: "maximum", params: { comparison: "<=", limit: 6 }, message: "must be <= 6", schema: 6, parentSchema: schema84.properties.attempts, data: data3 };
+                    const err8 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/maximum", keyword: "maximum", params: { comparison: "<=", limit: 6 }, message: "must be <= 6", schema: 6, parentSchema: schema85.properties.attempts, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -75718,7 +76528,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data3 < 1 || isNaN(data3)) {
-                    const err9 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema84.properties.attempts, data: data3 };
+                    const err9 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema85.properties.attempts, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -75731,7 +76541,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema84.type, parentSchema: schema84, data };
+        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema85.type, parentSchema: schema85, data };
         if (vErrors === null) {
             vErrors = [err10];
         }
@@ -75787,7 +76597,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         for (const key0 in data) {
-            if (!((((((((key0 === "$schema") || (key0 === "version")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "policies")) || (key0 === "waivers")) || (key0 === "defaults")) || (key0 === "notify"))) {
+            if (!(func1.call(schema31.properties, key0))) {
                 const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31, data };
                 if (vErrors === null) {
                     vErrors = [err3];
@@ -75977,7 +76787,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                     const _errs21 = errors;
                     if (typeof key5 === "string") {
                         if (!pattern4.test(key5)) {
-                            const err16 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema53, data: key5, propertyName: key5 };
+                            const err16 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema54, data: key5, propertyName: key5 };
                             if (vErrors === null) {
                                 vErrors = [err16];
                             }
@@ -75988,7 +76798,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err17 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema53.type, parentSchema: schema53, data: key5, propertyName: key5 };
+                        const err17 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema54.type, parentSchema: schema54, data: key5, propertyName: key5 };
                         if (vErrors === null) {
                             vErrors = [err17];
                         }
@@ -76079,7 +76889,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data10.champion_alias !== undefined) {
                     let data11 = data10.champion_alias;
                     if (typeof data11 === "string") {
-                        if (func1(data11) < 1) {
+                        if (func2(data11) < 1) {
                             const err22 = { instancePath: instancePath + "/defaults/champion_alias", schemaPath: "#/properties/defaults/properties/champion_alias/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.defaults.properties.champion_alias, data: data11 };
                             if (vErrors === null) {
                                 vErrors = [err22];
@@ -76150,14 +76960,106 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 errors = vErrors.length;
             }
         }
+        if (data.bundle !== undefined) {
+            let data15 = data.bundle;
+            if ((!(data15 && typeof data15 == "object" && !Array.isArray(data15))) && (typeof data15 !== "boolean")) {
+                const err26 = { instancePath: instancePath + "/bundle", schemaPath: "#/properties/bundle/type", keyword: "type", params: { type: schema31.properties.bundle.type }, message: "must be object,boolean", schema: schema31.properties.bundle.type, parentSchema: schema31.properties.bundle, data: data15 };
+                if (vErrors === null) {
+                    vErrors = [err26];
+                }
+                else {
+                    vErrors.push(err26);
+                }
+                errors++;
+            }
+            if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
+                for (const key8 in data15) {
+                    if (!((key8 === "path") || (key8 === "targets"))) {
+                        const err27 = { instancePath: instancePath + "/bundle", schemaPath: "#/properties/bundle/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key8 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.bundle, data: data15 };
+                        if (vErrors === null) {
+                            vErrors = [err27];
+                        }
+                        else {
+                            vErrors.push(err27);
+                        }
+                        errors++;
+                    }
+                }
+                if (data15.path !== undefined) {
+                    let data16 = data15.path;
+                    if (typeof data16 === "string") {
+                        if (func2(data16) < 1) {
+                            const err28 = { instancePath: instancePath + "/bundle/path", schemaPath: "#/properties/bundle/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.bundle.properties.path, data: data16 };
+                            if (vErrors === null) {
+                                vErrors = [err28];
+                            }
+                            else {
+                                vErrors.push(err28);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err29 = { instancePath: instancePath + "/bundle/path", schemaPath: "#/properties/bundle/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.bundle.properties.path.type, parentSchema: schema31.properties.bundle.properties.path, data: data16 };
+                        if (vErrors === null) {
+                            vErrors = [err29];
+                        }
+                        else {
+                            vErrors.push(err29);
+                        }
+                        errors++;
+                    }
+                }
+                if (data15.targets !== undefined) {
+                    let data17 = data15.targets;
+                    if (data17 && typeof data17 == "object" && !Array.isArray(data17)) {
+                        for (const key9 in data17) {
+                            let data18 = data17[key9];
+                            if (typeof data18 === "string") {
+                                if (func2(data18) < 1) {
+                                    const err30 = { instancePath: instancePath + "/bundle/targets/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/bundle/properties/targets/additionalProperties/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.bundle.properties.targets.additionalProperties, data: data18 };
+                                    if (vErrors === null) {
+                                        vErrors = [err30];
+                                    }
+                                    else {
+                                        vErrors.push(err30);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            else {
+                                const err31 = { instancePath: instancePath + "/bundle/targets/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/bundle/properties/targets/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.bundle.properties.targets.additionalProperties.type, parentSchema: schema31.properties.bundle.properties.targets.additionalProperties, data: data18 };
+                                if (vErrors === null) {
+                                    vErrors = [err31];
+                                }
+                                else {
+                                    vErrors.push(err31);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    else {
+                        const err32 = { instancePath: instancePath + "/bundle/targets", schemaPath: "#/properties/bundle/properties/targets/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.bundle.properties.targets.type, parentSchema: schema31.properties.bundle.properties.targets, data: data17 };
+                        if (vErrors === null) {
+                            vErrors = [err32];
+                        }
+                        else {
+                            vErrors.push(err32);
+                        }
+                        errors++;
+                    }
+                }
+            }
+        }
     }
     else {
-        const err26 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.type, parentSchema: schema31, data };
+        const err33 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.type, parentSchema: schema31, data };
         if (vErrors === null) {
-            vErrors = [err26];
+            vErrors = [err33];
         }
         else {
-            vErrors.push(err26);
+            vErrors.push(err33);
         }
         errors++;
     }
@@ -76178,7 +77080,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.gates === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema54.required, parentSchema: schema54, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema55.required, parentSchema: schema55, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -76189,7 +77091,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema54, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema55, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -76202,7 +77104,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data0 = data.description;
             if (typeof data0 !== "string") {
-                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema54.properties.description.type, parentSchema: schema54.properties.description, data: data0 };
+                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.properties.description.type, parentSchema: schema55.properties.description, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -76254,7 +77156,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema54.properties.gates.type, parentSchema: schema54.properties.gates, data: data3 };
+                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema55.properties.gates.type, parentSchema: schema55.properties.gates, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -76266,7 +77168,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema54.type, parentSchema: schema54, data };
+        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema55.type, parentSchema: schema55, data };
         if (vErrors === null) {
             vErrors = [err4];
         }
@@ -76747,6 +77649,452 @@ function inVariableTerms(diagnostics, text, env) {
     return diagnostics.map((d) => ({ ...d, message: rewrite(d.message), ...(d.hint ? { hint: rewrite(d.hint) } : {}) }));
 }
 
+;// CONCATENATED MODULE: ./lib/src/config/bundle.js
+// Pure: a Databricks Asset Bundle (`databricks.yml`) as mlops-gate needs it: the serving endpoints,
+// registered models and quality monitors it declares, per target, with the file:line:column of each.
+// Read through the same bounded file reading as the config (LoadDeps.readFile), plus a directory
+// listing for `include` globs. What the CLI does, as far as names and ownership go
+// (github.com/databricks/cli): `include` globs relative to the bundle root with Go's filepath.Glob
+// (`*` never crosses `/`; `**` is a `*`); a target's `variables` over the defaults; a target's
+// `resources` merged into the base (maps merge, scalars are replaced, sequences are concatenated;
+// grants merge by principal); `mode: development` prefixes endpoint and registered-model names with
+// `dev_<short_name>_`; `${var.x}`, `${bundle.target}`, `${bundle.name}`, `${workspace.host}` and
+// `${resources.<kind>.<key>.<field>}` interpolated. Lookup variables, deploy-time `--var` values and
+// the deploying user are not known here: such values stay unresolved and are said to be so.
+
+
+const MAX_FILES = 200;
+const RESOURCE_KINDS = ['model_serving_endpoints', 'registered_models', 'quality_monitors'];
+const dirname = (p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '.');
+const join = (dir, rel) => (dir === '.' || dir === '' ? rel : `${dir.replace(/\/+$/, '')}/${rel}`);
+/** Go `filepath.Match` for one path segment: `*`, `?`, `[...]` (`**` behaves as `*`). */
+function segmentMatches(pattern, name) {
+    let re = '^';
+    for (let i = 0; i < pattern.length; i++) {
+        const c = pattern[i];
+        if (c === '*')
+            re += '[^/]*';
+        else if (c === '?')
+            re += '[^/]';
+        else if (c === '[') {
+            const end = pattern.indexOf(']', i + 1);
+            if (end < 0)
+                return false;
+            let cls = pattern.slice(i + 1, end);
+            if (cls.startsWith('^'))
+                cls = `^${cls.slice(1)}`;
+            re += `[${cls.replace(/\\/g, '\\\\')}]`;
+            i = end;
+        }
+        else if (c === '\\' && i + 1 < pattern.length)
+            re += `\\${pattern[++i]}`;
+        else
+            re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+    }
+    return new RegExp(`${re}$`).test(name);
+}
+/**
+ * The CLI's normalizePrefix for endpoint and registered-model names: `[dev ann] ` → `dev_ann_`
+ * (brackets dropped, letters and digits kept lower-case, anything else one `_`, `_` after a `]`).
+ */
+function normalizePrefix(prefix) {
+    const p = prefix.replace(/\[/g, '').trim();
+    const normalized = p
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]/gu, '_')
+        .replace(/_+/g, '_')
+        .replace(/^_+|_+$/g, '');
+    return normalized + (p.endsWith(']') ? '_' : '');
+}
+const isGlob = (p) => /[*?[]/.test(p);
+/** Files matching a relative glob under `root`, sorted (filepath.Glob). */
+function expandGlob(root, pattern, listDir) {
+    let current = [''];
+    const parts = pattern.split('/').filter((p) => p !== '' && p !== '.');
+    for (const [i, part] of parts.entries()) {
+        const last = i === parts.length - 1;
+        const next = [];
+        for (const dir of current) {
+            if (!isGlob(part)) {
+                next.push(dir ? `${dir}/${part}` : part);
+                continue;
+            }
+            for (const entry of listDir(join(root, dir || '.')) ?? []) {
+                if (last ? entry.dir : !entry.dir)
+                    continue;
+                if (segmentMatches(part, entry.name))
+                    next.push(dir ? `${dir}/${entry.name}` : entry.name);
+            }
+        }
+        current = next;
+    }
+    return current.sort();
+}
+/** Deep merge as the CLI merges a target into the base: maps merge, scalars replace, sequences concatenate. */
+function merge(base, over) {
+    if (Array.isArray(base) && Array.isArray(over))
+        return [...base, ...over];
+    const a = (0,config_raw/* asRecord */.qY)(base);
+    const b = (0,config_raw/* asRecord */.qY)(over);
+    if (a && b) {
+        const out = { ...a };
+        for (const [k, v] of Object.entries(b))
+            out[k] = k in a ? merge(a[k], v) : v;
+        return out;
+    }
+    return over === undefined ? base : over;
+}
+/** Grants merge by principal (the MergeGrants mutator): privileges of one principal are combined. */
+const mergeGrants = (grants) => {
+    const out = {};
+    for (const g of (0,config_raw/* asArray */._j)(grants)) {
+        const r = (0,config_raw/* asRecord */.qY)(g) ?? {};
+        const principal = (0,config_raw/* asString */.oJ)(r.principal);
+        if (!principal)
+            continue;
+        out[principal] = [...new Set([...(out[principal] ?? []), ...(0,config_raw/* asArray */._j)(r.privileges).map((p) => String(p).toUpperCase().replace(/\s+/g, '_'))])].sort();
+    }
+    return out;
+};
+const REF = /\$\{([A-Za-z_][\w.\-[\]]*)\}/g;
+/** Interpolation for one target. Unknown references stay as written and are collected. */
+function resolverFor(opts) {
+    const lookup = (ref, depth) => {
+        if (depth > 10)
+            return { ok: false };
+        if (ref === 'bundle.target')
+            return { ok: true, value: opts.target };
+        if (ref === 'bundle.name')
+            return { ok: true, value: opts.bundleName };
+        if (ref === 'workspace.host' && opts.host)
+            return { ok: true, value: opts.host };
+        const v = /^var\.([\w-]+)$/.exec(ref);
+        if (v) {
+            if (!(v[1] in opts.variables))
+                return { ok: false };
+            const value = opts.variables[v[1]];
+            return value === undefined ? { ok: false } : { ok: true, value: resolveWith(value, depth + 1) };
+        }
+        const r = /^resources\.(\w+)\.([\w-]+)\.(\w+)$/.exec(ref);
+        if (r) {
+            const res = (0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)(opts.resources[r[1]])?.[r[2]]);
+            if (!res)
+                return { ok: false };
+            const field = r[3];
+            if (r[1] === 'registered_models' && (field === 'full_name' || field === 'name')) {
+                const name = `${opts.prefix}${String(resolveWith(res.name, depth + 1))}`;
+                if (field === 'name')
+                    return { ok: true, value: name };
+                return { ok: true, value: `${String(resolveWith(res.catalog_name, depth + 1))}.${String(resolveWith(res.schema_name, depth + 1))}.${name}` };
+            }
+            if (r[1] === 'model_serving_endpoints' && field === 'name')
+                return { ok: true, value: `${opts.prefix}${String(resolveWith(res.name, depth + 1))}` };
+            if (field in res)
+                return { ok: true, value: resolveWith(res[field], depth + 1) };
+        }
+        return { ok: false };
+    };
+    const resolveWith = (value, depth) => {
+        if (typeof value === 'string') {
+            const whole = /^\$\{([A-Za-z_][\w.\-[\]]*)\}$/.exec(value);
+            if (whole) {
+                const found = lookup(whole[1], depth);
+                if (found.ok)
+                    return found.value;
+                opts.unresolved.add(value);
+                return value;
+            }
+            return value.replace(REF, (all, ref) => {
+                const found = lookup(ref, depth);
+                if (found.ok && (typeof found.value === 'string' || typeof found.value === 'number' || typeof found.value === 'boolean'))
+                    return String(found.value);
+                opts.unresolved.add(all);
+                return all;
+            });
+        }
+        if (Array.isArray(value))
+            return value.map((x) => resolveWith(x, depth));
+        const rec = (0,config_raw/* asRecord */.qY)(value);
+        return rec ? Object.fromEntries(Object.entries(rec).map(([k, x]) => [k, resolveWith(x, depth)])) : value;
+    };
+    return { resolve: (value) => resolveWith(value, 0) };
+}
+/**
+ * The bundle at `file`, or null when there is none. Problems (unreadable YAML, a missing include)
+ * come back as diagnostics at their file:line:column.
+ */
+function loadBundle(file, deps) {
+    const diagnostics = [];
+    const text = deps.readFile(file);
+    if (text === null)
+        return { bundle: null, diagnostics };
+    const parse = (path, content) => {
+        const parsed = parseSource(path, content, {}, { interpolate: false, mergeKeys: true });
+        diagnostics.push(...parsed.diagnostics);
+        if (!parsed.syntaxOk)
+            return null;
+        return { doc: parsed.doc, value: (0,config_raw/* asRecord */.qY)(parsed.doc.value) ?? {} };
+    };
+    const root = parse(file, text);
+    if (!root)
+        return { bundle: null, diagnostics };
+    const rootDir = dirname(file);
+    const files = [root];
+    const seen = new Set([file]);
+    (0,config_raw/* asArray */._j)(root.value.include).forEach((entry, index) => {
+        const pattern = String(entry);
+        const at = positionOf(root.doc, pointerJoin('/include', index));
+        if (pattern.startsWith('/') || pattern.split('/').includes('..')) {
+            diagnostics.push({ severity: 'error', code: 'bundle-include', message: `bundle include "${pattern}": includes must be relative paths inside the bundle`, path: `/include/${index}`, position: at });
+            return;
+        }
+        let matches;
+        if (isGlob(pattern)) {
+            if (!deps.listDir) {
+                diagnostics.push({ severity: 'warning', code: 'bundle-include', message: `bundle include "${pattern}" is a glob and this run cannot list directories; the files it matches are not read`, path: `/include/${index}`, position: at });
+                return;
+            }
+            // A glob matching nothing is fine (the CLI says the same); a plain path must exist.
+            matches = expandGlob(rootDir, pattern, deps.listDir);
+            // As the CLI: a match that is not YAML or JSON is an error (sync.include is for other files).
+            const other = matches.filter((m) => !/\.(ya?ml|json)$/.test(m));
+            if (other.length > 0) {
+                diagnostics.push({ severity: 'error', code: 'bundle-include', message: `bundle include "${pattern}" matches ${other.join(', ')}: files in 'include' must be YAML or JSON files (to sync other files, use sync.include)`, path: `/include/${index}`, position: at });
+                return;
+            }
+        }
+        else {
+            matches = [pattern.split('/').filter((p) => p !== '' && p !== '.').join('/')];
+        }
+        for (const rel of matches) {
+            const path = join(rootDir, rel);
+            if (seen.has(path))
+                continue;
+            seen.add(path);
+            if (files.length >= MAX_FILES) {
+                diagnostics.push({ severity: 'error', code: 'bundle-include', message: `the bundle includes more than ${MAX_FILES} files; mlops-gate reads at most ${MAX_FILES}`, path: `/include/${index}`, position: at });
+                return;
+            }
+            const content = deps.readFile(path);
+            if (content === null) {
+                if (!isGlob(pattern))
+                    diagnostics.push({ severity: 'error', code: 'bundle-include', message: `bundle include "${pattern}": ${path} does not exist`, path: `/include/${index}`, position: at });
+                continue;
+            }
+            const parsed = parse(path, content);
+            if (parsed)
+                files.push(parsed);
+        }
+    });
+    // Resources of every file, each with where it is declared (first declaration wins, as the CLI refuses duplicates).
+    const declared = new Map();
+    let resources = {};
+    let variables = {};
+    let targets = {};
+    for (const f of files) {
+        for (const kind of RESOURCE_KINDS) {
+            for (const [key] of (0,config_raw/* entriesOf */.Mc)((0,config_raw/* asRecord */.qY)(f.value.resources)?.[kind])) {
+                const id = `${kind}.${key}`;
+                if (!declared.has(id))
+                    declared.set(id, { file: f, pointer: pointerJoin(pointerJoin('/resources', kind), key) });
+            }
+            // Declared in a target only (MLOps Stacks writes some resources there): that target's place.
+            for (const [targetName, t] of (0,config_raw/* entriesOf */.Mc)(f.value.targets)) {
+                for (const [key] of (0,config_raw/* entriesOf */.Mc)((0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)(t)?.resources)?.[kind])) {
+                    const id = `${targetName}/${kind}.${key}`;
+                    if (!declared.has(id))
+                        declared.set(id, { file: f, pointer: pointerJoin(pointerJoin(pointerJoin(pointerJoin('/targets', targetName), 'resources'), kind), key) });
+                }
+            }
+        }
+        resources = merge(resources, (0,config_raw/* asRecord */.qY)(f.value.resources) ?? {});
+        variables = merge(variables, (0,config_raw/* asRecord */.qY)(f.value.variables) ?? {});
+        targets = merge(targets, (0,config_raw/* asRecord */.qY)(f.value.targets) ?? {});
+    }
+    const bundleName = (0,config_raw/* asString */.oJ)((0,config_raw/* asRecord */.qY)(root.value.bundle)?.name) ?? '';
+    const out = [];
+    for (const [targetName, rawTarget] of (0,config_raw/* entriesOf */.Mc)(targets)) {
+        const target = (0,config_raw/* asRecord */.qY)(rawTarget) ?? {};
+        const mode = (0,config_raw/* asString */.oJ)(target.mode);
+        // A target's variables over the defaults; complex values whole.
+        const values = {};
+        for (const [name, def] of (0,config_raw/* entriesOf */.Mc)(variables)) {
+            const d = (0,config_raw/* asRecord */.qY)(def) ?? {};
+            if (d.lookup === undefined && d.default !== undefined)
+                values[name] = d.default;
+        }
+        for (const [name, value] of (0,config_raw/* entriesOf */.Mc)(target.variables))
+            values[name] = value;
+        const merged = merge(resources, (0,config_raw/* asRecord */.qY)(target.resources) ?? {});
+        // Grants of registered models merge by principal across base and target.
+        for (const [key, model] of (0,config_raw/* entriesOf */.Mc)((0,config_raw/* asRecord */.qY)(merged.registered_models))) {
+            const base = (0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)(resources.registered_models)?.[key])?.grants;
+            const over = (0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)(target.resources)?.registered_models)?.[key])?.grants;
+            (0,config_raw/* asRecord */.qY)(merged.registered_models)[key] = { ...((0,config_raw/* asRecord */.qY)(model) ?? {}), grants: Object.entries(mergeGrants([...(0,config_raw/* asArray */._j)(base), ...(0,config_raw/* asArray */._j)(over)])).map(([principal, privileges]) => ({ principal, privileges })) };
+        }
+        const unresolved = new Set();
+        const presets = (0,config_raw/* asRecord */.qY)(target.presets);
+        const explicit = (0,config_raw/* asString */.oJ)(presets?.name_prefix);
+        const prefix = explicit !== null && explicit !== '' ? (explicit.includes('${') ? explicit : normalizePrefix(explicit)) : mode === 'development' ? 'dev_${workspace.current_user.short_name}_' : '';
+        if (prefix.includes('${'))
+            unresolved.add('${workspace.current_user.short_name}');
+        const r = resolverFor({ bundleName, target: targetName, host: (0,config_raw/* asString */.oJ)((0,config_raw/* asRecord */.qY)(target.workspace)?.host), variables: values, resources: merged, prefix, unresolved });
+        const where = (kind, key) => {
+            const d = declared.get(`${kind}.${key}`) ?? declared.get(`${targetName}/${kind}.${key}`);
+            return d ? positionOf(d.file.doc, d.pointer, 'key') : positionOf(root.doc, '/targets', 'key');
+        };
+        const endpoints = (0,config_raw/* entriesOf */.Mc)((0,config_raw/* asRecord */.qY)(merged.model_serving_endpoints)).map(([key, raw]) => {
+            const body = r.resolve(raw);
+            return { key, name: `${prefix}${String(body.name ?? key)}`, body, position: where('model_serving_endpoints', key) };
+        });
+        const models = (0,config_raw/* entriesOf */.Mc)((0,config_raw/* asRecord */.qY)(merged.registered_models)).map(([key, raw]) => {
+            const m = r.resolve(raw);
+            return {
+                key,
+                fullName: `${String(m.catalog_name)}.${String(m.schema_name)}.${prefix}${String(m.name)}`.toLowerCase(),
+                grants: mergeGrants(m.grants),
+                position: where('registered_models', key),
+            };
+        });
+        const monitors = (0,config_raw/* entriesOf */.Mc)((0,config_raw/* asRecord */.qY)(merged.quality_monitors)).map(([key, raw]) => ({
+            key,
+            tableName: String(r.resolve(raw).table_name ?? ''),
+            position: where('quality_monitors', key),
+        }));
+        out.push({ name: targetName, mode, endpoints, models, monitors, unresolved: [...unresolved].sort() });
+    }
+    return { bundle: { file, name: bundleName, files: files.map((f) => f.doc.file), targets: out }, diagnostics };
+}
+
+;// CONCATENATED MODULE: ./lib/src/config/bundle-checks.js
+// Pure: an Asset Bundle's objects against mlops.yml. Each serving endpoint, registered model and
+// monitor that both declare needs one owner, chosen in mlops.yml (`owner: bundle` or
+// `owner: mlops-gate`); two owners are flagged at both places (the bundle's file:line and the
+// mlops.yml key): the bundle's next deploy would put back what mlops-gate changed (a canary's
+// traffic, its settings, grants), or mlops-gate would refuse the bundle's changes as drift.
+
+
+
+
+
+/** Bundle targets → environments: the `bundle.targets` map, else each target is the environment of its name. */
+function bindBundle(bundle, mapping, environments) {
+    const targetOf = {};
+    for (const target of bundle.targets) {
+        const env = mapping ? (typeof mapping[target.name] === 'string' ? mapping[target.name] : null) : environments.includes(target.name) ? target.name : null;
+        if (env && environments.includes(env))
+            targetOf[env] = target;
+    }
+    return { bundle, targetOf };
+}
+const where = (p) => `${p.file}:${p.line}:${p.column}`;
+/** A `dev_<short_name>_` prefix the bundle adds in development mode (the user is not known here). */
+const withoutPrefix = (name) => name.replace('dev_${workspace.current_user.short_name}_', '');
+function checkBundle(config, binding, doc, mapping) {
+    const out = [];
+    const error = (message, path, position, hint) => {
+        out.push({ severity: 'error', code: 'bundle-ownership', message, path, position, ...(hint ? { hint } : {}) });
+    };
+    const warn = (message, path, position) => void out.push({ severity: 'warning', code: 'bundle-ownership', message, path, position });
+    for (const [target, env] of (0,config_raw/* entriesOf */.Mc)((0,config_raw/* asRecord */.qY)(mapping))) {
+        if (!binding.bundle.targets.some((t) => t.name === target)) {
+            out.push({ severity: 'error', code: 'bundle-target', message: `bundle.targets: the bundle has no target "${target}" (targets: ${binding.bundle.targets.map((t) => t.name).join(', ') || 'none'})`, path: pointerJoin('/bundle/targets', target), position: positionOf(doc, pointerJoin('/bundle/targets', target), 'key') });
+        }
+        else if (!config.environments.has(String(env))) {
+            out.push({ severity: 'error', code: 'unknown-environment', message: `bundle.targets.${target}: there is no environment "${String(env)}"`, path: pointerJoin('/bundle/targets', target), position: positionOf(doc, pointerJoin('/bundle/targets', target)) });
+        }
+    }
+    for (const model of config.models.values()) {
+        checkModel(config, binding, doc, model, error, warn);
+    }
+    return out;
+}
+function checkModel(config, binding, doc, model, error, warn) {
+    const base = pointerJoin('/models', model.id);
+    const rawModel = (0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)(doc.value)?.models)?.[model.id]);
+    const ownerPointer = (block) => (block ? pointerJoin(pointerJoin(base, block), 'owner') : pointerJoin(base, 'owner'));
+    /** The mlops.yml key a finding points at: the owner key when written, else the object's own key. */
+    const mlopsAt = (block, field) => {
+        const written = block ? (0,config_raw/* asRecord */.qY)(rawModel?.[block])?.owner : rawModel?.owner;
+        const pointer = written !== undefined ? ownerPointer(block) : block ? pointerJoin(pointerJoin(base, block), field) : pointerJoin(base, field);
+        return { pointer, position: positionOf(doc, pointer), chosen: written === 'mlops-gate' };
+    };
+    const declaredAnywhere = { serving: false, model: false, monitor: false };
+    // `mode: development` deploys a copy per user (`dev_<short_name>_<name>`): another object, so no double ownership, and said so.
+    const notSame = (theirs, ours, position, label) => warn(`the bundle's ${label} is in development mode: it deploys ${theirs} per user (${where(position)}), not mlops.yml's ${ours}; ownership is not checked there`, '', position);
+    /** Objects both declare, gathered over every mapped environment: one finding per mlops.yml key, one per bundle declaration. */
+    const doubles = { serving: [], model: [], monitor: [] };
+    for (const [env, target] of Object.entries(binding.targetOf)) {
+        const environment = config.environments.get(env);
+        // Only environments promoted into: mlops-gate never writes to the first environment of a chain.
+        if (!environment || environment.promoteFrom === null || !(0,registries/* capabilitiesOf */.SF)(environment.registry).serving)
+            continue;
+        const label = `target ${target.name}${target.name === env ? '' : ` (environment ${env})`}`;
+        if (model.serving && (model.serving.environments === null || model.serving.environments.includes(env))) {
+            const name = (0,template/* expandTemplate */.Ly)(model.serving.endpoint, { env, model: model.id });
+            const found = target.endpoints.find((e) => e.name === name);
+            const personal = found ? undefined : target.endpoints.find((e) => withoutPrefix(e.name) === name);
+            if (personal)
+                notSame(`serving endpoint "${personal.name}"`, `"${name}"`, personal.position, label);
+            if (found) {
+                declaredAnywhere.serving = true;
+                if (model.serving.owner !== 'bundle')
+                    doubles.serving.push({ env, label, name, position: found.position });
+            }
+        }
+        const fullName = (0,names/* registeredModelName */.tI)(config, model.id, env).toLowerCase();
+        const bundleModel = target.models.find((m) => m.fullName === fullName);
+        const personalModel = bundleModel ? undefined : target.models.find((m) => withoutPrefix(m.fullName) === fullName);
+        if (personalModel)
+            notSame(`registered model "${personalModel.fullName}"`, `"${fullName}"`, personalModel.position, label);
+        if (bundleModel) {
+            declaredAnywhere.model = true;
+            if (model.owner !== 'bundle')
+                doubles.model.push({ env, label, name: fullName, position: bundleModel.position });
+            else if (model.grants?.[env] !== undefined) {
+                const pointer = pointerJoin(pointerJoin(base, 'grants'), env);
+                error(`grants on "${fullName}" (in "${env}"): the bundle owns this model and its grants (${where(bundleModel.position)}); two sets of grants would undo each other`, pointer, positionOf(doc, pointer, 'key'), 'declare the grants in the bundle (resources.registered_models.<key>.grants), or take the model out of the bundle');
+            }
+        }
+        if (model.monitor && (model.monitor.environments === null || model.monitor.environments.includes(env))) {
+            const table = (0,template/* expandTemplate */.Ly)(model.monitor.table, { env, model: model.id }).toLowerCase();
+            const monitor = target.monitors.find((m) => m.tableName.toLowerCase() === table);
+            if (monitor) {
+                declaredAnywhere.monitor = true;
+                if (model.monitor.owner !== 'bundle')
+                    doubles.monitor.push({ env, label, name: table, position: monitor.position });
+            }
+        }
+    }
+    const report = (found, block, field, what, consequence, hint, mlopsKey) => {
+        if (found.length === 0)
+            return;
+        const at = mlopsAt(block, field);
+        const list = found.map((d) => `${what(d)} (in "${d.env}") at ${where(d.position)} (${d.label})`).join('; ');
+        error(`the bundle declares this too — ${list}${at.chosen ? ', and mlops.yml says owner: mlops-gate' : ''}: ${consequence}`, at.pointer, at.position, hint);
+        // One finding per place in the bundle (a base resource is often what every target declares).
+        const byPlace = new Map();
+        for (const d of found)
+            byPlace.set(where(d.position), [...(byPlace.get(where(d.position)) ?? []), d]);
+        for (const ds of byPlace.values()) {
+            error(`the bundle declares ${ds.map((d) => `${what(d)} (${d.label})`).join(', ')}, which mlops.yml ${mlopsKey} also manages (${where(at.position)})`, '', ds[0].position);
+        }
+    };
+    report(doubles.serving, 'serving', 'endpoint', (d) => `serving endpoint "${d.name}"`, "two owners — the bundle's next deploy would put back what a rollout changes (traffic, settings)", 'set serving.owner: bundle (mlops-gate then moves versions and traffic only), or remove the endpoint from the bundle and keep owner: mlops-gate', `models.${model.id}.serving`);
+    report(doubles.model, null, 'name', (d) => `registered model "${d.name}"`, 'choose its owner in mlops.yml — the bundle would put back its comment and grants, mlops-gate would create and grant it too', "set owner: bundle on the model (mlops-gate then moves versions, aliases and tags only; its comment and grants stay the bundle's), or remove it from the bundle", `models.${model.id}`);
+    report(doubles.monitor, 'monitor', 'table', (d) => `the quality monitor on "${d.name}"`, "two owners would overwrite each other's settings", 'set monitor.owner: bundle, or remove the quality monitor from the bundle', `models.${model.id}.monitor`);
+    const notDeclared = (what, block) => {
+        const pointer = ownerPointer(block);
+        error(`${block ? `${block}.` : ''}owner: bundle, but the bundle (${binding.bundle.file}) declares no ${what} for any environment of this config (targets mapped: ${Object.entries(binding.targetOf).map(([e, t]) => `${t.name} → ${e}`).join(', ') || 'none'})`, pointer, positionOf(doc, pointer), 'check the name in the bundle, or the bundle.targets mapping');
+    };
+    if (model.serving?.owner === 'bundle' && !declaredAnywhere.serving)
+        notDeclared(`serving endpoint named like "${model.serving.endpoint}"`, 'serving');
+    if (model.owner === 'bundle' && !declaredAnywhere.model)
+        notDeclared(`registered model "${model.name}"`, null);
+    if (model.monitor?.owner === 'bundle' && !declaredAnywhere.monitor)
+        notDeclared(`quality monitor on "${model.monitor.table}"`, 'monitor');
+}
+
 ;// CONCATENATED MODULE: ./lib/src/config/loader.js
 // mlops.yml text → typed Config, or a ConfigError holding every problem found, each with
 // file:line:column. Pure: the environment, file reading and the clock are injected.
@@ -76755,6 +78103,8 @@ function inVariableTerms(diagnostics, text, env) {
 // resolve policies (inline, built-in packs, local files; `extends`) → cross-field checks → typed
 // Config → checks on the typed Config (checks.ts: what promote/rollback would refuse). A long list
 // of problems is cut to the first LIMITS.diagnostics (diagnostics.ts).
+
+
 
 
 
@@ -76812,6 +78162,15 @@ const loadConfig = (input, deps) => {
     for (const [name, entry] of resolver.resolved)
         policies.set(name, entry.policy);
     const waivers = (0,config_raw/* asArray */._j)(root.waivers).map((raw, index) => buildWaiver(raw, doc, pointerJoin('/waivers', index)));
+    // The repository's Asset Bundle: databricks.yml beside mlops.yml unless `bundle:` says otherwise.
+    const bundleSetting = root.bundle;
+    const bundlePath = bundleSetting === false ? null : external_node_path_.posix.join(configDir, (0,config_raw/* asString */.oJ)((0,config_raw/* asRecord */.qY)(bundleSetting)?.path) ?? 'databricks.yml');
+    const loadedBundle = bundlePath ? loadBundle(bundlePath, { readFile: deps.readFile, ...(deps.listDir ? { listDir: deps.listDir } : {}) }) : { bundle: null, diagnostics: [] };
+    diagnostics.push(...loadedBundle.diagnostics);
+    if (bundleSetting !== undefined && bundleSetting !== false && !loadedBundle.bundle && bundlePath) {
+        diagnostics.push({ severity: 'error', code: 'missing-file', message: `bundle: ${bundlePath} does not exist`, path: '/bundle', position: positionOf(doc, '/bundle', 'key') });
+    }
+    const bundle = loadedBundle.bundle ? bindBundle(loadedBundle.bundle, (0,config_raw/* asRecord */.qY)((0,config_raw/* asRecord */.qY)(bundleSetting)?.targets), [...environments.keys()]) : null;
     const config = {
         version: 1,
         file: input.file,
@@ -76821,8 +78180,11 @@ const loadConfig = (input, deps) => {
         policies,
         waivers,
         notify: buildNotify(root.notify, doc),
+        ...(bundle ? { bundle } : {}),
     };
     diagnostics.push(...checkConfig(config, doc));
+    if (bundle)
+        diagnostics.push(...checkBundle(config, bundle, doc, (0,config_raw/* asRecord */.qY)(bundleSetting)?.targets));
     if (diagnostics.some((d) => d.severity === 'error'))
         fail();
     return { config, diagnostics: capDiagnostics(sortDiagnostics(inVariableTerms(diagnostics, input.text, deps.env), input.file)).shown };
@@ -78746,7 +80108,7 @@ function readConfig(path, deps) {
         ]);
     }
     // The loader resolves policy files against the config file's directory itself.
-    const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile });
+    const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile, ...(deps.listDir ? { listDir: deps.listDir } : {}) });
     return { config, warnings: diagnostics };
 }
 /** The `--evidence FILE` document, parsed at the edge with errors that name the field. */
@@ -78861,25 +80223,207 @@ const missingEvidence = (t, source) => {
 
 /***/ }),
 
-/***/ 3060:
+/***/ 6428:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   AM: () => (/* binding */ withPromotionPlans),
-/* harmony export */   EQ: () => (/* binding */ runPromote),
-/* harmony export */   XF: () => (/* binding */ planWithPromotionPlans)
-/* harmony export */ });
-/* unused harmony exports planFromReport, expectedPlans, refuseUnpromotable, attachPromotionPlans */
-/* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2839);
-/* harmony import */ var _config_types_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1664);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
-/* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5705);
-/* harmony import */ var _plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4395);
-/* harmony import */ var _result_build_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(229);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7953);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  XF: () => (/* binding */ planWithPromotionPlans),
+  EQ: () => (/* binding */ runPromote),
+  AM: () => (/* binding */ withPromotionPlans)
+});
+
+// UNUSED EXPORTS: attachPromotionPlans, expectedPlans, planFromReport, refuseUnpromotable
+
+// EXTERNAL MODULE: ./lib/src/config/targets.js
+var targets = __nccwpck_require__(2839);
+// EXTERNAL MODULE: ./lib/src/config/types.js
+var types = __nccwpck_require__(1664);
+// EXTERNAL MODULE: ./lib/src/errors.js
+var errors = __nccwpck_require__(5071);
+// EXTERNAL MODULE: ./lib/src/apply/executor.js + 19 modules
+var executor = __nccwpck_require__(7168);
+// EXTERNAL MODULE: ./lib/src/plan/inputs.js
+var inputs = __nccwpck_require__(4395);
+// EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
+var build = __nccwpck_require__(229);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 40 modules
+var plan = __nccwpck_require__(7772);
+// EXTERNAL MODULE: ./lib/src/policy/outcome.js + 1 modules
+var outcome = __nccwpck_require__(5810);
+;// CONCATENATED MODULE: ./lib/src/plan/preflight.js
+// Pure: the Unity Catalog privileges a promotion plan's pending steps need, on which securables, in
+// which workspace (the source's or the destination's). `plan` checks them against the principal's
+// effective privileges before anyone merges (src/run/preflight.ts), so a missing CREATE MODEL shows
+// in the pull request, not halfway through `promote`.
+//
+// What each operation needs (SDK catalog.py RegisteredModelsAPI / ModelVersionsAPI docstrings,
+// docs/fidelity.md): every model operation USE CATALOG on the catalog and USE SCHEMA on the schema;
+// creating a registered model (and a promotion lock, which is one) CREATE MODEL or CREATE FUNCTION
+// on the schema; creating versions and moving aliases ownership of the model; tags APPLY TAG or
+// ownership; reading a version's files EXECUTE; granting ownership of the model or of its schema or
+// catalog, or MANAGE on it.
+const parts = (model) => {
+    const [c = '', s = ''] = model.split('.');
+    return [c, `${c}.${s}`];
+};
+/** The privileges the plan's pending steps need (nothing when every step is already done). */
+function requirementsOf(plan, report) {
+    const pending = new Set(report.steps.filter((s) => s.status === 'pending' || s.status === 'failed').map((s) => s.id));
+    if (pending.size === 0)
+        return [];
+    const out = [];
+    const add = (r) => {
+        const same = out.find((x) => x.side === r.side && x.type === r.type && x.name === r.name && x.anyOf.join() === r.anyOf.join());
+        if (!same)
+            out.push(r);
+    };
+    const dest = plan.destination.model;
+    const [destCatalog, destSchema] = parts(dest);
+    add({ side: 'destination', type: 'catalog', name: destCatalog, anyOf: ['USE_CATALOG', 'OWNER'], why: 'every operation on its models' });
+    add({ side: 'destination', type: 'schema', name: destSchema, anyOf: ['USE_SCHEMA', 'OWNER'], why: 'every operation on its models' });
+    // The promotion lock is a registered model in the destination schema (docs/unity-catalog.md, Locks).
+    add({ side: 'destination', type: 'schema', name: destSchema, anyOf: ['CREATE_MODEL', 'CREATE_FUNCTION', 'OWNER'], why: 'the promotion lock (a registered model in this schema)' });
+    for (const step of plan.steps) {
+        if (!pending.has(step.id))
+            continue;
+        const s = step.spec;
+        switch (s.kind) {
+            case 'ensure-model':
+                add({ side: 'destination', type: 'schema', name: destSchema, anyOf: ['CREATE_MODEL', 'CREATE_FUNCTION', 'OWNER'], why: `creating registered model ${dest}` });
+                break;
+            case 'copy-version': {
+                const [srcCatalog, srcSchema] = parts(s.from.name);
+                add({ side: 'source', type: 'catalog', name: srcCatalog, anyOf: ['USE_CATALOG', 'OWNER'], why: `reading ${s.from.name}` });
+                add({ side: 'source', type: 'schema', name: srcSchema, anyOf: ['USE_SCHEMA', 'OWNER'], why: `reading ${s.from.name}` });
+                add({ side: 'source', type: 'function', name: s.from.name, anyOf: ['EXECUTE', 'OWNER'], why: `reading the files of ${s.from.name} v${s.from.version}` });
+                add({ side: 'destination', type: 'function', name: dest, anyOf: ['OWNER'], why: `creating a version of ${dest}` });
+                break;
+            }
+            case 'set-tags':
+            case 'record-previous-champion':
+                add({ side: 'destination', type: 'function', name: s.target.name, anyOf: ['APPLY_TAG', 'OWNER'], why: 'the journal tags' });
+                break;
+            case 'move-alias':
+                add({ side: 'destination', type: 'function', name: s.model, anyOf: ['OWNER'], why: `moving alias "${s.alias}"` });
+                break;
+            case 'ensure-grants':
+                add({ side: 'destination', type: 'function', name: s.model, anyOf: ['MANAGE', 'OWNER', 'PARENT_OWNER'], why: 'granting privileges on it' });
+                break;
+            default:
+                break;
+        }
+    }
+    return out;
+}
+/** `CREATE_MODEL` → `CREATE MODEL`. */
+const privilegeText = (p) => p.replace(/_/g, ' ');
+/** "CREATE MODEL or CREATE FUNCTION on ml_prod.models", "ownership of ml_prod.models.churn". */
+function describeNeed(r) {
+    const privileges = r.anyOf.filter((n) => n !== 'OWNER' && n !== 'PARENT_OWNER').map(privilegeText);
+    const owner = r.anyOf.includes('OWNER');
+    if (privileges.length === 0)
+        return `ownership of ${r.name}`;
+    return `${privileges.join(' or ')} on ${r.name}${owner && r.type === 'function' && privileges.length > 0 ? ' (or its ownership)' : ''}`;
+}
+
+;// CONCATENATED MODULE: ./lib/src/run/preflight.js
+// The permission preflight of `plan`: for each target whose promotion was planned into Unity
+// Catalog, what its pending steps need (src/plan/preflight.ts) is checked against the effective
+// privileges and ownerships of the principal each workspace's credentials act as (and its groups).
+// A missing one is a blocking `permissions` gate on the target: "promote would fail: the principal
+// deployer@example.com lacks CREATE MODEL on ml_prod.models". A check that cannot be made (the
+// permissions cannot be read) is a warning, never a pass in disguise.
+
+
+const PERMISSIONS_GATE = 'permissions';
+async function check(requirements, readers) {
+    const missing = [];
+    const unchecked = [];
+    const who = new Map();
+    for (const r of requirements) {
+        const reader = readers[r.side];
+        if (!reader)
+            continue;
+        try {
+            const whoPromise = who.get(r.side) ?? reader.whoAmI();
+            who.set(r.side, whoPromise);
+            const me = await whoPromise;
+            const principals = [me.principal, ...me.groups];
+            const owner = await reader.owner(r.type, r.name);
+            if (owner === null) {
+                // A model this promotion creates is owned by its creator; a missing catalog or schema is an error of its own.
+                if (r.type === 'function')
+                    continue;
+                missing.push({ requirement: { ...r, anyOf: ['EXISTS'], why: `${r.type} ${r.name} does not exist` }, principal: me.principal });
+                continue;
+            }
+            if (r.anyOf.includes('OWNER') && principals.includes(owner))
+                continue;
+            if (r.anyOf.includes('PARENT_OWNER')) {
+                const [c, s] = r.name.split('.');
+                const parents = [await reader.owner('catalog', c), await reader.owner('schema', `${c}.${s}`)];
+                if (parents.some((p) => p !== null && principals.includes(p)))
+                    continue;
+            }
+            const have = await reader.effective(r.type, r.name, principals);
+            if (have.has('ALL_PRIVILEGES') || r.anyOf.some((p) => have.has(p)))
+                continue;
+            missing.push({ requirement: r, principal: me.principal });
+        }
+        catch (e) {
+            unchecked.push(`${describeNeed(r)}: ${e.message}`);
+        }
+    }
+    return { missing, unchecked };
+}
+const gate = (outcome, message, measured, threshold) => ({
+    id: PERMISSIONS_GATE,
+    type: PERMISSIONS_GATE,
+    policy: 'mlops-gate',
+    severity: outcome === 'fail' ? 'fail' : 'warn',
+    outcome,
+    rawOutcome: outcome,
+    message,
+    measured,
+    threshold,
+    waiver: null,
+});
+const sentence = (m) => m.requirement.anyOf[0] === 'EXISTS' ? `${m.requirement.why}` : `the principal ${m.principal} lacks ${describeNeed(m.requirement)} (needed for ${m.requirement.why})`;
+/** The target with a `permissions` gate when its plan needs privileges the principal lacks (or could not be checked). */
+async function withPreflight(config, target, deps) {
+    const report = target.plan;
+    if (!report || report.status !== 'planned' || !report.destination || !deps.permissionsFor)
+        return target;
+    const plan = { destination: { model: report.destination.model }, steps: report.steps.map((s) => ({ id: s.id, spec: s.spec })) };
+    const destination = deps.permissionsFor(config, target.to);
+    if (!destination)
+        return target;
+    const source = deps.permissionsFor(config, target.from);
+    const requirements = requirementsOf(plan, target.plan);
+    if (requirements.length === 0)
+        return target;
+    const { missing, unchecked } = await check(requirements, { destination, ...(source ? { source } : {}) });
+    const gates = [];
+    if (missing.length > 0) {
+        gates.push(gate('fail', `promote would fail: ${missing.map(sentence).join('; ')}`, { missing: missing.map((m) => (m.requirement.anyOf[0] === 'EXISTS' ? m.requirement.name : describeNeed(m.requirement))).join('; ') }, { checked: `${requirements.length} privilege(s) on ${target.to}${source ? ` and ${target.from}` : ''}` }));
+    }
+    else if (unchecked.length > 0) {
+        gates.push(gate('warn', `the privileges promote needs could not all be checked: ${unchecked.join('; ')}`, { unchecked: String(unchecked.length) }, { checked: `${requirements.length} privilege(s)` }));
+    }
+    if (gates.length === 0)
+        return target;
+    const verdict = (0,outcome/* worst */.QZ)([target.verdict, ...gates.map((g) => g.outcome)]);
+    const summary = missing.length > 0 ? `blocked: promote would fail for want of privileges (${missing.length})` : target.summary;
+    return { ...target, gates: [...gates, ...target.gates], verdict, summary };
+}
+
+;// CONCATENATED MODULE: ./lib/src/run/promote.js
 // `promote`: plan (gates) as `plan` does, then, for each target whose verdict lets it through
 // (pass, warn, waived), plan the promotion steps against the destination registry and converge
 // them. The result is the plan's result document with a `plan` field per target.
+
 
 
 
@@ -78938,24 +80482,24 @@ function expectedPlans(value, readFile) {
         return () => ({ hash: value.trim() });
     const text = readFile(value);
     if (text === null)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`--expect-plan: "${value}" is neither a plan hash (sha256:<hex>, or ≥ 12 hex characters) nor a readable result file`);
+        throw new errors/* UsageError */.eb(`--expect-plan: "${value}" is neither a plan hash (sha256:<hex>, or ≥ 12 hex characters) nor a readable result file`);
     let doc;
     try {
         doc = JSON.parse(text);
     }
     catch (e) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`--expect-plan: ${value} is not valid JSON: ${e.message}`);
+        throw new errors/* UsageError */.eb(`--expect-plan: ${value} is not valid JSON: ${e.message}`);
     }
     if (!Array.isArray(doc.targets))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`--expect-plan: ${value} is not an mlops-gate result document (no "targets")`);
+        throw new errors/* UsageError */.eb(`--expect-plan: ${value} is not an mlops-gate result document (no "targets")`);
     const byKey = new Map();
     for (const t of doc.targets) {
         const plan = planFromReport(t);
         if (plan)
-            byKey.set((0,_config_types_js__WEBPACK_IMPORTED_MODULE_6__/* .targetKey */ .h)(t), { hash: plan.hash, plan });
+            byKey.set((0,types/* targetKey */.h)(t), { hash: plan.hash, plan });
     }
     // A target missing from the reviewed file was not reviewed: it must not be applied.
-    return (t) => byKey.get((0,_config_types_js__WEBPACK_IMPORTED_MODULE_6__/* .targetKey */ .h)(t)) ?? { hash: '', missingFrom: value };
+    return (t) => byKey.get((0,types/* targetKey */.h)(t)) ?? { hash: '', missingFrom: value };
 }
 /**
  * Refusals that need no network: `promotion: stage` into or out of Unity Catalog. Raised as a
@@ -78963,21 +80507,21 @@ function expectedPlans(value, readFile) {
  */
 function refuseUnpromotable(config, inv) {
     const problems = [];
-    for (const target of (0,_config_targets_js__WEBPACK_IMPORTED_MODULE_0__/* .listTargets */ .n)(config, { models: inv.models, ...(inv.to ? { to: inv.to } : {}) })) {
+    for (const target of (0,targets/* listTargets */.n)(config, { models: inv.models, ...(inv.to ? { to: inv.to } : {}) })) {
         const model = config.models.get(target.model);
         const envs = [config.environments.get(target.from), config.environments.get(target.to)].filter((e) => e !== undefined);
-        const reason = model ? (0,_plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .stageModeRefusal */ .Y8)(model, ...envs) : null;
+        const reason = model ? (0,inputs/* stageModeRefusal */.Y8)(model, ...envs) : null;
         if (model && reason && !problems.some((p) => p.path === `/models/${model.id}/promotion`)) {
             problems.push({ severity: 'error', code: 'unsupported-promotion', message: reason, path: `/models/${model.id}/promotion`, position: model.position });
         }
     }
     if (problems.length)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL(problems);
+        throw new errors/* ConfigError */.xL(problems);
 }
 async function runPromote(inv, deps) {
     const started = Date.now();
-    refuseUnpromotable((0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .readConfig */ .Xg)(inv.configPath, deps).config, inv);
-    const { result, evidence } = await (0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .runPlan */ .Fo)({
+    refuseUnpromotable((0,plan/* readConfig */.Xg)(inv.configPath, deps).config, inv);
+    const { result, evidence } = await (0,plan/* runPlan */.Fo)({
         command: 'plan',
         configPath: inv.configPath,
         format: inv.format,
@@ -78988,10 +80532,10 @@ async function runPromote(inv, deps) {
         resultPath: null,
         failOn: inv.failOn,
     }, deps);
-    const { config } = (0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .readConfig */ .Xg)(inv.configPath, deps);
+    const { config } = (0,plan/* readConfig */.Xg)(inv.configPath, deps);
     const targets = await attachPromotionPlans(config, result.targets, evidence, inv, deps);
     const requests = deps.requests?.();
-    return (0,_result_build_js__WEBPACK_IMPORTED_MODULE_4__/* .withTargets */ .d)(result, targets, { command: 'promote', requests: requests ? { ...requests, wallMs: Date.now() - started } : null });
+    return (0,build/* withTargets */.d)(result, targets, { command: 'promote', requests: requests ? { ...requests, wallMs: Date.now() - started } : null });
 }
 /**
  * `plan`: the exact promotion plan and its hash for every target whose gates let it through,
@@ -79003,11 +80547,13 @@ async function withPromotionPlans(inv, result, evidence, deps) {
     if (inv.evidencePath)
         return result;
     const started = Date.now();
-    const { config } = (0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .readConfig */ .Xg)(inv.configPath, deps);
+    const { config } = (0,plan/* readConfig */.Xg)(inv.configPath, deps);
     const planned = await attachPromotionPlans(config, result.targets, evidence, { dryRun: true, expectPlan: null, failOn: inv.failOn }, deps);
-    const targets = planned.map((t) => (t.plan?.status === 'blocked' ? withoutPlan(t) : t));
+    // The permission preflight: privileges the plans need that the principal lacks block the target now.
+    const checked = await Promise.all(planned.map((t) => withPreflight(config, t, deps)));
+    const targets = checked.map((t) => (t.plan?.status === 'blocked' ? withoutPlan(t) : t));
     const requests = deps.requests?.();
-    return (0,_result_build_js__WEBPACK_IMPORTED_MODULE_4__/* .withTargets */ .d)(result, targets, { requests: requests ? { ...requests, wallMs: (result.requests?.wallMs ?? 0) + Date.now() - started } : result.requests });
+    return (0,build/* withTargets */.d)(result, targets, { requests: requests ? { ...requests, wallMs: (result.requests?.wallMs ?? 0) + Date.now() - started } : result.requests });
 }
 const withoutPlan = (t) => {
     const { plan: _plan, ...rest } = t;
@@ -79015,7 +80561,7 @@ const withoutPlan = (t) => {
 };
 /** `plan` as the CLI and the action run it: the gates, then each passing target's exact promotion plan (read-only). */
 async function planWithPromotionPlans(inv, deps) {
-    const { result, evidence } = await (0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .runPlan */ .Fo)(inv, deps);
+    const { result, evidence } = await (0,plan/* runPlan */.Fo)(inv, deps);
     return withPromotionPlans(inv, result, evidence, deps);
 }
 /**
@@ -79030,7 +80576,7 @@ async function attachPromotionPlans(config, reports, evidence, inv, deps) {
         passing.delete('warn');
     const promotable = reports.filter((t) => mayPromote(t, passing));
     if (inv.expectPlan && /^(sha256:)?[0-9a-f]{12,64}$/i.test(inv.expectPlan.trim()) && promotable.length > 1) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`--expect-plan with a hash names one plan, but ${promotable.length} targets would be promoted; select one with --model/--to, or pass the reviewed result file`);
+        throw new errors/* UsageError */.eb(`--expect-plan with a hash names one plan, but ${promotable.length} targets would be promoted; select one with --model/--to, or pass the reviewed result file`);
     }
     const one = async (t) => {
         const target = { model: t.model, from: t.from, to: t.to };
@@ -79038,7 +80584,7 @@ async function attachPromotionPlans(config, reports, evidence, inv, deps) {
             return { ...t, plan: emptyReport(config.models.get(t.model)?.promotion ?? 'copy', 'blocked', `not promoted: ${t.summary}`) };
         }
         deps.progress?.(`${inv.dryRun ? 'Planning' : 'Promoting'} ${t.model} ${t.from} → ${t.to}…`);
-        return { ...t, plan: await promoteOne(config, target, evidence.get((0,_config_types_js__WEBPACK_IMPORTED_MODULE_6__/* .targetKey */ .h)(target)), inv, deps, expected) };
+        return { ...t, plan: await promoteOne(config, target, evidence.get((0,types/* targetKey */.h)(target)), inv, deps, expected) };
     };
     // Read-only plans are independent and run concurrently (the HTTP layer bounds concurrency per
     // host); applying stays one target at a time, in config order.
@@ -79056,19 +80602,19 @@ async function promoteOne(config, target, evidence, inv, deps, expected) {
         return emptyReport(mode, 'refused', `the candidate could not be read: ${candidate && !candidate.ok ? candidate.error.message : 'no evidence'}`);
     if (candidate.value === null)
         return emptyReport(mode, 'refused', 'no candidate version matches the selector: nothing to promote');
-    const input = (0,_plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .planInputFor */ .jD)(config, target, candidate.value.version);
-    if ((0,_plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .isRefusal */ .vu)(input))
+    const input = (0,inputs/* planInputFor */.jD)(config, target, candidate.value.version);
+    if ((0,inputs/* isRefusal */.vu)(input))
         return emptyReport(mode, 'refused', input.reason);
     try {
         const transfer = input.source.registry !== input.destination.registry ? deps.artifactTransferFor?.(config, target.from, target.to) : undefined;
-        let endpoints = input.serving || input.monitor ? deps.endpointsFor?.(config, target.to) : undefined;
+        let endpoints = input.serving || input.monitor || input.grants ? deps.endpointsFor?.(config, target.to) : undefined;
         const strategy = input.serving?.strategy;
         if (endpoints && strategy?.kind === 'blue_green' && strategy.smokeRequest && !inv.dryRun) {
             const example = await deps.inputExampleFor?.(config, target.from, { name: input.source.name, version: input.source.version });
             if (example !== undefined)
                 endpoints = { ...endpoints, inputExample: example };
         }
-        const { report } = await (0,_apply_executor_js__WEBPACK_IMPORTED_MODULE_2__/* .applyPromotion */ .Mt)(input, {
+        const { report } = await (0,executor/* applyPromotion */.Mt)(input, {
             registry: deps.promotionRegistryFor(config, target.to),
             ...(transfer ? { transfer } : {}),
             actor: deps.actor,
@@ -79087,7 +80633,7 @@ async function promoteOne(config, target, evidence, inv, deps, expected) {
         return report;
     }
     catch (e) {
-        if (e instanceof _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__/* .KilledError */ .Sz)
+        if (e instanceof executor/* KilledError */.Sz)
             throw e;
         // Reads before any write failed (registry down, denied): nothing was changed.
         return emptyReport(mode, 'failed', `could not plan or apply: ${e.message}`);
@@ -79106,8 +80652,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ runRollback)
 });
 
-// EXTERNAL MODULE: ./lib/src/apply/executor.js + 18 modules
-var executor = __nccwpck_require__(5705);
+// EXTERNAL MODULE: ./lib/src/apply/executor.js + 19 modules
+var executor = __nccwpck_require__(7168);
 // EXTERNAL MODULE: ./lib/src/rollout/spec.js
 var spec = __nccwpck_require__(3257);
 // EXTERNAL MODULE: ./lib/src/plan/build.js
@@ -79116,11 +80662,14 @@ var build = __nccwpck_require__(5452);
 var registry_journal = __nccwpck_require__(7707);
 // EXTERNAL MODULE: ./lib/src/plan/serving.js
 var serving = __nccwpck_require__(7016);
+// EXTERNAL MODULE: ./lib/src/plan/grants.js
+var grants = __nccwpck_require__(4129);
 ;// CONCATENATED MODULE: ./lib/src/plan/rollback.js
 // Pure: rollback plan. Default target = the previous champion recorded in the journal of the
 // current champion; `--to-version` overrides. The model tag `mlops_gate.<env>.last_rollback`
 // (`<from>-><to>`) makes a re-run a no-op instead of rolling back one step further.
 // Rollback never deletes a version: it moves aliases (and, in stage mode, stages) back.
+
 
 
 
@@ -79229,6 +80778,11 @@ function buildRollback(input, snapshot) {
         if (restore)
             specs.push(restore);
     }
+    if (input.grants && !noop && choice.from !== null) {
+        const before = (0,grants/* decodeGrants */.G_)(snapshot.versions[choice.from]?.tags?.[(0,grants/* grantsJournalKey */.ET)(input.environment)]);
+        if (before)
+            specs.push((0,grants/* grantsStep */.Ib)(input.registry, input.modelName, input.environment, before, snapshot.grants ?? null));
+    }
     const steps = specs.map((s, i) => ({ id: `${i + 1}:${s.spec.kind}`, spec: s.spec, precondition: s.pre, postcondition: s.post, description: s.text }));
     const header = { model: input.model, from: input.environment, to: input.environment, mode: input.mode };
     return {
@@ -79281,6 +80835,11 @@ async function observeRollback(input, registry, endpoints) {
                 versions[v.version] = v;
         }
     }
+    if (input.grants) {
+        if (!endpoints?.grants)
+            throw new Error(`rollback of ${input.model} in ${input.environment}: restoring grants needs a Unity Catalog workspace client; none is configured`);
+        snapshot = { ...snapshot, grants: await endpoints.grants.grants(input.modelName) };
+    }
     if (input.endpoint) {
         if (!endpoints)
             throw new Error(`rollback of ${input.model} in ${input.environment}: restoring serving endpoint "${input.endpoint.name}" needs a Databricks workspace client; none is configured`);
@@ -79308,8 +80867,8 @@ var errors = __nccwpck_require__(5071);
 var inputs = __nccwpck_require__(4395);
 // EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
 var result_build = __nccwpck_require__(229);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 38 modules
-var plan = __nccwpck_require__(7953);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 40 modules
+var plan = __nccwpck_require__(7772);
 ;// CONCATENATED MODULE: ./lib/src/run/rollback.js
 // `rollback`: move the champion of one model in one environment back to the previous champion
 // recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
@@ -79346,6 +80905,7 @@ async function runRollback(inv, deps) {
         aliases: (0,inputs/* aliasesFor */.yX)(config, model, inv.env),
         stage: model.promotion === 'stage' ? (0,inputs/* stageFor */.UF)(inv.env) : null,
         toVersion: inv.toVersion,
+        grants: model.grants?.[inv.env] !== undefined,
         endpoint: model.serving && (0,registries/* capabilitiesOf */.SF)(environment.registry).serving && (0,spec/* servingApplies */.jz)(model.serving, inv.env)
             ? {
                 name: (0,spec/* endpointName */.zY)(model.serving, inv.env, model.id),
@@ -79355,7 +80915,7 @@ async function runRollback(inv, deps) {
             }
             : null,
     };
-    const endpoints = input.endpoint ? deps.endpointsFor?.(config, inv.env) : undefined;
+    const endpoints = input.endpoint || input.grants ? deps.endpointsFor?.(config, inv.env) : undefined;
     deps.progress?.(`${inv.dryRun ? 'Planning the rollback of' : 'Rolling back'} ${model.id} in ${inv.env}…`);
     let report;
     try {
@@ -79594,6 +81154,16 @@ function fileAccess(cwd) {
     return {
         // Bounded: a huge file, /dev/zero or a pipe cannot exhaust memory (src/platform/files.ts).
         readFile: (p) => readInputFile(resolvePath(cwd, p), p),
+        listDir: (p) => {
+            try {
+                return (0,external_node_fs_.readdirSync)(resolvePath(cwd, p), { withFileTypes: true })
+                    .slice(0, 10_000)
+                    .map((e) => ({ name: e.name, dir: e.isDirectory() }));
+            }
+            catch {
+                return null;
+            }
+        },
         writeFile: (p, text) => {
             const full = resolvePath(cwd, p);
             (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
@@ -79605,7 +81175,7 @@ function fileAccess(cwd) {
 
 /***/ }),
 
-/***/ 9045:
+/***/ 920:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -82018,7 +83588,7 @@ async function uploadPart(dst, token, n, body) {
                 authenticate: false,
                 idempotent: true,
                 idleTimeoutMs: IDLE_MS,
-                endpoint: 'PUT /{upload part url}',
+                endpoint: 'PUT /{upload_part_url}',
             });
             await drain(res);
             return res.headers.etag ?? '';
@@ -82049,7 +83619,7 @@ async function abortUpload(dst, token) {
         const headers = {};
         for (const h of url.headers ?? [])
             headers[h.name.toLowerCase()] = h.value;
-        await drain(await dst.http.stream({ method: 'DELETE', path: url.url, headers, authenticate: false, idempotent: true, endpoint: 'DELETE /{abort upload url}' }));
+        await drain(await dst.http.stream({ method: 'DELETE', path: url.url, headers, authenticate: false, idempotent: true, endpoint: 'DELETE /{abort_upload_url}' }));
     }
     catch {
         // The session expires on its own.
@@ -82612,6 +84182,118 @@ function createUnityCatalogPromotion(options) {
     };
 }
 
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/permissions.js
+// Unity Catalog permissions over REST 2.1: who the credentials act as (SCIM Me), effective
+// privileges on catalogs, schemas and registered models (securable type `function`: "The
+// securable type for models is FUNCTION", SDK catalog.py), owners, and grants on registered models
+// (PATCH with add/remove per principal). Paths use the lower-case securable type, as TF and the CLI do.
+
+const permissions_UC = '/api/2.1/unity-catalog';
+const permissions_enc = encodeURIComponent;
+const permissions_isMissing = (e) => (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND', 'CATALOG_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'FUNCTION_DOES_NOT_EXIST');
+/** "Unity Catalog accepts privileges with spaces, but will automatically convert them to underscores". */
+const normalPrivilege = (p) => p.trim().toUpperCase().replace(/\s+/g, '_');
+function createUnityCatalogPermissions(http) {
+    let me = null;
+    return {
+        whoAmI() {
+            me ??= http
+                .request({
+                method: 'GET',
+                path: '/api/2.0/preview/scim/v2/Me',
+                endpoint: 'GET /api/2.0/preview/scim/v2/Me',
+            })
+                .then(({ body }) => ({
+                // A service principal is granted by its application id.
+                principal: body.applicationId ?? body.userName ?? '',
+                groups: (body.groups ?? []).map((g) => g.display ?? g.value ?? '').filter(Boolean),
+            }));
+            return me;
+        },
+        async effective(type, fullName, principals) {
+            const out = new Set();
+            for (const principal of principals) {
+                let token;
+                const seen = new Set();
+                do {
+                    const body = (await http.request({
+                        method: 'GET',
+                        path: `${permissions_UC}/effective-permissions/${type}/${permissions_enc(fullName)}`,
+                        // max_results=0: the paginated form ("Unpaginated calls will be deprecated soon").
+                        query: { principal, max_results: 0, page_token: token },
+                        endpoint: 'GET /api/2.1/unity-catalog/effective-permissions/{type}/{full_name}',
+                    })).body;
+                    for (const a of body.privilege_assignments ?? []) {
+                        if (a.principal !== undefined && a.principal !== principal)
+                            continue;
+                        for (const p of a.privileges ?? [])
+                            if (p.privilege)
+                                out.add(normalPrivilege(p.privilege));
+                    }
+                    token = body.next_page_token || undefined;
+                    if (token && seen.has(token))
+                        break;
+                    if (token)
+                        seen.add(token);
+                } while (token);
+            }
+            return out;
+        },
+        async owner(type, fullName) {
+            const read = (request) => request.then((r) => r.body.owner ?? '', (e) => {
+                if (permissions_isMissing(e))
+                    return null;
+                throw e;
+            });
+            switch (type) {
+                case 'catalog':
+                    return read(http.request({ method: 'GET', path: `${permissions_UC}/catalogs/${permissions_enc(fullName)}`, endpoint: 'GET /api/2.1/unity-catalog/catalogs/{name}' }));
+                case 'schema':
+                    return read(http.request({ method: 'GET', path: `${permissions_UC}/schemas/${permissions_enc(fullName)}`, endpoint: 'GET /api/2.1/unity-catalog/schemas/{full_name}' }));
+                case 'function':
+                    return read(http.request({ method: 'GET', path: `${permissions_UC}/models/${permissions_enc(fullName)}`, endpoint: 'GET /api/2.1/unity-catalog/models/{full_name}' }));
+            }
+        },
+        async grants(model) {
+            const out = {};
+            let token;
+            const seen = new Set();
+            do {
+                const body = (await http.request({
+                    method: 'GET',
+                    path: `${permissions_UC}/permissions/function/${permissions_enc(model)}`,
+                    query: { max_results: 0, page_token: token },
+                    endpoint: 'GET /api/2.1/unity-catalog/permissions/{type}/{full_name}',
+                })).body;
+                for (const a of body.privilege_assignments ?? []) {
+                    if (!a.principal)
+                        continue;
+                    out[a.principal] = [...new Set([...(out[a.principal] ?? []), ...(a.privileges ?? []).map(normalPrivilege)])].sort();
+                }
+                token = body.next_page_token || undefined;
+                if (token && seen.has(token))
+                    break;
+                if (token)
+                    seen.add(token);
+            } while (token);
+            return out;
+        },
+        async updateGrants(model, changes) {
+            const effective = changes.filter((c) => c.add.length > 0 || c.remove.length > 0);
+            if (effective.length === 0)
+                return;
+            await http.request({
+                method: 'PATCH',
+                path: `${permissions_UC}/permissions/function/${permissions_enc(model)}`,
+                body: { changes: effective.map((c) => ({ principal: c.principal, ...(c.add.length ? { add: [...c.add] } : {}), ...(c.remove.length ? { remove: [...c.remove] } : {}) })) },
+                // The same changes again leave the same grants.
+                idempotent: true,
+                endpoint: 'PATCH /api/2.1/unity-catalog/permissions/{type}/{full_name}',
+            });
+        },
+    };
+}
+
 // EXTERNAL MODULE: ./lib/src/rollout/converge.js + 1 modules
 var converge = __nccwpck_require__(7614);
 ;// CONCATENATED MODULE: ./lib/src/rollout/step.js
@@ -82678,6 +84360,7 @@ const environmentScopedEnv = (env, envName) => {
 
 
 
+
 const trim = (url) => url.replace(/\/+$/, '');
 const connectMlflow = (environment, ctx) => {
     const baseUrl = trim(environment.trackingUri);
@@ -82700,6 +84383,7 @@ const connectUnityCatalog = (environment, ctx) => {
     // The writer and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
     const staging = ctx.shared(`staging:${ctx.registryId}`, createUcArtifactStaging);
     const serving = createServingClient({ http, clock: ctx.clock });
+    const permissions = ctx.shared(`permissions:${key}`, () => createUnityCatalogPermissions(http));
     return {
         kind: 'databricks-uc',
         http,
@@ -82710,8 +84394,10 @@ const connectUnityCatalog = (environment, ctx) => {
             serving,
             rollout: createServingRolloutPort({ serving, clock: ctx.clock }),
             monitor: createMonitorPort(createMonitoringClient({ http })),
+            grants: permissions,
         },
         inputExample: (name, version) => readInputExample(http, name, version),
+        permissions,
     };
 };
 const REGISTRY_CONNECTORS = {
@@ -82814,6 +84500,7 @@ function liveDeps(io, options = {}) {
             return destination.transferFrom(source);
         },
         endpointsFor: (config, envName) => connected(config, envName).endpoints,
+        permissionsFor: (config, envName) => connected(config, envName).permissions,
         inputExampleFor: async (config, envName, version) => connected(config, envName).inputExample?.(version.name, version.version),
         requests: () => {
             const snap = ledger.snapshot();
