@@ -50340,8 +50340,8 @@ function validateCommand(inv, io) {
 
 
 const COMMANDS = {
-    help: (_inv, io) => {
-        io.stdout(invocation/* USAGE */.u_);
+    help: (inv, io) => {
+        io.stdout(inv.topic ? `mlops-gate ${inv.topic}\n\n${(0,invocation/* commandUsage */.T3)(inv.topic) ?? invocation/* USAGE */.u_}` : invocation/* USAGE */.u_);
         return errors/* EXIT */.dc.ok;
     },
     version: (_inv, io) => {
@@ -56404,6 +56404,7 @@ const exitCodeForError = (e) => e instanceof ConfigError || e instanceof UsageEr
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   T3: () => (/* binding */ commandUsage),
 /* harmony export */   hT: () => (/* binding */ parseCliArgs),
 /* harmony export */   u_: () => (/* binding */ USAGE),
 /* harmony export */   w$: () => (/* binding */ planInvocation)
@@ -56494,21 +56495,58 @@ const targetValues = (v) => ({
     resultPath: str(v.result) ?? null,
     failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'], 'fail'),
 });
+/** One command's lines of the usage text (its synopsis and the lines continuing it). */
+function commandUsage(command) {
+    const lines = USAGE.split('\n');
+    const start = lines.findIndex((l) => l.startsWith(`  mlops-gate ${command} `) || l === `  mlops-gate ${command}`);
+    if (start < 0)
+        return null;
+    const own = [lines[start]];
+    for (const l of lines.slice(start + 1)) {
+        if (!l.startsWith('                 '))
+            break;
+        own.push(l);
+    }
+    const exits = lines.slice(lines.findIndex((l) => l.startsWith('Exit codes')));
+    return `Usage:\n${own.join('\n')}\n\n${exits.join('\n')}`;
+}
+const isKnownCommand = (c) => COMMANDS.includes(c);
+/** Commands whose first positional argument is the config file (`mlops-gate validate mlops.yml`). */
+const TAKES_CONFIG = new Set(['validate', 'plan', 'promote', 'rollback', 'bump']);
 /** Parse CLI arguments (without `node` and the script path). */
 function parseCliArgs(argv) {
     const [command, ...rest] = argv;
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-        return { command: 'help', topic: rest[0] ?? null };
+        const topic = rest[0] ?? null;
+        if (topic !== null && !isKnownCommand(topic))
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`help: unknown command "${topic}"; expected one of ${COMMANDS.join(', ')}`);
+        return { command: 'help', topic };
     }
     if (command === 'version' || command === '--version' || command === '-v')
         return { command: 'version' };
+    // `mlops-gate plan --help` (or -h anywhere): that command's usage, exit 0.
+    if (isKnownCommand(command) && rest.some((a) => a === '--help' || a === '-h'))
+        return { command: 'help', topic: command };
     const parse = (options) => {
+        let parsed;
         try {
-            return (0,node_util__WEBPACK_IMPORTED_MODULE_0__.parseArgs)({ args: [...rest], options, allowPositionals: false, strict: true }).values;
+            parsed = (0,node_util__WEBPACK_IMPORTED_MODULE_0__.parseArgs)({ args: [...rest], options, allowPositionals: TAKES_CONFIG.has(command), strict: true });
         }
         catch (e) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`${command}: ${e.message}`);
+            const message = e.message.replace(/\. This command does not take positional arguments$/, '').replace(/ To specify a positional argument starting with a '-'.*$/, '');
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`${command}: ${message}; see mlops-gate ${command} --help`);
         }
+        const values = { ...parsed.values };
+        // A positional config path, the natural first try: `mlops-gate validate mlops.yml`.
+        if (parsed.positionals.length > 1)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`${command}: one config file at most (got ${parsed.positionals.map((p) => `"${p}"`).join(', ')})`);
+        const positional = parsed.positionals[0];
+        if (positional !== undefined) {
+            if (typeof values.config === 'string')
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`${command}: the config file is given twice (--config ${values.config} and ${positional}); keep one`);
+            values.config = positional;
+        }
+        return values;
     };
     switch (command) {
         case 'validate': {

@@ -190,23 +190,54 @@ const targetValues = (v: ParsedValues) => ({
   failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
 });
 
+/** One command's lines of the usage text (its synopsis and the lines continuing it). */
+export function commandUsage(command: string): string | null {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  mlops-gate ${command} `) || l === `  mlops-gate ${command}`);
+  if (start < 0) return null;
+  const own = [lines[start]!];
+  for (const l of lines.slice(start + 1)) {
+    if (!l.startsWith('                 ')) break;
+    own.push(l);
+  }
+  const exits = lines.slice(lines.findIndex((l) => l.startsWith('Exit codes')));
+  return `Usage:\n${own.join('\n')}\n\n${exits.join('\n')}`;
+}
+
+const isKnownCommand = (c: string): boolean => (COMMANDS as readonly string[]).includes(c);
+
+/** Commands whose first positional argument is the config file (`mlops-gate validate mlops.yml`). */
+const TAKES_CONFIG = new Set(['validate', 'plan', 'promote', 'rollback', 'bump']);
+
 /** Parse CLI arguments (without `node` and the script path). */
 export function parseCliArgs(argv: readonly string[]): Invocation {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    return { command: 'help', topic: rest[0] ?? null };
+    const topic = rest[0] ?? null;
+    if (topic !== null && !isKnownCommand(topic)) throw new UsageError(`help: unknown command "${topic}"; expected one of ${COMMANDS.join(', ')}`);
+    return { command: 'help', topic };
   }
   if (command === 'version' || command === '--version' || command === '-v') return { command: 'version' };
+  // `mlops-gate plan --help` (or -h anywhere): that command's usage, exit 0.
+  if (isKnownCommand(command) && rest.some((a) => a === '--help' || a === '-h')) return { command: 'help', topic: command };
 
   const parse = (options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) => {
+    let parsed: ReturnType<typeof parseArgs>;
     try {
-      return parseArgs({ args: [...rest], options, allowPositionals: false, strict: true }).values as Record<
-        string,
-        string | boolean | string[] | undefined
-      >;
+      parsed = parseArgs({ args: [...rest], options, allowPositionals: TAKES_CONFIG.has(command), strict: true });
     } catch (e) {
-      throw new UsageError(`${command}: ${(e as Error).message}`);
+      const message = (e as Error).message.replace(/\. This command does not take positional arguments$/, '').replace(/ To specify a positional argument starting with a '-'.*$/, '');
+      throw new UsageError(`${command}: ${message}; see mlops-gate ${command} --help`);
     }
+    const values = { ...parsed.values } as Record<string, string | boolean | string[] | undefined>;
+    // A positional config path, the natural first try: `mlops-gate validate mlops.yml`.
+    if (parsed.positionals.length > 1) throw new UsageError(`${command}: one config file at most (got ${parsed.positionals.map((p) => `"${p}"`).join(', ')})`);
+    const positional = parsed.positionals[0];
+    if (positional !== undefined) {
+      if (typeof values.config === 'string') throw new UsageError(`${command}: the config file is given twice (--config ${values.config} and ${positional}); keep one`);
+      values.config = positional;
+    }
+    return values;
   };
 
   switch (command) {

@@ -2,7 +2,7 @@
 // failures (exceptions) become exit codes in src/cli.ts through exitCodeForError.
 
 import { EXIT, type ExitCode } from '../errors.js';
-import { USAGE, type Invocation } from '../invocation.js';
+import { commandUsage, USAGE, type Invocation } from '../invocation.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIO } from '../wiring/io.js';
 import { emulatorCommand } from './emulator.js';
@@ -15,8 +15,8 @@ type CommandName = Invocation['command'];
 type Command<C extends CommandName> = (inv: Extract<Invocation, { readonly command: C }>, io: CliIO) => ExitCode | Promise<ExitCode>;
 
 export const COMMANDS: { readonly [C in CommandName]: Command<C> } = {
-  help: (_inv, io) => {
-    io.stdout(USAGE);
+  help: (inv, io) => {
+    io.stdout(inv.topic ? `mlops-gate ${inv.topic}\n\n${commandUsage(inv.topic) ?? USAGE}` : USAGE);
     return EXIT.ok;
   },
   version: (_inv, io) => {
