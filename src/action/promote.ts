@@ -8,6 +8,9 @@ import { createGitHubEvidenceReader } from '../platform/github/approvals.js';
 import { describeError } from '../platform/github/client.js';
 import type { GitHubContext } from '../platform/github/context.js';
 import { recordPromotionDeployments } from '../platform/github/deployments.js';
+import { term } from '../report/escape.js';
+import { why } from '../report/gates.js';
+import { OUTCOME_WORDS, outcomeOf, targetTitle } from '../report/promotion.js';
 import { exitCodeFor } from '../result/exit.js';
 import type { ResultDocument } from '../result/types.js';
 import { runPromote } from '../run/promote.js';
@@ -30,8 +33,10 @@ export async function actionPromote(inv: PromoteInvocation | RollbackInvocation,
   const live = liveDeps(io);
   const reader = github && context.repo && context.runId ? createGitHubEvidenceReader({ github, context, teams: teamsOf(inv.configPath, live) }) : undefined;
   const deps = { ...live, ...(reader ? { github: reader } : {}) };
+  // Every target that passes is applied, whatever the others' verdicts: a blocked model never holds
+  // another model's release. The exit code (and the failed step) still says that something is blocked.
   const result = inv.command === 'promote' ? await runPromote(inv, deps) : await runRollback(inv, deps);
-  await publishResult(result, inv.resultPath, live, io.cwd);
+  await publishResult(result, inv.resultPath, live, io.cwd, { actor: context.actor, runUrl: context.runUrl });
 
   if (settings.deployments && github && context.repo && context.sha && !inv.dryRun) {
     try {
@@ -42,6 +47,7 @@ export async function actionPromote(inv: PromoteInvocation | RollbackInvocation,
         sha: context.sha,
         runUrl: context.runUrl,
         githubEnvironmentOf: (e) => config?.environments.get(e)?.githubEnvironment ?? null,
+        operation: inv.command === 'rollback' ? 'rollback' : 'promotion',
         outcomes: deploymentOutcomes(result),
       });
       for (const r of recorded) {
@@ -54,8 +60,18 @@ export async function actionPromote(inv: PromoteInvocation | RollbackInvocation,
   }
 
   const code = exitCodeFor(result, inv.command === 'promote' ? inv.failOn : 'fail');
-  if (code !== EXIT.ok) core.setFailed(`mlops-gate ${inv.command}: ${result.verdict}`);
+  if (code !== EXIT.ok) core.setFailed(failureLine(result, inv.dryRun));
   return code;
+}
+
+/** Why the step fails, by target: "mlops-gate promote: churn dev → test applied; fraud dev → test blocked (1 fail: …)". */
+function failureLine(result: ResultDocument, dryRun: boolean): string {
+  const parts = result.targets.map((t) => {
+    const o = outcomeOf(t);
+    const reason = o === 'blocked' ? ` (${why(t)})` : o === 'aborted' || o === 'failed' || o === 'refused' || o === 'locked' || o === 'drift' ? ` (${t.plan?.message ?? t.summary})` : '';
+    return `${targetTitle(t)} ${OUTCOME_WORDS[o].word}${reason}`;
+  });
+  return term(`mlops-gate ${result.command}${dryRun ? ' (dry run)' : ''}: ${parts.join('; ') || result.verdict}`, 2000);
 }
 
 const deploymentOutcomes = (result: ResultDocument) =>

@@ -1,41 +1,98 @@
-// What every action run leaves behind: the result JSON file, the job summary (markdown report and
-// the complete text report), step outputs and annotations.
+// What every action run leaves behind: the result JSON file, the job summary (the markdown report
+// and the text report, folded and wrapped), step outputs, and annotations: one per finding and
+// one per failing or warning gate, at the gate's line in mlops.yml or its policy file.
 
 import * as core from '@actions/core';
 import { formatDiagnostic, type Diagnostic } from '../errors.js';
+import { readGitHubContext } from '../platform/github/context.js';
+import { term } from '../report/escape.js';
+import { gatePhrase, waiverPhrase } from '../report/gates.js';
 import { renderJson } from '../report/json.js';
+import { renderMarkdown, type RunContext } from '../report/markdown.js';
+import { outcomeOf, type TargetOutcome } from '../report/promotion.js';
 import { renderResult } from '../report/renderers.js';
-import { renderText } from '../report/text.js';
-import type { ResultDocument } from '../result/types.js';
+import { wrapText } from '../report/text.js';
+import type { GateEntry, ResultDocument, TargetReport } from '../result/types.js';
 import type { FileAccess } from '../wiring/io.js';
+import { findApplyWorkflow } from './workflows.js';
 
 /** The job summary allows 1 MiB; keep a margin for the markdown part. */
 const SUMMARY_TEXT_LIMIT = 800_000;
+/** Text report lines in the summary are wrapped to this width (a code block never scrolls sideways). */
+const SUMMARY_TEXT_WIDTH = 100;
 
-export async function publishResult(result: ResultDocument, resultPathInput: string | null, files: FileAccess, workDir: string): Promise<void> {
+/** The run's context from the runner's environment: actor, run link, and on pull requests the commits. */
+export function runContextFromEnv(files: FileAccess, workDir: string, env: Readonly<Record<string, string | undefined>> = process.env): RunContext {
+  const context = readGitHubContext(env, files.readFile);
+  return {
+    headSha: context.pullRequest?.headSha || null,
+    baseSha: context.pullRequest?.baseSha || null,
+    actor: context.actor,
+    runUrl: context.runUrl,
+    applyWorkflow: context.pullRequest ? findApplyWorkflow(workDir, context) : null,
+  };
+}
+
+/** The job summary: the markdown report, then the text report folded in a wrapped code block. */
+export function summaryMarkdown(result: ResultDocument, context: RunContext, resultPath: string): string {
+  const text = wrapText(renderResult(result, 'text', { verbose: true }), SUMMARY_TEXT_WIDTH);
+  const full = text.length > SUMMARY_TEXT_LIMIT ? `${text.slice(0, SUMMARY_TEXT_LIMIT)}\n… (truncated; see ${term(resultPath)})\n` : text;
+  return (
+    renderMarkdown(result, { detail: 'summary', context, maxChars: SUMMARY_TEXT_LIMIT }) +
+    `\n<details><summary>Text report</summary>\n\n\`\`\`text\n${full.replace(/```/g, '`\u200b``')}\n\`\`\`\n</details>\n`
+  );
+}
+
+/** Model ids whose targets ended in one of `outcomes`, comma-separated (step outputs). */
+const modelsWith = (result: ResultDocument, outcomes: readonly TargetOutcome[]): string =>
+  [...new Set(result.targets.filter((t) => outcomes.includes(outcomeOf(t))).map((t) => t.model))].join(',');
+
+export async function publishResult(
+  result: ResultDocument,
+  resultPathInput: string | null,
+  files: FileAccess,
+  workDir: string,
+  context: RunContext = runContextFromEnv(files, workDir),
+): Promise<void> {
   core.info(renderResult(result, 'text'));
   const resultPath = resultPathInput ?? `${process.env.RUNNER_TEMP ?? workDir}/mlops-gate-result.json`;
   files.writeFile(resultPath, renderJson(result));
-
-  // The markdown folds details to fit a PR comment; the summary also carries the complete text report.
-  const text = renderText(result);
-  const full = text.length > SUMMARY_TEXT_LIMIT ? `${text.slice(0, SUMMARY_TEXT_LIMIT)}\n… (truncated; see ${resultPath})\n` : text;
-  await core.summary
-    .addRaw(renderResult(result, 'markdown'))
-    .addRaw(`\n<details><summary>Full report</summary>\n\n\`\`\`text\n${full.replace(/```/g, '`\u200b``')}\n\`\`\`\n</details>\n`)
-    .write();
+  await core.summary.addRaw(summaryMarkdown(result, context, resultPath)).write();
 
   core.setOutput('verdict', result.verdict);
   core.setOutput('result-json', resultPath);
   // One reviewed plan can be pinned with expect-plan; several are pinned through the result file.
-  const hashes = result.targets.map((t) => t.plan?.hash).filter((h): h is string => typeof h === 'string' && h.length > 0);
+  const hashes = result.targets.filter((t) => !blocks(t)).map((t) => t.plan?.hash).filter((h): h is string => typeof h === 'string' && h.length > 0);
   if (hashes.length === 1) core.setOutput('plan-hash', hashes[0]);
+  // Which models: a release workflow promotes the promotable ones even when another is blocked.
+  core.setOutput('promotable', modelsWith(result, ['will-apply', 'applied', 'up-to-date']));
+  core.setOutput('promoted', modelsWith(result, ['applied', 'rolled-back']));
+  core.setOutput('blocked', modelsWith(result, ['blocked']));
+  core.setOutput('failed', modelsWith(result, ['aborted', 'failed', 'refused', 'locked', 'drift']));
   for (const d of result.diagnostics) annotate(d);
+  for (const t of result.targets) for (const g of t.gates) annotateGate(t, g);
 }
+
+const blocks = (t: TargetReport): boolean => t.verdict === 'fail' || t.verdict === 'error';
 
 export function annotate(d: Diagnostic): void {
   if (d.severity === 'error') core.error(formatDiagnostic(d), annotation(d.position));
   else core.warning(formatDiagnostic(d), annotation(d.position));
+}
+
+/** A failing, erring or warning gate with a line: an annotation there, titled with model and gate. */
+export function annotateGate(t: TargetReport, g: GateEntry): void {
+  if (!g.position || (g.outcome !== 'fail' && g.outcome !== 'error' && g.outcome !== 'warn')) return;
+  const waiver = waiverPhrase(g);
+  const message = term(`${gatePhrase(g)}${waiver ? ` (${waiver})` : ''} — ${g.message}`, 1000);
+  const props: core.AnnotationProperties = {
+    file: g.position.file,
+    startLine: g.position.line,
+    startColumn: g.position.column,
+    title: term(`mlops-gate: ${t.model} ${t.from} → ${t.to}: ${g.id} ${g.outcome === 'error' ? 'could not be evaluated' : g.outcome === 'warn' ? 'warns' : 'fails'}`, 200),
+  };
+  if (g.outcome === 'warn') core.warning(message, props);
+  else core.error(message, props);
 }
 
 export const annotation = (p: { file: string; line: number; column: number } | null): core.AnnotationProperties =>

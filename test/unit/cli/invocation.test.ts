@@ -15,8 +15,10 @@ describe('parseCliArgs', () => {
       saveEvidencePath: null,
       resultPath: null,
       failOn: 'fail',
+      verbose: false,
     });
     expect(parseCliArgs(['plan'])).toEqual(planInvocation('mlops.yml'));
+    expect(parseCliArgs(['promote', '--verbose'])).toMatchObject({ command: 'promote', verbose: true });
   });
 
   it('accepts repeated and comma-separated models', () => {
