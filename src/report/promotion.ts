@@ -47,7 +47,8 @@ export function outcomeOf(t: TargetReport): TargetOutcome {
     case 'planned':
       return blocks(t) ? 'blocked' : 'will-apply';
     case 'blocked':
-      return 'blocked';
+      // Not promoted because there is nothing to promote (no candidate, already champion) is not a block.
+      return t.verdict === 'skipped' ? 'nothing-to-do' : 'blocked';
     case 'up-to-date':
       return 'up-to-date';
     case 'applied':
