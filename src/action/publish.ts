@@ -16,10 +16,12 @@ import type { GateEntry, ResultDocument, TargetReport } from '../result/types.js
 import type { FileAccess } from '../wiring/io.js';
 import { findApplyWorkflow } from './workflows.js';
 
-/** The job summary allows 1 MiB; keep a margin for the markdown part. */
-const SUMMARY_TEXT_LIMIT = 800_000;
+/** The job summary allows 1 MiB (1,048,576 characters): the whole summary stays under this… */
+const SUMMARY_LIMIT = 1_000_000;
+/** …of which the text report takes at most this. */
+const SUMMARY_TEXT_LIMIT = 600_000;
 /** Text report lines in the summary are wrapped to this width (a code block never scrolls sideways). */
-const SUMMARY_TEXT_WIDTH = 100;
+const SUMMARY_TEXT_WIDTH = 88;
 
 /** The run's context from the runner's environment: actor, run link, and on pull requests the commits. */
 export function runContextFromEnv(files: FileAccess, workDir: string, env: Readonly<Record<string, string | undefined>> = process.env): RunContext {
@@ -37,10 +39,8 @@ export function runContextFromEnv(files: FileAccess, workDir: string, env: Reado
 export function summaryMarkdown(result: ResultDocument, context: RunContext, resultPath: string): string {
   const text = wrapText(renderResult(result, 'text', { verbose: true }), SUMMARY_TEXT_WIDTH);
   const full = text.length > SUMMARY_TEXT_LIMIT ? `${text.slice(0, SUMMARY_TEXT_LIMIT)}\n… (truncated; see ${term(resultPath)})\n` : text;
-  return (
-    renderMarkdown(result, { detail: 'summary', context, maxChars: SUMMARY_TEXT_LIMIT }) +
-    `\n<details><summary>Text report</summary>\n\n\`\`\`text\n${full.replace(/```/g, '`\u200b``')}\n\`\`\`\n</details>\n`
-  );
+  const appendix = `<details><summary>Text report</summary>\n\n\`\`\`text\n${full.replace(/```/g, '`\u200b``')}\n\`\`\`\n</details>\n`;
+  return renderMarkdown(result, { detail: 'summary', context, maxChars: SUMMARY_LIMIT, appendix });
 }
 
 /** Model ids whose targets ended in one of `outcomes`, comma-separated (step outputs). */

@@ -24,13 +24,15 @@ export const CELL_MAX = 160;
 export interface MarkdownOptions {
   /** Hidden marker that identifies a sticky comment (first line). */
   readonly marker?: string;
-  /** Hard size limit in characters (default: GitHub's comment limit minus a margin). */
+  /** Hard size limit in characters (default: GitHub's comment limit minus a margin; a job summary allows 1 MiB). */
   readonly maxChars?: number;
   /** Where the full report lives, linked when details are folded (default: `context.runUrl`). */
   readonly fullReportUrl?: string | null;
   readonly context?: RunContext;
   /** `comment`: what a reviewer needs; `summary`: everything (pre/postconditions, metrics). Default summary. */
   readonly detail?: 'comment' | 'summary';
+  /** Markdown placed after everything but the footer (the job summary's text report). */
+  readonly appendix?: string;
 }
 
 const blocks = (t: TargetReport): boolean => t.verdict === 'fail' || t.verdict === 'error';
@@ -74,7 +76,7 @@ function topTable(r: ResultDocument): string[] {
     '|---|---|---|---|',
     ...r.targets.map(
       (t) =>
-        `| ${md(t.model, 40)} | ${md(`${t.from} → ${t.to}: ${versionChange(t)}`, 80)} | ${OUTCOME_EMOJI[t.verdict]} ${OUTCOME_LABEL[t.verdict]} | ${whyMarkdown(t)} |`,
+        `| ${md(t.model, 40)} | ${md(`${t.from} → ${t.to}: ${versionChange(t)}`, 80)} | ${OUTCOME_EMOJI[t.verdict]}&nbsp;${OUTCOME_LABEL[t.verdict]} | ${whyMarkdown(t)} |`,
     ),
   ];
 }
@@ -159,12 +161,12 @@ function footer(r: ResultDocument, c: RunContext, detail: 'comment' | 'summary')
 
 /** The whole report, folded to `maxChars`: least interesting target details go first. */
 export function renderMarkdown(result: ResultDocument, options: MarkdownOptions = {}): string {
-  const limit = Math.min(options.maxChars ?? GITHUB_COMMENT_LIMIT - 1_000, GITHUB_COMMENT_LIMIT - 1_000);
+  const limit = options.maxChars ?? GITHUB_COMMENT_LIMIT - 1_000;
   const detail = options.detail ?? 'summary';
   const c = options.context ?? {};
   const fullReportUrl = options.fullReportUrl ?? c.runUrl ?? null;
   const top = [...(options.marker ? [options.marker] : []), headline(result), '', contextLine(result, c), '', ...topTable(result), ''].join('\n');
-  const tail = [...findings(result), '---', footer(result, c, detail)].join('\n');
+  const tail = [...findings(result), ...(options.appendix ? [options.appendix] : []), '---', footer(result, c, detail)].join('\n');
   const onMerge = (compact: boolean): string =>
     result.command === 'plan' ? onMergeSection(result, { applyWorkflow: c.applyWorkflow ?? null, detail, compact }).join('\n') : '';
   // Many targets: the On merge table gives way to counts before anything is cut.

@@ -16,12 +16,13 @@ const EXPLAINED: ReadonlySet<TargetOutcome> = new Set<TargetOutcome>(['aborted',
 const outcomeCell = (t: TargetReport): string => {
   const o = outcomeOf(t);
   const { mark, word } = OUTCOME_WORDS[o];
-  return `${mark} ${word}${EXPLAINED.has(o) && t.plan ? `: ${md(t.plan.message, 120)}` : ''}`;
+  return `${mark}&nbsp;${word}${EXPLAINED.has(o) && t.plan ? `: ${md(t.plan.message, 120)}` : ''}`;
 };
 
 const trafficCell = (t: TargetReport): string => {
   const traffic = trafficOf(t);
-  return traffic ? md(`${traffic.endpoint}: ${traffic.before} → ${traffic.after}`, 100) : '—';
+  if (!traffic) return '—';
+  return md(traffic.before === traffic.after ? `${traffic.endpoint}: ${traffic.after} (unchanged)` : `${traffic.endpoint}: ${traffic.before} → ${traffic.after}`, 100);
 };
 
 /** promote / rollback: what changed, one row per target. */
@@ -160,7 +161,7 @@ export function renderPlansText(result: ResultDocument): string {
     }
     out.push(`${pad}${term(p.message)}`);
     const traffic = trafficOf(t);
-    if (traffic) out.push(`${pad}endpoint ${term(traffic.endpoint)}: ${term(traffic.before)} → ${term(traffic.after)}`);
+    if (traffic) out.push(`${pad}endpoint ${term(traffic.endpoint)}: ${traffic.before === traffic.after ? `${term(traffic.after)} (unchanged)` : `${term(traffic.before)} → ${term(traffic.after)}`}`);
     if (p.steps.length) out.push(`${pad}${stepCounts(p)}; ${p.writes} write(s)`);
     for (const s of p.steps) {
       out.push(`    ${STEP_WORDS[s.status].word.padEnd(13)}${term(s.description, 200)}${s.message ? ` — ${term(s.message, 300)}` : ''}`);

@@ -101,12 +101,14 @@ export function trafficOf(t: TargetReport): { readonly endpoint: string; readonl
           : { servedEntities: spec.expected.servedEntities.map((e) => ({ ...e, workloadSize: '', scaleToZero: false })), routes: spec.expected.routes };
       const final = phasesFor(spec.strategy, entityFor(spec.entity, s.version), base).at(-1)!.config;
       const after = routesOf(final.servedEntities, final.routes);
+      // Already serving it (a re-run): this run changed nothing, whatever the plan saw before the first run.
+      if (s.status === 'satisfied') return { endpoint: spec.endpoint, before: after, after };
       return { endpoint: spec.endpoint, before, after: moved(s) || t.plan?.status === 'planned' ? after : before };
     }
     if (s.spec.kind === 'restore-endpoint') {
       const spec = s.spec;
       const after = routesOf(spec.config.servedEntities, spec.config.routes);
-      const before = `v${spec.fromVersion}`;
+      const before = s.status === 'satisfied' ? after : `v${spec.fromVersion}`;
       return { endpoint: spec.endpoint, before, after: moved(s) || t.plan?.status === 'planned' ? after : before };
     }
   }
