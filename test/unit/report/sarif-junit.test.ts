@@ -3,14 +3,19 @@
 // mikepenz/action-junit-report read). Schemas: test/fixtures/report/README.md.
 
 import { readFileSync } from 'node:fs';
-import Ajv04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { renderResult } from '../../../src/report/renderers.js';
 import type { GateEntry, ResultDocument, TargetReport } from '../../../src/result/types.js';
 
 const schema = JSON.parse(readFileSync('test/fixtures/report/sarif-schema-2.1.0.json', 'utf8')) as object;
+// Both are CommonJS with a default export: loaded through require, typed by what is used here.
+type Validator = ((data: unknown) => boolean) & { errors?: unknown };
+type Ajv04Class = new (options: object) => { compile(schema: object): Validator };
+const require = createRequire(import.meta.url);
+const Ajv04 = (require('ajv-draft-04') as { default: Ajv04Class }).default;
+const addFormats = (require('ajv-formats') as { default: (ajv: object) => unknown }).default;
 const ajv = new Ajv04({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
 addFormats(ajv);
 const validateSarif = ajv.compile(schema);
