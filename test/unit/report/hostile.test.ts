@@ -1,11 +1,11 @@
 // Text that mlops-gate did not write — registry names, descriptions, tag values, server messages,
-/* eslint-disable no-control-regex -- this test looks for control characters on purpose */
 // waiver reasons, config values — can say anything. Rendered into the PR comment, the job summary,
 // a terminal, SARIF or JUnit, it must stay text: no HTML, no markup, no mention that pings, no
 // reference or link, nothing that closes our <details> or table, no "✅ PASS" that looks like ours,
 // no terminal escape or runner command. Each result is rendered twice, with benign and with hostile
 // data of the same shape, and the two must have the same structure.
 
+/* eslint-disable no-control-regex -- this test looks for control characters on purpose */
 import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { readFileSync } from 'node:fs';
