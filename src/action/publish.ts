@@ -1,6 +1,7 @@
-// What every action run leaves behind: the result JSON file, the job summary (the markdown report
-// and the text report, folded and wrapped), step outputs, and annotations: one per finding and
-// one per failing or warning gate, at the gate's line in mlops.yml or its policy file.
+// What every action run leaves behind: the result JSON file (and the same result as SARIF and
+// JUnit XML beside it), the job summary (the markdown report and the text report, folded and
+// wrapped), step outputs, and annotations: one per finding and one per failing or warning gate,
+// at the gate's line in mlops.yml or its policy file.
 
 import * as core from '@actions/core';
 import { formatDiagnostic, type Diagnostic } from '../errors.js';
@@ -57,10 +58,18 @@ export async function publishResult(
   core.info(renderResult(result, 'text'));
   const resultPath = resultPathInput ?? `${process.env.RUNNER_TEMP ?? workDir}/mlops-gate-result.json`;
   files.writeFile(resultPath, renderJson(result));
+  // The same result for code scanning (upload-sarif) and test-report UIs, next to it.
+  const base = resultPath.replace(/\.json$/, '');
+  const sarifPath = `${base}.sarif`;
+  const junitPath = `${base}.junit.xml`;
+  files.writeFile(sarifPath, renderResult(result, 'sarif'));
+  files.writeFile(junitPath, renderResult(result, 'junit'));
   await core.summary.addRaw(summaryMarkdown(result, context, resultPath)).write();
 
   core.setOutput('verdict', result.verdict);
   core.setOutput('result-json', resultPath);
+  core.setOutput('sarif', sarifPath);
+  core.setOutput('junit', junitPath);
   // One reviewed plan can be pinned with expect-plan; several are pinned through the result file.
   const hashes = result.targets.filter((t) => !blocks(t)).map((t) => t.plan?.hash).filter((h): h is string => typeof h === 'string' && h.length > 0);
   if (hashes.length === 1) core.setOutput('plan-hash', hashes[0]);

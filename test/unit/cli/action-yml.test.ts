@@ -52,7 +52,7 @@ describe('action.yml', () => {
     expect(mapped.sort()).toEqual(Object.keys(action.inputs).map(envName).sort());
   });
 
-  it.each(['verdict', 'result-json', 'plan-hash', 'promotable', 'promoted', 'blocked', 'failed'])('exposes output %s from the run step', (name) => {
+  it.each(['verdict', 'result-json', 'sarif', 'junit', 'plan-hash', 'promotable', 'promoted', 'blocked', 'failed'])('exposes output %s from the run step', (name) => {
     expect(action.outputs[name]!.value).toBe(`\${{ steps.run.outputs.${name} }}`);
   });
 });

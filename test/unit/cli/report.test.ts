@@ -76,7 +76,7 @@ describe('renderers', () => {
   it('markdown has the marker, a summary row per target with its reason, blocked details open, and escapes data', () => {
     const md = renderMarkdown(result([target('a|b', 'fail', [gate('p/required_tags', 'fail')])]), { marker: '<!-- mlops-gate:plan:mlops.yml -->' });
     expect(md.startsWith('<!-- mlops-gate:plan:mlops.yml -->\n')).toBe(true);
-    expect(md).toContain('| a&#124;b | dev → prod: v3 (champion v2) | ❌ FAIL | 1 fail: `p/required_tags` |');
+    expect(md).toContain('| a&#124;b | dev → prod: v3 (champion v2) | ❌&nbsp;FAIL | 1 fail: `p/required_tags` |');
     expect(md).toContain('<details open>');
   });
 

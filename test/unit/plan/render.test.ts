@@ -48,7 +48,7 @@ describe('plan rendering', () => {
   });
   it('markdown: the outcome table leads; steps are a list with pre/postconditions (escaped); nothing when no target has a plan', () => {
     const r = result(plan);
-    expect(outcomeTable(r)).toContain('| churn dev → prod | ✅ applied | v7, was v6 | — |');
+    expect(outcomeTable(r)).toContain('| churn dev → prod | ✅&nbsp;applied | v7, was v6 | — |');
     const steps = stepsMarkdown(r.targets[0]!, 'summary').join('\n');
     expect(steps).toContain('1. ✅ done · move alias &quot;champion&quot; v6 → v7');
     expect(steps).toContain('   - before: alias &quot;champion&quot; points at v6 &#124; or v7');
