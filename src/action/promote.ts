@@ -8,9 +8,6 @@ import { createGitHubEvidenceReader } from '../platform/github/approvals.js';
 import { describeError } from '../platform/github/client.js';
 import type { GitHubContext } from '../platform/github/context.js';
 import { recordPromotionDeployments } from '../platform/github/deployments.js';
-import { term } from '../report/escape.js';
-import { why } from '../report/gates.js';
-import { OUTCOME_WORDS, outcomeOf, targetTitle } from '../report/promotion.js';
 import { exitCodeFor } from '../result/exit.js';
 import type { ResultDocument } from '../result/types.js';
 import { runPromote } from '../run/promote.js';
@@ -19,7 +16,7 @@ import type { CliIO } from '../wiring/io.js';
 import { liveDeps } from '../wiring/live.js';
 import { configOrNull, githubClientFor, teamsOf } from './github.js';
 import type { ActionSettings } from './inputs.js';
-import { publishResult } from './publish.js';
+import { publishResult, stepFailure } from './publish.js';
 
 export async function actionPromote(inv: PromoteInvocation | RollbackInvocation, settings: ActionSettings, context: GitHubContext, io: CliIO): Promise<number> {
   if (context.pullRequest) {
@@ -60,18 +57,8 @@ export async function actionPromote(inv: PromoteInvocation | RollbackInvocation,
   }
 
   const code = exitCodeFor(result, inv.command === 'promote' ? inv.failOn : 'fail');
-  if (code !== EXIT.ok) core.setFailed(failureLine(result, inv.dryRun));
+  if (code !== EXIT.ok) core.setFailed(stepFailure(result, inv.dryRun));
   return code;
-}
-
-/** Why the step fails, by target: "mlops-gate promote: churn dev → test applied; fraud dev → test blocked (1 fail: …)". */
-function failureLine(result: ResultDocument, dryRun: boolean): string {
-  const parts = result.targets.map((t) => {
-    const o = outcomeOf(t);
-    const reason = o === 'blocked' ? ` (${why(t)})` : o === 'aborted' || o === 'failed' || o === 'refused' || o === 'locked' || o === 'drift' ? ` (${t.plan?.message ?? t.summary})` : '';
-    return `${targetTitle(t)} ${OUTCOME_WORDS[o].word}${reason}`;
-  });
-  return term(`mlops-gate ${result.command}${dryRun ? ' (dry run)' : ''}: ${parts.join('; ') || result.verdict}`, 2000);
 }
 
 const deploymentOutcomes = (result: ResultDocument) =>

@@ -7,10 +7,10 @@ import * as core from '@actions/core';
 import { formatDiagnostic, type Diagnostic } from '../errors.js';
 import { readGitHubContext } from '../platform/github/context.js';
 import { term } from '../report/escape.js';
-import { gatePhrase, waiverPhrase } from '../report/gates.js';
+import { gatePhrase, waiverPhrase, why } from '../report/gates.js';
 import { renderJson } from '../report/json.js';
 import { renderMarkdown, type RunContext } from '../report/markdown.js';
-import { outcomeOf, type TargetOutcome } from '../report/promotion.js';
+import { OUTCOME_WORDS, outcomeOf, targetTitle, type TargetOutcome } from '../report/promotion.js';
 import { renderResult } from '../report/renderers.js';
 import { wrapText } from '../report/text.js';
 import type { GateEntry, ResultDocument, TargetReport } from '../result/types.js';
@@ -83,6 +83,23 @@ export async function publishResult(
 }
 
 const blocks = (t: TargetReport): boolean => t.verdict === 'fail' || t.verdict === 'error';
+
+const EXPLAINED: readonly TargetOutcome[] = ['aborted', 'failed', 'refused', 'locked', 'drift'];
+
+/**
+ * The failed step's message, by target, instead of a bare verdict: "mlops-gate promote: churn dev →
+ * test applied; fraud dev → test blocked (1 fail: release/required_tags)".
+ */
+export function stepFailure(result: ResultDocument, dryRun = false): string {
+  const parts = result.targets.map((t) => {
+    const o = outcomeOf(t);
+    const reason = o === 'blocked' ? ` (${why(t)})` : EXPLAINED.includes(o) ? ` (${t.plan?.message ?? t.summary})` : '';
+    // plan: the gate verdict is what the step is about.
+    const what = result.command === 'plan' && o !== 'blocked' ? t.verdict : OUTCOME_WORDS[o].word;
+    return `${targetTitle(t)} ${what}${reason}`;
+  });
+  return term(`mlops-gate ${result.command}${dryRun ? ' (dry run)' : ''}: ${parts.join('; ') || result.verdict}`, 2000);
+}
 
 export function annotate(d: Diagnostic): void {
   if (d.severity === 'error') core.error(formatDiagnostic(d), annotation(d.position));
