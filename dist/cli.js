@@ -55860,12 +55860,15 @@ function trafficOf(t) {
                 : { servedEntities: spec.expected.servedEntities.map((e) => ({ ...e, workloadSize: '', scaleToZero: false })), routes: spec.expected.routes };
             const final = (0,phases/* phasesFor */.kJ)(spec.strategy, (0,serving/* entityFor */.VI)(spec.entity, s.version), base).at(-1).config;
             const after = routesOf(final.servedEntities, final.routes);
+            // Already serving it (a re-run): this run changed nothing, whatever the plan saw before the first run.
+            if (s.status === 'satisfied')
+                return { endpoint: spec.endpoint, before: after, after };
             return { endpoint: spec.endpoint, before, after: moved(s) || t.plan?.status === 'planned' ? after : before };
         }
         if (s.spec.kind === 'restore-endpoint') {
             const spec = s.spec;
             const after = routesOf(spec.config.servedEntities, spec.config.routes);
-            const before = `v${spec.fromVersion}`;
+            const before = s.status === 'satisfied' ? after : `v${spec.fromVersion}`;
             return { endpoint: spec.endpoint, before, after: moved(s) || t.plan?.status === 'planned' ? after : before };
         }
     }
@@ -56038,11 +56041,13 @@ const EXPLAINED = new Set(['aborted', 'failed', 'refused', 'locked', 'drift']);
 const outcomeCell = (t) => {
     const o = outcomeOf(t);
     const { mark, word } = OUTCOME_WORDS[o];
-    return `${mark} ${word}${EXPLAINED.has(o) && t.plan ? `: ${md(t.plan.message, 120)}` : ''}`;
+    return `${mark}&nbsp;${word}${EXPLAINED.has(o) && t.plan ? `: ${md(t.plan.message, 120)}` : ''}`;
 };
 const trafficCell = (t) => {
     const traffic = trafficOf(t);
-    return traffic ? md(`${traffic.endpoint}: ${traffic.before} → ${traffic.after}`, 100) : '—';
+    if (!traffic)
+        return '—';
+    return md(traffic.before === traffic.after ? `${traffic.endpoint}: ${traffic.after} (unchanged)` : `${traffic.endpoint}: ${traffic.before} → ${traffic.after}`, 100);
 };
 /** promote / rollback: what changed, one row per target. */
 function outcomeTable(result) {
@@ -56176,7 +56181,7 @@ function renderPlansText(result) {
         out.push(`${pad}${term(p.message)}`);
         const traffic = trafficOf(t);
         if (traffic)
-            out.push(`${pad}endpoint ${term(traffic.endpoint)}: ${term(traffic.before)} → ${term(traffic.after)}`);
+            out.push(`${pad}endpoint ${term(traffic.endpoint)}: ${traffic.before === traffic.after ? `${term(traffic.after)} (unchanged)` : `${term(traffic.before)} → ${term(traffic.after)}`}`);
         if (p.steps.length)
             out.push(`${pad}${stepCounts(p)}; ${p.writes} write(s)`);
         for (const s of p.steps) {
@@ -56243,7 +56248,7 @@ function topTable(r) {
     return [
         '| Model | Change | Verdict | Why |',
         '|---|---|---|---|',
-        ...r.targets.map((t) => `| ${md(t.model, 40)} | ${md(`${t.from} → ${t.to}: ${versionChange(t)}`, 80)} | ${OUTCOME_EMOJI[t.verdict]} ${OUTCOME_LABEL[t.verdict]} | ${whyMarkdown(t)} |`),
+        ...r.targets.map((t) => `| ${md(t.model, 40)} | ${md(`${t.from} → ${t.to}: ${versionChange(t)}`, 80)} | ${OUTCOME_EMOJI[t.verdict]}&nbsp;${OUTCOME_LABEL[t.verdict]} | ${whyMarkdown(t)} |`),
     ];
 }
 /** The why, with gate ids as code (copied exactly, e.g. into a waiver) and the sentence escaped. */
@@ -56323,12 +56328,12 @@ function footer(r, c, detail) {
 }
 /** The whole report, folded to `maxChars`: least interesting target details go first. */
 function renderMarkdown(result, options = {}) {
-    const limit = Math.min(options.maxChars ?? GITHUB_COMMENT_LIMIT - 1_000, GITHUB_COMMENT_LIMIT - 1_000);
+    const limit = options.maxChars ?? GITHUB_COMMENT_LIMIT - 1_000;
     const detail = options.detail ?? 'summary';
     const c = options.context ?? {};
     const fullReportUrl = options.fullReportUrl ?? c.runUrl ?? null;
     const top = [...(options.marker ? [options.marker] : []), headline(result), '', contextLine(result, c), '', ...topTable(result), ''].join('\n');
-    const tail = [...findings(result), '---', footer(result, c, detail)].join('\n');
+    const tail = [...findings(result), ...(options.appendix ? [options.appendix] : []), '---', footer(result, c, detail)].join('\n');
     const onMerge = (compact) => result.command === 'plan' ? onMergeSection(result, { applyWorkflow: c.applyWorkflow ?? null, detail, compact }).join('\n') : '';
     // Many targets: the On merge table gives way to counts before anything is cut.
     let head = `${top}\n${onMerge(false)}`;
