@@ -55507,13 +55507,14 @@ const OUR_MARKS = /[\u2705\u274C\u26A0\u{1F6D1}\u23ED\u{1F6E1}\u231B\u2611\u2610
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 const LINE_BREAKS = /[\t\r\n\u2028\u2029\u0085]+/g;
-/** Markdown or HTML syntax characters → numeric character references. */
+/**
+ * Markdown or HTML syntax characters → character references. Quotes stay: data is only ever text
+ * (never an attribute value or a link title, since `[`, `]` and `<` are escaped).
+ */
 const MD_SPECIAL = {
     '&': '&amp;',
     '<': '&lt;',
     '>': '&gt;',
-    '"': '&quot;',
-    "'": '&#39;',
     '|': '&#124;',
     '\\': '&#92;',
     '`': '&#96;',
@@ -56099,7 +56100,9 @@ function onMergeSection(result, options) {
         '',
         planned.length
             ? `Applied after merge by ${workflow} (\`command: promote\` with \`expect-plan\`): it applies exactly the plan with this hash and refuses any other.`
-            : `Nothing will be promoted by ${workflow} from this change.`,
+            : result.targets.some((t) => outcomeOf(t) === 'not-planned')
+                ? `Planned and applied after merge by ${workflow} (\`command: promote\`): this run replayed evidence offline, so it computed no plan.`
+                : `Nothing will be promoted by ${workflow} from this change.`,
         '',
     ];
     if (planned.length === 0)

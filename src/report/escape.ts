@@ -21,13 +21,14 @@ const OUR_MARKS = /[\u2705\u274C\u26A0\u{1F6D1}\u23ED\u{1F6E1}\u231B\u2611\u2610
 const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 const LINE_BREAKS = /[\t\r\n\u2028\u2029\u0085]+/g;
 
-/** Markdown or HTML syntax characters → numeric character references. */
+/**
+ * Markdown or HTML syntax characters → character references. Quotes stay: data is only ever text
+ * (never an attribute value or a link title, since `[`, `]` and `<` are escaped).
+ */
 const MD_SPECIAL: Readonly<Record<string, string>> = {
   '&': '&amp;',
   '<': '&lt;',
   '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
   '|': '&#124;',
   '\\': '&#92;',
   '`': '&#96;',

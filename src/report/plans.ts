@@ -78,7 +78,9 @@ export function onMergeSection(
     '',
     planned.length
       ? `Applied after merge by ${workflow} (\`command: promote\` with \`expect-plan\`): it applies exactly the plan with this hash and refuses any other.`
-      : `Nothing will be promoted by ${workflow} from this change.`,
+      : result.targets.some((t) => outcomeOf(t) === 'not-planned')
+        ? `Planned and applied after merge by ${workflow} (\`command: promote\`): this run replayed evidence offline, so it computed no plan.`
+        : `Nothing will be promoted by ${workflow} from this change.`,
     '',
   ];
   if (planned.length === 0) return out;

@@ -144,8 +144,8 @@ describe('examples/workflows/release-promote.yml with one blocked and one passin
     // The summary starts with what changed.
     const table = promoteTest.summary.split('\n').slice(0, 12).join('\n');
     expect(table).toContain('### ❌ mlops-gate promote: 1 applied, 1 blocked');
-    expect(table).toMatch(/\| churn dev → test \| ✅ applied \| v1 \| — \|/);
-    expect(table).toMatch(/\| fraud dev → test \| ❌ blocked \| v1 \(no champion yet\) \| — \|/);
+    expect(table).toContain('| churn dev → test | ✅&nbsp;applied | v1 | — |');
+    expect(table).toContain('| fraud dev → test | ❌&nbsp;blocked | v1 (no champion yet) | — |');
     expect(promoteTest.summary).toContain('by alice');
     // The dry run of the test stage fails for fraud too, and says so.
     const planTest = runs.find((r) => r.job === 'plan-test')!.run;

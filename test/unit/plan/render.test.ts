@@ -50,8 +50,8 @@ describe('plan rendering', () => {
     const r = result(plan);
     expect(outcomeTable(r)).toContain('| churn dev → prod | ✅&nbsp;applied | v7, was v6 | — |');
     const steps = stepsMarkdown(r.targets[0]!, 'summary').join('\n');
-    expect(steps).toContain('1. ✅ done · move alias &quot;champion&quot; v6 → v7');
-    expect(steps).toContain('   - before: alias &quot;champion&quot; points at v6 &#124; or v7');
+    expect(steps).toContain('1. ✅ done · move alias "champion" v6 → v7');
+    expect(steps).toContain('   - before: alias "champion" points at v6 &#124; or v7');
     expect(stepsMarkdown(r.targets[0]!, 'comment').join('\n')).not.toContain('before:');
     expect(renderPlansText(result(undefined))).toBe('');
   });
