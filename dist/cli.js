@@ -48651,6 +48651,8 @@ const rolloutSpecOf = (s, version) => ({
     expected: s.expected,
     waitTimeoutSeconds: s.waitTimeoutSeconds,
 });
+/** A rollout step in words: its label says what it was ("health of churn-2 at …"), an update says "update" first. */
+const stepLine = (step) => (step.kind === 'update' ? `update ${step.label}` : step.label);
 const servingRollout = {
     check(s, w) {
         const version = (0,build/* resolveRef */.qE)(s.target, w);
@@ -48668,10 +48670,10 @@ const servingRollout = {
         const result = await ports.rollout.act(rolloutSpecOf(s, requireTarget(s.target, w, ctx.stepId)), {
             ...(ports.inputExample !== undefined ? { inputExample: ports.inputExample } : {}),
             onProgress: (p) => tell(ctx)(`  ${p.message}`),
-            onStep: (step) => tell(ctx)(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`),
+            onStep: (step) => tell(ctx)(`  ${s.endpoint}: ${stepLine(step)}${'reason' in step ? ` — ${step.reason}` : ''}`),
         });
         ctx.addWrites(result.writes);
-        const path = result.steps.map((x) => `${x.kind} ${x.label}`).join('; ');
+        const path = result.steps.map(stepLine).join('; ');
         switch (result.outcome) {
             case 'up-to-date':
             case 'created':
@@ -49317,7 +49319,7 @@ function setCandidateVersion(text, modelId, version) {
 }
 
 // EXTERNAL MODULE: ./lib/src/run/plan.js + 37 modules
-var plan = __nccwpck_require__(6991);
+var plan = __nccwpck_require__(2779);
 ;// CONCATENATED MODULE: ./lib/src/commands/bump.js
 // `mlops-gate bump --name N --version V`: pin the candidate of the models registered as N (in a
 // chain's first environment) to version V in mlops.yml — the one-line change a promotion pull
@@ -49760,8 +49762,8 @@ async function relayCommand(inv, io) {
     return errors/* EXIT */.dc.ok;
 }
 
-// EXTERNAL MODULE: ./lib/src/report/renderers.js + 4 modules
-var renderers = __nccwpck_require__(8485);
+// EXTERNAL MODULE: ./lib/src/report/renderers.js + 9 modules
+var renderers = __nccwpck_require__(6017);
 // EXTERNAL MODULE: ./lib/src/report/json.js
 var json = __nccwpck_require__(9695);
 ;// CONCATENATED MODULE: ./lib/src/result/exit.js
@@ -50279,7 +50281,7 @@ const run = (inv, deps) => {
 };
 async function targetCommand(inv, io, deps = (0,live/* liveDeps */.L)(io)) {
     const result = await run(inv, deps);
-    io.stdout((0,renderers/* renderResult */.C8)(result, inv.format));
+    io.stdout((0,renderers/* renderResult */.C8)(result, inv.format, { verbose: inv.command !== 'rollback' && inv.verbose === true }));
     if (inv.resultPath)
         deps.writeFile(inv.resultPath, (0,json/* renderJson */.h)(result));
     await notifyRun(result, inv.configPath, io);
@@ -50938,13 +50940,14 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony export */ });
 /* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5577);
 /* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
-/* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8485);
+/* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6017);
 /* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7210);
-/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6991);
+/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2779);
 /* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3060);
 /* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4257);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5071);
 /* harmony import */ var _scenario_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2220);
+/* harmony import */ var _util_progress_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2600);
 // `mlops-gate demo`: the whole job end to end with no cloud account. Starts the built-in Databricks
 // emulator seeded with a realistic workspace, then runs what CI would run, through the real Unity
 // Catalog, Model Serving and monitoring adapters over HTTP:
@@ -50955,6 +50958,7 @@ __nccwpck_require__.r(__webpack_exports__);
 //   4. rollback  churn in test: champion alias and endpoint traffic back to v1
 // Endpoint waits and canary pauses run on a simulated clock (the emulator's), so the demo takes
 // seconds; the canary's health checks read traffic the demo simulates during each pause.
+
 
 
 
@@ -51012,7 +51016,7 @@ async function runDemo(io, format = 'text') {
             ...live,
             readFile: (path) => files.get(path) ?? live.readFile(path),
             writeFile: (path, text) => void files.set(path, text),
-            progress: (line) => say(`  ${line.trim()}`),
+            progress: (0,_util_progress_js__WEBPACK_IMPORTED_MODULE_9__/* .compactProgress */ .b)((line) => say(`  ${line.trim()}`)),
         };
         const show = (result) => {
             if (format !== 'json')
@@ -56414,7 +56418,7 @@ const exitCodeForError = (e) => e instanceof ConfigError || e instanceof UsageEr
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
 /* harmony import */ var _relay_events_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2243);
 /* harmony import */ var _relay_dispatch_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6224);
-/* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8485);
+/* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6017);
 // Inputs are parsed exactly once, at the edge, into an Invocation. Nothing else reads argv,
 // action inputs or flags. The CLI (argv) and the action (INPUT_* / MLOPS_GATE_* env) both end here.
 
@@ -56433,6 +56437,7 @@ const planInvocation = (configPath, overrides = {}) => ({
     saveEvidencePath: null,
     resultPath: null,
     failOn: 'fail',
+    verbose: false,
     ...overrides,
 });
 const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'];
@@ -56442,9 +56447,9 @@ const USAGE = `mlops-gate — policy gates, promotion and rollback for ML models
 Usage:
   mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
   mlops-gate plan     [--config mlops.yml] [--format ${CHOICES}] [--model M]... [--to ENV]
-                      [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn]
+                      [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn] [--verbose]
   mlops-gate promote  [--config mlops.yml] [--model M]... [--to ENV] [--expect-plan HASH|RESULT.json]
-                      [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn]
+                      [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn] [--verbose]
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
                       [--format ${CHOICES}] [--result FILE]
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
@@ -56460,6 +56465,7 @@ Usage:
 
 Exit codes: 0 nothing blocks · 1 a gate blocks · 2 invalid config or usage · 3 evidence could not be gathered
             (promote/rollback: 3 also when a step failed, the plan drifted, or another run holds the lock)
+            promote applies every target that passes even when others are blocked; it then exits 1 (or 3)
 `;
 const FORMATS = _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__/* .OUTPUT_FORMATS */ .DS;
 const oneOf = (flag, value, allowed, fallback) => {
@@ -56485,6 +56491,7 @@ const TARGET_OPTIONS = {
     to: { type: 'string' },
     result: { type: 'string' },
     'fail-on': { type: 'string' },
+    verbose: { type: 'boolean' },
 };
 const str = (v) => (typeof v === 'string' ? v : undefined);
 const targetValues = (v) => ({
@@ -56494,6 +56501,7 @@ const targetValues = (v) => ({
     to: str(v.to) ?? null,
     resultPath: str(v.result) ?? null,
     failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'], 'fail'),
+    verbose: v.verbose === true,
 });
 /** One command's lines of the usage text (its synopsis and the lines continuing it). */
 function commandUsage(command) {
@@ -56554,7 +56562,8 @@ function parseCliArgs(argv) {
             return {
                 command,
                 configPath: str(v.config) ?? 'mlops.yml',
-                format: oneOf('format', str(v.format), FORMATS, 'text'),
+                // validate reports on the config, not on a result: text or JSON.
+                format: oneOf('format', str(v.format), ['text', 'json'], 'text'),
                 strict: v.strict === true,
             };
         }
@@ -58112,6 +58121,81 @@ function registerEnvironmentSecrets(env) {
 
 /***/ }),
 
+/***/ 6182:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Fu: () => (/* binding */ shortSha),
+/* harmony export */   Gp: () => (/* binding */ formatSigned),
+/* harmony export */   LS: () => (/* binding */ plural),
+/* harmony export */   ZV: () => (/* binding */ formatNumber),
+/* harmony export */   _P: () => (/* binding */ formatDistinct),
+/* harmony export */   c3: () => (/* binding */ listOf),
+/* harmony export */   h9: () => (/* binding */ formatSignedPercent),
+/* harmony export */   kI: () => (/* binding */ formatPair),
+/* harmony export */   l9: () => (/* binding */ formatPercent),
+/* harmony export */   lN: () => (/* binding */ formatPercentDistinct)
+/* harmony export */ });
+// Number formatting for gate messages: short, but never so short that two different numbers
+// being compared print the same.
+const SIGNIFICANT_DIGITS = 6;
+const formatNumber = (n) => {
+    if (Number.isNaN(n))
+        return 'NaN';
+    if (!Number.isFinite(n))
+        return n > 0 ? 'Infinity' : '-Infinity';
+    if (Number.isInteger(n))
+        return String(n);
+    return String(Number.parseFloat(n.toPrecision(SIGNIFICANT_DIGITS)));
+};
+const withDigits = (n, digits) => {
+    if (!Number.isFinite(n) || Number.isInteger(n))
+        return formatNumber(n);
+    return String(Number.parseFloat(n.toPrecision(digits)));
+};
+/**
+ * Numbers that are compared with each other, all at one precision: the smallest (from `digits`
+ * significant digits up to full precision) at which no two different numbers print the same, so
+ * a boundary is always visible ("0.94999999 ... needs ≥ 0.95", never "0.95 ... needs ≥ 0.95").
+ */
+const formatDistinct = (values, digits = SIGNIFICANT_DIGITS, format = withDigits) => {
+    for (let d = digits; d <= 17; d++) {
+        const out = values.map((v) => format(v, d));
+        const clash = values.some((a, i) => values.some((b, j) => i < j && !Object.is(a, b) && a !== b && out[i] === out[j]));
+        if (!clash)
+            return out;
+    }
+    return values.map((v) => format(v, 17));
+};
+/** Format two numbers that are compared with each other; more digits when the short forms collide. */
+const formatPair = (a, b) => {
+    const [fa = '', fb = ''] = formatDistinct([a, b]);
+    return [fa, fb];
+};
+const percentWithDigits = (fraction, digits) => {
+    if (!Number.isFinite(fraction))
+        return formatNumber(fraction);
+    return `${String(Number.parseFloat((fraction * 100).toPrecision(digits)))}%`;
+};
+/** 0.042 → "4.2%". */
+const formatPercent = (fraction) => percentWithDigits(fraction, 3);
+/** Fractions compared with each other, as percentages that differ whenever the fractions do. */
+const formatPercentDistinct = (values) => formatDistinct(values, 3, percentWithDigits);
+/** +0.006 / -0.012: an explicit sign for deltas. */
+const formatSigned = (n) => (n > 0 ? `+${formatNumber(n)}` : formatNumber(n));
+const formatSignedPercent = (fraction) => fraction > 0 ? `+${formatPercent(fraction)}` : formatPercent(fraction);
+/** "a", "a and b", "a, b and c". */
+const listOf = (items) => {
+    if (items.length <= 1)
+        return items.join('');
+    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
+};
+const plural = (count, singular, pluralForm = `${singular}s`) => `${String(count)} ${count === 1 ? singular : pluralForm}`;
+const shortSha = (sha) => (/^[0-9a-f]{40}$/i.test(sha) ? sha.slice(0, 7) : sha);
+
+
+/***/ }),
+
 /***/ 5810:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -58336,7 +58420,7 @@ const jsonRenderer = { render: renderJson };
 
 /***/ }),
 
-/***/ 8485:
+/***/ 6017:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -58350,6 +58434,511 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./lib/src/report/json.js
 var json = __nccwpck_require__(9695);
+;// CONCATENATED MODULE: ./lib/src/report/escape.js
+// The one place where text that mlops-gate did not write itself (registry names, descriptions, tag
+// values, server messages, gate messages that quote them, config values) becomes markdown, HTML,
+// XML, a terminal line or a link. Every renderer goes through here; nothing else escapes.
+//
+// Markdown/HTML (`md`): the same output is safe in a markdown paragraph, a table cell, a list item
+// and inside raw HTML (`<summary>`, `<sub>`): every character markdown or HTML could act on is a
+// numeric character reference, which both render as the literal character and neither parses as
+// syntax. GitHub's own text filters run after rendering, on the decoded text, so references alone
+// do not stop them: `@user`/`@org/team` mentions, `#123` references, `:emoji:` shortcodes and
+// autolinked URLs are broken by an invisible WORD JOINER (U+2060) instead. Our own status marks
+// (✅ ❌ …) never come from data, so data cannot print a "✅ PASS" that looks like ours.
+/** Invisible, not a space: stops GitHub's mention, reference, emoji and autolink detection. */
+const JOINER = '\u2060';
+/** Status marks that mean something in our reports; in data they are replaced by U+FFFD. */
+const OUR_MARKS = /[\u2705\u274C\u26A0\u{1F6D1}\u23ED\u{1F6E1}\u231B\u2611\u2610\u2714\u2716\u2713\u2717\u{1F51C}\u23F8\u{1F7E2}\u{1F534}\u{1F7E1}\u27A1]\uFE0F?/gu;
+/** C0/C1 controls (ESC included: no terminal escape sequences), and bidi overrides (no reordered text). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const LINE_BREAKS = /[\t\r\n\u2028\u2029\u0085]+/g;
+/**
+ * Markdown or HTML syntax characters → character references. Quotes stay: data is only ever text
+ * (never an attribute value or a link title, since `[`, `]` and `<` are escaped).
+ */
+const MD_SPECIAL = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '|': '&#124;',
+    '\\': '&#92;',
+    '`': '&#96;',
+    '*': '&#42;',
+    _: '&#95;',
+    '~': '&#126;',
+    '[': '&#91;',
+    ']': '&#93;',
+    '#': '&#35;',
+    '!': '&#33;',
+    $: '&#36;',
+};
+/** One line of plain text: no controls, no line breaks, none of our marks, at most `max` characters. */
+function plain(value, max = 400) {
+    const s = String(value ?? '')
+        .replace(LINE_BREAKS, ' ')
+        .replace(CONTROLS, '')
+        .replace(OUR_MARKS, '\uFFFD')
+        .replace(/ {2,}/g, ' ')
+        .trim();
+    return truncate(s, max);
+}
+/** Cut to `max` characters (code points), ending with "…" when cut. */
+function truncate(s, max) {
+    const chars = [...s];
+    return chars.length <= max ? s : `${chars.slice(0, Math.max(1, max - 1)).join('')}…`;
+}
+/**
+ * Text from data, for markdown and HTML alike (cells, paragraphs, list items, `<summary>`).
+ * One line, at most `max` characters before escaping.
+ */
+function md(value, max = 400) {
+    let s = breakLong(plain(value, max));
+    // GitHub's filters on the rendered text: mentions, references, emoji shortcodes, autolinks.
+    s = s
+        .replace(/@(?=[A-Za-z0-9_-])/g, `@${JOINER}`)
+        .replace(/#(?=\d)/g, `#${JOINER}`)
+        .replace(/\b(GH)-(?=\d)/gi, `$1-${JOINER}`)
+        .replace(/:(?=[A-Za-z0-9_+/-])/g, `:${JOINER}`)
+        .replace(/\b(www)\./gi, `$1${JOINER}.`);
+    let out = '';
+    const chars = [...s];
+    chars.forEach((ch, i) => {
+        // An underscore between two letters or digits never starts emphasis: `ml_test.churn_payload` stays readable.
+        if (ch === '_' && /[A-Za-z0-9]/.test(chars[i - 1] ?? '') && /[A-Za-z0-9]/.test(chars[i + 1] ?? ''))
+            out += ch;
+        else
+            out += MD_SPECIAL[ch] ?? ch;
+    });
+    // A block that starts with data must not become a list, a heading or a rule.
+    out = out.replace(/^[-+=]/, (c) => `&#${c.charCodeAt(0)};`).replace(/^(\d{1,9})([.)])(?= |$)/, (_, n, p) => `${n}&#${p.charCodeAt(0)};`);
+    return out;
+}
+/** Long runs without a space get invisible break opportunities (U+200B), so no cell scrolls sideways. */
+const LONG_RUN = 32;
+function breakLong(s) {
+    return s.replace(new RegExp(`\\S{${String(LONG_RUN)},}`, 'gu'), (run) => {
+        const chars = [...run];
+        let out = '';
+        for (let i = 0; i < chars.length; i++)
+            out += (i > 0 && i % 24 === 0 ? '\u200B' : '') + chars[i];
+        return out;
+    });
+}
+/**
+ * An identifier from the config (gate id, file path) as a markdown code span: copied exactly as
+ * written, never parsed as markup, mention, reference or link. One with a pipe (which would split a
+ * table cell, and whose escape shows outside tables) is escaped text instead.
+ */
+function code(value, max = 64) {
+    const s = plain(value, max);
+    if (s.includes('|'))
+        return md(s, max);
+    const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+    return s.length ? `${fence}${pad}${s}${pad}${fence}` : '';
+}
+/** Text from data for a terminal or a CI log line: `plain`, and no `::command::` a runner would obey. */
+function term(value, max = 400) {
+    return plain(value, max).replace(/::/g, `:${JOINER}:`);
+}
+/** XML text or attribute value (JUnit): escaped, and characters XML 1.0 forbids removed. */
+function xml(value, max = 4000) {
+    return truncate(String(value ?? '')
+        // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these characters
+        .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+        .replace(/[\uD800-\uDFFF]/g, (c, i, all) => {
+        // Keep well-formed surrogate pairs only.
+        const code = c.charCodeAt(0);
+        if (code <= 0xdbff)
+            return /[\uDC00-\uDFFF]/.test(all[i + 1] ?? '') ? c : '';
+        return /[\uD800-\uDBFF]/.test(all[i - 1] ?? '') ? c : '';
+    }), max).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
+}
+/**
+ * An http(s) URL safe to put in a markdown link destination, or null. Characters that could end
+ * the destination, split a table cell or start markup are percent-encoded.
+ */
+function safeUrl(value) {
+    if (typeof value !== 'string' || value.length > 2000)
+        return null;
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        return null;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        return null;
+    if (url.username || url.password)
+        return null;
+    return url.href.replace(/[()|'*[\]<>"` \\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+/** `[label](url)` with `label` escaped, or just the label when the URL is not a safe http(s) URL. */
+function escape_link(label, url) {
+    const href = safeUrl(url);
+    return href ? `[${md(label)}](${href})` : md(label);
+}
+
+// EXTERNAL MODULE: ./lib/src/policy/format.js
+var format = __nccwpck_require__(6182);
+;// CONCATENATED MODULE: ./lib/src/report/gates.js
+// Gates in one phrase each, and a target's "why" in one line: shared by every renderer so a gate
+// reads (and is spelled) the same in the PR comment, the job summary, text, SARIF and JUnit.
+// Everything here is plain text; renderers escape it (src/report/escape.ts).
+
+const num = (m, key) => {
+    const v = m[key];
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+};
+const str = (m, key) => {
+    const v = m[key];
+    return typeof v === 'string' && v.length > 0 ? v : null;
+};
+/** The part of a gate message after `marker` (its list of problems), or null. */
+const tail = (message, marker) => {
+    const m = marker.exec(message);
+    return m ? message.slice(m.index + m[0].length).replace(/\.$/, '') : null;
+};
+const metricDelta = (g) => {
+    const c = num(g.measured, 'candidate');
+    const b = num(g.measured, 'champion');
+    if (c === null || b === null)
+        return null;
+    const higher = g.threshold.greater_is_better === true;
+    const change = b !== 0 ? (0,format/* formatSignedPercent */.h9)((c - b) / Math.abs(b)) : (0,format/* formatSigned */.Gp)(c - b);
+    const direction = c === b ? 'same' : (higher ? c > b : c < b) ? 'better' : 'worse';
+    const limits = [];
+    const t = g.threshold;
+    const r = num(t, 'max_regression_relative');
+    const a = num(t, 'max_regression_absolute');
+    const mr = num(t, 'min_relative_change');
+    const ma = num(t, 'min_absolute_change');
+    if (r !== null)
+        limits.push(`at most ${(0,format/* formatPercent */.l9)(r)} worse`);
+    if (a !== null)
+        limits.push(`at most ${(0,format/* formatNumber */.ZV)(a)} worse`);
+    if (mr !== null)
+        limits.push(`at least ${(0,format/* formatPercent */.l9)(mr)} better`);
+    if (ma !== null)
+        limits.push(`at least ${(0,format/* formatNumber */.ZV)(ma)} better`);
+    return `${(0,format/* formatNumber */.ZV)(c)} vs champion ${(0,format/* formatNumber */.ZV)(b)}: ${change} (${direction}); limit: ${limits.join(', ') || 'none'}; ${higher ? 'higher' : 'lower'} is better`;
+};
+const metricThreshold = (g) => {
+    const c = num(g.measured, 'candidate');
+    const t = num(g.threshold, 'threshold');
+    if (c === null || t === null)
+        return null;
+    return `${(0,format/* formatNumber */.ZV)(c)}; limit: ${g.threshold.greater_is_better === false ? '≤' : '≥'} ${(0,format/* formatNumber */.ZV)(t)}`;
+};
+const requiredTags = (g) => {
+    if (g.outcome === 'pass') {
+        const keys = Object.keys(g.threshold);
+        return keys.length ? `set: ${keys.join(', ')}` : null;
+    }
+    return tail(g.message, / fail on [^:]+: /);
+};
+const signature = (g) => {
+    const compatibility = str(g.measured, 'compatibility');
+    if (compatibility === 'incompatible')
+        return tail(g.message, /incompatible with champion [^:]+: /);
+    const inputs = num(g.measured, 'inputs');
+    if (compatibility === 'compatible' && inputs !== null)
+        return `compatible with the champion (${(0,format/* formatNumber */.ZV)(inputs)} inputs)`;
+    return null;
+};
+const description = (g) => {
+    const length = num(g.measured, 'length');
+    const min = num(g.threshold, 'min_length');
+    if (length === null || min === null)
+        return null;
+    const card = str(g.measured, 'model_card');
+    return `${(0,format/* formatNumber */.ZV)(length)} characters; limit: ≥ ${(0,format/* formatNumber */.ZV)(min)}${card ? '; model card tag set' : ''}`;
+};
+const provenance = (g) => {
+    if (g.outcome !== 'pass')
+        return tail(g.message, / is incomplete: /);
+    const run = str(g.measured, 'run_id');
+    const status = str(g.measured, 'run_status');
+    const commit = str(g.measured, 'git_commit');
+    if (!run)
+        return null;
+    return `run ${run.length > 12 ? `${run.slice(0, 8)}…` : run} ${status ?? ''}${commit ? `, commit ${(0,format/* shortSha */.Fu)(commit).slice(0, 12)}` : ''}`.replace(/ ,/, ',');
+};
+/** Gate types with a phrase of their own; the others (approvals, findings) read as their message. */
+const PHRASES = {
+    metric_delta: metricDelta,
+    metric_threshold: metricThreshold,
+    required_tags: requiredTags,
+    signature,
+    description,
+    provenance,
+};
+/** The gate in one phrase: value vs champion, change, limit, direction; or its message. */
+function gatePhrase(g) {
+    const own = g.outcome === 'error' || g.outcome === 'skipped' ? null : (PHRASES[g.type]?.(g) ?? null);
+    return own ?? g.message.replace(/\.$/, '');
+}
+/** The waiver on a gate, in one phrase, or null. */
+const waiverPhrase = (g) => g.waiver
+    ? `${g.waiver.expired ? 'expired waiver (not applied)' : 'waived'} by ${g.waiver.owner} until ${g.waiver.expires}: ${g.waiver.reason}`
+    : null;
+/** Every gate got the same outcome and message (no candidate, unreadable candidate, already champion). */
+const uniformGates = (t) => t.gates.length > 1 && t.gates.every((g) => g.outcome === t.gates[0].outcome && g.message === t.gates[0].message);
+const WHY_GROUPS = [
+    ['error', 'could not be evaluated'],
+    ['fail', 'fail'],
+    ['warn', 'warn'],
+    ['waived', 'waived'],
+];
+/** Names in a list, the first `max` of them, then "+N more". */
+const someOf = (names, max = 3) => names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} +${String(names.length - max)} more`;
+function whyParts(t) {
+    if (t.gates.length === 0 || (uniformGates(t) && t.gates[0].outcome !== 'pass') || (t.gates.length === 1 && t.gates[0].outcome === 'skipped')) {
+        return { kind: 'sentence', text: t.summary };
+    }
+    const groups = WHY_GROUPS.flatMap(([outcome, verb]) => {
+        const ids = t.gates.filter((g) => g.outcome === outcome).map((g) => g.id);
+        return ids.length ? [{ verb, ids }] : [];
+    });
+    if (groups.length)
+        return { kind: 'gates', groups };
+    const skipped = t.gates.filter((g) => g.outcome === 'skipped').length;
+    const n = t.gates.length;
+    if (skipped === 0)
+        return { kind: 'sentence', text: n === 1 ? 'the 1 gate passes' : `all ${String(n)} gates pass` };
+    return { kind: 'sentence', text: `${String(n - skipped)} of ${String(n)} gates pass, ${String(skipped)} skipped` };
+}
+/** Why the target's verdict is what it is, in one line, with gate ids spelled as everywhere else. */
+function why(t, render = (id) => id, max = 3) {
+    const parts = whyParts(t);
+    if (parts.kind === 'sentence')
+        return parts.text;
+    return parts.groups
+        .map(({ verb, ids }) => `${String(ids.length)} ${verb}: ${ids.length <= max ? ids.map(render).join(', ') : `${ids.slice(0, max).map(render).join(', ')} +${String(ids.length - max)} more`}`)
+        .join('; ');
+}
+/** A gate worth a reader's attention (and an annotation): it blocks, warns, errs or is waived. */
+const isNotable = (g) => g.outcome === 'fail' || g.outcome === 'warn' || g.outcome === 'error' || g.outcome === 'waived';
+
+// EXTERNAL MODULE: ./lib/src/plan/serving.js
+var serving = __nccwpck_require__(7016);
+// EXTERNAL MODULE: ./lib/src/rollout/phases.js
+var phases = __nccwpck_require__(4250);
+;// CONCATENATED MODULE: ./lib/src/report/promotion.js
+// What a promote or rollback did to each target, as the reports lead with it: the outcome in one
+// word (applied, blocked, up to date, aborted…), the version change and the endpoint traffic
+// before → after. Plain text; renderers escape data (src/report/escape.ts).
+
+
+const OUTCOME_WORDS = {
+    applied: { mark: '✅', word: 'applied' },
+    'rolled-back': { mark: '✅', word: 'rolled back' },
+    'will-apply': { mark: '🔜', word: 'will promote' },
+    blocked: { mark: '❌', word: 'blocked' },
+    'up-to-date': { mark: '☑️', word: 'up to date' },
+    'nothing-to-do': { mark: '☑️', word: 'nothing to do' },
+    aborted: { mark: '🛑', word: 'aborted' },
+    failed: { mark: '🛑', word: 'failed' },
+    refused: { mark: '🛑', word: 'refused' },
+    locked: { mark: '⏸️', word: 'locked' },
+    drift: { mark: '🛑', word: 'drift' },
+    'not-planned': { mark: '⏭️', word: 'not planned' },
+};
+const blocks = (t) => t.verdict === 'fail' || t.verdict === 'error';
+/** The outcome of one target. A target whose gates block is `blocked`, whatever else it carries. */
+function outcomeOf(t) {
+    const p = t.plan;
+    if (!p)
+        return blocks(t) ? 'blocked' : t.verdict === 'skipped' ? 'nothing-to-do' : 'not-planned';
+    switch (p.status) {
+        case 'planned':
+            return blocks(t) ? 'blocked' : 'will-apply';
+        case 'blocked':
+            // Not promoted because there is nothing to promote (no candidate, already champion) is not a block.
+            return t.verdict === 'skipped' ? 'nothing-to-do' : 'blocked';
+        case 'up-to-date':
+            return 'up-to-date';
+        case 'applied':
+            return p.mode === 'rollback' ? 'rolled-back' : 'applied';
+        case 'failed':
+            return p.steps.some((s) => /rollout aborted/.test(s.message ?? '')) || /rollout aborted/.test(p.message) ? 'aborted' : 'failed';
+        case 'refused':
+            return 'refused';
+        case 'locked':
+            return 'locked';
+        case 'drift':
+            return 'drift';
+    }
+}
+/** How the target is named: `churn dev → test`, or for a rollback `churn in test`. */
+const targetTitle = (t) => (t.plan?.mode === 'rollback' ? `${t.model} in ${t.to}` : `${t.model} ${t.from} → ${t.to}`);
+/** The version change: `v2 (champion v1)`, `v2, was v1`, or for a rollback `v2 → v1`. */
+function versionChange(t) {
+    const p = t.plan;
+    if (p?.mode === 'rollback') {
+        const to = p.destination?.version ?? t.candidate?.version ?? null;
+        return `${p.previousChampion ? `v${p.previousChampion}` : '?'} → ${to ? `v${to}` : '?'}`;
+    }
+    const candidate = t.candidate ? `v${t.candidate.version}` : 'no candidate';
+    const applied = p && (p.status === 'applied' || p.status === 'up-to-date') && p.destination?.version ? `v${p.destination.version}` : null;
+    const was = p?.previousChampion ? `v${p.previousChampion}` : t.champion ? `v${t.champion.version}` : null;
+    if (applied)
+        return `${applied}${was && was !== applied ? `, was ${was}` : ''}`;
+    return `${candidate}${t.champion ? ` (champion v${t.champion.version})` : ' (no champion yet)'}`;
+}
+const routesOf = (servedEntities, routes) => servedEntities
+    .map((e) => `v${e.entityVersion} ${routes.find((r) => r.servedEntityName === e.name)?.percent ?? 0}%`)
+    .join(', ') || 'nothing';
+/** The endpoint's traffic before → after the promotion or rollback, or null when it moves no endpoint. */
+function trafficOf(t) {
+    const steps = t.plan?.steps ?? [];
+    const moved = (s) => s.status === 'done' || s.status === 'satisfied';
+    for (const s of steps) {
+        if (s.spec.kind === 'serving-rollout') {
+            const spec = s.spec;
+            const before = spec.expected.kind === 'absent' ? 'no endpoint' : routesOf(spec.expected.servedEntities, spec.expected.routes);
+            if (!s.version)
+                return { endpoint: spec.endpoint, before, after: before };
+            const base = spec.expected.kind === 'absent'
+                ? null
+                : { servedEntities: spec.expected.servedEntities.map((e) => ({ ...e, workloadSize: '', scaleToZero: false })), routes: spec.expected.routes };
+            const final = (0,phases/* phasesFor */.kJ)(spec.strategy, (0,serving/* entityFor */.VI)(spec.entity, s.version), base).at(-1).config;
+            const after = routesOf(final.servedEntities, final.routes);
+            // Already serving it (a re-run): this run changed nothing, whatever the plan saw before the first run.
+            if (s.status === 'satisfied')
+                return { endpoint: spec.endpoint, before: after, after };
+            return { endpoint: spec.endpoint, before, after: moved(s) || t.plan?.status === 'planned' ? after : before };
+        }
+        if (s.spec.kind === 'restore-endpoint') {
+            const spec = s.spec;
+            const after = routesOf(spec.config.servedEntities, spec.config.routes);
+            const before = s.status === 'satisfied' ? after : `v${spec.fromVersion}`;
+            return { endpoint: spec.endpoint, before, after: moved(s) || t.plan?.status === 'planned' ? after : before };
+        }
+    }
+    return null;
+}
+/** Step states in words (with a mark), the same in every format; the legend explains them. */
+const STEP_WORDS = {
+    pending: { mark: '🔜', word: 'to do' },
+    satisfied: { mark: '☑️', word: 'already done' },
+    done: { mark: '✅', word: 'done' },
+    failed: { mark: '❌', word: 'failed' },
+    'not-run': { mark: '⏸️', word: 'not run' },
+};
+const STEP_LEGEND = 'to do: written when applied · already done: no write needed · done: written by this run · failed · not run: stopped before it';
+/** "7 steps: 6 to do, 1 already done" — counted from the rows shown. */
+function stepCounts(p) {
+    const order = ['done', 'pending', 'satisfied', 'failed', 'not-run'];
+    const parts = order.flatMap((status) => {
+        const n = p.steps.filter((s) => s.status === status).length;
+        return n ? [`${String(n)} ${STEP_WORDS[status].word}`] : [];
+    });
+    return `${String(p.steps.length)} ${p.steps.length === 1 ? 'step' : 'steps'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+}
+/** Outcome counts, worst first: "1 applied, 1 blocked". */
+function outcomeCounts(result) {
+    const counts = new Map();
+    for (const t of result.targets)
+        counts.set(outcomeOf(t), (counts.get(outcomeOf(t)) ?? 0) + 1);
+    return [...counts].map(([o, n]) => `${String(n)} ${OUTCOME_WORDS[o].word}`).join(', ') || 'no targets';
+}
+/** Plan hashes, as `expect-plan` takes them: the 12-character prefix is enough (and fits a table cell). */
+const shortHash = (hash) => hash.replace(/^sha256:/, '').slice(0, 12);
+
+;// CONCATENATED MODULE: ./lib/src/report/junit.js
+// `--format junit`: JUnit XML for test-report UIs (dorny/test-reporter `java-junit`,
+// mikepenz/action-junit-report, Jenkins, GitLab). One <testsuite> per target, one <testcase> per
+// target × gate: fail → <failure>, could not be evaluated → <error>, skipped and waived → <skipped>.
+// promote/rollback add one <testcase> per target for the promotion itself. Valid against the
+// junit-10.xsd that Jenkins' xunit plugin uses (no file/line attributes on testcase).
+
+
+
+const where = (g) => (g.position ? `${g.position.file}:${g.position.line}:${g.position.column}` : 'no position');
+function gateCase(t, g, classname) {
+    const phrase = gatePhrase(g);
+    const detail = `${g.message}\ngate ${g.id} (${g.type}, policy ${g.policy}, severity ${g.severity}) at ${where(g)}`;
+    const waiver = waiverPhrase(g);
+    const by = {
+        fail: () => ({ name: g.id, classname, outcome: 'failure', body: `<failure type="${xml(g.type)}" message="${xml(phrase, 500)}">${xml(detail)}</failure>` }),
+        error: () => ({ name: g.id, classname, outcome: 'error', body: `<error type="${xml(g.type)}" message="${xml(phrase, 500)}">${xml(detail)}</error>` }),
+        skipped: () => ({ name: g.id, classname, outcome: 'skipped', body: `<skipped message="${xml(phrase, 500)}"/>` }),
+        waived: () => ({ name: g.id, classname, outcome: 'skipped', body: `<skipped message="${xml(waiver ?? phrase, 500)}"/>` }),
+        warn: () => ({ name: g.id, classname, outcome: 'pass', body: '', out: `warning: ${phrase}` }),
+        pass: () => ({ name: g.id, classname, outcome: 'pass', body: '' }),
+    };
+    return by[g.outcome]();
+}
+function promotionCase(r, t, classname) {
+    if (!t.plan || r.command === 'plan')
+        return null;
+    const o = outcomeOf(t);
+    const traffic = trafficOf(t);
+    const text = `${OUTCOME_WORDS[o].word}: ${versionChange(t)}${traffic ? `; ${traffic.endpoint} ${traffic.before} → ${traffic.after}` : ''}; ${t.plan.message}`;
+    const name = r.command === 'rollback' ? 'rollback' : 'promotion';
+    switch (o) {
+        case 'applied':
+        case 'rolled-back':
+        case 'up-to-date':
+        case 'will-apply':
+            return { name, classname, outcome: 'pass', body: '', out: text };
+        case 'blocked':
+        case 'nothing-to-do':
+        case 'not-planned':
+            return { name, classname, outcome: 'skipped', body: `<skipped message="${xml(text, 500)}"/>` };
+        default:
+            return { name, classname, outcome: 'error', body: `<error type="${xml(o)}" message="${xml(text, 500)}">${xml(t.plan.message)}</error>` };
+    }
+}
+const suiteName = (r, t) => `mlops-gate.${r.command}.${t.model}.${t.from}-${t.to}`;
+function suite(r, t) {
+    const classname = `mlops-gate.${t.model}.${t.from}-${t.to}`;
+    const cases = [...t.gates.map((g) => gateCase(t, g, classname)), ...[promotionCase(r, t, classname)].filter((c) => c !== null)];
+    const count = (o) => cases.filter((c) => c.outcome === o).length;
+    const props = [
+        ['model', t.model],
+        ['from', t.from],
+        ['to', t.to],
+        ['verdict', t.verdict],
+        ['target', targetTitle(t)],
+        ...(t.candidate ? [['candidate', `${t.candidate.name} v${t.candidate.version}`]] : []),
+        ...(t.champion ? [['champion', `${t.champion.name} v${t.champion.version}`]] : []),
+        ...(t.plan?.hash ? [['plan', t.plan.hash]] : []),
+    ];
+    const text = [
+        `  <testsuite name="${xml(suiteName(r, t))}" tests="${cases.length}" failures="${count('failure')}" errors="${count('error')}" skipped="${count('skipped')}" time="0.000" timestamp="${xml(r.generatedAt.replace(/\.\d+Z$/, '').replace(/Z$/, ''))}">`,
+        '    <properties>',
+        ...props.map(([k, v]) => `      <property name="${xml(k)}" value="${xml(v, 500)}"/>`),
+        '    </properties>',
+        ...cases.map((c) => {
+            const out = c.out ? `<system-out>${xml(c.out)}</system-out>` : '';
+            const inner = `${c.body}${out}`;
+            return `    <testcase classname="${xml(c.classname)}" name="${xml(c.name)}" time="0.000"${inner ? `>${inner}</testcase>` : '/>'}`;
+        }),
+        `    <system-out>${xml(`${targetTitle(t)}: ${t.summary}`)}</system-out>`,
+        '  </testsuite>',
+    ].join('\n');
+    return { text, tests: cases.length, failures: count('failure'), errors: count('error') };
+}
+/** The JUnit XML of a result. */
+function renderJunit(r) {
+    const suites = r.targets.map((t) => suite(r, t));
+    const totals = suites.reduce((acc, s) => ({ tests: acc.tests + s.tests, failures: acc.failures + s.failures, errors: acc.errors + s.errors }), { tests: 0, failures: 0, errors: 0 });
+    return [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        `<testsuites name="mlops-gate ${xml(r.command)} ${xml(r.config.file)}" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" time="0.000">`,
+        ...suites.map((s) => s.text),
+        '</testsuites>',
+        '',
+    ].join('\n');
+}
+const junitRenderer = { render: renderJunit };
+
 // EXTERNAL MODULE: ./lib/src/errors.js
 var errors = __nccwpck_require__(5071);
 ;// CONCATENATED MODULE: ./lib/src/report/format.js
@@ -58389,27 +58978,142 @@ const formatMeasured = (m) => Object.entries(m)
 const formatVersion = (v, none) => (v ? `${v.name} v${v.version}` : none);
 
 ;// CONCATENATED MODULE: ./lib/src/report/plans.js
-// Text and markdown for the promotion part of a result (the `plan` field of each target). The
-// gate part is rendered by src/report; the CLI appends this after it for promote/rollback.
-const STEP_MARK = {
-    satisfied: '=',
-    done: '✓',
-    pending: '·',
-    failed: '✗',
-    'not-run': '-',
+// The promotion part of a result (each target's `plan`), in text and markdown: what happens on
+// merge (plan), what changed (promote, rollback), and the steps. Data is escaped through
+// src/report/escape.ts; outcomes, versions and traffic come from src/report/promotion.ts.
+
+
+const withPlans = (result) => result.targets.filter((t) => t.plan !== undefined);
+/** Outcomes whose reason the reader needs next to them. */
+const EXPLAINED = new Set(['aborted', 'failed', 'refused', 'locked', 'drift']);
+const outcomeCell = (t) => {
+    const o = outcomeOf(t);
+    const { mark, word } = OUTCOME_WORDS[o];
+    return `${mark}&nbsp;${word}${EXPLAINED.has(o) && t.plan ? `: ${md(t.plan.message, 120)}` : ''}`;
 };
-const STATUS_LABEL = {
-    planned: 'PLANNED',
-    blocked: 'BLOCKED',
-    'up-to-date': 'UP-TO-DATE',
+const trafficCell = (t) => {
+    const traffic = trafficOf(t);
+    if (!traffic)
+        return '—';
+    return md(traffic.before === traffic.after ? `${traffic.endpoint}: ${traffic.after} (unchanged)` : `${traffic.endpoint}: ${traffic.before} → ${traffic.after}`, 100);
+};
+/** promote / rollback: what changed, one row per target. */
+function outcomeTable(result) {
+    return [
+        '| Model | Outcome | Version | Endpoint traffic |',
+        '|---|---|---|---|',
+        ...result.targets.map((t) => `| ${md(targetTitle(t), 60)} | ${outcomeCell(t)} | ${md(versionChange(t), 40)} | ${trafficCell(t)} |`),
+    ];
+}
+function onMergeCell(t) {
+    const o = outcomeOf(t);
+    const { mark } = OUTCOME_WORDS[o];
+    switch (o) {
+        case 'will-apply':
+            return `${mark} will promote ${md(t.candidate ? `v${t.candidate.version}` : 'the candidate', 20)} (${md(stepCounts(t.plan), 80)})`;
+        case 'blocked':
+            return `${mark} blocked: nothing is promoted`;
+        case 'nothing-to-do':
+            return `${mark} nothing to do: ${md(t.summary, 100)}`;
+        case 'up-to-date':
+            return `${mark} nothing to do: already promoted`;
+        case 'not-planned':
+            return `${mark} planned by the release run (evidence was replayed offline)`;
+        default:
+            return `${mark} cannot be planned: ${md(t.plan?.message ?? t.summary, 120)}`;
+    }
+}
+/** plan: every target's fate on merge, the workflow that applies it and the hashes it enforces. */
+function onMergeSection(result, options) {
+    if (result.targets.length === 0)
+        return [];
+    if (options.compact)
+        return onMergeCounts(result);
+    const planned = result.targets.filter((t) => outcomeOf(t) === 'will-apply' && t.plan?.hash);
+    const workflow = options.applyWorkflow
+        ? options.applyWorkflow.url
+            ? escape_link(options.applyWorkflow.name, options.applyWorkflow.url)
+            : code(options.applyWorkflow.name)
+        : 'the release workflow';
+    const out = [
+        '#### On merge',
+        '',
+        '| Model | On merge | Plan |',
+        '|---|---|---|',
+        ...result.targets.map((t) => {
+            const hash = outcomeOf(t) === 'will-apply' && t.plan?.hash ? `\`${shortHash(t.plan.hash)}\`` : '—';
+            return `| ${md(targetTitle(t), 60)} | ${onMergeCell(t)} | ${hash} |`;
+        }),
+        '',
+        planned.length
+            ? `Applied after merge by ${workflow} (\`command: promote\` with \`expect-plan\`): it applies exactly the plan with this hash and refuses any other.`
+            : result.targets.some((t) => outcomeOf(t) === 'not-planned')
+                ? `Planned and applied after merge by ${workflow} (\`command: promote\`): this run replayed evidence offline, so it computed no plan.`
+                : `Nothing will be promoted by ${workflow} from this change.`,
+        '',
+    ];
+    if (planned.length === 0)
+        return out;
+    return [
+        ...out,
+        `<details><summary>Steps and full plan hashes</summary>`,
+        '',
+        ...planned.flatMap((t) => [...stepsMarkdown(t, options.detail), '']),
+        `<sub>${STEP_LEGEND}</sub>`,
+        '',
+        '</details>',
+        '',
+    ];
+}
+/** Too many targets for a table within the size limit: counts by outcome, the rest in the job summary. */
+function onMergeCounts(result) {
+    const counts = new Map();
+    for (const t of result.targets)
+        counts.set(outcomeOf(t), (counts.get(outcomeOf(t)) ?? 0) + 1);
+    const line = [...counts].map(([o, n]) => `${OUTCOME_WORDS[o].mark} ${n} ${o === 'will-apply' ? 'will be promoted' : OUTCOME_WORDS[o].word}`).join(' · ');
+    return ['#### On merge', '', `${line}. Every target, its plan and hash: see the job summary of this run.`, ''];
+}
+/** One target's steps as a numbered list; the summary adds each step's pre- and postcondition. */
+function stepsMarkdown(t, detail) {
+    const p = t.plan;
+    if (!p)
+        return [];
+    const hash = p.hash ? ` · plan \`${p.hash.replace(/[^a-z0-9:]/gi, '')}\`` : '';
+    const destination = detail === 'summary' && p.destination
+        ? [`Destination ${md(p.destination.model, 80)}${p.destination.version ? ` v${md(p.destination.version, 12)}` : ''} on ${md(p.destination.registry, 80)}; previous champion ${p.previousChampion ? `v${md(p.previousChampion, 12)}` : 'none'}.`, '']
+        : [];
+    return [
+        `**${md(targetTitle(t), 60)}**${hash} · ${md(stepCounts(p), 80)}`,
+        '',
+        ...destination,
+        ...p.steps.flatMap((s, i) => {
+            const { mark, word } = STEP_WORDS[s.status];
+            const line = `${i + 1}. ${mark} ${word} · ${md(s.description, 240)}${s.message ? ` — ${md(s.message, 240)}` : ''}`;
+            return detail === 'summary' ? [line, `   - before: ${md(s.precondition, 400)}`, `   - after: ${md(s.postcondition, 400)}`] : [line];
+        }),
+    ];
+}
+/**
+ * Kept for callers that still append the plans after the report: the plans are part of
+ * `renderMarkdown` now (On merge section, step lists), so there is nothing left to append.
+ * @deprecated render the whole comment with `commentBody` / `renderMarkdown`.
+ */
+const renderPlansMarkdown = (_result) => '';
+const TEXT_STATUS = {
     applied: 'APPLIED',
-    locked: 'LOCKED',
-    drift: 'DRIFT',
+    'rolled-back': 'ROLLED BACK',
+    'will-apply': 'PLANNED',
+    blocked: 'BLOCKED',
+    'up-to-date': 'UP TO DATE',
+    'nothing-to-do': 'NOTHING TO DO',
+    aborted: 'ABORTED',
     failed: 'FAILED',
     refused: 'REFUSED',
+    locked: 'LOCKED',
+    drift: 'DRIFT',
+    'not-planned': 'NOT PLANNED',
 };
-const withPlans = (result) => result.targets.filter((t) => t.plan !== undefined);
-const title = (t) => (t.plan?.mode === 'rollback' ? `${t.model} in ${t.to}` : `${t.model}  ${t.from} → ${t.to}`);
+/** Text: per target, the outcome, versions, traffic and (when planned or applied) the steps. */
 function renderPlansText(result) {
     const targets = withPlans(result);
     if (targets.length === 0)
@@ -58417,189 +59121,437 @@ function renderPlansText(result) {
     const out = [result.command === 'rollback' ? 'Rollback:' : 'Promotion:'];
     for (const t of targets) {
         const p = t.plan;
-        out.push(`  ${STATUS_LABEL[p.status].padEnd(11)}${title(t)}  (${p.mode}${p.hash ? `, plan ${p.hash}` : ''})`);
-        out.push(`             ${p.message}`);
-        if (p.destination) {
-            out.push(`             destination "${p.destination.model}"${p.destination.version ? ` v${p.destination.version}` : ''} on ${p.destination.registry}; previous champion ${p.previousChampion ? `v${p.previousChampion}` : '(none)'}`);
+        const o = outcomeOf(t);
+        out.push(`  ${TEXT_STATUS[o].padEnd(13)} ${term(targetTitle(t))}  ${term(versionChange(t))}${p.hash ? `  (plan ${p.hash})` : ''}`);
+        const pad = ' '.repeat(16);
+        if (o === 'blocked') {
+            out.push(`${pad}nothing promoted: the gates block it`);
+            continue;
         }
+        out.push(`${pad}${term(p.message)}`);
+        const traffic = trafficOf(t);
+        if (traffic)
+            out.push(`${pad}endpoint ${term(traffic.endpoint)}: ${traffic.before === traffic.after ? `${term(traffic.after)} (unchanged)` : `${term(traffic.before)} → ${term(traffic.after)}`}`);
+        if (p.steps.length)
+            out.push(`${pad}${stepCounts(p)}; ${p.writes} write(s)`);
         for (const s of p.steps) {
-            out.push(`      ${STEP_MARK[s.status]} ${s.id.padEnd(28)}${s.description}${s.status === 'satisfied' ? ' (already done)' : ''}${s.message ? ` — ${s.message}` : ''}`);
-        }
-        out.push(`             writes: ${p.writes}`);
-    }
-    out.push('  legend: ✓ done · = already satisfied (no write) · · to do · ✗ failed · - not run', '');
-    return out.join('\n') + '\n';
-}
-const md = (s) => s.replace(/\|/g, '\\|');
-function renderPlansMarkdown(result) {
-    const targets = withPlans(result);
-    if (targets.length === 0)
-        return '';
-    const out = [`### ${result.command === 'rollback' ? 'Rollback' : 'Promotion plan'}`, ''];
-    for (const t of targets) {
-        const p = t.plan;
-        out.push(`**${STATUS_LABEL[p.status]}** \`${title(t)}\` (${p.mode})${p.hash ? ` — plan \`${p.hash}\`` : ''}`, '', md(p.message), '');
-        if (p.steps.length) {
-            out.push('| | step | precondition | postcondition |', '|---|---|---|---|');
-            for (const s of p.steps)
-                out.push(`| ${STEP_MARK[s.status]} | ${md(s.description)} | ${md(s.precondition)} | ${md(s.postcondition)} |`);
-            out.push('');
+            out.push(`    ${STEP_WORDS[s.status].word.padEnd(13)}${term(s.description, 200)}${s.message ? ` — ${term(s.message, 300)}` : ''}`);
         }
     }
+    out.push(`  steps: ${STEP_LEGEND}`, '');
     return out.join('\n') + '\n';
 }
 
 ;// CONCATENATED MODULE: ./lib/src/report/markdown.js
-// Markdown report: PR comments and the job summary. Stays under GitHub's comment limit by folding
-// details (passing targets first) and linking to the full report.
+// Markdown for GitHub: the sticky PR comment (`detail: 'comment'`) and the job summary / `--format
+// markdown` (`detail: 'summary'`). Laid out for GitHub's 860 px comment column: no table wider
+// than four short columns, data cells capped and given break opportunities, long things (plan
+// hashes, pre/postconditions) in lists rather than cells. Every piece of data goes through
+// src/report/escape.ts. Stays under GitHub's comment limit by folding target details, passing
+// targets first, and linking the full report.
+
+
+
 
 
 
 const GITHUB_COMMENT_LIMIT = 65_536;
-/** Markdown table cells must not contain raw pipes or newlines. */
-const cell = (s) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-const verdictLine = (r) => {
-    const blocked = r.targets.filter((t) => t.verdict === 'fail' || t.verdict === 'error').length;
+/** Characters of data in one table cell (before escaping). */
+const CELL_MAX = 160;
+const markdown_blocks = (t) => t.verdict === 'fail' || t.verdict === 'error';
+const sha = (s) => (s && /^[0-9a-f]{40}$/i.test(s) ? s.slice(0, 7) : s ? md(s, 40) : null);
+function headline(r) {
+    const mark = OUTCOME_EMOJI[r.verdict];
+    if (r.command === 'plan') {
+        const n = r.targets.length;
+        const blocked = r.targets.filter(markdown_blocks).length;
+        const warned = r.targets.filter((t) => t.verdict === 'warn').length;
+        const what = n === 0 ? 'no targets' : blocked ? `${blocked} of ${n} blocked` : `nothing blocks (${n} ${n === 1 ? 'target' : 'targets'}${warned ? `, ${warned} with warnings` : ''})`;
+        return `### ${mark} mlops-gate plan: ${what}`;
+    }
+    if (r.command === 'rollback' && r.targets.length === 1) {
+        const t = r.targets[0];
+        return `### ${mark} mlops-gate rollback: ${md(targetTitle(t))}, ${md(versionChange(t))}`;
+    }
+    return `### ${mark} mlops-gate ${r.command}: ${md(outcomeCounts(r))}`;
+}
+function contextLine(r, c) {
+    const parts = [code(r.config.file)];
+    const head = sha(c.headSha);
+    const base = sha(c.baseSha);
+    if (head)
+        parts.push(`head ${head}`);
+    if (base)
+        parts.push(`rules from base ${base}`);
+    if (c.actor && r.command !== 'plan')
+        parts.push(`by ${md(c.actor, 60)}`);
+    if (c.runUrl)
+        parts.push(escape_link('workflow run', c.runUrl));
+    return parts.join(' · ');
+}
+/** plan: one row per target with the reason; promote/rollback: the outcome table (src/report/plans.ts). */
+function topTable(r) {
     if (r.targets.length === 0)
-        return 'No targets to evaluate.';
-    if (blocked === 0)
-        return `${OUTCOME_EMOJI[r.verdict]} **${OUTCOME_LABEL[r.verdict]}**: nothing blocks (${r.targets.length} target(s)).`;
-    return `${OUTCOME_EMOJI[r.verdict]} **${OUTCOME_LABEL[r.verdict]}**: ${blocked} of ${r.targets.length} target(s) blocked.`;
+        return ['_No targets: no model has an environment to promote to (check `promote_from`)._'];
+    if (r.command !== 'plan')
+        return outcomeTable(r);
+    return [
+        '| Model | Change | Verdict | Why |',
+        '|---|---|---|---|',
+        ...r.targets.map((t) => `| ${md(t.model, 40)} | ${md(`${t.from} → ${t.to}: ${versionChange(t)}`, 80)} | ${OUTCOME_EMOJI[t.verdict]}&nbsp;${OUTCOME_LABEL[t.verdict]} | ${whyMarkdown(t)} |`),
+    ];
+}
+/** The why, with gate ids as code (copied exactly, e.g. into a waiver) and the sentence escaped. */
+const whyMarkdown = (t) => {
+    const parts = whyParts(t);
+    return parts.kind === 'sentence' ? md(parts.text, CELL_MAX) : why(t, (id) => code(id));
 };
-const summaryTable = (r) => [
-    '| Model | From → To | Candidate | Champion | Verdict |',
-    '|---|---|---|---|---|',
-    ...r.targets.map((t) => `| ${cell(t.model)} | ${cell(t.from)} → ${cell(t.to)} | ${cell(formatVersion(t.candidate, '—'))} | ${cell(formatVersion(t.champion, 'none yet'))} | ${OUTCOME_EMOJI[t.verdict]} ${OUTCOME_LABEL[t.verdict]} |`),
-];
-const waiverNote = (g) => g.waiver
-    ? `${g.waiver.expired ? '⌛ expired waiver (not applied)' : '🛡️ waived'} by ${g.waiver.owner} until ${g.waiver.expires}: ${g.waiver.reason}`
-    : '';
-const gateTable = (t) => [
-    '| | Gate | Result | Measured | Threshold |',
-    '|---|---|---|---|---|',
-    ...t.gates.map((g) => {
-        const note = waiverNote(g);
-        return `| ${OUTCOME_EMOJI[g.outcome]} | \`${cell(g.id)}\` | ${cell(g.message)}${note ? `<br>${cell(note)}` : ''} | ${cell(formatMeasured(g.measured))} | ${cell(formatMeasured(g.threshold))} |`;
-    }),
-];
-const metricsLine = (t) => {
+const GATE_ORDER = { error: 0, fail: 1, warn: 2, waived: 3, pass: 4, skipped: 5 };
+function gateRows(t) {
+    if (t.gates.length === 0)
+        return [`_${md(t.summary, CELL_MAX)}._`];
+    if (uniformGates(t))
+        return [`${OUTCOME_EMOJI[t.gates[0].outcome]} All ${t.gates.length} gates: ${md(t.gates[0].message, 300)}`];
+    const gates = [...t.gates].sort((a, b) => GATE_ORDER[a.outcome] - GATE_ORDER[b.outcome]);
+    return [
+        '| | Gate | Result |',
+        '|---|---|---|',
+        ...gates.map((g) => {
+            const waiver = waiverPhrase(g);
+            return `| ${OUTCOME_EMOJI[g.outcome]} | ${code(g.id)} | ${md(gatePhrase(g), CELL_MAX)}${waiver ? `<br>🛡️ ${md(waiver, CELL_MAX)}` : ''} |`;
+        }),
+    ];
+}
+function metricsTable(t) {
     const c = t.candidate?.metrics;
     if (!c || Object.keys(c).length === 0)
         return [];
     const ch = t.champion?.metrics ?? {};
-    const keys = Object.keys(c).sort();
     return [
         '',
         '| Metric | Candidate | Champion |',
         '|---|---|---|',
-        ...keys.map((k) => `| ${cell(k)} | ${formatValue(c[k])} | ${formatValue(ch[k])} |`),
+        ...Object.keys(c)
+            .sort()
+            .map((k) => `| ${md(k, 60)} | ${md(formatValue(c[k]), 30)} | ${md(formatValue(ch[k]), 30)} |`),
     ];
-};
-function targetDetails(t, open) {
-    const links = [t.candidate?.url ? `[candidate](${t.candidate.url})` : '', t.champion?.url ? `[champion](${t.champion.url})` : '']
-        .filter(Boolean)
-        .join(' · ');
+}
+function versionsLine(t) {
+    const v = (x, label) => (x ? escape_link(`${x.name} v${x.version}`, x.url) : `no ${label}`);
+    return `Candidate ${v(t.candidate, 'candidate')} · champion ${t.champion ? v(t.champion, 'champion') : 'none yet'}`;
+}
+function targetDetails(r, t, detail) {
+    const open = markdown_blocks(t) ? ' open' : '';
+    const rollback = t.plan?.mode === 'rollback';
+    // promote: the reviewed plan showed the gates; here only those of targets that do not simply pass.
+    const gates = r.command === 'plan' || (t.verdict !== 'pass' && t.verdict !== 'skipped') ? [...gateRows(t), ...(detail === 'summary' ? metricsTable(t) : [])] : [`${whyMarkdown(t)}.`];
+    const body = rollback ? [] : [versionsLine(t), '', ...gates];
+    // plan: the steps are in the On merge section; promote/rollback: with the target, in the summary.
+    const steps = detail === 'summary' && t.plan && t.plan.steps.length && r.command !== 'plan' ? ['', ...stepsMarkdown(t, 'summary'), '', `<sub>${STEP_LEGEND}</sub>`] : [];
+    if (body.length === 0 && steps.length === 0)
+        return '';
     return [
-        `<details${open ? ' open' : ''}><summary>${OUTCOME_EMOJI[t.verdict]} <b>${escapeHtml(t.model)}</b> ${escapeHtml(t.from)} → ${escapeHtml(t.to)}: ${escapeHtml(t.summary)}</summary>`,
+        `<details${open}><summary>${OUTCOME_EMOJI[t.verdict]} <b>${md(t.model, 60)}</b> ${md(rollback ? `in ${t.to}` : `${t.from} → ${t.to}`, 60)}</summary>`,
         '',
-        ...(links ? [links, ''] : []),
-        ...(t.gates.length ? gateTable(t) : ['_No gates apply to this target._']),
-        ...metricsLine(t),
+        ...body,
+        ...steps,
         '',
         '</details>',
         '',
-    ];
+    ].join('\n');
 }
-const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-function renderMarkdown(result, options = {}) {
-    const limit = Math.min(options.maxChars ?? GITHUB_COMMENT_LIMIT - 1_000, GITHUB_COMMENT_LIMIT - 1_000);
-    const head = [
-        ...(options.marker ? [options.marker] : []),
-        `### mlops-gate ${result.command}: \`${result.config.file}\``,
-        '',
-        verdictLine(result),
-        '',
-        ...(result.targets.length ? summaryTable(result) : []),
-        '',
+function findings(r) {
+    if (r.diagnostics.length === 0)
+        return [];
+    return ['**Findings**', '', ...r.diagnostics.map((d) => `- ${d.severity === 'error' ? '❌' : '⚠️'} ${md((0,errors/* formatDiagnostic */.xy)(d), 300)}`), ''];
+}
+function footer(r, c, detail) {
+    const when = r.generatedAt ? `${r.generatedAt.slice(0, 16).replace('T', ' ')} UTC` : null;
+    const parts = [
+        `mlops-gate ${md(r.tool.version, 20)}`,
+        `config sha256:${r.config.digest.slice(0, 12).replace(/[^0-9a-f]/gi, '')}`,
+        ...(when && /^[0-9-]+ [0-9:]+ UTC$/.test(when) ? [when] : []),
+        ...(c.runUrl && detail === 'comment' ? [escape_link('full report: job summary', c.runUrl)] : []),
+        'marks: ✅ pass · ❌ fail · ⚠️ warn · 🛑 error · 🛡️ waived · ⏭️ skipped',
     ];
-    const diagnostics = result.diagnostics.length
-        ? ['**Findings**', '', ...result.diagnostics.map((d) => `- ${(0,errors/* formatDiagnostic */.xy)(d)}`), '']
-        : [];
-    const foot = [`<sub>config sha256:${result.config.digest.slice(0, 12)} · result schema v${result.schemaVersion} · ${result.generatedAt}</sub>`];
-    // Blocked targets are expanded; others are collapsed. When too long, drop details of the least
-    // interesting targets first (pass/skipped, then warn/waived), then of blocked ones.
-    const rank = (t) => ({ error: 0, fail: 1, warn: 2, waived: 3, pass: 4, skipped: 5 })[t.verdict];
+    return `<sub>${parts.join(' · ')}</sub>`;
+}
+/** The whole report, folded to `maxChars`: least interesting target details go first. */
+function renderMarkdown(result, options = {}) {
+    const limit = options.maxChars ?? GITHUB_COMMENT_LIMIT - 1_000;
+    const detail = options.detail ?? 'summary';
+    const c = options.context ?? {};
+    const fullReportUrl = options.fullReportUrl ?? c.runUrl ?? null;
+    const top = [...(options.marker ? [options.marker] : []), headline(result), '', contextLine(result, c), '', ...topTable(result), ''].join('\n');
+    const tail = [...findings(result), ...(options.appendix ? [options.appendix] : []), '---', footer(result, c, detail)].join('\n');
+    const onMerge = (compact) => result.command === 'plan' ? onMergeSection(result, { applyWorkflow: c.applyWorkflow ?? null, detail, compact }).join('\n') : '';
+    // Many targets: the On merge table gives way to counts before anything is cut.
+    let head = `${top}\n${onMerge(false)}`;
+    if (head.length + tail.length > limit - 2_000)
+        head = `${top}\n${onMerge(true)}`;
+    const rank = (t) => GATE_ORDER[t.verdict];
+    const details = result.targets.map((t) => targetDetails(result, t, detail));
     const order = result.targets.map((t, i) => ({ t, i })).sort((a, b) => rank(b.t) - rank(a.t));
-    const details = result.targets.map((t) => targetDetails(t, t.verdict === 'fail' || t.verdict === 'error').join('\n') + '\n');
     const shown = new Set(result.targets.map((_, i) => i));
-    const foldNote = (folded) => folded
-        ? `_${folded} target(s) folded to stay under GitHub's comment size limit${options.fullReportUrl ? `: see the [full report](${options.fullReportUrl})` : ' (full report in the job summary)'}._\n\n`
-        : '';
-    const fixed = head.join('\n').length + [...diagnostics, ...foot].join('\n').length + 300;
-    let size = fixed + details.reduce((n, d) => n + d.length, 0);
+    let size = head.length + tail.length + 400 + details.reduce((n, d) => n + d.length + 1, 0);
     for (const { i } of order) {
         if (size <= limit)
             break;
+        if (!details[i])
+            continue;
         shown.delete(i);
-        size -= details[i].length;
+        size -= details[i].length + 1;
     }
-    let text = [head.join('\n'), result.targets.map((_, i) => (shown.has(i) ? details[i] : '')).join('') + foldNote(result.targets.length - shown.size), [...diagnostics, ...foot].join('\n')].join('\n') + '\n';
+    const folded = details.filter((d, i) => d && !shown.has(i)).length;
+    const foldNote = folded
+        ? `_${folded} target(s) folded to stay under GitHub's comment size limit${fullReportUrl ? `: see the ${escape_link('full report', fullReportUrl)}` : ' (full report in the job summary)'}._\n`
+        : '';
+    const body = details.filter((d, i) => d && shown.has(i));
+    const gatesHeading = body.length && result.command !== 'rollback' ? `#### ${result.command === 'plan' ? 'Gates' : 'Details'}\n\n` : '';
+    let text = `${head}\n${gatesHeading}${body.join('\n')}${foldNote}\n${tail}\n`;
     if (text.length > limit)
         text = text.slice(0, limit - 200) + '\n\n_…truncated: see the full report in the job summary._\n';
     return text;
 }
-/** The gate report, then the promotion or rollback part. */
-const markdownRenderer = { render: (result) => withSection(renderMarkdown(result), renderPlansMarkdown(result)) };
+/** `--format markdown` and the job summary: everything, laid out for GitHub. */
+const markdownRenderer = {
+    render: (result, options = {}) => renderMarkdown(result, { detail: 'summary', ...(options.context ? { context: options.context } : {}) }),
+};
 /** `report` then `section` after a blank line, or `report` alone when the section is empty. */
 const withSection = (report, section) => (section ? `${report}\n${section}` : report);
 
-;// CONCATENATED MODULE: ./lib/src/report/text.js
-// Plain-text report for terminals and logs.
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./lib/src/report/sarif.js
+// `--format sarif`: SARIF 2.1.0 for code scanning (github/codeql-action/upload-sarif) and other
+// SARIF viewers. One result per gate that fails, warns, errs or is waived (waived ones carry a
+// suppression), at the gate's line in mlops.yml or its policy file; plus the config's findings.
+// Rules are the gate ids (stable across runs), so an alert follows its gate.
 
 
 
-const pad = (s, n) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
-function renderTarget(t) {
-    const lines = [
-        `${pad(OUTCOME_LABEL[t.verdict], 8)}${t.model}  ${t.from} → ${t.to}`,
-        `        candidate ${formatVersion(t.candidate, '(none)')} · champion ${formatVersion(t.champion, '(none yet)')}`,
-        `        ${t.summary}`,
+const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+const INFORMATION_URI = 'https://github.com/mlops-gate/mlops-gate';
+const LEVEL = { fail: 'error', error: 'error', warn: 'warning', waived: 'note' };
+const limit = (s, n = 1000) => plain(s, n) || '-';
+function gateRule(g) {
+    const what = `mlops-gate ${g.type} gate of policy ${g.policy}`;
+    return {
+        id: g.id,
+        name: g.type,
+        shortDescription: { text: limit(`${g.id}: ${g.type} gate`) },
+        fullDescription: { text: limit(`${what}; severity ${g.severity}.`) },
+        help: {
+            text: limit(`A ${g.type} gate (${g.id}) that a candidate model must pass to be promoted. Fix the model, or change the gate in its policy through a reviewed change; a waiver with an owner and an expiry date can accept a known shortfall.`),
+            markdown: limit(`A \`${g.type}\` gate that a candidate model must pass to be promoted. Fix the model, or change the gate in its policy through a reviewed change; a waiver (owner, reason, expiry) can accept a known shortfall. See docs/gates.md.`),
+        },
+        defaultConfiguration: { level: g.severity === 'warn' ? 'warning' : 'error' },
+        properties: { tags: ['mlops-gate', g.type], precision: 'very-high' },
+    };
+}
+function findingRule(d) {
+    const id = `mlops-gate/${d.code}`;
+    return {
+        id,
+        name: d.code,
+        shortDescription: { text: limit(`mlops-gate finding: ${d.code}`) },
+        fullDescription: { text: limit(`A finding in the mlops-gate configuration or run: ${d.code}.`) },
+        help: { text: limit(`See the message of each result; docs/configuration.md describes mlops.yml.`), markdown: limit('See the message of each result; `docs/configuration.md` describes `mlops.yml`.') },
+        defaultConfiguration: { level: d.severity === 'error' ? 'error' : 'warning' },
+        properties: { tags: ['mlops-gate', 'finding'], precision: 'very-high' },
+    };
+}
+const fingerprint = (...parts) => (0,external_node_crypto_.createHash)('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+/** A file path as SARIF wants it: relative to the repository root, forward slashes, URI-encoded. */
+const uriOf = (file) => file
+    .replace(/\\/g, '/')
+    .replace(/^\.\//, '')
+    .split('/')
+    .map((segment) => encodeURIComponent(segment))
+    .join('/');
+const sarif_location = (file, line, column) => ({
+    physicalLocation: {
+        artifactLocation: { uri: uriOf(file), uriBaseId: '%SRCROOT%' },
+        region: { startLine: Math.max(1, line), startColumn: Math.max(1, column), endLine: Math.max(1, line), endColumn: Math.max(1, column) + 1 },
+    },
+});
+function gateResult(r, t, g, ruleIndex) {
+    const level = LEVEL[g.outcome];
+    const where = g.position ?? { file: r.config.file, line: 1, column: 1 };
+    const waiver = waiverPhrase(g);
+    return {
+        ruleId: g.id,
+        ruleIndex,
+        level,
+        kind: 'fail',
+        message: { text: limit(`${t.model} ${t.from} → ${t.to}: ${g.id} ${g.outcome === 'error' ? 'could not be evaluated' : g.outcome}. ${gatePhrase(g)}.${waiver ? ` ${waiver}.` : ''}`) },
+        locations: [sarif_location(where.file, where.line, where.column)],
+        partialFingerprints: { 'mlopsGateTarget/v1': fingerprint(g.id, t.model, t.from, t.to) },
+        ...(g.outcome === 'waived' && g.waiver ? { suppressions: [{ kind: 'external', status: 'accepted', justification: limit(waiver ?? 'waived') }] } : {}),
+        properties: { model: t.model, from: t.from, to: t.to, outcome: g.outcome, candidate: t.candidate ? `${t.candidate.name} v${t.candidate.version}` : null },
+    };
+}
+function findingResult(r, d, ruleIndex) {
+    const where = d.position ?? { file: r.config.file, line: 1, column: 1 };
+    return {
+        ruleId: `mlops-gate/${d.code}`,
+        ruleIndex,
+        level: d.severity === 'error' ? 'error' : 'warning',
+        kind: 'fail',
+        message: { text: limit(`${d.message}${d.path ? ` (at ${d.path})` : ''}${d.hint ? ` — ${d.hint}` : ''}`) },
+        locations: [sarif_location(where.file, where.line, where.column)],
+        partialFingerprints: { 'mlopsGateTarget/v1': fingerprint(d.code, d.path, d.message) },
+    };
+}
+/** The SARIF log of a result. */
+function renderSarif(r) {
+    const rules = [];
+    const index = new Map();
+    const ruleFor = (id, make) => {
+        let i = index.get(id);
+        if (i === undefined) {
+            i = rules.length;
+            rules.push(make());
+            index.set(id, i);
+        }
+        return i;
+    };
+    const results = [
+        ...r.targets.flatMap((t) => t.gates.filter((g) => LEVEL[g.outcome] !== undefined).map((g) => gateResult(r, t, g, ruleFor(g.id, () => gateRule(g))))),
+        ...r.diagnostics.map((d) => findingResult(r, d, ruleFor(`mlops-gate/${d.code}`, () => findingRule(d)))),
     ];
-    const idWidth = Math.min(48, Math.max(0, ...t.gates.map((g) => g.id.length)) + 2);
+    const log = {
+        $schema: SCHEMA,
+        version: '2.1.0',
+        runs: [
+            {
+                tool: { driver: { name: 'mlops-gate', version: r.tool.version, semanticVersion: /^\d+\.\d+\.\d+/.test(r.tool.version) ? r.tool.version : undefined, informationUri: INFORMATION_URI, rules } },
+                // One category per command and config, so uploads of plan and promote do not close each other's alerts.
+                automationDetails: { id: `mlops-gate/${r.command}/${uriOf(r.config.file)}/` },
+                columnKind: 'unicodeCodePoints',
+                results,
+                properties: { verdict: r.verdict, configDigest: r.config.digest, generatedAt: r.generatedAt },
+            },
+        ],
+    };
+    return JSON.stringify(log, null, 2) + '\n';
+}
+const sarifRenderer = { render: renderSarif };
+
+;// CONCATENATED MODULE: ./lib/src/report/text.js
+// Plain-text report for terminals and logs. Data goes through `term` (src/report/escape.ts): no
+// control characters, no line breaks, no `::command::` a CI runner would obey.
+
+
+
+
+
+
+const pad = (s, n) => (s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length));
+/** Only values that were set: `min_absolute_change=—` says nothing. */
+const setValues = (m) => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== null && v !== undefined));
+/**
+ * Gates of a target are listed by `plan` (it is the review), and by `promote` only for targets
+ * that do not simply pass (the reviewed plan already showed the rest), or with `--verbose`.
+ */
+const showsGates = (r, t, verbose) => verbose || r.command === 'plan' || (t.verdict !== 'pass' && t.verdict !== 'skipped');
+function renderTarget(r, t, verbose) {
+    const lines = [`${pad(OUTCOME_LABEL[t.verdict], 8)}${term(t.model)}  ${term(t.from)} → ${term(t.to)}  ${term(versionChange(t))}`, `        ${term(why(t))}`];
+    if (!showsGates(r, t, verbose) || t.gates.length === 0)
+        return lines;
+    if (uniformGates(t) && !verbose)
+        return [...lines, `    ${pad(OUTCOME_LABEL[t.gates[0].outcome], 8)}all ${t.gates.length} gates: ${term(t.gates[0].message)}`];
+    const idWidth = Math.min(40, Math.max(0, ...t.gates.map((g) => g.id.length)) + 2);
     for (const g of t.gates) {
-        lines.push(`    ${pad(OUTCOME_LABEL[g.outcome], 8)}${pad(g.id, idWidth)}${g.message}`);
-        const details = [
-            Object.keys(g.measured).length ? `measured: ${formatMeasured(g.measured)}` : '',
-            Object.keys(g.threshold).length ? `threshold: ${formatMeasured(g.threshold)}` : '',
-        ].filter(Boolean);
-        if (details.length)
-            lines.push(`${' '.repeat(12 + idWidth)}${details.join(' · ')}`);
-        if (g.waiver) {
-            const state = g.waiver.expired ? 'EXPIRED waiver (not applied)' : 'waived';
-            lines.push(`${' '.repeat(12 + idWidth)}${state} by ${g.waiver.owner} until ${g.waiver.expires}: ${g.waiver.reason}`);
+        lines.push(`    ${pad(OUTCOME_LABEL[g.outcome], 8)}${pad(term(g.id, 80), idWidth)}${term(gatePhrase(g))}`);
+        const indent = ' '.repeat(12 + idWidth);
+        const waiver = waiverPhrase(g);
+        if (waiver)
+            lines.push(`${indent}${term(waiver)}`);
+        if (verbose) {
+            lines.push(`${indent}${term(g.message, 1000)}`);
+            const measured = setValues(g.measured);
+            const threshold = setValues(g.threshold);
+            const details = [
+                Object.keys(measured).length ? `measured: ${formatMeasured(measured)}` : '',
+                Object.keys(threshold).length ? `threshold: ${formatMeasured(threshold)}` : '',
+            ].filter(Boolean);
+            if (details.length)
+                lines.push(`${indent}${term(details.join(' · '), 1000)}`);
         }
     }
     return lines;
 }
-function renderText(result) {
-    const out = [`mlops-gate ${result.command} — ${result.config.file} (sha256:${result.config.digest.slice(0, 12)})`, ''];
+function verdictLine(r) {
+    if (r.command !== 'plan')
+        return `Verdict: ${OUTCOME_LABEL[r.verdict]} — ${outcomeCounts(r)}`;
+    const blocked = r.targets.filter((t) => t.verdict === 'fail' || t.verdict === 'error').length;
+    const n = r.targets.length;
+    return `Verdict: ${OUTCOME_LABEL[r.verdict]} (${blocked} of ${n} ${n === 1 ? 'target' : 'targets'} blocked)`;
+}
+function renderText(result, options = {}) {
+    const verbose = options.verbose === true;
+    const out = [`mlops-gate ${result.command} — ${term(result.config.file)} (sha256:${result.config.digest.slice(0, 12)})`, ''];
     if (result.targets.length === 0)
-        out.push('No targets: no model has an environment to promote to (check promote_from).');
-    for (const t of result.targets)
-        out.push(...renderTarget(t), '');
+        out.push('No targets: no model has an environment to promote to (check promote_from).', '');
+    // A rollback has no gates: its part below says everything.
+    if (result.command !== 'rollback')
+        for (const t of result.targets)
+            out.push(...renderTarget(result, t, verbose), '');
     for (const d of result.diagnostics)
-        out.push((0,errors/* formatDiagnostic */.xy)(d));
+        out.push(term((0,errors/* formatDiagnostic */.xy)(d), 1000));
     if (result.diagnostics.length)
         out.push('');
-    const blocked = result.targets.filter((t) => t.verdict === 'fail' || t.verdict === 'error').length;
-    out.push(`Verdict: ${OUTCOME_LABEL[result.verdict]} (${blocked} of ${result.targets.length} target(s) blocked)`);
+    out.push(verdictLine(result));
     if (result.requests) {
         out.push(`Requests: ${result.requests.total} (${result.requests.retries} retries) in ${result.requests.wallMs} ms`);
     }
     return out.join('\n') + '\n';
 }
+/**
+ * Lines longer than `width` wrapped at spaces, continuation lines indented like the line they
+ * continue (+4); a word longer than a line is cut. For the job summary's text report.
+ */
+function wrapText(text, width = 100) {
+    return text
+        .split('\n')
+        .flatMap((line) => {
+        if ([...line].length <= width)
+            return [line];
+        const indent = ' '.repeat(Math.min((/^ */.exec(line)?.[0].length ?? 0) + 4, Math.floor(width / 2)));
+        const out = [];
+        let current = '';
+        for (const word of line.trimStart().split(/ +/)) {
+            let w = word;
+            const prefix = out.length === 0 && current === '' ? (/^ */.exec(line)?.[0] ?? '') : '';
+            const lead = current === '' ? (out.length === 0 ? prefix : indent) : `${current} `;
+            if ([...lead].length + [...w].length <= width) {
+                current = lead + w;
+                continue;
+            }
+            if (current !== '')
+                out.push(current);
+            current = '';
+            const room = width - indent.length;
+            while ([...w].length > room) {
+                out.push(indent + [...w].slice(0, room).join(''));
+                w = [...w].slice(room).join('');
+            }
+            current = indent + w;
+        }
+        if (current !== '')
+            out.push(current);
+        return out;
+    })
+        .join('\n');
+}
 /** The gate report, then the promotion or rollback part. */
-const textRenderer = { render: (result) => `${renderText(result)}\n${renderPlansText(result)}` };
+const textRenderer = {
+    render: (result, options = {}) => {
+        const plans = renderPlansText(result);
+        return plans ? `${renderText(result, options)}\n${plans}` : renderText(result, options);
+    },
+};
 
 ;// CONCATENATED MODULE: ./lib/src/report/renderers.js
 // Every output format, one row each. `--format` choices, the usage text and the action derive
@@ -58607,13 +59559,17 @@ const textRenderer = { render: (result) => `${renderText(result)}\n${renderPlans
 
 
 
+
+
 const RENDERERS = {
     text: textRenderer,
     markdown: markdownRenderer,
     json: json/* jsonRenderer */.O,
+    sarif: sarifRenderer,
+    junit: junitRenderer,
 };
 const OUTPUT_FORMATS = Object.keys(RENDERERS);
-const renderResult = (result, format) => RENDERERS[format].render(result);
+const renderResult = (result, format, options = {}) => RENDERERS[format].render(result, options);
 
 
 /***/ }),
@@ -59218,7 +60174,7 @@ const only = (candidate) => ({
 
 /***/ }),
 
-/***/ 6991:
+/***/ 2779:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -74911,64 +75867,8 @@ const readObject = (raw, key) => {
 
 // EXTERNAL MODULE: ./lib/src/policy/outcome.js + 1 modules
 var policy_outcome = __nccwpck_require__(5810);
-;// CONCATENATED MODULE: ./lib/src/policy/format.js
-// Number formatting for gate messages: short, but never so short that two different numbers
-// being compared print the same.
-const SIGNIFICANT_DIGITS = 6;
-const formatNumber = (n) => {
-    if (Number.isNaN(n))
-        return 'NaN';
-    if (!Number.isFinite(n))
-        return n > 0 ? 'Infinity' : '-Infinity';
-    if (Number.isInteger(n))
-        return String(n);
-    return String(Number.parseFloat(n.toPrecision(SIGNIFICANT_DIGITS)));
-};
-const withDigits = (n, digits) => {
-    if (!Number.isFinite(n) || Number.isInteger(n))
-        return formatNumber(n);
-    return String(Number.parseFloat(n.toPrecision(digits)));
-};
-/**
- * Numbers that are compared with each other, all at one precision: the smallest (from `digits`
- * significant digits up to full precision) at which no two different numbers print the same, so
- * a boundary is always visible ("0.94999999 ... needs ≥ 0.95", never "0.95 ... needs ≥ 0.95").
- */
-const formatDistinct = (values, digits = SIGNIFICANT_DIGITS, format = withDigits) => {
-    for (let d = digits; d <= 17; d++) {
-        const out = values.map((v) => format(v, d));
-        const clash = values.some((a, i) => values.some((b, j) => i < j && !Object.is(a, b) && a !== b && out[i] === out[j]));
-        if (!clash)
-            return out;
-    }
-    return values.map((v) => format(v, 17));
-};
-/** Format two numbers that are compared with each other; more digits when the short forms collide. */
-const formatPair = (a, b) => {
-    const [fa = '', fb = ''] = formatDistinct([a, b]);
-    return [fa, fb];
-};
-const percentWithDigits = (fraction, digits) => {
-    if (!Number.isFinite(fraction))
-        return formatNumber(fraction);
-    return `${String(Number.parseFloat((fraction * 100).toPrecision(digits)))}%`;
-};
-/** 0.042 → "4.2%". */
-const formatPercent = (fraction) => percentWithDigits(fraction, 3);
-/** Fractions compared with each other, as percentages that differ whenever the fractions do. */
-const formatPercentDistinct = (values) => formatDistinct(values, 3, percentWithDigits);
-/** +0.006 / -0.012: an explicit sign for deltas. */
-const formatSigned = (n) => (n > 0 ? `+${formatNumber(n)}` : formatNumber(n));
-const formatSignedPercent = (fraction) => fraction > 0 ? `+${formatPercent(fraction)}` : formatPercent(fraction);
-/** "a", "a and b", "a, b and c". */
-const format_listOf = (items) => {
-    if (items.length <= 1)
-        return items.join('');
-    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
-};
-const plural = (count, singular, pluralForm = `${singular}s`) => `${String(count)} ${count === 1 ? singular : pluralForm}`;
-const shortSha = (sha) => (/^[0-9a-f]{40}$/i.test(sha) ? sha.slice(0, 7) : sha);
-
+// EXTERNAL MODULE: ./lib/src/policy/format.js
+var format = __nccwpck_require__(6182);
 ;// CONCATENATED MODULE: ./lib/src/policy/gates/kit.js
 // Shared pieces for gate implementations: building results and reading evidence so that a
 // missing fact becomes `error` (never a bad-model `fail`).
@@ -75130,8 +76030,8 @@ const approvalsGate = {
                 headSha !== null &&
                 review.commitId !== headSha;
             if (stale) {
-                const on = review.commitId === null ? 'an unknown commit' : shortSha(review.commitId);
-                notCounted.push(`${at(review.user)} (stale: approved ${on}, head is ${shortSha(headSha)})`);
+                const on = review.commitId === null ? 'an unknown commit' : (0,format/* shortSha */.Fu)(review.commitId);
+                notCounted.push(`${at(review.user)} (stale: approved ${on}, head is ${(0,format/* shortSha */.Fu)(headSha)})`);
                 continue;
             }
             // Pull request approvals count only from people with write access, never from bots unless named.
@@ -75165,21 +76065,21 @@ const approvalsGate = {
             undetermined: undetermined.map((a) => a.user).join(', ') || null,
             author,
         };
-        const who = counted.length > 0 ? `: ${format_listOf(counted.map((a) => at(a.user)))}` : '';
+        const who = counted.length > 0 ? `: ${(0,format/* listOf */.c3)(counted.map((a) => at(a.user)))}` : '';
         const weakNote = weak.length > 0
             ? ` (${String(weak.length)} from a registry tag, weaker evidence: anyone with write access to the model can set it)`
             : '';
         const tally = `${String(counted.length)} of ${String(o.min)} required ${o.min === 1 ? 'approval' : 'approvals'}${who}${weakNote}`;
         const notCountedNote = notCounted.length > 0 ? `; not counted: ${notCounted.join(', ')}` : '';
         if (o.blockOnChangesRequested && changesRequested.length > 0) {
-            return result('fail', `Changes requested by ${format_listOf(changesRequested)} (their latest review); ${tally}.`, measured, threshold);
+            return result('fail', `Changes requested by ${(0,format/* listOf */.c3)(changesRequested)} (their latest review); ${tally}.`, measured, threshold);
         }
         if (counted.length >= o.min)
             return result('pass', `${tally}.`, measured, threshold);
         // Unreadable team membership only matters if it could change the answer.
         if (undetermined.length > 0 && counted.length + undetermined.length >= o.min) {
             const teamsWhy = [...unreadableTeams].map(([slug, why]) => `team ${slug} (${why})`);
-            return result('error', `Could not read the membership of ${format_listOf(teamsWhy)}, so ${plural(undetermined.length, 'approval')} by ${format_listOf(undetermined.map((a) => at(a.user)))} cannot be checked; ${tally}.`, measured, threshold);
+            return result('error', `Could not read the membership of ${(0,format/* listOf */.c3)(teamsWhy)}, so ${(0,format/* plural */.LS)(undetermined.length, 'approval')} by ${(0,format/* listOf */.c3)(undetermined.map((a) => at(a.user)))} cannot be checked; ${tally}.`, measured, threshold);
         }
         return result('fail', `${tally}${notCountedNote}.`, measured, threshold);
     },
@@ -75342,7 +76242,7 @@ const readCandidateMetric = (ctx, metric) => {
         return {
             ok: false,
             result: result('fail', `Candidate ${metric} is ${describeNonFinite(stored)}, not a finite number, so it cannot pass (run ${run.runId}).`, {
-                candidate: formatNumber(value),
+                candidate: (0,format/* formatNumber */.ZV)(value),
                 run_id: run.runId,
             }),
         };
@@ -75436,7 +76336,7 @@ const metricDeltaGate = {
         }
         const champ = metricValue(storedChamp);
         if (!Number.isFinite(champ)) {
-            return result('fail', `Champion ${championLabel} ${metric} is ${describeNonFinite(storedChamp)}, not a finite number, so the candidate cannot be compared with it.`, { ...withChampion, champion: formatNumber(champ) }, thresholdOf(o));
+            return result('fail', `Champion ${championLabel} ${metric} is ${describeNonFinite(storedChamp)}, not a finite number, so the candidate cannot be compared with it.`, { ...withChampion, champion: (0,format/* formatNumber */.ZV)(champ) }, thresholdOf(o));
         }
         return compare(o, metric, cand, champ, championLabel, withChampion);
     },
@@ -75466,22 +76366,22 @@ const compare = (o, metric, cand, champ, championLabel, withChampion) => {
         relative_change: improvement !== null && Number.isFinite(improvement) ? improvement : null,
     };
     if (overflow) {
-        const [c, b] = formatPair(cand, champ);
+        const [c, b] = (0,format/* formatPair */.kI)(cand, champ);
         return result('fail', `${metric} ${c} vs champion ${championLabel} ${b}: the change is not a finite number (the arithmetic overflows), so it cannot pass.`, measured, thresholdOf(o));
     }
     // One precision for every number in the sentence, and one for every percentage.
-    const numbers = formatDistinct([cand, champ, ...(absBound === null ? [] : [absBound]), ...(regBound === null ? [] : [regBound])]);
+    const numbers = (0,format/* formatDistinct */._P)([cand, champ, ...(absBound === null ? [] : [absBound]), ...(regBound === null ? [] : [regBound])]);
     const [c = '', b = ''] = numbers;
     const absShown = absBound === null ? '' : (numbers[2] ?? '');
     const regShown = regBound === null ? '' : (numbers[absBound === null ? 2 : 3] ?? '');
     const shown = relativeImprovement(cand, champ, gib, 'abs_champion');
-    const percents = formatPercentDistinct([improvement ?? 0, o.minRelativeChange ?? 0, regression?.value ?? 0, Math.abs(shown ?? 0)]);
+    const percents = (0,format/* formatPercentDistinct */.lN)([improvement ?? 0, o.minRelativeChange ?? 0, regression?.value ?? 0, Math.abs(shown ?? 0)]);
     const [improvementShown = '', minRelShown = '', regRelShown = '', headlineShown = ''] = percents;
     const checks = [];
     if (o.minAbsoluteChange !== null) {
         checks.push({
             ok: meetsMinAbsoluteChange(cand, champ, o.minAbsoluteChange, gib),
-            text: `min absolute change ${formatNumber(o.minAbsoluteChange)}: needs ${sign} ${absShown}`,
+            text: `min absolute change ${(0,format/* formatNumber */.ZV)(o.minAbsoluteChange)}: needs ${sign} ${absShown}`,
         });
     }
     if (o.minRelativeChange !== null) {
@@ -75497,7 +76397,7 @@ const compare = (o, metric, cand, champ, championLabel, withChampion) => {
         if (regression.kind === 'absolute') {
             checks.push({
                 ok: withinAbsoluteRegression(cand, champ, regression.value, gib),
-                text: `max regression ${formatNumber(regression.value)}: needs ${sign} ${regShown}`,
+                text: `max regression ${(0,format/* formatNumber */.ZV)(regression.value)}: needs ${sign} ${regShown}`,
             });
         }
         else {
@@ -75512,7 +76412,7 @@ const compare = (o, metric, cand, champ, championLabel, withChampion) => {
     // The headline always measures against |champion| so "worse"/"better" is right for negative
     // metrics too; the checks use the configured relative_base (MLflow's is the signed champion).
     const comparison = shown === null
-        ? `${metric} ${c} vs champion ${championLabel} ${b} (${formatSigned(delta)})`
+        ? `${metric} ${c} vs champion ${championLabel} ${b} (${(0,format/* formatSigned */.Gp)(delta)})`
         : shown < 0
             ? `${metric} ${c} is ${headlineShown} worse than champion ${championLabel} ${b}`
             : shown > 0
@@ -75547,7 +76447,7 @@ const metricThresholdGate = {
         if (!candidate.ok)
             return { ...candidate.result, threshold };
         const value = candidate.value.value;
-        const [shownValue, shownThreshold] = formatPair(value, options.threshold);
+        const [shownValue, shownThreshold] = (0,format/* formatPair */.kI)(value, options.threshold);
         const measured = { candidate: value, run_id: candidate.value.runId };
         if (meetsThreshold(value, options.threshold, options.greaterIsBetter)) {
             return result('pass', `${options.metric} ${shownValue} ${passSymbol(options.greaterIsBetter)} ${shownThreshold}.`, measured, threshold);
@@ -75611,26 +76511,26 @@ const provenanceGate = {
             if ((o.requireGitCommit || o.commitInRepo) && commit === null)
                 problems.push(`its run ${run.runId} has no ${provenance_GIT_COMMIT_TAG} tag`);
             if (o.commitInRepo && commit !== null) {
-                const commits = read(ctx.evidence.commits, `whether commit ${shortSha(commit)} is in this repository`);
+                const commits = read(ctx.evidence.commits, `whether commit ${(0,format/* shortSha */.Fu)(commit)} is in this repository`);
                 if (!commits.ok)
                     return { ...commits.result, measured, threshold };
                 const inRepo = commits.value[commit];
                 if (inRepo === undefined) {
-                    return result('error', `Evidence not gathered: whether commit ${shortSha(commit)} is in this repository.`, measured, threshold);
+                    return result('error', `Evidence not gathered: whether commit ${(0,format/* shortSha */.Fu)(commit)} is in this repository.`, measured, threshold);
                 }
                 measured.commit_in_repo = inRepo;
                 if (!inRepo)
-                    problems.push(`its commit ${shortSha(commit)} is not in this repository`);
+                    problems.push(`its commit ${(0,format/* shortSha */.Fu)(commit)} is not in this repository`);
             }
         }
         if (problems.length > 0) {
-            return result('fail', `Provenance of ${label} is incomplete: ${format_listOf(problems)}.`, measured, threshold);
+            return result('fail', `Provenance of ${label} is incomplete: ${(0,format/* listOf */.c3)(problems)}.`, measured, threshold);
         }
         const facts = [
             run ? `run ${run.runId} (${run.status})` : 'no source run (not required)',
-            ...(commit ? [`commit ${shortSha(commit)}${o.commitInRepo ? ' in this repository' : ''}`] : []),
+            ...(commit ? [`commit ${(0,format/* shortSha */.Fu)(commit)}${o.commitInRepo ? ' in this repository' : ''}`] : []),
         ];
-        return result('pass', `${label} traces to ${format_listOf(facts)}.`, measured, threshold);
+        return result('pass', `${label} traces to ${(0,format/* listOf */.c3)(facts)}.`, measured, threshold);
     },
 };
 
@@ -75712,11 +76612,11 @@ const requiredTagsGate = {
                 mismatched.push(`${tag.key}=${shown(value)} does not match ${tag.pattern}`);
         }
         if (missing.length === 0 && mismatched.length === 0) {
-            const keys = format_listOf(o.tags.map((t) => t.key));
+            const keys = (0,format/* listOf */.c3)(o.tags.map((t) => t.key));
             const sentence = o.tags.length === 1 ? `Required tag ${keys} is set on ${where}.` : `All ${String(o.tags.length)} required tags are set on ${where}: ${keys}.`;
             return result('pass', sentence, measured, threshold);
         }
-        const problems = [...(missing.length ? [`missing ${format_listOf(missing)}`] : []), ...mismatched];
+        const problems = [...(missing.length ? [`missing ${(0,format/* listOf */.c3)(missing)}`] : []), ...mismatched];
         const failing = missing.length + mismatched.length;
         return result('fail', `${String(failing)} of ${String(o.tags.length)} required tags fail on ${where}: ${problems.join('; ')}.`, measured, threshold);
     },
@@ -75769,9 +76669,9 @@ const diffInputs = (champion, candidate) => {
     return { removed, retyped, newlyRequired };
 };
 const describeDiff = (diff) => [
-    ...(diff.removed.length ? [`removed input ${format_listOf(diff.removed)}`] : []),
-    ...(diff.retyped.length ? [`retyped ${format_listOf(diff.retyped)}`] : []),
-    ...(diff.newlyRequired.length ? [`newly required ${format_listOf(diff.newlyRequired)}`] : []),
+    ...(diff.removed.length ? [`removed input ${(0,format/* listOf */.c3)(diff.removed)}`] : []),
+    ...(diff.retyped.length ? [`retyped ${(0,format/* listOf */.c3)(diff.retyped)}`] : []),
+    ...(diff.newlyRequired.length ? [`newly required ${(0,format/* listOf */.c3)(diff.newlyRequired)}`] : []),
 ];
 const countOf = (columns) => (columns ? columns.length : null);
 const signatureGate = {
@@ -75803,7 +76703,7 @@ const signatureGate = {
         ];
         const measured = { inputs: countOf(signature?.inputs), outputs: countOf(signature?.outputs) };
         if (missing.length > 0) {
-            const what = signature === null ? 'no signature in its MLmodel' : `no ${format_listOf(missing)}`;
+            const what = signature === null ? 'no signature in its MLmodel' : `no ${(0,format/* listOf */.c3)(missing)}`;
             return result('fail', `Candidate ${label} has ${what}; log the model with a signature.`, measured, threshold);
         }
         if (o.compatibleWith === 'none') {
@@ -76109,9 +77009,28 @@ const evaluateTarget = (input) => {
 
 // EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
 var build = __nccwpck_require__(229);
+;// CONCATENATED MODULE: ./lib/src/result/positions.js
+// Where each gate of a verdict is configured: the policy engine reports outcomes, the config knows
+// lines. Joined here so annotations, SARIF and JUnit can point at the gate's line.
+/** Positions of built-in packs name no file of the repository (`builtin:<pack>`). */
+const inRepository = (p) => !/^builtin:/.test(p.file);
+/**
+ * The verdict with each gate's position: the gate's entry in mlops.yml or its policy file, or, for
+ * a built-in pack's gate, `modelPosition` (the model that uses the pack).
+ */
+function withGatePositions(verdict, specs, modelPosition) {
+    const byId = new Map(specs.map((s) => [s.id, s.position]));
+    const gates = verdict.gates.map((g) => {
+        const p = byId.get(g.id);
+        return { ...g, position: p === undefined ? null : inRepository(p) ? p : modelPosition };
+    });
+    return { ...verdict, gates };
+}
+
 ;// CONCATENATED MODULE: ./lib/src/run/plan.js
 // `plan`: config → targets → evidence → verdicts → result document. The pure steps live in
 // config/ and policy/; this module wires them to the edges (files, registries, clock).
+
 
 
 
@@ -76188,14 +77107,14 @@ async function runPlan(inv, deps) {
         const bundle = { schemaVersion: 1, targets: Object.fromEntries(evidence) };
         deps.writeFile(inv.saveEvidencePath, JSON.stringify(bundle, null, 2) + '\n');
     }
-    const reports = targets.map((t) => evaluateTarget({
+    const reports = targets.map((t) => withGatePositions(evaluateTarget({
         target: t,
         gates: gatesByTarget.get((0,types/* targetKey */.h)(t)) ?? [],
         waivers: config.waivers,
         evidence: evidence.get((0,types/* targetKey */.h)(t)) ?? missingEvidence(t, 'gathering'),
         candidateSelector: config.models.get(t.model)?.candidate,
         now: deps.now,
-    }));
+    }), gatesByTarget.get((0,types/* targetKey */.h)(t)) ?? [], config.models.get(t.model)?.position ?? null));
     const requests = deps.requests?.();
     const result = (0,build/* resultDocument */.j)({
         command: 'plan',
@@ -76260,7 +77179,7 @@ const missingEvidence = (t, source) => {
 /* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5705);
 /* harmony import */ var _plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4395);
 /* harmony import */ var _result_build_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(229);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6991);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2779);
 // `promote`: plan (gates) as `plan` does, then, for each target whose verdict lets it through
 // (pass, warn, waived), plan the promotion steps against the destination registry and converge
 // them. The result is the plan's result document with a `plan` field per target.
@@ -76689,7 +77608,7 @@ var inputs = __nccwpck_require__(4395);
 // EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
 var result_build = __nccwpck_require__(229);
 // EXTERNAL MODULE: ./lib/src/run/plan.js + 37 modules
-var plan = __nccwpck_require__(6991);
+var plan = __nccwpck_require__(2779);
 ;// CONCATENATED MODULE: ./lib/src/run/rollback.js
 // `rollback`: move the champion of one model in one environment back to the previous champion
 // recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
@@ -76842,6 +77761,32 @@ function hashMatches(expected, actual) {
     const want = expected.trim().toLowerCase().replace(/^sha256:/, '');
     const have = actual.toLowerCase().replace(/^sha256:/, '');
     return want.length >= 12 && have.startsWith(want);
+}
+
+
+/***/ }),
+
+/***/ 2600:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ compactProgress)
+/* harmony export */ });
+// Progress lines, compacted for logs: a wait or a pause reports every few seconds, but a reader
+// needs the first line and each change, not "IN_PROGRESS (1 s)… (2 s)… (5 s)…". Consecutive lines
+// that differ only in their elapsed or remaining seconds are dropped.
+/** The line without its clock: `(12 s)`, `pausing 240 s`. */
+const withoutClock = (line) => line.replace(/\(\d+ s\)/g, '(… s)').replace(/\b(pausing|waiting) \d+ s\b/g, '$1 … s');
+/** A progress sink that passes on the first line of each run of lines that differ only in seconds. */
+function compactProgress(sink) {
+    let last = null;
+    return (line) => {
+        const key = withoutClock(line.trim());
+        if (key === last)
+            return;
+        last = key;
+        sink(line);
+    };
 }
 
 
@@ -77029,6 +77974,8 @@ function httpSettingsFromEnv(env) {
     };
 }
 
+// EXTERNAL MODULE: ./lib/src/util/progress.js
+var progress = __nccwpck_require__(2600);
 // EXTERNAL MODULE: ./lib/src/wiring/io.js + 2 modules
 var wiring_io = __nccwpck_require__(7639);
 ;// CONCATENATED MODULE: ./lib/src/endpoint/monitor-step.js
@@ -79581,6 +80528,7 @@ const connect = (environment, ctx) => REGISTRY_CONNECTORS[environment.registry](
 
 
 
+
 /** Plan, promote and rollback dependencies over the real adapters. */
 function liveDeps(io, options = {}) {
     const ledger = options.ledger ?? (0,http_ledger/* createRequestLedger */.V)();
@@ -79642,7 +80590,7 @@ function liveDeps(io, options = {}) {
         env: io.env,
         now: io.now ?? new Date(),
         portsFor: (config, envName) => connected(config, envName).evidence,
-        progress: (m) => io.stderr(m + '\n'),
+        progress: (0,progress/* compactProgress */.b)((m) => io.stderr(m + '\n')),
         actor: context.actor || io.env.USER || io.env.USERNAME || 'unknown',
         runUrl: context.runUrl,
         lockToken: (0,external_node_crypto_.randomUUID)(),

@@ -34,6 +34,8 @@ export interface PlanInvocation extends ConfigCommand {
   /** Also write the JSON result document here, whatever --format says. */
   readonly resultPath: string | null;
   readonly failOn: FailOn;
+  /** text: every gate with its message and measured values. */
+  readonly verbose?: boolean;
 }
 
 export interface PromoteInvocation extends ConfigCommand {
@@ -47,6 +49,8 @@ export interface PromoteInvocation extends ConfigCommand {
   readonly dryRun: boolean;
   readonly resultPath: string | null;
   readonly failOn: FailOn;
+  /** text: the gates of every target, not only of those that do not simply pass. */
+  readonly verbose?: boolean;
 }
 
 export interface RollbackInvocation extends ConfigCommand {
@@ -121,6 +125,7 @@ export const planInvocation = (configPath: string, overrides: Partial<Omit<PlanI
   saveEvidencePath: null,
   resultPath: null,
   failOn: 'fail',
+  verbose: false,
   ...overrides,
 });
 
@@ -133,9 +138,9 @@ export const USAGE = `mlops-gate — policy gates, promotion and rollback for ML
 Usage:
   mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
   mlops-gate plan     [--config mlops.yml] [--format ${CHOICES}] [--model M]... [--to ENV]
-                      [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn]
+                      [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn] [--verbose]
   mlops-gate promote  [--config mlops.yml] [--model M]... [--to ENV] [--expect-plan HASH|RESULT.json]
-                      [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn]
+                      [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn] [--verbose]
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
                       [--format ${CHOICES}] [--result FILE]
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
@@ -151,6 +156,7 @@ Usage:
 
 Exit codes: 0 nothing blocks · 1 a gate blocks · 2 invalid config or usage · 3 evidence could not be gathered
             (promote/rollback: 3 also when a step failed, the plan drifted, or another run holds the lock)
+            promote applies every target that passes even when others are blocked; it then exits 1 (or 3)
 `;
 
 const FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS;
@@ -176,6 +182,7 @@ const TARGET_OPTIONS = {
   to: { type: 'string' },
   result: { type: 'string' },
   'fail-on': { type: 'string' },
+  verbose: { type: 'boolean' },
 } as const;
 
 type ParsedValues = Readonly<Record<string, string | boolean | string[] | undefined>>;
@@ -188,6 +195,7 @@ const targetValues = (v: ParsedValues) => ({
   to: str(v.to) ?? null,
   resultPath: str(v.result) ?? null,
   failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
+  verbose: v.verbose === true,
 });
 
 /** One command's lines of the usage text (its synopsis and the lines continuing it). */
@@ -246,7 +254,8 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
       return {
         command,
         configPath: str(v.config) ?? 'mlops.yml',
-        format: oneOf('format', str(v.format), FORMATS, 'text'),
+        // validate reports on the config, not on a result: text or JSON.
+        format: oneOf('format', str(v.format), ['text', 'json'] as const, 'text'),
         strict: v.strict === true,
       };
     }

@@ -14,6 +14,7 @@ import { notGathered } from '../evidence/types.js';
 import type { PlanInvocation } from '../invocation.js';
 import { evaluateTarget, needsFor } from '../policy/engine.js';
 import { resultDocument } from '../result/build.js';
+import { withGatePositions } from '../result/positions.js';
 import type { RequestAccounting, ResultDocument, TargetReport } from '../result/types.js';
 
 export interface RunDeps {
@@ -105,14 +106,18 @@ export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanO
   }
 
   const reports: TargetReport[] = targets.map((t) =>
-    evaluateTarget({
-      target: t,
-      gates: gatesByTarget.get(targetKey(t)) ?? [],
-      waivers: config.waivers,
-      evidence: evidence.get(targetKey(t)) ?? missingEvidence(t, 'gathering'),
-      candidateSelector: config.models.get(t.model)?.candidate,
-      now: deps.now,
-    }),
+    withGatePositions(
+      evaluateTarget({
+        target: t,
+        gates: gatesByTarget.get(targetKey(t)) ?? [],
+        waivers: config.waivers,
+        evidence: evidence.get(targetKey(t)) ?? missingEvidence(t, 'gathering'),
+        candidateSelector: config.models.get(t.model)?.candidate,
+        now: deps.now,
+      }),
+      gatesByTarget.get(targetKey(t)) ?? [],
+      config.models.get(t.model)?.position ?? null,
+    ),
   );
   const requests = deps.requests?.();
   const result = resultDocument({

@@ -14,6 +14,7 @@ import { createRequestLedger } from '../platform/http/ledger.js';
 import { httpSettingsFromEnv } from '../platform/http/settings.js';
 import type { HttpClient, RequestLedger } from '../platform/http/types.js';
 import type { PromoteDeps } from '../run/promote.js';
+import { compactProgress } from '../util/progress.js';
 import { fileAccess, type CliIO } from './io.js';
 import { connect, type ConnectedRegistry } from './registries.js';
 
@@ -77,7 +78,7 @@ export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger }
     env: io.env,
     now: io.now ?? new Date(),
     portsFor: (config, envName) => connected(config, envName).evidence,
-    progress: (m) => io.stderr(m + '\n'),
+    progress: compactProgress((m) => io.stderr(m + '\n')),
     actor: context.actor || io.env.USER || io.env.USERNAME || 'unknown',
     runUrl: context.runUrl,
     lockToken: randomUUID(),

@@ -102,7 +102,14 @@ describe('mlops-gate demo', () => {
     expect(stderr).toMatch(/── 1\. mlops-gate plan[\s\S]*── 2\. mlops-gate promote --expect-plan[\s\S]*── 3\. mlops-gate promote[\s\S]*── 4\. mlops-gate rollback/);
     expect(stderr).toMatch(/waiting for churn-test/);
     expect(stderr).toMatch(/The emulator answered \d+ request\(s\), \d+ of them writes/);
-    expect(stdout).toMatch(/APPLIED +churn {2}dev → test/);
-    expect(stdout).toMatch(/UP-TO-DATE +churn {2}dev → test/);
+    expect(stdout).toMatch(/APPLIED +churn dev → test {2}v2, was v1/);
+    expect(stdout).toMatch(/endpoint churn-test: v1 100% → v2 100%/);
+    expect(stdout).toMatch(/UP TO DATE +churn dev → test/);
+    expect(stdout).toMatch(/ROLLED BACK +churn in test {2}v2 → v1/);
+    // promote lists the gates of the blocked target only (the reviewed plan showed the rest).
+    const promote = stdout.slice(stdout.indexOf('mlops-gate promote'), stdout.indexOf('Promotion:', stdout.indexOf('mlops-gate promote')));
+    expect(promote).toMatch(/FAIL {4}release\/required_tags +missing validation_status/);
+    expect(promote).not.toMatch(/PASS {4}release\/required_tags/);
+    expect(stdout).not.toMatch(/test → test|health health/);
   });
 });
