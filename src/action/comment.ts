@@ -5,7 +5,6 @@
 
 import { VOLATILE_MARKER } from '../platform/github/comment.js';
 import type { GitHubContext } from '../platform/github/context.js';
-import { link } from '../report/escape.js';
 import { renderMarkdown, type RunContext } from '../report/markdown.js';
 import type { ResultDocument } from '../result/types.js';
 import { findApplyWorkflow } from './workflows.js';
@@ -30,12 +29,16 @@ export interface CommentOptions {
   readonly context?: RunContext;
 }
 
-/** The comment body: the report without volatile fields, then the volatile line. */
+/**
+ * The comment body: the report without volatile fields, then — after the volatile marker — the
+ * footer with the time and this run's link (footer last, as in every report).
+ */
 export function commentBody(result: ResultDocument, options: CommentOptions): string {
-  const runUrl = options.context?.runUrl ?? options.runUrl;
+  const context: RunContext = { ...options.context, runUrl: options.context?.runUrl ?? options.runUrl };
   // Everything but the time and this run's link: a comment whose content did not change is not rewritten.
-  const stable = renderMarkdown({ ...result, generatedAt: '', requests: null }, { marker: options.marker, detail: 'comment', context: { ...options.context, runUrl: null } });
-  const when = `${result.generatedAt.slice(0, 16).replace('T', ' ')} UTC`;
-  const run = runUrl ? ` · ${link('workflow run and full report', runUrl)}` : '';
-  return `${stable}${VOLATILE_MARKER}\n<sub>evaluated ${when}${run}</sub>\n`;
+  const stable = renderMarkdown({ ...result, generatedAt: '', requests: null }, { marker: options.marker, detail: 'comment', context: { ...context, runUrl: null } });
+  const full = renderMarkdown(result, { marker: options.marker, detail: 'comment', context });
+  const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? '';
+  const body = stable.trimEnd();
+  return `${body.slice(0, body.length - lastLine(stable).length)}${VOLATILE_MARKER}\n${lastLine(full)}\n`;
 }

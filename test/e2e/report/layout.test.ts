@@ -64,7 +64,7 @@ describe('the demo as GitHub shows it', () => {
     expect(onMerge!.cells[2]).toEqual(['fraud dev → test', '❌ blocked: nothing is promoted', '—']);
     expect(md).toContain(`plan \`${hash}\``);
     expect(md).toContain('Applied after merge by [release-promote.yml](https://github.com/acme/models/actions/workflows/release-promote.yml)');
-    expect(md).toContain('· head 9f8e7d6 · rules from base 1a2b3c4 ·');
+    expect(md).toContain('· head 9f8e7d6 · rules from base 1a2b3c4');
     expect(gates!.header).toEqual(['', 'Gate', 'Result']);
     // Each gate in one phrase: value vs champion, change, limit, direction; nothing unset, no run id per row.
     const rows = Object.fromEntries(tablesOf(md).slice(2).flatMap((t) => t.cells.slice(1).map((r) => [`${r[1]}`, r[2]])));

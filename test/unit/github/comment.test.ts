@@ -33,7 +33,7 @@ describe('comment body', () => {
     expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(body.startsWith(marker)).toBe(true);
     // The fold note points at the job summary; the volatile line links this run's (the only run-specific link).
-    expect(body).toContain(`[workflow run and full report](${RUN_URL})`);
+    expect(body).toContain(`[full report: job summary](${RUN_URL})`);
     // The blocked targets keep their details; passing ones are folded first.
     expect(body).toContain('<b>model_000</b>');
     expect(body).toMatchSnapshot();
