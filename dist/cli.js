@@ -39394,6 +39394,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
 /***/ 1455:
 /***/ ((module) => {
 
@@ -49204,12 +49211,14 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(5071);
 // EXTERNAL MODULE: ./lib/src/invocation.js
 var invocation = __nccwpck_require__(2538);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./lib/src/version.js + 1 modules
 var version = __nccwpck_require__(4387);
+// EXTERNAL MODULE: ./lib/src/wiring/io.js + 1 modules
+var wiring_io = __nccwpck_require__(5405);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-// EXTERNAL MODULE: ./lib/src/wiring/io.js + 2 modules
-var wiring_io = __nccwpck_require__(7639);
 ;// CONCATENATED MODULE: ./lib/src/commands/emulator.js
 // `mlops-gate emulator`: the built-in Databricks + MLflow emulator as a long-running server.
 // The emulator and the demo seed are loaded only when this command runs (eager dynamic imports keep
@@ -50279,7 +50288,7 @@ const run = (inv, deps) => {
             return (0,rollback/* runRollback */.e)(inv, deps);
     }
 };
-async function targetCommand(inv, io, deps = (0,live/* liveDeps */.L)(io)) {
+async function targetCommand(inv, io, deps = (0,live/* liveDeps */.L)(io, { ...(inv.timeouts ? { timeouts: inv.timeouts } : {}) })) {
     const result = await run(inv, deps);
     io.stdout((0,renderers/* renderResult */.C8)(result, inv.format, { verbose: inv.command !== 'rollback' && inv.verbose === true }));
     if (inv.resultPath)
@@ -50341,6 +50350,8 @@ function validateCommand(inv, io) {
 
 
 
+
+
 const COMMANDS = {
     help: (inv, io) => {
         io.stdout(inv.topic ? `mlops-gate ${inv.topic}\n\n${(0,invocation/* commandUsage */.T3)(inv.topic) ?? invocation/* USAGE */.u_}` : invocation/* USAGE */.u_);
@@ -50360,7 +50371,39 @@ const COMMANDS = {
     // The demo (and the emulator inside it) is loaded only when it runs.
     demo: async (inv, io) => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 1389))).runDemo(io, inv.format),
 };
-const runCommand = (inv, io) => COMMANDS[inv.command](inv, io);
+const runCommand = (inv, io) => {
+    if ('configPath' in inv)
+        assertConfigFile(inv.command, inv.configPath, io.cwd);
+    return COMMANDS[inv.command](inv, io);
+};
+/**
+ * A missing config, or a directory given as one, is said plainly (with the fix) before anything
+ * else runs; it is not "an error in the configuration".
+ */
+function assertConfigFile(command, configPath, cwd) {
+    let kind;
+    try {
+        kind = (0,external_node_fs_.statSync)((0,wiring_io/* resolvePath */.o)(cwd, configPath)).isDirectory() ? 'directory' : 'file';
+    }
+    catch {
+        kind = 'missing';
+    }
+    if (kind === 'file')
+        return;
+    const fix = (d) => `mlops-gate ${command} ${d}`;
+    throw new errors/* ConfigError */.xL([
+        kind === 'directory'
+            ? { severity: 'error', code: 'missing-file', message: `${configPath} is a directory, not a config file`, path: '', position: null, hint: `pass the file inside it: ${fix(`${configPath.replace(/\/+$/, '')}/mlops.yml`)}` }
+            : {
+                severity: 'error',
+                code: 'missing-file',
+                message: `config file not found: ${configPath} (looked in ${cwd})`,
+                path: '',
+                position: null,
+                hint: `run from the repository root, or pass the path: ${fix('path/to/mlops.yml')}`,
+            },
+    ]);
+}
 
 // EXTERNAL MODULE: ./lib/src/platform/secrets.js
 var secrets = __nccwpck_require__(6042);
@@ -50389,7 +50432,7 @@ function reportFailure(e, io) {
     if (e instanceof errors/* ConfigError */.xL) {
         for (const d of e.diagnostics)
             io.stderr((0,errors/* formatDiagnostic */.xy)(d) + '\n');
-        io.stderr(`✗ ${e.total.toLocaleString('en-US')} error(s) in the configuration; nothing was contacted.\n`);
+        io.stderr(`✗ ${(0,errors/* configFailureSummary */.X3)(e)}; nothing was contacted.\n`);
     }
     else if (e instanceof errors/* UsageError */.eb) {
         io.stderr(`error: ${e.message}\n\n${invocation/* USAGE */.u_}`);
@@ -56327,6 +56370,7 @@ const systemClock = {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Lo: () => (/* binding */ exitCodeForError),
 /* harmony export */   Ue: () => (/* binding */ hasErrorCode),
+/* harmony export */   X3: () => (/* binding */ configFailureSummary),
 /* harmony export */   d5: () => (/* binding */ ApplyError),
 /* harmony export */   dc: () => (/* binding */ EXIT),
 /* harmony export */   eb: () => (/* binding */ UsageError),
@@ -56400,6 +56444,15 @@ const EXIT = {
 };
 /** The one mapping from how a run ended (an exception) to its exit code. */
 const exitCodeForError = (e) => e instanceof ConfigError || e instanceof UsageError ? EXIT.invalid : e instanceof ApiError ? EXIT.evidence : EXIT.internal;
+/** What kind of problem a ConfigError is, in words (a missing file or missing credentials are not "errors in the configuration"). */
+const configFailureSummary = (e) => {
+    const codes = new Set(e.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code));
+    if (codes.size === 1 && codes.has('missing-credential'))
+        return 'credentials are missing or incomplete';
+    if (codes.size === 1 && codes.has('missing-file') && e.diagnostics.every((d) => d.position === null))
+        return 'the config file could not be read';
+    return `${e.total.toLocaleString('en-US')} error(s) in the configuration`;
+};
 
 
 /***/ }),
@@ -56413,7 +56466,7 @@ const exitCodeForError = (e) => e instanceof ConfigError || e instanceof UsageEr
 /* harmony export */   u_: () => (/* binding */ USAGE),
 /* harmony export */   w$: () => (/* binding */ planInvocation)
 /* harmony export */ });
-/* unused harmony exports COMMANDS, splitList */
+/* unused harmony exports NO_TIMEOUTS, COMMANDS, splitList */
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
 /* harmony import */ var _relay_events_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2243);
@@ -56426,6 +56479,7 @@ const exitCodeForError = (e) => e instanceof ConfigError || e instanceof UsageEr
 
 
 
+const NO_TIMEOUTS = { requestSeconds: null, deadlineSeconds: null };
 /** A plan invocation with the CLI's defaults (for programmatic callers such as the demo). */
 const planInvocation = (configPath, overrides = {}) => ({
     command: 'plan',
@@ -56438,6 +56492,7 @@ const planInvocation = (configPath, overrides = {}) => ({
     resultPath: null,
     failOn: 'fail',
     verbose: false,
+    timeouts: NO_TIMEOUTS,
     ...overrides,
 });
 const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'];
@@ -56448,10 +56503,12 @@ Usage:
   mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
   mlops-gate plan     [--config mlops.yml] [--format ${CHOICES}] [--model M]... [--to ENV]
                       [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn] [--verbose]
+                      [--request-timeout 20s] [--deadline 10m]
   mlops-gate promote  [--config mlops.yml] [--model M]... [--to ENV] [--expect-plan HASH|RESULT.json]
                       [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn] [--verbose]
+                      [--request-timeout 20s] [--deadline DURATION]
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
-                      [--format ${CHOICES}] [--result FILE]
+                      [--format ${CHOICES}] [--result FILE] [--request-timeout 20s] [--deadline DURATION]
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
   mlops-gate relay    [--port 8788] [--host 127.0.0.1] [--path /mlflow-webhook] [--github-repo OWNER/NAME]
                       [--secret-env MLOPS_GATE_RELAY_SECRET] [--token-env GITHUB_TOKEN] [--event-type T]
@@ -56492,6 +56549,8 @@ const TARGET_OPTIONS = {
     result: { type: 'string' },
     'fail-on': { type: 'string' },
     verbose: { type: 'boolean' },
+    'request-timeout': { type: 'string' },
+    deadline: { type: 'string' },
 };
 const str = (v) => (typeof v === 'string' ? v : undefined);
 const targetValues = (v) => ({
@@ -56502,6 +56561,21 @@ const targetValues = (v) => ({
     resultPath: str(v.result) ?? null,
     failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'], 'fail'),
     verbose: v.verbose === true,
+    timeouts: timeoutsOf(v),
+});
+/** `30`, `30s`, `10m`, `1h30m` → seconds; anything else is a usage error naming the flag. */
+const seconds = (flag, value) => {
+    if (value === undefined)
+        return null;
+    const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$/.exec(value.trim());
+    const total = m && value.trim() !== '' ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : NaN;
+    if (!Number.isFinite(total) || total <= 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`--${flag} must be a positive duration such as 30, 45s, 10m or 1h (got "${value}")`);
+    return total;
+};
+const timeoutsOf = (v) => ({
+    requestSeconds: seconds('request-timeout', str(v['request-timeout'])),
+    deadlineSeconds: seconds('deadline', str(v.deadline)),
 });
 /** One command's lines of the usage text (its synopsis and the lines continuing it). */
 function commandUsage(command) {
@@ -56602,6 +56676,8 @@ function parseCliArgs(argv) {
                 'to-version': { type: 'string' },
                 'dry-run': { type: 'boolean' },
                 result: { type: 'string' },
+                'request-timeout': { type: 'string' },
+                deadline: { type: 'string' },
             });
             const model = str(v.model);
             const env = str(v.env);
@@ -56622,6 +56698,7 @@ function parseCliArgs(argv) {
                 toVersion,
                 dryRun: v['dry-run'] === true,
                 resultPath: str(v.result) ?? null,
+                timeouts: timeoutsOf(v),
             };
         }
         case 'demo': {
@@ -77280,6 +77357,8 @@ function refuseUnpromotable(config, inv) {
 async function runPromote(inv, deps) {
     const started = Date.now();
     refuseUnpromotable((0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .readConfig */ .Xg)(inv.configPath, deps).config, inv);
+    // Usage before network: a malformed --expect-plan (neither a hash nor a readable result file) is refused now.
+    expectedPlans(inv.expectPlan, deps.readFile);
     const { result, evidence } = await (0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .runPlan */ .Fo)({
         command: 'plan',
         configPath: inv.configPath,
@@ -77811,7 +77890,7 @@ const TOOL_VERSION = package_namespaceObject.rE;
 
 /***/ }),
 
-/***/ 7639:
+/***/ 5405:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77821,8 +77900,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   o: () => (/* binding */ resolvePath)
 });
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./lib/src/config/limits.js
@@ -77861,7 +77940,7 @@ const isMissing = (e) => {
 function readInputFile(path, shownPath = path, limit = MAX_INPUT_BYTES) {
     let fd;
     try {
-        fd = (0,external_node_fs_namespaceObject.openSync)(path, 'r');
+        fd = (0,external_node_fs_.openSync)(path, 'r');
     }
     catch (e) {
         if (isMissing(e))
@@ -77869,7 +77948,7 @@ function readInputFile(path, shownPath = path, limit = MAX_INPUT_BYTES) {
         throw e;
     }
     try {
-        const stat = (0,external_node_fs_namespaceObject.fstatSync)(fd);
+        const stat = (0,external_node_fs_.fstatSync)(fd);
         if (stat.isDirectory())
             return null;
         if (stat.isFile() && stat.size > limit)
@@ -77881,7 +77960,7 @@ function readInputFile(path, shownPath = path, limit = MAX_INPUT_BYTES) {
         for (;;) {
             let read;
             try {
-                read = (0,external_node_fs_namespaceObject.readSync)(fd, buffer, 0, CHUNK, null);
+                read = (0,external_node_fs_.readSync)(fd, buffer, 0, CHUNK, null);
             }
             catch (e) {
                 if (isMissing(e))
@@ -77898,7 +77977,7 @@ function readInputFile(path, shownPath = path, limit = MAX_INPUT_BYTES) {
         return Buffer.concat(chunks, total).toString('utf8');
     }
     finally {
-        (0,external_node_fs_namespaceObject.closeSync)(fd);
+        (0,external_node_fs_.closeSync)(fd);
     }
 }
 
@@ -77915,8 +77994,8 @@ function fileAccess(cwd) {
         readFile: (p) => readInputFile(resolvePath(cwd, p), p),
         writeFile: (p, text) => {
             const full = resolvePath(cwd, p);
-            (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
-            (0,external_node_fs_namespaceObject.writeFileSync)(full, text);
+            (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
+            (0,external_node_fs_.writeFileSync)(full, text);
         },
     };
 }
@@ -77976,8 +78055,8 @@ function httpSettingsFromEnv(env) {
 
 // EXTERNAL MODULE: ./lib/src/util/progress.js
 var progress = __nccwpck_require__(2600);
-// EXTERNAL MODULE: ./lib/src/wiring/io.js + 2 modules
-var wiring_io = __nccwpck_require__(7639);
+// EXTERNAL MODULE: ./lib/src/wiring/io.js + 1 modules
+var wiring_io = __nccwpck_require__(5405);
 ;// CONCATENATED MODULE: ./lib/src/endpoint/monitor-step.js
 // "Ensure the monitor" as a convergence step: check → act → verify, like the registry steps.
 function createMonitorPort(client) {
@@ -80538,7 +80617,11 @@ function liveDeps(io, options = {}) {
     const clock = io.servingClock ?? ports/* systemClock */.m;
     const files = (0,wiring_io/* fileAccess */.p)(io.cwd);
     const context = (0,github_context/* readGitHubContext */.L)(io.env, files.readFile);
-    const { deadlineSeconds, ...http } = httpSettingsFromEnv(io.env);
+    // Flags (and action inputs) win over the environment.
+    const { deadlineSeconds: envDeadline, ...envHttp } = httpSettingsFromEnv(io.env);
+    const requestSeconds = options.timeouts?.requestSeconds ?? null;
+    const deadlineSeconds = options.timeouts?.deadlineSeconds ?? envDeadline;
+    const http = { ...envHttp, ...(requestSeconds !== null ? { timeoutMs: requestSeconds * 1000 } : {}) };
     const deadlineAt = deadlineSeconds !== undefined ? Date.now() + deadlineSeconds * 1000 : null;
     // Every retry is visible (a silent host never leaves the run mute for a minute), once per host
     // and attempt: concurrent requests to one failing host print one line, not one each.

@@ -15,6 +15,16 @@ interface ConfigCommand {
   readonly configPath: string;
 }
 
+/** How long a command may wait on servers (flags, action inputs); null: the environment's or the default. */
+export interface Timeouts {
+  /** Per request, seconds (--request-timeout; MLOPS_GATE_HTTP_TIMEOUT_SECONDS; default 20). */
+  readonly requestSeconds: number | null;
+  /** The whole command, seconds (--deadline 10m; MLOPS_GATE_DEADLINE_SECONDS; default none). */
+  readonly deadlineSeconds: number | null;
+}
+
+export const NO_TIMEOUTS: Timeouts = { requestSeconds: null, deadlineSeconds: null };
+
 export interface ValidateInvocation extends ConfigCommand {
   readonly command: 'validate';
   readonly format: OutputFormat;
@@ -36,6 +46,7 @@ export interface PlanInvocation extends ConfigCommand {
   readonly failOn: FailOn;
   /** text: every gate with its message and measured values. */
   readonly verbose?: boolean;
+  readonly timeouts?: Timeouts;
 }
 
 export interface PromoteInvocation extends ConfigCommand {
@@ -51,6 +62,7 @@ export interface PromoteInvocation extends ConfigCommand {
   readonly failOn: FailOn;
   /** text: the gates of every target, not only of those that do not simply pass. */
   readonly verbose?: boolean;
+  readonly timeouts?: Timeouts;
 }
 
 export interface RollbackInvocation extends ConfigCommand {
@@ -62,6 +74,7 @@ export interface RollbackInvocation extends ConfigCommand {
   readonly toVersion: string | null;
   readonly dryRun: boolean;
   readonly resultPath: string | null;
+  readonly timeouts?: Timeouts;
 }
 
 export interface EmulatorInvocation {
@@ -126,6 +139,7 @@ export const planInvocation = (configPath: string, overrides: Partial<Omit<PlanI
   resultPath: null,
   failOn: 'fail',
   verbose: false,
+  timeouts: NO_TIMEOUTS,
   ...overrides,
 });
 
@@ -139,10 +153,12 @@ Usage:
   mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
   mlops-gate plan     [--config mlops.yml] [--format ${CHOICES}] [--model M]... [--to ENV]
                       [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn] [--verbose]
+                      [--request-timeout 20s] [--deadline 10m]
   mlops-gate promote  [--config mlops.yml] [--model M]... [--to ENV] [--expect-plan HASH|RESULT.json]
                       [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn] [--verbose]
+                      [--request-timeout 20s] [--deadline DURATION]
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
-                      [--format ${CHOICES}] [--result FILE]
+                      [--format ${CHOICES}] [--result FILE] [--request-timeout 20s] [--deadline DURATION]
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
   mlops-gate relay    [--port 8788] [--host 127.0.0.1] [--path /mlflow-webhook] [--github-repo OWNER/NAME]
                       [--secret-env MLOPS_GATE_RELAY_SECRET] [--token-env GITHUB_TOKEN] [--event-type T]
@@ -183,6 +199,8 @@ const TARGET_OPTIONS = {
   result: { type: 'string' },
   'fail-on': { type: 'string' },
   verbose: { type: 'boolean' },
+  'request-timeout': { type: 'string' },
+  deadline: { type: 'string' },
 } as const;
 
 type ParsedValues = Readonly<Record<string, string | boolean | string[] | undefined>>;
@@ -196,6 +214,21 @@ const targetValues = (v: ParsedValues) => ({
   resultPath: str(v.result) ?? null,
   failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
   verbose: v.verbose === true,
+  timeouts: timeoutsOf(v),
+});
+
+/** `30`, `30s`, `10m`, `1h30m` → seconds; anything else is a usage error naming the flag. */
+const seconds = (flag: string, value: string | undefined): number | null => {
+  if (value === undefined) return null;
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$/.exec(value.trim());
+  const total = m && value.trim() !== '' ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : NaN;
+  if (!Number.isFinite(total) || total <= 0) throw new UsageError(`--${flag} must be a positive duration such as 30, 45s, 10m or 1h (got "${value}")`);
+  return total;
+};
+
+const timeoutsOf = (v: ParsedValues): Timeouts => ({
+  requestSeconds: seconds('request-timeout', str(v['request-timeout'])),
+  deadlineSeconds: seconds('deadline', str(v.deadline)),
 });
 
 /** One command's lines of the usage text (its synopsis and the lines continuing it). */
@@ -294,6 +327,8 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
         'to-version': { type: 'string' },
         'dry-run': { type: 'boolean' },
         result: { type: 'string' },
+        'request-timeout': { type: 'string' },
+        deadline: { type: 'string' },
       });
       const model = str(v.model);
       const env = str(v.env);
@@ -312,6 +347,7 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
         toVersion,
         dryRun: v['dry-run'] === true,
         resultPath: str(v.result) ?? null,
+        timeouts: timeoutsOf(v),
       };
     }
     case 'demo': {

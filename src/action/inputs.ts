@@ -46,6 +46,8 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
       push('to', input('environment'));
       push('evidence', input('evidence'));
       push('fail-on', input('fail-on') as FailOn | undefined);
+      push('request-timeout', input('request-timeout'));
+      push('deadline', input('deadline'));
       argv.push('--format', 'markdown');
       break;
     case 'promote':
@@ -55,6 +57,8 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
       push('expect-plan', input('expect-plan'));
       if (bool('dry-run', input('dry-run'), false)) argv.push('--dry-run');
       push('fail-on', input('fail-on') as FailOn | undefined);
+      push('request-timeout', input('request-timeout'));
+      push('deadline', input('deadline'));
       argv.push('--format', 'markdown');
       break;
     case 'rollback': {
@@ -64,6 +68,8 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
       push('env', input('environment'));
       push('to-version', input('to-version'));
       if (bool('dry-run', input('dry-run'), false)) argv.push('--dry-run');
+      push('request-timeout', input('request-timeout'));
+      push('deadline', input('deadline'));
       argv.push('--format', 'markdown');
       break;
     }

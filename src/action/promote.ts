@@ -28,7 +28,7 @@ export async function actionPromote(inv: PromoteInvocation | RollbackInvocation,
     );
   }
   const github = githubClientFor(settings, context, io.env);
-  const live = liveDeps(io);
+  const live = liveDeps(io, { ...(inv.timeouts ? { timeouts: inv.timeouts } : {}) });
   const reader = github && context.repo && context.runId ? createGitHubEvidenceReader({ github, context, teams: teamsOf(inv.configPath, live) }) : undefined;
   const deps = { ...live, ...(reader ? { github: reader } : {}) };
   // Every target that passes is applied, whatever the others' verdicts: a blocked model never holds

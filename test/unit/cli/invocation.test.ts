@@ -16,6 +16,7 @@ describe('parseCliArgs', () => {
       resultPath: null,
       failOn: 'fail',
       verbose: false,
+      timeouts: { requestSeconds: null, deadlineSeconds: null },
     });
     expect(parseCliArgs(['plan'])).toEqual(planInvocation('mlops.yml'));
     expect(parseCliArgs(['promote', '--verbose'])).toMatchObject({ command: 'promote', verbose: true });
@@ -38,6 +39,13 @@ describe('parseCliArgs', () => {
   ])('rejects %j with a clear UsageError', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(UsageError);
     expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+
+  it('timeouts: --request-timeout and --deadline take seconds or durations', () => {
+    expect(parseCliArgs(['plan', '--request-timeout', '45s', '--deadline', '10m'])).toMatchObject({ timeouts: { requestSeconds: 45, deadlineSeconds: 600 } });
+    expect(parseCliArgs(['rollback', '--model', 'm', '--env', 'prod', '--deadline', '1h30m'])).toMatchObject({ timeouts: { deadlineSeconds: 5400 } });
+    expect(() => parseCliArgs(['plan', '--deadline', 'soon'])).toThrow(/--deadline must be a positive duration/);
+    expect(() => parseCliArgs(['plan', '--request-timeout', '0'])).toThrow(/--request-timeout must be a positive duration/);
   });
 
   it('a positional config path, the natural first try', () => {
