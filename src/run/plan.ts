@@ -12,7 +12,7 @@ import type { RegistryPorts, GitHubEvidenceReader } from '../evidence/ports.js';
 import type { EvidenceBundle, EvidenceError, TargetEvidence } from '../evidence/types.js';
 import { notGathered } from '../evidence/types.js';
 import type { PlanInvocation } from '../invocation.js';
-import { evaluateTarget, needsFor } from '../policy/engine.js';
+import { checkGateOptions, evaluateTarget, needsFor } from '../policy/engine.js';
 import { resultDocument } from '../result/build.js';
 import type { RequestAccounting, ResultDocument, TargetReport } from '../result/types.js';
 
@@ -44,7 +44,7 @@ export function readConfig(path: string, deps: Pick<RunDeps, 'env' | 'now' | 're
     ]);
   }
   // The loader resolves policy files against the config file's directory itself.
-  const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile });
+  const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile, checkGate: checkGateOptions });
   return { config, warnings: diagnostics };
 }
 
