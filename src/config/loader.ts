@@ -364,8 +364,13 @@ class CrossChecks {
   /** Every gate's options, as its gate type reads them; a gate the schema already objected to is left alone. */
   gateOptions(check: NonNullable<LoadDeps['checkGate']>): void {
     const COMMON = new Set(['type', 'id', 'severity', 'description']);
-    const errorsAt = (doc: SourceDocument, pointer: string): boolean =>
-      this.diagnostics.some((d) => d.severity === 'error' && d.position?.file === doc.file && (d.path === pointer || d.path.startsWith(`${pointer}/`)));
+    // Gates (file and pointer) the schema or the earlier checks objected to: one pass over the diagnostics.
+    const objected = new Set<string>();
+    for (const d of this.diagnostics) {
+      const gate = d.severity === 'error' ? /^(.*\/gates\/\d+)(?:\/|$)/.exec(d.path)?.[1] : undefined;
+      if (gate !== undefined) objected.add(`${d.position?.file ?? ''}\u0000${gate}`);
+    }
+    const errorsAt = (doc: SourceDocument, pointer: string): boolean => objected.has(`${doc.file}\u0000${pointer}`);
     for (const entry of this.resolver.resolved.values()) {
       asArray(this.rawPolicy(entry)?.gates).forEach((gate, index) => {
         const record = asRecord(gate);

@@ -79,6 +79,10 @@ export const positionWithin = (doc: SourceDocument, pointer: string, index: numb
   } else if (first === '"' || first === "'") {
     quote = first;
     at += 1;
+    // A double-quoted string with escape sequences: positions inside it are not exact, use its start.
+    if (quote === '"') {
+      for (let i = at; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') return found.value;
+    }
   }
   const target = Math.max(0, Math.min(Math.floor(index), value.length));
   for (let v = 0; v < target; v++) {

@@ -156,7 +156,7 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
   };
 
   /** A file of the version's model directory through the Files API (`/Models/<c>/<s>/<m>/<v>/<file>`, #65). */
-  const readVersionFile = async (version: VersionInfo, file: 'MLmodel' | 'requirements.txt', maxResponseBytes?: number): Promise<string | null> => {
+  const readVersionFile = async (version: VersionInfo, file: 'MLmodel' | 'requirements.txt', endpoint: string, maxResponseBytes?: number): Promise<string | null> => {
     const [catalog, schema, model] = splitFullName(version.name);
     const path = ['Models', catalog, schema, model, version.version, file].map(encodeURIComponent).join('/');
     try {
@@ -165,7 +165,7 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
           method: 'GET',
           path: `/api/2.0/fs/files/${path}`,
           responseType: 'text',
-          endpoint: file === 'MLmodel' ? 'GET /api/2.0/fs/files/Models/{model}/{version}/MLmodel' : 'GET /api/2.0/fs/files/Models/{model}/{version}/requirements.txt',
+          endpoint,
           ...(maxResponseBytes ? { maxResponseBytes } : {}),
         })
       ).body;
@@ -177,7 +177,7 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
 
   const artifacts: ArtifactReader = {
     async getSignature(version): Promise<ModelSignature | null> {
-      const text = await readVersionFile(version, 'MLmodel');
+      const text = await readVersionFile(version, 'MLmodel', 'GET /api/2.0/fs/files/Models/{model}/{version}/MLmodel');
       if (text === null) {
         const [catalog, schema, model] = splitFullName(version.name);
         throw new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (Files API /Models/${catalog}/${schema}/${model}/${version.version}/MLmodel)`);
@@ -187,7 +187,7 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
     async getRequirements(version): Promise<RequirementsFile | null> {
       const path = `requirements.txt of ${version.name} version ${version.version}`;
       try {
-        const text = await readVersionFile(version, 'requirements.txt', REQUIREMENTS_MAX_BYTES);
+        const text = await readVersionFile(version, 'requirements.txt', 'GET /api/2.0/fs/files/Models/{model}/{version}/requirements.txt', REQUIREMENTS_MAX_BYTES);
         return text === null ? null : { text, path };
       } catch (e) {
         throw tooLarge(e, path);
