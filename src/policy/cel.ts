@@ -227,6 +227,11 @@ export const needsOfPaths = (paths: Iterable<string>): Partial<EvidenceNeeds> =>
 /** Refusals the type checker does not make: `matches()`, and list macros nested too deep. */
 const policeAst = (root: Node): CelProblem | null => {
   const stack: { node: Node; depth: number }[] = [{ node: root, depth: 0 }];
+  // Where a call's name is written: after its receiver (`x.name(`), else at the node.
+  const nameAt = (node: Node, name: string): number => {
+    const found = node.input.indexOf(`${name}(`, node.op === 'rcall' ? ((node.args as unknown[])[1] as Node).end : node.start);
+    return found >= 0 ? found : node.start;
+  };
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
     let inner = depth;
@@ -235,7 +240,7 @@ const policeAst = (root: Node): CelProblem | null => {
       if (name === 'matches') {
         return {
           message: 'matches() is not available: it runs a backtracking regular expression whose time can explode',
-          index: node.start,
+          index: nameAt(node, name),
           hint: 'use value.re2Matches("pattern") (RE2 syntax, linear time, same partial-match meaning)',
         };
       }
@@ -244,7 +249,7 @@ const policeAst = (root: Node): CelProblem | null => {
         if (inner > CEL_LIMITS.comprehensionNesting) {
           return {
             message: `list macros are nested ${String(inner)} deep; at most ${String(CEL_LIMITS.comprehensionNesting)} are allowed (each level multiplies the work)`,
-            index: node.start,
+            index: nameAt(node, name),
           };
         }
       }
