@@ -148,9 +148,17 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
    * source so versions sharing a model (a copy in the next environment) read the same URL: MLflow 3
    * logged models by id, MLflow 2 run artifacts by run and path.
    */
-  const readModelFile = async (version: VersionInfo, file: string, maxBytes?: number): Promise<string> => {
+  const readModelFile = async (version: VersionInfo, file: string, maxBytes?: number, hops = 0): Promise<string> => {
     const modelId = version.modelId ?? loggedModelIdOf(version.source);
     const runsUri = parseRunsUri(version.source);
+    // A copy promoted on the same server points at its source version (`models:/<name>/<version>`):
+    // read the file where that version keeps it (the version route answers 500 for runs:/ models
+    // on a server with proxied artifacts, docs/mlflow.md).
+    const reference = modelId || runsUri ? null : /^models:\/([^/]+)\/(\d+)$/.exec(version.source);
+    if (reference && hops < 3) {
+      const target = await registry.getVersion(decodeURIComponent(reference[1]!), reference[2]!);
+      if (target && target.source !== version.source) return readModelFile(target, file, maxBytes, hops + 1);
+    }
     try {
       if (modelId) {
         return await getText(
