@@ -8,7 +8,7 @@ import { compileCel, compileTemplate, evaluateCel, needsOfPaths, renderTemplate,
 import { formatNumber } from '../format.js';
 import { GateOptionError, readEnum, requireString, readString } from '../options.js';
 import type { GateContext, GateResult, GateType, Measured } from '../types.js';
-import { result, unreadableResult } from './kit.js';
+import { notGatheredResult, result, unreadableResult } from './kit.js';
 
 export interface ExpressionOptions {
   readonly expression: CompiledCel;
@@ -41,7 +41,9 @@ type Unreadable = { readonly unreadable: GateResult };
 
 /** A fact the expression reads: its value, or the `error` result that explains why it is missing. */
 const factOf = <T>(fact: Gathered<T> | undefined, what: string, needed: boolean, fallback: T): T | Unreadable => {
-  if (!needed || fact === undefined) return fallback;
+  if (!needed) return fallback;
+  // Needed but absent: a bug, or an evidence file written before this fact was gathered.
+  if (fact === undefined) return { unreadable: notGatheredResult(what) };
   if (!fact.ok) return { unreadable: unreadableResult(what, fact.error) };
   return fact.value;
 };

@@ -229,6 +229,12 @@ describe('expression (CEL)', () => {
     expect(runGate('expression', { expression: 'candidate.version > 0' }, e).outcome).toBe('pass');
   });
 
+  it('a fact it reads that was never gathered (an old evidence file) is an error, not an empty value', () => {
+    const r = runGate('expression', { expression: 'candidate.model_tags["tier"] == "gold"' }, evidence(version({})));
+    expect(r.outcome).toBe('error');
+    expect(r.message).toContain('Evidence not gathered');
+  });
+
   it('the champion does not exist yet: champion.exists is false', () => {
     expect(runGate('expression', { expression: '!champion.exists || candidate.run.metrics["auc"] > champion.run.metrics["auc"]' }, metrics(0.9, null)).outcome).toBe('pass');
   });
