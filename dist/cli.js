@@ -82067,8 +82067,11 @@ const runObject = (run) => run === null
 const columns = (specs) => (specs ?? []).map((c) => ({ name: c.name ?? '', type: c.type, required: c.required }));
 /** A fact the expression reads: its value, or the `error` result that explains why it is missing. */
 const factOf = (fact, what, needed, fallback) => {
-    if (!needed || fact === undefined)
+    if (!needed)
         return fallback;
+    // Needed but absent: a bug, or an evidence file written before this fact was gathered.
+    if (fact === undefined)
+        return { unreadable: notGatheredResult(what) };
     if (!fact.ok)
         return { unreadable: unreadableResult(what, fact.error) };
     return fact.value;
