@@ -83512,10 +83512,10 @@ function unreachableHosts(targets, evidence) {
         const e = evidence.get((0,types/* targetKey */.h)(t));
         if (!e)
             continue;
-        const facts = [e.candidate, e.champion, e.approvals, e.commits];
+        const facts = [e.candidate, e.champion, e.approvals, e.commits, e.changedFiles];
         for (const side of [e.candidate, e.champion])
             if (side.ok && side.value)
-                facts.push(side.value.run, side.value.signature);
+                facts.push(side.value.run, side.value.signature, side.value.modelTags, side.value.requirements);
         for (const fact of facts) {
             if (!fact || fact.ok || !fact.error || fact.error.kind !== 'unavailable' || !fact.error.host)
                 continue;
