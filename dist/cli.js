@@ -81769,7 +81769,7 @@ const ENV = cel_buildEnvironment();
  * Every node evaluation goes through the evaluator's `run` (operators, macros and short-circuits
  * call it for their operands): the one place a step can be counted. The evaluator class is not
  * exported, so its prototype is taken from the first evaluation (the root node receives it).
- * test/unit/policy/cel.test.ts proves a runaway expression is stopped, so a library update that
+ * test/unit/policy/governance-gates.test.ts proves a runaway expression is stopped, so a library update that
  * changes this fails there.
  */
 let metered = false;
