@@ -8,7 +8,7 @@ import * as runtime2 from "ajv-formats/dist/formats.js";
 // module.exports of a CommonJS helper, whichever way the loader (Node, the bundler) wraps it.
 const cjsExports = (ns) => (ns.default != null && ns.default.__esModule ? ns.default : ns);
 export const validateConfig = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","title":"mlops-gate configuration (mlops.yml)","description":"Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.","type":"object","additionalProperties":false,"required":["version","environments","models"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by mlops-gate.","type":"string"},"version":{"description":"Configuration format version. Always 1.","const":1},"environments":{"description":"Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/environment"}},"models":{"description":"Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/model"}},"policies":{"description":"Inline policies by name. Models reference them by name in `policies`.","type":"object","default":{},"propertyNames":{"$ref":"#/$defs/policy_name"},"additionalProperties":{"$ref":"#/$defs/policy"}},"waivers":{"description":"Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.","type":"array","default":[],"items":{"$ref":"#/$defs/waiver"}},"defaults":{"description":"Values used by every model that does not set them itself.","type":"object","additionalProperties":false,"properties":{"champion_alias":{"description":"Default champion alias for models without `champion_alias`.","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"Default promotion mode for models without `promotion`.","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policy references used by models that do not list `policies` themselves.","$ref":"#/$defs/policy_refs"}}},"notify":{"description":"Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.","$ref":"#/$defs/notify"}},"$defs":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","title":"mlops-gate configuration (mlops.yml)","description":"Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.","type":"object","additionalProperties":false,"required":["version","environments","models"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by mlops-gate.","type":"string"},"version":{"description":"Configuration format version. Always 1.","const":1},"environments":{"description":"Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/environment"}},"models":{"description":"Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/model"}},"policies":{"description":"Inline policies by name. Models reference them by name in `policies`.","type":"object","default":{},"propertyNames":{"$ref":"#/$defs/policy_name"},"additionalProperties":{"$ref":"#/$defs/policy"}},"waivers":{"description":"Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.","type":"array","default":[],"items":{"$ref":"#/$defs/waiver"}},"defaults":{"description":"Values used by every model that does not set them itself.","type":"object","additionalProperties":false,"properties":{"champion_alias":{"description":"Default champion alias for models without `champion_alias`.","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"Default promotion mode for models without `promotion`.","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policy references used by models that do not list `policies` themselves.","$ref":"#/$defs/policy_refs"}}},"notify":{"description":"Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.","$ref":"#/$defs/notify"}},"$defs":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"},{"$ref":"#/$defs/gate_dataset"},{"$ref":"#/$defs/gate_semver"},{"$ref":"#/$defs/gate_requirements"},{"$ref":"#/$defs/gate_quarantine"},{"$ref":"#/$defs/gate_expression"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, either (version first), or the registered model.","enum":["version","run","version_or_run","model"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"gate_dataset":{"description":"The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"dataset"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"context":{"description":"Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.","type":"string","minLength":1},"name":{"description":"Only datasets with this name count; default: any name.","type":"string","minLength":1},"on_missing_baseline":{"description":"Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_semver":{"description":"A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"semver"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tag":{"description":"Version tag holding the semantic version.","type":"string","minLength":1,"default":"version"},"no_downgrade":{"description":"The version must not be lower than the champion's.","type":"boolean","default":true},"major_for_breaking":{"description":"A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).","type":"boolean","default":true}}},"gate_requirements":{"description":"The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"requirements"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_pinned":{"description":"Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.","type":"boolean","default":true},"allow":{"description":"When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny":{"description":"Packages that must not be required.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"gate_quarantine":{"description":"A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"quarantine"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"}}},"gate_expression":{"description":"A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.","type":"object","additionalProperties":false,"required":["type","expression"],"properties":{"type":{"description":"Gate type.","const":"expression"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"expression":{"description":"CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.","type":"string","minLength":1,"maxLength":4000},"message":{"description":"Message when the expression is false; {{ cel }} placeholders are replaced by their values.","type":"string","minLength":1,"maxLength":4000},"on_false":{"description":"Outcome when the expression is false (or cannot be evaluated).","enum":["fail","warn"],"default":"fail"}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}};
 const schema32 = {"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
 const schema48 = {"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
 const schema39 = {"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"};
@@ -2324,8 +2324,8 @@ return errors === 0;
 }
 validate32.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema53 = {"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]};
-const schema54 = {"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}};
+const schema53 = {"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"},{"$ref":"#/$defs/gate_dataset"},{"$ref":"#/$defs/gate_semver"},{"$ref":"#/$defs/gate_requirements"},{"$ref":"#/$defs/gate_quarantine"},{"$ref":"#/$defs/gate_expression"}]};
+const schema54 = {"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, either (version first), or the registered model.","enum":["version","run","version_or_run","model"],"default":"version"}}};
 const schema55 = {"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"};
 const schema56 = {"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"};
 const pattern13 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
@@ -2477,7 +2477,7 @@ errors++;
 }
 if(data.on !== undefined){
 let data6 = data.on;
-if(!(((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run"))){
+if(!((((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run")) || (data6 === "model"))){
 const err11 = {instancePath:instancePath+"/on",schemaPath:"#/properties/on/enum",keyword:"enum",params:{allowedValues: schema54.properties.on.enum},message:"must be equal to one of the allowed values",schema:schema54.properties.on.enum,parentSchema:schema54.properties.on,data:data6};
 if(vErrors === null){
 vErrors = [err11];
@@ -3947,6 +3947,931 @@ return errors === 0;
 }
 validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+const schema75 = {"description":"The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"dataset"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"context":{"description":"Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.","type":"string","minLength":1},"name":{"description":"Only datasets with this name count; default: any name.","type":"string","minLength":1},"on_missing_baseline":{"description":"Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.","enum":["fail","pass","warn"],"default":"fail"}}};
+
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate43.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema75.required,parentSchema:schema75,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "context")) || (key0 === "name")) || (key0 === "on_missing_baseline"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("dataset" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "dataset"},message:"must be equal to constant",schema:"dataset",parentSchema:schema75.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern13.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.description.type,parentSchema:schema75.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.context !== undefined){
+let data4 = data.context;
+if(typeof data4 === "string"){
+if(func1(data4) < 1){
+const err7 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.context,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.context.type,parentSchema:schema75.properties.context,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data5 = data.name;
+if(typeof data5 === "string"){
+if(func1(data5) < 1){
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.name,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.name.type,parentSchema:schema75.properties.name,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.on_missing_baseline !== undefined){
+let data6 = data.on_missing_baseline;
+if(!(((data6 === "fail") || (data6 === "pass")) || (data6 === "warn"))){
+const err11 = {instancePath:instancePath+"/on_missing_baseline",schemaPath:"#/properties/on_missing_baseline/enum",keyword:"enum",params:{allowedValues: schema75.properties.on_missing_baseline.enum},message:"must be equal to one of the allowed values",schema:schema75.properties.on_missing_baseline.enum,parentSchema:schema75.properties.on_missing_baseline,data:data6};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+validate43.errors = vErrors;
+return errors === 0;
+}
+validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema78 = {"description":"A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"semver"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tag":{"description":"Version tag holding the semantic version.","type":"string","minLength":1,"default":"version"},"no_downgrade":{"description":"The version must not be lower than the champion's.","type":"boolean","default":true},"major_for_breaking":{"description":"A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).","type":"boolean","default":true}}};
+
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate44.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema78.required,parentSchema:schema78,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tag")) || (key0 === "no_downgrade")) || (key0 === "major_for_breaking"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema78,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("semver" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "semver"},message:"must be equal to constant",schema:"semver",parentSchema:schema78.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern13.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.description.type,parentSchema:schema78.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.tag !== undefined){
+let data4 = data.tag;
+if(typeof data4 === "string"){
+if(func1(data4) < 1){
+const err7 = {instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.tag,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.tag.type,parentSchema:schema78.properties.tag,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.no_downgrade !== undefined){
+let data5 = data.no_downgrade;
+if(typeof data5 !== "boolean"){
+const err9 = {instancePath:instancePath+"/no_downgrade",schemaPath:"#/properties/no_downgrade/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema78.properties.no_downgrade.type,parentSchema:schema78.properties.no_downgrade,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.major_for_breaking !== undefined){
+let data6 = data.major_for_breaking;
+if(typeof data6 !== "boolean"){
+const err10 = {instancePath:instancePath+"/major_for_breaking",schemaPath:"#/properties/major_for_breaking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema78.properties.major_for_breaking.type,parentSchema:schema78.properties.major_for_breaking,data:data6};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate44.errors = vErrors;
+return errors === 0;
+}
+validate44.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema81 = {"description":"The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"requirements"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_pinned":{"description":"Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.","type":"boolean","default":true},"allow":{"description":"When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny":{"description":"Packages that must not be required.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}};
+
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate45.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema81.required,parentSchema:schema81,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_pinned")) || (key0 === "allow")) || (key0 === "deny"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema81,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("requirements" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "requirements"},message:"must be equal to constant",schema:"requirements",parentSchema:schema81.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern13.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.description.type,parentSchema:schema81.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.require_pinned !== undefined){
+let data4 = data.require_pinned;
+if(typeof data4 !== "boolean"){
+const err7 = {instancePath:instancePath+"/require_pinned",schemaPath:"#/properties/require_pinned/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema81.properties.require_pinned.type,parentSchema:schema81.properties.require_pinned,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.allow !== undefined){
+let data5 = data.allow;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(typeof data6 === "string"){
+if(func1(data6) < 1){
+const err8 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema81.properties.allow.items,data:data6};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.allow.items.type,parentSchema:schema81.properties.allow.items,data:data6};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+let i1 = data5.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data5[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err10 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema81.properties.allow,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+break;
+}
+indices0[item0] = i1;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema81.properties.allow.type,parentSchema:schema81.properties.allow,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.deny !== undefined){
+let data7 = data.deny;
+if(Array.isArray(data7)){
+const len1 = data7.length;
+for(let i2=0; i2<len1; i2++){
+let data8 = data7[i2];
+if(typeof data8 === "string"){
+if(func1(data8) < 1){
+const err12 = {instancePath:instancePath+"/deny/" + i2,schemaPath:"#/properties/deny/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema81.properties.deny.items,data:data8};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/deny/" + i2,schemaPath:"#/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.deny.items.type,parentSchema:schema81.properties.deny.items,data:data8};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+let i3 = data7.length;
+let j1;
+if(i3 > 1){
+const indices1 = {};
+for(;i3--;){
+let item1 = data7[i3];
+if(typeof item1 !== "string"){
+continue;
+}
+if(typeof indices1[item1] == "number"){
+j1 = indices1[item1];
+const err14 = {instancePath:instancePath+"/deny",schemaPath:"#/properties/deny/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema81.properties.deny,data:data7};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+break;
+}
+indices1[item1] = i3;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/deny",schemaPath:"#/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema81.properties.deny.type,parentSchema:schema81.properties.deny,data:data7};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema81.type,parentSchema:schema81,data};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+validate45.errors = vErrors;
+return errors === 0;
+}
+validate45.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema84 = {"description":"A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"quarantine"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"}}};
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate46.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema84.required,parentSchema:schema84,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema84,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("quarantine" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "quarantine"},message:"must be equal to constant",schema:"quarantine",parentSchema:schema84.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern13.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.description.type,parentSchema:schema84.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.type,parentSchema:schema84,data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate46.errors = vErrors;
+return errors === 0;
+}
+validate46.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema87 = {"description":"A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.","type":"object","additionalProperties":false,"required":["type","expression"],"properties":{"type":{"description":"Gate type.","const":"expression"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"expression":{"description":"CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.","type":"string","minLength":1,"maxLength":4000},"message":{"description":"Message when the expression is false; {{ cel }} placeholders are replaced by their values.","type":"string","minLength":1,"maxLength":4000},"on_false":{"description":"Outcome when the expression is false (or cannot be evaluated).","enum":["fail","warn"],"default":"fail"}}};
+
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate47.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema87.required,parentSchema:schema87,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.expression === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expression"},message:"must have required property '"+"expression"+"'",schema:schema87.required,parentSchema:schema87,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "expression")) || (key0 === "message")) || (key0 === "on_false"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("expression" !== data0){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "expression"},message:"must be equal to constant",schema:"expression",parentSchema:schema87.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern13.test(data1)){
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema55,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err6 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.description.type,parentSchema:schema87.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.expression !== undefined){
+let data4 = data.expression;
+if(typeof data4 === "string"){
+if(func1(data4) > 4000){
+const err8 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters",schema:4000,parentSchema:schema87.properties.expression,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(func1(data4) < 1){
+const err9 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema87.properties.expression,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.expression.type,parentSchema:schema87.properties.expression,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.message !== undefined){
+let data5 = data.message;
+if(typeof data5 === "string"){
+if(func1(data5) > 4000){
+const err11 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters",schema:4000,parentSchema:schema87.properties.message,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(func1(data5) < 1){
+const err12 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema87.properties.message,data:data5};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.message.type,parentSchema:schema87.properties.message,data:data5};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.on_false !== undefined){
+let data6 = data.on_false;
+if(!((data6 === "fail") || (data6 === "warn"))){
+const err14 = {instancePath:instancePath+"/on_false",schemaPath:"#/properties/on_false/enum",keyword:"enum",params:{allowedValues: schema87.properties.on_false.enum},message:"must be equal to one of the allowed values",schema:schema87.properties.on_false.enum,parentSchema:schema87.properties.on_false,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate47.errors = vErrors;
+return errors === 0;
+}
+validate47.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4026,6 +4951,51 @@ props0 = true;
 else if(tag0 === "description"){
 if(!(validate42(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 if (vErrors === null) { vErrors = validate42.errors; } else { for (const e of validate42.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "dataset"){
+if(!(validate43(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate43.errors; } else { for (const e of validate43.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "semver"){
+if(!(validate44(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate44.errors; } else { for (const e of validate44.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "requirements"){
+if(!(validate45(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate45.errors; } else { for (const e of validate45.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "quarantine"){
+if(!(validate46(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate46.errors; } else { for (const e of validate46.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "expression"){
+if(!(validate47(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate47.errors; } else { for (const e of validate47.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -4167,14 +5137,14 @@ return errors === 0;
 }
 validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema75 = {"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}};
-const pattern20 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
+const schema90 = {"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}};
+const pattern25 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
 const formats0 = cjsExports(runtime2).fullFormats.date;
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate52.evaluated;
+const evaluated0 = validate62.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4183,7 +5153,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.gate === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gate"},message:"must have required property '"+"gate"+"'",schema:schema75.required,parentSchema:schema75,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gate"},message:"must have required property '"+"gate"+"'",schema:schema90.required,parentSchema:schema90,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4193,7 +5163,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.owner === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "owner"},message:"must have required property '"+"owner"+"'",schema:schema75.required,parentSchema:schema75,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "owner"},message:"must have required property '"+"owner"+"'",schema:schema90.required,parentSchema:schema90,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4203,7 +5173,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.reason === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema75.required,parentSchema:schema75,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema90.required,parentSchema:schema90,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4213,7 +5183,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.expires === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'",schema:schema75.required,parentSchema:schema75,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'",schema:schema90.required,parentSchema:schema90,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4224,7 +5194,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "gate") || (key0 === "models")) || (key0 === "environments")) || (key0 === "owner")) || (key0 === "reason")) || (key0 === "expires"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema90,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4237,8 +5207,8 @@ errors++;
 if(data.gate !== undefined){
 let data0 = data.gate;
 if(typeof data0 === "string"){
-if(!pattern20.test(data0)){
-const err5 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/*-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/*-]+$"+"\"",schema:"^[A-Za-z0-9_.:/*-]+$",parentSchema:schema75.properties.gate,data:data0};
+if(!pattern25.test(data0)){
+const err5 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/*-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/*-]+$"+"\"",schema:"^[A-Za-z0-9_.:/*-]+$",parentSchema:schema90.properties.gate,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4249,7 +5219,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.gate.type,parentSchema:schema75.properties.gate,data:data0};
+const err6 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema90.properties.gate.type,parentSchema:schema90.properties.gate,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4393,7 +5363,7 @@ if(data.owner !== undefined){
 let data5 = data.owner;
 if(typeof data5 === "string"){
 if(func1(data5) < 1){
-const err15 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.owner,data:data5};
+const err15 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema90.properties.owner,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4404,7 +5374,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.owner.type,parentSchema:schema75.properties.owner,data:data5};
+const err16 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema90.properties.owner.type,parentSchema:schema90.properties.owner,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4418,7 +5388,7 @@ if(data.reason !== undefined){
 let data6 = data.reason;
 if(typeof data6 === "string"){
 if(func1(data6) < 1){
-const err17 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.reason,data:data6};
+const err17 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema90.properties.reason,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4429,7 +5399,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.reason.type,parentSchema:schema75.properties.reason,data:data6};
+const err18 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema90.properties.reason.type,parentSchema:schema90.properties.reason,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4443,7 +5413,7 @@ if(data.expires !== undefined){
 let data7 = data.expires;
 if(typeof data7 === "string"){
 if(!(formats0.validate(data7))){
-const err19 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\"",schema:"date",parentSchema:schema75.properties.expires,data:data7};
+const err19 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\"",schema:"date",parentSchema:schema90.properties.expires,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4454,7 +5424,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.expires.type,parentSchema:schema75.properties.expires,data:data7};
+const err20 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema90.properties.expires.type,parentSchema:schema90.properties.expires,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4466,7 +5436,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema90.type,parentSchema:schema90,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4475,21 +5445,21 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate52.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
-validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema79 = {"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}};
-const schema80 = {"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]};
-const schema81 = {"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
-const schema83 = {"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1};
-const schema84 = {"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]};
+const schema94 = {"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}};
+const schema95 = {"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]};
+const schema96 = {"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
+const schema98 = {"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1};
+const schema99 = {"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate57.evaluated;
+const evaluated0 = validate67.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4498,7 +5468,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema81.required,parentSchema:schema81,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema96.required,parentSchema:schema96,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4508,7 +5478,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema81.required,parentSchema:schema81,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema96.required,parentSchema:schema96,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4519,7 +5489,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema81,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema96,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4532,7 +5502,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if("slack" !== data0){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "slack"},message:"must be equal to constant",schema:"slack",parentSchema:schema81.properties.kind,data:data0};
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "slack"},message:"must be equal to constant",schema:"slack",parentSchema:schema96.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4571,7 +5541,7 @@ if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
 if(func1(data2) < 1){
-const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema83,data:data2};
+const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema98,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4582,7 +5552,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.type,parentSchema:schema83,data:data2};
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema98.type,parentSchema:schema98,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4596,7 +5566,7 @@ if(data.events !== undefined){
 let data3 = data.events;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema81.properties.events,data:data3};
+const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema96.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4609,7 +5579,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema84.enum},message:"must be equal to one of the allowed values",schema:schema84.enum,parentSchema:schema84,data:data4};
+const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema99.enum},message:"must be equal to one of the allowed values",schema:schema99.enum,parentSchema:schema99,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4626,7 +5596,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data3[i1], data3[j0])){
-const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema81.properties.events,data:data3};
+const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema96.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4641,7 +5611,7 @@ break outer0;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema81.properties.events.type,parentSchema:schema81.properties.events,data:data3};
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.properties.events.type,parentSchema:schema96.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4784,7 +5754,7 @@ errors++;
 if(data.plans !== undefined){
 let data9 = data.plans;
 if(typeof data9 !== "boolean"){
-const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema81.properties.plans.type,parentSchema:schema81.properties.plans,data:data9};
+const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema96.properties.plans.type,parentSchema:schema96.properties.plans,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4796,7 +5766,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema81.type,parentSchema:schema81,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.type,parentSchema:schema96,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4805,17 +5775,17 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
-validate57.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema87 = {"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
+const schema102 = {"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
 
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate58.evaluated;
+const evaluated0 = validate68.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4824,7 +5794,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema87.required,parentSchema:schema87,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema102.required,parentSchema:schema102,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4834,7 +5804,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema87.required,parentSchema:schema87,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema102.required,parentSchema:schema102,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4845,7 +5815,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema102,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4858,7 +5828,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if("teams" !== data0){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "teams"},message:"must be equal to constant",schema:"teams",parentSchema:schema87.properties.kind,data:data0};
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "teams"},message:"must be equal to constant",schema:"teams",parentSchema:schema102.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4897,7 +5867,7 @@ if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
 if(func1(data2) < 1){
-const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema83,data:data2};
+const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema98,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4908,7 +5878,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.type,parentSchema:schema83,data:data2};
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema98.type,parentSchema:schema98,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4922,7 +5892,7 @@ if(data.events !== undefined){
 let data3 = data.events;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema87.properties.events,data:data3};
+const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4935,7 +5905,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema84.enum},message:"must be equal to one of the allowed values",schema:schema84.enum,parentSchema:schema84,data:data4};
+const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema99.enum},message:"must be equal to one of the allowed values",schema:schema99.enum,parentSchema:schema99,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4952,7 +5922,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data3[i1], data3[j0])){
-const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema87.properties.events,data:data3};
+const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema102.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4967,7 +5937,7 @@ break outer0;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.events.type,parentSchema:schema87.properties.events,data:data3};
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.properties.events.type,parentSchema:schema102.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5110,7 +6080,7 @@ errors++;
 if(data.plans !== undefined){
 let data9 = data.plans;
 if(typeof data9 !== "boolean"){
-const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema87.properties.plans.type,parentSchema:schema87.properties.plans,data:data9};
+const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema102.properties.plans.type,parentSchema:schema102.properties.plans,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5122,7 +6092,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema102.type,parentSchema:schema102,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5131,17 +6101,17 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate58.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
-validate58.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate68.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema93 = {"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}};
+const schema108 = {"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate59.evaluated;
+const evaluated0 = validate69.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5150,7 +6120,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema93.required,parentSchema:schema93,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema108.required,parentSchema:schema108,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5160,7 +6130,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema93.required,parentSchema:schema93,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema108.required,parentSchema:schema108,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5170,7 +6140,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.secret_env === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "secret_env"},message:"must have required property '"+"secret_env"+"'",schema:schema93.required,parentSchema:schema93,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "secret_env"},message:"must have required property '"+"secret_env"+"'",schema:schema108.required,parentSchema:schema108,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5181,7 +6151,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans")) || (key0 === "secret_env"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema93,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema108,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5194,7 +6164,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if("webhook" !== data0){
-const err4 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "webhook"},message:"must be equal to constant",schema:"webhook",parentSchema:schema93.properties.kind,data:data0};
+const err4 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "webhook"},message:"must be equal to constant",schema:"webhook",parentSchema:schema108.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5233,7 +6203,7 @@ if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
 if(func1(data2) < 1){
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema83,data:data2};
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema98,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5244,7 +6214,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.type,parentSchema:schema83,data:data2};
+const err8 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema98.type,parentSchema:schema98,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5258,7 +6228,7 @@ if(data.events !== undefined){
 let data3 = data.events;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err9 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema93.properties.events,data:data3};
+const err9 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema108.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5271,7 +6241,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err10 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema84.enum},message:"must be equal to one of the allowed values",schema:schema84.enum,parentSchema:schema84,data:data4};
+const err10 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema99.enum},message:"must be equal to one of the allowed values",schema:schema99.enum,parentSchema:schema99,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5288,7 +6258,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data3[i1], data3[j0])){
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema93.properties.events,data:data3};
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema108.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5303,7 +6273,7 @@ break outer0;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema93.properties.events.type,parentSchema:schema93.properties.events,data:data3};
+const err12 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema108.properties.events.type,parentSchema:schema108.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5446,7 +6416,7 @@ errors++;
 if(data.plans !== undefined){
 let data9 = data.plans;
 if(typeof data9 !== "boolean"){
-const err21 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema93.properties.plans.type,parentSchema:schema93.properties.plans,data:data9};
+const err21 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema108.properties.plans.type,parentSchema:schema108.properties.plans,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5460,7 +6430,7 @@ if(data.secret_env !== undefined){
 let data10 = data.secret_env;
 if(typeof data10 === "string"){
 if(func1(data10) < 1){
-const err22 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema83,data:data10};
+const err22 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema98,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5471,7 +6441,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.type,parentSchema:schema83,data:data10};
+const err23 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema98.type,parentSchema:schema98,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5483,7 +6453,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema93.type,parentSchema:schema93,data};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema108.type,parentSchema:schema108,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5492,16 +6462,16 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
-validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate69.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate56.evaluated;
+const evaluated0 = validate66.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5510,7 +6480,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema80.required,parentSchema:schema80,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema95.required,parentSchema:schema95,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5522,15 +6492,15 @@ errors++;
 const tag0 = data.kind;
 if(typeof tag0 == "string"){
 if(tag0 === "slack"){
-if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate57.errors; } else { for (const e of validate57.errors) vErrors.push(e); }
+if(!(validate67(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate67.errors; } else { for (const e of validate67.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "teams"){
-if(!(validate58(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate58.errors; } else { for (const e of validate58.errors) vErrors.push(e); }
+if(!(validate68(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate68.errors; } else { for (const e of validate68.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -5538,8 +6508,8 @@ props0 = true;
 }
 }
 else if(tag0 === "webhook"){
-if(!(validate59(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate59.errors; } else { for (const e of validate59.errors) vErrors.push(e); }
+if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate69.errors; } else { for (const e of validate69.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -5547,7 +6517,7 @@ props0 = true;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kind", tagValue: tag0},message:"value of tag \"kind\" must be in oneOf",schema:schema80.discriminator,parentSchema:schema80,data};
+const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kind", tagValue: tag0},message:"value of tag \"kind\" must be in oneOf",schema:schema95.discriminator,parentSchema:schema95,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5558,7 +6528,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kind", tagValue: tag0},message:"tag \"kind\" must be string",schema:schema80.discriminator,parentSchema:schema80,data};
+const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kind", tagValue: tag0},message:"tag \"kind\" must be string",schema:schema95.discriminator,parentSchema:schema95,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5569,7 +6539,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.type,parentSchema:schema80,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema95.type,parentSchema:schema95,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5578,17 +6548,17 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate66.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate56.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate66.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate55.evaluated;
+const evaluated0 = validate65.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5597,7 +6567,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.channels === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "channels"},message:"must have required property '"+"channels"+"'",schema:schema79.required,parentSchema:schema79,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "channels"},message:"must have required property '"+"channels"+"'",schema:schema94.required,parentSchema:schema94,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5608,7 +6578,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "channels") || (key0 === "timeout_seconds")) || (key0 === "attempts"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema79,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema94,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5622,7 +6592,7 @@ if(data.channels !== undefined){
 let data0 = data.channels;
 if(Array.isArray(data0)){
 if(data0.length < 1){
-const err2 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema79.properties.channels,data:data0};
+const err2 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema94.properties.channels,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5633,14 +6603,14 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate56(data0[i0], {instancePath:instancePath+"/channels/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate56.errors; } else { for (const e of validate56.errors) vErrors.push(e); }
+if(!(validate66(data0[i0], {instancePath:instancePath+"/channels/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate66.errors; } else { for (const e of validate66.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema79.properties.channels.type,parentSchema:schema79.properties.channels,data:data0};
+const err3 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema94.properties.channels.type,parentSchema:schema94.properties.channels,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5654,7 +6624,7 @@ if(data.timeout_seconds !== undefined){
 let data2 = data.timeout_seconds;
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 60 || isNaN(data2)){
-const err4 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema79.properties.timeout_seconds,data:data2};
+const err4 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema94.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5664,7 +6634,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data2 <= 0 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema79.properties.timeout_seconds,data:data2};
+const err5 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema94.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5675,7 +6645,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema79.properties.timeout_seconds.type,parentSchema:schema79.properties.timeout_seconds,data:data2};
+const err6 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema94.properties.timeout_seconds.type,parentSchema:schema94.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5688,7 +6658,7 @@ errors++;
 if(data.attempts !== undefined){
 let data3 = data.attempts;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema79.properties.attempts.type,parentSchema:schema79.properties.attempts,data:data3};
+const err7 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema94.properties.attempts.type,parentSchema:schema94.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5699,7 +6669,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 6 || isNaN(data3)){
-const err8 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 6},message:"must be <= 6",schema:6,parentSchema:schema79.properties.attempts,data:data3};
+const err8 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 6},message:"must be <= 6",schema:6,parentSchema:schema94.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5709,7 +6679,7 @@ vErrors.push(err8);
 errors++;
 }
 if(data3 < 1 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema79.properties.attempts,data:data3};
+const err9 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema94.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5722,7 +6692,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema94.type,parentSchema:schema94,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5731,10 +6701,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate65.errors = vErrors;
 return errors === 0;
 }
-validate55.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate65.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -6013,8 +6983,8 @@ let data8 = data.waivers;
 if(Array.isArray(data8)){
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate52(data8[i0], {instancePath:instancePath+"/waivers/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate52.errors; } else { for (const e of validate52.errors) vErrors.push(e); }
+if(!(validate62(data8[i0], {instancePath:instancePath+"/waivers/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate62.errors; } else { for (const e of validate62.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -6102,8 +7072,8 @@ errors++;
 }
 }
 if(data.notify !== undefined){
-if(!(validate55(data.notify, {instancePath:instancePath+"/notify",parentData:data,parentDataProperty:"notify",rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate55.errors; } else { for (const e of validate55.errors) vErrors.push(e); }
+if(!(validate65(data.notify, {instancePath:instancePath+"/notify",parentData:data,parentDataProperty:"notify",rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate65.errors; } else { for (const e of validate65.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -6123,12 +7093,12 @@ return errors === 0;
 }
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validatePolicyDocument = validate65;
+export const validatePolicyDocument = validate75;
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate65.evaluated;
+const evaluated0 = validate75.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6216,8 +7186,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate75.errors = vErrors;
 return errors === 0;
 }
-validate65.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate75.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
