@@ -93,6 +93,7 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     destination,
     aliases: aliasesFor(config, model, target.to),
     stage: model.promotion === 'stage' ? stageFor(target.to) : null,
+    tagsPerObject: capabilitiesOf(to.registry).tagsPerObject,
     serving: serving
       ? {
           endpoint: endpointName(serving, to.name, model.id),

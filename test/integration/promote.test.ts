@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, type CliIO } from '../../src/cli.js';
 import { liveDeps } from '../../src/wiring/live.js';
-import { JOURNAL, COPY_IDENTITY_KEY } from '../../src/registry/journal.js';
+import { COPY_IDENTITY_KEY } from '../../src/registry/journal.js';
+import { planHashOf, previousChampionOf, promotedByOf, sourceOf } from '../support/journal.js';
 import type { ResultDocument } from '../../src/result/types.js';
 import { runPromote } from '../../src/run/promote.js';
 import { startFaultProxy, type FaultProxy, type Fault } from '../support/fault-proxy.js';
@@ -163,10 +164,10 @@ describe('promote: copy mode', () => {
     expect(others).toHaveLength(0);
     const tags = tagsOf(copy!);
     expect(tags[COPY_IDENTITY_KEY]).toMatch(/^[0-9a-f]{32}$/);
-    expect(tags['mlops_gate.source']).toBe(`${p}-dev/${cand}`);
-    expect(tags[JOURNAL.planHash('prod')]).toBe(planOf(first).hash);
-    expect(tags[JOURNAL.previousChampion('prod')]).toBe('none');
-    expect(tags[JOURNAL.promotedBy('prod')]).toBe('h8-bot');
+    expect(sourceOf(tags)).toBe(`${p}-dev/${cand}`);
+    expect(planHashOf(tags, 'prod')).toBe(planOf(first).hash);
+    expect(previousChampionOf(tags, 'prod')).toBe('none');
+    expect(promotedByOf(tags, 'prod')).toBe('h8-bot');
     expect(copy!.source).toBe(`models:/${p}-dev/${cand}`);
     expect(copy!.run_id).toBeTruthy();
     expect(await aliasesOf(`${p}-prod`)).toEqual({ champion: copy!.version });
@@ -218,7 +219,7 @@ describe('promote: copy mode', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(planOf(second).previousChampion).toBe('1');
     expect(await aliasesOf(`${p}-prod`)).toEqual({ champion: '2' });
-    expect(tagsOf((await versionsOf(`${p}-prod`))[1]!)[JOURNAL.previousChampion('prod')]).toBe('1');
+    expect(previousChampionOf(tagsOf((await versionsOf(`${p}-prod`))[1]!), 'prod')).toBe('1');
 
     const rollback = await cli(['rollback', '--config', config, '--model', 'm', '--env', 'prod']);
     expect(rollback.code, rollback.stderr).toBe(0);
@@ -283,7 +284,7 @@ describe('promote: alias and stage modes', () => {
     expect(planOf(first).status).toBe('applied');
     expect(await aliasesOf(p)).toEqual({ champion: v2, prod: v2, challenger: v2 });
     expect(await versionsOf(p)).toHaveLength(2);
-    expect(tagsOf((await versionsOf(p))[1]!)[JOURNAL.previousChampion('prod')]).toBe(v1);
+    expect(previousChampionOf(tagsOf((await versionsOf(p))[1]!), 'prod')).toBe(v1);
     const again = await cli(['promote', '--config', config]);
     expect(planOf(again).status).toBe('up-to-date');
     expect(again.writes).toBe(0);

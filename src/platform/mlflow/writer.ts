@@ -10,6 +10,7 @@ import { hasErrorCode, nullOnErrorCode } from '../../errors.js';
 import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../registry/ports.js';
 
 import { sha256Hex } from '../../util/hash.js';
+import { COPY_IDENTITY_KEY, LEGACY_COPY_IDENTITY_KEY } from '../../registry/journal.js';
 
 import type { HttpClient } from '../http/types.js';
 import { mlflowProtocolCaller } from '../http/protocol.js';
@@ -68,8 +69,12 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
       return body?.model_version ? toObserved(body.model_version) : null;
     },
 
-    findVersionsByTag: (name, key, value) =>
-      searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`),
+    async findVersionsByTag(name, key, value) {
+      const found = await searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`);
+      // A copy made by an earlier version of mlops-gate carries its identity under the old key.
+      if (found.length > 0 || key !== COPY_IDENTITY_KEY) return found;
+      return searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(LEGACY_COPY_IDENTITY_KEY)}=${filterLiteral(value)}`);
+    },
 
     listVersions: (name) => searchVersions(`name=${filterLiteral(name)}`),
 
