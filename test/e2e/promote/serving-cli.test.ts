@@ -189,6 +189,9 @@ describe('promote with a serving rollout (through the CLI)', () => {
     const file = join(dir, 'lock.yml');
     // Two 12-minute pauses: 24 simulated minutes, longer than the 15-minute lock lifetime.
     writeFileSync(file, config('strategy: canary\nsteps: [10, 50, 100]\npause: 12m'));
+    onSleep = async (ms) => {
+      if (ms === 60_000) await api('POST', '/__emulator/serving/endpoints/churn-prod/metrics', { served_entity_name: 'churn-2', error_rate: 0, p95_latency_ms: 40, add_requests: 5 });
+    };
     let stderr = '';
     const code = await runCli(['promote', '--config', file, '--format', 'json'], {
       stdout: () => undefined,
@@ -207,8 +210,8 @@ describe('promote with a serving rollout (through the CLI)', () => {
     });
     expect(code, stderr).toBe(0);
     expect(lock).not.toBeNull();
-    const acquired = Date.parse(lock!['mlops_gate.lock.acquired_at']!);
-    const expires = Date.parse(lock!['mlops_gate.lock.expires_at']!);
+    const acquired = Date.parse(lock!['mlops_gate_lock_acquired_at']!);
+    const expires = Date.parse(lock!['mlops_gate_lock_expires_at']!);
     expect(rolloutEndedAt - acquired).toBeGreaterThan(15 * 60_000);
     // Without renewals it would have expired mid-rollout; renewed, it outlives the rollout.
     expect(expires).toBeGreaterThan(rolloutEndedAt);
@@ -232,6 +235,21 @@ describe('promote with a serving rollout (through the CLI)', () => {
     ]);
     expect(await traffic()).toEqual(['churn-1:100']);
     // The alias moves only after the rollout: the champion is still what the endpoint serves.
+    const model = await api<{ registered_model: { aliases?: { alias: string; version: string | number }[] } }>('GET', '/api/2.0/mlflow/unity-catalog/registered-models/get?name=prod.ml.churn');
+    expect(model.registered_model.aliases?.map((a) => [a.alias, String(a.version)])).toEqual([['champion', '1']]);
+  });
+
+  it('canary on no evidence: without traffic the health check waits, then fails the promotion and restores the endpoint', async () => {
+    const seq = lastSeq();
+    const { code, result, stderr } = await cli(['promote'], config('strategy: canary\nsteps: [10, 100]\npause: 2m\nhealth: { max_error_rate: 0.05, min_requests: 25, max_traffic_wait: 3m }'));
+    expect(code).toBe(3);
+    const plan = result!.targets[0]!.plan!;
+    expect(plan.status).toBe('failed');
+    expect(plan.message).toMatch(/rollout aborted, the previous config is restored: health check could not judge churn-2 at "canary 10% to prod.ml.churn v2": not enough traffic to judge: .* min_requests is 25 \(waited 3 extra minute\(s\), max_traffic_wait\)/);
+    expect(stderr).toMatch(/0 of 25 requests to churn-2 so far: waiting a minute more for traffic \(up to 3 min\)/);
+    expect(await traffic()).toEqual(['churn-1:100']);
+    // 1 + 2 reads during the pause, 3 during the wait.
+    expect(emu.admin.requests().entries.filter((e) => e.seq > seq && e.path === '/api/2.0/serving-endpoints/churn-prod/metrics')).toHaveLength(6);
     const model = await api<{ registered_model: { aliases?: { alias: string; version: string | number }[] } }>('GET', '/api/2.0/mlflow/unity-catalog/registered-models/get?name=prod.ml.churn');
     expect(model.registered_model.aliases?.map((a) => [a.alias, String(a.version)])).toEqual([['champion', '1']]);
   });
@@ -293,6 +311,9 @@ describe('promote with a serving rollout (through the CLI)', () => {
     // Planning wrote nothing.
     expect(emu.admin.requests().entries.filter((e) => e.method !== 'GET')).toEqual([]);
 
+    onSleep = async (ms) => {
+      if (ms === 60_000) await api('POST', '/__emulator/serving/endpoints/churn-prod/metrics', { served_entity_name: 'churn-2', add_requests: 30 });
+    };
     const applied = await cli(['promote', '--expect-plan', plan.hash!.slice(0, 19)], text);
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.result!.targets[0]!.plan).toMatchObject({ status: 'applied', hash: plan.hash });
