@@ -7,6 +7,7 @@ import { TOOL_VERSION } from '../version.js';
 import type { CliIO } from '../wiring/io.js';
 import { emulatorCommand } from './emulator.js';
 import { bumpCommand } from './bump.js';
+import { doctorCommand } from './doctor.js';
 import { relayCommand } from './relay.js';
 import { targetCommand } from './run.js';
 import { validateCommand } from './validate.js';
@@ -27,6 +28,7 @@ export const COMMANDS: { readonly [C in CommandName]: Command<C> } = {
   plan: targetCommand,
   promote: targetCommand,
   rollback: targetCommand,
+  doctor: doctorCommand,
   emulator: emulatorCommand,
   relay: relayCommand,
   bump: bumpCommand,

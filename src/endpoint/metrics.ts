@@ -28,6 +28,9 @@ export const METRIC_FAMILIES = {
   latency: 'request_latency_ms',
 } as const;
 
+/** The families the health check reads (4xx answers are the caller's, not the model's). */
+export const HEALTH_FAMILIES = [METRIC_FAMILIES.requests, METRIC_FAMILIES.errors5xx, METRIC_FAMILIES.latency] as const;
+
 export interface Series {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
@@ -236,7 +239,7 @@ export function windowHealth(w: HealthWindow): WindowReading {
     label,
   };
   if (w.samples.length === 0) return { kind: 'unknown', reason: 'the metrics export was not read', health };
-  if (!haveRequests) return { kind: 'unknown', reason: `the metrics export has no ${METRIC_FAMILIES.requests} family (the health check reads ${Object.values(METRIC_FAMILIES).join(', ')})`, health };
+  if (!haveRequests) return { kind: 'unknown', reason: `the metrics export has no ${METRIC_FAMILIES.requests} family (the health check reads ${HEALTH_FAMILIES.join(', ')})`, health };
   if (!labelled && unlabelledRequests > 0) {
     return {
       kind: 'unknown',
