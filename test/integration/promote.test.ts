@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, type CliIO } from '../../src/cli.js';
 import { liveDeps } from '../../src/wiring/live.js';
-import { COPY_IDENTITY_KEY } from '../../src/registry/journal.js';
+import { COPY_IDENTITY_KEY, copyIdentity } from '../../src/registry/journal.js';
 import { planHashOf, previousChampionOf, promotedByOf, sourceOf } from '../support/journal.js';
 import type { ResultDocument } from '../../src/result/types.js';
 import { runPromote } from '../../src/run/promote.js';
@@ -148,6 +148,44 @@ beforeAll(() => {
   const s1 = manifest.scenarios['s1-better']!;
   newer = s1.candidate;
   older = { name: s1.candidate.name, version: String(Number(s1.candidate.version) - 1) };
+});
+
+describe('journals written by an earlier version (dotted keys)', () => {
+  it('rolls back its promotion, then recognises its copy (no second copy) and journals it with the new keys', async () => {
+    const p = uniq('legacy');
+    const [, cand] = await seedModel(`${p}-dev`, [older, newer]);
+    await setAlias(`${p}-dev`, 'challenger', cand!);
+    // What an earlier version left: prod v1 (the old champion), v2 its copy of the candidate, promoted.
+    const [v1] = await seedModel(`${p}-prod`, [older]);
+    const copy = await rest<{ model_version: WireVersion }>('POST', '/model-versions/create', {
+      name: `${p}-prod`,
+      source: `models:/${p}-dev/${cand}`,
+      tags: [
+        { key: 'mlops_gate.copy_of', value: copyIdentity(url.replace(/\/+$/, ''), `${p}-dev`, cand!) },
+        { key: 'mlops_gate.prod.previous_champion', value: v1! },
+        { key: 'mlops_gate.prod.previous.champion', value: v1! },
+        { key: 'mlops_gate.prod.promoted_from', value: 'dev' },
+      ],
+    });
+    const v2 = String(copy.model_version.version);
+    await setAlias(`${p}-prod`, 'champion', v2);
+    const config = writeConfig(p, { name: `${p}-\${env}`, promotion: 'copy' });
+
+    const back = await cli(['rollback', '--config', config, '--model', 'm', '--env', 'prod']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(await aliasesOf(`${p}-prod`)).toEqual({ champion: v1 });
+    const again = await cli(['rollback', '--config', config, '--model', 'm', '--env', 'prod']);
+    expect(again.writes).toBe(0);
+
+    const promoted = await cli(['promote', '--config', config]);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(planOf(promoted)).toMatchObject({ status: 'applied', destination: { version: v2 } });
+    expect((await versionsOf(`${p}-prod`)).map((v) => v.version)).toEqual([v1, v2]);
+    expect(await aliasesOf(`${p}-prod`)).toEqual({ champion: v2 });
+    const tags = tagsOf((await versionsOf(`${p}-prod`))[1]!);
+    expect(planHashOf(tags, 'prod')).toBe(planOf(promoted).hash);
+    expect(previousChampionOf(tags, 'prod')).toBe(v1);
+  });
 });
 
 describe('promote: copy mode', () => {

@@ -36,6 +36,9 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
   const call = mlflowProtocolCaller(http, API);
   const orNull = <T>(work: Promise<T>): Promise<T | null> => nullOnErrorCode(['RESOURCE_DOES_NOT_EXIST'], work);
 
+  /** name + identity whose copy under the old identity key was looked for and is not there. */
+  const noLegacyCopy = new Set<string>();
+
   const searchVersions = async (filter: string): Promise<ObservedVersion[]> => {
     const out: ObservedVersion[] = [];
     let pageToken: string | undefined;
@@ -71,9 +74,13 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
 
     async findVersionsByTag(name, key, value) {
       const found = await searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`);
-      // A copy made by an earlier version of mlops-gate carries its identity under the old key.
-      if (found.length > 0 || key !== COPY_IDENTITY_KEY) return found;
-      return searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(LEGACY_COPY_IDENTITY_KEY)}=${filterLiteral(value)}`);
+      // A copy made by an earlier version of mlops-gate carries its identity under the old key. None
+      // is made with it any more, so "none" is remembered for the run (one search, not one per read).
+      const legacyKey = `${name}\u0000${value}`;
+      if (found.length > 0 || key !== COPY_IDENTITY_KEY || noLegacyCopy.has(legacyKey)) return found;
+      const legacy = await searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(LEGACY_COPY_IDENTITY_KEY)}=${filterLiteral(value)}`);
+      if (legacy.length === 0) noLegacyCopy.add(legacyKey);
+      return legacy;
     },
 
     listVersions: (name) => searchVersions(`name=${filterLiteral(name)}`),
