@@ -111,10 +111,11 @@ export const STRICT_BEHAVIOURS = {
     strict: 'pending_config.config_version is the version still served (its docstring is a copy of the active config\'s)',
   },
   'serving-metrics': {
-    ledger: '85, 86, 87',
-    lenient: 'the metrics export has cumulative counters (# TYPE counter) per served entity, label served_entity_name',
+    ledger: '86, 87',
+    lenient:
+      'the documented per-minute gauges of the latest whole minute (request_count_total, request_4xx_count_total, request_5xx_count_total; request_latency_ms a histogram of the same minute), every deployed served entity under the label served_entity_name (zero when idle), each line with the minute\'s timestamp',
     strict:
-      'per-minute gauges (# TYPE gauge: the requests of the last whole minute) and no per-entity label: the export has no series for a served entity',
+      'the same gauges under the label served_model_name, no series at all for an entity without requests in the minute, no timestamps, and a latency histogram cumulative since the entity was deployed',
   },
   // ---- Lakehouse / Data Quality monitors
   'monitor-update-mask-leaf': {
