@@ -2,7 +2,7 @@
 // entry (cli-main.ts) binds it to the real process. Commands live in src/commands/, adapters are
 // built by src/wiring/.
 
-import { ApiError, ConfigError, UsageError, exitCodeForError, formatDiagnostic, type ExitCode } from './errors.js';
+import { ApiError, ConfigError, UsageError, configFailureSummary, exitCodeForError, formatDiagnostic, type ExitCode } from './errors.js';
 import { parseCliArgs, USAGE } from './invocation.js';
 import { runCommand } from './commands/index.js';
 import { redact } from './platform/http/redact.js';
@@ -26,7 +26,7 @@ export async function runCli(argv: readonly string[], given: CliIO): Promise<num
 function reportFailure(e: unknown, io: CliIO): ExitCode {
   if (e instanceof ConfigError) {
     for (const d of e.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
-    io.stderr(`✗ ${e.total.toLocaleString('en-US')} error(s) in the configuration; nothing was contacted.\n`);
+    io.stderr(`✗ ${configFailureSummary(e)}; nothing was contacted.\n`);
   } else if (e instanceof UsageError) {
     io.stderr(`error: ${e.message}\n\n${USAGE}`);
   } else if (e instanceof ApiError) {

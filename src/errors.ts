@@ -100,3 +100,11 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 /** The one mapping from how a run ended (an exception) to its exit code. */
 export const exitCodeForError = (e: unknown): ExitCode =>
   e instanceof ConfigError || e instanceof UsageError ? EXIT.invalid : e instanceof ApiError ? EXIT.evidence : EXIT.internal;
+
+/** What kind of problem a ConfigError is, in words (a missing file or missing credentials are not "errors in the configuration"). */
+export const configFailureSummary = (e: ConfigError): string => {
+  const codes = new Set(e.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code));
+  if (codes.size === 1 && codes.has('missing-credential')) return 'credentials are missing or incomplete';
+  if (codes.size === 1 && codes.has('missing-file') && e.diagnostics.every((d) => d.position === null)) return 'the config file could not be read';
+  return `${e.total.toLocaleString('en-US')} error(s) in the configuration`;
+};

@@ -7,6 +7,7 @@ import { UsageError } from './errors.js';
 import { RELAY_EVENTS, type RelayEventName } from './relay/events.js';
 import { eventTypeProblem } from './relay/dispatch.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report/renderers.js';
+import { DOCTOR_FORMAT_NAMES, type DoctorFormat } from './doctor/render.js';
 export type { OutputFormat };
 import type { FailOn } from './result/exit.js';
 export type { FailOn };
@@ -14,6 +15,16 @@ export type { FailOn };
 interface ConfigCommand {
   readonly configPath: string;
 }
+
+/** How long a command may wait on servers (flags, action inputs); null: the environment's or the default. */
+export interface Timeouts {
+  /** Per request, seconds (--request-timeout; MLOPS_GATE_HTTP_TIMEOUT_SECONDS; default 20). */
+  readonly requestSeconds: number | null;
+  /** The whole command, seconds (--deadline 10m; MLOPS_GATE_DEADLINE_SECONDS; default none). */
+  readonly deadlineSeconds: number | null;
+}
+
+export const NO_TIMEOUTS: Timeouts = { requestSeconds: null, deadlineSeconds: null };
 
 export interface ValidateInvocation extends ConfigCommand {
   readonly command: 'validate';
@@ -34,6 +45,9 @@ export interface PlanInvocation extends ConfigCommand {
   /** Also write the JSON result document here, whatever --format says. */
   readonly resultPath: string | null;
   readonly failOn: FailOn;
+  /** text: every gate with its message and measured values. */
+  readonly verbose?: boolean;
+  readonly timeouts?: Timeouts;
 }
 
 export interface PromoteInvocation extends ConfigCommand {
@@ -47,6 +61,9 @@ export interface PromoteInvocation extends ConfigCommand {
   readonly dryRun: boolean;
   readonly resultPath: string | null;
   readonly failOn: FailOn;
+  /** text: the gates of every target, not only of those that do not simply pass. */
+  readonly verbose?: boolean;
+  readonly timeouts?: Timeouts;
 }
 
 export interface RollbackInvocation extends ConfigCommand {
@@ -58,6 +75,7 @@ export interface RollbackInvocation extends ConfigCommand {
   readonly toVersion: string | null;
   readonly dryRun: boolean;
   readonly resultPath: string | null;
+  readonly timeouts?: Timeouts;
 }
 
 export interface EmulatorInvocation {
@@ -91,6 +109,15 @@ export interface RelayInvocation {
   readonly queueLimit: number;
 }
 
+export interface DoctorInvocation extends ConfigCommand {
+  readonly command: 'doctor';
+  readonly format: DoctorFormat;
+  /** Only this environment (null: every one). */
+  readonly env: string | null;
+  /** `CATALOG.SCHEMA` for the write probes; null: read-only. */
+  readonly probeWrites: string | null;
+}
+
 export interface BumpInvocation extends ConfigCommand {
   readonly command: 'bump';
   /** Registered model name, as the registry event names it. */
@@ -106,6 +133,7 @@ export type Invocation =
   | EmulatorInvocation
   | RelayInvocation
   | BumpInvocation
+  | DoctorInvocation
   | { readonly command: 'demo'; readonly format: OutputFormat }
   | { readonly command: 'help'; readonly topic: string | null }
   | { readonly command: 'version' };
@@ -121,10 +149,12 @@ export const planInvocation = (configPath: string, overrides: Partial<Omit<PlanI
   saveEvidencePath: null,
   resultPath: null,
   failOn: 'fail',
+  verbose: false,
+  timeouts: NO_TIMEOUTS,
   ...overrides,
 });
 
-export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'] as const;
+export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'doctor', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'] as const;
 
 const CHOICES = OUTPUT_FORMATS.join('|');
 
@@ -133,11 +163,16 @@ export const USAGE = `mlops-gate — policy gates, promotion and rollback for ML
 Usage:
   mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
   mlops-gate plan     [--config mlops.yml] [--format ${CHOICES}] [--model M]... [--to ENV]
-                      [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn]
+                      [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn] [--verbose]
+                      [--request-timeout 20s] [--deadline 10m]
   mlops-gate promote  [--config mlops.yml] [--model M]... [--to ENV] [--expect-plan HASH|RESULT.json]
-                      [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn]
+                      [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn] [--verbose]
+                      [--request-timeout 20s] [--deadline DURATION]
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
-                      [--format ${CHOICES}] [--result FILE]
+                      [--format ${CHOICES}] [--result FILE] [--request-timeout 20s] [--deadline DURATION]
+  mlops-gate doctor   [--config mlops.yml] [--env ENV] [--probe-writes CATALOG.SCHEMA] [--format ${DOCTOR_FORMAT_NAMES.join('|')}]
+                      (checks every environment against the real workspace or server; run it once before
+                       the first promotion. Read-only unless --probe-writes, which cleans up after itself)
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
   mlops-gate relay    [--port 8788] [--host 127.0.0.1] [--path /mlflow-webhook] [--github-repo OWNER/NAME]
                       [--secret-env MLOPS_GATE_RELAY_SECRET] [--token-env GITHUB_TOKEN] [--event-type T]
@@ -151,6 +186,7 @@ Usage:
 
 Exit codes: 0 nothing blocks · 1 a gate blocks · 2 invalid config or usage · 3 evidence could not be gathered
             (promote/rollback: 3 also when a step failed, the plan drifted, or another run holds the lock)
+            promote applies every target that passes even when others are blocked; it then exits 1 (or 3)
 `;
 
 const FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS;
@@ -176,6 +212,9 @@ const TARGET_OPTIONS = {
   to: { type: 'string' },
   result: { type: 'string' },
   'fail-on': { type: 'string' },
+  verbose: { type: 'boolean' },
+  'request-timeout': { type: 'string' },
+  deadline: { type: 'string' },
 } as const;
 
 type ParsedValues = Readonly<Record<string, string | boolean | string[] | undefined>>;
@@ -188,25 +227,72 @@ const targetValues = (v: ParsedValues) => ({
   to: str(v.to) ?? null,
   resultPath: str(v.result) ?? null,
   failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
+  verbose: v.verbose === true,
+  timeouts: timeoutsOf(v),
 });
+
+/** `30`, `30s`, `10m`, `1h30m` → seconds; anything else is a usage error naming the flag. */
+const seconds = (flag: string, value: string | undefined): number | null => {
+  if (value === undefined) return null;
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$/.exec(value.trim());
+  const total = m && value.trim() !== '' ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : NaN;
+  if (!Number.isFinite(total) || total <= 0) throw new UsageError(`--${flag} must be a positive duration such as 30, 45s, 10m or 1h (got "${value}")`);
+  return total;
+};
+
+const timeoutsOf = (v: ParsedValues): Timeouts => ({
+  requestSeconds: seconds('request-timeout', str(v['request-timeout'])),
+  deadlineSeconds: seconds('deadline', str(v.deadline)),
+});
+
+/** One command's lines of the usage text (its synopsis and the lines continuing it). */
+export function commandUsage(command: string): string | null {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  mlops-gate ${command} `) || l === `  mlops-gate ${command}`);
+  if (start < 0) return null;
+  const own = [lines[start]!];
+  for (const l of lines.slice(start + 1)) {
+    if (!l.startsWith('                 ')) break;
+    own.push(l);
+  }
+  const exits = lines.slice(lines.findIndex((l) => l.startsWith('Exit codes')));
+  return `Usage:\n${own.join('\n')}\n\n${exits.join('\n')}`;
+}
+
+const isKnownCommand = (c: string): boolean => (COMMANDS as readonly string[]).includes(c);
+
+/** Commands whose first positional argument is the config file (`mlops-gate validate mlops.yml`). */
+const TAKES_CONFIG = new Set(['validate', 'plan', 'promote', 'rollback', 'bump']);
 
 /** Parse CLI arguments (without `node` and the script path). */
 export function parseCliArgs(argv: readonly string[]): Invocation {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    return { command: 'help', topic: rest[0] ?? null };
+    const topic = rest[0] ?? null;
+    if (topic !== null && !isKnownCommand(topic)) throw new UsageError(`help: unknown command "${topic}"; expected one of ${COMMANDS.join(', ')}`);
+    return { command: 'help', topic };
   }
   if (command === 'version' || command === '--version' || command === '-v') return { command: 'version' };
+  // `mlops-gate plan --help` (or -h anywhere): that command's usage, exit 0.
+  if (isKnownCommand(command) && rest.some((a) => a === '--help' || a === '-h')) return { command: 'help', topic: command };
 
   const parse = (options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) => {
+    let parsed: ReturnType<typeof parseArgs>;
     try {
-      return parseArgs({ args: [...rest], options, allowPositionals: false, strict: true }).values as Record<
-        string,
-        string | boolean | string[] | undefined
-      >;
+      parsed = parseArgs({ args: [...rest], options, allowPositionals: TAKES_CONFIG.has(command), strict: true });
     } catch (e) {
-      throw new UsageError(`${command}: ${(e as Error).message}`);
+      const message = (e as Error).message.replace(/\. This command does not take positional arguments$/, '').replace(/ To specify a positional argument starting with a '-'.*$/, '');
+      throw new UsageError(`${command}: ${message}; see mlops-gate ${command} --help`);
     }
+    const values = { ...parsed.values } as Record<string, string | boolean | string[] | undefined>;
+    // A positional config path, the natural first try: `mlops-gate validate mlops.yml`.
+    if (parsed.positionals.length > 1) throw new UsageError(`${command}: one config file at most (got ${parsed.positionals.map((p) => `"${p}"`).join(', ')})`);
+    const positional = parsed.positionals[0];
+    if (positional !== undefined) {
+      if (typeof values.config === 'string') throw new UsageError(`${command}: the config file is given twice (--config ${values.config} and ${positional}); keep one`);
+      values.config = positional;
+    }
+    return values;
   };
 
   switch (command) {
@@ -215,7 +301,8 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
       return {
         command,
         configPath: str(v.config) ?? 'mlops.yml',
-        format: oneOf('format', str(v.format), FORMATS, 'text'),
+        // validate reports on the config, not on a result: text or JSON.
+        format: oneOf('format', str(v.format), ['text', 'json'] as const, 'text'),
         strict: v.strict === true,
       };
     }
@@ -254,6 +341,8 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
         'to-version': { type: 'string' },
         'dry-run': { type: 'boolean' },
         result: { type: 'string' },
+        'request-timeout': { type: 'string' },
+        deadline: { type: 'string' },
       });
       const model = str(v.model);
       const env = str(v.env);
@@ -272,6 +361,21 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
         toVersion,
         dryRun: v['dry-run'] === true,
         resultPath: str(v.result) ?? null,
+        timeouts: timeoutsOf(v),
+      };
+    }
+    case 'doctor': {
+      const v = parse({ config: { type: 'string', short: 'c' }, format: { type: 'string', short: 'f' }, env: { type: 'string', short: 'e' }, 'probe-writes': { type: 'string' } });
+      const probeWrites = str(v['probe-writes']) ?? null;
+      if (probeWrites !== null && !/^[^.\s/]+\.[^.\s/]+$/.test(probeWrites)) {
+        throw new UsageError(`doctor: --probe-writes takes a scratch schema as CATALOG.SCHEMA (got "${probeWrites}")`);
+      }
+      return {
+        command,
+        configPath: str(v.config) ?? 'mlops.yml',
+        format: oneOf('format', str(v.format), DOCTOR_FORMAT_NAMES, 'text'),
+        env: str(v.env) ?? null,
+        probeWrites,
       };
     }
     case 'demo': {

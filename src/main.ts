@@ -2,11 +2,12 @@
 // to the job summary, step outputs, annotations and (on pull requests) one sticky PR comment.
 
 import * as core from '@actions/core';
+import { actionDoctor } from './action/doctor.js';
 import { readActionInputs } from './action/inputs.js';
 import { actionPlan } from './action/plan.js';
 import { actionPromote } from './action/promote.js';
 import { annotate, annotation } from './action/publish.js';
-import { ApiError, ConfigError, EXIT, UsageError, exitCodeForError, formatDiagnostic } from './errors.js';
+import { ApiError, ConfigError, EXIT, UsageError, configFailureSummary, exitCodeForError, formatDiagnostic } from './errors.js';
 import { readGitHubContext } from './platform/github/context.js';
 import { redact } from './platform/http/redact.js';
 import { onSecret, registerEnvironmentSecrets, registerSecret } from './platform/secrets.js';
@@ -45,6 +46,8 @@ async function run(): Promise<number> {
       case 'promote':
       case 'rollback':
         return await actionPromote(invocation, settings, context, io);
+      case 'doctor':
+        return await actionDoctor(invocation, io);
       default:
         throw new UsageError(`command "${invocation.command}" is not available in the action`);
     }
@@ -56,7 +59,7 @@ async function run(): Promise<number> {
 function failure(e: unknown): number {
   if (e instanceof ConfigError) {
     for (const d of e.diagnostics) annotate(d);
-    core.setFailed(`mlops-gate: invalid configuration (${e.total.toLocaleString('en-US')} error(s))`);
+    core.setFailed(`mlops-gate: ${configFailureSummary(e)}`);
   } else if (e instanceof UsageError || e instanceof ApiError) {
     core.setFailed(redact(`mlops-gate: ${e.message}`));
   } else {

@@ -15,7 +15,7 @@ export interface ActionSettings {
   readonly commentAuthor: string;
 }
 
-const ACTION_COMMANDS = ['validate', 'plan', 'promote', 'rollback'] as const;
+const ACTION_COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'doctor'] as const;
 
 const bool = (name: string, value: string | undefined, fallback: boolean): boolean => {
   if (value === undefined || value.trim() === '') return fallback;
@@ -46,6 +46,8 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
       push('to', input('environment'));
       push('evidence', input('evidence'));
       push('fail-on', input('fail-on') as FailOn | undefined);
+      push('request-timeout', input('request-timeout'));
+      push('deadline', input('deadline'));
       argv.push('--format', 'markdown');
       break;
     case 'promote':
@@ -55,6 +57,8 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
       push('expect-plan', input('expect-plan'));
       if (bool('dry-run', input('dry-run'), false)) argv.push('--dry-run');
       push('fail-on', input('fail-on') as FailOn | undefined);
+      push('request-timeout', input('request-timeout'));
+      push('deadline', input('deadline'));
       argv.push('--format', 'markdown');
       break;
     case 'rollback': {
@@ -64,9 +68,17 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
       push('env', input('environment'));
       push('to-version', input('to-version'));
       if (bool('dry-run', input('dry-run'), false)) argv.push('--dry-run');
+      push('request-timeout', input('request-timeout'));
+      push('deadline', input('deadline'));
       argv.push('--format', 'markdown');
       break;
     }
+    case 'doctor':
+      push('config', input('config'));
+      push('env', input('environment'));
+      push('probe-writes', input('probe-writes'));
+      argv.push('--format', 'markdown');
+      break;
     default:
       throw new UsageError(`input "command" must be one of ${ACTION_COMMANDS.join(', ')} (got "${command}")`);
   }

@@ -20,17 +20,17 @@ import { withPromotionPlans } from '../run/promote.js';
 import type { CliIO } from '../wiring/io.js';
 import { liveDeps } from '../wiring/live.js';
 import { notifyRun } from '../wiring/notify.js';
-import { commentBody } from './comment.js';
+import { commentBody, commentContext } from './comment.js';
 import { configOrNull, githubClientFor, teamsOf } from './github.js';
 import type { ActionSettings } from './inputs.js';
-import { publishResult } from './publish.js';
+import { publishResult, stepFailure } from './publish.js';
 import { fillGitHubEvidence } from './replay.js';
 import { repoRelativePath, repositoryFiles } from './workspace.js';
 
 export async function actionPlan(given: PlanInvocation, settings: ActionSettings, context: GitHubContext, io: CliIO): Promise<number> {
   // Only files of this repository, whatever the event: `config: /elsewhere/mlops.yml` or `../` is refused.
   const inv: PlanInvocation = { ...given, configPath: repoRelativePath(io.cwd, given.configPath) };
-  const live = { ...liveDeps(io), ...repositoryFiles(io.cwd) };
+  const live = { ...liveDeps(io, { ...(inv.timeouts ? { timeouts: inv.timeouts } : {}) }), ...repositoryFiles(io.cwd) };
   const github = githubClientFor(settings, context, io.env);
   const pr = context.pullRequest;
 
@@ -120,7 +120,7 @@ export async function actionPlan(given: PlanInvocation, settings: ActionSettings
       issueNumber: pr.number,
       marker,
       author: await commentAuthor(github, settings.commentAuthor),
-      body: redact(commentBody(result, { marker, runUrl: context.runUrl })),
+      body: redact(commentBody(result, { marker, runUrl: context.runUrl, context: commentContext(context, io.cwd) })),
     });
     if (outcome.action === 'failed') core.warning(`mlops-gate could not update the PR comment: ${outcome.reason}`);
     else core.info(`PR comment ${outcome.action}${outcome.url ? `: ${outcome.url}` : ''}`);
@@ -130,6 +130,6 @@ export async function actionPlan(given: PlanInvocation, settings: ActionSettings
   await notifyRun(result, inv.configPath, io, { warn: (m) => core.warning(m), info: (m) => core.info(m), mask: (s) => core.setSecret(s), readFile });
 
   const code = exitCodeFor(result, inv.failOn);
-  if (code !== EXIT.ok) core.setFailed(`mlops-gate plan: ${result.verdict}`);
+  if (code !== EXIT.ok) core.setFailed(stepFailure(result));
   return code;
 }

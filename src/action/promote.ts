@@ -17,7 +17,7 @@ import { liveDeps } from '../wiring/live.js';
 import { notifyRun } from '../wiring/notify.js';
 import { configOrNull, githubClientFor, teamsOf } from './github.js';
 import type { ActionSettings } from './inputs.js';
-import { publishResult } from './publish.js';
+import { publishResult, stepFailure } from './publish.js';
 
 export async function actionPromote(inv: PromoteInvocation | RollbackInvocation, settings: ActionSettings, context: GitHubContext, io: CliIO): Promise<number> {
   if (context.pullRequest) {
@@ -28,11 +28,13 @@ export async function actionPromote(inv: PromoteInvocation | RollbackInvocation,
     );
   }
   const github = githubClientFor(settings, context, io.env);
-  const live = liveDeps(io);
+  const live = liveDeps(io, { ...(inv.timeouts ? { timeouts: inv.timeouts } : {}) });
   const reader = github && context.repo && context.runId ? createGitHubEvidenceReader({ github, context, teams: teamsOf(inv.configPath, live) }) : undefined;
   const deps = { ...live, ...(reader ? { github: reader } : {}) };
+  // Every target that passes is applied, whatever the others' verdicts: a blocked model never holds
+  // another model's release. The exit code (and the failed step) still says that something is blocked.
   const result = inv.command === 'promote' ? await runPromote(inv, deps) : await runRollback(inv, deps);
-  await publishResult(result, inv.resultPath, live, io.cwd);
+  await publishResult(result, inv.resultPath, live, io.cwd, { actor: context.actor, runUrl: context.runUrl });
 
   if (settings.deployments && github && context.repo && context.sha && !inv.dryRun) {
     try {
@@ -43,6 +45,7 @@ export async function actionPromote(inv: PromoteInvocation | RollbackInvocation,
         sha: context.sha,
         runUrl: context.runUrl,
         githubEnvironmentOf: (e) => config?.environments.get(e)?.githubEnvironment ?? null,
+        operation: inv.command === 'rollback' ? 'rollback' : 'promotion',
         outcomes: deploymentOutcomes(result),
       });
       for (const r of recorded) {
@@ -56,7 +59,7 @@ export async function actionPromote(inv: PromoteInvocation | RollbackInvocation,
 
   await notifyRun(result, inv.configPath, io, { warn: (m) => core.warning(m), info: (m) => core.info(m), mask: (s) => core.setSecret(s) });
   const code = exitCodeFor(result, inv.command === 'promote' ? inv.failOn : 'fail');
-  if (code !== EXIT.ok) core.setFailed(`mlops-gate ${inv.command}: ${result.verdict}`);
+  if (code !== EXIT.ok) core.setFailed(stepFailure(result, inv.dryRun));
   return code;
 }
 

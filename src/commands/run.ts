@@ -26,9 +26,9 @@ const run = (inv: TargetInvocation, deps: PromoteDeps): Promise<ResultDocument> 
   }
 };
 
-export async function targetCommand(inv: TargetInvocation, io: CliIO, deps: PromoteDeps = liveDeps(io)): Promise<ExitCode> {
+export async function targetCommand(inv: TargetInvocation, io: CliIO, deps: PromoteDeps = liveDeps(io, { ...(inv.timeouts ? { timeouts: inv.timeouts } : {}) })): Promise<ExitCode> {
   const result = await run(inv, deps);
-  io.stdout(renderResult(result, inv.format));
+  io.stdout(renderResult(result, inv.format, { verbose: inv.command !== 'rollback' && inv.verbose === true }));
   if (inv.resultPath) deps.writeFile(inv.resultPath, renderJson(result));
   await notifyRun(result, inv.configPath, io);
   return exitCodeFor(result, inv.command === 'rollback' ? 'fail' : inv.failOn);

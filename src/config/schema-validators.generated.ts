@@ -8,9 +8,9 @@ import * as runtime2 from "ajv-formats/dist/formats.js";
 // module.exports of a CommonJS helper, whichever way the loader (Node, the bundler) wraps it.
 const cjsExports = (ns) => (ns.default != null && ns.default.__esModule ? ns.default : ns);
 export const validateConfig = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","title":"mlops-gate configuration (mlops.yml)","description":"Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.","type":"object","additionalProperties":false,"required":["version","environments","models"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by mlops-gate.","type":"string"},"version":{"description":"Configuration format version. Always 1.","const":1},"environments":{"description":"Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/environment"}},"models":{"description":"Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/model"}},"policies":{"description":"Inline policies by name. Models reference them by name in `policies`.","type":"object","default":{},"propertyNames":{"$ref":"#/$defs/policy_name"},"additionalProperties":{"$ref":"#/$defs/policy"}},"waivers":{"description":"Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.","type":"array","default":[],"items":{"$ref":"#/$defs/waiver"}},"defaults":{"description":"Values used by every model that does not set them itself.","type":"object","additionalProperties":false,"properties":{"champion_alias":{"description":"Default champion alias for models without `champion_alias`.","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"Default promotion mode for models without `promotion`.","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policy references used by models that do not list `policies` themselves.","$ref":"#/$defs/policy_refs"}}},"notify":{"description":"Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.","$ref":"#/$defs/notify"},"bundle":{"description":"A Databricks Asset Bundle in this repository (databricks.yml): validate and plan recognise the serving endpoints, registered models and quality monitors it declares per target. Default: databricks.yml beside mlops.yml, when there is one; false: none.","type":["object","boolean"],"additionalProperties":false,"properties":{"path":{"description":"The bundle's root file, relative to mlops.yml (default databricks.yml).","type":"string","minLength":1},"targets":{"description":"Bundle target → mlops.yml environment (default: each target is the environment of the same name).","type":"object","additionalProperties":{"type":"string","minLength":1}}}}},"$defs":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"},"grants":{"description":"Grants on the promoted registered model (Unity Catalog), per environment: environment → principal (user, group, or service principal application id) → privileges. Each listed principal holds exactly these privileges after a promotion; a rollback puts back what they held.","type":"object","additionalProperties":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/model_privilege"}}}},"owner":{"description":"Who owns the registered model's definition (comment, grants): mlops-gate (default) or bundle (a Databricks Asset Bundle declares it; mlops-gate then moves versions, aliases and tags only).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (AI Gateway inference table).","$ref":"#/$defs/serving_inference_table"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"overrides":{"description":"Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.","type":"object","additionalProperties":{"$ref":"#/$defs/serving_override"}},"owner":{"description":"Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).","enum":["mlops-gate","bundle"],"default":"mlops-gate"},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"serving_inference_table":{"description":"Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"serving_override":{"description":"Serving settings of one environment, over the model's `serving` settings.","type":"object","additionalProperties":false,"properties":{"workload_size":{"description":"Workload size in this environment (replaces `provisioned_concurrency`).","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero in this environment.","type":"boolean"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"inference_table":{"description":"The inference table in this environment.","$ref":"#/$defs/serving_inference_table"}}},"serving_rate_limit":{"description":"One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.","type":"object","additionalProperties":false,"anyOf":[{"required":["calls"]},{"required":["tokens"]}],"properties":{"calls":{"description":"Calls allowed per renewal period.","type":"integer","minimum":1},"tokens":{"description":"Tokens allowed per renewal period.","type":"integer","minimum":1},"key":{"description":"What the limit counts per: endpoint (default), user, user_group, service_principal.","enum":["endpoint","user","user_group","service_principal"],"default":"endpoint"},"principal":{"description":"The user (email), group or service principal (application id) the limit applies to.","type":"string","minLength":1},"renewal_period":{"description":"Only `minute` is supported.","const":"minute","default":"minute"}}},"model_privilege":{"description":"A privilege on a registered model: EXECUTE (load, serve, query), APPLY_TAG, MANAGE (grant to others), ALL_PRIVILEGES. `APPLY TAG` is read as APPLY_TAG.","type":"string","pattern":"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"},"owner":{"description":"Who owns the monitor: mlops-gate (default) or bundle (a Databricks Asset Bundle declares it as a quality monitor; mlops-gate then leaves it alone).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","title":"mlops-gate configuration (mlops.yml)","description":"Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.","type":"object","additionalProperties":false,"required":["version","environments","models"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by mlops-gate.","type":"string"},"version":{"description":"Configuration format version. Always 1.","const":1},"environments":{"description":"Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/environment"}},"models":{"description":"Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/model"}},"policies":{"description":"Inline policies by name. Models reference them by name in `policies`.","type":"object","default":{},"propertyNames":{"$ref":"#/$defs/policy_name"},"additionalProperties":{"$ref":"#/$defs/policy"}},"waivers":{"description":"Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.","type":"array","default":[],"items":{"$ref":"#/$defs/waiver"}},"defaults":{"description":"Values used by every model that does not set them itself.","type":"object","additionalProperties":false,"properties":{"champion_alias":{"description":"Default champion alias for models without `champion_alias`.","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"Default promotion mode for models without `promotion`.","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policy references used by models that do not list `policies` themselves.","$ref":"#/$defs/policy_refs"}}},"notify":{"description":"Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.","$ref":"#/$defs/notify"},"bundle":{"description":"A Databricks Asset Bundle in this repository (databricks.yml): validate and plan recognise the serving endpoints, registered models and quality monitors it declares per target. Default: databricks.yml beside mlops.yml, when there is one; false: none.","type":["object","boolean"],"additionalProperties":false,"properties":{"path":{"description":"The bundle's root file, relative to mlops.yml (default databricks.yml).","type":"string","minLength":1},"targets":{"description":"Bundle target → mlops.yml environment (default: each target is the environment of the same name).","type":"object","additionalProperties":{"type":"string","minLength":1}}}}},"$defs":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"},"grants":{"description":"Grants on the promoted registered model (Unity Catalog), per environment: environment → principal (user, group, or service principal application id) → privileges. Each listed principal holds exactly these privileges after a promotion; a rollback puts back what they held.","type":"object","additionalProperties":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/model_privilege"}}}},"owner":{"description":"Who owns the registered model's definition (comment, grants): mlops-gate (default) or bundle (a Databricks Asset Bundle declares it; mlops-gate then moves versions, aliases and tags only).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps; blue_green with `health`: wait after the switch (e.g. `10m`, `30s`, or seconds). The health check samples the metrics export once a minute during it.","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health of the new version, read from the endpoint's metrics export once a minute through each pause (canary: after every step below 100; blue_green: after the switch, when `health` is set). A breach, too little traffic or an export that cannot tell the new version's requests apart rolls back; no evidence never passes.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1): 5xx answers / requests.","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0},"min_requests":{"description":"Requests the new version must have answered during a step's pause before it is judged (at least 1).","type":"integer","minimum":1,"default":10},"on_insufficient_traffic":{"description":"Fewer requests than min_requests: wait (sample further, minute by minute, up to max_traffic_wait, then fail) or fail at once.","enum":["wait","fail"],"default":"wait"},"max_traffic_wait":{"description":"How long `wait` may extend a pause (e.g. `15m`).","$ref":"#/$defs/duration","default":"15m"},"entity_label":{"description":"The metrics label that names the served entity, if you know it; looked for first (then served_entity_name, served_model_name, served_entity).","type":"string","pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"}}},"workload_size":{"description":"Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (AI Gateway inference table).","$ref":"#/$defs/serving_inference_table"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"overrides":{"description":"Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.","type":"object","additionalProperties":{"$ref":"#/$defs/serving_override"}},"owner":{"description":"Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).","enum":["mlops-gate","bundle"],"default":"mlops-gate"},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"serving_inference_table":{"description":"Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"serving_override":{"description":"Serving settings of one environment, over the model's `serving` settings.","type":"object","additionalProperties":false,"properties":{"workload_size":{"description":"Workload size in this environment (replaces `provisioned_concurrency`).","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero in this environment.","type":"boolean"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"inference_table":{"description":"The inference table in this environment.","$ref":"#/$defs/serving_inference_table"}}},"serving_rate_limit":{"description":"One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.","type":"object","additionalProperties":false,"anyOf":[{"required":["calls"]},{"required":["tokens"]}],"properties":{"calls":{"description":"Calls allowed per renewal period.","type":"integer","minimum":1},"tokens":{"description":"Tokens allowed per renewal period.","type":"integer","minimum":1},"key":{"description":"What the limit counts per: endpoint (default), user, user_group, service_principal.","enum":["endpoint","user","user_group","service_principal"],"default":"endpoint"},"principal":{"description":"The user (email), group or service principal (application id) the limit applies to.","type":"string","minLength":1},"renewal_period":{"description":"Only `minute` is supported.","const":"minute","default":"minute"}}},"model_privilege":{"description":"A privilege on a registered model: EXECUTE (load, serve, query), APPLY_TAG, MANAGE (grant to others), ALL_PRIVILEGES. `APPLY TAG` is read as APPLY_TAG.","type":"string","pattern":"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"},"owner":{"description":"Who owns the monitor: mlops-gate (default) or bundle (a Databricks Asset Bundle declares it as a quality monitor; mlops-gate then leaves it alone).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"},{"$ref":"#/$defs/gate_dataset"},{"$ref":"#/$defs/gate_semver"},{"$ref":"#/$defs/gate_requirements"},{"$ref":"#/$defs/gate_quarantine"},{"$ref":"#/$defs/gate_expression"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, either (version first), or the registered model.","enum":["version","run","version_or_run","model"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"gate_dataset":{"description":"The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"dataset"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"context":{"description":"Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.","type":"string","minLength":1},"name":{"description":"Only datasets with this name count; default: any name.","type":"string","minLength":1},"on_missing_baseline":{"description":"Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_semver":{"description":"A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"semver"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tag":{"description":"Version tag holding the semantic version.","type":"string","minLength":1,"default":"version"},"no_downgrade":{"description":"The version must not be lower than the champion's.","type":"boolean","default":true},"major_for_breaking":{"description":"A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).","type":"boolean","default":true}}},"gate_requirements":{"description":"The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"requirements"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_pinned":{"description":"Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.","type":"boolean","default":true},"allow":{"description":"When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny":{"description":"Packages that must not be required.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"gate_quarantine":{"description":"A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"quarantine"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"}}},"gate_expression":{"description":"A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.","type":"object","additionalProperties":false,"required":["type","expression"],"properties":{"type":{"description":"Gate type.","const":"expression"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"expression":{"description":"CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.","type":"string","minLength":1,"maxLength":4000},"message":{"description":"Message when the expression is false; {{ cel }} placeholders are replaced by their values.","type":"string","minLength":1,"maxLength":4000},"on_false":{"description":"Outcome when the expression is false (or cannot be evaluated).","enum":["fail","warn"],"default":"fail"}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}};
 const schema32 = {"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
-const schema54 = {"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
+const schema55 = {"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
 const schema39 = {"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = cjsExports(runtime0).default;
@@ -425,10 +425,10 @@ validate21.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 const schema37 = {"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"},"grants":{"description":"Grants on the promoted registered model (Unity Catalog), per environment: environment → principal (user, group, or service principal application id) → privileges. Each listed principal holds exactly these privileges after a promotion; a rollback puts back what they held.","type":"object","additionalProperties":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/model_privilege"}}}},"owner":{"description":"Who owns the registered model's definition (comment, grants): mlops-gate (default) or bundle (a Databricks Asset Bundle declares it; mlops-gate then moves versions, aliases and tags only).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}};
 const schema38 = {"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}};
-const schema53 = {"description":"A privilege on a registered model: EXECUTE (load, serve, query), APPLY_TAG, MANAGE (grant to others), ALL_PRIVILEGES. `APPLY TAG` is read as APPLY_TAG.","type":"string","pattern":"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"};
+const schema54 = {"description":"A privilege on a registered model: EXECUTE (load, serve, query), APPLY_TAG, MANAGE (grant to others), ALL_PRIVILEGES. `APPLY TAG` is read as APPLY_TAG.","type":"string","pattern":"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"};
 const func0 = cjsExports(runtime1).default;
 const pattern8 = new RegExp("^[0-9]+$", "u");
-const pattern14 = new RegExp("^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$", "u");
+const pattern16 = new RegExp("^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$", "u");
 const schema40 = {"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}};
 const schema41 = {"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"};
 const pattern9 = new RegExp("^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$", "u");
@@ -506,14 +506,15 @@ return errors === 0;
 }
 validate24.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema42 = {"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (AI Gateway inference table).","$ref":"#/$defs/serving_inference_table"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"overrides":{"description":"Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.","type":"object","additionalProperties":{"$ref":"#/$defs/serving_override"}},"owner":{"description":"Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).","enum":["mlops-gate","bundle"],"default":"mlops-gate"},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]};
+const schema42 = {"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps; blue_green with `health`: wait after the switch (e.g. `10m`, `30s`, or seconds). The health check samples the metrics export once a minute during it.","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health of the new version, read from the endpoint's metrics export once a minute through each pause (canary: after every step below 100; blue_green: after the switch, when `health` is set). A breach, too little traffic or an export that cannot tell the new version's requests apart rolls back; no evidence never passes.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1): 5xx answers / requests.","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0},"min_requests":{"description":"Requests the new version must have answered during a step's pause before it is judged (at least 1).","type":"integer","minimum":1,"default":10},"on_insufficient_traffic":{"description":"Fewer requests than min_requests: wait (sample further, minute by minute, up to max_traffic_wait, then fail) or fail at once.","enum":["wait","fail"],"default":"wait"},"max_traffic_wait":{"description":"How long `wait` may extend a pause (e.g. `15m`).","$ref":"#/$defs/duration","default":"15m"},"entity_label":{"description":"The metrics label that names the served entity, if you know it; looked for first (then served_entity_name, served_model_name, served_entity).","type":"string","pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"}}},"workload_size":{"description":"Served entity workload size: Small, Medium, Large, or a custom size of the workspace (default Small). Not with `provisioned_concurrency`.","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (AI Gateway inference table).","$ref":"#/$defs/serving_inference_table"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"overrides":{"description":"Per environment (environment name → settings): what differs from the settings above. Maps (environment_vars, tags) merge key by key; everything else is replaced; `workload_size` and `provisioned_concurrency` replace each other.","type":"object","additionalProperties":{"$ref":"#/$defs/serving_override"}},"owner":{"description":"Who owns the endpoint's configuration: mlops-gate (default) or bundle (a Databricks Asset Bundle declares the endpoint; mlops-gate then only moves versions and traffic, never its settings).","enum":["mlops-gate","bundle"],"default":"mlops-gate"},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]};
 const schema43 = {"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0};
-const schema44 = {"description":"Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}};
-const schema45 = {"description":"One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.","type":"object","additionalProperties":false,"anyOf":[{"required":["calls"]},{"required":["tokens"]}],"properties":{"calls":{"description":"Calls allowed per renewal period.","type":"integer","minimum":1},"tokens":{"description":"Tokens allowed per renewal period.","type":"integer","minimum":1},"key":{"description":"What the limit counts per: endpoint (default), user, user_group, service_principal.","enum":["endpoint","user","user_group","service_principal"],"default":"endpoint"},"principal":{"description":"The user (email), group or service principal (application id) the limit applies to.","type":"string","minLength":1},"renewal_period":{"description":"Only `minute` is supported.","const":"minute","default":"minute"}}};
-const schema50 = {"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}};
+const schema45 = {"description":"Where the endpoint logs requests and responses: the AI Gateway inference table `<catalog>.<schema>.<prefix>_payload`.","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}};
+const schema46 = {"description":"One AI Gateway rate limit: `calls` and/or `tokens` per minute, per `key`.","type":"object","additionalProperties":false,"anyOf":[{"required":["calls"]},{"required":["tokens"]}],"properties":{"calls":{"description":"Calls allowed per renewal period.","type":"integer","minimum":1},"tokens":{"description":"Tokens allowed per renewal period.","type":"integer","minimum":1},"key":{"description":"What the limit counts per: endpoint (default), user, user_group, service_principal.","enum":["endpoint","user","user_group","service_principal"],"default":"endpoint"},"principal":{"description":"The user (email), group or service principal (application id) the limit applies to.","type":"string","minLength":1},"renewal_period":{"description":"Only `minute` is supported.","const":"minute","default":"minute"}}};
+const schema51 = {"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}};
 const pattern10 = new RegExp("^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "u");
-const pattern11 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$", "u");
-const schema46 = {"description":"Serving settings of one environment, over the model's `serving` settings.","type":"object","additionalProperties":false,"properties":{"workload_size":{"description":"Workload size in this environment (replaces `provisioned_concurrency`).","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero in this environment.","type":"boolean"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"inference_table":{"description":"The inference table in this environment.","$ref":"#/$defs/serving_inference_table"}}};
+const pattern12 = new RegExp("^[a-zA-Z_][a-zA-Z0-9_]*$", "u");
+const pattern13 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$", "u");
+const schema47 = {"description":"Serving settings of one environment, over the model's `serving` settings.","type":"object","additionalProperties":false,"properties":{"workload_size":{"description":"Workload size in this environment (replaces `provisioned_concurrency`).","type":"string","minLength":1},"scale_to_zero":{"description":"Scale to zero in this environment.","type":"boolean"},"workload_type":{"description":"Compute of the served entity (SDK ServingModelWorkloadType): CPU (the server's default), CPU_MEDIUM, CPU_LARGE, GPU_SMALL, GPU_MEDIUM, GPU_LARGE, GPU_XLARGE, GPU_XLARGE_8, MULTIGPU_MEDIUM.","enum":["CPU","CPU_MEDIUM","CPU_LARGE","GPU_SMALL","GPU_MEDIUM","GPU_LARGE","GPU_XLARGE","GPU_XLARGE_8","MULTIGPU_MEDIUM"]},"provisioned_concurrency":{"description":"Provisioned concurrency bounds instead of `workload_size` (the API refuses both): `{min, max}`, at most 1024 per model.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest provisioned concurrency (0 with scale to zero).","type":"integer","minimum":0},"max":{"description":"Highest provisioned concurrency.","type":"integer","minimum":1}}},"provisioned_throughput":{"description":"Provisioned throughput bounds, tokens per second: `{min, max}`.","type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"description":"Lowest tokens per second.","type":"integer","minimum":0},"max":{"description":"Highest tokens per second.","type":"integer","minimum":1}}},"environment_vars":{"description":"Environment variables of the served entity (at most 30). A value is literal text or a Databricks secret reference `{{secrets/<scope>/<key>}}`, which Databricks resolves when serving; mlops-gate never resolves or prints secrets.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"instance_profile_arn":{"description":"AWS instance profile the served entity uses (`arn:aws:iam::<account>:instance-profile/<name>`).","type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},"tags":{"description":"Endpoint tags (propagated to billing logs), key → value. mlops-gate sets these keys and leaves other tags alone.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"type":"string"}},"ai_gateway":{"description":"AI Gateway of the endpoint: rate limits and usage tracking (the inference table is `inference_table`).","type":"object","additionalProperties":false,"properties":{"rate_limits":{"description":"Rate limits, replacing any the endpoint has. `[]` removes them all.","type":"array","items":{"$ref":"#/$defs/serving_rate_limit"}},"usage_tracking":{"description":"Usage tracking into system tables.","type":"boolean"}}},"inference_table":{"description":"The inference table in this environment.","$ref":"#/$defs/serving_inference_table"}}};
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -527,8 +528,8 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func1.call(schema46.properties, key0))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
+if(!(func1.call(schema47.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -542,7 +543,7 @@ if(data.workload_size !== undefined){
 let data0 = data.workload_size;
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-const err1 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.workload_size,data:data0};
+const err1 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.workload_size,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -553,7 +554,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.workload_size.type,parentSchema:schema46.properties.workload_size,data:data0};
+const err2 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.workload_size.type,parentSchema:schema47.properties.workload_size,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -566,7 +567,7 @@ errors++;
 if(data.scale_to_zero !== undefined){
 let data1 = data.scale_to_zero;
 if(typeof data1 !== "boolean"){
-const err3 = {instancePath:instancePath+"/scale_to_zero",schemaPath:"#/properties/scale_to_zero/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema46.properties.scale_to_zero.type,parentSchema:schema46.properties.scale_to_zero,data:data1};
+const err3 = {instancePath:instancePath+"/scale_to_zero",schemaPath:"#/properties/scale_to_zero/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.scale_to_zero.type,parentSchema:schema47.properties.scale_to_zero,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -579,7 +580,7 @@ errors++;
 if(data.workload_type !== undefined){
 let data2 = data.workload_type;
 if(!(((((((((data2 === "CPU") || (data2 === "CPU_MEDIUM")) || (data2 === "CPU_LARGE")) || (data2 === "GPU_SMALL")) || (data2 === "GPU_MEDIUM")) || (data2 === "GPU_LARGE")) || (data2 === "GPU_XLARGE")) || (data2 === "GPU_XLARGE_8")) || (data2 === "MULTIGPU_MEDIUM"))){
-const err4 = {instancePath:instancePath+"/workload_type",schemaPath:"#/properties/workload_type/enum",keyword:"enum",params:{allowedValues: schema46.properties.workload_type.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.workload_type.enum,parentSchema:schema46.properties.workload_type,data:data2};
+const err4 = {instancePath:instancePath+"/workload_type",schemaPath:"#/properties/workload_type/enum",keyword:"enum",params:{allowedValues: schema47.properties.workload_type.enum},message:"must be equal to one of the allowed values",schema:schema47.properties.workload_type.enum,parentSchema:schema47.properties.workload_type,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -593,7 +594,7 @@ if(data.provisioned_concurrency !== undefined){
 let data3 = data.provisioned_concurrency;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.min === undefined){
-const err5 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema46.properties.provisioned_concurrency.required,parentSchema:schema46.properties.provisioned_concurrency,data:data3};
+const err5 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema47.properties.provisioned_concurrency.required,parentSchema:schema47.properties.provisioned_concurrency,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -603,7 +604,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data3.max === undefined){
-const err6 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema46.properties.provisioned_concurrency.required,parentSchema:schema46.properties.provisioned_concurrency,data:data3};
+const err6 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema47.properties.provisioned_concurrency.required,parentSchema:schema47.properties.provisioned_concurrency,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -614,7 +615,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!((key1 === "min") || (key1 === "max"))){
-const err7 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema46.properties.provisioned_concurrency,data:data3};
+const err7 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema47.properties.provisioned_concurrency,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -627,7 +628,7 @@ errors++;
 if(data3.min !== undefined){
 let data4 = data3.min;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err8 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.provisioned_concurrency.properties.min.type,parentSchema:schema46.properties.provisioned_concurrency.properties.min,data:data4};
+const err8 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.provisioned_concurrency.properties.min.type,parentSchema:schema47.properties.provisioned_concurrency.properties.min,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -638,7 +639,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 0 || isNaN(data4)){
-const err9 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema46.properties.provisioned_concurrency.properties.min,data:data4};
+const err9 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.properties.provisioned_concurrency.properties.min,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -652,7 +653,7 @@ errors++;
 if(data3.max !== undefined){
 let data5 = data3.max;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err10 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.provisioned_concurrency.properties.max.type,parentSchema:schema46.properties.provisioned_concurrency.properties.max,data:data5};
+const err10 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.provisioned_concurrency.properties.max.type,parentSchema:schema47.properties.provisioned_concurrency.properties.max,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -663,7 +664,7 @@ errors++;
 }
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 1 || isNaN(data5)){
-const err11 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.provisioned_concurrency.properties.max,data:data5};
+const err11 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema47.properties.provisioned_concurrency.properties.max,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -676,7 +677,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.provisioned_concurrency.type,parentSchema:schema46.properties.provisioned_concurrency,data:data3};
+const err12 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.properties.provisioned_concurrency.type,parentSchema:schema47.properties.provisioned_concurrency,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -690,7 +691,7 @@ if(data.provisioned_throughput !== undefined){
 let data6 = data.provisioned_throughput;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 if(data6.min === undefined){
-const err13 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema46.properties.provisioned_throughput.required,parentSchema:schema46.properties.provisioned_throughput,data:data6};
+const err13 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema47.properties.provisioned_throughput.required,parentSchema:schema47.properties.provisioned_throughput,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -700,7 +701,7 @@ vErrors.push(err13);
 errors++;
 }
 if(data6.max === undefined){
-const err14 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema46.properties.provisioned_throughput.required,parentSchema:schema46.properties.provisioned_throughput,data:data6};
+const err14 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema47.properties.provisioned_throughput.required,parentSchema:schema47.properties.provisioned_throughput,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -711,7 +712,7 @@ errors++;
 }
 for(const key2 in data6){
 if(!((key2 === "min") || (key2 === "max"))){
-const err15 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema46.properties.provisioned_throughput,data:data6};
+const err15 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema47.properties.provisioned_throughput,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -724,7 +725,7 @@ errors++;
 if(data6.min !== undefined){
 let data7 = data6.min;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err16 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.provisioned_throughput.properties.min.type,parentSchema:schema46.properties.provisioned_throughput.properties.min,data:data7};
+const err16 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.provisioned_throughput.properties.min.type,parentSchema:schema47.properties.provisioned_throughput.properties.min,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -735,7 +736,7 @@ errors++;
 }
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 < 0 || isNaN(data7)){
-const err17 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema46.properties.provisioned_throughput.properties.min,data:data7};
+const err17 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.properties.provisioned_throughput.properties.min,data:data7};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -749,7 +750,7 @@ errors++;
 if(data6.max !== undefined){
 let data8 = data6.max;
 if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err18 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.provisioned_throughput.properties.max.type,parentSchema:schema46.properties.provisioned_throughput.properties.max,data:data8};
+const err18 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.provisioned_throughput.properties.max.type,parentSchema:schema47.properties.provisioned_throughput.properties.max,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -760,7 +761,7 @@ errors++;
 }
 if((typeof data8 == "number") && (isFinite(data8))){
 if(data8 < 1 || isNaN(data8)){
-const err19 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.provisioned_throughput.properties.max,data:data8};
+const err19 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema47.properties.provisioned_throughput.properties.max,data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -773,7 +774,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.provisioned_throughput.type,parentSchema:schema46.properties.provisioned_throughput,data:data6};
+const err20 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.properties.provisioned_throughput.type,parentSchema:schema47.properties.provisioned_throughput,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -790,7 +791,7 @@ for(const key3 in data9){
 const _errs23 = errors;
 if(typeof key3 === "string"){
 if(func2(key3) < 1){
-const err21 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.environment_vars.propertyNames,data:key3,propertyName:key3};
+const err21 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.environment_vars.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -802,7 +803,7 @@ errors++;
 }
 var valid3 = _errs23 === errors;
 if(!valid3){
-const err22 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema46.properties.environment_vars.propertyNames,parentSchema:schema46.properties.environment_vars,data:data9};
+const err22 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema47.properties.environment_vars.propertyNames,parentSchema:schema47.properties.environment_vars,data:data9};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -815,7 +816,7 @@ errors++;
 for(const key4 in data9){
 let data10 = data9[key4];
 if(typeof data10 !== "string"){
-const err23 = {instancePath:instancePath+"/environment_vars/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment_vars/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.environment_vars.additionalProperties.type,parentSchema:schema46.properties.environment_vars.additionalProperties,data:data10};
+const err23 = {instancePath:instancePath+"/environment_vars/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment_vars/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.environment_vars.additionalProperties.type,parentSchema:schema47.properties.environment_vars.additionalProperties,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -827,7 +828,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.environment_vars.type,parentSchema:schema46.properties.environment_vars,data:data9};
+const err24 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.properties.environment_vars.type,parentSchema:schema47.properties.environment_vars,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -840,8 +841,8 @@ errors++;
 if(data.instance_profile_arn !== undefined){
 let data11 = data.instance_profile_arn;
 if(typeof data11 === "string"){
-if(!pattern11.test(data11)){
-const err25 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"+"\"",schema:"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$",parentSchema:schema46.properties.instance_profile_arn,data:data11};
+if(!pattern13.test(data11)){
+const err25 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"+"\"",schema:"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$",parentSchema:schema47.properties.instance_profile_arn,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -852,7 +853,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.instance_profile_arn.type,parentSchema:schema46.properties.instance_profile_arn,data:data11};
+const err26 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.instance_profile_arn.type,parentSchema:schema47.properties.instance_profile_arn,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -869,7 +870,7 @@ for(const key5 in data12){
 const _errs31 = errors;
 if(typeof key5 === "string"){
 if(func2(key5) < 1){
-const err27 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.tags.propertyNames,data:key5,propertyName:key5};
+const err27 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.tags.propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -881,7 +882,7 @@ errors++;
 }
 var valid5 = _errs31 === errors;
 if(!valid5){
-const err28 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema46.properties.tags.propertyNames,parentSchema:schema46.properties.tags,data:data12};
+const err28 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema47.properties.tags.propertyNames,parentSchema:schema47.properties.tags,data:data12};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -894,7 +895,7 @@ errors++;
 for(const key6 in data12){
 let data13 = data12[key6];
 if(typeof data13 !== "string"){
-const err29 = {instancePath:instancePath+"/tags/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.tags.additionalProperties.type,parentSchema:schema46.properties.tags.additionalProperties,data:data13};
+const err29 = {instancePath:instancePath+"/tags/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.tags.additionalProperties.type,parentSchema:schema47.properties.tags.additionalProperties,data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -906,7 +907,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.tags.type,parentSchema:schema46.properties.tags,data:data12};
+const err30 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.properties.tags.type,parentSchema:schema47.properties.tags,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -921,7 +922,7 @@ let data14 = data.ai_gateway;
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 for(const key7 in data14){
 if(!((key7 === "rate_limits") || (key7 === "usage_tracking"))){
-const err31 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema46.properties.ai_gateway,data:data14};
+const err31 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema47.properties.ai_gateway,data:data14};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -942,7 +943,7 @@ let valid11 = false;
 const _errs44 = errors;
 if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 if(data16.calls === undefined){
-const err32 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/anyOf/0/required",keyword:"required",params:{missingProperty: "calls"},message:"must have required property '"+"calls"+"'",schema:schema45.anyOf[0].required,parentSchema:schema45.anyOf[0],data:data16};
+const err32 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/anyOf/0/required",keyword:"required",params:{missingProperty: "calls"},message:"must have required property '"+"calls"+"'",schema:schema46.anyOf[0].required,parentSchema:schema46.anyOf[0],data:data16};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -957,7 +958,7 @@ valid11 = valid11 || _valid0;
 const _errs45 = errors;
 if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 if(data16.tokens === undefined){
-const err33 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/anyOf/1/required",keyword:"required",params:{missingProperty: "tokens"},message:"must have required property '"+"tokens"+"'",schema:schema45.anyOf[1].required,parentSchema:schema45.anyOf[1],data:data16};
+const err33 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/anyOf/1/required",keyword:"required",params:{missingProperty: "tokens"},message:"must have required property '"+"tokens"+"'",schema:schema46.anyOf[1].required,parentSchema:schema46.anyOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -970,7 +971,7 @@ errors++;
 var _valid0 = _errs45 === errors;
 valid11 = valid11 || _valid0;
 if(!valid11){
-const err34 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema45.anyOf,parentSchema:schema45,data:data16};
+const err34 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema46.anyOf,parentSchema:schema46,data:data16};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -993,7 +994,7 @@ vErrors = null;
 if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 for(const key8 in data16){
 if(!(((((key8 === "calls") || (key8 === "tokens")) || (key8 === "key")) || (key8 === "principal")) || (key8 === "renewal_period"))){
-const err35 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data:data16};
+const err35 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data:data16};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1006,7 +1007,7 @@ errors++;
 if(data16.calls !== undefined){
 let data17 = data16.calls;
 if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-const err36 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.calls.type,parentSchema:schema45.properties.calls,data:data17};
+const err36 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.calls.type,parentSchema:schema46.properties.calls,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1017,7 +1018,7 @@ errors++;
 }
 if((typeof data17 == "number") && (isFinite(data17))){
 if(data17 < 1 || isNaN(data17)){
-const err37 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.calls,data:data17};
+const err37 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.calls,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1031,7 +1032,7 @@ errors++;
 if(data16.tokens !== undefined){
 let data18 = data16.tokens;
 if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
-const err38 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.tokens.type,parentSchema:schema45.properties.tokens,data:data18};
+const err38 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.tokens.type,parentSchema:schema46.properties.tokens,data:data18};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1042,7 +1043,7 @@ errors++;
 }
 if((typeof data18 == "number") && (isFinite(data18))){
 if(data18 < 1 || isNaN(data18)){
-const err39 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.tokens,data:data18};
+const err39 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.tokens,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1056,7 +1057,7 @@ errors++;
 if(data16.key !== undefined){
 let data19 = data16.key;
 if(!((((data19 === "endpoint") || (data19 === "user")) || (data19 === "user_group")) || (data19 === "service_principal"))){
-const err40 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/key",schemaPath:"#/$defs/serving_rate_limit/properties/key/enum",keyword:"enum",params:{allowedValues: schema45.properties.key.enum},message:"must be equal to one of the allowed values",schema:schema45.properties.key.enum,parentSchema:schema45.properties.key,data:data19};
+const err40 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/key",schemaPath:"#/$defs/serving_rate_limit/properties/key/enum",keyword:"enum",params:{allowedValues: schema46.properties.key.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.key.enum,parentSchema:schema46.properties.key,data:data19};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1070,7 +1071,7 @@ if(data16.principal !== undefined){
 let data20 = data16.principal;
 if(typeof data20 === "string"){
 if(func2(data20) < 1){
-const err41 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.principal,data:data20};
+const err41 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.principal,data:data20};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1081,7 +1082,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.principal.type,parentSchema:schema45.properties.principal,data:data20};
+const err42 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.principal.type,parentSchema:schema46.properties.principal,data:data20};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1094,7 +1095,7 @@ errors++;
 if(data16.renewal_period !== undefined){
 let data21 = data16.renewal_period;
 if("minute" !== data21){
-const err43 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/renewal_period",schemaPath:"#/$defs/serving_rate_limit/properties/renewal_period/const",keyword:"const",params:{allowedValue: "minute"},message:"must be equal to constant",schema:"minute",parentSchema:schema45.properties.renewal_period,data:data21};
+const err43 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0+"/renewal_period",schemaPath:"#/$defs/serving_rate_limit/properties/renewal_period/const",keyword:"const",params:{allowedValue: "minute"},message:"must be equal to constant",schema:"minute",parentSchema:schema46.properties.renewal_period,data:data21};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1106,7 +1107,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data16};
+const err44 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i0,schemaPath:"#/$defs/serving_rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data:data16};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1118,7 +1119,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/ai_gateway/rate_limits",schemaPath:"#/properties/ai_gateway/properties/rate_limits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.ai_gateway.properties.rate_limits.type,parentSchema:schema46.properties.ai_gateway.properties.rate_limits,data:data15};
+const err45 = {instancePath:instancePath+"/ai_gateway/rate_limits",schemaPath:"#/properties/ai_gateway/properties/rate_limits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema47.properties.ai_gateway.properties.rate_limits.type,parentSchema:schema47.properties.ai_gateway.properties.rate_limits,data:data15};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1131,7 +1132,7 @@ errors++;
 if(data14.usage_tracking !== undefined){
 let data22 = data14.usage_tracking;
 if(typeof data22 !== "boolean"){
-const err46 = {instancePath:instancePath+"/ai_gateway/usage_tracking",schemaPath:"#/properties/ai_gateway/properties/usage_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema46.properties.ai_gateway.properties.usage_tracking.type,parentSchema:schema46.properties.ai_gateway.properties.usage_tracking,data:data22};
+const err46 = {instancePath:instancePath+"/ai_gateway/usage_tracking",schemaPath:"#/properties/ai_gateway/properties/usage_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.ai_gateway.properties.usage_tracking.type,parentSchema:schema47.properties.ai_gateway.properties.usage_tracking,data:data22};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1143,7 +1144,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.ai_gateway.type,parentSchema:schema46.properties.ai_gateway,data:data14};
+const err47 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.properties.ai_gateway.type,parentSchema:schema47.properties.ai_gateway,data:data14};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1157,7 +1158,7 @@ if(data.inference_table !== undefined){
 let data23 = data.inference_table;
 if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
 if(data23.catalog === undefined){
-const err48 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "catalog"},message:"must have required property '"+"catalog"+"'",schema:schema44.required,parentSchema:schema44,data:data23};
+const err48 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "catalog"},message:"must have required property '"+"catalog"+"'",schema:schema45.required,parentSchema:schema45,data:data23};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1167,7 +1168,7 @@ vErrors.push(err48);
 errors++;
 }
 if(data23.schema === undefined){
-const err49 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'",schema:schema44.required,parentSchema:schema44,data:data23};
+const err49 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'",schema:schema45.required,parentSchema:schema45,data:data23};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1178,7 +1179,7 @@ errors++;
 }
 for(const key9 in data23){
 if(!(((key9 === "catalog") || (key9 === "schema")) || (key9 === "prefix"))){
-const err50 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data:data23};
+const err50 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data:data23};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1192,7 +1193,7 @@ if(data23.catalog !== undefined){
 let data24 = data23.catalog;
 if(typeof data24 === "string"){
 if(func2(data24) < 1){
-const err51 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.catalog,data:data24};
+const err51 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.catalog,data:data24};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1203,7 +1204,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.catalog.type,parentSchema:schema44.properties.catalog,data:data24};
+const err52 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.catalog.type,parentSchema:schema45.properties.catalog,data:data24};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1217,7 +1218,7 @@ if(data23.schema !== undefined){
 let data25 = data23.schema;
 if(typeof data25 === "string"){
 if(func2(data25) < 1){
-const err53 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.schema,data:data25};
+const err53 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.schema,data:data25};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1228,7 +1229,7 @@ errors++;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.schema.type,parentSchema:schema44.properties.schema,data:data25};
+const err54 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.schema.type,parentSchema:schema45.properties.schema,data:data25};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1242,7 +1243,7 @@ if(data23.prefix !== undefined){
 let data26 = data23.prefix;
 if(typeof data26 === "string"){
 if(func2(data26) < 1){
-const err55 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.prefix,data:data26};
+const err55 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.prefix,data:data26};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1253,7 +1254,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.prefix.type,parentSchema:schema44.properties.prefix,data:data26};
+const err56 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.prefix.type,parentSchema:schema45.properties.prefix,data:data26};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1265,7 +1266,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data:data23};
+const err57 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data23};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1277,7 +1278,7 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
+const err58 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1647,7 +1648,7 @@ if(data.health !== undefined){
 let data9 = data.health;
 if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
 for(const key1 in data9){
-if(!((key1 === "max_error_rate") || (key1 === "max_p95_latency_ms"))){
+if(!((((((key1 === "max_error_rate") || (key1 === "max_p95_latency_ms")) || (key1 === "min_requests")) || (key1 === "on_insufficient_traffic")) || (key1 === "max_traffic_wait")) || (key1 === "entity_label"))){
 const err25 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.health,data:data9};
 if(vErrors === null){
 vErrors = [err25];
@@ -1718,9 +1719,10 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.health.type,parentSchema:schema42.properties.health,data:data9};
+if(data9.min_requests !== undefined){
+let data12 = data9.min_requests;
+if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
+const err31 = {instancePath:instancePath+"/health/min_requests",schemaPath:"#/properties/health/properties/min_requests/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.health.properties.min_requests.type,parentSchema:schema42.properties.health.properties.min_requests,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1729,12 +1731,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.workload_size !== undefined){
-let data12 = data.workload_size;
-if(typeof data12 === "string"){
-if(func2(data12) < 1){
-const err32 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.workload_size,data:data12};
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 1 || isNaN(data12)){
+const err32 = {instancePath:instancePath+"/health/min_requests",schemaPath:"#/properties/health/properties/min_requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.health.properties.min_requests,data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1744,8 +1743,11 @@ vErrors.push(err32);
 errors++;
 }
 }
-else {
-const err33 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.workload_size.type,parentSchema:schema42.properties.workload_size,data:data12};
+}
+if(data9.on_insufficient_traffic !== undefined){
+let data13 = data9.on_insufficient_traffic;
+if(!((data13 === "wait") || (data13 === "fail"))){
+const err33 = {instancePath:instancePath+"/health/on_insufficient_traffic",schemaPath:"#/properties/health/properties/on_insufficient_traffic/enum",keyword:"enum",params:{allowedValues: schema42.properties.health.properties.on_insufficient_traffic.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.health.properties.on_insufficient_traffic.enum,parentSchema:schema42.properties.health.properties.on_insufficient_traffic,data:data13};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1755,10 +1757,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data.scale_to_zero !== undefined){
-let data13 = data.scale_to_zero;
-if((typeof data13 !== "boolean") && (!(data13 && typeof data13 == "object" && !Array.isArray(data13)))){
-const err34 = {instancePath:instancePath+"/scale_to_zero",schemaPath:"#/properties/scale_to_zero/type",keyword:"type",params:{type: schema42.properties.scale_to_zero.type},message:"must be boolean,object",schema:schema42.properties.scale_to_zero.type,parentSchema:schema42.properties.scale_to_zero,data:data13};
+if(data9.max_traffic_wait !== undefined){
+let data14 = data9.max_traffic_wait;
+if((typeof data14 !== "string") && (!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14))))){
+const err34 = {instancePath:instancePath+"/health/max_traffic_wait",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: schema43.type},message:"must be string,integer",schema:schema43.type,parentSchema:schema43,data:data14};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1767,11 +1769,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key2 in data13){
-let data14 = data13[key2];
-if(typeof data14 !== "boolean"){
-const err35 = {instancePath:instancePath+"/scale_to_zero/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/scale_to_zero/additionalProperties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.scale_to_zero.additionalProperties.type,parentSchema:schema42.properties.scale_to_zero.additionalProperties,data:data14};
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 0 || isNaN(data14)){
+const err35 = {instancePath:instancePath+"/health/max_traffic_wait",schemaPath:"#/$defs/duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43,data:data14};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1781,13 +1781,9 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
-}
-if(data.inference_table !== undefined){
-let data15 = data.inference_table;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.catalog === undefined){
-const err36 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "catalog"},message:"must have required property '"+"catalog"+"'",schema:schema44.required,parentSchema:schema44,data:data15};
+if(typeof data14 === "string"){
+if(!pattern10.test(data14)){
+const err36 = {instancePath:instancePath+"/health/max_traffic_wait",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1796,8 +1792,13 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(data15.schema === undefined){
-const err37 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'",schema:schema44.required,parentSchema:schema44,data:data15};
+}
+}
+if(data9.entity_label !== undefined){
+let data15 = data9.entity_label;
+if(typeof data15 === "string"){
+if(!pattern12.test(data15)){
+const err37 = {instancePath:instancePath+"/health/entity_label",schemaPath:"#/properties/health/properties/entity_label/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema42.properties.health.properties.entity_label,data:data15};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1806,9 +1807,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-for(const key3 in data15){
-if(!(((key3 === "catalog") || (key3 === "schema")) || (key3 === "prefix"))){
-const err38 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data:data15};
+}
+else {
+const err38 = {instancePath:instancePath+"/health/entity_label",schemaPath:"#/properties/health/properties/entity_label/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.health.properties.entity_label.type,parentSchema:schema42.properties.health.properties.entity_label,data:data15};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1818,11 +1819,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data15.catalog !== undefined){
-let data16 = data15.catalog;
-if(typeof data16 === "string"){
-if(func2(data16) < 1){
-const err39 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.catalog,data:data16};
+}
+else {
+const err39 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.health.type,parentSchema:schema42.properties.health,data:data9};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1832,8 +1831,11 @@ vErrors.push(err39);
 errors++;
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.catalog.type,parentSchema:schema44.properties.catalog,data:data16};
+if(data.workload_size !== undefined){
+let data16 = data.workload_size;
+if(typeof data16 === "string"){
+if(func2(data16) < 1){
+const err40 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.workload_size,data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1843,11 +1845,8 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data15.schema !== undefined){
-let data17 = data15.schema;
-if(typeof data17 === "string"){
-if(func2(data17) < 1){
-const err41 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.schema,data:data17};
+else {
+const err41 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.workload_size.type,parentSchema:schema42.properties.workload_size,data:data16};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1857,8 +1856,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.schema.type,parentSchema:schema44.properties.schema,data:data17};
+if(data.scale_to_zero !== undefined){
+let data17 = data.scale_to_zero;
+if((typeof data17 !== "boolean") && (!(data17 && typeof data17 == "object" && !Array.isArray(data17)))){
+const err42 = {instancePath:instancePath+"/scale_to_zero",schemaPath:"#/properties/scale_to_zero/type",keyword:"type",params:{type: schema42.properties.scale_to_zero.type},message:"must be boolean,object",schema:schema42.properties.scale_to_zero.type,parentSchema:schema42.properties.scale_to_zero,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1867,12 +1868,11 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-if(data15.prefix !== undefined){
-let data18 = data15.prefix;
-if(typeof data18 === "string"){
-if(func2(data18) < 1){
-const err43 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.prefix,data:data18};
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key2 in data17){
+let data18 = data17[key2];
+if(typeof data18 !== "boolean"){
+const err43 = {instancePath:instancePath+"/scale_to_zero/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/scale_to_zero/additionalProperties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.scale_to_zero.additionalProperties.type,parentSchema:schema42.properties.scale_to_zero.additionalProperties,data:data18};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1882,8 +1882,13 @@ vErrors.push(err43);
 errors++;
 }
 }
-else {
-const err44 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.prefix.type,parentSchema:schema44.properties.prefix,data:data18};
+}
+}
+if(data.inference_table !== undefined){
+let data19 = data.inference_table;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+if(data19.catalog === undefined){
+const err44 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "catalog"},message:"must have required property '"+"catalog"+"'",schema:schema45.required,parentSchema:schema45,data:data19};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1892,10 +1897,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-}
-else {
-const err45 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data:data15};
+if(data19.schema === undefined){
+const err45 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'",schema:schema45.required,parentSchema:schema45,data:data19};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1904,11 +1907,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data.workload_type !== undefined){
-let data19 = data.workload_type;
-if(!(((((((((data19 === "CPU") || (data19 === "CPU_MEDIUM")) || (data19 === "CPU_LARGE")) || (data19 === "GPU_SMALL")) || (data19 === "GPU_MEDIUM")) || (data19 === "GPU_LARGE")) || (data19 === "GPU_XLARGE")) || (data19 === "GPU_XLARGE_8")) || (data19 === "MULTIGPU_MEDIUM"))){
-const err46 = {instancePath:instancePath+"/workload_type",schemaPath:"#/properties/workload_type/enum",keyword:"enum",params:{allowedValues: schema42.properties.workload_type.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.workload_type.enum,parentSchema:schema42.properties.workload_type,data:data19};
+for(const key3 in data19){
+if(!(((key3 === "catalog") || (key3 === "schema")) || (key3 === "prefix"))){
+const err46 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data:data19};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1918,11 +1919,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data.provisioned_concurrency !== undefined){
-let data20 = data.provisioned_concurrency;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(data20.min === undefined){
-const err47 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema42.properties.provisioned_concurrency.required,parentSchema:schema42.properties.provisioned_concurrency,data:data20};
+if(data19.catalog !== undefined){
+let data20 = data19.catalog;
+if(typeof data20 === "string"){
+if(func2(data20) < 1){
+const err47 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.catalog,data:data20};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1931,8 +1932,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data20.max === undefined){
-const err48 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema42.properties.provisioned_concurrency.required,parentSchema:schema42.properties.provisioned_concurrency,data:data20};
+}
+else {
+const err48 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/$defs/serving_inference_table/properties/catalog/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.catalog.type,parentSchema:schema45.properties.catalog,data:data20};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1941,9 +1943,12 @@ vErrors.push(err48);
 }
 errors++;
 }
-for(const key4 in data20){
-if(!((key4 === "min") || (key4 === "max"))){
-const err49 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.provisioned_concurrency,data:data20};
+}
+if(data19.schema !== undefined){
+let data21 = data19.schema;
+if(typeof data21 === "string"){
+if(func2(data21) < 1){
+const err49 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.schema,data:data21};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1953,10 +1958,8 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data20.min !== undefined){
-let data21 = data20.min;
-if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
-const err50 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_concurrency.properties.min.type,parentSchema:schema42.properties.provisioned_concurrency.properties.min,data:data21};
+else {
+const err50 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/$defs/serving_inference_table/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.schema.type,parentSchema:schema45.properties.schema,data:data21};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1965,9 +1968,12 @@ vErrors.push(err50);
 }
 errors++;
 }
-if((typeof data21 == "number") && (isFinite(data21))){
-if(data21 < 0 || isNaN(data21)){
-const err51 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.properties.provisioned_concurrency.properties.min,data:data21};
+}
+if(data19.prefix !== undefined){
+let data22 = data19.prefix;
+if(typeof data22 === "string"){
+if(func2(data22) < 1){
+const err51 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.prefix,data:data22};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1977,11 +1983,8 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
-if(data20.max !== undefined){
-let data22 = data20.max;
-if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-const err52 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_concurrency.properties.max.type,parentSchema:schema42.properties.provisioned_concurrency.properties.max,data:data22};
+else {
+const err52 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/$defs/serving_inference_table/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.prefix.type,parentSchema:schema45.properties.prefix,data:data22};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1990,9 +1993,10 @@ vErrors.push(err52);
 }
 errors++;
 }
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 < 1 || isNaN(data22)){
-const err53 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.provisioned_concurrency.properties.max,data:data22};
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/inference_table",schemaPath:"#/$defs/serving_inference_table/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data19};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2002,10 +2006,10 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-}
-else {
-const err54 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.provisioned_concurrency.type,parentSchema:schema42.properties.provisioned_concurrency,data:data20};
+if(data.workload_type !== undefined){
+let data23 = data.workload_type;
+if(!(((((((((data23 === "CPU") || (data23 === "CPU_MEDIUM")) || (data23 === "CPU_LARGE")) || (data23 === "GPU_SMALL")) || (data23 === "GPU_MEDIUM")) || (data23 === "GPU_LARGE")) || (data23 === "GPU_XLARGE")) || (data23 === "GPU_XLARGE_8")) || (data23 === "MULTIGPU_MEDIUM"))){
+const err54 = {instancePath:instancePath+"/workload_type",schemaPath:"#/properties/workload_type/enum",keyword:"enum",params:{allowedValues: schema42.properties.workload_type.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.workload_type.enum,parentSchema:schema42.properties.workload_type,data:data23};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2015,11 +2019,11 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data.provisioned_throughput !== undefined){
-let data23 = data.provisioned_throughput;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.min === undefined){
-const err55 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema42.properties.provisioned_throughput.required,parentSchema:schema42.properties.provisioned_throughput,data:data23};
+if(data.provisioned_concurrency !== undefined){
+let data24 = data.provisioned_concurrency;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+if(data24.min === undefined){
+const err55 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema42.properties.provisioned_concurrency.required,parentSchema:schema42.properties.provisioned_concurrency,data:data24};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2028,8 +2032,8 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(data23.max === undefined){
-const err56 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema42.properties.provisioned_throughput.required,parentSchema:schema42.properties.provisioned_throughput,data:data23};
+if(data24.max === undefined){
+const err56 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema42.properties.provisioned_concurrency.required,parentSchema:schema42.properties.provisioned_concurrency,data:data24};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2038,9 +2042,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-for(const key5 in data23){
-if(!((key5 === "min") || (key5 === "max"))){
-const err57 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.provisioned_throughput,data:data23};
+for(const key4 in data24){
+if(!((key4 === "min") || (key4 === "max"))){
+const err57 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.provisioned_concurrency,data:data24};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -2050,10 +2054,10 @@ vErrors.push(err57);
 errors++;
 }
 }
-if(data23.min !== undefined){
-let data24 = data23.min;
-if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-const err58 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_throughput.properties.min.type,parentSchema:schema42.properties.provisioned_throughput.properties.min,data:data24};
+if(data24.min !== undefined){
+let data25 = data24.min;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err58 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_concurrency.properties.min.type,parentSchema:schema42.properties.provisioned_concurrency.properties.min,data:data25};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -2062,9 +2066,9 @@ vErrors.push(err58);
 }
 errors++;
 }
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 < 0 || isNaN(data24)){
-const err59 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.properties.provisioned_throughput.properties.min,data:data24};
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 < 0 || isNaN(data25)){
+const err59 = {instancePath:instancePath+"/provisioned_concurrency/min",schemaPath:"#/properties/provisioned_concurrency/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.properties.provisioned_concurrency.properties.min,data:data25};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -2075,10 +2079,10 @@ errors++;
 }
 }
 }
-if(data23.max !== undefined){
-let data25 = data23.max;
-if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err60 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_throughput.properties.max.type,parentSchema:schema42.properties.provisioned_throughput.properties.max,data:data25};
+if(data24.max !== undefined){
+let data26 = data24.max;
+if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
+const err60 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_concurrency.properties.max.type,parentSchema:schema42.properties.provisioned_concurrency.properties.max,data:data26};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -2087,9 +2091,9 @@ vErrors.push(err60);
 }
 errors++;
 }
-if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 < 1 || isNaN(data25)){
-const err61 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.provisioned_throughput.properties.max,data:data25};
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 < 1 || isNaN(data26)){
+const err61 = {instancePath:instancePath+"/provisioned_concurrency/max",schemaPath:"#/properties/provisioned_concurrency/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.provisioned_concurrency.properties.max,data:data26};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2102,7 +2106,7 @@ errors++;
 }
 }
 else {
-const err62 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.provisioned_throughput.type,parentSchema:schema42.properties.provisioned_throughput,data:data23};
+const err62 = {instancePath:instancePath+"/provisioned_concurrency",schemaPath:"#/properties/provisioned_concurrency/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.provisioned_concurrency.type,parentSchema:schema42.properties.provisioned_concurrency,data:data24};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2112,14 +2116,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data.environment_vars !== undefined){
-let data26 = data.environment_vars;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key6 in data26){
-const _errs67 = errors;
-if(typeof key6 === "string"){
-if(func2(key6) < 1){
-const err63 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.environment_vars.propertyNames,data:key6,propertyName:key6};
+if(data.provisioned_throughput !== undefined){
+let data27 = data.provisioned_throughput;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.min === undefined){
+const err63 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema42.properties.provisioned_throughput.required,parentSchema:schema42.properties.provisioned_throughput,data:data27};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2128,10 +2129,8 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-var valid15 = _errs67 === errors;
-if(!valid15){
-const err64 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid",schema:schema42.properties.environment_vars.propertyNames,parentSchema:schema42.properties.environment_vars,data:data26};
+if(data27.max === undefined){
+const err64 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'",schema:schema42.properties.provisioned_throughput.required,parentSchema:schema42.properties.provisioned_throughput,data:data27};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -2140,11 +2139,9 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-for(const key7 in data26){
-let data27 = data26[key7];
-if(typeof data27 !== "string"){
-const err65 = {instancePath:instancePath+"/environment_vars/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment_vars/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.environment_vars.additionalProperties.type,parentSchema:schema42.properties.environment_vars.additionalProperties,data:data27};
+for(const key5 in data27){
+if(!((key5 === "min") || (key5 === "max"))){
+const err65 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.provisioned_throughput,data:data27};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2154,9 +2151,10 @@ vErrors.push(err65);
 errors++;
 }
 }
-}
-else {
-const err66 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.environment_vars.type,parentSchema:schema42.properties.environment_vars,data:data26};
+if(data27.min !== undefined){
+let data28 = data27.min;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err66 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_throughput.properties.min.type,parentSchema:schema42.properties.provisioned_throughput.properties.min,data:data28};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -2165,12 +2163,9 @@ vErrors.push(err66);
 }
 errors++;
 }
-}
-if(data.instance_profile_arn !== undefined){
-let data28 = data.instance_profile_arn;
-if(typeof data28 === "string"){
-if(!pattern11.test(data28)){
-const err67 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"+"\"",schema:"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$",parentSchema:schema42.properties.instance_profile_arn,data:data28};
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 < 0 || isNaN(data28)){
+const err67 = {instancePath:instancePath+"/provisioned_throughput/min",schemaPath:"#/properties/provisioned_throughput/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.properties.provisioned_throughput.properties.min,data:data28};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -2180,8 +2175,11 @@ vErrors.push(err67);
 errors++;
 }
 }
-else {
-const err68 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.instance_profile_arn.type,parentSchema:schema42.properties.instance_profile_arn,data:data28};
+}
+if(data27.max !== undefined){
+let data29 = data27.max;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err68 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.provisioned_throughput.properties.max.type,parentSchema:schema42.properties.provisioned_throughput.properties.max,data:data29};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -2190,15 +2188,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-if(data.tags !== undefined){
-let data29 = data.tags;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-for(const key8 in data29){
-const _errs75 = errors;
-if(typeof key8 === "string"){
-if(func2(key8) < 1){
-const err69 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.tags.propertyNames,data:key8,propertyName:key8};
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 < 1 || isNaN(data29)){
+const err69 = {instancePath:instancePath+"/provisioned_throughput/max",schemaPath:"#/properties/provisioned_throughput/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.provisioned_throughput.properties.max,data:data29};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -2208,9 +2200,10 @@ vErrors.push(err69);
 errors++;
 }
 }
-var valid17 = _errs75 === errors;
-if(!valid17){
-const err70 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames",keyword:"propertyNames",params:{propertyName: key8},message:"property name must be valid",schema:schema42.properties.tags.propertyNames,parentSchema:schema42.properties.tags,data:data29};
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/provisioned_throughput",schemaPath:"#/properties/provisioned_throughput/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.provisioned_throughput.type,parentSchema:schema42.properties.provisioned_throughput,data:data27};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -2220,10 +2213,14 @@ vErrors.push(err70);
 errors++;
 }
 }
-for(const key9 in data29){
-let data30 = data29[key9];
-if(typeof data30 !== "string"){
-const err71 = {instancePath:instancePath+"/tags/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.tags.additionalProperties.type,parentSchema:schema42.properties.tags.additionalProperties,data:data30};
+if(data.environment_vars !== undefined){
+let data30 = data.environment_vars;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key6 in data30){
+const _errs75 = errors;
+if(typeof key6 === "string"){
+if(func2(key6) < 1){
+const err71 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.environment_vars.propertyNames,data:key6,propertyName:key6};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -2233,9 +2230,9 @@ vErrors.push(err71);
 errors++;
 }
 }
-}
-else {
-const err72 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.tags.type,parentSchema:schema42.properties.tags,data:data29};
+var valid16 = _errs75 === errors;
+if(!valid16){
+const err72 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid",schema:schema42.properties.environment_vars.propertyNames,parentSchema:schema42.properties.environment_vars,data:data30};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -2245,12 +2242,10 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data.ai_gateway !== undefined){
-let data31 = data.ai_gateway;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key10 in data31){
-if(!((key10 === "rate_limits") || (key10 === "usage_tracking"))){
-const err73 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.ai_gateway,data:data31};
+for(const key7 in data30){
+let data31 = data30[key7];
+if(typeof data31 !== "string"){
+const err73 = {instancePath:instancePath+"/environment_vars/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment_vars/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.environment_vars.additionalProperties.type,parentSchema:schema42.properties.environment_vars.additionalProperties,data:data31};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -2260,18 +2255,9 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data31.rate_limits !== undefined){
-let data32 = data31.rate_limits;
-if(Array.isArray(data32)){
-const len1 = data32.length;
-for(let i1=0; i1<len1; i1++){
-let data33 = data32[i1];
-const _errs87 = errors;
-let valid23 = false;
-const _errs88 = errors;
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-if(data33.calls === undefined){
-const err74 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/anyOf/0/required",keyword:"required",params:{missingProperty: "calls"},message:"must have required property '"+"calls"+"'",schema:schema45.anyOf[0].required,parentSchema:schema45.anyOf[0],data:data33};
+}
+else {
+const err74 = {instancePath:instancePath+"/environment_vars",schemaPath:"#/properties/environment_vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.environment_vars.type,parentSchema:schema42.properties.environment_vars,data:data30};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -2281,12 +2267,11 @@ vErrors.push(err74);
 errors++;
 }
 }
-var _valid2 = _errs88 === errors;
-valid23 = valid23 || _valid2;
-const _errs89 = errors;
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-if(data33.tokens === undefined){
-const err75 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/anyOf/1/required",keyword:"required",params:{missingProperty: "tokens"},message:"must have required property '"+"tokens"+"'",schema:schema45.anyOf[1].required,parentSchema:schema45.anyOf[1],data:data33};
+if(data.instance_profile_arn !== undefined){
+let data32 = data.instance_profile_arn;
+if(typeof data32 === "string"){
+if(!pattern13.test(data32)){
+const err75 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$"+"\"",schema:"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/\\S+$",parentSchema:schema42.properties.instance_profile_arn,data:data32};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -2296,10 +2281,8 @@ vErrors.push(err75);
 errors++;
 }
 }
-var _valid2 = _errs89 === errors;
-valid23 = valid23 || _valid2;
-if(!valid23){
-const err76 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema45.anyOf,parentSchema:schema45,data:data33};
+else {
+const err76 = {instancePath:instancePath+"/instance_profile_arn",schemaPath:"#/properties/instance_profile_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.instance_profile_arn.type,parentSchema:schema42.properties.instance_profile_arn,data:data32};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -2308,21 +2291,15 @@ vErrors.push(err76);
 }
 errors++;
 }
-else {
-errors = _errs87;
-if(vErrors !== null){
-if(_errs87){
-vErrors.length = _errs87;
 }
-else {
-vErrors = null;
-}
-}
-}
+if(data.tags !== undefined){
+let data33 = data.tags;
 if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-for(const key11 in data33){
-if(!(((((key11 === "calls") || (key11 === "tokens")) || (key11 === "key")) || (key11 === "principal")) || (key11 === "renewal_period"))){
-const err77 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data:data33};
+for(const key8 in data33){
+const _errs83 = errors;
+if(typeof key8 === "string"){
+if(func2(key8) < 1){
+const err77 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.tags.propertyNames,data:key8,propertyName:key8};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -2332,10 +2309,9 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data33.calls !== undefined){
-let data34 = data33.calls;
-if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
-const err78 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.calls.type,parentSchema:schema45.properties.calls,data:data34};
+var valid18 = _errs83 === errors;
+if(!valid18){
+const err78 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/propertyNames",keyword:"propertyNames",params:{propertyName: key8},message:"property name must be valid",schema:schema42.properties.tags.propertyNames,parentSchema:schema42.properties.tags,data:data33};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -2344,9 +2320,11 @@ vErrors.push(err78);
 }
 errors++;
 }
-if((typeof data34 == "number") && (isFinite(data34))){
-if(data34 < 1 || isNaN(data34)){
-const err79 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.calls,data:data34};
+}
+for(const key9 in data33){
+let data34 = data33[key9];
+if(typeof data34 !== "string"){
+const err79 = {instancePath:instancePath+"/tags/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.tags.additionalProperties.type,parentSchema:schema42.properties.tags.additionalProperties,data:data34};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -2357,10 +2335,8 @@ errors++;
 }
 }
 }
-if(data33.tokens !== undefined){
-let data35 = data33.tokens;
-if(!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))){
-const err80 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.tokens.type,parentSchema:schema45.properties.tokens,data:data35};
+else {
+const err80 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.tags.type,parentSchema:schema42.properties.tags,data:data33};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -2369,9 +2345,13 @@ vErrors.push(err80);
 }
 errors++;
 }
-if((typeof data35 == "number") && (isFinite(data35))){
-if(data35 < 1 || isNaN(data35)){
-const err81 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.tokens,data:data35};
+}
+if(data.ai_gateway !== undefined){
+let data35 = data.ai_gateway;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key10 in data35){
+if(!((key10 === "rate_limits") || (key10 === "usage_tracking"))){
+const err81 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.ai_gateway,data:data35};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -2381,11 +2361,18 @@ vErrors.push(err81);
 errors++;
 }
 }
-}
-if(data33.key !== undefined){
-let data36 = data33.key;
-if(!((((data36 === "endpoint") || (data36 === "user")) || (data36 === "user_group")) || (data36 === "service_principal"))){
-const err82 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/key",schemaPath:"#/$defs/serving_rate_limit/properties/key/enum",keyword:"enum",params:{allowedValues: schema45.properties.key.enum},message:"must be equal to one of the allowed values",schema:schema45.properties.key.enum,parentSchema:schema45.properties.key,data:data36};
+if(data35.rate_limits !== undefined){
+let data36 = data35.rate_limits;
+if(Array.isArray(data36)){
+const len1 = data36.length;
+for(let i1=0; i1<len1; i1++){
+let data37 = data36[i1];
+const _errs95 = errors;
+let valid24 = false;
+const _errs96 = errors;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.calls === undefined){
+const err82 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/anyOf/0/required",keyword:"required",params:{missingProperty: "calls"},message:"must have required property '"+"calls"+"'",schema:schema46.anyOf[0].required,parentSchema:schema46.anyOf[0],data:data37};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -2395,11 +2382,12 @@ vErrors.push(err82);
 errors++;
 }
 }
-if(data33.principal !== undefined){
-let data37 = data33.principal;
-if(typeof data37 === "string"){
-if(func2(data37) < 1){
-const err83 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.principal,data:data37};
+var _valid2 = _errs96 === errors;
+valid24 = valid24 || _valid2;
+const _errs97 = errors;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.tokens === undefined){
+const err83 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/anyOf/1/required",keyword:"required",params:{missingProperty: "tokens"},message:"must have required property '"+"tokens"+"'",schema:schema46.anyOf[1].required,parentSchema:schema46.anyOf[1],data:data37};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -2409,8 +2397,10 @@ vErrors.push(err83);
 errors++;
 }
 }
-else {
-const err84 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.principal.type,parentSchema:schema45.properties.principal,data:data37};
+var _valid2 = _errs97 === errors;
+valid24 = valid24 || _valid2;
+if(!valid24){
+const err84 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema46.anyOf,parentSchema:schema46,data:data37};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -2419,11 +2409,21 @@ vErrors.push(err84);
 }
 errors++;
 }
+else {
+errors = _errs95;
+if(vErrors !== null){
+if(_errs95){
+vErrors.length = _errs95;
 }
-if(data33.renewal_period !== undefined){
-let data38 = data33.renewal_period;
-if("minute" !== data38){
-const err85 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/renewal_period",schemaPath:"#/$defs/serving_rate_limit/properties/renewal_period/const",keyword:"const",params:{allowedValue: "minute"},message:"must be equal to constant",schema:"minute",parentSchema:schema45.properties.renewal_period,data:data38};
+else {
+vErrors = null;
+}
+}
+}
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+for(const key11 in data37){
+if(!(((((key11 === "calls") || (key11 === "tokens")) || (key11 === "key")) || (key11 === "principal")) || (key11 === "renewal_period"))){
+const err85 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data:data37};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -2433,9 +2433,10 @@ vErrors.push(err85);
 errors++;
 }
 }
-}
-else {
-const err86 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data33};
+if(data37.calls !== undefined){
+let data38 = data37.calls;
+if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){
+const err86 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.calls.type,parentSchema:schema46.properties.calls,data:data38};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -2444,10 +2445,9 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-}
-else {
-const err87 = {instancePath:instancePath+"/ai_gateway/rate_limits",schemaPath:"#/properties/ai_gateway/properties/rate_limits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.ai_gateway.properties.rate_limits.type,parentSchema:schema42.properties.ai_gateway.properties.rate_limits,data:data32};
+if((typeof data38 == "number") && (isFinite(data38))){
+if(data38 < 1 || isNaN(data38)){
+const err87 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/calls",schemaPath:"#/$defs/serving_rate_limit/properties/calls/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.calls,data:data38};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -2457,10 +2457,11 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data31.usage_tracking !== undefined){
-let data39 = data31.usage_tracking;
-if(typeof data39 !== "boolean"){
-const err88 = {instancePath:instancePath+"/ai_gateway/usage_tracking",schemaPath:"#/properties/ai_gateway/properties/usage_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.ai_gateway.properties.usage_tracking.type,parentSchema:schema42.properties.ai_gateway.properties.usage_tracking,data:data39};
+}
+if(data37.tokens !== undefined){
+let data39 = data37.tokens;
+if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){
+const err88 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.tokens.type,parentSchema:schema46.properties.tokens,data:data39};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -2469,10 +2470,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-}
-else {
-const err89 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.ai_gateway.type,parentSchema:schema42.properties.ai_gateway,data:data31};
+if((typeof data39 == "number") && (isFinite(data39))){
+if(data39 < 1 || isNaN(data39)){
+const err89 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/tokens",schemaPath:"#/$defs/serving_rate_limit/properties/tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.tokens,data:data39};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -2482,18 +2482,11 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data.overrides !== undefined){
-let data40 = data.overrides;
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-for(const key12 in data40){
-if(!(validate27(data40[key12], {instancePath:instancePath+"/overrides/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data40,parentDataProperty:key12,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate27.errors; } else { for (const e of validate27.errors) vErrors.push(e); }
-errors = vErrors.length;
 }
-}
-}
-else {
-const err90 = {instancePath:instancePath+"/overrides",schemaPath:"#/properties/overrides/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.overrides.type,parentSchema:schema42.properties.overrides,data:data40};
+if(data37.key !== undefined){
+let data40 = data37.key;
+if(!((((data40 === "endpoint") || (data40 === "user")) || (data40 === "user_group")) || (data40 === "service_principal"))){
+const err90 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/key",schemaPath:"#/$defs/serving_rate_limit/properties/key/enum",keyword:"enum",params:{allowedValues: schema46.properties.key.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.key.enum,parentSchema:schema46.properties.key,data:data40};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -2503,10 +2496,11 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data.owner !== undefined){
-let data42 = data.owner;
-if(!((data42 === "mlops-gate") || (data42 === "bundle"))){
-const err91 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/enum",keyword:"enum",params:{allowedValues: schema42.properties.owner.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.owner.enum,parentSchema:schema42.properties.owner,data:data42};
+if(data37.principal !== undefined){
+let data41 = data37.principal;
+if(typeof data41 === "string"){
+if(func2(data41) < 1){
+const err91 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.principal,data:data41};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -2516,10 +2510,8 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data.wait_timeout !== undefined){
-let data43 = data.wait_timeout;
-if((typeof data43 !== "string") && (!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43))))){
-const err92 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: schema43.type},message:"must be string,integer",schema:schema43.type,parentSchema:schema43,data:data43};
+else {
+const err92 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/principal",schemaPath:"#/$defs/serving_rate_limit/properties/principal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.principal.type,parentSchema:schema46.properties.principal,data:data41};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -2528,9 +2520,11 @@ vErrors.push(err92);
 }
 errors++;
 }
-if((typeof data43 == "number") && (isFinite(data43))){
-if(data43 < 0 || isNaN(data43)){
-const err93 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43,data:data43};
+}
+if(data37.renewal_period !== undefined){
+let data42 = data37.renewal_period;
+if("minute" !== data42){
+const err93 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1+"/renewal_period",schemaPath:"#/$defs/serving_rate_limit/properties/renewal_period/const",keyword:"const",params:{allowedValue: "minute"},message:"must be equal to constant",schema:"minute",parentSchema:schema46.properties.renewal_period,data:data42};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -2540,9 +2534,9 @@ vErrors.push(err93);
 errors++;
 }
 }
-if(typeof data43 === "string"){
-if(!pattern10.test(data43)){
-const err94 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data43};
+}
+else {
+const err94 = {instancePath:instancePath+"/ai_gateway/rate_limits/" + i1,schemaPath:"#/$defs/serving_rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data:data37};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -2553,15 +2547,8 @@ errors++;
 }
 }
 }
-if(data.environments !== undefined){
-let data44 = data.environments;
-if(Array.isArray(data44)){
-const len2 = data44.length;
-for(let i2=0; i2<len2; i2++){
-let data45 = data44[i2];
-if(typeof data45 === "string"){
-if(func2(data45) < 1){
-const err95 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data45};
+else {
+const err95 = {instancePath:instancePath+"/ai_gateway/rate_limits",schemaPath:"#/properties/ai_gateway/properties/rate_limits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.ai_gateway.properties.rate_limits.type,parentSchema:schema42.properties.ai_gateway.properties.rate_limits,data:data36};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -2571,8 +2558,10 @@ vErrors.push(err95);
 errors++;
 }
 }
-else {
-const err96 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data45};
+if(data35.usage_tracking !== undefined){
+let data43 = data35.usage_tracking;
+if(typeof data43 !== "boolean"){
+const err96 = {instancePath:instancePath+"/ai_gateway/usage_tracking",schemaPath:"#/properties/ai_gateway/properties/usage_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.ai_gateway.properties.usage_tracking.type,parentSchema:schema42.properties.ai_gateway.properties.usage_tracking,data:data43};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -2582,18 +2571,9 @@ vErrors.push(err96);
 errors++;
 }
 }
-let i3 = data44.length;
-let j0;
-if(i3 > 1){
-const indices0 = {};
-for(;i3--;){
-let item0 = data44[i3];
-if(typeof item0 !== "string"){
-continue;
 }
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err97 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data44};
+else {
+const err97 = {instancePath:instancePath+"/ai_gateway",schemaPath:"#/properties/ai_gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.ai_gateway.type,parentSchema:schema42.properties.ai_gateway,data:data35};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -2601,14 +2581,20 @@ else {
 vErrors.push(err97);
 }
 errors++;
-break;
 }
-indices0[item0] = i3;
+}
+if(data.overrides !== undefined){
+let data44 = data.overrides;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+for(const key12 in data44){
+if(!(validate27(data44[key12], {instancePath:instancePath+"/overrides/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data44,parentDataProperty:key12,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate27.errors; } else { for (const e of validate27.errors) vErrors.push(e); }
+errors = vErrors.length;
 }
 }
 }
 else {
-const err98 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data44};
+const err98 = {instancePath:instancePath+"/overrides",schemaPath:"#/properties/overrides/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.overrides.type,parentSchema:schema42.properties.overrides,data:data44};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -2618,9 +2604,10 @@ vErrors.push(err98);
 errors++;
 }
 }
-}
-else {
-const err99 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+if(data.owner !== undefined){
+let data46 = data.owner;
+if(!((data46 === "mlops-gate") || (data46 === "bundle"))){
+const err99 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/enum",keyword:"enum",params:{allowedValues: schema42.properties.owner.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.owner.enum,parentSchema:schema42.properties.owner,data:data46};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -2629,12 +2616,126 @@ vErrors.push(err99);
 }
 errors++;
 }
+}
+if(data.wait_timeout !== undefined){
+let data47 = data.wait_timeout;
+if((typeof data47 !== "string") && (!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47))))){
+const err100 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: schema43.type},message:"must be string,integer",schema:schema43.type,parentSchema:schema43,data:data47};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+if((typeof data47 == "number") && (isFinite(data47))){
+if(data47 < 0 || isNaN(data47)){
+const err101 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43,data:data47};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+if(typeof data47 === "string"){
+if(!pattern10.test(data47)){
+const err102 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data47};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+}
+if(data.environments !== undefined){
+let data48 = data.environments;
+if(Array.isArray(data48)){
+const len2 = data48.length;
+for(let i2=0; i2<len2; i2++){
+let data49 = data48[i2];
+if(typeof data49 === "string"){
+if(func2(data49) < 1){
+const err103 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data49};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+else {
+const err104 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data49};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+let i3 = data48.length;
+let j0;
+if(i3 > 1){
+const indices0 = {};
+for(;i3--;){
+let item0 = data48[i3];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err105 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema51,data:data48};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+break;
+}
+indices0[item0] = i3;
+}
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data48};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+}
+else {
+const err107 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
 validate26.errors = vErrors;
 return errors === 0;
 }
 validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema51 = {"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"},"owner":{"description":"Who owns the monitor: mlops-gate (default) or bundle (a Databricks Asset Bundle declares it as a quality monitor; mlops-gate then leaves it alone).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}};
+const schema52 = {"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"},"owner":{"description":"Who owns the monitor: mlops-gate (default) or bundle (a Databricks Asset Bundle declares it as a quality monitor; mlops-gate then leaves it alone).","enum":["mlops-gate","bundle"],"default":"mlops-gate"}}};
 
 function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2648,7 +2749,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.table === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'",schema:schema51.required,parentSchema:schema51,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'",schema:schema52.required,parentSchema:schema52,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2658,7 +2759,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.output_schema === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "output_schema"},message:"must have required property '"+"output_schema"+"'",schema:schema51.required,parentSchema:schema51,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "output_schema"},message:"must have required property '"+"output_schema"+"'",schema:schema52.required,parentSchema:schema52,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2668,7 +2769,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.inference_log === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "inference_log"},message:"must have required property '"+"inference_log"+"'",schema:schema51.required,parentSchema:schema51,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "inference_log"},message:"must have required property '"+"inference_log"+"'",schema:schema52.required,parentSchema:schema52,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2678,8 +2779,8 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema51.properties, key0))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data};
+if(!(func1.call(schema52.properties, key0))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2693,7 +2794,7 @@ if(data.table !== undefined){
 let data0 = data.table;
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-const err4 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.table,data:data0};
+const err4 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.table,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2704,7 +2805,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.table.type,parentSchema:schema51.properties.table,data:data0};
+const err5 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.table.type,parentSchema:schema52.properties.table,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2718,7 +2819,7 @@ if(data.output_schema !== undefined){
 let data1 = data.output_schema;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err6 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.output_schema,data:data1};
+const err6 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.output_schema,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2729,7 +2830,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.output_schema.type,parentSchema:schema51.properties.output_schema,data:data1};
+const err7 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.output_schema.type,parentSchema:schema52.properties.output_schema,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2742,7 +2843,7 @@ errors++;
 if(data.api !== undefined){
 let data2 = data.api;
 if(!((data2 === "data-quality") || (data2 === "legacy"))){
-const err8 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/enum",keyword:"enum",params:{allowedValues: schema51.properties.api.enum},message:"must be equal to one of the allowed values",schema:schema51.properties.api.enum,parentSchema:schema51.properties.api,data:data2};
+const err8 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/enum",keyword:"enum",params:{allowedValues: schema52.properties.api.enum},message:"must be equal to one of the allowed values",schema:schema52.properties.api.enum,parentSchema:schema52.properties.api,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2756,7 +2857,7 @@ if(data.inference_log !== undefined){
 let data3 = data.inference_log;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.problem_type === undefined){
-const err9 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "problem_type"},message:"must have required property '"+"problem_type"+"'",schema:schema51.properties.inference_log.required,parentSchema:schema51.properties.inference_log,data:data3};
+const err9 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "problem_type"},message:"must have required property '"+"problem_type"+"'",schema:schema52.properties.inference_log.required,parentSchema:schema52.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2766,7 +2867,7 @@ vErrors.push(err9);
 errors++;
 }
 if(data3.prediction_col === undefined){
-const err10 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "prediction_col"},message:"must have required property '"+"prediction_col"+"'",schema:schema51.properties.inference_log.required,parentSchema:schema51.properties.inference_log,data:data3};
+const err10 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "prediction_col"},message:"must have required property '"+"prediction_col"+"'",schema:schema52.properties.inference_log.required,parentSchema:schema52.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2776,7 +2877,7 @@ vErrors.push(err10);
 errors++;
 }
 if(data3.timestamp_col === undefined){
-const err11 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "timestamp_col"},message:"must have required property '"+"timestamp_col"+"'",schema:schema51.properties.inference_log.required,parentSchema:schema51.properties.inference_log,data:data3};
+const err11 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "timestamp_col"},message:"must have required property '"+"timestamp_col"+"'",schema:schema52.properties.inference_log.required,parentSchema:schema52.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2786,7 +2887,7 @@ vErrors.push(err11);
 errors++;
 }
 if(data3.model_id_col === undefined){
-const err12 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "model_id_col"},message:"must have required property '"+"model_id_col"+"'",schema:schema51.properties.inference_log.required,parentSchema:schema51.properties.inference_log,data:data3};
+const err12 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "model_id_col"},message:"must have required property '"+"model_id_col"+"'",schema:schema52.properties.inference_log.required,parentSchema:schema52.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2797,7 +2898,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!((((((key1 === "problem_type") || (key1 === "prediction_col")) || (key1 === "label_col")) || (key1 === "timestamp_col")) || (key1 === "model_id_col")) || (key1 === "granularities"))){
-const err13 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema51.properties.inference_log,data:data3};
+const err13 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema52.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2810,7 +2911,7 @@ errors++;
 if(data3.problem_type !== undefined){
 let data4 = data3.problem_type;
 if(!((data4 === "classification") || (data4 === "regression"))){
-const err14 = {instancePath:instancePath+"/inference_log/problem_type",schemaPath:"#/properties/inference_log/properties/problem_type/enum",keyword:"enum",params:{allowedValues: schema51.properties.inference_log.properties.problem_type.enum},message:"must be equal to one of the allowed values",schema:schema51.properties.inference_log.properties.problem_type.enum,parentSchema:schema51.properties.inference_log.properties.problem_type,data:data4};
+const err14 = {instancePath:instancePath+"/inference_log/problem_type",schemaPath:"#/properties/inference_log/properties/problem_type/enum",keyword:"enum",params:{allowedValues: schema52.properties.inference_log.properties.problem_type.enum},message:"must be equal to one of the allowed values",schema:schema52.properties.inference_log.properties.problem_type.enum,parentSchema:schema52.properties.inference_log.properties.problem_type,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2824,7 +2925,7 @@ if(data3.prediction_col !== undefined){
 let data5 = data3.prediction_col;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err15 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.prediction_col,data:data5};
+const err15 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.inference_log.properties.prediction_col,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2835,7 +2936,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.inference_log.properties.prediction_col.type,parentSchema:schema51.properties.inference_log.properties.prediction_col,data:data5};
+const err16 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.inference_log.properties.prediction_col.type,parentSchema:schema52.properties.inference_log.properties.prediction_col,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2849,7 +2950,7 @@ if(data3.label_col !== undefined){
 let data6 = data3.label_col;
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-const err17 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.label_col,data:data6};
+const err17 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.inference_log.properties.label_col,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2860,7 +2961,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.inference_log.properties.label_col.type,parentSchema:schema51.properties.inference_log.properties.label_col,data:data6};
+const err18 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.inference_log.properties.label_col.type,parentSchema:schema52.properties.inference_log.properties.label_col,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2874,7 +2975,7 @@ if(data3.timestamp_col !== undefined){
 let data7 = data3.timestamp_col;
 if(typeof data7 === "string"){
 if(func2(data7) < 1){
-const err19 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.timestamp_col,data:data7};
+const err19 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.inference_log.properties.timestamp_col,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2885,7 +2986,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.inference_log.properties.timestamp_col.type,parentSchema:schema51.properties.inference_log.properties.timestamp_col,data:data7};
+const err20 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.inference_log.properties.timestamp_col.type,parentSchema:schema52.properties.inference_log.properties.timestamp_col,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2899,7 +3000,7 @@ if(data3.model_id_col !== undefined){
 let data8 = data3.model_id_col;
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-const err21 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.model_id_col,data:data8};
+const err21 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.inference_log.properties.model_id_col,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2910,7 +3011,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.inference_log.properties.model_id_col.type,parentSchema:schema51.properties.inference_log.properties.model_id_col,data:data8};
+const err22 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.inference_log.properties.model_id_col.type,parentSchema:schema52.properties.inference_log.properties.model_id_col,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2924,7 +3025,7 @@ if(data3.granularities !== undefined){
 let data9 = data3.granularities;
 if(Array.isArray(data9)){
 if(data9.length < 1){
-const err23 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema51.properties.inference_log.properties.granularities,data:data9};
+const err23 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema52.properties.inference_log.properties.granularities,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2938,7 +3039,7 @@ for(let i0=0; i0<len0; i0++){
 let data10 = data9[i0];
 if(typeof data10 === "string"){
 if(func2(data10) < 1){
-const err24 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.inference_log.properties.granularities.items,data:data10};
+const err24 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.inference_log.properties.granularities.items,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2949,7 +3050,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.inference_log.properties.granularities.items.type,parentSchema:schema51.properties.inference_log.properties.granularities.items,data:data10};
+const err25 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.inference_log.properties.granularities.items.type,parentSchema:schema52.properties.inference_log.properties.granularities.items,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2961,7 +3062,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.properties.inference_log.properties.granularities.type,parentSchema:schema51.properties.inference_log.properties.granularities,data:data9};
+const err26 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.inference_log.properties.granularities.type,parentSchema:schema52.properties.inference_log.properties.granularities,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2973,7 +3074,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.properties.inference_log.type,parentSchema:schema51.properties.inference_log,data:data3};
+const err27 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.properties.inference_log.type,parentSchema:schema52.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2987,7 +3088,7 @@ if(data.schedule !== undefined){
 let data11 = data.schedule;
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(data11.cron === undefined){
-const err28 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema51.properties.schedule.required,parentSchema:schema51.properties.schedule,data:data11};
+const err28 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema52.properties.schedule.required,parentSchema:schema52.properties.schedule,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2998,7 +3099,7 @@ errors++;
 }
 for(const key2 in data11){
 if(!((key2 === "cron") || (key2 === "timezone"))){
-const err29 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema51.properties.schedule,data:data11};
+const err29 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema52.properties.schedule,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3012,7 +3113,7 @@ if(data11.cron !== undefined){
 let data12 = data11.cron;
 if(typeof data12 === "string"){
 if(func2(data12) < 1){
-const err30 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.schedule.properties.cron,data:data12};
+const err30 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.schedule.properties.cron,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3023,7 +3124,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.schedule.properties.cron.type,parentSchema:schema51.properties.schedule.properties.cron,data:data12};
+const err31 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.schedule.properties.cron.type,parentSchema:schema52.properties.schedule.properties.cron,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3037,7 +3138,7 @@ if(data11.timezone !== undefined){
 let data13 = data11.timezone;
 if(typeof data13 === "string"){
 if(func2(data13) < 1){
-const err32 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.schedule.properties.timezone,data:data13};
+const err32 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.schedule.properties.timezone,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3048,7 +3149,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.schedule.properties.timezone.type,parentSchema:schema51.properties.schedule.properties.timezone,data:data13};
+const err33 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.schedule.properties.timezone.type,parentSchema:schema52.properties.schedule.properties.timezone,data:data13};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3060,7 +3161,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.properties.schedule.type,parentSchema:schema51.properties.schedule,data:data11};
+const err34 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.properties.schedule.type,parentSchema:schema52.properties.schedule,data:data11};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3078,7 +3179,7 @@ for(let i1=0; i1<len1; i1++){
 let data15 = data14[i1];
 if(typeof data15 === "string"){
 if(func2(data15) < 1){
-const err35 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.slicing_exprs.items,data:data15};
+const err35 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.slicing_exprs.items,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3089,7 +3190,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.slicing_exprs.items.type,parentSchema:schema51.properties.slicing_exprs.items,data:data15};
+const err36 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.slicing_exprs.items.type,parentSchema:schema52.properties.slicing_exprs.items,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3101,7 +3202,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/slicing_exprs",schemaPath:"#/properties/slicing_exprs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.properties.slicing_exprs.type,parentSchema:schema51.properties.slicing_exprs,data:data14};
+const err37 = {instancePath:instancePath+"/slicing_exprs",schemaPath:"#/properties/slicing_exprs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.slicing_exprs.type,parentSchema:schema52.properties.slicing_exprs,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -3114,7 +3215,7 @@ errors++;
 if(data.refresh !== undefined){
 let data16 = data.refresh;
 if(typeof data16 !== "boolean"){
-const err38 = {instancePath:instancePath+"/refresh",schemaPath:"#/properties/refresh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema51.properties.refresh.type,parentSchema:schema51.properties.refresh,data:data16};
+const err38 = {instancePath:instancePath+"/refresh",schemaPath:"#/properties/refresh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.refresh.type,parentSchema:schema52.properties.refresh,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -3132,7 +3233,7 @@ for(let i2=0; i2<len2; i2++){
 let data18 = data17[i2];
 if(typeof data18 === "string"){
 if(func2(data18) < 1){
-const err39 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data18};
+const err39 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -3143,7 +3244,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data18};
+const err40 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data18};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -3164,7 +3265,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err41 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data17};
+const err41 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema51,data:data17};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -3179,7 +3280,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data17};
+const err42 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -3192,7 +3293,7 @@ errors++;
 if(data.owner !== undefined){
 let data19 = data.owner;
 if(!((data19 === "mlops-gate") || (data19 === "bundle"))){
-const err43 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/enum",keyword:"enum",params:{allowedValues: schema51.properties.owner.enum},message:"must be equal to one of the allowed values",schema:schema51.properties.owner.enum,parentSchema:schema51.properties.owner,data:data19};
+const err43 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/enum",keyword:"enum",params:{allowedValues: schema52.properties.owner.enum},message:"must be equal to one of the allowed values",schema:schema52.properties.owner.enum,parentSchema:schema52.properties.owner,data:data19};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -3204,7 +3305,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data};
+const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -3582,8 +3683,8 @@ const len0 = data16.length;
 for(let i0=0; i0<len0; i0++){
 let data17 = data16[i0];
 if(typeof data17 === "string"){
-if(!pattern14.test(data17)){
-const err26 = {instancePath:instancePath+"/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/$defs/model_privilege/pattern",keyword:"pattern",params:{pattern: "^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"},message:"must match pattern \""+"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"+"\"",schema:"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$",parentSchema:schema53,data:data17};
+if(!pattern16.test(data17)){
+const err26 = {instancePath:instancePath+"/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/$defs/model_privilege/pattern",keyword:"pattern",params:{pattern: "^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"},message:"must match pattern \""+"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$"+"\"",schema:"^([Aa][Ll][Ll][ _][Pp][Rr][Ii][Vv][Ii][Ll][Ee][Gg][Ee][Ss]|[Aa][Pp][Pp][Ll][Yy][ _][Tt][Aa][Gg]|[Ee][Xx][Ee][Cc][Uu][Tt][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee])$",parentSchema:schema54,data:data17};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3594,7 +3695,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/$defs/model_privilege/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.type,parentSchema:schema53,data:data17};
+const err27 = {instancePath:instancePath+"/grants/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/$defs/model_privilege/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.type,parentSchema:schema54,data:data17};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3689,8 +3790,8 @@ return errors === 0;
 }
 validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema55 = {"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}};
-const schema56 = {"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}};
+const schema56 = {"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}};
+const schema57 = {"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}};
 
 function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3705,7 +3806,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((key0 === "environments") || (key0 === "models"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3723,7 +3824,7 @@ for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err1 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data1};
+const err1 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3734,7 +3835,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data1};
+const err2 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3755,7 +3856,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err3 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema50,data:data0};
+const err3 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema51,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3770,7 +3871,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data0};
+const err4 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3788,7 +3889,7 @@ for(let i2=0; i2<len1; i2++){
 let data3 = data2[i2];
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-const err5 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data3};
+const err5 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3799,7 +3900,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data3};
+const err6 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3820,7 +3921,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err7 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data2};
+const err7 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema51,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3835,7 +3936,7 @@ indices1[item1] = i3;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data2};
+const err8 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3847,7 +3948,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3861,11 +3962,11 @@ return errors === 0;
 }
 validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema59 = {"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]};
-const schema60 = {"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}};
-const schema61 = {"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"};
-const schema62 = {"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"};
-const pattern16 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
+const schema60 = {"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"},{"$ref":"#/$defs/gate_dataset"},{"$ref":"#/$defs/gate_semver"},{"$ref":"#/$defs/gate_requirements"},{"$ref":"#/$defs/gate_quarantine"},{"$ref":"#/$defs/gate_expression"}]};
+const schema61 = {"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, either (version first), or the registered model.","enum":["version","run","version_or_run","model"],"default":"version"}}};
+const schema62 = {"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"};
+const schema63 = {"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"};
+const pattern18 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
 
 function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3879,7 +3980,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema60.required,parentSchema:schema60,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema61.required,parentSchema:schema61,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3889,7 +3990,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.tags === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tags"},message:"must have required property '"+"tags"+"'",schema:schema60.required,parentSchema:schema60,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tags"},message:"must have required property '"+"tags"+"'",schema:schema61.required,parentSchema:schema61,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3900,7 +4001,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tags")) || (key0 === "on"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema60,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3913,7 +4014,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("required_tags" !== data0){
-const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "required_tags"},message:"must be equal to constant",schema:"required_tags",parentSchema:schema60.properties.type,data:data0};
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "required_tags"},message:"must be equal to constant",schema:"required_tags",parentSchema:schema61.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3926,8 +4027,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern16.test(data1)){
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema61,data:data1};
+if(!pattern18.test(data1)){
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3938,7 +4039,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.type,parentSchema:schema61,data:data1};
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3951,7 +4052,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err6 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema62.enum},message:"must be equal to one of the allowed values",schema:schema62.enum,parentSchema:schema62,data:data2};
+const err6 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3964,7 +4065,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.description.type,parentSchema:schema60.properties.description,data:data3};
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.description.type,parentSchema:schema61.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3978,7 +4079,7 @@ if(data.tags !== undefined){
 let data4 = data.tags;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(Object.keys(data4).length < 1){
-const err8 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema60.properties.tags,data:data4};
+const err8 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema61.properties.tags,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3990,7 +4091,7 @@ errors++;
 for(const key1 in data4){
 let data5 = data4[key1];
 if(typeof data5 !== "string"){
-const err9 = {instancePath:instancePath+"/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.tags.additionalProperties.type,parentSchema:schema60.properties.tags.additionalProperties,data:data5};
+const err9 = {instancePath:instancePath+"/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.tags.additionalProperties.type,parentSchema:schema61.properties.tags.additionalProperties,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4002,7 +4103,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.properties.tags.type,parentSchema:schema60.properties.tags,data:data4};
+const err10 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.properties.tags.type,parentSchema:schema61.properties.tags,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4014,8 +4115,8 @@ errors++;
 }
 if(data.on !== undefined){
 let data6 = data.on;
-if(!(((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run"))){
-const err11 = {instancePath:instancePath+"/on",schemaPath:"#/properties/on/enum",keyword:"enum",params:{allowedValues: schema60.properties.on.enum},message:"must be equal to one of the allowed values",schema:schema60.properties.on.enum,parentSchema:schema60.properties.on,data:data6};
+if(!((((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run")) || (data6 === "model"))){
+const err11 = {instancePath:instancePath+"/on",schemaPath:"#/properties/on/enum",keyword:"enum",params:{allowedValues: schema61.properties.on.enum},message:"must be equal to one of the allowed values",schema:schema61.properties.on.enum,parentSchema:schema61.properties.on,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4027,7 +4128,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4041,7 +4142,7 @@ return errors === 0;
 }
 validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema63 = {"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}};
+const schema64 = {"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}};
 
 function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4055,7 +4156,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema64.required,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4065,7 +4166,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.metric === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema64.required,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4075,7 +4176,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.threshold === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "threshold"},message:"must have required property '"+"threshold"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "threshold"},message:"must have required property '"+"threshold"+"'",schema:schema64.required,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4085,7 +4186,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.greater_is_better === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema64.required,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4096,7 +4197,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "metric")) || (key0 === "threshold")) || (key0 === "greater_is_better"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4109,7 +4210,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("metric_threshold" !== data0){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_threshold"},message:"must be equal to constant",schema:"metric_threshold",parentSchema:schema63.properties.type,data:data0};
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_threshold"},message:"must be equal to constant",schema:"metric_threshold",parentSchema:schema64.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4122,8 +4223,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern16.test(data1)){
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema61,data:data1};
+if(!pattern18.test(data1)){
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4134,7 +4235,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.type,parentSchema:schema61,data:data1};
+const err7 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4147,7 +4248,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err8 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema62.enum},message:"must be equal to one of the allowed values",schema:schema62.enum,parentSchema:schema62,data:data2};
+const err8 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4160,7 +4261,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.description.type,parentSchema:schema63.properties.description,data:data3};
+const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.description.type,parentSchema:schema64.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4174,7 +4275,7 @@ if(data.metric !== undefined){
 let data4 = data.metric;
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-const err10 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.metric,data:data4};
+const err10 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4185,7 +4286,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.metric.type,parentSchema:schema63.properties.metric,data:data4};
+const err11 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.metric.type,parentSchema:schema64.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4198,7 +4299,7 @@ errors++;
 if(data.threshold !== undefined){
 let data5 = data.threshold;
 if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err12 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.threshold.type,parentSchema:schema63.properties.threshold,data:data5};
+const err12 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema64.properties.threshold.type,parentSchema:schema64.properties.threshold,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4211,7 +4312,7 @@ errors++;
 if(data.greater_is_better !== undefined){
 let data6 = data.greater_is_better;
 if(typeof data6 !== "boolean"){
-const err13 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.greater_is_better.type,parentSchema:schema63.properties.greater_is_better,data:data6};
+const err13 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema64.properties.greater_is_better.type,parentSchema:schema64.properties.greater_is_better,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4223,7 +4324,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4237,7 +4338,7 @@ return errors === 0;
 }
 validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema66 = {"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}};
+const schema67 = {"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}};
 
 function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4254,7 +4355,7 @@ let valid0 = false;
 const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.min_absolute_change === undefined){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: "min_absolute_change"},message:"must have required property '"+"min_absolute_change"+"'",schema:schema66.anyOf[0].required,parentSchema:schema66.anyOf[0],data};
+const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: "min_absolute_change"},message:"must have required property '"+"min_absolute_change"+"'",schema:schema67.anyOf[0].required,parentSchema:schema67.anyOf[0],data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4269,7 +4370,7 @@ valid0 = valid0 || _valid0;
 const _errs3 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.min_relative_change === undefined){
-const err1 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "min_relative_change"},message:"must have required property '"+"min_relative_change"+"'",schema:schema66.anyOf[1].required,parentSchema:schema66.anyOf[1],data};
+const err1 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "min_relative_change"},message:"must have required property '"+"min_relative_change"+"'",schema:schema67.anyOf[1].required,parentSchema:schema67.anyOf[1],data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4284,7 +4385,7 @@ valid0 = valid0 || _valid0;
 const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.max_regression === undefined){
-const err2 = {instancePath,schemaPath:"#/anyOf/2/required",keyword:"required",params:{missingProperty: "max_regression"},message:"must have required property '"+"max_regression"+"'",schema:schema66.anyOf[2].required,parentSchema:schema66.anyOf[2],data};
+const err2 = {instancePath,schemaPath:"#/anyOf/2/required",keyword:"required",params:{missingProperty: "max_regression"},message:"must have required property '"+"max_regression"+"'",schema:schema67.anyOf[2].required,parentSchema:schema67.anyOf[2],data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4297,7 +4398,7 @@ errors++;
 var _valid0 = _errs4 === errors;
 valid0 = valid0 || _valid0;
 if(!valid0){
-const err3 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema66.anyOf,parentSchema:schema66,data};
+const err3 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema67.anyOf,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4319,7 +4420,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema66.required,parentSchema:schema66,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema67.required,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4329,7 +4430,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data.metric === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema66.required,parentSchema:schema66,data};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema67.required,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4339,7 +4440,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.greater_is_better === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema66.required,parentSchema:schema66,data};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema67.required,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4349,8 +4450,8 @@ vErrors.push(err6);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema66.properties, key0))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data};
+if(!(func1.call(schema67.properties, key0))){
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4363,7 +4464,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("metric_delta" !== data0){
-const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_delta"},message:"must be equal to constant",schema:"metric_delta",parentSchema:schema66.properties.type,data:data0};
+const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_delta"},message:"must be equal to constant",schema:"metric_delta",parentSchema:schema67.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4376,8 +4477,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern16.test(data1)){
-const err9 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema61,data:data1};
+if(!pattern18.test(data1)){
+const err9 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4388,7 +4489,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.type,parentSchema:schema61,data:data1};
+const err10 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4401,7 +4502,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err11 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema62.enum},message:"must be equal to one of the allowed values",schema:schema62.enum,parentSchema:schema62,data:data2};
+const err11 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4414,7 +4515,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.description.type,parentSchema:schema66.properties.description,data:data3};
+const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.description.type,parentSchema:schema67.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4428,7 +4529,7 @@ if(data.metric !== undefined){
 let data4 = data.metric;
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-const err13 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.metric,data:data4};
+const err13 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4439,7 +4540,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.metric.type,parentSchema:schema66.properties.metric,data:data4};
+const err14 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.metric.type,parentSchema:schema67.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4452,7 +4553,7 @@ errors++;
 if(data.greater_is_better !== undefined){
 let data5 = data.greater_is_better;
 if(typeof data5 !== "boolean"){
-const err15 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema66.properties.greater_is_better.type,parentSchema:schema66.properties.greater_is_better,data:data5};
+const err15 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema67.properties.greater_is_better.type,parentSchema:schema67.properties.greater_is_better,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4466,7 +4567,7 @@ if(data.min_absolute_change !== undefined){
 let data6 = data.min_absolute_change;
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 < 0 || isNaN(data6)){
-const err16 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema66.properties.min_absolute_change,data:data6};
+const err16 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema67.properties.min_absolute_change,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4477,7 +4578,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema66.properties.min_absolute_change.type,parentSchema:schema66.properties.min_absolute_change,data:data6};
+const err17 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema67.properties.min_absolute_change.type,parentSchema:schema67.properties.min_absolute_change,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4491,7 +4592,7 @@ if(data.min_relative_change !== undefined){
 let data7 = data.min_relative_change;
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 < 0 || isNaN(data7)){
-const err18 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema66.properties.min_relative_change,data:data7};
+const err18 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema67.properties.min_relative_change,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4502,7 +4603,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema66.properties.min_relative_change.type,parentSchema:schema66.properties.min_relative_change,data:data7};
+const err19 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema67.properties.min_relative_change.type,parentSchema:schema67.properties.min_relative_change,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4516,7 +4617,7 @@ if(data.max_regression !== undefined){
 let data8 = data.max_regression;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(Object.keys(data8).length > 1){
-const err20 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema66.properties.max_regression,data:data8};
+const err20 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema67.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4526,7 +4627,7 @@ vErrors.push(err20);
 errors++;
 }
 if(Object.keys(data8).length < 1){
-const err21 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema66.properties.max_regression,data:data8};
+const err21 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema67.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4537,7 +4638,7 @@ errors++;
 }
 for(const key1 in data8){
 if(!((key1 === "absolute") || (key1 === "relative"))){
-const err22 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.max_regression,data:data8};
+const err22 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema67.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -4551,7 +4652,7 @@ if(data8.absolute !== undefined){
 let data9 = data8.absolute;
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 0 || isNaN(data9)){
-const err23 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema66.properties.max_regression.properties.absolute,data:data9};
+const err23 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema67.properties.max_regression.properties.absolute,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -4562,7 +4663,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema66.properties.max_regression.properties.absolute.type,parentSchema:schema66.properties.max_regression.properties.absolute,data:data9};
+const err24 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema67.properties.max_regression.properties.absolute.type,parentSchema:schema67.properties.max_regression.properties.absolute,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -4576,7 +4677,7 @@ if(data8.relative !== undefined){
 let data10 = data8.relative;
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 < 0 || isNaN(data10)){
-const err25 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema66.properties.max_regression.properties.relative,data:data10};
+const err25 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema67.properties.max_regression.properties.relative,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -4587,7 +4688,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema66.properties.max_regression.properties.relative.type,parentSchema:schema66.properties.max_regression.properties.relative,data:data10};
+const err26 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema67.properties.max_regression.properties.relative.type,parentSchema:schema67.properties.max_regression.properties.relative,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -4599,7 +4700,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.max_regression.type,parentSchema:schema66.properties.max_regression,data:data8};
+const err27 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.properties.max_regression.type,parentSchema:schema67.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -4612,7 +4713,7 @@ errors++;
 if(data.relative_base !== undefined){
 let data11 = data.relative_base;
 if(!((data11 === "champion") || (data11 === "abs_champion"))){
-const err28 = {instancePath:instancePath+"/relative_base",schemaPath:"#/properties/relative_base/enum",keyword:"enum",params:{allowedValues: schema66.properties.relative_base.enum},message:"must be equal to one of the allowed values",schema:schema66.properties.relative_base.enum,parentSchema:schema66.properties.relative_base,data:data11};
+const err28 = {instancePath:instancePath+"/relative_base",schemaPath:"#/properties/relative_base/enum",keyword:"enum",params:{allowedValues: schema67.properties.relative_base.enum},message:"must be equal to one of the allowed values",schema:schema67.properties.relative_base.enum,parentSchema:schema67.properties.relative_base,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -4625,7 +4726,7 @@ errors++;
 if(data.on_missing_baseline !== undefined){
 let data12 = data.on_missing_baseline;
 if(!(((data12 === "fail") || (data12 === "pass")) || (data12 === "warn"))){
-const err29 = {instancePath:instancePath+"/on_missing_baseline",schemaPath:"#/properties/on_missing_baseline/enum",keyword:"enum",params:{allowedValues: schema66.properties.on_missing_baseline.enum},message:"must be equal to one of the allowed values",schema:schema66.properties.on_missing_baseline.enum,parentSchema:schema66.properties.on_missing_baseline,data:data12};
+const err29 = {instancePath:instancePath+"/on_missing_baseline",schemaPath:"#/properties/on_missing_baseline/enum",keyword:"enum",params:{allowedValues: schema67.properties.on_missing_baseline.enum},message:"must be equal to one of the allowed values",schema:schema67.properties.on_missing_baseline.enum,parentSchema:schema67.properties.on_missing_baseline,data:data12};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4637,7 +4738,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data};
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4651,7 +4752,7 @@ return errors === 0;
 }
 validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema69 = {"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}};
+const schema70 = {"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}};
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4665,7 +4766,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema69.required,parentSchema:schema69,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema70.required,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4676,7 +4777,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_inputs")) || (key0 === "require_outputs")) || (key0 === "compatible_with"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4689,7 +4790,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("signature" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "signature"},message:"must be equal to constant",schema:"signature",parentSchema:schema69.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "signature"},message:"must be equal to constant",schema:"signature",parentSchema:schema70.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4702,8 +4803,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern16.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema61,data:data1};
+if(!pattern18.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4714,7 +4815,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.type,parentSchema:schema61,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4727,7 +4828,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema62.enum},message:"must be equal to one of the allowed values",schema:schema62.enum,parentSchema:schema62,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4740,7 +4841,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.description.type,parentSchema:schema69.properties.description,data:data3};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.description.type,parentSchema:schema70.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4753,7 +4854,7 @@ errors++;
 if(data.require_inputs !== undefined){
 let data4 = data.require_inputs;
 if(typeof data4 !== "boolean"){
-const err7 = {instancePath:instancePath+"/require_inputs",schemaPath:"#/properties/require_inputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.properties.require_inputs.type,parentSchema:schema69.properties.require_inputs,data:data4};
+const err7 = {instancePath:instancePath+"/require_inputs",schemaPath:"#/properties/require_inputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.require_inputs.type,parentSchema:schema70.properties.require_inputs,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4766,7 +4867,7 @@ errors++;
 if(data.require_outputs !== undefined){
 let data5 = data.require_outputs;
 if(typeof data5 !== "boolean"){
-const err8 = {instancePath:instancePath+"/require_outputs",schemaPath:"#/properties/require_outputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.properties.require_outputs.type,parentSchema:schema69.properties.require_outputs,data:data5};
+const err8 = {instancePath:instancePath+"/require_outputs",schemaPath:"#/properties/require_outputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.require_outputs.type,parentSchema:schema70.properties.require_outputs,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4779,7 +4880,7 @@ errors++;
 if(data.compatible_with !== undefined){
 let data6 = data.compatible_with;
 if(!((data6 === "champion") || (data6 === "none"))){
-const err9 = {instancePath:instancePath+"/compatible_with",schemaPath:"#/properties/compatible_with/enum",keyword:"enum",params:{allowedValues: schema69.properties.compatible_with.enum},message:"must be equal to one of the allowed values",schema:schema69.properties.compatible_with.enum,parentSchema:schema69.properties.compatible_with,data:data6};
+const err9 = {instancePath:instancePath+"/compatible_with",schemaPath:"#/properties/compatible_with/enum",keyword:"enum",params:{allowedValues: schema70.properties.compatible_with.enum},message:"must be equal to one of the allowed values",schema:schema70.properties.compatible_with.enum,parentSchema:schema70.properties.compatible_with,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4791,7 +4892,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4805,7 +4906,7 @@ return errors === 0;
 }
 validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema72 = {"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}};
+const schema73 = {"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}};
 
 function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4819,7 +4920,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema72.required,parentSchema:schema72,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema73.required,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4829,8 +4930,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema72.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
+if(!(func1.call(schema73.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4843,7 +4944,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("approvals" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "approvals"},message:"must be equal to constant",schema:"approvals",parentSchema:schema72.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "approvals"},message:"must be equal to constant",schema:"approvals",parentSchema:schema73.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4856,8 +4957,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern16.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema61,data:data1};
+if(!pattern18.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4868,7 +4969,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.type,parentSchema:schema61,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4881,7 +4982,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema62.enum},message:"must be equal to one of the allowed values",schema:schema62.enum,parentSchema:schema62,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4894,7 +4995,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.description.type,parentSchema:schema72.properties.description,data:data3};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.description.type,parentSchema:schema73.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4907,7 +5008,7 @@ errors++;
 if(data.min !== undefined){
 let data4 = data.min;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err7 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.min.type,parentSchema:schema72.properties.min,data:data4};
+const err7 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.min.type,parentSchema:schema73.properties.min,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4918,7 +5019,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 1 || isNaN(data4)){
-const err8 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema72.properties.min,data:data4};
+const err8 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema73.properties.min,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4934,7 +5035,7 @@ let data5 = data.from;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key1 in data5){
 if(!((key1 === "teams") || (key1 === "users"))){
-const err9 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema72.properties.from,data:data5};
+const err9 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema73.properties.from,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4952,7 +5053,7 @@ for(let i0=0; i0<len0; i0++){
 let data7 = data6[i0];
 if(typeof data7 === "string"){
 if(func2(data7) < 1){
-const err10 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72.properties.from.properties.teams.items,data:data7};
+const err10 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema73.properties.from.properties.teams.items,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4963,7 +5064,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.from.properties.teams.items.type,parentSchema:schema72.properties.from.properties.teams.items,data:data7};
+const err11 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.from.properties.teams.items.type,parentSchema:schema73.properties.from.properties.teams.items,data:data7};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4975,7 +5076,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/from/teams",schemaPath:"#/properties/from/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.from.properties.teams.type,parentSchema:schema72.properties.from.properties.teams,data:data6};
+const err12 = {instancePath:instancePath+"/from/teams",schemaPath:"#/properties/from/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema73.properties.from.properties.teams.type,parentSchema:schema73.properties.from.properties.teams,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4993,7 +5094,7 @@ for(let i1=0; i1<len1; i1++){
 let data9 = data8[i1];
 if(typeof data9 === "string"){
 if(func2(data9) < 1){
-const err13 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72.properties.from.properties.users.items,data:data9};
+const err13 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema73.properties.from.properties.users.items,data:data9};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5004,7 +5105,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.from.properties.users.items.type,parentSchema:schema72.properties.from.properties.users.items,data:data9};
+const err14 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.from.properties.users.items.type,parentSchema:schema73.properties.from.properties.users.items,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5016,7 +5117,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/from/users",schemaPath:"#/properties/from/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.from.properties.users.type,parentSchema:schema72.properties.from.properties.users,data:data8};
+const err15 = {instancePath:instancePath+"/from/users",schemaPath:"#/properties/from/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema73.properties.from.properties.users.type,parentSchema:schema73.properties.from.properties.users,data:data8};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5028,7 +5129,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.properties.from.type,parentSchema:schema72.properties.from,data:data5};
+const err16 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.properties.from.type,parentSchema:schema73.properties.from,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5041,7 +5142,7 @@ errors++;
 if(data.exclude_author !== undefined){
 let data10 = data.exclude_author;
 if(true !== data10){
-const err17 = {instancePath:instancePath+"/exclude_author",schemaPath:"#/properties/exclude_author/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema72.properties.exclude_author,data:data10};
+const err17 = {instancePath:instancePath+"/exclude_author",schemaPath:"#/properties/exclude_author/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema73.properties.exclude_author,data:data10};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5054,7 +5155,7 @@ errors++;
 if(data.dismiss_stale !== undefined){
 let data11 = data.dismiss_stale;
 if(typeof data11 !== "boolean"){
-const err18 = {instancePath:instancePath+"/dismiss_stale",schemaPath:"#/properties/dismiss_stale/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.dismiss_stale.type,parentSchema:schema72.properties.dismiss_stale,data:data11};
+const err18 = {instancePath:instancePath+"/dismiss_stale",schemaPath:"#/properties/dismiss_stale/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.properties.dismiss_stale.type,parentSchema:schema73.properties.dismiss_stale,data:data11};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5068,7 +5169,7 @@ if(data.sources !== undefined){
 let data12 = data.sources;
 if(Array.isArray(data12)){
 if(data12.length < 1){
-const err19 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema72.properties.sources,data:data12};
+const err19 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema73.properties.sources,data:data12};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -5081,7 +5182,7 @@ const len2 = data12.length;
 for(let i2=0; i2<len2; i2++){
 let data13 = data12[i2];
 if(!(((data13 === "pull_request_review") || (data13 === "environment")) || (data13 === "registry_tag"))){
-const err20 = {instancePath:instancePath+"/sources/" + i2,schemaPath:"#/properties/sources/items/enum",keyword:"enum",params:{allowedValues: schema72.properties.sources.items.enum},message:"must be equal to one of the allowed values",schema:schema72.properties.sources.items.enum,parentSchema:schema72.properties.sources.items,data:data13};
+const err20 = {instancePath:instancePath+"/sources/" + i2,schemaPath:"#/properties/sources/items/enum",keyword:"enum",params:{allowedValues: schema73.properties.sources.items.enum},message:"must be equal to one of the allowed values",schema:schema73.properties.sources.items.enum,parentSchema:schema73.properties.sources.items,data:data13};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5098,7 +5199,7 @@ outer0:
 for(;i3--;){
 for(j0 = i3; j0--;){
 if(func0(data12[i3], data12[j0])){
-const err21 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema72.properties.sources,data:data12};
+const err21 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema73.properties.sources,data:data12};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5113,7 +5214,7 @@ break outer0;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.sources.type,parentSchema:schema72.properties.sources,data:data12};
+const err22 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema73.properties.sources.type,parentSchema:schema73.properties.sources,data:data12};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5126,7 +5227,7 @@ errors++;
 if(data.block_on_changes_requested !== undefined){
 let data14 = data.block_on_changes_requested;
 if(typeof data14 !== "boolean"){
-const err23 = {instancePath:instancePath+"/block_on_changes_requested",schemaPath:"#/properties/block_on_changes_requested/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.block_on_changes_requested.type,parentSchema:schema72.properties.block_on_changes_requested,data:data14};
+const err23 = {instancePath:instancePath+"/block_on_changes_requested",schemaPath:"#/properties/block_on_changes_requested/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.properties.block_on_changes_requested.type,parentSchema:schema73.properties.block_on_changes_requested,data:data14};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5138,7 +5239,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5152,7 +5253,7 @@ return errors === 0;
 }
 validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema75 = {"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}};
+const schema76 = {"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}};
 
 function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -5166,7 +5267,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema75.required,parentSchema:schema75,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema76.required,parentSchema:schema76,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5177,7 +5278,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_run")) || (key0 === "require_finished_run")) || (key0 === "require_git_commit")) || (key0 === "commit_in_repo"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema76,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5190,7 +5291,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("provenance" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "provenance"},message:"must be equal to constant",schema:"provenance",parentSchema:schema75.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "provenance"},message:"must be equal to constant",schema:"provenance",parentSchema:schema76.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5203,8 +5304,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern16.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema61,data:data1};
+if(!pattern18.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5215,7 +5316,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.type,parentSchema:schema61,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5228,7 +5329,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema62.enum},message:"must be equal to one of the allowed values",schema:schema62.enum,parentSchema:schema62,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5241,7 +5342,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.description.type,parentSchema:schema75.properties.description,data:data3};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.description.type,parentSchema:schema76.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5254,7 +5355,7 @@ errors++;
 if(data.require_run !== undefined){
 let data4 = data.require_run;
 if(typeof data4 !== "boolean"){
-const err7 = {instancePath:instancePath+"/require_run",schemaPath:"#/properties/require_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema75.properties.require_run.type,parentSchema:schema75.properties.require_run,data:data4};
+const err7 = {instancePath:instancePath+"/require_run",schemaPath:"#/properties/require_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema76.properties.require_run.type,parentSchema:schema76.properties.require_run,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5267,7 +5368,7 @@ errors++;
 if(data.require_finished_run !== undefined){
 let data5 = data.require_finished_run;
 if(typeof data5 !== "boolean"){
-const err8 = {instancePath:instancePath+"/require_finished_run",schemaPath:"#/properties/require_finished_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema75.properties.require_finished_run.type,parentSchema:schema75.properties.require_finished_run,data:data5};
+const err8 = {instancePath:instancePath+"/require_finished_run",schemaPath:"#/properties/require_finished_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema76.properties.require_finished_run.type,parentSchema:schema76.properties.require_finished_run,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5280,7 +5381,7 @@ errors++;
 if(data.require_git_commit !== undefined){
 let data6 = data.require_git_commit;
 if(typeof data6 !== "boolean"){
-const err9 = {instancePath:instancePath+"/require_git_commit",schemaPath:"#/properties/require_git_commit/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema75.properties.require_git_commit.type,parentSchema:schema75.properties.require_git_commit,data:data6};
+const err9 = {instancePath:instancePath+"/require_git_commit",schemaPath:"#/properties/require_git_commit/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema76.properties.require_git_commit.type,parentSchema:schema76.properties.require_git_commit,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5293,7 +5394,7 @@ errors++;
 if(data.commit_in_repo !== undefined){
 let data7 = data.commit_in_repo;
 if(typeof data7 !== "boolean"){
-const err10 = {instancePath:instancePath+"/commit_in_repo",schemaPath:"#/properties/commit_in_repo/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema75.properties.commit_in_repo.type,parentSchema:schema75.properties.commit_in_repo,data:data7};
+const err10 = {instancePath:instancePath+"/commit_in_repo",schemaPath:"#/properties/commit_in_repo/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema76.properties.commit_in_repo.type,parentSchema:schema76.properties.commit_in_repo,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5305,7 +5406,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5319,7 +5420,7 @@ return errors === 0;
 }
 validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema78 = {"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}};
+const schema79 = {"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}};
 
 function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -5333,7 +5434,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema78.required,parentSchema:schema78,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema79.required,parentSchema:schema79,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5344,7 +5445,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "min_length")) || (key0 === "model_card_tag"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema78,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema79,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5357,7 +5458,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("description" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "description"},message:"must be equal to constant",schema:"description",parentSchema:schema78.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "description"},message:"must be equal to constant",schema:"description",parentSchema:schema79.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5370,8 +5471,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern16.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema61,data:data1};
+if(!pattern18.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5382,7 +5483,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.type,parentSchema:schema61,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5395,7 +5496,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema62.enum},message:"must be equal to one of the allowed values",schema:schema62.enum,parentSchema:schema62,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5408,7 +5509,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.description.type,parentSchema:schema78.properties.description,data:data3};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.description.type,parentSchema:schema79.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5421,7 +5522,7 @@ errors++;
 if(data.min_length !== undefined){
 let data4 = data.min_length;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err7 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema78.properties.min_length.type,parentSchema:schema78.properties.min_length,data:data4};
+const err7 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema79.properties.min_length.type,parentSchema:schema79.properties.min_length,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5432,7 +5533,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 1 || isNaN(data4)){
-const err8 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema78.properties.min_length,data:data4};
+const err8 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema79.properties.min_length,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5447,7 +5548,7 @@ if(data.model_card_tag !== undefined){
 let data5 = data.model_card_tag;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err9 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.model_card_tag,data:data5};
+const err9 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.model_card_tag,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5458,7 +5559,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.model_card_tag.type,parentSchema:schema78.properties.model_card_tag,data:data5};
+const err10 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.model_card_tag.type,parentSchema:schema79.properties.model_card_tag,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5470,7 +5571,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5483,6 +5584,931 @@ validate44.errors = vErrors;
 return errors === 0;
 }
 validate44.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema82 = {"description":"The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"dataset"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"context":{"description":"Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.","type":"string","minLength":1},"name":{"description":"Only datasets with this name count; default: any name.","type":"string","minLength":1},"on_missing_baseline":{"description":"Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.","enum":["fail","pass","warn"],"default":"fail"}}};
+
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate45.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema82.required,parentSchema:schema82,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "context")) || (key0 === "name")) || (key0 === "on_missing_baseline"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema82,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("dataset" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "dataset"},message:"must be equal to constant",schema:"dataset",parentSchema:schema82.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern18.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.description.type,parentSchema:schema82.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.context !== undefined){
+let data4 = data.context;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err7 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema82.properties.context,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.context.type,parentSchema:schema82.properties.context,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data5 = data.name;
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema82.properties.name,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.name.type,parentSchema:schema82.properties.name,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.on_missing_baseline !== undefined){
+let data6 = data.on_missing_baseline;
+if(!(((data6 === "fail") || (data6 === "pass")) || (data6 === "warn"))){
+const err11 = {instancePath:instancePath+"/on_missing_baseline",schemaPath:"#/properties/on_missing_baseline/enum",keyword:"enum",params:{allowedValues: schema82.properties.on_missing_baseline.enum},message:"must be equal to one of the allowed values",schema:schema82.properties.on_missing_baseline.enum,parentSchema:schema82.properties.on_missing_baseline,data:data6};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+validate45.errors = vErrors;
+return errors === 0;
+}
+validate45.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema85 = {"description":"A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"semver"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tag":{"description":"Version tag holding the semantic version.","type":"string","minLength":1,"default":"version"},"no_downgrade":{"description":"The version must not be lower than the champion's.","type":"boolean","default":true},"major_for_breaking":{"description":"A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).","type":"boolean","default":true}}};
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate46.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema85.required,parentSchema:schema85,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tag")) || (key0 === "no_downgrade")) || (key0 === "major_for_breaking"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema85,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("semver" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "semver"},message:"must be equal to constant",schema:"semver",parentSchema:schema85.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern18.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema85.properties.description.type,parentSchema:schema85.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.tag !== undefined){
+let data4 = data.tag;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err7 = {instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema85.properties.tag,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema85.properties.tag.type,parentSchema:schema85.properties.tag,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.no_downgrade !== undefined){
+let data5 = data.no_downgrade;
+if(typeof data5 !== "boolean"){
+const err9 = {instancePath:instancePath+"/no_downgrade",schemaPath:"#/properties/no_downgrade/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema85.properties.no_downgrade.type,parentSchema:schema85.properties.no_downgrade,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.major_for_breaking !== undefined){
+let data6 = data.major_for_breaking;
+if(typeof data6 !== "boolean"){
+const err10 = {instancePath:instancePath+"/major_for_breaking",schemaPath:"#/properties/major_for_breaking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema85.properties.major_for_breaking.type,parentSchema:schema85.properties.major_for_breaking,data:data6};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema85.type,parentSchema:schema85,data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate46.errors = vErrors;
+return errors === 0;
+}
+validate46.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema88 = {"description":"The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"requirements"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_pinned":{"description":"Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.","type":"boolean","default":true},"allow":{"description":"When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny":{"description":"Packages that must not be required.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}};
+
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate47.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema88.required,parentSchema:schema88,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_pinned")) || (key0 === "allow")) || (key0 === "deny"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema88,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("requirements" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "requirements"},message:"must be equal to constant",schema:"requirements",parentSchema:schema88.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern18.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.description.type,parentSchema:schema88.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.require_pinned !== undefined){
+let data4 = data.require_pinned;
+if(typeof data4 !== "boolean"){
+const err7 = {instancePath:instancePath+"/require_pinned",schemaPath:"#/properties/require_pinned/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema88.properties.require_pinned.type,parentSchema:schema88.properties.require_pinned,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.allow !== undefined){
+let data5 = data.allow;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(typeof data6 === "string"){
+if(func2(data6) < 1){
+const err8 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema88.properties.allow.items,data:data6};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.allow.items.type,parentSchema:schema88.properties.allow.items,data:data6};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+let i1 = data5.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data5[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err10 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema88.properties.allow,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+break;
+}
+indices0[item0] = i1;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema88.properties.allow.type,parentSchema:schema88.properties.allow,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.deny !== undefined){
+let data7 = data.deny;
+if(Array.isArray(data7)){
+const len1 = data7.length;
+for(let i2=0; i2<len1; i2++){
+let data8 = data7[i2];
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+const err12 = {instancePath:instancePath+"/deny/" + i2,schemaPath:"#/properties/deny/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema88.properties.deny.items,data:data8};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/deny/" + i2,schemaPath:"#/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.deny.items.type,parentSchema:schema88.properties.deny.items,data:data8};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+let i3 = data7.length;
+let j1;
+if(i3 > 1){
+const indices1 = {};
+for(;i3--;){
+let item1 = data7[i3];
+if(typeof item1 !== "string"){
+continue;
+}
+if(typeof indices1[item1] == "number"){
+j1 = indices1[item1];
+const err14 = {instancePath:instancePath+"/deny",schemaPath:"#/properties/deny/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema88.properties.deny,data:data7};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+break;
+}
+indices1[item1] = i3;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/deny",schemaPath:"#/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema88.properties.deny.type,parentSchema:schema88.properties.deny,data:data7};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.type,parentSchema:schema88,data};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+validate47.errors = vErrors;
+return errors === 0;
+}
+validate47.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema91 = {"description":"A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"quarantine"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"}}};
+
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate48.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema91.required,parentSchema:schema91,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema91,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("quarantine" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "quarantine"},message:"must be equal to constant",schema:"quarantine",parentSchema:schema91.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern18.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.properties.description.type,parentSchema:schema91.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.type,parentSchema:schema91,data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate48.errors = vErrors;
+return errors === 0;
+}
+validate48.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema94 = {"description":"A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.","type":"object","additionalProperties":false,"required":["type","expression"],"properties":{"type":{"description":"Gate type.","const":"expression"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"expression":{"description":"CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.","type":"string","minLength":1,"maxLength":4000},"message":{"description":"Message when the expression is false; {{ cel }} placeholders are replaced by their values.","type":"string","minLength":1,"maxLength":4000},"on_false":{"description":"Outcome when the expression is false (or cannot be evaluated).","enum":["fail","warn"],"default":"fail"}}};
+
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate49.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema94.required,parentSchema:schema94,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.expression === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expression"},message:"must have required property '"+"expression"+"'",schema:schema94.required,parentSchema:schema94,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "expression")) || (key0 === "message")) || (key0 === "on_false"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema94,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("expression" !== data0){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "expression"},message:"must be equal to constant",schema:"expression",parentSchema:schema94.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern18.test(data1)){
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema62,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err6 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values",schema:schema63.enum,parentSchema:schema63,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.properties.description.type,parentSchema:schema94.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.expression !== undefined){
+let data4 = data.expression;
+if(typeof data4 === "string"){
+if(func2(data4) > 4000){
+const err8 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters",schema:4000,parentSchema:schema94.properties.expression,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(func2(data4) < 1){
+const err9 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema94.properties.expression,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.properties.expression.type,parentSchema:schema94.properties.expression,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.message !== undefined){
+let data5 = data.message;
+if(typeof data5 === "string"){
+if(func2(data5) > 4000){
+const err11 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters",schema:4000,parentSchema:schema94.properties.message,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(func2(data5) < 1){
+const err12 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema94.properties.message,data:data5};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.properties.message.type,parentSchema:schema94.properties.message,data:data5};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.on_false !== undefined){
+let data6 = data.on_false;
+if(!((data6 === "fail") || (data6 === "warn"))){
+const err14 = {instancePath:instancePath+"/on_false",schemaPath:"#/properties/on_false/enum",keyword:"enum",params:{allowedValues: schema94.properties.on_false.enum},message:"must be equal to one of the allowed values",schema:schema94.properties.on_false.enum,parentSchema:schema94.properties.on_false,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema94.type,parentSchema:schema94,data};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate49.errors = vErrors;
+return errors === 0;
+}
+validate49.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -5497,7 +6523,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema59.required,parentSchema:schema59,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema60.required,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5569,8 +6595,53 @@ if(props0 !== true){
 props0 = true;
 }
 }
+else if(tag0 === "dataset"){
+if(!(validate45(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate45.errors; } else { for (const e of validate45.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "semver"){
+if(!(validate46(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate46.errors; } else { for (const e of validate46.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "requirements"){
+if(!(validate47(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate47.errors; } else { for (const e of validate47.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "quarantine"){
+if(!(validate48(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate48.errors; } else { for (const e of validate48.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "expression"){
+if(!(validate49(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate49.errors; } else { for (const e of validate49.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
 else {
-const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema59.discriminator,parentSchema:schema59,data};
+const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema60.discriminator,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5581,7 +6652,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema59.discriminator,parentSchema:schema59,data};
+const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema60.discriminator,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5592,7 +6663,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5620,7 +6691,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.gates === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema55.required,parentSchema:schema55,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema56.required,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5631,7 +6702,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5644,7 +6715,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.description.type,parentSchema:schema55.properties.description,data:data0};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.description.type,parentSchema:schema56.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5678,7 +6749,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema55.properties.gates.type,parentSchema:schema55.properties.gates,data:data3};
+const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.gates.type,parentSchema:schema56.properties.gates,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5690,7 +6761,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5704,14 +6775,14 @@ return errors === 0;
 }
 validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema81 = {"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}};
-const pattern23 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
+const schema97 = {"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}};
+const pattern30 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
 const formats0 = cjsExports(runtime2).fullFormats.date;
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate54.evaluated;
+const evaluated0 = validate64.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5720,7 +6791,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.gate === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gate"},message:"must have required property '"+"gate"+"'",schema:schema81.required,parentSchema:schema81,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gate"},message:"must have required property '"+"gate"+"'",schema:schema97.required,parentSchema:schema97,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5730,7 +6801,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.owner === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "owner"},message:"must have required property '"+"owner"+"'",schema:schema81.required,parentSchema:schema81,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "owner"},message:"must have required property '"+"owner"+"'",schema:schema97.required,parentSchema:schema97,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5740,7 +6811,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.reason === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema81.required,parentSchema:schema81,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema97.required,parentSchema:schema97,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5750,7 +6821,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.expires === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'",schema:schema81.required,parentSchema:schema81,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'",schema:schema97.required,parentSchema:schema97,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5761,7 +6832,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "gate") || (key0 === "models")) || (key0 === "environments")) || (key0 === "owner")) || (key0 === "reason")) || (key0 === "expires"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema81,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema97,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5774,8 +6845,8 @@ errors++;
 if(data.gate !== undefined){
 let data0 = data.gate;
 if(typeof data0 === "string"){
-if(!pattern23.test(data0)){
-const err5 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/*-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/*-]+$"+"\"",schema:"^[A-Za-z0-9_.:/*-]+$",parentSchema:schema81.properties.gate,data:data0};
+if(!pattern30.test(data0)){
+const err5 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/*-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/*-]+$"+"\"",schema:"^[A-Za-z0-9_.:/*-]+$",parentSchema:schema97.properties.gate,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5786,7 +6857,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.gate.type,parentSchema:schema81.properties.gate,data:data0};
+const err6 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.properties.gate.type,parentSchema:schema97.properties.gate,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5804,7 +6875,7 @@ for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err7 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data2};
+const err7 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5815,7 +6886,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data2};
+const err8 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5836,7 +6907,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err9 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema50,data:data1};
+const err9 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema51,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5851,7 +6922,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data1};
+const err10 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5869,7 +6940,7 @@ for(let i2=0; i2<len1; i2++){
 let data4 = data3[i2];
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-const err11 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data4};
+const err11 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5880,7 +6951,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data4};
+const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5901,7 +6972,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err13 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data3};
+const err13 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema51,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5916,7 +6987,7 @@ indices1[item1] = i3;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data3};
+const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5930,7 +7001,7 @@ if(data.owner !== undefined){
 let data5 = data.owner;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err15 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema81.properties.owner,data:data5};
+const err15 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97.properties.owner,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5941,7 +7012,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.owner.type,parentSchema:schema81.properties.owner,data:data5};
+const err16 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.properties.owner.type,parentSchema:schema97.properties.owner,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5955,7 +7026,7 @@ if(data.reason !== undefined){
 let data6 = data.reason;
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-const err17 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema81.properties.reason,data:data6};
+const err17 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97.properties.reason,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5966,7 +7037,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.reason.type,parentSchema:schema81.properties.reason,data:data6};
+const err18 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.properties.reason.type,parentSchema:schema97.properties.reason,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5980,7 +7051,7 @@ if(data.expires !== undefined){
 let data7 = data.expires;
 if(typeof data7 === "string"){
 if(!(formats0.validate(data7))){
-const err19 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\"",schema:"date",parentSchema:schema81.properties.expires,data:data7};
+const err19 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\"",schema:"date",parentSchema:schema97.properties.expires,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -5991,7 +7062,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.expires.type,parentSchema:schema81.properties.expires,data:data7};
+const err20 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.properties.expires.type,parentSchema:schema97.properties.expires,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6003,7 +7074,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema81.type,parentSchema:schema81,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema97.type,parentSchema:schema97,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6012,21 +7083,21 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate64.errors = vErrors;
 return errors === 0;
 }
-validate54.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate64.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema85 = {"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}};
-const schema86 = {"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]};
-const schema87 = {"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
-const schema89 = {"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1};
-const schema90 = {"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]};
+const schema101 = {"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}};
+const schema102 = {"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]};
+const schema103 = {"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
+const schema105 = {"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1};
+const schema106 = {"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate59.evaluated;
+const evaluated0 = validate69.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6035,7 +7106,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema87.required,parentSchema:schema87,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema103.required,parentSchema:schema103,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6045,7 +7116,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema87.required,parentSchema:schema87,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema103.required,parentSchema:schema103,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6056,7 +7127,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema103,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6069,7 +7140,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if("slack" !== data0){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "slack"},message:"must be equal to constant",schema:"slack",parentSchema:schema87.properties.kind,data:data0};
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "slack"},message:"must be equal to constant",schema:"slack",parentSchema:schema103.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6108,7 +7179,7 @@ if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema89,data:data2};
+const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema105,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6119,7 +7190,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema89.type,parentSchema:schema89,data:data2};
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.type,parentSchema:schema105,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6133,7 +7204,7 @@ if(data.events !== undefined){
 let data3 = data.events;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema87.properties.events,data:data3};
+const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema103.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6146,7 +7217,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema90.enum},message:"must be equal to one of the allowed values",schema:schema90.enum,parentSchema:schema90,data:data4};
+const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema106.enum},message:"must be equal to one of the allowed values",schema:schema106.enum,parentSchema:schema106,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6163,7 +7234,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data3[i1], data3[j0])){
-const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema87.properties.events,data:data3};
+const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema103.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6178,7 +7249,7 @@ break outer0;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.events.type,parentSchema:schema87.properties.events,data:data3};
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema103.properties.events.type,parentSchema:schema103.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6196,7 +7267,7 @@ for(let i2=0; i2<len1; i2++){
 let data6 = data5[i2];
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data6};
+const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6207,7 +7278,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data6};
+const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6228,7 +7299,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j1 = indices0[item0];
-const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data5};
+const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema51,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6243,7 +7314,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data5};
+const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6261,7 +7332,7 @@ for(let i4=0; i4<len2; i4++){
 let data8 = data7[i4];
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data8};
+const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6272,7 +7343,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data8};
+const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6293,7 +7364,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j2 = indices1[item1];
-const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema50,data:data7};
+const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema51,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6308,7 +7379,7 @@ indices1[item1] = i5;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data7};
+const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6321,7 +7392,7 @@ errors++;
 if(data.plans !== undefined){
 let data9 = data.plans;
 if(typeof data9 !== "boolean"){
-const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema87.properties.plans.type,parentSchema:schema87.properties.plans,data:data9};
+const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema103.properties.plans.type,parentSchema:schema103.properties.plans,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6333,7 +7404,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema103.type,parentSchema:schema103,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6342,17 +7413,17 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
-validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate69.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema93 = {"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
+const schema109 = {"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate60.evaluated;
+const evaluated0 = validate70.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6361,7 +7432,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema93.required,parentSchema:schema93,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema109.required,parentSchema:schema109,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6371,7 +7442,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema93.required,parentSchema:schema93,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema109.required,parentSchema:schema109,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6382,7 +7453,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema93,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema109,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6395,7 +7466,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if("teams" !== data0){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "teams"},message:"must be equal to constant",schema:"teams",parentSchema:schema93.properties.kind,data:data0};
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "teams"},message:"must be equal to constant",schema:"teams",parentSchema:schema109.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6434,7 +7505,7 @@ if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema89,data:data2};
+const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema105,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6445,7 +7516,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema89.type,parentSchema:schema89,data:data2};
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.type,parentSchema:schema105,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6459,7 +7530,7 @@ if(data.events !== undefined){
 let data3 = data.events;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema93.properties.events,data:data3};
+const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema109.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6472,7 +7543,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema90.enum},message:"must be equal to one of the allowed values",schema:schema90.enum,parentSchema:schema90,data:data4};
+const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema106.enum},message:"must be equal to one of the allowed values",schema:schema106.enum,parentSchema:schema106,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6489,7 +7560,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data3[i1], data3[j0])){
-const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema93.properties.events,data:data3};
+const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema109.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6504,7 +7575,7 @@ break outer0;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema93.properties.events.type,parentSchema:schema93.properties.events,data:data3};
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema109.properties.events.type,parentSchema:schema109.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6522,7 +7593,7 @@ for(let i2=0; i2<len1; i2++){
 let data6 = data5[i2];
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data6};
+const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6533,7 +7604,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data6};
+const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6554,7 +7625,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j1 = indices0[item0];
-const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data5};
+const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema51,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6569,7 +7640,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data5};
+const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6587,7 +7658,7 @@ for(let i4=0; i4<len2; i4++){
 let data8 = data7[i4];
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data8};
+const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6598,7 +7669,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data8};
+const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6619,7 +7690,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j2 = indices1[item1];
-const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema50,data:data7};
+const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema51,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6634,7 +7705,7 @@ indices1[item1] = i5;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data7};
+const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6647,7 +7718,7 @@ errors++;
 if(data.plans !== undefined){
 let data9 = data.plans;
 if(typeof data9 !== "boolean"){
-const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema93.properties.plans.type,parentSchema:schema93.properties.plans,data:data9};
+const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema109.properties.plans.type,parentSchema:schema109.properties.plans,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6659,7 +7730,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema93.type,parentSchema:schema93,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema109.type,parentSchema:schema109,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6668,17 +7739,17 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate60.errors = vErrors;
+validate70.errors = vErrors;
 return errors === 0;
 }
-validate60.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate70.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema99 = {"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}};
+const schema115 = {"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}};
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate61.evaluated;
+const evaluated0 = validate71.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6687,7 +7758,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema99.required,parentSchema:schema99,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema115.required,parentSchema:schema115,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6697,7 +7768,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema99.required,parentSchema:schema99,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema115.required,parentSchema:schema115,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6707,7 +7778,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.secret_env === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "secret_env"},message:"must have required property '"+"secret_env"+"'",schema:schema99.required,parentSchema:schema99,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "secret_env"},message:"must have required property '"+"secret_env"+"'",schema:schema115.required,parentSchema:schema115,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6718,7 +7789,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans")) || (key0 === "secret_env"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema99,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema115,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6731,7 +7802,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if("webhook" !== data0){
-const err4 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "webhook"},message:"must be equal to constant",schema:"webhook",parentSchema:schema99.properties.kind,data:data0};
+const err4 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "webhook"},message:"must be equal to constant",schema:"webhook",parentSchema:schema115.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6770,7 +7841,7 @@ if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema89,data:data2};
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema105,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6781,7 +7852,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema89.type,parentSchema:schema89,data:data2};
+const err8 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.type,parentSchema:schema105,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6795,7 +7866,7 @@ if(data.events !== undefined){
 let data3 = data.events;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err9 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema99.properties.events,data:data3};
+const err9 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema115.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6808,7 +7879,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err10 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema90.enum},message:"must be equal to one of the allowed values",schema:schema90.enum,parentSchema:schema90,data:data4};
+const err10 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema106.enum},message:"must be equal to one of the allowed values",schema:schema106.enum,parentSchema:schema106,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6825,7 +7896,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data3[i1], data3[j0])){
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema99.properties.events,data:data3};
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema115.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6840,7 +7911,7 @@ break outer0;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.properties.events.type,parentSchema:schema99.properties.events,data:data3};
+const err12 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema115.properties.events.type,parentSchema:schema115.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6858,7 +7929,7 @@ for(let i2=0; i2<len1; i2++){
 let data6 = data5[i2];
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data6};
+const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6869,7 +7940,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data6};
+const err14 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6890,7 +7961,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j1 = indices0[item0];
-const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema50,data:data5};
+const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema51,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6905,7 +7976,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data5};
+const err16 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6923,7 +7994,7 @@ for(let i4=0; i4<len2; i4++){
 let data8 = data7[i4];
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.items,data:data8};
+const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.items,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6934,7 +8005,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.items.type,parentSchema:schema50.items,data:data8};
+const err18 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.items.type,parentSchema:schema51.items,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6955,7 +8026,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j2 = indices1[item1];
-const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema50,data:data7};
+const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema51,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6970,7 +8041,7 @@ indices1[item1] = i5;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.type,parentSchema:schema50,data:data7};
+const err20 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.type,parentSchema:schema51,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6983,7 +8054,7 @@ errors++;
 if(data.plans !== undefined){
 let data9 = data.plans;
 if(typeof data9 !== "boolean"){
-const err21 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema99.properties.plans.type,parentSchema:schema99.properties.plans,data:data9};
+const err21 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema115.properties.plans.type,parentSchema:schema115.properties.plans,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6997,7 +8068,7 @@ if(data.secret_env !== undefined){
 let data10 = data.secret_env;
 if(typeof data10 === "string"){
 if(func2(data10) < 1){
-const err22 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema89,data:data10};
+const err22 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema105,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -7008,7 +8079,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema89.type,parentSchema:schema89,data:data10};
+const err23 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.type,parentSchema:schema105,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -7020,7 +8091,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.type,parentSchema:schema99,data};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema115.type,parentSchema:schema115,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -7029,16 +8100,16 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
-validate61.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate71.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate58.evaluated;
+const evaluated0 = validate68.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7047,7 +8118,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema86.required,parentSchema:schema86,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema102.required,parentSchema:schema102,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -7059,15 +8130,15 @@ errors++;
 const tag0 = data.kind;
 if(typeof tag0 == "string"){
 if(tag0 === "slack"){
-if(!(validate59(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate59.errors; } else { for (const e of validate59.errors) vErrors.push(e); }
+if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate69.errors; } else { for (const e of validate69.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "teams"){
-if(!(validate60(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate60.errors; } else { for (const e of validate60.errors) vErrors.push(e); }
+if(!(validate70(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate70.errors; } else { for (const e of validate70.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -7075,8 +8146,8 @@ props0 = true;
 }
 }
 else if(tag0 === "webhook"){
-if(!(validate61(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate61.errors; } else { for (const e of validate61.errors) vErrors.push(e); }
+if(!(validate71(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate71.errors; } else { for (const e of validate71.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -7084,7 +8155,7 @@ props0 = true;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kind", tagValue: tag0},message:"value of tag \"kind\" must be in oneOf",schema:schema86.discriminator,parentSchema:schema86,data};
+const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kind", tagValue: tag0},message:"value of tag \"kind\" must be in oneOf",schema:schema102.discriminator,parentSchema:schema102,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -7095,7 +8166,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kind", tagValue: tag0},message:"tag \"kind\" must be string",schema:schema86.discriminator,parentSchema:schema86,data};
+const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kind", tagValue: tag0},message:"tag \"kind\" must be string",schema:schema102.discriminator,parentSchema:schema102,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -7106,7 +8177,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema86.type,parentSchema:schema86,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema102.type,parentSchema:schema102,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -7115,17 +8186,17 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate58.errors = vErrors;
+validate68.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate58.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate68.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate57.evaluated;
+const evaluated0 = validate67.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7134,7 +8205,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.channels === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "channels"},message:"must have required property '"+"channels"+"'",schema:schema85.required,parentSchema:schema85,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "channels"},message:"must have required property '"+"channels"+"'",schema:schema101.required,parentSchema:schema101,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -7145,7 +8216,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "channels") || (key0 === "timeout_seconds")) || (key0 === "attempts"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema85,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema101,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -7159,7 +8230,7 @@ if(data.channels !== undefined){
 let data0 = data.channels;
 if(Array.isArray(data0)){
 if(data0.length < 1){
-const err2 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema85.properties.channels,data:data0};
+const err2 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema101.properties.channels,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -7170,14 +8241,14 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate58(data0[i0], {instancePath:instancePath+"/channels/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate58.errors; } else { for (const e of validate58.errors) vErrors.push(e); }
+if(!(validate68(data0[i0], {instancePath:instancePath+"/channels/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate68.errors; } else { for (const e of validate68.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema85.properties.channels.type,parentSchema:schema85.properties.channels,data:data0};
+const err3 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema101.properties.channels.type,parentSchema:schema101.properties.channels,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -7191,7 +8262,7 @@ if(data.timeout_seconds !== undefined){
 let data2 = data.timeout_seconds;
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 60 || isNaN(data2)){
-const err4 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema85.properties.timeout_seconds,data:data2};
+const err4 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema101.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7201,7 +8272,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data2 <= 0 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema85.properties.timeout_seconds,data:data2};
+const err5 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema101.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -7212,7 +8283,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema85.properties.timeout_seconds.type,parentSchema:schema85.properties.timeout_seconds,data:data2};
+const err6 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema101.properties.timeout_seconds.type,parentSchema:schema101.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -7225,7 +8296,7 @@ errors++;
 if(data.attempts !== undefined){
 let data3 = data.attempts;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema85.properties.attempts.type,parentSchema:schema85.properties.attempts,data:data3};
+const err7 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema101.properties.attempts.type,parentSchema:schema101.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -7236,7 +8307,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 6 || isNaN(data3)){
-const err8 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 6},message:"must be <= 6",schema:6,parentSchema:schema85.properties.attempts,data:data3};
+const err8 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 6},message:"must be <= 6",schema:6,parentSchema:schema101.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -7246,7 +8317,7 @@ vErrors.push(err8);
 errors++;
 }
 if(data3 < 1 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema85.properties.attempts,data:data3};
+const err9 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema101.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -7259,7 +8330,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema85.type,parentSchema:schema85,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema101.type,parentSchema:schema101,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -7268,10 +8339,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
-validate57.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -7495,7 +8566,7 @@ for(const key5 in data6){
 const _errs21 = errors;
 if(typeof key5 === "string"){
 if(!pattern4.test(key5)){
-const err16 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]*$",parentSchema:schema54,data:key5,propertyName:key5};
+const err16 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]*$",parentSchema:schema55,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -7506,7 +8577,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.type,parentSchema:schema54,data:key5,propertyName:key5};
+const err17 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -7550,8 +8621,8 @@ let data8 = data.waivers;
 if(Array.isArray(data8)){
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate54(data8[i0], {instancePath:instancePath+"/waivers/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate54.errors; } else { for (const e of validate54.errors) vErrors.push(e); }
+if(!(validate64(data8[i0], {instancePath:instancePath+"/waivers/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate64.errors; } else { for (const e of validate64.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -7639,8 +8710,8 @@ errors++;
 }
 }
 if(data.notify !== undefined){
-if(!(validate57(data.notify, {instancePath:instancePath+"/notify",parentData:data,parentDataProperty:"notify",rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate57.errors; } else { for (const e of validate57.errors) vErrors.push(e); }
+if(!(validate67(data.notify, {instancePath:instancePath+"/notify",parentData:data,parentDataProperty:"notify",rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate67.errors; } else { for (const e of validate67.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -7752,12 +8823,12 @@ return errors === 0;
 }
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validatePolicyDocument = validate67;
+export const validatePolicyDocument = validate77;
 
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate67.evaluated;
+const evaluated0 = validate77.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7766,7 +8837,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.gates === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema55.required,parentSchema:schema55,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema56.required,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -7777,7 +8848,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -7790,7 +8861,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.description.type,parentSchema:schema55.properties.description,data:data0};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.description.type,parentSchema:schema56.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -7824,7 +8895,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema55.properties.gates.type,parentSchema:schema55.properties.gates,data:data3};
+const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.gates.type,parentSchema:schema56.properties.gates,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -7836,7 +8907,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7845,8 +8916,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate67.errors = vErrors;
+validate77.errors = vErrors;
 return errors === 0;
 }
-validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate77.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

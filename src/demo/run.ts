@@ -20,6 +20,7 @@ import { runRollback } from '../run/rollback.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import type { ResultDocument } from '../result/types.js';
 import { DEMO_CONFIG, DEMO_CONFIG_FILE, DEMO_SEED } from './scenario.js';
+import { compactProgress } from '../util/progress.js';
 
 const REVIEWED_PLAN_FILE = 'demo/reviewed-plan.json';
 const ENDPOINT = 'churn-test';
@@ -83,7 +84,7 @@ export async function runDemo(io: CliIO, format: PlanInvocation['format'] = 'tex
       ...live,
       readFile: (path: string) => files.get(path) ?? live.readFile(path),
       writeFile: (path: string, text: string) => void files.set(path, text),
-      progress: (line: string) => say(`  ${line.trim()}`),
+      progress: compactProgress((line: string) => say(`  ${line.trim()}`)),
     };
     const show = (result: ResultDocument) => {
       if (format !== 'json') io.stdout(renderResult(result, format) + '\n');

@@ -2,14 +2,10 @@
 // each listed principal hold exactly its listed privileges on the model (others' grants are left
 // alone); what they held before is journaled with the previous champion, so a rollback puts it back.
 
-import { canonicalJson } from '../util/hash.js';
-import { envTag } from '../registry/journal.js';
+import { readPrevious } from '../registry/journal.js';
 import type { Grants } from '../registry/ports.js';
 import type { RegistryId } from '../registry/types.js';
 import type { DraftStep } from './serving.js';
-
-/** Journal key of the grants a promotion replaced (beside the other `previous.*` keys). */
-export const grantsJournalKey = (env: string): string => envTag(env, 'previous.grants');
 
 const normal = (g: Grants): Record<string, string[]> =>
   Object.fromEntries(
@@ -18,22 +14,17 @@ const normal = (g: Grants): Record<string, string[]> =>
       .map((p) => [p, [...new Set(g[p])].sort()]),
   );
 
-export const encodeGrants = (g: Grants): string => canonicalJson(normal(g));
-
-export function decodeGrants(value: string | undefined): Grants | null {
-  if (!value) return null;
-  try {
-    const parsed = JSON.parse(value) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
-    const out: Record<string, string[]> = {};
-    for (const [p, privs] of Object.entries(parsed as Record<string, unknown>)) {
-      if (!Array.isArray(privs) || !privs.every((x) => typeof x === 'string')) return null;
-      out[p] = privs as string[];
-    }
-    return out;
-  } catch {
-    return null;
+/** The grants journaled in the environment's previous record on a version (null: none, or unreadable). */
+export function journaledGrants(tags: Readonly<Record<string, string>>, env: string): Grants | null {
+  const read = readPrevious(tags, env);
+  const parsed: unknown = read.ok ? read.value?.grants : undefined;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const out: Record<string, string[]> = {};
+  for (const [p, privs] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!Array.isArray(privs) || !privs.every((x) => typeof x === 'string')) return null;
+    out[p] = privs as string[];
   }
+  return out;
 }
 
 /** Does every listed principal hold exactly its privileges? */
@@ -62,7 +53,7 @@ export function grantChanges(live: Grants, wanted: Grants): { principal: string;
  * version was promoted, which a rollback puts back, and a finished promotion re-plans to the same hash.
  */
 export function previousGrants(wanted: Grants, live: Grants | undefined, journal: Readonly<Record<string, string>>, env: string): Grants {
-  const recorded = decodeGrants(journal[grantsJournalKey(env)]);
+  const recorded = journaledGrants(journal, env);
   if (recorded) return recorded;
   const now = live ?? {};
   return Object.fromEntries(Object.keys(wanted).map((p) => [p, [...(now[p] ?? [])].sort()]));

@@ -1,6 +1,7 @@
 // Pure: config + target + the candidate found in the source environment → what the promotion
 // must achieve (PlanInput), or a refusal a user can act on.
 
+import { quarantineMarks } from '../registry/journal.js';
 import { championAlias, registeredModelName, registryIdOf } from '../config/names.js';
 import { capabilitiesOf, modelIdentityOf, registryLabel } from '../config/registries.js';
 import type { Config, Environment, ModelConfig, ServingConfig, Target } from '../config/types.js';
@@ -101,11 +102,13 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     destination,
     aliases: aliasesFor(config, model, target.to),
     stage: model.promotion === 'stage' ? stageFor(target.to) : null,
+    tagsPerObject: capabilitiesOf(to.registry).tagsPerObject,
     serving: serving ? withBundle(servingPlanInput(serving, to.name, model.id), serving, bundleTarget, to.name, model.id, destination.model) : null,
     // Grants of a bundle-owned model are the bundle's (validate refuses both).
     grants: model.owner === 'bundle' ? null : (model.grants?.[to.name] ?? null),
     ...(model.owner === 'bundle' ? { modelDeclaredBy: bundleModel ? `${where(bundleModel.position)}, target ${bundleTarget!.name}` : 'the Asset Bundle' } : {}),
     monitor,
+    carriedTags: quarantineMarks(candidate.tags),
   };
 }
 

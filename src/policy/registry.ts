@@ -2,11 +2,16 @@
 // (+ its option schema at #/$defs/gate_<type> in schema/mlops.schema.json).
 
 import { approvalsGate } from './gates/approvals.js';
+import { datasetGate } from './gates/dataset.js';
 import { descriptionGate } from './gates/description.js';
+import { expressionGate } from './gates/expression.js';
 import { metricDeltaGate } from './gates/metric-delta.js';
 import { metricThresholdGate } from './gates/metric-threshold.js';
 import { provenanceGate } from './gates/provenance.js';
+import { quarantineGate } from './gates/quarantine.js';
 import { requiredTagsGate } from './gates/required-tags.js';
+import { requirementsGate } from './gates/requirements.js';
+import { semverGate } from './gates/semver.js';
 import { signatureGate } from './gates/signature.js';
 import type { GateType } from './types.js';
 
@@ -22,6 +27,11 @@ export const GATE_TYPES = {
   approvals: erase(approvalsGate),
   provenance: erase(provenanceGate),
   description: erase(descriptionGate),
+  dataset: erase(datasetGate),
+  semver: erase(semverGate),
+  requirements: erase(requirementsGate),
+  quarantine: erase(quarantineGate),
+  expression: erase(expressionGate),
 } as const satisfies Record<string, AnyGateType>;
 
 export type GateTypeName = keyof typeof GATE_TYPES;

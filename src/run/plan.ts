@@ -13,8 +13,9 @@ import type { RegistryPorts, GitHubEvidenceReader } from '../evidence/ports.js';
 import type { EvidenceBundle, EvidenceError, TargetEvidence } from '../evidence/types.js';
 import { notGathered } from '../evidence/types.js';
 import type { PlanInvocation } from '../invocation.js';
-import { evaluateTarget, needsFor } from '../policy/engine.js';
+import { checkGateOptions, evaluateTarget, needsFor } from '../policy/engine.js';
 import { resultDocument } from '../result/build.js';
+import { withGatePositions } from '../result/positions.js';
 import type { RequestAccounting, ResultDocument, TargetReport } from '../result/types.js';
 
 export interface RunDeps {
@@ -47,7 +48,10 @@ export function readConfig(path: string, deps: Pick<RunDeps, 'env' | 'now' | 're
     ]);
   }
   // The loader resolves policy files against the config file's directory itself.
-  const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile, ...(deps.listDir ? { listDir: deps.listDir } : {}) });
+  const { config, diagnostics } = loadConfig(
+    { file: path, text },
+    { env: deps.env, now: deps.now, readFile: deps.readFile, checkGate: checkGateOptions, ...(deps.listDir ? { listDir: deps.listDir } : {}) },
+  );
   return { config, warnings: diagnostics };
 }
 
@@ -108,14 +112,18 @@ export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanO
   }
 
   const reports: TargetReport[] = targets.map((t) =>
-    evaluateTarget({
-      target: t,
-      gates: gatesByTarget.get(targetKey(t)) ?? [],
-      waivers: config.waivers,
-      evidence: evidence.get(targetKey(t)) ?? missingEvidence(t, 'gathering'),
-      candidateSelector: config.models.get(t.model)?.candidate,
-      now: deps.now,
-    }),
+    withGatePositions(
+      evaluateTarget({
+        target: t,
+        gates: gatesByTarget.get(targetKey(t)) ?? [],
+        waivers: config.waivers,
+        evidence: evidence.get(targetKey(t)) ?? missingEvidence(t, 'gathering'),
+        candidateSelector: config.models.get(t.model)?.candidate,
+        now: deps.now,
+      }),
+      gatesByTarget.get(targetKey(t)) ?? [],
+      config.models.get(t.model)?.position ?? null,
+    ),
   );
   const requests = deps.requests?.();
   const result = resultDocument({
@@ -138,8 +146,8 @@ export function unreachableHosts(targets: readonly Target[], evidence: ReadonlyM
   for (const t of targets) {
     const e = evidence.get(targetKey(t));
     if (!e) continue;
-    const facts: ({ readonly ok: boolean; readonly error?: EvidenceError } | undefined)[] = [e.candidate, e.champion, e.approvals, e.commits];
-    for (const side of [e.candidate, e.champion]) if (side.ok && side.value) facts.push(side.value.run, side.value.signature);
+    const facts: ({ readonly ok: boolean; readonly error?: EvidenceError } | undefined)[] = [e.candidate, e.champion, e.approvals, e.commits, e.changedFiles];
+    for (const side of [e.candidate, e.champion]) if (side.ok && side.value) facts.push(side.value.run, side.value.signature, side.value.modelTags, side.value.requirements);
     for (const fact of facts) {
       if (!fact || fact.ok || !fact.error || fact.error.kind !== 'unavailable' || !fact.error.host) continue;
       const entry = byHost.get(fact.error.host) ?? { reason: fact.error.message, targets: new Set<string>() };

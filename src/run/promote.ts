@@ -141,6 +141,8 @@ export function refuseUnpromotable(config: Config, inv: Pick<PromoteInvocation, 
 export async function runPromote(inv: PromoteInvocation, deps: PromoteDeps): Promise<ResultDocument> {
   const started = Date.now();
   refuseUnpromotable(readConfig(inv.configPath, deps).config, inv);
+  // Usage before network: a malformed --expect-plan (neither a hash nor a readable result file) is refused now.
+  expectedPlans(inv.expectPlan, deps.readFile);
   const { result, evidence } = await runPlan(
     {
       command: 'plan',

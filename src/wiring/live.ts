@@ -13,12 +13,14 @@ import { createHttpClient, type RetryNotice } from '../platform/http/client.js';
 import { createRequestLedger } from '../platform/http/ledger.js';
 import { httpSettingsFromEnv } from '../platform/http/settings.js';
 import type { HttpClient, RequestLedger } from '../platform/http/types.js';
+import type { Timeouts } from '../invocation.js';
 import type { PromoteDeps } from '../run/promote.js';
+import { compactProgress } from '../util/progress.js';
 import { fileAccess, type CliIO } from './io.js';
 import { connect, type ConnectedRegistry } from './registries.js';
 
 /** Plan, promote and rollback dependencies over the real adapters. */
-export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger } = {}): PromoteDeps {
+export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger; readonly timeouts?: Timeouts } = {}): PromoteDeps {
   const ledger = options.ledger ?? createRequestLedger();
   const clients = new Map<string, HttpClient>();
   const shared = new Map<string, unknown>();
@@ -26,7 +28,11 @@ export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger }
   const clock = io.servingClock ?? systemClock;
   const files = fileAccess(io.cwd);
   const context = readGitHubContext(io.env, files.readFile);
-  const { deadlineSeconds, ...http } = httpSettingsFromEnv(io.env);
+  // Flags (and action inputs) win over the environment.
+  const { deadlineSeconds: envDeadline, ...envHttp } = httpSettingsFromEnv(io.env);
+  const requestSeconds = options.timeouts?.requestSeconds ?? null;
+  const deadlineSeconds = options.timeouts?.deadlineSeconds ?? envDeadline;
+  const http = { ...envHttp, ...(requestSeconds !== null ? { timeoutMs: requestSeconds * 1000 } : {}) };
   const deadlineAt = deadlineSeconds !== undefined ? Date.now() + deadlineSeconds * 1000 : null;
   // Every retry is visible (a silent host never leaves the run mute for a minute), once per host
   // and attempt: concurrent requests to one failing host print one line, not one each.
@@ -77,7 +83,7 @@ export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger }
     env: io.env,
     now: io.now ?? new Date(),
     portsFor: (config, envName) => connected(config, envName).evidence,
-    progress: (m) => io.stderr(m + '\n'),
+    progress: compactProgress((m) => io.stderr(m + '\n')),
     actor: context.actor || io.env.USER || io.env.USERNAME || 'unknown',
     runUrl: context.runUrl,
     lockToken: randomUUID(),

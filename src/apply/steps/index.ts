@@ -9,6 +9,7 @@ import { copyVersion } from './copy-version.js';
 import { ensureGrants } from './ensure-grants.js';
 import { ensureModel } from './ensure-model.js';
 import { ensureMonitor } from './ensure-monitor.js';
+import { markQuarantined } from './mark-quarantined.js';
 import { moveAlias } from './move-alias.js';
 import { recordPreviousChampion } from './record-previous-champion.js';
 import { restoreEndpoint } from './restore-endpoint.js';
@@ -29,6 +30,7 @@ export const STEP_HANDLERS: { readonly [K in StepKind]: StepHandler<K> } = {
   'restore-endpoint': restoreEndpoint,
   'ensure-monitor': ensureMonitor,
   'ensure-grants': ensureGrants,
+  'mark-quarantined': markQuarantined,
 };
 
 const handlerOf = <K extends StepKind>(spec: StepSpecOf<K>): StepHandler<K> => STEP_HANDLERS[spec.kind as K] as StepHandler<K>;

@@ -5,7 +5,7 @@ import { ApplyError } from '../../errors.js';
 import { resolveRef } from '../../plan/build.js';
 import { entityFor } from '../../plan/serving.js';
 import { locate } from '../../rollout/converge.js';
-import type { ServingRolloutSpec } from '../../rollout/types.js';
+import type { RolloutStepRecord, ServingRolloutSpec } from '../../rollout/types.js';
 import { PENDING, SATISFIED } from '../../util/check.js';
 import { endpointPortsOf, tell } from '../endpoints.js';
 import type { StepHandler, StepSpecOf } from '../types.js';
@@ -22,6 +22,9 @@ export const rolloutSpecOf = (s: StepSpecOf<'serving-rollout'>, version: string)
   waitTimeoutSeconds: s.waitTimeoutSeconds,
 });
 
+/** A rollout step in words: its label says what it was ("health of churn-2 at …"), an update says "update" first. */
+const stepLine = (step: RolloutStepRecord): string => (step.kind === 'update' ? `update ${step.label}` : step.label);
+
 export const servingRollout: StepHandler<'serving-rollout'> = {
   check(s, w) {
     const version = resolveRef(s.target, w);
@@ -36,10 +39,10 @@ export const servingRollout: StepHandler<'serving-rollout'> = {
     const result = await ports.rollout.act(rolloutSpecOf(s, requireTarget(s.target, w, ctx.stepId)), {
       ...(ports.inputExample !== undefined ? { inputExample: ports.inputExample } : {}),
       onProgress: (p) => tell(ctx)(`  ${p.message}`),
-      onStep: (step) => tell(ctx)(`  ${s.endpoint}: ${step.kind} ${step.label}${'reason' in step ? ` — ${step.reason}` : ''}`),
+      onStep: (step) => tell(ctx)(`  ${s.endpoint}: ${stepLine(step)}${'reason' in step ? ` — ${step.reason}` : ''}`),
     });
     ctx.addWrites(result.writes);
-    const path = result.steps.map((x) => `${x.kind} ${x.label}`).join('; ');
+    const path = result.steps.map(stepLine).join('; ');
     switch (result.outcome) {
       case 'up-to-date':
       case 'created':

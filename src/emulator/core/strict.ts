@@ -111,43 +111,44 @@ export const STRICT_BEHAVIOURS = {
     strict: 'pending_config.config_version is the version still served (its docstring is a copy of the active config\'s)',
   },
   'serving-metrics': {
-    ledger: '85, 86, 87',
-    lenient: 'the metrics export has cumulative counters (# TYPE counter) per served entity, label served_entity_name',
+    ledger: '86, 87',
+    lenient:
+      'the documented per-minute gauges of the latest whole minute (request_count_total, request_4xx_count_total, request_5xx_count_total; request_latency_ms a histogram of the same minute), every deployed served entity under the label served_entity_name (zero when idle), each line with the minute\'s timestamp',
     strict:
-      'per-minute gauges (# TYPE gauge: the requests of the last whole minute) and no per-entity label: the export has no series for a served entity',
+      'the same gauges under the label served_model_name, no series at all for an entity without requests in the minute, no timestamps, and a latency histogram cumulative since the entity was deployed',
   },
   'serving-sizing-echo': {
-    ledger: '113',
+    ledger: '124',
     lenient: 'GET answers the sizing fields as sent: min/max_provisioned_concurrency without a workload_size, or a workload_size alone',
     strict: 'GET answers both: the workload size whose band holds the concurrency bounds, and the bounds of a workload size (Small 4-4, Medium 8-16, Large 16-64; 0 as the lower bound with scale to zero)',
   },
   'serving-env-vars-echo': {
-    ledger: '114',
+    ledger: '125',
     lenient: 'GET answers environment_vars as sent (secret references as references)',
     strict: 'GET leaves environment_vars out',
   },
   'serving-concurrency-step': {
-    ledger: '115',
+    ledger: '126',
     lenient: 'any min/max_provisioned_concurrency up to the documented maximum is accepted',
     strict: 'bounds that are not multiples of 4 are refused: 400 INVALID_PARAMETER_VALUE',
   },
   'serving-env-var-names': {
-    ledger: '116',
+    ledger: '127',
     lenient: 'any environment variable name is accepted',
     strict: 'names other than letters, digits and _ (not starting with a digit) are refused: 400 INVALID_PARAMETER_VALUE',
   },
   'serving-tag-limits': {
-    ledger: '117',
+    ledger: '128',
     lenient: 'endpoint tags of any length are accepted',
     strict: 'a tag key over 127 characters or a value over 255 is refused: 400 INVALID_PARAMETER_VALUE',
   },
   'serving-int64-strings': {
-    ledger: '121',
+    ledger: '132',
     lenient: 'int64 fields (concurrency, throughput, rate-limit calls and tokens) are answered as JSON numbers',
     strict: 'they are answered as JSON strings (proto3 JSON), e.g. "calls": "600"',
   },
   'uc-me-service-principal': {
-    ledger: '137',
+    ledger: '148',
     lenient: 'SCIM Me answers userName = the principal grants name (user e-mail or service principal application id)',
     strict: 'SCIM Me answers a service principal with its applicationId (the name grants use) and a userName that is its display name',
   },

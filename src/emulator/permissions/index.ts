@@ -223,6 +223,9 @@ export const permissionsModule: EmulatorModule = {
       // Everyone with a grant on the securable or a parent; each answered for itself (a group's
       // privileges are the group's entry, not added to its members').
       const principals = only !== undefined ? [only] : [...new Set(lineage(type, name).flatMap((l) => Object.keys(s.grants[keyOf(l.type, l.name)] ?? {})))].sort();
+      // A workspace seeded without permissions enforces none: the principal asked about (else the
+      // caller) may do everything, and is answered so.
+      if (!s.enforce) return { body: { privilege_assignments: [{ principal: only ?? req.principal, privileges: [{ privilege: 'ALL_PRIVILEGES' }] }] } };
       const out = principals
         .map((principal) => ({
           principal,

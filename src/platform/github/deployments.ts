@@ -26,14 +26,16 @@ export interface DeploymentRef {
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive' | 'queued' | 'pending';
 
-const PAYLOAD_KIND = 'mlops-gate/promotion';
+/** The payload kind says what the deployment records: a promotion or a rollback (both are "what is live now"). */
+const PAYLOAD_KINDS = { promotion: 'mlops-gate/promotion', rollback: 'mlops-gate/rollback' } as const;
+export type DeploymentOperation = keyof typeof PAYLOAD_KINDS;
 
 interface StoredPayload extends DeploymentPayload {
-  readonly kind: typeof PAYLOAD_KIND;
+  readonly kind: (typeof PAYLOAD_KINDS)[DeploymentOperation];
 }
 
 const isOurPayload = (p: unknown): p is StoredPayload =>
-  typeof p === 'object' && p !== null && (p as { kind?: unknown }).kind === PAYLOAD_KIND;
+  typeof p === 'object' && p !== null && Object.values(PAYLOAD_KINDS).includes((p as { kind?: unknown }).kind as StoredPayload['kind']);
 
 export class DeploymentError extends Error {
   override readonly name = 'DeploymentError';
@@ -54,6 +56,8 @@ export interface CreateDeploymentRequest {
   readonly payload: DeploymentPayload;
   readonly description?: string;
   readonly productionEnvironment?: boolean;
+  /** Default promotion. */
+  readonly operation?: DeploymentOperation;
 }
 
 /** Find the deployment of this exact model version to this environment at this commit, or create it. */
@@ -89,7 +93,7 @@ export async function ensureDeployment(req: CreateDeploymentRequest): Promise<De
       transient_environment: false,
       production_environment: req.productionEnvironment ?? false,
       description: (req.description ?? `${req.payload.model}: ${req.payload.name} v${req.payload.version}`).slice(0, 140),
-      payload: { kind: PAYLOAD_KIND, ...req.payload } as unknown as Record<string, unknown>,
+      payload: { kind: PAYLOAD_KINDS[req.operation ?? 'promotion'], ...req.payload } as unknown as Record<string, unknown>,
     });
     if (status !== 201 || !('id' in data)) throw new DeploymentError(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
     return { id: data.id, environment: req.environment, created: true };
@@ -209,6 +213,8 @@ export async function recordPromotionDeployments(req: {
   /** GitHub environment of an mlops.yml environment, or null when it names none. */
   readonly githubEnvironmentOf: (environment: string) => string | null;
   readonly isProduction?: (githubEnvironment: string) => boolean;
+  /** What the outcomes are (the deployment payload's kind); default promotion. */
+  readonly operation?: DeploymentOperation;
 }): Promise<RecordOutcome[]> {
   const results: RecordOutcome[] = [];
   for (const o of req.outcomes) {
@@ -235,6 +241,7 @@ export async function recordPromotionDeployments(req: {
         planHash: o.planHash,
       },
       productionEnvironment: req.isProduction?.(ghEnv) ?? false,
+      ...(req.operation ? { operation: req.operation } : {}),
     });
     if (!deployment.created) {
       const { data } = await req.github.rest.repos.listDeploymentStatuses({

@@ -10,7 +10,7 @@
 import { ApiError, hasErrorCode } from '../../errors.js';
 import type { HttpClient } from '../http/types.js';
 import { EMPTY_GATEWAY, gatewayDifferences, sameConfig, tagDifferences } from '../../endpoint/compare.js';
-import { parseServingMetrics } from '../../endpoint/metrics.js';
+import { parseMetricsExport } from '../../endpoint/metrics.js';
 import type {
   AiGatewaySpec,
   EndpointConfigSpec,
@@ -416,7 +416,7 @@ export function createServingClient(options: ServingClientOptions): ServingClien
         responseType: 'text',
         endpoint: 'GET /api/2.0/serving-endpoints/{name}/metrics',
       });
-      return parseServingMetrics(res.body);
+      return parseMetricsExport(res.body);
     },
 
     async invoke(name, body) {

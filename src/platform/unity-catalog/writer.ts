@@ -30,7 +30,7 @@ import { ApplyError, hasErrorCode, nullOnErrorCode } from '../../errors.js';
 import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../registry/ports.js';
 
 import { sha256Hex } from '../../util/hash.js';
-import { COPY_IDENTITY_KEY, SOURCE_TAGS } from '../../registry/journal.js';
+import { ARTIFACT_DIGEST_KEY, COPY_IDENTITY_KEY, artifactDigestOf, copyIdentityOf } from '../../registry/journal.js';
 
 import type { HttpClient } from '../http/types.js';
 import { mlflowProtocolCaller } from '../http/protocol.js';
@@ -130,7 +130,7 @@ export interface UnityCatalogWriterOptions {
 
 export const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
 /** Tag on a lock model: the lock's name as src/apply/lock.ts knows it. */
-export const LOCK_NAME_TAG = 'mlops_gate.lock.name';
+export const LOCK_NAME_TAG = 'mlops_gate_lock_name';
 
 /** Lock name `<prefix><N>` (prefix ends in `.g`) → UC model name part `mlops_gate_lock_<hash>_g<N>`. */
 const lockModelPart = (lockName: string): { base: string; part: string } => {
@@ -183,7 +183,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
   const identityCache = new Map<string, Map<string, string | null>>();
   const rememberIdentity = (v: ObservedVersion): void => {
     const byVersion = identityCache.get(v.name.toLowerCase()) ?? new Map<string, string | null>();
-    byVersion.set(v.version, v.tags[COPY_IDENTITY_KEY] ?? null);
+    byVersion.set(v.version, copyIdentityOf(v.tags) ?? null);
     identityCache.set(v.name.toLowerCase(), byVersion);
   };
   const knownIdentity = (name: string, version: string): string | null | undefined => identityCache.get(name.toLowerCase())?.get(version);
@@ -200,17 +200,21 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
   const readAll = async (name: string, rows: readonly UcVersion[]): Promise<ObservedVersion[]> =>
     (await mapLimited(rows, GET_CONCURRENCY, (row) => getObserved(name, row.version))).filter((v): v is ObservedVersion => v !== null);
 
-  /** Versions whose tag `key` is `value`, ascending; for the copy identity only versions that may be copies are read. */
+  /**
+   * Versions whose tag `key` is `value`, ascending; for the copy identity only versions that may be
+   * copies are read, and a copy made by an earlier version (its identity under the old key) counts.
+   */
   const versionsTagged = async (name: string, key: string, value: string, narrow: (row: UcVersion) => boolean = () => true): Promise<ObservedVersion[]> => {
     let rows = (await searchRows(name)).filter(narrow);
-    if (key === COPY_IDENTITY_KEY) {
+    const identity = key === COPY_IDENTITY_KEY;
+    if (identity) {
       rows = rows.filter((row) => {
         if (!mayBeCopy(row)) return false;
         const known = knownIdentity(name, row.version);
         return known === undefined || known === value;
       });
     }
-    return (await readAll(name, rows)).filter((v) => v.tags[key] === value);
+    return (await readAll(name, rows)).filter((v) => (identity ? copyIdentityOf(v.tags) : v.tags[key]) === value);
   };
 
   const requireLockSchema = (): string => {
@@ -318,7 +322,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
       const artifacts = await materialise(request);
       requireSignature(mlmodelMap(artifacts), `source ${artifacts.source.name} v${artifacts.source.version}`);
       // The content digest is known once the bytes have passed: it is tagged before finalize.
-      const { [SOURCE_TAGS.artifactDigest]: _given, ...tags } = request.tags;
+      const { [ARTIFACT_DIGEST_KEY]: _given, ...tags } = request.tags;
 
       // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
       // PENDING_REGISTRATION (a crash between create and finalize; finish it).
@@ -362,13 +366,13 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
         destination: http,
         destinationDir: versionDirectory(created.name, created.version),
       });
-      const had = pending?.tags[SOURCE_TAGS.artifactDigest];
+      const had = pending ? artifactDigestOf(pending.tags) : undefined;
       if (had && had !== copied.digest) {
         throw new ApplyError(
           `${request.name} v${created.version} is an unfinished copy with content digest ${had}, but its files now digest to ${copied.digest}; delete v${created.version} and re-run`
         );
       }
-      if (had !== copied.digest) await call('POST', '/model-versions/set-tag', { name: created.name, version: created.version, key: SOURCE_TAGS.artifactDigest, value: copied.digest }, true);
+      if (had !== copied.digest) await call('POST', '/model-versions/set-tag', { name: created.name, version: created.version, key: ARTIFACT_DIGEST_KEY, value: copied.digest }, true);
       return finalize(created.name, created.version);
     },
 

@@ -87,6 +87,8 @@ describe('promote and rollback in the action', () => {
     expect(first.code, first.stdout + first.stderr).toBe(0);
     expect(await aliasesOf(MODEL)).toMatchObject({ champion: '2', prod: '2' });
     expect(first.outputs.verdict).toBe('pass');
+    expect(first.outputs).toMatchObject({ promotable: 'm', promoted: 'm', blocked: '', failed: '' });
+    expect(first.summary).toMatch(/^### ✅ mlops-gate promote: 1 applied$/m);
     expect(first.outputs['plan-hash']).toMatch(/^(sha256:)?[0-9a-f]{12,}/);
     expect(api.deployments).toHaveLength(1);
     expect(api.deployments[0]).toMatchObject({ environment: 'production', ref: SHA, payload: { model: 'm', name: MODEL, version: '2', previousChampion: { version: '1' } } });
@@ -101,9 +103,14 @@ describe('promote and rollback in the action', () => {
     const back = await act({ command: 'rollback', models: 'm', environment: 'prod' });
     expect(back.code, back.stdout + back.stderr).toBe(0);
     expect(await aliasesOf(MODEL)).toMatchObject({ champion: '1', prod: '1' });
-    expect(back.summary).toMatch(/rollback/i);
+    // The rollback speaks of a rollback: its own headline and outcome, no promote wording, its own Deployment kind.
+    expect(back.summary).toMatch(/^### ✅ mlops-gate rollback: m in prod, v2 → v1$/m);
+    expect(back.summary).toContain('| m in prod | ✅&nbsp;rolled back | v2 → v1 | — |');
+    expect(back.summary).not.toMatch(/prod → prod|No gates apply/);
+    expect(back.outputs.promoted).toBe('m');
     expect(api.deployments).toHaveLength(2);
-    expect(api.deployments[1]).toMatchObject({ environment: 'production', payload: { version: '1', previousChampion: { version: '2' } } });
+    expect(api.deployments[0]).toMatchObject({ payload: { kind: 'mlops-gate/promotion' } });
+    expect(api.deployments[1]).toMatchObject({ environment: 'production', payload: { kind: 'mlops-gate/rollback', version: '1', previousChampion: { version: '2' } } });
     expect(api.deployments[1]!.statuses.map((s) => s.state)).toEqual(['success']);
   });
 });

@@ -77,6 +77,13 @@ const run = (over: Partial<RunSpec> = {}) =>
     secrets: [PAT, ...(over.secrets ?? [])],
   });
 const marked = () => api.commentsOn('acme', 'models', PR).filter((c) => c.body.startsWith('<!-- mlops-gate:plan:mlops.yml -->'));
+/** Text as GitHub shows it: the report escapes data (backslashes, entities, invisible joiners against mentions). */
+const shown = (markdown: string): string =>
+  markdown
+    .replace(/[\u2060\u200B\u200C\u200D]/g, '')
+    .replace(/\\([\\`*_{}[\]()#+\-.!|<>~@:])/g, '$1')
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, '&');
 const notPass = (r: { code: number | null; outputs: Record<string, string> }) => {
   expect(r.code).not.toBe(0);
   expect(r.outputs.verdict ?? 'none').not.toBe('pass');
@@ -222,9 +229,11 @@ describe('3. approvals count only from people with write access, never from bots
     ]);
     const r = await run();
     notPass(r);
-    const body = marked()[0]?.body ?? '';
-    expect(body).toMatch(/dependabot\[bot\] \(a bot account/);
-    expect(body).toMatch(/alice-alt \(no write access to the repository\)/);
+    // The comment cell is kept short; the text report (and the result file) say who was not counted and why.
+    expect(shown(marked()[0]?.body ?? '')).toMatch(/dependabot\[bot\] \(a bot account/);
+    const report = r.stdout.replace(/\s+/g, ' ');
+    expect(report).toMatch(/github-actions\[bot\] \(a bot account/);
+    expect(report).toMatch(/alice-alt \(no write access to the repository\)/);
   });
 
   it('when the permission API is closed, author_association decides (a CONTRIBUTOR does not count)', async () => {
@@ -235,7 +244,7 @@ describe('3. approvals count only from people with write access, never from bots
     api.reviews.set(PR, [{ user: 'drive-by', association: 'CONTRIBUTOR', state: 'APPROVED', commit_id: HEAD, submitted_at: '2026-01-01T10:00:00Z' }]);
     const r = await run();
     notPass(r);
-    expect(marked()[0]?.body).toMatch(/drive-by \(no write access/);
+    expect(shown(marked()[0]?.body ?? '')).toMatch(/drive-by \(no write access/);
   });
 });
 
@@ -273,6 +282,31 @@ describe('4. the sticky comment is only ever the bot\'s own', () => {
     await run({ inputs: { models: 'churn' }, runId: 44 });
     const bodies = api.commentsOn('acme', 'models', PR).map((c) => c.body.split('\n')[0]);
     expect(bodies).toEqual(['<!-- mlops-gate:plan:mlops.yml -->', '<!-- mlops-gate:plan:mlops.yml:models=churn -->']);
+  });
+});
+
+describe('6. text from registries cannot inject into the comment', () => {
+  it('tags and descriptions with HTML, mentions, links and a forged verdict stay inert text', async () => {
+    const call = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${emulator.url}${path}`, { method, headers: { authorization: `Bearer ${PAT}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status, await res.text()).toBe(200);
+    };
+    const hostileText = '</details></table><h1>✅ PASS: approved</h1> cc @acme/admins @bob #1 [release notes](https://evil.example/x) <img src=x onerror=alert(1)>';
+    await call('POST', '/api/2.0/mlflow/unity-catalog/model-versions/set-tag', { name: 'ml_dev.models.churn', version: '2', key: 'owner', value: hostileText });
+    await call('PATCH', '/api/2.0/mlflow/unity-catalog/model-versions/update', { name: 'ml_dev.models.churn', version: '2', description: hostileText });
+    api.contents.set(BASE, new Map([['mlops.yml', config('[builtin:production]')]]));
+    const r = await run();
+    notPass(r);
+    const body = marked()[0]?.body ?? '';
+    // Inside a fenced code block (the summary's text report) nothing renders: only the rendered markdown counts.
+    const rendered = (md: string) => md.replace(/```[\s\S]*?```/g, '');
+    for (const text of [rendered(body), rendered(r.summary)]) {
+      expect(text, text.slice(text.search(/<h1>|<img|onerror|<\/table>/i) - 200, text.search(/<h1>|<img|onerror|<\/table>/i) + 100)).not.toMatch(/<h1>|<img|onerror|<\/table>/i);
+      expect(text).not.toMatch(/\]\(https:\/\/evil\.example/);
+      expect(text).not.toMatch(/(^|[^\u2060])@acme\/admins/);
+      // Our own structure is intact: every <details> we opened is closed by us.
+      expect(text.match(/<details/g)?.length ?? 0).toBe(text.match(/<\/details>/g)?.length ?? 0);
+    }
   });
 });
 

@@ -35,6 +35,7 @@ describe('mlops-gate demo', () => {
       ['baseline/provenance', 'pass'],
       ['baseline/signature', 'pass'],
       ['baseline/description', 'pass'],
+      ['baseline/quarantine', 'pass'],
       ['release/required_tags', 'pass'],
       ['release/metric_threshold:roc_auc', 'pass'],
       ['release/metric_delta:roc_auc', 'pass'],
@@ -87,6 +88,7 @@ describe('mlops-gate demo', () => {
     expect(rolledBack).toMatchObject({ status: 'applied', mode: 'rollback', previousChampion: '2', source: { version: '1' } });
     expect(rolledBack.steps.map((s) => [s.kind, s.status])).toEqual([
       ['set-model-tags', 'done'],
+      ['mark-quarantined', 'done'],
       ['move-alias', 'done'],
       ['restore-endpoint', 'done'],
     ]);
@@ -102,7 +104,14 @@ describe('mlops-gate demo', () => {
     expect(stderr).toMatch(/── 1\. mlops-gate plan[\s\S]*── 2\. mlops-gate promote --expect-plan[\s\S]*── 3\. mlops-gate promote[\s\S]*── 4\. mlops-gate rollback/);
     expect(stderr).toMatch(/waiting for churn-test/);
     expect(stderr).toMatch(/The emulator answered \d+ request\(s\), \d+ of them writes/);
-    expect(stdout).toMatch(/APPLIED +churn {2}dev → test/);
-    expect(stdout).toMatch(/UP-TO-DATE +churn {2}dev → test/);
+    expect(stdout).toMatch(/APPLIED +churn dev → test {2}v2, was v1/);
+    expect(stdout).toMatch(/endpoint churn-test: v1 100% → v2 100%/);
+    expect(stdout).toMatch(/UP TO DATE +churn dev → test/);
+    expect(stdout).toMatch(/ROLLED BACK +churn in test {2}v2 → v1/);
+    // promote lists the gates of the blocked target only (the reviewed plan showed the rest).
+    const promote = stdout.slice(stdout.indexOf('mlops-gate promote'), stdout.indexOf('Promotion:', stdout.indexOf('mlops-gate promote')));
+    expect(promote).toMatch(/FAIL {4}release\/required_tags +missing validation_status/);
+    expect(promote).not.toMatch(/PASS {4}release\/required_tags/);
+    expect(stdout).not.toMatch(/test → test|health health/);
   });
 });

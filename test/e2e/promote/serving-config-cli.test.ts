@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import { runCliOnConfigText } from '../../support/run-cli.js';
+import { previousOf } from '../../support/journal.js';
 
 const SIGNATURE = { inputs: [{ type: 'double', name: 'tenure_months', required: true }], outputs: [{ type: 'double', name: 'probability', required: true }] };
 const version = (pkl: string) => ({ tags: { owner: 'churn-team' }, signature: SIGNATURE, files: { 'model.pkl': pkl } });
@@ -38,7 +39,7 @@ const SEED = {
       catalog: { catalogs: [{ name: 'dev', schemas: ['ml'] }, { name: 'prod', schemas: ['ml', 'monitoring'] }] },
       registry: {
         models: [
-          { name: 'dev.ml.churn', aliases: { challenger: 2 }, versions: [version('v1'), version('v2')] },
+          { name: 'dev.ml.churn', aliases: { challenger: 2 }, versions: [version('v1'), version('v2'), version('v3')] },
           { name: 'prod.ml.churn', aliases: { champion: 1 }, versions: [version('v1')] },
         ],
       },
@@ -194,6 +195,46 @@ describe('serving config: every field promoted, then rolled back exactly', () =>
 
     const backAgain = await cli(['rollback', '--model', 'churn', '--env', 'prod']);
     expect(backAgain.result!.targets[0]!.plan!.writes).toBe(0);
+  });
+
+  it('the next promotion journals that endpoint, every field, whole (far above one 1000-character tag) and the rollback restores it exactly', async () => {
+    // The same settings, with the cost-attribution tags a platform team adds (twelve of them).
+    const tagLines = Array.from({ length: 12 }, (_, i) => `            cost_allocation_${i}: "business-unit-${i}/platform-ml/shared-serving-capacity-pool-${i}"`).join('\n');
+    const text = CONFIG().replace('          tags: { tier: critical }', `          tags:\n            tier: critical\n${tagLines}`);
+    const cli = (argv: string[]) => runCliOnConfigText(argv, text, dir, { env: { DATABRICKS_TOKEN: DEFAULT_TOKEN, GITHUB_ACTOR: 'release-bot' }, servingClock: clock });
+    expect((await cli(['promote'])).code).toBe(0);
+    const withEveryField = content(await endpoint());
+    // v3 becomes the candidate: its promotion replaces the endpoint that has every new field.
+    const alias = await fetch(`${emu.url}/api/2.0/mlflow/unity-catalog/registered-models/alias`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEFAULT_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'dev.ml.churn', alias: 'challenger', version: '3' }),
+    });
+    expect(alias.status).toBe(200);
+    const next = await cli(['promote']);
+    expect(next.code, next.stderr).toBe(0);
+    expect((await endpoint()).config).toMatchObject({ served_entities: [{ name: 'churn-3', entity_version: '3' }] });
+
+    const got = await fetch(`${emu.url}/api/2.0/mlflow/unity-catalog/model-versions/get?name=prod.ml.churn&version=3`, { headers: { authorization: `Bearer ${DEFAULT_TOKEN}` } });
+    const tags = Object.fromEntries(((await got.json()) as { model_version: { tags?: { key: string; value: string }[] } }).model_version.tags!.map((t) => [t.key, t.value]));
+    const record = previousOf(tags, 'prod')!;
+    // The saved config with its entity settings, tags and AI Gateway: one record, packed and chunked by the journal.
+    expect(JSON.stringify(record.endpoint).length).toBeGreaterThan(1500);
+    expect(Object.keys(tags).filter((k) => /^mlops_gate_previous\d+_prod$/.test(k)).length).toBeGreaterThan(0);
+    expect(record.endpoint).toMatchObject({ endpoint: 'churn-prod', config: { servedEntities: [expect.objectContaining({ name: 'churn-2', workloadType: 'GPU_SMALL', instanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/churn-serving' })] } });
+    for (const [key, value] of Object.entries(tags)) expect(value.length, key).toBeLessThanOrEqual(1000);
+
+    const back = await cli(['rollback', '--model', 'churn', '--env', 'prod']);
+    expect(back.code, back.stderr).toBe(0);
+    if (!emu.admin.strict().includes('serving-sizing-echo')) {
+      expect(content(await endpoint())).toEqual(withEveryField);
+    } else {
+      // Under the reading where GET answers both a size and its concurrency band, the saved entity
+      // is sent back with the size (docs/fidelity.md #124): Medium is the 8-16 band it had.
+      const restored = content(await endpoint());
+      const entities = (withEveryField.entities as Json[]).map(({ min_provisioned_concurrency: _min, max_provisioned_concurrency: _max, ...e }) => ({ ...e, workload_size: 'Medium' }));
+      expect(restored).toEqual({ ...withEveryField, entities });
+    }
   });
 
   it('refuses, writing nothing, when a setting of the served version changed since the reviewed plan', async () => {

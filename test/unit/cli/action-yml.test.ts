@@ -16,8 +16,29 @@ describe('action.yml', () => {
   it('is a composite action that checks the Node version before running the bundle', () => {
     expect(action.runs.using).toBe('composite');
     const script = action.runs.steps[0]!.run;
-    expect(script).toMatch(/-lt 20/);
     expect(script).toContain('node "$GITHUB_ACTION_PATH/dist/index.js"');
+  });
+
+  it('states one Node.js floor: package.json engines, the action\'s check and the README agree', () => {
+    const engines = (JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } }).engines.node;
+    const floor = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(engines);
+    expect(floor, engines).not.toBeNull();
+    const [major, minor, patch] = floor!.slice(1).map(Number) as [number, number, number];
+    const script = action.runs.steps[0]!.run;
+    expect(script).toContain(`Node.js ${major}.${minor}.${patch} or newer`);
+    // The check itself, run on versions around the floor.
+    const check = /node -e '([^']+)'/.exec(script)![1]!;
+    const passes = (v: string) => {
+      const [a, b, c] = v.split('.').map(Number) as [number, number, number];
+      const code = new Function('process', check.replace('process.exit(', 'return (')) as (p: unknown) => number;
+      return code({ versions: { node: `${a}.${b}.${c}` }, exit: (n: number) => n }) === 0;
+    };
+    expect(passes(`${major}.${minor}.${patch}`)).toBe(true);
+    expect(passes(`${major}.${minor}.${patch - 1}`)).toBe(false);
+    expect(passes(`${major}.${minor - 1}.99`)).toBe(false);
+    expect(passes(`${major + 4}.0.0`)).toBe(true);
+    expect(passes('18.20.0')).toBe(false);
+    expect(readFileSync('README.md', 'utf8')).toContain(`Node.js ${major}.${minor}.${patch}`);
   });
 
   it.each(Object.keys(action.inputs))('maps input %s to its MLOPS_GATE_* variable, which the program reads', (name) => {
@@ -31,7 +52,7 @@ describe('action.yml', () => {
     expect(mapped.sort()).toEqual(Object.keys(action.inputs).map(envName).sort());
   });
 
-  it.each(['verdict', 'result-json', 'plan-hash'])('exposes output %s from the run step', (name) => {
+  it.each(['verdict', 'result-json', 'sarif', 'junit', 'plan-hash', 'promotable', 'promoted', 'blocked', 'failed'])('exposes output %s from the run step', (name) => {
     expect(action.outputs[name]!.value).toBe(`\${{ steps.run.outputs.${name} }}`);
   });
 });

@@ -15,8 +15,11 @@ describe('parseCliArgs', () => {
       saveEvidencePath: null,
       resultPath: null,
       failOn: 'fail',
+      verbose: false,
+      timeouts: { requestSeconds: null, deadlineSeconds: null },
     });
     expect(parseCliArgs(['plan'])).toEqual(planInvocation('mlops.yml'));
+    expect(parseCliArgs(['promote', '--verbose'])).toMatchObject({ command: 'promote', verbose: true });
   });
 
   it('accepts repeated and comma-separated models', () => {
@@ -30,10 +33,30 @@ describe('parseCliArgs', () => {
     [['deploy'], /unknown command "deploy"/],
     [['plan', '--fail-on', 'error'], /--fail-on must be one of fail, warn/],
     [['emulator', '--port', '70000'], /--port must be an integer/],
-    [['plan', 'extra'], /plan: Unexpected argument 'extra'/],
+    [['plan', 'a.yml', 'b.yml'], /plan: one config file at most/],
+    [['plan', 'a.yml', '--config', 'b.yml'], /the config file is given twice/],
+    [['help', 'deploy'], /help: unknown command "deploy"/],
   ])('rejects %j with a clear UsageError', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(UsageError);
     expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+
+  it('timeouts: --request-timeout and --deadline take seconds or durations', () => {
+    expect(parseCliArgs(['plan', '--request-timeout', '45s', '--deadline', '10m'])).toMatchObject({ timeouts: { requestSeconds: 45, deadlineSeconds: 600 } });
+    expect(parseCliArgs(['rollback', '--model', 'm', '--env', 'prod', '--deadline', '1h30m'])).toMatchObject({ timeouts: { deadlineSeconds: 5400 } });
+    expect(() => parseCliArgs(['plan', '--deadline', 'soon'])).toThrow(/--deadline must be a positive duration/);
+    expect(() => parseCliArgs(['plan', '--request-timeout', '0'])).toThrow(/--request-timeout must be a positive duration/);
+  });
+
+  it('a positional config path, the natural first try', () => {
+    expect(parseCliArgs(['validate', 'ml/mlops.yml'])).toMatchObject({ command: 'validate', configPath: 'ml/mlops.yml' });
+    expect(parseCliArgs(['plan', 'ml/mlops.yml', '--to', 'prod'])).toMatchObject({ command: 'plan', configPath: 'ml/mlops.yml', to: 'prod' });
+  });
+
+  it('<command> --help, -h and help <command> ask for that command\'s usage', () => {
+    expect(parseCliArgs(['plan', '--help'])).toEqual({ command: 'help', topic: 'plan' });
+    expect(parseCliArgs(['promote', '--to', 'prod', '-h'])).toEqual({ command: 'help', topic: 'promote' });
+    expect(parseCliArgs(['help', 'rollback'])).toEqual({ command: 'help', topic: 'rollback' });
   });
 
   it('help and version', () => {

@@ -73,16 +73,16 @@ describe('renderers', () => {
     ]),
   ]);
 
-  it('markdown has the marker, a summary row per target, blocked details open, and escapes pipes', () => {
+  it('markdown has the marker, a summary row per target with its reason, blocked details open, and escapes data', () => {
     const md = renderMarkdown(result([target('a|b', 'fail', [gate('p/required_tags', 'fail')])]), { marker: '<!-- mlops-gate:plan:mlops.yml -->' });
     expect(md.startsWith('<!-- mlops-gate:plan:mlops.yml -->\n')).toBe(true);
-    expect(md).toContain('| a\\|b | dev → prod | a|b-dev v3 | a|b-prod v2 | ❌ FAIL |'.replace('a|b-dev', 'a\\|b-dev').replace('a|b-prod', 'a\\|b-prod'));
+    expect(md).toContain('| a&#124;b | dev → prod: v3 (champion v2) | ❌&nbsp;FAIL | 1 fail: `p/required_tags` |');
     expect(md).toContain('<details open>');
   });
 
-  it('markdown shows waivers with owner and expiry', () => {
+  it('markdown shows waivers with owner and expiry, without pinging anyone or linking an issue', () => {
     const md = renderMarkdown(doc);
-    expect(md).toContain('🛡️ waived by @jane until 2026-12-31: tracked in #1');
+    expect(md).toContain('🛡️ waived by @\u2060jane until 2026-12-31: tracked in &#35;\u20601');
   });
 
   it('markdown folds details of passing targets first to stay under the limit', () => {
@@ -98,12 +98,15 @@ describe('renderers', () => {
     expect(md.match(/^\| model-\d+ \|/gm)?.length).toBe(400);
   });
 
-  it('text lists every gate with measured values and the verdict', () => {
+  it('text lists every gate with its phrase, the waiver and the verdict; --verbose adds messages and set values only', () => {
     const text = renderText(doc);
-    expect(text).toContain('FAIL    churn  dev → prod');
+    expect(text).toContain('FAIL    churn  dev → prod  v3 (champion v2)');
     expect(text).toMatch(/FAIL {4}production\/metric_delta:roc_auc +production\/metric_delta:roc_auc is fail/);
-    expect(text).toContain('measured: value=0.81 · threshold: min=0.8');
+    expect(text).not.toContain('measured:');
     expect(text).toContain('waived by @jane until 2026-12-31: tracked in #1');
-    expect(text).toContain('Verdict: FAIL (1 of 2 target(s) blocked)');
+    expect(text).toContain('Verdict: FAIL (1 of 2 targets blocked)');
+    const verbose = renderText(result([target('churn', 'fail', [gate('production/metric_delta:roc_auc', 'fail', { threshold: { min: 0.8, unset: null } })])]), { verbose: true });
+    expect(verbose).toContain('measured: value=0.81 · threshold: min=0.8');
+    expect(verbose).not.toContain('unset');
   });
 });

@@ -57,7 +57,7 @@ describe('examples', () => {
     expect(churn?.serving).toEqual({
       endpoint: 'churn-${env}',
       strategy: { kind: 'canary', steps: [10, 50, 100], pauseSeconds: 600 },
-      health: { maxErrorRate: 0.01, maxP95LatencyMs: 250 },
+      health: { maxErrorRate: 0.01, maxP95LatencyMs: 250, minRequests: 10, onInsufficientTraffic: 'wait', maxTrafficWaitSeconds: 900, entityLabel: null },
       workloadSize: 'Small',
       scaleToZero: { dev: true, test: true, prod: false },
       scaleToZeroDefault: false,
@@ -183,7 +183,7 @@ describe('defaults', () => {
     expect(model?.serving).toEqual({
       endpoint: 'm-${env}',
       strategy: { kind: schemaDefault('serving', 'strategy') },
-      health: { maxErrorRate: null, maxP95LatencyMs: null },
+      health: { maxErrorRate: null, maxP95LatencyMs: null, minRequests: 10, onInsufficientTraffic: 'wait', maxTrafficWaitSeconds: 900, entityLabel: null },
       workloadSize: schemaDefault('serving', 'workload_size'),
       scaleToZero: {},
       scaleToZeroDefault: schemaDefault('serving', 'scale_to_zero'),
@@ -241,8 +241,10 @@ describe('defaults', () => {
     expect(serving('{ endpoint: e, strategy: canary, steps: [5, 100], pause: 1h30m }')).toEqual({ kind: 'canary', steps: [5, 100], pauseSeconds: 5400 });
     expect(serving('{ endpoint: e, strategy: canary, steps: [100], pause: 45 }')).toEqual({ kind: 'canary', steps: [100], pauseSeconds: 45 });
     expect(serving('{ endpoint: e, strategy: canary, steps: [100] }')).toEqual({ kind: 'canary', steps: [100], pauseSeconds: 300 });
-    expect(serving('{ endpoint: e, strategy: blue_green }')).toEqual({ kind: 'blue_green', smokeRequest: true });
-    expect(serving('{ endpoint: e, strategy: blue_green, smoke_request: false }')).toEqual({ kind: 'blue_green', smokeRequest: false });
+    expect(serving('{ endpoint: e, strategy: blue_green }')).toEqual({ kind: 'blue_green', smokeRequest: true, healthCheck: false, pauseSeconds: 300 });
+    expect(serving('{ endpoint: e, strategy: blue_green, smoke_request: false }')).toEqual({ kind: 'blue_green', smokeRequest: false, healthCheck: false, pauseSeconds: 300 });
+    // With `health:`, blue-green checks the new version after the switch, for `pause`.
+    expect(serving('{ endpoint: e, strategy: blue_green, pause: 2m, health: { max_error_rate: 0.01 } }')).toEqual({ kind: 'blue_green', smokeRequest: true, healthCheck: true, pauseSeconds: 120 });
     expect(serving('{ endpoint: e, strategy: ab, candidate_percent: 20 }')).toEqual({ kind: 'ab', candidatePercent: 20 });
   });
 
@@ -358,11 +360,11 @@ describe('targets, names and gatesFor', () => {
   test('gatesFor: extends first, applies_to filters, de-duplicated by id', () => {
     const { config } = loadDatabricksExample();
     const ids = (to: string, from: string) => gatesFor(config, { model: 'churn', from, to }).map((g) => g.id);
-    const packs = ['baseline/provenance', 'baseline/signature', 'baseline/description', 'production/approvals', 'production/owner'];
+    const packs = ['baseline/provenance', 'baseline/signature', 'baseline/description', 'baseline/quarantine', 'production/approvals', 'production/owner'];
     expect(ids('test', 'dev')).toEqual([...packs, ...(config.policies.get('churn-extra')?.gates.map((g) => g.id) ?? [])]);
     const mlflow = loadMlflowExample().config;
     const mlflowIds = (to: string, from: string) => gatesFor(mlflow, { model: 'churn', from, to }).map((g) => g.id);
-    expect(mlflowIds('staging', 'dev')).toEqual(['baseline/provenance', 'baseline/signature', 'baseline/description', 'quality/metric_threshold:roc_auc', 'quality/tags']);
+    expect(mlflowIds('staging', 'dev')).toEqual(['baseline/provenance', 'baseline/signature', 'baseline/description', 'baseline/quarantine', 'quality/metric_threshold:roc_auc', 'quality/tags']);
     expect(mlflowIds('prod', 'staging')).toContain('prod-only/metric_delta:f1');
   });
 
@@ -374,6 +376,7 @@ describe('targets, names and gatesFor', () => {
       'baseline/provenance',
       'baseline/signature',
       'baseline/description',
+      'baseline/quarantine',
       'production/approvals',
       'production/owner',
       'regulated/approvals',

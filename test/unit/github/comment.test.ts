@@ -32,7 +32,8 @@ describe('comment body', () => {
     const body = commentBody(huge(), { marker, runUrl: RUN_URL });
     expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(body.startsWith(marker)).toBe(true);
-    expect(body).toContain(`[full report](${RUN_URL})`);
+    // The fold note points at the job summary; the volatile line links this run's (the only run-specific link).
+    expect(body).toContain(`[full report: job summary](${RUN_URL})`);
     // The blocked targets keep their details; passing ones are folded first.
     expect(body).toContain('<b>model_000</b>');
     expect(body).toMatchSnapshot();

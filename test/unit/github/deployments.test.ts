@@ -50,6 +50,23 @@ describe('deployments', () => {
     expect(await lastSuccessfulPromotion(github(), repo, 'test', 'churn')).toBeNull();
   });
 
+  it('a rollback is recorded as a rollback, and is what is live afterwards', async () => {
+    const promoted = await ensureDeployment({ github: github(), repo, environment: 'prod', sha: SHA, payload: payload('7', '6') });
+    await setDeploymentStatus({ github: github(), repo, deploymentId: promoted.id, state: 'success' });
+    const recorded = await recordPromotionDeployments({
+      github: github(),
+      repo,
+      sha: SHA,
+      runUrl: null,
+      githubEnvironmentOf: () => 'prod',
+      operation: 'rollback',
+      outcomes: [{ model: 'churn', environment: 'prod', status: 'applied', message: 'rolled back', destination: { model: 'main.ml.churn', version: '6' }, previousChampion: '7', planHash: null }],
+    });
+    expect(recorded).toMatchObject([{ state: 'success', written: true }]);
+    expect(api.deployments.map((d) => (d.payload as { kind: string }).kind)).toEqual(['mlops-gate/promotion', 'mlops-gate/rollback']);
+    expect(await lastSuccessfulPromotion(github(), repo, 'prod', 'churn')).toMatchObject({ version: '6', previousChampion: { version: '7' } });
+  });
+
   it('explains a missing permission', async () => {
     await api.close();
     api = await startGitHubStandIn({ readOnly: true });

@@ -205,7 +205,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
 
   // --- usage of validate ---------------------------------------------------------------------------
   { class: 'usage', name: 'an unknown flag', config: baseWith(), argv: ['validate', '--config', 'mlops.yml', '--frobnicate'], exit: 2, at: null, message: /--frobnicate/ },
-  { class: 'usage', name: '--format xml', config: baseWith(), argv: ['validate', '--config', 'mlops.yml', '--format', 'xml'], exit: 2, at: null, message: /--format must be one of text, markdown, json \(got "xml"\)/ },
+  { class: 'usage', name: '--format xml', config: baseWith(), argv: ['validate', '--config', 'mlops.yml', '--format', 'xml'], exit: 2, at: null, message: /--format must be one of text, json \(got "xml"\)/ },
   { class: 'usage', name: '--config without a value', argv: ['validate', '--config'], exit: 2, at: null, message: /--config/ },
   { class: 'usage', name: '--strict with a warning', config: baseWith({}, '  unused: { gates: [] }'), argv: ['validate', '--config', 'mlops.yml', '--strict'], exit: 2, at: null, message: /policy "unused" is not used by any model[\s\S]*has warnings \(--strict\)/ },
   { class: 'usage', name: '--format json on a valid config', config: baseWith(), argv: ['validate', '--config', 'mlops.yml', '--format', 'json'], exit: 0, at: null, message: /"valid": true/ },

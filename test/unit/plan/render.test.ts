@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderPlansMarkdown, renderPlansText } from '../../../src/report/plans.js';
+import { outcomeTable, renderPlansText, stepsMarkdown } from '../../../src/report/plans.js';
 import type { PromotionReport } from '../../../src/plan/types.js';
 import type { ResultDocument } from '../../../src/result/types.js';
 
@@ -39,17 +39,20 @@ const result = (p: PromotionReport | undefined): ResultDocument => ({
 });
 
 describe('plan rendering', () => {
-  it('text: status, hash, destination, previous champion and each step with its mark', () => {
+  it('text: outcome, versions, hash, steps in words', () => {
     const text = renderPlansText(result(plan));
-    expect(text).toMatch(/APPLIED\s+churn {2}dev → prod {2}\(copy, plan sha256:a{64}\)/);
-    expect(text).toMatch(/destination "churn-prod" v7 .*previous champion v6/);
-    expect(text).toMatch(/✓ 1:move-alias\s+move alias "champion" v6 → v7/);
+    expect(text).toMatch(/APPLIED\s+churn dev → prod {2}v7, was v6 {2}\(plan sha256:a{64}\)/);
+    expect(text).toMatch(/1 step: 1 done; 3 write\(s\)/);
+    expect(text).toMatch(/ {4}done {9}move alias "champion" v6 → v7/);
+    expect(text).toContain('steps: to do: written when applied');
   });
-  it('markdown: a table with escaped pipes; nothing when no target has a plan', () => {
-    const md = renderPlansMarkdown(result(plan));
-    expect(md).toMatch(/\*\*APPLIED\*\* `churn {2}dev → prod`/);
-    expect(md).toContain('points at v6 \\| or v7');
-    expect(renderPlansMarkdown(result(undefined))).toBe('');
+  it('markdown: the outcome table leads; steps are a list with pre/postconditions (escaped); nothing when no target has a plan', () => {
+    const r = result(plan);
+    expect(outcomeTable(r)).toContain('| churn dev → prod | ✅&nbsp;applied | v7, was v6 | — |');
+    const steps = stepsMarkdown(r.targets[0]!, 'summary').join('\n');
+    expect(steps).toContain('1. ✅ done · move alias "champion" v6 → v7');
+    expect(steps).toContain('   - before: alias "champion" points at v6 &#124; or v7');
+    expect(stepsMarkdown(r.targets[0]!, 'comment').join('\n')).not.toContain('before:');
     expect(renderPlansText(result(undefined))).toBe('');
   });
 });

@@ -34,7 +34,7 @@ const input: PlanInput = {
   serving: {
     endpoint: 'churn-prod',
     strategy: { kind: 'replace' },
-    health: { maxErrorRate: null, maxP95LatencyMs: null },
+    health: { maxErrorRate: null, maxP95LatencyMs: null, minRequests: 10, onInsufficientTraffic: 'wait', maxTrafficWaitSeconds: 900, entityLabel: null },
     entity: {
       workloadSize: null,
       minProvisionedConcurrency: 8,

@@ -34,6 +34,11 @@ const CONTRACT: Record<string, string[]> = {
   approvals: ['min', 'from', 'exclude_author', 'dismiss_stale', 'sources', 'block_on_changes_requested'],
   provenance: ['require_run', 'require_finished_run', 'require_git_commit', 'commit_in_repo'],
   description: ['min_length', 'model_card_tag'],
+  dataset: ['context', 'name', 'on_missing_baseline'],
+  semver: ['tag', 'no_downgrade', 'major_for_breaking'],
+  requirements: ['require_pinned', 'allow', 'deny'],
+  quarantine: [],
+  expression: ['expression', 'message', 'on_false'],
 };
 
 /** Smallest valid options (common fields excluded, as the loader passes them). */
@@ -45,6 +50,11 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   approvals: {},
   provenance: {},
   description: {},
+  dataset: {},
+  semver: {},
+  requirements: {},
+  quarantine: {},
+  expression: { expression: 'candidate.run.metrics["auc"] >= 0.8' },
 };
 
 /** Every option set. */
@@ -71,6 +81,11 @@ const FULL: Record<string, Record<string, unknown>> = {
   },
   provenance: { require_run: true, require_finished_run: false, require_git_commit: true, commit_in_repo: true },
   description: { min_length: 40, model_card_tag: 'model_card' },
+  dataset: { context: 'eval', name: 'holdout', on_missing_baseline: 'warn' },
+  semver: { tag: 'semver', no_downgrade: false, major_for_breaking: false },
+  requirements: { require_pinned: false, allow: ['numpy', 'scikit-learn'], deny: ['tensorflow'] },
+  quarantine: {},
+  expression: { expression: 'pr.approvals >= 2 || !pr.changed_files.exists(f, f.startsWith("models/"))', message: 'needs {{ 2 - pr.approvals }} more approvals', on_false: 'warn' },
 };
 
 /** Options the contract forbids; the schema must reject each. */
@@ -95,6 +110,14 @@ const INVALID: [string, Record<string, unknown>][] = [
   ['provenance', { require_run: 'yes' }],
   ['description', { min_length: 0 }],
   ['description', { surprise: true }],
+  ['dataset', { on_missing_baseline: 'error' }],
+  ['dataset', { context: '' }],
+  ['semver', { no_downgrade: 'yes' }],
+  ['requirements', { allow: 'numpy' }],
+  ['requirements', { deny: ['numpy', 'numpy'] }],
+  ['quarantine', { environments: ['prod'] }],
+  ['expression', {}],
+  ['expression', { expression: 'true', on_false: 'error' }],
 ];
 
 describe('gate option schemas', () => {
