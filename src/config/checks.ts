@@ -13,7 +13,8 @@
 
 import type { Diagnostic } from '../errors.js';
 import { checkQuartzCron } from './cron.js';
-import { championAlias, registeredModelName, registryIdOf } from './names.js';
+import { liveGateProblems } from './live.js';
+import { championAlias, gatesFor, registeredModelName, registryIdOf } from './names.js';
 import { shorten, ucNameProblem } from './name-rules.js';
 import { capabilitiesOf, environmentFieldProblems, modelIdentityOf, modelNameProblemOf, registryLabel } from './registries.js';
 import { asRecord } from './raw.js';
@@ -63,6 +64,7 @@ class ConfigChecks {
       this.aliases(model);
       this.serving(model);
       this.monitor(model);
+      this.liveGates(model);
     }
     this.sharedModels();
     return this.diagnostics;
@@ -238,6 +240,24 @@ class ConfigChecks {
           index: cron.index,
           ...(cron.hint ? { hint: cron.hint } : {}),
         });
+      }
+    }
+  }
+
+  /**
+   * Gates that read live evidence (soak, drift) need the source environment's SQL warehouse and the
+   * model's endpoint or monitor there: refused at the gate's line (which may be in a policy file).
+   */
+  private liveGates(model: ModelConfig): void {
+    for (const { from, to } of this.targetsOf()) {
+      for (const gate of gatesFor(this.config, { model: model.id, from: from.name, to: to.name })) {
+        for (const { message, hint } of liveGateProblems(gate.type, model, from)) {
+          const text = `gate ${gate.id} (model "${model.id}", ${from.name} → ${to.name}): ${message}`;
+          const key = `live-evidence|${gate.position.file}:${gate.position.line}:${gate.position.column}|${message}`;
+          if (this.reported.has(key)) continue;
+          this.reported.add(key);
+          this.diagnostics.push({ severity: 'error', code: 'live-evidence', message: text, path: '', position: gate.position, hint });
+        }
       }
     }
   }

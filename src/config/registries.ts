@@ -14,6 +14,8 @@ export interface RegistryCapabilities {
   readonly serving: boolean;
   /** Lakehouse / Data Quality monitors (`monitor:`). */
   readonly monitors: boolean;
+  /** SQL warehouses (`sql_warehouse_id:`): the live evidence of the soak and drift gates. */
+  readonly sql: boolean;
 }
 
 interface RegistryKindInfo<Fields> {
@@ -61,7 +63,7 @@ export const REGISTRY_KINDS = {
     id: (f) => withoutCredentials(f.trackingUri),
     qualify: (name) => name,
     versionPage: (f, name, version) => `${withoutCredentials(f.trackingUri)}/#/models/${enc(name)}/versions/${enc(version)}`,
-    capabilities: { stages: true, serving: false, monitors: false },
+    capabilities: { stages: true, serving: false, monitors: false, sql: false },
     modelNameProblem: (name) => {
       const problem = mlflowNameProblem(name);
       return problem ? { message: `which MLflow refuses: ${problem}` } : null;
@@ -71,7 +73,8 @@ export const REGISTRY_KINDS = {
   }),
   'databricks-uc': kind({
     label: 'Unity Catalog',
-    fields: (raw) => ({ host: String(raw.host), catalog: String(raw.catalog), schema: String(raw.schema) }),
+    // sql_warehouse_id: where the soak and drift gates run their statements (not part of the registry id).
+    fields: (raw) => ({ host: String(raw.host), catalog: String(raw.catalog), schema: String(raw.schema), sqlWarehouseId: asString(raw.sql_warehouse_id) }),
     id: (f) => `${f.host.replace(/\/+$/, '')}#${f.catalog}.${f.schema}`,
     // Unity Catalog names are `<catalog>.<schema>.<name>` unless the configured name already is.
     qualify: (name, f) => (name.split('.').length === 3 ? name : `${f.catalog}.${f.schema}.${name}`),
@@ -79,7 +82,7 @@ export const REGISTRY_KINDS = {
       const [catalog, schema, model] = name.split('.');
       return `${f.host.replace(/\/+$/, '')}/explore/data/models/${enc(catalog ?? '')}/${enc(schema ?? '')}/${enc(model ?? '')}/version/${enc(version)}`;
     },
-    capabilities: { stages: false, serving: true, monitors: true },
+    capabilities: { stages: false, serving: true, monitors: true, sql: true },
     modelNameProblem: (name) => {
       const problem = ucNameProblem(name);
       return problem ? { message: `not a three-level Unity Catalog name <catalog>.<schema>.<model>: ${problem}`, hint: `a name without "." gets the environment's catalog and schema; ${UC_NAME_HINT}` } : null;

@@ -2,6 +2,7 @@
 // Evidence is plain JSON-serialisable data: `plan --evidence FILE` replays it offline.
 
 import type { RegistryVersion } from '../registry/types.js';
+import { mergeLiveNeeds, type LiveFacts, type LiveNeed } from './live.js';
 
 /** A fact that was gathered, or the reason it could not be. `undefined` means "not requested". */
 export type Gathered<T> =
@@ -120,6 +121,8 @@ export interface TargetEvidence {
   readonly approvals?: Gathered<ApprovalsEvidence>;
   /** Commit sha → whether it is reachable in this repository. */
   readonly commits?: Gathered<Readonly<Record<string, boolean>>>;
+  /** Live evidence from the source environment (soak, drift), keyed by `liveNeedKey` of the need. */
+  readonly live?: Readonly<Record<string, Gathered<LiveFacts>>>;
 }
 
 /** What the configured gates of a target need gathered. Computed from gate options (pure). */
@@ -131,6 +134,8 @@ export interface EvidenceNeeds {
   readonly approvals: boolean;
   /** Check the candidate run's git commit is in this repository. */
   readonly commits: boolean;
+  /** Live evidence from the environment the candidate comes from (src/evidence/live.ts); absent = none. */
+  readonly live?: readonly LiveNeed[];
 }
 
 export const NO_NEEDS: EvidenceNeeds = {
@@ -149,6 +154,7 @@ export const mergeNeeds = (a: EvidenceNeeds, b: Partial<EvidenceNeeds>): Evidenc
   championSignature: a.championSignature || !!b.championSignature,
   approvals: a.approvals || !!b.approvals,
   commits: a.commits || !!b.commits,
+  ...(a.live?.length || b.live?.length ? { live: mergeLiveNeeds(a.live ?? [], b.live) } : {}),
 });
 
 /** The `--evidence FILE` document: evidence per target key (`model:from->to`). */

@@ -3,11 +3,13 @@
 
 import { approvalsGate } from './gates/approvals.js';
 import { descriptionGate } from './gates/description.js';
+import { driftGate } from './gates/drift.js';
 import { metricDeltaGate } from './gates/metric-delta.js';
 import { metricThresholdGate } from './gates/metric-threshold.js';
 import { provenanceGate } from './gates/provenance.js';
 import { requiredTagsGate } from './gates/required-tags.js';
 import { signatureGate } from './gates/signature.js';
+import { soakGate } from './gates/soak.js';
 import type { GateType } from './types.js';
 
 /** A gate type with its options type forgotten: options only ever flow from its own parse(). */
@@ -22,6 +24,8 @@ export const GATE_TYPES = {
   approvals: erase(approvalsGate),
   provenance: erase(provenanceGate),
   description: erase(descriptionGate),
+  soak: erase(soakGate),
+  drift: erase(driftGate),
 } as const satisfies Record<string, AnyGateType>;
 
 export type GateTypeName = keyof typeof GATE_TYPES;

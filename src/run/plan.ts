@@ -8,6 +8,7 @@ import type { Config, Target } from '../config/types.js';
 import { targetKey } from '../config/types.js';
 import { ConfigError, UsageError, type Diagnostic } from '../errors.js';
 import { gatherEvidence } from '../evidence/gather.js';
+import type { LivePorts } from '../evidence/live.js';
 import type { RegistryPorts, GitHubEvidenceReader } from '../evidence/ports.js';
 import type { EvidenceBundle, EvidenceError, TargetEvidence } from '../evidence/types.js';
 import { notGathered } from '../evidence/types.js';
@@ -25,6 +26,8 @@ export interface RunDeps {
   readonly writeFile: (path: string, text: string) => void;
   /** Builds the registry ports of an environment (real adapters over HTTP). */
   readonly portsFor: (config: Config, envName: string) => RegistryPorts;
+  /** Live evidence (soak, drift) of an environment: serving and SQL; undefined where there is none. */
+  readonly livePortsFor?: (config: Config, envName: string) => LivePorts | undefined;
   readonly github?: GitHubEvidenceReader;
   /** Request totals, when the adapters share a ledger. */
   readonly requests?: () => Omit<RequestAccounting, 'wallMs'>;
@@ -97,7 +100,9 @@ export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanO
       targets,
       needs: (t: Target) => needsFor(gatesByTarget.get(targetKey(t)) ?? []),
       portsFor: (envName: string) => deps.portsFor(config, envName),
+      ...(deps.livePortsFor ? { livePortsFor: (envName: string) => deps.livePortsFor?.(config, envName) } : {}),
       github: deps.github,
+      now: deps.now,
     });
   }
   if (inv.saveEvidencePath) {

@@ -34,6 +34,8 @@ const CONTRACT: Record<string, string[]> = {
   approvals: ['min', 'from', 'exclude_author', 'dismiss_stale', 'sources', 'block_on_changes_requested'],
   provenance: ['require_run', 'require_finished_run', 'require_git_commit', 'commit_in_repo'],
   description: ['min_length', 'model_card_tag'],
+  soak: ['min_duration', 'min_requests', 'max_error_rate', 'max_p95_latency_ms', 'ingestion_lag'],
+  drift: ['columns', 'quality', 'drift_type', 'granularity', 'model_id', 'max_age'],
 };
 
 /** Smallest valid options (common fields excluded, as the loader passes them). */
@@ -45,6 +47,8 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   approvals: {},
   provenance: {},
   description: {},
+  soak: { min_duration: '24h', min_requests: 100 },
+  drift: { columns: { tenure_months: { js_distance: 0.1 } } },
 };
 
 /** Every option set. */
@@ -71,6 +75,15 @@ const FULL: Record<string, Record<string, unknown>> = {
   },
   provenance: { require_run: true, require_finished_run: false, require_git_commit: true, commit_in_repo: true },
   description: { min_length: 40, model_card_tag: 'model_card' },
+  soak: { min_duration: '3d', min_requests: 1000, max_error_rate: 0.01, max_p95_latency_ms: 250, ingestion_lag: '90m' },
+  drift: {
+    columns: { tenure_months: { js_distance: 0.1, 'ks_test.pvalue': 0.05, population_stability_index: { max: 0.2 }, avg_delta: 1.5 }, plan: { 'chi_squared_test.pvalue': { min: 0.01 } } },
+    quality: { ':table': { count: 1000 }, tenure_months: { percent_null: 0.05, avg: { min: 1, max: 80 } } },
+    drift_type: 'consecutive',
+    granularity: '1 hour',
+    model_id: '{name}/{version}',
+    max_age: '48h',
+  },
 };
 
 /** Options the contract forbids; the schema must reject each. */
@@ -95,6 +108,18 @@ const INVALID: [string, Record<string, unknown>][] = [
   ['provenance', { require_run: 'yes' }],
   ['description', { min_length: 0 }],
   ['description', { surprise: true }],
+  ['soak', { min_duration: '24h' }],
+  ['soak', { min_requests: 10 }],
+  ['soak', { min_duration: 'a day', min_requests: 10 }],
+  ['soak', { min_duration: '24h', min_requests: 0 }],
+  ['soak', { min_duration: '24h', min_requests: 10, max_error_rate: 2 }],
+  ['drift', {}],
+  ['drift', { columns: { x: { psi: 0.2 } } }],
+  ['drift', { columns: { x: {} } }],
+  ['drift', { columns: { x: { js_distance: 'low' } } }],
+  ['drift', { quality: { x: { percent_null: { below: 0.1 } } } }],
+  ['drift', { columns: { x: { js_distance: 0.1 } }, drift_type: 'previous' }],
+  ['drift', { columns: { x: { js_distance: 0.1 } }, model_id: true }],
 ];
 
 describe('gate option schemas', () => {
