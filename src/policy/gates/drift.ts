@@ -152,12 +152,11 @@ export const driftGate: GateType<DriftOptions> = {
     const outcome = outcomes.some((x) => x.outcome === 'error') ? 'error' : outcomes.some((x) => x.outcome === 'fail') ? 'fail' : 'pass';
     // What decides first (the breaches, or every figure within bounds), then where it was read.
     const shown = outcome === 'pass' ? outcomes : outcomes.filter((x) => x.outcome !== 'pass');
-    const message = `${shown.map((x) => x.lead).join('; ')} (${shown.map((x) => x.context).join('; ')}).`;
+    const lead = shown.map((x, i) => (i === 0 ? x.lead : `${x.lead[0]!.toLowerCase()}${x.lead.slice(1)}`)).join('; ');
+    const message = `${lead} (${shown.map((x) => x.context).join('; ')}).`;
     return { ...result(outcome, message, measured), threshold };
   },
 };
-
-const capitalize = (s: string): string => (s ? `${s[0]!.toUpperCase()}${s.slice(1)}` : s);
 
 const describeBound = (b: Bound): string =>
   [b.min !== null ? `≥ ${b.min}` : null, b.max !== null ? `≤ ${b.max}` : null].filter(Boolean).join(' and ') + (b.absolute ? ' (absolute)' : '');
@@ -241,6 +240,6 @@ function judgeTable(f: MonitorFacts, checks: readonly FigureCheck[], o: DriftOpt
   if (notComputed.length > 0) {
     return { outcome: 'error', lead: `The monitor does not compute ${listOf(notComputed)} (a statistic for another column type?); check the gate's columns`, context, measured };
   }
-  if (breaches.length > 0) return { outcome: 'fail', lead: capitalize(listOf(breaches)), context: `${context}${seen.length ? `; within bounds: ${listOf(seen)}` : ''}`, measured };
-  return { outcome: 'pass', lead: capitalize(listOf(seen)), context, measured };
+  if (breaches.length > 0) return { outcome: 'fail', lead: listOf(breaches), context: `${context}${seen.length ? `; within bounds: ${listOf(seen)}` : ''}`, measured };
+  return { outcome: 'pass', lead: listOf(seen), context, measured };
 }

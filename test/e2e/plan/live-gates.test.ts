@@ -192,7 +192,7 @@ describe(`soak and drift gates through the CLI (emulator ${mode} mode)`, () => {
     expect(soak.measured).toMatchObject({ requests: 2400, errors_5xx: 0, p95_ms: 120, served_entity: 'churn-3', traffic_percent: 100, inference_table: 'staging.monitoring.churn_payload' });
     expect(drift.outcome, drift.message).toBe('pass');
     expect(drift.message).toBe(
-      'Tenure_months JS distance 0.04 ≤ 0.1, tenure_months PSI 0.07 ≤ 0.2 and tenure_months KS p-value 0.41 ≥ 0.05; Tenure_months percent_null 0.005 ≤ 0.01 and :table count 4800 ≥ 1000 ' +
+      'tenure_months JS distance 0.04 ≤ 0.1, tenure_months PSI 0.07 ≤ 0.2 and tenure_months KS p-value 0.41 ≥ 0.05; tenure_months percent_null 0.005 ≤ 0.01 and :table count 4800 ≥ 1000 ' +
         '(baseline drift of staging.ml.churn v3 in staging: staging.monitoring.churn_payload_drift_metrics (granularity 1 day, model_version = 3), window 2026-12-03 09:00 UTC → 2026-12-04 09:00 UTC; ' +
         'profile of staging.ml.churn v3 in staging: staging.monitoring.churn_payload_profile_metrics (granularity 1 day, model_version = 3), window 2026-12-03 09:00 UTC → 2026-12-04 09:00 UTC).',
     );
@@ -219,5 +219,149 @@ describe(`soak and drift gates through the CLI (emulator ${mode} mode)`, () => {
     await runCli(['plan', '--config', file, '--format', 'markdown'], { stdout: (s) => (markdown += s), stderr: () => undefined, env: { DATABRICKS_TOKEN: DEFAULT_TOKEN }, cwd: dir, servingClock: clock });
     // The PR comment's gate row: the blocking gate with its evidence (window, counts, rates).
     expect(markdown).toContain('| ❌ | `live/soak` | 2,400 requests 12-03 10:⁠00 → 12-04 10:⁠00 UTC, 5xx 2.5% &gt; 1%, p95 120 ms ≤ 250 ms |');
+  });
+
+  it('a drift-blocked plan: the breaching statistic first, with the table, model id and window', async () => {
+    await api('POST', '/__emulator/sql/tables/staging.monitoring.churn_payload_drift_metrics/rows', {
+      rows: [driftRow('tenure_months', { js_distance: 0.27, population_stability_index: 0.35, ks_test: { statistic: 0.2, pvalue: 0.002 } }, T0 + 3 * DAY + HOUR)],
+    });
+    const { code, result } = await cli(['plan'], config(DRIFT));
+    const drift = gate(result!.targets[0]!.gates, 'drift');
+    if (strict) {
+      expect(drift.outcome).toBe('error');
+      return;
+    }
+    expect(code).toBe(1);
+    expect(drift.outcome).toBe('fail');
+    expect(drift.message).toMatch(
+      /^tenure_months JS distance 0\.27 > 0\.1, tenure_months PSI 0\.35 > 0\.2 and tenure_months KS p-value 0\.002 < 0\.05 \(baseline drift of staging\.ml\.churn v3 in staging: staging\.monitoring\.churn_payload_drift_metrics \(granularity 1 day, model_version = 3\), window 2026-12-03 10:00 UTC → 2026-12-04 10:00 UTC\)\.$/,
+    );
+    expect(drift.measured).toMatchObject({ 'tenure_months.js_distance': 0.27, drift_table: 'staging.monitoring.churn_payload_drift_metrics' });
+  });
+
+  describe('not enough evidence never passes', () => {
+    const soakOutcome = async (): Promise<GateEntry> => {
+      const { result } = await cli(['plan'], config(SOAK));
+      return gate(result!.targets[0]!.gates, 'soak');
+    };
+
+    it('served for less than the window: fail, with what there is so far', async () => {
+      now = T0 + 10 * HOUR;
+      await traffic(900, T0, now);
+      const soak = await soakOutcome();
+      if (strict) return void expect(soak.outcome).toBe('error');
+      expect(soak.outcome).toBe('fail');
+      expect(soak.message).toMatch(/^staging\.ml\.churn v3 has soaked 9 h in staging, less than the 1 d required \(churn-3 on "churn-staging" since 2026-12-01 09:00 UTC; evidence ends 1 h before the plan \(the inference table's ingestion lag\)\); so far 810 requests/);
+    });
+
+    it('served for less than the ingestion lag: no evidence yet, fail', async () => {
+      now = T0 + 20 * 60_000;
+      const soak = await soakOutcome();
+      expect(soak.outcome).toBe('fail');
+      expect(soak.message).toMatch(/served in staging only 20 min .* less than the inference table's 1 h ingestion lag: no evidence yet \(1 d with ≥ 1,000 requests needed\)/);
+    });
+
+    it('no requests in the window: fail; no inference table yet (nothing ever logged): error', async () => {
+      const missing = await soakOutcome();
+      expect(missing.outcome).toBe('error');
+      expect(missing.message).toMatch(/ended FAILED \(BAD_REQUEST, SQLSTATE 42P01\): \[TABLE_OR_VIEW_NOT_FOUND\] The table or view `staging`\.`monitoring`\.`churn_payload` cannot be found/);
+      // Requests only before the window.
+      await traffic(500, T0 + HOUR, T0 + 20 * HOUR);
+      const soak = await soakOutcome();
+      if (strict) return void expect(soak.outcome).toBe('error');
+      expect(soak.outcome, soak.message).toBe('fail');
+      expect(soak.message).toMatch(/^0 requests in the window, fewer than the 1,000 required: 0 requests in the 1 d window 2026-12-03 10:00 UTC → 2026-12-04 10:00 UTC/);
+    });
+
+    it('a candidate that is not served, or takes no traffic: fail', async () => {
+      await api('PUT', '/api/2.0/serving-endpoints/churn-staging/config', {
+        served_entities: [
+          { name: 'churn-3', entity_name: 'staging.ml.churn', entity_version: '3', workload_size: 'Small', scale_to_zero_enabled: false },
+          { name: 'churn-2', entity_name: 'staging.ml.churn', entity_version: '2', workload_size: 'Small', scale_to_zero_enabled: false },
+        ],
+        traffic_config: { routes: [{ served_model_name: 'churn-3', traffic_percentage: 0 }, { served_model_name: 'churn-2', traffic_percentage: 100 }] },
+      });
+      await api('POST', '/__emulator/serving/endpoints/churn-staging/complete-update');
+      expect((await soakOutcome()).message).toMatch(/^staging\.ml\.churn v3 takes no traffic in staging now \(churn-3 on "churn-staging" at 0%\)/);
+      await api('DELETE', '/api/2.0/serving-endpoints/churn-staging');
+      const soak = await soakOutcome();
+      expect(soak.outcome).toBe('fail');
+      expect(soak.message).toBe('staging.ml.churn v3 is not served in staging: serving endpoint "churn-staging" does not exist, so it has not soaked (1 d with ≥ 1,000 requests needed).');
+    });
+
+    it('only stale drift rows, or none for the candidate: fail', async () => {
+      const later = now + 8 * DAY;
+      now = later;
+      const stale = gate((await cli(['plan'], config(DRIFT.replace('columns:', 'max_age: 2d\n        columns:')))).result!.targets[0]!.gates, 'drift');
+      if (strict) return void expect(stale.outcome).toBe('error');
+      expect(stale.outcome).toBe('fail');
+      expect(stale.message).toMatch(/^The latest baseline drift metrics of staging\.ml\.churn v3 in staging are stale: their window ended 8 d 2 h before the plan \(max_age 2 d\); refresh the monitor; the latest profile metrics/);
+      await api('PUT', '/__emulator/sql/tables/staging.monitoring.churn_payload_drift_metrics', { rows: [driftRow('tenure_months', { js_distance: 0.01 }, T0 + 3 * DAY, { model_version: '2' })] });
+      now = T0 + 3 * DAY + 2 * HOUR;
+      const none = gate((await cli(['plan'], config(DRIFT))).result!.targets[0]!.gates, 'drift');
+      expect(none.outcome).toBe('fail');
+      expect(none.message).toMatch(/^No baseline drift metrics for staging\.ml\.churn v3 in staging \(baseline drift needs the monitor to have a baseline table\) \(staging\.monitoring\.churn_payload_drift_metrics \(granularity 1 day, model_version = 3\) has no rows: nothing shows it behaves\)/);
+    });
+  });
+
+  describe('SQL failures are errors, never a verdict on the model', () => {
+    it('no SELECT on the inference table, a missing metric table: error with the warehouse\'s message', async () => {
+      await traffic(7200, T0 + 2 * HOUR, now);
+      await api('PUT', '/__emulator/sql/tables/staging.monitoring.churn_payload', { rows: [], denied: true });
+      await api('DELETE', '/__emulator/sql/tables/staging.monitoring.churn_payload_profile_metrics');
+      const { code, result } = await cli(['plan'], config(`${SOAK}\n${DRIFT}`));
+      expect(code).toBe(3);
+      const [soak, drift] = [gate(result!.targets[0]!.gates, 'soak'), gate(result!.targets[0]!.gates, 'drift')];
+      expect(soak.outcome).toBe('error');
+      expect(soak.message).toMatch(/^Could not read the soak evidence of staging\.ml\.churn v3 in staging \(denied\): could not read the soak evidence .* ended FAILED \(BAD_REQUEST, SQLSTATE 42501\): \[INSUFFICIENT_PERMISSIONS\]/);
+      expect(drift.outcome).toBe('error');
+      // (Strict: the drift table's statement fails first, on the model id column.)
+      if (strict) return void expect(drift.message).toMatch(/UNRESOLVED_COLUMN/);
+      expect(drift.message).toMatch(/\(not_found\): could not read staging\.monitoring\.churn_payload_profile_metrics \(staging\): statement \w+ ended FAILED .*TABLE_OR_VIEW_NOT_FOUND/);
+    });
+
+    it('the endpoint logs to no inference table: error', async () => {
+      await api('PUT', '/api/2.0/serving-endpoints/churn-staging/ai-gateway', { inference_table_config: { enabled: false } });
+      const { result } = await cli(['plan'], config(SOAK));
+      const soak = gate(result!.targets[0]!.gates, 'soak');
+      expect(soak.outcome).toBe('error');
+      expect(soak.message).toMatch(/endpoint "churn-staging" logs to no inference table/);
+    });
+  });
+
+  it('a warehouse that has to start: the statements are polled to SUCCEEDED on the serving clock', async () => {
+    await traffic(7200, T0 + 2 * HOUR, now);
+    await api('PUT', `/__emulator/sql/warehouses/${WAREHOUSE}`, { state: 'STOPPED' });
+    const before = now;
+    const { code, stderr, result } = await cli(['plan'], config(`${SOAK}\n${DRIFT}`));
+    if (!strict) expect(code, stderr).toBe(0);
+    expect(now - before).toBeGreaterThanOrEqual(30_000);
+    const states = ((await api('GET', '/__emulator/sql/statements')) as { statements: { state: string }[] }).statements.map((s) => s.state);
+    expect(states).toHaveLength(3);
+    expect(new Set(states)).toEqual(new Set(strict ? ['SUCCEEDED', 'FAILED'] : ['SUCCEEDED']));
+    expect(result!.requests!.byEndpoint['GET /api/2.0/sql/statements/{statement_id}']).toBeGreaterThan(3);
+  });
+
+  it('request economy: one endpoint read and one statement per evidence kind, only for the gates configured', async () => {
+    await traffic(7200, T0 + 2 * HOUR, now);
+    emu.admin.clearRequests();
+    const both = (await cli(['plan'], config(`${SOAK}\n${DRIFT}`))).result!.requests!.byEndpoint;
+    expect(emu.admin.requests().entries.filter((e) => e.path === '/api/2.0/serving-endpoints/churn-staging')).toHaveLength(1);
+    expect(both['POST /api/2.0/sql/statements']).toBe(3);
+    const soakOnly = (await cli(['plan'], config(SOAK))).result!.requests!.byEndpoint;
+    expect(soakOnly['POST /api/2.0/sql/statements']).toBe(1);
+    const neither = (await cli(['plan'], config('      - type: description'))).result!.requests!.byEndpoint;
+    expect(neither['POST /api/2.0/sql/statements']).toBeUndefined();
+    // (The only endpoint read left is the promotion plan's look at prod's endpoint.)
+    expect(neither['GET /api/2.0/serving-endpoints/{name}']).toBe(1);
+  });
+
+  it('a live gate on an environment without a SQL warehouse is refused at its line, before any request', async () => {
+    emu.admin.clearRequests();
+    const { code, stderr } = await cli(['plan'], config(SOAK, ''));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/mlops-[a-z0-9]+\.yml:\d+:9: error: gate live\/soak \(model "churn", staging → prod\): a soak gate runs SQL statements in "staging" \(where the candidate comes from\), which has no sql_warehouse_id/);
+    expect(stderr).toContain('add sql_warehouse_id: <warehouse id> to environments.staging');
+    expect(emu.admin.requests().entries).toEqual([]);
   });
 });
