@@ -117,11 +117,9 @@ function judge(o: SoakOptions, f: SoakFacts, label: string, env: string): GateRe
   if (w.requests < o.minRequests) problems.push(`${count(w.requests)} ${w.requests === 1 ? 'request' : 'requests'} in the window, fewer than the ${count(o.minRequests)} required`);
   problems.push(...figures.breaches);
   const evidence = `${figures.text} in the ${humanDuration(o.minDurationSeconds)} window ${window}`;
-  if (problems.length > 0) return result('fail', `${capitalize(problems.join('; '))}: ${evidence} (${context}).`, measured);
-  return result('pass', `${capitalize(evidence)} (${context}).`, measured);
+  if (problems.length > 0) return result('fail', `${problems.join('; ')}: ${evidence} (${context}).`, measured);
+  return result('pass', `${evidence} (${context}).`, measured);
 }
-
-const capitalize = (s: string): string => (s ? `${s[0]!.toUpperCase()}${s.slice(1)}` : s);
 
 /** The window's figures in words, and what breaches a bound. */
 function describeFigures(o: SoakOptions, w: NonNullable<SoakFacts['window']>): { text: string; breaches: string[]; unreadable: string | null } {
