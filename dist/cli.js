@@ -48087,7 +48087,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 5705:
+/***/ 3790:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48540,6 +48540,37 @@ const ensureMonitor = {
     },
 };
 
+;// CONCATENATED MODULE: ./lib/src/apply/steps/mark-quarantined.js
+// Rollback: the version rolled back from (and its same-registry source) is marked quarantined, so
+// the quarantine gate blocks promoting it again until a waiver names that gate. The mark on the
+// version rolled back from is what makes the step done; the source is marked first.
+
+
+
+const markQuarantined = {
+    check(s, w) {
+        const v = w.versions[s.version];
+        if (!v)
+            return { state: 'drift', reason: `v${s.version} of "${s.model}" does not exist` };
+        return v.tags[journal/* JOURNAL */.Ex.quarantined(s.environment)] !== undefined ? SATISFIED : PENDING;
+    },
+    async act(s, _w, ctx) {
+        const key = journal/* JOURNAL */.Ex.quarantined(s.environment);
+        const value = `v${s.version} of ${s.model} rolled back to v${s.to} in ${s.environment} by ${ctx.options.actor} at ${ctx.options.now().toISOString()}`;
+        if (s.source) {
+            try {
+                await ctx.registry.setVersionTag(s.source.name, s.source.version, key, value);
+            }
+            catch (e) {
+                // The source may be gone or read-only to this identity: the copy's own mark still holds.
+                ctx.note(`could not mark the source ${s.source.name} v${s.source.version}: ${e.message}`);
+            }
+        }
+        await ctx.registry.setVersionTag(s.model, s.version, key, value);
+    },
+    refresh: (s, w, ctx) => refreshTarget({ kind: 'existing', name: s.model, version: s.version }, w, ctx),
+};
+
 ;// CONCATENATED MODULE: ./lib/src/apply/steps/move-alias.js
 // An alias moves to the promoted version, only from what the plan saw it point at.
 
@@ -48799,6 +48830,7 @@ const transitionStage = {
 
 
 
+
 const STEP_HANDLERS = {
     'ensure-model': ensureModel,
     'set-model-tags': setModelTags,
@@ -48810,6 +48842,7 @@ const STEP_HANDLERS = {
     'serving-rollout': servingRollout,
     'restore-endpoint': restoreEndpoint,
     'ensure-monitor': ensureMonitor,
+    'mark-quarantined': markQuarantined,
 };
 const handlerOf = (spec) => STEP_HANDLERS[spec.kind];
 const checkStep = (step, world, planHash) => handlerOf(step.spec).check(step.spec, world, planHash);
@@ -49327,8 +49360,8 @@ function setCandidateVersion(text, modelId, version) {
     return { text: edited, changed: true };
 }
 
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 37 modules
-var plan = __nccwpck_require__(2779);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 57 modules
+var plan = __nccwpck_require__(9318);
 ;// CONCATENATED MODULE: ./lib/src/commands/bump.js
 // `mlops-gate bump --name N --version V`: pin the candidate of the models registered as N (in a
 // chain's first environment) to version V in mlops.yml — the one-line change a promotion pull
@@ -49810,8 +49843,8 @@ function exitCodeFor(result, failOn) {
 var promote = __nccwpck_require__(3060);
 // EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
 var rollback = __nccwpck_require__(4257);
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 20 modules
-var live = __nccwpck_require__(7210);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 21 modules
+var live = __nccwpck_require__(6751);
 ;// CONCATENATED MODULE: ./lib/src/notify/wording.js
 // The words Slack and Teams messages share: one headline per event, the versions involved, the
 // gates that stopped a promotion, the links. Plain text; each channel escapes for its own markup.
@@ -50984,8 +51017,8 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5577);
 /* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
 /* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6017);
-/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7210);
-/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2779);
+/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6751);
+/* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9318);
 /* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3060);
 /* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4257);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5071);
@@ -52317,6 +52350,12 @@ const trackingModule = {
                 for (const [k, v] of Object.entries(r.metrics ?? {})) {
                     const pts = Array.isArray(v) ? v : [{ value: v }];
                     pts.forEach((p, i) => logMetric(run, k, { value: p.value, step: p.step ?? i, timestamp: p.timestamp ?? start + i }));
+                }
+                for (const d of r.datasets ?? []) {
+                    run.dataset_inputs.push({
+                        tags: d.context === undefined ? [] : [{ key: 'mlflow.data.context', value: d.context }],
+                        dataset: { name: d.name, digest: d.digest, source_type: d.source_type ?? 'code', source: '{}' },
+                    });
                 }
                 for (const [p, content] of Object.entries(r.artifacts ?? {})) {
                     writeFile(ws, `${runArtifactRoot(run)}/${p}`, typeof content === 'string' ? Buffer.from(content) : Buffer.from(content.base64, 'base64'), now);
@@ -56916,6 +56955,8 @@ function buildPlan(input, snapshot) {
         };
         if (input.source.runId)
             tags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRunId] = input.source.runId;
+        // A copy of a quarantined version is quarantined too (promoted under a waiver, it still needs one further on).
+        Object.assign(tags, input.carriedTags ?? {});
         specs.push({
             spec: {
                 kind: 'copy-version',
@@ -57029,12 +57070,14 @@ const planHash = (input, steps, operation = 'promote') => (0,_util_hash_js__WEBP
 /* harmony export */   vu: () => (/* binding */ isRefusal),
 /* harmony export */   yX: () => (/* binding */ aliasesFor)
 /* harmony export */ });
-/* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1305);
-/* harmony import */ var _config_registries_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4598);
-/* harmony import */ var _endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7656);
-/* harmony import */ var _rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3257);
+/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7707);
+/* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1305);
+/* harmony import */ var _config_registries_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4598);
+/* harmony import */ var _endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7656);
+/* harmony import */ var _rollout_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3257);
 // Pure: config + target + the candidate found in the source environment → what the promotion
 // must achieve (PlanInput), or a refusal a user can act on.
+
 
 
 
@@ -57051,16 +57094,16 @@ function stageFor(envName) {
  * the environment's own alias (`<env>`), since one model serves every environment.
  */
 function aliasesFor(config, model, envName) {
-    const champion = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .championAlias */ .wW)(config, model.id, envName);
+    const champion = (0,_config_names_js__WEBPACK_IMPORTED_MODULE_1__/* .championAlias */ .wW)(config, model.id, envName);
     return model.promotion === 'alias' && champion !== envName ? [champion, envName] : [champion];
 }
 /** Unity Catalog has no legacy stages: `promotion: stage` cannot work there (null: fine). */
 function stageModeRefusal(model, ...environments) {
     if (model.promotion !== 'stage')
         return null;
-    const without = environments.find((e) => !(0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(e.registry).stages);
+    const without = environments.find((e) => !(0,_config_registries_js__WEBPACK_IMPORTED_MODULE_2__/* .capabilitiesOf */ .SF)(e.registry).stages);
     return without
-        ? `model "${model.id}": promotion: stage needs legacy registry stages, which ${(0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .registryLabel */ .YV)(without.registry)} ("${without.name}", ${without.registry}) does not have; use promotion: copy (another catalog/schema) or alias`
+        ? `model "${model.id}": promotion: stage needs legacy registry stages, which ${(0,_config_registries_js__WEBPACK_IMPORTED_MODULE_2__/* .registryLabel */ .YV)(without.registry)} ("${without.name}", ${without.registry}) does not have; use promotion: copy (another catalog/schema) or alias`
         : null;
 }
 function planInputFor(config, target, candidate) {
@@ -57078,16 +57121,16 @@ function planInputFor(config, target, candidate) {
     if (stageRefusal)
         return refuse(stageRefusal);
     const source = {
-        registry: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registryIdOf */ .Eo)(from),
+        registry: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_1__/* .registryIdOf */ .Eo)(from),
         name: candidate.name,
         version: candidate.version,
         source: candidate.source,
         runId: candidate.runId,
     };
-    const destination = { registry: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registryIdOf */ .Eo)(to), model: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_0__/* .registeredModelName */ .tI)(config, model.id, to.name) };
+    const destination = { registry: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_1__/* .registryIdOf */ .Eo)(to), model: (0,_config_names_js__WEBPACK_IMPORTED_MODULE_1__/* .registeredModelName */ .tI)(config, model.id, to.name) };
     // The registry's spelling of a name may differ in case from the config's (Unity Catalog stores
     // names lower-cased): compare registered models the way the registry does.
-    const sameModel = (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .modelIdentityOf */ .xA)(from, source.name) === (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .modelIdentityOf */ .xA)(to, destination.model);
+    const sameModel = (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_2__/* .modelIdentityOf */ .xA)(from, source.name) === (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_2__/* .modelIdentityOf */ .xA)(to, destination.model);
     if (model.promotion === 'copy' && sameModel) {
         return refuse(`promotion: copy needs a different model name or server for "${target.to}" (both are "${destination.model}" on ${destination.registry}); ` +
             `use promotion: alias, or set a name per environment`);
@@ -57097,11 +57140,11 @@ function planInputFor(config, target, candidate) {
             `"${source.name}" on ${source.registry} and "${target.to}" uses "${destination.model}" on ${destination.registry}; use promotion: copy`);
     }
     // Serving and monitors exist on Databricks only; an MLflow environment has no endpoint to roll.
-    const serving = model.serving && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).serving && (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__/* .servingApplies */ .jz)(model.serving, to.name) ? model.serving : null;
-    const monitorConfig = model.monitor && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_1__/* .capabilitiesOf */ .SF)(to.registry).monitors && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
+    const serving = model.serving && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_2__/* .capabilitiesOf */ .SF)(to.registry).serving && (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_4__/* .servingApplies */ .jz)(model.serving, to.name) ? model.serving : null;
+    const monitorConfig = model.monitor && (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_2__/* .capabilitiesOf */ .SF)(to.registry).monitors && (model.monitor.environments === null || model.monitor.environments.includes(to.name)) ? model.monitor : null;
     let monitor = null;
     if (monitorConfig) {
-        const desired = (0,_endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_2__/* .desiredMonitor */ .Fk)(monitorConfig, to.name, { model: model.id });
+        const desired = (0,_endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_3__/* .desiredMonitor */ .Fk)(monitorConfig, to.name, { model: model.id });
         if (!desired.ok)
             return refuse(`monitor: ${desired.message}`);
         monitor = { api: monitorConfig.api, monitor: desired.monitor, refresh: monitorConfig.refreshAfterUpdate ? 'after-change' : 'never' };
@@ -57117,7 +57160,7 @@ function planInputFor(config, target, candidate) {
         stage: model.promotion === 'stage' ? stageFor(target.to) : null,
         serving: serving
             ? {
-                endpoint: (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_3__/* .endpointName */ .zY)(serving, to.name, model.id),
+                endpoint: (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_4__/* .endpointName */ .zY)(serving, to.name, model.id),
                 strategy: serving.strategy,
                 health: serving.health,
                 workloadSize: serving.workloadSize,
@@ -57127,6 +57170,7 @@ function planInputFor(config, target, candidate) {
             }
             : null,
         monitor,
+        carriedTags: Object.fromEntries(Object.entries(candidate.tags).filter(([key]) => (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_0__/* .quarantineEnvOf */ .R0)(key) !== null)),
     };
 }
 const isRefusal = (x) => 'reason' in x;
@@ -57559,7 +57603,8 @@ const createHttpClient = (options) => {
                 dispatcher: dispatcherFor(url),
                 signal: controller.signal,
             });
-            const limit = req.responseType === 'bytes' ? cfg.maxDownloadBytes : cfg.maxResponseBytes;
+            const configured = req.responseType === 'bytes' ? cfg.maxDownloadBytes : cfg.maxResponseBytes;
+            const limit = req.maxResponseBytes !== undefined ? Math.min(req.maxResponseBytes, configured) : configured;
             const declared = Number(res.headers['content-length']);
             const chunks = [];
             let size = Number.isFinite(declared) && declared > limit ? declared : 0;
@@ -57659,7 +57704,9 @@ const createHttpClient = (options) => {
                 retry: attempt > 1,
             });
             if (outcome.type === 'too-large') {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${where}: the answer from ${url.host} is larger than ${Math.round(outcome.limit / 1024 / 1024)} MiB; refused (raise MLOPS_GATE_HTTP_MAX_RESPONSE_MB if this server really sends that much)`), { errorCode: null, status: null, method, url: errorUrl, kind: 'too-large', attempts: attempt });
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(req.maxResponseBytes !== undefined && outcome.limit === req.maxResponseBytes
+                    ? `${where}: the answer from ${url.host} is larger than ${outcome.limit} bytes, the limit for this read; refused`
+                    : `${where}: the answer from ${url.host} is larger than ${Math.round(outcome.limit / 1024 / 1024)} MiB; refused (raise MLOPS_GATE_HTTP_MAX_RESPONSE_MB if this server really sends that much)`), { errorCode: null, status: null, method, url: errorUrl, kind: 'too-large', attempts: attempt });
             }
             if (outcome.type === 'response') {
                 log(`http ← ${outcome.status} ${where} ${Math.round(ms)} ms ${outcome.body.byteLength} B`);
@@ -58325,6 +58372,7 @@ const isWaivable = (outcome) => outcome === 'fail' || outcome === 'warn';
 /* harmony export */   Ex: () => (/* binding */ JOURNAL),
 /* harmony export */   Ff: () => (/* binding */ COPY_IDENTITY_KEY),
 /* harmony export */   Hh: () => (/* binding */ encodeVersion),
+/* harmony export */   R0: () => (/* binding */ quarantineEnvOf),
 /* harmony export */   UX: () => (/* binding */ envTag),
 /* harmony export */   W: () => (/* binding */ SOURCE_TAGS),
 /* harmony export */   cC: () => (/* binding */ copyIdentity)
@@ -58365,6 +58413,13 @@ const JOURNAL = {
     lastRollback: (env) => envTag(env, 'last_rollback'),
     rolledBackBy: (env) => envTag(env, 'rolled_back_by'),
     rolledBackAt: (env) => envTag(env, 'rolled_back_at'),
+    /** On the version rolled back from (and its same-registry source): it must not be promoted again without a waiver. */
+    quarantined: (env) => envTag(env, 'quarantined'),
+};
+/** The environment a quarantine mark was set in, when `key` is one (`JOURNAL.quarantined(env)`); else null. */
+const quarantineEnvOf = (key) => {
+    const env = /^mlops_gate\.([^.]+)\.quarantined$/.exec(key)?.[1];
+    return env !== undefined && JOURNAL.quarantined(env) === key ? env : null;
 };
 const NONE = 'none';
 /** Deterministic, quote-free identity value for "the copy of (registry, name, version)". */
@@ -60251,7 +60306,7 @@ const only = (candidate) => ({
 
 /***/ }),
 
-/***/ 2779:
+/***/ 9318:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60420,19 +60475,63 @@ const positionOf = (doc, pointer, which = 'value') => {
     return which === 'key' ? (found.key ?? found.value) : found.value;
 };
 /**
- * The position of character `index` of the string at `pointer`, when the string is written on one
- * line exactly as it reads (plain, or quoted without escapes); else the string's own position.
+ * The position of character `index` of the string at `pointer`, in any style the string is written:
+ * plain or quoted (one line or folded over several), or a block scalar (`|`, `>`). The value and
+ * the text are walked together: characters other than white space must correspond one for one
+ * (white space may differ: indentation, folded line breaks). Where they stop corresponding (an
+ * escape sequence, an interpolated variable) the string's own position is returned instead.
  */
 const positionWithin = (doc, pointer, index) => {
     const found = doc.positions.get(pointer);
     const value = lookup(doc.value, pointer);
-    if (!found || doc.text === undefined || typeof value !== 'string' || found.offset < 0 || value.includes('\n'))
+    if (!found || doc.text === undefined || typeof value !== 'string' || found.offset < 0)
         return positionOf(doc, pointer);
-    const quote = doc.text[found.offset];
-    const skip = quote === '"' || quote === "'" ? 1 : 0;
-    if (doc.text.slice(found.offset + skip, found.offset + skip + value.length) !== value)
-        return found.value;
-    return { ...found.value, column: found.value.column + skip + Math.max(0, Math.min(index, value.length)) };
+    const text = doc.text;
+    const space = (c) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+    let at = found.offset;
+    const first = text[at];
+    let quote = null;
+    if (first === '|' || first === '>') {
+        at = text.indexOf('\n', at);
+        if (at < 0)
+            return found.value;
+        at += 1;
+    }
+    else if (first === '"' || first === "'") {
+        quote = first;
+        at += 1;
+        // A double-quoted string with escape sequences: positions inside it are not exact, use its start.
+        if (quote === '"') {
+            for (let i = at; i < text.length && text[i] !== '"'; i++)
+                if (text[i] === '\\')
+                    return found.value;
+        }
+    }
+    const target = Math.max(0, Math.min(Math.floor(index), value.length));
+    for (let v = 0; v < target; v++) {
+        const c = value[v];
+        if (space(c))
+            continue;
+        while (at < text.length && space(text[at]))
+            at++;
+        if (quote === "'" && c === "'") {
+            if (text.slice(at, at + 2) !== "''")
+                return found.value;
+            at += 2;
+            continue;
+        }
+        if (text[at] !== c)
+            return found.value;
+        at++;
+    }
+    if (target < value.length && !space(value[target]))
+        while (at < text.length && space(text[at]))
+            at++;
+    const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+    let line = 1;
+    for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1))
+        line++;
+    return { file: found.value.file, line, column: at - lineStart + 1 };
 };
 const lookup = (root, pointer) => {
     if (pointer === '')
@@ -68351,13 +68450,13 @@ const globMatches = (glob, text) => {
 ;// CONCATENATED MODULE: ./lib/src/config/builtin-packs.generated.js
 // GENERATED by scripts/gen-builtin-packs.mjs from policies/*.yml. Do not edit; run the script.
 const BUILTIN_PACKS = {
-    "baseline": "# Built-in policy pack: baseline. Referenced as `builtin:baseline`.\n# The minimum every promotion should meet: the version is traceable to a finished run at a known\n# commit, it has a usable signature that does not break the champion's callers, and it is described.\ndescription: Traceable, well-formed model versions (provenance, signature, description).\napplies_to: {}\ngates:\n  - type: provenance\n    id: baseline/provenance\n    description: The version comes from a finished run tagged with its git commit.\n    require_run: true\n    require_finished_run: true\n    require_git_commit: true\n  - type: signature\n    id: baseline/signature\n    description: The version has an input and output signature compatible with the champion's.\n    require_inputs: true\n    require_outputs: true\n    compatible_with: champion\n  - type: description\n    id: baseline/description\n    description: The version says what changed.\n    severity: warn\n    min_length: 20\n",
+    "baseline": "# Built-in policy pack: baseline. Referenced as `builtin:baseline`.\n# The minimum every promotion should meet: the version is traceable to a finished run at a known\n# commit, it has a usable signature that does not break the champion's callers, it is described, and\n# it is not a version a rollback took out of service.\ndescription: Traceable, well-formed model versions (provenance, signature, description), never one rolled back.\napplies_to: {}\ngates:\n  - type: provenance\n    id: baseline/provenance\n    description: The version comes from a finished run tagged with its git commit.\n    require_run: true\n    require_finished_run: true\n    require_git_commit: true\n  - type: signature\n    id: baseline/signature\n    description: The version has an input and output signature compatible with the champion's.\n    require_inputs: true\n    require_outputs: true\n    compatible_with: champion\n  - type: description\n    id: baseline/description\n    description: The version says what changed.\n    severity: warn\n    min_length: 20\n  - type: quarantine\n    id: baseline/quarantine\n    description: The version was not rolled back (rollback quarantines it) unless a waiver names this gate.\n",
     "production": "# Built-in policy pack: production. Referenced as `builtin:production`.\n# Everything in baseline, plus a second pair of eyes and an owner: a reviewer other than the\n# author approved the change on its latest commit, and the version names who is responsible.\ndescription: Baseline plus human approval and ownership, for models that serve real traffic.\napplies_to: {}\nextends: [builtin:baseline]\ngates:\n  - type: approvals\n    id: production/approvals\n    description: One approval from someone other than the author, on the latest commit.\n    min: 1\n    exclude_author: true\n    dismiss_stale: true\n    sources: [pull_request_review, environment]\n    block_on_changes_requested: true\n  - type: required_tags\n    id: production/owner\n    description: The version names an owner.\n    tags:\n      owner: \".+\"\n",
     "regulated": "# Built-in policy pack: regulated. Referenced as `builtin:regulated`.\n# Production plus the evidence an auditor asks for: two independent approvals (registry tags do\n# not count), a recorded validation sign-off, a commit that exists in this repository, and a\n# model card.\ndescription: Production plus stronger separation of duties and audit evidence.\napplies_to: {}\nextends: [builtin:production]\ngates:\n  - type: approvals\n    id: regulated/approvals\n    description: Two approvals from people other than the author, from reviews or environment approvals only.\n    min: 2\n    exclude_author: true\n    dismiss_stale: true\n    sources: [pull_request_review, environment]\n    block_on_changes_requested: true\n  - type: required_tags\n    id: regulated/validation\n    description: Independent validation signed the version off.\n    on: version\n    tags:\n      validation_status: approved\n      validated_by: \".+\"\n  - type: provenance\n    id: regulated/commit\n    description: The training commit exists in this repository.\n    require_run: true\n    require_finished_run: true\n    require_git_commit: true\n    commit_in_repo: true\n  - type: description\n    id: regulated/model_card\n    description: A model card is linked (tag model_card) or the description is substantial.\n    min_length: 200\n    model_card_tag: model_card\n",
 };
 
 ;// CONCATENATED MODULE: ./lib/schema/mlops.schema.json
-const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, or either.","enum":["version","run","version_or_run"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\\"When a Teams webhook request is received\\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}}');
+const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"},{"$ref":"#/$defs/gate_dataset"},{"$ref":"#/$defs/gate_semver"},{"$ref":"#/$defs/gate_requirements"},{"$ref":"#/$defs/gate_quarantine"},{"$ref":"#/$defs/gate_expression"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, either (version first), or the registered model.","enum":["version","run","version_or_run","model"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"gate_dataset":{"description":"The candidate\'s and the champion\'s source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"dataset"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"context":{"description":"Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.","type":"string","minLength":1},"name":{"description":"Only datasets with this name count; default: any name.","type":"string","minLength":1},"on_missing_baseline":{"description":"Outcome when there is no champion yet, or the champion\'s run logged no (matching) dataset.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_semver":{"description":"A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion\'s; a breaking input change against the champion needs a major bump.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"semver"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tag":{"description":"Version tag holding the semantic version.","type":"string","minLength":1,"default":"version"},"no_downgrade":{"description":"The version must not be lower than the champion\'s.","type":"boolean","default":true},"major_for_breaking":{"description":"A removed, retyped or newly required input (the signature gate\'s comparison) needs a major bump (a minor bump while the champion is 0.y.z).","type":"boolean","default":true}}},"gate_requirements":{"description":"The model\'s logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"requirements"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_pinned":{"description":"Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.","type":"boolean","default":true},"allow":{"description":"When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny":{"description":"Packages that must not be required.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"gate_quarantine":{"description":"A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"quarantine"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"}}},"gate_expression":{"description":"A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.","type":"object","additionalProperties":false,"required":["type","expression"],"properties":{"type":{"description":"Gate type.","const":"expression"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"expression":{"description":"CEL expression that must be true, e.g. candidate.run.metrics[\\"auc\\"] >= champion.run.metrics[\\"auc\\"]. Checked at validate time against the declared types.","type":"string","minLength":1,"maxLength":4000},"message":{"description":"Message when the expression is false; {{ cel }} placeholders are replaced by their values.","type":"string","minLength":1,"maxLength":4000},"on_false":{"description":"Outcome when the expression is false (or cannot be evaluated).","enum":["fail","warn"],"default":"fail"}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\\"When a Teams webhook request is received\\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}}');
 // EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
 var ucs2length = __nccwpck_require__(6214);
 var ucs2length_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(ucs2length, 2);
@@ -68378,7 +68477,7 @@ var formats_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(formats, 2);
 // module.exports of a CommonJS helper, whichever way the loader (Node, the bundler) wraps it.
 const cjsExports = (ns) => (ns.default != null && ns.default.__esModule ? ns.default : ns);
 const validateConfig = validate20;
-const schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json", "title": "mlops-gate configuration (mlops.yml)", "description": "Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.", "type": "object", "additionalProperties": false, "required": ["version", "environments", "models"], "properties": { "$schema": { "description": "Optional JSON Schema reference for editors; ignored by mlops-gate.", "type": "string" }, "version": { "description": "Configuration format version. Always 1.", "const": 1 }, "environments": { "description": "Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/environment" } }, "models": { "description": "Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/model" } }, "policies": { "description": "Inline policies by name. Models reference them by name in `policies`.", "type": "object", "default": {}, "propertyNames": { "$ref": "#/$defs/policy_name" }, "additionalProperties": { "$ref": "#/$defs/policy" } }, "waivers": { "description": "Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.", "type": "array", "default": [], "items": { "$ref": "#/$defs/waiver" } }, "defaults": { "description": "Values used by every model that does not set them itself.", "type": "object", "additionalProperties": false, "properties": { "champion_alias": { "description": "Default champion alias for models without `champion_alias`.", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "Default promotion mode for models without `promotion`.", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policy references used by models that do not list `policies` themselves.", "$ref": "#/$defs/policy_refs" } } }, "notify": { "description": "Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.", "$ref": "#/$defs/notify" } }, "$defs": { "identifier": { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "policy_name": { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "name_list": { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }, "duration": { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 }, "promotion_mode": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" }, "policy_ref": { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, "policy_refs": { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } }, "environment": { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] }, "environment_mlflow": { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "environment_databricks_uc": { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } }, "model": { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } }, "policy": { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } }, "policy_document": { "description": "A policy file (local .yml or a built-in pack): one policy.", "$ref": "#/$defs/policy" }, "waiver": { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } }, "gate_id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" }, "gate": { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] }, "gate_required_tags": { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } }, "gate_metric_threshold": { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } }, "gate_metric_delta": { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_signature": { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } }, "gate_approvals": { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } }, "gate_provenance": { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } }, "gate_description": { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } }, "notify": { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } }, "notify_channel": { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] }, "notify_slack": { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_teams": { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_webhook": { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } }, "notify_event": { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] }, "env_var_name": { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 } } };
+const schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json", "title": "mlops-gate configuration (mlops.yml)", "description": "Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.", "type": "object", "additionalProperties": false, "required": ["version", "environments", "models"], "properties": { "$schema": { "description": "Optional JSON Schema reference for editors; ignored by mlops-gate.", "type": "string" }, "version": { "description": "Configuration format version. Always 1.", "const": 1 }, "environments": { "description": "Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/environment" } }, "models": { "description": "Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/model" } }, "policies": { "description": "Inline policies by name. Models reference them by name in `policies`.", "type": "object", "default": {}, "propertyNames": { "$ref": "#/$defs/policy_name" }, "additionalProperties": { "$ref": "#/$defs/policy" } }, "waivers": { "description": "Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.", "type": "array", "default": [], "items": { "$ref": "#/$defs/waiver" } }, "defaults": { "description": "Values used by every model that does not set them itself.", "type": "object", "additionalProperties": false, "properties": { "champion_alias": { "description": "Default champion alias for models without `champion_alias`.", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "Default promotion mode for models without `promotion`.", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policy references used by models that do not list `policies` themselves.", "$ref": "#/$defs/policy_refs" } } }, "notify": { "description": "Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.", "$ref": "#/$defs/notify" } }, "$defs": { "identifier": { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "policy_name": { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "name_list": { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }, "duration": { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 }, "promotion_mode": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" }, "policy_ref": { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, "policy_refs": { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } }, "environment": { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] }, "environment_mlflow": { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "environment_databricks_uc": { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } }, "model": { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } }, "policy": { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } }, "policy_document": { "description": "A policy file (local .yml or a built-in pack): one policy.", "$ref": "#/$defs/policy" }, "waiver": { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } }, "gate_id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" }, "gate": { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }, { "$ref": "#/$defs/gate_dataset" }, { "$ref": "#/$defs/gate_semver" }, { "$ref": "#/$defs/gate_requirements" }, { "$ref": "#/$defs/gate_quarantine" }, { "$ref": "#/$defs/gate_expression" }] }, "gate_required_tags": { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, either (version first), or the registered model.", "enum": ["version", "run", "version_or_run", "model"], "default": "version" } } }, "gate_metric_threshold": { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } }, "gate_metric_delta": { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_signature": { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } }, "gate_approvals": { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } }, "gate_provenance": { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } }, "gate_description": { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } }, "gate_dataset": { "description": "The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "dataset" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "context": { "description": "Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.", "type": "string", "minLength": 1 }, "name": { "description": "Only datasets with this name count; default: any name.", "type": "string", "minLength": 1 }, "on_missing_baseline": { "description": "Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_semver": { "description": "A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "semver" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tag": { "description": "Version tag holding the semantic version.", "type": "string", "minLength": 1, "default": "version" }, "no_downgrade": { "description": "The version must not be lower than the champion's.", "type": "boolean", "default": true }, "major_for_breaking": { "description": "A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).", "type": "boolean", "default": true } } }, "gate_requirements": { "description": "The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "requirements" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_pinned": { "description": "Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.", "type": "boolean", "default": true }, "allow": { "description": "When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true }, "deny": { "description": "Packages that must not be required.", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true } } }, "gate_quarantine": { "description": "A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "quarantine" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" } } }, "gate_expression": { "description": "A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.", "type": "object", "additionalProperties": false, "required": ["type", "expression"], "properties": { "type": { "description": "Gate type.", "const": "expression" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "expression": { "description": "CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.", "type": "string", "minLength": 1, "maxLength": 4000 }, "message": { "description": "Message when the expression is false; {{ cel }} placeholders are replaced by their values.", "type": "string", "minLength": 1, "maxLength": 4000 }, "on_false": { "description": "Outcome when the expression is false (or cannot be evaluated).", "enum": ["fail", "warn"], "default": "fail" } } }, "notify": { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } }, "notify_channel": { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] }, "notify_slack": { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_teams": { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_webhook": { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } }, "notify_event": { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] }, "env_var_name": { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 } } };
 const schema32 = { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
 const schema48 = { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
 const schema39 = { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" };
@@ -70699,8 +70798,8 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate32.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema53 = { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }] };
-const schema54 = { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, or either.", "enum": ["version", "run", "version_or_run"], "default": "version" } } };
+const schema53 = { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }, { "$ref": "#/$defs/gate_dataset" }, { "$ref": "#/$defs/gate_semver" }, { "$ref": "#/$defs/gate_requirements" }, { "$ref": "#/$defs/gate_quarantine" }, { "$ref": "#/$defs/gate_expression" }] };
+const schema54 = { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, either (version first), or the registered model.", "enum": ["version", "run", "version_or_run", "model"], "default": "version" } } };
 const schema55 = { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" };
 const schema56 = { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" };
 const pattern13 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
@@ -70851,7 +70950,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (data.on !== undefined) {
             let data6 = data.on;
-            if (!(((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run"))) {
+            if (!((((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run")) || (data6 === "model"))) {
                 const err11 = { instancePath: instancePath + "/on", schemaPath: "#/properties/on/enum", keyword: "enum", params: { allowedValues: schema54.properties.on.enum }, message: "must be equal to one of the allowed values", schema: schema54.properties.on.enum, parentSchema: schema54.properties.on, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err11];
@@ -72307,6 +72406,921 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate42.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema75 = { "description": "The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "dataset" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "context": { "description": "Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.", "type": "string", "minLength": 1 }, "name": { "description": "Only datasets with this name count; default: any name.", "type": "string", "minLength": 1 }, "on_missing_baseline": { "description": "Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.", "enum": ["fail", "pass", "warn"], "default": "fail" } } };
+function validate43(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate43.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema75.required, parentSchema: schema75, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "context")) || (key0 === "name")) || (key0 === "on_missing_baseline"))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema75, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("dataset" !== data0) {
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "dataset" }, message: "must be equal to constant", schema: "dataset", parentSchema: schema75.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err3];
+                    }
+                    else {
+                        vErrors.push(err3);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.description.type, parentSchema: schema75.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.context !== undefined) {
+            let data4 = data.context;
+            if (typeof data4 === "string") {
+                if (func1(data4) < 1) {
+                    const err7 = { instancePath: instancePath + "/context", schemaPath: "#/properties/context/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema75.properties.context, data: data4 };
+                    if (vErrors === null) {
+                        vErrors = [err7];
+                    }
+                    else {
+                        vErrors.push(err7);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err8 = { instancePath: instancePath + "/context", schemaPath: "#/properties/context/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.context.type, parentSchema: schema75.properties.context, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err8];
+                }
+                else {
+                    vErrors.push(err8);
+                }
+                errors++;
+            }
+        }
+        if (data.name !== undefined) {
+            let data5 = data.name;
+            if (typeof data5 === "string") {
+                if (func1(data5) < 1) {
+                    const err9 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema75.properties.name, data: data5 };
+                    if (vErrors === null) {
+                        vErrors = [err9];
+                    }
+                    else {
+                        vErrors.push(err9);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err10 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.name.type, parentSchema: schema75.properties.name, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err10];
+                }
+                else {
+                    vErrors.push(err10);
+                }
+                errors++;
+            }
+        }
+        if (data.on_missing_baseline !== undefined) {
+            let data6 = data.on_missing_baseline;
+            if (!(((data6 === "fail") || (data6 === "pass")) || (data6 === "warn"))) {
+                const err11 = { instancePath: instancePath + "/on_missing_baseline", schemaPath: "#/properties/on_missing_baseline/enum", keyword: "enum", params: { allowedValues: schema75.properties.on_missing_baseline.enum }, message: "must be equal to one of the allowed values", schema: schema75.properties.on_missing_baseline.enum, parentSchema: schema75.properties.on_missing_baseline, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err12 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema75.type, parentSchema: schema75, data };
+        if (vErrors === null) {
+            vErrors = [err12];
+        }
+        else {
+            vErrors.push(err12);
+        }
+        errors++;
+    }
+    validate43.errors = vErrors;
+    return errors === 0;
+}
+validate43.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema78 = { "description": "A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "semver" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tag": { "description": "Version tag holding the semantic version.", "type": "string", "minLength": 1, "default": "version" }, "no_downgrade": { "description": "The version must not be lower than the champion's.", "type": "boolean", "default": true }, "major_for_breaking": { "description": "A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).", "type": "boolean", "default": true } } };
+function validate44(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate44.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema78.required, parentSchema: schema78, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tag")) || (key0 === "no_downgrade")) || (key0 === "major_for_breaking"))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema78, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("semver" !== data0) {
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "semver" }, message: "must be equal to constant", schema: "semver", parentSchema: schema78.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err3];
+                    }
+                    else {
+                        vErrors.push(err3);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema78.properties.description.type, parentSchema: schema78.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.tag !== undefined) {
+            let data4 = data.tag;
+            if (typeof data4 === "string") {
+                if (func1(data4) < 1) {
+                    const err7 = { instancePath: instancePath + "/tag", schemaPath: "#/properties/tag/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema78.properties.tag, data: data4 };
+                    if (vErrors === null) {
+                        vErrors = [err7];
+                    }
+                    else {
+                        vErrors.push(err7);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err8 = { instancePath: instancePath + "/tag", schemaPath: "#/properties/tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema78.properties.tag.type, parentSchema: schema78.properties.tag, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err8];
+                }
+                else {
+                    vErrors.push(err8);
+                }
+                errors++;
+            }
+        }
+        if (data.no_downgrade !== undefined) {
+            let data5 = data.no_downgrade;
+            if (typeof data5 !== "boolean") {
+                const err9 = { instancePath: instancePath + "/no_downgrade", schemaPath: "#/properties/no_downgrade/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema78.properties.no_downgrade.type, parentSchema: schema78.properties.no_downgrade, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err9];
+                }
+                else {
+                    vErrors.push(err9);
+                }
+                errors++;
+            }
+        }
+        if (data.major_for_breaking !== undefined) {
+            let data6 = data.major_for_breaking;
+            if (typeof data6 !== "boolean") {
+                const err10 = { instancePath: instancePath + "/major_for_breaking", schemaPath: "#/properties/major_for_breaking/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema78.properties.major_for_breaking.type, parentSchema: schema78.properties.major_for_breaking, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err10];
+                }
+                else {
+                    vErrors.push(err10);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema78.type, parentSchema: schema78, data };
+        if (vErrors === null) {
+            vErrors = [err11];
+        }
+        else {
+            vErrors.push(err11);
+        }
+        errors++;
+    }
+    validate44.errors = vErrors;
+    return errors === 0;
+}
+validate44.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema81 = { "description": "The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "requirements" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_pinned": { "description": "Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.", "type": "boolean", "default": true }, "allow": { "description": "When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true }, "deny": { "description": "Packages that must not be required.", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true } } };
+function validate45(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate45.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema81.required, parentSchema: schema81, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_pinned")) || (key0 === "allow")) || (key0 === "deny"))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema81, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("requirements" !== data0) {
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "requirements" }, message: "must be equal to constant", schema: "requirements", parentSchema: schema81.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err3];
+                    }
+                    else {
+                        vErrors.push(err3);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema81.properties.description.type, parentSchema: schema81.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.require_pinned !== undefined) {
+            let data4 = data.require_pinned;
+            if (typeof data4 !== "boolean") {
+                const err7 = { instancePath: instancePath + "/require_pinned", schemaPath: "#/properties/require_pinned/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema81.properties.require_pinned.type, parentSchema: schema81.properties.require_pinned, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.allow !== undefined) {
+            let data5 = data.allow;
+            if (Array.isArray(data5)) {
+                const len0 = data5.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                    let data6 = data5[i0];
+                    if (typeof data6 === "string") {
+                        if (func1(data6) < 1) {
+                            const err8 = { instancePath: instancePath + "/allow/" + i0, schemaPath: "#/properties/allow/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema81.properties.allow.items, data: data6 };
+                            if (vErrors === null) {
+                                vErrors = [err8];
+                            }
+                            else {
+                                vErrors.push(err8);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err9 = { instancePath: instancePath + "/allow/" + i0, schemaPath: "#/properties/allow/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema81.properties.allow.items.type, parentSchema: schema81.properties.allow.items, data: data6 };
+                        if (vErrors === null) {
+                            vErrors = [err9];
+                        }
+                        else {
+                            vErrors.push(err9);
+                        }
+                        errors++;
+                    }
+                }
+                let i1 = data5.length;
+                let j0;
+                if (i1 > 1) {
+                    const indices0 = {};
+                    for (; i1--;) {
+                        let item0 = data5[i1];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j0 = indices0[item0];
+                            const err10 = { instancePath: instancePath + "/allow", schemaPath: "#/properties/allow/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema81.properties.allow, data: data5 };
+                            if (vErrors === null) {
+                                vErrors = [err10];
+                            }
+                            else {
+                                vErrors.push(err10);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices0[item0] = i1;
+                    }
+                }
+            }
+            else {
+                const err11 = { instancePath: instancePath + "/allow", schemaPath: "#/properties/allow/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema81.properties.allow.type, parentSchema: schema81.properties.allow, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        if (data.deny !== undefined) {
+            let data7 = data.deny;
+            if (Array.isArray(data7)) {
+                const len1 = data7.length;
+                for (let i2 = 0; i2 < len1; i2++) {
+                    let data8 = data7[i2];
+                    if (typeof data8 === "string") {
+                        if (func1(data8) < 1) {
+                            const err12 = { instancePath: instancePath + "/deny/" + i2, schemaPath: "#/properties/deny/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema81.properties.deny.items, data: data8 };
+                            if (vErrors === null) {
+                                vErrors = [err12];
+                            }
+                            else {
+                                vErrors.push(err12);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err13 = { instancePath: instancePath + "/deny/" + i2, schemaPath: "#/properties/deny/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema81.properties.deny.items.type, parentSchema: schema81.properties.deny.items, data: data8 };
+                        if (vErrors === null) {
+                            vErrors = [err13];
+                        }
+                        else {
+                            vErrors.push(err13);
+                        }
+                        errors++;
+                    }
+                }
+                let i3 = data7.length;
+                let j1;
+                if (i3 > 1) {
+                    const indices1 = {};
+                    for (; i3--;) {
+                        let item1 = data7[i3];
+                        if (typeof item1 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices1[item1] == "number") {
+                            j1 = indices1[item1];
+                            const err14 = { instancePath: instancePath + "/deny", schemaPath: "#/properties/deny/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema81.properties.deny, data: data7 };
+                            if (vErrors === null) {
+                                vErrors = [err14];
+                            }
+                            else {
+                                vErrors.push(err14);
+                            }
+                            errors++;
+                            break;
+                        }
+                        indices1[item1] = i3;
+                    }
+                }
+            }
+            else {
+                const err15 = { instancePath: instancePath + "/deny", schemaPath: "#/properties/deny/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema81.properties.deny.type, parentSchema: schema81.properties.deny, data: data7 };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err16 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema81.type, parentSchema: schema81, data };
+        if (vErrors === null) {
+            vErrors = [err16];
+        }
+        else {
+            vErrors.push(err16);
+        }
+        errors++;
+    }
+    validate45.errors = vErrors;
+    return errors === 0;
+}
+validate45.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema84 = { "description": "A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "quarantine" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" } } };
+function validate46(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate46.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema84.required, parentSchema: schema84, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description"))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema84, data };
+                if (vErrors === null) {
+                    vErrors = [err1];
+                }
+                else {
+                    vErrors.push(err1);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("quarantine" !== data0) {
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "quarantine" }, message: "must be equal to constant", schema: "quarantine", parentSchema: schema84.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err3];
+                    }
+                    else {
+                        vErrors.push(err3);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err4];
+                }
+                else {
+                    vErrors.push(err4);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema84.properties.description.type, parentSchema: schema84.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err7 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema84.type, parentSchema: schema84, data };
+        if (vErrors === null) {
+            vErrors = [err7];
+        }
+        else {
+            vErrors.push(err7);
+        }
+        errors++;
+    }
+    validate46.errors = vErrors;
+    return errors === 0;
+}
+validate46.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema87 = { "description": "A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.", "type": "object", "additionalProperties": false, "required": ["type", "expression"], "properties": { "type": { "description": "Gate type.", "const": "expression" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "expression": { "description": "CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.", "type": "string", "minLength": 1, "maxLength": 4000 }, "message": { "description": "Message when the expression is false; {{ cel }} placeholders are replaced by their values.", "type": "string", "minLength": 1, "maxLength": 4000 }, "on_false": { "description": "Outcome when the expression is false (or cannot be evaluated).", "enum": ["fail", "warn"], "default": "fail" } } };
+function validate47(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+    let vErrors = null;
+    let errors = 0;
+    const evaluated0 = validate47.evaluated;
+    if (evaluated0.dynamicProps) {
+        evaluated0.props = undefined;
+    }
+    if (evaluated0.dynamicItems) {
+        evaluated0.items = undefined;
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.type === undefined) {
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema87.required, parentSchema: schema87, data };
+            if (vErrors === null) {
+                vErrors = [err0];
+            }
+            else {
+                vErrors.push(err0);
+            }
+            errors++;
+        }
+        if (data.expression === undefined) {
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expression" }, message: "must have required property '" + "expression" + "'", schema: schema87.required, parentSchema: schema87, data };
+            if (vErrors === null) {
+                vErrors = [err1];
+            }
+            else {
+                vErrors.push(err1);
+            }
+            errors++;
+        }
+        for (const key0 in data) {
+            if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "expression")) || (key0 === "message")) || (key0 === "on_false"))) {
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema87, data };
+                if (vErrors === null) {
+                    vErrors = [err2];
+                }
+                else {
+                    vErrors.push(err2);
+                }
+                errors++;
+            }
+        }
+        if (data.type !== undefined) {
+            let data0 = data.type;
+            if ("expression" !== data0) {
+                const err3 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "expression" }, message: "must be equal to constant", schema: "expression", parentSchema: schema87.properties.type, data: data0 };
+                if (vErrors === null) {
+                    vErrors = [err3];
+                }
+                else {
+                    vErrors.push(err3);
+                }
+                errors++;
+            }
+        }
+        if (data.id !== undefined) {
+            let data1 = data.id;
+            if (typeof data1 === "string") {
+                if (!pattern13.test(data1)) {
+                    const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                    if (vErrors === null) {
+                        vErrors = [err4];
+                    }
+                    else {
+                        vErrors.push(err4);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err5 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        if (data.severity !== undefined) {
+            let data2 = data.severity;
+            if (!((data2 === "fail") || (data2 === "warn"))) {
+                const err6 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+        }
+        if (data.description !== undefined) {
+            let data3 = data.description;
+            if (typeof data3 !== "string") {
+                const err7 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema87.properties.description.type, parentSchema: schema87.properties.description, data: data3 };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        if (data.expression !== undefined) {
+            let data4 = data.expression;
+            if (typeof data4 === "string") {
+                if (func1(data4) > 4000) {
+                    const err8 = { instancePath: instancePath + "/expression", schemaPath: "#/properties/expression/maxLength", keyword: "maxLength", params: { limit: 4000 }, message: "must NOT have more than 4000 characters", schema: 4000, parentSchema: schema87.properties.expression, data: data4 };
+                    if (vErrors === null) {
+                        vErrors = [err8];
+                    }
+                    else {
+                        vErrors.push(err8);
+                    }
+                    errors++;
+                }
+                if (func1(data4) < 1) {
+                    const err9 = { instancePath: instancePath + "/expression", schemaPath: "#/properties/expression/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema87.properties.expression, data: data4 };
+                    if (vErrors === null) {
+                        vErrors = [err9];
+                    }
+                    else {
+                        vErrors.push(err9);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err10 = { instancePath: instancePath + "/expression", schemaPath: "#/properties/expression/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema87.properties.expression.type, parentSchema: schema87.properties.expression, data: data4 };
+                if (vErrors === null) {
+                    vErrors = [err10];
+                }
+                else {
+                    vErrors.push(err10);
+                }
+                errors++;
+            }
+        }
+        if (data.message !== undefined) {
+            let data5 = data.message;
+            if (typeof data5 === "string") {
+                if (func1(data5) > 4000) {
+                    const err11 = { instancePath: instancePath + "/message", schemaPath: "#/properties/message/maxLength", keyword: "maxLength", params: { limit: 4000 }, message: "must NOT have more than 4000 characters", schema: 4000, parentSchema: schema87.properties.message, data: data5 };
+                    if (vErrors === null) {
+                        vErrors = [err11];
+                    }
+                    else {
+                        vErrors.push(err11);
+                    }
+                    errors++;
+                }
+                if (func1(data5) < 1) {
+                    const err12 = { instancePath: instancePath + "/message", schemaPath: "#/properties/message/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema87.properties.message, data: data5 };
+                    if (vErrors === null) {
+                        vErrors = [err12];
+                    }
+                    else {
+                        vErrors.push(err12);
+                    }
+                    errors++;
+                }
+            }
+            else {
+                const err13 = { instancePath: instancePath + "/message", schemaPath: "#/properties/message/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema87.properties.message.type, parentSchema: schema87.properties.message, data: data5 };
+                if (vErrors === null) {
+                    vErrors = [err13];
+                }
+                else {
+                    vErrors.push(err13);
+                }
+                errors++;
+            }
+        }
+        if (data.on_false !== undefined) {
+            let data6 = data.on_false;
+            if (!((data6 === "fail") || (data6 === "warn"))) {
+                const err14 = { instancePath: instancePath + "/on_false", schemaPath: "#/properties/on_false/enum", keyword: "enum", params: { allowedValues: schema87.properties.on_false.enum }, message: "must be equal to one of the allowed values", schema: schema87.properties.on_false.enum, parentSchema: schema87.properties.on_false, data: data6 };
+                if (vErrors === null) {
+                    vErrors = [err14];
+                }
+                else {
+                    vErrors.push(err14);
+                }
+                errors++;
+            }
+        }
+    }
+    else {
+        const err15 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema87.type, parentSchema: schema87, data };
+        if (vErrors === null) {
+            vErrors = [err15];
+        }
+        else {
+            vErrors.push(err15);
+        }
+        errors++;
+    }
+    validate47.errors = vErrors;
+    return errors === 0;
+}
+validate47.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 function validate35(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -72425,6 +73439,81 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     else {
                         for (const e of validate42.errors)
+                            vErrors.push(e);
+                    }
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "dataset") {
+                if (!(validate43(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    if (vErrors === null) {
+                        vErrors = validate43.errors;
+                    }
+                    else {
+                        for (const e of validate43.errors)
+                            vErrors.push(e);
+                    }
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "semver") {
+                if (!(validate44(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    if (vErrors === null) {
+                        vErrors = validate44.errors;
+                    }
+                    else {
+                        for (const e of validate44.errors)
+                            vErrors.push(e);
+                    }
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "requirements") {
+                if (!(validate45(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    if (vErrors === null) {
+                        vErrors = validate45.errors;
+                    }
+                    else {
+                        for (const e of validate45.errors)
+                            vErrors.push(e);
+                    }
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "quarantine") {
+                if (!(validate46(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    if (vErrors === null) {
+                        vErrors = validate46.errors;
+                    }
+                    else {
+                        for (const e of validate46.errors)
+                            vErrors.push(e);
+                    }
+                    errors = vErrors.length;
+                }
+                if (props0 !== true) {
+                    props0 = true;
+                }
+            }
+            else if (tag0 === "expression") {
+                if (!(validate47(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                    if (vErrors === null) {
+                        vErrors = validate47.errors;
+                    }
+                    else {
+                        for (const e of validate47.errors)
                             vErrors.push(e);
                     }
                     errors = vErrors.length;
@@ -72583,13 +73672,13 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate31.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema75 = { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } };
-const pattern20 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
+const schema90 = { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } };
+const pattern25 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
 const formats0 = cjsExports(formats_namespaceObject).fullFormats.date;
-function validate52(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+function validate62(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate52.evaluated;
+    const evaluated0 = validate62.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -72598,7 +73687,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.gate === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gate" }, message: "must have required property '" + "gate" + "'", schema: schema75.required, parentSchema: schema75, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gate" }, message: "must have required property '" + "gate" + "'", schema: schema90.required, parentSchema: schema90, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -72608,7 +73697,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.owner === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "owner" }, message: "must have required property '" + "owner" + "'", schema: schema75.required, parentSchema: schema75, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "owner" }, message: "must have required property '" + "owner" + "'", schema: schema90.required, parentSchema: schema90, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -72618,7 +73707,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.reason === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property '" + "reason" + "'", schema: schema75.required, parentSchema: schema75, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property '" + "reason" + "'", schema: schema90.required, parentSchema: schema90, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -72628,7 +73717,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.expires === undefined) {
-            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property '" + "expires" + "'", schema: schema75.required, parentSchema: schema75, data };
+            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property '" + "expires" + "'", schema: schema90.required, parentSchema: schema90, data };
             if (vErrors === null) {
                 vErrors = [err3];
             }
@@ -72639,7 +73728,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((key0 === "gate") || (key0 === "models")) || (key0 === "environments")) || (key0 === "owner")) || (key0 === "reason")) || (key0 === "expires"))) {
-                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema75, data };
+                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema90, data };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -72652,8 +73741,8 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.gate !== undefined) {
             let data0 = data.gate;
             if (typeof data0 === "string") {
-                if (!pattern20.test(data0)) {
-                    const err5 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/*-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/*-]+$" + "\"", schema: "^[A-Za-z0-9_.:/*-]+$", parentSchema: schema75.properties.gate, data: data0 };
+                if (!pattern25.test(data0)) {
+                    const err5 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/*-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/*-]+$" + "\"", schema: "^[A-Za-z0-9_.:/*-]+$", parentSchema: schema90.properties.gate, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err5];
                     }
@@ -72664,7 +73753,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err6 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.gate.type, parentSchema: schema75.properties.gate, data: data0 };
+                const err6 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema90.properties.gate.type, parentSchema: schema90.properties.gate, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -72808,7 +73897,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             let data5 = data.owner;
             if (typeof data5 === "string") {
                 if (func1(data5) < 1) {
-                    const err15 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema75.properties.owner, data: data5 };
+                    const err15 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema90.properties.owner, data: data5 };
                     if (vErrors === null) {
                         vErrors = [err15];
                     }
@@ -72819,7 +73908,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err16 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.owner.type, parentSchema: schema75.properties.owner, data: data5 };
+                const err16 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema90.properties.owner.type, parentSchema: schema90.properties.owner, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err16];
                 }
@@ -72833,7 +73922,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             let data6 = data.reason;
             if (typeof data6 === "string") {
                 if (func1(data6) < 1) {
-                    const err17 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema75.properties.reason, data: data6 };
+                    const err17 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema90.properties.reason, data: data6 };
                     if (vErrors === null) {
                         vErrors = [err17];
                     }
@@ -72844,7 +73933,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err18 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.reason.type, parentSchema: schema75.properties.reason, data: data6 };
+                const err18 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema90.properties.reason.type, parentSchema: schema90.properties.reason, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err18];
                 }
@@ -72858,7 +73947,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
             let data7 = data.expires;
             if (typeof data7 === "string") {
                 if (!(formats0.validate(data7))) {
-                    const err19 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"", schema: "date", parentSchema: schema75.properties.expires, data: data7 };
+                    const err19 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"", schema: "date", parentSchema: schema90.properties.expires, data: data7 };
                     if (vErrors === null) {
                         vErrors = [err19];
                     }
@@ -72869,7 +73958,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err20 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.expires.type, parentSchema: schema75.properties.expires, data: data7 };
+                const err20 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema90.properties.expires.type, parentSchema: schema90.properties.expires, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -72881,7 +73970,7 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema75.type, parentSchema: schema75, data };
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema90.type, parentSchema: schema90, data };
         if (vErrors === null) {
             vErrors = [err21];
         }
@@ -72890,19 +73979,19 @@ function validate52(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate52.errors = vErrors;
+    validate62.errors = vErrors;
     return errors === 0;
 }
-validate52.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema79 = { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } };
-const schema80 = { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] };
-const schema81 = { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
-const schema83 = { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 };
-const schema84 = { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] };
-function validate57(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate62.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema94 = { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } };
+const schema95 = { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] };
+const schema96 = { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
+const schema98 = { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 };
+const schema99 = { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] };
+function validate67(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate57.evaluated;
+    const evaluated0 = validate67.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -72911,7 +74000,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema81.required, parentSchema: schema81, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema96.required, parentSchema: schema96, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -72921,7 +74010,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema81.required, parentSchema: schema81, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema96.required, parentSchema: schema96, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -72932,7 +74021,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema81, data };
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema96, data };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -72945,7 +74034,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.kind !== undefined) {
             let data0 = data.kind;
             if ("slack" !== data0) {
-                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "slack" }, message: "must be equal to constant", schema: "slack", parentSchema: schema81.properties.kind, data: data0 };
+                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "slack" }, message: "must be equal to constant", schema: "slack", parentSchema: schema96.properties.kind, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -72984,7 +74073,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
             let data2 = data.url_env;
             if (typeof data2 === "string") {
                 if (func1(data2) < 1) {
-                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data2 };
+                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema98, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err6];
                     }
@@ -72995,7 +74084,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data2 };
+                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema98.type, parentSchema: schema98, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -73009,7 +74098,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.events;
             if (Array.isArray(data3)) {
                 if (data3.length < 1) {
-                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema81.properties.events, data: data3 };
+                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema96.properties.events, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -73022,7 +74111,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data4 = data3[i0];
                     if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema84.enum }, message: "must be equal to one of the allowed values", schema: schema84.enum, parentSchema: schema84, data: data4 };
+                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema99.enum }, message: "must be equal to one of the allowed values", schema: schema99.enum, parentSchema: schema99, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -73038,7 +74127,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i1--;) {
                         for (j0 = i1; j0--;) {
                             if (func0(data3[i1], data3[j0])) {
-                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema81.properties.events, data: data3 };
+                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema96.properties.events, data: data3 };
                                 if (vErrors === null) {
                                     vErrors = [err10];
                                 }
@@ -73053,7 +74142,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema81.properties.events.type, parentSchema: schema81.properties.events, data: data3 };
+                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema96.properties.events.type, parentSchema: schema96.properties.events, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -73196,7 +74285,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.plans !== undefined) {
             let data9 = data.plans;
             if (typeof data9 !== "boolean") {
-                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema81.properties.plans.type, parentSchema: schema81.properties.plans, data: data9 };
+                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema96.properties.plans.type, parentSchema: schema96.properties.plans, data: data9 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -73208,7 +74297,7 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema81.type, parentSchema: schema81, data };
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema96.type, parentSchema: schema96, data };
         if (vErrors === null) {
             vErrors = [err21];
         }
@@ -73217,15 +74306,15 @@ function validate57(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate57.errors = vErrors;
+    validate67.errors = vErrors;
     return errors === 0;
 }
-validate57.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema87 = { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
-function validate58(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate67.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema102 = { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
+function validate68(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate58.evaluated;
+    const evaluated0 = validate68.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -73234,7 +74323,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema87.required, parentSchema: schema87, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema102.required, parentSchema: schema102, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73244,7 +74333,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema87.required, parentSchema: schema87, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema102.required, parentSchema: schema102, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -73255,7 +74344,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema87, data };
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema102, data };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -73268,7 +74357,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.kind !== undefined) {
             let data0 = data.kind;
             if ("teams" !== data0) {
-                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "teams" }, message: "must be equal to constant", schema: "teams", parentSchema: schema87.properties.kind, data: data0 };
+                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "teams" }, message: "must be equal to constant", schema: "teams", parentSchema: schema102.properties.kind, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -73307,7 +74396,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
             let data2 = data.url_env;
             if (typeof data2 === "string") {
                 if (func1(data2) < 1) {
-                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data2 };
+                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema98, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err6];
                     }
@@ -73318,7 +74407,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data2 };
+                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema98.type, parentSchema: schema98, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -73332,7 +74421,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.events;
             if (Array.isArray(data3)) {
                 if (data3.length < 1) {
-                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema87.properties.events, data: data3 };
+                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema102.properties.events, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -73345,7 +74434,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data4 = data3[i0];
                     if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema84.enum }, message: "must be equal to one of the allowed values", schema: schema84.enum, parentSchema: schema84, data: data4 };
+                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema99.enum }, message: "must be equal to one of the allowed values", schema: schema99.enum, parentSchema: schema99, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -73361,7 +74450,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i1--;) {
                         for (j0 = i1; j0--;) {
                             if (func0(data3[i1], data3[j0])) {
-                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema87.properties.events, data: data3 };
+                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema102.properties.events, data: data3 };
                                 if (vErrors === null) {
                                     vErrors = [err10];
                                 }
@@ -73376,7 +74465,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema87.properties.events.type, parentSchema: schema87.properties.events, data: data3 };
+                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema102.properties.events.type, parentSchema: schema102.properties.events, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -73519,7 +74608,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.plans !== undefined) {
             let data9 = data.plans;
             if (typeof data9 !== "boolean") {
-                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema87.properties.plans.type, parentSchema: schema87.properties.plans, data: data9 };
+                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema102.properties.plans.type, parentSchema: schema102.properties.plans, data: data9 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -73531,7 +74620,7 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema87.type, parentSchema: schema87, data };
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema102.type, parentSchema: schema102, data };
         if (vErrors === null) {
             vErrors = [err21];
         }
@@ -73540,15 +74629,15 @@ function validate58(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate58.errors = vErrors;
+    validate68.errors = vErrors;
     return errors === 0;
 }
-validate58.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema93 = { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } };
-function validate59(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate68.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+const schema108 = { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } };
+function validate69(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate59.evaluated;
+    const evaluated0 = validate69.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -73557,7 +74646,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema93.required, parentSchema: schema93, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema108.required, parentSchema: schema108, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73567,7 +74656,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema93.required, parentSchema: schema93, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema108.required, parentSchema: schema108, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -73577,7 +74666,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.secret_env === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secret_env" }, message: "must have required property '" + "secret_env" + "'", schema: schema93.required, parentSchema: schema93, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secret_env" }, message: "must have required property '" + "secret_env" + "'", schema: schema108.required, parentSchema: schema108, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -73588,7 +74677,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans")) || (key0 === "secret_env"))) {
-                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema93, data };
+                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema108, data };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -73601,7 +74690,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.kind !== undefined) {
             let data0 = data.kind;
             if ("webhook" !== data0) {
-                const err4 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "webhook" }, message: "must be equal to constant", schema: "webhook", parentSchema: schema93.properties.kind, data: data0 };
+                const err4 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "webhook" }, message: "must be equal to constant", schema: "webhook", parentSchema: schema108.properties.kind, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -73640,7 +74729,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             let data2 = data.url_env;
             if (typeof data2 === "string") {
                 if (func1(data2) < 1) {
-                    const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data2 };
+                    const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema98, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err7];
                     }
@@ -73651,7 +74740,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err8 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data2 };
+                const err8 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema98.type, parentSchema: schema98, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -73665,7 +74754,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.events;
             if (Array.isArray(data3)) {
                 if (data3.length < 1) {
-                    const err9 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema93.properties.events, data: data3 };
+                    const err9 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema108.properties.events, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -73678,7 +74767,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data4 = data3[i0];
                     if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err10 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema84.enum }, message: "must be equal to one of the allowed values", schema: schema84.enum, parentSchema: schema84, data: data4 };
+                        const err10 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema99.enum }, message: "must be equal to one of the allowed values", schema: schema99.enum, parentSchema: schema99, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err10];
                         }
@@ -73694,7 +74783,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i1--;) {
                         for (j0 = i1; j0--;) {
                             if (func0(data3[i1], data3[j0])) {
-                                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema93.properties.events, data: data3 };
+                                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema108.properties.events, data: data3 };
                                 if (vErrors === null) {
                                     vErrors = [err11];
                                 }
@@ -73709,7 +74798,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err12 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema93.properties.events.type, parentSchema: schema93.properties.events, data: data3 };
+                const err12 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema108.properties.events.type, parentSchema: schema108.properties.events, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err12];
                 }
@@ -73852,7 +74941,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.plans !== undefined) {
             let data9 = data.plans;
             if (typeof data9 !== "boolean") {
-                const err21 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema93.properties.plans.type, parentSchema: schema93.properties.plans, data: data9 };
+                const err21 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema108.properties.plans.type, parentSchema: schema108.properties.plans, data: data9 };
                 if (vErrors === null) {
                     vErrors = [err21];
                 }
@@ -73866,7 +74955,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
             let data10 = data.secret_env;
             if (typeof data10 === "string") {
                 if (func1(data10) < 1) {
-                    const err22 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema83, data: data10 };
+                    const err22 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema98, data: data10 };
                     if (vErrors === null) {
                         vErrors = [err22];
                     }
@@ -73877,7 +74966,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err23 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema83.type, parentSchema: schema83, data: data10 };
+                const err23 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema98.type, parentSchema: schema98, data: data10 };
                 if (vErrors === null) {
                     vErrors = [err23];
                 }
@@ -73889,7 +74978,7 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema93.type, parentSchema: schema93, data };
+        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema108.type, parentSchema: schema108, data };
         if (vErrors === null) {
             vErrors = [err24];
         }
@@ -73898,14 +74987,14 @@ function validate59(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate59.errors = vErrors;
+    validate69.errors = vErrors;
     return errors === 0;
 }
-validate59.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-function validate56(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate69.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+function validate66(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate56.evaluated;
+    const evaluated0 = validate66.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -73914,7 +75003,7 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema80.required, parentSchema: schema80, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema95.required, parentSchema: schema95, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73926,12 +75015,12 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
         const tag0 = data.kind;
         if (typeof tag0 == "string") {
             if (tag0 === "slack") {
-                if (!(validate57(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                if (!(validate67(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
                     if (vErrors === null) {
-                        vErrors = validate57.errors;
+                        vErrors = validate67.errors;
                     }
                     else {
-                        for (const e of validate57.errors)
+                        for (const e of validate67.errors)
                             vErrors.push(e);
                     }
                     errors = vErrors.length;
@@ -73939,12 +75028,12 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
                 var props0 = true;
             }
             else if (tag0 === "teams") {
-                if (!(validate58(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                if (!(validate68(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
                     if (vErrors === null) {
-                        vErrors = validate58.errors;
+                        vErrors = validate68.errors;
                     }
                     else {
-                        for (const e of validate58.errors)
+                        for (const e of validate68.errors)
                             vErrors.push(e);
                     }
                     errors = vErrors.length;
@@ -73954,12 +75043,12 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else if (tag0 === "webhook") {
-                if (!(validate59(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
+                if (!(validate69(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }))) {
                     if (vErrors === null) {
-                        vErrors = validate59.errors;
+                        vErrors = validate69.errors;
                     }
                     else {
-                        for (const e of validate59.errors)
+                        for (const e of validate69.errors)
                             vErrors.push(e);
                     }
                     errors = vErrors.length;
@@ -73969,7 +75058,7 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "kind", tagValue: tag0 }, message: "value of tag \"kind\" must be in oneOf", schema: schema80.discriminator, parentSchema: schema80, data };
+                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "kind", tagValue: tag0 }, message: "value of tag \"kind\" must be in oneOf", schema: schema95.discriminator, parentSchema: schema95, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -73980,7 +75069,7 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         else {
-            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "kind", tagValue: tag0 }, message: "tag \"kind\" must be string", schema: schema80.discriminator, parentSchema: schema80, data };
+            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "kind", tagValue: tag0 }, message: "tag \"kind\" must be string", schema: schema95.discriminator, parentSchema: schema95, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -73991,7 +75080,7 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema80.type, parentSchema: schema80, data };
+        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema95.type, parentSchema: schema95, data };
         if (vErrors === null) {
             vErrors = [err3];
         }
@@ -74000,15 +75089,15 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate56.errors = vErrors;
+    validate66.errors = vErrors;
     evaluated0.props = props0;
     return errors === 0;
 }
-validate56.evaluated = { "dynamicProps": true, "dynamicItems": false };
-function validate55(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate66.evaluated = { "dynamicProps": true, "dynamicItems": false };
+function validate65(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate55.evaluated;
+    const evaluated0 = validate65.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -74017,7 +75106,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.channels === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "channels" }, message: "must have required property '" + "channels" + "'", schema: schema79.required, parentSchema: schema79, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "channels" }, message: "must have required property '" + "channels" + "'", schema: schema94.required, parentSchema: schema94, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -74028,7 +75117,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((key0 === "channels") || (key0 === "timeout_seconds")) || (key0 === "attempts"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema79, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema94, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -74042,7 +75131,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
             let data0 = data.channels;
             if (Array.isArray(data0)) {
                 if (data0.length < 1) {
-                    const err2 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema79.properties.channels, data: data0 };
+                    const err2 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema94.properties.channels, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err2];
                     }
@@ -74053,12 +75142,12 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 const len0 = data0.length;
                 for (let i0 = 0; i0 < len0; i0++) {
-                    if (!(validate56(data0[i0], { instancePath: instancePath + "/channels/" + i0, parentData: data0, parentDataProperty: i0, rootData, dynamicAnchors }))) {
+                    if (!(validate66(data0[i0], { instancePath: instancePath + "/channels/" + i0, parentData: data0, parentDataProperty: i0, rootData, dynamicAnchors }))) {
                         if (vErrors === null) {
-                            vErrors = validate56.errors;
+                            vErrors = validate66.errors;
                         }
                         else {
-                            for (const e of validate56.errors)
+                            for (const e of validate66.errors)
                                 vErrors.push(e);
                         }
                         errors = vErrors.length;
@@ -74066,7 +75155,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err3 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema79.properties.channels.type, parentSchema: schema79.properties.channels, data: data0 };
+                const err3 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema94.properties.channels.type, parentSchema: schema94.properties.channels, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -74080,7 +75169,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
             let data2 = data.timeout_seconds;
             if ((typeof data2 == "number") && (isFinite(data2))) {
                 if (data2 > 60 || isNaN(data2)) {
-                    const err4 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/maximum", keyword: "maximum", params: { comparison: "<=", limit: 60 }, message: "must be <= 60", schema: 60, parentSchema: schema79.properties.timeout_seconds, data: data2 };
+                    const err4 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/maximum", keyword: "maximum", params: { comparison: "<=", limit: 60 }, message: "must be <= 60", schema: 60, parentSchema: schema94.properties.timeout_seconds, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err4];
                     }
@@ -74090,7 +75179,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data2 <= 0 || isNaN(data2)) {
-                    const err5 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0", schema: 0, parentSchema: schema79.properties.timeout_seconds, data: data2 };
+                    const err5 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0", schema: 0, parentSchema: schema94.properties.timeout_seconds, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err5];
                     }
@@ -74101,7 +75190,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err6 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema79.properties.timeout_seconds.type, parentSchema: schema79.properties.timeout_seconds, data: data2 };
+                const err6 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema94.properties.timeout_seconds.type, parentSchema: schema94.properties.timeout_seconds, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -74114,7 +75203,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.attempts !== undefined) {
             let data3 = data.attempts;
             if (!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) {
-                const err7 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema79.properties.attempts.type, parentSchema: schema79.properties.attempts, data: data3 };
+                const err7 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema94.properties.attempts.type, parentSchema: schema94.properties.attempts, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -74125,7 +75214,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
             }
             if ((typeof data3 == "number") && (isFinite(data3))) {
                 if (data3 > 6 || isNaN(data3)) {
-                    const err8 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/maximum", keyword: "maximum", params: { comparison: "<=", limit: 6 }, message: "must be <= 6", schema: 6, parentSchema: schema79.properties.attempts, data: data3 };
+                    const err8 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/maximum", keyword: "maximum", params: { comparison: "<=", limit: 6 }, message: "must be <= 6", schema: 6, parentSchema: schema94.properties.attempts, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -74135,7 +75224,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data3 < 1 || isNaN(data3)) {
-                    const err9 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema79.properties.attempts, data: data3 };
+                    const err9 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema94.properties.attempts, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -74148,7 +75237,7 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema79.type, parentSchema: schema79, data };
+        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema94.type, parentSchema: schema94, data };
         if (vErrors === null) {
             vErrors = [err10];
         }
@@ -74157,10 +75246,10 @@ function validate55(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate55.errors = vErrors;
+    validate65.errors = vErrors;
     return errors === 0;
 }
-validate55.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+validate65.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     /*# sourceURL="https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json" */ ;
     let vErrors = null;
@@ -74455,12 +75544,12 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             if (Array.isArray(data8)) {
                 const len0 = data8.length;
                 for (let i0 = 0; i0 < len0; i0++) {
-                    if (!(validate52(data8[i0], { instancePath: instancePath + "/waivers/" + i0, parentData: data8, parentDataProperty: i0, rootData, dynamicAnchors }))) {
+                    if (!(validate62(data8[i0], { instancePath: instancePath + "/waivers/" + i0, parentData: data8, parentDataProperty: i0, rootData, dynamicAnchors }))) {
                         if (vErrors === null) {
-                            vErrors = validate52.errors;
+                            vErrors = validate62.errors;
                         }
                         else {
-                            for (const e of validate52.errors)
+                            for (const e of validate62.errors)
                                 vErrors.push(e);
                         }
                         errors = vErrors.length;
@@ -74556,12 +75645,12 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         if (data.notify !== undefined) {
-            if (!(validate55(data.notify, { instancePath: instancePath + "/notify", parentData: data, parentDataProperty: "notify", rootData, dynamicAnchors }))) {
+            if (!(validate65(data.notify, { instancePath: instancePath + "/notify", parentData: data, parentDataProperty: "notify", rootData, dynamicAnchors }))) {
                 if (vErrors === null) {
-                    vErrors = validate55.errors;
+                    vErrors = validate65.errors;
                 }
                 else {
-                    for (const e of validate55.errors)
+                    for (const e of validate65.errors)
                         vErrors.push(e);
                 }
                 errors = vErrors.length;
@@ -74582,11 +75671,11 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate20.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const validatePolicyDocument = validate65;
-function validate65(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+const validatePolicyDocument = validate75;
+function validate75(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
-    const evaluated0 = validate65.evaluated;
+    const evaluated0 = validate75.evaluated;
     if (evaluated0.dynamicProps) {
         evaluated0.props = undefined;
     }
@@ -74692,10 +75781,10 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
     }
-    validate65.errors = vErrors;
+    validate75.errors = vErrors;
     return errors === 0;
 }
-validate65.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+validate75.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 
 ;// CONCATENATED MODULE: ./lib/src/config/validate.js
 // JSON Schema validation (schema/mlops.schema.json, the single source of truth) with ajv errors
@@ -75212,6 +76301,8 @@ const loadConfig = (input, deps) => {
     const modelPolicies = checker.models();
     resolver.resolveExtends();
     checker.policies();
+    if (deps.checkGate)
+        checker.gateOptions(deps.checkGate);
     checker.waivers(deps.now);
     checker.unusedPolicies(modelPolicies);
     diagnostics.push(...checkNotify(root.notify, doc, (0,config_raw/* entriesOf */.Mc)(root.environments).map(([n]) => n), (0,config_raw/* entriesOf */.Mc)(root.models).map(([id]) => id)));
@@ -75479,6 +76570,40 @@ class CrossChecks {
             }
         });
     }
+    /** Every gate's options, as its gate type reads them; a gate the schema already objected to is left alone. */
+    gateOptions(check) {
+        const COMMON = new Set(['type', 'id', 'severity', 'description']);
+        // Gates (file and pointer) the schema or the earlier checks objected to: one pass over the diagnostics.
+        const objected = new Set();
+        for (const d of this.diagnostics) {
+            const gate = d.severity === 'error' ? /^(.*\/gates\/\d+)(?:\/|$)/.exec(d.path)?.[1] : undefined;
+            if (gate !== undefined)
+                objected.add(`${d.position?.file ?? ''}\u0000${gate}`);
+        }
+        const errorsAt = (doc, pointer) => objected.has(`${doc.file}\u0000${pointer}`);
+        for (const entry of this.resolver.resolved.values()) {
+            (0,config_raw/* asArray */._j)(this.rawPolicy(entry)?.gates).forEach((gate, index) => {
+                const record = (0,config_raw/* asRecord */.qY)(gate);
+                if (!record || typeof record.type !== 'string')
+                    return;
+                const gatePointer = pointerJoin(pointerJoin(entry.pointer, 'gates'), index);
+                if (errorsAt(entry.doc, gatePointer))
+                    return;
+                const options = Object.fromEntries(Object.entries(record).filter(([key]) => !COMMON.has(key)));
+                for (const problem of check(record.type, options)) {
+                    const path = `${gatePointer}/${problem.key}`;
+                    this.diagnostics.push({
+                        severity: 'error',
+                        code: problem.code,
+                        message: problem.message,
+                        path,
+                        position: problem.index === undefined ? positionOf(entry.doc, path) : positionWithin(entry.doc, path, problem.index),
+                        ...(problem.hint ? { hint: problem.hint } : {}),
+                    });
+                }
+            });
+        }
+    }
     uniqueGateIds(resolved) {
         const seen = new Map();
         for (const entry of resolved) {
@@ -75658,22 +76783,20 @@ const notGathered = (kind, message, host) => ({
     ok: false,
     error: { kind, message, ...(host ? { host } : {}) },
 });
-const NO_NEEDS = {
-    candidateRun: false,
-    candidateSignature: false,
-    championRun: false,
-    championSignature: false,
-    approvals: false,
-    commits: false,
-};
-const mergeNeeds = (a, b) => ({
-    candidateRun: a.candidateRun || !!b.candidateRun,
-    candidateSignature: a.candidateSignature || !!b.candidateSignature,
-    championRun: a.championRun || !!b.championRun,
-    championSignature: a.championSignature || !!b.championSignature,
-    approvals: a.approvals || !!b.approvals,
-    commits: a.commits || !!b.commits,
-});
+const NEED_KEYS = [
+    'candidateRun',
+    'candidateSignature',
+    'championRun',
+    'championSignature',
+    'approvals',
+    'commits',
+    'candidateModelTags',
+    'championModelTags',
+    'candidateRequirements',
+    'changedFiles',
+];
+const NO_NEEDS = Object.fromEntries(NEED_KEYS.map((k) => [k, false]));
+const mergeNeeds = (a, b) => Object.fromEntries(NEED_KEYS.map((k) => [k, a[k] || !!b[k]]));
 
 ;// CONCATENATED MODULE: ./lib/src/evidence/gather.js
 // Gathers the evidence each target's gates need, through the registry ports, all at once:
@@ -75780,20 +76903,37 @@ async function gatherEvidence(input) {
         const key = sharedSource ? [sharedSource] : [version.name, version.version, version.source];
         return settle(memo.once(p, 'artifacts.getSignature', key, () => p.artifacts.getSignature(version)), `could not read the MLmodel of ${version.name} version ${version.version} (${envName})`);
     };
+    const requirementsOf = (p, version, envName) => {
+        const sharedSource = version.modelId ?? (version.source.startsWith('runs:/') ? version.source : null);
+        const key = sharedSource ? [sharedSource] : [version.name, version.version, version.source];
+        return settle(memo.once(p, 'artifacts.getRequirements', key, () => p.artifacts.getRequirements(version)), `could not read the requirements.txt of ${version.name} version ${version.version} (${envName})`);
+    };
+    const modelTagsOf = (p, version, envName) => settle(memo.once(p, 'registry.getModelTags', [version.name], () => p.registry.getModelTags(version.name)), `could not read the tags of registered model ${version.name} (${envName})`);
     const versionFacts = async (p, envName, lookup, what, want) => {
         const found = await settle(lookup, `could not look up ${what}`);
         if (!found.ok || found.value === null)
             return found;
         const version = found.value;
-        const [run, signature] = await Promise.all([
+        const [run, signature, modelTags, requirements] = await Promise.all([
             want.run ? runOf(p, version, envName) : Promise.resolve(undefined),
             want.signature ? signatureOf(p, version, envName) : Promise.resolve(undefined),
+            want.modelTags ? modelTagsOf(p, version, envName) : Promise.resolve(undefined),
+            want.requirements ? requirementsOf(p, version, envName) : Promise.resolve(undefined),
         ]);
-        return gathered({ version, ...(run ? { run } : {}), ...(signature ? { signature } : {}) });
+        return gathered({
+            version,
+            ...(run ? { run } : {}),
+            ...(signature ? { signature } : {}),
+            ...(modelTags ? { modelTags } : {}),
+            ...(requirements ? { requirements } : {}),
+        });
     };
     const approvals = () => github
         ? settle(memo.once(github, 'github.approvals', [], () => github.approvals()), 'could not read approvals from GitHub')
         : Promise.resolve(notGathered('unavailable', 'approvals need a GitHub context (token and pull request or environment)'));
+    const changedFiles = () => github
+        ? settle(memo.once(github, 'github.changedFiles', [], () => github.changedFiles()), 'could not read the files changed by the pull request')
+        : Promise.resolve(notGathered('unavailable', 'changed files need a GitHub context (token and pull request)'));
     const commitsOf = async (candidate) => {
         if (!candidate.ok)
             return notGathered(candidate.error.kind, `commit check skipped: ${candidate.error.message}`);
@@ -75831,7 +76971,12 @@ async function gatherEvidence(input) {
         catch (e) {
             return failed(e instanceof Error ? e.message : String(e));
         }
-        const candidateP = versionFacts(fromPorts, t.from, resolveCandidate(fromPorts, candidateName, model.candidate, { env: t.from, model: t.model }), `the candidate (${describeSelector(model.candidate)} of ${candidateName} in ${t.from})`, { run: needs.candidateRun || needs.commits, signature: needs.candidateSignature }).then(async (found) => {
+        const candidateP = versionFacts(fromPorts, t.from, resolveCandidate(fromPorts, candidateName, model.candidate, { env: t.from, model: t.model }), `the candidate (${describeSelector(model.candidate)} of ${candidateName} in ${t.from})`, {
+            run: needs.candidateRun || needs.commits,
+            signature: needs.candidateSignature,
+            modelTags: needs.candidateModelTags,
+            requirements: needs.candidateRequirements,
+        }).then(async (found) => {
             // "No candidate yet" holds only for a model that exists: a name that points at nothing (or a
             // registry that answers 404 to everything) is an error, never a quiet skip.
             if (!found.ok || found.value !== null)
@@ -75843,15 +76988,17 @@ async function gatherEvidence(input) {
                 ? found
                 : notGathered('not_found', `registered model "${candidateName}" does not exist in ${t.from}: the config points at nothing (check models.${t.model} and the environment's registry)`);
         });
-        const championP = versionFacts(toPorts, t.to, registryCall(toPorts, 'registry.getVersionByAlias', [championName, alias], () => toPorts.registry.getVersionByAlias(championName, alias)), `the champion (alias "${alias}" of ${championName} in ${t.to})`, { run: needs.championRun, signature: needs.championSignature });
+        const championP = versionFacts(toPorts, t.to, registryCall(toPorts, 'registry.getVersionByAlias', [championName, alias], () => toPorts.registry.getVersionByAlias(championName, alias)), `the champion (alias "${alias}" of ${championName} in ${t.to})`, { run: needs.championRun, signature: needs.championSignature, modelTags: needs.championModelTags, requirements: false });
         const approvalsP = needs.approvals ? approvals() : undefined;
         const commitsP = needs.commits ? candidateP.then(commitsOf) : undefined;
-        const [candidate, champion, approvalsFact, commits] = await Promise.all([candidateP, championP, approvalsP, commitsP]);
+        const changedP = needs.changedFiles ? changedFiles() : undefined;
+        const [candidate, champion, approvalsFact, commits, changed] = await Promise.all([candidateP, championP, approvalsP, commitsP, changedP]);
         return {
             candidate,
             champion,
             ...(approvalsFact ? { approvals: approvalsFact } : {}),
             ...(commits ? { commits } : {}),
+            ...(changed ? { changedFiles: changed } : {}),
         };
     };
     const results = await Promise.all(input.targets.map(async (t) => [(0,types/* targetKey */.h)(t), await gatherTarget(t)]));
@@ -75864,12 +77011,18 @@ async function gatherEvidence(input) {
 /** Gate options that cannot be used (a bad regular expression, a wrong type). The engine turns it into a ConfigError. */
 class GateOptionError extends Error {
     key;
+    index;
+    hint;
     name = 'GateOptionError';
     constructor(message, 
     /** Option key, e.g. `tags.owner`; becomes part of the diagnostic path. */
-    key) {
+    key, 
+    /** Character of the option's string value at fault (an expression's error position), when known. */
+    index, hint) {
         super(message);
         this.key = key;
+        this.index = index;
+        this.hint = hint;
     }
 }
 const describe = (value) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
@@ -76162,6 +77315,80 @@ const approvalsGate = {
     },
 };
 
+;// CONCATENATED MODULE: ./lib/src/policy/gates/dataset.js
+// dataset: the candidate and the champion were evaluated on the same data. Both source runs must
+// have logged (mlflow.log_input) a dataset with the same name and digest, optionally only inputs
+// of one context (`mlflow.data.context`, e.g. `eval`) and of one name.
+
+
+
+/** `name@digest`: how a dataset is identified in messages and `measured`. */
+const idOf = (d) => `${d.name}@${d.digest}`;
+const SHOWN = 5;
+const someOf = (items) => items.length <= SHOWN ? (0,format/* listOf */.c3)(items) : `${items.slice(0, SHOWN).join(', ')} and ${String(items.length - SHOWN)} more`;
+const datasetGate = {
+    type: 'dataset',
+    schemaRef: '#/$defs/gate_dataset',
+    parse: (raw) => ({
+        context: readString(raw, 'context') ?? null,
+        name: readString(raw, 'name') ?? null,
+        onMissingBaseline: readEnum(raw, 'on_missing_baseline', ['fail', 'pass', 'warn'], 'fail'),
+    }),
+    needs: () => ({ candidateRun: true, championRun: true }),
+    evaluate(o, ctx) {
+        const threshold = { context: o.context, name: o.name, on_missing_baseline: o.onMissingBaseline };
+        const which = [o.name === null ? null : `named ${o.name}`, o.context === null ? null : `with context ${o.context}`].filter((s) => s !== null).join(' ');
+        const kind = which ? `dataset ${which}` : 'dataset';
+        const relevant = (run) => (run.datasets ?? []).filter((d) => (o.context === null || d.context === o.context) && (o.name === null || d.name === o.name));
+        const missingBaseline = (message, baseline, measured) => result(o.onMissingBaseline, `${message} (on_missing_baseline: ${o.onMissingBaseline}).`, { ...measured, baseline }, threshold);
+        const candidate = readCandidateRun(ctx);
+        if (!candidate.ok)
+            return { ...candidate.result, threshold };
+        const label = versionLabel(candidate.value.version);
+        const run = candidate.value.run;
+        if (run === null)
+            return result('fail', `Candidate ${label} has no source run, so it logged no evaluation ${kind}.`, { candidate_datasets: null }, threshold);
+        const mine = relevant(run);
+        const measured = { candidate_datasets: mine.map(idOf).join(', ') || null, run_id: run.runId };
+        if (mine.length === 0) {
+            const others = (run.datasets ?? []).map((d) => (d.context ? `${idOf(d)} (${d.context})` : idOf(d)));
+            const seen = others.length ? `; it logged ${someOf(others)}` : '; it logged no dataset inputs (mlflow.log_input)';
+            return result('fail', `Candidate ${label}'s run ${run.runId} logged no ${kind}${seen}.`, measured, threshold);
+        }
+        const championFact = read(ctx.evidence.champion, `the champion in ${ctx.target.to}`);
+        if (!championFact.ok)
+            return { ...championFact.result, measured, threshold };
+        const champion = championFact.value;
+        if (champion === null) {
+            return missingBaseline(`${ctx.target.to} has no champion yet (first promotion), so there is no evaluation data to compare with`, 'no_champion', measured);
+        }
+        const championLabel = versionLabel(champion);
+        const championRun = read(champion.run, `the source run of champion ${championLabel}`);
+        if (!championRun.ok)
+            return { ...championRun.result, measured, threshold };
+        if (championRun.value === null) {
+            return missingBaseline(`Champion ${championLabel} has no source run, so its evaluation data is unknown`, 'no_run', measured);
+        }
+        const theirs = relevant(championRun.value);
+        const withChampion = { ...measured, champion_datasets: theirs.map(idOf).join(', ') || null, champion_version: champion.version.version };
+        if (theirs.length === 0) {
+            return missingBaseline(`Champion ${championLabel}'s run ${championRun.value.runId} logged no ${kind}, so the data its metrics came from is unknown`, 'no_dataset', withChampion);
+        }
+        const theirIds = new Set(theirs.map(idOf));
+        const shared = [...new Set(mine.map(idOf))].filter((id) => theirIds.has(id));
+        if (shared.length > 0) {
+            return result('pass', `Candidate ${label} and champion ${championLabel} were evaluated on the same ${kind}: ${someOf(shared)}.`, { ...withChampion, shared: shared.join(', ') }, threshold);
+        }
+        // Same name, other digest: the data changed under the same name (a different split or snapshot).
+        const theirByName = new Map(theirs.map((d) => [d.name, d.digest]));
+        const changed = mine.filter((d) => theirByName.has(d.name)).map((d) => `${d.name} (candidate digest ${d.digest}, champion ${theirByName.get(d.name) ?? ''})`);
+        const why = changed.length
+            ? `the same name with different content: ${someOf([...new Set(changed)])}`
+            : `different datasets: candidate ${someOf(mine.map(idOf))}, champion ${someOf(theirs.map(idOf))}`;
+        return result('fail', `Candidate ${label} and champion ${championLabel} were not evaluated on the same ${kind}; ${why}. Evaluate both on the same data before comparing their metrics.`, { ...withChampion, shared: null }, threshold);
+    },
+};
+
 ;// CONCATENATED MODULE: ./lib/src/policy/gates/description.js
 // description: the candidate version says what it is (a description, or a model card link).
 
@@ -76196,6 +77423,5785 @@ const descriptionGate = {
         const cardNote = o.modelCardTag === null ? '' : ` and model card tag ${o.modelCardTag} is not set`;
         const what = length === 0 ? `has no description (min ${String(o.minLength)} characters)` : `has a ${String(length)}-character description, fewer than the ${String(o.minLength)} required`;
         return result('fail', `Candidate ${label} ${what}${cardNote}.`, measured, threshold);
+    },
+};
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/errors.js
+class CelError extends Error {
+  #node
+  #code
+  #range
+  #summary
+
+  constructor({name, code, message, node, cause, range}) {
+    super(message, cause ? {cause} : undefined)
+
+    this.name = name
+    this.#code = code
+
+    this.#summary = message
+    this.#node = node
+    this.#range = (range && normalizeRange(range)) || normalizeRange(node)
+
+    if (!node?.input) return
+    this.message = formatErrorWithHighlight(this.#summary, node, this.#range)
+  }
+
+  get node() {
+    return this.#node
+  }
+
+  get code() {
+    return this.#code
+  }
+
+  get range() {
+    return this.#range
+  }
+
+  get summary() {
+    return this.#summary
+  }
+
+  withAst(node) {
+    if (this.#node || !node?.input) return this
+    this.#node = node
+    this.#range ??= normalizeRange(node)
+    this.message = formatErrorWithHighlight(this.#summary, node, this.#range)
+    return this
+  }
+}
+
+function normalizeArgs(name, defaultCode, message, node, cause) {
+  if (typeof message === 'string') return {name, code: defaultCode, message, node, cause}
+
+  const opts = message
+  if (typeof opts !== 'object') throw new Error('First param to error must be a string or object')
+
+  return {
+    name,
+    code: opts.code || defaultCode,
+    message: opts.message,
+    node: opts.node,
+    cause: opts.cause,
+    range: opts.range
+  }
+}
+
+class ParseError extends CelError {
+  constructor(message, node, cause) {
+    super(normalizeArgs('ParseError', 'parse_error', message, node, cause))
+  }
+}
+
+class EvaluationError extends CelError {
+  constructor(message, node, cause) {
+    super(normalizeArgs('EvaluationError', 'evaluation_error', message, node, cause))
+  }
+}
+
+class errors_TypeError extends CelError {
+  constructor(message, node, cause) {
+    super(normalizeArgs('TypeError', 'type_error', message, node, cause))
+  }
+}
+
+function parseError(code, message, node) {
+  if (typeof code === 'object') return new ParseError(code)
+  return new ParseError({code, message, node})
+}
+
+function evaluationError(code, message, node) {
+  if (typeof code === 'object') return new EvaluationError(code)
+  return new EvaluationError({code, message, node})
+}
+
+function typeError(code, message, node) {
+  if (typeof code === 'object') return new errors_TypeError(code)
+  return new errors_TypeError({code, message, node})
+}
+
+function normalizeRange(node) {
+  const start = node?.pos ?? node?.start
+  if (typeof start !== 'number') return
+  const end = typeof node.end === 'number' ? node.end : start
+  return {start, end}
+}
+
+function formatErrorWithHighlight(message, node, range) {
+  const pos = node.pos ?? range?.start
+  if (typeof pos !== 'number') return message
+
+  const input = node.input
+
+  let lineNum = 1
+  let currentPos = 0
+  let columnNum = 0
+  while (currentPos < pos) {
+    if (input[currentPos] === '\n') {
+      lineNum++
+      columnNum = 0
+    } else {
+      columnNum++
+    }
+    currentPos++
+  }
+
+  let contextStart = pos
+  let contextEnd = pos
+  while (contextStart > 0 && input[contextStart - 1] !== '\n') contextStart--
+  while (contextEnd < input.length && input[contextEnd] !== '\n') contextEnd++
+
+  const line = input.slice(contextStart, contextEnd)
+  const highlight = `> ${`${lineNum}`.padStart(4, ' ')} | ${line}\n${' '.repeat(9 + columnNum)}^`
+
+  return `${message}\n\n${highlight}`
+}
+
+function attachErrorAst(error, node) {
+  if (error instanceof CelError) return error.withAst(node)
+  return error
+}
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/optional.js
+
+
+class Optional {
+  #value
+
+  constructor(value) {
+    this.#value = value
+  }
+
+  static of(value) {
+    if (value === undefined) return OPTIONAL_NONE
+    return new Optional(value)
+  }
+
+  static none() {
+    return OPTIONAL_NONE
+  }
+
+  hasValue() {
+    return this.#value !== undefined
+  }
+
+  value() {
+    if (this.#value === undefined) {
+      throw evaluationError('optional_value_missing', 'Optional value is not present')
+    }
+    return this.#value
+  }
+
+  or(optional) {
+    if (this.#value !== undefined) return this
+    if (optional instanceof Optional) return optional
+    throw evaluationError(
+      'invalid_optional_argument',
+      'Optional.or must be called with an Optional argument'
+    )
+  }
+
+  orValue(defaultValue) {
+    return this.#value === undefined ? defaultValue : this.#value
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'optional'
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return this.#value === undefined
+      ? `Optional { none }`
+      : `Optional { value: ${JSON.stringify(this.#value)} }`
+  }
+}
+
+const OPTIONAL_NONE = Object.freeze(new Optional())
+
+class OptionalNamespace {}
+const optionalNamespace = new OptionalNamespace()
+
+function toggleOptionalTypes(registry, enable) {
+  const optionalConstant = enable ? optionalNamespace : undefined
+  registry.deleteVariable('optional')
+  registry.registerConstant('optional', 'OptionalNamespace', optionalConstant)
+}
+
+function register(registry) {
+  const sync = {async: false}
+  const functionOverload = (sig, handler) => registry.registerFunctionOverload(sig, handler, sync)
+
+  const optionalConstant = registry.enableOptionalTypes ? optionalNamespace : undefined
+  registry.registerType('OptionalNamespace', OptionalNamespace)
+  registry.registerConstant('optional', 'OptionalNamespace', optionalConstant)
+  functionOverload('optional.hasValue(): bool', (v) => v.hasValue())
+  functionOverload('optional<A>.value(): A', (v) => v.value())
+  registry.registerFunctionOverload('OptionalNamespace.none(): optional<T>', () => Optional.none())
+  functionOverload('OptionalNamespace.of(A): optional<A>', (_, value) => Optional.of(value))
+  function ensureOptional(value, ast, description) {
+    if (value instanceof Optional) return value
+    throw evaluationError('optional_expected', `${description} must be optional`, ast)
+  }
+
+  function evaluateOptional(ev, macro, ctx) {
+    const v = ev.run(macro.receiver, ctx)
+    if (v instanceof Promise) return v.then((_v) => handleOptionalResolved(_v, ev, macro, ctx))
+    return handleOptionalResolved(v, ev, macro, ctx)
+  }
+
+  function handleOptionalResolved(value, ev, macro, ctx) {
+    const optional = ensureOptional(value, macro.receiver, `${macro.functionDesc} receiver`)
+    if (optional.hasValue()) return macro.onHasValue(optional)
+    return macro.onEmpty(ev, macro, ctx)
+  }
+
+  function ensureOptionalType(checker, node, ctx, description) {
+    const type = checker.check(node, ctx)
+    if (type.kind === 'optional') return type
+    if (type.kind === 'dyn') return checker.getType('optional')
+    throw checker.createError('optional_expected', `${description} must be optional, got '${type}'`, node)
+  }
+
+  function createOptionalMacro({functionDesc, evaluate, typeCheck, onHasValue, onEmpty}) {
+    return ({ast, args, receiver}) => ({
+      ast,
+      functionDesc,
+      receiver,
+      arg: args[0],
+      evaluate,
+      typeCheck,
+      onHasValue,
+      onEmpty
+    })
+  }
+
+  const invalidOrValueReceiver = 'optional.orValue() receiver'
+  const invalidOrReceiver = 'optional.or(optional) receiver'
+  const invalidOrArg = 'optional.or(optional) argument'
+  registry.registerFunctionOverload(
+    'optional.or(ast): optional<dyn>',
+    createOptionalMacro({
+      functionDesc: 'optional.or(optional)',
+      evaluate: evaluateOptional,
+      typeCheck(check, macro, ctx) {
+        const l = ensureOptionalType(check, macro.receiver, ctx, invalidOrReceiver)
+        const r = ensureOptionalType(check, macro.arg, ctx, invalidOrArg)
+        if (!(macro.receiver.maybeAsync || macro.arg.maybeAsync)) macro.ast.setMeta('async', false)
+
+        const unified = l.unify(check.registry, r)
+        if (unified) return unified
+        throw check.createError(
+          'incompatible_argument_type',
+          `${macro.functionDesc} argument must be compatible type, got '${l}' and '${r}'`,
+          macro.arg
+        )
+      },
+      onHasValue: (optional) => optional,
+      onEmpty(ev, macro, ctx) {
+        const ast = macro.arg
+        const v = ev.run(ast, ctx)
+        if (v instanceof Promise) return v.then((_v) => ensureOptional(_v, ast, invalidOrArg))
+        return ensureOptional(v, ast, invalidOrArg)
+      }
+    })
+  )
+
+  registry.registerFunctionOverload(
+    'optional.orValue(ast): dyn',
+    createOptionalMacro({
+      functionDesc: 'optional.orValue(value)',
+      onHasValue: (optionalValue) => optionalValue.value(),
+      onEmpty(ev, macro, ctx) {
+        return ev.run(macro.arg, ctx)
+      },
+      evaluate: evaluateOptional,
+      typeCheck(check, macro, ctx) {
+        const l = ensureOptionalType(check, macro.receiver, ctx, invalidOrValueReceiver).valueType
+        const r = check.check(macro.arg, ctx)
+        if (!(macro.receiver.maybeAsync || macro.arg.maybeAsync)) macro.ast.setMeta('async', false)
+
+        const unified = l.unify(check.registry, r)
+        if (unified) return unified
+        throw check.createError(
+          'incompatible_argument_type',
+          `${macro.functionDesc} argument must be compatible type, got '${l}' and '${r}'`,
+          macro.arg
+        )
+      }
+    })
+  )
+}
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/globals.js
+const hasOwn = Object.hasOwn
+const objKeys = Object.keys
+const objFreeze = Object.freeze
+const objEntries = Object.entries
+const isArray = Array.isArray
+const arrayFrom = Array.from
+
+const MIN_UINT = 0n
+const MAX_UINT = 18446744073709551615n
+
+const MAX_INT = 9223372036854775807n
+const MIN_INT = -9223372036854775808n
+
+function isAsync(fn, fallback) {
+  if (fn?.[Symbol.toStringTag] === 'AsyncFunction') return true
+  return typeof fallback === 'boolean' ? fallback : true
+}
+
+const RESERVED = new Set([
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
+  '__proto__',
+  'prototype'
+])
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/functions.js
+
+
+
+
+
+class UnsignedInt {
+  #value
+  constructor(value) {
+    this.verify(typeof value === 'bigint' ? value : BigInt(value))
+  }
+
+  get value() {
+    return this.#value
+  }
+
+  valueOf() {
+    return this.#value
+  }
+
+  toString() {
+    return `${this.#value}`
+  }
+
+  verify(v) {
+    if (v < MIN_UINT || v > MAX_UINT) {
+      throw evaluationError('numeric_overflow', 'Unsigned integer overflow')
+    }
+    this.#value = v
+  }
+
+  get [Symbol.toStringTag]() {
+    return `value = ${this.#value}`
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return `UnsignedInteger { value: ${this.#value} }`
+  }
+}
+
+const billion = 1_000_000_000
+const billionBigInt = 1_000_000_000n
+
+const UNIT_NANOSECONDS = {
+  h: 3_600_000_000_000n,
+  m: 60_000_000_000n,
+  s: billionBigInt,
+  ms: 1_000_000n,
+  us: 1_000n,
+  µs: 1_000n,
+  ns: 1n
+}
+
+class Duration {
+  #seconds
+  #nanos
+
+  constructor(seconds, nanos = 0) {
+    this.#seconds = BigInt(seconds)
+    this.#nanos = nanos
+  }
+
+  get seconds() {
+    return this.#seconds
+  }
+
+  get nanos() {
+    return this.#nanos
+  }
+
+  valueOf() {
+    return Number(this.#seconds) * 1000 + this.#nanos / 1_000_000
+  }
+
+  static fromMilliseconds(ms) {
+    const totalNanos = BigInt(Math.trunc(ms * 1_000_000))
+    const seconds = totalNanos / billionBigInt
+    const nanos = Number(totalNanos % billionBigInt)
+    return new Duration(seconds, nanos)
+  }
+
+  addDuration(other) {
+    const nanos = this.#nanos + other.nanos
+    return new Duration(
+      this.#seconds + other.seconds + BigInt(Math.floor(nanos / billion)),
+      nanos % billion
+    )
+  }
+
+  subtractDuration(other) {
+    const nanos = this.#nanos - other.nanos
+    return new Duration(
+      this.#seconds - other.seconds + BigInt(Math.floor(nanos / billion)),
+      (nanos + billion) % billion
+    )
+  }
+
+  extendTimestamp(ts) {
+    return new Date(
+      ts.getTime() + Number(this.#seconds) * 1000 + Math.floor(this.#nanos / 1_000_000)
+    )
+  }
+
+  subtractTimestamp(ts) {
+    return new Date(
+      ts.getTime() - Number(this.#seconds) * 1000 - Math.floor(this.#nanos / 1_000_000)
+    )
+  }
+
+  toString() {
+    const nanos = this.#nanos
+      ? (this.#nanos / billion)
+          .toLocaleString('en-US', {useGrouping: false, maximumFractionDigits: 9})
+          .slice(1)
+      : ''
+    return `${this.#seconds}${nanos}s`
+  }
+
+  getHours() {
+    return this.#seconds / 3600n
+  }
+
+  getMinutes() {
+    return this.#seconds / 60n
+  }
+
+  getSeconds() {
+    return this.#seconds
+  }
+
+  getMilliseconds() {
+    return this.#seconds * 1000n + BigInt(Math.floor(this.#nanos / 1000000))
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'google.protobuf.Duration'
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return `google.protobuf.Duration { seconds: ${this.#seconds}, nanos: ${this.#nanos} }`
+  }
+}
+
+function registerFunctions(registry) {
+  const sync = {async: false}
+  const functionOverload = (sig, handler) => registry.registerFunctionOverload(sig, handler, sync)
+  const identity = (v) => v
+
+  functionOverload('dyn(dyn): dyn', identity)
+
+  for (const _t in TYPES) {
+    const type = TYPES[_t]
+    if (!(type instanceof Type)) continue
+    functionOverload(`type(${type.name}): type`, () => type)
+  }
+
+  functionOverload('bool(bool): bool', identity)
+  functionOverload('bool(string): bool', (v) => {
+    switch (v) {
+      case '1':
+      case 't':
+      case 'true':
+      case 'TRUE':
+      case 'True':
+        return true
+      case '0':
+      case 'f':
+      case 'false':
+      case 'FALSE':
+      case 'False':
+        return false
+      default:
+        throw evaluationError(
+          'bool_conversion_error',
+          `bool() conversion error: invalid string value "${v}"`
+        )
+    }
+  })
+
+  functionOverload('size(string): int', (v) => BigInt(stringSize(v)))
+  functionOverload('size(bytes): int', (v) => BigInt(v.length))
+  functionOverload('size(list): int', (v) => BigInt(v.length ?? v.size))
+  functionOverload('size(map): int', (v) => BigInt(v instanceof Map ? v.size : objKeys(v).length))
+  functionOverload('string.size(): int', (v) => BigInt(stringSize(v)))
+  functionOverload('bytes.size(): int', (v) => BigInt(v.length))
+  functionOverload('list.size(): int', (v) => BigInt(v.length ?? v.size))
+  functionOverload('map.size(): int', (v) => BigInt(v instanceof Map ? v.size : objKeys(v).length))
+
+  functionOverload('bytes(string): bytes', (v) => ByteOpts.fromString(v))
+  functionOverload('bytes(bytes): bytes', identity)
+
+  functionOverload('double(double): double', identity)
+  functionOverload('double(int): double', (v) => Number(v))
+  functionOverload('double(uint): double', (v) => Number(v))
+  functionOverload('double(string): double', (v) => {
+    if (!v || v !== v.trim())
+      throw evaluationError(
+        'double_conversion_error',
+        'double() type error: cannot convert to double'
+      )
+
+    const s = v.toLowerCase()
+    switch (s) {
+      case 'inf':
+      case '+inf':
+      case 'infinity':
+      case '+infinity':
+        return Number.POSITIVE_INFINITY
+      case '-inf':
+      case '-infinity':
+        return Number.NEGATIVE_INFINITY
+      case 'nan':
+        return Number.NaN
+      default: {
+        const parsed = Number(v)
+        if (!Number.isNaN(parsed)) return parsed
+        throw evaluationError(
+          'double_conversion_error',
+          'double() type error: cannot convert to double'
+        )
+      }
+    }
+  })
+
+  functionOverload('int(int): int', identity)
+  functionOverload('int(double): int', (v) => {
+    if (Number.isFinite(v)) return BigInt(Math.trunc(v))
+    throw evaluationError('numeric_overflow', 'int() type error: integer overflow')
+  })
+
+  functionOverload('int(string): int', (v) => {
+    if (v !== v.trim() || v.length > 20 || v.includes('0x')) {
+      throw evaluationError('int_conversion_error', 'int() type error: cannot convert to int')
+    }
+
+    try {
+      const num = BigInt(v)
+      if (num <= MAX_INT && num >= MIN_INT) return num
+    } catch (_e) {}
+
+    throw evaluationError('int_conversion_error', 'int() type error: cannot convert to int')
+  })
+
+  functionOverload('uint(uint): uint', identity)
+  functionOverload('uint(int): uint', (v) => {
+    try {
+      return new UnsignedInt(v)
+    } catch (e) {
+      throw evaluationError('uint_conversion_error', 'uint() type error: cannot convert to uint')
+    }
+  })
+  functionOverload('uint(double): uint', (v) => {
+    try {
+      return new UnsignedInt(Math.trunc(v))
+    } catch (e) {
+      throw evaluationError('numeric_overflow', 'uint() type error: unsigned integer overflow')
+    }
+  })
+
+  functionOverload('uint(string): uint', (v) => {
+    if (v !== v.trim() || v.length > 20 || v.includes('0x')) {
+      throw evaluationError('uint_conversion_error', 'uint() type error: cannot convert to uint')
+    }
+
+    try {
+      return new UnsignedInt(v)
+    } catch (e) {
+      throw evaluationError('uint_conversion_error', 'uint() type error: cannot convert to uint')
+    }
+  })
+
+  functionOverload('string(string): string', identity)
+  functionOverload('string(bool): string', (v) => `${v}`)
+  functionOverload('string(int): string', (v) => `${v}`)
+  functionOverload('string(uint): string', (v) => `${v}`)
+  functionOverload('string(bytes): string', (v) => ByteOpts.toUtf8(v))
+  functionOverload('string(double): string', (v) => {
+    if (v === Infinity) return '+Inf'
+    if (v === -Infinity) return '-Inf'
+    return `${v}`
+  })
+
+  functionOverload('string.startsWith(string): bool', (a, b) => a.startsWith(b))
+  functionOverload('string.endsWith(string): bool', (a, b) => a.endsWith(b))
+  functionOverload('string.contains(string): bool', (a, b) => a.includes(b))
+  functionOverload('string.lowerAscii(): string', (a) => a.toLowerCase())
+  functionOverload('string.upperAscii(): string', (a) => a.toUpperCase())
+  functionOverload('string.trim(): string', (a) => a.trim())
+
+  functionOverload('string.indexOf(string): int', (string, search) =>
+    BigInt(string.indexOf(search))
+  )
+  functionOverload('string.indexOf(string, int): int', (string, search, fromIndex) => {
+    if (search === '') return fromIndex
+
+    fromIndex = Number(fromIndex)
+    if (fromIndex < 0 || fromIndex >= string.length) {
+      throw evaluationError(
+        'index_out_of_range',
+        'string.indexOf(search, fromIndex): fromIndex out of range'
+      )
+    }
+
+    return BigInt(string.indexOf(search, fromIndex))
+  })
+
+  functionOverload('string.lastIndexOf(string): int', (string, search) =>
+    BigInt(string.lastIndexOf(search))
+  )
+
+  functionOverload('string.lastIndexOf(string, int): int', (string, search, fromIndex) => {
+    if (search === '') return fromIndex
+
+    fromIndex = Number(fromIndex)
+    if (fromIndex < 0 || fromIndex >= string.length) {
+      throw evaluationError(
+        'index_out_of_range',
+        'string.lastIndexOf(search, fromIndex): fromIndex out of range'
+      )
+    }
+
+    return BigInt(string.lastIndexOf(search, fromIndex))
+  })
+
+  functionOverload('string.substring(int): string', (string, start) => {
+    start = Number(start)
+    if (start < 0 || start > string.length) {
+      throw evaluationError(
+        'index_out_of_range',
+        'string.substring(start, end): start index out of range'
+      )
+    }
+
+    return string.substring(start)
+  })
+
+  functionOverload('string.substring(int, int): string', (string, start, end) => {
+    start = Number(start)
+    if (start < 0 || start > string.length) {
+      throw evaluationError(
+        'index_out_of_range',
+        'string.substring(start, end): start index out of range'
+      )
+    }
+
+    end = Number(end)
+    if (end < start || end > string.length) {
+      throw evaluationError(
+        'index_out_of_range',
+        'string.substring(start, end): end index out of range'
+      )
+    }
+
+    return string.substring(start, end)
+  })
+
+  functionOverload('string.matches(string): bool', (a, b) => {
+    try {
+      return new RegExp(b).test(a)
+    } catch (_err) {
+      throw evaluationError('invalid_regular_expression', `Invalid regular expression: ${b}`)
+    }
+  })
+
+  functionOverload('string.split(string): list<string>', (s, sep) => s.split(sep))
+  functionOverload('string.split(string, int): list<string>', (s, sep, l) => {
+    l = Number(l)
+    if (l === 0) return []
+    const parts = s.split(sep)
+    if (l < 0 || parts.length <= l) return parts
+    const limited = parts.slice(0, l - 1)
+    limited.push(parts.slice(l - 1).join(sep))
+    return limited
+  })
+
+  functionOverload('list<string>.join(): string', (v) => {
+    for (let i = 0; i < v.length; i++) {
+      if (typeof v[i] !== 'string') {
+        throw evaluationError(
+          'invalid_list_element_type',
+          'string.join(): list must contain only strings'
+        )
+      }
+    }
+    return v.join('')
+  })
+
+  functionOverload('list<string>.join(string): string', (v, sep) => {
+    for (let i = 0; i < v.length; i++) {
+      if (typeof v[i] !== 'string') {
+        throw evaluationError(
+          'invalid_list_element_type',
+          'string.join(separator): list must contain only strings'
+        )
+      }
+    }
+    return v.join(sep)
+  })
+
+  const textEncoder = new TextEncoder('utf8')
+  const textDecoder = new TextDecoder('utf8')
+  const ByteOpts =
+    typeof Buffer !== 'undefined'
+      ? {
+          byteLength: (v) => Buffer.byteLength(v),
+          fromString: (str) => Buffer.from(str, 'utf8'),
+          toHex: (b) => Buffer.prototype.hexSlice.call(b, 0, b.length),
+          toBase64: (b) => Buffer.prototype.base64Slice.call(b, 0, b.length),
+          toUtf8: (b) => Buffer.prototype.utf8Slice.call(b, 0, b.length),
+          jsonParse: (b) => JSON.parse(b)
+        }
+      : {
+          textEncoder: new TextEncoder('utf8'),
+          byteLength: (v) => textEncoder.encode(v).length,
+          fromString: (str) => textEncoder.encode(str),
+          toHex: Uint8Array.prototype.toHex
+            ? (b) => b.toHex()
+            : (b) => arrayFrom(b, (i) => i.toString(16).padStart(2, '0')).join(''),
+          toBase64: Uint8Array.prototype.toBase64
+            ? (b) => b.toBase64()
+            : (b) => btoa(arrayFrom(b, (i) => String.fromCodePoint(i)).join('')),
+          toUtf8: (b) => textDecoder.decode(b),
+          jsonParse: (b) => JSON.parse(textEncoder.decode(b))
+        }
+
+  functionOverload('bytes.json(): map', ByteOpts.jsonParse)
+  functionOverload('bytes.hex(): string', ByteOpts.toHex)
+  functionOverload('bytes.string(): string', ByteOpts.toUtf8)
+  functionOverload('bytes.base64(): string', ByteOpts.toBase64)
+  functionOverload('bytes.at(int): int', (b, index) => {
+    if (index < 0 || index >= b.length) {
+      throw evaluationError('index_out_of_range', 'Bytes index out of range')
+    }
+    return BigInt(b[index])
+  })
+
+  const TS = 'google.protobuf.Timestamp'
+  const GPD = 'google.protobuf.Duration'
+  const TimestampType = registry.registerType(TS, Date).typeType
+  const DurationType = registry.registerType(GPD, Duration).typeType
+  registry.registerConstant('google', 'map<string, map<string, type>>', {
+    protobuf: {Duration: DurationType, Timestamp: TimestampType}
+  })
+
+  function tzDate(d, timeZone) {
+    return new Date(d.toLocaleString('en-US', {timeZone}))
+  }
+
+  function getDayOfYear(d, tz) {
+    const workingDate = tz
+      ? tzDate(d, tz)
+      : new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())
+
+    const start = new Date(workingDate.getFullYear(), 0, 0)
+    return BigInt(Math.floor((workingDate - start) / 86_400_000) - 1)
+  }
+
+  functionOverload(`timestamp(string): ${TS}`, (v) => {
+    if (v.length < 20 || v.length > 30) {
+      throw evaluationError('invalid_timestamp', 'timestamp() requires a string in ISO 8601 format')
+    }
+
+    const d = new Date(v)
+    if (d <= 253402300799999 && d >= -62135596800000) return d
+    throw evaluationError('invalid_timestamp', 'timestamp() requires a string in ISO 8601 format')
+  })
+
+  functionOverload(`timestamp(int): ${TS}`, (i) => {
+    i = Number(i) * 1000
+    if (i <= 253402300799999 && i >= -62135596800000) return new Date(i)
+    throw evaluationError(
+      'invalid_timestamp',
+      'timestamp() requires a valid integer unix timestamp'
+    )
+  })
+
+  functionOverload(`${TS}.getDate(): int`, (d) => BigInt(d.getUTCDate()))
+  functionOverload(`${TS}.getDate(string): int`, (d, tz) => BigInt(tzDate(d, tz).getDate()))
+  functionOverload(`${TS}.getDayOfMonth(): int`, (d) => BigInt(d.getUTCDate() - 1))
+  functionOverload(`${TS}.getDayOfMonth(string): int`, (d, tz) =>
+    BigInt(tzDate(d, tz).getDate() - 1)
+  )
+  functionOverload(`${TS}.getDayOfWeek(): int`, (d) => BigInt(d.getUTCDay()))
+  functionOverload(`${TS}.getDayOfWeek(string): int`, (d, tz) => BigInt(tzDate(d, tz).getDay()))
+  functionOverload(`${TS}.getDayOfYear(): int`, getDayOfYear)
+  functionOverload(`${TS}.getDayOfYear(string): int`, getDayOfYear)
+  functionOverload(`${TS}.getFullYear(): int`, (d) => BigInt(d.getUTCFullYear()))
+  functionOverload(`${TS}.getFullYear(string): int`, (d, tz) => BigInt(tzDate(d, tz).getFullYear()))
+  functionOverload(`${TS}.getHours(): int`, (d) => BigInt(d.getUTCHours()))
+  functionOverload(`${TS}.getHours(string): int`, (d, tz) => BigInt(tzDate(d, tz).getHours()))
+  functionOverload(`${TS}.getMilliseconds(): int`, (d) => BigInt(d.getUTCMilliseconds()))
+  functionOverload(`${TS}.getMilliseconds(string): int`, (d) => BigInt(d.getUTCMilliseconds()))
+  functionOverload(`${TS}.getMinutes(): int`, (d) => BigInt(d.getUTCMinutes()))
+  functionOverload(`${TS}.getMinutes(string): int`, (d, tz) => BigInt(tzDate(d, tz).getMinutes()))
+  functionOverload(`${TS}.getMonth(): int`, (d) => BigInt(d.getUTCMonth()))
+  functionOverload(`${TS}.getMonth(string): int`, (d, tz) => BigInt(tzDate(d, tz).getMonth()))
+  functionOverload(`${TS}.getSeconds(): int`, (d) => BigInt(d.getUTCSeconds()))
+  functionOverload(`${TS}.getSeconds(string): int`, (d, tz) => BigInt(tzDate(d, tz).getSeconds()))
+
+  const parseDurationPattern = /(\d*\.?\d*)(ns|us|µs|ms|s|m|h)/
+
+  // parseDuration parses a golang-style duration string.
+  // A duration string is a possibly signed sequence of decimal numbers,
+  // each with optional fraction and a unit suffix,
+  // such as "300ms", "-1.5h" or "2h45m". Valid time units are "ns", "us" (or "µs"), "ms", "s", "m", "h".
+  // https://pkg.go.dev/time#ParseDuration
+  function parseDuration(/** @type {string} */ string) {
+    if (!string) throw evaluationError('invalid_duration', `Invalid duration string: ''`)
+
+    const isNegative = string[0] === '-'
+    if (string[0] === '-' || string[0] === '+') string = string.slice(1)
+
+    let nanoseconds = BigInt(0)
+    while (true) {
+      const match = parseDurationPattern.exec(string)
+      if (!match) throw evaluationError('invalid_duration', `Invalid duration string: ${string}`)
+
+      if (match.index !== 0)
+        throw evaluationError('invalid_duration', `Invalid duration string: ${string}`)
+      string = string.slice(match[0].length)
+
+      const unitNanos = UNIT_NANOSECONDS[match[2]]
+      const [intPart = '0', fracPart = ''] = match[1].split('.')
+      const intVal = BigInt(intPart) * unitNanos
+      const fracNanos = fracPart
+        ? (BigInt(fracPart.slice(0, 13).padEnd(13, '0')) * unitNanos) / 10_000_000_000_000n
+        : 0n
+
+      nanoseconds += intVal + fracNanos
+      if (string === '') break
+    }
+
+    const seconds = nanoseconds >= billionBigInt ? nanoseconds / billionBigInt : 0n
+    const nanos = Number(nanoseconds % billionBigInt)
+
+    if (isNegative) return new Duration(-seconds, -nanos)
+    return new Duration(seconds, nanos)
+  }
+
+  functionOverload(`duration(string): google.protobuf.Duration`, (s) => parseDuration(s))
+  functionOverload(`google.protobuf.Duration.getHours(): int`, (d) => d.getHours())
+  functionOverload(`google.protobuf.Duration.getMinutes(): int`, (d) => d.getMinutes())
+  functionOverload(`google.protobuf.Duration.getSeconds(): int`, (d) => d.getSeconds())
+  functionOverload(`google.protobuf.Duration.getMilliseconds(): int`, (d) => d.getMilliseconds())
+  register(registry)
+}
+
+function stringSize(str) {
+  let count = 0
+  for (const c of str) count++ // eslint-disable-line no-unused-vars
+  return count
+}
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/registry.js
+
+
+
+
+
+class Type {
+  #name
+  constructor(name) {
+    this.#name = name
+    objFreeze(this)
+  }
+
+  get name() {
+    return this.#name
+  }
+
+  get [Symbol.toStringTag]() {
+    return `Type<${this.#name}>`
+  }
+
+  toString() {
+    return `Type<${this.#name}>`
+  }
+}
+
+const TYPES = {
+  string: new Type('string'),
+  bool: new Type('bool'),
+  int: new Type('int'),
+  uint: new Type('uint'),
+  double: new Type('double'),
+  map: new Type('map'),
+  list: new Type('list'),
+  bytes: new Type('bytes'),
+  null_type: new Type('null'),
+  type: new Type('type')
+}
+
+// not exposed to cel expression
+const optionalType = new Type('optional')
+
+// prettier-ignore
+const valueTypeMatchers = {
+  dyn (v, ev) {
+    // prettier-ignore
+    switch (typeof v) {
+      case 'string': case 'bigint': case 'number': case 'boolean': return true
+      case 'object':
+        switch (v ? v.constructor : v) {
+          case null: case undefined: case Object: case Map: case Array: case Set: return true
+          default:
+            if (ev.objectTypesByConstructor.get(v.constructor)) return true
+        }
+    }
+    return !!ev.debugType(v)
+  },
+  string (v) { return typeof v === 'string' },
+  int (v) { return typeof v === 'bigint' },
+  double (v) { return typeof v === 'number' },
+  bool (v) { return typeof v === 'boolean' },
+  null (v) { return v === null },
+  bytes (v) { return v instanceof Uint8Array },
+  uint (v) { return v instanceof UnsignedInt },
+  type (v) { return v instanceof Type },
+  list (v) {
+    switch (v?.constructor) {
+      case Array: case Set: return true
+      default: return false
+    }
+  },
+  map (v) {
+    switch (typeof v === 'object' && v ? v.constructor : null) {
+      case undefined: case Object: case Map: return true
+      default: return false
+    }
+  },
+  optional (v) { return v instanceof Optional },
+  message (v, ev) { return this === ev.debugType(v) }
+}
+
+valueTypeMatchers.param = valueTypeMatchers.dyn
+
+class TypeDeclaration {
+  #matchesCache = new WeakMap()
+  constructor({kind, type, name, keyType, valueType}) {
+    this.kind = kind
+    this.type = type
+    this.name = name
+    this.keyType = keyType
+    this.valueType = valueType
+
+    this.unwrappedType = kind === 'dyn' && valueType ? valueType.unwrappedType : this
+    this.wrappedType = kind === 'dyn' ? this : _createDynType(this.unwrappedType)
+
+    this.hasDynType =
+      this.kind === 'dyn' || this.valueType?.hasDynType || this.keyType?.hasDynType || false
+
+    this.hasPlaceholderType =
+      this.kind === 'param' ||
+      this.keyType?.hasPlaceholderType ||
+      this.valueType?.hasPlaceholderType ||
+      false
+
+    if (kind === 'list') this.fieldLazy = this.#getListField
+    else if (kind === 'map') this.fieldLazy = this.#getMapField
+    else if (kind === 'message') this.fieldLazy = this.#getMessageField
+    else if (kind === 'optional') this.fieldLazy = this.#getOptionalField
+
+    this.matchesValueType = valueTypeMatchers[name] || valueTypeMatchers[kind]
+    objFreeze(this)
+  }
+
+  isDynOrBool() {
+    return this.type === 'bool' || this.kind === 'dyn'
+  }
+
+  isEmpty() {
+    return this.valueType && this.valueType.kind === 'param'
+  }
+
+  unify(r, t2) {
+    const t1 = this
+    if (t1 === t2 || t1.kind === 'dyn' || t2.kind === 'param') return t1
+    if (t2.kind === 'dyn' || t1.kind === 'param') return t2
+    if (t1.kind !== t2.kind) return null
+    if (!(t1.hasPlaceholderType || t2.hasPlaceholderType || t1.hasDynType || t2.hasDynType))
+      return null
+
+    const valueType = t1.valueType.unify(r, t2.valueType)
+    if (!valueType) return null
+    switch (t1.kind) {
+      case 'optional':
+        return r.getOptionalType(valueType)
+      case 'list':
+        return r.getListType(valueType)
+      case 'map':
+        const keyType = t1.keyType.unify(r, t2.keyType)
+        return keyType ? r.getMapType(keyType, valueType) : null
+    }
+  }
+
+  templated(r, bind) {
+    if (!this.hasPlaceholderType) return this
+
+    switch (this.kind) {
+      case 'dyn':
+        return this.valueType.templated(r, bind)
+      case 'param':
+        return bind?.get(this.name) || this
+      case 'map':
+        return r.getMapType(this.keyType.templated(r, bind), this.valueType.templated(r, bind))
+      case 'list':
+        return r.getListType(this.valueType.templated(r, bind))
+      case 'optional':
+        return r.getOptionalType(this.valueType.templated(r, bind))
+      default:
+        return this
+    }
+  }
+
+  toString() {
+    return this.name
+  }
+
+  #getOptionalField(obj, key, ast, ev) {
+    obj = obj instanceof Optional ? obj.orValue() : obj
+    if (obj === undefined) return OPTIONAL_NONE
+
+    const type = ev.debugType(obj)
+    try {
+      return Optional.of(type.fieldLazy(obj, key, ast, ev))
+    } catch (e) {
+      if (e instanceof EvaluationError) return OPTIONAL_NONE
+      throw e
+    }
+  }
+
+  #getMessageField(obj, key, ast, ev) {
+    const message = obj ? ev.objectTypesByConstructor.get(obj.constructor) : undefined
+    if (!message) return
+
+    const type = message.fields ? message.fields[key] : dynType
+    if (!type) return undefined
+
+    const value = obj instanceof Map ? obj.get(key) : obj[key]
+    if (value === undefined) return
+    if (type.matchesValueType(value, ev)) return value
+    throw evaluationError(
+      'field_type_mismatch',
+      `Field '${key}' is not of type '${type}', got '${ev.debugType(value)}'`,
+      ast
+    )
+  }
+
+  #getMapField(obj, key, ast, ev) {
+    // eslint-disable-next-line no-nested-ternary
+    const value = obj instanceof Map ? obj.get(key) : obj && hasOwn(obj, key) ? obj[key] : undefined
+    if (value === undefined) return
+    if (this.valueType.matchesValueType(value, ev)) return value
+
+    throw evaluationError(
+      'field_type_mismatch',
+      `Field '${key}' is not of type '${this.valueType}', got '${ev.debugType(value)}'`,
+      ast
+    )
+  }
+
+  #getListElementAtIndex(list, pos) {
+    switch (list?.constructor) {
+      case Array:
+        return list[pos]
+      case Set: {
+        let i = 0
+        for (const item of list) {
+          if (i++ !== pos) continue
+          return item
+        }
+      }
+    }
+  }
+
+  #getListField(obj, key, ast, ev) {
+    if (typeof key === 'bigint') key = Number(key)
+    else if (typeof key !== 'number') return
+
+    const value = this.#getListElementAtIndex(obj, key)
+    if (value === undefined) {
+      if (!obj) return
+      throw evaluationError(
+        'index_out_of_bounds',
+        `No such key: index out of bounds, index ${key} ${
+          key < 0 ? '< 0' : `>= size ${obj.length || obj.size}`
+        }`,
+        ast
+      )
+    }
+
+    if (this.valueType.matchesValueType(value, ev)) return value
+
+    throw evaluationError(
+      'list_item_type_mismatch',
+      `List item with index '${key}' is not of type '${this.valueType}', got '${ev.debugType(value)}'`,
+      ast
+    )
+  }
+
+  fieldLazy() {}
+
+  field(obj, key, ast, ev) {
+    const v = this.fieldLazy(obj, key, ast, ev)
+    if (v !== undefined) return v
+    throw evaluationError('no_such_key', `No such key: ${key}`, ast)
+  }
+
+  matchesBoth(other) {
+    return this.matches(other) && other.matches(this)
+  }
+
+  matches(o) {
+    const s = this.unwrappedType
+    o = o.unwrappedType
+    if (s === o || s.kind === 'dyn' || o.kind === 'dyn' || o.kind === 'param') return true
+    return this.#matchesCache.get(o) ?? this.#matchesCache.set(o, this.#matches(s, o)).get(o)
+  }
+
+  #matches(s, o) {
+    switch (s.kind) {
+      case 'dyn':
+      case 'param':
+        return true
+      case 'list':
+        return o.kind === 'list' && s.valueType.matches(o.valueType)
+      case 'map':
+        return o.kind === 'map' && s.keyType.matches(o.keyType) && s.valueType.matches(o.valueType)
+      case 'optional':
+        return o.kind === 'optional' && s.valueType.matches(o.valueType)
+      default:
+        return s.name === o.name
+    }
+  }
+}
+
+const macroEvaluateErr = `have a .callAst property or .evaluate(checker, macro, ctx) method.`
+const macroTypeCheckErr = `have a .callAst property or .typeCheck(checker, macro, ctx) method.`
+function wrapMacroExpander(name, handler) {
+  const p = `Macro '${name}' must`
+  return function macroExpander(opts) {
+    const macro = handler(opts)
+    if (!macro || typeof macro !== 'object') throw new Error(`${p} return an object.`)
+    if (macro.callAst) return macro
+    if (!macro.evaluate) throw new Error(`${p} ${macroEvaluateErr}`)
+    if (!macro.typeCheck) throw new Error(`${p} ${macroTypeCheckErr}`)
+    return macro
+  }
+}
+
+class VariableDeclaration {
+  constructor(name, type, description, value) {
+    this.name = name
+    this.type = type
+    this.description = description ?? null
+    this.constant = value !== undefined
+    this.value = value
+    objFreeze(this)
+  }
+}
+
+class FunctionDeclaration {
+  constructor({name, receiverType, returnType, handler, description, params, async}) {
+    if (typeof name !== 'string') throw new Error('name must be a string')
+    if (typeof handler !== 'function') throw new Error('handler must be a function')
+
+    this.name = name
+    this.async = isAsync(handler, async)
+    this.receiverType = receiverType ?? null
+    this.returnType = returnType
+    this.description = description ?? null
+    this.params = params
+    this.argTypes = params.map((p) => p.type)
+    this.macro = this.argTypes.includes(astType)
+
+    const receiverString = receiverType ? `${receiverType}.` : ''
+    this.signature = `${receiverString}${name}(${this.argTypes.join(', ')}): ${returnType}`
+    this.handler = this.macro ? wrapMacroExpander(this.signature, handler) : handler
+    this.partitionKey = `${receiverType ? 'rcall' : 'call'}:${name}:${params.length}`
+
+    this.hasPlaceholderType =
+      this.returnType.hasPlaceholderType ||
+      this.receiverType?.hasPlaceholderType ||
+      this.argTypes.some((t) => t.hasPlaceholderType) ||
+      false
+
+    objFreeze(this)
+  }
+
+  matchesArgs(argTypes) {
+    return argTypes.length === this.argTypes.length &&
+      this.argTypes.every((t, i) => t.matches(argTypes[i]))
+      ? this
+      : null
+  }
+}
+
+class OperatorDeclaration {
+  constructor({op, leftType, rightType, handler, returnType, async}) {
+    this.operator = op
+    this.leftType = leftType
+    this.rightType = rightType || null
+    this.handler = handler
+    this.async = isAsync(handler, async)
+    this.returnType = returnType
+
+    if (rightType) this.signature = `${leftType} ${op} ${rightType}: ${returnType}`
+    else this.signature = `${op}${leftType}: ${returnType}`
+
+    this.hasPlaceholderType =
+      this.leftType.hasPlaceholderType || this.rightType?.hasPlaceholderType || false
+
+    objFreeze(this)
+  }
+
+  equals(other) {
+    return (
+      this.operator === other.operator &&
+      this.leftType === other.leftType &&
+      this.rightType === other.rightType
+    )
+  }
+}
+
+function _createListType(valueType) {
+  return new TypeDeclaration({
+    kind: 'list',
+    name: `list<${valueType}>`,
+    type: 'list',
+    valueType
+  })
+}
+
+function _createPrimitiveType(name) {
+  return new TypeDeclaration({kind: 'primitive', name, type: name})
+}
+
+function _createMessageType(name) {
+  return new TypeDeclaration({kind: 'message', name, type: name})
+}
+
+function _createDynType(valueType) {
+  const name = valueType ? `dyn<${valueType}>` : 'dyn'
+  return new TypeDeclaration({kind: 'dyn', name, type: name, valueType})
+}
+
+function _createOptionalType(valueType) {
+  const name = `optional<${valueType}>`
+  return new TypeDeclaration({kind: 'optional', name, type: 'optional', valueType})
+}
+
+function _createMapType(keyType, valueType) {
+  return new TypeDeclaration({
+    kind: 'map',
+    name: `map<${keyType}, ${valueType}>`,
+    type: 'map',
+    keyType: keyType,
+    valueType: valueType
+  })
+}
+
+function _createPlaceholderType(name) {
+  return new TypeDeclaration({kind: 'param', name, type: name})
+}
+
+// Global immutable cache for built-in primitive types (shared across all registries)
+const dynType = _createDynType()
+const astType = _createPrimitiveType('ast')
+const listType = _createListType(dynType)
+const mapType = _createMapType(dynType, dynType)
+const celTypes = {
+  string: _createPrimitiveType('string'),
+  bool: _createPrimitiveType('bool'),
+  int: _createPrimitiveType('int'),
+  uint: _createPrimitiveType('uint'),
+  double: _createPrimitiveType('double'),
+  bytes: _createPrimitiveType('bytes'),
+  dyn: dynType,
+  null: _createPrimitiveType('null'),
+  type: _createPrimitiveType('type'),
+  optional: _createOptionalType(dynType),
+  list: listType,
+  'list<dyn>': listType,
+  map: mapType,
+  'map<dyn, dyn>': mapType
+}
+
+for (const t of [celTypes.string, celTypes.double, celTypes.int]) {
+  const list = _createListType(t)
+  const map = _createMapType(celTypes.string, t)
+  celTypes[list.name] = list
+  celTypes[map.name] = map
+}
+
+Object.freeze(celTypes)
+
+class Candidates {
+  returnType = null
+  async = false
+  macro = false
+  #matchCache = null
+  #checkCache = null
+  /** @type {Array<FunctionDeclaration>|Array<OperatorDeclaration>} */
+  declarations = []
+  constructor(registry) {
+    this.registry = registry
+  }
+
+  [Symbol.iterator]() {
+    return this.declarations[Symbol.iterator]()
+  }
+
+  add(decl) {
+    this.returnType =
+      (this.returnType || decl.returnType).unify(this.registry, decl.returnType) || dynType
+
+    if (decl.macro) this.macro = decl
+    if (decl.async && !this.async) this.async = true
+    this.declarations.push(decl)
+    this.#matchCache?.clear()
+    this.#checkCache?.clear()
+  }
+
+  findFunction(argTypes, receiverType = null) {
+    for (let i = 0; i < this.declarations.length; i++) {
+      const match = this.#matchesFunction(this.declarations[i], argTypes, receiverType)
+      if (match) return match
+    }
+    return null
+  }
+
+  findUnaryOverload(left) {
+    const cached = (this.#matchCache ??= new Map()).get(left)
+    if (cached !== undefined) return cached
+
+    let value = false
+    for (const decl of this.declarations) {
+      if (decl.leftType !== left) continue
+      value = decl
+      break
+    }
+
+    this.#matchCache.set(left, value)
+    return value
+  }
+
+  findBinaryOverload(left, right) {
+    if (left.kind === 'dyn' && left.valueType) right = right.wrappedType
+    else if (right.kind === 'dyn' && right.valueType) left = left.wrappedType
+    return (
+      (this.#matchCache ??= new Map()).get(left)?.get(right) ??
+      this.#cacheBinary(this.#matchCache, left, right, this.#findBinaryUncached(left, right))
+    )
+  }
+
+  checkBinaryOverload(left, right) {
+    return (
+      (this.#checkCache ??= new Map()).get(left)?.get(right) ??
+      this.#cacheBinary(this.#checkCache, left, right, this.#checkBinaryUncached(left, right))
+    )
+  }
+
+  #cacheBinary(c, l, r, v) {
+    return ((c.get(l) || c.set(l, new Map()).get(l)).set(r, v), v)
+  }
+
+  #findBinaryUncached(left, right) {
+    const ops = this.#findBinaryOverloads(left, right)
+    if (ops.length === 0) return false
+    if (ops.length === 1) return ops[0]
+    throw new Error(`Operator overload '${ops[0].signature}' overlaps with '${ops[1].signature}'.`)
+  }
+
+  #checkBinaryUncached(left, right) {
+    const ops = this.#findBinaryOverloads(left, right)
+    if (ops.length === 0) return false
+    let rt = ops[0].returnType
+    for (let i = 1; i < ops.length; i++) rt = rt.unify(this.registry, ops[i].returnType) || dynType
+    return rt
+  }
+
+  #findBinaryOverloads(leftType, rightType) {
+    const nonexactMatches = []
+    for (const decl of this.declarations) {
+      if (decl.leftType === leftType && decl.rightType === rightType) return [decl]
+      const secondary = this.#matchBinaryOverload(decl, leftType, rightType)
+      if (secondary) nonexactMatches.push(secondary)
+    }
+
+    if (nonexactMatches.length === 0) {
+      const op = this.declarations[0]?.operator
+      if ((op === '==' || op === '!=') && leftType.kind === 'dyn') {
+        return fallbackDynEqualityMatchers[op]
+      }
+    }
+
+    return nonexactMatches
+  }
+
+  #matchBinaryOverload(decl, actualLeft, actualRight) {
+    const bindings = decl.hasPlaceholderType ? new Map() : null
+    const leftType = this.#matchTypeWithPlaceholders(decl.leftType, actualLeft, bindings)
+    if (!leftType) return
+    const rightType = this.#matchTypeWithPlaceholders(decl.rightType, actualRight, bindings)
+    if (!rightType) return
+
+    if (
+      (decl.operator === '==' || decl.operator === '!=') &&
+      decl.leftType.kind === 'dyn' &&
+      decl.leftType.valueType &&
+      actualLeft.kind !== 'dyn' &&
+      actualRight.kind !== 'dyn'
+    )
+      return false
+
+    return decl.hasPlaceholderType
+      ? {
+          async: decl.async,
+          signature: decl.signature,
+          handler: decl.handler,
+          leftType,
+          rightType,
+          returnType: decl.returnType.templated(this.registry, bindings)
+        }
+      : decl
+  }
+
+  #matchesFunction(fn, argTypes, receiverType) {
+    if (fn.hasPlaceholderType) return this.#matchWithPlaceholders(fn, argTypes, receiverType)
+    if (receiverType && fn.receiverType && !receiverType.matches(fn.receiverType)) return
+    return fn.matchesArgs(argTypes)
+  }
+
+  #matchWithPlaceholders(fn, argTypes, receiverType) {
+    const bindings = new Map()
+    if (receiverType && fn.receiverType) {
+      if (!this.#matchTypeWithPlaceholders(fn.receiverType, receiverType, bindings)) {
+        return null
+      }
+    }
+
+    for (let i = 0; i < argTypes.length; i++) {
+      if (!this.#matchTypeWithPlaceholders(fn.argTypes[i], argTypes[i], bindings)) {
+        return null
+      }
+    }
+
+    return {
+      async: fn.async,
+      handler: fn.handler,
+      signature: fn.signature,
+      returnType: fn.returnType.templated(this.registry, bindings)
+    }
+  }
+
+  #matchTypeWithPlaceholders(declared, actual, bindings) {
+    if (!declared.hasPlaceholderType) return actual.matches(declared) ? actual : null
+
+    const treatAsDyn = actual.kind === 'dyn'
+    if (!this.#collectPlaceholderBindings(declared, actual, bindings, treatAsDyn)) return null
+    if (treatAsDyn) return actual
+    return actual.matches(declared.templated(this.registry, bindings)) ? actual : null
+  }
+
+  #collectPlaceholderBindings(dec, act, bind, fromDyn = false) {
+    if (!dec.hasPlaceholderType) return true
+    if (!act) return false
+
+    const asDyn = fromDyn || act.kind === 'dyn'
+    act = act.unwrappedType
+
+    switch (dec.kind) {
+      case 'param': {
+        const type = asDyn ? dynType : act
+        const existing = bind.get(dec.name)
+        if (!existing) return bind.set(dec.name, type) && true
+        return existing.kind === 'dyn' || type.kind === 'dyn' ? true : existing.matchesBoth(type)
+      }
+      case 'list': {
+        if (act.name === 'dyn') act = dec
+        if (act.kind !== 'list') return false
+        return this.#collectPlaceholderBindings(dec.valueType, act.valueType, bind, asDyn)
+      }
+      case 'map': {
+        if (act.name === 'dyn') act = dec
+        if (act.kind !== 'map') return false
+        return (
+          this.#collectPlaceholderBindings(dec.keyType, act.keyType, bind, asDyn) &&
+          this.#collectPlaceholderBindings(dec.valueType, act.valueType, bind, asDyn)
+        )
+      }
+      case 'optional': {
+        if (act.name === 'dyn') act = dec
+        if (act.kind !== 'optional') return false
+        return this.#collectPlaceholderBindings(dec.valueType, act.valueType, bind, asDyn)
+      }
+    }
+    return true
+  }
+}
+
+// Helper function for splitting map type parameters
+function splitByComma(str) {
+  const parts = []
+  let current = ''
+  let depth = 0
+
+  for (const char of str) {
+    if (char === '<') depth++
+    else if (char === '>') depth--
+    else if (char === ',' && depth === 0) {
+      parts.push(current.trim())
+      current = ''
+      continue
+    }
+    current += char
+  }
+
+  if (current) parts.push(current.trim())
+  return parts
+}
+
+const objTypesDecls = [
+  [UnsignedInt, 'uint', TYPES.uint, celTypes.uint],
+  [Type, 'type', TYPES.type, celTypes.type],
+  [Optional, 'optional', optionalType, celTypes.optional],
+  [Uint8Array, 'bytes', TYPES.bytes, celTypes.bytes],
+  ...(typeof Buffer !== 'undefined' ? [[Buffer, 'bytes', TYPES.bytes, celTypes.bytes]] : [])
+].map(([ctor, name, typeType, type]) => Object.freeze({name, typeType, type, ctor}))
+
+const objTypes = objTypesDecls.map((t) => [t.name, t])
+const objTypesCtor = objTypesDecls.map((t) => [t.ctor, t])
+
+const invalidVar = (postfix) => new Error(`Invalid variable declaration: ${postfix}`)
+const invalidType = (postfix) => new Error(`Invalid type declaration: ${postfix}`)
+
+const fallbackDynEqualityMatchers = {
+  '==': [{handler: (a, b) => a === b, returnType: celTypes.bool}],
+  '!=': [{handler: (a, b) => a !== b, returnType: celTypes.bool}]
+}
+
+class Registry {
+  #parent = null
+  #typeDeclarations
+
+  #ownsVariables = true
+  #operators = null
+  #functions = null
+  #operatorsByOp = null
+  #functionsByKey = null
+  #listTypes = null
+  #mapTypes = null
+  #optionalTypes = null
+  #others = null
+
+  #locked = false
+
+  constructor(opts = {}) {
+    this.enableOptionalTypes = opts.enableOptionalTypes ?? false
+    this.unlistedVariablesAreDyn = opts.unlistedVariablesAreDyn ?? false
+
+    const parent = opts.parent instanceof Registry ? opts.parent : null
+    if (parent) {
+      this.#parent = parent
+
+      let opParent = parent
+      while (opParent && !opParent.#operators) opParent = opParent.#parent
+
+      let fnParent = parent
+      while (fnParent && !fnParent.#functions) fnParent = fnParent.#parent
+
+      this.#operatorsByOp = parent.#operatorsByOp
+      this.#functionsByKey = parent.#functionsByKey
+      this.#others = {operators: opParent.#operators, functions: fnParent.#functions}
+
+      this.objectTypes = new Map(parent.objectTypes)
+      this.objectTypesByConstructor = new Map(parent.objectTypesByConstructor)
+      this.variables = parent.variables
+      this.#ownsVariables = false
+      this.#typeDeclarations = parent.#typeDeclarations
+      this.#listTypes = parent.#listTypes
+      this.#mapTypes = parent.#mapTypes
+      this.#optionalTypes = parent.#optionalTypes
+
+      if (
+        this.enableOptionalTypes !== parent.enableOptionalTypes ||
+        this.unlistedVariablesAreDyn !== parent.unlistedVariablesAreDyn
+      ) {
+        toggleOptionalTypes(this, this.enableOptionalTypes)
+      }
+    } else {
+      this.#operators = []
+      this.#functions = []
+      this.objectTypes = new Map(objTypes)
+      this.objectTypesByConstructor = new Map(objTypesCtor)
+      this.#typeDeclarations = new Map(objEntries(celTypes))
+      this.#listTypes = new Map()
+      this.#mapTypes = new Map()
+      this.#optionalTypes = new Map()
+      this.variables = new Map()
+      this.variables.dyn = this.unlistedVariablesAreDyn
+      for (const n in TYPES) this.registerConstant(n, 'type', TYPES[n])
+    }
+  }
+
+  #ensureOwnVariables() {
+    if (this.#ownsVariables) return
+    this.variables = new Map(this.variables)
+    this.variables.dyn = this.unlistedVariablesAreDyn
+    this.#ownsVariables = true
+  }
+
+  // Used by toggleOptionalTypes in optional.js to clear a variable before re-registering it
+  deleteVariable(name) {
+    this.#ensureOwnVariables()
+    this.variables.delete(name)
+  }
+
+  #pushOperator(decl) {
+    if (!this.#operators) this.#operatorsByOp = null
+    this.operatorCandidates(decl.operator).add(decl)
+    this.#operators.push(decl)
+  }
+
+  #pushFunction(decl) {
+    if (!this.#functions) this.#functionsByKey = null
+    this.#functionCandidates(decl.partitionKey).add(decl)
+    this.#functions.push(decl)
+  }
+
+  #ensureCandiate(c, key) {
+    return c.get(key) || c.set(key, new Candidates(this)).get(key)
+  }
+
+  #getOperators() {
+    if (this.#operators) return this.#operators
+    return (this.#operators = [...this.#others.operators])
+  }
+
+  #getFunctions() {
+    if (this.#functions) return this.#functions
+    return (this.#functions = [...this.#others.functions])
+  }
+
+  operatorCandidates(op) {
+    if (this.#operatorsByOp) return this.#ensureCandiate(this.#operatorsByOp, op)
+    const c = (this.#operatorsByOp = new Map())
+    for (const decl of this.#getOperators()) this.#ensureCandiate(c, decl.operator).add(decl)
+    return this.#ensureCandiate(c, op)
+  }
+
+  functionCandidates(rec, name, argLen) {
+    return this.#functionCandidates(`${rec ? 'rcall' : 'call'}:${name}:${argLen}`)
+  }
+
+  #functionCandidates(key) {
+    if (this.#functionsByKey) return this.#ensureCandiate(this.#functionsByKey, key)
+    const c = (this.#functionsByKey = new Map())
+    for (const decl of this.#getFunctions()) this.#ensureCandiate(c, decl.partitionKey).add(decl)
+    return this.#ensureCandiate(c, key)
+  }
+
+  registerVariable(name, type, opts) {
+    if (this.#locked) throw new Error('Cannot modify frozen registry')
+    let description = opts?.description
+    let value
+    if (
+      typeof name === 'string' &&
+      typeof type === 'object' &&
+      !(type instanceof TypeDeclaration)
+    ) {
+      description = type.description
+      value = type.value
+      if (type.schema) type = this.registerType({name: `$${name}`, schema: type.schema}).type
+      else type = type.type
+    } else if (typeof name === 'object') {
+      if (name.schema) type = this.registerType({name: `$${name.name}`, schema: name.schema}).type
+      else type = name.type
+      description = name.description
+      value = name.value
+      name = name.name
+    }
+
+    if (typeof name !== 'string' || !name) throw invalidVar(`name must be a string`)
+    if (RESERVED.has(name)) throw invalidVar(`'${name}' is a reserved name`)
+    if (this.variables.get(name) !== undefined) throw invalidVar(`'${name}' is already registered`)
+
+    if (typeof type === 'string') type = this.getType(type)
+    else if (!(type instanceof TypeDeclaration)) throw invalidVar(`type is required`)
+
+    this.#ensureOwnVariables()
+    this.variables.set(name, new VariableDeclaration(name, type, description, value))
+    return this
+  }
+
+  #registerSchemaAsType(name, schema) {
+    const fields = Object.create(null)
+    for (const key of objKeys(schema)) {
+      const def = schema[key]
+      if (typeof def === 'object' && def) {
+        fields[key] = this.registerType({name: `${name}.${key}`, schema: def}).type.name
+      } else if (typeof def === 'string') {
+        fields[key] = def
+      } else {
+        throw new Error(`Invalid field definition for '${name}.${key}'`)
+      }
+    }
+    return fields
+  }
+
+  registerConstant(name, type, value) {
+    if (typeof name === 'object') this.registerVariable(name)
+    else this.registerVariable({name, type, value})
+    return this
+  }
+
+  getType(typename) {
+    return this.#parseTypeString(typename, true)
+  }
+
+  getListType(type) {
+    return (
+      this.#listTypes.get(type) ||
+      this.#listTypes.set(type, this.#parseTypeString(`list<${type}>`, true)).get(type)
+    )
+  }
+
+  getMapType(a, b) {
+    return (
+      this.#mapTypes.get(a)?.get(b) ||
+      (this.#mapTypes.get(a) || this.#mapTypes.set(a, new Map()).get(a))
+        .set(b, this.#parseTypeString(`map<${a}, ${b}>`, true))
+        .get(b)
+    )
+  }
+
+  getOptionalType(type) {
+    return (
+      this.#optionalTypes.get(type) ||
+      this.#optionalTypes.set(type, this.#parseTypeString(`optional<${type}>`, true)).get(type)
+    )
+  }
+
+  assertType(typename, type, signature) {
+    try {
+      return this.#parseTypeString(typename, true)
+    } catch (e) {
+      e.message = `Invalid ${type} '${e.unknownType || typename}' in '${signature}'`
+      throw e
+    }
+  }
+
+  getFunctionType(typename) {
+    if (typename === 'ast') return astType
+    const t = this.#parseTypeString(typename, true)
+    if (t.kind === 'dyn' && t.valueType) throw new Error(`type '${t.name}' is not supported`)
+    return t
+  }
+
+  registerType(name, _d) {
+    if (this.#locked) throw new Error('Cannot modify frozen registry')
+    if (typeof name === 'object') ((_d = name), (name = _d.fullName || _d.name || _d.ctor?.name))
+    if (typeof name === 'string' && name[0] === '.') name = name.slice(1)
+    if (typeof name !== 'string' || name.length < 2 || RESERVED.has(name)) {
+      throw invalidType(`name '${name}' is not valid`)
+    }
+
+    if (this.objectTypes.has(name)) throw invalidType(`type '${name}' already registered`)
+
+    const type = this.#parseTypeString(name, false)
+    if (type.kind !== 'message') throw invalidType(`type '${name}' is not valid`)
+
+    const decl = {
+      name,
+      typeType: new Type(name),
+      type,
+      ctor: typeof _d === 'function' ? _d : _d?.ctor,
+      convert: typeof _d === 'function' ? undefined : _d?.convert,
+      fields:
+        typeof _d?.schema === 'object'
+          ? this.#normalizeFields(name, this.#registerSchemaAsType(name, _d.schema))
+          : this.#normalizeFields(name, typeof _d === 'function' ? undefined : _d?.fields)
+    }
+
+    if (typeof decl.ctor !== 'function') {
+      if (!decl.fields) throw invalidType(`type '${name}' requires a constructor or fields`)
+      Object.assign(decl, this.#createDefaultConvert(name, decl.fields))
+    }
+
+    this.objectTypes.set(name, Object.freeze(decl))
+    this.objectTypesByConstructor.set(decl.ctor, decl)
+    this.registerFunctionOverload(`type(${name}): type`, () => decl.typeType, {async: false})
+    return decl
+  }
+
+  /** @returns {TypeDeclaration} */
+  #parseTypeString(typeStr, requireKnownTypes = true) {
+    let match = this.#typeDeclarations.get(typeStr)
+    if (match) return match
+
+    if (typeof typeStr !== 'string' || !typeStr.length) {
+      throw new Error(`Invalid type: must be a string`)
+    }
+
+    match = typeStr.match(/^[A-Z]$/)
+    if (match) return this.#createDeclaration(_createPlaceholderType, typeStr, typeStr)
+
+    match = typeStr.match(/^(dyn|list|map|optional)<(.+)>$/)
+    if (!match) {
+      if (requireKnownTypes) {
+        const err = new Error(`Unknown type: ${typeStr}`)
+        err.unknownType = typeStr
+        throw err
+      }
+      return this.#createDeclaration(_createMessageType, typeStr, typeStr)
+    }
+
+    const kind = match[1]
+    const inner = match[2].trim()
+    switch (kind) {
+      case 'dyn': {
+        const type = this.#parseTypeString(inner, requireKnownTypes).wrappedType
+        this.#typeDeclarations.set(type.name, type)
+        return type
+      }
+      case 'list': {
+        const vType = this.#parseTypeString(inner, requireKnownTypes)
+        return this.#createDeclaration(_createListType, `list<${vType}>`, vType)
+      }
+      case 'map': {
+        const parts = splitByComma(inner)
+        if (parts.length !== 2) throw new Error(`Invalid map type: ${typeStr}`)
+        const kType = this.#parseTypeString(parts[0], requireKnownTypes)
+        const vType = this.#parseTypeString(parts[1], requireKnownTypes)
+        return this.#createDeclaration(_createMapType, `map<${kType}, ${vType}>`, kType, vType)
+      }
+      case 'optional': {
+        const vType = this.#parseTypeString(inner, requireKnownTypes)
+        return this.#createDeclaration(_createOptionalType, `optional<${vType}>`, vType)
+      }
+    }
+  }
+
+  #createDeclaration(creator, key, ...args) {
+    return (
+      this.#typeDeclarations.get(key) || this.#typeDeclarations.set(key, creator(...args)).get(key)
+    )
+  }
+
+  findMacro(name, hasReceiver, argLen) {
+    return this.functionCandidates(hasReceiver, name, argLen).macro
+  }
+
+  findUnaryOverload(op, left) {
+    return this.operatorCandidates(op).findUnaryOverload(left)
+  }
+
+  findBinaryOverload(op, left, right) {
+    return this.operatorCandidates(op).findBinaryOverload(left, right)
+  }
+
+  #toCelFieldType(field) {
+    if (typeof field === 'string') return {type: field}
+    if (field.id) return protobufjsFieldToCelType(field)
+    return field
+  }
+
+  #toCelFieldDeclaration(typename, fields, k, requireKnownTypes = false) {
+    try {
+      const field = this.#toCelFieldType(fields[k])
+      if (typeof field?.type !== 'string') throw new Error(`unsupported declaration`)
+      return this.#parseTypeString(field.type, requireKnownTypes)
+    } catch (e) {
+      e.message =
+        `Field '${k}' in type '${typename}' has unsupported declaration: ` +
+        `${JSON.stringify(fields[k])}`
+      throw e
+    }
+  }
+
+  #normalizeFields(typename, fields) {
+    if (!fields) return
+    const all = Object.create(null)
+    for (const k of objKeys(fields)) all[k] = this.#toCelFieldDeclaration(typename, fields, k)
+    return all
+  }
+
+  #createDefaultConvert(name, fields) {
+    const keys = objKeys(fields)
+
+    const conversions = Object.create(null)
+    for (const k of keys) {
+      const type = fields[k]
+      const decl = type.kind === 'message' && this.objectTypes.get(type.name)
+      if (decl === false) conversions[k] = false
+      else conversions[k] = decl.convert ? decl : false
+    }
+
+    const Ctor = {
+      [name]: class extends Map {
+        #raw
+        constructor(v) {
+          super()
+          this.#raw = v
+        }
+
+        [Symbol.iterator]() {
+          if (this.size !== keys.length) for (const k of keys) this.get(k)
+          return super[Symbol.iterator]()
+        }
+
+        get(field) {
+          let v = super.get(field)
+          if (v !== undefined || this.has(field)) return v
+
+          const dec = conversions[field]
+          if (dec === undefined) return
+
+          v = this.#raw instanceof Map ? this.#raw.get(field) : this.#raw?.[field]
+          if (dec && v && typeof v === 'object') {
+            switch (v.constructor) {
+              case undefined:
+              case Object:
+              case Map:
+                v = dec.convert(v)
+            }
+          }
+          return (super.set(field, v), v)
+        }
+      }
+    }[name]
+
+    return {
+      ctor: Ctor,
+      convert(v) {
+        if (!v) return
+        if (v.constructor === Ctor) return v
+        return new Ctor(v)
+      }
+    }
+  }
+
+  clone(opts) {
+    this.#locked = true
+    return new Registry({
+      parent: this,
+      unlistedVariablesAreDyn: opts.unlistedVariablesAreDyn,
+      enableOptionalTypes: opts.enableOptionalTypes
+    })
+  }
+
+  getDefinitions() {
+    const variables = []
+    const functions = []
+    for (const [, varDecl] of this.variables) {
+      if (!varDecl) continue
+      variables.push({
+        name: varDecl.name,
+        description: varDecl.description || null,
+        type: varDecl.type.name
+      })
+    }
+
+    for (const decl of this.#getFunctions()) {
+      functions.push({
+        signature: decl.signature,
+        name: decl.name,
+        description: decl.description,
+        receiverType: decl.receiverType ? decl.receiverType.name : null,
+        returnType: decl.returnType.name,
+        params: decl.params.map((p) => ({
+          name: p.name,
+          type: p.type.name,
+          description: p.description
+        }))
+      })
+    }
+
+    return {variables, functions}
+  }
+
+  #parseSignature(signature) {
+    if (typeof signature !== 'string') throw new Error('Invalid signature: must be a string')
+    const match = signature.match(/^(?:([a-zA-Z0-9.<>]+)\.)?(\w+)\(([^)]*)\):(.*)$/)
+    if (!match) throw new Error(`Invalid signature: ${signature}`)
+    const returnType = match[4].trim()
+    if (!returnType) throw new Error(`Invalid signature: ${signature}`)
+    return {
+      receiverType: match[1] || null,
+      name: match[2],
+      argTypes: splitByComma(match[3]),
+      returnType
+    }
+  }
+
+  /**
+   * @param {FunctionDeclaration} a
+   * @param {FunctionDeclaration} b
+   */
+  #functionSignatureOverlaps(a, b) {
+    if (a.name !== b.name) return false
+    if (a.argTypes.length !== b.argTypes.length) return false
+    if ((a.receiverType || b.receiverType) && (!a.receiverType || !b.receiverType)) return false
+
+    const isDifferentReceiver =
+      a.receiverType !== b.receiverType && a.receiverType !== dynType && b.receiverType !== dynType
+
+    return (
+      !isDifferentReceiver &&
+      (b.macro ||
+        a.macro ||
+        b.argTypes.every((t, i) => {
+          const o = a.argTypes[i]
+          return t === o || t === dynType || o === dynType
+        }))
+    )
+  }
+
+  /** @param {FunctionDeclaration} newDec */
+  #checkOverlappingSignatures(newDec) {
+    for (const decl of this.#functionCandidates(newDec.partitionKey)) {
+      if (!this.#functionSignatureOverlaps(decl, newDec)) continue
+      throw new Error(
+        `Function signature '${newDec.signature}' overlaps with existing overload '${decl.signature}'.`
+      )
+    }
+  }
+
+  #normalizeParam(i, aType, param) {
+    if (!param) return {type: this.getFunctionType(aType), name: `arg${i}`, description: null}
+
+    const type = param.type || aType
+    if (!type) throw new Error(`params[${i}].type is required`)
+    if (aType && type !== aType) throw new Error(`params[${i}].type not equal to signature type`)
+    return {
+      name: param.name || `arg${i}`,
+      type: this.getFunctionType(type),
+      description: param.description ?? null
+    }
+  }
+
+  registerFunctionOverload(s, handler, opts) {
+    if (this.#locked) throw new Error('Cannot modify frozen registry')
+    if (typeof s === 'object') opts = s
+    else if (typeof handler === 'object') opts = handler
+    else if (!opts) opts = {}
+
+    const sig = typeof s === 'string' ? s : (opts.signature ?? undefined)
+    const parsed = sig !== undefined ? this.#parseSignature(sig) : undefined
+    const name = parsed?.name || opts.name
+    const receiverType = parsed?.receiverType || opts.receiverType
+    const argTypes = parsed?.argTypes
+    const returnType = parsed?.returnType || opts.returnType
+    const params = opts.params
+    handler = typeof handler === 'function' ? handler : opts.handler
+
+    let dec
+    try {
+      if (!name) throw new Error(`signature or name are required`)
+      if (!returnType) throw new Error(`must have a returnType`)
+
+      if (params) {
+        if (argTypes && params.length !== argTypes.length) {
+          throw new Error(`mismatched length in params and args in signature`)
+        }
+      } else if (!argTypes) throw new Error(`signature or params are required`)
+
+      dec = new FunctionDeclaration({
+        name,
+        async: opts?.async,
+        receiverType: receiverType ? this.getType(receiverType) : null,
+        returnType: this.getType(returnType),
+        handler,
+        description: opts.description,
+        params: (argTypes || params).map((_, i) =>
+          this.#normalizeParam(i, argTypes?.[i], params?.[i])
+        )
+      })
+    } catch (e) {
+      if (typeof sig === 'string') e.message = `Invalid function declaration '${sig}': ${e.message}`
+      else if (name) e.message = `Invalid function declaration '${name}': ${e.message}`
+      else e.message = `Invalid function declaration: ${e.message}`
+      throw e
+    }
+
+    this.#checkOverlappingSignatures(dec)
+    this.#pushFunction(dec)
+  }
+
+  registerOperatorOverload(string, handler, opts) {
+    // Parse with optional return type: "Vector + Vector: Vector" or "Vector + Vector"
+    const unaryParts = string.match(/^([-!])([\w.<>]+)(?::\s*([\w.<>]+))?$/)
+    if (unaryParts) {
+      const [, op, operandType, returnType] = unaryParts
+      return this.unaryOverload(op, operandType, handler, returnType, opts?.async)
+    }
+
+    const parts = string.match(
+      /^([\w.<>]+) ([-+*%/]|==|!=|<|<=|>|>=|in) ([\w.<>]+)(?::\s*([\w.<>]+))?$/
+    )
+    if (!parts) throw new Error(`Operator overload invalid: ${string}`)
+    const [, leftType, op, rightType, returnType] = parts
+    return this.binaryOverload(leftType, op, rightType, handler, returnType)
+  }
+
+  unaryOverload(op, typeStr, handler, returnTypeStr, async) {
+    if (this.#locked) throw new Error('Cannot modify frozen registry')
+    const leftType = this.assertType(typeStr, 'type', `${op}${typeStr}`)
+    const returnType = this.assertType(
+      returnTypeStr || typeStr,
+      'return type',
+      `${op}${typeStr}: ${returnTypeStr || typeStr}`
+    )
+
+    const d = new OperatorDeclaration({op: `${op}_`, leftType, returnType, handler, async})
+    this.#pushOperator(this.#assertOverload(d))
+  }
+
+  #hasOverload(d) {
+    for (const o of this.operatorCandidates(d.operator)) if (d.equals(o)) return true
+    return false
+  }
+
+  #assertOverload(decl) {
+    if (!this.#hasOverload(decl)) return decl
+    throw new Error(`Operator overload already registered: ${decl.signature}`)
+  }
+
+  binaryOverload(leftTypeStr, op, rightTypeStr, handler, returnTypeStr, async) {
+    if (this.#locked) throw new Error('Cannot modify frozen registry')
+    returnTypeStr ??= isRelational.has(op) ? 'bool' : leftTypeStr
+
+    const sig = `${leftTypeStr} ${op} ${rightTypeStr}: ${returnTypeStr}`
+    let leftType = this.assertType(leftTypeStr, 'left type', sig)
+    let rightType = this.assertType(rightTypeStr, 'right type', sig)
+    const returnType = this.assertType(returnTypeStr, 'return type', sig)
+
+    // Register both types as wrapped with dyn<> if one of them is wrapped
+    if (leftType.kind === 'dyn' && leftType.valueType) rightType = rightType.wrappedType
+    else if (rightType.kind === 'dyn' && rightType.valueType) leftType = leftType.wrappedType
+
+    if (isRelational.has(op) && returnType.type !== 'bool') {
+      throw new Error(`Comparison operator '${op}' must return 'bool', got '${returnType.type}'`)
+    }
+
+    const dec = new OperatorDeclaration({op, leftType, rightType, returnType, handler, async})
+    if (dec.hasPlaceholderType && !(rightType.hasPlaceholderType && leftType.hasPlaceholderType)) {
+      throw new Error(
+        `Operator overload with placeholders must use them in both left and right types: ${sig}`
+      )
+    }
+
+    this.#assertOverload(dec)
+    if (op === '==') {
+      const declarations = [
+        new OperatorDeclaration({
+          op: '!=',
+          leftType,
+          rightType,
+          handler(a, b, ast, ev) {
+            return !handler(a, b, ast, ev)
+          },
+          returnType,
+          async
+        })
+      ]
+
+      if (leftType !== rightType) {
+        declarations.push(
+          new OperatorDeclaration({
+            op: '==',
+            leftType: rightType,
+            rightType: leftType,
+            handler(a, b, ast, ev) {
+              return handler(b, a, ast, ev)
+            },
+            returnType,
+            async
+          }),
+          new OperatorDeclaration({
+            op: '!=',
+            leftType: rightType,
+            rightType: leftType,
+            handler(a, b, ast, ev) {
+              return !handler(b, a, ast, ev)
+            },
+            returnType,
+            async
+          })
+        )
+      }
+
+      for (const decl of declarations) this.#assertOverload(decl)
+      for (const decl of declarations) this.#pushOperator(decl)
+    }
+
+    this.#pushOperator(dec)
+  }
+}
+
+const isRelational = new Set(['<', '<=', '>', '>=', '==', '!=', 'in'])
+
+function createRegistry(opts) {
+  return new Registry(opts)
+}
+
+class RootContext {
+  #vars
+  #contextObj
+  #contextMap
+  #convertCache
+  constructor(registry, context) {
+    this.#vars = registry.variables
+    if (context === undefined || context === null) return
+    if (typeof context !== 'object') {
+      throw evaluationError('invalid_context', 'Context must be an object')
+    }
+    if (context instanceof Map) this.#contextMap = context
+    else this.#contextObj = context
+  }
+
+  getValue(key) {
+    return (
+      this.#convertCache?.get(key) ||
+      (this.#contextObj ? this.#contextObj[key] : this.#contextMap?.get(key))
+    )
+  }
+
+  getVariable(name) {
+    return (
+      this.#vars.get(name) ??
+      (this.#vars.dyn && !RESERVED.has(name) ? new VariableDeclaration(name, dynType) : undefined)
+    )
+  }
+
+  getCheckedValue(ev, ast) {
+    const v = this.getValue(ast.args)
+    if (v === undefined) throw ev.createError('unknown_variable', `Unknown variable: ${ast.args}`, ast)
+    if (ast.checkedType.matchesValueType(v, ev)) return v
+
+    const type = ast.checkedType
+    const valueType = ev.debugType(v)
+    // Convert plain objects to typed instances when a convert function is registered
+    if (type.kind === 'message' && valueType.kind === 'map') {
+      const c = ev.objectTypes.get(type.name)?.convert?.(v)
+      if (c) return ((this.#convertCache ??= new Map()).set(ast.args, c), c)
+    }
+
+    throw ev.createError(
+      'variable_type_mismatch',
+      `Variable '${ast.args}' is not of type '${type}', got '${valueType}'`,
+      ast
+    )
+  }
+
+  forkWithVariable(iterVar, iterType) {
+    return new OverlayContext(this, iterVar, iterType)
+  }
+}
+
+class OverlayContext {
+  #parent
+  accuType
+  accuValue
+  iterValue
+  constructor(parent, iterVar, iterType) {
+    this.#parent = parent
+    this.iterVar = iterVar
+    this.iterType = iterType
+  }
+
+  forkWithVariable(iterVar, iterType) {
+    return new OverlayContext(this, iterVar, iterType)
+  }
+
+  reuse(parent) {
+    if (!this.async) return ((this.#parent = parent), this)
+    const ctx = new OverlayContext(parent, this.iterVar, this.iterType)
+    ctx.accuType = this.accuType
+    return ctx
+  }
+
+  setIterValue(v, ev) {
+    if (this.iterType.matchesValueType(v, ev)) return ((this.iterValue = v), this)
+
+    const type = this.iterType
+    const valueType = ev.debugType(v)
+    // Convert plain objects to typed instances when a convert function is registered
+    if (type.kind === 'message' && valueType.kind === 'map') {
+      const c = ev.objectTypes.get(type.name)?.convert?.(v)
+      if (c) return ((this.iterValue = c), this)
+    }
+
+    throw ev.createError(
+      'variable_type_mismatch',
+      `Variable '${this.iterVar}' is not of type '${type}', got '${valueType}'`
+    )
+  }
+
+  setAccuType(type) {
+    return ((this.accuType = type), this)
+  }
+
+  setAccuValue(v) {
+    return ((this.accuValue = v), this)
+  }
+
+  getValue(key) {
+    return this.iterVar === key ? this.iterValue : this.#parent.getValue(key)
+  }
+
+  getCheckedValue(ev, ast) {
+    if (this.iterVar === ast.args) return this.iterValue
+    return this.#parent.getCheckedValue(ev, ast)
+  }
+
+  getVariable(name) {
+    if (this.iterVar === name) return new VariableDeclaration(name, this.iterType)
+    return this.#parent.getVariable(name)
+  }
+}
+
+/**
+ * Extract CEL field declarations from a protobufjs message type.
+ * Maps protobuf types to CEL types.
+ * @param {protobuf.Type} messageType - The protobufjs message type
+ * @returns {Object} Field declarations in CEL format {fieldName: 'celType'}
+ */
+function protobufjsFieldToCelType(field) {
+  let fieldType
+  if (field.map) {
+    const keyType = protobufjsTypeToCelType(field.keyType, field.resolvedKeyType)
+    const valueType = protobufjsTypeToCelType(field.type, field.resolvedType)
+    fieldType = `map<${keyType}, ${valueType}>`
+  } else {
+    fieldType = protobufjsTypeToCelType(field.type, field.resolvedType)
+  }
+  return {type: field.repeated ? `list<${fieldType}>` : fieldType}
+}
+
+/**
+ * Map protobuf type names to CEL type names.
+ * @param {string} protoType - The protobuf type name
+ * @param {protobuf.Type|null} resolvedType - The resolved type for message/enum fields
+ * @returns {string} The CEL type name
+ */
+function protobufjsTypeToCelType(protoType, resolvedType) {
+  switch (protoType) {
+    case 'string':
+      return 'string'
+    case 'bytes':
+      return 'bytes'
+    case 'bool':
+      return 'bool'
+    // protobufjs uses JavaScript numbers for all numeric types
+    case 'double':
+    case 'float':
+    case 'int32':
+    case 'int64':
+    case 'sint32':
+    case 'sint64':
+    case 'sfixed32':
+    case 'sfixed64':
+    case 'uint32':
+    case 'uint64':
+    case 'fixed32':
+    case 'fixed64':
+      return 'double'
+    default:
+      switch (resolvedType?.constructor.name) {
+        case 'Type':
+          return resolvedType.fullName.slice(1)
+        case 'Enum':
+          return 'int'
+      }
+
+      if (protoType?.includes('.')) return protoType
+
+      // Unknown type, treat as dyn
+      return 'dyn'
+  }
+}
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/operators.js
+
+
+
+const operators_dynType = celTypes.dyn
+
+class Base {
+  dynType = celTypes.dyn
+  optionalType = celTypes.optional
+  stringType = celTypes.string
+  intType = celTypes.int
+  doubleType = celTypes.double
+  boolType = celTypes.bool
+  nullType = celTypes.null
+  listType = celTypes.list
+  mapType = celTypes.map
+
+  constructor(opts) {
+    this.opts = opts.opts
+    this.registry = opts.registry
+    this.objectTypes = this.registry.objectTypes
+    this.objectTypesByConstructor = this.registry.objectTypesByConstructor
+  }
+
+  /**
+   * Get a TypeDeclaration instance for a type name
+   * @param {string} typeName - The type name (e.g., 'string', 'int', 'dyn')
+   * @returns {TypeDeclaration} The type declaration instance
+   */
+  getType(typeName) {
+    return this.registry.getType(typeName)
+  }
+
+  debugType(v) {
+    switch (typeof v) {
+      case 'string':
+        return this.stringType
+      case 'bigint':
+        return this.intType
+      case 'number':
+        return this.doubleType
+      case 'boolean':
+        return this.boolType
+      case 'object':
+        if (v === null) return this.nullType
+        switch (v.constructor) {
+          case undefined:
+          case Object:
+          case Map:
+            return this.mapType
+          case Array:
+          case Set:
+            return this.listType
+          default:
+            return (
+              this.objectTypesByConstructor.get(v.constructor)?.type ||
+              unsupportedType(this, v.constructor?.name || typeof v)
+            )
+        }
+      default:
+        unsupportedType(this, typeof v)
+    }
+  }
+}
+
+function unsupportedType(self, type) {
+  throw self.createError('unsupported_type', `Unsupported type: ${type}`)
+}
+
+const maybeAsyncArray = (a) => (Array.isArray(a) ? a.some((n) => n.maybeAsync) : false)
+
+function maybeAsync(l, r, h) {
+  if (r === true || (r && (r?.maybeAsync || maybeAsyncArray(r)))) return maybeAsyncBoth(h)
+  if (l === true || (l && (l?.maybeAsync || maybeAsyncArray(l)))) return maybeAsyncFirst(h)
+  return h
+}
+
+function maybeAsyncBoth(handler) {
+  return (handler.__asyncBoth ??= function handle(a, b, c, d) {
+    if (!(a instanceof Promise || b instanceof Promise)) return handler(a, b, c, d)
+    if (!(b instanceof Promise)) return a.then((_a) => handler(_a, b, c, d))
+    if (!(a instanceof Promise)) return b.then((_b) => handler(a, _b, c, d))
+    return Promise.all([a, b]).then((p) => handler(p[0], p[1], c, d))
+  })
+}
+
+function maybeAsyncFirst(handler) {
+  return (handler.__asyncFirst ??= function handle(a, b, c, d) {
+    if (a instanceof Promise) return a.then((_a) => handler(_a, b, c, d))
+    return handler(a, b, c, d)
+  })
+}
+
+function checkAccessNode(chk, ast, ctx) {
+  ast.right = ast.args[1]
+  const leftType = chk.check((ast.left = ast.args[0]), ctx)
+  if (ast.op === '[]') chk.check(ast.right, ctx)
+
+  ast.handle = maybeAsync(
+    ast.left,
+    ast.op === '[]' ? ast.right : false,
+    leftType !== operators_dynType ? fieldAccessStatic : fieldAccess
+  )
+
+  if (leftType.kind !== 'optional') return chk.checkAccessOnType(ast, ctx, leftType)
+  return chk.registry.getOptionalType(chk.checkAccessOnType(ast, ctx, leftType.valueType, true))
+}
+
+function checkOptionalAccessNode(chk, ast, ctx) {
+  ast.right = ast.args[1]
+  const leftType = chk.check((ast.left = ast.args[0]), ctx)
+  if (ast.op === '[?]') chk.check(ast.right, ctx)
+
+  ast.handle = maybeAsync(ast.left, ast.op === '[?]' ? ast.right : false, oFieldAccess)
+
+  const actualType = leftType.kind === 'optional' ? leftType.valueType : leftType
+  return chk.registry.getOptionalType(chk.checkAccessOnType(ast, ctx, actualType, true))
+}
+
+const HOMOGENEOUS_PREFIX = {
+  heterogeneous_list_element: 'List elements must have the same type,',
+  heterogeneous_map_key: 'Map key uses wrong type,',
+  heterogeneous_map_value: 'Map value uses wrong type,'
+}
+
+function checkElementHomogenous(chk, ctx, expected, el, code) {
+  const type = chk.check(el, ctx)
+  if (type === expected || expected.isEmpty()) return type
+  if (type.isEmpty()) return expected
+  throw chk.createError(
+    code,
+    `${HOMOGENEOUS_PREFIX[code]} expected type '${chk.formatType(expected)}' but found '${chk.formatType(type)}'`,
+    el
+  )
+}
+
+function checkElement(chk, ctx, expected, el) {
+  return expected.unify(chk.registry, chk.check(el, ctx)) || operators_dynType
+}
+
+function ternaryConditionError(ev, value, node) {
+  const type = ev.debugRuntimeType(value)
+  return ev.createError(
+    'invalid_condition_type',
+    `${node.meta.label || 'Ternary condition must be bool'}, got '${type}'`,
+    node
+  )
+}
+
+function handleTernary(c, ev, ast, ctx) {
+  if (c === true) return ev.run(ast.left, ctx)
+  if (c === false) return ev.run(ast.right, ctx)
+  throw ternaryConditionError(ev, c, ast.condition)
+}
+
+function logicalOperandError(ev, value, node) {
+  const type = ev.debugRuntimeType(value)
+  return ev.createError(
+    'invalid_logical_operand',
+    `Logical operator requires bool operands, got '${type}'`,
+    node
+  )
+}
+
+function logicalValueOrErr(ev, v, node) {
+  if (v instanceof Error) return v
+  return logicalOperandError(ev, v, node)
+}
+
+function _logicalOp(exp, ev, ast, left, right) {
+  if (right === exp) return exp
+  if (right === !exp) {
+    if (left === right) return right
+    throw logicalValueOrErr(ev, left, ast.left)
+  }
+  if (right instanceof Promise) return right.then((r) => _logicalOpAsync(exp, ev, ast, left, r))
+  throw logicalOperandError(ev, right, ast.left)
+}
+
+function _logicalOpAsync(exp, ev, ast, left, right) {
+  if (right === exp) return exp
+  if (typeof right !== 'boolean') throw logicalOperandError(ev, right, ast.right)
+  if (typeof left !== 'boolean') throw logicalValueOrErr(ev, left, ast.left)
+  return !exp
+}
+
+function checkLogicalOp(chk, ast, ctx) {
+  const leftType = chk.check((ast.left = ast.args[0]), ctx)
+  const rightType = chk.check((ast.right = ast.args[1]), ctx)
+
+  if (!leftType.isDynOrBool()) {
+    throw chk.createError(
+      'invalid_logical_operand',
+      `Logical operator requires bool operands, got '${chk.formatType(leftType)}'`,
+      ast
+    )
+  }
+  if (!rightType.isDynOrBool()) {
+    throw chk.createError(
+      'invalid_logical_operand',
+      `Logical operator requires bool operands, got '${chk.formatType(rightType)}'`,
+      ast
+    )
+  }
+
+  return chk.boolType
+}
+
+function checkUnary(chk, ast, ctx) {
+  const op = ast.op
+  const right = chk.check(ast.args, ctx)
+  ast.candidates = chk.registry.operatorCandidates(op)
+
+  if (right.kind === 'dyn') {
+    ast.handle = maybeAsync(ast.args, false, handleUnary)
+    return ast.candidates.returnType
+  }
+
+  const overload = ast.candidates.findUnaryOverload(right)
+  if (!overload) {
+    throw chk.createError(
+      'no_such_overload',
+      `no such overload: ${op[0]}${chk.formatType(right)}`,
+      ast
+    )
+  }
+
+  ast.handle = maybeAsync(ast.args, false, overload.handler)
+  return overload.returnType
+}
+
+function handleUnary(left, ast, ev) {
+  const leftType = ev.debugRuntimeType(left, ast.args.checkedType)
+  const overload = ast.candidates.findUnaryOverload(leftType)
+  if (overload) return overload.handler(left)
+  throw ev.createError('no_such_overload', `no such overload: ${ast.op[0]}${leftType}`, ast)
+}
+
+function evaluateUnary(ev, ast, ctx) {
+  return ast.handle(ev.run(ast.args, ctx), ast, ev)
+}
+
+function checkBinary(chk, ast, ctx) {
+  const op = ast.op
+  const left = chk.check((ast.left = ast.args[0]), ctx)
+  const right = chk.check((ast.right = ast.args[1]), ctx)
+  ast.candidates = chk.registry.operatorCandidates(op)
+
+  const overload =
+    left.hasDynType || right.hasDynType ? undefined : ast.candidates.findBinaryOverload(left, right)
+
+  ast.handle = maybeAsync(ast.left, ast.right, overload?.handler || handleBinary)
+  if (overload) return overload.returnType
+
+  const type = ast.candidates.checkBinaryOverload(left, right)
+  if (!left.hasDynType) ast.leftStaticType = left
+  if (!right.hasDynType) ast.rightStaticType = right
+  if (type) return type
+
+  throw chk.createError(
+    'no_such_overload',
+    `no such overload: ${chk.formatType(left)} ${op} ${chk.formatType(right)}`,
+    ast
+  )
+}
+
+function evaluateBinary(ev, ast, ctx) {
+  return ast.handle(ev.run(ast.left, ctx), ev.run(ast.right, ctx), ast, ev)
+}
+
+function evaluateBinaryFirst(ev, ast, ctx) {
+  return ast.handle(ev.run(ast.left, ctx), ast.right, ast, ev)
+}
+
+function handleBinary(left, right, ast, ev) {
+  const leftType = ast.leftStaticType || ev.debugTypeDeep(left).wrappedType
+  const rightType = ast.rightStaticType || ev.debugTypeDeep(right).wrappedType
+  const overload = ast.candidates.findBinaryOverload(leftType, rightType)
+  if (overload) return overload.handler(left, right, ast, ev)
+  throw ev.createError(
+    'no_such_overload',
+    `no such overload: ${leftType} ${ast.op} ${rightType}`,
+    ast
+  )
+}
+
+function callFunctionHandler(handler, ev, args, ast) {
+  try {
+    const result = handler.apply(ev, args)
+    if (result instanceof Promise) {
+      return result.catch((error) => {
+        throw attachErrorAst(error, ast)
+      })
+    }
+    return result
+  } catch (error) {
+    throw attachErrorAst(error, ast)
+  }
+}
+
+function callFn(args, ast, ev) {
+  const argAst = ast.args[1]
+  const types = ast.argTypes
+  let i = argAst.length
+  while (i--) types[i] = ev.debugRuntimeType(args[i], argAst[i].checkedType)
+
+  const decl = ast.candidates.findFunction(types)
+  if (decl) return callFunctionHandler(decl.handler, ev, args, ast)
+  throw ev.createError(
+    'no_matching_overload',
+    `found no matching overload for '${ast.args[0]}(${types
+      .map((t) => t.unwrappedType)
+      .join(', ')})'`,
+    ast
+  )
+}
+
+function callRecFn(args, ev, ast) {
+  const [, receiverAst, argAst] = ast.args
+  const types = ast.argTypes
+  for (let i = 0; i < types.length; i++)
+    types[i] = ev.debugRuntimeType(args[i + 1], argAst[i].checkedType)
+
+  const receiverType = ev.debugRuntimeType(args[0], receiverAst.checkedType)
+  const decl = ast.candidates.findFunction(types, receiverType)
+  if (decl) return callFunctionHandler(decl.handler, ev, args, ast)
+
+  throw ev.createError(
+    'no_matching_overload',
+    `found no matching overload for '${receiverType.type}.${ast.args[0]}(${types
+      .map((t) => t.unwrappedType)
+      .join(', ')})'`,
+    ast
+  )
+}
+
+function resolveAstArray(ev, astArray, ctx, i = astArray.length) {
+  if (i === 0) return []
+
+  let async
+  const results = new Array(i)
+  while (i--) if ((results[i] = ev.run(astArray[i], ctx)) instanceof Promise) async ??= true
+  return async ? Promise.all(results) : results
+}
+
+function safeFromEntries(entries) {
+  const obj = {}
+  for (let i = 0; i < entries.length; i++) {
+    const [k, v] = entries[i]
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue
+    obj[k] = v
+  }
+  return obj
+}
+
+function comprehensionElementType(chk, iterable, ctx) {
+  const iterType = chk.check(iterable, ctx)
+  if (iterType.kind === 'dyn') return iterType
+  if (iterType.kind === 'list') return iterType.valueType
+  if (iterType.kind === 'map') return iterType.keyType
+  throw chk.createError(
+    'invalid_comprehension_range',
+    `Expression of type '${chk.formatType(
+      iterType
+    )}' cannot be range of a comprehension (must be list, map, or dynamic).`,
+    iterable
+  )
+}
+
+function toIterable(ev, args, coll) {
+  if (coll instanceof Set) return [...coll]
+  if (coll instanceof Map) return [...coll.keys()]
+  if (coll && typeof coll === 'object') return objKeys(coll)
+  throw ev.createError(
+    'invalid_comprehension_range',
+    `Expression of type '${ev.debugType(
+      coll
+    )}' cannot be range of a comprehension (must be list, map, or dynamic).`,
+    args.iterable
+  )
+}
+
+function runQualifier(items, args, ev, ctx) {
+  if (!isArray(items)) items = toIterable(ev, args, items)
+  const accu = ev.run(args.init, (ctx = args.iterCtx.reuse(ctx)))
+  ctx.accuValue = accu
+  if (ctx === args.iterCtx) return iterateQuantifier(ev, ctx, args, items, accu, 0)
+  return continueQuantifier(ev, ctx, args, items, accu, 0)
+}
+
+function runComprehension(items, args, ev, ctx) {
+  if (!isArray(items)) items = toIterable(ev, args, items)
+  const accu = ev.run(args.init, (ctx = args.iterCtx.reuse(ctx)))
+  ctx.accuValue = accu
+  if (ctx === args.iterCtx) return iterateLoop(ev, ctx, args, items, accu, 0)
+  return continueLoop(ev, ctx, args, items, accu, 0)
+}
+
+function iterateLoop(ev, ctx, args, items, accu, i) {
+  const condition = args.condition
+  const step = args.step
+  const len = items.length
+  while (i < len) {
+    if (condition && !condition(accu)) break
+    accu = ev.run(step, ctx.setIterValue(items[i++], ev))
+    if (accu instanceof Promise) return continueLoop(ev, ctx, args, items, accu, i)
+  }
+  return args.result(accu)
+}
+
+async function continueLoop(ev, ctx, args, items, accu, i) {
+  if (ctx === args.iterCtx) ctx.async = true
+  const condition = args.condition
+  const step = args.step
+  const len = items.length
+  accu = await accu
+  while (i < len) {
+    if (condition && !condition(accu)) return args.result(accu)
+    accu = ev.run(step, ctx.setIterValue(items[i++], ev))
+    if (accu instanceof Promise) accu = await accu
+  }
+  return args.result(accu)
+}
+
+function iterateQuantifier(ev, ctx, args, items, accu, i, error, stp) {
+  const condition = args.condition
+  const step = args.step
+  const len = items.length
+  while (i < len) {
+    if (!condition(accu)) return args.result(accu)
+    stp = ev.tryEval(step, ctx.setIterValue(items[i++], ev))
+    if (stp instanceof Promise) return continueQuantifier(ev, ctx, args, items, accu, i, error, stp)
+    if (stp instanceof Error && (error ??= stp)) continue
+    accu = stp
+  }
+
+  if (error && condition(accu)) throw error
+  return args.result(accu)
+}
+
+async function continueQuantifier(ev, ctx, args, items, accu, i, error, stp) {
+  if (ctx === args.iterCtx) ctx.async = true
+  const condition = args.condition
+  const step = args.step
+  const len = items.length
+
+  stp = await stp
+  if (stp instanceof Error) error ??= stp
+  else accu = stp
+
+  while (i < len) {
+    if (!condition(accu)) return args.result(accu)
+    stp = ev.tryEval(step, ctx.setIterValue(items[i++], ev))
+    if (stp instanceof Promise) stp = await stp
+    if (stp instanceof Error && (error ??= stp)) continue
+    accu = stp
+  }
+  if (error && condition(accu)) throw error
+  return args.result(accu)
+}
+
+function oFieldAccess(left, right, ast, ev) {
+  return ev.optionalType.field(left, right, ast, ev)
+}
+
+function fieldAccessStatic(left, right, ast, ev) {
+  return ast.left.checkedType.field(left, right, ast, ev)
+}
+
+const empty = Object.create(null)
+function fieldAccess(left, right, ast, ev) {
+  switch (left?.constructor) {
+    case undefined:
+    case Object: {
+      const v = hasOwn(left || empty, right) ? left[right] : undefined
+      if (v !== undefined) return (ev.debugType(v), v)
+      break
+    }
+    case Map: {
+      const v = left.get(right)
+      if (v !== undefined) return (ev.debugType(v), v)
+      break
+    }
+    case Array:
+    case Set:
+      return ev.listType.field(left, right, ast, ev)
+    default:
+      const t = ev.objectTypesByConstructor.get(left.constructor)
+      if (t) return t.type.field(left, right, ast, ev)
+      else if (typeof left === 'object') unsupportedType(ev, left.constructor.name)
+  }
+  throw ev.createError('no_such_key', `No such key: ${right}`, ast)
+}
+
+const emptyList = () => []
+const emptyMap = () => ({})
+
+const OPERATORS = {
+  value: {
+    check(chk, ast) {
+      return chk.debugType(ast.args)
+    },
+    evaluate(_ev, ast) {
+      return ast.args
+    }
+  },
+  id: {
+    check(chk, ast, ctx) {
+      const variable = ctx.getVariable(ast.args)
+      if (!variable) throw chk.createError('unknown_variable', `Unknown variable: ${ast.args}`, ast)
+      if (variable.constant) {
+        const alternate = ast.clone(OPERATORS.value, variable.value)
+        ast.setMeta('alternate', alternate)
+        return chk.check(alternate, ctx)
+      }
+      return variable.type
+    },
+    evaluate(ev, ast, ctx) {
+      return ctx.getCheckedValue(ev, ast)
+    }
+  },
+  '.': {
+    alias: 'fieldAccess',
+    check: checkAccessNode,
+    evaluate: evaluateBinaryFirst
+  },
+  '.?': {
+    alias: 'optionalFieldAccess',
+    check: checkOptionalAccessNode,
+    evaluate: evaluateBinaryFirst
+  },
+  '[]': {
+    alias: 'bracketAccess',
+    check: checkAccessNode,
+    evaluate: evaluateBinary
+  },
+  '[?]': {
+    alias: 'optionalBracketAccess',
+    check: checkOptionalAccessNode,
+    evaluate: evaluateBinary
+  },
+  call: {
+    check(chk, ast, ctx) {
+      const [functionName, args] = ast.args
+      const candidates = (ast.candidates = chk.registry.functionCandidates(
+        false,
+        functionName,
+        args.length
+      ))
+
+      const argTypes = (ast.argTypes = args.map((a) => chk.check(a, ctx)))
+      const decl = candidates.findFunction(argTypes)
+
+      if (!decl) {
+        throw chk.createError(
+          'no_matching_overload',
+          `found no matching overload for '${functionName}(${chk.formatTypeList(argTypes)})'`,
+          ast
+        )
+      }
+
+      const handle = argTypes.some((t) => t.hasDynType)
+        ? callFn
+        : (decl.handler.__handle ??= (l, _ast, e) => callFunctionHandler(decl.handler, e, l, _ast))
+
+      ast.handle = maybeAsync(args, false, handle)
+      return decl.returnType
+    },
+    evaluate(ev, ast, ctx) {
+      return ast.handle(resolveAstArray(ev, ast.args[1], ctx), ast, ev)
+    }
+  },
+  rcall: {
+    check(chk, ast, ctx) {
+      const [methodName, receiver, args] = ast.args
+      const receiverType = chk.check(receiver, ctx)
+      const candidates = (ast.candidates = chk.registry.functionCandidates(
+        true,
+        methodName,
+        args.length
+      ))
+
+      const argTypes = (ast.argTypes = args.map((a) => chk.check(a, ctx)))
+      ast.receiverWithArgs = [receiver, ...args]
+      ast.handle = maybeAsync(ast.receiverWithArgs, false, callRecFn)
+
+      if (receiverType.kind === 'dyn' && candidates.returnType) return candidates.returnType
+      const decl = candidates.findFunction(argTypes, receiverType)
+
+      if (!decl) {
+        throw chk.createError(
+          'no_matching_overload',
+          `found no matching overload for '${receiverType.type}.${methodName}(${chk.formatTypeList(
+            argTypes
+          )})'`,
+          ast
+        )
+      }
+
+      if (!receiverType.hasPlaceholderType && !argTypes.some((t) => t.hasDynType)) {
+        const fn = decl.handler
+        const handle = (fn.__handle ??= (a, ev, _ast) => callFunctionHandler(fn, ev, a, _ast))
+        ast.handle = maybeAsync(ast.receiverWithArgs, false, handle)
+      }
+
+      return decl.returnType
+    },
+    evaluate(ev, ast, ctx) {
+      return ast.handle(resolveAstArray(ev, ast.receiverWithArgs, ctx), ev, ast)
+    }
+  },
+  list: {
+    check(chk, ast, ctx) {
+      const arr = ast.args
+      const arrLen = arr.length
+      if (arrLen === 0) return ast.setMeta('evaluate', emptyList) && chk.getType('list<T>')
+
+      let valueType = chk.check(arr[0], ctx)
+      const check = chk.opts.homogeneousAggregateLiterals ? checkElementHomogenous : checkElement
+
+      for (let i = 1; i < arrLen; i++)
+        valueType = check(chk, ctx, valueType, arr[i], 'heterogeneous_list_element')
+      return chk.registry.getListType(valueType)
+    },
+    evaluate(ev, ast, ctx) {
+      return resolveAstArray(ev, ast.args, ctx)
+    }
+  },
+  map: {
+    check(chk, ast, ctx) {
+      const arr = ast.args
+      const arrLen = arr.length
+      if (arrLen === 0) return ast.setMeta('evaluate', emptyMap) && chk.getType('map<K, V>')
+
+      const check = chk.opts.homogeneousAggregateLiterals ? checkElementHomogenous : checkElement
+      let keyType = chk.check(arr[0][0], ctx)
+      let valueType = chk.check(arr[0][1], ctx)
+      for (let i = 1; i < arrLen; i++) {
+        const e = arr[i]
+        keyType = check(chk, ctx, keyType, e[0], 'heterogeneous_map_key')
+        valueType = check(chk, ctx, valueType, e[1], 'heterogeneous_map_value')
+      }
+      return chk.registry.getMapType(keyType, valueType)
+    },
+    evaluate(ev, ast, ctx) {
+      const astEntries = ast.args
+      const len = astEntries.length
+      const results = new Array(len)
+      let async
+      for (let i = 0; i < len; i++) {
+        const e = astEntries[i]
+        const k = ev.run(e[0], ctx)
+        const v = ev.run(e[1], ctx)
+        if (k instanceof Promise || v instanceof Promise) {
+          results[i] = Promise.all([k, v])
+          async ??= true
+        } else {
+          results[i] = [k, v]
+        }
+      }
+      if (async) return Promise.all(results).then(safeFromEntries)
+      return safeFromEntries(results)
+    }
+  },
+  comprehension: {
+    check(chk, ast, ctx) {
+      const args = ast.args
+      args.iterCtx = ctx
+        .forkWithVariable(args.iterVarName, comprehensionElementType(chk, args.iterable, ctx))
+        .setAccuType(chk.check(args.init, ctx))
+
+      const stepType = chk.check(args.step, args.iterCtx)
+      const handler = args.errorsAreFatal ? runComprehension : runQualifier
+      ast.handle = maybeAsync(args.iterable, false, handler)
+      if (args.kind === 'quantifier') return chk.boolType
+      return stepType
+    },
+    evaluate(ev, ast, ctx) {
+      return ast.handle(ev.run(ast.args.iterable, ctx), ast.args, ev, ctx)
+    }
+  },
+  accuValue: {
+    check(_chk, _ast, ctx) {
+      return ctx.accuType
+    },
+    evaluate(_ev, _ast, ctx) {
+      return ctx.accuValue
+    }
+  },
+  accuInc: {
+    check(_chk, _ast, ctx) {
+      return ctx.accuType
+    },
+    evaluate(_ev, _ast, ctx) {
+      return (ctx.accuValue += 1)
+    }
+  },
+  accuPush: {
+    check(chk, ast, ctx) {
+      const listType = ctx.accuType
+      const itemType = chk.check(ast.args, ctx)
+      if (!ast.args.maybeAsync) ast.setMeta('evaluate', OPERATORS.accuPush.evaluateSync)
+      if (listType.kind === 'list' && listType.valueType.kind !== 'param') return listType
+      return chk.registry.getListType(itemType)
+    },
+    evaluateSync(ev, ast, ctx) {
+      return (ctx.accuValue.push(ev.run(ast.args, ctx)), ctx.accuValue)
+    },
+    evaluate(ev, ast, ctx) {
+      const arr = ctx.accuValue
+      const el = ev.run(ast.args, ctx)
+      if (el instanceof Promise) return el.then((_e) => arr.push(_e) && arr)
+      arr.push(el)
+      return arr
+    }
+  },
+  '?:': {
+    alias: 'ternary',
+    check(chk, ast, ctx) {
+      const condast = (ast.condition = ast.args[0])
+      const leftast = (ast.left = ast.args[1])
+      const rightast = (ast.right = ast.args[2])
+      const condType = chk.check(condast, ctx)
+      if (!condType.isDynOrBool()) {
+        throw chk.createError(
+          'invalid_condition_type',
+          `${condast.meta.label || 'Ternary condition must be bool'}, got '${chk.formatType(condType)}'`,
+          condast
+        )
+      }
+
+      const leftType = chk.check(leftast, ctx)
+      const rightType = chk.check(rightast, ctx)
+      const unified = leftType.unify(chk.registry, rightType)
+
+      ast.handle = maybeAsync(condast, false, handleTernary)
+      if (unified) return unified
+
+      throw chk.createError(
+        'incompatible_ternary_branches',
+        `Ternary branches must have the same type, got '${chk.formatType(
+          leftType
+        )}' and '${chk.formatType(rightType)}'`,
+        ast
+      )
+    },
+    evaluate(ev, ast, ctx) {
+      return ast.handle(ev.run(ast.condition, ctx), ev, ast, ctx)
+    }
+  },
+  '||': {
+    check: checkLogicalOp,
+    evaluate(ev, ast, ctx) {
+      const l = ev.tryEval(ast.left, ctx)
+      if (l === true) return true
+      if (l === false) {
+        const right = ev.run(ast.right, ctx)
+        if (typeof right === 'boolean') return right
+        return _logicalOp(true, ev, ast, l, right)
+      }
+      if (l instanceof Promise)
+        return l.then((_l) =>
+          _l === true ? _l : _logicalOp(true, ev, ast, _l, ev.run(ast.right, ctx))
+        )
+      return _logicalOp(true, ev, ast, l, ev.run(ast.right, ctx))
+    }
+  },
+  '&&': {
+    check: checkLogicalOp,
+    evaluate(ev, ast, ctx) {
+      const l = ev.tryEval(ast.left, ctx)
+      if (l === false) return false
+      if (l === true) {
+        const right = ev.run(ast.right, ctx)
+        if (typeof right === 'boolean') return right
+        return _logicalOp(false, ev, ast, l, right)
+      }
+      if (l instanceof Promise)
+        return l.then((_l) =>
+          _l === false ? _l : _logicalOp(false, ev, ast, _l, ev.run(ast.right, ctx))
+        )
+      return _logicalOp(false, ev, ast, l, ev.run(ast.right, ctx))
+    }
+  },
+  '!_': {alias: 'unaryNot', check: checkUnary, evaluate: evaluateUnary},
+  '-_': {alias: 'unaryMinus', check: checkUnary, evaluate: evaluateUnary}
+}
+
+const binaryOperators = ['!=', '==', 'in', '+', '-', '*', '/', '%', '<', '<=', '>', '>=']
+for (const op of binaryOperators) OPERATORS[op] = {check: checkBinary, evaluate: evaluateBinary}
+for (const op of objKeys(OPERATORS)) {
+  const obj = OPERATORS[op]
+  obj.name = op
+  if (obj.alias) OPERATORS[obj.alias] = obj
+}
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/macros.js
+
+
+const identity = (x) => x
+
+function assertIdentifier(node, message) {
+  if (node.op === 'id') return node.args
+  throw parseError('invalid_macro_argument', message, node)
+}
+
+function createMapExpander(hasFilter) {
+  const functionDesc = hasFilter ? 'map(var, filter, transform)' : 'map(var, transform)'
+  const invalidMsg = `${functionDesc} invalid predicate iteration variable`
+  const label = `${functionDesc} filter predicate must return bool`
+
+  return ({args, receiver, ast: callAst}) => {
+    const [iterVar, predicate, transform] = hasFilter ? args : [args[0], null, args[1]]
+
+    let step = transform.clone(OPERATORS.accuPush, transform)
+    if (predicate) {
+      const accuValue = predicate.clone(OPERATORS.accuValue)
+      step = predicate.clone(OPERATORS.ternary, [predicate.setMeta('label', label), step, accuValue])
+    }
+
+    return {
+      callAst: callAst.clone(OPERATORS.comprehension, {
+        errorsAreFatal: true,
+        iterable: receiver,
+        iterVarName: assertIdentifier(iterVar, invalidMsg),
+        init: callAst.clone(OPERATORS.list, []),
+        step,
+        result: identity
+      })
+    }
+  }
+}
+
+function createFilterExpander() {
+  const functionDesc = 'filter(var, predicate)'
+  const invalidMsg = `${functionDesc} invalid predicate iteration variable`
+  const label = `${functionDesc} predicate must return bool`
+
+  return ({args, receiver, ast: callAst}) => {
+    const iterVarName = assertIdentifier(args[0], invalidMsg)
+    const accuValue = callAst.clone(OPERATORS.accuValue)
+    const predicate = args[1].setMeta('label', label)
+    const appendItem = callAst.clone(OPERATORS.accuPush, callAst.clone(OPERATORS.id, iterVarName))
+    const step = predicate.clone(OPERATORS.ternary, [predicate, appendItem, accuValue])
+
+    return {
+      callAst: callAst.clone(OPERATORS.comprehension, {
+        errorsAreFatal: true,
+        iterable: receiver,
+        iterVarName,
+        init: callAst.clone(OPERATORS.list, []),
+        step,
+        result: identity
+      })
+    }
+  }
+}
+
+function createQuantifierExpander(opts) {
+  const invalidMsg = `${opts.name}(var, predicate) invalid predicate iteration variable`
+  const label = `${opts.name}(var, predicate) predicate must return bool`
+  return ({args, receiver, ast: callAst}) => {
+    const predicate = args[1].setMeta('label', label)
+    const transform = opts.transform({args, ast: callAst, predicate, opts})
+
+    return {
+      callAst: callAst.clone(OPERATORS.comprehension, {
+        kind: 'quantifier',
+        errorsAreFatal: opts.errorsAreFatal || false,
+        iterable: receiver,
+        iterVarName: assertIdentifier(args[0], invalidMsg),
+        init: transform.init,
+        condition: transform.condition,
+        step: transform.step,
+        result: transform.result || identity
+      })
+    }
+  }
+}
+
+function createHasExpander() {
+  const invalidHasArgument = 'has() invalid argument'
+
+  function evaluate(ev, macro, ctx) {
+    const nodes = macro.macroHasProps
+    let i = nodes.length
+    let obj = ev.run(nodes[--i], ctx)
+    let inOptionalContext
+    while (i--) {
+      const node = nodes[i]
+      if (node.op === '.?') inOptionalContext ??= true
+      obj = ev.debugType(obj).fieldLazy(obj, node.args[1], node, ev)
+      if (obj !== undefined) continue
+      if (!(!inOptionalContext && i && node.op === '.')) break
+      throw evaluationError('no_such_key', `No such key: ${node.args[1]}`, node)
+    }
+    return obj !== undefined
+  }
+
+  function typeCheck(checker, macro, ctx) {
+    let node = macro.args[0]
+    if (node.op !== '.') throw checker.createError('invalid_macro_argument', invalidHasArgument, node)
+    if (!macro.macroHasProps) {
+      const props = []
+      while (node.op === '.' || node.op === '.?') node = props.push(node) && node.args[0]
+      if (node.op !== 'id') throw checker.createError('invalid_macro_argument', invalidHasArgument, node)
+      checker.check(node, ctx)
+      props.push(node)
+      macro.macroHasProps = props
+    }
+    return checker.getType('bool')
+  }
+
+  return function ({args}) {
+    return {args, evaluate, typeCheck, async: false}
+  }
+}
+
+function registerMacros(registry) {
+  const functionOverload = (sig, handler) => registry.registerFunctionOverload(sig, handler)
+
+  functionOverload('has(ast): bool', createHasExpander())
+
+  functionOverload(
+    'list.all(ast, ast): bool',
+    createQuantifierExpander({
+      name: 'all',
+      transform({ast: callAst, predicate, opts}) {
+        return {
+          init: callAst.clone(OPERATORS.value, true),
+          condition: identity,
+          step: predicate.clone(OPERATORS.ternary, [
+            predicate,
+            predicate.clone(OPERATORS.value, true),
+            predicate.clone(OPERATORS.value, false)
+          ])
+        }
+      }
+    })
+  )
+
+  functionOverload(
+    'list.exists(ast, ast): bool',
+    createQuantifierExpander({
+      name: 'exists',
+      condition(accu) {
+        return !accu
+      },
+      transform({ast: callAst, predicate, opts}) {
+        return {
+          init: callAst.clone(OPERATORS.value, false),
+          condition: opts.condition,
+          step: predicate.clone(OPERATORS.ternary, [
+            predicate,
+            predicate.clone(OPERATORS.value, true),
+            predicate.clone(OPERATORS.value, false)
+          ])
+        }
+      }
+    })
+  )
+
+  functionOverload(
+    'list.exists_one(ast, ast): bool',
+    createQuantifierExpander({
+      name: 'exists_one',
+      errorsAreFatal: true,
+      result(accu) {
+        return accu === 1
+      },
+      transform({ast: callAst, predicate, opts}) {
+        const accuValue = callAst.clone(OPERATORS.accuValue)
+        return {
+          init: callAst.clone(OPERATORS.value, 0),
+          step: predicate.clone(OPERATORS.ternary, [predicate, callAst.clone(OPERATORS.accuInc), accuValue]),
+          result: opts.result
+        }
+      }
+    })
+  )
+
+  functionOverload('list.map(ast, ast): list<dyn>', createMapExpander(false))
+  functionOverload('list.map(ast, ast, ast): list<dyn>', createMapExpander(true))
+  functionOverload('list.filter(ast, ast): list<dyn>', createFilterExpander())
+
+  class CelNamespace {}
+  const celNamespace = new CelNamespace()
+  registry.registerType('CelNamespace', CelNamespace)
+  registry.registerConstant('cel', 'CelNamespace', celNamespace)
+
+  function bindTypeCheck(checker, m, ctx) {
+    m.bindCtx = ctx.forkWithVariable(m.var, checker.check(m.val, ctx))
+    const type = checker.check(m.exp, m.bindCtx)
+    if (m.val.maybeAsync || m.exp.maybeAsync) return type
+    m.ast.setMeta('async', false)
+    m.evaluate = bindEvaluateSync
+    return type
+  }
+
+  function bindOptionalEvaluate(ev, exp, bindCtx, ctx, boundValue) {
+    const res = ev.run(exp, (ctx = bindCtx.reuse(ctx).setIterValue(boundValue, ev)))
+    if (res instanceof Promise && ctx === bindCtx) ctx.async = true
+    return res
+  }
+
+  function bindEvaluate(ev, {val, exp, bindCtx}, ctx) {
+    const v = ev.run(val, ctx)
+    if (v instanceof Promise) return v.then((_v) => bindOptionalEvaluate(ev, exp, bindCtx, ctx, _v))
+    return bindOptionalEvaluate(ev, exp, bindCtx, ctx, v)
+  }
+
+  function bindEvaluateSync(ev, {val, exp, bindCtx}, ctx) {
+    return ev.run(exp, bindCtx.reuse(ctx).setIterValue(ev.run(val, ctx), ev))
+  }
+
+  functionOverload('CelNamespace.bind(ast, dyn, ast): dyn', ({ast, args}) => {
+    return {
+      ast,
+      var: assertIdentifier(args[0], 'invalid variable argument'),
+      val: args[1],
+      exp: args[2],
+      bindCtx: undefined,
+      typeCheck: bindTypeCheck,
+      evaluate: bindEvaluate
+    }
+  })
+}
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/overloads.js
+
+
+
+
+function registerOverloads(registry) {
+  const unaryOverload = (op, t, h, ret) => registry.unaryOverload(op, t, h, ret, false)
+  const binaryOverload = (l, op, r, h, ret) => registry.binaryOverload(l, op, r, h, ret, false)
+
+  function verifyInteger(v, ast) {
+    if (v <= MAX_INT && v >= MIN_INT) return v
+    throw evaluationError('numeric_overflow', `integer overflow: ${v}`, ast)
+  }
+
+  function throwDivisionByZero(ast) {
+    throw evaluationError('division_by_zero', 'division by zero', ast)
+  }
+
+  function throwModuloByZero(ast) {
+    throw evaluationError('modulo_by_zero', 'modulo by zero', ast)
+  }
+
+  unaryOverload('!', 'bool', (a) => !a)
+  unaryOverload('-', 'int', (a) => -a)
+  binaryOverload('dyn<int>', `==`, `double`, (a, b) => a == b) // eslint-disable-line eqeqeq
+  binaryOverload('dyn<int>', `==`, `uint`, (a, b) => a == b.valueOf()) // eslint-disable-line eqeqeq
+  binaryOverload('int', '*', 'int', (a, b, ast) => verifyInteger(a * b, ast))
+  binaryOverload('int', '+', 'int', (a, b, ast) => verifyInteger(a + b, ast))
+  binaryOverload('int', '-', 'int', (a, b, ast) => verifyInteger(a - b, ast))
+  binaryOverload('int', '/', 'int', (a, b, ast) => {
+    if (b === MIN_UINT) return throwDivisionByZero(ast)
+    return a / b
+  })
+  binaryOverload('int', '%', 'int', (a, b, ast) => {
+    if (b === MIN_UINT) return throwModuloByZero(ast)
+    return a % b
+  })
+
+  unaryOverload('-', 'double', (a) => -a)
+  binaryOverload('double', '*', 'double', (a, b) => a * b)
+  binaryOverload('double', '+', 'double', (a, b) => a + b)
+  binaryOverload('double', '-', 'double', (a, b) => a - b)
+  binaryOverload('double', '/', 'double', (a, b) => a / b)
+
+  binaryOverload('string', '+', 'string', (a, b) => a + b)
+  binaryOverload('list<V>', '+', 'list<V>', (a, b) => [...a, ...b])
+  binaryOverload('bytes', '+', 'bytes', (a, b) => {
+    if (!a.length) return b
+    if (!b.length) return a
+
+    const result = new Uint8Array(a.length + b.length)
+    result.set(a, 0)
+    result.set(b, a.length)
+    return result
+  })
+
+  const GPD = 'google.protobuf.Duration'
+  binaryOverload(GPD, '+', GPD, (a, b) => a.addDuration(b))
+  binaryOverload(GPD, '-', GPD, (a, b) => a.subtractDuration(b))
+  binaryOverload(GPD, '==', GPD, (a, b) => a.seconds === b.seconds && a.nanos === b.nanos)
+
+  const GPT = 'google.protobuf.Timestamp'
+  binaryOverload(GPT, '==', GPT, (a, b) => a.getTime() === b.getTime())
+  binaryOverload(GPT, '-', GPT, (a, b) => Duration.fromMilliseconds(a.getTime() - b.getTime()), GPD)
+  binaryOverload(GPT, '-', GPD, (a, b) => b.subtractTimestamp(a))
+  binaryOverload(GPT, '+', GPD, (a, b) => b.extendTimestamp(a))
+  binaryOverload(GPD, '+', GPT, (a, b) => a.extendTimestamp(b))
+
+  function listIncludes(value, list, ast, ev) {
+    if (list instanceof Set && list.has(value)) return true
+    for (const v of list) if (isEqual(value, v, ast, ev)) return true
+    return false
+  }
+
+  function mapIncludes(a, b) {
+    if (b instanceof Map) return b.get(a) !== undefined
+    return hasOwn(b, a) ? b[a] !== undefined : false
+  }
+
+  function listMembership(value, list, ast, ev) {
+    return listIncludes(value, list, ast, ev)
+  }
+
+  binaryOverload('V', 'in', 'list<V>', listMembership)
+  binaryOverload('K', 'in', 'map<K, V>', mapIncludes)
+
+  for (const t of ['type', 'null', 'bool', 'string', 'int', 'double']) {
+    binaryOverload(t, '==', t, (a, b) => a === b)
+  }
+
+  binaryOverload('bytes', `==`, 'bytes', (a, b) => {
+    if (a === b) return true
+
+    let i = a.length
+    if (i !== b.length) return false
+    while (i--) if (a[i] !== b[i]) return false
+    return true
+  })
+
+  binaryOverload('list<V>', `==`, 'list<V>', (a, b, ast, ev) => {
+    if (a === b) return true
+
+    if (isArray(a) && isArray(b)) {
+      const length = a.length
+      if (length !== b.length) return false
+      for (let i = 0; i < length; i++) {
+        if (!isEqual(a[i], b[i], ast, ev)) return false
+      }
+      return true
+    }
+
+    if (a instanceof Set && b instanceof Set) {
+      if (a.size !== b.size) return false
+      for (const value of a) if (!b.has(value)) return false
+      return true
+    }
+
+    const arr = a instanceof Set ? b : a
+    const set = a instanceof Set ? a : b
+    if (!isArray(arr)) return false
+    if (arr.length !== set?.size) return false
+    for (let i = 0; i < arr.length; i++) if (!set.has(arr[i])) return false
+    return true
+  })
+
+  binaryOverload('map<K, V>', `==`, 'map<K, V>', (a, b, ast, ev) => {
+    if (a === b) return true
+
+    if (a instanceof Map && b instanceof Map) {
+      if (a.size !== b.size) return false
+      for (const [key, value] of a)
+        if (!(b.has(key) && isEqual(value, b.get(key), ast, ev))) return false
+      return true
+    }
+
+    if (a instanceof Map || b instanceof Map) {
+      const obj = a instanceof Map ? b : a
+      const map = a instanceof Map ? a : b
+      const keysObj = objKeys(obj)
+      if (map.size !== keysObj.length) return false
+      for (const [key, value] of map) {
+        if (!(key in obj && isEqual(value, obj[key], ast, ev))) return false
+      }
+      return true
+    }
+
+    const keysA = objKeys(a)
+    const keysB = objKeys(b)
+    if (keysA.length !== keysB.length) return false
+
+    for (let i = 0; i < keysA.length; i++) {
+      const key = keysA[i]
+      if (!(key in b && isEqual(a[key], b[key], ast, ev))) return false
+    }
+    return true
+  })
+
+  binaryOverload('uint', '==', 'uint', (a, b) => a.valueOf() === b.valueOf())
+  binaryOverload('dyn<uint>', `==`, `double`, (a, b) => a.valueOf() == b) // eslint-disable-line eqeqeq
+
+  binaryOverload('uint', '+', 'uint', (a, b) => new UnsignedInt(a.valueOf() + b.valueOf()))
+  binaryOverload('uint', '-', 'uint', (a, b) => new UnsignedInt(a.valueOf() - b.valueOf()))
+  binaryOverload('uint', '*', 'uint', (a, b) => new UnsignedInt(a.valueOf() * b.valueOf()))
+  binaryOverload('uint', '/', 'uint', (a, b, ast) => {
+    if (b.valueOf() === MIN_UINT) return throwDivisionByZero(ast)
+    return new UnsignedInt(a.valueOf() / b.valueOf())
+  })
+  binaryOverload('uint', '%', 'uint', (a, b, ast) => {
+    if (b.valueOf() === MIN_UINT) return throwModuloByZero(ast)
+    return new UnsignedInt(a.valueOf() % b.valueOf())
+  })
+
+  for (const [left, right] of [
+    ['bool', 'bool'],
+    ['int', 'int'],
+    ['uint', 'uint'],
+    ['double', 'double'],
+    ['string', 'string'],
+    ['google.protobuf.Timestamp', 'google.protobuf.Timestamp'],
+    ['google.protobuf.Duration', 'google.protobuf.Duration'],
+    ['int', 'uint'],
+    ['int', 'double'],
+    ['double', 'int'],
+    ['double', 'uint'],
+    ['uint', 'int'],
+    ['uint', 'double']
+  ]) {
+    binaryOverload(left, '<', right, (a, b) => a < b)
+    binaryOverload(left, '<=', right, (a, b) => a <= b)
+    binaryOverload(left, '>', right, (a, b) => a > b)
+    binaryOverload(left, '>=', right, (a, b) => a >= b)
+  }
+}
+
+function isEqual(a, b, ast, ev) {
+  if (a === b) return true
+  switch (typeof a) {
+    case 'undefined':
+    case 'string':
+    case 'boolean':
+      return false
+    case 'bigint':
+      // eslint-disable-next-line eqeqeq
+      if (typeof b === 'number') return a == b
+      return false
+    case 'number':
+      // eslint-disable-next-line eqeqeq
+      if (typeof b === 'bigint') return a == b
+      return false
+    case 'object':
+      if (typeof b !== 'object') return false
+      const leftType = ev.debugType(a)
+      const rightType = ev.debugType(b)
+      if (leftType !== rightType) return false
+
+      const overload = ev.registry.findBinaryOverload('==', leftType, rightType)
+      if (!overload) return false
+      return overload.handler(a, b, ast, ev)
+  }
+  throw evaluationError('invalid_comparison_type', `Cannot compare values of type ${typeof a}`, ast)
+}
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/type-checker.js
+
+
+const toDynTypeBinding = new Map().set('A', 'dyn').set('T', 'dyn').set('K', 'dyn').set('V', 'dyn')
+
+/**
+ * TypeChecker performs static type analysis on CEL expressions
+ * without executing them. It validates:
+ * - Variable existence and types
+ * - Function signatures and overloads
+ * - Operator compatibility using the actual overload registry
+ * - Property and index access validity
+ */
+class TypeChecker extends Base {
+  constructor(opts, isEvaluating) {
+    super(opts)
+    this.createError = isEvaluating ? evaluationError : typeError
+  }
+
+  /**
+   * Check an expression and return its inferred type
+   * @param {Array|any} ast - The AST node to check
+   * @returns {Object} The inferred type declaration
+   * @throws {TypeError} If type checking fails
+   */
+  check(ast, ctx) {
+    try {
+      return (ast.checkedType ??= ast.check(this, ast, ctx))
+    } catch (error) {
+      throw attachErrorAst(error, ast)
+    }
+  }
+
+  checkAccessOnType(ast, ctx, leftType, allowMissingField = false) {
+    if (leftType === this.dynType) return leftType
+
+    const indexTypeName = (
+      ast.op === '[]' || ast.op === '[?]' ? this.check(ast.args[1], ctx) : this.stringType
+    ).type
+
+    if (leftType.kind === 'list') {
+      if (indexTypeName === 'int' || indexTypeName === 'dyn') return leftType.valueType
+      throw this.createError('invalid_index_type', `List index must be int, got '${indexTypeName}'`, ast)
+    }
+
+    if (leftType.kind === 'map') return leftType.valueType
+
+    const customType = this.objectTypes.get(leftType.name)
+    if (customType) {
+      if (!(indexTypeName === 'string' || indexTypeName === 'dyn')) {
+        throw this.createError(
+          'invalid_index_type',
+          `Cannot index type '${leftType.name}' with type '${indexTypeName}'`,
+          ast
+        )
+      }
+
+      if (customType.fields) {
+        let keyName
+        if (ast.op === '.' || ast.op === '.?') keyName = ast.args[1]
+        else if (ast.args[1].op === 'value') keyName = ast.args[1].args
+
+        if (typeof keyName === 'string') {
+          const fieldType = customType.fields[keyName]
+          if (fieldType) return fieldType
+          // For optional access, missing field returns dyn; for regular access, throw
+          if (allowMissingField) return this.dynType
+          throw this.createError('no_such_key', `No such key: ${keyName}`, ast)
+        }
+      }
+      return this.dynType
+    }
+
+    // No other types support indexing/property access
+    throw this.createError('cannot_index_type', `Cannot index type '${this.formatType(leftType)}'`, ast)
+  }
+
+  formatType(type) {
+    if (!type.hasPlaceholderType) return type.name
+    return type.templated(this.registry, toDynTypeBinding).name
+  }
+
+  formatTypeList(types) {
+    return types.map((t) => this.formatType(t)).join(', ')
+  }
+}
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/parser.js
+
+
+
+
+
+const TOKEN = {
+  EOF: 0,
+  NUMBER: 1,
+  STRING: 2,
+  BOOLEAN: 3,
+  NULL: 4,
+  IDENTIFIER: 5,
+  PLUS: 6,
+  MINUS: 7,
+  MULTIPLY: 8,
+  DIVIDE: 9,
+  MODULO: 10,
+  EQ: 11,
+  NE: 12,
+  LT: 13,
+  LE: 14,
+  GT: 15,
+  GE: 16,
+  AND: 17,
+  OR: 18,
+  NOT: 19,
+  IN: 20,
+  LPAREN: 21,
+  RPAREN: 22,
+  LBRACKET: 23,
+  RBRACKET: 24,
+  LBRACE: 25,
+  RBRACE: 26,
+  DOT: 27,
+  COMMA: 28,
+  COLON: 29,
+  QUESTION: 30,
+  BYTES: 31
+}
+
+const OP_FOR_TOKEN = {
+  [TOKEN.EQ]: OPERATORS['=='],
+  [TOKEN.PLUS]: OPERATORS['+'],
+  [TOKEN.MINUS]: OPERATORS['-'],
+  [TOKEN.MULTIPLY]: OPERATORS['*'],
+  [TOKEN.DIVIDE]: OPERATORS['/'],
+  [TOKEN.MODULO]: OPERATORS['%'],
+  [TOKEN.LE]: OPERATORS['<='],
+  [TOKEN.LT]: OPERATORS['<'],
+  [TOKEN.GE]: OPERATORS['>='],
+  [TOKEN.GT]: OPERATORS['>'],
+  [TOKEN.NE]: OPERATORS['!='],
+  [TOKEN.IN]: OPERATORS['in']
+}
+
+const TOKEN_BY_NUMBER = {}
+for (const key in TOKEN) TOKEN_BY_NUMBER[TOKEN[key]] = key
+
+const HEX_CODES = new Uint8Array(128)
+for (const ch of '0123456789abcdefABCDEF') HEX_CODES[ch.charCodeAt(0)] = 1
+
+const ESCAPE_ERRORS = {
+  bytes_unicode_escape: (e) => `\\${e} not allowed in bytes literals`,
+  invalid_unicode_escape: (e) => `Invalid Unicode escape: \\${e}`,
+  invalid_unicode_surrogate: (e) => `Invalid Unicode surrogate: \\${e}`,
+  invalid_hex_escape: (e) => `Invalid hex escape: \\${e}`,
+  invalid_octal_escape: () => 'Octal escape must be 3 digits',
+  octal_escape_out_of_range: (e) => `Octal escape out of range: \\${e}`,
+  invalid_escape_sequence: (e) => `Invalid escape sequence: \\${e}`
+}
+
+const STRING_ESCAPES = {
+  '\\': '\\',
+  '?': '?',
+  '"': '"',
+  "'": "'",
+  '`': '`',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v'
+}
+
+class ASTNode {
+  #meta
+  #input
+  constructor(input, pos, start, end, op, args) {
+    this.#meta = {check: op.check, evaluate: op.evaluate}
+    this.#input = input
+    this.op = op.name
+    this.args = args
+    this.pos = pos
+    this.start = start
+    this.end = end
+  }
+
+  clone(op, args) {
+    return new ASTNode(this.#input, this.pos, this.start, this.end, op, args)
+  }
+
+  get meta() {
+    return this.#meta
+  }
+
+  get input() {
+    return this.#input
+  }
+
+  #computeIsAsync() {
+    const ast = this.#meta.alternate ?? this
+
+    // prettier-ignore
+    switch (ast.op) {
+      case 'value': case 'id': case 'accuValue': case 'accuInc':
+        return false
+      case 'accuPush':
+        return ast.args.maybeAsync
+      case '!_': case '-_':
+        if (ast.candidates?.async !== false) return true
+        return ast.args.maybeAsync
+      case '!=': case '==': case 'in': case '+': case '-': case '*':
+      case '/': case '%': case '<': case '<=': case '>': case '>=':
+        if (ast.candidates?.async !== false) return true
+        return ast.args.some((a) => a.maybeAsync)
+      case 'call': case 'rcall':
+        if (ast.candidates?.async !== false) return true
+        return (ast.receiverWithArgs || ast.args[1]).some((a) => a.maybeAsync)
+      case 'comprehension':
+        return ast.args.iterable.maybeAsync || ast.args.step.maybeAsync
+      case '.': case '.?':
+        return ast.args[0].maybeAsync
+      case '?:': case 'list':
+      case '[]': case '[?]':
+          return ast.args.some((a) => a.maybeAsync)
+      case '||': case '&&':
+        return ast.args.some((a) => a.maybeAsync)
+      case 'map':
+        return ast.args.some((a) => a[0].maybeAsync || a[1].maybeAsync)
+      default:
+        return true
+    }
+  }
+
+  /**
+   * Check whether we can optimize away async calling
+   * If no ast members includes a function, we can optimize the call
+   * for which we want to return true here.
+   * @returns {boolean}
+   */
+  get maybeAsync() {
+    return (this.#meta.async ??= this.#computeIsAsync())
+  }
+
+  check(chk, ast, ctx) {
+    const meta = this.#meta
+    if (meta.alternate) return chk.check(meta.alternate, ctx)
+    else if (meta.macro) return meta.macro.typeCheck(chk, meta.macro, ctx)
+    return meta.check(chk, ast, ctx)
+  }
+
+  evaluate(ev, ast, ctx) {
+    const meta = this.#meta
+    if (meta.alternate) this.evaluate = this.#evaluateAlternate
+    else if (meta.macro) this.evaluate = this.#evaluateMacro
+    else this.evaluate = meta.evaluate
+    return this.evaluate(ev, ast, ctx)
+  }
+
+  #evaluateAlternate(ev, ast, ctx) {
+    return (ast = this.#meta.alternate).evaluate(ev, ast, ctx)
+  }
+
+  #evaluateMacro(ev, ast, ctx) {
+    return (ast = this.#meta.macro).evaluate(ev, ast, ctx)
+  }
+
+  setMeta(key, value) {
+    return ((this.#meta[key] = value), this)
+  }
+
+  get range() {
+    return {start: this.start, end: this.end}
+  }
+
+  toOldStructure() {
+    const args = Array.isArray(this.args) ? this.args : [this.args]
+    return [this.op, ...args.map((a) => (a instanceof ASTNode ? a.toOldStructure() : a))]
+  }
+}
+
+class Lexer {
+  input
+  pos
+  length
+
+  tokenPos
+  tokenType
+  tokenValue
+
+  reset(input) {
+    this.pos = 0
+    this.input = input
+    this.length = input.length
+    return input
+  }
+
+  token(pos, type, value) {
+    this.tokenPos = pos
+    this.tokenType = type
+    this.tokenValue = value
+    return this
+  }
+
+  // Read next token
+  nextToken() {
+    while (true) {
+      const {pos, input, length} = this
+      if (pos >= length) return this.token(pos, TOKEN.EOF)
+
+      const ch = input[pos]
+      switch (ch) {
+        // Whitespaces
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+          this.pos++
+          continue
+
+        // Operators
+        case '=':
+          if (input[pos + 1] !== '=') break
+          return this.token((this.pos += 2) - 2, TOKEN.EQ)
+        case '&':
+          if (input[pos + 1] !== '&') break
+          return this.token((this.pos += 2) - 2, TOKEN.AND)
+        case '|':
+          if (input[pos + 1] !== '|') break
+          return this.token((this.pos += 2) - 2, TOKEN.OR)
+        case '+':
+          return this.token(this.pos++, TOKEN.PLUS)
+        case '-':
+          return this.token(this.pos++, TOKEN.MINUS)
+        case '*':
+          return this.token(this.pos++, TOKEN.MULTIPLY)
+        case '/':
+          if (input[pos + 1] === '/') {
+            while (this.pos < length && this.input[this.pos] !== '\n') this.pos++
+            continue
+          }
+          return this.token(this.pos++, TOKEN.DIVIDE)
+        case '%':
+          return this.token(this.pos++, TOKEN.MODULO)
+        case '<':
+          if (input[pos + 1] === '=') return this.token((this.pos += 2) - 2, TOKEN.LE)
+          return this.token(this.pos++, TOKEN.LT)
+        case '>':
+          if (input[pos + 1] === '=') return this.token((this.pos += 2) - 2, TOKEN.GE)
+          return this.token(this.pos++, TOKEN.GT)
+        case '!':
+          if (input[pos + 1] === '=') return this.token((this.pos += 2) - 2, TOKEN.NE)
+          return this.token(this.pos++, TOKEN.NOT)
+        case '(':
+          return this.token(this.pos++, TOKEN.LPAREN)
+        case ')':
+          return this.token(this.pos++, TOKEN.RPAREN)
+        case '[':
+          return this.token(this.pos++, TOKEN.LBRACKET)
+        case ']':
+          return this.token(this.pos++, TOKEN.RBRACKET)
+        case '{':
+          return this.token(this.pos++, TOKEN.LBRACE)
+        case '}':
+          return this.token(this.pos++, TOKEN.RBRACE)
+        case '.':
+          return this.token(this.pos++, TOKEN.DOT)
+        case ',':
+          return this.token(this.pos++, TOKEN.COMMA)
+        case ':':
+          return this.token(this.pos++, TOKEN.COLON)
+        case '?':
+          return this.token(this.pos++, TOKEN.QUESTION)
+        case `"`:
+        case `'`:
+          return this.readString(ch)
+        // Check for string prefixes (b, B, r, R followed by quote)
+        case 'b':
+        case 'B':
+        case 'r':
+        case 'R': {
+          // This is a prefixed string, advance past the prefix and read string
+          const next = input[pos + 1]
+          if (next === '"' || next === "'") return ++this.pos && this.readString(next, ch)
+          return this.readIdentifier()
+        }
+        default: {
+          const code = ch.charCodeAt(0)
+          if (code <= 57 && code >= 48) return this.readNumber()
+          if (this._isIdentifierCharCode(code)) return this.readIdentifier()
+        }
+      }
+
+      throw parseError('unexpected_character', `Unexpected character: ${ch}`, {
+        pos,
+        start: pos,
+        end: pos + 1,
+        input
+      })
+    }
+  }
+
+  // Characters: 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_
+  _isIdentifierCharCode(c) {
+    if (c < 48 || c > 122) return false
+    return c >= 97 || (c >= 65 && c <= 90) || c <= 57 || c === 95
+  }
+
+  _parseAsDouble(start, end) {
+    const value = Number(this.input.substring(start, end))
+    if (Number.isFinite(value)) return this.token(start, TOKEN.NUMBER, value)
+    throw parseError('invalid_number', `Invalid number: ${value}`, {
+      pos: start,
+      start,
+      end,
+      input: this.input
+    })
+  }
+
+  _parseAsBigInt(start, end, isHex, unsigned) {
+    const string = this.input.substring(start, end)
+    if (unsigned === 'u' || unsigned === 'U') {
+      this.pos++
+      try {
+        return this.token(start, TOKEN.NUMBER, new UnsignedInt(string))
+      } catch (_err) {}
+    } else {
+      try {
+        return this.token(start, TOKEN.NUMBER, BigInt(string))
+      } catch (_err) {}
+    }
+
+    throw parseError(
+      isHex ? 'invalid_hex_integer' : 'invalid_integer',
+      isHex ? `Invalid hex integer: ${string}` : `Invalid integer: ${string}`,
+      {pos: start, start, end: this.pos, input: this.input}
+    )
+  }
+
+  _readDigits(input, length, pos, code) {
+    while (pos < length && (code = input.charCodeAt(pos)) && !(code > 57 || code < 48)) pos++
+    return pos
+  }
+
+  _readExponent(input, length, pos) {
+    let ch = pos < length && input[pos]
+    if (ch === 'e' || ch === 'E') {
+      ch = ++pos < length && input[pos]
+      if (ch === '-' || ch === '+') pos++
+      const start = pos
+      pos = this._readDigits(input, length, pos)
+      if (start === pos)
+        throw parseError('invalid_exponent', 'Invalid exponent', {
+          pos,
+          start: pos,
+          end: Math.min(pos + 1, input.length),
+          input
+        })
+    }
+    return pos
+  }
+
+  readNumber() {
+    const {input, length, pos: start} = this
+    let pos = start
+    if (input[pos] === '0' && (input[pos + 1] === 'x' || input[pos + 1] === 'X')) {
+      pos += 2
+      while (pos < length && HEX_CODES[input[pos].charCodeAt(0)]) pos++
+      return this._parseAsBigInt(start, (this.pos = pos), true, input[pos])
+    }
+
+    pos = this._readDigits(input, length, pos)
+    if (pos + 1 < length) {
+      let isDouble = false
+      let afterpos = input[pos] === '.' ? this._readDigits(input, length, pos + 1) : pos + 1
+      if (afterpos !== pos + 1) (isDouble = true) && (pos = afterpos)
+
+      afterpos = this._readExponent(input, length, pos)
+      if (afterpos !== pos) (isDouble = true) && (pos = afterpos)
+      if (isDouble) return this._parseAsDouble(start, (this.pos = pos))
+    }
+    return this._parseAsBigInt(start, (this.pos = pos), false, input[pos])
+  }
+
+  readString(del, prefix) {
+    const {input: i, pos: s} = this
+    if (i[s + 1] === del && i[s + 2] === del) return this.readTripleQuotedString(del, prefix)
+    return this.readSingleQuotedString(del, prefix)
+  }
+
+  _closeQuotedString(rawStart, rawValue, prefix, pos) {
+    switch (prefix) {
+      case 'b':
+      case 'B': {
+        const processed = this.processEscapes(rawStart, rawValue, true)
+        const bytes = new Uint8Array(processed.length)
+        for (let i = 0; i < processed.length; i++) bytes[i] = processed.charCodeAt(i) & 0xff
+        return this.token(pos - 1, TOKEN.BYTES, bytes)
+      }
+      case 'r':
+      case 'R': {
+        return this.token(pos - 1, TOKEN.STRING, rawValue)
+      }
+      default: {
+        const value = this.processEscapes(rawStart, rawValue, false)
+        return this.token(pos, TOKEN.STRING, value)
+      }
+    }
+  }
+
+  readSingleQuotedString(delimiter, prefix) {
+    const {input, length, pos: start} = this
+
+    let ch
+    let pos = this.pos + 1
+    while (pos < length && (ch = input[pos])) {
+      switch (ch) {
+        case delimiter:
+          const rawStart = start + 1
+          const rawValue = input.slice(rawStart, pos)
+          this.pos = ++pos
+          return this._closeQuotedString(rawStart, rawValue, prefix, start)
+        case '\n':
+        case '\r':
+          throw parseError('newline_in_string', 'Newlines not allowed in single-quoted strings', {
+            pos,
+            start: pos,
+            end: pos + 1,
+            input
+          })
+        case '\\':
+          pos++
+      }
+      pos++
+    }
+    throw parseError('unterminated_string', 'Unterminated string', {
+      pos: start,
+      start,
+      end: input.length,
+      input
+    })
+  }
+
+  readTripleQuotedString(delimiter, prefix) {
+    const {input, length, pos: start} = this
+
+    let ch
+    let pos = this.pos + 3
+    while (pos < length && (ch = input[pos])) {
+      switch (ch) {
+        case delimiter:
+          if (input[pos + 1] === delimiter && input[pos + 2] === delimiter) {
+            const rawStart = start + 3
+            const rawValue = input.slice(rawStart, pos)
+            this.pos = pos + 3
+            return this._closeQuotedString(rawStart, rawValue, prefix, start)
+          }
+          break
+        case '\\':
+          pos++
+      }
+      pos++
+    }
+    throw parseError('unterminated_triple_quoted_string', 'Unterminated triple-quoted string', {
+      pos: start,
+      start,
+      end: input.length,
+      input
+    })
+  }
+
+  #escapeErr(code, offset, len, i, chars, extra) {
+    const start = offset + i
+    return parseError(code, ESCAPE_ERRORS[code](extra), {
+      input: this.input,
+      pos: start,
+      start,
+      end: Math.min(start + chars, offset + len)
+    })
+  }
+
+  processEscapes(offset, str, isBytes) {
+    if (!str.includes('\\')) return str
+
+    const len = str.length
+    let result = ''
+    let i = 0
+    while (i < len) {
+      if (str[i] !== '\\' || i + 1 >= len) {
+        result += str[i++]
+        continue
+      }
+
+      const next = str[i + 1]
+      if (STRING_ESCAPES[next]) {
+        result += STRING_ESCAPES[next]
+        i += 2
+      } else if (next === 'u' || next === 'U') {
+        if (isBytes) throw this.#escapeErr('bytes_unicode_escape', offset, len, i, 2, next)
+
+        const hexLen = next === 'u' ? 4 : 8
+        const hex = str.substring(i + 2, i + 2 + hexLen)
+        const c = Number.parseInt(hex, 16)
+        if (hex.length !== hexLen || !/^[0-9a-fA-F]+$/.test(hex) || c > 0x10ffff)
+          throw this.#escapeErr('invalid_unicode_escape', offset, len, i, 2 + hexLen, next + hex)
+        if (c >= 0xd800 && c <= 0xdfff)
+          throw this.#escapeErr('invalid_unicode_surrogate', offset, len, i, 2 + hexLen, next + hex)
+        result += String.fromCodePoint(c)
+        i += 2 + hexLen
+      } else if (next === 'x' || next === 'X') {
+        const h = str.substring(i + 2, i + 4)
+        if (!/^[0-9a-fA-F]{2}$/.test(h))
+          throw this.#escapeErr('invalid_hex_escape', offset, len, i, 4, next + h)
+        result += String.fromCharCode(Number.parseInt(h, 16))
+        i += 4
+      } else if (next >= '0' && next <= '7') {
+        const o = str.substring(i + 1, i + 4)
+        if (!/^[0-7]{3}$/.test(o)) throw this.#escapeErr('invalid_octal_escape', offset, len, i, 4)
+        const value = Number.parseInt(o, 8)
+        if (value > 0xff) throw this.#escapeErr('octal_escape_out_of_range', offset, len, i, 4, o)
+        result += String.fromCharCode(value)
+        i += 4
+      } else {
+        throw this.#escapeErr('invalid_escape_sequence', offset, len, i, 2, next)
+      }
+    }
+
+    return result
+  }
+
+  readIdentifier() {
+    const {pos, input, length} = this
+    let p = pos
+    while (p < length && this._isIdentifierCharCode(input[p].charCodeAt(0))) p++
+    const value = input.substring(pos, (this.pos = p))
+    switch (value) {
+      case 'true':
+        return this.token(pos, TOKEN.BOOLEAN, true)
+      case 'false':
+        return this.token(pos, TOKEN.BOOLEAN, false)
+      case 'null':
+        return this.token(pos, TOKEN.NULL, null)
+      case 'in':
+        return this.token(pos, TOKEN.IN)
+      default:
+        return this.token(pos, TOKEN.IDENTIFIER, value)
+    }
+  }
+}
+
+const globalLexer = new Lexer()
+class parser_Parser {
+  lexer = globalLexer
+  input = null
+  maxDepthRemaining = null
+  astNodesRemaining = null
+
+  type = null
+  pos = null
+
+  constructor(limits, registry) {
+    this.limits = limits
+    this.registry = registry
+  }
+
+  #limitExceeded(limitKey, pos = this.pos) {
+    throw parseError('limit_exceeded', `Exceeded ${limitKey} (${this.limits[limitKey]})`, {
+      pos,
+      start: pos,
+      end: pos,
+      input: this.input
+    })
+  }
+
+  #node(start, end, op, args, pos = start) {
+    const node = new ASTNode(this.input, pos, start, end, op, args)
+    if (!this.astNodesRemaining--) this.#limitExceeded('maxAstNodes', pos)
+    return node
+  }
+
+  #infixNode(op, left, right) {
+    return this.#node(left.start, right.end, op, [left, right])
+  }
+
+  #ternaryNode(expression, consequent, alternate) {
+    return this.#node(expression.start, alternate.end, OPERATORS.ternary, [
+      expression,
+      consequent,
+      alternate
+    ])
+  }
+
+  #unaryNode(pos, op, arg) {
+    return this.#node(pos, arg.end, op, arg)
+  }
+
+  #accessNode(op, left, right, end, pos = left.start) {
+    return this.#node(left.start, end, op, [left, right], pos)
+  }
+
+  #advanceToken(returnValue = this.pos) {
+    const l = this.lexer.nextToken()
+    this.pos = l.tokenPos
+    this.type = l.tokenType
+    return returnValue
+  }
+
+  // The value of the current token is accessed less regularly,
+  // so we use a getter to reduce assignment overhead
+  get value() {
+    return this.lexer.tokenValue
+  }
+
+  consume(expectedType) {
+    if (this.type === expectedType) return this.#advanceToken()
+    throw parseError(
+      'expected_token',
+      `Expected ${TOKEN_BY_NUMBER[expectedType]}, got ${TOKEN_BY_NUMBER[this.type]}`,
+      {pos: this.pos, start: this.pos, end: this.lexer.pos, input: this.input}
+    )
+  }
+
+  match(type) {
+    return this.type === type
+  }
+
+  // Parse entry point
+  parse(input) {
+    if (typeof input !== 'string') {
+      throw parseError('expression_must_be_string', 'Expression must be a string')
+    }
+    this.input = this.lexer.reset(input)
+    this.#advanceToken()
+    this.maxDepthRemaining = this.limits.maxDepth
+    this.astNodesRemaining = this.limits.maxAstNodes
+
+    const result = this.parseExpression()
+    if (this.match(TOKEN.EOF)) return result
+
+    throw parseError(
+      'unexpected_character',
+      `Unexpected character: '${this.input[this.lexer.pos - 1]}'`,
+      {
+        pos: this.pos,
+        start: this.pos,
+        end: this.lexer.pos,
+        input: this.input
+      }
+    )
+  }
+
+  #expandMacro(start, end, op, args) {
+    const methodName = args[0]
+    const receiver = op === OPERATORS.rcall ? args[1] : null
+    const fnArgs = op === OPERATORS.rcall ? args[2] : args[1]
+    const decl = this.registry.findMacro(methodName, !!receiver, fnArgs.length)
+    const ast = this.#node(start, end, op, args)
+    if (!decl) return ast
+    const macro = decl.handler({ast, args: fnArgs, receiver, methodName, parser: this})
+    if (macro.callAst) return ast.setMeta('alternate', macro.callAst)
+    return ast.setMeta('macro', macro).setMeta('async', isAsync(macro.evaluate, macro.async))
+  }
+
+  // Expression ::= LogicalOr ('?' Expression ':' Expression)?
+  parseExpression() {
+    if (!this.maxDepthRemaining--) this.#limitExceeded('maxDepth')
+    const expr = this.parseLogicalOr()
+    if (!this.match(TOKEN.QUESTION)) return ++this.maxDepthRemaining && expr
+
+    this.#advanceToken()
+    const consequent = this.parseExpression()
+    this.consume(TOKEN.COLON)
+    const alternate = this.parseExpression()
+    this.maxDepthRemaining++
+    return this.#ternaryNode(expr, consequent, alternate)
+  }
+
+  // LogicalOr ::= LogicalAnd ('||' LogicalAnd)*
+  parseLogicalOr() {
+    let expr = this.parseLogicalAnd()
+    while (this.match(TOKEN.OR)) {
+      this.#advanceToken()
+      expr = this.#infixNode(OPERATORS['||'], expr, this.parseLogicalAnd())
+    }
+    return expr
+  }
+
+  // LogicalAnd ::= Equality ('&&' Equality)*
+  parseLogicalAnd() {
+    let expr = this.parseEquality()
+    while (this.match(TOKEN.AND)) {
+      this.#advanceToken()
+      expr = this.#infixNode(OPERATORS['&&'], expr, this.parseEquality())
+    }
+    return expr
+  }
+
+  // Equality ::= Relational (('==' | '!=') Relational)*
+  parseEquality() {
+    let expr = this.parseRelational()
+    while (this.match(TOKEN.EQ) || this.match(TOKEN.NE)) {
+      const op = OP_FOR_TOKEN[this.type]
+      this.#advanceToken()
+      expr = this.#infixNode(op, expr, this.parseRelational())
+    }
+    return expr
+  }
+
+  // Relational ::= Additive (('<' | '<=' | '>' | '>=' | 'in') Additive)*
+  parseRelational() {
+    let expr = this.parseAdditive()
+    while (
+      this.match(TOKEN.LT) ||
+      this.match(TOKEN.LE) ||
+      this.match(TOKEN.GT) ||
+      this.match(TOKEN.GE) ||
+      this.match(TOKEN.IN)
+    ) {
+      const op = OP_FOR_TOKEN[this.type]
+      this.#advanceToken()
+      expr = this.#infixNode(op, expr, this.parseAdditive())
+    }
+    return expr
+  }
+
+  // Additive ::= Multiplicative (('+' | '-') Multiplicative)*
+  parseAdditive() {
+    let expr = this.parseMultiplicative()
+    while (this.match(TOKEN.PLUS) || this.match(TOKEN.MINUS)) {
+      const op = OP_FOR_TOKEN[this.type]
+      this.#advanceToken()
+      expr = this.#infixNode(op, expr, this.parseMultiplicative())
+    }
+    return expr
+  }
+
+  // Multiplicative ::= Unary (('*' | '/' | '%') Unary)*
+  parseMultiplicative() {
+    let expr = this.parseUnary()
+    while (this.match(TOKEN.MULTIPLY) || this.match(TOKEN.DIVIDE) || this.match(TOKEN.MODULO)) {
+      const op = OP_FOR_TOKEN[this.type]
+      this.#advanceToken()
+      expr = this.#infixNode(op, expr, this.parseUnary())
+    }
+    return expr
+  }
+
+  // Unary ::= ('!' | '-')* Postfix
+  parseUnary() {
+    if (this.type === TOKEN.NOT) {
+      return this.#unaryNode(this.#advanceToken(), OPERATORS.unaryNot, this.parseUnary())
+    }
+    if (this.type === TOKEN.MINUS) {
+      return this.#unaryNode(this.#advanceToken(), OPERATORS.unaryMinus, this.parseUnary())
+    }
+    return this.parsePostfix()
+  }
+
+  // Postfix ::= Primary (('.' IDENTIFIER ('(' ArgumentList ')')? | '[' Expression ']'))*
+  parsePostfix() {
+    let expr = this.parsePrimary()
+    const depth = this.maxDepthRemaining
+    while (true) {
+      if (this.match(TOKEN.DOT)) {
+        const dot = this.#advanceToken()
+        if (!this.maxDepthRemaining--) this.#limitExceeded('maxDepth', dot)
+
+        const op =
+          this.match(TOKEN.QUESTION) && this.registry.enableOptionalTypes && this.#advanceToken()
+            ? OPERATORS.optionalFieldAccess
+            : OPERATORS.fieldAccess
+
+        const propertyValue = this.value
+        const start = this.pos
+        const end = this.lexer.pos
+        this.consume(TOKEN.IDENTIFIER)
+        if (op === OPERATORS.fieldAccess && this.match(TOKEN.LPAREN) && this.#advanceToken()) {
+          const args = this.parseArgumentList()
+          const closeEnd = this.lexer.pos
+          this.consume(TOKEN.RPAREN)
+          expr = this.#expandMacro(expr.start, closeEnd, OPERATORS.rcall, [propertyValue, expr, args])
+        } else {
+          expr = this.#accessNode(op, expr, propertyValue, end, start)
+        }
+        continue
+      }
+
+      if (this.match(TOKEN.LBRACKET)) {
+        const bracket = this.#advanceToken()
+        if (!this.maxDepthRemaining--) this.#limitExceeded('maxDepth', bracket)
+
+        const op =
+          this.match(TOKEN.QUESTION) && this.registry.enableOptionalTypes && this.#advanceToken()
+            ? OPERATORS.optionalBracketAccess
+            : OPERATORS.bracketAccess
+
+        const index = this.parseExpression()
+        const closeEnd = this.lexer.pos
+        this.consume(TOKEN.RBRACKET)
+        expr = this.#accessNode(op, expr, index, closeEnd)
+        continue
+      }
+      break
+    }
+    this.maxDepthRemaining = depth
+    return expr
+  }
+
+  // Primary ::= NUMBER | STRING | BOOLEAN | NULL | IDENTIFIER | '(' Expression ')' | Array | Object
+  parsePrimary() {
+    switch (this.type) {
+      case TOKEN.NUMBER:
+      case TOKEN.STRING:
+      case TOKEN.BYTES:
+      case TOKEN.BOOLEAN:
+      case TOKEN.NULL:
+        return this.#consumeLiteral()
+      case TOKEN.IDENTIFIER:
+        return this.#parseIdentifierPrimary()
+      case TOKEN.LPAREN:
+        return this.#parseParenthesizedExpression()
+      case TOKEN.LBRACKET:
+        return this.parseList()
+      case TOKEN.LBRACE:
+        return this.parseMap()
+    }
+
+    throw parseError('unexpected_token', `Unexpected token: ${TOKEN_BY_NUMBER[this.type]}`, {
+      pos: this.pos,
+      start: this.pos,
+      end: this.lexer.pos,
+      input: this.input
+    })
+  }
+
+  #consumeLiteral() {
+    return this.#advanceToken(this.#node(this.pos, this.lexer.pos, OPERATORS.value, this.value))
+  }
+
+  #parseIdentifierPrimary() {
+    const value = this.value
+    const end = this.lexer.pos
+    const start = this.consume(TOKEN.IDENTIFIER)
+    if (RESERVED.has(value)) {
+      throw parseError('reserved_identifier', `Reserved identifier: ${value}`, {
+        pos: start,
+        start,
+        end,
+        input: this.input
+      })
+    }
+
+    if (!this.match(TOKEN.LPAREN)) return this.#node(start, end, OPERATORS.id, value)
+    this.#advanceToken()
+    const args = this.parseArgumentList()
+    const closeEnd = this.lexer.pos
+    this.consume(TOKEN.RPAREN)
+    return this.#expandMacro(start, closeEnd, OPERATORS.call, [value, args])
+  }
+
+  #parseParenthesizedExpression() {
+    this.consume(TOKEN.LPAREN)
+    const expr = this.parseExpression()
+    this.consume(TOKEN.RPAREN)
+    return expr
+  }
+
+  parseList() {
+    const start = this.consume(TOKEN.LBRACKET)
+    const elements = []
+    let remainingElements = this.limits.maxListElements
+
+    if (!this.match(TOKEN.RBRACKET)) {
+      elements.push(this.parseExpression())
+      if (!remainingElements--) this.#limitExceeded('maxListElements', elements.at(-1).pos)
+      while (this.match(TOKEN.COMMA)) {
+        this.#advanceToken()
+        if (this.match(TOKEN.RBRACKET)) break
+        elements.push(this.parseExpression())
+        if (!remainingElements--) this.#limitExceeded('maxListElements', elements.at(-1).pos)
+      }
+    }
+
+    const closeEnd = this.lexer.pos
+    this.consume(TOKEN.RBRACKET)
+    return this.#node(start, closeEnd, OPERATORS.list, elements)
+  }
+
+  parseMap() {
+    const start = this.consume(TOKEN.LBRACE)
+    const props = []
+    let remainingEntries = this.limits.maxMapEntries
+
+    if (!this.match(TOKEN.RBRACE)) {
+      props.push(this.parseProperty())
+      if (!remainingEntries--) this.#limitExceeded('maxMapEntries', props.at(-1)[0].pos)
+      while (this.match(TOKEN.COMMA)) {
+        this.#advanceToken()
+        if (this.match(TOKEN.RBRACE)) break
+        props.push(this.parseProperty())
+        if (!remainingEntries--) this.#limitExceeded('maxMapEntries', props.at(-1)[0].pos)
+      }
+    }
+
+    const closeEnd = this.lexer.pos
+    this.consume(TOKEN.RBRACE)
+    return this.#node(start, closeEnd, OPERATORS.map, props)
+  }
+
+  parseProperty() {
+    return [this.parseExpression(), (this.consume(TOKEN.COLON), this.parseExpression())]
+  }
+
+  parseArgumentList() {
+    const args = []
+    let remainingArgs = this.limits.maxCallArguments
+
+    if (!this.match(TOKEN.RPAREN)) {
+      args.push(this.parseExpression())
+      if (!remainingArgs--) this.#limitExceeded('maxCallArguments', args.at(-1).pos)
+      while (this.match(TOKEN.COMMA)) {
+        this.#advanceToken()
+        if (this.match(TOKEN.RPAREN)) break
+        args.push(this.parseExpression())
+        if (!remainingArgs--) this.#limitExceeded('maxCallArguments', args.at(-1).pos)
+      }
+    }
+    return args
+  }
+}
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/options.js
+
+
+const DEFAULT_LIMITS = objFreeze({
+  maxAstNodes: 100000,
+  maxDepth: 250,
+  maxListElements: 1000,
+  maxMapEntries: 1000,
+  maxCallArguments: 32
+})
+
+const LIMIT_KEYS = new Set(objKeys(DEFAULT_LIMITS))
+function createLimits(overrides, base = DEFAULT_LIMITS) {
+  const keys = overrides ? objKeys(overrides) : undefined
+  if (!keys?.length) return base
+
+  const merged = {...base}
+  for (const key of keys) {
+    if (!LIMIT_KEYS.has(key)) throw new TypeError(`Unknown limits option: ${key}`)
+    const value = overrides[key]
+    if (typeof value !== 'number') continue
+    merged[key] = value
+  }
+  return objFreeze(merged)
+}
+
+const DEFAULT_OPTIONS = objFreeze({
+  unlistedVariablesAreDyn: false,
+  homogeneousAggregateLiterals: true,
+  enableOptionalTypes: false,
+  limits: DEFAULT_LIMITS
+})
+
+function bool(a, b, key) {
+  const value = a?.[key] ?? b?.[key]
+  if (typeof value !== 'boolean') throw new TypeError(`Invalid option: ${key}`)
+  return value
+}
+
+function createOptions(opts, base = DEFAULT_OPTIONS) {
+  if (!opts) return base
+  return objFreeze({
+    unlistedVariablesAreDyn: bool(opts, base, 'unlistedVariablesAreDyn'),
+    homogeneousAggregateLiterals: bool(opts, base, 'homogeneousAggregateLiterals'),
+    enableOptionalTypes: bool(opts, base, 'enableOptionalTypes'),
+    limits: createLimits(opts.limits, base.limits)
+  })
+}
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/evaluator.js
+
+
+
+
+
+
+
+
+
+
+const globalRegistry = createRegistry({enableOptionalTypes: false})
+registerFunctions(globalRegistry)
+registerOverloads(globalRegistry)
+registerMacros(globalRegistry)
+
+class Environment {
+  #registry
+  #evaluator
+  #typeChecker
+  #evalTypeChecker
+  #parser
+
+  constructor(opts, inherited) {
+    this.opts = createOptions(opts, inherited?.opts)
+    this.#registry = (
+      inherited instanceof Environment ? inherited.#registry : globalRegistry
+    ).clone(this.opts)
+
+    const childOpts = {registry: this.#registry, opts: this.opts}
+    this.#typeChecker = new TypeChecker(childOpts)
+    this.#evalTypeChecker = new TypeChecker(childOpts, true)
+    this.#evaluator = new Evaluator(childOpts)
+    this.#parser = new parser_Parser(this.opts.limits, this.#registry)
+    Object.freeze(this)
+  }
+
+  clone(opts) {
+    return new Environment(opts, this)
+  }
+
+  registerFunction(signature, handler, opts) {
+    this.#registry.registerFunctionOverload(signature, handler, opts)
+    return this
+  }
+
+  registerOperator(string, handler, opts) {
+    this.#registry.registerOperatorOverload(string, handler, opts)
+    return this
+  }
+
+  registerType(typename, constructor) {
+    this.#registry.registerType(typename, constructor)
+    return this
+  }
+
+  registerVariable(name, type, opts) {
+    this.#registry.registerVariable(name, type, opts)
+    return this
+  }
+
+  registerConstant(name, type, value) {
+    this.#registry.registerConstant(name, type, value)
+    return this
+  }
+
+  hasVariable(name) {
+    return this.#registry.variables.has(name)
+  }
+
+  getDefinitions() {
+    return this.#registry.getDefinitions()
+  }
+
+  check(expression) {
+    try {
+      return this.#checkAST(this.#parser.parse(expression))
+    } catch (error) {
+      return {valid: false, error}
+    }
+  }
+
+  #checkAST(ast) {
+    try {
+      const typeDecl = this.#typeChecker.check(ast, new RootContext(this.#registry))
+      return {valid: true, type: this.#formatTypeForCheck(typeDecl)}
+    } catch (error) {
+      return {valid: false, error}
+    }
+  }
+
+  #formatTypeForCheck(typeDecl) {
+    if (typeDecl.name === `list<dyn>`) return 'list'
+    if (typeDecl.name === `map<dyn, dyn>`) return 'map'
+    return typeDecl.name
+  }
+
+  parse(expression) {
+    const ast = this.#parser.parse(expression)
+    const evaluateParsed = this.#evaluateAST.bind(this, ast)
+    evaluateParsed.check = this.#checkAST.bind(this, ast)
+    evaluateParsed.ast = ast
+    return evaluateParsed
+  }
+
+  evaluate(expression, context) {
+    return this.#evaluateAST(this.#parser.parse(expression), context)
+  }
+
+  #evaluateAST(ast, ctx) {
+    if (ast.checkedType) {
+      return ast.evaluate(this.#evaluator, ast, new RootContext(this.#registry, ctx))
+    } else {
+      this.#evalTypeChecker.check(ast, (ctx = new RootContext(this.#registry, ctx)))
+      return ast.evaluate(this.#evaluator, ast, ctx)
+    }
+  }
+}
+
+class Evaluator extends Base {
+  constructor(opts) {
+    super(opts)
+    this.createError = evaluationError
+  }
+
+  #firstMapElement(coll) {
+    if (coll instanceof Map) return coll.entries().next().value
+    for (const key in coll) return [key, coll[key]]
+  }
+
+  debugRuntimeType(value, checkedType) {
+    return checkedType?.hasDynType === false ? checkedType : this.debugTypeDeep(value)
+  }
+
+  debugTypeDeep(value) {
+    const runtimeType = this.debugType(value)
+    switch (runtimeType.kind) {
+      case 'list': {
+        const first = value instanceof Array ? value[0] : value.values().next().value
+        if (first === undefined) return runtimeType
+        return this.registry.getListType(this.debugTypeDeep(first))
+      }
+      case 'map': {
+        const first = this.#firstMapElement(value)
+        if (!first) return runtimeType
+        return this.registry.getMapType(
+          runtimeType.keyType.hasDynType ? this.debugTypeDeep(first[0]) : runtimeType.keyType,
+          runtimeType.valueType.hasDynType ? this.debugTypeDeep(first[1]) : runtimeType.valueType
+        )
+      }
+      default:
+        return runtimeType
+    }
+  }
+
+  tryEval(ast, ctx) {
+    try {
+      const res = this.run(ast, ctx)
+      if (res instanceof Promise) return res.catch((err) => err)
+      return res
+    } catch (err) {
+      return err
+    }
+  }
+
+  run(ast, ctx) {
+    return ast.evaluate(this, ast, ctx)
+  }
+}
+
+const globalEnvironment = new Environment({
+  unlistedVariablesAreDyn: true
+})
+
+function parse(expression) {
+  return globalEnvironment.parse(expression)
+}
+
+function evaluate(expression, context) {
+  return globalEnvironment.evaluate(expression, context)
+}
+
+function check(expression) {
+  return globalEnvironment.check(expression)
+}
+
+
+
+/* harmony default export */ const evaluator = ({
+  parse,
+  evaluate,
+  check,
+  Environment,
+  Duration: Duration,
+  UnsignedInt: UnsignedInt
+});
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/serialize.js
+
+
+
+/**
+ * Serialize a primitive value to CEL syntax
+ * @param {*} value - The value to serialize
+ * @returns {string} The CEL representation
+ */
+function serializeValue(value) {
+  if (value === null) return 'null'
+  if (typeof value === 'boolean') return String(value)
+  if (typeof value === 'bigint') return String(value)
+  if (typeof value === 'string') return serializeString(value)
+  if (value instanceof Uint8Array) return serializeBytes(value)
+  if (value instanceof UnsignedInt) return `${value.value}u`
+  if (value instanceof Optional) {
+    if (value.hasValue()) return `optional.of(${serializeValue(value.value())})`
+    return 'optional.none()'
+  }
+
+  if (typeof value === 'number') {
+    return value % 1 === 0
+      ? `${value}.0`
+      : value.toLocaleString('en-US', {useGrouping: false, maximumFractionDigits: 9})
+  }
+
+  // Handle Uint8Array deserialized from JSON (becomes plain object with numeric keys)
+  if (typeof value === 'object') {
+    const keys = Object.keys(value)
+    if (keys.every((k) => /^\d+$/.test(k))) {
+      const bytes = new Uint8Array(keys.length)
+      for (let i = 0; i < keys.length; i++) bytes[i] = value[i]
+      return serializeBytes(bytes)
+    }
+  }
+
+  return String(value)
+}
+
+/**
+ * Convert an AST back to CEL expression string
+ * @param {import(".").ASTNode} ast - The AST node to convert
+ * @returns {string} The CEL expression string
+ */
+function serialize(ast) {
+  const {op, args} = ast
+  switch (op) {
+    case 'value':
+      return serializeValue(args)
+    case 'id':
+      return args
+
+    case '||':
+    case '&&':
+    case '==':
+    case '!=':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+    case 'in':
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+      return `${wrap(args[0], op)} ${op} ${wrap(args[1], op)}`
+
+    case '!_':
+      return `!${wrap(args, op)}`
+    case '-_':
+      // Add parentheses when operand is a binary operation
+      return ['+', '-', '*', '/', '%'].includes(args.op)
+        ? `-(${serialize(args)})`
+        : `-${serialize(args)}`
+
+    case '.':
+      return `${wrap(args[0], op)}.${args[1]}`
+    case '.?':
+      return `${wrap(args[0], op)}.?${args[1]}`
+    case '[]':
+      return `${wrap(args[0], op)}[${serialize(args[1])}]`
+    case '[?]':
+      return `${wrap(args[0], op)}[?${serialize(args[1])}]`
+
+    case 'call':
+      return `${args[0]}(${args[1].map(serialize).join(', ')})`
+    case 'rcall':
+      return `${wrap(args[1], op)}.${args[0]}(${args[2].map(serialize).join(', ')})`
+
+    case 'list':
+      return `[${args.map(serialize).join(', ')}]`
+    case 'map':
+      return `{${args.map(([k, v]) => `${serialize(k)}: ${serialize(v)}`).join(', ')}}`
+
+    case '?:':
+      return `${wrap(args[0], op)} ? ${wrap(args[1], op)} : ${serialize(args[2])}`
+
+    default:
+      throw new Error(`Unknown AST operation: ${op}`)
+  }
+}
+
+/**
+ * Serialize a string value with proper escaping
+ * @param {string} str - The string to serialize
+ * @returns {string} The escaped string with quotes
+ */
+function serializeString(str) {
+  const escaped = str
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t')
+    .replace(/\f/g, '\\f')
+    .replace(/[\b]/g, '\\b')
+    .replace(/\v/g, '\\v')
+
+  let result = ''
+  for (let i = 0; i < escaped.length; i++) {
+    const code = escaped.charCodeAt(i)
+    if (code < 32 || code > 126) {
+      result +=
+        code <= 0xffff
+          ? `\\u${code.toString(16).padStart(4, '0')}`
+          : `\\U${code.toString(16).padStart(8, '0')}`
+    } else {
+      result += escaped[i]
+    }
+  }
+
+  return `"${result}"`
+}
+
+/**
+ * Serialize a bytes value
+ * @param {Uint8Array} bytes - The bytes to serialize
+ * @returns {string} The bytes literal
+ */
+function serializeBytes(bytes) {
+  let result = 'b"'
+  for (const byte of bytes) {
+    if (byte === 0x5c) result += '\\\\'
+    else if (byte === 0x22) result += '\\"'
+    else if (byte === 0x0a) result += '\\n'
+    else if (byte === 0x0d) result += '\\r'
+    else if (byte === 0x09) result += '\\t'
+    else if (byte >= 32 && byte <= 126) result += String.fromCharCode(byte)
+    else result += `\\x${byte.toString(16).padStart(2, '0')}`
+  }
+  return `${result}"`
+}
+
+/**
+ * Operator precedence (higher = tighter binding)
+ */
+const PRECEDENCE = {
+  '?:': 1,
+  '||': 2,
+  '&&': 3,
+  '==': 4,
+  '!=': 4,
+  '<': 5,
+  '<=': 5,
+  '>': 5,
+  '>=': 5,
+  in: 5,
+  '+': 6,
+  '-': 6,
+  '-_': 6,
+  '*': 7,
+  '/': 7,
+  '%': 7,
+  '!_': 8,
+  '.': 9,
+  '.?': 9,
+  '[]': 9,
+  '[?]': 9,
+  call: 9,
+  rcall: 9
+}
+
+/**
+ * Check if parentheses are needed based on operator precedence
+ * @param {ASTNode} ast - The AST node to check
+ * @param {string} parentOp - The parent operator
+ * @returns {boolean} True if parentheses are needed
+ */
+function needsParentheses(ast, parentOp) {
+  const childOp = ast.op
+  const parentPrec = PRECEDENCE[parentOp] || 0
+  const childPrec = PRECEDENCE[childOp] || 0
+
+  // Atomic operations never need parentheses
+  if (
+    childOp === 'value' ||
+    childOp === 'id' ||
+    childOp === 'call' ||
+    childOp === 'rcall' ||
+    childOp === 'list' ||
+    childOp === 'map'
+  ) {
+    return false
+  }
+
+  // Unary minus in multiplicative context: -x * y, -x * y * -z
+  if ((parentOp === '*' || parentOp === '/' || parentOp === '%') && childOp === '-_') return false
+  if (parentOp === '*' && childOp === '*' && ast.args[0].op === '-_') return false
+
+  // Member/index access chaining: a.b.c, a[0][1], a.?b.c
+  if (
+    (childOp === '.' || childOp === '[]' || childOp === '.?' || childOp === '[?]') &&
+    (parentOp === '.' ||
+      parentOp === '[]' ||
+      parentOp === '.?' ||
+      parentOp === '[?]' ||
+      parentOp === 'rcall')
+  )
+    return false
+
+  // Ternary: only wrap if child is also ternary
+  if (parentOp === '?:') return childOp === '?:'
+
+  // Unary operators: wrap if child has lower precedence
+  if (parentOp === '!_' || parentOp === '-_') return childPrec < parentPrec
+
+  // Division needs special handling
+  if (parentOp === '/' && (childOp === '*' || childOp === '+' || childOp === '-')) return true
+  if (childOp === '/' && parentOp !== undefined) return true
+  if ((parentOp === '*' || parentOp === '/') && ['+', '-', '*', '/'].includes(childOp)) {
+    return true
+  }
+
+  // Lower precedence needs parentheses
+  if (childPrec < parentPrec) return true
+
+  // Same precedence: non-associative operators need parentheses
+  if (
+    childPrec === parentPrec &&
+    (parentOp === '/' || parentOp === '%') &&
+    (childOp === '/' || childOp === '%')
+  )
+    return true
+
+  return false
+}
+
+/**
+ * Wrap expression in parentheses if needed
+ * @param {*} ast - The AST node
+ * @param {string} parentOp - The parent operator
+ * @returns {string} The serialized expression, possibly wrapped in parentheses
+ */
+function wrap(ast, parentOp) {
+  return needsParentheses(ast, parentOp) ? `(${serialize(ast)})` : serialize(ast)
+}
+
+/* harmony default export */ const lib_serialize = ((/* unused pure expression or super */ null && (serialize)));
+
+;// CONCATENATED MODULE: ./node_modules/@marcbachmann/cel-js/lib/index.js
+
+
+
+
+
+
+
+/* harmony default export */ const lib = ({
+  parse: parse,
+  evaluate: evaluate,
+  check: check,
+  Environment: Environment,
+  ParseError: ParseError,
+  EvaluationError: EvaluationError,
+  TypeError: errors_TypeError,
+  serialize: serialize,
+  Optional: Optional
+});
+
+;// CONCATENATED MODULE: ./lib/src/policy/cel.js
+// CEL for the `expression` gate, on @marcbachmann/cel-js (type-checked against the declared
+// evidence types below, positions as character offsets). Everything that could make an expression
+// expensive is bounded here:
+// - parse limits (AST nodes, nesting, literal sizes) and a maximum expression length;
+// - at most MAX_COMPREHENSION_NESTING nested list macros (all, exists, exists_one, map, filter);
+// - the built-in `matches()` (a backtracking JavaScript RegExp) is refused; `re2Matches()` runs
+//   on RE2 (linear time), like `required_tags`;
+// - a step budget: every node the evaluator runs costs 1, plus the size of what it produced
+//   (strings by length / 16, lists and maps by entries); past STEP_BUDGET the evaluation stops and
+//   the gate reports that, whatever value a short-circuit produced meanwhile.
+// Deterministic: no clock; the same expression on the same evidence costs the same.
+
+
+const CEL_LIMITS = {
+    expressionLength: 4000,
+    astNodes: 1000,
+    depth: 32,
+    literalListElements: 1000,
+    literalMapEntries: 1000,
+    comprehensionNesting: 2,
+    patternLength: 1000,
+    steps: 5_000_000,
+};
+class CelBudgetError extends Error {
+    name = 'CelBudgetError';
+}
+// ---- the declared evidence (docs/gates.md "expression" documents every field) -------------------
+const cel_TYPES = [
+    ['Dataset', { name: 'string', digest: 'string', context: 'string', source_type: 'string' }],
+    ['Column', { name: 'string', type: 'string', required: 'bool' }],
+    ['Signature', { exists: 'bool', inputs: 'list<Column>', outputs: 'list<Column>' }],
+    [
+        'Run',
+        {
+            exists: 'bool',
+            id: 'string',
+            status: 'string',
+            metrics: 'map<string, double>',
+            params: 'map<string, string>',
+            tags: 'map<string, string>',
+            datasets: 'list<Dataset>',
+        },
+    ],
+    [
+        'Version',
+        {
+            exists: 'bool',
+            name: 'string',
+            version: 'int',
+            aliases: 'list<string>',
+            tags: 'map<string, string>',
+            model_tags: 'map<string, string>',
+            description: 'string',
+            run: 'Run',
+            signature: 'Signature',
+        },
+    ],
+    ['PullRequest', { exists: 'bool', author: 'string', approvals: 'int', approvers: 'list<string>', changed_files: 'list<string>' }],
+    ['Target', { model: 'string', from: 'string', to: 'string' }],
+];
+const CEL_VARIABLES = { candidate: 'Version', champion: 'Version', pr: 'PullRequest', target: 'Target' };
+let meter = null;
+const charge = (units) => {
+    if (meter === null)
+        return;
+    meter.used += units;
+    if (meter.used > CEL_LIMITS.steps) {
+        meter.exceeded = true;
+        throw new CelBudgetError(`the evaluation needed more than ${CEL_LIMITS.steps.toLocaleString('en-US')} steps`);
+    }
+};
+const sizeOf = (value) => {
+    if (typeof value === 'string')
+        return value.length >> 4;
+    if (Array.isArray(value))
+        return value.length;
+    if (value instanceof Map || value instanceof Set)
+        return value.size;
+    return 0;
+};
+const patterns = new Map();
+const re2 = (pattern) => {
+    let compiled = patterns.get(pattern);
+    if (!compiled) {
+        if (pattern.length > CEL_LIMITS.patternLength)
+            throw new Error(`the pattern is longer than ${CEL_LIMITS.patternLength} characters`);
+        compiled = RE2JS.compile(pattern);
+        if (patterns.size > 1000)
+            patterns.clear();
+        patterns.set(pattern, compiled);
+    }
+    return compiled;
+};
+const cel_buildEnvironment = () => {
+    const env = new Environment({
+        limits: {
+            maxAstNodes: CEL_LIMITS.astNodes,
+            maxDepth: CEL_LIMITS.depth,
+            maxListElements: CEL_LIMITS.literalListElements,
+            maxMapEntries: CEL_LIMITS.literalMapEntries,
+            maxCallArguments: 16,
+        },
+    });
+    for (const [name, schema] of cel_TYPES)
+        env.registerType({ name, schema: { ...schema } });
+    for (const [name, type] of Object.entries(CEL_VARIABLES))
+        env.registerVariable(name, type);
+    env.registerFunction('string.re2Matches(string): bool', (value, pattern) => {
+        charge(value.length >> 4);
+        return re2(pattern).matcher(value).find();
+    });
+    return env;
+};
+const ENV = cel_buildEnvironment();
+/**
+ * Every node evaluation goes through the evaluator's `run` (operators, macros and short-circuits
+ * call it for their operands): the one place a step can be counted. The evaluator class is not
+ * exported, so its prototype is taken from the first evaluation (the root node receives it).
+ * test/unit/policy/governance-gates.test.ts proves a runaway expression is stopped, so a library update that
+ * changes this fails there.
+ */
+let metered = false;
+const installMeter = () => {
+    if (metered)
+        return;
+    const probe = ENV.parse('true');
+    const root = probe.ast;
+    const original = root.evaluate;
+    let proto = null;
+    root.evaluate = function (ev, ast, ctx) {
+        proto = Object.getPrototypeOf(ev);
+        return original.call(this, ev, ast, ctx);
+    };
+    probe({});
+    if (proto === null)
+        throw new Error('CEL: cannot install the step meter (the evaluator was not reached)');
+    const target = proto;
+    const run = target.run;
+    target.run = function (ast, ctx) {
+        if (meter === null)
+            return run.call(this, ast, ctx);
+        charge(1);
+        const value = run.call(this, ast, ctx);
+        charge(sizeOf(value));
+        return value;
+    };
+    metered = true;
+};
+const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
+const childrenOf = (node) => {
+    const args = node.args;
+    const out = [];
+    const visit = (value) => {
+        if (Array.isArray(value))
+            for (const v of value)
+                visit(v);
+        else if (value && typeof value === 'object' && 'op' in value && 'args' in value)
+            out.push(value);
+    };
+    visit(args);
+    return out;
+};
+/** The field paths an expression reads from each variable (`candidate.run`, ...); `candidate` alone: all of it. */
+const referencedPaths = (root) => {
+    const paths = new Set();
+    const walk = (node) => {
+        // A chain of field selections ending at a variable: `candidate.run.metrics` → candidate.run.metrics.
+        if (node.op === '.' || node.op === '.?' || node.op === 'id') {
+            const fields = [];
+            let cursor = node;
+            while (cursor.op === '.' || cursor.op === '.?') {
+                const [inner, field] = cursor.args;
+                fields.unshift(field);
+                cursor = inner;
+            }
+            if (cursor.op === 'id') {
+                const name = cursor.args;
+                if (Object.hasOwn(CEL_VARIABLES, name))
+                    paths.add([name, ...fields.slice(0, 2)].join('.'));
+                return;
+            }
+            walk(cursor);
+            return;
+        }
+        for (const child of childrenOf(node))
+            walk(child);
+    };
+    walk(root);
+    return paths;
+};
+/** What must be gathered for an expression that reads these paths. */
+const needsOfPaths = (paths) => {
+    const needs = {};
+    const reads = (path, prefix) => path === prefix.split('.')[0] || path === prefix || path.startsWith(`${prefix}.`);
+    for (const path of paths) {
+        if (reads(path, 'candidate.run'))
+            needs.candidateRun = true;
+        if (reads(path, 'candidate.signature'))
+            needs.candidateSignature = true;
+        if (reads(path, 'candidate.model_tags'))
+            needs.candidateModelTags = true;
+        if (reads(path, 'champion.run'))
+            needs.championRun = true;
+        if (reads(path, 'champion.signature'))
+            needs.championSignature = true;
+        if (reads(path, 'champion.model_tags'))
+            needs.championModelTags = true;
+        if (path === 'pr' || /^pr\.(exists|author|approvals|approvers)$/.test(path))
+            needs.approvals = true;
+        if (reads(path, 'pr.changed_files'))
+            needs.changedFiles = true;
+    }
+    return needs;
+};
+/** Refusals the type checker does not make: `matches()`, and list macros nested too deep. */
+const policeAst = (root) => {
+    const stack = [{ node: root, depth: 0 }];
+    // Where a call's name is written: after its receiver (`x.name(`), else at the node.
+    const nameAt = (node, name) => {
+        const found = node.input.indexOf(`${name}(`, node.op === 'rcall' ? node.args[1].end : node.start);
+        return found >= 0 ? found : node.start;
+    };
+    while (stack.length > 0) {
+        const { node, depth } = stack.pop();
+        let inner = depth;
+        if (node.op === 'rcall' || node.op === 'call') {
+            const name = node.args[0];
+            if (name === 'matches') {
+                return {
+                    message: 'matches() is not available: it runs a backtracking regular expression whose time can explode',
+                    index: nameAt(node, name),
+                    hint: 'use value.re2Matches("pattern") (RE2 syntax, linear time, same partial-match meaning)',
+                };
+            }
+            if (node.op === 'rcall' && MACROS.has(name)) {
+                inner = depth + 1;
+                if (inner > CEL_LIMITS.comprehensionNesting) {
+                    return {
+                        message: `list macros are nested ${String(inner)} deep; at most ${String(CEL_LIMITS.comprehensionNesting)} are allowed (each level multiplies the work)`,
+                        index: nameAt(node, name),
+                    };
+                }
+            }
+        }
+        for (const child of childrenOf(node))
+            stack.push({ node: child, depth: inner });
+    }
+    return null;
+};
+/** re2Matches() patterns written as literals are compiled now, so a bad one is a validate error. */
+const literalPatterns = (root) => {
+    const stack = [root];
+    while (stack.length > 0) {
+        const node = stack.pop();
+        if (node.op === 'rcall' && node.args[0] === 're2Matches') {
+            const arg = node.args[2][0];
+            if (arg && arg.op === 'value' && typeof arg.args === 'string') {
+                try {
+                    re2(arg.args);
+                }
+                catch (e) {
+                    return { message: `invalid RE2 pattern: ${e.message}`, index: arg.start };
+                }
+            }
+        }
+        stack.push(...childrenOf(node));
+    }
+    return null;
+};
+const problemOf = (e) => {
+    const error = e;
+    const first = (error?.message ?? String(e)).split('\n')[0] ?? '';
+    return { message: first.replace(/^(?:Parse|Type|Evaluation)Error:\s*/, ''), index: error?.range?.start ?? 0 };
+};
+const compiledCache = new Map();
+/** Parse and type-check an expression against the declared evidence. `want`: the result type required, if any. */
+const compileCel = (source, want) => {
+    const key = `${want ?? ''}\u0000${source}`;
+    const cached = compiledCache.get(key);
+    if (cached)
+        return cached;
+    const outcome = compileUncached(source, want);
+    if (compiledCache.size > 2000)
+        compiledCache.clear();
+    compiledCache.set(key, outcome);
+    return outcome;
+};
+const compileUncached = (source, want) => {
+    if (source.length > CEL_LIMITS.expressionLength) {
+        return { ok: false, problem: { message: `the expression is ${String(source.length)} characters long; at most ${String(CEL_LIMITS.expressionLength)} are allowed`, index: CEL_LIMITS.expressionLength } };
+    }
+    if (source.trim() === '')
+        return { ok: false, problem: { message: 'the expression is empty', index: 0 } };
+    let parsed;
+    try {
+        parsed = ENV.parse(source);
+    }
+    catch (e) {
+        return { ok: false, problem: problemOf(e) };
+    }
+    const policed = policeAst(parsed.ast) ?? literalPatterns(parsed.ast);
+    if (policed)
+        return { ok: false, problem: policed };
+    const checked = parsed.check();
+    if (!checked.valid)
+        return { ok: false, problem: problemOf(checked.error) };
+    if (want === 'bool' && checked.type !== 'bool') {
+        return { ok: false, problem: { message: `the expression must be true or false (bool); it is ${checked.type ?? 'unknown'}`, index: 0 } };
+    }
+    return { ok: true, value: { source, type: checked.type ?? 'dyn', paths: referencedPaths(parsed.ast), run: (ctx) => parsed(ctx) } };
+};
+/** Evaluate under the step budget. A budget exhausted anywhere is a failed evaluation, whatever value came out. */
+const evaluateCel = (compiled, context) => {
+    installMeter();
+    const own = { used: 0, exceeded: false };
+    meter = own;
+    try {
+        const value = compiled.run(context);
+        if (own.exceeded)
+            return { ok: false, message: `the evaluation needed more than ${CEL_LIMITS.steps.toLocaleString('en-US')} steps`, index: null, budget: true };
+        return { ok: true, value };
+    }
+    catch (e) {
+        if (own.exceeded || e instanceof CelBudgetError) {
+            return { ok: false, message: `the evaluation needed more than ${CEL_LIMITS.steps.toLocaleString('en-US')} steps`, index: null, budget: true };
+        }
+        const problem = problemOf(e);
+        return { ok: false, message: problem.message, index: e?.range ? problem.index : null, budget: false };
+    }
+    finally {
+        meter = null;
+    }
+};
+/** Split a message template; each placeholder is compiled (any type). Problems carry offsets in the template. */
+const compileTemplate = (template) => {
+    const parts = [];
+    let at = 0;
+    while (at < template.length) {
+        const open = template.indexOf('{{', at);
+        if (open < 0) {
+            parts.push({ text: template.slice(at) });
+            break;
+        }
+        if (open > at)
+            parts.push({ text: template.slice(at, open) });
+        const close = template.indexOf('}}', open + 2);
+        if (close < 0)
+            return { ok: false, problem: { message: 'a "{{" placeholder is never closed with "}}"', index: open } };
+        const inner = template.slice(open + 2, close);
+        const compiled = compileCel(inner);
+        if (!compiled.ok)
+            return { ok: false, problem: { ...compiled.problem, index: open + 2 + compiled.problem.index } };
+        parts.push({ expression: compiled.value });
+        at = close + 2;
+    }
+    if (parts.filter((p) => p.expression).length > 20)
+        return { ok: false, problem: { message: 'a message may hold at most 20 placeholders', index: 0 } };
+    return { ok: true, parts };
+};
+const clipValue = (text, max = 200) => (text.length > max ? `${text.slice(0, max)}…` : text);
+/** A value for a message: numbers short, lists and maps summarised, everything clipped. */
+const formatCelValue = (value, format) => {
+    if (typeof value === 'string')
+        return clipValue(value);
+    if (typeof value === 'bigint')
+        return value.toString();
+    if (typeof value === 'number')
+        return format(value);
+    if (typeof value === 'boolean' || value === null)
+        return String(value);
+    if (Array.isArray(value)) {
+        const shown = value.slice(0, 20).map((v) => formatCelValue(v, format));
+        return clipValue(`[${shown.join(', ')}${value.length > 20 ? `, … ${String(value.length - 20)} more` : ''}]`);
+    }
+    if (value instanceof Map)
+        return clipValue(`{${[...value.entries()].slice(0, 20).map(([k, v]) => `${formatCelValue(k, format)}: ${formatCelValue(v, format)}`).join(', ')}}`);
+    if (typeof value === 'object')
+        return clipValue(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? '');
+    return clipValue(String(value));
+};
+/** Render a template; a placeholder that cannot be evaluated shows why, in brackets. */
+const renderTemplate = (parts, context, format) => clipValue(parts
+    .map((part) => {
+    if (part.text !== undefined)
+        return part.text;
+    const outcome = evaluateCel(part.expression, context);
+    return outcome.ok ? formatCelValue(outcome.value, format) : `[${outcome.message}]`;
+})
+    .join(''), 2000);
+
+;// CONCATENATED MODULE: ./lib/src/policy/gates/expression.js
+// expression: a rule written in CEL over the documented evidence object (src/policy/cel.ts declares
+// its types; docs/gates.md lists every field). Parse and type errors are config errors at
+// validate time, positioned in the file; only the evidence the expression (and its message) read
+// is gathered; evaluation runs under cel.ts's budgets.
+
+
+
+
+const map = (record) => new Map(Object.entries(record ?? {}));
+const EMPTY_RUN = { exists: false, id: '', status: '', metrics: new Map(), params: new Map(), tags: new Map(), datasets: [] };
+const EMPTY_SIGNATURE = { exists: false, inputs: [], outputs: [] };
+const runObject = (run) => run === null
+    ? EMPTY_RUN
+    : {
+        exists: true,
+        id: run.runId,
+        status: run.status,
+        metrics: new Map(Object.entries(run.metrics)),
+        params: map(run.params),
+        tags: map(run.tags),
+        datasets: (run.datasets ?? []).map((d) => ({ name: d.name, digest: d.digest, context: d.context ?? '', source_type: d.sourceType ?? '' })),
+    };
+const columns = (specs) => (specs ?? []).map((c) => ({ name: c.name ?? '', type: c.type, required: c.required }));
+/** A fact the expression reads: its value, or the `error` result that explains why it is missing. */
+const factOf = (fact, what, needed, fallback) => {
+    if (!needed)
+        return fallback;
+    // Needed but absent: a bug, or an evidence file written before this fact was gathered.
+    if (fact === undefined)
+        return { unreadable: notGatheredResult(what) };
+    if (!fact.ok)
+        return { unreadable: unreadableResult(what, fact.error) };
+    return fact.value;
+};
+const isUnreadable = (v) => typeof v === 'object' && v !== null && 'unreadable' in v;
+const versionObject = (v, side, paths) => {
+    if (v === null) {
+        return { exists: false, name: '', version: 0n, aliases: [], tags: new Map(), model_tags: new Map(), description: '', run: EMPTY_RUN, signature: EMPTY_SIGNATURE };
+    }
+    const reads = (field) => paths.has(side) || [...paths].some((p) => p === `${side}.${field}` || p.startsWith(`${side}.${field}.`));
+    const label = `${side} ${v.version.name} v${v.version.version}`;
+    const run = factOf(v.run, `the source run of ${label}`, reads('run'), null);
+    if (isUnreadable(run))
+        return run;
+    const signature = factOf(v.signature, `the MLmodel signature of ${label}`, reads('signature'), null);
+    if (isUnreadable(signature))
+        return signature;
+    const modelTags = factOf(v.modelTags, `the tags of registered model ${v.version.name}`, reads('model_tags'), {});
+    if (isUnreadable(modelTags))
+        return modelTags;
+    const number = /^\d{1,18}$/.test(v.version.version) ? BigInt(v.version.version) : 0n;
+    return {
+        exists: true,
+        name: v.version.name,
+        version: number,
+        aliases: [...v.version.aliases],
+        tags: map(v.version.tags),
+        model_tags: map(modelTags),
+        description: v.version.description ?? '',
+        run: runObject(run),
+        signature: signature === null ? EMPTY_SIGNATURE : { exists: true, inputs: columns(signature.inputs), outputs: columns(signature.outputs) },
+    };
+};
+/** Distinct people whose latest decisive review approved, the author excluded (the approvals gate applies the full rules). */
+const approversOf = (a) => {
+    const latest = new Map();
+    for (const approval of a.approvals) {
+        if (approval.state === 'APPROVED' || approval.state === 'CHANGES_REQUESTED' || approval.state === 'DISMISSED')
+            latest.set(approval.user.toLowerCase(), approval.state);
+    }
+    const author = a.author?.toLowerCase() ?? null;
+    return [...latest].filter(([user, state]) => state === 'APPROVED' && user !== author).map(([user]) => user).sort();
+};
+const prObject = (evidence, paths) => {
+    const needs = needsOfPaths(paths);
+    const approvals = factOf(evidence.approvals, 'approvals from GitHub', !!needs.approvals, null);
+    if (isUnreadable(approvals))
+        return approvals;
+    const files = factOf(evidence.changedFiles, 'the files changed by the pull request', !!needs.changedFiles, []);
+    if (isUnreadable(files))
+        return files;
+    const approvers = approvals === null ? [] : approversOf(approvals);
+    return { exists: approvals !== null && approvals.headSha !== null, author: approvals?.author ?? '', approvals: BigInt(approvers.length), approvers, changed_files: [...files] };
+};
+/** The evidence object an expression sees (docs/gates.md "expression"), or why it cannot be built. */
+const celContext = (ctx, paths) => {
+    const candidate = ctx.evidence.candidate;
+    if (!candidate.ok)
+        return { unreadable: unreadableResult('the candidate version', candidate.error) };
+    const champion = ctx.evidence.champion;
+    const needsChampion = [...paths].some((p) => p === 'champion' || p.startsWith('champion.'));
+    if (needsChampion && !champion.ok)
+        return { unreadable: unreadableResult(`the champion in ${ctx.target.to}`, champion.error) };
+    const c = versionObject(candidate.value, 'candidate', paths);
+    if (isUnreadable(c))
+        return c;
+    const h = versionObject(champion.ok ? champion.value : null, 'champion', paths);
+    if (isUnreadable(h))
+        return h;
+    const pr = prObject(ctx.evidence, paths);
+    if (isUnreadable(pr))
+        return pr;
+    return { candidate: c, champion: h, pr, target: { model: ctx.target.model, from: ctx.target.from, to: ctx.target.to } };
+};
+const expression_clip = (text, max) => (text.length > max ? `${text.slice(0, max)}…` : text);
+const oneLine = (text) => text.replace(/\s+/g, ' ').trim();
+const expressionGate = {
+    type: 'expression',
+    schemaRef: '#/$defs/gate_expression',
+    parse(raw) {
+        const source = requireString(raw, 'expression');
+        const compiled = compileCel(source, 'bool');
+        if (!compiled.ok)
+            throw new GateOptionError(compiled.problem.message, 'expression', compiled.problem.index, compiled.problem.hint);
+        const template = readString(raw, 'message');
+        let message = null;
+        const paths = new Set(compiled.value.paths);
+        if (template !== undefined) {
+            const parts = compileTemplate(template);
+            if (!parts.ok)
+                throw new GateOptionError(parts.problem.message, 'message', parts.problem.index, parts.problem.hint);
+            message = parts.parts;
+            for (const part of parts.parts)
+                for (const p of part.expression?.paths ?? [])
+                    paths.add(p);
+        }
+        return { expression: compiled.value, message, onFalse: readEnum(raw, 'on_false', ['fail', 'warn'], 'fail'), paths };
+    },
+    needs: (o) => needsOfPaths(o.paths),
+    evaluate(o, ctx) {
+        const threshold = { expression: expression_clip(oneLine(o.expression.source), 500), on_false: o.onFalse };
+        const context = celContext(ctx, o.paths);
+        if (isUnreadable(context))
+            return { ...context.unreadable, threshold };
+        const outcome = evaluateCel(o.expression, context);
+        const shownExpression = expression_clip(oneLine(o.expression.source), 200);
+        if (outcome.ok && outcome.value === true) {
+            return result('pass', `Expression holds: ${shownExpression}`, { value: true }, threshold);
+        }
+        const rendered = o.message === null ? `Expression is false: ${shownExpression}` : renderTemplate(o.message, context, format/* formatNumber */.ZV);
+        if (outcome.ok)
+            return result(o.onFalse, rendered, { value: false }, threshold);
+        const at = outcome.index === null ? '' : ` at character ${String(outcome.index + 1)} of the expression`;
+        const hint = outcome.budget ? ' (the expression does too much work; make it simpler)' : ' (guard optional values with `in` or has())';
+        return result(o.onFalse, `${rendered} (the expression could not be evaluated${at}: ${expression_clip(outcome.message, 300)}${hint})`, { value: null, evaluation_error: expression_clip(outcome.message, 300) }, threshold);
     },
 };
 
@@ -76611,6 +83617,45 @@ const provenanceGate = {
     },
 };
 
+// EXTERNAL MODULE: ./lib/src/registry/journal.js
+var journal = __nccwpck_require__(7707);
+;// CONCATENATED MODULE: ./lib/src/policy/gates/quarantine.js
+// quarantine: a version that `rollback` took out of service is not promoted again, to any
+// environment, until a waiver names this gate. `rollback` marks the version it rolled back from
+// and, when that version is a copy whose source lives on the same registry, the source too; a copy
+// made of a marked version carries the mark (src/plan/build.ts). So the candidate's own version
+// tags say it all: no request beyond the candidate itself.
+
+
+const quarantine_clip = (text) => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
+const quarantineGate = {
+    type: 'quarantine',
+    schemaRef: '#/$defs/gate_quarantine',
+    parse: () => ({}),
+    needs: () => ({}),
+    evaluate(_o, ctx) {
+        const candidate = readCandidate(ctx.evidence);
+        if (!candidate.ok)
+            return candidate.result;
+        const label = versionLabel(candidate.value);
+        const marks = Object.entries(candidate.value.version.tags)
+            .flatMap(([key, value]) => {
+            const env = (0,journal/* quarantineEnvOf */.R0)(key);
+            return env === null ? [] : [{ env, key, value }];
+        })
+            .sort((a, b) => a.env.localeCompare(b.env));
+        if (marks.length === 0)
+            return result('pass', `Candidate ${label} is not quarantined: no rollback took it out of service.`, { quarantined: false });
+        const measured = { quarantined: true, environments: marks.map((m) => m.env).join(', '), mark: quarantine_clip(marks[0].value) };
+        const where = marks.map((m) => `in ${m.env} (${quarantine_clip(m.value)})`).join('; ');
+        const gate = ctx.gateId ?? '<this gate id>';
+        return result('fail', `Candidate ${label} is quarantined: it was rolled back ${where}. ` +
+            `It is not promoted again until the problem is understood. To promote it anyway, add a waiver to mlops.yml naming this gate: ` +
+            `{gate: ${gate}, models: [${ctx.target.model}], environments: [${ctx.target.to}], owner: <who decides>, reason: <why it is safe now>, expires: <YYYY-MM-DD>}; ` +
+            `the mark itself stays on the version (tag ${marks[0].key}).`, measured);
+    },
+};
+
 ;// CONCATENATED MODULE: ./lib/src/policy/gates/required-tags.js
 // required_tags: tags on the candidate version (or its run) whose values fully match a pattern.
 // Patterns run on a linear-time engine (RE2 semantics, config/patterns.ts) and values longer than
@@ -76640,10 +83685,10 @@ const requiredTagsGate = {
             throw new GateOptionError('option "tags" needs at least one tag', 'tags');
         return {
             tags: Object.entries(tags).map(([key, pattern]) => compile(key, pattern)),
-            on: readEnum(raw, 'on', ['version', 'run', 'version_or_run'], 'version'),
+            on: readEnum(raw, 'on', ['version', 'run', 'version_or_run', 'model'], 'version'),
         };
     },
-    needs: (o) => ({ candidateRun: o.on !== 'version' }),
+    needs: (o) => (o.on === 'model' ? { candidateModelTags: true } : { candidateRun: o.on !== 'version' }),
     evaluate(o, ctx) {
         const threshold = Object.fromEntries(o.tags.map((t) => [t.key, t.pattern]));
         const candidate = readCandidate(ctx.evidence);
@@ -76651,7 +83696,14 @@ const requiredTagsGate = {
             return { ...candidate.result, threshold };
         const version = candidate.value;
         const label = versionLabel(version);
-        const where = o.on === 'version' ? `candidate ${label}` : o.on === 'run' ? `the source run of ${label}` : `${label} or its run`;
+        const where = o.on === 'version' ? `candidate ${label}` : o.on === 'run' ? `the source run of ${label}` : o.on === 'model' ? `registered model ${version.version.name}` : `${label} or its run`;
+        let modelTags = {};
+        if (o.on === 'model') {
+            const fact = read(version.modelTags, `the tags of registered model ${version.version.name}`);
+            if (!fact.ok)
+                return { ...fact.result, threshold };
+            modelTags = fact.value;
+        }
         const versionValue = (key) => version.version.tags[key];
         const ok = (tag, value) => value !== undefined && !tooLong(value) && tag.regex.matches(value);
         // The run is read only when it can matter: always for `run`, for `version_or_run` only if a
@@ -76668,6 +83720,8 @@ const requiredTagsGate = {
             }
         }
         const valueOf = (tag) => {
+            if (o.on === 'model')
+                return Object.hasOwn(modelTags, tag.key) ? modelTags[tag.key] : undefined;
             if (o.on === 'run')
                 return run?.tags[tag.key];
             const fromVersion = versionValue(tag.key);
@@ -76696,6 +83750,128 @@ const requiredTagsGate = {
         const problems = [...(missing.length ? [`missing ${(0,format/* listOf */.c3)(missing)}`] : []), ...mismatched];
         const failing = missing.length + mismatched.length;
         return result('fail', `${String(failing)} of ${String(o.tags.length)} required tags fail on ${where}: ${problems.join('; ')}.`, measured, threshold);
+    },
+};
+
+;// CONCATENATED MODULE: ./lib/src/policy/gates/requirements.js
+// requirements: the model's logged requirements.txt (written by MLflow beside MLmodel) pins every
+// package with `==` (or `===`), and names only allowed packages and no denied one. Names compare
+// as pip does (PEP 503: lower case, runs of `-`, `_`, `.` are one `-`). Parsing is line by line,
+// linear in the file, with no regular expression that can backtrack badly.
+
+
+/** PEP 503 normalisation, as pip compares names: `Scikit_Learn` → `scikit-learn`. */
+const normalizePackage = (name) => name.toLowerCase().replace(/[-_.]+/g, '-');
+/** pip options that change where packages come from, not which: they do not need pinning. */
+const GLOBAL_OPTIONS = /^(?:-i|--index-url|--extra-index-url|--no-index|-f|--find-links|--trusted-host|--pre|--prefer-binary|--no-binary|--only-binary|--use-feature|--require-hashes)(?:[\s=]|$)/;
+const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,200}[A-Za-z0-9])?/;
+const requirements_clip = (line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line);
+/** One requirement line (comments, markers and per-requirement options removed) → its name and pin. */
+const parseLine = (line) => {
+    const name = NAME.exec(line)?.[0];
+    if (!name)
+        return null;
+    let rest = line.slice(name.length).trimStart();
+    if (rest.startsWith('[')) {
+        const close = rest.indexOf(']');
+        if (close < 0)
+            return null;
+        rest = rest.slice(close + 1).trimStart();
+    }
+    const marker = rest.indexOf(';');
+    if (marker >= 0)
+        rest = rest.slice(0, marker);
+    const option = rest.search(/\s--?[a-z]/);
+    if (option >= 0)
+        rest = rest.slice(0, option);
+    rest = rest.trim();
+    if (rest.startsWith('@'))
+        return { name: normalizePackage(name), line: requirements_clip(line), pinned: false };
+    if (rest.startsWith('(') && rest.endsWith(')'))
+        rest = rest.slice(1, -1).trim();
+    const clauses = rest === '' ? [] : rest.split(',').map((c) => c.trim());
+    const pinned = clauses.length === 1 &&
+        (/^===\s*\S+$/.test(clauses[0]) || (/^==\s*[^=\s*]+$/.test(clauses[0]) && !clauses[0].includes('*')));
+    return { name: normalizePackage(name), line: requirements_clip(line), pinned };
+};
+/** requirements.txt → requirements and the lines that cannot be judged. */
+const parseRequirements = (text) => {
+    const requirements = [];
+    const unjudged = [];
+    // Continuations (`\` at the end of a line) join before anything else, as pip does.
+    const logical = text.replace(/\r\n?/g, '\n').replace(/\\\n/g, ' ').split('\n');
+    for (const raw of logical) {
+        // A comment starts at `#` at the start of a line or after whitespace.
+        const hash = raw.search(/(?:^|\s)#/);
+        const line = (hash >= 0 ? raw.slice(0, hash) : raw).trim();
+        if (line === '')
+            continue;
+        if (line.startsWith('-')) {
+            if (GLOBAL_OPTIONS.test(line))
+                continue;
+            unjudged.push(requirements_clip(line));
+            continue;
+        }
+        const requirement = parseLine(line);
+        if (requirement === null)
+            unjudged.push(requirements_clip(line));
+        else
+            requirements.push(requirement);
+    }
+    return { requirements, unjudged };
+};
+const requirements_SHOWN = 8;
+const some = (items) => items.length <= requirements_SHOWN ? items.join(', ') : `${items.slice(0, requirements_SHOWN).join(', ')} and ${String(items.length - requirements_SHOWN)} more`;
+const requirementsGate = {
+    type: 'requirements',
+    schemaRef: '#/$defs/gate_requirements',
+    parse: (raw) => {
+        const allow = readStringArray(raw, 'allow');
+        return {
+            requirePinned: readBoolean(raw, 'require_pinned', true),
+            allow: allow === undefined ? null : new Set(allow.map(normalizePackage)),
+            deny: new Set((readStringArray(raw, 'deny') ?? []).map(normalizePackage)),
+        };
+    },
+    needs: () => ({ candidateRequirements: true }),
+    evaluate(o, ctx) {
+        const threshold = {
+            require_pinned: o.requirePinned,
+            allow: o.allow === null ? null : [...o.allow].join(', '),
+            deny: [...o.deny].join(', ') || null,
+        };
+        const candidate = readCandidate(ctx.evidence);
+        if (!candidate.ok)
+            return { ...candidate.result, threshold };
+        const label = versionLabel(candidate.value);
+        const fact = read(candidate.value.requirements, `the requirements.txt of candidate ${label}`);
+        if (!fact.ok)
+            return { ...fact.result, threshold };
+        if (fact.value === null) {
+            return result('fail', `Candidate ${label} has no requirements.txt beside its MLmodel, so its dependencies are unknown; log the model with pip_requirements.`, { packages: null }, threshold);
+        }
+        const { requirements, unjudged } = parseRequirements(fact.value.text);
+        const unpinned = o.requirePinned ? requirements.filter((r) => !r.pinned).map((r) => r.line) : [];
+        const denied = requirements.filter((r) => o.deny.has(r.name)).map((r) => r.name);
+        const notAllowed = o.allow === null ? [] : requirements.filter((r) => !o.allow.has(r.name)).map((r) => r.name);
+        const measured = {
+            packages: requirements.length,
+            unpinned: unpinned.length,
+            denied: [...new Set(denied)].join(', ') || null,
+            not_allowed: [...new Set(notAllowed)].join(', ') || null,
+            unjudged: unjudged.length,
+        };
+        const problems = [
+            ...(unpinned.length ? [`not pinned with ==: ${some(unpinned)}`] : []),
+            ...(o.requirePinned && unjudged.length ? [`cannot be checked (includes, editables or unreadable lines): ${some(unjudged)}`] : []),
+            ...(denied.length ? [`denied: ${some([...new Set(denied)])}`] : []),
+            ...(notAllowed.length ? [`not in the allowed list: ${some([...new Set(notAllowed)])}`] : []),
+        ];
+        if (problems.length > 0) {
+            return result('fail', `Candidate ${label}'s requirements.txt (${String(requirements.length)} packages) fails: ${problems.join('; ')}.`, measured, threshold);
+        }
+        const what = o.requirePinned ? 'all pinned with ==' : 'checked';
+        return result('pass', `Candidate ${label}'s ${String(requirements.length)} requirements are ${what}${o.deny.size || o.allow ? ', none denied or outside the allowed list' : ''}.`, measured, threshold);
     },
 };
 
@@ -76822,9 +83998,132 @@ const signatureGate = {
     },
 };
 
+;// CONCATENATED MODULE: ./lib/src/policy/gates/semver.js
+// semver: a version tag holds a Semantic Version (semver.org 2.0.0), never lower than the
+// champion's, and a breaking input change against the champion (signature.ts's comparison) comes
+// with a major bump (a minor bump while the champion is 0.y.z, where anything may change).
+
+
+
+
+// semver.org's regular expression (numbered groups), anchored; bounded input (≤ 256 characters).
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const parseSemver = (text) => {
+    if (text.length > 256)
+        return null;
+    const m = SEMVER.exec(text);
+    if (!m)
+        return null;
+    return { major: BigInt(m[1]), minor: BigInt(m[2]), patch: BigInt(m[3]), prerelease: m[4] ? m[4].split('.') : [], text };
+};
+const cmpBig = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/** semver.org §11 precedence (build metadata ignored). */
+const compareSemver = (a, b) => {
+    const core = cmpBig(a.major, b.major) || cmpBig(a.minor, b.minor) || cmpBig(a.patch, b.patch);
+    if (core !== 0)
+        return core;
+    if (a.prerelease.length === 0 || b.prerelease.length === 0)
+        return Math.sign(b.prerelease.length - a.prerelease.length);
+    for (let i = 0; i < Math.max(a.prerelease.length, b.prerelease.length); i++) {
+        const x = a.prerelease[i];
+        const y = b.prerelease[i];
+        if (x === undefined)
+            return -1;
+        if (y === undefined)
+            return 1;
+        const xn = /^\d+$/.test(x);
+        const yn = /^\d+$/.test(y);
+        const c = xn && yn ? cmpBig(BigInt(x), BigInt(y)) : xn ? -1 : yn ? 1 : x < y ? -1 : x > y ? 1 : 0;
+        if (c !== 0)
+            return c;
+    }
+    return 0;
+};
+/** Whether `to` bumps what semver calls the breaking part of `from`: major, or minor while major is 0. */
+const isBreakingBump = (from, to) => to.major > from.major || (from.major === 0n && to.major === 0n && to.minor > from.minor);
+const semver_shown = (value) => (value.length > 60 ? `${JSON.stringify(value.slice(0, 40))}… (${String(value.length)} characters)` : JSON.stringify(value));
+const semverGate = {
+    type: 'semver',
+    schemaRef: '#/$defs/gate_semver',
+    parse: (raw) => ({
+        tag: readString(raw, 'tag') ?? 'version',
+        noDowngrade: readBoolean(raw, 'no_downgrade', true),
+        majorForBreaking: readBoolean(raw, 'major_for_breaking', true),
+    }),
+    needs: (o) => ({ candidateSignature: o.majorForBreaking, championSignature: o.majorForBreaking }),
+    evaluate(o, ctx) {
+        const threshold = { tag: o.tag, no_downgrade: o.noDowngrade, major_for_breaking: o.majorForBreaking };
+        const candidate = readCandidate(ctx.evidence);
+        if (!candidate.ok)
+            return { ...candidate.result, threshold };
+        const label = versionLabel(candidate.value);
+        const tagOf = (v) => (Object.hasOwn(v.version.tags, o.tag) ? v.version.tags[o.tag] : undefined);
+        const raw = tagOf(candidate.value);
+        if (raw === undefined)
+            return result('fail', `Candidate ${label} has no ${o.tag} tag holding its semantic version (e.g. 1.4.0).`, { candidate: null }, threshold);
+        const mine = parseSemver(raw);
+        if (mine === null) {
+            return result('fail', `Candidate ${label}'s ${o.tag} tag ${semver_shown(raw)} is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.4.0 or 2.0.0-rc.1; no "v" prefix).`, { candidate: raw.slice(0, 256) }, threshold);
+        }
+        const measured = { candidate: mine.text };
+        if (!o.noDowngrade && !o.majorForBreaking)
+            return result('pass', `Candidate ${label} is version ${mine.text}.`, measured, threshold);
+        const championFact = read(ctx.evidence.champion, `the champion in ${ctx.target.to}`);
+        if (!championFact.ok)
+            return { ...championFact.result, measured, threshold };
+        const champion = championFact.value;
+        if (champion === null)
+            return result('pass', `Candidate ${label} is version ${mine.text}; ${ctx.target.to} has no champion yet to compare with.`, { ...measured, champion: null }, threshold);
+        const championLabel = versionLabel(champion);
+        const theirRaw = tagOf(champion);
+        const theirs = theirRaw === undefined ? null : parseSemver(theirRaw);
+        if (theirs === null) {
+            const why = theirRaw === undefined ? `has no ${o.tag} tag` : `has ${o.tag} ${semver_shown(theirRaw)}, not a semantic version`;
+            return result('pass', `Candidate ${label} is version ${mine.text}; champion ${championLabel} ${why}, so nothing was compared.`, { ...measured, champion: null }, threshold);
+        }
+        const withChampion = { ...measured, champion: theirs.text, champion_version: champion.version.version };
+        const order = compareSemver(mine, theirs);
+        if (o.noDowngrade && order < 0) {
+            return result('fail', `Candidate ${label}'s version ${mine.text} is lower than champion ${championLabel}'s ${theirs.text}.`, withChampion, threshold);
+        }
+        if (!o.majorForBreaking)
+            return result('pass', `Candidate ${label}'s version ${mine.text} is not lower than champion ${championLabel}'s ${theirs.text}.`, withChampion, threshold);
+        const mySignature = read(candidate.value.signature, `the MLmodel signature of candidate ${label}`);
+        if (!mySignature.ok)
+            return { ...mySignature.result, measured: withChampion, threshold };
+        const theirSignature = read(champion.signature, `the MLmodel signature of champion ${championLabel}`);
+        if (!theirSignature.ok)
+            return { ...theirSignature.result, measured: withChampion, threshold };
+        const before = theirSignature.value?.inputs ?? null;
+        const after = mySignature.value?.inputs ?? null;
+        if (before === null || after === null) {
+            return result('pass', `Candidate ${label}'s version ${mine.text} follows ${theirs.text}; ${before === null ? `champion ${championLabel}` : `candidate ${label}`} has no input schema, so breaking changes were not checked.`, { ...withChampion, breaking: null }, threshold);
+        }
+        const diff = diffInputs(before, after);
+        const changes = [
+            ...(diff.removed.length ? [`removed input ${(0,format/* listOf */.c3)(diff.removed)}`] : []),
+            ...(diff.retyped.length ? [`retyped ${(0,format/* listOf */.c3)(diff.retyped)}`] : []),
+            ...(diff.newlyRequired.length ? [`newly required ${(0,format/* listOf */.c3)(diff.newlyRequired)}`] : []),
+        ];
+        const breaking = { ...withChampion, breaking: changes.join('; ') || null };
+        if (changes.length > 0 && !isBreakingBump(theirs, mine)) {
+            const needed = theirs.major === 0n ? `${String(theirs.major)}.${String(theirs.minor + 1n)}.0 or 1.0.0` : `${String(theirs.major + 1n)}.0.0`;
+            return result('fail', `Candidate ${label} breaks callers of champion ${championLabel} (${changes.join('; ')}) but its version ${mine.text} is not a major bump from ${theirs.text}; it needs at least ${needed}.`, breaking, threshold);
+        }
+        return result('pass', changes.length > 0
+            ? `Candidate ${label}'s breaking input changes come with a major bump: ${theirs.text} → ${mine.text}.`
+            : `Candidate ${label}'s version ${mine.text} follows ${theirs.text} and its inputs stay compatible.`, breaking, threshold);
+    },
+};
+
 ;// CONCATENATED MODULE: ./lib/src/policy/registry.js
 // The one table of gate types. Adding a gate type = one file in ./gates + one line here
 // (+ its option schema at #/$defs/gate_<type> in schema/mlops.schema.json).
+
+
+
+
+
 
 
 
@@ -76841,6 +84140,11 @@ const GATE_TYPES = {
     approvals: erase(approvalsGate),
     provenance: erase(provenanceGate),
     description: erase(descriptionGate),
+    dataset: erase(datasetGate),
+    semver: erase(semverGate),
+    requirements: erase(requirementsGate),
+    quarantine: erase(quarantineGate),
+    expression: erase(expressionGate),
 };
 const GATE_TYPE_NAMES = Object.keys(GATE_TYPES);
 const getGateType = (type) => Object.hasOwn(GATE_TYPES, type) ? GATE_TYPES[type] : undefined;
@@ -76916,6 +84220,35 @@ const compileGate = (spec) => {
     compiled.set(spec, result);
     return result;
 };
+/**
+ * The problems a gate type finds in schema-valid options (config/loader's `checkGate`): what
+ * `compileGate` would refuse, with the option's path and the character at fault, so `validate`
+ * reports it at file:line:column. Regular expressions of required_tags are the loader's own check.
+ */
+const checkGateOptions = (type, options) => {
+    const gate = getGateType(type);
+    if (gate === undefined)
+        return [];
+    try {
+        gate.parse(options);
+        return [];
+    }
+    catch (e) {
+        if (!(e instanceof GateOptionError))
+            throw e;
+        if (type === 'required_tags' && e.key.startsWith('tags.'))
+            return [];
+        return [
+            {
+                code: type === 'expression' ? 'bad-expression' : 'gate-options',
+                key: e.key.replaceAll('.', '/'),
+                message: type === 'expression' ? `invalid ${e.key}: ${e.message}` : e.message,
+                ...(e.index === undefined ? {} : { index: e.index }),
+                ...(e.hint ? { hint: e.hint } : {}),
+            },
+        ];
+    }
+};
 /** What must be gathered for these gates: the union of every gate's needs. */
 const needsFor = (gates) => gates.reduce((needs, spec) => {
     const { gate, options } = compileGate(spec);
@@ -76943,7 +84276,7 @@ const summarizeVersion = (v) => ({
 /** A gate that throws is a bug; report it as `error` for that gate instead of losing the whole run. */
 const evaluateSafely = (gate, target, evidence, now) => {
     try {
-        return gate.gate.evaluate(gate.options, { target, evidence, now });
+        return gate.gate.evaluate(gate.options, { target, evidence, now, gateId: gate.spec.id });
     }
     catch (e) {
         const why = e instanceof Error ? e.message : String(e);
@@ -77126,7 +84459,7 @@ function readConfig(path, deps) {
         ]);
     }
     // The loader resolves policy files against the config file's directory itself.
-    const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile });
+    const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile, checkGate: checkGateOptions });
     return { config, warnings: diagnostics };
 }
 /** The `--evidence FILE` document, parsed at the edge with errors that name the field. */
@@ -77213,10 +84546,10 @@ function unreachableHosts(targets, evidence) {
         const e = evidence.get((0,types/* targetKey */.h)(t));
         if (!e)
             continue;
-        const facts = [e.candidate, e.champion, e.approvals, e.commits];
+        const facts = [e.candidate, e.champion, e.approvals, e.commits, e.changedFiles];
         for (const side of [e.candidate, e.champion])
             if (side.ok && side.value)
-                facts.push(side.value.run, side.value.signature);
+                facts.push(side.value.run, side.value.signature, side.value.modelTags, side.value.requirements);
         for (const fact of facts) {
             if (!fact || fact.ok || !fact.error || fact.error.kind !== 'unavailable' || !fact.error.host)
                 continue;
@@ -77253,10 +84586,10 @@ const missingEvidence = (t, source) => {
 /* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2839);
 /* harmony import */ var _config_types_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1664);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
-/* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5705);
+/* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3790);
 /* harmony import */ var _plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4395);
 /* harmony import */ var _result_build_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(229);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2779);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9318);
 // `promote`: plan (gates) as `plan` does, then, for each target whose verdict lets it through
 // (pass, warn, waived), plan the promotion steps against the destination registry and converge
 // them. The result is the plan's result document with a `plan` field per target.
@@ -77488,8 +84821,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ runRollback)
 });
 
-// EXTERNAL MODULE: ./lib/src/apply/executor.js + 18 modules
-var executor = __nccwpck_require__(5705);
+// EXTERNAL MODULE: ./lib/src/apply/executor.js + 19 modules
+var executor = __nccwpck_require__(3790);
 // EXTERNAL MODULE: ./lib/src/rollout/spec.js
 var spec = __nccwpck_require__(3257);
 // EXTERNAL MODULE: ./lib/src/plan/build.js
@@ -77567,6 +84900,30 @@ function buildRollback(input, snapshot) {
             text: `journal the rollback v${choice.from ?? '(none)'} → v${choice.to} on "${input.modelName}"`,
         },
     ];
+    if (!noop && choice.from !== null) {
+        // The version rolled back from is quarantined: not promoted again without a waiver (the
+        // quarantine gate). Its source too when it is a copy of a version on this same registry.
+        const from = snapshot.versions[choice.from];
+        const sourceTag = from?.tags[registry_journal/* SOURCE_TAGS */.W.source];
+        const slash = sourceTag?.lastIndexOf('/') ?? -1;
+        const source = sourceTag && slash > 0 && from?.tags[registry_journal/* SOURCE_TAGS */.W.sourceRegistry] === input.registry
+            ? { name: sourceTag.slice(0, slash), version: sourceTag.slice(slash + 1) }
+            : null;
+        specs.push({
+            spec: {
+                kind: 'mark-quarantined',
+                registry: input.registry,
+                model: input.modelName,
+                version: choice.from,
+                environment: input.environment,
+                to: choice.to,
+                source,
+            },
+            pre: `v${choice.from} of "${input.modelName}" exists`,
+            post: `v${choice.from} carries ${registry_journal/* JOURNAL */.Ex.quarantined(input.environment)}${source ? ` (and so does its source ${source.name} v${source.version})` : ''}`,
+            text: `quarantine v${choice.from}${source ? ` and its source ${source.name} v${source.version}` : ''}: not promoted again without a waiver`,
+        });
+    }
     if (input.stage !== null && !noop) {
         specs.push({
             spec: {
@@ -77686,8 +85043,8 @@ var errors = __nccwpck_require__(5071);
 var inputs = __nccwpck_require__(4395);
 // EXTERNAL MODULE: ./lib/src/result/build.js + 1 modules
 var result_build = __nccwpck_require__(229);
-// EXTERNAL MODULE: ./lib/src/run/plan.js + 37 modules
-var plan = __nccwpck_require__(2779);
+// EXTERNAL MODULE: ./lib/src/run/plan.js + 57 modules
+var plan = __nccwpck_require__(9318);
 ;// CONCATENATED MODULE: ./lib/src/run/rollback.js
 // `rollback`: move the champion of one model in one environment back to the previous champion
 // recorded in the journal (or `--to-version V`). Never deletes a version; takes the same lock as
@@ -78003,7 +85360,7 @@ function fileAccess(cwd) {
 
 /***/ }),
 
-/***/ 7210:
+/***/ 6751:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78436,6 +85793,12 @@ const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
     };
 };
 
+;// CONCATENATED MODULE: ./lib/src/evidence/ports.js
+// Ports the evidence gatherer reads through. Adapters in src/platform implement them over HTTP
+// (MLflow OSS, Unity Catalog); an in-memory implementation replays an evidence file.
+/** A requirements file larger than this is not read (a real one is a few hundred bytes). */
+const REQUIREMENTS_MAX_BYTES = 1024 * 1024;
+
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./lib/src/registry/types.js
@@ -78457,6 +85820,18 @@ const parseVersionStatus = (status) => status === undefined || status === ''
 class RegistryAnswerError extends Error {
     name = 'RegistryAnswerError';
 }
+/** The input tag MLflow sets from `log_input(..., context=...)` (mlflow/utils/mlflow_tags.py). */
+const DATASET_CONTEXT_TAG = 'mlflow.data.context';
+/** At most this many dataset inputs are kept per run (a real run logs a handful). */
+const MAX_DATASET_INPUTS = 1000;
+/** Dataset inputs of a run; entries without a name or digest are skipped (nothing to compare). */
+const datasetInputsFromWire = (inputs) => (inputs ?? []).slice(0, MAX_DATASET_INPUTS).flatMap((input) => {
+    const d = input.dataset;
+    if (!d || typeof d.name !== 'string' || typeof d.digest !== 'string')
+        return [];
+    const context = tagsToRecord(input.tags)[DATASET_CONTEXT_TAG];
+    return [{ name: d.name, digest: d.digest, context: context ?? null, sourceType: typeof d.source_type === 'string' ? d.source_type : null }];
+});
 const RUN_STATUSES = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
 /** A registered model's versions page in the MLflow UI. */
 const versionUrl = (trackingUri, name, version) => `${trackingUri.replace(/\/$/, '')}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
@@ -78582,6 +85957,7 @@ const toRunInfo = (wire, trackingUri) => {
         params: tagsToRecord(wire?.data?.params),
         tags: tagsToRecord(wire?.data?.tags),
         url: runUrl(trackingUri, info.experiment_id ?? null, runId),
+        datasets: datasetInputsFromWire(wire?.inputs?.dataset_inputs),
     };
 };
 /** An MLflow search-filter string literal. MLflow accepts '...' or "..." and has no escapes. */
@@ -78688,6 +86064,7 @@ const signatureFromMlmodel = (text) => {
 
 
 
+
 const API = '/api/2.0/mlflow';
 /** RESOURCE_DOES_NOT_EXIST → null; anything else propagates. */
 const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
@@ -78725,6 +86102,12 @@ const createMlflowPorts = (options) => {
         // is the latest overall) and every alias, which model-versions/search does not return on OSS.
         async modelExists(name) {
             return (await getRegisteredModel(name)) !== null;
+        },
+        async getModelTags(name) {
+            const model = await getRegisteredModel(name);
+            if (!model)
+                throw Object.assign(new RegistryAnswerError(`registered model "${name}" does not exist`), { evidenceKind: 'not_found' });
+            return tagsToRecord(model.tags);
         },
         async getLatestVersion(name) {
             const model = await getRegisteredModel(name);
@@ -78771,48 +86154,76 @@ const createMlflowPorts = (options) => {
             return body ? toRunInfo(body.run, trackingUri) : null;
         },
     };
-    const getText = async (path, query, endpoint) => (await http.request({ method: 'GET', path, query, responseType: 'text', endpoint })).body;
+    const getText = async (path, query, endpoint, maxResponseBytes) => (await http.request({ method: 'GET', path, query, responseType: 'text', endpoint, ...(maxResponseBytes ? { maxResponseBytes } : {}) })).body;
     /** Through the version itself: the server resolves its download URI, whatever the source. */
-    const mlmodelOfVersion = (v) => getText('/model-versions/get-artifact', { name: v.name, version: v.version, path: 'MLmodel' }, 'GET /model-versions/get-artifact');
+    const fileOfVersion = (v, file, maxBytes) => getText('/model-versions/get-artifact', { name: v.name, version: v.version, path: file }, 'GET /model-versions/get-artifact', maxBytes);
     const isMissingFile = (e) => e instanceof errors/* ApiError */.hD && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || (e.errorCode === null && e.details.status === 404));
+    /**
+     * A file of the version's model directory (MLmodel, requirements.txt). The route follows the
+     * source so versions sharing a model (a copy in the next environment) read the same URL: MLflow 3
+     * logged models by id, MLflow 2 run artifacts by run and path.
+     */
+    const readModelFile = async (version, file, maxBytes, hops = 0) => {
+        const modelId = version.modelId ?? loggedModelIdOf(version.source);
+        const runsUri = parseRunsUri(version.source);
+        // A copy promoted on the same server points at its source version (`models:/<name>/<version>`):
+        // read the file where that version keeps it (the version route answers 500 for runs:/ models
+        // on a server with proxied artifacts, docs/mlflow.md).
+        const reference = modelId || runsUri ? null : /^models:\/([^/]+)\/(\d+)$/.exec(version.source);
+        if (reference && hops < 3) {
+            const target = await registry.getVersion(decodeURIComponent(reference[1]), reference[2]);
+            if (target && target.source !== version.source)
+                return readModelFile(target, file, maxBytes, hops + 1);
+        }
+        try {
+            if (modelId) {
+                return await getText(`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files`, { artifact_file_path: file }, 'GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files', maxBytes);
+            }
+            if (runsUri) {
+                return await getText('/get-artifact', { run_id: runsUri.runId, path: runsUri.path ? `${runsUri.path}/${file}` : file }, 'GET /get-artifact', maxBytes);
+            }
+            return await fileOfVersion(version, file, maxBytes);
+        }
+        catch (e) {
+            // A logged model the files route cannot find may still be reachable through the version
+            // (its storage location). runs:/ sources get no such fallback: the OSS server answers the
+            // version route for them with a 500 when artifacts are proxied (see docs/mlflow.md).
+            if (!(modelId && isMissingFile(e)))
+                throw e;
+            return fileOfVersion(version, file, maxBytes);
+        }
+    };
     const artifacts = {
-        // The route follows the source so versions sharing a model (a copy in the next environment)
-        // read the same URL: MLflow 3 logged models by id, MLflow 2 run artifacts by run and path.
         async getSignature(version) {
-            const modelId = version.modelId ?? loggedModelIdOf(version.source);
-            const runsUri = parseRunsUri(version.source);
             let text;
             try {
-                if (modelId) {
-                    text = await getText(`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files`, { artifact_file_path: 'MLmodel' }, 'GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files');
-                }
-                else if (runsUri) {
-                    text = await getText('/get-artifact', { run_id: runsUri.runId, path: runsUri.path ? `${runsUri.path}/MLmodel` : 'MLmodel' }, 'GET /get-artifact');
-                }
-                else {
-                    text = await mlmodelOfVersion(version);
-                }
+                text = await readModelFile(version, 'MLmodel');
             }
             catch (e) {
-                // A logged model the files route cannot find may still be reachable through the version
-                // (its storage location). runs:/ sources get no such fallback: the OSS server answers the
-                // version route for them with a 500 when artifacts are proxied (see docs/mlflow.md).
-                if (!(modelId && isMissingFile(e)))
-                    throw wrapMissing(e, version);
-                try {
-                    text = await mlmodelOfVersion(version);
-                }
-                catch (again) {
-                    throw wrapMissing(again, version);
-                }
+                throw wrapMissing(e, version);
             }
             return signatureFromMlmodel(text);
+        },
+        async getRequirements(version) {
+            const path = `requirements.txt of ${version.name} version ${version.version}`;
+            try {
+                return { text: await readModelFile(version, 'requirements.txt', REQUIREMENTS_MAX_BYTES), path };
+            }
+            catch (e) {
+                if (isMissingFile(e))
+                    return null;
+                throw tooLarge(e, path);
+            }
         },
     };
     return { registry, runs, artifacts };
 };
 const wrapMissing = (e, version) => e instanceof errors/* ApiError */.hD && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || e.details.status === 404)
     ? new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (source ${version.source})`)
+    : e;
+/** A file over the per-request size limit: an answer we will not use (evidence kind `invalid`). */
+const tooLarge = (e, what) => e instanceof errors/* ApiError */.hD && e.details.kind === 'too-large'
+    ? new RegistryAnswerError(`${what} is larger than ${REQUIREMENTS_MAX_BYTES / 1024 / 1024} MiB; a requirements file that large is not read`)
     : e;
 
 // EXTERNAL MODULE: ./lib/src/util/hash.js
@@ -79772,6 +87183,8 @@ async function mapLimited(items, limit, work) {
 
 
 
+
+
 const UC = '/api/2.0/mlflow/unity-catalog';
 /** Version reads in flight at once when tags must be read version by version. */
 const GET_CONCURRENCY = 4;
@@ -79869,6 +87282,21 @@ const createUnityCatalogPorts = (options) => {
             const read = await mapLimited(await versionNumbers(name), GET_CONCURRENCY, (version) => getVersion(name, version));
             return read.filter((v) => v !== null && wanted.every(([k, value]) => v.tags[k] === value));
         },
+        async getModelTags(name) {
+            // registered-models/get answers tags (search does not: docs/fidelity.md #48, #41).
+            try {
+                const body = await getJson(`${UC}/registered-models/get`, { name });
+                if (!body.registered_model)
+                    throw new RegistryAnswerError(`registered-models/get for "${name}" returned no registered_model`);
+                return tagsToRecord(body.registered_model.tags);
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) {
+                    throw Object.assign(new RegistryAnswerError(`registered model "${name}" does not exist`), { evidenceKind: 'not_found' });
+                }
+                throw e;
+            }
+        },
         async modelExists(name) {
             try {
                 await getJson(`${UC}/registered-models/get`, { name });
@@ -79896,26 +87324,43 @@ const createUnityCatalogPorts = (options) => {
             }
         },
     };
+    /** A file of the version's model directory through the Files API (`/Models/<c>/<s>/<m>/<v>/<file>`, #65). */
+    const readVersionFile = async (version, file, endpoint, maxResponseBytes) => {
+        const [catalog, schema, model] = splitFullName(version.name);
+        const path = ['Models', catalog, schema, model, version.version, file].map(encodeURIComponent).join('/');
+        try {
+            return (await http.request({
+                method: 'GET',
+                path: `/api/2.0/fs/files/${path}`,
+                responseType: 'text',
+                endpoint,
+                ...(maxResponseBytes ? { maxResponseBytes } : {}),
+            })).body;
+        }
+        catch (e) {
+            if ((0,errors/* hasErrorCode */.Ue)(e, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST') || (e instanceof errors/* ApiError */.hD && e.details.status === 404))
+                return null;
+            throw e;
+        }
+    };
     const artifacts = {
         async getSignature(version) {
-            const [catalog, schema, model] = splitFullName(version.name);
-            const path = ['Models', catalog, schema, model, version.version, 'MLmodel'].map(encodeURIComponent).join('/');
-            let text;
-            try {
-                text = (await http.request({
-                    method: 'GET',
-                    path: `/api/2.0/fs/files/${path}`,
-                    responseType: 'text',
-                    endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/MLmodel',
-                })).body;
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST') || (e instanceof errors/* ApiError */.hD && e.details.status === 404)) {
-                    throw new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (Files API /${path})`);
-                }
-                throw e;
+            const text = await readVersionFile(version, 'MLmodel', 'GET /api/2.0/fs/files/Models/{model}/{version}/MLmodel');
+            if (text === null) {
+                const [catalog, schema, model] = splitFullName(version.name);
+                throw new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (Files API /Models/${catalog}/${schema}/${model}/${version.version}/MLmodel)`);
             }
             return signatureFromMlmodel(text);
+        },
+        async getRequirements(version) {
+            const path = `requirements.txt of ${version.name} version ${version.version}`;
+            try {
+                const text = await readVersionFile(version, 'requirements.txt', 'GET /api/2.0/fs/files/Models/{model}/{version}/requirements.txt', REQUIREMENTS_MAX_BYTES);
+                return text === null ? null : { text, path };
+            }
+            catch (e) {
+                throw tooLarge(e, path);
+            }
         },
     };
     return { registry, runs, artifacts };

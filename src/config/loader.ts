@@ -39,6 +39,22 @@ export interface LoadDeps {
   /** Returns the file's text, or null when it does not exist. */
   readonly readFile: (path: string) => string | null;
   readonly now: Date;
+  /**
+   * Checks a gate's options beyond the schema (the policy layer parses them: an expression's syntax
+   * and types). Injected so config stays independent of policy; without it, only the schema and
+   * the regular expressions are checked.
+   */
+  readonly checkGate?: (type: string, options: Readonly<Record<string, unknown>>) => readonly GateProblem[];
+}
+
+/** A gate option a gate type refuses: `key` is the option's path below the gate (`expression`, `tags/owner`). */
+export interface GateProblem {
+  readonly code: string;
+  readonly key: string;
+  readonly message: string;
+  /** Character of the option's string at fault, when known. */
+  readonly index?: number;
+  readonly hint?: string;
 }
 
 export interface LoadResult {
@@ -71,6 +87,7 @@ export const loadConfig = (input: LoadInput, deps: LoadDeps): LoadResult => {
   const modelPolicies = checker.models();
   resolver.resolveExtends();
   checker.policies();
+  if (deps.checkGate) checker.gateOptions(deps.checkGate);
   checker.waivers(deps.now);
   checker.unusedPolicies(modelPolicies);
   diagnostics.push(...checkNotify(root.notify, doc, entriesOf(root.environments).map(([n]) => n), entriesOf(root.models).map(([id]) => id)));
@@ -342,6 +359,38 @@ class CrossChecks {
         });
       }
     });
+  }
+
+  /** Every gate's options, as its gate type reads them; a gate the schema already objected to is left alone. */
+  gateOptions(check: NonNullable<LoadDeps['checkGate']>): void {
+    const COMMON = new Set(['type', 'id', 'severity', 'description']);
+    // Gates (file and pointer) the schema or the earlier checks objected to: one pass over the diagnostics.
+    const objected = new Set<string>();
+    for (const d of this.diagnostics) {
+      const gate = d.severity === 'error' ? /^(.*\/gates\/\d+)(?:\/|$)/.exec(d.path)?.[1] : undefined;
+      if (gate !== undefined) objected.add(`${d.position?.file ?? ''}\u0000${gate}`);
+    }
+    const errorsAt = (doc: SourceDocument, pointer: string): boolean => objected.has(`${doc.file}\u0000${pointer}`);
+    for (const entry of this.resolver.resolved.values()) {
+      asArray(this.rawPolicy(entry)?.gates).forEach((gate, index) => {
+        const record = asRecord(gate);
+        if (!record || typeof record.type !== 'string') return;
+        const gatePointer = pointerJoin(pointerJoin(entry.pointer, 'gates'), index);
+        if (errorsAt(entry.doc, gatePointer)) return;
+        const options = Object.fromEntries(Object.entries(record).filter(([key]) => !COMMON.has(key)));
+        for (const problem of check(record.type, options)) {
+          const path = `${gatePointer}/${problem.key}`;
+          this.diagnostics.push({
+            severity: 'error',
+            code: problem.code,
+            message: problem.message,
+            path,
+            position: problem.index === undefined ? positionOf(entry.doc, path) : positionWithin(entry.doc, path, problem.index),
+            ...(problem.hint ? { hint: problem.hint } : {}),
+          });
+        }
+      });
+    }
   }
 
   private uniqueGateIds(resolved: readonly ResolvedPolicy[]): void {

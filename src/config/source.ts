@@ -57,17 +57,51 @@ export const positionOf = (doc: SourceDocument, pointer: string, which: 'value' 
 };
 
 /**
- * The position of character `index` of the string at `pointer`, when the string is written on one
- * line exactly as it reads (plain, or quoted without escapes); else the string's own position.
+ * The position of character `index` of the string at `pointer`, in any style the string is written:
+ * plain or quoted (one line or folded over several), or a block scalar (`|`, `>`). The value and
+ * the text are walked together: characters other than white space must correspond one for one
+ * (white space may differ: indentation, folded line breaks). Where they stop corresponding (an
+ * escape sequence, an interpolated variable) the string's own position is returned instead.
  */
 export const positionWithin = (doc: SourceDocument, pointer: string, index: number): SourcePosition => {
   const found = doc.positions.get(pointer);
   const value = lookup(doc.value, pointer);
-  if (!found || doc.text === undefined || typeof value !== 'string' || found.offset < 0 || value.includes('\n')) return positionOf(doc, pointer);
-  const quote = doc.text[found.offset];
-  const skip = quote === '"' || quote === "'" ? 1 : 0;
-  if (doc.text.slice(found.offset + skip, found.offset + skip + value.length) !== value) return found.value;
-  return { ...found.value, column: found.value.column + skip + Math.max(0, Math.min(index, value.length)) };
+  if (!found || doc.text === undefined || typeof value !== 'string' || found.offset < 0) return positionOf(doc, pointer);
+  const text = doc.text;
+  const space = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+  let at = found.offset;
+  const first = text[at];
+  let quote: string | null = null;
+  if (first === '|' || first === '>') {
+    at = text.indexOf('\n', at);
+    if (at < 0) return found.value;
+    at += 1;
+  } else if (first === '"' || first === "'") {
+    quote = first;
+    at += 1;
+    // A double-quoted string with escape sequences: positions inside it are not exact, use its start.
+    if (quote === '"') {
+      for (let i = at; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') return found.value;
+    }
+  }
+  const target = Math.max(0, Math.min(Math.floor(index), value.length));
+  for (let v = 0; v < target; v++) {
+    const c = value[v];
+    if (space(c)) continue;
+    while (at < text.length && space(text[at])) at++;
+    if (quote === "'" && c === "'") {
+      if (text.slice(at, at + 2) !== "''") return found.value;
+      at += 2;
+      continue;
+    }
+    if (text[at] !== c) return found.value;
+    at++;
+  }
+  if (target < value.length && !space(value[target])) while (at < text.length && space(text[at])) at++;
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) line++;
+  return { file: found.value.file, line, column: at - lineStart + 1 };
 };
 
 const lookup = (root: unknown, pointer: string): unknown => {

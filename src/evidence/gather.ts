@@ -16,6 +16,7 @@ import type {
   EvidenceNeeds,
   Gathered,
   ModelSignature,
+  RequirementsFile,
   RunInfo,
   TargetEvidence,
   VersionEvidence,
@@ -147,21 +148,44 @@ export async function gatherEvidence(input: GatherInput): Promise<Map<string, Ta
     );
   };
 
+  const requirementsOf = (p: RegistryPorts, version: VersionInfo, envName: string): Promise<Gathered<RequirementsFile | null>> => {
+    const sharedSource = version.modelId ?? (version.source.startsWith('runs:/') ? version.source : null);
+    const key = sharedSource ? [sharedSource] : [version.name, version.version, version.source];
+    return settle(
+      memo.once(p, 'artifacts.getRequirements', key, () => p.artifacts.getRequirements(version)),
+      `could not read the requirements.txt of ${version.name} version ${version.version} (${envName})`,
+    );
+  };
+
+  const modelTagsOf = (p: RegistryPorts, version: VersionInfo, envName: string): Promise<Gathered<Readonly<Record<string, string>>>> =>
+    settle(
+      memo.once(p, 'registry.getModelTags', [version.name], () => p.registry.getModelTags(version.name)),
+      `could not read the tags of registered model ${version.name} (${envName})`,
+    );
+
   const versionFacts = async (
     p: RegistryPorts,
     envName: string,
     lookup: Promise<VersionInfo | null>,
     what: string,
-    want: { run: boolean; signature: boolean },
+    want: { run: boolean; signature: boolean; modelTags: boolean; requirements: boolean },
   ): Promise<Gathered<VersionEvidence | null>> => {
     const found = await settle(lookup, `could not look up ${what}`);
     if (!found.ok || found.value === null) return found as Gathered<VersionEvidence | null>;
     const version = found.value;
-    const [run, signature] = await Promise.all([
+    const [run, signature, modelTags, requirements] = await Promise.all([
       want.run ? runOf(p, version, envName) : Promise.resolve(undefined),
       want.signature ? signatureOf(p, version, envName) : Promise.resolve(undefined),
+      want.modelTags ? modelTagsOf(p, version, envName) : Promise.resolve(undefined),
+      want.requirements ? requirementsOf(p, version, envName) : Promise.resolve(undefined),
     ]);
-    return gathered({ version, ...(run ? { run } : {}), ...(signature ? { signature } : {}) });
+    return gathered({
+      version,
+      ...(run ? { run } : {}),
+      ...(signature ? { signature } : {}),
+      ...(modelTags ? { modelTags } : {}),
+      ...(requirements ? { requirements } : {}),
+    });
   };
 
   const approvals = (): Promise<Gathered<ApprovalsEvidence>> =>
@@ -171,6 +195,14 @@ export async function gatherEvidence(input: GatherInput): Promise<Map<string, Ta
           'could not read approvals from GitHub',
         )
       : Promise.resolve(notGathered('unavailable', 'approvals need a GitHub context (token and pull request or environment)'));
+
+  const changedFiles = (): Promise<Gathered<readonly string[]>> =>
+    github
+      ? settle(
+          memo.once(github, 'github.changedFiles', [], () => github.changedFiles()),
+          'could not read the files changed by the pull request',
+        )
+      : Promise.resolve(notGathered('unavailable', 'changed files need a GitHub context (token and pull request)'));
 
   const commitsOf = async (candidate: Gathered<VersionEvidence | null>): Promise<Gathered<Readonly<Record<string, boolean>>>> => {
     if (!candidate.ok) return notGathered(candidate.error.kind, `commit check skipped: ${candidate.error.message}`);
@@ -223,7 +255,12 @@ export async function gatherEvidence(input: GatherInput): Promise<Map<string, Ta
       t.from,
       resolveCandidate(fromPorts, candidateName, model.candidate, { env: t.from, model: t.model }),
       `the candidate (${describeSelector(model.candidate)} of ${candidateName} in ${t.from})`,
-      { run: needs.candidateRun || needs.commits, signature: needs.candidateSignature },
+      {
+        run: needs.candidateRun || needs.commits,
+        signature: needs.candidateSignature,
+        modelTags: needs.candidateModelTags,
+        requirements: needs.candidateRequirements,
+      },
     ).then(async (found) => {
       // "No candidate yet" holds only for a model that exists: a name that points at nothing (or a
       // registry that answers 404 to everything) is an error, never a quiet skip.
@@ -247,18 +284,20 @@ export async function gatherEvidence(input: GatherInput): Promise<Map<string, Ta
         toPorts.registry.getVersionByAlias(championName, alias),
       ),
       `the champion (alias "${alias}" of ${championName} in ${t.to})`,
-      { run: needs.championRun, signature: needs.championSignature },
+      { run: needs.championRun, signature: needs.championSignature, modelTags: needs.championModelTags, requirements: false },
     );
     const approvalsP = needs.approvals ? approvals() : undefined;
     const commitsP = needs.commits ? candidateP.then(commitsOf) : undefined;
     const liveP = needs.live && needs.live.length > 0 ? candidateP.then((c) => liveOf(t, c, needs.live ?? [])) : undefined;
+    const changedP = needs.changedFiles ? changedFiles() : undefined;
 
-    const [candidate, champion, approvalsFact, commits, live] = await Promise.all([candidateP, championP, approvalsP, commitsP, liveP]);
+    const [candidate, champion, approvalsFact, commits, changed, live] = await Promise.all([candidateP, championP, approvalsP, commitsP, changedP, liveP]);
     return {
       candidate,
       champion,
       ...(approvalsFact ? { approvals: approvalsFact } : {}),
       ...(commits ? { commits } : {}),
+      ...(changed ? { changedFiles: changed } : {}),
       ...(live ? { live } : {}),
     };
   };

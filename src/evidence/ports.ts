@@ -1,7 +1,7 @@
 // Ports the evidence gatherer reads through. Adapters in src/platform implement them over HTTP
 // (MLflow OSS, Unity Catalog); an in-memory implementation replays an evidence file.
 
-import type { ModelSignature, RunInfo, VersionInfo, ApprovalsEvidence } from './types.js';
+import type { ApprovalsEvidence, ModelSignature, RequirementsFile, RunInfo, VersionInfo } from './types.js';
 
 export interface RegistryReader {
   /** null when the version does not exist. */
@@ -14,6 +14,8 @@ export interface RegistryReader {
   searchVersionsByTags(name: string, tags: Readonly<Record<string, string>>): Promise<readonly VersionInfo[]>;
   /** Whether the registered model exists (asked only when no candidate was found, to tell "none yet" from "points at nothing"). */
   modelExists(name: string): Promise<boolean>;
+  /** Tags of the registered model; throws when the model does not exist or cannot be read. */
+  getModelTags(name: string): Promise<Readonly<Record<string, string>>>;
 }
 
 export interface RunReader {
@@ -24,7 +26,15 @@ export interface RunReader {
 export interface ArtifactReader {
   /** The version's MLmodel signature; null value when the MLmodel has none; throws when unreadable. */
   getSignature(version: VersionInfo): Promise<ModelSignature | null>;
+  /**
+   * The version's `requirements.txt` (the file MLflow writes beside MLmodel); null when the model has
+   * none; throws when unreadable or larger than REQUIREMENTS_MAX_BYTES.
+   */
+  getRequirements(version: VersionInfo): Promise<RequirementsFile | null>;
 }
+
+/** A requirements file larger than this is not read (a real one is a few hundred bytes). */
+export const REQUIREMENTS_MAX_BYTES = 1024 * 1024;
 
 /** Everything the gatherer needs from one environment's registry. */
 export interface RegistryPorts {
@@ -37,4 +47,6 @@ export interface GitHubEvidenceReader {
   approvals(): Promise<ApprovalsEvidence>;
   /** Whether each commit sha exists in the repository. */
   commitsExist(shas: readonly string[]): Promise<Readonly<Record<string, boolean>>>;
+  /** Paths the pull request changes (renames: the new path); throws without a pull request. */
+  changedFiles(): Promise<readonly string[]>;
 }

@@ -50,6 +50,29 @@ export interface RunInfo {
   readonly params: Readonly<Record<string, string>>;
   readonly tags: Readonly<Record<string, string>>;
   readonly url: string | null;
+  /**
+   * Datasets the run logged as inputs (`mlflow.log_input`; `run.inputs.dataset_inputs` of runs/get),
+   * in the order the server sent them. Absent in evidence files written before it was gathered.
+   */
+  readonly datasets?: readonly DatasetInput[];
+}
+
+/** One dataset input of a run: MLflow's Dataset `name` and `digest`, and the `mlflow.data.context` input tag. */
+export interface DatasetInput {
+  readonly name: string;
+  /** MLflow's content digest (8 hex characters for pandas datasets). */
+  readonly digest: string;
+  /** The input tag `mlflow.data.context` (`train`, `eval`, ...); null when the input has none. */
+  readonly context: string | null;
+  /** `source_type` of the dataset (`code`, `s3`, `delta_table`, ...), when sent. */
+  readonly sourceType: string | null;
+}
+
+/** The model's logged `requirements.txt` (beside MLmodel), as text. */
+export interface RequirementsFile {
+  readonly text: string;
+  /** Where it was read, for messages (`requirements.txt of churn v7`). */
+  readonly path: string;
 }
 
 /** One column (or tensor) of an MLflow model signature. */
@@ -75,6 +98,10 @@ export interface VersionEvidence {
   readonly run?: Gathered<RunInfo | null>;
   /** null value: the MLmodel file has no signature. */
   readonly signature?: Gathered<ModelSignature | null>;
+  /** Tags of the registered model this version belongs to. */
+  readonly modelTags?: Gathered<Readonly<Record<string, string>>>;
+  /** null value: the model has no requirements.txt beside its MLmodel. */
+  readonly requirements?: Gathered<RequirementsFile | null>;
 }
 
 export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
@@ -121,6 +148,8 @@ export interface TargetEvidence {
   readonly approvals?: Gathered<ApprovalsEvidence>;
   /** Commit sha → whether it is reachable in this repository. */
   readonly commits?: Gathered<Readonly<Record<string, boolean>>>;
+  /** Files changed by the pull request under review (paths), when a gate asked for them. */
+  readonly changedFiles?: Gathered<readonly string[]>;
   /** Live evidence from the source environment (soak, drift), keyed by `liveNeedKey` of the need. */
   readonly live?: Readonly<Record<string, Gathered<LiveFacts>>>;
 }
@@ -134,26 +163,35 @@ export interface EvidenceNeeds {
   readonly approvals: boolean;
   /** Check the candidate run's git commit is in this repository. */
   readonly commits: boolean;
+  /** Tags of the candidate's registered model. */
+  readonly candidateModelTags: boolean;
+  /** Tags of the champion's registered model (the target environment's model). */
+  readonly championModelTags: boolean;
+  /** The candidate's logged requirements.txt. */
+  readonly candidateRequirements: boolean;
+  /** The pull request's changed files. */
+  readonly changedFiles: boolean;
   /** Live evidence from the environment the candidate comes from (src/evidence/live.ts); absent = none. */
   readonly live?: readonly LiveNeed[];
 }
 
-export const NO_NEEDS: EvidenceNeeds = {
-  candidateRun: false,
-  candidateSignature: false,
-  championRun: false,
-  championSignature: false,
-  approvals: false,
-  commits: false,
-};
+const NEED_KEYS = [
+  'candidateRun',
+  'candidateSignature',
+  'championRun',
+  'championSignature',
+  'approvals',
+  'commits',
+  'candidateModelTags',
+  'championModelTags',
+  'candidateRequirements',
+  'changedFiles',
+] as const satisfies readonly (keyof EvidenceNeeds)[];
+
+export const NO_NEEDS: EvidenceNeeds = Object.fromEntries(NEED_KEYS.map((k) => [k, false])) as unknown as EvidenceNeeds;
 
 export const mergeNeeds = (a: EvidenceNeeds, b: Partial<EvidenceNeeds>): EvidenceNeeds => ({
-  candidateRun: a.candidateRun || !!b.candidateRun,
-  candidateSignature: a.candidateSignature || !!b.candidateSignature,
-  championRun: a.championRun || !!b.championRun,
-  championSignature: a.championSignature || !!b.championSignature,
-  approvals: a.approvals || !!b.approvals,
-  commits: a.commits || !!b.commits,
+  ...(Object.fromEntries(NEED_KEYS.map((k) => [k, a[k] || !!b[k]])) as unknown as EvidenceNeeds),
   ...(a.live?.length || b.live?.length ? { live: mergeLiveNeeds(a.live ?? [], b.live) } : {}),
 });
 

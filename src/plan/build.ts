@@ -35,6 +35,8 @@ export interface PlanInput {
   readonly serving?: ServingPlanInput | null;
   /** Ensure the environment's inference-table monitor, last. */
   readonly monitor?: EnsureMonitorRequest | null;
+  /** Tags of the source version a copy carries over: its quarantine marks (JOURNAL.quarantined). */
+  readonly carriedTags?: Readonly<Record<string, string>>;
 }
 
 const isUnfinished = (v: ObservedVersion): boolean => v.status === 'PENDING_REGISTRATION' || v.status === 'FAILED_REGISTRATION';
@@ -154,6 +156,8 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
       [SOURCE_TAGS.sourceUri]: input.source.source,
     };
     if (input.source.runId) tags[SOURCE_TAGS.sourceRunId] = input.source.runId;
+    // A copy of a quarantined version is quarantined too (promoted under a waiver, it still needs one further on).
+    Object.assign(tags, input.carriedTags ?? {});
     specs.push({
       spec: {
         kind: 'copy-version',

@@ -6,7 +6,7 @@
 import type { PromotionMode } from '../config/types.js';
 import type { DestinationSnapshot } from './build.js';
 import { planHash } from './build.js';
-import { JOURNAL, decodeVersion } from '../registry/journal.js';
+import { JOURNAL, SOURCE_TAGS, decodeVersion } from '../registry/journal.js';
 import { restoreStep } from './serving.js';
 import type { PlannedStep, PlanRefusal, StepSpec, TargetPlan } from './types.js';
 import type { RegistryId } from '../registry/types.js';
@@ -90,6 +90,31 @@ export function buildRollback(input: RollbackInput, snapshot: DestinationSnapsho
       text: `journal the rollback v${choice.from ?? '(none)'} → v${choice.to} on "${input.modelName}"`,
     },
   ];
+  if (!noop && choice.from !== null) {
+    // The version rolled back from is quarantined: not promoted again without a waiver (the
+    // quarantine gate). Its source too when it is a copy of a version on this same registry.
+    const from = snapshot.versions[choice.from];
+    const sourceTag = from?.tags[SOURCE_TAGS.source];
+    const slash = sourceTag?.lastIndexOf('/') ?? -1;
+    const source =
+      sourceTag && slash > 0 && from?.tags[SOURCE_TAGS.sourceRegistry] === input.registry
+        ? { name: sourceTag.slice(0, slash), version: sourceTag.slice(slash + 1) }
+        : null;
+    specs.push({
+      spec: {
+        kind: 'mark-quarantined',
+        registry: input.registry,
+        model: input.modelName,
+        version: choice.from,
+        environment: input.environment,
+        to: choice.to,
+        source,
+      },
+      pre: `v${choice.from} of "${input.modelName}" exists`,
+      post: `v${choice.from} carries ${JOURNAL.quarantined(input.environment)}${source ? ` (and so does its source ${source.name} v${source.version})` : ''}`,
+      text: `quarantine v${choice.from}${source ? ` and its source ${source.name} v${source.version}` : ''}: not promoted again without a waiver`,
+    });
+  }
   if (input.stage !== null && !noop) {
     specs.push({
       spec: {

@@ -113,6 +113,20 @@ export type StepSpec =
       readonly archiveExisting: boolean;
       /** Versions in `stage` before the promotion (they get archived). */
       readonly expectedInStage: readonly string[];
+    }
+  | {
+      /**
+       * Rollback: mark the version rolled back from as quarantined (JOURNAL.quarantined), and its
+       * source when that version is a copy of one on the same registry.
+       */
+      readonly kind: 'mark-quarantined';
+      readonly registry: RegistryId;
+      readonly model: string;
+      readonly version: string;
+      readonly environment: string;
+      /** The version the champion went back to. */
+      readonly to: string;
+      readonly source: { readonly name: string; readonly version: string } | null;
     };
 
 export type StepKind = StepSpec['kind'];

@@ -1,6 +1,7 @@
 // The policy engine: typed evidence in, gate reports and a target verdict out. Pure: the clock
 // comes in as `now`, nothing is read from the outside world.
 
+import type { GateProblem } from '../config/loader.js';
 import type { CandidateSelector, GateSpec, Target, Waiver } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { mergeNeeds, NO_NEEDS, type EvidenceNeeds, type TargetEvidence, type VersionEvidence } from '../evidence/types.js';
@@ -48,6 +49,32 @@ export const compileGate = (spec: GateSpec): CompiledGate => {
   return result;
 };
 
+/**
+ * The problems a gate type finds in schema-valid options (config/loader's `checkGate`): what
+ * `compileGate` would refuse, with the option's path and the character at fault, so `validate`
+ * reports it at file:line:column. Regular expressions of required_tags are the loader's own check.
+ */
+export const checkGateOptions = (type: string, options: Readonly<Record<string, unknown>>): GateProblem[] => {
+  const gate = getGateType(type);
+  if (gate === undefined) return [];
+  try {
+    gate.parse(options);
+    return [];
+  } catch (e) {
+    if (!(e instanceof GateOptionError)) throw e;
+    if (type === 'required_tags' && e.key.startsWith('tags.')) return [];
+    return [
+      {
+        code: type === 'expression' ? 'bad-expression' : 'gate-options',
+        key: e.key.replaceAll('.', '/'),
+        message: type === 'expression' ? `invalid ${e.key}: ${e.message}` : e.message,
+        ...(e.index === undefined ? {} : { index: e.index }),
+        ...(e.hint ? { hint: e.hint } : {}),
+      },
+    ];
+  }
+};
+
 /** What must be gathered for these gates: the union of every gate's needs. */
 export const needsFor = (gates: readonly GateSpec[]): EvidenceNeeds =>
   gates.reduce<EvidenceNeeds>((needs, spec) => {
@@ -89,7 +116,7 @@ const summarizeVersion = (v: VersionEvidence): VersionSummary => ({
 /** A gate that throws is a bug; report it as `error` for that gate instead of losing the whole run. */
 const evaluateSafely = (gate: CompiledGate, target: Target, evidence: TargetEvidence, now: Date): GateResult => {
   try {
-    return gate.gate.evaluate(gate.options, { target, evidence, now });
+    return gate.gate.evaluate(gate.options, { target, evidence, now, gateId: gate.spec.id });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     return { outcome: 'error', message: `Gate ${gate.spec.id} crashed while evaluating: ${why}`, measured: {}, threshold: {} };

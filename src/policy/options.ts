@@ -10,6 +10,9 @@ export class GateOptionError extends Error {
     message: string,
     /** Option key, e.g. `tags.owner`; becomes part of the diagnostic path. */
     readonly key: string,
+    /** Character of the option's string value at fault (an expression's error position), when known. */
+    readonly index?: number,
+    readonly hint?: string,
   ) {
     super(message);
   }

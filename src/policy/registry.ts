@@ -2,12 +2,17 @@
 // (+ its option schema at #/$defs/gate_<type> in schema/mlops.schema.json).
 
 import { approvalsGate } from './gates/approvals.js';
+import { datasetGate } from './gates/dataset.js';
 import { descriptionGate } from './gates/description.js';
 import { driftGate } from './gates/drift.js';
+import { expressionGate } from './gates/expression.js';
 import { metricDeltaGate } from './gates/metric-delta.js';
 import { metricThresholdGate } from './gates/metric-threshold.js';
 import { provenanceGate } from './gates/provenance.js';
+import { quarantineGate } from './gates/quarantine.js';
 import { requiredTagsGate } from './gates/required-tags.js';
+import { requirementsGate } from './gates/requirements.js';
+import { semverGate } from './gates/semver.js';
 import { signatureGate } from './gates/signature.js';
 import { soakGate } from './gates/soak.js';
 import type { GateType } from './types.js';
@@ -26,6 +31,11 @@ export const GATE_TYPES = {
   description: erase(descriptionGate),
   soak: erase(soakGate),
   drift: erase(driftGate),
+  dataset: erase(datasetGate),
+  semver: erase(semverGate),
+  requirements: erase(requirementsGate),
+  quarantine: erase(quarantineGate),
+  expression: erase(expressionGate),
 } as const satisfies Record<string, AnyGateType>;
 
 export type GateTypeName = keyof typeof GATE_TYPES;

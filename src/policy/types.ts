@@ -28,6 +28,8 @@ export interface GateContext {
   readonly evidence: TargetEvidence;
   /** Injected clock: the core never reads the system time. */
   readonly now: Date;
+  /** The gate's id (messages that tell how to waive it name it). */
+  readonly gateId?: string;
 }
 
 export interface GateType<Options> {

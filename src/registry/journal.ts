@@ -39,7 +39,15 @@ export const JOURNAL = {
   lastRollback: (env: string) => envTag(env, 'last_rollback'),
   rolledBackBy: (env: string) => envTag(env, 'rolled_back_by'),
   rolledBackAt: (env: string) => envTag(env, 'rolled_back_at'),
+  /** On the version rolled back from (and its same-registry source): it must not be promoted again without a waiver. */
+  quarantined: (env: string) => envTag(env, 'quarantined'),
 } as const;
+
+/** The environment a quarantine mark was set in, when `key` is one (`JOURNAL.quarantined(env)`); else null. */
+export const quarantineEnvOf = (key: string): string | null => {
+  const env = /^mlops_gate\.([^.]+)\.quarantined$/.exec(key)?.[1];
+  return env !== undefined && JOURNAL.quarantined(env) === key ? env : null;
+};
 
 export const NONE = 'none';
 

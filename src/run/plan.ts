@@ -13,7 +13,7 @@ import type { RegistryPorts, GitHubEvidenceReader } from '../evidence/ports.js';
 import type { EvidenceBundle, EvidenceError, TargetEvidence } from '../evidence/types.js';
 import { notGathered } from '../evidence/types.js';
 import type { PlanInvocation } from '../invocation.js';
-import { evaluateTarget, needsFor } from '../policy/engine.js';
+import { checkGateOptions, evaluateTarget, needsFor } from '../policy/engine.js';
 import { resultDocument } from '../result/build.js';
 import { withGatePositions } from '../result/positions.js';
 import type { RequestAccounting, ResultDocument, TargetReport } from '../result/types.js';
@@ -48,7 +48,7 @@ export function readConfig(path: string, deps: Pick<RunDeps, 'env' | 'now' | 're
     ]);
   }
   // The loader resolves policy files against the config file's directory itself.
-  const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile });
+  const { config, diagnostics } = loadConfig({ file: path, text }, { env: deps.env, now: deps.now, readFile: deps.readFile, checkGate: checkGateOptions });
   return { config, warnings: diagnostics };
 }
 
@@ -145,8 +145,8 @@ export function unreachableHosts(targets: readonly Target[], evidence: ReadonlyM
   for (const t of targets) {
     const e = evidence.get(targetKey(t));
     if (!e) continue;
-    const facts: ({ readonly ok: boolean; readonly error?: EvidenceError } | undefined)[] = [e.candidate, e.champion, e.approvals, e.commits];
-    for (const side of [e.candidate, e.champion]) if (side.ok && side.value) facts.push(side.value.run, side.value.signature);
+    const facts: ({ readonly ok: boolean; readonly error?: EvidenceError } | undefined)[] = [e.candidate, e.champion, e.approvals, e.commits, e.changedFiles];
+    for (const side of [e.candidate, e.champion]) if (side.ok && side.value) facts.push(side.value.run, side.value.signature, side.value.modelTags, side.value.requirements);
     for (const fact of facts) {
       if (!fact || fact.ok || !fact.error || fact.error.kind !== 'unavailable' || !fact.error.host) continue;
       const entry = byHost.get(fact.error.host) ?? { reason: fact.error.message, targets: new Set<string>() };

@@ -140,6 +140,9 @@ describe('gatherEvidence on the seeded scenarios', () => {
         calls.commits.push([...shas]);
         return Object.fromEntries(shas.map((sha) => [sha, true]));
       },
+      changedFiles: async () => {
+        throw new Error('no gate of this config asks for changed files');
+      },
     };
     const ledger = createRequestLedger();
     const evidence = await gatherEvidence({

@@ -30,6 +30,7 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
 
 import mlflow  # noqa: E402
+import mlflow.data  # noqa: E402
 import mlflow.sklearn  # noqa: E402
 import numpy as np  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
@@ -50,6 +51,15 @@ GIT_COMMIT = "3f1c2b9a8e7d6c5b4a39281706f5e4d3c2b1a098"
 PIP_REQUIREMENTS = ["scikit-learn", "pandas", "numpy"]
 FEATURES = ["mean radius", "mean texture", "mean perimeter", "mean area", "mean smoothness"]
 REQUIRED_TAGS = {"validation_status": "approved", "owner": "risk-team"}
+EVAL_DATASET = "breast_cancer_eval"
+
+
+def pinned_requirements() -> list[str]:
+    """The installed versions, pinned with == (what a careful team logs)."""
+    import pandas
+    import sklearn
+
+    return [f"scikit-learn=={sklearn.__version__}", f"pandas=={pandas.__version__}", f"numpy=={np.__version__}"]
 DESCRIPTION = "Breast-cancer classifier trained on the five mean-shape features."
 
 
@@ -114,9 +124,15 @@ class Seeder:
         signature: bool = True,
         finish: bool = True,
         retype: dict[str, str] | None = None,
+        eval_rows: tuple[int, int] | None = None,
+        pip_requirements: list[str] | None = None,
     ) -> dict[str, Any]:
-        """Train, log and return {run_id, source, model_id, metrics, ...}. style: runs | models."""
+        """Train, log and return {run_id, source, model_id, metrics, ...}. style: runs | models.
+
+        eval_rows: log the held-out rows [a, b) as the run's evaluation dataset (mlflow.log_input,
+        context "eval", name EVAL_DATASET): same rows, same digest."""
         model, metrics, params = self.train(kind, features)
+        requirements = pip_requirements or PIP_REQUIREMENTS
         # skops (the default format) refuses tree internals unless the author vouches for them.
         flavor_args = {"skops_trusted_types": ["sklearn.tree._tree.Tree"]} if kind == "tree" else {}
         x_example = self.x_test[features].iloc[:5].copy()
@@ -134,7 +150,7 @@ class Seeder:
             # MLflow 3: the model is its own entity; metrics are linked to it as well as the run.
             with mlflow.start_run(run_id=run_id):
                 info = mlflow.sklearn.log_model(
-                    model, name="model", signature=sig, input_example=example, pip_requirements=PIP_REQUIREMENTS,
+                    model, name="model", signature=sig, input_example=example, pip_requirements=requirements,
                     **flavor_args,
                 )
                 model_id = info.model_id
@@ -147,11 +163,19 @@ class Seeder:
             with tempfile.TemporaryDirectory() as tmp:
                 path = os.path.join(tmp, "model")
                 mlflow.sklearn.save_model(
-                    model, path, signature=sig, input_example=example, pip_requirements=PIP_REQUIREMENTS,
+                    model, path, signature=sig, input_example=example, pip_requirements=requirements,
                     **flavor_args,
                 )
                 self.client.log_artifacts(run_id, path, "model")
             source = f"runs:/{run_id}/model"
+        digest = None
+        if eval_rows is not None:
+            frame = self.x_test[features].iloc[eval_rows[0]:eval_rows[1]].copy()
+            frame["target"] = self.y_test.iloc[eval_rows[0]:eval_rows[1]].values
+            dataset = mlflow.data.from_pandas(frame, targets="target", name=EVAL_DATASET)
+            digest = dataset.digest
+            with mlflow.start_run(run_id=run_id):
+                mlflow.log_input(dataset, context="eval", tags={"split": "holdout"})
         if finish:
             self.client.set_terminated(run_id, "FINISHED")
         elif style == "models":
@@ -170,6 +194,8 @@ class Seeder:
             "signature_inputs": inputs,
             "has_signature": sig is not None,
             "input_example": "input_example.json" if example is not None else None,
+            "eval_digest": digest,
+            "pip_requirements": list(requirements),
         }
         return {"run_id": run_id, "source": source, "model_id": model_id, "metrics": metrics}
 
@@ -280,6 +306,43 @@ class Seeder:
         new = self.log_run("logreg", style="models")
         cand = self.register("s8-mlflow3-dev", new, tags=tags, aliases=("challenger",))
         self.scenario("s8-mlflow3", ("s8-mlflow3-dev", cand), ("s8-mlflow3-prod", champ), selector="alias:challenger")
+
+        # Governance scenarios (issue 16): evaluation datasets, pinned requirements, a hostile file.
+        # s9: both evaluated on the same held-out rows (same dataset name and digest); pinned
+        # requirements; MLflow 3 candidate.
+        old = self.log_run("naive_bayes", eval_rows=(0, 100))
+        champ = self.register("s9-same-data-prod", old, tags=tags, aliases=("champion",))
+        new = self.log_run("logreg", style="models", eval_rows=(0, 100), pip_requirements=pinned_requirements())
+        cand = self.register("s9-same-data-dev", new, tags={**tags, "version": "1.1.0"}, aliases=("challenger",))
+        self.models["s9-same-data-prod"]["versions"][champ]["tags"]["version"] = "1.0.0"
+        self.client.set_model_version_tag("s9-same-data-prod", champ, "version", "1.0.0")
+        self.client.set_registered_model_tag("s9-same-data-dev", "cost_center", "risk-42")
+        self.scenario("s9-same-data", ("s9-same-data-dev", cand), ("s9-same-data-prod", champ), selector="alias:challenger")
+
+        # s10: the candidate was evaluated on other rows under the same dataset name (another digest).
+        old = self.log_run("naive_bayes", eval_rows=(0, 100))
+        champ = self.register("s10-other-data-prod", old, tags=tags, aliases=("champion",))
+        new = self.log_run("logreg", eval_rows=(100, 171))
+        cand = self.register("s10-other-data-dev", new, tags=tags, aliases=("challenger",))
+        self.scenario("s10-other-data", ("s10-other-data-dev", cand), ("s10-other-data-prod", champ), selector="alias:challenger")
+
+        # s11: the champion logged no evaluation dataset; the candidate did.
+        old = self.log_run("naive_bayes")
+        champ = self.register("s11-no-baseline-data-prod", old, tags=tags, aliases=("champion",))
+        new = self.log_run("logreg", eval_rows=(0, 100), pip_requirements=pinned_requirements())
+        cand = self.register("s11-no-baseline-data-dev", new, tags=tags, aliases=("challenger",))
+        self.scenario("s11-no-baseline-data", ("s11-no-baseline-data-dev", cand), ("s11-no-baseline-data-prod", champ), selector="alias:challenger")
+
+        # s12: a 10 MB requirements.txt beside the MLmodel (hostile): never read past 1 MiB.
+        new = self.log_run("logreg")
+        with tempfile.TemporaryDirectory() as tmp:
+            big = os.path.join(tmp, "requirements.txt")
+            with open(big, "w", encoding="utf-8") as f:
+                line = "numpy>=1.0  # " + "x" * 80 + "\n"
+                f.write(line * (10 * 1024 * 1024 // len(line) + 1))
+            self.client.log_artifact(new["run_id"], big, "model")
+        cand = self.register("s12-huge-requirements-dev", new, tags=tags, aliases=("challenger",))
+        self.scenario("s12-huge-requirements", ("s12-huge-requirements-dev", cand), None, selector="alias:challenger")
 
         # Pagination bed: 12 versions of one model (crosses 9 -> 10, where string order would lie),
         # every third tagged batch=b (and ci.job-name=nightly-b).

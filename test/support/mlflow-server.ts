@@ -205,6 +205,9 @@ export interface SeedRun {
   readonly signature_inputs: { readonly name: string; readonly type: string }[] | null;
   readonly has_signature: boolean;
   readonly input_example: string | null;
+  /** Digest of the evaluation dataset the run logged with mlflow.log_input (context eval), if any. */
+  readonly eval_digest: string | null;
+  readonly pip_requirements: readonly string[];
 }
 
 export interface SeedRef {

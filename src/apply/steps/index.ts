@@ -8,6 +8,7 @@ import type { StepContext, StepHandler, StepSpecOf, World } from '../types.js';
 import { copyVersion } from './copy-version.js';
 import { ensureModel } from './ensure-model.js';
 import { ensureMonitor } from './ensure-monitor.js';
+import { markQuarantined } from './mark-quarantined.js';
 import { moveAlias } from './move-alias.js';
 import { recordPreviousChampion } from './record-previous-champion.js';
 import { restoreEndpoint } from './restore-endpoint.js';
@@ -27,6 +28,7 @@ export const STEP_HANDLERS: { readonly [K in StepKind]: StepHandler<K> } = {
   'serving-rollout': servingRollout,
   'restore-endpoint': restoreEndpoint,
   'ensure-monitor': ensureMonitor,
+  'mark-quarantined': markQuarantined,
 };
 
 const handlerOf = <K extends StepKind>(spec: StepSpecOf<K>): StepHandler<K> => STEP_HANDLERS[spec.kind as K] as StepHandler<K>;

@@ -384,6 +384,8 @@ interface RunFixture {
   tags?: Record<string, string>;
   /** Artifact files: path relative to the run's artifact root → text or `{ base64 }`. */
   artifacts?: Record<string, string | { base64: string }>;
+  /** Dataset inputs, as `mlflow.log_input` logs them (`context` becomes the `mlflow.data.context` input tag). */
+  datasets?: Array<{ name: string; digest: string; context?: string; source_type?: string }>;
 }
 
 interface TrackingFixture {
@@ -414,6 +416,12 @@ export const trackingModule: EmulatorModule = {
         for (const [k, v] of Object.entries(r.metrics ?? {})) {
           const pts = Array.isArray(v) ? v : [{ value: v }];
           pts.forEach((p, i) => logMetric(run, k, { value: p.value, step: p.step ?? i, timestamp: p.timestamp ?? start + i }));
+        }
+        for (const d of r.datasets ?? []) {
+          run.dataset_inputs.push({
+            tags: d.context === undefined ? [] : [{ key: 'mlflow.data.context', value: d.context }],
+            dataset: { name: d.name, digest: d.digest, source_type: d.source_type ?? 'code', source: '{}' },
+          });
         }
         for (const [p, content] of Object.entries(r.artifacts ?? {})) {
           writeFile(ws, `${runArtifactRoot(run)}/${p}`, typeof content === 'string' ? Buffer.from(content) : Buffer.from(content.base64, 'base64'), now);

@@ -72,6 +72,23 @@ export function createGitHubEvidenceReader(options: GitHubEvidenceOptions): GitH
   const { github, context } = options;
   const repo = context.repo;
   let approvals: Promise<ApprovalsEvidence> | null = null;
+  let changedFiles: Promise<readonly string[]> | null = null;
+
+  /** At most 3,000 files, as GitHub itself lists (pulls/{n}/files stops there). */
+  async function listChangedFiles(): Promise<readonly string[]> {
+    const pr = context.pullRequest;
+    if (!pr || !repo) {
+      throw new ApiError('GitHub: there is no pull request in this run, so there are no changed files', {
+        errorCode: null, status: null, method: 'GET', url: 'pulls/files', kind: 'http', attempts: 0,
+      });
+    }
+    try {
+      const files = (await github.paginate(github.rest.pulls.listFiles, { owner: repo.owner, repo: repo.repo, pull_number: pr.number, per_page: 100 })) as { filename?: string }[];
+      return files.flatMap((f) => (typeof f.filename === 'string' ? [f.filename] : [])).slice(0, 3000);
+    } catch (e) {
+      throw asApiError(`files of pull request #${pr.number}`, e);
+    }
+  }
 
   async function reviewsEvidence(): Promise<{ author: string | null; headSha: string | null; approvals: Approval[] }> {
     const pr = context.pullRequest;
@@ -201,6 +218,10 @@ export function createGitHubEvidenceReader(options: GitHubEvidenceOptions): GitH
         }),
       );
       return Object.fromEntries(entries);
+    },
+    changedFiles() {
+      changedFiles ??= listChangedFiles();
+      return changedFiles;
     },
   };
 }

@@ -260,7 +260,8 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
         dispatcher: dispatcherFor(url),
         signal: controller.signal,
       });
-      const limit = req.responseType === 'bytes' ? cfg.maxDownloadBytes : cfg.maxResponseBytes;
+      const configured = req.responseType === 'bytes' ? cfg.maxDownloadBytes : cfg.maxResponseBytes;
+      const limit = req.maxResponseBytes !== undefined ? Math.min(req.maxResponseBytes, configured) : configured;
       const declared = Number(res.headers['content-length']);
       const chunks: Buffer[] = [];
       let size = Number.isFinite(declared) && declared > limit ? declared : 0;
@@ -360,7 +361,9 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
       if (outcome.type === 'too-large') {
         throw new ApiError(
           scrub(
-            `${where}: the answer from ${url.host} is larger than ${Math.round(outcome.limit / 1024 / 1024)} MiB; refused (raise MLOPS_GATE_HTTP_MAX_RESPONSE_MB if this server really sends that much)`,
+            req.maxResponseBytes !== undefined && outcome.limit === req.maxResponseBytes
+              ? `${where}: the answer from ${url.host} is larger than ${outcome.limit} bytes, the limit for this read; refused`
+              : `${where}: the answer from ${url.host} is larger than ${Math.round(outcome.limit / 1024 / 1024)} MiB; refused (raise MLOPS_GATE_HTTP_MAX_RESPONSE_MB if this server really sends that much)`,
           ),
           { errorCode: null, status: null, method, url: errorUrl, kind: 'too-large', attempts: attempt },
         );

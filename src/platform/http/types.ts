@@ -24,6 +24,8 @@ export interface HttpRequest {
   readonly timeoutMs?: number;
   /** `json` (default) parses the body; `bytes` returns raw bytes; `text` a string. */
   readonly responseType?: 'json' | 'bytes' | 'text';
+  /** A smaller response size limit for this request (bytes); over it the answer is refused (`too-large`). */
+  readonly maxResponseBytes?: number;
 }
 
 export interface HttpResponse<T = unknown> {

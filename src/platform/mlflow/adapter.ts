@@ -3,13 +3,14 @@
 // missing alias as INVALID_PARAMETER_VALUE/400 and a missing model as RESOURCE_DOES_NOT_EXIST/404).
 
 import { ApiError, hasErrorCode, nullOnErrorCode } from '../../errors.js';
-import type { ArtifactReader, RegistryPorts, RegistryReader, RunReader } from '../../evidence/ports.js';
-import type { ModelSignature, RunInfo, VersionInfo } from '../../evidence/types.js';
+import { REQUIREMENTS_MAX_BYTES, type ArtifactReader, type RegistryPorts, type RegistryReader, type RunReader } from '../../evidence/ports.js';
+import type { ModelSignature, RequirementsFile, RunInfo, VersionInfo } from '../../evidence/types.js';
 import type { HttpClient } from '../http/types.js';
 import { signatureFromMlmodel } from './mlmodel.js';
 import {
   aliasesByVersion,
   filterLiteral,
+  tagsToRecord,
   filterTagKey,
   loggedModelIdOf,
   parseRunsUri,
@@ -83,6 +84,11 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
     async modelExists(name) {
       return (await getRegisteredModel(name)) !== null;
     },
+    async getModelTags(name) {
+      const model = await getRegisteredModel(name);
+      if (!model) throw Object.assign(new RegistryAnswerError(`registered model "${name}" does not exist`), { evidenceKind: 'not_found' as const });
+      return tagsToRecord(model.tags);
+    },
     async getLatestVersion(name) {
       const model = await getRegisteredModel(name);
       if (!model) return null;
@@ -127,51 +133,72 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
     },
   };
 
-  const getText = async (path: string, query: Record<string, string>, endpoint: string): Promise<string> =>
-    (await http.request<string>({ method: 'GET', path, query, responseType: 'text', endpoint })).body;
+  const getText = async (path: string, query: Record<string, string>, endpoint: string, maxResponseBytes?: number): Promise<string> =>
+    (await http.request<string>({ method: 'GET', path, query, responseType: 'text', endpoint, ...(maxResponseBytes ? { maxResponseBytes } : {}) })).body;
 
   /** Through the version itself: the server resolves its download URI, whatever the source. */
-  const mlmodelOfVersion = (v: VersionInfo): Promise<string> =>
-    getText('/model-versions/get-artifact', { name: v.name, version: v.version, path: 'MLmodel' }, 'GET /model-versions/get-artifact');
+  const fileOfVersion = (v: VersionInfo, file: string, maxBytes?: number): Promise<string> =>
+    getText('/model-versions/get-artifact', { name: v.name, version: v.version, path: file }, 'GET /model-versions/get-artifact', maxBytes);
 
   const isMissingFile = (e: unknown): boolean =>
     e instanceof ApiError && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || (e.errorCode === null && e.details.status === 404));
 
+  /**
+   * A file of the version's model directory (MLmodel, requirements.txt). The route follows the
+   * source so versions sharing a model (a copy in the next environment) read the same URL: MLflow 3
+   * logged models by id, MLflow 2 run artifacts by run and path.
+   */
+  const readModelFile = async (version: VersionInfo, file: string, maxBytes?: number, hops = 0): Promise<string> => {
+    const modelId = version.modelId ?? loggedModelIdOf(version.source);
+    const runsUri = parseRunsUri(version.source);
+    // A copy promoted on the same server points at its source version (`models:/<name>/<version>`):
+    // read the file where that version keeps it (the version route answers 500 for runs:/ models
+    // on a server with proxied artifacts, docs/mlflow.md).
+    const reference = modelId || runsUri ? null : /^models:\/([^/]+)\/(\d+)$/.exec(version.source);
+    if (reference && hops < 3) {
+      const target = await registry.getVersion(decodeURIComponent(reference[1]!), reference[2]!);
+      if (target && target.source !== version.source) return readModelFile(target, file, maxBytes, hops + 1);
+    }
+    try {
+      if (modelId) {
+        return await getText(
+          `/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files`,
+          { artifact_file_path: file },
+          'GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files',
+          maxBytes,
+        );
+      }
+      if (runsUri) {
+        return await getText('/get-artifact', { run_id: runsUri.runId, path: runsUri.path ? `${runsUri.path}/${file}` : file }, 'GET /get-artifact', maxBytes);
+      }
+      return await fileOfVersion(version, file, maxBytes);
+    } catch (e) {
+      // A logged model the files route cannot find may still be reachable through the version
+      // (its storage location). runs:/ sources get no such fallback: the OSS server answers the
+      // version route for them with a 500 when artifacts are proxied (see docs/mlflow.md).
+      if (!(modelId && isMissingFile(e))) throw e;
+      return fileOfVersion(version, file, maxBytes);
+    }
+  };
+
   const artifacts: ArtifactReader = {
-    // The route follows the source so versions sharing a model (a copy in the next environment)
-    // read the same URL: MLflow 3 logged models by id, MLflow 2 run artifacts by run and path.
     async getSignature(version): Promise<ModelSignature | null> {
-      const modelId = version.modelId ?? loggedModelIdOf(version.source);
-      const runsUri = parseRunsUri(version.source);
       let text: string;
       try {
-        if (modelId) {
-          text = await getText(
-            `/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files`,
-            { artifact_file_path: 'MLmodel' },
-            'GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files',
-          );
-        } else if (runsUri) {
-          text = await getText(
-            '/get-artifact',
-            { run_id: runsUri.runId, path: runsUri.path ? `${runsUri.path}/MLmodel` : 'MLmodel' },
-            'GET /get-artifact',
-          );
-        } else {
-          text = await mlmodelOfVersion(version);
-        }
+        text = await readModelFile(version, 'MLmodel');
       } catch (e) {
-        // A logged model the files route cannot find may still be reachable through the version
-        // (its storage location). runs:/ sources get no such fallback: the OSS server answers the
-        // version route for them with a 500 when artifacts are proxied (see docs/mlflow.md).
-        if (!(modelId && isMissingFile(e))) throw wrapMissing(e, version);
-        try {
-          text = await mlmodelOfVersion(version);
-        } catch (again) {
-          throw wrapMissing(again, version);
-        }
+        throw wrapMissing(e, version);
       }
       return signatureFromMlmodel(text);
+    },
+    async getRequirements(version): Promise<RequirementsFile | null> {
+      const path = `requirements.txt of ${version.name} version ${version.version}`;
+      try {
+        return { text: await readModelFile(version, 'requirements.txt', REQUIREMENTS_MAX_BYTES), path };
+      } catch (e) {
+        if (isMissingFile(e)) return null;
+        throw tooLarge(e, path);
+      }
     },
   };
 
@@ -181,4 +208,10 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
 const wrapMissing = (e: unknown, version: VersionInfo): unknown =>
   e instanceof ApiError && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || e.details.status === 404)
     ? new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (source ${version.source})`)
+    : e;
+
+/** A file over the per-request size limit: an answer we will not use (evidence kind `invalid`). */
+export const tooLarge = (e: unknown, what: string): unknown =>
+  e instanceof ApiError && e.details.kind === 'too-large'
+    ? new RegistryAnswerError(`${what} is larger than ${REQUIREMENTS_MAX_BYTES / 1024 / 1024} MiB; a requirements file that large is not read`)
     : e;

@@ -1,7 +1,7 @@
 // MLflow REST wire shapes (protos/model_registry.proto, protos/service.proto as served by the OSS
 // tracking server) and their mapping to the typed evidence. Pure: no I/O.
 
-import type { RunInfo, RunStatus, VersionInfo } from '../../evidence/types.js';
+import type { DatasetInput, RunInfo, RunStatus, VersionInfo } from '../../evidence/types.js';
 import { parseVersionStatus, type ObservedVersion, type RegistryVersion } from '../../registry/types.js';
 
 /** The registry answered, but not with something we can use (kind `invalid` in evidence). */
@@ -33,6 +33,7 @@ export interface WireModelVersion {
 
 export interface WireRegisteredModel {
   readonly name?: string;
+  readonly tags?: readonly WireTag[];
   readonly latest_versions?: readonly WireModelVersion[];
   readonly aliases?: readonly { readonly alias?: string; readonly version?: string | number }[];
 }
@@ -58,7 +59,31 @@ export interface WireRun {
     readonly params?: readonly WireTag[];
     readonly tags?: readonly WireTag[];
   };
+  /** `RunInputs`: `dataset_inputs[{tags[], dataset{name, digest, source_type, ...}}]` (service.proto). */
+  readonly inputs?: {
+    readonly dataset_inputs?: readonly WireDatasetInput[];
+  };
 }
+
+export interface WireDatasetInput {
+  readonly tags?: readonly WireTag[];
+  readonly dataset?: { readonly name?: string; readonly digest?: string; readonly source_type?: string };
+}
+
+/** The input tag MLflow sets from `log_input(..., context=...)` (mlflow/utils/mlflow_tags.py). */
+export const DATASET_CONTEXT_TAG = 'mlflow.data.context';
+
+/** At most this many dataset inputs are kept per run (a real run logs a handful). */
+export const MAX_DATASET_INPUTS = 1000;
+
+/** Dataset inputs of a run; entries without a name or digest are skipped (nothing to compare). */
+export const datasetInputsFromWire = (inputs: readonly WireDatasetInput[] | undefined): DatasetInput[] =>
+  (inputs ?? []).slice(0, MAX_DATASET_INPUTS).flatMap((input) => {
+    const d = input.dataset;
+    if (!d || typeof d.name !== 'string' || typeof d.digest !== 'string') return [];
+    const context = tagsToRecord(input.tags)[DATASET_CONTEXT_TAG];
+    return [{ name: d.name, digest: d.digest, context: context ?? null, sourceType: typeof d.source_type === 'string' ? d.source_type : null }];
+  });
 
 const RUN_STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
 
@@ -188,6 +213,7 @@ export const toRunInfo = (wire: WireRun | undefined, trackingUri: string): RunIn
     params: tagsToRecord(wire?.data?.params),
     tags: tagsToRecord(wire?.data?.tags),
     url: runUrl(trackingUri, info.experiment_id ?? null, runId),
+    datasets: datasetInputsFromWire(wire?.inputs?.dataset_inputs),
   };
 };
 

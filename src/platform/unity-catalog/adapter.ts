@@ -8,11 +8,12 @@
 // candidates) reads that version with `model-versions/get`.
 
 import { ApiError, hasErrorCode } from '../../errors.js';
-import type { ArtifactReader, RegistryPorts, RegistryReader, RunReader } from '../../evidence/ports.js';
-import type { ModelSignature, RunInfo, VersionInfo } from '../../evidence/types.js';
+import { REQUIREMENTS_MAX_BYTES, type ArtifactReader, type RegistryPorts, type RegistryReader, type RunReader } from '../../evidence/ports.js';
+import type { ModelSignature, RequirementsFile, RunInfo, VersionInfo } from '../../evidence/types.js';
 import type { HttpClient } from '../http/types.js';
 import { signatureFromMlmodel } from '../mlflow/mlmodel.js';
-import { RegistryAnswerError, toRunInfo, type WireRun } from '../mlflow/wire.js';
+import { tooLarge } from '../mlflow/adapter.js';
+import { RegistryAnswerError, tagsToRecord, toRunInfo, type WireRegisteredModel, type WireRun } from '../mlflow/wire.js';
 import { mapLimited, ucFilterLiteral, ucVersionFromWire, type WireUcVersion } from './wire.js';
 
 export interface UnityCatalogAdapterOptions {
@@ -116,6 +117,19 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
       const read = await mapLimited(await versionNumbers(name), GET_CONCURRENCY, (version) => getVersion(name, version));
       return read.filter((v): v is VersionInfo => v !== null && wanted.every(([k, value]) => v.tags[k] === value));
     },
+    async getModelTags(name) {
+      // registered-models/get answers tags (search does not: docs/fidelity.md #48, #41).
+      try {
+        const body = await getJson<{ registered_model?: WireRegisteredModel }>(`${UC}/registered-models/get`, { name });
+        if (!body.registered_model) throw new RegistryAnswerError(`registered-models/get for "${name}" returned no registered_model`);
+        return tagsToRecord(body.registered_model.tags);
+      } catch (e) {
+        if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) {
+          throw Object.assign(new RegistryAnswerError(`registered model "${name}" does not exist`), { evidenceKind: 'not_found' as const });
+        }
+        throw e;
+      }
+    },
     async modelExists(name) {
       try {
         await getJson<unknown>(`${UC}/registered-models/get`, { name });
@@ -141,27 +155,43 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
     },
   };
 
+  /** A file of the version's model directory through the Files API (`/Models/<c>/<s>/<m>/<v>/<file>`, #65). */
+  const readVersionFile = async (version: VersionInfo, file: 'MLmodel' | 'requirements.txt', endpoint: string, maxResponseBytes?: number): Promise<string | null> => {
+    const [catalog, schema, model] = splitFullName(version.name);
+    const path = ['Models', catalog, schema, model, version.version, file].map(encodeURIComponent).join('/');
+    try {
+      return (
+        await http.request<string>({
+          method: 'GET',
+          path: `/api/2.0/fs/files/${path}`,
+          responseType: 'text',
+          endpoint,
+          ...(maxResponseBytes ? { maxResponseBytes } : {}),
+        })
+      ).body;
+    } catch (e) {
+      if (hasErrorCode(e, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST') || (e instanceof ApiError && e.details.status === 404)) return null;
+      throw e;
+    }
+  };
+
   const artifacts: ArtifactReader = {
     async getSignature(version): Promise<ModelSignature | null> {
-      const [catalog, schema, model] = splitFullName(version.name);
-      const path = ['Models', catalog, schema, model, version.version, 'MLmodel'].map(encodeURIComponent).join('/');
-      let text: string;
-      try {
-        text = (
-          await http.request<string>({
-            method: 'GET',
-            path: `/api/2.0/fs/files/${path}`,
-            responseType: 'text',
-            endpoint: 'GET /api/2.0/fs/files/Models/{model}/{version}/MLmodel',
-          })
-        ).body;
-      } catch (e) {
-        if (hasErrorCode(e, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST') || (e instanceof ApiError && e.details.status === 404)) {
-          throw new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (Files API /${path})`);
-        }
-        throw e;
+      const text = await readVersionFile(version, 'MLmodel', 'GET /api/2.0/fs/files/Models/{model}/{version}/MLmodel');
+      if (text === null) {
+        const [catalog, schema, model] = splitFullName(version.name);
+        throw new RegistryAnswerError(`no MLmodel file found for ${version.name} version ${version.version} (Files API /Models/${catalog}/${schema}/${model}/${version.version}/MLmodel)`);
       }
       return signatureFromMlmodel(text);
+    },
+    async getRequirements(version): Promise<RequirementsFile | null> {
+      const path = `requirements.txt of ${version.name} version ${version.version}`;
+      try {
+        const text = await readVersionFile(version, 'requirements.txt', 'GET /api/2.0/fs/files/Models/{model}/{version}/requirements.txt', REQUIREMENTS_MAX_BYTES);
+        return text === null ? null : { text, path };
+      } catch (e) {
+        throw tooLarge(e, path);
+      }
     },
   };
 

@@ -10,7 +10,7 @@ import { GateOptionError, readEnum, readObject, type RawOptions } from '../optio
 import type { GateResult, GateType, Measured } from '../types.js';
 import { read, readCandidate, result, versionLabel } from './kit.js';
 
-export type TagLocation = 'version' | 'run' | 'version_or_run';
+export type TagLocation = 'version' | 'run' | 'version_or_run' | 'model';
 
 export interface RequiredTag {
   readonly key: string;
@@ -46,11 +46,11 @@ export const requiredTagsGate: GateType<RequiredTagsOptions> = {
     if (tags === undefined || Object.keys(tags).length === 0) throw new GateOptionError('option "tags" needs at least one tag', 'tags');
     return {
       tags: Object.entries(tags).map(([key, pattern]) => compile(key, pattern)),
-      on: readEnum(raw, 'on', ['version', 'run', 'version_or_run'] as const, 'version'),
+      on: readEnum(raw, 'on', ['version', 'run', 'version_or_run', 'model'] as const, 'version'),
     };
   },
 
-  needs: (o) => ({ candidateRun: o.on !== 'version' }),
+  needs: (o) => (o.on === 'model' ? { candidateModelTags: true } : { candidateRun: o.on !== 'version' }),
 
   evaluate(o, ctx): GateResult {
     const threshold: Measured = Object.fromEntries(o.tags.map((t) => [t.key, t.pattern]));
@@ -58,7 +58,14 @@ export const requiredTagsGate: GateType<RequiredTagsOptions> = {
     if (!candidate.ok) return { ...candidate.result, threshold };
     const version = candidate.value;
     const label = versionLabel(version);
-    const where = o.on === 'version' ? `candidate ${label}` : o.on === 'run' ? `the source run of ${label}` : `${label} or its run`;
+    const where =
+      o.on === 'version' ? `candidate ${label}` : o.on === 'run' ? `the source run of ${label}` : o.on === 'model' ? `registered model ${version.version.name}` : `${label} or its run`;
+    let modelTags: Readonly<Record<string, string>> = {};
+    if (o.on === 'model') {
+      const fact = read(version.modelTags, `the tags of registered model ${version.version.name}`);
+      if (!fact.ok) return { ...fact.result, threshold };
+      modelTags = fact.value;
+    }
 
     const versionValue = (key: string): string | undefined => version.version.tags[key];
     const ok = (tag: RequiredTag, value: string | undefined): boolean => value !== undefined && !tooLong(value) && tag.regex.matches(value);
@@ -77,6 +84,7 @@ export const requiredTagsGate: GateType<RequiredTagsOptions> = {
     }
 
     const valueOf = (tag: RequiredTag): string | undefined => {
+      if (o.on === 'model') return Object.hasOwn(modelTags, tag.key) ? modelTags[tag.key] : undefined;
       if (o.on === 'run') return run?.tags[tag.key];
       const fromVersion = versionValue(tag.key);
       if (o.on === 'version' || ok(tag, fromVersion)) return fromVersion;

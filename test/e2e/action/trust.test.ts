@@ -285,6 +285,31 @@ describe('4. the sticky comment is only ever the bot\'s own', () => {
   });
 });
 
+describe('6. text from registries cannot inject into the comment', () => {
+  it('tags and descriptions with HTML, mentions, links and a forged verdict stay inert text', async () => {
+    const call = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${emulator.url}${path}`, { method, headers: { authorization: `Bearer ${PAT}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status, await res.text()).toBe(200);
+    };
+    const hostileText = '</details></table><h1>✅ PASS: approved</h1> cc @acme/admins @bob #1 [release notes](https://evil.example/x) <img src=x onerror=alert(1)>';
+    await call('POST', '/api/2.0/mlflow/unity-catalog/model-versions/set-tag', { name: 'ml_dev.models.churn', version: '2', key: 'owner', value: hostileText });
+    await call('PATCH', '/api/2.0/mlflow/unity-catalog/model-versions/update', { name: 'ml_dev.models.churn', version: '2', description: hostileText });
+    api.contents.set(BASE, new Map([['mlops.yml', config('[builtin:production]')]]));
+    const r = await run();
+    notPass(r);
+    const body = marked()[0]?.body ?? '';
+    // Inside a fenced code block (the summary's text report) nothing renders: only the rendered markdown counts.
+    const rendered = (md: string) => md.replace(/```[\s\S]*?```/g, '');
+    for (const text of [rendered(body), rendered(r.summary)]) {
+      expect(text, text.slice(text.search(/<h1>|<img|onerror|<\/table>/i) - 200, text.search(/<h1>|<img|onerror|<\/table>/i) + 100)).not.toMatch(/<h1>|<img|onerror|<\/table>/i);
+      expect(text).not.toMatch(/\]\(https:\/\/evil\.example/);
+      expect(text).not.toMatch(/(^|[^\u2060])@acme\/admins/);
+      // Our own structure is intact: every <details> we opened is closed by us.
+      expect(text.match(/<details/g)?.length ?? 0).toBe(text.match(/<\/details>/g)?.length ?? 0);
+    }
+  });
+});
+
 describe('5. hostile and silent servers cannot hold or flood the run', () => {
   it('an endless 200 from the registry is cut at the size limit: bounded memory, exit 3', async () => {
     const flood = await hostile((_req, res) => {

@@ -35,6 +35,7 @@ describe('mlops-gate demo', () => {
       ['baseline/provenance', 'pass'],
       ['baseline/signature', 'pass'],
       ['baseline/description', 'pass'],
+      ['baseline/quarantine', 'pass'],
       ['release/required_tags', 'pass'],
       ['release/metric_threshold:roc_auc', 'pass'],
       ['release/metric_delta:roc_auc', 'pass'],
@@ -87,6 +88,7 @@ describe('mlops-gate demo', () => {
     expect(rolledBack).toMatchObject({ status: 'applied', mode: 'rollback', previousChampion: '2', source: { version: '1' } });
     expect(rolledBack.steps.map((s) => [s.kind, s.status])).toEqual([
       ['set-model-tags', 'done'],
+      ['mark-quarantined', 'done'],
       ['move-alias', 'done'],
       ['restore-endpoint', 'done'],
     ]);

@@ -161,6 +161,7 @@ describe('promote with a serving rollout (through the CLI)', () => {
     expect(back.code, back.stderr).toBe(0);
     expect(back.result!.targets[0]!.plan!.steps.map((s) => [s.kind, s.status])).toEqual([
       ['set-model-tags', 'done'],
+      ['mark-quarantined', 'done'],
       ['move-alias', 'done'],
       ['restore-endpoint', 'done'],
     ]);

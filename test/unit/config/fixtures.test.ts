@@ -45,6 +45,7 @@ describe('nested policy files', () => {
       'baseline/provenance',
       'baseline/signature',
       'baseline/description',
+      'baseline/quarantine',
       '../shared/base.yml/metric_threshold:auc',
     ]);
   });

@@ -65,7 +65,7 @@ describe('gate option contract (docs/design/gate-options.md)', () => {
 
   test('every documented gate type has #/$defs/gate_<type> and is in the discriminated oneOf', () => {
     const refs = (schema.$defs.gate.oneOf as { $ref: string }[]).map((r) => r.$ref);
-    expect(sections.map((s) => s.type)).toHaveLength(7);
+    expect(sections.map((s) => s.type)).toHaveLength(12);
     for (const { type } of sections) {
       expect(defs[`gate_${type}`], type).toBeDefined();
       expect(refs).toContain(`#/$defs/gate_${type}`);

@@ -335,11 +335,11 @@ describe('targets, names and gatesFor', () => {
   test('gatesFor: extends first, applies_to filters, de-duplicated by id', () => {
     const { config } = loadDatabricksExample();
     const ids = (to: string, from: string) => gatesFor(config, { model: 'churn', from, to }).map((g) => g.id);
-    const packs = ['baseline/provenance', 'baseline/signature', 'baseline/description', 'production/approvals', 'production/owner'];
+    const packs = ['baseline/provenance', 'baseline/signature', 'baseline/description', 'baseline/quarantine', 'production/approvals', 'production/owner'];
     expect(ids('test', 'dev')).toEqual([...packs, ...(config.policies.get('churn-extra')?.gates.map((g) => g.id) ?? [])]);
     const mlflow = loadMlflowExample().config;
     const mlflowIds = (to: string, from: string) => gatesFor(mlflow, { model: 'churn', from, to }).map((g) => g.id);
-    expect(mlflowIds('staging', 'dev')).toEqual(['baseline/provenance', 'baseline/signature', 'baseline/description', 'quality/metric_threshold:roc_auc', 'quality/tags']);
+    expect(mlflowIds('staging', 'dev')).toEqual(['baseline/provenance', 'baseline/signature', 'baseline/description', 'baseline/quarantine', 'quality/metric_threshold:roc_auc', 'quality/tags']);
     expect(mlflowIds('prod', 'staging')).toContain('prod-only/metric_delta:f1');
   });
 
@@ -351,6 +351,7 @@ describe('targets, names and gatesFor', () => {
       'baseline/provenance',
       'baseline/signature',
       'baseline/description',
+      'baseline/quarantine',
       'production/approvals',
       'production/owner',
       'regulated/approvals',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DestinationSnapshot } from '../../../src/plan/build.js';
-import { JOURNAL } from '../../../src/registry/journal.js';
+import { JOURNAL, SOURCE_TAGS } from '../../../src/registry/journal.js';
 import { buildRollback, type RollbackInput } from '../../../src/plan/rollback.js';
 
 const input: RollbackInput = {
@@ -32,11 +32,24 @@ describe('buildRollback', () => {
     const plan = buildRollback(input, snap({}));
     expect('steps' in plan).toBe(true);
     if (!('steps' in plan)) return;
-    expect(plan.steps.map((s) => s.spec.kind)).toEqual(['set-model-tags', 'move-alias']);
-    const move = plan.steps[1]!.spec;
+    expect(plan.steps.map((s) => s.spec.kind)).toEqual(['set-model-tags', 'mark-quarantined', 'move-alias']);
+    const mark = plan.steps[1]!.spec;
+    expect(mark.kind === 'mark-quarantined' && [mark.version, mark.to, mark.source]).toEqual(['3', '2', null]);
+    const move = plan.steps[2]!.spec;
     expect(move.kind === 'move-alias' && [move.expectedCurrent, move.target.kind === 'existing' && move.target.version]).toEqual(['3', '2']);
     const tags = plan.steps[0]!.spec;
     expect(tags.kind === 'set-model-tags' && tags.tags[JOURNAL.lastRollback('prod')]).toBe('3->2');
+  });
+
+  it('quarantines the source of a copy too when it lives on the same registry, never one on another', () => {
+    const copy = (registry: string) =>
+      snap({ versions: { '2': snap({}).versions['2']!, '3': { ...snap({}).versions['3']!, tags: { ...snap({}).versions['3']!.tags, [SOURCE_TAGS.source]: 'churn-staging/7', [SOURCE_TAGS.sourceRegistry]: registry } } } });
+    const marks = (s: ReturnType<typeof snap>) => {
+      const plan = buildRollback(input, s);
+      return 'steps' in plan ? plan.steps.map((st) => st.spec).find((st) => st.kind === 'mark-quarantined') : undefined;
+    };
+    expect(marks(copy(input.registry))).toMatchObject({ version: '3', source: { name: 'churn-staging', version: '7' } });
+    expect(marks(copy('mlflow:http://elsewhere:5000'))).toMatchObject({ version: '3', source: null });
   });
 
   it('a finished rollback re-plans to the same hash (no second step back)', () => {
@@ -61,6 +74,6 @@ describe('buildRollback', () => {
 
   it('stage mode transitions the target back and archives the current holder', () => {
     const plan = buildRollback({ ...input, stage: 'Production' }, snap({ aliases: {}, inStage: ['3'] }));
-    expect('steps' in plan && plan.steps.map((s) => s.spec.kind)).toEqual(['set-model-tags', 'transition-stage', 'move-alias']);
+    expect('steps' in plan && plan.steps.map((s) => s.spec.kind)).toEqual(['set-model-tags', 'mark-quarantined', 'transition-stage', 'move-alias']);
   });
 });

@@ -160,8 +160,8 @@ describe('rollback restores the endpoint', () => {
       endpoint: endpoint(entity('2')),
     };
     const plan = buildRollback(rollbackInput, snap);
-    expect('steps' in plan && plan.steps.map((s) => s.spec.kind)).toEqual(['set-model-tags', 'move-alias', 'restore-endpoint']);
-    const restore = 'steps' in plan ? plan.steps[2]!.spec : null;
+    expect('steps' in plan && plan.steps.map((s) => s.spec.kind)).toEqual(['set-model-tags', 'mark-quarantined', 'move-alias', 'restore-endpoint']);
+    const restore = 'steps' in plan ? plan.steps[3]!.spec : null;
     expect(restore).toMatchObject({ kind: 'restore-endpoint', fromVersion: '2', config: saved.config });
   });
 

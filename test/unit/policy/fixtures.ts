@@ -52,7 +52,7 @@ export const versionInfo = (over: Partial<VersionInfo> = {}): VersionInfo => ({
 
 export const version = (
   over: Partial<VersionInfo> = {},
-  facts: { run?: Gathered<RunInfo | null>; signature?: Gathered<ModelSignature | null> } = {},
+  facts: Omit<VersionEvidence, 'version'> = {},
 ): VersionEvidence => ({ version: versionInfo(over), ...facts });
 
 /** A candidate (v7) whose run logged `metrics`. */
