@@ -147,6 +147,7 @@ export function unreachableHosts(targets: readonly Target[], evidence: ReadonlyM
     if (!e) continue;
     const facts: ({ readonly ok: boolean; readonly error?: EvidenceError } | undefined)[] = [e.candidate, e.champion, e.approvals, e.commits, e.changedFiles];
     for (const side of [e.candidate, e.champion]) if (side.ok && side.value) facts.push(side.value.run, side.value.signature, side.value.modelTags, side.value.requirements);
+    facts.push(...Object.values(e.live ?? {}));
     for (const fact of facts) {
       if (!fact || fact.ok || !fact.error || fact.error.kind !== 'unavailable' || !fact.error.host) continue;
       const entry = byHost.get(fact.error.host) ?? { reason: fact.error.message, targets: new Set<string>() };
