@@ -92,7 +92,8 @@ const version = (pkl: string) => ({
 });
 const entity = (model: string, v: string) => ({ name: `churn-${v}`, entity_name: model, entity_version: v, workload_size: 'Small', scale_to_zero_enabled: false });
 const PAYLOAD_TABLE = { name: 'prod.monitoring.churn_payload', columns: [{ name: 'timestamp_ms', type_name: 'LONG' }, { name: 'prediction', type_name: 'DOUBLE' }] };
-const SERVING = (endpoints: unknown[]) => ({ update_duration_ms: 10_000, ready_delay_ms: 0, endpoints });
+// Live traffic stands in for the endpoint's users: the canary's health check needs requests to judge.
+const SERVING = (endpoints: unknown[]) => ({ update_duration_ms: 10_000, ready_delay_ms: 0, live_traffic_per_minute: 100, endpoints });
 
 /** Everything every scenario needs; `admin.reset()` brings it back before each seed. */
 const WORLD = {
@@ -752,7 +753,7 @@ async function expectedAfterPromotion(
   const beforeIds = before.map((v) => v.version);
   if (s.kind === 'alias') return { champion: '2', promoted: '2', before: beforeIds, endpointVersion: '2' };
   // The copy: the READY version carrying the identity tag (the lowest, if there are several — the executor's choice).
-  const copies = (await versionsOf(dest.workspace, dest.model)).filter((v) => v.tags['mlops_gate.copy_of'] && v.status === 'READY');
+  const copies = (await versionsOf(dest.workspace, dest.model)).filter((v) => v.tags['mlops_gate_copy_of'] && v.status === 'READY');
   const promoted = copies[0]?.version ?? '(no READY copy)';
   return { champion: promoted, promoted, before: beforeIds, endpointVersion: promoted };
 }
@@ -769,8 +770,8 @@ async function checkEndState(s: Scenario, dest: Dest, expect: Expected, read: Re
   const violations: Violation[] = [];
   const fail = (invariant: string, detail: string) => violations.push({ invariant, detail, shape: 'finding' });
   const versions = await read.versionsOf(dest.workspace, dest.model);
-  const show = versions.map((v) => `v${v.version} ${v.status}${v.tags['mlops_gate.copy_of'] ? ' (copy)' : ''}`).join(', ');
-  const copies = versions.filter((v) => v.tags['mlops_gate.copy_of']);
+  const show = versions.map((v) => `v${v.version} ${v.status}${v.tags['mlops_gate_copy_of'] ? ' (copy)' : ''}`).join(', ');
+  const copies = versions.filter((v) => v.tags['mlops_gate_copy_of']);
   const unfinished = versions.filter((v) => v.status !== 'READY');
   if (unfinished.length) fail('no PENDING or FAILED version', show);
   if (s.kind === 'alias') {

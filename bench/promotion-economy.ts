@@ -94,6 +94,8 @@ const ucWorld = (updateMs: number, extraFiles: Readonly<Record<string, string>> 
   ws.serving = {
     update_duration_ms: updateMs,
     ready_delay_ms: 0,
+    // Users of the endpoint: the canary's health check needs requests to judge (docs/serving.md).
+    live_traffic_per_minute: 100,
     endpoints: [
       { name: 'm0000-prod', config: { served_entities: [{ name: 'm0000-1', entity_name: 'ml_prod.models.m0000', entity_version: '1', workload_size: 'Small', scale_to_zero_enabled: false }] } },
     ],

@@ -48087,7 +48087,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 3790:
+/***/ 9097:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48104,6 +48104,54 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(5071);
 // EXTERNAL MODULE: ./lib/src/plan/build.js
 var build = __nccwpck_require__(5452);
+// EXTERNAL MODULE: ./lib/src/registry/journal.js + 1 modules
+var journal = __nccwpck_require__(9307);
+;// CONCATENATED MODULE: ./lib/src/plan/journal-budget.js
+// Pure: would the journal this plan writes keep the destination version within the tag rules?
+// mlops-gate takes at most TAG_LIMITS.ours tags of one object (the rest are the users'), never
+// more than the registry allows in all, and keys of at most 255 characters. Checked when planning,
+// so a promotion that could not be journaled is refused before anything is written.
+
+
+/** The destination version's tags once this plan is applied (the run's own who/when estimated). */
+function tagsAfter(input, plan, snapshot) {
+    const target = plan.steps.find((s) => s.spec.kind === 'set-tags')?.spec;
+    const resolved = target && 'target' in target ? (0,build/* resolveRef */.qE)(target.target, snapshot) : null;
+    const tags = { ...(resolved !== null ? snapshot.versions[resolved]?.tags ?? {} : {}) };
+    for (const record of ['promoted', 'previous'])
+        for (const key of (0,journal/* recordKeys */.IH)(tags, record, input.to))
+            delete tags[key];
+    for (const step of plan.steps) {
+        const s = step.spec;
+        if (s.kind === 'copy-version' && resolved === null)
+            Object.assign(tags, (0,journal/* copyTags */.xi)(s.from, s.identityValue), s.artifacts === 'transfer' ? { [journal/* ARTIFACT_DIGEST_KEY */.YD]: `sha256:${'0'.repeat(64)}` } : {});
+        // Who, when and the run URL are known only when applying: a generous estimate stands in.
+        if (s.kind === 'set-tags')
+            Object.assign(tags, (0,journal/* encodeRecord */.Ym)('promoted', s.environment, { from: s.promotedFrom, plan: plan.hash, by: 'x'.repeat(100), at: new Date(0).toISOString(), run: 'x'.repeat(200) }));
+        if (s.kind === 'record-previous-champion')
+            Object.assign(tags, (0,journal/* encodeRecord */.Ym)('previous', s.environment, s.record));
+    }
+    return tags;
+}
+function journalBudgetRefusal(input, plan, snapshot) {
+    const refuse = (reason) => ({ model: input.model, from: input.from, to: input.to, reason });
+    const tags = tagsAfter(input, plan, snapshot);
+    const long = Object.keys(tags).filter((k) => (0,journal/* isOurTag */.rQ)(k) && k.length > journal/* TAG_LIMITS */.U5.keyChars);
+    if (long.length)
+        return refuse(`the journal key ${long[0]} would be longer than ${journal/* TAG_LIMITS */.U5.keyChars} characters: use a shorter environment name than "${input.to}"`);
+    const ours = Object.keys(tags).filter(journal/* isOurTag */.rQ).length;
+    const where = `the destination version of "${input.destination.model}"`;
+    if (ours > journal/* TAG_LIMITS */.U5.ours) {
+        return refuse(`${where} would carry ${ours} mlops-gate journal tags; mlops-gate keeps to ${journal/* TAG_LIMITS */.U5.ours} per object so the rest stay free for your own tags. ` +
+            `Too many environments share this version (alias mode), or the endpoint config it replaces is very large`);
+    }
+    const total = Object.keys(tags).length;
+    if (input.tagsPerObject != null && total > input.tagsPerObject) {
+        return refuse(`${where} would carry ${total} tags (${ours} of them mlops-gate's); the registry allows ${input.tagsPerObject} per object: remove some of its other tags`);
+    }
+    return null;
+}
+
 // EXTERNAL MODULE: ./lib/src/util/hash.js
 var hash = __nccwpck_require__(6743);
 ;// CONCATENATED MODULE: ./lib/src/plan/diff.js
@@ -48160,15 +48208,20 @@ function diffPlans(reviewed, now) {
 // concurrent taker can win.
 
 
+/** Tag keys on a lock object, within Unity Catalog's tag rules (no `.`: docs/fidelity.md #56). */
 const LOCK_TAGS = {
-    owner: 'mlops_gate.lock.owner',
-    token: 'mlops_gate.lock.token',
-    runUrl: 'mlops_gate.lock.run_url',
-    acquiredAt: 'mlops_gate.lock.acquired_at',
-    expiresAt: 'mlops_gate.lock.expires_at',
-    purpose: 'mlops_gate.lock.purpose',
-    reclaimKey: 'mlops_gate.lock.reclaim_key',
+    owner: 'mlops_gate_lock_owner',
+    token: 'mlops_gate_lock_token',
+    runUrl: 'mlops_gate_lock_run_url',
+    acquiredAt: 'mlops_gate_lock_acquired_at',
+    expiresAt: 'mlops_gate_lock_expires_at',
+    purpose: 'mlops_gate_lock_purpose',
+    reclaimKey: 'mlops_gate_lock_reclaim_key',
 };
+/** A lock taken by an earlier version of mlops-gate has its tags under `mlops_gate.lock.<field>`; it is still respected. */
+const legacyLockKey = (key) => key.replace(/^mlops_gate_lock_/, 'mlops_gate.lock.');
+/** Lock tag values stay within the 1000 characters a Unity Catalog tag value may hold. */
+const clip = (value) => (value.length > 1000 ? value.slice(0, 1000) : value);
 /** `mlops-gate-lock.<readable key>.<hash>.g` — readable in the registry UI, collision-free by the hash. */
 const lockPrefix = (key) => `mlops-gate-lock.${key.replace(/[^A-Za-z0-9.-]+/g, '-').slice(0, 120)}.${(0,hash/* sha256Hex */.fg)(key).slice(0, 10)}.g`;
 const parse = (prefix, record) => {
@@ -48177,18 +48230,18 @@ const parse = (prefix, record) => {
     const generation = Number(record.name.slice(prefix.length));
     if (!Number.isInteger(generation) || generation < 1)
         return null;
-    const t = record.tags;
+    const t = (key) => record.tags[key] ?? record.tags[legacyLockKey(key)];
     return {
         name: record.name,
         generation,
-        owner: t[LOCK_TAGS.owner] ?? 'unknown',
-        token: t[LOCK_TAGS.token] ?? '',
-        runUrl: t[LOCK_TAGS.runUrl] || null,
-        acquiredAt: t[LOCK_TAGS.acquiredAt] ?? '',
+        owner: t(LOCK_TAGS.owner) ?? 'unknown',
+        token: t(LOCK_TAGS.token) ?? '',
+        runUrl: t(LOCK_TAGS.runUrl) || null,
+        acquiredAt: t(LOCK_TAGS.acquiredAt) ?? '',
         // A lock without an expiry (e.g. tags lost) is treated as expired, so it cannot block forever.
-        expiresAt: t[LOCK_TAGS.expiresAt] ?? '1970-01-01T00:00:00.000Z',
-        purpose: t[LOCK_TAGS.purpose] ?? '',
-        reclaimKey: t[LOCK_TAGS.reclaimKey] || null,
+        expiresAt: t(LOCK_TAGS.expiresAt) ?? '1970-01-01T00:00:00.000Z',
+        purpose: t(LOCK_TAGS.purpose) ?? '',
+        reclaimKey: t(LOCK_TAGS.reclaimKey) || null,
     };
 };
 const isExpired = (lock, now) => {
@@ -48246,13 +48299,13 @@ async function acquireLock(registry, req) {
         writes++;
         const created = await registry
             .createLock(lock.name, {
-            [LOCK_TAGS.owner]: lock.owner,
+            [LOCK_TAGS.owner]: clip(lock.owner),
             [LOCK_TAGS.token]: lock.token,
-            [LOCK_TAGS.runUrl]: lock.runUrl ?? '',
+            [LOCK_TAGS.runUrl]: clip(lock.runUrl ?? ''),
             [LOCK_TAGS.acquiredAt]: lock.acquiredAt,
             [LOCK_TAGS.expiresAt]: lock.expiresAt,
-            [LOCK_TAGS.purpose]: lock.purpose,
-            ...(lock.reclaimKey ? { [LOCK_TAGS.reclaimKey]: lock.reclaimKey } : {}),
+            [LOCK_TAGS.purpose]: clip(lock.purpose),
+            ...(lock.reclaimKey ? { [LOCK_TAGS.reclaimKey]: clip(lock.reclaimKey) } : {}),
         })
             .catch(() => 'unknown');
         if (created === 'created')
@@ -48380,8 +48433,6 @@ async function observeDestination(input, registry) {
 const SATISFIED = { state: 'satisfied' };
 const PENDING = { state: 'pending' };
 
-// EXTERNAL MODULE: ./lib/src/registry/journal.js
-var journal = __nccwpck_require__(7707);
 ;// CONCATENATED MODULE: ./lib/src/apply/steps/kit.js
 // Helpers the step handlers share: resolving the version a step acts on, and the journal's run tags.
 
@@ -48392,13 +48443,29 @@ const versionOf = (ref, w) => {
 };
 const tagsHold = (have, want) => Object.entries(want).every(([k, v]) => have[k] === v);
 const vtext = (v) => (v ? `v${v}` : 'nothing');
-/** Journal tags that describe this run (not hashed): written with the plan hash, last. */
-const runTags = (ctx, env) => ({
-    [journal/* JOURNAL */.Ex.promotedBy(env)]: ctx.options.actor,
-    [journal/* JOURNAL */.Ex.promotedAt(env)]: ctx.options.now().toISOString(),
-    ...(ctx.options.runUrl ? { [journal/* JOURNAL */.Ex.runUrl(env)]: ctx.options.runUrl } : {}),
-    [journal/* JOURNAL */.Ex.planHash(env)]: ctx.plan.hash,
+/** The promotion record this run writes into `env`: the plan's content plus who, when and the run. */
+const promotedRecord = (ctx, from) => ({
+    from,
+    plan: ctx.plan.hash,
+    by: ctx.options.actor,
+    at: ctx.options.now().toISOString(),
+    ...(ctx.options.runUrl ? { run: ctx.options.runUrl } : {}),
 });
+/** Has `env`'s promotion record been written by a run of this plan (who and when do not matter)? */
+const promotionJournaled = (tags, env, from, planHash) => {
+    const read = (0,journal/* readPromoted */.R6)(tags, env);
+    return read.ok && read.value !== null && read.value.from === from && read.value.plan === planHash;
+};
+/**
+ * Writes a record's tags on a version: chunks first, the record's own key last (a reader sees the
+ * old record or the whole new one); a tag that already holds its value is not written again.
+ */
+async function writeVersionTags(ctx, name, version, have, tags) {
+    for (const [key, value] of Object.entries(tags))
+        if (have[key] !== value)
+            await ctx.registry.setVersionTag(name, version, key, value);
+}
+
 /** Re-reads the destination model: existence, aliases and tags. */
 async function refreshModel(name, w, ctx) {
     const model = await ctx.registry.getModel(name);
@@ -48431,16 +48498,16 @@ const requireTarget = (ref, w, stepId) => {
 
 
 
-/** Tags of later steps that target the copy: set in the create call, saving one call per tag. */
+
+/** The journal records of later steps that target the copy: set in the create call, saving their writes. */
 function piggybackTags(ctx) {
     const tags = {};
     for (const step of ctx.plan.steps) {
         const s = step.spec;
-        if ((s.kind === 'set-tags' || s.kind === 'record-previous-champion') && s.target.kind === 'copy-of') {
-            Object.assign(tags, s.tags);
-            if (s.kind === 'set-tags')
-                Object.assign(tags, runTags(ctx, s.environment));
-        }
+        if (s.kind === 'set-tags' && s.target.kind === 'copy-of')
+            Object.assign(tags, (0,journal/* encodeRecord */.Ym)('promoted', s.environment, promotedRecord(ctx, s.promotedFrom)));
+        if (s.kind === 'record-previous-champion' && s.target.kind === 'copy-of')
+            Object.assign(tags, (0,journal/* encodeRecord */.Ym)('previous', s.environment, s.record));
     }
     return tags;
 }
@@ -48468,14 +48535,14 @@ const copyVersion = {
             const moved = await ctx.options.transfer.copy(s.from);
             source = moved.uri;
             runId = moved.runId ?? null;
-            extra['mlops_gate.artifact_digest'] = moved.digest;
+            extra[journal/* ARTIFACT_DIGEST_KEY */.YD] = moved.digest;
         }
-        // Identity and source tags first in the object so they are never dropped; all in one call.
+        // Identity and source tags last in the object so nothing overrides them; all in one call.
         await r.createVersion({
             name: s.model,
             source,
             runId,
-            tags: { ...piggybackTags(ctx), ...extra, ...s.tags },
+            tags: { ...piggybackTags(ctx), ...extra, ...(s.carriedTags ?? {}), ...(0,journal/* copyTags */.xi)(s.from, s.identityValue) },
             description: `Promoted by mlops-gate from ${s.from.name} v${s.from.version}`,
         });
     },
@@ -48552,10 +48619,10 @@ const markQuarantined = {
         const v = w.versions[s.version];
         if (!v)
             return { state: 'drift', reason: `v${s.version} of "${s.model}" does not exist` };
-        return v.tags[journal/* JOURNAL */.Ex.quarantined(s.environment)] !== undefined ? SATISFIED : PENDING;
+        return (0,journal/* quarantinedIn */.u0)(v.tags, s.environment) ? SATISFIED : PENDING;
     },
     async act(s, _w, ctx) {
-        const key = journal/* JOURNAL */.Ex.quarantined(s.environment);
+        const key = (0,journal/* quarantineKey */.KU)(s.environment);
         const value = `v${s.version} of ${s.model} rolled back to v${s.to} in ${s.environment} by ${ctx.options.actor} at ${ctx.options.now().toISOString()}`;
         if (s.source) {
             try {
@@ -48593,7 +48660,8 @@ const moveAlias = {
 
 ;// CONCATENATED MODULE: ./lib/src/apply/steps/record-previous-champion.js
 // The rollback target: what each alias (or the stage, or the endpoint) held before this promotion,
-// recorded on the destination version before anything moves.
+// recorded on the destination version (`mlops_gate_previous_<env>`) before anything moves.
+
 
 
 const recordPreviousChampion = {
@@ -48601,15 +48669,13 @@ const recordPreviousChampion = {
         const v = versionOf(s.target, w);
         if (!v)
             return PENDING;
-        return tagsHold(v.tags, s.tags) ? SATISFIED : PENDING;
+        return (0,journal/* recordHolds */.u1)(v.tags, 'previous', s.environment, s.record) ? SATISFIED : PENDING;
     },
     async act(s, w, ctx) {
         const v = versionOf(s.target, w);
         if (!v)
             throw new Error(`${ctx.stepId}: the destination version does not exist`);
-        for (const [key, value] of Object.entries(s.tags))
-            if (v.tags[key] !== value)
-                await ctx.registry.setVersionTag(v.name, v.version, key, value);
+        await writeVersionTags(ctx, v.name, v.version, v.tags, (0,journal/* encodeRecord */.Ym)('previous', s.environment, s.record));
     },
     refresh: (s, w, ctx) => refreshTarget(s.target, w, ctx),
 };
@@ -48736,7 +48802,8 @@ const servingRollout = {
 };
 
 ;// CONCATENATED MODULE: ./lib/src/apply/steps/set-model-tags.js
-// Rollback journal on the registered model; who and when are written first, the checked tags last.
+// The rollback record on the registered model (`mlops_gate_rollback_<env>`: from, to, who, when,
+// run): a re-run of the same rollback finds it and does nothing more.
 
 
 
@@ -48744,24 +48811,29 @@ const setModelTags = {
     check(s, w) {
         if (!w.modelExists)
             return { state: 'drift', reason: `registered model "${s.model}" does not exist` };
-        return tagsHold(w.modelTags ?? {}, s.tags) ? SATISFIED : PENDING;
+        const read = (0,journal/* readRollback */.XP)(w.modelTags ?? {}, s.environment);
+        return read.ok && read.value !== null && read.value.from === s.rollback.from && read.value.to === s.rollback.to ? SATISFIED : PENDING;
     },
-    async act(s, _w, ctx) {
-        const context = {
-            [journal/* JOURNAL */.Ex.rolledBackBy(s.environment)]: ctx.options.actor,
-            [journal/* JOURNAL */.Ex.rolledBackAt(s.environment)]: ctx.options.now().toISOString(),
-            ...(ctx.options.runUrl ? { [(0,journal/* envTag */.UX)(s.environment, 'rollback_run_url')]: ctx.options.runUrl } : {}),
+    async act(s, w, ctx) {
+        const record = {
+            from: s.rollback.from,
+            to: s.rollback.to,
+            by: ctx.options.actor,
+            at: ctx.options.now().toISOString(),
+            ...(ctx.options.runUrl ? { run: ctx.options.runUrl } : {}),
         };
-        for (const [key, value] of Object.entries({ ...context, ...s.tags }))
-            await ctx.registry.setModelTag(s.model, key, value);
+        const have = w.modelTags ?? {};
+        for (const [key, value] of Object.entries((0,journal/* encodeRecord */.Ym)('rollback', s.environment, record)))
+            if (have[key] !== value)
+                await ctx.registry.setModelTag(s.model, key, value);
     },
     refresh: (s, w, ctx) => refreshModel(s.model, w, ctx),
 };
 
 ;// CONCATENATED MODULE: ./lib/src/apply/steps/set-tags.js
-// Journal tags (who, why, plan hash) on the destination version, written before any alias moves.
-// The plan hash tag marks the step done; run tags (actor, time, run URL) are rewritten with it.
-
+// The promotion record on the destination version (`mlops_gate_promoted_<env>`: from, plan hash,
+// who, when, run), written before any alias moves. It holds this plan's hash once done; a run that
+// applies rewrites who and when with it.
 
 
 const setTags = {
@@ -48769,17 +48841,13 @@ const setTags = {
         const v = versionOf(s.target, w);
         if (!v)
             return PENDING;
-        return tagsHold(v.tags, { ...s.tags, [journal/* JOURNAL */.Ex.planHash(s.environment)]: planHash }) ? SATISFIED : PENDING;
+        return promotionJournaled(v.tags, s.environment, s.promotedFrom, planHash) ? SATISFIED : PENDING;
     },
     async act(s, w, ctx) {
         const v = versionOf(s.target, w);
         if (!v)
             throw new Error(`${ctx.stepId}: the destination version does not exist`);
-        const run = runTags(ctx, s.environment);
-        for (const [key, value] of Object.entries({ ...s.tags, ...run })) {
-            if (v.tags[key] !== value || key in run)
-                await ctx.registry.setVersionTag(v.name, v.version, key, value);
-        }
+        await writeVersionTags(ctx, v.name, v.version, v.tags, (0,journal/* encodeRecord */.Ym)('promoted', s.environment, promotedRecord(ctx, s.promotedFrom)));
     },
     refresh: (s, w, ctx) => refreshTarget(s.target, w, ctx),
 };
@@ -48862,6 +48930,7 @@ class KilledError extends Error {
 // already holds is skipped, so a finished promotion re-runs with zero writes (and without taking
 // the lock). A write whose answer was lost is recognised by re-reading: the copy carries its
 // identity tag from the create call, so it is found instead of being created twice.
+
 
 
 
@@ -48971,8 +49040,8 @@ function expectationFailure(expect, plan) {
     return `the world drifted from the reviewed plan (--expect-plan ${expect.hash}); the plan now has hash ${plan.hash}. ${what} Review the new plan and re-run with its hash.`;
 }
 const isPlanRefusal = (p) => 'reason' in p;
-const refusedReport = (refusal, writes) => ({
-    mode: 'rollback',
+const refusedReport = (refusal, writes, mode = 'rollback') => ({
+    mode,
     hash: null,
     status: 'refused',
     message: refusal.reason,
@@ -48983,11 +49052,15 @@ const refusedReport = (refusal, writes) => ({
     writes,
 });
 const promotionJob = (input) => ({
+    mode: input.mode,
     lockKey: `${input.destination.registry}|${input.destination.model}|${input.to}`,
     purpose: `promote ${input.model} ${input.from}→${input.to}`,
     subject: `"${input.destination.model}" in ${input.to}`,
     observe: async (registry, endpoints) => observeEndpoints(input, await observeDestination(input, registry), endpoints),
-    build: (snapshot) => (0,build/* buildPlan */.Gg)(input, snapshot),
+    build: (snapshot) => {
+        const plan = (0,build/* buildPlan */.Gg)(input, snapshot);
+        return journalBudgetRefusal(input, plan, snapshot) ?? plan;
+    },
 });
 /** The endpoint and the monitor, when the plan has steps for them. */
 async function observeEndpoints(input, snapshot, endpoints) {
@@ -49006,7 +49079,7 @@ async function executePlan(job, options) {
     let snapshot = await job.observe(registry, options.endpoints);
     const built = job.build(snapshot);
     if (isPlanRefusal(built))
-        return { plan: null, report: refusedReport(built, counter.writes()) };
+        return { plan: null, report: refusedReport(built, counter.writes(), job.mode) };
     let plan = built;
     let world = worldOf(snapshot);
     const first = evaluate(plan, world);
@@ -49064,7 +49137,7 @@ async function executePlan(job, options) {
         snapshot = await job.observe(registry, options.endpoints);
         const rebuilt = job.build(snapshot);
         if (isPlanRefusal(rebuilt)) {
-            outcome = { plan: null, report: refusedReport(rebuilt, 0) };
+            outcome = { plan: null, report: refusedReport(rebuilt, 0, job.mode) };
         }
         else {
             plan = rebuilt;
@@ -49208,7 +49281,7 @@ async function executor_converge(run, w, writes, notes) {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6222);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1691);
 // Entry of dist/cli.js: binds runCli to the real process.
 
 const flush = (stream) => new Promise((resolve) => stream.write('', () => resolve()));
@@ -49231,7 +49304,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6222:
+/***/ 1691:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -49408,14 +49481,897 @@ function bumpCommand(inv, io) {
     return errors/* EXIT */.dc.ok;
 }
 
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: ./lib/src/platform/http/client.js
-var client = __nccwpck_require__(3690);
-// EXTERNAL MODULE: ./lib/src/platform/http/redact.js
-var redact = __nccwpck_require__(3804);
+// EXTERNAL MODULE: ./lib/src/doctor/render.js
+var render = __nccwpck_require__(174);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./lib/src/config/targets.js
+var config_targets = __nccwpck_require__(2839);
+// EXTERNAL MODULE: ./lib/src/endpoint/metrics.js
+var metrics = __nccwpck_require__(5387);
+;// CONCATENATED MODULE: ./lib/src/doctor/types.js
+// `mlops-gate doctor`: what one check found, and the report of a run. Pure data, no I/O: the HTTP
+// probes are src/platform/*/probe.ts, the orchestration src/wiring/doctor.ts.
+const summarise = (checks) => ({
+    pass: checks.filter((c) => c.status === 'pass').length,
+    warn: checks.filter((c) => c.status === 'warn').length,
+    fail: checks.filter((c) => c.status === 'fail').length,
+});
+/** How a failed answer reads in a row: the client's message names the route, the status and the code. */
+const describeFailure = (a) => a.status === null || a.message.includes(`${a.status}`) ? a.message : `${a.status}${a.errorCode ? ` ${a.errorCode}` : ''}: ${a.message}`;
+/** The answer came back, but refused (or not at all). */
+const refusedWith = (a, ...codes) => !a.ok && a.errorCode !== null && codes.includes(a.errorCode);
+
+;// CONCATENATED MODULE: ./lib/src/doctor/checks.js
+// The read-only checks of `mlops-gate doctor`, each from the answers its probe got (pure).
+
+
+const MISSING = ['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND', 'CATALOG_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'TABLE_DOES_NOT_EXIST'];
+/** No HTTP answer at all: the host is not reachable (or credentials were refused before any request). */
+const unreachable = (a) => !a.ok && a.status === null;
+function reachableCheck(environment, host, first) {
+    return unreachable(first) && !first.ok
+        ? { environment, check: 'reachable', status: 'fail', detail: `${host}: ${first.message}`, fix: 'check the host in mlops.yml, the network path (proxy: HTTPS_PROXY / NO_PROXY) and the credentials variables' }
+        : { environment, check: 'reachable', status: 'pass', detail: `${host} answered`, fix: null };
+}
+function identityCheck(environment, me, authKind) {
+    const check = 'who am I';
+    if (me.ok) {
+        const name = me.body.userName ?? me.body.displayName ?? '(no userName)';
+        return { environment, check, status: 'pass', detail: `${name} (auth: ${authKind})`, fix: null };
+    }
+    const auth = me.status === 401 || me.status === 403;
+    return {
+        environment,
+        check,
+        status: 'fail',
+        detail: `SCIM Me: ${describeFailure(me)} (auth: ${authKind})`,
+        fix: auth
+            ? 'the credentials were refused: check DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID/SECRET, or the federation policy for GitHub OIDC), per environment DATABRICKS_TOKEN_<ENV>'
+            : 'see the error; the other checks of this environment may fail for the same reason',
+    };
+}
+/** A catalog, schema or model: exists, is absent (fine or not), or cannot be read. */
+function existsCheck(environment, what, answer, absent, detail = 'exists') {
+    if (answer.ok)
+        return { environment, check: what, status: 'pass', detail, fix: null };
+    if (answer.errorCode !== null && MISSING.includes(answer.errorCode))
+        return { environment, check: what, ...absent };
+    return {
+        environment,
+        check: what,
+        status: 'fail',
+        detail: describeFailure(answer),
+        fix: answer.status === 403 ? 'grant the principal USE CATALOG / USE SCHEMA (and EXECUTE on models), or check the name in mlops.yml' : 'see the error',
+    };
+}
+function filesApiCheck(environment, answer, copiesInto) {
+    const check = 'model files through the Files API';
+    if (!answer.ok)
+        return { environment, check, status: 'fail', detail: describeFailure(answer), fix: 'see the error' };
+    const flag = answer.body.is_databricks_sdk_models_artifact_repository_enabled;
+    if (flag === true)
+        return { environment, check, status: 'pass', detail: 'is-databricks-sdk-models-artifact-repository-enabled: true', fix: null, ledger: [53] };
+    return {
+        environment,
+        check,
+        status: copiesInto ? 'fail' : 'warn',
+        detail: `is-databricks-sdk-models-artifact-repository-enabled: ${flag === undefined ? 'absent (false)' : String(flag)}`,
+        fix: copiesInto
+            ? 'promote (copy mode) uploads model files through the Files API and refuses without it; ask Databricks to enable it for the workspace, or use promotion: alias'
+            : 'evidence reads a version\'s MLmodel under /Models/… and may be refused without it (docs/fidelity.md #66)',
+        ledger: [53, 66],
+    };
+}
+function modelFilesCheck(environment, model, version, answer) {
+    const check = `model files of ${model} v${version}`;
+    return answer.ok
+        ? { environment, check, status: 'pass', detail: 'listed through the Files API (/Models/…)', fix: null, ledger: [62, 66] }
+        : {
+            environment,
+            check,
+            status: 'fail',
+            detail: describeFailure(answer),
+            fix: answer.status === 403 ? 'grant EXECUTE on the model (it covers its files), or enable the Files API for models (row "model files through the Files API")' : 'see the error',
+            ledger: [62, 66],
+        };
+}
+function endpointCheck(environment, name, answer) {
+    const check = `serving endpoint ${name}`;
+    if (answer.ok)
+        return { environment, check, status: 'pass', detail: `readable: ${answer.body.state?.ready ?? '?'}, ${answer.body.state?.config_update ?? '?'}`, fix: null, ledger: [68, 70] };
+    if (answer.errorCode !== null && MISSING.includes(answer.errorCode))
+        return { environment, check, status: 'pass', detail: 'does not exist yet: promote creates it', fix: null, ledger: [69] };
+    return { environment, check, status: 'fail', detail: describeFailure(answer), fix: answer.status === 403 ? 'give the principal CAN MANAGE on the endpoint (or CAN QUERY to read it)' : 'see the error', ledger: [68] };
+}
+/** Does the export answer with the families and the per-entity label the health check reads? */
+function metricsCheck(environment, endpoint, answer, entityLabel) {
+    const check = `metrics export of ${endpoint}`;
+    if (!answer.ok)
+        return { environment, check, status: 'fail', detail: describeFailure(answer), fix: 'canary and blue-green health checks read this export: give the principal access to the endpoint', ledger: [83] };
+    const exp = answer.body;
+    const missing = metrics/* HEALTH_FAMILIES */.eC.filter((f) => !(0,metrics/* hasFamily */.H8)(exp, f));
+    if (missing.length) {
+        return {
+            environment,
+            check,
+            status: 'fail',
+            detail: `no ${missing.join(', ')} (families seen: ${[...new Set([...exp.types.keys(), ...exp.series.map((s) => s.name)])].slice(0, 12).join(', ') || 'none'})`,
+            fix: 'the health check cannot judge without them: every canary and blue-green health check would abort; report the names this workspace uses',
+            ledger: [84],
+        };
+    }
+    const types = `${metrics/* METRIC_FAMILIES */.mP.requests} ${exp.types.get(metrics/* METRIC_FAMILIES */.mP.requests) ?? 'untyped'}`;
+    const labels = [...(entityLabel ? [entityLabel] : []), ...metrics/* ENTITY_LABELS */.oH.filter((l) => l !== entityLabel)];
+    const found = (0,metrics/* entityLabelsIn */.CR)(exp, labels);
+    const requests = exp.series.filter((s) => s.name === metrics/* METRIC_FAMILIES */.mP.requests);
+    const stamped = requests.some((s) => s.timestampMs !== null) ? 'with timestamps' : 'without timestamps';
+    if (found.length) {
+        const gauge = exp.types.get(metrics/* METRIC_FAMILIES */.mP.requests) === 'counter' ? ' (declared counter, not the documented gauge: read as cumulative)' : '';
+        return { environment, check, status: 'pass', detail: `${types}${gauge}, ${stamped}; served entities labelled by ${found.join(', ')}`, fix: null, ledger: [84, 85, 86] };
+    }
+    const total = requests.reduce((a, s) => a + (Number.isFinite(s.value) ? s.value : 0), 0);
+    if (requests.length > 0 && total > 0) {
+        return {
+            environment,
+            check,
+            status: 'fail',
+            detail: `${types}: ${total} request(s) in the latest minute, none labelled by served entity (labels seen: ${[...new Set(requests.flatMap((s) => Object.keys(s.labels)))].join(', ') || 'none'})`,
+            fix: 'set serving.health.entity_label to the label that names the served entity, if one of those does; otherwise health checks cannot pass here',
+            ledger: [86],
+        };
+    }
+    return {
+        environment,
+        check,
+        status: 'warn',
+        detail: `${types}, ${stamped}; no request series in the latest minute (no traffic?): which label names the served entity cannot be confirmed`,
+        fix: `run doctor again while the endpoint takes traffic; the health check looks for ${labels.join(', ')}`,
+        ledger: [86],
+    };
+}
+function monitorCheck(environment, table, api, state) {
+    const check = `monitor API (${api}) for ${table}`;
+    if (!state.ok) {
+        const gone = state.errorCode === 'ENDPOINT_NOT_FOUND' || state.errorCode === 'FEATURE_DISABLED';
+        return { environment, check, status: 'fail', detail: describeFailure(state), fix: gone ? `the ${api} monitoring API is not available here: try monitor.api: ${api === 'legacy' ? 'data-quality' : 'legacy'}` : 'see the error' };
+    }
+    const s = state.body;
+    if (s.state === 'failed')
+        return { environment, check, status: 'warn', detail: `answers; ${s.message ?? 'the table or output schema is missing'}`, fix: 'the inference table appears once the endpoint has served requests with inference tables on', ledger: [102] };
+    return { environment, check, status: 'pass', detail: `answers; the monitor is ${s.state === 'same' ? 'as configured' : s.state === 'absent' ? 'absent (promote creates it)' : 'different (promote updates it)'}`, fix: null, ledger: [92, 98] };
+}
+// ---- MLflow
+function mlflowVersionCheck(environment, uri, answer) {
+    if (!answer.ok) {
+        return unreachable(answer)
+            ? { environment, check: 'reachable', status: 'fail', detail: `${uri}: ${answer.message}`, fix: 'check tracking_uri in mlops.yml and the network path' }
+            : { environment, check: 'server version', status: 'warn', detail: `GET /version: ${describeFailure(answer)}`, fix: 'an MLflow server answers /version; behind a proxy that hides it, the other checks still tell' };
+    }
+    const version = answer.body.trim().slice(0, 40);
+    const major = Number(/^(\d+)\./.exec(version)?.[1] ?? NaN);
+    return {
+        environment,
+        check: 'server version',
+        status: Number.isFinite(major) && major < 2 ? 'warn' : 'pass',
+        detail: `MLflow ${version}`,
+        fix: Number.isFinite(major) && major < 2 ? 'aliases need MLflow ≥ 2.3; mlops-gate is tested against MLflow 3' : null,
+    };
+}
+function mlflowRegistryCheck(environment, answer) {
+    return answer.ok
+        ? { environment, check: 'model registry', status: 'pass', detail: 'registered-models/search answers', fix: null, ledger: [21] }
+        : { environment, check: 'model registry', status: 'fail', detail: describeFailure(answer), fix: answer.status === 401 || answer.status === 403 ? 'check MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN' : 'the server needs a database-backed model registry (--backend-store-uri)', ledger: [21] };
+}
+function artifactProxyCheck(environment, answer, transfersInto) {
+    const check = 'artifact proxy';
+    if (answer.ok)
+        return { environment, check, status: 'pass', detail: 'mlflow-artifacts answers', fix: null, ledger: [33, 34] };
+    return {
+        environment,
+        check,
+        status: transfersInto ? 'fail' : 'warn',
+        detail: describeFailure(answer),
+        fix: transfersInto
+            ? 'a copy from another server transfers artifacts through the proxy: start the server with --serve-artifacts (the default)'
+            : 'needed only to copy between two servers (--serve-artifacts, the default)',
+        ledger: [33, 34],
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/doctor/privileges.js
+// The Unity Catalog privileges plan and promote need, and how an effective-permissions answer
+// (GET /api/2.1/unity-catalog/effective-permissions/{securable_type}/{full_name}) meets them.
+// Sources: databricks-sdk catalog.py RegisteredModelsAPI (:19133-19145: USE_CATALOG + USE_SCHEMA
+// for any model operation, CREATE_MODEL on the schema to create one, APPLY_TAG on the model for
+// its tags, EXECUTE to read metadata and version files; ownership to create versions and set
+// aliases) and the securable type of a registered model, `function` (:19147-19148).
+
+/** The privileges one environment needs, for the models it holds in their roles. */
+function requiredPrivileges(catalog, schema, models) {
+    const out = [];
+    const add = (r) => {
+        if (!out.some((x) => x.securable === r.securable && x.name === r.name && x.privilege === r.privilege))
+            out.push(r);
+    };
+    const full = `${catalog}.${schema}`;
+    if (models.length > 0) {
+        add({ securable: 'catalog', name: catalog, privilege: 'USE_CATALOG', why: 'plan and promote: any model operation' });
+        add({ securable: 'schema', name: full, privilege: 'USE_SCHEMA', why: 'plan and promote: any model operation' });
+    }
+    for (const m of models) {
+        if (m.roles.source)
+            add({ securable: 'function', name: m.name, privilege: 'EXECUTE', why: 'plan: read versions, tags and model files' });
+        if (m.roles.destination) {
+            add({ securable: 'schema', name: full, privilege: 'CREATE_MODEL', why: 'promote: create the model (copy mode) and the promotion lock models' });
+            add({ securable: 'function', name: m.name, privilege: 'EXECUTE', why: 'promote: read versions and model files' });
+            add({ securable: 'function', name: m.name, privilege: 'APPLY_TAG', why: 'promote: write the journal tags' });
+        }
+    }
+    return out;
+}
+/**
+ * The privileges the answer grants any of `principals` (the caller and its groups: a grant through
+ * a group counts whether the server lists it under the group or under the caller).
+ * ALL_PRIVILEGES stands for every one.
+ */
+const granted = (body, principals) => {
+    const out = new Set();
+    for (const a of body.privilege_assignments ?? []) {
+        if (a.principal !== undefined && !principals.includes(a.principal))
+            continue;
+        for (const p of a.privileges ?? [])
+            if (p.privilege)
+                out.add(p.privilege.toUpperCase().replace(/ /g, '_'));
+    }
+    return out;
+};
+const quote = (name) => name
+    .split('.')
+    .map((p) => `\`${p}\``)
+    .join('.');
+const grantStatement = (r, principal) => `GRANT ${r.privilege.replace(/_/g, ' ')} ON ${r.securable === 'function' ? 'MODEL' : r.securable.toUpperCase()} ${quote(r.name)} TO \`${principal}\``;
+/**
+ * One row per securable: pass when every privilege needed there is granted (or the principal owns
+ * it), fail naming the missing ones with the GRANT that gives them, warn when the answer could not
+ * be read (the privileges are then unknown, not missing).
+ */
+function privilegeChecks(environment, principal, groups, requirements, answers, owners) {
+    const bySecurable = new Map();
+    for (const r of requirements)
+        bySecurable.set(`${r.securable}/${r.name}`, [...(bySecurable.get(`${r.securable}/${r.name}`) ?? []), r]);
+    const rows = [];
+    for (const [key, reqs] of bySecurable) {
+        const { securable, name } = reqs[0];
+        const check = `privileges on ${securable === 'function' ? 'model' : securable} ${name}`;
+        const needed = [...new Set(reqs.map((r) => r.privilege))];
+        const owner = owners.get(key) ?? null;
+        if (owner !== null && (owner === principal || groups.includes(owner))) {
+            rows.push({ environment, check, status: 'pass', detail: `${owner === principal ? principal : `${principal}'s group ${owner}`} owns it (an owner holds every privilege): ${needed.join(', ')}`, fix: null });
+            continue;
+        }
+        const answer = answers.get(key);
+        if (!answer || !answer.ok) {
+            rows.push({
+                environment,
+                check,
+                status: 'warn',
+                detail: `effective permissions could not be read (${answer ? describeFailure(answer) : 'not asked'}); needed: ${needed.join(', ')}`,
+                fix: `check by hand that ${principal} has ${needed.join(', ')} on ${name} (or owns it): SHOW GRANTS \`${principal}\` ON ${securable === 'function' ? 'MODEL' : securable.toUpperCase()} ${quote(name)}`,
+            });
+            continue;
+        }
+        const have = granted(answer.body, [principal, ...groups]);
+        const missing = have.has('ALL_PRIVILEGES') ? [] : reqs.filter((r) => !have.has(r.privilege));
+        if (missing.length === 0) {
+            rows.push({ environment, check, status: 'pass', detail: `${principal} has ${needed.join(', ')}${have.has('ALL_PRIVILEGES') ? ' (ALL_PRIVILEGES)' : ''}`, fix: null });
+        }
+        else {
+            rows.push({
+                environment,
+                check,
+                status: 'fail',
+                detail: `${principal} lacks ${missing.map((r) => `${r.privilege} (${r.why})`).join('; ')}${owner ? `; the owner is ${owner}` : ''}`,
+                fix: [...new Set(missing.map((r) => grantStatement(r, principal)))].join('; '),
+            });
+        }
+    }
+    return rows;
+}
+
+;// CONCATENATED MODULE: ./lib/src/doctor/probes.js
+// `--probe-writes`: the ledger rows only a write can show (docs/fidelity.md), each judged from what
+// the workspace answered. Some answers are requirements (mlops-gate cannot promote without them: a
+// refusal fails); the rest are readings mlops-gate handles either way (the row says which one this
+// workspace follows, so the ledger can be settled from real workspaces).
+
+const ok = (detail) => ({ status: 'pass', detail });
+const refusal = (a) => (a.ok ? `${a.status}` : describeFailure(a));
+/** A refusal in few words: `400 INVALID_STATE` (the full message when there was no HTTP answer). */
+const code = (a) => (a.ok ? `${a.status}` : a.status === null ? a.message : `${a.status}${a.errorCode ? ` ${a.errorCode}` : ''}`);
+/** A requirement: refused → fail, with the fix. */
+const need = (what, fix) => (a, seen) => a.ok ? ok(seen ?? `${what}: accepted`) : { status: 'fail', detail: `${what}: refused (${refusal(a)})`, fix };
+/** A reading mlops-gate handles either way. */
+const reading = (accepted, refused) => (a, seen) => a.ok ? ok(seen ?? accepted) : ok(`${refused}: ${code(a)}`);
+/** An error code mlops-gate reads as "absent": one of `codes`, else a warning. */
+const absentCode = (codes, what) => (a, seen) => {
+    if (a.ok)
+        return ok(seen ?? `${what}: answered 200 (read as absent)`);
+    if (a.errorCode !== null && codes.includes(a.errorCode))
+        return ok(`${what}: ${a.status} ${a.errorCode}, which mlops-gate reads as absent`);
+    return { status: 'warn', detail: `${what}: ${refusal(a)}, a code mlops-gate does not read as absent (${codes.join(', ')})`, fix: 'report it: docs/fidelity.md names the codes this reading relies on' };
+};
+const WRITE_PROBES = {
+    'create-model': {
+        title: 'create a model with a tag in the create call',
+        ledger: [50, 51],
+        required: true,
+        judge: need('registered-models/create with tags', 'grant CREATE MODEL on the scratch schema (promote creates models and its lock models this way)'),
+    },
+    'tag-key-ours': {
+        title: "a tag key as mlops-gate writes it (mlops_gate_…)",
+        ledger: [56],
+        required: true,
+        judge: need('set-tag mlops_gate_doctor_probe', 'report it: mlops-gate writes only keys of letters, digits and _; if even those are refused, no journal can be written'),
+    },
+    'tag-key-reserved': {
+        title: 'a tag key with a reserved character (mlops_gate.doctor)',
+        ledger: [56],
+        required: false,
+        judge: reading('accepted: this route does not apply the documented key rule (mlops-gate uses no . , - = / : anyway)', 'refused, as the documented tag rules say (mlops-gate uses no . , - = / :)'),
+    },
+    'tag-value-1000': {
+        title: 'a tag value of 1000 characters (the documented maximum, what mlops-gate writes at most)',
+        ledger: [56],
+        required: true,
+        judge: need('set-tag with a 1000-character value', 'report it: mlops-gate chunks journal records at 1000 characters'),
+    },
+    'tag-value-1001': {
+        title: 'a tag value of 1001 characters',
+        ledger: [56],
+        required: false,
+        judge: reading('accepted: longer values than documented are taken (mlops-gate never writes them)', 'refused, as documented'),
+    },
+    'version-create': {
+        title: 'create a version with a tag in the create call',
+        ledger: [52],
+        required: true,
+        judge: need('model-versions/create', 'grant the principal ownership of models it promotes into (creating a version needs it)'),
+    },
+    'search-tags': {
+        title: 'tags in search results',
+        ledger: [41],
+        required: false,
+        judge: reading('answered', 'search refused'),
+    },
+    'alias-pending': {
+        title: 'an alias on a PENDING_REGISTRATION version',
+        ledger: [58],
+        required: false,
+        judge: reading('accepted (mlops-gate aliases only READY versions either way)', 'refused (mlops-gate aliases only READY versions either way)'),
+    },
+    'files-upload': {
+        title: "upload a version's file through the Files API (/Models/…)",
+        ledger: [64, 65],
+        required: true,
+        judge: need('PUT /api/2.0/fs/files/Models/…', 'promote uploads a copy\'s files this way: the workspace must serve model files through the Files API (doctor\'s "files-api" row)'),
+    },
+    finalize: {
+        title: 'finalize the version',
+        ledger: [54],
+        required: true,
+        judge: need('model-versions/finalize', 'report it: every copy is finalized this way'),
+    },
+    'finalize-again': {
+        title: 'finalize a READY version again (a retry after a lost answer)',
+        ledger: [55],
+        required: false,
+        judge: reading('answered READY again', 'refused (mlops-gate then reads the version and accepts READY)'),
+    },
+    'get-tags': {
+        title: 'tags and aliases read back with model-versions/get',
+        ledger: [46],
+        required: true,
+        judge: (a, seen) => (a.ok && seen?.startsWith('tags read back') ? ok(seen) : { status: 'fail', detail: a.ok ? seen ?? 'no tags in the answer' : refusal(a), fix: 'report it: mlops-gate reads its journal and copy identity this way' }),
+    },
+    'alias-ready': {
+        title: 'an alias on a READY version',
+        ledger: [57],
+        required: true,
+        judge: need('registered-models/alias', 'grant the principal ownership of the models it promotes into (setting an alias needs it)'),
+    },
+    'missing-alias': {
+        title: 'get a version by an alias that does not exist',
+        ledger: [49],
+        required: false,
+        judge: absentCode(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND', 'INVALID_PARAMETER_VALUE'], 'missing alias'),
+    },
+    'missing-version': {
+        title: 'get a version that does not exist',
+        ledger: [47],
+        required: false,
+        judge: absentCode(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], 'missing version'),
+    },
+    'delete-missing-tag': {
+        title: 'delete a tag that does not exist',
+        ledger: [105],
+        required: false,
+        judge: reading('answered 200 (mlops-gate never deletes tags)', 'refused (mlops-gate never deletes tags)'),
+    },
+    'update-no-change': {
+        title: 'an update that changes nothing',
+        ledger: [106],
+        required: false,
+        judge: reading('answered the model (mlops-gate never sends one)', 'refused (mlops-gate never sends one)'),
+    },
+    'search-no-filter': {
+        title: 'model-versions/search without a filter',
+        ledger: [44],
+        required: false,
+        judge: reading('answered (mlops-gate always sends a filter)', 'refused (mlops-gate always sends a filter)'),
+    },
+    'search-run-id': {
+        title: "model-versions/search with run_id='…'",
+        ledger: [42],
+        required: false,
+        judge: reading('accepted (mlops-gate does not use it)', 'refused (mlops-gate does not use it)'),
+    },
+    'search-missing-model': {
+        title: 'model-versions/search for a model that does not exist',
+        ledger: [43],
+        required: false,
+        judge: absentCode(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], 'search of a missing model'),
+    },
+    cleanup: {
+        title: 'delete what the probe created',
+        ledger: [31, 59],
+        required: true,
+        judge: (a, seen) => (a.ok ? ok(seen ?? 'deleted') : { status: 'fail', detail: `could not delete what the probe created (${refusal(a)}); ${seen ?? ''}`.trim(), fix: 'delete the model named in the detail by hand' }),
+    },
+};
+const PROBE_ORDER = Object.keys(WRITE_PROBES);
+function probeChecks(environment, outcomes) {
+    return outcomes.map((o) => {
+        const info = WRITE_PROBES[o.id];
+        const check = `probe: ${info.title}`;
+        if ('skipped' in o) {
+            return { environment, check, status: info.required ? 'fail' : 'warn', detail: `not probed: ${o.skipped}`, fix: info.required ? 'fix the probe that failed before it, then run doctor again' : null, ledger: info.ledger };
+        }
+        const judged = info.judge(o.answer, o.seen);
+        return { environment, check, status: judged.status, detail: judged.detail, fix: judged.fix ?? null, ledger: info.ledger };
+    });
+}
+
+// EXTERNAL MODULE: ./lib/src/endpoint/monitor.js
+var monitor = __nccwpck_require__(7656);
+// EXTERNAL MODULE: ./lib/src/endpoint/ports.js
+var ports = __nccwpck_require__(9990);
+// EXTERNAL MODULE: ./lib/src/platform/http/auth.js
+var http_auth = __nccwpck_require__(8391);
+// EXTERNAL MODULE: ./lib/src/platform/http/client.js
+var http_client = __nccwpck_require__(3690);
+// EXTERNAL MODULE: ./lib/src/platform/http/settings.js
+var http_settings = __nccwpck_require__(588);
+// EXTERNAL MODULE: ./lib/src/platform/http/protocol.js
+var protocol = __nccwpck_require__(8989);
+;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/probe.js
+// What `mlops-gate doctor` asks a Databricks workspace: read-only probes (who am I, catalog, schema,
+// models, effective permissions, the Files API switch, a version's files) and, with
+// `--probe-writes`, the write probes in a scratch schema (src/doctor/probes.ts judges them). Every
+// answer is data (`Answer`): a probe never throws. The write probes delete what they created.
+
+
+const UC = '/api/2.0/mlflow/unity-catalog';
+const enc = encodeURIComponent;
+const encodePath = (path) => path
+    .split('/')
+    .filter((p) => p !== '')
+    .map(enc)
+    .join('/');
+/** Any failure as an answer (an API error, a transport failure, credentials missing before any request). */
+async function answerOf(work) {
+    try {
+        return { ok: true, status: 200, body: await work };
+    }
+    catch (e) {
+        if (e instanceof errors/* ApiError */.hD)
+            return { ok: false, status: e.details.kind === 'http' ? e.details.status : null, errorCode: e.errorCode, message: e.message };
+        if (e instanceof errors/* ConfigError */.xL)
+            return { ok: false, status: null, errorCode: null, message: e.diagnostics.map((d) => d.message).join('; ') };
+        return { ok: false, status: null, errorCode: null, message: e instanceof Error ? e.message : String(e) };
+    }
+}
+/** The read-only probes. */
+function ucReadProbes(http) {
+    const call = (0,protocol/* mlflowProtocolCaller */.z)(http, UC);
+    const get = (path, endpoint, query) => answerOf(http.request({ method: 'GET', path, endpoint, ...(query ? { query } : {}) }).then((r) => r.body));
+    return {
+        me: () => get('/api/2.0/preview/scim/v2/Me', 'GET /api/2.0/preview/scim/v2/Me'),
+        catalog: (name) => get(`/api/2.1/unity-catalog/catalogs/${enc(name)}`, 'GET /api/2.1/unity-catalog/catalogs/{name}'),
+        schema: (fullName) => get(`/api/2.1/unity-catalog/schemas/${enc(fullName)}`, 'GET /api/2.1/unity-catalog/schemas/{name}'),
+        model: (fullName) => get(`/api/2.1/unity-catalog/models/${enc(fullName)}`, 'GET /api/2.1/unity-catalog/models/{full_name}', { include_aliases: 'true' }),
+        /**
+         * Every principal's effective privileges on a securable (the paginated form, max_results=0, as the
+         * SDK recommends; at most 20 pages). Registered models are securable type `function`
+         * (databricks-sdk catalog.py:19147-19148).
+         */
+        effectivePermissions: async (securable, fullName) => {
+            const assignments = [];
+            let pageToken;
+            for (let page = 0; page < 20; page++) {
+                const a = await get(`/api/2.1/unity-catalog/effective-permissions/${securable}/${enc(fullName)}`, 'GET /api/2.1/unity-catalog/effective-permissions/{securable_type}/{full_name}', { max_results: 0, page_token: pageToken });
+                if (!a.ok)
+                    return a;
+                assignments.push(...(a.body.privilege_assignments ?? []));
+                pageToken = a.body.next_page_token || undefined;
+                if (!pageToken)
+                    break;
+            }
+            return { ok: true, status: 200, body: { privilege_assignments: assignments } };
+        },
+        filesApiEnabled: () => answerOf(call('GET', '/registered-models:is-databricks-sdk-models-artifact-repository-enabled', {}, true)),
+        versionFiles: (fullName, version) => {
+            const [c, s, m] = fullName.split('.');
+            return get(`/api/2.0/fs/directories/${encodePath(`/Models/${c}/${s}/${m}/${version}`)}`, 'GET /api/2.0/fs/directories/Models/{model}/{version}/…');
+        },
+    };
+}
+/** A minimal MLmodel with a signature: enough for a version to finalize. */
+const PROBE_MLMODEL = [
+    'artifact_path: model',
+    'flavors:',
+    '  python_function:',
+    '    loader_module: mlflow.pyfunc.model',
+    'signature:',
+    "  inputs: '[{\"type\": \"double\", \"name\": \"x\", \"required\": true}]'",
+    "  outputs: '[{\"type\": \"double\", \"required\": true}]'",
+    '',
+].join('\n');
+/**
+ * The write probes, in `catalog.schema` (a scratch schema): a model `mlops_gate_doctor_<nonce>`
+ * and one version, every ledger row only a write can show, then both deleted. Steps a later one
+ * needs are required: when one fails, the dependent probes are reported as not probed.
+ */
+async function ucWriteProbes(http, scratchSchema, nonce) {
+    const call = (0,protocol/* mlflowProtocolCaller */.z)(http, UC);
+    const name = `${scratchSchema}.mlops_gate_doctor_${nonce}`;
+    const out = [];
+    const run = async (id, work, seen) => {
+        const answer = await answerOf(work());
+        out.push({ id, answer, ...(answer.ok && seen ? { seen: seen(answer.body) } : {}) });
+        return answer;
+    };
+    const skip = (ids, why) => void ids.forEach((id) => out.push({ id, skipped: why }));
+    const created = await run('create-model', () => call('POST', '/registered-models/create', { name, tags: [{ key: 'mlops_gate_doctor', value: nonce }] }, false));
+    if (!created.ok) {
+        skip(['tag-key-ours', 'tag-key-reserved', 'tag-value-1000', 'tag-value-1001', 'version-create', 'search-tags', 'alias-pending', 'files-upload', 'finalize', 'finalize-again', 'get-tags', 'alias-ready', 'missing-alias', 'missing-version', 'delete-missing-tag', 'update-no-change', 'search-no-filter', 'search-run-id', 'search-missing-model'], `the model ${name} could not be created`);
+        out.push({ id: 'cleanup', answer: { ok: true, status: 200, body: null }, seen: 'nothing was created' });
+        return out;
+    }
+    const setModelTag = (key, value) => call('POST', '/registered-models/set-tag', { name, key, value }, true);
+    await run('tag-key-ours', () => setModelTag('mlops_gate_doctor_probe', 'ok'));
+    await run('tag-key-reserved', () => setModelTag('mlops_gate.doctor', 'ok'));
+    await run('tag-value-1000', () => setModelTag('mlops_gate_doctor_long', 'x'.repeat(1000)));
+    await run('tag-value-1001', () => setModelTag('mlops_gate_doctor_longer', 'x'.repeat(1001)));
+    let aliasSet = false;
+    const version = await run('version-create', () => call('POST', '/model-versions/create', { name, source: `models:/${name}/probe`, tags: [{ key: 'mlops_gate_copy_of', value: `doctor-${nonce}` }] }, false), (b) => `created v${String(b.model_version?.version ?? '?')}, ${b.model_version?.status ?? 'no status'}`);
+    const v = version.ok ? String(version.body.model_version?.version ?? '') : '';
+    if (!version.ok || v === '') {
+        skip(['search-tags', 'alias-pending', 'files-upload', 'finalize', 'finalize-again', 'get-tags', 'alias-ready'], 'no version could be created');
+    }
+    else {
+        await run('search-tags', () => call('GET', '/model-versions/search', { filter: `name='${name}'`, max_results: 10 }, true), (b) => {
+            const rows = b.model_versions ?? [];
+            const tagged = rows.filter((r) => Array.isArray(r.tags) && r.tags.length > 0).length;
+            return `${rows.length} row(s), ${tagged === 0 ? 'no tags (as mlflow says: mlops-gate reads tags with get)' : `${tagged} with tags (mlops-gate reads tags with get anyway)`}`;
+        });
+        const pending = await run('alias-pending', () => call('POST', '/registered-models/alias', { name, alias: 'doctor_probe', version: v }, true), () => 'accepted (mlops-gate aliases only READY versions either way)');
+        aliasSet = pending.ok;
+        const [c, s, m] = name.split('.');
+        await run('files-upload', () => http.request({
+            method: 'PUT',
+            path: `/api/2.0/fs/files/${encodePath(`/Models/${c}/${s}/${m}/${v}/MLmodel`)}`,
+            query: { overwrite: 'true' },
+            body: Buffer.from(PROBE_MLMODEL, 'utf8'),
+            headers: { 'content-type': 'application/octet-stream' },
+            idempotent: true,
+            endpoint: 'PUT /api/2.0/fs/files/Models/{model}/{version}/…',
+        }));
+        const finalized = await run('finalize', () => call('POST', '/model-versions/finalize', { name, version: v }, false), (b) => `model-versions/finalize: ${b.model_version?.status ?? 'no status'}`);
+        if (finalized.ok)
+            await run('finalize-again', () => call('POST', '/model-versions/finalize', { name, version: v }, false), (b) => `answered ${b.model_version?.status ?? 'no status'} again`);
+        else
+            skip(['finalize-again'], 'the version could not be finalized');
+        await run('get-tags', () => call('GET', '/model-versions/get', { name, version: v }, true), (b) => {
+            const tags = b.model_version?.tags ?? [];
+            return tags.some((t) => t.key === 'mlops_gate_copy_of')
+                ? `tags read back (${tags.length}), aliases ${JSON.stringify(b.model_version?.aliases ?? [])}`
+                : `the create call's tag is missing from get (${tags.length} tag(s))`;
+        });
+        if (finalized.ok) {
+            const ready = await run('alias-ready', () => call('POST', '/registered-models/alias', { name, alias: 'doctor_probe', version: v }, true));
+            aliasSet = aliasSet || ready.ok;
+        }
+        else
+            skip(['alias-ready'], 'the version is not READY');
+    }
+    await run('missing-alias', () => call('GET', '/registered-models/alias', { name, alias: 'doctor_missing_alias' }, true));
+    await run('missing-version', () => call('GET', '/model-versions/get', { name, version: '999999' }, true));
+    await run('delete-missing-tag', () => call('DELETE', '/registered-models/delete-tag', { name, key: 'mlops_gate_doctor_absent' }, true));
+    await run('update-no-change', () => call('PATCH', '/registered-models/update', { name }, true));
+    await run('search-no-filter', () => call('GET', '/model-versions/search', { max_results: 1 }, true), (b) => `answered ${b.model_versions?.length ?? 0} row(s) (mlops-gate always sends a filter)`);
+    await run('search-run-id', () => call('GET', '/model-versions/search', { filter: "run_id='00000000000000000000000000000000'", max_results: 1 }, true));
+    await run('search-missing-model', () => call('GET', '/model-versions/search', { filter: `name='${scratchSchema}.mlops_gate_doctor_absent_${nonce}'`, max_results: 1 }, true), (b) => `search of a missing model: 200 with ${b.model_versions?.length ?? 0} row(s), which mlops-gate reads as no versions`);
+    // Clean up: the alias, the version, the model (deleting a model deletes its versions too; both are asked).
+    if (aliasSet)
+        await answerOf(call('DELETE', '/registered-models/alias', { name, alias: 'doctor_probe' }, true));
+    if (v !== '')
+        await answerOf(call('DELETE', '/model-versions/delete', { name, version: v }, true));
+    const removed = await answerOf(call('DELETE', '/registered-models/delete', { name }, true));
+    const gone = await answerOf(call('GET', '/registered-models/get', { name }, true));
+    out.push(!gone.ok
+        ? { id: 'cleanup', answer: { ok: true, status: 200, body: null }, seen: `deleted ${name}${v ? ` and its v${v}` : ''}` }
+        : { id: 'cleanup', answer: removed.ok ? { ok: false, status: null, errorCode: null, message: 'the delete was answered, but the model is still there' } : removed, seen: `left behind: ${name}` });
+    return out;
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/mlflow/probe.js
+// What `mlops-gate doctor` asks an MLflow server, read-only: its version, the model registry, the
+// artifact proxy, and the registered models mlops.yml names. Every answer is data.
+
+
+const API = '/api/2.0/mlflow';
+function mlflowReadProbes(http) {
+    const call = (0,protocol/* mlflowProtocolCaller */.z)(http, API);
+    return {
+        /** `GET /version` answers the server's version as text (mlflow/server/__init__.py). */
+        version: () => answerOf(http.request({ method: 'GET', path: '/version', responseType: 'text', endpoint: 'GET /version' }).then((r) => r.body)),
+        registry: () => answerOf(call('GET', '/registered-models/search', { max_results: 1 }, true)),
+        artifacts: () => answerOf(http.request({ method: 'GET', path: '/api/2.0/mlflow-artifacts/artifacts', query: { path: '' }, endpoint: 'GET /api/2.0/mlflow-artifacts/artifacts' }).then((r) => r.body)),
+        model: (name) => answerOf(call('GET', '/registered-models/get', { name }, true)),
+    };
+}
+
+// EXTERNAL MODULE: ./lib/src/platform/monitoring/client.js + 1 modules
+var monitoring_client = __nccwpck_require__(4868);
+// EXTERNAL MODULE: ./lib/src/platform/serving/client.js
+var serving_client = __nccwpck_require__(3459);
+// EXTERNAL MODULE: ./lib/src/rollout/spec.js
+var spec = __nccwpck_require__(3257);
+// EXTERNAL MODULE: ./lib/src/wiring/credentials.js
+var credentials = __nccwpck_require__(2795);
+;// CONCATENATED MODULE: ./lib/src/wiring/doctor.js
+// `mlops-gate doctor`: for every environment of mlops.yml, ask the real workspace or server what
+// plan and promote will rely on, read-only unless `--probe-writes CATALOG.SCHEMA`, and report one
+// row per check (src/doctor). Probes are src/platform/*/probe.ts; credentials as for every command
+// (per environment DATABRICKS_TOKEN_<ENV> and the like).
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The models an environment holds, and whether plan reads them there (source) or promote writes (destination). */
+function modelsOf(config, env) {
+    const targets = (0,config_targets/* listTargets */.n)(config);
+    return [...config.models.values()]
+        .map((m) => {
+        const roles = { source: targets.some((t) => t.model === m.id && t.from === env.name), destination: targets.some((t) => t.model === m.id && t.to === env.name) };
+        return { id: m.id, name: (0,names/* registeredModelName */.tI)(config, m.id, env.name), roles, mode: m.promotion, candidateAlias: m.candidate.kind === 'alias' ? m.candidate.alias : null };
+    })
+        .filter((m) => m.roles.source || m.roles.destination);
+}
+const SCRATCH = /^[^.\s/]+\.[^.\s/]+$/;
+async function runDoctor(inv, io) {
+    if (inv.probeWrites !== null && !SCRATCH.test(inv.probeWrites)) {
+        throw new errors/* UsageError */.eb(`doctor: --probe-writes takes a scratch schema as CATALOG.SCHEMA (got "${inv.probeWrites}")`);
+    }
+    const { config } = (0,plan/* readConfig */.Xg)(inv.configPath, { ...(0,wiring_io/* fileAccess */.p)(io.cwd), env: io.env, now: io.now ?? new Date() });
+    if (inv.env !== null && !config.environments.has(inv.env)) {
+        throw new errors/* UsageError */.eb(`doctor: unknown environment "${inv.env}"; environments in ${config.file}: ${[...config.environments.keys()].join(', ')}`);
+    }
+    const settings = (({ deadlineSeconds: _d, ...rest }) => rest)((0,http_settings/* httpSettingsFromEnv */.D)(io.env));
+    const clients = [];
+    const client = (baseUrl, auth) => {
+        const c = (0,http_client/* createHttpClient */.u)({ baseUrl, auth, env: io.env, maxAttempts: 2, ...settings });
+        clients.push(c);
+        return c;
+    };
+    const checks = [];
+    const probedHosts = new Set();
+    const say = (line) => io.stderr(`${line}\n`);
+    try {
+        for (const env of config.environments.values()) {
+            if (inv.env !== null && env.name !== inv.env)
+                continue;
+            say(`doctor: ${env.name} (${env.registry})…`);
+            if (env.registry === 'mlflow')
+                checks.push(...(await mlflowEnvironment(config, env, io, client)));
+            else {
+                const uc = env;
+                const rows = await ucEnvironment(config, uc, io, client);
+                checks.push(...rows.checks);
+                const host = uc.host.replace(/\/+$/, '').toLowerCase();
+                if (inv.probeWrites !== null && rows.http && !probedHosts.has(host)) {
+                    probedHosts.add(host);
+                    say(`doctor: ${env.name}: write probes in ${inv.probeWrites} (everything created is deleted)…`);
+                    checks.push(...probeChecks(env.name, await ucWriteProbes(rows.http, inv.probeWrites, (0,external_node_crypto_.randomUUID)().replace(/-/g, '').slice(0, 10))));
+                }
+            }
+        }
+        if (inv.probeWrites !== null && probedHosts.size === 0) {
+            checks.push({ environment: '-', check: 'probe: write probes', status: 'warn', detail: 'no Unity Catalog environment was reachable: nothing was probed', fix: 'the write probes run in Unity Catalog workspaces (MLflow\'s behaviours are sourced from its code)' });
+        }
+    }
+    finally {
+        await Promise.all(clients.map((c) => c.close()));
+    }
+    return { tool: version/* TOOL_VERSION */.w, config: inv.configPath, probeWrites: inv.probeWrites, checks, summary: summarise(checks) };
+}
+const credentialRow = (environment, e) => ({
+    environment,
+    check: 'credentials',
+    status: 'fail',
+    detail: e instanceof Error ? e.message : String(e),
+    fix: 'set the variables named in the detail (docs/config.md, credentials per environment)',
+});
+async function mlflowEnvironment(config, env, io, client) {
+    let auth;
+    try {
+        auth = (0,http_auth/* mlflowAuthFromEnv */.n)(io.env);
+    }
+    catch (e) {
+        return [credentialRow(env.name, e)];
+    }
+    const probes = mlflowReadProbes(client(env.trackingUri.replace(/\/+$/, ''), auth));
+    const rows = [];
+    const version = await probes.version();
+    rows.push(mlflowVersionCheck(env.name, env.trackingUri, version));
+    if (!version.ok && version.status === null)
+        return rows;
+    rows.push(mlflowRegistryCheck(env.name, await probes.registry()));
+    // Artifacts move through the proxy when a copy comes from another server.
+    const transfersInto = (0,config_targets/* listTargets */.n)(config).some((t) => {
+        const from = config.environments.get(t.from);
+        return t.to === env.name && config.models.get(t.model)?.promotion === 'copy' && from?.registry === 'mlflow' && from.trackingUri !== env.trackingUri;
+    });
+    rows.push(artifactProxyCheck(env.name, await probes.artifacts(), transfersInto));
+    for (const m of modelsOf(config, env)) {
+        rows.push(existsCheck(env.name, `model ${m.name}`, await probes.model(m.name), m.roles.source
+            ? { status: 'fail', detail: 'does not exist: plan reads the candidate here', fix: `register ${m.name}, or fix models.${m.id}.name in mlops.yml` }
+            : { status: 'pass', detail: 'does not exist yet: promote creates it (copy mode)', fix: null }));
+    }
+    return rows;
+}
+async function ucEnvironment(config, env, io, client) {
+    const host = env.host.replace(/\/+$/, '');
+    let auth;
+    try {
+        auth = (0,http_auth/* databricksAuthFromEnv */._)(host, (0,credentials/* environmentScopedEnv */.H)(io.env, env.name));
+    }
+    catch (e) {
+        return { checks: [credentialRow(env.name, e)], http: null };
+    }
+    const http = client(host, auth);
+    const probes = ucReadProbes(http);
+    const rows = [];
+    const me = await probes.me();
+    rows.push(reachableCheck(env.name, host, me));
+    if (!me.ok && me.status === null)
+        return { checks: rows, http: null };
+    rows.push(identityCheck(env.name, me, auth.kind));
+    const principal = me.ok ? me.body.userName ?? null : null;
+    const groups = me.ok ? (me.body.groups ?? []).map((g) => g.display).filter((g) => !!g) : [];
+    const mine = (owner) => owner !== undefined && (owner === principal || groups.includes(owner));
+    const fullSchema = `${env.catalog}.${env.schema}`;
+    const catalog = await probes.catalog(env.catalog);
+    rows.push(existsCheck(env.name, `catalog ${env.catalog}`, catalog, { status: 'fail', detail: 'does not exist', fix: `create it or fix environments.${env.name}.catalog` }, catalog.ok ? `exists (owner ${catalog.body.owner ?? '?'})` : undefined));
+    const schema = await probes.schema(fullSchema);
+    rows.push(existsCheck(env.name, `schema ${fullSchema}`, schema, { status: 'fail', detail: 'does not exist', fix: `create it or fix environments.${env.name}.schema` }, schema.ok ? `exists (owner ${schema.body.owner ?? '?'})` : undefined));
+    const models = modelsOf(config, env);
+    const owners = new Map([
+        [`catalog/${env.catalog}`, catalog.ok ? catalog.body.owner ?? null : null],
+        [`schema/${fullSchema}`, schema.ok ? schema.body.owner ?? null : null],
+    ]);
+    const absent = new Set();
+    for (const m of models) {
+        const info = await probes.model(m.name);
+        if (!info.ok)
+            absent.add(m.name);
+        owners.set(`function/${m.name}`, info.ok ? info.body.owner ?? null : null);
+        const aliases = info.ok ? info.body.aliases ?? [] : [];
+        const owner = info.ok ? ` (owner ${info.body.owner ?? '?'})` : '';
+        if (info.ok && m.roles.destination && principal && info.body.owner && !mine(info.body.owner)) {
+            rows.push({
+                environment: env.name,
+                check: `ownership of ${m.name}`,
+                status: 'warn',
+                detail: `the owner is ${info.body.owner}, not ${principal} or one of its groups: creating versions and moving aliases need the owner (or a metastore admin)`,
+                fix: `ALTER MODEL ${m.name.split('.').map((p) => `\`${p}\``).join('.')} OWNER TO \`${principal}\` (or to a group it belongs to)`,
+            });
+        }
+        rows.push(existsCheck(env.name, `model ${m.name}`, info, m.roles.source
+            ? { status: 'fail', detail: 'does not exist: plan reads the candidate here', fix: `register ${m.name}, or fix models.${m.id}.name in mlops.yml` }
+            : m.mode === 'copy'
+                ? { status: 'pass', detail: 'does not exist yet: promote creates it (needs CREATE MODEL on the schema)', fix: null }
+                : { status: 'fail', detail: `does not exist: promotion: ${m.mode} moves aliases within it`, fix: `register ${m.name}` }, `exists${owner}`));
+        // The candidate's files as plan reads them (MLmodel through the Files API, ledger #66).
+        if (m.roles.source && info.ok) {
+            const pick = aliases.find((a) => a.alias_name === m.candidateAlias) ?? aliases[0];
+            if (pick?.version_num !== undefined)
+                rows.push(modelFilesCheck(env.name, m.name, String(pick.version_num), await probes.versionFiles(m.name, String(pick.version_num))));
+        }
+    }
+    const copiesInto = models.some((m) => m.roles.destination && m.mode === 'copy');
+    if (models.length)
+        rows.push(filesApiCheck(env.name, await probes.filesApiEnabled(), copiesInto));
+    if (principal) {
+        // A model that does not exist yet has no permissions of its own: the schema's decide (CREATE_MODEL).
+        const requirements = requiredPrivileges(env.catalog, env.schema, models.map((m) => ({ name: m.name, roles: m.roles }))).filter((r) => !(r.securable === 'function' && absent.has(r.name)));
+        const answers = new Map();
+        for (const r of requirements) {
+            const key = `${r.securable}/${r.name}`;
+            if (!answers.has(key))
+                answers.set(key, await probes.effectivePermissions(r.securable, r.name));
+        }
+        rows.push(...privilegeChecks(env.name, principal, groups, requirements, answers, owners));
+    }
+    // Serving endpoints and their metrics export; monitors.
+    const serving = (0,serving_client/* createServingClient */.cL)({ http, clock: ports/* systemClock */.m });
+    const monitoring = (0,monitoring_client/* createMonitoringClient */.a)({ http });
+    for (const m of models.filter((x) => x.roles.destination)) {
+        const model = config.models.get(m.id);
+        if (model.serving && (0,spec/* servingApplies */.jz)(model.serving, env.name)) {
+            const name = (0,spec/* endpointName */.zY)(model.serving, env.name, m.id);
+            const endpoint = await answerOf(serving.getEndpoint(name));
+            const view = endpoint.ok ? endpoint.body : null;
+            rows.push(endpointCheck(env.name, name, endpoint.ok ? (view ? { ok: true, status: 200, body: { state: { ready: view.ready ? 'READY' : 'NOT_READY', config_update: view.configUpdate } } } : { ok: false, status: 404, errorCode: 'RESOURCE_DOES_NOT_EXIST', message: 'absent' }) : endpoint));
+            if (view)
+                rows.push(metricsCheck(env.name, name, await answerOf(serving.readMetrics(name)), model.serving.health.entityLabel));
+        }
+        if (model.monitor && (model.monitor.environments === null || model.monitor.environments.includes(env.name))) {
+            const desired = (0,monitor/* desiredMonitor */.Fk)(model.monitor, env.name, { model: m.id });
+            if (!desired.ok)
+                continue;
+            const state = await answerOf(monitoring.inspect(model.monitor.api, desired.monitor));
+            rows.push(monitorCheck(env.name, desired.monitor.table, model.monitor.api, state.ok ? { ok: true, status: 200, body: { state: state.body.state, ...('message' in state.body ? { message: state.body.message } : {}) } } : state));
+        }
+    }
+    return { checks: rows, http };
+}
+
+;// CONCATENATED MODULE: ./lib/src/commands/doctor.js
+// `mlops-gate doctor`: every environment of mlops.yml checked against the real workspace or server
+// (src/wiring/doctor.ts), one row per check, in the chosen format. Exit 1 when a check fails.
+
+
+
+async function doctorCommand(inv, io) {
+    const report = await runDoctor(inv, io);
+    io.stdout(render/* DOCTOR_FORMATS */.v[inv.format](report));
+    return report.summary.fail > 0 ? errors/* EXIT */.dc.blocked : errors/* EXIT */.dc.ok;
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: ./lib/src/platform/http/redact.js
+var redact = __nccwpck_require__(3804);
 ;// CONCATENATED MODULE: ./lib/src/util/webhook-signature.js
 // The webhook signature scheme MLflow 3 uses for its registry webhooks (after the Standard Webhooks
 // convention), and that mlops-gate uses for its own signed notifications: one implementation for
@@ -49616,7 +50572,7 @@ async function startRelay(options) {
     const replay = new ReplayCache(10_000);
     const scrub = (s) => (0,redact/* redact */.E$)(s, [options.github.token, options.rules.secret]);
     const log = (line) => options.log(scrub(line));
-    const github = (0,client/* createHttpClient */.u)({
+    const github = (0,http_client/* createHttpClient */.u)({
         baseUrl: options.github.apiUrl,
         env: options.env,
         userAgent: `mlops-gate/${version/* TOOL_VERSION */.w} relay`,
@@ -49843,8 +50799,8 @@ function exitCodeFor(result, failOn) {
 var promote = __nccwpck_require__(3060);
 // EXTERNAL MODULE: ./lib/src/run/rollback.js + 2 modules
 var rollback = __nccwpck_require__(4257);
-// EXTERNAL MODULE: ./lib/src/wiring/live.js + 21 modules
-var live = __nccwpck_require__(6751);
+// EXTERNAL MODULE: ./lib/src/wiring/live.js + 14 modules
+var live = __nccwpck_require__(7409);
 ;// CONCATENATED MODULE: ./lib/src/notify/wording.js
 // The words Slack and Teams messages share: one headline per event, the versions involved, the
 // gates that stopped a promotion, the links. Plain text; each channel escapes for its own markup.
@@ -50253,7 +51209,7 @@ async function sendChannel(plan, notify, hooks, documentOf, env) {
     if ('problem' in plan) {
         return { sent: [], problems: [`${where} skipped (${plan.events.length} notification(s)): ${plan.problem}`] };
     }
-    const http = (0,client/* createHttpClient */.u)({
+    const http = (0,http_client/* createHttpClient */.u)({
         baseUrl: plan.url.origin,
         env,
         userAgent: `mlops-gate/${version/* TOOL_VERSION */.w}`,
@@ -50330,8 +51286,6 @@ async function targetCommand(inv, io, deps = (0,live/* liveDeps */.L)(io, { ...(
     return exitCodeFor(result, inv.command === 'rollback' ? 'fail' : inv.failOn);
 }
 
-// EXTERNAL MODULE: ./lib/src/config/targets.js
-var config_targets = __nccwpck_require__(2839);
 ;// CONCATENATED MODULE: ./lib/src/run/validate.js
 // `validate`: the config loaded and checked, summarised; nothing is contacted.
 
@@ -50385,6 +51339,7 @@ function validateCommand(inv, io) {
 
 
 
+
 const COMMANDS = {
     help: (inv, io) => {
         io.stdout(inv.topic ? `mlops-gate ${inv.topic}\n\n${(0,invocation/* commandUsage */.T3)(inv.topic) ?? invocation/* USAGE */.u_}` : invocation/* USAGE */.u_);
@@ -50398,6 +51353,7 @@ const COMMANDS = {
     plan: targetCommand,
     promote: targetCommand,
     rollback: targetCommand,
+    doctor: doctorCommand,
     emulator: emulatorCommand,
     relay: relayCommand,
     bump: bumpCommand,
@@ -50760,7 +51716,7 @@ const REGISTRY_KINDS = {
         id: (f) => withoutCredentials(f.trackingUri),
         qualify: (name) => name,
         versionPage: (f, name, version) => `${withoutCredentials(f.trackingUri)}/#/models/${enc(name)}/versions/${enc(version)}`,
-        capabilities: { stages: true, serving: false, monitors: false },
+        capabilities: { stages: true, serving: false, monitors: false, tagsPerObject: null },
         modelNameProblem: (name) => {
             const problem = (0,_name_rules_js__WEBPACK_IMPORTED_MODULE_0__/* .mlflowNameProblem */ .s)(name);
             return problem ? { message: `which MLflow refuses: ${problem}` } : null;
@@ -50778,7 +51734,8 @@ const REGISTRY_KINDS = {
             const [catalog, schema, model] = name.split('.');
             return `${f.host.replace(/\/+$/, '')}/explore/data/models/${enc(catalog ?? '')}/${enc(schema ?? '')}/${enc(model ?? '')}/version/${enc(version)}`;
         },
-        capabilities: { stages: false, serving: true, monitors: true },
+        // "You can assign a maximum of 50 tags to a single securable object" (docs/fidelity.md #56).
+        capabilities: { stages: false, serving: true, monitors: true, tagsPerObject: 50 },
         modelNameProblem: (name) => {
             const problem = (0,_name_rules_js__WEBPACK_IMPORTED_MODULE_0__/* .ucNameProblem */ .vL)(name);
             return problem ? { message: `not a three-level Unity Catalog name <catalog>.<schema>.<model>: ${problem}`, hint: `a name without "." gets the environment's catalog and schema; ${_name_rules_js__WEBPACK_IMPORTED_MODULE_0__/* .UC_NAME_HINT */ .XA}` } : null;
@@ -51017,7 +51974,7 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5577);
 /* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
 /* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6017);
-/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6751);
+/* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7409);
 /* harmony import */ var _run_plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9318);
 /* harmony import */ var _run_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3060);
 /* harmony import */ var _run_rollback_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4257);
@@ -51391,6 +52348,52 @@ policies:
         max_regression: { relative: 0.10 }
         severity: warn
 `;
+
+
+/***/ }),
+
+/***/ 174:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ DOCTOR_FORMAT_NAMES),
+/* harmony export */   v: () => (/* binding */ DOCTOR_FORMATS)
+/* harmony export */ });
+// The doctor report's formats, one row each (like RENDERERS for results): `--format` takes these.
+const MARK = { pass: '✓ pass', warn: '! warn', fail: '✗ fail' };
+const pad = (s, n) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+function text(report) {
+    const lines = [`mlops-gate doctor ${report.tool} — ${report.config}${report.probeWrites ? `, write probes in ${report.probeWrites}` : ' (read-only)'}`, ''];
+    const envWidth = Math.max(3, ...report.checks.map((c) => c.environment.length));
+    const checkWidth = Math.min(60, Math.max(5, ...report.checks.map((c) => c.check.length)));
+    lines.push(`${pad('ENV', envWidth)}  ${pad('CHECK', checkWidth)}  STATUS  DETAIL`);
+    for (const c of report.checks) {
+        lines.push(`${pad(c.environment, envWidth)}  ${pad(c.check, checkWidth)}  ${MARK[c.status]}  ${c.detail}${c.ledger?.length ? ` [#${c.ledger.join(', #')}]` : ''}`);
+        if (c.fix && c.status !== 'pass')
+            lines.push(`${' '.repeat(envWidth + checkWidth + 4)}fix: ${c.fix}`);
+    }
+    const s = report.summary;
+    lines.push('', `${s.pass} pass, ${s.warn} warn, ${s.fail} fail${s.fail ? ': fix the failing rows before the first promotion' : ''}`);
+    return lines.join('\n') + '\n';
+}
+const cell = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+function markdown(report) {
+    const rows = report.checks.map((c) => `| ${cell(c.environment)} | ${cell(c.check)} | ${MARK[c.status]} | ${cell(c.detail)}${c.ledger?.length ? ` (#${c.ledger.join(', #')})` : ''} | ${c.fix && c.status !== 'pass' ? cell(c.fix) : ''} |`);
+    const s = report.summary;
+    return [
+        `### mlops-gate doctor — ${report.config}${report.probeWrites ? ` (write probes in \`${report.probeWrites}\`)` : ' (read-only)'}`,
+        '',
+        '| environment | check | status | detail | fix |',
+        '|---|---|---|---|---|',
+        ...rows,
+        '',
+        `**${s.pass} pass, ${s.warn} warn, ${s.fail} fail**`,
+        '',
+    ].join('\n');
+}
+const json = (report) => JSON.stringify(report, null, 2) + '\n';
+const DOCTOR_FORMATS = { text, markdown, json };
+const DOCTOR_FORMAT_NAMES = Object.keys(DOCTOR_FORMATS);
 
 
 /***/ }),
@@ -53478,6 +54481,7 @@ const settingsFrom = (options) => ({
     update_duration_ms: options.updateDurationMs ?? 2_000,
     ready_delay_ms: options.readyDelayMs ?? 0,
     failing_entities: clone(options.failingEntities ?? []),
+    live_traffic_per_minute: 0,
 });
 function createServingModule(options = {}) {
     const initState = () => ({ settings: settingsFrom(options), endpoints: {} });
@@ -53523,6 +54527,36 @@ function advance(state, now) {
             endpoint.ready_at = pending.completes_at + state.settings.ready_delay_ms;
         for (const entity of pending.config.served_entities)
             ensureMetrics(endpoint, entity.name);
+    }
+    if (simulateTraffic(state, now))
+        changed = true;
+    return changed;
+}
+/** Live traffic for the whole minutes that passed (at most the few the metrics keep), by route. */
+function simulateTraffic(state, now) {
+    const perMinute = state.settings.live_traffic_per_minute ?? 0;
+    if (perMinute <= 0)
+        return false;
+    const current = Math.floor(now / 60_000);
+    let changed = false;
+    for (const endpoint of Object.values(state.endpoints)) {
+        const config = endpoint.config;
+        const from = Math.max(endpoint.traffic_minute ?? current, current - 5);
+        endpoint.traffic_minute = current;
+        if (!config || !isReady(endpoint, now))
+            continue;
+        for (let minute = from; minute < current; minute++) {
+            for (let i = 0; i < perMinute; i++) {
+                const name = routeFor(config, endpoint.invocation_count);
+                endpoint.invocation_count += 1;
+                const entity = config.served_entities.find((e) => e.name === name);
+                if (!entity)
+                    continue;
+                const marked = failingEntityOf(state.settings, { ...config, served_entities: [entity] }) !== undefined;
+                recordRequest(ensureMetrics(endpoint, entity.name), minute * 60_000 + 30_000, marked);
+            }
+            changed = true;
+        }
     }
     return changed;
 }
@@ -53836,61 +54870,72 @@ function prediction(entity, row) {
     return Math.round((hash / 0x1_0000_0000) * 10_000) / 10_000;
 }
 const promLabel = (value) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-function renderMetrics(endpoint) {
-    const lines = [];
-    const entries = Object.entries(endpoint.metrics);
-    const family = (name, type, help, values) => {
-        lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-        for (const [entityName, m] of entries)
-            lines.push(...values(`served_entity_name="${promLabel(entityName)}"`, m));
-    };
-    family('request_count_total', 'counter', 'Requests served.', (l, m) => [`request_count_total{${l}} ${m.request_count}`]);
-    family('request_4xx_count_total', 'counter', 'Requests answered with a 4xx status.', (l, m) => [
-        `request_4xx_count_total{${l}} ${m.error_4xx_count}`,
-    ]);
-    family('request_5xx_count_total', 'counter', 'Requests answered with a 5xx status.', (l, m) => [
-        `request_5xx_count_total{${l}} ${m.error_5xx_count}`,
-    ]);
-    family('request_latency_ms', 'histogram', 'Request latency in milliseconds.', (l, m) => [
-        ...LATENCY_BUCKETS_MS.map((b, i) => `request_latency_ms_bucket{${l},le="${b}"} ${m.latency_buckets[i] ?? 0}`),
-        `request_latency_ms_bucket{${l},le="+Inf"} ${m.latency_buckets[LATENCY_BUCKETS_MS.length] ?? 0}`,
-        `request_latency_ms_sum{${l}} ${m.latency_sum_ms}`,
-        `request_latency_ms_count{${l}} ${m.request_count}`,
-    ]);
-    return `${lines.join('\n')}\n`;
+const emptyMinute = () => ({ requests: 0, errors_4xx: 0, errors_5xx: 0, latency_sum_ms: 0, latency_buckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0) });
+/** Served entities of the active and pending configs, in order, once each. */
+const deployedEntities = (endpoint) => [
+    ...new Set([...(endpoint.config?.served_entities ?? []), ...(endpoint.pending?.config.served_entities ?? [])].map((e) => String(e.name))),
+];
+const histogramLines = (labels, buckets, sum, count, at) => {
+    const sep = labels ? `${labels},` : '';
+    return [
+        ...LATENCY_BUCKETS_MS.map((b, i) => `request_latency_ms_bucket{${sep}le="${b}"} ${buckets[i] ?? 0}${at}`),
+        `request_latency_ms_bucket{${sep}le="+Inf"} ${buckets[LATENCY_BUCKETS_MS.length] ?? 0}${at}`,
+        `request_latency_ms_sum${labels ? `{${labels}}` : ''} ${sum}${at}`,
+        `request_latency_ms_count${labels ? `{${labels}}` : ''} ${count}${at}`,
+    ];
+};
+const FAMILY_HEADERS = {
+    request_count_total: ['# HELP request_count_total Requests in the latest minute.', '# TYPE request_count_total gauge'],
+    request_4xx_count_total: ['# HELP request_4xx_count_total Requests answered with a 4xx status in the latest minute.', '# TYPE request_4xx_count_total gauge'],
+    request_5xx_count_total: ['# HELP request_5xx_count_total Requests answered with a 5xx status in the latest minute.', '# TYPE request_5xx_count_total gauge'],
+    request_latency_ms: ['# HELP request_latency_ms Request latency in milliseconds.', '# TYPE request_latency_ms histogram'],
+};
+/**
+ * The metrics export as documented (docs/fidelity.md #84, #85): the request counts are gauges of
+ * the latest whole minute (the docs define the request rate "by totaling the number of requests
+ * within a minute"), `request_latency_ms` a histogram. Where the docs say nothing (#86, #87), the
+ * default reading: every deployed served entity has its series under `served_entity_name` (zero in
+ * an idle minute), the histogram covers the same minute, and every line carries the minute's
+ * timestamp (ms).
+ */
+function renderMetrics(endpoint, now) {
+    const minute = Math.floor(now / 60_000) - 1;
+    const at = ` ${(minute + 1) * 60_000}`;
+    const rows = deployedEntities(endpoint).map((name) => ({ label: `served_entity_name="${promLabel(name)}"`, c: endpoint.metrics[name]?.minutes?.[String(minute)] ?? emptyMinute() }));
+    return [
+        ...FAMILY_HEADERS.request_count_total,
+        ...rows.map(({ label, c }) => `request_count_total{${label}} ${c.requests}${at}`),
+        ...FAMILY_HEADERS.request_4xx_count_total,
+        ...rows.map(({ label, c }) => `request_4xx_count_total{${label}} ${c.errors_4xx}${at}`),
+        ...FAMILY_HEADERS.request_5xx_count_total,
+        ...rows.map(({ label, c }) => `request_5xx_count_total{${label}} ${c.errors_5xx}${at}`),
+        ...FAMILY_HEADERS.request_latency_ms,
+        ...rows.flatMap(({ label, c }) => histogramLines(label, c.latency_buckets, c.latency_sum_ms, c.requests, at)),
+        '',
+    ].join('\n');
 }
 /**
- * Strict `serving-metrics`: the documented types (the Datadog example declares the counts as
- * `gauge`, and the docs define the request rate over "the number of requests within a minute")
- * read as per-minute values of the last whole minute, and no per-entity label (no primary source
- * names one): one endpoint-level series per family, each with its timestamp.
+ * Strict `serving-metrics`: the other plausible reading of what the docs leave open. The counts
+ * are the same per-minute gauges, but the entity label is `served_model_name`, an entity without
+ * requests in the minute has no series at all, no line carries a timestamp, and the latency
+ * histogram is cumulative since the entity was deployed (as Prometheus histograms usually are).
  */
-function renderMinuteMetrics(endpoint, now) {
+function renderStrictMetrics(endpoint, now) {
     const minute = Math.floor(now / 60_000) - 1;
-    const at = (minute + 1) * 60_000;
-    const sum = { requests: 0, errors_4xx: 0, errors_5xx: 0, latency_sum_ms: 0, latency_buckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0) };
-    for (const m of Object.values(endpoint.metrics)) {
-        const c = m.minutes?.[String(minute)];
-        if (!c)
-            continue;
-        sum.requests += c.requests;
-        sum.errors_4xx += c.errors_4xx;
-        sum.errors_5xx += c.errors_5xx;
-        sum.latency_sum_ms += c.latency_sum_ms;
-        c.latency_buckets.forEach((n, i) => (sum.latency_buckets[i] = (sum.latency_buckets[i] ?? 0) + n));
-    }
+    const entities = deployedEntities(endpoint);
+    const busy = entities
+        .map((name) => ({ label: `served_model_name="${promLabel(name)}"`, c: endpoint.metrics[name]?.minutes?.[String(minute)] }))
+        .filter((r) => r.c !== undefined && r.c.requests > 0);
+    const served = entities.map((name) => ({ label: `served_model_name="${promLabel(name)}"`, m: endpoint.metrics[name] })).filter((r) => r.m && r.m.request_count > 0);
     return [
-        '# TYPE request_count_total gauge',
-        `request_count_total ${sum.requests} ${at}`,
-        '# TYPE request_4xx_count_total gauge',
-        `request_4xx_count_total ${sum.errors_4xx} ${at}`,
-        '# TYPE request_5xx_count_total gauge',
-        `request_5xx_count_total ${sum.errors_5xx} ${at}`,
-        '# TYPE request_latency_ms histogram',
-        ...LATENCY_BUCKETS_MS.map((b, i) => `request_latency_ms_bucket{le="${b}"} ${sum.latency_buckets[i] ?? 0} ${at}`),
-        `request_latency_ms_bucket{le="+Inf"} ${sum.latency_buckets[LATENCY_BUCKETS_MS.length] ?? 0} ${at}`,
-        `request_latency_ms_sum ${sum.latency_sum_ms} ${at}`,
-        `request_latency_ms_count ${sum.requests} ${at}`,
+        ...FAMILY_HEADERS.request_count_total,
+        ...busy.map(({ label, c }) => `request_count_total{${label}} ${c.requests}`),
+        ...FAMILY_HEADERS.request_4xx_count_total,
+        ...busy.map(({ label, c }) => `request_4xx_count_total{${label}} ${c.errors_4xx}`),
+        ...FAMILY_HEADERS.request_5xx_count_total,
+        ...busy.map(({ label, c }) => `request_5xx_count_total{${label}} ${c.errors_5xx}`),
+        ...FAMILY_HEADERS.request_latency_ms,
+        ...served.flatMap(({ label, m }) => histogramLines(label, m.latency_buckets, m.latency_sum_ms, m.request_count, '')),
         '',
     ].join('\n');
 }
@@ -54064,7 +55109,7 @@ function registerRoutes(table, ctx, slice) {
         return { body: clone(gateway) };
     });
     table.add('GET', '/api/2.0/serving-endpoints/:name/metrics', (req) => ({
-        raw: ctx.strict('serving-metrics') ? renderMinuteMetrics(endpointOf(req), now()) : renderMetrics(endpointOf(req)),
+        raw: ctx.strict('serving-metrics') ? renderStrictMetrics(endpointOf(req), now()) : renderMetrics(endpointOf(req), now()),
         headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
     }));
     // Diagnostics (SDK serving.py build_logs, logs, get_open_api): `{logs}` per served entity, and the
@@ -54175,6 +55220,12 @@ function applySettings(settings, body) {
         if (readyDelay < 0)
             throw util_invalidParameter('ready_delay_ms must not be negative.');
         settings.ready_delay_ms = readyDelay;
+    }
+    const traffic = optionalNumber(body, 'live_traffic_per_minute');
+    if (traffic !== undefined) {
+        if (!Number.isInteger(traffic) || traffic < 0 || traffic > 10_000)
+            throw util_invalidParameter('live_traffic_per_minute must be an integer 0..10000.');
+        settings.live_traffic_per_minute = traffic;
     }
     const failing = optionalArray(body, 'failing_entities');
     if (failing !== undefined) {
@@ -55495,9 +56546,9 @@ const STRICT_BEHAVIOURS = {
         strict: 'pending_config.config_version is the version still served (its docstring is a copy of the active config\'s)',
     },
     'serving-metrics': {
-        ledger: '85, 86, 87',
-        lenient: 'the metrics export has cumulative counters (# TYPE counter) per served entity, label served_entity_name',
-        strict: 'per-minute gauges (# TYPE gauge: the requests of the last whole minute) and no per-entity label: the export has no series for a served entity',
+        ledger: '86, 87',
+        lenient: 'the documented per-minute gauges of the latest whole minute (request_count_total, request_4xx_count_total, request_5xx_count_total; request_latency_ms a histogram of the same minute), every deployed served entity under the label served_entity_name (zero when idle), each line with the minute\'s timestamp',
+        strict: 'the same gauges under the label served_model_name, no series at all for an entity without requests in the minute, no timestamps, and a latency histogram cumulative since the entity was deployed',
     },
     // ---- Lakehouse / Data Quality monitors
     'monitor-update-mask-leaf': {
@@ -55666,6 +56717,7 @@ const startEmulator = async (opts = {}) => {
                 oauthClients: w.oauthClients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, principal: 'emulator-service-principal' }],
                 federationPolicies: w.federationPolicies ?? [],
             },
+            hostMetadata: w.hostMetadata ?? {},
         });
     });
     const defaultRecord = records.get(wsOptions[0].id);
@@ -55956,7 +57008,11 @@ const startEmulator = async (opts = {}) => {
         const orgHeader = { 'x-databricks-org-id': workspace.orgId };
         // Public discovery and OAuth endpoints (no bearer token).
         if (method === 'GET' && path === '/.well-known/databricks-config') {
-            return send(res, 200, { oidc_endpoint: `${baseUrl}/oidc`, workspace_id: workspace.orgId }, orgHeader);
+            const meta = { oidc_endpoint: `${baseUrl}/oidc`, workspace_id: workspace.orgId, ...rec.hostMetadata };
+            for (const [k, v] of Object.entries(meta))
+                if (v === null)
+                    delete meta[k];
+            return send(res, 200, meta, orgHeader);
         }
         if (method === 'GET' && path === '/oidc/.well-known/oauth-authorization-server') {
             return send(res, 200, {
@@ -56167,16 +57223,46 @@ function sameConfig(a, b) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   cD: () => (/* binding */ entityHealth),
-/* harmony export */   jP: () => (/* binding */ parseServingMetrics)
+/* harmony export */   CR: () => (/* binding */ entityLabelsIn),
+/* harmony export */   H8: () => (/* binding */ hasFamily),
+/* harmony export */   eC: () => (/* binding */ HEALTH_FAMILIES),
+/* harmony export */   fW: () => (/* binding */ missingFamilies),
+/* harmony export */   hn: () => (/* binding */ windowHealth),
+/* harmony export */   mP: () => (/* binding */ METRIC_FAMILIES),
+/* harmony export */   oH: () => (/* binding */ ENTITY_LABELS),
+/* harmony export */   t7: () => (/* binding */ parseMetricsExport)
 /* harmony export */ });
-/* unused harmony export quantileFromBuckets */
-// Prometheus text from GET /api/2.0/serving-endpoints/{name}/metrics → counters per served entity,
-// and the health of one entity over a window (the difference of two reads). The counters are
-// cumulative, so a health check compares "now" with a read taken when the window began: what an
-// entity did before the current canary step does not count for or against it.
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\S+)?$/;
+/* unused harmony exports entitySample, quantileFromBuckets */
+// The serving endpoint's metrics export (GET /api/2.0/serving-endpoints/{name}/metrics, Prometheus
+// or OpenMetrics text) as the health check reads it, and the health of one served entity over a
+// pause made of several reads.
+//
+// What is documented (docs/fidelity.md #84, #85): the families `request_count_total`,
+// `request_4xx_count_total`, `request_5xx_count_total` are **gauges** holding the requests of the
+// latest minute (the docs define the request rate "by totaling the number of requests within a
+// minute"), and `request_latency_ms` is a histogram. What is not (#86, #87): which label names the
+// served entity, whether an idle entity has a zero series or none, and whether the latency
+// histogram covers the minute or the entity's whole life. So:
+//   - a health check samples the export once a minute through the pause and adds the samples up
+//     (a sample carrying a timestamp is counted once per minute);
+//   - the entity's series are found under any of ENTITY_LABELS (or the label the config names);
+//     an export that has request series but none labelled by entity is an error, never a pass;
+//   - a histogram whose count exceeds the minute's requests is cumulative: the window is then the
+//     last read minus the read taken when the pause began;
+//   - a count family declared `counter` (not the documented gauge) is read as cumulative too.
+/** Labels that may name the served entity (none is documented): what the health check accepts. */
+const ENTITY_LABELS = ['served_entity_name', 'served_model_name', 'served_entity'];
+const METRIC_FAMILIES = {
+    requests: 'request_count_total',
+    errors4xx: 'request_4xx_count_total',
+    errors5xx: 'request_5xx_count_total',
+    latency: 'request_latency_ms',
+};
+/** The families the health check reads (4xx answers are the caller's, not the model's). */
+const HEALTH_FAMILIES = [METRIC_FAMILIES.requests, METRIC_FAMILIES.errors5xx, METRIC_FAMILIES.latency];
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(\S+))?\s*$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+const TYPE = /^#\s*TYPE\s+(\S+)\s+(\S+)/;
 const unescapeLabel = (v) => v.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
 const parseLabels = (text) => {
     const labels = {};
@@ -56187,71 +57273,71 @@ const parseLabels = (text) => {
     return labels;
 };
 const parseValue = (v) => {
-    if (v === '+Inf')
+    if (v === '+Inf' || v === 'Inf')
         return Infinity;
     if (v === '-Inf')
         return -Infinity;
     return Number(v);
 };
-/**
- * Reads the families the serving metrics expose per `served_entity_name`: request counts,
- * 4xx/5xx counts and the `request_latency_ms` histogram. Unknown families are ignored.
- */
-function parseServingMetrics(text) {
-    const byEntity = new Map();
-    const entry = (name) => {
-        let c = byEntity.get(name);
-        if (!c) {
-            c = { requests: 0, errors4xx: 0, errors5xx: 0, buckets: new Map() };
-            byEntity.set(name, c);
-        }
-        return c;
-    };
-    for (const rawLine of text.split('\n')) {
-        const line = rawLine.trim();
-        if (line === '' || line.startsWith('#'))
+/** OpenMetrics timestamps are seconds (may be fractional); Prometheus text uses milliseconds. */
+const parseTimestamp = (v) => {
+    if (v === undefined)
+        return null;
+    const n = Number(v);
+    if (!Number.isFinite(n))
+        return null;
+    return n < 1e11 ? Math.round(n * 1000) : n;
+};
+function parseMetricsExport(text) {
+    const types = new Map();
+    const series = [];
+    for (const raw of text.split('\n')) {
+        const line = raw.trim();
+        if (line === '' || line === '# EOF')
             continue;
+        if (line.startsWith('#')) {
+            const t = TYPE.exec(line);
+            if (t)
+                types.set(t[1], t[2].toLowerCase());
+            continue;
+        }
         const m = SAMPLE.exec(line);
         if (!m)
             continue;
-        const [, metric, labelText, valueText] = m;
-        const labels = parseLabels(labelText);
-        const entity = labels['served_entity_name'] ?? labels['served_model_name'];
-        if (entity === undefined)
+        const value = parseValue(m[3]);
+        if (Number.isNaN(value))
             continue;
-        const value = parseValue(valueText);
-        if (!Number.isFinite(value) && metric !== 'request_latency_ms_bucket')
-            continue;
-        switch (metric) {
-            case 'request_count_total':
-                entry(entity).requests = value;
-                break;
-            case 'request_4xx_count_total':
-                entry(entity).errors4xx = value;
-                break;
-            case 'request_5xx_count_total':
-                entry(entity).errors5xx = value;
-                break;
-            case 'request_latency_ms_bucket': {
-                const le = labels['le'];
-                if (le !== undefined)
-                    entry(entity).buckets.set(parseValue(le), value);
-                break;
-            }
-        }
+        series.push({ name: m[1], labels: parseLabels(m[2]), value, timestampMs: parseTimestamp(m[4]) });
     }
-    const out = {};
-    for (const [name, c] of byEntity) {
-        out[name] = {
-            requests: c.requests,
-            errors4xx: c.errors4xx,
-            errors5xx: c.errors5xx,
-            latencyBuckets: [...c.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count })),
-        };
-    }
-    return out;
+    return { types, series };
 }
-const EMPTY = { requests: 0, errors4xx: 0, errors5xx: 0, latencyBuckets: [] };
+/** Is the family in the export at all (declared, or with a sample)? */
+const hasFamily = (exp, family) => exp.types.has(family) || exp.series.some((s) => s.name === family || s.name.startsWith(`${family}_`));
+/** The labels that name entities in this export (any accepted label on any request series). */
+const entityLabelsIn = (exp, labels) => labels.filter((l) => exp.series.some((s) => s.name === METRIC_FAMILIES.requests && s.labels[l] !== undefined));
+function entitySample(exp, entity, labels) {
+    const label = labels.find((l) => exp.series.some((s) => s.name === METRIC_FAMILIES.requests && s.labels[l] === entity));
+    if (label === undefined)
+        return null;
+    const mine = exp.series.filter((s) => s.labels[label] === entity);
+    const sum = (name) => mine.filter((s) => s.name === name && Number.isFinite(s.value)).reduce((a, s) => a + s.value, 0);
+    const buckets = new Map();
+    for (const s of mine) {
+        if (s.name !== `${METRIC_FAMILIES.latency}_bucket` || s.labels.le === undefined)
+            continue;
+        const le = parseValue(s.labels.le);
+        buckets.set(le, (buckets.get(le) ?? 0) + s.value);
+    }
+    const request = mine.find((s) => s.name === METRIC_FAMILIES.requests);
+    return {
+        label,
+        requests: sum(METRIC_FAMILIES.requests),
+        errors4xx: sum(METRIC_FAMILIES.errors4xx),
+        errors5xx: sum(METRIC_FAMILIES.errors5xx),
+        buckets: [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count })),
+        timestampMs: request?.timestampMs ?? null,
+    };
+}
 /** p95 from a cumulative histogram: linear inside the bucket that crosses 95% (as Prometheus' histogram_quantile). */
 function quantileFromBuckets(buckets, q) {
     const total = buckets.length > 0 ? buckets[buckets.length - 1].count : 0;
@@ -56274,24 +57360,100 @@ function quantileFromBuckets(buckets, q) {
     }
     return lowerBound;
 }
+const bucketTotal = (b) => (b.length ? b[b.length - 1].count : 0);
+const subtract = (a, b) => {
+    const before = new Map(b.map((x) => [x.le, x.count]));
+    return a.map(({ le, count }) => ({ le, count: Math.max(0, count - (before.get(le) ?? 0)) }));
+};
+const addBuckets = (a, b) => {
+    const out = new Map(a.map((x) => [x.le, x.count]));
+    for (const { le, count } of b)
+        out.set(le, (out.get(le) ?? 0) + count);
+    return [...out.entries()].sort((x, y) => x[0] - y[0]).map(([le, count]) => ({ le, count }));
+};
 /**
- * Health of one served entity between two reads (`before` may be null: the whole history counts).
- * Errors are 5xx answers: a 4xx is the caller's fault, not the model's.
+ * The entity's health over a window: requests and 5xx summed over the samples (one per minute
+ * shown), p95 from the window's histogram. Errors are 5xx answers: a 4xx is the caller's fault.
  */
-function entityHealth(name, after, before) {
-    const a = after[name] ?? EMPTY;
-    const b = before?.[name] ?? EMPTY;
-    const requests = Math.max(0, a.requests - b.requests);
-    const errors = Math.max(0, a.errors5xx - b.errors5xx);
-    const beforeBy = new Map(b.latencyBuckets.map((x) => [x.le, x.count]));
-    const window = a.latencyBuckets.map(({ le, count }) => ({ le, count: Math.max(0, count - (beforeBy.get(le) ?? 0)) }));
-    return {
-        servedEntityName: name,
+function windowHealth(w) {
+    const minutes = new Map();
+    let untimed = 0;
+    let labelled = false;
+    let unlabelledRequests = 0;
+    let haveRequests = false;
+    let have5xx = false;
+    let haveLatency = false;
+    let label = null;
+    for (const exp of w.samples) {
+        if (hasFamily(exp, METRIC_FAMILIES.requests))
+            haveRequests = true;
+        if (hasFamily(exp, METRIC_FAMILIES.errors5xx))
+            have5xx = true;
+        if (hasFamily(exp, METRIC_FAMILIES.latency))
+            haveLatency = true;
+        if (entityLabelsIn(exp, w.labels).length > 0)
+            labelled = true;
+        else
+            unlabelledRequests += exp.series.filter((s) => s.name === METRIC_FAMILIES.requests && Number.isFinite(s.value)).reduce((a, s) => a + s.value, 0);
+        const sample = entitySample(exp, w.entity, w.labels);
+        if (!sample)
+            continue;
+        label = sample.label;
+        // One sample per minute shown: two reads that show the same minute count once.
+        minutes.set(sample.timestampMs !== null ? `t${sample.timestampMs}` : `n${untimed++}`, sample);
+    }
+    const taken = [...minutes.values()];
+    const cumulativeCounts = ['counter'].includes(w.samples.at(-1)?.types.get(METRIC_FAMILIES.requests) ?? '');
+    const base = w.baseline ? entitySample(w.baseline, w.entity, w.labels) : null;
+    const last = taken.at(-1) ?? null;
+    let requests;
+    let errors;
+    if (cumulativeCounts) {
+        requests = last ? Math.max(0, last.requests - (base?.requests ?? 0)) : 0;
+        errors = last ? Math.max(0, last.errors5xx - (base?.errors5xx ?? 0)) : 0;
+    }
+    else {
+        requests = taken.reduce((a, s) => a + s.requests, 0);
+        errors = taken.reduce((a, s) => a + s.errors5xx, 0);
+    }
+    // The histogram: per minute when each sample's count fits its minute's requests, else cumulative
+    // (the window is the last read less the one taken when the pause began).
+    const perMinute = !cumulativeCounts && taken.every((s) => s.buckets.length === 0 || bucketTotal(s.buckets) <= s.requests);
+    const buckets = perMinute
+        ? taken.reduce((acc, s) => addBuckets(acc, s.buckets), [])
+        : last
+            ? subtract(last.buckets, base?.buckets ?? [])
+            : [];
+    const health = {
+        servedEntityName: w.entity,
         requests,
         errors,
         errorRate: requests > 0 ? errors / requests : null,
-        p95LatencyMs: requests > 0 ? quantileFromBuckets(window, 0.95) : null,
+        p95LatencyMs: requests > 0 ? quantileFromBuckets(buckets, 0.95) : null,
+        minutes: taken.length,
+        label,
     };
+    if (w.samples.length === 0)
+        return { kind: 'unknown', reason: 'the metrics export was not read', health };
+    if (!haveRequests)
+        return { kind: 'unknown', reason: `the metrics export has no ${METRIC_FAMILIES.requests} family (the health check reads ${HEALTH_FAMILIES.join(', ')})`, health };
+    if (!labelled && unlabelledRequests > 0) {
+        return {
+            kind: 'unknown',
+            reason: `the metrics export counts ${unlabelledRequests} request(s) but labels none of them by served entity (looked for ${w.labels.join(', ')}): the candidate's share cannot be told apart`,
+            health,
+        };
+    }
+    return { kind: 'measured', health: { ...health, ...(have5xx ? {} : { errorRate: null }), ...(haveLatency ? {} : { p95LatencyMs: null }) } };
+}
+/** Families the thresholds need that the export lacks (checked once enough requests were seen). */
+function missingFamilies(w, needs) {
+    const missing = [];
+    if (needs.errorRate && !w.samples.some((e) => hasFamily(e, METRIC_FAMILIES.errors5xx)))
+        missing.push(METRIC_FAMILIES.errors5xx);
+    if (needs.latency && !w.samples.some((e) => hasFamily(e, METRIC_FAMILIES.latency)))
+        missing.push(`${METRIC_FAMILIES.latency} (histogram)`);
+    return missing;
 }
 
 
@@ -56363,7 +57525,8 @@ const sameSet = (a, b) => {
  */
 function diffMonitor(d, outputSchema, observed) {
     const changes = [];
-    if (observed.outputSchema !== outputSchema)
+    // Unity Catalog stores names in lower case: a name spelled otherwise in the config is the same schema.
+    if ((observed.outputSchema ?? '').toLowerCase() !== outputSchema.toLowerCase())
         changes.push('output_schema');
     const log = observed.inferenceLog;
     const want = d.inferenceLog;
@@ -56508,11 +57671,13 @@ const configFailureSummary = (e) => {
 /* unused harmony exports NO_TIMEOUTS, COMMANDS, splitList */
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
-/* harmony import */ var _relay_events_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2243);
-/* harmony import */ var _relay_dispatch_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6224);
+/* harmony import */ var _relay_events_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2243);
+/* harmony import */ var _relay_dispatch_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6224);
 /* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6017);
+/* harmony import */ var _doctor_render_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(174);
 // Inputs are parsed exactly once, at the edge, into an Invocation. Nothing else reads argv,
 // action inputs or flags. The CLI (argv) and the action (INPUT_* / MLOPS_GATE_* env) both end here.
+
 
 
 
@@ -56534,7 +57699,7 @@ const planInvocation = (configPath, overrides = {}) => ({
     timeouts: NO_TIMEOUTS,
     ...overrides,
 });
-const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'];
+const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'doctor', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'];
 const CHOICES = _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__/* .OUTPUT_FORMATS */ .DS.join('|');
 const USAGE = `mlops-gate — policy gates, promotion and rollback for ML models (MLflow, Databricks)
 
@@ -56548,6 +57713,9 @@ Usage:
                       [--request-timeout 20s] [--deadline DURATION]
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
                       [--format ${CHOICES}] [--result FILE] [--request-timeout 20s] [--deadline DURATION]
+  mlops-gate doctor   [--config mlops.yml] [--env ENV] [--probe-writes CATALOG.SCHEMA] [--format ${_doctor_render_js__WEBPACK_IMPORTED_MODULE_3__/* .DOCTOR_FORMAT_NAMES */ .H.join('|')}]
+                      (checks every environment against the real workspace or server; run it once before
+                       the first promotion. Read-only unless --probe-writes, which cleans up after itself)
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
   mlops-gate relay    [--port 8788] [--host 127.0.0.1] [--path /mlflow-webhook] [--github-repo OWNER/NAME]
                       [--secret-env MLOPS_GATE_RELAY_SECRET] [--token-env GITHUB_TOKEN] [--event-type T]
@@ -56740,6 +57908,20 @@ function parseCliArgs(argv) {
                 timeouts: timeoutsOf(v),
             };
         }
+        case 'doctor': {
+            const v = parse({ config: { type: 'string', short: 'c' }, format: { type: 'string', short: 'f' }, env: { type: 'string', short: 'e' }, 'probe-writes': { type: 'string' } });
+            const probeWrites = str(v['probe-writes']) ?? null;
+            if (probeWrites !== null && !/^[^.\s/]+\.[^.\s/]+$/.test(probeWrites)) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`doctor: --probe-writes takes a scratch schema as CATALOG.SCHEMA (got "${probeWrites}")`);
+            }
+            return {
+                command,
+                configPath: str(v.config) ?? 'mlops.yml',
+                format: oneOf('format', str(v.format), _doctor_render_js__WEBPACK_IMPORTED_MODULE_3__/* .DOCTOR_FORMAT_NAMES */ .H, 'text'),
+                env: str(v.env) ?? null,
+                probeWrites,
+            };
+        }
         case 'demo': {
             const v = parse({ format: { type: 'string', short: 'f' } });
             return { command, format: oneOf('format', str(v.format), FORMATS, 'text') };
@@ -56803,13 +57985,13 @@ const envName = (flag, value, fallback) => {
 };
 function relayInvocation(v) {
     const list = (x) => (Array.isArray(x) && x.length ? splitList(x) : null);
-    const events = list(v.events) ?? [..._relay_events_js__WEBPACK_IMPORTED_MODULE_3__/* .RELAY_EVENTS */ .Io];
+    const events = list(v.events) ?? [..._relay_events_js__WEBPACK_IMPORTED_MODULE_4__/* .RELAY_EVENTS */ .Io];
     for (const e of events) {
-        if (!_relay_events_js__WEBPACK_IMPORTED_MODULE_3__/* .RELAY_EVENTS */ .Io.includes(e))
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`relay: --events takes ${_relay_events_js__WEBPACK_IMPORTED_MODULE_3__/* .RELAY_EVENTS */ .Io.join(', ')} (got "${e}")`);
+        if (!_relay_events_js__WEBPACK_IMPORTED_MODULE_4__/* .RELAY_EVENTS */ .Io.includes(e))
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`relay: --events takes ${_relay_events_js__WEBPACK_IMPORTED_MODULE_4__/* .RELAY_EVENTS */ .Io.join(', ')} (got "${e}")`);
     }
     const eventType = str(v['event-type']) ?? 'mlops-gate-registry';
-    const problem = (0,_relay_dispatch_js__WEBPACK_IMPORTED_MODULE_4__/* .eventTypeProblem */ .UI)(eventType);
+    const problem = (0,_relay_dispatch_js__WEBPACK_IMPORTED_MODULE_5__/* .eventTypeProblem */ .UI)(eventType);
     if (problem)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UsageError */ .eb(`relay: --event-type ${problem}`);
     const repo = str(v['github-repo']) ?? null;
@@ -56859,7 +58041,7 @@ const splitList = (values) => values.flatMap((v) => v.split(/[,\s]+/)).filter((v
 /* harmony export */ });
 /* unused harmony exports EMPTY_SNAPSHOT, targetRefFor */
 /* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6743);
-/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7707);
+/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9307);
 /* harmony import */ var _serving_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7016);
 // Pure: (what to promote, what the destination looks like) → ordered, hashed steps.
 // No I/O, no clock. The destination snapshot is read by src/apply/observe.ts and passed in.
@@ -56911,20 +58093,17 @@ const numeric = (a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0);
  */
 function previousState(input, snapshot, target) {
     const journal = target !== null ? snapshot.versions[target]?.tags ?? {} : {};
+    // An unreadable record (a chunk lost) counts as none: the live state answers instead.
+    const read = (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .readPrevious */ .ox)(journal, input.to);
+    const recorded = read.ok ? read.value : null;
     const previous = {};
     for (const alias of input.aliases) {
         const current = snapshot.aliases[alias] ?? null;
-        previous[alias] = target !== null && current === target ? (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeVersion */ .Db)(journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)]) ?? null : current;
+        previous[alias] = target !== null && current === target ? recorded?.aliases[alias] ?? null : current;
     }
     let previousInStage = [];
     if (input.stage !== null) {
-        if (target !== null && snapshot.inStage.includes(target)) {
-            const recorded = journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)];
-            previousInStage = recorded && recorded !== 'none' ? recorded.split(',').filter(Boolean) : [];
-        }
-        else {
-            previousInStage = [...snapshot.inStage];
-        }
+        previousInStage = target !== null && snapshot.inStage.includes(target) ? [...(recorded?.stage ?? [])] : [...snapshot.inStage];
         previousInStage.sort(numeric);
     }
     const champion = input.aliases[0];
@@ -56947,26 +58126,18 @@ function buildPlan(input, snapshot) {
             text: `ensure registered model "${dest.model}" exists`,
         });
         const sameServer = input.source.registry === dest.registry;
-        const tags = {
-            [id.key]: id.value,
-            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.source]: `${input.source.name}/${input.source.version}`,
-            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRegistry]: input.source.registry,
-            [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceUri]: input.source.source,
-        };
-        if (input.source.runId)
-            tags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .SOURCE_TAGS */ .W.sourceRunId] = input.source.runId;
         // A copy of a quarantined version is quarantined too (promoted under a waiver, it still needs one further on).
-        Object.assign(tags, input.carriedTags ?? {});
+        const carried = input.carriedTags ?? {};
         specs.push({
             spec: {
                 kind: 'copy-version',
                 registry: dest.registry,
                 model: dest.model,
                 from: input.source,
-                tags,
                 identityKey: id.key,
                 identityValue: id.value,
                 artifacts: sameServer ? 'reuse-source' : 'transfer',
+                ...(Object.keys(carried).length > 0 ? { carriedTags: carried } : {}),
             },
             pre: `source version ${input.source.name} v${input.source.version} is the reviewed candidate`,
             post: `exactly one READY version of "${dest.model}" carries ${id.key}=${id.value} (created with the tag in one call; reused if present; unfinished or unused duplicates that lost writes left are deleted)`,
@@ -56974,25 +58145,24 @@ function buildPlan(input, snapshot) {
         });
     }
     specs.push({
-        spec: { kind: 'set-tags', registry: dest.registry, target, environment: input.to, tags: { [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.promotedFrom(input.to)]: input.from } },
+        spec: { kind: 'set-tags', registry: dest.registry, target, environment: input.to, promotedFrom: input.from },
         pre: `${describeRef(target)} exists`,
-        post: `${_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.planHash(input.to)} equals this plan's hash (journal: actor, run URL, time written with it)`,
+        post: `${(0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .recordKey */ .Hy)('promoted', input.to)} names ${input.from} and this plan's hash (who, when and the run URL written with it)`,
         text: `journal the promotion on ${describeRef(target)}`,
     });
-    const previousTags = { [_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousChampion(input.to)]: (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previousChampion) };
-    for (const alias of input.aliases)
-        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousOfAlias(input.to, alias)] = (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeVersion */ .Hh)(previous[alias] ?? null);
-    if (input.stage !== null)
-        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousInStage(input.to)] = previousInStage.length ? previousInStage.join(',') : 'none';
     // The endpoint config this promotion replaces, journaled before any traffic moves (rollback restores it).
     const journal = resolved !== null ? snapshot.versions[resolved]?.tags ?? {} : {};
     const savedEndpoint = input.serving ? (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .previousEndpoint */ .nn)(input.serving, dest.model, snapshot.endpoint, resolved, journal, input.to) : null;
-    if (savedEndpoint)
-        previousTags[_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .JOURNAL */ .Ex.previousEndpoint(input.to)] = (0,_serving_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeSavedEndpoint */ .f4)(savedEndpoint);
+    const record = {
+        champion: previousChampion,
+        aliases: previous,
+        ...(input.stage !== null ? { stage: previousInStage } : {}),
+        ...(savedEndpoint ? { endpoint: savedEndpoint } : {}),
+    };
     specs.push({
-        spec: { kind: 'record-previous-champion', registry: dest.registry, target, environment: input.to, previous, tags: previousTags },
+        spec: { kind: 'record-previous-champion', registry: dest.registry, target, environment: input.to, previous, record },
         pre: `${describeRef(target)} exists`,
-        post: `tags ${Object.keys(previousTags).join(', ')} hold the previous champion (${previousChampion ?? 'none'})`,
+        post: `${(0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_1__/* .recordKey */ .Hy)('previous', input.to)} holds the previous champion (${previousChampion ?? 'none'})${savedEndpoint ? ' and the endpoint config it replaces' : ''}`,
         text: `record previous champion ${previousChampion ? `v${previousChampion}` : '(none)'} for ${input.to}`,
     });
     // Traffic moves before the aliases: an aborted canary leaves the champion alias where it was, so
@@ -57070,7 +58240,7 @@ const planHash = (input, steps, operation = 'promote') => (0,_util_hash_js__WEBP
 /* harmony export */   vu: () => (/* binding */ isRefusal),
 /* harmony export */   yX: () => (/* binding */ aliasesFor)
 /* harmony export */ });
-/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7707);
+/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9307);
 /* harmony import */ var _config_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1305);
 /* harmony import */ var _config_registries_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4598);
 /* harmony import */ var _endpoint_monitor_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7656);
@@ -57158,6 +58328,7 @@ function planInputFor(config, target, candidate) {
         destination,
         aliases: aliasesFor(config, model, target.to),
         stage: model.promotion === 'stage' ? stageFor(target.to) : null,
+        tagsPerObject: (0,_config_registries_js__WEBPACK_IMPORTED_MODULE_2__/* .capabilitiesOf */ .SF)(to.registry).tagsPerObject,
         serving: serving
             ? {
                 endpoint: (0,_rollout_spec_js__WEBPACK_IMPORTED_MODULE_4__/* .endpointName */ .zY)(serving, to.name, model.id),
@@ -57170,7 +58341,7 @@ function planInputFor(config, target, candidate) {
             }
             : null,
         monitor,
-        carriedTags: Object.fromEntries(Object.entries(candidate.tags).filter(([key]) => (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_0__/* .quarantineEnvOf */ .R0)(key) !== null)),
+        carriedTags: (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_0__/* .quarantineMarks */ .Vi)(candidate.tags),
     };
 }
 const isRefusal = (x) => 'reason' in x;
@@ -57184,34 +58355,45 @@ const isRefusal = (x) => 'reason' in x;
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   T2: () => (/* binding */ restoreStep),
 /* harmony export */   VI: () => (/* binding */ entityFor),
-/* harmony export */   f4: () => (/* binding */ encodeSavedEndpoint),
 /* harmony export */   nn: () => (/* binding */ previousEndpoint),
 /* harmony export */   tX: () => (/* binding */ monitorStep),
 /* harmony export */   vF: () => (/* binding */ servingStep)
 /* harmony export */ });
-/* unused harmony exports decodeSavedEndpoint, configOf */
+/* unused harmony exports decodeSavedEndpoint, journaledEndpoint, configOf */
 /* harmony import */ var _rollout_phases_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4250);
 /* harmony import */ var _rollout_strategies_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1000);
-/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6743);
-/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7707);
+/* harmony import */ var _registry_journal_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9307);
 // Pure: the serving-endpoint and monitor part of a promotion plan, and what the journal records
 // about the endpoint so a rollback can put it back. No I/O: the endpoint as read by the executor is
 // part of the destination snapshot.
 
 
 
-
-const encodeSavedEndpoint = (saved) => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_2__/* .canonicalJson */ .dj)(saved);
+/** The saved endpoint in a journal record (the object, or the JSON text earlier versions wrote). */
 function decodeSavedEndpoint(value) {
-    if (!value)
-        return null;
-    try {
-        const parsed = JSON.parse(value);
-        return typeof parsed === 'object' && parsed !== null && typeof parsed.endpoint === 'string' ? parsed : null;
+    let parsed = value;
+    if (typeof value === 'string') {
+        try {
+            parsed = JSON.parse(value);
+        }
+        catch {
+            return null;
+        }
     }
-    catch {
+    if (typeof parsed !== 'object' || parsed === null)
         return null;
-    }
+    const saved = parsed;
+    if (typeof saved.endpoint !== 'string')
+        return null;
+    const config = saved.config;
+    if (config !== null && (typeof config !== 'object' || !Array.isArray(config.servedEntities) || !Array.isArray(config.routes)))
+        return null;
+    return saved;
+}
+/** The endpoint config journaled for `environment` on a version (current record, else the keys of earlier versions). */
+function journaledEndpoint(tags, environment) {
+    const read = (0,_registry_journal_js__WEBPACK_IMPORTED_MODULE_2__/* .readPrevious */ .ox)(tags, environment);
+    return read.ok && read.value ? decodeSavedEndpoint(read.value.endpoint) : null;
 }
 /** Input form of a live config: no config version, entities as PUT /config takes them. */
 const configOf = (view) => view?.config ? { servedEntities: view.config.servedEntities.map((e) => ({ ...e })), routes: view.config.routes.map((r) => ({ ...r })) } : null;
@@ -57222,7 +58404,7 @@ const servesVersion = (config, entityName, version) => version !== null && !!con
  * wrote answers instead, so a finished promotion re-plans to the same hash.
  */
 function previousEndpoint(serving, entityName, live, target, journal, environment) {
-    const recorded = decodeSavedEndpoint(journal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_3__/* .JOURNAL */ .Ex.previousEndpoint(environment)]);
+    const recorded = journaledEndpoint(journal, environment);
     if (recorded && recorded.endpoint === serving.endpoint && servesVersion(live?.config, entityName, target))
         return recorded;
     return { endpoint: serving.endpoint, configVersion: live?.config?.configVersion ?? null, config: configOf(live) };
@@ -57271,7 +58453,7 @@ const entityFor = (entity, version) => ({
 function restoreStep(input) {
     if (input.from === null)
         return null;
-    const saved = decodeSavedEndpoint(input.fromJournal[_registry_journal_js__WEBPACK_IMPORTED_MODULE_3__/* .JOURNAL */ .Ex.previousEndpoint(input.environment)]);
+    const saved = journaledEndpoint(input.fromJournal, input.environment);
     if (!saved || saved.endpoint !== input.endpoint)
         return null;
     let config = saved.config;
@@ -57393,6 +58575,394 @@ function readGitHubContext(env, readFile) {
  * up) the lock an earlier attempt left behind. GITHUB_JOB keeps two jobs of one run apart.
  */
 const reclaimKeyOf = (context) => context.repo && context.runId ? [`${context.repo.owner}/${context.repo.repo}`, String(context.runId), context.job].filter(Boolean).join('/') : null;
+
+
+/***/ }),
+
+/***/ 8391:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _: () => (/* binding */ databricksAuthFromEnv),
+/* harmony export */   n: () => (/* binding */ mlflowAuthFromEnv)
+/* harmony export */ });
+/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6042);
+/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4371);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5071);
+/* harmony import */ var _error_body_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8704);
+/* harmony import */ var _proxy_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4025);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3804);
+// Auth providers, each built from an explicit env record (nothing here reads process.env).
+// - MLflow OSS: Basic from MLFLOW_TRACKING_USERNAME + MLFLOW_TRACKING_PASSWORD (wins when both
+//   kinds are set, as in mlflow/utils/rest_utils.py), else Bearer MLFLOW_TRACKING_TOKEN, else none.
+// - Databricks: PAT, OAuth M2M (client credentials) or GitHub Actions OIDC token exchange, chosen
+//   by DATABRICKS_AUTH_TYPE or by what is present (the SDK's order: pat, oauth-m2m, github-oidc).
+//   OAuth tokens are cached, refreshed ahead of expiry, and concurrent callers share one refresh.
+// Incomplete configuration raises ConfigError naming the missing variable, before any request.
+
+
+
+
+
+
+const set = (env, name) => {
+    const value = env[name];
+    return value !== undefined && value.trim() !== '' ? value.trim() : null;
+};
+const missing = (message, hint) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ConfigError */ .xL([{ severity: 'error', code: 'missing-credential', message, path: '', position: null, ...(hint ? { hint } : {}) }]);
+// ---------------------------------------------------------------------------------------------
+// MLflow
+const mlflowAuthFromEnv = (env) => {
+    const username = set(env, 'MLFLOW_TRACKING_USERNAME');
+    const password = set(env, 'MLFLOW_TRACKING_PASSWORD');
+    const token = set(env, 'MLFLOW_TRACKING_TOKEN');
+    if (username && password) {
+        const header = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+        return { kind: 'basic', headers: async () => ({ authorization: header }) };
+    }
+    if ((username && !password) || (!username && password)) {
+        // MLflow silently ignores half a pair; we say so, because the 401 that follows is confusing.
+        const absent = username ? 'MLFLOW_TRACKING_PASSWORD' : 'MLFLOW_TRACKING_USERNAME';
+        if (!token)
+            throw missing(`MLflow basic auth is incomplete: ${absent} is not set`, 'set both MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN');
+    }
+    if (token)
+        return { kind: 'bearer', headers: async () => ({ authorization: `Bearer ${token}` }) };
+    return { kind: 'none', headers: async () => ({}) };
+};
+/** Token endpoints answer a few hundred bytes; a larger answer is cut (it is an error anyway). */
+const MAX_AUTH_RESPONSE_CHARS = 256 * 1024;
+const sameOrigin = (a, b) => {
+    try {
+        return new URL(a).origin === new URL(b).origin;
+    }
+    catch {
+        return false;
+    }
+};
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+/** Refresh this long before expiry at most (and at most 10% of a token's lifetime). */
+const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
+/** Assumed lifetime when a token endpoint omits expires_in (Databricks documents one hour). */
+const DEFAULT_LIFETIME_S = 3600;
+const normalizeHost = (host) => {
+    const withScheme = /^https?:\/\//i.test(host) ? host : `https://${host}`;
+    return withScheme.replace(/\/+$/, '');
+};
+/** Default fetch: undici's, through the proxy the env record names for that URL. */
+const proxiedFetch = (env) => {
+    const settings = (0,_proxy_js__WEBPACK_IMPORTED_MODULE_3__/* .proxySettingsFromEnv */ .zH)(env);
+    const agents = new Map();
+    return async (url, init) => {
+        const proxy = (0,_proxy_js__WEBPACK_IMPORTED_MODULE_3__/* .proxyFor */ .iJ)(new URL(url), settings);
+        let dispatcher;
+        if (proxy) {
+            dispatcher = agents.get(proxy.href) ?? new undici__WEBPACK_IMPORTED_MODULE_1__/* .ProxyAgent */ .kT(proxy.href);
+            agents.set(proxy.href, dispatcher);
+        }
+        const res = await (0,undici__WEBPACK_IMPORTED_MODULE_1__/* .fetch */ .hd)(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
+        return { status: res.status, text: () => boundedText(res.body, MAX_AUTH_RESPONSE_CHARS) };
+    };
+};
+/** The body as text, reading at most `limit` bytes (the rest is dropped, the stream cancelled). */
+async function boundedText(body, limit) {
+    if (!body)
+        return '';
+    const reader = body.getReader();
+    const chunks = [];
+    let size = 0;
+    try {
+        for (;;) {
+            const { done, value } = await reader.read();
+            if (done)
+                break;
+            chunks.push(value);
+            size += value.byteLength;
+            if (size >= limit)
+                break;
+        }
+    }
+    finally {
+        await reader.cancel().catch(() => undefined);
+    }
+    return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
+    const hostValue = host?.trim() || set(env, 'DATABRICKS_HOST');
+    if (!hostValue)
+        throw missing('Databricks host is not set: DATABRICKS_HOST is empty', 'set DATABRICKS_HOST to the workspace URL, e.g. https://adb-123.4.azuredatabricks.net');
+    const base = normalizeHost(hostValue);
+    const explicit = set(env, 'DATABRICKS_AUTH_TYPE');
+    const token = set(env, 'DATABRICKS_TOKEN');
+    const clientId = set(env, 'DATABRICKS_CLIENT_ID');
+    const clientSecret = set(env, 'DATABRICKS_CLIENT_SECRET');
+    const oidcUrl = set(env, 'ACTIONS_ID_TOKEN_REQUEST_URL');
+    const oidcRequestToken = set(env, 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+    const kind = (() => {
+        if (explicit) {
+            if (explicit === 'pat' || explicit === 'oauth-m2m' || explicit === 'github-oidc')
+                return explicit;
+            throw missing(`DATABRICKS_AUTH_TYPE "${explicit}" is not supported here`, 'use pat, oauth-m2m or github-oidc');
+        }
+        if (token)
+            return 'pat';
+        if (clientId && clientSecret)
+            return 'oauth-m2m';
+        if (clientId && oidcUrl && oidcRequestToken)
+            return 'github-oidc';
+        if (clientSecret && !clientId)
+            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_ID is not set');
+        if (clientId) {
+            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_SECRET is not set (and no GitHub OIDC token is available)', 'set DATABRICKS_CLIENT_SECRET for OAuth M2M, or grant the job `permissions: id-token: write` for GitHub OIDC');
+        }
+        throw missing('No Databricks credentials: set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET, or DATABRICKS_CLIENT_ID with DATABRICKS_AUTH_TYPE=github-oidc');
+    })();
+    if (kind === 'pat') {
+        if (!token)
+            throw missing('DATABRICKS_AUTH_TYPE=pat but DATABRICKS_TOKEN is not set');
+        return { kind, headers: async () => ({ authorization: `Bearer ${token}` }), invalidate: () => undefined };
+    }
+    if (!clientId)
+        throw missing(`DATABRICKS_AUTH_TYPE=${kind} but DATABRICKS_CLIENT_ID is not set`);
+    if (kind === 'oauth-m2m' && !clientSecret)
+        throw missing('DATABRICKS_AUTH_TYPE=oauth-m2m but DATABRICKS_CLIENT_SECRET is not set');
+    if (kind === 'github-oidc' && (!oidcUrl || !oidcRequestToken)) {
+        throw missing(`DATABRICKS_AUTH_TYPE=github-oidc but ${!oidcUrl ? 'ACTIONS_ID_TOKEN_REQUEST_URL' : 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'} is not set`, 'GitHub sets it only when the job has `permissions: id-token: write`');
+    }
+    const fetchFn = fetchImpl ?? proxiedFetch(env);
+    const now = options.now ?? Date.now;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const scope = options.scope ?? 'all-apis';
+    // Every secret this provider holds or obtains is also registered process-wide (masking, redaction).
+    const secrets = { add: (s) => (0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .registerSecret */ .cl)(s), [Symbol.iterator]: () => (0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .registeredSecrets */ .wW)()[Symbol.iterator]() };
+    secrets.add(clientSecret ?? '');
+    secrets.add(oidcRequestToken ?? '');
+    const scrub = (text) => (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E$)(text, secrets);
+    const credentialHint = kind === 'oauth-m2m'
+        ? 'check DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET'
+        : 'check DATABRICKS_CLIENT_ID and the service principal federation policy (issuer, subject, audience)';
+    /** One call to an auth endpoint with a small retry on 429/5xx/transport failures. */
+    const call = async (what, url, init) => {
+        const path = new URL(url).pathname;
+        const maxAttempts = 3;
+        for (let attempt = 1;; attempt += 1) {
+            let status;
+            let text;
+            try {
+                // Never follow a redirect: it would re-send the client secret or the OIDC subject token elsewhere.
+                const res = await fetchFn(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+                status = res.status;
+                text = status >= 300 && status < 400 ? '' : await res.text();
+                if (text.length > MAX_AUTH_RESPONSE_CHARS)
+                    text = text.slice(0, MAX_AUTH_RESPONSE_CHARS);
+            }
+            catch (cause) {
+                if (attempt < maxAttempts) {
+                    await new Promise((r) => setTimeout(r, 200 * attempt));
+                    continue;
+                }
+                const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+                const error = new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${what}: ${init.method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)} (${attempt} attempts)`), {
+                    errorCode: null,
+                    status: null,
+                    method: init.method,
+                    url: `${new URL(url).origin}${path}`,
+                    kind: timedOut ? 'timeout' : 'transport',
+                    attempts: attempt,
+                });
+                Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
+                throw error;
+            }
+            if ((status === 429 || status >= 500) && attempt < maxAttempts) {
+                await new Promise((r) => setTimeout(r, 200 * attempt));
+                continue;
+            }
+            if (status >= 300 && status < 400) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${what}: ${init.method} ${path} answered with a redirect (HTTP ${status}); token requests never follow redirects`), {
+                    errorCode: null,
+                    status,
+                    method: init.method,
+                    url: `${new URL(url).origin}${path}`,
+                    kind: 'http',
+                    attempts: attempt,
+                });
+            }
+            const fail = (detail, errorCode) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(scrub(`${what}: ${init.method} ${path}: ${detail} (${attempt} attempt${attempt === 1 ? '' : 's'})`), {
+                errorCode,
+                status,
+                method: init.method,
+                url: `${new URL(url).origin}${path}`,
+                kind: 'http',
+                attempts: attempt,
+            });
+            if (status < 200 || status >= 300) {
+                const decoded = (0,_error_body_js__WEBPACK_IMPORTED_MODULE_5__/* .decodeErrorBody */ .F)(text);
+                const hint = status === 400 || status === 401 || status === 403 ? ` — ${credentialHint}` : '';
+                throw fail(`HTTP ${status} ${decoded.errorCode ?? ''}${decoded.message ? `: ${decoded.message}` : ''}${hint}`.replace(/ :/, ':'), decoded.errorCode);
+            }
+            try {
+                const parsed = JSON.parse(text);
+                if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+                    return parsed;
+            }
+            catch {
+                // fall through
+            }
+            throw fail(`HTTP ${status} but the body is not a JSON object`, null);
+        }
+    };
+    let tokenEndpoint = null;
+    const discoverTokenEndpoint = () => {
+        tokenEndpoint ??= call('Databricks OIDC discovery', `${base}/oidc/.well-known/oauth-authorization-server`, {
+            method: 'GET',
+            headers: { accept: 'application/json' },
+        }).then((doc) => {
+            const endpoint = doc['token_endpoint'];
+            if (typeof endpoint !== 'string' || endpoint === '') {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(`Databricks OIDC discovery: ${base}/oidc/.well-known/oauth-authorization-server has no token_endpoint`, {
+                    errorCode: null,
+                    status: 200,
+                    method: 'GET',
+                    url: `${base}/oidc/.well-known/oauth-authorization-server`,
+                    kind: 'http',
+                    attempts: 1,
+                });
+            }
+            // The client secret and the OIDC subject token go only to the workspace's own origin.
+            if (!sameOrigin(endpoint, base)) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(`Databricks OIDC discovery: the token_endpoint is on another origin than ${new URL(base).origin}; refusing to send credentials there`, { errorCode: null, status: 200, method: 'GET', url: `${base}/oidc/.well-known/oauth-authorization-server`, kind: 'http', attempts: 1 });
+            }
+            return endpoint;
+        });
+        tokenEndpoint.catch(() => {
+            tokenEndpoint = null; // a failed discovery is retried on the next call
+        });
+        return tokenEndpoint;
+    };
+    const form = (fields) => new URLSearchParams(fields).toString();
+    /**
+     * The audience of the GitHub OIDC token, as databricks-sdk-py chooses it (docs/fidelity.md #11):
+     * DATABRICKS_TOKEN_AUDIENCE; else the host metadata's first `token_federation_default_oidc_audiences`
+     * (`config.py` _resolve_host_metadata); else, on an account host (metadata without a workspace id),
+     * the account id; else the token endpoint URL (`credentials_provider.py` _oidc_credentials_provider).
+     * The metadata is best effort, as in the SDK: when it cannot be read, the fallbacks apply.
+     */
+    let audience = null;
+    const tokenAudience = (endpoint) => {
+        audience ??= (async () => {
+            const explicit = set(env, 'DATABRICKS_TOKEN_AUDIENCE');
+            if (explicit)
+                return explicit;
+            let meta = null;
+            try {
+                meta = await call('Databricks host metadata', `${base}/.well-known/databricks-config`, { method: 'GET', headers: { accept: 'application/json' } });
+            }
+            catch {
+                meta = null;
+            }
+            const listed = meta?.['token_federation_default_oidc_audiences'];
+            if (Array.isArray(listed) && typeof listed[0] === 'string' && listed[0] !== '')
+                return listed[0];
+            const account = set(env, 'DATABRICKS_ACCOUNT_ID') ?? (typeof meta?.['account_id'] === 'string' ? meta['account_id'] : null);
+            if (meta && !meta['workspace_id'] && account)
+                return account;
+            return endpoint;
+        })();
+        return audience;
+    };
+    const fetchGithubIdToken = async (audience) => {
+        const url = new URL(oidcUrl);
+        url.searchParams.set('audience', audience);
+        const body = await call('GitHub OIDC token request', url.href, {
+            method: 'GET',
+            headers: { authorization: `Bearer ${oidcRequestToken}`, accept: 'application/json' },
+        });
+        const value = body['value'];
+        if (typeof value !== 'string' || value === '') {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD('GitHub OIDC token request: the answer has no "value" (is `permissions: id-token: write` set on the job?)', {
+                errorCode: null,
+                status: 200,
+                method: 'GET',
+                url: `${url.origin}${url.pathname}`,
+                kind: 'http',
+                attempts: 1,
+            });
+        }
+        secrets.add(value);
+        return value;
+    };
+    const requestToken = async () => {
+        const endpoint = await discoverTokenEndpoint();
+        let body;
+        if (kind === 'oauth-m2m') {
+            const basic = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
+            secrets.add(basic);
+            body = await call('Databricks OAuth M2M token request', endpoint, {
+                method: 'POST',
+                headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+                body: form({ grant_type: 'client_credentials', scope }),
+            });
+        }
+        else {
+            // A fresh GitHub JWT per exchange: they are short-lived.
+            const jwt = await fetchGithubIdToken(await tokenAudience(endpoint));
+            body = await call('Databricks OIDC token exchange', endpoint, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+                body: form({
+                    grant_type: TOKEN_EXCHANGE_GRANT,
+                    subject_token_type: JWT_TOKEN_TYPE,
+                    subject_token: jwt,
+                    scope,
+                    client_id: clientId,
+                }),
+            });
+        }
+        const accessToken = body['access_token'];
+        if (typeof accessToken !== 'string' || accessToken === '') {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ApiError */ .hD(`Databricks ${kind} token request: the answer has no access_token`, {
+                errorCode: null,
+                status: 200,
+                method: 'POST',
+                url: endpoint,
+                kind: 'http',
+                attempts: 1,
+            });
+        }
+        secrets.add(accessToken);
+        const rawType = typeof body['token_type'] === 'string' ? body['token_type'] : 'Bearer';
+        const tokenType = rawType.toLowerCase() === 'bearer' ? 'Bearer' : rawType;
+        const expiresIn = Number(body['expires_in']);
+        const lifetimeMs = (Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_S) * 1000;
+        const issuedAt = now();
+        const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs / 10);
+        return { header: `${tokenType} ${accessToken}`, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin };
+    };
+    let cached = null;
+    let inFlight = null;
+    const currentToken = async () => {
+        if (cached && now() < cached.refreshAt)
+            return cached;
+        // Single flight: every caller waiting for a refresh shares this one request.
+        inFlight ??= requestToken()
+            .then((t) => {
+            cached = t;
+            return t;
+        })
+            .finally(() => {
+            inFlight = null;
+        });
+        return inFlight;
+    };
+    return {
+        kind,
+        headers: async () => ({ authorization: (await currentToken()).header }),
+        invalidate: () => {
+            cached = null;
+        },
+    };
+};
 
 
 /***/ }),
@@ -57960,6 +59530,26 @@ const endpointLabel = (method, pathname) => `${method} ${pathname
 
 /***/ }),
 
+/***/ 8989:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   z: () => (/* binding */ mlflowProtocolCaller)
+/* harmony export */ });
+// The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
+// as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
+/** A caller for endpoints under `prefix` (e.g. `/api/2.0/mlflow`), labelled per endpoint in the ledger. */
+const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, idempotent) => {
+    const endpoint = `${method} ${prefix}${path}`;
+    const req = method === 'GET'
+        ? { method, path: `${prefix}${path}`, query: payload, endpoint }
+        : { method, path: `${prefix}${path}`, body: payload, idempotent, endpoint };
+    return (await http.request(req)).body;
+};
+
+
+/***/ }),
+
 /***/ 4025:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -58191,6 +59781,448 @@ const describeUrlForLog = (url, secrets = []) => redact(`${url.pathname}${url.se
 
 /***/ }),
 
+/***/ 588:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D: () => (/* binding */ httpSettingsFromEnv)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
+// User-tunable HTTP settings, read from the environment once at the edge.
+
+/**
+ * `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (per request, default 20), `MLOPS_GATE_HTTP_MAX_RESPONSE_MB`
+ * (default 64), `MLOPS_GATE_DEADLINE_SECONDS` (the whole command; default none).
+ */
+function httpSettingsFromEnv(env) {
+    const positive = (name) => {
+        const raw = env[name]?.trim();
+        if (!raw)
+            return null;
+        const n = Number(raw);
+        if (!Number.isFinite(n) || n <= 0)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UsageError */ .eb(`${name} must be a positive number (got "${raw}")`);
+        return n;
+    };
+    const seconds = positive('MLOPS_GATE_HTTP_TIMEOUT_SECONDS');
+    const mib = positive('MLOPS_GATE_HTTP_MAX_RESPONSE_MB');
+    const deadline = positive('MLOPS_GATE_DEADLINE_SECONDS');
+    return {
+        ...(seconds !== null ? { timeoutMs: Math.round(seconds * 1000) } : {}),
+        ...(deadline !== null ? { deadlineSeconds: deadline } : {}),
+        ...(mib !== null ? { maxResponseBytes: Math.round(mib * 1024 * 1024) } : {}),
+    };
+}
+
+
+/***/ }),
+
+/***/ 4868:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  a: () => (/* binding */ createMonitoringClient)
+});
+
+// EXTERNAL MODULE: ./lib/src/errors.js
+var errors = __nccwpck_require__(5071);
+// EXTERNAL MODULE: ./lib/src/endpoint/monitor.js
+var monitor = __nccwpck_require__(7656);
+;// CONCATENATED MODULE: ./lib/src/platform/monitoring/wire.js
+// Wire shapes of the two monitoring APIs (legacy `/api/2.1/unity-catalog/tables/{table}/monitor`
+// and Data Quality `/api/data-quality/v1/monitors`): request bodies from a DesiredMonitor, and
+// monitors read back into the one comparable ObservedMonitor.
+
+/** "1 day" → `AGGREGATION_GRANULARITY_1_DAY` (Data Quality v1 enum). */
+const dqGranularity = (legacy) => `AGGREGATION_GRANULARITY_${legacy.toUpperCase().replace(/ /g, '_')}`;
+/** `AGGREGATION_GRANULARITY_2_WEEKS` → "2 weeks". */
+const legacyGranularity = (dq) => monitor/* GRANULARITIES */.n.find((g) => dqGranularity(g) === dq) ?? null;
+// ---------------------------------------------------------------------------------------------
+// Request shapes
+function legacyInferenceLog(d) {
+    const log = d.inferenceLog;
+    return {
+        problem_type: log.problemType === 'regression' ? 'PROBLEM_TYPE_REGRESSION' : 'PROBLEM_TYPE_CLASSIFICATION',
+        prediction_col: log.predictionCol,
+        timestamp_col: log.timestampCol,
+        model_id_col: log.modelIdCol,
+        granularities: [...log.granularities],
+        ...(log.labelCol ? { label_col: log.labelCol } : {}),
+    };
+}
+function dqInferenceLog(d) {
+    const log = d.inferenceLog;
+    return {
+        problem_type: log.problemType === 'regression' ? 'INFERENCE_PROBLEM_TYPE_REGRESSION' : 'INFERENCE_PROBLEM_TYPE_CLASSIFICATION',
+        prediction_column: log.predictionCol,
+        timestamp_column: log.timestampCol,
+        model_id_column: log.modelIdCol,
+        granularities: log.granularities.map(dqGranularity),
+        ...(log.labelCol ? { label_column: log.labelCol } : {}),
+    };
+}
+const schedule = (d) => (d.schedule ? { quartz_cron_expression: d.schedule.cron, timezone_id: d.schedule.timezone } : undefined);
+/** POST body for the legacy API (the table is in the path). */
+function legacyCreateBody(d) {
+    return {
+        output_schema_name: d.outputSchema,
+        assets_dir: d.assetsDir,
+        inference_log: legacyInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
+    };
+}
+/**
+ * PUT body for the legacy API. Whether the PUT keeps or clears the fields it leaves out is not
+ * documented (docs/fidelity.md), so it always carries every field mlops-gate manages: under either
+ * reading the monitor ends as desired.
+ */
+function legacyUpdateBody(d, _changes) {
+    return {
+        output_schema_name: d.outputSchema,
+        inference_log: legacyInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        slicing_exprs: [...d.slicingExprs],
+    };
+}
+/** `data_profiling_config` for Data Quality v1 (the output schema by id). */
+function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
+    return {
+        output_schema_id: outputSchemaId,
+        ...(withAssetsDir ? { assets_dir: d.assetsDir } : {}),
+        inference_log: dqInferenceLog(d),
+        ...(d.schedule ? { schedule: schedule(d) } : {}),
+        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
+    };
+}
+// Leaf fields only: the SDK's example masks leaves (`data_profiling_config.schedule.quartz_cron_expression`),
+// and whether a whole sub-message may be named is not documented (docs/fidelity.md). Leaves work
+// under both readings; a leaf the body leaves out (an unset label column) is cleared by the mask.
+const DQ_MASK = {
+    output_schema: ['data_profiling_config.output_schema_id'],
+    inference_log: [
+        'problem_type',
+        'timestamp_column',
+        'granularities',
+        'prediction_column',
+        'model_id_column',
+        'label_column',
+        'prediction_probability_column',
+    ].map((f) => `data_profiling_config.inference_log.${f}`),
+    schedule: ['data_profiling_config.schedule.quartz_cron_expression', 'data_profiling_config.schedule.timezone_id'],
+    slicing_exprs: ['data_profiling_config.slicing_exprs'],
+};
+/** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
+const dqUpdateMask = (changes) => changes.flatMap((c) => DQ_MASK[c]).join(',');
+const str = (v) => (typeof v === 'string' ? v : null);
+const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
+const problem = (v) => {
+    const s = str(v);
+    return s ? (s.endsWith('REGRESSION') ? 'regression' : s.endsWith('CLASSIFICATION') ? 'classification' : s) : null;
+};
+const scheduleOf = (v) => {
+    const s = obj(v);
+    const cron = s ? str(s.quartz_cron_expression) : null;
+    return s && cron ? { cron, timezone: str(s.timezone_id) ?? '' } : null;
+};
+function observeLegacy(info) {
+    const log = obj(info.inference_log);
+    return {
+        outputSchema: str(info.output_schema_name),
+        inferenceLog: log
+            ? {
+                problemType: problem(log.problem_type),
+                predictionCol: str(log.prediction_col),
+                labelCol: str(log.label_col),
+                timestampCol: str(log.timestamp_col),
+                modelIdCol: str(log.model_id_col),
+                granularities: strings(log.granularities).map((g) => (0,monitor/* normalizeGranularity */.YD)(g) ?? g),
+            }
+            : null,
+        schedule: scheduleOf(info.schedule),
+        slicingExprs: strings(info.slicing_exprs),
+        monitorVersion: typeof info.monitor_version === 'number' ? info.monitor_version : null,
+        status: str(info.status),
+    };
+}
+function observeDataQuality(monitor) {
+    const cfg = obj(monitor.data_profiling_config) ?? {};
+    const log = obj(cfg.inference_log);
+    return {
+        outputSchema: str(cfg.output_schema_id),
+        inferenceLog: log
+            ? {
+                problemType: problem(log.problem_type),
+                predictionCol: str(log.prediction_column),
+                labelCol: str(log.label_column),
+                timestampCol: str(log.timestamp_column),
+                modelIdCol: str(log.model_id_column),
+                granularities: strings(log.granularities).map((g) => legacyGranularity(g) ?? g),
+            }
+            : null,
+        schedule: scheduleOf(cfg.schedule),
+        slicingExprs: strings(cfg.slicing_exprs),
+        monitorVersion: typeof cfg.monitor_version === 'number' ? cfg.monitor_version : null,
+        status: str(cfg.status),
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/src/platform/monitoring/client.js
+// Ensures the Lakehouse monitor of an inference table, idempotently, through either API:
+//   data-quality (default, as Databricks recommends): /api/data-quality/v1/monitors, by table id
+//     and output schema id (looked up from their names in Unity Catalog);
+//   legacy: /api/2.1/unity-catalog/tables/{table}/monitor, by name.
+// Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
+// update only the changed fields; same → zero writes. Optionally refresh after a change.
+//
+// Two readings no source settles are handled so either is right (docs/fidelity.md):
+//   #102: the legacy routes may answer a missing table with NOT_FOUND, the code of a missing
+//         monitor. So an absent legacy monitor is followed by a read of the table itself (one GET,
+//         only when there is something to create): a missing table is reported, never sent a create.
+//   #108: "Certain configuration fields, such as output asset identifiers, cannot be updated"
+//         (legacy update). A legacy monitor whose output schema differs is reported with what to
+//         do, and nothing is written, instead of a PUT that may be refused.
+
+
+
+const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
+/** What the table route may answer for a table that does not exist (its own code, or the generic ones). */
+const MISSING_TABLE = [...MISSING_OBJECT, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST'];
+const enc = encodeURIComponent;
+function createMonitoringClient(options) {
+    const { http } = options;
+    const legacyOps = (d) => {
+        const path = `/api/2.1/unity-catalog/tables/${enc(d.table)}/monitor`;
+        const endpoint = 'api/2.1/unity-catalog/tables/{table}/monitor';
+        return {
+            outputSchemaValue: async () => d.outputSchema,
+            async get() {
+                try {
+                    return observeLegacy((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+                }
+                catch (e) {
+                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                        return null;
+                    throw e;
+                }
+            },
+            async create() {
+                return observeLegacy((await http.request({ method: 'POST', path, body: legacyCreateBody(d), endpoint: `POST /${endpoint}` })).body);
+            },
+            async update(changes) {
+                const body = legacyUpdateBody(d, changes);
+                return observeLegacy((await http.request({ method: 'PUT', path, body, endpoint: `PUT /${endpoint}` })).body);
+            },
+            async refresh() {
+                try {
+                    const res = await http.request({ method: 'POST', path: `${path}/refreshes`, endpoint: `POST /${endpoint}/refreshes` });
+                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
+                }
+                catch (e) {
+                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
+                        return { state: 'already-running' };
+                    throw e;
+                }
+            },
+        };
+    };
+    // Data Quality addresses objects by UUID: look both up once per client (a run), by name. A failed
+    // look-up is forgotten, so a table that appears later is found on the next call.
+    const resolvedIds = new Map();
+    const dataQualityOps = (d) => {
+        const key = `${d.table}\u0000${d.outputSchema}`;
+        const resolve = () => {
+            const known = resolvedIds.get(key);
+            if (known)
+                return known;
+            const lookup = (async () => {
+                const table = await http.request({
+                    method: 'GET',
+                    path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`,
+                    endpoint: 'GET /api/2.1/unity-catalog/tables/{name}',
+                });
+                const schema = await http.request({
+                    method: 'GET',
+                    path: `/api/2.1/unity-catalog/schemas/${enc(d.outputSchema)}`,
+                    endpoint: 'GET /api/2.1/unity-catalog/schemas/{name}',
+                });
+                if (!table.body.table_id || !schema.body.schema_id)
+                    throw new Error(`Unity Catalog answered without table_id/schema_id for ${d.table} / ${d.outputSchema}`);
+                return { tableId: table.body.table_id, schemaId: schema.body.schema_id };
+            })();
+            resolvedIds.set(key, lookup);
+            lookup.catch(() => resolvedIds.delete(key));
+            return lookup;
+        };
+        const monitorPath = async () => `/api/data-quality/v1/monitors/table/${enc((await resolve()).tableId)}`;
+        const endpoint = 'api/data-quality/v1/monitors/{object_type}/{object_id}';
+        return {
+            outputSchemaValue: async () => (await resolve()).schemaId,
+            async get() {
+                const path = await monitorPath();
+                try {
+                    return observeDataQuality((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
+                }
+                catch (e) {
+                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                        return null;
+                    throw e;
+                }
+            },
+            async create() {
+                const { tableId, schemaId } = await resolve();
+                const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, true) };
+                return observeDataQuality((await http.request({ method: 'POST', path: '/api/data-quality/v1/monitors', body, endpoint: 'POST /api/data-quality/v1/monitors' })).body);
+            },
+            async update(changes) {
+                const { tableId, schemaId } = await resolve();
+                const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, false) };
+                const res = await http.request({
+                    method: 'PATCH',
+                    path: await monitorPath(),
+                    query: { update_mask: dqUpdateMask(changes) },
+                    body,
+                    // Same mask, same body: repeating it lands on the same monitor.
+                    idempotent: true,
+                    endpoint: `PATCH /${endpoint}`,
+                });
+                return observeDataQuality(res.body);
+            },
+            async refresh() {
+                const { tableId } = await resolve();
+                try {
+                    const res = await http.request({
+                        method: 'POST',
+                        path: `${await monitorPath()}/refreshes`,
+                        body: { object_type: 'table', object_id: tableId },
+                        endpoint: `POST /${endpoint}/refreshes`,
+                    });
+                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
+                }
+                catch (e) {
+                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
+                        return { state: 'already-running' };
+                    throw e;
+                }
+            },
+        };
+    };
+    const opsFor = (api, d) => (api === 'legacy' ? legacyOps(d) : dataQualityOps(d));
+    const missingMessage = (code, detail, d) => code === 'TABLE_DOES_NOT_EXIST'
+        ? `inference table ${d.table} does not exist yet (it appears once the endpoint has served requests with inference tables enabled); the monitor was not created`
+        : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${detail})`;
+    /**
+     * An absent legacy monitor: is the table there? The legacy routes may answer a missing table with
+     * the same NOT_FOUND as a missing monitor (#102), so the table is read itself. null: it exists.
+     */
+    const legacyTableMissing = async (api, d) => {
+        if (api !== 'legacy')
+            return null;
+        try {
+            await http.request({ method: 'GET', path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`, endpoint: 'GET /api/2.1/unity-catalog/tables/{name}' });
+            return null;
+        }
+        catch (e) {
+            if (!(0,errors/* hasErrorCode */.Ue)(e, ...MISSING_TABLE))
+                throw e;
+            const code = e.errorCode;
+            return missingMessage(code === 'SCHEMA_DOES_NOT_EXIST' || code === 'CATALOG_DOES_NOT_EXIST' ? code : 'TABLE_DOES_NOT_EXIST', e.message, d);
+        }
+    };
+    /** A legacy monitor's output schema cannot be changed in place (#108): what to do instead. */
+    const outputSchemaFixed = (api, d, observed, changes) => api === 'legacy' && changes.includes('output_schema')
+        ? `the monitor on ${d.table} writes its metric tables to ${observed.outputSchema ?? '(none)'}, the config says ${d.outputSchema}; ` +
+            'Databricks does not change "output asset identifiers" of a monitor in place, so nothing was changed: set monitor.output_schema back, ' +
+            'or delete the monitor (its metric tables stay) and re-run to create it there'
+        : null;
+    return {
+        async inspect(api, d) {
+            const ops = opsFor(api, d);
+            try {
+                const observed = await ops.get();
+                if (!observed) {
+                    const missing = await legacyTableMissing(api, d);
+                    return missing ? { state: 'failed', message: missing } : { state: 'absent' };
+                }
+                const changes = (0,monitor/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
+                const fixed = outputSchemaFixed(api, d, observed, changes);
+                if (fixed)
+                    return { state: 'failed', message: fixed };
+                return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
+            }
+            catch (e) {
+                if ((0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
+                    return { state: 'failed', message: missingMessage(e.errorCode, e.message, d) };
+                throw e;
+            }
+        },
+        async ensureMonitor({ api, monitor: d, refresh }) {
+            const ops = opsFor(api, d);
+            let writes = 0;
+            const failed = (message) => ({ action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message });
+            const done = async (action, changes, observed) => {
+                let refreshed = null;
+                if (refresh === 'always' || (refresh === 'after-change' && action !== 'unchanged')) {
+                    refreshed = await ops.refresh();
+                    writes++;
+                }
+                const what = action === 'updated' ? `updated ${changes.join(', ')}` : action;
+                const refreshText = refreshed ? (refreshed.state === 'started' ? `; refresh ${refreshed.refreshId} started` : '; a refresh was already running') : '';
+                return {
+                    action,
+                    api,
+                    table: d.table,
+                    changes,
+                    refresh: refreshed,
+                    monitorVersion: observed.monitorVersion,
+                    writes,
+                    message: `monitor on ${d.table} (${api}): ${what}${refreshText}`,
+                };
+            };
+            try {
+                let observed = await ops.get();
+                if (!observed) {
+                    const missing = await legacyTableMissing(api, d);
+                    if (missing)
+                        return failed(missing);
+                    try {
+                        writes++;
+                        return await done('created', [], await ops.create());
+                    }
+                    catch (e) {
+                        // A concurrent writer created it first: compare with theirs instead (the code for
+                        // "exists" is not documented: both spellings).
+                        if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
+                            throw e;
+                        observed = await ops.get();
+                        if (!observed)
+                            throw e;
+                    }
+                }
+                const changes = (0,monitor/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
+                const fixed = outputSchemaFixed(api, d, observed, changes);
+                if (fixed)
+                    return failed(fixed);
+                if (changes.length === 0)
+                    return await done('unchanged', [], observed);
+                writes++;
+                return await done('updated', changes, await ops.update(changes));
+            }
+            catch (e) {
+                if (!(0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
+                    throw e;
+                return failed(missingMessage(e.errorCode, e.message, d));
+            }
+        },
+    };
+}
+
+
+/***/ }),
+
 /***/ 6042:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -58240,6 +60272,258 @@ function registerEnvironmentSecrets(env) {
     for (const [name, value] of Object.entries(env))
         if ((0,_util_credentials_js__WEBPACK_IMPORTED_MODULE_0__/* .isCredentialVariable */ .i)(name))
             registerSecret(value);
+}
+
+
+/***/ }),
+
+/***/ 3459:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   cL: () => (/* binding */ createServingClient)
+/* harmony export */ });
+/* unused harmony exports entityFromWire, entityToWire, configToWire, endpointFromWire */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
+/* harmony import */ var _endpoint_compare_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2741);
+/* harmony import */ var _endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5387);
+/* harmony import */ var _endpoint_ports_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9990);
+// A typed client for Databricks Model Serving over the HTTP port: read, create and update
+// endpoints, read metrics, send a smoke request, and wait for a config update to settle.
+//
+// Only one config update may be in flight per endpoint. `updateConfig` answers a 409 by waiting
+// for the update in flight and retrying, so two writers queue instead of failing. Waiting polls
+// GET with exponential backoff and jitter until `config_update = NOT_UPDATING` and `ready = READY`
+// (the SDK waiters stop at NOT_UPDATING; a rollout also needs the new config to take traffic).
+// Time (now, sleep) and randomness are injected so tests drive waits without real delays.
+
+
+
+
+const isConflict = (e) => e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ApiError */ .hD && ((e.details.status === 409 && !(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_ALREADY_EXISTS')) || (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_CONFLICT'));
+/** Fields of an output served entity that PUT /config does not take. */
+const OUTPUT_ONLY = new Set(['state', 'creator', 'creation_timestamp', 'foundation_model']);
+const MANAGED = new Set(['name', 'entity_name', 'entity_version', 'workload_size', 'scale_to_zero_enabled']);
+function entityFromWire(e) {
+    const extra = {};
+    for (const [k, v] of Object.entries(e))
+        if (!OUTPUT_ONLY.has(k) && !MANAGED.has(k) && v !== undefined)
+            extra[k] = v;
+    return {
+        name: e.name,
+        entityName: e.entity_name ?? '',
+        entityVersion: e.entity_version === undefined ? '' : String(e.entity_version),
+        workloadSize: e.workload_size ?? 'Small',
+        scaleToZero: e.scale_to_zero_enabled ?? false,
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
+    };
+}
+function entityToWire(e) {
+    return {
+        ...(e.extra ?? {}),
+        name: e.name,
+        entity_name: e.entityName,
+        entity_version: e.entityVersion,
+        workload_size: e.workloadSize,
+        scale_to_zero_enabled: e.scaleToZero,
+    };
+}
+const configToWire = (c) => ({
+    served_entities: c.servedEntities.map(entityToWire),
+    traffic_config: { routes: c.routes.map((r) => ({ served_model_name: r.servedEntityName, traffic_percentage: r.percent })) },
+});
+const configFromWire = (c) => {
+    if (!c || !c.served_entities)
+        return null;
+    return {
+        servedEntities: c.served_entities.map(entityFromWire),
+        routes: (c.traffic_config?.routes ?? []).map((r) => ({
+            servedEntityName: r.served_entity_name ?? r.served_model_name ?? '',
+            percent: r.traffic_percentage,
+        })),
+        configVersion: c.config_version ?? null,
+    };
+};
+function endpointFromWire(w) {
+    const table = w.ai_gateway?.inference_table_config;
+    return {
+        name: w.name,
+        ready: w.state?.ready === 'READY',
+        configUpdate: w.state?.config_update ?? 'NOT_UPDATING',
+        config: configFromWire(w.config),
+        pendingConfigVersion: w.pending_config?.config_version ?? null,
+        inferenceTable: table && table.catalog_name && table.schema_name
+            ? { catalog: table.catalog_name, schema: table.schema_name, prefix: table.table_name_prefix ?? '', enabled: table.enabled !== false }
+            : null,
+    };
+}
+const inferenceTableToWire = (t) => t
+    ? { catalog_name: t.catalog, schema_name: t.schema, table_name_prefix: t.prefix, enabled: true }
+    : { enabled: false };
+const seconds = (ms) => `${Math.round(ms / 1000)} s`;
+function createServingClient(options) {
+    const { http } = options;
+    const clock = options.clock ?? _endpoint_ports_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m;
+    const random = options.random ?? Math.random;
+    const base = options.pollBaseMs ?? 1_000;
+    const cap = options.pollMaxMs ?? 10_000;
+    let polls = 0;
+    const path = (name, suffix = '') => `/api/2.0/serving-endpoints/${encodeURIComponent(name)}${suffix}`;
+    const getEndpoint = async (name) => {
+        try {
+            const res = await http.request({ method: 'GET', path: path(name), endpoint: 'GET /api/2.0/serving-endpoints/{name}' });
+            return endpointFromWire(res.body);
+        }
+        catch (e) {
+            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
+                return null;
+            throw e;
+        }
+    };
+    const waitUntilSettled = async (name, wait) => {
+        const started = clock.now();
+        let attempt = 0;
+        let last = null;
+        for (;;) {
+            const endpoint = await getEndpoint(name);
+            polls++;
+            attempt++;
+            const elapsed = clock.now() - started;
+            if (!endpoint)
+                return { kind: 'missing', polls: attempt, waitedMs: elapsed, message: `serving endpoint "${name}" does not exist` };
+            last = endpoint;
+            const state = endpoint.configUpdate;
+            await wait.onProgress?.({
+                endpoint: name,
+                configUpdate: state,
+                ready: endpoint.ready,
+                poll: attempt,
+                elapsedMs: elapsed,
+                message: `waiting for ${name}: ${state}${endpoint.ready ? '' : ', NOT_READY'} (${seconds(elapsed)})…`,
+            });
+            if (state === 'UPDATE_FAILED' || state === 'UPDATE_CANCELED') {
+                return {
+                    kind: 'failed',
+                    endpoint,
+                    polls: attempt,
+                    waitedMs: elapsed,
+                    message: `the config update of serving endpoint "${name}" ended ${state}; ${endpoint.config ? `config version ${endpoint.config.configVersion ?? '?'} is still served` : 'no config is live'}`,
+                };
+            }
+            if (state === 'NOT_UPDATING' && endpoint.ready)
+                return { kind: 'settled', endpoint, polls: attempt, waitedMs: elapsed };
+            // Exponential backoff with full jitter on top of half the step, capped.
+            const step = Math.min(cap, base * 2 ** Math.min(attempt - 1, 20));
+            const delay = Math.round(step / 2 + (random() * step) / 2);
+            if (clock.now() - started + delay > wait.deadlineMs) {
+                return {
+                    kind: 'deadline',
+                    endpoint: last,
+                    polls: attempt,
+                    waitedMs: clock.now() - started,
+                    message: `serving endpoint "${name}" did not settle within ${seconds(wait.deadlineMs)} ` +
+                        `(config_update ${state}, ${endpoint.ready ? 'READY' : 'NOT_READY'}); raise serving.wait_timeout or check the endpoint's events`,
+                };
+            }
+            await clock.sleep(delay);
+        }
+    };
+    return {
+        getEndpoint,
+        waitUntilSettled,
+        polls: () => polls,
+        async createEndpoint(request) {
+            const body = { name: request.name, config: configToWire(request.config) };
+            if (request.inferenceTable)
+                body.ai_gateway = { inference_table_config: inferenceTableToWire(request.inferenceTable) };
+            if (request.tags && Object.keys(request.tags).length > 0)
+                body.tags = Object.entries(request.tags).map(([key, value]) => ({ key, value }));
+            try {
+                const res = await http.request({ method: 'POST', path: '/api/2.0/serving-endpoints', body, endpoint: 'POST /api/2.0/serving-endpoints' });
+                return { outcome: 'created', endpoint: endpointFromWire(res.body) };
+            }
+            catch (e) {
+                if (!(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .hasErrorCode */ .Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
+                    throw e;
+                const existing = await getEndpoint(request.name);
+                if (!existing)
+                    throw e;
+                return { outcome: 'exists', endpoint: existing };
+            }
+        },
+        async updateConfig(name, config, wait) {
+            const started = clock.now();
+            let conflicts = 0;
+            for (;;) {
+                try {
+                    const res = await http.request({
+                        method: 'PUT',
+                        path: path(name, '/config'),
+                        body: configToWire(config),
+                        endpoint: 'PUT /api/2.0/serving-endpoints/{name}/config',
+                    });
+                    return { outcome: 'started', endpoint: endpointFromWire(res.body), conflicts };
+                }
+                catch (e) {
+                    if (!isConflict(e))
+                        throw e;
+                    conflicts++;
+                    const remaining = wait.deadlineMs - (clock.now() - started);
+                    const settle = await waitUntilSettled(name, { ...wait, deadlineMs: Math.max(0, remaining) });
+                    if (settle.kind === 'deadline' || settle.kind === 'missing')
+                        return { outcome: 'gave-up', settle, conflicts };
+                    if (settle.kind === 'settled' && settle.endpoint.config && (0,_endpoint_compare_js__WEBPACK_IMPORTED_MODULE_3__/* .sameConfig */ .X)(settle.endpoint.config, config)) {
+                        return { outcome: 'already-applied', endpoint: settle.endpoint, conflicts };
+                    }
+                    // A failed update by someone else still frees the endpoint for ours: retry.
+                }
+            }
+        },
+        async putInferenceTable(name, table) {
+            // "On update, you have to disable inference table first in order to change the catalog name"
+            // (and the schema name, and the prefix): SDK serving.py AiGatewayInferenceTableConfig.
+            const live = table ? (await getEndpoint(name))?.inferenceTable : null;
+            if (table && live?.enabled && (live.catalog !== table.catalog || live.schema !== table.schema || live.prefix !== table.prefix)) {
+                await http.request({
+                    method: 'PUT',
+                    path: path(name, '/ai-gateway'),
+                    body: { inference_table_config: inferenceTableToWire(null) },
+                    endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
+                });
+            }
+            await http.request({
+                method: 'PUT',
+                path: path(name, '/ai-gateway'),
+                body: { inference_table_config: inferenceTableToWire(table) },
+                endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
+            });
+        },
+        async readMetrics(name) {
+            const res = await http.request({
+                method: 'GET',
+                path: path(name, '/metrics'),
+                responseType: 'text',
+                endpoint: 'GET /api/2.0/serving-endpoints/{name}/metrics',
+            });
+            return (0,_endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .parseMetricsExport */ .t7)(res.body);
+        },
+        async invoke(name, body) {
+            try {
+                const res = await http.request({
+                    method: 'POST',
+                    path: `/serving-endpoints/${encodeURIComponent(name)}/invocations`,
+                    body,
+                    endpoint: 'POST /serving-endpoints/{name}/invocations',
+                });
+                return { ok: true, status: res.status, servedEntityName: res.headers['served-model-name'] ?? null, body: res.body };
+            }
+            catch (e) {
+                if (!(e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ApiError */ .hD))
+                    throw e;
+                return { ok: false, status: e.details.status, servedEntityName: null, errorCode: e.errorCode, message: e.message };
+            }
+        },
+    };
 }
 
 
@@ -58364,69 +60648,330 @@ const isWaivable = (outcome) => outcome === 'fail' || outcome === 'warn';
 
 /***/ }),
 
-/***/ 7707:
+/***/ 9307:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Db: () => (/* binding */ decodeVersion),
-/* harmony export */   Ex: () => (/* binding */ JOURNAL),
-/* harmony export */   Ff: () => (/* binding */ COPY_IDENTITY_KEY),
-/* harmony export */   Hh: () => (/* binding */ encodeVersion),
-/* harmony export */   R0: () => (/* binding */ quarantineEnvOf),
-/* harmony export */   UX: () => (/* binding */ envTag),
-/* harmony export */   W: () => (/* binding */ SOURCE_TAGS),
-/* harmony export */   cC: () => (/* binding */ copyIdentity)
-/* harmony export */ });
-/* unused harmony exports TAG_PREFIX, NONE */
-/* harmony import */ var _util_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6743);
-// Tag keys of the audit journal. Tags live on the destination model version (and, for
-// rollbacks, on the registered model), so the registry itself records who promoted what, from
-// where, under which plan, and what it replaced. Keys are namespaced `mlops_gate.`; per-environment
-// keys carry the environment because in alias mode one version serves several environments.
 
-const TAG_PREFIX = 'mlops_gate.';
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  YD: () => (/* binding */ ARTIFACT_DIGEST_KEY),
+  Ff: () => (/* binding */ COPY_IDENTITY_KEY),
+  Jq: () => (/* binding */ LEGACY_COPY_IDENTITY_KEY),
+  U5: () => (/* binding */ TAG_LIMITS),
+  ix: () => (/* binding */ artifactDigestOf),
+  cC: () => (/* binding */ copyIdentity),
+  Zp: () => (/* binding */ copyIdentityOf),
+  xi: () => (/* binding */ copyTags),
+  Ym: () => (/* binding */ encodeRecord),
+  rQ: () => (/* binding */ isOurTag),
+  R0: () => (/* binding */ quarantineEnvOf),
+  KU: () => (/* binding */ quarantineKey),
+  Vi: () => (/* binding */ quarantineMarks),
+  u0: () => (/* binding */ quarantinedIn),
+  ox: () => (/* binding */ readPrevious),
+  R6: () => (/* binding */ readPromoted),
+  XP: () => (/* binding */ readRollback),
+  o$: () => (/* binding */ readSource),
+  u1: () => (/* binding */ recordHolds),
+  Hy: () => (/* binding */ recordKey),
+  IH: () => (/* binding */ recordKeys)
+});
+
+// UNUSED EXPORTS: LEGACY_TAG_PREFIX, NONE, TAG_PREFIX, decodeEnvironment, decodeRecord, decodeVersion, encodeEnvironment, encodeVersion, legacyEnvironmentKeys, tagCounts
+
+// EXTERNAL MODULE: ./lib/src/util/hash.js
+var hash = __nccwpck_require__(6743);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./lib/src/util/pack.js
+// Text ⇄ a compact ASCII form (raw deflate, base64), for values that must fit small slots (registry
+// tags of at most 1000 characters). Pure computation: no I/O. The packed bytes may differ between
+// zlib versions; what matters is that any version unpacks them, so nothing hashes packed bytes.
+
+const packText = (text) => (0,external_node_zlib_.deflateRawSync)(Buffer.from(text, 'utf8'), { level: 9 }).toString('base64');
+/** Throws on bytes that are not a raw deflate stream (the caller reports the value as unreadable). */
+const unpackText = (packed) => (0,external_node_zlib_.inflateRawSync)(Buffer.from(packed, 'base64'), { maxOutputLength: 16 * 1024 * 1024 }).toString('utf8');
+/** Length as Databricks may count it: UTF-8 bytes (never fewer than characters). */
+const utf8Length = (text) => Buffer.byteLength(text, 'utf8');
+
+;// CONCATENATED MODULE: ./lib/src/registry/journal.js
+// The audit journal mlops-gate keeps in registry tags: who promoted what, from where, under which
+// plan, and what it replaced (the rollback target, the serving endpoint config). Tags live on the
+// destination model version (and, for rollbacks, on the registered model).
+//
+// Keys follow the strictest documented reading of Unity Catalog's tag rules (docs/fidelity.md #56):
+// no `. , - = / :` in a key, at most 255 characters; values at most 1000 characters; at most 50
+// tags per object, of which mlops-gate takes few (one record per environment, see TAG_LIMITS):
+//
+//   mlops_gate_copy_of                 the copy's identity (set in the create call, never changed)
+//   mlops_gate_source                  {name, version, registry, uri, run_id} of the source version
+//   mlops_gate_artifact_digest         content digest of transferred files
+//   mlops_gate_promoted_<env>          {from, plan, by, at, run}: the promotion into <env>
+//   mlops_gate_previous_<env>          {champion, aliases, stage, endpoint}: what it replaced
+//   mlops_gate_rollback_<env>          {from, to, by, at, run} on the registered model
+//   mlops_gate_quarantined_<env>       a sentence: rolled back in <env> (by whom, when, to what); set by
+//                                      rollback, carried by copies, read by the quarantine gate
+//
+// <env> is the environment name encoded into [A-Za-z0-9_] injectively: `_` → `__`, `-` → `_d`
+// (`prod-eu` → `prod_deu`, `prod_eu` → `prod__eu`). The record name never contains `_` and comes
+// first, so two (record, environment) pairs never share a key.
+//
+// A record whose JSON is longer than 1000 characters (a large endpoint config) is packed: raw
+// deflate, base64, cut into chunks `mlops_gate_<record><i>_<env>` (i = 1…n); the record's own key
+// then holds `{"$packed": …, "chunks": n, "sha256": …}`, written last, so a reader sees either the
+// old record or the whole new one. A missing chunk or a digest mismatch is reported, never guessed.
+//
+// Journals written by earlier versions (`mlops_gate.<env>.<field>`, `mlops_gate.copy_of`, …) are
+// still read: every reader falls back to them.
+
+
+/** Unity Catalog's documented limits, and mlops-gate's own share of an object's tags. */
+const TAG_LIMITS = {
+    keyChars: 255,
+    valueChars: 1000,
+    /** Tags one object may carry (older Databricks pages say 20; the current one says 50). */
+    perObject: 50,
+    /** mlops-gate's tags on one object, at most: the rest is the users'. */
+    ours: 20,
+};
+const TAG_PREFIX = 'mlops_gate_';
+/** The prefix of journals written before the keys followed the tag rules. */
+const LEGACY_TAG_PREFIX = 'mlops_gate.';
+const isOurTag = (key) => key.startsWith(TAG_PREFIX) || key.startsWith(LEGACY_TAG_PREFIX);
+// ---------------------------------------------------------------------------------------------
+// Keys
+/** `_` → `__`, `-` → `_d`, anything else outside [A-Za-z0-9] → `_x<hex>_`: injective, no reserved character. */
+const encodeEnvironment = (env) => env.replace(/[^A-Za-z0-9]/gu, (c) => (c === '_' ? '__' : c === '-' ? '_d' : `_x${(c.codePointAt(0) ?? 0).toString(16)}_`));
+/** The inverse of encodeEnvironment; null when `text` is not an encoding. */
+function decodeEnvironment(text) {
+    let out = '';
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (c !== '_') {
+            if (!/[A-Za-z0-9]/u.test(c))
+                return null;
+            out += c;
+            continue;
+        }
+        const next = text[i + 1];
+        if (next === '_' || next === 'd') {
+            out += next === '_' ? '_' : '-';
+            i++;
+        }
+        else if (next === 'x') {
+            const end = text.indexOf('_', i + 2);
+            const hex = end < 0 ? '' : text.slice(i + 2, end);
+            if (!/^[0-9a-f]{1,6}$/u.test(hex) || Number.parseInt(hex, 16) > 0x10ffff)
+                return null;
+            out += String.fromCodePoint(Number.parseInt(hex, 16));
+            i = end;
+        }
+        else
+            return null;
+    }
+    return out.length > 0 && encodeEnvironment(out) === text ? out : null;
+}
+/** `mlops_gate_<record>[<chunk>][_<env>]`. */
+const recordKey = (record, env, chunk) => `${TAG_PREFIX}${record}${chunk ?? ''}${env === null ? '' : `_${encodeEnvironment(env)}`}`;
 /** Identity of a copy: set in the same create call as the version, so a copy is never untagged. */
-const COPY_IDENTITY_KEY = 'mlops_gate.copy_of';
-const SOURCE_TAGS = {
-    /** `<name>/<version>` of the source version. */
-    source: 'mlops_gate.source',
-    sourceRegistry: 'mlops_gate.source_registry',
-    /** The source version's artifact URI, or the content digest when artifacts were transferred. */
-    sourceUri: 'mlops_gate.source_uri',
-    sourceRunId: 'mlops_gate.source_run_id',
-    artifactDigest: 'mlops_gate.artifact_digest',
-};
-const envTag = (env, field) => `mlops_gate.${env}.${field}`;
-const JOURNAL = {
-    planHash: (env) => envTag(env, 'plan_hash'),
-    promotedFrom: (env) => envTag(env, 'promoted_from'),
-    promotedBy: (env) => envTag(env, 'promoted_by'),
-    promotedAt: (env) => envTag(env, 'promoted_at'),
-    runUrl: (env) => envTag(env, 'run_url'),
-    /** The rollback target: what the champion alias (or stage) held before. `none` when unset. */
-    previousChampion: (env) => envTag(env, 'previous_champion'),
-    previousOfAlias: (env, alias) => envTag(env, `previous.${alias}`),
-    previousInStage: (env) => envTag(env, 'previous.stage'),
-    /** The serving endpoint config this promotion replaced (canonical JSON of a SavedEndpoint), for rollback. */
-    previousEndpoint: (env) => envTag(env, 'previous.endpoint'),
-    /** On the registered model: `<from>-><to>` of the last rollback, to make a re-run a no-op. */
-    lastRollback: (env) => envTag(env, 'last_rollback'),
-    rolledBackBy: (env) => envTag(env, 'rolled_back_by'),
-    rolledBackAt: (env) => envTag(env, 'rolled_back_at'),
-    /** On the version rolled back from (and its same-registry source): it must not be promoted again without a waiver. */
-    quarantined: (env) => envTag(env, 'quarantined'),
-};
-/** The environment a quarantine mark was set in, when `key` is one (`JOURNAL.quarantined(env)`); else null. */
-const quarantineEnvOf = (key) => {
-    const env = /^mlops_gate\.([^.]+)\.quarantined$/.exec(key)?.[1];
-    return env !== undefined && JOURNAL.quarantined(env) === key ? env : null;
-};
-const NONE = 'none';
+const COPY_IDENTITY_KEY = 'mlops_gate_copy_of';
+const LEGACY_COPY_IDENTITY_KEY = 'mlops_gate.copy_of';
+const ARTIFACT_DIGEST_KEY = 'mlops_gate_artifact_digest';
+const LEGACY_ARTIFACT_DIGEST_KEY = 'mlops_gate.artifact_digest';
+/** The copy identity a version carries (current key, else the key of earlier versions). */
+const copyIdentityOf = (tags) => tags[COPY_IDENTITY_KEY] ?? tags[LEGACY_COPY_IDENTITY_KEY];
+const artifactDigestOf = (tags) => tags[ARTIFACT_DIGEST_KEY] ?? tags[LEGACY_ARTIFACT_DIGEST_KEY];
 /** Deterministic, quote-free identity value for "the copy of (registry, name, version)". */
-const copyIdentity = (registry, name, version) => (0,_util_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .fg)(`${registry}\n${name}\n${version}`).slice(0, 32);
-/** `none` ↔ null in tag values. */
+const copyIdentity = (registry, name, version) => (0,hash/* sha256Hex */.fg)(`${registry}\n${name}\n${version}`).slice(0, 32);
+const NONE = 'none';
+/** `none` ↔ null in legacy tag values. */
 const encodeVersion = (v) => v ?? NONE;
 const decodeVersion = (v) => v === undefined ? undefined : v === NONE || v === '' ? null : v;
+const isPackedHeader = (v) => typeof v === 'object' && v !== null && v.$packed === 'deflate-raw+base64' && Number.isInteger(v.chunks);
+/**
+ * The tags that hold `value` under `record` (and `env`): one tag when its JSON fits, else the
+ * chunks and a header. Keys in write order: chunks first, the record's own key last.
+ */
+function encodeRecord(record, env, value) {
+    const json = (0,hash/* canonicalJson */.dj)(value);
+    const base = recordKey(record, env);
+    if (utf8Length(json) <= TAG_LIMITS.valueChars)
+        return { [base]: json };
+    const packed = packText(json);
+    const out = {};
+    const chunks = Math.ceil(packed.length / TAG_LIMITS.valueChars);
+    for (let i = 0; i < chunks; i++)
+        out[recordKey(record, env, i + 1)] = packed.slice(i * TAG_LIMITS.valueChars, (i + 1) * TAG_LIMITS.valueChars);
+    const header = { $packed: 'deflate-raw+base64', chunks, sha256: (0,hash/* sha256Hex */.fg)(json) };
+    out[base] = (0,hash/* canonicalJson */.dj)(header);
+    return out;
+}
+/** Reads a record written by encodeRecord (legacy keys are the readers' business). */
+function decodeRecord(tags, record, env) {
+    const base = recordKey(record, env);
+    const raw = tags[base];
+    if (raw === undefined)
+        return { ok: true, value: null };
+    let parsed;
+    try {
+        parsed = JSON.parse(raw);
+    }
+    catch {
+        return { ok: false, problem: `tag ${base} is not JSON` };
+    }
+    if (!isPackedHeader(parsed))
+        return typeof parsed === 'object' && parsed !== null ? { ok: true, value: parsed } : { ok: false, problem: `tag ${base} is not a record` };
+    let packed = '';
+    for (let i = 1; i <= parsed.chunks; i++) {
+        const chunk = tags[recordKey(record, env, i)];
+        if (chunk === undefined)
+            return { ok: false, problem: `tag ${recordKey(record, env, i)} (chunk ${i} of ${parsed.chunks} of ${base}) is missing` };
+        packed += chunk;
+    }
+    let json;
+    try {
+        json = unpackText(packed);
+    }
+    catch {
+        return { ok: false, problem: `the chunks of ${base} do not unpack` };
+    }
+    if ((0,hash/* sha256Hex */.fg)(json) !== parsed.sha256)
+        return { ok: false, problem: `the chunks of ${base} do not match its digest (a partial write?)` };
+    try {
+        return { ok: true, value: JSON.parse(json) };
+    }
+    catch {
+        return { ok: false, problem: `the chunks of ${base} are not JSON` };
+    }
+}
+/** Every key a record occupies now (its key and the chunks its header names). */
+function recordKeys(tags, record, env) {
+    const base = recordKey(record, env);
+    const raw = tags[base];
+    if (raw === undefined)
+        return [];
+    try {
+        const parsed = JSON.parse(raw);
+        if (isPackedHeader(parsed))
+            return [base, ...Array.from({ length: Math.max(0, Math.min(parsed.chunks, 1000)) }, (_, i) => recordKey(record, env, i + 1))];
+    }
+    catch {
+        // a plain value
+    }
+    return [base];
+}
+/** Does the record read from `tags` equal `wanted` (whatever its encoding)? */
+const recordHolds = (tags, record, env, wanted) => {
+    const read = decodeRecord(tags, record, env);
+    return read.ok && read.value !== null && (0,hash/* canonicalJson */.dj)(read.value) === (0,hash/* canonicalJson */.dj)(wanted);
+};
+/** A copy's identity tag and its source record, set with the version in its create call. */
+const copyTags = (from, identity) => {
+    const source = { name: from.name, version: from.version, registry: from.registry, uri: from.source, ...(from.runId ? { run_id: from.runId } : {}) };
+    return { ...encodeRecord('source', null, source), [COPY_IDENTITY_KEY]: identity };
+};
+// ---------------------------------------------------------------------------------------------
+// Quarantine marks (a plain sentence, never chunked: a reader shows it to people)
+const quarantineKey = (env) => recordKey('quarantined', env);
+const LEGACY_QUARANTINE = /^mlops_gate\.([^.]+)\.quarantined$/u;
+const QUARANTINE = /^mlops_gate_quarantined_(.+)$/u;
+/** The environment a quarantine mark was set in when `key` is one (either key scheme); else null. */
+const quarantineEnvOf = (key) => {
+    const current = QUARANTINE.exec(key)?.[1];
+    if (current !== undefined)
+        return decodeEnvironment(current);
+    return LEGACY_QUARANTINE.exec(key)?.[1] ?? null;
+};
+/** Is the version marked quarantined in `env` (either key scheme)? */
+const quarantinedIn = (tags, env) => tags[quarantineKey(env)] !== undefined || tags[`${LEGACY_TAG_PREFIX}${env}.quarantined`] !== undefined;
+/** A version's quarantine marks, to carry over to a copy of it. */
+const quarantineMarks = (tags) => Object.fromEntries(Object.entries(tags).filter(([key]) => quarantineEnvOf(key) !== null));
+// ---------------------------------------------------------------------------------------------
+// Readers, with the keys of earlier versions as fallback
+const legacy = (env, field) => `${LEGACY_TAG_PREFIX}${env}.${field}`;
+function readPromoted(tags, env) {
+    const read = decodeRecord(tags, 'promoted', env);
+    if (!read.ok || read.value !== null)
+        return read;
+    const from = tags[legacy(env, 'promoted_from')];
+    if (from === undefined)
+        return { ok: true, value: null };
+    const opt = (field, key) => (tags[legacy(env, field)] !== undefined ? { [key]: tags[legacy(env, field)] } : {});
+    return { ok: true, value: { from, ...opt('plan_hash', 'plan'), ...opt('promoted_by', 'by'), ...opt('promoted_at', 'at'), ...opt('run_url', 'run') } };
+}
+function readPrevious(tags, env) {
+    const read = decodeRecord(tags, 'previous', env);
+    if (!read.ok || read.value !== null)
+        return read;
+    const champion = decodeVersion(tags[legacy(env, 'previous_champion')]);
+    if (champion === undefined)
+        return { ok: true, value: null };
+    const aliases = {};
+    const aliasPrefix = legacy(env, 'previous.');
+    for (const [key, value] of Object.entries(tags)) {
+        if (!key.startsWith(aliasPrefix))
+            continue;
+        const alias = key.slice(aliasPrefix.length);
+        if (alias !== 'stage' && alias !== 'endpoint')
+            aliases[alias] = decodeVersion(value) ?? null;
+    }
+    const stageText = tags[legacy(env, 'previous.stage')];
+    const endpointText = tags[legacy(env, 'previous.endpoint')];
+    let endpoint;
+    if (endpointText !== undefined) {
+        try {
+            endpoint = JSON.parse(endpointText);
+        }
+        catch {
+            return { ok: false, problem: `tag ${legacy(env, 'previous.endpoint')} is not JSON` };
+        }
+    }
+    return {
+        ok: true,
+        value: {
+            champion,
+            aliases,
+            ...(stageText !== undefined ? { stage: stageText === NONE || stageText === '' ? [] : stageText.split(',').filter(Boolean) } : {}),
+            ...(endpoint !== undefined ? { endpoint } : {}),
+        },
+    };
+}
+/** The source a copy records (current record, else the keys of earlier versions). */
+function readSource(tags) {
+    const read = decodeRecord(tags, 'source', null);
+    if (!read.ok || read.value !== null)
+        return read;
+    const text = tags[`${LEGACY_TAG_PREFIX}source`];
+    const slash = text?.lastIndexOf('/') ?? -1;
+    if (text === undefined || slash <= 0)
+        return { ok: true, value: null };
+    const runId = tags[`${LEGACY_TAG_PREFIX}source_run_id`];
+    return {
+        ok: true,
+        value: {
+            name: text.slice(0, slash),
+            version: text.slice(slash + 1),
+            registry: tags[`${LEGACY_TAG_PREFIX}source_registry`] ?? '',
+            uri: tags[`${LEGACY_TAG_PREFIX}source_uri`] ?? '',
+            ...(runId !== undefined ? { run_id: runId } : {}),
+        },
+    };
+}
+function readRollback(modelTags, env) {
+    const tags = modelTags ?? {};
+    const read = decodeRecord(tags, 'rollback', env);
+    if (!read.ok || read.value !== null)
+        return read;
+    const m = /^(.+)->(.+)$/.exec(tags[legacy(env, 'last_rollback')] ?? '');
+    return { ok: true, value: m ? { from: decodeVersion(m[1]) ?? null, to: m[2] } : null };
+}
+/** The legacy keys of one environment's journal on a version or model (left in place; readers prefer the new records). */
+const legacyEnvironmentKeys = (tags, env) => Object.keys(tags).filter((k) => k.startsWith(`${LEGACY_TAG_PREFIX}${env}.`));
+/** The tags of ours on an object, and all its tags. */
+const tagCounts = (tags) => {
+    const keys = Object.keys(tags);
+    return { ours: keys.filter(isOurTag).length, total: keys.length };
+};
 
 
 /***/ }),
@@ -59772,7 +62317,14 @@ const withTargets = (result, targets, extra = {}) => resultDocument({
 // Read first, write only what is missing: an endpoint already at the end state costs zero writes.
 // The endpoint must hold what the plan saw (or be part-way through this very rollout, after a
 // crash); anything else is drift and nothing is written. The previous config is saved before the
-// first write and restored exactly when a canary health check, a smoke request or an update fails.
+// first write and restored exactly when a health check, a smoke request or an update fails.
+//
+// Health (canary steps, blue-green's switch): the metrics export shows the latest minute only
+// (docs/fidelity.md #85), so a check samples it once a minute through the pause and adds the
+// minutes up (src/endpoint/metrics.ts). It passes only on evidence: at least `min_requests` requests
+// of the new version under the thresholds. Too few requests wait (up to `max_traffic_wait`) or fail;
+// an export that lacks the families or cannot tell the new version's requests apart is an error.
+// Either way the rollout aborts back to the saved config.
 
 
 
@@ -59840,20 +62392,20 @@ function locate(spec, endpoint) {
             'Re-run the plan to review the current state; nothing was changed.',
     };
 }
-const healthVerdict = (h, spec) => {
+const pct = (x) => `${(x * 100).toFixed(1)}%`;
+const measuredText = (h) => `${h.requests} requests, ${h.errors} errors, p95 ${h.p95LatencyMs === null ? 'n/a' : `${Math.round(h.p95LatencyMs)} ms`} over ${h.minutes ?? 0} minute(s) of metrics`;
+/** Thresholds against a window with enough requests. */
+const thresholdVerdict = (h, spec) => {
     const { maxErrorRate, maxP95LatencyMs } = spec.health;
-    if (h.requests === 0)
-        return { passed: true, reason: `no requests reached ${h.servedEntityName} during the pause; nothing to hold against the thresholds` };
     const problems = [];
-    const rate = h.errorRate ?? 0;
-    if (maxErrorRate !== null && rate > maxErrorRate)
-        problems.push(`error rate ${(rate * 100).toFixed(1)}% > ${(maxErrorRate * 100).toFixed(1)}%`);
+    if (maxErrorRate !== null && h.errorRate !== null && h.errorRate > maxErrorRate)
+        problems.push(`error rate ${pct(h.errorRate)} > ${pct(maxErrorRate)}`);
     if (maxP95LatencyMs !== null && h.p95LatencyMs !== null && h.p95LatencyMs > maxP95LatencyMs)
         problems.push(`p95 latency ${Math.round(h.p95LatencyMs)} ms > ${maxP95LatencyMs} ms`);
-    const measured = `${h.requests} requests, ${h.errors} errors, p95 ${h.p95LatencyMs === null ? 'n/a' : `${Math.round(h.p95LatencyMs)} ms`}`;
-    return problems.length > 0 ? { passed: false, reason: `${problems.join('; ')} (${measured})` } : { passed: true, reason: measured };
+    return problems.length > 0 ? { outcome: 'fail', reason: `${problems.join('; ')} (${measuredText(h)})` } : { outcome: 'pass', reason: measuredText(h) };
 };
-const PAUSE_SLICE_MS = 60_000;
+/** Reads of the export are a minute apart: each shows another minute (the export holds the latest one). */
+const SAMPLE_MS = 60_000;
 /** Runs the rollout to its end state (or aborts it back to the saved config). */
 async function convergeRollout(spec, deps, runtime = {}) {
     const { serving } = deps;
@@ -59876,22 +62428,6 @@ async function convergeRollout(spec, deps, runtime = {}) {
         writes,
         polls: serving.polls() - pollsAtStart,
     });
-    // Long pauses are slept in slices with a progress line each, which also keeps the promotion lock alive.
-    const pause = async (ms, why, live) => {
-        for (let slept = 0; slept < ms;) {
-            const slice = Math.min(PAUSE_SLICE_MS, ms - slept);
-            await runtime.onProgress?.({
-                endpoint: spec.endpoint,
-                configUpdate: live.configUpdate,
-                ready: live.ready,
-                poll: 0,
-                elapsedMs: slept,
-                message: `${spec.endpoint}: pausing ${Math.round((ms - slept) / 1000)} s ${why}`,
-            });
-            await clock.sleep(slice);
-            slept += slice;
-        }
-    };
     const isStuck = (s) => s.kind === 'deadline' || s.kind === 'missing';
     const stuck = (s) => result(s.kind === 'deadline' ? 'deadline' : 'failed', s.message);
     let endpoint = await serving.getEndpoint(spec.endpoint);
@@ -59978,14 +62514,12 @@ async function convergeRollout(spec, deps, runtime = {}) {
                 return abort(`smoke request failed after "${phase.label}": ${verdict.reason}`);
         }
         if (phase.healthCheck) {
-            const before = await serving.readMetrics(spec.endpoint);
-            await pause(phase.pauseSeconds * 1000, `before the health check at "${phase.label}"`, live);
-            const after = await serving.readMetrics(spec.endpoint);
-            const health = (0,_endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .entityHealth */ .cD)(spec.candidate.name, after, before);
-            const verdict = healthVerdict(health, spec);
-            await record({ kind: 'health', label: `health of ${spec.candidate.name} at "${phase.label}"`, health, ...verdict });
-            if (!verdict.passed)
+            const verdict = await checkHealth(phase, live);
+            await record({ kind: 'health', label: `health of ${spec.candidate.name} at "${phase.label}"`, health: verdict.health, outcome: verdict.outcome, passed: verdict.outcome === 'pass', reason: verdict.reason });
+            if (verdict.outcome === 'fail')
                 return abort(`health check failed at "${phase.label}": ${verdict.reason}`);
+            if (verdict.outcome === 'error')
+                return abort(`health check could not judge ${spec.candidate.name} at "${phase.label}": ${verdict.reason}`);
         }
     }
     if (!tableMatches(live, spec.inferenceTable)) {
@@ -59994,6 +62528,85 @@ async function convergeRollout(spec, deps, runtime = {}) {
         await record({ kind: 'inference-table', label: `inference table ${spec.inferenceTable.catalog}.${spec.inferenceTable.schema}.${spec.inferenceTable.prefix}*` });
     }
     return result('rolled-out', `serving endpoint "${spec.endpoint}" now serves ${(0,_phases_js__WEBPACK_IMPORTED_MODULE_2__/* .describeConfig */ .Yy)(phases[phases.length - 1].config)}`);
+    /**
+     * Samples the export once a minute through the pause (one read at its end when it is shorter
+     * than a minute), then judges the candidate; with too few requests, `wait` keeps sampling up to
+     * max_traffic_wait.
+     */
+    async function checkHealth(phase, at) {
+        const h = spec.health;
+        const entity = spec.candidate.name;
+        const labels = [...(h.entityLabel ? [h.entityLabel] : []), ..._endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .ENTITY_LABELS */ .oH.filter((l) => l !== h.entityLabel)];
+        const samples = [];
+        const empty = { servedEntityName: entity, requests: 0, errors: 0, errorRate: null, p95LatencyMs: null, minutes: 0, label: null };
+        const read = async () => {
+            try {
+                samples.push(await serving.readMetrics(spec.endpoint));
+                return null;
+            }
+            catch (e) {
+                return `the metrics export of "${spec.endpoint}" could not be read: ${e instanceof Error ? e.message : String(e)}`;
+            }
+        };
+        const tellProgress = async (message, elapsedMs) => runtime.onProgress?.({ endpoint: spec.endpoint, configUpdate: at.configUpdate, ready: at.ready, poll: 0, elapsedMs, message: `${spec.endpoint}: ${message}` });
+        let baseline = null;
+        try {
+            baseline = await serving.readMetrics(spec.endpoint);
+        }
+        catch (e) {
+            return { outcome: 'error', reason: `the metrics export of "${spec.endpoint}" could not be read: ${e instanceof Error ? e.message : String(e)}`, health: empty };
+        }
+        const window = () => ({ entity, baseline, samples, labels });
+        const pauseMs = phase.pauseSeconds * 1000;
+        for (let slept = 0; slept < pauseMs;) {
+            const slice = Math.min(SAMPLE_MS, pauseMs - slept);
+            await tellProgress(`pausing ${Math.round((pauseMs - slept) / 1000)} s before the health check at "${phase.label}" (the metrics export is read once a minute)`, slept);
+            await clock.sleep(slice);
+            slept += slice;
+            // Reads a minute apart only: a shorter last slice is slept, not read (it would show a minute again).
+            if (slice === SAMPLE_MS || pauseMs < SAMPLE_MS) {
+                const failed = await read();
+                if (failed)
+                    return { outcome: 'error', reason: failed, health: empty };
+            }
+        }
+        if (samples.length === 0) {
+            const failed = await read();
+            if (failed)
+                return { outcome: 'error', reason: failed, health: empty };
+        }
+        const extraMs = h.onInsufficientTraffic === 'wait' ? h.maxTrafficWaitSeconds * 1000 : 0;
+        for (let waited = 0;;) {
+            const reading = (0,_endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .windowHealth */ .hn)(window());
+            if (reading.kind === 'unknown')
+                return { outcome: 'error', reason: reading.reason, health: reading.health };
+            const got = reading.health;
+            if (got.requests >= h.minRequests) {
+                const missing = (0,_endpoint_metrics_js__WEBPACK_IMPORTED_MODULE_1__/* .missingFamilies */ .fW)(window(), { errorRate: h.maxErrorRate !== null, latency: h.maxP95LatencyMs !== null });
+                if (missing.length)
+                    return { outcome: 'error', reason: `the metrics export has no ${missing.join(' or ')}, which the thresholds need (${measuredText(got)})`, health: got };
+                return { ...thresholdVerdict(got, spec), health: got };
+            }
+            if (waited >= extraMs) {
+                const where = got.label
+                    ? `${got.requests} request(s) reached ${entity} (label ${got.label})`
+                    : `the metrics export has no series for ${entity} under ${labels.join(', ')}${samples.some((x) => x.series.length > 0) ? '' : ' (no series at all)'}`;
+                const family = samples.some((x) => x.types.has('request_count_total') || x.series.some((y) => y.name === 'request_count_total')) ? '' : '; it has no request_count_total family';
+                return {
+                    outcome: 'error',
+                    reason: `not enough traffic to judge: ${where} in ${got.minutes ?? 0} minute(s) of metrics${family}; min_requests is ${h.minRequests}` +
+                        (h.onInsufficientTraffic === 'wait' ? ` (waited ${Math.round(waited / 60_000)} extra minute(s), max_traffic_wait)` : ' (on_insufficient_traffic: fail)'),
+                    health: got,
+                };
+            }
+            await tellProgress(`${got.requests} of ${h.minRequests} requests to ${entity} so far: waiting a minute more for traffic (up to ${Math.round(extraMs / 60_000)} min)`, pauseMs + waited);
+            await clock.sleep(SAMPLE_MS);
+            waited += SAMPLE_MS;
+            const failed = await read();
+            if (failed)
+                return { outcome: 'error', reason: failed, health: got };
+        }
+    }
     async function abort(why) {
         if (!saved)
             return result('failed', `${why}; there was no previous config to restore`);
@@ -60190,12 +62803,12 @@ const ab = {
 };
 
 ;// CONCATENATED MODULE: ./lib/src/rollout/strategies/blue-green.js
-// blue_green: deploy the candidate at 0%, switch all traffic to it (smoke request), then remove
-// the previous version. The old version stays deployed at 0% during the switch, so switching back
-// is one fast traffic change.
+// blue_green: deploy the candidate at 0%, switch all traffic to it (smoke request; with `health:`,
+// a pause and a health check too), then remove the previous version. The old version stays
+// deployed at 0% during the switch, so switching back is one fast traffic change.
 
 const blueGreen = {
-    label: () => 'blue-green',
+    label: (s) => (s.healthCheck ? 'blue-green, health-checked' : 'blue-green'),
     alone: (s, final) => [{ ...final, smoke: s.smokeRequest }],
     phases: (s, e) => [
         {
@@ -60208,9 +62821,9 @@ const blueGreen = {
         {
             label: `switch 100% to ${(0,traffic/* versionLabel */.dp)(e.candidate)} (previous kept at 0%)`,
             config: e.withCandidate(e.otherNames.map((n) => ({ servedEntityName: n, percent: 0 })).concat({ servedEntityName: e.candidate.name, percent: 100 })),
-            healthCheck: false,
+            healthCheck: s.healthCheck,
             smoke: s.smokeRequest,
-            pauseSeconds: 0,
+            pauseSeconds: s.healthCheck ? s.pauseSeconds : 0,
         },
         { ...e.final, label: `remove the previous version, ${(0,traffic/* versionLabel */.dp)(e.candidate)} only` },
     ],
@@ -60841,6 +63454,8 @@ const DEFAULTS = {
     championAlias: 'champion',
     promotion: 'copy',
     pauseSeconds: 300,
+    minRequests: 10,
+    maxTrafficWaitSeconds: 900,
     waitTimeoutSeconds: 1200,
     workloadSize: 'Small',
     granularities: ['1 day'],
@@ -60874,7 +63489,12 @@ const buildCandidate = (raw) => {
 const STRATEGY_BUILDERS = {
     replace: () => ({ kind: 'replace' }),
     canary: (raw) => ({ kind: 'canary', steps: (0,config_raw/* asArray */._j)(raw.steps).map(Number), pauseSeconds: durationSeconds(raw.pause, DEFAULTS.pauseSeconds) }),
-    blue_green: (raw) => ({ kind: 'blue_green', smokeRequest: raw.smoke_request !== false }),
+    blue_green: (raw) => ({
+        kind: 'blue_green',
+        smokeRequest: raw.smoke_request !== false,
+        healthCheck: (0,config_raw/* asRecord */.qY)(raw.health) !== null,
+        pauseSeconds: durationSeconds(raw.pause, DEFAULTS.pauseSeconds),
+    }),
     ab: (raw) => ({ kind: 'ab', candidatePercent: Number(raw.candidate_percent) }),
 };
 const isStrategyKind = (v) => typeof v === 'string' && v in STRATEGY_BUILDERS;
@@ -60898,6 +63518,10 @@ const buildServing = (modelId, raw) => {
         health: {
             maxErrorRate: typeof health.max_error_rate === 'number' ? health.max_error_rate : null,
             maxP95LatencyMs: typeof health.max_p95_latency_ms === 'number' ? health.max_p95_latency_ms : null,
+            minRequests: typeof health.min_requests === 'number' ? health.min_requests : DEFAULTS.minRequests,
+            onInsufficientTraffic: health.on_insufficient_traffic === 'fail' ? 'fail' : 'wait',
+            maxTrafficWaitSeconds: durationSeconds(health.max_traffic_wait, DEFAULTS.maxTrafficWaitSeconds),
+            entityLabel: (0,config_raw/* asString */.oJ)(health.entity_label),
         },
         workloadSize: (0,config_raw/* asString */.oJ)(raw.workload_size) ?? DEFAULTS.workloadSize,
         scaleToZero,
@@ -68456,7 +71080,7 @@ const BUILTIN_PACKS = {
 };
 
 ;// CONCATENATED MODULE: ./lib/schema/mlops.schema.json
-const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps (e.g. `10m`, `30s`, or seconds).","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health limits checked between rollout steps; a breach rolls back.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"},{"$ref":"#/$defs/gate_dataset"},{"$ref":"#/$defs/gate_semver"},{"$ref":"#/$defs/gate_requirements"},{"$ref":"#/$defs/gate_quarantine"},{"$ref":"#/$defs/gate_expression"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, either (version first), or the registered model.","enum":["version","run","version_or_run","model"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"gate_dataset":{"description":"The candidate\'s and the champion\'s source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"dataset"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"context":{"description":"Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.","type":"string","minLength":1},"name":{"description":"Only datasets with this name count; default: any name.","type":"string","minLength":1},"on_missing_baseline":{"description":"Outcome when there is no champion yet, or the champion\'s run logged no (matching) dataset.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_semver":{"description":"A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion\'s; a breaking input change against the champion needs a major bump.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"semver"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tag":{"description":"Version tag holding the semantic version.","type":"string","minLength":1,"default":"version"},"no_downgrade":{"description":"The version must not be lower than the champion\'s.","type":"boolean","default":true},"major_for_breaking":{"description":"A removed, retyped or newly required input (the signature gate\'s comparison) needs a major bump (a minor bump while the champion is 0.y.z).","type":"boolean","default":true}}},"gate_requirements":{"description":"The model\'s logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"requirements"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_pinned":{"description":"Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.","type":"boolean","default":true},"allow":{"description":"When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny":{"description":"Packages that must not be required.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"gate_quarantine":{"description":"A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"quarantine"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"}}},"gate_expression":{"description":"A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.","type":"object","additionalProperties":false,"required":["type","expression"],"properties":{"type":{"description":"Gate type.","const":"expression"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"expression":{"description":"CEL expression that must be true, e.g. candidate.run.metrics[\\"auc\\"] >= champion.run.metrics[\\"auc\\"]. Checked at validate time against the declared types.","type":"string","minLength":1,"maxLength":4000},"message":{"description":"Message when the expression is false; {{ cel }} placeholders are replaced by their values.","type":"string","minLength":1,"maxLength":4000},"on_false":{"description":"Outcome when the expression is false (or cannot be evaluated).","enum":["fail","warn"],"default":"fail"}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\\"When a Teams webhook request is received\\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}}');
+const mlops_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"Od":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","L2":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\\\s][^\\\\s]*\\\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps; blue_green with `health`: wait after the switch (e.g. `10m`, `30s`, or seconds). The health check samples the metrics export once a minute during it.","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model\'s logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health of the new version, read from the endpoint\'s metrics export once a minute through each pause (canary: after every step below 100; blue_green: after the switch, when `health` is set). A breach, too little traffic or an export that cannot tell the new version\'s requests apart rolls back; no evidence never passes.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1): 5xx answers / requests.","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0},"min_requests":{"description":"Requests the new version must have answered during a step\'s pause before it is judged (at least 1).","type":"integer","minimum":1,"default":10},"on_insufficient_traffic":{"description":"Fewer requests than min_requests: wait (sample further, minute by minute, up to max_traffic_wait, then fail) or fail at once.","enum":["wait","fail"],"default":"wait"},"max_traffic_wait":{"description":"How long `wait` may extend a pause (e.g. `15m`).","$ref":"#/$defs/duration","default":"15m"},"entity_label":{"description":"The metrics label that names the served entity, if you know it; looked for first (then served_entity_name, served_model_name, served_entity).","type":"string","pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \\"1 day\\", \\"1 week\\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \\"0 0 2 * * ?\\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"},{"$ref":"#/$defs/gate_dataset"},{"$ref":"#/$defs/gate_semver"},{"$ref":"#/$defs/gate_requirements"},{"$ref":"#/$defs/gate_quarantine"},{"$ref":"#/$defs/gate_expression"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\\".+\\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, either (version first), or the registered model.","enum":["version","run","version_or_run","model"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run\'s metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate\'s run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment\'s champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion\'s.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change\'s author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run\'s status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"gate_dataset":{"description":"The candidate\'s and the champion\'s source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"dataset"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"context":{"description":"Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.","type":"string","minLength":1},"name":{"description":"Only datasets with this name count; default: any name.","type":"string","minLength":1},"on_missing_baseline":{"description":"Outcome when there is no champion yet, or the champion\'s run logged no (matching) dataset.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_semver":{"description":"A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion\'s; a breaking input change against the champion needs a major bump.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"semver"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tag":{"description":"Version tag holding the semantic version.","type":"string","minLength":1,"default":"version"},"no_downgrade":{"description":"The version must not be lower than the champion\'s.","type":"boolean","default":true},"major_for_breaking":{"description":"A removed, retyped or newly required input (the signature gate\'s comparison) needs a major bump (a minor bump while the champion is 0.y.z).","type":"boolean","default":true}}},"gate_requirements":{"description":"The model\'s logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"requirements"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_pinned":{"description":"Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.","type":"boolean","default":true},"allow":{"description":"When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny":{"description":"Packages that must not be required.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"gate_quarantine":{"description":"A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"quarantine"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"}}},"gate_expression":{"description":"A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.","type":"object","additionalProperties":false,"required":["type","expression"],"properties":{"type":{"description":"Gate type.","const":"expression"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"expression":{"description":"CEL expression that must be true, e.g. candidate.run.metrics[\\"auc\\"] >= champion.run.metrics[\\"auc\\"]. Checked at validate time against the declared types.","type":"string","minLength":1,"maxLength":4000},"message":{"description":"Message when the expression is false; {{ cel }} placeholders are replaced by their values.","type":"string","minLength":1,"maxLength":4000},"on_false":{"description":"Outcome when the expression is false (or cannot be evaluated).","enum":["fail","warn"],"default":"fail"}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\\"When a Teams webhook request is received\\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}}');
 // EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
 var ucs2length = __nccwpck_require__(6214);
 var ucs2length_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(ucs2length, 2);
@@ -68477,9 +71101,9 @@ var formats_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(formats, 2);
 // module.exports of a CommonJS helper, whichever way the loader (Node, the bundler) wraps it.
 const cjsExports = (ns) => (ns.default != null && ns.default.__esModule ? ns.default : ns);
 const validateConfig = validate20;
-const schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json", "title": "mlops-gate configuration (mlops.yml)", "description": "Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.", "type": "object", "additionalProperties": false, "required": ["version", "environments", "models"], "properties": { "$schema": { "description": "Optional JSON Schema reference for editors; ignored by mlops-gate.", "type": "string" }, "version": { "description": "Configuration format version. Always 1.", "const": 1 }, "environments": { "description": "Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/environment" } }, "models": { "description": "Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/model" } }, "policies": { "description": "Inline policies by name. Models reference them by name in `policies`.", "type": "object", "default": {}, "propertyNames": { "$ref": "#/$defs/policy_name" }, "additionalProperties": { "$ref": "#/$defs/policy" } }, "waivers": { "description": "Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.", "type": "array", "default": [], "items": { "$ref": "#/$defs/waiver" } }, "defaults": { "description": "Values used by every model that does not set them itself.", "type": "object", "additionalProperties": false, "properties": { "champion_alias": { "description": "Default champion alias for models without `champion_alias`.", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "Default promotion mode for models without `promotion`.", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policy references used by models that do not list `policies` themselves.", "$ref": "#/$defs/policy_refs" } } }, "notify": { "description": "Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.", "$ref": "#/$defs/notify" } }, "$defs": { "identifier": { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "policy_name": { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "name_list": { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }, "duration": { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 }, "promotion_mode": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" }, "policy_ref": { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, "policy_refs": { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } }, "environment": { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] }, "environment_mlflow": { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "environment_databricks_uc": { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } }, "model": { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } }, "policy": { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } }, "policy_document": { "description": "A policy file (local .yml or a built-in pack): one policy.", "$ref": "#/$defs/policy" }, "waiver": { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } }, "gate_id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" }, "gate": { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }, { "$ref": "#/$defs/gate_dataset" }, { "$ref": "#/$defs/gate_semver" }, { "$ref": "#/$defs/gate_requirements" }, { "$ref": "#/$defs/gate_quarantine" }, { "$ref": "#/$defs/gate_expression" }] }, "gate_required_tags": { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, either (version first), or the registered model.", "enum": ["version", "run", "version_or_run", "model"], "default": "version" } } }, "gate_metric_threshold": { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } }, "gate_metric_delta": { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_signature": { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } }, "gate_approvals": { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } }, "gate_provenance": { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } }, "gate_description": { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } }, "gate_dataset": { "description": "The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "dataset" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "context": { "description": "Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.", "type": "string", "minLength": 1 }, "name": { "description": "Only datasets with this name count; default: any name.", "type": "string", "minLength": 1 }, "on_missing_baseline": { "description": "Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_semver": { "description": "A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "semver" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tag": { "description": "Version tag holding the semantic version.", "type": "string", "minLength": 1, "default": "version" }, "no_downgrade": { "description": "The version must not be lower than the champion's.", "type": "boolean", "default": true }, "major_for_breaking": { "description": "A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).", "type": "boolean", "default": true } } }, "gate_requirements": { "description": "The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "requirements" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_pinned": { "description": "Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.", "type": "boolean", "default": true }, "allow": { "description": "When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true }, "deny": { "description": "Packages that must not be required.", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true } } }, "gate_quarantine": { "description": "A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "quarantine" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" } } }, "gate_expression": { "description": "A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.", "type": "object", "additionalProperties": false, "required": ["type", "expression"], "properties": { "type": { "description": "Gate type.", "const": "expression" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "expression": { "description": "CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.", "type": "string", "minLength": 1, "maxLength": 4000 }, "message": { "description": "Message when the expression is false; {{ cel }} placeholders are replaced by their values.", "type": "string", "minLength": 1, "maxLength": 4000 }, "on_false": { "description": "Outcome when the expression is false (or cannot be evaluated).", "enum": ["fail", "warn"], "default": "fail" } } }, "notify": { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } }, "notify_channel": { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] }, "notify_slack": { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_teams": { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_webhook": { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } }, "notify_event": { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] }, "env_var_name": { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 } } };
+const schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json", "title": "mlops-gate configuration (mlops.yml)", "description": "Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.", "type": "object", "additionalProperties": false, "required": ["version", "environments", "models"], "properties": { "$schema": { "description": "Optional JSON Schema reference for editors; ignored by mlops-gate.", "type": "string" }, "version": { "description": "Configuration format version. Always 1.", "const": 1 }, "environments": { "description": "Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/environment" } }, "models": { "description": "Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/identifier" }, "additionalProperties": { "$ref": "#/$defs/model" } }, "policies": { "description": "Inline policies by name. Models reference them by name in `policies`.", "type": "object", "default": {}, "propertyNames": { "$ref": "#/$defs/policy_name" }, "additionalProperties": { "$ref": "#/$defs/policy" } }, "waivers": { "description": "Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.", "type": "array", "default": [], "items": { "$ref": "#/$defs/waiver" } }, "defaults": { "description": "Values used by every model that does not set them itself.", "type": "object", "additionalProperties": false, "properties": { "champion_alias": { "description": "Default champion alias for models without `champion_alias`.", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "Default promotion mode for models without `promotion`.", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policy references used by models that do not list `policies` themselves.", "$ref": "#/$defs/policy_refs" } } }, "notify": { "description": "Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.", "$ref": "#/$defs/notify" } }, "$defs": { "identifier": { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "policy_name": { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, "name_list": { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }, "duration": { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 }, "promotion_mode": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" }, "policy_ref": { "description": "A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).", "type": "string", "pattern": "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$" }, "policy_refs": { "description": "Policy references, evaluated in order.", "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/policy_ref" } }, "environment": { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] }, "environment_mlflow": { "description": "An MLflow tracking server with a model registry.", "type": "object", "additionalProperties": false, "required": ["registry", "tracking_uri"], "properties": { "registry": { "description": "Registry kind.", "const": "mlflow" }, "tracking_uri": { "description": "http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.", "type": "string", "pattern": "^https?://\\S+$" }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "environment_databricks_uc": { "description": "A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.", "type": "object", "additionalProperties": false, "required": ["registry", "host", "catalog", "schema"], "properties": { "registry": { "description": "Registry kind.", "const": "databricks-uc" }, "host": { "description": "Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.", "type": "string", "pattern": "^https?://\\S+$" }, "catalog": { "description": "Unity Catalog catalog holding the models.", "type": "string", "minLength": 1 }, "schema": { "description": "Schema (inside `catalog`) holding the models.", "type": "string", "minLength": 1 }, "promote_from": { "description": "The environment whose candidate is promoted into this one. Omit for the first environment of a chain.", "type": "string", "minLength": 1 }, "github_environment": { "description": "GitHub environment that holds approvals and deployment records for this environment.", "type": "string", "minLength": 1 } } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "alias": { "description": "The version carrying this alias.", "type": "string", "minLength": 1 }, "version": { "description": "An explicit version number (integer or a string of digits).", "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1 }, "latest": { "description": "The newest version.", "const": true }, "tag": { "description": "The newest version whose tags have all these key/value pairs.", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } } } }, "model": { "description": "One model and how it is gated, promoted, served and monitored.", "type": "object", "additionalProperties": false, "required": ["name", "candidate"], "properties": { "name": { "description": "Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.", "type": "string", "minLength": 1 }, "names": { "description": "Explicit registered-model names per environment (environment name → name); they take precedence over `name`.", "type": "object", "additionalProperties": { "type": "string", "minLength": 1 } }, "candidate": { "description": "How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.", "$ref": "#/$defs/candidate" }, "champion_alias": { "description": "Alias marking the serving champion in the target environment (template: `${env}` allowed).", "type": "string", "minLength": 1, "default": "champion" }, "promotion": { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "$ref": "#/$defs/promotion_mode" }, "policies": { "description": "Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.", "$ref": "#/$defs/policy_refs" }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "$ref": "#/$defs/serving" }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "$ref": "#/$defs/monitor" } } }, "serving": { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps; blue_green with `health`: wait after the switch (e.g. `10m`, `30s`, or seconds). The health check samples the metrics export once a minute during it.", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health of the new version, read from the endpoint's metrics export once a minute through each pause (canary: after every step below 100; blue_green: after the switch, when `health` is set). A breach, too little traffic or an export that cannot tell the new version's requests apart rolls back; no evidence never passes.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1): 5xx answers / requests.", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 }, "min_requests": { "description": "Requests the new version must have answered during a step's pause before it is judged (at least 1).", "type": "integer", "minimum": 1, "default": 10 }, "on_insufficient_traffic": { "description": "Fewer requests than min_requests: wait (sample further, minute by minute, up to max_traffic_wait, then fail) or fail at once.", "enum": ["wait", "fail"], "default": "wait" }, "max_traffic_wait": { "description": "How long `wait` may extend a pause (e.g. `15m`).", "$ref": "#/$defs/duration", "default": "15m" }, "entity_label": { "description": "The metrics label that names the served entity, if you know it; looked for first (then served_entity_name, served_model_name, served_entity).", "type": "string", "pattern": "^[a-zA-Z_][a-zA-Z0-9_]*$" } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] }, "monitor": { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } }, "policy": { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } }, "policy_document": { "description": "A policy file (local .yml or a built-in pack): one policy.", "$ref": "#/$defs/policy" }, "waiver": { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } }, "gate_id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" }, "gate": { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }, { "$ref": "#/$defs/gate_dataset" }, { "$ref": "#/$defs/gate_semver" }, { "$ref": "#/$defs/gate_requirements" }, { "$ref": "#/$defs/gate_quarantine" }, { "$ref": "#/$defs/gate_expression" }] }, "gate_required_tags": { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, either (version first), or the registered model.", "enum": ["version", "run", "version_or_run", "model"], "default": "version" } } }, "gate_metric_threshold": { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } }, "gate_metric_delta": { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_signature": { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } }, "gate_approvals": { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } }, "gate_provenance": { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } }, "gate_description": { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } }, "gate_dataset": { "description": "The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "dataset" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "context": { "description": "Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.", "type": "string", "minLength": 1 }, "name": { "description": "Only datasets with this name count; default: any name.", "type": "string", "minLength": 1 }, "on_missing_baseline": { "description": "Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.", "enum": ["fail", "pass", "warn"], "default": "fail" } } }, "gate_semver": { "description": "A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "semver" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tag": { "description": "Version tag holding the semantic version.", "type": "string", "minLength": 1, "default": "version" }, "no_downgrade": { "description": "The version must not be lower than the champion's.", "type": "boolean", "default": true }, "major_for_breaking": { "description": "A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).", "type": "boolean", "default": true } } }, "gate_requirements": { "description": "The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "requirements" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_pinned": { "description": "Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.", "type": "boolean", "default": true }, "allow": { "description": "When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true }, "deny": { "description": "Packages that must not be required.", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true } } }, "gate_quarantine": { "description": "A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "quarantine" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" } } }, "gate_expression": { "description": "A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.", "type": "object", "additionalProperties": false, "required": ["type", "expression"], "properties": { "type": { "description": "Gate type.", "const": "expression" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "expression": { "description": "CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.", "type": "string", "minLength": 1, "maxLength": 4000 }, "message": { "description": "Message when the expression is false; {{ cel }} placeholders are replaced by their values.", "type": "string", "minLength": 1, "maxLength": 4000 }, "on_false": { "description": "Outcome when the expression is false (or cannot be evaluated).", "enum": ["fail", "warn"], "default": "fail" } } }, "notify": { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } }, "notify_channel": { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] }, "notify_slack": { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_teams": { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } }, "notify_webhook": { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } }, "notify_event": { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] }, "env_var_name": { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 } } };
 const schema32 = { "description": "A name made of letters, digits, `_` and `-`, starting with a letter or digit.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
-const schema48 = { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
+const schema49 = { "description": "An inline policy name: letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" };
 const schema39 = { "description": "How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).", "enum": ["copy", "alias", "stage"], "default": "copy" };
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]*$", "u");
 const schema33 = { "description": "One environment. The `registry` kind decides which other fields apply.", "type": "object", "required": ["registry"], "discriminator": { "propertyName": "registry" }, "oneOf": [{ "$ref": "#/$defs/environment_mlflow" }, { "$ref": "#/$defs/environment_databricks_uc" }] };
@@ -68967,11 +71591,12 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate24.evaluated = { "items": true, "dynamicProps": false, "dynamicItems": false };
-const schema42 = { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps (e.g. `10m`, `30s`, or seconds).", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health limits checked between rollout steps; a breach rolls back.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1).", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] };
+const schema42 = { "description": "Databricks Model Serving endpoint rollout.", "type": "object", "additionalProperties": false, "required": ["endpoint"], "properties": { "endpoint": { "description": "Endpoint name template (`${env}`, `${model}` allowed).", "type": "string", "minLength": 1 }, "strategy": { "description": "Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).", "enum": ["replace", "canary", "blue_green", "ab"], "default": "replace" }, "steps": { "description": "canary: traffic percentages for the new version, strictly increasing, ending at 100.", "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 100 } }, "pause": { "description": "canary: wait between steps; blue_green with `health`: wait after the switch (e.g. `10m`, `30s`, or seconds). The health check samples the metrics export once a minute during it.", "$ref": "#/$defs/duration", "default": "5m" }, "smoke_request": { "description": "blue_green: send the model's logged input example before switching traffic.", "type": "boolean", "default": true }, "candidate_percent": { "description": "ab: percentage of traffic for the candidate (1..99).", "type": "integer", "minimum": 1, "maximum": 99 }, "health": { "description": "Health of the new version, read from the endpoint's metrics export once a minute through each pause (canary: after every step below 100; blue_green: after the switch, when `health` is set). A breach, too little traffic or an export that cannot tell the new version's requests apart rolls back; no evidence never passes.", "type": "object", "additionalProperties": false, "properties": { "max_error_rate": { "description": "Highest tolerated error rate (0..1): 5xx answers / requests.", "type": "number", "minimum": 0, "maximum": 1 }, "max_p95_latency_ms": { "description": "Highest tolerated p95 latency in milliseconds.", "type": "number", "exclusiveMinimum": 0 }, "min_requests": { "description": "Requests the new version must have answered during a step's pause before it is judged (at least 1).", "type": "integer", "minimum": 1, "default": 10 }, "on_insufficient_traffic": { "description": "Fewer requests than min_requests: wait (sample further, minute by minute, up to max_traffic_wait, then fail) or fail at once.", "enum": ["wait", "fail"], "default": "wait" }, "max_traffic_wait": { "description": "How long `wait` may extend a pause (e.g. `15m`).", "$ref": "#/$defs/duration", "default": "15m" }, "entity_label": { "description": "The metrics label that names the served entity, if you know it; looked for first (then served_entity_name, served_model_name, served_entity).", "type": "string", "pattern": "^[a-zA-Z_][a-zA-Z0-9_]*$" } } }, "workload_size": { "description": "Served entity workload size (Small, Medium, Large).", "type": "string", "minLength": 1, "default": "Small" }, "scale_to_zero": { "description": "Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).", "type": ["boolean", "object"], "additionalProperties": { "type": "boolean" }, "default": false }, "inference_table": { "description": "Where the endpoint logs requests and responses (auto-capture inference table).", "type": "object", "additionalProperties": false, "required": ["catalog", "schema"], "properties": { "catalog": { "description": "Catalog of the inference table (template).", "type": "string", "minLength": 1 }, "schema": { "description": "Schema of the inference table (template).", "type": "string", "minLength": 1 }, "prefix": { "description": "Table name prefix; defaults to the model id.", "type": "string", "minLength": 1 } } }, "wait_timeout": { "description": "Deadline for one endpoint configuration update to settle.", "$ref": "#/$defs/duration", "default": "20m" }, "environments": { "description": "Serve only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } }, "allOf": [{ "if": { "required": ["strategy"], "properties": { "strategy": { "const": "canary" } } }, "then": { "required": ["steps"] } }, { "if": { "required": ["strategy"], "properties": { "strategy": { "const": "ab" } } }, "then": { "required": ["candidate_percent"] } }] };
 const schema43 = { "description": "A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.", "type": ["string", "integer"], "pattern": "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "minimum": 0 };
-const schema45 = { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } };
+const schema46 = { "description": "A list of names.", "type": "array", "uniqueItems": true, "items": { "type": "string", "minLength": 1 } };
 const func12 = Object.prototype.hasOwnProperty;
 const pattern10 = new RegExp("^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "u");
+const pattern12 = new RegExp("^[a-zA-Z_][a-zA-Z0-9_]*$", "u");
 function validate26(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -69327,7 +71952,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
             let data9 = data.health;
             if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
                 for (const key1 in data9) {
-                    if (!((key1 === "max_error_rate") || (key1 === "max_p95_latency_ms"))) {
+                    if (!((((((key1 === "max_error_rate") || (key1 === "max_p95_latency_ms")) || (key1 === "min_requests")) || (key1 === "on_insufficient_traffic")) || (key1 === "max_traffic_wait")) || (key1 === "entity_label"))) {
                         const err25 = { instancePath: instancePath + "/health", schemaPath: "#/properties/health/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42.properties.health, data: data9 };
                         if (vErrors === null) {
                             vErrors = [err25];
@@ -69398,97 +72023,97 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                         errors++;
                     }
                 }
-            }
-            else {
-                const err31 = { instancePath: instancePath + "/health", schemaPath: "#/properties/health/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.health.type, parentSchema: schema42.properties.health, data: data9 };
-                if (vErrors === null) {
-                    vErrors = [err31];
-                }
-                else {
-                    vErrors.push(err31);
-                }
-                errors++;
-            }
-        }
-        if (data.workload_size !== undefined) {
-            let data12 = data.workload_size;
-            if (typeof data12 === "string") {
-                if (func1(data12) < 1) {
-                    const err32 = { instancePath: instancePath + "/workload_size", schemaPath: "#/properties/workload_size/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.workload_size, data: data12 };
-                    if (vErrors === null) {
-                        vErrors = [err32];
-                    }
-                    else {
-                        vErrors.push(err32);
-                    }
-                    errors++;
-                }
-            }
-            else {
-                const err33 = { instancePath: instancePath + "/workload_size", schemaPath: "#/properties/workload_size/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.workload_size.type, parentSchema: schema42.properties.workload_size, data: data12 };
-                if (vErrors === null) {
-                    vErrors = [err33];
-                }
-                else {
-                    vErrors.push(err33);
-                }
-                errors++;
-            }
-        }
-        if (data.scale_to_zero !== undefined) {
-            let data13 = data.scale_to_zero;
-            if ((typeof data13 !== "boolean") && (!(data13 && typeof data13 == "object" && !Array.isArray(data13)))) {
-                const err34 = { instancePath: instancePath + "/scale_to_zero", schemaPath: "#/properties/scale_to_zero/type", keyword: "type", params: { type: schema42.properties.scale_to_zero.type }, message: "must be boolean,object", schema: schema42.properties.scale_to_zero.type, parentSchema: schema42.properties.scale_to_zero, data: data13 };
-                if (vErrors === null) {
-                    vErrors = [err34];
-                }
-                else {
-                    vErrors.push(err34);
-                }
-                errors++;
-            }
-            if (data13 && typeof data13 == "object" && !Array.isArray(data13)) {
-                for (const key2 in data13) {
-                    let data14 = data13[key2];
-                    if (typeof data14 !== "boolean") {
-                        const err35 = { instancePath: instancePath + "/scale_to_zero/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/scale_to_zero/additionalProperties/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema42.properties.scale_to_zero.additionalProperties.type, parentSchema: schema42.properties.scale_to_zero.additionalProperties, data: data14 };
+                if (data9.min_requests !== undefined) {
+                    let data12 = data9.min_requests;
+                    if (!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))) {
+                        const err31 = { instancePath: instancePath + "/health/min_requests", schemaPath: "#/properties/health/properties/min_requests/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema42.properties.health.properties.min_requests.type, parentSchema: schema42.properties.health.properties.min_requests, data: data12 };
                         if (vErrors === null) {
-                            vErrors = [err35];
+                            vErrors = [err31];
                         }
                         else {
-                            vErrors.push(err35);
+                            vErrors.push(err31);
+                        }
+                        errors++;
+                    }
+                    if ((typeof data12 == "number") && (isFinite(data12))) {
+                        if (data12 < 1 || isNaN(data12)) {
+                            const err32 = { instancePath: instancePath + "/health/min_requests", schemaPath: "#/properties/health/properties/min_requests/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema42.properties.health.properties.min_requests, data: data12 };
+                            if (vErrors === null) {
+                                vErrors = [err32];
+                            }
+                            else {
+                                vErrors.push(err32);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                if (data9.on_insufficient_traffic !== undefined) {
+                    let data13 = data9.on_insufficient_traffic;
+                    if (!((data13 === "wait") || (data13 === "fail"))) {
+                        const err33 = { instancePath: instancePath + "/health/on_insufficient_traffic", schemaPath: "#/properties/health/properties/on_insufficient_traffic/enum", keyword: "enum", params: { allowedValues: schema42.properties.health.properties.on_insufficient_traffic.enum }, message: "must be equal to one of the allowed values", schema: schema42.properties.health.properties.on_insufficient_traffic.enum, parentSchema: schema42.properties.health.properties.on_insufficient_traffic, data: data13 };
+                        if (vErrors === null) {
+                            vErrors = [err33];
+                        }
+                        else {
+                            vErrors.push(err33);
                         }
                         errors++;
                     }
                 }
-            }
-        }
-        if (data.inference_table !== undefined) {
-            let data15 = data.inference_table;
-            if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
-                if (data15.catalog === undefined) {
-                    const err36 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/required", keyword: "required", params: { missingProperty: "catalog" }, message: "must have required property '" + "catalog" + "'", schema: schema42.properties.inference_table.required, parentSchema: schema42.properties.inference_table, data: data15 };
-                    if (vErrors === null) {
-                        vErrors = [err36];
+                if (data9.max_traffic_wait !== undefined) {
+                    let data14 = data9.max_traffic_wait;
+                    if ((typeof data14 !== "string") && (!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14))))) {
+                        const err34 = { instancePath: instancePath + "/health/max_traffic_wait", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema43.type }, message: "must be string,integer", schema: schema43.type, parentSchema: schema43, data: data14 };
+                        if (vErrors === null) {
+                            vErrors = [err34];
+                        }
+                        else {
+                            vErrors.push(err34);
+                        }
+                        errors++;
+                    }
+                    if ((typeof data14 == "number") && (isFinite(data14))) {
+                        if (data14 < 0 || isNaN(data14)) {
+                            const err35 = { instancePath: instancePath + "/health/max_traffic_wait", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema43, data: data14 };
+                            if (vErrors === null) {
+                                vErrors = [err35];
+                            }
+                            else {
+                                vErrors.push(err35);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (typeof data14 === "string") {
+                        if (!pattern10.test(data14)) {
+                            const err36 = { instancePath: instancePath + "/health/max_traffic_wait", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" }, message: "must match pattern \"" + "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" + "\"", schema: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", parentSchema: schema43, data: data14 };
+                            if (vErrors === null) {
+                                vErrors = [err36];
+                            }
+                            else {
+                                vErrors.push(err36);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                if (data9.entity_label !== undefined) {
+                    let data15 = data9.entity_label;
+                    if (typeof data15 === "string") {
+                        if (!pattern12.test(data15)) {
+                            const err37 = { instancePath: instancePath + "/health/entity_label", schemaPath: "#/properties/health/properties/entity_label/pattern", keyword: "pattern", params: { pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$" }, message: "must match pattern \"" + "^[a-zA-Z_][a-zA-Z0-9_]*$" + "\"", schema: "^[a-zA-Z_][a-zA-Z0-9_]*$", parentSchema: schema42.properties.health.properties.entity_label, data: data15 };
+                            if (vErrors === null) {
+                                vErrors = [err37];
+                            }
+                            else {
+                                vErrors.push(err37);
+                            }
+                            errors++;
+                        }
                     }
                     else {
-                        vErrors.push(err36);
-                    }
-                    errors++;
-                }
-                if (data15.schema === undefined) {
-                    const err37 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property '" + "schema" + "'", schema: schema42.properties.inference_table.required, parentSchema: schema42.properties.inference_table, data: data15 };
-                    if (vErrors === null) {
-                        vErrors = [err37];
-                    }
-                    else {
-                        vErrors.push(err37);
-                    }
-                    errors++;
-                }
-                for (const key3 in data15) {
-                    if (!(((key3 === "catalog") || (key3 === "schema")) || (key3 === "prefix"))) {
-                        const err38 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42.properties.inference_table, data: data15 };
+                        const err38 = { instancePath: instancePath + "/health/entity_label", schemaPath: "#/properties/health/properties/entity_label/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.health.properties.entity_label.type, parentSchema: schema42.properties.health.properties.entity_label, data: data15 };
                         if (vErrors === null) {
                             vErrors = [err38];
                         }
@@ -69498,139 +72123,136 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                         errors++;
                     }
                 }
-                if (data15.catalog !== undefined) {
-                    let data16 = data15.catalog;
-                    if (typeof data16 === "string") {
-                        if (func1(data16) < 1) {
-                            const err39 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/properties/inference_table/properties/catalog/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.catalog, data: data16 };
-                            if (vErrors === null) {
-                                vErrors = [err39];
-                            }
-                            else {
-                                vErrors.push(err39);
-                            }
-                            errors++;
-                        }
-                    }
-                    else {
-                        const err40 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/properties/inference_table/properties/catalog/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.catalog.type, parentSchema: schema42.properties.inference_table.properties.catalog, data: data16 };
-                        if (vErrors === null) {
-                            vErrors = [err40];
-                        }
-                        else {
-                            vErrors.push(err40);
-                        }
-                        errors++;
-                    }
+            }
+            else {
+                const err39 = { instancePath: instancePath + "/health", schemaPath: "#/properties/health/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.health.type, parentSchema: schema42.properties.health, data: data9 };
+                if (vErrors === null) {
+                    vErrors = [err39];
                 }
-                if (data15.schema !== undefined) {
-                    let data17 = data15.schema;
-                    if (typeof data17 === "string") {
-                        if (func1(data17) < 1) {
-                            const err41 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/properties/inference_table/properties/schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.schema, data: data17 };
-                            if (vErrors === null) {
-                                vErrors = [err41];
-                            }
-                            else {
-                                vErrors.push(err41);
-                            }
-                            errors++;
-                        }
-                    }
-                    else {
-                        const err42 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/properties/inference_table/properties/schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.schema.type, parentSchema: schema42.properties.inference_table.properties.schema, data: data17 };
-                        if (vErrors === null) {
-                            vErrors = [err42];
-                        }
-                        else {
-                            vErrors.push(err42);
-                        }
-                        errors++;
-                    }
+                else {
+                    vErrors.push(err39);
                 }
-                if (data15.prefix !== undefined) {
-                    let data18 = data15.prefix;
-                    if (typeof data18 === "string") {
-                        if (func1(data18) < 1) {
-                            const err43 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/properties/inference_table/properties/prefix/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.prefix, data: data18 };
-                            if (vErrors === null) {
-                                vErrors = [err43];
-                            }
-                            else {
-                                vErrors.push(err43);
-                            }
-                            errors++;
-                        }
+                errors++;
+            }
+        }
+        if (data.workload_size !== undefined) {
+            let data16 = data.workload_size;
+            if (typeof data16 === "string") {
+                if (func1(data16) < 1) {
+                    const err40 = { instancePath: instancePath + "/workload_size", schemaPath: "#/properties/workload_size/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.workload_size, data: data16 };
+                    if (vErrors === null) {
+                        vErrors = [err40];
                     }
                     else {
-                        const err44 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/properties/inference_table/properties/prefix/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.prefix.type, parentSchema: schema42.properties.inference_table.properties.prefix, data: data18 };
-                        if (vErrors === null) {
-                            vErrors = [err44];
-                        }
-                        else {
-                            vErrors.push(err44);
-                        }
-                        errors++;
+                        vErrors.push(err40);
                     }
+                    errors++;
                 }
             }
             else {
-                const err45 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.inference_table.type, parentSchema: schema42.properties.inference_table, data: data15 };
+                const err41 = { instancePath: instancePath + "/workload_size", schemaPath: "#/properties/workload_size/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.workload_size.type, parentSchema: schema42.properties.workload_size, data: data16 };
                 if (vErrors === null) {
-                    vErrors = [err45];
+                    vErrors = [err41];
                 }
                 else {
-                    vErrors.push(err45);
+                    vErrors.push(err41);
                 }
                 errors++;
             }
         }
-        if (data.wait_timeout !== undefined) {
-            let data19 = data.wait_timeout;
-            if ((typeof data19 !== "string") && (!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19))))) {
-                const err46 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema43.type }, message: "must be string,integer", schema: schema43.type, parentSchema: schema43, data: data19 };
+        if (data.scale_to_zero !== undefined) {
+            let data17 = data.scale_to_zero;
+            if ((typeof data17 !== "boolean") && (!(data17 && typeof data17 == "object" && !Array.isArray(data17)))) {
+                const err42 = { instancePath: instancePath + "/scale_to_zero", schemaPath: "#/properties/scale_to_zero/type", keyword: "type", params: { type: schema42.properties.scale_to_zero.type }, message: "must be boolean,object", schema: schema42.properties.scale_to_zero.type, parentSchema: schema42.properties.scale_to_zero, data: data17 };
                 if (vErrors === null) {
-                    vErrors = [err46];
+                    vErrors = [err42];
                 }
                 else {
-                    vErrors.push(err46);
+                    vErrors.push(err42);
                 }
                 errors++;
             }
-            if ((typeof data19 == "number") && (isFinite(data19))) {
-                if (data19 < 0 || isNaN(data19)) {
-                    const err47 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema43, data: data19 };
-                    if (vErrors === null) {
-                        vErrors = [err47];
+            if (data17 && typeof data17 == "object" && !Array.isArray(data17)) {
+                for (const key2 in data17) {
+                    let data18 = data17[key2];
+                    if (typeof data18 !== "boolean") {
+                        const err43 = { instancePath: instancePath + "/scale_to_zero/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/scale_to_zero/additionalProperties/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema42.properties.scale_to_zero.additionalProperties.type, parentSchema: schema42.properties.scale_to_zero.additionalProperties, data: data18 };
+                        if (vErrors === null) {
+                            vErrors = [err43];
+                        }
+                        else {
+                            vErrors.push(err43);
+                        }
+                        errors++;
                     }
-                    else {
-                        vErrors.push(err47);
-                    }
-                    errors++;
-                }
-            }
-            if (typeof data19 === "string") {
-                if (!pattern10.test(data19)) {
-                    const err48 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" }, message: "must match pattern \"" + "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" + "\"", schema: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", parentSchema: schema43, data: data19 };
-                    if (vErrors === null) {
-                        vErrors = [err48];
-                    }
-                    else {
-                        vErrors.push(err48);
-                    }
-                    errors++;
                 }
             }
         }
-        if (data.environments !== undefined) {
-            let data20 = data.environments;
-            if (Array.isArray(data20)) {
-                const len1 = data20.length;
-                for (let i1 = 0; i1 < len1; i1++) {
-                    let data21 = data20[i1];
+        if (data.inference_table !== undefined) {
+            let data19 = data.inference_table;
+            if (data19 && typeof data19 == "object" && !Array.isArray(data19)) {
+                if (data19.catalog === undefined) {
+                    const err44 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/required", keyword: "required", params: { missingProperty: "catalog" }, message: "must have required property '" + "catalog" + "'", schema: schema42.properties.inference_table.required, parentSchema: schema42.properties.inference_table, data: data19 };
+                    if (vErrors === null) {
+                        vErrors = [err44];
+                    }
+                    else {
+                        vErrors.push(err44);
+                    }
+                    errors++;
+                }
+                if (data19.schema === undefined) {
+                    const err45 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property '" + "schema" + "'", schema: schema42.properties.inference_table.required, parentSchema: schema42.properties.inference_table, data: data19 };
+                    if (vErrors === null) {
+                        vErrors = [err45];
+                    }
+                    else {
+                        vErrors.push(err45);
+                    }
+                    errors++;
+                }
+                for (const key3 in data19) {
+                    if (!(((key3 === "catalog") || (key3 === "schema")) || (key3 === "prefix"))) {
+                        const err46 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42.properties.inference_table, data: data19 };
+                        if (vErrors === null) {
+                            vErrors = [err46];
+                        }
+                        else {
+                            vErrors.push(err46);
+                        }
+                        errors++;
+                    }
+                }
+                if (data19.catalog !== undefined) {
+                    let data20 = data19.catalog;
+                    if (typeof data20 === "string") {
+                        if (func1(data20) < 1) {
+                            const err47 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/properties/inference_table/properties/catalog/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.catalog, data: data20 };
+                            if (vErrors === null) {
+                                vErrors = [err47];
+                            }
+                            else {
+                                vErrors.push(err47);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err48 = { instancePath: instancePath + "/inference_table/catalog", schemaPath: "#/properties/inference_table/properties/catalog/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.catalog.type, parentSchema: schema42.properties.inference_table.properties.catalog, data: data20 };
+                        if (vErrors === null) {
+                            vErrors = [err48];
+                        }
+                        else {
+                            vErrors.push(err48);
+                        }
+                        errors++;
+                    }
+                }
+                if (data19.schema !== undefined) {
+                    let data21 = data19.schema;
                     if (typeof data21 === "string") {
                         if (func1(data21) < 1) {
-                            const err49 = { instancePath: instancePath + "/environments/" + i1, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data21 };
+                            const err49 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/properties/inference_table/properties/schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.schema, data: data21 };
                             if (vErrors === null) {
                                 vErrors = [err49];
                             }
@@ -69641,7 +72263,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err50 = { instancePath: instancePath + "/environments/" + i1, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data21 };
+                        const err50 = { instancePath: instancePath + "/inference_table/schema", schemaPath: "#/properties/inference_table/properties/schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.schema.type, parentSchema: schema42.properties.inference_table.properties.schema, data: data21 };
                         if (vErrors === null) {
                             vErrors = [err50];
                         }
@@ -69651,23 +72273,126 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                         errors++;
                     }
                 }
-                let i2 = data20.length;
-                let j0;
-                if (i2 > 1) {
-                    const indices0 = {};
-                    for (; i2--;) {
-                        let item0 = data20[i2];
-                        if (typeof item0 !== "string") {
-                            continue;
-                        }
-                        if (typeof indices0[item0] == "number") {
-                            j0 = indices0[item0];
-                            const err51 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i2, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i2 + " are identical)", schema: true, parentSchema: schema45, data: data20 };
+                if (data19.prefix !== undefined) {
+                    let data22 = data19.prefix;
+                    if (typeof data22 === "string") {
+                        if (func1(data22) < 1) {
+                            const err51 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/properties/inference_table/properties/prefix/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema42.properties.inference_table.properties.prefix, data: data22 };
                             if (vErrors === null) {
                                 vErrors = [err51];
                             }
                             else {
                                 vErrors.push(err51);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err52 = { instancePath: instancePath + "/inference_table/prefix", schemaPath: "#/properties/inference_table/properties/prefix/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.inference_table.properties.prefix.type, parentSchema: schema42.properties.inference_table.properties.prefix, data: data22 };
+                        if (vErrors === null) {
+                            vErrors = [err52];
+                        }
+                        else {
+                            vErrors.push(err52);
+                        }
+                        errors++;
+                    }
+                }
+            }
+            else {
+                const err53 = { instancePath: instancePath + "/inference_table", schemaPath: "#/properties/inference_table/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.properties.inference_table.type, parentSchema: schema42.properties.inference_table, data: data19 };
+                if (vErrors === null) {
+                    vErrors = [err53];
+                }
+                else {
+                    vErrors.push(err53);
+                }
+                errors++;
+            }
+        }
+        if (data.wait_timeout !== undefined) {
+            let data23 = data.wait_timeout;
+            if ((typeof data23 !== "string") && (!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23))))) {
+                const err54 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema43.type }, message: "must be string,integer", schema: schema43.type, parentSchema: schema43, data: data23 };
+                if (vErrors === null) {
+                    vErrors = [err54];
+                }
+                else {
+                    vErrors.push(err54);
+                }
+                errors++;
+            }
+            if ((typeof data23 == "number") && (isFinite(data23))) {
+                if (data23 < 0 || isNaN(data23)) {
+                    const err55 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema43, data: data23 };
+                    if (vErrors === null) {
+                        vErrors = [err55];
+                    }
+                    else {
+                        vErrors.push(err55);
+                    }
+                    errors++;
+                }
+            }
+            if (typeof data23 === "string") {
+                if (!pattern10.test(data23)) {
+                    const err56 = { instancePath: instancePath + "/wait_timeout", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" }, message: "must match pattern \"" + "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$" + "\"", schema: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", parentSchema: schema43, data: data23 };
+                    if (vErrors === null) {
+                        vErrors = [err56];
+                    }
+                    else {
+                        vErrors.push(err56);
+                    }
+                    errors++;
+                }
+            }
+        }
+        if (data.environments !== undefined) {
+            let data24 = data.environments;
+            if (Array.isArray(data24)) {
+                const len1 = data24.length;
+                for (let i1 = 0; i1 < len1; i1++) {
+                    let data25 = data24[i1];
+                    if (typeof data25 === "string") {
+                        if (func1(data25) < 1) {
+                            const err57 = { instancePath: instancePath + "/environments/" + i1, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data25 };
+                            if (vErrors === null) {
+                                vErrors = [err57];
+                            }
+                            else {
+                                vErrors.push(err57);
+                            }
+                            errors++;
+                        }
+                    }
+                    else {
+                        const err58 = { instancePath: instancePath + "/environments/" + i1, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data25 };
+                        if (vErrors === null) {
+                            vErrors = [err58];
+                        }
+                        else {
+                            vErrors.push(err58);
+                        }
+                        errors++;
+                    }
+                }
+                let i2 = data24.length;
+                let j0;
+                if (i2 > 1) {
+                    const indices0 = {};
+                    for (; i2--;) {
+                        let item0 = data24[i2];
+                        if (typeof item0 !== "string") {
+                            continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                            j0 = indices0[item0];
+                            const err59 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i2, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i2 + " are identical)", schema: true, parentSchema: schema46, data: data24 };
+                            if (vErrors === null) {
+                                vErrors = [err59];
+                            }
+                            else {
+                                vErrors.push(err59);
                             }
                             errors++;
                             break;
@@ -69677,24 +72402,24 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err52 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data20 };
+                const err60 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data24 };
                 if (vErrors === null) {
-                    vErrors = [err52];
+                    vErrors = [err60];
                 }
                 else {
-                    vErrors.push(err52);
+                    vErrors.push(err60);
                 }
                 errors++;
             }
         }
     }
     else {
-        const err53 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.type, parentSchema: schema42, data };
+        const err61 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.type, parentSchema: schema42, data };
         if (vErrors === null) {
-            vErrors = [err53];
+            vErrors = [err61];
         }
         else {
-            vErrors.push(err53);
+            vErrors.push(err61);
         }
         errors++;
     }
@@ -69702,7 +72427,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate26.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema46 = { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } };
+const schema47 = { "description": "Lakehouse (data quality) monitor on the inference table.", "type": "object", "additionalProperties": false, "required": ["table", "output_schema", "inference_log"], "properties": { "table": { "description": "Monitored table, catalog.schema.table (template).", "type": "string", "minLength": 1 }, "output_schema": { "description": "catalog.schema for the metric tables (template).", "type": "string", "minLength": 1 }, "api": { "description": "Monitoring API: data-quality (current) or legacy (quality monitors).", "enum": ["data-quality", "legacy"], "default": "data-quality" }, "inference_log": { "description": "Inference-log profile settings.", "type": "object", "additionalProperties": false, "required": ["problem_type", "prediction_col", "timestamp_col", "model_id_col"], "properties": { "problem_type": { "description": "classification or regression.", "enum": ["classification", "regression"] }, "prediction_col": { "description": "Column with the prediction.", "type": "string", "minLength": 1 }, "label_col": { "description": "Column with the ground-truth label, if any.", "type": "string", "minLength": 1 }, "timestamp_col": { "description": "Column with the prediction time.", "type": "string", "minLength": 1 }, "model_id_col": { "description": "Column with the model version.", "type": "string", "minLength": 1 }, "granularities": { "description": "Time windows to aggregate over, e.g. \"1 day\", \"1 week\".", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "default": ["1 day"] } } }, "schedule": { "description": "Refresh schedule.", "type": "object", "additionalProperties": false, "required": ["cron"], "properties": { "cron": { "description": "Quartz cron expression, e.g. \"0 0 2 * * ?\".", "type": "string", "minLength": 1 }, "timezone": { "description": "Time zone id for the cron expression.", "type": "string", "minLength": 1, "default": "UTC" } } }, "slicing_exprs": { "description": "Expressions to slice metrics by.", "type": "array", "items": { "type": "string", "minLength": 1 }, "default": [] }, "refresh": { "description": "Refresh the monitor after a promotion.", "type": "boolean", "default": true }, "environments": { "description": "Monitor only in these environments (default: every environment).", "$ref": "#/$defs/name_list" } } };
 function validate28(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -69715,7 +72440,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.table === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "table" }, message: "must have required property '" + "table" + "'", schema: schema46.required, parentSchema: schema46, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "table" }, message: "must have required property '" + "table" + "'", schema: schema47.required, parentSchema: schema47, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -69725,7 +72450,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.output_schema === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "output_schema" }, message: "must have required property '" + "output_schema" + "'", schema: schema46.required, parentSchema: schema46, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "output_schema" }, message: "must have required property '" + "output_schema" + "'", schema: schema47.required, parentSchema: schema47, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -69735,7 +72460,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.inference_log === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "inference_log" }, message: "must have required property '" + "inference_log" + "'", schema: schema46.required, parentSchema: schema46, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "inference_log" }, message: "must have required property '" + "inference_log" + "'", schema: schema47.required, parentSchema: schema47, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -69746,7 +72471,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((((key0 === "table") || (key0 === "output_schema")) || (key0 === "api")) || (key0 === "inference_log")) || (key0 === "schedule")) || (key0 === "slicing_exprs")) || (key0 === "refresh")) || (key0 === "environments"))) {
-                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46, data };
+                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema47, data };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -69760,7 +72485,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             let data0 = data.table;
             if (typeof data0 === "string") {
                 if (func1(data0) < 1) {
-                    const err4 = { instancePath: instancePath + "/table", schemaPath: "#/properties/table/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.table, data: data0 };
+                    const err4 = { instancePath: instancePath + "/table", schemaPath: "#/properties/table/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema47.properties.table, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err4];
                     }
@@ -69771,7 +72496,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err5 = { instancePath: instancePath + "/table", schemaPath: "#/properties/table/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.table.type, parentSchema: schema46.properties.table, data: data0 };
+                const err5 = { instancePath: instancePath + "/table", schemaPath: "#/properties/table/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.properties.table.type, parentSchema: schema47.properties.table, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -69785,7 +72510,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             let data1 = data.output_schema;
             if (typeof data1 === "string") {
                 if (func1(data1) < 1) {
-                    const err6 = { instancePath: instancePath + "/output_schema", schemaPath: "#/properties/output_schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.output_schema, data: data1 };
+                    const err6 = { instancePath: instancePath + "/output_schema", schemaPath: "#/properties/output_schema/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema47.properties.output_schema, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err6];
                     }
@@ -69796,7 +72521,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err7 = { instancePath: instancePath + "/output_schema", schemaPath: "#/properties/output_schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.output_schema.type, parentSchema: schema46.properties.output_schema, data: data1 };
+                const err7 = { instancePath: instancePath + "/output_schema", schemaPath: "#/properties/output_schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.properties.output_schema.type, parentSchema: schema47.properties.output_schema, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -69809,7 +72534,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.api !== undefined) {
             let data2 = data.api;
             if (!((data2 === "data-quality") || (data2 === "legacy"))) {
-                const err8 = { instancePath: instancePath + "/api", schemaPath: "#/properties/api/enum", keyword: "enum", params: { allowedValues: schema46.properties.api.enum }, message: "must be equal to one of the allowed values", schema: schema46.properties.api.enum, parentSchema: schema46.properties.api, data: data2 };
+                const err8 = { instancePath: instancePath + "/api", schemaPath: "#/properties/api/enum", keyword: "enum", params: { allowedValues: schema47.properties.api.enum }, message: "must be equal to one of the allowed values", schema: schema47.properties.api.enum, parentSchema: schema47.properties.api, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -69823,7 +72548,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.inference_log;
             if (data3 && typeof data3 == "object" && !Array.isArray(data3)) {
                 if (data3.problem_type === undefined) {
-                    const err9 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "problem_type" }, message: "must have required property '" + "problem_type" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    const err9 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "problem_type" }, message: "must have required property '" + "problem_type" + "'", schema: schema47.properties.inference_log.required, parentSchema: schema47.properties.inference_log, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -69833,7 +72558,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data3.prediction_col === undefined) {
-                    const err10 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "prediction_col" }, message: "must have required property '" + "prediction_col" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    const err10 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "prediction_col" }, message: "must have required property '" + "prediction_col" + "'", schema: schema47.properties.inference_log.required, parentSchema: schema47.properties.inference_log, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err10];
                     }
@@ -69843,7 +72568,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data3.timestamp_col === undefined) {
-                    const err11 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "timestamp_col" }, message: "must have required property '" + "timestamp_col" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    const err11 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "timestamp_col" }, message: "must have required property '" + "timestamp_col" + "'", schema: schema47.properties.inference_log.required, parentSchema: schema47.properties.inference_log, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err11];
                     }
@@ -69853,7 +72578,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data3.model_id_col === undefined) {
-                    const err12 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "model_id_col" }, message: "must have required property '" + "model_id_col" + "'", schema: schema46.properties.inference_log.required, parentSchema: schema46.properties.inference_log, data: data3 };
+                    const err12 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/required", keyword: "required", params: { missingProperty: "model_id_col" }, message: "must have required property '" + "model_id_col" + "'", schema: schema47.properties.inference_log.required, parentSchema: schema47.properties.inference_log, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err12];
                     }
@@ -69864,7 +72589,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 for (const key1 in data3) {
                     if (!((((((key1 === "problem_type") || (key1 === "prediction_col")) || (key1 === "label_col")) || (key1 === "timestamp_col")) || (key1 === "model_id_col")) || (key1 === "granularities"))) {
-                        const err13 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46.properties.inference_log, data: data3 };
+                        const err13 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema47.properties.inference_log, data: data3 };
                         if (vErrors === null) {
                             vErrors = [err13];
                         }
@@ -69877,7 +72602,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data3.problem_type !== undefined) {
                     let data4 = data3.problem_type;
                     if (!((data4 === "classification") || (data4 === "regression"))) {
-                        const err14 = { instancePath: instancePath + "/inference_log/problem_type", schemaPath: "#/properties/inference_log/properties/problem_type/enum", keyword: "enum", params: { allowedValues: schema46.properties.inference_log.properties.problem_type.enum }, message: "must be equal to one of the allowed values", schema: schema46.properties.inference_log.properties.problem_type.enum, parentSchema: schema46.properties.inference_log.properties.problem_type, data: data4 };
+                        const err14 = { instancePath: instancePath + "/inference_log/problem_type", schemaPath: "#/properties/inference_log/properties/problem_type/enum", keyword: "enum", params: { allowedValues: schema47.properties.inference_log.properties.problem_type.enum }, message: "must be equal to one of the allowed values", schema: schema47.properties.inference_log.properties.problem_type.enum, parentSchema: schema47.properties.inference_log.properties.problem_type, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err14];
                         }
@@ -69891,7 +72616,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data5 = data3.prediction_col;
                     if (typeof data5 === "string") {
                         if (func1(data5) < 1) {
-                            const err15 = { instancePath: instancePath + "/inference_log/prediction_col", schemaPath: "#/properties/inference_log/properties/prediction_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.prediction_col, data: data5 };
+                            const err15 = { instancePath: instancePath + "/inference_log/prediction_col", schemaPath: "#/properties/inference_log/properties/prediction_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema47.properties.inference_log.properties.prediction_col, data: data5 };
                             if (vErrors === null) {
                                 vErrors = [err15];
                             }
@@ -69902,7 +72627,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err16 = { instancePath: instancePath + "/inference_log/prediction_col", schemaPath: "#/properties/inference_log/properties/prediction_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.prediction_col.type, parentSchema: schema46.properties.inference_log.properties.prediction_col, data: data5 };
+                        const err16 = { instancePath: instancePath + "/inference_log/prediction_col", schemaPath: "#/properties/inference_log/properties/prediction_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.properties.inference_log.properties.prediction_col.type, parentSchema: schema47.properties.inference_log.properties.prediction_col, data: data5 };
                         if (vErrors === null) {
                             vErrors = [err16];
                         }
@@ -69916,7 +72641,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data6 = data3.label_col;
                     if (typeof data6 === "string") {
                         if (func1(data6) < 1) {
-                            const err17 = { instancePath: instancePath + "/inference_log/label_col", schemaPath: "#/properties/inference_log/properties/label_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.label_col, data: data6 };
+                            const err17 = { instancePath: instancePath + "/inference_log/label_col", schemaPath: "#/properties/inference_log/properties/label_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema47.properties.inference_log.properties.label_col, data: data6 };
                             if (vErrors === null) {
                                 vErrors = [err17];
                             }
@@ -69927,7 +72652,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err18 = { instancePath: instancePath + "/inference_log/label_col", schemaPath: "#/properties/inference_log/properties/label_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.label_col.type, parentSchema: schema46.properties.inference_log.properties.label_col, data: data6 };
+                        const err18 = { instancePath: instancePath + "/inference_log/label_col", schemaPath: "#/properties/inference_log/properties/label_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.properties.inference_log.properties.label_col.type, parentSchema: schema47.properties.inference_log.properties.label_col, data: data6 };
                         if (vErrors === null) {
                             vErrors = [err18];
                         }
@@ -69941,7 +72666,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data7 = data3.timestamp_col;
                     if (typeof data7 === "string") {
                         if (func1(data7) < 1) {
-                            const err19 = { instancePath: instancePath + "/inference_log/timestamp_col", schemaPath: "#/properties/inference_log/properties/timestamp_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.timestamp_col, data: data7 };
+                            const err19 = { instancePath: instancePath + "/inference_log/timestamp_col", schemaPath: "#/properties/inference_log/properties/timestamp_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema47.properties.inference_log.properties.timestamp_col, data: data7 };
                             if (vErrors === null) {
                                 vErrors = [err19];
                             }
@@ -69952,7 +72677,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err20 = { instancePath: instancePath + "/inference_log/timestamp_col", schemaPath: "#/properties/inference_log/properties/timestamp_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.timestamp_col.type, parentSchema: schema46.properties.inference_log.properties.timestamp_col, data: data7 };
+                        const err20 = { instancePath: instancePath + "/inference_log/timestamp_col", schemaPath: "#/properties/inference_log/properties/timestamp_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.properties.inference_log.properties.timestamp_col.type, parentSchema: schema47.properties.inference_log.properties.timestamp_col, data: data7 };
                         if (vErrors === null) {
                             vErrors = [err20];
                         }
@@ -69966,7 +72691,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data8 = data3.model_id_col;
                     if (typeof data8 === "string") {
                         if (func1(data8) < 1) {
-                            const err21 = { instancePath: instancePath + "/inference_log/model_id_col", schemaPath: "#/properties/inference_log/properties/model_id_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.model_id_col, data: data8 };
+                            const err21 = { instancePath: instancePath + "/inference_log/model_id_col", schemaPath: "#/properties/inference_log/properties/model_id_col/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema47.properties.inference_log.properties.model_id_col, data: data8 };
                             if (vErrors === null) {
                                 vErrors = [err21];
                             }
@@ -69977,7 +72702,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err22 = { instancePath: instancePath + "/inference_log/model_id_col", schemaPath: "#/properties/inference_log/properties/model_id_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.model_id_col.type, parentSchema: schema46.properties.inference_log.properties.model_id_col, data: data8 };
+                        const err22 = { instancePath: instancePath + "/inference_log/model_id_col", schemaPath: "#/properties/inference_log/properties/model_id_col/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.properties.inference_log.properties.model_id_col.type, parentSchema: schema47.properties.inference_log.properties.model_id_col, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err22];
                         }
@@ -69991,7 +72716,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data9 = data3.granularities;
                     if (Array.isArray(data9)) {
                         if (data9.length < 1) {
-                            const err23 = { instancePath: instancePath + "/inference_log/granularities", schemaPath: "#/properties/inference_log/properties/granularities/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema46.properties.inference_log.properties.granularities, data: data9 };
+                            const err23 = { instancePath: instancePath + "/inference_log/granularities", schemaPath: "#/properties/inference_log/properties/granularities/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema47.properties.inference_log.properties.granularities, data: data9 };
                             if (vErrors === null) {
                                 vErrors = [err23];
                             }
@@ -70005,7 +72730,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                             let data10 = data9[i0];
                             if (typeof data10 === "string") {
                                 if (func1(data10) < 1) {
-                                    const err24 = { instancePath: instancePath + "/inference_log/granularities/" + i0, schemaPath: "#/properties/inference_log/properties/granularities/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.inference_log.properties.granularities.items, data: data10 };
+                                    const err24 = { instancePath: instancePath + "/inference_log/granularities/" + i0, schemaPath: "#/properties/inference_log/properties/granularities/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema47.properties.inference_log.properties.granularities.items, data: data10 };
                                     if (vErrors === null) {
                                         vErrors = [err24];
                                     }
@@ -70016,7 +72741,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                                 }
                             }
                             else {
-                                const err25 = { instancePath: instancePath + "/inference_log/granularities/" + i0, schemaPath: "#/properties/inference_log/properties/granularities/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.inference_log.properties.granularities.items.type, parentSchema: schema46.properties.inference_log.properties.granularities.items, data: data10 };
+                                const err25 = { instancePath: instancePath + "/inference_log/granularities/" + i0, schemaPath: "#/properties/inference_log/properties/granularities/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.properties.inference_log.properties.granularities.items.type, parentSchema: schema47.properties.inference_log.properties.granularities.items, data: data10 };
                                 if (vErrors === null) {
                                     vErrors = [err25];
                                 }
@@ -70028,7 +72753,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err26 = { instancePath: instancePath + "/inference_log/granularities", schemaPath: "#/properties/inference_log/properties/granularities/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.properties.inference_log.properties.granularities.type, parentSchema: schema46.properties.inference_log.properties.granularities, data: data9 };
+                        const err26 = { instancePath: instancePath + "/inference_log/granularities", schemaPath: "#/properties/inference_log/properties/granularities/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema47.properties.inference_log.properties.granularities.type, parentSchema: schema47.properties.inference_log.properties.granularities, data: data9 };
                         if (vErrors === null) {
                             vErrors = [err26];
                         }
@@ -70040,7 +72765,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err27 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.properties.inference_log.type, parentSchema: schema46.properties.inference_log, data: data3 };
+                const err27 = { instancePath: instancePath + "/inference_log", schemaPath: "#/properties/inference_log/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema47.properties.inference_log.type, parentSchema: schema47.properties.inference_log, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err27];
                 }
@@ -70054,7 +72779,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
             let data11 = data.schedule;
             if (data11 && typeof data11 == "object" && !Array.isArray(data11)) {
                 if (data11.cron === undefined) {
-                    const err28 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/required", keyword: "required", params: { missingProperty: "cron" }, message: "must have required property '" + "cron" + "'", schema: schema46.properties.schedule.required, parentSchema: schema46.properties.schedule, data: data11 };
+                    const err28 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/required", keyword: "required", params: { missingProperty: "cron" }, message: "must have required property '" + "cron" + "'", schema: schema47.properties.schedule.required, parentSchema: schema47.properties.schedule, data: data11 };
                     if (vErrors === null) {
                         vErrors = [err28];
                     }
@@ -70065,7 +72790,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 for (const key2 in data11) {
                     if (!((key2 === "cron") || (key2 === "timezone"))) {
-                        const err29 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46.properties.schedule, data: data11 };
+                        const err29 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema47.properties.schedule, data: data11 };
                         if (vErrors === null) {
                             vErrors = [err29];
                         }
@@ -70079,7 +72804,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data12 = data11.cron;
                     if (typeof data12 === "string") {
                         if (func1(data12) < 1) {
-                            const err30 = { instancePath: instancePath + "/schedule/cron", schemaPath: "#/properties/schedule/properties/cron/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.schedule.properties.cron, data: data12 };
+                            const err30 = { instancePath: instancePath + "/schedule/cron", schemaPath: "#/properties/schedule/properties/cron/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema47.properties.schedule.properties.cron, data: data12 };
                             if (vErrors === null) {
                                 vErrors = [err30];
                             }
@@ -70090,7 +72815,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err31 = { instancePath: instancePath + "/schedule/cron", schemaPath: "#/properties/schedule/properties/cron/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.schedule.properties.cron.type, parentSchema: schema46.properties.schedule.properties.cron, data: data12 };
+                        const err31 = { instancePath: instancePath + "/schedule/cron", schemaPath: "#/properties/schedule/properties/cron/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.properties.schedule.properties.cron.type, parentSchema: schema47.properties.schedule.properties.cron, data: data12 };
                         if (vErrors === null) {
                             vErrors = [err31];
                         }
@@ -70104,7 +72829,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data13 = data11.timezone;
                     if (typeof data13 === "string") {
                         if (func1(data13) < 1) {
-                            const err32 = { instancePath: instancePath + "/schedule/timezone", schemaPath: "#/properties/schedule/properties/timezone/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.schedule.properties.timezone, data: data13 };
+                            const err32 = { instancePath: instancePath + "/schedule/timezone", schemaPath: "#/properties/schedule/properties/timezone/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema47.properties.schedule.properties.timezone, data: data13 };
                             if (vErrors === null) {
                                 vErrors = [err32];
                             }
@@ -70115,7 +72840,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err33 = { instancePath: instancePath + "/schedule/timezone", schemaPath: "#/properties/schedule/properties/timezone/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.schedule.properties.timezone.type, parentSchema: schema46.properties.schedule.properties.timezone, data: data13 };
+                        const err33 = { instancePath: instancePath + "/schedule/timezone", schemaPath: "#/properties/schedule/properties/timezone/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.properties.schedule.properties.timezone.type, parentSchema: schema47.properties.schedule.properties.timezone, data: data13 };
                         if (vErrors === null) {
                             vErrors = [err33];
                         }
@@ -70127,7 +72852,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err34 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.properties.schedule.type, parentSchema: schema46.properties.schedule, data: data11 };
+                const err34 = { instancePath: instancePath + "/schedule", schemaPath: "#/properties/schedule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema47.properties.schedule.type, parentSchema: schema47.properties.schedule, data: data11 };
                 if (vErrors === null) {
                     vErrors = [err34];
                 }
@@ -70145,7 +72870,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data15 = data14[i1];
                     if (typeof data15 === "string") {
                         if (func1(data15) < 1) {
-                            const err35 = { instancePath: instancePath + "/slicing_exprs/" + i1, schemaPath: "#/properties/slicing_exprs/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.slicing_exprs.items, data: data15 };
+                            const err35 = { instancePath: instancePath + "/slicing_exprs/" + i1, schemaPath: "#/properties/slicing_exprs/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema47.properties.slicing_exprs.items, data: data15 };
                             if (vErrors === null) {
                                 vErrors = [err35];
                             }
@@ -70156,7 +72881,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err36 = { instancePath: instancePath + "/slicing_exprs/" + i1, schemaPath: "#/properties/slicing_exprs/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.slicing_exprs.items.type, parentSchema: schema46.properties.slicing_exprs.items, data: data15 };
+                        const err36 = { instancePath: instancePath + "/slicing_exprs/" + i1, schemaPath: "#/properties/slicing_exprs/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.properties.slicing_exprs.items.type, parentSchema: schema47.properties.slicing_exprs.items, data: data15 };
                         if (vErrors === null) {
                             vErrors = [err36];
                         }
@@ -70168,7 +72893,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err37 = { instancePath: instancePath + "/slicing_exprs", schemaPath: "#/properties/slicing_exprs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.properties.slicing_exprs.type, parentSchema: schema46.properties.slicing_exprs, data: data14 };
+                const err37 = { instancePath: instancePath + "/slicing_exprs", schemaPath: "#/properties/slicing_exprs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema47.properties.slicing_exprs.type, parentSchema: schema47.properties.slicing_exprs, data: data14 };
                 if (vErrors === null) {
                     vErrors = [err37];
                 }
@@ -70181,7 +72906,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.refresh !== undefined) {
             let data16 = data.refresh;
             if (typeof data16 !== "boolean") {
-                const err38 = { instancePath: instancePath + "/refresh", schemaPath: "#/properties/refresh/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema46.properties.refresh.type, parentSchema: schema46.properties.refresh, data: data16 };
+                const err38 = { instancePath: instancePath + "/refresh", schemaPath: "#/properties/refresh/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema47.properties.refresh.type, parentSchema: schema47.properties.refresh, data: data16 };
                 if (vErrors === null) {
                     vErrors = [err38];
                 }
@@ -70199,7 +72924,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                     let data18 = data17[i2];
                     if (typeof data18 === "string") {
                         if (func1(data18) < 1) {
-                            const err39 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data18 };
+                            const err39 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data18 };
                             if (vErrors === null) {
                                 vErrors = [err39];
                             }
@@ -70210,7 +72935,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err40 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data18 };
+                        const err40 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data18 };
                         if (vErrors === null) {
                             vErrors = [err40];
                         }
@@ -70231,7 +72956,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices0[item0] == "number") {
                             j0 = indices0[item0];
-                            const err41 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data17 };
+                            const err41 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema46, data: data17 };
                             if (vErrors === null) {
                                 vErrors = [err41];
                             }
@@ -70246,7 +72971,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err42 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data17 };
+                const err42 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data17 };
                 if (vErrors === null) {
                     vErrors = [err42];
                 }
@@ -70258,7 +72983,7 @@ function validate28(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err43 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.type, parentSchema: schema46, data };
+        const err43 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema47.type, parentSchema: schema47, data };
         if (vErrors === null) {
             vErrors = [err43];
         }
@@ -70628,8 +73353,8 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate23.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema49 = { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } };
-const schema50 = { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } };
+const schema50 = { "description": "A named set of gates.", "type": "object", "additionalProperties": false, "required": ["gates"], "properties": { "description": { "description": "What the policy is for; shown in reports.", "type": "string" }, "applies_to": { "description": "Where a policy applies; absent lists mean everywhere.", "$ref": "#/$defs/applies_to" }, "extends": { "description": "Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).", "$ref": "#/$defs/policy_refs" }, "gates": { "description": "Gates, each discriminated by `type`.", "type": "array", "items": { "$ref": "#/$defs/gate" } } } };
+const schema51 = { "description": "Where a policy applies; absent lists mean everywhere.", "type": "object", "additionalProperties": false, "properties": { "environments": { "description": "Target environments the policy applies to.", "$ref": "#/$defs/name_list" }, "models": { "description": "Model ids the policy applies to.", "$ref": "#/$defs/name_list" } } };
 function validate32(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -70643,7 +73368,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
     if (data && typeof data == "object" && !Array.isArray(data)) {
         for (const key0 in data) {
             if (!((key0 === "environments") || (key0 === "models"))) {
-                const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema50, data };
+                const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema51, data };
                 if (vErrors === null) {
                     vErrors = [err0];
                 }
@@ -70661,7 +73386,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                     let data1 = data0[i0];
                     if (typeof data1 === "string") {
                         if (func1(data1) < 1) {
-                            const err1 = { instancePath: instancePath + "/environments/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data1 };
+                            const err1 = { instancePath: instancePath + "/environments/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data1 };
                             if (vErrors === null) {
                                 vErrors = [err1];
                             }
@@ -70672,7 +73397,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err2 = { instancePath: instancePath + "/environments/" + i0, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data1 };
+                        const err2 = { instancePath: instancePath + "/environments/" + i0, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data1 };
                         if (vErrors === null) {
                             vErrors = [err2];
                         }
@@ -70693,7 +73418,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices0[item0] == "number") {
                             j0 = indices0[item0];
-                            const err3 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema45, data: data0 };
+                            const err3 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema46, data: data0 };
                             if (vErrors === null) {
                                 vErrors = [err3];
                             }
@@ -70708,7 +73433,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data0 };
+                const err4 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -70726,7 +73451,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                     let data3 = data2[i2];
                     if (typeof data3 === "string") {
                         if (func1(data3) < 1) {
-                            const err5 = { instancePath: instancePath + "/models/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data3 };
+                            const err5 = { instancePath: instancePath + "/models/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data3 };
                             if (vErrors === null) {
                                 vErrors = [err5];
                             }
@@ -70737,7 +73462,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err6 = { instancePath: instancePath + "/models/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data3 };
+                        const err6 = { instancePath: instancePath + "/models/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data3 };
                         if (vErrors === null) {
                             vErrors = [err6];
                         }
@@ -70758,7 +73483,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices1[item1] == "number") {
                             j1 = indices1[item1];
-                            const err7 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data2 };
+                            const err7 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema46, data: data2 };
                             if (vErrors === null) {
                                 vErrors = [err7];
                             }
@@ -70773,7 +73498,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err8 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data2 };
+                const err8 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -70785,7 +73510,7 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err9 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema50.type, parentSchema: schema50, data };
+        const err9 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema51.type, parentSchema: schema51, data };
         if (vErrors === null) {
             vErrors = [err9];
         }
@@ -70798,11 +73523,11 @@ function validate32(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate32.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema53 = { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }, { "$ref": "#/$defs/gate_dataset" }, { "$ref": "#/$defs/gate_semver" }, { "$ref": "#/$defs/gate_requirements" }, { "$ref": "#/$defs/gate_quarantine" }, { "$ref": "#/$defs/gate_expression" }] };
-const schema54 = { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, either (version first), or the registered model.", "enum": ["version", "run", "version_or_run", "model"], "default": "version" } } };
-const schema55 = { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" };
-const schema56 = { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" };
-const pattern13 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
+const schema54 = { "description": "One gate; `type` selects its options.", "type": "object", "required": ["type"], "discriminator": { "propertyName": "type" }, "oneOf": [{ "$ref": "#/$defs/gate_required_tags" }, { "$ref": "#/$defs/gate_metric_threshold" }, { "$ref": "#/$defs/gate_metric_delta" }, { "$ref": "#/$defs/gate_signature" }, { "$ref": "#/$defs/gate_approvals" }, { "$ref": "#/$defs/gate_provenance" }, { "$ref": "#/$defs/gate_description" }, { "$ref": "#/$defs/gate_dataset" }, { "$ref": "#/$defs/gate_semver" }, { "$ref": "#/$defs/gate_requirements" }, { "$ref": "#/$defs/gate_quarantine" }, { "$ref": "#/$defs/gate_expression" }] };
+const schema55 = { "description": "Tags that must be present, each value fully matching a regular expression.", "type": "object", "additionalProperties": false, "required": ["type", "tags"], "properties": { "type": { "description": "Gate type.", "const": "required_tags" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tags": { "description": "Tag key → regular expression the value must fully match (\".+\" = present and non-empty).", "type": "object", "minProperties": 1, "additionalProperties": { "type": "string" } }, "on": { "description": "Where tags are read: the model version, the source run, either (version first), or the registered model.", "enum": ["version", "run", "version_or_run", "model"], "default": "version" } } };
+const schema56 = { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/-]+$" };
+const schema57 = { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "enum": ["fail", "warn"], "default": "fail" };
+const pattern15 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
 function validate36(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -70815,7 +73540,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema54.required, parentSchema: schema54, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema55.required, parentSchema: schema55, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -70825,7 +73550,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.tags === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tags" }, message: "must have required property '" + "tags" + "'", schema: schema54.required, parentSchema: schema54, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tags" }, message: "must have required property '" + "tags" + "'", schema: schema55.required, parentSchema: schema55, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -70836,7 +73561,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tags")) || (key0 === "on"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema54, data };
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema55, data };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -70849,7 +73574,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("required_tags" !== data0) {
-                const err3 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "required_tags" }, message: "must be equal to constant", schema: "required_tags", parentSchema: schema54.properties.type, data: data0 };
+                const err3 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "required_tags" }, message: "must be equal to constant", schema: "required_tags", parentSchema: schema55.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -70862,8 +73587,8 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err4];
                     }
@@ -70874,7 +73599,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err5 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err5 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -70887,7 +73612,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err6 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err6 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -70900,7 +73625,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err7 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema54.properties.description.type, parentSchema: schema54.properties.description, data: data3 };
+                const err7 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.properties.description.type, parentSchema: schema55.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -70914,7 +73639,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
             let data4 = data.tags;
             if (data4 && typeof data4 == "object" && !Array.isArray(data4)) {
                 if (Object.keys(data4).length < 1) {
-                    const err8 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema54.properties.tags, data: data4 };
+                    const err8 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema55.properties.tags, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -70926,7 +73651,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
                 for (const key1 in data4) {
                     let data5 = data4[key1];
                     if (typeof data5 !== "string") {
-                        const err9 = { instancePath: instancePath + "/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/tags/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema54.properties.tags.additionalProperties.type, parentSchema: schema54.properties.tags.additionalProperties, data: data5 };
+                        const err9 = { instancePath: instancePath + "/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/tags/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.properties.tags.additionalProperties.type, parentSchema: schema55.properties.tags.additionalProperties, data: data5 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -70938,7 +73663,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema54.properties.tags.type, parentSchema: schema54.properties.tags, data: data4 };
+                const err10 = { instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema55.properties.tags.type, parentSchema: schema55.properties.tags, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -70951,7 +73676,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.on !== undefined) {
             let data6 = data.on;
             if (!((((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run")) || (data6 === "model"))) {
-                const err11 = { instancePath: instancePath + "/on", schemaPath: "#/properties/on/enum", keyword: "enum", params: { allowedValues: schema54.properties.on.enum }, message: "must be equal to one of the allowed values", schema: schema54.properties.on.enum, parentSchema: schema54.properties.on, data: data6 };
+                const err11 = { instancePath: instancePath + "/on", schemaPath: "#/properties/on/enum", keyword: "enum", params: { allowedValues: schema55.properties.on.enum }, message: "must be equal to one of the allowed values", schema: schema55.properties.on.enum, parentSchema: schema55.properties.on, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -70963,7 +73688,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err12 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema54.type, parentSchema: schema54, data };
+        const err12 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema55.type, parentSchema: schema55, data };
         if (vErrors === null) {
             vErrors = [err12];
         }
@@ -70976,7 +73701,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate36.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema57 = { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } };
+const schema58 = { "description": "The candidate run's metric must reach a fixed threshold (inclusive).", "type": "object", "additionalProperties": false, "required": ["type", "metric", "threshold", "greater_is_better"], "properties": { "type": { "description": "Gate type.", "const": "metric_threshold" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the candidate's run.", "type": "string", "minLength": 1 }, "threshold": { "description": "Candidate ≥ threshold when greater_is_better, else ≤ threshold.", "type": "number" }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" } } };
 function validate37(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -70989,7 +73714,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema57.required, parentSchema: schema57, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema58.required, parentSchema: schema58, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -70999,7 +73724,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.metric === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema57.required, parentSchema: schema57, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema58.required, parentSchema: schema58, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -71009,7 +73734,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.threshold === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "threshold" }, message: "must have required property '" + "threshold" + "'", schema: schema57.required, parentSchema: schema57, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "threshold" }, message: "must have required property '" + "threshold" + "'", schema: schema58.required, parentSchema: schema58, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -71019,7 +73744,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.greater_is_better === undefined) {
-            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema57.required, parentSchema: schema57, data };
+            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema58.required, parentSchema: schema58, data };
             if (vErrors === null) {
                 vErrors = [err3];
             }
@@ -71030,7 +73755,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "metric")) || (key0 === "threshold")) || (key0 === "greater_is_better"))) {
-                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema57, data };
+                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema58, data };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -71043,7 +73768,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("metric_threshold" !== data0) {
-                const err5 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_threshold" }, message: "must be equal to constant", schema: "metric_threshold", parentSchema: schema57.properties.type, data: data0 };
+                const err5 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_threshold" }, message: "must be equal to constant", schema: "metric_threshold", parentSchema: schema58.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -71056,8 +73781,8 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err6 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err6 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err6];
                     }
@@ -71068,7 +73793,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err7 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err7 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -71081,7 +73806,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err8 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err8 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -71094,7 +73819,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err9 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema57.properties.description.type, parentSchema: schema57.properties.description, data: data3 };
+                const err9 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema58.properties.description.type, parentSchema: schema58.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err9];
                 }
@@ -71108,7 +73833,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             let data4 = data.metric;
             if (typeof data4 === "string") {
                 if (func1(data4) < 1) {
-                    const err10 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema57.properties.metric, data: data4 };
+                    const err10 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema58.properties.metric, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err10];
                     }
@@ -71119,7 +73844,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err11 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema57.properties.metric.type, parentSchema: schema57.properties.metric, data: data4 };
+                const err11 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema58.properties.metric.type, parentSchema: schema58.properties.metric, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -71132,7 +73857,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.threshold !== undefined) {
             let data5 = data.threshold;
             if (!((typeof data5 == "number") && (isFinite(data5)))) {
-                const err12 = { instancePath: instancePath + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema57.properties.threshold.type, parentSchema: schema57.properties.threshold, data: data5 };
+                const err12 = { instancePath: instancePath + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema58.properties.threshold.type, parentSchema: schema58.properties.threshold, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err12];
                 }
@@ -71145,7 +73870,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.greater_is_better !== undefined) {
             let data6 = data.greater_is_better;
             if (typeof data6 !== "boolean") {
-                const err13 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema57.properties.greater_is_better.type, parentSchema: schema57.properties.greater_is_better, data: data6 };
+                const err13 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema58.properties.greater_is_better.type, parentSchema: schema58.properties.greater_is_better, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err13];
                 }
@@ -71157,7 +73882,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err14 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema57.type, parentSchema: schema57, data };
+        const err14 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema58.type, parentSchema: schema58, data };
         if (vErrors === null) {
             vErrors = [err14];
         }
@@ -71170,7 +73895,7 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate37.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema60 = { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } };
+const schema61 = { "description": "Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.", "type": "object", "additionalProperties": false, "required": ["type", "metric", "greater_is_better"], "anyOf": [{ "required": ["min_absolute_change"] }, { "required": ["min_relative_change"] }, { "required": ["max_regression"] }], "properties": { "type": { "description": "Gate type.", "const": "metric_delta" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "metric": { "description": "Metric key in the runs.", "type": "string", "minLength": 1 }, "greater_is_better": { "description": "Direction of the metric.", "type": "boolean" }, "min_absolute_change": { "description": "Candidate ≥ champion + a (≤ champion − a when lower is better).", "type": "number", "minimum": 0 }, "min_relative_change": { "description": "(candidate − champion) / base ≥ r (sign flipped when lower is better).", "type": "number", "minimum": 0 }, "max_regression": { "description": "Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.", "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": { "absolute": { "description": "Largest tolerated absolute regression.", "type": "number", "minimum": 0 }, "relative": { "description": "Largest tolerated regression relative to the champion (0.01 = 1%).", "type": "number", "minimum": 0 } } }, "relative_base": { "description": "Denominator of relative change: champion or |champion|.", "enum": ["champion", "abs_champion"], "default": "champion" }, "on_missing_baseline": { "description": "Outcome when there is no champion or it lacks the metric.", "enum": ["fail", "pass", "warn"], "default": "fail" } } };
 function validate38(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -71186,7 +73911,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     const _errs2 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.min_absolute_change === undefined) {
-            const err0 = { instancePath, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "min_absolute_change" }, message: "must have required property '" + "min_absolute_change" + "'", schema: schema60.anyOf[0].required, parentSchema: schema60.anyOf[0], data };
+            const err0 = { instancePath, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "min_absolute_change" }, message: "must have required property '" + "min_absolute_change" + "'", schema: schema61.anyOf[0].required, parentSchema: schema61.anyOf[0], data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -71201,7 +73926,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     const _errs3 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.min_relative_change === undefined) {
-            const err1 = { instancePath, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "min_relative_change" }, message: "must have required property '" + "min_relative_change" + "'", schema: schema60.anyOf[1].required, parentSchema: schema60.anyOf[1], data };
+            const err1 = { instancePath, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "min_relative_change" }, message: "must have required property '" + "min_relative_change" + "'", schema: schema61.anyOf[1].required, parentSchema: schema61.anyOf[1], data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -71216,7 +73941,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     const _errs4 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.max_regression === undefined) {
-            const err2 = { instancePath, schemaPath: "#/anyOf/2/required", keyword: "required", params: { missingProperty: "max_regression" }, message: "must have required property '" + "max_regression" + "'", schema: schema60.anyOf[2].required, parentSchema: schema60.anyOf[2], data };
+            const err2 = { instancePath, schemaPath: "#/anyOf/2/required", keyword: "required", params: { missingProperty: "max_regression" }, message: "must have required property '" + "max_regression" + "'", schema: schema61.anyOf[2].required, parentSchema: schema61.anyOf[2], data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -71229,7 +73954,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     var _valid0 = _errs4 === errors;
     valid0 = valid0 || _valid0;
     if (!valid0) {
-        const err3 = { instancePath, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema60.anyOf, parentSchema: schema60, data };
+        const err3 = { instancePath, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema61.anyOf, parentSchema: schema61, data };
         if (vErrors === null) {
             vErrors = [err3];
         }
@@ -71251,7 +73976,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema60.required, parentSchema: schema60, data };
+            const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema61.required, parentSchema: schema61, data };
             if (vErrors === null) {
                 vErrors = [err4];
             }
@@ -71261,7 +73986,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.metric === undefined) {
-            const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema60.required, parentSchema: schema60, data };
+            const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property '" + "metric" + "'", schema: schema61.required, parentSchema: schema61, data };
             if (vErrors === null) {
                 vErrors = [err5];
             }
@@ -71271,7 +73996,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.greater_is_better === undefined) {
-            const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema60.required, parentSchema: schema60, data };
+            const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "greater_is_better" }, message: "must have required property '" + "greater_is_better" + "'", schema: schema61.required, parentSchema: schema61, data };
             if (vErrors === null) {
                 vErrors = [err6];
             }
@@ -71281,8 +74006,8 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         for (const key0 in data) {
-            if (!(func12.call(schema60.properties, key0))) {
-                const err7 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema60, data };
+            if (!(func12.call(schema61.properties, key0))) {
+                const err7 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema61, data };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -71295,7 +74020,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("metric_delta" !== data0) {
-                const err8 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_delta" }, message: "must be equal to constant", schema: "metric_delta", parentSchema: schema60.properties.type, data: data0 };
+                const err8 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "metric_delta" }, message: "must be equal to constant", schema: "metric_delta", parentSchema: schema61.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -71308,8 +74033,8 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err9 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err9 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -71320,7 +74045,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err10 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -71333,7 +74058,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err11 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err11 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -71346,7 +74071,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err12 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.properties.description.type, parentSchema: schema60.properties.description, data: data3 };
+                const err12 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema61.properties.description.type, parentSchema: schema61.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err12];
                 }
@@ -71360,7 +74085,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             let data4 = data.metric;
             if (typeof data4 === "string") {
                 if (func1(data4) < 1) {
-                    const err13 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema60.properties.metric, data: data4 };
+                    const err13 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema61.properties.metric, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err13];
                     }
@@ -71371,7 +74096,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err14 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema60.properties.metric.type, parentSchema: schema60.properties.metric, data: data4 };
+                const err14 = { instancePath: instancePath + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema61.properties.metric.type, parentSchema: schema61.properties.metric, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err14];
                 }
@@ -71384,7 +74109,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.greater_is_better !== undefined) {
             let data5 = data.greater_is_better;
             if (typeof data5 !== "boolean") {
-                const err15 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema60.properties.greater_is_better.type, parentSchema: schema60.properties.greater_is_better, data: data5 };
+                const err15 = { instancePath: instancePath + "/greater_is_better", schemaPath: "#/properties/greater_is_better/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema61.properties.greater_is_better.type, parentSchema: schema61.properties.greater_is_better, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err15];
                 }
@@ -71398,7 +74123,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             let data6 = data.min_absolute_change;
             if ((typeof data6 == "number") && (isFinite(data6))) {
                 if (data6 < 0 || isNaN(data6)) {
-                    const err16 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.min_absolute_change, data: data6 };
+                    const err16 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema61.properties.min_absolute_change, data: data6 };
                     if (vErrors === null) {
                         vErrors = [err16];
                     }
@@ -71409,7 +74134,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err17 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.min_absolute_change.type, parentSchema: schema60.properties.min_absolute_change, data: data6 };
+                const err17 = { instancePath: instancePath + "/min_absolute_change", schemaPath: "#/properties/min_absolute_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema61.properties.min_absolute_change.type, parentSchema: schema61.properties.min_absolute_change, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err17];
                 }
@@ -71423,7 +74148,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             let data7 = data.min_relative_change;
             if ((typeof data7 == "number") && (isFinite(data7))) {
                 if (data7 < 0 || isNaN(data7)) {
-                    const err18 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.min_relative_change, data: data7 };
+                    const err18 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema61.properties.min_relative_change, data: data7 };
                     if (vErrors === null) {
                         vErrors = [err18];
                     }
@@ -71434,7 +74159,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err19 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.min_relative_change.type, parentSchema: schema60.properties.min_relative_change, data: data7 };
+                const err19 = { instancePath: instancePath + "/min_relative_change", schemaPath: "#/properties/min_relative_change/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema61.properties.min_relative_change.type, parentSchema: schema61.properties.min_relative_change, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err19];
                 }
@@ -71448,7 +74173,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
             let data8 = data.max_regression;
             if (data8 && typeof data8 == "object" && !Array.isArray(data8)) {
                 if (Object.keys(data8).length > 1) {
-                    const err20 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/maxProperties", keyword: "maxProperties", params: { limit: 1 }, message: "must NOT have more than 1 properties", schema: 1, parentSchema: schema60.properties.max_regression, data: data8 };
+                    const err20 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/maxProperties", keyword: "maxProperties", params: { limit: 1 }, message: "must NOT have more than 1 properties", schema: 1, parentSchema: schema61.properties.max_regression, data: data8 };
                     if (vErrors === null) {
                         vErrors = [err20];
                     }
@@ -71458,7 +74183,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (Object.keys(data8).length < 1) {
-                    const err21 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema60.properties.max_regression, data: data8 };
+                    const err21 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema61.properties.max_regression, data: data8 };
                     if (vErrors === null) {
                         vErrors = [err21];
                     }
@@ -71469,7 +74194,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 for (const key1 in data8) {
                     if (!((key1 === "absolute") || (key1 === "relative"))) {
-                        const err22 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema60.properties.max_regression, data: data8 };
+                        const err22 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema61.properties.max_regression, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err22];
                         }
@@ -71483,7 +74208,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                     let data9 = data8.absolute;
                     if ((typeof data9 == "number") && (isFinite(data9))) {
                         if (data9 < 0 || isNaN(data9)) {
-                            const err23 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.max_regression.properties.absolute, data: data9 };
+                            const err23 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema61.properties.max_regression.properties.absolute, data: data9 };
                             if (vErrors === null) {
                                 vErrors = [err23];
                             }
@@ -71494,7 +74219,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err24 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.max_regression.properties.absolute.type, parentSchema: schema60.properties.max_regression.properties.absolute, data: data9 };
+                        const err24 = { instancePath: instancePath + "/max_regression/absolute", schemaPath: "#/properties/max_regression/properties/absolute/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema61.properties.max_regression.properties.absolute.type, parentSchema: schema61.properties.max_regression.properties.absolute, data: data9 };
                         if (vErrors === null) {
                             vErrors = [err24];
                         }
@@ -71508,7 +74233,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                     let data10 = data8.relative;
                     if ((typeof data10 == "number") && (isFinite(data10))) {
                         if (data10 < 0 || isNaN(data10)) {
-                            const err25 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema60.properties.max_regression.properties.relative, data: data10 };
+                            const err25 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema61.properties.max_regression.properties.relative, data: data10 };
                             if (vErrors === null) {
                                 vErrors = [err25];
                             }
@@ -71519,7 +74244,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err26 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema60.properties.max_regression.properties.relative.type, parentSchema: schema60.properties.max_regression.properties.relative, data: data10 };
+                        const err26 = { instancePath: instancePath + "/max_regression/relative", schemaPath: "#/properties/max_regression/properties/relative/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema61.properties.max_regression.properties.relative.type, parentSchema: schema61.properties.max_regression.properties.relative, data: data10 };
                         if (vErrors === null) {
                             vErrors = [err26];
                         }
@@ -71531,7 +74256,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err27 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema60.properties.max_regression.type, parentSchema: schema60.properties.max_regression, data: data8 };
+                const err27 = { instancePath: instancePath + "/max_regression", schemaPath: "#/properties/max_regression/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema61.properties.max_regression.type, parentSchema: schema61.properties.max_regression, data: data8 };
                 if (vErrors === null) {
                     vErrors = [err27];
                 }
@@ -71544,7 +74269,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.relative_base !== undefined) {
             let data11 = data.relative_base;
             if (!((data11 === "champion") || (data11 === "abs_champion"))) {
-                const err28 = { instancePath: instancePath + "/relative_base", schemaPath: "#/properties/relative_base/enum", keyword: "enum", params: { allowedValues: schema60.properties.relative_base.enum }, message: "must be equal to one of the allowed values", schema: schema60.properties.relative_base.enum, parentSchema: schema60.properties.relative_base, data: data11 };
+                const err28 = { instancePath: instancePath + "/relative_base", schemaPath: "#/properties/relative_base/enum", keyword: "enum", params: { allowedValues: schema61.properties.relative_base.enum }, message: "must be equal to one of the allowed values", schema: schema61.properties.relative_base.enum, parentSchema: schema61.properties.relative_base, data: data11 };
                 if (vErrors === null) {
                     vErrors = [err28];
                 }
@@ -71557,7 +74282,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.on_missing_baseline !== undefined) {
             let data12 = data.on_missing_baseline;
             if (!(((data12 === "fail") || (data12 === "pass")) || (data12 === "warn"))) {
-                const err29 = { instancePath: instancePath + "/on_missing_baseline", schemaPath: "#/properties/on_missing_baseline/enum", keyword: "enum", params: { allowedValues: schema60.properties.on_missing_baseline.enum }, message: "must be equal to one of the allowed values", schema: schema60.properties.on_missing_baseline.enum, parentSchema: schema60.properties.on_missing_baseline, data: data12 };
+                const err29 = { instancePath: instancePath + "/on_missing_baseline", schemaPath: "#/properties/on_missing_baseline/enum", keyword: "enum", params: { allowedValues: schema61.properties.on_missing_baseline.enum }, message: "must be equal to one of the allowed values", schema: schema61.properties.on_missing_baseline.enum, parentSchema: schema61.properties.on_missing_baseline, data: data12 };
                 if (vErrors === null) {
                     vErrors = [err29];
                 }
@@ -71569,7 +74294,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err30 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema60.type, parentSchema: schema60, data };
+        const err30 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema61.type, parentSchema: schema61, data };
         if (vErrors === null) {
             vErrors = [err30];
         }
@@ -71582,7 +74307,7 @@ function validate38(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate38.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema63 = { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } };
+const schema64 = { "description": "The candidate has a model signature, compatible with the champion's.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "signature" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_inputs": { "description": "The signature must declare inputs.", "type": "boolean", "default": true }, "require_outputs": { "description": "The signature must declare outputs.", "type": "boolean", "default": true }, "compatible_with": { "description": "champion: no removed, retyped or newly required input column; none: no comparison.", "enum": ["champion", "none"], "default": "champion" } } };
 function validate39(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -71595,7 +74320,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema63.required, parentSchema: schema63, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema64.required, parentSchema: schema64, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -71606,7 +74331,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_inputs")) || (key0 === "require_outputs")) || (key0 === "compatible_with"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema63, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema64, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -71619,7 +74344,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("signature" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "signature" }, message: "must be equal to constant", schema: "signature", parentSchema: schema63.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "signature" }, message: "must be equal to constant", schema: "signature", parentSchema: schema64.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -71632,8 +74357,8 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -71644,7 +74369,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -71657,7 +74382,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -71670,7 +74395,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema63.properties.description.type, parentSchema: schema63.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema64.properties.description.type, parentSchema: schema64.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -71683,7 +74408,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_inputs !== undefined) {
             let data4 = data.require_inputs;
             if (typeof data4 !== "boolean") {
-                const err7 = { instancePath: instancePath + "/require_inputs", schemaPath: "#/properties/require_inputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema63.properties.require_inputs.type, parentSchema: schema63.properties.require_inputs, data: data4 };
+                const err7 = { instancePath: instancePath + "/require_inputs", schemaPath: "#/properties/require_inputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema64.properties.require_inputs.type, parentSchema: schema64.properties.require_inputs, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -71696,7 +74421,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_outputs !== undefined) {
             let data5 = data.require_outputs;
             if (typeof data5 !== "boolean") {
-                const err8 = { instancePath: instancePath + "/require_outputs", schemaPath: "#/properties/require_outputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema63.properties.require_outputs.type, parentSchema: schema63.properties.require_outputs, data: data5 };
+                const err8 = { instancePath: instancePath + "/require_outputs", schemaPath: "#/properties/require_outputs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema64.properties.require_outputs.type, parentSchema: schema64.properties.require_outputs, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -71709,7 +74434,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.compatible_with !== undefined) {
             let data6 = data.compatible_with;
             if (!((data6 === "champion") || (data6 === "none"))) {
-                const err9 = { instancePath: instancePath + "/compatible_with", schemaPath: "#/properties/compatible_with/enum", keyword: "enum", params: { allowedValues: schema63.properties.compatible_with.enum }, message: "must be equal to one of the allowed values", schema: schema63.properties.compatible_with.enum, parentSchema: schema63.properties.compatible_with, data: data6 };
+                const err9 = { instancePath: instancePath + "/compatible_with", schemaPath: "#/properties/compatible_with/enum", keyword: "enum", params: { allowedValues: schema64.properties.compatible_with.enum }, message: "must be equal to one of the allowed values", schema: schema64.properties.compatible_with.enum, parentSchema: schema64.properties.compatible_with, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err9];
                 }
@@ -71721,7 +74446,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema63.type, parentSchema: schema63, data };
+        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema64.type, parentSchema: schema64, data };
         if (vErrors === null) {
             vErrors = [err10];
         }
@@ -71734,7 +74459,7 @@ function validate39(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate39.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema66 = { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } };
+const schema67 = { "description": "Human approvals from pull-request reviews, environment approvals or registry tags.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "approvals" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min": { "description": "Approvals needed.", "type": "integer", "minimum": 1, "default": 1 }, "from": { "description": "Who counts; empty or absent = any reviewer.", "type": "object", "additionalProperties": false, "properties": { "teams": { "description": "Organization team slugs.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "users": { "description": "GitHub logins.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "exclude_author": { "description": "The change's author never counts (always true; may be stated explicitly).", "const": true, "default": true }, "dismiss_stale": { "description": "Approvals on a commit other than the head do not count.", "type": "boolean", "default": true }, "sources": { "description": "Where approvals come from.", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["pull_request_review", "environment", "registry_tag"] }, "default": ["pull_request_review", "environment"] }, "block_on_changes_requested": { "description": "A reviewer whose latest review requests changes blocks.", "type": "boolean", "default": true } } };
 function validate40(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -71747,7 +74472,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema66.required, parentSchema: schema66, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema67.required, parentSchema: schema67, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -71757,8 +74482,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         for (const key0 in data) {
-            if (!(func12.call(schema66.properties, key0))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema66, data };
+            if (!(func12.call(schema67.properties, key0))) {
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema67, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -71771,7 +74496,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("approvals" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "approvals" }, message: "must be equal to constant", schema: "approvals", parentSchema: schema66.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "approvals" }, message: "must be equal to constant", schema: "approvals", parentSchema: schema67.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -71784,8 +74509,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -71796,7 +74521,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -71809,7 +74534,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -71822,7 +74547,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema66.properties.description.type, parentSchema: schema66.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema67.properties.description.type, parentSchema: schema67.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -71835,7 +74560,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.min !== undefined) {
             let data4 = data.min;
             if (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) {
-                const err7 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema66.properties.min.type, parentSchema: schema66.properties.min, data: data4 };
+                const err7 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema67.properties.min.type, parentSchema: schema67.properties.min, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -71846,7 +74571,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             }
             if ((typeof data4 == "number") && (isFinite(data4))) {
                 if (data4 < 1 || isNaN(data4)) {
-                    const err8 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema66.properties.min, data: data4 };
+                    const err8 = { instancePath: instancePath + "/min", schemaPath: "#/properties/min/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema67.properties.min, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -71862,7 +74587,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             if (data5 && typeof data5 == "object" && !Array.isArray(data5)) {
                 for (const key1 in data5) {
                     if (!((key1 === "teams") || (key1 === "users"))) {
-                        const err9 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema66.properties.from, data: data5 };
+                        const err9 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema67.properties.from, data: data5 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -71880,7 +74605,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                             let data7 = data6[i0];
                             if (typeof data7 === "string") {
                                 if (func1(data7) < 1) {
-                                    const err10 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema66.properties.from.properties.teams.items, data: data7 };
+                                    const err10 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema67.properties.from.properties.teams.items, data: data7 };
                                     if (vErrors === null) {
                                         vErrors = [err10];
                                     }
@@ -71891,7 +74616,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                                 }
                             }
                             else {
-                                const err11 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema66.properties.from.properties.teams.items.type, parentSchema: schema66.properties.from.properties.teams.items, data: data7 };
+                                const err11 = { instancePath: instancePath + "/from/teams/" + i0, schemaPath: "#/properties/from/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema67.properties.from.properties.teams.items.type, parentSchema: schema67.properties.from.properties.teams.items, data: data7 };
                                 if (vErrors === null) {
                                     vErrors = [err11];
                                 }
@@ -71903,7 +74628,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err12 = { instancePath: instancePath + "/from/teams", schemaPath: "#/properties/from/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema66.properties.from.properties.teams.type, parentSchema: schema66.properties.from.properties.teams, data: data6 };
+                        const err12 = { instancePath: instancePath + "/from/teams", schemaPath: "#/properties/from/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema67.properties.from.properties.teams.type, parentSchema: schema67.properties.from.properties.teams, data: data6 };
                         if (vErrors === null) {
                             vErrors = [err12];
                         }
@@ -71921,7 +74646,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                             let data9 = data8[i1];
                             if (typeof data9 === "string") {
                                 if (func1(data9) < 1) {
-                                    const err13 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema66.properties.from.properties.users.items, data: data9 };
+                                    const err13 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema67.properties.from.properties.users.items, data: data9 };
                                     if (vErrors === null) {
                                         vErrors = [err13];
                                     }
@@ -71932,7 +74657,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                                 }
                             }
                             else {
-                                const err14 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema66.properties.from.properties.users.items.type, parentSchema: schema66.properties.from.properties.users.items, data: data9 };
+                                const err14 = { instancePath: instancePath + "/from/users/" + i1, schemaPath: "#/properties/from/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema67.properties.from.properties.users.items.type, parentSchema: schema67.properties.from.properties.users.items, data: data9 };
                                 if (vErrors === null) {
                                     vErrors = [err14];
                                 }
@@ -71944,7 +74669,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err15 = { instancePath: instancePath + "/from/users", schemaPath: "#/properties/from/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema66.properties.from.properties.users.type, parentSchema: schema66.properties.from.properties.users, data: data8 };
+                        const err15 = { instancePath: instancePath + "/from/users", schemaPath: "#/properties/from/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema67.properties.from.properties.users.type, parentSchema: schema67.properties.from.properties.users, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err15];
                         }
@@ -71956,7 +74681,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err16 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema66.properties.from.type, parentSchema: schema66.properties.from, data: data5 };
+                const err16 = { instancePath: instancePath + "/from", schemaPath: "#/properties/from/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema67.properties.from.type, parentSchema: schema67.properties.from, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err16];
                 }
@@ -71969,7 +74694,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.exclude_author !== undefined) {
             let data10 = data.exclude_author;
             if (true !== data10) {
-                const err17 = { instancePath: instancePath + "/exclude_author", schemaPath: "#/properties/exclude_author/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: schema66.properties.exclude_author, data: data10 };
+                const err17 = { instancePath: instancePath + "/exclude_author", schemaPath: "#/properties/exclude_author/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: schema67.properties.exclude_author, data: data10 };
                 if (vErrors === null) {
                     vErrors = [err17];
                 }
@@ -71982,7 +74707,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.dismiss_stale !== undefined) {
             let data11 = data.dismiss_stale;
             if (typeof data11 !== "boolean") {
-                const err18 = { instancePath: instancePath + "/dismiss_stale", schemaPath: "#/properties/dismiss_stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema66.properties.dismiss_stale.type, parentSchema: schema66.properties.dismiss_stale, data: data11 };
+                const err18 = { instancePath: instancePath + "/dismiss_stale", schemaPath: "#/properties/dismiss_stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema67.properties.dismiss_stale.type, parentSchema: schema67.properties.dismiss_stale, data: data11 };
                 if (vErrors === null) {
                     vErrors = [err18];
                 }
@@ -71996,7 +74721,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
             let data12 = data.sources;
             if (Array.isArray(data12)) {
                 if (data12.length < 1) {
-                    const err19 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema66.properties.sources, data: data12 };
+                    const err19 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema67.properties.sources, data: data12 };
                     if (vErrors === null) {
                         vErrors = [err19];
                     }
@@ -72009,7 +74734,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i2 = 0; i2 < len2; i2++) {
                     let data13 = data12[i2];
                     if (!(((data13 === "pull_request_review") || (data13 === "environment")) || (data13 === "registry_tag"))) {
-                        const err20 = { instancePath: instancePath + "/sources/" + i2, schemaPath: "#/properties/sources/items/enum", keyword: "enum", params: { allowedValues: schema66.properties.sources.items.enum }, message: "must be equal to one of the allowed values", schema: schema66.properties.sources.items.enum, parentSchema: schema66.properties.sources.items, data: data13 };
+                        const err20 = { instancePath: instancePath + "/sources/" + i2, schemaPath: "#/properties/sources/items/enum", keyword: "enum", params: { allowedValues: schema67.properties.sources.items.enum }, message: "must be equal to one of the allowed values", schema: schema67.properties.sources.items.enum, parentSchema: schema67.properties.sources.items, data: data13 };
                         if (vErrors === null) {
                             vErrors = [err20];
                         }
@@ -72025,7 +74750,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i3--;) {
                         for (j0 = i3; j0--;) {
                             if (func0(data12[i3], data12[j0])) {
-                                const err21 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema66.properties.sources, data: data12 };
+                                const err21 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i3 + " are identical)", schema: true, parentSchema: schema67.properties.sources, data: data12 };
                                 if (vErrors === null) {
                                     vErrors = [err21];
                                 }
@@ -72040,7 +74765,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err22 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema66.properties.sources.type, parentSchema: schema66.properties.sources, data: data12 };
+                const err22 = { instancePath: instancePath + "/sources", schemaPath: "#/properties/sources/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema67.properties.sources.type, parentSchema: schema67.properties.sources, data: data12 };
                 if (vErrors === null) {
                     vErrors = [err22];
                 }
@@ -72053,7 +74778,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.block_on_changes_requested !== undefined) {
             let data14 = data.block_on_changes_requested;
             if (typeof data14 !== "boolean") {
-                const err23 = { instancePath: instancePath + "/block_on_changes_requested", schemaPath: "#/properties/block_on_changes_requested/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema66.properties.block_on_changes_requested.type, parentSchema: schema66.properties.block_on_changes_requested, data: data14 };
+                const err23 = { instancePath: instancePath + "/block_on_changes_requested", schemaPath: "#/properties/block_on_changes_requested/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema67.properties.block_on_changes_requested.type, parentSchema: schema67.properties.block_on_changes_requested, data: data14 };
                 if (vErrors === null) {
                     vErrors = [err23];
                 }
@@ -72065,7 +74790,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema66.type, parentSchema: schema66, data };
+        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema67.type, parentSchema: schema67, data };
         if (vErrors === null) {
             vErrors = [err24];
         }
@@ -72078,7 +74803,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate40.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema69 = { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } };
+const schema70 = { "description": "The version comes from a finished run at a known commit.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "provenance" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_run": { "description": "The version has a source run.", "type": "boolean", "default": true }, "require_finished_run": { "description": "The run's status is FINISHED.", "type": "boolean", "default": true }, "require_git_commit": { "description": "Run tag mlflow.source.git.commit is present.", "type": "boolean", "default": true }, "commit_in_repo": { "description": "That commit exists in this GitHub repository.", "type": "boolean", "default": false } } };
 function validate41(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -72091,7 +74816,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema69.required, parentSchema: schema69, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema70.required, parentSchema: schema70, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -72102,7 +74827,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_run")) || (key0 === "require_finished_run")) || (key0 === "require_git_commit")) || (key0 === "commit_in_repo"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema69, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema70, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -72115,7 +74840,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("provenance" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "provenance" }, message: "must be equal to constant", schema: "provenance", parentSchema: schema69.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "provenance" }, message: "must be equal to constant", schema: "provenance", parentSchema: schema70.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -72128,8 +74853,8 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -72140,7 +74865,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -72153,7 +74878,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -72166,7 +74891,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema69.properties.description.type, parentSchema: schema69.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema70.properties.description.type, parentSchema: schema70.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -72179,7 +74904,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_run !== undefined) {
             let data4 = data.require_run;
             if (typeof data4 !== "boolean") {
-                const err7 = { instancePath: instancePath + "/require_run", schemaPath: "#/properties/require_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.require_run.type, parentSchema: schema69.properties.require_run, data: data4 };
+                const err7 = { instancePath: instancePath + "/require_run", schemaPath: "#/properties/require_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema70.properties.require_run.type, parentSchema: schema70.properties.require_run, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -72192,7 +74917,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_finished_run !== undefined) {
             let data5 = data.require_finished_run;
             if (typeof data5 !== "boolean") {
-                const err8 = { instancePath: instancePath + "/require_finished_run", schemaPath: "#/properties/require_finished_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.require_finished_run.type, parentSchema: schema69.properties.require_finished_run, data: data5 };
+                const err8 = { instancePath: instancePath + "/require_finished_run", schemaPath: "#/properties/require_finished_run/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema70.properties.require_finished_run.type, parentSchema: schema70.properties.require_finished_run, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -72205,7 +74930,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_git_commit !== undefined) {
             let data6 = data.require_git_commit;
             if (typeof data6 !== "boolean") {
-                const err9 = { instancePath: instancePath + "/require_git_commit", schemaPath: "#/properties/require_git_commit/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.require_git_commit.type, parentSchema: schema69.properties.require_git_commit, data: data6 };
+                const err9 = { instancePath: instancePath + "/require_git_commit", schemaPath: "#/properties/require_git_commit/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema70.properties.require_git_commit.type, parentSchema: schema70.properties.require_git_commit, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err9];
                 }
@@ -72218,7 +74943,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.commit_in_repo !== undefined) {
             let data7 = data.commit_in_repo;
             if (typeof data7 !== "boolean") {
-                const err10 = { instancePath: instancePath + "/commit_in_repo", schemaPath: "#/properties/commit_in_repo/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema69.properties.commit_in_repo.type, parentSchema: schema69.properties.commit_in_repo, data: data7 };
+                const err10 = { instancePath: instancePath + "/commit_in_repo", schemaPath: "#/properties/commit_in_repo/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema70.properties.commit_in_repo.type, parentSchema: schema70.properties.commit_in_repo, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -72230,7 +74955,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema69.type, parentSchema: schema69, data };
+        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema70.type, parentSchema: schema70, data };
         if (vErrors === null) {
             vErrors = [err11];
         }
@@ -72243,7 +74968,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate41.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema72 = { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } };
+const schema73 = { "description": "The candidate version is described (or links a model card).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "description" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "min_length": { "description": "Minimum trimmed length of the version description.", "type": "integer", "minimum": 1, "default": 20 }, "model_card_tag": { "description": "A version tag whose non-empty value also satisfies the gate.", "type": "string", "minLength": 1 } } };
 function validate42(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -72256,7 +74981,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema72.required, parentSchema: schema72, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema73.required, parentSchema: schema73, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -72267,7 +74992,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "min_length")) || (key0 === "model_card_tag"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema72, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema73, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -72280,7 +75005,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("description" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "description" }, message: "must be equal to constant", schema: "description", parentSchema: schema72.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "description" }, message: "must be equal to constant", schema: "description", parentSchema: schema73.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -72293,8 +75018,8 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -72305,7 +75030,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -72318,7 +75043,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -72331,7 +75056,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema72.properties.description.type, parentSchema: schema72.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema73.properties.description.type, parentSchema: schema73.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -72344,7 +75069,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.min_length !== undefined) {
             let data4 = data.min_length;
             if (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) {
-                const err7 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema72.properties.min_length.type, parentSchema: schema72.properties.min_length, data: data4 };
+                const err7 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema73.properties.min_length.type, parentSchema: schema73.properties.min_length, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -72355,7 +75080,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
             }
             if ((typeof data4 == "number") && (isFinite(data4))) {
                 if (data4 < 1 || isNaN(data4)) {
-                    const err8 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema72.properties.min_length, data: data4 };
+                    const err8 = { instancePath: instancePath + "/min_length", schemaPath: "#/properties/min_length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema73.properties.min_length, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -72370,7 +75095,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
             let data5 = data.model_card_tag;
             if (typeof data5 === "string") {
                 if (func1(data5) < 1) {
-                    const err9 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema72.properties.model_card_tag, data: data5 };
+                    const err9 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema73.properties.model_card_tag, data: data5 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -72381,7 +75106,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema72.properties.model_card_tag.type, parentSchema: schema72.properties.model_card_tag, data: data5 };
+                const err10 = { instancePath: instancePath + "/model_card_tag", schemaPath: "#/properties/model_card_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema73.properties.model_card_tag.type, parentSchema: schema73.properties.model_card_tag, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -72393,7 +75118,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema72.type, parentSchema: schema72, data };
+        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema73.type, parentSchema: schema73, data };
         if (vErrors === null) {
             vErrors = [err11];
         }
@@ -72406,7 +75131,7 @@ function validate42(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate42.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema75 = { "description": "The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "dataset" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "context": { "description": "Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.", "type": "string", "minLength": 1 }, "name": { "description": "Only datasets with this name count; default: any name.", "type": "string", "minLength": 1 }, "on_missing_baseline": { "description": "Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.", "enum": ["fail", "pass", "warn"], "default": "fail" } } };
+const schema76 = { "description": "The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "dataset" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "context": { "description": "Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.", "type": "string", "minLength": 1 }, "name": { "description": "Only datasets with this name count; default: any name.", "type": "string", "minLength": 1 }, "on_missing_baseline": { "description": "Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.", "enum": ["fail", "pass", "warn"], "default": "fail" } } };
 function validate43(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -72419,7 +75144,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema75.required, parentSchema: schema75, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema76.required, parentSchema: schema76, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -72430,7 +75155,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "context")) || (key0 === "name")) || (key0 === "on_missing_baseline"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema75, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema76, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -72443,7 +75168,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("dataset" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "dataset" }, message: "must be equal to constant", schema: "dataset", parentSchema: schema75.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "dataset" }, message: "must be equal to constant", schema: "dataset", parentSchema: schema76.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -72456,8 +75181,8 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -72468,7 +75193,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -72481,7 +75206,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -72494,7 +75219,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.description.type, parentSchema: schema75.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema76.properties.description.type, parentSchema: schema76.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -72508,7 +75233,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
             let data4 = data.context;
             if (typeof data4 === "string") {
                 if (func1(data4) < 1) {
-                    const err7 = { instancePath: instancePath + "/context", schemaPath: "#/properties/context/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema75.properties.context, data: data4 };
+                    const err7 = { instancePath: instancePath + "/context", schemaPath: "#/properties/context/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema76.properties.context, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err7];
                     }
@@ -72519,7 +75244,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err8 = { instancePath: instancePath + "/context", schemaPath: "#/properties/context/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.context.type, parentSchema: schema75.properties.context, data: data4 };
+                const err8 = { instancePath: instancePath + "/context", schemaPath: "#/properties/context/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema76.properties.context.type, parentSchema: schema76.properties.context, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -72533,7 +75258,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
             let data5 = data.name;
             if (typeof data5 === "string") {
                 if (func1(data5) < 1) {
-                    const err9 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema75.properties.name, data: data5 };
+                    const err9 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema76.properties.name, data: data5 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -72544,7 +75269,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema75.properties.name.type, parentSchema: schema75.properties.name, data: data5 };
+                const err10 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema76.properties.name.type, parentSchema: schema76.properties.name, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -72557,7 +75282,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.on_missing_baseline !== undefined) {
             let data6 = data.on_missing_baseline;
             if (!(((data6 === "fail") || (data6 === "pass")) || (data6 === "warn"))) {
-                const err11 = { instancePath: instancePath + "/on_missing_baseline", schemaPath: "#/properties/on_missing_baseline/enum", keyword: "enum", params: { allowedValues: schema75.properties.on_missing_baseline.enum }, message: "must be equal to one of the allowed values", schema: schema75.properties.on_missing_baseline.enum, parentSchema: schema75.properties.on_missing_baseline, data: data6 };
+                const err11 = { instancePath: instancePath + "/on_missing_baseline", schemaPath: "#/properties/on_missing_baseline/enum", keyword: "enum", params: { allowedValues: schema76.properties.on_missing_baseline.enum }, message: "must be equal to one of the allowed values", schema: schema76.properties.on_missing_baseline.enum, parentSchema: schema76.properties.on_missing_baseline, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -72569,7 +75294,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err12 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema75.type, parentSchema: schema75, data };
+        const err12 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema76.type, parentSchema: schema76, data };
         if (vErrors === null) {
             vErrors = [err12];
         }
@@ -72582,7 +75307,7 @@ function validate43(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate43.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema78 = { "description": "A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "semver" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tag": { "description": "Version tag holding the semantic version.", "type": "string", "minLength": 1, "default": "version" }, "no_downgrade": { "description": "The version must not be lower than the champion's.", "type": "boolean", "default": true }, "major_for_breaking": { "description": "A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).", "type": "boolean", "default": true } } };
+const schema79 = { "description": "A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "semver" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "tag": { "description": "Version tag holding the semantic version.", "type": "string", "minLength": 1, "default": "version" }, "no_downgrade": { "description": "The version must not be lower than the champion's.", "type": "boolean", "default": true }, "major_for_breaking": { "description": "A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).", "type": "boolean", "default": true } } };
 function validate44(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -72595,7 +75320,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema78.required, parentSchema: schema78, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema79.required, parentSchema: schema79, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -72606,7 +75331,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tag")) || (key0 === "no_downgrade")) || (key0 === "major_for_breaking"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema78, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema79, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -72619,7 +75344,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("semver" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "semver" }, message: "must be equal to constant", schema: "semver", parentSchema: schema78.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "semver" }, message: "must be equal to constant", schema: "semver", parentSchema: schema79.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -72632,8 +75357,8 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -72644,7 +75369,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -72657,7 +75382,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -72670,7 +75395,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema78.properties.description.type, parentSchema: schema78.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema79.properties.description.type, parentSchema: schema79.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -72684,7 +75409,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
             let data4 = data.tag;
             if (typeof data4 === "string") {
                 if (func1(data4) < 1) {
-                    const err7 = { instancePath: instancePath + "/tag", schemaPath: "#/properties/tag/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema78.properties.tag, data: data4 };
+                    const err7 = { instancePath: instancePath + "/tag", schemaPath: "#/properties/tag/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema79.properties.tag, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err7];
                     }
@@ -72695,7 +75420,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err8 = { instancePath: instancePath + "/tag", schemaPath: "#/properties/tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema78.properties.tag.type, parentSchema: schema78.properties.tag, data: data4 };
+                const err8 = { instancePath: instancePath + "/tag", schemaPath: "#/properties/tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema79.properties.tag.type, parentSchema: schema79.properties.tag, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -72708,7 +75433,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.no_downgrade !== undefined) {
             let data5 = data.no_downgrade;
             if (typeof data5 !== "boolean") {
-                const err9 = { instancePath: instancePath + "/no_downgrade", schemaPath: "#/properties/no_downgrade/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema78.properties.no_downgrade.type, parentSchema: schema78.properties.no_downgrade, data: data5 };
+                const err9 = { instancePath: instancePath + "/no_downgrade", schemaPath: "#/properties/no_downgrade/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema79.properties.no_downgrade.type, parentSchema: schema79.properties.no_downgrade, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err9];
                 }
@@ -72721,7 +75446,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.major_for_breaking !== undefined) {
             let data6 = data.major_for_breaking;
             if (typeof data6 !== "boolean") {
-                const err10 = { instancePath: instancePath + "/major_for_breaking", schemaPath: "#/properties/major_for_breaking/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema78.properties.major_for_breaking.type, parentSchema: schema78.properties.major_for_breaking, data: data6 };
+                const err10 = { instancePath: instancePath + "/major_for_breaking", schemaPath: "#/properties/major_for_breaking/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema79.properties.major_for_breaking.type, parentSchema: schema79.properties.major_for_breaking, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -72733,7 +75458,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema78.type, parentSchema: schema78, data };
+        const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema79.type, parentSchema: schema79, data };
         if (vErrors === null) {
             vErrors = [err11];
         }
@@ -72746,7 +75471,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate44.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema81 = { "description": "The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "requirements" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_pinned": { "description": "Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.", "type": "boolean", "default": true }, "allow": { "description": "When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true }, "deny": { "description": "Packages that must not be required.", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true } } };
+const schema82 = { "description": "The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "requirements" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "require_pinned": { "description": "Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.", "type": "boolean", "default": true }, "allow": { "description": "When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true }, "deny": { "description": "Packages that must not be required.", "type": "array", "items": { "type": "string", "minLength": 1 }, "uniqueItems": true } } };
 function validate45(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -72759,7 +75484,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema81.required, parentSchema: schema81, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema82.required, parentSchema: schema82, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -72770,7 +75495,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_pinned")) || (key0 === "allow")) || (key0 === "deny"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema81, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema82, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -72783,7 +75508,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("requirements" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "requirements" }, message: "must be equal to constant", schema: "requirements", parentSchema: schema81.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "requirements" }, message: "must be equal to constant", schema: "requirements", parentSchema: schema82.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -72796,8 +75521,8 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -72808,7 +75533,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -72821,7 +75546,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -72834,7 +75559,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema81.properties.description.type, parentSchema: schema81.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema82.properties.description.type, parentSchema: schema82.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -72847,7 +75572,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.require_pinned !== undefined) {
             let data4 = data.require_pinned;
             if (typeof data4 !== "boolean") {
-                const err7 = { instancePath: instancePath + "/require_pinned", schemaPath: "#/properties/require_pinned/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema81.properties.require_pinned.type, parentSchema: schema81.properties.require_pinned, data: data4 };
+                const err7 = { instancePath: instancePath + "/require_pinned", schemaPath: "#/properties/require_pinned/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema82.properties.require_pinned.type, parentSchema: schema82.properties.require_pinned, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -72865,7 +75590,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
                     let data6 = data5[i0];
                     if (typeof data6 === "string") {
                         if (func1(data6) < 1) {
-                            const err8 = { instancePath: instancePath + "/allow/" + i0, schemaPath: "#/properties/allow/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema81.properties.allow.items, data: data6 };
+                            const err8 = { instancePath: instancePath + "/allow/" + i0, schemaPath: "#/properties/allow/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema82.properties.allow.items, data: data6 };
                             if (vErrors === null) {
                                 vErrors = [err8];
                             }
@@ -72876,7 +75601,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err9 = { instancePath: instancePath + "/allow/" + i0, schemaPath: "#/properties/allow/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema81.properties.allow.items.type, parentSchema: schema81.properties.allow.items, data: data6 };
+                        const err9 = { instancePath: instancePath + "/allow/" + i0, schemaPath: "#/properties/allow/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema82.properties.allow.items.type, parentSchema: schema82.properties.allow.items, data: data6 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -72897,7 +75622,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices0[item0] == "number") {
                             j0 = indices0[item0];
-                            const err10 = { instancePath: instancePath + "/allow", schemaPath: "#/properties/allow/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema81.properties.allow, data: data5 };
+                            const err10 = { instancePath: instancePath + "/allow", schemaPath: "#/properties/allow/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema82.properties.allow, data: data5 };
                             if (vErrors === null) {
                                 vErrors = [err10];
                             }
@@ -72912,7 +75637,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err11 = { instancePath: instancePath + "/allow", schemaPath: "#/properties/allow/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema81.properties.allow.type, parentSchema: schema81.properties.allow, data: data5 };
+                const err11 = { instancePath: instancePath + "/allow", schemaPath: "#/properties/allow/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema82.properties.allow.type, parentSchema: schema82.properties.allow, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -72930,7 +75655,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
                     let data8 = data7[i2];
                     if (typeof data8 === "string") {
                         if (func1(data8) < 1) {
-                            const err12 = { instancePath: instancePath + "/deny/" + i2, schemaPath: "#/properties/deny/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema81.properties.deny.items, data: data8 };
+                            const err12 = { instancePath: instancePath + "/deny/" + i2, schemaPath: "#/properties/deny/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema82.properties.deny.items, data: data8 };
                             if (vErrors === null) {
                                 vErrors = [err12];
                             }
@@ -72941,7 +75666,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err13 = { instancePath: instancePath + "/deny/" + i2, schemaPath: "#/properties/deny/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema81.properties.deny.items.type, parentSchema: schema81.properties.deny.items, data: data8 };
+                        const err13 = { instancePath: instancePath + "/deny/" + i2, schemaPath: "#/properties/deny/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema82.properties.deny.items.type, parentSchema: schema82.properties.deny.items, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err13];
                         }
@@ -72962,7 +75687,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices1[item1] == "number") {
                             j1 = indices1[item1];
-                            const err14 = { instancePath: instancePath + "/deny", schemaPath: "#/properties/deny/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema81.properties.deny, data: data7 };
+                            const err14 = { instancePath: instancePath + "/deny", schemaPath: "#/properties/deny/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema82.properties.deny, data: data7 };
                             if (vErrors === null) {
                                 vErrors = [err14];
                             }
@@ -72977,7 +75702,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err15 = { instancePath: instancePath + "/deny", schemaPath: "#/properties/deny/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema81.properties.deny.type, parentSchema: schema81.properties.deny, data: data7 };
+                const err15 = { instancePath: instancePath + "/deny", schemaPath: "#/properties/deny/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema82.properties.deny.type, parentSchema: schema82.properties.deny, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err15];
                 }
@@ -72989,7 +75714,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err16 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema81.type, parentSchema: schema81, data };
+        const err16 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema82.type, parentSchema: schema82, data };
         if (vErrors === null) {
             vErrors = [err16];
         }
@@ -73002,7 +75727,7 @@ function validate45(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate45.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema84 = { "description": "A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "quarantine" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" } } };
+const schema85 = { "description": "A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.", "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "description": "Gate type.", "const": "quarantine" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" } } };
 function validate46(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -73015,7 +75740,7 @@ function validate46(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema84.required, parentSchema: schema84, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema85.required, parentSchema: schema85, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73026,7 +75751,7 @@ function validate46(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema84, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema85, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -73039,7 +75764,7 @@ function validate46(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("quarantine" !== data0) {
-                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "quarantine" }, message: "must be equal to constant", schema: "quarantine", parentSchema: schema84.properties.type, data: data0 };
+                const err2 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "quarantine" }, message: "must be equal to constant", schema: "quarantine", parentSchema: schema85.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -73052,8 +75777,8 @@ function validate46(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err3 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err3];
                     }
@@ -73064,7 +75789,7 @@ function validate46(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -73077,7 +75802,7 @@ function validate46(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err5 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -73090,7 +75815,7 @@ function validate46(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema84.properties.description.type, parentSchema: schema84.properties.description, data: data3 };
+                const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema85.properties.description.type, parentSchema: schema85.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -73102,7 +75827,7 @@ function validate46(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err7 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema84.type, parentSchema: schema84, data };
+        const err7 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema85.type, parentSchema: schema85, data };
         if (vErrors === null) {
             vErrors = [err7];
         }
@@ -73115,7 +75840,7 @@ function validate46(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate46.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema87 = { "description": "A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.", "type": "object", "additionalProperties": false, "required": ["type", "expression"], "properties": { "type": { "description": "Gate type.", "const": "expression" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "expression": { "description": "CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.", "type": "string", "minLength": 1, "maxLength": 4000 }, "message": { "description": "Message when the expression is false; {{ cel }} placeholders are replaced by their values.", "type": "string", "minLength": 1, "maxLength": 4000 }, "on_false": { "description": "Outcome when the expression is false (or cannot be evaluated).", "enum": ["fail", "warn"], "default": "fail" } } };
+const schema88 = { "description": "A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.", "type": "object", "additionalProperties": false, "required": ["type", "expression"], "properties": { "type": { "description": "Gate type.", "const": "expression" }, "id": { "description": "Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).", "$ref": "#/$defs/gate_id" }, "severity": { "description": "fail: a failing gate blocks; warn: it is reported as a warning and does not block.", "$ref": "#/$defs/severity" }, "description": { "description": "Shown in reports.", "type": "string" }, "expression": { "description": "CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.", "type": "string", "minLength": 1, "maxLength": 4000 }, "message": { "description": "Message when the expression is false; {{ cel }} placeholders are replaced by their values.", "type": "string", "minLength": 1, "maxLength": 4000 }, "on_false": { "description": "Outcome when the expression is false (or cannot be evaluated).", "enum": ["fail", "warn"], "default": "fail" } } };
 function validate47(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -73128,7 +75853,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema87.required, parentSchema: schema87, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema88.required, parentSchema: schema88, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73138,7 +75863,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.expression === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expression" }, message: "must have required property '" + "expression" + "'", schema: schema87.required, parentSchema: schema87, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expression" }, message: "must have required property '" + "expression" + "'", schema: schema88.required, parentSchema: schema88, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -73149,7 +75874,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "expression")) || (key0 === "message")) || (key0 === "on_false"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema87, data };
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema88, data };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -73162,7 +75887,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.type !== undefined) {
             let data0 = data.type;
             if ("expression" !== data0) {
-                const err3 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "expression" }, message: "must be equal to constant", schema: "expression", parentSchema: schema87.properties.type, data: data0 };
+                const err3 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/const", keyword: "const", params: { allowedValue: "expression" }, message: "must be equal to constant", schema: "expression", parentSchema: schema88.properties.type, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -73175,8 +75900,8 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.id !== undefined) {
             let data1 = data.id;
             if (typeof data1 === "string") {
-                if (!pattern13.test(data1)) {
-                    const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema55, data: data1 };
+                if (!pattern15.test(data1)) {
+                    const err4 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/-]+$" + "\"", schema: "^[A-Za-z0-9_.:/-]+$", parentSchema: schema56, data: data1 };
                     if (vErrors === null) {
                         vErrors = [err4];
                     }
@@ -73187,7 +75912,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err5 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema55.type, parentSchema: schema55, data: data1 };
+                const err5 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/gate_id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema56.type, parentSchema: schema56, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err5];
                 }
@@ -73200,7 +75925,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.severity !== undefined) {
             let data2 = data.severity;
             if (!((data2 === "fail") || (data2 === "warn"))) {
-                const err6 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema56.enum }, message: "must be equal to one of the allowed values", schema: schema56.enum, parentSchema: schema56, data: data2 };
+                const err6 = { instancePath: instancePath + "/severity", schemaPath: "#/$defs/severity/enum", keyword: "enum", params: { allowedValues: schema57.enum }, message: "must be equal to one of the allowed values", schema: schema57.enum, parentSchema: schema57, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -73213,7 +75938,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data3 = data.description;
             if (typeof data3 !== "string") {
-                const err7 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema87.properties.description.type, parentSchema: schema87.properties.description, data: data3 };
+                const err7 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema88.properties.description.type, parentSchema: schema88.properties.description, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -73227,7 +75952,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
             let data4 = data.expression;
             if (typeof data4 === "string") {
                 if (func1(data4) > 4000) {
-                    const err8 = { instancePath: instancePath + "/expression", schemaPath: "#/properties/expression/maxLength", keyword: "maxLength", params: { limit: 4000 }, message: "must NOT have more than 4000 characters", schema: 4000, parentSchema: schema87.properties.expression, data: data4 };
+                    const err8 = { instancePath: instancePath + "/expression", schemaPath: "#/properties/expression/maxLength", keyword: "maxLength", params: { limit: 4000 }, message: "must NOT have more than 4000 characters", schema: 4000, parentSchema: schema88.properties.expression, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -73237,7 +75962,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (func1(data4) < 1) {
-                    const err9 = { instancePath: instancePath + "/expression", schemaPath: "#/properties/expression/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema87.properties.expression, data: data4 };
+                    const err9 = { instancePath: instancePath + "/expression", schemaPath: "#/properties/expression/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema88.properties.expression, data: data4 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -73248,7 +75973,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/expression", schemaPath: "#/properties/expression/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema87.properties.expression.type, parentSchema: schema87.properties.expression, data: data4 };
+                const err10 = { instancePath: instancePath + "/expression", schemaPath: "#/properties/expression/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema88.properties.expression.type, parentSchema: schema88.properties.expression, data: data4 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -73262,7 +75987,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
             let data5 = data.message;
             if (typeof data5 === "string") {
                 if (func1(data5) > 4000) {
-                    const err11 = { instancePath: instancePath + "/message", schemaPath: "#/properties/message/maxLength", keyword: "maxLength", params: { limit: 4000 }, message: "must NOT have more than 4000 characters", schema: 4000, parentSchema: schema87.properties.message, data: data5 };
+                    const err11 = { instancePath: instancePath + "/message", schemaPath: "#/properties/message/maxLength", keyword: "maxLength", params: { limit: 4000 }, message: "must NOT have more than 4000 characters", schema: 4000, parentSchema: schema88.properties.message, data: data5 };
                     if (vErrors === null) {
                         vErrors = [err11];
                     }
@@ -73272,7 +75997,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (func1(data5) < 1) {
-                    const err12 = { instancePath: instancePath + "/message", schemaPath: "#/properties/message/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema87.properties.message, data: data5 };
+                    const err12 = { instancePath: instancePath + "/message", schemaPath: "#/properties/message/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema88.properties.message, data: data5 };
                     if (vErrors === null) {
                         vErrors = [err12];
                     }
@@ -73283,7 +76008,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err13 = { instancePath: instancePath + "/message", schemaPath: "#/properties/message/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema87.properties.message.type, parentSchema: schema87.properties.message, data: data5 };
+                const err13 = { instancePath: instancePath + "/message", schemaPath: "#/properties/message/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema88.properties.message.type, parentSchema: schema88.properties.message, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err13];
                 }
@@ -73296,7 +76021,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.on_false !== undefined) {
             let data6 = data.on_false;
             if (!((data6 === "fail") || (data6 === "warn"))) {
-                const err14 = { instancePath: instancePath + "/on_false", schemaPath: "#/properties/on_false/enum", keyword: "enum", params: { allowedValues: schema87.properties.on_false.enum }, message: "must be equal to one of the allowed values", schema: schema87.properties.on_false.enum, parentSchema: schema87.properties.on_false, data: data6 };
+                const err14 = { instancePath: instancePath + "/on_false", schemaPath: "#/properties/on_false/enum", keyword: "enum", params: { allowedValues: schema88.properties.on_false.enum }, message: "must be equal to one of the allowed values", schema: schema88.properties.on_false.enum, parentSchema: schema88.properties.on_false, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err14];
                 }
@@ -73308,7 +76033,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err15 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema87.type, parentSchema: schema87, data };
+        const err15 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema88.type, parentSchema: schema88, data };
         if (vErrors === null) {
             vErrors = [err15];
         }
@@ -73333,7 +76058,7 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.type === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema53.required, parentSchema: schema53, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property '" + "type" + "'", schema: schema54.required, parentSchema: schema54, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73523,7 +76248,7 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "type", tagValue: tag0 }, message: "value of tag \"type\" must be in oneOf", schema: schema53.discriminator, parentSchema: schema53, data };
+                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "type", tagValue: tag0 }, message: "value of tag \"type\" must be in oneOf", schema: schema54.discriminator, parentSchema: schema54, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -73534,7 +76259,7 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         else {
-            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "type", tagValue: tag0 }, message: "tag \"type\" must be string", schema: schema53.discriminator, parentSchema: schema53, data };
+            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "type", tagValue: tag0 }, message: "tag \"type\" must be string", schema: schema54.discriminator, parentSchema: schema54, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -73545,7 +76270,7 @@ function validate35(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema53.type, parentSchema: schema53, data };
+        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema54.type, parentSchema: schema54, data };
         if (vErrors === null) {
             vErrors = [err3];
         }
@@ -73571,7 +76296,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.gates === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema49.required, parentSchema: schema49, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema50.required, parentSchema: schema50, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73582,7 +76307,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema49, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema50, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -73595,7 +76320,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data0 = data.description;
             if (typeof data0 !== "string") {
-                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema49.properties.description.type, parentSchema: schema49.properties.description, data: data0 };
+                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.properties.description.type, parentSchema: schema50.properties.description, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -73647,7 +76372,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema49.properties.gates.type, parentSchema: schema49.properties.gates, data: data3 };
+                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.properties.gates.type, parentSchema: schema50.properties.gates, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -73659,7 +76384,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema49.type, parentSchema: schema49, data };
+        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema50.type, parentSchema: schema50, data };
         if (vErrors === null) {
             vErrors = [err4];
         }
@@ -73672,8 +76397,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate31.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema90 = { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } };
-const pattern25 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
+const schema91 = { "description": "An exception for a gate, with an owner, a reason and an expiry date.", "type": "object", "additionalProperties": false, "required": ["gate", "owner", "reason", "expires"], "properties": { "gate": { "description": "Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).", "type": "string", "pattern": "^[A-Za-z0-9_.:/*-]+$" }, "models": { "description": "Model ids the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "environments": { "description": "Target environments the waiver covers (default: all).", "$ref": "#/$defs/name_list" }, "owner": { "description": "Who answers for the exception (e.g. @login).", "type": "string", "minLength": 1 }, "reason": { "description": "Why the exception is acceptable; link the tracking issue.", "type": "string", "minLength": 1 }, "expires": { "description": "Last day (UTC) the waiver applies, YYYY-MM-DD.", "type": "string", "format": "date" } } };
+const pattern27 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
 const formats0 = cjsExports(formats_namespaceObject).fullFormats.date;
 function validate62(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
@@ -73687,7 +76412,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.gate === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gate" }, message: "must have required property '" + "gate" + "'", schema: schema90.required, parentSchema: schema90, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gate" }, message: "must have required property '" + "gate" + "'", schema: schema91.required, parentSchema: schema91, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -73697,7 +76422,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.owner === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "owner" }, message: "must have required property '" + "owner" + "'", schema: schema90.required, parentSchema: schema90, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "owner" }, message: "must have required property '" + "owner" + "'", schema: schema91.required, parentSchema: schema91, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -73707,7 +76432,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.reason === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property '" + "reason" + "'", schema: schema90.required, parentSchema: schema90, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property '" + "reason" + "'", schema: schema91.required, parentSchema: schema91, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -73717,7 +76442,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.expires === undefined) {
-            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property '" + "expires" + "'", schema: schema90.required, parentSchema: schema90, data };
+            const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property '" + "expires" + "'", schema: schema91.required, parentSchema: schema91, data };
             if (vErrors === null) {
                 vErrors = [err3];
             }
@@ -73728,7 +76453,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((key0 === "gate") || (key0 === "models")) || (key0 === "environments")) || (key0 === "owner")) || (key0 === "reason")) || (key0 === "expires"))) {
-                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema90, data };
+                const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema91, data };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -73741,8 +76466,8 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.gate !== undefined) {
             let data0 = data.gate;
             if (typeof data0 === "string") {
-                if (!pattern25.test(data0)) {
-                    const err5 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/*-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/*-]+$" + "\"", schema: "^[A-Za-z0-9_.:/*-]+$", parentSchema: schema90.properties.gate, data: data0 };
+                if (!pattern27.test(data0)) {
+                    const err5 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_.:/*-]+$" }, message: "must match pattern \"" + "^[A-Za-z0-9_.:/*-]+$" + "\"", schema: "^[A-Za-z0-9_.:/*-]+$", parentSchema: schema91.properties.gate, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err5];
                     }
@@ -73753,7 +76478,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err6 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema90.properties.gate.type, parentSchema: schema90.properties.gate, data: data0 };
+                const err6 = { instancePath: instancePath + "/gate", schemaPath: "#/properties/gate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema91.properties.gate.type, parentSchema: schema91.properties.gate, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -73771,7 +76496,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                     let data2 = data1[i0];
                     if (typeof data2 === "string") {
                         if (func1(data2) < 1) {
-                            const err7 = { instancePath: instancePath + "/models/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data2 };
+                            const err7 = { instancePath: instancePath + "/models/" + i0, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data2 };
                             if (vErrors === null) {
                                 vErrors = [err7];
                             }
@@ -73782,7 +76507,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err8 = { instancePath: instancePath + "/models/" + i0, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data2 };
+                        const err8 = { instancePath: instancePath + "/models/" + i0, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data2 };
                         if (vErrors === null) {
                             vErrors = [err8];
                         }
@@ -73803,7 +76528,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices0[item0] == "number") {
                             j0 = indices0[item0];
-                            const err9 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema45, data: data1 };
+                            const err9 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema46, data: data1 };
                             if (vErrors === null) {
                                 vErrors = [err9];
                             }
@@ -73818,7 +76543,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err10 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data1 };
+                const err10 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data1 };
                 if (vErrors === null) {
                     vErrors = [err10];
                 }
@@ -73836,7 +76561,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                     let data4 = data3[i2];
                     if (typeof data4 === "string") {
                         if (func1(data4) < 1) {
-                            const err11 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data4 };
+                            const err11 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data4 };
                             if (vErrors === null) {
                                 vErrors = [err11];
                             }
@@ -73847,7 +76572,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data4 };
+                        const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err12];
                         }
@@ -73868,7 +76593,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices1[item1] == "number") {
                             j1 = indices1[item1];
-                            const err13 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data3 };
+                            const err13 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema46, data: data3 };
                             if (vErrors === null) {
                                 vErrors = [err13];
                             }
@@ -73883,7 +76608,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data3 };
+                const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err14];
                 }
@@ -73897,7 +76622,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
             let data5 = data.owner;
             if (typeof data5 === "string") {
                 if (func1(data5) < 1) {
-                    const err15 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema90.properties.owner, data: data5 };
+                    const err15 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema91.properties.owner, data: data5 };
                     if (vErrors === null) {
                         vErrors = [err15];
                     }
@@ -73908,7 +76633,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err16 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema90.properties.owner.type, parentSchema: schema90.properties.owner, data: data5 };
+                const err16 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema91.properties.owner.type, parentSchema: schema91.properties.owner, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err16];
                 }
@@ -73922,7 +76647,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
             let data6 = data.reason;
             if (typeof data6 === "string") {
                 if (func1(data6) < 1) {
-                    const err17 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema90.properties.reason, data: data6 };
+                    const err17 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema91.properties.reason, data: data6 };
                     if (vErrors === null) {
                         vErrors = [err17];
                     }
@@ -73933,7 +76658,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err18 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema90.properties.reason.type, parentSchema: schema90.properties.reason, data: data6 };
+                const err18 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema91.properties.reason.type, parentSchema: schema91.properties.reason, data: data6 };
                 if (vErrors === null) {
                     vErrors = [err18];
                 }
@@ -73947,7 +76672,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
             let data7 = data.expires;
             if (typeof data7 === "string") {
                 if (!(formats0.validate(data7))) {
-                    const err19 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"", schema: "date", parentSchema: schema90.properties.expires, data: data7 };
+                    const err19 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"", schema: "date", parentSchema: schema91.properties.expires, data: data7 };
                     if (vErrors === null) {
                         vErrors = [err19];
                     }
@@ -73958,7 +76683,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err20 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema90.properties.expires.type, parentSchema: schema90.properties.expires, data: data7 };
+                const err20 = { instancePath: instancePath + "/expires", schemaPath: "#/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema91.properties.expires.type, parentSchema: schema91.properties.expires, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -73970,7 +76695,7 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema90.type, parentSchema: schema90, data };
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema91.type, parentSchema: schema91, data };
         if (vErrors === null) {
             vErrors = [err21];
         }
@@ -73983,11 +76708,11 @@ function validate62(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate62.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema94 = { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } };
-const schema95 = { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] };
-const schema96 = { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
-const schema98 = { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 };
-const schema99 = { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] };
+const schema95 = { "description": "Where and how notifications are sent.", "type": "object", "additionalProperties": false, "required": ["channels"], "properties": { "channels": { "description": "Notification channels; each gets the events it selects.", "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/notify_channel" } }, "timeout_seconds": { "description": "Per attempt: connect, send and answer (default 10).", "type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 10 }, "attempts": { "description": "Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).", "type": "integer", "minimum": 1, "maximum": 6, "default": 3 } } };
+const schema96 = { "description": "One notification channel. The `kind` decides which other fields apply.", "type": "object", "required": ["kind"], "discriminator": { "propertyName": "kind" }, "oneOf": [{ "$ref": "#/$defs/notify_slack" }, { "$ref": "#/$defs/notify_teams" }, { "$ref": "#/$defs/notify_webhook" }] };
+const schema97 = { "description": "A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "slack" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
+const schema99 = { "description": "The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.", "type": "string", "minLength": 1 };
+const schema100 = { "description": "`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.", "enum": ["blocked", "applied", "aborted", "rolled_back", "reverted"] };
 function validate67(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -74000,7 +76725,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema96.required, parentSchema: schema96, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema97.required, parentSchema: schema97, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -74010,7 +76735,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema96.required, parentSchema: schema96, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema97.required, parentSchema: schema97, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -74021,7 +76746,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema96, data };
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema97, data };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -74034,7 +76759,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.kind !== undefined) {
             let data0 = data.kind;
             if ("slack" !== data0) {
-                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "slack" }, message: "must be equal to constant", schema: "slack", parentSchema: schema96.properties.kind, data: data0 };
+                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "slack" }, message: "must be equal to constant", schema: "slack", parentSchema: schema97.properties.kind, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -74073,7 +76798,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
             let data2 = data.url_env;
             if (typeof data2 === "string") {
                 if (func1(data2) < 1) {
-                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema98, data: data2 };
+                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema99, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err6];
                     }
@@ -74084,7 +76809,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema98.type, parentSchema: schema98, data: data2 };
+                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema99.type, parentSchema: schema99, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -74098,7 +76823,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.events;
             if (Array.isArray(data3)) {
                 if (data3.length < 1) {
-                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema96.properties.events, data: data3 };
+                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema97.properties.events, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -74111,7 +76836,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data4 = data3[i0];
                     if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema99.enum }, message: "must be equal to one of the allowed values", schema: schema99.enum, parentSchema: schema99, data: data4 };
+                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema100.enum }, message: "must be equal to one of the allowed values", schema: schema100.enum, parentSchema: schema100, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -74127,7 +76852,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i1--;) {
                         for (j0 = i1; j0--;) {
                             if (func0(data3[i1], data3[j0])) {
-                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema96.properties.events, data: data3 };
+                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema97.properties.events, data: data3 };
                                 if (vErrors === null) {
                                     vErrors = [err10];
                                 }
@@ -74142,7 +76867,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema96.properties.events.type, parentSchema: schema96.properties.events, data: data3 };
+                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema97.properties.events.type, parentSchema: schema97.properties.events, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -74160,7 +76885,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                     let data6 = data5[i2];
                     if (typeof data6 === "string") {
                         if (func1(data6) < 1) {
-                            const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data6 };
+                            const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data6 };
                             if (vErrors === null) {
                                 vErrors = [err12];
                             }
@@ -74171,7 +76896,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data6 };
+                        const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data6 };
                         if (vErrors === null) {
                             vErrors = [err13];
                         }
@@ -74192,7 +76917,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices0[item0] == "number") {
                             j1 = indices0[item0];
-                            const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data5 };
+                            const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema46, data: data5 };
                             if (vErrors === null) {
                                 vErrors = [err14];
                             }
@@ -74207,7 +76932,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data5 };
+                const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err15];
                 }
@@ -74225,7 +76950,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                     let data8 = data7[i4];
                     if (typeof data8 === "string") {
                         if (func1(data8) < 1) {
-                            const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data8 };
+                            const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data8 };
                             if (vErrors === null) {
                                 vErrors = [err16];
                             }
@@ -74236,7 +76961,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data8 };
+                        const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err17];
                         }
@@ -74257,7 +76982,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices1[item1] == "number") {
                             j2 = indices1[item1];
-                            const err18 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema45, data: data7 };
+                            const err18 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema46, data: data7 };
                             if (vErrors === null) {
                                 vErrors = [err18];
                             }
@@ -74272,7 +76997,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data7 };
+                const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err19];
                 }
@@ -74285,7 +77010,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.plans !== undefined) {
             let data9 = data.plans;
             if (typeof data9 !== "boolean") {
-                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema96.properties.plans.type, parentSchema: schema96.properties.plans, data: data9 };
+                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema97.properties.plans.type, parentSchema: schema97.properties.plans, data: data9 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -74297,7 +77022,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema96.type, parentSchema: schema96, data };
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema97.type, parentSchema: schema97, data };
         if (vErrors === null) {
             vErrors = [err21];
         }
@@ -74310,7 +77035,7 @@ function validate67(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate67.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema102 = { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
+const schema103 = { "description": "A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.", "type": "object", "additionalProperties": false, "required": ["kind", "url_env"], "properties": { "kind": { "description": "Channel kind.", "const": "teams" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false } } };
 function validate68(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -74323,7 +77048,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema102.required, parentSchema: schema102, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema103.required, parentSchema: schema103, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -74333,7 +77058,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema102.required, parentSchema: schema102, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema103.required, parentSchema: schema103, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -74344,7 +77069,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))) {
-                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema102, data };
+                const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema103, data };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -74357,7 +77082,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.kind !== undefined) {
             let data0 = data.kind;
             if ("teams" !== data0) {
-                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "teams" }, message: "must be equal to constant", schema: "teams", parentSchema: schema102.properties.kind, data: data0 };
+                const err3 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "teams" }, message: "must be equal to constant", schema: "teams", parentSchema: schema103.properties.kind, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -74396,7 +77121,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
             let data2 = data.url_env;
             if (typeof data2 === "string") {
                 if (func1(data2) < 1) {
-                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema98, data: data2 };
+                    const err6 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema99, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err6];
                     }
@@ -74407,7 +77132,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema98.type, parentSchema: schema98, data: data2 };
+                const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema99.type, parentSchema: schema99, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -74421,7 +77146,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.events;
             if (Array.isArray(data3)) {
                 if (data3.length < 1) {
-                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema102.properties.events, data: data3 };
+                    const err8 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema103.properties.events, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -74434,7 +77159,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data4 = data3[i0];
                     if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema99.enum }, message: "must be equal to one of the allowed values", schema: schema99.enum, parentSchema: schema99, data: data4 };
+                        const err9 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema100.enum }, message: "must be equal to one of the allowed values", schema: schema100.enum, parentSchema: schema100, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err9];
                         }
@@ -74450,7 +77175,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i1--;) {
                         for (j0 = i1; j0--;) {
                             if (func0(data3[i1], data3[j0])) {
-                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema102.properties.events, data: data3 };
+                                const err10 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema103.properties.events, data: data3 };
                                 if (vErrors === null) {
                                     vErrors = [err10];
                                 }
@@ -74465,7 +77190,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema102.properties.events.type, parentSchema: schema102.properties.events, data: data3 };
+                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema103.properties.events.type, parentSchema: schema103.properties.events, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err11];
                 }
@@ -74483,7 +77208,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                     let data6 = data5[i2];
                     if (typeof data6 === "string") {
                         if (func1(data6) < 1) {
-                            const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data6 };
+                            const err12 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data6 };
                             if (vErrors === null) {
                                 vErrors = [err12];
                             }
@@ -74494,7 +77219,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data6 };
+                        const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data6 };
                         if (vErrors === null) {
                             vErrors = [err13];
                         }
@@ -74515,7 +77240,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices0[item0] == "number") {
                             j1 = indices0[item0];
-                            const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data5 };
+                            const err14 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema46, data: data5 };
                             if (vErrors === null) {
                                 vErrors = [err14];
                             }
@@ -74530,7 +77255,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data5 };
+                const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err15];
                 }
@@ -74548,7 +77273,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                     let data8 = data7[i4];
                     if (typeof data8 === "string") {
                         if (func1(data8) < 1) {
-                            const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data8 };
+                            const err16 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data8 };
                             if (vErrors === null) {
                                 vErrors = [err16];
                             }
@@ -74559,7 +77284,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data8 };
+                        const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err17];
                         }
@@ -74580,7 +77305,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices1[item1] == "number") {
                             j2 = indices1[item1];
-                            const err18 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema45, data: data7 };
+                            const err18 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema46, data: data7 };
                             if (vErrors === null) {
                                 vErrors = [err18];
                             }
@@ -74595,7 +77320,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data7 };
+                const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err19];
                 }
@@ -74608,7 +77333,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.plans !== undefined) {
             let data9 = data.plans;
             if (typeof data9 !== "boolean") {
-                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema102.properties.plans.type, parentSchema: schema102.properties.plans, data: data9 };
+                const err20 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema103.properties.plans.type, parentSchema: schema103.properties.plans, data: data9 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -74620,7 +77345,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema102.type, parentSchema: schema102, data };
+        const err21 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema103.type, parentSchema: schema103, data };
         if (vErrors === null) {
             vErrors = [err21];
         }
@@ -74633,7 +77358,7 @@ function validate68(data, { instancePath = "", parentData, parentDataProperty, r
     return errors === 0;
 }
 validate68.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-const schema108 = { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } };
+const schema109 = { "description": "Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).", "type": "object", "additionalProperties": false, "required": ["kind", "url_env", "secret_env"], "properties": { "kind": { "description": "Channel kind.", "const": "webhook" }, "name": { "description": "How warnings and logs name this channel (default `<kind>-<position>`).", "$ref": "#/$defs/identifier" }, "url_env": { "description": "Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.", "$ref": "#/$defs/env_var_name" }, "events": { "description": "Events sent to this channel (default: all).", "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/$defs/notify_event" } }, "environments": { "description": "Only targets promoted into (or rolled back in) these environments (default: all).", "$ref": "#/$defs/name_list" }, "models": { "description": "Only these model ids (default: all).", "$ref": "#/$defs/name_list" }, "plans": { "description": "Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.", "type": "boolean", "default": false }, "secret_env": { "description": "Name of the environment variable holding the signing key (at least 16 characters).", "$ref": "#/$defs/env_var_name" } } };
 function validate69(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -74646,7 +77371,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema108.required, parentSchema: schema108, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema109.required, parentSchema: schema109, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -74656,7 +77381,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.url_env === undefined) {
-            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema108.required, parentSchema: schema108, data };
+            const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property '" + "url_env" + "'", schema: schema109.required, parentSchema: schema109, data };
             if (vErrors === null) {
                 vErrors = [err1];
             }
@@ -74666,7 +77391,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
         if (data.secret_env === undefined) {
-            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secret_env" }, message: "must have required property '" + "secret_env" + "'", schema: schema108.required, parentSchema: schema108, data };
+            const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secret_env" }, message: "must have required property '" + "secret_env" + "'", schema: schema109.required, parentSchema: schema109, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -74677,7 +77402,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans")) || (key0 === "secret_env"))) {
-                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema108, data };
+                const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema109, data };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -74690,7 +77415,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.kind !== undefined) {
             let data0 = data.kind;
             if ("webhook" !== data0) {
-                const err4 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "webhook" }, message: "must be equal to constant", schema: "webhook", parentSchema: schema108.properties.kind, data: data0 };
+                const err4 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "webhook" }, message: "must be equal to constant", schema: "webhook", parentSchema: schema109.properties.kind, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err4];
                 }
@@ -74729,7 +77454,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
             let data2 = data.url_env;
             if (typeof data2 === "string") {
                 if (func1(data2) < 1) {
-                    const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema98, data: data2 };
+                    const err7 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema99, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err7];
                     }
@@ -74740,7 +77465,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err8 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema98.type, parentSchema: schema98, data: data2 };
+                const err8 = { instancePath: instancePath + "/url_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema99.type, parentSchema: schema99, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err8];
                 }
@@ -74754,7 +77479,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
             let data3 = data.events;
             if (Array.isArray(data3)) {
                 if (data3.length < 1) {
-                    const err9 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema108.properties.events, data: data3 };
+                    const err9 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema109.properties.events, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -74767,7 +77492,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                 for (let i0 = 0; i0 < len0; i0++) {
                     let data4 = data3[i0];
                     if (!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))) {
-                        const err10 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema99.enum }, message: "must be equal to one of the allowed values", schema: schema99.enum, parentSchema: schema99, data: data4 };
+                        const err10 = { instancePath: instancePath + "/events/" + i0, schemaPath: "#/$defs/notify_event/enum", keyword: "enum", params: { allowedValues: schema100.enum }, message: "must be equal to one of the allowed values", schema: schema100.enum, parentSchema: schema100, data: data4 };
                         if (vErrors === null) {
                             vErrors = [err10];
                         }
@@ -74783,7 +77508,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                     outer0: for (; i1--;) {
                         for (j0 = i1; j0--;) {
                             if (func0(data3[i1], data3[j0])) {
-                                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema108.properties.events, data: data3 };
+                                const err11 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema109.properties.events, data: data3 };
                                 if (vErrors === null) {
                                     vErrors = [err11];
                                 }
@@ -74798,7 +77523,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err12 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema108.properties.events.type, parentSchema: schema108.properties.events, data: data3 };
+                const err12 = { instancePath: instancePath + "/events", schemaPath: "#/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema109.properties.events.type, parentSchema: schema109.properties.events, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err12];
                 }
@@ -74816,7 +77541,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                     let data6 = data5[i2];
                     if (typeof data6 === "string") {
                         if (func1(data6) < 1) {
-                            const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data6 };
+                            const err13 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data6 };
                             if (vErrors === null) {
                                 vErrors = [err13];
                             }
@@ -74827,7 +77552,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err14 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data6 };
+                        const err14 = { instancePath: instancePath + "/environments/" + i2, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data6 };
                         if (vErrors === null) {
                             vErrors = [err14];
                         }
@@ -74848,7 +77573,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices0[item0] == "number") {
                             j1 = indices0[item0];
-                            const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema45, data: data5 };
+                            const err15 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema46, data: data5 };
                             if (vErrors === null) {
                                 vErrors = [err15];
                             }
@@ -74863,7 +77588,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err16 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data5 };
+                const err16 = { instancePath: instancePath + "/environments", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data5 };
                 if (vErrors === null) {
                     vErrors = [err16];
                 }
@@ -74881,7 +77606,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                     let data8 = data7[i4];
                     if (typeof data8 === "string") {
                         if (func1(data8) < 1) {
-                            const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema45.items, data: data8 };
+                            const err17 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.items, data: data8 };
                             if (vErrors === null) {
                                 vErrors = [err17];
                             }
@@ -74892,7 +77617,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err18 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.items.type, parentSchema: schema45.items, data: data8 };
+                        const err18 = { instancePath: instancePath + "/models/" + i4, schemaPath: "#/$defs/name_list/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.items.type, parentSchema: schema46.items, data: data8 };
                         if (vErrors === null) {
                             vErrors = [err18];
                         }
@@ -74913,7 +77638,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         if (typeof indices1[item1] == "number") {
                             j2 = indices1[item1];
-                            const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema45, data: data7 };
+                            const err19 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/uniqueItems", keyword: "uniqueItems", params: { i: i5, j: j2 }, message: "must NOT have duplicate items (items ## " + j2 + " and " + i5 + " are identical)", schema: true, parentSchema: schema46, data: data7 };
                             if (vErrors === null) {
                                 vErrors = [err19];
                             }
@@ -74928,7 +77653,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err20 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema45.type, parentSchema: schema45, data: data7 };
+                const err20 = { instancePath: instancePath + "/models", schemaPath: "#/$defs/name_list/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.type, parentSchema: schema46, data: data7 };
                 if (vErrors === null) {
                     vErrors = [err20];
                 }
@@ -74941,7 +77666,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.plans !== undefined) {
             let data9 = data.plans;
             if (typeof data9 !== "boolean") {
-                const err21 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema108.properties.plans.type, parentSchema: schema108.properties.plans, data: data9 };
+                const err21 = { instancePath: instancePath + "/plans", schemaPath: "#/properties/plans/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema109.properties.plans.type, parentSchema: schema109.properties.plans, data: data9 };
                 if (vErrors === null) {
                     vErrors = [err21];
                 }
@@ -74955,7 +77680,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
             let data10 = data.secret_env;
             if (typeof data10 === "string") {
                 if (func1(data10) < 1) {
-                    const err22 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema98, data: data10 };
+                    const err22 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema99, data: data10 };
                     if (vErrors === null) {
                         vErrors = [err22];
                     }
@@ -74966,7 +77691,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err23 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema98.type, parentSchema: schema98, data: data10 };
+                const err23 = { instancePath: instancePath + "/secret_env", schemaPath: "#/$defs/env_var_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema99.type, parentSchema: schema99, data: data10 };
                 if (vErrors === null) {
                     vErrors = [err23];
                 }
@@ -74978,7 +77703,7 @@ function validate69(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema108.type, parentSchema: schema108, data };
+        const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema109.type, parentSchema: schema109, data };
         if (vErrors === null) {
             vErrors = [err24];
         }
@@ -75003,7 +77728,7 @@ function validate66(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.kind === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema95.required, parentSchema: schema95, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'", schema: schema96.required, parentSchema: schema96, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -75058,7 +77783,7 @@ function validate66(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "kind", tagValue: tag0 }, message: "value of tag \"kind\" must be in oneOf", schema: schema95.discriminator, parentSchema: schema95, data };
+                const err1 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "mapping", tag: "kind", tagValue: tag0 }, message: "value of tag \"kind\" must be in oneOf", schema: schema96.discriminator, parentSchema: schema96, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -75069,7 +77794,7 @@ function validate66(data, { instancePath = "", parentData, parentDataProperty, r
             }
         }
         else {
-            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "kind", tagValue: tag0 }, message: "tag \"kind\" must be string", schema: schema95.discriminator, parentSchema: schema95, data };
+            const err2 = { instancePath, schemaPath: "#/discriminator", keyword: "discriminator", params: { error: "tag", tag: "kind", tagValue: tag0 }, message: "tag \"kind\" must be string", schema: schema96.discriminator, parentSchema: schema96, data };
             if (vErrors === null) {
                 vErrors = [err2];
             }
@@ -75080,7 +77805,7 @@ function validate66(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema95.type, parentSchema: schema95, data };
+        const err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema96.type, parentSchema: schema96, data };
         if (vErrors === null) {
             vErrors = [err3];
         }
@@ -75106,7 +77831,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.channels === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "channels" }, message: "must have required property '" + "channels" + "'", schema: schema94.required, parentSchema: schema94, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "channels" }, message: "must have required property '" + "channels" + "'", schema: schema95.required, parentSchema: schema95, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -75117,7 +77842,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!(((key0 === "channels") || (key0 === "timeout_seconds")) || (key0 === "attempts"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema94, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema95, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -75131,7 +77856,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
             let data0 = data.channels;
             if (Array.isArray(data0)) {
                 if (data0.length < 1) {
-                    const err2 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema94.properties.channels, data: data0 };
+                    const err2 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema95.properties.channels, data: data0 };
                     if (vErrors === null) {
                         vErrors = [err2];
                     }
@@ -75155,7 +77880,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err3 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema94.properties.channels.type, parentSchema: schema94.properties.channels, data: data0 };
+                const err3 = { instancePath: instancePath + "/channels", schemaPath: "#/properties/channels/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema95.properties.channels.type, parentSchema: schema95.properties.channels, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -75169,7 +77894,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
             let data2 = data.timeout_seconds;
             if ((typeof data2 == "number") && (isFinite(data2))) {
                 if (data2 > 60 || isNaN(data2)) {
-                    const err4 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/maximum", keyword: "maximum", params: { comparison: "<=", limit: 60 }, message: "must be <= 60", schema: 60, parentSchema: schema94.properties.timeout_seconds, data: data2 };
+                    const err4 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/maximum", keyword: "maximum", params: { comparison: "<=", limit: 60 }, message: "must be <= 60", schema: 60, parentSchema: schema95.properties.timeout_seconds, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err4];
                     }
@@ -75179,7 +77904,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data2 <= 0 || isNaN(data2)) {
-                    const err5 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0", schema: 0, parentSchema: schema94.properties.timeout_seconds, data: data2 };
+                    const err5 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0", schema: 0, parentSchema: schema95.properties.timeout_seconds, data: data2 };
                     if (vErrors === null) {
                         vErrors = [err5];
                     }
@@ -75190,7 +77915,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err6 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema94.properties.timeout_seconds.type, parentSchema: schema94.properties.timeout_seconds, data: data2 };
+                const err6 = { instancePath: instancePath + "/timeout_seconds", schemaPath: "#/properties/timeout_seconds/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema95.properties.timeout_seconds.type, parentSchema: schema95.properties.timeout_seconds, data: data2 };
                 if (vErrors === null) {
                     vErrors = [err6];
                 }
@@ -75203,7 +77928,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.attempts !== undefined) {
             let data3 = data.attempts;
             if (!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) {
-                const err7 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema94.properties.attempts.type, parentSchema: schema94.properties.attempts, data: data3 };
+                const err7 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema95.properties.attempts.type, parentSchema: schema95.properties.attempts, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err7];
                 }
@@ -75214,7 +77939,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
             }
             if ((typeof data3 == "number") && (isFinite(data3))) {
                 if (data3 > 6 || isNaN(data3)) {
-                    const err8 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/maximum", keyword: "maximum", params: { comparison: "<=", limit: 6 }, message: "must be <= 6", schema: 6, parentSchema: schema94.properties.attempts, data: data3 };
+                    const err8 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/maximum", keyword: "maximum", params: { comparison: "<=", limit: 6 }, message: "must be <= 6", schema: 6, parentSchema: schema95.properties.attempts, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err8];
                     }
@@ -75224,7 +77949,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
                 if (data3 < 1 || isNaN(data3)) {
-                    const err9 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema94.properties.attempts, data: data3 };
+                    const err9 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema95.properties.attempts, data: data3 };
                     if (vErrors === null) {
                         vErrors = [err9];
                     }
@@ -75237,7 +77962,7 @@ function validate65(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema94.type, parentSchema: schema94, data };
+        const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema95.type, parentSchema: schema95, data };
         if (vErrors === null) {
             vErrors = [err10];
         }
@@ -75483,7 +78208,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                     const _errs21 = errors;
                     if (typeof key5 === "string") {
                         if (!pattern4.test(key5)) {
-                            const err16 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema48, data: key5, propertyName: key5 };
+                            const err16 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$" }, message: "must match pattern \"" + "^[A-Za-z0-9][A-Za-z0-9_-]*$" + "\"", schema: "^[A-Za-z0-9][A-Za-z0-9_-]*$", parentSchema: schema49, data: key5, propertyName: key5 };
                             if (vErrors === null) {
                                 vErrors = [err16];
                             }
@@ -75494,7 +78219,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                     }
                     else {
-                        const err17 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema48.type, parentSchema: schema48, data: key5, propertyName: key5 };
+                        const err17 = { instancePath: instancePath + "/policies", schemaPath: "#/$defs/policy_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema49.type, parentSchema: schema49, data: key5, propertyName: key5 };
                         if (vErrors === null) {
                             vErrors = [err17];
                         }
@@ -75684,7 +78409,7 @@ function validate75(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
         if (data.gates === undefined) {
-            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema49.required, parentSchema: schema49, data };
+            const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gates" }, message: "must have required property '" + "gates" + "'", schema: schema50.required, parentSchema: schema50, data };
             if (vErrors === null) {
                 vErrors = [err0];
             }
@@ -75695,7 +78420,7 @@ function validate75(data, { instancePath = "", parentData, parentDataProperty, r
         }
         for (const key0 in data) {
             if (!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))) {
-                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema49, data };
+                const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema50, data };
                 if (vErrors === null) {
                     vErrors = [err1];
                 }
@@ -75708,7 +78433,7 @@ function validate75(data, { instancePath = "", parentData, parentDataProperty, r
         if (data.description !== undefined) {
             let data0 = data.description;
             if (typeof data0 !== "string") {
-                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema49.properties.description.type, parentSchema: schema49.properties.description, data: data0 };
+                const err2 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.properties.description.type, parentSchema: schema50.properties.description, data: data0 };
                 if (vErrors === null) {
                     vErrors = [err2];
                 }
@@ -75760,7 +78485,7 @@ function validate75(data, { instancePath = "", parentData, parentDataProperty, r
                 }
             }
             else {
-                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema49.properties.gates.type, parentSchema: schema49.properties.gates, data: data3 };
+                const err3 = { instancePath: instancePath + "/gates", schemaPath: "#/properties/gates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.properties.gates.type, parentSchema: schema50.properties.gates, data: data3 };
                 if (vErrors === null) {
                     vErrors = [err3];
                 }
@@ -75772,7 +78497,7 @@ function validate75(data, { instancePath = "", parentData, parentDataProperty, r
         }
     }
     else {
-        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema49.type, parentSchema: schema49, data };
+        const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema50.type, parentSchema: schema50, data };
         if (vErrors === null) {
             vErrors = [err4];
         }
@@ -76516,14 +79241,15 @@ class CrossChecks {
             }
         }
         const onlyFor = [
-            ['steps', 'canary'],
-            ['pause', 'canary'],
-            ['candidate_percent', 'ab'],
-            ['smoke_request', 'blue_green'],
+            ['steps', ['canary']],
+            // blue_green pauses after the switch when it checks health (`health:`).
+            ['pause', ['canary', 'blue_green']],
+            ['candidate_percent', ['ab']],
+            ['smoke_request', ['blue_green']],
         ];
         for (const [field, wanted] of onlyFor) {
-            if (serving[field] !== undefined && strategy !== wanted) {
-                this.report('warning', 'ignored-field', `"${field}" only applies to strategy ${wanted}; it is ignored for strategy ${strategy}`, this.doc, pointerJoin(path, field), { which: 'key' });
+            if (serving[field] !== undefined && !wanted.includes(String(strategy))) {
+                this.report('warning', 'ignored-field', `"${field}" only applies to strategy ${wanted.join(' or ')}; it is ignored for strategy ${strategy}`, this.doc, pointerJoin(path, field), { which: 'key' });
             }
         }
     }
@@ -83617,8 +86343,8 @@ const provenanceGate = {
     },
 };
 
-// EXTERNAL MODULE: ./lib/src/registry/journal.js
-var journal = __nccwpck_require__(7707);
+// EXTERNAL MODULE: ./lib/src/registry/journal.js + 1 modules
+var journal = __nccwpck_require__(9307);
 ;// CONCATENATED MODULE: ./lib/src/policy/gates/quarantine.js
 // quarantine: a version that `rollback` took out of service is not promoted again, to any
 // environment, until a waiver names this gate. `rollback` marks the version it rolled back from
@@ -84586,7 +87312,7 @@ const missingEvidence = (t, source) => {
 /* harmony import */ var _config_targets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2839);
 /* harmony import */ var _config_types_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1664);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
-/* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3790);
+/* harmony import */ var _apply_executor_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9097);
 /* harmony import */ var _plan_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4395);
 /* harmony import */ var _result_build_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(229);
 /* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9318);
@@ -84821,30 +87547,25 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ runRollback)
 });
 
-// EXTERNAL MODULE: ./lib/src/apply/executor.js + 19 modules
-var executor = __nccwpck_require__(3790);
+// EXTERNAL MODULE: ./lib/src/apply/executor.js + 20 modules
+var executor = __nccwpck_require__(9097);
 // EXTERNAL MODULE: ./lib/src/rollout/spec.js
 var spec = __nccwpck_require__(3257);
 // EXTERNAL MODULE: ./lib/src/plan/build.js
 var build = __nccwpck_require__(5452);
-// EXTERNAL MODULE: ./lib/src/registry/journal.js
-var registry_journal = __nccwpck_require__(7707);
+// EXTERNAL MODULE: ./lib/src/registry/journal.js + 1 modules
+var journal = __nccwpck_require__(9307);
 // EXTERNAL MODULE: ./lib/src/plan/serving.js
 var serving = __nccwpck_require__(7016);
 ;// CONCATENATED MODULE: ./lib/src/plan/rollback.js
 // Pure: rollback plan. Default target = the previous champion recorded in the journal of the
-// current champion; `--to-version` overrides. The model tag `mlops_gate.<env>.last_rollback`
-// (`<from>-><to>`) makes a re-run a no-op instead of rolling back one step further.
+// current champion; `--to-version` overrides. The rollback record on the registered model
+// (`mlops_gate_rollback_<env>`: from, to) makes a re-run a no-op instead of rolling back one step
+// further. Journals written by earlier versions (`mlops_gate.<env>.…`) are read too.
 // Rollback never deletes a version: it moves aliases (and, in stage mode, stages) back.
 
 
 
-const parseLast = (value) => {
-    const m = value ? /^(.+)->(.+)$/.exec(value) : null;
-    if (!m)
-        return null;
-    return { from: (0,registry_journal/* decodeVersion */.Db)(m[1]) ?? null, to: m[2] };
-};
 /** The current champion: the champion alias, else (stage mode) the highest version in the stage. */
 const currentChampion = (input, snapshot) => (input.aliases[0] !== undefined ? snapshot.aliases[input.aliases[0]] : undefined) ?? snapshot.inStage.at(-1) ?? null;
 /** Which version to roll back from and to, or why it cannot be decided. Needs the current champion's tags. */
@@ -84852,7 +87573,10 @@ function chooseRollback(input, snapshot) {
     if (!snapshot.modelExists)
         return { refusal: `registered model "${input.modelName}" does not exist on ${input.registry}` };
     const current = currentChampion(input, snapshot);
-    const last = parseLast(snapshot.modelTags?.[registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)]);
+    const lastRead = (0,journal/* readRollback */.XP)(snapshot.modelTags, input.environment);
+    if (!lastRead.ok)
+        return { refusal: `the rollback journal of "${input.modelName}" in ${input.environment} is unreadable: ${lastRead.problem}; pass --to-version` };
+    const last = lastRead.value;
     if (input.toVersion !== null) {
         const to = input.toVersion;
         return { from: current === to && last?.to === to ? last.from : current, to };
@@ -84862,13 +87586,15 @@ function chooseRollback(input, snapshot) {
     if (current === null) {
         return { refusal: `"${input.modelName}" has no champion in ${input.environment} (alias "${input.aliases[0]}" is unset); pass --to-version` };
     }
-    const journal = snapshot.versions[current]?.tags ?? {};
-    const recorded = (0,registry_journal/* decodeVersion */.Db)(journal[registry_journal/* JOURNAL */.Ex.previousChampion(input.environment)]);
-    if (recorded === undefined) {
+    const read = (0,journal/* readPrevious */.ox)(snapshot.versions[current]?.tags ?? {}, input.environment);
+    if (!read.ok)
+        return { refusal: `the journal of v${current} of "${input.modelName}" is unreadable: ${read.problem}; pass --to-version` };
+    if (read.value === null) {
         return {
-            refusal: `v${current} of "${input.modelName}" has no ${registry_journal/* JOURNAL */.Ex.previousChampion(input.environment)} tag (it was not promoted by mlops-gate); pass --to-version`,
+            refusal: `v${current} of "${input.modelName}" has no ${(0,journal/* recordKey */.Hy)('previous', input.environment)} tag (it was not promoted by mlops-gate); pass --to-version`,
         };
     }
+    const recorded = read.value.champion;
     if (recorded === null)
         return { refusal: `v${current} was the first champion of "${input.modelName}" in ${input.environment}: there is nothing to roll back to` };
     return { from: current, to: recorded };
@@ -84893,10 +87619,10 @@ function buildRollback(input, snapshot) {
                 registry: input.registry,
                 model: input.modelName,
                 environment: input.environment,
-                tags: { [registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)]: `${choice.from ?? 'none'}->${choice.to}` },
+                rollback: { from: choice.from, to: choice.to },
             },
             pre: `registered model "${input.modelName}" exists`,
-            post: `${registry_journal/* JOURNAL */.Ex.lastRollback(input.environment)} = ${choice.from ?? 'none'}->${choice.to}`,
+            post: `${(0,journal/* recordKey */.Hy)('rollback', input.environment)} records v${choice.from ?? '(none)'} → v${choice.to}`,
             text: `journal the rollback v${choice.from ?? '(none)'} → v${choice.to} on "${input.modelName}"`,
         },
     ];
@@ -84904,10 +87630,9 @@ function buildRollback(input, snapshot) {
         // The version rolled back from is quarantined: not promoted again without a waiver (the
         // quarantine gate). Its source too when it is a copy of a version on this same registry.
         const from = snapshot.versions[choice.from];
-        const sourceTag = from?.tags[registry_journal/* SOURCE_TAGS */.W.source];
-        const slash = sourceTag?.lastIndexOf('/') ?? -1;
-        const source = sourceTag && slash > 0 && from?.tags[registry_journal/* SOURCE_TAGS */.W.sourceRegistry] === input.registry
-            ? { name: sourceTag.slice(0, slash), version: sourceTag.slice(slash + 1) }
+        const recorded = from ? (0,journal/* readSource */.o$)(from.tags) : null;
+        const source = recorded?.ok && recorded.value !== null && recorded.value.registry === input.registry
+            ? { name: recorded.value.name, version: recorded.value.version }
             : null;
         specs.push({
             spec: {
@@ -84920,7 +87645,7 @@ function buildRollback(input, snapshot) {
                 source,
             },
             pre: `v${choice.from} of "${input.modelName}" exists`,
-            post: `v${choice.from} carries ${registry_journal/* JOURNAL */.Ex.quarantined(input.environment)}${source ? ` (and so does its source ${source.name} v${source.version})` : ''}`,
+            post: `v${choice.from} carries ${(0,journal/* quarantineKey */.KU)(input.environment)}${source ? ` (and so does its source ${source.name} v${source.version})` : ''}`,
             text: `quarantine v${choice.from}${source ? ` and its source ${source.name} v${source.version}` : ''}: not promoted again without a waiver`,
         });
     }
@@ -85247,6 +87972,31 @@ const TOOL_VERSION = package_namespaceObject.rE;
 
 /***/ }),
 
+/***/ 2795:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ environmentScopedEnv),
+/* harmony export */   T: () => (/* binding */ hasScopedCredentials)
+/* harmony export */ });
+// Databricks credentials may be given per environment: DATABRICKS_TOKEN_PROD wins over
+// DATABRICKS_TOKEN for `prod`. A scoped set replaces the whole unscoped set, so a PAT for dev
+// cannot mix with OAuth for prod.
+const SCOPED_VARIABLES = ['DATABRICKS_AUTH_TYPE', 'DATABRICKS_TOKEN', 'DATABRICKS_CLIENT_ID', 'DATABRICKS_CLIENT_SECRET', 'DATABRICKS_TOKEN_AUDIENCE'];
+const suffixOf = (envName) => `_${envName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+const hasScopedCredentials = (env, envName) => SCOPED_VARIABLES.some((v) => !!env[v + suffixOf(envName)]);
+const environmentScopedEnv = (env, envName) => {
+    if (!hasScopedCredentials(env, envName))
+        return env;
+    const scoped = { ...env };
+    for (const v of SCOPED_VARIABLES)
+        scoped[v] = env[v + suffixOf(envName)];
+    return scoped;
+};
+
+
+/***/ }),
+
 /***/ 5405:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -85360,7 +88110,7 @@ function fileAccess(cwd) {
 
 /***/ }),
 
-/***/ 6751:
+/***/ 7409:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -85383,33 +88133,8 @@ var github_context = __nccwpck_require__(2373);
 var http_client = __nccwpck_require__(3690);
 // EXTERNAL MODULE: ./lib/src/platform/http/ledger.js
 var http_ledger = __nccwpck_require__(2528);
-;// CONCATENATED MODULE: ./lib/src/platform/http/settings.js
-// User-tunable HTTP settings, read from the environment once at the edge.
-
-/**
- * `MLOPS_GATE_HTTP_TIMEOUT_SECONDS` (per request, default 20), `MLOPS_GATE_HTTP_MAX_RESPONSE_MB`
- * (default 64), `MLOPS_GATE_DEADLINE_SECONDS` (the whole command; default none).
- */
-function httpSettingsFromEnv(env) {
-    const positive = (name) => {
-        const raw = env[name]?.trim();
-        if (!raw)
-            return null;
-        const n = Number(raw);
-        if (!Number.isFinite(n) || n <= 0)
-            throw new errors/* UsageError */.eb(`${name} must be a positive number (got "${raw}")`);
-        return n;
-    };
-    const seconds = positive('MLOPS_GATE_HTTP_TIMEOUT_SECONDS');
-    const mib = positive('MLOPS_GATE_HTTP_MAX_RESPONSE_MB');
-    const deadline = positive('MLOPS_GATE_DEADLINE_SECONDS');
-    return {
-        ...(seconds !== null ? { timeoutMs: Math.round(seconds * 1000) } : {}),
-        ...(deadline !== null ? { deadlineSeconds: deadline } : {}),
-        ...(mib !== null ? { maxResponseBytes: Math.round(mib * 1024 * 1024) } : {}),
-    };
-}
-
+// EXTERNAL MODULE: ./lib/src/platform/http/settings.js
+var settings = __nccwpck_require__(588);
 // EXTERNAL MODULE: ./lib/src/util/progress.js
 var progress = __nccwpck_require__(2600);
 // EXTERNAL MODULE: ./lib/src/wiring/io.js + 1 modules
@@ -85438,361 +88163,8 @@ function createMonitorPort(client) {
     };
 }
 
-// EXTERNAL MODULE: ./lib/src/platform/secrets.js
-var platform_secrets = __nccwpck_require__(6042);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(4371);
-// EXTERNAL MODULE: ./lib/src/platform/http/error-body.js
-var error_body = __nccwpck_require__(8704);
-// EXTERNAL MODULE: ./lib/src/platform/http/proxy.js
-var http_proxy = __nccwpck_require__(4025);
-// EXTERNAL MODULE: ./lib/src/platform/http/redact.js
-var redact = __nccwpck_require__(3804);
-;// CONCATENATED MODULE: ./lib/src/platform/http/auth.js
-// Auth providers, each built from an explicit env record (nothing here reads process.env).
-// - MLflow OSS: Basic from MLFLOW_TRACKING_USERNAME + MLFLOW_TRACKING_PASSWORD (wins when both
-//   kinds are set, as in mlflow/utils/rest_utils.py), else Bearer MLFLOW_TRACKING_TOKEN, else none.
-// - Databricks: PAT, OAuth M2M (client credentials) or GitHub Actions OIDC token exchange, chosen
-//   by DATABRICKS_AUTH_TYPE or by what is present (the SDK's order: pat, oauth-m2m, github-oidc).
-//   OAuth tokens are cached, refreshed ahead of expiry, and concurrent callers share one refresh.
-// Incomplete configuration raises ConfigError naming the missing variable, before any request.
-
-
-
-
-
-
-const set = (env, name) => {
-    const value = env[name];
-    return value !== undefined && value.trim() !== '' ? value.trim() : null;
-};
-const missing = (message, hint) => new errors/* ConfigError */.xL([{ severity: 'error', code: 'missing-credential', message, path: '', position: null, ...(hint ? { hint } : {}) }]);
-// ---------------------------------------------------------------------------------------------
-// MLflow
-const mlflowAuthFromEnv = (env) => {
-    const username = set(env, 'MLFLOW_TRACKING_USERNAME');
-    const password = set(env, 'MLFLOW_TRACKING_PASSWORD');
-    const token = set(env, 'MLFLOW_TRACKING_TOKEN');
-    if (username && password) {
-        const header = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-        return { kind: 'basic', headers: async () => ({ authorization: header }) };
-    }
-    if ((username && !password) || (!username && password)) {
-        // MLflow silently ignores half a pair; we say so, because the 401 that follows is confusing.
-        const absent = username ? 'MLFLOW_TRACKING_PASSWORD' : 'MLFLOW_TRACKING_USERNAME';
-        if (!token)
-            throw missing(`MLflow basic auth is incomplete: ${absent} is not set`, 'set both MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN');
-    }
-    if (token)
-        return { kind: 'bearer', headers: async () => ({ authorization: `Bearer ${token}` }) };
-    return { kind: 'none', headers: async () => ({}) };
-};
-/** Token endpoints answer a few hundred bytes; a larger answer is cut (it is an error anyway). */
-const MAX_AUTH_RESPONSE_CHARS = 256 * 1024;
-const sameOrigin = (a, b) => {
-    try {
-        return new URL(a).origin === new URL(b).origin;
-    }
-    catch {
-        return false;
-    }
-};
-const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
-/** Refresh this long before expiry at most (and at most 10% of a token's lifetime). */
-const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
-/** Assumed lifetime when a token endpoint omits expires_in (Databricks documents one hour). */
-const DEFAULT_LIFETIME_S = 3600;
-const normalizeHost = (host) => {
-    const withScheme = /^https?:\/\//i.test(host) ? host : `https://${host}`;
-    return withScheme.replace(/\/+$/, '');
-};
-/** Default fetch: undici's, through the proxy the env record names for that URL. */
-const proxiedFetch = (env) => {
-    const settings = (0,http_proxy/* proxySettingsFromEnv */.zH)(env);
-    const agents = new Map();
-    return async (url, init) => {
-        const proxy = (0,http_proxy/* proxyFor */.iJ)(new URL(url), settings);
-        let dispatcher;
-        if (proxy) {
-            dispatcher = agents.get(proxy.href) ?? new undici/* ProxyAgent */.kT(proxy.href);
-            agents.set(proxy.href, dispatcher);
-        }
-        const res = await (0,undici/* fetch */.hd)(url, { ...init, ...(dispatcher ? { dispatcher } : {}) });
-        return { status: res.status, text: () => boundedText(res.body, MAX_AUTH_RESPONSE_CHARS) };
-    };
-};
-/** The body as text, reading at most `limit` bytes (the rest is dropped, the stream cancelled). */
-async function boundedText(body, limit) {
-    if (!body)
-        return '';
-    const reader = body.getReader();
-    const chunks = [];
-    let size = 0;
-    try {
-        for (;;) {
-            const { done, value } = await reader.read();
-            if (done)
-                break;
-            chunks.push(value);
-            size += value.byteLength;
-            if (size >= limit)
-                break;
-        }
-    }
-    finally {
-        await reader.cancel().catch(() => undefined);
-    }
-    return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-}
-const databricksAuthFromEnv = (host, env, fetchImpl, options = {}) => {
-    const hostValue = host?.trim() || set(env, 'DATABRICKS_HOST');
-    if (!hostValue)
-        throw missing('Databricks host is not set: DATABRICKS_HOST is empty', 'set DATABRICKS_HOST to the workspace URL, e.g. https://adb-123.4.azuredatabricks.net');
-    const base = normalizeHost(hostValue);
-    const explicit = set(env, 'DATABRICKS_AUTH_TYPE');
-    const token = set(env, 'DATABRICKS_TOKEN');
-    const clientId = set(env, 'DATABRICKS_CLIENT_ID');
-    const clientSecret = set(env, 'DATABRICKS_CLIENT_SECRET');
-    const oidcUrl = set(env, 'ACTIONS_ID_TOKEN_REQUEST_URL');
-    const oidcRequestToken = set(env, 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
-    const kind = (() => {
-        if (explicit) {
-            if (explicit === 'pat' || explicit === 'oauth-m2m' || explicit === 'github-oidc')
-                return explicit;
-            throw missing(`DATABRICKS_AUTH_TYPE "${explicit}" is not supported here`, 'use pat, oauth-m2m or github-oidc');
-        }
-        if (token)
-            return 'pat';
-        if (clientId && clientSecret)
-            return 'oauth-m2m';
-        if (clientId && oidcUrl && oidcRequestToken)
-            return 'github-oidc';
-        if (clientSecret && !clientId)
-            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_ID is not set');
-        if (clientId) {
-            throw missing('Databricks OAuth is incomplete: DATABRICKS_CLIENT_SECRET is not set (and no GitHub OIDC token is available)', 'set DATABRICKS_CLIENT_SECRET for OAuth M2M, or grant the job `permissions: id-token: write` for GitHub OIDC');
-        }
-        throw missing('No Databricks credentials: set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET, or DATABRICKS_CLIENT_ID with DATABRICKS_AUTH_TYPE=github-oidc');
-    })();
-    if (kind === 'pat') {
-        if (!token)
-            throw missing('DATABRICKS_AUTH_TYPE=pat but DATABRICKS_TOKEN is not set');
-        return { kind, headers: async () => ({ authorization: `Bearer ${token}` }), invalidate: () => undefined };
-    }
-    if (!clientId)
-        throw missing(`DATABRICKS_AUTH_TYPE=${kind} but DATABRICKS_CLIENT_ID is not set`);
-    if (kind === 'oauth-m2m' && !clientSecret)
-        throw missing('DATABRICKS_AUTH_TYPE=oauth-m2m but DATABRICKS_CLIENT_SECRET is not set');
-    if (kind === 'github-oidc' && (!oidcUrl || !oidcRequestToken)) {
-        throw missing(`DATABRICKS_AUTH_TYPE=github-oidc but ${!oidcUrl ? 'ACTIONS_ID_TOKEN_REQUEST_URL' : 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'} is not set`, 'GitHub sets it only when the job has `permissions: id-token: write`');
-    }
-    const fetchFn = fetchImpl ?? proxiedFetch(env);
-    const now = options.now ?? Date.now;
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    const scope = options.scope ?? 'all-apis';
-    // Every secret this provider holds or obtains is also registered process-wide (masking, redaction).
-    const secrets = { add: (s) => (0,platform_secrets/* registerSecret */.cl)(s), [Symbol.iterator]: () => (0,platform_secrets/* registeredSecrets */.wW)()[Symbol.iterator]() };
-    secrets.add(clientSecret ?? '');
-    secrets.add(oidcRequestToken ?? '');
-    const scrub = (text) => (0,redact/* redact */.E$)(text, secrets);
-    const credentialHint = kind === 'oauth-m2m'
-        ? 'check DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET'
-        : 'check DATABRICKS_CLIENT_ID and the service principal federation policy (issuer, subject, audience)';
-    /** One call to an auth endpoint with a small retry on 429/5xx/transport failures. */
-    const call = async (what, url, init) => {
-        const path = new URL(url).pathname;
-        const maxAttempts = 3;
-        for (let attempt = 1;; attempt += 1) {
-            let status;
-            let text;
-            try {
-                // Never follow a redirect: it would re-send the client secret or the OIDC subject token elsewhere.
-                const res = await fetchFn(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-                status = res.status;
-                text = status >= 300 && status < 400 ? '' : await res.text();
-                if (text.length > MAX_AUTH_RESPONSE_CHARS)
-                    text = text.slice(0, MAX_AUTH_RESPONSE_CHARS);
-            }
-            catch (cause) {
-                if (attempt < maxAttempts) {
-                    await new Promise((r) => setTimeout(r, 200 * attempt));
-                    continue;
-                }
-                const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-                const error = new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)} (${attempt} attempts)`), {
-                    errorCode: null,
-                    status: null,
-                    method: init.method,
-                    url: `${new URL(url).origin}${path}`,
-                    kind: timedOut ? 'timeout' : 'transport',
-                    attempts: attempt,
-                });
-                Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
-                throw error;
-            }
-            if ((status === 429 || status >= 500) && attempt < maxAttempts) {
-                await new Promise((r) => setTimeout(r, 200 * attempt));
-                continue;
-            }
-            if (status >= 300 && status < 400) {
-                throw new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path} answered with a redirect (HTTP ${status}); token requests never follow redirects`), {
-                    errorCode: null,
-                    status,
-                    method: init.method,
-                    url: `${new URL(url).origin}${path}`,
-                    kind: 'http',
-                    attempts: attempt,
-                });
-            }
-            const fail = (detail, errorCode) => new errors/* ApiError */.hD(scrub(`${what}: ${init.method} ${path}: ${detail} (${attempt} attempt${attempt === 1 ? '' : 's'})`), {
-                errorCode,
-                status,
-                method: init.method,
-                url: `${new URL(url).origin}${path}`,
-                kind: 'http',
-                attempts: attempt,
-            });
-            if (status < 200 || status >= 300) {
-                const decoded = (0,error_body/* decodeErrorBody */.F)(text);
-                const hint = status === 400 || status === 401 || status === 403 ? ` — ${credentialHint}` : '';
-                throw fail(`HTTP ${status} ${decoded.errorCode ?? ''}${decoded.message ? `: ${decoded.message}` : ''}${hint}`.replace(/ :/, ':'), decoded.errorCode);
-            }
-            try {
-                const parsed = JSON.parse(text);
-                if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-                    return parsed;
-            }
-            catch {
-                // fall through
-            }
-            throw fail(`HTTP ${status} but the body is not a JSON object`, null);
-        }
-    };
-    let tokenEndpoint = null;
-    const discoverTokenEndpoint = () => {
-        tokenEndpoint ??= call('Databricks OIDC discovery', `${base}/oidc/.well-known/oauth-authorization-server`, {
-            method: 'GET',
-            headers: { accept: 'application/json' },
-        }).then((doc) => {
-            const endpoint = doc['token_endpoint'];
-            if (typeof endpoint !== 'string' || endpoint === '') {
-                throw new errors/* ApiError */.hD(`Databricks OIDC discovery: ${base}/oidc/.well-known/oauth-authorization-server has no token_endpoint`, {
-                    errorCode: null,
-                    status: 200,
-                    method: 'GET',
-                    url: `${base}/oidc/.well-known/oauth-authorization-server`,
-                    kind: 'http',
-                    attempts: 1,
-                });
-            }
-            // The client secret and the OIDC subject token go only to the workspace's own origin.
-            if (!sameOrigin(endpoint, base)) {
-                throw new errors/* ApiError */.hD(`Databricks OIDC discovery: the token_endpoint is on another origin than ${new URL(base).origin}; refusing to send credentials there`, { errorCode: null, status: 200, method: 'GET', url: `${base}/oidc/.well-known/oauth-authorization-server`, kind: 'http', attempts: 1 });
-            }
-            return endpoint;
-        });
-        tokenEndpoint.catch(() => {
-            tokenEndpoint = null; // a failed discovery is retried on the next call
-        });
-        return tokenEndpoint;
-    };
-    const form = (fields) => new URLSearchParams(fields).toString();
-    const fetchGithubIdToken = async (audience) => {
-        const url = new URL(oidcUrl);
-        url.searchParams.set('audience', audience);
-        const body = await call('GitHub OIDC token request', url.href, {
-            method: 'GET',
-            headers: { authorization: `Bearer ${oidcRequestToken}`, accept: 'application/json' },
-        });
-        const value = body['value'];
-        if (typeof value !== 'string' || value === '') {
-            throw new errors/* ApiError */.hD('GitHub OIDC token request: the answer has no "value" (is `permissions: id-token: write` set on the job?)', {
-                errorCode: null,
-                status: 200,
-                method: 'GET',
-                url: `${url.origin}${url.pathname}`,
-                kind: 'http',
-                attempts: 1,
-            });
-        }
-        secrets.add(value);
-        return value;
-    };
-    const requestToken = async () => {
-        const endpoint = await discoverTokenEndpoint();
-        let body;
-        if (kind === 'oauth-m2m') {
-            const basic = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
-            secrets.add(basic);
-            body = await call('Databricks OAuth M2M token request', endpoint, {
-                method: 'POST',
-                headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-                body: form({ grant_type: 'client_credentials', scope }),
-            });
-        }
-        else {
-            // Audience: DATABRICKS_TOKEN_AUDIENCE, else the token endpoint URL (databricks-sdk-py
-            // credentials_provider._oidc_credentials_provider). A fresh GitHub JWT per exchange: they are short-lived.
-            const audience = set(env, 'DATABRICKS_TOKEN_AUDIENCE') ?? endpoint;
-            const jwt = await fetchGithubIdToken(audience);
-            body = await call('Databricks OIDC token exchange', endpoint, {
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-                body: form({
-                    grant_type: TOKEN_EXCHANGE_GRANT,
-                    subject_token_type: JWT_TOKEN_TYPE,
-                    subject_token: jwt,
-                    scope,
-                    client_id: clientId,
-                }),
-            });
-        }
-        const accessToken = body['access_token'];
-        if (typeof accessToken !== 'string' || accessToken === '') {
-            throw new errors/* ApiError */.hD(`Databricks ${kind} token request: the answer has no access_token`, {
-                errorCode: null,
-                status: 200,
-                method: 'POST',
-                url: endpoint,
-                kind: 'http',
-                attempts: 1,
-            });
-        }
-        secrets.add(accessToken);
-        const rawType = typeof body['token_type'] === 'string' ? body['token_type'] : 'Bearer';
-        const tokenType = rawType.toLowerCase() === 'bearer' ? 'Bearer' : rawType;
-        const expiresIn = Number(body['expires_in']);
-        const lifetimeMs = (Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_S) * 1000;
-        const issuedAt = now();
-        const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs / 10);
-        return { header: `${tokenType} ${accessToken}`, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin };
-    };
-    let cached = null;
-    let inFlight = null;
-    const currentToken = async () => {
-        if (cached && now() < cached.refreshAt)
-            return cached;
-        // Single flight: every caller waiting for a refresh shares this one request.
-        inFlight ??= requestToken()
-            .then((t) => {
-            cached = t;
-            return t;
-        })
-            .finally(() => {
-            inFlight = null;
-        });
-        return inFlight;
-    };
-    return {
-        kind,
-        headers: async () => ({ authorization: (await currentToken()).header }),
-        invalidate: () => {
-            cached = null;
-        },
-    };
-};
-
+// EXTERNAL MODULE: ./lib/src/platform/http/auth.js
+var auth = __nccwpck_require__(8391);
 ;// CONCATENATED MODULE: ./lib/src/evidence/ports.js
 // Ports the evidence gatherer reads through. Adapters in src/platform implement them over HTTP
 // (MLflow OSS, Unity Catalog); an in-memory implementation replays an evidence file.
@@ -86228,18 +88600,10 @@ const tooLarge = (e, what) => e instanceof errors/* ApiError */.hD && e.details.
 
 // EXTERNAL MODULE: ./lib/src/util/hash.js
 var hash = __nccwpck_require__(6743);
-;// CONCATENATED MODULE: ./lib/src/platform/http/protocol.js
-// The MLflow REST convention (also used by Databricks' MLflow-UC endpoints): GET sends the fields
-// as query parameters, every other method as a JSON body (MLflow utils/rest_utils.py).
-/** A caller for endpoints under `prefix` (e.g. `/api/2.0/mlflow`), labelled per endpoint in the ledger. */
-const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, idempotent) => {
-    const endpoint = `${method} ${prefix}${path}`;
-    const req = method === 'GET'
-        ? { method, path: `${prefix}${path}`, query: payload, endpoint }
-        : { method, path: `${prefix}${path}`, body: payload, idempotent, endpoint };
-    return (await http.request(req)).body;
-};
-
+// EXTERNAL MODULE: ./lib/src/registry/journal.js + 1 modules
+var journal = __nccwpck_require__(9307);
+// EXTERNAL MODULE: ./lib/src/platform/http/protocol.js
+var protocol = __nccwpck_require__(8989);
 ;// CONCATENATED MODULE: ./lib/src/platform/mlflow/writer.js
 // Write side of the OSS MLflow registry for the promotion executor (src/apply/ports.ts), over the
 // HTTP port. Errors are decided on the body's `error_code` (OSS sends RESOURCE_ALREADY_EXISTS as
@@ -86252,14 +88616,17 @@ const mlflowProtocolCaller = (http, prefix) => async (method, path, payload, ide
 
 
 
+
 const writer_API = '/api/2.0/mlflow';
 const PAGE = 1000;
 const toObserved = (w, aliases) => observedVersionFromWire(w, { stages: true, ...(aliases ? { aliases } : {}) });
 const wireTags = (tags) => Object.entries(tags).map(([key, value]) => ({ key, value }));
 function createMlflowPromotionRegistry(options) {
     const { http } = options;
-    const call = mlflowProtocolCaller(http, writer_API);
+    const call = (0,protocol/* mlflowProtocolCaller */.z)(http, writer_API);
     const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST'], work);
+    /** name + identity whose copy under the old identity key was looked for and is not there. */
+    const noLegacyCopy = new Set();
     const searchVersions = async (filter) => {
         const out = [];
         let pageToken;
@@ -86288,7 +88655,18 @@ function createMlflowPromotionRegistry(options) {
             const body = await orNull(call('GET', '/model-versions/get', { name, version }, true));
             return body?.model_version ? toObserved(body.model_version) : null;
         },
-        findVersionsByTag: (name, key, value) => searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`),
+        async findVersionsByTag(name, key, value) {
+            const found = await searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`);
+            // A copy made by an earlier version of mlops-gate carries its identity under the old key. None
+            // is made with it any more, so "none" is remembered for the run (one search, not one per read).
+            const legacyKey = `${name}\u0000${value}`;
+            if (found.length > 0 || key !== journal/* COPY_IDENTITY_KEY */.Ff || noLegacyCopy.has(legacyKey))
+                return found;
+            const legacy = await searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(journal/* LEGACY_COPY_IDENTITY_KEY */.Jq)}=${filterLiteral(value)}`);
+            if (legacy.length === 0)
+                noLegacyCopy.add(legacyKey);
+            return legacy;
+        },
         listVersions: (name) => searchVersions(`name=${filterLiteral(name)}`),
         async createModel(name) {
             try {
@@ -86511,595 +88889,10 @@ function createMlflowArtifactTransfer(source, destination) {
     };
 }
 
-// EXTERNAL MODULE: ./lib/src/endpoint/monitor.js
-var monitor = __nccwpck_require__(7656);
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/wire.js
-// Wire shapes of the two monitoring APIs (legacy `/api/2.1/unity-catalog/tables/{table}/monitor`
-// and Data Quality `/api/data-quality/v1/monitors`): request bodies from a DesiredMonitor, and
-// monitors read back into the one comparable ObservedMonitor.
-
-/** "1 day" → `AGGREGATION_GRANULARITY_1_DAY` (Data Quality v1 enum). */
-const dqGranularity = (legacy) => `AGGREGATION_GRANULARITY_${legacy.toUpperCase().replace(/ /g, '_')}`;
-/** `AGGREGATION_GRANULARITY_2_WEEKS` → "2 weeks". */
-const legacyGranularity = (dq) => monitor/* GRANULARITIES */.n.find((g) => dqGranularity(g) === dq) ?? null;
-// ---------------------------------------------------------------------------------------------
-// Request shapes
-function legacyInferenceLog(d) {
-    const log = d.inferenceLog;
-    return {
-        problem_type: log.problemType === 'regression' ? 'PROBLEM_TYPE_REGRESSION' : 'PROBLEM_TYPE_CLASSIFICATION',
-        prediction_col: log.predictionCol,
-        timestamp_col: log.timestampCol,
-        model_id_col: log.modelIdCol,
-        granularities: [...log.granularities],
-        ...(log.labelCol ? { label_col: log.labelCol } : {}),
-    };
-}
-function dqInferenceLog(d) {
-    const log = d.inferenceLog;
-    return {
-        problem_type: log.problemType === 'regression' ? 'INFERENCE_PROBLEM_TYPE_REGRESSION' : 'INFERENCE_PROBLEM_TYPE_CLASSIFICATION',
-        prediction_column: log.predictionCol,
-        timestamp_column: log.timestampCol,
-        model_id_column: log.modelIdCol,
-        granularities: log.granularities.map(dqGranularity),
-        ...(log.labelCol ? { label_column: log.labelCol } : {}),
-    };
-}
-const schedule = (d) => (d.schedule ? { quartz_cron_expression: d.schedule.cron, timezone_id: d.schedule.timezone } : undefined);
-/** POST body for the legacy API (the table is in the path). */
-function legacyCreateBody(d) {
-    return {
-        output_schema_name: d.outputSchema,
-        assets_dir: d.assetsDir,
-        inference_log: legacyInferenceLog(d),
-        ...(d.schedule ? { schedule: schedule(d) } : {}),
-        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
-    };
-}
-/**
- * PUT body for the legacy API. Whether the PUT keeps or clears the fields it leaves out is not
- * documented (docs/fidelity.md), so it always carries every field mlops-gate manages: under either
- * reading the monitor ends as desired.
- */
-function legacyUpdateBody(d, _changes) {
-    return {
-        output_schema_name: d.outputSchema,
-        inference_log: legacyInferenceLog(d),
-        ...(d.schedule ? { schedule: schedule(d) } : {}),
-        slicing_exprs: [...d.slicingExprs],
-    };
-}
-/** `data_profiling_config` for Data Quality v1 (the output schema by id). */
-function dqProfilingConfig(d, outputSchemaId, withAssetsDir) {
-    return {
-        output_schema_id: outputSchemaId,
-        ...(withAssetsDir ? { assets_dir: d.assetsDir } : {}),
-        inference_log: dqInferenceLog(d),
-        ...(d.schedule ? { schedule: schedule(d) } : {}),
-        ...(d.slicingExprs.length > 0 ? { slicing_exprs: [...d.slicingExprs] } : {}),
-    };
-}
-// Leaf fields only: the SDK's example masks leaves (`data_profiling_config.schedule.quartz_cron_expression`),
-// and whether a whole sub-message may be named is not documented (docs/fidelity.md). Leaves work
-// under both readings; a leaf the body leaves out (an unset label column) is cleared by the mask.
-const DQ_MASK = {
-    output_schema: ['data_profiling_config.output_schema_id'],
-    inference_log: [
-        'problem_type',
-        'timestamp_column',
-        'granularities',
-        'prediction_column',
-        'model_id_column',
-        'label_column',
-        'prediction_probability_column',
-    ].map((f) => `data_profiling_config.inference_log.${f}`),
-    schedule: ['data_profiling_config.schedule.quartz_cron_expression', 'data_profiling_config.schedule.timezone_id'],
-    slicing_exprs: ['data_profiling_config.slicing_exprs'],
-};
-/** `update_mask` naming exactly the changed fields (omitted fields are removed by a mask, so never over-mask). */
-const dqUpdateMask = (changes) => changes.flatMap((c) => DQ_MASK[c]).join(',');
-const str = (v) => (typeof v === 'string' ? v : null);
-const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
-const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
-const problem = (v) => {
-    const s = str(v);
-    return s ? (s.endsWith('REGRESSION') ? 'regression' : s.endsWith('CLASSIFICATION') ? 'classification' : s) : null;
-};
-const scheduleOf = (v) => {
-    const s = obj(v);
-    const cron = s ? str(s.quartz_cron_expression) : null;
-    return s && cron ? { cron, timezone: str(s.timezone_id) ?? '' } : null;
-};
-function observeLegacy(info) {
-    const log = obj(info.inference_log);
-    return {
-        outputSchema: str(info.output_schema_name),
-        inferenceLog: log
-            ? {
-                problemType: problem(log.problem_type),
-                predictionCol: str(log.prediction_col),
-                labelCol: str(log.label_col),
-                timestampCol: str(log.timestamp_col),
-                modelIdCol: str(log.model_id_col),
-                granularities: strings(log.granularities).map((g) => (0,monitor/* normalizeGranularity */.YD)(g) ?? g),
-            }
-            : null,
-        schedule: scheduleOf(info.schedule),
-        slicingExprs: strings(info.slicing_exprs),
-        monitorVersion: typeof info.monitor_version === 'number' ? info.monitor_version : null,
-        status: str(info.status),
-    };
-}
-function observeDataQuality(monitor) {
-    const cfg = obj(monitor.data_profiling_config) ?? {};
-    const log = obj(cfg.inference_log);
-    return {
-        outputSchema: str(cfg.output_schema_id),
-        inferenceLog: log
-            ? {
-                problemType: problem(log.problem_type),
-                predictionCol: str(log.prediction_column),
-                labelCol: str(log.label_column),
-                timestampCol: str(log.timestamp_column),
-                modelIdCol: str(log.model_id_column),
-                granularities: strings(log.granularities).map((g) => legacyGranularity(g) ?? g),
-            }
-            : null,
-        schedule: scheduleOf(cfg.schedule),
-        slicingExprs: strings(cfg.slicing_exprs),
-        monitorVersion: typeof cfg.monitor_version === 'number' ? cfg.monitor_version : null,
-        status: str(cfg.status),
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/src/platform/monitoring/client.js
-// Ensures the Lakehouse monitor of an inference table, idempotently, through either API:
-//   data-quality (default, as Databricks recommends): /api/data-quality/v1/monitors, by table id
-//     and output schema id (looked up from their names in Unity Catalog);
-//   legacy: /api/2.1/unity-catalog/tables/{table}/monitor, by name.
-// Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
-// update only the changed fields; same → zero writes. Optionally refresh after a change.
-
-
-
-const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
-const enc = encodeURIComponent;
-function createMonitoringClient(options) {
-    const { http } = options;
-    const legacyOps = (d) => {
-        const path = `/api/2.1/unity-catalog/tables/${enc(d.table)}/monitor`;
-        const endpoint = 'api/2.1/unity-catalog/tables/{table}/monitor';
-        return {
-            outputSchemaValue: async () => d.outputSchema,
-            async get() {
-                try {
-                    return observeLegacy((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
-                }
-                catch (e) {
-                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                        return null;
-                    throw e;
-                }
-            },
-            async create() {
-                return observeLegacy((await http.request({ method: 'POST', path, body: legacyCreateBody(d), endpoint: `POST /${endpoint}` })).body);
-            },
-            async update(changes) {
-                const body = legacyUpdateBody(d, changes);
-                return observeLegacy((await http.request({ method: 'PUT', path, body, endpoint: `PUT /${endpoint}` })).body);
-            },
-            async refresh() {
-                try {
-                    const res = await http.request({ method: 'POST', path: `${path}/refreshes`, endpoint: `POST /${endpoint}/refreshes` });
-                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
-                }
-                catch (e) {
-                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
-                        return { state: 'already-running' };
-                    throw e;
-                }
-            },
-        };
-    };
-    // Data Quality addresses objects by UUID: look both up once per client (a run), by name. A failed
-    // look-up is forgotten, so a table that appears later is found on the next call.
-    const resolvedIds = new Map();
-    const dataQualityOps = (d) => {
-        const key = `${d.table}\u0000${d.outputSchema}`;
-        const resolve = () => {
-            const known = resolvedIds.get(key);
-            if (known)
-                return known;
-            const lookup = (async () => {
-                const table = await http.request({
-                    method: 'GET',
-                    path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`,
-                    endpoint: 'GET /api/2.1/unity-catalog/tables/{name}',
-                });
-                const schema = await http.request({
-                    method: 'GET',
-                    path: `/api/2.1/unity-catalog/schemas/${enc(d.outputSchema)}`,
-                    endpoint: 'GET /api/2.1/unity-catalog/schemas/{name}',
-                });
-                if (!table.body.table_id || !schema.body.schema_id)
-                    throw new Error(`Unity Catalog answered without table_id/schema_id for ${d.table} / ${d.outputSchema}`);
-                return { tableId: table.body.table_id, schemaId: schema.body.schema_id };
-            })();
-            resolvedIds.set(key, lookup);
-            lookup.catch(() => resolvedIds.delete(key));
-            return lookup;
-        };
-        const monitorPath = async () => `/api/data-quality/v1/monitors/table/${enc((await resolve()).tableId)}`;
-        const endpoint = 'api/data-quality/v1/monitors/{object_type}/{object_id}';
-        return {
-            outputSchemaValue: async () => (await resolve()).schemaId,
-            async get() {
-                const path = await monitorPath();
-                try {
-                    return observeDataQuality((await http.request({ method: 'GET', path, endpoint: `GET /${endpoint}` })).body);
-                }
-                catch (e) {
-                    if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                        return null;
-                    throw e;
-                }
-            },
-            async create() {
-                const { tableId, schemaId } = await resolve();
-                const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, true) };
-                return observeDataQuality((await http.request({ method: 'POST', path: '/api/data-quality/v1/monitors', body, endpoint: 'POST /api/data-quality/v1/monitors' })).body);
-            },
-            async update(changes) {
-                const { tableId, schemaId } = await resolve();
-                const body = { object_type: 'table', object_id: tableId, data_profiling_config: dqProfilingConfig(d, schemaId, false) };
-                const res = await http.request({
-                    method: 'PATCH',
-                    path: await monitorPath(),
-                    query: { update_mask: dqUpdateMask(changes) },
-                    body,
-                    // Same mask, same body: repeating it lands on the same monitor.
-                    idempotent: true,
-                    endpoint: `PATCH /${endpoint}`,
-                });
-                return observeDataQuality(res.body);
-            },
-            async refresh() {
-                const { tableId } = await resolve();
-                try {
-                    const res = await http.request({
-                        method: 'POST',
-                        path: `${await monitorPath()}/refreshes`,
-                        body: { object_type: 'table', object_id: tableId },
-                        endpoint: `POST /${endpoint}/refreshes`,
-                    });
-                    return { state: 'started', refreshId: String(res.body.refresh_id ?? '') };
-                }
-                catch (e) {
-                    if (e instanceof errors/* ApiError */.hD && (e.details.status === 409 || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT')))
-                        return { state: 'already-running' };
-                    throw e;
-                }
-            },
-        };
-    };
-    const opsFor = (api, d) => (api === 'legacy' ? legacyOps(d) : dataQualityOps(d));
-    const missingMessage = (e, d) => e.errorCode === 'TABLE_DOES_NOT_EXIST'
-        ? `inference table ${d.table} does not exist yet (it appears once the endpoint has served requests with inference tables enabled); the monitor was not created`
-        : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${e.message})`;
-    return {
-        async inspect(api, d) {
-            const ops = opsFor(api, d);
-            try {
-                const observed = await ops.get();
-                if (!observed)
-                    return { state: 'absent' };
-                const changes = (0,monitor/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
-                return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
-            }
-            catch (e) {
-                if ((0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
-                    return { state: 'failed', message: missingMessage(e, d) };
-                throw e;
-            }
-        },
-        async ensureMonitor({ api, monitor: d, refresh }) {
-            const ops = opsFor(api, d);
-            let writes = 0;
-            const done = async (action, changes, observed) => {
-                let refreshed = null;
-                if (refresh === 'always' || (refresh === 'after-change' && action !== 'unchanged')) {
-                    refreshed = await ops.refresh();
-                    writes++;
-                }
-                const what = action === 'updated' ? `updated ${changes.join(', ')}` : action;
-                const refreshText = refreshed ? (refreshed.state === 'started' ? `; refresh ${refreshed.refreshId} started` : '; a refresh was already running') : '';
-                return {
-                    action,
-                    api,
-                    table: d.table,
-                    changes,
-                    refresh: refreshed,
-                    monitorVersion: observed.monitorVersion,
-                    writes,
-                    message: `monitor on ${d.table} (${api}): ${what}${refreshText}`,
-                };
-            };
-            try {
-                let observed = await ops.get();
-                if (!observed) {
-                    try {
-                        writes++;
-                        return await done('created', [], await ops.create());
-                    }
-                    catch (e) {
-                        // A concurrent writer created it first: compare with theirs instead (the code for
-                        // "exists" is not documented: both spellings).
-                        if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS'))
-                            throw e;
-                        observed = await ops.get();
-                        if (!observed)
-                            throw e;
-                    }
-                }
-                const changes = (0,monitor/* diffMonitor */.u4)(d, await ops.outputSchemaValue(), observed);
-                if (changes.length === 0)
-                    return await done('unchanged', [], observed);
-                writes++;
-                return await done('updated', changes, await ops.update(changes));
-            }
-            catch (e) {
-                if (!(0,errors/* hasErrorCode */.Ue)(e, ...MISSING_OBJECT))
-                    throw e;
-                return { action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message: missingMessage(e, d) };
-            }
-        },
-    };
-}
-
-// EXTERNAL MODULE: ./lib/src/endpoint/compare.js
-var compare = __nccwpck_require__(2741);
-// EXTERNAL MODULE: ./lib/src/endpoint/metrics.js
-var metrics = __nccwpck_require__(5387);
-;// CONCATENATED MODULE: ./lib/src/platform/serving/client.js
-// A typed client for Databricks Model Serving over the HTTP port: read, create and update
-// endpoints, read metrics, send a smoke request, and wait for a config update to settle.
-//
-// Only one config update may be in flight per endpoint. `updateConfig` answers a 409 by waiting
-// for the update in flight and retrying, so two writers queue instead of failing. Waiting polls
-// GET with exponential backoff and jitter until `config_update = NOT_UPDATING` and `ready = READY`
-// (the SDK waiters stop at NOT_UPDATING; a rollout also needs the new config to take traffic).
-// Time (now, sleep) and randomness are injected so tests drive waits without real delays.
-
-
-
-
-const isConflict = (e) => e instanceof errors/* ApiError */.hD && ((e.details.status === 409 && !(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS')) || (0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_CONFLICT'));
-/** Fields of an output served entity that PUT /config does not take. */
-const OUTPUT_ONLY = new Set(['state', 'creator', 'creation_timestamp', 'foundation_model']);
-const MANAGED = new Set(['name', 'entity_name', 'entity_version', 'workload_size', 'scale_to_zero_enabled']);
-function entityFromWire(e) {
-    const extra = {};
-    for (const [k, v] of Object.entries(e))
-        if (!OUTPUT_ONLY.has(k) && !MANAGED.has(k) && v !== undefined)
-            extra[k] = v;
-    return {
-        name: e.name,
-        entityName: e.entity_name ?? '',
-        entityVersion: e.entity_version === undefined ? '' : String(e.entity_version),
-        workloadSize: e.workload_size ?? 'Small',
-        scaleToZero: e.scale_to_zero_enabled ?? false,
-        ...(Object.keys(extra).length > 0 ? { extra } : {}),
-    };
-}
-function entityToWire(e) {
-    return {
-        ...(e.extra ?? {}),
-        name: e.name,
-        entity_name: e.entityName,
-        entity_version: e.entityVersion,
-        workload_size: e.workloadSize,
-        scale_to_zero_enabled: e.scaleToZero,
-    };
-}
-const configToWire = (c) => ({
-    served_entities: c.servedEntities.map(entityToWire),
-    traffic_config: { routes: c.routes.map((r) => ({ served_model_name: r.servedEntityName, traffic_percentage: r.percent })) },
-});
-const configFromWire = (c) => {
-    if (!c || !c.served_entities)
-        return null;
-    return {
-        servedEntities: c.served_entities.map(entityFromWire),
-        routes: (c.traffic_config?.routes ?? []).map((r) => ({
-            servedEntityName: r.served_entity_name ?? r.served_model_name ?? '',
-            percent: r.traffic_percentage,
-        })),
-        configVersion: c.config_version ?? null,
-    };
-};
-function endpointFromWire(w) {
-    const table = w.ai_gateway?.inference_table_config;
-    return {
-        name: w.name,
-        ready: w.state?.ready === 'READY',
-        configUpdate: w.state?.config_update ?? 'NOT_UPDATING',
-        config: configFromWire(w.config),
-        pendingConfigVersion: w.pending_config?.config_version ?? null,
-        inferenceTable: table && table.catalog_name && table.schema_name
-            ? { catalog: table.catalog_name, schema: table.schema_name, prefix: table.table_name_prefix ?? '', enabled: table.enabled !== false }
-            : null,
-    };
-}
-const inferenceTableToWire = (t) => t
-    ? { catalog_name: t.catalog, schema_name: t.schema, table_name_prefix: t.prefix, enabled: true }
-    : { enabled: false };
-const seconds = (ms) => `${Math.round(ms / 1000)} s`;
-function createServingClient(options) {
-    const { http } = options;
-    const clock = options.clock ?? ports/* systemClock */.m;
-    const random = options.random ?? Math.random;
-    const base = options.pollBaseMs ?? 1_000;
-    const cap = options.pollMaxMs ?? 10_000;
-    let polls = 0;
-    const path = (name, suffix = '') => `/api/2.0/serving-endpoints/${encodeURIComponent(name)}${suffix}`;
-    const getEndpoint = async (name) => {
-        try {
-            const res = await http.request({ method: 'GET', path: path(name), endpoint: 'GET /api/2.0/serving-endpoints/{name}' });
-            return endpointFromWire(res.body);
-        }
-        catch (e) {
-            if ((0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'))
-                return null;
-            throw e;
-        }
-    };
-    const waitUntilSettled = async (name, wait) => {
-        const started = clock.now();
-        let attempt = 0;
-        let last = null;
-        for (;;) {
-            const endpoint = await getEndpoint(name);
-            polls++;
-            attempt++;
-            const elapsed = clock.now() - started;
-            if (!endpoint)
-                return { kind: 'missing', polls: attempt, waitedMs: elapsed, message: `serving endpoint "${name}" does not exist` };
-            last = endpoint;
-            const state = endpoint.configUpdate;
-            await wait.onProgress?.({
-                endpoint: name,
-                configUpdate: state,
-                ready: endpoint.ready,
-                poll: attempt,
-                elapsedMs: elapsed,
-                message: `waiting for ${name}: ${state}${endpoint.ready ? '' : ', NOT_READY'} (${seconds(elapsed)})…`,
-            });
-            if (state === 'UPDATE_FAILED' || state === 'UPDATE_CANCELED') {
-                return {
-                    kind: 'failed',
-                    endpoint,
-                    polls: attempt,
-                    waitedMs: elapsed,
-                    message: `the config update of serving endpoint "${name}" ended ${state}; ${endpoint.config ? `config version ${endpoint.config.configVersion ?? '?'} is still served` : 'no config is live'}`,
-                };
-            }
-            if (state === 'NOT_UPDATING' && endpoint.ready)
-                return { kind: 'settled', endpoint, polls: attempt, waitedMs: elapsed };
-            // Exponential backoff with full jitter on top of half the step, capped.
-            const step = Math.min(cap, base * 2 ** Math.min(attempt - 1, 20));
-            const delay = Math.round(step / 2 + (random() * step) / 2);
-            if (clock.now() - started + delay > wait.deadlineMs) {
-                return {
-                    kind: 'deadline',
-                    endpoint: last,
-                    polls: attempt,
-                    waitedMs: clock.now() - started,
-                    message: `serving endpoint "${name}" did not settle within ${seconds(wait.deadlineMs)} ` +
-                        `(config_update ${state}, ${endpoint.ready ? 'READY' : 'NOT_READY'}); raise serving.wait_timeout or check the endpoint's events`,
-                };
-            }
-            await clock.sleep(delay);
-        }
-    };
-    return {
-        getEndpoint,
-        waitUntilSettled,
-        polls: () => polls,
-        async createEndpoint(request) {
-            const body = { name: request.name, config: configToWire(request.config) };
-            if (request.inferenceTable)
-                body.ai_gateway = { inference_table_config: inferenceTableToWire(request.inferenceTable) };
-            if (request.tags && Object.keys(request.tags).length > 0)
-                body.tags = Object.entries(request.tags).map(([key, value]) => ({ key, value }));
-            try {
-                const res = await http.request({ method: 'POST', path: '/api/2.0/serving-endpoints', body, endpoint: 'POST /api/2.0/serving-endpoints' });
-                return { outcome: 'created', endpoint: endpointFromWire(res.body) };
-            }
-            catch (e) {
-                if (!(0,errors/* hasErrorCode */.Ue)(e, 'RESOURCE_ALREADY_EXISTS'))
-                    throw e;
-                const existing = await getEndpoint(request.name);
-                if (!existing)
-                    throw e;
-                return { outcome: 'exists', endpoint: existing };
-            }
-        },
-        async updateConfig(name, config, wait) {
-            const started = clock.now();
-            let conflicts = 0;
-            for (;;) {
-                try {
-                    const res = await http.request({
-                        method: 'PUT',
-                        path: path(name, '/config'),
-                        body: configToWire(config),
-                        endpoint: 'PUT /api/2.0/serving-endpoints/{name}/config',
-                    });
-                    return { outcome: 'started', endpoint: endpointFromWire(res.body), conflicts };
-                }
-                catch (e) {
-                    if (!isConflict(e))
-                        throw e;
-                    conflicts++;
-                    const remaining = wait.deadlineMs - (clock.now() - started);
-                    const settle = await waitUntilSettled(name, { ...wait, deadlineMs: Math.max(0, remaining) });
-                    if (settle.kind === 'deadline' || settle.kind === 'missing')
-                        return { outcome: 'gave-up', settle, conflicts };
-                    if (settle.kind === 'settled' && settle.endpoint.config && (0,compare/* sameConfig */.X)(settle.endpoint.config, config)) {
-                        return { outcome: 'already-applied', endpoint: settle.endpoint, conflicts };
-                    }
-                    // A failed update by someone else still frees the endpoint for ours: retry.
-                }
-            }
-        },
-        async putInferenceTable(name, table) {
-            // "On update, you have to disable inference table first in order to change the catalog name"
-            // (and the schema name, and the prefix): SDK serving.py AiGatewayInferenceTableConfig.
-            const live = table ? (await getEndpoint(name))?.inferenceTable : null;
-            if (table && live?.enabled && (live.catalog !== table.catalog || live.schema !== table.schema || live.prefix !== table.prefix)) {
-                await http.request({
-                    method: 'PUT',
-                    path: path(name, '/ai-gateway'),
-                    body: { inference_table_config: inferenceTableToWire(null) },
-                    endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
-                });
-            }
-            await http.request({
-                method: 'PUT',
-                path: path(name, '/ai-gateway'),
-                body: { inference_table_config: inferenceTableToWire(table) },
-                endpoint: 'PUT /api/2.0/serving-endpoints/{name}/ai-gateway',
-            });
-        },
-        async readMetrics(name) {
-            const res = await http.request({
-                method: 'GET',
-                path: path(name, '/metrics'),
-                responseType: 'text',
-                endpoint: 'GET /api/2.0/serving-endpoints/{name}/metrics',
-            });
-            return (0,metrics/* parseServingMetrics */.jP)(res.body);
-        },
-        async invoke(name, body) {
-            try {
-                const res = await http.request({
-                    method: 'POST',
-                    path: `/serving-endpoints/${encodeURIComponent(name)}/invocations`,
-                    body,
-                    endpoint: 'POST /serving-endpoints/{name}/invocations',
-                });
-                return { ok: true, status: res.status, servedEntityName: res.headers['served-model-name'] ?? null, body: res.body };
-            }
-            catch (e) {
-                if (!(e instanceof errors/* ApiError */.hD))
-                    throw e;
-                return { ok: false, status: e.details.status, servedEntityName: null, errorCode: e.errorCode, message: e.message };
-            }
-        },
-    };
-}
-
+// EXTERNAL MODULE: ./lib/src/platform/monitoring/client.js + 1 modules
+var client = __nccwpck_require__(4868);
+// EXTERNAL MODULE: ./lib/src/platform/serving/client.js
+var serving_client = __nccwpck_require__(3459);
 ;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/wire.js
 // Unity Catalog's MLflow-protocol wire shapes (`/api/2.0/mlflow/unity-catalog/...`,
 // mlflow protos/databricks_uc_registry_messages.proto) and the one mapping of a model version that
@@ -87538,8 +89331,6 @@ async function readInputExample(http, fullName, version) {
     return undefined;
 }
 
-// EXTERNAL MODULE: ./lib/src/registry/journal.js
-var journal = __nccwpck_require__(7707);
 ;// CONCATENATED MODULE: ./lib/src/platform/unity-catalog/writer.js
 // The executor's ports (src/apply/ports.ts) for a Unity Catalog registry, over the MLflow-UC
 // protocol (`/api/2.0/mlflow/unity-catalog/...`, the only API that creates versions and carries
@@ -87606,7 +89397,7 @@ const createUcArtifactStaging = () => {
 };
 const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
 /** Tag on a lock model: the lock's name as src/apply/lock.ts knows it. */
-const LOCK_NAME_TAG = 'mlops_gate.lock.name';
+const LOCK_NAME_TAG = 'mlops_gate_lock_name';
 /** Lock name `<prefix><N>` (prefix ends in `.g`) → UC model name part `mlops_gate_lock_<hash>_g<N>`. */
 const lockModelPart = (lockName) => {
     const m = /^(.*\.g)(\d+)$/.exec(lockName);
@@ -87617,7 +89408,7 @@ const lockModelPart = (lockName) => {
 function createUnityCatalogPromotionRegistry(options) {
     const { http } = options;
     const lockSchema = (options.lockSchema ?? options.registryId.split('#')[1] ?? '').toLowerCase();
-    const call = mlflowProtocolCaller(http, writer_UC);
+    const call = (0,protocol/* mlflowProtocolCaller */.z)(http, writer_UC);
     const orNull = (work) => (0,errors/* nullOnErrorCode */.s1)(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND'], work);
     /**
      * Every version of a model as search lists it, any status, ascending. Search takes one
@@ -87653,7 +89444,7 @@ function createUnityCatalogPromotionRegistry(options) {
     const identityCache = new Map();
     const rememberIdentity = (v) => {
         const byVersion = identityCache.get(v.name.toLowerCase()) ?? new Map();
-        byVersion.set(v.version, v.tags[journal/* COPY_IDENTITY_KEY */.Ff] ?? null);
+        byVersion.set(v.version, (0,journal/* copyIdentityOf */.Zp)(v.tags) ?? null);
         identityCache.set(v.name.toLowerCase(), byVersion);
     };
     const knownIdentity = (name, version) => identityCache.get(name.toLowerCase())?.get(version);
@@ -87667,10 +89458,14 @@ function createUnityCatalogPromotionRegistry(options) {
     };
     /** The full versions (tags, aliases) of these search rows, read one by one; deleted ones dropped. */
     const readAll = async (name, rows) => (await mapLimited(rows, writer_GET_CONCURRENCY, (row) => getObserved(name, row.version))).filter((v) => v !== null);
-    /** Versions whose tag `key` is `value`, ascending; for the copy identity only versions that may be copies are read. */
+    /**
+     * Versions whose tag `key` is `value`, ascending; for the copy identity only versions that may be
+     * copies are read, and a copy made by an earlier version (its identity under the old key) counts.
+     */
     const versionsTagged = async (name, key, value, narrow = () => true) => {
         let rows = (await searchRows(name)).filter(narrow);
-        if (key === journal/* COPY_IDENTITY_KEY */.Ff) {
+        const identity = key === journal/* COPY_IDENTITY_KEY */.Ff;
+        if (identity) {
             rows = rows.filter((row) => {
                 if (!mayBeCopy(row))
                     return false;
@@ -87678,7 +89473,7 @@ function createUnityCatalogPromotionRegistry(options) {
                 return known === undefined || known === value;
             });
         }
-        return (await readAll(name, rows)).filter((v) => v.tags[key] === value);
+        return (await readAll(name, rows)).filter((v) => (identity ? (0,journal/* copyIdentityOf */.Zp)(v.tags) : v.tags[key]) === value);
     };
     const requireLockSchema = () => {
         if (!/^[^.\s]+\.[^.\s]+$/.test(lockSchema)) {
@@ -87689,7 +89484,7 @@ function createUnityCatalogPromotionRegistry(options) {
     const lockModelName = (lockName) => `${requireLockSchema()}.${lockModelPart(lockName).part}`;
     /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
     const materialise = async (request) => {
-        const wanted = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
+        const wanted = request.tags[journal/* ARTIFACT_DIGEST_KEY */.YD];
         const staged = wanted ? options.staging?.get(wanted) ?? null : null;
         if (staged)
             return { ...staged, sourceRunId: null };
@@ -87782,8 +89577,8 @@ function createUnityCatalogPromotionRegistry(options) {
             await requireFilesApiForModels();
             const artifacts = await materialise(request);
             requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
-            const recorded = request.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-            const tags = { ...request.tags, [journal/* SOURCE_TAGS */.W.artifactDigest]: recorded ?? artifacts.digest };
+            const recorded = request.tags[journal/* ARTIFACT_DIGEST_KEY */.YD];
+            const tags = { ...request.tags, [journal/* ARTIFACT_DIGEST_KEY */.YD]: recorded ?? artifacts.digest };
             // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
             // PENDING_REGISTRATION (a crash between create and finalize; finish it).
             const identity = request.tags[journal/* COPY_IDENTITY_KEY */.Ff];
@@ -87799,9 +89594,9 @@ function createUnityCatalogPromotionRegistry(options) {
                 const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
                 if (unfinished) {
                     pending = unfinished;
-                    const had = pending.tags[journal/* SOURCE_TAGS */.W.artifactDigest];
-                    if (had && had !== tags[journal/* SOURCE_TAGS */.W.artifactDigest]) {
-                        throw new errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* SOURCE_TAGS */.W.artifactDigest]}; delete v${pending.version} and re-run`);
+                    const had = (0,journal/* artifactDigestOf */.ix)(pending.tags);
+                    if (had && had !== tags[journal/* ARTIFACT_DIGEST_KEY */.YD]) {
+                        throw new errors/* ApplyError */.d5(`${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[journal/* ARTIFACT_DIGEST_KEY */.YD]}; delete v${pending.version} and re-run`);
                     }
                 }
             }
@@ -87964,22 +89759,8 @@ function createServingRolloutPort(deps) {
     };
 }
 
-;// CONCATENATED MODULE: ./lib/src/wiring/credentials.js
-// Databricks credentials may be given per environment: DATABRICKS_TOKEN_PROD wins over
-// DATABRICKS_TOKEN for `prod`. A scoped set replaces the whole unscoped set, so a PAT for dev
-// cannot mix with OAuth for prod.
-const SCOPED_VARIABLES = ['DATABRICKS_AUTH_TYPE', 'DATABRICKS_TOKEN', 'DATABRICKS_CLIENT_ID', 'DATABRICKS_CLIENT_SECRET', 'DATABRICKS_TOKEN_AUDIENCE'];
-const suffixOf = (envName) => `_${envName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-const hasScopedCredentials = (env, envName) => SCOPED_VARIABLES.some((v) => !!env[v + suffixOf(envName)]);
-const environmentScopedEnv = (env, envName) => {
-    if (!hasScopedCredentials(env, envName))
-        return env;
-    const scoped = { ...env };
-    for (const v of SCOPED_VARIABLES)
-        scoped[v] = env[v + suffixOf(envName)];
-    return scoped;
-};
-
+// EXTERNAL MODULE: ./lib/src/wiring/credentials.js
+var credentials = __nccwpck_require__(2795);
 ;// CONCATENATED MODULE: ./lib/src/wiring/registries.js
 // How each registry kind connects: its evidence reader, its writer, the artifact transfer into
 // it, and (where the kind has them) serving endpoints and monitors. One row per kind; the core
@@ -87998,7 +89779,7 @@ const environmentScopedEnv = (env, envName) => {
 const trim = (url) => url.replace(/\/+$/, '');
 const connectMlflow = (environment, ctx) => {
     const baseUrl = trim(environment.trackingUri);
-    const http = ctx.http(`mlflow:${baseUrl}`, baseUrl, () => mlflowAuthFromEnv(ctx.env));
+    const http = ctx.http(`mlflow:${baseUrl}`, baseUrl, () => (0,auth/* mlflowAuthFromEnv */.n)(ctx.env));
     return {
         kind: 'mlflow',
         http,
@@ -88010,13 +89791,13 @@ const connectMlflow = (environment, ctx) => {
 };
 const connectUnityCatalog = (environment, ctx) => {
     const host = trim(environment.host);
-    const env = environmentScopedEnv(ctx.env, environment.name);
+    const env = (0,credentials/* environmentScopedEnv */.H)(ctx.env, environment.name);
     // One client per workspace and credential set (DATABRICKS_TOKEN_<ENV> wins for its environment).
-    const key = hasScopedCredentials(ctx.env, environment.name) ? `uc:${host}:${environment.name}` : `uc:${host}`;
-    const http = ctx.http(key, host, () => databricksAuthFromEnv(host, env));
+    const key = (0,credentials/* hasScopedCredentials */.T)(ctx.env, environment.name) ? `uc:${host}:${environment.name}` : `uc:${host}`;
+    const http = ctx.http(key, host, () => (0,auth/* databricksAuthFromEnv */._)(host, env));
     // The writer and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
     const staging = ctx.shared(`staging:${ctx.registryId}`, createUcArtifactStaging);
-    const serving = createServingClient({ http, clock: ctx.clock });
+    const serving = (0,serving_client/* createServingClient */.cL)({ http, clock: ctx.clock });
     return {
         kind: 'databricks-uc',
         http,
@@ -88026,7 +89807,7 @@ const connectUnityCatalog = (environment, ctx) => {
         endpoints: {
             serving,
             rollout: createServingRolloutPort({ serving, clock: ctx.clock }),
-            monitor: createMonitorPort(createMonitoringClient({ http })),
+            monitor: createMonitorPort((0,client/* createMonitoringClient */.a)({ http })),
         },
         inputExample: (name, version) => readInputExample(http, name, version),
     };
@@ -88063,7 +89844,7 @@ function liveDeps(io, options = {}) {
     const files = (0,wiring_io/* fileAccess */.p)(io.cwd);
     const context = (0,github_context/* readGitHubContext */.L)(io.env, files.readFile);
     // Flags (and action inputs) win over the environment.
-    const { deadlineSeconds: envDeadline, ...envHttp } = httpSettingsFromEnv(io.env);
+    const { deadlineSeconds: envDeadline, ...envHttp } = (0,settings/* httpSettingsFromEnv */.D)(io.env);
     const requestSeconds = options.timeouts?.requestSeconds ?? null;
     const deadlineSeconds = options.timeouts?.deadlineSeconds ?? envDeadline;
     const http = { ...envHttp, ...(requestSeconds !== null ? { timeoutMs: requestSeconds * 1000 } : {}) };

@@ -7,6 +7,7 @@ import { UsageError } from './errors.js';
 import { RELAY_EVENTS, type RelayEventName } from './relay/events.js';
 import { eventTypeProblem } from './relay/dispatch.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report/renderers.js';
+import { DOCTOR_FORMAT_NAMES, type DoctorFormat } from './doctor/render.js';
 export type { OutputFormat };
 import type { FailOn } from './result/exit.js';
 export type { FailOn };
@@ -108,6 +109,15 @@ export interface RelayInvocation {
   readonly queueLimit: number;
 }
 
+export interface DoctorInvocation extends ConfigCommand {
+  readonly command: 'doctor';
+  readonly format: DoctorFormat;
+  /** Only this environment (null: every one). */
+  readonly env: string | null;
+  /** `CATALOG.SCHEMA` for the write probes; null: read-only. */
+  readonly probeWrites: string | null;
+}
+
 export interface BumpInvocation extends ConfigCommand {
   readonly command: 'bump';
   /** Registered model name, as the registry event names it. */
@@ -123,6 +133,7 @@ export type Invocation =
   | EmulatorInvocation
   | RelayInvocation
   | BumpInvocation
+  | DoctorInvocation
   | { readonly command: 'demo'; readonly format: OutputFormat }
   | { readonly command: 'help'; readonly topic: string | null }
   | { readonly command: 'version' };
@@ -143,7 +154,7 @@ export const planInvocation = (configPath: string, overrides: Partial<Omit<PlanI
   ...overrides,
 });
 
-export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'] as const;
+export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'doctor', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'] as const;
 
 const CHOICES = OUTPUT_FORMATS.join('|');
 
@@ -159,6 +170,9 @@ Usage:
                       [--request-timeout 20s] [--deadline DURATION]
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
                       [--format ${CHOICES}] [--result FILE] [--request-timeout 20s] [--deadline DURATION]
+  mlops-gate doctor   [--config mlops.yml] [--env ENV] [--probe-writes CATALOG.SCHEMA] [--format ${DOCTOR_FORMAT_NAMES.join('|')}]
+                      (checks every environment against the real workspace or server; run it once before
+                       the first promotion. Read-only unless --probe-writes, which cleans up after itself)
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
   mlops-gate relay    [--port 8788] [--host 127.0.0.1] [--path /mlflow-webhook] [--github-repo OWNER/NAME]
                       [--secret-env MLOPS_GATE_RELAY_SECRET] [--token-env GITHUB_TOKEN] [--event-type T]
@@ -348,6 +362,20 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
         dryRun: v['dry-run'] === true,
         resultPath: str(v.result) ?? null,
         timeouts: timeoutsOf(v),
+      };
+    }
+    case 'doctor': {
+      const v = parse({ config: { type: 'string', short: 'c' }, format: { type: 'string', short: 'f' }, env: { type: 'string', short: 'e' }, 'probe-writes': { type: 'string' } });
+      const probeWrites = str(v['probe-writes']) ?? null;
+      if (probeWrites !== null && !/^[^.\s/]+\.[^.\s/]+$/.test(probeWrites)) {
+        throw new UsageError(`doctor: --probe-writes takes a scratch schema as CATALOG.SCHEMA (got "${probeWrites}")`);
+      }
+      return {
+        command,
+        configPath: str(v.config) ?? 'mlops.yml',
+        format: oneOf('format', str(v.format), DOCTOR_FORMAT_NAMES, 'text'),
+        env: str(v.env) ?? null,
+        probeWrites,
       };
     }
     case 'demo': {

@@ -2,6 +2,7 @@
 // to the job summary, step outputs, annotations and (on pull requests) one sticky PR comment.
 
 import * as core from '@actions/core';
+import { actionDoctor } from './action/doctor.js';
 import { readActionInputs } from './action/inputs.js';
 import { actionPlan } from './action/plan.js';
 import { actionPromote } from './action/promote.js';
@@ -45,6 +46,8 @@ async function run(): Promise<number> {
       case 'promote':
       case 'rollback':
         return await actionPromote(invocation, settings, context, io);
+      case 'doctor':
+        return await actionDoctor(invocation, io);
       default:
         throw new UsageError(`command "${invocation.command}" is not available in the action`);
     }

@@ -15,7 +15,7 @@ export interface ActionSettings {
   readonly commentAuthor: string;
 }
 
-const ACTION_COMMANDS = ['validate', 'plan', 'promote', 'rollback'] as const;
+const ACTION_COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'doctor'] as const;
 
 const bool = (name: string, value: string | undefined, fallback: boolean): boolean => {
   if (value === undefined || value.trim() === '') return fallback;
@@ -73,6 +73,12 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
       argv.push('--format', 'markdown');
       break;
     }
+    case 'doctor':
+      push('config', input('config'));
+      push('env', input('environment'));
+      push('probe-writes', input('probe-writes'));
+      argv.push('--format', 'markdown');
+      break;
     default:
       throw new UsageError(`input "command" must be one of ${ACTION_COMMANDS.join(', ')} (got "${command}")`);
   }

@@ -5,6 +5,7 @@
 
 import { ApiError } from '../errors.js';
 import { buildPlan, type DestinationSnapshot, type PlanInput } from '../plan/build.js';
+import { journalBudgetRefusal } from '../plan/journal-budget.js';
 import { describePlan, diffPlans } from '../plan/diff.js';
 import { hashMatches } from '../util/hash.js';
 import type { PlanRefusal, PlannedStep, PromotionReport, PromotionStatus, StepReport, TargetPlan } from '../plan/types.js';
@@ -128,6 +129,8 @@ function expectationFailure(expect: ExpectedPlan, plan: TargetPlan): string | nu
 
 /** What to converge: how to read the world and how to plan from it (promotion, rollback, …). */
 export interface PlanJob {
+  /** How the report names the operation (a refusal has no plan to take it from). */
+  readonly mode?: PromotionReport['mode'];
   /** One lock per destination model × environment. */
   readonly lockKey: string;
   readonly purpose: string;
@@ -139,8 +142,8 @@ export interface PlanJob {
 
 export const isPlanRefusal = (p: TargetPlan | PlanRefusal): p is PlanRefusal => 'reason' in p;
 
-const refusedReport = (refusal: PlanRefusal, writes: number): PromotionReport => ({
-  mode: 'rollback',
+const refusedReport = (refusal: PlanRefusal, writes: number, mode: PromotionReport['mode'] = 'rollback'): PromotionReport => ({
+  mode,
   hash: null,
   status: 'refused',
   message: refusal.reason,
@@ -152,11 +155,15 @@ const refusedReport = (refusal: PlanRefusal, writes: number): PromotionReport =>
 });
 
 export const promotionJob = (input: PlanInput): PlanJob => ({
+  mode: input.mode,
   lockKey: `${input.destination.registry}|${input.destination.model}|${input.to}`,
   purpose: `promote ${input.model} ${input.from}→${input.to}`,
   subject: `"${input.destination.model}" in ${input.to}`,
   observe: async (registry, endpoints) => observeEndpoints(input, await observeDestination(input, registry), endpoints),
-  build: (snapshot) => buildPlan(input, snapshot),
+  build: (snapshot) => {
+    const plan = buildPlan(input, snapshot);
+    return journalBudgetRefusal(input, plan, snapshot) ?? plan;
+  },
 });
 
 /** The endpoint and the monitor, when the plan has steps for them. */
@@ -175,7 +182,7 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
   const registry = counter.registry;
   let snapshot = await job.observe(registry, options.endpoints);
   const built = job.build(snapshot);
-  if (isPlanRefusal(built)) return { plan: null, report: refusedReport(built, counter.writes()) };
+  if (isPlanRefusal(built)) return { plan: null, report: refusedReport(built, counter.writes(), job.mode) };
   let plan: TargetPlan = built;
   let world = worldOf(snapshot);
 
@@ -233,7 +240,7 @@ export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<
     snapshot = await job.observe(registry, options.endpoints);
     const rebuilt = job.build(snapshot);
     if (isPlanRefusal(rebuilt)) {
-      outcome = { plan: null, report: refusedReport(rebuilt, 0) };
+      outcome = { plan: null, report: refusedReport(rebuilt, 0, job.mode) };
     } else {
       plan = rebuilt;
       world = worldOf(snapshot);

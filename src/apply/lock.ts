@@ -9,15 +9,22 @@ import { ApplyError } from '../errors.js';
 import { sha256Hex } from '../util/hash.js';
 import type { LockRecord, PromotionRegistry } from '../registry/ports.js';
 
+/** Tag keys on a lock object, within Unity Catalog's tag rules (no `.`: docs/fidelity.md #56). */
 export const LOCK_TAGS = {
-  owner: 'mlops_gate.lock.owner',
-  token: 'mlops_gate.lock.token',
-  runUrl: 'mlops_gate.lock.run_url',
-  acquiredAt: 'mlops_gate.lock.acquired_at',
-  expiresAt: 'mlops_gate.lock.expires_at',
-  purpose: 'mlops_gate.lock.purpose',
-  reclaimKey: 'mlops_gate.lock.reclaim_key',
+  owner: 'mlops_gate_lock_owner',
+  token: 'mlops_gate_lock_token',
+  runUrl: 'mlops_gate_lock_run_url',
+  acquiredAt: 'mlops_gate_lock_acquired_at',
+  expiresAt: 'mlops_gate_lock_expires_at',
+  purpose: 'mlops_gate_lock_purpose',
+  reclaimKey: 'mlops_gate_lock_reclaim_key',
 } as const;
+
+/** A lock taken by an earlier version of mlops-gate has its tags under `mlops_gate.lock.<field>`; it is still respected. */
+const legacyLockKey = (key: string): string => key.replace(/^mlops_gate_lock_/, 'mlops_gate.lock.');
+
+/** Lock tag values stay within the 1000 characters a Unity Catalog tag value may hold. */
+const clip = (value: string): string => (value.length > 1000 ? value.slice(0, 1000) : value);
 
 export interface LockRequest {
   /** e.g. the destination model and environment. */
@@ -63,18 +70,18 @@ const parse = (prefix: string, record: LockRecord): LockHolder | null => {
   if (!record.name.startsWith(prefix)) return null;
   const generation = Number(record.name.slice(prefix.length));
   if (!Number.isInteger(generation) || generation < 1) return null;
-  const t = record.tags;
+  const t = (key: string): string | undefined => record.tags[key] ?? record.tags[legacyLockKey(key)];
   return {
     name: record.name,
     generation,
-    owner: t[LOCK_TAGS.owner] ?? 'unknown',
-    token: t[LOCK_TAGS.token] ?? '',
-    runUrl: t[LOCK_TAGS.runUrl] || null,
-    acquiredAt: t[LOCK_TAGS.acquiredAt] ?? '',
+    owner: t(LOCK_TAGS.owner) ?? 'unknown',
+    token: t(LOCK_TAGS.token) ?? '',
+    runUrl: t(LOCK_TAGS.runUrl) || null,
+    acquiredAt: t(LOCK_TAGS.acquiredAt) ?? '',
     // A lock without an expiry (e.g. tags lost) is treated as expired, so it cannot block forever.
-    expiresAt: t[LOCK_TAGS.expiresAt] ?? '1970-01-01T00:00:00.000Z',
-    purpose: t[LOCK_TAGS.purpose] ?? '',
-    reclaimKey: t[LOCK_TAGS.reclaimKey] || null,
+    expiresAt: t(LOCK_TAGS.expiresAt) ?? '1970-01-01T00:00:00.000Z',
+    purpose: t(LOCK_TAGS.purpose) ?? '',
+    reclaimKey: t(LOCK_TAGS.reclaimKey) || null,
   };
 };
 
@@ -140,13 +147,13 @@ export async function acquireLock(registry: PromotionRegistry, req: LockRequest)
     writes++;
     const created = await registry
       .createLock(lock.name, {
-        [LOCK_TAGS.owner]: lock.owner,
+        [LOCK_TAGS.owner]: clip(lock.owner),
         [LOCK_TAGS.token]: lock.token,
-        [LOCK_TAGS.runUrl]: lock.runUrl ?? '',
+        [LOCK_TAGS.runUrl]: clip(lock.runUrl ?? ''),
         [LOCK_TAGS.acquiredAt]: lock.acquiredAt,
         [LOCK_TAGS.expiresAt]: lock.expiresAt,
-        [LOCK_TAGS.purpose]: lock.purpose,
-        ...(lock.reclaimKey ? { [LOCK_TAGS.reclaimKey]: lock.reclaimKey } : {}),
+        [LOCK_TAGS.purpose]: clip(lock.purpose),
+        ...(lock.reclaimKey ? { [LOCK_TAGS.reclaimKey]: clip(lock.reclaimKey) } : {}),
       })
       .catch((): 'unknown' => 'unknown');
     if (created === 'created') return won(lock, locks);

@@ -8,6 +8,7 @@ import { TOOL_VERSION } from '../version.js';
 import { resolvePath, type CliIO } from '../wiring/io.js';
 import { emulatorCommand } from './emulator.js';
 import { bumpCommand } from './bump.js';
+import { doctorCommand } from './doctor.js';
 import { relayCommand } from './relay.js';
 import { targetCommand } from './run.js';
 import { validateCommand } from './validate.js';
@@ -28,6 +29,7 @@ export const COMMANDS: { readonly [C in CommandName]: Command<C> } = {
   plan: targetCommand,
   promote: targetCommand,
   rollback: targetCommand,
+  doctor: doctorCommand,
   emulator: emulatorCommand,
   relay: relayCommand,
   bump: bumpCommand,

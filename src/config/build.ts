@@ -30,6 +30,8 @@ export const DEFAULTS = {
   championAlias: 'champion',
   promotion: 'copy' as PromotionMode,
   pauseSeconds: 300,
+  minRequests: 10,
+  maxTrafficWaitSeconds: 900,
   waitTimeoutSeconds: 1200,
   workloadSize: 'Small',
   granularities: ['1 day'] as readonly string[],
@@ -61,7 +63,12 @@ const buildCandidate = (raw: RawRecord): CandidateSelector => {
 export const STRATEGY_BUILDERS: { readonly [K in RolloutStrategy['kind']]: (raw: RawRecord) => Extract<RolloutStrategy, { readonly kind: K }> } = {
   replace: () => ({ kind: 'replace' }),
   canary: (raw) => ({ kind: 'canary', steps: asArray(raw.steps).map(Number), pauseSeconds: durationSeconds(raw.pause, DEFAULTS.pauseSeconds) }),
-  blue_green: (raw) => ({ kind: 'blue_green', smokeRequest: raw.smoke_request !== false }),
+  blue_green: (raw) => ({
+    kind: 'blue_green',
+    smokeRequest: raw.smoke_request !== false,
+    healthCheck: asRecord(raw.health) !== null,
+    pauseSeconds: durationSeconds(raw.pause, DEFAULTS.pauseSeconds),
+  }),
   ab: (raw) => ({ kind: 'ab', candidatePercent: Number(raw.candidate_percent) }),
 };
 
@@ -85,6 +92,10 @@ const buildServing = (modelId: string, raw: RawRecord): ServingConfig => {
     health: {
       maxErrorRate: typeof health.max_error_rate === 'number' ? health.max_error_rate : null,
       maxP95LatencyMs: typeof health.max_p95_latency_ms === 'number' ? health.max_p95_latency_ms : null,
+      minRequests: typeof health.min_requests === 'number' ? health.min_requests : DEFAULTS.minRequests,
+      onInsufficientTraffic: health.on_insufficient_traffic === 'fail' ? 'fail' : 'wait',
+      maxTrafficWaitSeconds: durationSeconds(health.max_traffic_wait, DEFAULTS.maxTrafficWaitSeconds),
+      entityLabel: asString(health.entity_label),
     },
     workloadSize: asString(raw.workload_size) ?? DEFAULTS.workloadSize,
     scaleToZero,

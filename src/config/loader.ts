@@ -306,15 +306,16 @@ class CrossChecks {
         this.report('error', 'canary-steps', `the last canary step must be 100 (all traffic), got ${String(last)}`, this.doc, pointerJoin(stepsPath, values.length - 1));
       }
     }
-    const onlyFor: [string, string][] = [
-      ['steps', 'canary'],
-      ['pause', 'canary'],
-      ['candidate_percent', 'ab'],
-      ['smoke_request', 'blue_green'],
+    const onlyFor: [string, string[]][] = [
+      ['steps', ['canary']],
+      // blue_green pauses after the switch when it checks health (`health:`).
+      ['pause', ['canary', 'blue_green']],
+      ['candidate_percent', ['ab']],
+      ['smoke_request', ['blue_green']],
     ];
     for (const [field, wanted] of onlyFor) {
-      if (serving[field] !== undefined && strategy !== wanted) {
-        this.report('warning', 'ignored-field', `"${field}" only applies to strategy ${wanted}; it is ignored for strategy ${strategy}`, this.doc, pointerJoin(path, field), { which: 'key' });
+      if (serving[field] !== undefined && !wanted.includes(String(strategy))) {
+        this.report('warning', 'ignored-field', `"${field}" only applies to strategy ${wanted.join(' or ')}; it is ignored for strategy ${strategy}`, this.doc, pointerJoin(path, field), { which: 'key' });
       }
     }
   }

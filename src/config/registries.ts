@@ -16,6 +16,8 @@ export interface RegistryCapabilities {
   readonly monitors: boolean;
   /** SQL warehouses (`sql_warehouse_id:`): the live evidence of the soak and drift gates. */
   readonly sql: boolean;
+  /** Tags one registered model or version may carry (null: no documented limit). */
+  readonly tagsPerObject: number | null;
 }
 
 interface RegistryKindInfo<Fields> {
@@ -63,7 +65,7 @@ export const REGISTRY_KINDS = {
     id: (f) => withoutCredentials(f.trackingUri),
     qualify: (name) => name,
     versionPage: (f, name, version) => `${withoutCredentials(f.trackingUri)}/#/models/${enc(name)}/versions/${enc(version)}`,
-    capabilities: { stages: true, serving: false, monitors: false, sql: false },
+    capabilities: { stages: true, serving: false, monitors: false, sql: false, tagsPerObject: null },
     modelNameProblem: (name) => {
       const problem = mlflowNameProblem(name);
       return problem ? { message: `which MLflow refuses: ${problem}` } : null;
@@ -82,7 +84,8 @@ export const REGISTRY_KINDS = {
       const [catalog, schema, model] = name.split('.');
       return `${f.host.replace(/\/+$/, '')}/explore/data/models/${enc(catalog ?? '')}/${enc(schema ?? '')}/${enc(model ?? '')}/version/${enc(version)}`;
     },
-    capabilities: { stages: false, serving: true, monitors: true, sql: true },
+    // "You can assign a maximum of 50 tags to a single securable object" (docs/fidelity.md #56).
+    capabilities: { stages: false, serving: true, monitors: true, sql: true, tagsPerObject: 50 },
     modelNameProblem: (name) => {
       const problem = ucNameProblem(name);
       return problem ? { message: `not a three-level Unity Catalog name <catalog>.<schema>.<model>: ${problem}`, hint: `a name without "." gets the environment's catalog and schema; ${UC_NAME_HINT}` } : null;

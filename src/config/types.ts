@@ -41,12 +41,25 @@ export type RolloutStrategy =
       readonly steps: readonly number[];
       readonly pauseSeconds: number;
     }
-  | { readonly kind: 'blue_green'; readonly smokeRequest: boolean }
+  | {
+      readonly kind: 'blue_green';
+      readonly smokeRequest: boolean;
+      /** Check the new version's health after the switch (when `health:` is set). */
+      readonly healthCheck: boolean;
+      readonly pauseSeconds: number;
+    }
   | { readonly kind: 'ab'; readonly candidatePercent: number };
 
 export interface HealthCheck {
   readonly maxErrorRate: number | null;
   readonly maxP95LatencyMs: number | null;
+  /** Requests the new version must have answered in a step's window before it is judged (≥ 1). */
+  readonly minRequests: number;
+  /** Too few requests: sample further (up to maxTrafficWaitSeconds), or fail at once. */
+  readonly onInsufficientTraffic: 'wait' | 'fail';
+  readonly maxTrafficWaitSeconds: number;
+  /** The metrics label that names the served entity, when the user knows it (looked for first). */
+  readonly entityLabel: string | null;
 }
 
 export interface ServingConfig {

@@ -46,6 +46,12 @@ export interface WorkspaceOptions {
   readonly oauthClients?: readonly OAuthClient[];
   /** Federation policies for the OIDC token-exchange grant. Default none. */
   readonly federationPolicies?: readonly FederationPolicy[];
+  /**
+   * Fields merged into `GET /.well-known/databricks-config` (what databricks-sdk reads as host
+   * metadata, `oauth.py` HostMetadata): e.g. `token_federation_default_oidc_audiences`, `account_id`;
+   * `workspace_id: null` answers as an account host does (no workspace id). Default: none.
+   */
+  readonly hostMetadata?: Readonly<Record<string, unknown>>;
 }
 
 export interface EmulatorOptions {
@@ -130,6 +136,7 @@ export interface RunningEmulator {
 interface WorkspaceRecord {
   readonly workspace: Workspace & { state: Record<string, unknown> };
   readonly auth: WorkspaceAuthConfig;
+  readonly hostMetadata: Readonly<Record<string, unknown>>;
 }
 
 const systemClock: EmulatorClock = { now: () => Date.now() };
@@ -194,6 +201,7 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
         oauthClients: w.oauthClients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, principal: 'emulator-service-principal' }],
         federationPolicies: w.federationPolicies ?? [],
       },
+      hostMetadata: w.hostMetadata ?? {},
     });
   });
   const defaultRecord = records.get(wsOptions[0]!.id)!;
@@ -471,7 +479,9 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
 
     // Public discovery and OAuth endpoints (no bearer token).
     if (method === 'GET' && path === '/.well-known/databricks-config') {
-      return send(res, 200, { oidc_endpoint: `${baseUrl}/oidc`, workspace_id: workspace.orgId }, orgHeader);
+      const meta: Record<string, unknown> = { oidc_endpoint: `${baseUrl}/oidc`, workspace_id: workspace.orgId, ...rec.hostMetadata };
+      for (const [k, v] of Object.entries(meta)) if (v === null) delete meta[k];
+      return send(res, 200, meta, orgHeader);
     }
     if (method === 'GET' && path === '/oidc/.well-known/oauth-authorization-server') {
       return send(res, 200, {

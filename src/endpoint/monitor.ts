@@ -105,7 +105,8 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
  */
 export function diffMonitor(d: DesiredMonitor, outputSchema: string, observed: ObservedMonitor): MonitorField[] {
   const changes: MonitorField[] = [];
-  if (observed.outputSchema !== outputSchema) changes.push('output_schema');
+  // Unity Catalog stores names in lower case: a name spelled otherwise in the config is the same schema.
+  if ((observed.outputSchema ?? '').toLowerCase() !== outputSchema.toLowerCase()) changes.push('output_schema');
   const log = observed.inferenceLog;
   const want = d.inferenceLog;
   if (

@@ -3,7 +3,8 @@
 // src/platform/serving and src/platform/monitoring.
 
 import type { DesiredMonitor, MonitorApi, MonitorField } from './monitor.js';
-import type { EndpointConfigSpec, EndpointMetrics, EndpointView, InferenceTableSpec, InvokeOutcome, SettleOutcome, WaitOptions } from './serving.js';
+import type { MetricsExport } from './metrics.js';
+import type { EndpointConfigSpec, EndpointView, InferenceTableSpec, InvokeOutcome, SettleOutcome, WaitOptions } from './serving.js';
 
 /** Time as the endpoint waits see it: injected so tests drive waits without real delays. */
 export interface ServingClock {
@@ -44,7 +45,8 @@ export interface ServingClient {
    */
   updateConfig(name: string, config: EndpointConfigSpec, wait: WaitOptions): Promise<UpdateConfigOutcome>;
   putInferenceTable(name: string, table: InferenceTableSpec | null): Promise<void>;
-  readMetrics(name: string): Promise<EndpointMetrics>;
+  /** One read of the metrics export (the latest minute, docs/fidelity.md #85), parsed. */
+  readMetrics(name: string): Promise<MetricsExport>;
   /** A scoring request; failures are data, never thrown. */
   invoke(name: string, body: unknown): Promise<InvokeOutcome>;
   waitUntilSettled(name: string, options: WaitOptions): Promise<SettleOutcome>;

@@ -47,26 +47,19 @@ export interface EndpointView {
   readonly inferenceTable: (InferenceTableSpec & { readonly enabled: boolean }) | null;
 }
 
-/** Counters of one served entity, read from the endpoint's Prometheus metrics. */
-export interface EntityCounters {
-  readonly requests: number;
-  readonly errors4xx: number;
-  readonly errors5xx: number;
-  /** Cumulative histogram: upper bound (ms, Infinity for +Inf) → count of requests at or below it. */
-  readonly latencyBuckets: readonly { readonly le: number; readonly count: number }[];
-}
-
-export type EndpointMetrics = Readonly<Record<string, EntityCounters>>;
-
-/** Error rate and p95 over a window (the difference of two metric reads). */
+/** Error rate and p95 of one served entity over a health check's window (several reads of the export). */
 export interface EntityHealth {
   readonly servedEntityName: string;
   readonly requests: number;
   readonly errors: number;
-  /** errors / requests; null with no requests. */
+  /** errors / requests; null with no requests (or no 5xx family in the export). */
   readonly errorRate: number | null;
-  /** Estimated from histogram buckets (linear inside the bucket); null with no requests. */
+  /** Estimated from histogram buckets (linear inside the bucket); null with no requests (or no histogram). */
   readonly p95LatencyMs: number | null;
+  /** Minutes of the export the window added up. */
+  readonly minutes?: number;
+  /** The label the entity's series were found under (null: none found). */
+  readonly label?: string | null;
 }
 
 export type SettleOutcome =

@@ -4,7 +4,7 @@
 // (src/emulator/sql) and refuses any other. Times go in and come out as epoch milliseconds
 // (timestamp_millis / unix_millis), so no timestamp string format is relied on.
 //
-// Schemas (docs/fidelity.md rows 140–149):
+// Schemas (docs/fidelity.md rows 121–130):
 //   inference table (AI Gateway):      request_time TIMESTAMP, status_code INT, execution_duration_ms BIGINT, served_entity_id STRING
 //   system.serving.served_entities:    served_entity_id, endpoint_name, served_entity_name, entity_name, entity_version
 //   <table>_drift_metrics:             window struct<start,end>, granularity, slice_key, column_name, data_type, drift_type,

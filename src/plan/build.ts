@@ -3,19 +3,12 @@
 
 import type { PromotionMode } from '../config/types.js';
 import { hashOf } from '../util/hash.js';
-import {
-  COPY_IDENTITY_KEY,
-  JOURNAL,
-  SOURCE_TAGS,
-  copyIdentity,
-  decodeVersion,
-  encodeVersion,
-} from '../registry/journal.js';
+import { COPY_IDENTITY_KEY, copyIdentity, readPrevious, recordKey, type PreviousRecord } from '../registry/journal.js';
 import type { PlannedStep, StepSpec, TargetPlan, VersionRef } from './types.js';
 
 import type { Check } from '../util/check.js';
 import type { EndpointView } from '../endpoint/serving.js';
-import { encodeSavedEndpoint, monitorStep, previousEndpoint, servingStep, type ServingPlanInput } from './serving.js';
+import { monitorStep, previousEndpoint, servingStep, type ServingPlanInput } from './serving.js';
 import type { ObservedVersion, RegistryId, SourceVersion } from '../registry/types.js';
 import type { EnsureMonitorRequest } from '../endpoint/ports.js';
 
@@ -31,11 +24,13 @@ export interface PlanInput {
   readonly aliases: readonly string[];
   /** Stage mode: the stage of the target environment (`Staging`, `Production`). */
   readonly stage: string | null;
+  /** Tags the destination registry allows on one object (null or absent: no limit). */
+  readonly tagsPerObject?: number | null;
   /** Roll the environment's serving endpoint forward after the registry steps (Unity Catalog only). */
   readonly serving?: ServingPlanInput | null;
   /** Ensure the environment's inference-table monitor, last. */
   readonly monitor?: EnsureMonitorRequest | null;
-  /** Tags of the source version a copy carries over: its quarantine marks (JOURNAL.quarantined). */
+  /** Tags of the source version a copy carries over: its quarantine marks (quarantineMarks). */
   readonly carriedTags?: Readonly<Record<string, string>>;
 }
 
@@ -110,19 +105,17 @@ const numeric = (a: string, b: string): number => Number(a) - Number(b) || (a < 
  */
 function previousState(input: PlanInput, snapshot: DestinationSnapshot, target: string | null) {
   const journal = target !== null ? snapshot.versions[target]?.tags ?? {} : {};
+  // An unreadable record (a chunk lost) counts as none: the live state answers instead.
+  const read = readPrevious(journal, input.to);
+  const recorded: PreviousRecord | null = read.ok ? read.value : null;
   const previous: Record<string, string | null> = {};
   for (const alias of input.aliases) {
     const current = snapshot.aliases[alias] ?? null;
-    previous[alias] = target !== null && current === target ? decodeVersion(journal[JOURNAL.previousOfAlias(input.to, alias)]) ?? null : current;
+    previous[alias] = target !== null && current === target ? recorded?.aliases[alias] ?? null : current;
   }
   let previousInStage: string[] = [];
   if (input.stage !== null) {
-    if (target !== null && snapshot.inStage.includes(target)) {
-      const recorded = journal[JOURNAL.previousInStage(input.to)];
-      previousInStage = recorded && recorded !== 'none' ? recorded.split(',').filter(Boolean) : [];
-    } else {
-      previousInStage = [...snapshot.inStage];
-    }
+    previousInStage = target !== null && snapshot.inStage.includes(target) ? [...(recorded?.stage ?? [])] : [...snapshot.inStage];
     previousInStage.sort(numeric);
   }
   const champion = input.aliases[0];
@@ -149,25 +142,18 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
       text: `ensure registered model "${dest.model}" exists`,
     });
     const sameServer = input.source.registry === dest.registry;
-    const tags: Record<string, string> = {
-      [id.key]: id.value,
-      [SOURCE_TAGS.source]: `${input.source.name}/${input.source.version}`,
-      [SOURCE_TAGS.sourceRegistry]: input.source.registry,
-      [SOURCE_TAGS.sourceUri]: input.source.source,
-    };
-    if (input.source.runId) tags[SOURCE_TAGS.sourceRunId] = input.source.runId;
     // A copy of a quarantined version is quarantined too (promoted under a waiver, it still needs one further on).
-    Object.assign(tags, input.carriedTags ?? {});
+    const carried = input.carriedTags ?? {};
     specs.push({
       spec: {
         kind: 'copy-version',
         registry: dest.registry,
         model: dest.model,
         from: input.source,
-        tags,
         identityKey: id.key,
         identityValue: id.value,
         artifacts: sameServer ? 'reuse-source' : 'transfer',
+        ...(Object.keys(carried).length > 0 ? { carriedTags: carried } : {}),
       },
       pre: `source version ${input.source.name} v${input.source.version} is the reviewed candidate`,
       post: `exactly one READY version of "${dest.model}" carries ${id.key}=${id.value} (created with the tag in one call; reused if present; unfinished or unused duplicates that lost writes left are deleted)`,
@@ -176,23 +162,25 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
   }
 
   specs.push({
-    spec: { kind: 'set-tags', registry: dest.registry, target, environment: input.to, tags: { [JOURNAL.promotedFrom(input.to)]: input.from } },
+    spec: { kind: 'set-tags', registry: dest.registry, target, environment: input.to, promotedFrom: input.from },
     pre: `${describeRef(target)} exists`,
-    post: `${JOURNAL.planHash(input.to)} equals this plan's hash (journal: actor, run URL, time written with it)`,
+    post: `${recordKey('promoted', input.to)} names ${input.from} and this plan's hash (who, when and the run URL written with it)`,
     text: `journal the promotion on ${describeRef(target)}`,
   });
 
-  const previousTags: Record<string, string> = { [JOURNAL.previousChampion(input.to)]: encodeVersion(previousChampion) };
-  for (const alias of input.aliases) previousTags[JOURNAL.previousOfAlias(input.to, alias)] = encodeVersion(previous[alias] ?? null);
-  if (input.stage !== null) previousTags[JOURNAL.previousInStage(input.to)] = previousInStage.length ? previousInStage.join(',') : 'none';
   // The endpoint config this promotion replaces, journaled before any traffic moves (rollback restores it).
   const journal = resolved !== null ? snapshot.versions[resolved]?.tags ?? {} : {};
   const savedEndpoint = input.serving ? previousEndpoint(input.serving, dest.model, snapshot.endpoint, resolved, journal, input.to) : null;
-  if (savedEndpoint) previousTags[JOURNAL.previousEndpoint(input.to)] = encodeSavedEndpoint(savedEndpoint);
+  const record: PreviousRecord = {
+    champion: previousChampion,
+    aliases: previous,
+    ...(input.stage !== null ? { stage: previousInStage } : {}),
+    ...(savedEndpoint ? { endpoint: savedEndpoint } : {}),
+  };
   specs.push({
-    spec: { kind: 'record-previous-champion', registry: dest.registry, target, environment: input.to, previous, tags: previousTags },
+    spec: { kind: 'record-previous-champion', registry: dest.registry, target, environment: input.to, previous, record },
     pre: `${describeRef(target)} exists`,
-    post: `tags ${Object.keys(previousTags).join(', ')} hold the previous champion (${previousChampion ?? 'none'})`,
+    post: `${recordKey('previous', input.to)} holds the previous champion (${previousChampion ?? 'none'})${savedEndpoint ? ' and the endpoint config it replaces' : ''}`,
     text: `record previous champion ${previousChampion ? `v${previousChampion}` : '(none)'} for ${input.to}`,
   });
 

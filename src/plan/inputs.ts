@@ -1,7 +1,7 @@
 // Pure: config + target + the candidate found in the source environment → what the promotion
 // must achieve (PlanInput), or a refusal a user can act on.
 
-import { quarantineEnvOf } from '../registry/journal.js';
+import { quarantineMarks } from '../registry/journal.js';
 import { championAlias, registeredModelName, registryIdOf } from '../config/names.js';
 import { capabilitiesOf, modelIdentityOf, registryLabel } from '../config/registries.js';
 import type { Config, Environment, ModelConfig, Target } from '../config/types.js';
@@ -94,6 +94,7 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     destination,
     aliases: aliasesFor(config, model, target.to),
     stage: model.promotion === 'stage' ? stageFor(target.to) : null,
+    tagsPerObject: capabilitiesOf(to.registry).tagsPerObject,
     serving: serving
       ? {
           endpoint: endpointName(serving, to.name, model.id),
@@ -106,7 +107,7 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
         }
       : null,
     monitor,
-    carriedTags: Object.fromEntries(Object.entries(candidate.tags).filter(([key]) => quarantineEnvOf(key) !== null)),
+    carriedTags: quarantineMarks(candidate.tags),
   };
 }
 

@@ -1,12 +1,13 @@
 // Pure: rollback plan. Default target = the previous champion recorded in the journal of the
-// current champion; `--to-version` overrides. The model tag `mlops_gate.<env>.last_rollback`
-// (`<from>-><to>`) makes a re-run a no-op instead of rolling back one step further.
+// current champion; `--to-version` overrides. The rollback record on the registered model
+// (`mlops_gate_rollback_<env>`: from, to) makes a re-run a no-op instead of rolling back one step
+// further. Journals written by earlier versions (`mlops_gate.<env>.…`) are read too.
 // Rollback never deletes a version: it moves aliases (and, in stage mode, stages) back.
 
 import type { PromotionMode } from '../config/types.js';
 import type { DestinationSnapshot } from './build.js';
 import { planHash } from './build.js';
-import { JOURNAL, SOURCE_TAGS, decodeVersion } from '../registry/journal.js';
+import { quarantineKey, readPrevious, readRollback, readSource, recordKey } from '../registry/journal.js';
 import { restoreStep } from './serving.js';
 import type { PlannedStep, PlanRefusal, StepSpec, TargetPlan } from './types.js';
 import type { RegistryId } from '../registry/types.js';
@@ -30,12 +31,6 @@ export interface RollbackChoice {
   readonly to: string;
 }
 
-const parseLast = (value: string | undefined): RollbackChoice | null => {
-  const m = value ? /^(.+)->(.+)$/.exec(value) : null;
-  if (!m) return null;
-  return { from: decodeVersion(m[1]) ?? null, to: m[2]! };
-};
-
 /** The current champion: the champion alias, else (stage mode) the highest version in the stage. */
 export const currentChampion = (input: RollbackInput, snapshot: DestinationSnapshot): string | null =>
   (input.aliases[0] !== undefined ? snapshot.aliases[input.aliases[0]] : undefined) ?? snapshot.inStage.at(-1) ?? null;
@@ -44,7 +39,9 @@ export const currentChampion = (input: RollbackInput, snapshot: DestinationSnaps
 export function chooseRollback(input: RollbackInput, snapshot: DestinationSnapshot): RollbackChoice | { readonly refusal: string } {
   if (!snapshot.modelExists) return { refusal: `registered model "${input.modelName}" does not exist on ${input.registry}` };
   const current = currentChampion(input, snapshot);
-  const last = parseLast(snapshot.modelTags?.[JOURNAL.lastRollback(input.environment)]);
+  const lastRead = readRollback(snapshot.modelTags, input.environment);
+  if (!lastRead.ok) return { refusal: `the rollback journal of "${input.modelName}" in ${input.environment} is unreadable: ${lastRead.problem}; pass --to-version` };
+  const last = lastRead.value;
   if (input.toVersion !== null) {
     const to = input.toVersion;
     return { from: current === to && last?.to === to ? last.from : current, to };
@@ -53,13 +50,14 @@ export function chooseRollback(input: RollbackInput, snapshot: DestinationSnapsh
   if (current === null) {
     return { refusal: `"${input.modelName}" has no champion in ${input.environment} (alias "${input.aliases[0]}" is unset); pass --to-version` };
   }
-  const journal = snapshot.versions[current]?.tags ?? {};
-  const recorded = decodeVersion(journal[JOURNAL.previousChampion(input.environment)]);
-  if (recorded === undefined) {
+  const read = readPrevious(snapshot.versions[current]?.tags ?? {}, input.environment);
+  if (!read.ok) return { refusal: `the journal of v${current} of "${input.modelName}" is unreadable: ${read.problem}; pass --to-version` };
+  if (read.value === null) {
     return {
-      refusal: `v${current} of "${input.modelName}" has no ${JOURNAL.previousChampion(input.environment)} tag (it was not promoted by mlops-gate); pass --to-version`,
+      refusal: `v${current} of "${input.modelName}" has no ${recordKey('previous', input.environment)} tag (it was not promoted by mlops-gate); pass --to-version`,
     };
   }
+  const recorded = read.value.champion;
   if (recorded === null) return { refusal: `v${current} was the first champion of "${input.modelName}" in ${input.environment}: there is nothing to roll back to` };
   return { from: current, to: recorded };
 }
@@ -83,10 +81,10 @@ export function buildRollback(input: RollbackInput, snapshot: DestinationSnapsho
         registry: input.registry,
         model: input.modelName,
         environment: input.environment,
-        tags: { [JOURNAL.lastRollback(input.environment)]: `${choice.from ?? 'none'}->${choice.to}` },
+        rollback: { from: choice.from, to: choice.to },
       },
       pre: `registered model "${input.modelName}" exists`,
-      post: `${JOURNAL.lastRollback(input.environment)} = ${choice.from ?? 'none'}->${choice.to}`,
+      post: `${recordKey('rollback', input.environment)} records v${choice.from ?? '(none)'} → v${choice.to}`,
       text: `journal the rollback v${choice.from ?? '(none)'} → v${choice.to} on "${input.modelName}"`,
     },
   ];
@@ -94,11 +92,10 @@ export function buildRollback(input: RollbackInput, snapshot: DestinationSnapsho
     // The version rolled back from is quarantined: not promoted again without a waiver (the
     // quarantine gate). Its source too when it is a copy of a version on this same registry.
     const from = snapshot.versions[choice.from];
-    const sourceTag = from?.tags[SOURCE_TAGS.source];
-    const slash = sourceTag?.lastIndexOf('/') ?? -1;
+    const recorded = from ? readSource(from.tags) : null;
     const source =
-      sourceTag && slash > 0 && from?.tags[SOURCE_TAGS.sourceRegistry] === input.registry
-        ? { name: sourceTag.slice(0, slash), version: sourceTag.slice(slash + 1) }
+      recorded?.ok && recorded.value !== null && recorded.value.registry === input.registry
+        ? { name: recorded.value.name, version: recorded.value.version }
         : null;
     specs.push({
       spec: {
@@ -111,7 +108,7 @@ export function buildRollback(input: RollbackInput, snapshot: DestinationSnapsho
         source,
       },
       pre: `v${choice.from} of "${input.modelName}" exists`,
-      post: `v${choice.from} carries ${JOURNAL.quarantined(input.environment)}${source ? ` (and so does its source ${source.name} v${source.version})` : ''}`,
+      post: `v${choice.from} carries ${quarantineKey(input.environment)}${source ? ` (and so does its source ${source.name} v${source.version})` : ''}`,
       text: `quarantine v${choice.from}${source ? ` and its source ${source.name} v${source.version}` : ''}: not promoted again without a waiver`,
     });
   }

@@ -7,8 +7,7 @@ import type { HealthCheck, RolloutStrategy } from '../config/types.js';
 import type { EndpointConfigSpec, EndpointView, InferenceTableSpec, ServedEntitySpec } from '../endpoint/serving.js';
 import { describeConfig, expectationOf, servedEntityName } from '../rollout/phases.js';
 import { strategyLabel } from '../rollout/strategies/index.js';
-import { canonicalJson } from '../util/hash.js';
-import { JOURNAL } from '../registry/journal.js';
+import { readPrevious } from '../registry/journal.js';
 import type { StepSpec, VersionRef } from './types.js';
 import type { EnsureMonitorRequest } from '../endpoint/ports.js';
 
@@ -23,23 +22,40 @@ export interface ServingPlanInput {
   readonly waitTimeoutSeconds: number;
 }
 
-/** An endpoint's config as journaled before a promotion changed it (null config: there was no endpoint). */
+/**
+ * An endpoint's config as journaled before a promotion changed it (null config: there was no
+ * endpoint). Stored whole in the `previous` record (src/registry/journal.ts packs and chunks it when
+ * it is large): every field of the config, served entities' fields this version does not manage
+ * included, comes back exactly as it was saved.
+ */
 export interface SavedEndpoint {
   readonly endpoint: string;
   readonly configVersion: number | null;
   readonly config: EndpointConfigSpec | null;
 }
 
-export const encodeSavedEndpoint = (saved: SavedEndpoint): string => canonicalJson(saved);
-
-export function decodeSavedEndpoint(value: string | undefined): SavedEndpoint | null {
-  if (!value) return null;
-  try {
-    const parsed = JSON.parse(value) as SavedEndpoint;
-    return typeof parsed === 'object' && parsed !== null && typeof parsed.endpoint === 'string' ? parsed : null;
-  } catch {
-    return null;
+/** The saved endpoint in a journal record (the object, or the JSON text earlier versions wrote). */
+export function decodeSavedEndpoint(value: unknown): SavedEndpoint | null {
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return null;
+    }
   }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const saved = parsed as SavedEndpoint;
+  if (typeof saved.endpoint !== 'string') return null;
+  const config = saved.config;
+  if (config !== null && (typeof config !== 'object' || !Array.isArray(config.servedEntities) || !Array.isArray(config.routes))) return null;
+  return saved;
+}
+
+/** The endpoint config journaled for `environment` on a version (current record, else the keys of earlier versions). */
+export function journaledEndpoint(tags: Readonly<Record<string, string>>, environment: string): SavedEndpoint | null {
+  const read = readPrevious(tags, environment);
+  return read.ok && read.value ? decodeSavedEndpoint(read.value.endpoint) : null;
 }
 
 /** Input form of a live config: no config version, entities as PUT /config takes them. */
@@ -62,7 +78,7 @@ export function previousEndpoint(
   journal: Readonly<Record<string, string>>,
   environment: string,
 ): SavedEndpoint {
-  const recorded = decodeSavedEndpoint(journal[JOURNAL.previousEndpoint(environment)]);
+  const recorded = journaledEndpoint(journal, environment);
   if (recorded && recorded.endpoint === serving.endpoint && servesVersion(live?.config, entityName, target)) return recorded;
   return { endpoint: serving.endpoint, configVersion: live?.config?.configVersion ?? null, config: configOf(live) };
 }
@@ -136,7 +152,7 @@ export function restoreStep(input: {
   readonly waitTimeoutSeconds: number;
 }): DraftStep | null {
   if (input.from === null) return null;
-  const saved = decodeSavedEndpoint(input.fromJournal[JOURNAL.previousEndpoint(input.environment)]);
+  const saved = journaledEndpoint(input.fromJournal, input.environment);
   if (!saved || saved.endpoint !== input.endpoint) return null;
   let config = saved.config;
   if (config === null) {

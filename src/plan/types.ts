@@ -7,6 +7,7 @@ import type { HealthCheck, PromotionMode, RolloutStrategy } from '../config/type
 import type { EndpointConfigSpec, InferenceTableSpec } from '../endpoint/serving.js';
 import type { ExpectedEndpoint } from '../rollout/types.js';
 import type { RegistryId, SourceVersion } from '../registry/types.js';
+import type { PreviousRecord } from '../registry/journal.js';
 import type { EnsureMonitorRequest } from '../endpoint/ports.js';
 
 /**
@@ -21,20 +22,20 @@ export type VersionRef =
 export type StepSpec =
   | { readonly kind: 'ensure-model'; readonly registry: RegistryId; readonly model: string }
   | {
-      /** Tags on the registered model (rollback journal); run tags (who, when) are written with them. */
+      /** The rollback journal on the registered model (`mlops_gate_rollback_<env>`); who and when are written with it. */
       readonly kind: 'set-model-tags';
       readonly registry: RegistryId;
       readonly model: string;
       readonly environment: string;
-      readonly tags: Readonly<Record<string, string>>;
+      /** The rollback this plan makes: a re-run finds it and does nothing more. */
+      readonly rollback: { readonly from: string | null; readonly to: string };
     }
   | {
       readonly kind: 'copy-version';
       readonly registry: RegistryId;
       readonly model: string;
       readonly from: SourceVersion;
-      /** Tags set in the create call itself: the identity tag and the source tags. */
-      readonly tags: Readonly<Record<string, string>>;
+      /** Set in the create call itself, with the source record (`mlops_gate_source`, from `from`). */
       readonly identityKey: string;
       readonly identityValue: string;
       /**
@@ -42,14 +43,20 @@ export type StepSpec =
        * `transfer`: another server; artifacts are copied through the MLflow artifact proxy first.
        */
       readonly artifacts: 'reuse-source' | 'transfer';
+      /** The source's quarantine marks, set on the copy in the same create call (absent: none). */
+      readonly carriedTags?: Readonly<Record<string, string>>;
     }
   | {
-      /** Journal tags (who/why) on the destination version; written before any alias moves. */
+      /**
+       * The promotion record (`mlops_gate_promoted_<env>`: from, plan hash, who, when, run) on the
+       * destination version; written before any alias moves.
+       */
       readonly kind: 'set-tags';
       readonly registry: RegistryId;
       readonly target: VersionRef;
       readonly environment: string;
-      readonly tags: Readonly<Record<string, string>>;
+      /** The environment promoted from. */
+      readonly promotedFrom: string;
     }
   | {
       readonly kind: 'record-previous-champion';
@@ -58,7 +65,8 @@ export type StepSpec =
       readonly environment: string;
       /** alias → version it pointed at before this promotion (null: unset). */
       readonly previous: Readonly<Record<string, string | null>>;
-      readonly tags: Readonly<Record<string, string>>;
+      /** The rollback target as journaled (`mlops_gate_previous_<env>`), endpoint config included. */
+      readonly record: PreviousRecord;
     }
   | {
       readonly kind: 'move-alias';
@@ -116,7 +124,7 @@ export type StepSpec =
     }
   | {
       /**
-       * Rollback: mark the version rolled back from as quarantined (JOURNAL.quarantined), and its
+       * Rollback: mark the version rolled back from as quarantined (quarantineKey), and its
        * source when that version is a copy of one on the same registry.
        */
       readonly kind: 'mark-quarantined';

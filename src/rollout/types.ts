@@ -49,11 +49,11 @@ export interface RolloutPhase {
   /** e.g. `canary 10%`, `add v4 at 0%`, `100% to v4`. */
   readonly label: string;
   readonly config: EndpointConfigSpec;
-  /** Health-check the candidate after this phase settles (canary steps before the last). */
+  /** Health-check the candidate after this phase settles (canary steps before the last; blue-green's switch with `health:`). */
   readonly healthCheck: boolean;
   /** Send the smoke request after this phase settles (blue_green). */
   readonly smoke: boolean;
-  /** Pause before the health check. */
+  /** Pause before the health check (the metrics export is sampled once a minute through it). */
   readonly pauseSeconds: number;
 }
 
@@ -61,7 +61,8 @@ export type RolloutStepRecord =
   | { readonly kind: 'create'; readonly label: string; readonly writes: number }
   | { readonly kind: 'update'; readonly label: string; readonly configVersion: number | null; readonly conflicts: number; readonly polls: number }
   | { readonly kind: 'inference-table'; readonly label: string }
-  | { readonly kind: 'health'; readonly label: string; readonly health: EntityHealth; readonly passed: boolean; readonly reason: string }
+  /** `error`: the export could not tell (too little traffic, families or labels missing): never a pass. */
+  | { readonly kind: 'health'; readonly label: string; readonly health: EntityHealth; readonly outcome: 'pass' | 'fail' | 'error'; readonly passed: boolean; readonly reason: string }
   | { readonly kind: 'smoke'; readonly label: string; readonly passed: boolean; readonly reason: string }
   | { readonly kind: 'restore'; readonly label: string; readonly writes: number }
   | { readonly kind: 'resume'; readonly label: string };
@@ -71,7 +72,7 @@ export type RolloutOutcome =
   | 'up-to-date'
   | 'created'
   | 'rolled-out'
-  /** A health check or smoke request failed, or an update failed; the previous config was restored. */
+  /** A health check failed or could not judge, a smoke request failed, or an update failed; the previous config was restored. */
   | 'aborted'
   /** The endpoint does not hold what the plan expected: nothing was written. */
   | 'drift'

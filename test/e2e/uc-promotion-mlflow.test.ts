@@ -15,6 +15,7 @@ import { applyPromotion } from '../../src/apply/executor.js';
 import { defaultModules, loadFixture, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createHttpClient, type ClosableHttpClient } from '../../src/platform/http/index.js';
 import { createUnityCatalogPromotion } from '../../src/platform/unity-catalog/writer.js';
+import { sourceOf } from '../support/journal.js';
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../..');
@@ -99,7 +100,7 @@ describe('a Unity Catalog copy made by mlops-gate, read by mlflow', () => {
       inputs: ['tenure_months', 'monthly_charges', 'support_calls'],
       predictions: [1, 0],
     });
-    expect(seen.tags['mlops_gate.source']).toBe('dev.ml.churn/2');
-    expect(seen.tags['mlops_gate.artifact_digest']).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(sourceOf(seen.tags)).toBe('dev.ml.churn/2');
+    expect(seen.tags['mlops_gate_artifact_digest']).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 });

@@ -10,7 +10,8 @@ import { hasErrorCode } from '../../src/errors.js';
 import { applyPromotion, executePlan, promotionJob, type ApplyOptions } from '../../src/apply/executor.js';
 import { rollbackJob } from '../../src/apply/rollback.js';
 import type { PlanInput } from '../../src/plan/build.js';
-import { COPY_IDENTITY_KEY, SOURCE_TAGS, copyIdentity } from '../../src/registry/journal.js';
+import { ARTIFACT_DIGEST_KEY, COPY_IDENTITY_KEY, copyIdentity } from '../../src/registry/journal.js';
+import { planHashOf, previousChampionOf, sourceOf } from '../support/journal.js';
 import { defaultModules, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createHttpClient, type ClosableHttpClient } from '../../src/platform/http/index.js';
 import { digestOf, readVersionFiles } from '../../src/platform/unity-catalog/files.js';
@@ -167,9 +168,9 @@ describe('Unity Catalog copy promotion', () => {
     expect([...copiedFiles.keys()]).toEqual(['MLmodel', 'data/notes.txt', 'model.pkl']);
     expect(copiedFiles).toEqual(sourceFiles);
     expect(copy!.tags[COPY_IDENTITY_KEY]).toBe(copyIdentity(input.source.registry, 'dev.ml.churn', '1'));
-    expect(copy!.tags[SOURCE_TAGS.artifactDigest]).toBe(digestOf(sourceFiles));
-    expect(copy!.tags[SOURCE_TAGS.source]).toBe('dev.ml.churn/1');
-    expect(copy!.tags['mlops_gate.prod.previous_champion']).toBe('none');
+    expect(copy!.tags[ARTIFACT_DIGEST_KEY]).toBe(digestOf(sourceFiles));
+    expect(sourceOf(copy!.tags)).toBe('dev.ml.churn/1');
+    expect(previousChampionOf(copy!.tags, 'prod')).toBe('none');
 
     const model = await createUnityCatalogPromotionRegistry({ http: dest, registryId: input.destination.registry }).getModel('staging.ml.churn');
     expect(model?.aliases).toEqual({ champion: '1' });
@@ -193,7 +194,7 @@ describe('Unity Catalog copy promotion', () => {
     expect(copy).toMatchObject({ version: '1', status: 'READY', source: 'models:/dev.ml.churn/1', run_id: input.source.runId });
     const sourceFiles = await readVersionFiles(source, 'dev.ml.churn', '1');
     expect(await readVersionFiles(dest, 'dev.ml.churn_prod', '1')).toEqual(sourceFiles);
-    expect(copy!.tags[SOURCE_TAGS.artifactDigest]).toBe(digestOf(sourceFiles));
+    expect(copy!.tags[ARTIFACT_DIGEST_KEY]).toBe(digestOf(sourceFiles));
   });
 
   it('re-running a finished promotion makes zero write calls', async () => {
@@ -216,7 +217,7 @@ describe('Unity Catalog copy promotion', () => {
     expect(copy!.run_id).toBeUndefined();
     const sourceFiles = await readVersionFiles(source, 'dev.ml.churn', '1');
     expect(await readVersionFiles(dest, 'prod.ml.churn', '1')).toEqual(sourceFiles);
-    expect(copy!.tags[SOURCE_TAGS.artifactDigest]).toBe(digestOf(sourceFiles));
+    expect(copy!.tags[ARTIFACT_DIGEST_KEY]).toBe(digestOf(sourceFiles));
     // Nothing was written into the source workspace.
     expect(emu.admin.requests().entries.filter((e) => e.workspace === 'dev' && e.method !== 'GET')).toEqual([]);
 
@@ -277,7 +278,7 @@ describe('Unity Catalog copy promotion', () => {
     expect(report.status, report.message).toBe('applied');
     const versions = await versionsOf(dest, 'prod.ml.churn');
     expect(versions.map((v) => [v.version, v.status])).toEqual([['1', 'READY']]);
-    expect(versions[0]!.tags['mlops_gate.prod.plan_hash']).toBe(report.hash);
+    expect(planHashOf(versions[0]!.tags, 'prod')).toBe(report.hash);
     expect((await readVersionFiles(dest, 'prod.ml.churn', '1')).size).toBe(3);
   });
 
@@ -380,7 +381,7 @@ describe('Unity Catalog copy promotion', () => {
     expect(promoted.report.previousChampion).toBe('1');
     const registry = second.options().registry;
     expect((await registry.getModel('prod.ml.churn'))?.aliases).toEqual({ champion: '2' });
-    expect((await registry.getVersion('prod.ml.churn', '2'))?.tags['mlops_gate.prod.previous_champion']).toBe('1');
+    expect(previousChampionOf((await registry.getVersion('prod.ml.churn', '2'))!.tags, 'prod')).toBe('1');
 
     const job = rollbackJob({
       model: 'churn',

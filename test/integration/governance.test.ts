@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
-import { JOURNAL } from '../../src/registry/journal.js';
+import { quarantineKey } from '../../src/registry/journal.js';
 import type { ResultDocument } from '../../src/result/types.js';
 
 const url = inject('mlflowUrl');
@@ -214,7 +214,7 @@ ${waiver}`;
 
     const back = await cli(path, ['rollback', '--model', 'm', '--env', 'prod']);
     expect(back.code, back.stderr).toBe(0);
-    const mark = JOURNAL.quarantined('prod');
+    const mark = quarantineKey('prod');
     expect((await tagsOf(`${p}-prod`, '2'))[mark]).toMatch(/^v2 of gov-q-\w+-prod rolled back to v1 in prod by gov-bot at \d{4}-/);
     // The copy's source on the same server is marked too: re-promoting it is recognised.
     expect((await tagsOf(`${p}-dev`, '2'))[mark]).toBe((await tagsOf(`${p}-prod`, '2'))[mark]);

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
-import { COPY_IDENTITY_KEY, JOURNAL } from '../../src/registry/journal.js';
+import { ARTIFACT_DIGEST_KEY, COPY_IDENTITY_KEY } from '../../src/registry/journal.js';
+import { previousChampionOf } from '../support/journal.js';
 import type { ResultDocument } from '../../src/result/types.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startMlflowServer, type MlflowServer } from '../support/mlflow-server.js';
@@ -107,8 +108,8 @@ describe('copy mode between two MLflow servers', () => {
     expect(copy!.source).toMatch(/^runs:\/[0-9a-f]+\/model$/);
     const tags = tagsOf(copy!);
     expect(tags[COPY_IDENTITY_KEY]).toBeTruthy();
-    expect(tags['mlops_gate.artifact_digest']).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(tags[JOURNAL.previousChampion('prod')]).toBe('none');
+    expect(tags[ARTIFACT_DIGEST_KEY]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(previousChampionOf(tags, 'prod')).toBe('none');
     // The MLmodel file is served by the destination now.
     const run = await rest<{ run: { info: { artifact_uri: string } } }>(prod.url, 'GET', '/runs/get', { run_id: copy!.run_id! });
     const path = run.run.info.artifact_uri.replace(/^mlflow-artifacts:\//, '');

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, type CliIO } from '../../src/cli.js';
 import { liveDeps } from '../../src/wiring/live.js';
-import { JOURNAL, COPY_IDENTITY_KEY } from '../../src/registry/journal.js';
+import { COPY_IDENTITY_KEY, copyIdentity } from '../../src/registry/journal.js';
+import { planHashOf, previousChampionOf, promotedByOf, sourceOf } from '../support/journal.js';
 import type { ResultDocument } from '../../src/result/types.js';
 import { runPromote } from '../../src/run/promote.js';
 import { startFaultProxy, type FaultProxy, type Fault } from '../support/fault-proxy.js';
@@ -149,6 +150,44 @@ beforeAll(() => {
   older = { name: s1.candidate.name, version: String(Number(s1.candidate.version) - 1) };
 });
 
+describe('journals written by an earlier version (dotted keys)', () => {
+  it('rolls back its promotion, then recognises its copy (no second copy) and journals it with the new keys', async () => {
+    const p = uniq('legacy');
+    const [, cand] = await seedModel(`${p}-dev`, [older, newer]);
+    await setAlias(`${p}-dev`, 'challenger', cand!);
+    // What an earlier version left: prod v1 (the old champion), v2 its copy of the candidate, promoted.
+    const [v1] = await seedModel(`${p}-prod`, [older]);
+    const copy = await rest<{ model_version: WireVersion }>('POST', '/model-versions/create', {
+      name: `${p}-prod`,
+      source: `models:/${p}-dev/${cand}`,
+      tags: [
+        { key: 'mlops_gate.copy_of', value: copyIdentity(url.replace(/\/+$/, ''), `${p}-dev`, cand!) },
+        { key: 'mlops_gate.prod.previous_champion', value: v1! },
+        { key: 'mlops_gate.prod.previous.champion', value: v1! },
+        { key: 'mlops_gate.prod.promoted_from', value: 'dev' },
+      ],
+    });
+    const v2 = String(copy.model_version.version);
+    await setAlias(`${p}-prod`, 'champion', v2);
+    const config = writeConfig(p, { name: `${p}-\${env}`, promotion: 'copy' });
+
+    const back = await cli(['rollback', '--config', config, '--model', 'm', '--env', 'prod']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(await aliasesOf(`${p}-prod`)).toEqual({ champion: v1 });
+    const again = await cli(['rollback', '--config', config, '--model', 'm', '--env', 'prod']);
+    expect(again.writes).toBe(0);
+
+    const promoted = await cli(['promote', '--config', config]);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(planOf(promoted)).toMatchObject({ status: 'applied', destination: { version: v2 } });
+    expect((await versionsOf(`${p}-prod`)).map((v) => v.version)).toEqual([v1, v2]);
+    expect(await aliasesOf(`${p}-prod`)).toEqual({ champion: v2 });
+    const tags = tagsOf((await versionsOf(`${p}-prod`))[1]!);
+    expect(planHashOf(tags, 'prod')).toBe(planOf(promoted).hash);
+    expect(previousChampionOf(tags, 'prod')).toBe(v1);
+  });
+});
+
 describe('promote: copy mode', () => {
   it('copies the candidate into the prod model, journals it, moves the alias; a re-run makes zero writes', async () => {
     const p = uniq('copy');
@@ -163,10 +202,10 @@ describe('promote: copy mode', () => {
     expect(others).toHaveLength(0);
     const tags = tagsOf(copy!);
     expect(tags[COPY_IDENTITY_KEY]).toMatch(/^[0-9a-f]{32}$/);
-    expect(tags['mlops_gate.source']).toBe(`${p}-dev/${cand}`);
-    expect(tags[JOURNAL.planHash('prod')]).toBe(planOf(first).hash);
-    expect(tags[JOURNAL.previousChampion('prod')]).toBe('none');
-    expect(tags[JOURNAL.promotedBy('prod')]).toBe('h8-bot');
+    expect(sourceOf(tags)).toBe(`${p}-dev/${cand}`);
+    expect(planHashOf(tags, 'prod')).toBe(planOf(first).hash);
+    expect(previousChampionOf(tags, 'prod')).toBe('none');
+    expect(promotedByOf(tags, 'prod')).toBe('h8-bot');
     expect(copy!.source).toBe(`models:/${p}-dev/${cand}`);
     expect(copy!.run_id).toBeTruthy();
     expect(await aliasesOf(`${p}-prod`)).toEqual({ champion: copy!.version });
@@ -218,7 +257,7 @@ describe('promote: copy mode', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(planOf(second).previousChampion).toBe('1');
     expect(await aliasesOf(`${p}-prod`)).toEqual({ champion: '2' });
-    expect(tagsOf((await versionsOf(`${p}-prod`))[1]!)[JOURNAL.previousChampion('prod')]).toBe('1');
+    expect(previousChampionOf(tagsOf((await versionsOf(`${p}-prod`))[1]!), 'prod')).toBe('1');
 
     const rollback = await cli(['rollback', '--config', config, '--model', 'm', '--env', 'prod']);
     expect(rollback.code, rollback.stderr).toBe(0);
@@ -283,7 +322,7 @@ describe('promote: alias and stage modes', () => {
     expect(planOf(first).status).toBe('applied');
     expect(await aliasesOf(p)).toEqual({ champion: v2, prod: v2, challenger: v2 });
     expect(await versionsOf(p)).toHaveLength(2);
-    expect(tagsOf((await versionsOf(p))[1]!)[JOURNAL.previousChampion('prod')]).toBe(v1);
+    expect(previousChampionOf(tagsOf((await versionsOf(p))[1]!), 'prod')).toBe(v1);
     const again = await cli(['promote', '--config', config]);
     expect(planOf(again).status).toBe('up-to-date');
     expect(again.writes).toBe(0);

@@ -8,29 +8,11 @@ import { ALL_STRICT_BEHAVIOURS, type StrictBehaviour } from '../../src/emulator/
 
 /**
  * Strict behaviours the product suites do NOT run with yet, each with what must happen before it
- * can leave this list. Empty this list as the product catches up; nothing else needs to change.
+ * can leave this list. Empty since issue 19 (journal keys within the tag rules, health on per-minute
+ * gauges, monitors correct under both readings): the product suites run with every strict reading.
+ * A behaviour added later that the product cannot meet yet goes here with its `until`.
  */
-export const PRODUCT_STRICT_EXCLUSIONS: readonly { readonly behaviour: StrictBehaviour; readonly until: string }[] = [
-  {
-    behaviour: 'uc-tag-rules',
-    until: 'journal and lock tag keys use no . , - = / : and stay within 50 tags per object (issue 19 item 7); today every key is mlops_gate.<…>',
-  },
-  {
-    behaviour: 'monitor-legacy-output-schema',
-    until:
-      'a legacy-API monitor whose output schema differs is reported (or re-created) instead of updated with a PUT (src/endpoint/monitor.ts, src/platform/monitoring); today the PUT changes it',
-  },
-  {
-    behaviour: 'monitor-table-missing-code',
-    until:
-      'the monitoring client tells a missing inference table from a missing monitor without TABLE_DOES_NOT_EXIST (e.g. by reading the table first, or reading a NOT_FOUND on create as a missing table) (src/platform/monitoring/client.ts)',
-  },
-  {
-    behaviour: 'serving-metrics',
-    until:
-      'canary / blue-green health reads per-minute gauges without a per-entity label and refuses to pass on no evidence (issue 19 item 4); today it subtracts cumulative per-entity counters',
-  },
-];
+export const PRODUCT_STRICT_EXCLUSIONS: readonly { readonly behaviour: StrictBehaviour; readonly until: string }[] = [];
 
 const excluded = new Set(PRODUCT_STRICT_EXCLUSIONS.map((e) => e.behaviour));
 

@@ -2,19 +2,18 @@
 // with every tag in one call; reused when present; strays that lost or late writes left are deleted.
 
 import { splitCopies } from '../../plan/build.js';
+import { ARTIFACT_DIGEST_KEY, copyTags, encodeRecord } from '../../registry/journal.js';
 import { PENDING, SATISFIED } from '../../util/check.js';
 import type { StepContext, StepHandler } from '../types.js';
-import { runTags } from './kit.js';
+import { promotedRecord } from './kit.js';
 
-/** Tags of later steps that target the copy: set in the create call, saving one call per tag. */
+/** The journal records of later steps that target the copy: set in the create call, saving their writes. */
 function piggybackTags(ctx: StepContext): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const step of ctx.plan.steps) {
     const s = step.spec;
-    if ((s.kind === 'set-tags' || s.kind === 'record-previous-champion') && s.target.kind === 'copy-of') {
-      Object.assign(tags, s.tags);
-      if (s.kind === 'set-tags') Object.assign(tags, runTags(ctx, s.environment));
-    }
+    if (s.kind === 'set-tags' && s.target.kind === 'copy-of') Object.assign(tags, encodeRecord('promoted', s.environment, promotedRecord(ctx, s.promotedFrom)));
+    if (s.kind === 'record-previous-champion' && s.target.kind === 'copy-of') Object.assign(tags, encodeRecord('previous', s.environment, s.record));
   }
   return tags;
 }
@@ -42,14 +41,14 @@ export const copyVersion: StepHandler<'copy-version'> = {
       const moved = await ctx.options.transfer.copy(s.from);
       source = moved.uri;
       runId = moved.runId ?? null;
-      extra['mlops_gate.artifact_digest'] = moved.digest;
+      extra[ARTIFACT_DIGEST_KEY] = moved.digest;
     }
-    // Identity and source tags first in the object so they are never dropped; all in one call.
+    // Identity and source tags last in the object so nothing overrides them; all in one call.
     await r.createVersion({
       name: s.model,
       source,
       runId,
-      tags: { ...piggybackTags(ctx), ...extra, ...s.tags },
+      tags: { ...piggybackTags(ctx), ...extra, ...(s.carriedTags ?? {}), ...copyTags(s.from, s.identityValue) },
       description: `Promoted by mlops-gate from ${s.from.name} v${s.from.version}`,
     });
   },

@@ -2,7 +2,7 @@
 
 import { resolveRef, type DestinationSnapshot } from '../../plan/build.js';
 import type { VersionRef } from '../../plan/types.js';
-import { JOURNAL } from '../../registry/journal.js';
+import { encodeRecord, readPromoted, type PromotedRecord } from '../../registry/journal.js';
 import type { ObservedVersion } from '../../registry/types.js';
 import type { StepContext, World } from '../types.js';
 
@@ -16,13 +16,30 @@ export const tagsHold = (have: Readonly<Record<string, string>>, want: Readonly<
 
 export const vtext = (v: string | null | undefined): string => (v ? `v${v}` : 'nothing');
 
-/** Journal tags that describe this run (not hashed): written with the plan hash, last. */
-export const runTags = (ctx: Pick<StepContext, 'options' | 'plan'>, env: string): Record<string, string> => ({
-  [JOURNAL.promotedBy(env)]: ctx.options.actor,
-  [JOURNAL.promotedAt(env)]: ctx.options.now().toISOString(),
-  ...(ctx.options.runUrl ? { [JOURNAL.runUrl(env)]: ctx.options.runUrl } : {}),
-  [JOURNAL.planHash(env)]: ctx.plan.hash,
+/** The promotion record this run writes into `env`: the plan's content plus who, when and the run. */
+export const promotedRecord = (ctx: Pick<StepContext, 'options' | 'plan'>, from: string): PromotedRecord => ({
+  from,
+  plan: ctx.plan.hash,
+  by: ctx.options.actor,
+  at: ctx.options.now().toISOString(),
+  ...(ctx.options.runUrl ? { run: ctx.options.runUrl } : {}),
 });
+
+/** Has `env`'s promotion record been written by a run of this plan (who and when do not matter)? */
+export const promotionJournaled = (tags: Readonly<Record<string, string>>, env: string, from: string, planHash: string): boolean => {
+  const read = readPromoted(tags, env);
+  return read.ok && read.value !== null && read.value.from === from && read.value.plan === planHash;
+};
+
+/**
+ * Writes a record's tags on a version: chunks first, the record's own key last (a reader sees the
+ * old record or the whole new one); a tag that already holds its value is not written again.
+ */
+export async function writeVersionTags(ctx: StepContext, name: string, version: string, have: Readonly<Record<string, string>>, tags: Readonly<Record<string, string>>): Promise<void> {
+  for (const [key, value] of Object.entries(tags)) if (have[key] !== value) await ctx.registry.setVersionTag(name, version, key, value);
+}
+
+export { encodeRecord };
 
 /** Re-reads the destination model: existence, aliases and tags. */
 export async function refreshModel(name: string, w: World, ctx: StepContext): Promise<void> {

@@ -2,7 +2,7 @@
 // the quarantine gate blocks promoting it again until a waiver names that gate. The mark on the
 // version rolled back from is what makes the step done; the source is marked first.
 
-import { JOURNAL } from '../../registry/journal.js';
+import { quarantineKey, quarantinedIn } from '../../registry/journal.js';
 import { PENDING, SATISFIED } from '../../util/check.js';
 import type { StepHandler } from '../types.js';
 import { refreshTarget } from './kit.js';
@@ -11,10 +11,10 @@ export const markQuarantined: StepHandler<'mark-quarantined'> = {
   check(s, w) {
     const v = w.versions[s.version];
     if (!v) return { state: 'drift', reason: `v${s.version} of "${s.model}" does not exist` };
-    return v.tags[JOURNAL.quarantined(s.environment)] !== undefined ? SATISFIED : PENDING;
+    return quarantinedIn(v.tags, s.environment) ? SATISFIED : PENDING;
   },
   async act(s, _w, ctx) {
-    const key = JOURNAL.quarantined(s.environment);
+    const key = quarantineKey(s.environment);
     const value = `v${s.version} of ${s.model} rolled back to v${s.to} in ${s.environment} by ${ctx.options.actor} at ${ctx.options.now().toISOString()}`;
     if (s.source) {
       try {

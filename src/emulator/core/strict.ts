@@ -111,25 +111,26 @@ export const STRICT_BEHAVIOURS = {
     strict: 'pending_config.config_version is the version still served (its docstring is a copy of the active config\'s)',
   },
   'serving-metrics': {
-    ledger: '85, 86, 87',
-    lenient: 'the metrics export has cumulative counters (# TYPE counter) per served entity, label served_entity_name',
+    ledger: '86, 87',
+    lenient:
+      'the documented per-minute gauges of the latest whole minute (request_count_total, request_4xx_count_total, request_5xx_count_total; request_latency_ms a histogram of the same minute), every deployed served entity under the label served_entity_name (zero when idle), each line with the minute\'s timestamp',
     strict:
-      'per-minute gauges (# TYPE gauge: the requests of the last whole minute) and no per-entity label: the export has no series for a served entity',
+      'the same gauges under the label served_model_name, no series at all for an entity without requests in the minute, no timestamps, and a latency histogram cumulative since the entity was deployed',
   },
   'serving-system-table': {
-    ledger: '141',
+    ledger: '122',
     lenient: 'system.serving.served_entities lists every served entity, custom models (Unity Catalog model versions) included',
     strict: 'it lists no custom-model entities (the docs describe it for external and foundation models): requests in the inference table cannot be attributed to a served version',
   },
   // ---- SQL Statement Execution API
   'sql-unknown-warehouse': {
-    ledger: '148',
+    ledger: '129',
     lenient: 'a statement naming a warehouse that does not exist is refused: 404 RESOURCE_DOES_NOT_EXIST',
     strict: 'it is accepted and ends FAILED (HTTP 200, status.error NOT_FOUND)',
   },
   // ---- Lakehouse / Data Quality monitors
   'monitor-metrics-model-id': {
-    ledger: '145',
+    ledger: '126',
     lenient: "the metric tables of an InferenceLog monitor carry the monitor's model id column, named as configured",
     strict: 'they carry no model id column: a statement filtering on it fails UNRESOLVED_COLUMN',
   },

@@ -46,6 +46,12 @@ export interface ServingSettings {
   /** Extra time after the first successful update before `state.ready` turns READY. */
   ready_delay_ms: number;
   failing_entities: FailingEntity[];
+  /**
+   * Simulated live traffic: every ready endpoint answers this many requests per clock minute,
+   * split by its routes (0: none, the default). Stands in for the users of a real endpoint, so
+   * canary health checks have evidence; tests that need other traffic drive it per entity.
+   */
+  live_traffic_per_minute: number;
 }
 
 export interface ServingModuleOptions {
@@ -121,6 +127,8 @@ interface Endpoint {
   last_config_version: number;
   invocation_count: number;
   metrics: Record<string, EntityMetrics>;
+  /** The clock minute live traffic has been simulated up to (exclusive). */
+  traffic_minute?: number;
 }
 
 export interface ServingState {
@@ -152,6 +160,7 @@ const settingsFrom = (options: ServingModuleOptions): ServingSettings => ({
   update_duration_ms: options.updateDurationMs ?? 2_000,
   ready_delay_ms: options.readyDelayMs ?? 0,
   failing_entities: clone(options.failingEntities ?? []),
+  live_traffic_per_minute: 0,
 });
 
 export function createServingModule(options: ServingModuleOptions = {}): EmulatorModule {
@@ -199,6 +208,33 @@ export function advance(state: ServingState, now: number): boolean {
     recordLive(endpoint, pending.config, pending.completes_at);
     if (first || endpoint.ready_at === undefined) endpoint.ready_at = pending.completes_at + state.settings.ready_delay_ms;
     for (const entity of pending.config.served_entities) ensureMetrics(endpoint, entity.name);
+  }
+  if (simulateTraffic(state, now)) changed = true;
+  return changed;
+}
+
+/** Live traffic for the whole minutes that passed (at most the few the metrics keep), by route. */
+function simulateTraffic(state: ServingState, now: number): boolean {
+  const perMinute = state.settings.live_traffic_per_minute ?? 0;
+  if (perMinute <= 0) return false;
+  const current = Math.floor(now / 60_000);
+  let changed = false;
+  for (const endpoint of Object.values(state.endpoints)) {
+    const config = endpoint.config;
+    const from = Math.max(endpoint.traffic_minute ?? current, current - 5);
+    endpoint.traffic_minute = current;
+    if (!config || !isReady(endpoint, now)) continue;
+    for (let minute = from; minute < current; minute++) {
+      for (let i = 0; i < perMinute; i++) {
+        const name = routeFor(config, endpoint.invocation_count);
+        endpoint.invocation_count += 1;
+        const entity = config.served_entities.find((e) => e.name === name);
+        if (!entity) continue;
+        const marked = failingEntityOf(state.settings, { ...config, served_entities: [entity] }) !== undefined;
+        recordRequest(ensureMetrics(endpoint, entity.name), minute * 60_000 + 30_000, marked);
+      }
+      changed = true;
+    }
   }
   return changed;
 }
@@ -584,60 +620,77 @@ function prediction(entity: ServedEntity, row: number): number {
 
 const promLabel = (value: string): string => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
-function renderMetrics(endpoint: Endpoint): string {
-  const lines: string[] = [];
-  const entries = Object.entries(endpoint.metrics);
-  const family = (name: string, type: string, help: string, values: (label: string, m: EntityMetrics) => string[]) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [entityName, m] of entries) lines.push(...values(`served_entity_name="${promLabel(entityName)}"`, m));
-  };
-  family('request_count_total', 'counter', 'Requests served.', (l, m) => [`request_count_total{${l}} ${m.request_count}`]);
-  family('request_4xx_count_total', 'counter', 'Requests answered with a 4xx status.', (l, m) => [
-    `request_4xx_count_total{${l}} ${m.error_4xx_count}`,
-  ]);
-  family('request_5xx_count_total', 'counter', 'Requests answered with a 5xx status.', (l, m) => [
-    `request_5xx_count_total{${l}} ${m.error_5xx_count}`,
-  ]);
-  family('request_latency_ms', 'histogram', 'Request latency in milliseconds.', (l, m) => [
-    ...LATENCY_BUCKETS_MS.map((b, i) => `request_latency_ms_bucket{${l},le="${b}"} ${m.latency_buckets[i] ?? 0}`),
-    `request_latency_ms_bucket{${l},le="+Inf"} ${m.latency_buckets[LATENCY_BUCKETS_MS.length] ?? 0}`,
-    `request_latency_ms_sum{${l}} ${m.latency_sum_ms}`,
-    `request_latency_ms_count{${l}} ${m.request_count}`,
-  ]);
-  return `${lines.join('\n')}\n`;
+const emptyMinute = (): MinuteCounts => ({ requests: 0, errors_4xx: 0, errors_5xx: 0, latency_sum_ms: 0, latency_buckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0) });
+
+/** Served entities of the active and pending configs, in order, once each. */
+const deployedEntities = (endpoint: Endpoint): string[] => [
+  ...new Set([...(endpoint.config?.served_entities ?? []), ...(endpoint.pending?.config.served_entities ?? [])].map((e) => String(e.name))),
+];
+
+const histogramLines = (labels: string, buckets: readonly number[], sum: number, count: number, at: string): string[] => {
+  const sep = labels ? `${labels},` : '';
+  return [
+    ...LATENCY_BUCKETS_MS.map((b, i) => `request_latency_ms_bucket{${sep}le="${b}"} ${buckets[i] ?? 0}${at}`),
+    `request_latency_ms_bucket{${sep}le="+Inf"} ${buckets[LATENCY_BUCKETS_MS.length] ?? 0}${at}`,
+    `request_latency_ms_sum${labels ? `{${labels}}` : ''} ${sum}${at}`,
+    `request_latency_ms_count${labels ? `{${labels}}` : ''} ${count}${at}`,
+  ];
+};
+
+const FAMILY_HEADERS: Record<string, readonly string[]> = {
+  request_count_total: ['# HELP request_count_total Requests in the latest minute.', '# TYPE request_count_total gauge'],
+  request_4xx_count_total: ['# HELP request_4xx_count_total Requests answered with a 4xx status in the latest minute.', '# TYPE request_4xx_count_total gauge'],
+  request_5xx_count_total: ['# HELP request_5xx_count_total Requests answered with a 5xx status in the latest minute.', '# TYPE request_5xx_count_total gauge'],
+  request_latency_ms: ['# HELP request_latency_ms Request latency in milliseconds.', '# TYPE request_latency_ms histogram'],
+};
+
+/**
+ * The metrics export as documented (docs/fidelity.md #84, #85): the request counts are gauges of
+ * the latest whole minute (the docs define the request rate "by totaling the number of requests
+ * within a minute"), `request_latency_ms` a histogram. Where the docs say nothing (#86, #87), the
+ * default reading: every deployed served entity has its series under `served_entity_name` (zero in
+ * an idle minute), the histogram covers the same minute, and every line carries the minute's
+ * timestamp (ms).
+ */
+function renderMetrics(endpoint: Endpoint, now: number): string {
+  const minute = Math.floor(now / 60_000) - 1;
+  const at = ` ${(minute + 1) * 60_000}`;
+  const rows = deployedEntities(endpoint).map((name) => ({ label: `served_entity_name="${promLabel(name)}"`, c: endpoint.metrics[name]?.minutes?.[String(minute)] ?? emptyMinute() }));
+  return [
+    ...FAMILY_HEADERS.request_count_total!,
+    ...rows.map(({ label, c }) => `request_count_total{${label}} ${c.requests}${at}`),
+    ...FAMILY_HEADERS.request_4xx_count_total!,
+    ...rows.map(({ label, c }) => `request_4xx_count_total{${label}} ${c.errors_4xx}${at}`),
+    ...FAMILY_HEADERS.request_5xx_count_total!,
+    ...rows.map(({ label, c }) => `request_5xx_count_total{${label}} ${c.errors_5xx}${at}`),
+    ...FAMILY_HEADERS.request_latency_ms!,
+    ...rows.flatMap(({ label, c }) => histogramLines(label, c.latency_buckets, c.latency_sum_ms, c.requests, at)),
+    '',
+  ].join('\n');
 }
 
 /**
- * Strict `serving-metrics`: the documented types (the Datadog example declares the counts as
- * `gauge`, and the docs define the request rate over "the number of requests within a minute")
- * read as per-minute values of the last whole minute, and no per-entity label (no primary source
- * names one): one endpoint-level series per family, each with its timestamp.
+ * Strict `serving-metrics`: the other plausible reading of what the docs leave open. The counts
+ * are the same per-minute gauges, but the entity label is `served_model_name`, an entity without
+ * requests in the minute has no series at all, no line carries a timestamp, and the latency
+ * histogram is cumulative since the entity was deployed (as Prometheus histograms usually are).
  */
-function renderMinuteMetrics(endpoint: Endpoint, now: number): string {
+function renderStrictMetrics(endpoint: Endpoint, now: number): string {
   const minute = Math.floor(now / 60_000) - 1;
-  const at = (minute + 1) * 60_000;
-  const sum: MinuteCounts = { requests: 0, errors_4xx: 0, errors_5xx: 0, latency_sum_ms: 0, latency_buckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0) };
-  for (const m of Object.values(endpoint.metrics)) {
-    const c = m.minutes?.[String(minute)];
-    if (!c) continue;
-    sum.requests += c.requests;
-    sum.errors_4xx += c.errors_4xx;
-    sum.errors_5xx += c.errors_5xx;
-    sum.latency_sum_ms += c.latency_sum_ms;
-    c.latency_buckets.forEach((n, i) => (sum.latency_buckets[i] = (sum.latency_buckets[i] ?? 0) + n));
-  }
+  const entities = deployedEntities(endpoint);
+  const busy = entities
+    .map((name) => ({ label: `served_model_name="${promLabel(name)}"`, c: endpoint.metrics[name]?.minutes?.[String(minute)] }))
+    .filter((r): r is { label: string; c: MinuteCounts } => r.c !== undefined && r.c.requests > 0);
+  const served = entities.map((name) => ({ label: `served_model_name="${promLabel(name)}"`, m: endpoint.metrics[name] })).filter((r) => r.m && r.m.request_count > 0);
   return [
-    '# TYPE request_count_total gauge',
-    `request_count_total ${sum.requests} ${at}`,
-    '# TYPE request_4xx_count_total gauge',
-    `request_4xx_count_total ${sum.errors_4xx} ${at}`,
-    '# TYPE request_5xx_count_total gauge',
-    `request_5xx_count_total ${sum.errors_5xx} ${at}`,
-    '# TYPE request_latency_ms histogram',
-    ...LATENCY_BUCKETS_MS.map((b, i) => `request_latency_ms_bucket{le="${b}"} ${sum.latency_buckets[i] ?? 0} ${at}`),
-    `request_latency_ms_bucket{le="+Inf"} ${sum.latency_buckets[LATENCY_BUCKETS_MS.length] ?? 0} ${at}`,
-    `request_latency_ms_sum ${sum.latency_sum_ms} ${at}`,
-    `request_latency_ms_count ${sum.requests} ${at}`,
+    ...FAMILY_HEADERS.request_count_total!,
+    ...busy.map(({ label, c }) => `request_count_total{${label}} ${c.requests}`),
+    ...FAMILY_HEADERS.request_4xx_count_total!,
+    ...busy.map(({ label, c }) => `request_4xx_count_total{${label}} ${c.errors_4xx}`),
+    ...FAMILY_HEADERS.request_5xx_count_total!,
+    ...busy.map(({ label, c }) => `request_5xx_count_total{${label}} ${c.errors_5xx}`),
+    ...FAMILY_HEADERS.request_latency_ms!,
+    ...served.flatMap(({ label, m }) => histogramLines(label, m!.latency_buckets, m!.latency_sum_ms, m!.request_count, '')),
     '',
   ].join('\n');
 }
@@ -819,7 +872,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
   });
 
   table.add('GET', '/api/2.0/serving-endpoints/:name/metrics', (req) => ({
-    raw: ctx.strict('serving-metrics') ? renderMinuteMetrics(endpointOf(req), now()) : renderMetrics(endpointOf(req)),
+    raw: ctx.strict('serving-metrics') ? renderStrictMetrics(endpointOf(req), now()) : renderMetrics(endpointOf(req), now()),
     headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
   }));
 
@@ -983,6 +1036,11 @@ function applySettings(settings: ServingSettings, body: Json) {
   if (readyDelay !== undefined) {
     if (readyDelay < 0) throw invalidParameter('ready_delay_ms must not be negative.');
     settings.ready_delay_ms = readyDelay;
+  }
+  const traffic = optionalNumber(body, 'live_traffic_per_minute');
+  if (traffic !== undefined) {
+    if (!Number.isInteger(traffic) || traffic < 0 || traffic > 10_000) throw invalidParameter('live_traffic_per_minute must be an integer 0..10000.');
+    settings.live_traffic_per_minute = traffic;
   }
   const failing = optionalArray(body, 'failing_entities');
   if (failing !== undefined) {

@@ -4,7 +4,7 @@
 // error class in the message and a SQLSTATE. The texts are written out here on purpose (the
 // emulator imports nothing from the product): a change on either side fails the tests.
 //
-// Documented columns (docs/fidelity.md rows 140–149):
+// Documented columns (docs/fidelity.md rows 121–130):
 //   <catalog>.<schema>.<prefix>_payload (AI Gateway inference table): request_time, status_code,
 //     execution_duration_ms, served_entity_id, … (request_time stored as epoch ms here)
 //   system.serving.served_entities: served_entity_id, endpoint_name, served_entity_name, entity_name, entity_version, …

@@ -300,6 +300,33 @@ export const databricksAuthFromEnv = (
 
   const form = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
 
+  /**
+   * The audience of the GitHub OIDC token, as databricks-sdk-py chooses it (docs/fidelity.md #11):
+   * DATABRICKS_TOKEN_AUDIENCE; else the host metadata's first `token_federation_default_oidc_audiences`
+   * (`config.py` _resolve_host_metadata); else, on an account host (metadata without a workspace id),
+   * the account id; else the token endpoint URL (`credentials_provider.py` _oidc_credentials_provider).
+   * The metadata is best effort, as in the SDK: when it cannot be read, the fallbacks apply.
+   */
+  let audience: Promise<string> | null = null;
+  const tokenAudience = (endpoint: string): Promise<string> => {
+    audience ??= (async () => {
+      const explicit = set(env, 'DATABRICKS_TOKEN_AUDIENCE');
+      if (explicit) return explicit;
+      let meta: Record<string, unknown> | null = null;
+      try {
+        meta = await call('Databricks host metadata', `${base}/.well-known/databricks-config`, { method: 'GET', headers: { accept: 'application/json' } });
+      } catch {
+        meta = null;
+      }
+      const listed = meta?.['token_federation_default_oidc_audiences'];
+      if (Array.isArray(listed) && typeof listed[0] === 'string' && listed[0] !== '') return listed[0];
+      const account = set(env, 'DATABRICKS_ACCOUNT_ID') ?? (typeof meta?.['account_id'] === 'string' ? (meta['account_id'] as string) : null);
+      if (meta && !meta['workspace_id'] && account) return account;
+      return endpoint;
+    })();
+    return audience;
+  };
+
   const fetchGithubIdToken = async (audience: string): Promise<string> => {
     const url = new URL(oidcUrl as string);
     url.searchParams.set('audience', audience);
@@ -334,10 +361,8 @@ export const databricksAuthFromEnv = (
         body: form({ grant_type: 'client_credentials', scope }),
       });
     } else {
-      // Audience: DATABRICKS_TOKEN_AUDIENCE, else the token endpoint URL (databricks-sdk-py
-      // credentials_provider._oidc_credentials_provider). A fresh GitHub JWT per exchange: they are short-lived.
-      const audience = set(env, 'DATABRICKS_TOKEN_AUDIENCE') ?? endpoint;
-      const jwt = await fetchGithubIdToken(audience);
+      // A fresh GitHub JWT per exchange: they are short-lived.
+      const jwt = await fetchGithubIdToken(await tokenAudience(endpoint));
       body = await call('Databricks OIDC token exchange', endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },

@@ -10,6 +10,7 @@ import { hasErrorCode, nullOnErrorCode } from '../../errors.js';
 import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../registry/ports.js';
 
 import { sha256Hex } from '../../util/hash.js';
+import { COPY_IDENTITY_KEY, LEGACY_COPY_IDENTITY_KEY } from '../../registry/journal.js';
 
 import type { HttpClient } from '../http/types.js';
 import { mlflowProtocolCaller } from '../http/protocol.js';
@@ -34,6 +35,9 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
   const { http } = options;
   const call = mlflowProtocolCaller(http, API);
   const orNull = <T>(work: Promise<T>): Promise<T | null> => nullOnErrorCode(['RESOURCE_DOES_NOT_EXIST'], work);
+
+  /** name + identity whose copy under the old identity key was looked for and is not there. */
+  const noLegacyCopy = new Set<string>();
 
   const searchVersions = async (filter: string): Promise<ObservedVersion[]> => {
     const out: ObservedVersion[] = [];
@@ -68,8 +72,16 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
       return body?.model_version ? toObserved(body.model_version) : null;
     },
 
-    findVersionsByTag: (name, key, value) =>
-      searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`),
+    async findVersionsByTag(name, key, value) {
+      const found = await searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`);
+      // A copy made by an earlier version of mlops-gate carries its identity under the old key. None
+      // is made with it any more, so "none" is remembered for the run (one search, not one per read).
+      const legacyKey = `${name}\u0000${value}`;
+      if (found.length > 0 || key !== COPY_IDENTITY_KEY || noLegacyCopy.has(legacyKey)) return found;
+      const legacy = await searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(LEGACY_COPY_IDENTITY_KEY)}=${filterLiteral(value)}`);
+      if (legacy.length === 0) noLegacyCopy.add(legacyKey);
+      return legacy;
+    },
 
     listVersions: (name) => searchVersions(`name=${filterLiteral(name)}`),
 

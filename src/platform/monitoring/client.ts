@@ -4,6 +4,14 @@
 //   legacy: /api/2.1/unity-catalog/tables/{table}/monitor, by name.
 // Absent → create; "already exists" (a concurrent writer) → read it and compare; different →
 // update only the changed fields; same → zero writes. Optionally refresh after a change.
+//
+// Two readings no source settles are handled so either is right (docs/fidelity.md):
+//   #102: the legacy routes may answer a missing table with NOT_FOUND, the code of a missing
+//         monitor. So an absent legacy monitor is followed by a read of the table itself (one GET,
+//         only when there is something to create): a missing table is reported, never sent a create.
+//   #108: "Certain configuration fields, such as output asset identifiers, cannot be updated"
+//         (legacy update). A legacy monitor whose output schema differs is reported with what to
+//         do, and nothing is written, instead of a PUT that may be refused.
 
 import { ApiError, hasErrorCode } from '../../errors.js';
 import type { HttpClient } from '../http/types.js';
@@ -12,6 +20,8 @@ import type { EnsureMonitorResult, MonitoringClient, RefreshOutcome } from '../.
 import { dqProfilingConfig, dqUpdateMask, legacyCreateBody, legacyUpdateBody, observeDataQuality, observeLegacy } from './wire.js';
 
 const MISSING_OBJECT = ['TABLE_DOES_NOT_EXIST', 'SCHEMA_DOES_NOT_EXIST', 'CATALOG_DOES_NOT_EXIST'];
+/** What the table route may answer for a table that does not exist (its own code, or the generic ones). */
+const MISSING_TABLE = [...MISSING_OBJECT, 'NOT_FOUND', 'RESOURCE_DOES_NOT_EXIST'];
 const enc = encodeURIComponent;
 
 /** One API's operations, over names it resolves itself. */
@@ -139,21 +149,50 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
 
   const opsFor = (api: MonitorApi, d: DesiredMonitor): ApiOps => (api === 'legacy' ? legacyOps(d) : dataQualityOps(d));
 
-  const missingMessage = (e: ApiError, d: DesiredMonitor): string =>
-    e.errorCode === 'TABLE_DOES_NOT_EXIST'
+  const missingMessage = (code: string | null, detail: string, d: DesiredMonitor): string =>
+    code === 'TABLE_DOES_NOT_EXIST'
       ? `inference table ${d.table} does not exist yet (it appears once the endpoint has served requests with inference tables enabled); the monitor was not created`
-      : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${e.message})`;
+      : `output schema ${d.outputSchema} does not exist; create it or change monitor.output_schema (${detail})`;
+
+  /**
+   * An absent legacy monitor: is the table there? The legacy routes may answer a missing table with
+   * the same NOT_FOUND as a missing monitor (#102), so the table is read itself. null: it exists.
+   */
+  const legacyTableMissing = async (api: MonitorApi, d: DesiredMonitor): Promise<string | null> => {
+    if (api !== 'legacy') return null;
+    try {
+      await http.request({ method: 'GET', path: `/api/2.1/unity-catalog/tables/${enc(d.table)}`, endpoint: 'GET /api/2.1/unity-catalog/tables/{name}' });
+      return null;
+    } catch (e) {
+      if (!hasErrorCode(e, ...MISSING_TABLE)) throw e;
+      const code = (e as ApiError).errorCode;
+      return missingMessage(code === 'SCHEMA_DOES_NOT_EXIST' || code === 'CATALOG_DOES_NOT_EXIST' ? code : 'TABLE_DOES_NOT_EXIST', (e as ApiError).message, d);
+    }
+  };
+
+  /** A legacy monitor's output schema cannot be changed in place (#108): what to do instead. */
+  const outputSchemaFixed = (api: MonitorApi, d: DesiredMonitor, observed: ObservedMonitor, changes: readonly MonitorField[]): string | null =>
+    api === 'legacy' && changes.includes('output_schema')
+      ? `the monitor on ${d.table} writes its metric tables to ${observed.outputSchema ?? '(none)'}, the config says ${d.outputSchema}; ` +
+        'Databricks does not change "output asset identifiers" of a monitor in place, so nothing was changed: set monitor.output_schema back, ' +
+        'or delete the monitor (its metric tables stay) and re-run to create it there'
+      : null;
 
   return {
     async inspect(api, d) {
       const ops = opsFor(api, d);
       try {
         const observed = await ops.get();
-        if (!observed) return { state: 'absent' };
+        if (!observed) {
+          const missing = await legacyTableMissing(api, d);
+          return missing ? { state: 'failed', message: missing } : { state: 'absent' };
+        }
         const changes = diffMonitor(d, await ops.outputSchemaValue(), observed);
+        const fixed = outputSchemaFixed(api, d, observed, changes);
+        if (fixed) return { state: 'failed', message: fixed };
         return changes.length === 0 ? { state: 'same' } : { state: 'differs', changes };
       } catch (e) {
-        if (hasErrorCode(e, ...MISSING_OBJECT)) return { state: 'failed', message: missingMessage(e as ApiError, d) };
+        if (hasErrorCode(e, ...MISSING_OBJECT)) return { state: 'failed', message: missingMessage((e as ApiError).errorCode, (e as ApiError).message, d) };
         throw e;
       }
     },
@@ -161,6 +200,7 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
     async ensureMonitor({ api, monitor: d, refresh }) {
       const ops = opsFor(api, d);
       let writes = 0;
+      const failed = (message: string): EnsureMonitorResult => ({ action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message });
       const done = async (action: 'created' | 'updated' | 'unchanged', changes: readonly MonitorField[], observed: ObservedMonitor): Promise<EnsureMonitorResult> => {
         let refreshed: RefreshOutcome | null = null;
         if (refresh === 'always' || (refresh === 'after-change' && action !== 'unchanged')) {
@@ -183,6 +223,8 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
       try {
         let observed = await ops.get();
         if (!observed) {
+          const missing = await legacyTableMissing(api, d);
+          if (missing) return failed(missing);
           try {
             writes++;
             return await done('created', [], await ops.create());
@@ -195,12 +237,14 @@ export function createMonitoringClient(options: { readonly http: HttpClient }): 
           }
         }
         const changes = diffMonitor(d, await ops.outputSchemaValue(), observed);
+        const fixed = outputSchemaFixed(api, d, observed, changes);
+        if (fixed) return failed(fixed);
         if (changes.length === 0) return await done('unchanged', [], observed);
         writes++;
         return await done('updated', changes, await ops.update(changes));
       } catch (e) {
         if (!hasErrorCode(e, ...MISSING_OBJECT)) throw e;
-        return { action: 'failed', api, table: d.table, changes: [], refresh: null, monitorVersion: null, writes, message: missingMessage(e as ApiError, d) };
+        return failed(missingMessage((e as ApiError).errorCode, (e as ApiError).message, d));
       }
     },
   };

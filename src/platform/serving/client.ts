@@ -10,7 +10,7 @@
 import { ApiError, hasErrorCode } from '../../errors.js';
 import type { HttpClient } from '../http/types.js';
 import { sameConfig } from '../../endpoint/compare.js';
-import { parseServingMetrics } from '../../endpoint/metrics.js';
+import { parseMetricsExport } from '../../endpoint/metrics.js';
 import type { EndpointConfigSpec, EndpointView, InferenceTableSpec, ServedEntitySpec, SettleOutcome, WaitOptions } from '../../endpoint/serving.js';
 import type { WireCoreConfig, WireEndpoint, WireServedEntity } from './wire.js';
 import { systemClock, type ServingClient, type ServingClock } from '../../endpoint/ports.js';
@@ -236,7 +236,7 @@ export function createServingClient(options: ServingClientOptions): ServingClien
         responseType: 'text',
         endpoint: 'GET /api/2.0/serving-endpoints/{name}/metrics',
       });
-      return parseServingMetrics(res.body);
+      return parseMetricsExport(res.body);
     },
 
     async invoke(name, body) {

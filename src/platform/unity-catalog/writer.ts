@@ -28,7 +28,7 @@ import { ApplyError, hasErrorCode, nullOnErrorCode } from '../../errors.js';
 import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } from '../../registry/ports.js';
 
 import { sha256Hex } from '../../util/hash.js';
-import { COPY_IDENTITY_KEY, SOURCE_TAGS } from '../../registry/journal.js';
+import { ARTIFACT_DIGEST_KEY, COPY_IDENTITY_KEY, artifactDigestOf, copyIdentityOf } from '../../registry/journal.js';
 
 import type { HttpClient } from '../http/types.js';
 import { mlflowProtocolCaller } from '../http/protocol.js';
@@ -107,7 +107,7 @@ export interface UnityCatalogWriterOptions {
 
 export const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
 /** Tag on a lock model: the lock's name as src/apply/lock.ts knows it. */
-export const LOCK_NAME_TAG = 'mlops_gate.lock.name';
+export const LOCK_NAME_TAG = 'mlops_gate_lock_name';
 
 /** Lock name `<prefix><N>` (prefix ends in `.g`) → UC model name part `mlops_gate_lock_<hash>_g<N>`. */
 const lockModelPart = (lockName: string): { base: string; part: string } => {
@@ -160,7 +160,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
   const identityCache = new Map<string, Map<string, string | null>>();
   const rememberIdentity = (v: ObservedVersion): void => {
     const byVersion = identityCache.get(v.name.toLowerCase()) ?? new Map<string, string | null>();
-    byVersion.set(v.version, v.tags[COPY_IDENTITY_KEY] ?? null);
+    byVersion.set(v.version, copyIdentityOf(v.tags) ?? null);
     identityCache.set(v.name.toLowerCase(), byVersion);
   };
   const knownIdentity = (name: string, version: string): string | null | undefined => identityCache.get(name.toLowerCase())?.get(version);
@@ -177,17 +177,21 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
   const readAll = async (name: string, rows: readonly UcVersion[]): Promise<ObservedVersion[]> =>
     (await mapLimited(rows, GET_CONCURRENCY, (row) => getObserved(name, row.version))).filter((v): v is ObservedVersion => v !== null);
 
-  /** Versions whose tag `key` is `value`, ascending; for the copy identity only versions that may be copies are read. */
+  /**
+   * Versions whose tag `key` is `value`, ascending; for the copy identity only versions that may be
+   * copies are read, and a copy made by an earlier version (its identity under the old key) counts.
+   */
   const versionsTagged = async (name: string, key: string, value: string, narrow: (row: UcVersion) => boolean = () => true): Promise<ObservedVersion[]> => {
     let rows = (await searchRows(name)).filter(narrow);
-    if (key === COPY_IDENTITY_KEY) {
+    const identity = key === COPY_IDENTITY_KEY;
+    if (identity) {
       rows = rows.filter((row) => {
         if (!mayBeCopy(row)) return false;
         const known = knownIdentity(name, row.version);
         return known === undefined || known === value;
       });
     }
-    return (await readAll(name, rows)).filter((v) => v.tags[key] === value);
+    return (await readAll(name, rows)).filter((v) => (identity ? copyIdentityOf(v.tags) : v.tags[key]) === value);
   };
 
   const requireLockSchema = (): string => {
@@ -202,7 +206,7 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
 
   /** The files the new version gets, with their digest: staged by the transfer, or read from this workspace. */
   const materialise = async (request: { source: string; tags: Readonly<Record<string, string>> }): Promise<StagedArtifacts & { sourceRunId: string | null }> => {
-    const wanted = request.tags[SOURCE_TAGS.artifactDigest];
+    const wanted = request.tags[ARTIFACT_DIGEST_KEY];
     const staged = wanted ? options.staging?.get(wanted) ?? null : null;
     if (staged) return { ...staged, sourceRunId: null };
     if (wanted) {
@@ -305,8 +309,8 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
       await requireFilesApiForModels();
       const artifacts = await materialise(request);
       requireSignature(artifacts.files, `source ${artifacts.source.name} v${artifacts.source.version}`);
-      const recorded = request.tags[SOURCE_TAGS.artifactDigest];
-      const tags = { ...request.tags, [SOURCE_TAGS.artifactDigest]: recorded ?? artifacts.digest };
+      const recorded = request.tags[ARTIFACT_DIGEST_KEY];
+      const tags = { ...request.tags, [ARTIFACT_DIGEST_KEY]: recorded ?? artifacts.digest };
 
       // A version with this copy's identity may exist: READY (a lost answer; nothing to do) or
       // PENDING_REGISTRATION (a crash between create and finalize; finish it).
@@ -323,10 +327,10 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
         const unfinished = same.find((v) => v.status === 'PENDING_REGISTRATION');
         if (unfinished) {
           pending = unfinished;
-          const had = pending.tags[SOURCE_TAGS.artifactDigest];
-          if (had && had !== tags[SOURCE_TAGS.artifactDigest]) {
+          const had = artifactDigestOf(pending.tags);
+          if (had && had !== tags[ARTIFACT_DIGEST_KEY]) {
             throw new ApplyError(
-              `${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[SOURCE_TAGS.artifactDigest]}; delete v${pending.version} and re-run`
+              `${request.name} v${pending.version} is an unfinished copy with content digest ${had}, but the source now has ${tags[ARTIFACT_DIGEST_KEY]}; delete v${pending.version} and re-run`
             );
           }
         }

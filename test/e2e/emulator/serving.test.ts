@@ -300,32 +300,71 @@ describe('invocations and metrics', () => {
     expect(none.status).toBe(400);
   });
 
-  it('routes traffic by the configured percentages and reports counters and latency as Prometheus text', async () => {
-    await target.call('POST', '/__emulator/serving/endpoints/inv-1/metrics', { served_entity_name: 'churn-2', error_rate: 0.5, p95_latency_ms: 420 });
-    const seen: Record<string, number> = {};
-    let errors = 0;
-    for (let i = 0; i < 100; i++) {
-      const res = await target.call('POST', '/serving-endpoints/inv-1/invocations', { dataframe_records: [{ a: i }] });
-      const servedBy = res.headers.get('served-model-name') ?? '?';
-      seen[servedBy] = (seen[servedBy] ?? 0) + 1;
-      if (res.status !== 200) {
-        errors += 1;
-        expect(res.json.error_code).toBe('INTERNAL_ERROR');
-        expect(servedBy).toBe('churn-2');
+  it('routes traffic by the configured percentages and exports the latest whole minute as gauges (Prometheus text)', async () => {
+    // Its own emulator on a controlled clock: the export shows whole minutes only.
+    let now = 1_800_000_000_000;
+    const t = await startServingMonitorsTarget({}, { clock: { now: () => now } });
+    try {
+      await t.call('PATCH', '/__emulator/serving/settings', { update_duration_ms: 0, ready_delay_ms: 0 });
+      const created = await t.call('POST', '/api/2.0/serving-endpoints', {
+        name: 'inv-m',
+        config: {
+          served_entities: [
+            { name: 'churn-1', ...entity('1') },
+            { name: 'churn-2', ...entity('2') },
+          ],
+          traffic_config: { routes: [{ served_model_name: 'churn-1', traffic_percentage: 70 }, { served_model_name: 'churn-2', traffic_percentage: 30 }] },
+        },
+      });
+      expect(created.status).toBe(200);
+      await t.call('POST', '/__emulator/serving/endpoints/inv-m/metrics', { served_entity_name: 'churn-2', error_rate: 0.5, p95_latency_ms: 420 });
+      const seen: Record<string, number> = {};
+      let errors = 0;
+      for (let i = 0; i < 100; i++) {
+        const res = await t.call('POST', '/serving-endpoints/inv-m/invocations', { dataframe_records: [{ a: i }] });
+        const servedBy = res.headers.get('served-model-name') ?? '?';
+        seen[servedBy] = (seen[servedBy] ?? 0) + 1;
+        if (res.status !== 200) {
+          errors += 1;
+          expect(res.json.error_code).toBe('INTERNAL_ERROR');
+          expect(servedBy).toBe('churn-2');
+        }
       }
-    }
-    expect(seen).toEqual({ 'churn-1': 70, 'churn-2': 30 });
-    expect(errors).toBe(15);
+      expect(seen).toEqual({ 'churn-1': 70, 'churn-2': 30 });
+      expect(errors).toBe(15);
 
-    const metrics = await target.call('GET', '/api/2.0/serving-endpoints/inv-1/metrics');
-    expect(metrics.status).toBe(200);
-    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(metrics.text).toContain('# TYPE request_count_total counter');
-    expect(metrics.text).toContain('request_count_total{served_entity_name="churn-2"} 30');
-    expect(metrics.text).toContain('request_5xx_count_total{served_entity_name="churn-2"} 15');
-    expect(metrics.text).toContain('request_5xx_count_total{served_entity_name="churn-1"} 0');
-    expect(metrics.text).toContain('request_latency_ms_bucket{served_entity_name="churn-2",le="250"} 0');
-    expect(metrics.text).toContain('request_latency_ms_bucket{served_entity_name="churn-2",le="500"} 30');
+      // The minute is not over: the export still shows the one before (no requests).
+      const during = await t.call('GET', '/api/2.0/serving-endpoints/inv-m/metrics');
+      expect(during.status).toBe(200);
+      expect(during.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(during.text).toContain('# TYPE request_count_total gauge');
+      expect(during.text).toContain('# TYPE request_latency_ms histogram');
+      expect(during.text).toContain(`request_count_total{served_entity_name="churn-2"} 0 ${now}`);
+
+      now += 60_000;
+      const at = now;
+      const metrics = (await t.call('GET', '/api/2.0/serving-endpoints/inv-m/metrics')).text;
+      expect(metrics).toContain(`request_count_total{served_entity_name="churn-2"} 30 ${at}`);
+      expect(metrics).toContain(`request_count_total{served_entity_name="churn-1"} 70 ${at}`);
+      expect(metrics).toContain(`request_5xx_count_total{served_entity_name="churn-2"} 15 ${at}`);
+      expect(metrics).toContain(`request_5xx_count_total{served_entity_name="churn-1"} 0 ${at}`);
+      expect(metrics).toContain(`request_latency_ms_bucket{served_entity_name="churn-2",le="250"} 0 ${at}`);
+      expect(metrics).toContain(`request_latency_ms_bucket{served_entity_name="churn-2",le="500"} 30 ${at}`);
+
+      // A gauge, not a counter: the next minute without requests shows 0 again.
+      now += 60_000;
+      expect((await t.call('GET', '/api/2.0/serving-endpoints/inv-m/metrics')).text).toContain(`request_count_total{served_entity_name="churn-2"} 0 ${now}`);
+
+      // Live traffic (a stand-in for the endpoint's users) follows the routes, minute by minute.
+      await t.call('PATCH', '/__emulator/serving/settings', { live_traffic_per_minute: 200 });
+      await t.call('GET', '/api/2.0/serving-endpoints/inv-m');
+      now += 120_000;
+      const live = (await t.call('GET', '/api/2.0/serving-endpoints/inv-m/metrics')).text;
+      expect(live).toContain(`request_count_total{served_entity_name="churn-1"} 140 ${now}`);
+      expect(live).toContain(`request_count_total{served_entity_name="churn-2"} 60 ${now}`);
+    } finally {
+      await t.close();
+    }
   });
 
   it('fails every invocation of a live version that is then marked failing', async () => {

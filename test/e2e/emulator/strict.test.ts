@@ -280,11 +280,21 @@ const CASES: Record<StrictBehaviour, Case> = {
       await req('POST', '/__emulator/serving/endpoints/ep/metrics', { served_entity_name: 'm-1', add_requests: 5 });
       now += 60_000;
       const text = (await req('GET', '/api/2.0/serving-endpoints/ep/metrics')).text;
-      return [/served_entity_name="m-1"/.test(text), /# TYPE request_count_total (\w+)/.exec(text)?.[1], /^request_count_total(\{[^}]*\})? (\d+)/m.exec(text)?.[2]];
+      const sample = /^request_count_total(\{[^}]*\})? (\d+)( \d+)?$/m.exec(text);
+      now += 60_000;
+      const idle = (await req('GET', '/api/2.0/serving-endpoints/ep/metrics')).text;
+      return [
+        /# TYPE request_count_total (\w+)/.exec(text)?.[1],
+        sample?.[2],
+        /served_entity_name="m-1"/.test(text) ? 'served_entity_name' : /served_model_name="m-1"/.test(text) ? 'served_model_name' : 'none',
+        sample?.[3] !== undefined,
+        /^request_count_total\{/m.test(idle),
+      ];
     },
-    // Cumulative counters per entity / one per-minute gauge for the endpoint (the 5 requests of the last minute).
-    lenient: [true, 'counter', '5'],
-    strict: [false, 'gauge', '5'],
+    // Both: per-minute gauges (the 5 requests of the last minute). Default: label served_entity_name,
+    // timestamps, a zero series when idle; strict: served_model_name, no timestamps, no series when idle.
+    lenient: ['gauge', '5', 'served_entity_name', true, true],
+    strict: ['gauge', '5', 'served_model_name', false, false],
   },
   'serving-system-table': {
     run: async () => {

@@ -94,18 +94,21 @@ describe.each<[MonitorApi, string]>([
   });
 
   it('updates exactly the changed fields', async () => {
+    // A legacy monitor's output schema is never changed in place (see below): the rest is updated.
+    const outputSchema = api === 'legacy' ? 'main.monitoring' : 'main.monitoring_v2';
     const changed = config(table, {
       api,
-      outputSchema: 'main.monitoring_v2',
+      outputSchema,
       inferenceLog: { ...base.inferenceLog, granularities: ['1 day', '1 week'] },
       schedule: { cron: '0 0 6 * * ?', timezone: 'UTC' },
     });
     const port = createMonitorPort(client);
     const spec = { api, monitor: desired(changed), refresh: 'never' as const };
-    expect(await port.check(spec)).toEqual({ state: 'pending', reason: `monitor on main.ml.${table}_prod differs in output_schema, inference_log, schedule` });
+    const fields = api === 'legacy' ? ['inference_log', 'schedule'] : ['output_schema', 'inference_log', 'schedule'];
+    expect(await port.check(spec)).toEqual({ state: 'pending', reason: `monitor on main.ml.${table}_prod differs in ${fields.join(', ')}` });
     bed.emulator.admin.clearRequests();
     const result = await port.act(spec);
-    expect(result).toMatchObject({ action: 'updated', changes: ['output_schema', 'inference_log', 'schedule'], monitorVersion: 2, writes: 1, refresh: null });
+    expect(result).toMatchObject({ action: 'updated', changes: fields, monitorVersion: 2, writes: 1, refresh: null });
     expect(writes()).toEqual(
       api === 'legacy' ? [`PUT /api/2.1/unity-catalog/tables/main.ml.${table}_prod/monitor 200`] : ['PATCH /api/data-quality/v1/monitors/table/{id} 200'],
     );
@@ -115,7 +118,7 @@ describe.each<[MonitorApi, string]>([
     }
     const legacy = await bed.call('GET', `/api/2.1/unity-catalog/tables/main.ml.${table}_prod/monitor`);
     expect(legacy.json).toMatchObject({
-      output_schema_name: 'main.monitoring_v2',
+      output_schema_name: outputSchema,
       schedule: { quartz_cron_expression: '0 0 6 * * ?', timezone_id: 'UTC' },
       inference_log: { granularities: ['1 day', '1 week'], label_col: 'label', prediction_col: 'prediction' },
     });
@@ -125,11 +128,28 @@ describe.each<[MonitorApi, string]>([
     expect(writes()).toEqual([]);
   });
 
-  it('refuses, writing nothing, when the inference table does not exist', async () => {
-    const result = await client.ensureMonitor({ api, monitor: desired(config('missing', { api })), refresh: 'after-change' });
+  it('refuses, writing nothing, when the inference table does not exist (whatever code the monitor routes use for it)', async () => {
+    const spec = { api, monitor: desired(config('missing', { api })), refresh: 'after-change' as const };
+    expect(await createMonitorPort(client).check(spec)).toEqual({ state: 'pending', reason: expect.stringMatching(/inference table main\.ml\.missing_prod does not exist yet/) });
+    const result = await client.ensureMonitor(spec);
     expect(result.action).toBe('failed');
     expect(result.message).toMatch(/inference table main\.ml\.missing_prod does not exist yet/);
     expect(writes()).toEqual([]);
+  });
+
+  it('reports, writing nothing, an output schema that differs from the monitor\'s (legacy: not changeable in place)', async () => {
+    if (api !== 'legacy') return;
+    const moved = { api, monitor: desired(config(table, { api, outputSchema: 'main.monitoring_v2' })), refresh: 'never' as const };
+    const check = await createMonitorPort(client).check(moved);
+    expect(check).toEqual({ state: 'pending', reason: expect.stringMatching(/writes its metric tables to main\.monitoring, the config says main\.monitoring_v2.*nothing was changed/) });
+    bed.emulator.admin.clearRequests();
+    const result = await client.ensureMonitor(moved);
+    expect(result).toMatchObject({ action: 'failed', writes: 0 });
+    expect(result.message).toMatch(/set monitor\.output_schema back, or delete the monitor \(its metric tables stay\) and re-run/);
+    expect(writes()).toEqual([]);
+    // The spelling of a name is not a difference: Unity Catalog stores names in lower case.
+    const upper = { ...moved, monitor: desired(config(table, { api, outputSchema: 'Main.Monitoring', schedule: { cron: '0 0 6 * * ?', timezone: 'UTC' }, inferenceLog: { ...base.inferenceLog, granularities: ['1 day', '1 week'] } })) };
+    expect(await client.ensureMonitor(upper)).toMatchObject({ action: 'unchanged', writes: 0 });
   });
 });
 

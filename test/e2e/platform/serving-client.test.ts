@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { entity, startBed, type Bed } from '../rollout/harness.js';
-import { entityHealth } from '../../../src/endpoint/metrics.js';
+import { ENTITY_LABELS, entitySample, windowHealth } from '../../../src/endpoint/metrics.js';
+import { projectMode } from '../../support/strict.js';
 import type { WaitProgress } from '../../../src/endpoint/serving.js';
 
 let bed: Bed;
@@ -135,21 +136,35 @@ describe('serving client', () => {
     expect(ours.outcome === 'gave-up' && ours.settle.kind).toBe('deadline');
   });
 
-  it('reads Prometheus metrics per served entity and computes error rate and p95 over a window', async () => {
-    const before = await bed.serving.readMetrics('metered');
-    expect(Object.keys(before).sort()).toEqual(['churn-3', 'churn-4']);
+  it('reads the metrics export as per-minute gauges: a minute shows only its own requests, a window adds the minutes up', async () => {
+    const strict = projectMode().mode === 'strict';
+    const baseline = await bed.serving.readMetrics('metered');
+    expect(baseline.types.get('request_count_total')).toBe('gauge');
+    expect(baseline.types.get('request_latency_ms')).toBe('histogram');
+    // Requests in the current minute are not in the export until the minute is over.
     await bed.call('POST', '/__emulator/serving/endpoints/metered/metrics', { served_entity_name: 'churn-4', error_rate: 0.25, p95_latency_ms: 800, add_requests: 40 });
     await bed.call('POST', '/__emulator/serving/endpoints/metered/metrics', { served_entity_name: 'churn-3', add_requests: 10 });
-    const after = await bed.serving.readMetrics('metered');
-    expect(after['churn-4']!.requests - before['churn-4']!.requests).toBe(40);
-    const h4 = entityHealth('churn-4', after, before);
-    expect(h4).toMatchObject({ requests: 40, errors: 10, errorRate: 0.25 });
-    expect(h4.p95LatencyMs).toBeGreaterThan(500);
-    expect(h4.p95LatencyMs).toBeLessThanOrEqual(1000);
-    const h3 = entityHealth('churn-3', after, before);
-    expect(h3).toMatchObject({ requests: 10, errors: 0, errorRate: 0 });
-    expect(h3.p95LatencyMs).toBeLessThanOrEqual(25);
-    expect(entityHealth('churn-3', after, after)).toMatchObject({ requests: 0, errorRate: null, p95LatencyMs: null });
+    const sameMinute = await bed.serving.readMetrics('metered');
+    expect(entitySample(sameMinute, 'churn-4', ENTITY_LABELS)?.requests ?? 0).toBe(0);
+    bed.clock.advance(60_000);
+    const first = await bed.serving.readMetrics('metered');
+    expect(entitySample(first, 'churn-4', ENTITY_LABELS)).toMatchObject({ requests: 40, errors5xx: 10, label: strict ? 'served_model_name' : 'served_entity_name' });
+    await bed.call('POST', '/__emulator/serving/endpoints/metered/metrics', { served_entity_name: 'churn-4', add_requests: 20 });
+    bed.clock.advance(60_000);
+    const second = await bed.serving.readMetrics('metered');
+    // A gauge: the second minute shows its 20 requests, not 60.
+    expect(entitySample(second, 'churn-4', ENTITY_LABELS)?.requests).toBe(20);
+    // churn-3 was idle that minute: a zero series by default, no series in the strict reading.
+    expect(entitySample(second, 'churn-3', ENTITY_LABELS)?.requests).toBe(strict ? undefined : 0);
+    const h4 = windowHealth({ entity: 'churn-4', baseline, samples: [first, second], labels: ENTITY_LABELS });
+    expect(h4).toMatchObject({ kind: 'measured', health: { requests: 60, errors: 15, errorRate: 0.25, minutes: 2 } });
+    // 60 requests at 800 ms: p95 falls in the 500–1000 ms bucket.
+    const p95 = h4.health.p95LatencyMs!;
+    expect(p95).toBeGreaterThan(500);
+    expect(p95).toBeLessThanOrEqual(1000);
+    const h3 = windowHealth({ entity: 'churn-3', baseline, samples: [first, second], labels: ENTITY_LABELS });
+    expect(h3.health).toMatchObject({ requests: 10, errors: 0, errorRate: 0 });
+    expect(h3.health.p95LatencyMs).toBeLessThanOrEqual(25);
   });
 
   it('sends a smoke request and returns failures as data', async () => {

@@ -36,6 +36,8 @@ const SEED = {
       serving: {
         update_duration_ms: 10_000,
         ready_delay_ms: 0,
+        // The endpoint's users: the canary's health check needs requests to judge.
+        live_traffic_per_minute: 100,
         endpoints: [{ name: 'churn-prod', config: { served_entities: [{ name: 'churn-1', entity_name: 'prod.ml.churn', entity_version: '1', workload_size: 'Small', scale_to_zero_enabled: false }] } }],
       },
       monitors: { activation_ms: 0, refresh_duration_ms: 500 },
@@ -131,7 +133,7 @@ async function expectConverged(): Promise<void> {
   // Unity Catalog search answers no tags: the copy's identity tag is read with get.
   expect(versions[1]!.tags, 'search answers no tags').toBeUndefined();
   const copy = await get<{ model_version: { tags?: { key: string; value: string }[] } }>('/api/2.0/mlflow/unity-catalog/model-versions/get', { name: 'prod.ml.churn', version: '2' });
-  expect(copy.model_version.tags?.some((t) => t.key === 'mlops_gate.copy_of')).toBe(true);
+  expect(copy.model_version.tags?.some((t) => t.key === 'mlops_gate_copy_of')).toBe(true);
   const model = await get<{ registered_model: { aliases?: { alias: string; version: string | number }[] } }>('/api/2.0/mlflow/unity-catalog/registered-models/get', { name: 'prod.ml.churn' });
   expect(model.registered_model.aliases?.map((a) => [a.alias, String(a.version)])).toEqual([['champion', '2']]);
   const endpoint = await get<{ state: { config_update: string }; config: { traffic_config: { routes: { served_model_name?: string; served_entity_name?: string; traffic_percentage: number }[] } } }>(

@@ -11,6 +11,10 @@ import { runCli } from '../../../src/cli.js';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import type { ResultDocument } from '../../../src/result/types.js';
 import { runCliOnConfigText } from '../../support/run-cli.js';
+import { lockPrefix } from '../../../src/apply/lock.js';
+import { copyIdentity, isOurTag } from '../../../src/registry/journal.js';
+import { sha256Hex } from '../../../src/util/hash.js';
+import { previousOf, promotedOf } from '../../support/journal.js';
 
 const SIGNATURE = { inputs: [{ type: 'double', name: 'tenure_months', required: true }], outputs: [{ type: 'double', name: 'probability', required: true }] };
 const version = (pkl: string) => ({ description: 'Gradient boosting on the 2026-11 snapshot.', tags: { owner: 'churn-team' }, signature: SIGNATURE, files: { 'model.pkl': pkl, 'input_example.json': JSON.stringify({ columns: ['tenure_months'], data: [[12]] }) } });
@@ -190,6 +194,9 @@ describe('promote with a serving rollout (through the CLI)', () => {
     const file = join(dir, 'lock.yml');
     // Two 12-minute pauses: 24 simulated minutes, longer than the 15-minute lock lifetime.
     writeFileSync(file, config('strategy: canary\nsteps: [10, 50, 100]\npause: 12m'));
+    onSleep = async (ms) => {
+      if (ms === 60_000) await api('POST', '/__emulator/serving/endpoints/churn-prod/metrics', { served_entity_name: 'churn-2', error_rate: 0, p95_latency_ms: 40, add_requests: 5 });
+    };
     let stderr = '';
     const code = await runCli(['promote', '--config', file, '--format', 'json'], {
       stdout: () => undefined,
@@ -208,8 +215,8 @@ describe('promote with a serving rollout (through the CLI)', () => {
     });
     expect(code, stderr).toBe(0);
     expect(lock).not.toBeNull();
-    const acquired = Date.parse(lock!['mlops_gate.lock.acquired_at']!);
-    const expires = Date.parse(lock!['mlops_gate.lock.expires_at']!);
+    const acquired = Date.parse(lock!['mlops_gate_lock_acquired_at']!);
+    const expires = Date.parse(lock!['mlops_gate_lock_expires_at']!);
     expect(rolloutEndedAt - acquired).toBeGreaterThan(15 * 60_000);
     // Without renewals it would have expired mid-rollout; renewed, it outlives the rollout.
     expect(expires).toBeGreaterThan(rolloutEndedAt);
@@ -233,6 +240,21 @@ describe('promote with a serving rollout (through the CLI)', () => {
     ]);
     expect(await traffic()).toEqual(['churn-1:100']);
     // The alias moves only after the rollout: the champion is still what the endpoint serves.
+    const model = await api<{ registered_model: { aliases?: { alias: string; version: string | number }[] } }>('GET', '/api/2.0/mlflow/unity-catalog/registered-models/get?name=prod.ml.churn');
+    expect(model.registered_model.aliases?.map((a) => [a.alias, String(a.version)])).toEqual([['champion', '1']]);
+  });
+
+  it('canary on no evidence: without traffic the health check waits, then fails the promotion and restores the endpoint', async () => {
+    const seq = lastSeq();
+    const { code, result, stderr } = await cli(['promote'], config('strategy: canary\nsteps: [10, 100]\npause: 2m\nhealth: { max_error_rate: 0.05, min_requests: 25, max_traffic_wait: 3m }'));
+    expect(code).toBe(3);
+    const plan = result!.targets[0]!.plan!;
+    expect(plan.status).toBe('failed');
+    expect(plan.message).toMatch(/rollout aborted, the previous config is restored: health check could not judge churn-2 at "canary 10% to prod.ml.churn v2": not enough traffic to judge: .* min_requests is 25 \(waited 3 extra minute\(s\), max_traffic_wait\)/);
+    expect(stderr).toMatch(/0 of 25 requests to churn-2 so far: waiting a minute more for traffic \(up to 3 min\)/);
+    expect(await traffic()).toEqual(['churn-1:100']);
+    // 1 + 2 reads during the pause, 3 during the wait.
+    expect(emu.admin.requests().entries.filter((e) => e.seq > seq && e.path === '/api/2.0/serving-endpoints/churn-prod/metrics')).toHaveLength(6);
     const model = await api<{ registered_model: { aliases?: { alias: string; version: string | number }[] } }>('GET', '/api/2.0/mlflow/unity-catalog/registered-models/get?name=prod.ml.churn');
     expect(model.registered_model.aliases?.map((a) => [a.alias, String(a.version)])).toEqual([['champion', '1']]);
   });
@@ -295,6 +317,9 @@ describe('promote with a serving rollout (through the CLI)', () => {
     // Planning wrote nothing.
     expect(emu.admin.requests().entries.filter((e) => e.method !== 'GET')).toEqual([]);
 
+    onSleep = async (ms) => {
+      if (ms === 60_000) await api('POST', '/__emulator/serving/endpoints/churn-prod/metrics', { served_entity_name: 'churn-2', add_requests: 30 });
+    };
     const applied = await cli(['promote', '--expect-plan', plan.hash!.slice(0, 19)], text);
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.result!.targets[0]!.plan).toMatchObject({ status: 'applied', hash: plan.hash });
@@ -325,3 +350,132 @@ describe('promote with a serving rollout (through the CLI)', () => {
     expect(writes(seq)).toEqual([]);
   });
 });
+
+describe('the journal within the tag rules (every strict reading, uc-tag-rules included)', () => {
+  type Entity = { name: string; entity_name: string; entity_version: string; workload_size?: string; workload_type?: string; scale_to_zero_enabled?: boolean; environment_vars?: Record<string, string> };
+  const served = async (): Promise<Entity[]> =>
+    (await api<{ config: { served_entities: (Entity & Record<string, unknown>)[] } }>('GET', '/api/2.0/serving-endpoints/churn-prod')).config.served_entities.map(
+      ({ creator: _c, creation_timestamp: _t, state: _s, ...rest }) => rest as Entity,
+    );
+  const versionTags = async (name: string, version: string): Promise<Record<string, string>> => {
+    const got = await api<{ model_version: { tags?: { key: string; value: string }[] } }>('GET', `/api/2.0/mlflow/unity-catalog/model-versions/get?name=${name}&version=${version}`);
+    return Object.fromEntries((got.model_version.tags ?? []).map((t) => [t.key, t.value]));
+  };
+  /** Writes as an earlier version of mlops-gate did: dotted keys, which the strict reading refuses (so it is off meanwhile). */
+  const asEarlierVersion = async (work: () => Promise<void>) => {
+    const strict = emu.admin.strict();
+    emu.admin.setStrict(strict.filter((b) => b !== 'uc-tag-rules'));
+    try {
+      await work();
+    } finally {
+      emu.admin.setStrict(strict);
+    }
+  };
+
+  it('journals an endpoint config far above 1000 characters whole (packed chunks, a digest) and rollback restores it exactly', async () => {
+    const vars = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`FEATURE_FLAG_${i}`, `{{secrets/churn-scope/feature-flag-key-${i}}}`]));
+    const big: Entity = { name: 'churn-1', entity_name: 'prod.ml.churn', entity_version: '1', workload_size: 'Medium', workload_type: 'CPU', scale_to_zero_enabled: false, environment_vars: vars };
+    await api('PUT', '/api/2.0/serving-endpoints/churn-prod/config', { served_entities: [big] });
+    await api('POST', '/__emulator/serving/endpoints/churn-prod/complete-update');
+    const before = await served();
+    expect(JSON.stringify(before).length).toBeGreaterThan(3000);
+
+    const text = config('strategy: replace');
+    const { code, stderr } = await cli(['promote'], text);
+    expect(code, stderr).toBe(0);
+    expect(await traffic()).toEqual(['churn-2:100']);
+    const tags = await versionTags('prod.ml.churn', '2');
+    // Every key and value within the documented rules; mlops-gate's share of the object stays small.
+    for (const [key, value] of Object.entries(tags)) {
+      expect(key).toMatch(/^[A-Za-z0-9_]{1,255}$/);
+      expect(value.length).toBeLessThanOrEqual(1000);
+    }
+    expect(Object.keys(tags).filter(isOurTag).length).toBeLessThanOrEqual(20);
+    expect(Object.keys(tags).filter((k) => /^mlops_gate_previous\d+_prod$/.test(k)).length).toBeGreaterThan(0);
+    expect(JSON.parse(tags['mlops_gate_previous_prod']!)).toMatchObject({ $packed: 'deflate-raw+base64', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(previousOf(tags, 'prod')).toMatchObject({ champion: '1', endpoint: { endpoint: 'churn-prod', config: { servedEntities: [expect.objectContaining({ name: 'churn-1', extra: expect.objectContaining({ environment_vars: vars }) })] } } });
+
+    const back = await cli(['rollback', '--model', 'churn', '--env', 'prod'], text);
+    expect(back.code, back.stderr).toBe(0);
+    expect(await served()).toEqual(before);
+  });
+
+  it('rolls back a promotion an earlier version journaled with dotted keys (endpoint config included)', async () => {
+    await asEarlierVersion(async () => {
+      // An earlier version promoted prod.ml.churn v2 (a copy of dev v2) onto the endpoint, saving v1's config.
+      await api('POST', '/api/2.0/mlflow/unity-catalog/model-versions/create', {
+        name: 'prod.ml.churn',
+        source: 'models:/dev.ml.churn/2',
+        tags: [
+          { key: 'mlops_gate.copy_of', value: 'legacy' },
+          { key: 'mlops_gate.prod.previous_champion', value: '1' },
+          { key: 'mlops_gate.prod.previous.champion', value: '1' },
+          {
+            key: 'mlops_gate.prod.previous.endpoint',
+            value: JSON.stringify({ endpoint: 'churn-prod', configVersion: 1, config: { servedEntities: [{ name: 'churn-1', entityName: 'prod.ml.churn', entityVersion: '1', workloadSize: 'Small', scaleToZero: false }], routes: [{ servedEntityName: 'churn-1', percent: 100 }] } }),
+          },
+        ],
+      });
+    });
+    await fetch(`${emu.url}/api/2.0/fs/files/Models/prod/ml/churn/2/MLmodel?overwrite=true`, { method: 'PUT', headers: { authorization: `Bearer ${DEFAULT_TOKEN}` }, body: 'artifact_path: model\nflavors: {}\n' });
+    await api('POST', '/api/2.0/mlflow/unity-catalog/model-versions/finalize', { name: 'prod.ml.churn', version: '2' });
+    await api('POST', '/api/2.0/mlflow/unity-catalog/registered-models/alias', { name: 'prod.ml.churn', alias: 'champion', version: '2' });
+    await api('PUT', '/api/2.0/serving-endpoints/churn-prod/config', { served_entities: [{ name: 'churn-2', entity_name: 'prod.ml.churn', entity_version: '2', workload_size: 'Small', scale_to_zero_enabled: false }] });
+    await api('POST', '/__emulator/serving/endpoints/churn-prod/complete-update');
+
+    const text = config('strategy: replace');
+    const back = await cli(['rollback', '--model', 'churn', '--env', 'prod'], text);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.result!.targets[0]!.plan).toMatchObject({ status: 'applied', previousChampion: '2' });
+    expect(await traffic()).toEqual(['churn-1:100']);
+    const model = await api<{ registered_model: { aliases?: { alias: string; version: string | number }[]; tags?: { key: string; value: string }[] } }>('GET', '/api/2.0/mlflow/unity-catalog/registered-models/get?name=prod.ml.churn');
+    expect(model.registered_model.aliases?.map((a) => [a.alias, String(a.version)])).toEqual([['champion', '1']]);
+    // The rollback itself is journaled with the new keys.
+    expect(model.registered_model.tags?.map((t) => t.key)).toContain('mlops_gate_rollback_prod');
+  });
+
+  it('recognises a copy an earlier version made (identity under mlops_gate.copy_of): no second copy, the journal goes on it', async () => {
+    const registryId = `${emu.url}#dev.ml`;
+    await asEarlierVersion(async () => {
+      await api('POST', '/api/2.0/mlflow/unity-catalog/model-versions/create', {
+        name: 'prod.ml.churn',
+        source: 'models:/dev.ml.churn/2',
+        tags: [{ key: 'mlops_gate.copy_of', value: copyIdentity(registryId, 'dev.ml.churn', '2') }],
+      });
+    });
+    await fetch(`${emu.url}/api/2.0/fs/files/Models/prod/ml/churn/2/MLmodel?overwrite=true`, { method: 'PUT', headers: { authorization: `Bearer ${DEFAULT_TOKEN}` }, body: 'artifact_path: model\nflavors: {}\n' });
+    await api('POST', '/api/2.0/mlflow/unity-catalog/model-versions/finalize', { name: 'prod.ml.churn', version: '2' });
+    const seq = lastSeq();
+    const { code, stderr, result } = await cli(['promote'], config('strategy: replace'));
+    expect(code, stderr).toBe(0);
+    expect(result!.targets[0]!.plan).toMatchObject({ status: 'applied', destination: { version: '2' } });
+    expect(writes(seq).filter((w) => w.includes('model-versions/create'))).toEqual([]);
+    const tags = await versionTags('prod.ml.churn', '2');
+    expect(promotedOf(tags, 'prod')).toMatchObject({ from: 'dev', by: 'release-bot' });
+    expect(tags['mlops_gate.copy_of']).toBe(copyIdentity(registryId, 'dev.ml.churn', '2'));
+  });
+
+  it('respects a lock an earlier version holds (tags under mlops_gate.lock.*)', async () => {
+    const prefix = lockPrefix(`${emu.url}#prod.ml|prod.ml.churn|prod`);
+    const name = `prod.ml.mlops_gate_lock_${sha256Hex(prefix).slice(0, 24)}_g1`;
+    await asEarlierVersion(async () => {
+      await api('POST', '/api/2.0/mlflow/unity-catalog/registered-models/create', {
+        name,
+        tags: [
+          { key: 'mlops_gate.lock.owner', value: 'old-release-bot' },
+          { key: 'mlops_gate.lock.token', value: 'someone-elses-token' },
+          { key: 'mlops_gate.lock.acquired_at', value: new Date(now).toISOString() },
+          { key: 'mlops_gate.lock.expires_at', value: new Date(now + 3_600_000).toISOString() },
+          { key: 'mlops_gate.lock.purpose', value: 'promote churn dev→prod' },
+          { key: 'mlops_gate.lock.name', value: `${prefix}1` },
+        ],
+      });
+    });
+    const seq = lastSeq();
+    const { code, result } = await cli(['promote'], config('strategy: replace'));
+    expect(code).toBe(3);
+    expect(result!.targets[0]!.plan).toMatchObject({ status: 'locked', message: expect.stringMatching(/holds the lock .*old-release-bot \(promote churn dev→prod\)/) });
+    expect(writes(seq)).toEqual([]);
+  });
+});
+

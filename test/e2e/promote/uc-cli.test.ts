@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import { runCliOnConfigText } from '../../support/run-cli.js';
+import { promotedByOf, sourceOf } from '../../support/journal.js';
 
 const SIGNATURE = {
   inputs: [{ type: 'double', name: 'tenure_months', required: true }],
@@ -159,8 +160,8 @@ describe('promote into Unity Catalog through the CLI', () => {
     expect(others).toEqual([]);
     expect(copy!.status).toBe('READY');
     const tags = Object.fromEntries((copy!.tags ?? []).map((t) => [t.key, t.value]));
-    expect(tags['mlops_gate.source']).toBe('dev.ml.churn/2');
-    expect(tags['mlops_gate.prod.promoted_by']).toBe('release-bot');
+    expect(sourceOf(tags)).toBe('dev.ml.churn/2');
+    expect(promotedByOf(tags, 'prod')).toBe('release-bot');
     expect(await aliasesOf('prod', 'dapi-prod', 'prod.ml.churn')).toEqual({ champion: '1' });
     // Nothing was written to the source workspace.
     const devWrites = emu.admin.requests().entries.filter((e) => e.method !== 'GET' && e.workspace !== 'prod');

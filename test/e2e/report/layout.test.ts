@@ -70,7 +70,8 @@ describe('the demo as GitHub shows it', () => {
     const rows = Object.fromEntries(tablesOf(md).slice(2).flatMap((t) => t.cells.slice(1).map((r) => [`${r[1]}`, r[2]])));
     expect(rows['release/metric_delta:latency_p95_ms']).toBeDefined();
     const fraudGates = tablesOf(md)[3]!.cells.slice(1);
-    expect(fraudGates.map((r) => r[0])).toEqual(['❌', '❌', '❌', '⚠️', '⚠️', '✅', '✅']); // blockers first
+    expect(fraudGates.map((r) => r[0])).toEqual(['❌', '❌', '❌', '⚠️', '⚠️', '✅', '✅', '✅']); // blockers first
+    expect(fraudGates.find((r) => r[1] === 'baseline/quarantine')?.[0]).toBe('✅'); // the baseline pack's quarantine gate, passing on a never-rolled-back version
     expect(fraudGates.find((r) => r[1] === 'release/metric_delta:roc_auc')![2]).toBe('0.902 vs champion 0.931: -3.11% (worse); limit: at most 1% worse; higher is better');
     expect(md).not.toMatch(/=—|min_absolute_change|run_id=/);
     expect(md).not.toMatch(/precondition|postcondition|before: |after: /);

@@ -50,13 +50,20 @@ describe('phases', () => {
   });
 
   it('blue_green deploys at 0%, switches with the old kept, smoke-tests, then removes the old', () => {
-    const phases = phasesFor({ kind: 'blue_green', smokeRequest: true }, e('4'), base);
-    expect(phases.map((p) => [split(p.config), p.config.servedEntities.length, p.smoke])).toEqual([
-      [['churn-3:100', 'churn-4:0'], 2, false],
-      [['churn-3:0', 'churn-4:100'], 2, true],
-      [['churn-4:100'], 1, false],
+    const phases = phasesFor({ kind: 'blue_green', smokeRequest: true, healthCheck: false, pauseSeconds: 300 }, e('4'), base);
+    expect(phases.map((p) => [split(p.config), p.config.servedEntities.length, p.smoke, p.healthCheck])).toEqual([
+      [['churn-3:100', 'churn-4:0'], 2, false, false],
+      [['churn-3:0', 'churn-4:100'], 2, true, false],
+      [['churn-4:100'], 1, false, false],
     ]);
-    expect(phasesFor({ kind: 'blue_green', smokeRequest: false }, e('4'), base)[1]!.smoke).toBe(false);
+    expect(phasesFor({ kind: 'blue_green', smokeRequest: false, healthCheck: false, pauseSeconds: 300 }, e('4'), base)[1]!.smoke).toBe(false);
+    // With `health:`, the switch (old version still deployed at 0%) is paused and health-checked.
+    const checked = phasesFor({ kind: 'blue_green', smokeRequest: true, healthCheck: true, pauseSeconds: 120 }, e('4'), base);
+    expect(checked.map((p) => [p.healthCheck, p.pauseSeconds])).toEqual([
+      [false, 0],
+      [true, 120],
+      [false, 0],
+    ]);
   });
 
   it('every strategy on a new endpoint (or one serving only the candidate) is the candidate at 100%', () => {
@@ -64,7 +71,7 @@ describe('phases', () => {
       const phases = phasesFor(strategy, e('4'), null);
       expect(phases.map((p) => split(p.config))).toEqual([['churn-4:100']]);
     }
-    expect(phasesFor({ kind: 'blue_green', smokeRequest: true }, e('4'), null)[0]!.smoke).toBe(true);
+    expect(phasesFor({ kind: 'blue_green', smokeRequest: true, healthCheck: true, pauseSeconds: 60 }, e('4'), null).map((p) => [p.smoke, p.healthCheck])).toEqual([[true, false]]);
     const onlyCandidate = { servedEntities: [e('4')], routes: [{ servedEntityName: 'churn-4', percent: 100 }] };
     expect(phasesFor({ kind: 'canary', steps: [10, 100], pauseSeconds: 1 }, e('4'), onlyCandidate)).toHaveLength(1);
   });
@@ -101,7 +108,7 @@ describe('comparisons', () => {
     const spec = {
       endpoint: 'x',
       strategy: { kind: 'canary', steps: [10, 100], pauseSeconds: 0 } as const,
-      health: { maxErrorRate: null, maxP95LatencyMs: null },
+      health: { maxErrorRate: null, maxP95LatencyMs: null, minRequests: 10, onInsufficientTraffic: 'wait' as const, maxTrafficWaitSeconds: 900, entityLabel: null },
       candidate: e('4'),
       inferenceTable: null,
       expected: expectationOf({ servedEntities: [e('3')], routes: [{ servedEntityName: 'churn-3', percent: 100 }] }, 7),

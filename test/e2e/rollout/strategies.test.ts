@@ -1,7 +1,8 @@
 // Every rollout strategy end to end on the emulator (real HTTP), on a clock the waits advance:
-// replace, canary (healthy, health abort, failed deploy, 409 mid-rollout, resume after a crash),
-// blue_green (smoke pass and fail), ab, create when absent, drift refusal, deadline, and zero
-// writes when a finished rollout is run again.
+// replace, canary (healthy, health abort, no evidence, failed deploy, 409 mid-rollout, resume after
+// a crash), blue_green (smoke pass and fail, health after the switch), ab, create when absent,
+// drift refusal, deadline, and zero writes when a finished rollout is run again. The health checks
+// read the metrics export as the emulator's mode renders it (docs/emulator.md, serving-metrics).
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RolloutStrategy } from '../../../src/config/types.js';
@@ -16,9 +17,10 @@ import {
   type ServingRolloutSpec,
 } from '../../../src/rollout/index.js';
 import { entity, startBed, type Bed } from './harness.js';
+import { projectMode } from '../../support/strict.js';
 import type { EndpointConfigSpec } from '../../../src/endpoint/serving.js';
 
-const ENDPOINTS = ['churn-prod', 'replace-1', 'canary-ok', 'canary-sick', 'canary-broken', 'canary-409', 'canary-crash', 'bg-ok', 'bg-smoke', 'ab-1', 'drift-1', 'slow-1'];
+const ENDPOINTS = ['churn-prod', 'replace-1', 'canary-ok', 'canary-sick', 'canary-broken', 'canary-409', 'canary-crash', 'canary-idle', 'canary-late', 'canary-quiet', 'bg-ok', 'bg-smoke', 'bg-health', 'bg-sick', 'ab-1', 'drift-1', 'slow-1'];
 
 let bed: Bed;
 beforeAll(async () => {
@@ -44,7 +46,7 @@ const v3: EndpointConfigSpec = {
 const spec = (endpoint: string, strategy: RolloutStrategy, extra: Partial<ServingRolloutSpec> = {}): ServingRolloutSpec => ({
   endpoint,
   strategy,
-  health: { maxErrorRate: 0.05, maxP95LatencyMs: 500 },
+  health: { maxErrorRate: 0.05, maxP95LatencyMs: 500, minRequests: 10, onInsufficientTraffic: 'wait', maxTrafficWaitSeconds: 300, entityLabel: null },
   candidate: { name: 'churn-4', entityName: 'main.ml.churn', entityVersion: '4', workloadSize: 'Small', scaleToZero: false },
   inferenceTable: null,
   expected: expectationOf(v3, 1),
@@ -53,6 +55,19 @@ const spec = (endpoint: string, strategy: RolloutStrategy, extra: Partial<Servin
 });
 
 const deps = () => ({ serving: bed.serving, clock: bed.clock });
+
+/** Traffic on the candidate during each minute of a pause (endpoint polls are shorter sleeps). */
+const traffic = (endpoint: string, body: { error_rate?: number; p95_latency_ms?: number; add_requests: number }, from = 0) => {
+  let minute = 0;
+  bed.onSleep = async (ms) => {
+    if (ms !== 60_000) return;
+    if (minute++ < from) return;
+    await bed.call('POST', `/__emulator/serving/endpoints/${endpoint}/metrics`, { served_entity_name: 'churn-4', error_rate: 0, p95_latency_ms: 40, ...body });
+  };
+};
+
+/** Reads of the metrics export since the request log was cleared. */
+const metricReads = (endpoint: string): number => bed.emulator.admin.requests().entries.filter((e) => e.path === `/api/2.0/serving-endpoints/${endpoint}/metrics`).length;
 
 /** Live routes as `name:percent` (0% routes included), sorted. */
 const routes = async (name: string): Promise<string[]> => {
@@ -74,7 +89,7 @@ describe('spec from mlops.yml serving config', () => {
     const serving: ServingConfig = {
       endpoint: '${model}-${env}',
       strategy: { kind: 'ab', candidatePercent: 25 },
-      health: { maxErrorRate: 0.01, maxP95LatencyMs: null },
+      health: { maxErrorRate: 0.01, maxP95LatencyMs: null, minRequests: 10, onInsufficientTraffic: 'wait', maxTrafficWaitSeconds: 900, entityLabel: null },
       workloadSize: 'Medium',
       scaleToZero: { prod: false, dev: true },
       scaleToZeroDefault: true,
@@ -146,19 +161,19 @@ describe('canary', () => {
       'update: 100% to main.ml.churn v4',
     ]);
     const health = result.steps.filter((x) => x.kind === 'health');
-    expect(health.map((h) => h.kind === 'health' && [h.passed, h.health.requests, h.health.errorRate])).toEqual([
-      [true, 50, 0],
-      [true, 50, 0],
+    expect(health.map((h) => h.kind === 'health' && [h.outcome, h.passed, h.health.requests, h.health.errorRate, h.health.minutes])).toEqual([
+      ['pass', true, 50, 0, 1],
+      ['pass', true, 50, 0, 1],
     ]);
+    // The label the export names entities by depends on the emulator's reading (docs/emulator.md).
+    expect(health[0]!.kind === 'health' && health[0]!.health.label).toBe(projectMode().mode === 'strict' ? 'served_model_name' : 'served_entity_name');
     expect(result.writes).toBe(3);
     expect(await rerunWrites(s)).toEqual({ outcome: 'up-to-date', writes: 0, logged: 0 });
   });
 
   it('aborts when the canary error rate breaks the threshold and restores the saved config exactly', async () => {
     const before = await bed.serving.getEndpoint('canary-sick');
-    bed.onSleep = async () => {
-      await bed.call('POST', '/__emulator/serving/endpoints/canary-sick/metrics', { served_entity_name: 'churn-4', error_rate: 0.5, p95_latency_ms: 40, add_requests: 20 });
-    };
+    traffic('canary-sick', { error_rate: 0.5, add_requests: 20 });
     const result = await convergeRollout(spec('canary-sick', canary), deps());
     expect(result.outcome).toBe('aborted');
     expect(result.message).toMatch(/health check failed at "canary 10% to main.ml.churn v4": error rate 50\.0% > 5\.0% \(20 requests, 10 errors/);
@@ -171,12 +186,12 @@ describe('canary', () => {
   });
 
   it('aborts on p95 latency as well', async () => {
-    bed.onSleep = async () => {
-      await bed.call('POST', '/__emulator/serving/endpoints/canary-sick/metrics', { served_entity_name: 'churn-4', error_rate: 0, p95_latency_ms: 2000, add_requests: 20 });
-    };
+    // Same endpoint and entity name as above: in the strict reading its histogram is cumulative and
+    // still holds the earlier 40 ms requests; the window is told apart from them.
+    traffic('canary-sick', { p95_latency_ms: 2000, add_requests: 20 });
     const result = await convergeRollout(spec('canary-sick', canary), deps());
     expect(result.outcome).toBe('aborted');
-    expect(result.message).toMatch(/p95 latency \d+ ms > 500 ms/);
+    expect(result.message).toMatch(/p95 latency \d{4} ms > 500 ms \(20 requests, 0 errors/);
     expect(await routes('canary-sick')).toEqual(['churn-3:100']);
   });
 
@@ -192,6 +207,7 @@ describe('canary', () => {
   });
 
   it('waits out a 409 when someone else updates the endpoint mid-rollout, then retries', async () => {
+    traffic('canary-409', { add_requests: 30 });
     let once = false;
     const result = await convergeRollout(spec('canary-409', canary), deps(), {
       onStep: async (step) => {
@@ -212,6 +228,7 @@ describe('canary', () => {
   });
 
   it('resumes after a crash part-way through, without repeating the finished steps', async () => {
+    traffic('canary-crash', { add_requests: 30 });
     const s = spec('canary-crash', canary);
     const crash = new Error('runner killed');
     await expect(
@@ -234,10 +251,46 @@ describe('canary', () => {
     expect(await port.verify(s)).toBe(true);
     expect(await port.check(s)).toEqual({ state: 'satisfied' });
   });
+
+  it('never passes on no evidence: no traffic waits up to max_traffic_wait, then aborts as an error and restores', async () => {
+    bed.emulator.admin.clearRequests();
+    const result = await convergeRollout(spec('canary-idle', canary), deps());
+    expect(result.outcome).toBe('aborted');
+    const health = result.steps.find((x) => x.kind === 'health');
+    expect(health).toMatchObject({ outcome: 'error', passed: false, health: { requests: 0 } });
+    expect(result.message).toMatch(/health check could not judge churn-4 at "canary 10% to main.ml.churn v4": not enough traffic to judge: /);
+    expect(result.message).toMatch(/min_requests is 10 \(waited 5 extra minute\(s\), max_traffic_wait\)/);
+    // In the strict reading an idle entity has no series at all; in the default one its series is zero.
+    expect(result.message).toMatch(projectMode().mode === 'strict' ? /no series for churn-4 under served_entity_name, served_model_name, served_entity/ : /0 request\(s\) reached churn-4 \(label served_entity_name\)/);
+    // One read when the pause began, one per minute of the pause (1) and of the wait (5).
+    expect(metricReads('canary-idle')).toBe(7);
+    expect(await routes('canary-idle')).toEqual(['churn-3:100']);
+  });
+
+  it('on_insufficient_traffic: fail ends the check after the pause, without waiting', async () => {
+    bed.emulator.admin.clearRequests();
+    traffic('canary-quiet', { add_requests: 3 });
+    const s = spec('canary-quiet', { kind: 'canary', steps: [10, 100], pauseSeconds: 180 }, { health: { ...spec('x', canary).health, minRequests: 20, onInsufficientTraffic: 'fail' } });
+    const result = await convergeRollout(s, deps());
+    expect(result.outcome).toBe('aborted');
+    expect(result.message).toMatch(/not enough traffic to judge: 9 request\(s\) reached churn-4 .* in 3 minute\(s\) of metrics; min_requests is 20 \(on_insufficient_traffic: fail\)/);
+    expect(metricReads('canary-quiet')).toBe(4);
+  });
+
+  it('traffic that comes late, within max_traffic_wait, is waited for and judged', async () => {
+    traffic('canary-late', { add_requests: 6 }, 2);
+    const s = spec('canary-late', { kind: 'canary', steps: [10, 100], pauseSeconds: 60 });
+    const result = await convergeRollout(s, deps());
+    expect(result.outcome).toBe('rolled-out');
+    const health = result.steps.find((x) => x.kind === 'health');
+    // Minute 1 (the pause) and 2 idle, 3 and 4 with 6 requests each: 12 ≥ 10 after two extra minutes.
+    expect(health).toMatchObject({ outcome: 'pass', health: { requests: 12 } });
+    expect(health?.kind === 'health' && health.health.minutes).toBe(projectMode().mode === 'strict' ? 2 : 4);
+  });
 });
 
 describe('blue_green', () => {
-  const blueGreen: RolloutStrategy = { kind: 'blue_green', smokeRequest: true };
+  const blueGreen: RolloutStrategy = { kind: 'blue_green', smokeRequest: true, healthCheck: false, pauseSeconds: 300 };
   const inputExample = { dataframe_split: { columns: ['tenure', 'plan'], data: [[12, 'basic']] } };
 
   it('deploys at 0%, switches to 100% with the old kept, smoke-tests with the input example, then removes the old', async () => {
@@ -270,6 +323,35 @@ describe('blue_green', () => {
     expect(result.message).toMatch(/smoke request failed after "switch 100% to main.ml.churn v4 \(previous kept at 0%\)": answered 500 INTERNAL_ERROR/);
     expect(await routes('bg-smoke')).toEqual(['churn-3:100']);
     expect((await bed.serving.getEndpoint('bg-smoke'))!.config!.servedEntities.map((e) => e.name)).toEqual(['churn-3']);
+  });
+});
+
+describe('blue_green with health', () => {
+  const checked: RolloutStrategy = { kind: 'blue_green', smokeRequest: false, healthCheck: true, pauseSeconds: 120 };
+
+  it('pauses after the switch (previous kept at 0%) and judges the new version before removing the old', async () => {
+    const seen: string[][] = [];
+    bed.onSleep = async (ms) => {
+      if (ms !== 60_000) return;
+      seen.push(await routes('bg-health'));
+      await bed.call('POST', '/__emulator/serving/endpoints/bg-health/metrics', { served_entity_name: 'churn-4', error_rate: 0, p95_latency_ms: 30, add_requests: 15 });
+    };
+    const result = await convergeRollout(spec('bg-health', checked), deps());
+    expect(result.outcome).toBe('rolled-out');
+    expect(seen).toEqual([
+      ['churn-3:0', 'churn-4:100'],
+      ['churn-3:0', 'churn-4:100'],
+    ]);
+    expect(result.steps.find((x) => x.kind === 'health')).toMatchObject({ outcome: 'pass', health: { requests: 30, errors: 0 } });
+    expect(await routes('bg-health')).toEqual(['churn-4:100']);
+  });
+
+  it('switches back when the new version breaks the threshold', async () => {
+    traffic('bg-sick', { error_rate: 0.2, add_requests: 20 });
+    const result = await convergeRollout(spec('bg-sick', checked), deps());
+    expect(result.outcome).toBe('aborted');
+    expect(result.message).toMatch(/health check failed at "switch 100% to main.ml.churn v4 \(previous kept at 0%\)": error rate 20\.0% > 5\.0% \(40 requests, 8 errors/);
+    expect(await routes('bg-sick')).toEqual(['churn-3:100']);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPromotion, type ApplyOptions } from '../../../src/apply/executor.js';
 import { lockPrefix, LOCK_TAGS } from '../../../src/apply/lock.js';
 import { identityFor, type PlanInput } from '../../../src/plan/build.js';
-import { JOURNAL } from '../../../src/registry/journal.js';
+import { planHashOf, previousChampionOf, promotedByOf } from '../../support/journal.js';
 import { MemoryRegistry, type Fault, type WriteOp } from './memory-registry.js';
 
 const SERVER = 'mem://registry';
@@ -46,9 +46,9 @@ describe('applyPromotion, copy mode', () => {
     expect(report.status).toBe('applied');
     expect(r.writes.map((w) => w.op)).toEqual(['createLock', 'createModel', 'createVersion', 'setAlias', 'deleteLock']);
     const [copy] = copiesOf(r);
-    expect(copy?.tags[JOURNAL.previousChampion('prod')]).toBe('none');
-    expect(copy?.tags[JOURNAL.planHash('prod')]).toBe(report.hash);
-    expect(copy?.tags[JOURNAL.promotedBy('prod')]).toBe('alice');
+    expect(previousChampionOf(copy!.tags, 'prod')).toBe('none');
+    expect(planHashOf(copy!.tags, 'prod')).toBe(report.hash);
+    expect(promotedByOf(copy!.tags, 'prod')).toBe('alice');
     expect(r.models.get('churn-prod')?.aliases.champion).toBe(copy?.version);
     expect(r.locks.size).toBe(0);
   });
@@ -73,7 +73,7 @@ describe('applyPromotion, copy mode', () => {
     expect(report.previousChampion).toBe('1');
     const prod = r.models.get('churn-prod')!;
     expect(prod.aliases.champion).toBe('2');
-    expect(prod.versions[1]?.tags[JOURNAL.previousChampion('prod')]).toBe('1');
+    expect(previousChampionOf(prod.versions[1]!.tags, 'prod')).toBe('1');
   });
 
   it('reuses an existing copy and only writes what is missing', async () => {
@@ -266,7 +266,7 @@ describe('alias and stage modes', () => {
     const { report } = await applyPromotion(input, opts(r));
     expect(report.status).toBe('applied');
     expect(r.models.get('churn')!.aliases).toEqual({ champion: '2', prod: '2' });
-    expect(r.models.get('churn')!.versions[1]!.tags[JOURNAL.previousChampion('prod')]).toBe('1');
+    expect(previousChampionOf(r.models.get('churn')!.versions[1]!.tags, 'prod')).toBe('1');
     const n = r.writes.length;
     expect((await applyPromotion(input, opts(r))).report.status).toBe('up-to-date');
     expect(r.writes.length).toBe(n);

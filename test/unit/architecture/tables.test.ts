@@ -9,7 +9,9 @@ import { REGISTRY_KINDS } from '../../../src/config/registries.js';
 import { STRATEGIES } from '../../../src/rollout/strategies/index.js';
 import { STEP_HANDLERS } from '../../../src/apply/steps/index.js';
 import { RENDERERS, OUTPUT_FORMATS } from '../../../src/report/renderers.js';
-import { USAGE } from '../../../src/invocation.js';
+import { USAGE, COMMANDS as CLI_COMMANDS } from '../../../src/invocation.js';
+import { COMMANDS } from '../../../src/commands/index.js';
+import { DOCTOR_FORMATS, DOCTOR_FORMAT_NAMES } from '../../../src/doctor/render.js';
 import { ROOT } from './imports.js';
 
 const schema = JSON.parse(readFileSync(join(ROOT, 'schema/mlops.schema.json'), 'utf8')) as { $defs: Record<string, { properties?: Record<string, { const?: string; enum?: string[] }> }> };
@@ -37,8 +39,14 @@ describe('extension tables match the schema', () => {
     }
   });
 
-  it('the --format choices in the usage text are the renderer table', () => {
+  it('the --format choices in the usage text are the renderer table (and doctor\'s, its own table)', () => {
     expect(OUTPUT_FORMATS).toEqual(Object.keys(RENDERERS));
     expect(USAGE).toContain(`--format ${OUTPUT_FORMATS.join('|')}`);
+    expect(DOCTOR_FORMAT_NAMES).toEqual(Object.keys(DOCTOR_FORMATS));
+    expect(USAGE).toContain(`mlops-gate doctor   [--config mlops.yml] [--env ENV] [--probe-writes CATALOG.SCHEMA] [--format ${DOCTOR_FORMAT_NAMES.join('|')}]`);
+  });
+
+  it('every command the parser names has a COMMANDS row, and back', () => {
+    expect(new Set(CLI_COMMANDS)).toEqual(new Set(Object.keys(COMMANDS)));
   });
 });

@@ -57,7 +57,7 @@ describe('examples', () => {
     expect(churn?.serving).toEqual({
       endpoint: 'churn-${env}',
       strategy: { kind: 'canary', steps: [10, 50, 100], pauseSeconds: 600 },
-      health: { maxErrorRate: 0.01, maxP95LatencyMs: 250 },
+      health: { maxErrorRate: 0.01, maxP95LatencyMs: 250, minRequests: 10, onInsufficientTraffic: 'wait', maxTrafficWaitSeconds: 900, entityLabel: null },
       workloadSize: 'Small',
       scaleToZero: { dev: true, test: true, prod: false },
       scaleToZeroDefault: false,
@@ -163,7 +163,7 @@ describe('defaults', () => {
     expect(model?.serving).toEqual({
       endpoint: 'm-${env}',
       strategy: { kind: schemaDefault('serving', 'strategy') },
-      health: { maxErrorRate: null, maxP95LatencyMs: null },
+      health: { maxErrorRate: null, maxP95LatencyMs: null, minRequests: 10, onInsufficientTraffic: 'wait', maxTrafficWaitSeconds: 900, entityLabel: null },
       workloadSize: schemaDefault('serving', 'workload_size'),
       scaleToZero: {},
       scaleToZeroDefault: schemaDefault('serving', 'scale_to_zero'),
@@ -218,8 +218,10 @@ describe('defaults', () => {
     expect(serving('{ endpoint: e, strategy: canary, steps: [5, 100], pause: 1h30m }')).toEqual({ kind: 'canary', steps: [5, 100], pauseSeconds: 5400 });
     expect(serving('{ endpoint: e, strategy: canary, steps: [100], pause: 45 }')).toEqual({ kind: 'canary', steps: [100], pauseSeconds: 45 });
     expect(serving('{ endpoint: e, strategy: canary, steps: [100] }')).toEqual({ kind: 'canary', steps: [100], pauseSeconds: 300 });
-    expect(serving('{ endpoint: e, strategy: blue_green }')).toEqual({ kind: 'blue_green', smokeRequest: true });
-    expect(serving('{ endpoint: e, strategy: blue_green, smoke_request: false }')).toEqual({ kind: 'blue_green', smokeRequest: false });
+    expect(serving('{ endpoint: e, strategy: blue_green }')).toEqual({ kind: 'blue_green', smokeRequest: true, healthCheck: false, pauseSeconds: 300 });
+    expect(serving('{ endpoint: e, strategy: blue_green, smoke_request: false }')).toEqual({ kind: 'blue_green', smokeRequest: false, healthCheck: false, pauseSeconds: 300 });
+    // With `health:`, blue-green checks the new version after the switch, for `pause`.
+    expect(serving('{ endpoint: e, strategy: blue_green, pause: 2m, health: { max_error_rate: 0.01 } }')).toEqual({ kind: 'blue_green', smokeRequest: true, healthCheck: true, pauseSeconds: 120 });
     expect(serving('{ endpoint: e, strategy: ab, candidate_percent: 20 }')).toEqual({ kind: 'ab', candidatePercent: 20 });
   });
 

@@ -25,7 +25,15 @@ describe('action inputs for promote and rollback', () => {
     expect(() => readActionInputs({ MLOPS_GATE_COMMAND: 'rollback', MLOPS_GATE_ENVIRONMENT: 'prod' })).toThrow(/--model is required/);
   });
 
+  it('doctor maps environment and probe-writes; a malformed scratch schema is refused before any request', () => {
+    const s = readActionInputs({ MLOPS_GATE_COMMAND: 'doctor', MLOPS_GATE_ENVIRONMENT: 'prod', MLOPS_GATE_PROBE_WRITES: 'ml_dev.scratch' });
+    expect(s.invocation).toEqual(parseCliArgs(['doctor', '--env', 'prod', '--probe-writes', 'ml_dev.scratch', '--format', 'markdown']));
+    expect(s.invocation).toMatchObject({ command: 'doctor', env: 'prod', probeWrites: 'ml_dev.scratch', format: 'markdown' });
+    expect(readActionInputs({ MLOPS_GATE_COMMAND: 'doctor' }).invocation).toMatchObject({ command: 'doctor', env: null, probeWrites: null });
+    expect(() => readActionInputs({ MLOPS_GATE_COMMAND: 'doctor', MLOPS_GATE_PROBE_WRITES: 'scratch' })).toThrow(/--probe-writes takes a scratch schema as CATALOG\.SCHEMA \(got "scratch"\)/);
+  });
+
   it('names the commands the action accepts', () => {
-    expect(() => readActionInputs({ MLOPS_GATE_COMMAND: 'emulator' })).toThrow(/must be one of validate, plan, promote, rollback/);
+    expect(() => readActionInputs({ MLOPS_GATE_COMMAND: 'emulator' })).toThrow(/must be one of validate, plan, promote, rollback, doctor/);
   });
 });

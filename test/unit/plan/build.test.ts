@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan, EMPTY_SNAPSHOT, identityFor, type DestinationSnapshot, type PlanInput } from '../../../src/plan/build.js';
 import { canonicalJson, hashMatches } from '../../../src/util/hash.js';
 import { diffPlans } from '../../../src/plan/diff.js';
-import { JOURNAL } from '../../../src/registry/journal.js';
+import { encodeRecord } from '../../../src/registry/journal.js';
 
 const SERVER = 'http://127.0.0.1:5000';
 
@@ -38,7 +38,8 @@ describe('buildPlan (copy mode)', () => {
     const alias = plan.steps[4]!.spec;
     expect(alias.kind === 'move-alias' && alias.expectedCurrent).toBe('2');
     const copy = plan.steps[1]!.spec;
-    expect(copy.kind === 'copy-version' && copy.tags[identityFor(copyInput.source).key]).toBe(identityFor(copyInput.source).value);
+    expect(copy.kind === 'copy-version' && [copy.identityKey, copy.identityValue]).toEqual([identityFor(copyInput.source).key, identityFor(copyInput.source).value]);
+    expect(identityFor(copyInput.source).key).toBe('mlops_gate_copy_of');
     expect(copy.kind === 'copy-version' && copy.artifacts).toBe('reuse-source');
     expect(plan.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
@@ -52,7 +53,17 @@ describe('buildPlan (copy mode)', () => {
   it('hashes a finished promotion the same as the plan that made it', () => {
     const plan = buildPlan(copyInput, before);
     const id = identityFor(copyInput.source);
-    const copy = version('3', { [id.key]: id.value, [JOURNAL.previousOfAlias('prod', 'champion')]: '2', [JOURNAL.previousChampion('prod')]: '2' }, { aliases: ['champion'] });
+    const copy = version('3', { [id.key]: id.value, ...encodeRecord('previous', 'prod', { champion: '2', aliases: { champion: '2' } }) }, { aliases: ['champion'] });
+    const after: DestinationSnapshot = { modelExists: true, copies: [copy], strays: [], aliases: { champion: '3' }, versions: { '3': copy }, inStage: [] };
+    const again = buildPlan(copyInput, after);
+    expect(again.hash).toBe(plan.hash);
+    expect(again.previousChampion).toBe('2');
+  });
+
+  it('reads the journal an earlier version wrote (mlops_gate.<env>.<field>): a finished promotion re-plans to the same steps', () => {
+    const plan = buildPlan(copyInput, before);
+    const id = identityFor(copyInput.source);
+    const copy = version('3', { 'mlops_gate.copy_of': id.value, 'mlops_gate.prod.previous.champion': '2', 'mlops_gate.prod.previous_champion': '2' }, { aliases: ['champion'] });
     const after: DestinationSnapshot = { modelExists: true, copies: [copy], strays: [], aliases: { champion: '3' }, versions: { '3': copy }, inStage: [] };
     const again = buildPlan(copyInput, after);
     expect(again.hash).toBe(plan.hash);
@@ -70,7 +81,7 @@ describe('buildPlan (copy mode)', () => {
     const plan = buildPlan(copyInput, EMPTY_SNAPSHOT);
     expect(plan.previousChampion).toBeNull();
     const record = plan.steps[3]!.spec;
-    expect(record.kind === 'record-previous-champion' && record.tags[JOURNAL.previousChampion('prod')]).toBe('none');
+    expect(record.kind === 'record-previous-champion' && record.record).toEqual({ champion: null, aliases: { champion: null } });
   });
 });
 

@@ -3,7 +3,7 @@
 // hash change on endpoint drift, and the rollback's restore step.
 import { describe, expect, it } from 'vitest';
 import { buildPlan, type DestinationSnapshot, type PlanInput } from '../../../src/plan/build.js';
-import { JOURNAL } from '../../../src/registry/journal.js';
+import { encodeRecord } from '../../../src/registry/journal.js';
 import { buildRollback, type RollbackInput } from '../../../src/plan/rollback.js';
 import { decodeSavedEndpoint, restoreStep } from '../../../src/plan/serving.js';
 import type { EndpointView, ServedEntitySpec, TrafficRoute } from '../../../src/endpoint/serving.js';
@@ -35,7 +35,7 @@ const input: PlanInput = {
   serving: {
     endpoint: 'churn-prod',
     strategy: { kind: 'canary', steps: [10, 100], pauseSeconds: 60 },
-    health: { maxErrorRate: 0.01, maxP95LatencyMs: null },
+    health: { maxErrorRate: 0.01, maxP95LatencyMs: null, minRequests: 10, onInsufficientTraffic: 'wait', maxTrafficWaitSeconds: 900, entityLabel: null },
     workloadSize: 'Small',
     scaleToZero: false,
     inferenceTable: null,
@@ -88,7 +88,7 @@ describe('plan with serving and monitor', () => {
     expect(rollout.kind === 'serving-rollout' && rollout.target).toMatchObject({ kind: 'copy-of', name: 'prod.ml.churn' });
     // The previous endpoint config is journaled with the previous champion, before traffic moves.
     const record = plan.steps[3]!.spec;
-    const saved = record.kind === 'record-previous-champion' ? decodeSavedEndpoint(record.tags[JOURNAL.previousEndpoint('prod')]) : null;
+    const saved = record.kind === 'record-previous-champion' ? decodeSavedEndpoint(record.record.endpoint) : null;
     expect(saved).toEqual({ endpoint: 'churn-prod', configVersion: 3, config: { servedEntities: [entity('1').entity], routes: [entity('1').route] } });
   });
 
@@ -101,11 +101,11 @@ describe('plan with serving and monitor', () => {
   it('a finished promotion re-plans to the same hash: the journal answers for the replaced config', () => {
     const first = buildPlan(input, snapshot({}));
     const record = first.steps[3]!.spec;
-    const journal = record.kind === 'record-previous-champion' ? record.tags : {};
+    const journal = record.kind === 'record-previous-champion' ? encodeRecord('previous', 'prod', record.record) : {};
     const copy: ObservedVersion = {
       name: 'prod.ml.churn',
       version: '2',
-      tags: { 'mlops_gate.copy_of': (first.steps[1]!.spec as { identityValue: string }).identityValue, ...journal },
+      tags: { mlops_gate_copy_of: (first.steps[1]!.spec as { identityValue: string }).identityValue, ...journal },
       aliases: ['champion'],
       stage: null,
       source: 'models:/dev.ml.churn/7',
@@ -154,7 +154,7 @@ describe('rollback restores the endpoint', () => {
       copies: [],
       strays: [],
       aliases: { champion: '2' },
-      versions: { '1': v('1', {}), '2': v('2', { [JOURNAL.previousChampion('prod')]: '1', [JOURNAL.previousEndpoint('prod')]: JSON.stringify(saved) }) },
+      versions: { '1': v('1', {}), '2': v('2', encodeRecord('previous', 'prod', { champion: '1', aliases: { champion: '1' }, endpoint: saved })) },
       inStage: [],
       modelTags: {},
       endpoint: endpoint(entity('2')),
@@ -165,6 +165,51 @@ describe('rollback restores the endpoint', () => {
     expect(restore).toMatchObject({ kind: 'restore-endpoint', fromVersion: '2', config: saved.config });
   });
 
+  it('restores a config journaled by an earlier version (mlops_gate.<env>.previous.endpoint, JSON text)', () => {
+    const snap: DestinationSnapshot = {
+      modelExists: true,
+      copies: [],
+      strays: [],
+      aliases: { champion: '2' },
+      versions: { '1': v('1', {}), '2': v('2', { 'mlops_gate.prod.previous_champion': '1', 'mlops_gate.prod.previous.endpoint': JSON.stringify(saved) }) },
+      inStage: [],
+      modelTags: {},
+      endpoint: endpoint(entity('2')),
+    };
+    const plan = buildRollback(rollbackInput, snap);
+    const restore = 'steps' in plan ? plan.steps.find((st) => st.spec.kind === 'restore-endpoint')?.spec ?? null : null;
+    expect(restore).toMatchObject({ kind: 'restore-endpoint', fromVersion: '2', config: saved.config });
+  });
+
+  it('restores a config far above 1000 characters exactly: packed into chunks within the tag rules, every field kept', () => {
+    const many = (i: number) => ({
+      ...entity('1').entity,
+      name: `churn-${i}`,
+      extra: { workload_type: 'GPU_MEDIUM', environment_vars: Object.fromEntries(Array.from({ length: 30 }, (_, k) => [`VAR_${i}_${k}`, `{{secrets/scope-${i}/key-${k}}}`])), instance_profile_arn: `arn:aws:iam::123456789012:instance-profile/serving-${i}` },
+    });
+    const big = { endpoint: 'churn-prod', configVersion: 7, config: { servedEntities: [many(1), many(2), many(3), many(4)], routes: [{ servedEntityName: 'churn-1', percent: 100 }], future_field: { nested: [1, 'two', null] } } };
+    const tags = encodeRecord('previous', 'prod', { champion: '1', aliases: { champion: '1' }, endpoint: big });
+    expect(JSON.stringify(big).length).toBeGreaterThan(5000);
+    expect(Object.keys(tags).length).toBeGreaterThan(1);
+    for (const [k, value] of Object.entries(tags)) {
+      expect(k).toMatch(/^[A-Za-z0-9_]{1,255}$/);
+      expect(value.length).toBeLessThanOrEqual(1000);
+    }
+    const snap: DestinationSnapshot = {
+      modelExists: true,
+      copies: [],
+      strays: [],
+      aliases: { champion: '2' },
+      versions: { '1': v('1', {}), '2': v('2', tags) },
+      inStage: [],
+      modelTags: {},
+      endpoint: endpoint(entity('2')),
+    };
+    const plan = buildRollback(rollbackInput, snap);
+    const restore = 'steps' in plan ? plan.steps.find((st) => st.spec.kind === 'restore-endpoint')?.spec ?? null : null;
+    expect(restore?.kind === 'restore-endpoint' && restore.config).toEqual(big.config);
+  });
+
   it('an endpoint the promotion created: the rolled-back-to version takes its place at 100%', () => {
     const step = restoreStep({
       endpoint: 'churn-prod',
@@ -172,7 +217,7 @@ describe('rollback restores the endpoint', () => {
       entityName: 'prod.ml.churn',
       from: '2',
       to: '1',
-      fromJournal: { [JOURNAL.previousEndpoint('prod')]: JSON.stringify({ endpoint: 'churn-prod', configVersion: null, config: null }) },
+      fromJournal: encodeRecord('previous', 'prod', { champion: null, aliases: {}, endpoint: { endpoint: 'churn-prod', configVersion: null, config: null } }),
       live: endpoint(entity('2')),
       waitTimeoutSeconds: 60,
     });

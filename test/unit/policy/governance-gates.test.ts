@@ -7,7 +7,7 @@ import { compileCel, evaluateCel, CEL_LIMITS } from '../../../src/policy/cel.js'
 import { compileGate, checkGateOptions, needsFor } from '../../../src/policy/engine.js';
 import { parseRequirements, normalizePackage } from '../../../src/policy/gates/requirements.js';
 import { compareSemver, parseSemver } from '../../../src/policy/gates/semver.js';
-import { JOURNAL } from '../../../src/registry/journal.js';
+import { quarantineKey } from '../../../src/registry/journal.js';
 import { evidence, run, runGate, unavailable, version, POSITION } from './fixtures.js';
 
 const ds = (name: string, digest: string, context: string | null = 'eval'): DatasetInput => ({ name, digest, context, sourceType: 'code' });
@@ -174,7 +174,7 @@ describe('quarantine', () => {
 
   it('fails a version marked in any environment, says why and how to lift it', () => {
     const mark = 'v2 of churn-prod rolled back to v1 in prod by alice at 2026-11-23T10:00:00.000Z';
-    const r = runGate('quarantine', {}, evidence(version({ tags: { [JOURNAL.quarantined('prod')]: mark } })));
+    const r = runGate('quarantine', {}, evidence(version({ tags: { [quarantineKey('prod')]: mark } })));
     expect(r.outcome).toBe('fail');
     expect(r.message).toContain('is quarantined: it was rolled back in prod (v2 of churn-prod rolled back to v1 in prod by alice');
     expect(r.message).toContain('environments: [prod], owner:');
@@ -182,7 +182,17 @@ describe('quarantine', () => {
   });
 
   it('a tag that only looks like a mark is not one', () => {
-    expect(runGate('quarantine', {}, evidence(version({ tags: { 'mlops_gate.prod.quarantined.x': 'y', 'x.prod.quarantined': 'y' } }))).outcome).toBe('pass');
+    expect(runGate('quarantine', {}, evidence(version({ tags: { 'mlops_gate.prod.quarantined.x': 'y', 'x.prod.quarantined': 'y', mlops_gate_quarantined_: 'y', mlops_gate_quarantined_a_q: 'y' } }))).outcome).toBe('pass');
+  });
+
+  it('reads marks under the tag-rule keys (environment decoded) and under the dotted keys of earlier versions', () => {
+    for (const env of ['prod', 'prod-eu', 'prod_eu', 'p.r/od']) {
+      expect(quarantineKey(env)).toMatch(/^[A-Za-z0-9_]+$/);
+      const r = runGate('quarantine', {}, evidence(version({ tags: { [quarantineKey(env)]: 'rolled back' } })));
+      expect([r.outcome, r.measured.environments]).toEqual(['fail', env]);
+    }
+    const legacy = runGate('quarantine', {}, evidence(version({ tags: { 'mlops_gate.prod.quarantined': 'rolled back' } })));
+    expect([legacy.outcome, legacy.measured.environments]).toEqual(['fail', 'prod']);
   });
 });
 
