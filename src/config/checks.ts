@@ -210,6 +210,19 @@ class ConfigChecks {
 
   private serving(model: ModelConfig): void {
     if (model.serving) this.databricksOnly(model, 'serving', model.serving.environments, 'Model Serving endpoints');
+    const bake = model.serving?.bake;
+    if (!model.serving || !bake) return;
+    const pointer = this.modelPointer(model, 'serving', 'bake');
+    const health = model.serving.health;
+    if (health.maxErrorRate === null && health.maxP95LatencyMs === null) {
+      this.error('bake-health', `model "${model.id}": serving.bake checks the new version's health after the rollout, but serving.health sets no threshold (max_error_rate, max_p95_latency_ms)`, pointer, {
+        which: 'key',
+        hint: 'add serving.health: { max_error_rate: …, max_p95_latency_ms: … }',
+      });
+    }
+    if (bake.durationSeconds < 60 || bake.intervalSeconds < 60) {
+      this.error('bake-health', `model "${model.id}": a bake and each of its health windows last at least 1m (the metrics export is read a minute apart)`, pointer, { which: 'key' });
+    }
   }
 
   private monitor(model: ModelConfig): void {

@@ -38,6 +38,11 @@ interface RegistryKindInfo<Fields> {
   readonly fieldProblems: (fields: Fields) => readonly { readonly field: string; readonly problem: string; readonly hint?: string }[];
   /** One key per registered model a name reaches (two configs on one key share versions and journals). */
   readonly modelIdentity: (fields: Fields, name: string) => string;
+  /**
+   * Whether this registry's writer (registry id `own`) reaches versions of registry id `other` by
+   * name: the same MLflow server; on Databricks, another catalog of the same workspace.
+   */
+  readonly reaches: (own: string, other: string) => boolean;
 }
 
 /** The tracking URI without credentials, query, fragment or trailing slash. */
@@ -72,6 +77,7 @@ export const REGISTRY_KINDS = {
     },
     fieldProblems: () => [],
     modelIdentity: (f, name) => `${withoutCredentials(f.trackingUri)}|${name}`,
+    reaches: (own, other) => own === other,
   }),
   'databricks-uc': kind({
     label: 'Unity Catalog',
@@ -97,6 +103,8 @@ export const REGISTRY_KINDS = {
       }),
     // Unity Catalog stores names in lower case: the workspace and the full name, case-insensitively.
     modelIdentity: (f, name) => `${f.host.replace(/\/+$/, '').toLowerCase()}|${name.toLowerCase()}`,
+    // Ids are `<host>#<catalog>.<schema>`: one workspace, one client, any catalog by full name.
+    reaches: (own, other) => own.split('#')[0]!.toLowerCase() === other.split('#')[0]!.toLowerCase(),
   }),
 };
 
@@ -122,6 +130,7 @@ export const modelNameProblemOf = (e: AnyEnvironment, name: string) => REGISTRY_
 export const environmentFieldProblems = (e: AnyEnvironment) => rowOf(e.registry).fieldProblems(e as never);
 export const modelIdentityOf = (e: AnyEnvironment, name: string): string => rowOf(e.registry).modelIdentity(e as never, name);
 export const capabilitiesOf = (k: RegistryKind): RegistryCapabilities => REGISTRY_KINDS[k].capabilities;
+export const registryReaches = (k: RegistryKind, own: string, other: string): boolean => REGISTRY_KINDS[k].reaches(own, other);
 export const registryLabel = (k: RegistryKind): string => REGISTRY_KINDS[k].label;
 
 /** The registry kind named by a raw environment entry (the schema has checked it). */

@@ -90,6 +90,7 @@ const connectUnityCatalog: Connector<'databricks-uc'> = (environment, ctx) => {
       serving,
       rollout: createServingRolloutPort({ serving, clock: ctx.clock }),
       monitor: createMonitorPort(createMonitoringClient({ http })),
+      clock: ctx.clock,
     },
     inputExample: (name, version) => readInputExample(http, name, version),
     live: createLivePorts(http, environment.sqlWarehouseId ? createSqlClient({ http, warehouseId: environment.sqlWarehouseId, clock: ctx.clock }) : null),
