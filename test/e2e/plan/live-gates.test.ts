@@ -221,6 +221,28 @@ describe(`soak and drift gates through the CLI (emulator ${mode} mode)`, () => {
     expect(markdown).toContain('| ❌ | `live/soak` | 2,400 requests 12-03 10:⁠00 → 12-04 10:⁠00 UTC, 5xx 2.5% &gt; 1%, p95 120 ms ≤ 250 ms |');
   });
 
+  it('a soak-blocked promotion: promote stops before any write in prod, the summary says blocked and why', async () => {
+    await traffic(7200, T0 + 2 * HOUR, now, { errors_5xx: 180 });
+    const before = emu.admin.requests().entries.at(-1)?.seq ?? 0;
+    const { code, result } = await cli(['promote'], config(SOAK));
+    const target = result!.targets[0]!;
+    expect(target.plan?.status).toBe('blocked');
+    // Nothing written anywhere: no copy, no alias, no endpoint change, no lock.
+    const writes = emu.admin.requests().entries.filter((e) => e.seq > before && e.method !== 'GET' && !e.path.startsWith('/__emulator') && !e.path.startsWith('/api/2.0/sql/statements'));
+    expect(writes.map((e) => `${e.method} ${e.path}`)).toEqual([]);
+    const soak = gate(target.gates, 'soak');
+    if (strict) {
+      expect(code).toBe(3);
+      expect(soak.outcome).toBe('error');
+      return;
+    }
+    expect(code).toBe(1);
+    expect(soak.outcome).toBe('fail');
+    const { renderResult } = await import('../../../src/report/renderers.js');
+    expect(renderResult(result!, 'markdown')).toMatch(/❌&nbsp;blocked/);
+    expect(renderResult(result!, 'markdown')).toContain('5xx 2.5% &gt; 1%');
+  });
+
   it('a drift-blocked plan: the breaching statistic first, with the table, model id and window', async () => {
     await api('POST', '/__emulator/sql/tables/staging.monitoring.churn_payload_drift_metrics/rows', {
       rows: [driftRow('tenure_months', { js_distance: 0.27, population_stability_index: 0.35, ks_test: { statistic: 0.2, pvalue: 0.002 } }, T0 + 3 * DAY + HOUR)],
