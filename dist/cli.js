@@ -49348,7 +49348,7 @@ async function emulatorCommand(inv, io) {
             throw new errors/* UsageError */.eb(`${inv.seedPath}: cannot parse seed file: ${e.message}`);
         }
     }
-    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 5577));
+    const { startEmulator, defaultModules, DEFAULT_TOKEN } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9599));
     const emulator = await startEmulator({
         port: inv.port,
         host: inv.host,
@@ -51971,7 +51971,7 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   runDemo: () => (/* binding */ runDemo)
 /* harmony export */ });
-/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5577);
+/* harmony import */ var _emulator_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9599);
 /* harmony import */ var _invocation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2538);
 /* harmony import */ var _report_renderers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6017);
 /* harmony import */ var _wiring_live_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7409);
@@ -52398,7 +52398,7 @@ const DOCTOR_FORMAT_NAMES = Object.keys(DOCTOR_FORMATS);
 
 /***/ }),
 
-/***/ 5577:
+/***/ 9599:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -52431,8 +52431,8 @@ class types_DatabricksApiError extends Error {
 }
 
 ;// CONCATENATED MODULE: ./lib/src/emulator/core/helpers.js
-// Small helpers shared by emulator modules: reading request fields, Databricks-shaped errors,
-// pagination tokens and ids. Handlers throw DatabricksApiError; the server turns it into JSON.
+// The emulator's one helper module: reading request fields (from the request, or from a parsed
+// JSON body), Databricks-shaped errors, pagination tokens, ids and state slices. Handlers throw DatabricksApiError; the server turns it into JSON.
 
 
 /** A request field from the JSON body (POST/PATCH/DELETE) or the query string (GET), as the clients send it. */
@@ -52526,6 +52526,78 @@ const tagsFromInput = (input) => {
     }
     return out;
 };
+// ---------------------------------------------------------------------------------------------
+// Fields of a parsed JSON body, errors and state slices of the serving and monitors modules
+const badRequest = (message) => new types_DatabricksApiError(400, 'BAD_REQUEST', message);
+const conflict = (message) => new types_DatabricksApiError(409, 'RESOURCE_CONFLICT', message);
+const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Reads an optional string field; a present value of another type is a 400 naming the field. */
+const optionalString = (body, field, where = field) => {
+    const value = body[field];
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'string')
+        throw invalidParameter(`${where} must be a string.`);
+    return value;
+};
+const requiredString = (body, field, where = field) => {
+    const value = optionalString(body, field, where);
+    if (value === undefined || value === '')
+        throw invalidParameter(`${where} is required.`);
+    return value;
+};
+const optionalObject = (body, field, where = field) => {
+    const value = body[field];
+    if (value === undefined || value === null)
+        return undefined;
+    if (!isObject(value))
+        throw invalidParameter(`${where} must be an object.`);
+    return value;
+};
+const optionalArray = (body, field, where = field) => {
+    const value = body[field];
+    if (value === undefined || value === null)
+        return undefined;
+    if (!Array.isArray(value))
+        throw invalidParameter(`${where} must be an array.`);
+    return value;
+};
+const optionalBoolean = (body, field, where = field) => {
+    const value = body[field];
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'boolean')
+        throw invalidParameter(`${where} must be a boolean.`);
+    return value;
+};
+const optionalNumber = (body, field, where = field) => {
+    const value = body[field];
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value))
+        throw invalidParameter(`${where} must be a number.`);
+    return value;
+};
+const stringArray = (value, where) => value.map((item, i) => {
+    if (typeof item !== 'string')
+        throw invalidParameter(`${where}[${i}] must be a string.`);
+    return item;
+});
+const uuid = () => randomUUID();
+/** The module's slice of a workspace, created on first use so a workspace made before the module still works. */
+const sliceOf = (workspace, name, init) => {
+    const state = workspace.state;
+    if (state[name] === undefined)
+        state[name] = init();
+    return state[name];
+};
+/** Deep copy of JSON data, so responses never alias stored state. */
+const clone = (value) => JSON.parse(JSON.stringify(value));
+/**
+ * Drops undefined fields only (serving and monitors answer nulls and empty lists as Databricks
+ * does); `compact` also drops nulls and empty lists, as MLflow's proto encoding does.
+ */
+const withoutUndefined = (obj) => Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 
 ;// CONCATENATED MODULE: ./lib/src/emulator/catalog/index.js
 // Unity Catalog namespaces: catalogs, schemas and tables (`/api/2.1/unity-catalog/...`). Other
@@ -54374,83 +54446,6 @@ const identityModule = {
     },
 };
 
-;// CONCATENATED MODULE: ./lib/src/emulator/serving/util.js
-// Small helpers shared by the serving and monitors modules: Databricks-shaped errors, typed reads
-// of JSON request fields, and per-workspace state slices.
-
-
-const util_invalidParameter = (message) => new types_DatabricksApiError(400, 'INVALID_PARAMETER_VALUE', message);
-const badRequest = (message) => new types_DatabricksApiError(400, 'BAD_REQUEST', message);
-const doesNotExist = (message) => new types_DatabricksApiError(404, 'RESOURCE_DOES_NOT_EXIST', message);
-const util_alreadyExists = (message) => new types_DatabricksApiError(409, 'RESOURCE_ALREADY_EXISTS', message);
-const conflict = (message) => new types_DatabricksApiError(409, 'RESOURCE_CONFLICT', message);
-const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
-/** Reads an optional string field; a present value of another type is a 400 naming the field. */
-const optionalString = (body, field, where = field) => {
-    const value = body[field];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'string')
-        throw util_invalidParameter(`${where} must be a string.`);
-    return value;
-};
-const requiredString = (body, field, where = field) => {
-    const value = optionalString(body, field, where);
-    if (value === undefined || value === '')
-        throw util_invalidParameter(`${where} is required.`);
-    return value;
-};
-const optionalObject = (body, field, where = field) => {
-    const value = body[field];
-    if (value === undefined || value === null)
-        return undefined;
-    if (!isObject(value))
-        throw util_invalidParameter(`${where} must be an object.`);
-    return value;
-};
-const optionalArray = (body, field, where = field) => {
-    const value = body[field];
-    if (value === undefined || value === null)
-        return undefined;
-    if (!Array.isArray(value))
-        throw util_invalidParameter(`${where} must be an array.`);
-    return value;
-};
-const optionalBoolean = (body, field, where = field) => {
-    const value = body[field];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'boolean')
-        throw util_invalidParameter(`${where} must be a boolean.`);
-    return value;
-};
-const optionalNumber = (body, field, where = field) => {
-    const value = body[field];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value))
-        throw util_invalidParameter(`${where} must be a number.`);
-    return value;
-};
-const stringArray = (value, where) => value.map((item, i) => {
-    if (typeof item !== 'string')
-        throw util_invalidParameter(`${where}[${i}] must be a string.`);
-    return item;
-});
-const util_hexId = () => (0,external_node_crypto_.randomUUID)().replaceAll('-', '');
-const uuid = () => randomUUID();
-/** The module's slice of a workspace, created on first use so a workspace made before the module still works. */
-const sliceOf = (workspace, name, init) => {
-    const state = workspace.state;
-    if (state[name] === undefined)
-        state[name] = init();
-    return state[name];
-};
-/** Deep copy of JSON data, so responses never alias stored state. */
-const clone = (value) => JSON.parse(JSON.stringify(value));
-/** Drops undefined fields so responses omit unset values, as the real APIs do. */
-const util_compact = (obj) => Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
-
 ;// CONCATENATED MODULE: ./lib/src/emulator/serving/index.js
 // Model Serving endpoints (REST `/api/2.0/serving-endpoints`, data plane `/serving-endpoints/{name}/invocations`)
 // with the asynchronous config-update state machine the Databricks SDK waiters poll:
@@ -54591,7 +54586,7 @@ function defaultEntityName(entity) {
 function parseServedEntity(raw, index, field, creator, now) {
     const where = `${field}[${index}]`;
     if (!isObject(raw))
-        throw util_invalidParameter(`${where} must be an object.`);
+        throw invalidParameter(`${where} must be an object.`);
     // Legacy served_models use model_name / model_version.
     const entity = field === 'served_models'
         ? { ...raw, entity_name: raw.model_name, entity_version: raw.model_version, model_name: undefined, model_version: undefined }
@@ -54599,23 +54594,23 @@ function parseServedEntity(raw, index, field, creator, now) {
     const external = optionalObject(entity, 'external_model', `${where}.external_model`);
     const entityName = optionalString(entity, 'entity_name', `${where}.entity_name`);
     if (!external && !entityName)
-        throw util_invalidParameter(`${where}.entity_name is required.`);
+        throw invalidParameter(`${where}.entity_name is required.`);
     const versionRaw = entity.entity_version;
     if (!external && (versionRaw === undefined || versionRaw === null || versionRaw === ''))
-        throw util_invalidParameter(`${where}.entity_version is required for entity '${entityName}'.`);
+        throw invalidParameter(`${where}.entity_version is required for entity '${entityName}'.`);
     if (versionRaw !== undefined && typeof versionRaw !== 'string' && typeof versionRaw !== 'number')
-        throw util_invalidParameter(`${where}.entity_version must be a string.`);
+        throw invalidParameter(`${where}.entity_version must be a string.`);
     const workloadSize = optionalString(entity, 'workload_size', `${where}.workload_size`);
     if (workloadSize !== undefined && !WORKLOAD_SIZES.has(workloadSize))
-        throw util_invalidParameter(`${where}.workload_size '${workloadSize}' is not one of Small, Medium, Large.`);
+        throw invalidParameter(`${where}.workload_size '${workloadSize}' is not one of Small, Medium, Large.`);
     const workloadType = optionalString(entity, 'workload_type', `${where}.workload_type`);
     if (workloadType !== undefined && !WORKLOAD_TYPES.has(workloadType))
-        throw util_invalidParameter(`${where}.workload_type '${workloadType}' is not one of ${[...WORKLOAD_TYPES].join(', ')}.`);
+        throw invalidParameter(`${where}.workload_type '${workloadType}' is not one of ${[...WORKLOAD_TYPES].join(', ')}.`);
     const scaleToZero = optionalBoolean(entity, 'scale_to_zero_enabled', `${where}.scale_to_zero_enabled`);
     const name = optionalString(entity, 'name', `${where}.name`) ?? defaultEntityName(entity);
     if (!name || !ENTITY_NAME.test(name))
-        throw util_invalidParameter(`${where}.name '${name ?? ''}' is invalid: use alphanumeric characters, dashes and underscores.`);
-    return util_compact({
+        throw invalidParameter(`${where}.name '${name ?? ''}' is invalid: use alphanumeric characters, dashes and underscores.`);
+    return withoutUndefined({
         ...entity,
         name,
         entity_version: versionRaw === undefined ? undefined : String(versionRaw),
@@ -54632,7 +54627,7 @@ function parseTraffic(raw, entities) {
             return { routes: [{ served_model_name: entities[0].name, traffic_percentage: 100 }] };
         if (entities.length === 0)
             return { routes: [] };
-        throw util_invalidParameter('traffic_config is required when the config has more than one served entity.');
+        throw invalidParameter('traffic_config is required when the config has more than one served entity.');
     }
     const routesRaw = optionalArray(raw, 'routes', 'traffic_config.routes') ?? [];
     const names = new Set(entities.map((e) => e.name));
@@ -54641,28 +54636,28 @@ function parseTraffic(raw, entities) {
     const routes = routesRaw.map((route, i) => {
         const where = `traffic_config.routes[${i}]`;
         if (!isObject(route))
-            throw util_invalidParameter(`${where} must be an object.`);
+            throw invalidParameter(`${where} must be an object.`);
         const target = optionalString(route, 'served_entity_name', `${where}.served_entity_name`) ??
             optionalString(route, 'served_model_name', `${where}.served_model_name`);
         if (!target)
-            throw util_invalidParameter(`${where} must name a served_model_name or served_entity_name.`);
+            throw invalidParameter(`${where} must name a served_model_name or served_entity_name.`);
         if (!names.has(target))
-            throw util_invalidParameter(`${where} routes to '${target}', which is not a served entity of this config (served entities: ${[...names].join(', ') || 'none'}).`);
+            throw invalidParameter(`${where} routes to '${target}', which is not a served entity of this config (served entities: ${[...names].join(', ') || 'none'}).`);
         if (seen.has(target))
-            throw util_invalidParameter(`${where}: served entity '${target}' appears in more than one route.`);
+            throw invalidParameter(`${where}: served entity '${target}' appears in more than one route.`);
         seen.add(target);
         const pct = route.traffic_percentage;
         if (typeof pct !== 'number' || !Number.isInteger(pct) || pct < 0 || pct > 100)
-            throw util_invalidParameter(`${where}.traffic_percentage must be an integer between 0 and 100.`);
+            throw invalidParameter(`${where}.traffic_percentage must be an integer between 0 and 100.`);
         total += pct;
-        return util_compact({
+        return withoutUndefined({
             served_model_name: target,
             served_entity_name: route.served_entity_name === undefined ? undefined : target,
             traffic_percentage: pct,
         });
     });
     if (entities.length > 0 && total !== 100)
-        throw util_invalidParameter(`traffic_config.routes percentages sum to ${total}; they must sum to 100.`);
+        throw invalidParameter(`traffic_config.routes percentages sum to ${total}; they must sum to 100.`);
     return { routes };
 }
 /** Parses EndpointCoreConfigInput. `current` fills in served entities when only traffic changes. */
@@ -54670,7 +54665,7 @@ function parseConfig(body, creator, now, current) {
     const entitiesRaw = optionalArray(body, 'served_entities');
     const modelsRaw = optionalArray(body, 'served_models');
     if (entitiesRaw && modelsRaw && entitiesRaw.length > 0 && modelsRaw.length > 0)
-        throw util_invalidParameter('Specify either served_entities or served_models, not both.');
+        throw invalidParameter('Specify either served_entities or served_models, not both.');
     let entities;
     if (entitiesRaw && entitiesRaw.length > 0)
         entities = entitiesRaw.map((e, i) => parseServedEntity(e, i, 'served_entities', creator, now));
@@ -54679,13 +54674,13 @@ function parseConfig(body, creator, now, current) {
     else if (current && body.traffic_config !== undefined)
         entities = clone(current.served_entities);
     else
-        throw util_invalidParameter('The config must contain at least one served entity (served_entities).');
+        throw invalidParameter('The config must contain at least one served entity (served_entities).');
     if (entities.length > MAX_SERVED_ENTITIES)
-        throw util_invalidParameter(`A serving endpoint can have at most ${MAX_SERVED_ENTITIES} served entities; got ${entities.length}.`);
+        throw invalidParameter(`A serving endpoint can have at most ${MAX_SERVED_ENTITIES} served entities; got ${entities.length}.`);
     const names = new Set();
     for (const e of entities) {
         if (names.has(e.name))
-            throw util_invalidParameter(`Served entity name '${e.name}' is used more than once.`);
+            throw invalidParameter(`Served entity name '${e.name}' is used more than once.`);
         names.add(e.name);
     }
     const traffic = parseTraffic(optionalObject(body, 'traffic_config'), entities);
@@ -54721,7 +54716,7 @@ function unservable(ws, config) {
 function parseTags(raw, where) {
     return (raw ?? []).map((t, i) => {
         if (!isObject(t))
-            throw util_invalidParameter(`${where}[${i}] must be an object.`);
+            throw invalidParameter(`${where}[${i}] must be an object.`);
         const key = requiredString(t, 'key', `${where}[${i}].key`);
         const value = optionalString(t, 'value', `${where}[${i}].value`);
         return value === undefined ? { key } : { key, value };
@@ -54753,7 +54748,7 @@ function renderDetailed(endpoint, now, pendingVersionIsLive = false) {
             start_time: endpoint.pending.start_time,
         }
         : undefined;
-    return util_compact({
+    return withoutUndefined({
         name: endpoint.name,
         id: endpoint.id,
         creator: endpoint.creator,
@@ -54776,10 +54771,10 @@ function renderSummary(endpoint, now) {
     const detailed = renderDetailed(endpoint, now);
     const config = endpoint.config
         ? {
-            served_entities: endpoint.config.served_entities.map((e) => util_compact({ name: e.name, entity_name: e.entity_name, entity_version: e.entity_version })),
+            served_entities: endpoint.config.served_entities.map((e) => withoutUndefined({ name: e.name, entity_name: e.entity_name, entity_version: e.entity_version })),
         }
         : undefined;
-    return util_compact({ ...detailed, config, pending_config: undefined, email_notifications: undefined, permission_level: undefined });
+    return withoutUndefined({ ...detailed, config, pending_config: undefined, email_notifications: undefined, permission_level: undefined });
 }
 // ---------------------------------------------------------------------------------------------
 // Invocations and metrics
@@ -54994,7 +54989,7 @@ function registerRoutes(table, ctx, slice) {
         if (problem === null)
             return undefined;
         if (!ctx.strict('serving-missing-version'))
-            throw util_invalidParameter(`The config cannot be served: ${problem}.`);
+            throw invalidParameter(`The config cannot be served: ${problem}.`);
         return problem;
     };
     const pendingIsLive = () => ctx.strict('serving-pending-config-version');
@@ -55004,11 +54999,11 @@ function registerRoutes(table, ctx, slice) {
         const body = bodyOf(req);
         const name = requiredString(body, 'name');
         if (!ENDPOINT_NAME.test(name))
-            throw util_invalidParameter(`Endpoint name '${name}' is invalid: use 1 to 63 alphanumeric characters, dashes and underscores.`);
+            throw invalidParameter(`Endpoint name '${name}' is invalid: use 1 to 63 alphanumeric characters, dashes and underscores.`);
         if (state.endpoints[name]) {
             if (ctx.strict('serving-duplicate-code'))
                 throw new types_DatabricksApiError(400, 'RESOURCE_ALREADY_EXISTS', `Endpoint with name '${name}' already exists.`);
-            throw util_alreadyExists(`Endpoint with name '${name}' already exists.`);
+            throw alreadyExists(`Endpoint with name '${name}' already exists.`);
         }
         const t = now();
         const configRaw = optionalObject(body, 'config');
@@ -55016,7 +55011,7 @@ function registerRoutes(table, ctx, slice) {
         const failsWith = config ? servability(req.workspace, config) : undefined;
         const endpoint = {
             name,
-            id: util_hexId(),
+            id: hexId(),
             creator: req.principal,
             creation_timestamp: t,
             last_updated_timestamp: t,
@@ -55065,7 +55060,7 @@ function registerRoutes(table, ctx, slice) {
         const t = now();
         const body = bodyOf(req);
         if (ctx.strict('serving-traffic-only') && !(optionalArray(body, 'served_entities')?.length || optionalArray(body, 'served_models')?.length)) {
-            throw util_invalidParameter('The config must name its served_entities; a config update without them is not accepted.');
+            throw invalidParameter('The config must name its served_entities; a config update without them is not accepted.');
         }
         const config = parseConfig(body, req.principal, t, endpoint.config);
         startUpdate(state, endpoint, config, t, servability(req.workspace, config));
@@ -55093,10 +55088,10 @@ function registerRoutes(table, ctx, slice) {
         if (next && isObject(live) && live.enabled === true && next.enabled !== false) {
             for (const key of ['catalog_name', 'schema_name', 'table_name_prefix']) {
                 if (next[key] !== undefined && next[key] !== live[key])
-                    throw util_invalidParameter(`The inference table is enabled: disable it first (enabled: false) to change ${key} from '${String(live[key])}' to '${String(next[key])}'.`);
+                    throw invalidParameter(`The inference table is enabled: disable it first (enabled: false) to change ${key} from '${String(live[key])}' to '${String(next[key])}'.`);
             }
         }
-        const gateway = util_compact({
+        const gateway = withoutUndefined({
             inference_table_config: optionalObject(body, 'inference_table_config'),
             usage_tracking_config: optionalObject(body, 'usage_tracking_config'),
             rate_limits: optionalArray(body, 'rate_limits'),
@@ -55185,23 +55180,23 @@ function registerRoutes(table, ctx, slice) {
         const entityName = requiredString(body, 'served_entity_name');
         const known = [...(endpoint.config?.served_entities ?? []), ...(endpoint.pending?.config.served_entities ?? [])];
         if (!known.some((e) => e.name === entityName))
-            throw doesNotExist(`Served entity '${entityName}' does not exist on endpoint '${endpoint.name}'.`);
+            throw notFound(`Served entity '${entityName}' does not exist on endpoint '${endpoint.name}'.`);
         const metrics = ensureMetrics(endpoint, entityName);
         const errorRate = optionalNumber(body, 'error_rate');
         if (errorRate !== undefined) {
             if (errorRate < 0 || errorRate > 1)
-                throw util_invalidParameter('error_rate must be between 0 and 1.');
+                throw invalidParameter('error_rate must be between 0 and 1.');
             metrics.error_rate = errorRate;
         }
         const latency = optionalNumber(body, 'p95_latency_ms');
         if (latency !== undefined) {
             if (latency < 0)
-                throw util_invalidParameter('p95_latency_ms must not be negative.');
+                throw invalidParameter('p95_latency_ms must not be negative.');
             metrics.p95_latency_ms = latency;
         }
         const addRequests = optionalNumber(body, 'add_requests') ?? 0;
         if (!Number.isInteger(addRequests) || addRequests < 0)
-            throw util_invalidParameter('add_requests must be a non-negative integer.');
+            throw invalidParameter('add_requests must be a non-negative integer.');
         for (let i = 0; i < addRequests; i++)
             recordRequest(metrics, now());
         ctx.changed();
@@ -55212,19 +55207,19 @@ function applySettings(settings, body) {
     const duration = optionalNumber(body, 'update_duration_ms');
     if (duration !== undefined) {
         if (duration < 0)
-            throw util_invalidParameter('update_duration_ms must not be negative.');
+            throw invalidParameter('update_duration_ms must not be negative.');
         settings.update_duration_ms = duration;
     }
     const readyDelay = optionalNumber(body, 'ready_delay_ms');
     if (readyDelay !== undefined) {
         if (readyDelay < 0)
-            throw util_invalidParameter('ready_delay_ms must not be negative.');
+            throw invalidParameter('ready_delay_ms must not be negative.');
         settings.ready_delay_ms = readyDelay;
     }
     const traffic = optionalNumber(body, 'live_traffic_per_minute');
     if (traffic !== undefined) {
         if (!Number.isInteger(traffic) || traffic < 0 || traffic > 10_000)
-            throw util_invalidParameter('live_traffic_per_minute must be an integer 0..10000.');
+            throw invalidParameter('live_traffic_per_minute must be an integer 0..10000.');
         settings.live_traffic_per_minute = traffic;
     }
     const failing = optionalArray(body, 'failing_entities');
@@ -55232,11 +55227,11 @@ function applySettings(settings, body) {
         settings.failing_entities = failing.map((f, i) => {
             const where = `failing_entities[${i}]`;
             if (!isObject(f))
-                throw util_invalidParameter(`${where} must be an object.`);
+                throw invalidParameter(`${where} must be an object.`);
             const version = f.entity_version;
             if (typeof version !== 'string' && typeof version !== 'number')
-                throw util_invalidParameter(`${where}.entity_version is required.`);
-            return util_compact({
+                throw invalidParameter(`${where}.entity_version is required.`);
+            return withoutUndefined({
                 entity_name: requiredString(f, 'entity_name', `${where}.entity_name`),
                 entity_version: String(version),
                 message: optionalString(f, 'message', `${where}.message`),
@@ -55251,19 +55246,19 @@ function seedServing(state, fixture, ctx) {
     if (fixture === undefined || fixture === null)
         return;
     if (!isObject(fixture))
-        throw util_invalidParameter('serving seed must be an object.');
+        throw invalidParameter('serving seed must be an object.');
     applySettings(state.settings, fixture);
     const t = ctx.clock.now();
     for (const [i, raw] of (optionalArray(fixture, 'endpoints', 'serving.endpoints') ?? []).entries()) {
         if (!isObject(raw))
-            throw util_invalidParameter(`serving.endpoints[${i}] must be an object.`);
+            throw invalidParameter(`serving.endpoints[${i}] must be an object.`);
         const name = requiredString(raw, 'name', `serving.endpoints[${i}].name`);
         const creator = optionalString(raw, 'creator') ?? 'seed@emulator.local';
         const configRaw = optionalObject(raw, 'config', `serving.endpoints[${i}].config`);
         const config = configRaw ? parseConfig(configRaw, creator, t, undefined) : undefined;
         const endpoint = {
             name,
-            id: optionalString(raw, 'id') ?? util_hexId(),
+            id: optionalString(raw, 'id') ?? hexId(),
             creator,
             creation_timestamp: t,
             last_updated_timestamp: t,
@@ -55358,7 +55353,7 @@ const monitorStatus = (m, now) => (now >= m.active_at ? 'ACTIVE' : 'PENDING');
 const monitors_splitName = (fullName, parts, what) => {
     const split = fullName.split('.');
     if (split.length !== parts || split.some((p) => p === ''))
-        throw util_invalidParameter(`'${fullName}' is not a valid ${what} name: expected ${parts === 3 ? 'catalog.schema.table' : 'catalog.schema'}.`);
+        throw invalidParameter(`'${fullName}' is not a valid ${what} name: expected ${parts === 3 ? 'catalog.schema.table' : 'catalog.schema'}.`);
     return split;
 };
 const fullNameOf = (t) => `${t.catalog_name}.${t.schema_name}.${t.name}`;
@@ -55383,20 +55378,20 @@ const schemaIdOf = (ws, fullName) => {
 };
 function parseGranularities(raw, api, where) {
     if (!Array.isArray(raw) || raw.length === 0)
-        throw util_invalidParameter(`${where}.granularities is required and must not be empty.`);
+        throw invalidParameter(`${where}.granularities is required and must not be empty.`);
     return raw.map((g, i) => {
         if (typeof g !== 'string')
-            throw util_invalidParameter(`${where}.granularities[${i}] must be a string.`);
+            throw invalidParameter(`${where}.granularities[${i}] must be a string.`);
         if (api === 'dq') {
             const legacy = legacyByDq.get(g);
             if (!legacy)
-                throw util_invalidParameter(`${where}.granularities[${i}] '${g}' is not one of ${[...legacyByDq.keys()].join(', ')}.`);
+                throw invalidParameter(`${where}.granularities[${i}] '${g}' is not one of ${[...legacyByDq.keys()].join(', ')}.`);
             return legacy;
         }
         const normal = g.trim().toLowerCase().replace(/\s+/g, ' ').replace(/^1 weeks$/, '1 week');
         const fixed = /^[234] week$/.test(normal) ? `${normal}s` : normal;
         if (!LEGACY_GRANULARITIES.includes(fixed))
-            throw util_invalidParameter(`${where}.granularities[${i}] '${g}' is not supported; use one of ${LEGACY_GRANULARITIES.map((x) => `"${x}"`).join(', ')}.`);
+            throw invalidParameter(`${where}.granularities[${i}] '${g}' is not supported; use one of ${LEGACY_GRANULARITIES.map((x) => `"${x}"`).join(', ')}.`);
         return fixed;
     });
 }
@@ -55406,7 +55401,7 @@ function parseAnalysis(body, api, prefix) {
     if (found.length === 0)
         return undefined;
     if (found.length > 1)
-        throw util_invalidParameter(`Exactly one of ${prefix}inference_log, ${prefix}time_series or ${prefix}snapshot may be set; got ${found.join(', ')}.`);
+        throw invalidParameter(`Exactly one of ${prefix}inference_log, ${prefix}time_series or ${prefix}snapshot may be set; got ${found.join(', ')}.`);
     const kind = found[0];
     const where = `${prefix}${kind}`;
     const cfg = optionalObject(body, kind, where);
@@ -55420,8 +55415,8 @@ function parseAnalysis(body, api, prefix) {
     const problemPrefix = api === 'legacy' ? 'PROBLEM_TYPE_' : 'INFERENCE_PROBLEM_TYPE_';
     const problem = problemRaw.startsWith(problemPrefix) ? problemRaw.slice(problemPrefix.length) : '';
     if (problem !== 'CLASSIFICATION' && problem !== 'REGRESSION')
-        throw util_invalidParameter(`${where}.problem_type '${problemRaw}' is not one of ${problemPrefix}CLASSIFICATION, ${problemPrefix}REGRESSION.`);
-    return util_compact({
+        throw invalidParameter(`${where}.problem_type '${problemRaw}' is not one of ${problemPrefix}CLASSIFICATION, ${problemPrefix}REGRESSION.`);
+    return withoutUndefined({
         kind,
         problem_type: problem,
         timestamp,
@@ -55439,14 +55434,14 @@ function parseCustomMetrics(raw, api, where) {
     return raw.map((m, i) => {
         const at = `${where}[${i}]`;
         if (!isObject(m))
-            throw util_invalidParameter(`${at} must be an object.`);
+            throw invalidParameter(`${at} must be an object.`);
         const typeRaw = requiredString(m, 'type', `${at}.type`);
         const type = typeRaw.slice(typePrefix.length);
         if (!typeRaw.startsWith(typePrefix) || !METRIC_TYPES.includes(type))
-            throw util_invalidParameter(`${at}.type '${typeRaw}' is not one of ${METRIC_TYPES.map((t) => typePrefix + t).join(', ')}.`);
+            throw invalidParameter(`${at}.type '${typeRaw}' is not one of ${METRIC_TYPES.map((t) => typePrefix + t).join(', ')}.`);
         const inputs = optionalArray(m, 'input_columns', `${at}.input_columns`);
         if (!inputs || inputs.length === 0)
-            throw util_invalidParameter(`${at}.input_columns is required.`);
+            throw invalidParameter(`${at}.input_columns is required.`);
         return {
             name: requiredString(m, 'name', `${at}.name`),
             definition: requiredString(m, 'definition', `${at}.definition`),
@@ -55463,10 +55458,10 @@ function parseSchedule(raw, api, where) {
     const pausedValues = api === 'legacy' ? ['PAUSED'] : ['CRON_SCHEDULE_PAUSE_STATUS_PAUSED'];
     const allowed = api === 'legacy' ? ['PAUSED', 'UNPAUSED', 'UNSPECIFIED'] : ['CRON_SCHEDULE_PAUSE_STATUS_PAUSED', 'CRON_SCHEDULE_PAUSE_STATUS_UNPAUSED'];
     if (pause !== undefined && !allowed.includes(pause))
-        throw util_invalidParameter(`${where}.pause_status '${pause}' is not one of ${allowed.join(', ')}.`);
+        throw invalidParameter(`${where}.pause_status '${pause}' is not one of ${allowed.join(', ')}.`);
     const cron = requiredString(raw, 'quartz_cron_expression', `${where}.quartz_cron_expression`);
     if (cron.trim().split(/\s+/).length < 6)
-        throw util_invalidParameter(`${where}.quartz_cron_expression '${cron}' is not a Quartz cron expression (6 or 7 fields).`);
+        throw invalidParameter(`${where}.quartz_cron_expression '${cron}' is not a Quartz cron expression (6 or 7 fields).`);
     return {
         quartz_cron_expression: cron,
         timezone_id: requiredString(raw, 'timezone_id', `${where}.timezone_id`),
@@ -55481,13 +55476,13 @@ function parseEmails(notifications, where) {
         return undefined;
     const emails = stringArray(optionalArray(onFailure, 'email_addresses', `${where}.on_failure.email_addresses`) ?? [], `${where}.on_failure.email_addresses`);
     if (emails.length > MAX_FAILURE_EMAILS)
-        throw util_invalidParameter(`${where}.on_failure.email_addresses allows at most ${MAX_FAILURE_EMAILS} addresses; got ${emails.length}.`);
+        throw invalidParameter(`${where}.on_failure.email_addresses allows at most ${MAX_FAILURE_EMAILS} addresses; got ${emails.length}.`);
     return emails;
 }
 /** Fields common to both APIs, from the body in the given API's spelling. */
 function parseCommon(body, api, prefix) {
     const slicing = optionalArray(body, 'slicing_exprs', `${prefix}slicing_exprs`);
-    return util_compact({
+    return withoutUndefined({
         assets_dir: optionalString(body, 'assets_dir', `${prefix}assets_dir`),
         baseline_table_name: optionalString(body, 'baseline_table_name', `${prefix}baseline_table_name`),
         custom_metrics: parseCustomMetrics(optionalArray(body, 'custom_metrics', `${prefix}custom_metrics`), api, `${prefix}custom_metrics`),
@@ -55511,7 +55506,7 @@ function derivedNames(m) {
 }
 function renderLegacy(m, now) {
     const a = m.analysis;
-    return util_compact({
+    return withoutUndefined({
         table_name: m.table_name,
         status: `MONITOR_STATUS_${monitorStatus(m, now)}`,
         monitor_version: m.monitor_version,
@@ -55522,7 +55517,7 @@ function renderLegacy(m, now) {
         baseline_table_name: m.baseline_table_name,
         custom_metrics: m.custom_metrics?.map((c) => ({ ...c, input_columns: [...c.input_columns], type: `CUSTOM_METRIC_TYPE_${c.type}` })),
         inference_log: a.kind === 'inference_log'
-            ? util_compact({
+            ? withoutUndefined({
                 problem_type: `PROBLEM_TYPE_${a.problem_type}`,
                 timestamp_col: a.timestamp,
                 granularities: [...a.granularities],
@@ -55544,13 +55539,13 @@ function renderLegacy(m, now) {
 }
 function renderDqConfig(m, outputSchemaId, now) {
     const a = m.analysis;
-    return util_compact({
+    return withoutUndefined({
         output_schema_id: outputSchemaId,
         assets_dir: m.assets_dir,
         baseline_table_name: m.baseline_table_name,
         custom_metrics: m.custom_metrics?.map((c) => ({ ...c, input_columns: [...c.input_columns], type: `DATA_PROFILING_CUSTOM_METRIC_TYPE_${c.type}` })),
         inference_log: a.kind === 'inference_log'
-            ? util_compact({
+            ? withoutUndefined({
                 problem_type: `INFERENCE_PROBLEM_TYPE_${a.problem_type}`,
                 timestamp_column: a.timestamp,
                 granularities: a.granularities.map(dqGranularity),
@@ -55589,7 +55584,7 @@ function renderRefresh(r, api, table) {
         message: r.message,
         trigger: api === 'legacy' ? 'MANUAL' : 'MONITOR_REFRESH_TRIGGER_MANUAL',
     };
-    return util_compact(api === 'legacy' ? base : { object_type: 'table', object_id: table.table_id, ...base });
+    return withoutUndefined(api === 'legacy' ? base : { object_type: 'table', object_id: table.table_id, ...base });
 }
 // ---------------------------------------------------------------------------------------------
 // Routes
@@ -55648,19 +55643,19 @@ function monitors_registerRoutes(routeTable, ctx, slice) {
     const monitorOfTable = (state, t) => {
         const m = state.monitors[t.table_id];
         if (!m)
-            throw doesNotExist(`Monitor for table '${fullNameOf(t)}' does not exist.`);
+            throw notFound(`Monitor for table '${fullNameOf(t)}' does not exist.`);
         return m;
     };
     const createMonitor = (state, ws, t, config) => {
         if (state.monitors[t.table_id])
-            throw util_alreadyExists(`Monitor already exists for table '${fullNameOf(t)}'.`);
+            throw alreadyExists(`Monitor already exists for table '${fullNameOf(t)}'.`);
         const created = now();
         const record = {
             ...config,
             table_id: t.table_id,
             table_name: fullNameOf(t),
             monitor_version: 1,
-            dashboard_id: config.skip_builtin_dashboard ? undefined : util_hexId(),
+            dashboard_id: config.skip_builtin_dashboard ? undefined : hexId(),
             created_at: created,
             active_at: created + state.settings.activation_ms,
         };
@@ -55699,7 +55694,7 @@ function monitors_registerRoutes(routeTable, ctx, slice) {
         const id = Number(idRaw);
         const r = Number.isInteger(id) ? state.refreshes[t.table_id]?.find((x) => x.refresh_id === id) : undefined;
         if (!r)
-            throw doesNotExist(`Refresh '${idRaw}' does not exist for table '${fullNameOf(t)}'.`);
+            throw notFound(`Refresh '${idRaw}' does not exist for table '${fullNameOf(t)}'.`);
         return r;
     };
     const cancelRefresh = (r) => {
@@ -55718,16 +55713,16 @@ function monitors_registerRoutes(routeTable, ctx, slice) {
         // cleared rather than kept.
         const replace = current !== undefined && ctx.strict('monitor-legacy-put');
         if (current && ctx.strict('monitor-legacy-output-schema') && outputSchema.toLowerCase() !== current.output_schema_name.toLowerCase()) {
-            throw util_invalidParameter(`output_schema_name cannot be updated (it is '${current.output_schema_name}'): output asset identifiers cannot be updated.`);
+            throw invalidParameter(`output_schema_name cannot be updated (it is '${current.output_schema_name}'): output asset identifiers cannot be updated.`);
         }
         const analysis = parseAnalysis(body, 'legacy', '') ?? (replace ? undefined : current?.analysis);
         if (!analysis)
-            throw util_invalidParameter('Exactly one of inference_log, time_series or snapshot must be set.');
+            throw invalidParameter('Exactly one of inference_log, time_series or snapshot must be set.');
         if (current && analysis.kind !== current.analysis.kind)
-            throw util_invalidParameter(`The profile type of a monitor cannot be changed (it is ${current.analysis.kind}).`);
+            throw invalidParameter(`The profile type of a monitor cannot be changed (it is ${current.analysis.kind}).`);
         const common = parseCommon(body, 'legacy', '');
         if (!current && !common.assets_dir)
-            throw util_invalidParameter('assets_dir is required.');
+            throw invalidParameter('assets_dir is required.');
         const kept = current ? (replace ? { assets_dir: current.assets_dir } : pickConfig(current)) : {};
         return { ...kept, ...common, output_schema_name: outputSchema, analysis };
     };
@@ -55735,7 +55730,7 @@ function monitors_registerRoutes(routeTable, ctx, slice) {
         const state = slice(req.workspace);
         const t = tableByName(req.workspace, req.params.table_name ?? '');
         if (state.monitors[t.table_id])
-            throw util_alreadyExists(`Monitor already exists for table '${fullNameOf(t)}'.`);
+            throw alreadyExists(`Monitor already exists for table '${fullNameOf(t)}'.`);
         const m = createMonitor(state, req.workspace, t, legacyConfig(state, req.workspace, bodyOf(req), undefined));
         return { body: renderLegacy(m, now()) };
     });
@@ -55798,9 +55793,9 @@ function monitors_registerRoutes(routeTable, ctx, slice) {
         const t = tableByName(req.workspace, req.params.table_name ?? '');
         const m = monitorOfTable(state, t);
         optionalString(bodyOf(req), 'warehouse_id');
-        m.dashboard_id = util_hexId();
+        m.dashboard_id = hexId();
         ctx.changed();
-        return { body: util_compact({ dashboard_id: m.dashboard_id, parent_folder: m.assets_dir }) };
+        return { body: withoutUndefined({ dashboard_id: m.dashboard_id, parent_folder: m.assets_dir }) };
     });
     // --- Data Quality v1 (by object_type / object_id) ---
     const dqConfig = (state, ws, cfg, current) => {
@@ -55811,16 +55806,16 @@ function monitors_registerRoutes(routeTable, ctx, slice) {
             throw new types_DatabricksApiError(404, 'SCHEMA_DOES_NOT_EXIST', `${p}output_schema_id: no schema with id '${schemaId}'.`);
         const analysis = parseAnalysis(cfg, 'dq', p);
         if (!analysis)
-            throw util_invalidParameter(`Exactly one of ${p}inference_log, ${p}time_series or ${p}snapshot must be set.`);
+            throw invalidParameter(`Exactly one of ${p}inference_log, ${p}time_series or ${p}snapshot must be set.`);
         if (current && analysis.kind !== current.analysis.kind)
-            throw util_invalidParameter(`The profile type of a monitor cannot be changed (it is ${current.analysis.kind}).`);
+            throw invalidParameter(`The profile type of a monitor cannot be changed (it is ${current.analysis.kind}).`);
         return { ...parseCommon(cfg, 'dq', p), output_schema_name: `${schema.catalog_name}.${schema.name}`, analysis };
     };
     const dqTarget = (req) => {
         const objectType = req.params.object_type ?? '';
         const objectId = req.params.object_id ?? '';
         if (objectType !== 'table' && objectType !== 'schema')
-            throw util_invalidParameter(`object_type '${objectType}' is not one of table, schema.`);
+            throw invalidParameter(`object_type '${objectType}' is not one of table, schema.`);
         return { objectType, objectId };
     };
     const dqTable = (ws, objectId) => {
@@ -55843,22 +55838,22 @@ function monitors_registerRoutes(routeTable, ctx, slice) {
             if (!getSchemaById(req.workspace, objectId))
                 throw new types_DatabricksApiError(404, 'SCHEMA_DOES_NOT_EXIST', `No schema with id '${objectId}'.`);
             if (state.schema_monitors[objectId])
-                throw util_alreadyExists(`Monitor already exists for schema '${objectId}'.`);
+                throw alreadyExists(`Monitor already exists for schema '${objectId}'.`);
             const anomaly = optionalObject(body, 'anomaly_detection_config');
             if (!anomaly)
-                throw util_invalidParameter('anomaly_detection_config is required for object_type schema.');
+                throw invalidParameter('anomaly_detection_config is required for object_type schema.');
             state.schema_monitors[objectId] = { object_type: 'schema', object_id: objectId, anomaly_detection_config: clone(anomaly) };
             ctx.changed();
             return { body: clone(state.schema_monitors[objectId]) };
         }
         if (objectType !== 'table')
-            throw util_invalidParameter(`object_type '${objectType}' is not one of table, schema.`);
+            throw invalidParameter(`object_type '${objectType}' is not one of table, schema.`);
         const t = dqTable(req.workspace, objectId);
         const cfg = optionalObject(body, 'data_profiling_config');
         if (!cfg)
-            throw util_invalidParameter('data_profiling_config is required for object_type table.');
+            throw invalidParameter('data_profiling_config is required for object_type table.');
         if (state.monitors[t.table_id])
-            throw util_alreadyExists(`Monitor already exists for table '${fullNameOf(t)}'.`);
+            throw alreadyExists(`Monitor already exists for table '${fullNameOf(t)}'.`);
         const m = createMonitor(state, req.workspace, t, dqConfig(state, req.workspace, cfg, undefined));
         return { body: renderDq(state, req.workspace, m) };
     });
@@ -55876,7 +55871,7 @@ function monitors_registerRoutes(routeTable, ctx, slice) {
         if (objectType === 'schema') {
             const m = state.schema_monitors[objectId];
             if (!m)
-                throw doesNotExist(`Monitor for schema '${objectId}' does not exist.`);
+                throw notFound(`Monitor for schema '${objectId}' does not exist.`);
             return { body: clone(m) };
         }
         return { body: renderDq(state, req.workspace, monitorOfTable(state, dqTable(req.workspace, objectId))) };
@@ -55886,19 +55881,19 @@ function monitors_registerRoutes(routeTable, ctx, slice) {
         const { objectType, objectId } = dqTarget(req);
         const mask = (req.query.get('update_mask') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
         if (mask.length === 0)
-            throw util_invalidParameter('update_mask is required, e.g. update_mask=data_profiling_config.schedule.');
+            throw invalidParameter('update_mask is required, e.g. update_mask=data_profiling_config.schedule.');
         if (ctx.strict('monitor-update-mask-leaf')) {
             // Strict: only leaf fields, as the SDK's example (`data_profiling_config.schedule.quartz_cron_expression`).
             for (const path of mask) {
                 if (DQ_MESSAGE_PATHS.has(path))
-                    throw util_invalidParameter(`update_mask path '${path}' names a message; name its fields (e.g. '${path}.${DQ_MESSAGE_PATHS.get(path)}').`);
+                    throw invalidParameter(`update_mask path '${path}' names a message; name its fields (e.g. '${path}.${DQ_MESSAGE_PATHS.get(path)}').`);
             }
         }
         const body = bodyOf(req);
         if (objectType === 'schema') {
             const m = state.schema_monitors[objectId];
             if (!m)
-                throw doesNotExist(`Monitor for schema '${objectId}' does not exist.`);
+                throw notFound(`Monitor for schema '${objectId}' does not exist.`);
             const updated = applyMask(clone(m), body, mask, 'anomaly_detection_config', new Set());
             state.schema_monitors[objectId] = updated;
             ctx.changed();
@@ -55921,7 +55916,7 @@ function monitors_registerRoutes(routeTable, ctx, slice) {
         const { objectType, objectId } = dqTarget(req);
         if (objectType === 'schema') {
             if (!state.schema_monitors[objectId])
-                throw doesNotExist(`Monitor for schema '${objectId}' does not exist.`);
+                throw notFound(`Monitor for schema '${objectId}' does not exist.`);
             delete state.schema_monitors[objectId];
         }
         else {
@@ -55937,7 +55932,7 @@ function monitors_registerRoutes(routeTable, ctx, slice) {
         const state = slice(req.workspace);
         const { objectType, objectId } = dqTarget(req);
         if (objectType !== 'table')
-            throw util_invalidParameter('Refreshes are supported for object_type table only.');
+            throw invalidParameter('Refreshes are supported for object_type table only.');
         return { state, t: dqTable(req.workspace, objectId) };
     };
     table.add('POST', '/api/data-quality/v1/monitors/:object_type/:object_id/refreshes', (req) => {
@@ -55990,9 +55985,9 @@ function applyMask(current, body, mask, root, outputOnly) {
     for (const path of mask) {
         const parts = path.split('.');
         if (parts[0] !== root || parts.length < 2)
-            throw util_invalidParameter(`update_mask path '${path}' is not supported; paths start with '${root}.'.`);
+            throw invalidParameter(`update_mask path '${path}' is not supported; paths start with '${root}.'.`);
         if (outputOnly.has(parts[1]))
-            throw util_invalidParameter(`update_mask path '${path}' names an output-only field.`);
+            throw invalidParameter(`update_mask path '${path}' names an output-only field.`);
         let src = body;
         for (const p of parts)
             src = isObject(src) ? src[p] : undefined;
@@ -56014,21 +56009,21 @@ function page(all, req, key) {
     const sizeRaw = req.query.get('page_size');
     const size = sizeRaw ? Number(sizeRaw) : 100;
     if (!Number.isInteger(size) || size <= 0)
-        throw util_invalidParameter(`page_size '${sizeRaw}' must be a positive integer.`);
+        throw invalidParameter(`page_size '${sizeRaw}' must be a positive integer.`);
     const token = req.query.get('page_token');
     const offset = token ? Number(Buffer.from(token, 'base64url').toString('utf8')) : 0;
     if (!Number.isInteger(offset) || offset < 0)
-        throw util_invalidParameter(`page_token '${token}' is not valid.`);
+        throw invalidParameter(`page_token '${token}' is not valid.`);
     const items = all.slice(offset, offset + size);
     const next = offset + size < all.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
-    return util_compact({ [key]: items.length > 0 ? items : undefined, next_page_token: next });
+    return withoutUndefined({ [key]: items.length > 0 ? items : undefined, next_page_token: next });
 }
 function monitors_applySettings(settings, body) {
     for (const key of ['activation_ms', 'refresh_duration_ms']) {
         const v = optionalNumber(body, key);
         if (v !== undefined) {
             if (v < 0)
-                throw util_invalidParameter(`${key} must not be negative.`);
+                throw invalidParameter(`${key} must not be negative.`);
             settings[key] = v;
         }
     }
@@ -56041,7 +56036,7 @@ function seedMonitors(state, fixture) {
     if (fixture === undefined || fixture === null)
         return;
     if (!isObject(fixture))
-        throw util_invalidParameter('monitors seed must be an object.');
+        throw invalidParameter('monitors seed must be an object.');
     monitors_applySettings(state.settings, fixture);
 }
 

@@ -9,9 +9,9 @@ import {
   alreadyExists,
   badRequest,
   clone,
-  compact,
+  withoutUndefined,
   conflict,
-  doesNotExist,
+  notFound,
   hexId,
   invalidParameter,
   isObject,
@@ -24,7 +24,7 @@ import {
   sliceOf,
   stringArray,
   type Json,
-} from './util.js';
+} from '../core/helpers.js';
 import { DatabricksApiError } from '../types.js';
 import { REGISTRY_MODULE, registryState } from '../registry/index.js';
 import { appendSqlRows, INFERENCE_COLUMNS, provideSqlTable, SERVED_ENTITIES_TABLE } from '../sql/index.js';
@@ -360,7 +360,7 @@ function parseServedEntity(raw: unknown, index: number, field: string, creator: 
     throw invalidParameter(
       `${where}.name '${name ?? ''}' is invalid: use alphanumeric characters, dashes and underscores.`,
     );
-  return compact({
+  return withoutUndefined({
     ...entity,
     name,
     entity_version: versionRaw === undefined ? undefined : String(versionRaw),
@@ -399,7 +399,7 @@ function parseTraffic(raw: Json | undefined, entities: ServedEntity[]): { routes
     if (typeof pct !== 'number' || !Number.isInteger(pct) || pct < 0 || pct > 100)
       throw invalidParameter(`${where}.traffic_percentage must be an integer between 0 and 100.`);
     total += pct;
-    return compact({
+    return withoutUndefined({
       served_model_name: target,
       served_entity_name: route.served_entity_name === undefined ? undefined : target,
       traffic_percentage: pct,
@@ -503,7 +503,7 @@ function renderDetailed(endpoint: Endpoint, now: number, pendingVersionIsLive = 
         start_time: endpoint.pending.start_time,
       }
     : undefined;
-  return compact({
+  return withoutUndefined({
     name: endpoint.name,
     id: endpoint.id,
     creator: endpoint.creator,
@@ -528,11 +528,11 @@ function renderSummary(endpoint: Endpoint, now: number): Json {
   const config = endpoint.config
     ? {
         served_entities: endpoint.config.served_entities.map((e) =>
-          compact({ name: e.name, entity_name: e.entity_name, entity_version: e.entity_version }),
+          withoutUndefined({ name: e.name, entity_name: e.entity_name, entity_version: e.entity_version }),
         ),
       }
     : undefined;
-  return compact({ ...detailed, config, pending_config: undefined, email_notifications: undefined, permission_level: undefined });
+  return withoutUndefined({ ...detailed, config, pending_config: undefined, email_notifications: undefined, permission_level: undefined });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -858,7 +858,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
           throw invalidParameter(`The inference table is enabled: disable it first (enabled: false) to change ${key} from '${String(live[key])}' to '${String(next[key])}'.`);
       }
     }
-    const gateway = compact({
+    const gateway = withoutUndefined({
       inference_table_config: optionalObject(body, 'inference_table_config'),
       usage_tracking_config: optionalObject(body, 'usage_tracking_config'),
       rate_limits: optionalArray(body, 'rate_limits'),
@@ -970,7 +970,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     const body = bodyOf(req);
     const entityName = requiredString(body, 'served_entity_name');
     const entity = [...(endpoint.config?.served_entities ?? [])].find((e) => e.name === entityName);
-    if (!entity) throw doesNotExist(`Served entity '${entityName}' is not live on endpoint '${endpoint.name}'.`);
+    if (!entity) throw notFound(`Served entity '${entityName}' is not live on endpoint '${endpoint.name}'.`);
     const table = payloadTableOf(endpoint);
     if (!table) throw invalidParameter(`Endpoint '${endpoint.name}' logs to no inference table (ai_gateway.inference_table_config).`);
     const count = optionalNumber(body, 'requests') ?? 0;
@@ -1000,7 +1000,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     const entityName = requiredString(body, 'served_entity_name');
     const known = [...(endpoint.config?.served_entities ?? []), ...(endpoint.pending?.config.served_entities ?? [])];
     if (!known.some((e) => e.name === entityName))
-      throw doesNotExist(`Served entity '${entityName}' does not exist on endpoint '${endpoint.name}'.`);
+      throw notFound(`Served entity '${entityName}' does not exist on endpoint '${endpoint.name}'.`);
     const metrics = ensureMetrics(endpoint, entityName);
     const errorRate = optionalNumber(body, 'error_rate');
     if (errorRate !== undefined) {
@@ -1050,7 +1050,7 @@ function applySettings(settings: ServingSettings, body: Json) {
       const version = f.entity_version;
       if (typeof version !== 'string' && typeof version !== 'number')
         throw invalidParameter(`${where}.entity_version is required.`);
-      return compact({
+      return withoutUndefined({
         entity_name: requiredString(f, 'entity_name', `${where}.entity_name`),
         entity_version: String(version),
         message: optionalString(f, 'message', `${where}.message`),

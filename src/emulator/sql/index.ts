@@ -11,8 +11,7 @@
 
 import type { EmulatorContext, EmulatorModule, EmulatorRequest, RouteTable, Workspace } from '../types.js';
 import { DatabricksApiError } from '../types.js';
-import { hexId } from '../core/helpers.js';
-import { clone, invalidParameter, isObject, optionalArray, optionalBoolean, optionalNumber, optionalString, requiredString, sliceOf, type Json } from '../serving/util.js';
+import { clone, hexId, invalidParameter, isObject, optionalArray, optionalBoolean, optionalNumber, optionalString, requiredString, sliceOf, type Json } from '../core/helpers.js';
 import { runStatement, SqlFailure, type SqlOutcome, type SqlTableView } from './statements.js';
 
 export const SQL_MODULE = 'sql';
