@@ -9,6 +9,7 @@ import { identityModule } from './identity.js';
 import { servingModule } from './serving/index.js';
 import { monitorsModule } from './monitors/index.js';
 import { permissionsModule } from './permissions/index.js';
+import { sqlModule } from './sql/index.js';
 
 export { startEmulator, loadFixture } from './server.js';
 export type { EmulatorOptions, WorkspaceOptions, RunningEmulator, EmulatorAdmin, RequestLogEntry } from './server.js';
@@ -19,7 +20,8 @@ export * from './types.js';
 
 /**
  * All feature modules, in seeding order: namespaces first (catalog), then storage (files),
- * tracking (runs that versions point at), the registry, then serving and monitors.
+ * tracking (runs that versions point at), the registry, SQL warehouses and tables, then serving
+ * (which logs to SQL tables) and monitors.
  */
 export const defaultModules = (): EmulatorModule[] => [
   identityModule,
@@ -28,6 +30,7 @@ export const defaultModules = (): EmulatorModule[] => [
   trackingModule,
   registryModule,
   permissionsModule,
+  sqlModule,
   servingModule,
   monitorsModule,
 ];

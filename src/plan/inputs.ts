@@ -3,7 +3,7 @@
 
 import { quarantineMarks } from '../registry/journal.js';
 import { championAlias, registeredModelName, registryIdOf } from '../config/names.js';
-import { capabilitiesOf, modelIdentityOf, registryLabel } from '../config/registries.js';
+import { capabilitiesOf, modelIdentityOf, registryLabel, registryReaches } from '../config/registries.js';
 import type { Config, Environment, ModelConfig, ServingConfig, Target } from '../config/types.js';
 import type { BundleTarget } from '../config/bundle.js';
 import { resolveServing, type ResolvedServing } from '../config/serving.js';
@@ -103,7 +103,19 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
     aliases: aliasesFor(config, model, target.to),
     stage: model.promotion === 'stage' ? stageFor(target.to) : null,
     tagsPerObject: capabilitiesOf(to.registry).tagsPerObject,
-    serving: serving ? withBundle(servingPlanInput(serving, to.name, model.id), serving, bundleTarget, to.name, model.id, destination.model) : null,
+    serving: serving
+      ? withBundle(
+          {
+            ...servingPlanInput(serving, to.name, model.id),
+            ...(serving.bake ? { bake: serving.bake, sourceReachable: registryReaches(to.registry, destination.registry, source.registry) } : {}),
+          },
+          serving,
+          bundleTarget,
+          to.name,
+          model.id,
+          destination.model,
+        )
+      : null,
     // Grants of a bundle-owned model are the bundle's (validate refuses both).
     grants: model.owner === 'bundle' ? null : (model.grants?.[to.name] ?? null),
     ...(model.owner === 'bundle' ? { modelDeclaredBy: bundleModel ? `${where(bundleModel.position)}, target ${bundleTarget!.name}` : 'the Asset Bundle' } : {}),

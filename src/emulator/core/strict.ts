@@ -118,41 +118,57 @@ export const STRICT_BEHAVIOURS = {
       'the same gauges under the label served_model_name, no series at all for an entity without requests in the minute, no timestamps, and a latency histogram cumulative since the entity was deployed',
   },
   'serving-sizing-echo': {
-    ledger: '124',
+    ledger: '137',
     lenient: 'GET answers the sizing fields as sent: min/max_provisioned_concurrency without a workload_size, or a workload_size alone',
     strict: 'GET answers both: the workload size whose band holds the concurrency bounds, and the bounds of a workload size (Small 4-4, Medium 8-16, Large 16-64; 0 as the lower bound with scale to zero)',
   },
   'serving-env-vars-echo': {
-    ledger: '125',
+    ledger: '138',
     lenient: 'GET answers environment_vars as sent (secret references as references)',
     strict: 'GET leaves environment_vars out',
   },
   'serving-concurrency-step': {
-    ledger: '126',
+    ledger: '139',
     lenient: 'any min/max_provisioned_concurrency up to the documented maximum is accepted',
     strict: 'bounds that are not multiples of 4 are refused: 400 INVALID_PARAMETER_VALUE',
   },
   'serving-env-var-names': {
-    ledger: '127',
+    ledger: '140',
     lenient: 'any environment variable name is accepted',
     strict: 'names other than letters, digits and _ (not starting with a digit) are refused: 400 INVALID_PARAMETER_VALUE',
   },
   'serving-tag-limits': {
-    ledger: '128',
+    ledger: '141',
     lenient: 'endpoint tags of any length are accepted',
     strict: 'a tag key over 127 characters or a value over 255 is refused: 400 INVALID_PARAMETER_VALUE',
   },
   'serving-int64-strings': {
-    ledger: '132',
+    ledger: '145',
     lenient: 'int64 fields (concurrency, throughput, rate-limit calls and tokens) are answered as JSON numbers',
     strict: 'they are answered as JSON strings (proto3 JSON), e.g. "calls": "600"',
   },
   'uc-me-service-principal': {
-    ledger: '148',
+    ledger: '161',
     lenient: 'SCIM Me answers userName = the principal grants name (user e-mail or service principal application id)',
     strict: 'SCIM Me answers a service principal with its applicationId (the name grants use) and a userName that is its display name',
   },
+  'serving-system-table': {
+    ledger: '122',
+    lenient: 'system.serving.served_entities lists every served entity, custom models (Unity Catalog model versions) included',
+    strict: 'it lists no custom-model entities (the docs describe it for external and foundation models): requests in the inference table cannot be attributed to a served version',
+  },
+  // ---- SQL Statement Execution API
+  'sql-unknown-warehouse': {
+    ledger: '129',
+    lenient: 'a statement naming a warehouse that does not exist is refused: 404 RESOURCE_DOES_NOT_EXIST',
+    strict: 'it is accepted and ends FAILED (HTTP 200, status.error NOT_FOUND)',
+  },
   // ---- Lakehouse / Data Quality monitors
+  'monitor-metrics-model-id': {
+    ledger: '126',
+    lenient: "the metric tables of an InferenceLog monitor carry the monitor's model id column, named as configured",
+    strict: 'they carry no model id column: a statement filtering on it fails UNRESOLVED_COLUMN',
+  },
   'monitor-update-mask-leaf': {
     ledger: '93',
     lenient: 'a Data Quality update_mask may name a whole sub-message (data_profiling_config.schedule)',

@@ -39,7 +39,7 @@ describe('serving client', () => {
     expect(seeded).toMatchObject({ name: 'seeded', ready: true, configUpdate: 'NOT_UPDATING', pendingConfigVersion: null });
     expect(seeded!.config).toEqual({
       ...single('3'),
-      // Under the reading where GET answers a size with its concurrency band too (docs/fidelity.md #124): Small is 4-4.
+      // Under the reading where GET answers a size with its concurrency band too (docs/fidelity.md #137): Small is 4-4.
       servedEntities: [
         { ...single('3').servedEntities[0], workloadType: 'CPU', ...(projectMode().strict.includes('serving-sizing-echo') ? { minProvisionedConcurrency: 4, maxProvisionedConcurrency: 4 } : {}) },
       ],

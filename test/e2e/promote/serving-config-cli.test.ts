@@ -230,7 +230,7 @@ describe('serving config: every field promoted, then rolled back exactly', () =>
       expect(content(await endpoint())).toEqual(withEveryField);
     } else {
       // Under the reading where GET answers both a size and its concurrency band, the saved entity
-      // is sent back with the size (docs/fidelity.md #124): Medium is the 8-16 band it had.
+      // is sent back with the size (docs/fidelity.md #137): Medium is the 8-16 band it had.
       const restored = content(await endpoint());
       const entities = (withEveryField.entities as Json[]).map(({ min_provisioned_concurrency: _min, max_provisioned_concurrency: _max, ...e }) => ({ ...e, workload_size: 'Medium' }));
       expect(restored).toEqual({ ...withEveryField, entities });
