@@ -42,12 +42,12 @@ export interface PromoteDeps extends RunDeps {
   readonly endpointsFor?: (config: Config, envName: string) => EndpointPorts | undefined;
   /** Test seam (crash tests), passed to the executor. */
   readonly afterStep?: (stepId: string, index: number) => Promise<void>;
+  /** Targets applied at once (MLOPS_GATE_PARALLEL_TARGETS); the invocation's --parallel-targets wins. */
+  readonly parallelTargets?: number;
   /**
    * The model's logged input example as a scoring request body (blue_green's smoke request), read
    * from the source environment; undefined when there is none (the smoke request is then skipped).
    */
-  /** Targets applied at once (MLOPS_GATE_PARALLEL_TARGETS); the invocation's --parallel-targets wins. */
-  readonly parallelTargets?: number;
   readonly inputExampleFor?: (config: Config, envName: string, version: { readonly name: string; readonly version: string }) => Promise<unknown>;
 }
 

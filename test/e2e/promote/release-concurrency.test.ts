@@ -13,6 +13,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KilledError } from '../../../src/apply/executor.js';
 import { DEFAULT_TOKEN, defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import { copyIdentity } from '../../../src/registry/journal.js';
+import { runCli } from '../../../src/cli.js';
+import type { ResultDocument } from '../../../src/result/types.js';
 import { runCliJson } from '../../support/run-cli.js';
 import { previousOf, promotedOf } from '../../support/journal.js';
 
@@ -219,6 +221,35 @@ describe('a release applied concurrently', () => {
     for (const m of MODELS.filter((x) => x !== 'm2')) expect([status[`${m} test`], status[`${m} prod`]], m).toEqual(['applied', 'applied']);
     // m2's prod is untouched.
     expect(await versionsOf('prod.ml.m2')).toEqual([['1', 'READY']]);
+  });
+
+  it('split across three matrix legs (--shard I/3): each leg promotes its share, hops together; merge-results gives one result in config order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-gate-release-legs-'));
+    const legs: ResultDocument[] = [];
+    for (const leg of [1, 2, 3]) {
+      const file = join(dir, `leg${leg}`, 'mlops-gate-result.json');
+      // Legs of one job: the same GitHub run and job; each leg's locks are its own.
+      const run = await promote(['--shard', `${leg}/3`, '--result', file], undefined, { GITHUB_JOB: 'promote' });
+      expect(run.code, run.stderr).toBe(0);
+      legs.push(run.result!);
+    }
+    // Every model in exactly one leg, with both of its hops.
+    const models = legs.map((l) => [...new Set(l.targets.map((t) => t.model))]);
+    expect(models.flat().sort()).toEqual(MODELS);
+    for (const l of legs) for (const t of l.targets) expect(l.targets.filter((u) => u.model === t.model)).toHaveLength(2);
+    await expectReleased();
+
+    let stdout = '';
+    const code = await runCli(['merge-results', dir, '--config', configFile, '--format', 'json', '--result', join(dir, 'merged.json')], {
+      env: {},
+      cwd: process.cwd(),
+      stdout: (x) => (stdout += x),
+      stderr: () => undefined,
+    });
+    expect(code).toBe(0);
+    const merged = JSON.parse(stdout) as ResultDocument;
+    expect(merged.targets.map((t) => `${t.model} ${t.to}: ${t.plan?.status}`)).toEqual(MODELS.flatMap((m) => [`${m} test: applied`, `${m} prod: applied`]));
+    expect(merged.requests!.total).toBe(legs.reduce((a, l) => a + l.requests!.total, 0));
   });
 });
 
