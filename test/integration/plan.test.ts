@@ -182,10 +182,11 @@ describe('plan --format json against the seeded MLflow server', () => {
     const requests = outcome.result.requests!;
     const passing = outcome.result.targets.filter((t) => t.plan).length;
     // Evidence is minimal; the promotion-plan preview of each passing target reads its destination
-    // twice (the registered model, and existing copies of the candidate).
-    const minimal = minimalRequestCount(manifest) + 2 * passing;
+    // three times: the registered model, existing copies of the candidate, and (none found) copies
+    // an earlier build made under the old identity key (src/platform/mlflow/writer.ts).
+    const minimal = minimalRequestCount(manifest) + 3 * passing;
     process.stderr.write(
-      `[plan] ${requests.total} requests for ${outcome.result.targets.length} targets (minimal ${minimalRequestCount(manifest)} for evidence + ${2 * passing} for ${passing} plan previews)\n`,
+      `[plan] ${requests.total} requests for ${outcome.result.targets.length} targets (minimal ${minimalRequestCount(manifest)} for evidence + ${3 * passing} for ${passing} plan previews)\n`,
     );
     expect(passing).toBe(3);
     expect(requests.total).toBe(minimal);
@@ -194,7 +195,7 @@ describe('plan --format json against the seeded MLflow server', () => {
       'GET /api/2.0/mlflow/registered-models/alias': 13, // 6 alias candidates + 7 champion lookups
       'GET /api/2.0/mlflow/model-versions/get': 1, // s3: version 1
       'GET /api/2.0/mlflow/registered-models/get': 2 + passing, // s2: latest; s7: aliases for the tag search; one destination read per plan preview
-      'GET /api/2.0/mlflow/model-versions/search': 1 + passing, // s7: tag selector; existing copies per plan preview
+      'GET /api/2.0/mlflow/model-versions/search': 1 + 2 * passing, // s7: tag selector; existing copies per plan preview, under the current and the old key
       'GET /api/2.0/mlflow/runs/get': 15, // 8 candidates + 7 champions
       'GET /get-artifact': 12, // runs:/ MLmodels
       'GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files': 3, // models:/ MLmodels (s2 candidate, s8 both)
