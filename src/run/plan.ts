@@ -8,6 +8,7 @@ import type { Config, Target } from '../config/types.js';
 import { targetKey } from '../config/types.js';
 import { ConfigError, UsageError, type Diagnostic } from '../errors.js';
 import { gatherEvidence } from '../evidence/gather.js';
+import type { LivePorts } from '../evidence/live.js';
 import type { RegistryPorts, GitHubEvidenceReader } from '../evidence/ports.js';
 import type { EvidenceBundle, EvidenceError, TargetEvidence } from '../evidence/types.js';
 import { notGathered } from '../evidence/types.js';
@@ -26,6 +27,8 @@ export interface RunDeps {
   readonly writeFile: (path: string, text: string) => void;
   /** Builds the registry ports of an environment (real adapters over HTTP). */
   readonly portsFor: (config: Config, envName: string) => RegistryPorts;
+  /** Live evidence (soak, drift) of an environment: serving and SQL; undefined where there is none. */
+  readonly livePortsFor?: (config: Config, envName: string) => LivePorts | undefined;
   readonly github?: GitHubEvidenceReader;
   /** Request totals, when the adapters share a ledger. */
   readonly requests?: () => Omit<RequestAccounting, 'wallMs'>;
@@ -100,7 +103,9 @@ export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanO
       targets,
       needs: (t: Target) => needsFor(gatesByTarget.get(targetKey(t)) ?? []),
       portsFor: (envName: string) => deps.portsFor(config, envName),
+      ...(deps.livePortsFor ? { livePortsFor: (envName: string) => deps.livePortsFor?.(config, envName) } : {}),
       github: deps.github,
+      now: deps.now,
     });
   }
   if (inv.saveEvidencePath) {
@@ -145,6 +150,7 @@ export function unreachableHosts(targets: readonly Target[], evidence: ReadonlyM
     if (!e) continue;
     const facts: ({ readonly ok: boolean; readonly error?: EvidenceError } | undefined)[] = [e.candidate, e.champion, e.approvals, e.commits, e.changedFiles];
     for (const side of [e.candidate, e.champion]) if (side.ok && side.value) facts.push(side.value.run, side.value.signature, side.value.modelTags, side.value.requirements);
+    facts.push(...Object.values(e.live ?? {}));
     for (const fact of facts) {
       if (!fact || fact.ok || !fact.error || fact.error.kind !== 'unavailable' || !fact.error.host) continue;
       const entry = byHost.get(fact.error.host) ?? { reason: fact.error.message, targets: new Set<string>() };

@@ -12,9 +12,10 @@ import { applyPromotion, KilledError, type ExpectedPlan } from '../apply/executo
 import type { ArtifactTransfer, PromotionRegistry } from '../registry/ports.js';
 
 import { planInputFor, isRefusal, stageModeRefusal } from '../plan/inputs.js';
-import type { PromotionReport, TargetPlan } from '../plan/types.js';
+import type { PromotionReport, PromotionStatus, TargetPlan } from '../plan/types.js';
 import type { Outcome } from '../policy/types.js';
 import { withTargets } from '../result/build.js';
+import { APPLY_FAILURES } from '../result/exit.js';
 import type { ResultDocument, TargetReport } from '../result/types.js';
 import { readConfig, runPlan, type RunDeps } from './plan.js';
 import type { EndpointPorts } from '../apply/types.js';
@@ -241,8 +242,8 @@ export const DEFAULT_PARALLEL_TARGETS = 4;
 /** A target's name in progress lines: `[churn dev→test]`. */
 const tag = (t: { readonly model: string; readonly from: string; readonly to: string }): string => `[${t.model} ${t.from}→${t.to}]`;
 
-/** Promotion statuses after which the model's later hops are held (exactly the ones that fail the run). */
-const HOLDS: ReadonlySet<string> = new Set(['failed', 'drift', 'locked', 'refused']);
+/** Promotion statuses after which the model's later hops are held: exactly the ones that fail the run (exit 3). */
+const HOLDS: ReadonlySet<PromotionStatus> = APPLY_FAILURES;
 
 async function applyConcurrently(
   config: Config,

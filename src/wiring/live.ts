@@ -83,8 +83,10 @@ export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger; 
   return {
     ...files,
     env: io.env,
-    now: io.now ?? new Date(),
+    // Gate evidence is judged at the run's time: the injected serving clock's, when there is one.
+    now: io.now ?? (io.servingClock ? new Date(clock.now()) : new Date()),
     portsFor: (config, envName) => connected(config, envName).evidence,
+    livePortsFor: (config, envName) => connected(config, envName).live,
     progress: compactProgress((m) => io.stderr(m + '\n')),
     actor: context.actor || io.env.USER || io.env.USERNAME || 'unknown',
     runUrl: context.runUrl,
