@@ -8,7 +8,7 @@ import type { ResultDocument } from './types.js';
 export type FailOn = 'fail' | 'warn';
 
 /** Promotion statuses that mean "the release did not do what was reviewed" (exit 3); a bake that reverted is one. */
-const APPLY_FAILURES: ReadonlySet<PromotionStatus> = new Set<PromotionStatus>(['failed', 'drift', 'locked', 'refused', 'reverted']);
+export const APPLY_FAILURES: ReadonlySet<PromotionStatus> = new Set<PromotionStatus>(['failed', 'drift', 'locked', 'refused', 'reverted']);
 
 /** The gate part: 3 when any target could not be evaluated, 1 when any blocks, else 0. */
 function gateExit(result: ResultDocument, failOn: FailOn): ExitCode {

@@ -16,6 +16,7 @@ import { notGathered } from '../evidence/types.js';
 import type { PlanInvocation } from '../invocation.js';
 import { checkGateOptions, evaluateTarget, needsFor } from '../policy/engine.js';
 import { resultDocument } from '../result/build.js';
+import { shardTargets } from './shard.js';
 import { withGatePositions } from '../result/positions.js';
 import type { RequestAccounting, ResultDocument, TargetReport } from '../result/types.js';
 
@@ -90,7 +91,9 @@ export interface PlanOutcome {
 export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanOutcome> {
   const started = Date.now();
   const { config, warnings } = readConfig(inv.configPath, deps);
-  const targets = listTargets(config, { models: inv.models.length ? [...inv.models] : undefined, to: inv.to ?? undefined });
+  const listed = listTargets(config, { models: inv.models.length ? [...inv.models] : undefined, to: inv.to ?? undefined });
+  // A matrix leg (`--shard I/N`) takes its deterministic share of the models, every hop of each.
+  const targets = inv.shard ? shardTargets(config, listed, inv.shard) : listed;
   const gatesByTarget = new Map(targets.map((t) => [targetKey(t), gatesFor(config, t)] as const));
 
   let evidence: ReadonlyMap<string, TargetEvidence>;
