@@ -30,7 +30,7 @@ import { repoRelativePath, repositoryFiles } from './workspace.js';
 export async function actionPlan(given: PlanInvocation, settings: ActionSettings, context: GitHubContext, io: CliIO): Promise<number> {
   // Only files of this repository, whatever the event: `config: /elsewhere/mlops.yml` or `../` is refused.
   const inv: PlanInvocation = { ...given, configPath: repoRelativePath(io.cwd, given.configPath) };
-  const live = { ...liveDeps(io, { ...(inv.timeouts ? { timeouts: inv.timeouts } : {}) }), ...repositoryFiles(io.cwd) };
+  const live = { ...liveDeps(io, { ...(inv.timeouts ? { timeouts: inv.timeouts } : {}), readOnly: true }), ...repositoryFiles(io.cwd) };
   const github = githubClientFor(settings, context, io.env);
   const pr = context.pullRequest;
 

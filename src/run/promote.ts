@@ -186,10 +186,18 @@ const withoutPlan = (t: TargetReport): TargetReport => {
   return rest;
 };
 
-/** `plan` as the CLI and the action run it: the gates, then each passing target's exact promotion plan (read-only). */
+/**
+ * `plan` as the CLI runs it: the gates, then each passing target's exact promotion plan
+ * (read-only), each target's plan started as soon as its own gates are decided.
+ */
 export async function planWithPromotionPlans(inv: PlanInvocation, deps: PromoteDeps): Promise<ResultDocument> {
-  const { result, evidence } = await runPlan(inv, deps);
-  return withPromotionPlans(inv, result, evidence, deps);
+  const { result } = await runPlan(inv, deps, {
+    then: async (report, evidence, config) => {
+      const [planned] = await attachPromotionPlans(config, [report], new Map([[targetKey(report), evidence]]), { dryRun: true, expectPlan: null, failOn: inv.failOn }, deps);
+      return planned!.plan?.status === 'blocked' ? withoutPlan(planned!) : planned!;
+    },
+  });
+  return result;
 }
 
 /**

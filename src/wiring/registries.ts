@@ -11,6 +11,7 @@ import type { RegistryPorts } from '../evidence/ports.js';
 import { databricksAuthFromEnv, mlflowAuthFromEnv, type NamedAuthProvider } from '../platform/http/auth.js';
 import type { HttpClient } from '../platform/http/types.js';
 import { createMlflowPorts } from '../platform/mlflow/adapter.js';
+import { createMlflowBatchReader } from '../platform/mlflow/batch.js';
 import { createMlflowArtifactTransfer, createMlflowPromotionRegistry } from '../platform/mlflow/writer.js';
 import { createMonitoringClient } from '../platform/monitoring/client.js';
 import { createServingClient } from '../platform/serving/client.js';
@@ -47,6 +48,8 @@ export interface ConnectContext {
   readonly shared: <T>(key: string, make: () => T) => T;
   /** The registry id of an environment (how plans name it). */
   readonly registryId: string;
+  /** A read-only run (`plan`): the promotion side may answer its reads from what gathering read. */
+  readonly readOnly?: boolean;
 }
 
 type Connector<K extends RegistryKind> = (environment: EnvironmentOf<K>, ctx: ConnectContext) => ConnectedRegistry;
@@ -56,12 +59,14 @@ const trim = (url: string): string => url.replace(/\/+$/, '');
 const connectMlflow: Connector<'mlflow'> = (environment, ctx) => {
   const baseUrl = trim(environment.trackingUri);
   const http = ctx.http(`mlflow:${baseUrl}`, baseUrl, () => mlflowAuthFromEnv(ctx.env));
+  const batch = () => ctx.shared(`batch:mlflow:${baseUrl}`, () => createMlflowBatchReader({ http }));
   return {
     kind: 'mlflow',
     http,
-    // Environments on one tracking server share ports, so de-duplication spans them.
-    evidence: ctx.shared(`evidence:mlflow:${baseUrl}`, () => createMlflowPorts({ http, trackingUri: baseUrl })),
-    promotion: createMlflowPromotionRegistry({ http, registryId: ctx.registryId }),
+    // Environments on one tracking server share ports, so de-duplication spans them; the batched
+    // model reads are shared too (with the preview's reads in a read-only run).
+    evidence: ctx.shared(`evidence:mlflow:${baseUrl}`, () => createMlflowPorts({ http, trackingUri: baseUrl, batch: batch() })),
+    promotion: createMlflowPromotionRegistry({ http, registryId: ctx.registryId, ...(ctx.readOnly ? { readOnlyBatch: batch() } : {}) }),
     transferFrom: (source) => createMlflowArtifactTransfer(source.http, http),
   };
 };

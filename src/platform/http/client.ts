@@ -50,6 +50,13 @@ export interface HttpClientOptions {
   readonly secrets?: readonly string[];
   /** Random source for jitter, [0, 1). Injected by tests that want determinism. */
   readonly random?: () => number;
+  /**
+   * Read memo for a read-only command (`plan`): an identical GET (same URL, same response type and
+   * limit) is sent once per client and its answer shared, so the promotion preview reuses what
+   * gathering read. Any other method empties the memo first: nothing read before a write is reused
+   * after it. Off by default (promote and rollback re-read on purpose).
+   */
+  readonly readMemo?: boolean;
 }
 
 export interface RetryNotice {
@@ -295,7 +302,24 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
     return JSON.parse(text) as unknown;
   };
 
-  const request = async <T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> => {
+  const memo = new Map<string, Promise<HttpResponse<unknown>>>();
+  const request = <T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> => {
+    if (!options.readMemo) return send<T>(req);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      memo.clear();
+      return send<T>(req);
+    }
+    const url = buildUrl(base, req.path, req.query);
+    const key = `${req.method} ${url.href} ${req.responseType ?? 'json'} ${req.maxResponseBytes ?? ''} ${JSON.stringify(req.headers ?? {})}`;
+    let answer = memo.get(key);
+    if (!answer) {
+      answer = send<T>(req);
+      memo.set(key, answer);
+    }
+    return answer as Promise<HttpResponse<T>>;
+  };
+
+  const send = async <T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> => {
     const url = buildUrl(base, req.path, req.query);
     const method = req.method;
     const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
