@@ -12,10 +12,12 @@ import { databricksAuthFromEnv, mlflowAuthFromEnv, type NamedAuthProvider } from
 import type { HttpClient } from '../platform/http/types.js';
 import { createMlflowPorts } from '../platform/mlflow/adapter.js';
 import { createMlflowBatchReader } from '../platform/mlflow/batch.js';
+import { createMlflowRunBatch } from '../platform/mlflow/runs-batch.js';
 import { createMlflowArtifactTransfer, createMlflowPromotionRegistry } from '../platform/mlflow/writer.js';
 import { createMonitoringClient } from '../platform/monitoring/client.js';
 import { createServingClient } from '../platform/serving/client.js';
 import { createUnityCatalogPorts } from '../platform/unity-catalog/adapter.js';
+import { createUcReadShare } from '../platform/unity-catalog/read-share.js';
 import { readInputExample } from '../platform/unity-catalog/input-example.js';
 import { createUcArtifactStaging, createUnityCatalogArtifactTransfer, createUnityCatalogPromotionRegistry } from '../platform/unity-catalog/writer.js';
 import type { ArtifactTransfer, PromotionRegistry } from '../registry/ports.js';
@@ -65,7 +67,7 @@ const connectMlflow: Connector<'mlflow'> = (environment, ctx) => {
     http,
     // Environments on one tracking server share ports, so de-duplication spans them; the batched
     // model reads are shared too (with the preview's reads in a read-only run).
-    evidence: ctx.shared(`evidence:mlflow:${baseUrl}`, () => createMlflowPorts({ http, trackingUri: baseUrl, batch: batch() })),
+    evidence: ctx.shared(`evidence:mlflow:${baseUrl}`, () => createMlflowPorts({ http, trackingUri: baseUrl, batch: batch(), runBatch: createMlflowRunBatch({ http }) })),
     promotion: createMlflowPromotionRegistry({ http, registryId: ctx.registryId, ...(ctx.readOnly ? { readOnlyBatch: batch() } : {}) }),
     transferFrom: (source) => createMlflowArtifactTransfer(source.http, http),
   };
@@ -80,11 +82,13 @@ const connectUnityCatalog: Connector<'databricks-uc'> = (environment, ctx) => {
   // The writer and the transfer into it share one staging area (files read from the source, uploaded by createVersion).
   const staging = ctx.shared(`staging:${ctx.registryId}`, createUcArtifactStaging);
   const serving = createServingClient({ http, clock: ctx.clock });
+  const share = () => ctx.shared(`uc-reads:${key}`, createUcReadShare);
   return {
     kind: 'databricks-uc',
     http,
-    evidence: ctx.shared(`evidence:${key}`, () => createUnityCatalogPorts({ http, host })),
-    promotion: createUnityCatalogPromotionRegistry({ http, registryId: ctx.registryId, staging }),
+    // In a read-only run the preview reuses the versions gathering read (one share per workspace client).
+    evidence: ctx.shared(`evidence:${key}`, () => createUnityCatalogPorts({ http, host, ...(ctx.readOnly ? { share: share() } : {}) })),
+    promotion: createUnityCatalogPromotionRegistry({ http, registryId: ctx.registryId, staging, ...(ctx.readOnly ? { readOnlyShare: share() } : {}) }),
     transferFrom: (source) => createUnityCatalogArtifactTransfer({ source: source.http, destination: http, staging }),
     endpoints: {
       serving,

@@ -7,6 +7,7 @@ import { REQUIREMENTS_MAX_BYTES, type ArtifactReader, type RegistryPorts, type R
 import type { ModelSignature, RequirementsFile, RunInfo, VersionInfo } from '../../evidence/types.js';
 import type { HttpClient } from '../http/types.js';
 import type { MlflowBatchReader, MlflowModelSnapshot } from './batch.js';
+import type { MlflowRunBatch } from './runs-batch.js';
 import { signatureFromMlmodel } from './mlmodel.js';
 import {
   aliasesByVersion,
@@ -31,6 +32,8 @@ export interface MlflowAdapterOptions {
   readonly pageSize?: number;
   /** Batched model reads (src/platform/mlflow/batch.ts); without it every object is read on its own. */
   readonly batch?: MlflowBatchReader;
+  /** Batched run reads (src/platform/mlflow/runs-batch.ts); without it every run is read with runs/get. */
+  readonly runBatch?: MlflowRunBatch;
 }
 
 const API = '/api/2.0/mlflow';
@@ -172,6 +175,8 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
 
   const runs: RunReader = {
     async getRun(runId): Promise<RunInfo | null> {
+      const searched = options.runBatch ? await options.runBatch.run(runId) : undefined;
+      if (searched) return toRunInfo(searched, trackingUri);
       const body = await orNull(getJson<{ run?: WireRun }>('/runs/get', { run_id: runId }));
       return body ? toRunInfo(body.run, trackingUri) : null;
     },
