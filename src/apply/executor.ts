@@ -136,7 +136,8 @@ export interface PlanJob {
   readonly purpose: string;
   /** For messages, e.g. `"churn-prod" in prod`. */
   readonly subject: string;
-  observe(registry: PromotionRegistry, endpoints?: EndpointPorts): Promise<DestinationSnapshot>;
+  /** `readOnly`: a dry run, which may read the destination's independent facts at once. */
+  observe(registry: PromotionRegistry, endpoints?: EndpointPorts, readOnly?: boolean): Promise<DestinationSnapshot>;
   build(snapshot: DestinationSnapshot): TargetPlan | PlanRefusal;
 }
 
@@ -159,12 +160,21 @@ export const promotionJob = (input: PlanInput): PlanJob => ({
   lockKey: `${input.destination.registry}|${input.destination.model}|${input.to}`,
   purpose: `promote ${input.model} ${input.from}→${input.to}`,
   subject: `"${input.destination.model}" in ${input.to}`,
-  observe: async (registry, endpoints) => observeEndpoints(input, await observeDestination(input, registry), endpoints),
+  observe: async (registry, endpoints, readOnly) =>
+    readOnly
+      ? (async () => {
+          // A preview reads the model, its copies and the endpoint at once (one round trip).
+          const [snapshot, withEndpoints] = await Promise.all([observeDestination(input, registry, { concurrent: true }), observeEndpoints(input, EMPTY_SNAPSHOT, endpoints)]);
+          return { ...snapshot, ...(withEndpoints.endpoint !== undefined ? { endpoint: withEndpoints.endpoint } : {}), ...(withEndpoints.monitor ? { monitor: withEndpoints.monitor } : {}) };
+        })()
+      : observeEndpoints(input, await observeDestination(input, registry), endpoints),
   build: (snapshot) => {
     const plan = buildPlan(input, snapshot);
     return journalBudgetRefusal(input, plan, snapshot) ?? plan;
   },
 });
+
+const EMPTY_SNAPSHOT: DestinationSnapshot = { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };
 
 /** The endpoint and the monitor, when the plan has steps for them. */
 async function observeEndpoints(input: PlanInput, snapshot: DestinationSnapshot, endpoints: EndpointPorts | undefined): Promise<DestinationSnapshot> {
@@ -180,7 +190,7 @@ export const applyPromotion = (input: PlanInput, options: ApplyOptions): Promise
 export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<ApplyOutcome> {
   const counter = counting(options.registry);
   const registry = counter.registry;
-  let snapshot = await job.observe(registry, options.endpoints);
+  let snapshot = await job.observe(registry, options.endpoints, options.dryRun === true);
   const built = job.build(snapshot);
   if (isPlanRefusal(built)) return { plan: null, report: refusedReport(built, counter.writes(), job.mode) };
   let plan: TargetPlan = built;
