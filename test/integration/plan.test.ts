@@ -181,17 +181,15 @@ describe('plan --format json against the seeded MLflow server', () => {
   it('makes the minimal number of requests: each distinct one once', () => {
     const requests = outcome.result.requests!;
     const passing = outcome.result.targets.filter((t) => t.plan).length;
-    // Evidence is minimal; the promotion-plan preview of each passing target reads its destination
-    // twice (the registered model, and existing copies of the candidate).
     // Batched reads (src/platform/mlflow/batch.ts, runs-batch.ts): every model's aliases, tags and
     // versions in one registered-models/search and one model-versions/search, every run in one
     // experiments/search and one runs/search, then one read per MLmodel. The promotion-plan
     // preview of each passing target reads its destination (the registered model, existing
-    // copies) from the same batch: no request of its own. One object at a time this was
-    // minimalRequestCount(manifest) + 2 per preview = 53.
+    // copies, and copies under the old identity key) from the same batch: no request of its own.
+    // One object at a time this was minimalRequestCount(manifest) + 3 per preview = 56.
     const minimal = minimalBatchedRequestCount(manifest);
     process.stderr.write(
-      `[plan] ${requests.total} requests for ${outcome.result.targets.length} targets (minimal ${minimal}, batched; ${minimalRequestCount(manifest) + 2 * passing} one object at a time)\n`,
+      `[plan] ${requests.total} requests for ${outcome.result.targets.length} targets (minimal ${minimal}, batched; ${minimalRequestCount(manifest) + 3 * passing} one object at a time)\n`,
     );
     expect(passing).toBe(3);
     expect(requests.total).toBe(minimal);

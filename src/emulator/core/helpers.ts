@@ -1,7 +1,7 @@
-// Small helpers shared by emulator modules: reading request fields, Databricks-shaped errors,
-// pagination tokens and ids. Handlers throw DatabricksApiError; the server turns it into JSON.
+// The emulator's one helper module: reading request fields (from the request, or from a parsed
+// JSON body), Databricks-shaped errors, pagination tokens, ids and state slices. Handlers throw DatabricksApiError; the server turns it into JSON.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DatabricksApiError, type EmulatorRequest, type Workspace } from '../types.js';
 
 /** A request field from the JSON body (POST/PATCH/DELETE) or the query string (GET), as the clients send it. */
@@ -104,3 +104,81 @@ export const tagsFromInput = (input: unknown): Record<string, string> => {
   }
   return out;
 };
+
+// ---------------------------------------------------------------------------------------------
+// Fields of a parsed JSON body, errors and state slices of the serving and monitors modules
+
+export const badRequest = (message: string): DatabricksApiError => new DatabricksApiError(400, 'BAD_REQUEST', message);
+
+export const conflict = (message: string): DatabricksApiError => new DatabricksApiError(409, 'RESOURCE_CONFLICT', message);
+
+export type Json = Record<string, unknown>;
+
+export const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Reads an optional string field; a present value of another type is a 400 naming the field. */
+export const optionalString = (body: Json, field: string, where = field): string | undefined => {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalidParameter(`${where} must be a string.`);
+  return value;
+};
+
+export const requiredString = (body: Json, field: string, where = field): string => {
+  const value = optionalString(body, field, where);
+  if (value === undefined || value === '') throw invalidParameter(`${where} is required.`);
+  return value;
+};
+
+export const optionalObject = (body: Json, field: string, where = field): Json | undefined => {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw invalidParameter(`${where} must be an object.`);
+  return value;
+};
+
+export const optionalArray = (body: Json, field: string, where = field): unknown[] | undefined => {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw invalidParameter(`${where} must be an array.`);
+  return value;
+};
+
+export const optionalBoolean = (body: Json, field: string, where = field): boolean | undefined => {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw invalidParameter(`${where} must be a boolean.`);
+  return value;
+};
+
+export const optionalNumber = (body: Json, field: string, where = field): number | undefined => {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidParameter(`${where} must be a number.`);
+  return value;
+};
+
+export const stringArray = (value: unknown[], where: string): string[] =>
+  value.map((item, i) => {
+    if (typeof item !== 'string') throw invalidParameter(`${where}[${i}] must be a string.`);
+    return item;
+  });
+
+export const uuid = (): string => randomUUID();
+
+/** The module's slice of a workspace, created on first use so a workspace made before the module still works. */
+export const sliceOf = <T>(workspace: Workspace, name: string, init: () => T): T => {
+  const state = workspace.state as Record<string, unknown>;
+  if (state[name] === undefined) state[name] = init();
+  return state[name] as T;
+};
+
+/** Deep copy of JSON data, so responses never alias stored state. */
+export const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/**
+ * Drops undefined fields only (serving and monitors answer nulls and empty lists as Databricks
+ * does); `compact` also drops nulls and empty lists, as MLflow's proto encoding does.
+ */
+export const withoutUndefined = (obj: Json): Json => Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));

@@ -12,9 +12,9 @@ import { addTable, getSchemaById, getTable, getTableById, requireSchema, type Ta
 import {
   alreadyExists,
   clone,
-  compact,
+  withoutUndefined,
   conflict,
-  doesNotExist,
+  notFound,
   hexId,
   invalidParameter,
   isObject,
@@ -27,7 +27,7 @@ import {
   sliceOf,
   stringArray,
   type Json,
-} from '../serving/util.js';
+} from '../core/helpers.js';
 
 export const MONITORS_MODULE = 'monitors';
 
@@ -253,7 +253,7 @@ function parseAnalysis(body: Json, api: Api, prefix: string): Analysis | undefin
   const problem = problemRaw.startsWith(problemPrefix) ? problemRaw.slice(problemPrefix.length) : '';
   if (problem !== 'CLASSIFICATION' && problem !== 'REGRESSION')
     throw invalidParameter(`${where}.problem_type '${problemRaw}' is not one of ${problemPrefix}CLASSIFICATION, ${problemPrefix}REGRESSION.`);
-  return compact({
+  return withoutUndefined({
     kind,
     problem_type: problem,
     timestamp,
@@ -318,7 +318,7 @@ function parseEmails(notifications: Json | undefined, where: string): string[] |
 /** Fields common to both APIs, from the body in the given API's spelling. */
 function parseCommon(body: Json, api: Api, prefix: string): Omit<MonitorConfig, 'output_schema_name' | 'analysis'> {
   const slicing = optionalArray(body, 'slicing_exprs', `${prefix}slicing_exprs`);
-  return compact({
+  return withoutUndefined({
     assets_dir: optionalString(body, 'assets_dir', `${prefix}assets_dir`),
     baseline_table_name: optionalString(body, 'baseline_table_name', `${prefix}baseline_table_name`),
     custom_metrics: parseCustomMetrics(optionalArray(body, 'custom_metrics', `${prefix}custom_metrics`), api, `${prefix}custom_metrics`),
@@ -349,7 +349,7 @@ function derivedNames(m: MonitorRecord) {
 
 function renderLegacy(m: MonitorRecord, now: number): Json {
   const a = m.analysis;
-  return compact({
+  return withoutUndefined({
     table_name: m.table_name,
     status: `MONITOR_STATUS_${monitorStatus(m, now)}`,
     monitor_version: m.monitor_version,
@@ -361,7 +361,7 @@ function renderLegacy(m: MonitorRecord, now: number): Json {
     custom_metrics: m.custom_metrics?.map((c) => ({ ...c, input_columns: [...c.input_columns], type: `CUSTOM_METRIC_TYPE_${c.type}` })),
     inference_log:
       a.kind === 'inference_log'
-        ? compact({
+        ? withoutUndefined({
             problem_type: `PROBLEM_TYPE_${a.problem_type}`,
             timestamp_col: a.timestamp,
             granularities: [...a.granularities],
@@ -384,14 +384,14 @@ function renderLegacy(m: MonitorRecord, now: number): Json {
 
 function renderDqConfig(m: MonitorRecord, outputSchemaId: string | undefined, now: number): Json {
   const a = m.analysis;
-  return compact({
+  return withoutUndefined({
     output_schema_id: outputSchemaId,
     assets_dir: m.assets_dir,
     baseline_table_name: m.baseline_table_name,
     custom_metrics: m.custom_metrics?.map((c) => ({ ...c, input_columns: [...c.input_columns], type: `DATA_PROFILING_CUSTOM_METRIC_TYPE_${c.type}` })),
     inference_log:
       a.kind === 'inference_log'
-        ? compact({
+        ? withoutUndefined({
             problem_type: `INFERENCE_PROBLEM_TYPE_${a.problem_type}`,
             timestamp_column: a.timestamp,
             granularities: a.granularities.map(dqGranularity),
@@ -431,7 +431,7 @@ function renderRefresh(r: RefreshRecord, api: Api, table: TableRecord): Json {
     message: r.message,
     trigger: api === 'legacy' ? 'MANUAL' : 'MONITOR_REFRESH_TRIGGER_MANUAL',
   };
-  return compact(api === 'legacy' ? base : { object_type: 'table', object_id: table.table_id, ...base });
+  return withoutUndefined(api === 'legacy' ? base : { object_type: 'table', object_id: table.table_id, ...base });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -490,7 +490,7 @@ function registerRoutes(routeTable: RouteTable, ctx: EmulatorContext, slice: (ws
 
   const monitorOfTable = (state: MonitorsState, t: TableRecord): MonitorRecord => {
     const m = state.monitors[t.table_id];
-    if (!m) throw doesNotExist(`Monitor for table '${fullNameOf(t)}' does not exist.`);
+    if (!m) throw notFound(`Monitor for table '${fullNameOf(t)}' does not exist.`);
     return m;
   };
 
@@ -541,7 +541,7 @@ function registerRoutes(routeTable: RouteTable, ctx: EmulatorContext, slice: (ws
     monitorOfTable(state, t);
     const id = Number(idRaw);
     const r = Number.isInteger(id) ? state.refreshes[t.table_id]?.find((x) => x.refresh_id === id) : undefined;
-    if (!r) throw doesNotExist(`Refresh '${idRaw}' does not exist for table '${fullNameOf(t)}'.`);
+    if (!r) throw notFound(`Refresh '${idRaw}' does not exist for table '${fullNameOf(t)}'.`);
     return r;
   };
 
@@ -651,7 +651,7 @@ function registerRoutes(routeTable: RouteTable, ctx: EmulatorContext, slice: (ws
     optionalString(bodyOf(req), 'warehouse_id');
     m.dashboard_id = hexId();
     ctx.changed();
-    return { body: compact({ dashboard_id: m.dashboard_id, parent_folder: m.assets_dir }) };
+    return { body: withoutUndefined({ dashboard_id: m.dashboard_id, parent_folder: m.assets_dir }) };
   });
 
   // --- Data Quality v1 (by object_type / object_id) ---
@@ -727,7 +727,7 @@ function registerRoutes(routeTable: RouteTable, ctx: EmulatorContext, slice: (ws
     const { objectType, objectId } = dqTarget(req);
     if (objectType === 'schema') {
       const m = state.schema_monitors[objectId];
-      if (!m) throw doesNotExist(`Monitor for schema '${objectId}' does not exist.`);
+      if (!m) throw notFound(`Monitor for schema '${objectId}' does not exist.`);
       return { body: clone(m) };
     }
     return { body: renderDq(state, req.workspace, monitorOfTable(state, dqTable(req.workspace, objectId))) };
@@ -747,7 +747,7 @@ function registerRoutes(routeTable: RouteTable, ctx: EmulatorContext, slice: (ws
     const body = bodyOf(req);
     if (objectType === 'schema') {
       const m = state.schema_monitors[objectId];
-      if (!m) throw doesNotExist(`Monitor for schema '${objectId}' does not exist.`);
+      if (!m) throw notFound(`Monitor for schema '${objectId}' does not exist.`);
       const updated = applyMask(clone(m), body, mask, 'anomaly_detection_config', new Set());
       state.schema_monitors[objectId] = updated;
       ctx.changed();
@@ -769,7 +769,7 @@ function registerRoutes(routeTable: RouteTable, ctx: EmulatorContext, slice: (ws
     const state = slice(req.workspace);
     const { objectType, objectId } = dqTarget(req);
     if (objectType === 'schema') {
-      if (!state.schema_monitors[objectId]) throw doesNotExist(`Monitor for schema '${objectId}' does not exist.`);
+      if (!state.schema_monitors[objectId]) throw notFound(`Monitor for schema '${objectId}' does not exist.`);
       delete state.schema_monitors[objectId];
     } else {
       const t = dqTable(req.workspace, objectId);
@@ -874,7 +874,7 @@ function page(all: Json[], req: EmulatorRequest, key: string): Json {
   if (!Number.isInteger(offset) || offset < 0) throw invalidParameter(`page_token '${token}' is not valid.`);
   const items = all.slice(offset, offset + size);
   const next = offset + size < all.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
-  return compact({ [key]: items.length > 0 ? items : undefined, next_page_token: next });
+  return withoutUndefined({ [key]: items.length > 0 ? items : undefined, next_page_token: next });
 }
 
 function applySettings(settings: MonitorsSettings, body: Json) {

@@ -8,9 +8,9 @@ import {
   alreadyExists,
   badRequest,
   clone,
-  compact,
+  withoutUndefined,
   conflict,
-  doesNotExist,
+  notFound,
   hexId,
   invalidParameter,
   isObject,
@@ -23,7 +23,7 @@ import {
   sliceOf,
   stringArray,
   type Json,
-} from './util.js';
+} from '../core/helpers.js';
 import { DatabricksApiError } from '../types.js';
 import { REGISTRY_MODULE, registryState } from '../registry/index.js';
 
@@ -293,7 +293,7 @@ function parseServedEntity(raw: unknown, index: number, field: string, creator: 
     throw invalidParameter(
       `${where}.name '${name ?? ''}' is invalid: use alphanumeric characters, dashes and underscores.`,
     );
-  return compact({
+  return withoutUndefined({
     ...entity,
     name,
     entity_version: versionRaw === undefined ? undefined : String(versionRaw),
@@ -332,7 +332,7 @@ function parseTraffic(raw: Json | undefined, entities: ServedEntity[]): { routes
     if (typeof pct !== 'number' || !Number.isInteger(pct) || pct < 0 || pct > 100)
       throw invalidParameter(`${where}.traffic_percentage must be an integer between 0 and 100.`);
     total += pct;
-    return compact({
+    return withoutUndefined({
       served_model_name: target,
       served_entity_name: route.served_entity_name === undefined ? undefined : target,
       traffic_percentage: pct,
@@ -436,7 +436,7 @@ function renderDetailed(endpoint: Endpoint, now: number, pendingVersionIsLive = 
         start_time: endpoint.pending.start_time,
       }
     : undefined;
-  return compact({
+  return withoutUndefined({
     name: endpoint.name,
     id: endpoint.id,
     creator: endpoint.creator,
@@ -461,11 +461,11 @@ function renderSummary(endpoint: Endpoint, now: number): Json {
   const config = endpoint.config
     ? {
         served_entities: endpoint.config.served_entities.map((e) =>
-          compact({ name: e.name, entity_name: e.entity_name, entity_version: e.entity_version }),
+          withoutUndefined({ name: e.name, entity_name: e.entity_name, entity_version: e.entity_version }),
         ),
       }
     : undefined;
-  return compact({ ...detailed, config, pending_config: undefined, email_notifications: undefined, permission_level: undefined });
+  return withoutUndefined({ ...detailed, config, pending_config: undefined, email_notifications: undefined, permission_level: undefined });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -791,7 +791,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
           throw invalidParameter(`The inference table is enabled: disable it first (enabled: false) to change ${key} from '${String(live[key])}' to '${String(next[key])}'.`);
       }
     }
-    const gateway = compact({
+    const gateway = withoutUndefined({
       inference_table_config: optionalObject(body, 'inference_table_config'),
       usage_tracking_config: optionalObject(body, 'usage_tracking_config'),
       rate_limits: optionalArray(body, 'rate_limits'),
@@ -898,7 +898,7 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     const entityName = requiredString(body, 'served_entity_name');
     const known = [...(endpoint.config?.served_entities ?? []), ...(endpoint.pending?.config.served_entities ?? [])];
     if (!known.some((e) => e.name === entityName))
-      throw doesNotExist(`Served entity '${entityName}' does not exist on endpoint '${endpoint.name}'.`);
+      throw notFound(`Served entity '${entityName}' does not exist on endpoint '${endpoint.name}'.`);
     const metrics = ensureMetrics(endpoint, entityName);
     const errorRate = optionalNumber(body, 'error_rate');
     if (errorRate !== undefined) {
@@ -943,7 +943,7 @@ function applySettings(settings: ServingSettings, body: Json) {
       const version = f.entity_version;
       if (typeof version !== 'string' && typeof version !== 'number')
         throw invalidParameter(`${where}.entity_version is required.`);
-      return compact({
+      return withoutUndefined({
         entity_name: requiredString(f, 'entity_name', `${where}.entity_name`),
         entity_version: String(version),
         message: optionalString(f, 'message', `${where}.message`),
